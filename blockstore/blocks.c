@@ -1,0 +1,249 @@
+/*
+ * blocks.c — block get/put/delete, the links index, iteration and verify.
+ *
+ * bs_put() writes the value with MDB_RESERVE so the bytes are copied once,
+ * straight into the (write-mapped) page.  The links entry of a dag-pb or
+ * dag-cbor block is the concatenation of its children's binary CIDs; it is
+ * written even when the block itself was already stored under another codec
+ * (the same bytes put as raw first), so that GC never misses children.
+ */
+#include "bs_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "../dag/cbor.h"
+#include "../dag/dagpb.h"
+
+int bs_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t **data,
+           size_t *len) {
+  if (cid->mh_code == DAG_MH_IDENTITY) {
+    size_t mhlen;
+    const uint8_t *mh = dag_cid_mh(cid, &mhlen);
+    uint64_t code;
+    const uint8_t *dig;
+    size_t dlen;
+    if (dag_mh_parse(mh, mhlen, &code, &dig, &dlen) < 0)
+      return TR_ECID;
+    *data = dig;
+    *len = dlen;
+    return 0;
+  }
+  MDB_val k = bs__key(cid), v;
+  int rc = mdb_get(txn->mdb, txn->env->blocks, &k, &v);
+  if (rc)
+    return bs__err(rc);
+  *data = v.mv_data;
+  *len = v.mv_size;
+  return 0;
+}
+
+int bs_has(bs_txn_t *txn, const dag_cid_t *cid) {
+  if (cid->mh_code == DAG_MH_IDENTITY)
+    return 1;
+  MDB_val k = bs__key(cid), v;
+  int rc = mdb_get(txn->mdb, txn->env->blocks, &k, &v);
+  if (rc == MDB_NOTFOUND)
+    return 0;
+  return rc ? bs__err(rc) : 1;
+}
+
+/* ---------------------------------------------------------- links index */
+
+static int collect_pb(const dag_pb_link_t *lk, size_t i, void *ud) {
+  (void)i;
+  return tr_bytes_append(ud, lk->cid.bytes, lk->cid.len);
+}
+
+static int collect_cbor(const dag_cid_t *cid, void *ud) {
+  return tr_bytes_append(ud, cid->bytes, cid->len);
+}
+
+/* Parse the block's links into out (binary CIDs back to back). */
+static int block_links(const dag_cid_t *cid, const uint8_t *data, size_t len,
+                       tr_bytes_t *out) {
+  if (cid->codec == DAG_CODEC_DAG_PB) {
+    dag_pb_node_t node;
+    return dag_pb_decode(data, len, collect_pb, out, &node);
+  }
+  return dag_cbor_links(data, len, collect_cbor, out);
+}
+
+static int put_links(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
+                     size_t len, bool check_existing) {
+  MDB_val k = bs__key(cid), v;
+  if (check_existing && mdb_get(txn->mdb, txn->env->links, &k, &v) == 0)
+    return 0;
+  /* Most nodes have few links; the stack buffer avoids malloc on the import
+   * hot path for them. */
+  uint8_t stackbuf[4096];
+  tr_bytes_t out;
+  tr_bytes_borrow(&out, stackbuf, sizeof stackbuf);
+  int rc = block_links(cid, data, len, &out);
+  if (rc == 0 && out.len) {
+    v.mv_size = out.len;
+    v.mv_data = out.data;
+    rc = bs__err(mdb_put(txn->mdb, txn->env->links, &k, &v, 0));
+  }
+  tr_bytes_free(&out);
+  return rc;
+}
+
+int bs_put(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
+           size_t len) {
+  if (txn->rdonly)
+    return -EACCES;
+  if (len > BS_MAX_BLOCK)
+    return TR_ETOOBIG;
+  if (cid->mh_code == DAG_MH_IDENTITY)
+    return 0;
+  bool links = bs__codec_has_links(cid->codec);
+  MDB_val k = bs__key(cid), v = {len, NULL};
+  int rc = mdb_put(txn->mdb, txn->env->blocks, &k, &v,
+                   MDB_NOOVERWRITE | MDB_RESERVE);
+  if (rc == MDB_KEYEXIST)
+    return links ? put_links(txn, cid, data, len, true) : 0;
+  if (rc)
+    return bs__err(rc);
+  if (len)
+    memcpy(v.mv_data, data, len);
+  if (links && (rc = put_links(txn, cid, data, len, false))) {
+    /* An unparsable node is not stored: take the reserved value back. */
+    mdb_del(txn->mdb, txn->env->blocks, &k, NULL);
+    return rc;
+  }
+  return 0;
+}
+
+int bs_put_verified(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
+                    size_t len) {
+  int rc = dag_cid_verify(cid, data, len);
+  return rc ? rc : bs_put(txn, cid, data, len);
+}
+
+int bs_del(bs_txn_t *txn, const dag_cid_t *cid) {
+  if (txn->rdonly)
+    return -EACCES;
+  MDB_val k = bs__key(cid);
+  int rc = mdb_del(txn->mdb, txn->env->blocks, &k, NULL);
+  if (rc)
+    return bs__err(rc);
+  rc = mdb_del(txn->mdb, txn->env->links, &k, NULL);
+  return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
+}
+
+int bs_links(bs_txn_t *txn, const dag_cid_t *cid, bs_link_cb cb, void *data) {
+  MDB_val k = bs__key(cid), v;
+  int rc = mdb_get(txn->mdb, txn->env->links, &k, &v);
+  if (rc == MDB_NOTFOUND)
+    return 0;
+  if (rc)
+    return bs__err(rc);
+  const uint8_t *p = v.mv_data;
+  size_t left = v.mv_size;
+  while (left) {
+    dag_cid_t child;
+    int n = dag_cid_decode(&child, p, left);
+    if (n < 0)
+      return TR_ECORRUPT;
+    if ((rc = cb(&child, data)))
+      return rc;
+    p += n;
+    left -= (size_t)n;
+  }
+  return 0;
+}
+
+/* ---------------------------------------------------------- iteration */
+
+/* The raw CIDv1 for a stored multihash key. */
+static int key_cid(const MDB_val *k, dag_cid_t *cid) {
+  return dag_cid_make(cid, 1, DAG_CODEC_RAW, k->mv_data, k->mv_size);
+}
+
+int bs_foreach(bs_txn_t *txn, bs_block_cb cb, void *ud) {
+  MDB_cursor *cur;
+  int rc = mdb_cursor_open(txn->mdb, txn->env->blocks, &cur);
+  if (rc)
+    return bs__err(rc);
+  MDB_val k, v;
+  int op = MDB_FIRST;
+  while ((rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
+    op = MDB_NEXT;
+    dag_cid_t cid;
+    if (key_cid(&k, &cid) < 0)
+      continue; /* not a multihash: cannot come from bs_put */
+    if ((rc = cb(&cid, v.mv_data, v.mv_size, ud)))
+      break;
+  }
+  mdb_cursor_close(cur);
+  return rc == MDB_NOTFOUND ? 0 : rc > 0 || rc < -30000 ? bs__err(rc) : rc;
+}
+
+/* ---------------------------------------------------------------- verify */
+
+typedef struct verify_ctx {
+  bs_corrupt_cb cb;
+  void *ud;
+  uint64_t checked, corrupt;
+  tr_bytes_t bad; /* multihash keys of corrupt blocks: len byte + bytes */
+  bool drop;
+} verify_ctx_t;
+
+static int verify_one(const dag_cid_t *cid, const uint8_t *data, size_t len,
+                      void *ud) {
+  verify_ctx_t *c = ud;
+  c->checked++;
+  int rc = dag_cid_verify(cid, data, len);
+  if (rc == 0)
+    return 0;
+  if (rc != TR_EMISMATCH && rc != TR_EHASH)
+    return rc;
+  if (rc == TR_EHASH)
+    return 0; /* a hash we cannot compute: nothing to say about it */
+  c->corrupt++;
+  if (c->drop) {
+    size_t n;
+    const uint8_t *mh = dag_cid_mh(cid, &n);
+    uint8_t l = (uint8_t)n;
+    if ((rc = tr_bytes_append(&c->bad, &l, 1)) ||
+        (rc = tr_bytes_append(&c->bad, mh, n)))
+      return rc;
+  }
+  return c->cb ? c->cb(cid, c->ud) : 0;
+}
+
+int bs_verify(bs_env_t *env, bool drop, bs_corrupt_cb cb, void *ud,
+              uint64_t *checked, uint64_t *corrupt) {
+  verify_ctx_t c = {cb, ud, 0, 0, {0}, drop};
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (rc)
+    return rc;
+  rc = bs_foreach(txn, verify_one, &c);
+  bs_txn_abort(txn);
+  if (rc == 0 && drop && c.bad.len) {
+    /* Re-check each block inside the write transaction: it may have been
+     * replaced by a good copy since the read snapshot. */
+    if ((rc = bs_txn_begin(env, 0, &txn)) == 0) {
+      for (size_t off = 0; off < c.bad.len && rc == 0;) {
+        size_t n = c.bad.data[off];
+        dag_cid_t cid;
+        rc = dag_cid_make(&cid, 1, DAG_CODEC_RAW, c.bad.data + off + 1, n);
+        off += 1 + n;
+        const uint8_t *data;
+        size_t len;
+        if (rc == 0 && bs_get(txn, &cid, &data, &len) == 0 &&
+            dag_cid_verify(&cid, data, len) == TR_EMISMATCH)
+          rc = bs_del(txn, &cid);
+      }
+      rc = rc ? (bs_txn_abort(txn), rc) : bs_txn_commit(txn);
+    }
+  }
+  tr_bytes_free(&c.bad);
+  if (checked)
+    *checked = c.checked;
+  if (corrupt)
+    *corrupt = c.corrupt;
+  return rc;
+}

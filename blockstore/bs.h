@@ -1,0 +1,239 @@
+/*
+ * bs.h — trove's blockstore: one LMDB environment per repo holding blocks,
+ * the link index, pins and repo metadata.  This header is the manual.
+ *
+ * Layout (named LMDB databases):
+ *   blocks  multihash -> block bytes.  CIDv0 and CIDv1 of the same bytes share
+ *           one entry; identity CIDs are never stored (their bytes are in the
+ *           CID).
+ *   links   multihash of a dag-pb/dag-cbor block -> the binary CIDs of its
+ *           children, concatenated.  Written by bs_put(); GC and refs read it
+ *           so they never decode blocks.
+ *   pins    binary CID -> pin record (type, time, name).
+ *   meta    "schema" -> version, and other repo-wide values.
+ *
+ * Concurrency: LMDB's.  Any number of readers (threads or processes) run
+ * beside one writer and never block it or each other.  A read transaction
+ * sees a snapshot; a block returned by bs_get() is a view into the map valid
+ * until its transaction ends (like mdb_get()).  Write transactions are
+ * serialised by LMDB.  GC additionally takes the repo's "gc lock"
+ * exclusively, and an import holds it shared for its whole run, so GC can
+ * never collect blocks an import has written but not pinned yet (Kubo's
+ * GCLock/PinLock).
+ *
+ * Durability: every commit is synced (no MDB_NOSYNC); a crash at any instant
+ * leaves the last committed state.  The map grows by itself: a write batch
+ * that would outgrow it commits what it has, doubles the map and goes on.
+ *
+ * Errors: 0 or a negative code from common/tr.h; LMDB failures map to
+ * TR_ENOTFOUND, TR_EMAPFULL, TR_ESTORE or -errno.
+ */
+#ifndef BS_H
+#define BS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/tr.h"
+#include "../dag/cid.h"
+
+#define BS_SCHEMA_VERSION 1
+/* Largest block accepted (bitswap's limit is 2 MiB; we allow a little more
+ * for imports with odd chunkers, and refuse the rest). */
+#define BS_MAX_BLOCK (4u << 20)
+/* Default bytes written before a batch commits on its own. */
+#define BS_BATCH_BYTES (256u << 20)
+
+typedef struct bs_env bs_env_t;
+typedef struct bs_txn bs_txn_t;
+
+/* ---------------------------------------------------------- environment */
+
+enum {
+  BS_CREATE = 1,  /* create the repo files if missing (trove init) */
+  BS_RDONLY = 2,  /* open for reading only */
+};
+
+/* Open the repo at path (a directory).  Without BS_CREATE a directory that
+ * holds no repo gives TR_ENOREPO; a repo with a newer schema gives
+ * TR_ESCHEMA.  *env is set only on success; close it with bs_close(). */
+int bs_open(bs_env_t **env, const char *path, unsigned flags) TR_WUR;
+void bs_close(bs_env_t *env);
+const char *bs_path(const bs_env_t *env);
+
+/* --------------------------------------------------------- transactions */
+
+/* Begin a transaction (BS_RDONLY for a read-only snapshot).  A thread holds
+ * at most one write transaction.  Returns 0 and sets *txn. */
+int bs_txn_begin(bs_env_t *env, unsigned flags, bs_txn_t **txn) TR_WUR;
+/* Commit (and free) a write transaction; for a read one it just ends it.
+ * On failure the transaction is aborted and freed all the same. */
+int bs_txn_commit(bs_txn_t *txn) TR_WUR;
+void bs_txn_abort(bs_txn_t *txn);
+
+/* ---------------------------------------------------------------- blocks */
+
+/* Look a block up.  *data stays valid until txn ends.  Identity CIDs are
+ * answered from the CID itself.  Errors: TR_ENOTFOUND. */
+int bs_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t **data,
+           size_t *len) TR_WUR;
+/* 1 if present, 0 if not, negative on error. */
+int bs_has(bs_txn_t *txn, const dag_cid_t *cid) TR_WUR;
+
+/* Store a block the caller has already verified against cid (the importer
+ * computed the hash; bitswap and CAR import verify first).  Records the
+ * block's links when its codec has them.  Storing a block twice is a no-op.
+ * Errors: TR_ETOOBIG (over BS_MAX_BLOCK), TR_EDAGPB/TR_ECBOR (a dag-pb or
+ * dag-cbor block that does not parse: nothing is stored), TR_EMAPFULL. */
+int bs_put(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
+           size_t len) TR_WUR;
+
+/* Verify data against cid, then bs_put().  TR_EMISMATCH stores nothing. */
+int bs_put_verified(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
+                    size_t len) TR_WUR;
+
+/* Remove a block (and its links entry).  TR_ENOTFOUND if absent.  Does not
+ * look at pins: the CLI's block rm refuses pinned blocks itself. */
+int bs_del(bs_txn_t *txn, const dag_cid_t *cid) TR_WUR;
+
+/* The children of a block as recorded in the links index.  Calls cb for each
+ * child CID in link order; stops early when cb returns non-zero and returns
+ * that value.  A block with no entry has no children (raw, or a leaf). */
+typedef int (*bs_link_cb)(const dag_cid_t *child, void *data);
+int bs_links(bs_txn_t *txn, const dag_cid_t *cid, bs_link_cb cb,
+             void *data) TR_WUR;
+
+/* Iterate over every stored block as a CIDv1 with the raw codec (the store
+ * is keyed by multihash and does not know codecs, as Kubo's `refs local`).
+ * cb may return non-zero to stop; that value is returned. */
+typedef int (*bs_block_cb)(const dag_cid_t *cid, const uint8_t *data,
+                           size_t len, void *ud);
+int bs_foreach(bs_txn_t *txn, bs_block_cb cb, void *ud) TR_WUR;
+
+/* ----------------------------------------------------------------- batch */
+
+/* A batch is a write transaction that commits on its own every
+ * batch_bytes (0 = BS_BATCH_BYTES) and grows the map when needed.  Use it
+ * for imports: bs_batch_txn() gives the current transaction for bs_put()
+ * and friends, bs_batch_note() tells it how many bytes were written, and
+ * bs_batch_end() commits the rest.  Everything put before a commit is
+ * durable; a pin written in the last step covers a complete DAG. */
+typedef struct bs_batch bs_batch_t;
+int bs_batch_begin(bs_env_t *env, size_t batch_bytes, bs_batch_t **b) TR_WUR;
+bs_txn_t *bs_batch_txn(bs_batch_t *b);
+/* Account n bytes about to be written; may commit and start a new
+ * transaction (growing the map first if needed).  Call before each put. */
+int bs_batch_reserve(bs_batch_t *b, size_t n) TR_WUR;
+/* Commit (commit != 0) or abort what is pending, and free the batch. */
+int bs_batch_end(bs_batch_t *b, int commit) TR_WUR;
+
+/* Put through a batch: reserve + put. */
+int bs_batch_put(bs_batch_t *b, const dag_cid_t *cid, const uint8_t *data,
+                 size_t len) TR_WUR;
+
+/* ------------------------------------------------------------------ pins */
+
+enum {
+  BS_PIN_DIRECT = 1,
+  BS_PIN_RECURSIVE = 2,
+  BS_PIN_INDIRECT = 4, /* reported by bs_pin_ls() only, never stored */
+  BS_PIN_ALL = 7,
+};
+
+#define BS_PIN_NAME_MAX 255
+
+typedef struct bs_pin {
+  dag_cid_t cid;
+  int type;           /* BS_PIN_DIRECT or BS_PIN_RECURSIVE */
+  uint64_t created;   /* unix seconds */
+  char name[BS_PIN_NAME_MAX + 1];
+  dag_cid_t via;      /* for BS_PIN_INDIRECT: a recursive pin reaching it */
+} bs_pin_t;
+
+/* Pin cid.  A recursive pin first checks that every block of the DAG is
+ * present (through the links index); if one is missing it fails with
+ * TR_EINCOMPLETE, sets *missing (when not NULL) and pins nothing.  A direct
+ * pin needs only the root block.  Pinning recursively over a direct pin
+ * upgrades it; a direct pin over a recursive one fails with TR_EPINTYPE, as
+ * in Kubo.  name may be NULL. */
+int bs_pin_add(bs_txn_t *txn, const dag_cid_t *cid, int type,
+               const char *name, dag_cid_t *missing) TR_WUR;
+
+/* Unpin.  recursive=false refuses a recursive pin (TR_EPINTYPE).  A CID that
+ * is only pinned indirectly gives TR_EINDIRECT; one not pinned at all
+ * TR_ENOTPINNED. */
+int bs_pin_rm(bs_txn_t *txn, const dag_cid_t *cid, bool recursive) TR_WUR;
+
+/* Pin state of cid: fills *pin and returns 1 if pinned (directly,
+ * recursively, or, when types includes BS_PIN_INDIRECT, through a recursive
+ * pin - that costs a walk of every recursive DAG); 0 if not pinned. */
+int bs_pin_get(bs_txn_t *txn, const dag_cid_t *cid, int types,
+               bs_pin_t *pin) TR_WUR;
+
+/* List pins of the given types (BS_PIN_* mask).  Indirect pins are each
+ * reported once, with one recursive pin that reaches them.  cb returns
+ * non-zero to stop. */
+typedef int (*bs_pin_cb)(const bs_pin_t *pin, void *ud);
+int bs_pin_ls(bs_txn_t *txn, int types, bs_pin_cb cb, void *ud) TR_WUR;
+
+/* Check that every recursive pin's DAG is complete and every block in it
+ * hashes to its CID.  cb is called once per pin with status 0 (ok),
+ * TR_EINCOMPLETE or TR_EMISMATCH and, for a failure, the bad CID. */
+typedef int (*bs_pin_verify_cb)(const bs_pin_t *pin, int status,
+                                const dag_cid_t *bad, void *ud);
+int bs_pin_verify(bs_txn_t *txn, bs_pin_verify_cb cb, void *ud) TR_WUR;
+
+/* -------------------------------------------------------------------- gc */
+
+typedef struct bs_gc_stats {
+  uint64_t live;      /* blocks reachable from pins */
+  uint64_t removed;   /* blocks deleted */
+  uint64_t freed;     /* bytes of block data deleted */
+} bs_gc_stats_t;
+
+/* Delete exactly the blocks no pin reaches.  Marks through the links index
+ * in a write transaction (readers go on reading the old snapshot), then
+ * deletes in that same transaction and commits once; killed at any instant
+ * it leaves either the old or the new state.  cb (may be NULL) sees each
+ * removed block.  Takes the gc lock exclusively; waits for running
+ * imports. */
+typedef int (*bs_gc_cb)(const dag_cid_t *removed, void *ud);
+int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) TR_WUR;
+
+/* Hold the gc lock shared for the duration of an import: GC waits until
+ * bs_gc_unlock().  Returns a lock handle >= 0 or -errno. */
+int bs_gc_lock_shared(bs_env_t *env) TR_WUR;
+void bs_gc_unlock(int handle);
+
+/* ---------------------------------------------------------------- verify */
+
+/* Rehash every stored block.  cb sees each corrupt block (as a raw CIDv1,
+ * see bs_foreach).  With drop, corrupt blocks are deleted in one commit at
+ * the end.  checked and corrupt (may be NULL) count the blocks. */
+typedef int (*bs_corrupt_cb)(const dag_cid_t *cid, void *ud);
+int bs_verify(bs_env_t *env, bool drop, bs_corrupt_cb cb, void *ud,
+              uint64_t *checked, uint64_t *corrupt) TR_WUR;
+
+/* ------------------------------------------------------------------ stat */
+
+typedef struct bs_stat {
+  uint64_t blocks;      /* number of stored blocks */
+  uint64_t block_bytes; /* sum of their sizes */
+  uint64_t repo_bytes;  /* bytes LMDB uses on disk (pages in use) */
+  uint64_t map_bytes;   /* current map size */
+  uint64_t pins;        /* direct + recursive pins */
+} bs_stat_t;
+
+int bs_stat(bs_env_t *env, bs_stat_t *st) TR_WUR;
+
+/* ------------------------------------------------------------------ meta */
+
+/* Small repo-wide values (config, identity). *val is valid until txn ends.
+ * bs_meta_get: TR_ENOTFOUND when absent. */
+int bs_meta_get(bs_txn_t *txn, const char *key, const uint8_t **val,
+                size_t *len) TR_WUR;
+int bs_meta_put(bs_txn_t *txn, const char *key, const void *val,
+                size_t len) TR_WUR;
+
+#endif /* BS_H */

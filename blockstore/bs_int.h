@@ -1,0 +1,70 @@
+/*
+ * bs_int.h — what the blockstore's files share and nobody else sees.
+ */
+#ifndef BS_INT_H
+#define BS_INT_H
+
+#include <lmdb.h>
+
+#include "bs.h"
+
+struct bs_env {
+  MDB_env *mdb;
+  MDB_dbi blocks, links, pins, meta;
+  char *path;
+  size_t pagesize;
+};
+
+struct bs_txn {
+  bs_env_t *env;
+  MDB_txn *mdb;
+  bool rdonly;
+};
+
+/* Map an LMDB return code to trove's. */
+int bs__err(int mdb_rc);
+
+/* The key under which a CID's block is stored: its multihash. */
+static inline MDB_val bs__key(const dag_cid_t *cid) {
+  size_t n;
+  const uint8_t *mh = dag_cid_mh(cid, &n);
+  MDB_val k = {n, (void *)mh};
+  return k;
+}
+
+/* Whether blocks of this codec carry links that the links index records. */
+static inline bool bs__codec_has_links(uint64_t codec) {
+  return codec == DAG_CODEC_DAG_PB || codec == DAG_CODEC_DAG_CBOR;
+}
+
+/* ------------------------------------------------- set of multihashes */
+
+/* A set of 64-bit fingerprints of multihashes, for GC marking and walks.
+ * A collision can only make a garbage block look live (it is kept), never the
+ * reverse, so fingerprints are safe for GC. */
+typedef struct bs_set {
+  uint64_t *slots;
+  size_t cap; /* power of two */
+  size_t n;
+} bs_set_t;
+
+uint64_t bs__fp(const uint8_t *mh, size_t len);
+/* 1 if added, 0 if it was there, -ENOMEM. */
+int bs__set_add(bs_set_t *s, uint64_t fp) TR_WUR;
+bool bs__set_has(const bs_set_t *s, uint64_t fp);
+void bs__set_free(bs_set_t *s);
+
+/* --------------------------------------------------------- DAG walking */
+
+/* Depth-first walk over the links index from root.  visit is called for
+ * every block reached the first time it is seen in seen (the root too, with
+ * via NULL, unless it was in seen already - the walk descends anyway);
+ * returning non-zero stops the walk with that value.  A block that has no
+ * links entry is a leaf.  The walk keeps only a stack of views into LMDB
+ * values, so its memory is bounded by the depth of the DAG, not its size. */
+typedef int (*bs__visit_cb)(const dag_cid_t *cid, const dag_cid_t *via,
+                            void *ud);
+int bs__walk(bs_txn_t *txn, const dag_cid_t *root, bs_set_t *seen,
+             bs__visit_cb visit, void *ud) TR_WUR;
+
+#endif /* BS_INT_H */

@@ -1,0 +1,193 @@
+/*
+ * gc.c — garbage collection, the gc lock, and pin verification.
+ *
+ * GC is mark and sweep.  Mark walks every pin through the links index (never
+ * decoding a block) into a set of multihash fingerprints; sweep runs a cursor
+ * over the blocks' keys (LMDB gives a value's size without touching its
+ * pages) and deletes what is unmarked.  Both happen in one write transaction:
+ * pins cannot change under the mark, readers keep their snapshots, and a kill
+ * at any instant leaves the old state or the new one.  Memory is the set:
+ * 16 bytes per live block at most, plus LMDB's dirty-page list.
+ *
+ * The gc lock is a flock() on <repo>/gc.lock: imports hold it shared from
+ * their first block to their pin, GC holds it exclusively, so GC never sees
+ * an import's blocks before their pin.  flock() locks die with the process,
+ * so a killed import never wedges GC.
+ */
+#include "bs_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+static int lock_open(bs_env_t *env, int op) {
+  char file[4096];
+  snprintf(file, sizeof file, "%s/gc.lock", env->path);
+  int fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return -errno;
+  while (flock(fd, op) < 0) {
+    if (errno != EINTR) {
+      int e = errno;
+      close(fd);
+      return -e;
+    }
+  }
+  return fd;
+}
+
+int bs_gc_lock_shared(bs_env_t *env) { return lock_open(env, LOCK_SH); }
+
+void bs_gc_unlock(int handle) {
+  if (handle >= 0)
+    close(handle); /* releases the flock */
+}
+
+/* -------------------------------------------------------------------- gc */
+
+static int mark_visit(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
+  (void)cid, (void)via, (void)ud;
+  return 0;
+}
+
+static int mark_all(bs_txn_t *txn, bs_set_t *live) {
+  MDB_cursor *cur;
+  int rc = mdb_cursor_open(txn->mdb, txn->env->pins, &cur);
+  if (rc)
+    return bs__err(rc);
+  MDB_val k, v;
+  int op = MDB_FIRST;
+  while ((rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
+    op = MDB_NEXT;
+    dag_cid_t cid;
+    int n = dag_cid_decode(&cid, k.mv_data, k.mv_size);
+    if (n < 0 || v.mv_size < 1) {
+      rc = TR_ECORRUPT; /* never guess about pins: stop the GC */
+      break;
+    }
+    if (((const uint8_t *)v.mv_data)[0] == BS_PIN_RECURSIVE)
+      rc = bs__walk(txn, &cid, live, mark_visit, NULL);
+    else {
+      size_t mlen;
+      const uint8_t *mh = dag_cid_mh(&cid, &mlen);
+      rc = bs__set_add(live, bs__fp(mh, mlen));
+      rc = rc < 0 ? rc : 0;
+    }
+    if (rc)
+      break;
+  }
+  mdb_cursor_close(cur);
+  return rc == MDB_NOTFOUND ? 0 : rc > 0 ? bs__err(rc) : rc;
+}
+
+static int sweep(bs_txn_t *txn, const bs_set_t *live, bs_gc_cb cb, void *ud,
+                 bs_gc_stats_t *st) {
+  MDB_cursor *cur;
+  int rc = mdb_cursor_open(txn->mdb, txn->env->blocks, &cur);
+  if (rc)
+    return bs__err(rc);
+  MDB_val k, v;
+  int op = MDB_FIRST;
+  while ((rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
+    op = MDB_NEXT;
+    if (bs__set_has(live, bs__fp(k.mv_data, k.mv_size))) {
+      st->live++;
+      continue;
+    }
+    if (cb) {
+      dag_cid_t cid;
+      if (dag_cid_make(&cid, 1, DAG_CODEC_RAW, k.mv_data, k.mv_size) == 0 &&
+          (rc = cb(&cid, ud)))
+        break;
+    }
+    MDB_val lk = k;
+    int lrc = mdb_del(txn->mdb, txn->env->links, &lk, NULL);
+    if (lrc && lrc != MDB_NOTFOUND) {
+      rc = lrc;
+      break;
+    }
+    st->freed += v.mv_size;
+    st->removed++;
+    /* After a cursor delete LMDB leaves the cursor on the next item, and the
+     * next MDB_NEXT returns that item, not the one after it. */
+    if ((rc = mdb_cursor_del(cur, 0)))
+      break;
+  }
+  mdb_cursor_close(cur);
+  return rc == MDB_NOTFOUND ? 0 : rc > 0 || rc < -30000 ? bs__err(rc) : rc;
+}
+
+int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
+  bs_gc_stats_t st = {0};
+  int lock = lock_open(env, LOCK_EX);
+  if (lock < 0)
+    return lock;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, 0, &txn);
+  if (rc) {
+    bs_gc_unlock(lock);
+    return rc;
+  }
+  bs_set_t live = {0};
+  if ((rc = mark_all(txn, &live)) == 0)
+    rc = sweep(txn, &live, cb, ud, &st);
+  bs__set_free(&live);
+  if (rc)
+    bs_txn_abort(txn);
+  else
+    rc = bs_txn_commit(txn);
+  bs_gc_unlock(lock);
+  if (stats)
+    *stats = st;
+  return rc;
+}
+
+/* ---------------------------------------------------------- pin verify */
+
+typedef struct pv_ctx {
+  bs_txn_t *txn;
+  dag_cid_t bad;
+} pv_ctx_t;
+
+static int pv_visit(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
+  (void)via;
+  pv_ctx_t *c = ud;
+  const uint8_t *data;
+  size_t len;
+  int rc = bs_get(c->txn, cid, &data, &len);
+  if (rc == TR_ENOTFOUND)
+    rc = TR_EINCOMPLETE;
+  else if (rc == 0)
+    rc = dag_cid_verify(cid, data, len);
+  if (rc == TR_EHASH)
+    rc = 0;
+  if (rc)
+    c->bad = *cid;
+  return rc;
+}
+
+typedef struct pv_all {
+  bs_txn_t *txn;
+  bs_pin_verify_cb cb;
+  void *ud;
+} pv_all_t;
+
+static int pv_pin(const bs_pin_t *pin, void *ud) {
+  pv_all_t *a = ud;
+  pv_ctx_t c = {a->txn, {0}};
+  bs_set_t seen = {0};
+  int rc = pin->type == BS_PIN_RECURSIVE
+               ? bs__walk(c.txn, &pin->cid, &seen, pv_visit, &c)
+               : pv_visit(&pin->cid, NULL, &c);
+  bs__set_free(&seen);
+  if (rc != 0 && rc != TR_EINCOMPLETE && rc != TR_EMISMATCH)
+    return rc;
+  return a->cb(pin, rc, rc ? &c.bad : NULL, a->ud);
+}
+
+int bs_pin_verify(bs_txn_t *txn, bs_pin_verify_cb cb, void *ud) {
+  pv_all_t a = {txn, cb, ud};
+  return bs_pin_ls(txn, BS_PIN_RECURSIVE | BS_PIN_DIRECT, pv_pin, &a);
+}

@@ -1,0 +1,260 @@
+/*
+ * pins.c — pins with Kubo's semantics: recursive and direct pins are stored
+ * (key: the binary CID as the user gave it; value: type byte, creation time
+ * as 8 little-endian bytes, then the name); indirect pins are derived by
+ * walking recursive pins through the links index.
+ */
+#include "bs_int.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#define PIN_HDR 9
+
+static int pin_decode(const MDB_val *k, const MDB_val *v, bs_pin_t *pin) {
+  memset(pin, 0, sizeof *pin);
+  if (v->mv_size < PIN_HDR || v->mv_size > PIN_HDR + BS_PIN_NAME_MAX)
+    return TR_ECORRUPT;
+  int rc = dag_cid_decode(&pin->cid, k->mv_data, k->mv_size);
+  if (rc < 0 || (size_t)rc != k->mv_size)
+    return TR_ECORRUPT;
+  const uint8_t *p = v->mv_data;
+  pin->type = p[0];
+  for (int i = 7; i >= 0; i--)
+    pin->created = (pin->created << 8) | p[1 + i];
+  memcpy(pin->name, p + PIN_HDR, v->mv_size - PIN_HDR);
+  pin->name[v->mv_size - PIN_HDR] = 0;
+  return 0;
+}
+
+static int pin_read(bs_txn_t *txn, const dag_cid_t *cid, bs_pin_t *pin) {
+  MDB_val k = {cid->len, (void *)cid->bytes}, v;
+  int rc = mdb_get(txn->mdb, txn->env->pins, &k, &v);
+  if (rc)
+    return bs__err(rc);
+  return pin_decode(&k, &v, pin);
+}
+
+/* ------------------------------------------------- completeness check */
+
+typedef struct check_ctx {
+  bs_txn_t *txn;
+  dag_cid_t *missing;
+} check_ctx_t;
+
+static int check_present(const dag_cid_t *cid, const dag_cid_t *via,
+                         void *ud) {
+  (void)via;
+  check_ctx_t *c = ud;
+  int rc = bs_has(c->txn, cid);
+  if (rc < 0)
+    return rc;
+  if (rc == 0) {
+    if (c->missing)
+      *c->missing = *cid;
+    return TR_EINCOMPLETE;
+  }
+  return 0;
+}
+
+int bs_pin_add(bs_txn_t *txn, const dag_cid_t *cid, int type,
+               const char *name, dag_cid_t *missing) {
+  if (txn->rdonly)
+    return -EACCES;
+  if (type != BS_PIN_DIRECT && type != BS_PIN_RECURSIVE)
+    return TR_EUSAGE;
+  size_t nlen = name ? strlen(name) : 0;
+  if (nlen > BS_PIN_NAME_MAX)
+    return TR_ETOOBIG;
+  bs_pin_t old;
+  int rc = pin_read(txn, cid, &old);
+  if (rc == 0 && old.type == BS_PIN_RECURSIVE && type == BS_PIN_DIRECT)
+    return TR_EPINTYPE;
+  if (rc && rc != TR_ENOTFOUND)
+    return rc;
+  if (rc == 0 && old.type == type && !name)
+    return 0; /* already pinned that way: keep its name and time */
+
+  check_ctx_t c = {txn, missing};
+  if (type == BS_PIN_RECURSIVE) {
+    bs_set_t seen = {0};
+    rc = bs__walk(txn, cid, &seen, check_present, &c);
+    bs__set_free(&seen);
+  } else
+    rc = check_present(cid, NULL, &c);
+  if (rc)
+    return rc;
+
+  uint8_t val[PIN_HDR + BS_PIN_NAME_MAX];
+  uint64_t now = (uint64_t)time(NULL);
+  val[0] = (uint8_t)type;
+  for (int i = 0; i < 8; i++)
+    val[1 + i] = (uint8_t)(now >> (8 * i));
+  if (nlen)
+    memcpy(val + PIN_HDR, name, nlen);
+  MDB_val k = {cid->len, (void *)cid->bytes}, v = {PIN_HDR + nlen, val};
+  return bs__err(mdb_put(txn->mdb, txn->env->pins, &k, &v, 0));
+}
+
+/* ------------------------------------------------------- indirect pins */
+
+typedef struct find_ctx {
+  uint64_t want; /* fingerprint sought */
+  bool found;
+} find_ctx_t;
+
+static int find_visit(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
+  find_ctx_t *f = ud;
+  size_t n;
+  const uint8_t *mh = dag_cid_mh(cid, &n);
+  if (via && bs__fp(mh, n) == f->want) {
+    f->found = true;
+    return 1;
+  }
+  return 0;
+}
+
+/* Is cid reachable (below the root) from some recursive pin?  Sets *via to
+ * that pin.  A full walk of every recursive DAG: only for the rare single-CID
+ * questions (pin rm of an indirect pin, pin ls CID --type=indirect). */
+static int find_indirect(bs_txn_t *txn, const dag_cid_t *cid, dag_cid_t *via) {
+  MDB_cursor *cur;
+  int rc = mdb_cursor_open(txn->mdb, txn->env->pins, &cur);
+  if (rc)
+    return bs__err(rc);
+  size_t n;
+  const uint8_t *mh = dag_cid_mh(cid, &n);
+  find_ctx_t f = {bs__fp(mh, n), false};
+  MDB_val k, v;
+  int op = MDB_FIRST, found = 0;
+  while ((rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
+    op = MDB_NEXT;
+    bs_pin_t p;
+    if (pin_decode(&k, &v, &p) || p.type != BS_PIN_RECURSIVE)
+      continue;
+    bs_set_t seen = {0};
+    rc = bs__walk(txn, &p.cid, &seen, find_visit, &f);
+    bs__set_free(&seen);
+    if (rc < 0)
+      break;
+    if (f.found) {
+      *via = p.cid;
+      found = 1;
+      break;
+    }
+  }
+  mdb_cursor_close(cur);
+  if (rc < 0 && rc != MDB_NOTFOUND)
+    return bs__err(rc);
+  return found;
+}
+
+int bs_pin_get(bs_txn_t *txn, const dag_cid_t *cid, int types,
+               bs_pin_t *pin) {
+  int rc = pin_read(txn, cid, pin);
+  if (rc == 0 && (pin->type & types))
+    return 1;
+  if (rc && rc != TR_ENOTFOUND)
+    return rc;
+  if (!(types & BS_PIN_INDIRECT))
+    return 0;
+  dag_cid_t via;
+  if ((rc = find_indirect(txn, cid, &via)) <= 0)
+    return rc;
+  memset(pin, 0, sizeof *pin);
+  pin->cid = *cid;
+  pin->type = BS_PIN_INDIRECT;
+  pin->via = via;
+  return 1;
+}
+
+int bs_pin_rm(bs_txn_t *txn, const dag_cid_t *cid, bool recursive) {
+  if (txn->rdonly)
+    return -EACCES;
+  bs_pin_t pin;
+  int rc = pin_read(txn, cid, &pin);
+  if (rc == TR_ENOTFOUND) {
+    dag_cid_t via;
+    rc = find_indirect(txn, cid, &via);
+    return rc < 0 ? rc : rc ? TR_EINDIRECT : TR_ENOTPINNED;
+  }
+  if (rc)
+    return rc;
+  if (pin.type == BS_PIN_RECURSIVE && !recursive)
+    return TR_EPINTYPE;
+  MDB_val k = {cid->len, (void *)cid->bytes};
+  return bs__err(mdb_del(txn->mdb, txn->env->pins, &k, NULL));
+}
+
+/* ----------------------------------------------------------------- list */
+
+typedef struct ls_ctx {
+  bs_pin_cb cb;
+  void *ud;
+  dag_cid_t root;
+} ls_ctx_t;
+
+static int ls_indirect(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
+  ls_ctx_t *c = ud;
+  if (!via)
+    return 0; /* the root itself is listed as recursive */
+  bs_pin_t p;
+  memset(&p, 0, sizeof p);
+  p.cid = *cid;
+  p.type = BS_PIN_INDIRECT;
+  p.via = c->root;
+  return c->cb(&p, c->ud);
+}
+
+int bs_pin_ls(bs_txn_t *txn, int types, bs_pin_cb cb, void *ud) {
+  MDB_cursor *cur;
+  int rc;
+  bs_set_t seen = {0};
+  /* Kubo's order: recursive, then direct, then indirect.  The set starts
+   * with every stored pin so that indirect listing skips them. */
+  for (int pass = 0; pass < 3; pass++) {
+    int want = pass == 0 ? BS_PIN_RECURSIVE
+               : pass == 1 ? BS_PIN_DIRECT
+                           : BS_PIN_INDIRECT;
+    if (pass < 2 && !(types & want) && !(types & BS_PIN_INDIRECT))
+      continue;
+    if (pass == 2 && !(types & BS_PIN_INDIRECT))
+      break;
+    if ((rc = mdb_cursor_open(txn->mdb, txn->env->pins, &cur)))
+      goto out;
+    MDB_val k, v;
+    int op = MDB_FIRST;
+    while ((rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
+      op = MDB_NEXT;
+      bs_pin_t p;
+      if ((rc = pin_decode(&k, &v, &p)))
+        break;
+      if (pass < 2) {
+        if (p.type != want)
+          continue;
+        size_t n;
+        const uint8_t *mh = dag_cid_mh(&p.cid, &n);
+        if ((rc = bs__set_add(&seen, bs__fp(mh, n))) < 0)
+          break;
+        if ((types & want) && (rc = cb(&p, ud)))
+          break;
+        rc = 0;
+      } else if (p.type == BS_PIN_RECURSIVE) {
+        /* The root is in the set already, so the walk starts below it. */
+        ls_ctx_t c = {cb, ud, p.cid};
+        rc = bs__walk(txn, &p.cid, &seen, ls_indirect, &c);
+        if (rc)
+          break;
+      }
+    }
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND)
+      rc = 0;
+    if (rc)
+      goto out;
+  }
+out:
+  bs__set_free(&seen);
+  return rc > 0 || (rc < -30000 && rc > -31000) ? bs__err(rc) : rc;
+}

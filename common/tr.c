@@ -1,0 +1,153 @@
+/*
+ * tr.c — error table, swappable allocator and byte buffers (see tr.h).
+ *
+ * LMDB's error strings are reached through mdb_strerror() only when the
+ * blockstore links this file with LMDB; tr.c itself knows the LMDB band by
+ * number so that dag/ stays free of the dependency.
+ */
+#include "tr.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- errors */
+
+const char *tr_strerror(int err) {
+  switch (err) {
+#define TR__ERR_MSG(name, val, msg)                                            \
+  case val:                                                                    \
+    return msg;
+    TR_ERRNO_MAP(TR__ERR_MSG)
+#undef TR__ERR_MSG
+  default:
+    break;
+  }
+  if (err < 0 && err > -4096)
+    return strerror(-err);
+  if (err <= -30780 && err >= -30799)
+    return "LMDB error";
+  return "unknown error";
+}
+
+const char *tr_errname(int err) {
+  switch (err) {
+#define TR__ERR_NAME(name, val, msg)                                           \
+  case val:                                                                    \
+    return #name;
+    TR_ERRNO_MAP(TR__ERR_NAME)
+#undef TR__ERR_NAME
+  case -ENOMEM:
+    return "ENOMEM";
+  case -ENOENT:
+    return "ENOENT";
+  case -EINVAL:
+    return "EINVAL";
+  case -EIO:
+    return "EIO";
+  case -EACCES:
+    return "EACCES";
+  case -EEXIST:
+    return "EEXIST";
+  default:
+    return "UNKNOWN";
+  }
+}
+
+/* ------------------------------------------------------------- allocator */
+
+static void *libc_malloc(size_t n, void *d) {
+  (void)d;
+  return malloc(n);
+}
+static void libc_free(void *p, void *d) {
+  (void)d;
+  free(p);
+}
+static void *libc_calloc(size_t n, size_t s, void *d) {
+  (void)d;
+  return calloc(n, s);
+}
+static void *libc_realloc(void *p, size_t n, void *d) {
+  (void)d;
+  return realloc(p, n);
+}
+
+static const tr_mem_t libc_mem = {libc_malloc, libc_free, libc_calloc,
+                                  libc_realloc, NULL};
+static const tr_mem_t *cur_mem = &libc_mem;
+
+void tr_mem_set(const tr_mem_t *mem) { cur_mem = mem ? mem : &libc_mem; }
+
+void *tr_malloc(size_t size) { return cur_mem->malloc(size, cur_mem->data); }
+void *tr_calloc(size_t n, size_t size) {
+  return cur_mem->calloc(n, size, cur_mem->data);
+}
+void *tr_realloc(void *ptr, size_t size) {
+  return cur_mem->realloc(ptr, size, cur_mem->data);
+}
+void tr_free(void *ptr) {
+  if (ptr)
+    cur_mem->free(ptr, cur_mem->data);
+}
+
+char *tr_strndup(const char *s, size_t n) {
+  char *p = tr_malloc(n + 1);
+  if (!p)
+    return NULL;
+  memcpy(p, s, n);
+  p[n] = 0;
+  return p;
+}
+
+char *tr_strdup(const char *s) { return tr_strndup(s, strlen(s)); }
+
+/* -------------------------------------------------------- growable bytes */
+
+int tr_bytes_reserve(tr_bytes_t *b, size_t n) {
+  if (b->cap - b->len >= n)
+    return 0;
+  if (n > SIZE_MAX / 2 - b->len)
+    return -ENOMEM;
+  size_t cap = b->cap ? b->cap : 64;
+  while (cap - b->len < n)
+    cap *= 2;
+  uint8_t *p = tr_realloc(b->borrowed ? NULL : b->data, cap);
+  if (!p)
+    return -ENOMEM;
+  if (b->borrowed && b->len)
+    memcpy(p, b->data, b->len);
+  b->borrowed = false;
+  b->data = p;
+  b->cap = cap;
+  return 0;
+}
+
+int tr_bytes_append(tr_bytes_t *b, const void *p, size_t n) {
+  int rc = tr_bytes_reserve(b, n);
+  if (rc)
+    return rc;
+  if (n)
+    memcpy(b->data + b->len, p, n);
+  b->len += n;
+  return 0;
+}
+
+void tr_bytes_free(tr_bytes_t *b) {
+  if (!b->borrowed)
+    tr_free(b->data);
+  b->borrowed = false;
+  b->data = NULL;
+  b->len = b->cap = 0;
+}
+
+/* -------------------------------------------------------------- hex */
+
+void tr_hex(const uint8_t *in, size_t n, char *out) {
+  static const char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    out[2 * i] = digits[in[i] >> 4];
+    out[2 * i + 1] = digits[in[i] & 15];
+  }
+  out[2 * n] = 0;
+}

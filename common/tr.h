@@ -1,0 +1,147 @@
+/*
+ * tr.h — the helpers every trove module shares: the error table, the
+ * swappable allocator and a few small utilities.
+ *
+ * Errors follow libuv: a function returns 0 (or a non-negative count) on
+ * success and a negative code on failure.  System errors are -errno.  trove's
+ * own codes live in the band [-49999, -40000], away from errno values and from
+ * LMDB's own band (-30799..-30780), so one int can carry any of them.  Codes in
+ * [-49999, -49000] are "fatal": the object that returned one must be torn down
+ * (nghttp2's convention); nothing below the CLI aborts on them.
+ *
+ * All heap memory in trove goes through tr_malloc()/tr_free() so that tests
+ * can swap in an allocator that fails the Nth call (tr_mem_set()).
+ *
+ * This file does no I/O.
+ */
+#ifndef TR_H
+#define TR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TR_WUR __attribute__((warn_unused_result))
+#define TR_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define TR_WUR
+#define TR_PRINTF(a, b)
+#endif
+
+#define TR_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---------------------------------------------------------------- errors */
+
+/* XX(NAME, value, message).  Keep values stable: they are part of the ABI of
+ * the RPC API's error messages and of scripts that check exit codes. */
+#define TR_ERRNO_MAP(XX)                                                       \
+  XX(EVARINT, -40001, "malformed varint")                                      \
+  XX(EMULTIBASE, -40002, "malformed multibase string")                         \
+  XX(EBASE, -40003, "unsupported multibase")                                   \
+  XX(EMULTIHASH, -40004, "malformed multihash")                                \
+  XX(EHASH, -40005, "unsupported hash function")                               \
+  XX(ECID, -40006, "malformed CID")                                            \
+  XX(ECODEC, -40007, "unsupported codec")                                      \
+  XX(ETRUNC, -40008, "truncated input")                                        \
+  XX(ETOOBIG, -40009, "input too large")                                       \
+  XX(EBUFSIZE, -40010, "output buffer too small")                              \
+  XX(ENOTFOUND, -40011, "block not found")                                     \
+  XX(EMISMATCH, -40012, "block does not match its CID")                        \
+  XX(EDAGPB, -40013, "malformed dag-pb node")                                  \
+  XX(EUNIXFS, -40014, "malformed UnixFS data")                                 \
+  XX(ECAR, -40015, "malformed CAR")                                            \
+  XX(ECBOR, -40016, "malformed dag-cbor")                                      \
+  XX(EPINNED, -40017, "block is pinned")                                       \
+  XX(ENOTPINNED, -40018, "not pinned")                                         \
+  XX(EINCOMPLETE, -40019, "DAG is incomplete: a block is missing")             \
+  XX(EPATH, -40020, "no link by that name")                                    \
+  XX(ENOREPO, -40021, "no trove repo there (run trove init)")                  \
+  XX(EEXIST, -40022, "already exists")                                         \
+  XX(ESCHEMA, -40023, "repo schema version not supported")                     \
+  XX(ECONFIG, -40024, "bad config")                                            \
+  XX(EUSAGE, -40025, "bad arguments")                                          \
+  XX(EPINTYPE, -40026, "pinned with another type")                             \
+  XX(EINDIRECT, -40027, "is pinned indirectly")                                \
+  XX(ENOTFILE, -40028, "not a file")                                           \
+  XX(ENOTDIR, -40029, "not a directory")                                       \
+  XX(EUNSAFE, -40030, "unsafe name in DAG")                                    \
+  XX(ECHUNKER, -40031, "bad chunker spec")                                     \
+  XX(ESTORE, -49001, "blockstore failure")                                     \
+  XX(EMAPFULL, -49002, "repo map full and cannot grow")                        \
+  XX(ECORRUPT, -49003, "repo is corrupt")
+
+enum {
+#define TR__ERR_ENUM(name, val, msg) TR_##name = (val),
+  TR_ERRNO_MAP(TR__ERR_ENUM)
+#undef TR__ERR_ENUM
+};
+
+/* True for codes after which the returning object must be torn down. */
+#define TR_IS_FATAL(e) ((e) <= -49000 && (e) >= -49999)
+
+/* Message for any code: trove's own, -errno, or LMDB's.  Never NULL; the
+ * string is static. */
+const char *tr_strerror(int err);
+/* Short symbolic name ("ECID", "ENOENT"); "UNKNOWN" when unknown. */
+const char *tr_errname(int err);
+
+/* ------------------------------------------------------------- allocator */
+
+/* An allocator.  realloc(NULL, n) must behave as malloc(n).  data is passed
+ * back to each function. */
+typedef struct tr_mem {
+  void *(*malloc)(size_t size, void *data);
+  void (*free)(void *ptr, void *data);
+  void *(*calloc)(size_t n, size_t size, void *data);
+  void *(*realloc)(void *ptr, size_t size, void *data);
+  void *data;
+} tr_mem_t;
+
+/* Replace the allocator (NULL restores libc's).  Call it only when no memory
+ * from the previous allocator is still live, i.e. at start-up or in tests.
+ * This is the one piece of process-wide state outside the event loop, kept
+ * for the same reason as SQLITE_CONFIG_MALLOC: fault injection in tests. */
+void tr_mem_set(const tr_mem_t *mem);
+
+void *tr_malloc(size_t size) TR_WUR;
+void *tr_calloc(size_t n, size_t size) TR_WUR;
+void *tr_realloc(void *ptr, size_t size) TR_WUR;
+void tr_free(void *ptr);
+/* Copy of s[0..n) with a trailing NUL; NULL on out-of-memory. */
+char *tr_strndup(const char *s, size_t n) TR_WUR;
+char *tr_strdup(const char *s) TR_WUR;
+
+/* -------------------------------------------------------- growable bytes */
+
+/* A growable byte buffer for cold paths (CLI output, building small
+ * messages).  Hot paths use caller memory instead. */
+typedef struct tr_bytes {
+  uint8_t *data;
+  size_t len;
+  size_t cap;
+  bool borrowed; /* data is caller memory (tr_bytes_borrow): never freed */
+} tr_bytes_t;
+
+/* Start b over caller memory buf[0..cap); the first growth past it moves the
+ * bytes to the heap.  Lets hot paths avoid malloc for the common small case.
+ * tr_bytes_free() must still be called. */
+static inline void tr_bytes_borrow(tr_bytes_t *b, void *buf, size_t cap) {
+  b->data = (uint8_t *)buf;
+  b->len = 0;
+  b->cap = cap;
+  b->borrowed = true;
+}
+
+/* Append n bytes.  0, or -ENOMEM (b is unchanged then). */
+int tr_bytes_append(tr_bytes_t *b, const void *p, size_t n) TR_WUR;
+/* Ensure room for n more bytes.  0 or -ENOMEM. */
+int tr_bytes_reserve(tr_bytes_t *b, size_t n) TR_WUR;
+void tr_bytes_free(tr_bytes_t *b);
+
+/* -------------------------------------------------------------- hex */
+
+/* Lower-case hex of in[0..n) into out (2n+1 bytes, NUL-terminated). */
+void tr_hex(const uint8_t *in, size_t n, char *out);
+
+#endif /* TR_H */

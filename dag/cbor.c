@@ -1,0 +1,91 @@
+/*
+ * cbor.c — strict DAG-CBOR walking for links; see cbor.h.
+ */
+#include "cbor.h"
+
+int dag_cbor_head(const uint8_t *in, size_t len, size_t *pos, int *major,
+                  uint64_t *arg) {
+  if (*pos >= len)
+    return TR_ETRUNC;
+  uint8_t b = in[(*pos)++];
+  *major = b >> 5;
+  uint8_t info = b & 31;
+  if (info < 24) {
+    *arg = info;
+    return 0;
+  }
+  if (info > 27)
+    return TR_ECBOR; /* indefinite lengths and reserved values */
+  size_t n = (size_t)1 << (info - 24);
+  if (len - *pos < n)
+    return TR_ETRUNC;
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; i++)
+    v = (v << 8) | in[(*pos)++];
+  *arg = v;
+  return 0;
+}
+
+static int walk(const uint8_t *in, size_t len, size_t *pos, int depth,
+                dag_cbor_link_cb cb, void *ud) {
+  if (depth > DAG_CBOR_MAX_DEPTH)
+    return TR_ECBOR;
+  int major, rc;
+  uint64_t arg;
+  if ((rc = dag_cbor_head(in, len, pos, &major, &arg)))
+    return rc;
+  switch (major) {
+  case 0:
+  case 1:
+    return 0;
+  case 2:
+  case 3:
+    if (arg > len - *pos)
+      return TR_ETRUNC;
+    *pos += (size_t)arg;
+    return 0;
+  case 4:
+  case 5: {
+    /* Each element needs at least one byte: reject counts the input cannot
+     * hold before looping over them. */
+    uint64_t items = major == 5 ? arg * 2 : arg;
+    if (arg > len || items > len - *pos)
+      return TR_ETRUNC;
+    for (uint64_t i = 0; i < items; i++)
+      if ((rc = walk(in, len, pos, depth + 1, cb, ud)))
+        return rc;
+    return 0;
+  }
+  case 6: {
+    if (arg != 42)
+      return TR_ECBOR;
+    int m2;
+    uint64_t blen;
+    if ((rc = dag_cbor_head(in, len, pos, &m2, &blen)))
+      return rc;
+    if (m2 != 2 || blen < 2 || blen > len - *pos || in[*pos] != 0)
+      return TR_ECBOR;
+    dag_cid_t cid;
+    rc = dag_cid_decode(&cid, in + *pos + 1, (size_t)blen - 1);
+    if (rc < 0 || (uint64_t)rc != blen - 1)
+      return TR_ECBOR;
+    *pos += (size_t)blen;
+    return cb ? cb(&cid, ud) : 0;
+  }
+  default: /* 7: simple values and floats; the header held the payload */
+    return 0;
+  }
+}
+
+int dag_cbor_skip(const uint8_t *in, size_t len, size_t *pos) {
+  return walk(in, len, pos, 0, NULL, NULL);
+}
+
+int dag_cbor_links(const uint8_t *in, size_t len, dag_cbor_link_cb cb,
+                   void *ud) {
+  size_t pos = 0;
+  int rc = walk(in, len, &pos, 0, cb, ud);
+  if (rc)
+    return rc == TR_ETRUNC ? TR_ECBOR : rc;
+  return pos == len ? 0 : TR_ECBOR;
+}

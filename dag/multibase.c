@@ -1,0 +1,233 @@
+/*
+ * multibase.c — multibase encode/decode: the RFC 4648 bases (16, 32, 64,
+ * 64url, with and without padding) by bit packing, and the positional bases
+ * (36, 58btc) by long division.  The positional code is quadratic, so its
+ * input is capped (DAG_MB_POSITIONAL_MAX): CIDs and keys are far below it,
+ * and a hostile megabyte string cannot burn CPU.
+ *
+ * Decoding is strict, as in js-multiformats: one case per base, no stray
+ * padding, no non-zero trailing bits.
+ */
+#include "cid.h"
+
+#include <string.h>
+
+#define DAG_MB_POSITIONAL_MAX 4096
+
+static const char B32L[] = "abcdefghijklmnopqrstuvwxyz234567";
+static const char B32U[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+static const char B16L[] = "0123456789abcdef";
+static const char B16U[] = "0123456789ABCDEF";
+static const char B64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char B64URL[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char B58[] =
+    "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+static const char B36L[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+static const char B36U[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+typedef struct base {
+  char prefix;
+  const char *alpha;
+  int bits;  /* bits per char for RFC 4648 bases; 0 for positional */
+  int radix; /* positional bases */
+  int pad;   /* RFC 4648: '=' padding */
+} base_t;
+
+static const base_t bases[] = {
+    {'f', B16L, 4, 0, 0},    {'F', B16U, 4, 0, 0},  {'b', B32L, 5, 0, 0},
+    {'B', B32U, 5, 0, 0},    {'c', B32L, 5, 0, 1},  {'C', B32U, 5, 0, 1},
+    {'m', B64, 6, 0, 0},     {'M', B64, 6, 0, 1},   {'u', B64URL, 6, 0, 0},
+    {'U', B64URL, 6, 0, 1},  {'z', B58, 0, 58, 0},  {'k', B36L, 0, 36, 0},
+    {'K', B36U, 0, 36, 0},
+};
+
+static const base_t *base_find(char prefix) {
+  for (size_t i = 0; i < TR_ARRAY_LEN(bases); i++)
+    if (bases[i].prefix == prefix)
+      return &bases[i];
+  return NULL;
+}
+
+static int alpha_index(const char *alpha, char c) {
+  if (!c)
+    return -1;
+  const char *p = strchr(alpha, c);
+  return p ? (int)(p - alpha) : -1;
+}
+
+/* ------------------------------------------------------------ RFC 4648 */
+
+static int rfc_encode(const base_t *b, const uint8_t *in, size_t n, char *out,
+                      size_t outsize) {
+  size_t chars = (n * 8 + (size_t)b->bits - 1) / (size_t)b->bits;
+  size_t group = b->bits == 5 ? 8 : b->bits == 6 ? 4 : 1;
+  size_t padded = b->pad ? (chars + group - 1) / group * group : chars;
+  if (outsize < padded + 1)
+    return TR_EBUFSIZE;
+  uint32_t acc = 0;
+  int nbits = 0;
+  size_t o = 0;
+  unsigned mask = (1u << b->bits) - 1;
+  for (size_t i = 0; i < n; i++) {
+    acc = (acc << 8) | in[i];
+    nbits += 8;
+    while (nbits >= b->bits) {
+      nbits -= b->bits;
+      out[o++] = b->alpha[(acc >> nbits) & mask];
+    }
+  }
+  if (nbits > 0)
+    out[o++] = b->alpha[(acc << (b->bits - nbits)) & mask];
+  while (o < padded)
+    out[o++] = '=';
+  out[o] = 0;
+  return (int)o;
+}
+
+static int rfc_decode(const base_t *b, const char *s, size_t slen,
+                      uint8_t *out, size_t outsize, size_t *outlen) {
+  if (b->pad) {
+    size_t group = b->bits == 5 ? 8 : 4;
+    if (slen % group)
+      return TR_EMULTIBASE;
+    size_t npad = 0;
+    while (npad < slen && s[slen - 1 - npad] == '=')
+      npad++;
+    if (npad >= group)
+      return TR_EMULTIBASE;
+    slen -= npad;
+  }
+  /* Which counts of leftover characters are possible depends on the base:
+   * e.g. base32 never ends with 1, 3 or 6 characters of a group. */
+  size_t rem = (slen * (size_t)b->bits) % 8;
+  if (rem >= (size_t)b->bits)
+    return TR_EMULTIBASE;
+  size_t nbytes = slen * (size_t)b->bits / 8;
+  if (nbytes > outsize)
+    return TR_EBUFSIZE;
+  uint32_t acc = 0;
+  int nbits = 0;
+  size_t o = 0;
+  for (size_t i = 0; i < slen; i++) {
+    int v = alpha_index(b->alpha, s[i]);
+    if (v < 0)
+      return TR_EMULTIBASE;
+    acc = (acc << b->bits) | (uint32_t)v;
+    nbits += b->bits;
+    if (nbits >= 8) {
+      nbits -= 8;
+      out[o++] = (uint8_t)(acc >> nbits);
+    }
+  }
+  if (nbits && (acc & ((1u << nbits) - 1)))
+    return TR_EMULTIBASE;
+  *outlen = o;
+  return 0;
+}
+
+/* ---------------------------------------------------------- positional */
+
+static int pos_encode(const base_t *b, const uint8_t *in, size_t n, char *out,
+                      size_t outsize) {
+  if (n > DAG_MB_POSITIONAL_MAX)
+    return TR_ETOOBIG;
+  size_t zeros = 0;
+  while (zeros < n && in[zeros] == 0)
+    zeros++;
+  /* digits[] holds the number in base radix, least significant first. */
+  uint8_t digits[DAG_MB_POSITIONAL_MAX * 2];
+  size_t nd = 0;
+  for (size_t i = zeros; i < n; i++) {
+    uint32_t carry = in[i];
+    for (size_t j = 0; j < nd; j++) {
+      carry += (uint32_t)digits[j] << 8;
+      digits[j] = (uint8_t)(carry % (uint32_t)b->radix);
+      carry /= (uint32_t)b->radix;
+    }
+    while (carry) {
+      digits[nd++] = (uint8_t)(carry % (uint32_t)b->radix);
+      carry /= (uint32_t)b->radix;
+    }
+  }
+  if (outsize < zeros + nd + 1)
+    return TR_EBUFSIZE;
+  size_t o = 0;
+  for (size_t i = 0; i < zeros; i++)
+    out[o++] = b->alpha[0];
+  for (size_t i = nd; i-- > 0;)
+    out[o++] = b->alpha[digits[i]];
+  out[o] = 0;
+  return (int)o;
+}
+
+static int pos_decode(const base_t *b, const char *s, size_t slen,
+                      uint8_t *out, size_t outsize, size_t *outlen) {
+  if (slen > DAG_MB_POSITIONAL_MAX)
+    return TR_ETOOBIG;
+  size_t zeros = 0;
+  while (zeros < slen && s[zeros] == b->alpha[0])
+    zeros++;
+  uint8_t bytes[DAG_MB_POSITIONAL_MAX]; /* little-endian */
+  size_t nb = 0;
+  for (size_t i = zeros; i < slen; i++) {
+    int v = alpha_index(b->alpha, s[i]);
+    if (v < 0)
+      return TR_EMULTIBASE;
+    uint32_t carry = (uint32_t)v;
+    for (size_t j = 0; j < nb; j++) {
+      carry += (uint32_t)bytes[j] * (uint32_t)b->radix;
+      bytes[j] = (uint8_t)carry;
+      carry >>= 8;
+    }
+    while (carry) {
+      bytes[nb++] = (uint8_t)carry;
+      carry >>= 8;
+    }
+  }
+  if (zeros + nb > outsize)
+    return TR_EBUFSIZE;
+  memset(out, 0, zeros);
+  for (size_t i = 0; i < nb; i++)
+    out[zeros + i] = bytes[nb - 1 - i];
+  *outlen = zeros + nb;
+  return 0;
+}
+
+/* ---------------------------------------------------------------- API */
+
+int dag_mb_encode(char base, const uint8_t *in, size_t n, char *out,
+                  size_t outsize) {
+  const base_t *b = base_find(base);
+  if (!b)
+    return TR_EBASE;
+  if (outsize < 2)
+    return TR_EBUFSIZE;
+  out[0] = base;
+  int rc = b->bits ? rfc_encode(b, in, n, out + 1, outsize - 1)
+                   : pos_encode(b, in, n, out + 1, outsize - 1);
+  return rc < 0 ? rc : rc + 1;
+}
+
+int dag_mb_decode(const char *s, size_t slen, uint8_t *out, size_t outsize,
+                  size_t *outlen, char *basep) {
+  if (slen == 0)
+    return TR_EBASE;
+  const base_t *b = base_find(s[0]);
+  if (!b)
+    return TR_EBASE;
+  if (basep)
+    *basep = s[0];
+  return b->bits ? rfc_decode(b, s + 1, slen - 1, out, outsize, outlen)
+                 : pos_decode(b, s + 1, slen - 1, out, outsize, outlen);
+}
+
+int dag_b58_encode(const uint8_t *in, size_t n, char *out, size_t outsize) {
+  return pos_encode(base_find('z'), in, n, out, outsize);
+}
+
+int dag_b58_decode(const char *s, size_t slen, uint8_t *out, size_t outsize,
+                   size_t *outlen) {
+  return pos_decode(base_find('z'), s, slen, out, outsize, outlen);
+}

@@ -1,0 +1,98 @@
+/*
+ * testutil.h — what the cmocka tests share: cmocka's includes, a failing
+ * allocator for allocation-failure sweeps (nghttp2's failmalloc, SQLite's
+ * faultsim), temporary repo directories and hex helpers.
+ */
+#ifndef TESTUTIL_H
+#define TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+/* cmocka.h needs the four above first. */
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/tr.h"
+
+/* ------------------------------------------------------------ failmalloc */
+
+/* After fm_fail_after allocations succeed, every further one fails until
+ * fm_reset().  fm_count counts calls. */
+static long fm_fail_after = -1, fm_count = 0;
+static void *fm_malloc(size_t n, void *d) {
+  (void)d;
+  if (fm_fail_after >= 0 && fm_count++ >= fm_fail_after)
+    return NULL;
+  return malloc(n);
+}
+static void fm_free(void *p, void *d) {
+  (void)d;
+  free(p);
+}
+static void *fm_calloc(size_t n, size_t s, void *d) {
+  (void)d;
+  if (fm_fail_after >= 0 && fm_count++ >= fm_fail_after)
+    return NULL;
+  return calloc(n, s);
+}
+static void *fm_realloc(void *p, size_t n, void *d) {
+  (void)d;
+  if (fm_fail_after >= 0 && fm_count++ >= fm_fail_after)
+    return NULL;
+  return realloc(p, n);
+}
+static const tr_mem_t fm_mem = {fm_malloc, fm_free, fm_calloc, fm_realloc,
+                                NULL};
+static inline void fm_start(long after) {
+  fm_fail_after = after;
+  fm_count = 0;
+  tr_mem_set(&fm_mem);
+}
+static inline void fm_reset(void) {
+  fm_fail_after = -1;
+  tr_mem_set(NULL);
+}
+
+/* ------------------------------------------------------------- temp dirs */
+
+/* A fresh directory under $TMPDIR; removed (recursively) by tmpdir_rm. */
+static inline char *tmpdir_new(void) {
+  const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+  char *p = malloc(strlen(base) + 32);
+  sprintf(p, "%s/trove-test-XXXXXX", base);
+  if (!mkdtemp(p))
+    abort();
+  return p;
+}
+static inline void tmpdir_rm(char *p) {
+  char cmd[4200];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
+  if (system(cmd) != 0)
+    fprintf(stderr, "could not remove %s\n", p);
+  free(p);
+}
+
+/* ------------------------------------------------------------------- hex */
+
+/* Decode hex into out; returns the byte count.  Aborts on bad hex: inputs
+ * are the tests' own vectors. */
+static inline size_t unhex(const char *h, uint8_t *out, size_t outsize) {
+  size_t n = strlen(h) / 2;
+  if (n > outsize)
+    abort();
+  for (size_t i = 0; i < n; i++) {
+    unsigned v;
+    if (sscanf(h + 2 * i, "%2x", &v) != 1)
+      abort();
+    out[i] = (uint8_t)v;
+  }
+  return n;
+}
+
+#endif /* TESTUTIL_H */
