@@ -23,7 +23,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 # Library sources: every module below cli/.
-LIB_SRC  := $(wildcard common/*.c dag/*.c blockstore/*.c)
+LIB_SRC  := $(wildcard common/*.c dag/*.c blockstore/*.c node/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_SRC  := $(wildcard cli/*.c)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)

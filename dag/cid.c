@@ -91,7 +91,9 @@ int dag_cid_parse(dag_cid_t *cid, const char *s, size_t slen) {
       return TR_ECID;
     return dag_cid_make(cid, 0, DAG_CODEC_DAG_PB, bin, blen);
   }
-  if (slen > DAG_CID_STR_MAX)
+  /* 'Q' is no multibase prefix: a "Qm..." of the wrong length is a broken
+   * CIDv0, and saying so beats "unsupported multibase". */
+  if (slen > DAG_CID_STR_MAX || (slen && s[0] == 'Q'))
     return TR_ECID;
   rc = dag_mb_decode(s, slen, bin, sizeof bin, &blen, NULL);
   if (rc < 0)

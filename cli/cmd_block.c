@@ -1,0 +1,218 @@
+/*
+ * cmd_block.c — `trove block put|get|stat|rm`: raw block access, as Kubo's
+ * `ipfs block` (put defaults to CIDv1 with the raw codec and sha2-256).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* Read all of fd into b, refusing more than max bytes. */
+static int read_all(int fd, tr_bytes_t *b, size_t max) {
+  for (;;) {
+    if (tr_bytes_reserve(b, 65536))
+      return -ENOMEM;
+    ssize_t r = read(fd, b->data + b->len, b->cap - b->len);
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      return -errno;
+    }
+    if (r == 0)
+      return 0;
+    b->len += (size_t)r;
+    if (b->len > max)
+      return TR_ETOOBIG;
+  }
+}
+
+int cmd_block_put(cli_t *cli, int argc, char **argv) {
+  uint64_t codec = DAG_CODEC_RAW, mh = DAG_MH_SHA2_256;
+  int version = 1;
+  bool pin = false;
+  char **files = tr_calloc((size_t)argc + 1, sizeof *files);
+  int nfiles = 0;
+  if (!files)
+    return cli_fail("block put", -ENOMEM);
+  int rc = 0;
+  for (int i = 1; i < argc && !rc; i++) {
+    const char *a = argv[i], *val = NULL;
+    const char *eq = strchr(a, '=');
+    char opt[64] = "";
+    if (!strncmp(a, "--", 2)) {
+      size_t n = eq ? (size_t)(eq - a) : strlen(a);
+      if (n >= sizeof opt)
+        n = sizeof opt - 1;
+      memcpy(opt, a, n);
+      opt[n] = 0;
+      val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
+      bool takes = strcmp(opt, "--pin") != 0;
+      if (takes && !val) {
+        rc = cli_failf("block put: %s needs a value", opt);
+        break;
+      }
+      if (takes && !eq)
+        i++;
+    }
+    if (!strcmp(opt, "--cid-codec")) {
+      if (dag_codec_from_name(val, &codec))
+        rc = cli_failf("block put: unknown codec '%s'", val);
+    } else if (!strcmp(opt, "--mhtype")) {
+      if (dag_mh_from_name(val, &mh))
+        rc = cli_failf("block put: unknown hash '%s'", val);
+    } else if (!strcmp(opt, "--format")) {
+      /* Kubo's deprecated --format: v0 means CIDv0 dag-pb. */
+      if (!strcmp(val, "v0") || !strcmp(val, "protobuf")) {
+        codec = DAG_CODEC_DAG_PB;
+        version = !strcmp(val, "v0") ? 0 : 1;
+      } else if (!strcmp(val, "cbor"))
+        codec = DAG_CODEC_DAG_CBOR;
+      else if (!strcmp(val, "raw"))
+        codec = DAG_CODEC_RAW;
+      else
+        rc = cli_failf("block put: unknown format '%s'", val);
+    } else if (!strcmp(opt, "--pin")) {
+      rc = cli_bool("pin", eq ? eq + 1 : NULL, &pin) ? 1 : 0;
+    } else if (opt[0])
+      rc = cli_failf("block put: unknown option %s", opt);
+    else
+      files[nfiles++] = argv[i];
+  }
+  bs_env_t *env;
+  if (rc || cli_env(cli, 0, &env)) {
+    tr_free(files);
+    return 1;
+  }
+  if (nfiles == 0)
+    files[nfiles++] = "-";
+  for (int f = 0; f < nfiles && !rc; f++) {
+    int fd = strcmp(files[f], "-") ? open(files[f], O_RDONLY | O_CLOEXEC) : 0;
+    if (fd < 0) {
+      rc = cli_failf("block put: %s: %s", files[f], strerror(errno));
+      break;
+    }
+    tr_bytes_t b = {0};
+    int e = read_all(fd, &b, BS_MAX_BLOCK);
+    if (fd)
+      close(fd);
+    dag_cid_t cid;
+    bs_txn_t *txn = NULL;
+    if (!e)
+      e = dag_cid_sum(&cid, version, codec, mh, b.data, b.len);
+    if (!e)
+      e = bs_txn_begin(env, 0, &txn);
+    if (!e)
+      e = bs_put(txn, &cid, b.data, b.len);
+    if (!e && pin)
+      e = bs_pin_add(txn, &cid, BS_PIN_RECURSIVE, NULL, NULL);
+    if (txn)
+      e = e ? (bs_txn_abort(txn), e) : bs_txn_commit(txn);
+    tr_bytes_free(&b);
+    if (e) {
+      rc = cli_fail("block put", e);
+      break;
+    }
+    char s[DAG_CID_STR_MAX];
+    printf("%s\n", dag_cid_str(&cid, s));
+  }
+  tr_free(files);
+  return rc;
+}
+
+int cmd_block_get(cli_t *cli, int argc, char **argv) {
+  if (argc != 2)
+    return cli_failf("block get: usage: trove block get CID");
+  dag_cid_t cid;
+  bs_env_t *env;
+  if (cli_cid(argv[1], &cid) || cli_env(cli, 0, &env))
+    return 1;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (rc)
+    return cli_fail("block get", rc);
+  const uint8_t *data;
+  size_t len;
+  rc = bs_get(txn, &cid, &data, &len);
+  if (!rc)
+    rc = cli_write_out(data, len);
+  bs_txn_abort(txn);
+  return rc ? cli_fail("block get", rc) : 0;
+}
+
+int cmd_block_stat(cli_t *cli, int argc, char **argv) {
+  if (argc != 2)
+    return cli_failf("block stat: usage: trove block stat CID");
+  dag_cid_t cid;
+  bs_env_t *env;
+  if (cli_cid(argv[1], &cid) || cli_env(cli, 0, &env))
+    return 1;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (rc)
+    return cli_fail("block stat", rc);
+  const uint8_t *data;
+  size_t len;
+  rc = bs_get(txn, &cid, &data, &len);
+  bs_txn_abort(txn);
+  if (rc)
+    return cli_fail("block stat", rc);
+  char s[DAG_CID_STR_MAX];
+  printf("Key: %s\nSize: %zu\n", dag_cid_str(&cid, s), len);
+  return 0;
+}
+
+int cmd_block_rm(cli_t *cli, int argc, char **argv) {
+  bool force = false, quiet = false;
+  int rc = 0, first = 1;
+  for (; first < argc && argv[first][0] == '-'; first++) {
+    if (!strcmp(argv[first], "-f") || !strcmp(argv[first], "--force"))
+      force = true;
+    else if (!strcmp(argv[first], "-q") || !strcmp(argv[first], "--quiet"))
+      quiet = true;
+    else
+      return cli_failf("block rm: unknown option %s", argv[first]);
+  }
+  if (first == argc)
+    return cli_failf("block rm: usage: trove block rm [-f] [-q] CID...");
+  bs_env_t *env;
+  if (cli_env(cli, 0, &env))
+    return 1;
+  for (int i = first; i < argc; i++) {
+    dag_cid_t cid;
+    if (cli_cid(argv[i], &cid)) {
+      rc = 1;
+      continue;
+    }
+    bs_txn_t *txn;
+    int e = bs_txn_begin(env, 0, &txn);
+    if (e)
+      return cli_fail("block rm", e);
+    bs_pin_t pin;
+    char s[DAG_CID_STR_MAX], v[DAG_CID_STR_MAX];
+    e = bs_pin_get(txn, &cid, BS_PIN_ALL, &pin);
+    if (e == 1) {
+      bs_txn_abort(txn);
+      if (pin.type == BS_PIN_INDIRECT)
+        cli_failf("cannot remove %s: pinned via %s", argv[i],
+                  dag_cid_str(&pin.via, v));
+      else
+        cli_failf("cannot remove %s: pinned: %s", argv[i],
+                  pin.type == BS_PIN_RECURSIVE ? "recursive" : "direct");
+      rc = 1;
+      continue;
+    }
+    if (e == 0)
+      e = bs_del(txn, &cid);
+    if (e == TR_ENOTFOUND && force)
+      e = 0;
+    e = e ? (bs_txn_abort(txn), e) : bs_txn_commit(txn);
+    if (e) {
+      cli_failf("cannot remove %s: %s", argv[i], tr_strerror(e));
+      rc = 1;
+    } else if (!quiet)
+      printf("removed %s\n", dag_cid_str(&cid, s));
+  }
+  return rc;
+}

@@ -1,0 +1,274 @@
+/*
+ * cmd_pin.c — `trove pin add|rm|ls|verify` with Kubo's semantics and output:
+ * recursive (default) and direct pins, indirect pins reported by ls, names.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Split "--opt=value" / "--opt value"; returns the value or NULL. */
+static const char *opt_val(int argc, char **argv, int *i, const char *name) {
+  size_t n = strlen(name);
+  if (strncmp(argv[*i], name, n))
+    return NULL;
+  if (argv[*i][n] == '=')
+    return argv[*i] + n + 1;
+  if (argv[*i][n] == 0 && *i + 1 < argc)
+    return argv[++*i];
+  return NULL;
+}
+
+static const char *type_name(int t) {
+  return t == BS_PIN_RECURSIVE ? "recursive"
+         : t == BS_PIN_DIRECT  ? "direct"
+                               : "indirect";
+}
+
+int cmd_pin_add(cli_t *cli, int argc, char **argv) {
+  bool recursive = true;
+  const char *name = NULL, *v;
+  char **cids = argv + 1;
+  int ncids = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "-r") || !strcmp(argv[i], "--recursive"))
+      recursive = true;
+    else if (!strncmp(argv[i], "--recursive=", 12) ||
+             !strncmp(argv[i], "-r=", 3)) {
+      if (cli_bool("recursive", strchr(argv[i], '=') + 1, &recursive))
+        return 1;
+    } else if ((v = opt_val(argc, argv, &i, "--name")))
+      name = v;
+    else if (argv[i][0] == '-' && argv[i][1])
+      return cli_failf("pin add: unknown option %s", argv[i]);
+    else
+      cids[ncids++] = argv[i];
+  }
+  if (!ncids)
+    return cli_failf("pin add: usage: trove pin add [--recursive=false] CID...");
+  bs_env_t *env;
+  if (cli_env(cli, 0, &env))
+    return 1;
+  /* All CIDs in one transaction: either every pin lands or none does. */
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, 0, &txn);
+  if (rc)
+    return cli_fail("pin add", rc);
+  dag_cid_t *parsed = tr_calloc((size_t)ncids, sizeof *parsed);
+  if (!parsed) {
+    bs_txn_abort(txn);
+    return cli_fail("pin add", -ENOMEM);
+  }
+  for (int i = 0; i < ncids && !rc; i++) {
+    if (cli_cid(cids[i], &parsed[i])) {
+      rc = 1;
+      break;
+    }
+    dag_cid_t missing;
+    int e = bs_pin_add(txn, &parsed[i],
+                       recursive ? BS_PIN_RECURSIVE : BS_PIN_DIRECT, name,
+                       &missing);
+    char s[DAG_CID_STR_MAX];
+    if (e == TR_EINCOMPLETE)
+      rc = cli_failf("pin add %s: DAG is incomplete: block %s is missing",
+                     cids[i], dag_cid_str(&missing, s));
+    else if (e == TR_EPINTYPE)
+      rc = cli_failf("pin add %s: already pinned recursively", cids[i]);
+    else if (e)
+      rc = cli_failf("pin add %s: %s", cids[i], tr_strerror(e));
+  }
+  if (rc) {
+    bs_txn_abort(txn);
+  } else if ((rc = bs_txn_commit(txn))) {
+    rc = cli_fail("pin add", rc);
+  } else {
+    for (int i = 0; i < ncids; i++) {
+      char s[DAG_CID_STR_MAX];
+      printf("pinned %s %s\n", dag_cid_str(&parsed[i], s),
+             recursive ? "recursively" : "directly");
+    }
+  }
+  tr_free(parsed);
+  return rc;
+}
+
+int cmd_pin_rm(cli_t *cli, int argc, char **argv) {
+  bool recursive = true;
+  int rc = 0, any = 0;
+  bs_env_t *env;
+  for (int i = 1; i < argc; i++)
+    if (!strncmp(argv[i], "--recursive=", 12) && 
+        cli_bool("recursive", argv[i] + 12, &recursive))
+      return 1;
+  if (cli_env(cli, 0, &env))
+    return 1;
+  bs_txn_t *txn;
+  int e = bs_txn_begin(env, 0, &txn);
+  if (e)
+    return cli_fail("pin rm", e);
+  for (int i = 1; i < argc; i++) {
+    if (!strncmp(argv[i], "--recursive", 11) || !strcmp(argv[i], "-r"))
+      continue;
+    if (argv[i][0] == '-') {
+      rc = cli_failf("pin rm: unknown option %s", argv[i]);
+      break;
+    }
+    any = 1;
+    dag_cid_t cid;
+    if (cli_cid(argv[i], &cid)) {
+      rc = 1;
+      break;
+    }
+    e = bs_pin_rm(txn, &cid, recursive);
+    if (e == TR_EPINTYPE)
+      rc = cli_failf("pin rm %s: is pinned recursively", argv[i]);
+    else if (e == TR_EINDIRECT)
+      rc = cli_failf("pin rm %s: is pinned indirectly", argv[i]);
+    else if (e == TR_ENOTPINNED)
+      rc = cli_failf("pin rm %s: not pinned or pinned indirectly", argv[i]);
+    else if (e)
+      rc = cli_fail("pin rm", e);
+    if (rc)
+      break;
+  }
+  if (!any && !rc)
+    rc = cli_failf("pin rm: usage: trove pin rm [--recursive=false] CID...");
+  if (rc) {
+    bs_txn_abort(txn);
+    return rc;
+  }
+  if ((e = bs_txn_commit(txn)))
+    return cli_fail("pin rm", e);
+  for (int i = 1; i < argc; i++)
+    if (argv[i][0] != '-')
+      printf("unpinned %s\n", argv[i]);
+  return 0;
+}
+
+typedef struct ls_ctx {
+  bool quiet, names;
+} ls_ctx_t;
+
+static int ls_print(const bs_pin_t *pin, void *ud) {
+  ls_ctx_t *c = ud;
+  char s[DAG_CID_STR_MAX];
+  dag_cid_str(&pin->cid, s);
+  if (c->quiet)
+    printf("%s\n", s);
+  else if (c->names && pin->name[0])
+    printf("%s %s %s\n", s, type_name(pin->type), pin->name);
+  else
+    printf("%s %s\n", s, type_name(pin->type));
+  return 0;
+}
+
+int cmd_pin_ls(cli_t *cli, int argc, char **argv) {
+  int types = BS_PIN_ALL, n = 0;
+  ls_ctx_t c = {false, false};
+  const char *v;
+  char **cids = argv + 1;
+  for (int i = 1; i < argc; i++) {
+    if ((v = opt_val(argc, argv, &i, "--type")) ||
+        (v = opt_val(argc, argv, &i, "-t"))) {
+      if (!strcmp(v, "all"))
+        types = BS_PIN_ALL;
+      else if (!strcmp(v, "recursive"))
+        types = BS_PIN_RECURSIVE;
+      else if (!strcmp(v, "direct"))
+        types = BS_PIN_DIRECT;
+      else if (!strcmp(v, "indirect"))
+        types = BS_PIN_INDIRECT;
+      else
+        return cli_failf("pin ls: invalid type '%s', must be one of "
+                         "{direct, indirect, recursive, all}", v);
+    } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+      c.quiet = true;
+    else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--names"))
+      c.names = true;
+    else if (argv[i][0] == '-')
+      return cli_failf("pin ls: unknown option %s", argv[i]);
+    else
+      cids[n++] = argv[i];
+  }
+  bs_env_t *env;
+  if (cli_env(cli, 0, &env))
+    return 1;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (rc)
+    return cli_fail("pin ls", rc);
+  if (!n) {
+    rc = bs_pin_ls(txn, types, ls_print, &c);
+    bs_txn_abort(txn);
+    return rc ? cli_fail("pin ls", rc) : 0;
+  }
+  int status = 0;
+  for (int i = 0; i < n; i++) {
+    dag_cid_t cid;
+    bs_pin_t pin;
+    if (cli_cid(cids[i], &cid)) {
+      status = 1;
+      continue;
+    }
+    rc = bs_pin_get(txn, &cid, types, &pin);
+    if (rc < 0) {
+      status = cli_fail("pin ls", rc);
+    } else if (rc == 0) {
+      status = cli_failf("pin ls: path '%s' is not pinned", cids[i]);
+    } else if (pin.type == BS_PIN_INDIRECT && !c.quiet) {
+      char s[DAG_CID_STR_MAX], via[DAG_CID_STR_MAX];
+      printf("%s indirect through %s\n", dag_cid_str(&pin.cid, s),
+             dag_cid_str(&pin.via, via));
+    } else
+      ls_print(&pin, &c);
+  }
+  bs_txn_abort(txn);
+  return status;
+}
+
+typedef struct verify_ctx {
+  bool verbose, quiet;
+  int broken;
+} verify_ctx_t;
+
+static int verify_print(const bs_pin_t *pin, int status, const dag_cid_t *bad,
+                        void *ud) {
+  verify_ctx_t *c = ud;
+  char s[DAG_CID_STR_MAX], b[DAG_CID_STR_MAX];
+  dag_cid_str(&pin->cid, s);
+  if (status == 0) {
+    if (c->verbose)
+      printf("%s ok\n", s);
+    return 0;
+  }
+  c->broken++;
+  if (c->quiet)
+    printf("%s\n", s);
+  else
+    printf("%s broken: %s %s\n", s, dag_cid_str(bad, b),
+           status == TR_EINCOMPLETE ? "missing" : "corrupt");
+  return 0;
+}
+
+int cmd_pin_verify(cli_t *cli, int argc, char **argv) {
+  verify_ctx_t c = {false, false, 0};
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v"))
+      c.verbose = true;
+    else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+      c.quiet = true;
+    else
+      return cli_failf("pin verify: unknown option %s", argv[i]);
+  bs_env_t *env;
+  if (cli_env(cli, 0, &env))
+    return 1;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (rc)
+    return cli_fail("pin verify", rc);
+  rc = bs_pin_verify(txn, verify_print, &c);
+  bs_txn_abort(txn);
+  if (rc)
+    return cli_fail("pin verify", rc);
+  return c.broken ? cli_failf("pin verify: %d broken pins", c.broken) : 0;
+}
