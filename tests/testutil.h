@@ -13,6 +13,7 @@
 /* cmocka.h needs the four above first. */
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,489 @@
+/*
+ * test_blockstore.c — the LMDB blockstore: blocks, the links index, pins with
+ * Kubo's semantics, GC exactness and isolation, batches and map growth,
+ * verify, and allocation-failure sweeps.
+ */
+#include "testutil.h"
+
+#include "../blockstore/bs.h"
+#include "../dag/dagpb.h"
+
+/* ----------------------------------------------------------- fixtures */
+
+typedef struct fx {
+  char *dir;
+  bs_env_t *env;
+} fx_t;
+
+static int setup(void **state) {
+  fx_t *f = calloc(1, sizeof *f);
+  f->dir = tmpdir_new();
+  assert_int_equal(bs_open(&f->env, f->dir, BS_CREATE), 0);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fx_t *f = *state;
+  bs_close(f->env);
+  tmpdir_rm(f->dir);
+  free(f);
+  return 0;
+}
+
+/* A raw block with deterministic content; returns its CID. */
+static dag_cid_t raw_block(bs_txn_t *txn, uint32_t seed, size_t len) {
+  uint8_t *buf = malloc(len ? len : 1);
+  uint32_t x = seed * 2654435761u + 1;
+  for (size_t i = 0; i < len; i++) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    buf[i] = (uint8_t)x;
+  }
+  dag_cid_t cid;
+  assert_int_equal(dag_cid_sum(&cid, 1, DAG_CODEC_RAW, DAG_MH_SHA2_256, buf, len), 0);
+  if (txn)
+    assert_int_equal(bs_put(txn, &cid, buf, len), 0);
+  free(buf);
+  return cid;
+}
+
+/* A dag-pb node linking to children; returns its CID (v1 or v0). */
+static dag_cid_t pb_node(bs_txn_t *txn, const dag_cid_t *kids, size_t n,
+                         int version) {
+  dag_pb_link_t links[16];
+  assert_true(n <= 16);
+  for (size_t i = 0; i < n; i++) {
+    memset(&links[i], 0, sizeof links[i]);
+    links[i].cid = kids[i];
+    links[i].has_name = true;
+    links[i].name = "";
+    links[i].has_tsize = true;
+    links[i].tsize = 10;
+  }
+  uint8_t buf[4096];
+  int len = dag_pb_encode(links, n, (const uint8_t *)"\x08\x02", 2, true, buf,
+                          sizeof buf);
+  assert_true(len > 0);
+  dag_cid_t cid;
+  assert_int_equal(dag_cid_sum(&cid, version, DAG_CODEC_DAG_PB,
+                               DAG_MH_SHA2_256, buf, (size_t)len),
+                   0);
+  if (txn)
+    assert_int_equal(bs_put(txn, &cid, buf, (size_t)len), 0);
+  return cid;
+}
+
+static bs_txn_t *wtxn(fx_t *f) {
+  bs_txn_t *t;
+  assert_int_equal(bs_txn_begin(f->env, 0, &t), 0);
+  return t;
+}
+
+static bs_txn_t *rtxn(fx_t *f) {
+  bs_txn_t *t;
+  assert_int_equal(bs_txn_begin(f->env, BS_RDONLY, &t), 0);
+  return t;
+}
+
+static int has(fx_t *f, const dag_cid_t *c) {
+  bs_txn_t *t = rtxn(f);
+  int r = bs_has(t, c);
+  bs_txn_abort(t);
+  return r;
+}
+
+/* -------------------------------------------------------------- blocks */
+
+static void test_put_get_del(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t a = raw_block(t, 1, 1000), b = raw_block(t, 2, 0);
+  raw_block(t, 1, 1000); /* twice: a no-op */
+  assert_int_equal(bs_txn_commit(t), 0);
+
+  t = rtxn(f);
+  const uint8_t *d;
+  size_t n;
+  assert_int_equal(bs_get(t, &a, &d, &n), 0);
+  assert_int_equal(n, 1000);
+  assert_int_equal(dag_cid_verify(&a, d, n), 0);
+  assert_int_equal(bs_get(t, &b, &d, &n), 0);
+  assert_int_equal(n, 0);
+  dag_cid_t c = raw_block(NULL, 3, 10);
+  assert_int_equal(bs_get(t, &c, &d, &n), TR_ENOTFOUND);
+  assert_int_equal(bs_has(t, &c), 0);
+  /* Writes through a read-only transaction are refused. */
+  assert_int_equal(bs_put(t, &c, d, 0), -EACCES);
+  bs_txn_abort(t);
+
+  t = wtxn(f);
+  assert_int_equal(bs_del(t, &a), 0);
+  assert_int_equal(bs_del(t, &a), TR_ENOTFOUND);
+  assert_int_equal(bs_txn_commit(t), 0);
+  assert_int_equal(has(f, &a), 0);
+  assert_int_equal(has(f, &b), 1);
+}
+
+static void test_v0_v1_share_storage(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t leaf = raw_block(t, 7, 100);
+  dag_cid_t v0 = pb_node(t, &leaf, 1, 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+  dag_cid_t v1;
+  dag_cid_to_v1(&v1, &v0);
+  assert_int_equal(has(f, &v1), 1);
+  /* The same multihash as raw: the same bytes. */
+  size_t mlen;
+  const uint8_t *mh = dag_cid_mh(&v0, &mlen);
+  dag_cid_t asraw;
+  assert_int_equal(dag_cid_make(&asraw, 1, DAG_CODEC_RAW, mh, mlen), 0);
+  assert_int_equal(has(f, &asraw), 1);
+}
+
+static void test_identity_cid(void **state) {
+  fx_t *f = *state;
+  dag_cid_t id;
+  assert_int_equal(dag_cid_sum(&id, 1, DAG_CODEC_RAW, DAG_MH_IDENTITY, "hi", 2), 0);
+  bs_txn_t *t = wtxn(f);
+  assert_int_equal(bs_put(t, &id, (const uint8_t *)"hi", 2), 0);
+  const uint8_t *d;
+  size_t n;
+  assert_int_equal(bs_get(t, &id, &d, &n), 0);
+  assert_int_equal(n, 2);
+  assert_memory_equal(d, "hi", 2);
+  assert_int_equal(bs_txn_commit(t), 0);
+  bs_stat_t st;
+  assert_int_equal(bs_stat(f->env, &st), 0);
+  assert_int_equal(st.blocks, 0); /* never stored */
+}
+
+static void test_bad_dagpb_not_stored(void **state) {
+  fx_t *f = *state;
+  const uint8_t junk[] = {0xff, 0xff, 0x01};
+  dag_cid_t c;
+  assert_int_equal(dag_cid_sum(&c, 1, DAG_CODEC_DAG_PB, DAG_MH_SHA2_256, junk,
+                               sizeof junk), 0);
+  bs_txn_t *t = wtxn(f);
+  assert_int_equal(bs_put(t, &c, junk, sizeof junk), TR_EDAGPB);
+  assert_int_equal(bs_has(t, &c), 0);
+  bs_txn_abort(t);
+}
+
+static void test_too_big(void **state) {
+  fx_t *f = *state;
+  size_t n = BS_MAX_BLOCK + 1;
+  uint8_t *big = calloc(1, n);
+  dag_cid_t c;
+  assert_int_equal(dag_cid_sum(&c, 1, DAG_CODEC_RAW, DAG_MH_SHA2_256, big, n), 0);
+  bs_txn_t *t = wtxn(f);
+  assert_int_equal(bs_put(t, &c, big, n), TR_ETOOBIG);
+  bs_txn_abort(t);
+  free(big);
+}
+
+static void test_put_verified(void **state) {
+  fx_t *f = *state;
+  dag_cid_t c = raw_block(NULL, 9, 64);
+  bs_txn_t *t = wtxn(f);
+  uint8_t wrong[64] = {0};
+  assert_int_equal(bs_put_verified(t, &c, wrong, sizeof wrong), TR_EMISMATCH);
+  assert_int_equal(bs_has(t, &c), 0);
+  bs_txn_abort(t);
+}
+
+typedef struct cids {
+  dag_cid_t c[64];
+  int n;
+} cids_t;
+
+static int collect(const dag_cid_t *c, void *ud) {
+  cids_t *v = ud;
+  v->c[v->n++] = *c;
+  return 0;
+}
+
+static void test_links_index(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t kids[3] = {raw_block(t, 1, 10), raw_block(t, 2, 10),
+                       raw_block(t, 1, 10)};
+  dag_cid_t p = pb_node(t, kids, 3, 1);
+  cids_t got = {0};
+  assert_int_equal(bs_links(t, &p, collect, &got), 0);
+  assert_int_equal(got.n, 3);
+  for (int i = 0; i < 3; i++)
+    assert_true(dag_cid_equal(&got.c[i], &kids[i]));
+  got.n = 0;
+  assert_int_equal(bs_links(t, &kids[0], collect, &got), 0);
+  assert_int_equal(got.n, 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+}
+
+/* regression: the same bytes first stored as raw, later referenced as
+ * dag-pb, must still get a links entry, or GC would free the children. */
+static void test_links_added_when_raw_first(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t kid = raw_block(t, 5, 50);
+  dag_cid_t p = pb_node(NULL, &kid, 1, 1);
+  /* Encode again to get the bytes, store as raw. */
+  dag_pb_link_t l = {0};
+  l.cid = kid, l.has_name = true, l.name = "", l.has_tsize = true, l.tsize = 10;
+  uint8_t buf[256];
+  int len = dag_pb_encode(&l, 1, (const uint8_t *)"\x08\x02", 2, true, buf, sizeof buf);
+  size_t mlen;
+  const uint8_t *mh = dag_cid_mh(&p, &mlen);
+  dag_cid_t asraw;
+  assert_int_equal(dag_cid_make(&asraw, 1, DAG_CODEC_RAW, mh, mlen), 0);
+  assert_int_equal(bs_put(t, &asraw, buf, (size_t)len), 0);
+  assert_int_equal(bs_put(t, &p, buf, (size_t)len), 0);
+  assert_int_equal(bs_pin_add(t, &p, BS_PIN_RECURSIVE, NULL, NULL), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+  bs_gc_stats_t st;
+  assert_int_equal(bs_gc(f->env, NULL, NULL, &st), 0);
+  assert_int_equal(has(f, &kid), 1);
+}
+
+/* ---------------------------------------------------------------- pins */
+
+static void test_pin_incomplete(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t present = raw_block(t, 1, 10);
+  dag_cid_t absent = raw_block(NULL, 2, 10);
+  dag_cid_t kids[2] = {present, absent};
+  dag_cid_t root = pb_node(t, kids, 2, 1);
+  dag_cid_t missing;
+  assert_int_equal(bs_pin_add(t, &root, BS_PIN_RECURSIVE, "x", &missing),
+                   TR_EINCOMPLETE);
+  assert_true(dag_cid_equal(&missing, &absent));
+  /* Nothing pinned. */
+  bs_pin_t pin;
+  assert_int_equal(bs_pin_get(t, &root, BS_PIN_ALL, &pin), 0);
+  /* A direct pin needs only the root. */
+  assert_int_equal(bs_pin_add(t, &root, BS_PIN_DIRECT, NULL, NULL), 0);
+  /* A missing root fails both ways. */
+  assert_int_equal(bs_pin_add(t, &absent, BS_PIN_DIRECT, NULL, NULL),
+                   TR_EINCOMPLETE);
+  bs_txn_abort(t);
+}
+
+static int count_types(const bs_pin_t *p, void *ud) {
+  int *c = ud;
+  c[p->type]++;
+  return 0;
+}
+
+static void test_pin_semantics(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t l1 = raw_block(t, 1, 10), l2 = raw_block(t, 2, 10);
+  dag_cid_t kids[2] = {l1, l2};
+  dag_cid_t mid = pb_node(t, kids, 2, 1);
+  dag_cid_t root = pb_node(t, &mid, 1, 1);
+  dag_cid_t other = raw_block(t, 3, 10);
+
+  assert_int_equal(bs_pin_add(t, &root, BS_PIN_DIRECT, NULL, NULL), 0);
+  /* Upgrade direct -> recursive, with a name. */
+  assert_int_equal(bs_pin_add(t, &root, BS_PIN_RECURSIVE, "archive", NULL), 0);
+  /* Direct over recursive is refused, as Kubo does. */
+  assert_int_equal(bs_pin_add(t, &root, BS_PIN_DIRECT, NULL, NULL), TR_EPINTYPE);
+  assert_int_equal(bs_pin_add(t, &other, BS_PIN_DIRECT, NULL, NULL), 0);
+
+  bs_pin_t pin;
+  assert_int_equal(bs_pin_get(t, &root, BS_PIN_ALL, &pin), 1);
+  assert_int_equal(pin.type, BS_PIN_RECURSIVE);
+  assert_string_equal(pin.name, "archive");
+  assert_int_equal(bs_pin_get(t, &l2, BS_PIN_ALL, &pin), 1);
+  assert_int_equal(pin.type, BS_PIN_INDIRECT);
+  assert_true(dag_cid_equal(&pin.via, &root));
+  assert_int_equal(bs_pin_get(t, &l2, BS_PIN_DIRECT | BS_PIN_RECURSIVE, &pin), 0);
+
+  int c[8] = {0};
+  assert_int_equal(bs_pin_ls(t, BS_PIN_ALL, count_types, c), 0);
+  assert_int_equal(c[BS_PIN_RECURSIVE], 1);
+  assert_int_equal(c[BS_PIN_DIRECT], 1);
+  assert_int_equal(c[BS_PIN_INDIRECT], 3); /* mid, l1, l2 */
+  memset(c, 0, sizeof c);
+  assert_int_equal(bs_pin_ls(t, BS_PIN_INDIRECT, count_types, c), 0);
+  assert_int_equal(c[BS_PIN_RECURSIVE] + c[BS_PIN_DIRECT], 0);
+  assert_int_equal(c[BS_PIN_INDIRECT], 3);
+
+  /* rm: indirect refused, recursive needs recursive=true. */
+  assert_int_equal(bs_pin_rm(t, &mid, true), TR_EINDIRECT);
+  assert_int_equal(bs_pin_rm(t, &root, false), TR_EPINTYPE);
+  assert_int_equal(bs_pin_rm(t, &root, true), 0);
+  assert_int_equal(bs_pin_rm(t, &root, true), TR_ENOTPINNED);
+  assert_int_equal(bs_pin_rm(t, &other, false), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+}
+
+/* ------------------------------------------------------------------ gc */
+
+static void test_gc_exact(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t shared = raw_block(t, 100, 20);
+  dag_cid_t a_kids[2] = {raw_block(t, 101, 20), shared};
+  dag_cid_t a = pb_node(t, a_kids, 2, 0); /* v0 root */
+  dag_cid_t b_kids[2] = {shared, raw_block(t, 102, 20)};
+  dag_cid_t b = pb_node(t, b_kids, 2, 1);
+  dag_cid_t d_kid = raw_block(t, 103, 20);
+  dag_cid_t d = pb_node(t, &d_kid, 1, 1); /* direct: protects only d */
+  dag_cid_t loose = raw_block(t, 104, 20);
+  assert_int_equal(bs_pin_add(t, &a, BS_PIN_RECURSIVE, NULL, NULL), 0);
+  assert_int_equal(bs_pin_add(t, &b, BS_PIN_RECURSIVE, NULL, NULL), 0);
+  assert_int_equal(bs_pin_add(t, &d, BS_PIN_DIRECT, NULL, NULL), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+
+  bs_gc_stats_t st;
+  assert_int_equal(bs_gc(f->env, NULL, NULL, &st), 0);
+  assert_int_equal(st.removed, 2);
+  assert_int_equal(st.live, 6);
+  assert_int_equal(has(f, &loose), 0);
+  assert_int_equal(has(f, &d_kid), 0);
+  assert_int_equal(has(f, &shared), 1);
+  assert_int_equal(has(f, &a), 1);
+  assert_int_equal(has(f, &d), 1);
+
+  /* Unpin a: its own leaf goes, the shared one stays for b. */
+  t = wtxn(f);
+  assert_int_equal(bs_pin_rm(t, &a, true), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+  assert_int_equal(bs_gc(f->env, NULL, NULL, &st), 0);
+  assert_int_equal(st.removed, 2);
+  assert_int_equal(has(f, &shared), 1);
+  assert_int_equal(has(f, &a_kids[0]), 0);
+  /* Nothing left to collect. */
+  assert_int_equal(bs_gc(f->env, NULL, NULL, &st), 0);
+  assert_int_equal(st.removed, 0);
+}
+
+static void test_gc_reader_keeps_snapshot(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t g = raw_block(t, 200, 5000);
+  assert_int_equal(bs_txn_commit(t), 0);
+  bs_txn_t *r = rtxn(f);
+  const uint8_t *d;
+  size_t n;
+  assert_int_equal(bs_get(r, &g, &d, &n), 0);
+  /* GC runs while the reader is open and is not blocked by it. */
+  bs_gc_stats_t st;
+  assert_int_equal(bs_gc(f->env, NULL, NULL, &st), 0);
+  assert_int_equal(st.removed, 1);
+  assert_int_equal(dag_cid_verify(&g, d, n), 0); /* old snapshot intact */
+  bs_txn_abort(r);
+  assert_int_equal(has(f, &g), 0);
+}
+
+/* --------------------------------------------------------- batch, growth */
+
+static void test_batch_and_map_growth(void **state) {
+  (void)state;
+  char *dir = tmpdir_new();
+  setenv("TROVE_MAP_INITIAL", "1048576", 1);
+  bs_env_t *env;
+  assert_int_equal(bs_open(&env, dir, BS_CREATE), 0);
+  unsetenv("TROVE_MAP_INITIAL");
+  bs_stat_t st0;
+  assert_int_equal(bs_stat(env, &st0), 0);
+  bs_batch_t *b;
+  assert_int_equal(bs_batch_begin(env, 16u << 20, &b), 0);
+  size_t n = 640, sz = 1u << 20; /* 640 MiB: past the first grown map */
+  uint8_t *buf = malloc(sz);
+  for (size_t i = 0; i < n; i++) {
+    memset(buf, (int)i, sz);
+    memcpy(buf, &i, sizeof i);
+    dag_cid_t c;
+    assert_int_equal(dag_cid_sum(&c, 1, DAG_CODEC_RAW, DAG_MH_SHA2_256, buf, sz), 0);
+    assert_int_equal(bs_batch_put(b, &c, buf, sz), 0);
+  }
+  assert_int_equal(bs_batch_end(b, 1), 0);
+  free(buf);
+  bs_stat_t st;
+  assert_int_equal(bs_stat(env, &st), 0);
+  assert_int_equal(st.blocks, n);
+  assert_true(st.map_bytes > st0.map_bytes);
+  assert_true(st.map_bytes >= (uint64_t)n * sz);
+  bs_close(env);
+  /* Reopen: everything there, and verify finds no corruption. */
+  assert_int_equal(bs_open(&env, dir, 0), 0);
+  uint64_t checked, corrupt;
+  assert_int_equal(bs_verify(env, false, NULL, NULL, &checked, &corrupt), 0);
+  assert_int_equal(checked, n);
+  assert_int_equal(corrupt, 0);
+  bs_close(env);
+  tmpdir_rm(dir);
+}
+
+static void test_open_errors(void **state) {
+  (void)state;
+  char *dir = tmpdir_new();
+  bs_env_t *env;
+  assert_int_equal(bs_open(&env, dir, 0), TR_ENOREPO);
+  char sub[4200];
+  snprintf(sub, sizeof sub, "%s/nope/deeper", dir);
+  assert_true(bs_open(&env, sub, BS_CREATE) < 0);
+  tmpdir_rm(dir);
+}
+
+/* ---------------------------------------------------- allocation failure */
+
+static void test_alloc_failures(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t kids[2] = {raw_block(t, 1, 10), raw_block(t, 2, 10)};
+  dag_cid_t root = pb_node(t, kids, 2, 1);
+  assert_int_equal(bs_pin_add(t, &root, BS_PIN_RECURSIVE, NULL, NULL), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+  /* Sweep: fail the Nth allocation of a GC and of a pin listing; each must
+   * fail cleanly (no crash, no leak under ASan) and leave the store intact,
+   * until N is large enough for success. */
+  for (long n = 0; n < 50; n++) {
+    fm_start(n);
+    bs_gc_stats_t st;
+    int rc = bs_gc(f->env, NULL, NULL, &st);
+    fm_reset();
+    assert_true(rc == 0 || rc == -ENOMEM);
+    assert_int_equal(has(f, &kids[0]), 1);
+    assert_int_equal(has(f, &root), 1);
+    if (rc == 0)
+      break;
+  }
+  for (long n = 0; n < 50; n++) {
+    int c[8] = {0};
+    bs_txn_t *r = rtxn(f);
+    fm_start(n);
+    int rc = bs_pin_ls(r, BS_PIN_ALL, count_types, c);
+    fm_reset();
+    bs_txn_abort(r);
+    assert_true(rc == 0 || rc == -ENOMEM);
+    if (rc == 0) {
+      assert_int_equal(c[BS_PIN_INDIRECT], 2);
+      break;
+    }
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_put_get_del, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_v0_v1_share_storage, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_identity_cid, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bad_dagpb_not_stored, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_put_verified, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_links_index, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_links_added_when_raw_first, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_pin_incomplete, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_pin_semantics, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_gc_exact, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_gc_reader_keeps_snapshot, setup, teardown),
+      cmocka_unit_test(test_batch_and_map_growth),
+      cmocka_unit_test(test_open_errors),
+      cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
+  };
+  return cmocka_run_group_tests_name("blockstore", tests, NULL, NULL);
+}
