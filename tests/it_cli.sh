@@ -1,0 +1,74 @@
+#!/bin/bash
+# The CLI end to end on a real repo: init, identity, config, blocks, pins,
+# GC and the error format.
+source "$(dirname "$0")/lib.sh"
+out=$(t init); echo "$out" | grep -q "peer identity: 12D3KooW" || fail "init: $out"
+expect_fail t init                          # twice: refused
+pid=$(t id | grep '"ID"' | cut -d'"' -f4)
+[[ "$pid" == 12D3KooW* ]] || fail "id: $pid"
+eq "$(t config Addresses.Gateway)" "/ip4/127.0.0.1/tcp/8080"
+eq "$(t config Addresses.API)" "/ip4/127.0.0.1/tcp/5001"
+t config Addresses.Gateway /ip4/127.0.0.1/tcp/8181
+eq "$(t config Addresses.Gateway)" "/ip4/127.0.0.1/tcp/8181"
+t config --json Swarm.ConnMgr.HighWater 96
+eq "$(t config Swarm.ConnMgr.HighWater)" "96"
+t config show | grep -q PrivKey && fail "config show leaks the private key"
+expect_fail t config No.Such.Key
+
+# Published CIDs: "hello\n" as raw CIDv1 (sha2-256), and as a v0 dag-pb
+# block the empty UnixFS directory.
+eq "$(echo hello | t block put)" bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am
+eq "$(printf '\x0a\x02\x08\x01' | t block put --format v0)" QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn
+eq "$(t block stat bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am | tail -1)" "Size: 6"
+eq "$(t block get bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am)" hello
+# The same bytes by v1 CID of the v0 block.
+t block stat bafybeiczsscdsbs7ffqz55asqdf3smv6klcw3gofszvwlyarci47bgf354 >/dev/null
+expect_fail t block put --format v0 <<< "not dag-pb"
+expect_fail t block get QmNotACid
+expect_fail t block get bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+expect_fail t block get bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzd
+
+# A two-level DAG built from blocks: a dag-pb node over two raw leaves.
+a=$(printf 'leaf-a' | t block put); b=$(printf 'leaf-b' | t block put)
+node() { # hex of a dag-pb node linking the given CIDs (via the test tool)
+  python3 - "$@" <<'PY'
+import sys,base64
+def b32(s): s=s[1:].upper(); return base64.b32decode(s+'='*(-len(s)%8))
+def v(n):
+    o=b''
+    while n>=0x80: o+=bytes([n&0x7f|0x80]); n>>=7
+    return o+bytes([n])
+out=b''
+for c in sys.argv[1:]:
+    h=b32(c); body=b'\x0a'+v(len(h))+h+b'\x12\x00\x18'+v(6)
+    out+=b'\x12'+v(len(body))+body
+out+=b'\x0a\x02\x08\x01'
+sys.stdout.buffer.write(out)
+PY
+}
+root=$(node "$a" "$b" | t block put --cid-codec dag-pb)
+loose=$(printf 'loose' | t block put)
+gone=$(printf 'gone' | t block put); t block rm -q "$gone"
+partial=$(node "$a" "$gone" | t block put --cid-codec dag-pb)
+err=$(t pin add "$partial" 2>&1) && fail "pinned an incomplete DAG"
+[[ "$err" == *"block $gone is missing"* ]] || fail "missing block not named: $err"
+t pin ls | grep -q "$partial" && fail "incomplete DAG got pinned"
+t block rm -q "$partial"
+eq "$(t pin add --name arch "$root")" "pinned $root recursively"
+t pin ls --type=recursive | grep -q "^$root recursive$" || fail "pin ls recursive"
+t pin ls --type=indirect | grep -q "^$a indirect$" || fail "pin ls indirect"
+eq "$(t pin ls "$a")" "$a indirect through $root"
+t pin ls --names | grep -q "$root recursive arch" || fail "names"
+expect_fail t pin rm "$a"                    # indirect
+expect_fail t pin rm --recursive=false "$root"
+expect_fail t block rm "$a"                  # pinned via root
+t pin verify >/dev/null
+out=$(t repo gc 2>/dev/null)
+echo "$out" | grep -q "removed $loose" || fail "gc did not remove loose block: $out"
+echo "$out" | grep -q "$a" && fail "gc removed a pinned leaf"
+t block get "$a" >/dev/null
+eq "$(t pin rm "$root")" "unpinned $root"
+t repo gc -q
+expect_fail t block get "$a"
+eq "$(t repo stat | awk '/NumObjects/{print $2}')" 0   # nothing pinned: all collected
+echo ok
