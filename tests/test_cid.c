@@ -1,0 +1,356 @@
+/*
+ * test_cid.c — CID parsing, binary decoding, formatting, building and
+ * conversion.  Known answers come from tests/vectors/cid.txt (published CIDs
+ * from the cid and multihash specs, the IPFS docs and ipld/codec-fixtures,
+ * cross-checked with js-multiformats; see the file's header), then the
+ * cases a file cannot hold: over-long strings, buffers one byte short,
+ * identity multihashes at their limit, verification.
+ *
+ * Run from the repository root: the vector path is relative to it.
+ */
+#include "testutil.h"
+
+#include "../dag/cid.h"
+
+#define CID_VECTORS "tests/vectors/cid.txt"
+
+/* Parse from a heap copy of exactly slen bytes (ASan sees overreads). */
+static int parse_exact(dag_cid_t *cid, const char *s, size_t slen) {
+  char *copy = calloc(1, slen ? slen : 1);
+  memcpy(copy, s, slen);
+  int rc = dag_cid_parse(cid, copy, slen);
+  free(copy);
+  return rc;
+}
+
+static int decode_exact(dag_cid_t *cid, const uint8_t *in, size_t len) {
+  uint8_t *copy = malloc(len ? len : 1);
+  if (len)
+    memcpy(copy, in, len);
+  int rc = dag_cid_decode(cid, len ? copy : NULL, len);
+  free(copy);
+  return rc;
+}
+
+static int errcode(const char *name) {
+  static const int codes[] = {TR_ECID,   TR_ETRUNC,     TR_EMULTIHASH,
+                              TR_EVARINT, TR_EMULTIBASE, TR_EBASE};
+  for (size_t i = 0; i < TR_ARRAY_LEN(codes); i++)
+    if (!strcmp(tr_errname(codes[i]), name))
+      return codes[i];
+  fail_msg("unknown error name %s in " CID_VECTORS, name);
+  return 0;
+}
+
+/* ------------------------------------------------------------- vectors */
+
+static void check_ok(int lineno, const char *s, const char *hex, int version,
+                     uint64_t codec, uint64_t mhcode) {
+  dag_cid_t cid;
+  int rc = parse_exact(&cid, s, strlen(s));
+  if (rc != 0)
+    fail_msg("line %d: parse %s gave %d (%s)", lineno, s, rc, tr_errname(rc));
+  uint8_t bin[DAG_CID_MAX];
+  size_t blen = unhex(hex, bin, sizeof bin);
+  assert_int_equal(cid.len, blen);
+  assert_memory_equal(cid.bytes, bin, blen);
+  assert_int_equal(cid.version, version);
+  assert_true(cid.codec == codec);
+  assert_true(cid.mh_code == mhcode);
+  /* The multihash view: v0 is all multihash, v1 skips version + codec. */
+  size_t mhlen;
+  const uint8_t *mh = dag_cid_mh(&cid, &mhlen);
+  assert_int_equal(mh - cid.bytes,
+                   version ? dag_varint_size(1) + dag_varint_size(codec) : 0);
+  uint64_t code;
+  const uint8_t *dig;
+  size_t dlen;
+  assert_int_equal(dag_mh_parse(mh, mhlen, &code, &dig, &dlen), (int)mhlen);
+  /* Formatting in the string's own base gives the string back. */
+  char out[DAG_CID_STR_MAX];
+  rc = dag_cid_format(&cid, version ? s[0] : 0, out, sizeof out);
+  assert_int_equal(rc, (int)strlen(s));
+  assert_string_equal(out, s);
+  /* The binary decoder agrees and consumes everything. */
+  dag_cid_t c2;
+  assert_int_equal(decode_exact(&c2, bin, blen), (int)blen);
+  assert_true(dag_cid_equal(&cid, &c2));
+  assert_int_equal(c2.version, version);
+  assert_true(c2.codec == codec && c2.mh_code == mhcode);
+  /* And dag_cid_make from the parts rebuilds the same CID. */
+  dag_cid_t c3;
+  assert_int_equal(dag_cid_make(&c3, version, codec, mh, mhlen), 0);
+  assert_true(dag_cid_equal(&cid, &c3));
+}
+
+static void check_conv(const char *v0s, const char *v1s) {
+  dag_cid_t v0, v1, t;
+  assert_int_equal(parse_exact(&v0, v0s, strlen(v0s)), 0);
+  assert_int_equal(parse_exact(&v1, v1s, strlen(v1s)), 0);
+  assert_int_equal(v0.version, 0);
+  assert_int_equal(v1.version, 1);
+  assert_false(dag_cid_equal(&v0, &v1));
+  dag_cid_to_v1(&t, &v0);
+  assert_true(dag_cid_equal(&t, &v1));
+  char buf[DAG_CID_STR_MAX];
+  assert_string_equal(dag_cid_str(&t, buf), v1s);
+  assert_int_equal(dag_cid_to_v0(&t, &v1), 0);
+  assert_true(dag_cid_equal(&t, &v0));
+  assert_string_equal(dag_cid_str(&t, buf), v0s);
+  /* Converting in place (out == in) is allowed by the implementation's
+   * copy of the multihash; callers rely on it for "cid = to_v1(cid)". */
+  t = v0;
+  dag_cid_to_v1(&t, &t);
+  assert_true(dag_cid_equal(&t, &v1));
+  /* Idempotent in each direction. */
+  dag_cid_to_v1(&t, &v1);
+  assert_true(dag_cid_equal(&t, &v1));
+  assert_int_equal(dag_cid_to_v0(&t, &v0), 0);
+  assert_true(dag_cid_equal(&t, &v0));
+}
+
+static void test_vector_file(void **state) {
+  (void)state;
+  FILE *f = fopen(CID_VECTORS, "r");
+  if (!f)
+    fail_msg("cannot open %s (run from the repository root)", CID_VECTORS);
+  char line[1024];
+  int lineno = 0, nok = 0, nconv = 0, nerr = 0, nbin = 0;
+  while (fgets(line, sizeof line, f)) {
+    lineno++;
+    if (line[0] == '#' || line[0] == '\n')
+      continue;
+    char kind[8], a[400], b[400], c[32], d[32], e[32];
+    int n = sscanf(line, "%7s %399s %399s %31s %31s %31s", kind, a, b, c, d, e);
+    if (!strcmp(kind, "ok") && n == 6) {
+      check_ok(lineno, a, b, atoi(c), strtoull(d, NULL, 0),
+               strtoull(e, NULL, 0));
+      nok++;
+    } else if (!strcmp(kind, "conv") && n == 3) {
+      check_conv(a, b);
+      nconv++;
+    } else if (!strcmp(kind, "err") && n == 3) {
+      dag_cid_t cid;
+      int want = errcode(a), rc = parse_exact(&cid, b, strlen(b));
+      if (rc != want)
+        fail_msg("line %d: %s gave %d (%s), want %s", lineno, b, rc,
+                 tr_errname(rc), a);
+      nerr++;
+    } else if (!strcmp(kind, "bin") && n == 3) {
+      uint8_t in[256];
+      size_t len = strcmp(a, "-") ? unhex(a, in, sizeof in) : 0;
+      dag_cid_t cid;
+      int rc = decode_exact(&cid, in, len);
+      int want = b[0] == '!' ? errcode(b + 1) : atoi(b);
+      if (rc != want)
+        fail_msg("line %d: decode %s gave %d (%s), want %s", lineno, a, rc,
+                 tr_errname(rc), b);
+      if (rc > 0) {
+        /* The binary form is canonical: what was read is what is kept. */
+        assert_int_equal(cid.len, rc);
+        assert_memory_equal(cid.bytes, in, (size_t)rc);
+      }
+      nbin++;
+    } else
+      fail_msg("%s:%d: bad line", CID_VECTORS, lineno);
+  }
+  fclose(f);
+  assert_true(nok >= 50);
+  assert_true(nconv >= 3);
+  assert_true(nerr >= 25);
+  assert_true(nbin >= 20);
+}
+
+/* ------------------------------------------------------------ strings */
+
+static void test_parse_lengths(void **state) {
+  (void)state;
+  dag_cid_t cid;
+  assert_int_equal(parse_exact(&cid, "", 0), TR_EBASE);
+  /* Longer than any CID string could be: refused before decoding. */
+  size_t n = DAG_CID_STR_MAX + 1;
+  char *s = malloc(n);
+  s[0] = 'b';
+  memset(s + 1, 'a', n - 1);
+  assert_int_equal(parse_exact(&cid, s, n), TR_ECID);
+  /* Short enough as a string, too long as bytes: base58 of 200 bytes is
+   * ~273 characters and decodes past DAG_CID_MAX. */
+  uint8_t big[200];
+  memset(big, 0x55, sizeof big);
+  big[0] = 0x01;
+  int len = dag_mb_encode('z', big, sizeof big, s, n);
+  assert_true(len > 0 && (size_t)len <= DAG_CID_STR_MAX);
+  assert_int_equal(parse_exact(&cid, s, (size_t)len), TR_ECID);
+  free(s);
+}
+
+/* --------------------------------------------------- building, format */
+
+static void test_make_rules(void **state) {
+  (void)state;
+  uint8_t mh[DAG_MH_MAX];
+  int mhlen = dag_mh_sum(DAG_MH_SHA2_256, "x", 1, mh, sizeof mh);
+  assert_int_equal(mhlen, 34);
+  dag_cid_t cid;
+  /* v0 only for dag-pb + sha2-256. */
+  assert_int_equal(dag_cid_make(&cid, 0, DAG_CODEC_RAW, mh, 34), TR_ECID);
+  assert_int_equal(dag_cid_make(&cid, 0, DAG_CODEC_DAG_PB, mh, 34), 0);
+  uint8_t id[8];
+  int idlen = dag_mh_sum(DAG_MH_IDENTITY, "abc", 3, id, sizeof id);
+  assert_int_equal(dag_cid_make(&cid, 0, DAG_CODEC_DAG_PB, id, (size_t)idlen),
+                   TR_ECID);
+  assert_int_equal(dag_cid_make(&cid, 2, DAG_CODEC_RAW, mh, 34), TR_ECID);
+  assert_int_equal(dag_cid_make(&cid, -1, DAG_CODEC_RAW, mh, 34), TR_ECID);
+  /* The multihash must be whole and alone. */
+  assert_int_equal(dag_cid_make(&cid, 1, DAG_CODEC_RAW, mh, 33), TR_ETRUNC);
+  uint8_t longer[35];
+  memcpy(longer, mh, 34);
+  longer[34] = 0;
+  assert_int_equal(dag_cid_make(&cid, 1, DAG_CODEC_RAW, longer, 35),
+                   TR_EMULTIHASH);
+  assert_int_equal(dag_cid_make(&cid, 1, DAG_CODEC_RAW, mh, DAG_MH_MAX + 1),
+                   TR_ETOOBIG);
+  /* Codecs the decoder could never read back are refused. */
+  assert_int_equal(dag_cid_make(&cid, 1, (uint64_t)1 << 63, mh, 34), TR_ECID);
+  /* to_v0 of anything but dag-pb/sha2-256. */
+  dag_cid_t raw, out;
+  assert_int_equal(dag_cid_make(&raw, 1, DAG_CODEC_RAW, mh, 34), 0);
+  assert_int_equal(dag_cid_to_v0(&out, &raw), TR_ECID);
+  assert_int_equal(dag_cid_make(&raw, 1, DAG_CODEC_DAG_PB, id, (size_t)idlen),
+                   0);
+  assert_int_equal(dag_cid_to_v0(&out, &raw), TR_ECID);
+}
+
+/* The largest CID: a 9-byte codec and a 128-byte identity multihash. */
+static void test_largest_cid(void **state) {
+  (void)state;
+  uint8_t data[DAG_MH_IDENTITY_MAX];
+  memset(data, 0xab, sizeof data);
+  dag_cid_t cid;
+  uint64_t codec = ((uint64_t)1 << 63) - 1;
+  assert_int_equal(dag_cid_sum(&cid, 1, codec, DAG_MH_IDENTITY, data,
+                               sizeof data),
+                   0);
+  assert_int_equal(cid.len, 1 + 9 + 3 + 128);
+  assert_true(cid.len <= DAG_CID_MAX);
+  for (const char *b = "fFbBcCmMuUzkK"; *b; b++) {
+    char s[DAG_CID_STR_MAX];
+    int n = dag_cid_format(&cid, *b, s, sizeof s);
+    assert_true(n > 0 && (size_t)n < DAG_CID_STR_MAX);
+    dag_cid_t back;
+    assert_int_equal(parse_exact(&back, s, (size_t)n), 0);
+    assert_true(dag_cid_equal(&back, &cid));
+    assert_true(back.codec == codec);
+  }
+  assert_int_equal(dag_cid_sum(&cid, 1, DAG_CODEC_RAW, DAG_MH_IDENTITY, data,
+                               sizeof data),
+                   0);
+  uint8_t more[DAG_MH_IDENTITY_MAX + 1] = {0};
+  assert_int_equal(
+      dag_cid_sum(&cid, 1, DAG_CODEC_RAW, DAG_MH_IDENTITY, more, sizeof more),
+      TR_ETOOBIG);
+}
+
+static void test_format_buffer(void **state) {
+  (void)state;
+  const char *strs[] = {"QmbWqxBEKC3P8tqsKc98xmWNzrzDtRLMiMPL8wBuTGsMnR",
+                        "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
+                        "zb2rhe5P4gXftAwvA4eXQ5HJwsER2owDyS9sKaQRRVQPn93bA"};
+  for (size_t i = 0; i < TR_ARRAY_LEN(strs); i++) {
+    dag_cid_t cid;
+    assert_int_equal(parse_exact(&cid, strs[i], strlen(strs[i])), 0);
+    char base = cid.version ? strs[i][0] : 0;
+    size_t len = strlen(strs[i]);
+    char *exact = malloc(len + 1);
+    assert_int_equal(dag_cid_format(&cid, base, exact, len + 1), (int)len);
+    assert_string_equal(exact, strs[i]);
+    assert_int_equal(dag_cid_format(&cid, base, exact, len), TR_EBUFSIZE);
+    free(exact);
+  }
+  dag_cid_t cid;
+  assert_int_equal(parse_exact(&cid, strs[1], strlen(strs[1])), 0);
+  char s[DAG_CID_STR_MAX];
+  assert_int_equal(dag_cid_format(&cid, 'x', s, sizeof s), TR_EBASE);
+  /* v0 ignores the base: it only has one string form. */
+  assert_int_equal(parse_exact(&cid, strs[0], strlen(strs[0])), 0);
+  assert_int_equal(dag_cid_format(&cid, 'b', s, sizeof s), 46);
+  assert_string_equal(s, strs[0]);
+}
+
+/* dag_cid_sum over known bytes: the empty block is a published CID both as
+ * raw and (as the empty dag-pb node) in ipld/codec-fixtures. */
+static void test_sum_known(void **state) {
+  (void)state;
+  dag_cid_t cid;
+  char s[DAG_CID_STR_MAX];
+  assert_int_equal(
+      dag_cid_sum(&cid, 1, DAG_CODEC_DAG_PB, DAG_MH_SHA2_256, "", 0), 0);
+  assert_string_equal(dag_cid_str(&cid, s),
+                      "bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
+  assert_int_equal(dag_cid_sum(&cid, 1, DAG_CODEC_RAW, DAG_MH_SHA2_256, "", 0),
+                   0);
+  assert_string_equal(dag_cid_str(&cid, s),
+                      "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
+  /* codec-fixtures cid-bafkqabiaaebagba: identity over 00 01 02 03 04. */
+  assert_int_equal(dag_cid_sum(&cid, 1, DAG_CODEC_RAW, DAG_MH_IDENTITY,
+                               "\x00\x01\x02\x03\x04", 5),
+                   0);
+  assert_string_equal(dag_cid_str(&cid, s), "bafkqabiaaebagba");
+  assert_int_equal(dag_cid_sum(&cid, 0, DAG_CODEC_RAW, DAG_MH_SHA2_256, "", 0),
+                   TR_ECID);
+  assert_int_equal(dag_cid_sum(&cid, 1, DAG_CODEC_RAW, DAG_MH_BLAKE3, "", 0),
+                   TR_EHASH);
+}
+
+static void test_verify(void **state) {
+  (void)state;
+  dag_cid_t cid;
+  const char *msg = "multihash";
+  assert_int_equal(parse_exact(&cid, "QmYtUc4iTCbbfVSDNKvtQqrfyezPPnFvE33wFmutw9PBBk", 46),
+                   0);
+  assert_int_equal(dag_cid_verify(&cid, msg, strlen(msg)), 0);
+  assert_int_equal(dag_cid_verify(&cid, msg, strlen(msg) - 1), TR_EMISMATCH);
+  assert_int_equal(dag_cid_verify(&cid, "multihasH", 9), TR_EMISMATCH);
+  /* Identity: the data is the digest. */
+  assert_int_equal(parse_exact(&cid, "bafkqabiaaebagba", 16), 0);
+  assert_int_equal(dag_cid_verify(&cid, "\x00\x01\x02\x03\x04", 5), 0);
+  assert_int_equal(dag_cid_verify(&cid, "\x00\x01\x02\x03", 4), TR_EMISMATCH);
+  uint8_t big[DAG_MH_IDENTITY_MAX + 1] = {0};
+  assert_int_equal(dag_cid_verify(&cid, big, sizeof big), TR_EMISMATCH);
+  /* A hash trove cannot compute. */
+  assert_int_equal(
+      parse_exact(&cid, "z8mWaJ1dZ9fH5EetPuRsj8jj26pXsgpsr", 33), 0);
+  assert_int_equal(dag_cid_verify(&cid, "", 0), TR_EHASH);
+}
+
+static void test_codec_names(void **state) {
+  (void)state;
+  const struct {
+    uint64_t code;
+    const char *name;
+  } t[] = {{0x55, "raw"},
+           {0x70, "dag-pb"},
+           {0x71, "dag-cbor"},
+           {0x72, "libp2p-key"},
+           {0x0129, "dag-json"}};
+  for (size_t i = 0; i < TR_ARRAY_LEN(t); i++) {
+    assert_string_equal(dag_codec_name(t[i].code), t[i].name);
+    uint64_t c = 0;
+    assert_int_equal(dag_codec_from_name(t[i].name, &c), 0);
+    assert_true(c == t[i].code);
+  }
+  assert_string_equal(dag_codec_name(0x85), "unknown");
+  uint64_t c = 7;
+  assert_int_equal(dag_codec_from_name("cbor", &c), TR_ECODEC);
+  assert_true(c == 7);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_vector_file),  cmocka_unit_test(test_parse_lengths),
+      cmocka_unit_test(test_make_rules),   cmocka_unit_test(test_largest_cid),
+      cmocka_unit_test(test_format_buffer), cmocka_unit_test(test_sum_known),
+      cmocka_unit_test(test_verify),       cmocka_unit_test(test_codec_names),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
