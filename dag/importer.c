@@ -1,0 +1,400 @@
+/*
+ * importer.c — import profiles, the streaming file builder (chunking, leaf
+ * framing, balanced tree) and symlink nodes.  Directories are in dir.c.
+ * See importer.h for the formats and the guarantees.
+ *
+ * Buffer layout.  The chunk buffer is
+ *
+ *     [HEAD bytes][cap bytes of file data][TAIL bytes]
+ *
+ * A chunk is hashed and stored where it lies.  A raw leaf is the chunk
+ * itself.  A dag-pb leaf is PBNode { Data: UnixFS { Type File, Data chunk,
+ * filesize n } }, whose bytes are a header (at most HEAD bytes), the chunk,
+ * and a trailer (the filesize field, at most TAIL bytes): the header is
+ * written over the bytes just before the chunk (the head room, or a chunk
+ * already consumed) and the trailer over the bytes just after it (the tail
+ * room, or the start of the next chunk, saved and restored around the put).
+ * So the data is never copied after it has been read into the buffer.
+ *
+ * Tree.  Level 0 holds the leaf links of the node being filled, level i the
+ * links of level-i nodes.  A full level is turned into a node only when one
+ * more link arrives for it, so at the end every level is non-empty and the
+ * last node of each level may be partial, exactly as js's balanced layout
+ * (batches of max_links, level by level) and boxo's (depth-first fill) come
+ * out.  The root is the single link left on the top level; a file of one
+ * chunk keeps its leaf as the root.
+ */
+#include "import_int.h"
+
+#include "dagpb.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define HEAD 16
+#define TAIL 16
+
+/* -------------------------------------------------------------- profiles */
+
+int dag_import_profile(dag_import_opts_t *o, const char *name) {
+  memset(o, 0, sizeof *o);
+  o->mh_code = DAG_MH_SHA2_256;
+  o->hamt_threshold = 262144;
+  o->hamt_fanout = 256;
+  if (!name || !strcmp(name, "unixfs-v1-2025")) {
+    o->cid_version = 1;
+    o->raw_leaves = true;
+    o->chunker = "size-1048576";
+    o->max_links = 1024;
+    o->hamt_estimate = DAG_HAMT_EST_BLOCK;
+  } else if (!strcmp(name, "unixfs-v0-2015") ||
+             !strcmp(name, "legacy-cid-v0")) {
+    o->cid_version = 0;
+    o->raw_leaves = false;
+    o->chunker = "size-262144";
+    o->max_links = 174;
+    o->hamt_estimate = DAG_HAMT_EST_LINKS;
+  } else
+    return TR_EUSAGE;
+  return 0;
+}
+
+/* Options every builder needs to be sane. */
+int dag__opts_check(const dag_import_opts_t *o) {
+  if (o->cid_version != 0 && o->cid_version != 1)
+    return TR_EUSAGE;
+  if (o->cid_version == 0 && o->mh_code != DAG_MH_SHA2_256)
+    return TR_EUSAGE; /* CIDv0 is sha2-256 only */
+  if (o->max_links < 2 || o->max_links > DAG_IMPORT_MAX_LINKS)
+    return TR_EUSAGE;
+  if (o->hamt_estimate < DAG_HAMT_EST_LINKS ||
+      o->hamt_estimate > DAG_HAMT_EST_DISABLED)
+    return TR_EUSAGE;
+  uint64_t f = o->hamt_fanout;
+  if (f < 8 || f > 1024 || (f & (f - 1)))
+    return TR_EUSAGE;
+  return 0;
+}
+
+/* Hash block and hand it to put. */
+int dag__emit(int version, uint64_t codec, uint64_t mh, const uint8_t *block,
+              size_t len, dag_put_cb put, void *ud, dag_cid_t *cid) {
+  int rc = dag_cid_sum(cid, version, codec, mh, block, len);
+  if (rc < 0)
+    return rc;
+  return put(cid, block, len, ud);
+}
+
+/* ------------------------------------------------------------ file state */
+
+typedef struct level {
+  dag_pb_link_t *links; /* max_links each; names are all "" */
+  uint64_t *sizes;      /* file bytes under each link (blocksizes) */
+  size_t n;
+} level_t;
+
+struct dag_file {
+  dag_import_opts_t o;
+  dag_chunker_t ch;
+  size_t chmax;
+  dag_put_cb put;
+  void *ud;
+  uint8_t *mem, *buf; /* buf = mem + HEAD */
+  size_t cap, start, end;
+  uint64_t bytes;     /* file bytes committed */
+  uint64_t leaves;
+  level_t lv[DAG_IMPORT_MAX_DEPTH];
+  size_t nlv;
+  uint8_t *node;      /* encode buffer for internal nodes */
+  size_t node_cap;
+  uint8_t *ufs;       /* encode buffer for their UnixFS data */
+  size_t ufs_cap;
+  int err;            /* first error, sticky until finish */
+};
+
+int dag_file_new(dag_file_t **fp, const dag_import_opts_t *o, dag_put_cb put,
+                 void *ud) {
+  int rc = dag__opts_check(o);
+  if (rc)
+    return rc;
+  dag_file_t *f = tr_calloc(1, sizeof *f);
+  if (!f)
+    return -ENOMEM;
+  f->o = *o;
+  f->put = put;
+  f->ud = ud;
+  if ((rc = dag_chunker_init(&f->ch, o->chunker))) {
+    tr_free(f);
+    return rc;
+  }
+  f->chmax = dag_chunker_max(&f->ch);
+  /* Reads of about 1 MiB or more keep syscalls cheap; content-defined
+   * chunkers get room for several maximal chunks so that moving the
+   * undecided tail to the front costs little. */
+  if (f->ch.kind == DAG_CHUNK_SIZE) {
+    size_t k = ((size_t)1 << 20) / f->chmax;
+    f->cap = f->chmax * (k ? k : 1);
+  } else {
+    f->cap = 4 * f->chmax > ((size_t)1 << 20) ? 4 * f->chmax : (size_t)1 << 20;
+  }
+  f->mem = tr_malloc(HEAD + f->cap + TAIL);
+  f->ufs_cap = 16 + 11 * o->max_links;
+  f->ufs = tr_malloc(f->ufs_cap);
+  if (!f->mem || !f->ufs) {
+    dag_file_free(f);
+    return -ENOMEM;
+  }
+  f->buf = f->mem + HEAD;
+  *fp = f;
+  return 0;
+}
+
+void dag_file_free(dag_file_t *f) {
+  if (!f)
+    return;
+  for (size_t i = 0; i < DAG_IMPORT_MAX_DEPTH; i++) {
+    tr_free(f->lv[i].links);
+    tr_free(f->lv[i].sizes);
+  }
+  tr_free(f->mem);
+  tr_free(f->node);
+  tr_free(f->ufs);
+  tr_free(f);
+}
+
+uint64_t dag_file_bytes(const dag_file_t *f) { return f->bytes; }
+
+/* ---------------------------------------------------------------- tree */
+
+static int add_link(dag_file_t *f, size_t i, const dag_cid_t *cid,
+                    uint64_t tsize, uint64_t size);
+
+/* Turn the links of level i into one internal File node and pass its link
+ * up to level i + 1. */
+static int flush_level(dag_file_t *f, size_t i) {
+  level_t *l = &f->lv[i];
+  uint64_t filesize = 0, tsize = 0;
+  for (size_t k = 0; k < l->n; k++) {
+    filesize += l->sizes[k];
+    tsize += l->links[k].tsize;
+  }
+  dag_unixfs_t u = {0};
+  u.type = DAG_UNIXFS_FILE;
+  u.filesize = filesize;
+  u.has_filesize = true;
+  int ulen = dag_unixfs_encode(&u, l->sizes, l->n, f->ufs, f->ufs_cap);
+  if (ulen < 0)
+    return ulen;
+  size_t sz = dag_pb_encoded_size(l->links, l->n, f->ufs, (size_t)ulen, true);
+  if (sz > f->node_cap) {
+    uint8_t *p = tr_realloc(f->node, sz);
+    if (!p)
+      return -ENOMEM;
+    f->node = p;
+    f->node_cap = sz;
+  }
+  int rc = dag_pb_encode(l->links, l->n, f->ufs, (size_t)ulen, true, f->node,
+                         f->node_cap);
+  if (rc < 0)
+    return rc;
+  dag_cid_t cid;
+  rc = dag__emit(f->o.cid_version, DAG_CODEC_DAG_PB, f->o.mh_code, f->node, sz,
+                 f->put, f->ud, &cid);
+  if (rc)
+    return rc;
+  l->n = 0;
+  return add_link(f, i + 1, &cid, tsize + sz, filesize);
+}
+
+static int add_link(dag_file_t *f, size_t i, const dag_cid_t *cid,
+                    uint64_t tsize, uint64_t size) {
+  if (i >= DAG_IMPORT_MAX_DEPTH)
+    return TR_ETOOBIG;
+  level_t *l = &f->lv[i];
+  if (!l->links) {
+    l->links = tr_calloc(f->o.max_links, sizeof *l->links);
+    l->sizes = tr_calloc(f->o.max_links, sizeof *l->sizes);
+    if (!l->links || !l->sizes)
+      return -ENOMEM;
+  }
+  if (i >= f->nlv)
+    f->nlv = i + 1;
+  if (l->n == f->o.max_links) {
+    int rc = flush_level(f, i);
+    if (rc)
+      return rc;
+  }
+  dag_pb_link_t *lk = &l->links[l->n];
+  lk->cid = *cid;
+  lk->name = "";
+  lk->name_len = 0;
+  lk->has_name = true; /* Go and js write the empty Name */
+  lk->tsize = tsize;
+  lk->has_tsize = true;
+  l->sizes[l->n++] = size;
+  return 0;
+}
+
+/* ---------------------------------------------------------------- leaves */
+
+/* Emit the chunk p[0..n), which lies inside the buffer with HEAD writable
+ * bytes before it and TAIL after it (see the top of the file). */
+static int emit_leaf(dag_file_t *f, uint8_t *p, size_t n) {
+  dag_cid_t cid;
+  int rc;
+  f->leaves++;
+  if (f->o.raw_leaves) {
+    rc = dag__emit(1, DAG_CODEC_RAW, f->o.mh_code, p, n, f->put, f->ud, &cid);
+    return rc ? rc : add_link(f, 0, &cid, n, n);
+  }
+  /* UnixFS: 08 02 [12 len(n) chunk] 18 varint(n); the Data field is left
+   * out for an empty chunk, as Go and js do. */
+  size_t vn = dag_varint_size(n);
+  size_t inner = 2 + (n ? 1 + vn + n : 0) + 1 + vn;
+  size_t hdr = 1 + dag_varint_size(inner) + 2 + (n ? 1 + vn : 0);
+  size_t trl = 1 + vn;
+  uint8_t *h = p - hdr, save[TAIL];
+  size_t o = 0;
+  h[o++] = 0x0a;
+  o += dag_varint_put(h + o, inner);
+  h[o++] = 0x08;
+  h[o++] = 0x02;
+  if (n) {
+    h[o++] = 0x12;
+    o += dag_varint_put(h + o, n);
+  }
+  memcpy(save, p + n, trl);
+  p[n] = 0x18;
+  dag_varint_put(p + n + 1, n);
+  rc = dag__emit(f->o.cid_version, DAG_CODEC_DAG_PB, f->o.mh_code, h,
+                 hdr + n + trl, f->put, f->ud, &cid);
+  memcpy(p + n, save, trl);
+  return rc ? rc : add_link(f, 0, &cid, hdr + n + trl, n);
+}
+
+/* Cut and emit every chunk that can be decided. */
+static int process(dag_file_t *f, bool eof) {
+  while (!f->err) {
+    size_t avail = f->end - f->start;
+    if (!eof && avail < f->chmax)
+      break; /* the chunker wants a full window before it decides */
+    size_t c = dag_chunker_cut(&f->ch, f->buf + f->start, avail, eof);
+    if (!c)
+      break;
+    f->err = emit_leaf(f, f->buf + f->start, c);
+    f->start += c;
+  }
+  if (f->start == f->end)
+    f->start = f->end = 0;
+  return f->err;
+}
+
+uint8_t *dag_file_space(dag_file_t *f, size_t *room) {
+  if (f->end == f->cap && f->start > 0) {
+    memmove(f->buf, f->buf + f->start, f->end - f->start);
+    f->end -= f->start;
+    f->start = 0;
+  }
+  *room = f->cap - f->end;
+  return f->buf + f->end;
+}
+
+int dag_file_commit(dag_file_t *f, size_t n) {
+  if (f->err)
+    return f->err;
+  if (n > f->cap - f->end)
+    return TR_EUSAGE;
+  f->end += n;
+  f->bytes += n;
+  return process(f, false);
+}
+
+int dag_file_write(dag_file_t *f, const void *p, size_t n) {
+  const uint8_t *s = p;
+  while (n) {
+    size_t room;
+    uint8_t *d = dag_file_space(f, &room);
+    size_t k = n < room ? n : room;
+    memcpy(d, s, k);
+    int rc = dag_file_commit(f, k);
+    if (rc)
+      return rc;
+    s += k;
+    n -= k;
+  }
+  return 0;
+}
+
+/* The root: flush every level but the top, which then holds one link. */
+static int build_root(dag_file_t *f, dag_import_result_t *res) {
+  if (!f->leaves && (f->err = emit_leaf(f, f->buf, 0)))
+    return f->err;
+  for (size_t i = 0;; i++) {
+    level_t *l = &f->lv[i];
+    if (i + 1 == f->nlv && l->n == 1) {
+      res->cid = l->links[0].cid;
+      res->tsize = l->links[0].tsize;
+      res->size = l->sizes[0];
+      return 0;
+    }
+    int rc = flush_level(f, i);
+    if (rc)
+      return rc;
+  }
+}
+
+int dag_file_finish(dag_file_t *f, dag_import_result_t *res) {
+  int rc = process(f, true);
+  if (!rc)
+    rc = build_root(f, res);
+  for (size_t i = 0; i < DAG_IMPORT_MAX_DEPTH; i++)
+    f->lv[i].n = 0;
+  f->nlv = 0;
+  f->start = f->end = 0;
+  f->bytes = f->leaves = 0;
+  f->err = 0;
+  return rc;
+}
+
+int dag_import_bytes(const dag_import_opts_t *o, const void *data, size_t len,
+                     dag_put_cb put, void *ud, dag_import_result_t *res) {
+  dag_file_t *f;
+  int rc = dag_file_new(&f, o, put, ud);
+  if (rc)
+    return rc;
+  rc = dag_file_write(f, data, len);
+  int rc2 = dag_file_finish(f, res);
+  dag_file_free(f);
+  return rc ? rc : rc2;
+}
+
+/* ------------------------------------------------------------- symlinks */
+
+int dag_import_symlink(const dag_import_opts_t *o, const char *target,
+                       size_t len, dag_put_cb put, void *ud,
+                       dag_import_result_t *res) {
+  int rc = dag__opts_check(o);
+  if (rc)
+    return rc;
+  if (len == 0 || len > 4096)
+    return TR_EUSAGE;
+  dag_unixfs_t u = {0};
+  u.type = DAG_UNIXFS_SYMLINK;
+  u.data = (const uint8_t *)target;
+  u.data_len = len;
+  u.has_data = true;
+  uint8_t ufs[4096 + 16], blk[4096 + 32];
+  int ulen = dag_unixfs_encode(&u, NULL, 0, ufs, sizeof ufs);
+  if (ulen < 0)
+    return ulen;
+  int n = dag_pb_encode(NULL, 0, ufs, (size_t)ulen, true, blk, sizeof blk);
+  if (n < 0)
+    return n;
+  rc = dag__emit(o->cid_version, DAG_CODEC_DAG_PB, o->mh_code, blk, (size_t)n,
+                 put, ud, &res->cid);
+  if (rc)
+    return rc;
+  res->tsize = (uint64_t)n;
+  res->size = 0;
+  return 0;
+}

@@ -1,0 +1,161 @@
+/*
+ * importer.h — turning files, symlinks and directories into UnixFS DAGs with
+ * the CIDs Kubo (boxo) and js ipfs-unixfs-importer give for the same bytes
+ * and settings.  Sans-I/O: the caller feeds bytes and directory entries; the
+ * importer hands every block it makes to a put callback (dag_put_cb in
+ * unixfs.h), children before parents, and returns the root.
+ *
+ * Files (importer.c): the chunker cuts the stream into leaves (raw blocks,
+ * or dag-pb UnixFS File nodes { Data, filesize }); leaves are grouped into
+ * internal File nodes of at most max_links links each, with the balanced
+ * layout of boxo's importer/balanced and js's layout/balanced: every node is
+ * full except those on the right edge, all leaves at the same depth.  An
+ * internal node's links carry an empty Name and Tsize = the cumulative size
+ * of the child's serialised subtree; its UnixFS data is { Type File,
+ * filesize, blocksizes = the file bytes under each child } - Type File also
+ * with raw leaves.  A file that fits in one chunk is that single leaf
+ * block; an empty file is one empty leaf (bafkreihdwdcef... raw, or
+ * QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH as a v0 File leaf).
+ * Memory is bounded: one chunk buffer plus, per tree level, the pending
+ * links of the node being filled (at most max_links each); nothing grows
+ * with the file.  Data can be read straight into the importer's buffer
+ * (dag_file_space + dag_file_commit), so each byte is copied once and
+ * hashed once.
+ *
+ * Directories (dir.c): entries are collected, sorted by name bytes (dag-pb's
+ * link order) and written as one UnixFS Directory node, or as a HAMT
+ * (hamt.h) when the size estimate is strictly over hamt_threshold:
+ *   DAG_HAMT_EST_LINKS  sum over links of name bytes + CID bytes (boxo's
+ *                       legacy "links" estimate; profile unixfs-v0-2015)
+ *   DAG_HAMT_EST_BLOCK  the byte length of the serialised directory block
+ *                       (boxo's "block"; profile unixfs-v1-2025)
+ * The estimate uses every entry with its final CID and Tsize, as Kubo's
+ * MFS-based adder ends up doing.  (js ipfs-unixfs-importer differs in one
+ * corner: it counts a subdirectory that has children as 0 bytes when it
+ * decides, because the subdirectory has no CID yet.  Directories made only
+ * of files and empty directories come out the same in both.)
+ *
+ * No mode or mtime is written (Kubo's `add` defaults).  Errors are negative
+ * TR_* codes or the put callback's own value; after an error a builder only
+ * accepts _free (file builders also _finish, which returns the error).
+ */
+#ifndef DAG_IMPORTER_H
+#define DAG_IMPORTER_H
+
+#include "chunker.h"
+#include "unixfs.h"
+
+enum {
+  DAG_HAMT_EST_LINKS = 1,
+  DAG_HAMT_EST_BLOCK = 2,
+  DAG_HAMT_EST_DISABLED = 3,
+};
+
+/* Kubo's bounds: the balanced builder needs at least 2 links per node to
+ * make progress; more than this would make nodes too big to exchange. */
+#define DAG_IMPORT_MAX_LINKS 65536
+/* A file DAG deeper than this would need more than 2^(2*16) leaves even at
+ * 2 links per node; the builder refuses to grow past it (TR_ETOOBIG). */
+#define DAG_IMPORT_MAX_DEPTH 32
+
+typedef struct dag_import_opts {
+  int cid_version;          /* CID version of dag-pb nodes: 0 or 1 */
+  bool raw_leaves;          /* leaves as raw blocks (always CIDv1) */
+  uint64_t mh_code;         /* multihash function, DAG_MH_SHA2_256 */
+  const char *chunker;      /* Kubo chunker spec, see chunker.h */
+  size_t max_links;         /* links per file node, 2..DAG_IMPORT_MAX_LINKS */
+  int hamt_estimate;        /* DAG_HAMT_EST_* */
+  uint64_t hamt_threshold;  /* shard when the estimate is > this */
+  uint64_t hamt_fanout;     /* 256 */
+} dag_import_opts_t;
+
+/* Fill *o with a named profile (IPIP-499 / Kubo config profiles):
+ *   "unixfs-v1-2025" (also NULL): CIDv1, raw leaves, sha2-256, size-1048576,
+ *       1024 links, HAMT over 262144 bytes by the block estimate, fanout 256
+ *   "unixfs-v0-2015" (alias "legacy-cid-v0"): CIDv0, dag-pb leaves,
+ *       sha2-256, size-262144, 174 links, HAMT over 262144 by the links
+ *       estimate, fanout 256
+ * Errors: TR_EUSAGE (unknown name). */
+int dag_import_profile(dag_import_opts_t *o, const char *name) TR_WUR;
+
+/* What an import produced. */
+typedef struct dag_import_result {
+  dag_cid_t cid;   /* the root */
+  uint64_t tsize;  /* cumulative size: the bytes of every block of the DAG,
+                      the Tsize a link to it carries */
+  uint64_t size;   /* file bytes (0 for directories and symlinks) */
+} dag_import_result_t;
+
+/* ---------------------------------------------------------------- files */
+
+typedef struct dag_file dag_file_t;
+
+/* A file builder for options o (copied; o->chunker is parsed here).  It can
+ * import any number of files one after the other: dag_file_finish() leaves
+ * it ready for the next.  Errors: TR_EUSAGE (bad options: version, links,
+ * CIDv0 with a hash other than sha2-256), TR_ECHUNKER, -ENOMEM. */
+int dag_file_new(dag_file_t **f, const dag_import_opts_t *o, dag_put_cb put,
+                 void *ud) TR_WUR;
+void dag_file_free(dag_file_t *f);
+
+/* Zero-copy input: the free space of the builder's buffer, where the caller
+ * may write (e.g. read(2)) up to *room bytes (always > 0) and then call
+ * dag_file_commit() with the count.  The pointer is valid until the next
+ * call on f. */
+uint8_t *dag_file_space(dag_file_t *f, size_t *room);
+/* Account n bytes written at dag_file_space(); emits every complete chunk.
+ * Errors: TR_EUSAGE (n larger than the room), the put callback's, those of
+ * hashing. */
+int dag_file_commit(dag_file_t *f, size_t n) TR_WUR;
+/* Copying input: the same as space + memcpy + commit, any length. */
+int dag_file_write(dag_file_t *f, const void *p, size_t n) TR_WUR;
+/* File bytes taken so far. */
+uint64_t dag_file_bytes(const dag_file_t *f);
+/* End of the file: emits the last chunk and the internal nodes, fills *res
+ * and resets f for the next file.  Returns the first error the file met,
+ * if any (f is reset all the same). */
+int dag_file_finish(dag_file_t *f, dag_import_result_t *res) TR_WUR;
+
+/* One-shot import of data[0..len) (tests, small inputs). */
+int dag_import_bytes(const dag_import_opts_t *o, const void *data, size_t len,
+                     dag_put_cb put, void *ud, dag_import_result_t *res) TR_WUR;
+
+/* ------------------------------------------------------------- symlinks */
+
+/* A UnixFS Symlink node { Type Symlink, Data target } (no filesize, as boxo
+ * writes it), as a dag-pb block of o->cid_version.  Errors: TR_EUSAGE (empty
+ * target or over 4096 bytes), the put callback's. */
+int dag_import_symlink(const dag_import_opts_t *o, const char *target,
+                       size_t len, dag_put_cb put, void *ud,
+                       dag_import_result_t *res) TR_WUR;
+
+/* ---------------------------------------------------------- directories */
+
+typedef struct dag_dir dag_dir_t;
+
+/* A directory builder; like dag_file_t it is reusable after _finish.
+ * Errors: TR_EUSAGE (bad options), -ENOMEM. */
+int dag_dir_new(dag_dir_t **d, const dag_import_opts_t *o, dag_put_cb put,
+                void *ud) TR_WUR;
+void dag_dir_free(dag_dir_t *d);
+
+/* Add an entry (name and CID are copied).  The name must be a valid path
+ * segment: not empty, not "." or "..", no '/' and no NUL (TR_EUNSAFE).
+ * Errors: TR_EUNSAFE, -ENOMEM. */
+int dag_dir_add(dag_dir_t *d, const char *name, size_t name_len,
+                const dag_cid_t *cid, uint64_t tsize) TR_WUR;
+/* Entries added so far. */
+size_t dag_dir_count(const dag_dir_t *d);
+/* Emit the directory (flat or HAMT), fill *res, reset d.  Errors: TR_EEXIST
+ * (two entries with the same name), those of dag_hamt_build(), the put
+ * callback's, -ENOMEM. */
+int dag_dir_finish(dag_dir_t *d, dag_import_result_t *res) TR_WUR;
+
+/* The size estimate dag_dir_finish() compares with the threshold, for the
+ * entries added so far (tests, and the CLI's progress messages). */
+uint64_t dag_dir_estimate(const dag_dir_t *d);
+
+/* True when name[0..len) is a safe path segment (see dag_dir_add). */
+bool dag_name_ok(const char *name, size_t len);
+
+#endif /* DAG_IMPORTER_H */
