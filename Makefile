@@ -8,11 +8,11 @@
 #   make run     deps + build + init a repo if there is none + start the node
 
 CC      ?= cc
-PKGS    := lmdb libsodium libcrypto jansson
+PKGS    := lmdb libsodium libcrypto jansson libuv libnghttp2
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -fno-strict-aliasing
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser -lpthread -lm
 B       ?= build
 FUZZ_SECONDS ?= 20
 
@@ -23,7 +23,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 # Library sources: every module below cli/.
-LIB_SRC  := $(wildcard common/*.c dag/*.c blockstore/*.c node/*.c)
+LIB_SRC  := $(wildcard common/*.c dag/*.c blockstore/*.c node/*.c gateway/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_SRC  := $(wildcard cli/*.c)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)

@@ -1,0 +1,383 @@
+/*
+ * http1.c — HTTP/1.x framing with http-parser: requests in, responses out,
+ * keep-alive, pipelining, chunked bodies, and the h2c upgrade.
+ *
+ * One request at a time per connection: the parser is paused at the end of
+ * each request message, and bytes of pipelined requests that follow wait in
+ * c->pending (with reading stopped) until the response is out.  So a client
+ * that pipelines a thousand requests holds one request's worth of memory.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http_int.h"
+
+static int header_budget(gw_conn_t *c, size_t n) {
+  gw_req_t *r = c->req;
+  r->header_bytes += (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n);
+  if (r->header_bytes > c->srv->lim.max_header_bytes) {
+    c->err_status = 431;
+    return -1;
+  }
+  return 0;
+}
+
+static int on_message_begin(http_parser *p) {
+  gw_conn_t *c = p->data;
+  c->req = gw__req_new(c, 0);
+  if (!c->req)
+    return -1;
+  c->req_start_ms = uv_now(c->srv->loop);
+  return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t n) {
+  gw_conn_t *c = p->data;
+  if (header_budget(c, n)) {
+    c->err_status = 414;
+    return -1;
+  }
+  gw_req_t *r = c->req;
+  if (!r->target)
+    r->target = (uint32_t)r->arena.len;
+  return gw__arena_add(r, at, n, false, NULL) ? -1 : 0;
+}
+
+/* The URL, header names and values arrive in pieces; they are appended to
+ * the arena as they come and cut into NUL-terminated strings when the next
+ * part starts.  r->hstate: 0 in the URL, 1 in a name, 2 in a value. */
+static int cut(gw_req_t *r) { return gw__arena_add(r, "", 0, true, NULL); }
+
+static int on_header_field(http_parser *p, const char *at, size_t n) {
+  gw_conn_t *c = p->data;
+  gw_req_t *r = c->req;
+  if (header_budget(c, n))
+    return -1;
+  if (r->hstate != 1) {
+    if (cut(r))
+      return -1;
+    if (r->nhdrs == r->caphdrs) {
+      uint32_t cap = r->caphdrs ? r->caphdrs * 2 : 16;
+      hdr_t *h = tr_realloc(r->hdrs, cap * sizeof *h);
+      if (!h)
+        return -1;
+      r->hdrs = h;
+      r->caphdrs = cap;
+    }
+    r->hdrs[r->nhdrs].name = (uint32_t)r->arena.len;
+    r->hdrs[r->nhdrs].value = 0; /* offset 0: "" until a value comes */
+    r->nhdrs++;
+    r->hstate = 1;
+  }
+  size_t off = r->arena.len;
+  if (gw__arena_add(r, at, n, false, NULL))
+    return -1;
+  for (size_t i = off; i < r->arena.len; i++)
+    if (r->arena.data[i] >= 'A' && r->arena.data[i] <= 'Z')
+      r->arena.data[i] = (uint8_t)(r->arena.data[i] + 32);
+  return 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t n) {
+  gw_conn_t *c = p->data;
+  gw_req_t *r = c->req;
+  if (header_budget(c, n))
+    return -1;
+  if (r->hstate != 2) {
+    if (cut(r))
+      return -1;
+    r->hdrs[r->nhdrs - 1].value = (uint32_t)r->arena.len;
+    r->hstate = 2;
+  }
+  return gw__arena_add(r, at, n, false, NULL) ? -1 : 0;
+}
+
+static bool has_token(const char *v, const char *tok) {
+  size_t n = strlen(tok);
+  for (const char *p = v; p && *p;) {
+    while (*p == ' ' || *p == ',')
+      p++;
+    if (!strncasecmp(p, tok, n) && (p[n] == 0 || p[n] == ',' || p[n] == ' '))
+      return true;
+    p = strchr(p, ',');
+  }
+  return false;
+}
+
+/* The h2c upgrade (RFC 7540 3.2): only for requests without a body. */
+static int try_upgrade(gw_conn_t *c, gw_req_t *r) {
+  const char *up = gw_req_header(r, "upgrade");
+  const char *settings = gw_req_header(r, "http2-settings");
+  if (!up || !settings || !has_token(up, "h2c"))
+    return 0;
+  if (c->parser.content_length > 0 && c->parser.content_length != ULLONG_MAX)
+    return 0;
+  uint8_t raw[512];
+  size_t rawlen;
+  if (sodium_base642bin(raw, sizeof raw, settings, strlen(settings), NULL,
+                        &rawlen, NULL,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+    return 0;
+  static const char resp[] = "HTTP/1.1 101 Switching Protocols\r\n"
+                             "Connection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+  if (gw__conn_queue(c, resp, sizeof resp - 1) || gw__conn_flush(c))
+    return -1;
+  c->req = NULL;
+  if (gw__h2_init(c, r, raw, rawlen))
+    return -1;
+  return 1;
+}
+
+static int on_headers_complete(http_parser *p) {
+  gw_conn_t *c = p->data;
+  gw_req_t *r = c->req;
+  if (!r->target)
+    return -1;
+  if (cut(r)) /* ends the URL or the last name or value */
+    return -1;
+  if (gw__arena_add(r, http_method_str((enum http_method)p->method), 
+                    strlen(http_method_str((enum http_method)p->method)), true,
+                    &r->method) ||
+      gw__req_split_target(r))
+    return -1;
+  r->keep_alive = http_should_keep_alive(p) != 0;
+  int up = try_upgrade(c, r);
+  if (up < 0)
+    return -1;
+  /* Upgraded or not, the request is dispatched; after an upgrade it is
+   * stream 1 of the HTTP/2 session and answers go out as HTTP/2. */
+  gw__req_dispatch(r);
+  return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t n) {
+  gw_conn_t *c = p->data;
+  gw_req_t *r = c->req;
+  if (!r)
+    return 0;
+  gw__req_body_data(r, (const uint8_t *)at, n);
+  if (r->paused && c->req == r)
+    http_parser_pause(p, 1);
+  return 0;
+}
+
+static void h1_finish(gw_conn_t *c);
+
+static int on_message_complete(http_parser *p) {
+  gw_conn_t *c = p->data;
+  gw_req_t *r = c->req;
+  if (r) {
+    gw__req_body_end(r, 0); /* may end the response; r stays ours here */
+    if (r->ended)
+      h1_finish(c);
+  }
+  /* Stop after each message: the next one waits for this response. */
+  http_parser_pause(p, 1);
+  return 0;
+}
+
+static const http_parser_settings settings = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+void gw__h1_init(gw_conn_t *c) {
+  http_parser_init(&c->parser, HTTP_REQUEST);
+  c->parser.data = c;
+}
+
+static void answer_error(gw_conn_t *c, int status) {
+  char buf[256];
+  const char *text = gw_status_text(status);
+  int n = snprintf(buf, sizeof buf,
+                   "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
+                   "Content-Length: %zu\r\nConnection: close\r\n\r\n%d %s\n",
+                   status, text, strlen(text) + 5, status, text);
+  c->close_when_flushed = true;
+  gw__conn_read_stop(c);
+  if (gw__conn_queue(c, buf, (size_t)n) == 0)
+    gw__conn_flush(c);
+}
+
+/* Keep bytes that must wait (a pipelined request behind an active one, or
+ * body bytes while the handler has paused the body). */
+static int hold(gw_conn_t *c, const uint8_t *p, size_t n) {
+  gw__conn_read_stop(c);
+  if (!n)
+    return 0;
+  /* Cap what a client can make us hold: one request header's worth plus
+   * two reads. */
+  if (c->pending.len + n > c->srv->lim.max_header_bytes + (64u << 10) * 2)
+    return -1;
+  return tr_bytes_append(&c->pending, p, n);
+}
+
+/* Is the current request waiting on its handler, so that input must wait? */
+static bool must_wait(const gw_conn_t *c) {
+  const gw_req_t *r = c->req;
+  return r && r->state != REQ_PARSING && (r->body_done || r->paused);
+}
+
+int gw__h1_feed(gw_conn_t *c, const uint8_t *p, size_t n) {
+  while (n > 0) {
+    if (must_wait(c))
+      return hold(c, p, n);
+    if (HTTP_PARSER_ERRNO(&c->parser) == HPE_PAUSED)
+      http_parser_pause(&c->parser, 0);
+    c->in_parser = true;
+    size_t done = http_parser_execute(&c->parser, &settings, (const char *)p, n);
+    c->in_parser = false;
+    if (c->closing)
+      return 0;
+    if (c->proto == 2) /* upgraded: the rest is HTTP/2 */
+      return done < n ? gw__h2_feed(c, p + done, n - done) : 0;
+    enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+    if (c->parser.upgrade) {
+      /* An Upgrade we did not take (websocket...): carry on as HTTP/1. */
+      gw__h1_init(c);
+      http_parser_pause(&c->parser, 1);
+      e = HPE_PAUSED;
+    }
+    if (e != HPE_PAUSED && e != HPE_OK) {
+      /* Malformed: answer if no response is under way, then close. */
+      if (c->req && c->req->started)
+        return -1;
+      int status = c->err_status ? c->err_status : 400;
+      if (c->req && c->req->state == REQ_PARSING) {
+        gw__req_free(c->req);
+        c->req = NULL;
+      }
+      answer_error(c, status);
+      return 0;
+    }
+    p += done;
+    n -= done;
+    if (done == 0 && e == HPE_OK)
+      break;
+  }
+  if (must_wait(c))
+    gw__conn_read_stop(c);
+  else
+    gw__conn_read_start(c);
+  return 0;
+}
+
+/* Feed what was held back, then read more. */
+void gw__h1_next(gw_conn_t *c) {
+  if (c->closing || c->in_parser)
+    return;
+  tr_bytes_t held = c->pending;
+  memset(&c->pending, 0, sizeof c->pending);
+  int rc = held.len ? gw__h1_feed(c, held.data, held.len) : 0;
+  tr_bytes_free(&held);
+  if (rc) {
+    gw__conn_close(c);
+    return;
+  }
+  if (!c->closing && !must_wait(c) && !c->pending.len)
+    gw__conn_read_start(c);
+}
+
+/* Both the response and the request message are complete. */
+static void h1_finish(gw_conn_t *c) {
+  gw_req_t *r = c->req;
+  bool keep = r->keep_alive && !(r->content_length < 0 && !r->chunked &&
+                                 !r->head && r->status >= 200 &&
+                                 r->status != 204 && r->status != 304);
+  c->req = NULL;
+  gw__req_free(r);
+  if (!keep) {
+    c->close_when_flushed = true;
+    gw__conn_flush(c);
+    return;
+  }
+  gw__conn_timer(c);
+}
+
+/* ------------------------------------------------------------- responses */
+
+int gw__h1_start(gw_req_t *r, const gw_header_t *h, size_t nh) {
+  gw_conn_t *c = r->conn;
+  char buf[1024];
+  bool nobody = r->status < 200 || r->status == 204 || r->status == 304;
+  int major = c->parser.http_major, minor = c->parser.http_minor;
+  int n = snprintf(buf, sizeof buf, "HTTP/1.1 %d %s\r\nServer: trove\r\nDate: %s\r\n",
+                   r->status, gw_status_text(r->status), gw__date(c->srv));
+  int rc = gw__conn_queue(c, buf, (size_t)n);
+  for (size_t i = 0; i < nh && !rc; i++) {
+    /* Header values come from handlers; refuse line breaks so a name from
+     * a DAG can never split the response. */
+    if (strpbrk(h[i].name, "\r\n") || strpbrk(h[i].value, "\r\n"))
+      continue;
+    rc = gw__conn_queue(c, h[i].name, strlen(h[i].name));
+    if (!rc)
+      rc = gw__conn_queue(c, ": ", 2);
+    if (!rc)
+      rc = gw__conn_queue(c, h[i].value, strlen(h[i].value));
+    if (!rc)
+      rc = gw__conn_queue(c, "\r\n", 2);
+  }
+  if (rc)
+    return rc;
+  if (nobody)
+    n = 0;
+  else if (r->content_length >= 0)
+    n = snprintf(buf, sizeof buf, "Content-Length: %lld\r\n",
+                 (long long)r->content_length);
+  else if (major == 1 && minor >= 1) {
+    r->chunked = !r->head;
+    n = snprintf(buf, sizeof buf, "Transfer-Encoding: chunked\r\n");
+  } else {
+    r->keep_alive = false; /* HTTP/1.0: the body ends with the connection */
+    n = 0;
+  }
+  if (!r->keep_alive)
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "Connection: close\r\n");
+  else if (major == 1 && minor == 0)
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "Connection: keep-alive\r\n");
+  n += snprintf(buf + n, sizeof buf - (size_t)n, "\r\n");
+  return gw__conn_queue(c, buf, (size_t)n);
+}
+
+int gw__h1_write(gw_req_t *r, const void *p, size_t n) {
+  gw_conn_t *c = r->conn;
+  int rc;
+  if (r->chunked) {
+    char head[24];
+    int hn = snprintf(head, sizeof head, "%zx\r\n", n);
+    if ((rc = gw__conn_queue(c, head, (size_t)hn)))
+      return rc;
+  }
+  if ((rc = gw__conn_queue(c, p, n)))
+    return rc;
+  return r->chunked ? gw__conn_queue(c, "\r\n", 2) : 0;
+}
+
+void gw__h1_end(gw_req_t *r) {
+  gw_conn_t *c = r->conn;
+  if (r->chunked)
+    gw__conn_queue(c, "0\r\n\r\n", 5);
+  gw__conn_flush(c);
+  if (c->closing)
+    return;
+  if (!r->body_done || c->in_parser) {
+    /* Answered before the body was in: the rest of the body is read and
+     * dropped (the handler has let go of req), and the request finishes at
+     * the end of its message, in on_message_complete - which is also where
+     * it finishes when the answer came from inside the parser's callbacks. */
+    r->on_data = NULL;
+    r->on_end = NULL;
+    r->paused = false;
+    gw__h1_next(c);
+    return;
+  }
+  h1_finish(c);
+  gw__h1_next(c);
+}

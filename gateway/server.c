@@ -1,0 +1,504 @@
+/*
+ * server.c — the listening socket, connections, limits and the write path.
+ *
+ * Memory per idle connection is what it holds: the connection struct with
+ * its libuv handles (well under 1 KiB).  Reads go into one buffer per loop
+ * (the server's), and the framing layers copy only what they keep (headers,
+ * a partial pipelined request), so 10,000 idle keep-alive connections cost a
+ * few MiB.
+ *
+ * Writes are coalesced: response headers and small bodies gather in c->out
+ * and go to the socket in one uv_write when the response ends or when out
+ * passes GW_WRITE_CHUNK.  c->inflight counts bytes libuv has not written
+ * yet; together they are what gw_res_buffered() reports.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "http_int.h"
+
+#define GW_WRITE_CHUNK (64u << 10)
+
+void gw_limits_default(gw_limits_t *l) {
+  l->max_conns = 20000;
+  l->max_conns_per_ip = 2000;
+  l->max_header_bytes = 16 << 10;
+  l->header_timeout_ms = 10000;
+  l->idle_timeout_ms = 120000;
+  l->body_timeout_ms = 60000;
+  l->rate_per_ip = 2000;
+  l->rate_burst = 4000;
+  l->max_streams = 100;
+}
+
+/* ------------------------------------------------------------ addresses */
+
+static uint32_t ip_hash(const char *s) {
+  uint32_t h = 2166136261u;
+  while (*s)
+    h = (h ^ (uint8_t)*s++) * 16777619u;
+  return h % GW_IP_BUCKETS;
+}
+
+static gw_ip_t *ip_get(gw_server_t *s, const char *addr) {
+  gw_ip_t **pp = &s->ips[ip_hash(addr)];
+  for (gw_ip_t *p = *pp; p; p = p->next)
+    if (!strcmp(p->addr, addr))
+      return p;
+  gw_ip_t *p = tr_calloc(1, sizeof *p);
+  if (!p)
+    return NULL;
+  snprintf(p->addr, sizeof p->addr, "%s", addr);
+  p->tokens = s->lim.rate_burst;
+  p->refill_ms = uv_now(s->loop);
+  p->next = *pp;
+  *pp = p;
+  return p;
+}
+
+/* Forget an address once it has no connections and a full bucket: a client
+ * that reconnects for each request keeps its (partly empty) bucket. */
+static void ip_release(gw_server_t *s, gw_ip_t *ip) {
+  if (ip->conns || ip->tokens < s->lim.rate_burst)
+    return;
+  gw_ip_t **pp = &s->ips[ip_hash(ip->addr)];
+  while (*pp && *pp != ip)
+    pp = &(*pp)->next;
+  if (*pp)
+    *pp = ip->next;
+  tr_free(ip);
+}
+
+bool gw__rate_ok(gw_conn_t *c) {
+  gw_server_t *s = c->srv;
+  if (!s->lim.rate_per_ip || !c->ip)
+    return true;
+  uint64_t now = uv_now(s->loop);
+  gw_ip_t *ip = c->ip;
+  ip->tokens += (double)(now - ip->refill_ms) * s->lim.rate_per_ip / 1000.0;
+  if (ip->tokens > s->lim.rate_burst)
+    ip->tokens = s->lim.rate_burst;
+  ip->refill_ms = now;
+  if (ip->tokens < 1)
+    return false;
+  ip->tokens -= 1;
+  return true;
+}
+
+const char *gw__date(gw_server_t *s) {
+  uint64_t now = (uint64_t)time(NULL);
+  if (now != s->date_sec) {
+    time_t t = (time_t)now;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(s->date, sizeof s->date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    s->date_sec = now;
+  }
+  return s->date;
+}
+
+/* ---------------------------------------------------------- connections */
+
+static void handle_closed(uv_handle_t *h) {
+  gw_conn_t *c = h->data;
+  if (--c->handles_open > 0)
+    return;
+  gw_server_t *s = c->srv;
+  tr_bytes_free(&c->out);
+  tr_bytes_free(&c->pending);
+  tr_free(c);
+  if (--s->pending_closes == 0 && s->stopping) {
+    void (*cb)(void *) = s->stop_cb;
+    void *ud = s->stop_ud;
+    tr_free(s);
+    if (cb)
+      cb(ud);
+  }
+}
+
+void gw__conn_close(gw_conn_t *c) {
+  if (c->closing)
+    return;
+  c->closing = true;
+  gw_server_t *s = c->srv;
+  /* Requests learn that their client is gone; handlers stop producing. */
+  if (c->req) {
+    gw_req_t *r = c->req;
+    c->req = NULL;
+    gw__req_close(r);
+  }
+  gw__h2_free(c);
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    s->conns = c->next;
+  if (c->next)
+    c->next->prev = c->prev;
+  s->nconns--;
+  if (c->ip) {
+    c->ip->conns--;
+    ip_release(s, c->ip);
+  }
+  s->pending_closes++; /* the server outlives its closing connections */
+  uv_close((uv_handle_t *)&c->timer, handle_closed);
+  uv_close((uv_handle_t *)&c->tcp, handle_closed);
+}
+
+static void on_timer(uv_timer_t *t) {
+  gw_conn_t *c = t->data;
+  /* A request whose handler is still working (waiting on a worker, say)
+   * while the client reads everything is not the client's fault. */
+  if (c->proto == 1 && c->req && c->req->state == REQ_ACTIVE &&
+      gw__conn_buffered(c) == 0 && c->req->body_done) {
+    gw__conn_timer(c);
+    return;
+  }
+  if (c->proto == 2 && c->nstreams && gw__conn_buffered(c) == 0) {
+    gw__conn_timer(c);
+    return;
+  }
+  gw__conn_close(c);
+}
+
+void gw__conn_timer(gw_conn_t *c) {
+  if (c->closing)
+    return;
+  const gw_limits_t *l = &c->srv->lim;
+  uint64_t ms;
+  if (c->proto == 2)
+    ms = c->nstreams ? l->body_timeout_ms : l->idle_timeout_ms;
+  else if (c->req && c->req->state == REQ_PARSING) {
+    /* Slowloris: the deadline runs from the request's first byte and is
+     * not pushed back by each further byte. */
+    uint64_t now = uv_now(c->srv->loop), end = c->req_start_ms + l->header_timeout_ms;
+    ms = end > now ? end - now : 1;
+  } else if (c->req)
+    ms = l->body_timeout_ms;
+  else
+    ms = l->idle_timeout_ms;
+  uv_timer_start(&c->timer, on_timer, ms, 0);
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
+  (void)hint;
+  gw_conn_t *c = h->data;
+  buf->base = c->srv->readbuf;
+  buf->len = GW_READ_BUF;
+}
+
+static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
+  gw_conn_t *c = st->data;
+  if (n == 0 || c->closing)
+    return;
+  if (n < 0) {
+    c->eof = true;
+    gw__conn_close(c);
+    return;
+  }
+  const uint8_t *p = (const uint8_t *)buf->base;
+  size_t len = (size_t)n;
+  if (c->proto == 0) {
+    /* Prior-knowledge HTTP/2 starts with the connection preface. */
+    size_t cmp = len < sizeof h2_preface - 1 ? len : sizeof h2_preface - 1;
+    if (!memcmp(p, h2_preface, cmp) && len >= sizeof h2_preface - 1) {
+      if (gw__h2_init(c, NULL, NULL, 0)) {
+        gw__conn_close(c);
+        return;
+      }
+    } else
+      c->proto = 1;
+  }
+  int rc = c->proto == 2 ? gw__h2_feed(c, p, len) : gw__h1_feed(c, p, len);
+  if (rc)
+    gw__conn_close(c);
+  else if (!c->closing)
+    gw__conn_timer(c);
+}
+
+void gw__conn_read_start(gw_conn_t *c) {
+  if (c->reading || c->closing || c->eof)
+    return;
+  if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
+    c->reading = true;
+}
+
+void gw__conn_read_stop(gw_conn_t *c) {
+  if (!c->reading)
+    return;
+  uv_read_stop((uv_stream_t *)&c->tcp);
+  c->reading = false;
+}
+
+static void on_conn(uv_stream_t *ls, int status) {
+  gw_server_t *s = ls->data;
+  if (status < 0 || s->stopping)
+    return;
+  gw_conn_t *c = tr_calloc(1, sizeof *c);
+  if (!c)
+    return;
+  c->srv = s;
+  uv_tcp_init(s->loop, &c->tcp);
+  uv_timer_init(s->loop, &c->timer);
+  c->tcp.data = c->timer.data = c;
+  c->handles_open = 2;
+  c->next = s->conns;
+  if (s->conns)
+    s->conns->prev = c;
+  s->conns = c;
+  s->nconns++;
+  if (uv_accept(ls, (uv_stream_t *)&c->tcp)) {
+    gw__conn_close(c);
+    return;
+  }
+  struct sockaddr_storage sa;
+  int salen = sizeof sa;
+  char addr[48] = "?";
+  if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &salen) == 0) {
+    if (sa.ss_family == AF_INET)
+      uv_ip4_name((struct sockaddr_in *)&sa, addr, sizeof addr);
+    else
+      uv_ip6_name((struct sockaddr_in6 *)&sa, addr, sizeof addr);
+  }
+  c->ip = ip_get(s, addr);
+  if (!c->ip || s->nconns > s->lim.max_conns ||
+      c->ip->conns >= s->lim.max_conns_per_ip) {
+    /* Over a limit: close at once, before spending anything on it. */
+    gw__conn_close(c);
+    return;
+  }
+  c->ip->conns++;
+  uv_tcp_nodelay(&c->tcp, 1);
+  gw__h1_init(c);
+  gw__conn_read_start(c);
+  gw__conn_timer(c);
+}
+
+/* ---------------------------------------------------------------- writes */
+
+typedef struct wreq {
+  uv_write_t w;
+  gw_conn_t *c;
+  size_t n;
+  uint8_t data[];
+} wreq_t;
+
+size_t gw__conn_buffered(const gw_conn_t *c) { return c->out.len + c->inflight; }
+
+static void on_write(uv_write_t *w, int status) {
+  wreq_t *wr = (wreq_t *)w;
+  gw_conn_t *c = wr->c;
+  c->inflight -= wr->n;
+  tr_free(wr);
+  if (c->closing)
+    return;
+  if (status < 0) {
+    gw__conn_close(c);
+    return;
+  }
+  if (c->close_when_flushed && gw__conn_buffered(c) == 0) {
+    gw__conn_close(c);
+    return;
+  }
+  gw__conn_timer(c);
+  if (gw__conn_buffered(c) < GW_LOW_WATER)
+    gw__conn_drained(c);
+}
+
+/* Write p[0..n) to the socket: straight away as far as the kernel takes
+ * it, the rest through a uv_write request holding a copy. */
+static int write_bytes(gw_conn_t *c, const uint8_t *p, size_t n) {
+  size_t off = 0;
+  if (c->inflight == 0) {
+    uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
+    int w = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    if (w > 0)
+      off = (size_t)w;
+  }
+  if (off == n)
+    return 0;
+  n -= off;
+  wreq_t *wr = tr_malloc(sizeof *wr + n);
+  if (!wr)
+    return -ENOMEM;
+  wr->c = c;
+  wr->n = n;
+  memcpy(wr->data, p + off, n);
+  uv_buf_t b = uv_buf_init((char *)wr->data, (unsigned)n);
+  int rc = uv_write(&wr->w, (uv_stream_t *)&c->tcp, &b, 1, on_write);
+  if (rc) {
+    tr_free(wr);
+    return rc;
+  }
+  c->inflight += n;
+  return 0;
+}
+
+int gw__conn_flush(gw_conn_t *c) {
+  if (c->closing)
+    return -EPIPE;
+  int rc = c->out.len ? write_bytes(c, c->out.data, c->out.len) : 0;
+  c->out.len = 0;
+  /* Do not keep a large buffer around on an idle connection. */
+  if (c->out.cap > GW_WRITE_CHUNK * 2)
+    tr_bytes_free(&c->out);
+  if (!rc && c->close_when_flushed && c->inflight == 0)
+    gw__conn_close(c);
+  return rc;
+}
+
+int gw__conn_queue(gw_conn_t *c, const void *p, size_t n) {
+  if (c->closing)
+    return -EPIPE;
+  int rc;
+  if (c->out.len + n > GW_WRITE_CHUNK && c->out.len &&
+      (rc = gw__conn_flush(c)))
+    return rc;
+  if (n >= GW_WRITE_CHUNK)
+    return write_bytes(c, p, n); /* large: skip the coalescing copy */
+  return tr_bytes_append(&c->out, p, n);
+}
+
+void gw__conn_drained(gw_conn_t *c) {
+  if (c->proto == 2) {
+    gw__h2_send(c);
+    return;
+  }
+  gw_req_t *r = c->req;
+  if (r && r->on_drain && r->state == REQ_ACTIVE)
+    gw__drain_later(r);
+}
+
+/* ---------------------------------------------------------------- drains */
+
+static void on_idle(uv_idle_t *h) {
+  gw_server_t *s = h->data;
+  gw_req_t *list = s->drain_head;
+  s->drain_head = NULL;
+  uv_idle_stop(&s->idle);
+  while (list) {
+    gw_req_t *r = list;
+    list = r->drain_next;
+    r->in_drain = false;
+    r->drain_next = r->drain_prev = NULL;
+    gw_drain_cb cb = r->on_drain;
+    r->on_drain = NULL;
+    if (cb && !r->closed && !r->ended)
+      cb(r, r->drain_ud);
+  }
+}
+
+void gw__drain_later(gw_req_t *r) {
+  if (r->in_drain || !r->conn)
+    return;
+  gw_server_t *s = r->conn->srv;
+  r->in_drain = true;
+  r->drain_srv = s;
+  r->drain_prev = NULL;
+  r->drain_next = s->drain_head;
+  if (s->drain_head)
+    s->drain_head->drain_prev = r;
+  s->drain_head = r;
+  uv_idle_start(&s->idle, on_idle);
+}
+
+void gw__drain_cancel(gw_req_t *r) {
+  if (!r->in_drain)
+    return;
+  /* The request may have lost its connection; the list lives on the server
+   * it was queued on, reached through the neighbours or the head. */
+  if (r->drain_prev)
+    r->drain_prev->drain_next = r->drain_next;
+  else if (r->drain_srv)
+    r->drain_srv->drain_head = r->drain_next;
+  if (r->drain_next)
+    r->drain_next->drain_prev = r->drain_prev;
+  r->in_drain = false;
+}
+
+/* --------------------------------------------------------------- server */
+
+static void free_on_close(uv_handle_t *h) { tr_free(h->data); }
+
+int gw_server_start(uv_loop_t *loop, const char *host, int port,
+                    const gw_limits_t *limits, gw_handler_fn handler,
+                    void *ud, gw_server_t **srvp) {
+  gw_server_t *s = tr_calloc(1, sizeof *s);
+  if (!s)
+    return -ENOMEM;
+  s->loop = loop;
+  if (limits)
+    s->lim = *limits;
+  else
+    gw_limits_default(&s->lim);
+  s->handler = handler;
+  s->ud = ud;
+  struct sockaddr_storage sa;
+  int rc = strchr(host, ':') ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)&sa)
+                             : uv_ip4_addr(host, port, (struct sockaddr_in *)&sa);
+  if (rc == 0)
+    rc = uv_tcp_init(loop, &s->listener);
+  if (rc) {
+    tr_free(s);
+    return rc;
+  }
+  s->listener.data = s;
+  uv_idle_init(loop, &s->idle);
+  s->idle.data = s;
+  rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&sa, 0);
+  if (rc == 0)
+    rc = uv_listen((uv_stream_t *)&s->listener, 4096, on_conn);
+  if (rc) {
+    /* libuv needs the handles until their close callbacks; the listener's
+     * comes last and frees s. */
+    uv_close((uv_handle_t *)&s->idle, NULL);
+    uv_close((uv_handle_t *)&s->listener, free_on_close);
+    return rc;
+  }
+  *srvp = s;
+  return 0;
+}
+
+int gw_server_port(const gw_server_t *s) {
+  struct sockaddr_storage sa;
+  int len = sizeof sa;
+  if (uv_tcp_getsockname(&s->listener, (struct sockaddr *)&sa, &len))
+    return -1;
+  return sa.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&sa)->sin_port)
+                                 : ntohs(((struct sockaddr_in6 *)&sa)->sin6_port);
+}
+
+uint32_t gw_server_conns(const gw_server_t *s) { return s->nconns; }
+
+static void listener_closed(uv_handle_t *h) {
+  gw_server_t *s = h->data;
+  if (--s->pending_closes == 0) {
+    void (*cb)(void *) = s->stop_cb;
+    void *ud = s->stop_ud;
+    tr_free(s);
+    if (cb)
+      cb(ud);
+  }
+}
+
+void gw_server_stop(gw_server_t *s, void (*cb)(void *ud), void *ud) {
+  s->stopping = true;
+  s->stop_cb = cb;
+  s->stop_ud = ud;
+  s->pending_closes += 2; /* the listener and the idle handle */
+  while (s->drain_head)
+    gw__drain_cancel(s->drain_head);
+  uv_close((uv_handle_t *)&s->idle, listener_closed);
+  while (s->conns)
+    gw__conn_close(s->conns);
+  for (int i = 0; i < GW_IP_BUCKETS; i++)
+    while (s->ips[i]) {
+      gw_ip_t *n = s->ips[i]->next;
+      tr_free(s->ips[i]);
+      s->ips[i] = n;
+    }
+  uv_close((uv_handle_t *)&s->listener, listener_closed);
+}
