@@ -65,7 +65,10 @@ const char *bs_path(const bs_env_t *env);
 /* --------------------------------------------------------- transactions */
 
 /* Begin a transaction (BS_RDONLY for a read-only snapshot).  A thread holds
- * at most one write transaction.  Returns 0 and sets *txn. */
+ * at most ONE transaction at a time, read or write: transactions hold the
+ * map lock shared and growing the map takes it exclusively, so nesting two
+ * in one thread can deadlock.  Other threads and processes are free to run
+ * their own.  Returns 0 and sets *txn. */
 int bs_txn_begin(bs_env_t *env, unsigned flags, bs_txn_t **txn) TR_WUR;
 /* Commit (and free) a write transaction; for a read one it just ends it.
  * On failure the transaction is aborted and freed all the same. */

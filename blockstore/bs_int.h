@@ -5,6 +5,7 @@
 #define BS_INT_H
 
 #include <lmdb.h>
+#include <pthread.h>
 
 #include "bs.h"
 
@@ -13,6 +14,11 @@ struct bs_env {
   MDB_dbi blocks, links, pins, meta;
   char *path;
   size_t pagesize;
+  /* Every transaction holds maplock shared; changing the map size (which
+   * remaps, invalidating every view into it) takes it exclusively.  LMDB
+   * itself only refuses a resize while this process has a write
+   * transaction, not while other threads hold read views. */
+  pthread_rwlock_t maplock;
 };
 
 struct bs_txn {

@@ -8,8 +8,11 @@
 #include "tr.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---------------------------------------------------------------- errors */
 
@@ -150,4 +153,39 @@ void tr_hex(const uint8_t *in, size_t n, char *out) {
     out[2 * i + 1] = digits[in[i] & 15];
   }
   out[2 * n] = 0;
+}
+
+/* --------------------------------------------------------------- logging */
+
+static int log_level = -1;
+
+int tr_log_parse(const char *name) {
+  static const char *names[] = {"error", "warn", "info", "debug"};
+  for (int i = 0; i < 4; i++)
+    if (name && !strcmp(name, names[i]))
+      return i;
+  return -1;
+}
+
+void tr_log_level(int level) { log_level = level; }
+
+void tr_log(int level, const char *fmt, ...) {
+  if (log_level < 0) {
+    int l = tr_log_parse(getenv("TROVE_LOG"));
+    log_level = l >= 0 ? l : TR_LOG_INFO;
+  }
+  if (level > log_level)
+    return;
+  static const char *tags[] = {"ERROR", "WARN ", "INFO ", "DEBUG"};
+  char ts[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  char line[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "%s %s %s\n", ts, tags[level < 0 ? 0 : level > 3 ? 3 : level], line);
 }

@@ -139,6 +139,19 @@ int tr_bytes_append(tr_bytes_t *b, const void *p, size_t n) TR_WUR;
 int tr_bytes_reserve(tr_bytes_t *b, size_t n) TR_WUR;
 void tr_bytes_free(tr_bytes_t *b);
 
+/* --------------------------------------------------------------- logging */
+
+enum { TR_LOG_ERROR = 0, TR_LOG_WARN, TR_LOG_INFO, TR_LOG_DEBUG };
+
+/* Log one line to stderr: "2026-11-26T02:50:00Z INFO  message".  Lines
+ * above the level set by tr_log_level() (default INFO; the TROVE_LOG
+ * environment variable, "error".."debug", sets it at start-up) are
+ * dropped.  The level, like the allocator, is process-wide configuration. */
+void tr_log(int level, const char *fmt, ...) TR_PRINTF(2, 3);
+void tr_log_level(int level);
+/* Parse "error", "warn", "info", "debug"; -1 if unknown. */
+int tr_log_parse(const char *name);
+
 /* -------------------------------------------------------------- hex */
 
 /* Lower-case hex of in[0..n) into out (2n+1 bytes, NUL-terminated). */
