@@ -24,7 +24,8 @@ static int read_bytes(const uint8_t *in, size_t len, size_t *pos,
 
 static int decode_link(const uint8_t *in, size_t len, dag_pb_link_t *lk) {
   size_t pos = 0;
-  int last = 0, rc;
+  uint64_t last = 0;
+  int rc;
   bool has_hash = false;
   memset(lk, 0, sizeof *lk);
   while (pos < len) {
@@ -33,7 +34,11 @@ static int decode_link(const uint8_t *in, size_t len, dag_pb_link_t *lk) {
     if (k < 0)
       return TR_EDAGPB;
     pos += (size_t)k;
-    int field = (int)(tag >> 3), wt = (int)(tag & 7);
+    /* Compare the field number at full width: narrowed to int, field
+     * 2^32+1 would pass for field 1 and a non-canonical block would be
+     * accepted (test_regression_link_field_number_truncated). */
+    uint64_t field = tag >> 3;
+    int wt = (int)(tag & 7);
     if (field <= last || field > 3)
       return TR_EDAGPB; /* out of order, repeated or unknown */
     last = field;
