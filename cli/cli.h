@@ -51,6 +51,7 @@ int cli_write_out(const void *p, size_t n);
 
 /* Command handlers. */
 int cmd_init(cli_t *, int, char **);
+int cmd_daemon(cli_t *, int, char **);
 int cmd_version(cli_t *, int, char **);
 int cmd_id(cli_t *, int, char **);
 int cmd_config(cli_t *, int, char **);
@@ -65,6 +66,12 @@ int cmd_pin_add(cli_t *, int, char **);
 int cmd_pin_rm(cli_t *, int, char **);
 int cmd_pin_ls(cli_t *, int, char **);
 int cmd_pin_verify(cli_t *, int, char **);
+int cmd_add(cli_t *, int, char **);
+int cmd_cat(cli_t *, int, char **);
+int cmd_get(cli_t *, int, char **);
+int cmd_ls(cli_t *, int, char **);
+int cmd_refs(cli_t *, int, char **);
+int cmd_refs_local(cli_t *, int, char **);
 
 #define TROVE_VERSION "0.1.0"
 

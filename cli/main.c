@@ -14,6 +14,8 @@
 
 static const cli_cmd_t commands[] = {
     {"init", cmd_init, "init", "create a repo and the node's identity"},
+    {"daemon", cmd_daemon, "daemon [--gateway=MADDR] [--api=MADDR]",
+     "run the node: gateway, RPC API"},
     {"version", cmd_version, "version", "print trove's version"},
     {"id", cmd_id, "id", "print the node's identity as JSON"},
     {"config", cmd_config, "config KEY [VALUE] [--json] | config show",
@@ -37,6 +39,19 @@ static const cli_cmd_t commands[] = {
      "list pins"},
     {"pin verify", cmd_pin_verify, "pin verify [--verbose] [-q]",
      "check that pinned DAGs are complete and intact"},
+    {"add", cmd_add,
+     "add [-r] [-w] [-q|-Q] [-n] [--pin=false] [--hidden] [--profile P] "
+     "[--cid-version N] [--raw-leaves] [--chunker C] [--hash H] [PATH...]",
+     "import files and trees as UnixFS (stdin when no PATH)"},
+    {"cat", cmd_cat, "cat [--offset N] [--length N] CID[/path]...",
+     "write a file's bytes to stdout"},
+    {"get", cmd_get, "get CID[/path] [-o PATH]",
+     "write a file, directory or symlink to PATH"},
+    {"ls", cmd_ls, "ls [-v] [--size=false] CID[/path]...",
+     "list a directory: <cid> <size> <name>"},
+    {"refs", cmd_refs, "refs [-r] [-u] [--max-depth N] CID...",
+     "list the CIDs a DAG links to"},
+    {"refs local", cmd_refs_local, "refs local", "list every stored block"},
 };
 
 /* ----------------------------------------------------------------- errors */

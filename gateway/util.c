@@ -1,0 +1,78 @@
+/*
+ * util.c — small helpers the gateway and the API share: percent-decoding,
+ * query parameters and error answers.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gateway.h"
+
+static int hexval(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+int gw_pct_decode(const char *s, size_t n, char *out) {
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '%') {
+      if (i + 2 >= n)
+        return -1;
+      int a = hexval(s[i + 1]), b = hexval(s[i + 2]);
+      if (a < 0 || b < 0 || (a == 0 && b == 0))
+        return -1;
+      out[o++] = (char)(a * 16 + b);
+      i += 2;
+    } else
+      out[o++] = s[i];
+  }
+  out[o] = 0;
+  return (int)o;
+}
+
+int gw_query_get(const char *q, const char *key, char *out, size_t outsz) {
+  size_t kl = strlen(key);
+  while (q && *q) {
+    size_t n = strcspn(q, "&");
+    if (n >= kl && !strncmp(q, key, kl) && (q[kl] == '=' || kl == n)) {
+      const char *v = q[kl] == '=' ? q + kl + 1 : q + kl;
+      size_t vl = n - (size_t)(v - q);
+      if (vl >= outsz)
+        vl = outsz - 1;
+      /* '+' is a space in form encoding */
+      char tmp[1024];
+      if (vl >= sizeof tmp)
+        vl = sizeof tmp - 1;
+      for (size_t i = 0; i < vl; i++)
+        tmp[i] = v[i] == '+' ? ' ' : v[i];
+      if (gw_pct_decode(tmp, vl, out) < 0)
+        return 0;
+      return 1;
+    }
+    q += n;
+    if (*q == '&')
+      q++;
+  }
+  return 0;
+}
+
+void gw_error(gw_req_t *req, int status, const char *fmt, ...) {
+  char msg[512], body[700];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  int n = snprintf(body, sizeof body, "%s: %s\n", gw_status_text(status), msg);
+  gw_header_t h[] = {{"Content-Type", "text/plain; charset=utf-8"},
+                     {"X-Content-Type-Options", "nosniff"},
+                     {"Cache-Control", "no-cache"}};
+  gw_res_start(req, status, h, 3, n);
+  gw_res_write(req, body, (size_t)n);
+  gw_res_end(req);
+}
