@@ -145,6 +145,12 @@ void gw_res_on_drain(gw_req_t *req, gw_drain_cb cb, void *ud);
 /* Finish the response.  The handler gives up req. */
 void gw_res_end(gw_req_t *req);
 
+/* Give up on a response whose body cannot be completed (a block went
+ * missing mid-stream): the connection is closed (HTTP/1.1) or the stream
+ * reset (HTTP/2) so the client sees a truncated body, never a short one
+ * that looks complete.  The handler gives up req, as with gw_res_end(). */
+void gw_res_abort(gw_req_t *req);
+
 /* A whole small response in one call: start + write + end. */
 void gw_res_simple(gw_req_t *req, int status, const char *content_type,
                    const void *body, size_t n);

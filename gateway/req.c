@@ -264,6 +264,35 @@ void gw_res_end(gw_req_t *r) {
     gw__h1_end(r);
 }
 
+void gw_res_abort(gw_req_t *r) {
+  if (r->ended)
+    return;
+  if (r->closed || !r->conn) {
+    gw_res_end(r);
+    return;
+  }
+  gw_conn_t *c = r->conn;
+  /* r is finished before anything below can call back into it. */
+  r->ended = true;
+  r->state = REQ_DONE;
+  r->on_close = NULL;
+  r->on_drain = NULL;
+  if (r->stream_id) {
+    /* The reset closes the stream; on_stream_close frees r. */
+    nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, r->stream_id,
+                              NGHTTP2_INTERNAL_ERROR);
+    gw__h2_send(c);
+    return;
+  }
+  /* HTTP/1: what was queued still goes out, then the connection closes
+   * without the final chunk. */
+  if (c->req == r)
+    c->req = NULL;
+  gw__req_free(r);
+  c->close_when_flushed = true;
+  gw__conn_flush(c);
+}
+
 void gw_res_simple(gw_req_t *r, int status, const char *ctype,
                    const void *body, size_t n) {
   gw_header_t h[1] = {{"Content-Type", ctype}};

@@ -1,0 +1,110 @@
+/*
+ * stream.c — worker-pool body production with back-pressure (stream.h).
+ *
+ * One piece in flight per response: fill on a worker, write on the loop,
+ * wait for the drain callback, fill again.  A client that goes away stops
+ * the cycle; the state is freed once no work is in flight.
+ */
+#include <errno.h>
+
+#include "stream.h"
+
+typedef struct gw_stream {
+  uv_work_t work;
+  gw_req_t *req;
+  gw_ctx_t *ctx;
+  gw_fill_fn fill;
+  gw_state_free_fn free_fn;
+  void *state;
+  int64_t got; /* result of the last fill */
+  bool busy, gone, done;
+  uint8_t buf[GW_STREAM_PIECE];
+} gw_stream_t;
+
+static void stream_free(gw_stream_t *s) {
+  if (s->free_fn)
+    s->free_fn(s->state);
+  tr_free(s);
+}
+
+static void next_piece(gw_req_t *req, void *ud);
+
+static void work_cb(uv_work_t *w) {
+  gw_stream_t *s = w->data;
+  s->got = s->fill(s->state, s->ctx->env, s->buf, sizeof s->buf);
+}
+
+static void after_cb(uv_work_t *w, int status) {
+  gw_stream_t *s = w->data;
+  s->busy = false;
+  if (s->gone || status == UV_ECANCELED) {
+    if (!s->gone)
+      gw_res_abort(s->req);
+    else
+      gw_res_end(s->req);
+    stream_free(s);
+    return;
+  }
+  if (s->got < 0) {
+    tr_log(TR_LOG_WARN, "%s: response cut short: %s", gw_req_target(s->req),
+           tr_strerror((int)s->got));
+    gw_res_abort(s->req);
+    stream_free(s);
+    return;
+  }
+  if (s->got == 0) {
+    gw_res_end(s->req);
+    stream_free(s);
+    return;
+  }
+  if (gw_res_write(s->req, s->buf, (size_t)s->got)) {
+    gw_res_end(s->req);
+    stream_free(s);
+    return;
+  }
+  gw_res_on_drain(s->req, next_piece, s);
+}
+
+static void next_piece(gw_req_t *req, void *ud) {
+  (void)req;
+  gw_stream_t *s = ud;
+  if (s->gone || s->busy)
+    return;
+  s->busy = true;
+  if (uv_queue_work(s->ctx->loop, &s->work, work_cb, after_cb)) {
+    s->busy = false;
+    gw_res_abort(s->req);
+    stream_free(s);
+  }
+}
+
+static void on_close(gw_req_t *req, void *ud) {
+  gw_stream_t *s = ud;
+  s->gone = true;
+  if (!s->busy) {
+    gw_res_end(req);
+    stream_free(s);
+  }
+}
+
+int gw_stream_start(gw_req_t *req, gw_ctx_t *ctx, gw_fill_fn fill,
+                    gw_state_free_fn free_fn, void *state) {
+  gw_stream_t *s = tr_malloc(sizeof *s);
+  if (!s) {
+    if (free_fn)
+      free_fn(state);
+    gw_res_abort(req);
+    return -ENOMEM;
+  }
+  s->work.data = s;
+  s->req = req;
+  s->ctx = ctx;
+  s->fill = fill;
+  s->free_fn = free_fn;
+  s->state = state;
+  s->got = 0;
+  s->busy = s->gone = s->done = false;
+  gw_req_on_close(req, on_close, s);
+  next_piece(req, s);
+  return 0;
+}

@@ -1,0 +1,35 @@
+/*
+ * stream.h — streaming a response body produced in the worker pool.
+ *
+ * A fill function runs on a libuv worker thread (uv_queue_work) and writes
+ * the next piece of the body (at most GW_STREAM_PIECE bytes) into a buffer;
+ * back on the loop the piece is written to the client, and the next fill is
+ * queued only when the client's queue is below GW_LOW_WATER.  So block reads
+ * (page faults on the LMDB map, hashing) never stall the loop, and a slow
+ * client holds about GW_HIGH_WATER + one piece of memory, whatever the size
+ * of the file.  Internal to gateway/.
+ */
+#ifndef GW_STREAM_H
+#define GW_STREAM_H
+
+#include "gateway.h"
+
+#define GW_STREAM_PIECE (256u << 10)
+
+/* Produce the next piece into buf[0..cap).  Runs on a worker thread: it may
+ * open its own read transaction on env (and must end it before returning)
+ * and touch only state.  Returns bytes written (> 0), 0 at the end of the
+ * body, or a negative TR_E* code (the response is then aborted so the client
+ * sees a truncated body, never a silently short one). */
+typedef int64_t (*gw_fill_fn)(void *state, bs_env_t *env, uint8_t *buf,
+                              size_t cap);
+typedef void (*gw_state_free_fn)(void *state);
+
+/* Stream the body of req, whose headers the caller has sent with
+ * gw_res_start().  Takes ownership of state (freed with free_fn at the
+ * end, also when the client goes away).  Ends the response itself.
+ * Returns 0 or -ENOMEM (then state is freed and the response aborted). */
+int gw_stream_start(gw_req_t *req, gw_ctx_t *ctx, gw_fill_fn fill,
+                    gw_state_free_fn free_fn, void *state);
+
+#endif /* GW_STREAM_H */
