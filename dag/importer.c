@@ -343,16 +343,20 @@ static int build_root(dag_file_t *f, dag_import_result_t *res) {
   }
 }
 
-int dag_file_finish(dag_file_t *f, dag_import_result_t *res) {
-  int rc = process(f, true);
-  if (!rc)
-    rc = build_root(f, res);
+void dag_file_reset(dag_file_t *f) {
   for (size_t i = 0; i < DAG_IMPORT_MAX_DEPTH; i++)
     f->lv[i].n = 0;
   f->nlv = 0;
   f->start = f->end = 0;
   f->bytes = f->leaves = 0;
   f->err = 0;
+}
+
+int dag_file_finish(dag_file_t *f, dag_import_result_t *res) {
+  int rc = process(f, true);
+  if (!rc)
+    rc = build_root(f, res);
+  dag_file_reset(f);
   return rc;
 }
 

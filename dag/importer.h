@@ -116,6 +116,10 @@ uint64_t dag_file_bytes(const dag_file_t *f);
  * if any (f is reset all the same). */
 int dag_file_finish(dag_file_t *f, dag_import_result_t *res) TR_WUR;
 
+/* Drop the file in progress (after a read error, say) and make f ready for
+ * the next one.  Blocks already handed to put stay where put put them. */
+void dag_file_reset(dag_file_t *f);
+
 /* One-shot import of data[0..len) (tests, small inputs). */
 int dag_import_bytes(const dag_import_opts_t *o, const void *data, size_t len,
                      dag_put_cb put, void *ud, dag_import_result_t *res) TR_WUR;

@@ -1,0 +1,505 @@
+/*
+ * cmd_add.c — `trove add`: files, symlinks and directory trees into UnixFS
+ * DAGs with Kubo's CIDs (dag/importer.h), stored in large LMDB batches and
+ * pinned, with Kubo's options and output:
+ *
+ *   trove add [-r] [-w] [-q|-Q] [-n] [--pin=false] [--hidden] [--progress]
+ *             [--profile P] [--cid-version N] [--raw-leaves[=B]]
+ *             [--chunker C | -s C] [--hash H] [--max-file-links N]
+ *             [PATH...]          (no PATH: stdin)
+ *
+ * Settings resolve as in Kubo with the profile applied to its config: the
+ * profile (default unixfs-v1-2025) gives every Import.* value, flags
+ * override them, a hash other than sha2-256 needs CIDv1.  Files are read
+ * with large read(2)s straight into the importer's chunk buffer: one copy
+ * from the page cache, one hash per block, one copy into the map.  The whole
+ * add holds the repo's gc lock shared, so GC cannot collect blocks written
+ * but not yet pinned; the pins are written in the batch's last transaction.
+ *
+ * Output: "added <cid> <name>" per file and symlink as it completes, then
+ * per directory (children first, as Kubo prints them at the end), names
+ * relative to the argument's parent; -q prints only the CIDs, -Q only the
+ * last root.  With --progress (default when stderr is a terminal and
+ * neither -q nor -Q is given) a byte counter runs on stderr.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../dag/importer.h"
+#include "cli.h"
+
+#define READ_SIZE (4u << 20)
+#define MAX_TREE_DEPTH 4096
+
+typedef struct add {
+  dag_import_opts_t o;
+  bool recursive, wrap, quiet, quieter, only_hash, pin, hidden, progress;
+  const char *pin_name;
+  bs_env_t *env;
+  bs_batch_t *batch;
+  dag_file_t *file;
+  tr_bytes_t dirs;     /* "added" lines of directories, printed at the end */
+  tr_bytes_t path;     /* name of the entry being added, relative */
+  uint64_t bytes, blocks;
+  struct timespec last;
+  dag_import_result_t last_root;
+} add_t;
+
+/* --------------------------------------------------------------- output */
+
+static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
+                     void *ud) {
+  add_t *a = ud;
+  a->blocks++;
+  return a->batch ? bs_batch_put(a->batch, cid, data, len) : 0;
+}
+
+static void progress(add_t *a, bool done) {
+  if (!a->progress)
+    return;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  double dt = (double)(now.tv_sec - a->last.tv_sec) +
+              (double)(now.tv_nsec - a->last.tv_nsec) / 1e9;
+  if (!done && dt < 0.2)
+    return;
+  a->last = now;
+  fprintf(stderr, "\r%.1f MiB added", (double)a->bytes / (1 << 20));
+  if (done)
+    fputc('\n', stderr);
+}
+
+/* Print (or, for a directory, keep for the end) one "added" line. */
+static int report(add_t *a, const dag_cid_t *cid, const char *name,
+                  bool is_dir) {
+  char s[DAG_CID_STR_MAX], line[DAG_CID_STR_MAX + 4200];
+  dag_cid_str(cid, s);
+  if (a->quieter)
+    return 0;
+  int n = a->quiet ? snprintf(line, sizeof line, "%s\n", s)
+          : *name  ? snprintf(line, sizeof line, "added %s %s\n", s, name)
+                   : snprintf(line, sizeof line, "added %s\n", s);
+  if (n < 0 || (size_t)n >= sizeof line)
+    return TR_ETOOBIG;
+  if (is_dir)
+    return tr_bytes_append(&a->dirs, line, (size_t)n);
+  if (a->progress)
+    fputs("\r\033[K", stderr);
+  fputs(line, stdout);
+  return 0;
+}
+
+/* ---------------------------------------------------------------- files */
+
+static int add_fd(add_t *a, int fd, dag_import_result_t *res) {
+  for (;;) {
+    size_t room;
+    uint8_t *p = dag_file_space(a->file, &room);
+    ssize_t r = read(fd, p, room < READ_SIZE ? room : READ_SIZE);
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      int e = -errno;
+      dag_file_reset(a->file);
+      return e;
+    }
+    if (r == 0)
+      break;
+    a->bytes += (uint64_t)r;
+    int rc = dag_file_commit(a->file, (size_t)r);
+    if (rc) {
+      dag_file_reset(a->file);
+      return rc;
+    }
+    progress(a, false);
+  }
+  return dag_file_finish(a->file, res);
+}
+
+/* ------------------------------------------------------------------ tree */
+
+static int add_entry(add_t *a, int dirfd, const char *name, int depth,
+                     dag_import_result_t *res);
+
+static int cmp_str(const void *x, const void *y) {
+  return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* The names in directory fd, sorted by bytes (os.ReadDir's order, in which
+ * Kubo adds and prints), dot files left out unless --hidden. */
+static int list_dir(add_t *a, int fd, char ***names, size_t *n) {
+  int dfd = dup(fd);
+  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+  if (!d) {
+    int e = -errno;
+    if (dfd >= 0)
+      close(dfd);
+    return e;
+  }
+  char **v = NULL;
+  size_t cnt = 0, cap = 0;
+  int rc = 0;
+  struct dirent *de;
+  errno = 0;
+  while (!rc && (de = readdir(d))) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+      continue;
+    if (de->d_name[0] == '.' && !a->hidden)
+      continue;
+    if (cnt == cap) {
+      cap = cap ? 2 * cap : 32;
+      char **nv = tr_realloc(v, cap * sizeof *v);
+      if (!nv) {
+        rc = -ENOMEM;
+        break;
+      }
+      v = nv;
+    }
+    if (!(v[cnt] = tr_strdup(de->d_name)))
+      rc = -ENOMEM;
+    else
+      cnt++;
+  }
+  if (!rc && errno)
+    rc = -errno;
+  closedir(d);
+  if (rc) {
+    for (size_t i = 0; i < cnt; i++)
+      tr_free(v[i]);
+    tr_free(v);
+    return rc;
+  }
+  qsort(v, cnt, sizeof *v, cmp_str);
+  *names = v;
+  *n = cnt;
+  return 0;
+}
+
+static int add_dir(add_t *a, int fd, int depth, dag_import_result_t *res) {
+  if (depth >= MAX_TREE_DEPTH)
+    return TR_ETOOBIG;
+  char **names = NULL;
+  size_t n = 0;
+  int rc = list_dir(a, fd, &names, &n);
+  if (rc)
+    return rc;
+  dag_dir_t *d;
+  if ((rc = dag_dir_new(&d, &a->o, put_block, a)) == 0) {
+    size_t base = a->path.len;
+    for (size_t i = 0; i < n && !rc; i++) {
+      dag_import_result_t r;
+      size_t nl = strlen(names[i]);
+      a->path.len = base;
+      if ((rc = tr_bytes_append(&a->path, "/", 1)) ||
+          (rc = tr_bytes_append(&a->path, names[i], nl + 1)))
+        break;
+      a->path.len--; /* keep the NUL out of the length */
+      if ((rc = add_entry(a, fd, names[i], depth + 1, &r)) == 0)
+        rc = dag_dir_add(d, names[i], nl, &r.cid, r.tsize);
+    }
+    a->path.len = base;
+    a->path.data[base] = 0;
+    if (!rc)
+      rc = dag_dir_finish(d, res);
+    dag_dir_free(d);
+  }
+  for (size_t i = 0; i < n; i++)
+    tr_free(names[i]);
+  tr_free(names);
+  return rc;
+}
+
+/* Add dirfd/name (lstat: symlinks are stored, never followed). */
+static int add_entry(add_t *a, int dirfd, const char *name, int depth,
+                     dag_import_result_t *res) {
+  struct stat st;
+  if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+    return -errno;
+  const char *rel = (const char *)a->path.data;
+  int rc;
+  if (S_ISLNK(st.st_mode)) {
+    char target[4097];
+    ssize_t n = readlinkat(dirfd, name, target, sizeof target);
+    if (n < 0)
+      return -errno;
+    if ((size_t)n >= sizeof target)
+      return TR_ETOOBIG;
+    if ((rc = dag_import_symlink(&a->o, target, (size_t)n, put_block, a, res)))
+      return rc;
+    return report(a, &res->cid, rel, false);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (!a->recursive) {
+      cli_failf("add: %s is a directory (use -r)", rel);
+      return TR_EUSAGE;
+    }
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                     O_CLOEXEC);
+    if (fd < 0)
+      return -errno;
+    rc = add_dir(a, fd, depth, res);
+    close(fd);
+    return rc ? rc : report(a, &res->cid, rel, true);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    cli_failf("add: %s: not a regular file, directory or symlink", rel);
+    return TR_EUSAGE;
+  }
+  int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  rc = add_fd(a, fd, res);
+  close(fd);
+  return rc ? rc : report(a, &res->cid, rel, false);
+}
+
+/* Add one command-line argument; its "added" name is its base name. */
+static int add_arg(add_t *a, const char *arg, dag_import_result_t *res) {
+  char *dup1 = tr_strdup(arg), *dup2 = tr_strdup(arg);
+  int rc = dup1 && dup2 ? 0 : -ENOMEM;
+  if (!rc) {
+    /* Kubo names the entry by the argument's last element. */
+    size_t l = strlen(dup1);
+    while (l > 1 && dup1[l - 1] == '/') {
+      l--;
+      dup1[l] = dup2[l] = 0;
+    }
+    const char *base = basename(dup1), *dir = dirname(dup2);
+    a->path.len = 0;
+    if ((rc = tr_bytes_append(&a->path, base, strlen(base) + 1)) == 0) {
+      a->path.len--;
+      int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd < 0)
+        rc = -errno;
+      else {
+        rc = add_entry(a, dfd, base, 0, res);
+        close(dfd);
+      }
+    }
+  }
+  if (rc && rc != TR_EUSAGE)
+    cli_failf("add %s: %s", arg, tr_strerror(rc));
+  tr_free(dup1);
+  tr_free(dup2);
+  return rc;
+}
+
+/* -------------------------------------------------------------- options */
+
+/* Parse the options into a; the paths are left in paths[0..*npaths). */
+static int parse(add_t *a, int argc, char **argv, char **paths, int *npaths) {
+  const char *profile = NULL, *chunker = NULL, *hash = NULL;
+  long cidv = -1, maxlinks = -1;
+  int raw = -1, prog = -1;
+  *npaths = 0;
+  for (int i = 1; i < argc; i++) {
+    char *s = argv[i], opt[64] = "";
+    const char *val = NULL;
+    if (s[0] != '-' || !s[1]) {
+      paths[(*npaths)++] = s;
+      continue;
+    }
+    if (s[1] != '-') { /* short flags, possibly grouped; -s takes a value */
+      for (char *c = s + 1; *c; c++) {
+        switch (*c) {
+        case 'r': a->recursive = true; break;
+        case 'w': a->wrap = true; break;
+        case 'q': a->quiet = true; break;
+        case 'Q': a->quieter = true; break;
+        case 'n': a->only_hash = true; break;
+        case 'p': prog = 1; break;
+        case 'H': a->hidden = true; break;
+        case 's':
+          if (c[1] || i + 1 == argc)
+            return cli_failf("add: -s needs a value");
+          chunker = argv[++i];
+          break;
+        default:
+          return cli_failf("add: unknown option -%c", *c);
+        }
+        if (*c == 's')
+          break;
+      }
+      continue;
+    }
+    const char *eq = strchr(s, '=');
+    size_t n = eq ? (size_t)(eq - s) : strlen(s);
+    if (n >= sizeof opt)
+      return cli_failf("add: unknown option %s", s);
+    memcpy(opt, s, n);
+    opt[n] = 0;
+    static const char *const takes[] = {"--profile", "--chunker", "--hash",
+                                        "--cid-version", "--pin-name",
+                                        "--max-file-links"};
+    bool need = false;
+    for (size_t k = 0; k < TR_ARRAY_LEN(takes); k++)
+      need |= !strcmp(opt, takes[k]);
+    if (eq)
+      val = eq + 1;
+    else if (need && i + 1 < argc)
+      val = argv[++i];
+    if (need && !val)
+      return cli_failf("add: %s needs a value", opt);
+    bool b = true;
+    if (!need && cli_bool(opt + 2, val, &b))
+      return 1;
+    if (!strcmp(opt, "--profile")) profile = val;
+    else if (!strcmp(opt, "--chunker")) chunker = val;
+    else if (!strcmp(opt, "--hash")) hash = val;
+    else if (!strcmp(opt, "--pin-name")) a->pin_name = val;
+    else if (!strcmp(opt, "--cid-version")) cidv = strtol(val, NULL, 10);
+    else if (!strcmp(opt, "--max-file-links")) maxlinks = strtol(val, NULL, 10);
+    else if (!strcmp(opt, "--recursive")) a->recursive = b;
+    else if (!strcmp(opt, "--wrap-with-directory")) a->wrap = b;
+    else if (!strcmp(opt, "--quiet")) a->quiet = b;
+    else if (!strcmp(opt, "--quieter")) a->quieter = b;
+    else if (!strcmp(opt, "--only-hash")) a->only_hash = b;
+    else if (!strcmp(opt, "--pin")) a->pin = b;
+    else if (!strcmp(opt, "--hidden")) a->hidden = b;
+    else if (!strcmp(opt, "--progress")) prog = b;
+    else if (!strcmp(opt, "--raw-leaves")) raw = b;
+    else if (!strcmp(opt, "--trickle"))
+      return cli_failf("add: --trickle is not supported");
+    else
+      return cli_failf("add: unknown option %s", opt);
+  }
+  if (dag_import_profile(&a->o, profile))
+    return cli_failf("add: unknown profile '%s' (unixfs-v1-2025, "
+                     "unixfs-v0-2015)", profile);
+  if (chunker)
+    a->o.chunker = chunker;
+  if (cidv != -1) {
+    if (cidv != 0 && cidv != 1)
+      return cli_failf("add: --cid-version must be 0 or 1");
+    a->o.cid_version = (int)cidv;
+  }
+  if (raw != -1)
+    a->o.raw_leaves = raw;
+  if (maxlinks != -1) {
+    if (maxlinks < 2 || maxlinks > DAG_IMPORT_MAX_LINKS)
+      return cli_failf("add: --max-file-links must be 2..%d",
+                       DAG_IMPORT_MAX_LINKS);
+    a->o.max_links = (size_t)maxlinks;
+  }
+  if (hash) {
+    if (dag_mh_from_name(hash, &a->o.mh_code))
+      return cli_failf("add: unrecognized hash function '%s'", hash);
+    if (a->o.mh_code != DAG_MH_SHA2_256) {
+      if (a->o.cid_version == 0)
+        return cli_failf("add: CIDv0 only supports sha2-256");
+      a->o.cid_version = 1;
+    }
+  }
+  if (a->only_hash)
+    a->pin = false;
+  a->progress = prog == -1 ? isatty(2) && !a->quiet && !a->quieter : prog;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ main */
+
+static int run(add_t *a, char **paths, int npaths) {
+  int rc = dag_file_new(&a->file, &a->o, put_block, a);
+  if (rc) {
+    cli_fail("add: bad import settings", rc);
+    return rc;
+  }
+  dag_dir_t *wrap = NULL;
+  if (a->wrap && (rc = dag_dir_new(&wrap, &a->o, put_block, a)))
+    return rc;
+  dag_import_result_t r;
+  if (npaths == 0) { /* stdin; Kubo names it by its CID */
+    char s[DAG_CID_STR_MAX];
+    if (!(rc = add_fd(a, 0, &r))) {
+      dag_cid_str(&r.cid, s);
+      rc = wrap ? dag_dir_add(wrap, s, strlen(s), &r.cid, r.tsize)
+                : report(a, &r.cid, s, false);
+    }
+    if (rc)
+      cli_fail("add", rc);
+    a->last_root = r;
+  }
+  for (int i = 0; i < npaths && !rc; i++) {
+    if ((rc = add_arg(a, paths[i], &r)))
+      break;
+    a->last_root = r;
+    if (wrap) {
+      const char *base = strrchr((const char *)a->path.data, '/');
+      base = base ? base + 1 : (const char *)a->path.data;
+      if ((rc = dag_dir_add(wrap, base, strlen(base), &r.cid, r.tsize)))
+        cli_failf("add -w %s: %s", paths[i], tr_strerror(rc));
+    } else if (a->pin && a->batch) {
+      /* Each argument is its own root, pinned as Kubo pins it. */
+      rc = bs_pin_add(bs_batch_txn(a->batch), &r.cid, BS_PIN_RECURSIVE,
+                      a->pin_name, NULL);
+      if (rc)
+        cli_fail("add: pin", rc);
+    }
+  }
+  if (!rc && wrap) {
+    if ((rc = dag_dir_finish(wrap, &a->last_root)) == 0)
+      rc = report(a, &a->last_root.cid, "", true);
+    if (!rc && a->pin && a->batch)
+      rc = bs_pin_add(bs_batch_txn(a->batch), &a->last_root.cid,
+                      BS_PIN_RECURSIVE, a->pin_name, NULL);
+    if (rc)
+      cli_fail("add -w", rc);
+  } else if (!rc && npaths == 0 && a->pin && a->batch) {
+    if ((rc = bs_pin_add(bs_batch_txn(a->batch), &a->last_root.cid,
+                         BS_PIN_RECURSIVE, a->pin_name, NULL)))
+      cli_fail("add: pin", rc);
+  }
+  dag_dir_free(wrap);
+  return rc;
+}
+
+int cmd_add(cli_t *cli, int argc, char **argv) {
+  add_t a = {0};
+  a.pin = true;
+  char **paths = tr_calloc((size_t)argc + 1, sizeof *paths);
+  int npaths = 0, lock = -1;
+  if (!paths)
+    return cli_fail("add", -ENOMEM);
+  int rc = parse(&a, argc, argv, paths, &npaths) ? TR_EUSAGE : 0;
+  if (!rc && !a.only_hash) {
+    if (cli_env(cli, 0, &a.env))
+      rc = TR_ENOREPO;
+    else if ((lock = bs_gc_lock_shared(a.env)) < 0) {
+      rc = lock;
+      cli_fail("add: gc lock", rc);
+    } else if ((rc = bs_batch_begin(a.env, 0, &a.batch)))
+      cli_fail("add", rc);
+  }
+  clock_gettime(CLOCK_MONOTONIC, &a.last);
+  if (!rc)
+    rc = run(&a, paths, npaths);
+  progress(&a, true);
+  if (a.batch) {
+    int e = bs_batch_end(a.batch, rc == 0);
+    if (!rc && e) {
+      rc = e;
+      cli_fail("add: commit", rc);
+    }
+  }
+  bs_gc_unlock(lock);
+  if (!rc) {
+    fwrite(a.dirs.data, 1, a.dirs.len, stdout);
+    if (a.quieter) {
+      char s[DAG_CID_STR_MAX];
+      printf("%s\n", dag_cid_str(&a.last_root.cid, s));
+    }
+  }
+  dag_file_free(a.file);
+  tr_bytes_free(&a.dirs);
+  tr_bytes_free(&a.path);
+  tr_free(paths);
+  return rc ? 1 : 0;
+}

@@ -1,0 +1,545 @@
+/*
+ * cmd_files.c — reading UnixFS back out of the repo, as Kubo's commands do:
+ *
+ *   trove cat [--offset N|-o N] [--length N|-l N] CID[/path]...
+ *   trove get [-o PATH] CID[/path]
+ *   trove ls [-v] [--size=false] CID[/path]...
+ *   trove refs [-r] [-u|--unique] [--max-depth N] CID...
+ *   trove refs local
+ *
+ * All reads happen inside one LMDB read transaction per argument: blocks are
+ * views into the map (dag/reader.h), so cat streams a file of any size with
+ * the memory of a few stack frames.  get writes only below its output path:
+ * every name is checked (dag_name_ok: no "", ".", "..", '/', NUL), every
+ * file, directory and symlink is created relative to its parent's directory
+ * descriptor with O_EXCL/O_NOFOLLOW semantics, so neither a hostile name nor
+ * a symlink written earlier can redirect a later write.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../dag/importer.h"
+#include "../dag/reader.h"
+#include "cli.h"
+
+#define MAX_GET_DEPTH 256
+#define MAX_REFS_DEPTH 4096
+
+/* ------------------------------------------------------------ plumbing */
+
+static int get_block(const dag_cid_t *cid, const uint8_t **data, size_t *len,
+                     void *ud) {
+  return bs_get(ud, cid, data, len);
+}
+
+/* Split "CID[/path]" (a leading /ipfs/ allowed) and resolve it. */
+static int resolve_arg(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
+  const char *s = arg;
+  if (!strncmp(s, "/ipfs/", 6))
+    s += 6;
+  size_t n = strcspn(s, "/");
+  dag_cid_t root;
+  int rc = dag_cid_parse(&root, s, n);
+  if (rc) {
+    cli_failf("invalid CID '%s': %s", arg, tr_strerror(rc));
+    return rc;
+  }
+  rc = dag_resolve(&root, s + n, strlen(s + n), get_block, txn, out);
+  if (rc == TR_ENOTFOUND)
+    cli_failf("%s: block not found in the repo", arg);
+  else if (rc)
+    cli_failf("%s: %s", arg, tr_strerror(rc));
+  return rc;
+}
+
+/* "--name=V", "--name V", "-x V": the value, or NULL. */
+static const char *opt_val(int argc, char **argv, int *i, const char *lng,
+                           const char *shrt) {
+  const char *a = argv[*i];
+  size_t n = strlen(lng);
+  if (!strncmp(a, lng, n) && a[n] == '=')
+    return a + n + 1;
+  if ((!strcmp(a, lng) || (shrt && !strcmp(a, shrt))) && *i + 1 < argc)
+    return argv[++*i];
+  return NULL;
+}
+
+static int parse_u64(const char *s, uint64_t *v) {
+  char *end;
+  errno = 0;
+  unsigned long long x = strtoull(s, &end, 10);
+  if (errno || end == s || *end || s[0] == '-')
+    return TR_EUSAGE;
+  *v = x;
+  return 0;
+}
+
+static int write_out(const uint8_t *p, size_t n, void *ud) {
+  (void)ud;
+  return cli_write_out(p, n);
+}
+
+/* ------------------------------------------------------------------ cat */
+
+int cmd_cat(cli_t *cli, int argc, char **argv) {
+  uint64_t offset = 0, length = UINT64_MAX;
+  char **args = argv + 1;
+  int nargs = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    if ((v = opt_val(argc, argv, &i, "--offset", "-o"))) {
+      if (parse_u64(v, &offset))
+        return cli_failf("cat: bad --offset '%s'", v);
+    } else if ((v = opt_val(argc, argv, &i, "--length", "-l"))) {
+      if (parse_u64(v, &length))
+        return cli_failf("cat: bad --length '%s'", v);
+    } else if (argv[i][0] == '-' && argv[i][1])
+      return cli_failf("cat: unknown option %s", argv[i]);
+    else
+      args[nargs++] = argv[i];
+  }
+  if (!nargs)
+    return cli_failf("cat: usage: trove cat [-o N] [-l N] CID[/path]...");
+  bs_env_t *env;
+  if (cli_env(cli, 0, &env))
+    return 1;
+  for (int i = 0; i < nargs; i++) {
+    bs_txn_t *txn;
+    int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+    if (rc)
+      return cli_fail("cat", rc);
+    dag_cid_t cid;
+    if ((rc = resolve_arg(txn, args[i], &cid))) {
+      bs_txn_abort(txn);
+      return 1;
+    }
+    rc = dag_cat(&cid, offset, length, get_block, txn, write_out, NULL);
+    bs_txn_abort(txn);
+    if (rc == TR_ENOTFILE)
+      return cli_failf("cat %s: this dag node is a directory or symlink",
+                       args[i]);
+    if (rc == -EPIPE)
+      return 1;
+    if (rc)
+      return cli_failf("cat %s: %s", args[i], tr_strerror(rc));
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------ get */
+
+typedef struct getctx {
+  bs_txn_t *txn;
+  int dirfd;
+  int depth;
+  const char *what; /* for messages */
+} getctx_t;
+
+static int write_fd(const uint8_t *p, size_t n, void *ud) {
+  int fd = *(int *)ud;
+  while (n) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      return -errno;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+static int get_node(getctx_t *g, int dirfd, const char *name,
+                    const dag_cid_t *cid);
+
+static int get_entry(const dag_dirent_t *e, void *ud) {
+  getctx_t *g = ud;
+  if (!dag_name_ok(e->name, e->name_len)) {
+    cli_failf("get: refusing unsafe name \"%.*s\" in %s", (int)e->name_len,
+              e->name, g->what);
+    return TR_EUNSAFE;
+  }
+  char name[4096];
+  if (e->name_len >= sizeof name)
+    return TR_ETOOBIG;
+  memcpy(name, e->name, e->name_len);
+  name[e->name_len] = 0;
+  return get_node(g, g->dirfd, name, &e->cid);
+}
+
+/* Write the node cid as dirfd/name. */
+static int get_node(getctx_t *g, int dirfd, const char *name,
+                    const dag_cid_t *cid) {
+  dag_node_info_t info;
+  int rc = dag_stat(cid, get_block, g->txn, &info);
+  if (rc)
+    return rc;
+  if (info.kind == DAG_NODE_SYMLINK) {
+    char target[4097];
+    if (!info.target_len || info.target_len >= sizeof target ||
+        memchr(info.target, 0, info.target_len))
+      return TR_EUNSAFE;
+    memcpy(target, info.target, info.target_len);
+    target[info.target_len] = 0;
+    return symlinkat(target, dirfd, name) ? -errno : 0;
+  }
+  if (info.kind == DAG_NODE_FILE) {
+    int fd = openat(dirfd, name,
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+      return -errno;
+    rc = dag_cat(cid, 0, UINT64_MAX, get_block, g->txn, write_fd, &fd);
+    if (close(fd) && !rc)
+      rc = -errno;
+    return rc;
+  }
+  if (g->depth >= MAX_GET_DEPTH)
+    return TR_ETOOBIG;
+  if (mkdirat(dirfd, name, 0755))
+    return -errno;
+  int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  int saved = g->dirfd;
+  g->dirfd = fd;
+  g->depth++;
+  rc = dag_ls(cid, get_block, g->txn, get_entry, g);
+  g->depth--;
+  g->dirfd = saved;
+  close(fd);
+  return rc;
+}
+
+int cmd_get(cli_t *cli, int argc, char **argv) {
+  const char *out = NULL, *arg = NULL, *v;
+  for (int i = 1; i < argc; i++) {
+    if ((v = opt_val(argc, argv, &i, "--output", "-o")))
+      out = v;
+    else if (argv[i][0] == '-' && argv[i][1])
+      return cli_failf("get: unknown option %s", argv[i]);
+    else if (arg)
+      return cli_failf("get: one CID at a time");
+    else
+      arg = argv[i];
+  }
+  if (!arg)
+    return cli_failf("get: usage: trove get CID[/path] [-o PATH]");
+  /* Kubo's default name: the last path element, or the CID. */
+  char defname[DAG_CID_STR_MAX + 256];
+  if (!out) {
+    const char *s = !strncmp(arg, "/ipfs/", 6) ? arg + 6 : arg;
+    size_t l = strlen(s);
+    while (l && s[l - 1] == '/')
+      l--;
+    size_t b = l;
+    while (b && s[b - 1] != '/')
+      b--;
+    if (l - b >= sizeof defname || !dag_name_ok(s + b, l - b))
+      return cli_failf("get: give an output path with -o");
+    memcpy(defname, s + b, l - b);
+    defname[l - b] = 0;
+    out = defname;
+  }
+  bs_env_t *env;
+  if (cli_env(cli, 0, &env))
+    return 1;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (rc)
+    return cli_fail("get", rc);
+  dag_cid_t cid;
+  if (resolve_arg(txn, arg, &cid)) {
+    bs_txn_abort(txn);
+    return 1;
+  }
+  printf("Saving file(s) to %s\n", out);
+  fflush(stdout);
+  getctx_t g = {txn, AT_FDCWD, 0, arg};
+  rc = get_node(&g, AT_FDCWD, out, &cid);
+  bs_txn_abort(txn);
+  if (rc == TR_EUNSAFE)
+    return 1; /* already explained */
+  if (rc == -EEXIST)
+    return cli_failf("get %s: %s (or a name inside it) already exists", arg,
+                     out);
+  return rc ? cli_failf("get %s: %s", arg, tr_strerror(rc)) : 0;
+}
+
+/* ------------------------------------------------------------------- ls */
+
+typedef struct lsrow {
+  char cid[DAG_CID_STR_MAX];
+  char size[24];
+  char *name;
+} lsrow_t;
+
+typedef struct lsctx {
+  bs_txn_t *txn;
+  lsrow_t *rows;
+  size_t n, cap;
+  bool size;
+} lsctx_t;
+
+static int ls_entry(const dag_dirent_t *e, void *ud) {
+  lsctx_t *l = ud;
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 64;
+    lsrow_t *r = tr_realloc(l->rows, cap * sizeof *r);
+    if (!r)
+      return -ENOMEM;
+    l->rows = r;
+    l->cap = cap;
+  }
+  lsrow_t *r = &l->rows[l->n];
+  dag_cid_str(&e->cid, r->cid);
+  dag_node_info_t info;
+  int rc = dag_stat(&e->cid, get_block, l->txn, &info);
+  if (rc)
+    return rc;
+  bool dir = info.kind == DAG_NODE_DIR;
+  if (dir)
+    strcpy(r->size, "-");
+  else
+    snprintf(r->size, sizeof r->size, "%llu", (unsigned long long)info.size);
+  size_t nl = e->name_len;
+  if (!(r->name = tr_malloc(nl + 2)))
+    return -ENOMEM;
+  memcpy(r->name, e->name, nl);
+  if (dir)
+    r->name[nl++] = '/';
+  r->name[nl] = 0;
+  l->n++;
+  return 0;
+}
+
+/* A file's own links (Kubo lists them with empty names). */
+static int ls_file_links(const dag_pb_link_t *lk, size_t i, void *ud) {
+  (void)i;
+  dag_dirent_t e = {"", 0, lk->cid, lk->tsize};
+  return ls_entry(&e, ud);
+}
+
+/* Kubo prints through a tabwriter (min width 1, padding 1): columns as wide
+ * as their widest cell plus one space. */
+static void ls_print(const lsctx_t *l, bool headers) {
+  size_t w0 = headers ? 4 : 0, w1 = headers ? 4 : 0;
+  for (size_t i = 0; i < l->n; i++) {
+    size_t a = strlen(l->rows[i].cid), b = strlen(l->rows[i].size);
+    w0 = a > w0 ? a : w0;
+    w1 = b > w1 ? b : w1;
+  }
+  if (headers && l->size)
+    printf("%-*s %-*s Name\n", (int)w0, "Hash", (int)w1, "Size");
+  else if (headers)
+    printf("%-*s Name\n", (int)w0, "Hash");
+  for (size_t i = 0; i < l->n; i++) {
+    if (l->size)
+      printf("%-*s %-*s %s\n", (int)w0, l->rows[i].cid, (int)w1,
+             l->rows[i].size, l->rows[i].name);
+    else
+      printf("%-*s %s\n", (int)w0, l->rows[i].cid, l->rows[i].name);
+  }
+}
+
+int cmd_ls(cli_t *cli, int argc, char **argv) {
+  bool headers = false, size = true;
+  char **args = argv + 1;
+  int nargs = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--headers"))
+      headers = true;
+    else if (!strncmp(argv[i], "--size", 6) &&
+             (argv[i][6] == 0 || argv[i][6] == '=')) {
+      if (cli_bool("size", argv[i][6] ? argv[i] + 7 : NULL, &size))
+        return 1;
+    } else if (argv[i][0] == '-' && argv[i][1])
+      return cli_failf("ls: unknown option %s", argv[i]);
+    else
+      args[nargs++] = argv[i];
+  }
+  if (!nargs)
+    return cli_failf("ls: usage: trove ls [-v] CID[/path]...");
+  bs_env_t *env;
+  if (cli_env(cli, 0, &env))
+    return 1;
+  int status = 0;
+  for (int i = 0; i < nargs && !status; i++) {
+    bs_txn_t *txn;
+    int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+    if (rc)
+      return cli_fail("ls", rc);
+    lsctx_t l = {txn, NULL, 0, 0, size};
+    dag_cid_t cid;
+    if (resolve_arg(txn, args[i], &cid)) {
+      bs_txn_abort(txn);
+      return 1;
+    }
+    rc = dag_ls(&cid, get_block, txn, ls_entry, &l);
+    if (rc == TR_ENOTDIR && cid.codec == DAG_CODEC_DAG_PB) {
+      const uint8_t *blk;
+      size_t len;
+      dag_pb_node_t pn;
+      if (!(rc = bs_get(txn, &cid, &blk, &len)))
+        rc = dag_pb_decode(blk, len, ls_file_links, &l, &pn);
+    } else if (rc == TR_ENOTDIR)
+      rc = 0; /* a raw block: no links */
+    if (rc)
+      status = cli_failf("ls %s: %s", args[i], tr_strerror(rc));
+    else {
+      if (nargs > 1)
+        printf("%s%s:\n", i ? "\n" : "", args[i]);
+      ls_print(&l, headers);
+    }
+    for (size_t k = 0; k < l.n; k++)
+      tr_free(l.rows[k].name);
+    tr_free(l.rows);
+    bs_txn_abort(txn);
+  }
+  return status;
+}
+
+/* ----------------------------------------------------------------- refs */
+
+/* A set of CID fingerprints for --unique (first 8 digest bytes: sha2-256
+ * output is uniform; a collision would only hide a duplicate line). */
+typedef struct refs {
+  bs_txn_t *txn;
+  bool unique;
+  int max_depth, depth;
+  uint64_t *slots;
+  size_t cap, n;
+} refs_t;
+
+static uint64_t fp(const dag_cid_t *c) {
+  size_t n;
+  const uint8_t *mh = dag_cid_mh(c, &n);
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ mh[i]) * 1099511628211ull;
+  return h ? h : 1;
+}
+
+/* 1 if newly added, 0 if present, -ENOMEM. */
+static int seen_add(refs_t *r, uint64_t h) {
+  if ((r->n + 1) * 2 > r->cap) {
+    size_t cap = r->cap ? 2 * r->cap : 1024;
+    uint64_t *s = tr_calloc(cap, sizeof *s);
+    if (!s)
+      return -ENOMEM;
+    for (size_t i = 0; i < r->cap; i++)
+      if (r->slots[i]) {
+        size_t j = r->slots[i] & (cap - 1);
+        while (s[j])
+          j = (j + 1) & (cap - 1);
+        s[j] = r->slots[i];
+      }
+    tr_free(r->slots);
+    r->slots = s;
+    r->cap = cap;
+  }
+  size_t j = h & (r->cap - 1);
+  while (r->slots[j]) {
+    if (r->slots[j] == h)
+      return 0;
+    j = (j + 1) & (r->cap - 1);
+  }
+  r->slots[j] = h;
+  r->n++;
+  return 1;
+}
+
+static int refs_child(const dag_cid_t *child, void *ud) {
+  refs_t *r = ud;
+  if (r->unique) {
+    int k = seen_add(r, fp(child));
+    if (k <= 0)
+      return k; /* printed and walked before: prune, as Kubo does */
+  }
+  char s[DAG_CID_STR_MAX];
+  printf("%s\n", dag_cid_str(child, s));
+  if (r->max_depth >= 0 && r->depth + 1 >= r->max_depth)
+    return 0;
+  if (r->depth + 1 >= MAX_REFS_DEPTH)
+    return TR_ETOOBIG;
+  r->depth++;
+  int rc = bs_links(r->txn, child, refs_child, r);
+  r->depth--;
+  return rc;
+}
+
+static int refs_local(const dag_cid_t *cid, const uint8_t *data, size_t len,
+                      void *ud) {
+  (void)data, (void)len, (void)ud;
+  char s[DAG_CID_STR_MAX];
+  printf("%s\n", dag_cid_str(cid, s));
+  return 0;
+}
+
+int cmd_refs_local(cli_t *cli, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("refs local: takes no arguments");
+  bs_env_t *env;
+  if (cli_env(cli, 0, &env))
+    return 1;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (!rc) {
+    rc = bs_foreach(txn, refs_local, NULL);
+    bs_txn_abort(txn);
+  }
+  return rc ? cli_fail("refs local", rc) : 0;
+}
+
+int cmd_refs(cli_t *cli, int argc, char **argv) {
+  refs_t r = {0};
+  r.max_depth = 1;
+  char **args = argv + 1;
+  int nargs = 0;
+  const char *v;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "-r") || !strcmp(argv[i], "--recursive"))
+      r.max_depth = -1;
+    else if (!strcmp(argv[i], "-u") || !strcmp(argv[i], "--unique"))
+      r.unique = true;
+    else if ((v = opt_val(argc, argv, &i, "--max-depth", NULL)))
+      r.max_depth = atoi(v);
+    else if (argv[i][0] == '-' && argv[i][1])
+      return cli_failf("refs: unknown option %s", argv[i]);
+    else
+      args[nargs++] = argv[i];
+  }
+  if (!nargs)
+    return cli_failf("refs: usage: trove refs [-r] [-u] CID...");
+  bs_env_t *env;
+  if (cli_env(cli, 0, &env))
+    return 1;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (rc)
+    return cli_fail("refs", rc);
+  r.txn = txn;
+  for (int i = 0; i < nargs && !rc; i++) {
+    dag_cid_t cid;
+    if (resolve_arg(txn, args[i], &cid)) {
+      rc = 1;
+      break;
+    }
+    if ((rc = bs_has(txn, &cid)) == 0)
+      rc = TR_ENOTFOUND;
+    else if (rc == 1 && r.max_depth != 0)
+      rc = bs_links(txn, &cid, refs_child, &r);
+    else if (rc == 1)
+      rc = 0;
+    if (rc)
+      cli_failf("refs %s: %s", args[i], tr_strerror(rc));
+  }
+  bs_txn_abort(txn);
+  tr_free(r.slots);
+  return rc ? 1 : 0;
+}
