@@ -71,12 +71,15 @@ enum {
  *   TR_EBASE       empty string or unknown prefix
  *   TR_EMULTIBASE  a character outside the alphabet, bad padding, or
  *                  non-zero trailing bits
- *   TR_EBUFSIZE    out is too small */
+ *   TR_EBUFSIZE    out is too small
+ *   TR_ETOOBIG     a base36/base58btc string over 4096 characters (those
+ *                  bases decode in quadratic time, so their input is capped) */
 int dag_mb_decode(const char *s, size_t slen, uint8_t *out, size_t outsize,
                   size_t *outlen, char *base) TR_WUR;
 
 /* Encode in[0..n) in the given base with its prefix, NUL-terminated.
- * Returns the string length (without NUL), or TR_EBASE / TR_EBUFSIZE. */
+ * Returns the string length (without NUL), or TR_EBASE / TR_EBUFSIZE, or
+ * TR_ETOOBIG for base36/base58btc input over 4096 bytes. */
 int dag_mb_encode(char base, const uint8_t *in, size_t n, char *out,
                   size_t outsize) TR_WUR;
 

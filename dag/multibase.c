@@ -5,8 +5,11 @@
  * input is capped (DAG_MB_POSITIONAL_MAX): CIDs and keys are far below it,
  * and a hostile megabyte string cannot burn CPU.
  *
- * Decoding is strict, as in js-multiformats: one case per base, no stray
- * padding, no non-zero trailing bits.
+ * Decoding is strict: one case per base, no stray padding, no non-zero
+ * trailing bits, so every accepted string is the canonical encoding of its
+ * bytes.  Unlike the multibase spec's case_insensitivity.csv vectors, which
+ * go-multibase (Kubo) and js-multiformats >= 14.0.1 pass, mixed case in
+ * base16/base32/base36 is refused (asserted in tests/test_multibase.c).
  */
 #include "cid.h"
 
