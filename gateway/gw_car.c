@@ -1,0 +1,423 @@
+/*
+ * gw_car.c — trustless gateway CAR responses (application/vnd.ipld.car;
+ * version=1; order=dfs; dups=n|y), per specs.ipfs.tech/http-gateways/
+ * trustless-gateway:
+ *
+ *   - the CAR's root is the CID in the URL;
+ *   - first come the blocks needed to verify the content path (root to the
+ *     parent of the terminal element), then the terminal element's blocks;
+ *   - dag-scope=all (default): the whole DAG below it, depth-first;
+ *     dag-scope=entity: a file's blocks (only those for entity-bytes=from:to
+ *     when given), or a directory's node and HAMT shards, not its children;
+ *     dag-scope=block: the terminal block alone;
+ *   - dups=n (default): each block once; dups=y: as often as the DAG refers
+ *     to it.
+ *
+ * Produced in the worker pool a piece at a time.  dag-scope=all walks the
+ * links index with an explicit stack of CIDs; entity scope runs dag_cat()
+ * over windows of the file with a get callback that records every block it
+ * touches, so exactly the blocks a verifying client needs are sent, in the
+ * order it needs them.  A block that goes missing mid-stream aborts the
+ * response (the client sees a truncated CAR, never a wrong one).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../dag/car.h"
+#include "gw_int.h"
+
+enum { SCOPE_ALL, SCOPE_ENTITY, SCOPE_BLOCK };
+enum { PH_HEADER, PH_PATH, PH_BODY, PH_DONE };
+
+#define ENTITY_WINDOW (1u << 20)
+
+typedef struct car_state {
+  dag_cid_t root, cid;
+  dag_cid_t path[GW_MAX_SEGMENTS + 1];
+  size_t npath, pi;
+  int scope, phase;
+  bool dups;
+  bool is_file, is_dir;
+  uint64_t from, to; /* entity bytes, to exclusive */
+  uint64_t off;      /* entity: next window start */
+  bool started;      /* body phase began */
+  /* dag-scope=all: DFS stack of CIDs still to send. */
+  dag_cid_t *stack;
+  size_t sn, scap;
+  /* Fingerprints of blocks sent (dups=n). */
+  uint64_t *seen;
+  size_t seen_n, seen_cap;
+  /* Bytes produced but not yet handed out. */
+  tr_bytes_t carry;
+  size_t carry_off;
+} car_state_t;
+
+/* ---------------------------------------------------------- seen set */
+
+static uint64_t fp(const dag_cid_t *c) {
+  size_t n;
+  const uint8_t *mh = dag_cid_mh(c, &n);
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ mh[i]) * 1099511628211ull;
+  return h ? h : 1;
+}
+
+/* 1 if newly added, 0 if present, -ENOMEM. */
+static int seen_add(car_state_t *s, const dag_cid_t *c) {
+  if ((s->seen_n + 1) * 2 > s->seen_cap) {
+    size_t cap = s->seen_cap ? s->seen_cap * 2 : 256;
+    uint64_t *t = tr_calloc(cap, sizeof *t);
+    if (!t)
+      return -ENOMEM;
+    for (size_t i = 0; i < s->seen_cap; i++)
+      if (s->seen[i]) {
+        size_t j = (size_t)s->seen[i] & (cap - 1);
+        while (t[j])
+          j = (j + 1) & (cap - 1);
+        t[j] = s->seen[i];
+      }
+    tr_free(s->seen);
+    s->seen = t;
+    s->seen_cap = cap;
+  }
+  uint64_t f = fp(c);
+  size_t j = (size_t)f & (s->seen_cap - 1);
+  while (s->seen[j]) {
+    if (s->seen[j] == f)
+      return 0;
+    j = (j + 1) & (s->seen_cap - 1);
+  }
+  s->seen[j] = f;
+  s->seen_n++;
+  return 1;
+}
+
+/* Append one section (CID + block) to carry, unless already sent. */
+static int emit(car_state_t *s, bs_txn_t *txn, const dag_cid_t *c,
+                const uint8_t *data, size_t len) {
+  (void)txn;
+  int rc = seen_add(s, c);
+  if (rc < 0)
+    return rc;
+  if (rc == 0 && !s->dups)
+    return 0;
+  uint8_t head[DAG_CAR_SECTION_HEAD_MAX];
+  int n = dag_car_section_head(c, len, head, sizeof head);
+  if (n < 0)
+    return n;
+  if ((rc = tr_bytes_append(&s->carry, head, (size_t)n)))
+    return rc;
+  return tr_bytes_append(&s->carry, data, len);
+}
+
+static int emit_cid(car_state_t *s, bs_txn_t *txn, const dag_cid_t *c) {
+  const uint8_t *data;
+  size_t len;
+  int rc = bs_get(txn, c, &data, &len);
+  return rc ? rc : emit(s, txn, c, data, len);
+}
+
+/* ------------------------------------------------------- scope = all */
+
+static int push(car_state_t *s, const dag_cid_t *c) {
+  if (s->sn == s->scap) {
+    size_t cap = s->scap ? s->scap * 2 : 64;
+    dag_cid_t *t = tr_realloc(s->stack, cap * sizeof *t);
+    if (!t)
+      return -ENOMEM;
+    s->stack = t;
+    s->scap = cap;
+  }
+  s->stack[s->sn++] = *c;
+  return 0;
+}
+
+typedef struct kids {
+  dag_cid_t *v;
+  size_t n, cap;
+  int err;
+} kids_t;
+
+static int collect(const dag_cid_t *c, void *ud) {
+  kids_t *k = ud;
+  if (k->n == k->cap) {
+    size_t cap = k->cap ? k->cap * 2 : 32;
+    dag_cid_t *t = tr_realloc(k->v, cap * sizeof *t);
+    if (!t)
+      return k->err = -ENOMEM;
+    k->v = t;
+    k->cap = cap;
+  }
+  k->v[k->n++] = *c;
+  return 0;
+}
+
+/* Send blocks depth-first until carry holds about a piece. */
+static int step_all(car_state_t *s, bs_txn_t *txn) {
+  if (!s->started) {
+    s->started = true;
+    if (push(s, &s->cid))
+      return -ENOMEM;
+  }
+  while (s->sn && s->carry.len - s->carry_off < GW_STREAM_PIECE) {
+    dag_cid_t c = s->stack[--s->sn];
+    if (c.mh_code == DAG_MH_IDENTITY)
+      continue;
+    const uint8_t *data;
+    size_t len;
+    int rc = bs_get(txn, &c, &data, &len);
+    if (rc)
+      return rc;
+    size_t before = s->seen_n;
+    if ((rc = emit(s, txn, &c, data, len)))
+      return rc;
+    if (s->seen_n == before && !s->dups)
+      continue; /* sent before, and so were its children */
+    kids_t k = {0};
+    rc = bs_links(txn, &c, collect, &k);
+    for (size_t i = k.n; rc == 0 && i-- > 0;)
+      rc = push(s, &k.v[i]);
+    tr_free(k.v);
+    if (rc)
+      return rc;
+  }
+  if (!s->sn)
+    s->phase = PH_DONE;
+  return 0;
+}
+
+/* ---------------------------------------------------- scope = entity */
+
+typedef struct rec_ctx {
+  car_state_t *s;
+  bs_txn_t *txn;
+  int err;
+} rec_ctx_t;
+
+/* The get callback that records: every block dag_cat or dag_ls needs is
+ * what a verifying client needs. */
+static int rec_get(const dag_cid_t *c, const uint8_t **data, size_t *len,
+                   void *ud) {
+  rec_ctx_t *r = ud;
+  int rc = bs_get(r->txn, c, data, len);
+  if (rc)
+    return rc;
+  if (c->mh_code != DAG_MH_IDENTITY && (rc = emit(r->s, r->txn, c, *data, *len)))
+    return r->err = rc;
+  return 0;
+}
+
+static int ignore_bytes(const uint8_t *p, size_t n, void *ud) {
+  (void)p, (void)n, (void)ud;
+  return 0;
+}
+
+static int ignore_entry(const dag_dirent_t *e, void *ud) {
+  (void)e, (void)ud;
+  return 0;
+}
+
+static int step_entity(car_state_t *s, bs_txn_t *txn) {
+  rec_ctx_t r = {s, txn, 0};
+  if (!s->is_file && !s->is_dir) {
+    s->phase = PH_DONE;
+    return emit_cid(s, txn, &s->cid);
+  }
+  if (s->is_dir) {
+    /* The node and, for a HAMT, its shards: dag_ls reads exactly those. */
+    int rc = dag_ls(&s->cid, rec_get, &r, ignore_entry, NULL);
+    s->phase = PH_DONE;
+    return rc;
+  }
+  if (!s->started) {
+    s->started = true;
+    s->off = s->from;
+    /* An empty range still proves the file's root. */
+    if (s->from >= s->to) {
+      s->phase = PH_DONE;
+      return emit_cid(s, txn, &s->cid);
+    }
+  }
+  while (s->off < s->to && s->carry.len - s->carry_off < GW_STREAM_PIECE) {
+    uint64_t n = s->to - s->off;
+    if (n > ENTITY_WINDOW)
+      n = ENTITY_WINDOW;
+    int rc = dag_cat(&s->cid, s->off, n, rec_get, &r, ignore_bytes, NULL);
+    if (rc)
+      return rc;
+    s->off += n;
+  }
+  if (s->off >= s->to)
+    s->phase = PH_DONE;
+  return 0;
+}
+
+/* ---------------------------------------------------------- the fill */
+
+static int64_t fill_car(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
+  car_state_t *s = st;
+  while (s->carry.len - s->carry_off == 0 && s->phase != PH_DONE) {
+    s->carry.len = s->carry_off = 0;
+    if (s->phase == PH_HEADER) {
+      size_t n = dag_car_header_v1_size(&s->root, 1);
+      if (tr_bytes_reserve(&s->carry, n))
+        return -ENOMEM;
+      int w = dag_car_header_v1(&s->root, 1, s->carry.data, n);
+      if (w < 0)
+        return w;
+      s->carry.len = (size_t)w;
+      s->phase = PH_PATH;
+      break;
+    }
+    bs_txn_t *txn;
+    int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+    if (rc)
+      return rc;
+    if (s->phase == PH_PATH) {
+      while (rc == 0 && s->pi < s->npath)
+        rc = emit_cid(s, txn, &s->path[s->pi++]);
+      s->phase = PH_BODY;
+    } else if (s->scope == SCOPE_BLOCK) {
+      rc = emit_cid(s, txn, &s->cid);
+      s->phase = PH_DONE;
+    } else if (s->scope == SCOPE_ENTITY)
+      rc = step_entity(s, txn);
+    else
+      rc = step_all(s, txn);
+    bs_txn_abort(txn);
+    if (rc)
+      return rc;
+  }
+  size_t n = s->carry.len - s->carry_off;
+  if (n > cap)
+    n = cap;
+  memcpy(buf, s->carry.data + s->carry_off, n);
+  s->carry_off += n;
+  if (s->carry_off == s->carry.len && s->carry.cap > (8u << 20))
+    tr_bytes_free(&s->carry); /* a 4 MiB block passed through: let it go */
+  return (int64_t)n;
+}
+
+static void free_car(void *st) {
+  car_state_t *s = st;
+  tr_free(s->stack);
+  tr_free(s->seen);
+  tr_bytes_free(&s->carry);
+  tr_free(s);
+}
+
+/* entity-bytes=from:to, to may be '*'; negative values count from the end
+ * (the spec's syntax).  to is inclusive in the URL, exclusive here. */
+static int parse_entity_bytes(const char *v, uint64_t size, uint64_t *from,
+                              uint64_t *to) {
+  char *end;
+  long long a = strtoll(v, &end, 10);
+  if (end == v || *end != ':')
+    return -1;
+  const char *b = end + 1;
+  long long z;
+  if (!strcmp(b, "*"))
+    z = (long long)size - 1;
+  else {
+    z = strtoll(b, &end, 10);
+    if (end == b || *end)
+      return -1;
+  }
+  if (a < 0)
+    a = (long long)size + a < 0 ? 0 : (long long)size + a;
+  if (z < 0)
+    z = (long long)size + z;
+  if (z >= (long long)size)
+    z = (long long)size - 1;
+  if (a > z + 1 && z >= 0)
+    return -1;
+  *from = (uint64_t)a;
+  *to = z < 0 ? 0 : (uint64_t)z + 1;
+  if (*from > *to)
+    *from = *to;
+  return 0;
+}
+
+void gw__serve_car(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
+  const char *q = gw_req_query(req);
+  char v[64];
+  car_state_t *s = tr_calloc(1, sizeof *s);
+  if (!s) {
+    tr_free(t);
+    gw_error(req, 500, "out of memory");
+    return;
+  }
+  s->root = t->root;
+  s->cid = t->cid;
+  memcpy(s->path, t->path_cids, t->npath * sizeof *s->path);
+  s->npath = t->npath;
+  s->scope = SCOPE_ALL;
+  s->is_file = t->info.kind == DAG_NODE_FILE;
+  s->is_dir = t->info.kind == DAG_NODE_DIR;
+  s->from = 0;
+  s->to = t->info.size;
+  int bad = 0;
+  if (gw_query_get(q, "dag-scope", v, sizeof v)) {
+    if (!strcmp(v, "all"))
+      s->scope = SCOPE_ALL;
+    else if (!strcmp(v, "entity"))
+      s->scope = SCOPE_ENTITY;
+    else if (!strcmp(v, "block"))
+      s->scope = SCOPE_BLOCK;
+    else
+      bad = 1;
+  }
+  if (!bad && gw_query_get(q, "entity-bytes", v, sizeof v)) {
+    if (!s->is_file)
+      s->scope = SCOPE_ENTITY; /* ignored for non-files, as the spec says */
+    else if (parse_entity_bytes(v, t->info.size, &s->from, &s->to))
+      bad = 2;
+    else
+      s->scope = SCOPE_ENTITY;
+  }
+  /* dups: from the query or the Accept parameters. */
+  const char *acc = gw_req_header(req, "accept");
+  if ((gw_query_get(q, "dups", v, sizeof v) && !strcmp(v, "y")) ||
+      (acc && strstr(acc, "dups=y")))
+    s->dups = true;
+  if (acc && strstr(acc, "order=unk") == NULL && strstr(acc, "order=") &&
+      !strstr(acc, "order=dfs"))
+    bad = 3;
+  if (bad) {
+    free_car(s);
+    tr_free(t);
+    gw_error(req, 400, bad == 1   ? "dag-scope must be all, entity or block"
+                       : bad == 2 ? "invalid entity-bytes range"
+                                  : "only order=dfs is supported");
+    return;
+  }
+  char rs[DAG_CID_STR_MAX], etag[DAG_CID_STR_MAX + 96], cd[DAG_CID_STR_MAX + 40];
+  dag_cid_str(&t->cid, rs);
+  snprintf(etag, sizeof etag, "\"%s.car.%d.%d.%llx.%llx\"", rs, s->scope,
+           s->dups, (unsigned long long)s->from, (unsigned long long)s->to);
+  if (gw__not_modified(req, t, etag)) {
+    free_car(s);
+    tr_free(t);
+    return;
+  }
+  snprintf(cd, sizeof cd, "attachment; filename=\"%s.car\"", rs);
+  gw_header_t h[12] = {
+      {"Content-Type", s->dups ? "application/vnd.ipld.car; version=1; "
+                                 "order=dfs; dups=y"
+                               : "application/vnd.ipld.car; version=1; "
+                                 "order=dfs; dups=n"},
+      {"Content-Disposition", cd},
+      {"X-Content-Type-Options", "nosniff"},
+      {"Vary", "Accept"}};
+  size_t n = gw__std_headers(t, etag, h, 4);
+  gw_res_start(req, 200, h, n, -1);
+  tr_free(t);
+  if (!strcmp(gw_req_method(req), "HEAD")) {
+    free_car(s);
+    gw_res_end(req);
+    return;
+  }
+  gw_stream_start(req, ctx, fill_car, free_car, s);
+}

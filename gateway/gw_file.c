@@ -1,0 +1,427 @@
+/*
+ * gw_file.c — file bodies for the path gateway (Content-Type from the name
+ * or the first bytes, Range requests with one or many ranges, HEAD) and the
+ * trustless gateway's raw blocks.  Bytes are read in the worker pool through
+ * dag_cat() a piece at a time, so a 10 GiB file costs the node one piece of
+ * memory per client.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw_int.h"
+
+#define MAX_RANGES 16
+
+/* ------------------------------------------------------ content types */
+
+static const struct {
+  const char *ext, *type;
+} ext_types[] = {
+    {"html", "text/html; charset=utf-8"}, {"htm", "text/html; charset=utf-8"},
+    {"css", "text/css; charset=utf-8"}, {"js", "text/javascript; charset=utf-8"},
+    {"mjs", "text/javascript; charset=utf-8"}, {"json", "application/json"},
+    {"txt", "text/plain; charset=utf-8"}, {"md", "text/markdown; charset=utf-8"},
+    {"xml", "text/xml; charset=utf-8"}, {"svg", "image/svg+xml"},
+    {"png", "image/png"}, {"jpg", "image/jpeg"}, {"jpeg", "image/jpeg"},
+    {"gif", "image/gif"}, {"webp", "image/webp"}, {"ico", "image/x-icon"},
+    {"avif", "image/avif"}, {"mp4", "video/mp4"}, {"m4v", "video/mp4"},
+    {"webm", "video/webm"}, {"mkv", "video/x-matroska"}, {"mov", "video/quicktime"},
+    {"mp3", "audio/mpeg"}, {"ogg", "audio/ogg"}, {"wav", "audio/wav"},
+    {"flac", "audio/flac"}, {"pdf", "application/pdf"}, {"wasm", "application/wasm"},
+    {"zip", "application/zip"}, {"gz", "application/gzip"},
+    {"tar", "application/x-tar"}, {"car", "application/vnd.ipld.car"},
+    {"woff2", "font/woff2"}, {"woff", "font/woff"}, {"csv", "text/csv; charset=utf-8"},
+};
+
+static const char *type_by_name(const char *name) {
+  const char *dot = strrchr(name, '.');
+  if (!dot)
+    return NULL;
+  for (size_t i = 0; i < TR_ARRAY_LEN(ext_types); i++)
+    if (!strcasecmp(dot + 1, ext_types[i].ext))
+      return ext_types[i].type;
+  return NULL;
+}
+
+/* The WHATWG MIME sniffing signatures that matter for archives. */
+static const char *type_by_bytes(const uint8_t *p, size_t n) {
+  if (n >= 5 && !memcmp(p, "%PDF-", 5))
+    return "application/pdf";
+  if (n >= 8 && !memcmp(p, "\x89PNG\r\n\x1a\n", 8))
+    return "image/png";
+  if (n >= 3 && !memcmp(p, "\xff\xd8\xff", 3))
+    return "image/jpeg";
+  if (n >= 6 && (!memcmp(p, "GIF87a", 6) || !memcmp(p, "GIF89a", 6)))
+    return "image/gif";
+  if (n >= 12 && !memcmp(p, "RIFF", 4) && !memcmp(p + 8, "WEBP", 4))
+    return "image/webp";
+  if (n >= 12 && !memcmp(p + 4, "ftyp", 4))
+    return "video/mp4";
+  if (n >= 4 && !memcmp(p, "\x1a\x45\xdf\xa3", 4))
+    return "video/webm";
+  if (n >= 3 && !memcmp(p, "ID3", 3))
+    return "audio/mpeg";
+  if (n >= 4 && !memcmp(p, "OggS", 4))
+    return "application/ogg";
+  if (n >= 4 && !memcmp(p, "\0asm", 4))
+    return "application/wasm";
+  if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+    return "application/x-gzip";
+  if (n >= 4 && !memcmp(p, "PK\x03\x04", 4))
+    return "application/zip";
+  size_t i = 0;
+  while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+    i++;
+  if (n - i >= 5 && (!strncasecmp((const char *)p + i, "<!doc", 5) ||
+                     !strncasecmp((const char *)p + i, "<html", 5) ||
+                     !strncasecmp((const char *)p + i, "<head", 5) ||
+                     !strncasecmp((const char *)p + i, "<body", 5)))
+    return "text/html; charset=utf-8";
+  if (n - i >= 4 && !strncasecmp((const char *)p + i, "<svg", 4))
+    return "image/svg+xml";
+  for (size_t k = 0; k < n; k++)
+    if (p[k] < 0x20 && p[k] != '\n' && p[k] != '\r' && p[k] != '\t' &&
+        p[k] != '\f' && p[k] != 0x1b)
+      return "application/octet-stream";
+  return "text/plain; charset=utf-8";
+}
+
+typedef struct copy_ctx {
+  uint8_t *buf;
+  size_t n, cap;
+} copy_ctx_t;
+
+static int copy_out(const uint8_t *p, size_t n, void *ud) {
+  copy_ctx_t *c = ud;
+  if (n > c->cap - c->n)
+    n = c->cap - c->n;
+  memcpy(c->buf + c->n, p, n);
+  c->n += n;
+  return 0;
+}
+
+/* ---------------------------------------------------------- streaming */
+
+typedef struct range {
+  uint64_t start, len;
+} range_t;
+
+typedef struct file_state {
+  dag_cid_t cid;
+  uint64_t size;
+  range_t r[MAX_RANGES];
+  size_t nr, cur;   /* ranges, and the one being sent */
+  uint64_t done;    /* bytes of r[cur] sent */
+  bool multipart;
+  bool part_head;   /* the part header of r[cur] is out */
+  bool closed;      /* the closing boundary is out */
+  char boundary[40];
+  const char *ctype;
+} file_state_t;
+
+static int64_t fill_file(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
+  file_state_t *s = st;
+  size_t o = 0;
+  if (s->cur == s->nr) {
+    if (s->multipart && !s->closed) {
+      s->closed = true;
+      return snprintf((char *)buf, cap, "\r\n--%s--\r\n", s->boundary);
+    }
+    return 0;
+  }
+  range_t *r = &s->r[s->cur];
+  if (s->multipart && !s->part_head) {
+    o += (size_t)snprintf((char *)buf, cap,
+                          "\r\n--%s\r\nContent-Type: %s\r\nContent-Range: "
+                          "bytes %llu-%llu/%llu\r\n\r\n",
+                          s->boundary, s->ctype, (unsigned long long)r->start,
+                          (unsigned long long)(r->start + r->len - 1),
+                          (unsigned long long)s->size);
+    s->part_head = true;
+  }
+  uint64_t want = r->len - s->done;
+  if (want > cap - o)
+    want = cap - o;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (rc)
+    return rc;
+  copy_ctx_t c = {buf + o, 0, (size_t)want};
+  rc = dag_cat(&s->cid, r->start + s->done, want, gw__get, txn, copy_out, &c);
+  bs_txn_abort(txn);
+  if (rc)
+    return rc;
+  if (c.n != want)
+    return TR_EUNIXFS; /* the DAG is shorter than it says */
+  s->done += want;
+  if (s->done == r->len) {
+    s->cur++;
+    s->done = 0;
+    s->part_head = false;
+  }
+  return (int64_t)(o + want);
+}
+
+static void free_state(void *st) { tr_free(st); }
+
+/* Parse "bytes=a-b,c-,-n".  Returns the number of satisfiable ranges, 0 when
+ * none is (416), -1 when the header is not a byte range (serve it all). */
+static int parse_ranges(const char *h, uint64_t size, range_t *r) {
+  if (strncmp(h, "bytes=", 6))
+    return -1;
+  int n = 0;
+  for (const char *p = h + 6; *p;) {
+    while (*p == ' ' || *p == ',')
+      p++;
+    if (!*p)
+      break;
+    char *end;
+    uint64_t a, b;
+    if (*p == '-') {
+      uint64_t suffix = strtoull(p + 1, &end, 10);
+      if (end == p + 1)
+        return -1;
+      if (suffix == 0)
+        goto next;
+      a = suffix > size ? 0 : size - suffix;
+      b = size - 1;
+    } else {
+      a = strtoull(p, &end, 10);
+      if (end == p || *end != '-')
+        return -1;
+      p = end + 1;
+      if (*p >= '0' && *p <= '9') {
+        b = strtoull(p, &end, 10);
+        if (b < a)
+          return -1;
+      } else {
+        b = UINT64_MAX;
+        end = (char *)p;
+      }
+      if (b >= size)
+        b = size ? size - 1 : 0;
+      if (a >= size)
+        goto next;
+    }
+    if (n == MAX_RANGES)
+      return -1; /* a storm of ranges: answer with the whole file */
+    r[n].start = a;
+    r[n].len = b - a + 1;
+    n++;
+  next:
+    p = end;
+    p += strcspn(p, ",");
+  }
+  return n;
+}
+
+static void serve_symlink(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
+  bs_txn_t *txn;
+  dag_node_info_t info;
+  int rc = bs_txn_begin(ctx->env, BS_RDONLY, &txn);
+  if (rc == 0)
+    rc = dag_stat(&t->cid, gw__get, txn, &info);
+  if (rc) {
+    if (txn)
+      bs_txn_abort(txn);
+    gw_error(req, 502, "symlink: %s", tr_strerror(rc));
+    return;
+  }
+  gw_header_t h[8] = {{"Content-Type", "text/plain; charset=utf-8"}};
+  size_t n = gw__std_headers(t, NULL, h, 1);
+  gw_res_start(req, 200, h, n, (int64_t)info.target_len);
+  gw_res_write(req, info.target, info.target_len);
+  bs_txn_abort(txn);
+  gw_res_end(req);
+}
+
+void gw__serve_file(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
+  if (t->info.kind == DAG_NODE_SYMLINK) {
+    serve_symlink(req, ctx, t);
+    tr_free(t);
+    return;
+  }
+  char s[DAG_CID_STR_MAX], etag[DAG_CID_STR_MAX + 4];
+  snprintf(etag, sizeof etag, "\"%s\"", dag_cid_str(&t->cid, s));
+  if (gw__not_modified(req, t, etag)) {
+    tr_free(t);
+    return;
+  }
+  file_state_t *st = tr_calloc(1, sizeof *st);
+  if (!st) {
+    tr_free(t);
+    gw_error(req, 500, "out of memory");
+    return;
+  }
+  st->cid = t->cid;
+  st->size = t->info.size;
+  /* Content-Type: ?filename=, then the path's last name, then sniffing of
+   * the first 512 bytes. */
+  char fname[512] = "";
+  const char *ctype = NULL;
+  if (gw_query_get(gw_req_query(req), "filename", fname, sizeof fname))
+    ctype = type_by_name(fname);
+  if (!ctype && t->last_name[0])
+    ctype = type_by_name(t->last_name);
+  if (!ctype) {
+    uint8_t head[512];
+    copy_ctx_t c = {head, 0, sizeof head};
+    bs_txn_t *txn;
+    int rc = bs_txn_begin(ctx->env, BS_RDONLY, &txn);
+    if (rc == 0) {
+      rc = dag_cat(&t->cid, 0, sizeof head, gw__get, txn, copy_out, &c);
+      bs_txn_abort(txn);
+    }
+    if (rc) {
+      tr_free(st);
+      tr_free(t);
+      gw_error(req, rc == TR_ENOTFOUND ? 504 : 502, "reading file: %s",
+               tr_strerror(rc));
+      return;
+    }
+    ctype = type_by_bytes(head, c.n);
+  }
+  st->ctype = ctype;
+
+  gw_header_t h[16];
+  size_t n = 0;
+  char cd[700], crange[96], mtype[96];
+  h[n++] = (gw_header_t){"Accept-Ranges", "bytes"};
+  if (fname[0] && !strpbrk(fname, "\"\r\n\\")) {
+    char dl[16];
+    bool attach = gw_query_get(gw_req_query(req), "download", dl, sizeof dl) &&
+                  !strcmp(dl, "true");
+    snprintf(cd, sizeof cd, "%s; filename=\"%s\"", attach ? "attachment" : "inline",
+             fname);
+    h[n++] = (gw_header_t){"Content-Disposition", cd};
+  }
+  int status = 200;
+  int64_t clen = (int64_t)st->size;
+  const char *rh = gw_req_header(req, "range");
+  const char *ifr = gw_req_header(req, "if-range");
+  if (rh && (!ifr || !strcmp(ifr, etag))) {
+    int nr = parse_ranges(rh, st->size, st->r);
+    if (nr == 0) {
+      snprintf(crange, sizeof crange, "bytes */%llu", (unsigned long long)st->size);
+      h[n++] = (gw_header_t){"Content-Range", crange};
+      n = gw__std_headers(t, etag, h, n);
+      gw_res_start(req, 416, h, n, 0);
+      gw_res_end(req);
+      tr_free(st);
+      tr_free(t);
+      return;
+    }
+    if (nr > 0) {
+      status = 206;
+      st->nr = (size_t)nr;
+      if (nr == 1) {
+        snprintf(crange, sizeof crange, "bytes %llu-%llu/%llu",
+                 (unsigned long long)st->r[0].start,
+                 (unsigned long long)(st->r[0].start + st->r[0].len - 1),
+                 (unsigned long long)st->size);
+        h[n++] = (gw_header_t){"Content-Range", crange};
+        clen = (int64_t)st->r[0].len;
+      } else {
+        st->multipart = true;
+        snprintf(st->boundary, sizeof st->boundary, "trove%016llx",
+                 (unsigned long long)(uintptr_t)st ^ st->size);
+        snprintf(mtype, sizeof mtype, "multipart/byteranges; boundary=%s",
+                 st->boundary);
+        ctype = mtype;
+        clen = -1; /* computed lengths are easy to get wrong: stream it */
+      }
+    }
+  }
+  if (!st->nr) {
+    st->nr = 1;
+    st->r[0].start = 0;
+    st->r[0].len = st->size;
+    if (st->size == 0)
+      st->nr = 0;
+  }
+  h[n++] = (gw_header_t){"Content-Type", ctype};
+  h[n++] = (gw_header_t){"X-Content-Type-Options", "nosniff"};
+  n = gw__std_headers(t, etag, h, n);
+  gw_res_start(req, status, h, n, clen);
+  tr_free(t);
+  if (!strcmp(gw_req_method(req), "HEAD")) {
+    tr_free(st);
+    gw_res_end(req);
+    return;
+  }
+  gw_stream_start(req, ctx, fill_file, free_state, st);
+}
+
+/* ------------------------------------------------------------------ raw */
+
+typedef struct raw_state {
+  dag_cid_t cid;
+  uint64_t off;
+} raw_state_t;
+
+static int64_t fill_raw(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
+  raw_state_t *s = st;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (rc)
+    return rc;
+  const uint8_t *data;
+  size_t len;
+  rc = bs_get(txn, &s->cid, &data, &len);
+  if (rc) {
+    bs_txn_abort(txn);
+    return rc;
+  }
+  size_t n = s->off >= len ? 0 : len - (size_t)s->off;
+  if (n > cap)
+    n = cap;
+  memcpy(buf, data + s->off, n);
+  s->off += n;
+  bs_txn_abort(txn);
+  return (int64_t)n;
+}
+
+void gw__serve_raw(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
+  char s[DAG_CID_STR_MAX], etag[DAG_CID_STR_MAX + 8], cd[DAG_CID_STR_MAX + 40];
+  dag_cid_str(&t->cid, s);
+  snprintf(etag, sizeof etag, "\"%s.raw\"", s);
+  if (gw__not_modified(req, t, etag)) {
+    tr_free(t);
+    return;
+  }
+  bs_txn_t *txn;
+  size_t len = 0;
+  const uint8_t *data;
+  int rc = bs_txn_begin(ctx->env, BS_RDONLY, &txn);
+  if (rc == 0) {
+    rc = bs_get(txn, &t->cid, &data, &len);
+    bs_txn_abort(txn);
+  }
+  if (rc) {
+    gw_error(req, rc == TR_ENOTFOUND ? 504 : 500, "block %s: %s", s,
+             tr_strerror(rc));
+    tr_free(t);
+    return;
+  }
+  snprintf(cd, sizeof cd, "attachment; filename=\"%s.bin\"", s);
+  gw_header_t h[12] = {{"Content-Type", "application/vnd.ipld.raw"},
+                       {"Content-Disposition", cd},
+                       {"X-Content-Type-Options", "nosniff"},
+                       {"Vary", "Accept"}};
+  size_t n = gw__std_headers(t, etag, h, 4);
+  gw_res_start(req, 200, h, n, (int64_t)len);
+  raw_state_t *st = tr_calloc(1, sizeof *st);
+  if (!st || !strcmp(gw_req_method(req), "HEAD") || len == 0) {
+    tr_free(st);
+    tr_free(t);
+    if (st || len == 0 || !strcmp(gw_req_method(req), "HEAD"))
+      gw_res_end(req);
+    else
+      gw_res_abort(req);
+    return;
+  }
+  st->cid = t->cid;
+  tr_free(t);
+  gw_stream_start(req, ctx, fill_raw, free_state, st);
+}
