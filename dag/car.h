@@ -148,8 +148,8 @@ typedef struct dag_car_reader {
   uint64_t need;       /* length of the item being collected */
   uint8_t v2hdr[DAG_CAR_V2_HEADER_LEN];
   uint8_t *buf;        /* tr_malloc'ed; holds a header or a split section */
-  size_t have, cap;
-  size_t root_pos;     /* next root in the buffered header */
+  size_t have, cap;    /* bytes collected (in buf, or in v2hdr); buf size */
+  size_t root_pos;     /* next root in the buffered header (need bytes) */
   uint64_t nroots, nroot_done, nblocks;
   dag_car_header_t hdr;
 } dag_car_reader_t;
