@@ -107,6 +107,15 @@ typedef int (*bs_link_cb)(const dag_cid_t *child, void *data);
 int bs_links(bs_txn_t *txn, const dag_cid_t *cid, bs_link_cb cb,
              void *data) TR_WUR;
 
+/* Visit root and every block reachable from it through the links index,
+ * depth-first, pre-order, each multihash once: the order of `ipfs dag
+ * export`.  A child whose block is missing is still visited (its links are
+ * unknown, so nothing below it is).  cb returns non-zero to stop; that value
+ * is returned.  Memory: the DAG's depth plus a set of the blocks seen. */
+typedef int (*bs_visit_cb)(const dag_cid_t *cid, void *ud);
+int bs_dag_walk(bs_txn_t *txn, const dag_cid_t *root, bs_visit_cb cb,
+                void *ud) TR_WUR;
+
 /* Iterate over every stored block as a CIDv1 with the raw codec (the store
  * is keyed by multihash and does not know codecs, as Kubo's `refs local`).
  * cb may return non-zero to stop; that value is returned. */

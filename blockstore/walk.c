@@ -153,3 +153,25 @@ int bs__walk(bs_txn_t *txn, const dag_cid_t *root, bs_set_t *seen,
   tr_free(st);
   return rc;
 }
+
+/* --------------------------------------------------------- public walk */
+
+typedef struct pub_walk {
+  bs_visit_cb cb;
+  void *ud;
+} pub_walk_t;
+
+static int pub_visit(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
+  (void)via;
+  pub_walk_t *w = ud;
+  return w->cb(cid, w->ud);
+}
+
+int bs_dag_walk(bs_txn_t *txn, const dag_cid_t *root, bs_visit_cb cb,
+                void *ud) {
+  bs_set_t seen = {0};
+  pub_walk_t w = {cb, ud};
+  int rc = bs__walk(txn, root, &seen, pub_visit, &w);
+  bs__set_free(&seen);
+  return rc;
+}

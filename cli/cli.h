@@ -52,6 +52,7 @@ int cli_write_out(const void *p, size_t n);
 /* Command handlers. */
 int cmd_init(cli_t *, int, char **);
 int cmd_daemon(cli_t *, int, char **);
+int cmd_dag(cli_t *, int, char **);
 int cmd_version(cli_t *, int, char **);
 int cmd_id(cli_t *, int, char **);
 int cmd_config(cli_t *, int, char **);

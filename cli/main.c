@@ -16,6 +16,8 @@ static const cli_cmd_t commands[] = {
     {"init", cmd_init, "init", "create a repo and the node's identity"},
     {"daemon", cmd_daemon, "daemon [--gateway=MADDR] [--api=MADDR]",
      "run the node: gateway, RPC API"},
+    {"dag", cmd_dag, "dag export CID > f.car | dag import [--pin-roots=false] FILE...",
+     "CAR export (depth-first, each block once) and verified import"},
     {"version", cmd_version, "version", "print trove's version"},
     {"id", cmd_id, "id", "print the node's identity as JSON"},
     {"config", cmd_config, "config KEY [VALUE] [--json] | config show",
