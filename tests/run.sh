@@ -9,13 +9,15 @@ pass=0; fail=0; failed=""
 logdir=$(mktemp -d /tmp/trove-tests.XXXXXX)
 run() { # name cmd...
   local name=$1; shift
-  local start=$(date +%s.%N)
-  if "$@" >"$logdir/$name.log" 2>&1; then
+  local start log
+  start=$(date +%s.%N)
+  log=$logdir/${name//\//_}.log
+  if "$@" >"$log" 2>&1; then
     pass=$((pass+1)); printf 'ok    %-28s %5.1fs\n' "$name" "$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{print b-a}')"
   else
     fail=$((fail+1)); failed="$failed $name"
-    printf 'FAIL  %-28s (log: %s)\n' "$name" "$logdir/$name.log"
-    tail -30 "$logdir/$name.log" | sed 's/^/      /'
+    printf 'FAIL  %-28s (log: %s)\n' "$name" "$log"
+    tail -30 "$log" | sed 's/^/      /'
   fi
 }
 for t in "$TEST_DIR"/test_*; do
