@@ -54,7 +54,7 @@ $(BIN): $(CLI_OBJ) $(B)/libtrove.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libtrove.a $(LDLIBS)
 
-$(B)/tests/%: tests/%.c $(B)/libtrove.a tests/testutil.h
+$(B)/tests/%: tests/%.c $(B)/libtrove.a $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(B)/libtrove.a $(shell pkg-config --libs cmocka) $(LDLIBS)
 
