@@ -1,9 +1,9 @@
 /*
  * test_multibase.c — dag_mb_* and dag_b58_* against the published multibase
- * test vectors (the multiformats/multibase tests directory, copied verbatim into
- * tests/vectors/multibase/), then strictness cases: bad characters, padding
- * where there should be none and none where there should be some, non-zero
- * trailing bits, impossible lengths, small buffers.
+ * test vectors (the multiformats/multibase tests directory, copied verbatim
+ * into tests/vectors/multibase/), then strictness cases: bad characters,
+ * padding where there should be none and none where there should be some,
+ * non-zero trailing bits, impossible lengths, small buffers.
  *
  * trove's decoder is strict by design (dag/multibase.c): one letter case per
  * base, padding exactly as the base defines it.  Two published expectations

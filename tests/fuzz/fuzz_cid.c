@@ -49,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   dag_cid_t cid;
   int rc = dag_cid_decode(&cid, data, size);
   if (rc > 0) {
-    if ((size_t)rc > size || cid.len != rc || memcmp(cid.bytes, data, (size_t)rc))
+    if ((size_t)rc > size || cid.len != rc ||
+        memcmp(cid.bytes, data, (size_t)rc))
       abort();
     roundtrip(&cid);
   } else if (!known_error(rc))
