@@ -67,6 +67,7 @@
   XX(ENOTDIR, -40029, "not a directory")                                       \
   XX(EUNSAFE, -40030, "unsafe name in DAG")                                    \
   XX(ECHUNKER, -40031, "bad chunker spec")                                     \
+  XX(EMULTIPART, -40032, "malformed multipart body")                           \
   XX(ESTORE, -49001, "blockstore failure")                                     \
   XX(EMAPFULL, -49002, "repo map full and cannot grow")                        \
   XX(ECORRUPT, -49003, "repo is corrupt")
