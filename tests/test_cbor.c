@@ -191,7 +191,8 @@ static void test_codec_fixtures(void **state) {
     char dir[512], cb[1024] = "", js[1024] = "", cidstr[128] = "";
     snprintf(dir, sizeof dir, FIX_DIR "%s", e->d_name);
     DIR *sd = opendir(dir);
-    assert_non_null(sd);
+    if (!sd)
+      continue; /* README.md */
     struct dirent *f;
     while ((f = readdir(sd))) {
       const char *dot = strrchr(f->d_name, '.');
