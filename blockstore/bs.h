@@ -248,4 +248,61 @@ int bs_meta_get(bs_txn_t *txn, const char *key, const uint8_t **val,
 int bs_meta_put(bs_txn_t *txn, const char *key, const void *val,
                 size_t len) TR_WUR;
 
+/* ---------------------------------------------------------- export.c */
+
+/* Resumable reads for streamed answers (dag export, refs, refs local, the
+ * trustless gateway's CARs).  Each step runs in whatever transaction the
+ * caller passes at that moment - a fresh short read transaction per piece
+ * is the intended use - because the state holds CIDs and offsets, never
+ * views into the map.  Not thread-safe: one thread at a time per object. */
+
+/* A depth-first, pre-order walk of the DAG under root over the links index:
+ * the root first (depth 0), then each child in link order followed by its
+ * own subtree.  With BS_WALK_UNIQUE each block is reported once (a repeated
+ * block's subtree is not walked again; blocks are told apart by 64-bit
+ * fingerprints of their multihashes, so a collision - odds about n^2/2^65
+ * for n blocks - would skip a block); without it every edge is followed, a
+ * shared subtree as often as it is linked.  max_depth >= 0 stops below that
+ * depth (-1: no limit).  Identity CIDs are reported like others (their
+ * bytes are in the CID). */
+enum { BS_WALK_UNIQUE = 1 };
+typedef struct bs_walk bs_walk_t;
+int bs_walk_new(const dag_cid_t *root, unsigned flags, int max_depth,
+                bs_walk_t **w) TR_WUR;
+/* The next block: returns 1 and sets *cid, *parent (zeroed for the root)
+ * and *depth (parent and depth may be NULL); 0 when the walk is over.
+ * Errors: TR_ENOTFOUND when a block of the DAG is not in the store (*cid
+ * is then that block; the walk cannot go on), TR_ETOOBIG (deeper than 4096
+ * levels), TR_ECORRUPT, -ENOMEM. */
+int bs_walk_next(bs_walk_t *w, bs_txn_t *txn, dag_cid_t *cid,
+                 dag_cid_t *parent, int *depth) TR_WUR;
+void bs_walk_free(bs_walk_t *w);
+
+/* A CARv1 of the DAG under root, as `ipfs dag export` writes it: the header
+ * with that one root, then one section per block, depth-first pre-order,
+ * each block once (go-car's WriteCar over merkledag.Walk; identity blocks
+ * included, as Kubo's idstore serves them). */
+typedef struct bs_car_export bs_car_export_t;
+int bs_car_export_new(const dag_cid_t *root, bs_car_export_t **x) TR_WUR;
+/* Write the next bytes of the CAR into buf[0..cap): returns the count
+ * (> 0), 0 at the end, or an error: TR_ENOTFOUND (a block is missing:
+ * bs_car_export_missing() names it; what was written so far is a truncated
+ * CAR, so a streaming caller must cut its response visibly), TR_EBUFSIZE
+ * (cap smaller than the header, about 60 bytes, on the first call), the
+ * walker's errors.  Sections are cut across calls as cap requires. */
+int64_t bs_car_export_read(bs_car_export_t *x, bs_txn_t *txn, uint8_t *buf,
+                           size_t cap) TR_WUR;
+const dag_cid_t *bs_car_export_missing(const bs_car_export_t *x);
+/* Blocks and block bytes written so far. */
+void bs_car_export_stats(const bs_car_export_t *x, uint64_t *blocks,
+                         uint64_t *bytes);
+void bs_car_export_free(bs_car_export_t *x);
+
+/* bs_foreach() that starts after the block stored under the multihash
+ * after[0..after_len) (after_len 0: from the first block), in key order, so
+ * that a listing can be continued in a later transaction from the last
+ * block it reported.  cb returning non-zero stops and is returned. */
+int bs_foreach_from(bs_txn_t *txn, const uint8_t *after, size_t after_len,
+                    bs_block_cb cb, void *ud) TR_WUR;
+
 #endif /* BS_H */

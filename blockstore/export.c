@@ -1,0 +1,324 @@
+/*
+ * export.c — resumable reads of the blockstore for streaming answers: a
+ * depth-first DAG walker over the links index (bs_walk_*), a CARv1 exporter
+ * built on it (bs_car_export_*) and a block listing that can restart after
+ * a given key (bs_foreach_from).  `trove dag export`, the RPC API's
+ * dag/export, refs and refs/local, and the trustless gateway's CAR answers
+ * share them.
+ *
+ * Why resumable: a streamed HTTP body is produced one bounded piece at a
+ * time on a worker thread, each piece in its own short read transaction
+ * (gateway/stream.h), so nothing here may keep an LMDB view between calls.
+ * The state holds CIDs and byte offsets instead: resuming costs one links
+ * lookup per step, never a re-walk.  The memory held is the walk's stack
+ * (one CID and an offset per level) plus, for unique walks, a set of
+ * 64-bit fingerprints of the blocks seen (bs_int.h).
+ */
+#include "bs_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "../dag/car.h"
+
+/* ------------------------------------------------------------------ walk */
+
+#define WALK_MAX_DEPTH 4096
+
+typedef struct wframe {
+  dag_cid_t cid; /* a block with a links entry */
+  size_t off;    /* next child: byte offset into that entry */
+} wframe_t;
+
+struct bs_walk {
+  dag_cid_t root;
+  unsigned flags;
+  int max_depth;
+  bool started;
+  wframe_t *st;
+  size_t depth, cap;
+  bs_set_t seen;
+};
+
+int bs_walk_new(const dag_cid_t *root, unsigned flags, int max_depth,
+                bs_walk_t **wp) {
+  bs_walk_t *w = tr_calloc(1, sizeof *w);
+  if (!w)
+    return -ENOMEM;
+  w->root = *root;
+  w->flags = flags;
+  w->max_depth = max_depth;
+  *wp = w;
+  return 0;
+}
+
+void bs_walk_free(bs_walk_t *w) {
+  if (!w)
+    return;
+  tr_free(w->st);
+  bs__set_free(&w->seen);
+  tr_free(w);
+}
+
+/* cid's entry in the links index: 1 and a view, 0 if it has none. */
+static int links_of(bs_txn_t *txn, const dag_cid_t *cid, MDB_val *v) {
+  MDB_val k = bs__key(cid);
+  int rc = mdb_get(txn->mdb, txn->env->links, &k, v);
+  if (rc == MDB_NOTFOUND)
+    return 0;
+  return rc ? bs__err(rc) : 1;
+}
+
+/* Make cid the next frame if it has children; check that it is there. */
+static int enter(bs_walk_t *w, bs_txn_t *txn, const dag_cid_t *cid,
+                 int depth) {
+  MDB_val v;
+  int rc = links_of(txn, cid, &v);
+  if (rc < 0)
+    return rc;
+  if (rc == 0) {
+    /* No children recorded: a leaf, or a block we do not have (bs_del
+     * removes a block and its entry together). */
+    int has = bs_has(txn, cid);
+    return has < 0 ? has : has ? 0 : TR_ENOTFOUND;
+  }
+  if (w->max_depth >= 0 && depth >= w->max_depth)
+    return 0;
+  if (w->depth == w->cap) {
+    if (w->cap == WALK_MAX_DEPTH)
+      return TR_ETOOBIG;
+    size_t cap = w->cap ? w->cap * 2 : 16;
+    wframe_t *st = tr_realloc(w->st, cap * sizeof *st);
+    if (!st)
+      return -ENOMEM;
+    w->st = st;
+    w->cap = cap;
+  }
+  w->st[w->depth].cid = *cid;
+  w->st[w->depth].off = 0;
+  w->depth++;
+  return 0;
+}
+
+static int mark(bs_walk_t *w, const dag_cid_t *cid) {
+  size_t n;
+  const uint8_t *mh = dag_cid_mh(cid, &n);
+  return bs__set_add(&w->seen, bs__fp(mh, n));
+}
+
+int bs_walk_next(bs_walk_t *w, bs_txn_t *txn, dag_cid_t *cid,
+                 dag_cid_t *parent, int *depth) {
+  int rc;
+  if (!w->started) {
+    w->started = true;
+    if ((w->flags & BS_WALK_UNIQUE) && (rc = mark(w, &w->root)) < 0)
+      return rc;
+    *cid = w->root;
+    if ((rc = enter(w, txn, &w->root, 0)))
+      return rc;
+    if (parent)
+      memset(parent, 0, sizeof *parent);
+    if (depth)
+      *depth = 0;
+    return 1;
+  }
+  while (w->depth) {
+    wframe_t *f = &w->st[w->depth - 1];
+    MDB_val v;
+    if ((rc = links_of(txn, &f->cid, &v)) <= 0)
+      return rc ? rc : TR_ENOTFOUND; /* removed since the last step */
+    if (f->off >= v.mv_size) {
+      w->depth--;
+      continue;
+    }
+    dag_cid_t child;
+    int n = dag_cid_decode(&child, (const uint8_t *)v.mv_data + f->off,
+                           v.mv_size - f->off);
+    if (n < 0)
+      return TR_ECORRUPT;
+    f->off += (size_t)n;
+    int d = (int)w->depth;
+    if (w->max_depth >= 0 && d > w->max_depth)
+      continue;
+    if (w->flags & BS_WALK_UNIQUE) {
+      if ((rc = mark(w, &child)) < 0)
+        return rc;
+      if (rc == 0)
+        continue; /* seen: neither reported nor walked again */
+    }
+    *cid = child;
+    if (parent)
+      *parent = f->cid;
+    if (depth)
+      *depth = d;
+    /* f may move when the stack grows: nothing below uses it. */
+    if ((rc = enter(w, txn, &child, d)))
+      return rc;
+    return 1;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------ CAR export */
+
+struct bs_car_export {
+  bs_walk_t *walk;
+  dag_cid_t root;
+  bool header_done, done;
+  /* The section being written: its head, then its block (fetched again
+   * on each call: views do not outlive a transaction). */
+  bool in_section;
+  dag_cid_t cid;
+  uint8_t head[DAG_CAR_SECTION_HEAD_MAX];
+  size_t head_len;
+  uint64_t block_len;
+  uint64_t pos; /* bytes of head + block already written */
+  dag_cid_t missing;
+  uint64_t blocks, bytes;
+};
+
+int bs_car_export_new(const dag_cid_t *root, bs_car_export_t **xp) {
+  bs_car_export_t *x = tr_calloc(1, sizeof *x);
+  if (!x)
+    return -ENOMEM;
+  int rc = bs_walk_new(root, BS_WALK_UNIQUE, -1, &x->walk);
+  if (rc) {
+    tr_free(x);
+    return rc;
+  }
+  x->root = *root;
+  *xp = x;
+  return 0;
+}
+
+void bs_car_export_free(bs_car_export_t *x) {
+  if (!x)
+    return;
+  bs_walk_free(x->walk);
+  tr_free(x);
+}
+
+const dag_cid_t *bs_car_export_missing(const bs_car_export_t *x) {
+  return &x->missing;
+}
+
+void bs_car_export_stats(const bs_car_export_t *x, uint64_t *blocks,
+                         uint64_t *bytes) {
+  if (blocks)
+    *blocks = x->blocks;
+  if (bytes)
+    *bytes = x->bytes;
+}
+
+int64_t bs_car_export_read(bs_car_export_t *x, bs_txn_t *txn, uint8_t *buf,
+                           size_t cap) {
+  size_t n = 0;
+  if (!x->header_done) {
+    /* The header is small (one root): write it only when it fits whole,
+     * so no state is needed for a partial header. */
+    size_t hs = dag_car_header_v1_size(&x->root, 1);
+    if (cap < hs)
+      return TR_EBUFSIZE;
+    int rc = dag_car_header_v1(&x->root, 1, buf, cap);
+    if (rc < 0)
+      return rc;
+    n = (size_t)rc;
+    x->header_done = true;
+  }
+  while (n < cap && !x->done) {
+    if (!x->in_section) {
+      dag_cid_t parent;
+      int depth;
+      int rc = bs_walk_next(x->walk, txn, &x->cid, &parent, &depth);
+      if (rc == TR_ENOTFOUND)
+        x->missing = x->cid;
+      if (rc < 0)
+        return rc;
+      if (rc == 0) {
+        x->done = true;
+        break;
+      }
+      const uint8_t *data;
+      size_t len;
+      if ((rc = bs_get(txn, &x->cid, &data, &len))) {
+        if (rc == TR_ENOTFOUND)
+          x->missing = x->cid;
+        return rc;
+      }
+      if ((rc = dag_car_section_head(&x->cid, len, x->head, sizeof x->head)) < 0)
+        return rc;
+      x->head_len = (size_t)rc;
+      x->block_len = len;
+      x->pos = 0;
+      x->in_section = true;
+      x->blocks++;
+      x->bytes += len;
+    }
+    const uint8_t *data = NULL;
+    size_t len = 0;
+    if (x->pos + (cap - n) > x->head_len) { /* some block bytes fit */
+      int rc = bs_get(txn, &x->cid, &data, &len);
+      if (rc == TR_ENOTFOUND)
+        x->missing = x->cid;
+      if (rc)
+        return rc;
+      if (len != x->block_len)
+        return TR_ECORRUPT; /* replaced under us: cannot happen for
+                               content-addressed bytes */
+    }
+    uint64_t total = x->head_len + x->block_len;
+    while (n < cap && x->pos < total) {
+      size_t k;
+      if (x->pos < x->head_len) {
+        k = x->head_len - (size_t)x->pos;
+        if (k > cap - n)
+          k = cap - n;
+        memcpy(buf + n, x->head + x->pos, k);
+      } else {
+        uint64_t boff = x->pos - x->head_len;
+        k = (size_t)(x->block_len - boff);
+        if (k > cap - n)
+          k = cap - n;
+        memcpy(buf + n, data + boff, k);
+      }
+      n += k;
+      x->pos += k;
+    }
+    if (x->pos == total)
+      x->in_section = false;
+  }
+  return (int64_t)n;
+}
+
+/* --------------------------------------------------------------- listing */
+
+int bs_foreach_from(bs_txn_t *txn, const uint8_t *after, size_t after_len,
+                    bs_block_cb cb, void *ud) {
+  MDB_cursor *cur;
+  int rc = mdb_cursor_open(txn->mdb, txn->env->blocks, &cur);
+  if (rc)
+    return bs__err(rc);
+  MDB_val k, v;
+  MDB_cursor_op op = MDB_FIRST;
+  if (after_len) {
+    k.mv_data = (void *)after;
+    k.mv_size = after_len;
+    op = MDB_SET_RANGE; /* the first key >= after */
+  }
+  int out = 0;
+  while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+    op = MDB_NEXT;
+    if (after_len && k.mv_size == after_len &&
+        !memcmp(k.mv_data, after, after_len))
+      continue; /* the block the caller has already seen */
+    dag_cid_t cid;
+    if (dag_cid_make(&cid, 1, DAG_CODEC_RAW, k.mv_data, k.mv_size) < 0)
+      continue; /* not a multihash: cannot come from bs_put */
+    if ((out = cb(&cid, v.mv_data, v.mv_size, ud)))
+      break;
+  }
+  mdb_cursor_close(cur);
+  if (out)
+    return out;
+  return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
+}
