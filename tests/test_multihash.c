@@ -8,8 +8,8 @@
  *   tests/vectors/multihash/sha256_fips180.txt  FIPS 180-2 SHA-256 answers.
  * trove computes only sha2-256 and identity, so the other rows are parse-only
  * vectors.  Truncated sha2-256 rows (80 and 160 bits) are refused with
- * TR_EMULTIHASH: cid.h documents that a sha2-256 digest must be 32 bytes,
- * which is what boxo's verifcid enforces for blocks too.
+ * TR_EMULTIHASH: the multihash format allows truncated digests, but cid.h
+ * documents that trove takes a sha2-256 digest only at its full 32 bytes.
  *
  * Run from the repository root: vector paths are relative to it.
  */
