@@ -176,7 +176,8 @@ static int list_dir(add_t *a, int fd, char ***names, size_t *n) {
     tr_free(v);
     return rc;
   }
-  qsort(v, cnt, sizeof *v, cmp_str);
+  if (cnt > 1)
+    qsort(v, cnt, sizeof *v, cmp_str);
   *names = v;
   *n = cnt;
   return 0;
@@ -491,7 +492,8 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
   }
   bs_gc_unlock(lock);
   if (!rc) {
-    fwrite(a.dirs.data, 1, a.dirs.len, stdout);
+    if (a.dirs.len)
+      fwrite(a.dirs.data, 1, a.dirs.len, stdout);
     if (a.quieter) {
       char s[DAG_CID_STR_MAX];
       printf("%s\n", dag_cid_str(&a.last_root.cid, s));

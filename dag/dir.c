@@ -188,7 +188,8 @@ int dag_dir_finish(dag_dir_t *d, dag_import_result_t *res) {
     v[i].cid_len = e->cid_len;
     v[i].tsize = e->tsize;
   }
-  qsort(v, n, sizeof *v, cmp_name);
+  if (n > 1)
+    qsort(v, n, sizeof *v, cmp_name);
   int rc = 0;
   for (size_t i = 1; i < n && !rc; i++)
     if (!cmp_name(&v[i - 1], &v[i]))

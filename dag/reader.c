@@ -267,7 +267,7 @@ static int cat_step(cat_t *c) {
   if (!dag_unixfs_iter_next(&f->it, &v))
     return TR_EUNIXFS;
   f->got += v;
-  if (c->skip >= v) { /* the whole subtree is before the range */
+  if (v && c->skip >= v) { /* the whole subtree is before the range */
     c->skip -= v;
     return 0;
   }
