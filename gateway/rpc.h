@@ -1,0 +1,216 @@
+/*
+ * rpc.h — what the RPC API's command files (rpc_*.c) share, internal to
+ * gateway/: query parameters the way Kubo's go-ipfs-cmds reads them, error
+ * answers in Kubo's shape, worker-pool jobs for blockstore work, and the
+ * upload pipe that feeds multipart request bodies to a dedicated thread.
+ *
+ * Threading, as everywhere in the daemon: handlers run on the loop thread
+ * and never touch LMDB there.  Short blockstore work runs as a job on the
+ * libuv worker pool (rpc_job_*), each job in its own transactions; a
+ * streamed answer produces its body piece by piece in the pool
+ * (gateway/stream.h); an upload (add, block put, dag import) runs on a
+ * thread of its own (rpc_up_*) because it holds one write batch for as long
+ * as data flows, and LMDB ties a write transaction to the thread that began
+ * it - the pool would hand consecutive pieces to different threads.
+ */
+#ifndef GW_RPC_H
+#define GW_RPC_H
+
+#include <stdarg.h>
+
+#include "api.h"
+#include "multipart.h"
+#include "stream.h"
+
+/* Longest single argument or option value accepted (a path with its CID;
+ * the HTTP layer caps the whole request line anyway). */
+#define RPC_MAX_ARG 8192
+
+/* ------------------------------------------------------------- params */
+
+/* Every value of key in the request's query ("arg=a&arg=b"), percent- and
+ * '+'-decoded, in order.  *out is a tr_malloc'ed array of tr_malloc'ed
+ * strings (free with rpc_strv_free), NULL when n is 0.  Errors: -ENOMEM,
+ * TR_EUSAGE (a malformed escape, an encoded NUL, a value over
+ * RPC_MAX_ARG). */
+int rpc_args(const gw_req_t *req, const char *key, char ***out,
+             size_t *n) TR_WUR;
+void rpc_strv_free(char **v, size_t n);
+
+/* The first value of key, or NULL when absent; tr_malloc'ed.  Errors as
+ * rpc_args (*out is NULL then). */
+int rpc_opt_str(const gw_req_t *req, const char *key, char **out) TR_WUR;
+
+/* Boolean option, parsed as Go's strconv.ParseBool (1 t T TRUE true True
+ * and their false forms), an empty value meaning true as go-ipfs-cmds has
+ * it; absent: dflt.  TR_EUSAGE on anything else. */
+int rpc_opt_bool(const gw_req_t *req, const char *key, bool dflt,
+                 bool *out) TR_WUR;
+
+/* Integer option (decimal, optional sign); absent: dflt.  TR_EUSAGE. */
+int rpc_opt_i64(const gw_req_t *req, const char *key, int64_t dflt,
+                int64_t *out) TR_WUR;
+
+/* Exactly one "arg" (Kubo: `argument "name" is required`): answers 400
+ * itself and returns non-zero when it is missing or repeated.  *out is
+ * tr_malloc'ed. */
+int rpc_one_arg(gw_req_t *req, const char *what, char **out) TR_WUR;
+
+/* A CID argument: "CID", "/ipfs/CID", "CID/path", "/ipfs/CID/path".  Sets
+ * *cid and *path (a view into arg after the CID, "" or "/a/b").  TR_ECID
+ * and the codes of dag_cid_parse(). */
+int rpc_parse_path(const char *arg, dag_cid_t *cid, const char **path) TR_WUR;
+
+/* ------------------------------------------------------------ answers */
+
+/* Kubo's error body {"Message", "Code", "Type": "error"}: Code 1 (client
+ * error) for status 400, 0 otherwise.  Ends the response. */
+void rpc_error(gw_req_t *req, int status, const char *fmt, ...) TR_PRINTF(3, 4);
+
+/* HTTP status Kubo gives for a trove error code (400 for bad arguments,
+ * 500 for the rest, as go-ipfs-cmds maps ErrClient / ErrNormal). */
+int rpc_status_for(int err);
+
+/* Kubo's message for err about what (a CID or path), into buf. */
+const char *rpc_errmsg(int err, const char *what, char *buf, size_t n);
+
+/* Start a 200 answer with the headers go-ipfs-cmds sends: Content-Type,
+ * Access-Control-Expose-Headers, Trailer: X-Stream-Error, Vary, and one of
+ * X-Stream-Output (a byte stream) or X-Chunked-Output (NDJSON values).
+ * ctype NULL means application/json.  length < 0: unknown (chunked).
+ * x_content_length >= 0 adds X-Content-Length (cat and get). */
+enum { RPC_SINGLE = 0, RPC_STREAM = 1, RPC_CHUNKED = 2 };
+int rpc_start(gw_req_t *req, int kind, const char *ctype, int64_t length,
+              int64_t x_content_length);
+
+/* ---------------------------------------------------------------- jobs */
+
+typedef struct rpc_job rpc_job_t;
+typedef void (*rpc_work_fn)(rpc_job_t *j);
+typedef void (*rpc_done_fn)(rpc_job_t *j);
+
+struct rpc_job {
+  uv_work_t work;
+  gw_req_t *req;
+  gw_ctx_t *ctx;
+  bs_env_t *env;
+  rpc_work_fn fn;   /* on a worker thread */
+  rpc_done_fn done; /* on the loop afterwards; NULL: the default answer */
+  void *state;
+  void (*free_state)(void *state);
+  /* Results, set by fn.  The default answer is: an error when status is
+   * >= 400 (message in err); else json when set; else the bytes in out
+   * with ctype (NDJSON when kind is RPC_CHUNKED). */
+  int status;
+  char err[1024];
+  json_t *json;
+  tr_bytes_t out;
+  int kind;
+  const char *ctype;
+};
+
+/* Run fn on the pool, then answer.  Takes ownership of state (freed with
+ * free_state when the job ends, whatever happens).  If the job cannot be
+ * queued the request is answered with 500.  Returns 0 or -ENOMEM. */
+int rpc_job_run(gw_req_t *req, gw_ctx_t *ctx, rpc_work_fn fn, rpc_done_fn done,
+                void *state, void (*free_state)(void *state));
+/* From fn: record an error answer (the first one wins). */
+void rpc_job_fail(rpc_job_t *j, int status, const char *fmt, ...) TR_PRINTF(3, 4);
+/* From fn: append one NDJSON line (steals o).  -ENOMEM. */
+int rpc_job_line(rpc_job_t *j, json_t *o) TR_WUR;
+/* From done: the default answer, and the end of the job (frees j). */
+void rpc_job_answer(rpc_job_t *j);
+/* From done: stream the rest of the body with gw_stream_start(), after
+ * headers the caller has sent; the job's state passes to the stream (it
+ * will be freed with free_state).  Frees j. */
+void rpc_job_stream(rpc_job_t *j, gw_fill_fn fill);
+
+/* ------------------------------------------------------------- uploads */
+
+typedef struct rpc_up rpc_up_t;
+
+/* A command that reads a multipart body on the upload thread.  Every
+ * callback but free_state runs on that thread, in this order:
+ *   begin, then for each part: part, data*, part_end; then finish; cleanup
+ * always runs last, with the result so far (0, or the error or -ECANCELED
+ * that ended the upload: roll back then); free_state
+ * runs on the loop once the thread has been joined.  A callback returns 0
+ * or a negative code; after rpc_up_fail() the message goes to the client.
+ * idle (may be NULL) is called before the thread waits for more of the
+ * body: the place to commit a batch, so a slow client never holds the
+ * repo's write lock while nothing arrives. */
+typedef struct rpc_up_cmd {
+  int (*begin)(rpc_up_t *u);
+  int (*part)(rpc_up_t *u, const gw_mp_part_t *part);
+  int (*data)(rpc_up_t *u, const uint8_t *p, size_t n);
+  int (*part_end)(rpc_up_t *u);
+  int (*finish)(rpc_up_t *u);
+  void (*idle)(rpc_up_t *u);
+  void (*cleanup)(rpc_up_t *u, int rc);
+  void (*free_state)(void *state);
+} rpc_up_cmd_t;
+
+/* Most uploads that run at once; more get 503 (each holds a thread). */
+#define RPC_MAX_UPLOADS 16
+
+/* Answer req by running cmd over its multipart body on a new thread.  The
+ * answer is NDJSON (X-Chunked-Output), its headers sent once the body has
+ * been read (or once 1 MiB of output waits), so that an error found while
+ * reading still gets a proper status; an error after that ends the stream
+ * with an error value and a cut connection.  Takes ownership of state.
+ * Answers the request itself on every path. */
+void rpc_upload(gw_req_t *req, gw_ctx_t *ctx, const rpc_up_cmd_t *cmd,
+                void *state);
+
+/* For the callbacks (upload thread): */
+void *rpc_up_state(rpc_up_t *u);
+bs_env_t *rpc_up_env(rpc_up_t *u);
+gw_ctx_t *rpc_up_ctx(rpc_up_t *u);
+/* Queue one NDJSON value for the client (steals o). */
+int rpc_up_emit(rpc_up_t *u, json_t *o) TR_WUR;
+/* Record the error message (first wins) and return rc, for
+ * `return rpc_up_fail(u, rc, 500, "...")`. */
+int rpc_up_fail(rpc_up_t *u, int rc, int status, const char *fmt, ...)
+    TR_PRINTF(4, 5);
+/* The client went away: stop early. */
+bool rpc_up_cancelled(rpc_up_t *u);
+
+/* ---------------------------------------------------------- utilities */
+
+/* Go's url.QueryUnescape of s into a new string ('+' is a space); NULL on
+ * -ENOMEM.  A malformed escape leaves s as it is, as boxo/files does. */
+char *rpc_query_unescape(const char *s);
+
+/* go-ipfs-files' fileName(): the part's filename, unescaped and cleaned as
+ * path.Clean("/" + name) without the leading '/' ("" for the root).  New
+ * string, NULL on -ENOMEM. */
+char *rpc_clean_path(const char *filename);
+
+/* ----------------------------------------------------------- commands */
+
+/* The handlers, one family per file; api_cmds.c maps names to them. */
+void gw_rpc_add(gw_req_t *req, gw_ctx_t *ctx);          /* rpc_add.c */
+void gw_rpc_cat(gw_req_t *req, gw_ctx_t *ctx);          /* rpc_files.c */
+void gw_rpc_ls(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_refs(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_refs_local(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_get(gw_req_t *req, gw_ctx_t *ctx);          /* rpc_get.c */
+void gw_rpc_block_get(gw_req_t *req, gw_ctx_t *ctx);    /* rpc_block.c */
+void gw_rpc_block_put(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_block_stat(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_block_rm(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_pin_add(gw_req_t *req, gw_ctx_t *ctx);      /* rpc_pin.c */
+void gw_rpc_pin_rm(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_pin_ls(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_pin_verify(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_dag_export(gw_req_t *req, gw_ctx_t *ctx);   /* rpc_dag.c */
+void gw_rpc_dag_import(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_id(gw_req_t *req, gw_ctx_t *ctx);           /* rpc_node.c */
+void gw_rpc_config(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_config_show(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_repo_gc(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_repo_stat(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_repo_verify(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_repo_version(gw_req_t *req, gw_ctx_t *ctx);
+
+#endif /* GW_RPC_H */

@@ -1,0 +1,580 @@
+/*
+ * rpc_add.c — /api/v0/add: files, directory trees and symlinks uploaded as
+ * multipart/form-data, imported into UnixFS (dag/importer.h) with the CIDs
+ * `trove add` gives, stored through a blockstore batch and pinned, with
+ * Kubo's parameters and NDJSON answer:
+ *
+ *   cid-version= raw-leaves= chunker= hash= max-file-links= profile=
+ *   pin=true pin-name= only-hash= wrap-with-directory= silent= progress=
+ *   (trickle, inline, nocopy, mode/mtime and to-files are refused)
+ *
+ *   {"Name","Hash","Size"} for each file as it completes, for each
+ *   directory at the end (children first), and with progress=true
+ *   {"Name","Bytes"} every 256 KiB of a file.
+ *
+ * The body is read the way go-ipfs-files reads it (boxo/files
+ * multipartfile.go): each part's filename, URL-unescaped and cleaned, is its
+ * path; application/x-directory parts are directories, application/symlink
+ * parts symlinks (the body is the target), anything else a file; parents
+ * that have no part of their own are created.  As Kubo does, each top-level
+ * entry is its own add with its own root and pin - unless
+ * wrap-with-directory puts them all in one directory named "".  An entry
+ * without a name is named by its CID.
+ *
+ * Everything below runs on the upload thread (rpc_upload.c): file bytes
+ * are chunked and hashed as they arrive and the blocks go into one
+ * blockstore batch (committed every 256 MiB, and whenever the body stalls
+ * for a moment, so a slow client never holds the repo's write lock while
+ * nothing comes).  The gc lock is held shared from start to pin.  The tree
+ * of names and CIDs is kept in memory until its top-level entry is done;
+ * file data never is.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../dag/importer.h"
+#include "rpc.h"
+
+#define PROGRESS_STEP (256u << 10)
+#define MAX_TREE_DEPTH 4096
+#define IDLE_COMMIT_MS 200
+
+enum { K_NONE, K_FILE, K_DIR, K_SYMLINK };
+
+typedef struct anode {
+  char *name;
+  bool dir;
+  dag_cid_t cid;
+  uint64_t tsize;
+  struct anode **kids;
+  size_t nkids, cap;
+} anode_t;
+
+typedef struct add {
+  dag_import_opts_t o;
+  char *chunker;
+  bool wrap, pin, only_hash, silent, progress;
+  char *pin_name;
+  /* Upload thread state. */
+  bs_batch_t *batch;
+  uint64_t batch_ms;
+  int lock;
+  dag_file_t *file;
+  int kind;
+  char *path;
+  tr_bytes_t link;
+  uint64_t bytes, reported;
+  anode_t root;  /* top-level entries (all of them with wrap) */
+  anode_t *top;  /* without wrap: the top-level directory being filled */
+  rpc_up_t *u;
+} add_t;
+
+/* ---------------------------------------------------------------- tree */
+
+static void node_free(anode_t *n) {
+  for (size_t i = 0; i < n->nkids; i++) {
+    node_free(n->kids[i]);
+    tr_free(n->kids[i]);
+  }
+  tr_free(n->kids);
+  tr_free(n->name);
+  n->kids = NULL;
+  n->nkids = n->cap = 0;
+  n->name = NULL;
+}
+
+static anode_t *child(anode_t *d, const char *name, size_t len) {
+  for (size_t i = 0; i < d->nkids; i++)
+    if (strlen(d->kids[i]->name) == len && !memcmp(d->kids[i]->name, name, len))
+      return d->kids[i];
+  return NULL;
+}
+
+static anode_t *add_child(anode_t *d, const char *name, size_t len, bool dir) {
+  if (d->nkids == d->cap) {
+    size_t cap = d->cap ? 2 * d->cap : 8;
+    anode_t **k = tr_realloc(d->kids, cap * sizeof *k);
+    if (!k)
+      return NULL;
+    d->kids = k;
+    d->cap = cap;
+  }
+  anode_t *n = tr_calloc(1, sizeof *n);
+  if (!n || !(n->name = tr_strndup(name, len))) {
+    tr_free(n);
+    return NULL;
+  }
+  n->dir = dir;
+  d->kids[d->nkids++] = n;
+  return n;
+}
+
+/* The directory at path[0..len) under base, created as needed. */
+static int tree_dir(anode_t *base, const char *path, size_t len,
+                    anode_t **out) {
+  anode_t *d = base;
+  int depth = 0;
+  for (size_t i = 0; i < len;) {
+    size_t n = strcspn(path + i, "/");
+    if (n > len - i)
+      n = len - i;
+    if (++depth > MAX_TREE_DEPTH)
+      return TR_ETOOBIG;
+    anode_t *c = child(d, path + i, n);
+    if (c && !c->dir)
+      return TR_EEXIST;
+    if (!c && !(c = add_child(d, path + i, n, true)))
+      return -ENOMEM;
+    d = c;
+    i += n + 1;
+  }
+  *out = d;
+  return 0;
+}
+
+static int cmp_node(const void *a, const void *b) {
+  return strcmp((*(anode_t *const *)a)->name, (*(anode_t *const *)b)->name);
+}
+
+/* ---------------------------------------------------------- blockstore */
+
+static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
+                     void *ud) {
+  add_t *a = ud;
+  if (a->only_hash)
+    return 0;
+  if (!a->batch) {
+    int rc = bs_batch_begin(rpc_up_env(a->u), 0, &a->batch);
+    if (rc)
+      return rc;
+    a->batch_ms = uv_hrtime() / 1000000;
+  }
+  return bs_batch_put(a->batch, cid, data, len);
+}
+
+static int pin_root(add_t *a, const dag_cid_t *cid) {
+  if (!a->pin || a->only_hash)
+    return 0;
+  if (!a->batch) {
+    int rc = bs_batch_begin(rpc_up_env(a->u), 0, &a->batch);
+    if (rc)
+      return rc;
+    a->batch_ms = uv_hrtime() / 1000000;
+  }
+  return bs_pin_add(bs_batch_txn(a->batch), cid, BS_PIN_RECURSIVE, a->pin_name,
+                    NULL);
+}
+
+/* -------------------------------------------------------------- output */
+
+static int emit_added(add_t *a, const char *name, const dag_cid_t *cid,
+                      uint64_t tsize) {
+  if (a->silent)
+    return 0;
+  char s[DAG_CID_STR_MAX], size[24];
+  snprintf(size, sizeof size, "%llu", (unsigned long long)tsize);
+  return rpc_up_emit(a->u, json_pack("{s:s,s:s,s:s}", "Name", name, "Hash",
+                                     dag_cid_str(cid, s), "Size", size));
+}
+
+static int emit_progress(add_t *a, const char *name) {
+  if (!a->progress || a->silent)
+    return 0;
+  a->reported = a->bytes;
+  return rpc_up_emit(a->u, json_pack("{s:s,s:I}", "Name", name, "Bytes",
+                                     (json_int_t)a->bytes));
+}
+
+/* Build directory d (children first), emitting each directory's line with
+ * its path, as Kubo's outputDirs does. */
+static int build_dir(add_t *a, anode_t *d, tr_bytes_t *path, int depth) {
+  if (depth > MAX_TREE_DEPTH)
+    return TR_ETOOBIG;
+  qsort(d->kids, d->nkids, sizeof *d->kids, cmp_node);
+  size_t base = path->len;
+  int rc = 0;
+  for (size_t i = 0; i < d->nkids && !rc; i++) {
+    anode_t *k = d->kids[i];
+    if (!k->dir)
+      continue;
+    path->len = base;
+    if (base && (rc = tr_bytes_append(path, "/", 1)))
+      break;
+    if ((rc = tr_bytes_append(path, k->name, strlen(k->name) + 1)))
+      break;
+    path->len--;
+    rc = build_dir(a, k, path, depth + 1);
+  }
+  path->len = base;
+  if (rc || (rc = tr_bytes_append(path, "", 1)))
+    return rc;
+  path->len = base;
+  dag_dir_t *dd;
+  if ((rc = dag_dir_new(&dd, &a->o, put_block, a)))
+    return rc;
+  for (size_t i = 0; i < d->nkids && !rc; i++)
+    rc = dag_dir_add(dd, d->kids[i]->name, strlen(d->kids[i]->name),
+                     &d->kids[i]->cid, d->kids[i]->tsize);
+  dag_import_result_t res;
+  if (!rc)
+    rc = dag_dir_finish(dd, &res);
+  dag_dir_free(dd);
+  if (rc)
+    return rc;
+  d->cid = res.cid;
+  d->tsize = res.tsize;
+  path->data[base] = 0;
+  return emit_added(a, (const char *)path->data, &d->cid, d->tsize);
+}
+
+/* The top-level directory being filled is complete: build it, pin it. */
+static int close_top(add_t *a) {
+  anode_t *t = a->top;
+  if (!t)
+    return 0;
+  a->top = NULL;
+  tr_bytes_t path = {0};
+  int rc = tr_bytes_append(&path, t->name, strlen(t->name) + 1);
+  if (!rc) {
+    path.len--;
+    rc = build_dir(a, t, &path, 0);
+  }
+  tr_bytes_free(&path);
+  if (!rc)
+    rc = pin_root(a, &t->cid);
+  /* Free its subtree: only names and CIDs, but a later top-level entry of
+   * the same name is a new add, as in Kubo. */
+  for (size_t i = 0; i < a->root.nkids; i++)
+    if (a->root.kids[i] == t) {
+      node_free(t);
+      tr_free(t);
+      a->root.kids[i] = a->root.kids[--a->root.nkids];
+      break;
+    }
+  return rc;
+}
+
+/* --------------------------------------------------------------- parts */
+
+static int add_begin(rpc_up_t *u) {
+  add_t *a = rpc_up_state(u);
+  a->u = u;
+  int rc = dag_file_new(&a->file, &a->o, put_block, a);
+  if (rc)
+    return rpc_up_fail(u, rc, 500, "bad import settings: %s", tr_strerror(rc));
+  if (!a->only_hash) {
+    /* GC must not collect blocks written and not pinned yet. */
+    a->lock = bs_gc_lock_shared(rpc_up_env(u));
+    if (a->lock < 0)
+      return rpc_up_fail(u, a->lock, 500, "gc lock: %s", tr_strerror(a->lock));
+  }
+  return 0;
+}
+
+static int add_part(rpc_up_t *u, const gw_mp_part_t *part) {
+  add_t *a = rpc_up_state(u);
+  tr_free(a->path);
+  if (!(a->path = rpc_clean_path(part->filename)))
+    return -ENOMEM;
+  const char *ct = part->content_type;
+  a->kind = !strcmp(ct, "application/x-directory") ||
+                    !strcmp(ct, "multipart/form-data")
+                ? K_DIR
+            : !strcmp(ct, "application/symlink") ? K_SYMLINK
+                                                 : K_FILE;
+  a->bytes = a->reported = 0;
+  a->link.len = 0;
+  const char *p = a->path;
+  size_t first = strcspn(p, "/");
+  if (!a->wrap) {
+    /* A new top-level name ends the previous top-level directory. */
+    if (a->top && (strlen(a->top->name) != first ||
+                   memcmp(a->top->name, p, first))) {
+      int rc = close_top(a);
+      if (rc)
+        return rpc_up_fail(u, rc, 500, "%s", tr_strerror(rc));
+    }
+    if (p[first] == '/' || a->kind == K_DIR) {
+      if (!*p)
+        return rpc_up_fail(u, TR_EUSAGE, 500,
+                           "a directory part needs a name");
+      anode_t *d;
+      int rc = tree_dir(&a->root, p, first, &d);
+      if (rc)
+        return rpc_up_fail(u, rc, 500, "%s: %s", p, rc == TR_EEXIST
+                           ? "directory already has entry by that name"
+                           : tr_strerror(rc));
+      a->top = d;
+    }
+  }
+  if (a->kind == K_DIR) {
+    anode_t *d;
+    int rc = tree_dir(&a->root, p, strlen(p), &d);
+    if (rc)
+      return rpc_up_fail(u, rc, 500, "%s: %s", p, rc == TR_EEXIST
+                         ? "directory already has entry by that name"
+                         : tr_strerror(rc));
+  }
+  return 0;
+}
+
+static int add_data(rpc_up_t *u, const uint8_t *p, size_t n) {
+  add_t *a = rpc_up_state(u);
+  if (a->kind == K_SYMLINK) {
+    if (a->link.len + n > 4096)
+      return rpc_up_fail(u, TR_ETOOBIG, 500, "symlink target too long");
+    return tr_bytes_append(&a->link, p, n) ? -ENOMEM : 0;
+  }
+  if (a->kind != K_FILE)
+    return 0; /* a directory part's body is empty; ignore stray bytes */
+  int rc = dag_file_write(a->file, p, n);
+  if (rc) {
+    dag_file_reset(a->file);
+    return rpc_up_fail(u, rc, 500, "%s: %s", a->path, tr_strerror(rc));
+  }
+  a->bytes += n;
+  if (a->bytes - a->reported >= PROGRESS_STEP)
+    return emit_progress(a, a->path);
+  return 0;
+}
+
+static int add_part_end(rpc_up_t *u) {
+  add_t *a = rpc_up_state(u);
+  if (a->kind == K_DIR || a->kind == K_NONE)
+    return 0;
+  dag_import_result_t res;
+  int rc;
+  if (a->kind == K_SYMLINK)
+    rc = dag_import_symlink(&a->o, (const char *)a->link.data, a->link.len,
+                            put_block, a, &res);
+  else {
+    if (a->progress && (rc = emit_progress(a, a->path)))
+      return rc;
+    rc = dag_file_finish(a->file, &res);
+  }
+  if (rc)
+    return rpc_up_fail(u, rc, 500, "%s: %s", a->path, tr_strerror(rc));
+  a->kind = K_NONE;
+  /* An entry without a name is named by its CID (Kubo's addNode). */
+  char s[DAG_CID_STR_MAX];
+  const char *name = *a->path ? a->path : dag_cid_str(&res.cid, s);
+  if ((rc = emit_added(a, name, &res.cid, res.tsize)))
+    return rc;
+  const char *slash = strrchr(name, '/');
+  if (!a->wrap && !slash)
+    return pin_root(a, &res.cid); /* a top-level file: its own add */
+  anode_t *d;
+  size_t dl = slash ? (size_t)(slash - name) : 0;
+  const char *base = slash ? slash + 1 : name;
+  if ((rc = tree_dir(&a->root, name, dl, &d)))
+    return rpc_up_fail(u, rc, 500, "%s: %s", name, tr_strerror(rc));
+  if (child(d, base, strlen(base)))
+    return rpc_up_fail(u, TR_EEXIST, 500, "%s: directory already has entry "
+                       "by that name", name);
+  anode_t *f = add_child(d, base, strlen(base), false);
+  if (!f)
+    return -ENOMEM;
+  f->cid = res.cid;
+  f->tsize = res.tsize;
+  return 0;
+}
+
+static int add_finish(rpc_up_t *u) {
+  add_t *a = rpc_up_state(u);
+  int rc;
+  if (a->wrap) {
+    tr_bytes_t path = {0};
+    rc = build_dir(a, &a->root, &path, 0);
+    tr_bytes_free(&path);
+    if (!rc)
+      rc = pin_root(a, &a->root.cid);
+  } else {
+    rc = close_top(a);
+  }
+  if (rc)
+    return rpc_up_fail(u, rc, 500, "%s", tr_strerror(rc));
+  if (a->batch) {
+    rc = bs_batch_end(a->batch, 1);
+    a->batch = NULL;
+    if (rc)
+      return rpc_up_fail(u, rc, 500, "add: commit: %s", tr_strerror(rc));
+  }
+  return 0;
+}
+
+/* The body stalls: commit what is pending if the batch has been open a
+ * while, so that other writers are not kept waiting on this client. */
+static void add_idle(rpc_up_t *u) {
+  add_t *a = rpc_up_state(u);
+  if (a->batch && uv_hrtime() / 1000000 - a->batch_ms >= IDLE_COMMIT_MS) {
+    if (bs_batch_end(a->batch, 1))
+      tr_log(TR_LOG_WARN, "add: an intermediate commit failed");
+    a->batch = NULL;
+  }
+}
+
+static void add_cleanup(rpc_up_t *u, int rc) {
+  add_t *a = rpc_up_state(u);
+  if (a->batch && bs_batch_end(a->batch, rc == 0))
+    tr_log(TR_LOG_WARN, "add: final commit failed");
+  a->batch = NULL;
+  if (a->lock >= 0)
+    bs_gc_unlock(a->lock);
+  a->lock = -1;
+}
+
+static void add_free(void *p) {
+  add_t *a = p;
+  dag_file_free(a->file);
+  node_free(&a->root);
+  tr_bytes_free(&a->link);
+  tr_free(a->path);
+  tr_free(a->chunker);
+  tr_free(a->pin_name);
+  tr_free(a);
+}
+
+static const rpc_up_cmd_t add_cmd = {
+    .begin = add_begin,
+    .part = add_part,
+    .data = add_data,
+    .part_end = add_part_end,
+    .finish = add_finish,
+    .idle = add_idle,
+    .cleanup = add_cleanup,
+    .free_state = add_free,
+};
+
+/* ------------------------------------------------------------- options */
+
+/* Kubo's options, resolved as `trove add` resolves its flags: the profile
+ * (default unixfs-v1-2025) gives every Import value, options override it,
+ * a hash other than sha2-256 needs CIDv1.  Answers 400/500 itself. */
+static int parse(gw_req_t *req, add_t *a) {
+  char *profile = NULL, *hash = NULL;
+  int64_t cidv, maxlinks;
+  bool raw, raw_set, b;
+  int rc = rpc_opt_str(req, "profile", &profile);
+  if (!rc)
+    rc = rpc_opt_str(req, "chunker", &a->chunker);
+  if (!rc)
+    rc = rpc_opt_str(req, "hash", &hash);
+  if (!rc)
+    rc = rpc_opt_str(req, "pin-name", &a->pin_name);
+  if (!rc)
+    rc = rpc_opt_i64(req, "cid-version", -1, &cidv);
+  if (!rc)
+    rc = rpc_opt_i64(req, "max-file-links", -1, &maxlinks);
+  if (!rc)
+    rc = rpc_opt_bool(req, "pin", true, &a->pin);
+  if (!rc)
+    rc = rpc_opt_bool(req, "only-hash", false, &a->only_hash);
+  if (!rc)
+    rc = rpc_opt_bool(req, "wrap-with-directory", false, &a->wrap);
+  if (!rc)
+    rc = rpc_opt_bool(req, "silent", false, &a->silent);
+  if (!rc)
+    rc = rpc_opt_bool(req, "progress", false, &a->progress);
+  if (!rc)
+    rc = rpc_opt_bool(req, "raw-leaves", false, &raw);
+  if (rc) {
+    rpc_error(req, 400, "invalid option value: %s", tr_strerror(rc));
+    goto out;
+  }
+  char *tmp = NULL;
+  raw_set = rpc_opt_str(req, "raw-leaves", &tmp) == 0 && tmp;
+  tr_free(tmp);
+  static const char *const refused[] = {"trickle", "inline", "nocopy",
+                                        "preserve-mode", "preserve-mtime",
+                                        "fscache"};
+  for (size_t i = 0; i < TR_ARRAY_LEN(refused); i++)
+    if (rpc_opt_bool(req, refused[i], false, &b) == 0 && b) {
+      rpc_error(req, 500, "%s is not supported by trove", refused[i]);
+      rc = TR_EUSAGE;
+      goto out;
+    }
+  static const char *const refused_str[] = {"mode", "mtime", "to-files"};
+  for (size_t i = 0; i < TR_ARRAY_LEN(refused_str); i++) {
+    char *v = NULL;
+    if (rpc_opt_str(req, refused_str[i], &v) == 0 && v) {
+      tr_free(v);
+      rpc_error(req, 500, "%s is not supported by trove", refused_str[i]);
+      rc = TR_EUSAGE;
+      goto out;
+    }
+  }
+  if (dag_import_profile(&a->o, profile)) {
+    rpc_error(req, 500, "unknown profile \"%s\" (unixfs-v1-2025, "
+              "unixfs-v0-2015)", profile);
+    rc = TR_EUSAGE;
+    goto out;
+  }
+  if (a->chunker && *a->chunker)
+    a->o.chunker = a->chunker;
+  if (cidv != -1) {
+    if (cidv != 0 && cidv != 1) {
+      rpc_error(req, 500, "unknown CID version: %lld", (long long)cidv);
+      rc = TR_EUSAGE;
+      goto out;
+    }
+    a->o.cid_version = (int)cidv;
+  }
+  if (raw_set)
+    a->o.raw_leaves = raw;
+  if (maxlinks != -1) {
+    if (maxlinks < 2 || maxlinks > DAG_IMPORT_MAX_LINKS) {
+      rpc_error(req, 500, "max-file-links must be 2..%d", DAG_IMPORT_MAX_LINKS);
+      rc = TR_EUSAGE;
+      goto out;
+    }
+    a->o.max_links = (size_t)maxlinks;
+  }
+  if (hash && *hash) {
+    if (dag_mh_from_name(hash, &a->o.mh_code)) {
+      rpc_error(req, 500, "unrecognized hash function: \"%s\"", hash);
+      rc = TR_EUSAGE;
+      goto out;
+    }
+    if (a->o.mh_code != DAG_MH_SHA2_256) {
+      if (cidv == 0) {
+        rpc_error(req, 500, "CIDv0 only supports sha2-256");
+        rc = TR_EUSAGE;
+        goto out;
+      }
+      a->o.cid_version = 1;
+    }
+  }
+  if (!a->pin && a->pin_name) {
+    rpc_error(req, 500, "pin-name option requires pin to be set");
+    rc = TR_EUSAGE;
+    goto out;
+  }
+  if (a->pin_name && strlen(a->pin_name) > BS_PIN_NAME_MAX) {
+    rpc_error(req, 500, "pin name too long: at most %d bytes",
+              BS_PIN_NAME_MAX);
+    rc = TR_EUSAGE;
+    goto out;
+  }
+  if (a->only_hash)
+    a->pin = false;
+out:
+  tr_free(profile);
+  tr_free(hash);
+  return rc;
+}
+
+void gw_rpc_add(gw_req_t *req, gw_ctx_t *ctx) {
+  add_t *a = tr_calloc(1, sizeof *a);
+  if (!a) {
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  a->lock = -1;
+  if (parse(req, a)) {
+    add_free(a);
+    return;
+  }
+  rpc_upload(req, ctx, &add_cmd, a);
+}

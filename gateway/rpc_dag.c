@@ -1,0 +1,418 @@
+/*
+ * rpc_dag.c — /api/v0/dag/export and /api/v0/dag/import, CARv1 in and out
+ * with Kubo's parameters and answers:
+ *
+ *   dag/export arg=<cid>   the CAR (X-Stream-Output,
+ *                          application/vnd.ipld.car): header with that root,
+ *                          then every block of the DAG once, depth-first
+ *   dag/import multipart of CARs (v1 or v2), pin-roots=true stats=
+ *                          allow-big-block=
+ *              NDJSON {"Root":{"Cid":{"/":cid},"PinErrorMsg":""}} per root,
+ *              then {"Stats":{"BlockCount","BlockBytesCount"}} with stats
+ *
+ * Export streams from the blockstore's resumable CAR exporter
+ * (blockstore/export.c), one piece per pool job.
+ *
+ * Import is all or nothing: every block is checked against its CID
+ * (dag_cid_verify) while the CARs arrive, and only when all of them are
+ * good are the blocks written - a bad block, a truncated CAR or a
+ * malformed one rejects the whole import and stores nothing.  Since a CAR
+ * can be larger than one LMDB batch, the verified sections are spooled
+ * (in memory up to SPOOL_MEM, then to an unlinked file in the repo
+ * directory) and written in a second pass through the batch API.  Only a
+ * storage failure during that second pass (disk or map full) can leave
+ * some blocks behind; they are unpinned, and the next GC takes them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../dag/car.h"
+#include "rpc.h"
+
+#define SPOOL_MEM (32u << 20)
+#define SOFT_BLOCK_LIMIT (2u << 20)
+#define MAX_ROOTS 4096
+
+/* -------------------------------------------------------------- export */
+
+typedef struct exp {
+  bs_car_export_t *x;
+  dag_cid_t root;
+} exp_t;
+
+static void exp_free(void *p) {
+  exp_t *e = p;
+  bs_car_export_free(e->x);
+  tr_free(e);
+}
+
+static void exp_check(rpc_job_t *j) {
+  exp_t *e = j->state;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(j->env, BS_RDONLY, &txn);
+  if (!rc) {
+    rc = bs_has(txn, &e->root);
+    bs_txn_abort(txn);
+  }
+  char s[DAG_CID_STR_MAX], msg[700];
+  if (rc == 0)
+    rpc_job_fail(j, 500, "%s", rpc_errmsg(TR_ENOTFOUND, dag_cid_str(&e->root, s),
+                                          msg, sizeof msg));
+  else if (rc < 0)
+    rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+}
+
+static int64_t exp_fill(void *state, bs_env_t *env, uint8_t *buf, size_t cap) {
+  exp_t *e = state;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (rc)
+    return rc;
+  int64_t n = bs_car_export_read(e->x, txn, buf, cap);
+  bs_txn_abort(txn);
+  if (n == TR_ENOTFOUND) {
+    char s[DAG_CID_STR_MAX];
+    tr_log(TR_LOG_WARN, "dag export: block %s is missing",
+           dag_cid_str(bs_car_export_missing(e->x), s));
+  }
+  return n;
+}
+
+static void exp_start(rpc_job_t *j) {
+  rpc_start(j->req, RPC_STREAM, "application/vnd.ipld.car", -1, -1);
+  rpc_job_stream(j, exp_fill);
+}
+
+void gw_rpc_dag_export(gw_req_t *req, gw_ctx_t *ctx) {
+  char *arg;
+  if (rpc_one_arg(req, "root", &arg))
+    return;
+  exp_t *e = tr_calloc(1, sizeof *e);
+  const char *path;
+  char msg[700];
+  int rc = e ? rpc_parse_path(arg, &e->root, &path) : -ENOMEM;
+  if (!rc && *path)
+    rc = TR_EUSAGE; /* Kubo takes a CID here, not a path */
+  if (!rc)
+    rc = bs_car_export_new(&e->root, &e->x);
+  if (rc) {
+    rpc_error(req, rc == -ENOMEM ? 500 : 400, "%s",
+              rc == TR_EUSAGE ? "argument \"root\" must be a CID"
+                              : rpc_errmsg(rc, arg, msg, sizeof msg));
+    tr_free(arg);
+    if (e)
+      exp_free(e);
+    return;
+  }
+  tr_free(arg);
+  (void)rpc_job_run(req, ctx, exp_check, exp_start, e, exp_free);
+}
+
+/* -------------------------------------------------------------- import */
+
+typedef struct imp {
+  bool pin_roots, stats, allow_big;
+  dag_car_reader_t car;
+  bool in_part;
+  dag_cid_t *roots;
+  size_t nroots, caproots;
+  /* The spool: CAR sections (varint, CID, block) of verified blocks. */
+  tr_bytes_t mem;
+  int fd;
+  uint64_t spooled;
+  uint64_t blocks, bytes;
+  int lock;
+} imp_t;
+
+static void imp_free(void *p) {
+  imp_t *m = p;
+  dag_car_reader_free(&m->car);
+  tr_free(m->roots);
+  tr_bytes_free(&m->mem);
+  if (m->fd >= 0)
+    close(m->fd);
+  tr_free(m);
+}
+
+static int write_all(int fd, const void *p, size_t n) {
+  const uint8_t *b = p;
+  while (n) {
+    ssize_t w = write(fd, b, n);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      return -errno;
+    }
+    b += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* Append bytes to the spool, moving it to a file past SPOOL_MEM. */
+static int spool(rpc_up_t *u, imp_t *m, const void *p, size_t n) {
+  if (m->fd < 0 && m->mem.len + n > SPOOL_MEM) {
+    /* An unlinked file next to the repo: same file system, gone on a
+     * crash, never visible to anyone. */
+    m->fd = open(rpc_up_ctx(u)->repo, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (m->fd < 0)
+      return -errno;
+    int rc = write_all(m->fd, m->mem.data, m->mem.len);
+    if (rc)
+      return rc;
+    tr_bytes_free(&m->mem);
+  }
+  m->spooled += n;
+  if (m->fd >= 0)
+    return write_all(m->fd, p, n);
+  return tr_bytes_append(&m->mem, p, n);
+}
+
+static int add_root(imp_t *m, const dag_cid_t *c) {
+  for (size_t i = 0; i < m->nroots; i++)
+    if (dag_cid_equal(&m->roots[i], c))
+      return 0;
+  if (m->nroots == MAX_ROOTS)
+    return TR_ETOOBIG;
+  if (m->nroots == m->caproots) {
+    size_t cap = m->caproots ? 2 * m->caproots : 4;
+    dag_cid_t *r = tr_realloc(m->roots, cap * sizeof *r);
+    if (!r)
+      return -ENOMEM;
+    m->roots = r;
+    m->caproots = cap;
+  }
+  m->roots[m->nroots++] = *c;
+  return 0;
+}
+
+static int imp_part(rpc_up_t *u, const gw_mp_part_t *part) {
+  (void)part;
+  imp_t *m = rpc_up_state(u);
+  dag_car_reader_free(&m->car);
+  dag_car_reader_init(&m->car, NULL);
+  m->in_part = true;
+  return 0;
+}
+
+static int imp_data(rpc_up_t *u, const uint8_t *p, size_t n) {
+  imp_t *m = rpc_up_state(u);
+  size_t off = 0;
+  char s[DAG_CID_STR_MAX];
+  for (;;) {
+    dag_car_event_t ev;
+    size_t used;
+    int rc = dag_car_feed(&m->car, p + off, n - off, &used, &ev);
+    off += used;
+    if (rc < 0)
+      return rpc_up_fail(u, rc, 500, "import failed: %s", tr_strerror(rc));
+    if (rc == DAG_CAR_NEED_MORE)
+      return 0;
+    if (rc == DAG_CAR_ROOT && (rc = add_root(m, &ev.cid)))
+      return rpc_up_fail(u, rc, 500, "import failed: too many roots");
+    if (rc != DAG_CAR_BLOCK)
+      continue;
+    if (ev.block_len > (m->allow_big ? BS_MAX_BLOCK : SOFT_BLOCK_LIMIT))
+      return rpc_up_fail(u, TR_ETOOBIG, 500,
+                         "import failed at block \"%s\": produced block is "
+                         "over 2MiB: big blocks can't be exchanged with other "
+                         "peers. consider using UnixFS for automatic chunking "
+                         "of bigger files, or pass --allow-big-block to "
+                         "override", dag_cid_str(&ev.cid, s));
+    if ((rc = dag_cid_verify(&ev.cid, ev.block, ev.block_len)))
+      return rpc_up_fail(u, rc, 500, "import failed at block \"%s\": %s",
+                         dag_cid_str(&ev.cid, s), tr_strerror(rc));
+    uint8_t head[DAG_CAR_SECTION_HEAD_MAX];
+    int hl = dag_car_section_head(&ev.cid, ev.block_len, head, sizeof head);
+    if (hl < 0)
+      return rpc_up_fail(u, hl, 500, "import failed: %s", tr_strerror(hl));
+    if ((rc = spool(u, m, head, (size_t)hl)) ||
+        (rc = spool(u, m, ev.block, ev.block_len)))
+      return rpc_up_fail(u, rc, 500, "import: spooling: %s", tr_strerror(rc));
+    m->blocks++;
+    m->bytes += ev.block_len;
+  }
+}
+
+static int imp_part_end(rpc_up_t *u) {
+  imp_t *m = rpc_up_state(u);
+  int rc = dag_car_finish(&m->car);
+  m->in_part = false;
+  if (rc)
+    return rpc_up_fail(u, rc, 500, "import failed: %s", tr_strerror(rc));
+  return 0;
+}
+
+/* Second pass: the verified sections into the blockstore. */
+static int write_spool(rpc_up_t *u, imp_t *m, bs_batch_t *b) {
+  uint8_t *buf = m->mem.data;
+  size_t len = m->mem.len;
+  uint8_t *map = NULL;
+  if (m->fd >= 0) {
+    /* Read the file back in one buffer per section. */
+    if (lseek(m->fd, 0, SEEK_SET) < 0)
+      return -errno;
+    len = 0;
+  }
+  size_t cap = DAG_CAR_MAX_SECTION + DAG_VARINT_MAX;
+  if (m->fd >= 0 && !(map = tr_malloc(cap)))
+    return -ENOMEM;
+  size_t off = 0, have = 0;
+  int rc = 0;
+  for (;;) {
+    if (m->fd >= 0) {
+      /* Keep at least one whole section in map[off..have). */
+      if (have - off < cap) {
+        memmove(map, map + off, have - off);
+        have -= off;
+        off = 0;
+        while (have < cap) {
+          ssize_t r = read(m->fd, map + have, cap - have);
+          if (r < 0 && errno == EINTR)
+            continue;
+          if (r < 0) {
+            rc = -errno;
+            goto out;
+          }
+          if (r == 0)
+            break;
+          have += (size_t)r;
+        }
+      }
+      buf = map;
+      len = have;
+    }
+    if (off == len)
+      break;
+    uint64_t slen;
+    int k = dag_varint_get(buf + off, len - off, &slen);
+    if (k < 0 || slen > len - off - (size_t)k) {
+      rc = TR_ECORRUPT; /* our own spool: cannot be malformed */
+      goto out;
+    }
+    dag_cid_t cid;
+    int cl = dag_cid_decode(&cid, buf + off + k, (size_t)slen);
+    if (cl < 0) {
+      rc = TR_ECORRUPT;
+      goto out;
+    }
+    if ((rc = bs_batch_put(b, &cid, buf + off + k + cl, (size_t)slen - (size_t)cl)))
+      goto out;
+    off += (size_t)k + (size_t)slen;
+    if (rpc_up_cancelled(u)) {
+      rc = -ECANCELED;
+      goto out;
+    }
+  }
+out:
+  tr_free(map);
+  return rc;
+}
+
+static int imp_finish(rpc_up_t *u) {
+  imp_t *m = rpc_up_state(u);
+  bs_env_t *env = rpc_up_env(u);
+  if (m->in_part)
+    return rpc_up_fail(u, TR_ETRUNC, 500, "import failed: truncated body");
+  bs_batch_t *b;
+  int rc = bs_batch_begin(env, 0, &b);
+  if (rc)
+    return rpc_up_fail(u, rc, 500, "import: %s", tr_strerror(rc));
+  if ((rc = write_spool(u, m, b))) {
+    if (bs_batch_end(b, 0)) {
+      /* an abort cannot fail; nothing more to say */
+    }
+    return rpc_up_fail(u, rc, 500, "import: writing blocks: %s",
+                       tr_strerror(rc));
+  }
+  json_t *lines = json_array();
+  char s[DAG_CID_STR_MAX], ms[DAG_CID_STR_MAX], msg[800];
+  for (size_t i = 0; m->pin_roots && i < m->nroots && lines; i++) {
+    dag_cid_t missing;
+    int e = bs_pin_add(bs_batch_txn(b), &m->roots[i], BS_PIN_RECURSIVE, NULL,
+                       &missing);
+    msg[0] = 0;
+    if (e == TR_EINCOMPLETE)
+      rpc_errmsg(TR_ENOTFOUND, dag_cid_str(&missing, ms), msg, sizeof msg);
+    else if (e == TR_ENOTFOUND)
+      rpc_errmsg(e, dag_cid_str(&m->roots[i], ms), msg, sizeof msg);
+    else if (e && TR_IS_FATAL(e)) {
+      rc = e;
+      break;
+    } else if (e)
+      snprintf(msg, sizeof msg, "%s", tr_strerror(e));
+    json_array_append_new(lines,
+                          json_pack("{s:{s:{s:s},s:s}}", "Root", "Cid", "/",
+                                    dag_cid_str(&m->roots[i], s),
+                                    "PinErrorMsg", msg));
+  }
+  int e = bs_batch_end(b, rc == 0);
+  rc = rc ? rc : e;
+  if (rc) {
+    json_decref(lines);
+    return rpc_up_fail(u, rc, 500, "import: %s", tr_strerror(rc));
+  }
+  size_t i;
+  json_t *v;
+  json_array_foreach(lines, i, v) {
+    if ((rc = rpc_up_emit(u, json_incref(v))))
+      break;
+  }
+  json_decref(lines);
+  if (!rc && m->stats)
+    rc = rpc_up_emit(u, json_pack("{s:{s:I,s:I}}", "Stats", "BlockCount",
+                                  (json_int_t)m->blocks, "BlockBytesCount",
+                                  (json_int_t)m->bytes));
+  return rc;
+}
+
+static int imp_begin(rpc_up_t *u) {
+  imp_t *m = rpc_up_state(u);
+  /* Shared gc lock for the whole import: GC must not collect blocks
+   * written and not yet pinned (Kubo's PinLock). */
+  m->lock = bs_gc_lock_shared(rpc_up_env(u));
+  if (m->lock < 0)
+    return rpc_up_fail(u, m->lock, 500, "gc lock: %s", tr_strerror(m->lock));
+  return 0;
+}
+
+static void imp_cleanup(rpc_up_t *u, int rc) {
+  (void)rc;
+  imp_t *m = rpc_up_state(u);
+  if (m->lock >= 0)
+    bs_gc_unlock(m->lock);
+  m->lock = -1;
+}
+
+static const rpc_up_cmd_t imp_cmd = {
+    .begin = imp_begin,
+    .part = imp_part,
+    .data = imp_data,
+    .part_end = imp_part_end,
+    .finish = imp_finish,
+    .cleanup = imp_cleanup,
+    .free_state = imp_free,
+};
+
+void gw_rpc_dag_import(gw_req_t *req, gw_ctx_t *ctx) {
+  imp_t *m = tr_calloc(1, sizeof *m);
+  if (!m) {
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  m->fd = -1;
+  m->lock = -1;
+  dag_car_reader_init(&m->car, NULL);
+  if (rpc_opt_bool(req, "pin-roots", true, &m->pin_roots) ||
+      rpc_opt_bool(req, "stats", false, &m->stats) ||
+      rpc_opt_bool(req, "allow-big-block", false, &m->allow_big)) {
+    rpc_error(req, 400, "invalid option value");
+    imp_free(m);
+    return;
+  }
+  rpc_upload(req, ctx, &imp_cmd, m);
+}

@@ -1,0 +1,595 @@
+/*
+ * rpc_files.c — reading UnixFS and the DAG through /api/v0, with Kubo's
+ * parameters and answers:
+ *
+ *   cat        arg=<path>... offset= length=   the bytes (X-Stream-Output,
+ *                                              X-Content-Length)
+ *   ls         arg=<path>... resolve-type= size=
+ *              {"Objects":[{"Hash","Links":[{"Name","Hash","Size","Type",
+ *                                             "Target","Mode","ModTime"}]}]}
+ *   refs       arg=<path>... recursive= unique= edges= format= max-depth=
+ *              NDJSON {"Ref","Err"}
+ *   refs/local NDJSON {"Ref","Err"}, every stored block
+ *
+ * cat, refs and refs/local stream: a pool job first resolves and checks
+ * the arguments (so a bad path still gets an error status), then the body
+ * is produced piece by piece on the pool (gateway/stream.h), each piece in
+ * its own read transaction, from resumable state (a file offset, a
+ * blockstore walker, the last key listed).  ls builds its answer whole, as
+ * Kubo does without --stream.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../dag/reader.h"
+#include "rpc.h"
+
+static int get_cb(const dag_cid_t *cid, const uint8_t **data, size_t *len,
+                  void *ud) {
+  return bs_get(ud, cid, data, len);
+}
+
+static int resolve(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
+  const char *path;
+  dag_cid_t root;
+  int rc = rpc_parse_path(arg, &root, &path);
+  if (!rc && *path)
+    rc = dag_resolve(&root, path, strlen(path), get_cb, txn, out);
+  else if (!rc)
+    *out = root;
+  return rc;
+}
+
+/* Resolve inside j, recording Kubo's message on failure. */
+static int job_resolve(rpc_job_t *j, bs_txn_t *txn, const char *arg,
+                       dag_cid_t *out) {
+  int rc = resolve(txn, arg, out);
+  char msg[700];
+  if (rc)
+    rpc_job_fail(j, rpc_status_for(rc), "%s",
+                 rpc_errmsg(rc, arg, msg, sizeof msg));
+  return rc;
+}
+
+/* ----------------------------------------------------------------- cat */
+
+typedef struct cat_file {
+  dag_cid_t cid;
+  uint64_t size;
+} cat_file_t;
+
+typedef struct cat {
+  char **args;
+  size_t n;
+  int64_t offset, length;
+  cat_file_t *files;
+  size_t cur;     /* file being read */
+  uint64_t pos;   /* offset inside it */
+  uint64_t left;  /* bytes still to send */
+  uint64_t total;
+} cat_t;
+
+static void cat_free(void *p) {
+  cat_t *c = p;
+  rpc_strv_free(c->args, c->n);
+  tr_free(c->files);
+  tr_free(c);
+}
+
+static void cat_prepare(rpc_job_t *j) {
+  cat_t *c = j->state;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(j->env, BS_RDONLY, &txn);
+  if (rc) {
+    rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+    return;
+  }
+  if (!(c->files = tr_calloc(c->n, sizeof *c->files))) {
+    bs_txn_abort(txn);
+    rpc_job_fail(j, 500, "out of memory");
+    return;
+  }
+  uint64_t sum = 0;
+  for (size_t i = 0; i < c->n; i++) {
+    dag_node_info_t info;
+    char msg[700];
+    if (job_resolve(j, txn, c->args[i], &c->files[i].cid))
+      break;
+    if ((rc = dag_stat(&c->files[i].cid, get_cb, txn, &info))) {
+      rpc_job_fail(j, 500, "%s", rpc_errmsg(rc, c->args[i], msg, sizeof msg));
+      break;
+    }
+    if (info.kind == DAG_NODE_DIR) {
+      rpc_job_fail(j, 500, "this dag node is a directory");
+      break;
+    }
+    if (info.kind != DAG_NODE_FILE) {
+      rpc_job_fail(j, 500, "unsupported node type: not a file");
+      break;
+    }
+    c->files[i].size = info.size;
+    sum += info.size;
+  }
+  bs_txn_abort(txn);
+  /* Kubo: the offset skips into the concatenation, length caps the rest. */
+  uint64_t off = (uint64_t)c->offset;
+  while (c->cur < c->n && off >= c->files[c->cur].size) {
+    off -= c->files[c->cur].size;
+    c->cur++;
+  }
+  c->pos = off;
+  uint64_t avail = sum > (uint64_t)c->offset ? sum - (uint64_t)c->offset : 0;
+  c->left = c->length >= 0 && (uint64_t)c->length < avail ? (uint64_t)c->length
+                                                           : avail;
+  c->total = c->left;
+}
+
+typedef struct sink {
+  uint8_t *buf;
+  size_t n;
+} sink_t;
+
+static int sink_cb(const uint8_t *p, size_t n, void *ud) {
+  sink_t *s = ud;
+  memcpy(s->buf + s->n, p, n);
+  s->n += n;
+  return 0;
+}
+
+static int64_t cat_fill(void *state, bs_env_t *env, uint8_t *buf, size_t cap) {
+  cat_t *c = state;
+  if (!c->left)
+    return 0;
+  while (c->cur < c->n && c->pos >= c->files[c->cur].size) {
+    c->cur++;
+    c->pos = 0;
+  }
+  if (c->cur == c->n)
+    return 0;
+  cat_file_t *f = &c->files[c->cur];
+  uint64_t want = f->size - c->pos;
+  if (want > c->left)
+    want = c->left;
+  if (want > cap)
+    want = cap;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (rc)
+    return rc;
+  sink_t s = {buf, 0};
+  rc = dag_cat(&f->cid, c->pos, want, get_cb, txn, sink_cb, &s);
+  bs_txn_abort(txn);
+  if (rc)
+    return rc;
+  if (s.n != want)
+    return TR_EUNIXFS;
+  c->pos += s.n;
+  c->left -= s.n;
+  return (int64_t)s.n;
+}
+
+static void cat_start(rpc_job_t *j) {
+  cat_t *c = j->state;
+  rpc_start(j->req, RPC_STREAM, "text/plain", (int64_t)c->total,
+            (int64_t)c->total);
+  rpc_job_stream(j, cat_fill);
+}
+
+void gw_rpc_cat(gw_req_t *req, gw_ctx_t *ctx) {
+  cat_t *c = tr_calloc(1, sizeof *c);
+  if (!c) {
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  int rc = rpc_args(req, "arg", &c->args, &c->n);
+  if (!rc)
+    rc = rpc_opt_i64(req, "offset", 0, &c->offset);
+  if (!rc)
+    rc = rpc_opt_i64(req, "length", -1, &c->length);
+  if (rc) {
+    rpc_error(req, 400, "invalid argument: %s", tr_strerror(rc));
+  } else if (!c->n) {
+    rpc_error(req, 400, "argument \"ipfs-path\" is required");
+  } else if (c->offset < 0) {
+    rpc_error(req, 500, "cannot specify negative offset");
+  } else if (c->length < -1 || (c->length < 0 && strstr(gw_req_query(req), "length=-"))) {
+    rpc_error(req, 500, "cannot specify negative length");
+  } else {
+    (void)rpc_job_run(req, ctx, cat_prepare, cat_start, c, cat_free);
+    return;
+  }
+  cat_free(c);
+}
+
+/* ------------------------------------------------------------------ ls */
+
+typedef struct ls {
+  char **args;
+  size_t n;
+  bool resolve_type, size;
+  bs_txn_t *txn;
+  json_t *links;
+  int rc;
+} ls_t;
+
+static void ls_free(void *p) {
+  ls_t *l = p;
+  rpc_strv_free(l->args, l->n);
+  tr_free(l);
+}
+
+static json_t *mtime_json(const dag_node_info_t *info) {
+  if (!info || !info->has_mtime)
+    return json_string("0001-01-01T00:00:00Z");
+  char buf[40];
+  time_t t = (time_t)info->mtime_sec;
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return json_string(buf);
+}
+
+/* One LsLink, resolving the child as Kubo's processLink does. */
+static int ls_link(ls_t *l, const char *name, size_t nlen,
+                   const dag_cid_t *cid, uint64_t tsize) {
+  char s[DAG_CID_STR_MAX];
+  int type = 0;
+  uint64_t size = 0;
+  const char *target = "";
+  char tbuf[4097];
+  dag_node_info_t info, *ip = NULL;
+  if (cid->codec == DAG_CODEC_RAW) {
+    type = DAG_UNIXFS_FILE;
+    size = tsize;
+  } else if (cid->codec == DAG_CODEC_DAG_PB && (l->resolve_type || l->size)) {
+    int rc = dag_stat(cid, get_cb, l->txn, &info);
+    if (rc)
+      return rc;
+    ip = &info;
+    if (info.kind == DAG_NODE_FILE) {
+      type = DAG_UNIXFS_FILE;
+      size = info.size;
+    } else if (info.kind == DAG_NODE_DIR) {
+      type = DAG_UNIXFS_DIRECTORY;
+    } else {
+      type = DAG_UNIXFS_SYMLINK;
+      size_t tl = info.target_len < sizeof tbuf - 1 ? info.target_len
+                                                    : sizeof tbuf - 1;
+      memcpy(tbuf, info.target, tl);
+      tbuf[tl] = 0;
+      target = tbuf;
+    }
+  }
+  json_t *o = json_pack("{s:s%,s:s,s:I,s:i,s:s,s:i,s:o}", "Name", name, nlen,
+                        "Hash", dag_cid_str(cid, s), "Size", (json_int_t)size,
+                        "Type", type, "Target", target, "Mode",
+                        ip && ip->has_mode ? (int)ip->mode : 0, "ModTime",
+                        mtime_json(ip));
+  return o && !json_array_append_new(l->links, o) ? 0 : -ENOMEM;
+}
+
+static int ls_entry(const dag_dirent_t *e, void *ud) {
+  return ls_link(ud, e->name, e->name_len, &e->cid, e->tsize);
+}
+
+static int ls_file_link(const dag_pb_link_t *lk, size_t i, void *ud) {
+  (void)i;
+  return ls_link(ud, lk->name ? lk->name : "", lk->name ? lk->name_len : 0,
+                 &lk->cid, lk->tsize);
+}
+
+static int cmp_name(const void *a, const void *b) {
+  const char *x = json_string_value(json_object_get(*(json_t *const *)a, "Name"));
+  const char *y = json_string_value(json_object_get(*(json_t *const *)b, "Name"));
+  return strcmp(x, y);
+}
+
+static void ls_work(rpc_job_t *j) {
+  ls_t *l = j->state;
+  int rc = bs_txn_begin(j->env, BS_RDONLY, &l->txn);
+  if (rc) {
+    rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+    return;
+  }
+  json_t *objs = json_array();
+  for (size_t i = 0; i < l->n && objs && !rc; i++) {
+    dag_cid_t cid;
+    dag_node_info_t info;
+    char msg[700];
+    if ((rc = job_resolve(j, l->txn, l->args[i], &cid)))
+      break;
+    if (!(l->links = json_array())) {
+      rc = -ENOMEM;
+      break;
+    }
+    rc = dag_stat(&cid, get_cb, l->txn, &info);
+    if (!rc && info.kind == DAG_NODE_DIR) {
+      rc = dag_ls(&cid, get_cb, l->txn, ls_entry, l);
+    } else if (!rc && cid.codec == DAG_CODEC_DAG_PB) {
+      /* A file or symlink: its own links (a chunked file's blocks). */
+      const uint8_t *data;
+      size_t len;
+      dag_pb_node_t node;
+      if (!(rc = bs_get(l->txn, &cid, &data, &len)))
+        rc = dag_pb_decode(data, len, ls_file_link, l, &node);
+    }
+    if (rc) {
+      json_decref(l->links);
+      rpc_job_fail(j, 500, "%s", rpc_errmsg(rc, l->args[i], msg, sizeof msg));
+      break;
+    }
+    /* Kubo sorts a non-streamed listing by name (HAMTs come unsorted). */
+    size_t nl = json_array_size(l->links);
+    json_t **v = nl ? tr_malloc(nl * sizeof *v) : NULL;
+    if (nl && !v) {
+      json_decref(l->links);
+      rc = -ENOMEM;
+      break;
+    }
+    for (size_t k = 0; k < nl; k++)
+      v[k] = json_incref(json_array_get(l->links, k));
+    if (info.kind == DAG_NODE_DIR)
+      qsort(v, nl, sizeof *v, cmp_name);
+    json_array_clear(l->links);
+    for (size_t k = 0; k < nl; k++)
+      json_array_append_new(l->links, v[k]);
+    tr_free(v);
+    if (json_array_append_new(objs, json_pack("{s:s,s:o}", "Hash", l->args[i],
+                                              "Links", l->links)))
+      rc = -ENOMEM;
+  }
+  bs_txn_abort(l->txn);
+  l->txn = NULL;
+  if (rc == -ENOMEM || !objs)
+    rpc_job_fail(j, 500, "out of memory");
+  if (j->status < 400)
+    j->json = json_pack("{s:o}", "Objects", objs);
+  else
+    json_decref(objs);
+}
+
+void gw_rpc_ls(gw_req_t *req, gw_ctx_t *ctx) {
+  ls_t *l = tr_calloc(1, sizeof *l);
+  if (!l) {
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  if (rpc_args(req, "arg", &l->args, &l->n) ||
+      rpc_opt_bool(req, "resolve-type", true, &l->resolve_type) ||
+      rpc_opt_bool(req, "size", true, &l->size)) {
+    rpc_error(req, 400, "invalid argument");
+  } else if (!l->n) {
+    rpc_error(req, 400, "argument \"ipfs-path\" is required");
+  } else {
+    (void)rpc_job_run(req, ctx, ls_work, NULL, l, ls_free);
+    return;
+  }
+  ls_free(l);
+}
+
+/* ---------------------------------------------------------------- refs */
+
+#define LINE_MAX_BYTES (2 * DAG_CID_STR_MAX + 600)
+
+typedef struct refs {
+  char **args;
+  size_t n, cur;
+  bool unique, edges, local;
+  int64_t max_depth;
+  char *format;
+  bs_walk_t *walk;
+  /* refs/local: the last multihash listed. */
+  uint8_t last[DAG_MH_MAX];
+  size_t last_len;
+  bool local_done;
+} refs_t;
+
+static void refs_free(void *p) {
+  refs_t *r = p;
+  rpc_strv_free(r->args, r->n);
+  tr_free(r->format);
+  bs_walk_free(r->walk);
+  tr_free(r);
+}
+
+/* Append {"Ref","Err"} and a newline to buf; the caller keeps room. */
+static size_t put_line(uint8_t *buf, const char *ref, const char *err) {
+  json_t *o = json_pack("{s:s,s:s}", "Ref", ref, "Err", err);
+  char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+  json_decref(o);
+  if (!s)
+    return 0;
+  size_t n = strlen(s);
+  if (n > LINE_MAX_BYTES - 1)
+    n = 0; /* cannot happen: CIDs and messages are bounded */
+  memcpy(buf, s, n);
+  buf[n++] = '\n';
+  free(s);
+  return n;
+}
+
+/* Kubo's --format: <src>, <dst> and <linkname> replaced. */
+static void format_ref(const refs_t *r, const dag_cid_t *src,
+                       const dag_cid_t *dst, char *out, size_t outsz) {
+  char s[DAG_CID_STR_MAX], d[DAG_CID_STR_MAX];
+  dag_cid_str(src, s);
+  dag_cid_str(dst, d);
+  const char *f = r->format ? r->format : r->edges ? "<src> -> <dst>" : "<dst>";
+  size_t o = 0;
+  while (*f && o + 1 < outsz) {
+    const char *rep = NULL;
+    size_t skip = 0;
+    if (!strncmp(f, "<src>", 5))
+      rep = s, skip = 5;
+    else if (!strncmp(f, "<dst>", 5))
+      rep = d, skip = 5;
+    else if (!strncmp(f, "<linkname>", 10))
+      rep = "", skip = 10; /* names are not in the links index */
+    if (rep) {
+      size_t k = strlen(rep);
+      if (o + k >= outsz)
+        break;
+      memcpy(out + o, rep, k);
+      o += k;
+      f += skip;
+    } else
+      out[o++] = *f++;
+  }
+  out[o] = 0;
+}
+
+static int64_t refs_fill(void *state, bs_env_t *env, uint8_t *buf, size_t cap) {
+  refs_t *r = state;
+  size_t n = 0;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (rc)
+    return rc;
+  while (r->cur < r->n && cap - n > LINE_MAX_BYTES) {
+    char line[LINE_MAX_BYTES], msg[700];
+    if (!r->walk) {
+      dag_cid_t root;
+      if ((rc = resolve(txn, r->args[r->cur], &root)) == 0)
+        rc = bs_walk_new(&root, r->unique ? BS_WALK_UNIQUE : 0,
+                         (int)r->max_depth, &r->walk);
+      if (rc) {
+        n += put_line(buf + n, "", rpc_errmsg(rc, r->args[r->cur], msg,
+                                              sizeof msg));
+        r->cur++;
+        continue;
+      }
+    }
+    dag_cid_t cid, parent;
+    int depth;
+    rc = bs_walk_next(r->walk, txn, &cid, &parent, &depth);
+    if (rc == 1 && depth == 0)
+      continue; /* the root itself is not a ref */
+    if (rc == 1) {
+      format_ref(r, &parent, &cid, line, sizeof line);
+      n += put_line(buf + n, line, "");
+      continue;
+    }
+    if (rc < 0) {
+      char s[DAG_CID_STR_MAX];
+      n += put_line(buf + n, "",
+                    rpc_errmsg(rc, dag_cid_str(&cid, s), msg, sizeof msg));
+    }
+    bs_walk_free(r->walk);
+    r->walk = NULL;
+    r->cur++;
+  }
+  bs_txn_abort(txn);
+  return (int64_t)n;
+}
+
+typedef struct local_fill {
+  refs_t *r;
+  uint8_t *buf;
+  size_t n, cap;
+} local_fill_t;
+
+static int local_one(const dag_cid_t *cid, const uint8_t *d, size_t l,
+                     void *ud) {
+  (void)d;
+  (void)l;
+  local_fill_t *f = ud;
+  if (f->cap - f->n <= LINE_MAX_BYTES)
+    return 1;
+  char s[DAG_CID_STR_MAX];
+  f->n += put_line(f->buf + f->n, dag_cid_str(cid, s), "");
+  size_t mlen;
+  const uint8_t *mh = dag_cid_mh(cid, &mlen);
+  memcpy(f->r->last, mh, mlen);
+  f->r->last_len = mlen;
+  return 0;
+}
+
+static int64_t local_fill(void *state, bs_env_t *env, uint8_t *buf,
+                          size_t cap) {
+  refs_t *r = state;
+  if (r->local_done)
+    return 0;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (rc)
+    return rc;
+  local_fill_t f = {r, buf, 0, cap};
+  rc = bs_foreach_from(txn, r->last, r->last_len, local_one, &f);
+  bs_txn_abort(txn);
+  if (rc < 0)
+    return rc;
+  if (rc == 0)
+    r->local_done = true;
+  return (int64_t)f.n;
+}
+
+static void refs_start(gw_req_t *req, gw_ctx_t *ctx, refs_t *r) {
+  rpc_start(req, RPC_CHUNKED, NULL, -1, -1);
+  gw_stream_start(req, ctx, r->local ? local_fill : refs_fill, refs_free, r);
+}
+
+void gw_rpc_refs(gw_req_t *req, gw_ctx_t *ctx) {
+  refs_t *r = tr_calloc(1, sizeof *r);
+  if (!r) {
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  bool recursive;
+  int rc = rpc_args(req, "arg", &r->args, &r->n);
+  if (!rc)
+    rc = rpc_opt_bool(req, "unique", false, &r->unique);
+  if (!rc)
+    rc = rpc_opt_bool(req, "edges", false, &r->edges);
+  if (!rc)
+    rc = rpc_opt_bool(req, "recursive", false, &recursive);
+  if (!rc)
+    rc = rpc_opt_i64(req, "max-depth", recursive ? -1 : 1, &r->max_depth);
+  if (!rc)
+    rc = rpc_opt_str(req, "format", &r->format);
+  if (rc) {
+    rpc_error(req, 400, "invalid argument: %s", tr_strerror(rc));
+    refs_free(r);
+    return;
+  }
+  if (!r->n) {
+    rpc_error(req, 400, "argument \"ipfs-path\" is required");
+    refs_free(r);
+    return;
+  }
+  if (r->edges && r->format) {
+    rpc_error(req, 500, "using format argument with edges is not allowed");
+    refs_free(r);
+    return;
+  }
+  if (!recursive && r->max_depth != 1 && !strstr(gw_req_query(req), "max-depth"))
+    r->max_depth = 1;
+  if (r->max_depth < -1 || r->max_depth > 1 << 20)
+    r->max_depth = -1;
+  /* Arguments are checked here so that a malformed one gets a 400; paths
+   * are resolved while streaming (a missing block there is an Err line,
+   * as Kubo reports it). */
+  for (size_t i = 0; i < r->n; i++) {
+    dag_cid_t c;
+    const char *path;
+    char msg[700];
+    if ((rc = rpc_parse_path(r->args[i], &c, &path))) {
+      rpc_error(req, 500, "%s", rpc_errmsg(rc, r->args[i], msg, sizeof msg));
+      refs_free(r);
+      return;
+    }
+  }
+  refs_start(req, ctx, r);
+}
+
+void gw_rpc_refs_local(gw_req_t *req, gw_ctx_t *ctx) {
+  refs_t *r = tr_calloc(1, sizeof *r);
+  if (!r) {
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  r->local = true;
+  refs_start(req, ctx, r);
+}

@@ -1,0 +1,304 @@
+/*
+ * rpc_node.c — /api/v0 commands about the node and its repo, with Kubo's
+ * answers:
+ *
+ *   id                    {"ID","PublicKey","Addresses","AgentVersion",
+ *                          "Protocols"}
+ *   config arg=K [arg=V] bool= json=   {"Key","Value"}
+ *   config/show           the config, without Identity.PrivKey
+ *   repo/gc quiet=        NDJSON {"Key":{"/":cid}} per removed block
+ *   repo/stat size-only=  {"RepoSize","StorageMax","NumObjects","RepoPath",
+ *                          "Version"}
+ *   repo/verify           NDJSON {"Msg"} per corrupt block, then a summary
+ *   repo/version          {"Version"}
+ *
+ * Everything touching the repo or the config file runs as a pool job.  A
+ * config change is written to <repo>/config and, as in Kubo, takes effect
+ * when the daemon restarts.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../node/config.h"
+#include "rpc.h"
+
+/* ------------------------------------------------------------------ id */
+
+static void id_work(rpc_job_t *j) {
+  json_t *cfg = NULL;
+  node_identity_t id;
+  int rc = node_config_load(j->ctx->repo, &cfg);
+  if (!rc)
+    rc = node_config_identity(cfg, &id);
+  json_decref(cfg);
+  if (rc) {
+    rpc_job_fail(j, 500, "reading the identity: %s", tr_strerror(rc));
+    return;
+  }
+  uint8_t pub[36];
+  node_pubkey_proto(&id, pub);
+  sodium_memzero(id.sk, sizeof id.sk);
+  char b64[sodium_base64_ENCODED_LEN(36, sodium_base64_VARIANT_ORIGINAL)];
+  sodium_bin2base64(b64, sizeof b64, pub, sizeof pub,
+                    sodium_base64_VARIANT_ORIGINAL);
+  char agent[64];
+  snprintf(agent, sizeof agent, "trove/%s", j->ctx->version);
+  /* No swarm listens yet, so no addresses and no libp2p protocols: Kubo
+   * offline answers the same way. */
+  j->json = json_pack("{s:s,s:s,s:[],s:s,s:[]}", "ID", id.peerid,
+                      "PublicKey", b64, "Addresses", "AgentVersion", agent,
+                      "Protocols");
+  if (!j->json)
+    rpc_job_fail(j, 500, "out of memory");
+}
+
+void gw_rpc_id(gw_req_t *req, gw_ctx_t *ctx) {
+  char **args;
+  size_t n;
+  if (rpc_args(req, "arg", &args, &n)) {
+    rpc_error(req, 400, "invalid argument");
+    return;
+  }
+  bool other = n && strcmp(args[0], ctx->peerid);
+  rpc_strv_free(args, n);
+  if (other) {
+    /* Another peer's identity needs the swarm. */
+    rpc_error(req, 500, "looking up other peers is not supported yet");
+    return;
+  }
+  (void)rpc_job_run(req, ctx, id_work, NULL, NULL, NULL);
+}
+
+/* -------------------------------------------------------------- config */
+
+typedef struct cfg_req {
+  char **args;
+  size_t n;
+  bool as_bool, as_json, show;
+} cfg_req_t;
+
+static void cfg_free(void *p) {
+  cfg_req_t *r = p;
+  rpc_strv_free(r->args, r->n);
+  tr_free(r);
+}
+
+static bool private_key(const char *k) {
+  return !strcmp(k, "Identity.PrivKey") || !strcmp(k, "Identity");
+}
+
+static void cfg_work(rpc_job_t *j) {
+  cfg_req_t *r = j->state;
+  json_t *cfg = NULL;
+  int rc = node_config_load(j->ctx->repo, &cfg);
+  if (rc) {
+    rpc_job_fail(j, 500, "reading the config: %s", tr_strerror(rc));
+    return;
+  }
+  if (r->show) {
+    json_t *ident = json_object_get(cfg, "Identity");
+    if (ident)
+      json_object_del(ident, "PrivKey");
+    j->json = cfg;
+    return;
+  }
+  const char *key = r->args[0];
+  if (r->n == 1) {
+    json_t *v = node_config_get(cfg, key);
+    if (!v)
+      rpc_job_fail(j, 500, "failed to get config value: key has no "
+                   "attributes: %s", key);
+    else
+      j->json = json_pack("{s:s,s:O}", "Key", key, "Value", v);
+    json_decref(cfg);
+    return;
+  }
+  json_t *v;
+  if (r->as_bool) {
+    if (strcmp(r->args[1], "true") && strcmp(r->args[1], "false")) {
+      rpc_job_fail(j, 500, "failed to set config value: %s is not a "
+                   "boolean", r->args[1]);
+      json_decref(cfg);
+      return;
+    }
+    v = json_boolean(!strcmp(r->args[1], "true"));
+  } else if (r->as_json) {
+    json_error_t err;
+    v = json_loads(r->args[1], JSON_DECODE_ANY, &err);
+    if (!v) {
+      rpc_job_fail(j, 500, "failed to unmarshal json. %s", err.text);
+      json_decref(cfg);
+      return;
+    }
+  } else {
+    v = json_string(r->args[1]);
+  }
+  json_t *answer = json_pack("{s:s,s:O}", "Key", key, "Value", v);
+  rc = node_config_set(cfg, key, v); /* steals v */
+  if (!rc)
+    rc = node_config_save(j->ctx->repo, cfg);
+  json_decref(cfg);
+  if (rc) {
+    json_decref(answer);
+    rpc_job_fail(j, 500, "failed to set config value: %s", tr_strerror(rc));
+    return;
+  }
+  j->json = answer;
+}
+
+void gw_rpc_config(gw_req_t *req, gw_ctx_t *ctx) {
+  cfg_req_t *r = tr_calloc(1, sizeof *r);
+  if (!r) {
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  if (rpc_args(req, "arg", &r->args, &r->n) ||
+      rpc_opt_bool(req, "bool", false, &r->as_bool) ||
+      rpc_opt_bool(req, "json", false, &r->as_json)) {
+    rpc_error(req, 400, "invalid argument");
+    cfg_free(r);
+    return;
+  }
+  if (r->n == 0 || r->n > 2) {
+    rpc_error(req, 400, r->n ? "too many arguments"
+                             : "argument \"key\" is required");
+    cfg_free(r);
+    return;
+  }
+  if (private_key(r->args[0])) {
+    rpc_error(req, 500, "cannot show or change private key through API");
+    cfg_free(r);
+    return;
+  }
+  (void)rpc_job_run(req, ctx, cfg_work, NULL, r, cfg_free);
+}
+
+void gw_rpc_config_show(gw_req_t *req, gw_ctx_t *ctx) {
+  cfg_req_t *r = tr_calloc(1, sizeof *r);
+  if (!r) {
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  r->show = true;
+  (void)rpc_job_run(req, ctx, cfg_work, NULL, r, cfg_free);
+}
+
+/* ---------------------------------------------------------------- repo */
+
+static int gc_one(const dag_cid_t *cid, void *ud) {
+  rpc_job_t *j = ud;
+  bool *quiet = j->state;
+  if (*quiet)
+    return 0;
+  char s[DAG_CID_STR_MAX];
+  return rpc_job_line(j, json_pack("{s:{s:s}}", "Key", "/",
+                                   dag_cid_str(cid, s)));
+}
+
+static void gc_work(rpc_job_t *j) {
+  bs_gc_stats_t st;
+  int rc = bs_gc(j->env, gc_one, j, &st);
+  if (rc)
+    rpc_job_fail(j, 500, "garbage collection: %s", tr_strerror(rc));
+  j->kind = RPC_CHUNKED;
+}
+
+void gw_rpc_repo_gc(gw_req_t *req, gw_ctx_t *ctx) {
+  bool *quiet = tr_malloc(sizeof *quiet);
+  if (!quiet) {
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  if (rpc_opt_bool(req, "quiet", false, quiet)) {
+    tr_free(quiet);
+    rpc_error(req, 400, "invalid value for quiet");
+    return;
+  }
+  (void)rpc_job_run(req, ctx, gc_work, NULL, quiet, tr_free);
+}
+
+/* Parse Kubo's Datastore.StorageMax ("10GB"): bytes, SI units. */
+static uint64_t storage_max(const char *s) {
+  char *end;
+  double v = strtod(s, &end);
+  while (*end == ' ')
+    end++;
+  static const struct {
+    const char *u;
+    double m;
+  } units[] = {{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
+               {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0},
+               {"TiB", 1099511627776.0}, {"B", 1}, {"", 1}};
+  for (size_t i = 0; i < TR_ARRAY_LEN(units); i++)
+    if (!strcasecmp(end, units[i].u))
+      return v > 0 ? (uint64_t)(v * units[i].m) : 0;
+  return 0;
+}
+
+static void stat_work(rpc_job_t *j) {
+  bs_stat_t st;
+  int rc = bs_stat(j->env, &st);
+  if (rc) {
+    rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+    return;
+  }
+  uint64_t max = 10000000000ull; /* Kubo's default StorageMax, 10GB */
+  json_t *cfg;
+  if (node_config_load(j->ctx->repo, &cfg) == 0) {
+    const char *s = json_string_value(node_config_get(cfg, "Datastore.StorageMax"));
+    if (s && storage_max(s))
+      max = storage_max(s);
+    json_decref(cfg);
+  }
+  char ver[32];
+  snprintf(ver, sizeof ver, "trove-repo@%d", BS_SCHEMA_VERSION);
+  j->json = json_pack("{s:I,s:I,s:I,s:s,s:s}", "RepoSize",
+                      (json_int_t)st.repo_bytes, "StorageMax", (json_int_t)max,
+                      "NumObjects", (json_int_t)st.blocks, "RepoPath",
+                      j->ctx->repo, "Version", ver);
+  if (!j->json)
+    rpc_job_fail(j, 500, "out of memory");
+}
+
+void gw_rpc_repo_stat(gw_req_t *req, gw_ctx_t *ctx) {
+  (void)rpc_job_run(req, ctx, stat_work, NULL, NULL, NULL);
+}
+
+static int verify_bad(const dag_cid_t *cid, void *ud) {
+  char s[DAG_CID_STR_MAX], msg[DAG_CID_STR_MAX + 64];
+  snprintf(msg, sizeof msg, "block %s was corrupt (block in storage has "
+           "different hash than requested)", dag_cid_str(cid, s));
+  return rpc_job_line(ud, json_pack("{s:s}", "Msg", msg));
+}
+
+static void verify_work(rpc_job_t *j) {
+  uint64_t checked = 0, corrupt = 0;
+  int rc = bs_verify(j->env, false, verify_bad, j, &checked, &corrupt);
+  j->kind = RPC_CHUNKED;
+  if (rc) {
+    rpc_job_fail(j, 500, "verify: %s", tr_strerror(rc));
+    return;
+  }
+  if (rpc_job_line(j, json_pack("{s:s,s:I}", "Msg",
+                                  corrupt ? "verify complete, some blocks "
+                                            "were corrupt"
+                                          : "verify complete, all blocks "
+                                            "validated.",
+                                  "Progress", (json_int_t)checked)))
+    rpc_job_fail(j, 500, "out of memory");
+}
+
+void gw_rpc_repo_verify(gw_req_t *req, gw_ctx_t *ctx) {
+  (void)rpc_job_run(req, ctx, verify_work, NULL, NULL, NULL);
+}
+
+void gw_rpc_repo_version(gw_req_t *req, gw_ctx_t *ctx) {
+  (void)ctx;
+  char v[16];
+  snprintf(v, sizeof v, "%d", BS_SCHEMA_VERSION);
+  gw_api_json(req, json_pack("{s:s}", "Version", v));
+}

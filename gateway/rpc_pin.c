@@ -1,0 +1,318 @@
+/*
+ * rpc_pin.c — /api/v0/pin/{add,rm,ls,verify} with Kubo's parameters and
+ * answers:
+ *
+ *   pin/add    arg=<path>... recursive=true name=   {"Pins":[cid...]}
+ *   pin/rm     arg=<path>... recursive=true         {"Pins":[cid...]}
+ *   pin/ls     [arg=<path>...] type=all|direct|indirect|recursive
+ *              stream= names= name=  {"Keys":{cid:{"Type","Name"}}}, or
+ *              with stream NDJSON {"Cid","Name","Type"} per pin
+ *   pin/verify verbose= quiet=       NDJSON {"Cid","Ok","BadNodes"}
+ *
+ * add and rm change all their arguments in one write transaction or none,
+ * as Kubo's pinner does; each runs as a pool job.  Answers are built whole
+ * in the job: a repo's pins are few next to its blocks (indirect pins -
+ * every block under a recursive pin - are the exception, and are listed
+ * only when asked for).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../dag/reader.h"
+#include "rpc.h"
+
+typedef struct pin_req {
+  char **args;
+  size_t n;
+  bool recursive, stream, names, verbose, quiet;
+  int types;
+  char *name;
+} pin_req_t;
+
+static void pin_free(void *p) {
+  pin_req_t *r = p;
+  rpc_strv_free(r->args, r->n);
+  tr_free(r->name);
+  tr_free(r);
+}
+
+static int get_cb(const dag_cid_t *cid, const uint8_t **data, size_t *len,
+                  void *ud) {
+  return bs_get(ud, cid, data, len);
+}
+
+/* Resolve args[i] to a CID inside txn; a failure becomes the answer. */
+static int resolve(rpc_job_t *j, bs_txn_t *txn, const char *arg,
+                   dag_cid_t *out) {
+  const char *path;
+  dag_cid_t root;
+  char msg[700];
+  int rc = rpc_parse_path(arg, &root, &path);
+  if (!rc && *path)
+    rc = dag_resolve(&root, path, strlen(path), get_cb, txn, out);
+  else if (!rc)
+    *out = root;
+  if (rc)
+    rpc_job_fail(j, rpc_status_for(rc), "%s",
+                 rpc_errmsg(rc, arg, msg, sizeof msg));
+  return rc;
+}
+
+static pin_req_t *parse(gw_req_t *req, bool need_args) {
+  pin_req_t *r = tr_calloc(1, sizeof *r);
+  if (!r) {
+    rpc_error(req, 500, "out of memory");
+    return NULL;
+  }
+  char *type = NULL;
+  int rc = rpc_args(req, "arg", &r->args, &r->n);
+  if (!rc)
+    rc = rpc_opt_bool(req, "recursive", true, &r->recursive);
+  if (!rc)
+    rc = rpc_opt_bool(req, "stream", false, &r->stream);
+  if (!rc)
+    rc = rpc_opt_bool(req, "names", false, &r->names);
+  if (!rc)
+    rc = rpc_opt_bool(req, "verbose", false, &r->verbose);
+  if (!rc)
+    rc = rpc_opt_bool(req, "quiet", false, &r->quiet);
+  if (!rc)
+    rc = rpc_opt_str(req, "name", &r->name);
+  if (!rc)
+    rc = rpc_opt_str(req, "type", &type);
+  if (rc) {
+    rpc_error(req, 400, "invalid argument: %s", tr_strerror(rc));
+    goto fail;
+  }
+  r->types = BS_PIN_ALL;
+  if (type && !strcmp(type, "direct"))
+    r->types = BS_PIN_DIRECT;
+  else if (type && !strcmp(type, "recursive"))
+    r->types = BS_PIN_RECURSIVE;
+  else if (type && !strcmp(type, "indirect"))
+    r->types = BS_PIN_INDIRECT;
+  else if (type && strcmp(type, "all")) {
+    rpc_error(req, 500, "invalid type '%s', must be one of {direct, "
+              "indirect, recursive, all}", type);
+    goto fail;
+  }
+  if (r->name && strlen(r->name) > BS_PIN_NAME_MAX) {
+    rpc_error(req, 500, "pin name too long: at most %d bytes",
+              BS_PIN_NAME_MAX);
+    goto fail;
+  }
+  if (need_args && !r->n) {
+    rpc_error(req, 400, "argument \"ipfs-path\" is required");
+    goto fail;
+  }
+  tr_free(type);
+  return r;
+fail:
+  tr_free(type);
+  pin_free(r);
+  return NULL;
+}
+
+/* ----------------------------------------------------------- add / rm */
+
+static void addrm_work(rpc_job_t *j, bool add) {
+  pin_req_t *r = j->state;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(j->env, 0, &txn);
+  if (rc) {
+    rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+    return;
+  }
+  json_t *pins = json_array();
+  char s[DAG_CID_STR_MAX], s2[DAG_CID_STR_MAX], msg[700];
+  for (size_t i = 0; i < r->n && !rc && pins; i++) {
+    dag_cid_t cid, missing;
+    if ((rc = resolve(j, txn, r->args[i], &cid)))
+      break;
+    dag_cid_str(&cid, s);
+    if (add) {
+      rc = bs_pin_add(txn, &cid,
+                      r->recursive ? BS_PIN_RECURSIVE : BS_PIN_DIRECT,
+                      r->name, &missing);
+      if (rc == TR_EINCOMPLETE)
+        rpc_job_fail(j, 500, "pin: %s",
+                     rpc_errmsg(TR_ENOTFOUND, dag_cid_str(&missing, s2), msg,
+                                sizeof msg));
+      else if (rc == TR_ENOTFOUND)
+        rpc_job_fail(j, 500, "pin: %s", rpc_errmsg(rc, s, msg, sizeof msg));
+      else if (rc == TR_EPINTYPE)
+        rpc_job_fail(j, 500, "pin: %s already pinned recursively", s);
+    } else {
+      rc = bs_pin_rm(txn, &cid, r->recursive);
+      if (rc == TR_ENOTPINNED)
+        rpc_job_fail(j, 500, "not pinned or pinned indirectly");
+      else if (rc == TR_EINDIRECT)
+        rpc_job_fail(j, 500, "%s is pinned indirectly", s);
+      else if (rc == TR_EPINTYPE)
+        rpc_job_fail(j, 500, "%s is pinned recursively", s);
+    }
+    if (rc)
+      rpc_job_fail(j, 500, "%s: %s", s, tr_strerror(rc));
+    else if (json_array_append_new(pins, json_string(s)))
+      rc = -ENOMEM;
+  }
+  if (!pins)
+    rc = -ENOMEM;
+  if (!rc && (rc = bs_txn_commit(txn)))
+    rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+  else if (rc)
+    bs_txn_abort(txn);
+  if (rc == -ENOMEM)
+    rpc_job_fail(j, 500, "out of memory");
+  if (!rc)
+    j->json = json_pack("{s:o}", "Pins", pins);
+  else
+    json_decref(pins);
+}
+
+static void add_work(rpc_job_t *j) { addrm_work(j, true); }
+static void rm_work(rpc_job_t *j) { addrm_work(j, false); }
+
+void gw_rpc_pin_add(gw_req_t *req, gw_ctx_t *ctx) {
+  pin_req_t *r = parse(req, true);
+  if (r)
+    (void)rpc_job_run(req, ctx, add_work, NULL, r, pin_free);
+}
+
+void gw_rpc_pin_rm(gw_req_t *req, gw_ctx_t *ctx) {
+  pin_req_t *r = parse(req, true);
+  if (r)
+    (void)rpc_job_run(req, ctx, rm_work, NULL, r, pin_free);
+}
+
+/* ------------------------------------------------------------------ ls */
+
+typedef struct ls_ctx {
+  rpc_job_t *j;
+  pin_req_t *r;
+  json_t *keys; /* non-stream answer */
+  int rc;
+} ls_ctx_t;
+
+static const char *type_name(const bs_pin_t *p, char *buf, size_t n) {
+  char s[DAG_CID_STR_MAX];
+  switch (p->type) {
+  case BS_PIN_DIRECT:
+    return "direct";
+  case BS_PIN_RECURSIVE:
+    return "recursive";
+  default:
+    if (buf && p->via.len) {
+      snprintf(buf, n, "indirect through %s", dag_cid_str(&p->via, s));
+      return buf;
+    }
+    return "indirect";
+  }
+}
+
+static int ls_emit(ls_ctx_t *c, const dag_cid_t *cid, const char *type,
+                   const char *name) {
+  char s[DAG_CID_STR_MAX];
+  bool names = c->r->names || c->r->name;
+  dag_cid_str(cid, s);
+  if (c->r->stream) {
+    json_t *o = json_pack("{s:s,s:s}", "Cid", s, "Type", type);
+    if (o && names && name && *name)
+      json_object_set_new(o, "Name", json_string(name));
+    return rpc_job_line(c->j, o);
+  }
+  json_t *v = json_pack("{s:s,s:s}", "Type", type, "Name",
+                        names && name ? name : "");
+  return v && !json_object_set_new(c->keys, s, v) ? 0 : -ENOMEM;
+}
+
+static int ls_one(const bs_pin_t *p, void *ud) {
+  ls_ctx_t *c = ud;
+  if (c->r->name && !strstr(p->name, c->r->name))
+    return 0;
+  return ls_emit(c, &p->cid, type_name(p, NULL, 0), p->name);
+}
+
+static void ls_work(rpc_job_t *j) {
+  pin_req_t *r = j->state;
+  ls_ctx_t c = {j, r, json_object(), 0};
+  bs_txn_t *txn;
+  int rc = c.keys ? bs_txn_begin(j->env, BS_RDONLY, &txn) : -ENOMEM;
+  if (rc) {
+    json_decref(c.keys);
+    rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+    return;
+  }
+  if (r->n) {
+    /* Only the given paths: each must be pinned in one of the types. */
+    for (size_t i = 0; i < r->n && !rc; i++) {
+      dag_cid_t cid;
+      bs_pin_t pin;
+      char tbuf[DAG_CID_STR_MAX + 32];
+      if ((rc = resolve(j, txn, r->args[i], &cid)))
+        break;
+      rc = bs_pin_get(txn, &cid, r->types, &pin);
+      if (rc == 0 || (rc == 1 && !(pin.type & r->types))) {
+        rpc_job_fail(j, 500, "path '%s' is not pinned", r->args[i]);
+        rc = TR_ENOTPINNED;
+      } else if (rc == 1)
+        rc = ls_emit(&c, &cid, type_name(&pin, tbuf, sizeof tbuf), pin.name);
+    }
+  } else {
+    rc = bs_pin_ls(txn, r->types, ls_one, &c);
+  }
+  bs_txn_abort(txn);
+  if (rc < 0)
+    rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+  if (j->status < 400 && !r->stream)
+    j->json = json_pack("{s:o}", "Keys", c.keys);
+  else
+    json_decref(c.keys);
+  if (r->stream)
+    j->kind = RPC_CHUNKED;
+}
+
+void gw_rpc_pin_ls(gw_req_t *req, gw_ctx_t *ctx) {
+  pin_req_t *r = parse(req, false);
+  if (r)
+    (void)rpc_job_run(req, ctx, ls_work, NULL, r, pin_free);
+}
+
+/* -------------------------------------------------------------- verify */
+
+static int verify_one(const bs_pin_t *pin, int status, const dag_cid_t *bad,
+                      void *ud) {
+  rpc_job_t *j = ud;
+  pin_req_t *r = j->state;
+  char s[DAG_CID_STR_MAX], b[DAG_CID_STR_MAX];
+  if (status == 0 && !r->verbose)
+    return 0;
+  json_t *o;
+  if (status == 0)
+    o = json_pack("{s:s,s:b}", "Cid", dag_cid_str(&pin->cid, s), "Ok", 1);
+  else
+    o = json_pack("{s:s,s:b,s:[{s:s,s:s}]}", "Cid", dag_cid_str(&pin->cid, s),
+                  "Ok", 0, "BadNodes", "Cid", dag_cid_str(bad, b), "Err",
+                  status == TR_EINCOMPLETE ? "merkledag: not found"
+                                           : tr_strerror(status));
+  return rpc_job_line(j, o);
+}
+
+static void verify_work(rpc_job_t *j) {
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(j->env, BS_RDONLY, &txn);
+  if (!rc) {
+    rc = bs_pin_verify(txn, verify_one, j);
+    bs_txn_abort(txn);
+  }
+  if (rc)
+    rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+  j->kind = RPC_CHUNKED;
+}
+
+void gw_rpc_pin_verify(gw_req_t *req, gw_ctx_t *ctx) {
+  pin_req_t *r = parse(req, false);
+  if (r)
+    (void)rpc_job_run(req, ctx, verify_work, NULL, r, pin_free);
+}

@@ -1,0 +1,408 @@
+/*
+ * rpc_upload.c — the upload pipe of rpc.h: a multipart request body goes
+ * from the loop to a thread of its own, which parses it (multipart.h) and
+ * runs a command's callbacks (add, block put, dag import); the values the
+ * command emits come back to the loop and out as NDJSON.
+ *
+ * Loop -> thread: each piece of body the server reads is copied into a
+ * queue.  Over UP_HIGH queued bytes the loop pauses the request (TCP
+ * back-pressure reaches the client); when the thread has eaten the queue
+ * down to UP_LOW it asks the loop to resume.  So an upload of any size
+ * holds about UP_HIGH of body in memory.
+ *
+ * Thread -> loop: emitted lines are appended to a buffer under the mutex
+ * and a uv_async wakes the loop, which writes them.  The response starts
+ * when the body has been read whole (or more than UP_OUT_EARLY bytes of
+ * output wait): an error met while reading the body - a bad CID, a
+ * malformed part - then still gets a real status and Kubo's error JSON.
+ *
+ * Why a thread and not the worker pool: the command keeps a blockstore
+ * write batch open across many pieces of body, and an LMDB write
+ * transaction must begin and end on one thread; pool jobs would each land
+ * on any thread.  The price is one thread per running upload, capped at
+ * RPC_MAX_UPLOADS.  The count of running uploads is the one piece of state
+ * here outside an object: a static touched only on the loop thread.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rpc.h"
+
+#define UP_HIGH (8u << 20)
+#define UP_LOW (2u << 20)
+#define UP_OUT_EARLY (1u << 20)
+#define UP_STACK (1u << 20)
+
+typedef struct chunk {
+  struct chunk *next;
+  size_t len;
+  uint8_t data[];
+} chunk_t;
+
+struct rpc_up {
+  gw_req_t *req;
+  gw_ctx_t *ctx;
+  const rpc_up_cmd_t *cmd;
+  void *state;
+  uv_thread_t thread;
+  uv_async_t async;
+  uv_mutex_t mu;
+  uv_cond_t cond;
+  /* Shared, under mu. */
+  chunk_t *head, *tail;
+  size_t queued;
+  bool eof, cancelled, read_paused, want_resume, done;
+  int eof_status;
+  tr_bytes_t out;
+  int rc, status;
+  char err[1024];
+  /* Loop thread only. */
+  tr_bytes_t held; /* output waiting for the response to start */
+  bool body_done, started, ended, thread_ok, closing;
+  /* Upload thread only. */
+  gw_mp_t mp;
+};
+
+static unsigned live_uploads; /* loop thread only, see the top */
+
+void *rpc_up_state(rpc_up_t *u) { return u->state; }
+bs_env_t *rpc_up_env(rpc_up_t *u) { return u->ctx->env; }
+gw_ctx_t *rpc_up_ctx(rpc_up_t *u) { return u->ctx; }
+
+bool rpc_up_cancelled(rpc_up_t *u) {
+  uv_mutex_lock(&u->mu);
+  bool c = u->cancelled;
+  uv_mutex_unlock(&u->mu);
+  return c;
+}
+
+int rpc_up_fail(rpc_up_t *u, int rc, int status, const char *fmt, ...) {
+  uv_mutex_lock(&u->mu);
+  if (!u->err[0]) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(u->err, sizeof u->err, fmt, ap);
+    va_end(ap);
+    u->status = status;
+  }
+  uv_mutex_unlock(&u->mu);
+  return rc < 0 ? rc : TR_EUSAGE;
+}
+
+int rpc_up_emit(rpc_up_t *u, json_t *o) {
+  if (!o)
+    return -ENOMEM;
+  char *s = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  if (!s)
+    return -ENOMEM;
+  uv_mutex_lock(&u->mu);
+  int rc = tr_bytes_append(&u->out, s, strlen(s));
+  if (!rc)
+    rc = tr_bytes_append(&u->out, "\n", 1);
+  uv_mutex_unlock(&u->mu);
+  free(s);
+  uv_async_send(&u->async);
+  return rc;
+}
+
+/* -------------------------------------------------------------- thread */
+
+/* The next piece of body, or NULL at the end (or when cancelled). */
+static chunk_t *take(rpc_up_t *u) {
+  bool idled = false;
+  uv_mutex_lock(&u->mu);
+  while (!u->head && !u->eof && !u->cancelled) {
+    if (!idled && u->cmd->idle) {
+      uv_mutex_unlock(&u->mu);
+      u->cmd->idle(u);
+      idled = true;
+      uv_mutex_lock(&u->mu);
+      continue;
+    }
+    uv_cond_wait(&u->cond, &u->mu);
+  }
+  chunk_t *c = u->cancelled ? NULL : u->head;
+  if (c) {
+    u->head = c->next;
+    if (!u->head)
+      u->tail = NULL;
+    u->queued -= c->len;
+    if (u->read_paused && u->queued < UP_LOW) {
+      u->read_paused = false;
+      u->want_resume = true;
+      uv_mutex_unlock(&u->mu);
+      uv_async_send(&u->async);
+      return c;
+    }
+  }
+  uv_mutex_unlock(&u->mu);
+  return c;
+}
+
+static int feed(rpc_up_t *u, const uint8_t *p, size_t n) {
+  size_t off = 0;
+  for (;;) {
+    gw_mp_event_t ev;
+    size_t used;
+    int rc = gw_mp_feed(&u->mp, p + off, n - off, &used, &ev);
+    off += used;
+    if (rc < 0)
+      return rpc_up_fail(u, rc, 400, "malformed multipart body: %s",
+                         tr_strerror(rc));
+    switch (rc) {
+    case GW_MP_NEED_MORE:
+      return 0;
+    case GW_MP_PART:
+      rc = u->cmd->part ? u->cmd->part(u, &ev.part) : 0;
+      break;
+    case GW_MP_DATA:
+      rc = u->cmd->data ? u->cmd->data(u, ev.data, ev.len) : 0;
+      break;
+    case GW_MP_PART_END:
+      rc = u->cmd->part_end ? u->cmd->part_end(u) : 0;
+      break;
+    default:
+      rc = 0;
+    }
+    if (rc)
+      return rc;
+  }
+}
+
+static void thread_main(void *arg) {
+  rpc_up_t *u = arg;
+  int rc = u->cmd->begin ? u->cmd->begin(u) : 0;
+  while (!rc) {
+    chunk_t *c = take(u);
+    if (!c)
+      break;
+    rc = feed(u, c->data, c->len);
+    tr_free(c);
+  }
+  uv_mutex_lock(&u->mu);
+  bool cancelled = u->cancelled;
+  int eof_status = u->eof_status;
+  uv_mutex_unlock(&u->mu);
+  if (!rc && cancelled)
+    rc = -ECANCELED;
+  if (!rc && eof_status < 0)
+    rc = eof_status;
+  if (!rc && (rc = gw_mp_finish(&u->mp)))
+    rc = rpc_up_fail(u, rc, 400, "malformed multipart body: %s",
+                     tr_strerror(rc));
+  if (!rc && u->cmd->finish)
+    rc = u->cmd->finish(u);
+  if (u->cmd->cleanup)
+    u->cmd->cleanup(u, rc);
+  uv_mutex_lock(&u->mu);
+  u->done = true;
+  u->rc = rc;
+  uv_mutex_unlock(&u->mu);
+  uv_async_send(&u->async);
+}
+
+/* ---------------------------------------------------------------- loop */
+
+static void up_free(rpc_up_t *u) {
+  for (chunk_t *c = u->head, *n; c; c = n) {
+    n = c->next;
+    tr_free(c);
+  }
+  if (u->cmd->free_state && u->state)
+    u->cmd->free_state(u->state);
+  gw_mp_free(&u->mp);
+  tr_bytes_free(&u->out);
+  tr_bytes_free(&u->held);
+  uv_mutex_destroy(&u->mu);
+  uv_cond_destroy(&u->cond);
+  tr_free(u);
+}
+
+static void on_async_closed(uv_handle_t *h) {
+  rpc_up_t *u = h->data;
+  live_uploads--;
+  up_free(u);
+}
+
+static void start_response(rpc_up_t *u) {
+  u->started = true;
+  rpc_start(u->req, RPC_CHUNKED, NULL, -1, -1);
+  if (u->held.len)
+    gw_res_write(u->req, u->held.data, u->held.len);
+  u->held.len = 0;
+}
+
+/* The request is answered: let go of it. */
+static void finish_req(rpc_up_t *u, bool abort_it) {
+  gw_req_t *req = u->req;
+  u->ended = true;
+  gw_req_body(req, NULL, NULL, NULL);
+  gw_req_on_close(req, NULL, NULL);
+  if (abort_it)
+    gw_res_abort(req);
+  else
+    gw_res_end(req);
+}
+
+static void on_async(uv_async_t *a) {
+  rpc_up_t *u = a->data;
+  uv_mutex_lock(&u->mu);
+  tr_bytes_t out = u->out;
+  memset(&u->out, 0, sizeof u->out);
+  bool resume = u->want_resume, done = u->done;
+  u->want_resume = false;
+  int rc = u->rc, status = u->status;
+  char err[sizeof u->err];
+  memcpy(err, u->err, sizeof err);
+  uv_mutex_unlock(&u->mu);
+
+  if (!u->ended) {
+    if (resume)
+      gw_req_resume(u->req);
+    if (out.len && tr_bytes_append(&u->held, out.data, out.len))
+      rc = rc ? rc : -ENOMEM;
+    if (done && rc && !u->started) {
+      if (!err[0])
+        snprintf(err, sizeof err, "%s", tr_strerror(rc));
+      u->ended = true;
+      gw_req_body(u->req, NULL, NULL, NULL);
+      gw_req_on_close(u->req, NULL, NULL);
+      rpc_error(u->req, status ? status : rpc_status_for(rc), "%s", err);
+    } else {
+      if (!u->started && (u->body_done || done || u->held.len > UP_OUT_EARLY))
+        start_response(u);
+      if (u->started && u->held.len) {
+        gw_res_write(u->req, u->held.data, u->held.len);
+        u->held.len = 0;
+      }
+      if (done && rc) {
+        /* Too late for a status: say it in the stream, as Kubo's trailer
+         * would, and cut the connection so that no client takes the
+         * answer for complete. */
+        json_t *o = json_pack("{s:s,s:i,s:s}", "Message",
+                              err[0] ? err : tr_strerror(rc), "Code", 0,
+                              "Type", "error");
+        char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+        if (s) {
+          gw_res_write(u->req, s, strlen(s));
+          gw_res_write(u->req, "\n", 1);
+          free(s);
+        }
+        finish_req(u, true);
+      } else if (done) {
+        finish_req(u, false);
+      }
+    }
+  }
+  tr_bytes_free(&out);
+  if (done && !u->closing) {
+    u->closing = true;
+    uv_thread_join(&u->thread);
+    uv_close((uv_handle_t *)&u->async, on_async_closed);
+  }
+}
+
+static void on_body(gw_req_t *req, const uint8_t *p, size_t n, void *ud) {
+  rpc_up_t *u = ud;
+  chunk_t *c = tr_malloc(sizeof *c + n);
+  uv_mutex_lock(&u->mu);
+  if (!c) {
+    u->cancelled = true; /* out of memory: give up on the upload */
+    if (!u->err[0]) {
+      snprintf(u->err, sizeof u->err, "out of memory");
+      u->status = 500;
+    }
+  } else {
+    c->next = NULL;
+    c->len = n;
+    memcpy(c->data, p, n);
+    if (u->tail)
+      u->tail->next = c;
+    else
+      u->head = c;
+    u->tail = c;
+    u->queued += n;
+    if (u->queued > UP_HIGH && !u->read_paused) {
+      u->read_paused = true;
+      gw_req_pause(req);
+    }
+  }
+  uv_cond_signal(&u->cond);
+  uv_mutex_unlock(&u->mu);
+}
+
+static void on_end(gw_req_t *req, int status, void *ud) {
+  (void)req;
+  rpc_up_t *u = ud;
+  u->body_done = true;
+  uv_mutex_lock(&u->mu);
+  u->eof = true;
+  u->eof_status = status;
+  if (status < 0)
+    u->cancelled = true;
+  uv_cond_signal(&u->cond);
+  uv_mutex_unlock(&u->mu);
+  uv_async_send(&u->async); /* start the response if output waits */
+}
+
+static void on_close(gw_req_t *req, void *ud) {
+  (void)req;
+  rpc_up_t *u = ud;
+  uv_mutex_lock(&u->mu);
+  u->cancelled = true;
+  uv_cond_signal(&u->cond);
+  uv_mutex_unlock(&u->mu);
+}
+
+void rpc_upload(gw_req_t *req, gw_ctx_t *ctx, const rpc_up_cmd_t *cmd,
+                void *state) {
+  const char *ct = gw_req_header(req, "content-type");
+  rpc_up_t *u = NULL;
+  if (!ct || strncasecmp(ct, "multipart/", 10)) {
+    rpc_error(req, 400, "file argument 'path' is required");
+    goto fail;
+  }
+  if (live_uploads >= RPC_MAX_UPLOADS) {
+    rpc_error(req, 503, "too many uploads at once, try again later");
+    goto fail;
+  }
+  u = tr_calloc(1, sizeof *u);
+  if (!u) {
+    rpc_error(req, 500, "out of memory");
+    goto fail;
+  }
+  if (gw_mp_init(&u->mp, ct, 0)) {
+    rpc_error(req, 400, "malformed multipart Content-Type: %s", ct);
+    tr_free(u);
+    goto fail;
+  }
+  u->req = req;
+  u->ctx = ctx;
+  u->cmd = cmd;
+  u->state = state;
+  uv_mutex_init(&u->mu);
+  uv_cond_init(&u->cond);
+  uv_async_init(ctx->loop, &u->async, on_async);
+  u->async.data = u;
+  live_uploads++;
+  gw_req_body(req, on_body, on_end, u);
+  gw_req_on_close(req, on_close, u);
+  uv_thread_options_t to = {UV_THREAD_HAS_STACK_SIZE, UP_STACK};
+  if (uv_thread_create_ex(&u->thread, &to, thread_main, u)) {
+    /* No thread: answer now; the async handle is closed and u freed. */
+    gw_req_body(req, NULL, NULL, NULL);
+    gw_req_on_close(req, NULL, NULL);
+    rpc_error(req, 503, "cannot start an upload thread");
+    u->ended = u->closing = true;
+    if (cmd->cleanup)
+      cmd->cleanup(u, -EAGAIN);
+    uv_close((uv_handle_t *)&u->async, on_async_closed);
+  }
+  return;
+fail:
+  if (cmd->free_state && state)
+    cmd->free_state(state);
+}

@@ -1,0 +1,447 @@
+/*
+ * rpc_util.c — the RPC API's shared plumbing (rpc.h): query parameters as
+ * go-ipfs-cmds parses them, Kubo's error answers and response headers, and
+ * worker-pool jobs.  The upload thread lives in rpc_upload.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rpc.h"
+
+/* ------------------------------------------------------------- params */
+
+static int hexv(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* Form-decode s[0..n) into a new string: '+' is a space, %XX a byte.
+ * *out is NULL and the result TR_EUSAGE for a bad escape or a NUL. */
+static int form_decode(const char *s, size_t n, char **out) {
+  *out = NULL;
+  if (n > RPC_MAX_ARG * 3)
+    return TR_EUSAGE;
+  char *d = tr_malloc(n + 1);
+  if (!d)
+    return -ENOMEM;
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (c == '+')
+      c = ' ';
+    else if (c == '%') {
+      if (i + 2 >= n) {
+        tr_free(d);
+        return TR_EUSAGE;
+      }
+      int hi = hexv(s[i + 1]), lo = hexv(s[i + 2]);
+      if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+        tr_free(d);
+        return TR_EUSAGE;
+      }
+      c = (char)(hi * 16 + lo);
+      i += 2;
+    }
+    d[o++] = c;
+  }
+  d[o] = 0;
+  if (o > RPC_MAX_ARG) {
+    tr_free(d);
+    return TR_EUSAGE;
+  }
+  *out = d;
+  return 0;
+}
+
+void rpc_strv_free(char **v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    tr_free(v[i]);
+  tr_free(v);
+}
+
+int rpc_args(const gw_req_t *req, const char *key, char ***out, size_t *np) {
+  const char *q = gw_req_query(req);
+  size_t kl = strlen(key), n = 0, cap = 0;
+  char **v = NULL;
+  int rc = 0;
+  *out = NULL;
+  *np = 0;
+  while (*q) {
+    size_t len = strcspn(q, "&");
+    const char *eq = memchr(q, '=', len);
+    size_t klen = eq ? (size_t)(eq - q) : len;
+    char *k = NULL;
+    if ((rc = form_decode(q, klen, &k)))
+      break;
+    bool match = strlen(k) == kl && !memcmp(k, key, kl);
+    tr_free(k);
+    if (match) {
+      if (n == cap) {
+        cap = cap ? cap * 2 : 4;
+        char **nv = tr_realloc(v, cap * sizeof *nv);
+        if (!nv) {
+          rc = -ENOMEM;
+          break;
+        }
+        v = nv;
+      }
+      const char *val = eq ? eq + 1 : q + len;
+      if ((rc = form_decode(val, (size_t)(q + len - val), &v[n])))
+        break;
+      n++;
+    }
+    q += len;
+    if (*q == '&')
+      q++;
+  }
+  if (rc) {
+    rpc_strv_free(v, n);
+    return rc;
+  }
+  *out = v;
+  *np = n;
+  return 0;
+}
+
+int rpc_opt_str(const gw_req_t *req, const char *key, char **out) {
+  char **v;
+  size_t n;
+  *out = NULL;
+  int rc = rpc_args(req, key, &v, &n);
+  if (rc || !n)
+    return rc;
+  *out = v[0];
+  v[0] = NULL;
+  rpc_strv_free(v, n);
+  return 0;
+}
+
+int rpc_opt_bool(const gw_req_t *req, const char *key, bool dflt, bool *out) {
+  char *s;
+  int rc = rpc_opt_str(req, key, &s);
+  *out = dflt;
+  if (rc || !s)
+    return rc;
+  static const char *const t[] = {"", "1", "t", "T", "TRUE", "true", "True"};
+  static const char *const f[] = {"0", "f", "F", "FALSE", "false", "False"};
+  rc = TR_EUSAGE;
+  for (size_t i = 0; i < TR_ARRAY_LEN(t); i++)
+    if (!strcmp(s, t[i]))
+      *out = true, rc = 0;
+  for (size_t i = 0; i < TR_ARRAY_LEN(f); i++)
+    if (!strcmp(s, f[i]))
+      *out = false, rc = 0;
+  tr_free(s);
+  return rc;
+}
+
+int rpc_opt_i64(const gw_req_t *req, const char *key, int64_t dflt,
+                int64_t *out) {
+  char *s;
+  int rc = rpc_opt_str(req, key, &s);
+  *out = dflt;
+  if (rc || !s)
+    return rc;
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  rc = errno || end == s || *end ? TR_EUSAGE : 0;
+  if (!rc)
+    *out = v;
+  tr_free(s);
+  return rc;
+}
+
+int rpc_one_arg(gw_req_t *req, const char *what, char **out) {
+  char **v;
+  size_t n;
+  *out = NULL;
+  int rc = rpc_args(req, "arg", &v, &n);
+  if (rc) {
+    rpc_error(req, 400, "invalid argument: %s", tr_strerror(rc));
+    return rc;
+  }
+  if (n != 1) {
+    rpc_strv_free(v, n);
+    if (n == 0)
+      rpc_error(req, 400, "argument \"%s\" is required", what);
+    else
+      rpc_error(req, 400, "expected 1 argument \"%s\", got %zu", what, n);
+    return TR_EUSAGE;
+  }
+  *out = v[0];
+  v[0] = NULL;
+  rpc_strv_free(v, n);
+  return 0;
+}
+
+int rpc_parse_path(const char *arg, dag_cid_t *cid, const char **path) {
+  const char *s = arg;
+  if (!strncmp(s, "/ipfs/", 6))
+    s += 6;
+  size_t n = strcspn(s, "/");
+  int rc = dag_cid_parse(cid, s, n);
+  if (rc)
+    return rc;
+  *path = s + n;
+  return 0;
+}
+
+/* ------------------------------------------------------------ answers */
+
+int rpc_status_for(int err) {
+  switch (err) {
+  case TR_EUSAGE:
+  case TR_ECID:
+  case TR_EMULTIBASE:
+  case TR_EBASE:
+  case TR_EMULTIHASH:
+  case TR_EVARINT:
+  case TR_EMULTIPART:
+  case TR_ECHUNKER:
+    return 400;
+  default:
+    return 500;
+  }
+}
+
+const char *rpc_errmsg(int err, const char *what, char *buf, size_t n) {
+  switch (err) {
+  case TR_ENOTFOUND:
+    /* Kubo's words for a block an offline node does not have. */
+    snprintf(buf, n, "block was not found locally (offline): ipld: could not "
+             "find %s", what);
+    break;
+  case TR_EPATH:
+    snprintf(buf, n, "no link named \"%s\" under the path", what);
+    break;
+  case TR_ECID:
+  case TR_EMULTIBASE:
+  case TR_EBASE:
+  case TR_EMULTIHASH:
+  case TR_EVARINT:
+    snprintf(buf, n, "invalid path \"%s\": invalid cid: %s", what,
+             tr_strerror(err));
+    break;
+  case TR_ENOTDIR:
+    snprintf(buf, n, "%s: not a directory", what);
+    break;
+  case TR_ENOTFILE:
+    snprintf(buf, n, "%s: this dag node is a directory", what);
+    break;
+  default:
+    snprintf(buf, n, "%s: %s", what, tr_strerror(err));
+  }
+  return buf;
+}
+
+void rpc_error(gw_req_t *req, int status, const char *fmt, ...) {
+  char msg[1200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  json_t *o = json_pack("{s:s,s:i,s:s}", "Message", msg, "Code",
+                        status == 400 ? 1 : 0, "Type", "error");
+  char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+  json_decref(o);
+  size_t n = s ? strlen(s) : 0;
+  gw_header_t h[] = {{"Content-Type", "application/json"},
+                     {"Cache-Control", "no-cache"},
+                     {"Vary", "Origin"}};
+  gw_res_start(req, status, h, TR_ARRAY_LEN(h), (int64_t)n + 1);
+  if (s)
+    gw_res_write(req, s, n);
+  gw_res_write(req, "\n", 1);
+  gw_res_end(req);
+  free(s);
+}
+
+#define EXPOSED "X-Stream-Output, X-Chunked-Output, X-Content-Length"
+
+int rpc_start(gw_req_t *req, int kind, const char *ctype, int64_t length,
+              int64_t xlen) {
+  char xl[24];
+  gw_header_t h[8] = {
+      {"Content-Type", ctype ? ctype : "application/json"},
+      {"Access-Control-Allow-Headers", EXPOSED},
+      {"Access-Control-Expose-Headers", EXPOSED},
+      {"Trailer", "X-Stream-Error"},
+      {"Vary", "Origin"},
+      {"Cache-Control", "no-cache"},
+  };
+  size_t n = 6;
+  if (kind == RPC_STREAM)
+    h[n++] = (gw_header_t){"X-Stream-Output", "1"};
+  else if (kind == RPC_CHUNKED)
+    h[n++] = (gw_header_t){"X-Chunked-Output", "1"};
+  if (xlen >= 0) {
+    snprintf(xl, sizeof xl, "%lld", (long long)xlen);
+    h[n++] = (gw_header_t){"X-Content-Length", xl};
+  }
+  return gw_res_start(req, 200, h, n, length);
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+static void job_free(rpc_job_t *j) {
+  if (j->free_state && j->state)
+    j->free_state(j->state);
+  json_decref(j->json);
+  tr_bytes_free(&j->out);
+  tr_free(j);
+}
+
+static void job_work(uv_work_t *w) {
+  rpc_job_t *j = w->data;
+  j->fn(j);
+}
+
+static void job_after(uv_work_t *w, int status) {
+  rpc_job_t *j = w->data;
+  if (status == UV_ECANCELED && j->status < 400)
+    rpc_job_fail(j, 500, "request cancelled");
+  if (j->done && j->status < 400)
+    j->done(j);
+  else
+    rpc_job_answer(j);
+}
+
+int rpc_job_run(gw_req_t *req, gw_ctx_t *ctx, rpc_work_fn fn, rpc_done_fn done,
+                void *state, void (*free_state)(void *state)) {
+  rpc_job_t *j = tr_calloc(1, sizeof *j);
+  if (!j) {
+    if (free_state && state)
+      free_state(state);
+    rpc_error(req, 500, "out of memory");
+    return -ENOMEM;
+  }
+  j->work.data = j;
+  j->req = req;
+  j->ctx = ctx;
+  j->env = ctx->env;
+  j->fn = fn;
+  j->done = done;
+  j->state = state;
+  j->free_state = free_state;
+  j->kind = RPC_SINGLE;
+  if (uv_queue_work(ctx->loop, &j->work, job_work, job_after)) {
+    rpc_error(req, 500, "cannot queue work");
+    job_free(j);
+    return -ENOMEM;
+  }
+  return 0;
+}
+
+void rpc_job_fail(rpc_job_t *j, int status, const char *fmt, ...) {
+  if (j->status >= 400)
+    return;
+  j->status = status;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(j->err, sizeof j->err, fmt, ap);
+  va_end(ap);
+}
+
+int rpc_job_line(rpc_job_t *j, json_t *o) {
+  if (!o)
+    return -ENOMEM;
+  char *s = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  if (!s)
+    return -ENOMEM;
+  int rc = tr_bytes_append(&j->out, s, strlen(s));
+  if (!rc)
+    rc = tr_bytes_append(&j->out, "\n", 1);
+  free(s);
+  j->kind = RPC_CHUNKED;
+  return rc;
+}
+
+void rpc_job_answer(rpc_job_t *j) {
+  gw_req_t *req = j->req;
+  if (j->status >= 400) {
+    rpc_error(req, j->status, "%s", j->err);
+  } else if (j->json) {
+    char *s = json_dumps(j->json, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!s) {
+      rpc_error(req, 500, "out of memory");
+    } else {
+      size_t n = strlen(s);
+      rpc_start(req, j->kind, NULL, (int64_t)n + 1, -1);
+      gw_res_write(req, s, n);
+      gw_res_write(req, "\n", 1);
+      gw_res_end(req);
+      free(s);
+    }
+  } else {
+    rpc_start(req, j->kind, j->ctype, (int64_t)j->out.len, -1);
+    gw_res_write(req, j->out.data, j->out.len);
+    gw_res_end(req);
+  }
+  job_free(j);
+}
+
+void rpc_job_stream(rpc_job_t *j, gw_fill_fn fill) {
+  void *state = j->state;
+  j->state = NULL;
+  gw_stream_start(j->req, j->ctx, fill, j->free_state, state);
+  job_free(j);
+}
+
+/* ---------------------------------------------------------- utilities */
+
+char *rpc_query_unescape(const char *s) {
+  char *d;
+  int rc = form_decode(s, strlen(s), &d);
+  if (rc == TR_EUSAGE)
+    return tr_strdup(s);
+  return d;
+}
+
+char *rpc_clean_path(const char *filename) {
+  char *u = rpc_query_unescape(filename ? filename : "");
+  if (!u)
+    return NULL;
+  /* path.Clean("/" + u): drop empty and "." elements, resolve ".." (never
+   * above the root), no trailing slash. */
+  size_t n = strlen(u);
+  char *out = tr_malloc(n + 1);
+  if (!out) {
+    tr_free(u);
+    return NULL;
+  }
+  size_t o = 0;
+  const char *p = u;
+  while (*p) {
+    while (*p == '/')
+      p++;
+    size_t len = strcspn(p, "/");
+    if (len == 0)
+      break;
+    if (len == 1 && p[0] == '.') {
+      /* skip */
+    } else if (len == 2 && p[0] == '.' && p[1] == '.') {
+      while (o > 0 && out[o - 1] != '/')
+        o--;
+      if (o > 0)
+        o--;
+    } else {
+      if (o)
+        out[o++] = '/';
+      memcpy(out + o, p, len);
+      o += len;
+    }
+    p += len;
+  }
+  out[o] = 0;
+  tr_free(u);
+  return out;
+}
