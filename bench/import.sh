@@ -1,0 +1,72 @@
+#!/bin/bash
+# bench/import.sh — issue 4's import/export figures on one 1 GiB file, each
+# beside its reference measured in the same run (warm page cache for all):
+#   add -n (hash only, unixfs-v1-2025) vs `openssl dgst -sha256`  target <= 1.25x its time
+#   add -n vs the JS importer into memory (ipfs-unixfs-importer)  target >= 1.2x faster
+#   add (into a repo) vs the physical limit: the slower of openssl and a
+#     durable copy `dd bs=1M conv=fsync`                           target <= 1.3x
+#   add -n --profile unixfs-v0-2015 vs Debian's Rust `ipfs_cid`   target >= 3x faster
+#   cat of the file from the repo to /dev/null                    target >= 1 GB/s
+#   peak RSS of the 1 GiB add                                     target < 64 MiB
+# BENCH_IMPORT_MB sets the size (default 1024).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TROVE=${TROVE_BIN:-$PWD/bin/trove}
+TMP=${BENCH_TMP:-$(mktemp -d)}
+MB=${BENCH_IMPORT_MB:-1024}
+F=$TMP/file.bin
+export TROVE_PATH=$TMP/repo
+command -v ipfs_cid >/dev/null || { echo "ipfs_cid missing (make deps)"; exit 1; }
+
+# run_timed OUTVAR CMD...: wall seconds of CMD into OUTVAR, its max RSS (KiB)
+# into OUTVAR_rss; stdout of CMD into OUTVAR_out.
+run_timed() {
+  local var=$1; shift
+  local tf=$TMP/time.$$ of=$TMP/out.$$
+  /usr/bin/time -f '%e %M' -o "$tf" "$@" >"$of"
+  read -r secs rss <"$tf"
+  printf -v "$var" '%s' "$secs"
+  printf -v "${var}_rss" '%s' "$rss"
+  printf -v "${var}_out" '%s' "$(head -c 200 "$of")"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b <= 0) b = 0.001; printf "%.2f", a / b }'; }
+mbps() { awk -v mb="$MB" -v s="$1" 'BEGIN{ if (s <= 0) s = 0.001; printf "%.0f", mb * 1.048576 / s }'; }
+mark() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN{ ok = dir == "le" ? v <= t : v >= t; print ok ? "" : "  MISSED" }'; }
+
+echo "generating $MB MiB of random data"
+head -c $((MB << 20)) /dev/urandom >"$F"
+cat "$F" >/dev/null # warm the page cache
+"$TROVE" init >/dev/null
+
+run_timed ossl openssl dgst -sha256 "$F"
+run_timed ossl openssl dgst -sha256 "$F" # second run: warm
+run_timed addn "$TROVE" add -n -Q "$F"
+echo "add -n (v1-2025): trove $(mbps "$addn") MB/s (${addn}s), openssl dgst -sha256 $(mbps "$ossl") MB/s (${ossl}s): ratio $(ratio "$addn" "$ossl")x its time (target <= 1.25)$(mark "$(ratio "$addn" "$ossl")" 1.25 le)"
+
+if [ -d tests/interop/node_modules/ipfs-unixfs-importer ]; then
+  run_timed js node tests/interop/import_bench.mjs "$F"
+  [ "$js_out" = "$addn_out" ] || { echo "CID mismatch: js $js_out trove $addn_out"; exit 1; }
+  echo "add -n vs JS importer: trove $(mbps "$addn") MB/s, js $(mbps "$js") MB/s (${js}s): trove $(ratio "$js" "$addn")x faster (target >= 1.2)$(mark "$(ratio "$js" "$addn")" 1.2 ge)"
+else
+  echo "add -n vs JS importer: skipped (no tests/interop/node_modules; make deps)"
+fi
+
+run_timed dd dd if="$F" of="$TMP/copy" bs=1M conv=fsync status=none
+rm -f "$TMP/copy"
+limit=$(awk -v a="$ossl" -v b="$dd" 'BEGIN{print (a > b ? a : b)}')
+run_timed add "$TROVE" add -Q "$F"
+[ "$add_out" = "$addn_out" ] || { echo "CID mismatch: add $add_out, add -n $addn_out"; exit 1; }
+echo "add into repo: trove $(mbps "$add") MB/s (${add}s); physical limit $(mbps "$limit") MB/s (openssl ${ossl}s, dd conv=fsync ${dd}s): ratio $(ratio "$add" "$limit")x (target <= 1.3)$(mark "$(ratio "$add" "$limit")" 1.3 le)"
+echo "peak RSS of the add: $((add_rss / 1024)) MiB (target < 64)$(mark "$((add_rss / 1024))" 63.99 le)"
+
+run_timed v0 "$TROVE" add -n -Q --profile unixfs-v0-2015 "$F"
+run_timed rs ipfs_cid "$F"
+rs_v0=$(echo "$rs_out" | sed -n 's/.*"CIDv0":"\([^"]*\)".*/\1/p')
+[ "$rs_v0" = "$v0_out" ] || { echo "v0 CID mismatch: ipfs_cid $rs_v0 trove $v0_out"; exit 1; }
+echo "add -n (v0-2015) vs ipfs_cid: trove $(mbps "$v0") MB/s (${v0}s), ipfs_cid $(mbps "$rs") MB/s (${rs}s): trove $(ratio "$rs" "$v0")x faster (target >= 3)$(mark "$(ratio "$rs" "$v0")" 3 ge)"
+
+# To /dev/null as the issue asks; a write to /dev/null never reads the
+# bytes, so also through a pipe into dd, which copies every byte.
+run_timed cat sh -c "'$TROVE' cat '$add_out' >/dev/null"
+run_timed catp sh -c "'$TROVE' cat '$add_out' | dd of=/dev/null bs=4M status=none"
+echo "cat from repo: to /dev/null $(mbps "$cat") MB/s (${cat}s); through a pipe $(mbps "$catp") MB/s (${catp}s) (target >= 1000)$(mark "$(mbps "$cat")" 1000 ge)"
