@@ -264,6 +264,12 @@ static int add_entry(add_t *a, int dirfd, const char *name, int depth,
 
 /* Add one command-line argument; its "added" name is its base name. */
 static int add_arg(add_t *a, const char *arg, dag_import_result_t *res) {
+  /* "." and ".." have no name of their own: Kubo names them by the
+   * directory they are. */
+  char real[4096];
+  const char *b = strrchr(arg, '/') ? strrchr(arg, '/') + 1 : arg;
+  if ((!strcmp(b, ".") || !strcmp(b, "..")) && realpath(arg, real))
+    arg = real;
   char *dup1 = tr_strdup(arg), *dup2 = tr_strdup(arg);
   int rc = dup1 && dup2 ? 0 : -ENOMEM;
   if (!rc) {
