@@ -136,9 +136,9 @@ typedef struct rpc_up rpc_up_t;
  * that ended the upload: roll back then); free_state
  * runs on the loop once the thread has been joined.  A callback returns 0
  * or a negative code; after rpc_up_fail() the message goes to the client.
- * idle (may be NULL) is called before the thread waits for more of the
- * body: the place to commit a batch, so a slow client never holds the
- * repo's write lock while nothing arrives. */
+ * idle (may be NULL) is called once the body has stalled for 100 ms: the
+ * place to commit a batch, so a slow client never holds the repo's write
+ * lock while nothing arrives. */
 typedef struct rpc_up_cmd {
   int (*begin)(rpc_up_t *u);
   int (*part)(rpc_up_t *u, const gw_mp_part_t *part);

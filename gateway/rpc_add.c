@@ -39,7 +39,6 @@
 
 #define PROGRESS_STEP (256u << 10)
 #define MAX_TREE_DEPTH 4096
-#define IDLE_COMMIT_MS 200
 
 enum { K_NONE, K_FILE, K_DIR, K_SYMLINK };
 
@@ -59,7 +58,6 @@ typedef struct add {
   char *pin_name;
   /* Upload thread state. */
   bs_batch_t *batch;
-  uint64_t batch_ms;
   int lock;
   dag_file_t *file;
   int kind;
@@ -149,7 +147,6 @@ static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
     int rc = bs_batch_begin(rpc_up_env(a->u), 0, &a->batch);
     if (rc)
       return rc;
-    a->batch_ms = uv_hrtime() / 1000000;
   }
   return bs_batch_put(a->batch, cid, data, len);
 }
@@ -161,7 +158,6 @@ static int pin_root(add_t *a, const dag_cid_t *cid) {
     int rc = bs_batch_begin(rpc_up_env(a->u), 0, &a->batch);
     if (rc)
       return rc;
-    a->batch_ms = uv_hrtime() / 1000000;
   }
   return bs_pin_add(bs_batch_txn(a->batch), cid, BS_PIN_RECURSIVE, a->pin_name,
                     NULL);
@@ -404,11 +400,12 @@ static int add_finish(rpc_up_t *u) {
   return 0;
 }
 
-/* The body stalls: commit what is pending if the batch has been open a
- * while, so that other writers are not kept waiting on this client. */
+/* The body has stalled: commit what is pending, so that other writers are
+ * not kept waiting on this client. */
 static void add_idle(rpc_up_t *u) {
   add_t *a = rpc_up_state(u);
-  if (a->batch && uv_hrtime() / 1000000 - a->batch_ms >= IDLE_COMMIT_MS) {
+  if (a->batch) {
+    tr_log(TR_LOG_DEBUG, "add: the body stalled; committing the batch");
     if (bs_batch_end(a->batch, 1))
       tr_log(TR_LOG_WARN, "add: an intermediate commit failed");
     a->batch = NULL;

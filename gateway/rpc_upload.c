@@ -33,6 +33,8 @@
 #define UP_LOW (2u << 20)
 #define UP_OUT_EARLY (1u << 20)
 #define UP_STACK (1u << 20)
+/* How long the body must stall before the command's idle callback runs. */
+#define UP_IDLE_NS (100ull * 1000 * 1000)
 
 typedef struct chunk {
   struct chunk *next;
@@ -115,10 +117,15 @@ static chunk_t *take(rpc_up_t *u) {
   uv_mutex_lock(&u->mu);
   while (!u->head && !u->eof && !u->cancelled) {
     if (!idled && u->cmd->idle) {
-      uv_mutex_unlock(&u->mu);
-      u->cmd->idle(u);
-      idled = true;
-      uv_mutex_lock(&u->mu);
+      /* Only a real stall counts: a fast client empties the queue all the
+       * time for an instant, and committing then would cut batches into
+       * slivers (each commit is a sync). */
+      if (uv_cond_timedwait(&u->cond, &u->mu, UP_IDLE_NS) == UV_ETIMEDOUT) {
+        uv_mutex_unlock(&u->mu);
+        u->cmd->idle(u);
+        idled = true;
+        uv_mutex_lock(&u->mu);
+      }
       continue;
     }
     uv_cond_wait(&u->cond, &u->mu);
@@ -271,7 +278,11 @@ static void on_async(uv_async_t *a) {
       gw_req_on_close(u->req, NULL, NULL);
       rpc_error(u->req, status ? status : rpc_status_for(rc), "%s", err);
     } else {
-      if (!u->started && (u->body_done || done || u->held.len > UP_OUT_EARLY))
+      /* Start when there is something to say and the body is in (or a
+       * lot waits), or at the successful end. */
+      if (!u->started &&
+          ((u->held.len && (u->body_done || u->held.len > UP_OUT_EARLY)) ||
+           (done && !rc)))
         start_response(u);
       if (u->started && u->held.len) {
         gw_res_write(u->req, u->held.data, u->held.len);
