@@ -1,0 +1,55 @@
+#!/bin/bash
+# kubo_rpc.sh — kubo-rpc-client (npm, unchanged) against `trove daemon`:
+# two daemons on free ports in temporary repos (stopped by the trap, always),
+# the reference CIDs from `trove add -n` on the same files, then
+# kubo_rpc.mjs drives the client and checks every answer (see its header).
+# Needs node and tests/interop/node_modules (make deps).
+set -euo pipefail
+cd "$(dirname "$0")"
+TROVE=${TROVE_BIN:-$PWD/../../bin/trove}
+if [ ! -d node_modules/kubo-rpc-client ] || [ ! -d node_modules/ipfs-unixfs-importer ]; then
+  echo "node_modules missing: run 'make deps'" >&2
+  exit 1
+fi
+WORK=$(mktemp -d /tmp/trove-kubo-rpc.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+t() { "$TROVE" "$@"; }
+
+# start REPO: init and run a daemon on free ports; prints the API URL.
+start() {
+  TROVE_PATH=$1 t init >/dev/null
+  TROVE_PATH=$1 "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/0 \
+    --gateway=/ip4/127.0.0.1/tcp/0 >"$1.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 100); do [ -s "$1/api" ] && break; sleep 0.05; done
+  [ -s "$1/api" ] || { echo "daemon did not start: $(cat "$1.log")" >&2; exit 1; }
+}
+start "$WORK/a"; start "$WORK/b"
+api() { echo "http://127.0.0.1:$(sed 's|.*/tcp/||' "$1/api")/api/v0"; }
+
+D=$WORK/data
+mkdir -p "$D/tree/sub" "$D/tree/empty"
+printf 'a' >"$D/tree/a.txt"
+printf 'b\n' >"$D/tree/sub/b.txt"
+head -c 3500000 /dev/urandom >"$D/tree/big.bin"
+
+export TROVE_PATH=$WORK/a
+q() { t add -n -Q "$@"; }
+cat >"$WORK/expected.json" <<JSON
+{
+  "peerid": "$(t id | python3 -c 'import json,sys; print(json.load(sys.stdin)["ID"])')",
+  "hello": "$(printf 'hello\n' | q)",
+  "big": "$(q "$D/tree/big.bin")",
+  "bigV0": "$(q --cid-version=0 --raw-leaves=false --chunker=size-262144 "$D/tree/big.bin")",
+  "tree": "$(q -r "$D/tree")",
+  "treeWrapped": "$(q -r -w "$D/tree")",
+  "missing": "$(printf 'never added' | q)"
+}
+JSON
+node kubo_rpc.mjs "$(api "$WORK/a")" "$(api "$WORK/b")" "$D" "$WORK/expected.json"
