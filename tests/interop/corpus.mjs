@@ -6,7 +6,7 @@
 //                   at and just over the HAMT threshold of each profile
 // Deterministic: the same bytes and names on every run and machine.
 import { createCipheriv, createHash } from 'node:crypto'
-import { mkdirSync, writeFileSync, symlinkSync, openSync, writeSync, closeSync, existsSync, statSync } from 'node:fs'
+import { mkdirSync, writeFileSync, symlinkSync, openSync, writeSync, closeSync, existsSync, statSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
 const dir = process.argv[2]
@@ -15,10 +15,13 @@ export const POOL_SIZE = 1024 * 1048576 + 1048576
 
 const key = createHash('sha256').update('trove-interop-1').digest()
 
+// Written under a temporary name and renamed, so that runs sharing DIR
+// (two test runners at once) never see a half-written corpus.
 function writePool (path) {
   if (existsSync(path) && statSync(path).size === POOL_SIZE) return
   const c = createCipheriv('aes-256-ctr', key, Buffer.alloc(16))
-  const fd = openSync(path, 'w')
+  const tmp = `${path}.${process.pid}`
+  const fd = openSync(tmp, 'w')
   const zero = Buffer.alloc(4 << 20)
   for (let left = POOL_SIZE; left > 0;) {
     const n = Math.min(left, zero.length)
@@ -26,6 +29,7 @@ function writePool (path) {
     left -= n
   }
   closeSync(fd)
+  renameSync(tmp, path)
 }
 
 // Small seeded content for tree files (xorshift32).
@@ -43,8 +47,10 @@ function file (p, seed, n) { writeFileSync(p, bytes(seed, n)) }
 
 mkdirSync(dir, { recursive: true })
 writePool(join(dir, 'pool'))
-const tree = join(dir, 'tree')
-if (existsSync(join(tree, '.done'))) process.exit(0)
+const final = join(dir, 'tree')
+if (existsSync(join(final, '.done'))) process.exit(0)
+const tree = `${final}.${process.pid}`
+rmSync(tree, { recursive: true, force: true })
 mkdirSync(tree, { recursive: true })
 
 // nested: depth, sizes around both chunk sizes, names, symlinks, dot files
@@ -109,3 +115,11 @@ mkdirSync(join(tree, 'single'))
 file(join(tree, 'single', 'report.pdf'), 40, 2500000)
 
 writeFileSync(join(tree, '.done'), '')
+// The final tree only ever appears whole, by rename; one without .done was
+// left by an older version of this script.
+if (existsSync(final) && !existsSync(join(final, '.done'))) rmSync(final, { recursive: true, force: true })
+try {
+  renameSync(tree, final)
+} catch {
+  rmSync(tree, { recursive: true, force: true }) // another run won the race
+}
