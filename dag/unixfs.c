@@ -108,6 +108,8 @@ static int decode_mtime(const uint8_t *p, const uint8_t *end, dag_unixfs_t *u) {
     } else if (field == 0 || !pb_skip(&p, end, wt))
       return TR_EUNIXFS;
   }
+  if (!seen_sec)
+    return TR_EUNIXFS; /* boxo: "required int64 seconds" */
   u->has_mtime = true;
   return 0;
 }

@@ -25,8 +25,9 @@
  * protobuf allows: fields may come in any order and unknown fields with a
  * valid wire type are skipped (newer writers may add some), but a missing or
  * unknown Type, a repeated non-repeated field, a wrong wire type, an overlong
- * or truncated varint, a length past the end, a mode over 32 bits, a
- * nanosecond value over 999999999, more than DAG_UNIXFS_MAX_BLOCKSIZES
+ * or truncated varint, a length past the end, a mode over 32 bits, an
+ * mtime without Seconds (required in boxo's .proto), a nanosecond value over
+ * 999999999, more than DAG_UNIXFS_MAX_BLOCKSIZES
  * blocksizes or a blocksizes sum that overflows are all TR_EUNIXFS.
  * Decoding allocates nothing: the result points into the input.
  */

@@ -204,6 +204,7 @@ static void test_rejects(void **state) {
       "0802" "24",              /* blocksizes with wire type 4 */
       "0802" "2a0101",          /* hashType with wire type 2 */
       "0802" "42",              /* mtime without a length */
+      "0802" "42051501000000",  /* mtime without Seconds */
   };
   for (size_t i = 0; i < TR_ARRAY_LEN(bad); i++) {
     char hex[128];
