@@ -74,6 +74,14 @@ int cmd_ls(cli_t *, int, char **);
 int cmd_refs(cli_t *, int, char **);
 int cmd_refs_local(cli_t *, int, char **);
 
+/* cmd_remote.c: run the command through the RPC API of a daemon that
+ * holds the repo (found through <repo>/api).  Returns true when it did -
+ * *status is then the exit status - and false when the command has no
+ * remote form, asks for nothing to be written (add -n), TROVE_OFFLINE is
+ * set, or no daemon answers: the caller then runs it locally. */
+bool cli_remote(cli_t *cli, const char *name, int argc, char **argv,
+                int *status);
+
 #define TROVE_VERSION "0.1.0"
 
 #endif /* CLI_H */

@@ -202,8 +202,11 @@ int main(int argc, char **argv) {
       printf("usage: trove %s\n  %s\n", cmd->usage, cmd->help);
       return 0;
     }
-  /* argv[0] for the handler is the last command word, as getopt expects. */
-  int rc = cmd->fn(&cli, argc - words, argv + words);
+  /* argv[0] for the handler is the last command word, as getopt expects.
+   * When a daemon holds the repo, writing commands go through its API. */
+  int rc;
+  if (!cli_remote(&cli, cmd->name, argc - words, argv + words, &rc))
+    rc = cmd->fn(&cli, argc - words, argv + words);
   bs_close(cli.env);
   return rc;
 }

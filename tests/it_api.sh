@@ -224,6 +224,35 @@ eq "$(curl -s --http2-prior-knowledge -X POST "$A/cat?arg=$TREE/a.txt")" a "h2"
 eq "$(curl -s --http2-prior-knowledge -X POST -F "file=@$D/hello.txt" "$A/add" | js 'd["Hash"]')" \
   bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am "h2 add"
 
+# ------------------------------------------ the CLI through the daemon
+# With a daemon on the repo, writing commands go through its API and print
+# what the local commands print (TROVE_OFFLINE=1 forces the local path, on
+# a second repo here so that both start from the same state).
+export TROVE_PATH=$WORK/a
+err=$(TROVE_LOG=debug t add -r -Q "$D/tree" 2>&1 >/dev/null)
+[[ "$err" == *"through the daemon's API"* ]] || fail "add did not use the API: $err"
+eq "$(t add -r "$D/tree")" "$(TROVE_OFFLINE=1 TROVE_PATH=$WORK/cli t add -r "$D/tree")" "CLI add -r via API"
+eq "$(t add -w -q "$D/hello.txt" "$D/tree/a.txt")" \
+   "$(TROVE_OFFLINE=1 TROVE_PATH=$WORK/cli t add -w -q "$D/hello.txt" "$D/tree/a.txt")" "CLI add -w via API"
+eq "$(printf 'from stdin' | t add)" "$(printf 'from stdin' | TROVE_OFFLINE=1 TROVE_PATH=$WORK/cli t add)" "CLI add stdin"
+eq "$(t cat "$TREE/big.bin" | sha256sum)" "$(sha256sum <"$D/tree/big.bin")" "CLI cat via API"
+eq "$(t cat --offset 5 --length 3 "$TREE/big.bin" | od -An -tx1)" \
+   "$(tail -c +6 "$D/tree/big.bin" | head -c 3 | od -An -tx1)" "CLI cat range via API"
+k=$(printf 'cli block' | t block put)
+eq "$k" "$(printf 'cli block' | TROVE_OFFLINE=1 TROVE_PATH=$WORK/cli t block put)" "CLI block put via API"
+eq "$(t block get "$k")" "cli block"
+eq "$(t pin add "$k")" "pinned $k recursively"
+[[ "$(t pin ls --type=recursive)" == *"$k recursive"* ]] || fail "CLI pin ls via API"
+expect_fail t block rm "$k"
+eq "$(t pin rm "$k")" "unpinned $k"
+eq "$(t block rm "$k")" "removed $k"
+printf 'garbage' | t block put >/dev/null
+[[ "$(t repo gc 2>/dev/null)" == "removed "* ]] || fail "CLI repo gc via API"
+expect_fail t pin add bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+expect_fail t add "$D/no-such-file"
+expect_fail t add "$D/tree"                  # a directory without -r
+export TROVE_PATH=$WORK/cli
+
 # ------------------------------------------------- a large streamed upload
 # 256 MiB through add: the body is never held whole (the daemon's RSS must
 # stay far below the upload) and the CID matches the CLI's.

@@ -1,0 +1,68 @@
+/*
+ * api_client.h — a small blocking HTTP/1.1 client for the CLI's side of
+ * the daemon's RPC API (cmd_remote.c): one POST per connection, a request
+ * body sent with chunked transfer encoding as it is produced (uploads of
+ * any size, never held whole), the response body read back de-chunked
+ * piece by piece, and Kubo's error JSON turned into a message.
+ *
+ * Loopback only (the daemon's API address from <repo>/api); no TLS, no
+ * redirects, no keep-alive.  Errors are -errno or TR_E* codes.
+ */
+#ifndef CLI_API_CLIENT_H
+#define CLI_API_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../common/tr.h"
+
+typedef struct cli_http {
+  int fd;
+  int status;          /* response status, after cli_http_response() */
+  bool chunked;        /* response framing */
+  int64_t length;      /* Content-Length, -1 if none */
+  int64_t left;        /* bytes left in the body or the current chunk */
+  bool eof;            /* the body has been read */
+  bool send_failed;    /* the server stopped reading the request */
+  uint8_t buf[65536];  /* read buffer */
+  size_t off, len;
+} cli_http_t;
+
+/* Connect to host:port (numeric).  -errno. */
+int cli_http_open(cli_http_t *h, const char *host, int port) TR_WUR;
+void cli_http_close(cli_http_t *h);
+
+/* Send "POST target HTTP/1.1" and the headers; with a body (ctype not
+ * NULL) it is chunked, sent with cli_http_send() and ended with
+ * cli_http_end().  -errno. */
+int cli_http_request(cli_http_t *h, const char *target, const char *ctype) TR_WUR;
+/* One piece of the body.  A server that has answered early and stopped
+ * reading makes it return -EPIPE once (send_failed is set): go on to
+ * cli_http_response() and report the server's answer. */
+int cli_http_send(cli_http_t *h, const void *p, size_t n) TR_WUR;
+int cli_http_end(cli_http_t *h) TR_WUR;
+
+/* Read the status line and headers.  -errno, TR_ETRUNC (connection closed
+ * early), TR_EUSAGE (not HTTP). */
+int cli_http_response(cli_http_t *h) TR_WUR;
+/* Up to cap bytes of the body; 0 at its end.  -errno, TR_ETRUNC (the
+ * connection ended inside the body: the answer was cut). */
+ssize_t cli_http_read(cli_http_t *h, void *out, size_t cap) TR_WUR;
+/* The next line of an NDJSON body (without its newline) into line, cut at
+ * cap - 1 bytes; 1 and *n set, 0 at the end, or an error. */
+int cli_http_line(cli_http_t *h, char *line, size_t cap, size_t *n) TR_WUR;
+
+/* Read the rest of the body and, if it is Kubo's error JSON, copy its
+ * Message into msg (else the body's first line, or the status). */
+void cli_http_error(cli_http_t *h, char *msg, size_t n);
+
+/* Append key=value to a query string under construction, percent-encoding
+ * the value as encodeURIComponent does.  0 or -ENOMEM. */
+int cli_query_add(tr_bytes_t *q, const char *key, const char *value) TR_WUR;
+/* Percent-encode s as encodeURIComponent (what kubo-rpc-client does to
+ * filenames) into a new string; NULL on -ENOMEM. */
+char *cli_uri_encode(const char *s);
+
+#endif /* CLI_API_CLIENT_H */
