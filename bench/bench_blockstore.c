@@ -8,14 +8,22 @@
  *    second starts, so the disk holds one at a time).  Prints both rates and
  *    the ratio trove / plain LMDB (target >= 0.8).
  *
- *    The plain loop is the best plain LMDB can do, so the ratio is honest:
- *    one environment opened with MDB_WRITEMAP, its map sized up front for
- *    the whole data set (no growth), mdb_put(MDB_RESERVE) and one memcpy
- *    per block into the write-mapped page, commits every BENCH_BATCH_MB of
- *    values (256 MiB, trove's BS_BATCH_BYTES), each commit synced (no
- *    MDB_NOSYNC: trove syncs too).  It computes the same key trove does
- *    (the 34-byte sha2-256 multihash, via dag_sha256), because hashing is
- *    part of a put in any content-addressed store.
+ *    trove runs as shipped: bs_open() flags and its default batch size
+ *    (BS_BATCH_BYTES, or TROVE_BATCH_MB; BENCH_BATCH_MB forces one).  The
+ *    plain loop is the best plain LMDB does on this machine, so the ratio
+ *    is honest: its map sized up front (no growth), mdb_put(MDB_RESERVE)
+ *    and one memcpy per block, a commit every 256 MiB of values
+ *    (BENCH_REF_BATCH_MB), each commit synced (no MDB_NOSYNC: trove syncs
+ *    too), and the same key trove computes (the 34-byte sha2-256
+ *    multihash, via dag_sha256: hashing is part of a content-addressed
+ *    put).  Its env flags come from BENCH_REF_FLAGS, default none: measured
+ *    here (Linux 6.18, ext4, 200k blocks of this mix, 256 MiB commits) no
+ *    flags wrote ~200 MB/s, MDB_WRITEMAP ~115 MB/s and MDB_WRITEMAP +
+ *    MDB_NORDAHEAD ~140 MB/s.  A write map dirties whole page-cache folios:
+ *    the kernel's mmap readahead fills the cache with large folios, and a
+ *    4 KiB page written through the map marks its folio dirty, so commits
+ *    wrote 2.6x (256 MiB) to 15x (32 MiB commits) the data (the "dirtied"
+ *    figure printed is /proc/self/io write_bytes).
  *
  *    Sizes: a uniform 256 B - 256 KiB mix would be ~128 GB for 1M blocks
  *    and a log-uniform one ~38 GB; the shared disk has ~80 GB free, so the
@@ -44,18 +52,8 @@
  *    absent, the store holds the live count, and every pin verifies
  *    (complete and rehashed).  Targets: under 10 s, under 128 MiB.
  *
- * Environment (all optional):
- *   BENCH_TMP          directory for the scratch repos (default "."); must be
- *                      a real disk, not tmpfs
- *   BENCH_ONLY         "put" or "gc"
- *   BENCH_BLOCKS, BENCH_MIN_SIZE, BENCH_MAX_SIZE, BENCH_SPLIT_SIZE,
- *   BENCH_LARGE_PCT, BENCH_BATCH_MB, BENCH_SEED, BENCH_ORDER=ref-first,
- *   BENCH_ROUNDS       put rounds, order alternating; the best of each counts
- *   BENCH_GC_BLOCKS, BENCH_GC_GARBAGE, BENCH_GC_MIN_SIZE, BENCH_GC_MAX_SIZE,
- *   BENCH_GC_MAX_LEAVES, BENCH_GC_COLD=1 (drop the repo from the page cache
- *                      before GC)
- *   BENCH_STRICT=1     exit 1 when a target is missed (default: report only;
- *                      absolute times on a shared machine are noisy)
+ * Settings: BENCH_* environment variables, listed in bench/README.md
+ * (BENCH_BLOCKS, the size mix, BENCH_ROUNDS, BENCH_GC_*, BENCH_STRICT...).
  *
  * This is a program, not library code: it exits on the first error.
  */
@@ -222,7 +220,8 @@ typedef struct plan {
   uint8_t *pool;
   uint64_t bytes;     /* sum of block sizes */
   uint64_t disk_need; /* rough bytes one store takes on disk */
-  size_t batch;       /* bytes of values per commit */
+  size_t batch;       /* trove: bs_batch_begin's batch_bytes (0: default) */
+  size_t ref_batch;   /* plain loop: value bytes per commit */
 } plan_t;
 
 static void plan_make(plan_t *p, rng_t *r) {
@@ -235,7 +234,8 @@ static void plan_make(plan_t *p, rng_t *r) {
       pct > 100 || n == 0 || n > UINT32_MAX)
     die("bad BENCH_* size settings");
   p->n = n;
-  p->batch = (size_t)env_u64("BENCH_BATCH_MB", BS_BATCH_BYTES >> 20) << 20;
+  p->batch = (size_t)env_u64("BENCH_BATCH_MB", 0) << 20;
+  p->ref_batch = (size_t)env_u64("BENCH_REF_BATCH_MB", 256) << 20;
   p->off = xmalloc(n * sizeof *p->off);
   p->len = xmalloc(n * sizeof *p->len);
   p->pool = xmalloc(POOL_BYTES + hi);
@@ -262,10 +262,13 @@ static void plan_make(plan_t *p, rng_t *r) {
          "%% log-uniform [%" PRIu64 ", %" PRIu64 "] B\n",
          commas(n, a), (double)p->bytes / 1e9, (double)p->bytes / (double)n / 1e3,
          mean / 1e3, 100 - pct, lo, split, pct, split, hi);
-  printf("put data: sizes <4K %s, 4K-64K %s, 64K-256K %s, 256K %s; "
-         "commits every %zu MiB\n",
+  const char *tb = getenv("TROVE_BATCH_MB");
+  size_t tmib = p->batch ? p->batch >> 20
+                : tb && atoi(tb) > 0 ? (size_t)atoi(tb) : BS_BATCH_BYTES >> 20;
+  printf("put data: sizes <4K %s, 4K-64K %s, 64K-256K %s, 256K %s; commits "
+         "every %zu MiB (trove%s), %zu MiB (plain LMDB)\n",
          commas(sizes[0], b), commas(sizes[1], c), commas(sizes[2], d),
-         commas(sizes[3], e), p->batch >> 20);
+         commas(sizes[3], e), tmib, p->batch ? "" : "'s default", p->ref_batch >> 20);
 }
 
 /* The block's bytes: its pool slice with its index written over the first
@@ -347,6 +350,17 @@ static put_result_t put_trove(plan_t *p, const char *dir) {
 
 /* ------------------------------------------------- put: plain LMDB loop */
 
+/* BENCH_REF_FLAGS: a list with "writemap" and/or "nordahead". */
+static unsigned ref_flags(char *names, size_t size) {
+  const char *f = getenv("BENCH_REF_FLAGS") ? getenv("BENCH_REF_FLAGS") : "";
+  unsigned fl = (strstr(f, "writemap") ? MDB_WRITEMAP : 0) |
+                (strstr(f, "nordahead") ? MDB_NORDAHEAD : 0);
+  snprintf(names, size, "%s%s%s", fl ? "" : "no env flags",
+           fl & MDB_WRITEMAP ? "MDB_WRITEMAP " : "",
+           fl & MDB_NORDAHEAD ? "MDB_NORDAHEAD" : "");
+  return fl;
+}
+
 static put_result_t put_plain(plan_t *p, const char *dir) {
   MDB_env *env;
   MDB_txn *txn;
@@ -356,7 +370,8 @@ static put_result_t put_plain(plan_t *p, const char *dir) {
   check(mdb_env_set_mapsize(env, (size_t)(p->disk_need * 2)), "mdb_env_set_mapsize");
   if (mkdir(dir, 0700) && errno != EEXIST)
     die("mkdir %s: %s", dir, strerror(errno));
-  check(mdb_env_open(env, dir, MDB_WRITEMAP, 0600), "mdb_env_open");
+  char names[64];
+  check(mdb_env_open(env, dir, ref_flags(names, sizeof names), 0600), "mdb_env_open");
   put_result_t res = {0};
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -368,7 +383,7 @@ static put_result_t put_plain(plan_t *p, const char *dir) {
   uint8_t key[34] = {0x12, 0x20};
   for (uint64_t i = 0; i < p->n; i++) {
     size_t len = p->len[i];
-    if (pending && pending + len > p->batch) {
+    if (pending && pending + len > p->ref_batch) {
       check(mdb_txn_commit(txn), "mdb_txn_commit");
       res.commits++;
       check(mdb_txn_begin(env, NULL, 0, &txn), "mdb_txn_begin");
@@ -441,9 +456,11 @@ static bool bench_put(const char *work, rng_t *r) {
   char a[32], b[32];
   printf("put trove: %.1f s (user %.1f s, sys %.1f s, %.1f GB dirtied)\n",
          t.secs, t.user, t.sys, (double)t.dirtied / 1e9);
+  char names[64];
+  ref_flags(names, sizeof names);
   printf("put plain LMDB: %.1f s (user %.1f s, sys %.1f s, %.1f GB dirtied, %" PRIu64
-         " commits; MDB_WRITEMAP, MDB_RESERVE, presized map, synced commits)\n",
-         l.secs, l.user, l.sys, (double)l.dirtied / 1e9, l.commits);
+         " commits; %s, MDB_RESERVE, presized map, synced commits)\n",
+         l.secs, l.user, l.sys, (double)l.dirtied / 1e9, l.commits, names);
   printf("blockstore put: trove %.0f MB/s (%s blocks/s), plain LMDB %.0f MB/s "
          "(%s blocks/s), ratio %.2f (target >= 0.8)%s%s\n",
          tmb, commas((uint64_t)((double)p.n / t.secs), a), lmb,
