@@ -450,7 +450,7 @@ static int send_dir(up_t *u, int fd, tr_bytes_t *path, int depth) {
       n++;
   }
   closedir(d);
-  if (!rc)
+  if (!rc && n > 1)
     qsort(v, n, sizeof *v, cmp_str);
   size_t base = path->len;
   for (size_t i = 0; i < n && !rc; i++) {

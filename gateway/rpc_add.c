@@ -188,7 +188,8 @@ static int emit_progress(add_t *a, const char *name) {
 static int build_dir(add_t *a, anode_t *d, tr_bytes_t *path, int depth) {
   if (depth > MAX_TREE_DEPTH)
     return TR_ETOOBIG;
-  qsort(d->kids, d->nkids, sizeof *d->kids, cmp_node);
+  if (d->nkids > 1) /* qsort(NULL, 0) is undefined */
+    qsort(d->kids, d->nkids, sizeof *d->kids, cmp_node);
   size_t base = path->len;
   int rc = 0;
   for (size_t i = 0; i < d->nkids && !rc; i++) {

@@ -331,7 +331,7 @@ static void ls_work(rpc_job_t *j) {
     }
     for (size_t k = 0; k < nl; k++)
       v[k] = json_incref(json_array_get(l->links, k));
-    if (info.kind == DAG_NODE_DIR)
+    if (info.kind == DAG_NODE_DIR && nl > 1)
       qsort(v, nl, sizeof *v, cmp_name);
     json_array_clear(l->links);
     for (size_t k = 0; k < nl; k++)

@@ -14,9 +14,18 @@ fi
 WORK=$(mktemp -d /tmp/trove-kubo-rpc.XXXXXX)
 PIDS=()
 cleanup() {
+  local rc=$? bad=0
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  # Sanitizer builds (make check): a report in a daemon's log fails the test.
+  for l in "$WORK"/*.log; do
+    if grep -q -E 'Sanitizer|runtime error' "$l" 2>/dev/null; then
+      echo "sanitizer report in $l:"; cat "$l"; bad=1
+    fi
+  done
   rm -rf "$WORK"
+  [ $bad = 0 ] || exit 1
+  exit $rc
 }
 trap cleanup EXIT
 t() { "$TROVE" "$@"; }
