@@ -50,11 +50,24 @@ static int on_url(http_parser *p, const char *at, size_t n) {
  * part starts.  r->hstate: 0 in the URL, 1 in a name, 2 in a value. */
 static int cut(gw_req_t *r) { return gw__arena_add(r, "", 0, true, NULL); }
 
+/* RFC 9110 5.6.2 token characters.  http-parser (built without
+ * HTTP_PARSER_STRICT, as Debian ships it) lets spaces and other separators
+ * into header names, so "Content-Length : 5" would be taken as some other
+ * header and its body as the next request: the request smuggling a proxy in
+ * front of us could be fooled by.  RFC 9112 5.1 says answer 400. */
+static bool is_tchar(unsigned char ch) {
+  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+         (ch >= '0' && ch <= '9') || (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
 static int on_header_field(http_parser *p, const char *at, size_t n) {
   gw_conn_t *c = p->data;
   gw_req_t *r = c->req;
   if (header_budget(c, n))
     return -1;
+  for (size_t i = 0; i < n; i++)
+    if (!is_tchar((unsigned char)at[i]))
+      return -1;
   if (r->hstate != 1) {
     if (cut(r))
       return -1;
