@@ -23,9 +23,9 @@
  *
  * Everything below runs on the upload thread (rpc_upload.c): file bytes
  * are chunked and hashed as they arrive and the blocks go into one
- * blockstore batch (committed every 256 MiB, and whenever the body stalls
- * for a moment, so a slow client never holds the repo's write lock while
- * nothing comes).  The gc lock is held shared from start to pin.  The tree
+ * blockstore batch (committed at the batch's size, after at most a second,
+ * and whenever the body stalls for 100 ms: a slow client never holds the
+ * repo's one write lock for long).  The gc lock is held shared from start to pin.  The tree
  * of names and CIDs is kept in memory until its top-level entry is done;
  * file data never is.
  */
@@ -33,11 +33,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../dag/importer.h"
 #include "rpc.h"
 
 #define PROGRESS_STEP (256u << 10)
+#define BATCH_MAX_NS (1000ull * 1000 * 1000)
+#define YIELD_NS (10 * 1000 * 1000)
 #define MAX_TREE_DEPTH 4096
 
 enum { K_NONE, K_FILE, K_DIR, K_SYMLINK };
@@ -58,6 +61,8 @@ typedef struct add {
   char *pin_name;
   /* Upload thread state. */
   bs_batch_t *batch;
+  uint64_t batch_ns;    /* when the open batch began */
+  uint64_t batch_bytes; /* block bytes put in it */
   int lock;
   dag_file_t *file;
   int kind;
@@ -143,11 +148,32 @@ static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
   add_t *a = ud;
   if (a->only_hash)
     return 0;
-  if (!a->batch) {
-    int rc = bs_batch_begin(rpc_up_env(a->u), 0, &a->batch);
+  if (a->batch && (a->batch_bytes + len > BS_BATCH_BYTES ||
+                   uv_hrtime() - a->batch_ns >= BATCH_MAX_NS)) {
+    /* Commit at the batch size, and at least every BATCH_MAX_NS so that a
+     * slow but steady upload never holds the repo's one write lock for
+     * long.  Then step aside for a moment: the lock is not fair, and a
+     * writer woken by the commit (another upload, a pin, the CLI of a
+     * local user) would otherwise lose the race to our next batch every
+     * time. */
+    int rc = bs_batch_end(a->batch, 1);
+    a->batch = NULL;
     if (rc)
       return rc;
+    struct timespec ts = {0, YIELD_NS};
+    nanosleep(&ts, NULL);
   }
+  if (!a->batch) {
+    /* Our own size limit above is the one that applies: the batch's own
+     * would commit and carry on without stepping aside. */
+    int rc = bs_batch_begin(rpc_up_env(a->u), 2 * (size_t)BS_BATCH_BYTES,
+                            &a->batch);
+    if (rc)
+      return rc;
+    a->batch_ns = uv_hrtime();
+    a->batch_bytes = 0;
+  }
+  a->batch_bytes += len;
   return bs_batch_put(a->batch, cid, data, len);
 }
 
