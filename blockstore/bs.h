@@ -284,8 +284,9 @@ void bs_walk_free(bs_walk_t *w);
 
 /* A CARv1 of the DAG under root, as `ipfs dag export` writes it: the header
  * with that one root, then one section per block, depth-first pre-order,
- * each block once (go-car's WriteCar over merkledag.Walk; identity blocks
- * included, as Kubo's idstore serves them). */
+ * each block once (go-car v2's TraverseV1 without duplicate puts; blocks
+ * with identity CIDs are left out, as go-car does by default).  The same
+ * bytes as `trove dag export` (cmd_dag.c over bs_dag_walk), resumable. */
 typedef struct bs_car_export bs_car_export_t;
 int bs_car_export_new(const dag_cid_t *root, bs_car_export_t **x) TR_WUR;
 /* Write the next bytes of the CAR into buf[0..cap): returns the count

@@ -238,6 +238,8 @@ int64_t bs_car_export_read(bs_car_export_t *x, bs_txn_t *txn, uint8_t *buf,
         x->done = true;
         break;
       }
+      if (x->cid.mh_code == DAG_MH_IDENTITY)
+        continue; /* inline data: go-car (so Kubo) leaves it out */
       const uint8_t *data;
       size_t len;
       if ((rc = bs_get(txn, &x->cid, &data, &len))) {

@@ -187,6 +187,7 @@ eq "$(post "$A/repo/verify" | tail -1 | js 'd["Msg"]')" "verify complete, all bl
 
 # ------------------------------------------------------------ dag export/import
 post "$A/dag/export?arg=$TREE" -o "$WORK/tree.car"
+cmp "$WORK/tree.car" <(TROVE_PATH=$WORK/a t dag export "$TREE") || fail "API and CLI dag export differ"
 out=$(post -F "file=@$WORK/tree.car" "$B/dag/import?stats=true")
 eq "$(echo "$out" | head -1 | js 'd["Root"]["Cid"]["/"]+"|"+d["Root"]["PinErrorMsg"]')" "$TREE|" "dag import"
 eq "$(echo "$out" | tail -1 | js 'd["Stats"]["BlockCount"]')" 11

@@ -231,6 +231,40 @@ static void test_missing_block(void **state) {
   bs_car_export_free(x);
 }
 
+/* A link to an identity CID: walked (its bytes are in the CID) but, as in
+ * go-car and Kubo, not written to the CAR. */
+static void test_identity_left_out(void **state) {
+  fx_t *f = *state;
+  dag_cid_t kids[2], id, top;
+  kids[0] = f->leaf[0];
+  assert_int_equal(dag_cid_sum(&id, 1, DAG_CODEC_RAW, DAG_MH_IDENTITY, "inline", 6), 0);
+  kids[1] = id;
+  node(f, &top, kids, 2);
+  bs_car_export_t *x;
+  assert_int_equal(bs_car_export_new(&top, &x), 0);
+  uint8_t buf[4096];
+  bs_txn_t *t;
+  assert_int_equal(bs_txn_begin(f->env, BS_RDONLY, &t), 0);
+  int64_t n = bs_car_export_read(x, t, buf, sizeof buf);
+  assert_true(n > 0);
+  assert_int_equal(bs_car_export_read(x, t, buf + n, sizeof buf - (size_t)n), 0);
+  bs_txn_abort(t);
+  uint64_t blocks;
+  bs_car_export_stats(x, &blocks, NULL);
+  assert_int_equal(blocks, 2); /* top and leaf 0 */
+  bs_car_export_free(x);
+  bs_walk_t *w;
+  size_t seen = 0;
+  dag_cid_t c;
+  assert_int_equal(bs_walk_new(&top, BS_WALK_UNIQUE, -1, &w), 0);
+  assert_int_equal(bs_txn_begin(f->env, BS_RDONLY, &t), 0);
+  while (bs_walk_next(w, t, &c, NULL, NULL) == 1)
+    seen++;
+  bs_txn_abort(t);
+  bs_walk_free(w);
+  assert_int_equal(seen, 3);
+}
+
 typedef struct lst {
   dag_cid_t cids[32];
   size_t n, stop_after;
@@ -276,6 +310,7 @@ int main(void) {
       cmocka_unit_test(test_walk_order),
       cmocka_unit_test(test_car_export),
       cmocka_unit_test(test_foreach_from),
+      cmocka_unit_test(test_identity_left_out),
       cmocka_unit_test(test_missing_block),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
