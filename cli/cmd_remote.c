@@ -6,8 +6,8 @@
  * should be the only writer - it holds the gc lock for its uploads, and
  * its in-flight imports are only safe from a GC that it runs.  So when
  * <repo>/api names a daemon that answers, the writing commands (add, pin
- * add/rm, repo gc, block put/rm) and the ones asked for besides (cat, pin
- * ls, block get) are sent to its API with Kubo's parameters, and the
+ * add/rm, repo gc, block put/rm, dag import) and the ones asked for besides
+ * (cat, pin ls, block get) are sent to its API with Kubo's parameters, and the
  * answers are printed exactly as the local commands print them.  Commands
  * not listed here run locally as before; so does `add -n` (nothing to
  * write), and everything when TROVE_OFFLINE=1.
@@ -672,7 +672,27 @@ static int r_add(remote_t *r, int argc, char **argv, up_t *u) {
 typedef struct rcmd {
   const char *name;
   int (*fn)(remote_t *r, int argc, char **argv);
+  /* NULL, or false when this invocation should run locally. */
+  bool (*wants)(int argc, char **argv);
 } rcmd_t;
+
+/* add -n writes nothing: hashing locally is faster. */
+static bool add_wants(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--only-hash") || !strcmp(a, "--only-hash=true") ||
+        (a[0] == '-' && a[1] != '-' && strchr(a, 'n') && !strchr(a, 's')))
+      return false;
+  }
+  return true;
+}
+
+/* `dag import` writes; `dag export` only reads. */
+static bool dag_wants(int argc, char **argv) {
+  return argc >= 2 && !strcmp(argv[1], "import");
+}
+
+static int r_dag_import(remote_t *r, int argc, char **argv);
 
 static int r_add_entry(remote_t *r, int argc, char **argv) {
   up_t u = {.r = r};
@@ -684,12 +704,105 @@ static int r_add_entry(remote_t *r, int argc, char **argv) {
 static int r_block_put(remote_t *r, int argc, char **argv);
 
 static const rcmd_t table[] = {
-    {"add", r_add_entry},         {"cat", r_cat},
-    {"pin add", r_pin_add},       {"pin rm", r_pin_rm},
-    {"pin ls", r_pin_ls},         {"repo gc", r_repo_gc},
-    {"block get", r_block_get},   {"block put", r_block_put},
-    {"block rm", r_block_rm},
+    {"add", r_add_entry, add_wants},
+    {"cat", r_cat, NULL},
+    {"pin add", r_pin_add, NULL},
+    {"pin rm", r_pin_rm, NULL},
+    {"pin ls", r_pin_ls, NULL},
+    {"repo gc", r_repo_gc, NULL},
+    {"block get", r_block_get, NULL},
+    {"block put", r_block_put, NULL},
+    {"block rm", r_block_rm, NULL},
+    {"dag", r_dag_import, dag_wants},
 };
+
+/* `dag import [--pin-roots=false] [--stats] FILE...`: the CARs as parts of
+ * one request (Kubo's dag import takes several), printed as the local
+ * command prints. */
+static int r_dag_import(remote_t *r, int argc, char **argv) {
+  bool stats = false, pin = true;
+  int err = 0, nfiles = 0;
+  argc--, argv++; /* past "dag": argv[0] is "import" */
+  char **files = tr_calloc((size_t)argc + 1, sizeof *files);
+  if (!files)
+    return cli_fail("dag import", -ENOMEM);
+  int rc = 0;
+  for (int i = 1; i < argc && !rc; i++) {
+    if (opt_bool(argv[i], "--pin-roots", NULL, &pin, &err))
+      rc = err;
+    else if (opt_bool(argv[i], "--stats", NULL, &stats, &err))
+      rc = err;
+    else if (argv[i][0] == '-' && argv[i][1])
+      rc = cli_failf("dag import: unknown option %s", argv[i]);
+    else
+      files[nfiles++] = argv[i];
+  }
+  if (!nfiles)
+    files[nfiles++] = "-";
+  up_t u = {.r = r};
+  uint8_t rnd[16];
+  r->what = "dag import";
+  if (!rc && (qadd(r, "pin-roots", pin ? "true" : "false") ||
+              qadd(r, "stats", stats ? "true" : "false")))
+    rc = 1;
+  if (!rc && getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
+    rc = cli_failf("dag import: no randomness");
+  if (!rc && !(u.buf = tr_malloc(READ_SIZE)))
+    rc = cli_fail("dag import", -ENOMEM);
+  char ct[96];
+  memcpy(u.boundary, "trove-", 6);
+  tr_hex(rnd, sizeof rnd, u.boundary + 6);
+  snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", u.boundary);
+  if (!rc)
+    rc = start(r, "dag/import", ct);
+  int e = 0;
+  for (int f = 0; f < nfiles && !rc && !e; f++) {
+    int fd = strcmp(files[f], "-") ? open(files[f], O_RDONLY | O_CLOEXEC) : 0;
+    if (fd < 0) {
+      rc = cli_failf("dag import %s: %s", files[f], strerror(errno));
+      break;
+    }
+    e = part(&u, "", "application/octet-stream");
+    if (!e)
+      e = send_fd(&u, fd);
+    if (fd)
+      close(fd);
+  }
+  if (!rc && !e) {
+    char end[80];
+    int n = snprintf(end, sizeof end, "\r\n--%s--\r\n", u.boundary);
+    e = cli_http_send(&r->h, end, (size_t)n);
+    if (!e)
+      e = cli_http_end(&r->h);
+  }
+  tr_free(u.buf);
+  tr_free(files);
+  if (rc || (e && e != -EPIPE))
+    return rc ? rc : cli_failf("dag import: %s", strerror(-e));
+  if (answer(r))
+    return 1;
+  json_t *o;
+  int status = 0;
+  char s[DAG_CID_STR_MAX];
+  while ((rc = next_value(r, &o)) > 0) {
+    json_t *root = json_object_get(o, "Root");
+    if (root) {
+      snprintf(s, sizeof s, "%s", jstr(json_object_get(root, "Cid"), "/"));
+      const char *msg = jstr(root, "PinErrorMsg");
+      if (*msg) {
+        printf("Pinned root\t%s\tFAILED: %s\n", s, msg);
+        status = 1;
+      } else
+        printf("Pinned root\t%s\tsuccess\n", s);
+    }
+    json_t *st = json_object_get(o, "Stats");
+    if (st)
+      printf("Imported %lld blocks\n",
+             (long long)json_integer_value(json_object_get(st, "BlockCount")));
+    json_decref(o);
+  }
+  return rc < 0 || status;
+}
 
 static int r_block_put(remote_t *r, int argc, char **argv) {
   static const char *const opts[][2] = {{"--cid-codec", "cid-codec"},
@@ -776,16 +889,8 @@ bool cli_remote(cli_t *cli, const char *name, int argc, char **argv,
     if (!strcmp(table[i].name, name))
       c = &table[i];
   const char *off = getenv("TROVE_OFFLINE");
-  if (!c || (off && *off && strcmp(off, "0")))
+  if (!c || (off && *off && strcmp(off, "0")) || (c->wants && !c->wants(argc, argv)))
     return false;
-  if (!strcmp(name, "add"))
-    for (int i = 1; i < argc; i++) {
-      const char *a = argv[i];
-      /* add -n writes nothing: hashing locally is faster. */
-      if (!strcmp(a, "--only-hash") || !strcmp(a, "--only-hash=true") ||
-          (a[0] == '-' && a[1] != '-' && strchr(a, 'n') && !strchr(a, 's')))
-        return false;
-    }
   remote_t r = {.what = name, .h = {.fd = -1}};
   if (node_daemon_api(cli->repo, r.host, sizeof r.host, &r.port) != 1)
     return false;

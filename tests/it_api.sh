@@ -260,6 +260,9 @@ eq "$(t pin rm "$k")" "unpinned $k"
 eq "$(t block rm "$k")" "removed $k"
 printf 'garbage' | t block put >/dev/null
 [[ "$(t repo gc 2>/dev/null)" == "removed "* ]] || fail "CLI repo gc via API"
+eq "$(t dag import --stats "$WORK/tree.car" | tr '\t' ' ' | tr '\n' '|')" \
+   "Pinned root $TREE success|Imported 11 blocks|" "CLI dag import via API"
+expect_fail t dag import "$WORK/bad.car"
 expect_fail t pin add bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 expect_fail t add "$D/no-such-file"
 expect_fail t add "$D/tree"                  # a directory without -r
