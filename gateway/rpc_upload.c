@@ -8,7 +8,8 @@
  * queue.  Over UP_HIGH queued bytes the loop pauses the request (TCP
  * back-pressure reaches the client); when the thread has eaten the queue
  * down to UP_LOW it asks the loop to resume.  So an upload of any size
- * holds about UP_HIGH of body in memory.
+ * holds about UP_HIGH of body in memory.  (Over HTTP/2 the server cannot
+ * pause a body yet; an upload that gets UP_H2_MAX ahead is refused.)
  *
  * Thread -> loop: emitted lines are appended to a buffer under the mutex
  * and a uv_async wakes the loop, which writes them.  The response starts
@@ -32,6 +33,8 @@
 #define UP_HIGH (8u << 20)
 #define UP_LOW (2u << 20)
 #define UP_OUT_EARLY (1u << 20)
+/* HTTP/2 uploads are not paused by the server yet: the most queued. */
+#define UP_H2_MAX (128u << 20)
 #define UP_STACK (1u << 20)
 /* How long the body must stall before the command's idle callback runs. */
 #define UP_IDLE_NS (100ull * 1000 * 1000)
@@ -339,6 +342,16 @@ static void on_body(gw_req_t *req, const uint8_t *p, size_t n, void *ud) {
     if (u->queued > UP_HIGH && !u->read_paused) {
       u->read_paused = true;
       gw_req_pause(req);
+    }
+    if (u->queued > UP_H2_MAX && gw_req_http_version(req) == 2) {
+      /* HTTP/2 bodies cannot be paused yet (http2.c): rather than queue
+       * without bound, give up on an upload that outruns the store. */
+      u->cancelled = true;
+      if (!u->err[0]) {
+        snprintf(u->err, sizeof u->err, "upload faster than the node can "
+                 "store it over HTTP/2; send it over HTTP/1.1");
+        u->status = 503;
+      }
     }
   }
   uv_cond_signal(&u->cond);
