@@ -14,6 +14,7 @@
  * Path resolution reads a few small blocks on the loop thread; every body
  * of more than one block is produced in the worker pool (stream.h).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -188,6 +189,35 @@ static int resolve(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t, char **segs,
   return 0;
 }
 
+/* ------------------------------------------------------- path parsing */
+
+int gw__split_path(const char *p, char *buf, char **segs, size_t *nseg,
+                   bool *trailing_slash) {
+  size_t len = strlen(p), bo = 0;
+  *nseg = 0;
+  *trailing_slash = len > 0 && p[len - 1] == '/';
+  /* Empty segments ("//") are skipped; "." and ".." are refused: browsers
+   * resolve them before sending, so a raw one is a traversal attempt, and an
+   * encoded one (%2e%2e) or an encoded '/' must not become one either. */
+  while (*p) {
+    size_t n = strcspn(p, "/");
+    if (n) {
+      if (*nseg == GW_MAX_SEGMENTS + 1)
+        return TR_ETOOBIG;
+      int d = gw_pct_decode(p, n, buf + bo);
+      if (d <= 0 || !strcmp(buf + bo, ".") || !strcmp(buf + bo, "..") ||
+          memchr(buf + bo, '/', (size_t)d))
+        return -EINVAL;
+      segs[(*nseg)++] = buf + bo;
+      bo += (size_t)d + 1;
+    }
+    p += n;
+    if (*p == '/')
+      p++;
+  }
+  return *nseg ? 0 : TR_EPATH;
+}
+
 /* ----------------------------------------------------------- handler */
 
 static void protocol_handler(gw_req_t *req) {
@@ -250,36 +280,13 @@ void gw_gateway_handle(gw_req_t *req, void *ud) {
     gw_error(req, 500, "out of memory");
     return;
   }
-  /* Split into segments and percent-decode each; "." and ".." are refused
-   * (browsers resolve them before sending; a raw one is a traversal
-   * attempt), empty segments from "//" are skipped. */
   char *segs[GW_MAX_SEGMENTS + 1];
   size_t nseg = 0;
-  const char *p = path + 6;
-  size_t bo = 0;
-  int bad = 0;
-  t->trailing_slash = path[strlen(path) - 1] == '/';
-  while (*p && !bad) {
-    size_t n = strcspn(p, "/");
-    if (n) {
-      if (nseg == GW_MAX_SEGMENTS + 1) {
-        bad = 1;
-        break;
-      }
-      int d = gw_pct_decode(p, n, buf + bo);
-      if (d <= 0 || !strcmp(buf + bo, ".") || !strcmp(buf + bo, "..") ||
-          memchr(buf + bo, '/', (size_t)d))
-        bad = 1;
-      segs[nseg++] = buf + bo;
-      bo += (size_t)d + 1;
-    }
-    p += n;
-    if (*p == '/')
-      p++;
-  }
+  int bad = gw__split_path(path + 6, buf, segs, &nseg, &t->trailing_slash);
   int fmt;
-  if (bad || nseg == 0) {
-    gw_error(req, 400, nseg == 0 ? "missing CID" : "invalid path");
+  if (bad) {
+    gw_error(req, 400, nseg == 0 && bad == TR_EPATH ? "missing CID"
+                                                    : "invalid path");
   } else if (dag_cid_parse(&t->root, segs[0], strlen(segs[0]))) {
     gw_error(req, 400, "invalid CID \"%.100s\"", segs[0]);
   } else if (pick_format(req, &fmt) == 0) {

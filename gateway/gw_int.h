@@ -27,6 +27,19 @@ typedef struct gw_target {
   bool trailing_slash;
 } gw_target_t;
 
+/* Split the part of an /ipfs/ path after "/ipfs/" into percent-decoded
+ * segments: the CID, then each name.  A pure function (no I/O, no
+ * allocation) so the fuzzer can drive it.  buf must have room for
+ * strlen(p) + 1 bytes and segs for GW_MAX_SEGMENTS + 1 pointers; the
+ * segments point into buf.  Empty segments ("a//b") are skipped.
+ * *trailing_slash tells whether p ends in '/'.
+ * Returns 0 with *nseg >= 1, or
+ *   TR_EPATH    no segment at all (no CID);
+ *   TR_ETOOBIG  more than GW_MAX_SEGMENTS + 1 segments;
+ *   -EINVAL     a malformed escape, an encoded NUL or '/', "." or "..". */
+int gw__split_path(const char *p, char *buf, char **segs, size_t *nseg,
+                   bool *trailing_slash);
+
 /* Read-transaction get callback for dag/reader.h: ud is a bs_txn_t. */
 int gw__get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
             void *ud);

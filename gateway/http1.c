@@ -133,12 +133,16 @@ static int try_upgrade(gw_conn_t *c, gw_req_t *r) {
                         &rawlen, NULL,
                         sodium_base64_VARIANT_URLSAFE_NO_PADDING))
     return 0;
+  /* The session first: settings it refuses mean no upgrade (RFC 9113
+   * lets a server ignore Upgrade), answered over HTTP/1.1 - never a 101
+   * followed by nothing.  gw__h2_init produces no frame yet, so the 101
+   * still goes out before the server's SETTINGS. */
+  if (gw__h2_init(c, r, raw, rawlen))
+    return 0;
+  c->req = NULL; /* r is stream 1 now */
   static const char resp[] = "HTTP/1.1 101 Switching Protocols\r\n"
                              "Connection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
   if (gw__conn_queue(c, resp, sizeof resp - 1) || gw__conn_flush(c))
-    return -1;
-  c->req = NULL;
-  if (gw__h2_init(c, r, raw, rawlen))
     return -1;
   return 1;
 }

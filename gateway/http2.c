@@ -192,27 +192,39 @@ int gw__h2_init(gw_conn_t *c, gw_req_t *up, const uint8_t *settings,
   nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
   int rc = nghttp2_session_server_new(&c->h2, cb, c);
   nghttp2_session_callbacks_del(cb);
-  if (rc)
+  if (rc) {
+    c->h2 = NULL;
     return -ENOMEM;
-  c->proto = 2;
+  }
   nghttp2_settings_entry iv[] = {
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, c->srv->lim.max_streams},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, c->srv->lim.max_header_bytes},
   };
+  /* On failure nothing has changed: no session, c->proto as it was, and an
+   * upgrade request still belongs to the caller (HTTP2-Settings that
+   * nghttp2 refuses, e.g. a length not a multiple of 6, must not leave a
+   * half-made session or lose the request). */
+  if (up && nghttp2_session_upgrade2(c->h2, settings, settings_len,
+                                     !strcmp(gw_req_method(up), "HEAD"),
+                                     up)) {
+    nghttp2_session_del(c->h2);
+    c->h2 = NULL;
+    return -EPROTO;
+  }
+  if (nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, 2)) {
+    nghttp2_session_del(c->h2);
+    c->h2 = NULL;
+    return -ENOMEM;
+  }
+  c->proto = 2;
   if (up) {
     /* The upgrade request becomes stream 1 (half-closed remote). */
-    rc = nghttp2_session_upgrade2(c->h2, settings, settings_len,
-                                  !strcmp(gw_req_method(up), "HEAD"), up);
-    if (rc)
-      return -EPROTO;
     up->stream_id = 1;
     up->next = c->streams;
     c->streams = up;
     c->nstreams++;
     up->body_done = true;
   }
-  if (nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, 2))
-    return -ENOMEM;
   return 0;
 }
 
