@@ -1,0 +1,490 @@
+/*
+ * cmd_remote_up.c — the uploading half of cmd_remote.c: `add`, `block put`
+ * and `dag import` through the daemon's RPC API, their files streamed as
+ * multipart/form-data parts in chunked pieces as they are read (never held
+ * whole), the way `ipfs add` sends a tree to Kubo: one part per file,
+ * directory (application/x-directory) and symlink (application/symlink,
+ * the target as body), each named by its URL-encoded path.  The walk is
+ * the local add's: sorted names, dot files only with --hidden, symlinks
+ * stored and never followed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "remote_int.h"
+
+#define MAX_DEPTH 4096
+
+/* ----------------------------------------------------- multipart upload */
+
+
+static int part(up_t *u, const char *path, const char *ctype) {
+  char *enc = cli_uri_encode(path);
+  if (!enc)
+    return -ENOMEM;
+  tr_bytes_t b = {0};
+  int rc = tr_bytes_append(&b, u->parts ? "\r\n--" : "--", u->parts ? 4 : 2);
+  u->parts++;
+  const char *pieces[] = {u->boundary, "\r\nContent-Disposition: form-data; "
+                          "name=\"file\"; filename=\"", enc,
+                          "\"\r\nContent-Type: ", ctype, "\r\n\r\n"};
+  for (size_t i = 0; i < TR_ARRAY_LEN(pieces) && !rc; i++)
+    rc = tr_bytes_append(&b, pieces[i], strlen(pieces[i]));
+  if (!rc)
+    rc = cli_http_send(&u->r->h, b.data, b.len);
+  tr_bytes_free(&b);
+  tr_free(enc);
+  return rc;
+}
+
+static int send_fd(up_t *u, int fd) {
+  for (;;) {
+    ssize_t n = read(fd, u->buf, READ_SIZE);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return -errno;
+    if (n == 0)
+      return 0;
+    int rc = cli_http_send(&u->r->h, u->buf, (size_t)n);
+    if (rc)
+      return rc;
+  }
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int send_entry(up_t *u, int dirfd, const char *name, tr_bytes_t *path,
+                      int depth);
+
+static int send_dir(up_t *u, int fd, tr_bytes_t *path, int depth) {
+  if (depth >= MAX_DEPTH)
+    return TR_ETOOBIG;
+  int dfd = dup(fd);
+  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+  if (!d) {
+    if (dfd >= 0)
+      close(dfd);
+    return -errno;
+  }
+  char **v = NULL;
+  size_t n = 0, cap = 0;
+  int rc = 0;
+  struct dirent *de;
+  while (!rc && (de = readdir(d))) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+      continue;
+    if (de->d_name[0] == '.' && !u->hidden)
+      continue;
+    if (n == cap) {
+      cap = cap ? 2 * cap : 32;
+      char **nv = tr_realloc(v, cap * sizeof *nv);
+      if (!nv) {
+        rc = -ENOMEM;
+        break;
+      }
+      v = nv;
+    }
+    if (!(v[n] = tr_strdup(de->d_name)))
+      rc = -ENOMEM;
+    else
+      n++;
+  }
+  closedir(d);
+  if (!rc && n > 1)
+    qsort(v, n, sizeof *v, cmp_str);
+  size_t base = path->len;
+  for (size_t i = 0; i < n && !rc; i++) {
+    path->len = base;
+    if ((rc = tr_bytes_append(path, "/", 1)) ||
+        (rc = tr_bytes_append(path, v[i], strlen(v[i]) + 1)))
+      break;
+    path->len--;
+    rc = send_entry(u, fd, v[i], path, depth + 1);
+  }
+  path->len = base;
+  for (size_t i = 0; i < n; i++)
+    tr_free(v[i]);
+  tr_free(v);
+  return rc;
+}
+
+/* One file, symlink or directory (path: its name in the upload). */
+static int send_entry(up_t *u, int dirfd, const char *name, tr_bytes_t *path,
+                      int depth) {
+  struct stat st;
+  const char *p = (const char *)path->data;
+  if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+    return -errno;
+  int rc;
+  if (S_ISLNK(st.st_mode)) {
+    char target[4097];
+    ssize_t n = readlinkat(dirfd, name, target, sizeof target);
+    if (n < 0)
+      return -errno;
+    if ((size_t)n >= sizeof target)
+      return TR_ETOOBIG;
+    if ((rc = part(u, p, "application/symlink")))
+      return rc;
+    return cli_http_send(&u->r->h, target, (size_t)n);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (!u->recursive) {
+      cli_failf("add: %s is a directory (use -r)", p);
+      return TR_EUSAGE;
+    }
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+      return -errno;
+    rc = part(u, p, "application/x-directory");
+    if (!rc)
+      rc = send_dir(u, fd, path, depth);
+    close(fd);
+    return rc;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    cli_failf("add: %s: not a regular file, directory or symlink", p);
+    return TR_EUSAGE;
+  }
+  int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  rc = part(u, p, "application/octet-stream");
+  if (!rc)
+    rc = send_fd(u, fd);
+  close(fd);
+  return rc;
+}
+
+/* One command-line path, named by its last element ('.' and '..' by the
+ * directory they are, as the local add does). */
+static int send_arg(up_t *u, const char *arg) {
+  char *a = tr_strdup(arg), *b = tr_strdup(arg), real[PATH_MAX];
+  int rc = a && b ? 0 : -ENOMEM;
+  if (!rc) {
+    size_t l = strlen(a);
+    while (l > 1 && a[l - 1] == '/') {
+      l--;
+      a[l] = b[l] = 0;
+    }
+    const char *base = basename(a), *dir = dirname(b);
+    const char *name = base, *open_dir = dir, *entry = base;
+    if ((!strcmp(base, ".") || !strcmp(base, "..")) && realpath(arg, real)) {
+      name = strrchr(real, '/') + 1;
+      entry = ".";
+      open_dir = arg;
+    }
+    tr_bytes_t path = {0};
+    int dfd = open(open_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+      rc = -errno;
+    else {
+      if (!(rc = tr_bytes_append(&path, name, strlen(name) + 1))) {
+        path.len--;
+        rc = send_entry(u, dfd, entry, &path, 0);
+      }
+      close(dfd);
+    }
+    tr_bytes_free(&path);
+  }
+  if (rc && rc != TR_EUSAGE && rc != -EPIPE)
+    cli_failf("add %s: %s", arg, rc < 0 && rc > -4096 ? strerror(-rc)
+                                                      : tr_strerror(rc));
+  tr_free(a);
+  tr_free(b);
+  return rc;
+}
+
+/* --------------------------------------------------------------- add */
+
+static int r_add(remote_t *r, int argc, char **argv, up_t *u) {
+  bool quiet = false, quieter = false, b;
+  int err = 0, npaths = 0;
+  char **paths = tr_calloc((size_t)argc + 1, sizeof *paths);
+  if (!paths)
+    return cli_fail("add", -ENOMEM);
+  static const char *const with_value[][2] = {
+      {"--profile", "profile"}, {"--chunker", "chunker"}, {"-s", "chunker"},
+      {"--hash", "hash"}, {"--cid-version", "cid-version"},
+      {"--pin-name", "pin-name"}, {"--max-file-links", "max-file-links"}};
+  static const char *const flags[][2] = {
+      {"--wrap-with-directory", "wrap-with-directory"}, {"-w", "wrap-with-directory"},
+      {"--pin", "pin"}, {"--raw-leaves", "raw-leaves"}, {"--trickle", "trickle"},
+      {"-t", "trickle"}};
+  int rc = 0;
+  for (int i = 1; i < argc && !rc; i++) {
+    const char *a = argv[i], *v;
+    bool done = false;
+    for (size_t k = 0; k < TR_ARRAY_LEN(with_value) && !done; k++)
+      if ((v = cli__opt_val(argc, argv, &i, with_value[k][0], NULL))) {
+        rc = cli__qadd(r, with_value[k][1], v);
+        done = true;
+      }
+    for (size_t k = 0; k < TR_ARRAY_LEN(flags) && !done; k++)
+      if (cli__opt_bool(a, flags[k][0], NULL, &b, &err)) {
+        rc = err ? 1 : cli__qadd(r, flags[k][1], b ? "true" : "false");
+        done = true;
+      }
+    if (done)
+      continue;
+    if (cli__opt_bool(a, "--recursive", "-r", &u->recursive, &err) ||
+        cli__opt_bool(a, "--hidden", "-H", &u->hidden, &err) ||
+        cli__opt_bool(a, "--quiet", "-q", &quiet, &err) ||
+        cli__opt_bool(a, "--quieter", "-Q", &quieter, &err) ||
+        cli__opt_bool(a, "--progress", "-p", &b, &err)) {
+      rc = err;
+    } else if (a[0] == '-' && a[1] == '-') {
+      rc = cli_failf("add: unknown option %s", a);
+    } else if (a[0] == '-' && a[1]) {
+      /* grouped short flags: -rq, -rwQ ... */
+      for (const char *c = a + 1; *c && !rc; c++) {
+        if (*c == 'r') u->recursive = true;
+        else if (*c == 'q') quiet = true;
+        else if (*c == 'Q') quieter = true;
+        else if (*c == 'H') u->hidden = true;
+        else if (*c == 'p') {}
+        else if (*c == 'w') rc = cli__qadd(r, "wrap-with-directory", "true");
+        else rc = cli_failf("add: unknown option -%c", *c);
+      }
+    } else {
+      paths[npaths++] = argv[i];
+    }
+  }
+  if (!rc && getrandom(u->boundary, 16, 0) != 16)
+    rc = cli_failf("add: no randomness for the multipart boundary");
+  if (!rc) {
+    /* 16 random bytes as hex: no file can be expected to contain it. */
+    uint8_t rnd[16];
+    memcpy(rnd, u->boundary, 16);
+    memcpy(u->boundary, "trove-", 6);
+    tr_hex(rnd, 16, u->boundary + 6);
+    char ct[96];
+    snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", u->boundary);
+    if (!(u->buf = tr_malloc(READ_SIZE)))
+      rc = cli_fail("add", -ENOMEM);
+    else
+      rc = cli__start(r, "add", ct);
+  }
+  for (int i = 0; i < npaths && !rc; i++)
+    rc = send_arg(u, paths[i]);
+  if (!rc && npaths == 0) { /* stdin: no name, Kubo names it by its CID */
+    rc = part(u, "", "application/octet-stream");
+    if (!rc)
+      rc = send_fd(u, 0);
+    if (rc && rc != -EPIPE)
+      cli_failf("add: reading stdin: %s", strerror(-rc));
+  }
+  tr_free(paths);
+  if (rc && rc != -EPIPE)
+    return 1;
+  if (!rc) {
+    char end[80];
+    int n = snprintf(end, sizeof end, "%s--%s--\r\n", u->parts ? "\r\n" : "",
+                     u->boundary);
+    rc = cli_http_send(&r->h, end, (size_t)n);
+    if (!rc)
+      rc = cli_http_end(&r->h);
+  }
+  /* Sent, or the daemon stopped reading: its answer says why. */
+  if (cli__answer(r))
+    return 1;
+  json_t *o;
+  char last[DAG_CID_STR_MAX] = "";
+  while ((rc = cli__next_value(r, &o)) > 0) {
+    const char *hash = cli__jstr(o, "Hash"), *name = cli__jstr(o, "Name");
+    if (*hash) {
+      snprintf(last, sizeof last, "%s", hash);
+      if (quiet && !quieter)
+        printf("%s\n", hash);
+      else if (!quieter)
+        printf(*name ? "added %s %s\n" : "added %s\n", hash, name);
+    }
+    json_decref(o);
+  }
+  if (rc < 0)
+    return 1;
+  if (quieter && *last)
+    printf("%s\n", last);
+  return 0;
+}
+
+int cli__remote_add(remote_t *r, int argc, char **argv) {
+  up_t u = {.r = r};
+  int rc = r_add(r, argc, argv, &u);
+  tr_free(u.buf);
+  return rc;
+}
+
+/* `dag import` writes; `dag export` only reads. */
+int cli__remote_dag_import(remote_t *r, int argc, char **argv) {
+  bool stats = false, pin = true;
+  int err = 0, nfiles = 0;
+  argc--, argv++; /* past "dag": argv[0] is "import" */
+  char **files = tr_calloc((size_t)argc + 1, sizeof *files);
+  if (!files)
+    return cli_fail("dag import", -ENOMEM);
+  int rc = 0;
+  for (int i = 1; i < argc && !rc; i++) {
+    if (cli__opt_bool(argv[i], "--pin-roots", NULL, &pin, &err))
+      rc = err;
+    else if (cli__opt_bool(argv[i], "--stats", NULL, &stats, &err))
+      rc = err;
+    else if (argv[i][0] == '-' && argv[i][1])
+      rc = cli_failf("dag import: unknown option %s", argv[i]);
+    else
+      files[nfiles++] = argv[i];
+  }
+  if (!nfiles)
+    files[nfiles++] = "-";
+  up_t u = {.r = r};
+  uint8_t rnd[16];
+  r->what = "dag import";
+  if (!rc && (cli__qadd(r, "pin-roots", pin ? "true" : "false") ||
+              cli__qadd(r, "stats", stats ? "true" : "false")))
+    rc = 1;
+  if (!rc && getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
+    rc = cli_failf("dag import: no randomness");
+  if (!rc && !(u.buf = tr_malloc(READ_SIZE)))
+    rc = cli_fail("dag import", -ENOMEM);
+  char ct[96];
+  memcpy(u.boundary, "trove-", 6);
+  tr_hex(rnd, sizeof rnd, u.boundary + 6);
+  snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", u.boundary);
+  if (!rc)
+    rc = cli__start(r, "dag/import", ct);
+  int e = 0;
+  for (int f = 0; f < nfiles && !rc && !e; f++) {
+    int fd = strcmp(files[f], "-") ? open(files[f], O_RDONLY | O_CLOEXEC) : 0;
+    if (fd < 0) {
+      rc = cli_failf("dag import %s: %s", files[f], strerror(errno));
+      break;
+    }
+    e = part(&u, "", "application/octet-stream");
+    if (!e)
+      e = send_fd(&u, fd);
+    if (fd)
+      close(fd);
+  }
+  if (!rc && !e) {
+    char end[80];
+    int n = snprintf(end, sizeof end, "\r\n--%s--\r\n", u.boundary);
+    e = cli_http_send(&r->h, end, (size_t)n);
+    if (!e)
+      e = cli_http_end(&r->h);
+  }
+  tr_free(u.buf);
+  tr_free(files);
+  if (rc || (e && e != -EPIPE))
+    return rc ? rc : cli_failf("dag import: %s", strerror(-e));
+  if (cli__answer(r))
+    return 1;
+  json_t *o;
+  int status = 0;
+  char s[DAG_CID_STR_MAX];
+  while ((rc = cli__next_value(r, &o)) > 0) {
+    json_t *root = json_object_get(o, "Root");
+    if (root) {
+      snprintf(s, sizeof s, "%s", cli__jstr(json_object_get(root, "Cid"), "/"));
+      const char *msg = cli__jstr(root, "PinErrorMsg");
+      if (*msg) {
+        printf("Pinned root\t%s\tFAILED: %s\n", s, msg);
+        status = 1;
+      } else
+        printf("Pinned root\t%s\tsuccess\n", s);
+    }
+    json_t *st = json_object_get(o, "Stats");
+    if (st)
+      printf("Imported %lld blocks\n",
+             (long long)json_integer_value(json_object_get(st, "BlockCount")));
+    json_decref(o);
+  }
+  return rc < 0 || status;
+}
+
+int cli__remote_block_put(remote_t *r, int argc, char **argv) {
+  static const char *const opts[][2] = {{"--cid-codec", "cid-codec"},
+                                        {"--mhtype", "mhtype"},
+                                        {"--format", "format"}};
+  int nfiles = 0, err = 0;
+  bool pin = false;
+  char **files = tr_calloc((size_t)argc + 1, sizeof *files);
+  if (!files)
+    return cli_fail("block put", -ENOMEM);
+  int rc = 0;
+  for (int i = 1; i < argc && !rc; i++) {
+    const char *v = NULL;
+    size_t k;
+    for (k = 0; k < TR_ARRAY_LEN(opts); k++)
+      if ((v = cli__opt_val(argc, argv, &i, opts[k][0], NULL)))
+        break;
+    if (v)
+      rc = cli__qadd(r, opts[k][1], v);
+    else if (cli__opt_bool(argv[i], "--pin", NULL, &pin, &err))
+      rc = err ? 1 : cli__qadd(r, "pin", pin ? "true" : "false");
+    else if (argv[i][0] == '-' && argv[i][1])
+      rc = cli_failf("block put: unknown option %s", argv[i]);
+    else
+      files[nfiles++] = argv[i];
+  }
+  if (!nfiles)
+    files[nfiles++] = "-";
+  up_t u = {.r = r};
+  uint8_t rnd[16];
+  if (!rc && getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
+    rc = cli_failf("block put: no randomness");
+  if (!rc && !(u.buf = tr_malloc(READ_SIZE)))
+    rc = cli_fail("block put", -ENOMEM);
+  memcpy(u.boundary, "trove-", 6);
+  tr_hex(rnd, sizeof rnd, u.boundary + 6);
+  char ct[96];
+  snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", u.boundary);
+  /* One request per file, as the local command stores them one by one. */
+  for (int f = 0; f < nfiles && !rc; f++) {
+    int fd = strcmp(files[f], "-") ? open(files[f], O_RDONLY | O_CLOEXEC) : 0;
+    if (fd < 0) {
+      rc = cli_failf("block put: %s: %s", files[f], strerror(errno));
+      break;
+    }
+    u.parts = 0;
+    int e = cli__start(r, "block/put", ct) ? -EIO : 0;
+    if (!e)
+      e = part(&u, "", "application/octet-stream");
+    if (!e)
+      e = send_fd(&u, fd);
+    if (fd)
+      close(fd);
+    if (!e) {
+      char end[80];
+      int n = snprintf(end, sizeof end, "\r\n--%s--\r\n", u.boundary);
+      e = cli_http_send(&r->h, end, (size_t)n);
+      if (!e)
+        e = cli_http_end(&r->h);
+    }
+    if (e == -EIO || (e && e != -EPIPE)) {
+      rc = e == -EIO ? 1 : cli_failf("block put: %s", strerror(-e));
+    } else if (cli__answer(r)) {
+      rc = 1;
+    } else {
+      json_t *o;
+      if (cli__next_value(r, &o) > 0) {
+        printf("%s\n", cli__jstr(o, "Key"));
+        json_decref(o);
+      } else
+        rc = 1;
+    }
+    cli_http_close(&r->h);
+  }
+  tr_free(u.buf);
+  tr_free(files);
+  return rc;
+}

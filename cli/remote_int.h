@@ -1,0 +1,61 @@
+/*
+ * remote_int.h — what cmd_remote.c (the plumbing and the simple commands)
+ * and cmd_remote_up.c (the uploads: add, block put, dag import) share.
+ * Internal to cli/.
+ */
+#ifndef CLI_REMOTE_INT_H
+#define CLI_REMOTE_INT_H
+
+#include <jansson.h>
+
+#include "api_client.h"
+#include "cli.h"
+
+#define READ_SIZE (1u << 20)
+
+typedef struct remote {
+  char host[64];
+  int port;
+  const char *what; /* command name for messages */
+  tr_bytes_t q;     /* query string being built */
+  cli_http_t h;
+} remote_t;
+
+/* An upload in progress (cmd_remote_up.c). */
+typedef struct up {
+  remote_t *r;
+  char boundary[48];
+  int parts;
+  bool hidden, recursive;
+  uint8_t *buf;
+} up_t;
+
+/* Append key=value to the query; prints the error itself.  0 or 1. */
+int cli__qadd(remote_t *r, const char *k, const char *v);
+/* Connect and send the request (with a chunked body when ctype is set). */
+int cli__start(remote_t *r, const char *cmd, const char *ctype);
+/* Read the answer's head; a non-200 answer is reported.  0 or 1. */
+int cli__answer(remote_t *r);
+/* start + answer for a request without a body. */
+int cli__call(remote_t *r, const char *cmd);
+/* The next NDJSON value: 1 and *o (caller's reference), 0 at the end, -1
+ * on an error value or a cut answer (reported). */
+int cli__next_value(remote_t *r, json_t **o);
+/* The answer's body to stdout. */
+int cli__body_out(remote_t *r);
+/* A string member, "" when absent. */
+const char *cli__jstr(json_t *o, const char *k);
+/* "--name=V", "--name V", "-x V": the value, or NULL. */
+const char *cli__opt_val(int argc, char **argv, int *i, const char *lng,
+                         const char *shrt);
+/* "--name" or "--name=B": 1 and *b (*err set on a bad value); 0 if
+ * argv[i] is another option. */
+int cli__opt_bool(const char *a, const char *lng, const char *shrt, bool *b,
+                  int *err);
+
+/* The upload commands (cmd_remote_up.c). */
+int cli__remote_add(remote_t *r, int argc, char **argv);
+int cli__remote_block_put(remote_t *r, int argc, char **argv);
+int cli__remote_dag_import(remote_t *r, int argc, char **argv);
+
+#endif /* CLI_REMOTE_INT_H */
