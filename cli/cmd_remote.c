@@ -361,10 +361,10 @@ static bool add_wants(int argc, char **argv) {
   return true;
 }
 
+/* `dag import` writes; `dag export` only reads. */
 static bool dag_wants(int argc, char **argv) {
   return argc >= 2 && !strcmp(argv[1], "import");
 }
-
 
 static const rcmd_t table[] = {
     {"add", cli__remote_add, add_wants},
@@ -379,10 +379,6 @@ static const rcmd_t table[] = {
     {"dag", cli__remote_dag_import, dag_wants},
 };
 
-/* `dag import [--pin-roots=false] [--stats] FILE...`: the CARs as parts of
- * one request (Kubo's dag import takes several), printed as the local
- * command prints. */
-
 bool cli_remote(cli_t *cli, const char *name, int argc, char **argv,
                 int *status) {
   const rcmd_t *c = NULL;
@@ -390,7 +386,8 @@ bool cli_remote(cli_t *cli, const char *name, int argc, char **argv,
     if (!strcmp(table[i].name, name))
       c = &table[i];
   const char *off = getenv("TROVE_OFFLINE");
-  if (!c || (off && *off && strcmp(off, "0")) || (c->wants && !c->wants(argc, argv)))
+  if (!c || (off && *off && strcmp(off, "0")) ||
+      (c->wants && !c->wants(argc, argv)))
     return false;
   remote_t r = {.what = name, .h = {.fd = -1}};
   if (node_daemon_api(cli->repo, r.host, sizeof r.host, &r.port) != 1)

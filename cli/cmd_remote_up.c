@@ -325,7 +325,9 @@ int cli__remote_add(remote_t *r, int argc, char **argv) {
   return rc;
 }
 
-/* `dag import` writes; `dag export` only reads. */
+/* `dag import [--pin-roots=false] [--stats] FILE...`: the CARs as parts of
+ * one request (Kubo's dag import takes several), printed as the local
+ * command prints. */
 int cli__remote_dag_import(remote_t *r, int argc, char **argv) {
   bool stats = false, pin = true;
   int err = 0, nfiles = 0;
