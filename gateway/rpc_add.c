@@ -71,6 +71,7 @@ typedef struct add {
   uint64_t bytes, reported;
   anode_t root;  /* top-level entries (all of them with wrap) */
   anode_t *top;  /* without wrap: the top-level directory being filled */
+  uint64_t nparts;
   rpc_up_t *u;
 } add_t;
 
@@ -298,6 +299,7 @@ static int add_begin(rpc_up_t *u) {
 
 static int add_part(rpc_up_t *u, const gw_mp_part_t *part) {
   add_t *a = rpc_up_state(u);
+  a->nparts++;
   tr_free(a->path);
   if (!(a->path = rpc_clean_path(part->filename)))
     return -ENOMEM;
@@ -407,6 +409,8 @@ static int add_part_end(rpc_up_t *u) {
 static int add_finish(rpc_up_t *u) {
   add_t *a = rpc_up_state(u);
   int rc;
+  if (!a->nparts) /* go-ipfs-cmds checks this before the command runs */
+    return rpc_up_fail(u, TR_EUSAGE, 400, "file argument 'path' is required");
   if (a->wrap) {
     tr_bytes_t path = {0};
     rc = build_dir(a, &a->root, &path, 0);

@@ -229,6 +229,8 @@ eq "$(post "$A/cat" | js 'd["Code"]')" 1 "client error code"
 [ "$(status "$A/cat?arg=notacid")" = 400 ] || fail "bad CID"
 [ "$(status "$A/cat?arg=$TREE/nope")" = 500 ] || fail "bad path"
 [ "$(status "$A/add" -H 'Content-Type: text/plain' --data x)" = 400 ] || fail "add without multipart"
+[ "$(status "$A/add" -H 'Content-Type: multipart/form-data; boundary=x' --data-binary $'--x--\r\n')" = 400 ] || \
+  fail "add without files"
 [ "$(status "$A/add" -H 'Content-Type: multipart/form-data; boundary=x' --data 'garbage')" = 400 ] || \
   fail "add with a broken body"
 # HTTP/2 (prior knowledge) reaches the same API.
