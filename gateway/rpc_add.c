@@ -52,6 +52,7 @@ typedef struct anode {
   uint64_t tsize;
   struct anode **kids;
   size_t nkids, cap;
+  size_t last; /* index of the child found or added last */
 } anode_t;
 
 typedef struct add {
@@ -89,10 +90,21 @@ static void node_free(anode_t *n) {
   n->name = NULL;
 }
 
+static bool named(const anode_t *n, const char *name, size_t len) {
+  return strlen(n->name) == len && !memcmp(n->name, name, len);
+}
+
+/* Parts come in tree order, so the child looked up last is nearly always
+ * the one wanted: check it first, and a wide directory costs O(1) per part
+ * instead of a scan. */
 static anode_t *child(anode_t *d, const char *name, size_t len) {
-  for (size_t i = 0; i < d->nkids; i++)
-    if (strlen(d->kids[i]->name) == len && !memcmp(d->kids[i]->name, name, len))
+  if (d->last < d->nkids && named(d->kids[d->last], name, len))
+    return d->kids[d->last];
+  for (size_t i = d->nkids; i-- > 0;)
+    if (named(d->kids[i], name, len)) {
+      d->last = i;
       return d->kids[i];
+    }
   return NULL;
 }
 
@@ -111,6 +123,7 @@ static anode_t *add_child(anode_t *d, const char *name, size_t len, bool dir) {
     return NULL;
   }
   n->dir = dir;
+  d->last = d->nkids;
   d->kids[d->nkids++] = n;
   return n;
 }
@@ -395,9 +408,9 @@ static int add_part_end(rpc_up_t *u) {
   const char *base = slash ? slash + 1 : name;
   if ((rc = tree_dir(&a->root, name, dl, &d)))
     return rpc_up_fail(u, rc, 500, "%s: %s", name, tr_strerror(rc));
-  if (child(d, base, strlen(base)))
-    return rpc_up_fail(u, TR_EEXIST, 500, "%s: directory already has entry "
-                       "by that name", name);
+  /* A second entry of the same name is caught when the directory is
+   * built (dag_dir_finish: TR_EEXIST); looking for it here would make a
+   * wide directory quadratic. */
   anode_t *f = add_child(d, base, strlen(base), false);
   if (!f)
     return -ENOMEM;
