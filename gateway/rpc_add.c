@@ -332,7 +332,9 @@ static int add_part(rpc_up_t *u, const gw_mp_part_t *part) {
                    memcmp(a->top->name, p, first))) {
       int rc = close_top(a);
       if (rc)
-        return rpc_up_fail(u, rc, 500, "%s", tr_strerror(rc));
+        return rpc_up_fail(u, rc, 500, "%s", rc == TR_EEXIST
+                           ? "directory already has entry by that name"
+                           : tr_strerror(rc));
     }
     if (p[first] == '/' || a->kind == K_DIR) {
       if (!*p)
@@ -434,7 +436,9 @@ static int add_finish(rpc_up_t *u) {
     rc = close_top(a);
   }
   if (rc)
-    return rpc_up_fail(u, rc, 500, "%s", tr_strerror(rc));
+    return rpc_up_fail(u, rc, 500, "%s", rc == TR_EEXIST
+                       ? "directory already has entry by that name"
+                       : tr_strerror(rc));
   if (a->batch) {
     rc = bs_batch_end(a->batch, 1);
     a->batch = NULL;
