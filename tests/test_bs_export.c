@@ -56,7 +56,7 @@ static int setup(void **state) {
   f->dir = tmpdir_new();
   assert_int_equal(bs_open(&f->env, f->dir, BS_CREATE), 0);
   for (int i = 0; i < 3; i++) {
-    char s[16];
+    char s[24];
     snprintf(s, sizeof s, "leaf-%d", i);
     put(f, &f->leaf[i], 1, DAG_CODEC_RAW, s, strlen(s));
   }
