@@ -51,6 +51,9 @@ typedef struct car_state {
   /* Bytes produced but not yet handed out. */
   tr_bytes_t carry;
   size_t carry_off;
+  /* The path below the root ("/a/b", decoded), walked again to record the
+   * blocks that prove it; NULL: only the directories in path[] are sent. */
+  char *names;
 } car_state_t;
 
 /* ---------------------------------------------------------- seen set */
@@ -254,6 +257,37 @@ static int step_entity(car_state_t *s, bs_txn_t *txn) {
   return 0;
 }
 
+/* ----------------------------------------------------------- the path */
+
+/* The blocks that prove the content path: each directory on the way and,
+ * for a HAMT-sharded one, the shards its lookup goes through.  dag_resolve()
+ * with the recording get reads exactly those, in the order a verifying
+ * client walks them.  (Sending only the directory nodes, as path[] holds
+ * them, leaves a client unable to get past a HAMT's root.) */
+static int emit_path(car_state_t *s, bs_txn_t *txn) {
+  if (!s->names) {
+    for (; s->pi < s->npath; s->pi++) {
+      int rc = emit_cid(s, txn, &s->path[s->pi]);
+      if (rc)
+        return rc;
+    }
+    return 0;
+  }
+  rec_ctx_t r = {s, txn, 0};
+  const char *p = s->names;
+  for (size_t i = 0; i < s->npath; i++) {
+    while (*p == '/')
+      p++;
+    size_t n = strcspn(p, "/");
+    dag_cid_t next;
+    int rc = dag_resolve(&s->path[i], p, n, rec_get, &r, &next);
+    if (rc)
+      return rc;
+    p += n;
+  }
+  return 0;
+}
+
 /* ---------------------------------------------------------- the fill */
 
 static int64_t fill_car(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
@@ -276,8 +310,7 @@ static int64_t fill_car(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
     if (rc)
       return rc;
     if (s->phase == PH_PATH) {
-      while (rc == 0 && s->pi < s->npath)
-        rc = emit_cid(s, txn, &s->path[s->pi++]);
+      rc = emit_path(s, txn);
       s->phase = PH_BODY;
     } else if (s->scope == SCOPE_BLOCK) {
       rc = emit_cid(s, txn, &s->cid);
@@ -305,6 +338,7 @@ static void free_car(void *st) {
   tr_free(s->stack);
   tr_free(s->seen);
   tr_bytes_free(&s->carry);
+  tr_free(s->names);
   tr_free(s);
 }
 
@@ -353,6 +387,20 @@ void gw__serve_car(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   s->cid = t->cid;
   memcpy(s->path, t->path_cids, t->npath * sizeof *s->path);
   s->npath = t->npath;
+  /* The names below the root: ipfs_path is "/ipfs/<root>/<names>", kept
+   * only when it was not truncated and has one name per path step. */
+  const char *below = strchr(t->ipfs_path + 6, '/');
+  if (t->npath && below && strlen(t->ipfs_path) + 1 < sizeof t->ipfs_path) {
+    size_t segs = 0;
+    for (const char *p = below; *p; p++)
+      segs += *p == '/';
+    if (segs == t->npath && !(s->names = tr_strdup(below))) {
+      free_car(s);
+      tr_free(t);
+      gw_error(req, 500, "out of memory");
+      return;
+    }
+  }
   s->scope = SCOPE_ALL;
   s->is_file = t->info.kind == DAG_NODE_FILE;
   s->is_dir = t->info.kind == DAG_NODE_DIR;

@@ -140,6 +140,7 @@ static int try_upgrade(gw_conn_t *c, gw_req_t *r) {
   if (gw__h2_init(c, r, raw, rawlen))
     return 0;
   c->req = NULL; /* r is stream 1 now */
+  c->h2_wait_preface = true;
   static const char resp[] = "HTTP/1.1 101 Switching Protocols\r\n"
                              "Connection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
   if (gw__conn_queue(c, resp, sizeof resp - 1) || gw__conn_flush(c))

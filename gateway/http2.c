@@ -154,7 +154,8 @@ static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf,
 void gw__h2_send(gw_conn_t *c) {
   /* Not from inside nghttp2's receive callbacks: gw__h2_feed sends once
    * mem_recv has returned. */
-  if (!c->h2 || c->closing || c->h2_sending || c->h2_in_recv)
+  if (!c->h2 || c->closing || c->h2_sending || c->h2_in_recv ||
+      c->h2_wait_preface)
     return;
   c->h2_sending = true;
   while (gw__conn_buffered(c) < GW_HIGH_WATER) {
@@ -229,6 +230,8 @@ int gw__h2_init(gw_conn_t *c, gw_req_t *up, const uint8_t *settings,
 }
 
 int gw__h2_feed(gw_conn_t *c, const uint8_t *p, size_t n) {
+  if (n)
+    c->h2_wait_preface = false; /* the client speaks HTTP/2 now */
   c->h2_in_recv = true;
   ssize_t rc = nghttp2_session_mem_recv(c->h2, p, n);
   c->h2_in_recv = false;

@@ -119,6 +119,11 @@ struct gw_conn {
   uint32_t nstreams;
   bool h2_sending;
   bool h2_in_recv;
+  /* After an h2c upgrade: send no frame until the client's preface has
+   * come.  curl 7.88 (Debian 12) drops the connection when more than 32 KiB
+   * arrive in the read that carries the 101, which a fast first response
+   * (SETTINGS + HEADERS + a 64 KiB window of DATA) would otherwise do. */
+  bool h2_wait_preface;
 };
 
 /* ---------------------------------------------------------- server.c */
