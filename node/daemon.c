@@ -102,15 +102,15 @@ static void on_signal(uv_signal_t *s, int signum) {
 static void on_shutdown(void *ud) { stop_node(ud); }
 
 static int listen_on(node_t *n, const char *maddr, gw_handler_fn fn,
-                     gw_server_t **srv, char *out, size_t outsz,
-                     const char *what) {
+                     const gw_limits_t *lim, gw_server_t **srv, char *out,
+                     size_t outsz, const char *what) {
   char host[64];
   int port;
   if (node_maddr_tcp(maddr, host, sizeof host, &port)) {
     tr_log(TR_LOG_ERROR, "%s: not a TCP multiaddr: %s", what, maddr);
     return TR_EUSAGE;
   }
-  int rc = gw_server_start(&n->loop, host, port, NULL, fn, &n->ctx, srv);
+  int rc = gw_server_start(&n->loop, host, port, lim, fn, &n->ctx, srv);
   if (rc) {
     tr_log(TR_LOG_ERROR, "%s: cannot listen on %s: %s", what, maddr,
            uv_strerror(rc));
@@ -177,11 +177,22 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     gw = "/ip4/127.0.0.1/tcp/8080";
   if (!api)
     api = "/ip4/127.0.0.1/tcp/5001";
-  rc = listen_on(n, api, gw_api_handle, &n->api, n->ctx.api_addr,
+  /* Gateway.RateLimit: requests per second per client address (burst
+   * twice that); 0 lifts the limit, e.g. for a benchmark or behind a
+   * reverse proxy that already limits, where every client is 127.0.0.1. */
+  gw_limits_t glim;
+  gw_limits_default(&glim);
+  json_t *rl = node_config_get(cfg, "Gateway.RateLimit");
+  if (json_is_integer(rl) && json_integer_value(rl) >= 0 &&
+      json_integer_value(rl) <= 1000000) {
+    glim.rate_per_ip = (uint32_t)json_integer_value(rl);
+    glim.rate_burst = 2 * glim.rate_per_ip;
+  }
+  rc = listen_on(n, api, gw_api_handle, NULL, &n->api, n->ctx.api_addr,
                  sizeof n->ctx.api_addr, "API");
   if (!rc)
-    rc = listen_on(n, gw, gw_gateway_handle, &n->gateway, n->ctx.gateway_addr,
-                   sizeof n->ctx.gateway_addr, "gateway");
+    rc = listen_on(n, gw, gw_gateway_handle, &glim, &n->gateway,
+                   n->ctx.gateway_addr, sizeof n->ctx.gateway_addr, "gateway");
   if (rc)
     goto stop;
 

@@ -1,0 +1,177 @@
+#!/bin/bash
+# gateway.sh — trove's HTTP gateway against nginx serving the same bytes
+# from disk, in the same run (issue 5):
+#
+#   1 KiB file: wrk -t2 -c64 -d10s, requests/s, target trove >= 0.8 x nginx
+#   1 MiB file: the same, MB/s (10^6 bytes of body), target >= 0.8 x nginx
+#   10,000 idle keep-alive connections to trove (each has made one
+#   request), daemon VmRSS from /proc, target < 100 MiB
+#
+# Fairness: trove is one libuv loop thread plus a worker pool of 4 (reads
+# from LMDB); nginx gets worker_processes 1 — one event loop, like trove's —
+# with sendfile on, access_log off and unlimited keep-alive requests, which
+# is how nginx serves static files by default and at its best.  Both listen
+# on 127.0.0.1 only; wrk runs on the same (2-core) machine, so the absolute
+# figures are shared-machine figures and only the ratios mean much.  The
+# trove repo sets Gateway.RateLimit 0: wrk is one address making tens of
+# thousands of requests a second, which the default per-address limit
+# (2000/s) would answer with 429.
+#
+# Environment: BENCH_TMP (scratch dir, set by bench/run.sh), TROVE_BIN,
+# BENCH_DURATION (wrk seconds, default 10), BENCH_IDLE (idle connections,
+# default 10000), BENCH_STRICT=1 (a missed target fails the run).
+set -euo pipefail
+TROVE=${TROVE_BIN:-$PWD/bin/trove}
+T=${BENCH_TMP:-$(mktemp -d /tmp/trove-bench-gw.XXXXXX)}
+DUR=${BENCH_DURATION:-10}
+IDLE=${BENCH_IDLE:-10000}
+for x in wrk nginx python3; do
+  command -v $x >/dev/null || { echo "$x missing: run 'make deps'" >&2; exit 1; }
+done
+DPID="" NPID=""
+cleanup() {
+  [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null || true
+  [ -n "$NPID" ] && kill "$NPID" 2>/dev/null && wait "$NPID" 2>/dev/null || true
+}
+trap cleanup EXIT
+# 10,000 sockets on each side, plus wrk's.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+mkdir -p "$T/www"
+head -c 1024 /dev/urandom >"$T/www/1k.bin"
+head -c 1048576 /dev/urandom >"$T/www/1m.bin"
+export TROVE_PATH=$T/repo
+"$TROVE" init >/dev/null
+"$TROVE" config --json Gateway.RateLimit 0
+CID1K=$("$TROVE" add -Q "$T/www/1k.bin")
+CID1M=$("$TROVE" add -Q "$T/www/1m.bin")
+"$TROVE" daemon --gateway=/ip4/127.0.0.1/tcp/0 --api=/ip4/127.0.0.1/tcp/0 >"$T/daemon.log" 2>&1 &
+DPID=$!
+for _ in $(seq 100); do
+  grep -q "Daemon is ready" "$T/daemon.log" && break
+  sleep 0.1
+done
+TPORT=$(sed -n 's#.*Gateway server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$T/daemon.log")
+[ -n "$TPORT" ] || { cat "$T/daemon.log"; exit 1; }
+
+NPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$T/nginx"
+# The worker runs as this user, so it can read the scratch dir (mktemp's
+# are 0700); as non-root nginx ignores the line with a warning.
+cat >"$T/nginx/nginx.conf" <<EOF
+user $(id -un);
+worker_processes 1;
+error_log $T/nginx/error.log;
+pid $T/nginx/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  keepalive_timeout 120s;
+  client_body_temp_path $T/nginx; proxy_temp_path $T/nginx;
+  fastcgi_temp_path $T/nginx; uwsgi_temp_path $T/nginx; scgi_temp_path $T/nginx;
+  types { application/octet-stream bin; }
+  server { listen 127.0.0.1:$NPORT; root $T/www; }
+}
+EOF
+nginx -c "$T/nginx/nginx.conf" -g 'daemon off;' &
+NPID=$!
+sleep 0.5
+
+TG=http://127.0.0.1:$TPORT/ipfs
+NG=http://127.0.0.1:$NPORT
+# The same bytes from both.
+for pair in "$TG/$CID1K 1k.bin" "$TG/$CID1M 1m.bin" "$NG/1k.bin 1k.bin" "$NG/1m.bin 1m.bin"; do
+  set -- $pair
+  curl -s "$1" | cmp -s - "$T/www/$2" || { echo "$1 does not serve $2" >&2; exit 1; }
+done
+
+missed=0
+run_wrk() { # url -> "req/s non2xx"
+  local out
+  out=$(wrk -t2 -c64 -d"${DUR}s" "$1")
+  local rps non
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  non=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")
+  echo "$rps ${non:-0}"
+}
+verdict() { # ratio target
+  if awk -v r="$1" -v t="$2" 'BEGIN{exit !(r >= t)}'; then echo "ok"; else missed=1; echo "MISSED"; fi
+}
+
+printf '%-34s %14s %14s %8s\n' "" trove nginx ratio
+read -r t1 tn1 < <(run_wrk "$TG/$CID1K")
+read -r n1 nn1 < <(run_wrk "$NG/1k.bin")
+r1=$(awk -v a="$t1" -v b="$n1" 'BEGIN{printf "%.2f", a/b}')
+printf '%-34s %14.0f %14.0f %8s  (target >= 0.80: %s)\n' "1 KiB file, requests/s" "$t1" "$n1" "$r1" "$(verdict "$r1" 0.8)"
+read -r t2 tn2 < <(run_wrk "$TG/$CID1M")
+read -r n2 nn2 < <(run_wrk "$NG/1m.bin")
+m_t=$(awk -v a="$t2" 'BEGIN{printf "%.1f", a*1048576/1e6}')
+m_n=$(awk -v a="$n2" 'BEGIN{printf "%.1f", a*1048576/1e6}')
+r2=$(awk -v a="$t2" -v b="$n2" 'BEGIN{printf "%.2f", a/b}')
+printf '%-34s %14s %14s %8s  (target >= 0.80: %s)\n' "1 MiB file, MB/s" "$m_t" "$m_n" "$r2" "$(verdict "$r2" 0.8)"
+if [ "$tn1$tn2$nn1$nn2" != 0000 ]; then
+  echo "non-2xx answers: trove $tn1 + $tn2, nginx $nn1 + $nn2: figures invalid" >&2
+  exit 1
+fi
+
+# ------------------------------------------------ idle keep-alive sockets
+rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+before=$(rss $DPID)
+python3 - "$TPORT" "$CID1K" "$IDLE" "$DPID" >"$T/idle.out" <<'EOF' &
+# Open N connections, each makes one keep-alive request and reads the
+# answer, then all stay idle; report when they are all held, then wait to be
+# killed.  The per-address connection cap (2000) is met by spreading the
+# client ends over 127.0.0.2-127.0.0.9 (all of 127/8 is loopback).
+import socket, sys, time
+port, cid, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+req = ("GET /ipfs/%s HTTP/1.1\r\nHost: a\r\n\r\n" % cid).encode()
+socks = []
+for i in range(n):
+    s = socket.socket()
+    s.bind(("127.0.0.%d" % (2 + i % 8), 0))
+    s.connect(("127.0.0.1", port))
+    s.sendall(req)
+    socks.append(s)
+ok = 0
+for s in socks:
+    s.settimeout(10)
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        buf += s.recv(4096)
+    ok += buf.startswith(b"HTTP/1.1 200")
+    # The 1 KiB body: drain what is there.
+    s.setblocking(False)
+    try:
+        while s.recv(65536):
+            pass
+    except BlockingIOError:
+        pass
+time.sleep(1)
+# Still open? A closed socket is readable with EOF.
+alive = 0
+for s in socks:
+    try:
+        alive += s.recv(1, socket.MSG_PEEK) != b""
+    except BlockingIOError:
+        alive += 1
+    except OSError:
+        pass
+print(ok, alive, flush=True)
+time.sleep(3600)
+EOF
+IPID=$!
+for _ in $(seq 600); do [ -s "$T/idle.out" ] && break; sleep 0.1; done
+read -r answered alive <"$T/idle.out" || true
+sleep 1
+during=$(rss $DPID)
+kill $IPID 2>/dev/null; wait $IPID 2>/dev/null || true
+mib=$(awk -v k="$during" 'BEGIN{printf "%.1f", k/1024}')
+printf '%-34s %14s\n' "idle keep-alive connections" "${alive:-?} of $IDLE open (${answered:-?} answered 200)"
+printf '%-34s %14s MiB (before: %.1f MiB; target < 100: %s)\n' "daemon VmRSS holding them" "$mib" \
+  "$(awk -v k="$before" 'BEGIN{print k/1024}')" \
+  "$(if [ "${alive:-0}" = "$IDLE" ] && awk -v m="$mib" 'BEGIN{exit !(m < 100)}'; then echo ok; else missed=1; echo MISSED; fi)"
+if [ "$missed" = 1 ] && [ "${BENCH_STRICT:-0}" = 1 ]; then exit 1; fi
+exit 0
