@@ -167,17 +167,20 @@ int bs_foreach(bs_txn_t *txn, bs_block_cb cb, void *ud) {
   if (rc)
     return bs__err(rc);
   MDB_val k, v;
-  int op = MDB_FIRST;
-  while ((rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
+  int op = MDB_FIRST, stop = 0;
+  /* LMDB's codes and the callback's are kept apart: a callback may stop
+   * with any value, positive ones included, and gets it back unchanged. */
+  while (!stop && (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
     op = MDB_NEXT;
     dag_cid_t cid;
     if (key_cid(&k, &cid) < 0)
       continue; /* not a multihash: cannot come from bs_put */
-    if ((rc = cb(&cid, v.mv_data, v.mv_size, ud)))
-      break;
+    stop = cb(&cid, v.mv_data, v.mv_size, ud);
   }
   mdb_cursor_close(cur);
-  return rc == MDB_NOTFOUND ? 0 : rc > 0 || rc < -30000 ? bs__err(rc) : rc;
+  if (stop)
+    return stop;
+  return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
 }
 
 /* ---------------------------------------------------------------- verify */

@@ -58,28 +58,28 @@ static int mark_all(bs_txn_t *txn, bs_set_t *live) {
   if (rc)
     return bs__err(rc);
   MDB_val k, v;
-  int op = MDB_FIRST;
-  while ((rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
+  int op = MDB_FIRST, err = 0; /* err: trove's codes; rc: LMDB's */
+  while (!err && (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
     op = MDB_NEXT;
     dag_cid_t cid;
     int n = dag_cid_decode(&cid, k.mv_data, k.mv_size);
     if (n < 0 || v.mv_size < 1) {
-      rc = TR_ECORRUPT; /* never guess about pins: stop the GC */
+      err = TR_ECORRUPT; /* never guess about pins: stop the GC */
       break;
     }
     if (((const uint8_t *)v.mv_data)[0] == BS_PIN_RECURSIVE)
-      rc = bs__walk(txn, &cid, live, mark_visit, NULL);
+      err = bs__walk(txn, &cid, live, mark_visit, NULL);
     else {
       size_t mlen;
       const uint8_t *mh = dag_cid_mh(&cid, &mlen);
-      rc = bs__set_add(live, bs__fp(mh, mlen));
-      rc = rc < 0 ? rc : 0;
+      int added = bs__set_add(live, bs__fp(mh, mlen));
+      err = added < 0 ? added : 0;
     }
-    if (rc)
-      break;
   }
   mdb_cursor_close(cur);
-  return rc == MDB_NOTFOUND ? 0 : rc > 0 ? bs__err(rc) : rc;
+  if (err)
+    return err;
+  return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
 }
 
 static int sweep(bs_txn_t *txn, const bs_set_t *live, bs_gc_cb cb, void *ud,
@@ -98,9 +98,12 @@ static int sweep(bs_txn_t *txn, const bs_set_t *live, bs_gc_cb cb, void *ud,
     }
     if (cb) {
       dag_cid_t cid;
+      int stop;
       if (dag_cid_make(&cid, 1, DAG_CODEC_RAW, k.mv_data, k.mv_size) == 0 &&
-          (rc = cb(&cid, ud)))
-        break;
+          (stop = cb(&cid, ud))) {
+        mdb_cursor_close(cur);
+        return stop; /* the callback's own value, kept apart from LMDB's */
+      }
     }
     MDB_val lk = k;
     int lrc = mdb_del(txn->mdb, txn->env->links, &lk, NULL);
@@ -116,7 +119,7 @@ static int sweep(bs_txn_t *txn, const bs_set_t *live, bs_gc_cb cb, void *ud,
       break;
   }
   mdb_cursor_close(cur);
-  return rc == MDB_NOTFOUND ? 0 : rc > 0 || rc < -30000 ? bs__err(rc) : rc;
+  return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
 }
 
 int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {

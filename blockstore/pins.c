@@ -134,10 +134,12 @@ static int find_indirect(bs_txn_t *txn, const dag_cid_t *cid, dag_cid_t *via) {
     if (pin_decode(&k, &v, &p) || p.type != BS_PIN_RECURSIVE)
       continue;
     bs_set_t seen = {0};
-    rc = bs__walk(txn, &p.cid, &seen, find_visit, &f);
+    int err = bs__walk(txn, &p.cid, &seen, find_visit, &f);
     bs__set_free(&seen);
-    if (rc < 0)
-      break;
+    if (err < 0) {
+      mdb_cursor_close(cur);
+      return err;
+    }
     if (f.found) {
       *via = p.cid;
       found = 1;
@@ -145,7 +147,7 @@ static int find_indirect(bs_txn_t *txn, const dag_cid_t *cid, dag_cid_t *via) {
     }
   }
   mdb_cursor_close(cur);
-  if (rc < 0 && rc != MDB_NOTFOUND)
+  if (!found && rc != MDB_NOTFOUND)
     return bs__err(rc);
   return found;
 }
@@ -209,11 +211,11 @@ static int ls_indirect(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
 
 int bs_pin_ls(bs_txn_t *txn, int types, bs_pin_cb cb, void *ud) {
   MDB_cursor *cur;
-  int rc;
+  int rc = 0, err = 0; /* rc: LMDB's codes; err: trove's or the callback's */
   bs_set_t seen = {0};
   /* Kubo's order: recursive, then direct, then indirect.  The set starts
    * with every stored pin so that indirect listing skips them. */
-  for (int pass = 0; pass < 3; pass++) {
+  for (int pass = 0; pass < 3 && !err; pass++) {
     int want = pass == 0 ? BS_PIN_RECURSIVE
                : pass == 1 ? BS_PIN_DIRECT
                            : BS_PIN_INDIRECT;
@@ -222,39 +224,36 @@ int bs_pin_ls(bs_txn_t *txn, int types, bs_pin_cb cb, void *ud) {
     if (pass == 2 && !(types & BS_PIN_INDIRECT))
       break;
     if ((rc = mdb_cursor_open(txn->mdb, txn->env->pins, &cur)))
-      goto out;
+      break;
     MDB_val k, v;
     int op = MDB_FIRST;
-    while ((rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
+    while (!err && (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
       op = MDB_NEXT;
       bs_pin_t p;
-      if ((rc = pin_decode(&k, &v, &p)))
+      if ((err = pin_decode(&k, &v, &p)))
         break;
       if (pass < 2) {
         if (p.type != want)
           continue;
         size_t n;
         const uint8_t *mh = dag_cid_mh(&p.cid, &n);
-        if ((rc = bs__set_add(&seen, bs__fp(mh, n))) < 0)
-          break;
-        if ((types & want) && (rc = cb(&p, ud)))
-          break;
-        rc = 0;
+        int added = bs__set_add(&seen, bs__fp(mh, n));
+        if (added < 0)
+          err = added;
+        else if (types & want)
+          err = cb(&p, ud);
       } else if (p.type == BS_PIN_RECURSIVE) {
         /* The root is in the set already, so the walk starts below it. */
         ls_ctx_t c = {cb, ud, p.cid};
-        rc = bs__walk(txn, &p.cid, &seen, ls_indirect, &c);
-        if (rc)
-          break;
+        err = bs__walk(txn, &p.cid, &seen, ls_indirect, &c);
       }
     }
     mdb_cursor_close(cur);
     if (rc == MDB_NOTFOUND)
       rc = 0;
     if (rc)
-      goto out;
+      break;
   }
-out:
   bs__set_free(&seen);
-  return rc > 0 || (rc < -30000 && rc > -31000) ? bs__err(rc) : rc;
+  return err ? err : bs__err(rc);
 }

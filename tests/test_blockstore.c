@@ -245,6 +245,38 @@ static void test_links_added_when_raw_first(void **state) {
   assert_int_equal(has(f, &kid), 1);
 }
 
+static int stop_at_first(const dag_cid_t *c, const uint8_t *d, size_t n,
+                         void *ud) {
+  (void)c, (void)d, (void)n;
+  (*(int *)ud)++;
+  return 1;
+}
+
+static int fail_gc(const dag_cid_t *c, void *ud) {
+  (void)c, (void)ud;
+  return TR_EMISMATCH;
+}
+
+/* regression: a callback's stop value (1, or a trove code) came back as an
+ * LMDB error (-EPERM, TR_ESTORE) from bs_foreach and bs_gc. */
+static void test_regression_callback_stop_value_kept(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  raw_block(t, 1, 10);
+  raw_block(t, 2, 10);
+  assert_int_equal(bs_txn_commit(t), 0);
+  int calls = 0;
+  t = rtxn(f);
+  assert_int_equal(bs_foreach(t, stop_at_first, &calls), 1);
+  bs_txn_abort(t);
+  assert_int_equal(calls, 1);
+  bs_gc_stats_t st;
+  assert_int_equal(bs_gc(f->env, fail_gc, NULL, &st), TR_EMISMATCH);
+  bs_stat_t s2;
+  assert_int_equal(bs_stat(f->env, &s2), 0);
+  assert_int_equal(s2.blocks, 2); /* the failed GC changed nothing */
+}
+
 /* ---------------------------------------------------------------- pins */
 
 static void test_pin_incomplete(void **state) {
@@ -477,6 +509,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_put_verified, setup, teardown),
       cmocka_unit_test_setup_teardown(test_links_index, setup, teardown),
       cmocka_unit_test_setup_teardown(test_links_added_when_raw_first, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_regression_callback_stop_value_kept, setup, teardown),
       cmocka_unit_test_setup_teardown(test_pin_incomplete, setup, teardown),
       cmocka_unit_test_setup_teardown(test_pin_semantics, setup, teardown),
       cmocka_unit_test_setup_teardown(test_gc_exact, setup, teardown),
