@@ -350,7 +350,9 @@ void gw__serve_file(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     gw_res_end(req);
     return;
   }
-  gw_stream_start(req, ctx, fill_file, free_state, st);
+  /* A multipart body is a little longer than its ranges: the worker path. */
+  gw_stream_start_sized(req, ctx, fill_file, free_state, st,
+                        st->multipart ? 0 : (uint64_t)clen);
 }
 
 /* ------------------------------------------------------------------ raw */
@@ -423,5 +425,5 @@ void gw__serve_raw(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   }
   st->cid = t->cid;
   tr_free(t);
-  gw_stream_start(req, ctx, fill_raw, free_state, st);
+  gw_stream_start_sized(req, ctx, fill_raw, free_state, st, len);
 }

@@ -108,3 +108,28 @@ int gw_stream_start(gw_req_t *req, gw_ctx_t *ctx, gw_fill_fn fill,
   next_piece(req, s);
   return 0;
 }
+
+int gw_stream_start_sized(gw_req_t *req, gw_ctx_t *ctx, gw_fill_fn fill,
+                          gw_state_free_fn free_fn, void *state,
+                          uint64_t size) {
+  if (size == 0 || size > GW_STREAM_INLINE)
+    return gw_stream_start(req, ctx, fill, free_fn, state);
+  uint8_t buf[GW_STREAM_INLINE];
+  for (;;) {
+    int64_t got = fill(state, ctx->env, buf, sizeof buf);
+    if (got < 0) {
+      tr_log(TR_LOG_WARN, "%s: response cut short: %s", gw_req_target(req),
+             tr_strerror((int)got));
+      if (free_fn)
+        free_fn(state);
+      gw_res_abort(req);
+      return 0;
+    }
+    if (got == 0 || gw_res_write(req, buf, (size_t)got))
+      break;
+  }
+  if (free_fn)
+    free_fn(state);
+  gw_res_end(req);
+  return 0;
+}

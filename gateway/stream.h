@@ -32,4 +32,19 @@ typedef void (*gw_state_free_fn)(void *state);
 int gw_stream_start(gw_req_t *req, gw_ctx_t *ctx, gw_fill_fn fill,
                     gw_state_free_fn free_fn, void *state);
 
+/* Bodies up to this size are produced on the loop thread, in one fill. */
+#define GW_STREAM_INLINE (64u << 10)
+
+/* gw_stream_start() for a body whose size is known: when it is at most
+ * GW_STREAM_INLINE, fill runs right here on the loop thread into a stack
+ * buffer and the response ends before this returns.  Handing a 1 KiB body
+ * to a worker costs two thread wake-ups and context switches, which
+ * measured as most of the time of a small request (bench/gateway.sh); one
+ * small block read from the page cache is the kind of work path resolution
+ * already does on the loop.  Larger bodies, and size 0 (unknown), go to
+ * gw_stream_start().  Same ownership and return values. */
+int gw_stream_start_sized(gw_req_t *req, gw_ctx_t *ctx, gw_fill_fn fill,
+                          gw_state_free_fn free_fn, void *state,
+                          uint64_t size);
+
 #endif /* GW_STREAM_H */
