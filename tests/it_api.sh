@@ -10,8 +10,8 @@ command -v curl >/dev/null || { echo "curl missing"; exit 1; }
 PIDS=()
 cleanup() {
   local rc=$? bad=0
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   # Under `make check` the daemons run with ASan/UBSan: their reports (and
   # leaks found at the clean shutdown) fail the test.
   for l in "$WORK"/*.log; do
@@ -19,7 +19,7 @@ cleanup() {
       echo "sanitizer report in $l:"; cat "$l"; bad=1
     fi
   done
-  [ -n "${IT_KEEP_LOGS:-}" ] && cp "$WORK"/*.log "$IT_KEEP_LOGS"/ 2>/dev/null
+  if [ -n "${IT_KEEP_LOGS:-}" ]; then cp "$WORK"/*.log "$IT_KEEP_LOGS"/ 2>/dev/null || true; fi
   rm -rf "$WORK"
   [ $bad = 0 ] || exit 1
   exit $rc
