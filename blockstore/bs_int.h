@@ -43,22 +43,9 @@ static inline bool bs__codec_has_links(uint64_t codec) {
   return codec == DAG_CODEC_DAG_PB || codec == DAG_CODEC_DAG_CBOR;
 }
 
-/* ------------------------------------------------- set of multihashes */
-
-/* A set of 64-bit fingerprints of multihashes, for GC marking and walks.
- * A collision can only make a garbage block look live (it is kept), never the
+/* Sets of blocks seen are tr_set64_t of dag_mh_fp() fingerprints.  A
+ * collision can only make a garbage block look live (it is kept), never the
  * reverse, so fingerprints are safe for GC. */
-typedef struct bs_set {
-  uint64_t *slots;
-  size_t cap; /* power of two */
-  size_t n;
-} bs_set_t;
-
-uint64_t bs__fp(const uint8_t *mh, size_t len);
-/* 1 if added, 0 if it was there, -ENOMEM. */
-int bs__set_add(bs_set_t *s, uint64_t fp) TR_WUR;
-bool bs__set_has(const bs_set_t *s, uint64_t fp);
-void bs__set_free(bs_set_t *s);
 
 /* --------------------------------------------------------- DAG walking */
 
@@ -70,7 +57,7 @@ void bs__set_free(bs_set_t *s);
  * values, so its memory is bounded by the depth of the DAG, not its size. */
 typedef int (*bs__visit_cb)(const dag_cid_t *cid, const dag_cid_t *via,
                             void *ud);
-int bs__walk(bs_txn_t *txn, const dag_cid_t *root, bs_set_t *seen,
+int bs__walk(bs_txn_t *txn, const dag_cid_t *root, tr_set64_t *seen,
              bs__visit_cb visit, void *ud) TR_WUR;
 
 #endif /* BS_INT_H */

@@ -52,7 +52,7 @@ static int mark_visit(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
   return 0;
 }
 
-static int mark_all(bs_txn_t *txn, bs_set_t *live) {
+static int mark_all(bs_txn_t *txn, tr_set64_t *live) {
   MDB_cursor *cur;
   int rc = mdb_cursor_open(txn->mdb, txn->env->pins, &cur);
   if (rc)
@@ -72,7 +72,7 @@ static int mark_all(bs_txn_t *txn, bs_set_t *live) {
     else {
       size_t mlen;
       const uint8_t *mh = dag_cid_mh(&cid, &mlen);
-      int added = bs__set_add(live, bs__fp(mh, mlen));
+      int added = tr_set64_add(live, dag_mh_fp(mh, mlen));
       err = added < 0 ? added : 0;
     }
   }
@@ -82,7 +82,7 @@ static int mark_all(bs_txn_t *txn, bs_set_t *live) {
   return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
 }
 
-static int sweep(bs_txn_t *txn, const bs_set_t *live, bs_gc_cb cb, void *ud,
+static int sweep(bs_txn_t *txn, const tr_set64_t *live, bs_gc_cb cb, void *ud,
                  bs_gc_stats_t *st) {
   MDB_cursor *cur;
   int rc = mdb_cursor_open(txn->mdb, txn->env->blocks, &cur);
@@ -92,7 +92,7 @@ static int sweep(bs_txn_t *txn, const bs_set_t *live, bs_gc_cb cb, void *ud,
   int op = MDB_FIRST;
   while ((rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
     op = MDB_NEXT;
-    if (bs__set_has(live, bs__fp(k.mv_data, k.mv_size))) {
+    if (tr_set64_has(live, dag_mh_fp(k.mv_data, k.mv_size))) {
       st->live++;
       continue;
     }
@@ -133,10 +133,10 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
     bs_gc_unlock(lock);
     return rc;
   }
-  bs_set_t live = {0};
+  tr_set64_t live = {0};
   if ((rc = mark_all(txn, &live)) == 0)
     rc = sweep(txn, &live, cb, ud, &st);
-  bs__set_free(&live);
+  tr_set64_free(&live);
   if (rc)
     bs_txn_abort(txn);
   else
@@ -180,11 +180,11 @@ typedef struct pv_all {
 static int pv_pin(const bs_pin_t *pin, void *ud) {
   pv_all_t *a = ud;
   pv_ctx_t c = {a->txn, {0}};
-  bs_set_t seen = {0};
+  tr_set64_t seen = {0};
   int rc = pin->type == BS_PIN_RECURSIVE
                ? bs__walk(c.txn, &pin->cid, &seen, pv_visit, &c)
                : pv_visit(&pin->cid, NULL, &c);
-  bs__set_free(&seen);
+  tr_set64_free(&seen);
   if (rc != 0 && rc != TR_EINCOMPLETE && rc != TR_EMISMATCH)
     return rc;
   return a->cb(pin, rc, rc ? &c.bad : NULL, a->ud);

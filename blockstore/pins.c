@@ -78,9 +78,9 @@ int bs_pin_add(bs_txn_t *txn, const dag_cid_t *cid, int type,
 
   check_ctx_t c = {txn, missing};
   if (type == BS_PIN_RECURSIVE) {
-    bs_set_t seen = {0};
+    tr_set64_t seen = {0};
     rc = bs__walk(txn, cid, &seen, check_present, &c);
-    bs__set_free(&seen);
+    tr_set64_free(&seen);
   } else
     rc = check_present(cid, NULL, &c);
   if (rc)
@@ -108,7 +108,7 @@ static int find_visit(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
   find_ctx_t *f = ud;
   size_t n;
   const uint8_t *mh = dag_cid_mh(cid, &n);
-  if (via && bs__fp(mh, n) == f->want) {
+  if (via && dag_mh_fp(mh, n) == f->want) {
     f->found = true;
     return 1;
   }
@@ -125,7 +125,7 @@ static int find_indirect(bs_txn_t *txn, const dag_cid_t *cid, dag_cid_t *via) {
     return bs__err(rc);
   size_t n;
   const uint8_t *mh = dag_cid_mh(cid, &n);
-  find_ctx_t f = {bs__fp(mh, n), false};
+  find_ctx_t f = {dag_mh_fp(mh, n), false};
   MDB_val k, v;
   int op = MDB_FIRST, found = 0;
   while ((rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
@@ -133,9 +133,9 @@ static int find_indirect(bs_txn_t *txn, const dag_cid_t *cid, dag_cid_t *via) {
     bs_pin_t p;
     if (pin_decode(&k, &v, &p) || p.type != BS_PIN_RECURSIVE)
       continue;
-    bs_set_t seen = {0};
+    tr_set64_t seen = {0};
     int err = bs__walk(txn, &p.cid, &seen, find_visit, &f);
-    bs__set_free(&seen);
+    tr_set64_free(&seen);
     if (err < 0) {
       mdb_cursor_close(cur);
       return err;
@@ -212,7 +212,7 @@ static int ls_indirect(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
 int bs_pin_ls(bs_txn_t *txn, int types, bs_pin_cb cb, void *ud) {
   MDB_cursor *cur;
   int rc = 0, err = 0; /* rc: LMDB's codes; err: trove's or the callback's */
-  bs_set_t seen = {0};
+  tr_set64_t seen = {0};
   /* Kubo's order: recursive, then direct, then indirect.  The set starts
    * with every stored pin so that indirect listing skips them. */
   for (int pass = 0; pass < 3 && !err; pass++) {
@@ -237,7 +237,7 @@ int bs_pin_ls(bs_txn_t *txn, int types, bs_pin_cb cb, void *ud) {
           continue;
         size_t n;
         const uint8_t *mh = dag_cid_mh(&p.cid, &n);
-        int added = bs__set_add(&seen, bs__fp(mh, n));
+        int added = tr_set64_add(&seen, dag_mh_fp(mh, n));
         if (added < 0)
           err = added;
         else if (types & want)
@@ -254,6 +254,6 @@ int bs_pin_ls(bs_txn_t *txn, int types, bs_pin_cb cb, void *ud) {
     if (rc)
       break;
   }
-  bs__set_free(&seen);
+  tr_set64_free(&seen);
   return err ? err : bs__err(rc);
 }

@@ -7,79 +7,6 @@
 #include <errno.h>
 #include <string.h>
 
-/* ------------------------------------------------------------------- set */
-
-uint64_t bs__fp(const uint8_t *mh, size_t len) {
-  /* FNV-1a over the whole multihash, then a murmur3 finaliser to spread the
-   * bits.  For sha2-256 multihashes the digest is already uniform; hashing
-   * the whole key keeps identity and future hashes correct too. */
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < len; i++) {
-    h ^= mh[i];
-    h *= 1099511628211ull;
-  }
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h ? h : 1; /* 0 marks an empty slot */
-}
-
-static int set_grow(bs_set_t *s) {
-  size_t cap = s->cap ? s->cap * 2 : 1024;
-  uint64_t *slots = tr_calloc(cap, sizeof *slots);
-  if (!slots)
-    return -ENOMEM;
-  for (size_t i = 0; i < s->cap; i++) {
-    uint64_t fp = s->slots[i];
-    if (!fp)
-      continue;
-    size_t j = (size_t)fp & (cap - 1);
-    while (slots[j])
-      j = (j + 1) & (cap - 1);
-    slots[j] = fp;
-  }
-  tr_free(s->slots);
-  s->slots = slots;
-  s->cap = cap;
-  return 0;
-}
-
-int bs__set_add(bs_set_t *s, uint64_t fp) {
-  if ((s->n + 1) * 2 > s->cap) {
-    int rc = set_grow(s);
-    if (rc)
-      return rc;
-  }
-  size_t j = (size_t)fp & (s->cap - 1);
-  while (s->slots[j]) {
-    if (s->slots[j] == fp)
-      return 0;
-    j = (j + 1) & (s->cap - 1);
-  }
-  s->slots[j] = fp;
-  s->n++;
-  return 1;
-}
-
-bool bs__set_has(const bs_set_t *s, uint64_t fp) {
-  if (!s->cap)
-    return false;
-  size_t j = (size_t)fp & (s->cap - 1);
-  while (s->slots[j]) {
-    if (s->slots[j] == fp)
-      return true;
-    j = (j + 1) & (s->cap - 1);
-  }
-  return false;
-}
-
-void bs__set_free(bs_set_t *s) {
-  tr_free(s->slots);
-  memset(s, 0, sizeof *s);
-}
-
 /* ------------------------------------------------------------------ walk */
 
 typedef struct frame {
@@ -90,10 +17,8 @@ typedef struct frame {
 
 #define WALK_MAX_DEPTH 4096
 
-static int mark(bs_set_t *seen, const dag_cid_t *cid) {
-  size_t n;
-  const uint8_t *mh = dag_cid_mh(cid, &n);
-  return bs__set_add(seen, bs__fp(mh, n));
+static int mark(tr_set64_t *seen, const dag_cid_t *cid) {
+  return tr_set64_add(seen, dag_cid_fp(cid));
 }
 
 /* Push cid's children frame, if it has a links entry. */
@@ -114,7 +39,7 @@ static int push(bs_txn_t *txn, frame_t *st, size_t *depth,
   return 0;
 }
 
-int bs__walk(bs_txn_t *txn, const dag_cid_t *root, bs_set_t *seen,
+int bs__walk(bs_txn_t *txn, const dag_cid_t *root, tr_set64_t *seen,
              bs__visit_cb visit, void *ud) {
   /* A root seen before is not visited again, but the walk still goes
    * below it: pin ls starts from roots it has already listed. */
@@ -169,9 +94,9 @@ static int pub_visit(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
 
 int bs_dag_walk(bs_txn_t *txn, const dag_cid_t *root, bs_visit_cb cb,
                 void *ud) {
-  bs_set_t seen = {0};
+  tr_set64_t seen = {0};
   pub_walk_t w = {cb, ud};
   int rc = bs__walk(txn, root, &seen, pub_visit, &w);
-  bs__set_free(&seen);
+  tr_set64_free(&seen);
   return rc;
 }

@@ -411,52 +411,13 @@ typedef struct refs {
   bs_txn_t *txn;
   bool unique;
   int max_depth, depth;
-  uint64_t *slots;
-  size_t cap, n;
+  tr_set64_t seen;
 } refs_t;
-
-static uint64_t fp(const dag_cid_t *c) {
-  size_t n;
-  const uint8_t *mh = dag_cid_mh(c, &n);
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ mh[i]) * 1099511628211ull;
-  return h ? h : 1;
-}
-
-/* 1 if newly added, 0 if present, -ENOMEM. */
-static int seen_add(refs_t *r, uint64_t h) {
-  if ((r->n + 1) * 2 > r->cap) {
-    size_t cap = r->cap ? 2 * r->cap : 1024;
-    uint64_t *s = tr_calloc(cap, sizeof *s);
-    if (!s)
-      return -ENOMEM;
-    for (size_t i = 0; i < r->cap; i++)
-      if (r->slots[i]) {
-        size_t j = r->slots[i] & (cap - 1);
-        while (s[j])
-          j = (j + 1) & (cap - 1);
-        s[j] = r->slots[i];
-      }
-    tr_free(r->slots);
-    r->slots = s;
-    r->cap = cap;
-  }
-  size_t j = h & (r->cap - 1);
-  while (r->slots[j]) {
-    if (r->slots[j] == h)
-      return 0;
-    j = (j + 1) & (r->cap - 1);
-  }
-  r->slots[j] = h;
-  r->n++;
-  return 1;
-}
 
 static int refs_child(const dag_cid_t *child, void *ud) {
   refs_t *r = ud;
   if (r->unique) {
-    int k = seen_add(r, fp(child));
+    int k = tr_set64_add(&r->seen, dag_cid_fp(child));
     if (k <= 0)
       return k; /* printed and walked before: prune, as Kubo does */
   }
@@ -540,6 +501,6 @@ int cmd_refs(cli_t *cli, int argc, char **argv) {
       cli_failf("refs %s: %s", args[i], tr_strerror(rc));
   }
   bs_txn_abort(txn);
-  tr_free(r.slots);
+  tr_set64_free(&r.seen);
   return rc ? 1 : 0;
 }

@@ -155,6 +155,63 @@ void tr_hex(const uint8_t *in, size_t n, char *out) {
   out[2 * n] = 0;
 }
 
+/* ------------------------------------------------------- set of uint64 */
+
+static int set64_grow(tr_set64_t *s) {
+  size_t cap = s->cap ? s->cap * 2 : 1024;
+  uint64_t *slots = tr_calloc(cap, sizeof *slots);
+  if (!slots)
+    return -ENOMEM;
+  for (size_t i = 0; i < s->cap; i++) {
+    uint64_t v = s->slots[i];
+    if (!v)
+      continue;
+    size_t j = (size_t)v & (cap - 1);
+    while (slots[j])
+      j = (j + 1) & (cap - 1);
+    slots[j] = v;
+  }
+  tr_free(s->slots);
+  s->slots = slots;
+  s->cap = cap;
+  return 0;
+}
+
+int tr_set64_add(tr_set64_t *s, uint64_t v) {
+  if ((s->n + 1) * 2 > s->cap) { /* load factor <= 1/2 */
+    int rc = set64_grow(s);
+    if (rc)
+      return rc;
+  }
+  size_t j = (size_t)v & (s->cap - 1);
+  while (s->slots[j]) {
+    if (s->slots[j] == v)
+      return 0;
+    j = (j + 1) & (s->cap - 1);
+  }
+  s->slots[j] = v;
+  s->n++;
+  return 1;
+}
+
+bool tr_set64_has(const tr_set64_t *s, uint64_t v) {
+  if (!s->cap)
+    return false;
+  size_t j = (size_t)v & (s->cap - 1);
+  while (s->slots[j]) {
+    if (s->slots[j] == v)
+      return true;
+    j = (j + 1) & (s->cap - 1);
+  }
+  return false;
+}
+
+void tr_set64_free(tr_set64_t *s) {
+  tr_free(s->slots);
+  s->slots = NULL;
+  s->cap = s->n = 0;
+}
+
 /* --------------------------------------------------------------- logging */
 
 static int log_level = -1;

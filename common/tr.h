@@ -140,6 +140,23 @@ int tr_bytes_append(tr_bytes_t *b, const void *p, size_t n) TR_WUR;
 int tr_bytes_reserve(tr_bytes_t *b, size_t n) TR_WUR;
 void tr_bytes_free(tr_bytes_t *b);
 
+/* ------------------------------------------------------- set of uint64 */
+
+/* An open-addressing set of non-zero 64-bit values (fingerprints of
+ * multihashes, see dag_mh_fp()): what GC's mark, DAG walks, `refs --unique`
+ * and CAR responses use to remember the blocks they have seen, at 16 bytes
+ * a block.  Zero-initialise it; free it with tr_set64_free(). */
+typedef struct tr_set64 {
+  uint64_t *slots;
+  size_t cap; /* a power of two, or 0 */
+  size_t n;
+} tr_set64_t;
+
+/* Add v (which must not be 0).  1 if added, 0 if it was there, -ENOMEM. */
+int tr_set64_add(tr_set64_t *s, uint64_t v) TR_WUR;
+bool tr_set64_has(const tr_set64_t *s, uint64_t v);
+void tr_set64_free(tr_set64_t *s);
+
 /* --------------------------------------------------------------- logging */
 
 enum { TR_LOG_ERROR = 0, TR_LOG_WARN, TR_LOG_INFO, TR_LOG_DEBUG };

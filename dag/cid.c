@@ -152,6 +152,23 @@ bool dag_cid_equal(const dag_cid_t *a, const dag_cid_t *b) {
   return a->len == b->len && !memcmp(a->bytes, b->bytes, a->len);
 }
 
+uint64_t dag_mh_fp(const uint8_t *mh, size_t len) {
+  /* FNV-1a over the whole multihash, then murmur3's finaliser to spread
+   * the bits (sha2-256 digests are uniform already; identity ones are
+   * not). */
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < len; i++) {
+    h ^= mh[i];
+    h *= 1099511628211ull;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h ? h : 1; /* 0 marks an empty slot */
+}
+
 int dag_cid_verify(const dag_cid_t *cid, const void *data, size_t len) {
   uint8_t mh[DAG_MH_MAX];
   int n = dag_mh_sum(cid->mh_code, data, len, mh, sizeof mh);

@@ -186,6 +186,17 @@ static inline const uint8_t *dag_cid_mh(const dag_cid_t *cid, size_t *len) {
 
 bool dag_cid_equal(const dag_cid_t *a, const dag_cid_t *b);
 
+/* A non-zero 64-bit fingerprint of a multihash (of a CID's multihash), for
+ * sets of blocks seen (tr_set64_t).  Not cryptographic: a collision can make
+ * two blocks look the same, so users only rely on it where that errs on
+ * the safe side (GC keeps a garbage block; a walk skips a duplicate). */
+uint64_t dag_mh_fp(const uint8_t *mh, size_t len);
+static inline uint64_t dag_cid_fp(const dag_cid_t *cid) {
+  size_t n;
+  const uint8_t *mh = dag_cid_mh(cid, &n);
+  return dag_mh_fp(mh, n);
+}
+
 /* Check that data hashes to the CID's multihash: 0 or TR_EMISMATCH
  * (TR_EHASH when the hash function is unsupported). */
 int dag_cid_verify(const dag_cid_t *cid, const void *data, size_t len) TR_WUR;

@@ -46,8 +46,7 @@ typedef struct car_state {
   dag_cid_t *stack;
   size_t sn, scap;
   /* Fingerprints of blocks sent (dups=n). */
-  uint64_t *seen;
-  size_t seen_n, seen_cap;
+  tr_set64_t seen;
   /* Bytes produced but not yet handed out. */
   tr_bytes_t carry;
   size_t carry_off;
@@ -56,52 +55,11 @@ typedef struct car_state {
   char *names;
 } car_state_t;
 
-/* ---------------------------------------------------------- seen set */
-
-static uint64_t fp(const dag_cid_t *c) {
-  size_t n;
-  const uint8_t *mh = dag_cid_mh(c, &n);
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ mh[i]) * 1099511628211ull;
-  return h ? h : 1;
-}
-
-/* 1 if newly added, 0 if present, -ENOMEM. */
-static int seen_add(car_state_t *s, const dag_cid_t *c) {
-  if ((s->seen_n + 1) * 2 > s->seen_cap) {
-    size_t cap = s->seen_cap ? s->seen_cap * 2 : 256;
-    uint64_t *t = tr_calloc(cap, sizeof *t);
-    if (!t)
-      return -ENOMEM;
-    for (size_t i = 0; i < s->seen_cap; i++)
-      if (s->seen[i]) {
-        size_t j = (size_t)s->seen[i] & (cap - 1);
-        while (t[j])
-          j = (j + 1) & (cap - 1);
-        t[j] = s->seen[i];
-      }
-    tr_free(s->seen);
-    s->seen = t;
-    s->seen_cap = cap;
-  }
-  uint64_t f = fp(c);
-  size_t j = (size_t)f & (s->seen_cap - 1);
-  while (s->seen[j]) {
-    if (s->seen[j] == f)
-      return 0;
-    j = (j + 1) & (s->seen_cap - 1);
-  }
-  s->seen[j] = f;
-  s->seen_n++;
-  return 1;
-}
-
 /* Append one section (CID + block) to carry, unless already sent. */
 static int emit(car_state_t *s, bs_txn_t *txn, const dag_cid_t *c,
                 const uint8_t *data, size_t len) {
   (void)txn;
-  int rc = seen_add(s, c);
+  int rc = tr_set64_add(&s->seen, dag_cid_fp(c));
   if (rc < 0)
     return rc;
   if (rc == 0 && !s->dups)
@@ -173,10 +131,10 @@ static int step_all(car_state_t *s, bs_txn_t *txn) {
     int rc = bs_get(txn, &c, &data, &len);
     if (rc)
       return rc;
-    size_t before = s->seen_n;
+    size_t before = s->seen.n;
     if ((rc = emit(s, txn, &c, data, len)))
       return rc;
-    if (s->seen_n == before && !s->dups)
+    if (s->seen.n == before && !s->dups)
       continue; /* sent before, and so were its children */
     kids_t k = {0};
     rc = bs_links(txn, &c, collect, &k);
@@ -336,7 +294,7 @@ static int64_t fill_car(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
 static void free_car(void *st) {
   car_state_t *s = st;
   tr_free(s->stack);
-  tr_free(s->seen);
+  tr_set64_free(&s->seen);
   tr_bytes_free(&s->carry);
   tr_free(s->names);
   tr_free(s);
