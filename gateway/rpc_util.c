@@ -12,16 +12,6 @@
 
 /* ------------------------------------------------------------- params */
 
-static int hexv(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Form-decode s[0..n) into a new string: '+' is a space, %XX a byte.
  * *out is NULL and the result TR_EUSAGE for a bad escape or a NUL. */
 static int form_decode(const char *s, size_t n, char **out) {
@@ -31,28 +21,11 @@ static int form_decode(const char *s, size_t n, char **out) {
   char *d = tr_malloc(n + 1);
   if (!d)
     return -ENOMEM;
-  size_t o = 0;
-  for (size_t i = 0; i < n; i++) {
-    char c = s[i];
-    if (c == '+')
-      c = ' ';
-    else if (c == '%') {
-      if (i + 2 >= n) {
-        tr_free(d);
-        return TR_EUSAGE;
-      }
-      int hi = hexv(s[i + 1]), lo = hexv(s[i + 2]);
-      if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-        tr_free(d);
-        return TR_EUSAGE;
-      }
-      c = (char)(hi * 16 + lo);
-      i += 2;
-    }
-    d[o++] = c;
-  }
-  d[o] = 0;
-  if (o > RPC_MAX_ARG) {
+  for (size_t i = 0; i < n; i++)
+    d[i] = s[i] == '+' ? ' ' : s[i];
+  /* In place: the decoded string is never longer than its input. */
+  int o = gw_pct_decode(d, n, d);
+  if (o < 0 || (size_t)o > RPC_MAX_ARG) {
     tr_free(d);
     return TR_EUSAGE;
   }
