@@ -624,7 +624,7 @@ static void gc_build(const char *dir, uint64_t nlive, uint64_t ngarb,
  * and GC.  Writes "removed live freed secs hwm_open_kb hwm_kb dirtied" to
  * fd. */
 static int gc_child(const char *dir, int fd) {
-  if (getenv("BENCH_GC_COLD") && !strcmp(getenv("BENCH_GC_COLD"), "1")) {
+  if (env_u64("BENCH_GC_COLD", 0) == 1) {
     char file[4096];
     snprintf(file, sizeof file, "%s/data.mdb", dir);
     int f = open(file, O_RDONLY);
@@ -764,7 +764,7 @@ static bool bench_gc(const char *work, rng_t *r) {
          "%.2f GB dirtied%s\n",
          hwm_open / 1024.0, hwm / 1024.0, peak_anon / 1024.0, peak_file / 1024.0,
          (double)dirtied / 1e9,
-         getenv("BENCH_GC_COLD") ? " (cold page cache)" : " (warm page cache)");
+         env_u64("BENCH_GC_COLD", 0) == 1 ? " (cold page cache)" : " (warm page cache)");
   bool ok = secs < 10 && hwm < 128 * 1024;
   printf("gc: %s blocks, %s garbage: %.2f s (target < 10 s), peak RSS %.0f MiB "
          "(target < 128 MiB)%s\n",
