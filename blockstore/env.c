@@ -2,10 +2,10 @@
  * env.c — opening the repo's LMDB environment, transactions, map growth,
  * batches, meta values and repo statistics.
  *
- * Flags: MDB_WRITEMAP, because imports write large values and a write map
- * with MDB_RESERVE saves a copy (DESIGN.md measured 1.9 GB/s for 256 MiB
- * commits); MDB_NOTLS, so that read transactions are not tied to threads
- * (the worker pool hands them around).  Never MDB_NOSYNC.
+ * Flags: no MDB_WRITEMAP (see bs_open: measured slower here, though
+ * DESIGN.md expected the opposite); MDB_NOTLS, so that read transactions
+ * are not tied to threads (the worker pool hands them around).  Never
+ * MDB_NOSYNC.
  *
  * Map growth: the map starts at BS_MAP_INITIAL and doubles whenever a write
  * transaction begins with less than BS_MAP_SLACK free, or a batch is about to
@@ -125,14 +125,16 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
     rc = mdb_env_set_mapsize(env->mdb, initial);
   if (rc)
     goto fail;
-  /* TROVE_WRITEMAP=0 turns the write map off.  Measured here (Linux 6.18,
-   * ext4): the map wins for imports of 1 MiB blocks (256 MiB add, 32 MiB
-   * batches: 0.97 s with it, 1.59 s without) but amplifies writes of small
-   * blocks many times over (bench/README.md), so the choice is the
-   * workload's. */
+  /* No write map by default (TROVE_WRITEMAP=1 turns it on).  Measured
+   * here (Linux 6.18, ext4, 2 cores), against DESIGN.md's guess: writing
+   * through the map dirties far more page cache than it writes - 540 GB
+   * dirtied for 10.7 GB of small blocks (bench/README.md) - and a 1 GiB
+   * add with 32 MiB batches took 6.25 s and 106 MiB RSS with the map,
+   * 4.39 s and 60 MiB without (dd conv=fsync of the file: 4.17 s).  The
+   * map only wins for GC (fewer heap pages for its one big transaction). */
   const char *wm = getenv("TROVE_WRITEMAP");
   unsigned mflags = MDB_NOTLS | ((flags & BS_RDONLY) ? MDB_RDONLY
-                                 : (wm && *wm == '0') ? 0 : MDB_WRITEMAP);
+                                 : (wm && *wm == '1') ? MDB_WRITEMAP : 0);
   if ((rc = mdb_env_open(env->mdb, path, mflags, 0600)))
     goto fail;
   MDB_stat ms;
@@ -259,12 +261,12 @@ struct bs_batch {
   uint64_t room;  /* bytes the map had free when the txn began */
 };
 
-/* Pages of the write map stay counted in this process's RSS until it
- * unmaps them, though they are only page cache; and LMDB's commit touches
- * every page the transaction wrote (measured: a 256 MiB commit maps 237 MiB,
- * with or without MDB_NOSYNC).  After a commit nothing of the map is needed
- * in our page tables: drop it all.  Safe beside readers in other threads,
- * who simply fault their pages back from the page cache. */
+/* Pages of the map stay counted in this process's RSS until it unmaps
+ * them, though they are only page cache: those a batch read, and with the
+ * write map every page a commit wrote (a 256 MiB commit maps 237 MiB).
+ * After a commit nothing of the map is needed in our page tables: drop it
+ * all.  Safe beside readers in other threads, who simply fault their pages
+ * back from the page cache. */
 static void release_map(bs_env_t *env) {
   /* LMDB does not say where its map is (me_mapaddr is only set with
    * MDB_FIXEDMAP), so find the mapping of data.mdb by its inode. */
