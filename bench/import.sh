@@ -69,4 +69,4 @@ echo "add -n (v0-2015) vs ipfs_cid: trove $(mbps "$v0") MB/s (${v0}s), ipfs_cid 
 # bytes, so also through a pipe into dd, which copies every byte.
 run_timed cat sh -c "'$TROVE' cat '$add_out' >/dev/null"
 run_timed catp sh -c "'$TROVE' cat '$add_out' | dd of=/dev/null bs=4M status=none"
-echo "cat from repo: to /dev/null $(mbps "$cat") MB/s (${cat}s); through a pipe $(mbps "$catp") MB/s (${catp}s) (target >= 1000)$(mark "$(mbps "$cat")" 1000 ge)"
+echo "cat from repo: to /dev/null ${cat}s (the kernel discards the bytes unread); through a pipe into dd $(mbps "$catp") MB/s (${catp}s) (target >= 1000)$(mark "$(mbps "$catp")" 1000 ge)"
