@@ -135,6 +135,8 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
   const char *wm = getenv("TROVE_WRITEMAP");
   unsigned mflags = MDB_NOTLS | ((flags & BS_RDONLY) ? MDB_RDONLY
                                  : (wm && *wm == '1') ? MDB_WRITEMAP : 0);
+  if (!(flags & BS_RDONLY))
+    mflags |= MDB_NOMETASYNC; /* see commit() */
   if ((rc = mdb_env_open(env->mdb, path, mflags, 0600)))
     goto fail;
   MDB_stat ms;
@@ -235,12 +237,25 @@ int bs_txn_begin(bs_env_t *env, unsigned flags, bs_txn_t **txnp) {
   return 0;
 }
 
-int bs_txn_commit(bs_txn_t *txn) {
+/* The environment runs with MDB_NOMETASYNC: a commit flushes the data
+ * pages, and the meta page that makes it durable is flushed separately by
+ * mdb_env_sync().  Every public commit does both, so durability is LMDB's
+ * usual; a batch's intermediate commits skip the second flush (half the
+ * syncs of an import) and the batch's last commit does it for all of them.
+ * A power loss mid-batch can only roll back to an earlier consistent
+ * commit (MDB_NOMETASYNC keeps integrity). */
+static int commit(bs_txn_t *txn, bool durable) {
+  bs_env_t *env = txn->env;
+  bool rdonly = txn->rdonly;
   int rc = mdb_txn_commit(txn->mdb);
-  pthread_rwlock_unlock(&txn->env->maplock);
+  pthread_rwlock_unlock(&env->maplock);
   tr_free(txn);
+  if (rc == 0 && durable && !rdonly)
+    rc = mdb_env_sync(env->mdb, 1);
   return bs__err(rc);
 }
+
+int bs_txn_commit(bs_txn_t *txn) { return commit(txn, true); }
 
 void bs_txn_abort(bs_txn_t *txn) {
   if (!txn)
@@ -339,7 +354,7 @@ int bs_batch_reserve(bs_batch_t *b, size_t n) {
       (b->worst + cost) + (b->worst + cost) / 16 + BS_MAP_SLACK / 2 < b->room)
     goto ok;
   if (b->worst) {
-    int rc = bs_txn_commit(b->txn);
+    int rc = commit(b->txn, false);
     b->txn = NULL;
     if (rc)
       return rc;
