@@ -27,6 +27,11 @@ struct bs_txn {
   bool rdonly;
 };
 
+/* Drop this process's page-table entries for the whole map (env.c): the
+ * pages stay in the page cache and fault back in when touched.  Bounds the
+ * RSS of long scans and of batches. */
+void bs__release_map(bs_env_t *env);
+
 /* Map an LMDB return code to trove's. */
 int bs__err(int mdb_rc);
 

@@ -282,7 +282,7 @@ struct bs_batch {
  * After a commit nothing of the map is needed in our page tables: drop it
  * all.  Safe beside readers in other threads, who simply fault their pages
  * back from the page cache. */
-static void release_map(bs_env_t *env) {
+void bs__release_map(bs_env_t *env) {
   /* LMDB does not say where its map is (me_mapaddr is only set with
    * MDB_FIXEDMAP), so find the mapping of data.mdb by its inode. */
   int fd;
@@ -358,7 +358,7 @@ int bs_batch_reserve(bs_batch_t *b, size_t n) {
     b->txn = NULL;
     if (rc)
       return rc;
-    release_map(b->env);
+    bs__release_map(b->env);
     if ((rc = batch_open(b, 2 * (uint64_t)b->limit + cost)))
       return rc;
   }
@@ -381,7 +381,7 @@ int bs_batch_end(bs_batch_t *b, int commit) {
       rc = bs_txn_commit(b->txn);
     else
       bs_txn_abort(b->txn);
-    release_map(b->env);
+    bs__release_map(b->env);
   }
   tr_free(b);
   return rc;

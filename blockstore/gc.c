@@ -47,6 +47,11 @@ void bs_gc_unlock(int handle) {
 
 /* -------------------------------------------------------------------- gc */
 
+/* The sweep reads every leaf page of the blocks database (small blocks live
+ * inline there), so it hands the map's pages back every this many keys:
+ * otherwise a GC's RSS is the size of the repo. */
+#define GC_RELEASE_EVERY 16384
+
 static int mark_visit(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
   (void)cid, (void)via, (void)ud;
   return 0;
@@ -90,8 +95,11 @@ static int sweep(bs_txn_t *txn, const tr_set64_t *live, bs_gc_cb cb, void *ud,
     return bs__err(rc);
   MDB_val k, v;
   int op = MDB_FIRST;
+  uint64_t scanned = 0;
   while ((rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
     op = MDB_NEXT;
+    if (++scanned % GC_RELEASE_EVERY == 0)
+      bs__release_map(txn->env); /* the scan reads every leaf page */
     if (tr_set64_has(live, dag_mh_fp(k.mv_data, k.mv_size))) {
       st->live++;
       continue;
