@@ -32,6 +32,10 @@ struct bs_txn {
  * RSS of long scans and of batches. */
 void bs__release_map(bs_env_t *env);
 
+/* The pin generation, bumped by every bs_pin_add (pins.c); GC compares it
+ * across its chunks (gc.c).  0 when never pinned. */
+int bs__pin_gen(bs_txn_t *txn, uint64_t *gen) TR_WUR;
+
 /* Map an LMDB return code to trove's. */
 int bs__err(int mdb_rc);
 

@@ -2,12 +2,11 @@
  * gc.c — garbage collection, the gc lock, and pin verification.
  *
  * GC is mark and sweep.  Mark walks every pin through the links index (never
- * decoding a block) into a set of multihash fingerprints; sweep runs a cursor
- * over the blocks' keys (LMDB gives a value's size without touching its
- * pages) and deletes what is unmarked.  Both happen in one write transaction:
- * pins cannot change under the mark, readers keep their snapshots, and a kill
- * at any instant leaves the old state or the new one.  Memory is the set:
- * 16 bytes per live block at most, plus LMDB's dirty-page list.
+ * decoding a block) into a set of multihash fingerprints; a cursor over the
+ * blocks' keys lists what is unmarked; the list is deleted in chunks of
+ * transactions (see bs_gc below for why that is safe).  Memory: the set (16
+ * bytes per live block at most), the list (~35 bytes per garbage block) and
+ * one chunk's dirty pages.
  *
  * The gc lock is a flock() on <repo>/gc.lock: imports hold it shared from
  * their first block to their pin, GC holds it exclusively, so GC never sees
@@ -51,6 +50,8 @@ void bs_gc_unlock(int handle) {
  * inline there), so it hands the map's pages back every this many keys:
  * otherwise a GC's RSS is the size of the repo. */
 #define GC_RELEASE_EVERY 16384
+/* Deletions per write transaction. */
+#define GC_CHUNK 1024
 
 static int mark_visit(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
   (void)cid, (void)via, (void)ud;
@@ -87,47 +88,74 @@ static int mark_all(bs_txn_t *txn, tr_set64_t *live) {
   return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
 }
 
-static int sweep(bs_txn_t *txn, const tr_set64_t *live, bs_gc_cb cb, void *ud,
-                 bs_gc_stats_t *st) {
+/* ------------------------------------------------------- chunked gc */
+
+/* Mark in a read snapshot, list the garbage, then delete it GC_CHUNK blocks
+ * per write transaction, so that neither the dirty pages of one huge
+ * transaction (heap) nor the writer lock are held for the whole run.  Safe
+ * because the list can only go stale through a new pin (imports hold the
+ * gc lock shared, and GC holds it exclusively): every pin bumps the
+ * "pingen" counter in the pin's own transaction, and each chunk checks it
+ * in its transaction; a change sends GC back to marking.  A kill between
+ * chunks leaves the repo with part of the garbage gone, never more. */
+
+static int collect_garbage(bs_txn_t *txn, const tr_set64_t *live,
+                           tr_bytes_t *list, uint64_t *nlive) {
   MDB_cursor *cur;
   int rc = mdb_cursor_open(txn->mdb, txn->env->blocks, &cur);
   if (rc)
     return bs__err(rc);
   MDB_val k, v;
-  int op = MDB_FIRST;
+  int op = MDB_FIRST, err = 0;
   uint64_t scanned = 0;
-  while ((rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
+  *nlive = 0;
+  while (!err && (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
     op = MDB_NEXT;
     if (++scanned % GC_RELEASE_EVERY == 0)
-      bs__release_map(txn->env); /* the scan reads every leaf page */
-    if (tr_set64_has(live, dag_mh_fp(k.mv_data, k.mv_size))) {
-      st->live++;
+      bs__release_map(txn->env);
+    if (k.mv_size > 255 || tr_set64_has(live, dag_mh_fp(k.mv_data, k.mv_size))) {
+      (*nlive)++;
       continue;
     }
+    uint8_t l = (uint8_t)k.mv_size;
+    if (!(err = tr_bytes_append(list, &l, 1)))
+      err = tr_bytes_append(list, k.mv_data, k.mv_size);
+  }
+  mdb_cursor_close(cur);
+  if (err)
+    return err;
+  return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
+}
+
+/* Delete list entries from *off on, at most GC_CHUNK, in txn. */
+static int delete_chunk(bs_txn_t *txn, const tr_bytes_t *list, size_t *off,
+                        bs_gc_cb cb, void *ud, bs_gc_stats_t *st) {
+  for (int n = 0; n < GC_CHUNK && *off < list->len; n++) {
+    size_t l = list->data[*off];
+    MDB_val k = {l, list->data + *off + 1}, v;
+    *off += 1 + l;
+    int rc = mdb_get(txn->mdb, txn->env->blocks, &k, &v);
+    if (rc == MDB_NOTFOUND)
+      continue; /* deleted meanwhile (block rm) */
+    if (rc)
+      return bs__err(rc);
+    size_t size = v.mv_size;
     if (cb) {
       dag_cid_t cid;
       int stop;
       if (dag_cid_make(&cid, 1, DAG_CODEC_RAW, k.mv_data, k.mv_size) == 0 &&
-          (stop = cb(&cid, ud))) {
-        mdb_cursor_close(cur);
-        return stop; /* the callback's own value, kept apart from LMDB's */
-      }
+          (stop = cb(&cid, ud)))
+        return stop;
     }
-    MDB_val lk = k;
-    int lrc = mdb_del(txn->mdb, txn->env->links, &lk, NULL);
-    if (lrc && lrc != MDB_NOTFOUND) {
-      rc = lrc;
-      break;
-    }
-    st->freed += v.mv_size;
+    if ((rc = mdb_del(txn->mdb, txn->env->blocks, &k, NULL)))
+      return bs__err(rc);
+    rc = mdb_del(txn->mdb, txn->env->links, &k, NULL);
+    if (rc && rc != MDB_NOTFOUND)
+      return bs__err(rc);
+    st->freed += size;
     st->removed++;
-    /* After a cursor delete LMDB leaves the cursor on the next item, and the
-     * next MDB_NEXT returns that item, not the one after it. */
-    if ((rc = mdb_cursor_del(cur, 0)))
-      break;
   }
-  mdb_cursor_close(cur);
-  return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
+  return 0;
 }
 
 int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
@@ -135,20 +163,47 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
   int lock = lock_open(env, LOCK_EX);
   if (lock < 0)
     return lock;
-  bs_txn_t *txn;
-  int rc = bs_txn_begin(env, 0, &txn);
-  if (rc) {
-    bs_gc_unlock(lock);
-    return rc;
-  }
-  tr_set64_t live = {0};
-  if ((rc = mark_all(txn, &live)) == 0)
-    rc = sweep(txn, &live, cb, ud, &st);
-  tr_set64_free(&live);
-  if (rc)
+  tr_bytes_t list = {0};
+  int rc = 0;
+  for (int round = 0;; round++) {
+    /* Mark and list in a read snapshot: readers and writers go on. */
+    bs_txn_t *txn;
+    uint64_t gen0 = 0, gen = 0, nlive = 0;
+    tr_set64_t live = {0};
+    list.len = 0;
+    if ((rc = bs_txn_begin(env, BS_RDONLY, &txn)))
+      break;
+    rc = bs__pin_gen(txn, &gen0);
+    if (!rc)
+      rc = mark_all(txn, &live);
+    if (!rc)
+      rc = collect_garbage(txn, &live, &list, &nlive);
     bs_txn_abort(txn);
-  else
-    rc = bs_txn_commit(txn);
+    tr_set64_free(&live);
+    bs__release_map(env);
+    if (rc)
+      break;
+    st.live = nlive;
+    bool stale = false;
+    for (size_t off = 0; off < list.len && !rc;) {
+      if ((rc = bs_txn_begin(env, 0, &txn)))
+        break;
+      rc = bs__pin_gen(txn, &gen);
+      if (!rc && gen != gen0) {
+        stale = true; /* a pin since the mark: mark again */
+        bs_txn_abort(txn);
+        break;
+      }
+      if (!rc)
+        rc = delete_chunk(txn, &list, &off, cb, ud, &st);
+      rc = rc ? (bs_txn_abort(txn), rc) : bs_txn_commit(txn);
+      bs__release_map(env);
+    }
+    if (rc || !stale)
+      break;
+    st.live = 0;
+  }
+  tr_bytes_free(&list);
   bs_gc_unlock(lock);
   if (stats)
     *stats = st;

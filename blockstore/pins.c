@@ -94,7 +94,30 @@ int bs_pin_add(bs_txn_t *txn, const dag_cid_t *cid, int type,
   if (nlen)
     memcpy(val + PIN_HDR, name, nlen);
   MDB_val k = {cid->len, (void *)cid->bytes}, v = {PIN_HDR + nlen, val};
-  return bs__err(mdb_put(txn->mdb, txn->env->pins, &k, &v, 0));
+  if ((rc = bs__err(mdb_put(txn->mdb, txn->env->pins, &k, &v, 0))))
+    return rc;
+  /* A running GC may hold a list of garbage made before this pin: the
+   * generation tells it to look again (gc.c). */
+  uint64_t gen;
+  if ((rc = bs__pin_gen(txn, &gen)))
+    return rc;
+  gen++;
+  return bs_meta_put(txn, "pingen", &gen, sizeof gen);
+}
+
+int bs__pin_gen(bs_txn_t *txn, uint64_t *gen) {
+  const uint8_t *v;
+  size_t n;
+  int rc = bs_meta_get(txn, "pingen", &v, &n);
+  *gen = 0;
+  if (rc == TR_ENOTFOUND)
+    return 0;
+  if (rc)
+    return rc;
+  if (n != sizeof *gen)
+    return TR_ECORRUPT;
+  memcpy(gen, v, sizeof *gen);
+  return 0;
 }
 
 /* ------------------------------------------------------- indirect pins */
