@@ -209,11 +209,13 @@ typedef struct bs_gc_stats {
 } bs_gc_stats_t;
 
 /* Delete exactly the blocks no pin reaches.  Marks through the links index
- * in a write transaction (readers go on reading the old snapshot), then
- * deletes in that same transaction and commits once; killed at any instant
- * it leaves either the old or the new state.  cb (may be NULL) sees each
- * removed block.  Takes the gc lock exclusively; waits for running
- * imports. */
+ * in a read snapshot (readers and writers go on), lists the garbage, then
+ * deletes it 1024 blocks per write transaction.  A pin made meanwhile bumps
+ * the pin generation, and GC marks again before deleting more; so killed at
+ * any instant it leaves every pinned and reachable block intact (some
+ * garbage may be left).  cb (may be NULL) sees each removed block; a
+ * non-zero return stops GC with that value.  Takes the gc lock exclusively;
+ * waits for running imports. */
 typedef int (*bs_gc_cb)(const dag_cid_t *removed, void *ud);
 int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) TR_WUR;
 
