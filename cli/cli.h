@@ -49,6 +49,12 @@ int cli_bool(const char *opt, const char *val, bool *out);
 /* Write all bytes to fd 1; -errno on failure. */
 int cli_write_out(const void *p, size_t n);
 
+/* The names in directory fd (not closed), sorted by bytes (os.ReadDir's
+ * order, in which Kubo adds and prints), "." and ".." left out, dot files
+ * too unless hidden.  Free with cli_free_names().  0 or -errno/-ENOMEM. */
+int cli_list_dir(int fd, bool hidden, char ***names, size_t *n);
+void cli_free_names(char **names, size_t n);
+
 /* Command handlers. */
 int cmd_init(cli_t *, int, char **);
 int cmd_daemon(cli_t *, int, char **);

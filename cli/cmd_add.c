@@ -22,7 +22,6 @@
  * last root.  With --progress (default when stderr is a terminal and
  * neither -q nor -Q is given) a byte counter runs on stderr.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -128,67 +127,12 @@ static int add_fd(add_t *a, int fd, dag_import_result_t *res) {
 static int add_entry(add_t *a, int dirfd, const char *name, int depth,
                      dag_import_result_t *res);
 
-static int cmp_str(const void *x, const void *y) {
-  return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* The names in directory fd, sorted by bytes (os.ReadDir's order, in which
- * Kubo adds and prints), dot files left out unless --hidden. */
-static int list_dir(add_t *a, int fd, char ***names, size_t *n) {
-  int dfd = dup(fd);
-  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-  if (!d) {
-    int e = -errno;
-    if (dfd >= 0)
-      close(dfd);
-    return e;
-  }
-  char **v = NULL;
-  size_t cnt = 0, cap = 0;
-  int rc = 0;
-  struct dirent *de;
-  errno = 0;
-  while (!rc && (de = readdir(d))) {
-    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-      continue;
-    if (de->d_name[0] == '.' && !a->hidden)
-      continue;
-    if (cnt == cap) {
-      cap = cap ? 2 * cap : 32;
-      char **nv = tr_realloc(v, cap * sizeof *v);
-      if (!nv) {
-        rc = -ENOMEM;
-        break;
-      }
-      v = nv;
-    }
-    if (!(v[cnt] = tr_strdup(de->d_name)))
-      rc = -ENOMEM;
-    else
-      cnt++;
-  }
-  if (!rc && errno)
-    rc = -errno;
-  closedir(d);
-  if (rc) {
-    for (size_t i = 0; i < cnt; i++)
-      tr_free(v[i]);
-    tr_free(v);
-    return rc;
-  }
-  if (cnt > 1)
-    qsort(v, cnt, sizeof *v, cmp_str);
-  *names = v;
-  *n = cnt;
-  return 0;
-}
-
 static int add_dir(add_t *a, int fd, int depth, dag_import_result_t *res) {
   if (depth >= MAX_TREE_DEPTH)
     return TR_ETOOBIG;
   char **names = NULL;
   size_t n = 0;
-  int rc = list_dir(a, fd, &names, &n);
+  int rc = cli_list_dir(fd, a->hidden, &names, &n);
   if (rc)
     return rc;
   dag_dir_t *d;
@@ -211,9 +155,7 @@ static int add_dir(add_t *a, int fd, int depth, dag_import_result_t *res) {
       rc = dag_dir_finish(d, res);
     dag_dir_free(d);
   }
-  for (size_t i = 0; i < n; i++)
-    tr_free(names[i]);
-  tr_free(names);
+  cli_free_names(names, n);
   return rc;
 }
 

@@ -8,7 +8,6 @@
  * the local add's: sorted names, dot files only with --hidden, symlinks
  * stored and never followed.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -60,49 +59,17 @@ static int send_fd(up_t *u, int fd) {
   }
 }
 
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int send_entry(up_t *u, int dirfd, const char *name, tr_bytes_t *path,
                       int depth);
 
 static int send_dir(up_t *u, int fd, tr_bytes_t *path, int depth) {
   if (depth >= MAX_DEPTH)
     return TR_ETOOBIG;
-  int dfd = dup(fd);
-  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-  if (!d) {
-    if (dfd >= 0)
-      close(dfd);
-    return -errno;
-  }
   char **v = NULL;
-  size_t n = 0, cap = 0;
-  int rc = 0;
-  struct dirent *de;
-  while (!rc && (de = readdir(d))) {
-    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-      continue;
-    if (de->d_name[0] == '.' && !u->hidden)
-      continue;
-    if (n == cap) {
-      cap = cap ? 2 * cap : 32;
-      char **nv = tr_realloc(v, cap * sizeof *nv);
-      if (!nv) {
-        rc = -ENOMEM;
-        break;
-      }
-      v = nv;
-    }
-    if (!(v[n] = tr_strdup(de->d_name)))
-      rc = -ENOMEM;
-    else
-      n++;
-  }
-  closedir(d);
-  if (!rc && n > 1)
-    qsort(v, n, sizeof *v, cmp_str);
+  size_t n = 0;
+  int rc = cli_list_dir(fd, u->hidden, &v, &n);
+  if (rc)
+    return rc;
   size_t base = path->len;
   for (size_t i = 0; i < n && !rc; i++) {
     path->len = base;
@@ -113,9 +80,7 @@ static int send_dir(up_t *u, int fd, tr_bytes_t *path, int depth) {
     rc = send_entry(u, fd, v[i], path, depth + 1);
   }
   path->len = base;
-  for (size_t i = 0; i < n; i++)
-    tr_free(v[i]);
-  tr_free(v);
+  cli_free_names(v, n);
   return rc;
 }
 

@@ -3,6 +3,7 @@
  * dispatch.  Commands follow Kubo's shape (`trove pin add CID`), so users of
  * `ipfs` already know them.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -126,6 +127,67 @@ int cli_write_out(const void *p, size_t n) {
     n -= (size_t)w;
   }
   return 0;
+}
+
+/* --------------------------------------------------------- directories */
+
+static int cmp_str(const void *x, const void *y) {
+  return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* The names in directory fd, sorted by bytes (os.ReadDir's order, in which
+ * Kubo adds and prints), dot files left out unless --hidden. */
+int cli_list_dir(int fd, bool hidden, char ***names, size_t *n) {
+  int dfd = dup(fd);
+  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+  if (!d) {
+    int e = -errno;
+    if (dfd >= 0)
+      close(dfd);
+    return e;
+  }
+  char **v = NULL;
+  size_t cnt = 0, cap = 0;
+  int rc = 0;
+  struct dirent *de;
+  errno = 0;
+  while (!rc && (de = readdir(d))) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+      continue;
+    if (de->d_name[0] == '.' && !hidden)
+      continue;
+    if (cnt == cap) {
+      cap = cap ? 2 * cap : 32;
+      char **nv = tr_realloc(v, cap * sizeof *v);
+      if (!nv) {
+        rc = -ENOMEM;
+        break;
+      }
+      v = nv;
+    }
+    if (!(v[cnt] = tr_strdup(de->d_name)))
+      rc = -ENOMEM;
+    else
+      cnt++;
+  }
+  if (!rc && errno)
+    rc = -errno;
+  closedir(d);
+  if (rc) {
+    cli_free_names(v, cnt);
+    return rc;
+  }
+  if (cnt > 1)
+    qsort(v, cnt, sizeof *v, cmp_str);
+  *names = v;
+  *n = cnt;
+  return 0;
+}
+
+void cli_free_names(char **names, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    tr_free(names[i]);
+  tr_free(names);
 }
 
 /* ------------------------------------------------------------------ main */
