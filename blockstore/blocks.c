@@ -38,6 +38,11 @@ int bs_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t **data,
   return 0;
 }
 
+int bs_get_cb(const dag_cid_t *cid, const uint8_t **data, size_t *len,
+              void *txn) {
+  return bs_get(txn, cid, data, len);
+}
+
 int bs_has(bs_txn_t *txn, const dag_cid_t *cid) {
   if (cid->mh_code == DAG_MH_IDENTITY)
     return 1;

@@ -85,6 +85,11 @@ void bs_txn_abort(bs_txn_t *txn);
  * answered from the CID itself.  Errors: TR_ENOTFOUND. */
 int bs_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t **data,
            size_t *len) TR_WUR;
+/* bs_get() shaped as dag/reader.h's dag_get_cb, with the transaction as
+ * its ud: what every reader of UnixFS DAGs over the store passes. */
+int bs_get_cb(const dag_cid_t *cid, const uint8_t **data, size_t *len,
+              void *txn) TR_WUR;
+
 /* 1 if present, 0 if not, negative on error. */
 int bs_has(bs_txn_t *txn, const dag_cid_t *cid) TR_WUR;
 

@@ -31,11 +31,6 @@
 
 /* ------------------------------------------------------------ plumbing */
 
-static int get_block(const dag_cid_t *cid, const uint8_t **data, size_t *len,
-                     void *ud) {
-  return bs_get(ud, cid, data, len);
-}
-
 /* Split "CID[/path]" (a leading /ipfs/ allowed) and resolve it. */
 static int resolve_arg(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
   const char *s = arg;
@@ -48,7 +43,7 @@ static int resolve_arg(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
     cli_failf("invalid CID '%s': %s", arg, tr_strerror(rc));
     return rc;
   }
-  rc = dag_resolve(&root, s + n, strlen(s + n), get_block, txn, out);
+  rc = dag_resolve(&root, s + n, strlen(s + n), bs_get_cb, txn, out);
   if (rc == TR_ENOTFOUND)
     cli_failf("%s: block not found in the repo", arg);
   else if (rc)
@@ -117,7 +112,7 @@ int cmd_cat(cli_t *cli, int argc, char **argv) {
       bs_txn_abort(txn);
       return 1;
     }
-    rc = dag_cat(&cid, offset, length, get_block, txn, write_out, NULL);
+    rc = dag_cat(&cid, offset, length, bs_get_cb, txn, write_out, NULL);
     bs_txn_abort(txn);
     if (rc == TR_ENOTFILE)
       return cli_failf("cat %s: this dag node is a directory or symlink",
@@ -176,7 +171,7 @@ static int get_entry(const dag_dirent_t *e, void *ud) {
 static int get_node(getctx_t *g, int dirfd, const char *name,
                     const dag_cid_t *cid) {
   dag_node_info_t info;
-  int rc = dag_stat(cid, get_block, g->txn, &info);
+  int rc = dag_stat(cid, bs_get_cb, g->txn, &info);
   if (rc)
     return rc;
   if (info.kind == DAG_NODE_SYMLINK) {
@@ -193,7 +188,7 @@ static int get_node(getctx_t *g, int dirfd, const char *name,
                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
       return -errno;
-    rc = dag_cat(cid, 0, UINT64_MAX, get_block, g->txn, write_fd, &fd);
+    rc = dag_cat(cid, 0, UINT64_MAX, bs_get_cb, g->txn, write_fd, &fd);
     if (close(fd) && !rc)
       rc = -errno;
     return rc;
@@ -208,7 +203,7 @@ static int get_node(getctx_t *g, int dirfd, const char *name,
   int saved = g->dirfd;
   g->dirfd = fd;
   g->depth++;
-  rc = dag_ls(cid, get_block, g->txn, get_entry, g);
+  rc = dag_ls(cid, bs_get_cb, g->txn, get_entry, g);
   g->depth--;
   g->dirfd = saved;
   close(fd);
@@ -298,7 +293,7 @@ static int ls_entry(const dag_dirent_t *e, void *ud) {
   lsrow_t *r = &l->rows[l->n];
   dag_cid_str(&e->cid, r->cid);
   dag_node_info_t info;
-  int rc = dag_stat(&e->cid, get_block, l->txn, &info);
+  int rc = dag_stat(&e->cid, bs_get_cb, l->txn, &info);
   if (rc)
     return rc;
   bool dir = info.kind == DAG_NODE_DIR;
@@ -379,7 +374,7 @@ int cmd_ls(cli_t *cli, int argc, char **argv) {
       bs_txn_abort(txn);
       return 1;
     }
-    rc = dag_ls(&cid, get_block, txn, ls_entry, &l);
+    rc = dag_ls(&cid, bs_get_cb, txn, ls_entry, &l);
     if (rc == TR_ENOTDIR && cid.codec == DAG_CODEC_DAG_PB) {
       const uint8_t *blk;
       size_t len;

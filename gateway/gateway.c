@@ -20,11 +20,6 @@
 
 #include "gw_int.h"
 
-int gw__get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
-            void *ud) {
-  return bs_get(ud, cid, data, len);
-}
-
 size_t gw__std_headers(const gw_target_t *t, const char *etag,
                        gw_header_t *h, size_t n) {
   h[n++] = (gw_header_t){"X-Ipfs-Path", t->ipfs_path};
@@ -161,7 +156,7 @@ static int resolve(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t, char **segs,
   t->npath = 0;
   for (size_t i = 0; i < nseg; i++) {
     dag_cid_t next;
-    rc = dag_resolve(&cur, segs[i], strlen(segs[i]), gw__get, txn, &next);
+    rc = dag_resolve(&cur, segs[i], strlen(segs[i]), bs_get_cb, txn, &next);
     if (rc) {
       bs_txn_abort(txn);
       answer_dag_error(req, rc, &cur, segs[i]);
@@ -174,7 +169,7 @@ static int resolve(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t, char **segs,
                              ",%s", dag_cid_str(&cur, s));
   }
   t->cid = cur;
-  rc = dag_stat(&cur, gw__get, txn, &t->info);
+  rc = dag_stat(&cur, bs_get_cb, txn, &t->info);
   bs_txn_abort(txn);
   if (rc == TR_ECODEC || rc == TR_EUNIXFS || rc == TR_EDAGPB) {
     /* Not UnixFS: still fine for raw and CAR; mark it. */

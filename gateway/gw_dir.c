@@ -132,10 +132,10 @@ void gw__serve_dir_listing(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     return;
   }
   dag_cid_t index;
-  rc = dag_resolve(&t->cid, "index.html", 10, gw__get, txn, &index);
+  rc = dag_resolve(&t->cid, "index.html", 10, bs_get_cb, txn, &index);
   if (rc == 0) {
     dag_node_info_t info;
-    if (dag_stat(&index, gw__get, txn, &info) == 0 &&
+    if (dag_stat(&index, bs_get_cb, txn, &info) == 0 &&
         info.kind == DAG_NODE_FILE) {
       bs_txn_abort(txn);
       t->path_cids[t->npath++] = t->cid;
@@ -182,7 +182,7 @@ void gw__serve_dir_listing(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   }
   if (t->npath) /* a parent to go back to */
     put(&c, "<tr><td class=\"n\"><a href=\"..\">..</a></td><td></td><td></td></tr>\n");
-  rc = dag_ls(&t->cid, gw__get, txn, list_entry, &c);
+  rc = dag_ls(&t->cid, bs_get_cb, txn, list_entry, &c);
   bs_txn_abort(txn);
   if (rc || c.err) {
     tr_bytes_free(&c.html);

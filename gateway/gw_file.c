@@ -148,7 +148,7 @@ static int64_t fill_file(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
   if (rc)
     return rc;
   copy_ctx_t c = {buf + o, 0, (size_t)want};
-  rc = dag_cat(&s->cid, r->start + s->done, want, gw__get, txn, copy_out, &c);
+  rc = dag_cat(&s->cid, r->start + s->done, want, bs_get_cb, txn, copy_out, &c);
   bs_txn_abort(txn);
   if (rc)
     return rc;
@@ -221,7 +221,7 @@ static void serve_symlink(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   dag_node_info_t info;
   int rc = bs_txn_begin(ctx->env, BS_RDONLY, &txn);
   if (rc == 0)
-    rc = dag_stat(&t->cid, gw__get, txn, &info);
+    rc = dag_stat(&t->cid, bs_get_cb, txn, &info);
   if (rc) {
     if (txn)
       bs_txn_abort(txn);
@@ -270,7 +270,7 @@ void gw__serve_file(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     bs_txn_t *txn;
     int rc = bs_txn_begin(ctx->env, BS_RDONLY, &txn);
     if (rc == 0) {
-      rc = dag_cat(&t->cid, 0, sizeof head, gw__get, txn, copy_out, &c);
+      rc = dag_cat(&t->cid, 0, sizeof head, bs_get_cb, txn, copy_out, &c);
       bs_txn_abort(txn);
     }
     if (rc) {

@@ -40,10 +40,6 @@ typedef struct gw_target {
 int gw__split_path(const char *p, char *buf, char **segs, size_t *nseg,
                    bool *trailing_slash);
 
-/* Read-transaction get callback for dag/reader.h: ud is a bs_txn_t. */
-int gw__get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
-            void *ud);
-
 /* Common headers: X-Ipfs-Path, X-Ipfs-Roots, Cache-Control immutable, ETag
  * and the caller's.  Writes into h (room for n + 6) and returns the count. */
 size_t gw__std_headers(const gw_target_t *t, const char *etag,

@@ -116,6 +116,12 @@ int rpc_job_run(gw_req_t *req, gw_ctx_t *ctx, rpc_work_fn fn, rpc_done_fn done,
                 void *state, void (*free_state)(void *state));
 /* From fn: record an error answer (the first one wins). */
 void rpc_job_fail(rpc_job_t *j, int status, const char *fmt, ...) TR_PRINTF(3, 4);
+
+/* Resolve "CID[/path]" inside txn.  rpc_job_resolve() also records Kubo's
+ * message for a failure as j's answer. */
+int rpc_resolve(bs_txn_t *txn, const char *arg, dag_cid_t *out) TR_WUR;
+int rpc_job_resolve(rpc_job_t *j, bs_txn_t *txn, const char *arg,
+                    dag_cid_t *out);
 /* From fn: append one NDJSON line (steals o).  -ENOMEM. */
 int rpc_job_line(rpc_job_t *j, json_t *o) TR_WUR;
 /* From done: the default answer, and the end of the job (frees j). */

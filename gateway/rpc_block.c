@@ -23,28 +23,6 @@
 
 #define SOFT_BLOCK_LIMIT (2u << 20)
 
-static int get_cb(const dag_cid_t *cid, const uint8_t **data, size_t *len,
-                  void *ud) {
-  return bs_get(ud, cid, data, len);
-}
-
-/* Resolve "CID[/path]" inside txn; on failure record Kubo's message. */
-static int resolve(rpc_job_t *j, bs_txn_t *txn, const char *arg,
-                   dag_cid_t *out) {
-  const char *path;
-  dag_cid_t root;
-  char msg[600];
-  int rc = rpc_parse_path(arg, &root, &path);
-  if (!rc && *path)
-    rc = dag_resolve(&root, path, strlen(path), get_cb, txn, out);
-  else if (!rc)
-    *out = root;
-  if (rc)
-    rpc_job_fail(j, rpc_status_for(rc), "%s",
-                 rpc_errmsg(rc, arg, msg, sizeof msg));
-  return rc;
-}
-
 /* ------------------------------------------------------------ get/stat */
 
 typedef struct blk_req {
@@ -70,7 +48,7 @@ static void get_work(rpc_job_t *j) {
   const uint8_t *data;
   size_t len;
   char msg[600], s[DAG_CID_STR_MAX];
-  if (resolve(j, txn, b->arg, &cid) == 0) {
+  if (rpc_job_resolve(j, txn, b->arg, &cid) == 0) {
     rc = bs_get(txn, &cid, &data, &len);
     if (rc)
       rpc_job_fail(j, 500, "%s",

@@ -27,33 +27,6 @@
 #include "../dag/reader.h"
 #include "rpc.h"
 
-static int get_cb(const dag_cid_t *cid, const uint8_t **data, size_t *len,
-                  void *ud) {
-  return bs_get(ud, cid, data, len);
-}
-
-static int resolve(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
-  const char *path;
-  dag_cid_t root;
-  int rc = rpc_parse_path(arg, &root, &path);
-  if (!rc && *path)
-    rc = dag_resolve(&root, path, strlen(path), get_cb, txn, out);
-  else if (!rc)
-    *out = root;
-  return rc;
-}
-
-/* Resolve inside j, recording Kubo's message on failure. */
-static int job_resolve(rpc_job_t *j, bs_txn_t *txn, const char *arg,
-                       dag_cid_t *out) {
-  int rc = resolve(txn, arg, out);
-  char msg[700];
-  if (rc)
-    rpc_job_fail(j, rpc_status_for(rc), "%s",
-                 rpc_errmsg(rc, arg, msg, sizeof msg));
-  return rc;
-}
-
 /* ----------------------------------------------------------------- cat */
 
 typedef struct cat_file {
@@ -96,9 +69,9 @@ static void cat_prepare(rpc_job_t *j) {
   for (size_t i = 0; i < c->n; i++) {
     dag_node_info_t info;
     char msg[700];
-    if (job_resolve(j, txn, c->args[i], &c->files[i].cid))
+    if (rpc_job_resolve(j, txn, c->args[i], &c->files[i].cid))
       break;
-    if ((rc = dag_stat(&c->files[i].cid, get_cb, txn, &info))) {
+    if ((rc = dag_stat(&c->files[i].cid, bs_get_cb, txn, &info))) {
       rpc_job_fail(j, 500, "%s", rpc_errmsg(rc, c->args[i], msg, sizeof msg));
       break;
     }
@@ -160,7 +133,7 @@ static int64_t cat_fill(void *state, bs_env_t *env, uint8_t *buf, size_t cap) {
   if (rc)
     return rc;
   sink_t s = {buf, 0};
-  rc = dag_cat(&f->cid, c->pos, want, get_cb, txn, sink_cb, &s);
+  rc = dag_cat(&f->cid, c->pos, want, bs_get_cb, txn, sink_cb, &s);
   bs_txn_abort(txn);
   if (rc)
     return rc;
@@ -245,7 +218,7 @@ static int ls_link(ls_t *l, const char *name, size_t nlen,
     type = DAG_UNIXFS_FILE;
     size = tsize;
   } else if (cid->codec == DAG_CODEC_DAG_PB && (l->resolve_type || l->size)) {
-    int rc = dag_stat(cid, get_cb, l->txn, &info);
+    int rc = dag_stat(cid, bs_get_cb, l->txn, &info);
     if (rc)
       return rc;
     ip = &info;
@@ -299,15 +272,15 @@ static void ls_work(rpc_job_t *j) {
     dag_cid_t cid;
     dag_node_info_t info;
     char msg[700];
-    if ((rc = job_resolve(j, l->txn, l->args[i], &cid)))
+    if ((rc = rpc_job_resolve(j, l->txn, l->args[i], &cid)))
       break;
     if (!(l->links = json_array())) {
       rc = -ENOMEM;
       break;
     }
-    rc = dag_stat(&cid, get_cb, l->txn, &info);
+    rc = dag_stat(&cid, bs_get_cb, l->txn, &info);
     if (!rc && info.kind == DAG_NODE_DIR) {
-      rc = dag_ls(&cid, get_cb, l->txn, ls_entry, l);
+      rc = dag_ls(&cid, bs_get_cb, l->txn, ls_entry, l);
     } else if (!rc && cid.codec == DAG_CODEC_DAG_PB) {
       /* A file or symlink: its own links (a chunked file's blocks). */
       const uint8_t *data;
@@ -452,7 +425,7 @@ static int64_t refs_fill(void *state, bs_env_t *env, uint8_t *buf, size_t cap) {
     char line[LINE_MAX_BYTES], msg[700];
     if (!r->walk) {
       dag_cid_t root;
-      if ((rc = resolve(txn, r->args[r->cur], &root)) == 0)
+      if ((rc = rpc_resolve(txn, r->args[r->cur], &root)) == 0)
         rc = bs_walk_new(&root, r->unique ? BS_WALK_UNIQUE : 0,
                          (int)r->max_depth, &r->walk);
       if (rc) {

@@ -79,11 +79,6 @@ static void get_free(void *p) {
   tr_free(g);
 }
 
-static int get_cb(const dag_cid_t *cid, const uint8_t **data, size_t *len,
-                  void *ud) {
-  return bs_get(ud, cid, data, len);
-}
-
 /* ----------------------------------------------------------- tar headers */
 
 static void octal(char *field, size_t width, uint64_t v) {
@@ -229,7 +224,7 @@ static int collect(const dag_dirent_t *e, void *ud) {
  * listing on the stack; for a file, its data next. */
 static int start_entry(get_t *g, bs_txn_t *txn, const dag_cid_t *cid) {
   dag_node_info_t info;
-  int rc = dag_stat(cid, get_cb, txn, &info);
+  int rc = dag_stat(cid, bs_get_cb, txn, &info);
   if (rc)
     return rc;
   int64_t mtime = info.has_mtime ? info.mtime_sec : g->mtime;
@@ -258,7 +253,7 @@ static int start_entry(get_t *g, bs_txn_t *txn, const dag_cid_t *cid) {
   memset(d, 0, sizeof *d);
   d->path_len = g->path.len;
   g->depth++;
-  if ((rc = dag_ls(cid, get_cb, txn, collect, d)))
+  if ((rc = dag_ls(cid, bs_get_cb, txn, collect, d)))
     return rc;
   return make_header(g, '5', info.has_mode ? info.mode & 07777 : 0755, 0,
                      mtime, NULL, 0);
@@ -334,7 +329,7 @@ static int64_t get_fill(void *state, bs_env_t *env, uint8_t *buf, size_t cap) {
       if (want > cap - n)
         want = cap - n;
       sink_t s = {buf + n, 0};
-      if ((rc = dag_cat(&g->file, g->pos, want, get_cb, txn, sink_cb, &s)))
+      if ((rc = dag_cat(&g->file, g->pos, want, bs_get_cb, txn, sink_cb, &s)))
         break;
       if (s.n != want) {
         rc = TR_EUNIXFS;
@@ -385,11 +380,11 @@ static void get_prepare(rpc_job_t *j) {
   char msg[700];
   rc = rpc_parse_path(g->arg, &c, &path);
   if (!rc)
-    rc = *path ? dag_resolve(&c, path, strlen(path), get_cb, txn, &g->root)
+    rc = *path ? dag_resolve(&c, path, strlen(path), bs_get_cb, txn, &g->root)
                : (g->root = c, 0);
   dag_node_info_t info;
   if (!rc)
-    rc = dag_stat(&g->root, get_cb, txn, &info);
+    rc = dag_stat(&g->root, bs_get_cb, txn, &info);
   if (!rc) {
     if (info.kind == DAG_NODE_FILE) {
       g->total = info.size;

@@ -37,28 +37,6 @@ static void pin_free(void *p) {
   tr_free(r);
 }
 
-static int get_cb(const dag_cid_t *cid, const uint8_t **data, size_t *len,
-                  void *ud) {
-  return bs_get(ud, cid, data, len);
-}
-
-/* Resolve args[i] to a CID inside txn; a failure becomes the answer. */
-static int resolve(rpc_job_t *j, bs_txn_t *txn, const char *arg,
-                   dag_cid_t *out) {
-  const char *path;
-  dag_cid_t root;
-  char msg[700];
-  int rc = rpc_parse_path(arg, &root, &path);
-  if (!rc && *path)
-    rc = dag_resolve(&root, path, strlen(path), get_cb, txn, out);
-  else if (!rc)
-    *out = root;
-  if (rc)
-    rpc_job_fail(j, rpc_status_for(rc), "%s",
-                 rpc_errmsg(rc, arg, msg, sizeof msg));
-  return rc;
-}
-
 static pin_req_t *parse(gw_req_t *req, bool need_args) {
   pin_req_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
@@ -128,7 +106,7 @@ static void addrm_work(rpc_job_t *j, bool add) {
   char s[DAG_CID_STR_MAX], s2[DAG_CID_STR_MAX], msg[700];
   for (size_t i = 0; i < r->n && !rc && pins; i++) {
     dag_cid_t cid, missing;
-    if ((rc = resolve(j, txn, r->args[i], &cid)))
+    if ((rc = rpc_job_resolve(j, txn, r->args[i], &cid)))
       break;
     dag_cid_str(&cid, s);
     if (add) {
@@ -250,7 +228,7 @@ static void ls_work(rpc_job_t *j) {
       dag_cid_t cid;
       bs_pin_t pin;
       char tbuf[DAG_CID_STR_MAX + 32];
-      if ((rc = resolve(j, txn, r->args[i], &cid)))
+      if ((rc = rpc_job_resolve(j, txn, r->args[i], &cid)))
         break;
       rc = bs_pin_get(txn, &cid, r->types, &pin);
       if (rc == 0 || (rc == 1 && !(pin.type & r->types))) {

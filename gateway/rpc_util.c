@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../dag/reader.h"
 #include "rpc.h"
 
 /* ------------------------------------------------------------- params */
@@ -417,4 +418,28 @@ char *rpc_clean_path(const char *filename) {
   out[o] = 0;
   tr_free(u);
   return out;
+}
+
+/* ------------------------------------------------------------ paths */
+
+int rpc_resolve(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
+  const char *path;
+  dag_cid_t root;
+  int rc = rpc_parse_path(arg, &root, &path);
+  if (!rc && *path)
+    rc = dag_resolve(&root, path, strlen(path), bs_get_cb, txn, out);
+  else if (!rc)
+    *out = root;
+  return rc;
+}
+
+/* Resolve inside j, recording Kubo's message on failure. */
+int rpc_job_resolve(rpc_job_t *j, bs_txn_t *txn, const char *arg,
+                    dag_cid_t *out) {
+  int rc = rpc_resolve(txn, arg, out);
+  char msg[700];
+  if (rc)
+    rpc_job_fail(j, rpc_status_for(rc), "%s",
+                 rpc_errmsg(rc, arg, msg, sizeof msg));
+  return rc;
 }
