@@ -121,9 +121,12 @@ int cmd_block_put(cli_t *cli, int argc, char **argv) {
   return rc;
 }
 
-int cmd_block_get(cli_t *cli, int argc, char **argv) {
+/* block get and block stat: look up the one CID argument and hand the
+ * block to show() inside the read transaction. */
+static int with_block(cli_t *cli, int argc, char **argv, const char *what,
+                      int (*show)(const dag_cid_t *, const uint8_t *, size_t)) {
   if (argc != 2)
-    return cli_failf("block get: usage: trove block get CID");
+    return cli_failf("%s: usage: trove %s CID", what, what);
   dag_cid_t cid;
   bs_env_t *env;
   if (cli_cid(argv[1], &cid) || cli_env(cli, 0, &env))
@@ -131,36 +134,34 @@ int cmd_block_get(cli_t *cli, int argc, char **argv) {
   bs_txn_t *txn;
   int rc = bs_txn_begin(env, BS_RDONLY, &txn);
   if (rc)
-    return cli_fail("block get", rc);
+    return cli_fail(what, rc);
   const uint8_t *data;
   size_t len;
   rc = bs_get(txn, &cid, &data, &len);
   if (!rc)
-    rc = cli_write_out(data, len);
+    rc = show(&cid, data, len);
   bs_txn_abort(txn);
-  return rc ? cli_fail("block get", rc) : 0;
+  return rc ? cli_fail(what, rc) : 0;
+}
+
+static int show_bytes(const dag_cid_t *cid, const uint8_t *data, size_t len) {
+  (void)cid;
+  return cli_write_out(data, len);
+}
+
+static int show_stat(const dag_cid_t *cid, const uint8_t *data, size_t len) {
+  (void)data;
+  char s[DAG_CID_STR_MAX];
+  printf("Key: %s\nSize: %zu\n", dag_cid_str(cid, s), len);
+  return 0;
+}
+
+int cmd_block_get(cli_t *cli, int argc, char **argv) {
+  return with_block(cli, argc, argv, "block get", show_bytes);
 }
 
 int cmd_block_stat(cli_t *cli, int argc, char **argv) {
-  if (argc != 2)
-    return cli_failf("block stat: usage: trove block stat CID");
-  dag_cid_t cid;
-  bs_env_t *env;
-  if (cli_cid(argv[1], &cid) || cli_env(cli, 0, &env))
-    return 1;
-  bs_txn_t *txn;
-  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
-  if (rc)
-    return cli_fail("block stat", rc);
-  const uint8_t *data;
-  size_t len;
-  rc = bs_get(txn, &cid, &data, &len);
-  bs_txn_abort(txn);
-  if (rc)
-    return cli_fail("block stat", rc);
-  char s[DAG_CID_STR_MAX];
-  printf("Key: %s\nSize: %zu\n", dag_cid_str(&cid, s), len);
-  return 0;
+  return with_block(cli, argc, argv, "block stat", show_stat);
 }
 
 int cmd_block_rm(cli_t *cli, int argc, char **argv) {
