@@ -87,20 +87,6 @@ static const char *type_by_bytes(const uint8_t *p, size_t n) {
   return "text/plain; charset=utf-8";
 }
 
-typedef struct copy_ctx {
-  uint8_t *buf;
-  size_t n, cap;
-} copy_ctx_t;
-
-static int copy_out(const uint8_t *p, size_t n, void *ud) {
-  copy_ctx_t *c = ud;
-  if (n > c->cap - c->n)
-    n = c->cap - c->n;
-  memcpy(c->buf + c->n, p, n);
-  c->n += n;
-  return 0;
-}
-
 /* ---------------------------------------------------------- streaming */
 
 typedef struct range {
@@ -147,8 +133,8 @@ static int64_t fill_file(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
   int rc = bs_txn_begin(env, BS_RDONLY, &txn);
   if (rc)
     return rc;
-  copy_ctx_t c = {buf + o, 0, (size_t)want};
-  rc = dag_cat(&s->cid, r->start + s->done, want, bs_get_cb, txn, copy_out, &c);
+  gw_copy_t c = {buf + o, 0, (size_t)want};
+  rc = dag_cat(&s->cid, r->start + s->done, want, bs_get_cb, txn, gw_copy_cb, &c);
   bs_txn_abort(txn);
   if (rc)
     return rc;
@@ -266,11 +252,11 @@ void gw__serve_file(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     ctype = type_by_name(t->last_name);
   if (!ctype) {
     uint8_t head[512];
-    copy_ctx_t c = {head, 0, sizeof head};
+    gw_copy_t c = {head, 0, sizeof head};
     bs_txn_t *txn;
     int rc = bs_txn_begin(ctx->env, BS_RDONLY, &txn);
     if (rc == 0) {
-      rc = dag_cat(&t->cid, 0, sizeof head, bs_get_cb, txn, copy_out, &c);
+      rc = dag_cat(&t->cid, 0, sizeof head, bs_get_cb, txn, gw_copy_cb, &c);
       bs_txn_abort(txn);
     }
     if (rc) {

@@ -100,18 +100,6 @@ static void cat_prepare(rpc_job_t *j) {
   c->total = c->left;
 }
 
-typedef struct sink {
-  uint8_t *buf;
-  size_t n;
-} sink_t;
-
-static int sink_cb(const uint8_t *p, size_t n, void *ud) {
-  sink_t *s = ud;
-  memcpy(s->buf + s->n, p, n);
-  s->n += n;
-  return 0;
-}
-
 static int64_t cat_fill(void *state, bs_env_t *env, uint8_t *buf, size_t cap) {
   cat_t *c = state;
   if (!c->left)
@@ -132,8 +120,8 @@ static int64_t cat_fill(void *state, bs_env_t *env, uint8_t *buf, size_t cap) {
   int rc = bs_txn_begin(env, BS_RDONLY, &txn);
   if (rc)
     return rc;
-  sink_t s = {buf, 0};
-  rc = dag_cat(&f->cid, c->pos, want, bs_get_cb, txn, sink_cb, &s);
+  gw_copy_t s = {buf, 0, (size_t)want};
+  rc = dag_cat(&f->cid, c->pos, want, bs_get_cb, txn, gw_copy_cb, &s);
   bs_txn_abort(txn);
   if (rc)
     return rc;

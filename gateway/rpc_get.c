@@ -297,18 +297,6 @@ static int next_entry(get_t *g, bs_txn_t *txn) {
   return 0;
 }
 
-typedef struct sink {
-  uint8_t *buf;
-  size_t n;
-} sink_t;
-
-static int sink_cb(const uint8_t *p, size_t n, void *ud) {
-  sink_t *s = ud;
-  memcpy(s->buf + s->n, p, n);
-  s->n += n;
-  return 0;
-}
-
 static int64_t get_fill(void *state, bs_env_t *env, uint8_t *buf, size_t cap) {
   get_t *g = state;
   bs_txn_t *txn;
@@ -328,8 +316,8 @@ static int64_t get_fill(void *state, bs_env_t *env, uint8_t *buf, size_t cap) {
       uint64_t want = g->size - g->pos;
       if (want > cap - n)
         want = cap - n;
-      sink_t s = {buf + n, 0};
-      if ((rc = dag_cat(&g->file, g->pos, want, bs_get_cb, txn, sink_cb, &s)))
+      gw_copy_t s = {buf + n, 0, (size_t)want};
+      if ((rc = dag_cat(&g->file, g->pos, want, bs_get_cb, txn, gw_copy_cb, &s)))
         break;
       if (s.n != want) {
         rc = TR_EUNIXFS;

@@ -6,6 +6,7 @@
  * the cycle; the state is freed once no work is in flight.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "stream.h"
 
@@ -131,5 +132,14 @@ int gw_stream_start_sized(gw_req_t *req, gw_ctx_t *ctx, gw_fill_fn fill,
   if (free_fn)
     free_fn(state);
   gw_res_end(req);
+  return 0;
+}
+
+int gw_copy_cb(const uint8_t *p, size_t n, void *ud) {
+  gw_copy_t *c = ud;
+  if (n > c->cap - c->n)
+    n = c->cap - c->n;
+  memcpy(c->buf + c->n, p, n);
+  c->n += n;
   return 0;
 }

@@ -47,4 +47,14 @@ int gw_stream_start_sized(gw_req_t *req, gw_ctx_t *ctx, gw_fill_fn fill,
                           gw_state_free_fn free_fn, void *state,
                           uint64_t size);
 
+/* A dag_data_cb (dag/reader.h) that copies into buf[0..cap): what fill
+ * functions pass to dag_cat().  Bytes past cap are dropped, so a DAG that
+ * yields more than asked can never overrun the piece; callers compare n
+ * with what they asked for. */
+typedef struct gw_copy {
+  uint8_t *buf;
+  size_t n, cap;
+} gw_copy_t;
+int gw_copy_cb(const uint8_t *p, size_t n, void *ud);
+
 #endif /* GW_STREAM_H */
