@@ -3,7 +3,7 @@
 # directory listing (screenshot kept in tests/artifacts/), links followed,
 # an MP4 played and seeked through Range requests.  See
 # gateway_browser.mjs.  The MP4 (H.264, 8 s, a keyframe a second, a few
-# MB so that seeking needs more than the first response) is made at test
+# tens of MB, so that no first response can hold it all) is made at test
 # time with ffmpeg, its index (moov) at the end as ffmpeg writes it by default, so
 # the browser must ask for a range in the middle of the file to play it.
 #
@@ -34,7 +34,7 @@ trap cleanup EXIT
 D=$WORK/data
 mkdir -p "$D/sub" "$ART"
 ffmpeg -v error -y -f lavfi -i testsrc2=duration=8:size=640x360:rate=25 \
-  -vf noise=alls=30:allf=t -c:v libx264 -preset veryfast -b:v 3M -g 25 \
+  -vf noise=alls=60:allf=t -c:v libx264 -preset ultrafast -b:v 30M -maxrate 30M -bufsize 8M -g 25 \
   -pix_fmt yuv420p "$D/movie.mp4"
 echo "some notes" >"$D/notes.txt"
 echo "inside sub" >"$D/sub/inner.txt"
