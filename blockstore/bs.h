@@ -218,9 +218,10 @@ typedef struct bs_gc_stats {
  * deletes it 1024 blocks per write transaction.  A pin made meanwhile bumps
  * the pin generation, and GC marks again before deleting more; so killed at
  * any instant it leaves every pinned and reachable block intact (some
- * garbage may be left).  cb (may be NULL) sees each removed block; a
- * non-zero return stops GC with that value.  Takes the gc lock exclusively;
- * waits for running imports. */
+ * garbage may be left).  cb (may be NULL) sees each removed block, and
+ * NULL once after each mark, when no transaction of GC's is open (a mark is
+ * repeated when a pin lands meanwhile); a non-zero return stops GC with
+ * that value.  Takes the gc lock exclusively; waits for running imports. */
 typedef int (*bs_gc_cb)(const dag_cid_t *removed, void *ud);
 int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) TR_WUR;
 
@@ -283,8 +284,8 @@ int bs_walk_new(const dag_cid_t *root, unsigned flags, int max_depth,
 /* The next block: returns 1 and sets *cid, *parent (zeroed for the root)
  * and *depth (parent and depth may be NULL); 0 when the walk is over.
  * Errors: TR_ENOTFOUND when a block of the DAG is not in the store (*cid
- * is then that block; the walk cannot go on), TR_ETOOBIG (deeper than 4096
- * levels), TR_ECORRUPT, -ENOMEM. */
+ * is then that block; the walk cannot go on), TR_ECORRUPT, -ENOMEM.  Any
+ * depth: the stack grows with the DAG. */
 int bs_walk_next(bs_walk_t *w, bs_txn_t *txn, dag_cid_t *cid,
                  dag_cid_t *parent, int *depth) TR_WUR;
 void bs_walk_free(bs_walk_t *w);

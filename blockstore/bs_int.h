@@ -52,18 +52,25 @@ static inline bool bs__codec_has_links(uint64_t codec) {
   return codec == DAG_CODEC_DAG_PB || codec == DAG_CODEC_DAG_CBOR;
 }
 
-/* Sets of blocks seen are tr_set64_t of dag_mh_fp() fingerprints.  A
- * collision can only make a garbage block look live (it is kept), never the
- * reverse, so fingerprints are safe for GC. */
+/* Sets of blocks seen are tr_set64_t of dag_mh_fp() fingerprints (128-bit,
+ * keyed: taken as exact). */
 
 /* --------------------------------------------------------- DAG walking */
 
 /* Depth-first walk over the links index from root.  visit is called for
- * every block reached the first time it is seen in seen (the root too, with
- * via NULL, unless it was in seen already - the walk descends anyway);
- * returning non-zero stops the walk with that value.  A block that has no
- * links entry is a leaf.  The walk keeps only a stack of views into LMDB
- * values, so its memory is bounded by the depth of the DAG, not its size. */
+ * every block reached (the root too, with via NULL) that was not in seen,
+ * and the block is added to seen; returning non-zero stops the walk with
+ * that value.  A block that has no links entry is a leaf.
+ *
+ * The invariant that makes a shared set safe: a block in seen has been, or
+ * is being, walked below by this or an earlier walk over the same set, so
+ * the walk does not go below it again (a root in seen is skipped whole).
+ * Callers must therefore put into seen only what a walk put there: a set
+ * that also held, say, directly pinned blocks would cut off the DAGs below
+ * them (that was GC's data-loss bug).  Keep other marks in another set.
+ *
+ * The walk keeps only a stack of views into LMDB values: memory grows with
+ * the depth of the DAG, not its size. */
 typedef int (*bs__visit_cb)(const dag_cid_t *cid, const dag_cid_t *via,
                             void *ud);
 int bs__walk(bs_txn_t *txn, const dag_cid_t *root, tr_set64_t *seen,

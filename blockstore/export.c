@@ -11,8 +11,9 @@
  * (gateway/stream.h), so nothing here may keep an LMDB view between calls.
  * The state holds CIDs and byte offsets instead: resuming costs one links
  * lookup per step, never a re-walk.  The memory held is the walk's stack
- * (one CID and an offset per level) plus, for unique walks, a set of
- * 64-bit fingerprints of the blocks seen (bs_int.h).
+ * (one CID and an offset per level, as deep as the DAG: no fixed cap, since
+ * the DAG is already in the store) plus, for unique walks, a set of
+ * fingerprints of the blocks seen (bs_int.h).
  */
 #include "bs_int.h"
 
@@ -22,8 +23,6 @@
 #include "../dag/car.h"
 
 /* ------------------------------------------------------------------ walk */
-
-#define WALK_MAX_DEPTH 4096
 
 typedef struct wframe {
   dag_cid_t cid; /* a block with a links entry */
@@ -85,8 +84,6 @@ static int enter(bs_walk_t *w, bs_txn_t *txn, const dag_cid_t *cid,
   if (w->max_depth >= 0 && depth >= w->max_depth)
     return 0;
   if (w->depth == w->cap) {
-    if (w->cap == WALK_MAX_DEPTH)
-      return TR_ETOOBIG;
     size_t cap = w->cap ? w->cap * 2 : 16;
     wframe_t *st = tr_realloc(w->st, cap * sizeof *st);
     if (!st)

@@ -58,34 +58,40 @@ static int mark_visit(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
   return 0;
 }
 
+/* Mark what the pins keep into live: first every recursive pin's DAG, then
+ * the directly pinned blocks.  The order matters: bs__walk does not go
+ * below a block already in the set, so a direct pin marked before the
+ * recursive pin whose DAG holds it would cut that DAG off there (GC then
+ * deleted everything below a directly pinned block inside a pinned tree). */
 static int mark_all(bs_txn_t *txn, tr_set64_t *live) {
-  MDB_cursor *cur;
-  int rc = mdb_cursor_open(txn->mdb, txn->env->pins, &cur);
-  if (rc)
-    return bs__err(rc);
-  MDB_val k, v;
-  int op = MDB_FIRST, err = 0; /* err: trove's codes; rc: LMDB's */
-  while (!err && (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
-    op = MDB_NEXT;
-    dag_cid_t cid;
-    int n = dag_cid_decode(&cid, k.mv_data, k.mv_size);
-    if (n < 0 || v.mv_size < 1) {
-      err = TR_ECORRUPT; /* never guess about pins: stop the GC */
+  int err = 0, rc = 0; /* err: trove's codes; rc: LMDB's */
+  for (int pass = 0; pass < 2 && !err && !rc; pass++) {
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open(txn->mdb, txn->env->pins, &cur)))
       break;
+    MDB_val k, v;
+    int op = MDB_FIRST;
+    while (!err && (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
+      op = MDB_NEXT;
+      dag_cid_t cid;
+      int n = dag_cid_decode(&cid, k.mv_data, k.mv_size);
+      if (n < 0 || v.mv_size < 1) {
+        err = TR_ECORRUPT; /* never guess about pins: stop the GC */
+        break;
+      }
+      bool recursive = ((const uint8_t *)v.mv_data)[0] == BS_PIN_RECURSIVE;
+      if (pass == 0 && recursive)
+        err = bs__walk(txn, &cid, live, mark_visit, NULL);
+      else if (pass == 1 && !recursive) {
+        int added = tr_set64_add(live, dag_cid_fp(&cid));
+        err = added < 0 ? added : 0;
+      }
     }
-    if (((const uint8_t *)v.mv_data)[0] == BS_PIN_RECURSIVE)
-      err = bs__walk(txn, &cid, live, mark_visit, NULL);
-    else {
-      size_t mlen;
-      const uint8_t *mh = dag_cid_mh(&cid, &mlen);
-      int added = tr_set64_add(live, dag_mh_fp(mh, mlen));
-      err = added < 0 ? added : 0;
-    }
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND)
+      rc = 0;
   }
-  mdb_cursor_close(cur);
-  if (err)
-    return err;
-  return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
+  return err ? err : bs__err(rc);
 }
 
 /* ------------------------------------------------------- chunked gc */
@@ -182,6 +188,10 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
     tr_set64_free(&live);
     bs__release_map(env);
     if (rc)
+      break;
+    /* The mark is done and no transaction is open: the caller may look
+     * (or, in tests, pin) before the list is deleted. */
+    if (cb && (rc = cb(NULL, ud)))
       break;
     st.live = nlive;
     bool stale = false;

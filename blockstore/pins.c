@@ -123,15 +123,14 @@ int bs__pin_gen(bs_txn_t *txn, uint64_t *gen) {
 /* ------------------------------------------------------- indirect pins */
 
 typedef struct find_ctx {
-  uint64_t want; /* fingerprint sought */
+  tr_fp_t want; /* fingerprint sought */
   bool found;
 } find_ctx_t;
 
 static int find_visit(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
   find_ctx_t *f = ud;
-  size_t n;
-  const uint8_t *mh = dag_cid_mh(cid, &n);
-  if (via && dag_mh_fp(mh, n) == f->want) {
+  tr_fp_t fp = dag_cid_fp(cid);
+  if (via && fp.hi == f->want.hi && fp.lo == f->want.lo) {
     f->found = true;
     return 1;
   }
@@ -146,9 +145,7 @@ static int find_indirect(bs_txn_t *txn, const dag_cid_t *cid, dag_cid_t *via) {
   int rc = mdb_cursor_open(txn->mdb, txn->env->pins, &cur);
   if (rc)
     return bs__err(rc);
-  size_t n;
-  const uint8_t *mh = dag_cid_mh(cid, &n);
-  find_ctx_t f = {dag_mh_fp(mh, n), false};
+  find_ctx_t f = {dag_cid_fp(cid), false};
   MDB_val k, v;
   int op = MDB_FIRST, found = 0;
   while ((rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
@@ -218,12 +215,13 @@ typedef struct ls_ctx {
   bs_pin_cb cb;
   void *ud;
   dag_cid_t root;
+  const tr_set64_t *listed; /* recursive and direct pins, listed already */
 } ls_ctx_t;
 
 static int ls_indirect(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
   ls_ctx_t *c = ud;
-  if (!via)
-    return 0; /* the root itself is listed as recursive */
+  if (!via || tr_set64_has(c->listed, dag_cid_fp(cid)))
+    return 0; /* a root, or pinned itself: listed with its own type */
   bs_pin_t p;
   memset(&p, 0, sizeof p);
   p.cid = *cid;
@@ -235,9 +233,11 @@ static int ls_indirect(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
 int bs_pin_ls(bs_txn_t *txn, int types, bs_pin_cb cb, void *ud) {
   MDB_cursor *cur;
   int rc = 0, err = 0; /* rc: LMDB's codes; err: trove's or the callback's */
-  tr_set64_t seen = {0};
-  /* Kubo's order: recursive, then direct, then indirect.  The set starts
-   * with every stored pin so that indirect listing skips them. */
+  /* Kubo's order: recursive, then direct, then indirect.  listed holds
+   * every stored pin so that the indirect pass skips them; walked is the
+   * walks' own set (bs__walk's invariant: only walks may fill it, or a
+   * directly pinned block would hide the blocks below it). */
+  tr_set64_t listed = {0}, walked = {0};
   for (int pass = 0; pass < 3 && !err; pass++) {
     int want = pass == 0 ? BS_PIN_RECURSIVE
                : pass == 1 ? BS_PIN_DIRECT
@@ -258,17 +258,14 @@ int bs_pin_ls(bs_txn_t *txn, int types, bs_pin_cb cb, void *ud) {
       if (pass < 2) {
         if (p.type != want)
           continue;
-        size_t n;
-        const uint8_t *mh = dag_cid_mh(&p.cid, &n);
-        int added = tr_set64_add(&seen, dag_mh_fp(mh, n));
+        int added = tr_set64_add(&listed, dag_cid_fp(&p.cid));
         if (added < 0)
           err = added;
         else if (types & want)
           err = cb(&p, ud);
       } else if (p.type == BS_PIN_RECURSIVE) {
-        /* The root is in the set already, so the walk starts below it. */
-        ls_ctx_t c = {cb, ud, p.cid};
-        err = bs__walk(txn, &p.cid, &seen, ls_indirect, &c);
+        ls_ctx_t c = {cb, ud, p.cid, &listed};
+        err = bs__walk(txn, &p.cid, &walked, ls_indirect, &c);
       }
     }
     mdb_cursor_close(cur);
@@ -277,6 +274,7 @@ int bs_pin_ls(bs_txn_t *txn, int types, bs_pin_cb cb, void *ud) {
     if (rc)
       break;
   }
-  tr_set64_free(&seen);
+  tr_set64_free(&listed);
+  tr_set64_free(&walked);
   return err ? err : bs__err(rc);
 }

@@ -15,48 +15,56 @@ typedef struct frame {
   dag_cid_t parent;
 } frame_t;
 
-#define WALK_MAX_DEPTH 4096
+typedef struct wstack {
+  frame_t *f;
+  size_t depth, cap;
+} wstack_t;
 
 static int mark(tr_set64_t *seen, const dag_cid_t *cid) {
   return tr_set64_add(seen, dag_cid_fp(cid));
 }
 
-/* Push cid's children frame, if it has a links entry. */
-static int push(bs_txn_t *txn, frame_t *st, size_t *depth,
-                const dag_cid_t *cid) {
+/* Push cid's children frame, if it has a links entry.  The stack grows as
+ * deep as the DAG goes: its depth is bounded by the blocks in the store,
+ * and a frame is ~100 bytes, so a chain of a million blocks costs ~100 MB
+ * where a fixed cap would make such a DAG impossible to pin or GC. */
+static int push(bs_txn_t *txn, wstack_t *st, const dag_cid_t *cid) {
   MDB_val k = bs__key(cid), v;
   int rc = mdb_get(txn->mdb, txn->env->links, &k, &v);
   if (rc == MDB_NOTFOUND)
     return 0;
   if (rc)
     return bs__err(rc);
-  if (*depth == WALK_MAX_DEPTH)
-    return TR_ETOOBIG;
-  st[*depth].p = v.mv_data;
-  st[*depth].left = v.mv_size;
-  st[*depth].parent = *cid;
-  (*depth)++;
+  if (st->depth == st->cap) {
+    size_t cap = st->cap ? st->cap * 2 : 64;
+    frame_t *f = tr_realloc(st->f, cap * sizeof *f);
+    if (!f)
+      return -ENOMEM;
+    st->f = f;
+    st->cap = cap;
+  }
+  st->f[st->depth].p = v.mv_data;
+  st->f[st->depth].left = v.mv_size;
+  st->f[st->depth].parent = *cid;
+  st->depth++;
   return 0;
 }
 
 int bs__walk(bs_txn_t *txn, const dag_cid_t *root, tr_set64_t *seen,
              bs__visit_cb visit, void *ud) {
-  /* A root seen before is not visited again, but the walk still goes
-   * below it: pin ls starts from roots it has already listed. */
+  /* Everything in seen has been walked below already (see bs_int.h), a
+   * root too. */
   int rc = mark(seen, root);
-  if (rc < 0)
+  if (rc <= 0)
     return rc;
-  if (rc == 1 && (rc = visit(root, NULL, ud)))
+  if ((rc = visit(root, NULL, ud)))
     return rc;
-  frame_t *st = tr_malloc(WALK_MAX_DEPTH * sizeof *st);
-  if (!st)
-    return -ENOMEM;
-  size_t depth = 0;
-  rc = push(txn, st, &depth, root);
-  while (rc == 0 && depth) {
-    frame_t *f = &st[depth - 1];
+  wstack_t st = {0};
+  rc = push(txn, &st, root);
+  while (rc == 0 && st.depth) {
+    frame_t *f = &st.f[st.depth - 1];
     if (!f->left) {
-      depth--;
+      st.depth--;
       continue;
     }
     dag_cid_t child;
@@ -73,9 +81,9 @@ int bs__walk(bs_txn_t *txn, const dag_cid_t *root, tr_set64_t *seen,
       continue; /* seen (rc 0) or error (loop ends) */
     if ((rc = visit(&child, &f->parent, ud)))
       break;
-    rc = push(txn, st, &depth, &child);
+    rc = push(txn, &st, &child);
   }
-  tr_free(st);
+  tr_free(st.f);
   return rc;
 }
 

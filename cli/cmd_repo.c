@@ -191,7 +191,7 @@ int cmd_repo_stat(cli_t *cli, int argc, char **argv) {
 }
 
 static int gc_print(const dag_cid_t *cid, void *ud) {
-  if (*(bool *)ud)
+  if (*(bool *)ud || !cid) /* NULL: the end of a mark */
     return 0;
   char s[DAG_CID_STR_MAX];
   printf("removed %s\n", dag_cid_str(cid, s));

@@ -7,6 +7,7 @@
  */
 #include "tr.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -155,19 +156,22 @@ void tr_hex(const uint8_t *in, size_t n, char *out) {
   out[2 * n] = 0;
 }
 
-/* ------------------------------------------------------- set of uint64 */
+/* ------------------------------------------------- set of fingerprints */
+
+static bool fp_empty(tr_fp_t v) { return !(v.hi | v.lo); }
+static bool fp_eq(tr_fp_t a, tr_fp_t b) { return a.hi == b.hi && a.lo == b.lo; }
 
 static int set64_grow(tr_set64_t *s) {
   size_t cap = s->cap ? s->cap * 2 : 1024;
-  uint64_t *slots = tr_calloc(cap, sizeof *slots);
+  tr_fp_t *slots = tr_calloc(cap, sizeof *slots);
   if (!slots)
     return -ENOMEM;
   for (size_t i = 0; i < s->cap; i++) {
-    uint64_t v = s->slots[i];
-    if (!v)
+    tr_fp_t v = s->slots[i];
+    if (fp_empty(v))
       continue;
-    size_t j = (size_t)v & (cap - 1);
-    while (slots[j])
+    size_t j = (size_t)v.lo & (cap - 1);
+    while (!fp_empty(slots[j]))
       j = (j + 1) & (cap - 1);
     slots[j] = v;
   }
@@ -177,15 +181,16 @@ static int set64_grow(tr_set64_t *s) {
   return 0;
 }
 
-int tr_set64_add(tr_set64_t *s, uint64_t v) {
+int tr_set64_add(tr_set64_t *s, tr_fp_t v) {
+  assert(!fp_empty(v));
   if ((s->n + 1) * 2 > s->cap) { /* load factor <= 1/2 */
     int rc = set64_grow(s);
     if (rc)
       return rc;
   }
-  size_t j = (size_t)v & (s->cap - 1);
-  while (s->slots[j]) {
-    if (s->slots[j] == v)
+  size_t j = (size_t)v.lo & (s->cap - 1);
+  while (!fp_empty(s->slots[j])) {
+    if (fp_eq(s->slots[j], v))
       return 0;
     j = (j + 1) & (s->cap - 1);
   }
@@ -194,12 +199,12 @@ int tr_set64_add(tr_set64_t *s, uint64_t v) {
   return 1;
 }
 
-bool tr_set64_has(const tr_set64_t *s, uint64_t v) {
+bool tr_set64_has(const tr_set64_t *s, tr_fp_t v) {
   if (!s->cap)
     return false;
-  size_t j = (size_t)v & (s->cap - 1);
-  while (s->slots[j]) {
-    if (s->slots[j] == v)
+  size_t j = (size_t)v.lo & (s->cap - 1);
+  while (!fp_empty(s->slots[j])) {
+    if (fp_eq(s->slots[j], v))
       return true;
     j = (j + 1) & (s->cap - 1);
   }

@@ -140,21 +140,31 @@ int tr_bytes_append(tr_bytes_t *b, const void *p, size_t n) TR_WUR;
 int tr_bytes_reserve(tr_bytes_t *b, size_t n) TR_WUR;
 void tr_bytes_free(tr_bytes_t *b);
 
-/* ------------------------------------------------------- set of uint64 */
+/* ------------------------------------------------- set of fingerprints */
 
-/* An open-addressing set of non-zero 64-bit values (fingerprints of
- * multihashes, see dag_mh_fp()): what GC's mark, DAG walks, `refs --unique`
- * and CAR responses use to remember the blocks they have seen, at 16 bytes
- * a block.  Zero-initialise it; free it with tr_set64_free(). */
+/* A 128-bit fingerprint of a block (see dag_mh_fp()).  128 bits, keyed per
+ * process, because walks trust the set: a block found in it is taken as
+ * already walked, so a false hit would skip a subtree (GC would delete it,
+ * a CAR would lack it).  At 2^-128 per pair that cannot happen by chance,
+ * and the secret key keeps a peer from crafting one. */
+typedef struct tr_fp {
+  uint64_t hi, lo;
+} tr_fp_t;
+
+/* An open-addressing set of non-zero fingerprints: what GC's mark, DAG
+ * walks, `refs --unique` and CAR responses use to remember the blocks they
+ * have seen, at 32 bytes a block at most.  Zero-initialise it; free it with
+ * tr_set64_free().  (The name predates the 128-bit fingerprints.) */
 typedef struct tr_set64 {
-  uint64_t *slots;
+  tr_fp_t *slots;
   size_t cap; /* a power of two, or 0 */
   size_t n;
 } tr_set64_t;
 
-/* Add v (which must not be 0).  1 if added, 0 if it was there, -ENOMEM. */
-int tr_set64_add(tr_set64_t *s, uint64_t v) TR_WUR;
-bool tr_set64_has(const tr_set64_t *s, uint64_t v);
+/* Add v (which must not be all zero).  1 if added, 0 if it was there,
+ * -ENOMEM. */
+int tr_set64_add(tr_set64_t *s, tr_fp_t v) TR_WUR;
+bool tr_set64_has(const tr_set64_t *s, tr_fp_t v);
 void tr_set64_free(tr_set64_t *s);
 
 /* --------------------------------------------------------------- logging */

@@ -8,6 +8,9 @@
  */
 #include "cid.h"
 
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Fill cid from a validated binary form. */
@@ -152,21 +155,28 @@ bool dag_cid_equal(const dag_cid_t *a, const dag_cid_t *b) {
   return a->len == b->len && !memcmp(a->bytes, b->bytes, a->len);
 }
 
-uint64_t dag_mh_fp(const uint8_t *mh, size_t len) {
-  /* FNV-1a over the whole multihash, then murmur3's finaliser to spread
-   * the bits (sha2-256 digests are uniform already; identity ones are
-   * not). */
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < len; i++) {
-    h ^= mh[i];
-    h *= 1099511628211ull;
-  }
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h ? h : 1; /* 0 marks an empty slot */
+static uint8_t fp_key[crypto_shorthash_siphashx24_KEYBYTES];
+static pthread_once_t fp_once = PTHREAD_ONCE_INIT;
+
+static void fp_init(void) {
+  /* sodium_init() fails only when no entropy source can be opened; a
+   * fingerprint without a secret key is not safe to trust, and nothing
+   * else trove does could work on such a machine either. */
+  if (sodium_init() < 0)
+    abort();
+  randombytes_buf(fp_key, sizeof fp_key);
+}
+
+tr_fp_t dag_mh_fp(const uint8_t *mh, size_t len) {
+  pthread_once(&fp_once, fp_init);
+  uint8_t out[crypto_shorthash_siphashx24_BYTES];
+  crypto_shorthash_siphashx24(out, mh, len, fp_key);
+  tr_fp_t fp;
+  memcpy(&fp.hi, out, 8);
+  memcpy(&fp.lo, out + 8, 8);
+  if (!(fp.hi | fp.lo))
+    fp.lo = 1; /* all zero marks an empty slot */
+  return fp;
 }
 
 int dag_cid_verify(const dag_cid_t *cid, const void *data, size_t len) {

@@ -186,12 +186,13 @@ static inline const uint8_t *dag_cid_mh(const dag_cid_t *cid, size_t *len) {
 
 bool dag_cid_equal(const dag_cid_t *a, const dag_cid_t *b);
 
-/* A non-zero 64-bit fingerprint of a multihash (of a CID's multihash), for
- * sets of blocks seen (tr_set64_t).  Not cryptographic: a collision can make
- * two blocks look the same, so users only rely on it where that errs on
- * the safe side (GC keeps a garbage block; a walk skips a duplicate). */
-uint64_t dag_mh_fp(const uint8_t *mh, size_t len);
-static inline uint64_t dag_cid_fp(const dag_cid_t *cid) {
+/* A non-zero 128-bit fingerprint of a multihash (of a CID's multihash), for
+ * sets of blocks seen (tr_set64_t): SipHash-128 under a key drawn at random
+ * once per process, so equal multihashes give equal fingerprints within a
+ * process and nobody can aim two blocks at one fingerprint.  Fingerprints
+ * are never stored. */
+tr_fp_t dag_mh_fp(const uint8_t *mh, size_t len);
+static inline tr_fp_t dag_cid_fp(const dag_cid_t *cid) {
   size_t n;
   const uint8_t *mh = dag_cid_mh(cid, &n);
   return dag_mh_fp(mh, n);

@@ -192,7 +192,7 @@ void gw_rpc_config_show(gw_req_t *req, gw_ctx_t *ctx) {
 static int gc_one(const dag_cid_t *cid, void *ud) {
   rpc_job_t *j = ud;
   bool *quiet = j->state;
-  if (*quiet)
+  if (*quiet || !cid) /* NULL: the end of a mark */
     return 0;
   char s[DAG_CID_STR_MAX];
   return rpc_job_line(j, json_pack("{s:{s:s}}", "Key", "/",

@@ -253,8 +253,8 @@ static int stop_at_first(const dag_cid_t *c, const uint8_t *d, size_t n,
 }
 
 static int fail_gc(const dag_cid_t *c, void *ud) {
-  (void)c, (void)ud;
-  return TR_EMISMATCH;
+  (void)ud;
+  return c ? TR_EMISMATCH : 0; /* stop inside a deletion, not at the mark */
 }
 
 /* regression: a callback's stop value (1, or a trove code) came back as an
