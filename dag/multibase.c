@@ -5,11 +5,12 @@
  * input is capped (DAG_MB_POSITIONAL_MAX): CIDs and keys are far below it,
  * and a hostile megabyte string cannot burn CPU.
  *
- * Decoding is strict: one case per base, no stray padding, no non-zero
- * trailing bits, so every accepted string is the canonical encoding of its
- * bytes.  Unlike the multibase spec's case_insensitivity.csv vectors, which
- * go-multibase (Kubo) and js-multiformats >= 14.0.1 pass, mixed case in
- * base16/base32/base36 is refused (asserted in tests/test_multibase.c).
+ * Decoding is strict about padding and trailing bits, so every accepted
+ * string is the encoding of its bytes; the bases whose alphabets have one
+ * case (16, 32, 36) take either case, mixed too, as the multibase spec's
+ * case_insensitivity.csv asks and go-multibase (Kubo) and js-multiformats
+ * >= 14.0.1 do: a CID typed or cased by a browser's host name still
+ * decodes.
  */
 #include "cid.h"
 
@@ -36,14 +37,17 @@ typedef struct base {
   int bits;  /* bits per char for RFC 4648 bases; 0 for positional */
   int radix; /* positional bases */
   int pad;   /* RFC 4648: '=' padding */
+  int icase; /* letters of either case: the alphabet has only one */
 } base_t;
 
 static const base_t bases[] = {
-    {'f', B16L, 4, 0, 0},    {'F', B16U, 4, 0, 0},  {'b', B32L, 5, 0, 0},
-    {'B', B32U, 5, 0, 0},    {'c', B32L, 5, 0, 1},  {'C', B32U, 5, 0, 1},
-    {'m', B64, 6, 0, 0},     {'M', B64, 6, 0, 1},   {'u', B64URL, 6, 0, 0},
-    {'U', B64URL, 6, 0, 1},  {'z', B58, 0, 58, 0},  {'k', B36L, 0, 36, 0},
-    {'K', B36U, 0, 36, 0},
+    {'f', B16L, 4, 0, 0, 1},   {'F', B16U, 4, 0, 0, 1},
+    {'b', B32L, 5, 0, 0, 1},   {'B', B32U, 5, 0, 0, 1},
+    {'c', B32L, 5, 0, 1, 1},   {'C', B32U, 5, 0, 1, 1},
+    {'m', B64, 6, 0, 0, 0},    {'M', B64, 6, 0, 1, 0},
+    {'u', B64URL, 6, 0, 0, 0}, {'U', B64URL, 6, 0, 1, 0},
+    {'z', B58, 0, 58, 0, 0},   {'k', B36L, 0, 36, 0, 1},
+    {'K', B36U, 0, 36, 0, 1},
 };
 
 static const base_t *base_find(char prefix) {
@@ -53,11 +57,15 @@ static const base_t *base_find(char prefix) {
   return NULL;
 }
 
-static int alpha_index(const char *alpha, char c) {
+static int alpha_index(const base_t *b, char c) {
   if (!c)
     return -1;
-  const char *p = strchr(alpha, c);
-  return p ? (int)(p - alpha) : -1;
+  if (b->icase && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+    bool upper = !strchr(b->alpha, 'a');
+    c = (char)(upper ? (c & ~0x20) : (c | 0x20));
+  }
+  const char *p = strchr(b->alpha, c);
+  return p ? (int)(p - b->alpha) : -1;
 }
 
 /* ------------------------------------------------------------ RFC 4648 */
@@ -114,7 +122,7 @@ static int rfc_decode(const base_t *b, const char *s, size_t slen,
   int nbits = 0;
   size_t o = 0;
   for (size_t i = 0; i < slen; i++) {
-    int v = alpha_index(b->alpha, s[i]);
+    int v = alpha_index(b, s[i]);
     if (v < 0)
       return TR_EMULTIBASE;
     acc = (acc << b->bits) | (uint32_t)v;
@@ -175,7 +183,7 @@ static int pos_decode(const base_t *b, const char *s, size_t slen,
   uint8_t bytes[DAG_MB_POSITIONAL_MAX]; /* little-endian */
   size_t nb = 0;
   for (size_t i = zeros; i < slen; i++) {
-    int v = alpha_index(b->alpha, s[i]);
+    int v = alpha_index(b, s[i]);
     if (v < 0)
       return TR_EMULTIBASE;
     uint32_t carry = (uint32_t)v;
