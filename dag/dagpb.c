@@ -78,6 +78,7 @@ int dag_pb_decode(const uint8_t *in, size_t len, dag_pb_link_cb cb, void *ud,
                   dag_pb_node_t *node) {
   size_t pos = 0;
   memset(node, 0, sizeof *node);
+  node->canonical = true;
   while (pos < len) {
     uint64_t tag;
     int k = dag_varint_get(in + pos, len - pos, &tag);
@@ -92,8 +93,13 @@ int dag_pb_decode(const uint8_t *in, size_t len, dag_pb_link_cb cb, void *ud,
     if (rc)
       return rc;
     if (tag >> 3 == 2) {
-      if (node->has_data)
-        return TR_EDAGPB; /* Links after Data */
+      if (node->has_data) {
+        /* Legacy order, read but never written: all the links after
+         * Data.  Links on both sides would be two Links sections. */
+        if (node->canonical && node->nlinks)
+          return TR_EDAGPB;
+        node->canonical = false;
+      }
       dag_pb_link_t lk;
       if ((rc = decode_link(p, n, &lk)))
         return rc == TR_ETRUNC ? TR_EDAGPB : rc;

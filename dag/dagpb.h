@@ -5,9 +5,12 @@
  *
  * Canonical form, as Kubo/boxo and js @ipld/dag-pb write it: Links before
  * Data (protobuf-c would write field order, hence this hand-written codec);
- * inside a link Hash, Name, Tsize in that order.  The decoder accepts only
- * that form: fields out of order, repeated Data, unknown fields, wrong wire
- * types, or a Hash that is not a CID are TR_EDAGPB.  Pure computation, no
+ * inside a link Hash, Name, Tsize in that order.  The encoder writes only
+ * that form.  The decoder also reads Data before all the Links, as
+ * the spec says decoders SHOULD ("IPFS data exists in both forms") and
+ * go-merkledag and js @ipld/dag-pb do, and says so in node.canonical; fields
+ * out of order inside a link, repeated Data, unknown fields, wrong wire
+ * types, non-minimal varints or a Hash that is not a CID are TR_EDAGPB.  Pure computation, no
  * allocation: links are handed to a callback as views into the input.
  */
 #ifndef DAG_DAGPB_H
@@ -33,6 +36,8 @@ typedef struct dag_pb_node {
   const uint8_t *data; /* view into the input; NULL when absent */
   size_t data_len;
   bool has_data;
+  bool canonical; /* false: Data came before a link, so re-encoding the
+                     node gives other bytes (another CID) */
 } dag_pb_node_t;
 
 /* Decode in[0..len).  cb may be NULL (validate and count only).  Fills

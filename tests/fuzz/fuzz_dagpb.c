@@ -1,10 +1,10 @@
 /*
  * fuzz_dagpb.c — libFuzzer target for dag_pb_decode().
  *
- * The decoder accepts only the canonical form, so every block it accepts
- * must re-encode, from the decoded links and data, to exactly the input
- * bytes: otherwise two different blocks (two CIDs) would decode to the same
- * node.  Also checked: dag_pb_encoded_size() and dag_pb_link_size() agree
+ * Every block the decoder calls canonical must re-encode, from the decoded
+ * links and data, to exactly the input bytes: otherwise two different
+ * blocks (two CIDs) would decode to the same node.  A legacy block (Data
+ * before Links) re-encodes to the same length, in the canonical order.  Also checked: dag_pb_encoded_size() and dag_pb_link_size() agree
  * with the input length, link views lie inside the input, and failures are
  * TR_EDAGPB or TR_ETRUNC only.
  * Build: make build-fuzz/fuzz_dagpb; seeds in tests/fuzz/corpus/fuzz_dagpb
@@ -64,8 +64,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint8_t *out = malloc(size + 1);
   int n = dag_pb_encode(c.links, c.n, node.data, node.data_len, node.has_data,
                         out, size);
-  if (n < 0 || (size_t)n != size || memcmp(out, data, size))
+  if (n < 0 || (size_t)n != size || (node.canonical && memcmp(out, data, size)))
     abort();
+  if (!node.canonical) {
+    dag_pb_node_t again;
+    if (dag_pb_decode(out, size, NULL, NULL, &again) || !again.canonical ||
+        again.nlinks != node.nlinks || again.data_len != node.data_len)
+      abort();
+  }
   free(out);
   free(c.links);
   return 0;
