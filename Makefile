@@ -3,23 +3,34 @@
 #   make deps    install missing Debian packages (and npm packages for interop)
 #   make         build bin/trove
 #   make test    deps + build + every test, ending with the runner's summary
+#   make unit    the cmocka unit tests only (no root, network or npm)
 #   make check   the tests again under ASan+UBSan, then each fuzz target briefly
 #   make bench   benchmarks, each printing trove's figure, a reference, a ratio
 #   make run     deps + build + init a repo if there is none + start the node
 
 CC      ?= cc
 PKGS    := lmdb libsodium libcrypto jansson libuv libnghttp2
+# A pkg-config failure stops the build here rather than as a missing header
+# later.  (`make deps` does not need them.)
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) || echo PKGFAIL)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) || echo PKGFAIL)
+ifneq ($(filter PKGFAIL,$(PKG_CFLAGS) $(PKG_LIBS)),)
+$(error pkg-config cannot find some of: $(PKGS) (run make deps))
+endif
+endif
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -fno-strict-aliasing
-CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser -lpthread -lm
+# override: `make CFLAGS=-O0` changes the optimisation, never the warnings.
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -fno-strict-aliasing
+override CFLAGS += $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lhttp_parser -lpthread -lm
 B       ?= build
 FUZZ_SECONDS ?= 20
 
 ifeq ($(SAN),1)
 B       := build-san
-CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDFLAGS += -fsanitize=address,undefined
+override CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+override LDFLAGS += -fsanitize=address,undefined
 endif
 
 # Library sources: every module below cli/.
@@ -36,7 +47,7 @@ BENCHES  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 BIN := $(if $(filter 1,$(SAN)),$(B)/bin/trove,bin/trove)
 
-.PHONY: all deps test check fuzz bench run clean tests
+.PHONY: all deps test unit check fuzz bench run clean tests
 all: $(BIN)
 
 deps:
@@ -68,17 +79,33 @@ test: deps
 	@$(MAKE) --no-print-directory tests
 	@TROVE_BIN=$(abspath $(BIN)) TEST_DIR=$(B)/tests tests/run.sh
 
+# The cmocka unit tests alone: no daemon, no network, no root, no npm.
+unit: $(TESTS)
+	@TROVE_BIN=$(abspath $(BIN)) TEST_DIR=$(B)/tests TROVE_UNIT_ONLY=1 tests/run.sh
+
 check: deps
 	@$(MAKE) --no-print-directory SAN=1 tests
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  TROVE_BIN=$(abspath build-san/bin/trove) TEST_DIR=build-san/tests tests/run.sh
 	@$(MAKE) --no-print-directory fuzz
 
-# libFuzzer targets: clang only.  Each runs FUZZ_SECONDS over its seed corpus.
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+# libFuzzer targets: clang only.  The library is compiled once with the
+# fuzzer's coverage instrumentation (fuzzer-no-link) and every target links
+# it.
+FZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS)
+FZ_OBJ    := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
+
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FZ_CFLAGS) -MMD -MP -c $< -o $@
+
+build-fuzz/libtrove.a: $(FZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build-fuzz/%: tests/fuzz/%.c build-fuzz/libtrove.a
 	@mkdir -p build-fuzz
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	  $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(LIB_SRC) $(LDLIBS)
+	clang $(FZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libtrove.a $(LDLIBS)
 
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do n=$$(basename $$f); \
@@ -98,4 +125,4 @@ run: deps $(BIN)
 clean:
 	rm -rf build build-san build-fuzz bin
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) build-fuzz/obj -name '*.d' 2>/dev/null)

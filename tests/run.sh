@@ -23,10 +23,10 @@ run() { # name cmd...
 for t in "$TEST_DIR"/test_*; do
   [ -x "$t" ] && run "$(basename "$t")" "$t"
 done
-for t in tests/it_*.sh; do
+[ "${TROVE_UNIT_ONLY:-0}" = 1 ] || for t in tests/it_*.sh; do
   [ -f "$t" ] && run "$(basename "$t" .sh)" bash "$t"
 done
-if [ "${TROVE_SKIP_INTEROP:-0}" != 1 ]; then
+if [ "${TROVE_SKIP_INTEROP:-0}" != 1 ] && [ "${TROVE_UNIT_ONLY:-0}" != 1 ]; then
   for t in tests/interop/*.sh; do
     [ -f "$t" ] && run "interop/$(basename "$t" .sh)" bash "$t"
   done
