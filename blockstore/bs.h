@@ -244,12 +244,25 @@ int bs_verify(bs_env_t *env, bool drop, bs_corrupt_cb cb, void *ud,
 typedef struct bs_stat {
   uint64_t blocks;      /* number of stored blocks */
   uint64_t block_bytes; /* sum of their sizes */
-  uint64_t repo_bytes;  /* bytes LMDB uses on disk (pages in use) */
+  uint64_t repo_bytes;  /* bytes of data.mdb LMDB has written (high mark) */
+  uint64_t data_bytes;  /* of those, the pages holding data (the rest is
+                           LMDB's free list: space GC freed, which new
+                           writes reuse and bs_compact() gives back) */
+  uint64_t file_bytes;  /* size of data.mdb on disk */
   uint64_t map_bytes;   /* current map size */
   uint64_t pins;        /* direct + recursive pins */
 } bs_stat_t;
 
 int bs_stat(bs_env_t *env, bs_stat_t *st) TR_WUR;
+
+/* Rewrite the repo at path without its free pages, so that the file shrinks
+ * after a GC (LMDB reuses freed pages but never shortens data.mdb).  Needs
+ * the repo to itself: fails with TR_EINUSE while any other process (a
+ * daemon, an add) has it open.  Copies with MDB_CP_COMPACT into
+ * data.mdb.compact beside it, syncs, and renames it over data.mdb: a crash
+ * at any point leaves either the old file or the new one.  before and
+ * after (may be NULL) get the file's size. */
+int bs_compact(const char *path, uint64_t *before, uint64_t *after) TR_WUR;
 
 /* ------------------------------------------------------------------ meta */
 

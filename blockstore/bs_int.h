@@ -19,6 +19,9 @@ struct bs_env {
    * itself only refuses a resize while this process has a write
    * transaction, not while other threads hold read views. */
   pthread_rwlock_t maplock;
+  /* <repo>/repo.lock held shared while the environment is open, so that
+   * bs_compact() can tell that nobody else has the repo open. */
+  int repo_lock;
 };
 
 struct bs_txn {
@@ -35,6 +38,15 @@ void bs__release_map(bs_env_t *env);
 /* The pin generation, bumped by every bs_pin_add (pins.c); GC compares it
  * across its chunks (gc.c).  0 when never pinned. */
 int bs__pin_gen(bs_txn_t *txn, uint64_t *gen) TR_WUR;
+
+/* bs_open() flag for bs_compact(), which holds repo.lock exclusively
+ * itself. */
+enum { BS__NOLOCK = 0x100 };
+
+/* Open <dir>/<name> and flock() it with op (LOCK_SH, LOCK_EX, maybe
+ * | LOCK_NB): returns the fd (closing it unlocks) or -errno
+ * (-EWOULDBLOCK when LOCK_NB finds it taken). */
+int bs__flock(const char *dir, const char *name, int op) TR_WUR;
 
 /* Map an LMDB return code to trove's. */
 int bs__err(int mdb_rc);

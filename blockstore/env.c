@@ -51,6 +51,23 @@ int bs__err(int rc) {
   }
 }
 
+int bs__flock(const char *dir, const char *name, int op) {
+  char file[4096];
+  if ((size_t)snprintf(file, sizeof file, "%s/%s", dir, name) >= sizeof file)
+    return -ENAMETOOLONG;
+  int fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return -errno;
+  while (flock(fd, op) < 0) {
+    if (errno != EINTR) {
+      int e = errno;
+      close(fd);
+      return -e;
+    }
+  }
+  return fd;
+}
+
 static uint64_t used_bytes(bs_env_t *env) {
   MDB_envinfo info;
   mdb_env_info(env->mdb, &info);
@@ -99,6 +116,7 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
   bs_env_t *env = tr_calloc(1, sizeof *env);
   if (!env)
     return -ENOMEM;
+  env->repo_lock = -1;
   env->path = tr_strdup(path);
   /* Writer preference: a resize must not starve behind a stream of short
    * readers.  The price: a thread must never nest two transactions. */
@@ -111,6 +129,14 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
   int rc = env->path ? mdb_env_create(&env->mdb) : ENOMEM;
   if (rc)
     goto fail;
+  /* Shared, and not for read-only opens (they may lack write access). */
+  if (!(flags & BS_RDONLY) && !(flags & BS__NOLOCK)) {
+    env->repo_lock = bs__flock(path, "repo.lock", LOCK_SH);
+    if (env->repo_lock < 0) {
+      rc = -env->repo_lock;
+      goto fail;
+    }
+  }
   mdb_env_set_maxdbs(env->mdb, 8);
   mdb_env_set_maxreaders(env->mdb, 512);
   /* TROVE_MAP_INITIAL lets tests exercise map growth without writing a
@@ -198,6 +224,8 @@ void bs_close(bs_env_t *env) {
   if (env->mdb)
     mdb_env_close(env->mdb);
   pthread_rwlock_destroy(&env->maplock);
+  if (env->repo_lock >= 0)
+    close(env->repo_lock);
   tr_free(env->path);
   tr_free(env);
 }
@@ -428,8 +456,27 @@ int bs_stat(bs_env_t *env, bs_stat_t *st) {
       st->block_bytes += v.mv_size;
     mdb_cursor_close(cur);
   }
+  /* Free pages: LMDB's free list (database 0), each value a page-number
+   * list whose first word is its length, as mdb_stat -f counts them. */
+  uint64_t free_pages = 0;
+  if (!rc && (rc = mdb_cursor_open(txn->mdb, 0, &cur)) == 0) {
+    MDB_val k, v;
+    for (int op = MDB_FIRST; mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op) == 0;
+         op = MDB_NEXT)
+      if (v.mv_size >= sizeof(size_t))
+        free_pages += *(const size_t *)v.mv_data;
+    mdb_cursor_close(cur);
+  }
   bs_txn_abort(txn);
   st->repo_bytes = used_bytes(env);
+  st->data_bytes = st->repo_bytes - free_pages * env->pagesize;
+  if (free_pages * env->pagesize > st->repo_bytes)
+    st->data_bytes = 0;
+  char file[4096];
+  struct stat fst;
+  snprintf(file, sizeof file, "%s/data.mdb", env->path);
+  if (stat(file, &fst) == 0)
+    st->file_bytes = (uint64_t)fst.st_size;
   st->map_bytes = map_bytes(env);
   return bs__err(rc);
 }

@@ -22,19 +22,7 @@
 #include <unistd.h>
 
 static int lock_open(bs_env_t *env, int op) {
-  char file[4096];
-  snprintf(file, sizeof file, "%s/gc.lock", env->path);
-  int fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return -errno;
-  while (flock(fd, op) < 0) {
-    if (errno != EINTR) {
-      int e = errno;
-      close(fd);
-      return -e;
-    }
-  }
-  return fd;
+  return bs__flock(env->path, "gc.lock", op);
 }
 
 int bs_gc_lock_shared(bs_env_t *env) { return lock_open(env, LOCK_SH); }

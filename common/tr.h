@@ -68,6 +68,7 @@
   XX(EUNSAFE, -40030, "unsafe name in DAG")                                    \
   XX(ECHUNKER, -40031, "bad chunker spec")                                     \
   XX(EMULTIPART, -40032, "malformed multipart body")                           \
+  XX(EINUSE, -40033, "repo is in use by another process")                      \
   XX(ESTORE, -49001, "blockstore failure")                                     \
   XX(EMAPFULL, -49002, "repo map full and cannot grow")                        \
   XX(ECORRUPT, -49003, "repo is corrupt")

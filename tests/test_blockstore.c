@@ -533,6 +533,44 @@ static void test_alloc_failures(void **state) {
   }
 }
 
+/* repo compact: after a GC the file shrinks to about the data left; while
+ * another opener holds the repo it refuses (TR_EINUSE); the blocks that
+ * stayed are intact; bs_stat tells data from free pages. */
+static void test_compact_shrinks_after_gc(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t keep = raw_block(t, 7, 1000);
+  for (uint32_t i = 0; i < 2000; i++)
+    raw_block(t, 100 + i, 8192); /* ~16 MB of garbage */
+  assert_int_equal(bs_pin_add(t, &keep, BS_PIN_DIRECT, NULL, NULL), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+  bs_gc_stats_t gst;
+  assert_int_equal(bs_gc(f->env, NULL, NULL, &gst), 0);
+  assert_int_equal(gst.removed, 2000);
+  bs_stat_t st;
+  assert_int_equal(bs_stat(f->env, &st), 0);
+  assert_true(st.file_bytes >= 16u << 20);
+  assert_true(st.data_bytes < st.repo_bytes / 4); /* mostly free pages */
+  uint64_t before, after;
+  /* The fixture holds the repo open: compaction must refuse. */
+  assert_int_equal(bs_compact(f->dir, &before, &after), TR_EINUSE);
+  bs_close(f->env);
+  assert_int_equal(bs_compact(f->dir, &before, &after), 0);
+  assert_true(before >= 16u << 20);
+  assert_true(after < 1u << 20);
+  assert_int_equal(bs_open(&f->env, f->dir, 0), 0);
+  assert_int_equal(has(f, &keep), 1);
+  t = rtxn(f);
+  const uint8_t *d;
+  size_t len;
+  assert_int_equal(bs_get(t, &keep, &d, &len), 0);
+  assert_int_equal(dag_cid_verify(&keep, d, len), 0);
+  bs_txn_abort(t);
+  assert_int_equal(bs_stat(f->env, &st), 0);
+  assert_int_equal(st.blocks, 1);
+  assert_int_equal(st.file_bytes, after);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_put_get_del, setup, teardown),
@@ -549,6 +587,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_gc_exact, setup, teardown),
       cmocka_unit_test_setup_teardown(test_gc_chunks, setup, teardown),
       cmocka_unit_test_setup_teardown(test_gc_reader_keeps_snapshot, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_compact_shrinks_after_gc, setup, teardown),
       cmocka_unit_test(test_batch_and_map_growth),
       cmocka_unit_test(test_open_errors),
       cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
