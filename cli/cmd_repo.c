@@ -99,6 +99,8 @@ int cmd_config(cli_t *cli, int argc, char **argv) {
   }
   if (n == 0)
     return cli_failf("config: usage: trove config KEY [VALUE] [--json]");
+  if (node_config_key_private(args[0]))
+    return cli_failf("config %s: " NODE_CONFIG_PRIVKEY_MSG, args[0]);
   json_t *cfg;
   if (load_config(cli, &cfg))
     return 1;

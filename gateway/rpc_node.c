@@ -87,10 +87,6 @@ static void cfg_free(void *p) {
   tr_free(r);
 }
 
-static bool private_key(const char *k) {
-  return !strcmp(k, "Identity.PrivKey") || !strcmp(k, "Identity");
-}
-
 static void cfg_work(rpc_job_t *j) {
   cfg_req_t *r = j->state;
   json_t *cfg = NULL;
@@ -169,8 +165,8 @@ void gw_rpc_config(gw_req_t *req, gw_ctx_t *ctx) {
     cfg_free(r);
     return;
   }
-  if (private_key(r->args[0])) {
-    rpc_error(req, 500, "cannot show or change private key through API");
+  if (node_config_key_private(r->args[0])) {
+    rpc_error(req, 500, NODE_CONFIG_PRIVKEY_MSG);
     cfg_free(r);
     return;
   }
