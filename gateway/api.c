@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api.h"
+#include "rpc.h"
 
 void gw_api_error(gw_req_t *req, int status, const char *msg) {
-  json_t *o = json_pack("{s:s,s:i,s:s}", "Message", msg, "Code", 0, "Type",
-                        "error");
+  json_t *o = json_pack("{s:o,s:i,s:s}", "Message", rpc_json_str(msg), "Code",
+                        0, "Type", "error");
   char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
   json_decref(o);
   gw_header_t h[] = {{"Content-Type", "application/json"},

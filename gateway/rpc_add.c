@@ -211,7 +211,8 @@ static int emit_added(add_t *a, const char *name, const dag_cid_t *cid,
     return 0;
   char s[DAG_CID_STR_MAX], size[24];
   snprintf(size, sizeof size, "%llu", (unsigned long long)tsize);
-  return rpc_up_emit(a->u, json_pack("{s:s,s:s,s:s}", "Name", name, "Hash",
+  return rpc_up_emit(a->u, json_pack("{s:o,s:s,s:s}", "Name",
+                                     rpc_json_str(name), "Hash",
                                      dag_cid_str(cid, s), "Size", size));
 }
 
@@ -219,8 +220,8 @@ static int emit_progress(add_t *a, const char *name) {
   if (!a->progress || a->silent)
     return 0;
   a->reported = a->bytes;
-  return rpc_up_emit(a->u, json_pack("{s:s,s:I}", "Name", name, "Bytes",
-                                     (json_int_t)a->bytes));
+  return rpc_up_emit(a->u, json_pack("{s:o,s:I}", "Name", rpc_json_str(name),
+                                     "Bytes", (json_int_t)a->bytes));
 }
 
 /* Build directory d (children first), emitting each directory's line with

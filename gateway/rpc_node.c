@@ -109,7 +109,7 @@ static void cfg_work(rpc_job_t *j) {
       rpc_job_fail(j, 500, "failed to get config value: key has no "
                    "attributes: %s", key);
     else
-      j->json = json_pack("{s:s,s:O}", "Key", key, "Value", v);
+      j->json = json_pack("{s:o,s:O}", "Key", rpc_json_str(key), "Value", v);
     json_decref(cfg);
     return;
   }
@@ -131,9 +131,9 @@ static void cfg_work(rpc_job_t *j) {
       return;
     }
   } else {
-    v = json_string(r->args[1]);
+    v = rpc_json_str(r->args[1]);
   }
-  json_t *answer = json_pack("{s:s,s:O}", "Key", key, "Value", v);
+  json_t *answer = json_pack("{s:o,s:O}", "Key", rpc_json_str(key), "Value", v);
   rc = node_config_set(cfg, key, v); /* steals v */
   if (!rc)
     rc = node_config_save(j->ctx->repo, cfg);
@@ -252,10 +252,10 @@ static void stat_work(rpc_job_t *j) {
   }
   char ver[32];
   snprintf(ver, sizeof ver, "trove-repo@%d", BS_SCHEMA_VERSION);
-  j->json = json_pack("{s:I,s:I,s:I,s:s,s:s}", "RepoSize",
+  j->json = json_pack("{s:I,s:I,s:I,s:o,s:s}", "RepoSize",
                       (json_int_t)st.repo_bytes, "StorageMax", (json_int_t)max,
                       "NumObjects", (json_int_t)st.blocks, "RepoPath",
-                      j->ctx->repo, "Version", ver);
+                      rpc_json_str(j->ctx->repo), "Version", ver);
   if (!j->json)
     rpc_job_fail(j, 500, "out of memory");
 }
