@@ -199,7 +199,32 @@ non_utf8_names_500() {
   echo "ok non_utf8_names_500"
 }
 
-for s in privkey_shown add_report_uaf get_empty_symlink_silent car_import_spool_moves non_utf8_names_500; do
+# --------------------------------------------------- deep_add_part_overflow
+deep_add_part_overflow() {
+  # One add whose part is named d/d/.../f about 3,500 levels deep overflowed
+  # the upload thread's stack in build_dir() and killed the daemon.  It
+  # must stay up and add the tree (up to the 4096-level limit) or refuse
+  # it with a clear error.
+  printf 'deep' >"$D/deepf"
+  for depth in 3500 4095; do
+    name=$(python3 -c "print('d/' * $depth + 'f')")
+    out=$(curl -sS -m 120 -X POST -F "file=@$D/deepf;filename=$name" "$A/add?silent=false" 2>&1) || true
+    alive "$APID" "add $depth levels deep" "$WORK/a.log"
+    last=$(echo "$out" | tail -1)
+    eq "$(echo "$last" | js 'd["Name"]')" d "deep add root ($depth)"
+    # every directory level was reported, children first
+    eq "$(echo "$out" | grep -c '"Hash"')" $((depth + 1)) "deep add lines ($depth)"
+  done
+  # Deeper than the limit: a clear refusal, and the daemon lives on.
+  name=$(python3 -c "print('d/' * 4200 + 'f')")
+  out=$(curl -sS -m 120 -X POST -F "file=@$D/deepf;filename=$name" "$A/add" 2>&1) || true
+  alive "$APID" "add 4200 levels deep" "$WORK/a.log"
+  echo "$out" | grep -q '"Type":"error"' || fail "too deep an add was not refused: $(echo "$out" | tail -c 300)"
+  eq "$(post "$A/version" | js 'd["Version"] != ""')" True "daemon answers after deep adds"
+  echo "ok deep_add_part_overflow"
+}
+
+for s in privkey_shown add_report_uaf get_empty_symlink_silent car_import_spool_moves non_utf8_names_500 deep_add_part_overflow; do
   section "$s" && "$s"
 done
 echo done
