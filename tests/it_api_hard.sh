@@ -38,7 +38,7 @@ trap cleanup EXIT
 # (gateway base URL), DPID (the daemon's PID).
 start() {
   local repo=$1
-  TROVE_PATH=$repo t init >/dev/null
+  [ -f "$repo/config" ] || TROVE_PATH=$repo t init >/dev/null
   TROVE_PATH=$repo "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
     --gateway=/ip4/127.0.0.1/tcp/0 >"$repo.log" 2>&1 &
   DPID=$!
@@ -224,7 +224,53 @@ deep_add_part_overflow() {
   echo "ok deep_add_part_overflow"
 }
 
-for s in privkey_shown add_report_uaf get_empty_symlink_silent car_import_spool_moves non_utf8_names_500 deep_add_part_overflow; do
+# -------------------------------------------------------- cross_origin_post
+cross_origin_post() {
+  # The API accepted a POST from any web page (fetch no-cors from a page on
+  # trove's own gateway unpinned a pin and moved Addresses.API to 0.0.0.0).
+  # As Kubo (go-ipfs-cmds allowOrigin/allowReferer/allowUserAgent): 403
+  # "403 - Forbidden" unless Origin / Referer's origin is allowed.
+  local port gwo k out
+  port=$(sed 's|.*/tcp/||' "$WORK/a/api")
+  gwo=$AGW
+  k=$(echo "csrf victim" | TROVE_PATH=$WORK/a t add -Q)
+  for h in "Origin: http://evil.example" "Origin: $gwo" "Origin: null" \
+           "Origin: http://127.0.0.1:$port.evil.example" \
+           "Referer: http://evil.example/x.html" "Referer: $gwo/ipfs/x/attack.html" \
+           "Referer: ::not a url" "User-Agent: Mozilla/5.0 (X11)" \
+           "Sec-Fetch-Site: cross-site"; do
+    eq "$(status "$A/pin/rm?arg=$k" -H "$h")" 403 "pin/rm with $h"
+    eq "$(status "$A/config?arg=Addresses.API&arg=/ip4/0.0.0.0/tcp/5001" -H "$h")" 403 "config with $h"
+  done
+  out=$(curl -s -D "$WORK/h403" -X POST -H "Origin: http://evil.example" "$A/version")
+  eq "$out" "403 - Forbidden" "403 body"
+  grep -qi '^Content-Type: text/plain; charset=utf-8' "$WORK/h403" || fail "403 content type"
+  [[ "$(post "$A/pin/ls?arg=$k")" == *recursive* ]] || fail "the pin was removed"
+  [[ "$(TROVE_PATH=$WORK/a t config Addresses.API)" != *0.0.0.0* ]] || fail "Addresses.API changed"
+  # Allowed: no Origin/Referer (curl, the CLI), the API's own origins as
+  # Kubo lists them, a non-browser agent, GET still 405.
+  for h in "X-None: 1" "Origin: http://127.0.0.1:$port" "Origin: http://localhost:$port" \
+           "Origin: https://[::1]:$port" "Referer: http://127.0.0.1:$port/webui/" \
+           "User-Agent: kubo-rpc-client" "Sec-Fetch-Site: same-origin"; do
+    eq "$(status "$A/version" -H "$h")" 200 "version with $h"
+  done
+  eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Origin: http://evil.example" "$A/version")" 405 "GET"
+  # API.HTTPHeaders.Access-Control-Allow-Origin adds origins ("*": all),
+  # read at start as in Kubo.
+  TROVE_PATH=$WORK/o t init >/dev/null
+  TROVE_PATH=$WORK/o t config --json API.HTTPHeaders '{"Access-Control-Allow-Origin": ["http://app.example"]}'
+  start "$WORK/o"; local O=$API
+  eq "$(status "$O/version" -H "Origin: http://app.example")" 200 "configured origin"
+  eq "$(status "$O/version" -H "Referer: http://app.example/page")" 200 "configured referer"
+  eq "$(status "$O/version" -H "Origin: http://evil.example")" 403 "other origin"
+  TROVE_PATH=$WORK/s t init >/dev/null
+  TROVE_PATH=$WORK/s t config --json API.HTTPHeaders '{"Access-Control-Allow-Origin": ["*"]}'
+  start "$WORK/s"
+  eq "$(status "$API/version" -H "Origin: http://evil.example")" 200 "origin with *"
+  echo "ok cross_origin_post"
+}
+
+for s in privkey_shown add_report_uaf get_empty_symlink_silent car_import_spool_moves non_utf8_names_500 deep_add_part_overflow cross_origin_post; do
   section "$s" && "$s"
 done
 echo done
