@@ -222,7 +222,7 @@ void gw_rpc_dag_import(gw_req_t *req, gw_ctx_t *ctx);
 void gw_rpc_id(gw_req_t *req, gw_ctx_t *ctx);           /* rpc_node.c */
 void gw_rpc_config(gw_req_t *req, gw_ctx_t *ctx);
 void gw_rpc_config_show(gw_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_repo_gc(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_repo_gc(gw_req_t *req, gw_ctx_t *ctx);       /* rpc_gc.c */
 void gw_rpc_repo_stat(gw_req_t *req, gw_ctx_t *ctx);
 void gw_rpc_repo_verify(gw_req_t *req, gw_ctx_t *ctx);
 void gw_rpc_repo_version(gw_req_t *req, gw_ctx_t *ctx);

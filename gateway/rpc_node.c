@@ -6,7 +6,7 @@
  *                          "Protocols"}
  *   config arg=K [arg=V] bool= json=   {"Key","Value"}
  *   config/show           the config, without Identity.PrivKey
- *   repo/gc quiet=        NDJSON {"Key":{"/":cid}} per removed block
+ *   (repo/gc lives in rpc_gc.c: it runs on a thread of its own)
  *   repo/stat size-only=  {"RepoSize","StorageMax","NumObjects","RepoPath",
  *                          "Version"}
  *   repo/verify           NDJSON {"Msg"} per corrupt block, then a summary
@@ -184,38 +184,6 @@ void gw_rpc_config_show(gw_req_t *req, gw_ctx_t *ctx) {
 }
 
 /* ---------------------------------------------------------------- repo */
-
-static int gc_one(const dag_cid_t *cid, void *ud) {
-  rpc_job_t *j = ud;
-  bool *quiet = j->state;
-  if (*quiet)
-    return 0;
-  char s[DAG_CID_STR_MAX];
-  return rpc_job_line(j, json_pack("{s:{s:s}}", "Key", "/",
-                                   dag_cid_str(cid, s)));
-}
-
-static void gc_work(rpc_job_t *j) {
-  bs_gc_stats_t st;
-  int rc = bs_gc(j->env, gc_one, j, &st);
-  if (rc)
-    rpc_job_fail(j, 500, "garbage collection: %s", tr_strerror(rc));
-  j->kind = RPC_CHUNKED;
-}
-
-void gw_rpc_repo_gc(gw_req_t *req, gw_ctx_t *ctx) {
-  bool *quiet = tr_malloc(sizeof *quiet);
-  if (!quiet) {
-    rpc_error(req, 500, "out of memory");
-    return;
-  }
-  if (rpc_opt_bool(req, "quiet", false, quiet)) {
-    tr_free(quiet);
-    rpc_error(req, 400, "invalid value for quiet");
-    return;
-  }
-  (void)rpc_job_run(req, ctx, gc_work, NULL, quiet, tr_free);
-}
 
 /* Parse Kubo's Datastore.StorageMax ("10GB"): bytes, SI units. */
 static uint64_t storage_max(const char *s) {

@@ -270,7 +270,53 @@ cross_origin_post() {
   echo "ok cross_origin_post"
 }
 
-for s in privkey_shown add_report_uaf get_empty_symlink_silent car_import_spool_moves non_utf8_names_500 deep_add_part_overflow cross_origin_post; do
+# ------------------------------------------------------------ gc_holds_pool
+gc_holds_pool() {
+  # A slow upload (a byte a second) holds the gc lock shared; repo/gc calls
+  # ran as pool jobs waiting for it, and four of them took every worker:
+  # downloads and API calls hung until the upload ended.  Now GC waits on
+  # a thread of its own: with six repo/gc calls waiting, a gateway download
+  # and API calls still complete (bounded by curl -m, not timed), and the
+  # GC calls all get their answer once the upload ends.
+  local port cid
+  port=$(sed 's|.*/tcp/||' "$WORK/a/api")
+  head -c 3000000 /dev/urandom >"$D/dl.bin"
+  cid=$(TROVE_PATH=$WORK/a t add -Q "$D/dl.bin")
+  python3 - "$port" >"$WORK/slow.out" 2>&1 <<'PY' &
+import socket, sys, time
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))
+b = 'xyzzyboundary'
+s.sendall(('POST /api/v0/add HTTP/1.1\r\nHost: x\r\n'
+           'Content-Type: multipart/form-data; boundary=%s\r\n'
+           'Transfer-Encoding: chunked\r\n\r\n' % b).encode())
+part = ('--%s\r\nContent-Disposition: form-data; name="file"; filename="slow"\r\n'
+        'Content-Type: application/octet-stream\r\n\r\n' % b).encode()
+s.sendall(b'%x\r\n%s\r\n' % (len(part), part))
+for _ in range(90):
+    s.sendall(b'1\r\nx\r\n')
+    time.sleep(1)
+PY
+  local slow=$!
+  sleep 1
+  local gcs=() i
+  for i in 1 2 3 4 5 6; do
+    curl -s -m 120 -o "$WORK/gc$i.out" -w '%{http_code}' -X POST "$A/repo/gc" >"$WORK/gc$i.code" &
+    gcs+=($!)
+  done
+  sleep 1
+  eq "$(curl -s -m 20 "$AGW/ipfs/$cid" | cmp - "$D/dl.bin" && echo same)" same "download while GC waits"
+  eq "$(curl -s -m 20 -X POST "$A/cat?arg=$cid" | cmp - "$D/dl.bin" && echo same)" same "api cat while GC waits"
+  eq "$(curl -s -m 20 -X POST "$A/repo/stat" | js '"RepoSize" in d')" True "repo/stat while GC waits"
+  eq "$(curl -s -m 20 -X POST "$A/pin/ls?arg=$cid" | js 'list(d["Keys"].values())[0]["Type"]')" recursive "pin/ls while GC waits"
+  for i in 1 2 3 4 5 6; do [ -s "$WORK/gc$i.code" ] && fail "gc $i answered while the upload held the lock"; done
+  kill "$slow" 2>/dev/null; wait "$slow" 2>/dev/null || true
+  for p in "${gcs[@]}"; do wait "$p" || true; done
+  for i in 1 2 3 4 5 6; do eq "$(cat "$WORK/gc$i.code")" 200 "gc $i after the upload"; done
+  alive "$APID" "gc storm" "$WORK/a.log"
+  echo "ok gc_holds_pool"
+}
+
+for s in privkey_shown add_report_uaf get_empty_symlink_silent car_import_spool_moves non_utf8_names_500 deep_add_part_overflow cross_origin_post gc_holds_pool; do
   section "$s" && "$s"
 done
 echo done
