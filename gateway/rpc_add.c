@@ -78,6 +78,7 @@ typedef struct add {
   anode_t root;  /* top-level entries (all of them with wrap) */
   anode_t *top;  /* without wrap: the top-level directory being filled */
   uint64_t nparts;
+  int idle_rc; /* an idle commit's failure, reported at the next callback */
   rpc_up_t *u;
 } add_t;
 
@@ -349,6 +350,8 @@ static int add_begin(rpc_up_t *u) {
 
 static int add_part(rpc_up_t *u, const gw_mp_part_t *part) {
   add_t *a = rpc_up_state(u);
+  if (a->idle_rc)
+    return a->idle_rc;
   a->nparts++;
   tr_free(a->path);
   if (!(a->path = rpc_clean_path(part->filename)))
@@ -399,6 +402,8 @@ static int add_part(rpc_up_t *u, const gw_mp_part_t *part) {
 
 static int add_data(rpc_up_t *u, const uint8_t *p, size_t n) {
   add_t *a = rpc_up_state(u);
+  if (a->idle_rc)
+    return a->idle_rc;
   if (a->kind == K_SYMLINK) {
     if (a->link.len + n > 4096)
       return rpc_up_fail(u, TR_ETOOBIG, 500, "symlink target too long");
@@ -419,6 +424,8 @@ static int add_data(rpc_up_t *u, const uint8_t *p, size_t n) {
 
 static int add_part_end(rpc_up_t *u) {
   add_t *a = rpc_up_state(u);
+  if (a->idle_rc)
+    return a->idle_rc;
   if (a->kind == K_DIR || a->kind == K_NONE)
     return 0;
   dag_import_result_t res;
@@ -461,6 +468,8 @@ static int add_part_end(rpc_up_t *u) {
 static int add_finish(rpc_up_t *u) {
   add_t *a = rpc_up_state(u);
   int rc;
+  if (a->idle_rc)
+    return a->idle_rc;
   if (!a->nparts) /* go-ipfs-cmds checks this before the command runs */
     return rpc_up_fail(u, TR_EUSAGE, 400, "file argument 'path' is required");
   if (a->wrap) {
@@ -491,9 +500,12 @@ static void add_idle(rpc_up_t *u) {
   add_t *a = rpc_up_state(u);
   if (a->batch) {
     tr_log(TR_LOG_DEBUG, "add: the body stalled; committing the batch");
-    if (bs_batch_end(a->batch, 1))
-      tr_log(TR_LOG_WARN, "add: an intermediate commit failed");
+    int rc = bs_batch_end(a->batch, 1);
     a->batch = NULL;
+    /* The blocks of that batch are gone: the add must fail, and with this
+     * error (a full disk is ENOSPC), not with what it would meet later. */
+    if (rc && !a->idle_rc)
+      a->idle_rc = rpc_up_fail(u, rc, 500, "add: commit: %s", tr_strerror(rc));
   }
 }
 
