@@ -95,21 +95,23 @@ static void answer(gc_waiter_t *w, int rc, const tr_bytes_t *lines) {
   tr_free(w);
 }
 
+/* A client went away.  Its answer is still written (and dropped) when its
+ * run ends; if no one is left waiting for the run in progress, stop it. */
 static void on_gone(gw_req_t *req, void *ud) {
   (void)req;
   gc_waiter_t *w = ud;
-  w->gone = true;
   struct rpc_gc *g = w->gc;
-  for (gc_waiter_t *x = g->running; x; x = x->next)
-    if (x == w) {
-      bool all = true;
-      for (x = g->running; x; x = x->next)
-        all &= x->gone;
-      uv_mutex_lock(&g->mu);
-      g->cancel = all;
-      uv_mutex_unlock(&g->mu);
-      break;
-    }
+  w->gone = true;
+  bool mine = false, all = true;
+  for (gc_waiter_t *x = g->running; x; x = x->next) {
+    mine |= x == w;
+    all &= x->gone;
+  }
+  if (mine && all) {
+    uv_mutex_lock(&g->mu);
+    g->cancel = true;
+    uv_mutex_unlock(&g->mu);
+  }
 }
 
 /* Start a run for g->running on a new thread; on failure answer them. */

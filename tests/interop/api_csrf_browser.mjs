@@ -37,8 +37,8 @@ try {
   const res = await page.goto(pageUrl, { waitUntil: 'load', timeout: 30000 })
   if (res.status() !== 200) { console.log(`FAIL page: status ${res.status()}`); failures++ }
   await page.waitForFunction(() => window.attackDone === true, null, { timeout: 30000 })
-  // The form POST navigates a frame; give it its answer.
-  await page.waitForTimeout(1000)
+  // The form POST navigates a frame: wait (bounded) for its answer too.
+  for (let i = 0; i < 150 && seen.length < 3; i++) await page.waitForTimeout(100)
   const report = await page.evaluate(() => window.attackReport)
   console.log(`page: ${JSON.stringify(report)}`)
   for (const s of seen) console.log(`browser sent: ${s}`)
