@@ -24,6 +24,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -265,6 +266,19 @@ int bs_txn_begin(bs_env_t *env, unsigned flags, bs_txn_t **txnp) {
   return 0;
 }
 
+/* LMDB reports a short write - what a full file system gives - as EIO
+ * ("short write, filesystem full?" in mdb_page_flush), which users read
+ * as a failing disk.  When the file system holding the map has (almost) no
+ * room left, say ENOSPC instead. */
+static int full_disk(bs_env_t *env, int rc) {
+  int fd;
+  struct statvfs sv;
+  if (rc == EIO && mdb_env_get_fd(env->mdb, &fd) == 0 && fstatvfs(fd, &sv) == 0 &&
+      (uint64_t)sv.f_bavail * sv.f_frsize < (1u << 20))
+    return ENOSPC;
+  return rc;
+}
+
 /* The environment runs with MDB_NOMETASYNC: a commit flushes the data
  * pages, and the meta page that makes it durable is flushed separately by
  * mdb_env_sync().  Every public commit does both, so durability is LMDB's
@@ -280,7 +294,7 @@ static int commit(bs_txn_t *txn, bool durable) {
   tr_free(txn);
   if (rc == 0 && durable && !rdonly)
     rc = mdb_env_sync(env->mdb, 1);
-  return bs__err(rc);
+  return bs__err(full_disk(env, rc));
 }
 
 int bs_txn_commit(bs_txn_t *txn) { return commit(txn, true); }

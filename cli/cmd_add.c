@@ -35,7 +35,11 @@
 #include "cli.h"
 
 #define READ_SIZE (4u << 20)
+/* Deepest tree added.  add_entry() and add_dir() recur once per level;
+ * their frames hold no buffers, so 4096 levels take well under 1 MiB of
+ * the main thread's stack. */
 #define MAX_TREE_DEPTH 4096
+#define SYMLINK_MAX 4096
 
 typedef struct add {
   dag_import_opts_t o;
@@ -159,28 +163,34 @@ static int add_dir(add_t *a, int fd, int depth, dag_import_result_t *res) {
   return rc;
 }
 
+/* The name of the entry being added.  Read it at each use and never keep
+ * the pointer across a call that adds: adding a directory grows a->path,
+ * and a realloc may move it (a kept pointer printed freed memory). */
+static const char *rel(const add_t *a) { return (const char *)a->path.data; }
+
 /* Add dirfd/name (lstat: symlinks are stored, never followed). */
 static int add_entry(add_t *a, int dirfd, const char *name, int depth,
                      dag_import_result_t *res) {
   struct stat st;
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
     return -errno;
-  const char *rel = (const char *)a->path.data;
   int rc;
   if (S_ISLNK(st.st_mode)) {
-    char target[4097];
-    ssize_t n = readlinkat(dirfd, name, target, sizeof target);
-    if (n < 0)
-      return -errno;
-    if ((size_t)n >= sizeof target)
-      return TR_ETOOBIG;
-    if ((rc = dag_import_symlink(&a->o, target, (size_t)n, put_block, a, res)))
-      return rc;
-    return report(a, &res->cid, rel, false);
+    /* On the heap: this frame recurs once per level of the tree, and
+     * MAX_TREE_DEPTH levels of a 4 KiB buffer would not fit the stack. */
+    char *target = tr_malloc(SYMLINK_MAX + 1);
+    if (!target)
+      return -ENOMEM;
+    ssize_t n = readlinkat(dirfd, name, target, SYMLINK_MAX + 1);
+    rc = n < 0 ? -errno : (size_t)n > SYMLINK_MAX ? TR_ETOOBIG : 0;
+    if (!rc)
+      rc = dag_import_symlink(&a->o, target, (size_t)n, put_block, a, res);
+    tr_free(target);
+    return rc ? rc : report(a, &res->cid, rel(a), false);
   }
   if (S_ISDIR(st.st_mode)) {
     if (!a->recursive) {
-      cli_failf("add: %s is a directory (use -r)", rel);
+      cli_failf("add: %s is a directory (use -r)", rel(a));
       return TR_EUSAGE;
     }
     int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -189,10 +199,10 @@ static int add_entry(add_t *a, int dirfd, const char *name, int depth,
       return -errno;
     rc = add_dir(a, fd, depth, res);
     close(fd);
-    return rc ? rc : report(a, &res->cid, rel, true);
+    return rc ? rc : report(a, &res->cid, rel(a), true);
   }
   if (!S_ISREG(st.st_mode)) {
-    cli_failf("add: %s: not a regular file, directory or symlink", rel);
+    cli_failf("add: %s: not a regular file, directory or symlink", rel(a));
     return TR_EUSAGE;
   }
   int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -201,7 +211,7 @@ static int add_entry(add_t *a, int dirfd, const char *name, int depth,
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   rc = add_fd(a, fd, res);
   close(fd);
-  return rc ? rc : report(a, &res->cid, rel, false);
+  return rc ? rc : report(a, &res->cid, rel(a), false);
 }
 
 /* Add one command-line argument; its "added" name is its base name. */

@@ -132,6 +132,8 @@ typedef struct getctx {
   int dirfd;
   int depth;
   const char *what; /* for messages */
+  tr_bytes_t path;  /* the output path of the node being written, for
+                       messages; NUL-terminated */
 } getctx_t;
 
 static int write_fd(const uint8_t *p, size_t n, void *ud) {
@@ -159,12 +161,23 @@ static int get_entry(const dag_dirent_t *e, void *ud) {
               e->name, g->what);
     return TR_EUNSAFE;
   }
-  char name[4096];
-  if (e->name_len >= sizeof name)
-    return TR_ETOOBIG;
-  memcpy(name, e->name, e->name_len);
-  name[e->name_len] = 0;
-  return get_node(g, g->dirfd, name, &e->cid);
+  size_t base = g->path.len;
+  int rc = tr_bytes_append(&g->path, "/", 1);
+  if (!rc)
+    rc = tr_bytes_append(&g->path, e->name, e->name_len);
+  if (!rc)
+    rc = tr_bytes_append(&g->path, "", 1);
+  /* A copy of its own: a pointer into g->path would not survive the
+   * path growing below this entry. */
+  char *name = rc ? NULL : tr_strndup(e->name, e->name_len);
+  if (!name)
+    return rc ? rc : -ENOMEM;
+  g->path.len--; /* keep the NUL out of the length */
+  rc = get_node(g, g->dirfd, name, &e->cid);
+  tr_free(name);
+  g->path.len = base;
+  g->path.data[base] = 0;
+  return rc;
 }
 
 /* Write the node cid as dirfd/name. */
@@ -175,13 +188,23 @@ static int get_node(getctx_t *g, int dirfd, const char *name,
   if (rc)
     return rc;
   if (info.kind == DAG_NODE_SYMLINK) {
-    char target[4097];
-    if (!info.target_len || info.target_len >= sizeof target ||
-        memchr(info.target, 0, info.target_len))
+    /* A symlink cannot point nowhere (symlink(2) refuses "" with ENOENT,
+     * which is what `ipfs get` reports) nor hold a NUL. */
+    const char *why = !info.target_len ? "symlink with an empty target"
+                      : memchr(info.target, 0, info.target_len)
+                          ? "symlink target holds a NUL byte"
+                      : info.target_len > 4096 ? "symlink target too long"
+                                               : NULL;
+    if (why) {
+      cli_failf("get %s: %s: %s", g->what, (const char *)g->path.data, why);
       return TR_EUNSAFE;
-    memcpy(target, info.target, info.target_len);
-    target[info.target_len] = 0;
-    return symlinkat(target, dirfd, name) ? -errno : 0;
+    }
+    char *target = tr_strndup((const char *)info.target, info.target_len);
+    if (!target)
+      return -ENOMEM;
+    rc = symlinkat(target, dirfd, name) ? -errno : 0;
+    tr_free(target);
+    return rc;
   }
   if (info.kind == DAG_NODE_FILE) {
     int fd = openat(dirfd, name,
@@ -254,8 +277,13 @@ int cmd_get(cli_t *cli, int argc, char **argv) {
   }
   printf("Saving file(s) to %s\n", out);
   fflush(stdout);
-  getctx_t g = {txn, AT_FDCWD, 0, arg};
-  rc = get_node(&g, AT_FDCWD, out, &cid);
+  getctx_t g = {txn, AT_FDCWD, 0, arg, {0}};
+  rc = tr_bytes_append(&g.path, out, strlen(out) + 1);
+  if (!rc) {
+    g.path.len--;
+    rc = get_node(&g, AT_FDCWD, out, &cid);
+  }
+  tr_bytes_free(&g.path);
   bs_txn_abort(txn);
   if (rc == TR_EUNSAFE)
     return 1; /* already explained */

@@ -99,6 +99,8 @@ int cmd_config(cli_t *cli, int argc, char **argv) {
   }
   if (n == 0)
     return cli_failf("config: usage: trove config KEY [VALUE] [--json]");
+  if (node_config_key_private(args[0]))
+    return cli_failf("config %s: " NODE_CONFIG_PRIVKEY_MSG, args[0]);
   json_t *cfg;
   if (load_config(cli, &cfg))
     return 1;
@@ -134,8 +136,17 @@ int cmd_config(cli_t *cli, int argc, char **argv) {
         json_decref(cfg);
         return cli_failf("config: value is not JSON: %s", err.text);
       }
-    } else
-      v = json_string(args[1]);
+    } else {
+      /* JSON holds only UTF-8: bad bytes become U+FFFD, as in Kubo. */
+      size_t len;
+      char *fixed = tr_utf8_fix(args[1], strlen(args[1]), &len);
+      v = fixed ? json_stringn(fixed, len) : NULL;
+      tr_free(fixed);
+      if (!v) {
+        json_decref(cfg);
+        return cli_fail("config", -ENOMEM);
+      }
+    }
     int e = node_config_set(cfg, args[0], v);
     if (!e)
       e = node_config_save(cli->repo, cfg);

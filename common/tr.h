@@ -186,4 +186,18 @@ int tr_log_parse(const char *name);
 /* Lower-case hex of in[0..n) into out (2n+1 bytes, NUL-terminated). */
 void tr_hex(const uint8_t *in, size_t n, char *out);
 
+/* ------------------------------------------------------------- utf-8 */
+
+/* The length of the valid UTF-8 sequence (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF) at s[0..n), or 0 when s does not
+ * start with one.  n must be > 0.  (common/utf8.c) */
+size_t tr_utf8_seq(const uint8_t *s, size_t n);
+/* Whether s[0..n) is valid UTF-8 throughout. */
+bool tr_utf8_valid(const char *s, size_t n);
+/* A copy of s[0..n) made valid UTF-8 the way Go's encoding/json writes a
+ * string (and so Kubo's JSON answers): each byte that does not begin a
+ * valid sequence becomes U+FFFD.  NUL-terminated; its length in *outlen
+ * (may be NULL).  NULL on out-of-memory. */
+char *tr_utf8_fix(const char *s, size_t n, size_t *outlen) TR_WUR;
+
 #endif /* TR_H */

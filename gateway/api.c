@@ -3,15 +3,34 @@
  * only, as Kubo since 0.5: a GET gets 405 so that a web page cannot drive the
  * node through an <img> tag), with commands implemented in rpc_*.c.
  * Errors use Kubo's JSON shape {"Message": ..., "Code": 0, "Type": "error"}.
+ *
+ * POST alone does not stop a web page: fetch(url, {method: 'POST', mode:
+ * 'no-cors'}) sends one from any origin (the answer is opaque to the page,
+ * but the command runs).  So, as go-ipfs-cmds does (http/config.go:
+ * allowOrigin, allowReferer, allowUserAgent), a request is refused with
+ * 403 "403 - Forbidden" when its Origin, or the scheme://host of its
+ * Referer, is not an allowed origin, or when it is a POST with neither
+ * header from a browser (a User-Agent starting "Mozilla").  Allowed: "*"
+ * or an exact match in the config's API.HTTPHeaders
+ * Access-Control-Allow-Origin list, plus what Kubo always adds - the API's
+ * own address as http(s)://127.0.0.1:PORT, [::1]:PORT and localhost:PORT,
+ * and the IPFS Companion extension.  Requests without Origin and Referer
+ * (curl, the CLI, kubo-rpc-client under Node) pass, as in Kubo.  Beyond
+ * Kubo: a request with neither header but a Sec-Fetch-Site of "cross-site"
+ * or "same-site" is refused too (only browsers send it, and they say where
+ * the request came from).  The list is read from the config on the first
+ * request; like Kubo, a change takes effect at the next start.
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
-#include "api.h"
+#include "../node/config.h"
+#include "rpc.h"
 
 void gw_api_error(gw_req_t *req, int status, const char *msg) {
-  json_t *o = json_pack("{s:s,s:i,s:s}", "Message", msg, "Code", 0, "Type",
-                        "error");
+  json_t *o = json_pack("{s:o,s:i,s:s}", "Message", rpc_json_str(msg), "Code",
+                        0, "Type", "error");
   char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
   json_decref(o);
   gw_header_t h[] = {{"Content-Type", "application/json"},
@@ -60,6 +79,148 @@ static const gw_rpc_cmd_t base_cmds[] = {
     {"shutdown", rpc_shutdown},
 };
 
+/* ---------------------------------------------------------------- csrf */
+
+/* Kubo's origins, always allowed (core/corehttp/commands.go). */
+static const char *const localhost_origins[] = {
+    "http://127.0.0.1:", "https://127.0.0.1:", "http://[::1]:",
+    "https://[::1]:",    "http://localhost:",  "https://localhost:",
+};
+static const char *const companion_origins[] = {
+    "chrome-extension://nibjojkomfdiaoajekhjakgkdhaomnch",
+    "chrome-extension://hjoieblefckbooibpepigmacodalfndh",
+};
+
+/* Read API.HTTPHeaders.Access-Control-Allow-Origin into ctx->api_origins
+ * (once; a config that cannot be read leaves only Kubo's defaults). */
+static void read_origins(gw_ctx_t *ctx) {
+  ctx->api_origins_read = true;
+  ctx->api_origins_len = 0;
+  json_t *cfg = NULL;
+  if (node_config_load(ctx->repo, &cfg))
+    return;
+  json_t *list = json_object_get(
+      json_object_get(node_config_get(cfg, "API"), "HTTPHeaders"),
+      "Access-Control-Allow-Origin");
+  size_t i;
+  json_t *v;
+  json_array_foreach(list, i, v) {
+    const char *o = json_string_value(v);
+    size_t n = o ? strlen(o) + 1 : 0;
+    if (!n)
+      continue;
+    if (n > sizeof ctx->api_origins - ctx->api_origins_len) {
+      tr_log(TR_LOG_WARN, "API.HTTPHeaders: too many origins, ignoring "
+             "\"%.100s\" and the rest", o);
+      break;
+    }
+    memcpy(ctx->api_origins + ctx->api_origins_len, o, n);
+    ctx->api_origins_len += n;
+  }
+  json_decref(cfg);
+}
+
+/* Whether origin[0..n) is allowed (go-ipfs-cmds: "*" or an exact match). */
+static bool origin_ok(gw_ctx_t *ctx, const char *origin, size_t n) {
+  if (!ctx->api_origins_read)
+    read_origins(ctx);
+  for (size_t off = 0; off < ctx->api_origins_len;) {
+    const char *o = ctx->api_origins + off;
+    size_t l = strlen(o);
+    if (!strcmp(o, "*") || (l == n && !memcmp(o, origin, n)))
+      return true;
+    off += l + 1;
+  }
+  for (size_t i = 0; i < TR_ARRAY_LEN(companion_origins); i++)
+    if (strlen(companion_origins[i]) == n &&
+        !memcmp(companion_origins[i], origin, n))
+      return true;
+  /* Kubo substitutes the port the API listens on for "<port>". */
+  const char *port = strrchr(ctx->api_addr, '/');
+  if (!port || !port[1])
+    return false;
+  port++;
+  for (size_t i = 0; i < TR_ARRAY_LEN(localhost_origins); i++) {
+    size_t pl = strlen(localhost_origins[i]);
+    if (n == pl + strlen(port) && !memcmp(origin, localhost_origins[i], pl) &&
+        !memcmp(origin + pl, port, n - pl))
+      return true;
+  }
+  return false;
+}
+
+/* The scheme://host of a Referer, as Go's url.Parse gives them, into
+ * out[0..*n); false when it does not parse (Kubo then refuses). */
+static bool referer_origin(const char *ref, char *out, size_t outsz,
+                           size_t *n) {
+  for (const char *p = ref; *p; p++)
+    if ((unsigned char)*p < 0x21 || *p == 0x7f)
+      return false; /* Go refuses control bytes and spaces */
+  size_t s = strcspn(ref, ":/?#");
+  bool scheme = ref[s] == ':' && s > 0 &&
+                ((ref[0] | 0x20) >= 'a' && (ref[0] | 0x20) <= 'z');
+  for (size_t i = 0; scheme && i < s; i++)
+    if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                "0123456789+-.", ref[i]))
+      scheme = false;
+  const char *rest = scheme ? ref + s + 1 : ref;
+  const char *host = "";
+  size_t hl = 0;
+  if (!strncmp(rest, "//", 2)) {
+    host = rest + 2;
+    hl = strcspn(host, "/?#");
+    const char *at = memrchr(host, '@', hl); /* no userinfo in Host */
+    if (at) {
+      hl -= (size_t)(at + 1 - host);
+      host = at + 1;
+    }
+  }
+  size_t sl = scheme ? s : 0;
+  if (sl + 3 + hl >= outsz)
+    return false;
+  for (size_t i = 0; i < sl; i++) /* Go lower-cases the scheme */
+    out[i] = (char)(ref[i] >= 'A' && ref[i] <= 'Z' ? ref[i] | 0x20 : ref[i]);
+  memcpy(out + sl, "://", 3);
+  memcpy(out + sl + 3, host, hl);
+  *n = sl + 3 + hl;
+  out[*n] = 0;
+  return true;
+}
+
+/* go-ipfs-cmds' allowOrigin && allowReferer && allowUserAgent. */
+static bool request_allowed(gw_req_t *req, gw_ctx_t *ctx) {
+  const char *origin = gw_req_header(req, "origin");
+  const char *ref = gw_req_header(req, "referer");
+  if (origin && *origin && !origin_ok(ctx, origin, strlen(origin)))
+    return false;
+  if (ref && *ref) {
+    char o[2048];
+    size_t n;
+    if (!referer_origin(ref, o, sizeof o, &n) || !origin_ok(ctx, o, n))
+      return false;
+  }
+  if ((origin && *origin) || (ref && *ref))
+    return true;
+  const char *ua = gw_req_header(req, "user-agent");
+  if (ua && !strncmp(ua, "Mozilla", 7))
+    return false;
+  const char *site = gw_req_header(req, "sec-fetch-site");
+  return !site || (strcasecmp(site, "cross-site") &&
+                   strcasecmp(site, "same-site"));
+}
+
+static void forbidden(gw_req_t *req) {
+  /* Go's http.Error(w, "403 - Forbidden", 403), byte for byte. */
+  static const char msg[] = "403 - Forbidden\n";
+  gw_header_t h[] = {{"Content-Type", "text/plain; charset=utf-8"},
+                     {"X-Content-Type-Options", "nosniff"}};
+  gw_res_start(req, 403, h, 2, sizeof msg - 1);
+  gw_res_write(req, msg, sizeof msg - 1);
+  gw_res_end(req);
+}
+
+/* ------------------------------------------------------------- routing */
+
 /* Commands from the rpc_*.c files, registered in api_cmds.c. */
 extern const gw_rpc_cmd_t gw_rpc_cmds[];
 extern const size_t gw_rpc_ncmds;
@@ -78,6 +239,11 @@ void gw_api_handle(gw_req_t *req, void *ud) {
     gw_res_start(req, 405, h, 2, sizeof msg - 1);
     gw_res_write(req, msg, sizeof msg - 1);
     gw_res_end(req);
+    return;
+  }
+  if (!request_allowed(req, ctx)) {
+    tr_log(TR_LOG_WARN, "API blocked request to %.200s (possible CSRF)", path);
+    forbidden(req);
     return;
   }
   for (size_t i = 0; i < TR_ARRAY_LEN(base_cmds); i++)

@@ -34,6 +34,14 @@ typedef struct gw_ctx {
   /* Called when the API asks the node to stop (/api/v0/shutdown). */
   void (*shutdown)(void *ud);
   void *shutdown_ud;
+  /* The API's own state, kept by gateway/api*.c and rpc_*.c (zero at
+   * start): the origins its CSRF check allows (API.HTTPHeaders'
+   * Access-Control-Allow-Origin, NUL-separated, read from the config on the
+   * first request), and the repo/gc run in progress. */
+  char api_origins[4096];
+  size_t api_origins_len;
+  bool api_origins_read;
+  struct rpc_gc *api_gc;
 } gw_ctx_t;
 
 void gw_gateway_handle(gw_req_t *req, void *ud);

@@ -183,6 +183,14 @@ bool rpc_up_cancelled(rpc_up_t *u);
 
 /* ---------------------------------------------------------- utilities */
 
+/* A JSON string of s[0..n) (or of s), made valid UTF-8 when it is not
+ * (tr_utf8_fix: each bad byte becomes U+FFFD, as in Kubo's answers).
+ * jansson refuses invalid UTF-8, so every name, path, argument or message
+ * that goes into an answer is built with these.  NULL on out-of-memory
+ * only. */
+json_t *rpc_json_strn(const char *s, size_t n);
+json_t *rpc_json_str(const char *s);
+
 /* Go's url.QueryUnescape of s into a new string ('+' is a space); NULL on
  * -ENOMEM.  A malformed escape leaves s as it is, as boxo/files does. */
 char *rpc_query_unescape(const char *s);
@@ -214,7 +222,7 @@ void gw_rpc_dag_import(gw_req_t *req, gw_ctx_t *ctx);
 void gw_rpc_id(gw_req_t *req, gw_ctx_t *ctx);           /* rpc_node.c */
 void gw_rpc_config(gw_req_t *req, gw_ctx_t *ctx);
 void gw_rpc_config_show(gw_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_repo_gc(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_repo_gc(gw_req_t *req, gw_ctx_t *ctx);       /* rpc_gc.c */
 void gw_rpc_repo_stat(gw_req_t *req, gw_ctx_t *ctx);
 void gw_rpc_repo_verify(gw_req_t *req, gw_ctx_t *ctx);
 void gw_rpc_repo_version(gw_req_t *req, gw_ctx_t *ctx);

@@ -53,6 +53,11 @@ typedef struct anode {
   struct anode **kids;
   size_t nkids, cap;
   size_t last; /* index of the child found or added last */
+  /* Walk state for build_dir() and node_free(), which climb the tree with
+   * these instead of recursing: a tree MAX_TREE_DEPTH deep overflowed the
+   * upload thread's stack. */
+  struct anode *up;
+  size_t next, base;
 } anode_t;
 
 typedef struct add {
@@ -73,21 +78,35 @@ typedef struct add {
   anode_t root;  /* top-level entries (all of them with wrap) */
   anode_t *top;  /* without wrap: the top-level directory being filled */
   uint64_t nparts;
+  int idle_rc; /* an idle commit's failure, reported at the next callback */
   rpc_up_t *u;
 } add_t;
 
 /* ---------------------------------------------------------------- tree */
 
-static void node_free(anode_t *n) {
-  for (size_t i = 0; i < n->nkids; i++) {
-    node_free(n->kids[i]);
-    tr_free(n->kids[i]);
+/* Free what root holds and its whole subtree (root itself is the caller's),
+ * depth first without recursion and without allocating. */
+static void node_free(anode_t *root) {
+  anode_t *n = root;
+  root->up = NULL;
+  while (n) {
+    if (n->nkids) {
+      anode_t *k = n->kids[--n->nkids];
+      k->up = n;
+      n = k;
+      continue;
+    }
+    anode_t *up = n->up;
+    tr_free(n->kids);
+    tr_free(n->name);
+    n->kids = NULL;
+    n->cap = 0;
+    n->name = NULL;
+    if (n == root)
+      break;
+    tr_free(n);
+    n = up;
   }
-  tr_free(n->kids);
-  tr_free(n->name);
-  n->kids = NULL;
-  n->nkids = n->cap = 0;
-  n->name = NULL;
 }
 
 static bool named(const anode_t *n, const char *name, size_t len) {
@@ -211,7 +230,8 @@ static int emit_added(add_t *a, const char *name, const dag_cid_t *cid,
     return 0;
   char s[DAG_CID_STR_MAX], size[24];
   snprintf(size, sizeof size, "%llu", (unsigned long long)tsize);
-  return rpc_up_emit(a->u, json_pack("{s:s,s:s,s:s}", "Name", name, "Hash",
+  return rpc_up_emit(a->u, json_pack("{s:o,s:s,s:s}", "Name",
+                                     rpc_json_str(name), "Hash",
                                      dag_cid_str(cid, s), "Size", size));
 }
 
@@ -219,37 +239,16 @@ static int emit_progress(add_t *a, const char *name) {
   if (!a->progress || a->silent)
     return 0;
   a->reported = a->bytes;
-  return rpc_up_emit(a->u, json_pack("{s:s,s:I}", "Name", name, "Bytes",
-                                     (json_int_t)a->bytes));
+  return rpc_up_emit(a->u, json_pack("{s:o,s:I}", "Name", rpc_json_str(name),
+                                     "Bytes", (json_int_t)a->bytes));
 }
 
-/* Build directory d (children first), emitting each directory's line with
- * its path, as Kubo's outputDirs does. */
-static int build_dir(add_t *a, anode_t *d, tr_bytes_t *path, int depth) {
-  if (depth > MAX_TREE_DEPTH)
-    return TR_ETOOBIG;
-  if (d->nkids > 1) /* qsort(NULL, 0) is undefined */
-    qsort(d->kids, d->nkids, sizeof *d->kids, cmp_node);
-  size_t base = path->len;
-  int rc = 0;
-  for (size_t i = 0; i < d->nkids && !rc; i++) {
-    anode_t *k = d->kids[i];
-    if (!k->dir)
-      continue;
-    path->len = base;
-    if (base && (rc = tr_bytes_append(path, "/", 1)))
-      break;
-    if ((rc = tr_bytes_append(path, k->name, strlen(k->name) + 1)))
-      break;
-    path->len--;
-    rc = build_dir(a, k, path, depth + 1);
-  }
-  path->len = base;
-  if (rc || (rc = tr_bytes_append(path, "", 1)))
-    return rc;
-  path->len = base;
+/* Make the directory block of d, whose children are all built, and emit
+ * its line; its path is path[0..len), NUL-terminated. */
+static int dir_finish(add_t *a, anode_t *d, const char *path) {
   dag_dir_t *dd;
-  if ((rc = dag_dir_new(&dd, &a->o, put_block, a)))
+  int rc = dag_dir_new(&dd, &a->o, put_block, a);
+  if (rc)
     return rc;
   for (size_t i = 0; i < d->nkids && !rc; i++)
     rc = dag_dir_add(dd, d->kids[i]->name, strlen(d->kids[i]->name),
@@ -262,8 +261,47 @@ static int build_dir(add_t *a, anode_t *d, tr_bytes_t *path, int depth) {
     return rc;
   d->cid = res.cid;
   d->tsize = res.tsize;
-  path->data[base] = 0;
-  return emit_added(a, (const char *)path->data, &d->cid, d->tsize);
+  return emit_added(a, path, &d->cid, d->tsize);
+}
+
+static void enter(anode_t *d, anode_t *up, size_t base) {
+  d->up = up;
+  d->next = 0;
+  d->base = base;
+  if (d->nkids > 1) /* qsort(NULL, 0) is undefined */
+    qsort(d->kids, d->nkids, sizeof *d->kids, cmp_node);
+}
+
+/* Build the directory top and every directory below it, children first,
+ * emitting each directory's line with its path as Kubo's outputDirs does.
+ * path holds top's path.  Iterative: each node keeps its parent, the next
+ * child to visit and the length of its path (anode_t's walk state), so
+ * the stack stays flat however deep the tree. */
+static int build_dir(add_t *a, anode_t *top, tr_bytes_t *path) {
+  int rc = 0;
+  enter(top, NULL, path->len);
+  for (anode_t *d = top; d && !rc;) {
+    while (d->next < d->nkids && !d->kids[d->next]->dir)
+      d->next++;
+    if (d->next < d->nkids) {
+      anode_t *k = d->kids[d->next++];
+      path->len = d->base;
+      if ((d->base && (rc = tr_bytes_append(path, "/", 1))) ||
+          (rc = tr_bytes_append(path, k->name, strlen(k->name) + 1)))
+        break;
+      path->len--; /* keep the NUL out of the length */
+      enter(k, d, path->len);
+      d = k;
+      continue;
+    }
+    path->len = d->base;
+    if ((rc = tr_bytes_append(path, "", 1)))
+      break;
+    path->len = d->base;
+    rc = dir_finish(a, d, (const char *)path->data);
+    d = d->up;
+  }
+  return rc;
 }
 
 /* The top-level directory being filled is complete: build it, pin it. */
@@ -276,7 +314,7 @@ static int close_top(add_t *a) {
   int rc = tr_bytes_append(&path, t->name, strlen(t->name) + 1);
   if (!rc) {
     path.len--;
-    rc = build_dir(a, t, &path, 0);
+    rc = build_dir(a, t, &path);
   }
   tr_bytes_free(&path);
   if (!rc)
@@ -312,6 +350,8 @@ static int add_begin(rpc_up_t *u) {
 
 static int add_part(rpc_up_t *u, const gw_mp_part_t *part) {
   add_t *a = rpc_up_state(u);
+  if (a->idle_rc)
+    return a->idle_rc;
   a->nparts++;
   tr_free(a->path);
   if (!(a->path = rpc_clean_path(part->filename)))
@@ -362,6 +402,8 @@ static int add_part(rpc_up_t *u, const gw_mp_part_t *part) {
 
 static int add_data(rpc_up_t *u, const uint8_t *p, size_t n) {
   add_t *a = rpc_up_state(u);
+  if (a->idle_rc)
+    return a->idle_rc;
   if (a->kind == K_SYMLINK) {
     if (a->link.len + n > 4096)
       return rpc_up_fail(u, TR_ETOOBIG, 500, "symlink target too long");
@@ -382,6 +424,8 @@ static int add_data(rpc_up_t *u, const uint8_t *p, size_t n) {
 
 static int add_part_end(rpc_up_t *u) {
   add_t *a = rpc_up_state(u);
+  if (a->idle_rc)
+    return a->idle_rc;
   if (a->kind == K_DIR || a->kind == K_NONE)
     return 0;
   dag_import_result_t res;
@@ -424,11 +468,13 @@ static int add_part_end(rpc_up_t *u) {
 static int add_finish(rpc_up_t *u) {
   add_t *a = rpc_up_state(u);
   int rc;
+  if (a->idle_rc)
+    return a->idle_rc;
   if (!a->nparts) /* go-ipfs-cmds checks this before the command runs */
     return rpc_up_fail(u, TR_EUSAGE, 400, "file argument 'path' is required");
   if (a->wrap) {
     tr_bytes_t path = {0};
-    rc = build_dir(a, &a->root, &path, 0);
+    rc = build_dir(a, &a->root, &path);
     tr_bytes_free(&path);
     if (!rc)
       rc = pin_root(a, &a->root.cid);
@@ -454,9 +500,12 @@ static void add_idle(rpc_up_t *u) {
   add_t *a = rpc_up_state(u);
   if (a->batch) {
     tr_log(TR_LOG_DEBUG, "add: the body stalled; committing the batch");
-    if (bs_batch_end(a->batch, 1))
-      tr_log(TR_LOG_WARN, "add: an intermediate commit failed");
+    int rc = bs_batch_end(a->batch, 1);
     a->batch = NULL;
+    /* The blocks of that batch are gone: the add must fail, and with this
+     * error (a full disk is ENOSPC), not with what it would meet later. */
+    if (rc && !a->idle_rc)
+      a->idle_rc = rpc_up_fail(u, rc, 500, "add: commit: %s", tr_strerror(rc));
   }
 }
 

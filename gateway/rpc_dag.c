@@ -247,6 +247,13 @@ static int imp_part_end(rpc_up_t *u) {
   return 0;
 }
 
+/* Whether p[0..n) starts with a whole section (length varint + body). */
+static bool section_whole(const uint8_t *p, size_t n) {
+  uint64_t slen;
+  int k = dag_varint_get(p, n, &slen);
+  return k > 0 && slen <= n - (size_t)k;
+}
+
 /* Second pass: the verified sections into the blockstore. */
 static int write_spool(rpc_up_t *u, imp_t *m, bs_batch_t *b) {
   uint8_t *buf = m->mem.data;
@@ -264,24 +271,25 @@ static int write_spool(rpc_up_t *u, imp_t *m, bs_batch_t *b) {
   size_t off = 0, have = 0;
   int rc = 0;
   for (;;) {
-    if (m->fd >= 0) {
-      /* Keep at least one whole section in map[off..have). */
-      if (have - off < cap) {
-        memmove(map, map + off, have - off);
-        have -= off;
-        off = 0;
-        while (have < cap) {
-          ssize_t r = read(m->fd, map + have, cap - have);
-          if (r < 0 && errno == EINTR)
-            continue;
-          if (r < 0) {
-            rc = -errno;
-            goto out;
-          }
-          if (r == 0)
-            break;
-          have += (size_t)r;
+    if (m->fd >= 0 && !section_whole(map + off, have - off)) {
+      /* Refill only when the next section is not whole in the buffer:
+       * then at most one partial section moves, once per buffer's worth
+       * of sections.  (Refilling after every section moved the whole
+       * 4 MiB buffer per block: quadratic in small blocks.) */
+      memmove(map, map + off, have - off);
+      have -= off;
+      off = 0;
+      while (have < cap) {
+        ssize_t r = read(m->fd, map + have, cap - have);
+        if (r < 0 && errno == EINTR)
+          continue;
+        if (r < 0) {
+          rc = -errno;
+          goto out;
         }
+        if (r == 0)
+          break;
+        have += (size_t)r;
       }
       buf = map;
       len = have;

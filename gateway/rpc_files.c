@@ -200,7 +200,7 @@ static int ls_link(ls_t *l, const char *name, size_t nlen,
   int type = 0;
   uint64_t size = 0;
   const char *target = "";
-  char tbuf[4097];
+  size_t tlen = 0;
   dag_node_info_t info, *ip = NULL;
   if (cid->codec == DAG_CODEC_RAW) {
     type = DAG_UNIXFS_FILE;
@@ -217,16 +217,14 @@ static int ls_link(ls_t *l, const char *name, size_t nlen,
       type = DAG_UNIXFS_DIRECTORY;
     } else {
       type = DAG_UNIXFS_SYMLINK;
-      size_t tl = info.target_len < sizeof tbuf - 1 ? info.target_len
-                                                    : sizeof tbuf - 1;
-      memcpy(tbuf, info.target, tl);
-      tbuf[tl] = 0;
-      target = tbuf;
+      target = (const char *)info.target; /* a view, valid in txn */
+      tlen = info.target_len;
     }
   }
-  json_t *o = json_pack("{s:s%,s:s,s:I,s:i,s:s,s:i,s:o}", "Name", name, nlen,
-                        "Hash", dag_cid_str(cid, s), "Size", (json_int_t)size,
-                        "Type", type, "Target", target, "Mode",
+  json_t *o = json_pack("{s:o,s:s,s:I,s:i,s:o,s:i,s:o}", "Name",
+                        rpc_json_strn(name, nlen), "Hash", dag_cid_str(cid, s),
+                        "Size", (json_int_t)size, "Type", type, "Target",
+                        rpc_json_strn(target, tlen), "Mode",
                         ip && ip->has_mode ? (int)ip->mode : 0, "ModTime",
                         mtime_json(ip));
   return o && !json_array_append_new(l->links, o) ? 0 : -ENOMEM;
@@ -298,7 +296,8 @@ static void ls_work(rpc_job_t *j) {
     for (size_t k = 0; k < nl; k++)
       json_array_append_new(l->links, v[k]);
     tr_free(v);
-    if (json_array_append_new(objs, json_pack("{s:s,s:o}", "Hash", l->args[i],
+    if (json_array_append_new(objs, json_pack("{s:o,s:o}", "Hash",
+                                              rpc_json_str(l->args[i]),
                                               "Links", l->links)))
       rc = -ENOMEM;
   }
@@ -358,7 +357,8 @@ static void refs_free(void *p) {
 
 /* Append {"Ref","Err"} and a newline to buf; the caller keeps room. */
 static size_t put_line(uint8_t *buf, const char *ref, const char *err) {
-  json_t *o = json_pack("{s:s,s:s}", "Ref", ref, "Err", err);
+  json_t *o = json_pack("{s:o,s:o}", "Ref", rpc_json_str(ref), "Err",
+                        rpc_json_str(err));
   char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
   json_decref(o);
   if (!s)

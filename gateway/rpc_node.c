@@ -6,7 +6,7 @@
  *                          "Protocols"}
  *   config arg=K [arg=V] bool= json=   {"Key","Value"}
  *   config/show           the config, without Identity.PrivKey
- *   repo/gc quiet=        NDJSON {"Key":{"/":cid}} per removed block
+ *   (repo/gc lives in rpc_gc.c: it runs on a thread of its own)
  *   repo/stat size-only=  {"RepoSize","StorageMax","NumObjects","RepoPath",
  *                          "Version"}
  *   repo/verify           NDJSON {"Msg"} per corrupt block, then a summary
@@ -87,10 +87,6 @@ static void cfg_free(void *p) {
   tr_free(r);
 }
 
-static bool private_key(const char *k) {
-  return !strcmp(k, "Identity.PrivKey") || !strcmp(k, "Identity");
-}
-
 static void cfg_work(rpc_job_t *j) {
   cfg_req_t *r = j->state;
   json_t *cfg = NULL;
@@ -113,7 +109,7 @@ static void cfg_work(rpc_job_t *j) {
       rpc_job_fail(j, 500, "failed to get config value: key has no "
                    "attributes: %s", key);
     else
-      j->json = json_pack("{s:s,s:O}", "Key", key, "Value", v);
+      j->json = json_pack("{s:o,s:O}", "Key", rpc_json_str(key), "Value", v);
     json_decref(cfg);
     return;
   }
@@ -135,9 +131,9 @@ static void cfg_work(rpc_job_t *j) {
       return;
     }
   } else {
-    v = json_string(r->args[1]);
+    v = rpc_json_str(r->args[1]);
   }
-  json_t *answer = json_pack("{s:s,s:O}", "Key", key, "Value", v);
+  json_t *answer = json_pack("{s:o,s:O}", "Key", rpc_json_str(key), "Value", v);
   rc = node_config_set(cfg, key, v); /* steals v */
   if (!rc)
     rc = node_config_save(j->ctx->repo, cfg);
@@ -169,8 +165,8 @@ void gw_rpc_config(gw_req_t *req, gw_ctx_t *ctx) {
     cfg_free(r);
     return;
   }
-  if (private_key(r->args[0])) {
-    rpc_error(req, 500, "cannot show or change private key through API");
+  if (node_config_key_private(r->args[0])) {
+    rpc_error(req, 500, NODE_CONFIG_PRIVKEY_MSG);
     cfg_free(r);
     return;
   }
@@ -188,38 +184,6 @@ void gw_rpc_config_show(gw_req_t *req, gw_ctx_t *ctx) {
 }
 
 /* ---------------------------------------------------------------- repo */
-
-static int gc_one(const dag_cid_t *cid, void *ud) {
-  rpc_job_t *j = ud;
-  bool *quiet = j->state;
-  if (*quiet || !cid) /* NULL: the end of a mark */
-    return 0;
-  char s[DAG_CID_STR_MAX];
-  return rpc_job_line(j, json_pack("{s:{s:s}}", "Key", "/",
-                                   dag_cid_str(cid, s)));
-}
-
-static void gc_work(rpc_job_t *j) {
-  bs_gc_stats_t st;
-  int rc = bs_gc(j->env, gc_one, j, &st);
-  if (rc)
-    rpc_job_fail(j, 500, "garbage collection: %s", tr_strerror(rc));
-  j->kind = RPC_CHUNKED;
-}
-
-void gw_rpc_repo_gc(gw_req_t *req, gw_ctx_t *ctx) {
-  bool *quiet = tr_malloc(sizeof *quiet);
-  if (!quiet) {
-    rpc_error(req, 500, "out of memory");
-    return;
-  }
-  if (rpc_opt_bool(req, "quiet", false, quiet)) {
-    tr_free(quiet);
-    rpc_error(req, 400, "invalid value for quiet");
-    return;
-  }
-  (void)rpc_job_run(req, ctx, gc_work, NULL, quiet, tr_free);
-}
 
 /* Parse Kubo's Datastore.StorageMax ("10GB"): bytes, SI units. */
 static uint64_t storage_max(const char *s) {
@@ -256,10 +220,10 @@ static void stat_work(rpc_job_t *j) {
   }
   char ver[32];
   snprintf(ver, sizeof ver, "trove-repo@%d", BS_SCHEMA_VERSION);
-  j->json = json_pack("{s:I,s:I,s:I,s:s,s:s}", "RepoSize",
+  j->json = json_pack("{s:I,s:I,s:I,s:o,s:s}", "RepoSize",
                       (json_int_t)st.repo_bytes, "StorageMax", (json_int_t)max,
                       "NumObjects", (json_int_t)st.blocks, "RepoPath",
-                      j->ctx->repo, "Version", ver);
+                      rpc_json_str(j->ctx->repo), "Version", ver);
   if (!j->json)
     rpc_job_fail(j, 500, "out of memory");
 }

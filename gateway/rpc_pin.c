@@ -197,11 +197,11 @@ static int ls_emit(ls_ctx_t *c, const dag_cid_t *cid, const char *type,
   if (c->r->stream) {
     json_t *o = json_pack("{s:s,s:s}", "Cid", s, "Type", type);
     if (o && names && name && *name)
-      json_object_set_new(o, "Name", json_string(name));
+      json_object_set_new(o, "Name", rpc_json_str(name));
     return rpc_job_line(c->j, o);
   }
-  json_t *v = json_pack("{s:s,s:s}", "Type", type, "Name",
-                        names && name ? name : "");
+  json_t *v = json_pack("{s:s,s:o}", "Type", type, "Name",
+                        rpc_json_str(names && name ? name : ""));
   return v && !json_object_set_new(c->keys, s, v) ? 0 : -ENOMEM;
 }
 

@@ -295,9 +295,9 @@ static void on_async(uv_async_t *a) {
         /* Too late for a status: say it in the stream, as Kubo's trailer
          * would, and cut the connection so that no client takes the
          * answer for complete. */
-        json_t *o = json_pack("{s:s,s:i,s:s}", "Message",
-                              err[0] ? err : tr_strerror(rc), "Code", 0,
-                              "Type", "error");
+        json_t *o = json_pack("{s:o,s:i,s:s}", "Message",
+                              rpc_json_str(err[0] ? err : tr_strerror(rc)),
+                              "Code", 0, "Type", "error");
         char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
         json_decref(o);
         if (s) {

@@ -222,8 +222,8 @@ void rpc_error(gw_req_t *req, int status, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  json_t *o = json_pack("{s:s,s:i,s:s}", "Message", msg, "Code",
-                        status == 400 ? 1 : 0, "Type", "error");
+  json_t *o = json_pack("{s:o,s:i,s:s}", "Message", rpc_json_str(msg),
+                        "Code", status == 400 ? 1 : 0, "Type", "error");
   char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
   json_decref(o);
   size_t n = s ? strlen(s) : 0;
@@ -371,6 +371,18 @@ void rpc_job_stream(rpc_job_t *j, gw_fill_fn fill) {
 }
 
 /* ---------------------------------------------------------- utilities */
+
+json_t *rpc_json_strn(const char *s, size_t n) {
+  if (tr_utf8_valid(s, n))
+    return json_stringn_nocheck(s, n);
+  size_t len;
+  char *v = tr_utf8_fix(s, n, &len);
+  json_t *j = v ? json_stringn_nocheck(v, len) : NULL;
+  tr_free(v);
+  return j;
+}
+
+json_t *rpc_json_str(const char *s) { return rpc_json_strn(s, strlen(s)); }
 
 char *rpc_query_unescape(const char *s) {
   char *d;

@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "../dag/cid.h"
@@ -152,6 +153,11 @@ int node_config_set(json_t *cfg, const char *key, json_t *value) {
     cur = next;
     key = dot + 1;
   }
+}
+
+bool node_config_key_private(const char *key) {
+  /* Kubo lower-cases the key before comparing (core/commands/config.go). */
+  return !strcasecmp(key, "Identity") || !strcasecmp(key, "Identity.PrivKey");
 }
 
 int node_config_identity(json_t *cfg, node_identity_t *id) {

@@ -16,6 +16,7 @@
 #define NODE_CONFIG_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../common/tr.h"
@@ -55,6 +56,13 @@ int node_config_save(const char *repo, const json_t *cfg) TR_WUR;
  * NULL.  set creates intermediate objects; it steals the value reference. */
 json_t *node_config_get(json_t *cfg, const char *key);
 int node_config_set(json_t *cfg, const char *key, json_t *value) TR_WUR;
+
+/* Whether key names the private key or an object holding it ("Identity",
+ * "Identity.PrivKey", in any case, as Kubo compares them): such keys are
+ * neither shown nor changed by `config`, in the CLI or the API; Kubo's
+ * message for them is NODE_CONFIG_PRIVKEY_MSG. */
+#define NODE_CONFIG_PRIVKEY_MSG "cannot show or change private key through API"
+bool node_config_key_private(const char *key);
 
 /* Read the identity back from a loaded config: TR_ECONFIG when absent or
  * malformed. */

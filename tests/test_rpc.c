@@ -74,12 +74,51 @@ static void test_alloc_failure(void **state) {
   }
 }
 
+/* Names that are not UTF-8 gave 500 "Cannot allocate memory": jansson
+ * refused them.  Every bad byte becomes U+FFFD, as Go's encoding/json
+ * writes it (so Kubo's answers); valid sequences pass untouched. */
+static void check_fix(const char *in, size_t n, const char *want) {
+  size_t len;
+  char *got = tr_utf8_fix(in, n, &len);
+  assert_non_null(got);
+  assert_int_equal(len, strlen(want));
+  assert_memory_equal(got, want, len);
+  assert_true(tr_utf8_valid(got, len));
+  json_t *j = rpc_json_strn(in, n);
+  assert_non_null(j);
+  assert_int_equal(json_string_length(j), len);
+  assert_memory_equal(json_string_value(j), want, len);
+  json_decref(j);
+  tr_free(got);
+}
+
+#define R "\xEF\xBF\xBD" /* U+FFFD */
+
+static void test_non_utf8_names_500(void **state) {
+  (void)state;
+  check_fix("a\xFF" "b", 3, "a" R "b");
+  check_fix("plain", 5, "plain");
+  check_fix("\xC3\xA9t\xC3\xA9", 5, "\xC3\xA9t\xC3\xA9");            /* été */
+  check_fix("\xF0\x9F\x98\x80", 4, "\xF0\x9F\x98\x80");              /* emoji */
+  check_fix("\xC3", 1, R);                                          /* cut */
+  check_fix("\xF0\x9F\x98", 3, R R R);          /* cut 4-byte: per byte */
+  check_fix("\xC0\xAF", 2, R R);                               /* overlong */
+  check_fix("\xE0\x80\xAF", 3, R R R);                        /* overlong */
+  check_fix("\xED\xA0\x80", 3, R R R);                       /* surrogate */
+  check_fix("\xF4\x90\x80\x80", 4, R R R R);                 /* > 10FFFF */
+  check_fix("\x80x\xBF", 3, R "x" R);                /* stray continuation */
+  check_fix("", 0, "");
+  assert_false(tr_utf8_valid("\xFE", 1));
+  assert_true(tr_utf8_valid("\xEF\xBF\xBD", 3));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_clean_path),
       cmocka_unit_test(test_unescape),
       cmocka_unit_test(test_status),
       cmocka_unit_test(test_alloc_failure),
+      cmocka_unit_test(test_non_utf8_names_500),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
