@@ -410,12 +410,6 @@ ok:
   return 0;
 }
 
-int bs_batch_put(bs_batch_t *b, const dag_cid_t *cid, const uint8_t *data,
-                 size_t len) {
-  int rc = bs_batch_reserve(b, len);
-  return rc ? rc : bs_put(b->txn, cid, data, len);
-}
-
 int bs_batch_end(bs_batch_t *b, int commit) {
   int rc = 0;
   if (b->txn) {
