@@ -24,7 +24,7 @@
  * so one request can neither stall the loop nor hold a worker for long. */
 #define GW_READ_COST 64
 #define GW_INLINE_BUDGET (512u << 10)
-#define GW_WORK_BUDGET (1024ull << 20)
+#define GW_WORK_BUDGET (256ull << 20)
 /* The same for each piece of a streamed body, per byte of the piece (64 MiB
  * for a piece of GW_STREAM_PIECE): a DAG whose pieces cost more than this
  * to read (one that makes each byte come from its own 2 MiB node) is cut
