@@ -110,6 +110,7 @@ typedef struct list_state {
 } list_state_t;
 
 #define ROW_MAX 8192
+#define CRUMBS_MAX (32u << 10)
 
 static int list_row(const dag_dirent_t *e, void *ud) {
   list_state_t *c = ud;
@@ -221,6 +222,12 @@ static int build_head(list_state_t *c) {
     return -ENOMEM;
   int rc = 0;
   for (const char *p = t->ipfs_path + 1; *p && !rc;) {
+    if (crumbs.len > CRUMBS_MAX) {
+      /* Each crumb holds the whole path before it: a deep path would make
+       * the head grow with the square of its length. */
+      rc = tr_bytes_append(&crumbs, "/&hellip;", 9);
+      break;
+    }
     size_t n = strcspn(p, "/");
     gw__html_escape(p, n < 150 ? n : 150, esc, sizeof esc);
     gw__url_escape(p, n < 1000 ? n : 1000, seg, sizeof seg);

@@ -25,11 +25,12 @@
 #define GW_READ_COST 64
 #define GW_INLINE_BUDGET (512u << 10)
 #define GW_WORK_BUDGET (256ull << 20)
-/* The same for each piece of a streamed body, per byte of the piece (64 MiB
- * for a piece of GW_STREAM_PIECE): a DAG whose pieces cost more than this
- * to read (one that makes each byte come from its own 2 MiB node) is cut
- * short.  Files of every importer and chunker read far less. */
-#define GW_PIECE_BUDGET(cap) ((uint64_t)(cap) * 256)
+/* The same for each piece of a streamed body, per byte of the piece (16 MiB
+ * for a piece of GW_STREAM_PIECE, 4 MiB for one made on the loop): a DAG
+ * whose pieces cost more than this to read (one that makes each byte come
+ * from its own 2 MiB node) is cut short.  Files of every importer and
+ * sensible chunker read a few times the piece. */
+#define GW_PIECE_BUDGET(cap) ((uint64_t)(cap) * 64)
 
 /* Rows of an HTML directory listing (about 300 bytes each); past them the
  * page says the directory holds more.  Kubo lists everything, but a page of

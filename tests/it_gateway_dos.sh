@@ -131,7 +131,7 @@ DEEPN=$(printf 'd/%.0s' $(seq 24))
 eq "$(fetch "$G/ipfs/$NESTED/${DEEPN}f.txt")" 200 "through 24 big directories"
 eq "$(cat "$WORK/body")" "bottom"
 read -r before statuses < <($PY race 40 "$G/ipfs/$NESTED/${DEEPN}f.txt" \
-  "GET:$G/ipfs/$ROOT/deep/$(printf 'd/%.0s' $(seq 100))f.txt" \
+  "GET:$G/ipfs/$ROOT/big/e00001" \
   "POST:$A/api/v0/version")
 eq "$statuses" 200 "statuses of the race"
 [ "$before" -lt 20 ] || fail "honest requests waited for $before of 40 slow lookups"
