@@ -397,18 +397,17 @@ static int ls_enter(dag_ls_iter_t *it, dag_get_cb get, void *ud, lvl_t *lv,
   /* The child is at depth d + 1 and uses bits [(d+1)*b, (d+2)*b). */
   if (d + 1 >= DAG_LS_MAX_DEPTH || (d + 2) * lv[d].bits > 64)
     return ls_fail(it, TR_EUNIXFS);
+  /* Reached before (only shards with links are in the set): not a tree.
+   * Checked before the read, so passing over costs nothing. */
+  uint64_t fp = dag_cid_fp(&lk->cid);
+  if (tr_set64_has(&it->seen, fp))
+    return it->flags & DAG_LS_SKIP_SEEN ? 0 : ls_fail(it, TR_EUNIXFS);
   lvl_t *c = &lv[d + 1];
   int rc = lvl_load(&lk->cid, get, ud, false, it->fanout, c);
   if (rc)
     return ls_fail(it, rc);
-  if (c->nlinks) {
-    if ((rc = tr_set64_add(&it->seen, dag_cid_fp(&lk->cid))) < 0)
-      return ls_fail(it, rc);
-    if (rc == 0) { /* reached before: not a tree */
-      c->loaded = false;
-      return it->flags & DAG_LS_SKIP_SEEN ? 0 : ls_fail(it, TR_EUNIXFS);
-    }
-  }
+  if (c->nlinks && (rc = tr_set64_add(&it->seen, fp)) < 0)
+    return ls_fail(it, rc);
   it->st[d + 1].cid = lk->cid;
   it->st[d + 1].pos = 0;
   it->sp = d + 2;
