@@ -10,6 +10,7 @@
  */
 #include "reader.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "hamt.h"
@@ -274,6 +275,19 @@ static int cat_step(cat_t *c) {
   node_t n;
   if ((rc = load(&lk.cid, c->get, c->ud, &n)))
     return rc;
+  if (v == 0) {
+    /* A child of size 0 is checked to be empty file data, not walked: its
+     * own children can only be of size 0 too, and a DAG can refer to one
+     * empty node 16 times a level, 40 levels deep, which walked would
+     * make a zero-byte file cost 16^40 reads. */
+    if (n.raw)
+      return n.len ? TR_EUNIXFS : 0;
+    if ((n.u.type != DAG_UNIXFS_FILE && n.u.type != DAG_UNIXFS_RAW) ||
+        n.pn.nlinks != n.u.n_blocksizes || n.u.data_len ||
+        n.u.blocksizes_sum)
+      return TR_EUNIXFS;
+    return 0;
+  }
   if (n.raw)
     return n.len != v ? TR_EUNIXFS : emit(c, n.blk, n.len);
   return open_node(c, &n, v);
@@ -309,64 +323,151 @@ int dag_cat(const dag_cid_t *cid, uint64_t offset, uint64_t length,
 
 /* ------------------------------------------------------------------- ls */
 
-typedef struct lsctx {
-  dag_dirent_cb cb;
-  void *cud;
-  dag_get_cb get;
-  void *ud;
-} lsctx_t;
-
-static int flat_cb(const dag_pb_link_t *lk, size_t i, void *ud) {
-  (void)i;
-  lsctx_t *l = ud;
-  dag_dirent_t e = {lk->name ? lk->name : "", lk->name_len, lk->cid,
-                    lk->tsize};
-  return l->cb(&e, l->cud);
-}
-
-static int walk_shard(lsctx_t *l, const node_t *n, unsigned depth) {
+/* What a walk needs of one directory node it is in; views last as get's. */
+typedef struct lvl {
+  const uint8_t *blk;
+  size_t len, nlinks;
+  uint64_t fanout;
   unsigned bits, padlen;
-  int rc = dag_hamt_check(&n->u, &bits, &padlen);
-  if (rc)
-    return rc;
-  if ((depth + 1) * bits > 64)
-    return TR_EUNIXFS;
-  size_t pos = 0;
-  dag_pb_link_t lk;
-  while ((rc = next_link(n->blk, n->len, &pos, &lk)) == 1) {
-    if (dag_hamt_link_index(lk.name, lk.name_len, padlen, n->u.fanout) < 0)
-      return TR_EUNIXFS;
-    if (lk.name_len == padlen) {
-      node_t child;
-      if ((rc = load(&lk.cid, l->get, l->ud, &child)))
-        return rc;
-      if (child.raw || child.u.type != DAG_UNIXFS_HAMT ||
-          child.u.fanout != n->u.fanout)
-        return TR_EUNIXFS;
-      if ((rc = walk_shard(l, &child, depth + 1)))
-        return rc;
-    } else {
-      dag_dirent_t e = {lk.name + padlen, lk.name_len - padlen, lk.cid,
-                        lk.tsize};
-      if ((rc = l->cb(&e, l->cud)))
-        return rc;
-    }
-  }
-  return rc;
-}
+  bool hamt, loaded;
+} lvl_t;
 
-int dag_ls(const dag_cid_t *cid, dag_get_cb get, void *ud, dag_dirent_cb cb,
-           void *cud) {
+/* Load a directory node: the root may be a Directory or a HAMT shard, a
+ * node below must be a shard of the root's fanout. */
+static int lvl_load(const dag_cid_t *cid, dag_get_cb get, void *ud,
+                    bool root, uint64_t fanout, lvl_t *v) {
   node_t n;
   int rc = load(cid, get, ud, &n);
   if (rc)
     return rc;
-  lsctx_t l = {cb, cud, get, ud};
-  if (!n.raw && n.u.type == DAG_UNIXFS_DIRECTORY) {
-    dag_pb_node_t pn;
-    return dag_pb_decode(n.blk, n.len, flat_cb, &l, &pn);
+  if (root) {
+    if (n.raw || (n.u.type != DAG_UNIXFS_DIRECTORY &&
+                  n.u.type != DAG_UNIXFS_HAMT))
+      return TR_ENOTDIR;
+  } else if (n.raw || n.u.type != DAG_UNIXFS_HAMT || n.u.fanout != fanout) {
+    return TR_EUNIXFS;
   }
-  if (!n.raw && n.u.type == DAG_UNIXFS_HAMT)
-    return walk_shard(&l, &n, 0);
-  return TR_ENOTDIR;
+  v->blk = n.blk;
+  v->len = n.len;
+  v->nlinks = n.pn.nlinks;
+  v->fanout = n.u.fanout;
+  v->hamt = n.u.type == DAG_UNIXFS_HAMT;
+  if (v->hamt && (rc = dag_hamt_check(&n.u, &v->bits, &v->padlen)))
+    return rc;
+  v->loaded = true;
+  return 0;
+}
+
+void dag_ls_iter_init(dag_ls_iter_t *it, const dag_cid_t *cid,
+                      unsigned flags, dag_node_cb on_node, void *node_ud) {
+  memset(it, 0, sizeof *it);
+  it->root = *cid;
+  it->flags = flags;
+  it->on_node = on_node;
+  it->node_ud = node_ud;
+}
+
+void dag_ls_iter_free(dag_ls_iter_t *it) { tr_set64_free(&it->seen); }
+
+static int ls_fail(dag_ls_iter_t *it, int rc) {
+  it->done = true;
+  it->err = rc;
+  return rc;
+}
+
+static int ls_start(dag_ls_iter_t *it, dag_get_cb get, void *ud, lvl_t *v) {
+  int rc = lvl_load(&it->root, get, ud, true, 0, v);
+  if (rc)
+    return ls_fail(it, rc);
+  it->started = true;
+  it->fanout = v->fanout;
+  it->st[0].cid = it->root;
+  it->st[0].pos = 0;
+  it->sp = 1;
+  if (v->hamt && (rc = tr_set64_add(&it->seen, dag_cid_fp(&it->root))) < 0)
+    return ls_fail(it, rc);
+  return it->on_node ? it->on_node(&it->root, v->blk, v->len, it->node_ud)
+                     : 0;
+}
+
+/* Enter the child shard lk of the frame at depth d: 0 entered (or passed
+ * over), else on_node's value or an error. */
+static int ls_enter(dag_ls_iter_t *it, dag_get_cb get, void *ud, lvl_t *lv,
+                    size_t d, const dag_pb_link_t *lk) {
+  /* The child is at depth d + 1 and uses bits [(d+1)*b, (d+2)*b). */
+  if (d + 1 >= DAG_LS_MAX_DEPTH || (d + 2) * lv[d].bits > 64)
+    return ls_fail(it, TR_EUNIXFS);
+  /* Reached before (only shards with links are in the set): not a tree.
+   * Checked before the read, so passing over costs nothing. */
+  uint64_t fp = dag_cid_fp(&lk->cid);
+  if (tr_set64_has(&it->seen, fp))
+    return it->flags & DAG_LS_SKIP_SEEN ? 0 : ls_fail(it, TR_EUNIXFS);
+  lvl_t *c = &lv[d + 1];
+  int rc = lvl_load(&lk->cid, get, ud, false, it->fanout, c);
+  if (rc)
+    return ls_fail(it, rc);
+  if (c->nlinks && (rc = tr_set64_add(&it->seen, fp)) < 0)
+    return ls_fail(it, rc);
+  it->st[d + 1].cid = lk->cid;
+  it->st[d + 1].pos = 0;
+  it->sp = d + 2;
+  return it->on_node ? it->on_node(&lk->cid, c->blk, c->len, it->node_ud) : 0;
+}
+
+int dag_ls_iter_run(dag_ls_iter_t *it, dag_get_cb get, void *ud,
+                    dag_dirent_cb cb, void *cud) {
+  if (it->done)
+    return it->err;
+  /* The blocks on the path are reloaded once per run, when first needed. */
+  lvl_t lv[DAG_LS_MAX_DEPTH];
+  for (size_t i = 0; i < DAG_LS_MAX_DEPTH; i++)
+    lv[i].loaded = false;
+  int rc;
+  if (!it->started && (rc = ls_start(it, get, ud, &lv[0])))
+    return rc;
+  while (it->sp) {
+    size_t d = it->sp - 1;
+    lvl_t *v = &lv[d];
+    if (!v->loaded &&
+        (rc = lvl_load(&it->st[d].cid, get, ud, d == 0, it->fanout, v)))
+      return ls_fail(it, rc);
+    dag_pb_link_t lk;
+    if ((rc = next_link(v->blk, v->len, &it->st[d].pos, &lk)) < 0)
+      return ls_fail(it, rc);
+    if (rc == 0) {
+      v->loaded = false;
+      it->sp--;
+      continue;
+    }
+    size_t skip = 0;
+    if (v->hamt) {
+      if (dag_hamt_link_index(lk.name, lk.name_len, v->padlen, v->fanout) < 0)
+        return ls_fail(it, TR_EUNIXFS);
+      if (lk.name_len == v->padlen) {
+        if ((rc = ls_enter(it, get, ud, lv, d, &lk)))
+          return rc;
+        continue;
+      }
+      skip = v->padlen;
+    }
+    dag_dirent_t e = {lk.name ? lk.name + skip : "", lk.name_len - skip,
+                      lk.cid, lk.tsize};
+    it->entries++;
+    if ((rc = cb(&e, cud)))
+      return rc;
+  }
+  it->done = true;
+  return 0;
+}
+
+int dag_ls(const dag_cid_t *cid, dag_get_cb get, void *ud, dag_dirent_cb cb,
+           void *cud) {
+  dag_ls_iter_t *it = tr_malloc(sizeof *it);
+  if (!it)
+    return -ENOMEM;
+  dag_ls_iter_init(it, cid, 0, NULL, NULL);
+  int rc = dag_ls_iter_run(it, get, ud, cb, cud);
+  dag_ls_iter_free(it);
+  tr_free(it);
+  return rc;
 }

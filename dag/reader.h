@@ -86,8 +86,69 @@ typedef int (*dag_dirent_cb)(const dag_dirent_t *e, void *ud);
  * off.  Names are passed as stored: callers that write to a file system
  * must check them (dag_name_ok in importer.h).  cb returning non-zero stops
  * the listing with that value.  Errors: TR_ENOTDIR, TR_EUNIXFS (a malformed
- * shard), those of dag_stat(). */
+ * shard, or a shard reached twice: see dag_ls_iter_t), -ENOMEM, those of
+ * dag_stat().  A dag_ls_iter_t run to the end. */
 int dag_ls(const dag_cid_t *cid, dag_get_cb get, void *ud, dag_dirent_cb cb,
            void *cud) TR_WUR;
+
+/* -------------------------------------------------- resumable listing */
+
+/* Deepest HAMT walked: 64 hash bits at 3 bits a level (fanout 8, the
+ * smallest) make 21 levels below the root. */
+#define DAG_LS_MAX_DEPTH 22
+
+/* Called once for each directory node a walk enters (the directory itself,
+ * then each HAMT shard), with its block; non-zero pauses the walk, which
+ * resumes inside that node. */
+typedef int (*dag_node_cb)(const dag_cid_t *cid, const uint8_t *blk,
+                           size_t len, void *ud);
+
+enum {
+  /* A shard reached a second time is passed over (its blocks and entries
+   * were already given once) instead of failing the walk: what a CAR with
+   * each block once wants. */
+  DAG_LS_SKIP_SEEN = 1,
+};
+
+/* A directory listing that can stop and resume, across read transactions:
+ * it keeps CIDs and offsets, never views, and reloads the shards on its
+ * path (at most DAG_LS_MAX_DEPTH) when run again.
+ *
+ * Hostile shapes cost no more than the blocks they are made of: a HAMT is a
+ * tree, so a shard that holds links and is reached twice (several buckets,
+ * or several shards, pointing at one child: a DAG that would list
+ * 256^8 entries from a few kilobytes) fails the walk with TR_EUNIXFS, or is
+ * passed over with DAG_LS_SKIP_SEEN.  So a walk reads each shard once and
+ * gives each entry once; the set of shards seen costs 16 bytes a shard.
+ * Initialise with dag_ls_iter_init(); free with dag_ls_iter_free(). */
+typedef struct dag_ls_iter {
+  dag_cid_t root;
+  unsigned flags;
+  dag_node_cb on_node; /* may be NULL */
+  void *node_ud;
+  bool started, done;
+  int err;         /* the error that ended the walk */
+  uint64_t fanout; /* the root shard's: every shard must have it */
+  size_t sp;       /* frames in use */
+  struct {
+    dag_cid_t cid;
+    size_t pos; /* offset of the next link in the block */
+  } st[DAG_LS_MAX_DEPTH];
+  tr_set64_t seen;  /* fingerprints of the shards entered */
+  uint64_t entries; /* entries given so far */
+} dag_ls_iter_t;
+
+void dag_ls_iter_init(dag_ls_iter_t *it, const dag_cid_t *cid,
+                      unsigned flags, dag_node_cb on_node, void *node_ud);
+
+/* Walk on: cb for each entry, on_node for each node entered, until the end
+ * (0), until cb or on_node returns non-zero (that value; run again to go
+ * on after the entry or inside the node it was called for) or an error
+ * (those of dag_ls(); the walk cannot go on).  Views given to the
+ * callbacks last as get's do. */
+int dag_ls_iter_run(dag_ls_iter_t *it, dag_get_cb get, void *ud,
+                    dag_dirent_cb cb, void *cud) TR_WUR;
+
+void dag_ls_iter_free(dag_ls_iter_t *it);
 
 #endif /* DAG_READER_H */

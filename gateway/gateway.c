@@ -11,8 +11,13 @@
  * for /ipns/ (no naming yet); 504 when a block is not in the repo (with no
  * network to fetch it from, the gateway cannot retrieve it).
  *
- * Path resolution reads a few small blocks on the loop thread; every body
- * of more than one block is produced in the worker pool (stream.h).
+ * Path resolution, the index.html lookup and type sniffing run on the loop
+ * thread while they read little (GW_INLINE_BUDGET), which is what almost
+ * every request needs, and start again in the worker pool when they read
+ * more (big directories on the path), within GW_WORK_BUDGET; bodies of
+ * more than one small block are produced in the worker pool (stream.h).
+ * So no request's content can stall the loop, and none can hold a worker
+ * for long.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -62,23 +67,21 @@ bool gw__not_modified(gw_req_t *req, const gw_target_t *t, const char *etag) {
 
 /* ------------------------------------------------------------ formats */
 
-enum { FMT_UNIXFS, FMT_RAW, FMT_CAR };
-
 /* The response format: ?format= wins over Accept, as the spec says. */
 static int pick_format(gw_req_t *req, int *fmt) {
   char f[32];
   if (gw_query_get(gw_req_query(req), "format", f, sizeof f)) {
     if (!strcmp(f, "raw"))
-      *fmt = FMT_RAW;
+      *fmt = GW_FMT_RAW;
     else if (!strcmp(f, "car"))
-      *fmt = FMT_CAR;
+      *fmt = GW_FMT_CAR;
     else {
       gw_error(req, 400, "unsupported format \"%s\"", f);
       return -1;
     }
     return 0;
   }
-  *fmt = FMT_UNIXFS;
+  *fmt = GW_FMT_UNIXFS;
   const char *acc = gw_req_header(req, "accept");
   if (!acc)
     return 0;
@@ -95,7 +98,7 @@ static int pick_format(gw_req_t *req, int *fmt) {
     if (strstr(item, "q=0") && !strstr(item, "q=0."))
       continue;
     if (!strncmp(item, "application/vnd.ipld.raw", 24)) {
-      *fmt = FMT_RAW;
+      *fmt = GW_FMT_RAW;
       return 0;
     }
     if (!strncmp(item, "application/vnd.ipld.car", 24)) {
@@ -103,7 +106,7 @@ static int pick_format(gw_req_t *req, int *fmt) {
         other_ipld = true;
         continue;
       }
-      *fmt = FMT_CAR;
+      *fmt = GW_FMT_CAR;
       return 0;
     }
     if (!strncmp(item, "application/vnd.ipld.", 21) ||
@@ -123,65 +126,150 @@ static int pick_format(gw_req_t *req, int *fmt) {
 
 /* --------------------------------------------------------- resolution */
 
-static void answer_dag_error(gw_req_t *req, int rc, const dag_cid_t *at,
-                             const char *name) {
+int gw__budget_get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
+                   void *ud) {
+  gw_budget_t *b = ud;
+  int rc = bs_get(b->txn, cid, data, len);
+  if (rc)
+    return rc;
+  /* A raw block is only read where it is copied; a dag-pb node is parsed
+   * whole. */
+  uint64_t cost = GW_READ_COST + (cid->codec == DAG_CODEC_RAW ? 0 : *len);
+  if (cost > b->left) {
+    b->over = true;
+    return TR_ETOOBIG;
+  }
+  b->left -= cost;
+  return 0;
+}
+
+void gw__target_free(gw_target_t *t) {
+  if (!t)
+    return;
+  tr_free(t->path_cids);
+  tr_free(t->ipfs_path);
+  tr_free(t->segbuf);
+  tr_free(t->segs);
+  tr_free(t->symlink);
+  tr_free(t);
+}
+
+static void answer_dag_error(gw_req_t *req, const gw_target_t *t) {
   char s[DAG_CID_STR_MAX];
-  dag_cid_str(at, s);
-  if (rc == TR_ENOTFOUND)
+  dag_cid_str(&t->err_at, s);
+  int rc = t->rc;
+  const char *name = t->err_name;
+  if (t->budget_over)
+    gw_error(req, 504, "%s: resolving this path reads more blocks than a "
+             "request may", s);
+  else if (rc == TR_ENOTFOUND)
     gw_error(req, 504, "block %s is not in this node's repo", s);
   else if (rc == TR_EPATH)
-    gw_error(req, 404, "no link named \"%s\" under %s", name, s);
+    gw_error(req, 404, "no link named \"%.200s\" under %s", name, s);
   else if (rc == TR_ENOTDIR)
-    gw_error(req, 404, "%s is not a directory, cannot resolve \"%s\"", s, name);
+    gw_error(req, 404, "%s is not a directory, cannot resolve \"%.200s\"", s,
+             name);
   else if (rc == TR_ECODEC)
     gw_error(req, 501, "%s: codec not supported for UnixFS paths", s);
   else
     gw_error(req, 502, "%s: %s", s, tr_strerror(rc));
 }
 
-/* Resolve segs[0..nseg) below t->root, one segment at a time so that each
+/* Resolve the names below t->root, one segment at a time so that each
  * step's CID is known (X-Ipfs-Roots, CAR path blocks). */
-static int resolve(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t, char **segs,
-                   size_t nseg) {
-  bs_txn_t *txn;
-  int rc = bs_txn_begin(ctx->env, BS_RDONLY, &txn);
-  if (rc) {
-    gw_error(req, 500, "repo: %s", tr_strerror(rc));
-    return -1;
-  }
+static int resolve(gw_target_t *t, gw_budget_t *b) {
   dag_cid_t cur = t->root;
   char s[DAG_CID_STR_MAX];
   size_t hl = (size_t)snprintf(t->roots_hdr, sizeof t->roots_hdr, "%s",
                                dag_cid_str(&cur, s));
+  bool full = false;
   t->npath = 0;
-  for (size_t i = 0; i < nseg; i++) {
+  for (size_t i = 1; i < t->nseg; i++) {
     dag_cid_t next;
-    rc = dag_resolve(&cur, segs[i], strlen(segs[i]), bs_get_cb, txn, &next);
+    int rc = dag_resolve(&cur, t->segs[i], strlen(t->segs[i]), gw__budget_get,
+                         b, &next);
     if (rc) {
-      bs_txn_abort(txn);
-      answer_dag_error(req, rc, &cur, segs[i]);
-      return -1;
+      t->err_at = cur;
+      t->err_name = t->segs[i];
+      return rc;
     }
     t->path_cids[t->npath++] = cur;
     cur = next;
-    if (hl < sizeof t->roots_hdr)
-      hl += (size_t)snprintf(t->roots_hdr + hl, sizeof t->roots_hdr - hl,
-                             ",%s", dag_cid_str(&cur, s));
+    /* As many CIDs as fit, never part of one. */
+    size_t l = strlen(dag_cid_str(&cur, s));
+    if (!full && hl + l + 2 <= sizeof t->roots_hdr) {
+      t->roots_hdr[hl++] = ',';
+      memcpy(t->roots_hdr + hl, s, l + 1);
+      hl += l;
+    } else
+      full = true;
   }
   t->cid = cur;
-  rc = dag_stat(&cur, bs_get_cb, txn, &t->info);
-  bs_txn_abort(txn);
+  t->err_at = cur;
+  t->err_name = "";
+  int rc = dag_stat(&cur, gw__budget_get, b, &t->info);
   if (rc == TR_ECODEC || rc == TR_EUNIXFS || rc == TR_EDAGPB) {
     /* Not UnixFS: still fine for raw and CAR; mark it. */
     memset(&t->info, 0, sizeof t->info);
-    t->info.kind = 0;
     return rc == TR_ECODEC ? 1 : 2;
   }
-  if (rc) {
-    answer_dag_error(req, rc, &cur, "");
-    return -1;
+  return rc;
+}
+
+/* What serving a UnixFS answer needs: index.html, a file's first bytes, a
+ * symlink's target. */
+static int read_unixfs(gw_target_t *t, gw_budget_t *b) {
+  int rc;
+  if (t->info.kind == DAG_NODE_SYMLINK) {
+    t->symlink = tr_malloc(t->info.target_len + 1);
+    if (!t->symlink)
+      return -ENOMEM;
+    memcpy(t->symlink, t->info.target, t->info.target_len);
   }
-  return 0;
+  t->info.target = NULL; /* a view that ends with the transaction */
+  const dag_cid_t *file = &t->cid;
+  if (t->info.kind == DAG_NODE_DIR) {
+    if (!t->trailing_slash)
+      return 0;
+    rc = dag_resolve(&t->cid, "index.html", 10, gw__budget_get, b, &t->index);
+    if (rc == TR_EPATH)
+      return 0;
+    if (rc == 0)
+      rc = dag_stat(&t->index, gw__budget_get, b, &t->index_info);
+    if (rc)
+      return b->over ? rc : 0; /* a broken index.html: list the directory */
+    t->index_info.target = NULL;
+    if (t->index_info.kind != DAG_NODE_FILE)
+      return 0;
+    t->has_index = true;
+    file = &t->index;
+  } else if (t->info.kind != DAG_NODE_FILE)
+    return 0;
+  gw_copy_t c = {t->head, 0, sizeof t->head};
+  rc = dag_cat(file, 0, sizeof t->head, gw__budget_get, b, gw_copy_cb, &c);
+  t->head_len = c.n;
+  return rc;
+}
+
+void gw__prepare(bs_env_t *env, gw_target_t *t, uint64_t budget) {
+  gw_budget_t b = {NULL, budget, false};
+  int rc = bs_txn_begin(env, BS_RDONLY, &b.txn);
+  if (rc) {
+    t->rc = rc;
+    t->err_at = t->root;
+    return;
+  }
+  /* A second try (in the worker) starts afresh. */
+  t->budget_over = t->has_index = false;
+  t->head_len = 0;
+  tr_free(t->symlink);
+  t->symlink = NULL;
+  rc = resolve(t, &b);
+  if (rc == 0 && t->fmt == GW_FMT_UNIXFS && (rc = read_unixfs(t, &b)))
+    t->err_at = t->has_index ? t->index : t->cid;
+  bs_txn_abort(b.txn);
+  t->rc = rc;
+  t->budget_over = b.over;
 }
 
 /* ------------------------------------------------------- path parsing */
@@ -236,6 +324,94 @@ static void protocol_handler(gw_req_t *req) {
   gw_res_end(req);
 }
 
+/* Answer a prepared request (on the loop). */
+static void dispatch(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
+  if (t->rc < 0) {
+    answer_dag_error(req, t);
+    gw__target_free(t);
+    return;
+  }
+  const char *im = gw_req_header(req, "if-match");
+  char etag[DAG_CID_STR_MAX + 8];
+  char s[DAG_CID_STR_MAX];
+  snprintf(etag, sizeof etag, "\"%s\"", dag_cid_str(&t->cid, s));
+  if (im && !etag_in(im, etag))
+    gw_error(req, 412, "If-Match does not match %s", etag);
+  else if (t->fmt == GW_FMT_RAW)
+    gw__serve_raw(req, ctx, t), t = NULL;
+  else if (t->fmt == GW_FMT_CAR)
+    gw__serve_car(req, ctx, t), t = NULL;
+  else if (t->rc > 0)
+    gw_error(req, 501, "%s is not UnixFS; ask for ?format=raw or "
+             "?format=car", s);
+  else if (t->info.kind == DAG_NODE_DIR)
+    gw__serve_dir_listing(req, ctx, t), t = NULL;
+  else
+    gw__serve_file(req, ctx, t), t = NULL;
+  gw__target_free(t);
+}
+
+/* Preparation that outgrew the loop's budget, in the worker pool. */
+typedef struct prep_job {
+  uv_work_t work;
+  gw_req_t *req;
+  gw_ctx_t *ctx;
+  gw_target_t *t;
+} prep_job_t;
+
+static void prep_work(uv_work_t *w) {
+  prep_job_t *j = w->data;
+  gw__prepare(j->ctx->env, j->t, GW_WORK_BUDGET);
+}
+
+static void prep_after(uv_work_t *w, int status) {
+  prep_job_t *j = w->data;
+  if (status == UV_ECANCELED || gw_req_closed(j->req)) {
+    gw_res_end(j->req); /* the client went away: nothing to send */
+    gw__target_free(j->t);
+  } else
+    dispatch(j->req, j->ctx, j->t);
+  tr_free(j);
+}
+
+/* Parse the URL into a new target; answers the request and returns NULL
+ * when it is not one to resolve. */
+static gw_target_t *parse_target(gw_req_t *req, const char *path) {
+  gw_target_t *t = tr_calloc(1, sizeof *t);
+  size_t pl = strlen(path);
+  if (t) {
+    t->segbuf = tr_malloc(pl + 1);
+    t->segs = tr_malloc((pl / 2 + 2) * sizeof *t->segs);
+    t->ipfs_path = tr_malloc(pl + 8);
+  }
+  if (!t || !t->segbuf || !t->segs || !t->ipfs_path) {
+    gw__target_free(t);
+    gw_error(req, 500, "out of memory");
+    return NULL;
+  }
+  int bad = gw__split_path(path + 6, t->segbuf, t->segs, &t->nseg,
+                           &t->trailing_slash);
+  if (bad) {
+    gw_error(req, 400, t->nseg == 0 && bad == TR_EPATH ? "missing CID"
+                                                       : "invalid path");
+  } else if (dag_cid_parse(&t->root, t->segs[0], strlen(t->segs[0]))) {
+    gw_error(req, 400, "invalid CID \"%.100s\"", t->segs[0]);
+  } else if (pick_format(req, &t->fmt) == 0) {
+    t->path_cids = tr_malloc((t->nseg + 1) * sizeof *t->path_cids);
+    if (!t->path_cids) {
+      gw_error(req, 500, "out of memory");
+    } else {
+      size_t o = (size_t)snprintf(t->ipfs_path, pl + 8, "/ipfs");
+      for (size_t i = 0; i < t->nseg; i++)
+        o += (size_t)snprintf(t->ipfs_path + o, pl + 8 - o, "/%s", t->segs[i]);
+      t->last_name = t->nseg > 1 ? t->segs[t->nseg - 1] : "";
+      return t;
+    }
+  }
+  gw__target_free(t);
+  return NULL;
+}
+
 void gw_gateway_handle(gw_req_t *req, void *ud) {
   gw_ctx_t *ctx = ud;
   const char *m = gw_req_method(req);
@@ -267,51 +443,28 @@ void gw_gateway_handle(gw_req_t *req, void *ud) {
     gw_error(req, 404, "only /ipfs/ paths are served here");
     return;
   }
-  gw_target_t *t = tr_calloc(1, sizeof *t);
-  char *buf = tr_malloc(strlen(path) + 1);
-  if (!t || !buf) {
-    tr_free(t);
-    tr_free(buf);
+  gw_target_t *t = parse_target(req, path);
+  if (!t)
+    return;
+  /* Most paths are a few small blocks: answered right here.  One that
+   * reads more starts again in the worker pool, so that big directories
+   * on the way cost the loop no more than GW_INLINE_BUDGET. */
+  gw__prepare(ctx->env, t, GW_INLINE_BUDGET);
+  if (!t->budget_over) {
+    dispatch(req, ctx, t);
+    return;
+  }
+  prep_job_t *j = tr_malloc(sizeof *j);
+  if (!j) {
+    gw__target_free(t);
     gw_error(req, 500, "out of memory");
     return;
   }
-  char *segs[GW_MAX_SEGMENTS + 1];
-  size_t nseg = 0;
-  int bad = gw__split_path(path + 6, buf, segs, &nseg, &t->trailing_slash);
-  int fmt;
-  if (bad) {
-    gw_error(req, 400, nseg == 0 && bad == TR_EPATH ? "missing CID"
-                                                    : "invalid path");
-  } else if (dag_cid_parse(&t->root, segs[0], strlen(segs[0]))) {
-    gw_error(req, 400, "invalid CID \"%.100s\"", segs[0]);
-  } else if (pick_format(req, &fmt) == 0) {
-    size_t o = (size_t)snprintf(t->ipfs_path, sizeof t->ipfs_path, "/ipfs");
-    for (size_t i = 0; i < nseg && o < sizeof t->ipfs_path; i++)
-      o += (size_t)snprintf(t->ipfs_path + o, sizeof t->ipfs_path - o, "/%s",
-                            segs[i]);
-    if (nseg > 1)
-      snprintf(t->last_name, sizeof t->last_name, "%s", segs[nseg - 1]);
-    int r = resolve(req, ctx, t, segs + 1, nseg - 1);
-    if (r >= 0) {
-      const char *im = gw_req_header(req, "if-match");
-      char etag[DAG_CID_STR_MAX + 8];
-      char s[DAG_CID_STR_MAX];
-      snprintf(etag, sizeof etag, "\"%s\"", dag_cid_str(&t->cid, s));
-      if (im && !etag_in(im, etag))
-        gw_error(req, 412, "If-Match does not match %s", etag);
-      else if (fmt == FMT_RAW)
-        gw__serve_raw(req, ctx, t), t = NULL;
-      else if (fmt == FMT_CAR)
-        gw__serve_car(req, ctx, t), t = NULL;
-      else if (r > 0)
-        gw_error(req, 501, "%s is not UnixFS; ask for ?format=raw or "
-                 "?format=car", s);
-      else if (t->info.kind == DAG_NODE_DIR)
-        gw__serve_dir_listing(req, ctx, t), t = NULL;
-      else
-        gw__serve_file(req, ctx, t), t = NULL;
-    }
+  *j = (prep_job_t){.req = req, .ctx = ctx, .t = t};
+  j->work.data = j;
+  if (uv_queue_work(ctx->loop, &j->work, prep_work, prep_after)) {
+    tr_free(j);
+    gw__target_free(t);
+    gw_error(req, 500, "cannot queue work");
   }
-  tr_free(buf);
-  tr_free(t);
 }

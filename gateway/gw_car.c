@@ -34,8 +34,9 @@ enum { PH_HEADER, PH_PATH, PH_BODY, PH_DONE };
 
 typedef struct car_state {
   dag_cid_t root, cid;
-  dag_cid_t path[GW_MAX_SEGMENTS + 1];
+  dag_cid_t *path; /* npath blocks from the root to the parent of cid */
   size_t npath, pi;
+  const char *pnames; /* names: the next path step's name */
   int scope, phase;
   bool dups;
   bool is_file, is_dir;
@@ -53,6 +54,8 @@ typedef struct car_state {
   /* The path below the root ("/a/b", decoded), walked again to record the
    * blocks that prove it; NULL: only the directories in path[] are sent. */
   char *names;
+  /* dag-scope=entity of a directory: the walk of its shards. */
+  dag_ls_iter_t *ls;
 } car_state_t;
 
 /* Append one section (CID + block) to carry, unless already sent. */
@@ -153,21 +156,31 @@ static int step_all(car_state_t *s, bs_txn_t *txn) {
 
 typedef struct rec_ctx {
   car_state_t *s;
-  bs_txn_t *txn;
+  gw_budget_t b;
   int err;
 } rec_ctx_t;
 
-/* The get callback that records: every block dag_cat or dag_ls needs is
- * what a verifying client needs. */
+/* The get callback that records: every block dag_cat or dag_resolve needs
+ * is what a verifying client needs.  Reads are charged to a budget. */
 static int rec_get(const dag_cid_t *c, const uint8_t **data, size_t *len,
                    void *ud) {
   rec_ctx_t *r = ud;
-  int rc = bs_get(r->txn, c, data, len);
+  int rc = gw__budget_get(c, data, len, &r->b);
   if (rc)
     return rc;
-  if (c->mh_code != DAG_MH_IDENTITY && (rc = emit(r->s, r->txn, c, *data, *len)))
+  if (c->mh_code != DAG_MH_IDENTITY && (rc = emit(r->s, NULL, c, *data, *len)))
     return r->err = rc;
   return 0;
+}
+
+/* The walk of a directory's shards hands each one over here. */
+static int rec_node(const dag_cid_t *c, const uint8_t *blk, size_t len,
+                    void *ud) {
+  car_state_t *s = ud;
+  int rc = c->mh_code == DAG_MH_IDENTITY ? 0 : emit(s, NULL, c, blk, len);
+  if (rc)
+    return rc;
+  return s->carry.len - s->carry_off >= GW_STREAM_PIECE ? 1 : 0;
 }
 
 static int ignore_bytes(const uint8_t *p, size_t n, void *ud) {
@@ -180,17 +193,27 @@ static int ignore_entry(const dag_dirent_t *e, void *ud) {
   return 0;
 }
 
-static int step_entity(car_state_t *s, bs_txn_t *txn) {
-  rec_ctx_t r = {s, txn, 0};
+static int step_entity(car_state_t *s, bs_txn_t *txn, uint64_t budget) {
+  rec_ctx_t r = {s, {txn, budget, false}, 0};
   if (!s->is_file && !s->is_dir) {
     s->phase = PH_DONE;
     return emit_cid(s, txn, &s->cid);
   }
   if (s->is_dir) {
-    /* The node and, for a HAMT, its shards: dag_ls reads exactly those. */
-    int rc = dag_ls(&s->cid, rec_get, &r, ignore_entry, NULL);
-    s->phase = PH_DONE;
-    return rc;
+    /* The node and, for a HAMT, its shards, a piece at a time; with
+     * dups=n each shard once even when the DAG refers to it many times. */
+    if (!s->ls) {
+      if (!(s->ls = tr_malloc(sizeof *s->ls)))
+        return -ENOMEM;
+      dag_ls_iter_init(s->ls, &s->cid, s->dups ? 0 : DAG_LS_SKIP_SEEN,
+                       rec_node, s);
+    }
+    int rc = dag_ls_iter_run(s->ls, gw__budget_get, &r.b, ignore_entry, NULL);
+    if (rc < 0)
+      return rc;
+    if (rc == 0)
+      s->phase = PH_DONE;
+    return 0;
   }
   if (!s->started) {
     s->started = true;
@@ -231,18 +254,19 @@ static int emit_path(car_state_t *s, bs_txn_t *txn) {
     }
     return 0;
   }
-  rec_ctx_t r = {s, txn, 0};
-  const char *p = s->names;
-  for (size_t i = 0; i < s->npath; i++) {
-    while (*p == '/')
-      p++;
-    size_t n = strcspn(p, "/");
-    dag_cid_t next;
-    int rc = dag_resolve(&s->path[i], p, n, rec_get, &r, &next);
-    if (rc)
-      return rc;
-    p += n;
-  }
+  /* One step at a time: a path of big directories never sits in memory
+   * whole. */
+  rec_ctx_t r = {s, {txn, GW_WORK_BUDGET, false}, 0};
+  const char *p = s->pnames ? s->pnames : s->names;
+  while (*p == '/')
+    p++;
+  size_t n = strcspn(p, "/");
+  dag_cid_t next;
+  int rc = dag_resolve(&s->path[s->pi], p, n, rec_get, &r, &next);
+  if (rc)
+    return rc;
+  s->pnames = p + n;
+  s->pi++;
   return 0;
 }
 
@@ -268,13 +292,15 @@ static int64_t fill_car(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
     if (rc)
       return rc;
     if (s->phase == PH_PATH) {
-      rc = emit_path(s, txn);
-      s->phase = PH_BODY;
+      if (s->pi < s->npath)
+        rc = emit_path(s, txn);
+      if (s->pi == s->npath)
+        s->phase = PH_BODY;
     } else if (s->scope == SCOPE_BLOCK) {
       rc = emit_cid(s, txn, &s->cid);
       s->phase = PH_DONE;
     } else if (s->scope == SCOPE_ENTITY)
-      rc = step_entity(s, txn);
+      rc = step_entity(s, txn, GW_PIECE_BUDGET(cap));
     else
       rc = step_all(s, txn);
     bs_txn_abort(txn);
@@ -297,6 +323,10 @@ static void free_car(void *st) {
   tr_set64_free(&s->seen);
   tr_bytes_free(&s->carry);
   tr_free(s->names);
+  tr_free(s->path);
+  if (s->ls)
+    dag_ls_iter_free(s->ls);
+  tr_free(s->ls);
   tr_free(s);
 }
 
@@ -337,24 +367,31 @@ void gw__serve_car(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   char v[64];
   car_state_t *s = tr_calloc(1, sizeof *s);
   if (!s) {
-    tr_free(t);
+    gw__target_free(t);
     gw_error(req, 500, "out of memory");
     return;
   }
   s->root = t->root;
   s->cid = t->cid;
-  memcpy(s->path, t->path_cids, t->npath * sizeof *s->path);
   s->npath = t->npath;
-  /* The names below the root: ipfs_path is "/ipfs/<root>/<names>", kept
-   * only when it was not truncated and has one name per path step. */
+  if (t->npath && !(s->path = tr_malloc(t->npath * sizeof *s->path))) {
+    free_car(s);
+    gw__target_free(t);
+    gw_error(req, 500, "out of memory");
+    return;
+  }
+  if (t->npath)
+    memcpy(s->path, t->path_cids, t->npath * sizeof *s->path);
+  /* The names below the root: ipfs_path is "/ipfs/<root>/<names>", one
+   * name per path step. */
   const char *below = strchr(t->ipfs_path + 6, '/');
-  if (t->npath && below && strlen(t->ipfs_path) + 1 < sizeof t->ipfs_path) {
+  if (t->npath && below) {
     size_t segs = 0;
     for (const char *p = below; *p; p++)
       segs += *p == '/';
     if (segs == t->npath && !(s->names = tr_strdup(below))) {
       free_car(s);
-      tr_free(t);
+      gw__target_free(t);
       gw_error(req, 500, "out of memory");
       return;
     }
@@ -393,7 +430,7 @@ void gw__serve_car(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     bad = 3;
   if (bad) {
     free_car(s);
-    tr_free(t);
+    gw__target_free(t);
     gw_error(req, 400, bad == 1   ? "dag-scope must be all, entity or block"
                        : bad == 2 ? "invalid entity-bytes range"
                                   : "only order=dfs is supported");
@@ -405,7 +442,7 @@ void gw__serve_car(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
            s->dups, (unsigned long long)s->from, (unsigned long long)s->to);
   if (gw__not_modified(req, t, etag)) {
     free_car(s);
-    tr_free(t);
+    gw__target_free(t);
     return;
   }
   snprintf(cd, sizeof cd, "attachment; filename=\"%s.car\"", rs);
@@ -419,7 +456,7 @@ void gw__serve_car(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
       {"Vary", "Accept"}};
   size_t n = gw__std_headers(t, etag, h, 4);
   gw_res_start(req, 200, h, n, -1);
-  tr_free(t);
+  gw__target_free(t);
   if (!strcmp(gw_req_method(req), "HEAD")) {
     free_car(s);
     gw_res_end(req);

@@ -2,8 +2,10 @@
  * gw_dir.c — directories on the path gateway: the trailing-slash redirect,
  * index.html, and an HTML listing (names, sizes, CIDs) that reads well in a
  * browser.  Names come from the DAG and are untrusted: every one is
- * HTML-escaped for text and percent-encoded for links.
+ * HTML-escaped for text and percent-encoded for links.  A listing is
+ * streamed, bounded (GW_DIR_MAX_ENTRIES rows) and produced off the loop.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,35 +59,6 @@ static void human(uint64_t n, char *out, size_t sz) {
   snprintf(out, sz, i ? "%.1f %s" : "%.0f %s", v, u[i]);
 }
 
-typedef struct list_ctx {
-  tr_bytes_t html;
-  const char *base; /* the request path, ending in '/' */
-  int err;
-  size_t count;
-} list_ctx_t;
-
-static void put(list_ctx_t *c, const char *s) {
-  if (!c->err)
-    c->err = tr_bytes_append(&c->html, s, strlen(s));
-}
-
-static int list_entry(const dag_dirent_t *e, void *ud) {
-  list_ctx_t *c = ud;
-  char name[1024], href[2048], cid[DAG_CID_STR_MAX], size[32], row[8192];
-  gw__html_escape(e->name, e->name_len, name, sizeof name);
-  gw__url_escape(e->name, e->name_len, href, sizeof href);
-  dag_cid_str(&e->cid, cid);
-  human(e->tsize, size, sizeof size);
-  snprintf(row, sizeof row,
-           "<tr><td class=\"n\"><a href=\"%s\">%s</a></td>"
-           "<td class=\"c\"><a class=\"cid\" href=\"/ipfs/%s?filename=%s\" "
-           "title=\"%s\">%.*s&hellip;%s</a></td><td class=\"s\">%s</td></tr>\n",
-           href, name, cid, href, cid, 8, cid, cid + strlen(cid) - 6, size);
-  put(c, row);
-  c->count++;
-  return c->err;
-}
-
 static const char page_head[] =
     "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -110,103 +83,240 @@ static const char page_head[] =
     "</style></head><body><header><b>trove</b> &middot; IPFS gateway</header>"
     "<main><div class=\"path\">%s</div><div class=\"root\">%s</div><table>\n";
 
-void gw__serve_dir_listing(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
-  const char *path = gw_req_path(req);
-  if (!t->trailing_slash) {
-    /* Relative links in the listing and in index.html need the slash. */
-    char loc[4200];
-    const char *q = gw_req_query(req);
-    snprintf(loc, sizeof loc, "%s/%s%s", path, q[0] ? "?" : "", q);
-    gw_header_t h[8] = {{"Location", loc}};
-    size_t n = gw__std_headers(t, NULL, h, 1);
-    gw_res_start(req, 301, h, n, 0);
-    gw_res_end(req);
-    tr_free(t);
-    return;
+/* ------------------------------------------------------- the listing */
+
+/* The listing is produced like a file body: a piece at a time in the worker
+ * pool, the HAMT walk (dag_ls_iter_t) resumed in each piece, so a directory
+ * of a million entries costs the node one piece of memory and the loop
+ * nothing.  The headers wait for the first piece, so a directory that is
+ * broken from the start (a missing block, a shard reached twice) gets an
+ * error status.  At most GW_DIR_MAX_ENTRIES rows are sent; past them the
+ * page says so and points at the trustless (CAR) and RPC ways to get
+ * everything. */
+enum { LS_HEAD, LS_ROWS, LS_FOOT, LS_DONE };
+
+typedef struct list_state {
+  gw_target_t *t;
+  char etag[DAG_CID_STR_MAX + 32];
+  const char *version;
+  int phase;
+  dag_ls_iter_t it;
+  uint64_t count;
+  bool more; /* stopped at GW_DIR_MAX_ENTRIES */
+  /* The piece being filled. */
+  uint8_t *buf;
+  size_t n, cap;
+  tr_bytes_t head; /* the page head, built on the loop */
+} list_state_t;
+
+#define ROW_MAX 8192
+#define CRUMBS_MAX (32u << 10)
+
+static int list_row(const dag_dirent_t *e, void *ud) {
+  list_state_t *c = ud;
+  if (c->count == GW_DIR_MAX_ENTRIES) {
+    c->more = true;
+    return 2;
   }
-  bs_txn_t *txn;
-  int rc = bs_txn_begin(ctx->env, BS_RDONLY, &txn);
-  if (rc) {
-    gw_error(req, 500, "repo: %s", tr_strerror(rc));
-    tr_free(t);
-    return;
+  char name[1024], href[2048], cid[DAG_CID_STR_MAX], size[32];
+  gw__html_escape(e->name, e->name_len, name, sizeof name);
+  gw__url_escape(e->name, e->name_len, href, sizeof href);
+  dag_cid_str(&e->cid, cid);
+  human(e->tsize, size, sizeof size);
+  int w = snprintf((char *)c->buf + c->n, c->cap - c->n,
+                   "<tr><td class=\"n\"><a href=\"%s\">%s</a></td>"
+                   "<td class=\"c\"><a class=\"cid\" href=\"/ipfs/%s?filename=%s\" "
+                   "title=\"%s\">%.*s&hellip;%s</a></td><td class=\"s\">%s</td></tr>\n",
+                   href, name, cid, href, cid, 8, cid, cid + strlen(cid) - 6, size);
+  c->n += (size_t)w < c->cap - c->n ? (size_t)w : c->cap - c->n - 1;
+  c->count++;
+  return c->cap - c->n < ROW_MAX ? 1 : 0; /* the piece is full: pause */
+}
+
+static int64_t fill_list(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
+  list_state_t *c = st;
+  c->buf = buf;
+  c->n = 0;
+  c->cap = cap;
+  if (c->phase == LS_HEAD) {
+    /* The head is at most a few KiB (fixed-size path buffers) */
+    size_t n = c->head.len < cap ? c->head.len : cap;
+    memcpy(buf, c->head.data, n);
+    c->n = n;
+    c->phase = LS_ROWS;
   }
-  dag_cid_t index;
-  rc = dag_resolve(&t->cid, "index.html", 10, bs_get_cb, txn, &index);
-  if (rc == 0) {
-    dag_node_info_t info;
-    if (dag_stat(&index, bs_get_cb, txn, &info) == 0 &&
-        info.kind == DAG_NODE_FILE) {
-      bs_txn_abort(txn);
-      t->path_cids[t->npath++] = t->cid;
-      t->cid = index;
-      t->info = info;
-      snprintf(t->last_name, sizeof t->last_name, "index.html");
-      gw__serve_file(req, ctx, t);
-      return;
-    }
+  if (c->phase == LS_ROWS && cap - c->n >= ROW_MAX) {
+    gw_budget_t b = {NULL, GW_PIECE_BUDGET(cap), false};
+    int rc = bs_txn_begin(env, BS_RDONLY, &b.txn);
+    if (rc)
+      return rc;
+    rc = dag_ls_iter_run(&c->it, gw__budget_get, &b, list_row, c);
+    bs_txn_abort(b.txn);
+    if (rc < 0)
+      return rc;
+    if (rc == 0 || c->more)
+      c->phase = LS_FOOT;
   }
-  char s[DAG_CID_STR_MAX], etag[DAG_CID_STR_MAX + 32];
-  dag_cid_str(&t->cid, s);
-  snprintf(etag, sizeof etag, "\"DirIndex-trove1_CID-%s\"", s);
-  if (gw__not_modified(req, t, etag)) {
-    bs_txn_abort(txn);
-    tr_free(t);
-    return;
+  if (c->phase == LS_FOOT && cap - c->n >= 1024) {
+    int w = c->more
+                ? snprintf((char *)buf + c->n, cap - c->n,
+                           "</table><p class=\"more\">The first %llu entries "
+                           "are shown; there are more.  Get the whole "
+                           "directory as a CAR (?format=car) or with "
+                           "<code>trove ls</code>.</p></main><footer>served "
+                           "by trove %s</footer></body></html>\n",
+                           (unsigned long long)c->count, c->version)
+                : snprintf((char *)buf + c->n, cap - c->n,
+                           "</table></main><footer>%llu entr%s &middot; "
+                           "served by trove %s</footer></body></html>\n",
+                           (unsigned long long)c->count,
+                           c->count == 1 ? "y" : "ies", c->version);
+    c->n += (size_t)w;
+    c->phase = LS_DONE;
   }
-  list_ctx_t c = {{0}, path, 0, 0};
-  /* Breadcrumbs: each step of the path links to itself. */
-  char crumbs[8192] = "", title[1024], esc[1024], seg[1024], acc[4096] = "";
-  size_t co = 0, ao = 0;
-  const char *p = t->ipfs_path + 1;
-  while (*p && co < sizeof crumbs - 1 && ao < sizeof acc - 1) {
-    size_t n = strcspn(p, "/");
-    gw__html_escape(p, n, esc, sizeof esc);
-    gw__url_escape(p, n, seg, sizeof seg);
-    ao += (size_t)snprintf(acc + ao, sizeof acc - ao, "/%s", seg);
-    co += (size_t)snprintf(crumbs + co, sizeof crumbs - co,
-                           "/<a href=\"%s/\">%s</a>", acc, esc);
-    p += n;
-    if (*p == '/')
-      p++;
+  return (int64_t)c->n;
+}
+
+static void free_list(void *st) {
+  list_state_t *c = st;
+  dag_ls_iter_free(&c->it);
+  tr_bytes_free(&c->head);
+  gw__target_free(c->t);
+  tr_free(c);
+}
+
+static int list_head(gw_req_t *req, void *st, int64_t first) {
+  list_state_t *c = st;
+  gw_target_t *t = c->t;
+  if (first < 0) {
+    char s[DAG_CID_STR_MAX];
+    dag_cid_str(&t->cid, s);
+    gw_error(req, first == TR_ENOTFOUND ? 504 : 502, "listing %s: %s", s,
+             first == TR_EUNIXFS ? "malformed directory (a HAMT shard is "
+                                   "malformed or reached twice)"
+                                 : tr_strerror((int)first));
+    return 1;
   }
-  gw__html_escape(t->ipfs_path, strlen(t->ipfs_path), title, sizeof title);
-  char root[DAG_CID_STR_MAX + 64];
-  snprintf(root, sizeof root, "%s", s);
-  size_t hl = sizeof page_head + strlen(title) + strlen(crumbs) + strlen(root) + 64;
-  char *head = tr_malloc(hl);
-  if (head) {
-    snprintf(head, hl, page_head, title, crumbs, root);
-    put(&c, head);
-    tr_free(head);
-  }
-  if (t->npath) /* a parent to go back to */
-    put(&c, "<tr><td class=\"n\"><a href=\"..\">..</a></td><td></td><td></td></tr>\n");
-  rc = dag_ls(&t->cid, bs_get_cb, txn, list_entry, &c);
-  bs_txn_abort(txn);
-  if (rc || c.err) {
-    tr_bytes_free(&c.html);
-    gw_error(req, rc == TR_ENOTFOUND ? 504 : 502, "listing %s: %s", s,
-             tr_strerror(rc ? rc : c.err));
-    tr_free(t);
-    return;
-  }
-  char foot[256];
-  snprintf(foot, sizeof foot,
-           "</table></main><footer>%zu entr%s &middot; served by trove %s"
-           "</footer></body></html>\n",
-           c.count, c.count == 1 ? "y" : "ies", ctx->version);
-  put(&c, foot);
   gw_header_t h[10] = {{"Content-Type", "text/html; charset=utf-8"}};
-  size_t n = gw__std_headers(t, etag, h, 1);
+  size_t n = gw__std_headers(t, c->etag, h, 1);
   /* A listing is immutable too (same CID, same entries), but keep it
    * revalidated in case the page layout changes with a trove upgrade. */
   for (size_t i = 0; i < n; i++)
     if (!strcmp(h[i].name, "Cache-Control"))
       h[i].value = "public, max-age=604800, stale-while-revalidate=2678400";
-  gw_res_start(req, 200, h, n, (int64_t)c.html.len);
-  gw_res_write(req, c.html.data, c.html.len);
-  gw_res_end(req);
-  tr_bytes_free(&c.html);
-  tr_free(t);
+  gw_res_start(req, 200, h, n, -1);
+  return 0;
+}
+
+/* The page head: title, breadcrumbs (each step of the path links to
+ * itself), the CID, and the way back up. */
+static int build_head(list_state_t *c) {
+  gw_target_t *t = c->t;
+  char s[DAG_CID_STR_MAX];
+  dag_cid_str(&t->cid, s);
+  tr_bytes_t crumbs = {0};
+  char esc[1024], seg[3100];
+  size_t acc = 0; /* length of href */
+  char *href = tr_malloc(strlen(t->ipfs_path) * 3 + 8);
+  if (!href)
+    return -ENOMEM;
+  int rc = 0;
+  for (const char *p = t->ipfs_path + 1; *p && !rc;) {
+    if (crumbs.len > CRUMBS_MAX) {
+      /* Each crumb holds the whole path before it: a deep path would make
+       * the head grow with the square of its length. */
+      rc = tr_bytes_append(&crumbs, "/&hellip;", 9);
+      break;
+    }
+    size_t n = strcspn(p, "/");
+    gw__html_escape(p, n < 150 ? n : 150, esc, sizeof esc);
+    gw__url_escape(p, n < 1000 ? n : 1000, seg, sizeof seg);
+    acc += (size_t)sprintf(href + acc, "/%s", seg);
+    if (!(rc = tr_bytes_append(&crumbs, "/<a href=\"", 10)) &&
+        !(rc = tr_bytes_append(&crumbs, href, acc)) &&
+        !(rc = tr_bytes_append(&crumbs, "/\">", 3)) &&
+        !(rc = tr_bytes_append(&crumbs, esc, strlen(esc))))
+      rc = tr_bytes_append(&crumbs, "</a>", 4);
+    p += n;
+    if (*p == '/')
+      p++;
+  }
+  if (!rc)
+    rc = tr_bytes_append(&crumbs, "", 1); /* NUL */
+  tr_free(href);
+  char title[1024];
+  gw__html_escape(t->ipfs_path, strlen(t->ipfs_path) < 300 ? strlen(t->ipfs_path) : 300,
+                  title, sizeof title);
+  size_t hl = sizeof page_head + strlen(title) + crumbs.len + strlen(s) + 160;
+  if (!rc && !(rc = tr_bytes_reserve(&c->head, hl))) {
+    int w = snprintf((char *)c->head.data, hl, page_head, title,
+                     (char *)crumbs.data, s);
+    c->head.len = (size_t)w;
+    if (t->npath) { /* a parent to go back to */
+      static const char up[] = "<tr><td class=\"n\"><a href=\"..\">..</a>"
+                               "</td><td></td><td></td></tr>\n";
+      memcpy(c->head.data + c->head.len, up, sizeof up - 1);
+      c->head.len += sizeof up - 1;
+    }
+  }
+  tr_bytes_free(&crumbs);
+  return rc;
+}
+
+void gw__serve_dir_listing(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
+  const char *path = gw_req_path(req);
+  if (!t->trailing_slash) {
+    /* Relative links in the listing and in index.html need the slash. */
+    char *loc = tr_malloc(strlen(path) + strlen(gw_req_query(req)) + 4);
+    if (!loc) {
+      gw__target_free(t);
+      gw_error(req, 500, "out of memory");
+      return;
+    }
+    const char *q = gw_req_query(req);
+    sprintf(loc, "%s/%s%s", path, q[0] ? "?" : "", q);
+    gw_header_t h[8] = {{"Location", loc}};
+    size_t n = gw__std_headers(t, NULL, h, 1);
+    gw_res_start(req, 301, h, n, 0);
+    gw_res_end(req);
+    tr_free(loc);
+    gw__target_free(t);
+    return;
+  }
+  if (t->has_index) { /* found by gw__prepare() */
+    t->path_cids[t->npath++] = t->cid;
+    t->cid = t->index;
+    t->info = t->index_info;
+    t->last_name = "index.html";
+    gw__serve_file(req, ctx, t);
+    return;
+  }
+  list_state_t *c = tr_calloc(1, sizeof *c);
+  if (!c) {
+    gw__target_free(t);
+    gw_error(req, 500, "out of memory");
+    return;
+  }
+  c->t = t;
+  c->version = ctx->version;
+  char s[DAG_CID_STR_MAX];
+  dag_cid_str(&t->cid, s);
+  snprintf(c->etag, sizeof c->etag, "\"DirIndex-trove1_CID-%s\"", s);
+  dag_ls_iter_init(&c->it, &t->cid, 0, NULL, NULL);
+  if (gw__not_modified(req, t, c->etag)) {
+    free_list(c);
+    return;
+  }
+  if (build_head(c)) {
+    free_list(c);
+    gw_error(req, 500, "out of memory");
+    return;
+  }
+  if (!strcmp(gw_req_method(req), "HEAD")) {
+    list_head(req, c, 0);
+    free_list(c);
+    gw_res_end(req);
+    return;
+  }
+  gw_stream_start_head(req, ctx, fill_list, free_list, c, list_head);
 }

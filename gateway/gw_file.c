@@ -3,14 +3,19 @@
  * or the first bytes, Range requests with one or many ranges, HEAD) and the
  * trustless gateway's raw blocks.  Bytes are read in the worker pool through
  * dag_cat() a piece at a time, so a 10 GiB file costs the node one piece of
- * memory per client.
+ * memory per client.  Ranges that overlap or touch are merged first, so no
+ * byte is sent twice: sixteen "0-" ranges send the file once, not sixteen
+ * times.
  */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gw_int.h"
 
+/* More ranges than this and the whole file is sent (200), as nginx and
+ * Apache do past their limits. */
 #define MAX_RANGES 16
 
 /* ------------------------------------------------------ content types */
@@ -129,13 +134,14 @@ static int64_t fill_file(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
   uint64_t want = r->len - s->done;
   if (want > cap - o)
     want = cap - o;
-  bs_txn_t *txn;
-  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  gw_budget_t b = {NULL, GW_PIECE_BUDGET(cap), false};
+  int rc = bs_txn_begin(env, BS_RDONLY, &b.txn);
   if (rc)
     return rc;
   gw_copy_t c = {buf + o, 0, (size_t)want};
-  rc = dag_cat(&s->cid, r->start + s->done, want, bs_get_cb, txn, gw_copy_cb, &c);
-  bs_txn_abort(txn);
+  rc = dag_cat(&s->cid, r->start + s->done, want, gw__budget_get, &b,
+               gw_copy_cb, &c);
+  bs_txn_abort(b.txn);
   if (rc)
     return rc;
   if (c.n != want)
@@ -151,92 +157,133 @@ static int64_t fill_file(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
 
 static void free_state(void *st) { tr_free(st); }
 
-/* Parse "bytes=a-b,c-,-n".  Returns the number of satisfiable ranges, 0 when
- * none is (416), -1 when the header is not a byte range (serve it all). */
+/* 1*DIGIT at p into *v (saturating: a position past any file is as good as
+ * UINT64_MAX); the end, or NULL when there is no digit. */
+static const char *digits(const char *p, uint64_t *v) {
+  const char *q = p;
+  *v = 0;
+  for (; *q >= '0' && *q <= '9'; q++)
+    *v = *v > (UINT64_MAX - 9) / 10 ? UINT64_MAX : *v * 10 + (uint64_t)(*q - '0');
+  return q == p ? NULL : q;
+}
+
+static int by_start(const void *a, const void *b) {
+  const range_t *x = a, *y = b;
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Merge ranges that overlap or touch (RFC 9110 14.3 lets a server coalesce
+ * them).  When none do, the order asked for is kept. */
+static int coalesce(range_t *r, int n) {
+  range_t s[MAX_RANGES];
+  memcpy(s, r, (size_t)n * sizeof *r);
+  qsort(s, (size_t)n, sizeof *s, by_start);
+  int m = 0;
+  for (int i = 0; i < n; i++) {
+    if (m && s[i].start <= s[m - 1].start + s[m - 1].len) {
+      uint64_t end = s[i].start + s[i].len;
+      if (end > s[m - 1].start + s[m - 1].len)
+        s[m - 1].len = end - s[m - 1].start;
+    } else
+      s[m++] = s[i];
+  }
+  if (m < n)
+    memcpy(r, s, (size_t)m * sizeof *r);
+  return m;
+}
+
+/* One range-spec at *pp (RFC 9110 14.1.2: first-pos "-" [last-pos], or
+ * "-" suffix-length; digits only).  1 and r when satisfiable, 0 when not,
+ * -1 when malformed. */
+static int parse_one(const char **pp, uint64_t size, range_t *r) {
+  const char *p = *pp;
+  uint64_t a, b;
+  if (*p == '-') {
+    if (!(p = digits(p + 1, &b)))
+      return -1;
+    *pp = p;
+    if (b == 0 || size == 0)
+      return 0;
+    r->start = b > size ? 0 : size - b;
+    r->len = size - r->start;
+    return 1;
+  }
+  if (!(p = digits(p, &a)) || *p != '-')
+    return -1;
+  p++;
+  b = UINT64_MAX;
+  if (*p >= '0' && *p <= '9') {
+    p = digits(p, &b);
+    if (b < a)
+      return -1;
+  }
+  *pp = p;
+  if (a >= size)
+    return 0;
+  if (b >= size)
+    b = size - 1;
+  r->start = a;
+  r->len = b - a + 1;
+  return 1;
+}
+
+/* Parse a Range header.  Returns the number of satisfiable ranges (merged
+ * when they overlap or touch), 0 when none is (416), -1 when it is not a
+ * byte range or asks for more than MAX_RANGES (serve it all), -2 when it is
+ * malformed ("bytes=--5", "bytes=+1-+2": 416, as Go's net/http answers). */
 static int parse_ranges(const char *h, uint64_t size, range_t *r) {
   if (strncmp(h, "bytes=", 6))
     return -1;
   int n = 0;
-  for (const char *p = h + 6; *p;) {
-    while (*p == ' ' || *p == ',')
+  bool any = false;
+  for (const char *p = h + 6;;) {
+    while (*p == ' ' || *p == '\t' || *p == ',')
       p++;
     if (!*p)
       break;
-    char *end;
-    uint64_t a, b;
-    if (*p == '-') {
-      uint64_t suffix = strtoull(p + 1, &end, 10);
-      if (end == p + 1)
-        return -1;
-      if (suffix == 0)
-        goto next;
-      a = suffix > size ? 0 : size - suffix;
-      b = size - 1;
-    } else {
-      a = strtoull(p, &end, 10);
-      if (end == p || *end != '-')
-        return -1;
-      p = end + 1;
-      if (*p >= '0' && *p <= '9') {
-        b = strtoull(p, &end, 10);
-        if (b < a)
-          return -1;
-      } else {
-        b = UINT64_MAX;
-        end = (char *)p;
-      }
-      if (b >= size)
-        b = size ? size - 1 : 0;
-      if (a >= size)
-        goto next;
-    }
+    range_t one;
+    int k = parse_one(&p, size, &one);
+    if (k < 0)
+      return -2;
+    while (*p == ' ' || *p == '\t')
+      p++;
+    if (*p && *p != ',')
+      return -2;
+    any = true;
+    if (k == 0)
+      continue;
     if (n == MAX_RANGES)
       return -1; /* a storm of ranges: answer with the whole file */
-    r[n].start = a;
-    r[n].len = b - a + 1;
-    n++;
-  next:
-    p = end;
-    p += strcspn(p, ",");
+    r[n++] = one;
   }
-  return n;
+  if (!any)
+    return -2;
+  return n ? coalesce(r, n) : 0;
 }
 
-static void serve_symlink(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
-  bs_txn_t *txn;
-  dag_node_info_t info;
-  int rc = bs_txn_begin(ctx->env, BS_RDONLY, &txn);
-  if (rc == 0)
-    rc = dag_stat(&t->cid, bs_get_cb, txn, &info);
-  if (rc) {
-    if (txn)
-      bs_txn_abort(txn);
-    gw_error(req, 502, "symlink: %s", tr_strerror(rc));
-    return;
-  }
+static void serve_symlink(gw_req_t *req, gw_target_t *t) {
   gw_header_t h[8] = {{"Content-Type", "text/plain; charset=utf-8"}};
   size_t n = gw__std_headers(t, NULL, h, 1);
-  gw_res_start(req, 200, h, n, (int64_t)info.target_len);
-  gw_res_write(req, info.target, info.target_len);
-  bs_txn_abort(txn);
+  gw_res_start(req, 200, h, n, (int64_t)t->info.target_len);
+  gw_res_write(req, t->symlink, t->info.target_len);
   gw_res_end(req);
 }
 
 void gw__serve_file(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   if (t->info.kind == DAG_NODE_SYMLINK) {
-    serve_symlink(req, ctx, t);
-    tr_free(t);
+    serve_symlink(req, t);
+    gw__target_free(t);
     return;
   }
   char s[DAG_CID_STR_MAX], etag[DAG_CID_STR_MAX + 4];
   snprintf(etag, sizeof etag, "\"%s\"", dag_cid_str(&t->cid, s));
   if (gw__not_modified(req, t, etag)) {
-    tr_free(t);
+    gw__target_free(t);
     return;
   }
   file_state_t *st = tr_calloc(1, sizeof *st);
   if (!st) {
-    tr_free(t);
+    gw__target_free(t);
     gw_error(req, 500, "out of memory");
     return;
   }
@@ -250,24 +297,8 @@ void gw__serve_file(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     ctype = type_by_name(fname);
   if (!ctype && t->last_name[0])
     ctype = type_by_name(t->last_name);
-  if (!ctype) {
-    uint8_t head[512];
-    gw_copy_t c = {head, 0, sizeof head};
-    bs_txn_t *txn;
-    int rc = bs_txn_begin(ctx->env, BS_RDONLY, &txn);
-    if (rc == 0) {
-      rc = dag_cat(&t->cid, 0, sizeof head, bs_get_cb, txn, gw_copy_cb, &c);
-      bs_txn_abort(txn);
-    }
-    if (rc) {
-      tr_free(st);
-      tr_free(t);
-      gw_error(req, rc == TR_ENOTFOUND ? 504 : 502, "reading file: %s",
-               tr_strerror(rc));
-      return;
-    }
-    ctype = type_by_bytes(head, c.n);
-  }
+  if (!ctype) /* the first bytes, read by gw__prepare() */
+    ctype = type_by_bytes(t->head, t->head_len);
   st->ctype = ctype;
 
   gw_header_t h[16];
@@ -288,14 +319,14 @@ void gw__serve_file(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   const char *ifr = gw_req_header(req, "if-range");
   if (rh && (!ifr || !strcmp(ifr, etag))) {
     int nr = parse_ranges(rh, st->size, st->r);
-    if (nr == 0) {
+    if (nr == 0 || nr == -2) {
       snprintf(crange, sizeof crange, "bytes */%llu", (unsigned long long)st->size);
       h[n++] = (gw_header_t){"Content-Range", crange};
       n = gw__std_headers(t, etag, h, n);
       gw_res_start(req, 416, h, n, 0);
       gw_res_end(req);
       tr_free(st);
-      tr_free(t);
+      gw__target_free(t);
       return;
     }
     if (nr > 0) {
@@ -310,8 +341,13 @@ void gw__serve_file(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
         clen = (int64_t)st->r[0].len;
       } else {
         st->multipart = true;
-        snprintf(st->boundary, sizeof st->boundary, "trove%016llx",
-                 (unsigned long long)(uintptr_t)st ^ st->size);
+        /* Random, so that it says nothing of the node's memory and a file
+         * cannot be made to contain it. */
+        uint8_t rnd[16];
+        randombytes_buf(rnd, sizeof rnd);
+        memcpy(st->boundary, "trove", 5);
+        sodium_bin2hex(st->boundary + 5, sizeof st->boundary - 5, rnd,
+                       sizeof rnd);
         snprintf(mtype, sizeof mtype, "multipart/byteranges; boundary=%s",
                  st->boundary);
         ctype = mtype;
@@ -330,7 +366,7 @@ void gw__serve_file(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   h[n++] = (gw_header_t){"X-Content-Type-Options", "nosniff"};
   n = gw__std_headers(t, etag, h, n);
   gw_res_start(req, status, h, n, clen);
-  tr_free(t);
+  gw__target_free(t);
   if (!strcmp(gw_req_method(req), "HEAD")) {
     tr_free(st);
     gw_res_end(req);
@@ -375,7 +411,7 @@ void gw__serve_raw(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   dag_cid_str(&t->cid, s);
   snprintf(etag, sizeof etag, "\"%s.raw\"", s);
   if (gw__not_modified(req, t, etag)) {
-    tr_free(t);
+    gw__target_free(t);
     return;
   }
   bs_txn_t *txn;
@@ -389,7 +425,7 @@ void gw__serve_raw(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   if (rc) {
     gw_error(req, rc == TR_ENOTFOUND ? 504 : 500, "block %s: %s", s,
              tr_strerror(rc));
-    tr_free(t);
+    gw__target_free(t);
     return;
   }
   snprintf(cd, sizeof cd, "attachment; filename=\"%s.bin\"", s);
@@ -402,7 +438,7 @@ void gw__serve_raw(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   raw_state_t *st = tr_calloc(1, sizeof *st);
   if (!st || !strcmp(gw_req_method(req), "HEAD") || len == 0) {
     tr_free(st);
-    tr_free(t);
+    gw__target_free(t);
     if (st || len == 0 || !strcmp(gw_req_method(req), "HEAD"))
       gw_res_end(req);
     else
@@ -410,6 +446,6 @@ void gw__serve_raw(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     return;
   }
   st->cid = t->cid;
-  tr_free(t);
+  gw__target_free(t);
   gw_stream_start_sized(req, ctx, fill_raw, free_state, st, len);
 }

@@ -11,21 +11,82 @@
 #include "gateway.h"
 #include "stream.h"
 
-#define GW_MAX_SEGMENTS 64
+/* Path segments (the CID included) a request may have: a bound of the URL
+ * length (header bytes), not of the content. */
+#define GW_MAX_SEGMENTS 8192
 #define GW_CACHE_IMMUTABLE "public, max-age=29030400, immutable"
 
-/* A resolved /ipfs/ request. */
+/* Work a request may do before its answer starts, counted in bytes of
+ * blocks read (a dag-pb node is parsed whole, a raw block only copied from;
+ * every read also costs GW_READ_COST, so many tiny blocks count too).  Up to GW_INLINE_BUDGET it
+ * runs on the loop thread, as small requests are answered fastest there;
+ * past it, it starts again in the worker pool with up to GW_WORK_BUDGET,
+ * so one request can neither stall the loop nor hold a worker for long. */
+#define GW_READ_COST 64
+#define GW_INLINE_BUDGET (512u << 10)
+#define GW_WORK_BUDGET (256ull << 20)
+/* The same for each piece of a streamed body, per byte of the piece (16 MiB
+ * for a piece of GW_STREAM_PIECE, 4 MiB for one made on the loop): a DAG
+ * whose pieces cost more than this to read (one that makes each byte come
+ * from its own 2 MiB node) is cut short.  Files of every importer and
+ * sensible chunker read a few times the piece. */
+#define GW_PIECE_BUDGET(cap) ((uint64_t)(cap) * 64)
+
+/* Rows of an HTML directory listing (about 300 bytes each); past them the
+ * page says the directory holds more.  Kubo lists everything, but a page of
+ * a million rows helps nobody and costs the node 300 MB. */
+#define GW_DIR_MAX_ENTRIES 10000
+
+/* A get callback (dag_get_cb) over a read transaction that charges each
+ * read to a budget and fails with TR_ETOOBIG, setting over, once it is
+ * spent. */
+typedef struct gw_budget {
+  bs_txn_t *txn;
+  uint64_t left;
+  bool over;
+} gw_budget_t;
+int gw__budget_get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
+                   void *ud);
+
+enum { GW_FMT_UNIXFS, GW_FMT_RAW, GW_FMT_CAR };
+
+/* A resolved /ipfs/ request.  Filled in two steps: the handler parses the
+ * URL on the loop; gw__prepare() reads the blocks (on the loop when that is
+ * cheap, in the worker pool when not), so that serving needs no more
+ * reads before the body. */
 typedef struct gw_target {
   dag_cid_t root;      /* the CID in the URL */
   dag_cid_t cid;       /* what the content path resolves to */
-  dag_cid_t path_cids[GW_MAX_SEGMENTS + 1]; /* root ... parent of cid */
+  dag_cid_t *path_cids; /* root ... parent of cid: room for nseg + 1 */
   size_t npath;        /* blocks on the way (root included, cid excluded) */
-  dag_node_info_t info;
-  char ipfs_path[2048]; /* "/ipfs/<root>/<path>" as requested (decoded) */
-  char roots_hdr[4096]; /* X-Ipfs-Roots: CIDs of each step */
-  char last_name[512];  /* last path segment (for content types) */
+  dag_node_info_t info; /* info.target is not kept: see symlink */
+  char *ipfs_path;     /* "/ipfs/<root>/<path>" as requested (decoded) */
+  char roots_hdr[4096]; /* X-Ipfs-Roots: CIDs of each step (as many as fit) */
+  const char *last_name; /* last path segment (for content types), or "" */
   bool trailing_slash;
+  int fmt;             /* GW_FMT_* */
+  /* The URL's segments (into segbuf): [0] the CID, then the names. */
+  char *segbuf;
+  char **segs;
+  size_t nseg;
+  /* Results of gw__prepare(). */
+  int rc;              /* 0; 1/2: not UnixFS (fine for raw, CAR); <0 */
+  dag_cid_t err_at;    /* rc < 0: where it failed, and the name looked up */
+  const char *err_name;
+  bool budget_over;    /* rc < 0 because the work budget ran out */
+  bool has_index;      /* a directory with an index.html file */
+  dag_cid_t index;
+  dag_node_info_t index_info;
+  uint8_t head[512];   /* a file's first bytes, for sniffing its type */
+  size_t head_len;
+  uint8_t *symlink;    /* a symlink's target (allocated) */
 } gw_target_t;
+
+void gw__target_free(gw_target_t *t);
+
+/* Resolve t's path and read what serving it needs, within budget bytes of
+ * reads; sets t->rc and the results above.  Thread-safe for distinct t. */
+void gw__prepare(bs_env_t *env, gw_target_t *t, uint64_t budget);
 
 /* Split the part of an /ipfs/ path after "/ipfs/" into percent-decoded
  * segments: the CID, then each name.  A pure function (no I/O, no

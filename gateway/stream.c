@@ -16,6 +16,7 @@ typedef struct gw_stream {
   gw_ctx_t *ctx;
   gw_fill_fn fill;
   gw_state_free_fn free_fn;
+  gw_head_fn head; /* until the first piece */
   void *state;
   int64_t got; /* result of the last fill */
   bool busy, gone, done;
@@ -38,6 +39,14 @@ static void work_cb(uv_work_t *w) {
 static void after_cb(uv_work_t *w, int status) {
   gw_stream_t *s = w->data;
   s->busy = false;
+  if (s->head && !s->gone && status != UV_ECANCELED) {
+    gw_head_fn head = s->head;
+    s->head = NULL;
+    if (head(s->req, s->state, s->got)) { /* answered in full */
+      stream_free(s);
+      return;
+    }
+  }
   if (s->gone || status == UV_ECANCELED) {
     if (!s->gone)
       gw_res_abort(s->req);
@@ -90,6 +99,12 @@ static void on_close(gw_req_t *req, void *ud) {
 
 int gw_stream_start(gw_req_t *req, gw_ctx_t *ctx, gw_fill_fn fill,
                     gw_state_free_fn free_fn, void *state) {
+  return gw_stream_start_head(req, ctx, fill, free_fn, state, NULL);
+}
+
+int gw_stream_start_head(gw_req_t *req, gw_ctx_t *ctx, gw_fill_fn fill,
+                         gw_state_free_fn free_fn, void *state,
+                         gw_head_fn head) {
   gw_stream_t *s = tr_malloc(sizeof *s);
   if (!s) {
     if (free_fn)
@@ -102,6 +117,7 @@ int gw_stream_start(gw_req_t *req, gw_ctx_t *ctx, gw_fill_fn fill,
   s->ctx = ctx;
   s->fill = fill;
   s->free_fn = free_fn;
+  s->head = head;
   s->state = state;
   s->got = 0;
   s->busy = s->gone = s->done = false;

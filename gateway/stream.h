@@ -32,6 +32,20 @@ typedef void (*gw_state_free_fn)(void *state);
 int gw_stream_start(gw_req_t *req, gw_ctx_t *ctx, gw_fill_fn fill,
                     gw_state_free_fn free_fn, void *state);
 
+/* Called on the loop thread once, when the first piece is ready (first > 0,
+ * or 0 for an empty body) or could not be made (first < 0): it sends the
+ * headers with gw_res_start() and returns 0, or answers the request in full
+ * (an error status) and returns non-zero, and no body follows.  So a body
+ * that fails early (a malformed DAG, a missing block) gets a real status,
+ * not a 200 cut short; one that fails later is still cut short. */
+typedef int (*gw_head_fn)(gw_req_t *req, void *state, int64_t first);
+
+/* gw_stream_start() for a response whose headers wait for the first piece
+ * (head, above).  Same ownership and return values. */
+int gw_stream_start_head(gw_req_t *req, gw_ctx_t *ctx, gw_fill_fn fill,
+                         gw_state_free_fn free_fn, void *state,
+                         gw_head_fn head);
+
 /* Bodies up to this size are produced on the loop thread, in one fill. */
 #define GW_STREAM_INLINE (64u << 10)
 

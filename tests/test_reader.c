@@ -326,6 +326,187 @@ static void test_bad_shard_children(void **state) {
   ms_free(&ms);
 }
 
+/* --------------------------------------------- hostile shapes (issue 8) */
+
+/* ms_get that gives up after 100000 reads, so that a walk that would run
+ * for ever on the code before the fix fails the test instead. */
+static int capped_get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
+                      void *ud) {
+  memstore_t *ms = ud;
+  if (ms->gets >= 100000)
+    return -E2BIG;
+  return ms_get(cid, data, len, ud);
+}
+
+/* A HAMT shard of fanout 256: links[i] named by bucket (and name when an
+ * entry). */
+static dag_cid_t shard(memstore_t *ms, const dag_pb_link_t *links, size_t n) {
+  static const uint8_t bf[] = {0x01};
+  dag_unixfs_t u = {0};
+  u.type = DAG_UNIXFS_HAMT;
+  u.data = bf;
+  u.data_len = 1;
+  u.has_data = u.has_hash_type = u.has_fanout = true;
+  u.hash_type = 0x22;
+  u.fanout = 256;
+  uint8_t ufs[32];
+  int ul = dag_unixfs_encode(&u, NULL, 0, ufs, sizeof ufs);
+  assert_true(ul > 0);
+  size_t cap = 64 + n * 128;
+  uint8_t *blk = malloc(cap);
+  assert_non_null(blk);
+  int len = dag_pb_encode(links, n, ufs, (size_t)ul, true, blk, cap);
+  assert_true(len > 0);
+  dag_cid_t c = ms_add(ms, 1, DAG_CODEC_DAG_PB, blk, (size_t)len);
+  free(blk);
+  return c;
+}
+
+/* The HAMT bomb: eight levels of shards where each of 256 buckets points at
+ * the same child, above a shard of 4 entries: 98 KB of blocks that list as
+ * 256^7 * 4 entries if walked as a tree.  The walk must see that a shard
+ * is reached twice and stop at once (dag_ls), or pass over it and give each
+ * entry and block once (DAG_LS_SKIP_SEEN). */
+static dag_cid_t hamt_bomb(memstore_t *ms, dag_cid_t *leaf) {
+  static char names[256][3];
+  dag_pb_link_t lk[256] = {0};
+  *leaf = raw(ms, "x");
+  for (int i = 0; i < 4; i++) {
+    snprintf(names[i], sizeof names[i], "%02X", i);
+    static char full[4][16];
+    snprintf(full[i], sizeof full[i], "%02Xentry%d", i, i);
+    lk[i] = (dag_pb_link_t){*leaf, full[i], strlen(full[i]), true, 1, true};
+  }
+  dag_cid_t c = shard(ms, lk, 4);
+  for (int level = 0; level < 7; level++) {
+    for (int i = 0; i < 256; i++) {
+      snprintf(names[i], sizeof names[i], "%02X", i);
+      lk[i] = (dag_pb_link_t){c, names[i], 2, true, 1, true};
+    }
+    c = shard(ms, lk, 256);
+  }
+  return c;
+}
+
+typedef struct nodes_seen {
+  size_t n;
+} nodes_seen_t;
+
+static int count_node(const dag_cid_t *c, const uint8_t *b, size_t len,
+                      void *ud) {
+  (void)c, (void)b, (void)len;
+  ((nodes_seen_t *)ud)->n++;
+  return 0;
+}
+
+static void test_hamt_bomb_shared_shards(void **state) {
+  (void)state;
+  memstore_t ms = {0};
+  dag_cid_t leaf;
+  dag_cid_t root = hamt_bomb(&ms, &leaf);
+  assert_true(ms.bytes < 100000);
+  seen_t s = {0};
+  ms.gets = 0;
+  assert_int_equal(dag_ls(&root, capped_get, &ms, count_cb, &s), TR_EUNIXFS);
+  assert_true(s.n <= 4);      /* the first path's entries, no more */
+  assert_true(ms.gets <= 20); /* down once, and one shard read again */
+  /* Skipping what was seen: each shard entered once, each entry once. */
+  dag_ls_iter_t it;
+  nodes_seen_t ns = {0};
+  dag_ls_iter_init(&it, &root, DAG_LS_SKIP_SEEN, count_node, &ns);
+  memset(&s, 0, sizeof s);
+  assert_int_equal(dag_ls_iter_run(&it, capped_get, &ms, count_cb, &s), 0);
+  assert_int_equal(s.n, 4);
+  assert_int_equal(ns.n, 8);
+  assert_int_equal(dag_ls_iter_run(&it, ms_get, &ms, count_cb, &s), 0);
+  dag_ls_iter_free(&it);
+  ms_free(&ms);
+}
+
+/* Stop after every entry and resume: the same entries as one dag_ls, each
+ * run reloading only the shards on its path. */
+static int count_any(const dag_dirent_t *e, void *ud) {
+  (void)e;
+  ((seen_t *)ud)->n++;
+  return 0;
+}
+
+static int pause_cb(const dag_dirent_t *e, void *ud) {
+  seen_t *s = ud;
+  (void)e;
+  s->n++;
+  return 7;
+}
+
+static void test_ls_iter_resumes(void **state) {
+  (void)state;
+  memstore_t ms = {0};
+  dag_import_opts_t o;
+  assert_int_equal(dag_import_profile(&o, NULL), 0);
+  o.hamt_threshold = 1000;
+  dag_dir_t *d;
+  assert_int_equal(dag_dir_new(&d, &o, ms_put, &ms), 0);
+  dag_cid_t leaf = raw(&ms, "leaf");
+  for (int i = 0; i < 5000; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "e%d", i);
+    assert_int_equal(dag_dir_add(d, name, strlen(name), &leaf, 4), 0);
+  }
+  dag_import_result_t r;
+  assert_int_equal(dag_dir_finish(d, &r), 0);
+  dag_dir_free(d);
+  /* Without pauses first, for the count of nodes. */
+  dag_ls_iter_t it;
+  nodes_seen_t all = {0};
+  dag_ls_iter_init(&it, &r.cid, 0, count_node, &all);
+  seen_t s = {0};
+  assert_int_equal(dag_ls_iter_run(&it, ms_get, &ms, count_any, &s), 0);
+  assert_int_equal(s.n, 5000);
+  dag_ls_iter_free(&it);
+  nodes_seen_t ns = {0};
+  dag_ls_iter_init(&it, &r.cid, 0, count_node, &ns);
+  s.n = 0;
+  int rc, runs = 0;
+  while ((rc = dag_ls_iter_run(&it, ms_get, &ms, pause_cb, &s)) == 7 ||
+         rc == 0) {
+    runs++;
+    if (rc == 0)
+      break;
+  }
+  assert_int_equal(rc, 0);
+  assert_int_equal(s.n, 5000);
+  assert_int_equal(it.entries, 5000);
+  assert_true(ns.n > 1);
+  assert_int_equal(ns.n, all.n); /* each shard entered once */
+  dag_ls_iter_free(&it);
+  ms_free(&ms);
+}
+
+/* A file bomb of size 0: each level links 16 times to the level below,
+ * 40 levels down to one empty leaf: 16^40 reads if every zero-size child
+ * is read.  A child that gives no bytes is not read. */
+static void test_zero_size_file_bomb(void **state) {
+  (void)state;
+  memstore_t ms = {0};
+  dag_cid_t c = node(&ms, DAG_UNIXFS_FILE, NULL, NULL, NULL, 0, 0);
+  for (int level = 0; level < 40; level++) {
+    dag_cid_t kids[16];
+    uint64_t bs[16] = {0};
+    for (int i = 0; i < 16; i++)
+      kids[i] = c;
+    c = node(&ms, DAG_UNIXFS_FILE, level == 39 ? "ab" : NULL, kids, bs, 16,
+             16);
+  }
+  out_t o;
+  ms.gets = 0;
+  o.len = 0;
+  assert_int_equal(dag_cat(&c, 0, UINT64_MAX, capped_get, &ms, collect, &o), 0);
+  assert_int_equal(o.len, 2);
+  assert_memory_equal(o.buf, "ab", 2);
+  assert_true(ms.gets < 40); /* the root and its 16 links */
+  ms_free(&ms);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_data_then_children),
@@ -335,6 +516,9 @@ int main(void) {
       cmocka_unit_test(test_output_error_stops),
       cmocka_unit_test(test_dirs_and_hamts),
       cmocka_unit_test(test_bad_shard_children),
+      cmocka_unit_test(test_hamt_bomb_shared_shards),
+      cmocka_unit_test(test_ls_iter_resumes),
+      cmocka_unit_test(test_zero_size_file_bomb),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
