@@ -399,7 +399,7 @@ static int ls_enter(dag_ls_iter_t *it, dag_get_cb get, void *ud, lvl_t *lv,
     return ls_fail(it, TR_EUNIXFS);
   /* Reached before (only shards with links are in the set): not a tree.
    * Checked before the read, so passing over costs nothing. */
-  uint64_t fp = dag_cid_fp(&lk->cid);
+  tr_fp_t fp = dag_cid_fp(&lk->cid);
   if (tr_set64_has(&it->seen, fp))
     return it->flags & DAG_LS_SKIP_SEEN ? 0 : ls_fail(it, TR_EUNIXFS);
   lvl_t *c = &lv[d + 1];
