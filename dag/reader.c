@@ -208,8 +208,8 @@ typedef struct cat {
   dag_data_cb out;
   void *oud;
   uint64_t skip, left;
-  frame_t st[DAG_READ_MAX_DEPTH];
-  size_t sp;
+  frame_t *st; /* grows with the DAG's depth, up to DAG_READ_MAX_DEPTH */
+  size_t sp, cap;
 } cat_t;
 
 /* Pass p[0..n) on, minus what is before the range or after it. */
@@ -239,8 +239,18 @@ static int open_node(cat_t *c, const node_t *n, uint64_t expect) {
     return rc;
   if (!n->pn.nlinks)
     return expect != UINT64_MAX && expect != n->u.data_len ? TR_EUNIXFS : 0;
-  if (c->sp == DAG_READ_MAX_DEPTH)
-    return TR_ETOOBIG;
+  if (c->sp == c->cap) {
+    if (c->cap == DAG_READ_MAX_DEPTH)
+      return TR_ETOOBIG;
+    size_t cap = c->cap ? c->cap * 4 : 16;
+    if (cap > DAG_READ_MAX_DEPTH)
+      cap = DAG_READ_MAX_DEPTH;
+    frame_t *st = tr_realloc(c->st, cap * sizeof *st);
+    if (!st)
+      return -ENOMEM;
+    c->st = st;
+    c->cap = cap;
+  }
   frame_t *f = &c->st[c->sp++];
   f->blk = n->blk;
   f->len = n->len;
@@ -301,15 +311,13 @@ int dag_cat(const dag_cid_t *cid, uint64_t offset, uint64_t length,
     return rc;
   if (length == 0)
     return 0;
-  /* 64 frames of about 80 bytes: fine on the stack of any thread */
-  cat_t c;
+  cat_t c = {0};
   c.get = get;
   c.ud = ud;
   c.out = out;
   c.oud = oud;
   c.skip = offset;
   c.left = length;
-  c.sp = 0;
   if (n.raw)
     return emit(&c, n.blk, n.len);
   if (n.u.type == DAG_UNIXFS_DIRECTORY || n.u.type == DAG_UNIXFS_HAMT ||
@@ -318,6 +326,7 @@ int dag_cat(const dag_cid_t *cid, uint64_t offset, uint64_t length,
   rc = open_node(&c, &n, UINT64_MAX);
   while (!rc && c.sp && c.left)
     rc = cat_step(&c);
+  tr_free(c.st);
   return rc;
 }
 

@@ -10,8 +10,9 @@
  * against their CIDs here: the blockstore verifies what it accepts.
  *
  * Everything read is untrusted.  Memory is bounded by the depth of the DAG,
- * not by its size: a file is walked with an explicit stack of at most
- * DAG_READ_MAX_DEPTH frames, each a view into one block plus a cursor;
+ * not by its size: a file is walked with an explicit stack that grows with
+ * the DAG's depth (at most DAG_READ_MAX_DEPTH frames of ~80 bytes), each a
+ * view into one block plus a cursor;
  * links are decoded one at a time.  A File node must list one blocksize per
  * link (every importer writes them; a byte range is found with them) and
  * each child must produce exactly its blocksize when read in full, else
@@ -23,8 +24,10 @@
 #include "dagpb.h"
 #include "unixfs.h"
 
-/* Deepest file DAG walked (Kubo's importers stay under 10). */
-#define DAG_READ_MAX_DEPTH 64
+/* Deepest file DAG walked.  Kubo's importers stay under 10 levels, but Kubo
+ * reads any depth; a million levels costs ~80 MB of stack frames (and a
+ * DAG of a million blocks to make). */
+#define DAG_READ_MAX_DEPTH (1u << 20)
 
 /* Fetch a block: 0 and a view, or a negative code (TR_ENOTFOUND when the
  * block is missing), which the operation returns. */
