@@ -25,46 +25,6 @@
 
 #include "gw_int.h"
 
-size_t gw__std_headers(const gw_target_t *t, const char *etag,
-                       gw_header_t *h, size_t n) {
-  h[n++] = (gw_header_t){"X-Ipfs-Path", t->ipfs_path};
-  h[n++] = (gw_header_t){"X-Ipfs-Roots", t->roots_hdr};
-  h[n++] = (gw_header_t){"Cache-Control", GW_CACHE_IMMUTABLE};
-  if (etag)
-    h[n++] = (gw_header_t){"Etag", etag};
-  h[n++] = (gw_header_t){"Access-Control-Allow-Origin", "*"};
-  return n;
-}
-
-/* Does an If-None-Match / If-Match list contain etag (or "*")? */
-static bool etag_in(const char *list, const char *etag) {
-  if (!list)
-    return false;
-  size_t el = strlen(etag);
-  for (const char *p = list; *p;) {
-    while (*p == ' ' || *p == ',')
-      p++;
-    if (*p == '*')
-      return true;
-    if (!strncmp(p, "W/", 2))
-      p += 2;
-    if (!strncmp(p, etag, el) && (p[el] == 0 || p[el] == ',' || p[el] == ' '))
-      return true;
-    p += strcspn(p, ",");
-  }
-  return false;
-}
-
-bool gw__not_modified(gw_req_t *req, const gw_target_t *t, const char *etag) {
-  if (!etag_in(gw_req_header(req, "if-none-match"), etag))
-    return false;
-  gw_header_t h[8];
-  size_t n = gw__std_headers(t, etag, h, 0);
-  gw_res_start(req, 304, h, n, 0);
-  gw_res_end(req);
-  return true;
-}
-
 /* ------------------------------------------------------------ formats */
 
 /* The response format: ?format= wins over Accept, as the spec says. */
@@ -125,34 +85,6 @@ static int pick_format(gw_req_t *req, int *fmt) {
 }
 
 /* --------------------------------------------------------- resolution */
-
-int gw__budget_get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
-                   void *ud) {
-  gw_budget_t *b = ud;
-  int rc = bs_get(b->txn, cid, data, len);
-  if (rc)
-    return rc;
-  /* A raw block is only read where it is copied; a dag-pb node is parsed
-   * whole. */
-  uint64_t cost = GW_READ_COST + (cid->codec == DAG_CODEC_RAW ? 0 : *len);
-  if (cost > b->left) {
-    b->over = true;
-    return TR_ETOOBIG;
-  }
-  b->left -= cost;
-  return 0;
-}
-
-void gw__target_free(gw_target_t *t) {
-  if (!t)
-    return;
-  tr_free(t->path_cids);
-  tr_free(t->ipfs_path);
-  tr_free(t->segbuf);
-  tr_free(t->segs);
-  tr_free(t->symlink);
-  tr_free(t);
-}
 
 static void answer_dag_error(gw_req_t *req, const gw_target_t *t) {
   char s[DAG_CID_STR_MAX];
@@ -335,7 +267,7 @@ static void dispatch(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   char etag[DAG_CID_STR_MAX + 8];
   char s[DAG_CID_STR_MAX];
   snprintf(etag, sizeof etag, "\"%s\"", dag_cid_str(&t->cid, s));
-  if (im && !etag_in(im, etag))
+  if (im && !gw__etag_in(im, etag))
     gw_error(req, 412, "If-Match does not match %s", etag);
   else if (t->fmt == GW_FMT_RAW)
     gw__serve_raw(req, ctx, t), t = NULL;

@@ -108,6 +108,8 @@ size_t gw__std_headers(const gw_target_t *t, const char *etag,
 
 /* If-None-Match matches etag: answer 304 and return true. */
 bool gw__not_modified(gw_req_t *req, const gw_target_t *t, const char *etag);
+/* Does an If-None-Match / If-Match list contain etag (or "*")? */
+bool gw__etag_in(const char *list, const char *etag);
 
 /* Serve the file at t->cid (Range, content type, streaming). */
 void gw__serve_file(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t);

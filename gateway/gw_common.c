@@ -1,0 +1,80 @@
+/*
+ * gw_common.c — what the gateway's answers share: the standard headers of
+ * a content answer, conditional requests (If-None-Match), the budgeted
+ * block reader, and freeing a target.  Below gateway.c (the front) and
+ * gw_file.c, gw_dir.c, gw_car.c (the bodies), which all call it; it calls
+ * none of them.
+ */
+#include <string.h>
+
+#include "gw_int.h"
+
+size_t gw__std_headers(const gw_target_t *t, const char *etag,
+                       gw_header_t *h, size_t n) {
+  h[n++] = (gw_header_t){"X-Ipfs-Path", t->ipfs_path};
+  h[n++] = (gw_header_t){"X-Ipfs-Roots", t->roots_hdr};
+  h[n++] = (gw_header_t){"Cache-Control", GW_CACHE_IMMUTABLE};
+  if (etag)
+    h[n++] = (gw_header_t){"Etag", etag};
+  h[n++] = (gw_header_t){"Access-Control-Allow-Origin", "*"};
+  return n;
+}
+
+/* Does an If-None-Match / If-Match list contain etag (or "*")? */
+bool gw__etag_in(const char *list, const char *etag) {
+  if (!list)
+    return false;
+  size_t el = strlen(etag);
+  for (const char *p = list; *p;) {
+    while (*p == ' ' || *p == ',')
+      p++;
+    if (*p == '*')
+      return true;
+    if (!strncmp(p, "W/", 2))
+      p += 2;
+    if (!strncmp(p, etag, el) && (p[el] == 0 || p[el] == ',' || p[el] == ' '))
+      return true;
+    p += strcspn(p, ",");
+  }
+  return false;
+}
+
+bool gw__not_modified(gw_req_t *req, const gw_target_t *t, const char *etag) {
+  if (!gw__etag_in(gw_req_header(req, "if-none-match"), etag))
+    return false;
+  gw_header_t h[8];
+  size_t n = gw__std_headers(t, etag, h, 0);
+  gw_res_start(req, 304, h, n, 0);
+  gw_res_end(req);
+  return true;
+}
+
+/* ------------------------------------------------------ block reads */
+
+int gw__budget_get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
+                   void *ud) {
+  gw_budget_t *b = ud;
+  int rc = bs_get(b->txn, cid, data, len);
+  if (rc)
+    return rc;
+  /* A raw block is only read where it is copied; a dag-pb node is parsed
+   * whole. */
+  uint64_t cost = GW_READ_COST + (cid->codec == DAG_CODEC_RAW ? 0 : *len);
+  if (cost > b->left) {
+    b->over = true;
+    return TR_ETOOBIG;
+  }
+  b->left -= cost;
+  return 0;
+}
+
+void gw__target_free(gw_target_t *t) {
+  if (!t)
+    return;
+  tr_free(t->path_cids);
+  tr_free(t->ipfs_path);
+  tr_free(t->segbuf);
+  tr_free(t->segs);
+  tr_free(t->symlink);
+  tr_free(t);
+}
