@@ -87,6 +87,10 @@ void gw_server_stop(gw_server_t *srv, void (*cb)(void *ud), void *ud);
 /* Number of open connections (for metrics and tests). */
 uint32_t gw_server_conns(const gw_server_t *srv);
 
+/* Open connections from one client address ("127.0.0.1"), as counted
+ * against max_conns_per_ip. */
+uint32_t gw_server_conns_from(const gw_server_t *srv, const char *addr);
+
 /* ---------------------------------------------------------- requests */
 
 const char *gw_req_method(const gw_req_t *req); /* "GET" ... */

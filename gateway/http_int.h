@@ -29,6 +29,10 @@ typedef struct gw_ip {
 struct gw_server {
   uv_loop_t *loop;
   uv_tcp_t listener;
+  /* A spare handle to accept and close a connection the server cannot
+   * take (see on_conn). */
+  uv_tcp_t reject;
+  bool reject_busy, accept_pending;
   gw_limits_t lim;
   gw_handler_fn handler;
   void *ud;
