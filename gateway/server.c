@@ -144,14 +144,16 @@ void gw__conn_close(gw_conn_t *c) {
 
 static void on_timer(uv_timer_t *t) {
   gw_conn_t *c = t->data;
+  if (c->proto == 2) {
+    /* A repeating check of every stream's progress (http2.c). */
+    if (gw__h2_check(c))
+      gw__conn_close(c);
+    return;
+  }
   /* A request whose handler is still working (waiting on a worker, say)
    * while the client reads everything is not the client's fault. */
   if (c->proto == 1 && c->req && c->req->state == REQ_ACTIVE &&
       gw__conn_buffered(c) == 0 && c->req->body_done) {
-    gw__conn_timer(c);
-    return;
-  }
-  if (c->proto == 2 && c->nstreams && gw__conn_buffered(c) == 0) {
     gw__conn_timer(c);
     return;
   }
@@ -163,9 +165,21 @@ void gw__conn_timer(gw_conn_t *c) {
     return;
   const gw_limits_t *l = &c->srv->lim;
   uint64_t ms;
-  if (c->proto == 2)
-    ms = c->nstreams ? l->body_timeout_ms : l->idle_timeout_ms;
-  else if (c->req && c->req->state == REQ_PARSING) {
+  if (c->proto == 2) {
+    /* Not re-armed by each read: a peer that sends a frame now and then
+     * (PING, a WINDOW_UPDATE of 1) must not keep stalled streams alive.
+     * The check runs four times per timeout; streams carry their own
+     * progress times. */
+    if (uv_is_active((uv_handle_t *)&c->timer))
+      return;
+    uint64_t shortest = l->body_timeout_ms < l->idle_timeout_ms
+                            ? l->body_timeout_ms
+                            : l->idle_timeout_ms;
+    uint64_t every = shortest / 4 > 25 ? shortest / 4 : 25;
+    uv_timer_start(&c->timer, on_timer, every, every);
+    return;
+  }
+  if (c->req && c->req->state == REQ_PARSING) {
     /* Slowloris: the deadline runs from the request's first byte and is
      * not pushed back by each further byte. */
     uint64_t now = uv_now(c->srv->loop), end = c->req_start_ms + l->header_timeout_ms;
@@ -329,6 +343,7 @@ static void on_conn(uv_stream_t *ls, int status) {
   }
   c->ip = ip;
   ip->conns++;
+  c->write_ms = uv_now(s->loop);
   uv_tcp_nodelay(&c->tcp, 1);
   gw__h1_init(c);
   gw__conn_read_start(c);
@@ -357,6 +372,7 @@ static void on_write(uv_write_t *w, int status) {
     gw__conn_close(c);
     return;
   }
+  c->write_ms = uv_now(c->srv->loop);
   if (c->close_when_flushed && gw__conn_buffered(c) == 0) {
     gw__conn_close(c);
     return;
@@ -373,8 +389,10 @@ static int write_bytes(gw_conn_t *c, const uint8_t *p, size_t n) {
   if (c->inflight == 0) {
     uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
     int w = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-    if (w > 0)
+    if (w > 0) {
       off = (size_t)w;
+      c->write_ms = uv_now(c->srv->loop);
+    }
   }
   if (off == n)
     return 0;
