@@ -103,19 +103,19 @@ static int chunk_byte(gw_conn_t *c, uint8_t b) {
       }
       return 0;
     }
-    if (is_hex(b, &v)) {
-      if (c->scan_ext || ++c->scan_digits > 15)
-        return -1; /* the parser refuses such sizes too */
-      c->scan_left = c->scan_left * 16 + v;
-    } else if (b == '\r') {
+    if (b == '\r') {
       c->scan_cr = true;
       c->scan_ext = false;
-    } else if (c->scan_digits && (b == ';' || b == ' ' || b == '\t' ||
-                                  c->scan_ext)) {
+    } else if (c->scan_ext || (c->scan_digits && (b == ';' || b == ' ' ||
+                                                  b == '\t'))) {
       /* chunk-ext: anything visible up to the CR; never a control byte. */
-      if (b == '\n' || (b < 0x20 && b != '\t') || b == 0x7f)
+      if ((b < 0x20 && b != '\t') || b == 0x7f)
         return -1;
       c->scan_ext = true;
+    } else if (is_hex(b, &v)) {
+      if (++c->scan_digits > 15)
+        return -1; /* the parser refuses such sizes too */
+      c->scan_left = c->scan_left * 16 + v;
     } else {
       return -1;
     }

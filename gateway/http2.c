@@ -24,8 +24,8 @@
  *     HTTP/1.1 upload.
  *   - Rapid reset (CVE-2023-44487): requests are dispatched after the
  *     receive (a stream reset in the same read never reaches a handler),
- *     and nghttp2's reset rate limit sends GOAWAY past H2_RESET_BURST
- *     resets (refilled at H2_RESET_RATE per second).
+ *     and past H2_RESET_BURST resets (refilled at H2_RESET_RATE per second)
+ *     the connection gets GOAWAY (ENHANCE_YOUR_CALM) and is closed.
  * nghttp2 allocates through trove's allocator, so allocation-failure tests
  * cover it too.
  */
@@ -129,10 +129,29 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f,
   return rc ? NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE : 0;
 }
 
+/* Rapid reset: a token bucket of RST_STREAM frames per connection.  Our
+ * own count, as nghttp2 1.52's built-in limit (Debian's backport) does not
+ * answer a flood of HEADERS + RST_STREAM pairs. */
+static bool reset_ok(gw_conn_t *c) {
+  uint64_t now = uv_now(c->srv->loop);
+  c->h2_reset_tokens += (double)(now - c->h2_reset_ms) * H2_RESET_RATE / 1000.0;
+  if (c->h2_reset_tokens > H2_RESET_BURST)
+    c->h2_reset_tokens = H2_RESET_BURST;
+  c->h2_reset_ms = now;
+  if (c->h2_reset_tokens < 1)
+    return false;
+  c->h2_reset_tokens -= 1;
+  return true;
+}
+
 static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f,
                          void *ud) {
-  (void)s;
   gw_conn_t *c = ud;
+  if (f->hd.type == NGHTTP2_RST_STREAM && !reset_ok(c)) {
+    /* GOAWAY, then the connection closes once it is sent. */
+    nghttp2_session_terminate_session(s, NGHTTP2_ENHANCE_YOUR_CALM);
+    return 0;
+  }
   gw_req_t *r = stream_req(c, f->hd.stream_id);
   if (!r)
     return 0;
@@ -299,8 +318,7 @@ static int write_frames(gw_conn_t *c) {
     if (n == 0)
       break;
     if (n < 0 || gw__conn_queue(c, data, (size_t)n)) {
-      c->h2_sending = false;
-      gw__conn_close(c);
+      gw__conn_fail(c); /* nghttp2's NOMEM is fatal to the session too */
       return -1;
     }
   }
@@ -312,21 +330,24 @@ void gw__h2_send(gw_conn_t *c) {
    * mem_recv has returned.  Handlers called from here (bodies delivered,
    * requests dispatched) write and end freely: their own calls back into
    * this function return at once, and the loop below sends for them. */
-  if (!c->h2 || c->closing || c->h2_sending || c->h2_in_recv ||
+  if (!c->h2 || c->closing || c->failed || c->h2_sending || c->h2_in_recv ||
       c->h2_wait_preface)
     return;
   c->h2_sending = true;
   for (int round = 0; round < 256; round++) {
     flush_bodies(c);
     int started = c->h2 && !c->closing ? dispatch_ready(c) : 0;
-    if (!c->h2 || c->closing || write_frames(c))
+    uint32_t open = c->nstreams;
+    if (!c->h2 || c->closing || c->failed || write_frames(c))
       break;
-    if (!started)
+    /* Again while that changed who may be dispatched: new handlers
+     * started, or streams closed by what was just sent (a reset). */
+    if (!started && c->nstreams == open)
       break;
   }
-  if (c->closing)
-    return;
   c->h2_sending = false;
+  if (c->closing || c->failed)
+    return;
   gw__conn_flush(c);
   if (!c->closing && c->h2 && !nghttp2_session_want_read(c->h2) &&
       !nghttp2_session_want_write(c->h2) && gw__conn_buffered(c) == 0)
@@ -404,7 +425,10 @@ int gw__h2_init(gw_conn_t *c, gw_req_t *up, const uint8_t *settings,
     return -ENOMEM;
   }
   c->proto = 2;
-  c->h2_idle_ms = uv_now(c->srv->loop);
+  c->h2_idle_ms = c->h2_reset_ms = uv_now(c->srv->loop);
+  c->h2_reset_tokens = H2_RESET_BURST;
+  /* The HTTP/1 timer gives way to HTTP/2's repeating check. */
+  uv_timer_stop(&c->timer);
   if (up) {
     /* The upgrade request becomes stream 1 (half-closed remote). */
     up->stream_id = 1;

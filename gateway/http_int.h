@@ -124,6 +124,7 @@ struct gw_conn {
   gw_ip_t *ip;
   int proto; /* 0 undecided, 1 HTTP/1.x, 2 HTTP/2 */
   bool closing, reading, eof;
+  bool failed; /* a write failed: closing on the next loop turn */
   bool in_parser;          /* inside http_parser_execute: no re-entry */
   bool close_when_flushed; /* Connection: close, or an error answer */
   int err_status;          /* status for a parse error (400, 414, 431) */
@@ -150,6 +151,8 @@ struct gw_conn {
   bool h2_in_recv;
   uint64_t h2_idle_ms; /* since when no stream is open */
   uint64_t write_ms;   /* last time the socket took bytes */
+  double h2_reset_tokens; /* RST_STREAM frames the peer may still send */
+  uint64_t h2_reset_ms;
   /* After an h2c upgrade: send no frame until the client's preface has
    * come.  curl 7.88 (Debian 12) drops the connection when more than 32 KiB
    * arrive in the read that carries the 101, which a fast first response
@@ -166,6 +169,10 @@ int gw__conn_flush(gw_conn_t *c);
 /* Bytes waiting on this connection. */
 size_t gw__conn_buffered(const gw_conn_t *c);
 void gw__conn_close(gw_conn_t *c);
+/* Close c on the next loop turn, not under the caller (a handler may be
+ * inside a gw_res_* call): for a write that failed.  Writes fail from now
+ * on with -EPIPE. */
+void gw__conn_fail(gw_conn_t *c);
 /* Re-arm the connection's timer for its state. */
 void gw__conn_timer(gw_conn_t *c);
 void gw__conn_read_start(gw_conn_t *c);

@@ -144,6 +144,10 @@ void gw__conn_close(gw_conn_t *c) {
 
 static void on_timer(uv_timer_t *t) {
   gw_conn_t *c = t->data;
+  if (c->failed) {
+    gw__conn_close(c);
+    return;
+  }
   if (c->proto == 2) {
     /* A repeating check of every stream's progress (http2.c). */
     if (gw__h2_check(c))
@@ -160,8 +164,16 @@ static void on_timer(uv_timer_t *t) {
   gw__conn_close(c);
 }
 
+void gw__conn_fail(gw_conn_t *c) {
+  if (c->closing || c->failed)
+    return;
+  c->failed = true;
+  gw__conn_read_stop(c);
+  uv_timer_start(&c->timer, on_timer, 0, 0);
+}
+
 void gw__conn_timer(gw_conn_t *c) {
-  if (c->closing)
+  if (c->closing || c->failed)
     return;
   const gw_limits_t *l = &c->srv->lim;
   uint64_t ms;
@@ -414,10 +426,12 @@ static int write_bytes(gw_conn_t *c, const uint8_t *p, size_t n) {
 }
 
 int gw__conn_flush(gw_conn_t *c) {
-  if (c->closing)
+  if (c->closing || c->failed)
     return -EPIPE;
   int rc = c->out.len ? write_bytes(c, c->out.data, c->out.len) : 0;
   c->out.len = 0;
+  if (rc)
+    gw__conn_fail(c);
   /* Do not keep a large buffer around on an idle connection. */
   if (c->out.cap > GW_WRITE_CHUNK * 2)
     tr_bytes_free(&c->out);
@@ -427,15 +441,23 @@ int gw__conn_flush(gw_conn_t *c) {
 }
 
 int gw__conn_queue(gw_conn_t *c, const void *p, size_t n) {
-  if (c->closing)
+  if (c->closing || c->failed)
     return -EPIPE;
   int rc;
   if (c->out.len + n > GW_WRITE_CHUNK && c->out.len &&
       (rc = gw__conn_flush(c)))
-    return rc;
+    goto fail;
   if (n >= GW_WRITE_CHUNK)
-    return write_bytes(c, p, n); /* large: skip the coalescing copy */
-  return tr_bytes_append(&c->out, p, n);
+    rc = write_bytes(c, p, n); /* large: skip the coalescing copy */
+  else
+    rc = tr_bytes_append(&c->out, p, n);
+  if (!rc)
+    return 0;
+fail:
+  /* Bytes lost from the middle of the stream: nothing after them can be
+   * framed right, so the connection goes (soon, not under the caller). */
+  gw__conn_fail(c);
+  return rc;
 }
 
 void gw__conn_drained(gw_conn_t *c) {

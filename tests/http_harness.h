@@ -41,6 +41,12 @@ static pthread_t thr;
 static size_t max_buffered;      /* worst queue seen by the stream handler */
 static size_t stream_total;      /* bytes the stream handler produced */
 static int body_started;         /* /body handlers that asked for the body */
+static int hello_count;          /* /hello requests handled */
+static size_t paused_got;        /* /pausebody: bytes delivered while paused */
+static size_t pause_total;       /* /pausebody: bytes delivered in all */
+static gw_req_t *paused_req;     /* /pausebody: waiting for resume_async */
+static bool pause_once_done;
+static uv_async_t resume_async;
 
 typedef struct stream {
   size_t left;
@@ -101,10 +107,44 @@ static void body_end(gw_req_t *r, int status, void *ud) {
     gw_res_end(r);
 }
 
+/* /pausebody: pause at the first piece, until the test sends
+ * resume_async; count what arrives while paused (must be nothing). */
+static void pause_data(gw_req_t *r, const uint8_t *p, size_t n, void *ud) {
+  (void)p, (void)ud;
+  if (paused_req)
+    paused_got += n;
+  pause_total += n;
+  if (!pause_once_done) {
+    pause_once_done = true;
+    paused_req = r;
+    gw_req_pause(r);
+  }
+}
+
+static void pause_end(gw_req_t *r, int status, void *ud) {
+  (void)ud;
+  char msg[64];
+  int n = snprintf(msg, sizeof msg, "got %zu status %d", pause_total, status);
+  paused_req = NULL;
+  if (status == 0)
+    gw_res_simple(r, 200, "text/plain", msg, (size_t)n);
+  else
+    gw_res_end(r);
+}
+
+static void on_resume(uv_async_t *a) {
+  (void)a;
+  gw_req_t *r = paused_req;
+  paused_req = NULL;
+  if (r)
+    gw_req_resume(r);
+}
+
 static void handler(gw_req_t *r, void *ud) {
   (void)ud;
   const char *path = gw_req_path(r);
   if (!strcmp(path, "/hello")) {
+    hello_count++;
     char msg[256];
     const char *ua = gw_req_header(r, "x-test");
     int n = snprintf(msg, sizeof msg, "hello %s %s q=%s", gw_req_method(r),
@@ -125,6 +165,10 @@ static void handler(gw_req_t *r, void *ud) {
     body_t *b = calloc(1, sizeof *b);
     __atomic_add_fetch(&body_started, 1, __ATOMIC_RELAXED);
     gw_req_body(r, body_data, body_end, b);
+  } else if (!strcmp(path, "/pausebody")) {
+    paused_got = pause_total = 0;
+    pause_once_done = false;
+    gw_req_body(r, pause_data, pause_end, NULL);
   } else if (!strcmp(path, "/badhdr")) {
     gw_header_t h[] = {{"X-Good", "fine"},
                        {"X-Crlf", "a\r\nX-Injected: 1"},
@@ -142,6 +186,7 @@ static void handler(gw_req_t *r, void *ud) {
 static void on_stop(uv_async_t *a) {
   gw_server_stop(srv, NULL, NULL);
   uv_close((uv_handle_t *)a, NULL);
+  uv_close((uv_handle_t *)&resume_async, NULL);
 }
 
 static void *loop_main(void *arg) {
@@ -155,6 +200,8 @@ static void start(const gw_limits_t *lim) {
   assert_int_equal(gw_server_start(&loop, "127.0.0.1", 0, lim, handler, NULL, &srv), 0);
   port = gw_server_port(srv);
   assert_int_equal(uv_async_init(&loop, &stop_async, on_stop), 0);
+  assert_int_equal(uv_async_init(&loop, &resume_async, on_resume), 0);
+  hello_count = 0;
   assert_int_equal(pthread_create(&thr, NULL, loop_main, NULL), 0);
 }
 
@@ -251,8 +298,32 @@ typedef struct h2c {
   size_t hlen;
   size_t data;     /* DATA bytes received */
   int closed;      /* streams closed */
+  int cancelled;   /* of which reset by the server with CANCEL */
   uint32_t last_err;
+  bool goaway;
+  size_t up_left, up_sent; /* request body to send, sent so far */
 } h2c_t;
+
+static int h2c_on_frame(nghttp2_session *s, const nghttp2_frame *f, void *ud) {
+  (void)s;
+  if (f->hd.type == NGHTTP2_GOAWAY)
+    ((h2c_t *)ud)->goaway = true;
+  return 0;
+}
+
+static ssize_t h2c_body(nghttp2_session *s, int32_t id, uint8_t *buf,
+                        size_t len, uint32_t *flags, nghttp2_data_source *src,
+                        void *ud) {
+  (void)s, (void)id, (void)src;
+  h2c_t *c = ud;
+  size_t n = c->up_left < len ? c->up_left : len;
+  memset(buf, 'u', n);
+  c->up_left -= n;
+  c->up_sent += n;
+  if (!c->up_left)
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+  return (ssize_t)n;
+}
 
 static int h2c_on_header(nghttp2_session *s, const nghttp2_frame *f,
                          const uint8_t *name, size_t nlen, const uint8_t *value,
@@ -278,6 +349,7 @@ static int h2c_on_close(nghttp2_session *s, int32_t id, uint32_t err,
   (void)s, (void)id;
   h2c_t *c = ud;
   c->closed++;
+  c->cancelled += err == NGHTTP2_CANCEL;
   c->last_err = err;
   return 0;
 }
@@ -292,28 +364,48 @@ TH_UNUSED static void h2c_open(h2c_t *c, uint32_t window, int timeout_s) {
   nghttp2_session_callbacks_set_on_header_callback(cb, h2c_on_header);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, h2c_on_data);
   nghttp2_session_callbacks_set_on_stream_close_callback(cb, h2c_on_close);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(cb, h2c_on_frame);
   assert_int_equal(nghttp2_session_client_new(&c->s, cb, c), 0);
   nghttp2_session_callbacks_del(cb);
   nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, window}};
   assert_int_equal(nghttp2_submit_settings(c->s, NGHTTP2_FLAG_NONE, iv, 1), 0);
 }
 
-TH_UNUSED static int32_t h2c_get(h2c_t *c, const char *method, const char *path) {
+TH_UNUSED /* A request; with a body of `body` bytes when body > 0. */
+TH_UNUSED static int32_t h2c_req(h2c_t *c, const char *method,
+                                 const char *path, size_t body) {
   nghttp2_nv nv[] = {
       {(uint8_t *)":method", (uint8_t *)method, 7, strlen(method), 0},
       {(uint8_t *)":path", (uint8_t *)path, 5, strlen(path), 0},
       {(uint8_t *)":scheme", (uint8_t *)"http", 7, 4, 0},
       {(uint8_t *)":authority", (uint8_t *)"x", 10, 1, 0},
   };
-  int32_t id = nghttp2_submit_request(c->s, NULL, nv, 4, NULL, NULL);
+  nghttp2_data_provider dp = {.read_callback = h2c_body};
+  c->up_left = body;
+  int32_t id = nghttp2_submit_request(c->s, NULL, nv, 4, body ? &dp : NULL,
+                                      NULL);
   assert_true(id > 0);
   return id;
 }
 
-/* Send what the session has, then read and feed until `closed` streams
- * have closed, the peer closes, or a read times out.  Returns 0, or -1 when
- * the connection ended first. */
-TH_UNUSED static int h2c_run(h2c_t *c, int want_closed) {
+TH_UNUSED static int32_t h2c_get(h2c_t *c, const char *method, const char *path) {
+  return h2c_req(c, method, path, 0);
+}
+
+/* Send what the session has, without reading. */
+TH_UNUSED static int h2c_flush(h2c_t *c) {
+  const uint8_t *out;
+  ssize_t n;
+  while ((n = nghttp2_session_mem_send(c->s, &out)) > 0)
+    if (write(c->fd, out, (size_t)n) != n)
+      return -1;
+  return n < 0 ? -1 : 0;
+}
+
+/* Send what the session has, then read and feed until want_closed streams
+ * have closed.  Returns 0 then, -1 if the connection ended first, 1 if
+ * nothing came for idle_ms. */
+TH_UNUSED static int h2c_run_ms(h2c_t *c, int want_closed, int idle_ms) {
   uint8_t buf[1 << 16];
   for (;;) {
     const uint8_t *out;
@@ -321,14 +413,23 @@ TH_UNUSED static int h2c_run(h2c_t *c, int want_closed) {
     while ((n = nghttp2_session_mem_send(c->s, &out)) > 0)
       if (write(c->fd, out, (size_t)n) != n)
         return -1;
+    if (n < 0)
+      return -1;
     if (c->closed >= want_closed)
       return 0;
+    struct pollfd pfd = {c->fd, POLLIN, 0};
+    if (poll(&pfd, 1, idle_ms) != 1)
+      return 1;
     ssize_t r = read(c->fd, buf, sizeof buf);
     if (r <= 0)
       return -1;
     if (nghttp2_session_mem_recv(c->s, buf, (size_t)r) < 0)
       return -1;
   }
+}
+
+TH_UNUSED static int h2c_run(h2c_t *c, int want_closed) {
+  return h2c_run_ms(c, want_closed, 5000);
 }
 
 TH_UNUSED static void h2c_close(h2c_t *c) {
