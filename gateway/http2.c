@@ -129,9 +129,9 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f,
   return rc ? NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE : 0;
 }
 
-/* Rapid reset: a token bucket of RST_STREAM frames per connection.  Our
- * own count, as nghttp2 1.52's built-in limit (Debian's backport) does not
- * answer a flood of HEADERS + RST_STREAM pairs. */
+/* Rapid reset: a token bucket of RST_STREAM frames per connection, kept
+ * here so that the limit is ours (nghttp2's own, set too, is only in
+ * versions with the CVE-2023-44487 fix). */
 static bool reset_ok(gw_conn_t *c) {
   uint64_t now = uv_now(c->srv->loop);
   c->h2_reset_tokens += (double)(now - c->h2_reset_ms) * H2_RESET_RATE / 1000.0;
