@@ -10,6 +10,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,7 +220,10 @@ void tr_set64_free(tr_set64_t *s) {
 
 /* --------------------------------------------------------------- logging */
 
-static int log_level = -1;
+/* Read by every thread that logs (the loop, workers, upload threads), so
+ * atomic; the first tr_log sets it from TROVE_LOG with a compare-and-swap,
+ * so threads that race there agree, and never undo tr_log_level. */
+static _Atomic int log_level = -1;
 
 int tr_log_parse(const char *name) {
   static const char *names[] = {"error", "warn", "info", "debug"};
@@ -229,14 +233,19 @@ int tr_log_parse(const char *name) {
   return -1;
 }
 
-void tr_log_level(int level) { log_level = level; }
+void tr_log_level(int level) { atomic_store(&log_level, level); }
+
+static void log_init(void) {
+  int l = tr_log_parse(getenv("TROVE_LOG"));
+  int unset = -1;
+  /* Only if no one has set a level yet: a racing tr_log_level wins. */
+  atomic_compare_exchange_strong(&log_level, &unset, l >= 0 ? l : TR_LOG_INFO);
+}
 
 void tr_log(int level, const char *fmt, ...) {
-  if (log_level < 0) {
-    int l = tr_log_parse(getenv("TROVE_LOG"));
-    log_level = l >= 0 ? l : TR_LOG_INFO;
-  }
-  if (level > log_level)
+  if (atomic_load(&log_level) < 0)
+    log_init();
+  if (level > atomic_load(&log_level))
     return;
   static const char *tags[] = {"ERROR", "WARN ", "INFO ", "DEBUG"};
   char ts[32];

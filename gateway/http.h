@@ -11,8 +11,13 @@
  *      has called gw_res_end() AND the client is done with it; the server
  *      frees it afterwards.  Never touch req after gw_res_end().
  *   2. A request body is pushed to the callbacks set by gw_req_body();
- *      without them the body is discarded.  gw_req_pause()/gw_req_resume()
- *      stop and restart reading (back-pressure for uploads).
+ *      without them the body is discarded.  Setting them answers a
+ *      client's "Expect: 100-continue" with the interim 100; a handler
+ *      that answers without asking for the body gets no 100 sent, and the
+ *      HTTP/1.1 connection closes after its answer.  gw_req_pause()/
+ *      gw_req_resume() stop and restart reading (back-pressure for
+ *      uploads): over HTTP/1.1 by not reading the socket, over HTTP/2 by
+ *      not giving the stream's flow-control window back.
  *   3. The handler answers with gw_res_start() (status + headers), then
  *      gw_res_write() any number of times, then gw_res_end().  Writes are
  *      queued; gw_res_buffered() tells how much is waiting, and the drain
@@ -23,10 +28,20 @@
  *      fires once; the handler must stop producing and still call
  *      gw_res_end() (writes after a close are accepted and dropped).
  *
+ * Response headers with a name that is not a token or a value with CR or
+ * LF are dropped (and logged) for both framings, so a name taken from
+ * content can never split or break a response.
+ *
  * Limits (gw_limits_t): connections in all and per client address, header
  * bytes, request rate per client address (token bucket), idle and header
- * timeouts, concurrent HTTP/2 streams.  Over a limit the server answers
- * 429/431/400/408 or closes, and the other clients go on being served.
+ * timeouts, a progress timeout for bodies both ways (a client that stops
+ * reading, an HTTP/2 stream whose window never opens: reset or closed),
+ * concurrent HTTP/2 streams, and per HTTP/2 connection a bound on streams
+ * that hold memory without moving and on resets (rapid reset).  HTTP/1.1
+ * framing that RFC 9112 says to refuse (bare LF or CR, obs-fold, chunk
+ * data not followed by CRLF) gets 400 and a close.  Over a limit the
+ * server answers 429/431/400/408 or closes, and the other clients go on
+ * being served.
  *
  * Everything runs on the loop thread; no function here is thread-safe.
  */
@@ -57,8 +72,8 @@ typedef struct gw_limits {
   uint32_t max_header_bytes;   /* request line + headers (default 16 KiB) */
   uint32_t header_timeout_ms;  /* to receive a whole header (default 10 s) */
   uint32_t idle_timeout_ms;    /* keep-alive idle (default 120 s) */
-  uint32_t body_timeout_ms;    /* between body reads / client reads of a
-                                  response (default 60 s) */
+  uint32_t body_timeout_ms;    /* longest a request body or a response may
+                                  make no progress (default 60 s) */
   uint32_t rate_per_ip;        /* requests per second per address
                                   (default 2000; 0 = unlimited) */
   uint32_t rate_burst;         /* bucket size (default 4000) */
@@ -86,6 +101,10 @@ void gw_server_stop(gw_server_t *srv, void (*cb)(void *ud), void *ud);
 
 /* Number of open connections (for metrics and tests). */
 uint32_t gw_server_conns(const gw_server_t *srv);
+
+/* Open connections from one client address ("127.0.0.1"), as counted
+ * against max_conns_per_ip. */
+uint32_t gw_server_conns_from(const gw_server_t *srv, const char *addr);
 
 /* ---------------------------------------------------------- requests */
 

@@ -161,9 +161,21 @@ static int on_headers_complete(http_parser *p) {
       gw__req_split_target(r))
     return -1;
   r->keep_alive = http_should_keep_alive(p) != 0;
+  bool has_body = (p->flags & F_CHUNKED) ||
+                  (p->content_length > 0 && p->content_length != ULLONG_MAX);
+  /* RFC 9110 10.1.1: HTTP/1.0 requests' Expect is ignored. */
+  const char *expect = gw_req_header(r, "expect");
+  r->expect_continue = has_body && expect && p->http_minor >= 1 &&
+                       !strcasecmp(expect, "100-continue");
   int up = try_upgrade(c, r);
   if (up < 0)
     return -1;
+  gw__h1_scan_body(c, (p->flags & F_CHUNKED) != 0);
+  /* Stop here, so that the body's framing is scanned before the parser
+   * reads it (http1_scan.c).  Not when the parser hands the connection
+   * over (an upgrade): it returns by itself at the end of the message. */
+  if (c->proto == 1 && !p->upgrade)
+    http_parser_pause(p, 1);
   /* Upgraded or not, the request is dispatched; after an upgrade it is
    * stream 1 of the HTTP/2 session and answers go out as HTTP/2. */
   gw__req_dispatch(r);
@@ -186,6 +198,7 @@ static void h1_finish(gw_conn_t *c);
 static int on_message_complete(http_parser *p) {
   gw_conn_t *c = p->data;
   gw_req_t *r = c->req;
+  gw__h1_scan_reset(c);
   if (r) {
     gw__req_body_end(r, 0); /* may end the response; r stays ours here */
     if (r->ended)
@@ -209,6 +222,7 @@ static const http_parser_settings settings = {
 void gw__h1_init(gw_conn_t *c) {
   http_parser_init(&c->parser, HTTP_REQUEST);
   c->parser.data = c;
+  gw__h1_scan_reset(c);
 }
 
 static void answer_error(gw_conn_t *c, int status) {
@@ -243,15 +257,39 @@ static bool must_wait(const gw_conn_t *c) {
   return r && r->state != REQ_PARSING && (r->body_done || r->paused);
 }
 
+/* Malformed input: answer 400 (or the parser's 414/431) and close, unless
+ * a response is already under way, which only closing can cut.  A request
+ * its handler holds is taken from it first (its body ends in error, its
+ * close callback fires), so that nothing it writes later follows the 400. */
+static int refuse(gw_conn_t *c) {
+  gw_req_t *r = c->req;
+  if (r && r->started)
+    return -1;
+  int status = c->err_status ? c->err_status : 400;
+  if (r) {
+    c->req = NULL;
+    if (r->state == REQ_PARSING)
+      gw__req_free(r);
+    else
+      gw__req_close(r);
+  }
+  if (!c->closing)
+    answer_error(c, status);
+  return 0;
+}
+
 int gw__h1_feed(gw_conn_t *c, const uint8_t *p, size_t n) {
   while (n > 0) {
     if (must_wait(c))
       return hold(c, p, n);
+    if (gw__h1_scan(c, p, n))
+      return refuse(c);
     if (HTTP_PARSER_ERRNO(&c->parser) == HPE_PAUSED)
       http_parser_pause(&c->parser, 0);
     c->in_parser = true;
     size_t done = http_parser_execute(&c->parser, &settings, (const char *)p, n);
     c->in_parser = false;
+    c->parsed += done;
     if (c->closing)
       return 0;
     if (c->proto == 2) /* upgraded: the rest is HTTP/2 */
@@ -263,18 +301,8 @@ int gw__h1_feed(gw_conn_t *c, const uint8_t *p, size_t n) {
       http_parser_pause(&c->parser, 1);
       e = HPE_PAUSED;
     }
-    if (e != HPE_PAUSED && e != HPE_OK) {
-      /* Malformed: answer if no response is under way, then close. */
-      if (c->req && c->req->started)
-        return -1;
-      int status = c->err_status ? c->err_status : 400;
-      if (c->req && c->req->state == REQ_PARSING) {
-        gw__req_free(c->req);
-        c->req = NULL;
-      }
-      answer_error(c, status);
-      return 0;
-    }
+    if (e != HPE_PAUSED && e != HPE_OK)
+      return refuse(c);
     p += done;
     n -= done;
     if (done == 0 && e == HPE_OK)
@@ -321,19 +349,27 @@ static void h1_finish(gw_conn_t *c) {
 
 /* ------------------------------------------------------------- responses */
 
+void gw__h1_continue(gw_req_t *r) {
+  static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+  if (gw__conn_queue(r->conn, cont, sizeof cont - 1) == 0)
+    gw__conn_flush(r->conn);
+}
+
 int gw__h1_start(gw_req_t *r, const gw_header_t *h, size_t nh) {
   gw_conn_t *c = r->conn;
+  /* A final answer to a request whose client still waits for a 100 before
+   * it sends the body: the client may send it or not, so the connection
+   * cannot be reused (RFC 9110 10.1.1). */
+  if (r->expect_continue && !r->body_done)
+    r->keep_alive = false;
   char buf[1024];
   bool nobody = r->status < 200 || r->status == 204 || r->status == 304;
   int major = c->parser.http_major, minor = c->parser.http_minor;
   int n = snprintf(buf, sizeof buf, "HTTP/1.1 %d %s\r\nServer: trove\r\nDate: %s\r\n",
                    r->status, gw_status_text(r->status), gw__date(c->srv));
   int rc = gw__conn_queue(c, buf, (size_t)n);
+  /* gw_res_start has dropped headers with CR, LF or a bad name. */
   for (size_t i = 0; i < nh && !rc; i++) {
-    /* Header values come from handlers; refuse line breaks so a name from
-     * a DAG can never split the response. */
-    if (strpbrk(h[i].name, "\r\n") || strpbrk(h[i].value, "\r\n"))
-      continue;
     rc = gw__conn_queue(c, h[i].name, strlen(h[i].name));
     if (!rc)
       rc = gw__conn_queue(c, ": ", 2);
@@ -385,6 +421,16 @@ void gw__h1_end(gw_req_t *r) {
   gw__conn_flush(c);
   if (c->closing)
     return;
+  if (r->expect_continue && !r->body_done) {
+    /* Answered without asking for the body: the client may never send
+     * it, so do not wait for it; close once the answer is out. */
+    c->req = NULL;
+    gw__req_free(r);
+    c->close_when_flushed = true;
+    gw__conn_read_stop(c);
+    gw__conn_flush(c);
+    return;
+  }
   if (!r->body_done || c->in_parser) {
     /* Answered before the body was in: the rest of the body is read and
      * dropped (the handler has let go of req), and the request finishes at

@@ -29,6 +29,10 @@ typedef struct gw_ip {
 struct gw_server {
   uv_loop_t *loop;
   uv_tcp_t listener;
+  /* A spare handle to accept and close a connection the server cannot
+   * take (see on_conn). */
+  uv_tcp_t reject;
+  bool reject_busy, accept_pending;
   gw_limits_t lim;
   gw_handler_fn handler;
   void *ud;
@@ -55,6 +59,18 @@ typedef struct hdr {
   uint32_t name, value; /* offsets into the request's arena */
 } hdr_t;
 
+/* What the HTTP/1 framing scanner (http1_scan.c) is looking at. */
+enum {
+  SCAN_HEAD,       /* request line and header section */
+  SCAN_WAIT,       /* end of the headers: the parser says what follows */
+  SCAN_OFF,        /* a Content-Length body, or the message is over */
+  SCAN_CHUNK_SIZE, /* chunk-size [chunk-ext] CRLF */
+  SCAN_CHUNK_DATA, /* scan_left bytes of data, not looked at */
+  SCAN_CHUNK_CR,   /* the CRLF after a chunk's data */
+  SCAN_CHUNK_LF,
+  SCAN_TRAILER,    /* trailer section, up to its empty line */
+};
+
 /* Where a request is in its life. */
 enum { REQ_PARSING, REQ_ACTIVE, REQ_DONE };
 
@@ -70,6 +86,7 @@ struct gw_req {
   uint32_t header_bytes;
   uint8_t hstate;       /* http1 parsing: 0 URL, 1 name, 2 value */
   bool head;            /* HEAD: no body in the response */
+  bool expect_continue; /* "Expect: 100-continue" not yet answered */
   bool keep_alive;
   /* Request body. */
   gw_body_data_cb on_data;
@@ -91,6 +108,12 @@ struct gw_req {
   struct gw_req *drain_next, *drain_prev;
   bool in_drain;
   gw_server_t *drain_srv;
+  /* HTTP/2 flow control and limits (http2.c). */
+  tr_bytes_t inbuf;     /* body bytes the handler has not taken yet */
+  bool h2_ready;        /* headers complete, waiting to be dispatched */
+  bool h2_end_pending;  /* END_STREAM seen, not yet told to the handler */
+  bool h2_taken;        /* nghttp2 has taken response bytes */
+  uint64_t progress_ms; /* last time the stream moved (either way) */
 };
 
 struct gw_conn {
@@ -101,6 +124,7 @@ struct gw_conn {
   gw_ip_t *ip;
   int proto; /* 0 undecided, 1 HTTP/1.x, 2 HTTP/2 */
   bool closing, reading, eof;
+  bool failed; /* a write failed: closing on the next loop turn */
   bool in_parser;          /* inside http_parser_execute: no re-entry */
   bool close_when_flushed; /* Connection: close, or an error answer */
   int err_status;          /* status for a parse error (400, 414, 431) */
@@ -113,12 +137,22 @@ struct gw_conn {
   gw_req_t *req;    /* the request being parsed or served */
   tr_bytes_t pending; /* bytes read but not parsed (pipelining) */
   uint64_t req_start_ms;
+  /* Framing checks (http1_scan.c): positions in the connection's byte
+   * stream of what the scanner and the parser have taken. */
+  uint64_t scan_pos, parsed, scan_left;
+  uint32_t scan_linelen, scan_lines;
+  uint8_t scan_mode, scan_digits;
+  bool scan_cr, scan_ext;
   /* HTTP/2. */
   nghttp2_session *h2;
   gw_req_t *streams;
   uint32_t nstreams;
   bool h2_sending;
   bool h2_in_recv;
+  uint64_t h2_idle_ms; /* since when no stream is open */
+  uint64_t write_ms;   /* last time the socket took bytes */
+  double h2_reset_tokens; /* RST_STREAM frames the peer may still send */
+  uint64_t h2_reset_ms;
   /* After an h2c upgrade: send no frame until the client's preface has
    * come.  curl 7.88 (Debian 12) drops the connection when more than 32 KiB
    * arrive in the read that carries the 101, which a fast first response
@@ -135,6 +169,10 @@ int gw__conn_flush(gw_conn_t *c);
 /* Bytes waiting on this connection. */
 size_t gw__conn_buffered(const gw_conn_t *c);
 void gw__conn_close(gw_conn_t *c);
+/* Close c on the next loop turn, not under the caller (a handler may be
+ * inside a gw_res_* call): for a write that failed.  Writes fail from now
+ * on with -EPIPE. */
+void gw__conn_fail(gw_conn_t *c);
 /* Re-arm the connection's timer for its state. */
 void gw__conn_timer(gw_conn_t *c);
 void gw__conn_read_start(gw_conn_t *c);
@@ -184,6 +222,18 @@ void gw__h1_end(gw_req_t *r);
 /* The response of r is out: start on the next pipelined request. */
 void gw__h1_next(gw_conn_t *c);
 
+/* Send "100 Continue" for r (the handler is about to read its body). */
+void gw__h1_continue(gw_req_t *r);
+
+/* ------------------------------------------------------ http1_scan.c */
+
+/* Check the framing bytes of p[0..n), which start at stream position
+ * c->parsed; 0, or -1 when they break RFC 9112 (answer 400). */
+int gw__h1_scan(gw_conn_t *c, const uint8_t *p, size_t n);
+/* A new message starts / its header section is parsed (chunked or not). */
+void gw__h1_scan_reset(gw_conn_t *c);
+void gw__h1_scan_body(gw_conn_t *c, bool chunked);
+
 /* ----------------------------------------------------------- http2.c */
 
 /* Switch c to HTTP/2.  upgrade_req is the h2c upgrade request (stream 1)
@@ -197,5 +247,14 @@ void gw__h2_end(gw_req_t *r);
 /* Let nghttp2 produce frames and write them. */
 void gw__h2_send(gw_conn_t *c);
 void gw__h2_free(gw_conn_t *c);
+/* Send "100 Continue" on r's stream. */
+void gw__h2_continue(gw_req_t *r);
+/* The handler resumed r's body, or set its callbacks: deliver what waits. */
+void gw__h2_body_ready(gw_req_t *r);
+/* r's response bytes waiting, as gw_res_buffered reports them. */
+size_t gw__h2_buffered(const gw_req_t *r);
+/* The connection's periodic check (send timeouts, idle); 0, or -1 to
+ * close the connection. */
+int gw__h2_check(gw_conn_t *c);
 
 #endif /* GW_HTTP_INT_H */

@@ -32,6 +32,7 @@ void gw__req_free(gw_req_t *r) {
   gw__drain_cancel(r);
   tr_bytes_free(&r->arena);
   tr_bytes_free(&r->out);
+  tr_bytes_free(&r->inbuf);
   tr_free(r->hdrs);
   tr_free(r);
 }
@@ -184,6 +185,18 @@ void gw_req_body(gw_req_t *r, gw_body_data_cb on_data, gw_body_end_cb on_end,
   r->on_data = on_data;
   r->on_end = on_end;
   r->body_ud = ud;
+  /* The handler will read the body: a client waiting on "Expect:
+   * 100-continue" may send it now. */
+  if (on_data && r->expect_continue && !r->started && !r->closed && r->conn) {
+    r->expect_continue = false;
+    if (r->stream_id)
+      gw__h2_continue(r);
+    else
+      gw__h1_continue(r);
+  }
+  /* HTTP/2 body bytes that came before the callbacks wait in the stream. */
+  if (r->stream_id && r->conn && !r->closed)
+    gw__h2_body_ready(r);
 }
 
 void gw_req_pause(gw_req_t *r) {
@@ -194,7 +207,11 @@ void gw_req_pause(gw_req_t *r) {
 
 void gw_req_resume(gw_req_t *r) {
   r->paused = false;
-  if (r->conn && r->conn->proto == 1)
+  if (!r->conn || r->closed)
+    return;
+  if (r->stream_id)
+    gw__h2_body_ready(r); /* deliver what waits; open the window again */
+  else
     gw__h1_next(r->conn); /* feed what was held back, then read */
 }
 
@@ -207,6 +224,27 @@ bool gw_req_closed(const gw_req_t *r) { return r->closed; }
 
 /* ------------------------------------------------------------- responses */
 
+#define GW_MAX_RES_HEADERS 64
+
+/* RFC 9110 5.6.2 token characters, for header names. */
+static bool is_tchar(unsigned char ch) {
+  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+         (ch >= '0' && ch <= '9') || (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+/* A header a handler may send: a token name and a value without CR or LF
+ * (a C string holds no NUL).  Values come from content (an entry name in
+ * X-Ipfs-Path, a filename in Content-Disposition): a line break there would
+ * split an HTTP/1.1 response and is a protocol error in HTTP/2. */
+static bool header_ok(const gw_header_t *h) {
+  if (!h->name || !h->value || !h->name[0])
+    return false;
+  for (const char *p = h->name; *p; p++)
+    if (!is_tchar((unsigned char)*p))
+      return false;
+  return !strpbrk(h->value, "\r\n");
+}
+
 int gw_res_start(gw_req_t *r, int status, const gw_header_t *h, size_t nh,
                  int64_t content_length) {
   if (r->started)
@@ -216,6 +254,27 @@ int gw_res_start(gw_req_t *r, int status, const gw_header_t *h, size_t nh,
   r->content_length = content_length;
   if (r->closed)
     return 0;
+  /* The one place both framings take headers from: drop the bad ones. */
+  size_t bad = 0;
+  for (size_t i = 0; i < nh; i++)
+    if (!header_ok(&h[i])) {
+      bad++;
+      tr_log(TR_LOG_WARN, "%s: dropped response header %s: not a token name "
+             "or a value with CR/LF", gw_req_target(r),
+             h[i].name ? h[i].name : "(null)");
+    }
+  /* Without allocating (nothing here may fail): a handler sends a dozen
+   * headers, and one with bad ones gets its first GW_MAX_RES_HEADERS good
+   * ones. */
+  gw_header_t ok[GW_MAX_RES_HEADERS];
+  if (bad) {
+    size_t k = 0;
+    for (size_t i = 0; i < nh && k < GW_MAX_RES_HEADERS; i++)
+      if (header_ok(&h[i]))
+        ok[k++] = h[i];
+    h = ok;
+    nh = k;
+  }
   return r->stream_id ? gw__h2_start(r, h, nh) : gw__h1_start(r, h, nh);
 }
 
@@ -233,7 +292,7 @@ size_t gw_res_buffered(const gw_req_t *r) {
   if (r->closed || !r->conn)
     return 0;
   if (r->stream_id)
-    return r->out.len - r->out_off + gw__conn_buffered(r->conn);
+    return gw__h2_buffered(r);
   return gw__conn_buffered(r->conn);
 }
 

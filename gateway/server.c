@@ -101,6 +101,8 @@ const char *gw__date(gw_server_t *s) {
 
 /* ---------------------------------------------------------- connections */
 
+static void server_unref(gw_server_t *s);
+
 static void handle_closed(uv_handle_t *h) {
   gw_conn_t *c = h->data;
   if (--c->handles_open > 0)
@@ -109,13 +111,7 @@ static void handle_closed(uv_handle_t *h) {
   tr_bytes_free(&c->out);
   tr_bytes_free(&c->pending);
   tr_free(c);
-  if (--s->pending_closes == 0 && s->stopping) {
-    void (*cb)(void *) = s->stop_cb;
-    void *ud = s->stop_ud;
-    tr_free(s);
-    if (cb)
-      cb(ud);
-  }
+  server_unref(s);
 }
 
 void gw__conn_close(gw_conn_t *c) {
@@ -148,6 +144,16 @@ void gw__conn_close(gw_conn_t *c) {
 
 static void on_timer(uv_timer_t *t) {
   gw_conn_t *c = t->data;
+  if (c->failed) {
+    gw__conn_close(c);
+    return;
+  }
+  if (c->proto == 2) {
+    /* A repeating check of every stream's progress (http2.c). */
+    if (gw__h2_check(c))
+      gw__conn_close(c);
+    return;
+  }
   /* A request whose handler is still working (waiting on a worker, say)
    * while the client reads everything is not the client's fault. */
   if (c->proto == 1 && c->req && c->req->state == REQ_ACTIVE &&
@@ -155,21 +161,37 @@ static void on_timer(uv_timer_t *t) {
     gw__conn_timer(c);
     return;
   }
-  if (c->proto == 2 && c->nstreams && gw__conn_buffered(c) == 0) {
-    gw__conn_timer(c);
-    return;
-  }
   gw__conn_close(c);
 }
 
+void gw__conn_fail(gw_conn_t *c) {
+  if (c->closing || c->failed)
+    return;
+  c->failed = true;
+  gw__conn_read_stop(c);
+  uv_timer_start(&c->timer, on_timer, 0, 0);
+}
+
 void gw__conn_timer(gw_conn_t *c) {
-  if (c->closing)
+  if (c->closing || c->failed)
     return;
   const gw_limits_t *l = &c->srv->lim;
   uint64_t ms;
-  if (c->proto == 2)
-    ms = c->nstreams ? l->body_timeout_ms : l->idle_timeout_ms;
-  else if (c->req && c->req->state == REQ_PARSING) {
+  if (c->proto == 2) {
+    /* Not re-armed by each read: a peer that sends a frame now and then
+     * (PING, a WINDOW_UPDATE of 1) must not keep stalled streams alive.
+     * The check runs four times per timeout; streams carry their own
+     * progress times. */
+    if (uv_is_active((uv_handle_t *)&c->timer))
+      return;
+    uint64_t shortest = l->body_timeout_ms < l->idle_timeout_ms
+                            ? l->body_timeout_ms
+                            : l->idle_timeout_ms;
+    uint64_t every = shortest / 4 > 25 ? shortest / 4 : 25;
+    uv_timer_start(&c->timer, on_timer, every, every);
+    return;
+  }
+  if (c->req && c->req->state == REQ_PARSING) {
     /* Slowloris: the deadline runs from the request's first byte and is
      * not pushed back by each further byte. */
     uint64_t now = uv_now(c->srv->loop), end = c->req_start_ms + l->header_timeout_ms;
@@ -233,16 +255,78 @@ void gw__conn_read_stop(gw_conn_t *c) {
   c->reading = false;
 }
 
+/* A connection the server cannot take (out of memory) is still accepted,
+ * into the server's one spare handle, and closed at once: libuv does not
+ * call on_conn again until the pending connection has been accepted, so
+ * leaving it would make the listener deaf for good.  While the spare is
+ * closing, the next refusal waits for its close callback (accept_pending),
+ * which accepts again. */
+static void on_conn(uv_stream_t *ls, int status);
+
+static void server_unref(gw_server_t *s) {
+  if (--s->pending_closes == 0 && s->stopping) {
+    void (*cb)(void *) = s->stop_cb;
+    void *ud = s->stop_ud;
+    tr_free(s);
+    if (cb)
+      cb(ud);
+  }
+}
+
+static void reject_closed(uv_handle_t *h) {
+  gw_server_t *s = h->data;
+  s->reject_busy = false;
+  if (s->accept_pending && !s->stopping) {
+    s->accept_pending = false;
+    on_conn((uv_stream_t *)&s->listener, 0);
+  }
+  server_unref(s);
+}
+
+static void reject(gw_server_t *s) {
+  if (s->reject_busy || uv_tcp_init(s->loop, &s->reject)) {
+    s->accept_pending = true;
+    return;
+  }
+  s->reject_busy = true;
+  s->reject.data = s;
+  s->pending_closes++;
+  (void)uv_accept((uv_stream_t *)&s->listener, (uv_stream_t *)&s->reject);
+  uv_close((uv_handle_t *)&s->reject, reject_closed);
+}
+
+static void peer_name(uv_tcp_t *tcp, char addr[48]) {
+  struct sockaddr_storage sa;
+  int salen = sizeof sa;
+  snprintf(addr, 48, "?");
+  if (uv_tcp_getpeername(tcp, (struct sockaddr *)&sa, &salen) == 0) {
+    if (sa.ss_family == AF_INET)
+      uv_ip4_name((struct sockaddr_in *)&sa, addr, 48);
+    else
+      uv_ip6_name((struct sockaddr_in6 *)&sa, addr, 48);
+  }
+}
+
 static void on_conn(uv_stream_t *ls, int status) {
   gw_server_t *s = ls->data;
   if (status < 0 || s->stopping)
     return;
   gw_conn_t *c = tr_calloc(1, sizeof *c);
-  if (!c)
+  if (!c || uv_timer_init(s->loop, &c->timer)) {
+    tr_free(c);
+    reject(s);
     return;
+  }
+  if (uv_tcp_init(s->loop, &c->tcp)) {
+    c->timer.data = c;
+    c->handles_open = 1; /* the timer only */
+    c->srv = s;
+    s->pending_closes++;
+    uv_close((uv_handle_t *)&c->timer, handle_closed);
+    reject(s);
+    return;
+  }
   c->srv = s;
-  uv_tcp_init(s->loop, &c->tcp);
-  uv_timer_init(s->loop, &c->timer);
   c->tcp.data = c->timer.data = c;
   c->handles_open = 2;
   c->next = s->conns;
@@ -254,23 +338,24 @@ static void on_conn(uv_stream_t *ls, int status) {
     gw__conn_close(c);
     return;
   }
-  struct sockaddr_storage sa;
-  int salen = sizeof sa;
-  char addr[48] = "?";
-  if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &salen) == 0) {
-    if (sa.ss_family == AF_INET)
-      uv_ip4_name((struct sockaddr_in *)&sa, addr, sizeof addr);
-    else
-      uv_ip6_name((struct sockaddr_in6 *)&sa, addr, sizeof addr);
-  }
-  c->ip = ip_get(s, addr);
-  if (!c->ip || s->nconns > s->lim.max_conns ||
-      c->ip->conns >= s->lim.max_conns_per_ip) {
+  char addr[48];
+  peer_name(&c->tcp, addr);
+  /* c->ip is set only once the address's count includes c: every close
+   * decrements exactly what its accept incremented (a refused connection
+   * used to be closed with c->ip set but uncounted, and its close wrapped
+   * the counter, locking the address out until restart). */
+  gw_ip_t *ip = ip_get(s, addr);
+  if (!ip || s->nconns > s->lim.max_conns ||
+      ip->conns >= s->lim.max_conns_per_ip) {
     /* Over a limit: close at once, before spending anything on it. */
+    if (ip)
+      ip_release(s, ip);
     gw__conn_close(c);
     return;
   }
-  c->ip->conns++;
+  c->ip = ip;
+  ip->conns++;
+  c->write_ms = uv_now(s->loop);
   uv_tcp_nodelay(&c->tcp, 1);
   gw__h1_init(c);
   gw__conn_read_start(c);
@@ -299,6 +384,7 @@ static void on_write(uv_write_t *w, int status) {
     gw__conn_close(c);
     return;
   }
+  c->write_ms = uv_now(c->srv->loop);
   if (c->close_when_flushed && gw__conn_buffered(c) == 0) {
     gw__conn_close(c);
     return;
@@ -315,8 +401,10 @@ static int write_bytes(gw_conn_t *c, const uint8_t *p, size_t n) {
   if (c->inflight == 0) {
     uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
     int w = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-    if (w > 0)
+    if (w > 0) {
       off = (size_t)w;
+      c->write_ms = uv_now(c->srv->loop);
+    }
   }
   if (off == n)
     return 0;
@@ -338,10 +426,12 @@ static int write_bytes(gw_conn_t *c, const uint8_t *p, size_t n) {
 }
 
 int gw__conn_flush(gw_conn_t *c) {
-  if (c->closing)
+  if (c->closing || c->failed)
     return -EPIPE;
   int rc = c->out.len ? write_bytes(c, c->out.data, c->out.len) : 0;
   c->out.len = 0;
+  if (rc)
+    gw__conn_fail(c);
   /* Do not keep a large buffer around on an idle connection. */
   if (c->out.cap > GW_WRITE_CHUNK * 2)
     tr_bytes_free(&c->out);
@@ -351,15 +441,23 @@ int gw__conn_flush(gw_conn_t *c) {
 }
 
 int gw__conn_queue(gw_conn_t *c, const void *p, size_t n) {
-  if (c->closing)
+  if (c->closing || c->failed)
     return -EPIPE;
   int rc;
   if (c->out.len + n > GW_WRITE_CHUNK && c->out.len &&
       (rc = gw__conn_flush(c)))
-    return rc;
+    goto fail;
   if (n >= GW_WRITE_CHUNK)
-    return write_bytes(c, p, n); /* large: skip the coalescing copy */
-  return tr_bytes_append(&c->out, p, n);
+    rc = write_bytes(c, p, n); /* large: skip the coalescing copy */
+  else
+    rc = tr_bytes_append(&c->out, p, n);
+  if (!rc)
+    return 0;
+fail:
+  /* Bytes lost from the middle of the stream: nothing after them can be
+   * framed right, so the connection goes (soon, not under the caller). */
+  gw__conn_fail(c);
+  return rc;
 }
 
 void gw__conn_drained(gw_conn_t *c) {
@@ -421,7 +519,7 @@ void gw__drain_cancel(gw_req_t *r) {
 
 /* --------------------------------------------------------------- server */
 
-static void free_on_close(uv_handle_t *h) { tr_free(h->data); }
+static void server_handle_closed(uv_handle_t *h) { server_unref(h->data); }
 
 int gw_server_start(uv_loop_t *loop, const char *host, int port,
                     const gw_limits_t *limits, gw_handler_fn handler,
@@ -440,22 +538,32 @@ int gw_server_start(uv_loop_t *loop, const char *host, int port,
   int rc = strchr(host, ':') ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)&sa)
                              : uv_ip4_addr(host, port, (struct sockaddr_in *)&sa);
   if (rc == 0)
-    rc = uv_tcp_init(loop, &s->listener);
+    rc = uv_idle_init(loop, &s->idle);
   if (rc) {
     tr_free(s);
     return rc;
   }
-  s->listener.data = s;
-  uv_idle_init(loop, &s->idle);
   s->idle.data = s;
+  rc = uv_tcp_init(loop, &s->listener);
+  if (rc) {
+    s->stopping = true;
+    s->pending_closes = 1;
+    uv_close((uv_handle_t *)&s->idle, server_handle_closed);
+    return rc;
+  }
+  s->listener.data = s;
   rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&sa, 0);
   if (rc == 0)
     rc = uv_listen((uv_stream_t *)&s->listener, 4096, on_conn);
   if (rc) {
-    /* libuv needs the handles until their close callbacks; the listener's
-     * comes last and frees s. */
-    uv_close((uv_handle_t *)&s->idle, NULL);
-    uv_close((uv_handle_t *)&s->listener, free_on_close);
+    /* libuv needs both handles (they live inside s) until their close
+     * callbacks have run, in an order it chooses: s is freed by the last
+     * one.  Freeing it in the listener's callback was a use-after-free,
+     * as libuv finished the idle handle after it. */
+    s->stopping = true;
+    s->pending_closes = 2;
+    uv_close((uv_handle_t *)&s->idle, server_handle_closed);
+    uv_close((uv_handle_t *)&s->listener, server_handle_closed);
     return rc;
   }
   *srvp = s;
@@ -473,15 +581,11 @@ int gw_server_port(const gw_server_t *s) {
 
 uint32_t gw_server_conns(const gw_server_t *s) { return s->nconns; }
 
-static void listener_closed(uv_handle_t *h) {
-  gw_server_t *s = h->data;
-  if (--s->pending_closes == 0) {
-    void (*cb)(void *) = s->stop_cb;
-    void *ud = s->stop_ud;
-    tr_free(s);
-    if (cb)
-      cb(ud);
-  }
+uint32_t gw_server_conns_from(const gw_server_t *s, const char *addr) {
+  for (const gw_ip_t *p = s->ips[ip_hash(addr)]; p; p = p->next)
+    if (!strcmp(p->addr, addr))
+      return p->conns;
+  return 0;
 }
 
 void gw_server_stop(gw_server_t *s, void (*cb)(void *ud), void *ud) {
@@ -491,7 +595,7 @@ void gw_server_stop(gw_server_t *s, void (*cb)(void *ud), void *ud) {
   s->pending_closes += 2; /* the listener and the idle handle */
   while (s->drain_head)
     gw__drain_cancel(s->drain_head);
-  uv_close((uv_handle_t *)&s->idle, listener_closed);
+  uv_close((uv_handle_t *)&s->idle, server_handle_closed);
   while (s->conns)
     gw__conn_close(s->conns);
   for (int i = 0; i < GW_IP_BUCKETS; i++)
@@ -500,5 +604,5 @@ void gw_server_stop(gw_server_t *s, void (*cb)(void *ud), void *ud) {
       tr_free(s->ips[i]);
       s->ips[i] = n;
     }
-  uv_close((uv_handle_t *)&s->listener, listener_closed);
+  uv_close((uv_handle_t *)&s->listener, server_handle_closed);
 }

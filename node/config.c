@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -175,4 +176,23 @@ int node_config_identity(json_t *cfg, node_identity_t *id) {
   memcpy(id->pk, priv + 4 + 32, 32);
   sodium_memzero(priv, sizeof priv);
   return node_peerid(id->pk, id->peerid);
+}
+
+int node_config_duration_ms(json_t *cfg, const char *key, uint32_t *ms) {
+  json_t *v = node_config_get(cfg, key);
+  if (!v)
+    return 0;
+  const char *str = json_string_value(v);
+  char *end;
+  double n = str ? strtod(str, &end) : -1;
+  if (!str || end == str || n < 0)
+    return TR_ECONFIG;
+  /* Go's time.Duration text, as Kubo writes durations: "500ms", "30s",
+   * "2m", "1h". */
+  double unit = !strcmp(end, "ms") ? 1 : !strcmp(end, "s") ? 1e3
+              : !strcmp(end, "m")  ? 60e3 : !strcmp(end, "h") ? 3600e3 : -1;
+  if (unit < 0 || n * unit < 1 || n * unit > UINT32_MAX)
+    return TR_ECONFIG;
+  *ms = (uint32_t)(n * unit);
+  return 0;
 }

@@ -64,6 +64,12 @@ int node_config_set(json_t *cfg, const char *key, json_t *value) TR_WUR;
 #define NODE_CONFIG_PRIVKEY_MSG "cannot show or change private key through API"
 bool node_config_key_private(const char *key);
 
+/* A duration setting ("500ms", "30s", "2m", "1h", as Kubo writes Go
+ * durations) in milliseconds.  0 with *ms untouched when the key is
+ * absent; TR_ECONFIG when it is not such a string or not in 1 ms..49 days. */
+int node_config_duration_ms(json_t *cfg, const char *key,
+                            uint32_t *ms) TR_WUR;
+
 /* Read the identity back from a loaded config: TR_ECONFIG when absent or
  * malformed. */
 int node_config_identity(json_t *cfg, node_identity_t *id) TR_WUR;

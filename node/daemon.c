@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,20 +79,25 @@ typedef struct node {
   bs_env_t *env;
   char repo[4096];
   bool stopping;
+  bool ready; /* start-up is over: a stop is news worth a log line */
 } node_t;
 
 static void stop_node(node_t *n) {
   if (n->stopping)
     return;
   n->stopping = true;
-  tr_log(TR_LOG_INFO, "shutting down");
+  if (n->ready)
+    tr_log(TR_LOG_INFO, "shutting down");
   if (n->gateway)
     gw_server_stop(n->gateway, NULL, NULL);
   if (n->api)
     gw_server_stop(n->api, NULL, NULL);
   n->gateway = n->api = NULL;
-  uv_close((uv_handle_t *)&n->sigint, NULL);
-  uv_close((uv_handle_t *)&n->sigterm, NULL);
+  /* A handle's loop is set by its init: close only what was made. */
+  if (n->sigint.loop && !uv_is_closing((uv_handle_t *)&n->sigint))
+    uv_close((uv_handle_t *)&n->sigint, NULL);
+  if (n->sigterm.loop && !uv_is_closing((uv_handle_t *)&n->sigterm))
+    uv_close((uv_handle_t *)&n->sigterm, NULL);
 }
 
 static void on_signal(uv_signal_t *s, int signum) {
@@ -101,21 +107,37 @@ static void on_signal(uv_signal_t *s, int signum) {
 
 static void on_shutdown(void *ud) { stop_node(ud); }
 
-static int listen_on(node_t *n, const char *maddr, gw_handler_fn fn,
-                     const gw_limits_t *lim, gw_server_t **srv, char *out,
-                     size_t outsz, const char *what) {
+/* Start-up failures are said once, by the caller (cli: "trove: daemon:
+ * ..."), from the opts' buffer; logged only when there is none. */
+static int startup_fail(const node_daemon_opts_t *o, int rc, const char *fmt,
+                        ...) TR_PRINTF(3, 4);
+static int startup_fail(const node_daemon_opts_t *o, int rc, const char *fmt,
+                        ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (o->err && o->errsz)
+    snprintf(o->err, o->errsz, "%s", msg);
+  else
+    tr_log(TR_LOG_ERROR, "%s", msg);
+  return rc;
+}
+
+static int listen_on(node_t *n, const node_daemon_opts_t *o, const char *maddr,
+                     gw_handler_fn fn, const gw_limits_t *lim,
+                     gw_server_t **srv, char *out, size_t outsz,
+                     const char *what) {
   char host[64];
   int port;
-  if (node_maddr_tcp(maddr, host, sizeof host, &port)) {
-    tr_log(TR_LOG_ERROR, "%s: not a TCP multiaddr: %s", what, maddr);
-    return TR_EUSAGE;
-  }
+  if (node_maddr_tcp(maddr, host, sizeof host, &port))
+    return startup_fail(o, TR_EUSAGE, "%s: not a TCP multiaddr: %s", what,
+                        maddr);
   int rc = gw_server_start(&n->loop, host, port, lim, fn, &n->ctx, srv);
-  if (rc) {
-    tr_log(TR_LOG_ERROR, "%s: cannot listen on %s: %s", what, maddr,
-           uv_strerror(rc));
-    return rc;
-  }
+  if (rc)
+    return startup_fail(o, rc, "%s: cannot listen on %s: %s", what, maddr,
+                        uv_strerror(rc));
   snprintf(out, outsz, "/%s/%s/tcp/%d", strchr(host, ':') ? "ip6" : "ip4",
            host, gw_server_port(*srv));
   return 0;
@@ -127,38 +149,128 @@ static void walk_close(uv_handle_t *h, void *arg) {
     uv_close(h, NULL);
 }
 
+/* <repo>/daemon.lock, held with flock for the daemon's life.  Taken only
+ * once the repo is known to exist, so that a mistyped --repo leaves nothing
+ * behind. */
+static int take_lock(const node_daemon_opts_t *o, const char *repo,
+                     int *fdp) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/daemon.lock", repo);
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return startup_fail(o, -errno, "cannot open %s: %s", path,
+                        strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB)) {
+    int e = errno;
+    close(fd);
+    if (e == EWOULDBLOCK)
+      return startup_fail(o, TR_EEXIST, "another daemon is running on %s",
+                          repo);
+    return startup_fail(o, -e, "cannot lock %s: %s", path, strerror(e));
+  }
+  *fdp = fd;
+  return 0;
+}
+
+/* Write <repo>/api, by which the CLI finds the daemon: a daemon the CLI
+ * cannot find would be bypassed (commands would open the repo directly). */
+static int write_api_file(const node_daemon_opts_t *o, const char *repo,
+                          const char *maddr) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/api", repo);
+  FILE *f = fopen(path, "w");
+  if (!f)
+    return startup_fail(o, -errno, "cannot write %s: %s", path,
+                        strerror(errno));
+  int ok = fprintf(f, "%s\n", maddr) > 0;
+  if (fclose(f) || !ok) {
+    unlink(path);
+    return startup_fail(o, -EIO, "cannot write %s", path);
+  }
+  return 0;
+}
+
+static int start_signals(node_t *n, const node_daemon_opts_t *o) {
+  int rc = uv_signal_init(&n->loop, &n->sigint);
+  if (!rc)
+    rc = uv_signal_init(&n->loop, &n->sigterm);
+  n->sigint.data = n->sigterm.data = n;
+  if (!rc)
+    rc = uv_signal_start(&n->sigint, on_signal, SIGINT);
+  if (!rc)
+    rc = uv_signal_start(&n->sigterm, on_signal, SIGTERM);
+  return rc ? startup_fail(o, rc, "cannot watch signals: %s", uv_strerror(rc))
+            : 0;
+}
+
+/* Gateway limits from the config (Kubo-style keys under Gateway.). */
+static int gateway_limits(const node_daemon_opts_t *o, json_t *cfg,
+                          gw_limits_t *glim) {
+  gw_limits_default(glim);
+  /* Gateway.RateLimit: requests per second per client address (burst
+   * twice that); 0 lifts the limit, e.g. for a benchmark or behind a
+   * reverse proxy that already limits, where every client is 127.0.0.1. */
+  json_t *rl = node_config_get(cfg, "Gateway.RateLimit");
+  if (json_is_integer(rl) && json_integer_value(rl) >= 0 &&
+      json_integer_value(rl) <= 1000000) {
+    glim->rate_per_ip = (uint32_t)json_integer_value(rl);
+    glim->rate_burst = 2 * glim->rate_per_ip;
+  }
+  /* Timeouts, as Go durations ("30s", "500ms", "2m"): how long a request
+   * may take to send its header, how long a request or response body may
+   * make no progress (a client that stops reading, an HTTP/2 stream whose
+   * window is never opened), and how long an idle keep-alive connection
+   * is kept. */
+  static const char *keys[] = {"Gateway.HeaderTimeout", "Gateway.SendTimeout",
+                               "Gateway.IdleTimeout"};
+  uint32_t *vals[] = {&glim->header_timeout_ms, &glim->body_timeout_ms,
+                      &glim->idle_timeout_ms};
+  for (int i = 0; i < 3; i++)
+    if (node_config_duration_ms(cfg, keys[i], vals[i]))
+      return startup_fail(o, TR_ECONFIG,
+                          "%s: expected a duration such as \"30s\"", keys[i]);
+  return 0;
+}
+
 int node_daemon_run(const node_daemon_opts_t *o) {
+  /* The repo first: nothing is created in a directory that holds none. */
+  json_t *cfg = NULL;
+  int rc = node_config_load(o->repo, &cfg);
+  if (rc == TR_ENOREPO)
+    return startup_fail(o, rc, "no repo at %s (run 'trove init')", o->repo);
+  if (rc)
+    return startup_fail(o, rc, "reading the config of %s: %s", o->repo,
+                        tr_strerror(rc));
   node_t *n = tr_calloc(1, sizeof *n);
-  if (!n)
-    return -ENOMEM;
+  if (!n) {
+    json_decref(cfg);
+    return startup_fail(o, -ENOMEM, "out of memory");
+  }
   snprintf(n->repo, sizeof n->repo, "%s", o->repo);
   /* A small pool: this is a 2-core class machine and workers mostly copy
    * from the page cache. */
   setenv("UV_THREADPOOL_SIZE", "4", 0);
   signal(SIGPIPE, SIG_IGN);
 
-  char path[4200];
-  snprintf(path, sizeof path, "%s/daemon.lock", n->repo);
-  int lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB)) {
-    tr_log(TR_LOG_ERROR, "another daemon is running on %s", n->repo);
-    if (lockfd >= 0)
-      close(lockfd);
-    tr_free(n);
-    return TR_EEXIST;
-  }
-  json_t *cfg = NULL;
+  int lockfd = -1;
+  bool loop_ok = false;
   node_identity_t id;
-  int rc = node_config_load(n->repo, &cfg);
-  if (!rc)
-    rc = node_config_identity(cfg, &id);
+  rc = take_lock(o, n->repo, &lockfd);
+  if (rc)
+    goto out;
+  rc = node_config_identity(cfg, &id);
   if (!rc)
     rc = bs_open(&n->env, n->repo, 0);
   if (rc) {
-    tr_log(TR_LOG_ERROR, "opening repo %s: %s", n->repo, tr_strerror(rc));
+    startup_fail(o, rc, "opening repo %s: %s", n->repo, tr_strerror(rc));
     goto out;
   }
-  uv_loop_init(&n->loop);
+  rc = uv_loop_init(&n->loop);
+  if (rc) {
+    startup_fail(o, rc, "cannot start the event loop: %s", uv_strerror(rc));
+    goto out;
+  }
+  loop_ok = true;
   n->ctx.loop = &n->loop;
   n->ctx.env = n->env;
   n->ctx.repo = n->repo;
@@ -177,36 +289,20 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     gw = "/ip4/127.0.0.1/tcp/8080";
   if (!api)
     api = "/ip4/127.0.0.1/tcp/5001";
-  /* Gateway.RateLimit: requests per second per client address (burst
-   * twice that); 0 lifts the limit, e.g. for a benchmark or behind a
-   * reverse proxy that already limits, where every client is 127.0.0.1. */
   gw_limits_t glim;
-  gw_limits_default(&glim);
-  json_t *rl = node_config_get(cfg, "Gateway.RateLimit");
-  if (json_is_integer(rl) && json_integer_value(rl) >= 0 &&
-      json_integer_value(rl) <= 1000000) {
-    glim.rate_per_ip = (uint32_t)json_integer_value(rl);
-    glim.rate_burst = 2 * glim.rate_per_ip;
-  }
-  rc = listen_on(n, api, gw_api_handle, NULL, &n->api, n->ctx.api_addr,
-                 sizeof n->ctx.api_addr, "API");
+  rc = gateway_limits(o, cfg, &glim);
   if (!rc)
-    rc = listen_on(n, gw, gw_gateway_handle, &glim, &n->gateway,
+    rc = start_signals(n, o);
+  if (!rc)
+    rc = listen_on(n, o, api, gw_api_handle, NULL, &n->api, n->ctx.api_addr,
+                   sizeof n->ctx.api_addr, "API");
+  if (!rc)
+    rc = listen_on(n, o, gw, gw_gateway_handle, &glim, &n->gateway,
                    n->ctx.gateway_addr, sizeof n->ctx.gateway_addr, "gateway");
+  if (!rc)
+    rc = write_api_file(o, n->repo, n->ctx.api_addr);
   if (rc)
     goto stop;
-
-  snprintf(path, sizeof path, "%s/api", n->repo);
-  FILE *f = fopen(path, "w");
-  if (f) {
-    fprintf(f, "%s\n", n->ctx.api_addr);
-    fclose(f);
-  }
-  uv_signal_init(&n->loop, &n->sigint);
-  uv_signal_init(&n->loop, &n->sigterm);
-  n->sigint.data = n->sigterm.data = n;
-  uv_signal_start(&n->sigint, on_signal, SIGINT);
-  uv_signal_start(&n->sigterm, on_signal, SIGTERM);
 
   char host[64];
   int port;
@@ -217,26 +313,30 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     tr_log(TR_LOG_INFO, "Gateway server listening on %s (http://%s:%d/ipfs/)",
            n->ctx.gateway_addr, host, port);
   tr_log(TR_LOG_INFO, "peer identity: %s", id.peerid);
+  n->ready = true;
   printf("Daemon is ready\n");
   fflush(stdout);
 
   uv_run(&n->loop, UV_RUN_DEFAULT);
+  char path[4200];
+  snprintf(path, sizeof path, "%s/api", n->repo);
   unlink(path);
   rc = 0;
 stop:
-  if (!n->stopping && (n->api || n->gateway)) {
-    if (n->gateway)
-      gw_server_stop(n->gateway, NULL, NULL);
-    if (n->api)
-      gw_server_stop(n->api, NULL, NULL);
-  }
+  /* The servers' handles live in libuv until their close callbacks have
+   * run: stop them, close whatever else is open, and run the loop until
+   * all of it is done before the loop (and n) go away. */
+  stop_node(n);
   uv_walk(&n->loop, walk_close, NULL);
   uv_run(&n->loop, UV_RUN_DEFAULT);
-  uv_loop_close(&n->loop);
 out:
-  bs_close(n->env);
+  if (loop_ok && uv_loop_close(&n->loop))
+    tr_log(TR_LOG_WARN, "event loop closed with handles still open");
+  if (n->env)
+    bs_close(n->env);
   json_decref(cfg);
-  close(lockfd);
+  if (lockfd >= 0)
+    close(lockfd);
   tr_free(n);
   return rc;
 }

@@ -7,7 +7,9 @@
  *
  * While it runs the daemon holds <repo>/daemon.lock (flock) and writes
  * <repo>/api with the API's multiaddr, as Kubo does, so that the CLI can find
- * it; both go away when it stops.
+ * it; the api file goes away when it stops, and the lock with the process
+ * (the empty daemon.lock file stays: removing it while another process
+ * may be opening it would let two daemons lock two different files).
  */
 #ifndef NODE_DAEMON_H
 #define NODE_DAEMON_H
@@ -18,10 +20,17 @@ typedef struct node_daemon_opts {
   const char *repo;
   const char *gateway_addr; /* override Addresses.Gateway (multiaddr) */
   const char *api_addr;     /* override Addresses.API */
+  char *err;                /* NULL, or where start-up failures are said */
+  size_t errsz;
 } node_daemon_opts_t;
 
 /* Run until stopped.  Returns 0 after a clean stop, or a negative code if
- * start-up failed (the reason is logged). */
+ * start-up failed, the reason written to opts->err as one line
+ * ("gateway: cannot listen on /ip4/127.0.0.1/tcp/8080: address already in
+ * use"), or logged when err is NULL.  Errors: TR_ENOREPO (no repo at
+ * opts->repo: nothing is created there), TR_EEXIST (another daemon holds
+ * the repo), TR_EUSAGE (an address that is not a TCP multiaddr), -errno
+ * from libuv or the file system. */
 int node_daemon_run(const node_daemon_opts_t *opts);
 
 /* Parse a TCP multiaddr "/ip4/127.0.0.1/tcp/8080" or "/ip6/::1/tcp/5001"

@@ -162,6 +162,14 @@ def cmd_malformed(port):
          b"HTTP2-Settings: AAMAAABkAA\r\n\r\n", 200),
         ("encoded slash in segment", b"GET /ipfs/bafkqaaa/a%2fb HTTP/1.1\r\n" +
          host + b"\r\n", 400),
+        # RFC 9112 framing that http-parser (as Debian builds it) took.
+        ("bare LF line ends", b"GET /ipfs/bafkqaaa HTTP/1.1\nHost: x\n\n", 400),
+        ("bare LF after a header", b"GET /ipfs/bafkqaaa HTTP/1.1\r\n" + host +
+         b"X-A: b\n\r\n", 400),
+        ("obs-fold header", b"GET /ipfs/bafkqaaa HTTP/1.1\r\n" + host +
+         b"X-A: b\r\n c\r\n\r\n", 400),
+        ("bare CR in a header", b"GET /ipfs/bafkqaaa HTTP/1.1\r\n" + host +
+         b"X-A: b\rc\r\n\r\n", 400),
     ]
     for name, raw, want in cases:
         # A framing error must close the connection (the byte stream is out

@@ -1,0 +1,110 @@
+#!/bin/bash
+# it_daemon.sh — the daemon's start-up failures and its shutdown, with the
+# real binary on 127.0.0.1:
+#   - the gateway's (or the API's) port already taken: one line
+#     "trove: daemon: ..." on stderr, a non-zero exit that is not a crash
+#     (was: a segfault, the server freed while libuv held its handle), and
+#     no api file left behind;
+#   - --repo on a directory with no repo, or no directory: "no repo ...
+#     run 'trove init'", and nothing created there (was: "another daemon is
+#     running ... already exists" and a daemon.lock left behind);
+#   - a malformed timeout setting is refused at start-up;
+#   - SIGTERM stops a daemon that has stalled clients: a slowloris header,
+#     an HTTP/1.1 download that is never read, HTTP/2 streams whose window
+#     is never opened, an upload that stopped sending.
+if [ -z "${IT_DAEMON_TIMED:-}" ]; then
+  IT_DAEMON_TIMED=1 exec timeout -k 5 120 bash "$0" "$@"
+fi
+source "$(dirname "$0")/lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+DPID=""
+PYPID=""
+cleanup() {
+  local rc=$?
+  [ -n "$PYPID" ] && kill "$PYPID" 2>/dev/null
+  [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
+  rm -rf "$WORK"
+  exit $rc
+}
+trap cleanup EXIT
+
+# expect_start_fail WANT_SUBSTRING CMD...: the daemon must refuse to start
+# with one "trove: " line on stderr and a status that is not a signal's.
+expect_start_fail() {
+  local want=$1 rc=0; shift
+  "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+  [ $rc != 0 ] || fail "expected a failure: $*"
+  [ $rc -lt 128 ] || fail "crashed with status $rc: $* ($(cat "$WORK/err"))"
+  [ "$(wc -l <"$WORK/err")" = 1 ] || fail "not one line on stderr: $(cat "$WORK/err")"
+  grep -q '^trove: daemon: ' "$WORK/err" || fail "not 'trove: daemon: ...': $(cat "$WORK/err")"
+  grep -q -- "$want" "$WORK/err" || fail "expected '$want' in: $(cat "$WORK/err")"
+}
+
+t init >/dev/null
+
+# ------------------------------------------------------ a port is taken
+# A listener held by python for the length of each check.
+python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True); time.sleep(60)' >"$WORK/port" &
+PYPID=$!
+for _ in $(seq 50); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+TAKEN=$(cat "$WORK/port")
+[ -n "$TAKEN" ] || fail "no port from python"
+expect_start_fail "gateway: cannot listen on /ip4/127.0.0.1/tcp/$TAKEN: address already in use" \
+  "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 --gateway=/ip4/127.0.0.1/tcp/$TAKEN
+[ ! -e "$TROVE_PATH/api" ] || fail "api file left behind"
+expect_start_fail "API: cannot listen" \
+  "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/$TAKEN --gateway=/ip4/127.0.0.1/tcp/0
+expect_start_fail "not a TCP multiaddr" "$TROVE_BIN" daemon --gateway=/dns/x/tcp/1
+kill $PYPID; wait $PYPID 2>/dev/null || true; PYPID=""
+echo "ok port taken: one line, no crash, no api file"
+
+# ------------------------------------------------------------ no repo
+mkdir "$WORK/empty"
+expect_start_fail "no repo at $WORK/empty (run 'trove init')" \
+  "$TROVE_BIN" --repo "$WORK/empty" daemon
+[ -z "$(ls -A "$WORK/empty")" ] || fail "left in an empty dir: $(ls -A "$WORK/empty")"
+expect_start_fail "no repo at $WORK/nowhere" "$TROVE_BIN" --repo "$WORK/nowhere" daemon
+[ ! -e "$WORK/nowhere" ] || fail "a missing repo dir was created"
+echo "ok no repo: says so, leaves nothing"
+
+# ---------------------------------------------------- bad timeout setting
+cp "$TROVE_PATH/config" "$WORK/config.bak"
+python3 - "$TROVE_PATH/config" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.setdefault("Gateway", {})["SendTimeout"] = "soon"
+json.dump(c, open(sys.argv[1], "w"))
+EOF
+expect_start_fail "Gateway.SendTimeout" "$TROVE_BIN" daemon \
+  --api=/ip4/127.0.0.1/tcp/0 --gateway=/ip4/127.0.0.1/tcp/0
+cp "$WORK/config.bak" "$TROVE_PATH/config"
+echo "ok malformed duration refused"
+
+# ------------------------------------------ SIGTERM with stalled clients
+head -c $((24 << 20)) /dev/urandom >"$WORK/big.bin"
+BIG=$(t add -Q "$WORK/big.bin")
+"$TROVE_BIN" daemon --gateway=/ip4/127.0.0.1/tcp/0 --api=/ip4/127.0.0.1/tcp/0 \
+  >"$WORK/daemon.log" 2>&1 &
+DPID=$!
+for _ in $(seq 100); do
+  grep -q "Daemon is ready" "$WORK/daemon.log" && break
+  kill -0 $DPID 2>/dev/null || { cat "$WORK/daemon.log"; fail "daemon died"; }
+  sleep 0.1
+done
+GPORT=$(sed -n 's#.*Gateway server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$WORK/daemon.log")
+APORT=$(sed -n 's#.*RPC API server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$WORK/daemon.log")
+[ -n "$GPORT" ] && [ -n "$APORT" ] || fail "no ports in the log"
+python3 "$HERE/it_http_limits.py" stall "$GPORT" "$APORT" "/ipfs/$BIG" >"$WORK/stall.log" 2>&1 &
+PYPID=$!
+for _ in $(seq 100); do grep -q stalled "$WORK/stall.log" && break; sleep 0.1; done
+grep -q stalled "$WORK/stall.log" || { cat "$WORK/stall.log"; fail "stall clients did not start"; }
+kill -TERM $DPID
+for _ in $(seq 100); do kill -0 $DPID 2>/dev/null || break; sleep 0.1; done
+kill -0 $DPID 2>/dev/null && fail "SIGTERM did not stop a daemon with stalled clients"
+rc=0; wait $DPID || rc=$?
+DPID=""
+[ $rc = 0 ] || { tail -5 "$WORK/daemon.log"; fail "daemon exited $rc after SIGTERM"; }
+[ ! -e "$TROVE_PATH/api" ] || fail "api file left after a clean stop"
+echo "ok SIGTERM stops a daemon with stalled clients"

@@ -1,0 +1,237 @@
+/*
+ * test_http_limits.c — the HTTP server's limits and failure paths on real
+ * loopback sockets: per-address connection accounting, an allocation
+ * failure sweep over whole requests (HTTP/1.1 and HTTP/2), and HTTP/2
+ * resource bounds (header values, zero-window streams, send timeouts,
+ * upload flow control, rapid reset).  Each regression test is named after
+ * the bug it covers.
+ */
+#include "http_harness.h"
+
+#include <signal.h>
+
+/* ------------------------------------------------ connection accounting */
+
+/* 2,001 connections locked an address out until restart: a connection
+ * refused by the per-address limit was not counted, but its close
+ * decremented the counter, which wrapped. */
+static void test_conn_limit_refused_do_not_lock_out(void **state) {
+  (void)state;
+  gw_limits_t lim;
+  gw_limits_default(&lim);
+  lim.max_conns_per_ip = 3;
+  start(&lim);
+  int fds[8];
+  for (int i = 0; i < 8; i++)
+    fds[i] = dial();
+  /* The five over the limit are closed by the server. */
+  int refused = 0;
+  for (int i = 0; i < 8; i++)
+    refused += peer_closed(fds[i], i < 3 ? 50 : 2000);
+  assert_int_equal(refused, 5);
+  for (int i = 0; i < 8; i++)
+    close(fds[i]);
+  assert_int_equal(wait_conns_zero(), 0);
+  assert_int_equal(gw_server_conns_from(srv, "127.0.0.1"), 0);
+  /* The address is served again, up to its limit. */
+  char buf[4096];
+  for (int i = 0; i < 3; i++) {
+    fds[i] = dial();
+    send_str(fds[i], "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    recv_until(fds[i], buf, sizeof buf, "q=", 1);
+    assert_non_null(strstr(buf, "200 OK"));
+  }
+  assert_int_equal(gw_server_conns_from(srv, "127.0.0.1"), 3);
+  for (int i = 0; i < 3; i++)
+    close(fds[i]);
+  assert_int_equal(wait_conns_zero(), 0);
+  assert_int_equal(gw_server_conns_from(srv, "127.0.0.1"), 0);
+  stop();
+}
+
+
+/* --------------------------------------------------------------- HTTP/2 */
+
+/* Over HTTP/2 a header value with CR/LF (an entry name reaching
+ * X-Ipfs-Path) was sent; nghttp2's client refuses such a field. */
+static void test_h2_response_header_crlf_dropped(void **state) {
+  (void)state;
+  start(NULL);
+  h2c_t c;
+  h2c_open(&c, 65535, 5);
+  h2c_get(&c, "GET", "/badhdr");
+  assert_int_equal(h2c_run(&c, 1), 0);
+  assert_int_equal(c.last_err, 0);
+  assert_non_null(strstr(c.hdrs, ":status: 200\n"));
+  assert_non_null(strstr(c.hdrs, "x-good: fine\n"));
+  assert_null(strstr(c.hdrs, "x-crlf"));
+  assert_null(strstr(c.hdrs, "x-injected"));
+  assert_null(strstr(c.hdrs, "x-lf"));
+  assert_null(strstr(c.hdrs, "x-cr:"));
+  assert_int_equal(c.data, 2);
+  h2c_close(&c);
+  stop();
+}
+
+/* Streams whose window the client never opens cost ~52 MB per connection
+ * (a piece queued per stream, 100 streams) and never timed out.  Now at
+ * most a few streams are served while none moves, each stops after one
+ * piece, and a stream that makes no progress for body_timeout_ms is
+ * reset; stop() must still complete with the streams stalled. */
+static void test_h2_zero_window_bounded_and_timed_out(void **state) {
+  (void)state;
+  gw_limits_t lim;
+  gw_limits_default(&lim);
+  lim.body_timeout_ms = 1500;
+  start(&lim);
+  stream_total = 0;
+  h2c_t c[3];
+  for (int k = 0; k < 3; k++) {
+    h2c_open(&c[k], 0, 5);
+    for (int i = 0; i < 100; i++)
+      h2c_get(&c[k], "GET", "/stream?10000000");
+    assert_int_equal(h2c_run_ms(&c[k], 1000, 100), 1); /* sent; nothing closes yet */
+  }
+  usleep(200000);
+  size_t produced = __atomic_load_n(&stream_total, __ATOMIC_RELAXED);
+  fprintf(stderr, "zero window: %zu bytes produced for 300 streams\n", produced);
+  /* 8 busy streams per connection, one 128 KiB piece each. */
+  assert_true(produced <= 3 * 8 * (128u << 10));
+  /* The stalled streams are reset after the timeout; others take their
+   * place, within the same bound. */
+  assert_int_equal(h2c_run_ms(&c[0], 16, 3000), 0);
+  assert_true(c[0].cancelled >= 16);
+  assert_int_equal(c[0].data, 0);
+  /* Shutdown with stalled streams open completes (stop() checks that
+   * every handle closed). */
+  stop();
+  for (int k = 0; k < 3; k++)
+    h2c_close(&c[k]);
+}
+
+/* HTTP/2 uploads were not throttled: the window was given back at once,
+ * and bodies kept arriving while the handler had paused.  Now a paused
+ * body stops the client at its stream window. */
+static void test_h2_upload_paused_by_flow_control(void **state) {
+  (void)state;
+  start(NULL);
+  h2c_t c;
+  h2c_open(&c, 65535, 5);
+  size_t body = 4u << 20;
+  h2c_req(&c, "POST", "/pausebody", body);
+  /* The client sends until its window runs out, then nothing moves. */
+  assert_int_equal(h2c_run_ms(&c, 1, 500), 1);
+  fprintf(stderr, "paused upload: client sent %zu of %zu\n", c.up_sent, body);
+  assert_true(c.up_sent <= 2 * 65535);
+  assert_int_equal(__atomic_load_n(&paused_got, __ATOMIC_RELAXED), 0);
+  /* Resumed: the rest flows and the handler gets every byte. */
+  uv_async_send(&resume_async);
+  assert_int_equal(h2c_run_ms(&c, 1, 5000), 0);
+  assert_int_equal(c.last_err, 0);
+  assert_int_equal(c.up_sent, body);
+  assert_non_null(strstr(c.hdrs, ":status: 200"));
+  assert_int_equal(pause_total, body);
+  h2c_close(&c);
+  stop();
+}
+
+/* Rapid reset (CVE-2023-44487): a request reset in the same read never
+ * reaches a handler, and a flood of resets ends in GOAWAY. */
+static void test_h2_rapid_reset_goaway(void **state) {
+  (void)state;
+  start(NULL);
+  h2c_t c;
+  h2c_open(&c, 65535, 5);
+  int sent = 0;
+  for (; sent < 3000 && !c.goaway; sent++) {
+    int32_t id = h2c_get(&c, "GET", "/hello");
+    /* HEADERS out first: nghttp2 drops a request reset before it went. */
+    if (h2c_flush(&c))
+      break;
+    nghttp2_submit_rst_stream(c.s, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+    if (sent % 50 == 49 && h2c_run_ms(&c, 1 << 30, 20) < 0)
+      break; /* the server closed after its GOAWAY */
+  }
+  h2c_run_ms(&c, 1 << 30, 200);
+  fprintf(stderr, "rapid reset: %d streams sent, %d handled, goaway %d\n",
+          sent, hello_count, c.goaway);
+  assert_true(c.goaway);
+  assert_true(sent < 3000);
+  assert_true(hello_count < 300);
+  h2c_close(&c);
+  /* Others are still served. */
+  h2c_open(&c, 65535, 5);
+  h2c_get(&c, "GET", "/hello");
+  assert_int_equal(h2c_run(&c, 1), 0);
+  assert_non_null(strstr(c.hdrs, ":status: 200"));
+  h2c_close(&c);
+  stop();
+}
+
+/* ------------------------------------------------- allocation failures */
+
+/* The requests of one sweep step: HTTP/1.1 GET, chunked POST and a
+ * streamed response, and HTTP/2 GET and POST.  Each must end in an answer
+ * or a close, never a hang (the 3 s read timeout fails the step). */
+static void sweep_requests(void) {
+  char buf[8192];
+  int fd = dial_timeout(3);
+  send_str(fd, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+               "POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+               "3\r\nabc\r\n0\r\n\r\nGET /chunked HTTP/1.1\r\nHost: x\r\n"
+               "Connection: close\r\n\r\n");
+  recv_until(fd, buf, sizeof buf, NULL, 0);
+  close(fd);
+  h2c_t c;
+  h2c_open(&c, 65535, 3);
+  h2c_get(&c, "GET", "/hello");
+  h2c_req(&c, "POST", "/body", 70000);
+  h2c_get(&c, "GET", "/stream?300000");
+  h2c_run_ms(&c, 3, 3000);
+  h2c_close(&c);
+}
+
+/* Fail the Nth allocation for N = 0, 1, ... until a whole step runs
+ * without a failure: no crash, no leak (under SAN), no hang, and the
+ * server answers normally afterwards. */
+static void test_failmalloc_sweep(void **state) {
+  (void)state;
+  for (long n = 0;; n++) {
+    start(NULL);
+    fm_start(n);
+    sweep_requests();
+    uint32_t left = wait_conns_zero();
+    if (left)
+      fprintf(stderr, "failing allocation %ld: %u connections left\n", n, left);
+    assert_int_equal(left, 0);
+    long used = fm_count;
+    fm_reset();
+    char buf[4096];
+    int fd = dial();
+    send_str(fd, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    recv_until(fd, buf, sizeof buf, "q=", 1);
+    if (!strstr(buf, "200 OK")) {
+      fprintf(stderr, "after failing allocation %ld: [%s]\n", n, buf);
+      fail();
+    }
+    close(fd);
+    stop();
+    if (used <= n) {
+      fprintf(stderr, "failmalloc: swept %ld allocations\n", n);
+      break;
+    }
+  }
+}
+
+int main(void) {
+  signal(SIGPIPE, SIG_IGN); /* a server that closes must not kill the client */
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_conn_limit_refused_do_not_lock_out),
+      cmocka_unit_test(test_h2_response_header_crlf_dropped),
+      cmocka_unit_test(test_h2_zero_window_bounded_and_timed_out),
+      cmocka_unit_test(test_h2_upload_paused_by_flow_control),
+      cmocka_unit_test(test_h2_rapid_reset_goaway),
+      cmocka_unit_test(test_failmalloc_sweep),
+  };
+  return cmocka_run_group_tests_name("http_limits", tests, NULL, NULL);
+}
