@@ -68,6 +68,9 @@
   XX(EUNSAFE, -40030, "unsafe name in DAG")                                    \
   XX(ECHUNKER, -40031, "bad chunker spec")                                     \
   XX(EMULTIPART, -40032, "malformed multipart body")                           \
+  /* net/ (libp2p): -40100.. so that other modules can append below. */       \
+  XX(EMULTIADDR, -40100, "malformed multiaddr")                                \
+  XX(EPEERID, -40101, "malformed peer ID")                                     \
   XX(ESTORE, -49001, "blockstore failure")                                     \
   XX(EMAPFULL, -49002, "repo map full and cannot grow")                        \
   XX(ECORRUPT, -49003, "repo is corrupt")
