@@ -71,6 +71,8 @@
   /* net/ (libp2p): -40100.. so that other modules can append below. */       \
   XX(EMULTIADDR, -40100, "malformed multiaddr")                                \
   XX(EPEERID, -40101, "malformed peer ID")                                     \
+  XX(EKEY, -40102, "malformed or unsupported key")                             \
+  XX(ESIG, -40103, "bad signature")                                            \
   XX(ESTORE, -49001, "blockstore failure")                                     \
   XX(EMAPFULL, -49002, "repo map full and cannot grow")                        \
   XX(ECORRUPT, -49003, "repo is corrupt")

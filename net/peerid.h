@@ -10,8 +10,12 @@
  * libp2p-key codec (0x72) in any multibase, base32 ("bafz...") or base36
  * ("k51...") in practice.
  *
- * Pure computation over caller memory: no I/O; the string functions do not
- * allocate.  Inputs are untrusted and checked.
+ * The keys: marshalling of PublicKey/PrivateKey (protobuf-c), PeerIDs of
+ * keys of every type, and Ed25519 signing and verification (libsodium).
+ *
+ * Pure computation over caller memory: no I/O.  Only the unmarshal
+ * functions allocate (protobuf-c's temporaries, through tr_malloc(), freed
+ * before they return).  Inputs are untrusted and checked.
  */
 #ifndef NET_PEERID_H
 #define NET_PEERID_H
@@ -66,5 +70,95 @@ static inline bool net_peerid_equal(const net_peerid_t *a,
       return false;
   return a->len == b->len;
 }
+
+/* ----------------------------------------------------------------- keys */
+
+/* KeyType of keys.proto. */
+enum {
+  NET_KEY_RSA = 0,
+  NET_KEY_ED25519 = 1,
+  NET_KEY_SECP256K1 = 2,
+  NET_KEY_ECDSA = 3,
+};
+
+/* Largest public key data kept: an RSA-8192 PKIX key (~1062 bytes), the
+ * largest go-libp2p accepts, with room. */
+#define NET_PUBKEY_MAX 1200
+/* Largest marshalled PublicKey (type and length fields around the data). */
+#define NET_PUBKEY_PB_MAX (NET_PUBKEY_MAX + 8)
+/* A marshalled Ed25519 PrivateKey: 4 bytes of fields and 64 of key. */
+#define NET_PRIVKEY_PB_LEN 68
+
+/* A public key of any type, as its PublicKey.Data bytes: Ed25519 the 32-byte
+ * point, secp256k1 a 33-byte compressed point, RSA and ECDSA DER (PKIX).
+ * Only Ed25519 keys verify signatures here; the others are carried and
+ * hashed into PeerIDs (Kubo's network holds RSA peers). */
+typedef struct net_pubkey {
+  int type;
+  uint16_t len;
+  uint8_t data[NET_PUBKEY_MAX];
+} net_pubkey_t;
+
+/* An Ed25519 private key in libsodium's form: the 32-byte seed followed by
+ * the 32-byte public key, which is also the PrivateKey.Data that Kubo and
+ * go-libp2p write.  Wipe it with sodium_memzero() when done. */
+typedef struct net_privkey {
+  uint8_t sk[64];
+} net_privkey_t;
+
+/* Decode a marshalled PublicKey b[0..n).  0, or TR_EKEY (not a PublicKey,
+ * an unknown type, data of the wrong size for its type: Ed25519 32 bytes,
+ * secp256k1 33 or 65, others 1..NET_PUBKEY_MAX), -ENOMEM. */
+int net_pubkey_unmarshal(net_pubkey_t *k, const uint8_t *b, size_t n) TR_WUR;
+
+/* Encode k as a PublicKey in the deterministic encoding the spec requires
+ * (what protobuf-c writes).  Returns its length, or TR_EBUFSIZE
+ * (NET_PUBKEY_PB_MAX always suffices). */
+int net_pubkey_marshal(const net_pubkey_t *k, uint8_t *out,
+                       size_t outsize) TR_WUR;
+
+/* The PeerID of k: the identity multihash of its marshalled form when that
+ * is at most NET_PEERID_INLINE_MAX bytes, else its sha2-256 multihash.
+ * 0 or TR_EKEY. */
+int net_peerid_from_pubkey(net_peerid_t *id, const net_pubkey_t *k) TR_WUR;
+
+/* The public key inlined in id.  0; TR_EKEY when id is a hash (the key must
+ * come from the peer, as in the Noise handshake) or does not hold a valid
+ * PublicKey; -ENOMEM. */
+int net_peerid_pubkey(const net_peerid_t *id, net_pubkey_t *k) TR_WUR;
+
+/* Whether k is the key id names. */
+bool net_peerid_matches(const net_peerid_t *id, const net_pubkey_t *k);
+
+/* A fresh Ed25519 key from libsodium's generator.  0, or -EIO when libsodium
+ * cannot start. */
+int net_privkey_generate(net_privkey_t *k) TR_WUR;
+
+/* The key of a 32-byte seed (RFC 8032's private key). */
+void net_privkey_from_seed(net_privkey_t *k, const uint8_t seed[32]);
+
+/* Decode a marshalled PrivateKey b[0..n): Ed25519 only, its Data 64 bytes
+ * (seed and public key) or the 96-byte form old go-libp2p wrote (the
+ * public key once more at the end).  The public half must be the one the
+ * seed gives.  0, or TR_EKEY, -ENOMEM. */
+int net_privkey_unmarshal(net_privkey_t *k, const uint8_t *b, size_t n) TR_WUR;
+
+/* Encode k as a PrivateKey: NET_PRIVKEY_PB_LEN bytes into out, which must
+ * hold that many. */
+void net_privkey_marshal(const net_privkey_t *k,
+                         uint8_t out[NET_PRIVKEY_PB_LEN]);
+
+/* The public key of k. */
+void net_privkey_pubkey(const net_privkey_t *k, net_pubkey_t *pk);
+
+/* Sign msg[0..n) with k: a 64-byte Ed25519 signature into sig. */
+void net_sign(const net_privkey_t *k, const uint8_t *msg, size_t n,
+              uint8_t sig[64]);
+
+/* Verify sig[0..siglen) over msg[0..n) with k.  0, TR_ESIG (a bad
+ * signature, or one not 64 bytes long), TR_EKEY (a key type trove cannot
+ * verify: only Ed25519 can). */
+int net_verify(const net_pubkey_t *k, const uint8_t *msg, size_t n,
+               const uint8_t *sig, size_t siglen) TR_WUR;
 
 #endif /* NET_PEERID_H */
