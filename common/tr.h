@@ -73,6 +73,8 @@
   XX(EPEERID, -40101, "malformed peer ID")                                     \
   XX(EKEY, -40102, "malformed or unsupported key")                             \
   XX(ESIG, -40103, "bad signature")                                            \
+  XX(EPROTO, -40104, "peer broke the protocol")                                \
+  XX(ENOPROTO, -40105, "protocol not supported by the peer")                   \
   XX(ESTORE, -49001, "blockstore failure")                                     \
   XX(EMAPFULL, -49002, "repo map full and cannot grow")                        \
   XX(ECORRUPT, -49003, "repo is corrupt")
