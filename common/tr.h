@@ -75,6 +75,8 @@
   XX(ESIG, -40103, "bad signature")                                            \
   XX(EPROTO, -40104, "peer broke the protocol")                                \
   XX(ENOPROTO, -40105, "protocol not supported by the peer")                   \
+  XX(EPEER, -40106, "peer is not the one expected")                            \
+  XX(EDECRYPT, -40107, "decryption failed")                                    \
   XX(ESTORE, -49001, "blockstore failure")                                     \
   XX(EMAPFULL, -49002, "repo map full and cannot grow")                        \
   XX(ECORRUPT, -49003, "repo is corrupt")
