@@ -9,7 +9,7 @@
 #   make run     deps + build + init a repo if there is none + start the node
 
 CC      ?= cc
-PKGS    := lmdb libsodium libcrypto jansson libuv libnghttp2
+PKGS    := lmdb libsodium libcrypto jansson libuv libnghttp2 libprotobuf-c
 # A pkg-config failure stops the build here rather than as a missing header
 # later.  (`make deps` does not need them.)
 ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
@@ -33,8 +33,14 @@ override CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fn
 override LDFLAGS += -fsanitize=address,undefined
 endif
 
+# protobuf-c: net/proto/X.proto -> $(GEN)/net/proto/X.pb-c.[ch], one copy
+# shared by every build flavour; code includes "net/proto/X.pb-c.h".
+GEN      := build/gen
+PROTO_C  := $(patsubst %.proto,$(GEN)/%.pb-c.c,$(wildcard net/proto/*.proto))
+override CFLAGS += -I$(GEN)
+
 # Library sources: every module below cli/.
-LIB_SRC  := $(wildcard common/*.c dag/*.c blockstore/*.c node/*.c gateway/*.c)
+LIB_SRC  := $(wildcard common/*.c dag/*.c blockstore/*.c net/*.c node/*.c gateway/*.c) $(PROTO_C)
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_SRC  := $(wildcard cli/*.c)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
@@ -52,6 +58,10 @@ all: $(BIN)
 
 deps:
 	@scripts/deps.sh
+
+$(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: %.proto
+	@mkdir -p $(GEN)
+	protoc-c --c_out=$(GEN) $<
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -92,8 +102,12 @@ check: deps
 # libFuzzer targets: clang only.  The library is compiled once with the
 # fuzzer's coverage instrumentation (fuzzer-no-link) and every target links
 # it.
-FZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS)
+FZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS) -I$(GEN)
 FZ_OBJ    := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
+
+# Every generated header exists before anything that may include it builds
+# (tests and fuzzers come after their library).
+$(LIB_OBJ) $(FZ_OBJ) $(CLI_OBJ): | $(PROTO_C:.c=.h)
 
 build-fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -69,6 +69,15 @@
   XX(ECHUNKER, -40031, "bad chunker spec")                                     \
   XX(EMULTIPART, -40032, "malformed multipart body")                           \
   XX(EINUSE, -40033, "repo is in use by another process")                      \
+  /* net/ (libp2p): -40100.. so that other modules can append below. */       \
+  XX(EMULTIADDR, -40100, "malformed multiaddr")                                \
+  XX(EPEERID, -40101, "malformed peer ID")                                     \
+  XX(EKEY, -40102, "malformed or unsupported key")                             \
+  XX(ESIG, -40103, "bad signature")                                            \
+  XX(EPROTO, -40104, "peer broke the protocol")                                \
+  XX(ENOPROTO, -40105, "protocol not supported by the peer")                   \
+  XX(EPEER, -40106, "peer is not the one expected")                            \
+  XX(EDECRYPT, -40107, "decryption failed")                                    \
   XX(ESTORE, -49001, "blockstore failure")                                     \
   XX(EMAPFULL, -49002, "repo map full and cannot grow")                        \
   XX(ECORRUPT, -49003, "repo is corrupt")
