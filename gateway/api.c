@@ -28,48 +28,48 @@
 #include "../node/config.h"
 #include "rpc.h"
 
-void gw_api_error(gw_req_t *req, int status, const char *msg) {
+void gw_api_error(http_req_t *req, int status, const char *msg) {
   json_t *o = json_pack("{s:o,s:i,s:s}", "Message", rpc_json_str(msg), "Code",
                         0, "Type", "error");
   char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
   json_decref(o);
-  gw_header_t h[] = {{"Content-Type", "application/json"},
+  http_header_t h[] = {{"Content-Type", "application/json"},
                      {"Cache-Control", "no-cache"}};
   size_t n = s ? strlen(s) : 0;
-  gw_res_start(req, status, h, 2, (int64_t)n + 1);
+  http_res_start(req, status, h, 2, (int64_t)n + 1);
   if (s)
-    gw_res_write(req, s, n);
-  gw_res_write(req, "\n", 1);
-  gw_res_end(req);
+    http_res_write(req, s, n);
+  http_res_write(req, "\n", 1);
+  http_res_end(req);
   free(s);
 }
 
-void gw_api_json(gw_req_t *req, json_t *o) {
+void gw_api_json(http_req_t *req, json_t *o) {
   char *s = json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY);
   json_decref(o);
   if (!s) {
     gw_api_error(req, 500, "out of memory");
     return;
   }
-  gw_header_t h[] = {{"Content-Type", "application/json"},
+  http_header_t h[] = {{"Content-Type", "application/json"},
                      {"Cache-Control", "no-cache"},
                      {"Vary", "Origin"}};
   size_t n = strlen(s);
-  gw_res_start(req, 200, h, 3, (int64_t)n + 1);
-  gw_res_write(req, s, n);
-  gw_res_write(req, "\n", 1);
-  gw_res_end(req);
+  http_res_start(req, 200, h, 3, (int64_t)n + 1);
+  http_res_write(req, s, n);
+  http_res_write(req, "\n", 1);
+  http_res_end(req);
   free(s);
 }
 
-static void rpc_version(gw_req_t *req, gw_ctx_t *ctx) {
+static void rpc_version(http_req_t *req, gw_ctx_t *ctx) {
   gw_api_json(req, json_pack("{s:s,s:s,s:s,s:s,s:s}", "Version", ctx->version,
                              "Commit", "", "Repo", "1", "System",
                              "amd64/linux", "Golang", "none (C11)"));
 }
 
-static void rpc_shutdown(gw_req_t *req, gw_ctx_t *ctx) {
-  gw_res_simple(req, 200, "text/plain", "", 0);
+static void rpc_shutdown(http_req_t *req, gw_ctx_t *ctx) {
+  http_res_simple(req, 200, "text/plain", "", 0);
   if (ctx->shutdown)
     ctx->shutdown(ctx->shutdown_ud);
 }
@@ -188,9 +188,9 @@ static bool referer_origin(const char *ref, char *out, size_t outsz,
 }
 
 /* go-ipfs-cmds' allowOrigin && allowReferer && allowUserAgent. */
-static bool request_allowed(gw_req_t *req, gw_ctx_t *ctx) {
-  const char *origin = gw_req_header(req, "origin");
-  const char *ref = gw_req_header(req, "referer");
+static bool request_allowed(http_req_t *req, gw_ctx_t *ctx) {
+  const char *origin = http_req_header(req, "origin");
+  const char *ref = http_req_header(req, "referer");
   if (origin && *origin && !origin_ok(ctx, origin, strlen(origin)))
     return false;
   if (ref && *ref) {
@@ -201,22 +201,22 @@ static bool request_allowed(gw_req_t *req, gw_ctx_t *ctx) {
   }
   if ((origin && *origin) || (ref && *ref))
     return true;
-  const char *ua = gw_req_header(req, "user-agent");
+  const char *ua = http_req_header(req, "user-agent");
   if (ua && !strncmp(ua, "Mozilla", 7))
     return false;
-  const char *site = gw_req_header(req, "sec-fetch-site");
+  const char *site = http_req_header(req, "sec-fetch-site");
   return !site || (strcasecmp(site, "cross-site") &&
                    strcasecmp(site, "same-site"));
 }
 
-static void forbidden(gw_req_t *req) {
+static void forbidden(http_req_t *req) {
   /* Go's http.Error(w, "403 - Forbidden", 403), byte for byte. */
   static const char msg[] = "403 - Forbidden\n";
-  gw_header_t h[] = {{"Content-Type", "text/plain; charset=utf-8"},
+  http_header_t h[] = {{"Content-Type", "text/plain; charset=utf-8"},
                      {"X-Content-Type-Options", "nosniff"}};
-  gw_res_start(req, 403, h, 2, sizeof msg - 1);
-  gw_res_write(req, msg, sizeof msg - 1);
-  gw_res_end(req);
+  http_res_start(req, 403, h, 2, sizeof msg - 1);
+  http_res_write(req, msg, sizeof msg - 1);
+  http_res_end(req);
 }
 
 /* ------------------------------------------------------------- routing */
@@ -225,20 +225,20 @@ static void forbidden(gw_req_t *req) {
 extern const gw_rpc_cmd_t gw_rpc_cmds[];
 extern const size_t gw_rpc_ncmds;
 
-void gw_api_handle(gw_req_t *req, void *ud) {
+void gw_api_handle(http_req_t *req, void *ud) {
   gw_ctx_t *ctx = ud;
-  const char *path = gw_req_path(req);
+  const char *path = http_req_path(req);
   if (strncmp(path, "/api/v0/", 8)) {
     gw_api_error(req, 404, "404 page not found");
     return;
   }
   const char *cmd = path + 8;
-  if (strcmp(gw_req_method(req), "POST")) {
-    gw_header_t h[] = {{"Allow", "POST"}, {"Content-Type", "text/plain"}};
+  if (strcmp(http_req_method(req), "POST")) {
+    http_header_t h[] = {{"Allow", "POST"}, {"Content-Type", "text/plain"}};
     static const char msg[] = "405 - Method Not Allowed\n";
-    gw_res_start(req, 405, h, 2, sizeof msg - 1);
-    gw_res_write(req, msg, sizeof msg - 1);
-    gw_res_end(req);
+    http_res_start(req, 405, h, 2, sizeof msg - 1);
+    http_res_write(req, msg, sizeof msg - 1);
+    http_res_end(req);
     return;
   }
   if (!request_allowed(req, ctx)) {

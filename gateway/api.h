@@ -10,7 +10,7 @@
 
 #include "gateway.h"
 
-typedef void (*gw_rpc_fn)(gw_req_t *req, gw_ctx_t *ctx);
+typedef void (*gw_rpc_fn)(http_req_t *req, gw_ctx_t *ctx);
 
 typedef struct gw_rpc_cmd {
   const char *name; /* "pin/add" */
@@ -18,8 +18,8 @@ typedef struct gw_rpc_cmd {
 } gw_rpc_cmd_t;
 
 /* Kubo's error body {"Message","Code":0,"Type":"error"} with status. */
-void gw_api_error(gw_req_t *req, int status, const char *msg);
+void gw_api_error(http_req_t *req, int status, const char *msg);
 /* A JSON answer (steals o). */
-void gw_api_json(gw_req_t *req, json_t *o);
+void gw_api_json(http_req_t *req, json_t *o);
 
 #endif /* GW_API_H */

@@ -28,9 +28,9 @@
 /* ------------------------------------------------------------ formats */
 
 /* The response format: ?format= wins over Accept, as the spec says. */
-static int pick_format(gw_req_t *req, int *fmt) {
+static int pick_format(http_req_t *req, int *fmt) {
   char f[32];
-  if (gw_query_get(gw_req_query(req), "format", f, sizeof f)) {
+  if (http_query_get(http_req_query(req), "format", f, sizeof f)) {
     if (!strcmp(f, "raw"))
       *fmt = GW_FMT_RAW;
     else if (!strcmp(f, "car"))
@@ -42,7 +42,7 @@ static int pick_format(gw_req_t *req, int *fmt) {
     return 0;
   }
   *fmt = GW_FMT_UNIXFS;
-  const char *acc = gw_req_header(req, "accept");
+  const char *acc = http_req_header(req, "accept");
   if (!acc)
     return 0;
   /* The first IPLD type listed that we serve wins; q-values are honoured
@@ -86,7 +86,7 @@ static int pick_format(gw_req_t *req, int *fmt) {
 
 /* --------------------------------------------------------- resolution */
 
-static void answer_dag_error(gw_req_t *req, const gw_target_t *t) {
+static void answer_dag_error(http_req_t *req, const gw_target_t *t) {
   char s[DAG_CID_STR_MAX];
   dag_cid_str(&t->err_at, s);
   int rc = t->rc;
@@ -177,8 +177,8 @@ static int read_unixfs(gw_target_t *t, gw_budget_t *b) {
     file = &t->index;
   } else if (t->info.kind != DAG_NODE_FILE)
     return 0;
-  gw_copy_t c = {t->head, 0, sizeof t->head};
-  rc = dag_cat(file, 0, sizeof t->head, gw__budget_get, b, gw_copy_cb, &c);
+  http_copy_t c = {t->head, 0, sizeof t->head};
+  rc = dag_cat(file, 0, sizeof t->head, gw__budget_get, b, http_copy_cb, &c);
   t->head_len = c.n;
   return rc;
 }
@@ -219,7 +219,7 @@ int gw__split_path(const char *p, char *buf, char **segs, size_t *nseg,
     if (n) {
       if (*nseg == GW_MAX_SEGMENTS + 1)
         return TR_ETOOBIG;
-      int d = gw_pct_decode(p, n, buf + bo);
+      int d = http_pct_decode(p, n, buf + bo);
       if (d <= 0 || !strcmp(buf + bo, ".") || !strcmp(buf + bo, "..") ||
           memchr(buf + bo, '/', (size_t)d))
         return -EINVAL;
@@ -235,9 +235,9 @@ int gw__split_path(const char *p, char *buf, char **segs, size_t *nseg,
 
 /* ----------------------------------------------------------- handler */
 
-static void protocol_handler(gw_req_t *req) {
+static void protocol_handler(http_req_t *req) {
   char uri[2048];
-  if (!gw_query_get(gw_req_query(req), "uri", uri, sizeof uri)) {
+  if (!http_query_get(http_req_query(req), "uri", uri, sizeof uri)) {
     gw_error(req, 400, "missing CID in /ipfs/ path");
     return;
   }
@@ -251,19 +251,19 @@ static void protocol_handler(gw_req_t *req) {
     gw_error(req, 400, "bad uri");
     return;
   }
-  gw_header_t h[] = {{"Location", loc}};
-  gw_res_start(req, 301, h, 1, 0);
-  gw_res_end(req);
+  http_header_t h[] = {{"Location", loc}};
+  http_res_start(req, 301, h, 1, 0);
+  http_res_end(req);
 }
 
 /* Answer a prepared request (on the loop). */
-static void dispatch(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
+static void dispatch(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   if (t->rc < 0) {
     answer_dag_error(req, t);
     gw__target_free(t);
     return;
   }
-  const char *im = gw_req_header(req, "if-match");
+  const char *im = http_req_header(req, "if-match");
   char etag[DAG_CID_STR_MAX + 8];
   char s[DAG_CID_STR_MAX];
   snprintf(etag, sizeof etag, "\"%s\"", dag_cid_str(&t->cid, s));
@@ -286,7 +286,7 @@ static void dispatch(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
 /* Preparation that outgrew the loop's budget, in the worker pool. */
 typedef struct prep_job {
   uv_work_t work;
-  gw_req_t *req;
+  http_req_t *req;
   gw_ctx_t *ctx;
   gw_target_t *t;
 } prep_job_t;
@@ -298,8 +298,8 @@ static void prep_work(uv_work_t *w) {
 
 static void prep_after(uv_work_t *w, int status) {
   prep_job_t *j = w->data;
-  if (status == UV_ECANCELED || gw_req_closed(j->req)) {
-    gw_res_end(j->req); /* the client went away: nothing to send */
+  if (status == UV_ECANCELED || http_req_closed(j->req)) {
+    http_res_end(j->req); /* the client went away: nothing to send */
     gw__target_free(j->t);
   } else
     dispatch(j->req, j->ctx, j->t);
@@ -308,7 +308,7 @@ static void prep_after(uv_work_t *w, int status) {
 
 /* Parse the URL into a new target; answers the request and returns NULL
  * when it is not one to resolve. */
-static gw_target_t *parse_target(gw_req_t *req, const char *path) {
+static gw_target_t *parse_target(http_req_t *req, const char *path) {
   gw_target_t *t = tr_calloc(1, sizeof *t);
   size_t pl = strlen(path);
   if (t) {
@@ -344,25 +344,25 @@ static gw_target_t *parse_target(gw_req_t *req, const char *path) {
   return NULL;
 }
 
-void gw_gateway_handle(gw_req_t *req, void *ud) {
+void gw_gateway_handle(http_req_t *req, void *ud) {
   gw_ctx_t *ctx = ud;
-  const char *m = gw_req_method(req);
+  const char *m = http_req_method(req);
   if (!strcmp(m, "OPTIONS")) {
-    gw_header_t h[] = {{"Allow", "GET, HEAD, OPTIONS"},
+    http_header_t h[] = {{"Allow", "GET, HEAD, OPTIONS"},
                        {"Access-Control-Allow-Origin", "*"},
                        {"Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"},
                        {"Access-Control-Allow-Headers", "Content-Type, Range"}};
-    gw_res_start(req, 200, h, 4, 0);
-    gw_res_end(req);
+    http_res_start(req, 200, h, 4, 0);
+    http_res_end(req);
     return;
   }
   if (strcmp(m, "GET") && strcmp(m, "HEAD")) {
-    gw_header_t h[] = {{"Allow", "GET, HEAD, OPTIONS"}};
-    gw_res_start(req, 405, h, 1, 0);
-    gw_res_end(req);
+    http_header_t h[] = {{"Allow", "GET, HEAD, OPTIONS"}};
+    http_res_start(req, 405, h, 1, 0);
+    http_res_end(req);
     return;
   }
-  const char *path = gw_req_path(req);
+  const char *path = http_req_path(req);
   if (!strncmp(path, "/ipns/", 6)) {
     gw_error(req, 501, "IPNS is not supported by this node yet");
     return;

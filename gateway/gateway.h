@@ -13,14 +13,14 @@
  *
  * Both take a gw_ctx_t as their ud.  Blocks are read in the worker pool
  * (uv_queue_work) one bounded piece at a time and written with back-pressure,
- * so a slow client holds at most about GW_HIGH_WATER of a response in memory
+ * so a slow client holds at most about HTTP_HIGH_WATER of a response in memory
  * and never a whole file.
  */
 #ifndef GW_GATEWAY_H
 #define GW_GATEWAY_H
 
 #include "../blockstore/bs.h"
-#include "http.h"
+#include "../http/http.h"
 
 typedef struct gw_ctx {
   uv_loop_t *loop;
@@ -44,20 +44,12 @@ typedef struct gw_ctx {
   struct rpc_gc *api_gc;
 } gw_ctx_t;
 
-void gw_gateway_handle(gw_req_t *req, void *ud);
-void gw_api_handle(gw_req_t *req, void *ud);
-
-/* Percent-decode s[0..n) into out (room for n+1); returns the decoded
- * length or -1 on a malformed escape or an encoded NUL. */
-int gw_pct_decode(const char *s, size_t n, char *out);
-
-/* Value of key in a query string ("a=1&b=2"), percent-decoded into out;
- * returns 1 if present, 0 if not. */
-int gw_query_get(const char *query, const char *key, char *out, size_t outsz);
+void gw_gateway_handle(http_req_t *req, void *ud);
+void gw_api_handle(http_req_t *req, void *ud);
 
 /* An error answer in the form Kubo's gateway and API give: text/plain for
  * the gateway ("<status text>: <message>"), JSON {"Message","Code","Type"}
  * for the API. */
-void gw_error(gw_req_t *req, int status, const char *fmt, ...) TR_PRINTF(3, 4);
+void gw_error(http_req_t *req, int status, const char *fmt, ...) TR_PRINTF(3, 4);
 
 #endif /* GW_GATEWAY_H */

@@ -125,7 +125,7 @@ static int step_all(car_state_t *s, bs_txn_t *txn) {
     if (push(s, &s->cid))
       return -ENOMEM;
   }
-  while (s->sn && s->carry.len - s->carry_off < GW_STREAM_PIECE) {
+  while (s->sn && s->carry.len - s->carry_off < HTTP_STREAM_PIECE) {
     dag_cid_t c = s->stack[--s->sn];
     if (c.mh_code == DAG_MH_IDENTITY)
       continue;
@@ -180,7 +180,7 @@ static int rec_node(const dag_cid_t *c, const uint8_t *blk, size_t len,
   int rc = c->mh_code == DAG_MH_IDENTITY ? 0 : emit(s, NULL, c, blk, len);
   if (rc)
     return rc;
-  return s->carry.len - s->carry_off >= GW_STREAM_PIECE ? 1 : 0;
+  return s->carry.len - s->carry_off >= HTTP_STREAM_PIECE ? 1 : 0;
 }
 
 static int ignore_bytes(const uint8_t *p, size_t n, void *ud) {
@@ -224,7 +224,7 @@ static int step_entity(car_state_t *s, bs_txn_t *txn, uint64_t budget) {
       return emit_cid(s, txn, &s->cid);
     }
   }
-  while (s->off < s->to && s->carry.len - s->carry_off < GW_STREAM_PIECE) {
+  while (s->off < s->to && s->carry.len - s->carry_off < HTTP_STREAM_PIECE) {
     uint64_t n = s->to - s->off;
     if (n > ENTITY_WINDOW)
       n = ENTITY_WINDOW;
@@ -272,7 +272,8 @@ static int emit_path(car_state_t *s, bs_txn_t *txn) {
 
 /* ---------------------------------------------------------- the fill */
 
-static int64_t fill_car(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
+static int64_t fill_car(void *st, void *arg, uint8_t *buf, size_t cap) {
+  bs_env_t *env = arg;
   car_state_t *s = st;
   while (s->carry.len - s->carry_off == 0 && s->phase != PH_DONE) {
     s->carry.len = s->carry_off = 0;
@@ -362,8 +363,8 @@ static int parse_entity_bytes(const char *v, uint64_t size, uint64_t *from,
   return 0;
 }
 
-void gw__serve_car(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
-  const char *q = gw_req_query(req);
+void gw__serve_car(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
+  const char *q = http_req_query(req);
   char v[64];
   car_state_t *s = tr_calloc(1, sizeof *s);
   if (!s) {
@@ -402,7 +403,7 @@ void gw__serve_car(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   s->from = 0;
   s->to = t->info.size;
   int bad = 0;
-  if (gw_query_get(q, "dag-scope", v, sizeof v)) {
+  if (http_query_get(q, "dag-scope", v, sizeof v)) {
     if (!strcmp(v, "all"))
       s->scope = SCOPE_ALL;
     else if (!strcmp(v, "entity"))
@@ -412,7 +413,7 @@ void gw__serve_car(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     else
       bad = 1;
   }
-  if (!bad && gw_query_get(q, "entity-bytes", v, sizeof v)) {
+  if (!bad && http_query_get(q, "entity-bytes", v, sizeof v)) {
     if (!s->is_file)
       s->scope = SCOPE_ENTITY; /* ignored for non-files, as the spec says */
     else if (parse_entity_bytes(v, t->info.size, &s->from, &s->to))
@@ -421,8 +422,8 @@ void gw__serve_car(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
       s->scope = SCOPE_ENTITY;
   }
   /* dups: from the query or the Accept parameters. */
-  const char *acc = gw_req_header(req, "accept");
-  if ((gw_query_get(q, "dups", v, sizeof v) && !strcmp(v, "y")) ||
+  const char *acc = http_req_header(req, "accept");
+  if ((http_query_get(q, "dups", v, sizeof v) && !strcmp(v, "y")) ||
       (acc && strstr(acc, "dups=y")))
     s->dups = true;
   if (acc && strstr(acc, "order=unk") == NULL && strstr(acc, "order=") &&
@@ -446,7 +447,7 @@ void gw__serve_car(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     return;
   }
   snprintf(cd, sizeof cd, "attachment; filename=\"%s.car\"", rs);
-  gw_header_t h[12] = {
+  http_header_t h[12] = {
       {"Content-Type", s->dups ? "application/vnd.ipld.car; version=1; "
                                  "order=dfs; dups=y"
                                : "application/vnd.ipld.car; version=1; "
@@ -455,12 +456,12 @@ void gw__serve_car(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
       {"X-Content-Type-Options", "nosniff"},
       {"Vary", "Accept"}};
   size_t n = gw__std_headers(t, etag, h, 4);
-  gw_res_start(req, 200, h, n, -1);
+  http_res_start(req, 200, h, n, -1);
   gw__target_free(t);
-  if (!strcmp(gw_req_method(req), "HEAD")) {
+  if (!strcmp(http_req_method(req), "HEAD")) {
     free_car(s);
-    gw_res_end(req);
+    http_res_end(req);
     return;
   }
-  gw_stream_start(req, ctx, fill_car, free_car, s);
+  http_stream_start(req, ctx->env, fill_car, free_car, s);
 }

@@ -5,18 +5,20 @@
  * gw_file.c, gw_dir.c, gw_car.c (the bodies), which all call it; it calls
  * none of them.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gw_int.h"
 
 size_t gw__std_headers(const gw_target_t *t, const char *etag,
-                       gw_header_t *h, size_t n) {
-  h[n++] = (gw_header_t){"X-Ipfs-Path", t->ipfs_path};
-  h[n++] = (gw_header_t){"X-Ipfs-Roots", t->roots_hdr};
-  h[n++] = (gw_header_t){"Cache-Control", GW_CACHE_IMMUTABLE};
+                       http_header_t *h, size_t n) {
+  h[n++] = (http_header_t){"X-Ipfs-Path", t->ipfs_path};
+  h[n++] = (http_header_t){"X-Ipfs-Roots", t->roots_hdr};
+  h[n++] = (http_header_t){"Cache-Control", GW_CACHE_IMMUTABLE};
   if (etag)
-    h[n++] = (gw_header_t){"Etag", etag};
-  h[n++] = (gw_header_t){"Access-Control-Allow-Origin", "*"};
+    h[n++] = (http_header_t){"Etag", etag};
+  h[n++] = (http_header_t){"Access-Control-Allow-Origin", "*"};
   return n;
 }
 
@@ -39,13 +41,13 @@ bool gw__etag_in(const char *list, const char *etag) {
   return false;
 }
 
-bool gw__not_modified(gw_req_t *req, const gw_target_t *t, const char *etag) {
-  if (!gw__etag_in(gw_req_header(req, "if-none-match"), etag))
+bool gw__not_modified(http_req_t *req, const gw_target_t *t, const char *etag) {
+  if (!gw__etag_in(http_req_header(req, "if-none-match"), etag))
     return false;
-  gw_header_t h[8];
+  http_header_t h[8];
   size_t n = gw__std_headers(t, etag, h, 0);
-  gw_res_start(req, 304, h, n, 0);
-  gw_res_end(req);
+  http_res_start(req, 304, h, n, 0);
+  http_res_end(req);
   return true;
 }
 
@@ -77,4 +79,21 @@ void gw__target_free(gw_target_t *t) {
   tr_free(t->segs);
   tr_free(t->symlink);
   tr_free(t);
+}
+
+/* --------------------------------------------------------------- errors */
+
+void gw_error(http_req_t *req, int status, const char *fmt, ...) {
+  char msg[512], body[700];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  int n = snprintf(body, sizeof body, "%s: %s\n", http_status_text(status), msg);
+  http_header_t h[] = {{"Content-Type", "text/plain; charset=utf-8"},
+                     {"X-Content-Type-Options", "nosniff"},
+                     {"Cache-Control", "no-cache"}};
+  http_res_start(req, status, h, 3, n);
+  http_res_write(req, body, (size_t)n);
+  http_res_end(req);
 }

@@ -133,7 +133,8 @@ static int list_row(const dag_dirent_t *e, void *ud) {
   return c->cap - c->n < ROW_MAX ? 1 : 0; /* the piece is full: pause */
 }
 
-static int64_t fill_list(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
+static int64_t fill_list(void *st, void *arg, uint8_t *buf, size_t cap) {
+  bs_env_t *env = arg;
   list_state_t *c = st;
   c->buf = buf;
   c->n = 0;
@@ -185,7 +186,7 @@ static void free_list(void *st) {
   tr_free(c);
 }
 
-static int list_head(gw_req_t *req, void *st, int64_t first) {
+static int list_head(http_req_t *req, void *st, int64_t first) {
   list_state_t *c = st;
   gw_target_t *t = c->t;
   if (first < 0) {
@@ -197,14 +198,14 @@ static int list_head(gw_req_t *req, void *st, int64_t first) {
                                  : tr_strerror((int)first));
     return 1;
   }
-  gw_header_t h[10] = {{"Content-Type", "text/html; charset=utf-8"}};
+  http_header_t h[10] = {{"Content-Type", "text/html; charset=utf-8"}};
   size_t n = gw__std_headers(t, c->etag, h, 1);
   /* A listing is immutable too (same CID, same entries), but keep it
    * revalidated in case the page layout changes with a trove upgrade. */
   for (size_t i = 0; i < n; i++)
     if (!strcmp(h[i].name, "Cache-Control"))
       h[i].value = "public, max-age=604800, stale-while-revalidate=2678400";
-  gw_res_start(req, 200, h, n, -1);
+  http_res_start(req, 200, h, n, -1);
   return 0;
 }
 
@@ -263,22 +264,22 @@ static int build_head(list_state_t *c) {
   return rc;
 }
 
-void gw__serve_dir_listing(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
-  const char *path = gw_req_path(req);
+void gw__serve_dir_listing(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
+  const char *path = http_req_path(req);
   if (!t->trailing_slash) {
     /* Relative links in the listing and in index.html need the slash. */
-    char *loc = tr_malloc(strlen(path) + strlen(gw_req_query(req)) + 4);
+    char *loc = tr_malloc(strlen(path) + strlen(http_req_query(req)) + 4);
     if (!loc) {
       gw__target_free(t);
       gw_error(req, 500, "out of memory");
       return;
     }
-    const char *q = gw_req_query(req);
+    const char *q = http_req_query(req);
     sprintf(loc, "%s/%s%s", path, q[0] ? "?" : "", q);
-    gw_header_t h[8] = {{"Location", loc}};
+    http_header_t h[8] = {{"Location", loc}};
     size_t n = gw__std_headers(t, NULL, h, 1);
-    gw_res_start(req, 301, h, n, 0);
-    gw_res_end(req);
+    http_res_start(req, 301, h, n, 0);
+    http_res_end(req);
     tr_free(loc);
     gw__target_free(t);
     return;
@@ -312,11 +313,11 @@ void gw__serve_dir_listing(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     gw_error(req, 500, "out of memory");
     return;
   }
-  if (!strcmp(gw_req_method(req), "HEAD")) {
+  if (!strcmp(http_req_method(req), "HEAD")) {
     list_head(req, c, 0);
     free_list(c);
-    gw_res_end(req);
+    http_res_end(req);
     return;
   }
-  gw_stream_start_head(req, ctx, fill_list, free_list, c, list_head);
+  http_stream_start_head(req, ctx->env, fill_list, free_list, c, list_head);
 }

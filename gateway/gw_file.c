@@ -111,7 +111,8 @@ typedef struct file_state {
   const char *ctype;
 } file_state_t;
 
-static int64_t fill_file(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
+static int64_t fill_file(void *st, void *arg, uint8_t *buf, size_t cap) {
+  bs_env_t *env = arg;
   file_state_t *s = st;
   size_t o = 0;
   if (s->cur == s->nr) {
@@ -138,9 +139,9 @@ static int64_t fill_file(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
   int rc = bs_txn_begin(env, BS_RDONLY, &b.txn);
   if (rc)
     return rc;
-  gw_copy_t c = {buf + o, 0, (size_t)want};
+  http_copy_t c = {buf + o, 0, (size_t)want};
   rc = dag_cat(&s->cid, r->start + s->done, want, gw__budget_get, &b,
-               gw_copy_cb, &c);
+               http_copy_cb, &c);
   bs_txn_abort(b.txn);
   if (rc)
     return rc;
@@ -261,15 +262,15 @@ static int parse_ranges(const char *h, uint64_t size, range_t *r) {
   return n ? coalesce(r, n) : 0;
 }
 
-static void serve_symlink(gw_req_t *req, gw_target_t *t) {
-  gw_header_t h[8] = {{"Content-Type", "text/plain; charset=utf-8"}};
+static void serve_symlink(http_req_t *req, gw_target_t *t) {
+  http_header_t h[8] = {{"Content-Type", "text/plain; charset=utf-8"}};
   size_t n = gw__std_headers(t, NULL, h, 1);
-  gw_res_start(req, 200, h, n, (int64_t)t->info.target_len);
-  gw_res_write(req, t->symlink, t->info.target_len);
-  gw_res_end(req);
+  http_res_start(req, 200, h, n, (int64_t)t->info.target_len);
+  http_res_write(req, t->symlink, t->info.target_len);
+  http_res_end(req);
 }
 
-void gw__serve_file(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
+void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   if (t->info.kind == DAG_NODE_SYMLINK) {
     serve_symlink(req, t);
     gw__target_free(t);
@@ -293,7 +294,7 @@ void gw__serve_file(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
    * the first 512 bytes. */
   char fname[512] = "";
   const char *ctype = NULL;
-  if (gw_query_get(gw_req_query(req), "filename", fname, sizeof fname))
+  if (http_query_get(http_req_query(req), "filename", fname, sizeof fname))
     ctype = type_by_name(fname);
   if (!ctype && t->last_name[0])
     ctype = type_by_name(t->last_name);
@@ -301,30 +302,30 @@ void gw__serve_file(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     ctype = type_by_bytes(t->head, t->head_len);
   st->ctype = ctype;
 
-  gw_header_t h[16];
+  http_header_t h[16];
   size_t n = 0;
   char cd[700], crange[96], mtype[96];
-  h[n++] = (gw_header_t){"Accept-Ranges", "bytes"};
+  h[n++] = (http_header_t){"Accept-Ranges", "bytes"};
   if (fname[0] && !strpbrk(fname, "\"\r\n\\")) {
     char dl[16];
-    bool attach = gw_query_get(gw_req_query(req), "download", dl, sizeof dl) &&
+    bool attach = http_query_get(http_req_query(req), "download", dl, sizeof dl) &&
                   !strcmp(dl, "true");
     snprintf(cd, sizeof cd, "%s; filename=\"%s\"", attach ? "attachment" : "inline",
              fname);
-    h[n++] = (gw_header_t){"Content-Disposition", cd};
+    h[n++] = (http_header_t){"Content-Disposition", cd};
   }
   int status = 200;
   int64_t clen = (int64_t)st->size;
-  const char *rh = gw_req_header(req, "range");
-  const char *ifr = gw_req_header(req, "if-range");
+  const char *rh = http_req_header(req, "range");
+  const char *ifr = http_req_header(req, "if-range");
   if (rh && (!ifr || !strcmp(ifr, etag))) {
     int nr = parse_ranges(rh, st->size, st->r);
     if (nr == 0 || nr == -2) {
       snprintf(crange, sizeof crange, "bytes */%llu", (unsigned long long)st->size);
-      h[n++] = (gw_header_t){"Content-Range", crange};
+      h[n++] = (http_header_t){"Content-Range", crange};
       n = gw__std_headers(t, etag, h, n);
-      gw_res_start(req, 416, h, n, 0);
-      gw_res_end(req);
+      http_res_start(req, 416, h, n, 0);
+      http_res_end(req);
       tr_free(st);
       gw__target_free(t);
       return;
@@ -337,7 +338,7 @@ void gw__serve_file(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
                  (unsigned long long)st->r[0].start,
                  (unsigned long long)(st->r[0].start + st->r[0].len - 1),
                  (unsigned long long)st->size);
-        h[n++] = (gw_header_t){"Content-Range", crange};
+        h[n++] = (http_header_t){"Content-Range", crange};
         clen = (int64_t)st->r[0].len;
       } else {
         st->multipart = true;
@@ -362,18 +363,18 @@ void gw__serve_file(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     if (st->size == 0)
       st->nr = 0;
   }
-  h[n++] = (gw_header_t){"Content-Type", ctype};
-  h[n++] = (gw_header_t){"X-Content-Type-Options", "nosniff"};
+  h[n++] = (http_header_t){"Content-Type", ctype};
+  h[n++] = (http_header_t){"X-Content-Type-Options", "nosniff"};
   n = gw__std_headers(t, etag, h, n);
-  gw_res_start(req, status, h, n, clen);
+  http_res_start(req, status, h, n, clen);
   gw__target_free(t);
-  if (!strcmp(gw_req_method(req), "HEAD")) {
+  if (!strcmp(http_req_method(req), "HEAD")) {
     tr_free(st);
-    gw_res_end(req);
+    http_res_end(req);
     return;
   }
   /* A multipart body is a little longer than its ranges: the worker path. */
-  gw_stream_start_sized(req, ctx, fill_file, free_state, st,
+  http_stream_start_sized(req, ctx->env, fill_file, free_state, st,
                         st->multipart ? 0 : (uint64_t)clen);
 }
 
@@ -384,7 +385,8 @@ typedef struct raw_state {
   uint64_t off;
 } raw_state_t;
 
-static int64_t fill_raw(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
+static int64_t fill_raw(void *st, void *arg, uint8_t *buf, size_t cap) {
+  bs_env_t *env = arg;
   raw_state_t *s = st;
   bs_txn_t *txn;
   int rc = bs_txn_begin(env, BS_RDONLY, &txn);
@@ -406,7 +408,7 @@ static int64_t fill_raw(void *st, bs_env_t *env, uint8_t *buf, size_t cap) {
   return (int64_t)n;
 }
 
-void gw__serve_raw(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
+void gw__serve_raw(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   char s[DAG_CID_STR_MAX], etag[DAG_CID_STR_MAX + 8], cd[DAG_CID_STR_MAX + 40];
   dag_cid_str(&t->cid, s);
   snprintf(etag, sizeof etag, "\"%s.raw\"", s);
@@ -429,23 +431,23 @@ void gw__serve_raw(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     return;
   }
   snprintf(cd, sizeof cd, "attachment; filename=\"%s.bin\"", s);
-  gw_header_t h[12] = {{"Content-Type", "application/vnd.ipld.raw"},
+  http_header_t h[12] = {{"Content-Type", "application/vnd.ipld.raw"},
                        {"Content-Disposition", cd},
                        {"X-Content-Type-Options", "nosniff"},
                        {"Vary", "Accept"}};
   size_t n = gw__std_headers(t, etag, h, 4);
-  gw_res_start(req, 200, h, n, (int64_t)len);
+  http_res_start(req, 200, h, n, (int64_t)len);
   raw_state_t *st = tr_calloc(1, sizeof *st);
-  if (!st || !strcmp(gw_req_method(req), "HEAD") || len == 0) {
+  if (!st || !strcmp(http_req_method(req), "HEAD") || len == 0) {
     tr_free(st);
     gw__target_free(t);
-    if (st || len == 0 || !strcmp(gw_req_method(req), "HEAD"))
-      gw_res_end(req);
+    if (st || len == 0 || !strcmp(http_req_method(req), "HEAD"))
+      http_res_end(req);
     else
-      gw_res_abort(req);
+      http_res_abort(req);
     return;
   }
   st->cid = t->cid;
   gw__target_free(t);
-  gw_stream_start_sized(req, ctx, fill_raw, free_state, st, len);
+  http_stream_start_sized(req, ctx->env, fill_raw, free_state, st, len);
 }

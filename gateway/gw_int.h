@@ -9,7 +9,7 @@
 
 #include "../dag/reader.h"
 #include "gateway.h"
-#include "stream.h"
+#include "../http/stream.h"
 
 /* Path segments (the CID included) a request may have: a bound of the URL
  * length (header bytes), not of the content. */
@@ -26,7 +26,7 @@
 #define GW_INLINE_BUDGET (512u << 10)
 #define GW_WORK_BUDGET (256ull << 20)
 /* The same for each piece of a streamed body, per byte of the piece (16 MiB
- * for a piece of GW_STREAM_PIECE, 4 MiB for one made on the loop): a DAG
+ * for a piece of HTTP_STREAM_PIECE, 4 MiB for one made on the loop): a DAG
  * whose pieces cost more than this to read (one that makes each byte come
  * from its own 2 MiB node) is cut short.  Files of every importer and
  * sensible chunker read a few times the piece. */
@@ -104,21 +104,21 @@ int gw__split_path(const char *p, char *buf, char **segs, size_t *nseg,
 /* Common headers: X-Ipfs-Path, X-Ipfs-Roots, Cache-Control immutable, ETag
  * and the caller's.  Writes into h (room for n + 6) and returns the count. */
 size_t gw__std_headers(const gw_target_t *t, const char *etag,
-                       gw_header_t *h, size_t n);
+                       http_header_t *h, size_t n);
 
 /* If-None-Match matches etag: answer 304 and return true. */
-bool gw__not_modified(gw_req_t *req, const gw_target_t *t, const char *etag);
+bool gw__not_modified(http_req_t *req, const gw_target_t *t, const char *etag);
 /* Does an If-None-Match / If-Match list contain etag (or "*")? */
 bool gw__etag_in(const char *list, const char *etag);
 
 /* Serve the file at t->cid (Range, content type, streaming). */
-void gw__serve_file(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
+void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
 /* Serve an HTML listing of the directory at t->cid. */
-void gw__serve_dir_listing(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
+void gw__serve_dir_listing(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
 /* Trustless CAR: dag-scope (all|entity|block), entity-bytes, dups. */
-void gw__serve_car(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
+void gw__serve_car(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
 /* Trustless raw block of t->cid. */
-void gw__serve_raw(gw_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
+void gw__serve_raw(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
 
 /* HTML-escape s into out (NUL-terminated, truncated to outsz). */
 void gw__html_escape(const char *s, size_t n, char *out, size_t outsz);

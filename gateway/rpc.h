@@ -20,7 +20,7 @@
 
 #include "api.h"
 #include "multipart.h"
-#include "stream.h"
+#include "../http/stream.h"
 
 /* Longest single argument or option value accepted (a path with its CID;
  * the HTTP layer caps the whole request line anyway). */
@@ -33,28 +33,28 @@
  * strings (free with rpc_strv_free), NULL when n is 0.  Errors: -ENOMEM,
  * TR_EUSAGE (a malformed escape, an encoded NUL, a value over
  * RPC_MAX_ARG). */
-int rpc_args(const gw_req_t *req, const char *key, char ***out,
+int rpc_args(const http_req_t *req, const char *key, char ***out,
              size_t *n) TR_WUR;
 void rpc_strv_free(char **v, size_t n);
 
 /* The first value of key, or NULL when absent; tr_malloc'ed.  Errors as
  * rpc_args (*out is NULL then). */
-int rpc_opt_str(const gw_req_t *req, const char *key, char **out) TR_WUR;
+int rpc_opt_str(const http_req_t *req, const char *key, char **out) TR_WUR;
 
 /* Boolean option, parsed as Go's strconv.ParseBool (1 t T TRUE true True
  * and their false forms), an empty value meaning true as go-ipfs-cmds has
  * it; absent: dflt.  TR_EUSAGE on anything else. */
-int rpc_opt_bool(const gw_req_t *req, const char *key, bool dflt,
+int rpc_opt_bool(const http_req_t *req, const char *key, bool dflt,
                  bool *out) TR_WUR;
 
 /* Integer option (decimal, optional sign); absent: dflt.  TR_EUSAGE. */
-int rpc_opt_i64(const gw_req_t *req, const char *key, int64_t dflt,
+int rpc_opt_i64(const http_req_t *req, const char *key, int64_t dflt,
                 int64_t *out) TR_WUR;
 
 /* Exactly one "arg" (Kubo: `argument "name" is required`): answers 400
  * itself and returns non-zero when it is missing or repeated.  *out is
  * tr_malloc'ed. */
-int rpc_one_arg(gw_req_t *req, const char *what, char **out) TR_WUR;
+int rpc_one_arg(http_req_t *req, const char *what, char **out) TR_WUR;
 
 /* A CID argument: "CID", "/ipfs/CID", "CID/path", "/ipfs/CID/path".  Sets
  * *cid and *path (a view into arg after the CID, "" or "/a/b").  TR_ECID
@@ -65,7 +65,7 @@ int rpc_parse_path(const char *arg, dag_cid_t *cid, const char **path) TR_WUR;
 
 /* Kubo's error body {"Message", "Code", "Type": "error"}: Code 1 (client
  * error) for status 400, 0 otherwise.  Ends the response. */
-void rpc_error(gw_req_t *req, int status, const char *fmt, ...) TR_PRINTF(3, 4);
+void rpc_error(http_req_t *req, int status, const char *fmt, ...) TR_PRINTF(3, 4);
 
 /* HTTP status Kubo gives for a trove error code (400 for bad arguments,
  * 500 for the rest, as go-ipfs-cmds maps ErrClient / ErrNormal). */
@@ -80,7 +80,7 @@ const char *rpc_errmsg(int err, const char *what, char *buf, size_t n);
  * ctype NULL means application/json.  length < 0: unknown (chunked).
  * x_content_length >= 0 adds X-Content-Length (cat and get). */
 enum { RPC_SINGLE = 0, RPC_STREAM = 1, RPC_CHUNKED = 2 };
-int rpc_start(gw_req_t *req, int kind, const char *ctype, int64_t length,
+int rpc_start(http_req_t *req, int kind, const char *ctype, int64_t length,
               int64_t x_content_length);
 
 /* ---------------------------------------------------------------- jobs */
@@ -91,7 +91,7 @@ typedef void (*rpc_done_fn)(rpc_job_t *j);
 
 struct rpc_job {
   uv_work_t work;
-  gw_req_t *req;
+  http_req_t *req;
   gw_ctx_t *ctx;
   bs_env_t *env;
   rpc_work_fn fn;   /* on a worker thread */
@@ -112,7 +112,7 @@ struct rpc_job {
 /* Run fn on the pool, then answer.  Takes ownership of state (freed with
  * free_state when the job ends, whatever happens).  If the job cannot be
  * queued the request is answered with 500.  Returns 0 or -ENOMEM. */
-int rpc_job_run(gw_req_t *req, gw_ctx_t *ctx, rpc_work_fn fn, rpc_done_fn done,
+int rpc_job_run(http_req_t *req, gw_ctx_t *ctx, rpc_work_fn fn, rpc_done_fn done,
                 void *state, void (*free_state)(void *state));
 /* From fn: record an error answer (the first one wins). */
 void rpc_job_fail(rpc_job_t *j, int status, const char *fmt, ...) TR_PRINTF(3, 4);
@@ -126,10 +126,10 @@ int rpc_job_resolve(rpc_job_t *j, bs_txn_t *txn, const char *arg,
 int rpc_job_line(rpc_job_t *j, json_t *o) TR_WUR;
 /* From done: the default answer, and the end of the job (frees j). */
 void rpc_job_answer(rpc_job_t *j);
-/* From done: stream the rest of the body with gw_stream_start(), after
+/* From done: stream the rest of the body with http_stream_start(), after
  * headers the caller has sent; the job's state passes to the stream (it
  * will be freed with free_state).  Frees j. */
-void rpc_job_stream(rpc_job_t *j, gw_fill_fn fill);
+void rpc_job_stream(rpc_job_t *j, http_fill_fn fill);
 
 /* ------------------------------------------------------------- uploads */
 
@@ -165,7 +165,7 @@ typedef struct rpc_up_cmd {
  * reading still gets a proper status; an error after that ends the stream
  * with an error value and a cut connection.  Takes ownership of state.
  * Answers the request itself on every path. */
-void rpc_upload(gw_req_t *req, gw_ctx_t *ctx, const rpc_up_cmd_t *cmd,
+void rpc_upload(http_req_t *req, gw_ctx_t *ctx, const rpc_up_cmd_t *cmd,
                 void *state);
 
 /* For the callbacks (upload thread): */
@@ -203,28 +203,28 @@ char *rpc_clean_path(const char *filename);
 /* ----------------------------------------------------------- commands */
 
 /* The handlers, one family per file; api_cmds.c maps names to them. */
-void gw_rpc_add(gw_req_t *req, gw_ctx_t *ctx);          /* rpc_add.c */
-void gw_rpc_cat(gw_req_t *req, gw_ctx_t *ctx);          /* rpc_files.c */
-void gw_rpc_ls(gw_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_refs(gw_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_refs_local(gw_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_get(gw_req_t *req, gw_ctx_t *ctx);          /* rpc_get.c */
-void gw_rpc_block_get(gw_req_t *req, gw_ctx_t *ctx);    /* rpc_block.c */
-void gw_rpc_block_put(gw_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_block_stat(gw_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_block_rm(gw_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_pin_add(gw_req_t *req, gw_ctx_t *ctx);      /* rpc_pin.c */
-void gw_rpc_pin_rm(gw_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_pin_ls(gw_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_pin_verify(gw_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_dag_export(gw_req_t *req, gw_ctx_t *ctx);   /* rpc_dag.c */
-void gw_rpc_dag_import(gw_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_id(gw_req_t *req, gw_ctx_t *ctx);           /* rpc_node.c */
-void gw_rpc_config(gw_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_config_show(gw_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_repo_gc(gw_req_t *req, gw_ctx_t *ctx);       /* rpc_gc.c */
-void gw_rpc_repo_stat(gw_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_repo_verify(gw_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_repo_version(gw_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_add(http_req_t *req, gw_ctx_t *ctx);          /* rpc_add.c */
+void gw_rpc_cat(http_req_t *req, gw_ctx_t *ctx);          /* rpc_files.c */
+void gw_rpc_ls(http_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_refs(http_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_refs_local(http_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_get(http_req_t *req, gw_ctx_t *ctx);          /* rpc_get.c */
+void gw_rpc_block_get(http_req_t *req, gw_ctx_t *ctx);    /* rpc_block.c */
+void gw_rpc_block_put(http_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_block_stat(http_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_block_rm(http_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_pin_add(http_req_t *req, gw_ctx_t *ctx);      /* rpc_pin.c */
+void gw_rpc_pin_rm(http_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_pin_ls(http_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_pin_verify(http_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_dag_export(http_req_t *req, gw_ctx_t *ctx);   /* rpc_dag.c */
+void gw_rpc_dag_import(http_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_id(http_req_t *req, gw_ctx_t *ctx);           /* rpc_node.c */
+void gw_rpc_config(http_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_config_show(http_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_repo_gc(http_req_t *req, gw_ctx_t *ctx);       /* rpc_gc.c */
+void gw_rpc_repo_stat(http_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_repo_verify(http_req_t *req, gw_ctx_t *ctx);
+void gw_rpc_repo_version(http_req_t *req, gw_ctx_t *ctx);
 
 #endif /* GW_RPC_H */

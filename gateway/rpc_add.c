@@ -546,7 +546,7 @@ static const rpc_up_cmd_t add_cmd = {
 /* Kubo's options, resolved as `trove add` resolves its flags: the profile
  * (default unixfs-v1-2025) gives every Import value, options override it,
  * a hash other than sha2-256 needs CIDv1.  Answers 400/500 itself. */
-static int parse(gw_req_t *req, add_t *a) {
+static int parse(http_req_t *req, add_t *a) {
   char *profile = NULL, *hash = NULL;
   int64_t cidv, maxlinks;
   bool raw, raw_set, b;
@@ -659,7 +659,7 @@ out:
   return rc;
 }
 
-void gw_rpc_add(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_add(http_req_t *req, gw_ctx_t *ctx) {
   add_t *a = tr_calloc(1, sizeof *a);
   if (!a) {
     rpc_error(req, 500, "out of memory");

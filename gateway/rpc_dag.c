@@ -66,7 +66,8 @@ static void exp_check(rpc_job_t *j) {
     rpc_job_fail(j, 500, "%s", tr_strerror(rc));
 }
 
-static int64_t exp_fill(void *state, bs_env_t *env, uint8_t *buf, size_t cap) {
+static int64_t exp_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
+  bs_env_t *env = arg;
   exp_t *e = state;
   bs_txn_t *txn;
   int rc = bs_txn_begin(env, BS_RDONLY, &txn);
@@ -87,7 +88,7 @@ static void exp_start(rpc_job_t *j) {
   rpc_job_stream(j, exp_fill);
 }
 
-void gw_rpc_dag_export(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_dag_export(http_req_t *req, gw_ctx_t *ctx) {
   char *arg;
   if (rpc_one_arg(req, "root", &arg))
     return;
@@ -406,7 +407,7 @@ static const rpc_up_cmd_t imp_cmd = {
     .free_state = imp_free,
 };
 
-void gw_rpc_dag_import(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_dag_import(http_req_t *req, gw_ctx_t *ctx) {
   imp_t *m = tr_calloc(1, sizeof *m);
   if (!m) {
     rpc_error(req, 500, "out of memory");

@@ -100,7 +100,8 @@ static void cat_prepare(rpc_job_t *j) {
   c->total = c->left;
 }
 
-static int64_t cat_fill(void *state, bs_env_t *env, uint8_t *buf, size_t cap) {
+static int64_t cat_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
+  bs_env_t *env = arg;
   cat_t *c = state;
   if (!c->left)
     return 0;
@@ -120,8 +121,8 @@ static int64_t cat_fill(void *state, bs_env_t *env, uint8_t *buf, size_t cap) {
   int rc = bs_txn_begin(env, BS_RDONLY, &txn);
   if (rc)
     return rc;
-  gw_copy_t s = {buf, 0, (size_t)want};
-  rc = dag_cat(&f->cid, c->pos, want, bs_get_cb, txn, gw_copy_cb, &s);
+  http_copy_t s = {buf, 0, (size_t)want};
+  rc = dag_cat(&f->cid, c->pos, want, bs_get_cb, txn, http_copy_cb, &s);
   bs_txn_abort(txn);
   if (rc)
     return rc;
@@ -139,7 +140,7 @@ static void cat_start(rpc_job_t *j) {
   rpc_job_stream(j, cat_fill);
 }
 
-void gw_rpc_cat(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_cat(http_req_t *req, gw_ctx_t *ctx) {
   cat_t *c = tr_calloc(1, sizeof *c);
   if (!c) {
     rpc_error(req, 500, "out of memory");
@@ -156,7 +157,7 @@ void gw_rpc_cat(gw_req_t *req, gw_ctx_t *ctx) {
     rpc_error(req, 400, "argument \"ipfs-path\" is required");
   } else if (c->offset < 0) {
     rpc_error(req, 500, "cannot specify negative offset");
-  } else if (c->length < -1 || (c->length < 0 && strstr(gw_req_query(req), "length=-"))) {
+  } else if (c->length < -1 || (c->length < 0 && strstr(http_req_query(req), "length=-"))) {
     rpc_error(req, 500, "cannot specify negative length");
   } else {
     (void)rpc_job_run(req, ctx, cat_prepare, cat_start, c, cat_free);
@@ -311,7 +312,7 @@ static void ls_work(rpc_job_t *j) {
     json_decref(objs);
 }
 
-void gw_rpc_ls(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_ls(http_req_t *req, gw_ctx_t *ctx) {
   ls_t *l = tr_calloc(1, sizeof *l);
   if (!l) {
     rpc_error(req, 500, "out of memory");
@@ -402,7 +403,8 @@ static void format_ref(const refs_t *r, const dag_cid_t *src,
   out[o] = 0;
 }
 
-static int64_t refs_fill(void *state, bs_env_t *env, uint8_t *buf, size_t cap) {
+static int64_t refs_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
+  bs_env_t *env = arg;
   refs_t *r = state;
   size_t n = 0;
   bs_txn_t *txn;
@@ -468,8 +470,9 @@ static int local_one(const dag_cid_t *cid, const uint8_t *d, size_t l,
   return 0;
 }
 
-static int64_t local_fill(void *state, bs_env_t *env, uint8_t *buf,
+static int64_t local_fill(void *state, void *arg, uint8_t *buf,
                           size_t cap) {
+  bs_env_t *env = arg;
   refs_t *r = state;
   if (r->local_done)
     return 0;
@@ -487,12 +490,12 @@ static int64_t local_fill(void *state, bs_env_t *env, uint8_t *buf,
   return (int64_t)f.n;
 }
 
-static void refs_start(gw_req_t *req, gw_ctx_t *ctx, refs_t *r) {
+static void refs_start(http_req_t *req, gw_ctx_t *ctx, refs_t *r) {
   rpc_start(req, RPC_CHUNKED, NULL, -1, -1);
-  gw_stream_start(req, ctx, r->local ? local_fill : refs_fill, refs_free, r);
+  http_stream_start(req, ctx->env, r->local ? local_fill : refs_fill, refs_free, r);
 }
 
-void gw_rpc_refs(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_refs(http_req_t *req, gw_ctx_t *ctx) {
   refs_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
     rpc_error(req, 500, "out of memory");
@@ -525,7 +528,7 @@ void gw_rpc_refs(gw_req_t *req, gw_ctx_t *ctx) {
     refs_free(r);
     return;
   }
-  if (!recursive && r->max_depth != 1 && !strstr(gw_req_query(req), "max-depth"))
+  if (!recursive && r->max_depth != 1 && !strstr(http_req_query(req), "max-depth"))
     r->max_depth = 1;
   if (r->max_depth < -1 || r->max_depth > 1 << 20)
     r->max_depth = -1;
@@ -545,7 +548,7 @@ void gw_rpc_refs(gw_req_t *req, gw_ctx_t *ctx) {
   refs_start(req, ctx, r);
 }
 
-void gw_rpc_refs_local(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_refs_local(http_req_t *req, gw_ctx_t *ctx) {
   refs_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
     rpc_error(req, 500, "out of memory");

@@ -27,7 +27,7 @@
 
 typedef struct gc_waiter {
   struct gc_waiter *next;
-  gw_req_t *req;
+  http_req_t *req;
   struct rpc_gc *gc;
   bool quiet, gone;
 } gc_waiter_t;
@@ -84,22 +84,22 @@ static void on_closed(uv_handle_t *h) {
 }
 
 static void answer(gc_waiter_t *w, int rc, const tr_bytes_t *lines) {
-  gw_req_on_close(w->req, NULL, NULL);
+  http_req_on_close(w->req, NULL, NULL);
   if (rc) {
     rpc_error(w->req, 500, "garbage collection: %s", tr_strerror(rc));
   } else {
     size_t n = w->quiet ? 0 : lines->len;
     rpc_start(w->req, RPC_CHUNKED, NULL, (int64_t)n, -1);
     if (n)
-      gw_res_write(w->req, lines->data, n);
-    gw_res_end(w->req);
+      http_res_write(w->req, lines->data, n);
+    http_res_end(w->req);
   }
   tr_free(w);
 }
 
 /* A client went away.  Its answer is still written (and dropped) when its
  * run ends; if no one is left waiting for the run in progress, stop it. */
-static void on_gone(gw_req_t *req, void *ud) {
+static void on_gone(http_req_t *req, void *ud) {
   (void)req;
   gc_waiter_t *w = ud;
   struct rpc_gc *g = w->gc;
@@ -157,7 +157,7 @@ static void on_async(uv_async_t *a) {
   uv_close((uv_handle_t *)&g->async, on_closed);
 }
 
-void gw_rpc_repo_gc(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_repo_gc(http_req_t *req, gw_ctx_t *ctx) {
   bool quiet;
   if (rpc_opt_bool(req, "quiet", false, &quiet)) {
     rpc_error(req, 400, "invalid value for quiet");
@@ -176,7 +176,7 @@ void gw_rpc_repo_gc(gw_req_t *req, gw_ctx_t *ctx) {
     w->gc = g;
     w->next = g->queued;
     g->queued = w;
-    gw_req_on_close(req, on_gone, w);
+    http_req_on_close(req, on_gone, w);
     return;
   }
   if (!(g = tr_calloc(1, sizeof *g))) {
@@ -201,7 +201,7 @@ void gw_rpc_repo_gc(gw_req_t *req, gw_ctx_t *ctx) {
   g->async.data = g;
   w->gc = g;
   g->running = w;
-  gw_req_on_close(req, on_gone, w);
+  http_req_on_close(req, on_gone, w);
   if (start_run(g)) {
     uv_close((uv_handle_t *)&g->async, on_closed);
     return;

@@ -297,7 +297,8 @@ static int next_entry(get_t *g, bs_txn_t *txn) {
   return 0;
 }
 
-static int64_t get_fill(void *state, bs_env_t *env, uint8_t *buf, size_t cap) {
+static int64_t get_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
+  bs_env_t *env = arg;
   get_t *g = state;
   bs_txn_t *txn;
   int rc = bs_txn_begin(env, BS_RDONLY, &txn);
@@ -316,8 +317,8 @@ static int64_t get_fill(void *state, bs_env_t *env, uint8_t *buf, size_t cap) {
       uint64_t want = g->size - g->pos;
       if (want > cap - n)
         want = cap - n;
-      gw_copy_t s = {buf + n, 0, (size_t)want};
-      if ((rc = dag_cat(&g->file, g->pos, want, bs_get_cb, txn, gw_copy_cb, &s)))
+      http_copy_t s = {buf + n, 0, (size_t)want};
+      if ((rc = dag_cat(&g->file, g->pos, want, bs_get_cb, txn, http_copy_cb, &s)))
         break;
       if (s.n != want) {
         rc = TR_EUNIXFS;
@@ -399,7 +400,7 @@ static void get_start(rpc_job_t *j) {
   rpc_job_stream(j, get_fill);
 }
 
-void gw_rpc_get(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_get(http_req_t *req, gw_ctx_t *ctx) {
   get_t *g = tr_calloc(1, sizeof *g);
   bool compress = false;
   if (!g) {

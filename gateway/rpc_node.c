@@ -56,7 +56,7 @@ static void id_work(rpc_job_t *j) {
     rpc_job_fail(j, 500, "out of memory");
 }
 
-void gw_rpc_id(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_id(http_req_t *req, gw_ctx_t *ctx) {
   char **args;
   size_t n;
   if (rpc_args(req, "arg", &args, &n)) {
@@ -146,7 +146,7 @@ static void cfg_work(rpc_job_t *j) {
   j->json = answer;
 }
 
-void gw_rpc_config(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_config(http_req_t *req, gw_ctx_t *ctx) {
   cfg_req_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
     rpc_error(req, 500, "out of memory");
@@ -173,7 +173,7 @@ void gw_rpc_config(gw_req_t *req, gw_ctx_t *ctx) {
   (void)rpc_job_run(req, ctx, cfg_work, NULL, r, cfg_free);
 }
 
-void gw_rpc_config_show(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_config_show(http_req_t *req, gw_ctx_t *ctx) {
   cfg_req_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
     rpc_error(req, 500, "out of memory");
@@ -228,7 +228,7 @@ static void stat_work(rpc_job_t *j) {
     rpc_job_fail(j, 500, "out of memory");
 }
 
-void gw_rpc_repo_stat(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_repo_stat(http_req_t *req, gw_ctx_t *ctx) {
   (void)rpc_job_run(req, ctx, stat_work, NULL, NULL, NULL);
 }
 
@@ -256,11 +256,11 @@ static void verify_work(rpc_job_t *j) {
     rpc_job_fail(j, 500, "out of memory");
 }
 
-void gw_rpc_repo_verify(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_repo_verify(http_req_t *req, gw_ctx_t *ctx) {
   (void)rpc_job_run(req, ctx, verify_work, NULL, NULL, NULL);
 }
 
-void gw_rpc_repo_version(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_repo_version(http_req_t *req, gw_ctx_t *ctx) {
   (void)ctx;
   char v[16];
   snprintf(v, sizeof v, "%d", BS_SCHEMA_VERSION);

@@ -37,7 +37,7 @@ static void pin_free(void *p) {
   tr_free(r);
 }
 
-static pin_req_t *parse(gw_req_t *req, bool need_args) {
+static pin_req_t *parse(http_req_t *req, bool need_args) {
   pin_req_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
     rpc_error(req, 500, "out of memory");
@@ -152,13 +152,13 @@ static void addrm_work(rpc_job_t *j, bool add) {
 static void add_work(rpc_job_t *j) { addrm_work(j, true); }
 static void rm_work(rpc_job_t *j) { addrm_work(j, false); }
 
-void gw_rpc_pin_add(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_pin_add(http_req_t *req, gw_ctx_t *ctx) {
   pin_req_t *r = parse(req, true);
   if (r)
     (void)rpc_job_run(req, ctx, add_work, NULL, r, pin_free);
 }
 
-void gw_rpc_pin_rm(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_pin_rm(http_req_t *req, gw_ctx_t *ctx) {
   pin_req_t *r = parse(req, true);
   if (r)
     (void)rpc_job_run(req, ctx, rm_work, NULL, r, pin_free);
@@ -251,7 +251,7 @@ static void ls_work(rpc_job_t *j) {
     j->kind = RPC_CHUNKED;
 }
 
-void gw_rpc_pin_ls(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_pin_ls(http_req_t *req, gw_ctx_t *ctx) {
   pin_req_t *r = parse(req, false);
   if (r)
     (void)rpc_job_run(req, ctx, ls_work, NULL, r, pin_free);
@@ -289,7 +289,7 @@ static void verify_work(rpc_job_t *j) {
   j->kind = RPC_CHUNKED;
 }
 
-void gw_rpc_pin_verify(gw_req_t *req, gw_ctx_t *ctx) {
+void gw_rpc_pin_verify(http_req_t *req, gw_ctx_t *ctx) {
   pin_req_t *r = parse(req, false);
   if (r)
     (void)rpc_job_run(req, ctx, verify_work, NULL, r, pin_free);

@@ -46,7 +46,7 @@ typedef struct chunk {
 } chunk_t;
 
 struct rpc_up {
-  gw_req_t *req;
+  http_req_t *req;
   gw_ctx_t *ctx;
   const rpc_up_cmd_t *cmd;
   void *state;
@@ -240,20 +240,20 @@ static void start_response(rpc_up_t *u) {
   u->started = true;
   rpc_start(u->req, RPC_CHUNKED, NULL, -1, -1);
   if (u->held.len)
-    gw_res_write(u->req, u->held.data, u->held.len);
+    http_res_write(u->req, u->held.data, u->held.len);
   u->held.len = 0;
 }
 
 /* The request is answered: let go of it. */
 static void finish_req(rpc_up_t *u, bool abort_it) {
-  gw_req_t *req = u->req;
+  http_req_t *req = u->req;
   u->ended = true;
-  gw_req_body(req, NULL, NULL, NULL);
-  gw_req_on_close(req, NULL, NULL);
+  http_req_body(req, NULL, NULL, NULL);
+  http_req_on_close(req, NULL, NULL);
   if (abort_it)
-    gw_res_abort(req);
+    http_res_abort(req);
   else
-    gw_res_end(req);
+    http_res_end(req);
 }
 
 static void on_async(uv_async_t *a) {
@@ -270,15 +270,15 @@ static void on_async(uv_async_t *a) {
 
   if (!u->ended) {
     if (resume)
-      gw_req_resume(u->req);
+      http_req_resume(u->req);
     if (out.len && tr_bytes_append(&u->held, out.data, out.len))
       rc = rc ? rc : -ENOMEM;
     if (done && rc && !u->started) {
       if (!err[0])
         snprintf(err, sizeof err, "%s", tr_strerror(rc));
       u->ended = true;
-      gw_req_body(u->req, NULL, NULL, NULL);
-      gw_req_on_close(u->req, NULL, NULL);
+      http_req_body(u->req, NULL, NULL, NULL);
+      http_req_on_close(u->req, NULL, NULL);
       rpc_error(u->req, status ? status : rpc_status_for(rc), "%s", err);
     } else {
       /* Start when there is something to say and the body is in (or a
@@ -288,7 +288,7 @@ static void on_async(uv_async_t *a) {
            (done && !rc)))
         start_response(u);
       if (u->started && u->held.len) {
-        gw_res_write(u->req, u->held.data, u->held.len);
+        http_res_write(u->req, u->held.data, u->held.len);
         u->held.len = 0;
       }
       if (done && rc) {
@@ -301,8 +301,8 @@ static void on_async(uv_async_t *a) {
         char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
         json_decref(o);
         if (s) {
-          gw_res_write(u->req, s, strlen(s));
-          gw_res_write(u->req, "\n", 1);
+          http_res_write(u->req, s, strlen(s));
+          http_res_write(u->req, "\n", 1);
           free(s);
         }
         finish_req(u, true);
@@ -319,7 +319,7 @@ static void on_async(uv_async_t *a) {
   }
 }
 
-static void on_body(gw_req_t *req, const uint8_t *p, size_t n, void *ud) {
+static void on_body(http_req_t *req, const uint8_t *p, size_t n, void *ud) {
   rpc_up_t *u = ud;
   chunk_t *c = tr_malloc(sizeof *c + n);
   uv_mutex_lock(&u->mu);
@@ -341,9 +341,9 @@ static void on_body(gw_req_t *req, const uint8_t *p, size_t n, void *ud) {
     u->queued += n;
     if (u->queued > UP_HIGH && !u->read_paused) {
       u->read_paused = true;
-      gw_req_pause(req);
+      http_req_pause(req);
     }
-    if (u->queued > UP_H2_MAX && gw_req_http_version(req) == 2) {
+    if (u->queued > UP_H2_MAX && http_req_http_version(req) == 2) {
       /* HTTP/2 bodies cannot be paused yet (http2.c): rather than queue
        * without bound, give up on an upload that outruns the store. */
       u->cancelled = true;
@@ -358,7 +358,7 @@ static void on_body(gw_req_t *req, const uint8_t *p, size_t n, void *ud) {
   uv_mutex_unlock(&u->mu);
 }
 
-static void on_end(gw_req_t *req, int status, void *ud) {
+static void on_end(http_req_t *req, int status, void *ud) {
   (void)req;
   rpc_up_t *u = ud;
   u->body_done = true;
@@ -372,7 +372,7 @@ static void on_end(gw_req_t *req, int status, void *ud) {
   uv_async_send(&u->async); /* start the response if output waits */
 }
 
-static void on_close(gw_req_t *req, void *ud) {
+static void on_close(http_req_t *req, void *ud) {
   (void)req;
   rpc_up_t *u = ud;
   uv_mutex_lock(&u->mu);
@@ -381,9 +381,9 @@ static void on_close(gw_req_t *req, void *ud) {
   uv_mutex_unlock(&u->mu);
 }
 
-void rpc_upload(gw_req_t *req, gw_ctx_t *ctx, const rpc_up_cmd_t *cmd,
+void rpc_upload(http_req_t *req, gw_ctx_t *ctx, const rpc_up_cmd_t *cmd,
                 void *state) {
-  const char *ct = gw_req_header(req, "content-type");
+  const char *ct = http_req_header(req, "content-type");
   rpc_up_t *u = NULL;
   if (!ct || strncasecmp(ct, "multipart/", 10)) {
     rpc_error(req, 400, "file argument 'path' is required");
@@ -412,13 +412,13 @@ void rpc_upload(gw_req_t *req, gw_ctx_t *ctx, const rpc_up_cmd_t *cmd,
   uv_async_init(ctx->loop, &u->async, on_async);
   u->async.data = u;
   live_uploads++;
-  gw_req_body(req, on_body, on_end, u);
-  gw_req_on_close(req, on_close, u);
+  http_req_body(req, on_body, on_end, u);
+  http_req_on_close(req, on_close, u);
   uv_thread_options_t to = {UV_THREAD_HAS_STACK_SIZE, UP_STACK};
   if (uv_thread_create_ex(&u->thread, &to, thread_main, u)) {
     /* No thread: answer now; the async handle is closed and u freed. */
-    gw_req_body(req, NULL, NULL, NULL);
-    gw_req_on_close(req, NULL, NULL);
+    http_req_body(req, NULL, NULL, NULL);
+    http_req_on_close(req, NULL, NULL);
     rpc_error(req, 503, "cannot start an upload thread");
     u->ended = u->closing = true;
     if (cmd->cleanup)

@@ -25,7 +25,7 @@ static int form_decode(const char *s, size_t n, char **out) {
   for (size_t i = 0; i < n; i++)
     d[i] = s[i] == '+' ? ' ' : s[i];
   /* In place: the decoded string is never longer than its input. */
-  int o = gw_pct_decode(d, n, d);
+  int o = http_pct_decode(d, n, d);
   if (o < 0 || (size_t)o > RPC_MAX_ARG) {
     tr_free(d);
     return TR_EUSAGE;
@@ -40,8 +40,8 @@ void rpc_strv_free(char **v, size_t n) {
   tr_free(v);
 }
 
-int rpc_args(const gw_req_t *req, const char *key, char ***out, size_t *np) {
-  const char *q = gw_req_query(req);
+int rpc_args(const http_req_t *req, const char *key, char ***out, size_t *np) {
+  const char *q = http_req_query(req);
   size_t kl = strlen(key), n = 0, cap = 0;
   char **v = NULL;
   int rc = 0;
@@ -84,7 +84,7 @@ int rpc_args(const gw_req_t *req, const char *key, char ***out, size_t *np) {
   return 0;
 }
 
-int rpc_opt_str(const gw_req_t *req, const char *key, char **out) {
+int rpc_opt_str(const http_req_t *req, const char *key, char **out) {
   char **v;
   size_t n;
   *out = NULL;
@@ -97,7 +97,7 @@ int rpc_opt_str(const gw_req_t *req, const char *key, char **out) {
   return 0;
 }
 
-int rpc_opt_bool(const gw_req_t *req, const char *key, bool dflt, bool *out) {
+int rpc_opt_bool(const http_req_t *req, const char *key, bool dflt, bool *out) {
   char *s;
   int rc = rpc_opt_str(req, key, &s);
   *out = dflt;
@@ -116,7 +116,7 @@ int rpc_opt_bool(const gw_req_t *req, const char *key, bool dflt, bool *out) {
   return rc;
 }
 
-int rpc_opt_i64(const gw_req_t *req, const char *key, int64_t dflt,
+int rpc_opt_i64(const http_req_t *req, const char *key, int64_t dflt,
                 int64_t *out) {
   char *s;
   int rc = rpc_opt_str(req, key, &s);
@@ -133,7 +133,7 @@ int rpc_opt_i64(const gw_req_t *req, const char *key, int64_t dflt,
   return rc;
 }
 
-int rpc_one_arg(gw_req_t *req, const char *what, char **out) {
+int rpc_one_arg(http_req_t *req, const char *what, char **out) {
   char **v;
   size_t n;
   *out = NULL;
@@ -216,7 +216,7 @@ const char *rpc_errmsg(int err, const char *what, char *buf, size_t n) {
   return buf;
 }
 
-void rpc_error(gw_req_t *req, int status, const char *fmt, ...) {
+void rpc_error(http_req_t *req, int status, const char *fmt, ...) {
   char msg[1200];
   va_list ap;
   va_start(ap, fmt);
@@ -227,23 +227,23 @@ void rpc_error(gw_req_t *req, int status, const char *fmt, ...) {
   char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
   json_decref(o);
   size_t n = s ? strlen(s) : 0;
-  gw_header_t h[] = {{"Content-Type", "application/json"},
+  http_header_t h[] = {{"Content-Type", "application/json"},
                      {"Cache-Control", "no-cache"},
                      {"Vary", "Origin"}};
-  gw_res_start(req, status, h, TR_ARRAY_LEN(h), (int64_t)n + 1);
+  http_res_start(req, status, h, TR_ARRAY_LEN(h), (int64_t)n + 1);
   if (s)
-    gw_res_write(req, s, n);
-  gw_res_write(req, "\n", 1);
-  gw_res_end(req);
+    http_res_write(req, s, n);
+  http_res_write(req, "\n", 1);
+  http_res_end(req);
   free(s);
 }
 
 #define EXPOSED "X-Stream-Output, X-Chunked-Output, X-Content-Length"
 
-int rpc_start(gw_req_t *req, int kind, const char *ctype, int64_t length,
+int rpc_start(http_req_t *req, int kind, const char *ctype, int64_t length,
               int64_t xlen) {
   char xl[24];
-  gw_header_t h[8] = {
+  http_header_t h[8] = {
       {"Content-Type", ctype ? ctype : "application/json"},
       {"Access-Control-Allow-Headers", EXPOSED},
       {"Access-Control-Expose-Headers", EXPOSED},
@@ -253,14 +253,14 @@ int rpc_start(gw_req_t *req, int kind, const char *ctype, int64_t length,
   };
   size_t n = 6;
   if (kind == RPC_STREAM)
-    h[n++] = (gw_header_t){"X-Stream-Output", "1"};
+    h[n++] = (http_header_t){"X-Stream-Output", "1"};
   else if (kind == RPC_CHUNKED)
-    h[n++] = (gw_header_t){"X-Chunked-Output", "1"};
+    h[n++] = (http_header_t){"X-Chunked-Output", "1"};
   if (xlen >= 0) {
     snprintf(xl, sizeof xl, "%lld", (long long)xlen);
-    h[n++] = (gw_header_t){"X-Content-Length", xl};
+    h[n++] = (http_header_t){"X-Content-Length", xl};
   }
-  return gw_res_start(req, 200, h, n, length);
+  return http_res_start(req, 200, h, n, length);
 }
 
 /* ---------------------------------------------------------------- jobs */
@@ -288,7 +288,7 @@ static void job_after(uv_work_t *w, int status) {
     rpc_job_answer(j);
 }
 
-int rpc_job_run(gw_req_t *req, gw_ctx_t *ctx, rpc_work_fn fn, rpc_done_fn done,
+int rpc_job_run(http_req_t *req, gw_ctx_t *ctx, rpc_work_fn fn, rpc_done_fn done,
                 void *state, void (*free_state)(void *state)) {
   rpc_job_t *j = tr_calloc(1, sizeof *j);
   if (!j) {
@@ -340,7 +340,7 @@ int rpc_job_line(rpc_job_t *j, json_t *o) {
 }
 
 void rpc_job_answer(rpc_job_t *j) {
-  gw_req_t *req = j->req;
+  http_req_t *req = j->req;
   if (j->status >= 400) {
     rpc_error(req, j->status, "%s", j->err);
   } else if (j->json) {
@@ -350,23 +350,23 @@ void rpc_job_answer(rpc_job_t *j) {
     } else {
       size_t n = strlen(s);
       rpc_start(req, j->kind, NULL, (int64_t)n + 1, -1);
-      gw_res_write(req, s, n);
-      gw_res_write(req, "\n", 1);
-      gw_res_end(req);
+      http_res_write(req, s, n);
+      http_res_write(req, "\n", 1);
+      http_res_end(req);
       free(s);
     }
   } else {
     rpc_start(req, j->kind, j->ctype, (int64_t)j->out.len, -1);
-    gw_res_write(req, j->out.data, j->out.len);
-    gw_res_end(req);
+    http_res_write(req, j->out.data, j->out.len);
+    http_res_end(req);
   }
   job_free(j);
 }
 
-void rpc_job_stream(rpc_job_t *j, gw_fill_fn fill) {
+void rpc_job_stream(rpc_job_t *j, http_fill_fn fill) {
   void *state = j->state;
   j->state = NULL;
-  gw_stream_start(j->req, j->ctx, fill, j->free_state, state);
+  http_stream_start(j->req, j->ctx->env, fill, j->free_state, state);
   job_free(j);
 }
 

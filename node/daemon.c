@@ -74,7 +74,7 @@ int node_daemon_api(const char *repo, char *host, size_t hostsz, int *port) {
 typedef struct node {
   uv_loop_t loop;
   uv_signal_t sigint, sigterm;
-  gw_server_t *gateway, *api;
+  http_server_t *gateway, *api;
   gw_ctx_t ctx;
   bs_env_t *env;
   char repo[4096];
@@ -89,9 +89,9 @@ static void stop_node(node_t *n) {
   if (n->ready)
     tr_log(TR_LOG_INFO, "shutting down");
   if (n->gateway)
-    gw_server_stop(n->gateway, NULL, NULL);
+    http_server_stop(n->gateway, NULL, NULL);
   if (n->api)
-    gw_server_stop(n->api, NULL, NULL);
+    http_server_stop(n->api, NULL, NULL);
   n->gateway = n->api = NULL;
   /* A handle's loop is set by its init: close only what was made. */
   if (n->sigint.loop && !uv_is_closing((uv_handle_t *)&n->sigint))
@@ -126,20 +126,20 @@ static int startup_fail(const node_daemon_opts_t *o, int rc, const char *fmt,
 }
 
 static int listen_on(node_t *n, const node_daemon_opts_t *o, const char *maddr,
-                     gw_handler_fn fn, const gw_limits_t *lim,
-                     gw_server_t **srv, char *out, size_t outsz,
+                     http_handler_fn fn, const http_limits_t *lim,
+                     http_server_t **srv, char *out, size_t outsz,
                      const char *what) {
   char host[64];
   int port;
   if (node_maddr_tcp(maddr, host, sizeof host, &port))
     return startup_fail(o, TR_EUSAGE, "%s: not a TCP multiaddr: %s", what,
                         maddr);
-  int rc = gw_server_start(&n->loop, host, port, lim, fn, &n->ctx, srv);
+  int rc = http_server_start(&n->loop, host, port, lim, fn, &n->ctx, srv);
   if (rc)
     return startup_fail(o, rc, "%s: cannot listen on %s: %s", what, maddr,
                         uv_strerror(rc));
   snprintf(out, outsz, "/%s/%s/tcp/%d", strchr(host, ':') ? "ip6" : "ip4",
-           host, gw_server_port(*srv));
+           host, http_server_port(*srv));
   return 0;
 }
 
@@ -205,8 +205,8 @@ static int start_signals(node_t *n, const node_daemon_opts_t *o) {
 
 /* Gateway limits from the config (Kubo-style keys under Gateway.). */
 static int gateway_limits(const node_daemon_opts_t *o, json_t *cfg,
-                          gw_limits_t *glim) {
-  gw_limits_default(glim);
+                          http_limits_t *glim) {
+  http_limits_default(glim);
   /* Gateway.RateLimit: requests per second per client address (burst
    * twice that); 0 lifts the limit, e.g. for a benchmark or behind a
    * reverse proxy that already limits, where every client is 127.0.0.1. */
@@ -289,7 +289,7 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     gw = "/ip4/127.0.0.1/tcp/8080";
   if (!api)
     api = "/ip4/127.0.0.1/tcp/5001";
-  gw_limits_t glim;
+  http_limits_t glim;
   rc = gateway_limits(o, cfg, &glim);
   if (!rc)
     rc = start_signals(n, o);

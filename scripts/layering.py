@@ -75,7 +75,7 @@ def nm(args, path):
     return out.splitlines()
 
 
-def call_edges(obj):
+def call_edges(obj, src):
     """(file, module, used-symbol) and symbol -> defining file."""
     defs, uses = {}, []
     for root, _, files in os.walk(obj):
@@ -85,8 +85,8 @@ def call_edges(obj):
             p = os.path.join(root, f)
             rel = os.path.relpath(p, obj)[:-2] + ".c"
             mod = module_of(rel)
-            if not mod:
-                continue
+            if not mod or not os.path.exists(os.path.join(src, rel)):
+                continue  # not ours, or a stale object of a moved file
             for line in nm(["--defined-only", "-g"], p):
                 parts = line.split()
                 if len(parts) == 3:
@@ -150,7 +150,7 @@ def main():
             bad.append(f"{rel}:{n}: {mod} includes {target} ({tmod} is not "
                        f"below {mod})")
     if os.path.isdir(obj):
-        defs, uses = call_edges(obj)
+        defs, uses = call_edges(obj, src)
         graph = {}
         for rel, mod, sym in uses:
             where = defs.get(sym)

@@ -26,7 +26,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
-#include "../gateway/http.h"
+#include "../http/http.h"
 
 /* Not every test file uses every helper. */
 #define TH_UNUSED __attribute__((unused))
@@ -35,7 +35,7 @@
 
 static uv_loop_t loop;
 static uv_async_t stop_async;
-static gw_server_t *srv;
+static http_server_t *srv;
 static int port;
 static pthread_t thr;
 static size_t max_buffered;      /* worst queue seen by the stream handler */
@@ -44,7 +44,7 @@ static int body_started;         /* /body handlers that asked for the body */
 static int hello_count;          /* /hello requests handled */
 static size_t paused_got;        /* /pausebody: bytes delivered while paused */
 static size_t pause_total;       /* /pausebody: bytes delivered in all */
-static gw_req_t *paused_req;     /* /pausebody: waiting for resume_async */
+static http_req_t *paused_req;     /* /pausebody: waiting for resume_async */
 static bool pause_once_done;
 static uv_async_t resume_async;
 
@@ -53,37 +53,37 @@ typedef struct stream {
   bool in_more, gone;
 } stream_t;
 
-static void stream_more(gw_req_t *r, void *ud) {
+static void stream_more(http_req_t *r, void *ud) {
   stream_t *s = ud;
   static uint8_t piece[128 << 10];
   s->in_more = true;
-  while (s->left && !s->gone && gw_res_buffered(r) < GW_HIGH_WATER) {
+  while (s->left && !s->gone && http_res_buffered(r) < HTTP_HIGH_WATER) {
     size_t n = s->left < sizeof piece ? s->left : sizeof piece;
     memset(piece, 'x', n);
-    if (gw_res_write(r, piece, n))
+    if (http_res_write(r, piece, n))
       break;
     s->left -= n;
     __atomic_add_fetch(&stream_total, n, __ATOMIC_RELAXED);
-    if (gw_res_buffered(r) > max_buffered)
-      max_buffered = gw_res_buffered(r);
+    if (http_res_buffered(r) > max_buffered)
+      max_buffered = http_res_buffered(r);
   }
   s->in_more = false;
-  if (!s->left || s->gone || gw_req_closed(r)) {
+  if (!s->left || s->gone || http_req_closed(r)) {
     free(s);
-    gw_res_end(r);
+    http_res_end(r);
     return;
   }
-  gw_res_on_drain(r, stream_more, s);
+  http_res_on_drain(r, stream_more, s);
 }
 
 /* The client went away while the stream waited for a drain (or, from inside
  * a write, while it produced). */
-static void stream_gone(gw_req_t *r, void *ud) {
+static void stream_gone(http_req_t *r, void *ud) {
   stream_t *s = ud;
   s->gone = true;
   if (!s->in_more) {
     free(s);
-    gw_res_end(r);
+    http_res_end(r);
   }
 }
 
@@ -91,25 +91,25 @@ typedef struct body {
   size_t n;
 } body_t;
 
-static void body_data(gw_req_t *r, const uint8_t *p, size_t n, void *ud) {
+static void body_data(http_req_t *r, const uint8_t *p, size_t n, void *ud) {
   (void)r, (void)p;
   ((body_t *)ud)->n += n;
 }
 
-static void body_end(gw_req_t *r, int status, void *ud) {
+static void body_end(http_req_t *r, int status, void *ud) {
   body_t *b = ud;
   char msg[64];
   int n = snprintf(msg, sizeof msg, "got %zu status %d", b->n, status);
   free(b);
   if (status == 0)
-    gw_res_simple(r, 200, "text/plain", msg, (size_t)n);
+    http_res_simple(r, 200, "text/plain", msg, (size_t)n);
   else
-    gw_res_end(r);
+    http_res_end(r);
 }
 
 /* /pausebody: pause at the first piece, until the test sends
  * resume_async; count what arrives while paused (must be nothing). */
-static void pause_data(gw_req_t *r, const uint8_t *p, size_t n, void *ud) {
+static void pause_data(http_req_t *r, const uint8_t *p, size_t n, void *ud) {
   (void)p, (void)ud;
   if (paused_req)
     paused_got += n;
@@ -117,74 +117,74 @@ static void pause_data(gw_req_t *r, const uint8_t *p, size_t n, void *ud) {
   if (!pause_once_done) {
     pause_once_done = true;
     paused_req = r;
-    gw_req_pause(r);
+    http_req_pause(r);
   }
 }
 
-static void pause_end(gw_req_t *r, int status, void *ud) {
+static void pause_end(http_req_t *r, int status, void *ud) {
   (void)ud;
   char msg[64];
   int n = snprintf(msg, sizeof msg, "got %zu status %d", pause_total, status);
   paused_req = NULL;
   if (status == 0)
-    gw_res_simple(r, 200, "text/plain", msg, (size_t)n);
+    http_res_simple(r, 200, "text/plain", msg, (size_t)n);
   else
-    gw_res_end(r);
+    http_res_end(r);
 }
 
 static void on_resume(uv_async_t *a) {
   (void)a;
-  gw_req_t *r = paused_req;
+  http_req_t *r = paused_req;
   paused_req = NULL;
   if (r)
-    gw_req_resume(r);
+    http_req_resume(r);
 }
 
-static void handler(gw_req_t *r, void *ud) {
+static void handler(http_req_t *r, void *ud) {
   (void)ud;
-  const char *path = gw_req_path(r);
+  const char *path = http_req_path(r);
   if (!strcmp(path, "/hello")) {
     hello_count++;
     char msg[256];
-    const char *ua = gw_req_header(r, "x-test");
-    int n = snprintf(msg, sizeof msg, "hello %s %s q=%s", gw_req_method(r),
-                     ua ? ua : "-", gw_req_query(r));
-    gw_res_simple(r, 200, "text/plain", msg, (size_t)n);
+    const char *ua = http_req_header(r, "x-test");
+    int n = snprintf(msg, sizeof msg, "hello %s %s q=%s", http_req_method(r),
+                     ua ? ua : "-", http_req_query(r));
+    http_res_simple(r, 200, "text/plain", msg, (size_t)n);
   } else if (!strcmp(path, "/chunked")) {
-    gw_res_start(r, 200, NULL, 0, -1);
-    gw_res_write(r, "abc", 3);
-    gw_res_write(r, "defgh", 5);
-    gw_res_end(r);
+    http_res_start(r, 200, NULL, 0, -1);
+    http_res_write(r, "abc", 3);
+    http_res_write(r, "defgh", 5);
+    http_res_end(r);
   } else if (!strcmp(path, "/stream")) {
     stream_t *s = calloc(1, sizeof *s);
-    s->left = (size_t)atol(gw_req_query(r));
-    gw_req_on_close(r, stream_gone, s);
-    gw_res_start(r, 200, NULL, 0, (int64_t)s->left);
+    s->left = (size_t)atol(http_req_query(r));
+    http_req_on_close(r, stream_gone, s);
+    http_res_start(r, 200, NULL, 0, (int64_t)s->left);
     stream_more(r, s);
   } else if (!strcmp(path, "/body")) {
     body_t *b = calloc(1, sizeof *b);
     __atomic_add_fetch(&body_started, 1, __ATOMIC_RELAXED);
-    gw_req_body(r, body_data, body_end, b);
+    http_req_body(r, body_data, body_end, b);
   } else if (!strcmp(path, "/pausebody")) {
     paused_got = pause_total = 0;
     pause_once_done = false;
-    gw_req_body(r, pause_data, pause_end, NULL);
+    http_req_body(r, pause_data, pause_end, NULL);
   } else if (!strcmp(path, "/badhdr")) {
-    gw_header_t h[] = {{"X-Good", "fine"},
+    http_header_t h[] = {{"X-Good", "fine"},
                        {"X-Crlf", "a\r\nX-Injected: 1"},
                        {"X-Lf", "b\nc"},
                        {"X-Cr", "d\re"},
                        {"Bad Name", "v"}};
-    gw_res_start(r, 200, h, 5, 2);
-    gw_res_write(r, "ok", 2);
-    gw_res_end(r);
+    http_res_start(r, 200, h, 5, 2);
+    http_res_write(r, "ok", 2);
+    http_res_end(r);
   } else {
-    gw_res_simple(r, 404, "text/plain", "nope", 4);
+    http_res_simple(r, 404, "text/plain", "nope", 4);
   }
 }
 
 static void on_stop(uv_async_t *a) {
-  gw_server_stop(srv, NULL, NULL);
+  http_server_stop(srv, NULL, NULL);
   uv_close((uv_handle_t *)a, NULL);
   uv_close((uv_handle_t *)&resume_async, NULL);
 }
@@ -195,10 +195,10 @@ static void *loop_main(void *arg) {
   return NULL;
 }
 
-static void start(const gw_limits_t *lim) {
+static void start(const http_limits_t *lim) {
   assert_int_equal(uv_loop_init(&loop), 0);
-  assert_int_equal(gw_server_start(&loop, "127.0.0.1", 0, lim, handler, NULL, &srv), 0);
-  port = gw_server_port(srv);
+  assert_int_equal(http_server_start(&loop, "127.0.0.1", 0, lim, handler, NULL, &srv), 0);
+  port = http_server_port(srv);
   assert_int_equal(uv_async_init(&loop, &stop_async, on_stop), 0);
   assert_int_equal(uv_async_init(&loop, &resume_async, on_resume), 0);
   hello_count = 0;
@@ -217,7 +217,7 @@ static void stop(void) {
 TH_UNUSED static uint32_t wait_conns_zero(void) {
   uint32_t n = 0;
   for (int i = 0; i < 500; i++) {
-    n = gw_server_conns(srv);
+    n = http_server_conns(srv);
     if (n == 0)
       break;
     usleep(10000);

@@ -82,8 +82,8 @@ static void test_request_body(void **state) {
 
 static void test_bad_requests(void **state) {
   (void)state;
-  gw_limits_t lim;
-  gw_limits_default(&lim);
+  http_limits_t lim;
+  http_limits_default(&lim);
   lim.max_header_bytes = 1024;
   start(&lim);
   char buf[4096];
@@ -112,8 +112,8 @@ static void test_bad_requests(void **state) {
 
 static void test_slowloris_timeout(void **state) {
   (void)state;
-  gw_limits_t lim;
-  gw_limits_default(&lim);
+  http_limits_t lim;
+  http_limits_default(&lim);
   lim.header_timeout_ms = 300;
   start(&lim);
   int fd = dial();
@@ -144,8 +144,8 @@ static void test_slowloris_timeout(void **state) {
 
 static void test_rate_limit(void **state) {
   (void)state;
-  gw_limits_t lim;
-  gw_limits_default(&lim);
+  http_limits_t lim;
+  http_limits_default(&lim);
   lim.rate_per_ip = 1;
   lim.rate_burst = 3;
   start(&lim);
@@ -194,7 +194,7 @@ static void test_backpressure(void **state) {
     got += (size_t)r;
   }
   assert_true(got >= want);
-  assert_true(max_buffered <= GW_HIGH_WATER + (128u << 10));
+  assert_true(max_buffered <= HTTP_HIGH_WATER + (128u << 10));
   close(fd);
   stop();
 }

@@ -17,8 +17,8 @@
  * decremented the counter, which wrapped. */
 static void test_conn_limit_refused_do_not_lock_out(void **state) {
   (void)state;
-  gw_limits_t lim;
-  gw_limits_default(&lim);
+  http_limits_t lim;
+  http_limits_default(&lim);
   lim.max_conns_per_ip = 3;
   start(&lim);
   int fds[8];
@@ -32,7 +32,7 @@ static void test_conn_limit_refused_do_not_lock_out(void **state) {
   for (int i = 0; i < 8; i++)
     close(fds[i]);
   assert_int_equal(wait_conns_zero(), 0);
-  assert_int_equal(gw_server_conns_from(srv, "127.0.0.1"), 0);
+  assert_int_equal(http_server_conns_from(srv, "127.0.0.1"), 0);
   /* The address is served again, up to its limit. */
   char buf[4096];
   for (int i = 0; i < 3; i++) {
@@ -41,11 +41,11 @@ static void test_conn_limit_refused_do_not_lock_out(void **state) {
     recv_until(fds[i], buf, sizeof buf, "q=", 1);
     assert_non_null(strstr(buf, "200 OK"));
   }
-  assert_int_equal(gw_server_conns_from(srv, "127.0.0.1"), 3);
+  assert_int_equal(http_server_conns_from(srv, "127.0.0.1"), 3);
   for (int i = 0; i < 3; i++)
     close(fds[i]);
   assert_int_equal(wait_conns_zero(), 0);
-  assert_int_equal(gw_server_conns_from(srv, "127.0.0.1"), 0);
+  assert_int_equal(http_server_conns_from(srv, "127.0.0.1"), 0);
   stop();
 }
 
@@ -80,8 +80,8 @@ static void test_h2_response_header_crlf_dropped(void **state) {
  * reset; stop() must still complete with the streams stalled. */
 static void test_h2_zero_window_bounded_and_timed_out(void **state) {
   (void)state;
-  gw_limits_t lim;
-  gw_limits_default(&lim);
+  http_limits_t lim;
+  http_limits_default(&lim);
   lim.body_timeout_ms = 1500;
   start(&lim);
   stream_total = 0;

@@ -4,7 +4,7 @@
  * (gateway.c, gw_file.c, gw_dir.c, gw_car.c) over an empty temp repo, fed
  * each input as the byte stream of one TCP connection on 127.0.0.1; plus the
  * pure helpers that parse what a URL carries (gw__split_path,
- * gw_pct_decode, gw_query_get, the HTML and URL escapers), checked for
+ * http_pct_decode, http_query_get, the HTML and URL escapers), checked for
  * their properties on the same bytes.
  *
  * The stream can be anything: HTTP/1.1 requests (pipelined, chunked,
@@ -19,10 +19,10 @@
  * Properties of the pure helpers:
  *   - gw__split_path: segments are non-empty, hold no '/', are never "."
  *     or "..", and decode at most as many bytes as were given;
- *   - gw__url_escape then gw_pct_decode gives the bytes back, and the
+ *   - gw__url_escape then http_pct_decode gives the bytes back, and the
  *     escaped form has only unreserved and sub-delim characters;
  *   - gw__html_escape's output has no '<', '>', '"' or '\'';
- *   - gw_query_get never writes past its buffer and NUL-terminates.
+ *   - http_query_get never writes past its buffer and NUL-terminates.
  *
  * Build: make build-fuzz/fuzz_http; seeds in tests/fuzz/corpus/fuzz_http
  * (real request streams: curl, browsers, nghttp, h2c, trustless gateway
@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 #include "../../gateway/gw_int.h"
-#include "../../gateway/http.h"
+#include "../../http/http.h"
 
 /* ------------------------------------------------------ pure helpers */
 
@@ -81,7 +81,7 @@ static void check_pure(const uint8_t *data, size_t size) {
     if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
           (*p >= '0' && *p <= '9') || strchr("-._~!$()*+,;=:@%", *p)))
       abort();
-  int d = gw_pct_decode(esc, strlen(esc), dec);
+  int d = http_pct_decode(esc, strlen(esc), dec);
   if (d != (int)n || memcmp(dec, s, n))
     abort();
   char html[8 * 300 + 8];
@@ -89,7 +89,7 @@ static void check_pure(const uint8_t *data, size_t size) {
   if (strpbrk(html, "<>\"'"))
     abort();
 
-  /* gw_query_get: the first byte picks a key length, the rest is the query;
+  /* http_query_get: the first byte picks a key length, the rest is the query;
    * the output buffer sits between canaries. */
   if (size > 1) {
     size_t kl = data[0] % 8;
@@ -100,7 +100,7 @@ static void check_pure(const uint8_t *data, size_t size) {
       char pre[8], out[17], post[8];
     } q;
     memset(&q, 0x5a, sizeof q);
-    if (gw_query_get(s + 1, key, q.out, sizeof q.out)) {
+    if (http_query_get(s + 1, key, q.out, sizeof q.out)) {
       if (!memchr(q.out, 0, sizeof q.out))
         abort();
     }
@@ -116,7 +116,7 @@ static void check_pure(const uint8_t *data, size_t size) {
 
 static struct {
   uv_loop_t loop;
-  gw_server_t *srv;
+  http_server_t *srv;
   gw_ctx_t ctx;
   bs_env_t *env;
   int port;
@@ -132,15 +132,15 @@ static void setup(void) {
   g.ctx.repo = strdup(dir);
   g.ctx.peerid = "12D3KooWfuzz";
   g.ctx.version = "fuzz";
-  gw_limits_t lim;
-  gw_limits_default(&lim);
+  http_limits_t lim;
+  http_limits_default(&lim);
   lim.rate_per_ip = 0;          /* every input is a fresh client */
   lim.header_timeout_ms = 2000; /* a stuck input shows as a slow unit */
   lim.body_timeout_ms = 2000;
-  if (gw_server_start(&g.loop, "127.0.0.1", 0, &lim, gw_gateway_handle,
+  if (http_server_start(&g.loop, "127.0.0.1", 0, &lim, gw_gateway_handle,
                       &g.ctx, &g.srv))
     abort();
-  g.port = gw_server_port(g.srv);
+  g.port = http_server_port(g.srv);
 }
 
 static void drain(int fd) {
@@ -163,7 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa))
     abort();
   fcntl(fd, F_SETFL, O_NONBLOCK);
-  for (int spins = 0; gw_server_conns(g.srv) == 0; spins++) {
+  for (int spins = 0; http_server_conns(g.srv) == 0; spins++) {
     uv_run(&g.loop, spins < 1000 ? UV_RUN_NOWAIT : UV_RUN_ONCE);
     if (spins > 100000)
       abort(); /* never accepted */
@@ -181,7 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   shutdown(fd, SHUT_WR);
   /* Until the server has closed: every path ends in a close (an answer with
    * Connection: close, an error, or the client's EOF). */
-  for (int spins = 0; gw_server_conns(g.srv) > 0; spins++) {
+  for (int spins = 0; http_server_conns(g.srv) > 0; spins++) {
     drain(fd);
     uv_run(&g.loop, spins < 1000 ? UV_RUN_NOWAIT : UV_RUN_ONCE);
     if (spins > 2000000)

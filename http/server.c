@@ -9,8 +9,8 @@
  *
  * Writes are coalesced: response headers and small bodies gather in c->out
  * and go to the socket in one uv_write when the response ends or when out
- * passes GW_WRITE_CHUNK.  c->inflight counts bytes libuv has not written
- * yet; together they are what gw_res_buffered() reports.
+ * passes HTTP_WRITE_CHUNK.  c->inflight counts bytes libuv has not written
+ * yet; together they are what http_res_buffered() reports.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,9 +19,9 @@
 
 #include "http_int.h"
 
-#define GW_WRITE_CHUNK (64u << 10)
+#define HTTP_WRITE_CHUNK (64u << 10)
 
-void gw_limits_default(gw_limits_t *l) {
+void http_limits_default(http_limits_t *l) {
   l->max_conns = 20000;
   l->max_conns_per_ip = 2000;
   l->max_header_bytes = 16 << 10;
@@ -39,15 +39,15 @@ static uint32_t ip_hash(const char *s) {
   uint32_t h = 2166136261u;
   while (*s)
     h = (h ^ (uint8_t)*s++) * 16777619u;
-  return h % GW_IP_BUCKETS;
+  return h % HTTP_IP_BUCKETS;
 }
 
-static gw_ip_t *ip_get(gw_server_t *s, const char *addr) {
-  gw_ip_t **pp = &s->ips[ip_hash(addr)];
-  for (gw_ip_t *p = *pp; p; p = p->next)
+static http_ip_t *ip_get(http_server_t *s, const char *addr) {
+  http_ip_t **pp = &s->ips[ip_hash(addr)];
+  for (http_ip_t *p = *pp; p; p = p->next)
     if (!strcmp(p->addr, addr))
       return p;
-  gw_ip_t *p = tr_calloc(1, sizeof *p);
+  http_ip_t *p = tr_calloc(1, sizeof *p);
   if (!p)
     return NULL;
   snprintf(p->addr, sizeof p->addr, "%s", addr);
@@ -60,10 +60,10 @@ static gw_ip_t *ip_get(gw_server_t *s, const char *addr) {
 
 /* Forget an address once it has no connections and a full bucket: a client
  * that reconnects for each request keeps its (partly empty) bucket. */
-static void ip_release(gw_server_t *s, gw_ip_t *ip) {
+static void ip_release(http_server_t *s, http_ip_t *ip) {
   if (ip->conns || ip->tokens < s->lim.rate_burst)
     return;
-  gw_ip_t **pp = &s->ips[ip_hash(ip->addr)];
+  http_ip_t **pp = &s->ips[ip_hash(ip->addr)];
   while (*pp && *pp != ip)
     pp = &(*pp)->next;
   if (*pp)
@@ -71,12 +71,12 @@ static void ip_release(gw_server_t *s, gw_ip_t *ip) {
   tr_free(ip);
 }
 
-bool gw__rate_ok(gw_conn_t *c) {
-  gw_server_t *s = c->srv;
+bool http__rate_ok(http_conn_t *c) {
+  http_server_t *s = c->srv;
   if (!s->lim.rate_per_ip || !c->ip)
     return true;
   uint64_t now = uv_now(s->loop);
-  gw_ip_t *ip = c->ip;
+  http_ip_t *ip = c->ip;
   ip->tokens += (double)(now - ip->refill_ms) * s->lim.rate_per_ip / 1000.0;
   if (ip->tokens > s->lim.rate_burst)
     ip->tokens = s->lim.rate_burst;
@@ -87,7 +87,7 @@ bool gw__rate_ok(gw_conn_t *c) {
   return true;
 }
 
-const char *gw__date(gw_server_t *s) {
+const char *http__date(http_server_t *s) {
   uint64_t now = (uint64_t)time(NULL);
   if (now != s->date_sec) {
     time_t t = (time_t)now;
@@ -101,31 +101,31 @@ const char *gw__date(gw_server_t *s) {
 
 /* ---------------------------------------------------------- connections */
 
-static void server_unref(gw_server_t *s);
+static void server_unref(http_server_t *s);
 
 static void handle_closed(uv_handle_t *h) {
-  gw_conn_t *c = h->data;
+  http_conn_t *c = h->data;
   if (--c->handles_open > 0)
     return;
-  gw_server_t *s = c->srv;
+  http_server_t *s = c->srv;
   tr_bytes_free(&c->out);
   tr_bytes_free(&c->pending);
   tr_free(c);
   server_unref(s);
 }
 
-void gw__conn_close(gw_conn_t *c) {
+void http__conn_close(http_conn_t *c) {
   if (c->closing)
     return;
   c->closing = true;
-  gw_server_t *s = c->srv;
+  http_server_t *s = c->srv;
   /* Requests learn that their client is gone; handlers stop producing. */
   if (c->req) {
-    gw_req_t *r = c->req;
+    http_req_t *r = c->req;
     c->req = NULL;
-    gw__req_close(r);
+    http__req_close(r);
   }
-  gw__h2_free(c);
+  http__h2_free(c);
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -143,39 +143,39 @@ void gw__conn_close(gw_conn_t *c) {
 }
 
 static void on_timer(uv_timer_t *t) {
-  gw_conn_t *c = t->data;
+  http_conn_t *c = t->data;
   if (c->failed) {
-    gw__conn_close(c);
+    http__conn_close(c);
     return;
   }
   if (c->proto == 2) {
     /* A repeating check of every stream's progress (http2.c). */
-    if (gw__h2_check(c))
-      gw__conn_close(c);
+    if (http__h2_check(c))
+      http__conn_close(c);
     return;
   }
   /* A request whose handler is still working (waiting on a worker, say)
    * while the client reads everything is not the client's fault. */
   if (c->proto == 1 && c->req && c->req->state == REQ_ACTIVE &&
-      gw__conn_buffered(c) == 0 && c->req->body_done) {
-    gw__conn_timer(c);
+      http__conn_buffered(c) == 0 && c->req->body_done) {
+    http__conn_timer(c);
     return;
   }
-  gw__conn_close(c);
+  http__conn_close(c);
 }
 
-void gw__conn_fail(gw_conn_t *c) {
+void http__conn_fail(http_conn_t *c) {
   if (c->closing || c->failed)
     return;
   c->failed = true;
-  gw__conn_read_stop(c);
+  http__conn_read_stop(c);
   uv_timer_start(&c->timer, on_timer, 0, 0);
 }
 
-void gw__conn_timer(gw_conn_t *c) {
+void http__conn_timer(http_conn_t *c) {
   if (c->closing || c->failed)
     return;
-  const gw_limits_t *l = &c->srv->lim;
+  const http_limits_t *l = &c->srv->lim;
   uint64_t ms;
   if (c->proto == 2) {
     /* Not re-armed by each read: a peer that sends a frame now and then
@@ -205,20 +205,20 @@ void gw__conn_timer(gw_conn_t *c) {
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   (void)hint;
-  gw_conn_t *c = h->data;
+  http_conn_t *c = h->data;
   buf->base = c->srv->readbuf;
-  buf->len = GW_READ_BUF;
+  buf->len = HTTP_READ_BUF;
 }
 
 static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
-  gw_conn_t *c = st->data;
+  http_conn_t *c = st->data;
   if (n == 0 || c->closing)
     return;
   if (n < 0) {
     c->eof = true;
-    gw__conn_close(c);
+    http__conn_close(c);
     return;
   }
   const uint8_t *p = (const uint8_t *)buf->base;
@@ -227,28 +227,28 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
     /* Prior-knowledge HTTP/2 starts with the connection preface. */
     size_t cmp = len < sizeof h2_preface - 1 ? len : sizeof h2_preface - 1;
     if (!memcmp(p, h2_preface, cmp) && len >= sizeof h2_preface - 1) {
-      if (gw__h2_init(c, NULL, NULL, 0)) {
-        gw__conn_close(c);
+      if (http__h2_init(c, NULL, NULL, 0)) {
+        http__conn_close(c);
         return;
       }
     } else
       c->proto = 1;
   }
-  int rc = c->proto == 2 ? gw__h2_feed(c, p, len) : gw__h1_feed(c, p, len);
+  int rc = c->proto == 2 ? http__h2_feed(c, p, len) : http__h1_feed(c, p, len);
   if (rc)
-    gw__conn_close(c);
+    http__conn_close(c);
   else if (!c->closing)
-    gw__conn_timer(c);
+    http__conn_timer(c);
 }
 
-void gw__conn_read_start(gw_conn_t *c) {
+void http__conn_read_start(http_conn_t *c) {
   if (c->reading || c->closing || c->eof)
     return;
   if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
     c->reading = true;
 }
 
-void gw__conn_read_stop(gw_conn_t *c) {
+void http__conn_read_stop(http_conn_t *c) {
   if (!c->reading)
     return;
   uv_read_stop((uv_stream_t *)&c->tcp);
@@ -263,7 +263,7 @@ void gw__conn_read_stop(gw_conn_t *c) {
  * which accepts again. */
 static void on_conn(uv_stream_t *ls, int status);
 
-static void server_unref(gw_server_t *s) {
+static void server_unref(http_server_t *s) {
   if (--s->pending_closes == 0 && s->stopping) {
     void (*cb)(void *) = s->stop_cb;
     void *ud = s->stop_ud;
@@ -274,7 +274,7 @@ static void server_unref(gw_server_t *s) {
 }
 
 static void reject_closed(uv_handle_t *h) {
-  gw_server_t *s = h->data;
+  http_server_t *s = h->data;
   s->reject_busy = false;
   if (s->accept_pending && !s->stopping) {
     s->accept_pending = false;
@@ -283,7 +283,7 @@ static void reject_closed(uv_handle_t *h) {
   server_unref(s);
 }
 
-static void reject(gw_server_t *s) {
+static void reject(http_server_t *s) {
   if (s->reject_busy || uv_tcp_init(s->loop, &s->reject)) {
     s->accept_pending = true;
     return;
@@ -308,10 +308,10 @@ static void peer_name(uv_tcp_t *tcp, char addr[48]) {
 }
 
 static void on_conn(uv_stream_t *ls, int status) {
-  gw_server_t *s = ls->data;
+  http_server_t *s = ls->data;
   if (status < 0 || s->stopping)
     return;
-  gw_conn_t *c = tr_calloc(1, sizeof *c);
+  http_conn_t *c = tr_calloc(1, sizeof *c);
   if (!c || uv_timer_init(s->loop, &c->timer)) {
     tr_free(c);
     reject(s);
@@ -335,7 +335,7 @@ static void on_conn(uv_stream_t *ls, int status) {
   s->conns = c;
   s->nconns++;
   if (uv_accept(ls, (uv_stream_t *)&c->tcp)) {
-    gw__conn_close(c);
+    http__conn_close(c);
     return;
   }
   char addr[48];
@@ -344,59 +344,59 @@ static void on_conn(uv_stream_t *ls, int status) {
    * decrements exactly what its accept incremented (a refused connection
    * used to be closed with c->ip set but uncounted, and its close wrapped
    * the counter, locking the address out until restart). */
-  gw_ip_t *ip = ip_get(s, addr);
+  http_ip_t *ip = ip_get(s, addr);
   if (!ip || s->nconns > s->lim.max_conns ||
       ip->conns >= s->lim.max_conns_per_ip) {
     /* Over a limit: close at once, before spending anything on it. */
     if (ip)
       ip_release(s, ip);
-    gw__conn_close(c);
+    http__conn_close(c);
     return;
   }
   c->ip = ip;
   ip->conns++;
   c->write_ms = uv_now(s->loop);
   uv_tcp_nodelay(&c->tcp, 1);
-  gw__h1_init(c);
-  gw__conn_read_start(c);
-  gw__conn_timer(c);
+  http__h1_init(c);
+  http__conn_read_start(c);
+  http__conn_timer(c);
 }
 
 /* ---------------------------------------------------------------- writes */
 
 typedef struct wreq {
   uv_write_t w;
-  gw_conn_t *c;
+  http_conn_t *c;
   size_t n;
   uint8_t data[];
 } wreq_t;
 
-size_t gw__conn_buffered(const gw_conn_t *c) { return c->out.len + c->inflight; }
+size_t http__conn_buffered(const http_conn_t *c) { return c->out.len + c->inflight; }
 
 static void on_write(uv_write_t *w, int status) {
   wreq_t *wr = (wreq_t *)w;
-  gw_conn_t *c = wr->c;
+  http_conn_t *c = wr->c;
   c->inflight -= wr->n;
   tr_free(wr);
   if (c->closing)
     return;
   if (status < 0) {
-    gw__conn_close(c);
+    http__conn_close(c);
     return;
   }
   c->write_ms = uv_now(c->srv->loop);
-  if (c->close_when_flushed && gw__conn_buffered(c) == 0) {
-    gw__conn_close(c);
+  if (c->close_when_flushed && http__conn_buffered(c) == 0) {
+    http__conn_close(c);
     return;
   }
-  gw__conn_timer(c);
-  if (gw__conn_buffered(c) < GW_LOW_WATER)
-    gw__conn_drained(c);
+  http__conn_timer(c);
+  if (http__conn_buffered(c) < HTTP_LOW_WATER)
+    http__conn_drained(c);
 }
 
 /* Write p[0..n) to the socket: straight away as far as the kernel takes
  * it, the rest through a uv_write request holding a copy. */
-static int write_bytes(gw_conn_t *c, const uint8_t *p, size_t n) {
+static int write_bytes(http_conn_t *c, const uint8_t *p, size_t n) {
   size_t off = 0;
   if (c->inflight == 0) {
     uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
@@ -425,29 +425,29 @@ static int write_bytes(gw_conn_t *c, const uint8_t *p, size_t n) {
   return 0;
 }
 
-int gw__conn_flush(gw_conn_t *c) {
+int http__conn_flush(http_conn_t *c) {
   if (c->closing || c->failed)
     return -EPIPE;
   int rc = c->out.len ? write_bytes(c, c->out.data, c->out.len) : 0;
   c->out.len = 0;
   if (rc)
-    gw__conn_fail(c);
+    http__conn_fail(c);
   /* Do not keep a large buffer around on an idle connection. */
-  if (c->out.cap > GW_WRITE_CHUNK * 2)
+  if (c->out.cap > HTTP_WRITE_CHUNK * 2)
     tr_bytes_free(&c->out);
   if (!rc && c->close_when_flushed && c->inflight == 0)
-    gw__conn_close(c);
+    http__conn_close(c);
   return rc;
 }
 
-int gw__conn_queue(gw_conn_t *c, const void *p, size_t n) {
+int http__conn_queue(http_conn_t *c, const void *p, size_t n) {
   if (c->closing || c->failed)
     return -EPIPE;
   int rc;
-  if (c->out.len + n > GW_WRITE_CHUNK && c->out.len &&
-      (rc = gw__conn_flush(c)))
+  if (c->out.len + n > HTTP_WRITE_CHUNK && c->out.len &&
+      (rc = http__conn_flush(c)))
     goto fail;
-  if (n >= GW_WRITE_CHUNK)
+  if (n >= HTTP_WRITE_CHUNK)
     rc = write_bytes(c, p, n); /* large: skip the coalescing copy */
   else
     rc = tr_bytes_append(&c->out, p, n);
@@ -456,43 +456,43 @@ int gw__conn_queue(gw_conn_t *c, const void *p, size_t n) {
 fail:
   /* Bytes lost from the middle of the stream: nothing after them can be
    * framed right, so the connection goes (soon, not under the caller). */
-  gw__conn_fail(c);
+  http__conn_fail(c);
   return rc;
 }
 
-void gw__conn_drained(gw_conn_t *c) {
+void http__conn_drained(http_conn_t *c) {
   if (c->proto == 2) {
-    gw__h2_send(c);
+    http__h2_send(c);
     return;
   }
-  gw_req_t *r = c->req;
+  http_req_t *r = c->req;
   if (r && r->on_drain && r->state == REQ_ACTIVE)
-    gw__drain_later(r);
+    http__drain_later(r);
 }
 
 /* ---------------------------------------------------------------- drains */
 
 static void on_idle(uv_idle_t *h) {
-  gw_server_t *s = h->data;
-  gw_req_t *list = s->drain_head;
+  http_server_t *s = h->data;
+  http_req_t *list = s->drain_head;
   s->drain_head = NULL;
   uv_idle_stop(&s->idle);
   while (list) {
-    gw_req_t *r = list;
+    http_req_t *r = list;
     list = r->drain_next;
     r->in_drain = false;
     r->drain_next = r->drain_prev = NULL;
-    gw_drain_cb cb = r->on_drain;
+    http_drain_cb cb = r->on_drain;
     r->on_drain = NULL;
     if (cb && !r->closed && !r->ended)
       cb(r, r->drain_ud);
   }
 }
 
-void gw__drain_later(gw_req_t *r) {
+void http__drain_later(http_req_t *r) {
   if (r->in_drain || !r->conn)
     return;
-  gw_server_t *s = r->conn->srv;
+  http_server_t *s = r->conn->srv;
   r->in_drain = true;
   r->drain_srv = s;
   r->drain_prev = NULL;
@@ -503,7 +503,7 @@ void gw__drain_later(gw_req_t *r) {
   uv_idle_start(&s->idle, on_idle);
 }
 
-void gw__drain_cancel(gw_req_t *r) {
+void http__drain_cancel(http_req_t *r) {
   if (!r->in_drain)
     return;
   /* The request may have lost its connection; the list lives on the server
@@ -521,17 +521,17 @@ void gw__drain_cancel(gw_req_t *r) {
 
 static void server_handle_closed(uv_handle_t *h) { server_unref(h->data); }
 
-int gw_server_start(uv_loop_t *loop, const char *host, int port,
-                    const gw_limits_t *limits, gw_handler_fn handler,
-                    void *ud, gw_server_t **srvp) {
-  gw_server_t *s = tr_calloc(1, sizeof *s);
+int http_server_start(uv_loop_t *loop, const char *host, int port,
+                    const http_limits_t *limits, http_handler_fn handler,
+                    void *ud, http_server_t **srvp) {
+  http_server_t *s = tr_calloc(1, sizeof *s);
   if (!s)
     return -ENOMEM;
   s->loop = loop;
   if (limits)
     s->lim = *limits;
   else
-    gw_limits_default(&s->lim);
+    http_limits_default(&s->lim);
   s->handler = handler;
   s->ud = ud;
   struct sockaddr_storage sa;
@@ -570,7 +570,7 @@ int gw_server_start(uv_loop_t *loop, const char *host, int port,
   return 0;
 }
 
-int gw_server_port(const gw_server_t *s) {
+int http_server_port(const http_server_t *s) {
   struct sockaddr_storage sa;
   int len = sizeof sa;
   if (uv_tcp_getsockname(&s->listener, (struct sockaddr *)&sa, &len))
@@ -579,28 +579,28 @@ int gw_server_port(const gw_server_t *s) {
                                  : ntohs(((struct sockaddr_in6 *)&sa)->sin6_port);
 }
 
-uint32_t gw_server_conns(const gw_server_t *s) { return s->nconns; }
+uint32_t http_server_conns(const http_server_t *s) { return s->nconns; }
 
-uint32_t gw_server_conns_from(const gw_server_t *s, const char *addr) {
-  for (const gw_ip_t *p = s->ips[ip_hash(addr)]; p; p = p->next)
+uint32_t http_server_conns_from(const http_server_t *s, const char *addr) {
+  for (const http_ip_t *p = s->ips[ip_hash(addr)]; p; p = p->next)
     if (!strcmp(p->addr, addr))
       return p->conns;
   return 0;
 }
 
-void gw_server_stop(gw_server_t *s, void (*cb)(void *ud), void *ud) {
+void http_server_stop(http_server_t *s, void (*cb)(void *ud), void *ud) {
   s->stopping = true;
   s->stop_cb = cb;
   s->stop_ud = ud;
   s->pending_closes += 2; /* the listener and the idle handle */
   while (s->drain_head)
-    gw__drain_cancel(s->drain_head);
+    http__drain_cancel(s->drain_head);
   uv_close((uv_handle_t *)&s->idle, server_handle_closed);
   while (s->conns)
-    gw__conn_close(s->conns);
-  for (int i = 0; i < GW_IP_BUCKETS; i++)
+    http__conn_close(s->conns);
+  for (int i = 0; i < HTTP_IP_BUCKETS; i++)
     while (s->ips[i]) {
-      gw_ip_t *n = s->ips[i]->next;
+      http_ip_t *n = s->ips[i]->next;
       tr_free(s->ips[i]);
       s->ips[i] = n;
     }

@@ -1,12 +1,10 @@
 /*
- * util.c — small helpers the gateway and the API share: percent-decoding,
- * query parameters and error answers.
+ * util.c — small helpers every handler on the server needs: percent-
+ * decoding and query parameters (http.h).
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "gateway.h"
+#include "http.h"
 
 static int hexval(char c) {
   if (c >= '0' && c <= '9')
@@ -18,7 +16,7 @@ static int hexval(char c) {
   return -1;
 }
 
-int gw_pct_decode(const char *s, size_t n, char *out) {
+int http_pct_decode(const char *s, size_t n, char *out) {
   size_t o = 0;
   for (size_t i = 0; i < n; i++) {
     if (s[i] == '%') {
@@ -36,7 +34,7 @@ int gw_pct_decode(const char *s, size_t n, char *out) {
   return (int)o;
 }
 
-int gw_query_get(const char *q, const char *key, char *out, size_t outsz) {
+int http_query_get(const char *q, const char *key, char *out, size_t outsz) {
   size_t kl = strlen(key);
   while (q && *q) {
     size_t n = strcspn(q, "&");
@@ -51,7 +49,7 @@ int gw_query_get(const char *q, const char *key, char *out, size_t outsz) {
         vl = sizeof tmp - 1;
       for (size_t i = 0; i < vl; i++)
         tmp[i] = v[i] == '+' ? ' ' : v[i];
-      if (gw_pct_decode(tmp, vl, out) < 0)
+      if (http_pct_decode(tmp, vl, out) < 0)
         return 0;
       return 1;
     }
@@ -60,19 +58,4 @@ int gw_query_get(const char *q, const char *key, char *out, size_t outsz) {
       q++;
   }
   return 0;
-}
-
-void gw_error(gw_req_t *req, int status, const char *fmt, ...) {
-  char msg[512], body[700];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  int n = snprintf(body, sizeof body, "%s: %s\n", gw_status_text(status), msg);
-  gw_header_t h[] = {{"Content-Type", "text/plain; charset=utf-8"},
-                     {"X-Content-Type-Options", "nosniff"},
-                     {"Cache-Control", "no-cache"}};
-  gw_res_start(req, status, h, 3, n);
-  gw_res_write(req, body, (size_t)n);
-  gw_res_end(req);
 }

@@ -4,41 +4,41 @@
  * (HTTP/1.1 framing), http2.c (HTTP/2 framing) and req.c (the request and
  * response API of http.h).
  */
-#ifndef GW_HTTP_INT_H
-#define GW_HTTP_INT_H
+#ifndef HTTP_INT_H
+#define HTTP_INT_H
 
 #include <http_parser.h>
 #include <nghttp2/nghttp2.h>
 
 #include "http.h"
 
-typedef struct gw_conn gw_conn_t;
+typedef struct http_conn http_conn_t;
 
 /* Per client address: connection count and a token bucket. */
-typedef struct gw_ip {
-  struct gw_ip *next;
+typedef struct http_ip {
+  struct http_ip *next;
   char addr[48];
   uint32_t conns;
   double tokens;
   uint64_t refill_ms;
-} gw_ip_t;
+} http_ip_t;
 
-#define GW_IP_BUCKETS 4096
-#define GW_READ_BUF (64u << 10)
+#define HTTP_IP_BUCKETS 4096
+#define HTTP_READ_BUF (64u << 10)
 
-struct gw_server {
+struct http_server {
   uv_loop_t *loop;
   uv_tcp_t listener;
   /* A spare handle to accept and close a connection the server cannot
    * take (see on_conn). */
   uv_tcp_t reject;
   bool reject_busy, accept_pending;
-  gw_limits_t lim;
-  gw_handler_fn handler;
+  http_limits_t lim;
+  http_handler_fn handler;
   void *ud;
   uint32_t nconns;
-  gw_conn_t *conns; /* doubly linked list of open connections */
-  gw_ip_t *ips[GW_IP_BUCKETS];
+  http_conn_t *conns; /* doubly linked list of open connections */
+  http_ip_t *ips[HTTP_IP_BUCKETS];
   bool stopping;
   int pending_closes; /* handles still closing during stop */
   void (*stop_cb)(void *ud);
@@ -46,12 +46,12 @@ struct gw_server {
   char date[40]; /* cached Date header value */
   /* All connections read into this one buffer: the framing layers consume
    * or copy what they read before on_read returns. */
-  char readbuf[GW_READ_BUF];
+  char readbuf[HTTP_READ_BUF];
   /* Requests whose drain callback is due: called from an idle handle on the
    * next loop turn, so a handler that writes from its drain callback never
    * recurses. */
   uv_idle_t idle;
-  gw_req_t *drain_head;
+  http_req_t *drain_head;
   uint64_t date_sec;
 };
 
@@ -74,8 +74,8 @@ enum {
 /* Where a request is in its life. */
 enum { REQ_PARSING, REQ_ACTIVE, REQ_DONE };
 
-struct gw_req {
-  gw_conn_t *conn;
+struct http_req {
+  http_conn_t *conn;
   int32_t stream_id; /* HTTP/2 stream; 0 for HTTP/1 */
   int state;
   /* Parsed request: strings NUL-terminated inside arena. */
@@ -89,8 +89,8 @@ struct gw_req {
   bool expect_continue; /* "Expect: 100-continue" not yet answered */
   bool keep_alive;
   /* Request body. */
-  gw_body_data_cb on_data;
-  gw_body_end_cb on_end;
+  http_body_data_cb on_data;
+  http_body_end_cb on_end;
   void *body_ud;
   bool body_done;
   bool paused;
@@ -100,14 +100,14 @@ struct gw_req {
   int64_t content_length;
   tr_bytes_t out; /* HTTP/2: bytes waiting for nghttp2 to take them */
   size_t out_off;
-  gw_drain_cb on_drain;
+  http_drain_cb on_drain;
   void *drain_ud;
-  gw_close_cb on_close;
+  http_close_cb on_close;
   void *close_ud;
-  struct gw_req *next; /* HTTP/2: list of the connection's streams */
-  struct gw_req *drain_next, *drain_prev;
+  struct http_req *next; /* HTTP/2: list of the connection's streams */
+  struct http_req *drain_next, *drain_prev;
   bool in_drain;
-  gw_server_t *drain_srv;
+  http_server_t *drain_srv;
   /* HTTP/2 flow control and limits (http2.c). */
   tr_bytes_t inbuf;     /* body bytes the handler has not taken yet */
   bool h2_ready;        /* headers complete, waiting to be dispatched */
@@ -116,12 +116,12 @@ struct gw_req {
   uint64_t progress_ms; /* last time the stream moved (either way) */
 };
 
-struct gw_conn {
+struct http_conn {
   uv_tcp_t tcp;
   uv_timer_t timer;
-  gw_server_t *srv;
-  gw_conn_t *prev, *next;
-  gw_ip_t *ip;
+  http_server_t *srv;
+  http_conn_t *prev, *next;
+  http_ip_t *ip;
   int proto; /* 0 undecided, 1 HTTP/1.x, 2 HTTP/2 */
   bool closing, reading, eof;
   bool failed; /* a write failed: closing on the next loop turn */
@@ -134,7 +134,7 @@ struct gw_conn {
   size_t inflight;  /* bytes inside uv_write requests */
   /* HTTP/1. */
   http_parser parser;
-  gw_req_t *req;    /* the request being parsed or served */
+  http_req_t *req;    /* the request being parsed or served */
   tr_bytes_t pending; /* bytes read but not parsed (pipelining) */
   uint64_t req_start_ms;
   /* Framing checks (http1_scan.c): positions in the connection's byte
@@ -145,7 +145,7 @@ struct gw_conn {
   bool scan_cr, scan_ext;
   /* HTTP/2. */
   nghttp2_session *h2;
-  gw_req_t *streams;
+  http_req_t *streams;
   uint32_t nstreams;
   bool h2_sending;
   bool h2_in_recv;
@@ -163,98 +163,98 @@ struct gw_conn {
 /* ---------------------------------------------------------- server.c */
 
 /* Append bytes to the connection's output; flushes when large. */
-int gw__conn_queue(gw_conn_t *c, const void *p, size_t n);
+int http__conn_queue(http_conn_t *c, const void *p, size_t n);
 /* Hand coalesced output to libuv. */
-int gw__conn_flush(gw_conn_t *c);
+int http__conn_flush(http_conn_t *c);
 /* Bytes waiting on this connection. */
-size_t gw__conn_buffered(const gw_conn_t *c);
-void gw__conn_close(gw_conn_t *c);
+size_t http__conn_buffered(const http_conn_t *c);
+void http__conn_close(http_conn_t *c);
 /* Close c on the next loop turn, not under the caller (a handler may be
  * inside a gw_res_* call): for a write that failed.  Writes fail from now
  * on with -EPIPE. */
-void gw__conn_fail(gw_conn_t *c);
+void http__conn_fail(http_conn_t *c);
 /* Re-arm the connection's timer for its state. */
-void gw__conn_timer(gw_conn_t *c);
-void gw__conn_read_start(gw_conn_t *c);
-void gw__conn_read_stop(gw_conn_t *c);
+void http__conn_timer(http_conn_t *c);
+void http__conn_read_start(http_conn_t *c);
+void http__conn_read_stop(http_conn_t *c);
 /* Token bucket: true if the client may make a request now. */
-bool gw__rate_ok(gw_conn_t *c);
-const char *gw__date(gw_server_t *s);
-/* Called by the write path when output has drained below GW_LOW_WATER. */
-void gw__conn_drained(gw_conn_t *c);
+bool http__rate_ok(http_conn_t *c);
+const char *http__date(http_server_t *s);
+/* Called by the write path when output has drained below HTTP_LOW_WATER. */
+void http__conn_drained(http_conn_t *c);
 /* Queue r's drain callback for the next loop turn / take it off the queue. */
-void gw__drain_later(gw_req_t *r);
-void gw__drain_cancel(gw_req_t *r);
+void http__drain_later(http_req_t *r);
+void http__drain_cancel(http_req_t *r);
 
 /* ------------------------------------------------------------ req.c */
 
-gw_req_t *gw__req_new(gw_conn_t *c, int32_t stream_id);
-void gw__req_free(gw_req_t *r);
+http_req_t *http__req_new(http_conn_t *c, int32_t stream_id);
+void http__req_free(http_req_t *r);
 /* Append to the arena, returning the offset of the copy (NUL-terminated
  * when term). */
-int gw__arena_add(gw_req_t *r, const char *p, size_t n, bool term,
+int http__arena_add(http_req_t *r, const char *p, size_t n, bool term,
                   uint32_t *off) TR_WUR;
-int gw__req_add_header(gw_req_t *r, const char *name, size_t nlen,
+int http__req_add_header(http_req_t *r, const char *name, size_t nlen,
                        const char *value, size_t vlen) TR_WUR;
 /* Split the target into path and query. */
-int gw__req_split_target(gw_req_t *r) TR_WUR;
+int http__req_split_target(http_req_t *r) TR_WUR;
 /* Hand a complete request to the handler (or answer 429 when the client is
  * over its rate). */
-void gw__req_dispatch(gw_req_t *r);
+void http__req_dispatch(http_req_t *r);
 /* Body events from the framing layer. */
-void gw__req_body_data(gw_req_t *r, const uint8_t *p, size_t n);
-void gw__req_body_end(gw_req_t *r, int status);
+void http__req_body_data(http_req_t *r, const uint8_t *p, size_t n);
+void http__req_body_end(http_req_t *r, int status);
 /* The transport is finished with r (written out, or stream closed).  Frees
  * r if the handler is done too. */
-void gw__req_transport_done(gw_req_t *r);
+void http__req_transport_done(http_req_t *r);
 /* The client is gone: tell the handler. */
-void gw__req_close(gw_req_t *r);
+void http__req_close(http_req_t *r);
 
 /* ----------------------------------------------------------- http1.c */
 
 /* Feed bytes read from the socket; returns 0 or a negative error after
  * which the connection closes. */
-int gw__h1_feed(gw_conn_t *c, const uint8_t *p, size_t n);
-void gw__h1_init(gw_conn_t *c);
-int gw__h1_start(gw_req_t *r, const gw_header_t *h, size_t nh);
-int gw__h1_write(gw_req_t *r, const void *p, size_t n);
-void gw__h1_end(gw_req_t *r);
+int http__h1_feed(http_conn_t *c, const uint8_t *p, size_t n);
+void http__h1_init(http_conn_t *c);
+int http__h1_start(http_req_t *r, const http_header_t *h, size_t nh);
+int http__h1_write(http_req_t *r, const void *p, size_t n);
+void http__h1_end(http_req_t *r);
 /* The response of r is out: start on the next pipelined request. */
-void gw__h1_next(gw_conn_t *c);
+void http__h1_next(http_conn_t *c);
 
 /* Send "100 Continue" for r (the handler is about to read its body). */
-void gw__h1_continue(gw_req_t *r);
+void http__h1_continue(http_req_t *r);
 
 /* ------------------------------------------------------ http1_scan.c */
 
 /* Check the framing bytes of p[0..n), which start at stream position
  * c->parsed; 0, or -1 when they break RFC 9112 (answer 400). */
-int gw__h1_scan(gw_conn_t *c, const uint8_t *p, size_t n);
+int http__h1_scan(http_conn_t *c, const uint8_t *p, size_t n);
 /* A new message starts / its header section is parsed (chunked or not). */
-void gw__h1_scan_reset(gw_conn_t *c);
-void gw__h1_scan_body(gw_conn_t *c, bool chunked);
+void http__h1_scan_reset(http_conn_t *c);
+void http__h1_scan_body(http_conn_t *c, bool chunked);
 
 /* ----------------------------------------------------------- http2.c */
 
 /* Switch c to HTTP/2.  upgrade_req is the h2c upgrade request (stream 1)
  * or NULL for prior knowledge; settings is the decoded HTTP2-Settings. */
-int gw__h2_init(gw_conn_t *c, gw_req_t *upgrade_req, const uint8_t *settings,
+int http__h2_init(http_conn_t *c, http_req_t *upgrade_req, const uint8_t *settings,
                 size_t settings_len);
-int gw__h2_feed(gw_conn_t *c, const uint8_t *p, size_t n);
-int gw__h2_start(gw_req_t *r, const gw_header_t *h, size_t nh);
-int gw__h2_write(gw_req_t *r, const void *p, size_t n);
-void gw__h2_end(gw_req_t *r);
+int http__h2_feed(http_conn_t *c, const uint8_t *p, size_t n);
+int http__h2_start(http_req_t *r, const http_header_t *h, size_t nh);
+int http__h2_write(http_req_t *r, const void *p, size_t n);
+void http__h2_end(http_req_t *r);
 /* Let nghttp2 produce frames and write them. */
-void gw__h2_send(gw_conn_t *c);
-void gw__h2_free(gw_conn_t *c);
+void http__h2_send(http_conn_t *c);
+void http__h2_free(http_conn_t *c);
 /* Send "100 Continue" on r's stream. */
-void gw__h2_continue(gw_req_t *r);
+void http__h2_continue(http_req_t *r);
 /* The handler resumed r's body, or set its callbacks: deliver what waits. */
-void gw__h2_body_ready(gw_req_t *r);
-/* r's response bytes waiting, as gw_res_buffered reports them. */
-size_t gw__h2_buffered(const gw_req_t *r);
+void http__h2_body_ready(http_req_t *r);
+/* r's response bytes waiting, as http_res_buffered reports them. */
+size_t http__h2_buffered(const http_req_t *r);
 /* The connection's periodic check (send timeouts, idle); 0, or -1 to
  * close the connection. */
-int gw__h2_check(gw_conn_t *c);
+int http__h2_check(http_conn_t *c);
 
-#endif /* GW_HTTP_INT_H */
+#endif /* HTTP_INT_H */

@@ -14,8 +14,8 @@
 
 #include "http_int.h"
 
-static int header_budget(gw_conn_t *c, size_t n) {
-  gw_req_t *r = c->req;
+static int header_budget(http_conn_t *c, size_t n) {
+  http_req_t *r = c->req;
   r->header_bytes += (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n);
   if (r->header_bytes > c->srv->lim.max_header_bytes) {
     c->err_status = 431;
@@ -25,8 +25,8 @@ static int header_budget(gw_conn_t *c, size_t n) {
 }
 
 static int on_message_begin(http_parser *p) {
-  gw_conn_t *c = p->data;
-  c->req = gw__req_new(c, 0);
+  http_conn_t *c = p->data;
+  c->req = http__req_new(c, 0);
   if (!c->req)
     return -1;
   c->req_start_ms = uv_now(c->srv->loop);
@@ -34,21 +34,21 @@ static int on_message_begin(http_parser *p) {
 }
 
 static int on_url(http_parser *p, const char *at, size_t n) {
-  gw_conn_t *c = p->data;
+  http_conn_t *c = p->data;
   if (header_budget(c, n)) {
     c->err_status = 414;
     return -1;
   }
-  gw_req_t *r = c->req;
+  http_req_t *r = c->req;
   if (!r->target)
     r->target = (uint32_t)r->arena.len;
-  return gw__arena_add(r, at, n, false, NULL) ? -1 : 0;
+  return http__arena_add(r, at, n, false, NULL) ? -1 : 0;
 }
 
 /* The URL, header names and values arrive in pieces; they are appended to
  * the arena as they come and cut into NUL-terminated strings when the next
  * part starts.  r->hstate: 0 in the URL, 1 in a name, 2 in a value. */
-static int cut(gw_req_t *r) { return gw__arena_add(r, "", 0, true, NULL); }
+static int cut(http_req_t *r) { return http__arena_add(r, "", 0, true, NULL); }
 
 /* RFC 9110 5.6.2 token characters.  http-parser (built without
  * HTTP_PARSER_STRICT, as Debian ships it) lets spaces and other separators
@@ -61,8 +61,8 @@ static bool is_tchar(unsigned char ch) {
 }
 
 static int on_header_field(http_parser *p, const char *at, size_t n) {
-  gw_conn_t *c = p->data;
-  gw_req_t *r = c->req;
+  http_conn_t *c = p->data;
+  http_req_t *r = c->req;
   if (header_budget(c, n))
     return -1;
   for (size_t i = 0; i < n; i++)
@@ -85,7 +85,7 @@ static int on_header_field(http_parser *p, const char *at, size_t n) {
     r->hstate = 1;
   }
   size_t off = r->arena.len;
-  if (gw__arena_add(r, at, n, false, NULL))
+  if (http__arena_add(r, at, n, false, NULL))
     return -1;
   for (size_t i = off; i < r->arena.len; i++)
     if (r->arena.data[i] >= 'A' && r->arena.data[i] <= 'Z')
@@ -94,8 +94,8 @@ static int on_header_field(http_parser *p, const char *at, size_t n) {
 }
 
 static int on_header_value(http_parser *p, const char *at, size_t n) {
-  gw_conn_t *c = p->data;
-  gw_req_t *r = c->req;
+  http_conn_t *c = p->data;
+  http_req_t *r = c->req;
   if (header_budget(c, n))
     return -1;
   if (r->hstate != 2) {
@@ -104,7 +104,7 @@ static int on_header_value(http_parser *p, const char *at, size_t n) {
     r->hdrs[r->nhdrs - 1].value = (uint32_t)r->arena.len;
     r->hstate = 2;
   }
-  return gw__arena_add(r, at, n, false, NULL) ? -1 : 0;
+  return http__arena_add(r, at, n, false, NULL) ? -1 : 0;
 }
 
 static bool has_token(const char *v, const char *tok) {
@@ -120,9 +120,9 @@ static bool has_token(const char *v, const char *tok) {
 }
 
 /* The h2c upgrade (RFC 7540 3.2): only for requests without a body. */
-static int try_upgrade(gw_conn_t *c, gw_req_t *r) {
-  const char *up = gw_req_header(r, "upgrade");
-  const char *settings = gw_req_header(r, "http2-settings");
+static int try_upgrade(http_conn_t *c, http_req_t *r) {
+  const char *up = http_req_header(r, "upgrade");
+  const char *settings = http_req_header(r, "http2-settings");
   if (!up || !settings || !has_token(up, "h2c"))
     return 0;
   if (c->parser.content_length > 0 && c->parser.content_length != ULLONG_MAX)
@@ -135,42 +135,42 @@ static int try_upgrade(gw_conn_t *c, gw_req_t *r) {
     return 0;
   /* The session first: settings it refuses mean no upgrade (RFC 9113
    * lets a server ignore Upgrade), answered over HTTP/1.1 - never a 101
-   * followed by nothing.  gw__h2_init produces no frame yet, so the 101
+   * followed by nothing.  http__h2_init produces no frame yet, so the 101
    * still goes out before the server's SETTINGS. */
-  if (gw__h2_init(c, r, raw, rawlen))
+  if (http__h2_init(c, r, raw, rawlen))
     return 0;
   c->req = NULL; /* r is stream 1 now */
   c->h2_wait_preface = true;
   static const char resp[] = "HTTP/1.1 101 Switching Protocols\r\n"
                              "Connection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
-  if (gw__conn_queue(c, resp, sizeof resp - 1) || gw__conn_flush(c))
+  if (http__conn_queue(c, resp, sizeof resp - 1) || http__conn_flush(c))
     return -1;
   return 1;
 }
 
 static int on_headers_complete(http_parser *p) {
-  gw_conn_t *c = p->data;
-  gw_req_t *r = c->req;
+  http_conn_t *c = p->data;
+  http_req_t *r = c->req;
   if (!r->target)
     return -1;
   if (cut(r)) /* ends the URL or the last name or value */
     return -1;
-  if (gw__arena_add(r, http_method_str((enum http_method)p->method), 
+  if (http__arena_add(r, http_method_str((enum http_method)p->method), 
                     strlen(http_method_str((enum http_method)p->method)), true,
                     &r->method) ||
-      gw__req_split_target(r))
+      http__req_split_target(r))
     return -1;
   r->keep_alive = http_should_keep_alive(p) != 0;
   bool has_body = (p->flags & F_CHUNKED) ||
                   (p->content_length > 0 && p->content_length != ULLONG_MAX);
   /* RFC 9110 10.1.1: HTTP/1.0 requests' Expect is ignored. */
-  const char *expect = gw_req_header(r, "expect");
+  const char *expect = http_req_header(r, "expect");
   r->expect_continue = has_body && expect && p->http_minor >= 1 &&
                        !strcasecmp(expect, "100-continue");
   int up = try_upgrade(c, r);
   if (up < 0)
     return -1;
-  gw__h1_scan_body(c, (p->flags & F_CHUNKED) != 0);
+  http__h1_scan_body(c, (p->flags & F_CHUNKED) != 0);
   /* Stop here, so that the body's framing is scanned before the parser
    * reads it (http1_scan.c).  Not when the parser hands the connection
    * over (an upgrade): it returns by itself at the end of the message. */
@@ -178,29 +178,29 @@ static int on_headers_complete(http_parser *p) {
     http_parser_pause(p, 1);
   /* Upgraded or not, the request is dispatched; after an upgrade it is
    * stream 1 of the HTTP/2 session and answers go out as HTTP/2. */
-  gw__req_dispatch(r);
+  http__req_dispatch(r);
   return 0;
 }
 
 static int on_body(http_parser *p, const char *at, size_t n) {
-  gw_conn_t *c = p->data;
-  gw_req_t *r = c->req;
+  http_conn_t *c = p->data;
+  http_req_t *r = c->req;
   if (!r)
     return 0;
-  gw__req_body_data(r, (const uint8_t *)at, n);
+  http__req_body_data(r, (const uint8_t *)at, n);
   if (r->paused && c->req == r)
     http_parser_pause(p, 1);
   return 0;
 }
 
-static void h1_finish(gw_conn_t *c);
+static void h1_finish(http_conn_t *c);
 
 static int on_message_complete(http_parser *p) {
-  gw_conn_t *c = p->data;
-  gw_req_t *r = c->req;
-  gw__h1_scan_reset(c);
+  http_conn_t *c = p->data;
+  http_req_t *r = c->req;
+  http__h1_scan_reset(c);
   if (r) {
-    gw__req_body_end(r, 0); /* may end the response; r stays ours here */
+    http__req_body_end(r, 0); /* may end the response; r stays ours here */
     if (r->ended)
       h1_finish(c);
   }
@@ -219,29 +219,29 @@ static const http_parser_settings settings = {
     .on_message_complete = on_message_complete,
 };
 
-void gw__h1_init(gw_conn_t *c) {
+void http__h1_init(http_conn_t *c) {
   http_parser_init(&c->parser, HTTP_REQUEST);
   c->parser.data = c;
-  gw__h1_scan_reset(c);
+  http__h1_scan_reset(c);
 }
 
-static void answer_error(gw_conn_t *c, int status) {
+static void answer_error(http_conn_t *c, int status) {
   char buf[256];
-  const char *text = gw_status_text(status);
+  const char *text = http_status_text(status);
   int n = snprintf(buf, sizeof buf,
                    "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
                    "Content-Length: %zu\r\nConnection: close\r\n\r\n%d %s\n",
                    status, text, strlen(text) + 5, status, text);
   c->close_when_flushed = true;
-  gw__conn_read_stop(c);
-  if (gw__conn_queue(c, buf, (size_t)n) == 0)
-    gw__conn_flush(c);
+  http__conn_read_stop(c);
+  if (http__conn_queue(c, buf, (size_t)n) == 0)
+    http__conn_flush(c);
 }
 
 /* Keep bytes that must wait (a pipelined request behind an active one, or
  * body bytes while the handler has paused the body). */
-static int hold(gw_conn_t *c, const uint8_t *p, size_t n) {
-  gw__conn_read_stop(c);
+static int hold(http_conn_t *c, const uint8_t *p, size_t n) {
+  http__conn_read_stop(c);
   if (!n)
     return 0;
   /* Cap what a client can make us hold: one request header's worth plus
@@ -252,8 +252,8 @@ static int hold(gw_conn_t *c, const uint8_t *p, size_t n) {
 }
 
 /* Is the current request waiting on its handler, so that input must wait? */
-static bool must_wait(const gw_conn_t *c) {
-  const gw_req_t *r = c->req;
+static bool must_wait(const http_conn_t *c) {
+  const http_req_t *r = c->req;
   return r && r->state != REQ_PARSING && (r->body_done || r->paused);
 }
 
@@ -261,28 +261,28 @@ static bool must_wait(const gw_conn_t *c) {
  * a response is already under way, which only closing can cut.  A request
  * its handler holds is taken from it first (its body ends in error, its
  * close callback fires), so that nothing it writes later follows the 400. */
-static int refuse(gw_conn_t *c) {
-  gw_req_t *r = c->req;
+static int refuse(http_conn_t *c) {
+  http_req_t *r = c->req;
   if (r && r->started)
     return -1;
   int status = c->err_status ? c->err_status : 400;
   if (r) {
     c->req = NULL;
     if (r->state == REQ_PARSING)
-      gw__req_free(r);
+      http__req_free(r);
     else
-      gw__req_close(r);
+      http__req_close(r);
   }
   if (!c->closing)
     answer_error(c, status);
   return 0;
 }
 
-int gw__h1_feed(gw_conn_t *c, const uint8_t *p, size_t n) {
+int http__h1_feed(http_conn_t *c, const uint8_t *p, size_t n) {
   while (n > 0) {
     if (must_wait(c))
       return hold(c, p, n);
-    if (gw__h1_scan(c, p, n))
+    if (http__h1_scan(c, p, n))
       return refuse(c);
     if (HTTP_PARSER_ERRNO(&c->parser) == HPE_PAUSED)
       http_parser_pause(&c->parser, 0);
@@ -293,11 +293,11 @@ int gw__h1_feed(gw_conn_t *c, const uint8_t *p, size_t n) {
     if (c->closing)
       return 0;
     if (c->proto == 2) /* upgraded: the rest is HTTP/2 */
-      return done < n ? gw__h2_feed(c, p + done, n - done) : 0;
+      return done < n ? http__h2_feed(c, p + done, n - done) : 0;
     enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
     if (c->parser.upgrade) {
       /* An Upgrade we did not take (websocket...): carry on as HTTP/1. */
-      gw__h1_init(c);
+      http__h1_init(c);
       http_parser_pause(&c->parser, 1);
       e = HPE_PAUSED;
     }
@@ -309,54 +309,54 @@ int gw__h1_feed(gw_conn_t *c, const uint8_t *p, size_t n) {
       break;
   }
   if (must_wait(c))
-    gw__conn_read_stop(c);
+    http__conn_read_stop(c);
   else
-    gw__conn_read_start(c);
+    http__conn_read_start(c);
   return 0;
 }
 
 /* Feed what was held back, then read more. */
-void gw__h1_next(gw_conn_t *c) {
+void http__h1_next(http_conn_t *c) {
   if (c->closing || c->in_parser)
     return;
   tr_bytes_t held = c->pending;
   memset(&c->pending, 0, sizeof c->pending);
-  int rc = held.len ? gw__h1_feed(c, held.data, held.len) : 0;
+  int rc = held.len ? http__h1_feed(c, held.data, held.len) : 0;
   tr_bytes_free(&held);
   if (rc) {
-    gw__conn_close(c);
+    http__conn_close(c);
     return;
   }
   if (!c->closing && !must_wait(c) && !c->pending.len)
-    gw__conn_read_start(c);
+    http__conn_read_start(c);
 }
 
 /* Both the response and the request message are complete. */
-static void h1_finish(gw_conn_t *c) {
-  gw_req_t *r = c->req;
+static void h1_finish(http_conn_t *c) {
+  http_req_t *r = c->req;
   bool keep = r->keep_alive && !(r->content_length < 0 && !r->chunked &&
                                  !r->head && r->status >= 200 &&
                                  r->status != 204 && r->status != 304);
   c->req = NULL;
-  gw__req_free(r);
+  http__req_free(r);
   if (!keep) {
     c->close_when_flushed = true;
-    gw__conn_flush(c);
+    http__conn_flush(c);
     return;
   }
-  gw__conn_timer(c);
+  http__conn_timer(c);
 }
 
 /* ------------------------------------------------------------- responses */
 
-void gw__h1_continue(gw_req_t *r) {
+void http__h1_continue(http_req_t *r) {
   static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-  if (gw__conn_queue(r->conn, cont, sizeof cont - 1) == 0)
-    gw__conn_flush(r->conn);
+  if (http__conn_queue(r->conn, cont, sizeof cont - 1) == 0)
+    http__conn_flush(r->conn);
 }
 
-int gw__h1_start(gw_req_t *r, const gw_header_t *h, size_t nh) {
-  gw_conn_t *c = r->conn;
+int http__h1_start(http_req_t *r, const http_header_t *h, size_t nh) {
+  http_conn_t *c = r->conn;
   /* A final answer to a request whose client still waits for a 100 before
    * it sends the body: the client may send it or not, so the connection
    * cannot be reused (RFC 9110 10.1.1). */
@@ -366,17 +366,17 @@ int gw__h1_start(gw_req_t *r, const gw_header_t *h, size_t nh) {
   bool nobody = r->status < 200 || r->status == 204 || r->status == 304;
   int major = c->parser.http_major, minor = c->parser.http_minor;
   int n = snprintf(buf, sizeof buf, "HTTP/1.1 %d %s\r\nServer: trove\r\nDate: %s\r\n",
-                   r->status, gw_status_text(r->status), gw__date(c->srv));
-  int rc = gw__conn_queue(c, buf, (size_t)n);
-  /* gw_res_start has dropped headers with CR, LF or a bad name. */
+                   r->status, http_status_text(r->status), http__date(c->srv));
+  int rc = http__conn_queue(c, buf, (size_t)n);
+  /* http_res_start has dropped headers with CR, LF or a bad name. */
   for (size_t i = 0; i < nh && !rc; i++) {
-    rc = gw__conn_queue(c, h[i].name, strlen(h[i].name));
+    rc = http__conn_queue(c, h[i].name, strlen(h[i].name));
     if (!rc)
-      rc = gw__conn_queue(c, ": ", 2);
+      rc = http__conn_queue(c, ": ", 2);
     if (!rc)
-      rc = gw__conn_queue(c, h[i].value, strlen(h[i].value));
+      rc = http__conn_queue(c, h[i].value, strlen(h[i].value));
     if (!rc)
-      rc = gw__conn_queue(c, "\r\n", 2);
+      rc = http__conn_queue(c, "\r\n", 2);
   }
   if (rc)
     return rc;
@@ -397,38 +397,38 @@ int gw__h1_start(gw_req_t *r, const gw_header_t *h, size_t nh) {
   else if (major == 1 && minor == 0)
     n += snprintf(buf + n, sizeof buf - (size_t)n, "Connection: keep-alive\r\n");
   n += snprintf(buf + n, sizeof buf - (size_t)n, "\r\n");
-  return gw__conn_queue(c, buf, (size_t)n);
+  return http__conn_queue(c, buf, (size_t)n);
 }
 
-int gw__h1_write(gw_req_t *r, const void *p, size_t n) {
-  gw_conn_t *c = r->conn;
+int http__h1_write(http_req_t *r, const void *p, size_t n) {
+  http_conn_t *c = r->conn;
   int rc;
   if (r->chunked) {
     char head[24];
     int hn = snprintf(head, sizeof head, "%zx\r\n", n);
-    if ((rc = gw__conn_queue(c, head, (size_t)hn)))
+    if ((rc = http__conn_queue(c, head, (size_t)hn)))
       return rc;
   }
-  if ((rc = gw__conn_queue(c, p, n)))
+  if ((rc = http__conn_queue(c, p, n)))
     return rc;
-  return r->chunked ? gw__conn_queue(c, "\r\n", 2) : 0;
+  return r->chunked ? http__conn_queue(c, "\r\n", 2) : 0;
 }
 
-void gw__h1_end(gw_req_t *r) {
-  gw_conn_t *c = r->conn;
+void http__h1_end(http_req_t *r) {
+  http_conn_t *c = r->conn;
   if (r->chunked)
-    gw__conn_queue(c, "0\r\n\r\n", 5);
-  gw__conn_flush(c);
+    http__conn_queue(c, "0\r\n\r\n", 5);
+  http__conn_flush(c);
   if (c->closing)
     return;
   if (r->expect_continue && !r->body_done) {
     /* Answered without asking for the body: the client may never send
      * it, so do not wait for it; close once the answer is out. */
     c->req = NULL;
-    gw__req_free(r);
+    http__req_free(r);
     c->close_when_flushed = true;
-    gw__conn_read_stop(c);
-    gw__conn_flush(c);
+    http__conn_read_stop(c);
+    http__conn_flush(c);
     return;
   }
   if (!r->body_done || c->in_parser) {
@@ -439,9 +439,9 @@ void gw__h1_end(gw_req_t *r) {
     r->on_data = NULL;
     r->on_end = NULL;
     r->paused = false;
-    gw__h1_next(c);
+    http__h1_next(c);
     return;
   }
   h1_finish(c);
-  gw__h1_next(c);
+  http__h1_next(c);
 }

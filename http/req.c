@@ -1,6 +1,6 @@
 /*
  * req.c — the request/response API of http.h, shared by both framings.
- * The framing files (http1.c, http2.c) parse into a gw_req_t and turn
+ * The framing files (http1.c, http2.c) parse into a http_req_t and turn
  * gw_res_* calls into bytes; everything protocol-neutral is here.
  */
 #include <errno.h>
@@ -11,8 +11,8 @@
 
 /* ------------------------------------------------------------- lifecycle */
 
-gw_req_t *gw__req_new(gw_conn_t *c, int32_t stream_id) {
-  gw_req_t *r = tr_calloc(1, sizeof *r);
+http_req_t *http__req_new(http_conn_t *c, int32_t stream_id) {
+  http_req_t *r = tr_calloc(1, sizeof *r);
   if (!r)
     return NULL;
   r->conn = c;
@@ -28,8 +28,8 @@ gw_req_t *gw__req_new(gw_conn_t *c, int32_t stream_id) {
   return r;
 }
 
-void gw__req_free(gw_req_t *r) {
-  gw__drain_cancel(r);
+void http__req_free(http_req_t *r) {
+  http__drain_cancel(r);
   tr_bytes_free(&r->arena);
   tr_bytes_free(&r->out);
   tr_bytes_free(&r->inbuf);
@@ -37,7 +37,7 @@ void gw__req_free(gw_req_t *r) {
   tr_free(r);
 }
 
-int gw__arena_add(gw_req_t *r, const char *p, size_t n, bool term,
+int http__arena_add(http_req_t *r, const char *p, size_t n, bool term,
                   uint32_t *off) {
   if (r->arena.len + n + 1 > UINT32_MAX)
     return TR_ETOOBIG;
@@ -53,7 +53,7 @@ static char lower(char ch) {
   return ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
 }
 
-int gw__req_add_header(gw_req_t *r, const char *name, size_t nlen,
+int http__req_add_header(http_req_t *r, const char *name, size_t nlen,
                        const char *value, size_t vlen) {
   if (r->nhdrs == r->caphdrs) {
     uint32_t cap = r->caphdrs ? r->caphdrs * 2 : 16;
@@ -64,19 +64,19 @@ int gw__req_add_header(gw_req_t *r, const char *name, size_t nlen,
     r->caphdrs = cap;
   }
   hdr_t *h = &r->hdrs[r->nhdrs];
-  int rc = gw__arena_add(r, name, nlen, true, &h->name);
+  int rc = http__arena_add(r, name, nlen, true, &h->name);
   if (rc)
     return rc;
   char *nm = (char *)r->arena.data + h->name;
   for (size_t i = 0; i < nlen; i++)
     nm[i] = lower(nm[i]);
-  if ((rc = gw__arena_add(r, value, vlen, true, &h->value)))
+  if ((rc = http__arena_add(r, value, vlen, true, &h->value)))
     return rc;
   r->nhdrs++;
   return 0;
 }
 
-int gw__req_split_target(gw_req_t *r) {
+int http__req_split_target(http_req_t *r) {
   const char *t = (const char *)r->arena.data + r->target;
   /* absolute-form ("http://host/path") as proxies send it */
   const char *p = t;
@@ -94,38 +94,38 @@ int gw__req_split_target(gw_req_t *r) {
   char *qtmp = tr_strndup(q, qlen);
   int rc = tmp && qtmp ? 0 : -ENOMEM;
   if (!rc)
-    rc = gw__arena_add(r, tmp, plen, true, &r->path);
+    rc = http__arena_add(r, tmp, plen, true, &r->path);
   if (!rc)
-    rc = gw__arena_add(r, qtmp, qlen, true, &r->query);
+    rc = http__arena_add(r, qtmp, qlen, true, &r->query);
   tr_free(tmp);
   tr_free(qtmp);
   return rc;
 }
 
-static void answer_429(gw_req_t *r) {
+static void answer_429(http_req_t *r) {
   static const char body[] = "429 Too Many Requests: slow down\n";
-  gw_header_t h[] = {{"Retry-After", "1"}};
-  gw_res_start(r, 429, h, 1, (int64_t)sizeof body - 1);
-  gw_res_write(r, body, sizeof body - 1);
-  gw_res_end(r);
+  http_header_t h[] = {{"Retry-After", "1"}};
+  http_res_start(r, 429, h, 1, (int64_t)sizeof body - 1);
+  http_res_write(r, body, sizeof body - 1);
+  http_res_end(r);
 }
 
-void gw__req_dispatch(gw_req_t *r) {
+void http__req_dispatch(http_req_t *r) {
   r->state = REQ_ACTIVE;
-  r->head = !strcmp(gw_req_method(r), "HEAD");
-  if (!gw__rate_ok(r->conn)) {
+  r->head = !strcmp(http_req_method(r), "HEAD");
+  if (!http__rate_ok(r->conn)) {
     answer_429(r);
     return;
   }
   r->conn->srv->handler(r, r->conn->srv->ud);
 }
 
-void gw__req_body_data(gw_req_t *r, const uint8_t *p, size_t n) {
+void http__req_body_data(http_req_t *r, const uint8_t *p, size_t n) {
   if (r->on_data && !r->body_done)
     r->on_data(r, p, n, r->body_ud);
 }
 
-void gw__req_body_end(gw_req_t *r, int status) {
+void http__req_body_end(http_req_t *r, int status) {
   if (r->body_done)
     return;
   r->body_done = true;
@@ -133,17 +133,17 @@ void gw__req_body_end(gw_req_t *r, int status) {
     r->on_end(r, status, r->body_ud);
 }
 
-void gw__req_transport_done(gw_req_t *r) {
+void http__req_transport_done(http_req_t *r) {
   r->transport_done = true;
   if (r->ended)
-    gw__req_free(r);
+    http__req_free(r);
 }
 
-void gw__req_close(gw_req_t *r) {
+void http__req_close(http_req_t *r) {
   if (r->closed)
     return;
   if (r->state == REQ_PARSING) { /* no handler has seen it: just drop it */
-    gw__req_free(r);
+    http__req_free(r);
     return;
   }
   r->closed = true;
@@ -155,32 +155,32 @@ void gw__req_close(gw_req_t *r) {
   }
   if (r->on_close && !r->ended)
     r->on_close(r, r->close_ud);
-  gw__req_transport_done(r);
+  http__req_transport_done(r);
 }
 
 /* -------------------------------------------------------------- requests */
 
 #define STR(r, off) ((const char *)(r)->arena.data + (off))
 
-const char *gw_req_method(const gw_req_t *r) { return STR(r, r->method); }
-const char *gw_req_target(const gw_req_t *r) { return STR(r, r->target); }
-const char *gw_req_path(const gw_req_t *r) { return STR(r, r->path); }
-const char *gw_req_query(const gw_req_t *r) { return STR(r, r->query); }
+const char *http_req_method(const http_req_t *r) { return STR(r, r->method); }
+const char *http_req_target(const http_req_t *r) { return STR(r, r->target); }
+const char *http_req_path(const http_req_t *r) { return STR(r, r->path); }
+const char *http_req_query(const http_req_t *r) { return STR(r, r->query); }
 
-const char *gw_req_header(const gw_req_t *r, const char *name) {
+const char *http_req_header(const http_req_t *r, const char *name) {
   for (uint32_t i = 0; i < r->nhdrs; i++)
     if (!strcmp(STR(r, r->hdrs[i].name), name))
       return STR(r, r->hdrs[i].value);
   return NULL;
 }
 
-int gw_req_http_version(const gw_req_t *r) { return r->stream_id ? 2 : 1; }
+int http_req_http_version(const http_req_t *r) { return r->stream_id ? 2 : 1; }
 
-const char *gw_req_peer(const gw_req_t *r) {
+const char *http_req_peer(const http_req_t *r) {
   return r->conn && r->conn->ip ? r->conn->ip->addr : "?";
 }
 
-void gw_req_body(gw_req_t *r, gw_body_data_cb on_data, gw_body_end_cb on_end,
+void http_req_body(http_req_t *r, http_body_data_cb on_data, http_body_end_cb on_end,
                  void *ud) {
   r->on_data = on_data;
   r->on_end = on_end;
@@ -190,41 +190,41 @@ void gw_req_body(gw_req_t *r, gw_body_data_cb on_data, gw_body_end_cb on_end,
   if (on_data && r->expect_continue && !r->started && !r->closed && r->conn) {
     r->expect_continue = false;
     if (r->stream_id)
-      gw__h2_continue(r);
+      http__h2_continue(r);
     else
-      gw__h1_continue(r);
+      http__h1_continue(r);
   }
   /* HTTP/2 body bytes that came before the callbacks wait in the stream. */
   if (r->stream_id && r->conn && !r->closed)
-    gw__h2_body_ready(r);
+    http__h2_body_ready(r);
 }
 
-void gw_req_pause(gw_req_t *r) {
+void http_req_pause(http_req_t *r) {
   r->paused = true;
   if (r->conn && r->conn->proto == 1)
-    gw__conn_read_stop(r->conn);
+    http__conn_read_stop(r->conn);
 }
 
-void gw_req_resume(gw_req_t *r) {
+void http_req_resume(http_req_t *r) {
   r->paused = false;
   if (!r->conn || r->closed)
     return;
   if (r->stream_id)
-    gw__h2_body_ready(r); /* deliver what waits; open the window again */
+    http__h2_body_ready(r); /* deliver what waits; open the window again */
   else
-    gw__h1_next(r->conn); /* feed what was held back, then read */
+    http__h1_next(r->conn); /* feed what was held back, then read */
 }
 
-void gw_req_on_close(gw_req_t *r, gw_close_cb cb, void *ud) {
+void http_req_on_close(http_req_t *r, http_close_cb cb, void *ud) {
   r->on_close = cb;
   r->close_ud = ud;
 }
 
-bool gw_req_closed(const gw_req_t *r) { return r->closed; }
+bool http_req_closed(const http_req_t *r) { return r->closed; }
 
 /* ------------------------------------------------------------- responses */
 
-#define GW_MAX_RES_HEADERS 64
+#define HTTP_MAX_RES_HEADERS 64
 
 /* RFC 9110 5.6.2 token characters, for header names. */
 static bool is_tchar(unsigned char ch) {
@@ -236,7 +236,7 @@ static bool is_tchar(unsigned char ch) {
  * (a C string holds no NUL).  Values come from content (an entry name in
  * X-Ipfs-Path, a filename in Content-Disposition): a line break there would
  * split an HTTP/1.1 response and is a protocol error in HTTP/2. */
-static bool header_ok(const gw_header_t *h) {
+static bool header_ok(const http_header_t *h) {
   if (!h->name || !h->value || !h->name[0])
     return false;
   for (const char *p = h->name; *p; p++)
@@ -245,7 +245,7 @@ static bool header_ok(const gw_header_t *h) {
   return !strpbrk(h->value, "\r\n");
 }
 
-int gw_res_start(gw_req_t *r, int status, const gw_header_t *h, size_t nh,
+int http_res_start(http_req_t *r, int status, const http_header_t *h, size_t nh,
                  int64_t content_length) {
   if (r->started)
     return -EINVAL;
@@ -260,77 +260,77 @@ int gw_res_start(gw_req_t *r, int status, const gw_header_t *h, size_t nh,
     if (!header_ok(&h[i])) {
       bad++;
       tr_log(TR_LOG_WARN, "%s: dropped response header %s: not a token name "
-             "or a value with CR/LF", gw_req_target(r),
+             "or a value with CR/LF", http_req_target(r),
              h[i].name ? h[i].name : "(null)");
     }
   /* Without allocating (nothing here may fail): a handler sends a dozen
-   * headers, and one with bad ones gets its first GW_MAX_RES_HEADERS good
+   * headers, and one with bad ones gets its first HTTP_MAX_RES_HEADERS good
    * ones. */
-  gw_header_t ok[GW_MAX_RES_HEADERS];
+  http_header_t ok[HTTP_MAX_RES_HEADERS];
   if (bad) {
     size_t k = 0;
-    for (size_t i = 0; i < nh && k < GW_MAX_RES_HEADERS; i++)
+    for (size_t i = 0; i < nh && k < HTTP_MAX_RES_HEADERS; i++)
       if (header_ok(&h[i]))
         ok[k++] = h[i];
     h = ok;
     nh = k;
   }
-  return r->stream_id ? gw__h2_start(r, h, nh) : gw__h1_start(r, h, nh);
+  return r->stream_id ? http__h2_start(r, h, nh) : http__h1_start(r, h, nh);
 }
 
-int gw_res_write(gw_req_t *r, const void *p, size_t n) {
+int http_res_write(http_req_t *r, const void *p, size_t n) {
   if (r->closed)
     return -EPIPE;
   if (!r->started || r->ended)
     return -EINVAL;
   if (r->head || n == 0)
     return 0;
-  return r->stream_id ? gw__h2_write(r, p, n) : gw__h1_write(r, p, n);
+  return r->stream_id ? http__h2_write(r, p, n) : http__h1_write(r, p, n);
 }
 
-size_t gw_res_buffered(const gw_req_t *r) {
+size_t http_res_buffered(const http_req_t *r) {
   if (r->closed || !r->conn)
     return 0;
   if (r->stream_id)
-    return gw__h2_buffered(r);
-  return gw__conn_buffered(r->conn);
+    return http__h2_buffered(r);
+  return http__conn_buffered(r->conn);
 }
 
-void gw_res_on_drain(gw_req_t *r, gw_drain_cb cb, void *ud) {
+void http_res_on_drain(http_req_t *r, http_drain_cb cb, void *ud) {
   r->on_drain = cb;
   r->drain_ud = ud;
   /* Already drained: call back on the next loop turn, never re-entrantly.
    * Otherwise the write path calls back when the queue falls. */
-  if (!r->closed && gw_res_buffered(r) < GW_LOW_WATER)
-    gw__drain_later(r);
+  if (!r->closed && http_res_buffered(r) < HTTP_LOW_WATER)
+    http__drain_later(r);
 }
 
-void gw_res_end(gw_req_t *r) {
+void http_res_end(http_req_t *r) {
   if (r->ended)
     return;
   if (!r->started)
-    gw_res_start(r, 500, NULL, 0, 0);
+    http_res_start(r, 500, NULL, 0, 0);
   r->ended = true;
   r->state = REQ_DONE;
   if (r->closed) {
     if (r->transport_done)
-      gw__req_free(r);
+      http__req_free(r);
     return;
   }
   if (r->stream_id)
-    gw__h2_end(r);
+    http__h2_end(r);
   else
-    gw__h1_end(r);
+    http__h1_end(r);
 }
 
-void gw_res_abort(gw_req_t *r) {
+void http_res_abort(http_req_t *r) {
   if (r->ended)
     return;
   if (r->closed || !r->conn) {
-    gw_res_end(r);
+    http_res_end(r);
     return;
   }
-  gw_conn_t *c = r->conn;
+  http_conn_t *c = r->conn;
   /* r is finished before anything below can call back into it. */
   r->ended = true;
   r->state = REQ_DONE;
@@ -340,27 +340,27 @@ void gw_res_abort(gw_req_t *r) {
     /* The reset closes the stream; on_stream_close frees r. */
     nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, r->stream_id,
                               NGHTTP2_INTERNAL_ERROR);
-    gw__h2_send(c);
+    http__h2_send(c);
     return;
   }
   /* HTTP/1: what was queued still goes out, then the connection closes
    * without the final chunk. */
   if (c->req == r)
     c->req = NULL;
-  gw__req_free(r);
+  http__req_free(r);
   c->close_when_flushed = true;
-  gw__conn_flush(c);
+  http__conn_flush(c);
 }
 
-void gw_res_simple(gw_req_t *r, int status, const char *ctype,
+void http_res_simple(http_req_t *r, int status, const char *ctype,
                    const void *body, size_t n) {
-  gw_header_t h[1] = {{"Content-Type", ctype}};
-  gw_res_start(r, status, h, ctype ? 1 : 0, (int64_t)n);
-  gw_res_write(r, body, n);
-  gw_res_end(r);
+  http_header_t h[1] = {{"Content-Type", ctype}};
+  http_res_start(r, status, h, ctype ? 1 : 0, (int64_t)n);
+  http_res_write(r, body, n);
+  http_res_end(r);
 }
 
-const char *gw_status_text(int s) {
+const char *http_status_text(int s) {
   switch (s) {
   case 101: return "Switching Protocols";
   case 200: return "OK";

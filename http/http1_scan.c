@@ -37,7 +37,7 @@ static bool is_hex(uint8_t b, unsigned *v) {
 
 /* A field or start line byte: CRLF discipline and obs-fold.  Returns 0, 1
  * at the empty line that ends the section, or -1. */
-static int line_byte(gw_conn_t *c, uint8_t b, bool first_may_be_empty) {
+static int line_byte(http_conn_t *c, uint8_t b, bool first_may_be_empty) {
   if (c->scan_cr) {
     if (b != '\n')
       return -1; /* bare CR */
@@ -65,18 +65,18 @@ static int line_byte(gw_conn_t *c, uint8_t b, bool first_may_be_empty) {
   return 0;
 }
 
-static void lines_reset(gw_conn_t *c) {
+static void lines_reset(http_conn_t *c) {
   c->scan_cr = false;
   c->scan_linelen = 0;
   c->scan_lines = 0;
 }
 
-void gw__h1_scan_reset(gw_conn_t *c) {
+void http__h1_scan_reset(http_conn_t *c) {
   c->scan_mode = SCAN_HEAD;
   lines_reset(c);
 }
 
-void gw__h1_scan_body(gw_conn_t *c, bool chunked) {
+void http__h1_scan_body(http_conn_t *c, bool chunked) {
   c->scan_mode = chunked ? SCAN_CHUNK_SIZE : SCAN_OFF;
   c->scan_digits = 0;
   c->scan_left = 0;
@@ -85,7 +85,7 @@ void gw__h1_scan_body(gw_conn_t *c, bool chunked) {
 }
 
 /* One byte of a chunked body's framing (not its data). */
-static int chunk_byte(gw_conn_t *c, uint8_t b) {
+static int chunk_byte(http_conn_t *c, uint8_t b) {
   unsigned v;
   switch (c->scan_mode) {
   case SCAN_CHUNK_SIZE:
@@ -128,14 +128,14 @@ static int chunk_byte(gw_conn_t *c, uint8_t b) {
   case SCAN_CHUNK_LF:
     if (b != '\n')
       return -1;
-    gw__h1_scan_body(c, true);
+    http__h1_scan_body(c, true);
     return 0;
   default:
     return -1;
   }
 }
 
-int gw__h1_scan(gw_conn_t *c, const uint8_t *p, size_t n) {
+int http__h1_scan(http_conn_t *c, const uint8_t *p, size_t n) {
   /* Skip what was scanned before (bytes held back and fed again). */
   if (c->scan_pos < c->parsed)
     c->scan_pos = c->parsed;

@@ -6,8 +6,8 @@
  *
  * What a connection may cost is bounded whatever the peer does:
  *   - Output: frames are produced only while the socket has less than
- *     GW_HIGH_WATER waiting; a stream whose window is closed reports itself
- *     full (gw__h2_buffered), so its handler stops after one piece; and at
+ *     HTTP_HIGH_WATER waiting; a stream whose window is closed reports itself
+ *     full (http__h2_buffered), so its handler stops after one piece; and at
  *     most H2_MAX_BUSY streams may be "busy" (dispatched but nothing sent
  *     yet, or blocked by a closed window) - further requests wait for their
  *     handler until one moves.  A client that opens 100 streams and never
@@ -15,11 +15,11 @@
  *   - Time: a stream with bytes to send (or a body to receive) that makes
  *     no progress for body_timeout_ms is reset; a socket that takes nothing
  *     for as long is closed; a connection with no stream is closed after
- *     idle_timeout_ms (gw__h2_check, from the connection's timer).
+ *     idle_timeout_ms (http__h2_check, from the connection's timer).
  *   - Uploads: nghttp2's automatic WINDOW_UPDATE is off.  The connection
  *     window is given back at once (one slow stream must not stop the
  *     others), a stream's only when its handler has taken the bytes; a
- *     paused body (gw_req_pause) waits in r->inbuf, at most the stream
+ *     paused body (http_req_pause) waits in r->inbuf, at most the stream
  *     window (64 KiB), and the client stops sending - as TCP stops an
  *     HTTP/1.1 upload.
  *   - Rapid reset (CVE-2023-44487): requests are dispatched after the
@@ -41,12 +41,12 @@
 /* More than a stream window can bring: a peer past it broke flow control. */
 #define H2_MAX_INBUF (1u << 20)
 
-static gw_req_t *stream_req(gw_conn_t *c, int32_t id) {
+static http_req_t *stream_req(http_conn_t *c, int32_t id) {
   return c->h2 ? nghttp2_session_get_stream_user_data(c->h2, id) : NULL;
 }
 
-static void unlink_stream(gw_conn_t *c, gw_req_t *r) {
-  gw_req_t **pp = &c->streams;
+static void unlink_stream(http_conn_t *c, http_req_t *r) {
+  http_req_t **pp = &c->streams;
   while (*pp && *pp != r)
     pp = &(*pp)->next;
   if (*pp) {
@@ -56,10 +56,10 @@ static void unlink_stream(gw_conn_t *c, gw_req_t *r) {
   }
 }
 
-static size_t pending(const gw_req_t *r) { return r->out.len - r->out_off; }
+static size_t pending(const http_req_t *r) { return r->out.len - r->out_off; }
 
 /* What the peer lets us send on r now (stream and connection windows). */
-static int32_t send_window(gw_conn_t *c, const gw_req_t *r) {
+static int32_t send_window(http_conn_t *c, const http_req_t *r) {
   int32_t s = nghttp2_session_get_stream_remote_window_size(c->h2, r->stream_id);
   int32_t w = nghttp2_session_get_remote_window_size(c->h2);
   return s < w ? s : w;
@@ -67,7 +67,7 @@ static int32_t send_window(gw_conn_t *c, const gw_req_t *r) {
 
 /* Dispatched and holding memory without moving: nothing sent yet, or
  * bytes waiting behind a closed window. */
-static bool stream_busy(gw_conn_t *c, const gw_req_t *r) {
+static bool stream_busy(http_conn_t *c, const http_req_t *r) {
   if (r->state == REQ_PARSING || r->closed)
     return false;
   if (r->ended && pending(r) == 0)
@@ -77,24 +77,24 @@ static bool stream_busy(gw_conn_t *c, const gw_req_t *r) {
   return pending(r) > 0 && send_window(c, r) <= 0;
 }
 
-size_t gw__h2_buffered(const gw_req_t *r) {
-  gw_conn_t *c = r->conn;
+size_t http__h2_buffered(const http_req_t *r) {
+  http_conn_t *c = r->conn;
   size_t own = pending(r);
   /* A closed window: the handler must wait for the peer, not queue. */
-  if (own && c->h2 && send_window(c, r) <= 0 && own < GW_HIGH_WATER)
-    return GW_HIGH_WATER;
-  return own + gw__conn_buffered(c);
+  if (own && c->h2 && send_window(c, r) <= 0 && own < HTTP_HIGH_WATER)
+    return HTTP_HIGH_WATER;
+  return own + http__conn_buffered(c);
 }
 
 /* ---------------------------------------------------------- receiving */
 
 static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *f,
                             void *ud) {
-  gw_conn_t *c = ud;
+  http_conn_t *c = ud;
   if (f->hd.type != NGHTTP2_HEADERS ||
       f->headers.cat != NGHTTP2_HCAT_REQUEST)
     return 0;
-  gw_req_t *r = gw__req_new(c, f->hd.stream_id);
+  http_req_t *r = http__req_new(c, f->hd.stream_id);
   if (!r)
     return NGHTTP2_ERR_CALLBACK_FAILURE;
   r->progress_ms = uv_now(c->srv->loop);
@@ -109,8 +109,8 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f,
                      const uint8_t *name, size_t nlen, const uint8_t *value,
                      size_t vlen, uint8_t flags, void *ud) {
   (void)s, (void)flags;
-  gw_conn_t *c = ud;
-  gw_req_t *r = stream_req(c, f->hd.stream_id);
+  http_conn_t *c = ud;
+  http_req_t *r = stream_req(c, f->hd.stream_id);
   if (!r || r->state != REQ_PARSING || r->h2_ready)
     return 0;
   r->header_bytes += (uint32_t)(nlen + vlen);
@@ -118,13 +118,13 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f,
     return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* resets the stream */
   int rc = 0;
   if (nlen == 7 && !memcmp(name, ":method", 7))
-    rc = gw__arena_add(r, (const char *)value, vlen, true, &r->method);
+    rc = http__arena_add(r, (const char *)value, vlen, true, &r->method);
   else if (nlen == 5 && !memcmp(name, ":path", 5))
-    rc = gw__arena_add(r, (const char *)value, vlen, true, &r->target);
+    rc = http__arena_add(r, (const char *)value, vlen, true, &r->target);
   else if (nlen == 10 && !memcmp(name, ":authority", 10))
-    rc = gw__req_add_header(r, "host", 4, (const char *)value, vlen);
+    rc = http__req_add_header(r, "host", 4, (const char *)value, vlen);
   else if (nlen && name[0] != ':')
-    rc = gw__req_add_header(r, (const char *)name, nlen, (const char *)value,
+    rc = http__req_add_header(r, (const char *)name, nlen, (const char *)value,
                             vlen);
   return rc ? NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE : 0;
 }
@@ -132,7 +132,7 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f,
 /* Rapid reset: a token bucket of RST_STREAM frames per connection, kept
  * here so that the limit is ours (nghttp2's own, set too, is only in
  * versions with the CVE-2023-44487 fix). */
-static bool reset_ok(gw_conn_t *c) {
+static bool reset_ok(http_conn_t *c) {
   uint64_t now = uv_now(c->srv->loop);
   c->h2_reset_tokens += (double)(now - c->h2_reset_ms) * H2_RESET_RATE / 1000.0;
   if (c->h2_reset_tokens > H2_RESET_BURST)
@@ -146,27 +146,27 @@ static bool reset_ok(gw_conn_t *c) {
 
 static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f,
                          void *ud) {
-  gw_conn_t *c = ud;
+  http_conn_t *c = ud;
   if (f->hd.type == NGHTTP2_RST_STREAM && !reset_ok(c)) {
     /* GOAWAY, then the connection closes once it is sent. */
     nghttp2_session_terminate_session(s, NGHTTP2_ENHANCE_YOUR_CALM);
     return 0;
   }
-  gw_req_t *r = stream_req(c, f->hd.stream_id);
+  http_req_t *r = stream_req(c, f->hd.stream_id);
   if (!r)
     return 0;
   bool end = (f->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
              (f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA);
   if (f->hd.type == NGHTTP2_HEADERS && r->state == REQ_PARSING &&
       !r->h2_ready) {
-    if (!r->method || !r->target || gw__req_split_target(r)) {
+    if (!r->method || !r->target || http__req_split_target(r)) {
       nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, f->hd.stream_id,
                                 NGHTTP2_PROTOCOL_ERROR);
       return 0;
     }
-    /* Dispatched after the receive (gw__h2_send), within the busy limit. */
+    /* Dispatched after the receive (http__h2_send), within the busy limit. */
     r->h2_ready = true;
-    const char *expect = gw_req_header(r, "expect");
+    const char *expect = http_req_header(r, "expect");
     r->expect_continue = !end && expect && !strcasecmp(expect, "100-continue");
   }
   if (end)
@@ -177,11 +177,11 @@ static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f,
 static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t id,
                          const uint8_t *data, size_t len, void *ud) {
   (void)flags;
-  gw_conn_t *c = ud;
+  http_conn_t *c = ud;
   /* The connection window goes back at once; the stream's when the
    * handler takes the bytes. */
   nghttp2_session_consume_connection(s, len);
-  gw_req_t *r = stream_req(c, id);
+  http_req_t *r = stream_req(c, id);
   if (!r)
     return 0;
   r->progress_ms = uv_now(c->srv->loop);
@@ -189,7 +189,7 @@ static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t id,
                (r->on_data || r->state == REQ_DONE || r->body_done);
   if (taker) {
     nghttp2_session_consume_stream(s, id, len);
-    gw__req_body_data(r, data, len);
+    http__req_body_data(r, data, len);
     return 0;
   }
   if (r->inbuf.len + len > H2_MAX_INBUF || tr_bytes_append(&r->inbuf, data, len))
@@ -201,19 +201,19 @@ static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t id,
 /* Hand r's held body bytes, then its end, to the handler while it takes
  * them.  The handler may finish (and free) r from its callbacks: r is
  * looked up again by id after each call. */
-static void body_flush(gw_conn_t *c, int32_t id) {
-  gw_req_t *r;
+static void body_flush(http_conn_t *c, int32_t id) {
+  http_req_t *r;
   while ((r = stream_req(c, id)) && r->state != REQ_PARSING && !r->paused &&
          (r->on_data || r->on_end || r->state == REQ_DONE)) {
     if (r->inbuf.len) {
       tr_bytes_t b = r->inbuf;
       memset(&r->inbuf, 0, sizeof r->inbuf);
       nghttp2_session_consume_stream(c->h2, id, b.len);
-      gw__req_body_data(r, b.data, b.len);
+      http__req_body_data(r, b.data, b.len);
       tr_bytes_free(&b);
     } else if (r->h2_end_pending) {
       r->h2_end_pending = false;
-      gw__req_body_end(r, 0);
+      http__req_body_end(r, 0);
     } else {
       return;
     }
@@ -223,18 +223,18 @@ static void body_flush(gw_conn_t *c, int32_t id) {
 static int on_stream_close(nghttp2_session *s, int32_t id, uint32_t err,
                            void *ud) {
   (void)err;
-  gw_conn_t *c = ud;
-  gw_req_t *r = stream_req(c, id);
+  http_conn_t *c = ud;
+  http_req_t *r = stream_req(c, id);
   if (!r)
     return 0;
   nghttp2_session_set_stream_user_data(s, id, NULL);
   unlink_stream(c, r);
   if (r->ended) {
-    gw__req_transport_done(r);
+    http__req_transport_done(r);
     return 0;
   }
   /* Reset or closed before the handler finished: tell it. */
-  gw__req_close(r);
+  http__req_close(r);
   return 0;
 }
 
@@ -245,8 +245,8 @@ static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf,
                          size_t len, uint32_t *flags, nghttp2_data_source *src,
                          void *ud) {
   (void)s, (void)id;
-  gw_conn_t *c = ud;
-  gw_req_t *r = src->ptr;
+  http_conn_t *c = ud;
+  http_req_t *r = src->ptr;
   size_t avail = pending(r);
   if (avail == 0) {
     if (r->ended) {
@@ -269,16 +269,16 @@ static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf,
     r->out.len -= r->out_off;
     r->out_off = 0;
   }
-  if (r->on_drain && pending(r) < GW_LOW_WATER)
-    gw__drain_later(r);
+  if (r->on_drain && pending(r) < HTTP_LOW_WATER)
+    http__drain_later(r);
   return (ssize_t)n;
 }
 
 /* Deliver held bodies to handlers that take them now. */
-static void flush_bodies(gw_conn_t *c) {
+static void flush_bodies(http_conn_t *c) {
   int32_t ids[128];
   size_t n = 0;
-  for (gw_req_t *r = c->streams; r && n < 128; r = r->next)
+  for (http_req_t *r = c->streams; r && n < 128; r = r->next)
     if (r->state != REQ_PARSING && (r->inbuf.len || r->h2_end_pending))
       ids[n++] = r->stream_id;
   for (size_t i = 0; i < n && c->h2 && !c->closing; i++)
@@ -287,12 +287,12 @@ static void flush_bodies(gw_conn_t *c) {
 
 /* Start the handlers of complete requests, oldest first, while fewer than
  * H2_MAX_BUSY streams are busy.  Returns how many were started. */
-static int dispatch_ready(gw_conn_t *c) {
+static int dispatch_ready(http_conn_t *c) {
   int started = 0;
   while (c->h2 && !c->closing) {
     unsigned busy = 0;
-    gw_req_t *next = NULL;
-    for (gw_req_t *r = c->streams; r; r = r->next) {
+    http_req_t *next = NULL;
+    for (http_req_t *r = c->streams; r; r = r->next) {
       busy += stream_busy(c, r);
       if (r->state == REQ_PARSING && r->h2_ready &&
           (!next || r->stream_id < next->stream_id))
@@ -302,7 +302,7 @@ static int dispatch_ready(gw_conn_t *c) {
       break;
     int32_t id = next->stream_id;
     next->progress_ms = uv_now(c->srv->loop);
-    gw__req_dispatch(next); /* may answer, and end the stream, right here */
+    http__req_dispatch(next); /* may answer, and end the stream, right here */
     body_flush(c, id);
     started++;
   }
@@ -311,22 +311,22 @@ static int dispatch_ready(gw_conn_t *c) {
 
 /* Frames out to the socket while it has room.  -1 if the connection
  * closed. */
-static int write_frames(gw_conn_t *c) {
-  while (c->h2 && gw__conn_buffered(c) < GW_HIGH_WATER) {
+static int write_frames(http_conn_t *c) {
+  while (c->h2 && http__conn_buffered(c) < HTTP_HIGH_WATER) {
     const uint8_t *data;
     ssize_t n = nghttp2_session_mem_send(c->h2, &data);
     if (n == 0)
       break;
-    if (n < 0 || gw__conn_queue(c, data, (size_t)n)) {
-      gw__conn_fail(c); /* nghttp2's NOMEM is fatal to the session too */
+    if (n < 0 || http__conn_queue(c, data, (size_t)n)) {
+      http__conn_fail(c); /* nghttp2's NOMEM is fatal to the session too */
       return -1;
     }
   }
   return 0;
 }
 
-void gw__h2_send(gw_conn_t *c) {
-  /* Not from inside nghttp2's receive callbacks: gw__h2_feed sends once
+void http__h2_send(http_conn_t *c) {
+  /* Not from inside nghttp2's receive callbacks: http__h2_feed sends once
    * mem_recv has returned.  Handlers called from here (bodies delivered,
    * requests dispatched) write and end freely: their own calls back into
    * this function return at once, and the loop below sends for them. */
@@ -348,10 +348,10 @@ void gw__h2_send(gw_conn_t *c) {
   c->h2_sending = false;
   if (c->closing || c->failed)
     return;
-  gw__conn_flush(c);
+  http__conn_flush(c);
   if (!c->closing && c->h2 && !nghttp2_session_want_read(c->h2) &&
-      !nghttp2_session_want_write(c->h2) && gw__conn_buffered(c) == 0)
-    gw__conn_close(c);
+      !nghttp2_session_want_write(c->h2) && http__conn_buffered(c) == 0)
+    http__conn_close(c);
 }
 
 /* ------------------------------------------------------------ session */
@@ -374,7 +374,7 @@ static void *h2_realloc(void *p, size_t n, void *ud) {
 }
 static nghttp2_mem h2_mem = {NULL, h2_malloc, h2_free, h2_calloc, h2_realloc};
 
-static int session_new(gw_conn_t *c) {
+static int session_new(http_conn_t *c) {
   nghttp2_session_callbacks *cb;
   nghttp2_option *opt;
   if (nghttp2_session_callbacks_new(&cb))
@@ -400,7 +400,7 @@ static int session_new(gw_conn_t *c) {
   return 0;
 }
 
-int gw__h2_init(gw_conn_t *c, gw_req_t *up, const uint8_t *settings,
+int http__h2_init(http_conn_t *c, http_req_t *up, const uint8_t *settings,
                 size_t settings_len) {
   if (session_new(c))
     return -ENOMEM;
@@ -413,7 +413,7 @@ int gw__h2_init(gw_conn_t *c, gw_req_t *up, const uint8_t *settings,
    * nghttp2 refuses, e.g. a length not a multiple of 6, must not leave a
    * half-made session or lose the request). */
   if (up && nghttp2_session_upgrade2(c->h2, settings, settings_len,
-                                     !strcmp(gw_req_method(up), "HEAD"),
+                                     !strcmp(http_req_method(up), "HEAD"),
                                      up)) {
     nghttp2_session_del(c->h2);
     c->h2 = NULL;
@@ -441,7 +441,7 @@ int gw__h2_init(gw_conn_t *c, gw_req_t *up, const uint8_t *settings,
   return 0;
 }
 
-int gw__h2_feed(gw_conn_t *c, const uint8_t *p, size_t n) {
+int http__h2_feed(http_conn_t *c, const uint8_t *p, size_t n) {
   if (n)
     c->h2_wait_preface = false; /* the client speaks HTTP/2 now */
   c->h2_in_recv = true;
@@ -449,14 +449,14 @@ int gw__h2_feed(gw_conn_t *c, const uint8_t *p, size_t n) {
   c->h2_in_recv = false;
   if (rc < 0)
     return -EPROTO;
-  gw__h2_send(c);
+  http__h2_send(c);
   return 0;
 }
 
 /* ---------------------------------------------------------- responses */
 
-int gw__h2_start(gw_req_t *r, const gw_header_t *h, size_t nh) {
-  gw_conn_t *c = r->conn;
+int http__h2_start(http_req_t *r, const http_header_t *h, size_t nh) {
+  http_conn_t *c = r->conn;
   char status[8], clen[24];
   snprintf(status, sizeof status, "%d", r->status);
   nghttp2_nv *nv = tr_calloc(nh + 4, sizeof *nv);
@@ -472,7 +472,7 @@ int gw__h2_start(gw_req_t *r, const gw_header_t *h, size_t nh) {
                          NGHTTP2_NV_FLAG_NONE}
   NV(":status", status);
   NV("server", "trove");
-  NV("date", gw__date(c->srv));
+  NV("date", http__date(c->srv));
   bool nobody = r->status < 200 || r->status == 204 || r->status == 304;
   if (r->content_length >= 0 && !nobody) {
     snprintf(clen, sizeof clen, "%lld", (long long)r->content_length);
@@ -500,29 +500,29 @@ int gw__h2_start(gw_req_t *r, const gw_header_t *h, size_t nh) {
   tr_free(nv);
   /* Frames go out on the next write or end: sending here could close a
    * bodiless stream, and call the handler's close callback, while the
-   * handler is still inside gw_res_start(). */
+   * handler is still inside http_res_start(). */
   return rc ? -EPROTO : 0;
 }
 
-void gw__h2_continue(gw_req_t *r) {
+void http__h2_continue(http_req_t *r) {
   nghttp2_nv nv[] = {{(uint8_t *)":status", (uint8_t *)"100", 7, 3,
                       NGHTTP2_NV_FLAG_NONE}};
   if (nghttp2_submit_headers(r->conn->h2, NGHTTP2_FLAG_NONE, r->stream_id,
                              NULL, nv, 1, NULL) == 0)
-    gw__h2_send(r->conn);
+    http__h2_send(r->conn);
 }
 
-int gw__h2_write(gw_req_t *r, const void *p, size_t n) {
+int http__h2_write(http_req_t *r, const void *p, size_t n) {
   int rc = tr_bytes_append(&r->out, p, n);
   if (rc)
     return rc;
   nghttp2_session_resume_data(r->conn->h2, r->stream_id);
-  gw__h2_send(r->conn);
+  http__h2_send(r->conn);
   return 0;
 }
 
-void gw__h2_end(gw_req_t *r) {
-  gw_conn_t *c = r->conn;
+void http__h2_end(http_req_t *r) {
+  http_conn_t *c = r->conn;
   if (r->state != REQ_DONE)
     r->state = REQ_DONE;
   /* The handler is done with the body: the request only needs to drop its
@@ -533,25 +533,25 @@ void gw__h2_end(gw_req_t *r) {
   r->on_drain = NULL;
   r->paused = false;
   nghttp2_session_resume_data(c->h2, r->stream_id);
-  gw__h2_send(c);
+  http__h2_send(c);
 }
 
-void gw__h2_body_ready(gw_req_t *r) { gw__h2_send(r->conn); }
+void http__h2_body_ready(http_req_t *r) { http__h2_send(r->conn); }
 
 /* --------------------------------------------------------------- limits */
 
-int gw__h2_check(gw_conn_t *c) {
+int http__h2_check(http_conn_t *c) {
   if (!c->h2)
     return 0;
-  const gw_limits_t *l = &c->srv->lim;
+  const http_limits_t *l = &c->srv->lim;
   uint64_t now = uv_now(c->srv->loop);
   /* The socket takes nothing: the peer does not read at all. */
-  if (gw__conn_buffered(c) > 0 && now - c->write_ms >= l->body_timeout_ms)
+  if (http__conn_buffered(c) > 0 && now - c->write_ms >= l->body_timeout_ms)
     return -1;
   if (c->nstreams == 0)
     return now - c->h2_idle_ms >= l->idle_timeout_ms ? -1 : 0;
   int reset = 0;
-  for (gw_req_t *r = c->streams; r; r = r->next) {
+  for (http_req_t *r = c->streams; r; r = r->next) {
     if (r->closed || now - r->progress_ms < l->body_timeout_ms)
       continue;
     bool sending = r->state != REQ_PARSING &&
@@ -568,20 +568,20 @@ int gw__h2_check(gw_conn_t *c) {
     }
   }
   if (reset)
-    gw__h2_send(c);
+    http__h2_send(c);
   return 0;
 }
 
-void gw__h2_free(gw_conn_t *c) {
+void http__h2_free(http_conn_t *c) {
   if (!c->h2)
     return;
   /* Streams still open: their handlers learn the client is gone. */
   while (c->streams) {
-    gw_req_t *r = c->streams;
+    http_req_t *r = c->streams;
     c->streams = r->next;
     c->nstreams--;
     nghttp2_session_set_stream_user_data(c->h2, r->stream_id, NULL);
-    gw__req_close(r);
+    http__req_close(r);
   }
   nghttp2_session_del(c->h2);
   c->h2 = NULL;

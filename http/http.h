@@ -7,32 +7,32 @@
  *
  * Life of a request:
  *   1. When a request's headers are complete the server calls the handler
- *      (gw_handler_fn).  The request object stays valid until the handler
- *      has called gw_res_end() AND the client is done with it; the server
- *      frees it afterwards.  Never touch req after gw_res_end().
- *   2. A request body is pushed to the callbacks set by gw_req_body();
+ *      (http_handler_fn).  The request object stays valid until the handler
+ *      has called http_res_end() AND the client is done with it; the server
+ *      frees it afterwards.  Never touch req after http_res_end().
+ *   2. A request body is pushed to the callbacks set by http_req_body();
  *      without them the body is discarded.  Setting them answers a
  *      client's "Expect: 100-continue" with the interim 100; a handler
  *      that answers without asking for the body gets no 100 sent, and the
- *      HTTP/1.1 connection closes after its answer.  gw_req_pause()/
- *      gw_req_resume() stop and restart reading (back-pressure for
+ *      HTTP/1.1 connection closes after its answer.  http_req_pause()/
+ *      http_req_resume() stop and restart reading (back-pressure for
  *      uploads): over HTTP/1.1 by not reading the socket, over HTTP/2 by
  *      not giving the stream's flow-control window back.
- *   3. The handler answers with gw_res_start() (status + headers), then
- *      gw_res_write() any number of times, then gw_res_end().  Writes are
- *      queued; gw_res_buffered() tells how much is waiting, and the drain
- *      callback of gw_res_on_drain() fires when the queue has fallen below
- *      GW_LOW_WATER — a streaming handler produces the next piece then, so a
+ *   3. The handler answers with http_res_start() (status + headers), then
+ *      http_res_write() any number of times, then http_res_end().  Writes are
+ *      queued; http_res_buffered() tells how much is waiting, and the drain
+ *      callback of http_res_on_drain() fires when the queue has fallen below
+ *      HTTP_LOW_WATER — a streaming handler produces the next piece then, so a
  *      slow client never makes the node buffer a whole file.
- *   4. If the client goes away first, the close callback (gw_req_on_close)
+ *   4. If the client goes away first, the close callback (http_req_on_close)
  *      fires once; the handler must stop producing and still call
- *      gw_res_end() (writes after a close are accepted and dropped).
+ *      http_res_end() (writes after a close are accepted and dropped).
  *
  * Response headers with a name that is not a token or a value with CR or
  * LF are dropped (and logged) for both framings, so a name taken from
  * content can never split or break a response.
  *
- * Limits (gw_limits_t): connections in all and per client address, header
+ * Limits (http_limits_t): connections in all and per client address, header
  * bytes, request rate per client address (token bucket), idle and header
  * timeouts, a progress timeout for bodies both ways (a client that stops
  * reading, an HTTP/2 stream whose window never opens: reset or closed),
@@ -45,8 +45,8 @@
  *
  * Everything runs on the loop thread; no function here is thread-safe.
  */
-#ifndef GW_HTTP_H
-#define GW_HTTP_H
+#ifndef HTTP_HTTP_H
+#define HTTP_HTTP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -55,18 +55,18 @@
 
 #include "../common/tr.h"
 
-#define GW_LOW_WATER (256u << 10)
-#define GW_HIGH_WATER (1u << 20)
+#define HTTP_LOW_WATER (256u << 10)
+#define HTTP_HIGH_WATER (1u << 20)
 
-typedef struct gw_server gw_server_t;
-typedef struct gw_req gw_req_t;
+typedef struct http_server http_server_t;
+typedef struct http_req http_req_t;
 
-typedef struct gw_header {
+typedef struct http_header {
   const char *name; /* lower-case for requests */
   const char *value;
-} gw_header_t;
+} http_header_t;
 
-typedef struct gw_limits {
+typedef struct http_limits {
   uint32_t max_conns;          /* all connections (default 20000) */
   uint32_t max_conns_per_ip;   /* per client address (default 2000) */
   uint32_t max_header_bytes;   /* request line + headers (default 16 KiB) */
@@ -78,66 +78,66 @@ typedef struct gw_limits {
                                   (default 2000; 0 = unlimited) */
   uint32_t rate_burst;         /* bucket size (default 4000) */
   uint32_t max_streams;        /* concurrent HTTP/2 streams (default 100) */
-} gw_limits_t;
+} http_limits_t;
 
 /* Fill in the defaults above. */
-void gw_limits_default(gw_limits_t *l);
+void http_limits_default(http_limits_t *l);
 
-typedef void (*gw_handler_fn)(gw_req_t *req, void *ud);
+typedef void (*http_handler_fn)(http_req_t *req, void *ud);
 
 /* Start listening on host:port (numeric IPv4 or IPv6 address).  limits may
  * be NULL for the defaults.  Errors: -errno from libuv (e.g. -EADDRINUSE),
  * -ENOMEM.  *srv is set only on success. */
-int gw_server_start(uv_loop_t *loop, const char *host, int port,
-                    const gw_limits_t *limits, gw_handler_fn handler,
-                    void *ud, gw_server_t **srv) TR_WUR;
+int http_server_start(uv_loop_t *loop, const char *host, int port,
+                    const http_limits_t *limits, http_handler_fn handler,
+                    void *ud, http_server_t **srv) TR_WUR;
 
 /* The port actually bound (useful with port 0). */
-int gw_server_port(const gw_server_t *srv);
+int http_server_port(const http_server_t *srv);
 
 /* Stop accepting and close every connection; cb (may be NULL) runs once
  * everything is closed, after which srv is freed. */
-void gw_server_stop(gw_server_t *srv, void (*cb)(void *ud), void *ud);
+void http_server_stop(http_server_t *srv, void (*cb)(void *ud), void *ud);
 
 /* Number of open connections (for metrics and tests). */
-uint32_t gw_server_conns(const gw_server_t *srv);
+uint32_t http_server_conns(const http_server_t *srv);
 
 /* Open connections from one client address ("127.0.0.1"), as counted
  * against max_conns_per_ip. */
-uint32_t gw_server_conns_from(const gw_server_t *srv, const char *addr);
+uint32_t http_server_conns_from(const http_server_t *srv, const char *addr);
 
 /* ---------------------------------------------------------- requests */
 
-const char *gw_req_method(const gw_req_t *req); /* "GET" ... */
+const char *http_req_method(const http_req_t *req); /* "GET" ... */
 /* The request target as sent: "/ipfs/bafy...?format=raw". */
-const char *gw_req_target(const gw_req_t *req);
+const char *http_req_target(const http_req_t *req);
 /* The path part, percent-decoding NOT applied; and the query without '?'
  * ("" when none). */
-const char *gw_req_path(const gw_req_t *req);
-const char *gw_req_query(const gw_req_t *req);
+const char *http_req_path(const http_req_t *req);
+const char *http_req_query(const http_req_t *req);
 /* Header value by lower-case name; NULL if absent.  Repeated headers are
  * joined with ", " as RFC 9110 allows. */
-const char *gw_req_header(const gw_req_t *req, const char *name);
+const char *http_req_header(const http_req_t *req, const char *name);
 /* 1 for HTTP/1.x, 2 for HTTP/2. */
-int gw_req_http_version(const gw_req_t *req);
+int http_req_http_version(const http_req_t *req);
 /* Client address as text ("127.0.0.1"). */
-const char *gw_req_peer(const gw_req_t *req);
+const char *http_req_peer(const http_req_t *req);
 
 /* Body callbacks: on_data for each piece (valid only during the call),
  * on_end once at the end (status 0) or when the body failed (negative:
  * client closed, timeout, too large). */
-typedef void (*gw_body_data_cb)(gw_req_t *req, const uint8_t *p, size_t n,
+typedef void (*http_body_data_cb)(http_req_t *req, const uint8_t *p, size_t n,
                                 void *ud);
-typedef void (*gw_body_end_cb)(gw_req_t *req, int status, void *ud);
-void gw_req_body(gw_req_t *req, gw_body_data_cb on_data, gw_body_end_cb on_end,
+typedef void (*http_body_end_cb)(http_req_t *req, int status, void *ud);
+void http_req_body(http_req_t *req, http_body_data_cb on_data, http_body_end_cb on_end,
                  void *ud);
-void gw_req_pause(gw_req_t *req);
-void gw_req_resume(gw_req_t *req);
+void http_req_pause(http_req_t *req);
+void http_req_resume(http_req_t *req);
 
 /* The client went away (or the server is stopping). */
-typedef void (*gw_close_cb)(gw_req_t *req, void *ud);
-void gw_req_on_close(gw_req_t *req, gw_close_cb cb, void *ud);
-bool gw_req_closed(const gw_req_t *req);
+typedef void (*http_close_cb)(http_req_t *req, void *ud);
+void http_req_on_close(http_req_t *req, http_close_cb cb, void *ud);
+bool http_req_closed(const http_req_t *req);
 
 /* --------------------------------------------------------- responses */
 
@@ -146,35 +146,43 @@ bool gw_req_closed(const gw_req_t *req);
  * pass the length the GET would have; no body is sent whatever is written.
  * Date, Server and Connection handling are added by the server.  Returns 0
  * or -EINVAL when called twice. */
-int gw_res_start(gw_req_t *req, int status, const gw_header_t *hdrs,
+int http_res_start(http_req_t *req, int status, const http_header_t *hdrs,
                  size_t nhdrs, int64_t content_length);
 
 /* Queue body bytes (copied).  0, -ENOMEM, or -EPIPE after a close (the
  * bytes are dropped; the handler should stop and end). */
-int gw_res_write(gw_req_t *req, const void *p, size_t n);
+int http_res_write(http_req_t *req, const void *p, size_t n);
 
 /* Bytes queued and not yet written to the socket. */
-size_t gw_res_buffered(const gw_req_t *req);
+size_t http_res_buffered(const http_req_t *req);
 
-/* Call cb once, when the queue falls under GW_LOW_WATER (immediately, on
+/* Call cb once, when the queue falls under HTTP_LOW_WATER (immediately, on
  * the next loop iteration, if it already is). */
-typedef void (*gw_drain_cb)(gw_req_t *req, void *ud);
-void gw_res_on_drain(gw_req_t *req, gw_drain_cb cb, void *ud);
+typedef void (*http_drain_cb)(http_req_t *req, void *ud);
+void http_res_on_drain(http_req_t *req, http_drain_cb cb, void *ud);
 
 /* Finish the response.  The handler gives up req. */
-void gw_res_end(gw_req_t *req);
+void http_res_end(http_req_t *req);
 
 /* Give up on a response whose body cannot be completed (a block went
  * missing mid-stream): the connection is closed (HTTP/1.1) or the stream
  * reset (HTTP/2) so the client sees a truncated body, never a short one
- * that looks complete.  The handler gives up req, as with gw_res_end(). */
-void gw_res_abort(gw_req_t *req);
+ * that looks complete.  The handler gives up req, as with http_res_end(). */
+void http_res_abort(http_req_t *req);
 
 /* A whole small response in one call: start + write + end. */
-void gw_res_simple(gw_req_t *req, int status, const char *content_type,
+void http_res_simple(http_req_t *req, int status, const char *content_type,
                    const void *body, size_t n);
 
 /* Reason phrase for a status code ("Not Found"). */
-const char *gw_status_text(int status);
+const char *http_status_text(int status);
 
-#endif /* GW_HTTP_H */
+/* Percent-decode s[0..n) into out (room for n+1); returns the decoded
+ * length or -1 on a malformed escape or an encoded NUL. */
+int http_pct_decode(const char *s, size_t n, char *out);
+
+/* Value of key in a query string ("a=1&b=2"), percent-decoded into out;
+ * returns 1 if present, 0 if not. */
+int http_query_get(const char *query, const char *key, char *out, size_t outsz);
+
+#endif /* HTTP_HTTP_H */
