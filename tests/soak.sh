@@ -32,11 +32,16 @@ stop_daemon() { # SIGTERM, 10 s, then say so and SIGKILL
   local pid=$DPID rc; DPID=""
   if alive "$pid"; then
     kill "$pid"
-    for _ in $(seq 100); do alive "$pid" || break; sleep 0.1; done
+    local i
+    for i in $(seq 100); do alive "$pid" || break; sleep 0.1; done
     if alive "$pid"; then
       REASONS+=("daemon did not stop within 10 s of SIGTERM (shutdown hung)")
       kill -9 "$pid" 2>/dev/null
+    else
+      echo "soak: daemon stopped on SIGTERM within $((i / 10)).$((i % 10)) s"
     fi
+  else
+    echo "soak: daemon already gone: shutdown not tested"
   fi
   wait "$pid" 2>/dev/null
   rc=$?  # 137: killed, by the RSS cap or above, and said so already

@@ -11,7 +11,8 @@ seconds.  Stdlib only; HTTP/2 by hand (h2.py).
   slowloris    60 gateway + 20 API connections sending a header byte a second
   zero-window  16 h2 connections, INITIAL_WINDOW_SIZE 0, 100 streams each on
                the 20 MB file, never a WINDOW_UPDATE
-  rapid-reset  2 h2 connections, HEADERS then RST_STREAM, ~20k streams/s
+  rapid-reset  2 h2 connections at a time, HEADERS then RST_STREAM, ~20k
+               streams/s; a connection the server ends is replaced (400 in all)
   hamt-bomb    4 loops fetching the bomb's HTML listing and CAR exports,
                giving up after 3 s
   range-flood  4 loops: Range: bytes=0-,0-,... (16 times) on the 20 MB file
@@ -214,7 +215,7 @@ def rapid_reset(m, deadline, st, rate=20000, batch=100):
 
     def one_conn():
         s, rd, sid = None, h2.Reader(), 1
-        while live(deadline) and st.c["connects"] < 50:
+        while live(deadline) and st.c["connects"] < 400:
             if s is None:
                 try:
                     s = h2.connect(HOST, m["gw"])
@@ -243,6 +244,7 @@ def rapid_reset(m, deadline, st, rate=20000, batch=100):
             if not alive:
                 s.close()
                 s = None
+                time.sleep(0.1)
             time.sleep(max(0.0, batch / (rate / 2) - (time.monotonic() - t)))
         if s is not None:
             s.close()

@@ -116,6 +116,7 @@ def run_phase(m, sampler, ph, attacks, stagger, outdir):
             proc = subprocess.Popen(
                 [sys.executable, os.path.join(HERE, "attack.py"), name, m["manifest"],
                  str(max(5.0, ph.secs - now))], stdout=subprocess.PIPE, stderr=err, text=True)
+            err.close()  # the child has its own copy
             ph.attackers.append({"name": name, "start": round(now, 1), "proc": proc,
                                  "rss_mb": sampler.rss_at(time.monotonic())})
         time.sleep(0.1)
@@ -163,6 +164,17 @@ def peaks(sampler, ph):
             "fds": max((s[4] for s in w), default=0)}
 
 
+def death_note(sampler, r):
+    """Say whether a failure is the daemon's death rather than its cause."""
+    if not sampler.dead:
+        return ""
+    if r["start"] >= sampler.dead_at:
+        return "  (daemon already gone)"
+    if r["start"] + r["ms"] / 1000.0 + 0.5 >= sampler.dead_at:
+        return "  (in flight when the daemon went)"
+    return ""
+
+
 def print_report(phases, sampler):
     a, b = phases
     sa, sb = summary(a.rec.records), summary(b.rec.records)
@@ -189,7 +201,8 @@ def print_report(phases, sampler):
         print("  +%4.0fs %-12s rss %4d MB  %s" % (at["start"], at["name"], at["rss_mb"],
                                                 json.dumps(at.get("result", {}))))
     if b.not_started:
-        print("  not started (the daemon was gone): %s" % ", ".join(b.not_started))
+        print("  not started (the daemon was gone): %s; to see them alone: SOAK_ATTACKS=%s"
+              % (", ".join(b.not_started), ",".join(b.not_started)))
     print("\nRSS timeline in B (MB, every 5 s):",
           " ".join("+%d:%d" % (round(s[0] - b.t0), s[1] // 1024)
                    for s in sampler.window(b.t0, b.t1)[::50]))
@@ -210,8 +223,9 @@ def print_report(phases, sampler):
                 key, len(rs), ", ".join(sorted({r["op"] for r in rs}))))
         for r in fails[:15]:
             off = r["start"] - p.t0
-            print("  +%6.1fs %-6s %-13s %7.0f ms  [%s]  %s" % (
-                off, r["client"], r["op"], r["ms"], ",".join(p.active_at(off)) or "-", r["err"]))
+            print("  +%6.1fs %-6s %-13s %7.0f ms  [%s]  %s%s" % (
+                off, r["client"], r["op"], r["ms"], ",".join(p.active_at(off)) or "-", r["err"],
+                death_note(sampler, r)))
         if len(fails) > 15:
             print("  ... %d more in results.json" % (len(fails) - 15))
     return sa, sb, pa, pb
