@@ -201,7 +201,7 @@ def zero_window(m, deadline, st):
                     except OSError:
                         st.inc("reopen_not_sent")
             if not h2_pump(s, rd, st, reopen):
-                st.max("first_close_after_s", time.monotonic() - t0)
+                st.max("closed_after_s", time.monotonic() - t0)
                 conns.remove((s, rd, nxt))
                 s.close()
         time.sleep(0.05)
@@ -253,7 +253,7 @@ def rapid_reset(m, deadline, st, rate=20000, batch=100):
 
 # ---------------------------------------------------- plain HTTP attackers
 
-def fetch_raw(port, request, st, limit_s):
+def fetch_raw(port, request, limit_s):
     """Send a raw request; read the answer for up to limit_s.  Returns
     (status, bytes read, timed out)."""
     s = socket.create_connection((HOST, port), timeout=min(limit_s, 5))
@@ -296,7 +296,7 @@ def hamt_bomb(m, deadline, st):
                    "Connection: close\r\n\r\n" % (path, accept)).encode()
             st.inc("requests")
             try:
-                status, got, timed_out = fetch_raw(m["gw"], req, st, 3.0)
+                status, got, timed_out = fetch_raw(m["gw"], req, 3.0)
                 st.inc("%s_%s%s" % (kind, status, "_gave_up_3s" if timed_out else ""))
                 st.max(kind + "_bytes", got)
             except OSError as e:
@@ -316,7 +316,7 @@ def range_flood(m, deadline, st):
             st.inc("requests")
             t0 = time.monotonic()
             try:
-                status, got, timed_out = fetch_raw(m["gw"], req, st, 20.0)
+                status, got, timed_out = fetch_raw(m["gw"], req, 20.0)
                 st.inc("status_%s%s" % (status, "_gave_up_20s" if timed_out else ""))
                 st.inc("total_bytes", got)
                 st.max("answer_bytes", got)
