@@ -25,6 +25,7 @@ fi
 source "$(dirname "$0")/lib.sh"
 set +e  # every step's failure is collected as a reason, not an exit
 HERE=$(cd "$(dirname "$0")" && pwd)
+export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ in the tree
 DPID="" REASONS=()
 alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 stop_daemon() { # SIGTERM, 10 s, then say so and SIGKILL
