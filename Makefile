@@ -4,7 +4,8 @@
 #   make         build bin/trove
 #   make test    deps + build + every test, ending with the runner's summary
 #   make unit    the cmocka unit tests only (no root, network or npm)
-#   make check   the tests again under ASan+UBSan, then each fuzz target briefly
+#   make check   the tests again under ASan+UBSan, the soak test, then each fuzz target briefly
+#   make soak    the soak test alone: honest load beside attackers (~3 min)
 #   make bench   benchmarks, each printing trove's figure, a reference, a ratio
 #   make run     deps + build + init a repo if there is none + start the node
 
@@ -53,7 +54,7 @@ BENCHES  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 BIN := $(if $(filter 1,$(SAN)),$(B)/bin/trove,bin/trove)
 
-.PHONY: all deps test unit check fuzz bench run clean tests
+.PHONY: all deps test unit check soak fuzz bench run clean tests
 all: $(BIN)
 
 deps:
@@ -97,7 +98,12 @@ check: deps
 	@$(MAKE) --no-print-directory SAN=1 tests
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  TROVE_BIN=$(abspath build-san/bin/trove) TEST_DIR=build-san/tests tests/run.sh
+	@$(MAKE) --no-print-directory soak
 	@$(MAKE) --no-print-directory fuzz
+
+# The soak test runs the release build: its figures are for what ships.
+soak: $(BIN)
+	@TROVE_BIN=$(abspath $(BIN)) bash tests/soak.sh
 
 # libFuzzer targets: clang only.  The library is compiled once with the
 # fuzzer's coverage instrumentation (fuzzer-no-link) and every target links
