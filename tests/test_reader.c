@@ -377,7 +377,7 @@ static dag_cid_t hamt_bomb(memstore_t *ms, dag_cid_t *leaf) {
   *leaf = raw(ms, "x");
   for (int i = 0; i < 4; i++) {
     snprintf(names[i], sizeof names[i], "%02X", i);
-    static char full[4][16];
+    static char full[4][32];
     snprintf(full[i], sizeof full[i], "%02Xentry%d", i, i);
     lk[i] = (dag_pb_link_t){*leaf, full[i], strlen(full[i]), true, 1, true};
   }
