@@ -63,7 +63,7 @@ static int export_block(const dag_cid_t *cid, void *ud) {
   return e->out.len >= (1u << 20) ? (e->err = flush_out(e)) : 0;
 }
 
-static int cmd_dag_export(cli_t *cli, int argc, char **argv) {
+int cmd_dag_export(cli_t *cli, int argc, char **argv) {
   if (argc != 2)
     return cli_failf("dag export: usage: trove dag export CID > file.car");
   dag_cid_t root;
@@ -192,21 +192,10 @@ static int import_one(bs_env_t *env, const char *path, import_ctx_t *c) {
   return rc;
 }
 
-static int cmd_dag_import(cli_t *cli, int argc, char **argv) {
-  bool pin = true, stats = false;
+int cmd_dag_import(cli_t *cli, int argc, char **argv) {
+  bool pin = CLI_BOOL(cli, "pin-roots"), stats = CLI_BOOL(cli, "stats");
   char **files = argv + 1;
-  int nfiles = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strncmp(argv[i], "--pin-roots=", 12)) {
-      if (cli_bool("pin-roots", argv[i] + 12, &pin))
-        return 1;
-    } else if (!strcmp(argv[i], "--stats"))
-      stats = true;
-    else if (argv[i][0] == '-' && argv[i][1])
-      return cli_failf("dag import: unknown option %s", argv[i]);
-    else
-      files[nfiles++] = argv[i];
-  }
+  int nfiles = argc - 1;
   static char *dash[] = {"-"};
   if (!nfiles) {
     files = dash;
@@ -253,12 +242,4 @@ static int cmd_dag_import(cli_t *cli, int argc, char **argv) {
   if (stats)
     printf("Imported %llu blocks\n", (unsigned long long)c.blocks);
   return status;
-}
-
-int cmd_dag(cli_t *cli, int argc, char **argv) {
-  if (argc >= 2 && !strcmp(argv[1], "export"))
-    return cmd_dag_export(cli, argc - 1, argv + 1);
-  if (argc >= 2 && !strcmp(argv[1], "import"))
-    return cmd_dag_import(cli, argc - 1, argv + 1);
-  return cli_failf("dag: usage: trove dag export CID | trove dag import FILE...");
 }

@@ -51,28 +51,6 @@ static int resolve_arg(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
   return rc;
 }
 
-/* "--name=V", "--name V", "-x V": the value, or NULL. */
-static const char *opt_val(int argc, char **argv, int *i, const char *lng,
-                           const char *shrt) {
-  const char *a = argv[*i];
-  size_t n = strlen(lng);
-  if (!strncmp(a, lng, n) && a[n] == '=')
-    return a + n + 1;
-  if ((!strcmp(a, lng) || (shrt && !strcmp(a, shrt))) && *i + 1 < argc)
-    return argv[++*i];
-  return NULL;
-}
-
-static int parse_u64(const char *s, uint64_t *v) {
-  char *end;
-  errno = 0;
-  unsigned long long x = strtoull(s, &end, 10);
-  if (errno || end == s || *end || s[0] == '-')
-    return TR_EUSAGE;
-  *v = x;
-  return 0;
-}
-
 static int write_out(const uint8_t *p, size_t n, void *ud) {
   (void)ud;
   return cli_write_out(p, n);
@@ -81,22 +59,11 @@ static int write_out(const uint8_t *p, size_t n, void *ud) {
 /* ------------------------------------------------------------------ cat */
 
 int cmd_cat(cli_t *cli, int argc, char **argv) {
-  uint64_t offset = 0, length = UINT64_MAX;
+  uint64_t offset = (uint64_t)CLI_INT(cli, "offset");
+  uint64_t length = CLI_SET(cli, "length") ? (uint64_t)CLI_INT(cli, "length")
+                                           : UINT64_MAX;
   char **args = argv + 1;
-  int nargs = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *v;
-    if ((v = opt_val(argc, argv, &i, "--offset", "-o"))) {
-      if (parse_u64(v, &offset))
-        return cli_failf("cat: bad --offset '%s'", v);
-    } else if ((v = opt_val(argc, argv, &i, "--length", "-l"))) {
-      if (parse_u64(v, &length))
-        return cli_failf("cat: bad --length '%s'", v);
-    } else if (argv[i][0] == '-' && argv[i][1])
-      return cli_failf("cat: unknown option %s", argv[i]);
-    else
-      args[nargs++] = argv[i];
-  }
+  int nargs = argc - 1;
   if (!nargs)
     return cli_failf("cat: usage: trove cat [-o N] [-l N] CID[/path]...");
   bs_env_t *env;
@@ -234,17 +201,9 @@ static int get_node(getctx_t *g, int dirfd, const char *name,
 }
 
 int cmd_get(cli_t *cli, int argc, char **argv) {
-  const char *out = NULL, *arg = NULL, *v;
-  for (int i = 1; i < argc; i++) {
-    if ((v = opt_val(argc, argv, &i, "--output", "-o")))
-      out = v;
-    else if (argv[i][0] == '-' && argv[i][1])
-      return cli_failf("get: unknown option %s", argv[i]);
-    else if (arg)
-      return cli_failf("get: one CID at a time");
-    else
-      arg = argv[i];
-  }
+  const char *out = CLI_STR(cli, "output"), *arg = argc > 1 ? argv[1] : NULL;
+  if (argc > 2)
+    return cli_failf("get: one CID at a time");
   if (!arg)
     return cli_failf("get: usage: trove get CID[/path] [-o PATH]");
   /* Kubo's default name: the last path element, or the CID. */
@@ -370,21 +329,9 @@ static void ls_print(const lsctx_t *l, bool headers) {
 }
 
 int cmd_ls(cli_t *cli, int argc, char **argv) {
-  bool headers = false, size = true;
+  bool headers = CLI_BOOL(cli, "headers"), size = CLI_BOOL(cli, "size");
   char **args = argv + 1;
-  int nargs = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--headers"))
-      headers = true;
-    else if (!strncmp(argv[i], "--size", 6) &&
-             (argv[i][6] == 0 || argv[i][6] == '=')) {
-      if (cli_bool("size", argv[i][6] ? argv[i] + 7 : NULL, &size))
-        return 1;
-    } else if (argv[i][0] == '-' && argv[i][1])
-      return cli_failf("ls: unknown option %s", argv[i]);
-    else
-      args[nargs++] = argv[i];
-  }
+  int nargs = argc - 1;
   if (!nargs)
     return cli_failf("ls: usage: trove ls [-v] CID[/path]...");
   bs_env_t *env;
@@ -482,22 +429,14 @@ int cmd_refs_local(cli_t *cli, int argc, char **argv) {
 
 int cmd_refs(cli_t *cli, int argc, char **argv) {
   refs_t r = {0};
-  r.max_depth = 1;
+  /* Kubo: -r lists everything unless --max-depth says otherwise; without
+   * -r only the direct links. */
+  r.max_depth = CLI_SET(cli, "max-depth") ? (int)CLI_INT(cli, "max-depth")
+                : CLI_BOOL(cli, "recursive") ? -1
+                                             : 1;
+  r.unique = CLI_BOOL(cli, "unique");
   char **args = argv + 1;
-  int nargs = 0;
-  const char *v;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-r") || !strcmp(argv[i], "--recursive"))
-      r.max_depth = -1;
-    else if (!strcmp(argv[i], "-u") || !strcmp(argv[i], "--unique"))
-      r.unique = true;
-    else if ((v = opt_val(argc, argv, &i, "--max-depth", NULL)))
-      r.max_depth = atoi(v);
-    else if (argv[i][0] == '-' && argv[i][1])
-      return cli_failf("refs: unknown option %s", argv[i]);
-    else
-      args[nargs++] = argv[i];
-  }
+  int nargs = argc - 1;
   if (!nargs)
     return cli_failf("refs: usage: trove refs [-r] [-u] CID...");
   bs_env_t *env;

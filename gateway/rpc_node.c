@@ -113,25 +113,20 @@ static void cfg_work(rpc_job_t *j) {
     json_decref(cfg);
     return;
   }
+  /* Typed as the CLI types it (node_config_value): "0" for an integer
+   * key is the integer 0, a wrong type is refused. */
   json_t *v;
-  if (r->as_bool) {
-    if (strcmp(r->args[1], "true") && strcmp(r->args[1], "false")) {
-      rpc_job_fail(j, 500, "failed to set config value: %s is not a "
-                   "boolean", r->args[1]);
-      json_decref(cfg);
-      return;
-    }
-    v = json_boolean(!strcmp(r->args[1], "true"));
-  } else if (r->as_json) {
-    json_error_t err;
-    v = json_loads(r->args[1], JSON_DECODE_ANY, &err);
-    if (!v) {
-      rpc_job_fail(j, 500, "failed to unmarshal json. %s", err.text);
-      json_decref(cfg);
-      return;
-    }
-  } else {
-    v = rpc_json_str(r->args[1]);
+  char err[512];
+  rc = node_config_value(key, r->args[1],
+                         r->as_json   ? NODE_CFG_JSON
+                         : r->as_bool ? NODE_CFG_BOOLEAN
+                                      : NODE_CFG_TEXT,
+                         &v, err, sizeof err);
+  if (rc) {
+    rpc_job_fail(j, 500, "failed to set config value: %s",
+                 rc == TR_EUSAGE ? err : tr_strerror(rc));
+    json_decref(cfg);
+    return;
   }
   json_t *answer = json_pack("{s:o,s:O}", "Key", rpc_json_str(key), "Value", v);
   rc = node_config_set(cfg, key, v); /* steals v */
