@@ -120,7 +120,7 @@ static int with_block(cli_t *cli, int argc, char **argv, const char *what,
   if (!rc)
     rc = show(&cid, data, len);
   bs_txn_abort(txn);
-  return rc ? cli_fail(what, rc) : 0;
+  return rc ? cli_failf("%s %s: %s", what, argv[1], tr_strerror(rc)) : 0;
 }
 
 static int show_bytes(const dag_cid_t *cid, const uint8_t *data, size_t len) {

@@ -56,8 +56,11 @@ static int send_fd(up_t *u, int fd) {
     int rc = cli_http_send(&u->r->h, u->buf, (size_t)n);
     if (rc)
       return rc;
-    if (u->drain && u->drain(u->r, &u->out) < 0)
-      return TR_EUSAGE; /* the daemon's error, reported */
+    /* The bar moves with the bytes sent (the daemon reads at most a few
+     * MiB ahead of its import); its own Bytes lines, read once the body
+     * is out, take it to the end. */
+    if (u->out.bar.on)
+      cli_progress_add(&u->out.bar, (uint64_t)n);
   }
 }
 
@@ -187,7 +190,8 @@ static void add_line(add_out_t *o, json_t *v) {
       snprintf(o->file, sizeof o->file, "%s", name);
     }
     o->file_bytes = b;
-    cli_progress_set(&o->bar, o->prev + b);
+    if (o->prev + b > o->bar.done) /* the bytes sent may be ahead */
+      cli_progress_set(&o->bar, o->prev + b);
     return;
   }
   if (!*hash)
@@ -201,26 +205,6 @@ static void add_line(add_out_t *o, json_t *v) {
   else
     printf(*name ? "added %s %s\n" : "added %s\n", hash, name);
   fflush(stdout);
-}
-
-/* While the body goes out, take the progress the daemon streams back
- * (it answers early when asked for progress): whatever has arrived, without
- * waiting for more.  -1 when the answer is an error (then reported). */
-static int drain(remote_t *r, add_out_t *o) {
-  while (cli_http_pending(&r->h)) {
-    if (!r->h.head_done) {
-      if (cli__answer(r))
-        return -1;
-      continue;
-    }
-    json_t *v;
-    int rc = cli__next_value(r, &v);
-    if (rc <= 0)
-      return rc < 0 ? -1 : 0;
-    add_line(o, v);
-    json_decref(v);
-  }
-  return 0;
 }
 
 static int r_add(remote_t *r, int argc, char **argv, up_t *u) {
@@ -244,7 +228,6 @@ static int r_add(remote_t *r, int argc, char **argv, up_t *u) {
   cli_progress_start(&o->bar, bar,
                      bar ? cli_paths_size(paths, npaths, a.recursive, a.hidden)
                          : 0);
-  u->drain = bar ? drain : NULL;
   if (!rc && getrandom(u->boundary, 16, 0) != 16)
     rc = cli_failf("add: no randomness for the multipart boundary");
   if (!rc) {
@@ -282,7 +265,7 @@ static int r_add(remote_t *r, int argc, char **argv, up_t *u) {
       rc = cli_http_end(&r->h);
   }
   /* Sent, or the daemon stopped reading: its answer says why. */
-  if (!r->h.head_done && cli__answer(r)) {
+  if (cli__answer(r)) {
     cli_progress_clear(&o->bar);
     return 1;
   }

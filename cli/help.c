@@ -91,6 +91,16 @@ void cli_help_cmd(const rpc_cmddef_t *d, FILE *f) {
              globals[i][0]);
     row(f, left, globals[i][1]);
   }
+  size_t n = strlen(d->name);
+  bool any = false;
+  for (size_t i = 0; i < rpc_ncmddefs; i++)
+    if (!strncmp(rpc_cmddefs[i].name, d->name, n) &&
+        rpc_cmddefs[i].name[n] == ' ') {
+      if (!any)
+        fprintf(f, "\nsubcommands:\n");
+      any = true;
+      row(f, rpc_cmddefs[i].name, rpc_cmddefs[i].help);
+    }
   fprintf(f, "\nSee 'trove help' for the environment variables.\n");
 }
 

@@ -243,6 +243,17 @@ static int help(int argc, char **argv) {
     cli_help_all(stdout);
     return 0;
   }
+  if (argc == 1 && !strcmp(argv[0], "--commands")) {
+    /* For scripts (and the test of every --help): each command, a tab,
+     * its options. */
+    for (size_t i = 0; i < rpc_ncmddefs; i++) {
+      printf("%s\t", rpc_cmddefs[i].name);
+      for (const rpc_optdef_t *o = rpc_cmddefs[i].opts; o->name; o++)
+        printf("%s--%s", o == rpc_cmddefs[i].opts ? "" : " ", o->name);
+      printf("\n");
+    }
+    return 0;
+  }
   const rpc_cmddef_t *d = lookup(argc, argv, &words);
   if (d && words == argc) {
     cli_help_cmd(d, stdout);
@@ -289,9 +300,19 @@ int main(int argc, char **argv) {
   for (int i = 1 + words; i < argc; i++)
     want_help |= is_help(argv[i]);
   if (!d) {
-    /* A family word alone ("trove pin"): its commands. */
-    if (cli_help_group(argv[1], want_help ? stdout : stderr))
-      return want_help ? 0 : 2;
+    /* A family word alone ("trove pin"): its commands on --help, else
+     * one line saying what is missing. */
+    if (want_help && cli_help_group(argv[1], stdout))
+      return 0;
+    FILE *devnull = fopen("/dev/null", "w");
+    bool family = devnull && cli_help_group(argv[1], devnull);
+    if (devnull)
+      fclose(devnull);
+    if (family) {
+      cli_failf("%s: which command? (see 'trove %s --help')", argv[1],
+                argv[1]);
+      return 2;
+    }
     cli_failf("unknown command '%s' (see 'trove help')", argv[1]);
     return 2;
   }

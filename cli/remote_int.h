@@ -36,8 +36,6 @@ typedef struct add_out {
 typedef struct up {
   remote_t *r;
   add_out_t out;
-  /* add with a bar: reads what the daemon has sent after each piece. */
-  int (*drain)(remote_t *r, add_out_t *o);
   char boundary[48];
   int parts;
   bool hidden, recursive;

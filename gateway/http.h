@@ -137,6 +137,11 @@ int gw_res_write(gw_req_t *req, const void *p, size_t n);
 /* Bytes queued and not yet written to the socket. */
 size_t gw_res_buffered(const gw_req_t *req);
 
+/* Write what is queued now instead of when 64 KiB have gathered or the
+ * response ends: for small pieces a client waits for while the request is
+ * still going on (add's progress).  HTTP/2 sends as it goes already. */
+void gw_res_flush(gw_req_t *req);
+
 /* Call cb once, when the queue falls under GW_LOW_WATER (immediately, on
  * the next loop iteration, if it already is). */
 typedef void (*gw_drain_cb)(gw_req_t *req, void *ud);

@@ -229,6 +229,11 @@ int gw_res_write(gw_req_t *r, const void *p, size_t n) {
   return r->stream_id ? gw__h2_write(r, p, n) : gw__h1_write(r, p, n);
 }
 
+void gw_res_flush(gw_req_t *r) {
+  if (!r->closed && r->started && !r->ended && !r->stream_id && r->conn)
+    gw__conn_flush(r->conn);
+}
+
 size_t gw_res_buffered(const gw_req_t *r) {
   if (r->closed || !r->conn)
     return 0;

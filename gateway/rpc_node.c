@@ -8,7 +8,7 @@
  *   config/show           the config, without Identity.PrivKey
  *   (repo/gc lives in rpc_gc.c: it runs on a thread of its own)
  *   repo/stat size-only=  {"RepoSize","StorageMax","NumObjects","RepoPath",
- *                          "Version"}
+ *                          "Version"} and trove's "DataSize","FileSize"
  *   repo/verify           NDJSON {"Msg"} per corrupt block, then a summary
  *   repo/version          {"Version"}
  *
@@ -215,10 +215,15 @@ static void stat_work(rpc_job_t *j) {
   }
   char ver[32];
   snprintf(ver, sizeof ver, "trove-repo@%d", BS_SCHEMA_VERSION);
-  j->json = json_pack("{s:I,s:I,s:I,s:o,s:s}", "RepoSize",
+  /* Kubo's fields, then trove's: DataSize is what the pages in use hold,
+   * FileSize what data.mdb takes on disk (the rest is free space that
+   * `trove repo compact` gives back). */
+  j->json = json_pack("{s:I,s:I,s:I,s:o,s:s,s:I,s:I}", "RepoSize",
                       (json_int_t)st.repo_bytes, "StorageMax", (json_int_t)max,
                       "NumObjects", (json_int_t)st.blocks, "RepoPath",
-                      rpc_json_str(j->ctx->repo), "Version", ver);
+                      rpc_json_str(j->ctx->repo), "Version", ver, "DataSize",
+                      (json_int_t)st.data_bytes, "FileSize",
+                      (json_int_t)st.file_bytes);
   if (!j->json)
     rpc_job_fail(j, 500, "out of memory");
 }

@@ -251,6 +251,8 @@ static void start_response(rpc_up_t *u) {
   if (u->held.len)
     gw_res_write(u->req, u->held.data, u->held.len);
   u->held.len = 0;
+  if (u->early)
+    gw_res_flush(u->req);
 }
 
 /* The request is answered: let go of it. */
@@ -300,6 +302,8 @@ static void on_async(uv_async_t *a) {
       if (u->started && u->held.len) {
         gw_res_write(u->req, u->held.data, u->held.len);
         u->held.len = 0;
+        if (early && !done)
+          gw_res_flush(u->req); /* progress is for now */
       }
       if (done && rc) {
         /* Too late for a status: say it in the stream, as Kubo's trailer
