@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,7 +186,17 @@ int cli_http_response(cli_http_t *h) {
   } while (h->status >= 100 && h->status < 200);
   h->left = h->chunked ? 0 : h->length;
   h->eof = !h->chunked && h->length == 0;
+  h->head_done = true;
   return 0;
+}
+
+bool cli_http_pending(cli_http_t *h) {
+  if (h->eof || h->fd < 0)
+    return false;
+  if (h->off < h->len)
+    return true;
+  struct pollfd p = {.fd = h->fd, .events = POLLIN};
+  return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP));
 }
 
 ssize_t cli_http_read(cli_http_t *h, void *out, size_t cap) {

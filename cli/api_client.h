@@ -26,6 +26,7 @@ typedef struct cli_http {
   int64_t left;        /* bytes left in the body or the current chunk */
   bool eof;            /* the body has been read */
   bool send_failed;    /* the server stopped reading the request */
+  bool head_done;      /* cli_http_response() has read the head */
   uint8_t buf[65536];  /* read buffer */
   size_t off, len;
 } cli_http_t;
@@ -47,6 +48,10 @@ int cli_http_end(cli_http_t *h) TR_WUR;
 /* Read the status line and headers.  -errno, TR_ETRUNC (connection closed
  * early), TR_EUSAGE (not HTTP). */
 int cli_http_response(cli_http_t *h) TR_WUR;
+/* Whether bytes of the answer have arrived and wait to be read (without
+ * blocking): how an upload reads the progress the server streams back
+ * while the body is still going out. */
+bool cli_http_pending(cli_http_t *h);
 /* Up to cap bytes of the body; 0 at its end.  -errno, TR_ETRUNC (the
  * connection ended inside the body: the answer was cut). */
 ssize_t cli_http_read(cli_http_t *h, void *out, size_t cap) TR_WUR;

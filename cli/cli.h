@@ -16,20 +16,29 @@
 
 #include "../blockstore/bs.h"
 #include "../dag/cid.h"
+#include "../gateway/api_opts.h"
 
 typedef struct cli {
   const char *repo; /* repo directory (--repo, TROVE_PATH, ~/.trove) */
   bs_env_t *env;    /* opened on demand by cli_env() */
+  rpc_vals_t v;     /* the command's options, parsed through its table */
 } cli_t;
 
+/* argv[0] is the command's last word, argv[1..argc) its positional
+ * arguments; the options are in cli->v (read them with the macros
+ * below). */
 typedef int (*cli_fn)(cli_t *cli, int argc, char **argv);
 
-typedef struct cli_cmd {
-  const char *name; /* "pin add" */
-  cli_fn fn;
-  const char *usage;
-  const char *help;
-} cli_cmd_t;
+#define CLI_BOOL(cli, name) rpc_vals_bool(&(cli)->v, name)
+#define CLI_INT(cli, name) rpc_vals_int(&(cli)->v, name)
+#define CLI_STR(cli, name) rpc_vals_str(&(cli)->v, name)
+#define CLI_SET(cli, name) rpc_vals_isset(&(cli)->v, name)
+
+/* help.c: `trove help`, `trove CMD --help`, `trove FAMILY --help` (false
+ * when no command starts with the word family). */
+void cli_help_all(FILE *f);
+void cli_help_cmd(const rpc_cmddef_t *d, FILE *f);
+bool cli_help_group(const char *family, FILE *f);
 
 /* Print "trove: what: strerror(err)" and return the exit status 1. */
 int cli_fail(const char *what, int err);
@@ -55,10 +64,40 @@ int cli_write_out(const void *p, size_t n);
 int cli_list_dir(int fd, bool hidden, char ***names, size_t *n);
 void cli_free_names(char **names, size_t n);
 
+/* progress.c: Kubo's progress bar on stderr. */
+typedef struct cli_progress {
+  bool on, drawn;
+  uint64_t done, total; /* total 0: unknown (no bar, no time left) */
+  uint64_t start_ns, last_ns;
+} cli_progress_t;
+
+/* --progress given: its value; else on when stderr is a terminal and the
+ * command is not asked to be quiet. */
+bool cli_progress_wanted(bool set, bool value, bool quiet);
+void cli_progress_start(cli_progress_t *p, bool on, uint64_t total);
+void cli_progress_set(cli_progress_t *p, uint64_t done);
+void cli_progress_add(cli_progress_t *p, uint64_t n);
+/* Erase the bar before writing a line to stdout (it is redrawn next). */
+void cli_progress_clear(cli_progress_t *p);
+/* Draw the final state and end the line. */
+void cli_progress_end(cli_progress_t *p);
+/* Bytes of the regular files under paths (stdin's size when n is 0 and
+ * it is a file), walked as add walks them; 0 when unknown. */
+uint64_t cli_paths_size(char **paths, int n, bool recursive, bool hidden);
+
+/* pin ls --type's value as BS_PIN_* bits; -1 (reported) if unknown. */
+int cli_pin_type(const char *v);
+/* block put's --cid-codec, --mhtype and --format (reported; 1 on error). */
+int cli_block_format(cli_t *cli, int *version, uint64_t *codec, uint64_t *mh);
+
 /* Command handlers. */
 int cmd_init(cli_t *, int, char **);
 int cmd_daemon(cli_t *, int, char **);
-int cmd_dag(cli_t *, int, char **);
+int cmd_dag_export(cli_t *, int, char **);
+int cmd_dag_import(cli_t *, int, char **);
+int cmd_shutdown(cli_t *, int, char **);
+int cmd_repo_compact(cli_t *, int, char **);
+int cmd_config_show(cli_t *, int, char **);
 int cmd_version(cli_t *, int, char **);
 int cmd_id(cli_t *, int, char **);
 int cmd_config(cli_t *, int, char **);

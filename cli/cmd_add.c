@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../dag/importer.h"
@@ -43,7 +42,8 @@
 
 typedef struct add {
   dag_import_opts_t o;
-  bool recursive, wrap, quiet, quieter, only_hash, pin, hidden, progress;
+  bool recursive, wrap, quiet, quieter, silent, only_hash, pin, hidden;
+  bool progress;
   const char *pin_name;
   bs_env_t *env;
   bs_batch_t *batch;
@@ -51,7 +51,7 @@ typedef struct add {
   tr_bytes_t dirs;     /* "added" lines of directories, printed at the end */
   tr_bytes_t path;     /* name of the entry being added, relative */
   uint64_t bytes, blocks;
-  struct timespec last;
+  cli_progress_t bar;
   dag_import_result_t last_root;
 } add_t;
 
@@ -62,21 +62,6 @@ static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
   add_t *a = ud;
   a->blocks++;
   return a->batch ? bs_batch_put(a->batch, cid, data, len) : 0;
-}
-
-static void progress(add_t *a, bool done) {
-  if (!a->progress)
-    return;
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  double dt = (double)(now.tv_sec - a->last.tv_sec) +
-              (double)(now.tv_nsec - a->last.tv_nsec) / 1e9;
-  if (!done && dt < 0.2)
-    return;
-  a->last = now;
-  fprintf(stderr, "\r%.1f MiB added", (double)a->bytes / (1 << 20));
-  if (done)
-    fputc('\n', stderr);
 }
 
 /* Print (or, for a directory, keep for the end) one "added" line. */
@@ -93,8 +78,7 @@ static int report(add_t *a, const dag_cid_t *cid, const char *name,
     return TR_ETOOBIG;
   if (is_dir)
     return tr_bytes_append(&a->dirs, line, (size_t)n);
-  if (a->progress)
-    fputs("\r\033[K", stderr);
+  cli_progress_clear(&a->bar);
   fputs(line, stdout);
   return 0;
 }
@@ -121,7 +105,7 @@ static int add_fd(add_t *a, int fd, dag_import_result_t *res) {
       dag_file_reset(a->file);
       return rc;
     }
-    progress(a, false);
+    cli_progress_set(&a->bar, a->bytes);
   }
   return dag_file_finish(a->file, res);
 }
@@ -253,113 +237,26 @@ static int add_arg(add_t *a, const char *arg, dag_import_result_t *res) {
 
 /* -------------------------------------------------------------- options */
 
-/* Parse the options into a; the paths are left in paths[0..*npaths). */
-static int parse(add_t *a, int argc, char **argv, char **paths, int *npaths) {
-  const char *profile = NULL, *chunker = NULL, *hash = NULL;
-  long cidv = -1, maxlinks = -1;
-  int raw = -1, prog = -1;
-  *npaths = 0;
-  for (int i = 1; i < argc; i++) {
-    char *s = argv[i], opt[64] = "";
-    const char *val = NULL;
-    if (s[0] != '-' || !s[1]) {
-      paths[(*npaths)++] = s;
-      continue;
-    }
-    if (s[1] != '-') { /* short flags, possibly grouped; -s takes a value */
-      for (char *c = s + 1; *c; c++) {
-        switch (*c) {
-        case 'r': a->recursive = true; break;
-        case 'w': a->wrap = true; break;
-        case 'q': a->quiet = true; break;
-        case 'Q': a->quieter = true; break;
-        case 'n': a->only_hash = true; break;
-        case 'p': prog = 1; break;
-        case 'H': a->hidden = true; break;
-        case 's':
-          if (c[1] || i + 1 == argc)
-            return cli_failf("add: -s needs a value");
-          chunker = argv[++i];
-          break;
-        default:
-          return cli_failf("add: unknown option -%c", *c);
-        }
-        if (*c == 's')
-          break;
-      }
-      continue;
-    }
-    const char *eq = strchr(s, '=');
-    size_t n = eq ? (size_t)(eq - s) : strlen(s);
-    if (n >= sizeof opt)
-      return cli_failf("add: unknown option %s", s);
-    memcpy(opt, s, n);
-    opt[n] = 0;
-    static const char *const takes[] = {"--profile", "--chunker", "--hash",
-                                        "--cid-version", "--pin-name",
-                                        "--max-file-links"};
-    bool need = false;
-    for (size_t k = 0; k < TR_ARRAY_LEN(takes); k++)
-      need |= !strcmp(opt, takes[k]);
-    if (eq)
-      val = eq + 1;
-    else if (need && i + 1 < argc)
-      val = argv[++i];
-    if (need && !val)
-      return cli_failf("add: %s needs a value", opt);
-    bool b = true;
-    if (!need && cli_bool(opt + 2, val, &b))
-      return 1;
-    if (!strcmp(opt, "--profile")) profile = val;
-    else if (!strcmp(opt, "--chunker")) chunker = val;
-    else if (!strcmp(opt, "--hash")) hash = val;
-    else if (!strcmp(opt, "--pin-name")) a->pin_name = val;
-    else if (!strcmp(opt, "--cid-version")) cidv = strtol(val, NULL, 10);
-    else if (!strcmp(opt, "--max-file-links")) maxlinks = strtol(val, NULL, 10);
-    else if (!strcmp(opt, "--recursive")) a->recursive = b;
-    else if (!strcmp(opt, "--wrap-with-directory")) a->wrap = b;
-    else if (!strcmp(opt, "--quiet")) a->quiet = b;
-    else if (!strcmp(opt, "--quieter")) a->quieter = b;
-    else if (!strcmp(opt, "--only-hash")) a->only_hash = b;
-    else if (!strcmp(opt, "--pin")) a->pin = b;
-    else if (!strcmp(opt, "--hidden")) a->hidden = b;
-    else if (!strcmp(opt, "--progress")) prog = b;
-    else if (!strcmp(opt, "--raw-leaves")) raw = b;
-    else if (!strcmp(opt, "--trickle"))
-      return cli_failf("add: --trickle is not supported");
-    else
-      return cli_failf("add: unknown option %s", opt);
-  }
-  if (dag_import_profile(&a->o, profile))
-    return cli_failf("add: unknown profile '%s' (unixfs-v1-2025, "
-                     "unixfs-v0-2015)", profile);
-  if (chunker)
-    a->o.chunker = chunker;
-  if (cidv != -1) {
-    if (cidv != 0 && cidv != 1)
-      return cli_failf("add: --cid-version must be 0 or 1");
-    a->o.cid_version = (int)cidv;
-  }
-  if (raw != -1)
-    a->o.raw_leaves = raw;
-  if (maxlinks != -1) {
-    if (maxlinks < 2 || maxlinks > DAG_IMPORT_MAX_LINKS)
-      return cli_failf("add: --max-file-links must be 2..%d",
-                       DAG_IMPORT_MAX_LINKS);
-    a->o.max_links = (size_t)maxlinks;
-  }
-  if (hash) {
-    if (dag_mh_from_name(hash, &a->o.mh_code))
-      return cli_failf("add: unrecognized hash function '%s'", hash);
-    if (a->o.mh_code != DAG_MH_SHA2_256) {
-      if (a->o.cid_version == 0)
-        return cli_failf("add: CIDv0 only supports sha2-256");
-      a->o.cid_version = 1;
-    }
-  }
-  if (a->only_hash)
-    a->pin = false;
-  a->progress = prog == -1 ? isatty(2) && !a->quiet && !a->quieter : prog;
+/* add's options, resolved by rpc_add_resolve(): the code /api/v0/add runs,
+ * so that an add gives the same CIDs and errors with and without a
+ * daemon. */
+static int parse(cli_t *cli, add_t *a) {
+  rpc_add_opts_t r;
+  char err[512];
+  if (rpc_add_resolve(&cli->v, &r, err, sizeof err))
+    return cli_failf("add: %s", err);
+  a->o = r.o;
+  a->recursive = r.recursive;
+  a->wrap = r.wrap;
+  a->quiet = r.quiet;
+  a->quieter = r.quieter || r.silent;
+  a->silent = r.silent;
+  a->only_hash = r.only_hash;
+  a->pin = r.pin;
+  a->hidden = r.hidden;
+  a->pin_name = r.pin_name;
+  a->progress = cli_progress_wanted(r.progress_set, r.progress,
+                                    r.quiet || r.quieter || r.silent);
   return 0;
 }
 
@@ -422,12 +319,9 @@ static int run(add_t *a, char **paths, int npaths) {
 
 int cmd_add(cli_t *cli, int argc, char **argv) {
   add_t a = {0};
-  a.pin = true;
-  char **paths = tr_calloc((size_t)argc + 1, sizeof *paths);
-  int npaths = 0, lock = -1;
-  if (!paths)
-    return cli_fail("add", -ENOMEM);
-  int rc = parse(&a, argc, argv, paths, &npaths) ? TR_EUSAGE : 0;
+  char **paths = argv + 1;
+  int npaths = argc - 1, lock = -1;
+  int rc = parse(cli, &a) ? TR_EUSAGE : 0;
   if (!rc && !a.only_hash) {
     if (cli_env(cli, 0, &a.env))
       rc = TR_ENOREPO;
@@ -437,10 +331,17 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
     } else if ((rc = bs_batch_begin(a.env, 0, &a.batch)))
       cli_fail("add", rc);
   }
-  clock_gettime(CLOCK_MONOTONIC, &a.last);
+  if (!rc)
+    cli_progress_start(&a.bar, a.progress,
+                       a.progress ? cli_paths_size(paths, npaths, a.recursive,
+                                                   a.hidden)
+                                  : 0);
   if (!rc)
     rc = run(&a, paths, npaths);
-  progress(&a, true);
+  if (!rc)
+    cli_progress_end(&a.bar);
+  else
+    cli_progress_clear(&a.bar);
   if (a.batch) {
     int e = bs_batch_end(a.batch, rc == 0);
     if (!rc && e) {
@@ -452,7 +353,7 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
   if (!rc) {
     if (a.dirs.len)
       fwrite(a.dirs.data, 1, a.dirs.len, stdout);
-    if (a.quieter) {
+    if (a.quieter && !a.silent) {
       char s[DAG_CID_STR_MAX];
       printf("%s\n", dag_cid_str(&a.last_root.cid, s));
     }
@@ -460,6 +361,5 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
   dag_file_free(a.file);
   tr_bytes_free(&a.dirs);
   tr_bytes_free(&a.path);
-  tr_free(paths);
   return rc ? 1 : 0;
 }

@@ -28,65 +28,45 @@ static int read_all(int fd, tr_bytes_t *b, size_t max) {
   }
 }
 
+/* --cid-codec, --mhtype and --format into a CID version, codec and hash
+ * (Kubo's block put; --format is the legacy form).  Reports; 1 on error. */
+int cli_block_format(cli_t *cli, int *version, uint64_t *codec, uint64_t *mh) {
+  const char *c = CLI_STR(cli, "cid-codec"), *h = CLI_STR(cli, "mhtype"),
+             *f = CLI_STR(cli, "format");
+  *version = 1;
+  if (dag_codec_from_name(c, codec))
+    return cli_failf("block put: unknown codec '%s'", c);
+  if (dag_mh_from_name(h, mh))
+    return cli_failf("block put: unknown hash '%s'", h);
+  if (!f)
+    return 0;
+  if (!strcmp(f, "v0") || !strcmp(f, "protobuf")) {
+    *codec = DAG_CODEC_DAG_PB;
+    *version = !strcmp(f, "v0") ? 0 : 1;
+  } else if (!strcmp(f, "cbor"))
+    *codec = DAG_CODEC_DAG_CBOR;
+  else if (!strcmp(f, "raw"))
+    *codec = DAG_CODEC_RAW;
+  else
+    return cli_failf("block put: unknown format '%s'", f);
+  return 0;
+}
+
 int cmd_block_put(cli_t *cli, int argc, char **argv) {
-  uint64_t codec = DAG_CODEC_RAW, mh = DAG_MH_SHA2_256;
-  int version = 1;
-  bool pin = false;
-  char **files = tr_calloc((size_t)argc + 1, sizeof *files);
-  int nfiles = 0;
-  if (!files)
-    return cli_fail("block put", -ENOMEM);
-  int rc = 0;
-  for (int i = 1; i < argc && !rc; i++) {
-    const char *a = argv[i], *val = NULL;
-    const char *eq = strchr(a, '=');
-    char opt[64] = "";
-    if (!strncmp(a, "--", 2)) {
-      size_t n = eq ? (size_t)(eq - a) : strlen(a);
-      if (n >= sizeof opt)
-        n = sizeof opt - 1;
-      memcpy(opt, a, n);
-      opt[n] = 0;
-      val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
-      bool takes = strcmp(opt, "--pin") != 0;
-      if (takes && !val) {
-        rc = cli_failf("block put: %s needs a value", opt);
-        break;
-      }
-      if (takes && !eq)
-        i++;
-    }
-    if (!strcmp(opt, "--cid-codec")) {
-      if (dag_codec_from_name(val, &codec))
-        rc = cli_failf("block put: unknown codec '%s'", val);
-    } else if (!strcmp(opt, "--mhtype")) {
-      if (dag_mh_from_name(val, &mh))
-        rc = cli_failf("block put: unknown hash '%s'", val);
-    } else if (!strcmp(opt, "--format")) {
-      /* Kubo's deprecated --format: v0 means CIDv0 dag-pb. */
-      if (!strcmp(val, "v0") || !strcmp(val, "protobuf")) {
-        codec = DAG_CODEC_DAG_PB;
-        version = !strcmp(val, "v0") ? 0 : 1;
-      } else if (!strcmp(val, "cbor"))
-        codec = DAG_CODEC_DAG_CBOR;
-      else if (!strcmp(val, "raw"))
-        codec = DAG_CODEC_RAW;
-      else
-        rc = cli_failf("block put: unknown format '%s'", val);
-    } else if (!strcmp(opt, "--pin")) {
-      rc = cli_bool("pin", eq ? eq + 1 : NULL, &pin) ? 1 : 0;
-    } else if (opt[0])
-      rc = cli_failf("block put: unknown option %s", opt);
-    else
-      files[nfiles++] = argv[i];
-  }
+  uint64_t codec, mh;
+  int version;
+  bool pin = CLI_BOOL(cli, "pin");
+  char **files = argv + 1;
+  int nfiles = argc - 1;
+  static char *dash[] = {"-"};
+  int rc = cli_block_format(cli, &version, &codec, &mh);
   bs_env_t *env;
-  if (rc || cli_env(cli, 0, &env)) {
-    tr_free(files);
+  if (rc || cli_env(cli, 0, &env))
     return 1;
+  if (nfiles == 0) {
+    files = dash;
+    nfiles = 1;
   }
-  if (nfiles == 0)
-    files[nfiles++] = "-";
   for (int f = 0; f < nfiles && !rc; f++) {
     int fd = strcmp(files[f], "-") ? open(files[f], O_RDONLY | O_CLOEXEC) : 0;
     if (fd < 0) {
@@ -117,7 +97,6 @@ int cmd_block_put(cli_t *cli, int argc, char **argv) {
     char s[DAG_CID_STR_MAX];
     printf("%s\n", dag_cid_str(&cid, s));
   }
-  tr_free(files);
   return rc;
 }
 
@@ -141,7 +120,7 @@ static int with_block(cli_t *cli, int argc, char **argv, const char *what,
   if (!rc)
     rc = show(&cid, data, len);
   bs_txn_abort(txn);
-  return rc ? cli_fail(what, rc) : 0;
+  return rc ? cli_failf("%s %s: %s", what, argv[1], tr_strerror(rc)) : 0;
 }
 
 static int show_bytes(const dag_cid_t *cid, const uint8_t *data, size_t len) {
@@ -165,16 +144,8 @@ int cmd_block_stat(cli_t *cli, int argc, char **argv) {
 }
 
 int cmd_block_rm(cli_t *cli, int argc, char **argv) {
-  bool force = false, quiet = false;
+  bool force = CLI_BOOL(cli, "force"), quiet = CLI_BOOL(cli, "quiet");
   int rc = 0, first = 1;
-  for (; first < argc && argv[first][0] == '-'; first++) {
-    if (!strcmp(argv[first], "-f") || !strcmp(argv[first], "--force"))
-      force = true;
-    else if (!strcmp(argv[first], "-q") || !strcmp(argv[first], "--quiet"))
-      quiet = true;
-    else
-      return cli_failf("block rm: unknown option %s", argv[first]);
-  }
   if (first == argc)
     return cli_failf("block rm: usage: trove block rm [-f] [-q] CID...");
   bs_env_t *env;

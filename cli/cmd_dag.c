@@ -26,11 +26,15 @@ typedef struct export_ctx {
   bs_txn_t *txn;
   tr_bytes_t out;
   int err;
+  uint64_t written;
+  cli_progress_t bar; /* bytes out; the total is not known beforehand */
 } export_ctx_t;
 
 static int flush_out(export_ctx_t *e) {
   int rc = cli_write_out(e->out.data, e->out.len);
+  e->written += e->out.len;
   e->out.len = 0;
+  cli_progress_set(&e->bar, e->written);
   return rc;
 }
 
@@ -56,6 +60,7 @@ static int export_block(const dag_cid_t *cid, void *ud) {
   if (len >= (64u << 10)) {
     if ((rc = flush_out(e)) || (rc = cli_write_out(data, len)))
       return e->err = rc;
+    e->written += len;
     return 0;
   }
   if ((rc = tr_bytes_append(&e->out, data, len)))
@@ -63,7 +68,7 @@ static int export_block(const dag_cid_t *cid, void *ud) {
   return e->out.len >= (1u << 20) ? (e->err = flush_out(e)) : 0;
 }
 
-static int cmd_dag_export(cli_t *cli, int argc, char **argv) {
+int cmd_dag_export(cli_t *cli, int argc, char **argv) {
   if (argc != 2)
     return cli_failf("dag export: usage: trove dag export CID > file.car");
   dag_cid_t root;
@@ -73,6 +78,10 @@ static int cmd_dag_export(cli_t *cli, int argc, char **argv) {
   if (isatty(1))
     return cli_failf("dag export: refusing to write a CAR to a terminal");
   export_ctx_t e = {0};
+  cli_progress_start(&e.bar, cli_progress_wanted(CLI_SET(cli, "progress"),
+                                                 CLI_BOOL(cli, "progress"),
+                                                 false),
+                     0);
   int rc = bs_txn_begin(env, BS_RDONLY, &e.txn);
   if (rc)
     return cli_fail("dag export", rc);
@@ -90,6 +99,10 @@ static int cmd_dag_export(cli_t *cli, int argc, char **argv) {
     rc = flush_out(&e);
   bs_txn_abort(e.txn);
   tr_bytes_free(&e.out);
+  if (!rc)
+    cli_progress_end(&e.bar);
+  else
+    cli_progress_clear(&e.bar);
   if (rc && !e.err)
     return cli_fail("dag export", rc);
   return rc ? 1 : 0;
@@ -104,6 +117,7 @@ typedef struct import_ctx {
   size_t nroots;
   uint64_t blocks;
   char where[128];
+  cli_progress_t *bar; /* bytes read, each pass */
 } import_ctx_t;
 
 static int on_block(import_ctx_t *c, const dag_car_event_t *ev) {
@@ -139,6 +153,8 @@ static int read_car(int fd, import_ctx_t *c) {
       rc = dag_car_finish(&r);
       break;
     }
+    if (c->bar)
+      cli_progress_add(c->bar, (uint64_t)n);
     size_t off = 0;
     do {
       size_t used;
@@ -170,6 +186,7 @@ static int import_one(bs_env_t *env, const char *path, import_ctx_t *c) {
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
     /* Pass 1 verifies everything; only a clean CAR reaches pass 2. */
     import_ctx_t v = {0};
+    v.bar = c->bar;
     rc = read_car(fd, &v);
     if (rc) {
       memcpy(c->where, v.where, sizeof c->where);
@@ -192,21 +209,10 @@ static int import_one(bs_env_t *env, const char *path, import_ctx_t *c) {
   return rc;
 }
 
-static int cmd_dag_import(cli_t *cli, int argc, char **argv) {
-  bool pin = true, stats = false;
+int cmd_dag_import(cli_t *cli, int argc, char **argv) {
+  bool pin = CLI_BOOL(cli, "pin-roots"), stats = CLI_BOOL(cli, "stats");
   char **files = argv + 1;
-  int nfiles = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strncmp(argv[i], "--pin-roots=", 12)) {
-      if (cli_bool("pin-roots", argv[i] + 12, &pin))
-        return 1;
-    } else if (!strcmp(argv[i], "--stats"))
-      stats = true;
-    else if (argv[i][0] == '-' && argv[i][1])
-      return cli_failf("dag import: unknown option %s", argv[i]);
-    else
-      files[nfiles++] = argv[i];
-  }
+  int nfiles = argc - 1;
   static char *dash[] = {"-"};
   if (!nfiles) {
     files = dash;
@@ -219,6 +225,16 @@ static int cmd_dag_import(cli_t *cli, int argc, char **argv) {
   if (lock < 0)
     return cli_fail("dag import: gc lock", lock);
   import_ctx_t c = {0};
+  cli_progress_t bar;
+  bool on = cli_progress_wanted(CLI_SET(cli, "progress"),
+                                CLI_BOOL(cli, "progress"), false);
+  uint64_t total = 0;
+  struct stat st;
+  for (int i = 0; on && i < nfiles; i++) /* a file is read twice, a pipe once */
+    if (strcmp(files[i], "-") && stat(files[i], &st) == 0 && S_ISREG(st.st_mode))
+      total += 2 * (uint64_t)st.st_size;
+  cli_progress_start(&bar, on, total);
+  c.bar = &bar;
   int rc = 0;
   for (int i = 0; i < nfiles && !rc; i++) {
     rc = import_one(env, files[i], &c);
@@ -230,6 +246,10 @@ static int cmd_dag_import(cli_t *cli, int argc, char **argv) {
     }
   }
   int status = rc;
+  if (!rc)
+    cli_progress_end(&bar);
+  else
+    cli_progress_clear(&bar);
   if (!rc && pin && c.nroots) {
     bs_txn_t *txn;
     if ((rc = bs_txn_begin(env, 0, &txn)) == 0) {
@@ -253,12 +273,4 @@ static int cmd_dag_import(cli_t *cli, int argc, char **argv) {
   if (stats)
     printf("Imported %llu blocks\n", (unsigned long long)c.blocks);
   return status;
-}
-
-int cmd_dag(cli_t *cli, int argc, char **argv) {
-  if (argc >= 2 && !strcmp(argv[1], "export"))
-    return cmd_dag_export(cli, argc - 1, argv + 1);
-  if (argc >= 2 && !strcmp(argv[1], "import"))
-    return cmd_dag_import(cli, argc - 1, argv + 1);
-  return cli_failf("dag: usage: trove dag export CID | trove dag import FILE...");
 }

@@ -31,6 +31,36 @@
 
 /* ------------------------------------------------------------ plumbing */
 
+/* Reads from the store that remember the first block found missing, so
+ * that an error names it ("block X not found"), not only the argument
+ * whose DAG it is in. */
+typedef struct getter {
+  bs_txn_t *txn;
+  bool missed;
+  dag_cid_t missing;
+} getter_t;
+
+static int get_cb(const dag_cid_t *cid, const uint8_t **data, size_t *len,
+                  void *ud) {
+  getter_t *g = ud;
+  int rc = bs_get_cb(cid, data, len, g->txn);
+  if (rc == TR_ENOTFOUND && !g->missed) {
+    g->missed = true;
+    g->missing = *cid;
+  }
+  return rc;
+}
+
+/* "what arg: why", naming the missing block when that is the why. */
+static int read_fail(const char *what, const char *arg, int rc,
+                     const getter_t *g) {
+  char s[DAG_CID_STR_MAX];
+  if (rc == TR_ENOTFOUND && g->missed)
+    return cli_failf("%s %s: block %s not found in the repo", what, arg,
+                     dag_cid_str(&g->missing, s));
+  return cli_failf("%s %s: %s", what, arg, tr_strerror(rc));
+}
+
 /* Split "CID[/path]" (a leading /ipfs/ allowed) and resolve it. */
 static int resolve_arg(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
   const char *s = arg;
@@ -43,34 +73,11 @@ static int resolve_arg(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
     cli_failf("invalid CID '%s': %s", arg, tr_strerror(rc));
     return rc;
   }
-  rc = dag_resolve(&root, s + n, strlen(s + n), bs_get_cb, txn, out);
-  if (rc == TR_ENOTFOUND)
-    cli_failf("%s: block not found in the repo", arg);
-  else if (rc)
-    cli_failf("%s: %s", arg, tr_strerror(rc));
+  getter_t g = {txn, false, {0}};
+  rc = dag_resolve(&root, s + n, strlen(s + n), get_cb, &g, out);
+  if (rc)
+    read_fail("resolving", arg, rc, &g);
   return rc;
-}
-
-/* "--name=V", "--name V", "-x V": the value, or NULL. */
-static const char *opt_val(int argc, char **argv, int *i, const char *lng,
-                           const char *shrt) {
-  const char *a = argv[*i];
-  size_t n = strlen(lng);
-  if (!strncmp(a, lng, n) && a[n] == '=')
-    return a + n + 1;
-  if ((!strcmp(a, lng) || (shrt && !strcmp(a, shrt))) && *i + 1 < argc)
-    return argv[++*i];
-  return NULL;
-}
-
-static int parse_u64(const char *s, uint64_t *v) {
-  char *end;
-  errno = 0;
-  unsigned long long x = strtoull(s, &end, 10);
-  if (errno || end == s || *end || s[0] == '-')
-    return TR_EUSAGE;
-  *v = x;
-  return 0;
 }
 
 static int write_out(const uint8_t *p, size_t n, void *ud) {
@@ -81,22 +88,11 @@ static int write_out(const uint8_t *p, size_t n, void *ud) {
 /* ------------------------------------------------------------------ cat */
 
 int cmd_cat(cli_t *cli, int argc, char **argv) {
-  uint64_t offset = 0, length = UINT64_MAX;
+  uint64_t offset = (uint64_t)CLI_INT(cli, "offset");
+  uint64_t length = CLI_SET(cli, "length") ? (uint64_t)CLI_INT(cli, "length")
+                                           : UINT64_MAX;
   char **args = argv + 1;
-  int nargs = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *v;
-    if ((v = opt_val(argc, argv, &i, "--offset", "-o"))) {
-      if (parse_u64(v, &offset))
-        return cli_failf("cat: bad --offset '%s'", v);
-    } else if ((v = opt_val(argc, argv, &i, "--length", "-l"))) {
-      if (parse_u64(v, &length))
-        return cli_failf("cat: bad --length '%s'", v);
-    } else if (argv[i][0] == '-' && argv[i][1])
-      return cli_failf("cat: unknown option %s", argv[i]);
-    else
-      args[nargs++] = argv[i];
-  }
+  int nargs = argc - 1;
   if (!nargs)
     return cli_failf("cat: usage: trove cat [-o N] [-l N] CID[/path]...");
   bs_env_t *env;
@@ -112,7 +108,8 @@ int cmd_cat(cli_t *cli, int argc, char **argv) {
       bs_txn_abort(txn);
       return 1;
     }
-    rc = dag_cat(&cid, offset, length, bs_get_cb, txn, write_out, NULL);
+    getter_t g = {txn, false, {0}};
+    rc = dag_cat(&cid, offset, length, get_cb, &g, write_out, NULL);
     bs_txn_abort(txn);
     if (rc == TR_ENOTFILE)
       return cli_failf("cat %s: this dag node is a directory or symlink",
@@ -120,7 +117,7 @@ int cmd_cat(cli_t *cli, int argc, char **argv) {
     if (rc == -EPIPE)
       return 1;
     if (rc)
-      return cli_failf("cat %s: %s", args[i], tr_strerror(rc));
+      return read_fail("cat", args[i], rc, &g);
   }
   return 0;
 }
@@ -128,16 +125,53 @@ int cmd_cat(cli_t *cli, int argc, char **argv) {
 /* ------------------------------------------------------------------ get */
 
 typedef struct getctx {
-  bs_txn_t *txn;
+  getter_t gt;
   int dirfd;
   int depth;
   const char *what; /* for messages */
   tr_bytes_t path;  /* the output path of the node being written, for
                        messages; NUL-terminated */
+  cli_progress_t bar;
 } getctx_t;
 
+typedef struct getout {
+  int fd;
+  cli_progress_t *bar;
+} getout_t;
+
+/* The bytes of the files under cid, for the bar's total (best effort: a
+ * failure here is reported by the pass that writes). */
+typedef struct sizer {
+  getter_t *gt;
+  int depth;
+  uint64_t total;
+} sizer_t;
+
+static int size_node(sizer_t *z, const dag_cid_t *cid);
+
+static int size_entry(const dag_dirent_t *e, void *ud) {
+  return size_node(ud, &e->cid);
+}
+
+static int size_node(sizer_t *z, const dag_cid_t *cid) {
+  dag_node_info_t info;
+  int rc = dag_stat(cid, get_cb, z->gt, &info);
+  if (rc)
+    return rc;
+  if (info.kind == DAG_NODE_FILE)
+    z->total += info.size;
+  if (info.kind != DAG_NODE_DIR || z->depth >= MAX_GET_DEPTH)
+    return 0;
+  z->depth++;
+  rc = dag_ls(cid, get_cb, z->gt, size_entry, z);
+  z->depth--;
+  return rc;
+}
+
 static int write_fd(const uint8_t *p, size_t n, void *ud) {
-  int fd = *(int *)ud;
+  getout_t *o = ud;
+  int fd = o->fd;
+  cli_progress_add(o->bar, n);
   while (n) {
     ssize_t w = write(fd, p, n);
     if (w < 0) {
@@ -184,7 +218,7 @@ static int get_entry(const dag_dirent_t *e, void *ud) {
 static int get_node(getctx_t *g, int dirfd, const char *name,
                     const dag_cid_t *cid) {
   dag_node_info_t info;
-  int rc = dag_stat(cid, bs_get_cb, g->txn, &info);
+  int rc = dag_stat(cid, get_cb, &g->gt, &info);
   if (rc)
     return rc;
   if (info.kind == DAG_NODE_SYMLINK) {
@@ -211,7 +245,8 @@ static int get_node(getctx_t *g, int dirfd, const char *name,
                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
       return -errno;
-    rc = dag_cat(cid, 0, UINT64_MAX, bs_get_cb, g->txn, write_fd, &fd);
+    getout_t o = {fd, &g->bar};
+    rc = dag_cat(cid, 0, UINT64_MAX, get_cb, &g->gt, write_fd, &o);
     if (close(fd) && !rc)
       rc = -errno;
     return rc;
@@ -226,7 +261,7 @@ static int get_node(getctx_t *g, int dirfd, const char *name,
   int saved = g->dirfd;
   g->dirfd = fd;
   g->depth++;
-  rc = dag_ls(cid, bs_get_cb, g->txn, get_entry, g);
+  rc = dag_ls(cid, get_cb, &g->gt, get_entry, g);
   g->depth--;
   g->dirfd = saved;
   close(fd);
@@ -234,17 +269,9 @@ static int get_node(getctx_t *g, int dirfd, const char *name,
 }
 
 int cmd_get(cli_t *cli, int argc, char **argv) {
-  const char *out = NULL, *arg = NULL, *v;
-  for (int i = 1; i < argc; i++) {
-    if ((v = opt_val(argc, argv, &i, "--output", "-o")))
-      out = v;
-    else if (argv[i][0] == '-' && argv[i][1])
-      return cli_failf("get: unknown option %s", argv[i]);
-    else if (arg)
-      return cli_failf("get: one CID at a time");
-    else
-      arg = argv[i];
-  }
+  const char *out = CLI_STR(cli, "output"), *arg = argc > 1 ? argv[1] : NULL;
+  if (argc > 2)
+    return cli_failf("get: one CID at a time");
   if (!arg)
     return cli_failf("get: usage: trove get CID[/path] [-o PATH]");
   /* Kubo's default name: the last path element, or the CID. */
@@ -277,7 +304,14 @@ int cmd_get(cli_t *cli, int argc, char **argv) {
   }
   printf("Saving file(s) to %s\n", out);
   fflush(stdout);
-  getctx_t g = {txn, AT_FDCWD, 0, arg, {0}};
+  getctx_t g = {{txn, false, {0}}, AT_FDCWD, 0, arg, {0}, {0}};
+  bool on = cli_progress_wanted(CLI_SET(cli, "progress"),
+                                CLI_BOOL(cli, "progress"), false);
+  sizer_t z = {&g.gt, 0, 0};
+  if (on)
+    (void)size_node(&z, &cid);
+  g.gt.missed = false;
+  cli_progress_start(&g.bar, on, z.total);
   rc = tr_bytes_append(&g.path, out, strlen(out) + 1);
   if (!rc) {
     g.path.len--;
@@ -285,12 +319,16 @@ int cmd_get(cli_t *cli, int argc, char **argv) {
   }
   tr_bytes_free(&g.path);
   bs_txn_abort(txn);
+  if (!rc)
+    cli_progress_end(&g.bar);
+  else
+    cli_progress_clear(&g.bar);
   if (rc == TR_EUNSAFE)
     return 1; /* already explained */
   if (rc == -EEXIST)
     return cli_failf("get %s: %s (or a name inside it) already exists", arg,
                      out);
-  return rc ? cli_failf("get %s: %s", arg, tr_strerror(rc)) : 0;
+  return rc ? read_fail("get", arg, rc, &g.gt) : 0;
 }
 
 /* ------------------------------------------------------------------- ls */
@@ -302,7 +340,7 @@ typedef struct lsrow {
 } lsrow_t;
 
 typedef struct lsctx {
-  bs_txn_t *txn;
+  getter_t gt;
   lsrow_t *rows;
   size_t n, cap;
   bool size;
@@ -321,7 +359,7 @@ static int ls_entry(const dag_dirent_t *e, void *ud) {
   lsrow_t *r = &l->rows[l->n];
   dag_cid_str(&e->cid, r->cid);
   dag_node_info_t info;
-  int rc = dag_stat(&e->cid, bs_get_cb, l->txn, &info);
+  int rc = dag_stat(&e->cid, get_cb, &l->gt, &info);
   if (rc)
     return rc;
   bool dir = info.kind == DAG_NODE_DIR;
@@ -370,21 +408,9 @@ static void ls_print(const lsctx_t *l, bool headers) {
 }
 
 int cmd_ls(cli_t *cli, int argc, char **argv) {
-  bool headers = false, size = true;
+  bool headers = CLI_BOOL(cli, "headers"), size = CLI_BOOL(cli, "size");
   char **args = argv + 1;
-  int nargs = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--headers"))
-      headers = true;
-    else if (!strncmp(argv[i], "--size", 6) &&
-             (argv[i][6] == 0 || argv[i][6] == '=')) {
-      if (cli_bool("size", argv[i][6] ? argv[i] + 7 : NULL, &size))
-        return 1;
-    } else if (argv[i][0] == '-' && argv[i][1])
-      return cli_failf("ls: unknown option %s", argv[i]);
-    else
-      args[nargs++] = argv[i];
-  }
+  int nargs = argc - 1;
   if (!nargs)
     return cli_failf("ls: usage: trove ls [-v] CID[/path]...");
   bs_env_t *env;
@@ -396,13 +422,13 @@ int cmd_ls(cli_t *cli, int argc, char **argv) {
     int rc = bs_txn_begin(env, BS_RDONLY, &txn);
     if (rc)
       return cli_fail("ls", rc);
-    lsctx_t l = {txn, NULL, 0, 0, size};
+    lsctx_t l = {{txn, false, {0}}, NULL, 0, 0, size};
     dag_cid_t cid;
     if (resolve_arg(txn, args[i], &cid)) {
       bs_txn_abort(txn);
       return 1;
     }
-    rc = dag_ls(&cid, bs_get_cb, txn, ls_entry, &l);
+    rc = dag_ls(&cid, get_cb, &l.gt, ls_entry, &l);
     if (rc == TR_ENOTDIR && cid.codec == DAG_CODEC_DAG_PB) {
       const uint8_t *blk;
       size_t len;
@@ -412,7 +438,7 @@ int cmd_ls(cli_t *cli, int argc, char **argv) {
     } else if (rc == TR_ENOTDIR)
       rc = 0; /* a raw block: no links */
     if (rc)
-      status = cli_failf("ls %s: %s", args[i], tr_strerror(rc));
+      status = read_fail("ls", args[i], rc, &l.gt);
     else {
       if (nargs > 1)
         printf("%s%s:\n", i ? "\n" : "", args[i]);
@@ -482,22 +508,14 @@ int cmd_refs_local(cli_t *cli, int argc, char **argv) {
 
 int cmd_refs(cli_t *cli, int argc, char **argv) {
   refs_t r = {0};
-  r.max_depth = 1;
+  /* Kubo: -r lists everything unless --max-depth says otherwise; without
+   * -r only the direct links. */
+  r.max_depth = CLI_SET(cli, "max-depth") ? (int)CLI_INT(cli, "max-depth")
+                : CLI_BOOL(cli, "recursive") ? -1
+                                             : 1;
+  r.unique = CLI_BOOL(cli, "unique");
   char **args = argv + 1;
-  int nargs = 0;
-  const char *v;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-r") || !strcmp(argv[i], "--recursive"))
-      r.max_depth = -1;
-    else if (!strcmp(argv[i], "-u") || !strcmp(argv[i], "--unique"))
-      r.unique = true;
-    else if ((v = opt_val(argc, argv, &i, "--max-depth", NULL)))
-      r.max_depth = atoi(v);
-    else if (argv[i][0] == '-' && argv[i][1])
-      return cli_failf("refs: unknown option %s", argv[i]);
-    else
-      args[nargs++] = argv[i];
-  }
+  int nargs = argc - 1;
   if (!nargs)
     return cli_failf("refs: usage: trove refs [-r] [-u] CID...");
   bs_env_t *env;

@@ -7,18 +7,6 @@
 
 #include "cli.h"
 
-/* Split "--opt=value" / "--opt value"; returns the value or NULL. */
-static const char *opt_val(int argc, char **argv, int *i, const char *name) {
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n))
-    return NULL;
-  if (argv[*i][n] == '=')
-    return argv[*i] + n + 1;
-  if (argv[*i][n] == 0 && *i + 1 < argc)
-    return argv[++*i];
-  return NULL;
-}
-
 static const char *type_name(int t) {
   return t == BS_PIN_RECURSIVE ? "recursive"
          : t == BS_PIN_DIRECT  ? "direct"
@@ -26,24 +14,13 @@ static const char *type_name(int t) {
 }
 
 int cmd_pin_add(cli_t *cli, int argc, char **argv) {
-  bool recursive = true;
-  const char *name = NULL, *v;
+  bool recursive = CLI_BOOL(cli, "recursive");
+  const char *name = CLI_STR(cli, "name");
   char **cids = argv + 1;
-  int ncids = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-r") || !strcmp(argv[i], "--recursive"))
-      recursive = true;
-    else if (!strncmp(argv[i], "--recursive=", 12) ||
-             !strncmp(argv[i], "-r=", 3)) {
-      if (cli_bool("recursive", strchr(argv[i], '=') + 1, &recursive))
-        return 1;
-    } else if ((v = opt_val(argc, argv, &i, "--name")))
-      name = v;
-    else if (argv[i][0] == '-' && argv[i][1])
-      return cli_failf("pin add: unknown option %s", argv[i]);
-    else
-      cids[ncids++] = argv[i];
-  }
+  int ncids = argc - 1;
+  if (name && strlen(name) > BS_PIN_NAME_MAX)
+    return cli_failf("pin add: pin name too long: at most %d bytes",
+                     BS_PIN_NAME_MAX);
   if (!ncids)
     return cli_failf("pin add: usage: trove pin add [--recursive=false] CID...");
   bs_env_t *env;
@@ -93,13 +70,11 @@ int cmd_pin_add(cli_t *cli, int argc, char **argv) {
 }
 
 int cmd_pin_rm(cli_t *cli, int argc, char **argv) {
-  bool recursive = true;
+  bool recursive = CLI_BOOL(cli, "recursive");
   int rc = 0, any = 0;
   bs_env_t *env;
-  for (int i = 1; i < argc; i++)
-    if (!strncmp(argv[i], "--recursive=", 12) && 
-        cli_bool("recursive", argv[i] + 12, &recursive))
-      return 1;
+  if (argc < 2)
+    return cli_failf("pin rm: usage: trove pin rm [--recursive=false] CID...");
   if (cli_env(cli, 0, &env))
     return 1;
   bs_txn_t *txn;
@@ -107,12 +82,6 @@ int cmd_pin_rm(cli_t *cli, int argc, char **argv) {
   if (e)
     return cli_fail("pin rm", e);
   for (int i = 1; i < argc; i++) {
-    if (!strncmp(argv[i], "--recursive", 11) || !strcmp(argv[i], "-r"))
-      continue;
-    if (argv[i][0] == '-') {
-      rc = cli_failf("pin rm: unknown option %s", argv[i]);
-      break;
-    }
     any = 1;
     dag_cid_t cid;
     if (cli_cid(argv[i], &cid)) {
@@ -140,18 +109,20 @@ int cmd_pin_rm(cli_t *cli, int argc, char **argv) {
   if ((e = bs_txn_commit(txn)))
     return cli_fail("pin rm", e);
   for (int i = 1; i < argc; i++)
-    if (argv[i][0] != '-')
-      printf("unpinned %s\n", argv[i]);
+    printf("unpinned %s\n", argv[i]);
   return 0;
 }
 
 typedef struct ls_ctx {
   bool quiet, names;
+  const char *name; /* only pins whose name holds this; NULL: all */
 } ls_ctx_t;
 
 static int ls_print(const bs_pin_t *pin, void *ud) {
   ls_ctx_t *c = ud;
   char s[DAG_CID_STR_MAX];
+  if (c->name && !strstr(pin->name, c->name))
+    return 0;
   dag_cid_str(&pin->cid, s);
   if (c->quiet)
     printf("%s\n", s);
@@ -162,34 +133,30 @@ static int ls_print(const bs_pin_t *pin, void *ud) {
   return 0;
 }
 
+/* The --type value as bs pin types; -1 for a bad one (reported). */
+int cli_pin_type(const char *v) {
+  if (!strcmp(v, "all"))
+    return BS_PIN_ALL;
+  if (!strcmp(v, "recursive"))
+    return BS_PIN_RECURSIVE;
+  if (!strcmp(v, "direct"))
+    return BS_PIN_DIRECT;
+  if (!strcmp(v, "indirect"))
+    return BS_PIN_INDIRECT;
+  cli_failf("pin ls: invalid type '%s', must be one of {direct, indirect, "
+            "recursive, all}", v);
+  return -1;
+}
+
 int cmd_pin_ls(cli_t *cli, int argc, char **argv) {
-  int types = BS_PIN_ALL, n = 0;
-  ls_ctx_t c = {false, false};
-  const char *v;
+  int types = cli_pin_type(CLI_STR(cli, "type")), n = argc - 1;
+  /* Kubo: --name filters by a part of the name and implies --names. */
+  ls_ctx_t c = {CLI_BOOL(cli, "quiet"), CLI_BOOL(cli, "names"),
+                CLI_STR(cli, "name")};
+  c.names |= c.name != NULL;
   char **cids = argv + 1;
-  for (int i = 1; i < argc; i++) {
-    if ((v = opt_val(argc, argv, &i, "--type")) ||
-        (v = opt_val(argc, argv, &i, "-t"))) {
-      if (!strcmp(v, "all"))
-        types = BS_PIN_ALL;
-      else if (!strcmp(v, "recursive"))
-        types = BS_PIN_RECURSIVE;
-      else if (!strcmp(v, "direct"))
-        types = BS_PIN_DIRECT;
-      else if (!strcmp(v, "indirect"))
-        types = BS_PIN_INDIRECT;
-      else
-        return cli_failf("pin ls: invalid type '%s', must be one of "
-                         "{direct, indirect, recursive, all}", v);
-    } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
-      c.quiet = true;
-    else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--names"))
-      c.names = true;
-    else if (argv[i][0] == '-')
-      return cli_failf("pin ls: unknown option %s", argv[i]);
-    else
-      cids[n++] = argv[i];
-  }
+  if (types < 0)
+    return 1;
   bs_env_t *env;
   if (cli_env(cli, 0, &env))
     return 1;
@@ -251,14 +218,10 @@ static int verify_print(const bs_pin_t *pin, int status, const dag_cid_t *bad,
 }
 
 int cmd_pin_verify(cli_t *cli, int argc, char **argv) {
-  verify_ctx_t c = {false, false, 0};
-  for (int i = 1; i < argc; i++)
-    if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v"))
-      c.verbose = true;
-    else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
-      c.quiet = true;
-    else
-      return cli_failf("pin verify: unknown option %s", argv[i]);
+  (void)argv;
+  verify_ctx_t c = {CLI_BOOL(cli, "verbose"), CLI_BOOL(cli, "quiet"), 0};
+  if (argc != 1)
+    return cli_failf("pin verify: takes no arguments");
   bs_env_t *env;
   if (cli_env(cli, 0, &env))
     return 1;

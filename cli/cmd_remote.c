@@ -125,56 +125,32 @@ const char *cli__jstr(json_t *o, const char *k) {
   return s ? s : "";
 }
 
-/* "--name=V", "--name V", "-x V": the value, or NULL. */
-const char *cli__opt_val(int argc, char **argv, int *i, const char *lng,
-                           const char *shrt) {
-  const char *a = argv[*i];
-  size_t n = strlen(lng);
-  if (!strncmp(a, lng, n) && a[n] == '=')
-    return a + n + 1;
-  if ((!strcmp(a, lng) || (shrt && !strcmp(a, shrt))) && *i + 1 < argc)
-    return argv[++*i];
-  return NULL;
+int cli__qopts(remote_t *r, const rpc_vals_t *v) {
+  for (size_t k = 0; v->def->opts[k].name; k++) {
+    const rpc_optdef_t *o = &v->def->opts[k];
+    if (!o->rpc || !v->v[k].set)
+      continue;
+    const char *val = o->type == RPC_OPT_BOOL ? (v->v[k].b ? "true" : "false")
+                                              : v->v[k].s;
+    if (cli__qadd(r, o->rpc, val))
+      return 1;
+  }
+  return 0;
 }
 
-/* "--name" or "--name=B": 1 and *b; 0 if argv[i] is not that option. */
-int cli__opt_bool(const char *a, const char *lng, const char *shrt, bool *b,
-                    int *err) {
-  size_t n = strlen(lng);
-  if (!strcmp(a, lng) || (shrt && !strcmp(a, shrt))) {
-    *b = true;
-    return 1;
-  }
-  if (!strncmp(a, lng, n) && a[n] == '=') {
-    if (cli_bool(lng + 2, a + n + 1, b))
-      *err = 1;
-    return 1;
-  }
+int cli__qargs(remote_t *r, int argc, char **argv) {
+  for (int i = 1; i < argc; i++)
+    if (cli__qadd(r, "arg", argv[i]))
+      return 1;
   return 0;
 }
 
 /* ---------------------------------------------------- reads: cat, block */
 
 static int r_cat(remote_t *r, int argc, char **argv) {
-  const char *v;
-  int args = 0;
-  for (int i = 1; i < argc; i++) {
-    if ((v = cli__opt_val(argc, argv, &i, "--offset", "-o"))) {
-      if (cli__qadd(r, "offset", v))
-        return 1;
-    } else if ((v = cli__opt_val(argc, argv, &i, "--length", "-l"))) {
-      if (cli__qadd(r, "length", v))
-        return 1;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      return cli_failf("cat: unknown option %s", argv[i]);
-    } else if (cli__qadd(r, "arg", argv[i]))
-      return 1;
-    else
-      args++;
-  }
-  if (!args)
+  if (argc < 2)
     return cli_failf("cat: usage: trove cat [--offset N] [--length N] CID[/path]...");
-  return cli__call(r, "cat") || cli__body_out(r);
+  return cli__qargs(r, argc, argv) || cli__call(r, "cat") || cli__body_out(r);
 }
 
 static int r_block_get(remote_t *r, int argc, char **argv) {
@@ -186,26 +162,10 @@ static int r_block_get(remote_t *r, int argc, char **argv) {
 /* ------------------------------------------------------------------ pins */
 
 static int r_pin_add(remote_t *r, int argc, char **argv) {
-  bool recursive = true;
-  const char *v;
-  int err = 0, args = 0;
-  for (int i = 1; i < argc; i++) {
-    if (cli__opt_bool(argv[i], "--recursive", "-r", &recursive, &err)) {
-      if (err)
-        return 1;
-    } else if ((v = cli__opt_val(argc, argv, &i, "--name", NULL))) {
-      if (cli__qadd(r, "name", v))
-        return 1;
-    } else if (argv[i][0] == '-' && argv[i][1])
-      return cli_failf("pin add: unknown option %s", argv[i]);
-    else if (cli__qadd(r, "arg", argv[i]))
-      return 1;
-    else
-      args++;
-  }
-  if (!args)
+  bool recursive = rpc_vals_bool(r->v, "recursive");
+  if (argc < 2)
     return cli_failf("pin add: usage: trove pin add [--recursive=false] CID...");
-  if (cli__qadd(r, "recursive", recursive ? "true" : "false") || cli__call(r, "pin/add"))
+  if (cli__qargs(r, argc, argv) || cli__call(r, "pin/add"))
     return 1;
   json_t *o;
   if (cli__next_value(r, &o) <= 0)
@@ -220,51 +180,26 @@ static int r_pin_add(remote_t *r, int argc, char **argv) {
 }
 
 static int r_pin_rm(remote_t *r, int argc, char **argv) {
-  bool recursive = true;
-  int err = 0, args = 0;
-  for (int i = 1; i < argc; i++) {
-    if (cli__opt_bool(argv[i], "--recursive", "-r", &recursive, &err)) {
-      if (err)
-        return 1;
-    } else if (argv[i][0] == '-')
-      return cli_failf("pin rm: unknown option %s", argv[i]);
-    else if (cli__qadd(r, "arg", argv[i]))
-      return 1;
-    else
-      args++;
-  }
-  if (!args)
+  if (argc < 2)
     return cli_failf("pin rm: usage: trove pin rm [--recursive=false] CID...");
-  if (cli__qadd(r, "recursive", recursive ? "true" : "false") || cli__call(r, "pin/rm"))
+  if (cli__qargs(r, argc, argv) || cli__call(r, "pin/rm"))
     return 1;
   json_t *o;
   if (cli__next_value(r, &o) <= 0)
     return 1;
   json_decref(o);
   for (int i = 1; i < argc; i++)
-    if (argv[i][0] != '-')
-      printf("unpinned %s\n", argv[i]);
+    printf("unpinned %s\n", argv[i]);
   return 0;
 }
 
 static int r_pin_ls(remote_t *r, int argc, char **argv) {
-  bool quiet = false, names = false;
-  const char *v;
-  int err = 0;
-  for (int i = 1; i < argc; i++) {
-    if ((v = cli__opt_val(argc, argv, &i, "--type", "-t"))) {
-      if (cli__qadd(r, "type", v))
-        return 1;
-    } else if (cli__opt_bool(argv[i], "--quiet", "-q", &quiet, &err) ||
-               cli__opt_bool(argv[i], "--names", NULL, &names, &err)) {
-      if (err)
-        return 1;
-    } else if (argv[i][0] == '-' && argv[i][1])
-      return cli_failf("pin ls: unknown option %s", argv[i]);
-    else if (cli__qadd(r, "arg", argv[i]))
-      return 1;
-  }
-  if (cli__qadd(r, "stream", "true") || (names && cli__qadd(r, "names", "true")) ||
+  bool quiet = rpc_vals_bool(r->v, "quiet");
+  bool names = rpc_vals_bool(r->v, "names") || rpc_vals_str(r->v, "name");
+  if (cli_pin_type(rpc_vals_str(r->v, "type")) < 0)
+    return 1;
+  if (cli__qargs(r, argc, argv) ||
+      (!rpc_vals_isset(r->v, "stream") && cli__qadd(r, "stream", "true")) ||
       cli__call(r, "pin/ls"))
     return 1;
   json_t *o;
@@ -282,15 +217,29 @@ static int r_pin_ls(remote_t *r, int argc, char **argv) {
   return rc < 0;
 }
 
+/* ------------------------------------------------------------- shutdown */
+
+static int r_shutdown(remote_t *r, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("shutdown: takes no arguments");
+  return cli__call(r, "shutdown");
+}
+
+/* No daemon answered: Kubo's words. */
+int cmd_shutdown(cli_t *cli, int argc, char **argv) {
+  (void)cli, (void)argc, (void)argv;
+  return cli_failf("shutdown: no daemon is running on this repo (this "
+                   "command must be run in online mode)");
+}
+
 /* ------------------------------------------------------------- repo gc */
 
 static int r_repo_gc(remote_t *r, int argc, char **argv) {
-  bool quiet = false;
-  for (int i = 1; i < argc; i++)
-    if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
-      quiet = true;
-    else
-      return cli_failf("repo gc: unknown option %s", argv[i]);
+  (void)argv;
+  bool quiet = rpc_vals_bool(r->v, "quiet");
+  if (argc != 1)
+    return cli_failf("repo gc: takes no arguments");
   if (cli__call(r, "repo/gc"))
     return 1;
   json_t *o;
@@ -310,23 +259,10 @@ static int r_repo_gc(remote_t *r, int argc, char **argv) {
 /* -------------------------------------------------------------- blocks */
 
 static int r_block_rm(remote_t *r, int argc, char **argv) {
-  bool force = false, quiet = false;
-  int err = 0, args = 0;
-  for (int i = 1; i < argc; i++) {
-    if (cli__opt_bool(argv[i], "--force", "-f", &force, &err) ||
-        cli__opt_bool(argv[i], "--quiet", "-q", &quiet, &err)) {
-      if (err)
-        return 1;
-    } else if (argv[i][0] == '-')
-      return cli_failf("block rm: unknown option %s", argv[i]);
-    else if (cli__qadd(r, "arg", argv[i]))
-      return 1;
-    else
-      args++;
-  }
-  if (!args)
+  bool quiet = rpc_vals_bool(r->v, "quiet");
+  if (argc < 2)
     return cli_failf("block rm: usage: trove block rm [-f] [-q] CID...");
-  if ((force && cli__qadd(r, "force", "true")) || cli__call(r, "block/rm"))
+  if (cli__qargs(r, argc, argv) || cli__call(r, "block/rm"))
     return 1;
   json_t *o;
   int rc, failed = 0;
@@ -347,23 +283,12 @@ typedef struct rcmd {
   const char *name;
   int (*fn)(remote_t *r, int argc, char **argv);
   /* NULL, or false when this invocation should run locally. */
-  bool (*wants)(int argc, char **argv);
+  bool (*wants)(const rpc_vals_t *v);
 } rcmd_t;
 
 /* add -n writes nothing: hashing locally is faster. */
-static bool add_wants(int argc, char **argv) {
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--only-hash") || !strcmp(a, "--only-hash=true") ||
-        (a[0] == '-' && a[1] != '-' && strchr(a, 'n') && !strchr(a, 's')))
-      return false;
-  }
-  return true;
-}
-
-/* `dag import` writes; `dag export` only reads. */
-static bool dag_wants(int argc, char **argv) {
-  return argc >= 2 && !strcmp(argv[1], "import");
+static bool add_wants(const rpc_vals_t *v) {
+  return !rpc_vals_bool(v, "only-hash");
 }
 
 static const rcmd_t table[] = {
@@ -376,7 +301,8 @@ static const rcmd_t table[] = {
     {"block get", r_block_get, NULL},
     {"block put", cli__remote_block_put, NULL},
     {"block rm", r_block_rm, NULL},
-    {"dag", cli__remote_dag_import, dag_wants},
+    {"dag import", cli__remote_dag_import, NULL},
+    {"shutdown", r_shutdown, NULL},
 };
 
 bool cli_remote(cli_t *cli, const char *name, int argc, char **argv,
@@ -387,14 +313,15 @@ bool cli_remote(cli_t *cli, const char *name, int argc, char **argv,
       c = &table[i];
   const char *off = getenv("TROVE_OFFLINE");
   if (!c || (off && *off && strcmp(off, "0")) ||
-      (c->wants && !c->wants(argc, argv)))
+      (c->wants && !c->wants(&cli->v)))
     return false;
-  remote_t r = {.what = name, .h = {.fd = -1}};
+  remote_t r = {.what = name, .v = &cli->v, .cli = cli, .h = {.fd = -1}};
   if (node_daemon_api(cli->repo, r.host, sizeof r.host, &r.port) != 1)
     return false;
   tr_log(TR_LOG_DEBUG, "%s: through the daemon's API at %s:%d", name, r.host,
          r.port);
-  *status = c->fn(&r, argc, argv) ? 1 : 0;
+  /* The options go as Kubo's query arguments, from the command's table. */
+  *status = cli__qopts(&r, &cli->v) || c->fn(&r, argc, argv) ? 1 : 0;
   cli_http_close(&r.h);
   tr_bytes_free(&r.q);
   fflush(stdout);

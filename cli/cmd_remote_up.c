@@ -56,6 +56,11 @@ static int send_fd(up_t *u, int fd) {
     int rc = cli_http_send(&u->r->h, u->buf, (size_t)n);
     if (rc)
       return rc;
+    /* The bar moves with the bytes sent (the daemon reads at most a few
+     * MiB ahead of its import); its own Bytes lines, read once the body
+     * is out, take it to the end. */
+    if (u->out.bar.on)
+      cli_progress_add(&u->out.bar, (uint64_t)n);
   }
 }
 
@@ -172,59 +177,57 @@ static int send_arg(up_t *u, const char *arg) {
 
 /* --------------------------------------------------------------- add */
 
-static int r_add(remote_t *r, int argc, char **argv, up_t *u) {
-  bool quiet = false, quieter = false, b;
-  int err = 0, npaths = 0;
-  char **paths = tr_calloc((size_t)argc + 1, sizeof *paths);
-  if (!paths)
-    return cli_fail("add", -ENOMEM);
-  static const char *const with_value[][2] = {
-      {"--profile", "profile"}, {"--chunker", "chunker"}, {"-s", "chunker"},
-      {"--hash", "hash"}, {"--cid-version", "cid-version"},
-      {"--pin-name", "pin-name"}, {"--max-file-links", "max-file-links"}};
-  static const char *const flags[][2] = {
-      {"--wrap-with-directory", "wrap-with-directory"}, {"-w", "wrap-with-directory"},
-      {"--pin", "pin"}, {"--raw-leaves", "raw-leaves"}, {"--trickle", "trickle"},
-      {"-t", "trickle"}};
-  int rc = 0;
-  for (int i = 1; i < argc && !rc; i++) {
-    const char *a = argv[i], *v;
-    bool done = false;
-    for (size_t k = 0; k < TR_ARRAY_LEN(with_value) && !done; k++)
-      if ((v = cli__opt_val(argc, argv, &i, with_value[k][0], NULL))) {
-        rc = cli__qadd(r, with_value[k][1], v);
-        done = true;
-      }
-    for (size_t k = 0; k < TR_ARRAY_LEN(flags) && !done; k++)
-      if (cli__opt_bool(a, flags[k][0], NULL, &b, &err)) {
-        rc = err ? 1 : cli__qadd(r, flags[k][1], b ? "true" : "false");
-        done = true;
-      }
-    if (done)
-      continue;
-    if (cli__opt_bool(a, "--recursive", "-r", &u->recursive, &err) ||
-        cli__opt_bool(a, "--hidden", "-H", &u->hidden, &err) ||
-        cli__opt_bool(a, "--quiet", "-q", &quiet, &err) ||
-        cli__opt_bool(a, "--quieter", "-Q", &quieter, &err) ||
-        cli__opt_bool(a, "--progress", "-p", &b, &err)) {
-      rc = err;
-    } else if (a[0] == '-' && a[1] == '-') {
-      rc = cli_failf("add: unknown option %s", a);
-    } else if (a[0] == '-' && a[1]) {
-      /* grouped short flags: -rq, -rwQ ... */
-      for (const char *c = a + 1; *c && !rc; c++) {
-        if (*c == 'r') u->recursive = true;
-        else if (*c == 'q') quiet = true;
-        else if (*c == 'Q') quieter = true;
-        else if (*c == 'H') u->hidden = true;
-        else if (*c == 'p') {}
-        else if (*c == 'w') rc = cli__qadd(r, "wrap-with-directory", "true");
-        else rc = cli_failf("add: unknown option -%c", *c);
-      }
-    } else {
-      paths[npaths++] = argv[i];
+/* One value of add's answer: progress moves the bar, a CID is printed
+ * as the local add prints it.  Kubo's PostRun: Bytes count up within a
+ * file (Name), and start again with the next one. */
+static void add_line(add_out_t *o, json_t *v) {
+  const char *hash = cli__jstr(v, "Hash"), *name = cli__jstr(v, "Name");
+  json_t *bytes = json_object_get(v, "Bytes");
+  if (!*hash && json_is_integer(bytes)) {
+    uint64_t b = (uint64_t)json_integer_value(bytes);
+    if (strcmp(name, o->file) || b < o->file_bytes) {
+      o->prev += o->file_bytes;
+      snprintf(o->file, sizeof o->file, "%s", name);
     }
+    o->file_bytes = b;
+    if (o->prev + b > o->bar.done) /* the bytes sent may be ahead */
+      cli_progress_set(&o->bar, o->prev + b);
+    return;
   }
+  if (!*hash)
+    return;
+  snprintf(o->last, sizeof o->last, "%s", hash);
+  if (o->quieter)
+    return;
+  cli_progress_clear(&o->bar);
+  if (o->quiet)
+    printf("%s\n", hash);
+  else
+    printf(*name ? "added %s %s\n" : "added %s\n", hash, name);
+  fflush(stdout);
+}
+
+static int r_add(remote_t *r, int argc, char **argv, up_t *u) {
+  rpc_add_opts_t a;
+  char err[512];
+  /* Resolved here as the daemon will resolve them (the same code): a bad
+   * combination fails before anything is sent. */
+  if (rpc_add_resolve(r->v, &a, err, sizeof err))
+    return cli_failf("add: %s", err);
+  add_out_t *o = &u->out;
+  o->quiet = a.quiet;
+  o->quieter = a.quieter || a.silent;
+  u->recursive = a.recursive;
+  u->hidden = a.hidden;
+  char **paths = argv + 1;
+  int npaths = argc - 1, rc = 0;
+  bool bar = cli_progress_wanted(a.progress_set, a.progress,
+                                 a.quiet || a.quieter || a.silent);
+  if (bar && !a.progress_set && cli__qadd(r, "progress", "true"))
+    return 1;
+  cli_progress_start(&o->bar, bar,
+                     bar ? cli_paths_size(paths, npaths, a.recursive, a.hidden)
+                         : 0);
   if (!rc && getrandom(u->boundary, 16, 0) != 16)
     rc = cli_failf("add: no randomness for the multipart boundary");
   if (!rc) {
@@ -249,9 +252,10 @@ static int r_add(remote_t *r, int argc, char **argv, up_t *u) {
     if (rc && rc != -EPIPE)
       cli_failf("add: reading stdin: %s", strerror(-rc));
   }
-  tr_free(paths);
-  if (rc && rc != -EPIPE)
+  if (rc && rc != -EPIPE) {
+    cli_progress_clear(&o->bar);
     return 1;
+  }
   if (!rc) {
     char end[80];
     int n = snprintf(end, sizeof end, "%s--%s--\r\n", u->parts ? "\r\n" : "",
@@ -261,25 +265,22 @@ static int r_add(remote_t *r, int argc, char **argv, up_t *u) {
       rc = cli_http_end(&r->h);
   }
   /* Sent, or the daemon stopped reading: its answer says why. */
-  if (cli__answer(r))
+  if (cli__answer(r)) {
+    cli_progress_clear(&o->bar);
     return 1;
-  json_t *o;
-  char last[DAG_CID_STR_MAX] = "";
-  while ((rc = cli__next_value(r, &o)) > 0) {
-    const char *hash = cli__jstr(o, "Hash"), *name = cli__jstr(o, "Name");
-    if (*hash) {
-      snprintf(last, sizeof last, "%s", hash);
-      if (quiet && !quieter)
-        printf("%s\n", hash);
-      else if (!quieter)
-        printf(*name ? "added %s %s\n" : "added %s\n", hash, name);
-    }
-    json_decref(o);
   }
-  if (rc < 0)
+  json_t *v;
+  while ((rc = cli__next_value(r, &v)) > 0) {
+    add_line(o, v);
+    json_decref(v);
+  }
+  if (rc < 0) {
+    cli_progress_clear(&o->bar);
     return 1;
-  if (quieter && *last)
-    printf("%s\n", last);
+  }
+  cli_progress_end(&o->bar);
+  if (o->quieter && !a.silent && *o->last)
+    printf("%s\n", o->last);
   return 0;
 }
 
@@ -294,31 +295,17 @@ int cli__remote_add(remote_t *r, int argc, char **argv) {
  * one request (Kubo's dag import takes several), printed as the local
  * command prints. */
 int cli__remote_dag_import(remote_t *r, int argc, char **argv) {
-  bool stats = false, pin = true;
-  int err = 0, nfiles = 0;
-  argc--, argv++; /* past "dag": argv[0] is "import" */
-  char **files = tr_calloc((size_t)argc + 1, sizeof *files);
-  if (!files)
-    return cli_fail("dag import", -ENOMEM);
-  int rc = 0;
-  for (int i = 1; i < argc && !rc; i++) {
-    if (cli__opt_bool(argv[i], "--pin-roots", NULL, &pin, &err))
-      rc = err;
-    else if (cli__opt_bool(argv[i], "--stats", NULL, &stats, &err))
-      rc = err;
-    else if (argv[i][0] == '-' && argv[i][1])
-      rc = cli_failf("dag import: unknown option %s", argv[i]);
-    else
-      files[nfiles++] = argv[i];
+  (void)rpc_vals_bool(r->v, "stats");
+  char **files = argv + 1;
+  int nfiles = argc - 1, rc = 0;
+  static char *dash[] = {"-"};
+  if (!nfiles) {
+    files = dash;
+    nfiles = 1;
   }
-  if (!nfiles)
-    files[nfiles++] = "-";
   up_t u = {.r = r};
   uint8_t rnd[16];
   r->what = "dag import";
-  if (!rc && (cli__qadd(r, "pin-roots", pin ? "true" : "false") ||
-              cli__qadd(r, "stats", stats ? "true" : "false")))
-    rc = 1;
   if (!rc && getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
     rc = cli_failf("dag import: no randomness");
   if (!rc && !(u.buf = tr_malloc(READ_SIZE)))
@@ -350,7 +337,6 @@ int cli__remote_dag_import(remote_t *r, int argc, char **argv) {
       e = cli_http_end(&r->h);
   }
   tr_free(u.buf);
-  tr_free(files);
   if (rc || (e && e != -EPIPE))
     return rc ? rc : cli_failf("dag import: %s", strerror(-e));
   if (cli__answer(r))
@@ -379,32 +365,16 @@ int cli__remote_dag_import(remote_t *r, int argc, char **argv) {
 }
 
 int cli__remote_block_put(remote_t *r, int argc, char **argv) {
-  static const char *const opts[][2] = {{"--cid-codec", "cid-codec"},
-                                        {"--mhtype", "mhtype"},
-                                        {"--format", "format"}};
-  int nfiles = 0, err = 0;
-  bool pin = false;
-  char **files = tr_calloc((size_t)argc + 1, sizeof *files);
-  if (!files)
-    return cli_fail("block put", -ENOMEM);
-  int rc = 0;
-  for (int i = 1; i < argc && !rc; i++) {
-    const char *v = NULL;
-    size_t k;
-    for (k = 0; k < TR_ARRAY_LEN(opts); k++)
-      if ((v = cli__opt_val(argc, argv, &i, opts[k][0], NULL)))
-        break;
-    if (v)
-      rc = cli__qadd(r, opts[k][1], v);
-    else if (cli__opt_bool(argv[i], "--pin", NULL, &pin, &err))
-      rc = err ? 1 : cli__qadd(r, "pin", pin ? "true" : "false");
-    else if (argv[i][0] == '-' && argv[i][1])
-      rc = cli_failf("block put: unknown option %s", argv[i]);
-    else
-      files[nfiles++] = argv[i];
+  char **files = argv + 1;
+  int nfiles = argc - 1, version;
+  uint64_t codec, mh;
+  static char *dash[] = {"-"};
+  /* Checked here as the local command checks them. */
+  int rc = cli_block_format(r->cli, &version, &codec, &mh);
+  if (!nfiles) {
+    files = dash;
+    nfiles = 1;
   }
-  if (!nfiles)
-    files[nfiles++] = "-";
   up_t u = {.r = r};
   uint8_t rnd[16];
   if (!rc && getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
@@ -452,6 +422,5 @@ int cli__remote_block_put(remote_t *r, int argc, char **argv) {
     cli_http_close(&r->h);
   }
   tr_free(u.buf);
-  tr_free(files);
   return rc;
 }

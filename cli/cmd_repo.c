@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,7 +14,9 @@
 #include "cli.h"
 
 int cmd_init(cli_t *cli, int argc, char **argv) {
-  (void)argc, (void)argv;
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("init: takes no arguments");
   char path[4096];
   snprintf(path, sizeof path, "%s/" NODE_CONFIG_FILE, cli->repo);
   if (access(path, F_OK) == 0)
@@ -54,7 +57,9 @@ static int load_config(cli_t *cli, json_t **cfg) {
 }
 
 int cmd_id(cli_t *cli, int argc, char **argv) {
-  (void)argc, (void)argv;
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("id: looking up other peers is not supported yet");
   json_t *cfg;
   if (load_config(cli, &cfg))
     return 1;
@@ -83,21 +88,35 @@ int cmd_id(cli_t *cli, int argc, char **argv) {
   return 0;
 }
 
+static void print_json(json_t *v) {
+  char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY |
+                              JSON_PRESERVE_ORDER);
+  if (s)
+    printf("%s\n", s);
+  free(s);
+}
+
+int cmd_config_show(cli_t *cli, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("config show: takes no arguments");
+  json_t *cfg;
+  if (load_config(cli, &cfg))
+    return 1;
+  /* Like `ipfs config show`, never print the private key. */
+  json_t *ident = json_object_get(cfg, "Identity");
+  if (ident)
+    json_object_del(ident, "PrivKey");
+  print_json(cfg);
+  json_decref(cfg);
+  return 0;
+}
+
 int cmd_config(cli_t *cli, int argc, char **argv) {
-  bool as_json = false;
-  int n = 0;
-  char *args[3];
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--json"))
-      as_json = true;
-    else if (!strcmp(argv[i], "--bool"))
-      as_json = true; /* true/false parse as JSON */
-    else if (n < 3)
-      args[n++] = argv[i];
-    else
-      return cli_failf("config: too many arguments");
-  }
-  if (n == 0)
+  bool as_json = CLI_BOOL(cli, "json"), as_bool = CLI_BOOL(cli, "bool");
+  char **args = argv + 1;
+  int n = argc - 1;
+  if (n == 0 || n > 2)
     return cli_failf("config: usage: trove config KEY [VALUE] [--json]");
   if (node_config_key_private(args[0]))
     return cli_failf("config %s: " NODE_CONFIG_PRIVKEY_MSG, args[0]);
@@ -105,49 +124,28 @@ int cmd_config(cli_t *cli, int argc, char **argv) {
   if (load_config(cli, &cfg))
     return 1;
   int rc = 0;
-  if (n == 1 && !strcmp(args[0], "show")) {
-    /* Like `ipfs config show`, never print the private key. */
-    json_t *copy = json_deep_copy(cfg);
-    json_t *ident = json_object_get(copy, "Identity");
-    if (ident)
-      json_object_del(ident, "PrivKey");
-    char *s = json_dumps(copy, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    printf("%s\n", s);
-    free(s);
-    json_decref(copy);
-  } else if (n == 1) {
+  if (n == 1) {
     json_t *v = node_config_get(cfg, args[0]);
     if (!v)
       rc = cli_failf("config: key has no value: %s", args[0]);
     else if (json_is_string(v))
       printf("%s\n", json_string_value(v));
-    else {
-      char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY |
-                                   JSON_PRESERVE_ORDER);
-      printf("%s\n", s);
-      free(s);
-    }
+    else
+      print_json(v);
   } else {
     json_t *v;
-    if (as_json) {
-      json_error_t err;
-      v = json_loads(args[1], JSON_DECODE_ANY, &err);
-      if (!v) {
-        json_decref(cfg);
-        return cli_failf("config: value is not JSON: %s", err.text);
-      }
-    } else {
-      /* JSON holds only UTF-8: bad bytes become U+FFFD, as in Kubo. */
-      size_t len;
-      char *fixed = tr_utf8_fix(args[1], strlen(args[1]), &len);
-      v = fixed ? json_stringn(fixed, len) : NULL;
-      tr_free(fixed);
-      if (!v) {
-        json_decref(cfg);
-        return cli_fail("config", -ENOMEM);
-      }
+    char err[512];
+    int e = node_config_value(args[0], args[1],
+                              as_json   ? NODE_CFG_JSON
+                              : as_bool ? NODE_CFG_BOOLEAN
+                                        : NODE_CFG_TEXT,
+                              &v, err, sizeof err);
+    if (e) {
+      json_decref(cfg);
+      return e == TR_EUSAGE ? cli_failf("config %s", err)
+                            : cli_fail("config", e);
     }
-    int e = node_config_set(cfg, args[0], v);
+    e = node_config_set(cfg, args[0], v);
     if (!e)
       e = node_config_save(cli->repo, cfg);
     if (e)
@@ -171,12 +169,10 @@ static void human(uint64_t n, char *out, size_t sz) {
 }
 
 int cmd_repo_stat(cli_t *cli, int argc, char **argv) {
-  bool hum = false;
-  for (int i = 1; i < argc; i++)
-    if (!strcmp(argv[i], "--human") || !strcmp(argv[i], "-H"))
-      hum = true;
-    else
-      return cli_failf("repo stat: unknown option %s", argv[i]);
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("repo stat: takes no arguments");
+  bool hum = CLI_BOOL(cli, "human"), size_only = CLI_BOOL(cli, "size-only");
   bs_env_t *env;
   if (cli_env(cli, 0, &env))
     return 1;
@@ -184,20 +180,43 @@ int cmd_repo_stat(cli_t *cli, int argc, char **argv) {
   int rc = bs_stat(env, &st);
   if (rc)
     return cli_fail("repo stat", rc);
-  char a[32], b[32], c[32];
-  if (hum) {
-    human(st.repo_bytes, a, sizeof a);
-    human(st.block_bytes, b, sizeof b);
-    human(st.map_bytes, c, sizeof c);
-  } else {
-    snprintf(a, sizeof a, "%llu", (unsigned long long)st.repo_bytes);
-    snprintf(b, sizeof b, "%llu", (unsigned long long)st.block_bytes);
-    snprintf(c, sizeof c, "%llu", (unsigned long long)st.map_bytes);
-  }
-  printf("NumObjects: %llu\nRepoSize:   %s\nBlockBytes: %s\nMapSize:    "
-         "%s\nPins:       %llu\nRepoPath:   %s\nVersion:    trove-repo@%d\n",
-         (unsigned long long)st.blocks, a, b, c, (unsigned long long)st.pins,
-         cli->repo, BS_SCHEMA_VERSION);
+  uint64_t v[] = {st.repo_bytes, st.block_bytes, st.data_bytes,
+                  st.file_bytes, st.map_bytes};
+  char s[TR_ARRAY_LEN(v)][32];
+  for (size_t i = 0; i < TR_ARRAY_LEN(v); i++)
+    if (hum)
+      human(v[i], s[i], sizeof s[i]);
+    else
+      snprintf(s[i], sizeof s[i], "%llu", (unsigned long long)v[i]);
+  /* Kubo's lines first (RepoSize: what LMDB has written), then trove's:
+   * DataSize is what the pages in use hold, FileSize what data.mdb takes
+   * on disk; the difference is free space `repo compact` gives back. */
+  printf("RepoSize:   %s\n", s[0]);
+  if (size_only)
+    return 0;
+  printf("NumObjects: %llu\nBlockBytes: %s\nDataSize:   %s\nFileSize:   "
+         "%s\nMapSize:    %s\nPins:       %llu\nRepoPath:   %s\nVersion:    "
+         "trove-repo@%d\n",
+         (unsigned long long)st.blocks, s[1], s[2], s[3], s[4],
+         (unsigned long long)st.pins, cli->repo, BS_SCHEMA_VERSION);
+  return 0;
+}
+
+int cmd_repo_compact(cli_t *cli, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("repo compact: takes no arguments");
+  uint64_t before = 0, after = 0;
+  int rc = bs_compact(cli->repo, &before, &after);
+  if (rc == TR_EINUSE)
+    return cli_failf("repo compact: %s is open in another process (stop "
+                     "the daemon first)", cli->repo);
+  if (rc == TR_ENOREPO)
+    return cli_failf("no repo at %s (run 'trove init')", cli->repo);
+  if (rc)
+    return cli_failf("repo compact %s: %s", cli->repo, tr_strerror(rc));
+  printf("compacted %s: data.mdb %llu -> %llu bytes\n", cli->repo,
+         (unsigned long long)before, (unsigned long long)after);
   return 0;
 }
 
@@ -210,12 +229,10 @@ static int gc_print(const dag_cid_t *cid, void *ud) {
 }
 
 int cmd_repo_gc(cli_t *cli, int argc, char **argv) {
-  bool quiet = false;
-  for (int i = 1; i < argc; i++)
-    if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
-      quiet = true;
-    else
-      return cli_failf("repo gc: unknown option %s", argv[i]);
+  (void)argv;
+  bool quiet = CLI_BOOL(cli, "quiet");
+  if (argc != 1)
+    return cli_failf("repo gc: takes no arguments");
   bs_env_t *env;
   if (cli_env(cli, 0, &env))
     return 1;
@@ -255,12 +272,10 @@ static int report_broken(const bs_pin_t *pin, int status, const dag_cid_t *bad,
 }
 
 int cmd_repo_verify(cli_t *cli, int argc, char **argv) {
-  bool drop = false;
-  for (int i = 1; i < argc; i++)
-    if (!strcmp(argv[i], "--drop"))
-      drop = true;
-    else
-      return cli_failf("repo verify: unknown option %s", argv[i]);
+  (void)argv;
+  bool drop = CLI_BOOL(cli, "drop");
+  if (argc != 1)
+    return cli_failf("repo verify: takes no arguments");
   bs_env_t *env;
   if (cli_env(cli, 0, &env))
     return 1;

@@ -13,48 +13,57 @@
 
 #include "cli.h"
 
-static const cli_cmd_t commands[] = {
-    {"init", cmd_init, "init", "create a repo and the node's identity"},
-    {"daemon", cmd_daemon, "daemon [--gateway=MADDR] [--api=MADDR]",
-     "run the node: gateway, RPC API"},
-    {"dag", cmd_dag, "dag export CID > f.car | dag import [--pin-roots=false] FILE...",
-     "CAR export (depth-first, each block once) and verified import"},
-    {"version", cmd_version, "version", "print trove's version"},
-    {"id", cmd_id, "id", "print the node's identity as JSON"},
-    {"config", cmd_config, "config KEY [VALUE] [--json] | config show",
-     "read or set a config value"},
-    {"repo stat", cmd_repo_stat, "repo stat [--human]", "repo statistics"},
-    {"repo gc", cmd_repo_gc, "repo gc [-q]", "delete blocks no pin reaches"},
-    {"repo verify", cmd_repo_verify, "repo verify [--drop]",
-     "rehash every block; --drop removes corrupt ones"},
-    {"block put", cmd_block_put,
-     "block put [--cid-codec C] [--mhtype H] [--format v0] [FILE]",
-     "store a block (stdin when no FILE)"},
-    {"block get", cmd_block_get, "block get CID", "write a block to stdout"},
-    {"block stat", cmd_block_stat, "block stat CID", "a block's size"},
-    {"block rm", cmd_block_rm, "block rm [-f] [-q] CID...",
-     "remove unpinned blocks"},
-    {"pin add", cmd_pin_add, "pin add [--recursive=false] [--name N] CID...",
-     "pin a DAG (or one block)"},
-    {"pin rm", cmd_pin_rm, "pin rm [--recursive=false] CID...", "unpin"},
-    {"pin ls", cmd_pin_ls,
-     "pin ls [--type=all|recursive|direct|indirect] [-q] [--names] [CID...]",
-     "list pins"},
-    {"pin verify", cmd_pin_verify, "pin verify [--verbose] [-q]",
-     "check that pinned DAGs are complete and intact"},
-    {"add", cmd_add,
-     "add [-r] [-w] [-q|-Q] [-n] [--pin=false] [--hidden] [--profile P] "
-     "[--cid-version N] [--raw-leaves] [--chunker C] [--hash H] [PATH...]",
-     "import files and trees as UnixFS (stdin when no PATH)"},
-    {"cat", cmd_cat, "cat [--offset N] [--length N] CID[/path]...",
-     "write a file's bytes to stdout"},
-    {"get", cmd_get, "get CID[/path] [-o PATH]",
-     "write a file, directory or symlink to PATH"},
-    {"ls", cmd_ls, "ls [-v] [--size=false] CID[/path]...",
-     "list a directory: <cid> <size> <name>"},
-    {"refs", cmd_refs, "refs [-r] [-u] [--max-depth N] CID...",
-     "list the CIDs a DAG links to"},
-    {"refs local", cmd_refs_local, "refs local", "list every stored block"},
+/* cmd_daemon.c reads its options from argv ("--api=MADDR"): give them
+ * back to it in that form, after the table has checked them. */
+static int daemon_argv(cli_t *cli, int argc, char **argv) {
+  if (argc != 1)
+    return cli_failf("daemon: takes no arguments");
+  char api[600], gw[600];
+  char *v[4] = {argv[0], NULL, NULL, NULL};
+  int n = 1;
+  if (CLI_SET(cli, "api") && (size_t)snprintf(api, sizeof api, "--api=%s",
+                                              CLI_STR(cli, "api")) < sizeof api)
+    v[n++] = api;
+  if (CLI_SET(cli, "gateway") &&
+      (size_t)snprintf(gw, sizeof gw, "--gateway=%s",
+                       CLI_STR(cli, "gateway")) < sizeof gw)
+    v[n++] = gw;
+  return cmd_daemon(cli, n, v);
+}
+
+/* The handlers of the commands in rpc_cmddefs[] (gateway/api_cmddefs.c),
+ * which holds their options, arguments and help. */
+static const struct {
+  const char *name;
+  cli_fn fn;
+} handlers[] = {
+    {"init", cmd_init},
+    {"daemon", daemon_argv},
+    {"shutdown", cmd_shutdown},
+    {"add", cmd_add},
+    {"cat", cmd_cat},
+    {"get", cmd_get},
+    {"ls", cmd_ls},
+    {"refs", cmd_refs},
+    {"refs local", cmd_refs_local},
+    {"pin add", cmd_pin_add},
+    {"pin rm", cmd_pin_rm},
+    {"pin ls", cmd_pin_ls},
+    {"pin verify", cmd_pin_verify},
+    {"block put", cmd_block_put},
+    {"block get", cmd_block_get},
+    {"block stat", cmd_block_stat},
+    {"block rm", cmd_block_rm},
+    {"dag export", cmd_dag_export},
+    {"dag import", cmd_dag_import},
+    {"repo stat", cmd_repo_stat},
+    {"repo gc", cmd_repo_gc},
+    {"repo verify", cmd_repo_verify},
+    {"repo compact", cmd_repo_compact},
+    {"config", cmd_config},
+    {"config show", cmd_config_show},
+    {"id", cmd_id},
+    {"version", cmd_version},
 };
 
 /* ----------------------------------------------------------------- errors */
@@ -192,20 +201,13 @@ void cli_free_names(char **names, size_t n) {
 
 /* ------------------------------------------------------------------ main */
 
-static void usage(FILE *f) {
-  fprintf(f, "usage: trove [--repo DIR] COMMAND [ARGS]\n\ncommands:\n");
-  for (size_t i = 0; i < TR_ARRAY_LEN(commands); i++)
-    fprintf(f, "  trove %-58s %s\n", commands[i].usage, commands[i].help);
-  fprintf(f, "\nThe repo is --repo DIR, else $TROVE_PATH, else ~/.trove.\n");
-}
-
-/* Find the longest command whose words match argv; sets *words. */
-static const cli_cmd_t *lookup(int argc, char **argv, int *words) {
-  const cli_cmd_t *best = NULL;
-  for (size_t i = 0; i < TR_ARRAY_LEN(commands); i++) {
-    const char *name = commands[i].name;
+/* The command whose words start argv, the longest one (so "config show"
+ * wins over "config"); *words is how many words it took. */
+static const rpc_cmddef_t *lookup(int argc, char **argv, int *words) {
+  const rpc_cmddef_t *best = NULL;
+  for (size_t i = 0; i < rpc_ncmddefs; i++) {
+    const char *p = rpc_cmddefs[i].name;
     int w = 0;
-    const char *p = name;
     while (*p && w < argc) {
       size_t n = strcspn(p, " ");
       if (strlen(argv[w]) != n || strncmp(argv[w], p, n))
@@ -214,15 +216,53 @@ static const cli_cmd_t *lookup(int argc, char **argv, int *words) {
       p += n;
       if (*p == ' ')
         p++;
-      else if (!*p) {
-        if (!best || w > *words) {
-          best = &commands[i];
-          *words = w;
-        }
+      else if (!*p && (!best || w > *words)) {
+        best = &rpc_cmddefs[i];
+        *words = w;
       }
     }
   }
   return best;
+}
+
+static cli_fn handler(const char *name) {
+  for (size_t i = 0; i < TR_ARRAY_LEN(handlers); i++)
+    if (!strcmp(handlers[i].name, name))
+      return handlers[i].fn;
+  return NULL;
+}
+
+static bool is_help(const char *a) {
+  return !strcmp(a, "--help") || !strcmp(a, "-h");
+}
+
+/* `trove help [COMMAND...]`, `trove --help`, `trove COMMAND... --help`. */
+static int help(int argc, char **argv) {
+  int words = 0;
+  if (argc == 0) {
+    cli_help_all(stdout);
+    return 0;
+  }
+  if (argc == 1 && !strcmp(argv[0], "--commands")) {
+    /* For scripts (and the test of every --help): each command, a tab,
+     * its options. */
+    for (size_t i = 0; i < rpc_ncmddefs; i++) {
+      printf("%s\t", rpc_cmddefs[i].name);
+      for (const rpc_optdef_t *o = rpc_cmddefs[i].opts; o->name; o++)
+        printf("%s--%s", o == rpc_cmddefs[i].opts ? "" : " ", o->name);
+      printf("\n");
+    }
+    return 0;
+  }
+  const rpc_cmddef_t *d = lookup(argc, argv, &words);
+  if (d && words == argc) {
+    cli_help_cmd(d, stdout);
+    return 0;
+  }
+  if (argc == 1 && cli_help_group(argv[0], stdout))
+    return 0;
+  cli_failf("unknown command '%s' (see 'trove help')", argv[0]);
+  return 2;
 }
 
 int main(int argc, char **argv) {
@@ -248,27 +288,58 @@ int main(int argc, char **argv) {
     snprintf(repo_buf, sizeof repo_buf, "%s/.trove", home ? home : ".");
     cli.repo = repo_buf;
   }
-  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-      !strcmp(argv[1], "help")) {
-    usage(argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
-  int words = 0;
-  const cli_cmd_t *cmd = lookup(argc - 1, argv + 1, &words);
-  if (!cmd) {
-    cli_failf("unknown command '%s' (see 'trove --help')", argv[1]);
+  if (argc < 2) {
+    cli_help_all(stderr);
     return 2;
   }
-  for (int i = 1; i < argc; i++)
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      printf("usage: trove %s\n  %s\n", cmd->usage, cmd->help);
+  if (!strcmp(argv[1], "help") || is_help(argv[1]))
+    return help(argc - 2, argv + 2);
+  int words = 0, nargs = 0;
+  const rpc_cmddef_t *d = lookup(argc - 1, argv + 1, &words);
+  bool want_help = false;
+  for (int i = 1 + words; i < argc; i++)
+    want_help |= is_help(argv[i]);
+  if (!d) {
+    /* A family word alone ("trove pin"): its commands on --help, else
+     * one line saying what is missing. */
+    if (want_help && cli_help_group(argv[1], stdout))
       return 0;
+    FILE *devnull = fopen("/dev/null", "w");
+    bool family = devnull && cli_help_group(argv[1], devnull);
+    if (devnull)
+      fclose(devnull);
+    if (family) {
+      cli_failf("%s: which command? (see 'trove %s --help')", argv[1],
+                argv[1]);
+      return 2;
     }
-  /* argv[0] for the handler is the last command word, as getopt expects.
-   * When a daemon holds the repo, writing commands go through its API. */
+    cli_failf("unknown command '%s' (see 'trove help')", argv[1]);
+    return 2;
+  }
+  if (want_help) {
+    cli_help_cmd(d, stdout);
+    return 0;
+  }
+  /* Options through the command's table; the handler gets argv[0] (its
+   * last word) and the positional arguments, the options in cli.v. */
+  char **cargv = argv + words, err[512];
+  int cargc = argc - words;
+  if (rpc_vals_argv(&cli.v, d, cargc, cargv, cargv + 1, &nargs, err,
+                    sizeof err)) {
+    cli_failf("%s (see 'trove %s --help')", err, d->name);
+    return 1;
+  }
+  cargc = nargs + 1;
+  cargv[cargc] = NULL;
+  cli_fn fn = handler(d->name);
   int rc;
-  if (!cli_remote(&cli, cmd->name, argc - words, argv + words, &rc))
-    rc = cmd->fn(&cli, argc - words, argv + words);
+  if (!fn) {
+    cli_failf("%s: not implemented", d->name);
+    return 1;
+  }
+  /* When a daemon holds the repo, writing commands go through its API. */
+  if (!cli_remote(&cli, d->name, cargc, cargv, &rc))
+    rc = fn(&cli, cargc, cargv);
   bs_close(cli.env);
   return rc;
 }

@@ -17,13 +17,25 @@ typedef struct remote {
   char host[64];
   int port;
   const char *what; /* command name for messages */
+  const rpc_vals_t *v; /* the command's options */
+  cli_t *cli;
   tr_bytes_t q;     /* query string being built */
   cli_http_t h;
 } remote_t;
 
+/* What add prints as its answer comes (cmd_remote_up.c). */
+typedef struct add_out {
+  bool quiet, quieter;
+  char last[DAG_CID_STR_MAX];
+  char file[4096];          /* the file progress was last reported for */
+  uint64_t prev, file_bytes; /* bytes of the files before it, of it */
+  cli_progress_t bar;
+} add_out_t;
+
 /* An upload in progress (cmd_remote_up.c). */
 typedef struct up {
   remote_t *r;
+  add_out_t out;
   char boundary[48];
   int parts;
   bool hidden, recursive;
@@ -45,13 +57,10 @@ int cli__next_value(remote_t *r, json_t **o);
 int cli__body_out(remote_t *r);
 /* A string member, "" when absent. */
 const char *cli__jstr(json_t *o, const char *k);
-/* "--name=V", "--name V", "-x V": the value, or NULL. */
-const char *cli__opt_val(int argc, char **argv, int *i, const char *lng,
-                         const char *shrt);
-/* "--name" or "--name=B": 1 and *b (*err set on a bad value); 0 if
- * argv[i] is another option. */
-int cli__opt_bool(const char *a, const char *lng, const char *shrt, bool *b,
-                  int *err);
+/* Append every option given (with an API name) to the query, typed
+ * values as text; argv[1..argc) as "arg"s.  0 or 1 (reported). */
+int cli__qopts(remote_t *r, const rpc_vals_t *v);
+int cli__qargs(remote_t *r, int argc, char **argv);
 
 /* The upload commands (cmd_remote_up.c). */
 int cli__remote_add(remote_t *r, int argc, char **argv);

@@ -19,6 +19,7 @@
 #include <stdarg.h>
 
 #include "api.h"
+#include "api_opts.h"
 #include "multipart.h"
 #include "../http/stream.h"
 
@@ -50,6 +51,13 @@ int rpc_opt_bool(const http_req_t *req, const char *key, bool dflt,
 /* Integer option (decimal, optional sign); absent: dflt.  TR_EUSAGE. */
 int rpc_opt_i64(const http_req_t *req, const char *key, int64_t dflt,
                 int64_t *out) TR_WUR;
+
+/* Parse the options of command d (api_opts.h) from the request's query,
+ * each under its API name, typed and range-checked as on the CLI.  Free
+ * with rpc_vals_free().  TR_EUSAGE with a message in err (answer 400),
+ * -ENOMEM. */
+int rpc_vals_req(rpc_vals_t *v, const rpc_cmddef_t *d, const http_req_t *req,
+                 char *err, size_t errlen) TR_WUR;
 
 /* Exactly one "arg" (Kubo: `argument "name" is required`): answers 400
  * itself and returns non-zero when it is missing or repeated.  *out is
@@ -178,6 +186,10 @@ int rpc_up_emit(rpc_up_t *u, json_t *o) TR_WUR;
  * `return rpc_up_fail(u, rc, 500, "...")`. */
 int rpc_up_fail(rpc_up_t *u, int rc, int status, const char *fmt, ...)
     TR_PRINTF(4, 5);
+/* Start the answer at the first value emitted instead of once the body is
+ * in (progress the client shows while it uploads); errors after that go
+ * in the stream.  Call from begin. */
+void rpc_up_early(rpc_up_t *u);
 /* The client went away: stop early. */
 bool rpc_up_cancelled(rpc_up_t *u);
 

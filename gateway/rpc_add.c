@@ -62,9 +62,9 @@ typedef struct anode {
 
 typedef struct add {
   dag_import_opts_t o;
-  char *chunker;
+  rpc_vals_t vals; /* the query's options; o and pin_name point into it */
   bool wrap, pin, only_hash, silent, progress;
-  char *pin_name;
+  const char *pin_name;
   /* Upload thread state. */
   bs_batch_t *batch;
   uint64_t batch_ns;    /* when the open batch began */
@@ -336,6 +336,8 @@ static int close_top(add_t *a) {
 static int add_begin(rpc_up_t *u) {
   add_t *a = rpc_up_state(u);
   a->u = u;
+  if (a->progress && !a->silent)
+    rpc_up_early(u); /* the progress is for now, not for the end */
   int rc = dag_file_new(&a->file, &a->o, put_block, a);
   if (rc)
     return rpc_up_fail(u, rc, 500, "bad import settings: %s", tr_strerror(rc));
@@ -525,8 +527,7 @@ static void add_free(void *p) {
   node_free(&a->root);
   tr_bytes_free(&a->link);
   tr_free(a->path);
-  tr_free(a->chunker);
-  tr_free(a->pin_name);
+  rpc_vals_free(&a->vals);
   tr_free(a);
 }
 
@@ -543,120 +544,31 @@ static const rpc_up_cmd_t add_cmd = {
 
 /* ------------------------------------------------------------- options */
 
-/* Kubo's options, resolved as `trove add` resolves its flags: the profile
- * (default unixfs-v1-2025) gives every Import value, options override it,
- * a hash other than sha2-256 needs CIDv1.  Answers 400/500 itself. */
+/* add's options through its table (gateway/api_cmddefs.c) and resolved by
+ * rpc_add_resolve(), the code `trove add` runs too: a bad value is 400, an
+ * option that cannot apply is 500 with Kubo's message, as go-ipfs-cmds
+ * answers a failed type conversion and a failed Run. */
 static int parse(http_req_t *req, add_t *a) {
-  char *profile = NULL, *hash = NULL;
-  int64_t cidv, maxlinks;
-  bool raw, raw_set, b;
-  int rc = rpc_opt_str(req, "profile", &profile);
-  if (!rc)
-    rc = rpc_opt_str(req, "chunker", &a->chunker);
-  if (!rc)
-    rc = rpc_opt_str(req, "hash", &hash);
-  if (!rc)
-    rc = rpc_opt_str(req, "pin-name", &a->pin_name);
-  if (!rc)
-    rc = rpc_opt_i64(req, "cid-version", -1, &cidv);
-  if (!rc)
-    rc = rpc_opt_i64(req, "max-file-links", -1, &maxlinks);
-  if (!rc)
-    rc = rpc_opt_bool(req, "pin", true, &a->pin);
-  if (!rc)
-    rc = rpc_opt_bool(req, "only-hash", false, &a->only_hash);
-  if (!rc)
-    rc = rpc_opt_bool(req, "wrap-with-directory", false, &a->wrap);
-  if (!rc)
-    rc = rpc_opt_bool(req, "silent", false, &a->silent);
-  if (!rc)
-    rc = rpc_opt_bool(req, "progress", false, &a->progress);
-  if (!rc)
-    rc = rpc_opt_bool(req, "raw-leaves", false, &raw);
+  char err[512];
+  int rc = rpc_vals_req(&a->vals, rpc_cmddef_api("add"), req, err, sizeof err);
   if (rc) {
-    rpc_error(req, 400, "invalid option value: %s", tr_strerror(rc));
-    goto out;
+    rpc_error(req, 400, "%s", err);
+    return rc;
   }
-  char *tmp = NULL;
-  raw_set = rpc_opt_str(req, "raw-leaves", &tmp) == 0 && tmp;
-  tr_free(tmp);
-  static const char *const refused[] = {"trickle", "inline", "nocopy",
-                                        "preserve-mode", "preserve-mtime",
-                                        "fscache"};
-  for (size_t i = 0; i < TR_ARRAY_LEN(refused); i++)
-    if (rpc_opt_bool(req, refused[i], false, &b) == 0 && b) {
-      rpc_error(req, 500, "%s is not supported by trove", refused[i]);
-      rc = TR_EUSAGE;
-      goto out;
-    }
-  static const char *const refused_str[] = {"mode", "mtime", "to-files"};
-  for (size_t i = 0; i < TR_ARRAY_LEN(refused_str); i++) {
-    char *v = NULL;
-    if (rpc_opt_str(req, refused_str[i], &v) == 0 && v) {
-      tr_free(v);
-      rpc_error(req, 500, "%s is not supported by trove", refused_str[i]);
-      rc = TR_EUSAGE;
-      goto out;
-    }
+  rpc_add_opts_t r;
+  if ((rc = rpc_add_resolve(&a->vals, &r, err, sizeof err))) {
+    rpc_error(req, 500, "%s", err);
+    return rc;
   }
-  if (dag_import_profile(&a->o, profile)) {
-    rpc_error(req, 500, "unknown profile \"%s\" (unixfs-v1-2025, "
-              "unixfs-v0-2015)", profile);
-    rc = TR_EUSAGE;
-    goto out;
-  }
-  if (a->chunker && *a->chunker)
-    a->o.chunker = a->chunker;
-  if (cidv != -1) {
-    if (cidv != 0 && cidv != 1) {
-      rpc_error(req, 500, "unknown CID version: %lld", (long long)cidv);
-      rc = TR_EUSAGE;
-      goto out;
-    }
-    a->o.cid_version = (int)cidv;
-  }
-  if (raw_set)
-    a->o.raw_leaves = raw;
-  if (maxlinks != -1) {
-    if (maxlinks < 2 || maxlinks > DAG_IMPORT_MAX_LINKS) {
-      rpc_error(req, 500, "max-file-links must be 2..%d", DAG_IMPORT_MAX_LINKS);
-      rc = TR_EUSAGE;
-      goto out;
-    }
-    a->o.max_links = (size_t)maxlinks;
-  }
-  if (hash && *hash) {
-    if (dag_mh_from_name(hash, &a->o.mh_code)) {
-      rpc_error(req, 500, "unrecognized hash function: \"%s\"", hash);
-      rc = TR_EUSAGE;
-      goto out;
-    }
-    if (a->o.mh_code != DAG_MH_SHA2_256) {
-      if (cidv == 0) {
-        rpc_error(req, 500, "CIDv0 only supports sha2-256");
-        rc = TR_EUSAGE;
-        goto out;
-      }
-      a->o.cid_version = 1;
-    }
-  }
-  if (!a->pin && a->pin_name) {
-    rpc_error(req, 500, "pin-name option requires pin to be set");
-    rc = TR_EUSAGE;
-    goto out;
-  }
-  if (a->pin_name && strlen(a->pin_name) > BS_PIN_NAME_MAX) {
-    rpc_error(req, 500, "pin name too long: at most %d bytes",
-              BS_PIN_NAME_MAX);
-    rc = TR_EUSAGE;
-    goto out;
-  }
-  if (a->only_hash)
-    a->pin = false;
-out:
-  tr_free(profile);
-  tr_free(hash);
-  return rc;
+  /* The views in r point into a->vals, which lives as long as a. */
+  a->o = r.o;
+  a->pin = r.pin;
+  a->only_hash = r.only_hash;
+  a->wrap = r.wrap;
+  a->silent = r.silent;
+  a->progress = r.progress;
+  a->pin_name = r.pin_name;
+  return 0;
 }
 
 void gw_rpc_add(http_req_t *req, gw_ctx_t *ctx) {

@@ -8,7 +8,7 @@
  *   config/show           the config, without Identity.PrivKey
  *   (repo/gc lives in rpc_gc.c: it runs on a thread of its own)
  *   repo/stat size-only=  {"RepoSize","StorageMax","NumObjects","RepoPath",
- *                          "Version"}
+ *                          "Version"} and trove's "DataSize","FileSize"
  *   repo/verify           NDJSON {"Msg"} per corrupt block, then a summary
  *   repo/version          {"Version"}
  *
@@ -113,25 +113,20 @@ static void cfg_work(rpc_job_t *j) {
     json_decref(cfg);
     return;
   }
+  /* Typed as the CLI types it (node_config_value): "0" for an integer
+   * key is the integer 0, a wrong type is refused. */
   json_t *v;
-  if (r->as_bool) {
-    if (strcmp(r->args[1], "true") && strcmp(r->args[1], "false")) {
-      rpc_job_fail(j, 500, "failed to set config value: %s is not a "
-                   "boolean", r->args[1]);
-      json_decref(cfg);
-      return;
-    }
-    v = json_boolean(!strcmp(r->args[1], "true"));
-  } else if (r->as_json) {
-    json_error_t err;
-    v = json_loads(r->args[1], JSON_DECODE_ANY, &err);
-    if (!v) {
-      rpc_job_fail(j, 500, "failed to unmarshal json. %s", err.text);
-      json_decref(cfg);
-      return;
-    }
-  } else {
-    v = rpc_json_str(r->args[1]);
+  char err[512];
+  rc = node_config_value(key, r->args[1],
+                         r->as_json   ? NODE_CFG_JSON
+                         : r->as_bool ? NODE_CFG_BOOLEAN
+                                      : NODE_CFG_TEXT,
+                         &v, err, sizeof err);
+  if (rc) {
+    rpc_job_fail(j, 500, "failed to set config value: %s",
+                 rc == TR_EUSAGE ? err : tr_strerror(rc));
+    json_decref(cfg);
+    return;
   }
   json_t *answer = json_pack("{s:o,s:O}", "Key", rpc_json_str(key), "Value", v);
   rc = node_config_set(cfg, key, v); /* steals v */
@@ -220,10 +215,15 @@ static void stat_work(rpc_job_t *j) {
   }
   char ver[32];
   snprintf(ver, sizeof ver, "trove-repo@%d", BS_SCHEMA_VERSION);
-  j->json = json_pack("{s:I,s:I,s:I,s:o,s:s}", "RepoSize",
+  /* Kubo's fields, then trove's: DataSize is what the pages in use hold,
+   * FileSize what data.mdb takes on disk (the rest is free space that
+   * `trove repo compact` gives back). */
+  j->json = json_pack("{s:I,s:I,s:I,s:o,s:s,s:I,s:I}", "RepoSize",
                       (json_int_t)st.repo_bytes, "StorageMax", (json_int_t)max,
                       "NumObjects", (json_int_t)st.blocks, "RepoPath",
-                      rpc_json_str(j->ctx->repo), "Version", ver);
+                      rpc_json_str(j->ctx->repo), "Version", ver, "DataSize",
+                      (json_int_t)st.data_bytes, "FileSize",
+                      (json_int_t)st.file_bytes);
   if (!j->json)
     rpc_job_fail(j, 500, "out of memory");
 }

@@ -16,6 +16,9 @@
  * when the body has been read whole (or more than UP_OUT_EARLY bytes of
  * output wait): an error met while reading the body - a bad CID, a
  * malformed part - then still gets a real status and Kubo's error JSON.
+ * A command that reports progress (add progress=true) starts it at its
+ * first line instead, as Kubo streams while it reads: the client draws its
+ * bar from those lines, and a later error comes as an error value.
  *
  * Why a thread and not the worker pool: the command keeps a blockstore
  * write batch open across many pieces of body, and an LMDB write
@@ -57,7 +60,7 @@ struct rpc_up {
   /* Shared, under mu. */
   chunk_t *head, *tail;
   size_t queued;
-  bool eof, cancelled, read_paused, want_resume, done;
+  bool eof, cancelled, read_paused, want_resume, done, early;
   int eof_status;
   tr_bytes_t out;
   int rc, status;
@@ -93,6 +96,12 @@ int rpc_up_fail(rpc_up_t *u, int rc, int status, const char *fmt, ...) {
   }
   uv_mutex_unlock(&u->mu);
   return rc < 0 ? rc : TR_EUSAGE;
+}
+
+void rpc_up_early(rpc_up_t *u) {
+  uv_mutex_lock(&u->mu);
+  u->early = true;
+  uv_mutex_unlock(&u->mu);
 }
 
 int rpc_up_emit(rpc_up_t *u, json_t *o) {
@@ -242,6 +251,8 @@ static void start_response(rpc_up_t *u) {
   if (u->held.len)
     http_res_write(u->req, u->held.data, u->held.len);
   u->held.len = 0;
+  if (u->early)
+    http_res_flush(u->req);
 }
 
 /* The request is answered: let go of it. */
@@ -261,7 +272,7 @@ static void on_async(uv_async_t *a) {
   uv_mutex_lock(&u->mu);
   tr_bytes_t out = u->out;
   memset(&u->out, 0, sizeof u->out);
-  bool resume = u->want_resume, done = u->done;
+  bool resume = u->want_resume, done = u->done, early = u->early;
   u->want_resume = false;
   int rc = u->rc, status = u->status;
   char err[sizeof u->err];
@@ -284,12 +295,15 @@ static void on_async(uv_async_t *a) {
       /* Start when there is something to say and the body is in (or a
        * lot waits), or at the successful end. */
       if (!u->started &&
-          ((u->held.len && (u->body_done || u->held.len > UP_OUT_EARLY)) ||
+          ((u->held.len &&
+            (u->body_done || early || u->held.len > UP_OUT_EARLY)) ||
            (done && !rc)))
         start_response(u);
       if (u->started && u->held.len) {
         http_res_write(u->req, u->held.data, u->held.len);
         u->held.len = 0;
+        if (early && !done)
+          http_res_flush(u->req); /* progress is for now */
       }
       if (done && rc) {
         /* Too late for a status: say it in the stream, as Kubo's trailer

@@ -133,6 +133,32 @@ int rpc_opt_i64(const http_req_t *req, const char *key, int64_t dflt,
   return rc;
 }
 
+int rpc_vals_req(rpc_vals_t *v, const rpc_cmddef_t *d, const http_req_t *req,
+                 char *err, size_t errlen) {
+  memset(v, 0, sizeof *v);
+  v->def = d;
+  for (size_t k = 0; d->opts[k].name; k++) {
+    if (!d->opts[k].rpc)
+      continue; /* the CLI's alone: a client's value is not ours to read */
+    char *s;
+    int rc = rpc_opt_str(req, d->opts[k].rpc, &s);
+    if (rc) {
+      snprintf(err, errlen, "option %s: %s", d->opts[k].rpc,
+               tr_strerror(rc));
+      rpc_vals_free(v);
+      return rc;
+    }
+    if (!s)
+      continue;
+    v->owned[k] = s;
+    if ((rc = rpc_vals_set(v, k, s, err, errlen))) {
+      rpc_vals_free(v);
+      return rc;
+    }
+  }
+  return 0;
+}
+
 int rpc_one_arg(http_req_t *req, const char *what, char **out) {
   char **v;
   size_t n;

@@ -156,6 +156,11 @@ int http_res_write(http_req_t *req, const void *p, size_t n);
 /* Bytes queued and not yet written to the socket. */
 size_t http_res_buffered(const http_req_t *req);
 
+/* Write what is queued now instead of when 64 KiB have gathered or the
+ * response ends: for small pieces a client waits for while the request is
+ * still going on (add's progress).  HTTP/2 sends as it goes already. */
+void http_res_flush(http_req_t *req);
+
 /* Call cb once, when the queue falls under HTTP_LOW_WATER (immediately, on
  * the next loop iteration, if it already is). */
 typedef void (*http_drain_cb)(http_req_t *req, void *ud);

@@ -170,7 +170,7 @@ int http__conn_flush(http_conn_t *c);
 size_t http__conn_buffered(const http_conn_t *c);
 void http__conn_close(http_conn_t *c);
 /* Close c on the next loop turn, not under the caller (a handler may be
- * inside a gw_res_* call): for a write that failed.  Writes fail from now
+ * inside a http_res_* call): for a write that failed.  Writes fail from now
  * on with -EPIPE. */
 void http__conn_fail(http_conn_t *c);
 /* Re-arm the connection's timer for its state. */

@@ -1,7 +1,7 @@
 /*
  * req.c — the request/response API of http.h, shared by both framings.
  * The framing files (http1.c, http2.c) parse into a http_req_t and turn
- * gw_res_* calls into bytes; everything protocol-neutral is here.
+ * http_res_* calls into bytes; everything protocol-neutral is here.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -286,6 +286,11 @@ int http_res_write(http_req_t *r, const void *p, size_t n) {
   if (r->head || n == 0)
     return 0;
   return r->stream_id ? http__h2_write(r, p, n) : http__h1_write(r, p, n);
+}
+
+void http_res_flush(http_req_t *r) {
+  if (!r->closed && r->started && !r->ended && !r->stream_id && r->conn)
+    http__conn_flush(r->conn);
 }
 
 size_t http_res_buffered(const http_req_t *r) {

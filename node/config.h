@@ -57,6 +57,39 @@ int node_config_save(const char *repo, const json_t *cfg) TR_WUR;
 json_t *node_config_get(json_t *cfg, const char *key);
 int node_config_set(json_t *cfg, const char *key, json_t *value) TR_WUR;
 
+/* ------------------------------------------------------- typed keys */
+
+/* The JSON type of a known key, as Kubo's config struct declares it (and
+ * trove's own keys, e.g. Gateway.RateLimit).  Keys not in the table are
+ * NODE_CFG_ANY: stored as given, a string unless asked for JSON. */
+typedef enum {
+  NODE_CFG_ANY,
+  NODE_CFG_STRING,  /* "..." */
+  NODE_CFG_INT,     /* an integer (OptionalInteger: null too) */
+  NODE_CFG_BOOL,    /* true/false (Flag: null too) */
+  NODE_CFG_STRINGS, /* a list of strings */
+  NODE_CFG_ADDRS,   /* Kubo's Strings: one string, or a list of them */
+  NODE_CFG_OBJECT,  /* an object (a section, or a map) */
+} node_cfg_type_t;
+
+/* The type of key (compared as Kubo compares them, case-sensitively),
+ * NODE_CFG_ANY when unknown.  *nullable (may be NULL) tells whether null
+ * is accepted (Kubo's Optional* and Flag types). */
+node_cfg_type_t node_config_type(const char *key, bool *nullable);
+/* "an integer", "a list of strings", ... for messages. */
+const char *node_config_type_name(node_cfg_type_t t);
+
+enum { NODE_CFG_TEXT, NODE_CFG_JSON, NODE_CFG_BOOLEAN };
+
+/* The value that `config KEY TEXT` stores, as a new reference in *out:
+ * how is NODE_CFG_TEXT (parse TEXT to the key's type: "0" is the integer 0
+ * for Gateway.RateLimit, stays a string for an untyped key), NODE_CFG_JSON
+ * (TEXT is JSON, --json) or NODE_CFG_BOOLEAN (true or false, --bool).  A
+ * value that is not of the key's type is TR_EUSAGE, with a message naming
+ * the key and the type expected in err; -ENOMEM. */
+int node_config_value(const char *key, const char *text, int how,
+                      json_t **out, char *err, size_t errlen) TR_WUR;
+
 /* Whether key names the private key or an object holding it ("Identity",
  * "Identity.PrivKey", in any case, as Kubo compares them): such keys are
  * neither shown nor changed by `config`, in the CLI or the API; Kubo's

@@ -1,0 +1,304 @@
+/*
+ * api_cmddefs.c — the table of every `trove` command and its options (see
+ * api_opts.h), with Kubo's option names, short flags, defaults and API
+ * argument names, and add's option resolution shared by the CLI and
+ * /api/v0/add.
+ *
+ * To add an option: add its row here; the CLI parser, `--help`, the query
+ * the CLI sends to a daemon and the handler's query parser all follow.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../blockstore/bs.h"
+#include "../dag/chunker.h"
+#include "api_opts.h"
+
+#define B RPC_OPT_BOOL
+#define S RPC_OPT_STRING
+#define I RPC_OPT_INT
+#define END {NULL, 0, 0, NULL, NULL, NULL, 0, 0}
+/* A boolean or string option sent to the API under its own name. */
+#define OB(n, c, d, h) {n, c, B, d, h, n, 0, 0}
+#define OS(n, c, d, h) {n, c, S, d, h, n, 0, 0}
+/* An option of the CLI alone. */
+#define CB(n, c, d, h) {n, c, B, d, h, NULL, 0, 0}
+#define CS(n, c, d, h) {n, c, S, d, h, NULL, 0, 0}
+
+static const rpc_optdef_t none[] = {END};
+
+static const rpc_optdef_t add_opts[] = {
+    CB("recursive", 'r', "false", "Add directories recursively."),
+    CB("hidden", 'H', "false", "Include files whose names start with a dot."),
+    CB("quiet", 'q', "false", "Write minimal output: the CIDs alone."),
+    CB("quieter", 'Q', "false", "Write only the final CID."),
+    OB("silent", 0, "false", "Write no output."),
+    OB("progress", 'p', NULL, "Show a progress bar on stderr. Defaults to "
+       "true when stderr is a terminal and neither -q nor -Q is given."),
+    OB("only-hash", 'n', "false", "Only chunk and hash; write nothing to "
+       "the repo."),
+    OB("wrap-with-directory", 'w', "false", "Wrap the files in a directory."),
+    OB("pin", 0, "true", "Pin the added roots."),
+    OS("pin-name", 0, NULL, "Name for the pin (needs --pin)."),
+    OS("profile", 0, "unixfs-v1-2025", "Import profile: unixfs-v1-2025 or "
+       "unixfs-v0-2015 (alias legacy-cid-v0)."),
+    OS("chunker", 's', NULL, "Chunking: size-N, rabin[-min-avg-max] or "
+       "buzhash. Default: the profile's."),
+    {"cid-version", 0, I, NULL, "CID version, 0 or 1. Default: the "
+     "profile's.", "cid-version", 0, 1},
+    OB("raw-leaves", 0, NULL, "Store leaves as raw blocks. Default: the "
+       "profile's."),
+    OS("hash", 0, "sha2-256", "Hash function (sha2-256, identity, "
+       "blake3); other than sha2-256 implies CIDv1."),
+    {"max-file-links", 0, I, NULL, "Most links per file node. Default: the "
+     "profile's.", "max-file-links", 2, DAG_IMPORT_MAX_LINKS},
+    OB("trickle", 't', "false", "Trickle DAG layout (not supported)."),
+    OB("inline", 0, "false", "Inline small blocks into CIDs (not "
+       "supported)."),
+    OB("nocopy", 0, "false", "Use the filestore (not supported)."),
+    OB("fscache", 0, "false", "Check the filestore (not supported)."),
+    OB("preserve-mode", 0, "false", "Store POSIX modes (not supported)."),
+    OB("preserve-mtime", 0, "false", "Store modification times (not "
+       "supported)."),
+    OS("mode", 0, NULL, "Custom POSIX mode (not supported)."),
+    OS("mtime", 0, NULL, "Custom modification time (not supported)."),
+    OS("to-files", 0, NULL, "Add a reference in MFS (not supported)."),
+    END};
+
+static const rpc_optdef_t cat_opts[] = {
+    {"offset", 'o', I, "0", "Byte offset to begin reading from.", "offset",
+     0, INT64_MAX},
+    {"length", 'l', I, NULL, "Most bytes to read.", "length", 0, INT64_MAX},
+    END};
+
+static const rpc_optdef_t get_opts[] = {
+    OS("output", 'o', NULL, "The path where the output is written. Default: "
+       "the last path element, or the CID."),
+    CB("progress", 'p', NULL, "Show a progress bar on stderr. Defaults to "
+       "true when stderr is a terminal."),
+    END};
+
+static const rpc_optdef_t ls_opts[] = {
+    CB("headers", 'v', "false", "Print a header line."),
+    OB("size", 0, "true", "Print the size of each entry."),
+    OB("resolve-type", 0, "true", "Resolve the type of each entry."),
+    END};
+
+static const rpc_optdef_t refs_opts[] = {
+    OB("recursive", 'r', "false", "Recursively list links of child nodes."),
+    OB("unique", 'u', "false", "Omit duplicate refs from the output."),
+    {"max-depth", 0, I, "-1", "Only for recursive refs: list down to this "
+     "depth (-1: no limit).", "max-depth", -1, INT32_MAX},
+    END};
+
+static const rpc_optdef_t block_put_opts[] = {
+    OS("cid-codec", 0, "raw", "Multicodec of the CID: raw, dag-pb, "
+       "dag-cbor, dag-json..."),
+    OS("mhtype", 0, "sha2-256", "Multihash function."),
+    OS("format", 'f', NULL, "Legacy: v0 (CIDv0 dag-pb), protobuf, cbor, raw."),
+    OB("pin", 0, "false", "Pin the block recursively."),
+    OB("allow-big-block", 0, "false", "Accept a block over 1 MiB."),
+    END};
+
+static const rpc_optdef_t block_rm_opts[] = {
+    OB("force", 'f', "false", "Ignore blocks that do not exist."),
+    OB("quiet", 'q', "false", "Write minimal output."),
+    END};
+
+static const rpc_optdef_t pin_add_opts[] = {
+    OB("recursive", 'r', "true", "Pin the whole DAG, not the block alone."),
+    OS("name", 0, NULL, "A name for the pin."),
+    END};
+
+static const rpc_optdef_t pin_rm_opts[] = {
+    OB("recursive", 'r', "true", "Remove a recursive pin (false: a direct "
+       "one)."),
+    END};
+
+static const rpc_optdef_t pin_ls_opts[] = {
+    OS("type", 't', "all", "Pins to list: direct, indirect, recursive or "
+       "all."),
+    OB("quiet", 'q', "false", "Write just the CIDs."),
+    OB("names", 'n', "false", "Print pin names beside the CIDs."),
+    OS("name", 0, NULL, "Only pins whose name contains this (case-sensitive); "
+       "implies --names."),
+    OB("stream", 's', "false", "Stream the answer (the CLI always does)."),
+    END};
+
+static const rpc_optdef_t pin_verify_opts[] = {
+    OB("verbose", 0, "false", "Also list pins that are intact."),
+    OB("quiet", 'q', "false", "Write just the CIDs of broken pins."),
+    END};
+
+static const rpc_optdef_t dag_export_opts[] = {
+    CB("progress", 'p', NULL, "Show a progress bar on stderr. Defaults to "
+       "true when stderr is a terminal."),
+    END};
+
+static const rpc_optdef_t dag_import_opts[] = {
+    OB("pin-roots", 0, "true", "Pin the roots the CARs name."),
+    OB("stats", 0, "false", "Print the number of blocks imported."),
+    OB("allow-big-block", 0, "false", "Accept blocks over 1 MiB."),
+    CB("progress", 'p', NULL, "Show a progress bar on stderr. Defaults to "
+       "true when stderr is a terminal."),
+    END};
+
+static const rpc_optdef_t config_opts[] = {
+    OB("json", 0, "false", "Parse VALUE as JSON."),
+    OB("bool", 0, "false", "Set VALUE as a boolean."),
+    END};
+
+static const rpc_optdef_t repo_stat_opts[] = {
+    OB("size-only", 's', "false", "Only report RepoSize and StorageMax."),
+    OB("human", 'H', "false", "Print sizes in KiB, MiB, GiB."),
+    END};
+
+static const rpc_optdef_t repo_gc_opts[] = {
+    OB("quiet", 'q', "false", "Write minimal output."),
+    END};
+
+static const rpc_optdef_t repo_verify_opts[] = {
+    CB("drop", 0, "false", "Remove the corrupt blocks found."),
+    END};
+
+static const rpc_optdef_t daemon_opts[] = {
+    CS("api", 0, NULL, "Multiaddr of the RPC API (default: Addresses.API)."),
+    CS("gateway", 0, NULL, "Multiaddr of the gateway (default: "
+       "Addresses.Gateway)."),
+    END};
+
+const rpc_cmddef_t rpc_cmddefs[] = {
+    {"init", NULL, "", "Create a repo and the node's identity.", none},
+    {"daemon", NULL, "", "Run the node: gateway and RPC API.", daemon_opts},
+    {"shutdown", "shutdown", "", "Stop the running daemon.", none},
+    {"add", "add", "[PATH...]", "Import files and trees as UnixFS (stdin "
+     "when no PATH).", add_opts},
+    {"cat", "cat", "CID[/path]...", "Write a file's bytes to stdout.",
+     cat_opts},
+    {"get", "get", "CID[/path]", "Write a file, directory or symlink to "
+     "disk.", get_opts},
+    {"ls", "ls", "CID[/path]...", "List a directory: <cid> <size> <name>.",
+     ls_opts},
+    {"refs", "refs", "CID...", "List the CIDs a DAG links to.", refs_opts},
+    {"refs local", "refs/local", "", "List every stored block.", none},
+    {"pin add", "pin/add", "CID...", "Pin a DAG (or one block).",
+     pin_add_opts},
+    {"pin rm", "pin/rm", "CID...", "Remove pins.", pin_rm_opts},
+    {"pin ls", "pin/ls", "[CID...]", "List pins.", pin_ls_opts},
+    {"pin verify", "pin/verify", "", "Check that pinned DAGs are complete "
+     "and intact.", pin_verify_opts},
+    {"block put", "block/put", "[FILE...]", "Store blocks (stdin when no "
+     "FILE).", block_put_opts},
+    {"block get", "block/get", "CID", "Write a block to stdout.", none},
+    {"block stat", "block/stat", "CID", "Print a block's size.", none},
+    {"block rm", "block/rm", "CID...", "Remove unpinned blocks.",
+     block_rm_opts},
+    {"dag export", "dag/export", "CID", "Write a DAG as a CARv1 to stdout.",
+     dag_export_opts},
+    {"dag import", "dag/import", "[FILE...]", "Import CAR files (stdin when "
+     "no FILE), each all or nothing.", dag_import_opts},
+    {"repo stat", "repo/stat", "", "Print repo statistics.", repo_stat_opts},
+    {"repo gc", "repo/gc", "", "Delete the blocks no pin reaches.",
+     repo_gc_opts},
+    {"repo verify", "repo/verify", "", "Rehash every block; report corrupt "
+     "ones.", repo_verify_opts},
+    {"repo compact", NULL, "", "Shrink data.mdb to the data it holds (the "
+     "daemon must be stopped).", none},
+    {"config", "config", "KEY [VALUE]", "Read or set a config value "
+     "(typed as Kubo's config).", config_opts},
+    {"config show", "config/show", "", "Print the config (without the "
+     "private key).", none},
+    {"id", "id", "", "Print the node's identity as JSON.", none},
+    {"version", "version", "", "Print trove's version.", none},
+};
+const size_t rpc_ncmddefs = TR_ARRAY_LEN(rpc_cmddefs);
+
+/* ------------------------------------------------------------------ add */
+
+static int refuse(char *err, size_t n, const char *what) {
+  snprintf(err, n, "%s is not supported by trove", what);
+  return TR_EUSAGE;
+}
+
+int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
+                    size_t n) {
+  memset(a, 0, sizeof *a);
+  static const char *const unsupported[] = {
+      "trickle", "inline", "nocopy", "fscache", "preserve-mode",
+      "preserve-mtime", "mode", "mtime", "to-files"};
+  for (size_t i = 0; i < TR_ARRAY_LEN(unsupported); i++) {
+    size_t k = rpc_vals_idx(v, unsupported[i]);
+    if (v->v[k].set && (v->def->opts[k].type != RPC_OPT_BOOL || v->v[k].b))
+      return refuse(err, n, unsupported[i]);
+  }
+  a->recursive = rpc_vals_bool(v, "recursive");
+  a->hidden = rpc_vals_bool(v, "hidden");
+  a->quiet = rpc_vals_bool(v, "quiet");
+  a->quieter = rpc_vals_bool(v, "quieter");
+  a->silent = rpc_vals_bool(v, "silent");
+  a->progress = rpc_vals_bool(v, "progress");
+  a->progress_set = rpc_vals_isset(v, "progress");
+  a->only_hash = rpc_vals_bool(v, "only-hash");
+  a->wrap = rpc_vals_bool(v, "wrap-with-directory");
+  a->pin = rpc_vals_bool(v, "pin");
+  a->pin_name = rpc_vals_str(v, "pin-name");
+  const char *profile = rpc_vals_str(v, "profile");
+  if (dag_import_profile(&a->o, profile)) {
+    snprintf(err, n, "unknown profile \"%s\" (unixfs-v1-2025, "
+             "unixfs-v0-2015)", profile);
+    return TR_EUSAGE;
+  }
+  const char *chunker = rpc_vals_str(v, "chunker");
+  if (chunker && *chunker) {
+    dag_chunker_t c;
+    if (dag_chunker_init(&c, chunker)) {
+      snprintf(err, n, "invalid chunker \"%s\": %s", chunker,
+               tr_strerror(TR_ECHUNKER));
+      return TR_EUSAGE;
+    }
+    a->o.chunker = chunker;
+  }
+  /* Every profile sets the CID version, as Kubo's profiles set
+   * Import.CidVersion: an explicit option overrides it. */
+  if (rpc_vals_isset(v, "cid-version"))
+    a->o.cid_version = (int)rpc_vals_int(v, "cid-version");
+  if (rpc_vals_isset(v, "raw-leaves"))
+    a->o.raw_leaves = rpc_vals_bool(v, "raw-leaves");
+  if (rpc_vals_isset(v, "max-file-links"))
+    a->o.max_links = (size_t)rpc_vals_int(v, "max-file-links");
+  /* Kubo's order of checks (core/commands/add.go). */
+  if (a->only_hash)
+    a->pin = false;
+  if (!a->pin && a->pin_name) {
+    snprintf(err, n, "pin-name option requires pin to be set");
+    return TR_EUSAGE;
+  }
+  if (a->pin_name && strlen(a->pin_name) > BS_PIN_NAME_MAX) {
+    snprintf(err, n, "pin name too long: at most %d bytes", BS_PIN_NAME_MAX);
+    return TR_EUSAGE;
+  }
+  const char *hash = rpc_vals_str(v, "hash");
+  if (hash && *hash) {
+    char lower[64];
+    size_t l = strlen(hash);
+    for (size_t i = 0; i < l && i < sizeof lower - 1; i++)
+      lower[i] = (char)(hash[i] >= 'A' && hash[i] <= 'Z' ? hash[i] | 0x20
+                                                         : hash[i]);
+    lower[l < sizeof lower ? l : sizeof lower - 1] = 0;
+    if (l >= sizeof lower || dag_mh_from_name(lower, &a->o.mh_code)) {
+      snprintf(err, n, "unrecognized hash function: \"%s\"", lower);
+      return TR_EUSAGE;
+    }
+  }
+  if (a->o.mh_code != DAG_MH_SHA2_256) {
+    /* Kubo's UnixfsAddOptions: CIDv0 (asked for, or set by the profile as
+     * Import.CidVersion=0 is) cannot carry another hash. */
+    if (a->o.cid_version == 0) {
+      snprintf(err, n, "CIDv0 only supports sha2-256");
+      return TR_EUSAGE;
+    }
+    a->o.cid_version = 1;
+  }
+  return 0;
+}

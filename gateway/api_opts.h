@@ -1,0 +1,141 @@
+/*
+ * api_opts.h — one table of options per command, shared by the `trove`
+ * CLI (run locally or sent to a daemon) and the RPC API's handlers, as
+ * go-ipfs-cmds shares one cmds.Command between Kubo's CLI and its HTTP
+ * API.  A command's options are written down once - name, short flag,
+ * type, default, help text, the name of the argument in the /api/v0 query
+ * - and both argv and a request's query are parsed through that entry, so
+ * the two paths cannot drift apart again (they did: `add --profile
+ * unixfs-v0-2015 --hash identity` failed locally and succeeded through a
+ * daemon).
+ *
+ * Values are typed: a boolean is Go's strconv.ParseBool set ("--pin=false",
+ * "pin=0"), an integer is decimal and range-checked ("--cid-version=x" and
+ * "--cid-version=7" are errors, never 0), a string is taken as it is.
+ *
+ * What this does not do: run commands, print help (cli/ formats it from
+ * the table) or read positional arguments of a query (rpc_args()).
+ *
+ * add's options are resolved into import settings in one place,
+ * rpc_add_resolve(), used by `trove add`, by the CLI before it sends an add
+ * to a daemon, and by /api/v0/add.
+ */
+#ifndef GW_API_OPTS_H
+#define GW_API_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/tr.h"
+#include "../dag/importer.h"
+
+typedef enum {
+  RPC_OPT_BOOL,   /* --flag, --flag=true|false */
+  RPC_OPT_STRING, /* --name VALUE, --name=VALUE */
+  RPC_OPT_INT,    /* decimal, within [min, max] */
+} rpc_opt_type_t;
+
+typedef struct rpc_optdef {
+  const char *name; /* long name, without "--": "cid-version" */
+  char shrt;        /* short flag ('r'), 0 for none */
+  uint8_t type;     /* rpc_opt_type_t */
+  const char *dflt; /* the default as text ("true", "1"), NULL for none */
+  const char *help; /* one line */
+  const char *rpc;  /* name in the /api/v0 query; NULL: the CLI's alone */
+  int64_t min, max; /* bounds of an RPC_OPT_INT */
+} rpc_optdef_t;
+
+typedef struct rpc_cmddef {
+  const char *name;         /* CLI words: "pin add" */
+  const char *rpc;          /* "pin/add"; NULL: no API command */
+  const char *args;         /* the positional arguments: "CID..." */
+  const char *help;         /* one line */
+  const rpc_optdef_t *opts; /* ends with an entry whose name is NULL */
+} rpc_cmddef_t;
+
+/* Most options one command has. */
+#define RPC_MAX_OPTS 32
+
+typedef struct rpc_val {
+  bool set;
+  bool b;
+  int64_t i;
+  const char *s;
+} rpc_val_t;
+
+/* The values given for one command: v[k] belongs to def->opts[k]. */
+typedef struct rpc_vals {
+  const rpc_cmddef_t *def;
+  rpc_val_t v[RPC_MAX_OPTS];
+  char *owned[RPC_MAX_OPTS]; /* strings copied from a query */
+} rpc_vals_t;
+
+/* ------------------------------------------------------------ the table */
+
+/* Every command of `trove`, in the order `trove help` lists them. */
+extern const rpc_cmddef_t rpc_cmddefs[];
+extern const size_t rpc_ncmddefs;
+
+/* The command with CLI name name ("pin add") or API name ("pin/add"),
+ * NULL when there is none. */
+const rpc_cmddef_t *rpc_cmddef(const char *name);
+const rpc_cmddef_t *rpc_cmddef_api(const char *rpc);
+
+/* ------------------------------------------------------------- parsing */
+
+/* Parse argv[1..argc) (argv[0] is the last command word) for command d:
+ * options into *v (strings point into argv), the positional arguments to
+ * args[0..*nargs) (args has room for argc entries; it may be argv + 1).
+ * Accepted forms: --name, --name=V, --name V (not for booleans, as
+ * go-ipfs-cmds), -x, -xV and -x V for a short flag taking a value, grouped
+ * short booleans (-rwQ), "--" ending the options, "-" an argument.
+ * TR_EUSAGE with a message naming the option in err. */
+int rpc_vals_argv(rpc_vals_t *v, const rpc_cmddef_t *d, int argc, char **argv,
+                  char **args, int *nargs, char *err, size_t errlen) TR_WUR;
+
+/* Set option k (an index into d->opts) from the text val, checking its
+ * type and range; how both parsers store a value.  For the query parser
+ * val must outlive v.  TR_EUSAGE with a message in err. */
+int rpc_vals_set(rpc_vals_t *v, size_t k, const char *val, char *err,
+                 size_t errlen) TR_WUR;
+
+/* Release what the query parser copied (gateway/api_opts_req.c). */
+void rpc_vals_free(rpc_vals_t *v);
+
+/* ------------------------------------------------------------- reading */
+
+/* Index of option name in v's command; asserts that it exists. */
+size_t rpc_vals_idx(const rpc_vals_t *v, const char *name);
+bool rpc_vals_isset(const rpc_vals_t *v, const char *name);
+/* The value given, else the table's default (false, 0 or NULL without
+ * one). */
+bool rpc_vals_bool(const rpc_vals_t *v, const char *name);
+int64_t rpc_vals_int(const rpc_vals_t *v, const char *name);
+const char *rpc_vals_str(const rpc_vals_t *v, const char *name);
+
+/* Strict parsers the table uses, for other callers of the same rules.
+ * TR_EUSAGE on anything else. */
+int rpc_parse_bool(const char *s, bool *out) TR_WUR;
+int rpc_parse_int(const char *s, int64_t *out) TR_WUR;
+
+/* ------------------------------------------------------------------ add */
+
+typedef struct rpc_add_opts {
+  dag_import_opts_t o; /* profile, then the options over it */
+  bool pin, only_hash, wrap, silent, progress, progress_set;
+  bool quiet, quieter, recursive, hidden;
+  const char *pin_name; /* NULL: none (a view into v) */
+} rpc_add_opts_t;
+
+/* Resolve add's options as Kubo does: the profile (default
+ * unixfs-v1-2025) gives every Import value, as Kubo's config does; options
+ * override it; --only-hash turns pinning off; --pin-name needs --pin; a
+ * hash other than sha2-256 makes CIDv1, and is an error with CIDv0 (which
+ * the legacy profile sets, as Kubo's Import.CidVersion=0 does); options
+ * trove has not implemented (trickle, inline, nocopy, ...) are refused.
+ * TR_EUSAGE with Kubo's message in err. */
+int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
+                    size_t errlen) TR_WUR;
+
+#endif /* GW_API_OPTS_H */
