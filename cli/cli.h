@@ -16,7 +16,7 @@
 
 #include "../blockstore/bs.h"
 #include "../dag/cid.h"
-#include "../gateway/api_opts.h"
+#include "../rpc/opts.h"
 
 typedef struct cli {
   const char *repo; /* repo directory (--repo, TROVE_PATH, ~/.trove) */

@@ -10,7 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../node/config.h"
+#include "../config/config.h"
+#include "../node/identity.h"
 #include "cli.h"
 
 int cmd_init(cli_t *cli, int argc, char **argv) {
@@ -18,7 +19,7 @@ int cmd_init(cli_t *cli, int argc, char **argv) {
   if (argc != 1)
     return cli_failf("init: takes no arguments");
   char path[4096];
-  snprintf(path, sizeof path, "%s/" NODE_CONFIG_FILE, cli->repo);
+  snprintf(path, sizeof path, "%s/" CONFIG_FILE, cli->repo);
   if (access(path, F_OK) == 0)
     return cli_failf("init: a repo already exists at %s", cli->repo);
   node_identity_t id;
@@ -33,7 +34,7 @@ int cmd_init(cli_t *cli, int argc, char **argv) {
   sodium_memzero(&id, sizeof id);
   if (!cfg)
     return cli_fail("init: building config", -ENOMEM);
-  rc = node_config_save(cli->repo, cfg);
+  rc = config_save(cli->repo, cfg);
   json_decref(cfg);
   if (rc)
     return cli_fail("init: writing config", rc);
@@ -48,7 +49,7 @@ int cmd_version(cli_t *cli, int argc, char **argv) {
 }
 
 static int load_config(cli_t *cli, json_t **cfg) {
-  int rc = node_config_load(cli->repo, cfg);
+  int rc = config_load(cli->repo, cfg);
   if (rc == TR_ENOREPO)
     return cli_failf("no repo at %s (run 'trove init')", cli->repo);
   if (rc)
@@ -118,14 +119,14 @@ int cmd_config(cli_t *cli, int argc, char **argv) {
   int n = argc - 1;
   if (n == 0 || n > 2)
     return cli_failf("config: usage: trove config KEY [VALUE] [--json]");
-  if (node_config_key_private(args[0]))
-    return cli_failf("config %s: " NODE_CONFIG_PRIVKEY_MSG, args[0]);
+  if (config_key_private(args[0]))
+    return cli_failf("config %s: " CONFIG_PRIVKEY_MSG, args[0]);
   json_t *cfg;
   if (load_config(cli, &cfg))
     return 1;
   int rc = 0;
   if (n == 1) {
-    json_t *v = node_config_get(cfg, args[0]);
+    json_t *v = config_get(cfg, args[0]);
     if (!v)
       rc = cli_failf("config: key has no value: %s", args[0]);
     else if (json_is_string(v))
@@ -135,19 +136,19 @@ int cmd_config(cli_t *cli, int argc, char **argv) {
   } else {
     json_t *v;
     char err[512];
-    int e = node_config_value(args[0], args[1],
-                              as_json   ? NODE_CFG_JSON
-                              : as_bool ? NODE_CFG_BOOLEAN
-                                        : NODE_CFG_TEXT,
+    int e = config_value(args[0], args[1],
+                              as_json   ? CONFIG_JSON
+                              : as_bool ? CONFIG_BOOLEAN
+                                        : CONFIG_TEXT,
                               &v, err, sizeof err);
     if (e) {
       json_decref(cfg);
       return e == TR_EUSAGE ? cli_failf("config %s", err)
                             : cli_fail("config", e);
     }
-    e = node_config_set(cfg, args[0], v);
+    e = config_set(cfg, args[0], v);
     if (!e)
-      e = node_config_save(cli->repo, cfg);
+      e = config_save(cli->repo, cfg);
     if (e)
       rc = cli_fail("config: setting value", e);
   }

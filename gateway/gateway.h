@@ -7,7 +7,7 @@
  *                      headers) and trustless gateway (?format=raw|car and
  *                      the application/vnd.ipld.raw / .car Accept types,
  *                      dag-scope, entity-bytes).  specs.ipfs.tech/http-gateways
- *   gw_api_handle      the API listener: Kubo's RPC API under /api/v0 (the
+ *   rpc_api_handle      the API listener: Kubo's RPC API under /api/v0 (the
  *                      subset DESIGN.md names, Kubo's request and response
  *                      shapes) and, later, the Pinning Service API.
  *
@@ -25,27 +25,10 @@
 typedef struct gw_ctx {
   uv_loop_t *loop;
   bs_env_t *env;
-  const char *repo;     /* repo directory (config lives there) */
-  const char *peerid;   /* the node's PeerID */
-  const char *version;  /* "0.1.0" */
-  /* Where the listeners ended up, for `id` and logs. */
-  char gateway_addr[128];
-  char api_addr[128];
-  /* Called when the API asks the node to stop (/api/v0/shutdown). */
-  void (*shutdown)(void *ud);
-  void *shutdown_ud;
-  /* The API's own state, kept by gateway/api*.c and rpc_*.c (zero at
-   * start): the origins its CSRF check allows (API.HTTPHeaders'
-   * Access-Control-Allow-Origin, NUL-separated, read from the config on the
-   * first request), and the repo/gc run in progress. */
-  char api_origins[4096];
-  size_t api_origins_len;
-  bool api_origins_read;
-  struct rpc_gc *api_gc;
+  const char *version; /* "0.1.0", for listings */
 } gw_ctx_t;
 
 void gw_gateway_handle(http_req_t *req, void *ud);
-void gw_api_handle(http_req_t *req, void *ud);
 
 /* An error answer in the form Kubo's gateway and API give: text/plain for
  * the gateway ("<status text>: <message>"), JSON {"Message","Code","Type"}

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,10 @@
 #include <uv.h>
 
 #include "../blockstore/bs.h"
+#include "../config/config.h"
 #include "../gateway/gateway.h"
-#include "config.h"
+#include "../rpc/rpc.h"
+#include "identity.h"
 
 #define TROVE_VERSION "0.1.0"
 
@@ -75,7 +78,9 @@ typedef struct node {
   uv_loop_t loop;
   uv_signal_t sigint, sigterm;
   http_server_t *gateway, *api;
-  gw_ctx_t ctx;
+  gw_ctx_t gw;   /* the gateway's context */
+  rpc_ctx_t rpc; /* the API's */
+  char pubkey[64]; /* base64 of the PublicKey protobuf, for `id` */
   bs_env_t *env;
   char repo[4096];
   bool stopping;
@@ -126,7 +131,7 @@ static int startup_fail(const node_daemon_opts_t *o, int rc, const char *fmt,
 }
 
 static int listen_on(node_t *n, const node_daemon_opts_t *o, const char *maddr,
-                     http_handler_fn fn, const http_limits_t *lim,
+                     http_handler_fn fn, void *ud, const http_limits_t *lim,
                      http_server_t **srv, char *out, size_t outsz,
                      const char *what) {
   char host[64];
@@ -134,7 +139,7 @@ static int listen_on(node_t *n, const node_daemon_opts_t *o, const char *maddr,
   if (node_maddr_tcp(maddr, host, sizeof host, &port))
     return startup_fail(o, TR_EUSAGE, "%s: not a TCP multiaddr: %s", what,
                         maddr);
-  int rc = http_server_start(&n->loop, host, port, lim, fn, &n->ctx, srv);
+  int rc = http_server_start(&n->loop, host, port, lim, fn, ud, srv);
   if (rc)
     return startup_fail(o, rc, "%s: cannot listen on %s: %s", what, maddr,
                         uv_strerror(rc));
@@ -210,7 +215,7 @@ static int gateway_limits(const node_daemon_opts_t *o, json_t *cfg,
   /* Gateway.RateLimit: requests per second per client address (burst
    * twice that); 0 lifts the limit, e.g. for a benchmark or behind a
    * reverse proxy that already limits, where every client is 127.0.0.1. */
-  json_t *rl = node_config_get(cfg, "Gateway.RateLimit");
+  json_t *rl = config_get(cfg, "Gateway.RateLimit");
   if (json_is_integer(rl) && json_integer_value(rl) >= 0 &&
       json_integer_value(rl) <= 1000000) {
     glim->rate_per_ip = (uint32_t)json_integer_value(rl);
@@ -226,7 +231,7 @@ static int gateway_limits(const node_daemon_opts_t *o, json_t *cfg,
   uint32_t *vals[] = {&glim->header_timeout_ms, &glim->body_timeout_ms,
                       &glim->idle_timeout_ms};
   for (int i = 0; i < 3; i++)
-    if (node_config_duration_ms(cfg, keys[i], vals[i]))
+    if (config_duration_ms(cfg, keys[i], vals[i]))
       return startup_fail(o, TR_ECONFIG,
                           "%s: expected a duration such as \"30s\"", keys[i]);
   return 0;
@@ -235,7 +240,7 @@ static int gateway_limits(const node_daemon_opts_t *o, json_t *cfg,
 int node_daemon_run(const node_daemon_opts_t *o) {
   /* The repo first: nothing is created in a directory that holds none. */
   json_t *cfg = NULL;
-  int rc = node_config_load(o->repo, &cfg);
+  int rc = config_load(o->repo, &cfg);
   if (rc == TR_ENOREPO)
     return startup_fail(o, rc, "no repo at %s (run 'trove init')", o->repo);
   if (rc)
@@ -271,20 +276,28 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     goto out;
   }
   loop_ok = true;
-  n->ctx.loop = &n->loop;
-  n->ctx.env = n->env;
-  n->ctx.repo = n->repo;
-  n->ctx.peerid = id.peerid;
-  n->ctx.version = TROVE_VERSION;
-  n->ctx.shutdown = on_shutdown;
-  n->ctx.shutdown_ud = n;
+  n->gw.loop = &n->loop;
+  n->gw.env = n->env;
+  n->gw.version = TROVE_VERSION;
+  uint8_t pub[36];
+  node_pubkey_proto(&id, pub);
+  sodium_bin2base64(n->pubkey, sizeof n->pubkey, pub, sizeof pub,
+                    sodium_base64_VARIANT_ORIGINAL);
+  n->rpc.loop = &n->loop;
+  n->rpc.env = n->env;
+  n->rpc.repo = n->repo;
+  n->rpc.peerid = id.peerid;
+  n->rpc.pubkey = n->pubkey;
+  n->rpc.version = TROVE_VERSION;
+  n->rpc.shutdown = on_shutdown;
+  n->rpc.shutdown_ud = n;
 
   const char *gw = o->gateway_addr
                        ? o->gateway_addr
-                       : json_string_value(node_config_get(cfg, "Addresses.Gateway"));
+                       : json_string_value(config_get(cfg, "Addresses.Gateway"));
   const char *api = o->api_addr
                         ? o->api_addr
-                        : json_string_value(node_config_get(cfg, "Addresses.API"));
+                        : json_string_value(config_get(cfg, "Addresses.API"));
   if (!gw)
     gw = "/ip4/127.0.0.1/tcp/8080";
   if (!api)
@@ -294,24 +307,24 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   if (!rc)
     rc = start_signals(n, o);
   if (!rc)
-    rc = listen_on(n, o, api, gw_api_handle, NULL, &n->api, n->ctx.api_addr,
-                   sizeof n->ctx.api_addr, "API");
+    rc = listen_on(n, o, api, rpc_api_handle, &n->rpc, NULL, &n->api,
+                   n->rpc.api_addr, sizeof n->rpc.api_addr, "API");
   if (!rc)
-    rc = listen_on(n, o, gw, gw_gateway_handle, &glim, &n->gateway,
-                   n->ctx.gateway_addr, sizeof n->ctx.gateway_addr, "gateway");
+    rc = listen_on(n, o, gw, gw_gateway_handle, &n->gw, &glim, &n->gateway,
+                   n->rpc.gateway_addr, sizeof n->rpc.gateway_addr, "gateway");
   if (!rc)
-    rc = write_api_file(o, n->repo, n->ctx.api_addr);
+    rc = write_api_file(o, n->repo, n->rpc.api_addr);
   if (rc)
     goto stop;
 
   char host[64];
   int port;
-  if (node_maddr_tcp(n->ctx.api_addr, host, sizeof host, &port) == 0)
+  if (node_maddr_tcp(n->rpc.api_addr, host, sizeof host, &port) == 0)
     tr_log(TR_LOG_INFO, "RPC API server listening on %s (http://%s:%d/api/v0)",
-           n->ctx.api_addr, host, port);
-  if (node_maddr_tcp(n->ctx.gateway_addr, host, sizeof host, &port) == 0)
+           n->rpc.api_addr, host, port);
+  if (node_maddr_tcp(n->rpc.gateway_addr, host, sizeof host, &port) == 0)
     tr_log(TR_LOG_INFO, "Gateway server listening on %s (http://%s:%d/ipfs/)",
-           n->ctx.gateway_addr, host, port);
+           n->rpc.gateway_addr, host, port);
   tr_log(TR_LOG_INFO, "peer identity: %s", id.peerid);
   n->ready = true;
   printf("Daemon is ready\n");

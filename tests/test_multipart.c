@@ -8,7 +8,7 @@
  */
 #include "testutil.h"
 
-#include "../gateway/multipart.h"
+#include "../rpc/multipart.h"
 
 /* ------------------------------------------------------------- helpers */
 
@@ -19,8 +19,8 @@
  * complete and well-formed). */
 static int run(const char *ct, const void *body, size_t len, size_t step,
                tr_bytes_t *out) {
-  gw_mp_t p;
-  int rc = gw_mp_init(&p, ct, 256);
+  rpc_mp_t p;
+  int rc = rpc_mp_init(&p, ct, 256);
   if (rc)
     return rc;
   const uint8_t *b = body;
@@ -34,34 +34,34 @@ static int run(const char *ct, const void *body, size_t len, size_t step,
     memcpy(piece, b + off, n);
     size_t pos = 0;
     for (;;) {
-      gw_mp_event_t ev;
+      rpc_mp_event_t ev;
       size_t used;
-      rc = gw_mp_feed(&p, piece + pos, n - pos, &used, &ev);
+      rc = rpc_mp_feed(&p, piece + pos, n - pos, &used, &ev);
       assert_true(used <= n - pos);
       pos += used;
       if (rc <= 0)
         break;
       char line[512];
       switch (rc) {
-      case GW_MP_PART:
-        assert_true(last == 0 || last == GW_MP_PART_END);
+      case RPC_MP_PART:
+        assert_true(last == 0 || last == RPC_MP_PART_END);
         snprintf(line, sizeof line, "P%s|%s|%s|%s\n", ev.part.name,
                  ev.part.filename ? ev.part.filename : "(none)",
                  ev.part.content_type,
                  ev.part.abspath ? ev.part.abspath : "");
         assert_int_equal(tr_bytes_append(out, line, strlen(line)), 0);
         break;
-      case GW_MP_DATA:
-        assert_true(last == GW_MP_PART || last == GW_MP_DATA);
+      case RPC_MP_DATA:
+        assert_true(last == RPC_MP_PART || last == RPC_MP_DATA);
         assert_true(ev.len > 0);
         assert_int_equal(tr_bytes_append(out, ev.data, ev.len), 0);
         break;
-      case GW_MP_PART_END:
-        assert_true(last == GW_MP_PART || last == GW_MP_DATA);
+      case RPC_MP_PART_END:
+        assert_true(last == RPC_MP_PART || last == RPC_MP_DATA);
         assert_int_equal(tr_bytes_append(out, "\nE\n", 3), 0);
         break;
-      case GW_MP_END:
-        assert_true(last == 0 || last == GW_MP_PART_END);
+      case RPC_MP_END:
+        assert_true(last == 0 || last == RPC_MP_PART_END);
         assert_int_equal(tr_bytes_append(out, "END", 3), 0);
         break;
       }
@@ -74,8 +74,8 @@ static int run(const char *ct, const void *body, size_t len, size_t step,
       break;
   }
   if (rc >= 0)
-    rc = gw_mp_finish(&p);
-  gw_mp_free(&p);
+    rc = rpc_mp_finish(&p);
+  rpc_mp_free(&p);
   return rc;
 }
 
@@ -99,9 +99,9 @@ static void check_all_splits(const char *ct, const char *body, size_t len,
   }
   /* Every split into two pieces: feed [0,k) and [k,len). */
   for (size_t k = 0; k <= len; k++) {
-    gw_mp_t p;
+    rpc_mp_t p;
     tr_bytes_t u = {0};
-    assert_int_equal(gw_mp_init(&p, ct, 256), 0);
+    assert_int_equal(rpc_mp_init(&p, ct, 256), 0);
     int rc = 0;
     const uint8_t *pieces[2] = {(const uint8_t *)body, (const uint8_t *)body + k};
     size_t lens[2] = {k, len - k};
@@ -110,21 +110,21 @@ static void check_all_splits(const char *ct, const char *body, size_t len,
       memcpy(copy, pieces[i], lens[i]);
       size_t pos = 0;
       for (;;) {
-        gw_mp_event_t ev;
+        rpc_mp_event_t ev;
         size_t used;
-        rc = gw_mp_feed(&p, copy + pos, lens[i] - pos, &used, &ev);
+        rc = rpc_mp_feed(&p, copy + pos, lens[i] - pos, &used, &ev);
         pos += used;
         if (rc <= 0)
           break;
-        if (rc == GW_MP_DATA)
+        if (rc == RPC_MP_DATA)
           assert_int_equal(tr_bytes_append(&u, ev.data, ev.len), 0);
       }
       free(copy);
     }
     if (rc >= 0)
-      rc = gw_mp_finish(&p);
+      rc = rpc_mp_finish(&p);
     assert_int_equal(rc, want_rc);
-    gw_mp_free(&p);
+    rpc_mp_free(&p);
     tr_bytes_free(&u);
   }
   tr_bytes_free(&t);
@@ -137,27 +137,27 @@ static void check_all_splits(const char *ct, const char *body, size_t len,
 
 static void test_boundary(void **state) {
   (void)state;
-  char b[GW_MP_MAX_BOUNDARY + 1];
-  assert_int_equal(gw_mp_boundary("multipart/form-data; boundary=abc", b, sizeof b), 0);
+  char b[RPC_MP_MAX_BOUNDARY + 1];
+  assert_int_equal(rpc_mp_boundary("multipart/form-data; boundary=abc", b, sizeof b), 0);
   assert_string_equal(b, "abc");
-  assert_int_equal(gw_mp_boundary("Multipart/Form-Data;charset=utf-8;BOUNDARY=\"a b;c\"", b, sizeof b), 0);
+  assert_int_equal(rpc_mp_boundary("Multipart/Form-Data;charset=utf-8;BOUNDARY=\"a b;c\"", b, sizeof b), 0);
   assert_string_equal(b, "a b;c");
-  assert_int_equal(gw_mp_boundary("multipart/mixed; boundary = x ; other=1", b, sizeof b), 0);
+  assert_int_equal(rpc_mp_boundary("multipart/mixed; boundary = x ; other=1", b, sizeof b), 0);
   assert_string_equal(b, "x");
-  assert_int_equal(gw_mp_boundary("application/json; boundary=abc", b, sizeof b), TR_EMULTIPART);
-  assert_int_equal(gw_mp_boundary("multipart/form-data", b, sizeof b), TR_EMULTIPART);
-  assert_int_equal(gw_mp_boundary("multipart/form-data; boundary=", b, sizeof b), TR_EMULTIPART);
-  assert_int_equal(gw_mp_boundary("multipart/form-data; boundary=\"abc", b, sizeof b), TR_EMULTIPART);
-  assert_int_equal(gw_mp_boundary(NULL, b, sizeof b), TR_EMULTIPART);
+  assert_int_equal(rpc_mp_boundary("application/json; boundary=abc", b, sizeof b), TR_EMULTIPART);
+  assert_int_equal(rpc_mp_boundary("multipart/form-data", b, sizeof b), TR_EMULTIPART);
+  assert_int_equal(rpc_mp_boundary("multipart/form-data; boundary=", b, sizeof b), TR_EMULTIPART);
+  assert_int_equal(rpc_mp_boundary("multipart/form-data; boundary=\"abc", b, sizeof b), TR_EMULTIPART);
+  assert_int_equal(rpc_mp_boundary(NULL, b, sizeof b), TR_EMULTIPART);
   char ct[200];
   /* 70 characters is the RFC 2046 maximum; 71 is refused. */
   snprintf(ct, sizeof ct, "multipart/form-data; boundary=%070d", 7);
-  assert_int_equal(gw_mp_boundary(ct, b, sizeof b), 0);
+  assert_int_equal(rpc_mp_boundary(ct, b, sizeof b), 0);
   assert_int_equal(strlen(b), 70);
   snprintf(ct, sizeof ct, "multipart/form-data; boundary=%071d", 7);
-  assert_int_equal(gw_mp_boundary(ct, b, sizeof b), TR_EMULTIPART);
-  gw_mp_t p;
-  assert_int_equal(gw_mp_init(&p, "text/plain", 0), TR_EMULTIPART);
+  assert_int_equal(rpc_mp_boundary(ct, b, sizeof b), TR_EMULTIPART);
+  rpc_mp_t p;
+  assert_int_equal(rpc_mp_init(&p, "text/plain", 0), TR_EMULTIPART);
 }
 
 /* A body exactly as kubo-rpc-client's multipart-request.node.js writes it
@@ -290,33 +290,33 @@ static void test_errors(void **state) {
                    1);
   check_all_splits(ct, big, (size_t)n, NULL, TR_ETOOBIG);
   /* Errors are sticky. */
-  gw_mp_t p;
-  assert_int_equal(gw_mp_init(&p, ct, 0), 0);
-  gw_mp_event_t ev;
+  rpc_mp_t p;
+  assert_int_equal(rpc_mp_init(&p, ct, 0), 0);
+  rpc_mp_event_t ev;
   size_t used;
-  assert_int_equal(gw_mp_feed(&p, (const uint8_t *)"--q !", 5, &used, &ev),
+  assert_int_equal(rpc_mp_feed(&p, (const uint8_t *)"--q !", 5, &used, &ev),
                    TR_EMULTIPART);
-  assert_int_equal(gw_mp_feed(&p, (const uint8_t *)"\r\n", 2, &used, &ev),
+  assert_int_equal(rpc_mp_feed(&p, (const uint8_t *)"\r\n", 2, &used, &ev),
                    TR_EMULTIPART);
-  assert_int_equal(gw_mp_finish(&p), TR_EMULTIPART);
-  gw_mp_free(&p);
+  assert_int_equal(rpc_mp_finish(&p), TR_EMULTIPART);
+  rpc_mp_free(&p);
 }
 
 static void test_alloc_failure(void **state) {
   (void)state;
   static const char body[] = "--q\r\nA: b\r\n\r\nx\r\n--q--";
-  gw_mp_t p;
-  assert_int_equal(gw_mp_init(&p, "multipart/form-data; boundary=q", 0), 0);
+  rpc_mp_t p;
+  assert_int_equal(rpc_mp_init(&p, "multipart/form-data; boundary=q", 0), 0);
   fm_start(0);
-  gw_mp_event_t ev;
+  rpc_mp_event_t ev;
   size_t used, off = 0;
   int rc;
-  while ((rc = gw_mp_feed(&p, (const uint8_t *)body + off, sizeof body - 1 - off,
+  while ((rc = rpc_mp_feed(&p, (const uint8_t *)body + off, sizeof body - 1 - off,
                           &used, &ev)) > 0)
     off += used;
   fm_reset();
   assert_int_equal(rc, -ENOMEM);
-  gw_mp_free(&p);
+  rpc_mp_free(&p);
 }
 
 int main(void) {

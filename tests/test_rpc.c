@@ -7,7 +7,7 @@
  */
 #include "testutil.h"
 
-#include "../gateway/rpc.h"
+#include "../rpc/rpc_int.h"
 
 static void check_clean(const char *in, const char *want) {
   char *got = rpc_clean_path(in);

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../gateway/multipart.h"
+#include "../../rpc/multipart.h"
 
 typedef struct outcome {
   int rc;
@@ -48,8 +48,8 @@ static const char *const cts[4] = {
 static outcome_t run(const char *ct, const uint8_t *in, size_t len,
                      uint32_t seed) {
   outcome_t o = {0, 1469598103934665603ull, 0};
-  gw_mp_t p;
-  if (gw_mp_init(&p, ct, 512))
+  rpc_mp_t p;
+  if (rpc_mp_init(&p, ct, 512))
     abort();
   size_t off = 0;
   int last = 0, rc = 0;
@@ -65,9 +65,9 @@ static outcome_t run(const char *ct, const uint8_t *in, size_t len,
     memcpy(piece, in + off, n);
     size_t pos = 0;
     for (;;) {
-      gw_mp_event_t ev;
+      rpc_mp_event_t ev;
       size_t used;
-      rc = gw_mp_feed(&p, piece + pos, n - pos, &used, &ev);
+      rc = rpc_mp_feed(&p, piece + pos, n - pos, &used, &ev);
       if (used > n - pos)
         abort();
       pos += used;
@@ -76,11 +76,11 @@ static outcome_t run(const char *ct, const uint8_t *in, size_t len,
       if (rc <= 0)
         break;
       o.n++;
-      if (rc != GW_MP_DATA)
+      if (rc != RPC_MP_DATA)
         mix(&o.hash, &rc, sizeof rc);
       switch (rc) {
-      case GW_MP_PART:
-        if (last && last != GW_MP_PART_END)
+      case RPC_MP_PART:
+        if (last && last != RPC_MP_PART_END)
           abort();
         mix_str(&o.hash, ev.part.name);
         mix_str(&o.hash, ev.part.filename);
@@ -88,8 +88,8 @@ static outcome_t run(const char *ct, const uint8_t *in, size_t len,
         mix_str(&o.hash, ev.part.abspath);
         mix_str(&o.hash, ev.part.abspath_encoded);
         break;
-      case GW_MP_DATA:
-        if (last != GW_MP_PART && last != GW_MP_DATA)
+      case RPC_MP_DATA:
+        if (last != RPC_MP_PART && last != RPC_MP_DATA)
           abort();
         if (!ev.len)
           abort();
@@ -98,27 +98,27 @@ static outcome_t run(const char *ct, const uint8_t *in, size_t len,
         o.n--;
         mix(&o.hash, ev.data, ev.len);
         break;
-      case GW_MP_PART_END:
-        if (last != GW_MP_PART && last != GW_MP_DATA)
+      case RPC_MP_PART_END:
+        if (last != RPC_MP_PART && last != RPC_MP_DATA)
           abort();
         break;
-      case GW_MP_END:
-        if (last && last != GW_MP_PART_END)
+      case RPC_MP_END:
+        if (last && last != RPC_MP_PART_END)
           abort();
         break;
       default:
         abort();
       }
-      if (rc != GW_MP_DATA)
+      if (rc != RPC_MP_DATA)
         last = rc;
-      else if (last == GW_MP_PART)
-        last = GW_MP_DATA;
+      else if (last == RPC_MP_PART)
+        last = RPC_MP_DATA;
     }
     free(piece);
     off += n;
   } while (rc >= 0 && off < len);
-  o.rc = rc < 0 ? rc : gw_mp_finish(&p);
-  gw_mp_free(&p);
+  o.rc = rc < 0 ? rc : rpc_mp_finish(&p);
+  rpc_mp_free(&p);
   return o;
 }
 

@@ -25,7 +25,7 @@
 #include <time.h>
 
 #include "../dag/reader.h"
-#include "rpc.h"
+#include "rpc_int.h"
 
 /* ----------------------------------------------------------------- cat */
 
@@ -140,7 +140,7 @@ static void cat_start(rpc_job_t *j) {
   rpc_job_stream(j, cat_fill);
 }
 
-void gw_rpc_cat(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_cat(http_req_t *req, rpc_ctx_t *ctx) {
   cat_t *c = tr_calloc(1, sizeof *c);
   if (!c) {
     rpc_error(req, 500, "out of memory");
@@ -312,7 +312,7 @@ static void ls_work(rpc_job_t *j) {
     json_decref(objs);
 }
 
-void gw_rpc_ls(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_ls(http_req_t *req, rpc_ctx_t *ctx) {
   ls_t *l = tr_calloc(1, sizeof *l);
   if (!l) {
     rpc_error(req, 500, "out of memory");
@@ -490,12 +490,12 @@ static int64_t local_fill(void *state, void *arg, uint8_t *buf,
   return (int64_t)f.n;
 }
 
-static void refs_start(http_req_t *req, gw_ctx_t *ctx, refs_t *r) {
+static void refs_start(http_req_t *req, rpc_ctx_t *ctx, refs_t *r) {
   rpc_start(req, RPC_CHUNKED, NULL, -1, -1);
   http_stream_start(req, ctx->env, r->local ? local_fill : refs_fill, refs_free, r);
 }
 
-void gw_rpc_refs(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_refs(http_req_t *req, rpc_ctx_t *ctx) {
   refs_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
     rpc_error(req, 500, "out of memory");
@@ -548,7 +548,7 @@ void gw_rpc_refs(http_req_t *req, gw_ctx_t *ctx) {
   refs_start(req, ctx, r);
 }
 
-void gw_rpc_refs_local(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_refs_local(http_req_t *req, rpc_ctx_t *ctx) {
   refs_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
     rpc_error(req, 500, "out of memory");

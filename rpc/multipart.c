@@ -51,7 +51,7 @@ static int param_value(const char **s, char *out, size_t outsz) {
   return (int)n;
 }
 
-int gw_mp_boundary(const char *ct, char *out, size_t outsz) {
+int rpc_mp_boundary(const char *ct, char *out, size_t outsz) {
   if (!ct)
     return TR_EMULTIPART;
   while (is_ows(*ct))
@@ -74,12 +74,12 @@ int gw_mp_boundary(const char *ct, char *out, size_t outsz) {
     p++;
     while (is_ows(*p))
       p++;
-    char val[GW_MP_MAX_BOUNDARY + 2];
+    char val[RPC_MP_MAX_BOUNDARY + 2];
     int n = param_value(&p, val, sizeof val);
     if (n < 0)
       return TR_EMULTIPART;
     if (klen == 8 && !strncasecmp(key, "boundary", 8)) {
-      if (n < 1 || n > GW_MP_MAX_BOUNDARY || val[n - 1] == ' ' ||
+      if (n < 1 || n > RPC_MP_MAX_BOUNDARY || val[n - 1] == ' ' ||
           (size_t)n + 1 > outsz)
         return TR_EMULTIPART;
       for (int i = 0; i < n; i++)
@@ -94,10 +94,10 @@ int gw_mp_boundary(const char *ct, char *out, size_t outsz) {
   return TR_EMULTIPART;
 }
 
-int gw_mp_init(gw_mp_t *p, const char *content_type, size_t max_header) {
+int rpc_mp_init(rpc_mp_t *p, const char *content_type, size_t max_header) {
   memset(p, 0, sizeof *p);
-  char b[GW_MP_MAX_BOUNDARY + 1];
-  int rc = gw_mp_boundary(content_type, b, sizeof b);
+  char b[RPC_MP_MAX_BOUNDARY + 1];
+  int rc = rpc_mp_boundary(content_type, b, sizeof b);
   if (rc)
     return rc;
   size_t bl = strlen(b);
@@ -106,17 +106,17 @@ int gw_mp_init(gw_mp_t *p, const char *content_type, size_t max_header) {
   p->dlen = 4 + bl;
   p->state = S_PREAMBLE;
   p->held = 2; /* the first delimiter may start the body without CRLF */
-  p->max_header = max_header ? max_header : GW_MP_MAX_HEADER;
+  p->max_header = max_header ? max_header : RPC_MP_MAX_HEADER;
   return 0;
 }
 
-void gw_mp_free(gw_mp_t *p) {
+void rpc_mp_free(rpc_mp_t *p) {
   tr_free(p->hbuf);
   p->hbuf = NULL;
   p->hlen = p->hcap = 0;
 }
 
-int gw_mp_finish(const gw_mp_t *p) {
+int rpc_mp_finish(const rpc_mp_t *p) {
   if (p->err)
     return p->err;
   return p->state == S_DONE ? 0 : TR_ETRUNC;
@@ -128,7 +128,7 @@ int gw_mp_finish(const gw_mp_t *p) {
  * value is unescaped over itself, a token value is moved one byte left
  * (over the '=' or blank before it) so that its NUL does not clobber the
  * ';' after it. */
-static void parse_disposition(char *v, gw_mp_part_t *part) {
+static void parse_disposition(char *v, rpc_mp_part_t *part) {
   char *p = v + strcspn(v, ";");
   while (*p == ';') {
     p++;
@@ -174,7 +174,7 @@ static void parse_disposition(char *v, gw_mp_part_t *part) {
 }
 
 /* Split hbuf ("\r\n" + lines) into the part's fields. */
-static int parse_headers(gw_mp_t *p, gw_mp_part_t *part) {
+static int parse_headers(rpc_mp_t *p, rpc_mp_part_t *part) {
   memset(part, 0, sizeof *part);
   part->name = "";
   part->content_type = "";
@@ -220,10 +220,10 @@ static int parse_headers(gw_mp_t *p, gw_mp_part_t *part) {
   return 0;
 }
 
-/* Collect header bytes until the blank line.  Returns GW_MP_PART,
- * GW_MP_NEED_MORE or an error; *n is set to the input bytes taken. */
-static int feed_headers(gw_mp_t *p, const uint8_t *in, size_t len, size_t *n,
-                        gw_mp_event_t *ev) {
+/* Collect header bytes until the blank line.  Returns RPC_MP_PART,
+ * RPC_MP_NEED_MORE or an error; *n is set to the input bytes taken. */
+static int feed_headers(rpc_mp_t *p, const uint8_t *in, size_t len, size_t *n,
+                        rpc_mp_event_t *ev) {
   if (!p->hbuf) {
     p->hcap = p->max_header + 4;
     if (!(p->hbuf = tr_malloc(p->hcap)))
@@ -250,20 +250,20 @@ static int feed_headers(gw_mp_t *p, const uint8_t *in, size_t len, size_t *n,
       p->parts++;
       p->state = S_DATA;
       p->held = 0;
-      return GW_MP_PART;
+      return RPC_MP_PART;
     }
   }
   *n = take;
   if (p->hlen == cap)
     return TR_ETOOBIG;
-  return GW_MP_NEED_MORE;
+  return RPC_MP_NEED_MORE;
 }
 
 /* --------------------------------------------------------- after delims */
 
 /* After a delimiter: "--" closes the body; otherwise transport padding
  * (spaces, tabs) and CRLF lead to the next part's headers. */
-static int feed_after(gw_mp_t *p, const uint8_t *in, size_t len, size_t *n) {
+static int feed_after(rpc_mp_t *p, const uint8_t *in, size_t len, size_t *n) {
   size_t i = 0;
   for (; i < len; i++) {
     uint8_t c = in[i];
@@ -276,7 +276,7 @@ static int feed_after(gw_mp_t *p, const uint8_t *in, size_t len, size_t *n) {
         return TR_EMULTIPART;
       *n = i + 1;
       p->state = S_DONE;
-      return GW_MP_END;
+      return RPC_MP_END;
     case 2:
       p->nafter = is_ows((char)c) ? 2 : c == '\r' ? 3 : 9;
       break;
@@ -287,30 +287,30 @@ static int feed_after(gw_mp_t *p, const uint8_t *in, size_t len, size_t *n) {
       p->state = S_HEADERS;
       p->nafter = 0;
       p->hlen = 0;
-      return GW_MP_NEED_MORE; /* no event yet: go on with the headers */
+      return RPC_MP_NEED_MORE; /* no event yet: go on with the headers */
     }
     if (p->nafter == 9)
       return TR_EMULTIPART;
   }
   *n = i;
-  return GW_MP_NEED_MORE;
+  return RPC_MP_NEED_MORE;
 }
 
 /* ----------------------------------------------------------------- feed */
 
 /* A delimiter was just consumed in the preamble or in a part. */
-static int delimiter_seen(gw_mp_t *p) {
+static int delimiter_seen(rpc_mp_t *p) {
   int was = p->state;
   p->state = S_AFTER;
   p->nafter = 0;
   p->held = 0;
-  return was == S_DATA ? GW_MP_PART_END : GW_MP_NEED_MORE;
+  return was == S_DATA ? RPC_MP_PART_END : RPC_MP_NEED_MORE;
 }
 
-int gw_mp_feed(gw_mp_t *p, const uint8_t *in, size_t len, size_t *used,
-               gw_mp_event_t *ev) {
+int rpc_mp_feed(rpc_mp_t *p, const uint8_t *in, size_t len, size_t *used,
+               rpc_mp_event_t *ev) {
   size_t off = 0;
-  int rc = GW_MP_NEED_MORE;
+  int rc = RPC_MP_NEED_MORE;
   *used = 0;
   if (p->err)
     return p->err;
@@ -320,19 +320,19 @@ int gw_mp_feed(gw_mp_t *p, const uint8_t *in, size_t len, size_t *used,
     switch (p->state) {
     case S_DONE: /* the epilogue is ignored */
       *used = len;
-      return GW_MP_NEED_MORE;
+      return RPC_MP_NEED_MORE;
     case S_AFTER:
       rc = feed_after(p, in + off, len - off, &n);
       off += n;
       if (rc < 0)
         goto fail;
-      if (rc == GW_MP_END) {
+      if (rc == RPC_MP_END) {
         *used = off;
         return rc;
       }
       if (p->state == S_AFTER) {
         *used = off;
-        return GW_MP_NEED_MORE;
+        return RPC_MP_NEED_MORE;
       }
       continue;
     case S_HEADERS:
@@ -361,7 +361,7 @@ int gw_mp_feed(gw_mp_t *p, const uint8_t *in, size_t len, size_t *used,
         ev->data = d;
         ev->len = r;
         *used = off;
-        return GW_MP_DATA;
+        return RPC_MP_DATA;
       }
       continue;
     }
@@ -370,7 +370,7 @@ int gw_mp_feed(gw_mp_t *p, const uint8_t *in, size_t len, size_t *used,
        * (Go's matchAfterPrefix); otherwise it was data. */
       if (off == len) {
         *used = off;
-        return GW_MP_NEED_MORE;
+        return RPC_MP_NEED_MORE;
       }
       uint8_t c = in[off];
       if (!p->dash && (c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
@@ -390,7 +390,7 @@ int gw_mp_feed(gw_mp_t *p, const uint8_t *in, size_t len, size_t *used,
         p->held = 0;
         continue;
       }
-      if (rc == GW_MP_PART_END) {
+      if (rc == RPC_MP_PART_END) {
         *used = off;
         return rc;
       }
@@ -401,7 +401,7 @@ int gw_mp_feed(gw_mp_t *p, const uint8_t *in, size_t len, size_t *used,
       size_t k = len - off < need ? len - off : need;
       if (k == 0) {
         *used = off;
-        return GW_MP_NEED_MORE;
+        return RPC_MP_NEED_MORE;
       }
       if (!memcmp(in + off, p->delim + p->held, k)) {
         off += k;
@@ -409,7 +409,7 @@ int gw_mp_feed(gw_mp_t *p, const uint8_t *in, size_t len, size_t *used,
         if (k == need)
           continue; /* a whole delimiter: see what follows */
         *used = off;
-        return GW_MP_NEED_MORE;
+        return RPC_MP_NEED_MORE;
       }
       /* Not the delimiter at that alignment.  The shortest shift s that
        * leaves the held bytes a prefix of the delimiter again decides how
@@ -430,7 +430,7 @@ int gw_mp_feed(gw_mp_t *p, const uint8_t *in, size_t len, size_t *used,
         off += k;
         if (data) {
           *used = off;
-          return GW_MP_DATA;
+          return RPC_MP_DATA;
         }
       }
       off += p->dlen;
@@ -447,11 +447,11 @@ int gw_mp_feed(gw_mp_t *p, const uint8_t *in, size_t len, size_t *used,
     if (data && t > 0) {
       ev->data = in + off;
       ev->len = t;
-      return GW_MP_DATA;
+      return RPC_MP_DATA;
     }
     ev->data = NULL;
     ev->len = 0;
-    return GW_MP_NEED_MORE;
+    return RPC_MP_NEED_MORE;
   }
 fail:
   p->err = rc;

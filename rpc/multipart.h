@@ -38,8 +38,8 @@
  * malformed input, TR_ETOOBIG for headers over the limit, TR_ETRUNC for a
  * body that ends before its closing delimiter.  They are sticky.
  */
-#ifndef GW_MULTIPART_H
-#define GW_MULTIPART_H
+#ifndef RPC_MULTIPART_H
+#define RPC_MULTIPART_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -47,22 +47,22 @@
 
 #include "../common/tr.h"
 
-#define GW_MP_MAX_BOUNDARY 70
+#define RPC_MP_MAX_BOUNDARY 70
 /* Default cap on one part's header block. */
-#define GW_MP_MAX_HEADER (16u << 10)
+#define RPC_MP_MAX_HEADER (16u << 10)
 
-/* What gw_mp_feed() returns. */
+/* What rpc_mp_feed() returns. */
 enum {
-  GW_MP_NEED_MORE = 0, /* all input consumed, no event */
-  GW_MP_PART = 1,      /* a part begins: ev->part is set */
-  GW_MP_DATA = 2,      /* ev->data[0..ev->len) are bytes of the current part */
-  GW_MP_PART_END = 3,  /* the current part is complete */
-  GW_MP_END = 4,       /* the closing delimiter: the body is complete */
+  RPC_MP_NEED_MORE = 0, /* all input consumed, no event */
+  RPC_MP_PART = 1,      /* a part begins: ev->part is set */
+  RPC_MP_DATA = 2,      /* ev->data[0..ev->len) are bytes of the current part */
+  RPC_MP_PART_END = 3,  /* the current part is complete */
+  RPC_MP_END = 4,       /* the closing delimiter: the body is complete */
 };
 
 /* A part's headers.  The strings are NUL-terminated views into the parser's
- * header buffer, valid until the next GW_MP_PART event or gw_mp_free(). */
-typedef struct gw_mp_part {
+ * header buffer, valid until the next RPC_MP_PART event or rpc_mp_free(). */
+typedef struct rpc_mp_part {
   const char *name;         /* Content-Disposition name=, "" if absent */
   const char *filename;     /* filename= as sent; NULL if absent */
   const char *content_type; /* media type, lower-cased, no parameters;
@@ -70,21 +70,21 @@ typedef struct gw_mp_part {
   const char *abspath;      /* the Abspath header (Kubo's nocopy adds) or
                                NULL */
   const char *abspath_encoded; /* Abspath-Encoded, or NULL */
-} gw_mp_part_t;
+} rpc_mp_part_t;
 
-typedef struct gw_mp_event {
-  gw_mp_part_t part;   /* GW_MP_PART */
-  const uint8_t *data; /* GW_MP_DATA: a view, valid until the next call */
+typedef struct rpc_mp_event {
+  rpc_mp_part_t part;   /* RPC_MP_PART */
+  const uint8_t *data; /* RPC_MP_DATA: a view, valid until the next call */
   size_t len;
-} gw_mp_event_t;
+} rpc_mp_event_t;
 
 /* The parser's state: public so that it can live inside another object;
  * the fields are private. */
-typedef struct gw_mp {
+typedef struct rpc_mp {
   int state;
   int err;
   /* The delimiter "\r\n--" + boundary. */
-  char delim[GW_MP_MAX_BOUNDARY + 5];
+  char delim[RPC_MP_MAX_BOUNDARY + 5];
   size_t dlen;
   size_t held;       /* bytes at the end of the input so far that equal
                         delim[0..held) and are not yet known to be data */
@@ -98,35 +98,35 @@ typedef struct gw_mp {
   char *hbuf;        /* tr_malloc'ed header block */
   size_t hlen, hcap, max_header;
   uint64_t parts;
-} gw_mp_t;
+} rpc_mp_t;
 
 /* Set p up for a body whose Content-Type header value is content_type
  * ("multipart/form-data; boundary=..."; multipart/mixed is accepted too).
- * max_header 0 means GW_MP_MAX_HEADER.  Allocates nothing.  Errors:
+ * max_header 0 means RPC_MP_MAX_HEADER.  Allocates nothing.  Errors:
  * TR_EMULTIPART (not multipart, no or bad boundary). */
-int gw_mp_init(gw_mp_t *p, const char *content_type, size_t max_header) TR_WUR;
+int rpc_mp_init(rpc_mp_t *p, const char *content_type, size_t max_header) TR_WUR;
 
 /* Release the header buffer.  p may then be initialised again. */
-void gw_mp_free(gw_mp_t *p);
+void rpc_mp_free(rpc_mp_t *p);
 
 /* Consume bytes from in[0..len) until one event is complete or the input
  * runs out; *used is set to the bytes consumed.  Call it in a loop,
- * advancing by *used, until it returns GW_MP_NEED_MORE (len may be 0 to
+ * advancing by *used, until it returns RPC_MP_NEED_MORE (len may be 0 to
  * collect pending events).  Events come in the order
  *   (PART DATA* PART_END)* END
  * and bytes before the first delimiter (the preamble) and after the closing
  * one (the epilogue) are skipped.  Errors (sticky): TR_EMULTIPART (no CRLF
  * after a delimiter, a header line without a colon), TR_ETOOBIG (a header
  * block over max_header), -ENOMEM. */
-int gw_mp_feed(gw_mp_t *p, const uint8_t *in, size_t len, size_t *used,
-               gw_mp_event_t *ev) TR_WUR;
+int rpc_mp_feed(rpc_mp_t *p, const uint8_t *in, size_t len, size_t *used,
+               rpc_mp_event_t *ev) TR_WUR;
 
 /* The input has ended: 0 if the closing delimiter was seen, else TR_ETRUNC
  * (or the sticky error). */
-int gw_mp_finish(const gw_mp_t *p) TR_WUR;
+int rpc_mp_finish(const rpc_mp_t *p) TR_WUR;
 
 /* Extract the boundary parameter of a Content-Type value into out (room for
- * GW_MP_MAX_BOUNDARY + 1).  0 or TR_EMULTIPART.  Exposed for tests. */
-int gw_mp_boundary(const char *content_type, char *out, size_t outsz) TR_WUR;
+ * RPC_MP_MAX_BOUNDARY + 1).  0 or TR_EMULTIPART.  Exposed for tests. */
+int rpc_mp_boundary(const char *content_type, char *out, size_t outsz) TR_WUR;
 
-#endif /* GW_MULTIPART_H */
+#endif /* RPC_MULTIPART_H */

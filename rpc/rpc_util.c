@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../dag/reader.h"
-#include "rpc.h"
+#include "rpc_int.h"
 
 /* ------------------------------------------------------------- params */
 
@@ -314,7 +314,7 @@ static void job_after(uv_work_t *w, int status) {
     rpc_job_answer(j);
 }
 
-int rpc_job_run(http_req_t *req, gw_ctx_t *ctx, rpc_work_fn fn, rpc_done_fn done,
+int rpc_job_run(http_req_t *req, rpc_ctx_t *ctx, rpc_work_fn fn, rpc_done_fn done,
                 void *state, void (*free_state)(void *state)) {
   rpc_job_t *j = tr_calloc(1, sizeof *j);
   if (!j) {
@@ -480,4 +480,40 @@ int rpc_job_resolve(rpc_job_t *j, bs_txn_t *txn, const char *arg,
     rpc_job_fail(j, rpc_status_for(rc), "%s",
                  rpc_errmsg(rc, arg, msg, sizeof msg));
   return rc;
+}
+
+/* ------------------------------------------------------------ answers */
+
+void rpc_api_error(http_req_t *req, int status, const char *msg) {
+  json_t *o = json_pack("{s:o,s:i,s:s}", "Message", rpc_json_str(msg), "Code",
+                        0, "Type", "error");
+  char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+  json_decref(o);
+  http_header_t h[] = {{"Content-Type", "application/json"},
+                     {"Cache-Control", "no-cache"}};
+  size_t n = s ? strlen(s) : 0;
+  http_res_start(req, status, h, 2, (int64_t)n + 1);
+  if (s)
+    http_res_write(req, s, n);
+  http_res_write(req, "\n", 1);
+  http_res_end(req);
+  free(s);
+}
+
+void rpc_api_json(http_req_t *req, json_t *o) {
+  char *s = json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY);
+  json_decref(o);
+  if (!s) {
+    rpc_api_error(req, 500, "out of memory");
+    return;
+  }
+  http_header_t h[] = {{"Content-Type", "application/json"},
+                     {"Cache-Control", "no-cache"},
+                     {"Vary", "Origin"}};
+  size_t n = strlen(s);
+  http_res_start(req, 200, h, 3, (int64_t)n + 1);
+  http_res_write(req, s, n);
+  http_res_write(req, "\n", 1);
+  http_res_end(req);
+  free(s);
 }

@@ -13,13 +13,13 @@
  * as data flows, and LMDB ties a write transaction to the thread that began
  * it - the pool would hand consecutive pieces to different threads.
  */
-#ifndef GW_RPC_H
-#define GW_RPC_H
+#ifndef RPC_INT_H
+#define RPC_INT_H
 
 #include <stdarg.h>
 
 #include "api.h"
-#include "api_opts.h"
+#include "opts.h"
 #include "multipart.h"
 #include "../http/stream.h"
 
@@ -100,7 +100,7 @@ typedef void (*rpc_done_fn)(rpc_job_t *j);
 struct rpc_job {
   uv_work_t work;
   http_req_t *req;
-  gw_ctx_t *ctx;
+  rpc_ctx_t *ctx;
   bs_env_t *env;
   rpc_work_fn fn;   /* on a worker thread */
   rpc_done_fn done; /* on the loop afterwards; NULL: the default answer */
@@ -120,7 +120,7 @@ struct rpc_job {
 /* Run fn on the pool, then answer.  Takes ownership of state (freed with
  * free_state when the job ends, whatever happens).  If the job cannot be
  * queued the request is answered with 500.  Returns 0 or -ENOMEM. */
-int rpc_job_run(http_req_t *req, gw_ctx_t *ctx, rpc_work_fn fn, rpc_done_fn done,
+int rpc_job_run(http_req_t *req, rpc_ctx_t *ctx, rpc_work_fn fn, rpc_done_fn done,
                 void *state, void (*free_state)(void *state));
 /* From fn: record an error answer (the first one wins). */
 void rpc_job_fail(rpc_job_t *j, int status, const char *fmt, ...) TR_PRINTF(3, 4);
@@ -155,7 +155,7 @@ typedef struct rpc_up rpc_up_t;
  * lock while nothing arrives. */
 typedef struct rpc_up_cmd {
   int (*begin)(rpc_up_t *u);
-  int (*part)(rpc_up_t *u, const gw_mp_part_t *part);
+  int (*part)(rpc_up_t *u, const rpc_mp_part_t *part);
   int (*data)(rpc_up_t *u, const uint8_t *p, size_t n);
   int (*part_end)(rpc_up_t *u);
   int (*finish)(rpc_up_t *u);
@@ -173,13 +173,13 @@ typedef struct rpc_up_cmd {
  * reading still gets a proper status; an error after that ends the stream
  * with an error value and a cut connection.  Takes ownership of state.
  * Answers the request itself on every path. */
-void rpc_upload(http_req_t *req, gw_ctx_t *ctx, const rpc_up_cmd_t *cmd,
+void rpc_upload(http_req_t *req, rpc_ctx_t *ctx, const rpc_up_cmd_t *cmd,
                 void *state);
 
 /* For the callbacks (upload thread): */
 void *rpc_up_state(rpc_up_t *u);
 bs_env_t *rpc_up_env(rpc_up_t *u);
-gw_ctx_t *rpc_up_ctx(rpc_up_t *u);
+rpc_ctx_t *rpc_up_ctx(rpc_up_t *u);
 /* Queue one NDJSON value for the client (steals o). */
 int rpc_up_emit(rpc_up_t *u, json_t *o) TR_WUR;
 /* Record the error message (first wins) and return rc, for
@@ -215,28 +215,28 @@ char *rpc_clean_path(const char *filename);
 /* ----------------------------------------------------------- commands */
 
 /* The handlers, one family per file; api_cmds.c maps names to them. */
-void gw_rpc_add(http_req_t *req, gw_ctx_t *ctx);          /* rpc_add.c */
-void gw_rpc_cat(http_req_t *req, gw_ctx_t *ctx);          /* rpc_files.c */
-void gw_rpc_ls(http_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_refs(http_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_refs_local(http_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_get(http_req_t *req, gw_ctx_t *ctx);          /* rpc_get.c */
-void gw_rpc_block_get(http_req_t *req, gw_ctx_t *ctx);    /* rpc_block.c */
-void gw_rpc_block_put(http_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_block_stat(http_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_block_rm(http_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_pin_add(http_req_t *req, gw_ctx_t *ctx);      /* rpc_pin.c */
-void gw_rpc_pin_rm(http_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_pin_ls(http_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_pin_verify(http_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_dag_export(http_req_t *req, gw_ctx_t *ctx);   /* rpc_dag.c */
-void gw_rpc_dag_import(http_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_id(http_req_t *req, gw_ctx_t *ctx);           /* rpc_node.c */
-void gw_rpc_config(http_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_config_show(http_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_repo_gc(http_req_t *req, gw_ctx_t *ctx);       /* rpc_gc.c */
-void gw_rpc_repo_stat(http_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_repo_verify(http_req_t *req, gw_ctx_t *ctx);
-void gw_rpc_repo_version(http_req_t *req, gw_ctx_t *ctx);
+void rpc_cmd_add(http_req_t *req, rpc_ctx_t *ctx);          /* rpc_add.c */
+void rpc_cmd_cat(http_req_t *req, rpc_ctx_t *ctx);          /* rpc_files.c */
+void rpc_cmd_ls(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_refs(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_refs_local(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_get(http_req_t *req, rpc_ctx_t *ctx);          /* rpc_get.c */
+void rpc_cmd_block_get(http_req_t *req, rpc_ctx_t *ctx);    /* rpc_block.c */
+void rpc_cmd_block_put(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_block_stat(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_block_rm(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_pin_add(http_req_t *req, rpc_ctx_t *ctx);      /* rpc_pin.c */
+void rpc_cmd_pin_rm(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_pin_ls(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_pin_verify(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_dag_export(http_req_t *req, rpc_ctx_t *ctx);   /* rpc_dag.c */
+void rpc_cmd_dag_import(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_id(http_req_t *req, rpc_ctx_t *ctx);           /* rpc_node.c */
+void rpc_cmd_config(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_config_show(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_repo_gc(http_req_t *req, rpc_ctx_t *ctx);       /* rpc_gc.c */
+void rpc_cmd_repo_stat(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_repo_verify(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_repo_version(http_req_t *req, rpc_ctx_t *ctx);
 
-#endif /* GW_RPC_H */
+#endif /* RPC_INT_H */

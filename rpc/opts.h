@@ -20,8 +20,8 @@
  * rpc_add_resolve(), used by `trove add`, by the CLI before it sends an add
  * to a daemon, and by /api/v0/add.
  */
-#ifndef GW_API_OPTS_H
-#define GW_API_OPTS_H
+#ifndef RPC_OPTS_H
+#define RPC_OPTS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -138,4 +138,4 @@ typedef struct rpc_add_opts {
 int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
                     size_t errlen) TR_WUR;
 
-#endif /* GW_API_OPTS_H */
+#endif /* RPC_OPTS_H */

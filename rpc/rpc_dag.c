@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "../dag/car.h"
-#include "rpc.h"
+#include "rpc_int.h"
 
 #define SPOOL_MEM (32u << 20)
 #define SOFT_BLOCK_LIMIT (2u << 20)
@@ -88,7 +88,7 @@ static void exp_start(rpc_job_t *j) {
   rpc_job_stream(j, exp_fill);
 }
 
-void gw_rpc_dag_export(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_dag_export(http_req_t *req, rpc_ctx_t *ctx) {
   char *arg;
   if (rpc_one_arg(req, "root", &arg))
     return;
@@ -191,7 +191,7 @@ static int add_root(imp_t *m, const dag_cid_t *c) {
   return 0;
 }
 
-static int imp_part(rpc_up_t *u, const gw_mp_part_t *part) {
+static int imp_part(rpc_up_t *u, const rpc_mp_part_t *part) {
   (void)part;
   imp_t *m = rpc_up_state(u);
   dag_car_reader_free(&m->car);
@@ -407,7 +407,7 @@ static const rpc_up_cmd_t imp_cmd = {
     .free_state = imp_free,
 };
 
-void gw_rpc_dag_import(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_dag_import(http_req_t *req, rpc_ctx_t *ctx) {
   imp_t *m = tr_calloc(1, sizeof *m);
   if (!m) {
     rpc_error(req, 500, "out of memory");

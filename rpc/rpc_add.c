@@ -36,7 +36,7 @@
 #include <time.h>
 
 #include "../dag/importer.h"
-#include "rpc.h"
+#include "rpc_int.h"
 
 #define PROGRESS_STEP (256u << 10)
 #define BATCH_MAX_NS (1000ull * 1000 * 1000)
@@ -350,7 +350,7 @@ static int add_begin(rpc_up_t *u) {
   return 0;
 }
 
-static int add_part(rpc_up_t *u, const gw_mp_part_t *part) {
+static int add_part(rpc_up_t *u, const rpc_mp_part_t *part) {
   add_t *a = rpc_up_state(u);
   if (a->idle_rc)
     return a->idle_rc;
@@ -571,7 +571,7 @@ static int parse(http_req_t *req, add_t *a) {
   return 0;
 }
 
-void gw_rpc_add(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_add(http_req_t *req, rpc_ctx_t *ctx) {
   add_t *a = tr_calloc(1, sizeof *a);
   if (!a) {
     rpc_error(req, 500, "out of memory");

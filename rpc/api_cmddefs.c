@@ -13,7 +13,7 @@
 
 #include "../blockstore/bs.h"
 #include "../dag/chunker.h"
-#include "api_opts.h"
+#include "opts.h"
 
 #define B RPC_OPT_BOOL
 #define S RPC_OPT_STRING
@@ -301,4 +301,20 @@ int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
     a->o.cid_version = 1;
   }
   return 0;
+}
+
+/* -------------------------------------------------------------- lookup */
+
+const rpc_cmddef_t *rpc_cmddef(const char *name) {
+  for (size_t i = 0; i < rpc_ncmddefs; i++)
+    if (!strcmp(rpc_cmddefs[i].name, name))
+      return &rpc_cmddefs[i];
+  return NULL;
+}
+
+const rpc_cmddef_t *rpc_cmddef_api(const char *rpc) {
+  for (size_t i = 0; i < rpc_ncmddefs; i++)
+    if (rpc_cmddefs[i].rpc && !strcmp(rpc_cmddefs[i].rpc, rpc))
+      return &rpc_cmddefs[i];
+  return NULL;
 }

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "../dag/reader.h"
-#include "rpc.h"
+#include "rpc_int.h"
 
 #define SOFT_BLOCK_LIMIT (2u << 20)
 
@@ -66,7 +66,7 @@ static void get_work(rpc_job_t *j) {
   }
 }
 
-static void block_getstat(http_req_t *req, gw_ctx_t *ctx, bool stat) {
+static void block_getstat(http_req_t *req, rpc_ctx_t *ctx, bool stat) {
   blk_req_t *b = tr_calloc(1, sizeof *b);
   if (!b) {
     rpc_error(req, 500, "out of memory");
@@ -80,11 +80,11 @@ static void block_getstat(http_req_t *req, gw_ctx_t *ctx, bool stat) {
   (void)rpc_job_run(req, ctx, get_work, NULL, b, blk_free);
 }
 
-void gw_rpc_block_get(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_block_get(http_req_t *req, rpc_ctx_t *ctx) {
   block_getstat(req, ctx, false);
 }
 
-void gw_rpc_block_stat(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_block_stat(http_req_t *req, rpc_ctx_t *ctx) {
   block_getstat(req, ctx, true);
 }
 
@@ -160,7 +160,7 @@ static void rm_work(rpc_job_t *j) {
     rpc_job_fail(j, 500, "%s", tr_strerror(rc));
 }
 
-void gw_rpc_block_rm(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_block_rm(http_req_t *req, rpc_ctx_t *ctx) {
   rm_req_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
     rpc_error(req, 500, "out of memory");
@@ -197,7 +197,7 @@ static void put_free(void *p) {
   tr_free(r);
 }
 
-static int put_part(rpc_up_t *u, const gw_mp_part_t *part) {
+static int put_part(rpc_up_t *u, const rpc_mp_part_t *part) {
   (void)part;
   put_req_t *r = rpc_up_state(u);
   r->buf.len = 0;
@@ -250,7 +250,7 @@ static const rpc_up_cmd_t put_cmd = {
     .free_state = put_free,
 };
 
-void gw_rpc_block_put(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_block_put(http_req_t *req, rpc_ctx_t *ctx) {
   put_req_t *r = tr_calloc(1, sizeof *r);
   char *codec = NULL, *mh = NULL, *format = NULL;
   int rc = r ? 0 : -ENOMEM;

@@ -29,7 +29,7 @@
 
 #include "../dag/importer.h"
 #include "../dag/reader.h"
-#include "rpc.h"
+#include "rpc_int.h"
 
 #define TAR_BLOCK 512
 #define MAX_GET_DEPTH 1024
@@ -400,7 +400,7 @@ static void get_start(rpc_job_t *j) {
   rpc_job_stream(j, get_fill);
 }
 
-void gw_rpc_get(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_get(http_req_t *req, rpc_ctx_t *ctx) {
   get_t *g = tr_calloc(1, sizeof *g);
   bool compress = false;
   if (!g) {

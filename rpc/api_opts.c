@@ -4,7 +4,7 @@
  * accessors.  The query parser is in rpc_util.c (it needs the request),
  * the table itself and add's resolution in api_cmddefs.c.
  */
-#include "api_opts.h"
+#include "opts.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -220,20 +220,4 @@ int64_t rpc_vals_int(const rpc_vals_t *v, const char *name) {
 const char *rpc_vals_str(const rpc_vals_t *v, const char *name) {
   size_t k = rpc_vals_idx(v, name);
   return v->v[k].set ? v->v[k].s : v->def->opts[k].dflt;
-}
-
-/* -------------------------------------------------------------- lookup */
-
-const rpc_cmddef_t *rpc_cmddef(const char *name) {
-  for (size_t i = 0; i < rpc_ncmddefs; i++)
-    if (!strcmp(rpc_cmddefs[i].name, name))
-      return &rpc_cmddefs[i];
-  return NULL;
-}
-
-const rpc_cmddef_t *rpc_cmddef_api(const char *rpc) {
-  for (size_t i = 0; i < rpc_ncmddefs; i++)
-    if (rpc_cmddefs[i].rpc && !strcmp(rpc_cmddefs[i].rpc, rpc))
-      return &rpc_cmddefs[i];
-  return NULL;
 }

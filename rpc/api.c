@@ -25,56 +25,22 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../node/config.h"
-#include "rpc.h"
+#include "../config/config.h"
+#include "rpc_int.h"
 
-void gw_api_error(http_req_t *req, int status, const char *msg) {
-  json_t *o = json_pack("{s:o,s:i,s:s}", "Message", rpc_json_str(msg), "Code",
-                        0, "Type", "error");
-  char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-  json_decref(o);
-  http_header_t h[] = {{"Content-Type", "application/json"},
-                     {"Cache-Control", "no-cache"}};
-  size_t n = s ? strlen(s) : 0;
-  http_res_start(req, status, h, 2, (int64_t)n + 1);
-  if (s)
-    http_res_write(req, s, n);
-  http_res_write(req, "\n", 1);
-  http_res_end(req);
-  free(s);
-}
-
-void gw_api_json(http_req_t *req, json_t *o) {
-  char *s = json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY);
-  json_decref(o);
-  if (!s) {
-    gw_api_error(req, 500, "out of memory");
-    return;
-  }
-  http_header_t h[] = {{"Content-Type", "application/json"},
-                     {"Cache-Control", "no-cache"},
-                     {"Vary", "Origin"}};
-  size_t n = strlen(s);
-  http_res_start(req, 200, h, 3, (int64_t)n + 1);
-  http_res_write(req, s, n);
-  http_res_write(req, "\n", 1);
-  http_res_end(req);
-  free(s);
-}
-
-static void rpc_version(http_req_t *req, gw_ctx_t *ctx) {
-  gw_api_json(req, json_pack("{s:s,s:s,s:s,s:s,s:s}", "Version", ctx->version,
+static void rpc_version(http_req_t *req, rpc_ctx_t *ctx) {
+  rpc_api_json(req, json_pack("{s:s,s:s,s:s,s:s,s:s}", "Version", ctx->version,
                              "Commit", "", "Repo", "1", "System",
                              "amd64/linux", "Golang", "none (C11)"));
 }
 
-static void rpc_shutdown(http_req_t *req, gw_ctx_t *ctx) {
+static void rpc_shutdown(http_req_t *req, rpc_ctx_t *ctx) {
   http_res_simple(req, 200, "text/plain", "", 0);
   if (ctx->shutdown)
     ctx->shutdown(ctx->shutdown_ud);
 }
 
-static const gw_rpc_cmd_t base_cmds[] = {
+static const rpc_cmd_t base_cmds[] = {
     {"version", rpc_version},
     {"shutdown", rpc_shutdown},
 };
@@ -93,14 +59,14 @@ static const char *const companion_origins[] = {
 
 /* Read API.HTTPHeaders.Access-Control-Allow-Origin into ctx->api_origins
  * (once; a config that cannot be read leaves only Kubo's defaults). */
-static void read_origins(gw_ctx_t *ctx) {
+static void read_origins(rpc_ctx_t *ctx) {
   ctx->api_origins_read = true;
   ctx->api_origins_len = 0;
   json_t *cfg = NULL;
-  if (node_config_load(ctx->repo, &cfg))
+  if (config_load(ctx->repo, &cfg))
     return;
   json_t *list = json_object_get(
-      json_object_get(node_config_get(cfg, "API"), "HTTPHeaders"),
+      json_object_get(config_get(cfg, "API"), "HTTPHeaders"),
       "Access-Control-Allow-Origin");
   size_t i;
   json_t *v;
@@ -121,7 +87,7 @@ static void read_origins(gw_ctx_t *ctx) {
 }
 
 /* Whether origin[0..n) is allowed (go-ipfs-cmds: "*" or an exact match). */
-static bool origin_ok(gw_ctx_t *ctx, const char *origin, size_t n) {
+static bool origin_ok(rpc_ctx_t *ctx, const char *origin, size_t n) {
   if (!ctx->api_origins_read)
     read_origins(ctx);
   for (size_t off = 0; off < ctx->api_origins_len;) {
@@ -188,7 +154,7 @@ static bool referer_origin(const char *ref, char *out, size_t outsz,
 }
 
 /* go-ipfs-cmds' allowOrigin && allowReferer && allowUserAgent. */
-static bool request_allowed(http_req_t *req, gw_ctx_t *ctx) {
+static bool request_allowed(http_req_t *req, rpc_ctx_t *ctx) {
   const char *origin = http_req_header(req, "origin");
   const char *ref = http_req_header(req, "referer");
   if (origin && *origin && !origin_ok(ctx, origin, strlen(origin)))
@@ -222,14 +188,14 @@ static void forbidden(http_req_t *req) {
 /* ------------------------------------------------------------- routing */
 
 /* Commands from the rpc_*.c files, registered in api_cmds.c. */
-extern const gw_rpc_cmd_t gw_rpc_cmds[];
-extern const size_t gw_rpc_ncmds;
+extern const rpc_cmd_t rpc_cmds[];
+extern const size_t rpc_ncmds;
 
-void gw_api_handle(http_req_t *req, void *ud) {
-  gw_ctx_t *ctx = ud;
+void rpc_api_handle(http_req_t *req, void *ud) {
+  rpc_ctx_t *ctx = ud;
   const char *path = http_req_path(req);
   if (strncmp(path, "/api/v0/", 8)) {
-    gw_api_error(req, 404, "404 page not found");
+    rpc_api_error(req, 404, "404 page not found");
     return;
   }
   const char *cmd = path + 8;
@@ -251,12 +217,12 @@ void gw_api_handle(http_req_t *req, void *ud) {
       base_cmds[i].fn(req, ctx);
       return;
     }
-  for (size_t i = 0; i < gw_rpc_ncmds; i++)
-    if (!strcmp(cmd, gw_rpc_cmds[i].name)) {
-      gw_rpc_cmds[i].fn(req, ctx);
+  for (size_t i = 0; i < rpc_ncmds; i++)
+    if (!strcmp(cmd, rpc_cmds[i].name)) {
+      rpc_cmds[i].fn(req, ctx);
       return;
     }
   char msg[300];
   snprintf(msg, sizeof msg, "unknown command \"%.200s\"", cmd);
-  gw_api_error(req, 404, msg);
+  rpc_api_error(req, 404, msg);
 }

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "../dag/reader.h"
-#include "rpc.h"
+#include "rpc_int.h"
 
 typedef struct pin_req {
   char **args;
@@ -152,13 +152,13 @@ static void addrm_work(rpc_job_t *j, bool add) {
 static void add_work(rpc_job_t *j) { addrm_work(j, true); }
 static void rm_work(rpc_job_t *j) { addrm_work(j, false); }
 
-void gw_rpc_pin_add(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_pin_add(http_req_t *req, rpc_ctx_t *ctx) {
   pin_req_t *r = parse(req, true);
   if (r)
     (void)rpc_job_run(req, ctx, add_work, NULL, r, pin_free);
 }
 
-void gw_rpc_pin_rm(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_pin_rm(http_req_t *req, rpc_ctx_t *ctx) {
   pin_req_t *r = parse(req, true);
   if (r)
     (void)rpc_job_run(req, ctx, rm_work, NULL, r, pin_free);
@@ -251,7 +251,7 @@ static void ls_work(rpc_job_t *j) {
     j->kind = RPC_CHUNKED;
 }
 
-void gw_rpc_pin_ls(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_pin_ls(http_req_t *req, rpc_ctx_t *ctx) {
   pin_req_t *r = parse(req, false);
   if (r)
     (void)rpc_job_run(req, ctx, ls_work, NULL, r, pin_free);
@@ -289,7 +289,7 @@ static void verify_work(rpc_job_t *j) {
   j->kind = RPC_CHUNKED;
 }
 
-void gw_rpc_pin_verify(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_pin_verify(http_req_t *req, rpc_ctx_t *ctx) {
   pin_req_t *r = parse(req, false);
   if (r)
     (void)rpc_job_run(req, ctx, verify_work, NULL, r, pin_free);

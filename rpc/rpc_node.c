@@ -23,40 +23,24 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../node/config.h"
-#include "rpc.h"
+#include "../config/config.h"
+#include "rpc_int.h"
 
 /* ------------------------------------------------------------------ id */
 
 static void id_work(rpc_job_t *j) {
-  json_t *cfg = NULL;
-  node_identity_t id;
-  int rc = node_config_load(j->ctx->repo, &cfg);
-  if (!rc)
-    rc = node_config_identity(cfg, &id);
-  json_decref(cfg);
-  if (rc) {
-    rpc_job_fail(j, 500, "reading the identity: %s", tr_strerror(rc));
-    return;
-  }
-  uint8_t pub[36];
-  node_pubkey_proto(&id, pub);
-  sodium_memzero(id.sk, sizeof id.sk);
-  char b64[sodium_base64_ENCODED_LEN(36, sodium_base64_VARIANT_ORIGINAL)];
-  sodium_bin2base64(b64, sizeof b64, pub, sizeof pub,
-                    sodium_base64_VARIANT_ORIGINAL);
   char agent[64];
   snprintf(agent, sizeof agent, "trove/%s", j->ctx->version);
   /* No swarm listens yet, so no addresses and no libp2p protocols: Kubo
    * offline answers the same way. */
-  j->json = json_pack("{s:s,s:s,s:[],s:s,s:[]}", "ID", id.peerid,
-                      "PublicKey", b64, "Addresses", "AgentVersion", agent,
-                      "Protocols");
+  j->json = json_pack("{s:s,s:s,s:[],s:s,s:[]}", "ID", j->ctx->peerid,
+                      "PublicKey", j->ctx->pubkey, "Addresses",
+                      "AgentVersion", agent, "Protocols");
   if (!j->json)
     rpc_job_fail(j, 500, "out of memory");
 }
 
-void gw_rpc_id(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_id(http_req_t *req, rpc_ctx_t *ctx) {
   char **args;
   size_t n;
   if (rpc_args(req, "arg", &args, &n)) {
@@ -90,7 +74,7 @@ static void cfg_free(void *p) {
 static void cfg_work(rpc_job_t *j) {
   cfg_req_t *r = j->state;
   json_t *cfg = NULL;
-  int rc = node_config_load(j->ctx->repo, &cfg);
+  int rc = config_load(j->ctx->repo, &cfg);
   if (rc) {
     rpc_job_fail(j, 500, "reading the config: %s", tr_strerror(rc));
     return;
@@ -104,7 +88,7 @@ static void cfg_work(rpc_job_t *j) {
   }
   const char *key = r->args[0];
   if (r->n == 1) {
-    json_t *v = node_config_get(cfg, key);
+    json_t *v = config_get(cfg, key);
     if (!v)
       rpc_job_fail(j, 500, "failed to get config value: key has no "
                    "attributes: %s", key);
@@ -113,14 +97,14 @@ static void cfg_work(rpc_job_t *j) {
     json_decref(cfg);
     return;
   }
-  /* Typed as the CLI types it (node_config_value): "0" for an integer
+  /* Typed as the CLI types it (config_value): "0" for an integer
    * key is the integer 0, a wrong type is refused. */
   json_t *v;
   char err[512];
-  rc = node_config_value(key, r->args[1],
-                         r->as_json   ? NODE_CFG_JSON
-                         : r->as_bool ? NODE_CFG_BOOLEAN
-                                      : NODE_CFG_TEXT,
+  rc = config_value(key, r->args[1],
+                         r->as_json   ? CONFIG_JSON
+                         : r->as_bool ? CONFIG_BOOLEAN
+                                      : CONFIG_TEXT,
                          &v, err, sizeof err);
   if (rc) {
     rpc_job_fail(j, 500, "failed to set config value: %s",
@@ -129,9 +113,9 @@ static void cfg_work(rpc_job_t *j) {
     return;
   }
   json_t *answer = json_pack("{s:o,s:O}", "Key", rpc_json_str(key), "Value", v);
-  rc = node_config_set(cfg, key, v); /* steals v */
+  rc = config_set(cfg, key, v); /* steals v */
   if (!rc)
-    rc = node_config_save(j->ctx->repo, cfg);
+    rc = config_save(j->ctx->repo, cfg);
   json_decref(cfg);
   if (rc) {
     json_decref(answer);
@@ -141,7 +125,7 @@ static void cfg_work(rpc_job_t *j) {
   j->json = answer;
 }
 
-void gw_rpc_config(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_config(http_req_t *req, rpc_ctx_t *ctx) {
   cfg_req_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
     rpc_error(req, 500, "out of memory");
@@ -160,15 +144,15 @@ void gw_rpc_config(http_req_t *req, gw_ctx_t *ctx) {
     cfg_free(r);
     return;
   }
-  if (node_config_key_private(r->args[0])) {
-    rpc_error(req, 500, NODE_CONFIG_PRIVKEY_MSG);
+  if (config_key_private(r->args[0])) {
+    rpc_error(req, 500, CONFIG_PRIVKEY_MSG);
     cfg_free(r);
     return;
   }
   (void)rpc_job_run(req, ctx, cfg_work, NULL, r, cfg_free);
 }
 
-void gw_rpc_config_show(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_config_show(http_req_t *req, rpc_ctx_t *ctx) {
   cfg_req_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
     rpc_error(req, 500, "out of memory");
@@ -207,8 +191,8 @@ static void stat_work(rpc_job_t *j) {
   }
   uint64_t max = 10000000000ull; /* Kubo's default StorageMax, 10GB */
   json_t *cfg;
-  if (node_config_load(j->ctx->repo, &cfg) == 0) {
-    const char *s = json_string_value(node_config_get(cfg, "Datastore.StorageMax"));
+  if (config_load(j->ctx->repo, &cfg) == 0) {
+    const char *s = json_string_value(config_get(cfg, "Datastore.StorageMax"));
     if (s && storage_max(s))
       max = storage_max(s);
     json_decref(cfg);
@@ -228,7 +212,7 @@ static void stat_work(rpc_job_t *j) {
     rpc_job_fail(j, 500, "out of memory");
 }
 
-void gw_rpc_repo_stat(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_repo_stat(http_req_t *req, rpc_ctx_t *ctx) {
   (void)rpc_job_run(req, ctx, stat_work, NULL, NULL, NULL);
 }
 
@@ -256,13 +240,13 @@ static void verify_work(rpc_job_t *j) {
     rpc_job_fail(j, 500, "out of memory");
 }
 
-void gw_rpc_repo_verify(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_repo_verify(http_req_t *req, rpc_ctx_t *ctx) {
   (void)rpc_job_run(req, ctx, verify_work, NULL, NULL, NULL);
 }
 
-void gw_rpc_repo_version(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_repo_version(http_req_t *req, rpc_ctx_t *ctx) {
   (void)ctx;
   char v[16];
   snprintf(v, sizeof v, "%d", BS_SCHEMA_VERSION);
-  gw_api_json(req, json_pack("{s:s}", "Version", v));
+  rpc_api_json(req, json_pack("{s:s}", "Version", v));
 }

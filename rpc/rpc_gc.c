@@ -23,7 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rpc.h"
+#include "rpc_int.h"
 
 typedef struct gc_waiter {
   struct gc_waiter *next;
@@ -33,7 +33,7 @@ typedef struct gc_waiter {
 } gc_waiter_t;
 
 struct rpc_gc {
-  gw_ctx_t *ctx;
+  rpc_ctx_t *ctx;
   uv_thread_t thread;
   uv_async_t async;
   uv_mutex_t mu;
@@ -157,7 +157,7 @@ static void on_async(uv_async_t *a) {
   uv_close((uv_handle_t *)&g->async, on_closed);
 }
 
-void gw_rpc_repo_gc(http_req_t *req, gw_ctx_t *ctx) {
+void rpc_cmd_repo_gc(http_req_t *req, rpc_ctx_t *ctx) {
   bool quiet;
   if (rpc_opt_bool(req, "quiet", false, &quiet)) {
     rpc_error(req, 400, "invalid value for quiet");

@@ -31,7 +31,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rpc.h"
+#include "rpc_int.h"
 
 #define UP_HIGH (8u << 20)
 #define UP_LOW (2u << 20)
@@ -50,7 +50,7 @@ typedef struct chunk {
 
 struct rpc_up {
   http_req_t *req;
-  gw_ctx_t *ctx;
+  rpc_ctx_t *ctx;
   const rpc_up_cmd_t *cmd;
   void *state;
   uv_thread_t thread;
@@ -69,14 +69,14 @@ struct rpc_up {
   tr_bytes_t held; /* output waiting for the response to start */
   bool body_done, started, ended, thread_ok, closing;
   /* Upload thread only. */
-  gw_mp_t mp;
+  rpc_mp_t mp;
 };
 
 static unsigned live_uploads; /* loop thread only, see the top */
 
 void *rpc_up_state(rpc_up_t *u) { return u->state; }
 bs_env_t *rpc_up_env(rpc_up_t *u) { return u->ctx->env; }
-gw_ctx_t *rpc_up_ctx(rpc_up_t *u) { return u->ctx; }
+rpc_ctx_t *rpc_up_ctx(rpc_up_t *u) { return u->ctx; }
 
 bool rpc_up_cancelled(rpc_up_t *u) {
   uv_mutex_lock(&u->mu);
@@ -163,23 +163,23 @@ static chunk_t *take(rpc_up_t *u) {
 static int feed(rpc_up_t *u, const uint8_t *p, size_t n) {
   size_t off = 0;
   for (;;) {
-    gw_mp_event_t ev;
+    rpc_mp_event_t ev;
     size_t used;
-    int rc = gw_mp_feed(&u->mp, p + off, n - off, &used, &ev);
+    int rc = rpc_mp_feed(&u->mp, p + off, n - off, &used, &ev);
     off += used;
     if (rc < 0)
       return rpc_up_fail(u, rc, 400, "malformed multipart body: %s",
                          tr_strerror(rc));
     switch (rc) {
-    case GW_MP_NEED_MORE:
+    case RPC_MP_NEED_MORE:
       return 0;
-    case GW_MP_PART:
+    case RPC_MP_PART:
       rc = u->cmd->part ? u->cmd->part(u, &ev.part) : 0;
       break;
-    case GW_MP_DATA:
+    case RPC_MP_DATA:
       rc = u->cmd->data ? u->cmd->data(u, ev.data, ev.len) : 0;
       break;
-    case GW_MP_PART_END:
+    case RPC_MP_PART_END:
       rc = u->cmd->part_end ? u->cmd->part_end(u) : 0;
       break;
     default:
@@ -208,7 +208,7 @@ static void thread_main(void *arg) {
     rc = -ECANCELED;
   if (!rc && eof_status < 0)
     rc = eof_status;
-  if (!rc && (rc = gw_mp_finish(&u->mp)))
+  if (!rc && (rc = rpc_mp_finish(&u->mp)))
     rc = rpc_up_fail(u, rc, 400, "malformed multipart body: %s",
                      tr_strerror(rc));
   if (!rc && u->cmd->finish)
@@ -231,7 +231,7 @@ static void up_free(rpc_up_t *u) {
   }
   if (u->cmd->free_state && u->state)
     u->cmd->free_state(u->state);
-  gw_mp_free(&u->mp);
+  rpc_mp_free(&u->mp);
   tr_bytes_free(&u->out);
   tr_bytes_free(&u->held);
   uv_mutex_destroy(&u->mu);
@@ -395,7 +395,7 @@ static void on_close(http_req_t *req, void *ud) {
   uv_mutex_unlock(&u->mu);
 }
 
-void rpc_upload(http_req_t *req, gw_ctx_t *ctx, const rpc_up_cmd_t *cmd,
+void rpc_upload(http_req_t *req, rpc_ctx_t *ctx, const rpc_up_cmd_t *cmd,
                 void *state) {
   const char *ct = http_req_header(req, "content-type");
   rpc_up_t *u = NULL;
@@ -412,7 +412,7 @@ void rpc_upload(http_req_t *req, gw_ctx_t *ctx, const rpc_up_cmd_t *cmd,
     rpc_error(req, 500, "out of memory");
     goto fail;
   }
-  if (gw_mp_init(&u->mp, ct, 0)) {
+  if (rpc_mp_init(&u->mp, ct, 0)) {
     rpc_error(req, 400, "malformed multipart Content-Type: %s", ct);
     tr_free(u);
     goto fail;

@@ -1,0 +1,135 @@
+/*
+ * remote.c — the plumbing of the commands that talk to a running daemon
+ * (remote_int.h): building the query, starting the call, reading the
+ * answer's JSON values.  Below cmd_remote.c (simple commands and the
+ * table) and cmd_remote_up.c (uploads), which both use it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../node/daemon.h"
+#include "remote_int.h"
+
+/* ------------------------------------------------------------ plumbing */
+
+int cli__qadd(remote_t *r, const char *k, const char *v) {
+  if (cli_query_add(&r->q, k, v)) {
+    cli_failf("%s: out of memory", r->what);
+    return 1;
+  }
+  return 0;
+}
+
+/* Open the connection and send the request line (body if ctype). */
+int cli__start(remote_t *r, const char *cmd, const char *ctype) {
+  char target[128];
+  snprintf(target, sizeof target, "/api/v0/%s", cmd);
+  tr_bytes_t t = {0};
+  int rc = tr_bytes_append(&t, target, strlen(target));
+  if (!rc && r->q.len)
+    rc = tr_bytes_append(&t, r->q.data, r->q.len);
+  if (!rc)
+    rc = tr_bytes_append(&t, "", 1);
+  if (!rc && (rc = cli_http_open(&r->h, r->host, r->port)))
+    cli_failf("%s: cannot reach the daemon at %s:%d: %s", r->what, r->host,
+              r->port, strerror(-rc));
+  else if (!rc && (rc = cli_http_request(&r->h, (const char *)t.data, ctype)))
+    cli_failf("%s: sending to the daemon: %s", r->what, strerror(-rc));
+  tr_bytes_free(&t);
+  return rc ? 1 : 0;
+}
+
+/* Read the response head; a non-200 answer is reported. */
+int cli__answer(remote_t *r) {
+  int rc = cli_http_response(&r->h);
+  if (rc)
+    return cli_failf("%s: no answer from the daemon: %s", r->what,
+                     tr_strerror(rc));
+  if (r->h.status != 200) {
+    char msg[1024];
+    cli_http_error(&r->h, msg, sizeof msg);
+    return cli_failf("%s: %s", r->what, msg);
+  }
+  return 0;
+}
+
+int cli__call(remote_t *r, const char *cmd) {
+  return cli__start(r, cmd, NULL) || cli__answer(r) ? 1 : 0;
+}
+
+/* Next NDJSON value of the answer: 1 and *o, 0 at the end; an error value
+ * in the stream (Kubo's {"Message","Type":"error"}) or a cut answer is
+ * reported and gives -1. */
+int cli__next_value(remote_t *r, json_t **o) {
+  static char line[1 << 16];
+  size_t n;
+  *o = NULL;
+  for (;;) {
+    int rc = cli_http_line(&r->h, line, sizeof line, &n);
+    if (rc < 0) {
+      cli_failf("%s: the daemon's answer was cut: %s", r->what,
+                tr_strerror(rc));
+      return -1;
+    }
+    if (rc == 0)
+      return 0;
+    if (n == 0)
+      continue;
+    *o = json_loadb(line, n, 0, NULL);
+    if (!*o) {
+      cli_failf("%s: malformed answer from the daemon", r->what);
+      return -1;
+    }
+    const char *type = json_string_value(json_object_get(*o, "Type"));
+    if (type && !strcmp(type, "error")) {
+      cli_failf("%s: %s", r->what,
+                json_string_value(json_object_get(*o, "Message")));
+      json_decref(*o);
+      *o = NULL;
+      return -1;
+    }
+    return 1;
+  }
+}
+
+/* The body of the answer to stdout. */
+int cli__body_out(remote_t *r) {
+  static uint8_t buf[1 << 16];
+  for (;;) {
+    ssize_t n = cli_http_read(&r->h, buf, sizeof buf);
+    if (n < 0)
+      return cli_failf("%s: the daemon's answer was cut: %s", r->what,
+                       tr_strerror((int)n));
+    if (n == 0)
+      return 0;
+    int rc = cli_write_out(buf, (size_t)n);
+    if (rc)
+      return cli_failf("%s: writing: %s", r->what, strerror(-rc));
+  }
+}
+
+const char *cli__jstr(json_t *o, const char *k) {
+  const char *s = json_string_value(json_object_get(o, k));
+  return s ? s : "";
+}
+
+int cli__qopts(remote_t *r, const rpc_vals_t *v) {
+  for (size_t k = 0; v->def->opts[k].name; k++) {
+    const rpc_optdef_t *o = &v->def->opts[k];
+    if (!o->rpc || !v->v[k].set)
+      continue;
+    const char *val = o->type == RPC_OPT_BOOL ? (v->v[k].b ? "true" : "false")
+                                              : v->v[k].s;
+    if (cli__qadd(r, o->rpc, val))
+      return 1;
+  }
+  return 0;
+}
+
+int cli__qargs(remote_t *r, int argc, char **argv) {
+  for (int i = 1; i < argc; i++)
+    if (cli__qadd(r, "arg", argv[i]))
+      return 1;
+  return 0;
+}

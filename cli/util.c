@@ -1,0 +1,149 @@
+/*
+ * util.c — what every command shares (cli.h): errors in the one-line
+ * "trove: what: why" form, opening the repo, CID arguments, writing to
+ * stdout, sorted directory listings.  Below the commands and main.c, so
+ * that main.c's dispatch and the commands never call each other in a
+ * circle.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* ----------------------------------------------------------------- errors */
+
+int cli_fail(const char *what, int err) {
+  fprintf(stderr, "trove: %s: %s\n", what, tr_strerror(err));
+  return 1;
+}
+
+int cli_failf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("trove: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  return 1;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+int cli_env(cli_t *cli, unsigned flags, bs_env_t **env) {
+  if (!cli->env) {
+    int rc = bs_open(&cli->env, cli->repo, flags);
+    if (rc) {
+      if (rc == TR_ENOREPO)
+        cli_failf("no repo at %s (run 'trove init')", cli->repo);
+      else
+        cli_failf("opening repo %s: %s", cli->repo, tr_strerror(rc));
+      return rc;
+    }
+  }
+  *env = cli->env;
+  return 0;
+}
+
+int cli_cid(const char *arg, dag_cid_t *cid) {
+  const char *s = arg;
+  if (!strncmp(s, "/ipfs/", 6))
+    s += 6;
+  size_t n = strcspn(s, "/");
+  int rc = dag_cid_parse(cid, s, n);
+  if (rc)
+    cli_failf("invalid CID '%s': %s", arg, tr_strerror(rc));
+  return rc;
+}
+
+int cli_bool(const char *opt, const char *val, bool *out) {
+  if (!val || !strcmp(val, "true") || !strcmp(val, "1"))
+    *out = true;
+  else if (!strcmp(val, "false") || !strcmp(val, "0"))
+    *out = false;
+  else {
+    cli_failf("--%s: expected true or false, got '%s'", opt, val);
+    return TR_EUSAGE;
+  }
+  return 0;
+}
+
+int cli_write_out(const void *p, size_t n) {
+  const char *c = p;
+  while (n) {
+    ssize_t w = write(1, c, n);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      return -errno;
+    }
+    c += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* --------------------------------------------------------- directories */
+
+static int cmp_str(const void *x, const void *y) {
+  return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* The names in directory fd, sorted by bytes (os.ReadDir's order, in which
+ * Kubo adds and prints), dot files left out unless --hidden. */
+int cli_list_dir(int fd, bool hidden, char ***names, size_t *n) {
+  int dfd = dup(fd);
+  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+  if (!d) {
+    int e = -errno;
+    if (dfd >= 0)
+      close(dfd);
+    return e;
+  }
+  char **v = NULL;
+  size_t cnt = 0, cap = 0;
+  int rc = 0;
+  struct dirent *de;
+  errno = 0;
+  while (!rc && (de = readdir(d))) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+      continue;
+    if (de->d_name[0] == '.' && !hidden)
+      continue;
+    if (cnt == cap) {
+      cap = cap ? 2 * cap : 32;
+      char **nv = tr_realloc(v, cap * sizeof *v);
+      if (!nv) {
+        rc = -ENOMEM;
+        break;
+      }
+      v = nv;
+    }
+    if (!(v[cnt] = tr_strdup(de->d_name)))
+      rc = -ENOMEM;
+    else
+      cnt++;
+  }
+  if (!rc && errno)
+    rc = -errno;
+  closedir(d);
+  if (rc) {
+    cli_free_names(v, cnt);
+    return rc;
+  }
+  if (cnt > 1)
+    qsort(v, cnt, sizeof *v, cmp_str);
+  *names = v;
+  *n = cnt;
+  return 0;
+}
+
+void cli_free_names(char **names, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    tr_free(names[i]);
+  tr_free(names);
+}

@@ -1,0 +1,25 @@
+/*
+ * api.h — what the RPC API's files share (internal to gateway/).  Each
+ * rpc_*.c file implements a family of /api/v0 commands as rpc_fn
+ * handlers; api_cmds.c lists them in rpc_cmds[].
+ */
+#ifndef RPC_API_H
+#define RPC_API_H
+
+#include <jansson.h>
+
+#include "rpc.h"
+
+typedef void (*rpc_fn)(http_req_t *req, rpc_ctx_t *ctx);
+
+typedef struct rpc_cmd {
+  const char *name; /* "pin/add" */
+  rpc_fn fn;
+} rpc_cmd_t;
+
+/* Kubo's error body {"Message","Code":0,"Type":"error"} with status. */
+void rpc_api_error(http_req_t *req, int status, const char *msg);
+/* A JSON answer (steals o). */
+void rpc_api_json(http_req_t *req, json_t *o);
+
+#endif /* RPC_API_H */

@@ -1,0 +1,53 @@
+/*
+ * rpc.h — Kubo's RPC API (/api/v0) as a handler on the HTTP server of
+ * http/http.h: the commands kubo-rpc-client and the trove CLI use (add, cat,
+ * get, ls, refs, pin, block, dag import/export, id, version, config, repo,
+ * shutdown), with Kubo's request and response shapes, its origin checks
+ * (a web page cannot drive the API) and its error bodies.
+ *
+ * The daemon (node/) fills an rpc_ctx_t and registers rpc_api_handle with
+ * the ctx as its ud on the API listener.  The API reads and writes the
+ * blockstore it is given and the repo's config file (config/config.h);
+ * what only the node knows — its PeerID and public key, where its
+ * listeners ended up, how to stop it — comes in the ctx, so nothing here
+ * calls up into node/.
+ *
+ * Threads: handlers run on the loop thread; reads that can be long run as
+ * worker-pool jobs, uploads (add, block put, dag import) on a thread of
+ * their own, repo/gc on the GC thread (one run at a time).  Internals:
+ * rpc_int.h and api.h; the option tables the CLI shares: opts.h.
+ */
+#ifndef RPC_RPC_H
+#define RPC_RPC_H
+
+#include <stdbool.h>
+
+#include "../blockstore/bs.h"
+#include "../http/http.h"
+
+typedef struct rpc_ctx {
+  uv_loop_t *loop;
+  bs_env_t *env;
+  const char *repo;    /* repo directory (the config file lives there) */
+  const char *peerid;  /* the node's PeerID */
+  const char *pubkey;  /* base64 of its libp2p PublicKey protobuf */
+  const char *version; /* "0.1.0" */
+  /* Where the listeners ended up, for `id` and logs. */
+  char gateway_addr[128];
+  char api_addr[128];
+  /* Called when the API asks the node to stop (/api/v0/shutdown). */
+  void (*shutdown)(void *ud);
+  void *shutdown_ud;
+  /* The API's own state (zero at start): the origins its CSRF check allows
+   * (API.HTTPHeaders' Access-Control-Allow-Origin, NUL-separated, read from
+   * the config on the first request), and the repo/gc run in progress. */
+  char api_origins[4096];
+  size_t api_origins_len;
+  bool api_origins_read;
+  struct rpc_gc *api_gc;
+} rpc_ctx_t;
+
+/* The API listener's handler; ud is the rpc_ctx_t. */
+void rpc_api_handle(http_req_t *req, void *ud);
+
+#endif /* RPC_RPC_H */
