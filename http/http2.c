@@ -325,6 +325,20 @@ static int write_frames(http_conn_t *c) {
   return 0;
 }
 
+/* Call back every producer whose queue, as http_res_buffered counts it
+ * (the stream's own bytes plus the socket's), is now under HTTP_LOW_WATER.
+ * The stream's part falls in read_body, the socket's when it drains: a
+ * producer that asked for its callback while its own queue was empty but
+ * the socket held HTTP_LOW_WATER or more was woken by neither, since
+ * nghttp2 had nothing of that stream's to take, and its download stalled
+ * for good (a client reading slower than the server writes). */
+static void wake_drains(http_conn_t *c) {
+  for (http_req_t *r = c->streams; r; r = r->next)
+    if (r->on_drain && !r->in_drain && !r->closed && !r->ended &&
+        http__h2_buffered(r) < HTTP_LOW_WATER)
+      http__drain_later(r);
+}
+
 void http__h2_send(http_conn_t *c) {
   /* Not from inside nghttp2's receive callbacks: http__h2_feed sends once
    * mem_recv has returned.  Handlers called from here (bodies delivered,
@@ -349,6 +363,8 @@ void http__h2_send(http_conn_t *c) {
   if (c->closing || c->failed)
     return;
   http__conn_flush(c);
+  if (!c->closing && c->h2)
+    wake_drains(c);
   if (!c->closing && c->h2 && !nghttp2_session_want_read(c->h2) &&
       !nghttp2_session_want_write(c->h2) && http__conn_buffered(c) == 0)
     http__conn_close(c);
