@@ -237,7 +237,8 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
     http__conn_close(c);
     return;
   }
-  /* The first read goes to server.c, which chooses the framing. */
+  /* On the first read the table is server.c's, which chooses the framing
+   * and hands the bytes on to it. */
   int rc = c->proto->feed(c, (const uint8_t *)buf->base, (size_t)n);
   if (rc)
     http__conn_close(c);
