@@ -44,6 +44,12 @@
  * being served.
  *
  * Everything runs on the loop thread; no function here is thread-safe.
+ *
+ * Inside, the files form layers (http_int.h has the map): server.c accepts
+ * and chooses the framing, http1.c and http2.c frame, req.c implements the
+ * calls below for both through a per-connection protocol table, and
+ * conn.c does the connection's I/O; stream.c (stream.h) sits on top of
+ * this API.
  */
 #ifndef HTTP_HTTP_H
 #define HTTP_HTTP_H

@@ -6,6 +6,10 @@
  * each request message, and bytes of pipelined requests that follow wait in
  * c->pending (with reading stopped) until the response is out.  So a client
  * that pipelines a thousand requests holds one request's worth of memory.
+ *
+ * Files beneath it reach it only through its protocol table (h1_proto at
+ * the end, set by http__h1_init); it calls http2.c for the h2c upgrade,
+ * req.c for requests and conn.c for the connection's I/O.
  */
 #include <errno.h>
 #include <sodium.h>
@@ -13,6 +17,8 @@
 #include <string.h>
 
 #include "http_int.h"
+
+static const http_proto_t h1_proto;
 
 static int header_budget(http_conn_t *c, size_t n) {
   http_req_t *r = c->req;
@@ -174,7 +180,7 @@ static int on_headers_complete(http_parser *p) {
   /* Stop here, so that the body's framing is scanned before the parser
    * reads it (http1_scan.c).  Not when the parser hands the connection
    * over (an upgrade): it returns by itself at the end of the message. */
-  if (c->proto == 1 && !p->upgrade)
+  if (c->proto->version == 1 && !p->upgrade)
     http_parser_pause(p, 1);
   /* Upgraded or not, the request is dispatched; after an upgrade it is
    * stream 1 of the HTTP/2 session and answers go out as HTTP/2. */
@@ -220,6 +226,7 @@ static const http_parser_settings settings = {
 };
 
 void http__h1_init(http_conn_t *c) {
+  c->proto = &h1_proto;
   http_parser_init(&c->parser, HTTP_REQUEST);
   c->parser.data = c;
   http__h1_scan_reset(c);
@@ -278,7 +285,7 @@ static int refuse(http_conn_t *c) {
   return 0;
 }
 
-int http__h1_feed(http_conn_t *c, const uint8_t *p, size_t n) {
+static int h1_feed(http_conn_t *c, const uint8_t *p, size_t n) {
   while (n > 0) {
     if (must_wait(c))
       return hold(c, p, n);
@@ -292,8 +299,8 @@ int http__h1_feed(http_conn_t *c, const uint8_t *p, size_t n) {
     c->parsed += done;
     if (c->closing)
       return 0;
-    if (c->proto == 2) /* upgraded: the rest is HTTP/2 */
-      return done < n ? http__h2_feed(c, p + done, n - done) : 0;
+    if (c->proto->version == 2) /* upgraded: the rest is HTTP/2 */
+      return done < n ? c->proto->feed(c, p + done, n - done) : 0;
     enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
     if (c->parser.upgrade) {
       /* An Upgrade we did not take (websocket...): carry on as HTTP/1. */
@@ -316,12 +323,12 @@ int http__h1_feed(http_conn_t *c, const uint8_t *p, size_t n) {
 }
 
 /* Feed what was held back, then read more. */
-void http__h1_next(http_conn_t *c) {
+static void h1_next(http_conn_t *c) {
   if (c->closing || c->in_parser)
     return;
   tr_bytes_t held = c->pending;
   memset(&c->pending, 0, sizeof c->pending);
-  int rc = held.len ? http__h1_feed(c, held.data, held.len) : 0;
+  int rc = held.len ? h1_feed(c, held.data, held.len) : 0;
   tr_bytes_free(&held);
   if (rc) {
     http__conn_close(c);
@@ -349,13 +356,13 @@ static void h1_finish(http_conn_t *c) {
 
 /* ------------------------------------------------------------- responses */
 
-void http__h1_continue(http_req_t *r) {
+static void h1_continue(http_req_t *r) {
   static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
   if (http__conn_queue(r->conn, cont, sizeof cont - 1) == 0)
     http__conn_flush(r->conn);
 }
 
-int http__h1_start(http_req_t *r, const http_header_t *h, size_t nh) {
+static int h1_start(http_req_t *r, const http_header_t *h, size_t nh) {
   http_conn_t *c = r->conn;
   /* A final answer to a request whose client still waits for a 100 before
    * it sends the body: the client may send it or not, so the connection
@@ -400,7 +407,7 @@ int http__h1_start(http_req_t *r, const http_header_t *h, size_t nh) {
   return http__conn_queue(c, buf, (size_t)n);
 }
 
-int http__h1_write(http_req_t *r, const void *p, size_t n) {
+static int h1_write(http_req_t *r, const void *p, size_t n) {
   http_conn_t *c = r->conn;
   int rc;
   if (r->chunked) {
@@ -414,7 +421,7 @@ int http__h1_write(http_req_t *r, const void *p, size_t n) {
   return r->chunked ? http__conn_queue(c, "\r\n", 2) : 0;
 }
 
-void http__h1_end(http_req_t *r) {
+static void h1_end(http_req_t *r) {
   http_conn_t *c = r->conn;
   if (r->chunked)
     http__conn_queue(c, "0\r\n\r\n", 5);
@@ -439,9 +446,75 @@ void http__h1_end(http_req_t *r) {
     r->on_data = NULL;
     r->on_end = NULL;
     r->paused = false;
-    http__h1_next(c);
+    h1_next(c);
     return;
   }
   h1_finish(c);
-  http__h1_next(c);
+  h1_next(c);
 }
+
+/* http_res_abort: what was queued still goes out, then the connection
+ * closes without the final chunk. */
+static void h1_abort(http_req_t *r) {
+  http_conn_t *c = r->conn;
+  if (c->req == r)
+    c->req = NULL;
+  http__req_free(r);
+  c->close_when_flushed = true;
+  http__conn_flush(c);
+}
+
+static size_t h1_buffered(const http_req_t *r) {
+  return http__conn_buffered(r->conn);
+}
+
+/* Back-pressure on an upload: stop reading the socket. */
+static void h1_pause(http_req_t *r) { http__conn_read_stop(r->conn); }
+
+/* Feed what was held back, then read. */
+static void h1_resume(http_req_t *r) { h1_next(r->conn); }
+
+/* ------------------------------------------------------------ connection */
+
+/* A request whose handler is still working (waiting on a worker, say)
+ * while the client reads everything is not the client's fault; anything
+ * else past its time (a slow header, an idle keep-alive, a client that
+ * stops reading) closes the connection. */
+static int h1_timeout(http_conn_t *c) {
+  http_req_t *r = c->req;
+  if (r && r->state == REQ_ACTIVE && http__conn_buffered(c) == 0 &&
+      r->body_done)
+    return 0;
+  return -1;
+}
+
+static void h1_drained(http_conn_t *c) {
+  http_req_t *r = c->req;
+  if (r && r->on_drain && r->state == REQ_ACTIVE)
+    http__drain_later(r);
+}
+
+static void h1_free(http_conn_t *c) {
+  if (c->req) {
+    http_req_t *r = c->req;
+    c->req = NULL;
+    http__req_close(r);
+  }
+}
+
+static const http_proto_t h1_proto = {
+    .version = 1,
+    .feed = h1_feed,
+    .timeout = h1_timeout,
+    .drained = h1_drained,
+    .free = h1_free,
+    .start = h1_start,
+    .write = h1_write,
+    .end = h1_end,
+    .abort = h1_abort,
+    .cont = h1_continue,
+    .buffered = h1_buffered,
+    .body_ready = NULL,
+    .pause = h1_pause,
+    .resume = h1_resume,
+};

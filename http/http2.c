@@ -7,7 +7,7 @@
  * What a connection may cost is bounded whatever the peer does:
  *   - Output: frames are produced only while the socket has less than
  *     HTTP_HIGH_WATER waiting; a stream whose window is closed reports itself
- *     full (http__h2_buffered), so its handler stops after one piece; and at
+ *     full (h2_buffered), so its handler stops after one piece; and at
  *     most H2_MAX_BUSY streams may be "busy" (dispatched but nothing sent
  *     yet, or blocked by a closed window) - further requests wait for their
  *     handler until one moves.  A client that opens 100 streams and never
@@ -15,7 +15,7 @@
  *   - Time: a stream with bytes to send (or a body to receive) that makes
  *     no progress for body_timeout_ms is reset; a socket that takes nothing
  *     for as long is closed; a connection with no stream is closed after
- *     idle_timeout_ms (http__h2_check, from the connection's timer).
+ *     idle_timeout_ms (h2_check, from the connection's timer).
  *   - Uploads: nghttp2's automatic WINDOW_UPDATE is off.  The connection
  *     window is given back at once (one slow stream must not stop the
  *     others), a stream's only when its handler has taken the bytes; a
@@ -28,6 +28,10 @@
  *     the connection gets GOAWAY (ENHANCE_YOUR_CALM) and is closed.
  * nghttp2 allocates through trove's allocator, so allocation-failure tests
  * cover it too.
+ *
+ * Files beneath it reach it only through its protocol table (h2_proto at
+ * the end, set by http__h2_init); it calls req.c for requests and conn.c
+ * for the connection's I/O.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,6 +44,9 @@
 #define H2_RESET_RATE 33
 /* More than a stream window can bring: a peer past it broke flow control. */
 #define H2_MAX_INBUF (1u << 20)
+
+static const http_proto_t h2_proto;
+static void h2_send(http_conn_t *c);
 
 static http_req_t *stream_req(http_conn_t *c, int32_t id) {
   return c->h2 ? nghttp2_session_get_stream_user_data(c->h2, id) : NULL;
@@ -77,7 +84,7 @@ static bool stream_busy(http_conn_t *c, const http_req_t *r) {
   return pending(r) > 0 && send_window(c, r) <= 0;
 }
 
-size_t http__h2_buffered(const http_req_t *r) {
+static size_t h2_buffered(const http_req_t *r) {
   http_conn_t *c = r->conn;
   size_t own = pending(r);
   /* A closed window: the handler must wait for the peer, not queue. */
@@ -164,7 +171,7 @@ static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f,
                                 NGHTTP2_PROTOCOL_ERROR);
       return 0;
     }
-    /* Dispatched after the receive (http__h2_send), within the busy limit. */
+    /* Dispatched after the receive (h2_send), within the busy limit. */
     r->h2_ready = true;
     const char *expect = http_req_header(r, "expect");
     r->expect_continue = !end && expect && !strcasecmp(expect, "100-continue");
@@ -325,8 +332,22 @@ static int write_frames(http_conn_t *c) {
   return 0;
 }
 
-void http__h2_send(http_conn_t *c) {
-  /* Not from inside nghttp2's receive callbacks: http__h2_feed sends once
+/* Call back every producer whose queue, as http_res_buffered counts it
+ * (the stream's own bytes plus the socket's), is now under HTTP_LOW_WATER.
+ * The stream's part falls in read_body, the socket's when it drains: a
+ * producer that asked for its callback while its own queue was empty but
+ * the socket held HTTP_LOW_WATER or more was woken by neither, since
+ * nghttp2 had nothing of that stream's to take, and its download stalled
+ * for good (a client reading slower than the server writes). */
+static void wake_drains(http_conn_t *c) {
+  for (http_req_t *r = c->streams; r; r = r->next)
+    if (r->on_drain && !r->in_drain && !r->closed && !r->ended &&
+        h2_buffered(r) < HTTP_LOW_WATER)
+      http__drain_later(r);
+}
+
+static void h2_send(http_conn_t *c) {
+  /* Not from inside nghttp2's receive callbacks: h2_feed sends once
    * mem_recv has returned.  Handlers called from here (bodies delivered,
    * requests dispatched) write and end freely: their own calls back into
    * this function return at once, and the loop below sends for them. */
@@ -349,6 +370,8 @@ void http__h2_send(http_conn_t *c) {
   if (c->closing || c->failed)
     return;
   http__conn_flush(c);
+  if (!c->closing && c->h2)
+    wake_drains(c);
   if (!c->closing && c->h2 && !nghttp2_session_want_read(c->h2) &&
       !nghttp2_session_want_write(c->h2) && http__conn_buffered(c) == 0)
     http__conn_close(c);
@@ -424,7 +447,7 @@ int http__h2_init(http_conn_t *c, http_req_t *up, const uint8_t *settings,
     c->h2 = NULL;
     return -ENOMEM;
   }
-  c->proto = 2;
+  c->proto = &h2_proto;
   c->h2_idle_ms = c->h2_reset_ms = uv_now(c->srv->loop);
   c->h2_reset_tokens = H2_RESET_BURST;
   /* The HTTP/1 timer gives way to HTTP/2's repeating check. */
@@ -441,7 +464,7 @@ int http__h2_init(http_conn_t *c, http_req_t *up, const uint8_t *settings,
   return 0;
 }
 
-int http__h2_feed(http_conn_t *c, const uint8_t *p, size_t n) {
+static int h2_feed(http_conn_t *c, const uint8_t *p, size_t n) {
   if (n)
     c->h2_wait_preface = false; /* the client speaks HTTP/2 now */
   c->h2_in_recv = true;
@@ -449,13 +472,13 @@ int http__h2_feed(http_conn_t *c, const uint8_t *p, size_t n) {
   c->h2_in_recv = false;
   if (rc < 0)
     return -EPROTO;
-  http__h2_send(c);
+  h2_send(c);
   return 0;
 }
 
 /* ---------------------------------------------------------- responses */
 
-int http__h2_start(http_req_t *r, const http_header_t *h, size_t nh) {
+static int h2_start(http_req_t *r, const http_header_t *h, size_t nh) {
   http_conn_t *c = r->conn;
   char status[8], clen[24];
   snprintf(status, sizeof status, "%d", r->status);
@@ -504,24 +527,24 @@ int http__h2_start(http_req_t *r, const http_header_t *h, size_t nh) {
   return rc ? -EPROTO : 0;
 }
 
-void http__h2_continue(http_req_t *r) {
+static void h2_continue(http_req_t *r) {
   nghttp2_nv nv[] = {{(uint8_t *)":status", (uint8_t *)"100", 7, 3,
                       NGHTTP2_NV_FLAG_NONE}};
   if (nghttp2_submit_headers(r->conn->h2, NGHTTP2_FLAG_NONE, r->stream_id,
                              NULL, nv, 1, NULL) == 0)
-    http__h2_send(r->conn);
+    h2_send(r->conn);
 }
 
-int http__h2_write(http_req_t *r, const void *p, size_t n) {
+static int h2_write(http_req_t *r, const void *p, size_t n) {
   int rc = tr_bytes_append(&r->out, p, n);
   if (rc)
     return rc;
   nghttp2_session_resume_data(r->conn->h2, r->stream_id);
-  http__h2_send(r->conn);
+  h2_send(r->conn);
   return 0;
 }
 
-void http__h2_end(http_req_t *r) {
+static void h2_end(http_req_t *r) {
   http_conn_t *c = r->conn;
   if (r->state != REQ_DONE)
     r->state = REQ_DONE;
@@ -533,14 +556,14 @@ void http__h2_end(http_req_t *r) {
   r->on_drain = NULL;
   r->paused = false;
   nghttp2_session_resume_data(c->h2, r->stream_id);
-  http__h2_send(c);
+  h2_send(c);
 }
 
-void http__h2_body_ready(http_req_t *r) { http__h2_send(r->conn); }
+static void h2_body_ready(http_req_t *r) { h2_send(r->conn); }
 
 /* --------------------------------------------------------------- limits */
 
-int http__h2_check(http_conn_t *c) {
+static int h2_check(http_conn_t *c) {
   if (!c->h2)
     return 0;
   const http_limits_t *l = &c->srv->lim;
@@ -568,11 +591,11 @@ int http__h2_check(http_conn_t *c) {
     }
   }
   if (reset)
-    http__h2_send(c);
+    h2_send(c);
   return 0;
 }
 
-void http__h2_free(http_conn_t *c) {
+static void h2_free_conn(http_conn_t *c) {
   if (!c->h2)
     return;
   /* Streams still open: their handlers learn the client is gone. */
@@ -586,3 +609,32 @@ void http__h2_free(http_conn_t *c) {
   nghttp2_session_del(c->h2);
   c->h2 = NULL;
 }
+
+/* http_res_abort: the reset closes the stream; on_stream_close frees r. */
+static void h2_abort(http_req_t *r) {
+  http_conn_t *c = r->conn;
+  nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, r->stream_id,
+                            NGHTTP2_INTERNAL_ERROR);
+  h2_send(c);
+}
+
+/* The socket has room again: more frames, and the producers waiting on it
+ * are woken (wake_drains). */
+static void h2_drained(http_conn_t *c) { h2_send(c); }
+
+static const http_proto_t h2_proto = {
+    .version = 2,
+    .feed = h2_feed,
+    .timeout = h2_check,
+    .drained = h2_drained,
+    .free = h2_free_conn,
+    .start = h2_start,
+    .write = h2_write,
+    .end = h2_end,
+    .abort = h2_abort,
+    .cont = h2_continue,
+    .buffered = h2_buffered,
+    .body_ready = h2_body_ready,
+    .pause = NULL,
+    .resume = h2_body_ready, /* deliver what waits; open the window again */
+};

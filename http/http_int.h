@@ -1,8 +1,26 @@
 /*
- * http_int.h — internals shared by the HTTP server's files: server.c
- * (listening, connections, limits, timers, socket writes), http1.c
- * (HTTP/1.1 framing), http2.c (HTTP/2 framing) and req.c (the request and
- * response API of http.h).
+ * http_int.h — internals shared by the HTTP server's files.  They form
+ * layers, each file calling only the files below it:
+ *
+ *   server.c      listener, accept, limits on connections, the choice of
+ *                 framing from a connection's first bytes, start and stop
+ *   http1.c       HTTP/1.1 framing (http-parser), the h2c upgrade
+ *     http1_scan.c  (leaf) the RFC 9112 framing checks http-parser skips
+ *   http2.c       HTTP/2 framing (nghttp2)
+ *   req.c         the request/response API of http.h, for both framings
+ *   conn.c        a connection's I/O: output queue, socket writes, reads
+ *                 on and off, timers, close, drain callbacks, the
+ *                 per-address table and rate limit, the Date value
+ *   stream.c      (above req.c) worker-pool body production, stream.h
+ *   util.c        (leaf) percent-decoding, query strings
+ *
+ * The circle the framings used to make with the files under them (req.c
+ * calling http1.c and http2.c, which call req.c) is cut as libuv and
+ * nghttp2 cut theirs: each connection carries a protocol table
+ * (http_proto_t, c->proto) of the framing's functions, set when the framing
+ * is chosen (server.c, then http1.c or http2.c).  req.c and conn.c call a
+ * framing only through that table and never link to http1.c or http2.c;
+ * scripts/layering.py checks that no two files call each other in a circle.
  */
 #ifndef HTTP_INT_H
 #define HTTP_INT_H
@@ -13,6 +31,41 @@
 #include "http.h"
 
 typedef struct http_conn http_conn_t;
+
+/* What a framing does for the files beneath it (conn.c, req.c).  A NULL
+ * entry means "nothing to do" for the connection-side hooks; the response
+ * side is complete for HTTP/1.1 and HTTP/2 (the table server.c starts a
+ * connection with has no request, so no response either). */
+typedef struct http_proto {
+  int version; /* 0 undecided, 1 HTTP/1.x, 2 HTTP/2 */
+  /* Connection side, called by conn.c. */
+  /* Bytes read from the socket; 0, or negative to close the connection. */
+  int (*feed)(http_conn_t *c, const uint8_t *p, size_t n);
+  /* The connection's timer fired: 0 to go on (the timer is re-armed for
+   * the connection's state), -1 to close.  NULL: close. */
+  int (*timeout)(http_conn_t *c);
+  /* The socket's queue fell under HTTP_LOW_WATER. */
+  void (*drained)(http_conn_t *c);
+  /* The connection is closing: tell the requests' handlers, release the
+   * framing's state. */
+  void (*free)(http_conn_t *c);
+  /* Response side, called by req.c for a request of this connection that
+   * is neither closed nor ended. */
+  int (*start)(http_req_t *r, const http_header_t *h, size_t nh);
+  int (*write)(http_req_t *r, const void *p, size_t n);
+  void (*end)(http_req_t *r);
+  /* Cut the response short (http_res_abort); r is already marked ended. */
+  void (*abort)(http_req_t *r);
+  /* Send "100 Continue" (the handler is about to read the body). */
+  void (*cont)(http_req_t *r);
+  /* r's response bytes waiting, as http_res_buffered reports them. */
+  size_t (*buffered)(const http_req_t *r);
+  /* The handler set its body callbacks (NULL: nothing waits). */
+  void (*body_ready)(http_req_t *r);
+  /* http_req_pause / http_req_resume. */
+  void (*pause)(http_req_t *r);
+  void (*resume)(http_req_t *r);
+} http_proto_t;
 
 /* Per client address: connection count and a token bucket. */
 typedef struct http_ip {
@@ -122,7 +175,7 @@ struct http_conn {
   http_server_t *srv;
   http_conn_t *prev, *next;
   http_ip_t *ip;
-  int proto; /* 0 undecided, 1 HTTP/1.x, 2 HTTP/2 */
+  const http_proto_t *proto; /* the framing's table; never NULL */
   bool closing, reading, eof;
   bool failed; /* a write failed: closing on the next loop turn */
   bool in_parser;          /* inside http_parser_execute: no re-entry */
@@ -160,8 +213,12 @@ struct http_conn {
   bool h2_wait_preface;
 };
 
-/* ---------------------------------------------------------- server.c */
+/* ------------------------------------------------------------ conn.c */
 
+/* A connection of s, in its list and counted, with its handles ready for
+ * uv_accept and proto as its table; NULL when out of memory or handles
+ * (what was made is closed). */
+http_conn_t *http__conn_new(http_server_t *s, const http_proto_t *proto);
 /* Append bytes to the connection's output; flushes when large. */
 int http__conn_queue(http_conn_t *c, const void *p, size_t n);
 /* Hand coalesced output to libuv. */
@@ -180,11 +237,16 @@ void http__conn_read_stop(http_conn_t *c);
 /* Token bucket: true if the client may make a request now. */
 bool http__rate_ok(http_conn_t *c);
 const char *http__date(http_server_t *s);
-/* Called by the write path when output has drained below HTTP_LOW_WATER. */
-void http__conn_drained(http_conn_t *c);
 /* Queue r's drain callback for the next loop turn / take it off the queue. */
 void http__drain_later(http_req_t *r);
 void http__drain_cancel(http_req_t *r);
+/* The entry of a client address, made if new (NULL: out of memory); and
+ * its release once it has no connection and a full bucket. */
+http_ip_t *http__ip_get(http_server_t *s, const char *addr);
+void http__ip_release(http_server_t *s, http_ip_t *ip);
+/* One handle or connection of s has finished closing: the last one after
+ * http_server_stop frees s and calls the stop callback. */
+void http__server_unref(http_server_t *s);
 
 /* ------------------------------------------------------------ req.c */
 
@@ -210,20 +272,19 @@ void http__req_transport_done(http_req_t *r);
 /* The client is gone: tell the handler. */
 void http__req_close(http_req_t *r);
 
+/* ----------------------------------------------------------- http2.c */
+
+/* Switch c to HTTP/2 (c->proto becomes HTTP/2's table).  upgrade_req is
+ * the h2c upgrade request (stream 1) or NULL for prior knowledge; settings
+ * is the decoded HTTP2-Settings.  On failure nothing has changed. */
+int http__h2_init(http_conn_t *c, http_req_t *upgrade_req, const uint8_t *settings,
+                size_t settings_len);
+
 /* ----------------------------------------------------------- http1.c */
 
-/* Feed bytes read from the socket; returns 0 or a negative error after
- * which the connection closes. */
-int http__h1_feed(http_conn_t *c, const uint8_t *p, size_t n);
+/* Start c on HTTP/1.x (c->proto becomes HTTP/1's table), or start its
+ * parser again after an Upgrade it did not take. */
 void http__h1_init(http_conn_t *c);
-int http__h1_start(http_req_t *r, const http_header_t *h, size_t nh);
-int http__h1_write(http_req_t *r, const void *p, size_t n);
-void http__h1_end(http_req_t *r);
-/* The response of r is out: start on the next pipelined request. */
-void http__h1_next(http_conn_t *c);
-
-/* Send "100 Continue" for r (the handler is about to read its body). */
-void http__h1_continue(http_req_t *r);
 
 /* ------------------------------------------------------ http1_scan.c */
 
@@ -233,28 +294,5 @@ int http__h1_scan(http_conn_t *c, const uint8_t *p, size_t n);
 /* A new message starts / its header section is parsed (chunked or not). */
 void http__h1_scan_reset(http_conn_t *c);
 void http__h1_scan_body(http_conn_t *c, bool chunked);
-
-/* ----------------------------------------------------------- http2.c */
-
-/* Switch c to HTTP/2.  upgrade_req is the h2c upgrade request (stream 1)
- * or NULL for prior knowledge; settings is the decoded HTTP2-Settings. */
-int http__h2_init(http_conn_t *c, http_req_t *upgrade_req, const uint8_t *settings,
-                size_t settings_len);
-int http__h2_feed(http_conn_t *c, const uint8_t *p, size_t n);
-int http__h2_start(http_req_t *r, const http_header_t *h, size_t nh);
-int http__h2_write(http_req_t *r, const void *p, size_t n);
-void http__h2_end(http_req_t *r);
-/* Let nghttp2 produce frames and write them. */
-void http__h2_send(http_conn_t *c);
-void http__h2_free(http_conn_t *c);
-/* Send "100 Continue" on r's stream. */
-void http__h2_continue(http_req_t *r);
-/* The handler resumed r's body, or set its callbacks: deliver what waits. */
-void http__h2_body_ready(http_req_t *r);
-/* r's response bytes waiting, as http_res_buffered reports them. */
-size_t http__h2_buffered(const http_req_t *r);
-/* The connection's periodic check (send timeouts, idle); 0, or -1 to
- * close the connection. */
-int http__h2_check(http_conn_t *c);
 
 #endif /* HTTP_INT_H */

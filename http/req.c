@@ -2,6 +2,10 @@
  * req.c — the request/response API of http.h, shared by both framings.
  * The framing files (http1.c, http2.c) parse into a http_req_t and turn
  * http_res_* calls into bytes; everything protocol-neutral is here.
+ *
+ * It reaches the framing of a request only through its connection's
+ * protocol table (r->conn->proto), so it never links to http1.c or
+ * http2.c, which call it; beneath it is conn.c alone.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -189,30 +193,24 @@ void http_req_body(http_req_t *r, http_body_data_cb on_data, http_body_end_cb on
    * 100-continue" may send it now. */
   if (on_data && r->expect_continue && !r->started && !r->closed && r->conn) {
     r->expect_continue = false;
-    if (r->stream_id)
-      http__h2_continue(r);
-    else
-      http__h1_continue(r);
+    r->conn->proto->cont(r);
   }
   /* HTTP/2 body bytes that came before the callbacks wait in the stream. */
-  if (r->stream_id && r->conn && !r->closed)
-    http__h2_body_ready(r);
+  if (r->conn && !r->closed && r->conn->proto->body_ready)
+    r->conn->proto->body_ready(r);
 }
 
 void http_req_pause(http_req_t *r) {
   r->paused = true;
-  if (r->conn && r->conn->proto == 1)
-    http__conn_read_stop(r->conn);
+  if (r->conn && !r->closed && r->conn->proto->pause)
+    r->conn->proto->pause(r);
 }
 
 void http_req_resume(http_req_t *r) {
   r->paused = false;
   if (!r->conn || r->closed)
     return;
-  if (r->stream_id)
-    http__h2_body_ready(r); /* deliver what waits; open the window again */
-  else
-    http__h1_next(r->conn); /* feed what was held back, then read */
+  r->conn->proto->resume(r);
 }
 
 void http_req_on_close(http_req_t *r, http_close_cb cb, void *ud) {
@@ -275,7 +273,7 @@ int http_res_start(http_req_t *r, int status, const http_header_t *h, size_t nh,
     h = ok;
     nh = k;
   }
-  return r->stream_id ? http__h2_start(r, h, nh) : http__h1_start(r, h, nh);
+  return r->conn->proto->start(r, h, nh);
 }
 
 int http_res_write(http_req_t *r, const void *p, size_t n) {
@@ -285,7 +283,7 @@ int http_res_write(http_req_t *r, const void *p, size_t n) {
     return -EINVAL;
   if (r->head || n == 0)
     return 0;
-  return r->stream_id ? http__h2_write(r, p, n) : http__h1_write(r, p, n);
+  return r->conn->proto->write(r, p, n);
 }
 
 void http_res_flush(http_req_t *r) {
@@ -296,9 +294,7 @@ void http_res_flush(http_req_t *r) {
 size_t http_res_buffered(const http_req_t *r) {
   if (r->closed || !r->conn)
     return 0;
-  if (r->stream_id)
-    return http__h2_buffered(r);
-  return http__conn_buffered(r->conn);
+  return r->conn->proto->buffered(r);
 }
 
 void http_res_on_drain(http_req_t *r, http_drain_cb cb, void *ud) {
@@ -322,10 +318,7 @@ void http_res_end(http_req_t *r) {
       http__req_free(r);
     return;
   }
-  if (r->stream_id)
-    http__h2_end(r);
-  else
-    http__h1_end(r);
+  r->conn->proto->end(r);
 }
 
 void http_res_abort(http_req_t *r) {
@@ -335,26 +328,14 @@ void http_res_abort(http_req_t *r) {
     http_res_end(r);
     return;
   }
-  http_conn_t *c = r->conn;
-  /* r is finished before anything below can call back into it. */
+  /* r is finished before anything below can call back into it.  HTTP/1.1
+   * closes the connection once what was queued is out, HTTP/2 resets the
+   * stream: either way the client sees a truncated body. */
   r->ended = true;
   r->state = REQ_DONE;
   r->on_close = NULL;
   r->on_drain = NULL;
-  if (r->stream_id) {
-    /* The reset closes the stream; on_stream_close frees r. */
-    nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, r->stream_id,
-                              NGHTTP2_INTERNAL_ERROR);
-    http__h2_send(c);
-    return;
-  }
-  /* HTTP/1: what was queued still goes out, then the connection closes
-   * without the final chunk. */
-  if (c->req == r)
-    c->req = NULL;
-  http__req_free(r);
-  c->close_when_flushed = true;
-  http__conn_flush(c);
+  r->conn->proto->abort(r);
 }
 
 void http_res_simple(http_req_t *r, int status, const char *ctype,

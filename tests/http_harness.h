@@ -9,6 +9,8 @@
  *   /hello            200 "hello METHOD X-Test q=QUERY"
  *   /chunked          200, unknown length (chunked in HTTP/1.1)
  *   /stream?N         N bytes, produced as the client reads (drain callback)
+ *   /pieces?N         N bytes, one 256 KiB piece per drain callback, as
+ *                     stream.c produces a file
  *   /body             reads the body, then 200 "got N status S"
  *   /badhdr           200 with header values holding CR/LF (must be dropped)
  *   anything else     404
@@ -87,6 +89,32 @@ static void stream_gone(http_req_t *r, void *ud) {
   }
 }
 
+/* /pieces: one piece per drain callback and no look at the queue, as
+ * stream.c does; the server must call back whatever holds the bytes (the
+ * stream's queue or the socket's). */
+static void pieces_more(http_req_t *r, void *ud) {
+  stream_t *s = ud;
+  static uint8_t piece[256 << 10];
+  if (s->gone || !s->left || http_req_closed(r)) {
+    free(s);
+    http_res_end(r);
+    return;
+  }
+  size_t n = s->left < sizeof piece ? s->left : sizeof piece;
+  memset(piece, 'p', n);
+  s->left -= n;
+  __atomic_add_fetch(&stream_total, n, __ATOMIC_RELAXED);
+  s->in_more = true; /* a close from inside the write must not free s */
+  int rc = http_res_write(r, piece, n);
+  s->in_more = false;
+  if (rc || s->gone || !s->left) {
+    free(s);
+    http_res_end(r);
+    return;
+  }
+  http_res_on_drain(r, pieces_more, s);
+}
+
 typedef struct body {
   size_t n;
 } body_t;
@@ -161,6 +189,12 @@ static void handler(http_req_t *r, void *ud) {
     http_req_on_close(r, stream_gone, s);
     http_res_start(r, 200, NULL, 0, (int64_t)s->left);
     stream_more(r, s);
+  } else if (!strcmp(path, "/pieces")) {
+    stream_t *s = calloc(1, sizeof *s);
+    s->left = (size_t)atol(http_req_query(r));
+    http_req_on_close(r, stream_gone, s);
+    http_res_start(r, 200, NULL, 0, (int64_t)s->left);
+    pieces_more(r, s);
   } else if (!strcmp(path, "/body")) {
     body_t *b = calloc(1, sizeof *b);
     __atomic_add_fetch(&body_started, 1, __ATOMIC_RELAXED);

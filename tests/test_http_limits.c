@@ -191,6 +191,54 @@ static void sweep_requests(void) {
   h2c_close(&c);
 }
 
+/* ------------------------------------------------- slow HTTP/2 readers */
+
+/* An honest HTTP/2 download stalled for good when the client read slower
+ * than the server wrote (the soak test's h2-20m, curl --limit-rate): a
+ * producer that asked for its drain callback while its stream's queue was
+ * empty but the socket still held HTTP_LOW_WATER or more was never called
+ * back, since the socket draining only let nghttp2 send, and nghttp2 had
+ * nothing of that stream's to take.  The client reads in small steps with
+ * pauses, and every byte must arrive; a stall shows as nothing arriving
+ * for 5 s (a generous bound, not a speed check). */
+static void test_h2_slow_reader_download_does_not_stall(void **state) {
+  (void)state;
+  start(NULL);
+  h2c_t c;
+  h2c_open(&c, (1u << 30), 30);
+  /* As curl does: a large connection window, so that the socket, not
+   * flow control, is what holds the server back. */
+  assert_int_equal(nghttp2_session_set_local_window_size(
+                       c.s, NGHTTP2_FLAG_NONE, 0, (1 << 30)), 0);
+  const size_t total = 20000000;
+  char path[64];
+  snprintf(path, sizeof path, "/pieces?%zu", total);
+  h2c_get(&c, "GET", path);
+  assert_int_equal(h2c_flush(&c), 0);
+  uint8_t buf[16 << 10];
+  int idle = 0;
+  while (c.closed < 1 && idle < 5000) {
+    struct pollfd pfd = {c.fd, POLLIN, 0};
+    if (poll(&pfd, 1, 100) != 1) {
+      idle += 100;
+      continue;
+    }
+    ssize_t r = read(c.fd, buf, sizeof buf);
+    if (r <= 0)
+      break;
+    idle = 0;
+    assert_true(nghttp2_session_mem_recv(c.s, buf, (size_t)r) >= 0);
+    assert_int_equal(h2c_flush(&c), 0);
+    usleep(200); /* slower than the server writes */
+  }
+  fprintf(stderr, "slow h2 reader: %zu of %zu bytes\n", c.data, total);
+  assert_int_equal(c.data, total);
+  assert_int_equal(c.closed, 1);
+  assert_int_equal(c.last_err, 0);
+  h2c_close(&c);
+  stop();
+}
+
 /* Fail the Nth allocation for N = 0, 1, ... until a whole step runs
  * without a failure: no crash, no leak (under SAN), no hang, and the
  * server answers normally afterwards. */
@@ -231,6 +279,7 @@ int main(void) {
       cmocka_unit_test(test_h2_zero_window_bounded_and_timed_out),
       cmocka_unit_test(test_h2_upload_paused_by_flow_control),
       cmocka_unit_test(test_h2_rapid_reset_goaway),
+      cmocka_unit_test(test_h2_slow_reader_download_does_not_stall),
       cmocka_unit_test(test_failmalloc_sweep),
   };
   return cmocka_run_group_tests_name("http_limits", tests, NULL, NULL);
