@@ -96,6 +96,7 @@ unit: $(TESTS)
 
 check: deps
 	@$(MAKE) --no-print-directory SAN=1 tests
+	@python3 scripts/layering.py --obj build-san/obj
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  TROVE_BIN=$(abspath build-san/bin/trove) TEST_DIR=build-san/tests tests/run.sh
 	@$(MAKE) --no-print-directory soak
