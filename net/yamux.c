@@ -103,9 +103,10 @@ static void drop(net_yamux_t *y, uint32_t id) {
   net_yamux_stream_t *s = find(y, id);
   if (!s)
     return;
+  void *data = s->data;
   *s = y->streams[--y->nstreams];
   if (y->cbs.on_close)
-    y->cbs.on_close(y, id);
+    y->cbs.on_close(y, id, data);
 }
 
 /* Drop the stream once both halves are closed. */
@@ -266,8 +267,10 @@ int net_yamux_feed(net_yamux_t *y, const uint8_t *in, size_t len,
       continue;
     }
     /* Between frames: stop while too much output waits (back-pressure on
-     * a peer that makes us answer but does not read). */
-    if (y->hdrlen == 0 && y->out.len - y->out_off >= y->lim.out_max)
+     * a peer that makes us answer but does not read).  Writes stop at
+     * out_max, reading at twice that: if data the application wrote could
+     * stop reading, two peers echoing to each other would both stop. */
+    if (y->hdrlen == 0 && y->out.len - y->out_off >= 2 * y->lim.out_max)
       break;
     size_t k = NET_YAMUX_HDR - y->hdrlen;
     if (k > len - off)

@@ -29,8 +29,9 @@
  *
  * Limits (net_yamux_limits_t, defaults NET_YAMUX_*): streams open at once
  * (a SYN past it is refused with RST, as go-yamux does), bytes of output
- * queued before feed stops reading (the caller must send first: a peer
- * that pings but never reads cannot grow it), and the receive window.
+ * queued (writes take no more past out_max; feed stops reading at twice
+ * out_max: the caller must send first, so a peer that pings but never
+ * reads cannot grow it), and the receive window.
  * Time limits are the caller's.  Errors are fatal to the session: the
  * caller sends the output (a go-away) and closes the connection.
  */
@@ -72,8 +73,9 @@ typedef struct net_yamux_cbs {
   void (*on_reset)(net_yamux_t *y, uint32_t id);
   /* The peer's window for stream id grew: writes may resume. */
   void (*on_window)(net_yamux_t *y, uint32_t id);
-  /* Stream id is gone (both sides closed, or reset): forget it. */
-  void (*on_close)(net_yamux_t *y, uint32_t id);
+  /* Stream id is gone (both sides closed, or reset): forget it.  It is
+   * out of the table already; data is its user pointer. */
+  void (*on_close)(net_yamux_t *y, uint32_t id, void *data);
   /* Answer to our ping, and the peer's go-away. */
   void (*on_pong)(net_yamux_t *y, uint32_t opaque);
   void (*on_goaway)(net_yamux_t *y, uint32_t code);
@@ -130,7 +132,7 @@ int net_yamux_init(net_yamux_t *y, bool client, const net_yamux_cbs_t *cbs,
 void net_yamux_free(net_yamux_t *y);
 
 /* Feed received bytes.  *consumed is less than len only when the queued
- * output reached lim.out_max (send it and feed the rest) or on error.
+ * output reached 2 * lim.out_max (send it and feed the rest) or on error.
  * 0, or (fatal; a go-away is queued):
  *   TR_EPROTO  a bad version or type, a data frame beyond the window we
  *              gave, a SYN for an id of the wrong parity or in use, a

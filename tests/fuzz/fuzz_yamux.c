@@ -60,9 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (net_yamux_nstreams(&y) > lim.streams_max)
       abort();
     net_yamux_output(&y, &n);
-    if (n > lim.out_max + 64 * 1024 + 2 * NET_YAMUX_HDR)
+    if (n > 2 * lim.out_max + 64 * 1024 + 2 * NET_YAMUX_HDR)
       abort();
-    if (used < k && n < lim.out_max)
+    if (used < k && n < 2 * lim.out_max)
       abort();
     net_yamux_output_done(&y, n);
     off += used;
