@@ -28,6 +28,7 @@ typedef struct gw_ctx {
   const char *repo;     /* repo directory (config lives there) */
   const char *peerid;   /* the node's PeerID */
   const char *version;  /* "0.1.0" */
+  struct net_host *host; /* the libp2p host (NULL outside the daemon) */
   /* Where the listeners ended up, for `id` and logs. */
   char gateway_addr[128];
   char api_addr[128];

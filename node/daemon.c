@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "../blockstore/bs.h"
 #include "../gateway/gateway.h"
+#include "../net/host.h"
 #include "config.h"
 
 #define TROVE_VERSION "0.1.0"
@@ -75,6 +77,7 @@ typedef struct node {
   uv_loop_t loop;
   uv_signal_t sigint, sigterm;
   gw_server_t *gateway, *api;
+  net_host_t *host;
   gw_ctx_t ctx;
   bs_env_t *env;
   char repo[4096];
@@ -93,6 +96,9 @@ static void stop_node(node_t *n) {
   if (n->api)
     gw_server_stop(n->api, NULL, NULL);
   n->gateway = n->api = NULL;
+  if (n->host)
+    net_host_close(n->host, NULL, NULL);
+  n->host = n->ctx.host = NULL;
   /* A handle's loop is set by its init: close only what was made. */
   if (n->sigint.loop && !uv_is_closing((uv_handle_t *)&n->sigint))
     uv_close((uv_handle_t *)&n->sigint, NULL);
@@ -232,6 +238,44 @@ static int gateway_limits(const node_daemon_opts_t *o, json_t *cfg,
   return 0;
 }
 
+/* The libp2p host on Addresses.Swarm (TCP ones; QUIC and others are
+ * skipped), printing where it listens as Kubo does. */
+static int start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
+                       const node_identity_t *id) {
+  net_privkey_t key;
+  memcpy(key.sk, id->sk, sizeof key.sk);
+  net_host_opts_t ho = {.key = &key, .agent = "trove/" TROVE_VERSION};
+  int rc = net_host_new(&n->loop, &ho, &n->host);
+  sodium_memzero(&key, sizeof key);
+  if (rc)
+    return startup_fail(o, rc, "swarm: %s", tr_strerror(rc));
+  n->ctx.host = n->host;
+  json_t *sw = node_config_get(cfg, "Addresses.Swarm");
+  size_t i;
+  json_t *v;
+  json_array_foreach(sw, i, v) {
+    const char *a = json_string_value(v);
+    if (!a)
+      continue;
+    rc = net_host_listen(n->host, a);
+    if (rc == TR_ENOPROTO)
+      continue;
+    /* Not fatal (Kubo's is): the gateway and API serve without a swarm,
+     * and a second node on one machine keeps working with port 4001 taken. */
+    if (rc)
+      tr_log(TR_LOG_WARN, "swarm: cannot listen on %s: %s", a,
+             rc > -40000 ? uv_strerror(rc) : tr_strerror(rc));
+  }
+  char (*addrs)[NET_MA_STR_MAX / 16] = tr_malloc(32 * sizeof *addrs);
+  if (!addrs)
+    return startup_fail(o, -ENOMEM, "out of memory");
+  size_t k = net_host_addrs(n->host, addrs, 32);
+  for (size_t j = 0; j < k && j < 32; j++)
+    printf("Swarm listening on %s\n", addrs[j]);
+  tr_free(addrs);
+  return 0;
+}
+
 int node_daemon_run(const node_daemon_opts_t *o) {
   /* The repo first: nothing is created in a directory that holds none. */
   json_t *cfg = NULL;
@@ -299,6 +343,8 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   if (!rc)
     rc = listen_on(n, o, gw, gw_gateway_handle, &glim, &n->gateway,
                    n->ctx.gateway_addr, sizeof n->ctx.gateway_addr, "gateway");
+  if (!rc)
+    rc = start_swarm(n, o, cfg, &id);
   if (!rc)
     rc = write_api_file(o, n->repo, n->ctx.api_addr);
   if (rc)
