@@ -78,6 +78,10 @@
   XX(ENOPROTO, -40105, "protocol not supported by the peer")                   \
   XX(EPEER, -40106, "peer is not the one expected")                            \
   XX(EDECRYPT, -40107, "decryption failed")                                    \
+  XX(ELIMIT, -40108, "limit reached")                                           \
+  XX(EGOAWAY, -40109, "session is going away")                                \
+  XX(ENOSTREAM, -40110, "no such stream, or it is closed")                     \
+  XX(ENOTCONN, -40111, "not connected to that peer")                           \
   XX(ESTORE, -49001, "blockstore failure")                                     \
   XX(EMAPFULL, -49002, "repo map full and cannot grow")                        \
   XX(ECORRUPT, -49003, "repo is corrupt")

@@ -20,6 +20,7 @@
 #include "../blockstore/bs.h"
 #include "../config/config.h"
 #include "../gateway/gateway.h"
+#include "../net/host.h"
 #include "../rpc/rpc.h"
 #include "identity.h"
 
@@ -78,6 +79,7 @@ typedef struct node {
   uv_loop_t loop;
   uv_signal_t sigint, sigterm;
   http_server_t *gateway, *api;
+  net_host_t *host;
   gw_ctx_t gw;   /* the gateway's context */
   rpc_ctx_t rpc; /* the API's */
   char pubkey[64]; /* base64 of the PublicKey protobuf, for `id` */
@@ -98,6 +100,9 @@ static void stop_node(node_t *n) {
   if (n->api)
     http_server_stop(n->api, NULL, NULL);
   n->gateway = n->api = NULL;
+  if (n->host)
+    net_host_close(n->host, NULL, NULL);
+  n->host = NULL;
   /* A handle's loop is set by its init: close only what was made. */
   if (n->sigint.loop && !uv_is_closing((uv_handle_t *)&n->sigint))
     uv_close((uv_handle_t *)&n->sigint, NULL);
@@ -237,6 +242,43 @@ static int gateway_limits(const node_daemon_opts_t *o, json_t *cfg,
   return 0;
 }
 
+/* The libp2p host on Addresses.Swarm (TCP ones; QUIC and others are
+ * skipped), printing where it listens as Kubo does. */
+static int start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
+                       const node_identity_t *id) {
+  net_privkey_t key;
+  memcpy(key.sk, id->sk, sizeof key.sk);
+  net_host_opts_t ho = {.key = &key, .agent = "trove/" TROVE_VERSION};
+  int rc = net_host_new(&n->loop, &ho, &n->host);
+  sodium_memzero(&key, sizeof key);
+  if (rc)
+    return startup_fail(o, rc, "swarm: %s", tr_strerror(rc));
+  json_t *sw = config_get(cfg, "Addresses.Swarm");
+  size_t i;
+  json_t *v;
+  json_array_foreach(sw, i, v) {
+    const char *a = json_string_value(v);
+    if (!a)
+      continue;
+    rc = net_host_listen(n->host, a);
+    if (rc == TR_ENOPROTO)
+      continue;
+    /* Not fatal (Kubo's is): the gateway and API serve without a swarm,
+     * and a second node on one machine keeps working with port 4001 taken. */
+    if (rc)
+      tr_log(TR_LOG_WARN, "swarm: cannot listen on %s: %s", a,
+             rc > -40000 ? uv_strerror(rc) : tr_strerror(rc));
+  }
+  char (*addrs)[NET_MA_STR_MAX / 16] = tr_malloc(32 * sizeof *addrs);
+  if (!addrs)
+    return startup_fail(o, -ENOMEM, "out of memory");
+  size_t k = net_host_addrs(n->host, addrs, 32);
+  for (size_t j = 0; j < k && j < 32; j++)
+    printf("Swarm listening on %s\n", addrs[j]);
+  tr_free(addrs);
+  return 0;
+}
+
 int node_daemon_run(const node_daemon_opts_t *o) {
   /* The repo first: nothing is created in a directory that holds none. */
   json_t *cfg = NULL;
@@ -312,6 +354,8 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   if (!rc)
     rc = listen_on(n, o, gw, gw_gateway_handle, &n->gw, &glim, &n->gateway,
                    n->rpc.gateway_addr, sizeof n->rpc.gateway_addr, "gateway");
+  if (!rc)
+    rc = start_swarm(n, o, cfg, &id);
   if (!rc)
     rc = write_api_file(o, n->repo, n->rpc.api_addr);
   if (rc)

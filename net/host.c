@@ -1,0 +1,529 @@
+/*
+ * host.c — the libuv side of the host (see host.h): listeners, dials,
+ * reads into one shared buffer, sealed writes, the sweep timer that
+ * enforces deadlines, and the public calls that look connections up.
+ * What the bytes mean (the upgrade, yamux, streams) is conn.c's job.
+ *
+ * Reads use the host's 64 KiB buffer for every connection, since each read
+ * is handled before the next: only the bytes short of a whole Noise frame
+ * are copied into the connection (conn->in), so an idle connection holds
+ * no buffer.  Writes copy the sealed frames into one allocation per flush;
+ * the socket's queue is capped (sock_buf_max) and conn.c stops pulling
+ * from yamux above it, which pushes back on the writers through their
+ * windows.
+ */
+#include "host_int.h"
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SWEEP_MS 250
+
+void net_host_limits_default(net_host_limits_t *l) {
+  l->conns_max = NET_HOST_CONNS_MAX;
+  l->conns_per_peer = NET_HOST_CONNS_PER_PEER;
+  l->pending_max = NET_HOST_PENDING_MAX;
+  l->streams_max = NET_HOST_STREAMS_MAX;
+  l->stream_buf_max = NET_HOST_STREAM_BUF_MAX;
+  l->sock_buf_max = NET_HOST_SOCK_BUF_MAX;
+  l->dial_ms = NET_HOST_DIAL_MS;
+  l->handshake_ms = NET_HOST_HANDSHAKE_MS;
+  l->negotiate_ms = NET_HOST_NEGOTIATE_MS;
+}
+
+uint64_t net__now(net_host_t *h) { return uv_now(h->loop); }
+
+static void on_sweep(uv_timer_t *t) { net__sweep(t->data); }
+
+int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
+                 net_host_t **out) {
+  if (!o || !o->key)
+    return TR_EUSAGE;
+  net_host_t *h = tr_calloc(1, sizeof *h);
+  if (!h)
+    return -ENOMEM;
+  h->loop = loop;
+  h->key = *o->key;
+  net_pubkey_t pk;
+  net_privkey_pubkey(&h->key, &pk);
+  int rc = net_peerid_from_pubkey(&h->id, &pk);
+  snprintf(h->agent, sizeof h->agent, "%s", o->agent ? o->agent : "trove");
+  if (o->limits)
+    h->lim = *o->limits;
+  else
+    net_host_limits_default(&h->lim);
+  net_ps_init(&h->ps, 0);
+  if (!rc)
+    rc = net__identify_init(h);
+  if (!rc)
+    rc = net__ping_init(h);
+  if (!rc)
+    rc = uv_timer_init(loop, &h->sweep);
+  if (rc) {
+    net_ps_free(&h->ps);
+    tr_free(h);
+    return rc;
+  }
+  h->sweep.data = h;
+  h->open_handles = 1;
+  uv_timer_start(&h->sweep, on_sweep, SWEEP_MS, SWEEP_MS);
+  uv_unref((uv_handle_t *)&h->sweep);
+  *out = h;
+  return 0;
+}
+
+const net_peerid_t *net_host_id(const net_host_t *h) { return &h->id; }
+const char *net_host_agent(const net_host_t *h) { return h->agent; }
+struct net_peerstore *net_host_peerstore(net_host_t *h) { return &h->ps; }
+
+/* ---------------------------------------------------------- addresses */
+
+/* A binary multiaddr /ip4|ip6/A/tcp/P of a socket address. */
+static size_t sa_to_ma(const struct sockaddr *sa, uint8_t *out) {
+  size_t n = 0;
+  const uint8_t *ip;
+  uint16_t port;
+  if (sa->sa_family == AF_INET) {
+    const struct sockaddr_in *s4 = (const void *)sa;
+    out[n++] = NET_MA_IP4;
+    ip = (const uint8_t *)&s4->sin_addr;
+    memcpy(out + n, ip, 4), n += 4;
+    port = ntohs(s4->sin_port);
+  } else {
+    const struct sockaddr_in6 *s6 = (const void *)sa;
+    out[n++] = NET_MA_IP6;
+    ip = (const uint8_t *)&s6->sin6_addr;
+    memcpy(out + n, ip, 16), n += 16;
+    port = ntohs(s6->sin6_port);
+  }
+  out[n++] = NET_MA_TCP;
+  out[n++] = (uint8_t)(port >> 8), out[n++] = (uint8_t)port;
+  return n;
+}
+
+/* Read /ip4|ip6/A/tcp/P[/p2p/ID] into a socket address and a PeerID
+ * (len 0 when absent). */
+static int ma_to_sa(const char *s, struct sockaddr_storage *ss,
+                    net_peerid_t *peer) {
+  uint8_t b[NET_MA_MAX];
+  int len = net_ma_parse(s, strlen(s), b, sizeof b);
+  if (len < 0)
+    return len;
+  net_ma_comp_t c[3];
+  size_t nc = 0;
+  for (size_t off = 0; off < (size_t)len;) {
+    int k = net_ma_next(b + off, (size_t)len - off, &c[nc < 2 ? nc : 2]);
+    if (k < 0)
+      return k;
+    off += (size_t)k;
+    nc++;
+  }
+  memset(ss, 0, sizeof *ss);
+  peer->len = 0;
+  if (nc < 2 || nc > 3 || c[1].code != NET_MA_TCP ||
+      (nc == 3 && c[2].code != NET_MA_P2P))
+    return TR_ENOPROTO;
+  uint16_t port = (uint16_t)(c[1].value[0] << 8 | c[1].value[1]);
+  if (c[0].code == NET_MA_IP4) {
+    struct sockaddr_in *s4 = (void *)ss;
+    s4->sin_family = AF_INET;
+    memcpy(&s4->sin_addr, c[0].value, 4);
+    s4->sin_port = htons(port);
+  } else if (c[0].code == NET_MA_IP6) {
+    struct sockaddr_in6 *s6 = (void *)ss;
+    s6->sin6_family = AF_INET6;
+    memcpy(&s6->sin6_addr, c[0].value, 16);
+    s6->sin6_port = htons(port);
+  } else {
+    return TR_ENOPROTO;
+  }
+  if (nc == 3 && net_peerid_from_bytes(peer, c[2].value, c[2].vlen))
+    return TR_EMULTIADDR;
+  return 0;
+}
+
+static void add_addr(char (*out)[NET_MA_STR_MAX / 16], size_t max, size_t *n,
+                     const uint8_t *ma, size_t len) {
+  char s[NET_MA_STR_MAX / 16];
+  if (net_ma_format(ma, len, s, sizeof s) < 0)
+    return;
+  for (size_t i = 0; i < *n && i < max; i++)
+    if (!strcmp(out[i], s))
+      return;
+  if (*n < max)
+    snprintf(out[*n], sizeof out[*n], "%s", s);
+  (*n)++;
+}
+
+size_t net_host_addrs(net_host_t *h, char (*out)[NET_MA_STR_MAX / 16],
+                      size_t max) {
+  size_t n = 0;
+  struct ifaddrs *ifs = NULL;
+  for (size_t i = 0; i < h->nls; i++) {
+    net_listener_t *l = h->ls[i];
+    bool any4 = l->ma[0] == NET_MA_IP4 && !memcmp(l->ma + 1, "\0\0\0\0", 4);
+    bool any6 = l->ma[0] == NET_MA_IP6 &&
+                !memcmp(l->ma + 1, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+    if (!any4 && !any6) {
+      add_addr(out, max, &n, l->ma, l->malen);
+      continue;
+    }
+    /* A wildcard: every interface address of that family, as go-libp2p
+     * lists them. */
+    if (!ifs && getifaddrs(&ifs))
+      continue;
+    const uint8_t *port = l->ma + l->malen - 2;
+    for (struct ifaddrs *a = ifs; a; a = a->ifa_next) {
+      if (!a->ifa_addr || !(a->ifa_flags & IFF_UP) ||
+          a->ifa_addr->sa_family != (any4 ? AF_INET : AF_INET6))
+        continue;
+      uint8_t ma[NET_CONN_MA_MAX];
+      size_t k = sa_to_ma(a->ifa_addr, ma);
+      if (ma[0] == NET_MA_IP6 && ma[1] == 0xfe && (ma[2] & 0xc0) == 0x80)
+        continue; /* link-local: needs a zone to be dialled */
+      memcpy(ma + k - 2, port, 2);
+      add_addr(out, max, &n, ma, k);
+    }
+  }
+  if (ifs)
+    freeifaddrs(ifs);
+  return n;
+}
+
+/* ----------------------------------------------------------- sockets */
+
+/* One handle of h fewer; the last one, once h is closing, frees h. */
+static void handle_gone(net_host_t *h) {
+  if (--h->open_handles || !h->closing)
+    return;
+  void (*done)(void *) = h->done;
+  void *ud = h->done_ud;
+  net_ps_free(&h->ps);
+  sodium_memzero(&h->key, sizeof h->key);
+  tr_free(h);
+  if (done)
+    done(ud);
+}
+
+static void on_closed(uv_handle_t *hd) {
+  net_host_t *h = ((net_conn_t *)hd->data)->h;
+  tr_free(hd->data);
+  handle_gone(h);
+}
+
+static void on_listener_closed(uv_handle_t *hd) {
+  net_host_t *h = ((net_listener_t *)hd->data)->h;
+  tr_free(hd->data);
+  handle_gone(h);
+}
+
+static void on_sweep_closed(uv_handle_t *hd) { handle_gone(hd->data); }
+
+void net__conn_close(net_conn_t *c, int status) {
+  if (c->closing)
+    return;
+  c->closing = true;
+  net__conn_teardown(c, status);
+  net_host_t *h = c->h;
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    h->conns = c->next;
+  if (c->next)
+    c->next->prev = c->prev;
+  h->nconns--;
+  if (c->phase < NET_PH_OPEN)
+    h->npending--;
+  c->phase = NET_PH_CLOSED;
+  tr_bytes_free(&c->in);
+  tr_bytes_free(&c->plain);
+  uv_close((uv_handle_t *)&c->tcp, on_closed);
+}
+
+static void on_alloc(uv_handle_t *hd, size_t sz, uv_buf_t *buf) {
+  (void)sz;
+  net_conn_t *c = hd->data;
+  *buf = uv_buf_init((char *)c->h->rbuf, sizeof c->h->rbuf);
+}
+
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
+  net_conn_t *c = st->data;
+  if (n < 0) {
+    net__conn_close(c, n == UV_EOF ? -ECONNRESET : (int)n);
+    return;
+  }
+  if (n > 0)
+    net__conn_input(c, (const uint8_t *)buf->base, (size_t)n);
+}
+
+void net__pause(net_conn_t *c, bool pause) {
+  if (c->closing || pause == c->paused)
+    return;
+  c->paused = pause;
+  if (pause)
+    uv_read_stop((uv_stream_t *)&c->tcp);
+  else
+    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+typedef struct wreq {
+  uv_write_t req;
+  net_conn_t *c;
+  uint8_t data[];
+} wreq_t;
+
+static void on_written(uv_write_t *req, int status) {
+  wreq_t *w = (wreq_t *)req;
+  net_conn_t *c = w->c;
+  tr_free(w);
+  if (c->closing)
+    return;
+  if (status < 0)
+    net__conn_close(c, status);
+  else
+    net__conn_pump(c);
+}
+
+size_t net__sock_queued(net_conn_t *c) {
+  return uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+}
+
+static int send_buf(net_conn_t *c, wreq_t *w, size_t n) {
+  w->c = c;
+  uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)n);
+  int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written);
+  if (rc)
+    tr_free(w);
+  return rc;
+}
+
+int net__send_raw(net_conn_t *c, const uint8_t *p, size_t n) {
+  if (n == 0 || c->closing)
+    return 0;
+  wreq_t *w = tr_malloc(sizeof *w + n);
+  if (!w)
+    return -ENOMEM;
+  memcpy(w->data, p, n);
+  return send_buf(c, w, n);
+}
+
+int net__send_sealed(net_conn_t *c, const uint8_t *p, size_t n) {
+  if (n == 0 || c->closing)
+    return 0;
+  size_t frames = (n + NET_NOISE_PLAIN_MAX - 1) / NET_NOISE_PLAIN_MAX;
+  size_t total = n + frames * (2 + NET_NOISE_TAG), off = 0, o = 0;
+  wreq_t *w = tr_malloc(sizeof *w + total);
+  if (!w)
+    return -ENOMEM;
+  while (off < n) {
+    size_t k = n - off < NET_NOISE_PLAIN_MAX ? n - off : NET_NOISE_PLAIN_MAX;
+    int rc = net_noise_cs_seal(&c->tx, NULL, 0, p + off, k, w->data + o + 2);
+    if (rc) {
+      tr_free(w);
+      return rc;
+    }
+    size_t ct = k + NET_NOISE_TAG;
+    w->data[o] = (uint8_t)(ct >> 8), w->data[o + 1] = (uint8_t)ct;
+    o += ct + 2;
+    off += k;
+  }
+  return send_buf(c, w, total);
+}
+
+/* A new connection object for h, counted; NULL past the limits. */
+static net_conn_t *conn_new(net_host_t *h, bool outbound) {
+  if (h->closing || h->nconns >= h->lim.conns_max ||
+      h->npending >= h->lim.pending_max)
+    return NULL;
+  net_conn_t *c = tr_calloc(1, sizeof *c);
+  if (!c)
+    return NULL;
+  if (uv_tcp_init(h->loop, &c->tcp)) {
+    tr_free(c);
+    return NULL;
+  }
+  c->h = h;
+  c->tcp.data = c;
+  c->outbound = outbound;
+  c->next = h->conns;
+  if (h->conns)
+    h->conns->prev = c;
+  h->conns = c;
+  h->nconns++;
+  h->npending++;
+  h->open_handles++;
+  c->deadline = net__now(h) + (outbound ? h->lim.dial_ms : h->lim.handshake_ms);
+  return c;
+}
+
+static void set_remote(net_conn_t *c) {
+  struct sockaddr_storage ss;
+  int len = sizeof ss;
+  if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+    c->malen = (uint8_t)sa_to_ma((struct sockaddr *)&ss, c->ma);
+}
+
+static void start_conn(net_conn_t *c) {
+  uv_tcp_nodelay(&c->tcp, 1);
+  set_remote(c);
+  c->deadline = net__now(c->h) + c->h->lim.handshake_ms;
+  int rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+  if (!rc)
+    rc = net__conn_start(c);
+  if (rc)
+    net__conn_close(c, rc);
+}
+
+static void on_accept(uv_stream_t *srv, int status) {
+  net_listener_t *l = srv->data;
+  if (status < 0)
+    return;
+  net_conn_t *c = conn_new(l->h, false);
+  if (!c) {
+    /* Over a limit: take the socket and close it, so the backlog does not
+     * keep the peer waiting. */
+    uv_tcp_t *t = tr_malloc(sizeof *t);
+    if (t && uv_tcp_init(srv->loop, t) == 0) {
+      if (uv_accept(srv, (uv_stream_t *)t) == 0)
+        uv_close((uv_handle_t *)t, (uv_close_cb)tr_free);
+      else
+        uv_close((uv_handle_t *)t, (uv_close_cb)tr_free);
+    } else {
+      tr_free(t);
+    }
+    return;
+  }
+  if (uv_accept(srv, (uv_stream_t *)&c->tcp)) {
+    net__conn_close(c, -EIO);
+    return;
+  }
+  start_conn(c);
+}
+
+int net_host_listen(net_host_t *h, const char *maddr) {
+  struct sockaddr_storage ss;
+  net_peerid_t none;
+  int rc = ma_to_sa(maddr, &ss, &none);
+  if (rc)
+    return rc;
+  if (h->nls == NET_HOST_LISTENERS_MAX)
+    return TR_ELIMIT;
+  net_listener_t *l = tr_calloc(1, sizeof *l);
+  if (!l)
+    return -ENOMEM;
+  l->h = h;
+  l->tcp.data = l;
+  if ((rc = uv_tcp_init(h->loop, &l->tcp))) {
+    tr_free(l);
+    return rc;
+  }
+  h->open_handles++;
+  unsigned flags = ss.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
+  rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, flags);
+  if (!rc)
+    rc = uv_listen((uv_stream_t *)&l->tcp, 128, on_accept);
+  int len = sizeof ss;
+  if (!rc)
+    rc = uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&ss, &len);
+  if (rc) {
+    uv_close((uv_handle_t *)&l->tcp, on_listener_closed);
+    return rc;
+  }
+  l->malen = (uint8_t)sa_to_ma((struct sockaddr *)&ss, l->ma);
+  h->ls[h->nls++] = l;
+  return 0;
+}
+
+static void on_connected(uv_connect_t *req, int status) {
+  net_conn_t *c = req->data;
+  if (c->closing)
+    return;
+  if (status < 0) {
+    net__conn_close(c, status);
+    return;
+  }
+  start_conn(c);
+}
+
+int net_host_connect(net_host_t *h, const char *maddr, net_connect_cb cb,
+                     void *ud) {
+  struct sockaddr_storage ss;
+  net_peerid_t peer;
+  int rc = ma_to_sa(maddr, &ss, &peer);
+  if (rc)
+    return rc;
+  if (peer.len && net_host_connected(h, &peer)) {
+    cb(h, 0, &peer, ud);
+    return 0;
+  }
+  net_conn_t *c = conn_new(h, true);
+  if (!c)
+    return h->nconns >= h->lim.conns_max || h->npending >= h->lim.pending_max
+               ? TR_ELIMIT : -ENOMEM;
+  c->phase = NET_PH_DIAL;
+  c->ccb = cb;
+  c->cud = ud;
+  if (peer.len) {
+    c->expect = peer;
+    c->has_expect = true;
+  }
+  c->creq.data = c;
+  rc = uv_tcp_connect(&c->creq, &c->tcp, (struct sockaddr *)&ss, on_connected);
+  if (rc) {
+    c->ccb = NULL; /* failed synchronously: no callback */
+    net__conn_close(c, rc);
+  }
+  return rc;
+}
+
+/* ------------------------------------------------------------- queries */
+
+bool net_host_connected(net_host_t *h, const net_peerid_t *peer) {
+  for (net_conn_t *c = h->conns; c; c = c->next)
+    if (c->phase == NET_PH_OPEN && net_peerid_equal(&c->peer, peer))
+      return true;
+  return false;
+}
+
+int net_host_disconnect(net_host_t *h, const net_peerid_t *peer) {
+  int rc = TR_ENOTCONN;
+  for (net_conn_t *c = h->conns, *next; c; c = next) {
+    next = c->next;
+    if (c->phase == NET_PH_OPEN && net_peerid_equal(&c->peer, peer)) {
+      net__conn_close(c, -ECONNABORTED);
+      rc = 0;
+    }
+  }
+  return rc;
+}
+
+size_t net_host_conns(net_host_t *h, net_conn_fn fn, void *ud) {
+  size_t n = 0;
+  for (net_conn_t *c = h->conns; c; c = c->next) {
+    if (c->phase != NET_PH_OPEN)
+      continue;
+    char s[NET_MA_STR_MAX / 16] = "";
+    if (net_ma_format(c->ma, c->malen, s, sizeof s) < 0)
+      s[0] = 0;
+    if (fn)
+      fn(&c->peer, s, c->outbound, ud);
+    n++;
+  }
+  return n;
+}
+
+void net_host_close(net_host_t *h, void (*done)(void *ud), void *ud) {
+  h->closing = true;
+  h->done = done;
+  h->done_ud = ud;
+  while (h->conns)
+    net__conn_close(h->conns, -ECANCELED);
+  for (size_t i = 0; i < h->nls; i++)
+    uv_close((uv_handle_t *)&h->ls[i]->tcp, on_listener_closed);
+  h->nls = 0;
+  uv_close((uv_handle_t *)&h->sweep, on_sweep_closed);
+}

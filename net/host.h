@@ -1,0 +1,159 @@
+/*
+ * host.h — the libp2p host: TCP listeners and dials on the node's libuv
+ * loop, each connection upgraded as go-libp2p and js-libp2p do it
+ * (multistream-select "/noise", Noise XX with the PeerID check, then
+ * multistream-select "/yamux/1.0.0"), and streams handed to protocol
+ * handlers by name after a per-stream multistream-select.
+ *
+ * The host is the only libuv code in net/; the protocol cores it drives
+ * (mss.h, noise.h, yamux.h) are sans-I/O.  Built in: /ipfs/id/1.0.0 and
+ * /ipfs/id/push/1.0.0 (identify.c: what peers say about themselves goes to
+ * the peerstore, peerstore.h) and /ipfs/ping/1.0.0 (ping.c).  The DHT and
+ * bitswap register their protocols with net_host_handle().
+ *
+ * Limits (net_host_limits_t, defaults NET_HOST_*): connections at once and
+ * per peer, handshakes in progress, streams per connection (yamux's cap),
+ * bytes a stream buffers for writing, bytes queued on a socket before the
+ * host stops pulling from its session; and times: a dial, a handshake
+ * (security and muxer), a stream's protocol negotiation.  A peer that
+ * breaks a limit loses its connection (or its stream), nothing more.
+ *
+ * Threading: everything on the loop thread.  Callbacks follow libuv: a
+ * call that fails synchronously never calls its callback.
+ */
+#ifndef NET_HOST_H
+#define NET_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "../common/tr.h"
+#include "multiaddr.h"
+#include "peerid.h"
+
+#define NET_HOST_CONNS_MAX 512
+#define NET_HOST_CONNS_PER_PEER 4
+#define NET_HOST_PENDING_MAX 64
+#define NET_HOST_STREAMS_MAX 256
+#define NET_HOST_STREAM_BUF_MAX (4 * 1024 * 1024)
+#define NET_HOST_SOCK_BUF_MAX (1024 * 1024)
+#define NET_HOST_DIAL_MS 10000
+#define NET_HOST_HANDSHAKE_MS 15000
+#define NET_HOST_NEGOTIATE_MS 10000
+#define NET_HOST_LISTENERS_MAX 8
+#define NET_HOST_HANDLERS_MAX 32
+
+typedef struct net_host_limits {
+  uint32_t conns_max, conns_per_peer, pending_max, streams_max;
+  size_t stream_buf_max, sock_buf_max;
+  uint32_t dial_ms, handshake_ms, negotiate_ms;
+} net_host_limits_t;
+
+void net_host_limits_default(net_host_limits_t *lim);
+
+typedef struct net_host net_host_t;
+typedef struct net_stream net_stream_t;
+typedef struct net_conn net_conn_t;
+
+/* --------------------------------------------------------------- host */
+
+typedef struct net_host_opts {
+  const net_privkey_t *key; /* copied */
+  const char *agent;        /* "trove/0.1.0"; copied */
+  const net_host_limits_t *limits; /* NULL: defaults */
+} net_host_opts_t;
+
+/* Make a host on loop.  0, -ENOMEM, TR_EUSAGE (no key). */
+int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
+                 net_host_t **out) TR_WUR;
+
+/* Listen on a TCP multiaddr ("/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/0").
+ * Others (quic, ws) are skipped: returns TR_ENOPROTO, and the caller may
+ * go on.  0, TR_EMULTIADDR, TR_ELIMIT, or libuv's -errno. */
+int net_host_listen(net_host_t *h, const char *maddr) TR_WUR;
+
+/* The addresses listened on, as strings (port 0 resolved; 0.0.0.0 and ::
+ * expanded to the machine's interface addresses, as Kubo prints them).
+ * Writes up to max into out; returns how many there are. */
+size_t net_host_addrs(net_host_t *h, char (*out)[NET_MA_STR_MAX / 16],
+                      size_t max);
+
+/* Close every listener and connection, then free h; done (may be NULL)
+ * runs once all handles are closed, with done_ud. */
+void net_host_close(net_host_t *h, void (*done)(void *ud), void *done_ud);
+
+const net_peerid_t *net_host_id(const net_host_t *h);
+const char *net_host_agent(const net_host_t *h);
+struct net_peerstore *net_host_peerstore(net_host_t *h);
+
+/* ------------------------------------------------------- connections */
+
+/* Dial maddr ("/ip4/127.0.0.1/tcp/4001/p2p/12D3Koo..."; without /p2p any
+ * peer is accepted) and upgrade.  cb gets 0 and the peer, or an error:
+ * -ETIMEDOUT, -ECONNREFUSED and libuv's others, TR_EPEER (someone else
+ * answered), TR_ENOPROTO (no common security or muxer), TR_EPROTO,
+ * TR_ELIMIT.  A peer already connected answers at once.  Returns 0 (cb will
+ * run), or TR_EMULTIADDR, TR_ENOPROTO (not TCP), -ENOMEM. */
+typedef void (*net_connect_cb)(net_host_t *h, int status,
+                               const net_peerid_t *peer, void *ud);
+int net_host_connect(net_host_t *h, const char *maddr, net_connect_cb cb,
+                     void *ud) TR_WUR;
+
+/* Close every connection to peer.  0 or TR_ENOTCONN. */
+int net_host_disconnect(net_host_t *h, const net_peerid_t *peer) TR_WUR;
+
+/* Walk the open (upgraded) connections: fn gets each peer, its remote
+ * multiaddr (string) and whether we dialled it. */
+typedef void (*net_conn_fn)(const net_peerid_t *peer, const char *addr,
+                            bool outbound, void *ud);
+size_t net_host_conns(net_host_t *h, net_conn_fn fn, void *ud);
+bool net_host_connected(net_host_t *h, const net_peerid_t *peer);
+
+/* ----------------------------------------------------------- streams */
+
+/* What a stream reports.  on_data's view lasts for the call (the bytes
+ * are credited back to the peer when it returns); on_close is the last
+ * call, with 0 after a clean end (both FINs) or the error that ended it,
+ * and s is gone after it. */
+typedef struct net_stream_cbs {
+  void (*on_data)(net_stream_t *s, const uint8_t *p, size_t n);
+  void (*on_fin)(net_stream_t *s);
+  void (*on_close)(net_stream_t *s, int status);
+} net_stream_cbs_t;
+
+/* A protocol handler: a peer opened a stream for proto.  Set callbacks
+ * with net_stream_set(); a handler that wants nothing of it resets it. */
+typedef void (*net_handler_cb)(net_stream_t *s, void *ud);
+
+/* Register handler for proto (a string that must outlive h).  0,
+ * TR_ELIMIT, TR_EEXIST. */
+int net_host_handle(net_host_t *h, const char *proto, net_handler_cb cb,
+                    void *ud) TR_WUR;
+/* The protocols registered, in order; returns how many. */
+size_t net_host_protocols(net_host_t *h, const char **out, size_t max);
+
+/* Open a stream to a connected peer for proto.  cb gets the stream (0)
+ * once the peer accepted proto, or an error (TR_ENOTCONN, TR_ENOPROTO,
+ * TR_ELIMIT, -ETIMEDOUT, TR_EGOAWAY) and NULL. */
+typedef void (*net_open_cb)(net_stream_t *s, int status, void *ud);
+int net_host_open(net_host_t *h, const net_peerid_t *peer, const char *proto,
+                  net_open_cb cb, void *ud) TR_WUR;
+
+void net_stream_set(net_stream_t *s, const net_stream_cbs_t *cbs, void *ud);
+void *net_stream_ud(net_stream_t *s);
+const char *net_stream_protocol(net_stream_t *s);
+const net_peerid_t *net_stream_peer(net_stream_t *s);
+net_host_t *net_stream_host(net_stream_t *s);
+/* The connection's remote address, binary (for identify's observedAddr). */
+const uint8_t *net_stream_remote_ma(net_stream_t *s, size_t *len);
+
+/* Queue p[0..n) (sent as the peer's window allows).  0, TR_ELIMIT (over
+ * stream_buf_max: the stream is reset), TR_ENOSTREAM, -ENOMEM. */
+int net_stream_write(net_stream_t *s, const uint8_t *p, size_t n) TR_WUR;
+/* Half-close once the queued bytes are out; reset at once. */
+void net_stream_close(net_stream_t *s);
+void net_stream_reset(net_stream_t *s);
+
+#endif /* NET_HOST_H */

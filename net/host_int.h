@@ -1,0 +1,120 @@
+/*
+ * host_int.h — what host.c (libuv: sockets, timers), conn.c (the upgrade
+ * and the streams, no libuv calls) and the built-in protocols (identify.c,
+ * ping.c) share.  Nothing outside net/ includes it.
+ */
+#ifndef NET_HOST_INT_H
+#define NET_HOST_INT_H
+
+#include "host.h"
+#include "mss.h"
+#include "noise.h"
+#include "peerstore.h"
+#include "yamux.h"
+
+/* Largest remote address kept per connection (/ip6/.../tcp/N is 21). */
+#define NET_CONN_MA_MAX 32
+
+enum {
+  NET_PH_DIAL,    /* TCP connect in progress */
+  NET_PH_SEC,     /* multistream-select for /noise, plaintext */
+  NET_PH_NOISE,   /* the Noise handshake */
+  NET_PH_MUX,     /* multistream-select for /yamux/1.0.0, encrypted */
+  NET_PH_OPEN,    /* yamux */
+  NET_PH_CLOSED,
+};
+
+struct net_conn {
+  uv_tcp_t tcp;
+  uv_connect_t creq;
+  net_host_t *h;
+  net_conn_t *next, *prev;
+  uint8_t phase;
+  bool outbound, closing, paused, has_expect;
+  uint64_t deadline; /* loop ms; 0: none */
+  net_mss_t *mss;     /* during a negotiation only */
+  net_noise_t *noise; /* during the handshake only */
+  net_noise_cs_t tx, rx;
+  net_yamux_t mux;
+  net_peerid_t peer, expect;
+  uint8_t ma[NET_CONN_MA_MAX];
+  uint8_t malen;
+  tr_bytes_t in;    /* received bytes short of a whole frame */
+  tr_bytes_t plain; /* decrypted bytes yamux has not taken yet */
+  net_connect_cb ccb;
+  void *cud;
+};
+
+struct net_stream {
+  net_conn_t *c;
+  uint32_t id;
+  bool inbound, fin_pending, reset_seen;
+  net_mss_t *mss; /* during negotiation only */
+  const char *proto;
+  uint64_t deadline;
+  net_stream_cbs_t cbs;
+  void *ud;
+  net_open_cb ocb;
+  void *oud;
+  tr_bytes_t wbuf; /* written, beyond the peer's window */
+  size_t woff;
+};
+
+typedef struct net_handler {
+  const char *proto;
+  net_handler_cb cb;
+  void *ud;
+} net_handler_t;
+
+typedef struct net_listener {
+  uv_tcp_t tcp;
+  net_host_t *h;
+  uint8_t ma[NET_CONN_MA_MAX];
+  uint8_t malen;
+} net_listener_t;
+
+struct net_host {
+  uv_loop_t *loop;
+  net_privkey_t key;
+  net_peerid_t id;
+  char agent[64];
+  net_host_limits_t lim;
+  net_listener_t *ls[NET_HOST_LISTENERS_MAX];
+  size_t nls;
+  net_handler_t handlers[NET_HOST_HANDLERS_MAX];
+  const char *protos[NET_HOST_HANDLERS_MAX];
+  size_t nhandlers;
+  net_conn_t *conns;
+  uint32_t nconns, npending;
+  uv_timer_t sweep;
+  net_peerstore_t ps;
+  bool closing;
+  int open_handles;
+  void (*done)(void *ud);
+  void *done_ud;
+  uint8_t rbuf[64 * 1024];
+  uint8_t pbuf[NET_NOISE_MSG_MAX];
+};
+
+/* host.c */
+int net__send_raw(net_conn_t *c, const uint8_t *p, size_t n);
+int net__send_sealed(net_conn_t *c, const uint8_t *p, size_t n);
+size_t net__sock_queued(net_conn_t *c);
+void net__conn_close(net_conn_t *c, int status);
+void net__pause(net_conn_t *c, bool pause);
+uint64_t net__now(net_host_t *h);
+
+/* conn.c */
+int net__conn_start(net_conn_t *c);
+void net__conn_input(net_conn_t *c, const uint8_t *p, size_t n);
+void net__conn_pump(net_conn_t *c);
+void net__conn_teardown(net_conn_t *c, int status);
+void net__sweep(net_host_t *h);
+int net__open_on(net_conn_t *c, const char *proto, net_open_cb cb, void *ud);
+
+/* identify.c, ping.c */
+int net__identify_init(net_host_t *h);
+void net__identify_conn(net_conn_t *c);
+int net__ping_init(net_host_t *h);
+
+#endif /* NET_HOST_INT_H */

@@ -1,0 +1,190 @@
+/*
+ * identify.c — /ipfs/id/1.0.0 and /ipfs/id/push/1.0.0 (libp2p/specs
+ * identify/README.md).  When a peer opens /ipfs/id/1.0.0 we send one
+ * length-prefixed Identify message (protocolVersion "ipfs/0.1.0", our agent,
+ * public key, listen addresses, the address we see the peer at, our
+ * protocols) and close.  On every new connection we ask the peer the same,
+ * and a push from the peer is read the same way; what it says goes to the
+ * peerstore.  Messages are read to the stream's end, at most
+ * NET_ID_MSG_MAX bytes (go-libp2p's signedPeerRecord makes them ~1-2 KiB);
+ * several concatenated messages are merged, as go-libp2p may split one.
+ * Signed peer records are neither sent nor checked.
+ */
+#include "host_int.h"
+#include "identify.h"
+#include "net_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "../dag/cid.h"
+#include "net/proto/identify.pb-c.h"
+
+#define NET_ID_MSG_MAX (64 * 1024)
+#define NET_ID_ADDRS_MAX 32
+
+typedef struct id_read {
+  tr_bytes_t buf;
+} id_read_t;
+
+/* ---------------------------------------------------------- sending */
+
+int net_identify_build(net_host_t *h, const uint8_t *observed, size_t olen,
+                       tr_bytes_t *out) {
+  Netpb__Identify m = NETPB__IDENTIFY__INIT;
+  net_pubkey_t pk;
+  uint8_t pkb[NET_PUBKEY_PB_MAX];
+  net_privkey_pubkey(&h->key, &pk);
+  int pklen = net_pubkey_marshal(&pk, pkb, sizeof pkb);
+  if (pklen < 0)
+    return pklen;
+  m.protocolversion = (char *)NET_ID_PROTOCOL_VERSION;
+  m.agentversion = h->agent;
+  m.has_publickey = 1;
+  m.publickey = (ProtobufCBinaryData){(size_t)pklen, pkb};
+  char(*addrs)[NET_MA_STR_MAX / 16] = tr_malloc(NET_ID_ADDRS_MAX * sizeof *addrs);
+  if (!addrs)
+    return -ENOMEM;
+  uint8_t bins[NET_ID_ADDRS_MAX][NET_CONN_MA_MAX];
+  ProtobufCBinaryData la[NET_ID_ADDRS_MAX];
+  size_t n = net_host_addrs(h, addrs, NET_ID_ADDRS_MAX);
+  if (n > NET_ID_ADDRS_MAX)
+    n = NET_ID_ADDRS_MAX;
+  for (size_t i = 0; i < n; i++) {
+    int k = net_ma_parse(addrs[i], strlen(addrs[i]), bins[m.n_listenaddrs],
+                         NET_CONN_MA_MAX);
+    if (k > 0) {
+      la[m.n_listenaddrs] = (ProtobufCBinaryData){(size_t)k,
+                                                  bins[m.n_listenaddrs]};
+      m.n_listenaddrs++;
+    }
+  }
+  tr_free(addrs);
+  m.listenaddrs = la;
+  if (olen) {
+    m.has_observedaddr = 1;
+    m.observedaddr = (ProtobufCBinaryData){olen, (uint8_t *)observed};
+  }
+  const char *protos[NET_HOST_HANDLERS_MAX];
+  m.n_protocols = net_host_protocols(h, protos, NET_HOST_HANDLERS_MAX);
+  m.protocols = (char **)protos;
+  size_t len = netpb__identify__get_packed_size(&m);
+  uint8_t pre[10];
+  size_t pl = dag_varint_put(pre, len);
+  if (tr_bytes_reserve(out, pl + len))
+    return -ENOMEM;
+  memcpy(out->data + out->len, pre, pl);
+  netpb__identify__pack(&m, out->data + out->len + pl);
+  out->len += pl + len;
+  return 0;
+}
+
+/* --------------------------------------------------------- receiving */
+
+int net_identify_parse(net_peerstore_t *ps, const net_peerid_t *peer,
+                       const uint8_t *p, size_t n) {
+  net_peerinfo_t *pi = net_ps_put(ps, peer);
+  if (!pi)
+    return -ENOMEM;
+  while (n > 0) {
+    uint64_t len;
+    int k = dag_varint_get(p, n, &len);
+    if (k < 0 || len > n - (size_t)k)
+      return TR_EPROTO;
+    Netpb__Identify *m =
+        netpb__identify__unpack(&net__pb_mem, (size_t)len, p + k);
+    if (!m)
+      return TR_EPROTO;
+    p += (size_t)k + len, n -= (size_t)k + len;
+    if (m->agentversion)
+      snprintf(pi->agent, sizeof pi->agent, "%s", m->agentversion);
+    if (m->protocolversion)
+      snprintf(pi->protover, sizeof pi->protover, "%s", m->protocolversion);
+    for (size_t i = 0; i < m->n_listenaddrs; i++)
+      if (net_ma_validate(m->listenaddrs[i].data, m->listenaddrs[i].len) == 0)
+        net_ps_add_addr(pi, m->listenaddrs[i].data, m->listenaddrs[i].len);
+    int rc = m->n_protocols
+                 ? net_ps_set_protos(pi, (const char *const *)m->protocols,
+                                     m->n_protocols)
+                 : 0;
+    netpb__identify__free_unpacked(m, &net__pb_mem);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
+static void rd_data(net_stream_t *s, const uint8_t *p, size_t n) {
+  id_read_t *r = net_stream_ud(s);
+  if (r->buf.len + n > NET_ID_MSG_MAX || tr_bytes_append(&r->buf, p, n))
+    net_stream_reset(s);
+}
+
+static void rd_fin(net_stream_t *s) {
+  id_read_t *r = net_stream_ud(s);
+  net_host_t *h = net_stream_host(s);
+  if (net_identify_parse(&h->ps, net_stream_peer(s), r->buf.data, r->buf.len))
+    tr_log(TR_LOG_DEBUG, "identify: bad message from a peer");
+  r->buf.len = 0;
+  net_stream_close(s);
+}
+
+static void rd_close(net_stream_t *s, int status) {
+  (void)status;
+  id_read_t *r = net_stream_ud(s);
+  tr_bytes_free(&r->buf);
+  tr_free(r);
+}
+
+static const net_stream_cbs_t RD = {rd_data, rd_fin, rd_close};
+
+static void start_read(net_stream_t *s) {
+  id_read_t *r = tr_calloc(1, sizeof *r);
+  if (!r) {
+    net_stream_reset(s);
+    return;
+  }
+  net_stream_set(s, &RD, r);
+}
+
+static void on_id_open(net_stream_t *s, int status, void *ud) {
+  (void)ud;
+  if (status == 0)
+    start_read(s);
+}
+
+void net__identify_conn(net_conn_t *c) {
+  if (net__open_on(c, NET_ID_PROTOCOL, on_id_open, NULL))
+    tr_log(TR_LOG_DEBUG, "identify: cannot open a stream");
+}
+
+/* ------------------------------------------------------------ handlers */
+
+static void nop_close(net_stream_t *s, int status) {
+  (void)s, (void)status;
+}
+static const net_stream_cbs_t WR = {NULL, NULL, nop_close};
+
+static void on_id(net_stream_t *s, void *ud) {
+  (void)ud;
+  tr_bytes_t b = {0};
+  size_t olen;
+  const uint8_t *obs = net_stream_remote_ma(s, &olen);
+  net_stream_set(s, &WR, NULL);
+  if (net_identify_build(net_stream_host(s), obs, olen, &b) ||
+      net_stream_write(s, b.data, b.len))
+    net_stream_reset(s);
+  else
+    net_stream_close(s);
+  tr_bytes_free(&b);
+}
+
+static void on_push(net_stream_t *s, void *ud) {
+  (void)ud;
+  start_read(s);
+}
+
+int net__identify_init(net_host_t *h) {
+  int rc = net_host_handle(h, NET_ID_PROTOCOL, on_id, NULL);
+  return rc ? rc : net_host_handle(h, NET_ID_PUSH_PROTOCOL, on_push, NULL);
+}

@@ -1,0 +1,39 @@
+/*
+ * identify.h — /ipfs/id/1.0.0, /ipfs/id/push/1.0.0 and /ipfs/ping/1.0.0,
+ * the protocols every host speaks (registered by net_host_new()).
+ *
+ * Identify: see identify.c for what is sent and kept.  Ping: the peer
+ * echoes each 32-byte payload on the same stream; net_ping() sends one and
+ * measures the round trip.
+ */
+#ifndef NET_IDENTIFY_H
+#define NET_IDENTIFY_H
+
+#include "host.h"
+#include "peerstore.h"
+
+#define NET_ID_PROTOCOL "/ipfs/id/1.0.0"
+#define NET_ID_PUSH_PROTOCOL "/ipfs/id/push/1.0.0"
+#define NET_ID_PROTOCOL_VERSION "ipfs/0.1.0"
+#define NET_PING_PROTOCOL "/ipfs/ping/1.0.0"
+#define NET_PING_SIZE 32
+
+/* Append our Identify message (varint length first) to out, with observed
+ * (a binary multiaddr, olen 0 for none) as observedAddr.  0, -ENOMEM. */
+int net_identify_build(net_host_t *h, const uint8_t *observed, size_t olen,
+                       tr_bytes_t *out) TR_WUR;
+/* Read one or more length-prefixed Identify messages p[0..n) from peer into
+ * ps.  0, TR_EPROTO, -ENOMEM. */
+int net_identify_parse(net_peerstore_t *ps, const net_peerid_t *peer,
+                       const uint8_t *p, size_t n) TR_WUR;
+
+/* Ping a connected peer count times in a row: cb once per answer with the
+ * round trip in microseconds (status 0), or once with an error that ends
+ * the run (TR_ENOTCONN, TR_ENOPROTO, TR_EPROTO: a wrong echo, -ETIMEDOUT,
+ * -ECONNRESET).  After the last answer cb gets status 1 (done).  0 or the
+ * errors of net_host_open(). */
+typedef void (*net_ping_cb)(int status, uint64_t rtt_us, void *ud);
+int net_ping(net_host_t *h, const net_peerid_t *peer, unsigned count,
+             net_ping_cb cb, void *ud) TR_WUR;
+
+#endif /* NET_IDENTIFY_H */

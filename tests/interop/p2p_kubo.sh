@@ -1,0 +1,76 @@
+#!/bin/bash
+# p2p_kubo.sh — Kubo (v0.43.1, scripts/kubo.sh) dials `trove daemon` over
+# libp2p on 127.0.0.1: `ipfs swarm connect` (TCP, /noise, /yamux/1.0.0,
+# PeerID check), `ipfs ping` (/ipfs/ping/1.0.0), 2 concurrent pings (2
+# yamux streams at once), and `ipfs id TROVEID`, which shows what trove's
+# identify said (agent, protocols, listen address).  Both nodes in temporary
+# repos on free ports, Kubo with the test profile (no bootstrap) and
+# Routing.Type none; every process stopped by the trap.  Skipped (passes)
+# when Kubo is not installed.
+set -euo pipefail
+TROVE=${TROVE_BIN:-$PWD/bin/trove}
+IPFS=${IPFS_BIN:-$(go env GOPATH 2>/dev/null || echo /root/go)/bin/ipfs}
+[ -x "$IPFS" ] || { echo "skip: no Kubo at $IPFS (make deps)"; exit 0; }
+WORK=$(mktemp -d /tmp/trove-p2p-kubo.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; echo "--- trove log"; cat "$WORK/trove.log"; exit 1; }
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+export TROVE_PATH=$WORK/trove IPFS_PATH=$WORK/kubo
+TP=$(port)
+"$TROVE" init >/dev/null
+"$TROVE" config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$TP\"]" >/dev/null
+timeout 120 "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/$(port) \
+  --gateway=/ip4/127.0.0.1/tcp/$(port) >"$WORK/trove.log" 2>&1 &
+PIDS+=($!)
+"$IPFS" init --profile=test >/dev/null 2>&1
+"$IPFS" config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$(port)\"]"
+"$IPFS" config Addresses.API /ip4/127.0.0.1/tcp/$(port)
+"$IPFS" config Addresses.Gateway /ip4/127.0.0.1/tcp/$(port)
+"$IPFS" config Routing.Type none
+"$IPFS" config --json Bootstrap '[]'
+timeout 120 "$IPFS" daemon >"$WORK/kubo.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do
+  grep -q "Daemon is ready" "$WORK/trove.log" 2>/dev/null &&
+    grep -q "Daemon is ready" "$WORK/kubo.log" 2>/dev/null && break
+  sleep 0.2
+done
+grep -q "Swarm listening on /ip4/127.0.0.1/tcp/$TP" "$WORK/trove.log" ||
+  fail "trove does not print its swarm address"
+TID=$(sed -n 's/.*peer identity: //p' "$WORK/trove.log")
+[ -n "$TID" ] || fail "no trove peer identity"
+
+out=$(timeout 30 "$IPFS" swarm connect "/ip4/127.0.0.1/tcp/$TP/p2p/$TID")
+echo "$out"
+[ "$out" = "connect $TID success" ] || fail "swarm connect: $out"
+out=$(timeout 30 "$IPFS" ping -n 3 "$TID")
+echo "$out"
+[ "$(grep -c 'Pong received' <<<"$out")" = 3 ] || fail "ping: $out"
+# Concurrent streams on one connection (two: Kubo's resource manager
+# allows no more outbound ping streams per peer).
+pp=()
+for i in $(seq 2); do timeout 30 "$IPFS" ping -n 5 "$TID" >"$WORK/ping$i" 2>&1 & pp+=($!); done
+for p in "${pp[@]}"; do wait "$p" || { for f in "$WORK"/ping*; do echo "$f"; tail -n 3 "$f"; done; fail "a concurrent ping failed"; }; done
+for i in $(seq 2); do
+  [ "$(grep -c 'Pong received' "$WORK/ping$i")" = 5 ] || fail "ping $i: $(cat "$WORK/ping$i")"
+done
+id=$(timeout 30 "$IPFS" id "$TID")
+echo "$id"
+python3 - "$id" "$TID" "$TP" <<'P'
+import json, sys
+d = json.loads(sys.argv[1]); tid, port = sys.argv[2], sys.argv[3]
+assert d["ID"] == tid, d
+assert d["AgentVersion"].startswith("trove/"), d
+for p in ("/ipfs/id/1.0.0", "/ipfs/id/push/1.0.0", "/ipfs/ping/1.0.0"):
+    assert p in d["Protocols"], d
+assert f"/ip4/127.0.0.1/tcp/{port}/p2p/{tid}" in d["Addresses"], d
+P
+timeout 10 "$IPFS" swarm peers | grep -q "$TID" || fail "Kubo lost the connection"
+echo "ok"

@@ -1,0 +1,410 @@
+/*
+ * test_yamux.c — /yamux/1.0.0: header bytes as the spec lays them out
+ * (hashicorp/yamux spec.md: version, type, flags, stream id, length, all
+ * big-endian), two sessions talking in memory (whole and byte by byte),
+ * windows and back-pressure, ping, go-away, and the limits a hostile peer
+ * runs into (data past the window, wrong stream parity, bad version, too
+ * many streams, pings it never reads the answers to).
+ */
+#include "testutil.h"
+
+#include "../net/yamux.h"
+
+typedef struct rec {
+  int streams, fins, resets, closes, pongs, goaways, windows;
+  uint32_t last_id, pong;
+  uint8_t data[1 << 20];
+  size_t ndata;
+  bool refuse, autoconsume;
+} rec_t;
+
+static int r_stream(net_yamux_t *y, uint32_t id) {
+  rec_t *r = y->data;
+  r->streams++;
+  r->last_id = id;
+  return r->refuse ? -1 : 0;
+}
+static void r_data(net_yamux_t *y, uint32_t id, const uint8_t *p, size_t n) {
+  rec_t *r = y->data;
+  assert_true(r->ndata + n <= sizeof r->data);
+  memcpy(r->data + r->ndata, p, n);
+  r->ndata += n;
+  if (r->autoconsume)
+    net_yamux_consume(y, id, (uint32_t)n);
+}
+static void r_fin(net_yamux_t *y, uint32_t id) {
+  (void)id;
+  ((rec_t *)y->data)->fins++;
+}
+static void r_reset(net_yamux_t *y, uint32_t id) {
+  (void)id;
+  ((rec_t *)y->data)->resets++;
+}
+static void r_close(net_yamux_t *y, uint32_t id, void *data) {
+  (void)id, (void)data;
+  ((rec_t *)y->data)->closes++;
+}
+static void r_window(net_yamux_t *y, uint32_t id) {
+  (void)id;
+  ((rec_t *)y->data)->windows++;
+}
+static void r_pong(net_yamux_t *y, uint32_t v) {
+  rec_t *r = y->data;
+  r->pongs++;
+  r->pong = v;
+}
+static void r_goaway(net_yamux_t *y, uint32_t code) {
+  (void)code;
+  ((rec_t *)y->data)->goaways++;
+}
+static const net_yamux_cbs_t CBS = {r_stream, r_data,  r_fin,  r_reset,
+                                    r_window, r_close, r_pong, r_goaway};
+
+/* Move a's output to b, chunk bytes per feed (0: all). */
+static int pump(net_yamux_t *a, net_yamux_t *b, size_t chunk) {
+  size_t n, used;
+  const uint8_t *o = net_yamux_output(a, &n);
+  uint8_t *copy = malloc(n + 1);
+  memcpy(copy, o, n);
+  net_yamux_output_done(a, n);
+  int rc = 0;
+  for (size_t off = 0; off < n && rc == 0;) {
+    size_t k = chunk && chunk < n - off ? chunk : n - off;
+    rc = net_yamux_feed(b, copy + off, k, &used);
+    assert_true(rc != 0 || used == k);
+    off += k;
+  }
+  free(copy);
+  return rc;
+}
+
+static void test_header_bytes(void **state) {
+  (void)state;
+  uint8_t h[12];
+  /* A window update opening stream 1: type 1, flags SYN. */
+  net_yamux_header(h, NET_YAMUX_WINUP, NET_YAMUX_SYN, 1, 0);
+  assert_memory_equal(h, "\x00\x01\x00\x01\x00\x00\x00\x01\x00\x00\x00\x00",
+                      12);
+  /* Data on stream 3 with FIN, 5 bytes. */
+  net_yamux_header(h, NET_YAMUX_DATA, NET_YAMUX_FIN, 3, 5);
+  assert_memory_equal(h, "\x00\x00\x00\x04\x00\x00\x00\x03\x00\x00\x00\x05",
+                      12);
+  /* Ping request with opaque 0x01020304; go away, protocol error. */
+  net_yamux_header(h, NET_YAMUX_PING, NET_YAMUX_SYN, 0, 0x01020304);
+  assert_memory_equal(h, "\x00\x02\x00\x01\x00\x00\x00\x00\x01\x02\x03\x04",
+                      12);
+  net_yamux_header(h, NET_YAMUX_GOAWAY, 0, 0, NET_YAMUX_GO_PROTO);
+  assert_memory_equal(h, "\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01",
+                      12);
+}
+
+static void test_open_write_fin(void **state) {
+  (void)state;
+  for (size_t chunk = 0; chunk <= 1; chunk++) {
+    rec_t *ra = calloc(1, sizeof *ra), *rb = calloc(1, sizeof *rb);
+    net_yamux_t a, b;
+    assert_int_equal(net_yamux_init(&a, true, &CBS, NULL, ra), 0);
+    assert_int_equal(net_yamux_init(&b, false, &CBS, NULL, rb), 0);
+    int64_t id = net_yamux_open(&a);
+    assert_int_equal(id, 1);
+    size_t n;
+    const uint8_t *o = net_yamux_output(&a, &n);
+    assert_int_equal(n, 12);
+    assert_memory_equal(o, "\x00\x01\x00\x01\x00\x00\x00\x01\0\0\0\0", 12);
+    assert_int_equal(net_yamux_write(&a, 1, (const uint8_t *)"hello", 5), 5);
+    assert_int_equal(net_yamux_close(&a, 1), 0);
+    assert_int_equal(pump(&a, &b, chunk), 0);
+    assert_int_equal(rb->streams, 1);
+    assert_int_equal(rb->last_id, 1);
+    assert_int_equal(rb->ndata, 5);
+    assert_memory_equal(rb->data, "hello", 5);
+    assert_int_equal(rb->fins, 1);
+    /* b's ACK (a window update with ACK) goes out at once. */
+    o = net_yamux_output(&b, &n);
+    assert_int_equal(n, 12);
+    assert_memory_equal(o, "\x00\x01\x00\x02\x00\x00\x00\x01\0\0\0\0", 12);
+    assert_int_equal(net_yamux_write(&b, 1, (const uint8_t *)"world", 5), 5);
+    assert_int_equal(net_yamux_close(&b, 1), 0);
+    assert_int_equal(rb->closes, 1);
+    assert_int_equal(net_yamux_nstreams(&b), 0);
+    assert_int_equal(pump(&b, &a, chunk), 0);
+    assert_int_equal(ra->ndata, 5);
+    assert_memory_equal(ra->data, "world", 5);
+    assert_int_equal(ra->fins, 1);
+    assert_int_equal(ra->closes, 1);
+    assert_int_equal(net_yamux_nstreams(&a), 0);
+    /* The server's ids are even. */
+    assert_int_equal(net_yamux_open(&b), 2);
+    net_yamux_free(&a);
+    net_yamux_free(&b);
+    free(ra);
+    free(rb);
+  }
+}
+
+/* Only what the reader consumed is credited: a reader that does not read
+ * stops the writer at 256 KiB. */
+static void test_window_backpressure(void **state) {
+  (void)state;
+  rec_t *ra = calloc(1, sizeof *ra), *rb = calloc(1, sizeof *rb);
+  net_yamux_t a, b;
+  assert_int_equal(net_yamux_init(&a, true, &CBS, NULL, ra), 0);
+  assert_int_equal(net_yamux_init(&b, false, &CBS, NULL, rb), 0);
+  assert_int_equal(net_yamux_open(&a), 1);
+  static uint8_t big[400 * 1024];
+  for (size_t i = 0; i < sizeof big; i++)
+    big[i] = (uint8_t)(i * 7);
+  assert_int_equal(net_yamux_write(&a, 1, big, sizeof big), NET_YAMUX_WINDOW);
+  assert_int_equal(net_yamux_write(&a, 1, big, sizeof big), 0);
+  assert_int_equal(pump(&a, &b, 0), 0);
+  assert_int_equal(pump(&b, &a, 0), 0);
+  assert_int_equal(net_yamux_send_window(&a, 1), 0);
+  /* Half a window consumed: one update of 128 KiB. */
+  net_yamux_consume(&b, 1, NET_YAMUX_WINDOW / 4);
+  size_t n;
+  net_yamux_output(&b, &n);
+  assert_int_equal(n, 0);
+  net_yamux_consume(&b, 1, NET_YAMUX_WINDOW / 4);
+  const uint8_t *o = net_yamux_output(&b, &n);
+  assert_int_equal(n, 12);
+  assert_memory_equal(o, "\x00\x01\x00\x00\x00\x00\x00\x01\x00\x02\x00\x00",
+                      12);
+  assert_int_equal(pump(&b, &a, 0), 0);
+  assert_int_equal(ra->windows, 1);
+  assert_int_equal(net_yamux_send_window(&a, 1), NET_YAMUX_WINDOW / 2);
+  size_t off = NET_YAMUX_WINDOW;
+  int64_t w = net_yamux_write(&a, 1, big + off, sizeof big - off);
+  assert_int_equal(w, NET_YAMUX_WINDOW / 2);
+  off += (size_t)w;
+  /* From here the reader consumes as it goes. */
+  rb->autoconsume = true;
+  net_yamux_consume(&b, 1, NET_YAMUX_WINDOW / 2);
+  while (off < sizeof big) {
+    assert_int_equal(pump(&a, &b, 7), 0);
+    assert_int_equal(pump(&b, &a, 0), 0);
+    w = net_yamux_write(&a, 1, big + off, sizeof big - off);
+    assert_true(w > 0);
+    off += (size_t)w;
+  }
+  assert_int_equal(pump(&a, &b, 7), 0);
+  assert_int_equal(rb->ndata, sizeof big);
+  assert_memory_equal(rb->data, big, sizeof big);
+  net_yamux_free(&a);
+  net_yamux_free(&b);
+  free(ra);
+  free(rb);
+}
+
+static void test_data_past_window(void **state) {
+  (void)state;
+  rec_t *r = calloc(1, sizeof *r);
+  net_yamux_t b;
+  assert_int_equal(net_yamux_init(&b, false, &CBS, NULL, r), 0);
+  uint8_t h[12];
+  size_t used;
+  net_yamux_header(h, NET_YAMUX_DATA, NET_YAMUX_SYN, 1, NET_YAMUX_WINDOW + 1);
+  assert_int_equal(net_yamux_feed(&b, h, 12, &used), TR_EPROTO);
+  size_t n;
+  const uint8_t *o = net_yamux_output(&b, &n);
+  /* The go-away (protocol error) is the last frame queued. */
+  assert_true(n >= 12);
+  assert_memory_equal(o + n - 12,
+                      "\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01", 12);
+  assert_int_equal(net_yamux_feed(&b, h, 12, &used), TR_EUSAGE);
+  net_yamux_free(&b);
+  free(r);
+}
+
+static void test_bad_frames(void **state) {
+  (void)state;
+  struct {
+    const char *hdr;
+  } bad[] = {
+      {"\x01\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00"}, /* version 1 */
+      {"\x00\x04\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00"}, /* type 4 */
+      {"\x00\x01\x00\x01\x00\x00\x00\x02\x00\x00\x00\x00"}, /* even SYN */
+      {"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01"}, /* data, id 0 */
+      {"\x00\x02\x00\x01\x00\x00\x00\x05\x00\x00\x00\x00"}, /* ping, id 5 */
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    rec_t *r = calloc(1, sizeof *r);
+    net_yamux_t b;
+    assert_int_equal(net_yamux_init(&b, false, &CBS, NULL, r), 0);
+    size_t used;
+    assert_int_equal(net_yamux_feed(&b, (const uint8_t *)bad[i].hdr, 12, &used),
+                     TR_EPROTO);
+    net_yamux_free(&b);
+    free(r);
+  }
+  /* A SYN for a stream already open. */
+  rec_t *r = calloc(1, sizeof *r);
+  net_yamux_t b;
+  assert_int_equal(net_yamux_init(&b, false, &CBS, NULL, r), 0);
+  uint8_t h[24];
+  net_yamux_header(h, NET_YAMUX_WINUP, NET_YAMUX_SYN, 1, 0);
+  memcpy(h + 12, h, 12);
+  size_t used;
+  assert_int_equal(net_yamux_feed(&b, h, 24, &used), TR_EPROTO);
+  net_yamux_free(&b);
+  free(r);
+}
+
+static void test_ping_goaway(void **state) {
+  (void)state;
+  rec_t *ra = calloc(1, sizeof *ra), *rb = calloc(1, sizeof *rb);
+  net_yamux_t a, b;
+  assert_int_equal(net_yamux_init(&a, true, &CBS, NULL, ra), 0);
+  assert_int_equal(net_yamux_init(&b, false, &CBS, NULL, rb), 0);
+  assert_int_equal(net_yamux_ping(&a, 0xdeadbeef), 0);
+  assert_int_equal(pump(&a, &b, 0), 0);
+  size_t n;
+  const uint8_t *o = net_yamux_output(&b, &n);
+  assert_int_equal(n, 12);
+  assert_memory_equal(o, "\x00\x02\x00\x02\x00\x00\x00\x00\xde\xad\xbe\xef",
+                      12);
+  assert_int_equal(pump(&b, &a, 0), 0);
+  assert_int_equal(ra->pongs, 1);
+  assert_int_equal(ra->pong, 0xdeadbeef);
+  assert_int_equal(net_yamux_goaway(&a, NET_YAMUX_GO_NORMAL), 0);
+  assert_int_equal(net_yamux_open(&a), TR_EGOAWAY);
+  assert_int_equal(pump(&a, &b, 0), 0);
+  assert_int_equal(rb->goaways, 1);
+  assert_int_equal(net_yamux_open(&b), TR_EGOAWAY);
+  net_yamux_free(&a);
+  net_yamux_free(&b);
+  free(ra);
+  free(rb);
+}
+
+/* A peer that opens streams without limit gets RST past streams_max, and
+ * the session lives on. */
+static void test_stream_limit_rst(void **state) {
+  (void)state;
+  rec_t *r = calloc(1, sizeof *r);
+  net_yamux_t b;
+  net_yamux_limits_t lim;
+  net_yamux_limits_default(&lim);
+  lim.streams_max = 4;
+  assert_int_equal(net_yamux_init(&b, false, &CBS, &lim, r), 0);
+  for (uint32_t i = 0; i < 100; i++) {
+    uint8_t h[12];
+    size_t used, n;
+    net_yamux_header(h, NET_YAMUX_WINUP, NET_YAMUX_SYN, 2 * i + 1, 0);
+    assert_int_equal(net_yamux_feed(&b, h, 12, &used), 0);
+    const uint8_t *o = net_yamux_output(&b, &n);
+    assert_int_equal(n, 12);
+    assert_int_equal(o[3], i < 4 ? NET_YAMUX_ACK : NET_YAMUX_RST);
+    net_yamux_output_done(&b, n);
+  }
+  assert_int_equal(r->streams, 4);
+  assert_int_equal(net_yamux_nstreams(&b), 4);
+  assert_int_equal(b.cap, 4);
+  /* Refused by the application: RST as well. */
+  net_yamux_free(&b);
+  r->refuse = true;
+  r->streams = 0;
+  assert_int_equal(net_yamux_init(&b, false, &CBS, NULL, r), 0);
+  uint8_t h[12];
+  size_t used, n;
+  net_yamux_header(h, NET_YAMUX_WINUP, NET_YAMUX_SYN, 1, 0);
+  assert_int_equal(net_yamux_feed(&b, h, 12, &used), 0);
+  const uint8_t *o = net_yamux_output(&b, &n);
+  assert_int_equal(n, 12);
+  assert_int_equal(o[3], NET_YAMUX_RST);
+  assert_int_equal(net_yamux_nstreams(&b), 0);
+  net_yamux_free(&b);
+  free(r);
+}
+
+/* A peer that pings and never reads the pongs: feed stops once out_max is
+ * queued, so the output does not grow without bound. */
+static void test_ping_flood_bounded(void **state) {
+  (void)state;
+  rec_t *r = calloc(1, sizeof *r);
+  net_yamux_t b;
+  net_yamux_limits_t lim;
+  net_yamux_limits_default(&lim);
+  lim.out_max = 600;
+  assert_int_equal(net_yamux_init(&b, false, &CBS, &lim, r), 0);
+  uint8_t in[12 * 1000];
+  for (int i = 0; i < 1000; i++)
+    net_yamux_header(in + 12 * i, NET_YAMUX_PING, NET_YAMUX_SYN, 0, (uint32_t)i);
+  size_t used, n;
+  assert_int_equal(net_yamux_feed(&b, in, sizeof in, &used), 0);
+  assert_int_equal(used, 1200);
+  net_yamux_output(&b, &n);
+  assert_int_equal(n, 1200);
+  net_yamux_output_done(&b, n);
+  size_t used2;
+  assert_int_equal(net_yamux_feed(&b, in + used, sizeof in - used, &used2), 0);
+  assert_int_equal(used2, 1200);
+  net_yamux_free(&b);
+  free(r);
+}
+
+/* Reset from either side drops the stream on both, and late data for a
+ * stream we reset is read and discarded. */
+static void test_reset(void **state) {
+  (void)state;
+  rec_t *ra = calloc(1, sizeof *ra), *rb = calloc(1, sizeof *rb);
+  net_yamux_t a, b;
+  assert_int_equal(net_yamux_init(&a, true, &CBS, NULL, ra), 0);
+  assert_int_equal(net_yamux_init(&b, false, &CBS, NULL, rb), 0);
+  assert_int_equal(net_yamux_open(&a), 1);
+  assert_int_equal(net_yamux_write(&a, 1, (const uint8_t *)"abc", 3), 3);
+  assert_int_equal(pump(&a, &b, 0), 0);
+  assert_int_equal(net_yamux_reset(&b, 1), 0);
+  assert_int_equal(rb->closes, 1);
+  assert_int_equal(net_yamux_write(&a, 1, (const uint8_t *)"late", 4), 4);
+  assert_int_equal(pump(&a, &b, 0), 0);
+  assert_int_equal(rb->ndata, 3);
+  assert_int_equal(pump(&b, &a, 0), 0);
+  assert_int_equal(ra->resets, 1);
+  assert_int_equal(ra->closes, 1);
+  assert_int_equal(net_yamux_write(&a, 1, (const uint8_t *)"x", 1),
+                   TR_ENOSTREAM);
+  net_yamux_free(&a);
+  net_yamux_free(&b);
+  free(ra);
+  free(rb);
+}
+
+static void test_failmalloc(void **state) {
+  (void)state;
+  for (long k = 0; k < 20; k++) {
+    rec_t *ra = calloc(1, sizeof *ra), *rb = calloc(1, sizeof *rb);
+    net_yamux_t a, b;
+    fm_start(k);
+    assert_int_equal(net_yamux_init(&a, true, &CBS, NULL, ra), 0);
+    assert_int_equal(net_yamux_init(&b, false, &CBS, NULL, rb), 0);
+    int64_t id = net_yamux_open(&a);
+    if (id > 0 && net_yamux_write(&a, 1, (const uint8_t *)"hi", 2) == 2 &&
+        net_yamux_close(&a, 1) == 0) {
+      int rc = pump(&a, &b, 0);
+      assert_true(rc == 0 || rc == -ENOMEM);
+    } else {
+      assert_true(id == -ENOMEM || id == 1);
+    }
+    fm_reset();
+    net_yamux_free(&a);
+    net_yamux_free(&b);
+    free(ra);
+    free(rb);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_header_bytes),
+      cmocka_unit_test(test_open_write_fin),
+      cmocka_unit_test(test_window_backpressure),
+      cmocka_unit_test(test_data_past_window),
+      cmocka_unit_test(test_bad_frames),
+      cmocka_unit_test(test_ping_goaway),
+      cmocka_unit_test(test_stream_limit_rst),
+      cmocka_unit_test(test_ping_flood_bounded),
+      cmocka_unit_test(test_reset),
+      cmocka_unit_test(test_failmalloc),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
