@@ -27,7 +27,6 @@
 #include "cli.h"
 
 #define MAX_GET_DEPTH 256
-#define MAX_REFS_DEPTH 4096
 
 /* ------------------------------------------------------------ plumbing */
 
@@ -454,31 +453,40 @@ int cmd_ls(cli_t *cli, int argc, char **argv) {
 
 /* ----------------------------------------------------------------- refs */
 
-/* A set of CID fingerprints for --unique (first 8 digest bytes: sha2-256
- * output is uniform; a collision would only hide a duplicate line). */
+/* refs walks with the blockstore's resumable walker (bs_walk_*): no
+ * recursion, so a DAG of any depth lists (a 4,096-level cap made deeper
+ * ones fail), and with --unique each block is walked once.  seen spans
+ * all the arguments, as Kubo's refs writer does. */
 typedef struct refs {
   bs_txn_t *txn;
   bool unique;
-  int max_depth, depth;
+  int max_depth;
   tr_set64_t seen;
 } refs_t;
 
-static int refs_child(const dag_cid_t *child, void *ud) {
-  refs_t *r = ud;
-  if (r->unique) {
-    int k = tr_set64_add(&r->seen, dag_cid_fp(child));
-    if (k <= 0)
-      return k; /* printed and walked before: prune, as Kubo does */
+static int refs_walk(refs_t *r, const dag_cid_t *root) {
+  bs_walk_t *w;
+  int rc = bs_walk_new(root, r->unique ? BS_WALK_UNIQUE : 0, r->max_depth, &w);
+  if (rc)
+    return rc;
+  dag_cid_t c;
+  int depth;
+  while ((rc = bs_walk_next(w, r->txn, &c, NULL, &depth)) == 1) {
+    if (depth == 0)
+      continue; /* refs lists the links, not the root */
+    if (r->unique) {
+      int k = tr_set64_add(&r->seen, dag_cid_fp(&c));
+      if (k < 0) {
+        rc = k;
+        break;
+      }
+      if (k == 0)
+        continue; /* listed under an earlier argument */
+    }
+    char s[DAG_CID_STR_MAX];
+    printf("%s\n", dag_cid_str(&c, s));
   }
-  char s[DAG_CID_STR_MAX];
-  printf("%s\n", dag_cid_str(child, s));
-  if (r->max_depth >= 0 && r->depth + 1 >= r->max_depth)
-    return 0;
-  if (r->depth + 1 >= MAX_REFS_DEPTH)
-    return TR_ETOOBIG;
-  r->depth++;
-  int rc = bs_links(r->txn, child, refs_child, r);
-  r->depth--;
+  bs_walk_free(w);
   return rc;
 }
 
@@ -535,7 +543,7 @@ int cmd_refs(cli_t *cli, int argc, char **argv) {
     if ((rc = bs_has(txn, &cid)) == 0)
       rc = TR_ENOTFOUND;
     else if (rc == 1 && r.max_depth != 0)
-      rc = bs_links(txn, &cid, refs_child, &r);
+      rc = refs_walk(&r, &cid);
     else if (rc == 1)
       rc = 0;
     if (rc)

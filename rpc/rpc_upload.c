@@ -420,10 +420,23 @@ void rpc_upload(http_req_t *req, rpc_ctx_t *ctx, const rpc_up_cmd_t *cmd,
   u->req = req;
   u->ctx = ctx;
   u->cmd = cmd;
+  /* Each init is undone by hand if a later one fails: u is not yet known
+   * to anything that would free it. */
+  int mu = uv_mutex_init(&u->mu);
+  int cv = mu ? -1 : uv_cond_init(&u->cond);
+  int as = cv ? -1 : uv_async_init(ctx->loop, &u->async, on_async);
+  if (mu || cv || as) {
+    if (!mu)
+      uv_mutex_destroy(&u->mu);
+    if (!mu && !cv)
+      uv_cond_destroy(&u->cond);
+    rpc_mp_free(&u->mp);
+    tr_free(u);
+    rpc_error(req, 503, "cannot start an upload: %s",
+              uv_strerror(mu ? mu : cv ? cv : as));
+    goto fail;
+  }
   u->state = state;
-  uv_mutex_init(&u->mu);
-  uv_cond_init(&u->cond);
-  uv_async_init(ctx->loop, &u->async, on_async);
   u->async.data = u;
   live_uploads++;
   http_req_body(req, on_body, on_end, u);
