@@ -129,8 +129,6 @@ static void setup(void) {
   uv_loop_init(&g.loop);
   g.ctx.loop = &g.loop;
   g.ctx.env = g.env;
-  g.ctx.repo = strdup(dir);
-  g.ctx.peerid = "12D3KooWfuzz";
   g.ctx.version = "fuzz";
   http_limits_t lim;
   http_limits_default(&lim);
