@@ -85,17 +85,7 @@ echo "ok malformed duration refused"
 # ------------------------------------------ SIGTERM with stalled clients
 head -c $((24 << 20)) /dev/urandom >"$WORK/big.bin"
 BIG=$(t add -Q "$WORK/big.bin")
-"$TROVE_BIN" daemon --gateway=/ip4/127.0.0.1/tcp/0 --api=/ip4/127.0.0.1/tcp/0 \
-  >"$WORK/daemon.log" 2>&1 &
-DPID=$!
-for _ in $(seq 100); do
-  grep -q "Daemon is ready" "$WORK/daemon.log" && break
-  kill -0 $DPID 2>/dev/null || { cat "$WORK/daemon.log"; fail "daemon died"; }
-  sleep 0.1
-done
-GPORT=$(sed -n 's#.*Gateway server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$WORK/daemon.log")
-APORT=$(sed -n 's#.*RPC API server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$WORK/daemon.log")
-[ -n "$GPORT" ] && [ -n "$APORT" ] || fail "no ports in the log"
+start_daemon
 python3 "$HERE/it_http_limits.py" stall "$GPORT" "$APORT" "/ipfs/$BIG" >"$WORK/stall.log" 2>&1 &
 PYPID=$!
 for _ in $(seq 100); do grep -q stalled "$WORK/stall.log" && break; sleep 0.1; done

@@ -21,15 +21,11 @@ t repo gc >/dev/null || fail "gc"
 t pin verify >/dev/null || fail "pin verify after gc"
 eq "$(t cat "$root")" "x" "cat after gc"
 # Through the daemon: the gateway reads it, the API lists it.
-port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-gp=$(port); ap=$(port)
-t daemon --api=/ip4/127.0.0.1/tcp/$ap --gateway=/ip4/127.0.0.1/tcp/$gp >"$WORK/d.log" 2>&1 &
-DPID=$!
+start_daemon
 rc=1
 trap 'kill $DPID 2>/dev/null; wait $DPID 2>/dev/null || true; rm -rf "$WORK"; exit $rc' EXIT
-for _ in $(seq 100); do grep -q "Daemon is ready" "$WORK/d.log" && break; sleep 0.1; done
-eq "$(curl -s --max-time 30 "http://127.0.0.1:$gp/ipfs/$root")" "x" "gateway"
-n=$(curl -s --max-time 30 -X POST "http://127.0.0.1:$ap/api/v0/refs?arg=$root&recursive=true" | grep -c Ref)
+eq "$(curl -s --max-time 30 "http://127.0.0.1:$GPORT/ipfs/$root")" "x" "gateway"
+n=$(curl -s --max-time 30 -X POST "http://127.0.0.1:$APORT/api/v0/refs?arg=$root&recursive=true" | grep -c Ref)
 eq "$n" "$D" "API refs"
 echo ok
 rc=0

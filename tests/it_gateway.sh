@@ -90,16 +90,8 @@ MISSING=$(echo "not stored anywhere $$" | cid_of)
 
 # ------------------------------------------------------------- the daemon
 # Not through t(): $! must be the daemon itself, not a subshell.
-"$TROVE_BIN" daemon --gateway=/ip4/127.0.0.1/tcp/0 --api=/ip4/127.0.0.1/tcp/0 \
-  >"$WORK/daemon.log" 2>&1 &
-DPID=$!
-for _ in $(seq 100); do
-  grep -q "Daemon is ready" "$WORK/daemon.log" && break
-  kill -0 $DPID 2>/dev/null || { cat "$WORK/daemon.log"; fail "daemon died"; }
-  sleep 0.1
-done
-PORT=$(sed -n 's#.*Gateway server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$WORK/daemon.log")
-[ -n "$PORT" ] || { cat "$WORK/daemon.log"; fail "no gateway port in the log"; }
+start_daemon
+PORT=$GPORT
 G=http://127.0.0.1:$PORT
 echo "gateway on $G, root $ROOT"
 

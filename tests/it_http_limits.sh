@@ -30,16 +30,8 @@ json.dump(c, open(sys.argv[1], "w"))
 PY
 head -c $((32 << 20)) /dev/urandom >"$WORK/big.bin"
 BIG=$(t add -Q "$WORK/big.bin")
-"$TROVE_BIN" daemon --gateway=/ip4/127.0.0.1/tcp/0 --api=/ip4/127.0.0.1/tcp/0 \
-  >"$WORK/daemon.log" 2>&1 &
-DPID=$!
-for _ in $(seq 100); do
-  grep -q "Daemon is ready" "$WORK/daemon.log" && break
-  kill -0 $DPID 2>/dev/null || { cat "$WORK/daemon.log"; fail "daemon died"; }
-  sleep 0.1
-done
-PORT=$(sed -n 's#.*Gateway server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$WORK/daemon.log")
-[ -n "$PORT" ] || fail "no gateway port"
+start_daemon
+PORT=$GPORT
 # Warm up (the first read maps the file's pages) before the baseline.
 curl -s --max-time 20 -o /dev/null "http://127.0.0.1:$PORT/ipfs/$BIG" || fail "warm-up fetch"
 python3 "$HERE/it_http_limits.py" zerowindow "$PORT" "/ipfs/$BIG" 30 "$DPID" 200 30

@@ -26,7 +26,7 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
-start_daemon() {
+daemon_up() {
   rm -f "$TROVE_PATH/api"
   "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 --gateway=/ip4/127.0.0.1/tcp/0 \
     >>"$WORK/daemon.log" 2>&1 &
@@ -155,7 +155,7 @@ echo "ok repo_compact ($before -> $after bytes)"
 
 # ------------------------------------------------------ daemon: everything
 p1=$(t add -Q --pin-name=alpha-one "$D/tree/x")
-start_daemon
+daemon_up
 err=$(t repo compact 2>&1) && fail "repo compact ran beside the daemon"
 [[ "$err" == *"stop the daemon first"* ]] || fail "repo compact: $err"
 expect_fail t repo compact

@@ -15,3 +15,20 @@ expect_fail() {
   [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || fail "error is not one line: $err"
 }
 eq() { [ "$1" = "$2" ] || fail "expected '$2', got '$1' ${3:-}"; }
+# start_daemon [ARGS...]: a daemon on the repo, on free ports of 127.0.0.1,
+# its log in $WORK/daemon.log.  Returns once it is ready, with DPID (the
+# daemon itself, so that the caller can signal and wait for it), GPORT and
+# APORT set; fails if it dies or names no ports.
+start_daemon() {
+  "$TROVE_BIN" daemon --gateway=/ip4/127.0.0.1/tcp/0 \
+    --api=/ip4/127.0.0.1/tcp/0 "$@" >"$WORK/daemon.log" 2>&1 &
+  DPID=$!
+  for _ in $(seq 100); do
+    grep -q "Daemon is ready" "$WORK/daemon.log" && break
+    kill -0 $DPID 2>/dev/null || { cat "$WORK/daemon.log"; fail "daemon died"; }
+    sleep 0.1
+  done
+  GPORT=$(sed -n 's#.*Gateway server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$WORK/daemon.log")
+  APORT=$(sed -n 's#.*RPC API server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$WORK/daemon.log")
+  [ -n "$GPORT" ] && [ -n "$APORT" ] || { cat "$WORK/daemon.log"; fail "no ports in the daemon's log"; }
+}
