@@ -32,6 +32,9 @@ typedef struct rpc_ctx {
   const char *peerid;  /* the node's PeerID */
   const char *pubkey;  /* base64 of its libp2p PublicKey protobuf */
   const char *version; /* "0.1.0" */
+  /* The libp2p host (the swarm commands, ping, id's Addresses and Protocols); NULL
+   * when the node has no swarm or is stopping. */
+  struct net_host *host;
   /* Where the listeners ended up, for `id` and logs. */
   char gateway_addr[128];
   char api_addr[128];
