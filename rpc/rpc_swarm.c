@@ -212,6 +212,15 @@ static void op_done(op_t *op) {
     op_maybe_free(op);
 }
 
+/* The request, to answer now (the answer may free it): op forgets it. */
+static http_req_t *op_take(op_t *op) {
+  http_req_t *req = op->req;
+  if (req)
+    http_req_on_close(req, NULL, NULL);
+  op->req = NULL;
+  return req;
+}
+
 static void op_gone(http_req_t *req, void *ud) {
   op_t *op = ud;
   http_res_end(req); /* dropped: the client is gone */
@@ -245,8 +254,9 @@ static op_t *op_new(http_req_t *req) {
 
 static void connect_timeout(uv_timer_t *t) {
   op_t *op = t->data;
-  if (op->req)
-    rpc_error(op->req, 500, "connect %s failure: context deadline exceeded",
+  http_req_t *req = op_take(op);
+  if (req)
+    rpc_error(req, 500, "connect %s failure: context deadline exceeded",
               op->id);
   op_done(op);
 }
@@ -256,15 +266,16 @@ static void connected(net_host_t *h, int status, const net_peerid_t *peer,
   (void)h;
   op_t *op = ud;
   op->net_busy = false;
-  if (op->req) {
+  http_req_t *req = op_take(op);
+  if (req) {
     if (status) {
-      rpc_error(op->req, 500, "connect %s failure: %s", op->id,
+      rpc_error(req, 500, "connect %s failure: %s", op->id,
                 tr_strerror(status));
     } else {
       char msg[NET_PEERID_STR_MAX + 32];
       peer_str(peer, op->id, sizeof op->id);
       snprintf(msg, sizeof msg, "connect %s success", op->id);
-      answer_strings(op->req, msg);
+      answer_strings(req, msg);
     }
   }
   op_done(op);
@@ -298,6 +309,7 @@ void rpc_cmd_swarm_connect(http_req_t *req, rpc_ctx_t *ctx) {
   if (rc) {
     /* Refused at once: no callback comes. */
     op->net_busy = false;
+    op_take(op);
     rpc_error(req, 500, "connect %s failure: %s", op->id, tr_strerror(rc));
     op_done(op);
   }
@@ -336,7 +348,7 @@ static void ping_end(op_t *op, const char *err) {
           "{\"Message\":\"ping failed\",\"Code\":0,\"Type\":\"error\"}\n";
       http_res_write(op->req, E, sizeof E - 1);
     }
-    http_res_end(op->req);
+    http_res_end(op_take(op));
   }
   op_done(op);
 }
