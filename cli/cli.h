@@ -118,6 +118,12 @@ int cmd_get(cli_t *, int, char **);
 int cmd_ls(cli_t *, int, char **);
 int cmd_refs(cli_t *, int, char **);
 int cmd_refs_local(cli_t *, int, char **);
+int cmd_swarm_peers(cli_t *, int, char **); /* cmd_swarm.c */
+int cmd_swarm_connect(cli_t *, int, char **);
+int cmd_swarm_disconnect(cli_t *, int, char **);
+int cmd_swarm_addrs(cli_t *, int, char **);
+int cmd_swarm_addrs_local(cli_t *, int, char **);
+int cmd_ping(cli_t *, int, char **);
 
 /* cmd_remote.c: run the command through the RPC API of a daemon that
  * holds the repo (found through <repo>/api).  Returns true when it did -

@@ -180,6 +180,13 @@ static const rcmd_t table[] = {
     {"block rm", r_block_rm, NULL},
     {"dag import", cli__remote_dag_import, NULL},
     {"shutdown", r_shutdown, NULL},
+    {"swarm peers", cli__remote_swarm_peers, NULL},
+    {"swarm connect", cli__remote_swarm_connect, NULL},
+    {"swarm disconnect", cli__remote_swarm_disconnect, NULL},
+    {"swarm addrs", cli__remote_swarm_addrs, NULL},
+    {"swarm addrs local", cli__remote_swarm_addrs_local, NULL},
+    {"ping", cli__remote_ping, NULL},
+    {"id", cli__remote_id, NULL},
 };
 
 bool cli_remote(cli_t *cli, const char *name, int argc, char **argv,

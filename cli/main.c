@@ -64,6 +64,12 @@ static const struct {
     {"config show", cmd_config_show},
     {"id", cmd_id},
     {"version", cmd_version},
+    {"swarm peers", cmd_swarm_peers},
+    {"swarm connect", cmd_swarm_connect},
+    {"swarm disconnect", cmd_swarm_disconnect},
+    {"swarm addrs", cmd_swarm_addrs},
+    {"swarm addrs local", cmd_swarm_addrs_local},
+    {"ping", cmd_ping},
 };
 
 /* ------------------------------------------------------------------ main */

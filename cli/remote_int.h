@@ -66,5 +66,13 @@ int cli__qargs(remote_t *r, int argc, char **argv);
 int cli__remote_add(remote_t *r, int argc, char **argv);
 int cli__remote_block_put(remote_t *r, int argc, char **argv);
 int cli__remote_dag_import(remote_t *r, int argc, char **argv);
+/* The swarm commands, ping and id (cmd_swarm.c). */
+int cli__remote_swarm_peers(remote_t *r, int argc, char **argv);
+int cli__remote_swarm_connect(remote_t *r, int argc, char **argv);
+int cli__remote_swarm_disconnect(remote_t *r, int argc, char **argv);
+int cli__remote_swarm_addrs(remote_t *r, int argc, char **argv);
+int cli__remote_swarm_addrs_local(remote_t *r, int argc, char **argv);
+int cli__remote_ping(remote_t *r, int argc, char **argv);
+int cli__remote_id(remote_t *r, int argc, char **argv);
 
 #endif /* CLI_REMOTE_INT_H */

@@ -3,8 +3,10 @@
  * upgrade (multistream-select "/noise", the Noise handshake, then
  * multistream-select "/yamux/1.0.0" inside the encrypted channel), the
  * yamux session, and streams with their own protocol negotiation.  No
- * libuv call here: bytes come from host.c and go back through
- * net__send_raw()/net__send_sealed().
+ * libuv call here: bytes come from host.c and go back through the
+ * connection's transport (c->tp), and a connection that is up is told to
+ * the hooks registered with net__on_conn_up() (identify's), so that this
+ * file calls nothing above it.
  *
  * Memory per connection once upgraded: the net_conn_t (yamux session and
  * two CipherStates; the handshake's 6 KiB of state is freed when it ends),
@@ -173,7 +175,7 @@ static int y_stream(net_yamux_t *y, uint32_t id) {
   s->c = c;
   s->id = id;
   s->inbound = true;
-  s->deadline = net__now(h) + h->lim.negotiate_ms;
+  s->deadline = c->tp->now(c) + h->lim.negotiate_ms;
   if (net_yamux_set_stream_data(y, id, s))
     goto refuse;
   stream_mss_out(s);
@@ -259,7 +261,7 @@ int net__open_on(net_conn_t *c, const char *proto, net_open_cb cb,
   s->id = (uint32_t)id;
   s->ocb = cb;
   s->oud = ud;
-  s->deadline = net__now(c->h) + c->h->lim.negotiate_ms;
+  s->deadline = c->tp->now(c) + c->h->lim.negotiate_ms;
   if (net_yamux_set_stream_data(&c->mux, s->id, s))
     return TR_ENOSTREAM;
   stream_mss_out(s);
@@ -288,6 +290,14 @@ int net_host_handle(net_host_t *h, const char *proto, net_handler_cb cb,
   return 0;
 }
 
+int net__on_conn_up(net_host_t *h, net_conn_up_cb cb, void *ud) {
+  if (h->nup == NET_HOST_HOOKS_MAX)
+    return TR_ELIMIT;
+  h->up[h->nup].cb = cb;
+  h->up[h->nup++].ud = ud;
+  return 0;
+}
+
 size_t net_host_protocols(net_host_t *h, const char **out, size_t max) {
   for (size_t i = 0; i < h->nhandlers && i < max; i++)
     out[i] = h->protos[i];
@@ -307,7 +317,7 @@ static int mss_start(net_conn_t *c, const char **protos) {
 static int mss_out(net_conn_t *c, bool sealed) {
   size_t n;
   const uint8_t *o = net_mss_output(c->mss, &n);
-  return sealed ? net__send_sealed(c, o, n) : net__send_raw(c, o, n);
+  return sealed ? c->tp->send_sealed(c, o, n) : c->tp->send_raw(c, o, n);
 }
 
 int net__conn_start(net_conn_t *c) {
@@ -327,14 +337,14 @@ static int noise_start(net_conn_t *c) {
                            c->has_expect ? &c->expect : NULL);
   size_t n;
   const uint8_t *o = net_noise_output(c->noise, &n);
-  return rc ? rc : net__send_raw(c, o, n);
+  return rc ? rc : c->tp->send_raw(c, o, n);
 }
 
 static int noise_done(net_conn_t *c) {
   net_noise_t *ns = c->noise;
   size_t n;
   const uint8_t *o = net_noise_output(ns, &n);
-  int rc = net__send_raw(c, o, n); /* message 3 from the initiator */
+  int rc = c->tp->send_raw(c, o, n); /* message 3 from the initiator */
   c->peer = *net_noise_remote(ns);
   c->tx = ns->send;
   c->rx = ns->recv;
@@ -378,8 +388,8 @@ static int mux_start(net_conn_t *c) {
     c->ccb = NULL;
     cb(h, 0, &c->peer, c->cud);
   }
-  if (!c->closing)
-    net__identify_conn(c);
+  for (size_t i = 0; i < h->nup && !c->closing; i++)
+    h->up[i].cb(c, h->up[i].ud);
   return 0;
 }
 
@@ -410,7 +420,7 @@ static int plain_input(net_conn_t *c, const uint8_t *p, size_t n) {
     /* yamux's output is at its cap: keep the rest, stop reading. */
     if (tr_bytes_append(&c->plain, p + used + took, n - used - took))
       return -ENOMEM;
-    net__pause(c, true);
+    c->tp->pause(c, true);
   }
   return 0;
 }
@@ -436,7 +446,7 @@ static int64_t process(net_conn_t *c, const uint8_t *p, size_t n) {
       } else if (rc == NET_NOISE_AGAIN) {
         size_t k;
         const uint8_t *o = net_noise_output(c->noise, &k);
-        rc = net__send_raw(c, o, k);
+        rc = c->tp->send_raw(c, o, k);
         if (!rc && used == 0)
           break;
       }
@@ -467,7 +477,7 @@ void net__conn_input(net_conn_t *c, const uint8_t *p, size_t n) {
       used = -ENOMEM;
   } else {
     if (tr_bytes_append(&c->in, p, n)) {
-      net__conn_close(c, -ENOMEM);
+      c->tp->close(c, -ENOMEM);
       return;
     }
     used = c->plain.len ? 0 : process(c, c->in.data, c->in.len);
@@ -477,14 +487,14 @@ void net__conn_input(net_conn_t *c, const uint8_t *p, size_t n) {
     }
   }
   if (used < 0) {
-    net__conn_close(c, (int)used);
+    c->tp->close(c, (int)used);
     return;
   }
   if (c->closing)
     return;
   /* More than a frame waiting means the peer ignores back-pressure. */
   if (c->in.len > 2 * IN_MAX) {
-    net__conn_close(c, TR_ELIMIT);
+    c->tp->close(c, TR_ELIMIT);
     return;
   }
   if (c->in.len == 0 && c->in.cap > 4096) {
@@ -506,12 +516,12 @@ void net__conn_pump(net_conn_t *c) {
     }
     size_t n;
     const uint8_t *o;
-    while (net__sock_queued(c) < h->lim.sock_buf_max &&
+    while (c->tp->queued(c) < h->lim.sock_buf_max &&
            (o = net_yamux_output(&c->mux, &n), n > 0)) {
       size_t k = n < 256 * 1024 ? n : 256 * 1024;
-      int rc = net__send_sealed(c, o, k);
+      int rc = c->tp->send_sealed(c, o, k);
       if (rc) {
-        net__conn_close(c, rc);
+        c->tp->close(c, rc);
         return;
       }
       net_yamux_output_done(&c->mux, k);
@@ -522,13 +532,13 @@ void net__conn_pump(net_conn_t *c) {
     size_t took;
     int rc = net_yamux_feed(&c->mux, c->plain.data, c->plain.len, &took);
     if (rc) {
-      net__conn_close(c, rc);
+      c->tp->close(c, rc);
       return;
     }
     memmove(c->plain.data, c->plain.data + took, c->plain.len - took);
     c->plain.len -= took;
     if (c->plain.len == 0) {
-      net__pause(c, false);
+      c->tp->pause(c, false);
       if (c->in.len) {
         /* Frames that arrived while paused. */
         net__conn_input(c, (const uint8_t *)"", 0);
@@ -563,12 +573,11 @@ void net__conn_teardown(net_conn_t *c, int status) {
   sodium_memzero(&c->rx, sizeof c->rx);
 }
 
-void net__sweep(net_host_t *h) {
-  uint64_t now = net__now(h);
+void net__sweep(net_host_t *h, uint64_t now) {
   for (net_conn_t *c = h->conns, *next; c; c = next) {
     next = c->next;
     if (c->phase < NET_PH_OPEN && c->deadline && now >= c->deadline) {
-      net__conn_close(c, -ETIMEDOUT);
+      c->tp->close(c, -ETIMEDOUT);
       continue;
     }
     if (c->phase != NET_PH_OPEN)

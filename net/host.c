@@ -15,8 +15,6 @@
 #include "host_int.h"
 
 #include <errno.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,9 +33,10 @@ void net_host_limits_default(net_host_limits_t *l) {
   l->negotiate_ms = NET_HOST_NEGOTIATE_MS;
 }
 
-uint64_t net__now(net_host_t *h) { return uv_now(h->loop); }
-
-static void on_sweep(uv_timer_t *t) { net__sweep(t->data); }
+static void on_sweep(uv_timer_t *t) {
+  net_host_t *h = t->data;
+  net__sweep(h, uv_now(h->loop));
+}
 
 int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
                  net_host_t **out) {
@@ -80,120 +79,6 @@ const net_peerid_t *net_host_id(const net_host_t *h) { return &h->id; }
 const char *net_host_agent(const net_host_t *h) { return h->agent; }
 struct net_peerstore *net_host_peerstore(net_host_t *h) { return &h->ps; }
 
-/* ---------------------------------------------------------- addresses */
-
-/* A binary multiaddr /ip4|ip6/A/tcp/P of a socket address. */
-static size_t sa_to_ma(const struct sockaddr *sa, uint8_t *out) {
-  size_t n = 0;
-  const uint8_t *ip;
-  uint16_t port;
-  if (sa->sa_family == AF_INET) {
-    const struct sockaddr_in *s4 = (const void *)sa;
-    out[n++] = NET_MA_IP4;
-    ip = (const uint8_t *)&s4->sin_addr;
-    memcpy(out + n, ip, 4), n += 4;
-    port = ntohs(s4->sin_port);
-  } else {
-    const struct sockaddr_in6 *s6 = (const void *)sa;
-    out[n++] = NET_MA_IP6;
-    ip = (const uint8_t *)&s6->sin6_addr;
-    memcpy(out + n, ip, 16), n += 16;
-    port = ntohs(s6->sin6_port);
-  }
-  out[n++] = NET_MA_TCP;
-  out[n++] = (uint8_t)(port >> 8), out[n++] = (uint8_t)port;
-  return n;
-}
-
-/* Read /ip4|ip6/A/tcp/P[/p2p/ID] into a socket address and a PeerID
- * (len 0 when absent). */
-static int ma_to_sa(const char *s, struct sockaddr_storage *ss,
-                    net_peerid_t *peer) {
-  uint8_t b[NET_MA_MAX];
-  int len = net_ma_parse(s, strlen(s), b, sizeof b);
-  if (len < 0)
-    return len;
-  net_ma_comp_t c[3];
-  size_t nc = 0;
-  for (size_t off = 0; off < (size_t)len;) {
-    int k = net_ma_next(b + off, (size_t)len - off, &c[nc < 2 ? nc : 2]);
-    if (k < 0)
-      return k;
-    off += (size_t)k;
-    nc++;
-  }
-  memset(ss, 0, sizeof *ss);
-  peer->len = 0;
-  if (nc < 2 || nc > 3 || c[1].code != NET_MA_TCP ||
-      (nc == 3 && c[2].code != NET_MA_P2P))
-    return TR_ENOPROTO;
-  uint16_t port = (uint16_t)(c[1].value[0] << 8 | c[1].value[1]);
-  if (c[0].code == NET_MA_IP4) {
-    struct sockaddr_in *s4 = (void *)ss;
-    s4->sin_family = AF_INET;
-    memcpy(&s4->sin_addr, c[0].value, 4);
-    s4->sin_port = htons(port);
-  } else if (c[0].code == NET_MA_IP6) {
-    struct sockaddr_in6 *s6 = (void *)ss;
-    s6->sin6_family = AF_INET6;
-    memcpy(&s6->sin6_addr, c[0].value, 16);
-    s6->sin6_port = htons(port);
-  } else {
-    return TR_ENOPROTO;
-  }
-  if (nc == 3 && net_peerid_from_bytes(peer, c[2].value, c[2].vlen))
-    return TR_EMULTIADDR;
-  return 0;
-}
-
-static void add_addr(char (*out)[NET_MA_STR_MAX / 16], size_t max, size_t *n,
-                     const uint8_t *ma, size_t len) {
-  char s[NET_MA_STR_MAX / 16];
-  if (net_ma_format(ma, len, s, sizeof s) < 0)
-    return;
-  for (size_t i = 0; i < *n && i < max; i++)
-    if (!strcmp(out[i], s))
-      return;
-  if (*n < max)
-    snprintf(out[*n], sizeof out[*n], "%s", s);
-  (*n)++;
-}
-
-size_t net_host_addrs(net_host_t *h, char (*out)[NET_MA_STR_MAX / 16],
-                      size_t max) {
-  size_t n = 0;
-  struct ifaddrs *ifs = NULL;
-  for (size_t i = 0; i < h->nls; i++) {
-    net_listener_t *l = h->ls[i];
-    bool any4 = l->ma[0] == NET_MA_IP4 && !memcmp(l->ma + 1, "\0\0\0\0", 4);
-    bool any6 = l->ma[0] == NET_MA_IP6 &&
-                !memcmp(l->ma + 1, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
-    if (!any4 && !any6) {
-      add_addr(out, max, &n, l->ma, l->malen);
-      continue;
-    }
-    /* A wildcard: every interface address of that family, as go-libp2p
-     * lists them. */
-    if (!ifs && getifaddrs(&ifs))
-      continue;
-    const uint8_t *port = l->ma + l->malen - 2;
-    for (struct ifaddrs *a = ifs; a; a = a->ifa_next) {
-      if (!a->ifa_addr || !(a->ifa_flags & IFF_UP) ||
-          a->ifa_addr->sa_family != (any4 ? AF_INET : AF_INET6))
-        continue;
-      uint8_t ma[NET_CONN_MA_MAX];
-      size_t k = sa_to_ma(a->ifa_addr, ma);
-      if (ma[0] == NET_MA_IP6 && ma[1] == 0xfe && (ma[2] & 0xc0) == 0x80)
-        continue; /* link-local: needs a zone to be dialled */
-      memcpy(ma + k - 2, port, 2);
-      add_addr(out, max, &n, ma, k);
-    }
-  }
-  if (ifs)
-    freeifaddrs(ifs);
-  return n;
-}
-
 /* ----------------------------------------------------------- sockets */
 
 /* One handle of h fewer; the last one, once h is closing, frees h. */
@@ -223,7 +108,7 @@ static void on_listener_closed(uv_handle_t *hd) {
 
 static void on_sweep_closed(uv_handle_t *hd) { handle_gone(hd->data); }
 
-void net__conn_close(net_conn_t *c, int status) {
+static void tcp_close(net_conn_t *c, int status) {
   if (c->closing)
     return;
   c->closing = true;
@@ -253,14 +138,14 @@ static void on_alloc(uv_handle_t *hd, size_t sz, uv_buf_t *buf) {
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   net_conn_t *c = st->data;
   if (n < 0) {
-    net__conn_close(c, n == UV_EOF ? -ECONNRESET : (int)n);
+    tcp_close(c, n == UV_EOF ? -ECONNRESET : (int)n);
     return;
   }
   if (n > 0)
     net__conn_input(c, (const uint8_t *)buf->base, (size_t)n);
 }
 
-void net__pause(net_conn_t *c, bool pause) {
+static void tcp_pause(net_conn_t *c, bool pause) {
   if (c->closing || pause == c->paused)
     return;
   c->paused = pause;
@@ -283,12 +168,12 @@ static void on_written(uv_write_t *req, int status) {
   if (c->closing)
     return;
   if (status < 0)
-    net__conn_close(c, status);
+    tcp_close(c, status);
   else
     net__conn_pump(c);
 }
 
-size_t net__sock_queued(net_conn_t *c) {
+static size_t tcp_queued(net_conn_t *c) {
   return uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
 }
 
@@ -301,7 +186,7 @@ static int send_buf(net_conn_t *c, wreq_t *w, size_t n) {
   return rc;
 }
 
-int net__send_raw(net_conn_t *c, const uint8_t *p, size_t n) {
+static int tcp_send_raw(net_conn_t *c, const uint8_t *p, size_t n) {
   if (n == 0 || c->closing)
     return 0;
   wreq_t *w = tr_malloc(sizeof *w + n);
@@ -311,7 +196,7 @@ int net__send_raw(net_conn_t *c, const uint8_t *p, size_t n) {
   return send_buf(c, w, n);
 }
 
-int net__send_sealed(net_conn_t *c, const uint8_t *p, size_t n) {
+static int tcp_send_sealed(net_conn_t *c, const uint8_t *p, size_t n) {
   if (n == 0 || c->closing)
     return 0;
   size_t frames = (n + NET_NOISE_PLAIN_MAX - 1) / NET_NOISE_PLAIN_MAX;
@@ -334,6 +219,15 @@ int net__send_sealed(net_conn_t *c, const uint8_t *p, size_t n) {
   return send_buf(c, w, total);
 }
 
+static uint64_t tcp_now(net_conn_t *c) { return uv_now(c->h->loop); }
+
+/* What conn.c may do with a TCP connection's socket. */
+static const net_transport_t TCP = {
+    .send_raw = tcp_send_raw, .send_sealed = tcp_send_sealed,
+    .pause = tcp_pause,       .queued = tcp_queued,
+    .close = tcp_close,       .now = tcp_now,
+};
+
 /* A new connection object for h, counted; NULL past the limits. */
 static net_conn_t *conn_new(net_host_t *h, bool outbound) {
   if (h->closing || h->nconns >= h->lim.conns_max ||
@@ -347,6 +241,7 @@ static net_conn_t *conn_new(net_host_t *h, bool outbound) {
     return NULL;
   }
   c->h = h;
+  c->tp = &TCP;
   c->tcp.data = c;
   c->outbound = outbound;
   c->next = h->conns;
@@ -356,7 +251,7 @@ static net_conn_t *conn_new(net_host_t *h, bool outbound) {
   h->nconns++;
   h->npending++;
   h->open_handles++;
-  c->deadline = net__now(h) + (outbound ? h->lim.dial_ms : h->lim.handshake_ms);
+  c->deadline = uv_now(h->loop) + (outbound ? h->lim.dial_ms : h->lim.handshake_ms);
   return c;
 }
 
@@ -364,18 +259,18 @@ static void set_remote(net_conn_t *c) {
   struct sockaddr_storage ss;
   int len = sizeof ss;
   if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
-    c->malen = (uint8_t)sa_to_ma((struct sockaddr *)&ss, c->ma);
+    c->malen = (uint8_t)net__sa_to_ma((struct sockaddr *)&ss, c->ma);
 }
 
 static void start_conn(net_conn_t *c) {
   uv_tcp_nodelay(&c->tcp, 1);
   set_remote(c);
-  c->deadline = net__now(c->h) + c->h->lim.handshake_ms;
+  c->deadline = uv_now(c->h->loop) + c->h->lim.handshake_ms;
   int rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
   if (!rc)
     rc = net__conn_start(c);
   if (rc)
-    net__conn_close(c, rc);
+    tcp_close(c, rc);
 }
 
 static void on_accept(uv_stream_t *srv, int status) {
@@ -398,7 +293,7 @@ static void on_accept(uv_stream_t *srv, int status) {
     return;
   }
   if (uv_accept(srv, (uv_stream_t *)&c->tcp)) {
-    net__conn_close(c, -EIO);
+    tcp_close(c, -EIO);
     return;
   }
   start_conn(c);
@@ -407,7 +302,7 @@ static void on_accept(uv_stream_t *srv, int status) {
 int net_host_listen(net_host_t *h, const char *maddr) {
   struct sockaddr_storage ss;
   net_peerid_t none;
-  int rc = ma_to_sa(maddr, &ss, &none);
+  int rc = net__ma_to_sa(maddr, &ss, &none);
   if (rc)
     return rc;
   if (h->nls == NET_HOST_LISTENERS_MAX)
@@ -433,7 +328,7 @@ int net_host_listen(net_host_t *h, const char *maddr) {
     uv_close((uv_handle_t *)&l->tcp, on_listener_closed);
     return rc;
   }
-  l->malen = (uint8_t)sa_to_ma((struct sockaddr *)&ss, l->ma);
+  l->malen = (uint8_t)net__sa_to_ma((struct sockaddr *)&ss, l->ma);
   h->ls[h->nls++] = l;
   return 0;
 }
@@ -443,7 +338,7 @@ static void on_connected(uv_connect_t *req, int status) {
   if (c->closing)
     return;
   if (status < 0) {
-    net__conn_close(c, status);
+    tcp_close(c, status);
     return;
   }
   start_conn(c);
@@ -453,7 +348,7 @@ int net_host_connect(net_host_t *h, const char *maddr, net_connect_cb cb,
                      void *ud) {
   struct sockaddr_storage ss;
   net_peerid_t peer;
-  int rc = ma_to_sa(maddr, &ss, &peer);
+  int rc = net__ma_to_sa(maddr, &ss, &peer);
   if (rc)
     return rc;
   if (peer.len && net_host_connected(h, &peer)) {
@@ -475,7 +370,7 @@ int net_host_connect(net_host_t *h, const char *maddr, net_connect_cb cb,
   rc = uv_tcp_connect(&c->creq, &c->tcp, (struct sockaddr *)&ss, on_connected);
   if (rc) {
     c->ccb = NULL; /* failed synchronously: no callback */
-    net__conn_close(c, rc);
+    tcp_close(c, rc);
   }
   return rc;
 }
@@ -494,7 +389,7 @@ int net_host_disconnect(net_host_t *h, const net_peerid_t *peer) {
   for (net_conn_t *c = h->conns, *next; c; c = next) {
     next = c->next;
     if (c->phase == NET_PH_OPEN && net_peerid_equal(&c->peer, peer)) {
-      net__conn_close(c, -ECONNABORTED);
+      tcp_close(c, -ECONNABORTED);
       rc = 0;
     }
   }
@@ -521,7 +416,7 @@ void net_host_close(net_host_t *h, void (*done)(void *ud), void *ud) {
   h->done = done;
   h->done_ud = ud;
   while (h->conns)
-    net__conn_close(h->conns, -ECANCELED);
+    tcp_close(h->conns, -ECANCELED);
   for (size_t i = 0; i < h->nls; i++)
     uv_close((uv_handle_t *)&h->ls[i]->tcp, on_listener_closed);
   h->nls = 0;

@@ -1,7 +1,14 @@
 /*
  * host_int.h — what host.c (libuv: sockets, timers), conn.c (the upgrade
- * and the streams, no libuv calls) and the built-in protocols (identify.c,
- * ping.c) share.  Nothing outside net/ includes it.
+ * and the streams, no libuv calls), addrs.c and the built-in protocols
+ * (identify.c, ping.c) share.  Nothing outside net/ includes it.
+ *
+ * Calls go one way: host.c → identify.c, ping.c (their init) → conn.c
+ * (streams, handlers, the upgrade) → mss, noise, yamux.  conn.c reaches
+ * the socket only through the connection's transport (net_transport_t,
+ * filled in by host.c), and tells the protocols that a connection is up
+ * through the hooks they registered (net__on_conn_up), so that it never
+ * calls up.
  */
 #ifndef NET_HOST_INT_H
 #define NET_HOST_INT_H
@@ -24,8 +31,26 @@ enum {
   NET_PH_CLOSED,
 };
 
+/* What conn.c needs of the socket under a connection: host.c's TCP
+ * functions, handed over when the connection is made.  send_* copy p;
+ * close tears the connection down (conn.c's net__conn_teardown runs
+ * first) and is a no-op when it is already closing. */
+typedef struct net_transport {
+  int (*send_raw)(net_conn_t *c, const uint8_t *p, size_t n);
+  int (*send_sealed)(net_conn_t *c, const uint8_t *p, size_t n);
+  void (*pause)(net_conn_t *c, bool pause);
+  size_t (*queued)(net_conn_t *c); /* bytes waiting on the socket */
+  void (*close)(net_conn_t *c, int status);
+  uint64_t (*now)(net_conn_t *c); /* loop ms */
+} net_transport_t;
+
+/* Called when a connection finished its upgrade (yamux is up). */
+typedef void (*net_conn_up_cb)(net_conn_t *c, void *ud);
+#define NET_HOST_HOOKS_MAX 8
+
 struct net_conn {
   uv_tcp_t tcp;
+  const net_transport_t *tp;
   uv_connect_t creq;
   net_host_t *h;
   net_conn_t *next, *prev;
@@ -84,6 +109,11 @@ struct net_host {
   net_handler_t handlers[NET_HOST_HANDLERS_MAX];
   const char *protos[NET_HOST_HANDLERS_MAX];
   size_t nhandlers;
+  struct {
+    net_conn_up_cb cb;
+    void *ud;
+  } up[NET_HOST_HOOKS_MAX];
+  size_t nup;
   net_conn_t *conns;
   uint32_t nconns, npending;
   uv_timer_t sweep;
@@ -96,25 +126,25 @@ struct net_host {
   uint8_t pbuf[NET_NOISE_MSG_MAX];
 };
 
-/* host.c */
-int net__send_raw(net_conn_t *c, const uint8_t *p, size_t n);
-int net__send_sealed(net_conn_t *c, const uint8_t *p, size_t n);
-size_t net__sock_queued(net_conn_t *c);
-void net__conn_close(net_conn_t *c, int status);
-void net__pause(net_conn_t *c, bool pause);
-uint64_t net__now(net_host_t *h);
+/* addrs.c: a socket address as a binary /ip4|ip6/A/tcp/P (returns its
+ * length), and a /ip4|ip6/A/tcp/P[/p2p/ID] string as a socket address and
+ * a PeerID (len 0 when absent): 0, TR_EMULTIADDR, TR_ENOPROTO. */
+size_t net__sa_to_ma(const struct sockaddr *sa, uint8_t *out);
+int net__ma_to_sa(const char *s, struct sockaddr_storage *ss,
+                  net_peerid_t *peer);
 
-/* conn.c */
+/* conn.c: c->tp must be set before net__conn_start. */
 int net__conn_start(net_conn_t *c);
 void net__conn_input(net_conn_t *c, const uint8_t *p, size_t n);
 void net__conn_pump(net_conn_t *c);
 void net__conn_teardown(net_conn_t *c, int status);
-void net__sweep(net_host_t *h);
+void net__sweep(net_host_t *h, uint64_t now);
 int net__open_on(net_conn_t *c, const char *proto, net_open_cb cb, void *ud);
+/* Run cb(c, ud) for every connection of h that comes up.  0, TR_ELIMIT. */
+int net__on_conn_up(net_host_t *h, net_conn_up_cb cb, void *ud);
 
-/* identify.c, ping.c */
+/* identify.c, ping.c: register their handlers and hooks on h. */
 int net__identify_init(net_host_t *h);
-void net__identify_conn(net_conn_t *c);
 int net__ping_init(net_host_t *h);
 
 #endif /* NET_HOST_INT_H */

@@ -153,7 +153,9 @@ static void on_id_open(net_stream_t *s, int status, void *ud) {
     start_read(s);
 }
 
-void net__identify_conn(net_conn_t *c) {
+/* A connection is up (conn.c's hook): ask the peer who it is. */
+static void on_conn_up(net_conn_t *c, void *ud) {
+  (void)ud;
   if (net__open_on(c, NET_ID_PROTOCOL, on_id_open, NULL))
     tr_log(TR_LOG_DEBUG, "identify: cannot open a stream");
 }
@@ -186,5 +188,7 @@ static void on_push(net_stream_t *s, void *ud) {
 
 int net__identify_init(net_host_t *h) {
   int rc = net_host_handle(h, NET_ID_PROTOCOL, on_id, NULL);
-  return rc ? rc : net_host_handle(h, NET_ID_PUSH_PROTOCOL, on_push, NULL);
+  if (!rc)
+    rc = net_host_handle(h, NET_ID_PUSH_PROTOCOL, on_push, NULL);
+  return rc ? rc : net__on_conn_up(h, on_conn_up, NULL);
 }

@@ -100,6 +100,7 @@ static void stop_node(node_t *n) {
   if (n->api)
     http_server_stop(n->api, NULL, NULL);
   n->gateway = n->api = NULL;
+  n->rpc.host = NULL; /* swarm commands from now on: offline */
   if (n->host)
     net_host_close(n->host, NULL, NULL);
   n->host = NULL;
@@ -253,6 +254,7 @@ static int start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
   sodium_memzero(&key, sizeof key);
   if (rc)
     return startup_fail(o, rc, "swarm: %s", tr_strerror(rc));
+  n->rpc.host = n->host;
   json_t *sw = config_get(cfg, "Addresses.Swarm");
   size_t i;
   json_t *v;

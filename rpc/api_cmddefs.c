@@ -28,6 +28,11 @@
 
 static const rpc_optdef_t none[] = {END};
 
+static const rpc_optdef_t ping_opts[] = {
+    {"count", 'n', I, "10", "Number of ping messages to send.", "count", 1,
+     1000},
+    END};
+
 static const rpc_optdef_t add_opts[] = {
     CB("recursive", 'r', "false", "Add directories recursively."),
     CB("hidden", 'H', "false", "Include files whose names start with a dot."),
@@ -211,6 +216,18 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "private key).", none},
     {"id", "id", "", "Print the node's identity as JSON.", none},
     {"version", "version", "", "Print trove's version.", none},
+    {"swarm peers", "swarm/peers", "", "List the peers connected to.",
+     none},
+    {"swarm connect", "swarm/connect", "MADDR", "Connect to a peer "
+     "(/ip4/A/tcp/P/p2p/ID).", none},
+    {"swarm disconnect", "swarm/disconnect", "MADDR", "Close the "
+     "connections to a peer (.../p2p/ID).", none},
+    {"swarm addrs", "swarm/addrs", "", "List the addresses known of each "
+     "peer.", none},
+    {"swarm addrs local", "swarm/addrs/local", "", "List the addresses "
+     "this node listens on.", none},
+    {"ping", "ping", "PEER", "Ping a connected peer (ID or MADDR/p2p/ID).",
+     ping_opts},
 };
 const size_t rpc_ncmddefs = TR_ARRAY_LEN(rpc_cmddefs);
 

@@ -30,5 +30,11 @@ const rpc_cmd_t rpc_cmds[] = {
     {"repo/stat", rpc_cmd_repo_stat},
     {"repo/verify", rpc_cmd_repo_verify},
     {"repo/version", rpc_cmd_repo_version},
+    {"swarm/peers", rpc_cmd_swarm_peers},
+    {"swarm/connect", rpc_cmd_swarm_connect},
+    {"swarm/disconnect", rpc_cmd_swarm_disconnect},
+    {"swarm/addrs", rpc_cmd_swarm_addrs},
+    {"swarm/addrs/local", rpc_cmd_swarm_addrs_local},
+    {"ping", rpc_cmd_ping},
 };
 const size_t rpc_ncmds = TR_ARRAY_LEN(rpc_cmds);

@@ -2,15 +2,16 @@
  * rpc.h — Kubo's RPC API (/api/v0) as a handler on the HTTP server of
  * http/http.h: the commands kubo-rpc-client and the trove CLI use (add, cat,
  * get, ls, refs, pin, block, dag import/export, id, version, config, repo,
- * shutdown), with Kubo's request and response shapes, its origin checks
+ * shutdown, swarm, ping), with Kubo's request and response shapes, its
+ * origin checks
  * (a web page cannot drive the API) and its error bodies.
  *
  * The daemon (node/) fills an rpc_ctx_t and registers rpc_api_handle with
  * the ctx as its ud on the API listener.  The API reads and writes the
  * blockstore it is given and the repo's config file (config/config.h);
- * what only the node knows — its PeerID and public key, where its
- * listeners ended up, how to stop it — comes in the ctx, so nothing here
- * calls up into node/.
+ * what only the node knows — its PeerID and public key, its libp2p host,
+ * where its listeners ended up, how to stop it — comes in the ctx, so
+ * nothing here calls up into node/.
  *
  * Threads: handlers run on the loop thread; reads that can be long run as
  * worker-pool jobs, uploads (add, block put, dag import) on a thread of
@@ -32,6 +33,9 @@ typedef struct rpc_ctx {
   const char *peerid;  /* the node's PeerID */
   const char *pubkey;  /* base64 of its libp2p PublicKey protobuf */
   const char *version; /* "0.1.0" */
+  /* The libp2p host (the swarm commands, ping, id's Addresses and Protocols); NULL
+   * when the node has no swarm or is stopping. */
+  struct net_host *host;
   /* Where the listeners ended up, for `id` and logs. */
   char gateway_addr[128];
   char api_addr[128];

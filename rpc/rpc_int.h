@@ -238,5 +238,11 @@ void rpc_cmd_repo_gc(http_req_t *req, rpc_ctx_t *ctx);       /* rpc_gc.c */
 void rpc_cmd_repo_stat(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_repo_verify(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_repo_version(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_swarm_peers(http_req_t *req, rpc_ctx_t *ctx);   /* rpc_swarm.c */
+void rpc_cmd_swarm_connect(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_swarm_disconnect(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_swarm_addrs(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_swarm_addrs_local(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_ping(http_req_t *req, rpc_ctx_t *ctx);
 
 #endif /* RPC_INT_H */

@@ -24,20 +24,40 @@
 #include <strings.h>
 
 #include "../config/config.h"
+#include "../net/host.h"
 #include "rpc_int.h"
 
 /* ------------------------------------------------------------------ id */
 
-static void id_work(rpc_job_t *j) {
+/* Our answer, on the loop thread (the host lives there): Addresses are
+ * where the swarm listens, with /p2p/ID, and Protocols its handlers; both
+ * empty without a swarm, as Kubo offline answers. */
+static json_t *id_json(rpc_ctx_t *ctx) {
   char agent[64];
-  snprintf(agent, sizeof agent, "trove/%s", j->ctx->version);
-  /* No swarm listens yet, so no addresses and no libp2p protocols: Kubo
-   * offline answers the same way. */
-  j->json = json_pack("{s:s,s:s,s:[],s:s,s:[]}", "ID", j->ctx->peerid,
-                      "PublicKey", j->ctx->pubkey, "Addresses",
-                      "AgentVersion", agent, "Protocols");
-  if (!j->json)
-    rpc_job_fail(j, 500, "out of memory");
+  snprintf(agent, sizeof agent, "trove/%s", ctx->version);
+  json_t *addrs = json_array(), *protos = json_array();
+  if (ctx->host && addrs && protos) {
+    char (*a)[NET_MA_STR_MAX / 16] = tr_malloc(32 * sizeof *a);
+    size_t n = a ? net_host_addrs(ctx->host, a, 32) : 0;
+    for (size_t i = 0; i < n && i < 32; i++) {
+      char s[NET_MA_STR_MAX / 16 + 128];
+      snprintf(s, sizeof s, "%s/p2p/%s", a[i], ctx->peerid);
+      json_array_append_new(addrs, rpc_json_str(s));
+    }
+    tr_free(a);
+    const char *p[64];
+    n = net_host_protocols(ctx->host, p, 64);
+    for (size_t i = 0; i < n && i < 64; i++)
+      json_array_append_new(protos, rpc_json_str(p[i]));
+  }
+  if (!addrs || !protos) {
+    json_decref(addrs);
+    json_decref(protos);
+    return NULL;
+  }
+  return json_pack("{s:s,s:s,s:o,s:s,s:o}", "ID", ctx->peerid, "PublicKey",
+                   ctx->pubkey, "Addresses", addrs, "AgentVersion", agent,
+                   "Protocols", protos);
 }
 
 void rpc_cmd_id(http_req_t *req, rpc_ctx_t *ctx) {
@@ -54,7 +74,11 @@ void rpc_cmd_id(http_req_t *req, rpc_ctx_t *ctx) {
     rpc_error(req, 500, "looking up other peers is not supported yet");
     return;
   }
-  (void)rpc_job_run(req, ctx, id_work, NULL, NULL, NULL);
+  json_t *o = id_json(ctx);
+  if (o)
+    rpc_api_json(req, o);
+  else
+    rpc_error(req, 500, "out of memory");
 }
 
 /* -------------------------------------------------------------- config */

@@ -5,7 +5,10 @@
 # yamux streams at once), and `ipfs id TROVEID`, which shows what trove's
 # identify said (agent, protocols, listen address).  Both nodes in temporary
 # repos on free ports, Kubo with the test profile (no bootstrap) and
-# Routing.Type none; every process stopped by the trap.  Skipped (passes)
+# Routing.Type none; every process stopped by the trap.  Then the other
+# way: `trove swarm disconnect` and `trove swarm connect` to Kubo, `trove
+# ping`, `trove swarm peers`, `trove id` (Addresses and Protocols from the
+# host), and the swarm commands' error answers.  Skipped (passes)
 # when Kubo is not installed.
 set -euo pipefail
 TROVE=${TROVE_BIN:-$PWD/bin/trove}
@@ -73,4 +76,43 @@ for p in ("/ipfs/id/1.0.0", "/ipfs/id/push/1.0.0", "/ipfs/ping/1.0.0"):
 assert f"/ip4/127.0.0.1/tcp/{port}/p2p/{tid}" in d["Addresses"], d
 P
 timeout 10 "$IPFS" swarm peers | grep -q "$TID" || fail "Kubo lost the connection"
+
+# ---- trove -> Kubo, through trove's API and CLI
+KID=$("$IPFS" id -f '<id>')
+KP=$("$IPFS" config Addresses.Swarm | python3 -c 'import json,sys; print(json.load(sys.stdin)[0].rsplit("/",1)[1])')
+out=$(timeout 30 "$TROVE" swarm peers)
+echo "$out"
+grep -q "/p2p/$KID\$" <<<"$out" || fail "trove swarm peers (inbound): $out"
+out=$(timeout 30 "$TROVE" swarm disconnect "/p2p/$KID")
+[ "$out" = "disconnect $KID success" ] || fail "swarm disconnect: $out"
+for _ in $(seq 50); do
+  timeout 10 "$TROVE" swarm peers | grep -q "$KID" || break
+  sleep 0.1
+done
+timeout 10 "$TROVE" swarm peers | grep -q "$KID" && fail "still connected after disconnect"
+out=$(timeout 30 "$TROVE" swarm connect "/ip4/127.0.0.1/tcp/$KP/p2p/$KID")
+echo "$out"
+[ "$out" = "connect $KID success" ] || fail "trove swarm connect: $out"
+out=$(timeout 30 "$TROVE" ping -n 3 "$KID")
+echo "$out"
+[ "$(grep -c 'Pong received' <<<"$out")" = 3 ] || fail "trove ping: $out"
+grep -q "^PING $KID.\$" <<<"$out" || fail "trove ping header: $out"
+grep -q "^Average latency: " <<<"$out" || fail "trove ping average: $out"
+out=$(timeout 30 "$TROVE" swarm peers)
+echo "$out"
+grep -q "^/ip4/127.0.0.1/tcp/$KP/p2p/$KID\$" <<<"$out" || fail "trove swarm peers: $out"
+timeout 10 "$IPFS" swarm peers | grep -q "$TID" || fail "Kubo does not see trove's dial"
+# Kubo's identify reached trove's peerstore.
+timeout 10 "$TROVE" swarm addrs | grep -q "^$KID (" || fail "swarm addrs: no $KID"
+id=$(timeout 30 "$TROVE" id)
+echo "$id"
+python3 - "$id" "$TID" "$TP" <<'P'
+import json, sys
+d = json.loads(sys.argv[1]); tid, port = sys.argv[2], sys.argv[3]
+assert d["ID"] == tid, d
+for p in ("/ipfs/id/1.0.0", "/ipfs/id/push/1.0.0", "/ipfs/ping/1.0.0"):
+    assert p in d["Protocols"], d
+assert f"/ip4/127.0.0.1/tcp/{port}/p2p/{tid}" in d["Addresses"], d
+P
+echo "ok trove -> Kubo"
 echo "ok"

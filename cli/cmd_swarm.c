@@ -1,0 +1,144 @@
+/*
+ * cmd_swarm.c — `trove swarm peers|connect|disconnect|addrs [local]`,
+ * `trove ping PEER` and `trove id` through a running daemon's API, printed
+ * as Kubo's CLI prints them.  The swarm lives in the daemon, so without
+ * one these commands say, as Kubo does, that they need online mode (`id`
+ * alone falls back to the repo's identity, in cmd_repo.c).
+ *
+ * The cli__remote_* functions are called by cli_remote() (cmd_remote.c's
+ * table) when a daemon answers; cmd_* run when none does.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "remote_int.h"
+
+static int offline(const char *what) {
+  return cli_failf("%s: this command must be run in online mode (start "
+                   "'trove daemon')", what);
+}
+
+int cmd_swarm_peers(cli_t *c, int n, char **v) {
+  (void)c, (void)n, (void)v;
+  return offline("swarm peers");
+}
+int cmd_swarm_connect(cli_t *c, int n, char **v) {
+  (void)c, (void)n, (void)v;
+  return offline("swarm connect");
+}
+int cmd_swarm_disconnect(cli_t *c, int n, char **v) {
+  (void)c, (void)n, (void)v;
+  return offline("swarm disconnect");
+}
+int cmd_swarm_addrs(cli_t *c, int n, char **v) {
+  (void)c, (void)n, (void)v;
+  return offline("swarm addrs");
+}
+int cmd_swarm_addrs_local(cli_t *c, int n, char **v) {
+  (void)c, (void)n, (void)v;
+  return offline("swarm addrs local");
+}
+int cmd_ping(cli_t *c, int n, char **v) {
+  (void)c, (void)n, (void)v;
+  return offline("ping");
+}
+
+/* One JSON answer; each string of its member key on a line. */
+static int print_strings(remote_t *r, const char *cmd, const char *key) {
+  json_t *o, *s;
+  size_t i;
+  if (cli__call(r, cmd) || cli__next_value(r, &o) <= 0)
+    return 1;
+  json_array_foreach(json_object_get(o, key), i, s)
+    printf("%s\n", json_string_value(s) ? json_string_value(s) : "");
+  json_decref(o);
+  return 0;
+}
+
+int cli__remote_swarm_peers(remote_t *r, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("swarm peers: takes no arguments");
+  json_t *o, *p;
+  size_t i;
+  if (cli__call(r, "swarm/peers") || cli__next_value(r, &o) <= 0)
+    return 1;
+  json_array_foreach(json_object_get(o, "Peers"), i, p)
+    printf("%s/p2p/%s\n", cli__jstr(p, "Addr"), cli__jstr(p, "Peer"));
+  json_decref(o);
+  return 0;
+}
+
+int cli__remote_swarm_connect(remote_t *r, int argc, char **argv) {
+  if (argc != 2)
+    return cli_failf("swarm connect: usage: trove swarm connect MADDR");
+  return cli__qargs(r, argc, argv) ||
+         print_strings(r, "swarm/connect", "Strings");
+}
+
+int cli__remote_swarm_disconnect(remote_t *r, int argc, char **argv) {
+  if (argc != 2)
+    return cli_failf("swarm disconnect: usage: trove swarm disconnect MADDR");
+  return cli__qargs(r, argc, argv) ||
+         print_strings(r, "swarm/disconnect", "Strings");
+}
+
+int cli__remote_swarm_addrs_local(remote_t *r, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("swarm addrs local: takes no arguments");
+  return print_strings(r, "swarm/addrs/local", "Strings");
+}
+
+int cli__remote_swarm_addrs(remote_t *r, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("swarm addrs: takes no arguments");
+  json_t *o, *a, *s;
+  const char *peer;
+  size_t i;
+  if (cli__call(r, "swarm/addrs") || cli__next_value(r, &o) <= 0)
+    return 1;
+  json_object_foreach(json_object_get(o, "Addrs"), peer, a) {
+    printf("%s (%zu)\n", peer, json_array_size(a));
+    json_array_foreach(a, i, s)
+      printf("\t%s\n", json_string_value(s) ? json_string_value(s) : "");
+  }
+  json_decref(o);
+  return 0;
+}
+
+int cli__remote_ping(remote_t *r, int argc, char **argv) {
+  if (argc != 2)
+    return cli_failf("ping: usage: trove ping [-n COUNT] PEER");
+  if (cli__qargs(r, argc, argv) || cli__call(r, "ping"))
+    return 1;
+  json_t *o;
+  int rc, failed = 0;
+  while ((rc = cli__next_value(r, &o)) > 0) {
+    const char *text = cli__jstr(o, "Text");
+    bool ok = json_is_true(json_object_get(o, "Success"));
+    if (*text)
+      printf("%s\n", text);
+    else if (ok)
+      printf("Pong received: time=%.2f ms\n",
+             (double)json_integer_value(json_object_get(o, "Time")) / 1e6);
+    failed |= !ok;
+    json_decref(o);
+    fflush(stdout);
+  }
+  return rc < 0 || failed;
+}
+
+int cli__remote_id(remote_t *r, int argc, char **argv) {
+  json_t *o;
+  if ((argc > 1 && cli__qargs(r, argc, argv)) || cli__call(r, "id") ||
+      cli__next_value(r, &o) <= 0)
+    return 1;
+  char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  if (s)
+    printf("%s\n", s);
+  free(s);
+  json_decref(o);
+  return 0;
+}

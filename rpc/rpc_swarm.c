@@ -1,0 +1,471 @@
+/*
+ * rpc_swarm.c — /api/v0 commands about the libp2p swarm, with Kubo's
+ * answers:
+ *
+ *   swarm/peers              {"Peers":[{"Addr","Peer","Direction"}]}
+ *                            (null when none, as Kubo)
+ *   swarm/connect arg=MADDR  {"Strings":["connect ID success"]}
+ *   swarm/disconnect arg=MADDR  {"Strings":["disconnect ID success"]}
+ *   swarm/addrs              {"Addrs":{"ID":["/ip4/..."]}} (the peerstore)
+ *   swarm/addrs/local        {"Strings":[...]} (where we listen)
+ *   ping arg=PEER count=N    NDJSON {"Success","Time","Text"}: "PING ID.",
+ *                            one line per echo (Time in ns), the average
+ *
+ * They run on the loop thread against ctx->host (NULL when the daemon has
+ * no swarm: Kubo's "this command must be run in online mode").  connect
+ * and ping wait on the network: their state (op_t) outlives the request
+ * when the client goes away or the answer times out, until the host lets
+ * go of it (net_host_connect and net_ping always call back once, at the
+ * latest when the host closes).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../net/host.h"
+#include "../net/identify.h"
+#include "../net/peerstore.h"
+#include "rpc_int.h"
+
+#define CONNECT_MS 30000
+#define PING_MS_EACH 5000
+#define PING_COUNT_DEFAULT 10
+#define PING_COUNT_MAX 1000
+
+static net_host_t *online(http_req_t *req, rpc_ctx_t *ctx) {
+  if (!ctx->host)
+    rpc_error(req, 500, "this command must be run in online mode");
+  return ctx->host;
+}
+
+/* The multiaddr s (binary into b); its /p2p/ID into *peer (len 0 when
+ * absent).  Answers Kubo's error and returns non-zero when malformed. */
+static int parse_maddr(http_req_t *req, const char *s, net_peerid_t *peer,
+                       bool *transport) {
+  uint8_t b[NET_MA_MAX];
+  int len = net_ma_parse(s, strlen(s), b, sizeof b);
+  peer->len = 0;
+  *transport = false;
+  net_ma_comp_t c;
+  for (int off = 0, k; len > 0 && off < len; off += k) {
+    if ((k = net_ma_next(b + off, (size_t)(len - off), &c)) < 0) {
+      len = k;
+      break;
+    }
+    if (c.code != NET_MA_P2P)
+      *transport = true;
+    else if (net_peerid_from_bytes(peer, c.value, c.vlen))
+      len = TR_EMULTIADDR;
+  }
+  if (len < 0) {
+    rpc_error(req, 500, "failed to parse multiaddr \"%s\": %s", s,
+              tr_strerror(len));
+    return -1;
+  }
+  return 0;
+}
+
+static void peer_str(const net_peerid_t *p, char *out, size_t n) {
+  if (!p || !p->len || net_peerid_format(p, 0, out, n) < 0)
+    snprintf(out, n, "%s", "<unknown peer>");
+}
+
+static void answer_strings(http_req_t *req, const char *s) {
+  json_t *o = json_pack("{s:[o]}", "Strings", rpc_json_str(s));
+  if (o)
+    rpc_api_json(req, o);
+  else
+    rpc_error(req, 500, "out of memory");
+}
+
+/* ------------------------------------------------------- peers, addrs */
+
+static void peer_row(const net_peerid_t *peer, const char *addr,
+                     bool outbound, void *ud) {
+  char id[NET_PEERID_STR_MAX];
+  peer_str(peer, id, sizeof id);
+  /* Kubo's Direction: 1 inbound, 2 outbound (network.Direction). */
+  json_array_append_new(ud, json_pack("{s:o,s:s,s:i}", "Addr",
+                                      rpc_json_str(addr), "Peer", id,
+                                      "Direction", outbound ? 2 : 1));
+}
+
+void rpc_cmd_swarm_peers(http_req_t *req, rpc_ctx_t *ctx) {
+  net_host_t *h = online(req, ctx);
+  if (!h)
+    return;
+  json_t *a = json_array();
+  if (a)
+    net_host_conns(h, peer_row, a);
+  if (a && !json_array_size(a)) {
+    json_decref(a);
+    a = json_null(); /* Kubo: "Peers": null */
+  }
+  json_t *o = a ? json_pack("{s:o}", "Peers", a) : NULL;
+  if (!o)
+    rpc_error(req, 500, "out of memory");
+  else
+    rpc_api_json(req, o);
+}
+
+void rpc_cmd_swarm_addrs(http_req_t *req, rpc_ctx_t *ctx) {
+  net_host_t *h = online(req, ctx);
+  if (!h)
+    return;
+  net_peerstore_t *ps = net_host_peerstore(h);
+  json_t *all = json_object();
+  for (size_t i = 0; all && i < ps->n; i++) {
+    net_peerinfo_t *pi = &ps->v[i];
+    char id[NET_PEERID_STR_MAX], s[NET_PS_ADDR_MAX * 8];
+    json_t *a = json_array();
+    peer_str(&pi->id, id, sizeof id);
+    for (size_t k = 0; a && k < pi->naddrs; k++)
+      if (net_ma_format(pi->addrs[k], pi->addrlen[k], s, sizeof s) >= 0)
+        json_array_append_new(a, rpc_json_str(s));
+    if (!a || json_object_set_new(all, id, a)) {
+      json_decref(all);
+      all = NULL;
+    }
+  }
+  json_t *o = all ? json_pack("{s:o}", "Addrs", all) : NULL;
+  if (!o)
+    rpc_error(req, 500, "out of memory");
+  else
+    rpc_api_json(req, o);
+}
+
+void rpc_cmd_swarm_addrs_local(http_req_t *req, rpc_ctx_t *ctx) {
+  net_host_t *h = online(req, ctx);
+  if (!h)
+    return;
+  char addrs[32][NET_MA_STR_MAX / 16];
+  size_t n = net_host_addrs(h, addrs, 32);
+  json_t *a = json_array();
+  for (size_t i = 0; a && i < n && i < 32; i++)
+    json_array_append_new(a, rpc_json_str(addrs[i]));
+  json_t *o = a ? json_pack("{s:o}", "Strings", a) : NULL;
+  if (!o)
+    rpc_error(req, 500, "out of memory");
+  else
+    rpc_api_json(req, o);
+}
+
+void rpc_cmd_swarm_disconnect(http_req_t *req, rpc_ctx_t *ctx) {
+  net_host_t *h = online(req, ctx);
+  char *arg;
+  if (!h || rpc_one_arg(req, "address", &arg))
+    return;
+  net_peerid_t peer;
+  bool transport;
+  if (parse_maddr(req, arg, &peer, &transport) == 0) {
+    char id[NET_PEERID_STR_MAX], msg[NET_PEERID_STR_MAX + 64];
+    peer_str(&peer, id, sizeof id);
+    int rc = peer.len ? net_host_disconnect(h, &peer) : TR_EMULTIADDR;
+    if (!peer.len)
+      rpc_error(req, 500, "%s: invalid p2p multiaddr", arg);
+    else if (rc)
+      rpc_error(req, 500, "disconnect %s failure: not connected", id);
+    else {
+      snprintf(msg, sizeof msg, "disconnect %s success", id);
+      answer_strings(req, msg);
+    }
+  }
+  tr_free(arg);
+}
+
+/* ------------------------------------------------ connect, ping: ops */
+
+typedef struct op {
+  http_req_t *req; /* NULL once answered */
+  rpc_ctx_t *ctx;
+  uv_timer_t timer;
+  bool net_busy;     /* the host holds the op as its ud */
+  bool timer_closed;
+  net_peerid_t peer;
+  char id[NET_PEERID_STR_MAX];
+  /* ping */
+  unsigned count, got;
+  uint64_t total_us;
+} op_t;
+
+static void op_maybe_free(op_t *op) {
+  if (!op->net_busy && op->timer_closed)
+    tr_free(op);
+}
+
+static void on_timer_closed(uv_handle_t *t) {
+  op_t *op = t->data;
+  op->timer_closed = true;
+  op_maybe_free(op);
+}
+
+/* The answer is over (sent, or nobody to send it to); op is freed here
+ * or later, once the timer is closed and the host has let go of it. */
+static void op_done(op_t *op) {
+  if (op->req) {
+    http_req_on_close(op->req, NULL, NULL);
+    op->req = NULL;
+  }
+  if (!uv_is_closing((uv_handle_t *)&op->timer))
+    uv_close((uv_handle_t *)&op->timer, on_timer_closed);
+  else
+    op_maybe_free(op);
+}
+
+/* The request, to answer now (the answer may free it): op forgets it. */
+static http_req_t *op_take(op_t *op) {
+  http_req_t *req = op->req;
+  if (req)
+    http_req_on_close(req, NULL, NULL);
+  op->req = NULL;
+  return req;
+}
+
+static void op_gone(http_req_t *req, void *ud) {
+  op_t *op = ud;
+  http_res_end(req); /* dropped: the client is gone */
+  op->req = NULL;
+  op_done(op);
+}
+
+/* Start op's timer of ms and watch for the client leaving.  The op is
+ * freed by op_done() from then on; -errno before. */
+static int op_start(op_t *op, http_req_t *req, rpc_ctx_t *ctx,
+                    uv_timer_cb on_timeout, uint64_t ms) {
+  op->req = req;
+  op->ctx = ctx;
+  int rc = uv_timer_init(ctx->loop, &op->timer);
+  if (rc)
+    return rc;
+  op->timer.data = op;
+  uv_timer_start(&op->timer, on_timeout, ms, 0);
+  http_req_on_close(req, op_gone, op);
+  return 0;
+}
+
+static op_t *op_new(http_req_t *req) {
+  op_t *op = tr_calloc(1, sizeof *op);
+  if (!op)
+    rpc_error(req, 500, "out of memory");
+  return op;
+}
+
+/* ------------------------------------------------------------ connect */
+
+static void connect_timeout(uv_timer_t *t) {
+  op_t *op = t->data;
+  http_req_t *req = op_take(op);
+  if (req)
+    rpc_error(req, 500, "connect %s failure: context deadline exceeded",
+              op->id);
+  op_done(op);
+}
+
+static void connected(net_host_t *h, int status, const net_peerid_t *peer,
+                      void *ud) {
+  (void)h;
+  op_t *op = ud;
+  op->net_busy = false;
+  http_req_t *req = op_take(op);
+  if (req) {
+    if (status) {
+      rpc_error(req, 500, "connect %s failure: %s", op->id,
+                tr_strerror(status));
+    } else {
+      char msg[NET_PEERID_STR_MAX + 32];
+      peer_str(peer, op->id, sizeof op->id);
+      snprintf(msg, sizeof msg, "connect %s success", op->id);
+      answer_strings(req, msg);
+    }
+  }
+  op_done(op);
+}
+
+void rpc_cmd_swarm_connect(http_req_t *req, rpc_ctx_t *ctx) {
+  net_host_t *h = online(req, ctx);
+  char *arg;
+  if (!h || rpc_one_arg(req, "address", &arg))
+    return;
+  net_peerid_t peer;
+  bool transport;
+  op_t *op = NULL;
+  if (parse_maddr(req, arg, &peer, &transport) || !(op = op_new(req))) {
+    tr_free(arg);
+    return;
+  }
+  if (peer.len)
+    peer_str(&peer, op->id, sizeof op->id);
+  else
+    snprintf(op->id, sizeof op->id, "%.60s", arg);
+  int rc = op_start(op, req, ctx, connect_timeout, CONNECT_MS);
+  if (rc) {
+    tr_free(op);
+    rpc_error(req, 500, "connect %s failure: %s", arg, tr_strerror(rc));
+    tr_free(arg);
+    return;
+  }
+  op->net_busy = true;
+  rc = net_host_connect(h, arg, connected, op);
+  if (rc) {
+    /* Refused at once: no callback comes. */
+    op->net_busy = false;
+    op_take(op);
+    rpc_error(req, 500, "connect %s failure: %s", op->id, tr_strerror(rc));
+    op_done(op);
+  }
+  tr_free(arg);
+}
+
+/* --------------------------------------------------------------- ping */
+
+static void ping_line(op_t *op, bool ok, uint64_t ns, const char *text) {
+  if (!op->req)
+    return;
+  json_t *o = json_pack("{s:b,s:I,s:o}", "Success", ok, "Time",
+                        (json_int_t)ns, "Text", rpc_json_str(text));
+  char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+  if (s) {
+    http_res_write(op->req, s, strlen(s));
+    http_res_write(op->req, "\n", 1);
+  }
+  free(s);
+  json_decref(o);
+}
+
+/* The run is over: the average, or Kubo's error value when nothing came
+ * back. */
+static void ping_end(op_t *op, const char *err) {
+  if (op->req) {
+    if (err)
+      ping_line(op, false, 0, err);
+    if (op->got) {
+      char text[64];
+      snprintf(text, sizeof text, "Average latency: %.2fms",
+               (double)op->total_us / 1000.0 / op->got);
+      ping_line(op, true, 0, text);
+    } else {
+      static const char E[] =
+          "{\"Message\":\"ping failed\",\"Code\":0,\"Type\":\"error\"}\n";
+      http_res_write(op->req, E, sizeof E - 1);
+    }
+    http_res_end(op_take(op));
+  }
+  op_done(op);
+}
+
+static void ping_timeout(uv_timer_t *t) {
+  ping_end(t->data, "context deadline exceeded");
+}
+
+static void pinged(int status, uint64_t rtt_us, void *ud) {
+  op_t *op = ud;
+  if (status == 0) {
+    op->got++;
+    op->total_us += rtt_us;
+    ping_line(op, true, rtt_us * 1000, "");
+    return;
+  }
+  op->net_busy = false;
+  ping_end(op, status == 1 ? NULL : tr_strerror(status));
+}
+
+static void ping_go(op_t *op) {
+  op->net_busy = true;
+  int rc = net_ping(op->ctx->host, &op->peer, op->count, pinged, op);
+  if (rc) {
+    op->net_busy = false;
+    ping_end(op, tr_strerror(rc));
+  }
+}
+
+/* ping ADDR/p2p/ID: dialled first, as Kubo does. */
+static void ping_dialled(net_host_t *h, int status, const net_peerid_t *peer,
+                         void *ud) {
+  (void)h, (void)peer;
+  op_t *op = ud;
+  op->net_busy = false;
+  if (!op->req)
+    op_done(op);
+  else if (status)
+    ping_end(op, tr_strerror(status));
+  else
+    ping_go(op);
+}
+
+void rpc_cmd_ping(http_req_t *req, rpc_ctx_t *ctx) {
+  net_host_t *h = online(req, ctx);
+  char *arg;
+  int64_t count;
+  if (!h)
+    return;
+  if (rpc_opt_i64(req, "count", PING_COUNT_DEFAULT, &count)) {
+    rpc_error(req, 400, "invalid value for count");
+    return;
+  }
+  if (count <= 0 || count > PING_COUNT_MAX) {
+    rpc_error(req, 500, "ping count must be greater than 0 (at most %d)",
+              PING_COUNT_MAX);
+    return;
+  }
+  if (rpc_one_arg(req, "peer ID", &arg))
+    return;
+  net_peerid_t peer;
+  bool transport = false;
+  int rc = 0;
+  if (arg[0] == '/') {
+    if (parse_maddr(req, arg, &peer, &transport)) {
+      tr_free(arg);
+      return;
+    }
+    if (!peer.len)
+      rc = TR_EMULTIADDR;
+  } else {
+    rc = net_peerid_parse(&peer, arg, strlen(arg));
+  }
+  if (rc) {
+    rpc_error(req, 500, "failed to parse peer address '%s': %s", arg,
+              tr_strerror(rc));
+    tr_free(arg);
+    return;
+  }
+  if (net_peerid_equal(&peer, net_host_id(h))) {
+    rpc_error(req, 500, "error: can't ping self");
+    tr_free(arg);
+    return;
+  }
+  if (!transport && !net_host_connected(h, &peer)) {
+    rpc_error(req, 500, "peer lookup failed: routing: not found");
+    tr_free(arg);
+    return;
+  }
+  op_t *op = op_new(req);
+  if (!op) {
+    tr_free(arg);
+    return;
+  }
+  op->peer = peer;
+  op->count = (unsigned)count;
+  peer_str(&peer, op->id, sizeof op->id);
+  rc = op_start(op, req, ctx, ping_timeout,
+                CONNECT_MS + (uint64_t)count * PING_MS_EACH);
+  if (rc) {
+    tr_free(op);
+    rpc_error(req, 500, "ping: %s", tr_strerror(rc));
+    tr_free(arg);
+    return;
+  }
+  rpc_start(req, RPC_CHUNKED, NULL, -1, -1);
+  char text[NET_PEERID_STR_MAX + 8];
+  snprintf(text, sizeof text, "PING %s.", op->id);
+  ping_line(op, true, 0, text);
+  if (transport && !net_host_connected(h, &peer)) {
+    op->net_busy = true;
+    if ((rc = net_host_connect(h, arg, ping_dialled, op))) {
+      op->net_busy = false;
+      ping_end(op, tr_strerror(rc));
+    }
+  } else {
+    ping_go(op);
+  }
+  tr_free(arg);
+}
