@@ -1,12 +1,12 @@
 /*
- * cid.h — the multiformats trove speaks: unsigned varints, multibase,
- * multihash and CIDs (v0 and v1).
+ * cid.h — CIDs (v0 and v1), and the other multiformats through the headers
+ * it includes: varint.h, multibase.h, multihash.h.
  *
  * Everything here is pure computation over caller memory: no I/O, no
  * allocation, no global state.  Inputs are untrusted; every length is checked
  * and a malformed input returns a negative TR_E* code (see common/tr.h).
  *
- * Specs: multiformats/unsigned-varint, multibase, multihash, cid.
+ * Spec: multiformats/cid.
  *
  * A CID is kept as a value type (dag_cid_t): its binary form in a fixed
  * buffer plus parsed fields.  It can be copied with '=' and compared with
@@ -22,104 +22,9 @@
 
 #include "../common/tr.h"
 
-/* ---------------------------------------------------------------- varint */
-
-/* The multiformats spec caps varints at 9 bytes (63 bits). */
-#define DAG_VARINT_MAX 9
-
-/* Bytes needed to encode v (1..10; values >= 2^63 need 10 and are refused by
- * the decoder, so never encode them). */
-size_t dag_varint_size(uint64_t v);
-
-/* Encode v into out (room for DAG_VARINT_MAX bytes).  Returns bytes written.
- * Precondition: v < 2^63. */
-size_t dag_varint_put(uint8_t *out, uint64_t v);
-
-/* Decode a varint from in[0..len).  On success returns the number of bytes
- * consumed (1..9) and sets *v.  Errors:
- *   TR_ETRUNC   the input ends inside the varint
- *   TR_EVARINT  non-minimal encoding (trailing 0x00 byte) or more than 9
- *               bytes */
-int dag_varint_get(const uint8_t *in, size_t len, uint64_t *v) TR_WUR;
-
-/* ------------------------------------------------------------- multibase */
-
-/* Multibase prefixes trove knows.  Decoding accepts all of them; encoding
- * supports all of them too (base32 lower and base58btc are the ones CIDs use
- * by default, base36 is what libp2p-key CIDs use in subdomains). */
-enum {
-  DAG_MB_BASE16 = 'f',
-  DAG_MB_BASE16UPPER = 'F',
-  DAG_MB_BASE32 = 'b',
-  DAG_MB_BASE32UPPER = 'B',
-  DAG_MB_BASE36 = 'k',
-  DAG_MB_BASE36UPPER = 'K',
-  DAG_MB_BASE58BTC = 'z',
-  DAG_MB_BASE64 = 'm',
-  DAG_MB_BASE64URL = 'u',
-  DAG_MB_BASE64URLPAD = 'U',
-  DAG_MB_BASE64PAD = 'M',
-};
-
-/* Largest string dag_mb_encode() can produce for n input bytes, including the
- * prefix and the trailing NUL (base58/base36 are the longest: ~1.37n). */
-#define DAG_MB_ENCODED_MAX(n) (2 * (size_t)(n) + 8)
-
-/* Decode a multibase string s[0..slen) (prefix included) into out.  On
- * success returns 0, sets *outlen and, when base is not NULL, *base to the
- * prefix character.  Errors:
- *   TR_EBASE       empty string or unknown prefix
- *   TR_EMULTIBASE  a character outside the alphabet, bad padding, or
- *                  non-zero trailing bits
- *   TR_EBUFSIZE    out is too small
- *   TR_ETOOBIG     a base36/base58btc string over 4096 characters (those
- *                  bases decode in quadratic time, so their input is capped) */
-int dag_mb_decode(const char *s, size_t slen, uint8_t *out, size_t outsize,
-                  size_t *outlen, char *base) TR_WUR;
-
-/* Encode in[0..n) in the given base with its prefix, NUL-terminated.
- * Returns the string length (without NUL), or TR_EBASE / TR_EBUFSIZE, or
- * TR_ETOOBIG for base36/base58btc input over 4096 bytes. */
-int dag_mb_encode(char base, const uint8_t *in, size_t n, char *out,
-                  size_t outsize) TR_WUR;
-
-/* Bare base58btc (no prefix), as used by CIDv0 and PeerIDs.  Same return
- * conventions as the multibase functions. */
-int dag_b58_encode(const uint8_t *in, size_t n, char *out,
-                   size_t outsize) TR_WUR;
-int dag_b58_decode(const char *s, size_t slen, uint8_t *out, size_t outsize,
-                   size_t *outlen) TR_WUR;
-
-/* ------------------------------------------------------------- multihash */
-
-#define DAG_MH_IDENTITY 0x00
-#define DAG_MH_SHA2_256 0x12
-#define DAG_MH_BLAKE3 0x1e
-
-/* Identity digests longer than this are refused (boxo's verifcid limit). */
-#define DAG_MH_IDENTITY_MAX 128
-/* Largest multihash trove handles: code and length varints + digest. */
-#define DAG_MH_MAX (2 * DAG_VARINT_MAX + DAG_MH_IDENTITY_MAX)
-
-/* Parse the multihash at the start of in[0..len).  On success returns the
- * bytes it occupies and fills the out-parameters (*digest points into in).
- * Errors: TR_ETRUNC, TR_EVARINT, TR_EMULTIHASH (a sha2-256 digest that is
- * not 32 bytes, or a digest longer than DAG_MH_IDENTITY_MAX). */
-int dag_mh_parse(const uint8_t *in, size_t len, uint64_t *code,
-                 const uint8_t **digest, size_t *dlen) TR_WUR;
-
-/* Compute the multihash of data with function code into out.  Returns its
- * length, or TR_EHASH (unsupported function), TR_ETOOBIG (identity over the
- * limit), TR_EBUFSIZE. */
-int dag_mh_sum(uint64_t code, const void *data, size_t len, uint8_t *out,
-               size_t outsize) TR_WUR;
-
-/* SHA-256 through OpenSSL's EVP (it uses the SHA-NI instructions). */
-void dag_sha256(const void *data, size_t len, uint8_t out[32]);
-
-/* Hash function name ("sha2-256", "identity", "blake3") and the reverse. */
-const char *dag_mh_name(uint64_t code);
-int dag_mh_from_name(const char *name, uint64_t *code) TR_WUR;
+#include "multibase.h"
+#include "multihash.h"
+#include "varint.h"
 
 /* ------------------------------------------------------------------ CID */
 

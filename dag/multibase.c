@@ -12,7 +12,7 @@
  * >= 14.0.1 do: a CID typed or cased by a browser's host name still
  * decodes.
  */
-#include "cid.h"
+#include "multibase.h"
 
 #include <string.h>
 

@@ -5,7 +5,7 @@
  * because an implicit fetch on every call costs more than hashing a small
  * block.  blake3 is parsed but not computed (TR_EHASH).
  */
-#include "cid.h"
+#include "multihash.h"
 
 #include <openssl/evp.h>
 #include <pthread.h>

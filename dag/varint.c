@@ -2,7 +2,7 @@
  * varint.c — unsigned LEB128 varints as the multiformats spec restricts them:
  * at most 9 bytes (63 bits) and minimally encoded.
  */
-#include "cid.h"
+#include "varint.h"
 
 size_t dag_varint_size(uint64_t v) {
   size_t n = 1;
