@@ -4,43 +4,58 @@
  */
 #include "identity.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <sodium.h>
 #include <string.h>
 
 #include "../config/config.h"
-#include "../dag/cid.h"
+#include "../net/peerid.h"
 
 /* ---------------------------------------------------------------- identity */
 
+/* The protobuf encodings and the PeerID come from net/peerid.h (protobuf-c,
+ * the peer-ids spec's vectors), which the libp2p host uses too: one
+ * encoding of the node's keys. */
+
+static void privkey_of(const node_identity_t *id, net_privkey_t *k) {
+  memcpy(k->sk, id->sk, sizeof k->sk);
+}
+
 void node_pubkey_proto(const node_identity_t *id, uint8_t out[36]) {
-  /* PublicKey { KeyType Type = 1 [Ed25519 = 1]; bytes Data = 2 }: so small
-   * and fixed that hand-encoding beats a protobuf-c dependency here. */
-  out[0] = 0x08, out[1] = 0x01, out[2] = 0x12, out[3] = 32;
-  memcpy(out + 4, id->pk, 32);
+  net_pubkey_t pk = {.type = NET_KEY_ED25519, .len = 32};
+  memcpy(pk.data, id->pk, 32);
+  int n = net_pubkey_marshal(&pk, out, 36);
+  assert(n == 36); /* an Ed25519 PublicKey is always 36 bytes */
+  (void)n;
 }
 
 void node_privkey_proto(const node_identity_t *id, uint8_t out[68]) {
-  /* Kubo/go-libp2p store the 64-byte private||public form. */
-  out[0] = 0x08, out[1] = 0x01, out[2] = 0x12, out[3] = 64;
-  memcpy(out + 4, id->sk, 64);
+  net_privkey_t k;
+  privkey_of(id, &k);
+  net_privkey_marshal(&k, out);
+  sodium_memzero(&k, sizeof k);
 }
 
 int node_peerid(const uint8_t pk[32], char out[NODE_PEERID_MAX]) {
-  node_identity_t tmp;
-  memcpy(tmp.pk, pk, 32);
-  uint8_t mh[2 + 36];
-  mh[0] = DAG_MH_IDENTITY;
-  mh[1] = 36;
-  node_pubkey_proto(&tmp, mh + 2);
-  int n = dag_b58_encode(mh, sizeof mh, out, NODE_PEERID_MAX);
-  return n < 0 ? n : 0;
+  net_pubkey_t k = {.type = NET_KEY_ED25519, .len = 32};
+  memcpy(k.data, pk, 32);
+  net_peerid_t id;
+  int rc = net_peerid_from_pubkey(&id, &k);
+  if (rc)
+    return rc;
+  rc = net_peerid_format(&id, 0, out, NODE_PEERID_MAX);
+  return rc < 0 ? rc : 0;
 }
 
 int node_identity_new(node_identity_t *id) {
-  if (sodium_init() < 0)
-    return -EIO;
-  crypto_sign_keypair(id->pk, id->sk);
+  net_privkey_t k;
+  int rc = net_privkey_generate(&k);
+  if (rc)
+    return rc;
+  memcpy(id->sk, k.sk, 64);
+  memcpy(id->pk, k.sk + 32, 32);
+  sodium_memzero(&k, sizeof k);
   return node_peerid(id->pk, id->peerid);
 }
 
@@ -69,15 +84,18 @@ int node_config_identity(json_t *cfg, node_identity_t *id) {
   const char *b64 = json_string_value(config_get(cfg, "Identity.PrivKey"));
   if (!b64)
     return TR_ECONFIG;
-  uint8_t priv[68];
+  uint8_t priv[128]; /* 68 bytes, or 100 in old go-libp2p's 96-byte form */
   size_t n;
-  if (sodium_base642bin(priv, sizeof priv, b64, strlen(b64), NULL, &n, NULL,
-                        sodium_base64_VARIANT_ORIGINAL) ||
-      n != 68 || priv[0] != 0x08 || priv[1] != 0x01 || priv[2] != 0x12 ||
-      priv[3] != 64)
-    return TR_ECONFIG;
-  memcpy(id->sk, priv + 4, 64);
-  memcpy(id->pk, priv + 4 + 32, 32);
+  net_privkey_t k;
+  int rc = sodium_base642bin(priv, sizeof priv, b64, strlen(b64), NULL, &n,
+                             NULL, sodium_base64_VARIANT_ORIGINAL)
+               ? TR_ECONFIG
+               : net_privkey_unmarshal(&k, priv, n);
   sodium_memzero(priv, sizeof priv);
+  if (rc)
+    return rc == -ENOMEM ? rc : TR_ECONFIG;
+  memcpy(id->sk, k.sk, 64);
+  memcpy(id->pk, k.sk + 32, 32);
+  sodium_memzero(&k, sizeof k);
   return node_peerid(id->pk, id->peerid);
 }
