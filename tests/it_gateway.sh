@@ -18,29 +18,7 @@ if [ -z "${IT_GATEWAY_TIMED:-}" ]; then
 fi
 source "$(dirname "$0")/lib.sh"
 PY="python3 $(cd "$(dirname "$0")" && pwd)/it_gateway.py"
-DPID=""
-cleanup() {
-  local rc=$?
-  if [ -n "$DPID" ] && kill "$DPID" 2>/dev/null; then
-    # SIGTERM is a clean shutdown: give it 5 s, then say so and kill.
-    for _ in $(seq 50); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$DPID" 2>/dev/null; then
-      echo "FAIL: daemon did not stop on SIGTERM" >&2
-      kill -9 "$DPID" 2>/dev/null
-      rc=1
-    fi
-    wait "$DPID" 2>/dev/null
-    local drc=$?
-    if [ $drc != 0 ]; then
-      echo "FAIL: daemon exited with status $drc after SIGTERM" >&2
-      tail -5 "$WORK/daemon.log" >&2
-      rc=1
-    fi
-  fi
-  rm -rf "$WORK"
-  exit $rc
-}
-trap cleanup EXIT
+checked_stop 5
 for tool in curl nghttp python3; do
   command -v $tool >/dev/null || fail "$tool is missing (make deps)"
 done

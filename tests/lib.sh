@@ -32,3 +32,32 @@ start_daemon() {
   APORT=$(sed -n 's#.*RPC API server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$WORK/daemon.log")
   [ -n "$GPORT" ] && [ -n "$APORT" ] || { cat "$WORK/daemon.log"; fail "no ports in the daemon's log"; }
 }
+
+# checked_stop SECS: make the EXIT trap stop the daemon of start_daemon
+# (DPID) with SIGTERM, and fail the test when it has not stopped within
+# SECS or exits non-zero: a clean shutdown is part of what is tested.
+checked_stop() {
+  STOP_SECS=$1
+  DPID=""
+  trap checked_stop_exit EXIT
+}
+checked_stop_exit() {
+  local rc=$?
+  if [ -n "$DPID" ] && kill "$DPID" 2>/dev/null; then
+    for _ in $(seq $((STOP_SECS * 10))); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$DPID" 2>/dev/null; then
+      echo "FAIL: daemon did not stop on SIGTERM" >&2
+      kill -9 "$DPID" 2>/dev/null
+      rc=1
+    fi
+    wait "$DPID" 2>/dev/null
+    local drc=$?
+    if [ $drc != 0 ]; then
+      echo "FAIL: daemon exited with status $drc after SIGTERM" >&2
+      tail -5 "$WORK/daemon.log" >&2
+      rc=1
+    fi
+  fi
+  rm -rf "$WORK"
+  exit $rc
+}
