@@ -19,7 +19,8 @@ typedef struct rpc_cmd {
 
 /* Kubo's error body {"Message","Code":0,"Type":"error"} with status. */
 void rpc_api_error(http_req_t *req, int status, const char *msg);
-/* A JSON answer (steals o). */
+/* A JSON answer (steals o).  o may be NULL, when building it ran out of
+ * memory: the answer is then Kubo's 500 error body. */
 void rpc_api_json(http_req_t *req, json_t *o);
 
 #endif /* RPC_API_H */

@@ -72,10 +72,7 @@ static void peer_str(const net_peerid_t *p, char *out, size_t n) {
 
 static void answer_strings(http_req_t *req, const char *s) {
   json_t *o = json_pack("{s:[o]}", "Strings", rpc_json_str(s));
-  if (o)
-    rpc_api_json(req, o);
-  else
-    rpc_error(req, 500, "out of memory");
+  rpc_api_json(req, o);
 }
 
 /* ------------------------------------------------------- peers, addrs */
@@ -102,10 +99,7 @@ void rpc_cmd_swarm_peers(http_req_t *req, rpc_ctx_t *ctx) {
     a = json_null(); /* Kubo: "Peers": null */
   }
   json_t *o = a ? json_pack("{s:o}", "Peers", a) : NULL;
-  if (!o)
-    rpc_error(req, 500, "out of memory");
-  else
-    rpc_api_json(req, o);
+  rpc_api_json(req, o);
 }
 
 void rpc_cmd_swarm_addrs(http_req_t *req, rpc_ctx_t *ctx) {
@@ -128,10 +122,7 @@ void rpc_cmd_swarm_addrs(http_req_t *req, rpc_ctx_t *ctx) {
     }
   }
   json_t *o = all ? json_pack("{s:o}", "Addrs", all) : NULL;
-  if (!o)
-    rpc_error(req, 500, "out of memory");
-  else
-    rpc_api_json(req, o);
+  rpc_api_json(req, o);
 }
 
 void rpc_cmd_swarm_addrs_local(http_req_t *req, rpc_ctx_t *ctx) {
@@ -144,10 +135,7 @@ void rpc_cmd_swarm_addrs_local(http_req_t *req, rpc_ctx_t *ctx) {
   for (size_t i = 0; a && i < n && i < 32; i++)
     json_array_append_new(a, rpc_json_str(addrs[i]));
   json_t *o = a ? json_pack("{s:o}", "Strings", a) : NULL;
-  if (!o)
-    rpc_error(req, 500, "out of memory");
-  else
-    rpc_api_json(req, o);
+  rpc_api_json(req, o);
 }
 
 void rpc_cmd_swarm_disconnect(http_req_t *req, rpc_ctx_t *ctx) {

@@ -501,7 +501,8 @@ void rpc_api_error(http_req_t *req, int status, const char *msg) {
 }
 
 void rpc_api_json(http_req_t *req, json_t *o) {
-  char *s = json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY);
+  /* o NULL: the caller's json_pack or json_array failed. */
+  char *s = o ? json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
   json_decref(o);
   if (!s) {
     rpc_api_error(req, 500, "out of memory");
