@@ -36,6 +36,7 @@ void net_host_limits_default(net_host_limits_t *l) {
 static void on_sweep(uv_timer_t *t) {
   net_host_t *h = t->data;
   net__sweep(h, uv_now(h->loop));
+  net__identify_sweep(h, uv_now(h->loop));
 }
 
 int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
@@ -415,6 +416,7 @@ void net_host_close(net_host_t *h, void (*done)(void *ud), void *ud) {
   h->closing = true;
   h->done = done;
   h->done_ud = ud;
+  net__identify_close(h);
   while (h->conns)
     tcp_close(h->conns, -ECANCELED);
   for (size_t i = 0; i < h->nls; i++)

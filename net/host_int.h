@@ -118,6 +118,7 @@ struct net_host {
   uint32_t nconns, npending;
   uv_timer_t sweep;
   net_peerstore_t ps;
+  struct net_id_wait *idw; /* identify.c's waiters */
   bool closing;
   int open_handles;
   void (*done)(void *ud);
@@ -145,6 +146,10 @@ int net__on_conn_up(net_host_t *h, net_conn_up_cb cb, void *ud);
 
 /* identify.c, ping.c: register their handlers and hooks on h. */
 int net__identify_init(net_host_t *h);
+/* identify.c: time out its waiters (from the host's sweep), and cancel
+ * them all (when the host closes). */
+void net__identify_sweep(net_host_t *h, uint64_t now);
+void net__identify_close(net_host_t *h);
 int net__ping_init(net_host_t *h);
 
 #endif /* NET_HOST_INT_H */

@@ -25,7 +25,16 @@
 
 typedef struct id_read {
   tr_bytes_t buf;
+  bool asked; /* our question's answer, not a push */
 } id_read_t;
+
+typedef struct net_id_wait {
+  struct net_id_wait *next;
+  net_peerid_t peer;
+  uint64_t deadline;
+  net_identify_cb cb;
+  void *ud;
+} id_wait_t;
 
 /* ---------------------------------------------------------- sending */
 
@@ -100,6 +109,14 @@ int net_identify_parse(net_peerstore_t *ps, const net_peerid_t *peer,
       snprintf(pi->agent, sizeof pi->agent, "%s", m->agentversion);
     if (m->protocolversion)
       snprintf(pi->protover, sizeof pi->protover, "%s", m->protocolversion);
+    net_pubkey_t *pk = m->has_publickey ? tr_malloc(sizeof *pk) : NULL;
+    /* Kept only when it is the key the PeerID names (the one Noise
+     * proved): anything else is a lie, ignored. */
+    if (pk && net_pubkey_unmarshal(pk, m->publickey.data, m->publickey.len) == 0 &&
+        net_peerid_matches(peer, pk) &&
+        net_ps_set_pubkey(pi, m->publickey.data, m->publickey.len))
+      tr_log(TR_LOG_DEBUG, "identify: cannot keep a public key");
+    tr_free(pk);
     for (size_t i = 0; i < m->n_listenaddrs; i++)
       if (net_ma_validate(m->listenaddrs[i].data, m->listenaddrs[i].len) == 0)
         net_ps_add_addr(pi, m->listenaddrs[i].data, m->listenaddrs[i].len);
@@ -114,6 +131,62 @@ int net_identify_parse(net_peerstore_t *ps, const net_peerid_t *peer,
   return 0;
 }
 
+/* ------------------------------------------------------------ waiters */
+
+/* Fire (and free) the waiters for peer, or every waiter when peer is NULL
+ * and now is 0; with peer NULL and now set, those past their deadline. */
+static void fire(net_host_t *h, const net_peerid_t *peer, uint64_t now,
+                 int status) {
+  id_wait_t **pp = &h->idw, *ready = NULL;
+  while (*pp) {
+    id_wait_t *w = *pp;
+    bool go = peer ? net_peerid_equal(&w->peer, peer)
+                   : (now == 0 || now >= w->deadline);
+    if (go) {
+      *pp = w->next;
+      w->next = ready;
+      ready = w;
+    } else {
+      pp = &w->next;
+    }
+  }
+  /* Called after unlinking, so a callback may add a waiter. */
+  while (ready) {
+    id_wait_t *w = ready;
+    ready = w->next;
+    w->cb(status, w->ud);
+    tr_free(w);
+  }
+}
+
+int net_identify_wait(net_host_t *h, const net_peerid_t *peer,
+                      uint32_t timeout_ms, net_identify_cb cb, void *ud) {
+  if (!net_host_connected(h, peer))
+    return TR_ENOTCONN;
+  net_peerinfo_t *pi = net_ps_get(&h->ps, peer);
+  if (pi && pi->identified)
+    return 1;
+  id_wait_t *w = tr_calloc(1, sizeof *w);
+  if (!w)
+    return -ENOMEM;
+  w->peer = *peer;
+  w->deadline = uv_now(h->loop) + timeout_ms;
+  w->cb = cb;
+  w->ud = ud;
+  w->next = h->idw;
+  h->idw = w;
+  return 0;
+}
+
+void net__identify_sweep(net_host_t *h, uint64_t now) {
+  if (h->idw)
+    fire(h, NULL, now ? now : 1, -ETIMEDOUT);
+}
+
+void net__identify_close(net_host_t *h) { fire(h, NULL, 0, -ECANCELED); }
+
+/* --------------------------------------------------------- reading */
+
 static void rd_data(net_stream_t *s, const uint8_t *p, size_t n) {
   id_read_t *r = net_stream_ud(s);
   if (r->buf.len + n > NET_ID_MSG_MAX || tr_bytes_append(&r->buf, p, n))
@@ -123,41 +196,62 @@ static void rd_data(net_stream_t *s, const uint8_t *p, size_t n) {
 static void rd_fin(net_stream_t *s) {
   id_read_t *r = net_stream_ud(s);
   net_host_t *h = net_stream_host(s);
-  if (net_identify_parse(&h->ps, net_stream_peer(s), r->buf.data, r->buf.len))
+  int rc = net_identify_parse(&h->ps, net_stream_peer(s), r->buf.data,
+                              r->buf.len);
+  if (rc)
     tr_log(TR_LOG_DEBUG, "identify: bad message from a peer");
   r->buf.len = 0;
+  if (r->asked) {
+    net_peerinfo_t *pi = rc ? NULL : net_ps_get(&h->ps, net_stream_peer(s));
+    if (pi)
+      pi->identified = true;
+    r->asked = false;
+    fire(h, net_stream_peer(s), 0, rc);
+  }
   net_stream_close(s);
 }
 
 static void rd_close(net_stream_t *s, int status) {
-  (void)status;
   id_read_t *r = net_stream_ud(s);
+  if (r->asked)
+    fire(net_stream_host(s), net_stream_peer(s), 0,
+         status ? status : TR_EPROTO);
   tr_bytes_free(&r->buf);
   tr_free(r);
 }
 
 static const net_stream_cbs_t RD = {rd_data, rd_fin, rd_close};
 
-static void start_read(net_stream_t *s) {
+static void start_read(net_stream_t *s, bool asked) {
   id_read_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
+    if (asked)
+      fire(net_stream_host(s), net_stream_peer(s), 0, -ENOMEM);
     net_stream_reset(s);
     return;
   }
+  r->asked = asked;
   net_stream_set(s, &RD, r);
 }
 
 static void on_id_open(net_stream_t *s, int status, void *ud) {
-  (void)ud;
+  net_conn_t *c = ud;
   if (status == 0)
-    start_read(s);
+    start_read(s, true);
+  else
+    fire(c->h, &c->peer, 0, status);
 }
 
-/* A connection is up (conn.c's hook): ask the peer who it is. */
+/* A connection is up (conn.c's hook): ask the peer who it is.  on_id_open
+ * always runs while c lives (a stream's open callback is answered before
+ * its connection goes). */
 static void on_conn_up(net_conn_t *c, void *ud) {
   (void)ud;
-  if (net__open_on(c, NET_ID_PROTOCOL, on_id_open, NULL))
+  int rc = net__open_on(c, NET_ID_PROTOCOL, on_id_open, c);
+  if (rc) {
     tr_log(TR_LOG_DEBUG, "identify: cannot open a stream");
+    fire(c->h, &c->peer, 0, rc);
+  }
 }
 
 /* ------------------------------------------------------------ handlers */
@@ -183,7 +277,7 @@ static void on_id(net_stream_t *s, void *ud) {
 
 static void on_push(net_stream_t *s, void *ud) {
   (void)ud;
-  start_read(s);
+  start_read(s, false);
 }
 
 int net__identify_init(net_host_t *h) {

@@ -27,6 +27,17 @@ int net_identify_build(net_host_t *h, const uint8_t *observed, size_t olen,
 int net_identify_parse(net_peerstore_t *ps, const net_peerid_t *peer,
                        const uint8_t *p, size_t n) TR_WUR;
 
+/* Wait until a connected peer has answered the identify the host asks on
+ * each new connection (what it said is then in the peerstore).  Returns 1
+ * when it already has (cb is not called); else 0, and cb runs once: 0 when
+ * the answer came, the error that ended the identify stream (the peer
+ * refused it, the connection went), -ETIMEDOUT after timeout_ms (checked
+ * every 250 ms), -ECANCELED when the host closes.  TR_ENOTCONN, -ENOMEM. */
+typedef void (*net_identify_cb)(int status, void *ud);
+int net_identify_wait(net_host_t *h, const net_peerid_t *peer,
+                      uint32_t timeout_ms, net_identify_cb cb,
+                      void *ud) TR_WUR;
+
 /* Ping a connected peer count times in a row: cb once per answer with the
  * round trip in microseconds (status 0), or once with an error that ends
  * the run (TR_ENOTCONN, TR_ENOPROTO, TR_EPROTO: a wrong echo, -ETIMEDOUT,

@@ -14,8 +14,10 @@ void net_ps_init(net_peerstore_t *ps, size_t max) {
 }
 
 void net_ps_free(net_peerstore_t *ps) {
-  for (size_t i = 0; i < ps->n; i++)
+  for (size_t i = 0; i < ps->n; i++) {
     tr_free(ps->v[i].protos);
+    tr_free(ps->v[i].pubkey);
+  }
   tr_free(ps->v);
   memset(ps, 0, sizeof *ps);
 }
@@ -51,6 +53,7 @@ net_peerinfo_t *net_ps_put(net_peerstore_t *ps, const net_peerid_t *id) {
       if (ps->v[i].seen < pi->seen)
         pi = &ps->v[i];
     tr_free(pi->protos);
+    tr_free(pi->pubkey);
   }
   memset(pi, 0, sizeof *pi);
   pi->id = *id;
@@ -97,5 +100,20 @@ int net_ps_set_protos(net_peerinfo_t *pi, const char *const *names,
   tr_free(pi->protos);
   pi->protos = p;
   pi->protolen = off;
+  return 0;
+}
+
+int net_ps_set_pubkey(net_peerinfo_t *pi, const uint8_t *b, size_t n) {
+  if (n == 0 || n > NET_PUBKEY_PB_MAX)
+    return TR_EKEY;
+  if (pi->pklen == n && !memcmp(pi->pubkey, b, n))
+    return 0;
+  uint8_t *p = tr_malloc(n);
+  if (!p)
+    return -ENOMEM;
+  memcpy(p, b, n);
+  tr_free(pi->pubkey);
+  pi->pubkey = p;
+  pi->pklen = (uint16_t)n;
   return 0;
 }

@@ -32,6 +32,9 @@ typedef struct net_peerinfo {
   uint8_t addrs[NET_PS_ADDRS_MAX][NET_PS_ADDR_MAX];
   char *protos; /* NUL-separated names, tr_malloc'ed; NULL when none */
   size_t protolen;
+  uint8_t *pubkey; /* marshalled PublicKey the peer proved, tr_malloc'ed */
+  uint16_t pklen;
+  bool identified; /* it answered our identify at least once */
 } net_peerinfo_t;
 
 typedef struct net_peerstore {
@@ -56,5 +59,9 @@ void net_ps_add_addr(net_peerinfo_t *pi, const uint8_t *ma, size_t len);
  * NET_PS_PROTOS_BYTES are dropped. */
 int net_ps_set_protos(net_peerinfo_t *pi, const char *const *names,
                       size_t n) TR_WUR;
+/* Keep the marshalled PublicKey b[0..n) (at most NET_PUBKEY_PB_MAX bytes;
+ * the caller has checked that it is the key pi->id names).  0, TR_EKEY
+ * (too long), -ENOMEM. */
+int net_ps_set_pubkey(net_peerinfo_t *pi, const uint8_t *b, size_t n) TR_WUR;
 
 #endif /* NET_PEERSTORE_H */

@@ -202,6 +202,9 @@ bool rpc_up_cancelled(rpc_up_t *u);
  * only. */
 json_t *rpc_json_strn(const char *s, size_t n);
 json_t *rpc_json_str(const char *s);
+/* A JSON array of the strings v[0..n), sorted in place first (byte order,
+ * as Go's sort.Strings).  NULL on out-of-memory. */
+json_t *rpc_json_sorted(const char **v, size_t n);
 
 /* Go's url.QueryUnescape of s into a new string ('+' is a space); NULL on
  * -ENOMEM.  A malformed escape leaves s as it is, as boxo/files does. */
@@ -231,14 +234,14 @@ void rpc_cmd_pin_ls(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_pin_verify(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_dag_export(http_req_t *req, rpc_ctx_t *ctx);   /* rpc_dag.c */
 void rpc_cmd_dag_import(http_req_t *req, rpc_ctx_t *ctx);
-void rpc_cmd_id(http_req_t *req, rpc_ctx_t *ctx);           /* rpc_node.c */
-void rpc_cmd_config(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_config(http_req_t *req, rpc_ctx_t *ctx);           /* rpc_node.c */
 void rpc_cmd_config_show(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_repo_gc(http_req_t *req, rpc_ctx_t *ctx);       /* rpc_gc.c */
 void rpc_cmd_repo_stat(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_repo_verify(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_repo_version(http_req_t *req, rpc_ctx_t *ctx);
-void rpc_cmd_swarm_peers(http_req_t *req, rpc_ctx_t *ctx);   /* rpc_swarm.c */
+void rpc_cmd_id(http_req_t *req, rpc_ctx_t *ctx);            /* rpc_swarm.c */
+void rpc_cmd_swarm_peers(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_connect(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_disconnect(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_addrs(http_req_t *req, rpc_ctx_t *ctx);

@@ -2,11 +2,10 @@
  * rpc_node.c — /api/v0 commands about the node and its repo, with Kubo's
  * answers:
  *
- *   id                    {"ID","PublicKey","Addresses","AgentVersion",
- *                          "Protocols"}
  *   config arg=K [arg=V] bool= json=   {"Key","Value"}
  *   config/show           the config, without Identity.PrivKey
- *   (repo/gc lives in rpc_gc.c: it runs on a thread of its own)
+ *   (repo/gc lives in rpc_gc.c: it runs on a thread of its own; id in
+ *   rpc_swarm.c: it asks the swarm)
  *   repo/stat size-only=  {"RepoSize","StorageMax","NumObjects","RepoPath",
  *                          "Version"} and trove's "DataSize","FileSize"
  *   repo/verify           NDJSON {"Msg"} per corrupt block, then a summary
@@ -24,62 +23,7 @@
 #include <strings.h>
 
 #include "../config/config.h"
-#include "../net/host.h"
 #include "rpc_int.h"
-
-/* ------------------------------------------------------------------ id */
-
-/* Our answer, on the loop thread (the host lives there): Addresses are
- * where the swarm listens, with /p2p/ID, and Protocols its handlers; both
- * empty without a swarm, as Kubo offline answers. */
-static json_t *id_json(rpc_ctx_t *ctx) {
-  char agent[64];
-  snprintf(agent, sizeof agent, "trove/%s", ctx->version);
-  json_t *addrs = json_array(), *protos = json_array();
-  if (ctx->host && addrs && protos) {
-    char (*a)[NET_MA_STR_MAX / 16] = tr_malloc(32 * sizeof *a);
-    size_t n = a ? net_host_addrs(ctx->host, a, 32) : 0;
-    for (size_t i = 0; i < n && i < 32; i++) {
-      char s[NET_MA_STR_MAX / 16 + 128];
-      snprintf(s, sizeof s, "%s/p2p/%s", a[i], ctx->peerid);
-      json_array_append_new(addrs, rpc_json_str(s));
-    }
-    tr_free(a);
-    const char *p[64];
-    n = net_host_protocols(ctx->host, p, 64);
-    for (size_t i = 0; i < n && i < 64; i++)
-      json_array_append_new(protos, rpc_json_str(p[i]));
-  }
-  if (!addrs || !protos) {
-    json_decref(addrs);
-    json_decref(protos);
-    return NULL;
-  }
-  return json_pack("{s:s,s:s,s:o,s:s,s:o}", "ID", ctx->peerid, "PublicKey",
-                   ctx->pubkey, "Addresses", addrs, "AgentVersion", agent,
-                   "Protocols", protos);
-}
-
-void rpc_cmd_id(http_req_t *req, rpc_ctx_t *ctx) {
-  char **args;
-  size_t n;
-  if (rpc_args(req, "arg", &args, &n)) {
-    rpc_error(req, 400, "invalid argument");
-    return;
-  }
-  bool other = n && strcmp(args[0], ctx->peerid);
-  rpc_strv_free(args, n);
-  if (other) {
-    /* Another peer's identity needs the swarm. */
-    rpc_error(req, 500, "looking up other peers is not supported yet");
-    return;
-  }
-  json_t *o = id_json(ctx);
-  if (o)
-    rpc_api_json(req, o);
-  else
-    rpc_error(req, 500, "out of memory");
-}
 
 /* -------------------------------------------------------------- config */
 

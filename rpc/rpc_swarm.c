@@ -10,6 +10,11 @@
  *   swarm/addrs/local        {"Strings":[...]} (where we listen)
  *   ping arg=PEER count=N    NDJSON {"Success","Time","Text"}: "PING ID.",
  *                            one line per echo (Time in ns), the average
+ *   id [arg=PEER]            {"ID","PublicKey","Addresses","AgentVersion",
+ *                            "Protocols"}, Addresses and Protocols sorted:
+ *                            ours, or what PEER said in identify (dialled
+ *                            at its known addresses when not connected,
+ *                            as Kubo's host.Connect)
  *
  * They run on the loop thread against ctx->host (NULL when the daemon has
  * no swarm: Kubo's "this command must be run in online mode").  connect
@@ -19,6 +24,7 @@
  * latest when the host closes).
  */
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +37,7 @@
 #define PING_MS_EACH 5000
 #define PING_COUNT_DEFAULT 10
 #define PING_COUNT_MAX 1000
+#define ID_MS 30000 /* id PEER: dials and identify together */
 
 static net_host_t *online(http_req_t *req, rpc_ctx_t *ctx) {
   if (!ctx->host)
@@ -174,6 +181,8 @@ typedef struct op {
   /* ping */
   unsigned count, got;
   uint64_t total_us;
+  /* id: the next peerstore address to dial */
+  size_t next_addr;
 } op_t;
 
 static void op_maybe_free(op_t *op) {
@@ -456,4 +465,215 @@ void rpc_cmd_ping(http_req_t *req, rpc_ctx_t *ctx) {
     ping_go(op);
   }
   tr_free(arg);
+}
+
+/* ----------------------------------------------------------------- id */
+
+/* Kubo's IdOutput; addrs get "/p2p/ID" appended.  NULL on -ENOMEM. */
+static json_t *id_json(const char *id, const char *pubkey, char **addrs,
+                       size_t naddrs, const char *agent, const char **protos,
+                       size_t nprotos) {
+  json_t *a = NULL, *p = rpc_json_sorted(protos, nprotos);
+  const char **full = tr_calloc(naddrs + 1, sizeof *full);
+  char *buf = tr_malloc(naddrs * (NET_MA_STR_MAX / 16 + NET_PEERID_STR_MAX + 8) + 1);
+  if (full && buf) {
+    char *w = buf;
+    for (size_t i = 0; i < naddrs; i++) {
+      full[i] = w;
+      w += sprintf(w, "%s/p2p/%s", addrs[i], id) + 1;
+    }
+    a = rpc_json_sorted(full, naddrs);
+  }
+  tr_free(full);
+  tr_free(buf);
+  if (!a || !p) {
+    json_decref(a);
+    json_decref(p);
+    return NULL;
+  }
+  return json_pack("{s:s,s:o,s:o,s:o,s:o}", "ID", id, "PublicKey",
+                   rpc_json_str(pubkey), "Addresses", a, "AgentVersion",
+                   rpc_json_str(agent), "Protocols", p);
+}
+
+/* Ours: where the swarm listens and its handlers; both empty without a
+ * swarm, as Kubo offline answers. */
+static json_t *self_json(rpc_ctx_t *ctx) {
+  char agent[64];
+  snprintf(agent, sizeof agent, "trove/%s", ctx->version);
+  char(*a)[NET_MA_STR_MAX / 16] = tr_malloc(32 * sizeof *a);
+  char *ap[32];
+  const char *p[NET_HOST_HANDLERS_MAX];
+  size_t na = 0, np = 0;
+  if (!a)
+    return NULL;
+  if (ctx->host) {
+    na = net_host_addrs(ctx->host, a, 32);
+    na = na > 32 ? 32 : na;
+    np = net_host_protocols(ctx->host, p, NET_HOST_HANDLERS_MAX);
+    np = np > NET_HOST_HANDLERS_MAX ? NET_HOST_HANDLERS_MAX : np;
+  }
+  for (size_t i = 0; i < na; i++)
+    ap[i] = a[i];
+  json_t *o = id_json(ctx->peerid, ctx->pubkey, ap, na, agent, p, np);
+  tr_free(a);
+  return o;
+}
+
+/* What peer told us, from the peerstore (its key from the PeerID when
+ * identify gave none). */
+static json_t *peer_json(net_host_t *h, const net_peerid_t *peer,
+                         const char *id) {
+  net_peerinfo_t *pi = net_ps_get(net_host_peerstore(h), peer);
+  char addrs[NET_PS_ADDRS_MAX][NET_MA_STR_MAX / 16], *ap[NET_PS_ADDRS_MAX];
+  const char *protos[NET_PS_PROTOS_BYTES / 2];
+  size_t na = 0, np = 0;
+  uint8_t kb[NET_PUBKEY_PB_MAX];
+  const uint8_t *key = NULL;
+  size_t klen = 0;
+  net_pubkey_t *pk = tr_malloc(sizeof *pk);
+  if (!pk)
+    return NULL;
+  if (pi && pi->pklen) {
+    key = pi->pubkey, klen = pi->pklen;
+  } else if (net_peerid_pubkey(peer, pk) == 0) {
+    int k = net_pubkey_marshal(pk, kb, sizeof kb);
+    if (k > 0)
+      key = kb, klen = (size_t)k;
+  }
+  tr_free(pk);
+  char b64[sodium_base64_ENCODED_LEN(NET_PUBKEY_PB_MAX,
+                                     sodium_base64_VARIANT_ORIGINAL)] = "";
+  if (key)
+    sodium_bin2base64(b64, sizeof b64, key, klen,
+                      sodium_base64_VARIANT_ORIGINAL);
+  for (size_t i = 0; pi && i < pi->naddrs; i++)
+    if (net_ma_format(pi->addrs[i], pi->addrlen[i], addrs[na],
+                      sizeof addrs[na]) >= 0)
+      ap[na] = addrs[na], na++;
+  for (size_t off = 0; pi && off < pi->protolen && np < NET_PS_PROTOS_BYTES / 2;
+       off += strlen(pi->protos + off) + 1)
+    protos[np++] = pi->protos + off;
+  char agent[sizeof pi->agent] = "";
+  if (pi) /* Kubo cleans it (cmdutils.CleanAndTrim): no control bytes */
+    for (size_t i = 0, j = 0; pi->agent[i] && j + 1 < sizeof agent; i++)
+      if ((unsigned char)pi->agent[i] >= 0x20 && pi->agent[i] != 0x7f)
+        agent[j++] = pi->agent[i], agent[j] = 0;
+  return id_json(id, b64, ap, na, agent, protos, np);
+}
+
+static void id_answer(op_t *op, const char *err) {
+  http_req_t *req = op_take(op);
+  if (req) {
+    if (err)
+      rpc_error(req, 500, "%s", err);
+    else
+      rpc_api_json(req, peer_json(op->ctx->host, &op->peer, op->id));
+  }
+  op_done(op);
+}
+
+static void id_timeout(uv_timer_t *t) {
+  id_answer(t->data, "identify failed to complete: context deadline exceeded");
+}
+
+/* As go-libp2p's host.Connect: it returns once identify is done, however it
+ * went; what the peer said (maybe nothing) is printed. */
+static void id_identified(int status, void *ud) {
+  (void)status;
+  op_t *op = ud;
+  op->net_busy = false;
+  id_answer(op, NULL);
+}
+
+static void id_wait(op_t *op) {
+  op->net_busy = true;
+  int rc = net_identify_wait(op->ctx->host, &op->peer, ID_MS, id_identified,
+                             op);
+  if (rc) {
+    op->net_busy = false;
+    id_answer(op, rc < 0 ? tr_strerror(rc) : NULL);
+  }
+}
+
+static void id_dial_next(op_t *op, int last);
+
+static void id_dialled(net_host_t *h, int status, const net_peerid_t *peer,
+                       void *ud) {
+  (void)h, (void)peer;
+  op_t *op = ud;
+  op->net_busy = false;
+  if (!op->req)
+    op_done(op);
+  else if (status)
+    id_dial_next(op, status);
+  else
+    id_wait(op);
+}
+
+/* Dial the peer's known addresses one after the other. */
+static void id_dial_next(op_t *op, int last) {
+  net_host_t *h = op->ctx->host;
+  net_peerinfo_t *pi = net_ps_get(net_host_peerstore(h), &op->peer);
+  while (pi && op->next_addr < pi->naddrs) {
+    char a[NET_MA_STR_MAX / 16 + NET_PEERID_STR_MAX + 8];
+    size_t i = op->next_addr++;
+    int k = net_ma_format(pi->addrs[i], pi->addrlen[i], a, sizeof a);
+    if (k < 0)
+      continue;
+    snprintf(a + k, sizeof a - (size_t)k, "/p2p/%s", op->id);
+    op->net_busy = true;
+    if ((last = net_host_connect(h, a, id_dialled, op)) == 0)
+      return;
+    op->net_busy = false;
+  }
+  if (!last) {
+    id_answer(op, "failed to dial: no addresses (peer lookup: routing: "
+                  "not found)");
+  } else {
+    char msg[160];
+    snprintf(msg, sizeof msg, "failed to dial %s: %s", op->id,
+             tr_strerror(last));
+    id_answer(op, msg);
+  }
+}
+
+void rpc_cmd_id(http_req_t *req, rpc_ctx_t *ctx) {
+  char **args;
+  size_t n;
+  net_peerid_t peer;
+  if (rpc_args(req, "arg", &args, &n)) {
+    rpc_error(req, 400, "invalid argument");
+    return;
+  }
+  int rc = n ? net_peerid_parse(&peer, args[0], strlen(args[0])) : 0;
+  rpc_strv_free(args, n);
+  if (rc) {
+    rpc_error(req, 500, "invalid peer id");
+    return;
+  }
+  if (!n || (ctx->host ? net_peerid_equal(&peer, net_host_id(ctx->host))
+                       : 0)) {
+    rpc_api_json(req, self_json(ctx));
+    return;
+  }
+  if (!ctx->host) {
+    rpc_error(req, 500, "'ipfs id' cannot query information on remote "
+                        "peers without a running daemon");
+    return;
+  }
+  op_t *op = op_new(req);
+  if (!op)
+    return;
+  op->peer = peer;
+  peer_str(&peer, op->id, sizeof op->id);
+  if ((rc = op_start(op, req, ctx, id_timeout, ID_MS + 1000))) {
+    tr_free(op);
+    rpc_error(req, 500, "id: %s", tr_strerror(rc));
+    return;
+  }
+  if (net_host_connected(ctx->host, &peer))
+    id_wait(op);
+  else
+    id_dial_next(op, 0);
 }

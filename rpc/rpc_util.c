@@ -410,6 +410,24 @@ json_t *rpc_json_strn(const char *s, size_t n) {
 
 json_t *rpc_json_str(const char *s) { return rpc_json_strn(s, strlen(s)); }
 
+static int cmp_strp(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+json_t *rpc_json_sorted(const char **v, size_t n) {
+  json_t *a = json_array();
+  if (!a)
+    return NULL;
+  if (n > 1) /* qsort(NULL, 0) is undefined */
+    qsort(v, n, sizeof *v, cmp_strp);
+  for (size_t i = 0; i < n; i++)
+    if (json_array_append_new(a, rpc_json_str(v[i]))) {
+      json_decref(a);
+      return NULL;
+    }
+  return a;
+}
+
 char *rpc_query_unescape(const char *s) {
   char *d;
   int rc = form_decode(s, strlen(s), &d);

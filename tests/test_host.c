@@ -81,13 +81,39 @@ static void on_ping(int status, uint64_t rtt, void *ud) {
   for (int _i = 0; _i < 200 && !(cond); _i++)                                  \
     uv_run(&(t)->loop, UV_RUN_NOWAIT), usleep(5000)
 
+static int id_status = 99;
+static void on_identified(int status, void *ud) {
+  (void)ud;
+  id_status = status;
+}
+
 static void test_connect_ping_identify(void **state) {
   (void)state;
   t_t *t = calloc(1, sizeof *t);
   host_pair(t);
+  assert_int_equal(net_identify_wait(t->b, net_host_id(t->a), 1000,
+                                     on_identified, t),
+                   TR_ENOTCONN);
   assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
   RUN_UNTIL(t, t->connected);
   assert_int_equal(t->conn_status, 0);
+  /* Identify answers a waiter once the peer has spoken (or at once). */
+  int w = net_identify_wait(t->b, net_host_id(t->a), 5000, on_identified, t);
+  assert_true(w == 0 || w == 1);
+  if (w == 0) {
+    RUN_UNTIL(t, id_status != 99);
+    assert_int_equal(id_status, 0);
+  }
+  assert_int_equal(net_identify_wait(t->b, net_host_id(t->a), 5000,
+                                     on_identified, t), 1);
+  net_peerinfo_t *ki = net_ps_get(net_host_peerstore(t->b), net_host_id(t->a));
+  assert_non_null(ki);
+  assert_true(ki->identified);
+  /* The key identify carried is the one a's PeerID names. */
+  net_pubkey_t *pk = malloc(sizeof *pk);
+  assert_int_equal(net_pubkey_unmarshal(pk, ki->pubkey, ki->pklen), 0);
+  assert_true(net_peerid_matches(net_host_id(t->a), pk));
+  free(pk);
   assert_true(net_host_connected(t->b, net_host_id(t->a)));
   assert_int_equal(net_ping(t->b, net_host_id(t->a), 3, on_ping, t), 0);
   RUN_UNTIL(t, t->ping_done);

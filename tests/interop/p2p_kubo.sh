@@ -113,6 +113,37 @@ assert d["ID"] == tid, d
 for p in ("/ipfs/id/1.0.0", "/ipfs/id/push/1.0.0", "/ipfs/ping/1.0.0"):
     assert p in d["Protocols"], d
 assert f"/ip4/127.0.0.1/tcp/{port}/p2p/{tid}" in d["Addresses"], d
+assert d["Protocols"] == sorted(d["Protocols"]) and d["Addresses"] == sorted(d["Addresses"]), d
 P
+# `trove id KUBOID`: what Kubo said in identify, as `ipfs id` prints it.
+kself=$(timeout 30 "$IPFS" id)
+kid=$(timeout 30 "$TROVE" id "$KID") || fail "trove id $KID: $kid"
+echo "$kid"
+python3 - "$kid" "$kself" "$KP" <<'P'
+import json, sys
+d, k, port = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+assert d["ID"] == k["ID"], (d, k)
+assert d["PublicKey"] == k["PublicKey"], (d, k)
+assert d["AgentVersion"] == k["AgentVersion"], (d, k)
+assert f"/ip4/127.0.0.1/tcp/{port}/p2p/{k['ID']}" in d["Addresses"], d
+assert d["Addresses"] == sorted(d["Addresses"]), d
+# Kubo announces what its host handles; trove saw the same list.
+assert set(d["Protocols"]) == set(k["Protocols"]), (d["Protocols"], k["Protocols"])
+assert d["Protocols"] == sorted(d["Protocols"]), d
+P
+# Not connected: trove dials the addresses identify gave it.
+timeout 30 "$TROVE" swarm disconnect "/p2p/$KID" >/dev/null
+for _ in $(seq 50); do
+  timeout 10 "$TROVE" swarm peers | grep -q "$KID" || break
+  sleep 0.1
+done
+kid2=$(timeout 30 "$TROVE" id "$KID") || fail "trove id $KID after disconnect: $kid2"
+[ "$(python3 -c "import json,sys; print(json.load(sys.stdin)[\"ID\"])" <<<"$kid2")" = "$KID" ] || fail "id after disconnect: $kid2"
+timeout 10 "$TROVE" swarm peers | grep -q "$KID" || fail "id did not dial $KID"
+# An unknown peer and a malformed ID: Kubo's errors.
+out=$(timeout 30 "$TROVE" id 12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo 2>&1) && fail "id of an unknown peer: $out"
+grep -q "failed to dial" <<<"$out" || fail "unknown peer error: $out"
+out=$(timeout 30 "$TROVE" id notapeer 2>&1) && fail "id of a bad ID: $out"
+grep -q "invalid peer id" <<<"$out" || fail "bad peer id error: $out"
 echo "ok trove -> Kubo"
 echo "ok"
