@@ -38,13 +38,16 @@ int net_identify_wait(net_host_t *h, const net_peerid_t *peer,
                       uint32_t timeout_ms, net_identify_cb cb,
                       void *ud) TR_WUR;
 
-/* Ping a connected peer count times in a row: cb once per answer with the
+/* Ping a connected peer count times on one stream, interval_ms apart
+ * (Kubo's `ipfs ping` waits 1 s; 0: at once): cb once per answer with the
  * round trip in microseconds (status 0), or once with an error that ends
- * the run (TR_ENOTCONN, TR_ENOPROTO, TR_EPROTO: a wrong echo, -ETIMEDOUT,
- * -ECONNRESET).  After the last answer cb gets status 1 (done).  0 or the
- * errors of net_host_open(). */
+ * the run (TR_ENOTCONN, TR_ENOPROTO, TR_EPROTO: a wrong or unasked echo,
+ * -ETIMEDOUT: no echo within NET_PING_TIMEOUT_MS, go-libp2p's pingTimeout,
+ * -ECONNRESET).  After the last answer cb gets status 1 (done).  0, or
+ * the errors of net_host_open() and uv_timer_init(). */
+#define NET_PING_TIMEOUT_MS 10000
 typedef void (*net_ping_cb)(int status, uint64_t rtt_us, void *ud);
 int net_ping(net_host_t *h, const net_peerid_t *peer, unsigned count,
-             net_ping_cb cb, void *ud) TR_WUR;
+             uint32_t interval_ms, net_ping_cb cb, void *ud) TR_WUR;
 
 #endif /* NET_IDENTIFY_H */

@@ -35,68 +35,114 @@ int net__ping_init(net_host_t *h) {
 
 /* ------------------------------------------------------------- client */
 
+/* One timer serves both waits: for an echo (NET_PING_TIMEOUT_MS, then the
+ * run fails with -ETIMEDOUT) and between pings (the interval).  p is freed
+ * once both its stream and its timer are closed. */
 typedef struct ping {
   net_ping_cb cb;
   void *ud;
   unsigned left;
+  uint32_t interval_ms;
   uint8_t sent[NET_PING_SIZE], got[NET_PING_SIZE];
   size_t ngot;
   uint64_t t0;
-  bool over;
+  bool over, waiting_echo, stream_done, timer_done;
+  net_stream_t *s;
+  uv_timer_t timer;
 } ping_t;
 
 static uint64_t now_us(void) { return uv_hrtime() / 1000; }
+
+static void timer_closed(uv_handle_t *t) {
+  ping_t *p = t->data;
+  p->timer_done = true;
+  if (p->stream_done)
+    tr_free(p);
+}
+
+/* The stream is done with p: close the timer, which frees p. */
+static void stream_done(ping_t *p) {
+  p->s = NULL;
+  p->stream_done = true;
+  uv_close((uv_handle_t *)&p->timer, timer_closed);
+}
+
+/* The run ends: report once, stop the timer. */
+static void ping_over(ping_t *p, int status) {
+  if (p->over)
+    return;
+  p->over = true;
+  p->cb(status, 0, p->ud);
+  uv_timer_stop(&p->timer);
+}
+
+static void on_timer(uv_timer_t *t);
 
 static void ping_send(net_stream_t *s, ping_t *p) {
   randombytes_buf(p->sent, sizeof p->sent);
   p->ngot = 0;
   p->t0 = now_us();
+  p->waiting_echo = true;
+  uv_timer_start(&p->timer, on_timer, NET_PING_TIMEOUT_MS, 0);
   if (net_stream_write(s, p->sent, sizeof p->sent)) {
-    p->over = true;
-    p->cb(TR_ENOSTREAM, 0, p->ud);
+    ping_over(p, TR_ENOSTREAM);
     net_stream_reset(s);
+  }
+}
+
+static void on_timer(uv_timer_t *t) {
+  ping_t *p = t->data;
+  if (p->over || !p->s)
+    return;
+  if (p->waiting_echo) {
+    ping_over(p, -ETIMEDOUT);
+    net_stream_reset(p->s);
+  } else {
+    ping_send(p->s, p);
   }
 }
 
 static void ping_data(net_stream_t *s, const uint8_t *d, size_t n) {
   ping_t *p = net_stream_ud(s);
   while (n > 0 && !p->over) {
+    if (!p->waiting_echo) { /* bytes nobody asked for */
+      ping_over(p, TR_EPROTO);
+      net_stream_reset(s);
+      return;
+    }
     size_t k = NET_PING_SIZE - p->ngot < n ? NET_PING_SIZE - p->ngot : n;
     memcpy(p->got + p->ngot, d, k);
     p->ngot += k, d += k, n -= k;
     if (p->ngot < NET_PING_SIZE)
       return;
     if (memcmp(p->got, p->sent, NET_PING_SIZE)) {
-      p->over = true;
-      p->cb(TR_EPROTO, 0, p->ud);
+      ping_over(p, TR_EPROTO);
       net_stream_reset(s);
       return;
     }
+    p->waiting_echo = false;
     p->cb(0, now_us() - p->t0, p->ud);
     if (--p->left == 0) {
-      p->over = true;
-      p->cb(1, 0, p->ud);
+      ping_over(p, 1);
       net_stream_close(s);
       return;
     }
-    ping_send(s, p);
+    if (p->interval_ms)
+      uv_timer_start(&p->timer, on_timer, p->interval_ms, 0);
+    else
+      ping_send(s, p);
   }
 }
 
 static void ping_fin(net_stream_t *s) {
-  ping_t *p = net_stream_ud(s);
-  if (!p->over) {
-    p->over = true;
-    p->cb(-ECONNRESET, 0, p->ud);
-  }
+  ping_over(net_stream_ud(s), -ECONNRESET);
   net_stream_close(s);
 }
 
 static void ping_close(net_stream_t *s, int status) {
   ping_t *p = net_stream_ud(s);
-  if (!p->over)
-    p->cb(status ? status : -ECONNRESET, 0, p->ud);
-  tr_free(p);
+  ping_over(p, status ? status : -ECONNRESET);
+  stream_done(p);
 }
 
 static const net_stream_cbs_t PING = {ping_data, ping_fin, ping_close};
@@ -104,24 +150,32 @@ static const net_stream_cbs_t PING = {ping_data, ping_fin, ping_close};
 static void on_open(net_stream_t *s, int status, void *ud) {
   ping_t *p = ud;
   if (status) {
-    p->cb(status, 0, p->ud);
-    tr_free(p);
+    ping_over(p, status);
+    stream_done(p);
     return;
   }
+  p->s = s;
   net_stream_set(s, &PING, p);
   ping_send(s, p);
 }
 
 int net_ping(net_host_t *h, const net_peerid_t *peer, unsigned count,
-             net_ping_cb cb, void *ud) {
+             uint32_t interval_ms, net_ping_cb cb, void *ud) {
   ping_t *p = tr_calloc(1, sizeof *p);
   if (!p)
     return -ENOMEM;
   p->cb = cb;
   p->ud = ud;
   p->left = count ? count : 1;
-  int rc = net_host_open(h, peer, NET_PING_PROTOCOL, on_open, p);
-  if (rc)
+  p->interval_ms = interval_ms;
+  int rc = uv_timer_init(h->loop, &p->timer);
+  if (rc) {
     tr_free(p);
+    return rc;
+  }
+  p->timer.data = p;
+  rc = net_host_open(h, peer, NET_PING_PROTOCOL, on_open, p);
+  if (rc)
+    stream_done(p); /* no callback: the run never started */
   return rc;
 }

@@ -34,7 +34,7 @@
 #include "rpc_int.h"
 
 #define CONNECT_MS 30000
-#define PING_MS_EACH 5000
+#define PING_INTERVAL_MS 1000 /* Kubo's ticker */
 #define PING_COUNT_DEFAULT 10
 #define PING_COUNT_MAX 1000
 #define ID_MS 30000 /* id PEER: dials and identify together */
@@ -368,7 +368,8 @@ static void pinged(int status, uint64_t rtt_us, void *ud) {
 
 static void ping_go(op_t *op) {
   op->net_busy = true;
-  int rc = net_ping(op->ctx->host, &op->peer, op->count, pinged, op);
+  int rc = net_ping(op->ctx->host, &op->peer, op->count,
+                    PING_INTERVAL_MS, pinged, op);
   if (rc) {
     op->net_busy = false;
     ping_end(op, tr_strerror(rc));
@@ -444,7 +445,7 @@ void rpc_cmd_ping(http_req_t *req, rpc_ctx_t *ctx) {
   op->count = (unsigned)count;
   peer_str(&peer, op->id, sizeof op->id);
   rc = op_start(op, req, ctx, ping_timeout,
-                CONNECT_MS + (uint64_t)count * PING_MS_EACH);
+                CONNECT_MS + (uint64_t)count * NET_PING_TIMEOUT_MS);
   if (rc) {
     tr_free(op);
     rpc_error(req, 500, "ping: %s", tr_strerror(rc));

@@ -115,7 +115,7 @@ static void test_connect_ping_identify(void **state) {
   assert_true(net_peerid_matches(net_host_id(t->a), pk));
   free(pk);
   assert_true(net_host_connected(t->b, net_host_id(t->a)));
-  assert_int_equal(net_ping(t->b, net_host_id(t->a), 3, on_ping, t), 0);
+  assert_int_equal(net_ping(t->b, net_host_id(t->a), 3, 20, on_ping, t), 0);
   RUN_UNTIL(t, t->ping_done);
   assert_int_equal(t->pings, 3);
   /* Identify ran on connection: b knows a's agent and protocols. */
