@@ -64,7 +64,7 @@ static inline bool bs__codec_has_links(uint64_t codec) {
   return codec == DAG_CODEC_DAG_PB || codec == DAG_CODEC_DAG_CBOR;
 }
 
-/* Sets of blocks seen are tr_set64_t of dag_mh_fp() fingerprints (128-bit,
+/* Sets of blocks seen are tr_fpset_t of dag_mh_fp() fingerprints (128-bit,
  * keyed: taken as exact). */
 
 /* --------------------------------------------------------- DAG walking */
@@ -85,7 +85,7 @@ static inline bool bs__codec_has_links(uint64_t codec) {
  * the depth of the DAG, not its size. */
 typedef int (*bs__visit_cb)(const dag_cid_t *cid, const dag_cid_t *via,
                             void *ud);
-int bs__walk(bs_txn_t *txn, const dag_cid_t *root, tr_set64_t *seen,
+int bs__walk(bs_txn_t *txn, const dag_cid_t *root, tr_fpset_t *seen,
              bs__visit_cb visit, void *ud) TR_WUR;
 
 #endif /* BS_INT_H */

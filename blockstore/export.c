@@ -36,7 +36,7 @@ struct bs_walk {
   bool started;
   wframe_t *st;
   size_t depth, cap;
-  tr_set64_t seen;
+  tr_fpset_t seen;
 };
 
 int bs_walk_new(const dag_cid_t *root, unsigned flags, int max_depth,
@@ -55,7 +55,7 @@ void bs_walk_free(bs_walk_t *w) {
   if (!w)
     return;
   tr_free(w->st);
-  tr_set64_free(&w->seen);
+  tr_fpset_free(&w->seen);
   tr_free(w);
 }
 
@@ -100,7 +100,7 @@ static int enter(bs_walk_t *w, bs_txn_t *txn, const dag_cid_t *cid,
 static int mark(bs_walk_t *w, const dag_cid_t *cid) {
   size_t n;
   const uint8_t *mh = dag_cid_mh(cid, &n);
-  return tr_set64_add(&w->seen, dag_mh_fp(mh, n));
+  return tr_fpset_add(&w->seen, dag_mh_fp(mh, n));
 }
 
 int bs_walk_next(bs_walk_t *w, bs_txn_t *txn, dag_cid_t *cid,

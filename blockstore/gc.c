@@ -51,7 +51,7 @@ static int mark_visit(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
  * below a block already in the set, so a direct pin marked before the
  * recursive pin whose DAG holds it would cut that DAG off there (GC then
  * deleted everything below a directly pinned block inside a pinned tree). */
-static int mark_all(bs_txn_t *txn, tr_set64_t *live) {
+static int mark_all(bs_txn_t *txn, tr_fpset_t *live) {
   int err = 0, rc = 0; /* err: trove's codes; rc: LMDB's */
   for (int pass = 0; pass < 2 && !err && !rc; pass++) {
     MDB_cursor *cur;
@@ -71,7 +71,7 @@ static int mark_all(bs_txn_t *txn, tr_set64_t *live) {
       if (pass == 0 && recursive)
         err = bs__walk(txn, &cid, live, mark_visit, NULL);
       else if (pass == 1 && !recursive) {
-        int added = tr_set64_add(live, dag_cid_fp(&cid));
+        int added = tr_fpset_add(live, dag_cid_fp(&cid));
         err = added < 0 ? added : 0;
       }
     }
@@ -93,7 +93,7 @@ static int mark_all(bs_txn_t *txn, tr_set64_t *live) {
  * in its transaction; a change sends GC back to marking.  A kill between
  * chunks leaves the repo with part of the garbage gone, never more. */
 
-static int collect_garbage(bs_txn_t *txn, const tr_set64_t *live,
+static int collect_garbage(bs_txn_t *txn, const tr_fpset_t *live,
                            tr_bytes_t *list, uint64_t *nlive) {
   MDB_cursor *cur;
   int rc = mdb_cursor_open(txn->mdb, txn->env->blocks, &cur);
@@ -107,7 +107,7 @@ static int collect_garbage(bs_txn_t *txn, const tr_set64_t *live,
     op = MDB_NEXT;
     if (++scanned % GC_RELEASE_EVERY == 0)
       bs__release_map(txn->env);
-    if (k.mv_size > 255 || tr_set64_has(live, dag_mh_fp(k.mv_data, k.mv_size))) {
+    if (k.mv_size > 255 || tr_fpset_has(live, dag_mh_fp(k.mv_data, k.mv_size))) {
       (*nlive)++;
       continue;
     }
@@ -163,7 +163,7 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
     /* Mark and list in a read snapshot: readers and writers go on. */
     bs_txn_t *txn;
     uint64_t gen0 = 0, gen = 0, nlive = 0;
-    tr_set64_t live = {0};
+    tr_fpset_t live = {0};
     list.len = 0;
     if ((rc = bs_txn_begin(env, BS_RDONLY, &txn)))
       break;
@@ -173,7 +173,7 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
     if (!rc)
       rc = collect_garbage(txn, &live, &list, &nlive);
     bs_txn_abort(txn);
-    tr_set64_free(&live);
+    tr_fpset_free(&live);
     bs__release_map(env);
     if (rc)
       break;
@@ -241,11 +241,11 @@ typedef struct pv_all {
 static int pv_pin(const bs_pin_t *pin, void *ud) {
   pv_all_t *a = ud;
   pv_ctx_t c = {a->txn, {0}};
-  tr_set64_t seen = {0};
+  tr_fpset_t seen = {0};
   int rc = pin->type == BS_PIN_RECURSIVE
                ? bs__walk(c.txn, &pin->cid, &seen, pv_visit, &c)
                : pv_visit(&pin->cid, NULL, &c);
-  tr_set64_free(&seen);
+  tr_fpset_free(&seen);
   if (rc != 0 && rc != TR_EINCOMPLETE && rc != TR_EMISMATCH)
     return rc;
   return a->cb(pin, rc, rc ? &c.bad : NULL, a->ud);

@@ -78,9 +78,9 @@ int bs_pin_add(bs_txn_t *txn, const dag_cid_t *cid, int type,
 
   check_ctx_t c = {txn, missing};
   if (type == BS_PIN_RECURSIVE) {
-    tr_set64_t seen = {0};
+    tr_fpset_t seen = {0};
     rc = bs__walk(txn, cid, &seen, check_present, &c);
-    tr_set64_free(&seen);
+    tr_fpset_free(&seen);
   } else
     rc = check_present(cid, NULL, &c);
   if (rc)
@@ -153,9 +153,9 @@ static int find_indirect(bs_txn_t *txn, const dag_cid_t *cid, dag_cid_t *via) {
     bs_pin_t p;
     if (pin_decode(&k, &v, &p) || p.type != BS_PIN_RECURSIVE)
       continue;
-    tr_set64_t seen = {0};
+    tr_fpset_t seen = {0};
     int err = bs__walk(txn, &p.cid, &seen, find_visit, &f);
-    tr_set64_free(&seen);
+    tr_fpset_free(&seen);
     if (err < 0) {
       mdb_cursor_close(cur);
       return err;
@@ -215,12 +215,12 @@ typedef struct ls_ctx {
   bs_pin_cb cb;
   void *ud;
   dag_cid_t root;
-  const tr_set64_t *listed; /* recursive and direct pins, listed already */
+  const tr_fpset_t *listed; /* recursive and direct pins, listed already */
 } ls_ctx_t;
 
 static int ls_indirect(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
   ls_ctx_t *c = ud;
-  if (!via || tr_set64_has(c->listed, dag_cid_fp(cid)))
+  if (!via || tr_fpset_has(c->listed, dag_cid_fp(cid)))
     return 0; /* a root, or pinned itself: listed with its own type */
   bs_pin_t p;
   memset(&p, 0, sizeof p);
@@ -237,7 +237,7 @@ int bs_pin_ls(bs_txn_t *txn, int types, bs_pin_cb cb, void *ud) {
    * every stored pin so that the indirect pass skips them; walked is the
    * walks' own set (bs__walk's invariant: only walks may fill it, or a
    * directly pinned block would hide the blocks below it). */
-  tr_set64_t listed = {0}, walked = {0};
+  tr_fpset_t listed = {0}, walked = {0};
   for (int pass = 0; pass < 3 && !err; pass++) {
     int want = pass == 0 ? BS_PIN_RECURSIVE
                : pass == 1 ? BS_PIN_DIRECT
@@ -258,7 +258,7 @@ int bs_pin_ls(bs_txn_t *txn, int types, bs_pin_cb cb, void *ud) {
       if (pass < 2) {
         if (p.type != want)
           continue;
-        int added = tr_set64_add(&listed, dag_cid_fp(&p.cid));
+        int added = tr_fpset_add(&listed, dag_cid_fp(&p.cid));
         if (added < 0)
           err = added;
         else if (types & want)
@@ -274,7 +274,7 @@ int bs_pin_ls(bs_txn_t *txn, int types, bs_pin_cb cb, void *ud) {
     if (rc)
       break;
   }
-  tr_set64_free(&listed);
-  tr_set64_free(&walked);
+  tr_fpset_free(&listed);
+  tr_fpset_free(&walked);
   return err ? err : bs__err(rc);
 }

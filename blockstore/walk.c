@@ -20,8 +20,8 @@ typedef struct wstack {
   size_t depth, cap;
 } wstack_t;
 
-static int mark(tr_set64_t *seen, const dag_cid_t *cid) {
-  return tr_set64_add(seen, dag_cid_fp(cid));
+static int mark(tr_fpset_t *seen, const dag_cid_t *cid) {
+  return tr_fpset_add(seen, dag_cid_fp(cid));
 }
 
 /* Push cid's children frame, if it has a links entry.  The stack grows as
@@ -50,7 +50,7 @@ static int push(bs_txn_t *txn, wstack_t *st, const dag_cid_t *cid) {
   return 0;
 }
 
-int bs__walk(bs_txn_t *txn, const dag_cid_t *root, tr_set64_t *seen,
+int bs__walk(bs_txn_t *txn, const dag_cid_t *root, tr_fpset_t *seen,
              bs__visit_cb visit, void *ud) {
   /* Everything in seen has been walked below already (see bs_int.h), a
    * root too. */
@@ -102,9 +102,9 @@ static int pub_visit(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
 
 int bs_dag_walk(bs_txn_t *txn, const dag_cid_t *root, bs_visit_cb cb,
                 void *ud) {
-  tr_set64_t seen = {0};
+  tr_fpset_t seen = {0};
   pub_walk_t w = {cb, ud};
   int rc = bs__walk(txn, root, &seen, pub_visit, &w);
-  tr_set64_free(&seen);
+  tr_fpset_free(&seen);
   return rc;
 }

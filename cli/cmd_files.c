@@ -461,7 +461,7 @@ typedef struct refs {
   bs_txn_t *txn;
   bool unique;
   int max_depth;
-  tr_set64_t seen;
+  tr_fpset_t seen;
 } refs_t;
 
 static int refs_walk(refs_t *r, const dag_cid_t *root) {
@@ -475,7 +475,7 @@ static int refs_walk(refs_t *r, const dag_cid_t *root) {
     if (depth == 0)
       continue; /* refs lists the links, not the root */
     if (r->unique) {
-      int k = tr_set64_add(&r->seen, dag_cid_fp(&c));
+      int k = tr_fpset_add(&r->seen, dag_cid_fp(&c));
       if (k < 0) {
         rc = k;
         break;
@@ -550,6 +550,6 @@ int cmd_refs(cli_t *cli, int argc, char **argv) {
       cli_failf("refs %s: %s", args[i], tr_strerror(rc));
   }
   bs_txn_abort(txn);
-  tr_set64_free(&r.seen);
+  tr_fpset_free(&r.seen);
   return rc ? 1 : 0;
 }

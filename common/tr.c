@@ -162,7 +162,7 @@ void tr_hex(const uint8_t *in, size_t n, char *out) {
 static bool fp_empty(tr_fp_t v) { return !(v.hi | v.lo); }
 static bool fp_eq(tr_fp_t a, tr_fp_t b) { return a.hi == b.hi && a.lo == b.lo; }
 
-static int set64_grow(tr_set64_t *s) {
+static int fpset_grow(tr_fpset_t *s) {
   size_t cap = s->cap ? s->cap * 2 : 1024;
   tr_fp_t *slots = tr_calloc(cap, sizeof *slots);
   if (!slots)
@@ -182,10 +182,10 @@ static int set64_grow(tr_set64_t *s) {
   return 0;
 }
 
-int tr_set64_add(tr_set64_t *s, tr_fp_t v) {
+int tr_fpset_add(tr_fpset_t *s, tr_fp_t v) {
   assert(!fp_empty(v));
   if ((s->n + 1) * 2 > s->cap) { /* load factor <= 1/2 */
-    int rc = set64_grow(s);
+    int rc = fpset_grow(s);
     if (rc)
       return rc;
   }
@@ -200,7 +200,7 @@ int tr_set64_add(tr_set64_t *s, tr_fp_t v) {
   return 1;
 }
 
-bool tr_set64_has(const tr_set64_t *s, tr_fp_t v) {
+bool tr_fpset_has(const tr_fpset_t *s, tr_fp_t v) {
   if (!s->cap)
     return false;
   size_t j = (size_t)v.lo & (s->cap - 1);
@@ -212,7 +212,7 @@ bool tr_set64_has(const tr_set64_t *s, tr_fp_t v) {
   return false;
 }
 
-void tr_set64_free(tr_set64_t *s) {
+void tr_fpset_free(tr_fpset_t *s) {
   tr_free(s->slots);
   s->slots = NULL;
   s->cap = s->n = 0;

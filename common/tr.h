@@ -168,18 +168,18 @@ typedef struct tr_fp {
 /* An open-addressing set of non-zero fingerprints: what GC's mark, DAG
  * walks, `refs --unique` and CAR responses use to remember the blocks they
  * have seen, at 32 bytes a block at most.  Zero-initialise it; free it with
- * tr_set64_free().  (The name predates the 128-bit fingerprints.) */
-typedef struct tr_set64 {
+ * tr_fpset_free(). */
+typedef struct tr_fpset {
   tr_fp_t *slots;
   size_t cap; /* a power of two, or 0 */
   size_t n;
-} tr_set64_t;
+} tr_fpset_t;
 
 /* Add v (which must not be all zero).  1 if added, 0 if it was there,
  * -ENOMEM. */
-int tr_set64_add(tr_set64_t *s, tr_fp_t v) TR_WUR;
-bool tr_set64_has(const tr_set64_t *s, tr_fp_t v);
-void tr_set64_free(tr_set64_t *s);
+int tr_fpset_add(tr_fpset_t *s, tr_fp_t v) TR_WUR;
+bool tr_fpset_has(const tr_fpset_t *s, tr_fp_t v);
+void tr_fpset_free(tr_fpset_t *s);
 
 /* --------------------------------------------------------------- logging */
 

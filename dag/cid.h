@@ -92,7 +92,7 @@ static inline const uint8_t *dag_cid_mh(const dag_cid_t *cid, size_t *len) {
 bool dag_cid_equal(const dag_cid_t *a, const dag_cid_t *b);
 
 /* A non-zero 128-bit fingerprint of a multihash (of a CID's multihash), for
- * sets of blocks seen (tr_set64_t): SipHash-128 under a key drawn at random
+ * sets of blocks seen (tr_fpset_t): SipHash-128 under a key drawn at random
  * once per process, so equal multihashes give equal fingerprints within a
  * process and nobody can aim two blocks at one fingerprint.  Fingerprints
  * are never stored. */

@@ -376,7 +376,7 @@ void dag_ls_iter_init(dag_ls_iter_t *it, const dag_cid_t *cid,
   it->node_ud = node_ud;
 }
 
-void dag_ls_iter_free(dag_ls_iter_t *it) { tr_set64_free(&it->seen); }
+void dag_ls_iter_free(dag_ls_iter_t *it) { tr_fpset_free(&it->seen); }
 
 static int ls_fail(dag_ls_iter_t *it, int rc) {
   it->done = true;
@@ -393,7 +393,7 @@ static int ls_start(dag_ls_iter_t *it, dag_get_cb get, void *ud, lvl_t *v) {
   it->st[0].cid = it->root;
   it->st[0].pos = 0;
   it->sp = 1;
-  if (v->hamt && (rc = tr_set64_add(&it->seen, dag_cid_fp(&it->root))) < 0)
+  if (v->hamt && (rc = tr_fpset_add(&it->seen, dag_cid_fp(&it->root))) < 0)
     return ls_fail(it, rc);
   return it->on_node ? it->on_node(&it->root, v->blk, v->len, it->node_ud)
                      : 0;
@@ -409,13 +409,13 @@ static int ls_enter(dag_ls_iter_t *it, dag_get_cb get, void *ud, lvl_t *lv,
   /* Reached before (only shards with links are in the set): not a tree.
    * Checked before the read, so passing over costs nothing. */
   tr_fp_t fp = dag_cid_fp(&lk->cid);
-  if (tr_set64_has(&it->seen, fp))
+  if (tr_fpset_has(&it->seen, fp))
     return it->flags & DAG_LS_SKIP_SEEN ? 0 : ls_fail(it, TR_EUNIXFS);
   lvl_t *c = &lv[d + 1];
   int rc = lvl_load(&lk->cid, get, ud, false, it->fanout, c);
   if (rc)
     return ls_fail(it, rc);
-  if (c->nlinks && (rc = tr_set64_add(&it->seen, fp)) < 0)
+  if (c->nlinks && (rc = tr_fpset_add(&it->seen, fp)) < 0)
     return ls_fail(it, rc);
   it->st[d + 1].cid = lk->cid;
   it->st[d + 1].pos = 0;

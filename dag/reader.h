@@ -137,7 +137,7 @@ typedef struct dag_ls_iter {
     dag_cid_t cid;
     size_t pos; /* offset of the next link in the block */
   } st[DAG_LS_MAX_DEPTH];
-  tr_set64_t seen;  /* fingerprints of the shards entered */
+  tr_fpset_t seen;  /* fingerprints of the shards entered */
   uint64_t entries; /* entries given so far */
 } dag_ls_iter_t;
 

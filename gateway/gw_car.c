@@ -47,7 +47,7 @@ typedef struct car_state {
   dag_cid_t *stack;
   size_t sn, scap;
   /* Fingerprints of blocks sent (dups=n). */
-  tr_set64_t seen;
+  tr_fpset_t seen;
   /* Bytes produced but not yet handed out. */
   tr_bytes_t carry;
   size_t carry_off;
@@ -62,7 +62,7 @@ typedef struct car_state {
 static int emit(car_state_t *s, bs_txn_t *txn, const dag_cid_t *c,
                 const uint8_t *data, size_t len) {
   (void)txn;
-  int rc = tr_set64_add(&s->seen, dag_cid_fp(c));
+  int rc = tr_fpset_add(&s->seen, dag_cid_fp(c));
   if (rc < 0)
     return rc;
   if (rc == 0 && !s->dups)
@@ -321,7 +321,7 @@ static int64_t fill_car(void *st, void *arg, uint8_t *buf, size_t cap) {
 static void free_car(void *st) {
   car_state_t *s = st;
   tr_free(s->stack);
-  tr_set64_free(&s->seen);
+  tr_fpset_free(&s->seen);
   tr_bytes_free(&s->carry);
   tr_free(s->names);
   tr_free(s->path);
