@@ -15,7 +15,8 @@
  * (stream_buf_max), and so is the sum over the streams the peer opened
  * (conn_buf_max): their handlers answer what the peer asks, so a peer
  * that opens many streams, asks and never reads would otherwise make us
- * hold streams_max * stream_buf_max (1 GiB by default).  Streams we open
+ * hold up to streams_max * stream_buf_max (a peer that never reads made
+ * trove hold 50 MB a connection: tests/it_p2p_hostile.sh).  Streams we open
  * write what our own code chose, and are not counted.
  */
 #include "host_int.h"

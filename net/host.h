@@ -193,7 +193,8 @@ net_host_t *net_stream_host(net_stream_t *s);
 const uint8_t *net_stream_remote_ma(net_stream_t *s, size_t *len);
 
 /* Queue p[0..n) (sent as the peer's window allows).  0, TR_ELIMIT (over
- * stream_buf_max: the stream is reset), TR_ENOSTREAM, -ENOMEM. */
+ * stream_buf_max, or on a stream the peer opened over the connection's
+ * conn_buf_max: the stream is reset), TR_ENOSTREAM, -ENOMEM. */
 int net_stream_write(net_stream_t *s, const uint8_t *p, size_t n) TR_WUR;
 /* Half-close once the queued bytes are out; reset at once. */
 void net_stream_close(net_stream_t *s);

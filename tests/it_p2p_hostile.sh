@@ -26,9 +26,12 @@
 #     for a newcomer; before, every newcomer was refused until the silent
 #     ones timed out).
 # RSS bound: A's VmRSS may grow by at most 150 MB over its baseline during
-# the attacks (measured ~30-60 MB; the never-reading peers alone held
-# ~50 MB each before conn_buf_max); doubled under AddressSanitizer, whose
-# redzones and quarantine inflate every allocation.  Hostile peers dial
+# the attacks (measured ~90 MB, most of it the eight never-reading peers at
+# ~11 MB each: conn_buf_max, yamux's output, the socket queue; before
+# conn_buf_max they held ~50 MB each, 380 MB in all); doubled under
+# AddressSanitizer, whose redzones inflate every allocation, and A's ASan
+# quarantine is cut to 32 MB (the default, 256 MB of freed memory kept
+# unreused, would be counted as growth).  Hostile peers dial
 # from 127.0.0.x (x >= 10): A exempts only 127.0.0.1 from its per-IP cap.
 if [ -z "${IT_HOSTILE_TIMED:-}" ]; then
   IT_HOSTILE_TIMED=1 exec timeout -k 5 300 bash "$0" "$@"
@@ -77,6 +80,7 @@ P
   printf -v "PORT_$1" '%s' "$p"
   printf -v "ID_$1" '%s' "$(sed -n 's/.*peer identity: //p' "$WORK/$1.log")"
 }
+[ -n "${ASAN_OPTIONS:-}" ] && export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=32"
 start a '{"HandshakeTimeout": "3s", "NegotiateTimeout": "2s", "WriteTimeout": "2s", "KeepAliveInterval": "1s"}'
 start b
 tb() { TROVE_PATH=$WORK/b t "$@"; }
