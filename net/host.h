@@ -15,9 +15,8 @@
  * per peer and per remote IP (inbound, handshaking or open: go-libp2p's
  * resource manager allows 8 per IPv4 address and per IPv6 /56; 127.0.0.1
  * and ::1, the machine itself, are exempt), inbound handshakes in progress
- * (when full, the oldest one makes room for the newcomer, so that a flood
- * of silent connections delays an honest peer by no more than one
- * handshake), dials in progress, streams per connection (yamux's cap),
+ * (when full, the oldest one makes room for the newcomer, so that silent
+ * connections cannot lock honest peers out), dials in progress, streams per connection (yamux's cap),
  * bytes a stream buffers for writing, bytes all the streams a peer opened
  * on one connection buffer (the answers to what it asked: a peer that
  * asks on many streams and never reads is held to that; a stream that
