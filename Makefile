@@ -47,6 +47,9 @@ CLI_SRC  := $(wildcard cli/*.c)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+# Helper programs the integration scripts run (tests/evil_peer.c: a hostile
+# libp2p peer); built beside the unit tests, not run by themselves.
+TOOLS    := $(B)/tests/evil_peer
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 BENCH_SRC := $(wildcard bench/*.c)
@@ -84,7 +87,7 @@ $(B)/bench/%: bench/%.c $(B)/libtrove.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtrove.a $(LDLIBS)
 
-tests: $(BIN) $(TESTS)
+tests: $(BIN) $(TESTS) $(TOOLS)
 
 test: deps
 	@$(MAKE) --no-print-directory tests

@@ -183,6 +183,12 @@ static const struct {
     {"Swarm.ConnMgr.LowWater", CONFIG_INT, true},
     {"Swarm.ConnMgr.HighWater", CONFIG_INT, true},
     {"Swarm.ConnMgr.GracePeriod", CONFIG_STRING, true},
+    /* trove's (Go durations): the host's timeouts, net/host.h. */
+    {"Swarm.DialTimeout", CONFIG_STRING, true},
+    {"Swarm.HandshakeTimeout", CONFIG_STRING, true},
+    {"Swarm.NegotiateTimeout", CONFIG_STRING, true},
+    {"Swarm.WriteTimeout", CONFIG_STRING, true},
+    {"Swarm.KeepAliveInterval", CONFIG_STRING, true},
 };
 
 config_type_t config_type(const char *key, bool *nullable) {

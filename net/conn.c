@@ -11,7 +11,13 @@
  * Memory per connection once upgraded: the net_conn_t (yamux session and
  * two CipherStates; the handshake's 6 KiB of state is freed when it ends),
  * a stream table of 40 bytes a stream, and only the bytes short of a
- * frame.
+ * frame.  What a stream holds beyond the peer's window is capped
+ * (stream_buf_max), and so is the sum over the streams the peer opened
+ * (conn_buf_max): their handlers answer what the peer asks, so a peer
+ * that opens many streams, asks and never reads would otherwise make us
+ * hold up to streams_max * stream_buf_max (a peer that never reads made
+ * trove hold 50 MB a connection: tests/it_p2p_hostile.sh).  Streams we open
+ * write what our own code chose, and are not counted.
  */
 #include "host_int.h"
 
@@ -31,7 +37,15 @@ static net_stream_t *sdata(net_conn_t *c, uint32_t id) {
   return net_yamux_stream_data(&c->mux, id);
 }
 
+/* Count n more (or fewer) bytes held by s against its connection. */
+static void held(net_stream_t *s, size_t n, bool more) {
+  if (s->inbound)
+    s->c->wbuffered = more ? s->c->wbuffered + n : s->c->wbuffered - n;
+}
+
 static void stream_free(net_stream_t *s) {
+  if (s->c)
+    held(s, s->wbuf.len - s->woff, false);
   tr_free(s->mss);
   tr_bytes_free(&s->wbuf);
   tr_free(s);
@@ -58,6 +72,7 @@ static void stream_flush(net_stream_t *s) {
     if (w <= 0)
       return;
     s->woff += (size_t)w;
+    held(s, (size_t)w, false);
   }
   s->wbuf.len = s->woff = 0;
   if (s->wbuf.cap > 64 * 1024) {
@@ -76,10 +91,12 @@ static int stream_put(net_stream_t *s, const uint8_t *p, size_t n) {
   net_conn_t *c = s->c;
   if (c->closing || s->fin_pending)
     return TR_ENOSTREAM;
-  if (s->wbuf.len - s->woff + n > c->h->lim.stream_buf_max)
+  if (s->wbuf.len - s->woff + n > c->h->lim.stream_buf_max ||
+      (s->inbound && c->wbuffered + n > c->h->lim.conn_buf_max))
     return TR_ELIMIT;
   if (tr_bytes_append(&s->wbuf, p, n))
     return -ENOMEM;
+  held(s, n, true);
   stream_flush(s);
   return 0;
 }
@@ -175,7 +192,8 @@ static int y_stream(net_yamux_t *y, uint32_t id) {
   s->c = c;
   s->id = id;
   s->inbound = true;
-  s->deadline = c->tp->now(c) + h->lim.negotiate_ms;
+  s->deadline = c->used = c->tp->now(c);
+  s->deadline += h->lim.negotiate_ms;
   if (net_yamux_set_stream_data(y, id, s))
     goto refuse;
   stream_mss_out(s);
@@ -191,6 +209,7 @@ static void y_data(net_yamux_t *y, uint32_t id, const uint8_t *p, size_t n) {
   net_conn_t *c = y->data;
   net_stream_t *s = sdata(c, id);
   size_t off = 0;
+  c->used = c->rx_at;
   if (s && s->mss) {
     size_t used;
     int rc = net_mss_feed(s->mss, p, n, &used);
@@ -237,9 +256,16 @@ static void y_close(net_yamux_t *y, uint32_t id, void *data) {
     stream_gone(s, s->reset_seen ? -ECONNRESET : 0);
 }
 
+static void y_pong(net_yamux_t *y, uint32_t opaque) {
+  net_conn_t *c = y->data;
+  if (opaque == c->ping_id)
+    c->ping_at = 0;
+}
+
 static const net_yamux_cbs_t YCBS = {
     .on_stream = y_stream, .on_data = y_data,  .on_fin = y_fin,
     .on_reset = y_reset,   .on_window = y_window, .on_close = y_close,
+    .on_pong = y_pong,
 };
 
 int net__open_on(net_conn_t *c, const char *proto, net_open_cb cb,
@@ -261,7 +287,8 @@ int net__open_on(net_conn_t *c, const char *proto, net_open_cb cb,
   s->id = (uint32_t)id;
   s->ocb = cb;
   s->oud = ud;
-  s->deadline = c->tp->now(c) + c->h->lim.negotiate_ms;
+  s->deadline = c->used = c->tp->now(c);
+  s->deadline += c->h->lim.negotiate_ms;
   if (net_yamux_set_stream_data(&c->mux, s->id, s))
     return TR_ENOSTREAM;
   stream_mss_out(s);
@@ -377,11 +404,15 @@ static int mux_start(net_conn_t *c) {
     return rc;
   c->phase = NET_PH_OPEN;
   c->deadline = 0;
-  h->npending--;
+  c->opened = c->used = c->tp->now(c);
   if (c->outbound) {
+    h->ndials--;
+    net_backoff_clear(&h->cm, &c->peer, c->ma, c->malen);
     net_peerinfo_t *pi = net_ps_put(&h->ps, &c->peer);
     if (pi)
       net_ps_add_addr(pi, c->ma, c->malen);
+  } else {
+    h->npending--;
   }
   if (c->ccb) {
     net_connect_cb cb = c->ccb;
@@ -573,6 +604,24 @@ void net__conn_teardown(net_conn_t *c, int status) {
   sodium_memzero(&c->rx, sizeof c->rx);
 }
 
+/* go-yamux's keep-alive: after keepalive_ms without input, a ping; no
+ * pong within write_ms and the peer is gone (or a truncated frame holds
+ * its input: either way the connection is dead). */
+static void keepalive(net_conn_t *c, uint64_t now) {
+  const net_host_limits_t *lim = &c->h->lim;
+  if (c->ping_at) {
+    if (now - c->ping_at >= lim->write_ms)
+      c->tp->close(c, -ETIMEDOUT);
+    return;
+  }
+  if (!lim->keepalive_ms || now - c->rx_at < lim->keepalive_ms)
+    return;
+  if (net_yamux_ping(&c->mux, ++c->ping_id))
+    return; /* out of memory: again at the next sweep */
+  c->ping_at = now ? now : 1;
+  net__conn_pump(c);
+}
+
 void net__sweep(net_host_t *h, uint64_t now) {
   for (net_conn_t *c = h->conns, *next; c; c = next) {
     next = c->next;
@@ -582,6 +631,7 @@ void net__sweep(net_host_t *h, uint64_t now) {
     }
     if (c->phase != NET_PH_OPEN)
       continue;
+    keepalive(c, now);
     for (uint32_t i = 0; i < c->mux.nstreams && !c->closing;) {
       net_stream_t *s = c->mux.streams[i].data;
       if (s && s->mss && s->deadline && now >= s->deadline) {

@@ -10,7 +10,13 @@
  * no buffer.  Writes copy the sealed frames into one allocation per flush;
  * the socket's queue is capped (sock_buf_max) and conn.c stops pulling
  * from yamux above it, which pushes back on the writers through their
- * windows.
+ * windows.  A queue that does not shrink for write_ms means a peer that
+ * stopped reading: the sweep cuts it.
+ *
+ * Admission: inbound connections are counted per remote IP (conns_per_ip)
+ * and handshakes in progress are capped (pending_max) with the oldest one
+ * evicted for a newcomer; dials are capped (dials_max) and refused during
+ * their backoff (connmgr.h).  The sweep also runs the connection manager.
  */
 #include "host_int.h"
 
@@ -24,19 +30,73 @@
 void net_host_limits_default(net_host_limits_t *l) {
   l->conns_max = NET_HOST_CONNS_MAX;
   l->conns_per_peer = NET_HOST_CONNS_PER_PEER;
+  l->conns_per_ip = NET_HOST_CONNS_PER_IP;
   l->pending_max = NET_HOST_PENDING_MAX;
+  l->dials_max = NET_HOST_DIALS_MAX;
   l->streams_max = NET_HOST_STREAMS_MAX;
   l->stream_buf_max = NET_HOST_STREAM_BUF_MAX;
+  l->conn_buf_max = NET_HOST_CONN_BUF_MAX;
   l->sock_buf_max = NET_HOST_SOCK_BUF_MAX;
   l->dial_ms = NET_HOST_DIAL_MS;
   l->handshake_ms = NET_HOST_HANDSHAKE_MS;
   l->negotiate_ms = NET_HOST_NEGOTIATE_MS;
+  l->write_ms = NET_HOST_WRITE_MS;
+  l->keepalive_ms = NET_HOST_KEEPALIVE_MS;
+}
+
+static void tcp_close(net_conn_t *c, int status);
+static size_t tcp_queued(net_conn_t *c);
+
+/* Cut the connections whose socket queue has not shrunk for write_ms. */
+static void sweep_writes(net_host_t *h, uint64_t now) {
+  for (net_conn_t *c = h->conns, *next; c; c = next) {
+    next = c->next;
+    size_t q = tcp_queued(c);
+    if (q == 0 || q < c->wq_last)
+      c->wprogress = now;
+    c->wq_last = q;
+    if (q && h->lim.write_ms && now - c->wprogress >= h->lim.write_ms)
+      tcp_close(c, -ETIMEDOUT);
+  }
+}
+
+/* The connection manager: past HighWater, close what net_cm_trim picks. */
+static void sweep_trim(net_host_t *h, uint64_t now) {
+  uint32_t n = 0;
+  for (net_conn_t *c = h->conns; c; c = c->next)
+    n += c->phase == NET_PH_OPEN;
+  if (!h->cm.cfg.enabled || n <= h->cm.cfg.high)
+    return;
+  net_cm_conn_t *cc = tr_malloc(n * sizeof *cc);
+  net_conn_t **conns = tr_malloc(n * sizeof *conns);
+  size_t *out = tr_malloc(n * sizeof *out);
+  if (cc && conns && out) {
+    size_t k = 0;
+    for (net_conn_t *c = h->conns; c; c = c->next)
+      if (c->phase == NET_PH_OPEN) {
+        cc[k] = (net_cm_conn_t){.peer = &c->peer, .opened = c->opened,
+                                .used = c->used, .inbound = !c->outbound,
+                                .streams = net_yamux_nstreams(&c->mux)};
+        conns[k++] = c;
+      }
+    size_t m = net_cm_trim(&h->cm, cc, k, now, out);
+    if (m)
+      tr_log(TR_LOG_DEBUG, "connmgr: %zu connections, closing %zu", k, m);
+    for (size_t i = 0; i < m; i++)
+      tcp_close(conns[out[i]], -ECONNABORTED);
+  }
+  tr_free(cc);
+  tr_free(conns);
+  tr_free(out);
 }
 
 static void on_sweep(uv_timer_t *t) {
   net_host_t *h = t->data;
-  net__sweep(h, uv_now(h->loop));
-  net__identify_sweep(h, uv_now(h->loop));
+  uint64_t now = uv_now(h->loop);
+  net__sweep(h, now);
+  sweep_writes(h, now);
+  sweep_trim(h, now);
+  net__identify_sweep(h, now);
 }
 
 int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
@@ -56,6 +116,10 @@ int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
     h->lim = *o->limits;
   else
     net_host_limits_default(&h->lim);
+  if (net_cm_init(&h->cm, o->connmgr)) {
+    tr_free(h);
+    return TR_EUSAGE;
+  }
   net_ps_init(&h->ps, 0);
   if (!rc)
     rc = net__identify_init(h);
@@ -65,6 +129,7 @@ int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
     rc = uv_timer_init(loop, &h->sweep);
   if (rc) {
     net_ps_free(&h->ps);
+    net_cm_free(&h->cm);
     tr_free(h);
     return rc;
   }
@@ -89,6 +154,7 @@ static void handle_gone(net_host_t *h) {
   void (*done)(void *) = h->done;
   void *ud = h->done_ud;
   net_ps_free(&h->ps);
+  net_cm_free(&h->cm);
   sodium_memzero(&h->key, sizeof h->key);
   tr_free(h);
   if (done)
@@ -122,8 +188,14 @@ static void tcp_close(net_conn_t *c, int status) {
   if (c->next)
     c->next->prev = c->prev;
   h->nconns--;
-  if (c->phase < NET_PH_OPEN)
+  if (c->phase < NET_PH_OPEN && c->outbound) {
+    h->ndials--;
+    /* A failed dial goes into backoff; one we gave up ourselves does not. */
+    if (!h->closing && status != -ECANCELED)
+      net_backoff_fail(&h->cm, &c->expect, c->ma, c->malen, uv_now(h->loop));
+  } else if (c->phase < NET_PH_OPEN) {
     h->npending--;
+  }
   c->phase = NET_PH_CLOSED;
   tr_bytes_free(&c->in);
   tr_bytes_free(&c->plain);
@@ -142,8 +214,10 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
     tcp_close(c, n == UV_EOF ? -ECONNRESET : (int)n);
     return;
   }
-  if (n > 0)
+  if (n > 0) {
+    c->rx_at = uv_now(c->h->loop);
     net__conn_input(c, (const uint8_t *)buf->base, (size_t)n);
+  }
 }
 
 static void tcp_pause(net_conn_t *c, bool pause) {
@@ -168,6 +242,7 @@ static void on_written(uv_write_t *req, int status) {
   tr_free(w);
   if (c->closing)
     return;
+  c->wprogress = uv_now(c->h->loop);
   if (status < 0)
     tcp_close(c, status);
   else
@@ -229,10 +304,11 @@ static const net_transport_t TCP = {
     .close = tcp_close,       .now = tcp_now,
 };
 
-/* A new connection object for h, counted; NULL past the limits. */
+/* A new connection object for h, counted; NULL past the limits
+ * (inbound handshakes are capped by on_accept, which evicts). */
 static net_conn_t *conn_new(net_host_t *h, bool outbound) {
   if (h->closing || h->nconns >= h->lim.conns_max ||
-      h->npending >= h->lim.pending_max)
+      (outbound && h->ndials >= h->lim.dials_max))
     return NULL;
   net_conn_t *c = tr_calloc(1, sizeof *c);
   if (!c)
@@ -250,17 +326,77 @@ static net_conn_t *conn_new(net_host_t *h, bool outbound) {
     h->conns->prev = c;
   h->conns = c;
   h->nconns++;
-  h->npending++;
+  if (outbound)
+    h->ndials++;
+  else
+    h->npending++;
   h->open_handles++;
-  c->deadline = uv_now(h->loop) + (outbound ? h->lim.dial_ms : h->lim.handshake_ms);
+  uint64_t now = uv_now(h->loop);
+  c->started = c->rx_at = c->wprogress = now;
+  c->deadline = now + (outbound ? h->lim.dial_ms : h->lim.handshake_ms);
   return c;
+}
+
+/* The key conns_per_ip counts by: an IPv4 address, an IPv6 /56 (as
+ * go-libp2p's resource manager).  The machine itself (127.0.0.1, ::1) is
+ * exempt, as loopback is in go-libp2p, so that local clusters and tests
+ * work; go-libp2p exempts all of 127.0.0.0/8, trove only the address
+ * programs use, so that tests can play distinct hosts on 127.0.0.x. */
+static void ip_key(net_conn_t *c, const struct sockaddr *sa) {
+  static const uint8_t LO6[16] = {[15] = 1};
+  c->iplen = 0;
+  if (sa->sa_family == AF_INET) {
+    const uint8_t *a = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+    if (a[0] == 127 && a[1] == 0 && a[2] == 0 && a[3] == 1)
+      return;
+    memcpy(c->ip, a, 4);
+    c->iplen = 4;
+  } else if (sa->sa_family == AF_INET6) {
+    const uint8_t *a = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+    if (!memcmp(a, LO6, 16))
+      return;
+    memcpy(c->ip, a, 7);
+    c->iplen = 7;
+  }
 }
 
 static void set_remote(net_conn_t *c) {
   struct sockaddr_storage ss;
   int len = sizeof ss;
-  if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+  if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
     c->malen = (uint8_t)net__sa_to_ma((struct sockaddr *)&ss, c->ma);
+    if (!c->outbound)
+      ip_key(c, (struct sockaddr *)&ss);
+  }
+}
+
+/* Whether c's IP already has conns_per_ip other inbound connections. */
+static bool ip_full(net_host_t *h, net_conn_t *c) {
+  if (!c->iplen)
+    return false;
+  uint32_t same = 0;
+  for (net_conn_t *o = h->conns; o; o = o->next)
+    if (o != c && !o->closing && o->iplen == c->iplen &&
+        !memcmp(o->ip, c->ip, c->iplen))
+      same++;
+  return same >= h->lim.conns_per_ip;
+}
+
+/* pending_max inbound handshakes and one more (c): the oldest other one
+ * goes.  Closing the newcomer instead would let whoever holds the table
+ * with silent connections lock every peer out for a handshake timeout. */
+static void evict_pending(net_host_t *h, net_conn_t *c) {
+  if (h->npending <= h->lim.pending_max)
+    return;
+  net_conn_t *old = NULL;
+  for (net_conn_t *o = h->conns; o; o = o->next)
+    if (o != c && !o->outbound && o->phase < NET_PH_OPEN && !o->closing &&
+        (!old || o->started < old->started))
+      old = o;
+  if (old) {
+    tr_log(TR_LOG_DEBUG, "swarm: handshakes full, dropping the oldest");
+    tcp_close(old, TR_ELIMIT);
+  }
 }
 
 static void start_conn(net_conn_t *c) {
@@ -297,6 +433,12 @@ static void on_accept(uv_stream_t *srv, int status) {
     tcp_close(c, -EIO);
     return;
   }
+  set_remote(c);
+  if (ip_full(l->h, c)) {
+    tcp_close(c, TR_ELIMIT);
+    return;
+  }
+  evict_pending(l->h, c);
   start_conn(c);
 }
 
@@ -356,11 +498,17 @@ int net_host_connect(net_host_t *h, const char *maddr, net_connect_cb cb,
     cb(h, 0, &peer, ud);
     return 0;
   }
+  uint8_t ma[NET_CONN_MA_MAX];
+  size_t malen = net__sa_to_ma((struct sockaddr *)&ss, ma);
+  if (net_backoff_left(&h->cm, &peer, ma, malen, uv_now(h->loop)))
+    return TR_EBACKOFF;
   net_conn_t *c = conn_new(h, true);
   if (!c)
-    return h->nconns >= h->lim.conns_max || h->npending >= h->lim.pending_max
+    return h->nconns >= h->lim.conns_max || h->ndials >= h->lim.dials_max
                ? TR_ELIMIT : -ENOMEM;
   c->phase = NET_PH_DIAL;
+  memcpy(c->ma, ma, malen);
+  c->malen = (uint8_t)malen;
   c->ccb = cb;
   c->cud = ud;
   if (peer.len) {
@@ -377,6 +525,15 @@ int net_host_connect(net_host_t *h, const char *maddr, net_connect_cb cb,
 }
 
 /* ------------------------------------------------------------- queries */
+
+int net_host_protect(net_host_t *h, const net_peerid_t *peer,
+                     const char *tag, bool on) {
+  return net_cm_protect(&h->cm, peer, tag, on);
+}
+
+bool net_host_protected(net_host_t *h, const net_peerid_t *peer) {
+  return net_cm_protected(&h->cm, peer);
+}
 
 bool net_host_connected(net_host_t *h, const net_peerid_t *peer) {
   for (net_conn_t *c = h->conns; c; c = c->next)

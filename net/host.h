@@ -11,12 +11,32 @@
  * the peerstore, peerstore.h) and /ipfs/ping/1.0.0 (ping.c).  The DHT and
  * bitswap register their protocols with net_host_handle().
  *
- * Limits (net_host_limits_t, defaults NET_HOST_*): connections at once and
- * per peer, handshakes in progress, streams per connection (yamux's cap),
- * bytes a stream buffers for writing, bytes queued on a socket before the
- * host stops pulling from its session; and times: a dial, a handshake
- * (security and muxer), a stream's protocol negotiation.  A peer that
- * breaks a limit loses its connection (or its stream), nothing more.
+ * Limits (net_host_limits_t, defaults NET_HOST_*): connections at once,
+ * per peer and per remote IP (inbound, handshaking or open: go-libp2p's
+ * resource manager allows 8 per IPv4 address and per IPv6 /56; 127.0.0.1
+ * and ::1, the machine itself, are exempt), inbound handshakes in progress
+ * (when full, the oldest one makes room for the newcomer, so that silent
+ * connections cannot lock honest peers out), dials in progress, streams per connection (yamux's cap),
+ * bytes a stream buffers for writing, bytes all the streams a peer opened
+ * on one connection buffer (the answers to what it asked: a peer that
+ * asks on many streams and never reads is held to that; a stream that
+ * would pass it is reset), bytes queued on a socket before the host stops
+ * pulling from its session; and times: a dial, a handshake (security and
+ * muxer), a stream's protocol negotiation, a write that makes no progress
+ * (go-yamux's ConnectionWriteTimeout: a peer that stops reading is cut),
+ * and the keep-alive (go-yamux's: after that long without input a yamux
+ * ping goes out, and a connection whose pong does not come within the
+ * write timeout is cut).  A peer that breaks a limit loses its connection
+ * (or its stream), nothing more.
+ *
+ * Connection manager (net_cm_cfg_t in net_host_opts_t, connmgr.h; Kubo's
+ * Swarm.ConnMgr): past HighWater open connections, the host closes the
+ * least useful ones down to LowWater, sparing those younger than the grace
+ * period and the peers protected with net_host_protect().  Dial backoff
+ * (connmgr.h; go-libp2p's swarm): a failed dial to (peer, address) makes
+ * the same dial fail at once with TR_EBACKOFF for 5 s, longer after each
+ * further failure (at most 5 min), until a connection to the peer
+ * succeeds.
  *
  * Threading: everything on the loop thread.  Callbacks follow libuv: a
  * call that fails synchronously never calls its callback.
@@ -30,25 +50,32 @@
 #include <uv.h>
 
 #include "../common/tr.h"
+#include "connmgr.h"
 #include "multiaddr.h"
 #include "peerid.h"
 
 #define NET_HOST_CONNS_MAX 512
 #define NET_HOST_CONNS_PER_PEER 4
+#define NET_HOST_CONNS_PER_IP 8
 #define NET_HOST_PENDING_MAX 64
+#define NET_HOST_DIALS_MAX 64
 #define NET_HOST_STREAMS_MAX 256
 #define NET_HOST_STREAM_BUF_MAX (4 * 1024 * 1024)
+#define NET_HOST_CONN_BUF_MAX (8 * 1024 * 1024)
 #define NET_HOST_SOCK_BUF_MAX (1024 * 1024)
 #define NET_HOST_DIAL_MS 10000
 #define NET_HOST_HANDSHAKE_MS 15000
 #define NET_HOST_NEGOTIATE_MS 10000
+#define NET_HOST_WRITE_MS 10000
+#define NET_HOST_KEEPALIVE_MS 30000
 #define NET_HOST_LISTENERS_MAX 8
 #define NET_HOST_HANDLERS_MAX 32
 
 typedef struct net_host_limits {
-  uint32_t conns_max, conns_per_peer, pending_max, streams_max;
-  size_t stream_buf_max, sock_buf_max;
-  uint32_t dial_ms, handshake_ms, negotiate_ms;
+  uint32_t conns_max, conns_per_peer, conns_per_ip, pending_max, dials_max,
+      streams_max;
+  size_t stream_buf_max, conn_buf_max, sock_buf_max;
+  uint32_t dial_ms, handshake_ms, negotiate_ms, write_ms, keepalive_ms;
 } net_host_limits_t;
 
 void net_host_limits_default(net_host_limits_t *lim);
@@ -63,9 +90,11 @@ typedef struct net_host_opts {
   const net_privkey_t *key; /* copied */
   const char *agent;        /* "trove/0.1.0"; copied */
   const net_host_limits_t *limits; /* NULL: defaults */
+  const net_cm_cfg_t *connmgr;     /* NULL: defaults (Kubo's) */
 } net_host_opts_t;
 
-/* Make a host on loop.  0, -ENOMEM, TR_EUSAGE (no key). */
+/* Make a host on loop.  0, -ENOMEM, TR_EUSAGE (no key, or a connection
+ * manager with LowWater over HighWater). */
 int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
                  net_host_t **out) TR_WUR;
 
@@ -94,8 +123,11 @@ struct net_peerstore *net_host_peerstore(net_host_t *h);
  * peer is accepted) and upgrade.  cb gets 0 and the peer, or an error:
  * -ETIMEDOUT, -ECONNREFUSED and libuv's others, TR_EPEER (someone else
  * answered), TR_ENOPROTO (no common security or muxer), TR_EPROTO,
- * TR_ELIMIT.  A peer already connected answers at once.  Returns 0 (cb will
- * run), or TR_EMULTIADDR, TR_ENOPROTO (not TCP), -ENOMEM. */
+ * TR_ELIMIT.  A peer already connected answers at once.  A failure puts
+ * (peer, address) in dial backoff.  Returns 0 (cb will run), or
+ * TR_EMULTIADDR, TR_ENOPROTO (not TCP), TR_EBACKOFF (that dial failed a
+ * moment ago: see above), TR_ELIMIT (dials_max dials or conns_max
+ * connections in progress), -ENOMEM. */
 typedef void (*net_connect_cb)(net_host_t *h, int status,
                                const net_peerid_t *peer, void *ud);
 int net_host_connect(net_host_t *h, const char *maddr, net_connect_cb cb,
@@ -110,6 +142,16 @@ typedef void (*net_conn_fn)(const net_peerid_t *peer, const char *addr,
                             bool outbound, void *ud);
 size_t net_host_conns(net_host_t *h, net_conn_fn fn, void *ud);
 bool net_host_connected(net_host_t *h, const net_peerid_t *peer);
+
+/* Protect peer's connections from the connection manager under tag (on),
+ * or lift that tag (off); the peer stays protected while any tag holds
+ * (go-libp2p's Protect/Unprotect: the DHT and bitswap each keep their own
+ * peers).  Works whether or not the peer is connected.  0; TR_EUSAGE (tag
+ * empty or over NET_CM_TAG_MAX bytes); TR_ELIMIT (NET_CM_PROTECT_MAX tags
+ * held); -ENOMEM. */
+int net_host_protect(net_host_t *h, const net_peerid_t *peer,
+                     const char *tag, bool on) TR_WUR;
+bool net_host_protected(net_host_t *h, const net_peerid_t *peer);
 
 /* ----------------------------------------------------------- streams */
 
@@ -150,7 +192,8 @@ net_host_t *net_stream_host(net_stream_t *s);
 const uint8_t *net_stream_remote_ma(net_stream_t *s, size_t *len);
 
 /* Queue p[0..n) (sent as the peer's window allows).  0, TR_ELIMIT (over
- * stream_buf_max: the stream is reset), TR_ENOSTREAM, -ENOMEM. */
+ * stream_buf_max, or on a stream the peer opened over the connection's
+ * conn_buf_max: the stream is reset), TR_ENOSTREAM, -ENOMEM. */
 int net_stream_write(net_stream_t *s, const uint8_t *p, size_t n) TR_WUR;
 /* Half-close once the queued bytes are out; reset at once. */
 void net_stream_close(net_stream_t *s);

@@ -64,6 +64,17 @@ struct net_conn {
   net_peerid_t peer, expect;
   uint8_t ma[NET_CONN_MA_MAX];
   uint8_t malen;
+  uint8_t ip[8];    /* inbound: the remote IPv4 address or IPv6 /56 */
+  uint8_t iplen;    /* 0: outbound, or exempt from conns_per_ip */
+  uint64_t started; /* loop ms: accepted or dialled */
+  uint64_t opened;  /* loop ms: upgraded */
+  uint64_t used;    /* loop ms: last stream opened or data received */
+  uint64_t rx_at;   /* loop ms: last bytes received */
+  uint64_t ping_at; /* loop ms: keep-alive ping in flight; 0: none */
+  uint32_t ping_id;
+  uint64_t wprogress; /* loop ms: the socket's queue last shrank or was empty */
+  size_t wq_last;     /* the socket's queue at the last sweep */
+  size_t wbuffered;   /* bytes its streams hold beyond the peer's windows */
   tr_bytes_t in;    /* received bytes short of a whole frame */
   tr_bytes_t plain; /* decrypted bytes yamux has not taken yet */
   net_connect_cb ccb;
@@ -115,7 +126,8 @@ struct net_host {
   } up[NET_HOST_HOOKS_MAX];
   size_t nup;
   net_conn_t *conns;
-  uint32_t nconns, npending;
+  uint32_t nconns, npending, ndials;
+  net_cm_t cm;
   uv_timer_t sweep;
   net_peerstore_t ps;
   struct net_id_wait *idw; /* identify.c's waiters */
@@ -139,6 +151,7 @@ int net__conn_start(net_conn_t *c);
 void net__conn_input(net_conn_t *c, const uint8_t *p, size_t n);
 void net__conn_pump(net_conn_t *c);
 void net__conn_teardown(net_conn_t *c, int status);
+/* Deadlines of handshakes and stream negotiations, and the keep-alive. */
 void net__sweep(net_host_t *h, uint64_t now);
 int net__open_on(net_conn_t *c, const char *proto, net_open_cb cb, void *ud);
 /* Run cb(c, ud) for every connection of h that comes up.  0, TR_ELIMIT. */

@@ -251,14 +251,68 @@ static int gateway_limits(const node_daemon_opts_t *o, json_t *cfg,
   return 0;
 }
 
+/* The host's limits and connection manager from the config: Kubo's
+ * Swarm.ConnMgr.{Type,LowWater,HighWater,GracePeriod}, and trove's
+ * timeouts (Go durations; null or absent: the defaults of net/host.h):
+ * Swarm.DialTimeout (TCP connect), Swarm.HandshakeTimeout (security and
+ * muxer), Swarm.NegotiateTimeout (a stream's protocol), Swarm.WriteTimeout
+ * (a socket whose queue does not move, and a keep-alive ping's answer),
+ * Swarm.KeepAliveInterval (input silence before a ping). */
+static int swarm_limits(const node_daemon_opts_t *o, json_t *cfg,
+                        net_host_limits_t *lim, net_cm_cfg_t *cm) {
+  net_host_limits_default(lim);
+  net_cm_cfg_default(cm);
+  static const char *keys[] = {"Swarm.DialTimeout", "Swarm.HandshakeTimeout",
+                               "Swarm.NegotiateTimeout", "Swarm.WriteTimeout",
+                               "Swarm.KeepAliveInterval",
+                               "Swarm.ConnMgr.GracePeriod"};
+  uint32_t *vals[] = {&lim->dial_ms,  &lim->handshake_ms, &lim->negotiate_ms,
+                      &lim->write_ms, &lim->keepalive_ms, &cm->grace_ms};
+  for (size_t i = 0; i < TR_ARRAY_LEN(keys); i++)
+    if (!json_is_null(config_get(cfg, keys[i])) &&
+        config_duration_ms(cfg, keys[i], vals[i]))
+      return startup_fail(o, TR_ECONFIG,
+                          "%s: expected a duration such as \"30s\"", keys[i]);
+  json_t *t = config_get(cfg, "Swarm.ConnMgr.Type");
+  const char *type = json_string_value(t);
+  if (type && !strcmp(type, "none"))
+    cm->enabled = false;
+  else if (t && !json_is_null(t) && (!type || (*type && strcmp(type, "basic"))))
+    return startup_fail(o, TR_ECONFIG,
+                        "Swarm.ConnMgr.Type: expected \"basic\" or \"none\"");
+  static const char *wkeys[] = {"Swarm.ConnMgr.LowWater",
+                                "Swarm.ConnMgr.HighWater"};
+  uint32_t *wvals[] = {&cm->low, &cm->high};
+  for (int i = 0; i < 2; i++) {
+    json_t *v = config_get(cfg, wkeys[i]);
+    if (!v || json_is_null(v))
+      continue;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        json_integer_value(v) > 1000000)
+      return startup_fail(o, TR_ECONFIG, "%s: expected a count", wkeys[i]);
+    *wvals[i] = (uint32_t)json_integer_value(v);
+  }
+  if (cm->enabled && (cm->high == 0 || cm->low > cm->high))
+    return startup_fail(o, TR_ECONFIG, "Swarm.ConnMgr: LowWater (%u) must "
+                        "not exceed HighWater (%u), which must be positive",
+                        cm->low, cm->high);
+  return 0;
+}
+
 /* The libp2p host on Addresses.Swarm (TCP ones; QUIC and others are
  * skipped), printing where it listens as Kubo does. */
 static int start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
                        const node_identity_t *id) {
+  net_host_limits_t lim;
+  net_cm_cfg_t cm;
+  int rc = swarm_limits(o, cfg, &lim, &cm);
+  if (rc)
+    return rc;
   net_privkey_t key;
   memcpy(key.sk, id->sk, sizeof key.sk);
-  net_host_opts_t ho = {.key = &key, .agent = "trove/" TROVE_VERSION};
-  int rc = net_host_new(&n->loop, &ho, &n->host);
+  net_host_opts_t ho = {.key = &key, .agent = "trove/" TROVE_VERSION,
+                        .limits = &lim, .connmgr = &cm};
+  rc = net_host_new(&n->loop, &ho, &n->host);
   sodium_memzero(&key, sizeof key);
   if (rc)
     return startup_fail(o, rc, "swarm: %s", tr_strerror(rc));

@@ -4,10 +4,23 @@
  * the peerstore, many concurrent streams each echoing 1 MiB through yamux
  * windows, a peer that sends garbage (cut off while the others keep
  * working), and a clean close that leaves no handle behind.
+ *
+ * Hostile peers (tests/evil.h, in a thread beside the loop), each named
+ * after the bug it caught: a peer that never reads made the host hold
+ * every stream's echo (no cap per connection, no write timeout); a
+ * truncated frame held a connection forever (no keep-alive); silent
+ * handshakes past pending_max locked every newcomer out; one IP could
+ * take every slot.  Then dial backoff and the connection manager.
  */
 #include "testutil.h"
 
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <uv.h>
+
+#include "evil.h"
 
 #include "../net/host.h"
 #include "../net/identify.h"
@@ -282,12 +295,327 @@ static void test_garbage_peer(void **state) {
   free(t);
 }
 
+/* ------------------------------------------------------ hostile peers */
+
+/* Live bytes through tr_malloc, and their peak: the host's memory. */
+static atomic_size_t live, peak;
+static void *cnt_add(void *p) {
+  if (p) {
+    size_t now = atomic_fetch_add(&live, malloc_usable_size(p)) +
+                 malloc_usable_size(p);
+    size_t pk = atomic_load(&peak);
+    while (now > pk && !atomic_compare_exchange_weak(&peak, &pk, now))
+      ;
+  }
+  return p;
+}
+static void *cnt_malloc(size_t n, void *d) {
+  (void)d;
+  return cnt_add(malloc(n));
+}
+static void cnt_free(void *p, void *d) {
+  (void)d;
+  if (p)
+    atomic_fetch_sub(&live, malloc_usable_size(p));
+  free(p);
+}
+static void *cnt_calloc(size_t n, size_t sz, void *d) {
+  (void)d;
+  return cnt_add(calloc(n, sz));
+}
+static void *cnt_realloc(void *p, size_t n, void *d) {
+  (void)d;
+  if (p)
+    atomic_fetch_sub(&live, malloc_usable_size(p));
+  return cnt_add(realloc(p, n));
+}
+static const tr_mem_t cnt_mem = {cnt_malloc, cnt_free, cnt_calloc,
+                                 cnt_realloc, NULL};
+
+/* One host (t->a) with lim, listening on 127.0.0.1. */
+static void host_one(t_t *t, const net_host_limits_t *lim,
+                     const net_cm_cfg_t *cm) {
+  assert_int_equal(uv_loop_init(&t->loop), 0);
+  net_privkey_t k;
+  assert_int_equal(net_privkey_generate(&k), 0);
+  net_host_opts_t o = {.key = &k, .limits = lim, .connmgr = cm};
+  assert_int_equal(net_host_new(&t->loop, &o, &t->a), 0);
+  assert_int_equal(net_host_listen(t->a, "/ip4/127.0.0.1/tcp/0"), 0);
+  char addrs[4][NET_MA_STR_MAX / 16];
+  assert_int_equal(net_host_addrs(t->a, addrs, 4), 1);
+  char id[NET_PEERID_STR_MAX];
+  assert_true(net_peerid_format(net_host_id(t->a), 0, id, sizeof id) > 0);
+  snprintf(t->addr, sizeof t->addr, "%s/p2p/%s", addrs[0], id);
+}
+
+static void host_one_end(t_t *t) {
+  net_host_close(t->a, on_closed, t);
+  uv_run(&t->loop, UV_RUN_DEFAULT);
+  assert_int_equal(t->closed, 1);
+  assert_int_equal(uv_loop_close(&t->loop), 0);
+}
+
+static int port_of(const char *addr) {
+  return atoi(strstr(addr, "/tcp/") + 5);
+}
+
+/* An evil peer in a thread: what it does, and what it saw. */
+typedef struct ev {
+  pthread_t th;
+  int port;
+  const char *src;
+  int what, n;
+  int64_t cut_ms; /* -1: never cut */
+  int up;         /* upgraded and alive */
+  atomic_int done;
+} ev_t;
+enum { EV_NOREAD, EV_TRUNC, EV_COUNT };
+
+static void *ev_run(void *ud) {
+  ev_t *v = ud;
+  v->cut_ms = -1;
+  if (v->what == EV_COUNT) {
+    evil_t *es[16] = {0};
+    for (int i = 0; i < v->n; i++) {
+      es[i] = evil_new(NULL);
+      if (evil_dial(es[i], "127.0.0.1", v->port, v->src) ||
+          evil_upgrade(es[i]) || evil_yamux(es[i], 0)) {
+        evil_free(es[i]);
+        es[i] = NULL;
+      }
+    }
+    for (int i = 0; i < v->n; i++)
+      v->up += es[i] && evil_alive(es[i], 3000);
+    for (int i = 0; i < v->n; i++)
+      evil_free(es[i]);
+    atomic_store(&v->done, 1);
+    return NULL;
+  }
+  evil_t *e = evil_new(NULL);
+  if (!evil_dial(e, "127.0.0.1", v->port, v->src) && !evil_upgrade(e)) {
+    if (v->what == EV_TRUNC) {
+      static const uint8_t f[] = {0x03, 0xe8, 1, 2, 3};
+      evil_send(e, f, sizeof f);
+      v->cut_ms = evil_wait_cut(e, 10000);
+    } else {
+      /* v->n ping streams, each sent its whole window, nothing read. */
+      uint8_t *b = malloc(NET_YAMUX_WINDOW + 64);
+      int h = net_mss_encode(NET_MSS_PROTOCOL, b + NET_YAMUX_HDR, 64);
+      h += net_mss_encode(NET_PING_PROTOCOL, b + NET_YAMUX_HDR + h, 64);
+      memset(b + NET_YAMUX_HDR + h, 0x5a, NET_YAMUX_WINDOW - (size_t)h);
+      for (int i = 0; i < v->n; i++) {
+        net_yamux_header(b, NET_YAMUX_DATA, NET_YAMUX_SYN, 2 * (uint32_t)i + 1,
+                         NET_YAMUX_WINDOW);
+        if (evil_send_sealed_t(e, b, NET_YAMUX_HDR + NET_YAMUX_WINDOW, 2000))
+          break;
+      }
+      free(b);
+      v->cut_ms = evil_wait_cut_noread(e, 10000);
+    }
+  }
+  evil_free(e);
+  atomic_store(&v->done, 1);
+  return NULL;
+}
+
+static void ev_go(t_t *t, ev_t *v) {
+  v->port = port_of(t->addr);
+  assert_int_equal(pthread_create(&v->th, NULL, ev_run, v), 0);
+  for (int i = 0; i < 30000 && !atomic_load(&v->done); i++) {
+    uv_run(&t->loop, UV_RUN_NOWAIT);
+    usleep(500);
+  }
+  assert_int_equal(pthread_join(v->th, NULL), 0);
+}
+
+/* Regression: a peer that opens many streams, asks for echoes and never
+ * reads made the host hold every stream's answer (streams x window, here
+ * 64 x 256 KiB = 16 MiB), and kept the connection forever.  Now what its
+ * streams hold is capped (conn_buf_max) and the stalled socket is cut
+ * (write_ms). */
+static void test_noread_peer_bounded_and_cut(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  net_host_limits_t lim;
+  net_host_limits_default(&lim);
+  lim.conn_buf_max = 1 << 20;
+  lim.write_ms = 500;
+  atomic_store(&live, 0);
+  atomic_store(&peak, 0);
+  tr_mem_set(&cnt_mem);
+  host_one(t, &lim, NULL);
+  size_t base = atomic_load(&live);
+  ev_t v = {.what = EV_NOREAD, .n = 64};
+  ev_go(t, &v);
+  size_t grew = atomic_load(&peak) - base;
+  /* conn_buf_max + yamux output (2 * out_max) + socket queue + a frame. */
+  assert_true(grew < (size_t)6 << 20);
+  assert_true(v.cut_ms >= 0);
+  assert_int_equal(net_host_conns(t->a, NULL, NULL), 0);
+  host_one_end(t);
+  tr_mem_set(NULL);
+  free(t);
+}
+
+/* Regression: a frame cut short after the upgrade held the connection
+ * forever.  The keep-alive ping goes unanswered, and it is cut. */
+static void test_truncated_frame_keepalive(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  net_host_limits_t lim;
+  net_host_limits_default(&lim);
+  lim.keepalive_ms = 300;
+  lim.write_ms = 300;
+  host_one(t, &lim, NULL);
+  ev_t v = {.what = EV_TRUNC};
+  ev_go(t, &v);
+  assert_true(v.cut_ms >= 0);
+  assert_int_equal(net_host_conns(t->a, NULL, NULL), 0);
+  host_one_end(t);
+  free(t);
+}
+
+/* A second host on t's loop (defaults, not listening) into *out. */
+static void host_extra(t_t *t, net_host_t **out) {
+  net_privkey_t k;
+  assert_int_equal(net_privkey_generate(&k), 0);
+  net_host_opts_t o = {.key = &k};
+  assert_int_equal(net_host_new(&t->loop, &o, out), 0);
+}
+
+static void hosts_end(t_t *t, net_host_t **hs, int n) {
+  for (int i = 0; i < n; i++)
+    net_host_close(hs[i], on_closed, t);
+  net_host_close(t->a, on_closed, t);
+  uv_run(&t->loop, UV_RUN_DEFAULT);
+  assert_int_equal(t->closed, n + 1);
+  assert_int_equal(uv_loop_close(&t->loop), 0);
+}
+
+/* Regression: pending_max silent connections locked every newcomer out
+ * until they timed out (15 s by default).  Now the oldest handshake makes
+ * room, and an honest peer gets in at once. */
+static void test_pending_flood_evicts_oldest(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  net_host_limits_t lim;
+  net_host_limits_default(&lim);
+  lim.pending_max = 8;
+  lim.handshake_ms = 60000;
+  host_one(t, &lim, NULL);
+  host_extra(t, &t->b);
+  int fds[12];
+  struct sockaddr_in sa = {.sin_family = AF_INET,
+                           .sin_port = htons((uint16_t)port_of(t->addr))};
+  inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+  for (int i = 0; i < 12; i++) {
+    fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+    assert_int_equal(connect(fds[i], (struct sockaddr *)&sa, sizeof sa), 0);
+  }
+  for (int i = 0; i < 20; i++)
+    uv_run(&t->loop, UV_RUN_NOWAIT), usleep(2000);
+  assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
+  RUN_UNTIL(t, t->connected);
+  assert_int_equal(t->conn_status, 0);
+  for (int i = 0; i < 12; i++)
+    close(fds[i]);
+  hosts_end(t, &t->b, 1);
+  free(t);
+}
+
+/* Regression: one IP could take every connection slot.  Now
+ * conns_per_ip (from 127.0.0.2: only 127.0.0.1 is exempt). */
+static void test_conns_per_ip(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  net_host_limits_t lim;
+  net_host_limits_default(&lim);
+  lim.conns_per_ip = 3;
+  host_one(t, &lim, NULL);
+  ev_t v = {.what = EV_COUNT, .n = 5, .src = "127.0.0.2"};
+  ev_go(t, &v);
+  assert_int_equal(v.up, 3);
+  host_one_end(t);
+  free(t);
+}
+
+/* A failed dial puts (peer, address) in backoff: the same dial fails at
+ * once with TR_EBACKOFF; another address of the peer is still tried. */
+static void test_dial_backoff(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  host_pair(t);
+  /* A port nobody listens on, with a's PeerID. */
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET};
+  inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+  socklen_t sl = sizeof sa;
+  assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof sa), 0);
+  assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
+  close(s);
+  char dead[1200];
+  snprintf(dead, sizeof dead, "/ip4/127.0.0.1/tcp/%d%s", ntohs(sa.sin_port),
+           strstr(t->addr, "/p2p/"));
+  assert_int_equal(net_host_connect(t->b, dead, on_conn, t), 0);
+  RUN_UNTIL(t, t->connected);
+  assert_int_equal(t->conn_status, -ECONNREFUSED);
+  assert_int_equal(net_host_connect(t->b, dead, on_conn, t), TR_EBACKOFF);
+  assert_int_equal(t->connected, 1); /* no callback for a refused call */
+  /* The peer's real address is not in backoff. */
+  assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
+  RUN_UNTIL(t, t->connected == 2);
+  assert_int_equal(t->conn_status, 0);
+  /* The success cleared the peer's backoff. */
+  assert_int_equal(net_host_disconnect(t->b, net_host_id(t->a)), 0);
+  assert_int_equal(net_host_connect(t->b, dead, on_conn, t), 0);
+  RUN_UNTIL(t, t->connected == 3);
+  assert_int_equal(t->conn_status, -ECONNREFUSED);
+  host_pair_end(t);
+  free(t);
+}
+
+/* The connection manager: 4 peers against HighWater 2, LowWater 1: after
+ * the grace period, down to one candidate plus the protected peer. */
+static void test_connmgr_trims(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  net_cm_cfg_t cm = {.enabled = true, .low = 1, .high = 2, .grace_ms = 300};
+  host_one(t, NULL, &cm);
+  net_host_t *hs[4];
+  for (int i = 0; i < 4; i++) {
+    host_extra(t, &hs[i]);
+    assert_int_equal(net_host_connect(hs[i], t->addr, on_conn, t), 0);
+  }
+  RUN_UNTIL(t, t->connected == 4);
+  assert_int_equal(t->conn_status, 0);
+  assert_int_equal(net_host_conns(t->a, NULL, NULL), 4);
+  assert_int_equal(net_host_protect(t->a, net_host_id(hs[2]), "test", true), 0);
+  assert_true(net_host_protected(t->a, net_host_id(hs[2])));
+  for (int i = 0; i < 400 && net_host_conns(t->a, NULL, NULL) > 2; i++)
+    uv_run(&t->loop, UV_RUN_NOWAIT), usleep(5000);
+  assert_int_equal(net_host_conns(t->a, NULL, NULL), 2);
+  assert_true(net_host_connected(t->a, net_host_id(hs[2])));
+  /* No further trim: at HighWater, not over it. */
+  for (int i = 0; i < 100; i++)
+    uv_run(&t->loop, UV_RUN_NOWAIT), usleep(5000);
+  assert_int_equal(net_host_conns(t->a, NULL, NULL), 2);
+  hosts_end(t, hs, 4);
+  free(t);
+}
+
 int main(void) {
+  signal(SIGPIPE, SIG_IGN); /* as the daemon: peers that vanish */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_connect_ping_identify),
       cmocka_unit_test(test_wrong_peer),
       cmocka_unit_test(test_many_streams),
       cmocka_unit_test(test_garbage_peer),
+      cmocka_unit_test(test_noread_peer_bounded_and_cut),
+      cmocka_unit_test(test_truncated_frame_keepalive),
+      cmocka_unit_test(test_pending_flood_evicts_oldest),
+      cmocka_unit_test(test_conns_per_ip),
+      cmocka_unit_test(test_dial_backoff),
+      cmocka_unit_test(test_connmgr_trims),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
