@@ -82,6 +82,7 @@
   XX(EGOAWAY, -40109, "session is going away")                                \
   XX(ENOSTREAM, -40110, "no such stream, or it is closed")                     \
   XX(ENOTCONN, -40111, "not connected to that peer")                           \
+  XX(ESWARMKEY, -40112, "malformed swarm.key")                                 \
   XX(ESTORE, -49001, "blockstore failure")                                     \
   XX(EMAPFULL, -49002, "repo map full and cannot grow")                        \
   XX(ECORRUPT, -49003, "repo is corrupt")
