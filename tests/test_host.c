@@ -4,6 +4,11 @@
  * the peerstore, many concurrent streams each echoing 1 MiB through yamux
  * windows, a peer that sends garbage (cut off while the others keep
  * working), and a clean close that leaves no handle behind.
+ *
+ * Private networks (net_host_opts_t.psk): the same key connects, pings and
+ * carries the many-streams echo; another key, no key against a key, and a
+ * key against none are each refused by both sides as a failed handshake
+ * (a protocol error, not a timeout), and the hosts keep serving.
  */
 #include "testutil.h"
 
@@ -27,13 +32,18 @@ typedef struct t {
   uint8_t *pattern;
 } t_t;
 
-static void host_pair(t_t *t) {
+static uint8_t PSK1[NET_PNET_KEY_LEN] = {1, 2, 3};
+static uint8_t PSK2[NET_PNET_KEY_LEN] = {1, 2, 4};
+
+/* Hosts a (listening) and b, with the private network keys pa and pb
+ * (NULL: none). */
+static void host_pair_psk(t_t *t, const uint8_t *pa, const uint8_t *pb) {
   assert_int_equal(uv_loop_init(&t->loop), 0);
   net_privkey_t ka, kb;
   assert_int_equal(net_privkey_generate(&ka), 0);
   assert_int_equal(net_privkey_generate(&kb), 0);
-  net_host_opts_t oa = {.key = &ka, .agent = "trove/test-a"};
-  net_host_opts_t ob = {.key = &kb, .agent = "trove/test-b"};
+  net_host_opts_t oa = {.key = &ka, .agent = "trove/test-a", .psk = pa};
+  net_host_opts_t ob = {.key = &kb, .agent = "trove/test-b", .psk = pb};
   assert_int_equal(net_host_new(&t->loop, &oa, &t->a), 0);
   assert_int_equal(net_host_new(&t->loop, &ob, &t->b), 0);
   assert_int_equal(net_host_listen(t->a, "/ip4/127.0.0.1/tcp/0"), 0);
@@ -43,6 +53,8 @@ static void host_pair(t_t *t) {
   assert_true(net_peerid_format(net_host_id(t->a), 0, id, sizeof id) > 0);
   snprintf(t->addr, sizeof t->addr, "%s/p2p/%s", addrs[0], id);
 }
+
+static void host_pair(t_t *t) { host_pair_psk(t, NULL, NULL); }
 
 static void on_closed(void *ud) { ((t_t *)ud)->closed++; }
 
@@ -169,13 +181,13 @@ static void on_open(net_stream_t *s, int status, void *ud) {
   net_stream_close(s);
 }
 
+/* state: a private network key for both hosts, or NULL. */
 static void test_many_streams(void **state) {
-  (void)state;
   t_t *t = calloc(1, sizeof *t);
   t->pattern = malloc(XFER);
   for (size_t i = 0; i < XFER; i++)
     t->pattern[i] = (uint8_t)(i * 31 + (i >> 8));
-  host_pair(t);
+  host_pair_psk(t, *state, *state);
   assert_int_equal(net_host_handle(t->a, ECHO_PROTO, on_echo, NULL), 0);
   assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
   RUN_UNTIL(t, t->connected);
@@ -256,12 +268,83 @@ static void test_garbage_peer(void **state) {
   free(t);
 }
 
+/* ---------------------------------------------------- private networks */
+
+static uint64_t failed(net_host_t *h) {
+  net_host_stats_t st;
+  net_host_stats(h, &st);
+  return st.handshakes_failed;
+}
+
+static void test_pnet_same_key(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  host_pair_psk(t, PSK1, PSK1);
+  assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
+  RUN_UNTIL(t, t->connected);
+  assert_int_equal(t->conn_status, 0);
+  assert_int_equal(net_ping(t->b, net_host_id(t->a), 3, on_ping, t), 0);
+  RUN_UNTIL(t, t->ping_done);
+  assert_int_equal(t->pings, 3);
+  /* Identify went through too (a's agent reached b). */
+  net_peerinfo_t *pi = NULL;
+  RUN_UNTIL(t, (pi = net_ps_get(net_host_peerstore(t->b), net_host_id(t->a))) &&
+                   pi->protolen);
+  assert_non_null(pi);
+  assert_string_equal(pi->agent, "trove/test-a");
+  assert_int_equal(failed(t->a), 0);
+  assert_int_equal(failed(t->b), 0);
+  host_pair_end(t);
+  free(t);
+}
+
+/* b dials a with keys that do not match: both see a failed handshake, and
+ * b's dial fails with a protocol error or a reset, not by waiting for the
+ * handshake's time limit (multistream-select refuses the first byte that
+ * is not its header).  A dial between hosts that agree still works. */
+static void pnet_mismatch(const uint8_t *pa, const uint8_t *pb) {
+  t_t *t = calloc(1, sizeof *t);
+  host_pair_psk(t, pa, pb);
+  assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
+  /* Long enough for the 10 s dial and 15 s handshake limits to fire, so
+   * that a failure by time shows as -ETIMEDOUT below. */
+  for (int i = 0; i < 6000 && !(t->connected && failed(t->a)); i++)
+    uv_run(&t->loop, UV_RUN_NOWAIT), usleep(5000);
+  assert_int_equal(t->connected, 1);
+  assert_true(t->conn_status < 0);
+  assert_int_not_equal(t->conn_status, -ETIMEDOUT);
+  assert_false(net_host_connected(t->b, net_host_id(t->a)));
+  assert_int_equal(net_host_conns(t->a, NULL, NULL), 0);
+  assert_int_equal(failed(t->a), 1);
+  assert_int_equal(failed(t->b), 1);
+  host_pair_end(t);
+  free(t);
+}
+
+static void test_pnet_other_key(void **state) {
+  (void)state;
+  pnet_mismatch(PSK1, PSK2);
+}
+static void test_pnet_no_key_dials_key(void **state) {
+  (void)state;
+  pnet_mismatch(PSK1, NULL);
+}
+static void test_pnet_key_dials_no_key(void **state) {
+  (void)state;
+  pnet_mismatch(NULL, PSK1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_connect_ping_identify),
       cmocka_unit_test(test_wrong_peer),
-      cmocka_unit_test(test_many_streams),
+      cmocka_unit_test_prestate(test_many_streams, NULL),
       cmocka_unit_test(test_garbage_peer),
+      cmocka_unit_test(test_pnet_same_key),
+      cmocka_unit_test_prestate(test_many_streams, PSK1),
+      cmocka_unit_test(test_pnet_other_key),
+      cmocka_unit_test(test_pnet_no_key_dials_key),
+      cmocka_unit_test(test_pnet_key_dials_no_key),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
