@@ -28,6 +28,9 @@
 
 #define SWEEP_MS 250
 
+/* What a peer outside a private network sends first, in the clear. */
+static const uint8_t MSS_HEADER[] = "\x13" NET_MSS_PROTOCOL "\n";
+
 void net_host_limits_default(net_host_limits_t *l) {
   l->conns_max = NET_HOST_CONNS_MAX;
   l->conns_per_peer = NET_HOST_CONNS_PER_PEER;
@@ -180,6 +183,10 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   size_t len = (size_t)n;
   if (c->pnet_on) {
     size_t k = net_pnet_recv(&c->pn, p, len); /* the peer's nonce first */
+    if (k && net_pnet_nonce_starts(&c->pn, MSS_HEADER, sizeof MSS_HEADER - 1)) {
+      tcp_close(c, TR_EPROTO); /* a peer outside the private network */
+      return;
+    }
     p += k;
     len -= k;
   }

@@ -60,7 +60,10 @@ static int parse_hex(const uint8_t *p, size_t n, uint8_t *psk,
     }
     int v = hexval(p[i]);
     if (v < 0) {
-      *why = "not a hex digit in the key";
+      /* A line end there: the key is short (go calls it a bad byte). */
+      *why = p[i] == '\n' || p[i] == '\r'
+                 ? "key shorter than 32 bytes (64 hex digits)"
+                 : "not a hex digit in the key";
       return TR_ESWARMKEY;
     }
     if (i % 2)
@@ -242,6 +245,11 @@ size_t net_pnet_recv(net_pnet_t *pn, uint8_t *p, size_t n) {
   if (k < n)
     net_pnet_stream_xor(&pn->rx, p + k, p + k, n - k);
   return k;
+}
+
+bool net_pnet_nonce_starts(const net_pnet_t *pn, const uint8_t *p,
+                           size_t n) {
+  return n <= pn->rnlen && !memcmp(pn->rnonce, p, n);
 }
 
 void net_pnet_send(net_pnet_t *pn, uint8_t *p, size_t n) {

@@ -22,6 +22,7 @@
 #ifndef NET_PNET_H
 #define NET_PNET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -116,6 +117,15 @@ void net_pnet_init(net_pnet_t *pn, const uint8_t psk[NET_PNET_KEY_LEN],
  * the offset in p where the plaintext starts (n when every byte was
  * nonce). */
 size_t net_pnet_recv(net_pnet_t *pn, uint8_t *p, size_t n);
+
+/* Whether what the peer sent where its nonce belongs starts with p[0..n)
+ * (n <= NET_PNET_NONCE_LEN; false until n bytes are in).  A peer outside
+ * the private network opens in the clear; a listener that sends only
+ * multistream-select's 20-byte header then waits for our answer while we
+ * wait for the 4 bytes its "nonce" lacks, until a time limit ends it.  The
+ * host asks this to cut such a peer at once: a random nonce starts with a
+ * given 20 bytes with odds of 2^-160. */
+bool net_pnet_nonce_starts(const net_pnet_t *pn, const uint8_t *p, size_t n);
 
 /* Encrypt p[0..n) in place.  Bytes must be encrypted in the order they go
  * on the wire, each once. */

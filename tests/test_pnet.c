@@ -146,6 +146,9 @@ static void test_key_reasons(void **state) {
   assert_int_equal(parse_str(HDR "/base58/\n", psk, &why), TR_ESWARMKEY);
   assert_non_null(strstr(why, "unknown encoding"));
   assert_int_equal(parse_str(HDR "/base16/\nabcd\n", psk, &why), TR_ESWARMKEY);
+  assert_non_null(strstr(why, "shorter"));
+  assert_int_equal(parse_str(HDR "/base16/\nabcd efgh", psk, &why),
+                   TR_ESWARMKEY);
   assert_non_null(strstr(why, "not a hex digit"));
   assert_int_equal(parse_str(HDR "/base16/\nabcd", psk, &why), TR_ESWARMKEY);
   assert_non_null(strstr(why, "shorter"));
