@@ -183,7 +183,8 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   size_t len = (size_t)n;
   if (c->pnet_on) {
     size_t k = net_pnet_recv(&c->pn, p, len); /* the peer's nonce first */
-    if (k && net_pnet_nonce_starts(&c->pn, MSS_HEADER, sizeof MSS_HEADER - 1)) {
+    if (k &&
+        net_pnet_nonce_starts(&c->pn, MSS_HEADER, sizeof MSS_HEADER - 1)) {
       tcp_close(c, TR_EPROTO); /* a peer outside the private network */
       return;
     }
