@@ -27,6 +27,8 @@ static const char *const environment[][2] = {
      "needed)."},
     {"TROVE_WRITEMAP", "1: write through LMDB's writable map (off by "
      "default; see bench/README.md)."},
+    {"LIBP2P_FORCE_PNET", "1: the daemon refuses to start without a "
+     "swarm.key in the repo (a private network), as Kubo."},
 };
 
 static void row(FILE *f, const char *left, const char *right) {

@@ -83,6 +83,7 @@
   XX(ENOSTREAM, -40110, "no such stream, or it is closed")                     \
   XX(ENOTCONN, -40111, "not connected to that peer")                           \
   XX(EBACKOFF, -40112, "dial backoff: this dial failed moments ago")           \
+  XX(ESWARMKEY, -40113, "malformed swarm.key")                                 \
   XX(ESTORE, -49001, "blockstore failure")                                     \
   XX(EMAPFULL, -49002, "repo map full and cannot grow")                        \
   XX(ECORRUPT, -49003, "repo is corrupt")

@@ -17,6 +17,13 @@
  * and handshakes in progress are capped (pending_max) with the oldest one
  * evicted for a newcomer; dials are capped (dials_max) and refused during
  * their backoff (connmgr.h).  The sweep also runs the connection manager.
+ *
+ * A private network's protector (pnet.h) sits here, at the socket, under
+ * everything conn.c does: the nonce is the first write of a connection,
+ * each write buffer is encrypted in place just before it is queued (so the
+ * keystream follows the order of the bytes on the wire), and each read is
+ * decrypted in place in the shared buffer before conn.c sees it.  No copy
+ * and no allocation is added.
  */
 #include "host_int.h"
 
@@ -26,6 +33,9 @@
 #include <string.h>
 
 #define SWEEP_MS 250
+
+/* What a peer outside a private network sends first, in the clear. */
+static const uint8_t MSS_HEADER[] = "\x13" NET_MSS_PROTOCOL "\n";
 
 void net_host_limits_default(net_host_limits_t *l) {
   l->conns_max = NET_HOST_CONNS_MAX;
@@ -112,6 +122,10 @@ int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
   net_privkey_pubkey(&h->key, &pk);
   int rc = net_peerid_from_pubkey(&h->id, &pk);
   snprintf(h->agent, sizeof h->agent, "%s", o->agent ? o->agent : "trove");
+  if (o->psk) {
+    h->has_psk = true;
+    memcpy(h->psk, o->psk, sizeof h->psk);
+  }
   if (o->limits)
     h->lim = *o->limits;
   else
@@ -142,6 +156,9 @@ int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
 }
 
 const net_peerid_t *net_host_id(const net_host_t *h) { return &h->id; }
+void net_host_stats(const net_host_t *h, net_host_stats_t *out) {
+  *out = h->stats;
+}
 const char *net_host_agent(const net_host_t *h) { return h->agent; }
 struct net_peerstore *net_host_peerstore(net_host_t *h) { return &h->ps; }
 
@@ -156,6 +173,7 @@ static void handle_gone(net_host_t *h) {
   net_ps_free(&h->ps);
   net_cm_free(&h->cm);
   sodium_memzero(&h->key, sizeof h->key);
+  sodium_memzero(h->psk, sizeof h->psk);
   tr_free(h);
   if (done)
     done(ud);
@@ -175,12 +193,29 @@ static void on_listener_closed(uv_handle_t *hd) {
 
 static void on_sweep_closed(uv_handle_t *hd) { handle_gone(hd->data); }
 
+/* A connection that had its TCP up but never finished the upgrade. */
+static void handshake_failed(net_conn_t *c, int status) {
+  net_host_t *h = c->h;
+  h->stats.handshakes_failed++;
+  char addr[NET_MA_STR_MAX / 16] = "?";
+  if (c->malen && net_ma_format(c->ma, c->malen, addr, sizeof addr) < 0)
+    snprintf(addr, sizeof addr, "?");
+  tr_log(TR_LOG_DEBUG, "swarm: %s handshake with %s failed%s: %s",
+         c->outbound ? "outbound" : "inbound", addr,
+         h->has_psk ? " (private network)" : "", tr_strerror(status));
+}
+
 static void tcp_close(net_conn_t *c, int status) {
   if (c->closing)
     return;
   c->closing = true;
-  net__conn_teardown(c, status);
   net_host_t *h = c->h;
+  if (c->phase >= NET_PH_SEC && c->phase < NET_PH_OPEN && !h->closing)
+    handshake_failed(c, status);
+  net__conn_teardown(c, status);
+  if (c->pnet_on)
+    net_pnet_wipe(&c->pn);
+  c->pnet_on = false;
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -214,10 +249,24 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
     tcp_close(c, n == UV_EOF ? -ECONNRESET : (int)n);
     return;
   }
-  if (n > 0) {
-    c->rx_at = uv_now(c->h->loop);
-    net__conn_input(c, (const uint8_t *)buf->base, (size_t)n);
+  if (n == 0)
+    return;
+  c->rx_at = uv_now(c->h->loop);
+  /* buf is the host's read buffer: decrypt in place. */
+  uint8_t *p = (uint8_t *)buf->base;
+  size_t len = (size_t)n;
+  if (c->pnet_on) {
+    size_t k = net_pnet_recv(&c->pn, p, len); /* the peer's nonce first */
+    if (k &&
+        net_pnet_nonce_starts(&c->pn, MSS_HEADER, sizeof MSS_HEADER - 1)) {
+      tcp_close(c, TR_EPROTO); /* a peer outside the private network */
+      return;
+    }
+    p += k;
+    len -= k;
   }
+  if (len)
+    net__conn_input(c, p, len);
 }
 
 static void tcp_pause(net_conn_t *c, bool pause) {
@@ -253,8 +302,13 @@ static size_t tcp_queued(net_conn_t *c) {
   return uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
 }
 
+/* Queue w (n bytes) on the socket.  Under a private network the bytes are
+ * encrypted here, in queue order; a failure closes the connection (the
+ * callers pass it up), so a keystream that ran ahead is never used again. */
 static int send_buf(net_conn_t *c, wreq_t *w, size_t n) {
   w->c = c;
+  if (c->pnet_on)
+    net_pnet_send(&c->pn, w->data, n);
   uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)n);
   int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written);
   if (rc)
@@ -399,11 +453,26 @@ static void evict_pending(net_host_t *h, net_conn_t *c) {
   }
 }
 
+/* A private network: our nonce goes first, as it is; every byte after it
+ * either way goes through the protector. */
+static int pnet_start(net_conn_t *c) {
+  uint8_t nonce[NET_PNET_NONCE_LEN];
+  randombytes_buf(nonce, sizeof nonce);
+  int rc = tcp_send_raw(c, nonce, sizeof nonce); /* pnet_on is still off */
+  if (rc)
+    return rc;
+  net_pnet_init(&c->pn, c->h->psk, nonce);
+  c->pnet_on = true;
+  return 0;
+}
+
 static void start_conn(net_conn_t *c) {
   uv_tcp_nodelay(&c->tcp, 1);
   set_remote(c);
   c->deadline = uv_now(c->h->loop) + c->h->lim.handshake_ms;
   int rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+  if (!rc && c->h->has_psk)
+    rc = pnet_start(c);
   if (!rc)
     rc = net__conn_start(c);
   if (rc)

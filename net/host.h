@@ -11,6 +11,13 @@
  * the peerstore, peerstore.h) and /ipfs/ping/1.0.0 (ping.c).  The DHT and
  * bitswap register their protocols with net_host_handle().
  *
+ * A private network (net_host_opts_t.psk, the swarm.key of pnet.h): every
+ * TCP connection, inbound and outbound, runs the PSK protector under
+ * everything else, so the first bytes each side sends are its nonce and
+ * the rest (multistream-select, Noise, yamux) is XSalsa20-encrypted.  A
+ * peer without the key, or with another, reads noise: its connection fails
+ * the handshake and is dropped (net_host_stats().handshakes_failed).
+ *
  * Limits (net_host_limits_t, defaults NET_HOST_*): connections at once,
  * per peer and per remote IP (inbound, handshaking or open: go-libp2p's
  * resource manager allows 8 per IPv4 address and per IPv6 /56; 127.0.0.1
@@ -53,6 +60,7 @@
 #include "connmgr.h"
 #include "multiaddr.h"
 #include "peerid.h"
+#include "pnet.h"
 
 #define NET_HOST_CONNS_MAX 512
 #define NET_HOST_CONNS_PER_PEER 4
@@ -91,6 +99,10 @@ typedef struct net_host_opts {
   const char *agent;        /* "trove/0.1.0"; copied */
   const net_host_limits_t *limits; /* NULL: defaults */
   const net_cm_cfg_t *connmgr;     /* NULL: defaults (Kubo's) */
+  /* NULL: the public network.  Else the private network's key,
+   * NET_PNET_KEY_LEN bytes (net_pnet_key_parse()), copied: only peers with
+   * the same key can connect, either way. */
+  const uint8_t *psk;
 } net_host_opts_t;
 
 /* Make a host on loop.  0, -ENOMEM, TR_EUSAGE (no key, or a connection
@@ -112,6 +124,17 @@ size_t net_host_addrs(net_host_t *h, char (*out)[NET_MA_STR_MAX / 16],
 /* Close every listener and connection, then free h; done (may be NULL)
  * runs once all handles are closed, with done_ud. */
 void net_host_close(net_host_t *h, void (*done)(void *ud), void *done_ud);
+
+/* Counters since net_host_new(). */
+typedef struct net_host_stats {
+  /* Connections that were up at the TCP level and closed before their
+   * upgrade finished: a peer that does not speak multistream-select or
+   * Noise, one with another private network key (or none, or one where
+   * we have none), a PeerID that is not the one dialled, a timeout.
+   * Connections cut by net_host_close() do not count. */
+  uint64_t handshakes_failed;
+} net_host_stats_t;
+void net_host_stats(const net_host_t *h, net_host_stats_t *out);
 
 const net_peerid_t *net_host_id(const net_host_t *h);
 const char *net_host_agent(const net_host_t *h);

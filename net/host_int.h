@@ -62,6 +62,8 @@ struct net_conn {
   net_noise_cs_t tx, rx;
   net_yamux_t mux;
   net_peerid_t peer, expect;
+  bool pnet_on; /* pn runs: our nonce is out, every byte goes through it */
+  net_pnet_t pn;
   uint8_t ma[NET_CONN_MA_MAX];
   uint8_t malen;
   uint8_t ip[8];    /* inbound: the remote IPv4 address or IPv6 /56 */
@@ -115,6 +117,9 @@ struct net_host {
   net_peerid_t id;
   char agent[64];
   net_host_limits_t lim;
+  bool has_psk;
+  uint8_t psk[NET_PNET_KEY_LEN];
+  net_host_stats_t stats;
   net_listener_t *ls[NET_HOST_LISTENERS_MAX];
   size_t nls;
   net_handler_t handlers[NET_HOST_HANDLERS_MAX];

@@ -14,6 +14,12 @@
 
 enum { S_HEADER, S_NEGOTIATE, S_DONE, S_FAILED };
 
+/* The first message every peer sends, as it is on the wire. */
+static const uint8_t HEADER_MSG[] = "\x13" NET_MSS_PROTOCOL "\n";
+#define HEADER_MSG_LEN (sizeof HEADER_MSG - 1)
+_Static_assert(HEADER_MSG_LEN == 1 + sizeof NET_MSS_PROTOCOL,
+               "the header's length prefix is its length");
+
 /* ------------------------------------------------------------- encoding */
 
 int net_mss_encode(const char *text, uint8_t *out, size_t outsize) {
@@ -136,6 +142,14 @@ static int read_msg(net_mss_t *m, const uint8_t *in, size_t len, size_t *used,
     memcpy(m->in + m->inlen, in + *used, want);
     m->inlen += want;
     *used += want;
+    /* The first message can only be the header: a peer whose bytes stray
+     * from it (garbage, another protocol, a private network's other key)
+     * is refused at the first byte that differs, not after waiting for
+     * the length it seems to claim. */
+    if (m->state == S_HEADER &&
+        memcmp(m->in, HEADER_MSG,
+               m->inlen < HEADER_MSG_LEN ? m->inlen : HEADER_MSG_LEN))
+      return TR_EPROTO;
   }
 }
 

@@ -79,7 +79,8 @@ int net_mss_initiator(net_mss_t *m, const char *const *protos,
  * belongs to the chosen protocol) or an error.  Returns NET_MSS_AGAIN,
  * NET_MSS_DONE, or:
  *   TR_EPROTO    the peer broke the protocol: a first message other than
- *                the multistream header, a message without its '\n', an
+ *                the multistream header (refused at its first byte that
+ *                differs), a message without its '\n', an
  *                initiator's answer that is neither the proposal nor "na",
  *                more than NET_MSS_TRIES_MAX proposals
  *   TR_ETOOBIG   a message over NET_MSS_MSG_MAX

@@ -22,6 +22,7 @@
 #include "../gateway/gateway.h"
 #include "../net/host.h"
 #include "../net/multiaddr.h"
+#include "../net/pnet.h"
 #include "../rpc/rpc.h"
 #include "identity.h"
 
@@ -93,6 +94,8 @@ typedef struct node {
   char pubkey[64]; /* base64 of the PublicKey protobuf, for `id` */
   bs_env_t *env;
   char repo[4096];
+  bool has_psk; /* <repo>/swarm.key: a private network */
+  uint8_t psk[NET_PNET_KEY_LEN];
   bool stopping;
   bool ready; /* start-up is over: a stop is news worth a log line */
 } node_t;
@@ -299,6 +302,55 @@ static int swarm_limits(const node_daemon_opts_t *o, json_t *cfg,
   return 0;
 }
 
+/* <repo>/swarm.key, as Kubo reads $IPFS_PATH/swarm.key: none means the
+ * public network, unless LIBP2P_FORCE_PNET=1 (go-libp2p's switch) demands
+ * a private one; a key that cannot be read or parsed stops the daemon. */
+static int read_swarm_key(node_t *n, const node_daemon_opts_t *o) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/swarm.key", n->repo);
+  const char *force = getenv("LIBP2P_FORCE_PNET");
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    if (force && !strcmp(force, "1"))
+      return startup_fail(o, TR_ECONFIG,
+                          "privnet: private network was not configured but "
+                          "is enforced by the environment");
+    return 0;
+  }
+  if (fd < 0)
+    return startup_fail(o, -errno,
+                        "failed to configure private network: cannot open "
+                        "%s: %s", path, strerror(errno));
+  /* Only the first NET_PNET_FILE_MAX bytes can matter (pnet.h). */
+  uint8_t buf[NET_PNET_FILE_MAX];
+  size_t len = 0;
+  while (len < sizeof buf) {
+    ssize_t k = read(fd, buf + len, sizeof buf - len);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k < 0) {
+      int e = errno;
+      close(fd);
+      return startup_fail(o, -e,
+                          "failed to configure private network: cannot read "
+                          "%s: %s", path, strerror(e));
+    }
+    if (k == 0)
+      break;
+    len += (size_t)k;
+  }
+  close(fd);
+  const char *why = NULL;
+  int rc = net_pnet_key_parse(buf, len, n->psk, &why);
+  sodium_memzero(buf, sizeof buf);
+  if (rc)
+    return startup_fail(o, rc,
+                        "failed to configure private network: %s: %s", path,
+                        why);
+  n->has_psk = true;
+  return 0;
+}
+
 /* The libp2p host on Addresses.Swarm (TCP ones; QUIC and others are
  * skipped), printing where it listens as Kubo does. */
 static int start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
@@ -311,11 +363,22 @@ static int start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
   net_privkey_t key;
   memcpy(key.sk, id->sk, sizeof key.sk);
   net_host_opts_t ho = {.key = &key, .agent = "trove/" TROVE_VERSION,
-                        .limits = &lim, .connmgr = &cm};
+                        .limits = &lim, .connmgr = &cm,
+                        .psk = n->has_psk ? n->psk : NULL};
   rc = net_host_new(&n->loop, &ho, &n->host);
   sodium_memzero(&key, sizeof key);
   if (rc)
     return startup_fail(o, rc, "swarm: %s", tr_strerror(rc));
+  if (n->has_psk) {
+    /* Kubo's lines, so that operators and scripts see the same. */
+    uint8_t fp[NET_PNET_FP_LEN];
+    char hex[2 * NET_PNET_FP_LEN + 1];
+    if ((rc = net_pnet_fingerprint(n->psk, fp)))
+      return startup_fail(o, rc, "swarm: %s", tr_strerror(rc));
+    tr_hex(fp, sizeof fp, hex);
+    printf("Swarm is limited to private network of peers with the swarm key\n"
+           "Swarm key fingerprint: %s\n", hex);
+  }
   n->rpc.host = n->host;
   json_t *sw = config_get(cfg, "Addresses.Swarm");
   size_t i;
@@ -367,6 +430,8 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   bool loop_ok = false;
   node_identity_t id;
   rc = take_lock(o, n->repo, &lockfd);
+  if (!rc)
+    rc = read_swarm_key(n, o);
   if (rc)
     goto out;
   rc = node_config_identity(cfg, &id);
@@ -458,6 +523,7 @@ out:
   json_decref(cfg);
   if (lockfd >= 0)
     close(lockfd);
+  sodium_memzero(n->psk, sizeof n->psk);
   tr_free(n);
   return rc;
 }

@@ -10,6 +10,12 @@
  * it; the api file goes away when it stops, and the lock with the process
  * (the empty daemon.lock file stays: removing it while another process
  * may be opening it would let two daemons lock two different files).
+ *
+ * A private network, as Kubo: <repo>/swarm.key (net/pnet.h) limits the
+ * swarm to peers with the same key, and the daemon says so ("Swarm is
+ * limited to private network of peers with the swarm key", "Swarm key
+ * fingerprint: <hex>").  LIBP2P_FORCE_PNET=1 in the environment refuses to
+ * start without one.
  */
 #ifndef NODE_DAEMON_H
 #define NODE_DAEMON_H
@@ -29,8 +35,9 @@ typedef struct node_daemon_opts {
  * ("gateway: cannot listen on /ip4/127.0.0.1/tcp/8080: address already in
  * use"), or logged when err is NULL.  Errors: TR_ENOREPO (no repo at
  * opts->repo: nothing is created there), TR_EEXIST (another daemon holds
- * the repo), TR_EUSAGE (an address that is not a TCP multiaddr), -errno
- * from libuv or the file system. */
+ * the repo), TR_EUSAGE (an address that is not a TCP multiaddr),
+ * TR_ESWARMKEY (a swarm.key that does not parse), TR_ECONFIG (no swarm.key
+ * while LIBP2P_FORCE_PNET=1), -errno from libuv or the file system. */
 int node_daemon_run(const node_daemon_opts_t *opts);
 
 /* Parse a TCP multiaddr "/ip4/127.0.0.1/tcp/8080" or "/ip6/::1/tcp/5001"

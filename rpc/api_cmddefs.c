@@ -175,7 +175,9 @@ static const rpc_optdef_t daemon_opts[] = {
 
 const rpc_cmddef_t rpc_cmddefs[] = {
     {"init", NULL, "", "Create a repo and the node's identity.", none},
-    {"daemon", NULL, "", "Run the node: gateway and RPC API.", daemon_opts},
+    {"daemon", NULL, "",
+     "Run the node: gateway, RPC API and libp2p swarm (a private one with "
+     "<repo>/swarm.key).", daemon_opts},
     {"shutdown", "shutdown", "", "Stop the running daemon.", none},
     {"add", "add", "[PATH...]", "Import files and trees as UnixFS (stdin "
      "when no PATH).", add_opts},

@@ -11,6 +11,11 @@
  * truncated frame held a connection forever (no keep-alive); silent
  * handshakes past pending_max locked every newcomer out; one IP could
  * take every slot.  Then dial backoff and the connection manager.
+ *
+ * Private networks (net_host_opts_t.psk): the same key connects, pings and
+ * carries the many-streams echo; another key, no key against a key, and a
+ * key against none are each refused by both sides as a failed handshake
+ * (a protocol error, not a timeout), and the hosts keep serving.
  */
 #include "testutil.h"
 
@@ -40,13 +45,21 @@ typedef struct t {
   uint8_t *pattern;
 } t_t;
 
-static void host_pair(t_t *t) {
+static uint8_t PSK1[NET_PNET_KEY_LEN] = {1, 2, 3};
+static uint8_t PSK2[NET_PNET_KEY_LEN] = {1, 2, 4};
+
+/* Hosts a (listening) and b, with the private network keys pa and pb
+ * (NULL: none). */
+static void host_pair_lim(t_t *t, const uint8_t *pa, const uint8_t *pb,
+                          const net_host_limits_t *lim) {
   assert_int_equal(uv_loop_init(&t->loop), 0);
   net_privkey_t ka, kb;
   assert_int_equal(net_privkey_generate(&ka), 0);
   assert_int_equal(net_privkey_generate(&kb), 0);
-  net_host_opts_t oa = {.key = &ka, .agent = "trove/test-a"};
-  net_host_opts_t ob = {.key = &kb, .agent = "trove/test-b"};
+  net_host_opts_t oa = {.key = &ka, .agent = "trove/test-a", .psk = pa,
+                        .limits = lim};
+  net_host_opts_t ob = {.key = &kb, .agent = "trove/test-b", .psk = pb,
+                        .limits = lim};
   assert_int_equal(net_host_new(&t->loop, &oa, &t->a), 0);
   assert_int_equal(net_host_new(&t->loop, &ob, &t->b), 0);
   assert_int_equal(net_host_listen(t->a, "/ip4/127.0.0.1/tcp/0"), 0);
@@ -56,6 +69,11 @@ static void host_pair(t_t *t) {
   assert_true(net_peerid_format(net_host_id(t->a), 0, id, sizeof id) > 0);
   snprintf(t->addr, sizeof t->addr, "%s/p2p/%s", addrs[0], id);
 }
+
+static void host_pair_psk(t_t *t, const uint8_t *pa, const uint8_t *pb) {
+  host_pair_lim(t, pa, pb, NULL);
+}
+static void host_pair(t_t *t) { host_pair_psk(t, NULL, NULL); }
 
 static void on_closed(void *ud) { ((t_t *)ud)->closed++; }
 
@@ -208,13 +226,13 @@ static void on_open(net_stream_t *s, int status, void *ud) {
   net_stream_close(s);
 }
 
+/* state: a private network key for both hosts, or NULL. */
 static void test_many_streams(void **state) {
-  (void)state;
   t_t *t = calloc(1, sizeof *t);
   t->pattern = malloc(XFER);
   for (size_t i = 0; i < XFER; i++)
     t->pattern[i] = (uint8_t)(i * 31 + (i >> 8));
-  host_pair(t);
+  host_pair_psk(t, *state, *state);
   assert_int_equal(net_host_handle(t->a, ECHO_PROTO, on_echo, NULL), 0);
   assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
   RUN_UNTIL(t, t->connected);
@@ -249,13 +267,12 @@ static void on_garbage_written(uv_write_t *w, int st) {
   (void)st;
   free(w);
 }
+static uv_buf_t garbage; /* what the raw peer sends */
 static void on_garbage_conn(uv_connect_t *req, int st) {
   assert_int_equal(st, 0);
   uv_write_t *w = malloc(sizeof *w);
-  static char junk[4096];
-  memset(junk, 0xff, sizeof junk);
-  uv_buf_t b = uv_buf_init(junk, sizeof junk);
-  assert_int_equal(uv_write(w, req->handle, &b, 1, on_garbage_written), 0);
+  assert_int_equal(uv_write(w, req->handle, &garbage, 1, on_garbage_written),
+                   0);
 }
 static int garbage_eof;
 static void g_alloc(uv_handle_t *h, size_t sz, uv_buf_t *b) {
@@ -269,10 +286,8 @@ static void g_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
     garbage_eof = 1;
 }
 
-static void test_garbage_peer(void **state) {
-  (void)state;
-  t_t *t = calloc(1, sizeof *t);
-  host_pair(t);
+/* A raw TCP peer sends garbage to a and waits for a to close. */
+static void raw_peer(t_t *t) {
   uv_tcp_t tcp;
   uv_connect_t req;
   assert_int_equal(uv_tcp_init(&t->loop, &tcp), 0);
@@ -284,9 +299,21 @@ static void test_garbage_peer(void **state) {
   garbage_eof = 0;
   RUN_UNTIL(t, tcp.flags && uv_is_readable((uv_stream_t *)&tcp));
   assert_int_equal(uv_read_start((uv_stream_t *)&tcp, g_alloc, g_read), 0);
-  RUN_UNTIL(t, garbage_eof);
+  for (int i = 0; i < 6000 && !garbage_eof; i++)
+    uv_run(&t->loop, UV_RUN_NOWAIT), usleep(5000);
   assert_true(garbage_eof);
   uv_close((uv_handle_t *)&tcp, NULL);
+  uv_run(&t->loop, UV_RUN_NOWAIT);
+}
+
+static void test_garbage_peer(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  host_pair(t);
+  static char junk[4096];
+  memset(junk, 0xff, sizeof junk);
+  garbage = uv_buf_init(junk, sizeof junk);
+  raw_peer(t);
   /* Another peer still gets through. */
   assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
   RUN_UNTIL(t, t->connected);
@@ -603,12 +630,101 @@ static void test_connmgr_trims(void **state) {
   free(t);
 }
 
+/* ---------------------------------------------------- private networks */
+
+static uint64_t failed(net_host_t *h) {
+  net_host_stats_t st;
+  net_host_stats(h, &st);
+  return st.handshakes_failed;
+}
+
+static void test_pnet_same_key(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  host_pair_psk(t, PSK1, PSK1);
+  assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
+  RUN_UNTIL(t, t->connected);
+  assert_int_equal(t->conn_status, 0);
+  assert_int_equal(net_ping(t->b, net_host_id(t->a), 3, 20, on_ping, t), 0);
+  RUN_UNTIL(t, t->ping_done);
+  assert_int_equal(t->pings, 3);
+  /* Identify went through too (a's agent reached b). */
+  net_peerinfo_t *pi = NULL;
+  RUN_UNTIL(t, (pi = net_ps_get(net_host_peerstore(t->b), net_host_id(t->a))) &&
+                   pi->protolen);
+  assert_non_null(pi);
+  assert_string_equal(pi->agent, "trove/test-a");
+  assert_int_equal(failed(t->a), 0);
+  assert_int_equal(failed(t->b), 0);
+  host_pair_end(t);
+  free(t);
+}
+
+/* b dials a with keys that do not match: both see a failed handshake, and
+ * b's dial fails with a protocol error or a reset, not by waiting for the
+ * handshake's time limit (multistream-select refuses the first byte that
+ * is not its header).  A dial between hosts that agree still works. */
+static void pnet_mismatch(const uint8_t *pa, const uint8_t *pb) {
+  t_t *t = calloc(1, sizeof *t);
+  host_pair_psk(t, pa, pb);
+  assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
+  /* Long enough for the 10 s dial and 15 s handshake limits to fire, so
+   * that a failure by time shows as -ETIMEDOUT below. */
+  for (int i = 0; i < 6000 && !(t->connected && failed(t->a)); i++)
+    uv_run(&t->loop, UV_RUN_NOWAIT), usleep(5000);
+  assert_int_equal(t->connected, 1);
+  assert_true(t->conn_status < 0);
+  assert_int_not_equal(t->conn_status, -ETIMEDOUT);
+  assert_false(net_host_connected(t->b, net_host_id(t->a)));
+  assert_int_equal(net_host_conns(t->a, NULL, NULL), 0);
+  assert_int_equal(failed(t->a), 1);
+  assert_int_equal(failed(t->b), 1);
+  host_pair_end(t);
+  free(t);
+}
+
+/* A peer outside the private network that sends only multistream's
+ * header (as a Kubo without a key does when it listens) and waits: cut at
+ * once, long before the handshake's time limit (here 60 s, beyond the
+ * 30 s raw_peer waits). */
+static void test_pnet_plain_header(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  net_host_limits_t lim;
+  net_host_limits_default(&lim);
+  lim.handshake_ms = lim.dial_ms = 60000;
+  host_pair_lim(t, PSK1, PSK1, &lim);
+  static char hdr[] = "\x13/multistream/1.0.0\n";
+  garbage = uv_buf_init(hdr, sizeof hdr - 1);
+  raw_peer(t);
+  assert_int_equal(failed(t->a), 1);
+  /* Peers with the key still get through. */
+  assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
+  RUN_UNTIL(t, t->connected);
+  assert_int_equal(t->conn_status, 0);
+  host_pair_end(t);
+  free(t);
+}
+
+static void test_pnet_other_key(void **state) {
+  (void)state;
+  pnet_mismatch(PSK1, PSK2);
+}
+static void test_pnet_no_key_dials_key(void **state) {
+  (void)state;
+  pnet_mismatch(PSK1, NULL);
+}
+static void test_pnet_key_dials_no_key(void **state) {
+  (void)state;
+  pnet_mismatch(NULL, PSK1);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN); /* as the daemon: peers that vanish */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_connect_ping_identify),
       cmocka_unit_test(test_wrong_peer),
-      cmocka_unit_test(test_many_streams),
+      cmocka_unit_test_prestate(test_many_streams, NULL),
       cmocka_unit_test(test_garbage_peer),
       cmocka_unit_test(test_noread_peer_bounded_and_cut),
       cmocka_unit_test(test_truncated_frame_keepalive),
@@ -616,6 +732,12 @@ int main(void) {
       cmocka_unit_test(test_conns_per_ip),
       cmocka_unit_test(test_dial_backoff),
       cmocka_unit_test(test_connmgr_trims),
+      cmocka_unit_test(test_pnet_same_key),
+      cmocka_unit_test_prestate(test_many_streams, PSK1),
+      cmocka_unit_test(test_pnet_plain_header),
+      cmocka_unit_test(test_pnet_other_key),
+      cmocka_unit_test(test_pnet_no_key_dials_key),
+      cmocka_unit_test(test_pnet_key_dials_no_key),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
