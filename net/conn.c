@@ -25,6 +25,12 @@ static const char *MUX[] = {NET_YAMUX_PROTOCOL};
 /* Largest undecoded input kept: one whole Noise frame and its prefix. */
 #define IN_MAX (2 + NET_NOISE_MSG_MAX)
 
+/* pump() and input() with notify false are what the stream calls use: they
+ * never run on_drain, which only the loop's events (bytes read, a write
+ * done) deliver. */
+static void pump(net_conn_t *c, bool notify);
+static void input(net_conn_t *c, const uint8_t *p, size_t n, bool notify);
+
 /* ------------------------------------------------------------ streams */
 
 static net_stream_t *sdata(net_conn_t *c, uint32_t id) {
@@ -91,6 +97,23 @@ static void stream_mss_out(net_stream_t *s) {
     net_stream_reset(s);
 }
 
+/* Flush s, and tell its writer when what it left buffered is all out.
+ * Only the loop's events call it (see pump()), so that on_drain never runs
+ * inside net_stream_write(): a writer that writes again from on_drain
+ * would recurse. */
+static void stream_flush_notify(net_stream_t *s) {
+  if (s->fin_pending) {
+    stream_flush(s); /* may free s; a closed stream wants no more bytes */
+    return;
+  }
+  stream_flush(s);
+  if (s->drain_wanted && s->woff == s->wbuf.len) {
+    s->drain_wanted = false;
+    if (s->cbs.on_drain)
+      s->cbs.on_drain(s);
+  }
+}
+
 int net_stream_write(net_stream_t *s, const uint8_t *p, size_t n) {
   if (s->mss)
     return TR_EUSAGE;
@@ -99,9 +122,16 @@ int net_stream_write(net_stream_t *s, const uint8_t *p, size_t n) {
     net_stream_reset(s);
     return rc;
   }
-  if (!rc)
-    net__conn_pump(s->c);
+  if (!rc) {
+    if (s->woff < s->wbuf.len)
+      s->drain_wanted = true;
+    pump(s->c, false);
+  }
   return rc;
+}
+
+size_t net_stream_buffered(const net_stream_t *s) {
+  return s->wbuf.len - s->woff;
 }
 
 void net_stream_close(net_stream_t *s) {
@@ -111,7 +141,7 @@ void net_stream_close(net_stream_t *s) {
   s->fin_pending = true;
   if (s->woff == s->wbuf.len)
     stream_flush(s); /* may free s */
-  net__conn_pump(c);
+  pump(c, false);
 }
 
 void net_stream_reset(net_stream_t *s) {
@@ -121,7 +151,7 @@ void net_stream_reset(net_stream_t *s) {
   s->reset_seen = true;
   if (net_yamux_reset(&c->mux, s->id)) /* frees s through on_close */
     tr_log(TR_LOG_DEBUG, "yamux: reset not queued");
-  net__conn_pump(c);
+  pump(c, false);
 }
 
 void net_stream_set(net_stream_t *s, const net_stream_cbs_t *cbs, void *ud) {
@@ -227,7 +257,7 @@ static void y_reset(net_yamux_t *y, uint32_t id) {
 static void y_window(net_yamux_t *y, uint32_t id) {
   net_stream_t *s = sdata(y->data, id);
   if (s)
-    stream_flush(s);
+    stream_flush(s); /* on_drain comes from the pump that follows */
 }
 
 static void y_close(net_yamux_t *y, uint32_t id, void *data) {
@@ -265,7 +295,7 @@ int net__open_on(net_conn_t *c, const char *proto, net_open_cb cb,
   if (net_yamux_set_stream_data(&c->mux, s->id, s))
     return TR_ENOSTREAM;
   stream_mss_out(s);
-  net__conn_pump(c);
+  pump(c, false);
   return 0;
 }
 
@@ -469,6 +499,10 @@ static int64_t process(net_conn_t *c, const uint8_t *p, size_t n) {
 }
 
 void net__conn_input(net_conn_t *c, const uint8_t *p, size_t n) {
+  input(c, p, n, true);
+}
+
+static void input(net_conn_t *c, const uint8_t *p, size_t n, bool notify) {
   int64_t used;
   if (c->in.len == 0 && !c->plain.len) {
     used = process(c, p, n);
@@ -501,17 +535,23 @@ void net__conn_input(net_conn_t *c, const uint8_t *p, size_t n) {
     tr_bytes_free(&c->in);
     memset(&c->in, 0, sizeof c->in);
   }
-  net__conn_pump(c);
+  pump(c, notify);
 }
 
-void net__conn_pump(net_conn_t *c) {
+void net__conn_pump(net_conn_t *c) { pump(c, true); }
+
+static void pump(net_conn_t *c, bool notify) {
   if (c->closing || c->phase != NET_PH_OPEN)
     return;
   net_host_t *h = c->h;
   for (int round = 0; round < 4 && !c->closing; round++) {
-    for (uint32_t i = 0; i < c->mux.nstreams; i++) {
+    /* on_drain may open, reset or close streams, which moves the table:
+     * a stream skipped this round is flushed in the next. */
+    for (uint32_t i = 0; i < c->mux.nstreams && !c->closing; i++) {
       net_stream_t *s = c->mux.streams[i].data;
-      if (s && s->woff < s->wbuf.len)
+      if (s && notify && (s->woff < s->wbuf.len || s->drain_wanted))
+        stream_flush_notify(s);
+      else if (s && s->woff < s->wbuf.len)
         stream_flush(s);
     }
     size_t n;
@@ -541,7 +581,7 @@ void net__conn_pump(net_conn_t *c) {
       c->tp->pause(c, false);
       if (c->in.len) {
         /* Frames that arrived while paused. */
-        net__conn_input(c, (const uint8_t *)"", 0);
+        input(c, (const uint8_t *)"", 0, notify);
         return;
       }
     }

@@ -134,7 +134,8 @@ static void echo_data(net_stream_t *s, const uint8_t *p, size_t n) {
 }
 static void echo_fin(net_stream_t *s) { net_stream_close(s); }
 static void echo_close(net_stream_t *s, int st) { (void)s, (void)st; }
-static const net_stream_cbs_t ECHO_CBS = {echo_data, echo_fin, echo_close};
+static const net_stream_cbs_t ECHO_CBS = {echo_data, echo_fin, echo_close,
+                                          NULL};
 static void on_echo(net_stream_t *s, void *ud) {
   (void)ud;
   net_stream_set(s, &ECHO_CBS, NULL);
@@ -159,7 +160,7 @@ static void cl_close(net_stream_t *s, int st) {
   assert_int_equal(st, 0);
   c->t->streams_done++;
 }
-static const net_stream_cbs_t CL = {cl_data, cl_fin, cl_close};
+static const net_stream_cbs_t CL = {cl_data, cl_fin, cl_close, NULL};
 
 static void on_open(net_stream_t *s, int status, void *ud) {
   cl_t *c = ud;
