@@ -112,8 +112,10 @@ static void tcp_close(net_conn_t *c, int status) {
   if (c->closing)
     return;
   c->closing = true;
-  net__conn_teardown(c, status);
   net_host_t *h = c->h;
+  /* Out of the host's list before teardown calls back: a callback that
+   * closes the whole host must not find c there again (closing c twice
+   * is a no-op, and net_host_close's loop would spin on it). */
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -123,6 +125,7 @@ static void tcp_close(net_conn_t *c, int status) {
   h->nconns--;
   if (c->phase < NET_PH_OPEN)
     h->npending--;
+  net__conn_teardown(c, status);
   c->phase = NET_PH_CLOSED;
   tr_bytes_free(&c->in);
   tr_bytes_free(&c->plain);

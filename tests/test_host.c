@@ -205,6 +205,43 @@ static void test_many_streams(void **state) {
   free(t);
 }
 
+/* Regression: net_host_close() called from a stream's on_close, while the
+ * host was tearing that stream's connection down, looped for ever: the
+ * connection was still in the host's list, and closing it again was a
+ * no-op (p2p_peer ends its run from on_close, and hung on SIGTERM). */
+static void rc_close(net_stream_t *s, int st) {
+  (void)st;
+  t_t *t = net_stream_ud(s);
+  net_host_close(t->b, on_closed, t);
+}
+static const net_stream_cbs_t RC = {NULL, NULL, rc_close, NULL};
+static void rc_open(net_stream_t *s, int status, void *ud) {
+  assert_int_equal(status, 0);
+  net_stream_set(s, &RC, ud);
+  ((t_t *)ud)->streams_done++;
+}
+
+static void test_close_host_from_on_close(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  host_pair(t);
+  assert_int_equal(net_host_handle(t->a, ECHO_PROTO, on_echo, NULL), 0);
+  assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
+  RUN_UNTIL(t, t->connected);
+  assert_int_equal(
+      net_host_open(t->b, net_host_id(t->a), ECHO_PROTO, rc_open, t), 0);
+  RUN_UNTIL(t, t->streams_done);
+  assert_int_equal(t->streams_done, 1);
+  alarm(20); /* the bug hangs here: let SIGALRM fail the test */
+  assert_int_equal(net_host_disconnect(t->b, net_host_id(t->a)), 0);
+  alarm(0);
+  net_host_close(t->a, on_closed, t);
+  uv_run(&t->loop, UV_RUN_DEFAULT);
+  assert_int_equal(t->closed, 2);
+  assert_int_equal(uv_loop_close(&t->loop), 0);
+  free(t);
+}
+
 /* A peer that sends garbage instead of multistream is cut off; the host
  * keeps serving others. */
 static void on_garbage_written(uv_write_t *w, int st) {
@@ -263,6 +300,7 @@ int main(void) {
       cmocka_unit_test(test_wrong_peer),
       cmocka_unit_test(test_many_streams),
       cmocka_unit_test(test_garbage_peer),
+      cmocka_unit_test(test_close_host_from_on_close),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
