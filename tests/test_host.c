@@ -3,7 +3,9 @@
  * PeerID check (and a dial that names the wrong peer), ping, identify into
  * the peerstore, many concurrent streams each echoing 1 MiB through yamux
  * windows, a peer that sends garbage (cut off while the others keep
- * working), and a clean close that leaves no handle behind.
+ * working), a writer of three times stream_buf_max paced by on_drain, a
+ * host closed from a stream callback, and a clean close that leaves no
+ * handle behind.
  */
 #include "testutil.h"
 
@@ -205,6 +207,98 @@ static void test_many_streams(void **state) {
   free(t);
 }
 
+/* --- a writer with more than stream_buf_max to send, paced by on_drain */
+
+#define DRAIN_XFER (3 * NET_HOST_STREAM_BUF_MAX + 12345)
+#define DRAIN_PIECE (1024 * 1024)
+
+typedef struct dr {
+  t_t *t;
+  size_t sent, got;
+  int drains, closed, close_status;
+  bool in_write, bad;
+} dr_t;
+static dr_t drs;
+
+static uint8_t dpat(size_t o) { return (uint8_t)(o * 7 + (o >> 10)); }
+
+static void sink_data(net_stream_t *s, const uint8_t *p, size_t n) {
+  (void)s;
+  for (size_t i = 0; i < n; i++)
+    drs.bad |= p[i] != dpat(drs.got + i);
+  drs.got += n;
+}
+static void sink_fin(net_stream_t *s) { net_stream_close(s); }
+static void sink_close(net_stream_t *s, int st) { (void)s, (void)st; }
+static const net_stream_cbs_t SINK = {sink_data, sink_fin, sink_close, NULL};
+static void on_sink(net_stream_t *s, void *ud) {
+  (void)ud;
+  net_stream_set(s, &SINK, NULL);
+}
+
+/* Write pieces until one stays buffered; close after the last. */
+static void dr_fill(net_stream_t *s) {
+  static uint8_t piece[DRAIN_PIECE];
+  while (drs.sent < DRAIN_XFER && net_stream_buffered(s) == 0) {
+    size_t n = DRAIN_XFER - drs.sent < DRAIN_PIECE ? DRAIN_XFER - drs.sent
+                                                    : DRAIN_PIECE;
+    for (size_t i = 0; i < n; i++)
+      piece[i] = dpat(drs.sent + i);
+    drs.in_write = true;
+    assert_int_equal(net_stream_write(s, piece, n), 0);
+    drs.in_write = false;
+    drs.sent += n;
+    assert_true(net_stream_buffered(s) <= NET_HOST_STREAM_BUF_MAX);
+  }
+  if (drs.sent == DRAIN_XFER)
+    net_stream_close(s);
+}
+static void dr_drain(net_stream_t *s) {
+  assert_false(drs.in_write); /* never inside net_stream_write() */
+  assert_int_equal(net_stream_buffered(s), 0);
+  drs.drains++;
+  dr_fill(s);
+}
+static void dr_close(net_stream_t *s, int st) {
+  (void)s;
+  drs.closed++;
+  drs.close_status = st;
+}
+static const net_stream_cbs_t DR = {NULL, NULL, dr_close, dr_drain};
+static void dr_open(net_stream_t *s, int status, void *ud) {
+  (void)ud;
+  assert_int_equal(status, 0);
+  net_stream_set(s, &DR, NULL);
+  dr_fill(s);
+}
+
+static void test_drain_writer(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  memset(&drs, 0, sizeof drs);
+  host_pair(t);
+  assert_int_equal(net_host_handle(t->a, "/test/sink/1.0.0", on_sink, NULL),
+                   0);
+  assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
+  RUN_UNTIL(t, t->connected);
+  assert_int_equal(net_host_open(t->b, net_host_id(t->a), "/test/sink/1.0.0",
+                                 dr_open, NULL),
+                   0);
+  for (int i = 0; i < 20000 && !drs.closed; i++) {
+    uv_run(&t->loop, UV_RUN_NOWAIT);
+    if (i > 1000)
+      usleep(1000);
+  }
+  assert_int_equal(drs.closed, 1);
+  assert_int_equal(drs.close_status, 0);
+  assert_int_equal(drs.sent, DRAIN_XFER);
+  assert_int_equal(drs.got, DRAIN_XFER);
+  assert_false(drs.bad);
+  assert_true(drs.drains >= 2);
+  host_pair_end(t);
+  free(t);
+}
+
 /* Regression: net_host_close() called from a stream's on_close, while the
  * host was tearing that stream's connection down, looped for ever: the
  * connection was still in the host's list, and closing it again was a
@@ -300,6 +394,7 @@ int main(void) {
       cmocka_unit_test(test_wrong_peer),
       cmocka_unit_test(test_many_streams),
       cmocka_unit_test(test_garbage_peer),
+      cmocka_unit_test(test_drain_writer),
       cmocka_unit_test(test_close_host_from_on_close),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
