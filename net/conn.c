@@ -82,6 +82,16 @@ static int stream_put(net_stream_t *s, const uint8_t *p, size_t n) {
   net_conn_t *c = s->c;
   if (c->closing || s->fin_pending)
     return TR_ENOSTREAM;
+  if (s->woff == s->wbuf.len) {
+    /* Nothing waits before these bytes: yamux takes what the window
+     * allows straight from p, and only the rest is copied into wbuf (a
+     * bulk writer within its window never pays for that copy). */
+    int64_t w = net_yamux_write(&c->mux, s->id, p, n);
+    if (w > 0)
+      p += w, n -= (size_t)w;
+    if (n == 0)
+      return 0;
+  }
   if (s->wbuf.len - s->woff + n > c->h->lim.stream_buf_max)
     return TR_ELIMIT;
   if (tr_bytes_append(&s->wbuf, p, n))
@@ -196,7 +206,7 @@ static bool stream_ready(net_conn_t *c, net_stream_t *s) {
 static int y_stream(net_yamux_t *y, uint32_t id) {
   net_conn_t *c = y->data;
   net_host_t *h = c->h;
-  net_stream_t *s = tr_calloc(1, sizeof *s);
+  net_stream_t *s = c->closing ? NULL : tr_calloc(1, sizeof *s);
   if (!s || !h->nhandlers)
     goto refuse;
   s->mss = tr_malloc(sizeof *s->mss);
@@ -423,6 +433,20 @@ static int mux_start(net_conn_t *c) {
   return 0;
 }
 
+/* Feed yamux.  A callback may close c (an application that closes the
+ * host from on_close, say), and yamux.h forbids freeing the session
+ * inside feed: teardown empties it and marks it failed, feed stops at the
+ * next frame, and what the session allocated since is freed here.
+ * *took is n once c is closing. */
+static int mux_feed(net_conn_t *c, const uint8_t *p, size_t n, size_t *took) {
+  int rc = net_yamux_feed(&c->mux, p, n, took);
+  if (!c->closing)
+    return rc;
+  net_yamux_free(&c->mux);
+  *took = n;
+  return 0;
+}
+
 /* Plaintext from one Noise frame. */
 static int plain_input(net_conn_t *c, const uint8_t *p, size_t n) {
   size_t used = 0;
@@ -443,8 +467,8 @@ static int plain_input(net_conn_t *c, const uint8_t *p, size_t n) {
   if (c->plain.len)
     return tr_bytes_append(&c->plain, p + used, n - used);
   size_t took;
-  int rc = net_yamux_feed(&c->mux, p + used, n - used, &took);
-  if (rc)
+  int rc = mux_feed(c, p + used, n - used, &took);
+  if (rc || c->closing)
     return rc;
   if (used + took < n) {
     /* yamux's output is at its cap: keep the rest, stop reading. */
@@ -502,8 +526,45 @@ void net__conn_input(net_conn_t *c, const uint8_t *p, size_t n) {
   input(c, p, n, true);
 }
 
+/* c->in holds the start of a transport frame (2-byte length, then the
+ * sealed bytes): complete it from p[0..n), then open it.  Returns the
+ * bytes of p taken, or a negative error.  Only the rest of the frame is
+ * copied: appending the whole read to c->in, as the handshake's path
+ * does, copied nearly every byte of a bulk transfer once more, since
+ * reads rarely end where a frame ends. */
+static int64_t frame_complete(net_conn_t *c, const uint8_t *p, size_t n) {
+  size_t want = 2, took = 0;
+  for (int step = 0; step < 2; step++) {
+    if (c->in.len >= 2)
+      want = 2 + ((size_t)c->in.data[0] << 8 | c->in.data[1]);
+    size_t k = want - c->in.len < n - took ? want - c->in.len : n - took;
+    if (tr_bytes_append(&c->in, p + took, k))
+      return -ENOMEM;
+    took += k;
+  }
+  if (c->in.len < want)
+    return (int64_t)took; /* still short: wait for more */
+  int64_t used = process(c, c->in.data, c->in.len);
+  if (used < 0 || c->closing) /* closing: c->in is freed */
+    return used < 0 ? used : (int64_t)took;
+  /* A whole frame is always used. */
+  memmove(c->in.data, c->in.data + used, c->in.len - (size_t)used);
+  c->in.len -= (size_t)used;
+  return (int64_t)took;
+}
+
 static void input(net_conn_t *c, const uint8_t *p, size_t n, bool notify) {
   int64_t used;
+  if (c->in.len && !c->plain.len && c->phase >= NET_PH_MUX && n) {
+    int64_t k = frame_complete(c, p, n);
+    if (k < 0) {
+      c->tp->close(c, (int)k);
+      return;
+    }
+    if (c->closing)
+      return;
+    p += k, n -= (size_t)k;
+  }
   if (c->in.len == 0 && !c->plain.len) {
     used = process(c, p, n);
     if (used >= 0 && (size_t)used < n && !c->closing &&
@@ -570,11 +631,13 @@ static void pump(net_conn_t *c, bool notify) {
       return;
     /* Bytes yamux could not take: try again now that output drained. */
     size_t took;
-    int rc = net_yamux_feed(&c->mux, c->plain.data, c->plain.len, &took);
+    int rc = mux_feed(c, c->plain.data, c->plain.len, &took);
     if (rc) {
       c->tp->close(c, rc);
       return;
     }
+    if (c->closing)
+      return;
     memmove(c->plain.data, c->plain.data + took, c->plain.len - took);
     c->plain.len -= took;
     if (c->plain.len == 0) {
@@ -601,6 +664,7 @@ void net__conn_teardown(net_conn_t *c, int status) {
         stream_gone(ys->data, status ? status : -ECONNRESET);
     }
     net_yamux_free(&c->mux);
+    c->mux.failed = true; /* a feed in progress stops (see mux_feed) */
   }
   tr_free(c->mss);
   c->mss = NULL;

@@ -336,6 +336,34 @@ static void test_close_host_from_on_close(void **state) {
   free(t);
 }
 
+/* The same from inside the session: the peer's FIN completes the stream
+ * while yamux is parsing, and on_close closes the host there, although
+ * yamux.h forbids freeing the session inside feed (conn.c's mux_feed
+ * frees it once feed returns). */
+static void rc_open_fin(net_stream_t *s, int status, void *ud) {
+  rc_open(s, status, ud);
+  assert_int_equal(net_stream_write(s, (const uint8_t *)"x", 1), 0);
+  net_stream_close(s);
+}
+
+static void test_close_host_inside_feed(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  host_pair(t);
+  assert_int_equal(net_host_handle(t->a, ECHO_PROTO, on_echo, NULL), 0);
+  assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
+  RUN_UNTIL(t, t->connected);
+  assert_int_equal(
+      net_host_open(t->b, net_host_id(t->a), ECHO_PROTO, rc_open_fin, t), 0);
+  RUN_UNTIL(t, t->closed == 1);
+  assert_int_equal(t->closed, 1); /* b, from its stream's on_close */
+  net_host_close(t->a, on_closed, t);
+  uv_run(&t->loop, UV_RUN_DEFAULT);
+  assert_int_equal(t->closed, 2);
+  assert_int_equal(uv_loop_close(&t->loop), 0);
+  free(t);
+}
+
 /* A peer that sends garbage instead of multistream is cut off; the host
  * keeps serving others. */
 static void on_garbage_written(uv_write_t *w, int st) {
@@ -396,6 +424,7 @@ int main(void) {
       cmocka_unit_test(test_garbage_peer),
       cmocka_unit_test(test_drain_writer),
       cmocka_unit_test(test_close_host_from_on_close),
+      cmocka_unit_test(test_close_host_inside_feed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
