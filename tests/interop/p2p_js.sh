@@ -19,9 +19,14 @@
 # Every process is started here and killed by PID in the trap; every step
 # has a timeout (the whole test takes ~15 s).
 set -euo pipefail
-cd "$(dirname "$0")"
-TROVE=${TROVE_BIN:-$PWD/../../bin/trove}
-PEER=${P2P_PEER_BIN:-$PWD/../../build/tests/p2p_peer}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# The runner's TEST_DIR (build/tests, or build-san/tests under make check)
+# holds p2p_peer; P2P_PEER_BIN overrides it.
+TD=${TEST_DIR:-build/tests}
+[[ $TD = /* ]] || TD=$ROOT/$TD
+PEER=${P2P_PEER_BIN:-$TD/p2p_peer}
+cd "$ROOT/tests/interop"
+TROVE=${TROVE_BIN:-$ROOT/bin/trove}
 [ -d node_modules/libp2p ] || { echo "node_modules missing: run 'make deps'" >&2; exit 1; }
 [ -x "$PEER" ] || { echo "$PEER missing: run 'make tests'" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/trove-p2p-js.XXXXXX)
