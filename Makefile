@@ -54,6 +54,9 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+# Test programs that are not cmocka suites: a libp2p peer on net/ for the
+# interop test p2p_js.sh and bench/p2p.sh.
+TOOLS    := $(B)/tests/p2p_peer
 
 BIN := $(if $(filter 1,$(SAN)),$(B)/bin/trove,bin/trove)
 
@@ -140,7 +143,7 @@ fuzz: $(FUZZERS)
 	  grep -E '^Done|stat::number_of_executed_units' build-fuzz/$$n.log | tail -1; \
 	done
 
-bench: deps $(BIN) $(BENCHES)
+bench: deps $(BIN) $(BENCHES) $(TOOLS)
 	@TROVE_BIN=$(abspath $(BIN)) BENCH_DIR=$(B)/bench bench/run.sh
 
 run: deps $(BIN)

@@ -31,6 +31,12 @@ static const char *MUX[] = {NET_YAMUX_PROTOCOL};
 /* Largest undecoded input kept: one whole Noise frame and its prefix. */
 #define IN_MAX (2 + NET_NOISE_MSG_MAX)
 
+/* pump() and input() with notify false are what the stream calls use: they
+ * never run on_drain, which only the loop's events (bytes read, a write
+ * done) deliver. */
+static void pump(net_conn_t *c, bool notify);
+static void input(net_conn_t *c, const uint8_t *p, size_t n, bool notify);
+
 /* ------------------------------------------------------------ streams */
 
 static net_stream_t *sdata(net_conn_t *c, uint32_t id) {
@@ -91,6 +97,16 @@ static int stream_put(net_stream_t *s, const uint8_t *p, size_t n) {
   net_conn_t *c = s->c;
   if (c->closing || s->fin_pending)
     return TR_ENOSTREAM;
+  if (s->woff == s->wbuf.len) {
+    /* Nothing waits before these bytes: yamux takes what the window
+     * allows straight from p, and only the rest is copied into wbuf (a
+     * bulk writer within its window never pays for that copy). */
+    int64_t w = net_yamux_write(&c->mux, s->id, p, n);
+    if (w > 0)
+      p += w, n -= (size_t)w;
+    if (n == 0)
+      return 0;
+  }
   if (s->wbuf.len - s->woff + n > c->h->lim.stream_buf_max ||
       (s->inbound && c->wbuffered + n > c->h->lim.conn_buf_max))
     return TR_ELIMIT;
@@ -108,6 +124,23 @@ static void stream_mss_out(net_stream_t *s) {
     net_stream_reset(s);
 }
 
+/* Flush s, and tell its writer when what it left buffered is all out.
+ * Only the loop's events call it (see pump()), so that on_drain never runs
+ * inside net_stream_write(): a writer that writes again from on_drain
+ * would recurse. */
+static void stream_flush_notify(net_stream_t *s) {
+  if (s->fin_pending) {
+    stream_flush(s); /* may free s; a closed stream wants no more bytes */
+    return;
+  }
+  stream_flush(s);
+  if (s->drain_wanted && s->woff == s->wbuf.len) {
+    s->drain_wanted = false;
+    if (s->cbs.on_drain)
+      s->cbs.on_drain(s);
+  }
+}
+
 int net_stream_write(net_stream_t *s, const uint8_t *p, size_t n) {
   if (s->mss)
     return TR_EUSAGE;
@@ -116,9 +149,16 @@ int net_stream_write(net_stream_t *s, const uint8_t *p, size_t n) {
     net_stream_reset(s);
     return rc;
   }
-  if (!rc)
-    net__conn_pump(s->c);
+  if (!rc) {
+    if (s->woff < s->wbuf.len)
+      s->drain_wanted = true;
+    pump(s->c, false);
+  }
   return rc;
+}
+
+size_t net_stream_buffered(const net_stream_t *s) {
+  return s->wbuf.len - s->woff;
 }
 
 void net_stream_close(net_stream_t *s) {
@@ -128,7 +168,7 @@ void net_stream_close(net_stream_t *s) {
   s->fin_pending = true;
   if (s->woff == s->wbuf.len)
     stream_flush(s); /* may free s */
-  net__conn_pump(c);
+  pump(c, false);
 }
 
 void net_stream_reset(net_stream_t *s) {
@@ -138,7 +178,7 @@ void net_stream_reset(net_stream_t *s) {
   s->reset_seen = true;
   if (net_yamux_reset(&c->mux, s->id)) /* frees s through on_close */
     tr_log(TR_LOG_DEBUG, "yamux: reset not queued");
-  net__conn_pump(c);
+  pump(c, false);
 }
 
 void net_stream_set(net_stream_t *s, const net_stream_cbs_t *cbs, void *ud) {
@@ -183,7 +223,7 @@ static bool stream_ready(net_conn_t *c, net_stream_t *s) {
 static int y_stream(net_yamux_t *y, uint32_t id) {
   net_conn_t *c = y->data;
   net_host_t *h = c->h;
-  net_stream_t *s = tr_calloc(1, sizeof *s);
+  net_stream_t *s = c->closing ? NULL : tr_calloc(1, sizeof *s);
   if (!s || !h->nhandlers)
     goto refuse;
   s->mss = tr_malloc(sizeof *s->mss);
@@ -246,7 +286,7 @@ static void y_reset(net_yamux_t *y, uint32_t id) {
 static void y_window(net_yamux_t *y, uint32_t id) {
   net_stream_t *s = sdata(y->data, id);
   if (s)
-    stream_flush(s);
+    stream_flush(s); /* on_drain comes from the pump that follows */
 }
 
 static void y_close(net_yamux_t *y, uint32_t id, void *data) {
@@ -292,7 +332,7 @@ int net__open_on(net_conn_t *c, const char *proto, net_open_cb cb,
   if (net_yamux_set_stream_data(&c->mux, s->id, s))
     return TR_ENOSTREAM;
   stream_mss_out(s);
-  net__conn_pump(c);
+  pump(c, false);
   return 0;
 }
 
@@ -424,6 +464,20 @@ static int mux_start(net_conn_t *c) {
   return 0;
 }
 
+/* Feed yamux.  A callback may close c (an application that closes the
+ * host from on_close, say), and yamux.h forbids freeing the session
+ * inside feed: teardown empties it and marks it failed, feed stops at the
+ * next frame, and what the session allocated since is freed here.
+ * *took is n once c is closing. */
+static int mux_feed(net_conn_t *c, const uint8_t *p, size_t n, size_t *took) {
+  int rc = net_yamux_feed(&c->mux, p, n, took);
+  if (!c->closing)
+    return rc;
+  net_yamux_free(&c->mux);
+  *took = n;
+  return 0;
+}
+
 /* Plaintext from one Noise frame. */
 static int plain_input(net_conn_t *c, const uint8_t *p, size_t n) {
   size_t used = 0;
@@ -444,8 +498,8 @@ static int plain_input(net_conn_t *c, const uint8_t *p, size_t n) {
   if (c->plain.len)
     return tr_bytes_append(&c->plain, p + used, n - used);
   size_t took;
-  int rc = net_yamux_feed(&c->mux, p + used, n - used, &took);
-  if (rc)
+  int rc = mux_feed(c, p + used, n - used, &took);
+  if (rc || c->closing)
     return rc;
   if (used + took < n) {
     /* yamux's output is at its cap: keep the rest, stop reading. */
@@ -500,7 +554,48 @@ static int64_t process(net_conn_t *c, const uint8_t *p, size_t n) {
 }
 
 void net__conn_input(net_conn_t *c, const uint8_t *p, size_t n) {
+  input(c, p, n, true);
+}
+
+/* c->in holds the start of a transport frame (2-byte length, then the
+ * sealed bytes): complete it from p[0..n), then open it.  Returns the
+ * bytes of p taken, or a negative error.  Only the rest of the frame is
+ * copied: appending the whole read to c->in, as the handshake's path
+ * does, copied nearly every byte of a bulk transfer once more, since
+ * reads rarely end where a frame ends. */
+static int64_t frame_complete(net_conn_t *c, const uint8_t *p, size_t n) {
+  size_t want = 2, took = 0;
+  for (int step = 0; step < 2; step++) {
+    if (c->in.len >= 2)
+      want = 2 + ((size_t)c->in.data[0] << 8 | c->in.data[1]);
+    size_t k = want - c->in.len < n - took ? want - c->in.len : n - took;
+    if (tr_bytes_append(&c->in, p + took, k))
+      return -ENOMEM;
+    took += k;
+  }
+  if (c->in.len < want)
+    return (int64_t)took; /* still short: wait for more */
+  int64_t used = process(c, c->in.data, c->in.len);
+  if (used < 0 || c->closing) /* closing: c->in is freed */
+    return used < 0 ? used : (int64_t)took;
+  /* A whole frame is always used. */
+  memmove(c->in.data, c->in.data + used, c->in.len - (size_t)used);
+  c->in.len -= (size_t)used;
+  return (int64_t)took;
+}
+
+static void input(net_conn_t *c, const uint8_t *p, size_t n, bool notify) {
   int64_t used;
+  if (c->in.len && !c->plain.len && c->phase >= NET_PH_MUX && n) {
+    int64_t k = frame_complete(c, p, n);
+    if (k < 0) {
+      c->tp->close(c, (int)k);
+      return;
+    }
+    if (c->closing)
+      return;
+    p += k, n -= (size_t)k;
+  }
   if (c->in.len == 0 && !c->plain.len) {
     used = process(c, p, n);
     if (used >= 0 && (size_t)used < n && !c->closing &&
@@ -532,17 +627,23 @@ void net__conn_input(net_conn_t *c, const uint8_t *p, size_t n) {
     tr_bytes_free(&c->in);
     memset(&c->in, 0, sizeof c->in);
   }
-  net__conn_pump(c);
+  pump(c, notify);
 }
 
-void net__conn_pump(net_conn_t *c) {
+void net__conn_pump(net_conn_t *c) { pump(c, true); }
+
+static void pump(net_conn_t *c, bool notify) {
   if (c->closing || c->phase != NET_PH_OPEN)
     return;
   net_host_t *h = c->h;
   for (int round = 0; round < 4 && !c->closing; round++) {
-    for (uint32_t i = 0; i < c->mux.nstreams; i++) {
+    /* on_drain may open, reset or close streams, which moves the table:
+     * a stream skipped this round is flushed in the next. */
+    for (uint32_t i = 0; i < c->mux.nstreams && !c->closing; i++) {
       net_stream_t *s = c->mux.streams[i].data;
-      if (s && s->woff < s->wbuf.len)
+      if (s && notify && (s->woff < s->wbuf.len || s->drain_wanted))
+        stream_flush_notify(s);
+      else if (s && s->woff < s->wbuf.len)
         stream_flush(s);
     }
     size_t n;
@@ -561,18 +662,20 @@ void net__conn_pump(net_conn_t *c) {
       return;
     /* Bytes yamux could not take: try again now that output drained. */
     size_t took;
-    int rc = net_yamux_feed(&c->mux, c->plain.data, c->plain.len, &took);
+    int rc = mux_feed(c, c->plain.data, c->plain.len, &took);
     if (rc) {
       c->tp->close(c, rc);
       return;
     }
+    if (c->closing)
+      return;
     memmove(c->plain.data, c->plain.data + took, c->plain.len - took);
     c->plain.len -= took;
     if (c->plain.len == 0) {
       c->tp->pause(c, false);
       if (c->in.len) {
         /* Frames that arrived while paused. */
-        net__conn_input(c, (const uint8_t *)"", 0);
+        input(c, (const uint8_t *)"", 0, notify);
         return;
       }
     }
@@ -592,6 +695,7 @@ void net__conn_teardown(net_conn_t *c, int status) {
         stream_gone(ys->data, status ? status : -ECONNRESET);
     }
     net_yamux_free(&c->mux);
+    c->mux.failed = true; /* a feed in progress stops (see mux_feed) */
   }
   tr_free(c->mss);
   c->mss = NULL;

@@ -212,10 +212,9 @@ static void tcp_close(net_conn_t *c, int status) {
   net_host_t *h = c->h;
   if (c->phase >= NET_PH_SEC && c->phase < NET_PH_OPEN && !h->closing)
     handshake_failed(c, status);
-  net__conn_teardown(c, status);
-  if (c->pnet_on)
-    net_pnet_wipe(&c->pn);
-  c->pnet_on = false;
+  /* Out of the host's list before teardown calls back: a callback that
+   * closes the whole host must not find c there again (closing c twice
+   * is a no-op, and net_host_close's loop would spin on it). */
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -231,6 +230,10 @@ static void tcp_close(net_conn_t *c, int status) {
   } else if (c->phase < NET_PH_OPEN) {
     h->npending--;
   }
+  net__conn_teardown(c, status);
+  if (c->pnet_on)
+    net_pnet_wipe(&c->pn);
+  c->pnet_on = false;
   c->phase = NET_PH_CLOSED;
   tr_bytes_free(&c->in);
   tr_bytes_free(&c->plain);

@@ -181,11 +181,16 @@ bool net_host_protected(net_host_t *h, const net_peerid_t *peer);
 /* What a stream reports.  on_data's view lasts for the call (the bytes
  * are credited back to the peer when it returns); on_close is the last
  * call, with 0 after a clean end (both FINs) or the error that ended it,
- * and s is gone after it. */
+ * and s is gone after it.  on_drain (may be NULL) says that the bytes a
+ * net_stream_write() had to leave buffered (net_stream_buffered() > 0 when
+ * it returned) have all gone to the connection: a writer with more than
+ * stream_buf_max to send writes a piece, and the next one from on_drain.
+ * It never runs inside net_stream_write() itself. */
 typedef struct net_stream_cbs {
   void (*on_data)(net_stream_t *s, const uint8_t *p, size_t n);
   void (*on_fin)(net_stream_t *s);
   void (*on_close)(net_stream_t *s, int status);
+  void (*on_drain)(net_stream_t *s);
 } net_stream_cbs_t;
 
 /* A protocol handler: a peer opened a stream for proto.  Set callbacks
@@ -218,6 +223,9 @@ const uint8_t *net_stream_remote_ma(net_stream_t *s, size_t *len);
  * stream_buf_max, or on a stream the peer opened over the connection's
  * conn_buf_max: the stream is reset), TR_ENOSTREAM, -ENOMEM. */
 int net_stream_write(net_stream_t *s, const uint8_t *p, size_t n) TR_WUR;
+/* Bytes written to s that wait for the peer's window (at most
+ * stream_buf_max); on_drain runs when they reach 0 again. */
+size_t net_stream_buffered(const net_stream_t *s);
 /* Half-close once the queued bytes are out; reset at once. */
 void net_stream_close(net_stream_t *s);
 void net_stream_reset(net_stream_t *s);

@@ -220,7 +220,7 @@ static void rd_close(net_stream_t *s, int status) {
   tr_free(r);
 }
 
-static const net_stream_cbs_t RD = {rd_data, rd_fin, rd_close};
+static const net_stream_cbs_t RD = {rd_data, rd_fin, rd_close, NULL};
 
 static void start_read(net_stream_t *s, bool asked) {
   id_read_t *r = tr_calloc(1, sizeof *r);
@@ -259,7 +259,7 @@ static void on_conn_up(net_conn_t *c, void *ud) {
 static void nop_close(net_stream_t *s, int status) {
   (void)s, (void)status;
 }
-static const net_stream_cbs_t WR = {NULL, NULL, nop_close};
+static const net_stream_cbs_t WR = {NULL, NULL, nop_close, NULL};
 
 static void on_id(net_stream_t *s, void *ud) {
   (void)ud;

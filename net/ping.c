@@ -22,7 +22,8 @@ static void echo_fin(net_stream_t *s) { net_stream_close(s); }
 static void echo_close(net_stream_t *s, int status) {
   (void)s, (void)status;
 }
-static const net_stream_cbs_t ECHO_CBS = {echo_data, echo_fin, echo_close};
+static const net_stream_cbs_t ECHO_CBS = {echo_data, echo_fin, echo_close,
+                                          NULL};
 
 static void on_ping(net_stream_t *s, void *ud) {
   (void)ud;
@@ -145,7 +146,7 @@ static void ping_close(net_stream_t *s, int status) {
   stream_done(p);
 }
 
-static const net_stream_cbs_t PING = {ping_data, ping_fin, ping_close};
+static const net_stream_cbs_t PING = {ping_data, ping_fin, ping_close, NULL};
 
 static void on_open(net_stream_t *s, int status, void *ud) {
   ping_t *p = ud;

@@ -167,14 +167,18 @@ static int peer_open(net_yamux_t *y, uint32_t id) {
     return emit(y, NET_YAMUX_WINUP, NET_YAMUX_RST, id, 0);
   }
   s = find(y, id);
-  if (s && (s->flags & NET_YAMUX_S_NEEDACK)) {
-    /* Accepted and the application wrote nothing yet: ACK now, with the
-     * window beyond the default as credit. */
-    s->recv_win = y->lim.window;
-    return emit(y, NET_YAMUX_WINUP, ack_flag(s), id,
-                y->lim.window - NET_YAMUX_WINDOW);
-  }
-  return 0;
+  if (!s)
+    return 0;
+  /* Accepted: grant the window beyond the default, and ACK with it unless
+   * the application's first bytes (written in on_stream) carried the ACK
+   * already.  The credit is due either way: the peer starts at 256 KiB,
+   * and consume() credits only once half of lim.window is owed. */
+  uint16_t ack = ack_flag(s);
+  uint32_t extra = y->lim.window - NET_YAMUX_WINDOW;
+  if (!ack && !extra)
+    return 0;
+  s->recv_win += extra;
+  return emit(y, NET_YAMUX_WINUP, ack, id, extra);
 }
 
 /* FIN and RST flags, after the frame's payload. */

@@ -3,7 +3,9 @@
  * PeerID check (and a dial that names the wrong peer), ping, identify into
  * the peerstore, many concurrent streams each echoing 1 MiB through yamux
  * windows, a peer that sends garbage (cut off while the others keep
- * working), and a clean close that leaves no handle behind.
+ * working), a writer of three times stream_buf_max paced by on_drain, a
+ * host closed from a stream callback, and a clean close that leaves no
+ * handle behind.
  *
  * Hostile peers (tests/evil.h, in a thread beside the loop), each named
  * after the bug it caught: a peer that never reads made the host hold
@@ -191,7 +193,8 @@ static void echo_data(net_stream_t *s, const uint8_t *p, size_t n) {
 }
 static void echo_fin(net_stream_t *s) { net_stream_close(s); }
 static void echo_close(net_stream_t *s, int st) { (void)s, (void)st; }
-static const net_stream_cbs_t ECHO_CBS = {echo_data, echo_fin, echo_close};
+static const net_stream_cbs_t ECHO_CBS = {echo_data, echo_fin, echo_close,
+                                          NULL};
 static void on_echo(net_stream_t *s, void *ud) {
   (void)ud;
   net_stream_set(s, &ECHO_CBS, NULL);
@@ -216,7 +219,7 @@ static void cl_close(net_stream_t *s, int st) {
   assert_int_equal(st, 0);
   c->t->streams_done++;
 }
-static const net_stream_cbs_t CL = {cl_data, cl_fin, cl_close};
+static const net_stream_cbs_t CL = {cl_data, cl_fin, cl_close, NULL};
 
 static void on_open(net_stream_t *s, int status, void *ud) {
   cl_t *c = ud;
@@ -258,6 +261,163 @@ static void test_many_streams(void **state) {
     assert_int_equal(t->echoed[i], XFER);
   host_pair_end(t);
   free(t->pattern);
+  free(t);
+}
+
+/* --- a writer with more than stream_buf_max to send, paced by on_drain */
+
+#define DRAIN_XFER (3 * NET_HOST_STREAM_BUF_MAX + 12345)
+#define DRAIN_PIECE (1024 * 1024)
+
+typedef struct dr {
+  t_t *t;
+  size_t sent, got;
+  int drains, closed, close_status;
+  bool in_write, bad;
+} dr_t;
+static dr_t drs;
+
+static uint8_t dpat(size_t o) { return (uint8_t)(o * 7 + (o >> 10)); }
+
+static void sink_data(net_stream_t *s, const uint8_t *p, size_t n) {
+  (void)s;
+  for (size_t i = 0; i < n; i++)
+    drs.bad |= p[i] != dpat(drs.got + i);
+  drs.got += n;
+}
+static void sink_fin(net_stream_t *s) { net_stream_close(s); }
+static void sink_close(net_stream_t *s, int st) { (void)s, (void)st; }
+static const net_stream_cbs_t SINK = {sink_data, sink_fin, sink_close, NULL};
+static void on_sink(net_stream_t *s, void *ud) {
+  (void)ud;
+  net_stream_set(s, &SINK, NULL);
+}
+
+/* Write pieces until one stays buffered; close after the last. */
+static void dr_fill(net_stream_t *s) {
+  static uint8_t piece[DRAIN_PIECE];
+  while (drs.sent < DRAIN_XFER && net_stream_buffered(s) == 0) {
+    size_t n = DRAIN_XFER - drs.sent < DRAIN_PIECE ? DRAIN_XFER - drs.sent
+                                                    : DRAIN_PIECE;
+    for (size_t i = 0; i < n; i++)
+      piece[i] = dpat(drs.sent + i);
+    drs.in_write = true;
+    assert_int_equal(net_stream_write(s, piece, n), 0);
+    drs.in_write = false;
+    drs.sent += n;
+    assert_true(net_stream_buffered(s) <= NET_HOST_STREAM_BUF_MAX);
+  }
+  if (drs.sent == DRAIN_XFER)
+    net_stream_close(s);
+}
+static void dr_drain(net_stream_t *s) {
+  assert_false(drs.in_write); /* never inside net_stream_write() */
+  assert_int_equal(net_stream_buffered(s), 0);
+  drs.drains++;
+  dr_fill(s);
+}
+static void dr_close(net_stream_t *s, int st) {
+  (void)s;
+  drs.closed++;
+  drs.close_status = st;
+}
+static const net_stream_cbs_t DR = {NULL, NULL, dr_close, dr_drain};
+static void dr_open(net_stream_t *s, int status, void *ud) {
+  (void)ud;
+  assert_int_equal(status, 0);
+  net_stream_set(s, &DR, NULL);
+  dr_fill(s);
+}
+
+static void test_drain_writer(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  memset(&drs, 0, sizeof drs);
+  host_pair(t);
+  assert_int_equal(net_host_handle(t->a, "/test/sink/1.0.0", on_sink, NULL),
+                   0);
+  assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
+  RUN_UNTIL(t, t->connected);
+  assert_int_equal(net_host_open(t->b, net_host_id(t->a), "/test/sink/1.0.0",
+                                 dr_open, NULL),
+                   0);
+  for (int i = 0; i < 20000 && !drs.closed; i++) {
+    uv_run(&t->loop, UV_RUN_NOWAIT);
+    if (i > 1000)
+      usleep(1000);
+  }
+  assert_int_equal(drs.closed, 1);
+  assert_int_equal(drs.close_status, 0);
+  assert_int_equal(drs.sent, DRAIN_XFER);
+  assert_int_equal(drs.got, DRAIN_XFER);
+  assert_false(drs.bad);
+  assert_true(drs.drains >= 2);
+  host_pair_end(t);
+  free(t);
+}
+
+/* Regression: net_host_close() called from a stream's on_close, while the
+ * host was tearing that stream's connection down, looped for ever: the
+ * connection was still in the host's list, and closing it again was a
+ * no-op (p2p_peer ends its run from on_close, and hung on SIGTERM). */
+static void rc_close(net_stream_t *s, int st) {
+  (void)st;
+  t_t *t = net_stream_ud(s);
+  net_host_close(t->b, on_closed, t);
+}
+static const net_stream_cbs_t RC = {NULL, NULL, rc_close, NULL};
+static void rc_open(net_stream_t *s, int status, void *ud) {
+  assert_int_equal(status, 0);
+  net_stream_set(s, &RC, ud);
+  ((t_t *)ud)->streams_done++;
+}
+
+static void test_close_host_from_on_close(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  host_pair(t);
+  assert_int_equal(net_host_handle(t->a, ECHO_PROTO, on_echo, NULL), 0);
+  assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
+  RUN_UNTIL(t, t->connected);
+  assert_int_equal(
+      net_host_open(t->b, net_host_id(t->a), ECHO_PROTO, rc_open, t), 0);
+  RUN_UNTIL(t, t->streams_done);
+  assert_int_equal(t->streams_done, 1);
+  alarm(20); /* the bug hangs here: let SIGALRM fail the test */
+  assert_int_equal(net_host_disconnect(t->b, net_host_id(t->a)), 0);
+  alarm(0);
+  net_host_close(t->a, on_closed, t);
+  uv_run(&t->loop, UV_RUN_DEFAULT);
+  assert_int_equal(t->closed, 2);
+  assert_int_equal(uv_loop_close(&t->loop), 0);
+  free(t);
+}
+
+/* The same from inside the session: the peer's FIN completes the stream
+ * while yamux is parsing, and on_close closes the host there, although
+ * yamux.h forbids freeing the session inside feed (conn.c's mux_feed
+ * frees it once feed returns). */
+static void rc_open_fin(net_stream_t *s, int status, void *ud) {
+  rc_open(s, status, ud);
+  assert_int_equal(net_stream_write(s, (const uint8_t *)"x", 1), 0);
+  net_stream_close(s);
+}
+
+static void test_close_host_inside_feed(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  host_pair(t);
+  assert_int_equal(net_host_handle(t->a, ECHO_PROTO, on_echo, NULL), 0);
+  assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
+  RUN_UNTIL(t, t->connected);
+  assert_int_equal(
+      net_host_open(t->b, net_host_id(t->a), ECHO_PROTO, rc_open_fin, t), 0);
+  RUN_UNTIL(t, t->closed == 1);
+  assert_int_equal(t->closed, 1); /* b, from its stream's on_close */
+  net_host_close(t->a, on_closed, t);
+  uv_run(&t->loop, UV_RUN_DEFAULT);
+  assert_int_equal(t->closed, 2);
+  assert_int_equal(uv_loop_close(&t->loop), 0);
   free(t);
 }
 
@@ -738,6 +898,9 @@ int main(void) {
       cmocka_unit_test(test_pnet_other_key),
       cmocka_unit_test(test_pnet_no_key_dials_key),
       cmocka_unit_test(test_pnet_key_dials_no_key),
+      cmocka_unit_test(test_drain_writer),
+      cmocka_unit_test(test_close_host_from_on_close),
+      cmocka_unit_test(test_close_host_inside_feed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,13 +15,16 @@ typedef struct rec {
   uint32_t last_id, pong;
   uint8_t data[1 << 20];
   size_t ndata;
-  bool refuse, autoconsume;
+  bool refuse, autoconsume, answer; /* answer: write on accepting */
 } rec_t;
 
 static int r_stream(net_yamux_t *y, uint32_t id) {
   rec_t *r = y->data;
   r->streams++;
   r->last_id = id;
+  /* What multistream-select does on an accepted stream: answer at once. */
+  if (r->answer && !r->refuse)
+    assert_int_equal(net_yamux_write(y, id, (const uint8_t *)"na\n", 3), 3);
   return r->refuse ? -1 : 0;
 }
 static void r_data(net_yamux_t *y, uint32_t id, const uint8_t *p, size_t n) {
@@ -187,6 +190,50 @@ static void test_window_backpressure(void **state) {
     off += (size_t)w;
   }
   assert_int_equal(pump(&a, &b, 7), 0);
+  assert_int_equal(rb->ndata, sizeof big);
+  assert_memory_equal(rb->data, big, sizeof big);
+  net_yamux_free(&a);
+  net_yamux_free(&b);
+  free(ra);
+  free(rb);
+}
+
+/* Regression: a session with a receive window above 256 KiB gave the
+ * extra credit only with an ACK of its own; a stream answered at once (as
+ * multistream-select answers every stream it accepts) carried the ACK on
+ * its data, so the peer never got the credit, and the reader, waiting for
+ * half of the larger window before crediting anything, never credited the
+ * 256 KiB it had: the transfer stopped there for good (seen with p2p_peer
+ * and a 4 MiB window). */
+static void test_big_window_answered_stream(void **state) {
+  (void)state;
+  rec_t *ra = calloc(1, sizeof *ra), *rb = calloc(1, sizeof *rb);
+  net_yamux_t a, b;
+  net_yamux_limits_t lim;
+  net_yamux_limits_default(&lim);
+  lim.window = 4 * NET_YAMUX_WINDOW;
+  assert_int_equal(net_yamux_init(&a, true, &CBS, NULL, ra), 0);
+  assert_int_equal(net_yamux_init(&b, false, &CBS, &lim, rb), 0);
+  rb->answer = rb->autoconsume = true;
+  assert_int_equal(net_yamux_open(&a), 1);
+  assert_int_equal(pump(&a, &b, 0), 0);
+  assert_int_equal(rb->streams, 1);
+  assert_int_equal(pump(&b, &a, 0), 0);
+  assert_int_equal(ra->ndata, 3);
+  assert_int_equal(net_yamux_send_window(&a, 1), lim.window);
+  /* And a transfer past the first 256 KiB goes through. */
+  static uint8_t big[4 * NET_YAMUX_WINDOW];
+  for (size_t i = 0; i < sizeof big; i++)
+    big[i] = (uint8_t)(i * 13 + (i >> 9));
+  size_t off = 0;
+  for (int round = 0; off < sizeof big; round++) {
+    assert_true(round < 100);
+    int64_t w = net_yamux_write(&a, 1, big + off, sizeof big - off);
+    assert_true(w > 0);
+    off += (size_t)w;
+    assert_int_equal(pump(&a, &b, 0), 0);
+    assert_int_equal(pump(&b, &a, 0), 0);
+  }
   assert_int_equal(rb->ndata, sizeof big);
   assert_memory_equal(rb->data, big, sizeof big);
   net_yamux_free(&a);
@@ -398,6 +445,7 @@ int main(void) {
       cmocka_unit_test(test_header_bytes),
       cmocka_unit_test(test_open_write_fin),
       cmocka_unit_test(test_window_backpressure),
+      cmocka_unit_test(test_big_window_answered_stream),
       cmocka_unit_test(test_data_past_window),
       cmocka_unit_test(test_bad_frames),
       cmocka_unit_test(test_ping_goaway),

@@ -1,0 +1,166 @@
+#!/bin/bash
+# p2p_js.sh — trove's libp2p host against js-libp2p (p2p_js.mjs: libp2p 3
+# with @libp2p/tcp, noise, yamux, identify, ping) on 127.0.0.1, both ways:
+#
+#   js -> `trove daemon`: a dial that names trove's PeerID (js's Noise
+#     checks it), identify (agent trove/..., /ipfs/id/1.0.0,
+#     /ipfs/id/push/1.0.0, /ipfs/ping/1.0.0, the listen address), 5 pings;
+#   trove -> js, through the daemon's API: `trove swarm disconnect`, then
+#     `trove swarm connect .../p2p/JSID` (js sees an inbound connection from
+#     trove's PeerID), `trove swarm peers`, `trove id JSID` (skipped while
+#     the CLI cannot look up other peers), `trove ping`;
+#   many concurrent yamux streams with large transfers, on
+#     build/tests/p2p_peer (net/ alone): js opens 32 streams x 2 MiB on
+#     p2p_peer's /trove/test/echo/1.0.0, and p2p_peer opens 32 x 2 MiB on
+#     js's, every echoed byte checked against a per-stream pattern on the
+#     side that sent it; then 64 MiB one way on /trove/test/sink/1.0.0 each
+#     way, the receiver's count checked.
+#
+# Every process is started here and killed by PID in the trap; every step
+# has a timeout (the whole test takes ~15 s).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# The runner's TEST_DIR (build/tests, or build-san/tests under make check)
+# holds p2p_peer; P2P_PEER_BIN overrides it.
+TD=${TEST_DIR:-build/tests}
+[[ $TD = /* ]] || TD=$ROOT/$TD
+PEER=${P2P_PEER_BIN:-$TD/p2p_peer}
+cd "$ROOT/tests/interop"
+TROVE=${TROVE_BIN:-$ROOT/bin/trove}
+[ -d node_modules/libp2p ] || { echo "node_modules missing: run 'make deps'" >&2; exit 1; }
+[ -x "$PEER" ] || { echo "$PEER missing: run 'make tests'" >&2; exit 1; }
+WORK=$(mktemp -d /tmp/trove-p2p-js.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  for f in trove.log js.err peer.out peer.err; do
+    [ -s "$WORK/$f" ] && { echo "--- $f"; tail -n 20 "$WORK/$f"; }
+  done
+  exit 1
+}
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# check JSON PYTHON-EXPR [ARGS...]: assert the expression over d (the
+# parsed JSON) and a (the arguments) holds.
+check() {
+  local json=$1 expr=$2; shift 2
+  python3 -c 'import json, sys
+d = json.loads(sys.argv[1]); a = sys.argv[3:]
+ok = eval(sys.argv[2])
+if not ok: print("not:", sys.argv[2], "in", sys.argv[1][:600]); sys.exit(1)' "$json" "$expr" "$@" ||
+    fail "check failed"
+}
+
+# ---- the js node, driven through a pipe: one command, one JSON line back
+coproc JS { exec node p2p_js.mjs 2>"$WORK/js.err"; }
+PIDS+=("$JS_PID")
+js() {
+  echo "$*" >&"${JS[1]}"
+  local line
+  IFS= read -r -t 40 line <&"${JS[0]}" || fail "js: no answer to '$*'"
+  case $line in '{"error"'*) fail "js: $* -> $line" ;; esac
+  printf '%s\n' "$line"
+}
+
+# ---- trove daemon on free ports
+export TROVE_PATH=$WORK/trove
+TP=$(port)
+"$TROVE" init >/dev/null
+"$TROVE" config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$TP\"]" >/dev/null
+timeout 80 "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/$(port) \
+  --gateway=/ip4/127.0.0.1/tcp/$(port) >"$WORK/trove.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do
+  grep -q "Daemon is ready" "$WORK/trove.log" 2>/dev/null && break
+  sleep 0.1
+done
+grep -q "Swarm listening on /ip4/127.0.0.1/tcp/$TP" "$WORK/trove.log" ||
+  fail "trove does not print its swarm address"
+TID=$(sed -n 's/.*peer identity: //p' "$WORK/trove.log")
+[ -n "$TID" ] || fail "no trove peer identity"
+
+a=$(js addr)
+JSID=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$a")
+JSMA=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["addrs"][0])' "$a")
+JP=$(sed 's#.*/tcp/\([0-9]*\)/.*#\1#' <<<"$JSMA")
+echo "js $JSMA, trove $TID on $TP"
+
+# ---- js -> trove daemon
+out=$(js dial "/ip4/127.0.0.1/tcp/$TP/p2p/$TID")
+check "$out" 'd["peer"] == a[0]' "$TID"
+out=$(js identify "$TID")
+echo "identify: $out"
+check "$out" 'd["agent"].startswith("trove/")'
+check "$out" 'all(p in d["protocols"] for p in ("/ipfs/id/1.0.0", "/ipfs/id/push/1.0.0", "/ipfs/ping/1.0.0"))'
+check "$out" 'f"/ip4/127.0.0.1/tcp/{a[0]}" in d["listenAddrs"]' "$TP"
+out=$(js ping "$TID" 5)
+echo "js ping: $out"
+check "$out" 'len(d["rtts"]) == 5 and all(isinstance(r, (int, float)) and r >= 0 for r in d["rtts"])'
+out=$(timeout 20 "$TROVE" swarm peers)
+grep -q "/p2p/$JSID\$" <<<"$out" || fail "trove swarm peers (inbound): $out"
+echo "ok js -> trove"
+
+# ---- trove -> js, through the daemon's API
+out=$(timeout 20 "$TROVE" swarm disconnect "/p2p/$JSID")
+[ "$out" = "disconnect $JSID success" ] || fail "swarm disconnect: $out"
+for _ in $(seq 50); do
+  [ "$(js peers)" = "[]" ] && break
+  sleep 0.1
+done
+[ "$(js peers)" = "[]" ] || fail "js still connected after trove's disconnect"
+out=$(timeout 20 "$TROVE" swarm connect "/ip4/127.0.0.1/tcp/$JP/p2p/$JSID")
+[ "$out" = "connect $JSID success" ] || fail "trove swarm connect: $out"
+out=$(js peers)
+check "$out" 'len(d) == 1 and d[0]["peer"] == a[0] and d[0]["direction"] == "inbound"' "$TID"
+out=$(timeout 20 "$TROVE" swarm peers)
+echo "$out"
+grep -q "^/ip4/127.0.0.1/tcp/$JP/p2p/$JSID\$" <<<"$out" || fail "trove swarm peers: $out"
+if out=$(timeout 20 "$TROVE" id "$JSID" 2>&1); then
+  check "$out" 'd["ID"] == a[0] and d["AgentVersion"].startswith("js-libp2p/") and "/trove/test/echo/1.0.0" in d["Protocols"]' "$JSID"
+  echo "trove id: $(head -c 300 <<<"$out")"
+elif grep -q "not supported" <<<"$out"; then
+  echo "skip: trove id PEER ($out)"
+else
+  fail "trove id $JSID: $out"
+fi
+out=$(timeout 20 "$TROVE" ping -n 3 "$JSID")
+echo "$out"
+[ "$(grep -c 'Pong received' <<<"$out")" = 3 ] || fail "trove ping: $out"
+echo "ok trove -> js"
+
+# ---- many concurrent streams, large transfers: js <-> p2p_peer
+N=32 SZ=$((2 * 1024 * 1024)) SINK=$((64 * 1024 * 1024))
+"$PEER" --listen /ip4/127.0.0.1/tcp/0 >"$WORK/peer.out" 2>"$WORK/peer.err" &
+PPID_=$!
+PIDS+=($PPID_)
+for _ in $(seq 50); do grep -q '^id ' "$WORK/peer.out" && break; sleep 0.1; done
+PMA=$(awk '/^listen /{print $2; exit}' "$WORK/peer.out")
+[ -n "$PMA" ] || fail "p2p_peer printed no address"
+out=$(js echo "$PMA" $N $SZ)
+echo "js -> p2p_peer echo: $out"
+check "$out" 'd["ok"] == int(a[0]) and d["failed"] == 0 and d["verified"] == int(a[0]) * int(a[1])' $N $SZ
+out=$(js sink "$PMA" 1 $SINK)
+echo "js -> p2p_peer sink: $out"
+check "$out" 'd["ok"] == 1'
+kill -USR1 $PPID_
+for _ in $(seq 50); do grep -q '^stats ' "$WORK/peer.out" && break; sleep 0.1; done
+grep -q "^stats .* echoed=$((N * SZ)) sunk=$SINK\$" "$WORK/peer.out" ||
+  fail "p2p_peer's counts: $(grep '^stats' "$WORK/peer.out")"
+
+out=$(timeout 30 "$PEER" --dial "$JSMA" --proto echo --streams $N --bytes $SZ --timeout 25 2>>"$WORK/peer.err") ||
+  fail "p2p_peer -> js echo: $out"
+echo "p2p_peer -> js echo: $out"
+grep -q "^result .* ok=$N failed=0 verified=$((N * SZ)) " <<<"$out" || fail "p2p_peer -> js echo: $out"
+out=$(timeout 30 "$PEER" --dial "$JSMA" --proto sink --streams 1 --bytes $SINK --timeout 25 2>>"$WORK/peer.err") ||
+  fail "p2p_peer -> js sink: $out"
+echo "p2p_peer -> js sink: $out"
+out=$(js stats)
+check "$out" 'd["echoed"] == int(a[0]) and d["sunk"] == int(a[1])' $((N * SZ)) $SINK
+echo "ok js <-> p2p_peer: $N streams x $SZ bytes echoed and checked each way"
+echo quit >&"${JS[1]}"
+echo "ok"
