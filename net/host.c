@@ -56,6 +56,7 @@ int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
   else
     net_host_limits_default(&h->lim);
   net_ps_init(&h->ps, 0);
+  net_obs_init(&h->obs);
   if (!rc)
     rc = net__identify_init(h);
   if (!rc)
@@ -64,6 +65,7 @@ int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
     rc = uv_timer_init(loop, &h->sweep);
   if (rc) {
     net_ps_free(&h->ps);
+    net_obs_free(&h->obs);
     tr_free(h);
     return rc;
   }
@@ -88,6 +90,7 @@ static void handle_gone(net_host_t *h) {
   void (*done)(void *) = h->done;
   void *ud = h->done_ud;
   net_ps_free(&h->ps);
+  net_obs_free(&h->obs);
   sodium_memzero(&h->key, sizeof h->key);
   tr_free(h);
   if (done)
@@ -114,6 +117,7 @@ static void tcp_close(net_conn_t *c, int status) {
   c->closing = true;
   net__conn_teardown(c, status);
   net_host_t *h = c->h;
+  net_obs_forget(&h->obs, (uintptr_t)c);
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -260,6 +264,9 @@ static void set_remote(net_conn_t *c) {
   int len = sizeof ss;
   if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
     c->malen = (uint8_t)net__sa_to_ma((struct sockaddr *)&ss, c->ma);
+  len = sizeof ss;
+  if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+    c->lmalen = (uint8_t)net__sa_to_ma((struct sockaddr *)&ss, c->lma);
 }
 
 static void start_conn(net_conn_t *c) {

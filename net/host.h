@@ -80,6 +80,16 @@ int net_host_listen(net_host_t *h, const char *maddr) TR_WUR;
 size_t net_host_addrs(net_host_t *h, char (*out)[NET_MA_STR_MAX / 16],
                       size_t max);
 
+/* The addresses peers observe us at that enough of them agree on
+ * (obsaddr.h: NET_OBS_ACTIVATION distinct observers, an IPv4 address or
+ * IPv6 /56 each, for one of the addresses above; at most
+ * NET_OBS_PER_LISTEN per listen address, most observed first).  A
+ * connection we dialled has an ephemeral local port, so only inbound
+ * connections count: the answer is empty until enough peers have dialled
+ * us.  Same shape and return as net_host_addrs(). */
+size_t net_host_observed_addrs(net_host_t *h,
+                               char (*out)[NET_MA_STR_MAX / 16], size_t max);
+
 /* Close every listener and connection, then free h; done (may be NULL)
  * runs once all handles are closed, with done_ud. */
 void net_host_close(net_host_t *h, void (*done)(void *ud), void *done_ud);

@@ -16,6 +16,7 @@
 #include "host.h"
 #include "mss.h"
 #include "noise.h"
+#include "obsaddr.h"
 #include "peerstore.h"
 #include "yamux.h"
 
@@ -64,6 +65,8 @@ struct net_conn {
   net_peerid_t peer, expect;
   uint8_t ma[NET_CONN_MA_MAX];
   uint8_t malen;
+  uint8_t lma[NET_CONN_MA_MAX]; /* our end (observed addresses) */
+  uint8_t lmalen;
   tr_bytes_t in;    /* received bytes short of a whole frame */
   tr_bytes_t plain; /* decrypted bytes yamux has not taken yet */
   net_connect_cb ccb;
@@ -118,6 +121,7 @@ struct net_host {
   uint32_t nconns, npending;
   uv_timer_t sweep;
   net_peerstore_t ps;
+  net_obs_t obs; /* what peers observe us at (identify.c records) */
   bool closing;
   int open_handles;
   void (*done)(void *ud);
