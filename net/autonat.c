@@ -68,12 +68,9 @@ static int put(net_stream_t *s, const tr_bytes_t *b) {
   return rc;
 }
 
-/* Append bytes to a message buffer capped at cap; -1 over it. */
-static int take(tr_bytes_t *in, const uint8_t *p, size_t n, size_t cap) {
-  if (in->len + n > cap || tr_bytes_append(in, p, n))
-    return -1;
-  return 0;
-}
+/* Bytes of a dial-request stream held at once: one whole message and its
+ * length prefix always fit. */
+#define NET_AN_IN_MAX (NET_AN_MSG_MAX + DAG_VARINT_MAX)
 
 static void consume(tr_bytes_t *in, size_t k) {
   memmove(in->data, in->data + k, in->len - k);
@@ -207,43 +204,52 @@ static void probe_data(net_stream_t *s, const uint8_t *d, size_t n) {
   probe_t *p = net_stream_ud(s);
   if (!p->an || p->waiting)
     return;
-  if (take(&p->in, d, n, 2 * NET_AN_MSG_MAX)) {
-    net_stream_reset(s);
-    return;
-  }
   net_an_msg_t *m = tr_malloc(sizeof *m);
   if (!m) {
     net_stream_reset(s);
     return;
   }
-  /* Every branch that may free p (a reset, an answer) leaves the loop. */
-  for (;;) {
-    const uint8_t *body;
-    size_t blen;
-    int64_t k = net_an_frame(p->in.data, p->in.len, NET_AN_MSG_MAX, &body,
-                             &blen);
-    if (k == 0)
-      break;
-    if (k < 0 || net_an_decode(body, blen, m)) {
+  /* The bytes go through p->in a buffer's worth at a time (a frame is at
+   * most NET_AN_MSG_MAX).  Every branch that may free p (a reset, an
+   * answer) leaves at once. */
+  bool go = true;
+  while (go && n > 0) {
+    size_t k = NET_AN_IN_MAX - p->in.len < n ? NET_AN_IN_MAX - p->in.len : n;
+    if (tr_bytes_append(&p->in, d, k)) {
       net_stream_reset(s);
       break;
     }
-    consume(&p->in, (size_t)k);
-    if (m->type == NET_AN_DATA_REQUEST) {
-      /* Pay for an address we asked about, and at most NET_AN_DATA_MAX. */
-      if (m->addr_idx >= p->req.naddrs || m->num_bytes > NET_AN_DATA_MAX) {
+    d += k, n -= k;
+    for (;;) {
+      const uint8_t *body;
+      size_t blen;
+      int64_t f = net_an_frame(p->in.data, p->in.len, NET_AN_MSG_MAX, &body,
+                               &blen);
+      if (f == 0)
+        break;
+      go = false;
+      if (f < 0 || net_an_decode(body, blen, m)) {
         net_stream_reset(s);
         break;
       }
-      if (send_data(s, m->num_bytes))
-        break;
-      continue;
+      consume(&p->in, (size_t)f);
+      if (m->type == NET_AN_DATA_REQUEST) {
+        /* Pay for an address we asked about, at most NET_AN_DATA_MAX. */
+        if (m->addr_idx >= p->req.naddrs || m->num_bytes > NET_AN_DATA_MAX) {
+          net_stream_reset(s);
+          break;
+        }
+        if (send_data(s, m->num_bytes))
+          break;
+        go = true;
+        continue;
+      }
+      if (m->type == NET_AN_DIAL_RESPONSE)
+        probe_answer(p, m);
+      else
+        net_stream_reset(s);
+      break;
     }
-    if (m->type == NET_AN_DIAL_RESPONSE)
-      probe_answer(p, m);
-    else
-      net_stream_reset(s);
-    break;
   }
   tr_free(m);
 }
@@ -696,29 +702,39 @@ static void sv_data(net_stream_t *s, const uint8_t *d, size_t n) {
   serve_t *v = net_stream_ud(s);
   if (v->phase != SV_REQ && v->phase != SV_DATA)
     return; /* nothing more is expected: ignored */
-  if (take(&v->in, d, n, 2 * NET_AN_MSG_MAX)) {
-    serve_fail(v);
-    return;
-  }
   net_an_msg_t *m = tr_malloc(sizeof *m);
   if (!m) {
     serve_fail(v);
     return;
   }
-  for (;;) {
-    const uint8_t *body;
-    size_t blen;
-    int64_t k = net_an_frame(v->in.data, v->in.len, NET_AN_MSG_MAX, &body,
-                             &blen);
-    if (k == 0)
-      break;
-    if (k < 0 || net_an_decode(body, blen, m)) {
+  /* As probe_data: a buffer's worth at a time (dial data comes in large
+   * reads); a branch that may free v leaves at once. */
+  bool go = true;
+  while (go && n > 0) {
+    size_t k = NET_AN_IN_MAX - v->in.len < n ? NET_AN_IN_MAX - v->in.len : n;
+    if (tr_bytes_append(&v->in, d, k)) {
       serve_fail(v);
       break;
     }
-    consume(&v->in, (size_t)k);
-    if (!serve_msg(v, m))
-      break;
+    d += k, n -= k;
+    for (;;) {
+      const uint8_t *body;
+      size_t blen;
+      int64_t f = net_an_frame(v->in.data, v->in.len, NET_AN_MSG_MAX, &body,
+                               &blen);
+      if (f == 0)
+        break;
+      if (f < 0 || net_an_decode(body, blen, m)) {
+        serve_fail(v);
+        go = false;
+        break;
+      }
+      consume(&v->in, (size_t)f);
+      if (!serve_msg(v, m)) {
+        go = false;
+        break;
+      }
+    }
   }
   tr_free(m);
 }

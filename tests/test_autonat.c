@@ -518,7 +518,8 @@ static void on_conn(net_host_t *h, int status, const net_peerid_t *p,
 
 static void on_closed(void *ud) { ((t_t *)ud)->closed++; }
 
-static void hosts(t_t *t, bool a_private, bool b_private) {
+static void hosts_on(t_t *t, bool a_private, bool b_private,
+                     const char *a_listen) {
   assert_int_equal(uv_loop_init(&t->loop), 0);
   net_privkey_t ka, kb;
   assert_int_equal(net_privkey_generate(&ka), 0);
@@ -527,7 +528,7 @@ static void hosts(t_t *t, bool a_private, bool b_private) {
   net_host_opts_t ob = {.key = &kb, .agent = "trove/server"};
   assert_int_equal(net_host_new(&t->loop, &oa, &t->a), 0);
   assert_int_equal(net_host_new(&t->loop, &ob, &t->b), 0);
-  assert_int_equal(net_host_listen(t->a, "/ip4/127.0.0.1/tcp/0"), 0);
+  assert_int_equal(net_host_listen(t->a, a_listen), 0);
   assert_int_equal(net_host_listen(t->b, "/ip4/127.0.0.1/tcp/0"), 0);
   net_autonat_opts_t ca = {.client = true, .allow_private = a_private,
                            .tick_ms = 20, .throttle_ms = 1,
@@ -543,6 +544,10 @@ static void hosts(t_t *t, bool a_private, bool b_private) {
   assert_int_equal(net_host_connect(t->a, t->addr_b, on_conn, t), 0);
   RUN_UNTIL(t, t->connected);
   assert_int_equal(t->connected, 1);
+}
+
+static void hosts(t_t *t, bool a_private, bool b_private) {
+  hosts_on(t, a_private, b_private, "/ip4/127.0.0.1/tcp/0");
 }
 
 static void hosts_end(t_t *t) {
@@ -576,6 +581,19 @@ static void test_public_loopback(void **state) {
    * still has one connection to b, and knows peers other than b. */
   assert_true(net_host_connected(t->a, net_host_id(t->b)));
   assert_true(net_host_peerstore(t->a)->n >= 2);
+  hosts_end(t);
+  free(t);
+}
+
+/* The client listens on 127.0.0.2 but reaches the server from 127.0.0.1:
+ * the server asks for dial data (amplification prevention), the client
+ * pays it, the server dials back: Public. */
+static void test_dial_data(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  hosts_on(t, true, true, "/ip4/127.0.0.2/tcp/0");
+  RUN_UNTIL(t, net_autonat_reachability(t->an_a) == NET_REACH_PUBLIC);
+  assert_int_equal(net_autonat_reachability(t->an_a), NET_REACH_PUBLIC);
   hosts_end(t);
   free(t);
 }
@@ -731,7 +749,8 @@ int main(void) {
       cmocka_unit_test(test_pick),           cmocka_unit_test(test_data_feed),
       cmocka_unit_test(test_limiter),        cmocka_unit_test(test_tally),
       cmocka_unit_test(test_observed),       cmocka_unit_test(test_public_loopback),
-      cmocka_unit_test(test_hostile_peers),  cmocka_unit_test(test_refused),
+      cmocka_unit_test(test_dial_data),      cmocka_unit_test(test_hostile_peers),
+      cmocka_unit_test(test_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
