@@ -5,8 +5,9 @@
  * multistream-select "/yamux/1.0.0"), and streams handed to protocol
  * handlers by name after a per-stream multistream-select.
  *
- * The host is the only libuv code in net/; the protocol cores it drives
- * (mss.h, noise.h, yamux.h) are sans-I/O.  Built in: /ipfs/id/1.0.0 and
+ * The host is the only libuv code in net/ (with AutoNAT's timer,
+ * autonat.h); the protocol cores it drives (mss.h, noise.h, yamux.h) are
+ * sans-I/O.  Built in: /ipfs/id/1.0.0 and
  * /ipfs/id/push/1.0.0 (identify.c: what peers say about themselves goes to
  * the peerstore, peerstore.h) and /ipfs/ping/1.0.0 (ping.c).  The DHT and
  * bitswap register their protocols with net_host_handle().
