@@ -36,8 +36,9 @@
  *
  * Layers: the messages, the server's choices, the rate limiter and the
  * client's tally are sans-I/O (autonat_msg.c, autonat_tally.c: bytes and
- * times in, decisions out) and are tested byte by byte; autonat.c drives
- * them on the host's loop.
+ * times in, decisions out) and are tested byte by byte; autonat.c (the
+ * client, the service) and autonat_serve.c (the server) drive them on the
+ * host's loop.
  */
 #ifndef NET_AUTONAT_H
 #define NET_AUTONAT_H
