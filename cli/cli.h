@@ -123,6 +123,7 @@ int cmd_swarm_connect(cli_t *, int, char **);
 int cmd_swarm_disconnect(cli_t *, int, char **);
 int cmd_swarm_addrs(cli_t *, int, char **);
 int cmd_swarm_addrs_local(cli_t *, int, char **);
+int cmd_swarm_addrs_autonat(cli_t *, int, char **);
 int cmd_ping(cli_t *, int, char **);
 
 /* cmd_remote.c: run the command through the RPC API of a daemon that

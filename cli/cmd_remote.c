@@ -185,6 +185,7 @@ static const rcmd_t table[] = {
     {"swarm disconnect", cli__remote_swarm_disconnect, NULL},
     {"swarm addrs", cli__remote_swarm_addrs, NULL},
     {"swarm addrs local", cli__remote_swarm_addrs_local, NULL},
+    {"swarm addrs autonat", cli__remote_swarm_addrs_autonat, NULL},
     {"ping", cli__remote_ping, NULL},
     {"id", cli__remote_id, NULL},
 };

@@ -1,5 +1,5 @@
 /*
- * cmd_swarm.c — `trove swarm peers|connect|disconnect|addrs [local]`,
+ * cmd_swarm.c — `trove swarm peers|connect|disconnect|addrs [local|autonat]`,
  * `trove ping PEER` and `trove id` through a running daemon's API, printed
  * as Kubo's CLI prints them.  The swarm lives in the daemon, so without
  * one these commands say, as Kubo does, that they need online mode (`id`
@@ -37,6 +37,10 @@ int cmd_swarm_addrs(cli_t *c, int n, char **v) {
 int cmd_swarm_addrs_local(cli_t *c, int n, char **v) {
   (void)c, (void)n, (void)v;
   return offline("swarm addrs local");
+}
+int cmd_swarm_addrs_autonat(cli_t *c, int n, char **v) {
+  (void)c, (void)n, (void)v;
+  return offline("swarm addrs autonat");
 }
 int cmd_ping(cli_t *c, int n, char **v) {
   (void)c, (void)n, (void)v;
@@ -88,6 +92,35 @@ int cli__remote_swarm_addrs_local(remote_t *r, int argc, char **argv) {
   if (argc != 1)
     return cli_failf("swarm addrs local: takes no arguments");
   return print_strings(r, "swarm/addrs/local", "Strings");
+}
+
+/* Kubo's text encoder of swarm/addrs/autonat. */
+int cli__remote_swarm_addrs_autonat(remote_t *r, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("swarm addrs autonat: takes no arguments");
+  json_t *o, *s;
+  size_t i;
+  if (cli__call(r, "swarm/addrs/autonat") || cli__next_value(r, &o) <= 0)
+    return 1;
+  printf("AutoNAT V2 Status:\n  Reachability: %s\n\nPer-Address "
+         "Reachability:\n", cli__jstr(o, "reachability"));
+  static const char *const keys[] = {"reachable", "unreachable", "unknown"};
+  static const char *const labels[] = {"Reachable", "Unreachable", "Unknown"};
+  size_t any = 0;
+  for (int k = 0; k < 3; k++) {
+    json_t *l = json_object_get(o, keys[k]);
+    if (!json_array_size(l))
+      continue;
+    any += json_array_size(l);
+    printf("  %s:\n", labels[k]);
+    json_array_foreach(l, i, s)
+      printf("    %s\n", json_string_value(s) ? json_string_value(s) : "");
+  }
+  if (!any)
+    printf("  (no address reachability data available)\n");
+  json_decref(o);
+  return 0;
 }
 
 int cli__remote_swarm_addrs(remote_t *r, int argc, char **argv) {

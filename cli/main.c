@@ -69,6 +69,7 @@ static const struct {
     {"swarm disconnect", cmd_swarm_disconnect},
     {"swarm addrs", cmd_swarm_addrs},
     {"swarm addrs local", cmd_swarm_addrs_local},
+    {"swarm addrs autonat", cmd_swarm_addrs_autonat},
     {"ping", cmd_ping},
 };
 

@@ -176,6 +176,10 @@ static const struct {
     {"Routing.Type", CONFIG_STRING, true},
     {"Discovery", CONFIG_OBJECT, false},
     {"Discovery.MDNS.Enabled", CONFIG_BOOL, false},
+    {"AutoNAT", CONFIG_OBJECT, false},
+    {"AutoNAT.ServiceMode", CONFIG_STRING, false},
+    {"AutoNAT.Throttle", CONFIG_OBJECT, true},
+    {"AutoNAT.AllowPrivateAddrs", CONFIG_BOOL, true}, /* trove's */
     {"Swarm", CONFIG_OBJECT, false},
     {"Swarm.DisableNatPortMap", CONFIG_BOOL, false},
     {"Swarm.ConnMgr", CONFIG_OBJECT, false},

@@ -123,3 +123,35 @@ size_t net_host_addrs(net_host_t *h, char (*out)[NET_MA_STR_MAX / 16],
   return n;
 }
 
+
+/* ------------------------------------------------- observed addresses */
+
+typedef struct obs_out {
+  char (*out)[NET_MA_STR_MAX / 16];
+  size_t max, n;
+} obs_out_t;
+
+static void obs_one(const uint8_t *ma, size_t len, unsigned observers,
+                    void *ud) {
+  (void)observers;
+  obs_out_t *o = ud;
+  add_addr(o->out, o->max, &o->n, ma, len);
+}
+
+size_t net_host_observed_addrs(net_host_t *h, char (*out)[NET_MA_STR_MAX / 16],
+                               size_t max) {
+  enum { LISTEN_MAX = 32 };
+  char(*ls)[NET_MA_STR_MAX / 16] = tr_malloc(LISTEN_MAX * sizeof *ls);
+  if (!ls)
+    return 0;
+  obs_out_t o = {out, max, 0};
+  size_t nl = net_host_addrs(h, ls, LISTEN_MAX);
+  for (size_t i = 0; i < nl && i < LISTEN_MAX; i++) {
+    uint8_t b[NET_CONN_MA_MAX];
+    int k = net_ma_parse(ls[i], strlen(ls[i]), b, sizeof b);
+    if (k > 0)
+      net_obs_addrs_for(&h->obs, b, (size_t)k, 0, obs_one, &o);
+  }
+  tr_free(ls);
+  return o.n;
+}

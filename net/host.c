@@ -135,6 +135,7 @@ int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
     return TR_EUSAGE;
   }
   net_ps_init(&h->ps, 0);
+  net_obs_init(&h->obs);
   if (!rc)
     rc = net__identify_init(h);
   if (!rc)
@@ -144,6 +145,7 @@ int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
   if (rc) {
     net_ps_free(&h->ps);
     net_cm_free(&h->cm);
+    net_obs_free(&h->obs);
     tr_free(h);
     return rc;
   }
@@ -172,6 +174,7 @@ static void handle_gone(net_host_t *h) {
   void *ud = h->done_ud;
   net_ps_free(&h->ps);
   net_cm_free(&h->cm);
+  net_obs_free(&h->obs);
   sodium_memzero(&h->key, sizeof h->key);
   sodium_memzero(h->psk, sizeof h->psk);
   tr_free(h);
@@ -215,6 +218,7 @@ static void tcp_close(net_conn_t *c, int status) {
   /* Out of the host's list before teardown calls back: a callback that
    * closes the whole host must not find c there again (closing c twice
    * is a no-op, and net_host_close's loop would spin on it). */
+  net_obs_forget(&h->obs, (uintptr_t)c);
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -425,6 +429,9 @@ static void set_remote(net_conn_t *c) {
     if (!c->outbound)
       ip_key(c, (struct sockaddr *)&ss);
   }
+  len = sizeof ss;
+  if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+    c->lmalen = (uint8_t)net__sa_to_ma((struct sockaddr *)&ss, c->lma);
 }
 
 /* Whether c's IP already has conns_per_ip other inbound connections. */

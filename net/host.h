@@ -5,8 +5,9 @@
  * multistream-select "/yamux/1.0.0"), and streams handed to protocol
  * handlers by name after a per-stream multistream-select.
  *
- * The host is the only libuv code in net/; the protocol cores it drives
- * (mss.h, noise.h, yamux.h) are sans-I/O.  Built in: /ipfs/id/1.0.0 and
+ * The host is the only libuv code in net/ (with AutoNAT's timer,
+ * autonat.h); the protocol cores it drives (mss.h, noise.h, yamux.h) are
+ * sans-I/O.  Built in: /ipfs/id/1.0.0 and
  * /ipfs/id/push/1.0.0 (identify.c: what peers say about themselves goes to
  * the peerstore, peerstore.h) and /ipfs/ping/1.0.0 (ping.c).  The DHT and
  * bitswap register their protocols with net_host_handle().
@@ -120,6 +121,16 @@ int net_host_listen(net_host_t *h, const char *maddr) TR_WUR;
  * Writes up to max into out; returns how many there are. */
 size_t net_host_addrs(net_host_t *h, char (*out)[NET_MA_STR_MAX / 16],
                       size_t max);
+
+/* The addresses peers observe us at that enough of them agree on
+ * (obsaddr.h: NET_OBS_ACTIVATION distinct observers, an IPv4 address or
+ * IPv6 /56 each, for one of the addresses above; at most
+ * NET_OBS_PER_LISTEN per listen address, most observed first).  A
+ * connection we dialled has an ephemeral local port, so only inbound
+ * connections count: the answer is empty until enough peers have dialled
+ * us.  Same shape and return as net_host_addrs(). */
+size_t net_host_observed_addrs(net_host_t *h,
+                               char (*out)[NET_MA_STR_MAX / 16], size_t max);
 
 /* Close every listener and connection, then free h; done (may be NULL)
  * runs once all handles are closed, with done_ud. */

@@ -16,6 +16,7 @@
 #include "host.h"
 #include "mss.h"
 #include "noise.h"
+#include "obsaddr.h"
 #include "peerstore.h"
 #include "yamux.h"
 
@@ -77,6 +78,8 @@ struct net_conn {
   uint64_t wprogress; /* loop ms: the socket's queue last shrank or was empty */
   size_t wq_last;     /* the socket's queue at the last sweep */
   size_t wbuffered;   /* bytes its streams hold beyond the peer's windows */
+  uint8_t lma[NET_CONN_MA_MAX]; /* our end (observed addresses) */
+  uint8_t lmalen;
   tr_bytes_t in;    /* received bytes short of a whole frame */
   tr_bytes_t plain; /* decrypted bytes yamux has not taken yet */
   net_connect_cb ccb;
@@ -137,6 +140,7 @@ struct net_host {
   uv_timer_t sweep;
   net_peerstore_t ps;
   struct net_id_wait *idw; /* identify.c's waiters */
+  net_obs_t obs; /* what peers observe us at (identify.c records) */
   bool closing;
   int open_handles;
   void (*done)(void *ud);

@@ -5,7 +5,8 @@
  * public key, listen addresses, the address we see the peer at, our
  * protocols) and close.  On every new connection we ask the peer the same,
  * and a push from the peer is read the same way; what it says goes to the
- * peerstore.  Messages are read to the stream's end, at most
+ * peerstore, and the address the peer observed us at to the host's
+ * observed-address table (obsaddr.h).  Messages are read to the stream's end, at most
  * NET_ID_MSG_MAX bytes (go-libp2p's signedPeerRecord makes them ~1-2 KiB);
  * several concatenated messages are merged, as go-libp2p may split one.
  * Signed peer records are neither sent nor checked.
@@ -90,8 +91,10 @@ int net_identify_build(net_host_t *h, const uint8_t *observed, size_t olen,
 
 /* --------------------------------------------------------- receiving */
 
-int net_identify_parse(net_peerstore_t *ps, const net_peerid_t *peer,
-                       const uint8_t *p, size_t n) {
+/* net_identify_parse, and the last observedAddr into obs (*olen 0 when
+ * none; obs has NET_CONN_MA_MAX bytes: a longer one is not ours). */
+static int parse(net_peerstore_t *ps, const net_peerid_t *peer,
+                 const uint8_t *p, size_t n, uint8_t *obs, size_t *olen) {
   net_peerinfo_t *pi = net_ps_put(ps, peer);
   if (!pi)
     return -ENOMEM;
@@ -105,6 +108,10 @@ int net_identify_parse(net_peerstore_t *ps, const net_peerid_t *peer,
     if (!m)
       return TR_EPROTO;
     p += (size_t)k + len, n -= (size_t)k + len;
+    if (obs && m->has_observedaddr && m->observedaddr.len <= NET_CONN_MA_MAX) {
+      memcpy(obs, m->observedaddr.data, m->observedaddr.len);
+      *olen = m->observedaddr.len;
+    }
     if (m->agentversion)
       snprintf(pi->agent, sizeof pi->agent, "%s", m->agentversion);
     if (m->protocolversion)
@@ -187,6 +194,11 @@ void net__identify_close(net_host_t *h) { fire(h, NULL, 0, -ECANCELED); }
 
 /* --------------------------------------------------------- reading */
 
+int net_identify_parse(net_peerstore_t *ps, const net_peerid_t *peer,
+                       const uint8_t *p, size_t n) {
+  return parse(ps, peer, p, n, NULL, NULL);
+}
+
 static void rd_data(net_stream_t *s, const uint8_t *p, size_t n) {
   id_read_t *r = net_stream_ud(s);
   if (r->buf.len + n > NET_ID_MSG_MAX || tr_bytes_append(&r->buf, p, n))
@@ -196,10 +208,16 @@ static void rd_data(net_stream_t *s, const uint8_t *p, size_t n) {
 static void rd_fin(net_stream_t *s) {
   id_read_t *r = net_stream_ud(s);
   net_host_t *h = net_stream_host(s);
-  int rc = net_identify_parse(&h->ps, net_stream_peer(s), r->buf.data,
-                              r->buf.len);
+  net_conn_t *c = s->c;
+  uint8_t obs[NET_CONN_MA_MAX];
+  size_t olen = 0;
+  int rc = parse(&h->ps, net_stream_peer(s), r->buf.data, r->buf.len, obs,
+                 &olen);
   if (rc)
     tr_log(TR_LOG_DEBUG, "identify: bad message from a peer");
+  else if (olen && net_obs_record(&h->obs, (uintptr_t)c, c->lma, c->lmalen,
+                                  c->ma, c->malen, obs, olen) < 0)
+    tr_log(TR_LOG_DEBUG, "identify: observed address not kept");
   r->buf.len = 0;
   if (r->asked) {
     net_peerinfo_t *pi = rc ? NULL : net_ps_get(&h->ps, net_stream_peer(s));

@@ -35,6 +35,7 @@
 #ifndef NET_MULTIADDR_H
 #define NET_MULTIADDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -112,5 +113,26 @@ int net_ma_next(const uint8_t *b, size_t len, net_ma_comp_t *c) TR_WUR;
 
 /* The protocol's name, or NULL when unknown. */
 const char *net_ma_proto_name(uint32_t code);
+
+/* ------------------------------------------------- address classes */
+/* (ma_class.c) */
+
+/* Whether the IP (or DNS name) of a binary multiaddr is publicly routable,
+ * as go-multiaddr's manet.IsPublicAddr decides it: IPv4 outside loopback,
+ * RFC 1918, CGNAT 100.64/10, link-local and the unroutable ranges
+ * (0/8, 192.0.0/26, TEST-NETs, 198.18/15, 192.88.99/24, multicast,
+ * 240/4, broadcast); IPv6 inside 2000::/3 but not 2001:db8::/32, or a
+ * NAT64 prefix; a DNS name that is not localhost, .local, .home.arpa,
+ * .test, .invalid or a reverse-lookup name.  false for anything else
+ * (no IP, malformed). */
+bool net_ma_is_public(const uint8_t *b, size_t len);
+/* Whether it is a loopback address (127/8, ::1). */
+bool net_ma_is_loopback(const uint8_t *b, size_t len);
+/* The IP of a multiaddr that starts with /ip4 or /ip6: its bytes (4 or
+ * 16) into ip and the count, or 0 when it starts with something else. */
+size_t net_ma_ip(const uint8_t *b, size_t len, uint8_t ip[16]);
+/* The first two components (the "thin waist": /ip4|ip6/A/tcp|udp/P) of
+ * b: their length in bytes, or 0 when b does not start so. */
+size_t net_ma_thin_waist(const uint8_t *b, size_t len);
 
 #endif /* NET_MULTIADDR_H */

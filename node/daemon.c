@@ -20,6 +20,7 @@
 #include "../blockstore/bs.h"
 #include "../config/config.h"
 #include "../gateway/gateway.h"
+#include "../net/autonat.h"
 #include "../net/host.h"
 #include "../net/multiaddr.h"
 #include "../net/pnet.h"
@@ -89,6 +90,7 @@ typedef struct node {
   uv_signal_t sigint, sigterm;
   http_server_t *gateway, *api;
   net_host_t *host;
+  net_autonat_t *autonat;
   gw_ctx_t gw;   /* the gateway's context */
   rpc_ctx_t rpc; /* the API's */
   char pubkey[64]; /* base64 of the PublicKey protobuf, for `id` */
@@ -112,6 +114,10 @@ static void stop_node(node_t *n) {
     http_server_stop(n->api, NULL, NULL);
   n->gateway = n->api = NULL;
   n->rpc.host = NULL; /* swarm commands from now on: offline */
+  n->rpc.autonat = NULL;
+  /* AutoNAT's handlers name it: it goes right before the host. */
+  net_autonat_close(n->autonat);
+  n->autonat = NULL;
   if (n->host)
     net_host_close(n->host, NULL, NULL);
   n->host = NULL;
@@ -406,6 +412,33 @@ static int start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
   return 0;
 }
 
+/* AutoNAT on the host (net/autonat.h): the client always, the v2 server
+ * unless AutoNAT.ServiceMode is "disabled" (Kubo's modes; unset is
+ * enabled, as Kubo).  AutoNAT.AllowPrivateAddrs (trove's, for tests on
+ * private networks) lets it test and dial private addresses. */
+static int start_autonat(node_t *n, const node_daemon_opts_t *o,
+                         json_t *cfg) {
+  json_t *m = config_get(cfg, "AutoNAT.ServiceMode");
+  const char *mode = json_is_null(m) || !m ? "" : json_string_value(m);
+  net_autonat_opts_t ao = {.client = true};
+  if (!mode)
+    return startup_fail(o, TR_ECONFIG, "AutoNAT.ServiceMode: expected a string");
+  if (!*mode || !strcmp(mode, "enabled"))
+    ao.service = true;
+  else if (!strcmp(mode, "legacy-v1"))
+    tr_log(TR_LOG_WARN, "AutoNAT.ServiceMode legacy-v1: trove speaks AutoNAT "
+                        "v2 only; the service is off");
+  else if (strcmp(mode, "disabled"))
+    return startup_fail(o, TR_ECONFIG, "AutoNAT.ServiceMode: unknown autonat "
+                        "mode: %s", mode);
+  ao.allow_private = json_is_true(config_get(cfg, "AutoNAT.AllowPrivateAddrs"));
+  int rc = net_autonat_new(n->host, &ao, &n->autonat);
+  if (rc)
+    return startup_fail(o, rc, "autonat: %s", tr_strerror(rc));
+  n->rpc.autonat = n->autonat;
+  return 0;
+}
+
 int node_daemon_run(const node_daemon_opts_t *o) {
   /* The repo first: nothing is created in a directory that holds none. */
   json_t *cfg = NULL;
@@ -485,6 +518,8 @@ int node_daemon_run(const node_daemon_opts_t *o) {
                    n->rpc.gateway_addr, sizeof n->rpc.gateway_addr, "gateway");
   if (!rc)
     rc = start_swarm(n, o, cfg, &id);
+  if (!rc)
+    rc = start_autonat(n, o, cfg);
   if (!rc)
     rc = write_api_file(o, n->repo, n->rpc.api_addr);
   if (rc)

@@ -35,6 +35,7 @@ const rpc_cmd_t rpc_cmds[] = {
     {"swarm/disconnect", rpc_cmd_swarm_disconnect},
     {"swarm/addrs", rpc_cmd_swarm_addrs},
     {"swarm/addrs/local", rpc_cmd_swarm_addrs_local},
+    {"swarm/addrs/autonat", rpc_cmd_swarm_addrs_autonat},
     {"ping", rpc_cmd_ping},
 };
 const size_t rpc_ncmds = TR_ARRAY_LEN(rpc_cmds);

@@ -36,6 +36,8 @@ typedef struct rpc_ctx {
   /* The libp2p host (the swarm commands, ping, id's Addresses and Protocols); NULL
    * when the node has no swarm or is stopping. */
   struct net_host *host;
+  /* Its AutoNAT (swarm/addrs/autonat); NULL when there is none. */
+  struct net_autonat *autonat;
   /* Where the listeners ended up, for `id` and logs. */
   char gateway_addr[128];
   char api_addr[128];

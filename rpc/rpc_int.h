@@ -246,6 +246,7 @@ void rpc_cmd_swarm_connect(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_disconnect(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_addrs(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_addrs_local(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_swarm_addrs_autonat(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_ping(http_req_t *req, rpc_ctx_t *ctx);
 
 #endif /* RPC_INT_H */

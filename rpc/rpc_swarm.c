@@ -8,6 +8,8 @@
  *   swarm/disconnect arg=MADDR  {"Strings":["disconnect ID success"]}
  *   swarm/addrs              {"Addrs":{"ID":["/ip4/..."]}} (the peerstore)
  *   swarm/addrs/local        {"Strings":[...]} (where we listen)
+ *   swarm/addrs/autonat      {"reachability":"Public","reachable":[...],
+ *                            "unreachable":[...],"unknown":[...]}
  *   ping arg=PEER count=N    NDJSON {"Success","Time","Text"}: "PING ID.",
  *                            one line per echo (Time in ns), the average
  *   id [arg=PEER]            {"ID","PublicKey","Addresses","AgentVersion",
@@ -28,6 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../net/autonat.h"
 #include "../net/host.h"
 #include "../net/identify.h"
 #include "../net/peerstore.h"
@@ -83,6 +86,42 @@ static void answer_strings(http_req_t *req, const char *s) {
 }
 
 /* ------------------------------------------------------- peers, addrs */
+
+/* Kubo's autoNATResult: reachability, and the addresses by what AutoNAT
+ * found (each list left out when empty, as Kubo's omitempty). */
+static void an_addr(const char *addr, net_reach_t r, void *ud) {
+  json_t **lists = ud;
+  json_t *l = lists[r];
+  if (l)
+    json_array_append_new(l, rpc_json_str(addr));
+}
+
+void rpc_cmd_swarm_addrs_autonat(http_req_t *req, rpc_ctx_t *ctx) {
+  if (!online(req, ctx))
+    return;
+  json_t *o = json_object();
+  json_t *lists[3] = {json_array(), json_array(), json_array()};
+  net_reach_t r = NET_REACH_UNKNOWN;
+  if (ctx->autonat) {
+    r = net_autonat_reachability(ctx->autonat);
+    net_autonat_addrs(ctx->autonat, an_addr, lists);
+  }
+  /* Indexed by net_reach_t: unknown, public, private. */
+  static const char *const names[3] = {"unknown", "reachable", "unreachable"};
+  if (o && json_object_set_new(o, "reachability", rpc_json_str(net_reach_str(r))))
+    json_decref(o), o = NULL;
+  for (int i = 1; i <= 3; i++) {
+    int k = i % 3; /* reachable, unreachable, unknown: Kubo's order */
+    if (o && lists[k] && json_array_size(lists[k])) {
+      if (json_object_set_new(o, names[k], lists[k]))
+        json_decref(o), o = NULL;
+    } else {
+      json_decref(lists[k]);
+    }
+    lists[k] = NULL;
+  }
+  rpc_api_json(req, o);
+}
 
 static void peer_row(const net_peerid_t *peer, const char *addr,
                      bool outbound, void *ud) {
