@@ -751,3 +751,12 @@ void net__sweep(net_host_t *h, uint64_t now) {
     }
   }
 }
+
+/* Here rather than in host.c: it only reads the connection list, and
+ * identify.c (which host.c starts) asks it. */
+bool net_host_connected(net_host_t *h, const net_peerid_t *peer) {
+  for (net_conn_t *c = h->conns; c; c = c->next)
+    if (c->phase == NET_PH_OPEN && net_peerid_equal(&c->peer, peer))
+      return true;
+  return false;
+}

@@ -614,13 +614,6 @@ bool net_host_protected(net_host_t *h, const net_peerid_t *peer) {
   return net_cm_protected(&h->cm, peer);
 }
 
-bool net_host_connected(net_host_t *h, const net_peerid_t *peer) {
-  for (net_conn_t *c = h->conns; c; c = c->next)
-    if (c->phase == NET_PH_OPEN && net_peerid_equal(&c->peer, peer))
-      return true;
-  return false;
-}
-
 int net_host_disconnect(net_host_t *h, const net_peerid_t *peer) {
   int rc = TR_ENOTCONN;
   for (net_conn_t *c = h->conns, *next; c; c = next) {

@@ -143,19 +143,28 @@ static void test_h2_rapid_reset_goaway(void **state) {
   h2c_t c;
   h2c_open(&c, 65535, 5);
   int sent = 0;
+  bool cut = false;
   for (; sent < 3000 && !c.goaway; sent++) {
     int32_t id = h2c_get(&c, "GET", "/hello");
     /* HEADERS out first: nghttp2 drops a request reset before it went. */
-    if (h2c_flush(&c))
+    if (h2c_flush(&c)) {
+      cut = true;
       break;
+    }
     nghttp2_submit_rst_stream(c.s, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
-    if (sent % 50 == 49 && h2c_run_ms(&c, 1 << 30, 20) < 0)
-      break; /* the server closed after its GOAWAY */
+    if (sent % 50 == 49 && h2c_run_ms(&c, 1 << 30, 20) < 0) {
+      cut = true; /* the server closed after its GOAWAY */
+      break;
+    }
   }
-  h2c_run_ms(&c, 1 << 30, 200);
-  fprintf(stderr, "rapid reset: %d streams sent, %d handled, goaway %d\n",
-          sent, hello_count, c.goaway);
-  assert_true(c.goaway);
+  if (h2c_run_ms(&c, 1 << 30, 200) < 0)
+    cut = true;
+  fprintf(stderr, "rapid reset: %d streams sent, %d handled, goaway %d, "
+          "cut %d\n", sent, hello_count, c.goaway, cut);
+  /* The GOAWAY is sent before the close, but a client still writing when
+   * the server closes gets a reset that can discard the GOAWAY unread (seen
+   * under load): the connection ended by the server is the same verdict. */
+  assert_true(c.goaway || cut);
   assert_true(sent < 3000);
   assert_true(hello_count < 300);
   h2c_close(&c);
