@@ -7,8 +7,8 @@
 #     /ipfs/id/push/1.0.0, /ipfs/ping/1.0.0, the listen address), 5 pings;
 #   trove -> js, through the daemon's API: `trove swarm disconnect`, then
 #     `trove swarm connect .../p2p/JSID` (js sees an inbound connection from
-#     trove's PeerID), `trove swarm peers`, `trove id JSID` (skipped while
-#     the CLI cannot look up other peers), `trove ping`;
+#     trove's PeerID), `trove swarm peers`, `trove id JSID` (js's agent,
+#     its protocols and its listen address, from identify), `trove ping`;
 #   many concurrent yamux streams with large transfers, on
 #     build/tests/p2p_peer (net/ alone): js opens 32 streams x 2 MiB on
 #     p2p_peer's /trove/test/echo/1.0.0, and p2p_peer opens 32 x 2 MiB on
@@ -120,14 +120,10 @@ check "$out" 'len(d) == 1 and d[0]["peer"] == a[0] and d[0]["direction"] == "inb
 out=$(timeout 20 "$TROVE" swarm peers)
 echo "$out"
 grep -q "^/ip4/127.0.0.1/tcp/$JP/p2p/$JSID\$" <<<"$out" || fail "trove swarm peers: $out"
-if out=$(timeout 20 "$TROVE" id "$JSID" 2>&1); then
-  check "$out" 'd["ID"] == a[0] and d["AgentVersion"].startswith("js-libp2p/") and "/trove/test/echo/1.0.0" in d["Protocols"]' "$JSID"
-  echo "trove id: $(head -c 300 <<<"$out")"
-elif grep -q "not supported" <<<"$out"; then
-  echo "skip: trove id PEER ($out)"
-else
-  fail "trove id $JSID: $out"
-fi
+out=$(timeout 20 "$TROVE" id "$JSID" 2>&1) || fail "trove id $JSID: $out"
+echo "trove id: $(head -c 300 <<<"$out")"
+check "$out" 'd["ID"] == a[0] and d["AgentVersion"].startswith("js-libp2p/") and "/trove/test/echo/1.0.0" in d["Protocols"] and "/ipfs/ping/1.0.0" in d["Protocols"] and d["Protocols"] == sorted(d["Protocols"]) and any(x.startswith("/ip4/127.0.0.1/tcp/%s/p2p/" % a[1]) for x in d["Addresses"]) and d["PublicKey"]' "$JSID" "$JP"
+
 out=$(timeout 20 "$TROVE" ping -n 3 "$JSID")
 echo "$out"
 [ "$(grep -c 'Pong received' <<<"$out")" = 3 ] || fail "trove ping: $out"
