@@ -47,16 +47,15 @@ CLI_SRC  := $(wildcard cli/*.c)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(B)/tests/%)
-# Helper programs the integration scripts run (tests/evil_peer.c: a hostile
-# libp2p peer); built beside the unit tests, not run by themselves.
-TOOLS    := $(B)/tests/evil_peer
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
-# Test programs that are not cmocka suites: a libp2p peer on net/ for the
-# interop test p2p_js.sh and bench/p2p.sh.
-TOOLS    := $(B)/tests/p2p_peer
+# Helper programs the tests run, built beside the unit tests and not run by
+# themselves: tests/evil_peer.c (a hostile libp2p peer for it_p2p_hostile.sh
+# and it_p2p_connmgr.sh) and tests/p2p_peer.c (a libp2p peer on net/ alone
+# for p2p_js.sh and bench/p2p.sh).
+TOOLS    := $(B)/tests/evil_peer $(B)/tests/p2p_peer
 
 BIN := $(if $(filter 1,$(SAN)),$(B)/bin/trove,bin/trove)
 
