@@ -1,6 +1,7 @@
 /*
  * varint.c — unsigned LEB128 varints as the multiformats spec restricts them:
- * at most 9 bytes (63 bits) and minimally encoded.
+ * at most 9 bytes (63 bits) and minimally encoded; and the frames that a
+ * varint length prefixes (dag_varint_frame).
  */
 #include "varint.h"
 
@@ -40,4 +41,21 @@ int dag_varint_get(const uint8_t *in, size_t len, uint64_t *v) {
     }
   }
   return TR_EVARINT;
+}
+
+int64_t dag_varint_frame(const uint8_t *in, size_t len, size_t max,
+                         const uint8_t **body, size_t *blen) {
+  uint64_t n;
+  int k = dag_varint_get(in, len, &n);
+  if (k == TR_ETRUNC)
+    return 0; /* only below DAG_VARINT_MAX bytes: more may complete it */
+  if (k < 0)
+    return TR_EPROTO;
+  if (n > max)
+    return TR_ETOOBIG;
+  if (len - (size_t)k < n)
+    return 0;
+  *body = in + k;
+  *blen = (size_t)n;
+  return (int64_t)((size_t)k + n);
 }

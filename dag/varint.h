@@ -34,4 +34,15 @@ size_t dag_varint_put(uint8_t *out, uint64_t v);
  *               bytes */
 int dag_varint_get(const uint8_t *in, size_t len, uint64_t *v) TR_WUR;
 
+/* ------------------------------------------------- length-prefixed frames */
+
+/* One frame at the start of in[0..len): a varint length, then that many
+ * bytes (libp2p's "uvarint-prefixed" messages: AutoNAT, the kad DHT).
+ * Returns the bytes the frame takes (prefix included, > 0) with *body and
+ * *blen set to its payload; 0 when more bytes are needed; TR_ETOOBIG when
+ * the length is over max; TR_EPROTO for a malformed length (non-minimal or
+ * over 9 bytes).  *body points into in. */
+int64_t dag_varint_frame(const uint8_t *in, size_t len, size_t max,
+                         const uint8_t **body, size_t *blen) TR_WUR;
+
 #endif /* DAG_VARINT_H */

@@ -24,19 +24,7 @@ const char *net_reach_str(net_reach_t r) {
 
 int64_t net_an_frame(const uint8_t *p, size_t n, size_t max,
                      const uint8_t **body, size_t *blen) {
-  uint64_t len;
-  int k = dag_varint_get(p, n, &len);
-  if (k == TR_ETRUNC)
-    return n < DAG_VARINT_MAX ? 0 : TR_EPROTO;
-  if (k < 0)
-    return TR_EPROTO;
-  if (len > max)
-    return TR_ETOOBIG;
-  if (n - (size_t)k < len)
-    return 0;
-  *body = p + k;
-  *blen = (size_t)len;
-  return (int64_t)((size_t)k + len);
+  return dag_varint_frame(p, n, max, body, blen);
 }
 
 /* Append the packed message m, its length first. */
