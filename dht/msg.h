@@ -12,8 +12,11 @@
  * peer that answers with thousands of bogus closer peers costs a bounded
  * decode); of a peer's addresses the first DHT_PEER_ADDRS_MAX that are
  * valid multiaddrs of at most DHT_ADDR_MAX bytes are kept (others are
- * skipped); a peer whose id is not a PeerID is skipped.  Keys and record
- * fields over their caps make the message invalid (TR_EPROTO).
+ * skipped); a peer whose id is not a PeerID is skipped (and not counted).
+ * Keys and record fields over their caps make the message invalid
+ * (TR_EPROTO).  protobuf-c, which allocates every element of a repeated
+ * field before the caps apply, works within DHT_MSG_DECODE_MEM bytes: a
+ * message that needs more (tens of thousands of peers) is TR_EPROTO.
  */
 #ifndef DHT_MSG_H
 #define DHT_MSG_H
@@ -32,6 +35,7 @@
 #define DHT_KEY_MAX 512            /* a multihash, PeerID or /ipns/, /pk/ key */
 #define DHT_RECORD_VALUE_MAX 16384 /* IPNS records are at most 10 KiB */
 #define DHT_TIME_MAX 64            /* Record.timeReceived (RFC 3339) */
+#define DHT_MSG_DECODE_MEM (1u << 20) /* protobuf-c's temporaries, a decode */
 
 typedef enum dht_msg_type {
   DHT_PUT_VALUE = 0,
@@ -73,13 +77,13 @@ typedef struct dht_record {
  * (nothing is freed by dht_msg_encode()). */
 typedef struct dht_msg {
   dht_msg_type_t type;
-  int32_t cluster_level;
+  int32_t cluster_level; /* clusterLevelRaw as sent: go 1, js 0 */
   uint8_t *key;
   size_t keylen;
   bool has_record;
   dht_record_t record;
   dht_peer_t *closer;
-  size_t ncloser, closer_dropped;
+  size_t ncloser, closer_dropped; /* dropped: valid peers past the cap */
   dht_peer_t *providers;
   size_t nproviders, providers_dropped;
 } dht_msg_t;
@@ -97,7 +101,9 @@ int64_t dht_frame(const uint8_t *p, size_t n, size_t max,
 int dht_msg_decode(const uint8_t *p, size_t n, dht_msg_t *m) TR_WUR;
 
 /* Append m to out as one frame (uvarint length, then the protobuf).
- * 0, -ENOMEM, TR_ETOOBIG (over DHT_MSG_MAX). */
+ * 0, -ENOMEM, TR_ETOOBIG (over DHT_MSG_MAX), TR_EUSAGE (a type or a
+ * peer's conn out of range, naddrs or an addrlen over its cap, a length
+ * without its pointer, time_received without a NUL). */
 int dht_msg_encode(const dht_msg_t *m, tr_bytes_t *out) TR_WUR;
 
 void dht_msg_free(dht_msg_t *m);

@@ -29,7 +29,7 @@ ALLOWED = {
     "config": {"common"},
     "http": {"common"},
     "net": {"common", "dag"},
-    "dht": {"common", "dag", "blockstore", "net"},
+    "dht": {"common", "dag", "blockstore", "config", "net"},
     "bitswap": {"common", "dag", "blockstore", "net", "dht", "http"},
     "gateway": {"common", "dag", "blockstore", "http"},
     "rpc": {"common", "dag", "blockstore", "config", "http", "net"},
