@@ -306,14 +306,6 @@ static void throttle(net_autonat_t *an, const net_peerid_t *p, uint64_t now) {
       now + (an->o.throttle_ms ? an->o.throttle_ms : NET_AN_SERVER_THROTTLE_MS);
 }
 
-static bool speaks(net_peerinfo_t *pi, const char *proto) {
-  for (size_t off = 0; pi && off < pi->protolen;
-       off += strlen(pi->protos + off) + 1)
-    if (!strcmp(pi->protos + off, proto))
-      return true;
-  return false;
-}
-
 static void pick_conn(const net_peerid_t *peer, const char *addr, bool out,
                       void *ud) {
   (void)addr, (void)out;
@@ -323,7 +315,7 @@ static void pick_conn(const net_peerid_t *peer, const char *addr, bool out,
   for (probe_t *p = k->an->probes; p; p = p->next)
     if (net_peerid_equal(&p->server, peer))
       return;
-  if (speaks(net_ps_get(&k->an->h->ps, peer), NET_AN_DIAL_PROTOCOL)) {
+  if (net_ps_speaks(net_ps_get(&k->an->h->ps, peer), NET_AN_DIAL_PROTOCOL)) {
     k->peer = *peer;
     k->found = true;
   }

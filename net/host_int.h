@@ -14,6 +14,7 @@
 #define NET_HOST_INT_H
 
 #include "host.h"
+#include "identify.h"
 #include "mss.h"
 #include "noise.h"
 #include "obsaddr.h"
@@ -140,6 +141,11 @@ struct net_host {
   uv_timer_t sweep;
   net_peerstore_t ps;
   struct net_id_wait *idw; /* identify.c's waiters */
+  struct {
+    net_identified_cb cb;
+    void *ud;
+  } idwatch[NET_HOST_HOOKS_MAX]; /* identify.c's watchers */
+  size_t nidwatch;
   net_obs_t obs; /* what peers observe us at (identify.c records) */
   bool closing;
   int open_handles;

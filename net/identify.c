@@ -219,6 +219,8 @@ static void rd_fin(net_stream_t *s) {
                                   c->ma, c->malen, obs, olen) < 0)
     tr_log(TR_LOG_DEBUG, "identify: observed address not kept");
   r->buf.len = 0;
+  for (size_t i = 0; !rc && i < h->nidwatch; i++)
+    h->idwatch[i].cb(h, net_stream_peer(s), h->idwatch[i].ud);
   if (r->asked) {
     net_peerinfo_t *pi = rc ? NULL : net_ps_get(&h->ps, net_stream_peer(s));
     if (pi)
@@ -296,6 +298,14 @@ static void on_id(net_stream_t *s, void *ud) {
 static void on_push(net_stream_t *s, void *ud) {
   (void)ud;
   start_read(s, false);
+}
+
+int net_identify_watch(net_host_t *h, net_identified_cb cb, void *ud) {
+  if (h->nidwatch == NET_HOST_HOOKS_MAX)
+    return TR_ELIMIT;
+  h->idwatch[h->nidwatch].cb = cb;
+  h->idwatch[h->nidwatch++].ud = ud;
+  return 0;
 }
 
 int net__identify_init(net_host_t *h) {

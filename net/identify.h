@@ -38,6 +38,14 @@ int net_identify_wait(net_host_t *h, const net_peerid_t *peer,
                       uint32_t timeout_ms, net_identify_cb cb,
                       void *ud) TR_WUR;
 
+/* Watch identify: cb runs each time a peer's identify (the answer to
+ * ours, or a push) has been read into the peerstore, so that the DHT can
+ * see who speaks its protocol.  At most NET_HOST_HOOKS_MAX watchers.
+ * 0, TR_ELIMIT. */
+typedef void (*net_identified_cb)(net_host_t *h, const net_peerid_t *peer,
+                                  void *ud);
+int net_identify_watch(net_host_t *h, net_identified_cb cb, void *ud) TR_WUR;
+
 /* Ping a connected peer count times on one stream, interval_ms apart
  * (Kubo's `ipfs ping` waits 1 s; 0: at once): cb once per answer with the
  * round trip in microseconds (status 0), or once with an error that ends

@@ -103,6 +103,14 @@ int net_ps_set_protos(net_peerinfo_t *pi, const char *const *names,
   return 0;
 }
 
+bool net_ps_speaks(const net_peerinfo_t *pi, const char *proto) {
+  for (size_t off = 0; pi && off < pi->protolen;
+       off += strlen(pi->protos + off) + 1)
+    if (!strcmp(pi->protos + off, proto))
+      return true;
+  return false;
+}
+
 int net_ps_set_pubkey(net_peerinfo_t *pi, const uint8_t *b, size_t n) {
   if (n == 0 || n > NET_PUBKEY_PB_MAX)
     return TR_EKEY;

@@ -59,6 +59,8 @@ void net_ps_add_addr(net_peerinfo_t *pi, const uint8_t *ma, size_t len);
  * NET_PS_PROTOS_BYTES are dropped. */
 int net_ps_set_protos(net_peerinfo_t *pi, const char *const *names,
                       size_t n) TR_WUR;
+/* Whether the peer's identify listed proto. */
+bool net_ps_speaks(const net_peerinfo_t *pi, const char *proto);
 /* Keep the marshalled PublicKey b[0..n) (at most NET_PUBKEY_PB_MAX bytes;
  * the caller has checked that it is the key pi->id names).  0, TR_EKEY
  * (too long), -ENOMEM. */
