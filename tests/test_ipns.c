@@ -10,6 +10,8 @@
  * validity and TTL has the fixture's signed data byte for byte (the data
  * does not depend on the key), so the DAG-CBOR encoding and key order are
  * boxo's; and its protobuf equals the fixture's with the signatures swapped.
+ * A record Kubo 0.43.1 published, with its key: recreated here byte for
+ * byte, signatures included (tests/vectors/ipns/kubo-0.43.1_*).
  *
  * Then boxo's own tests, translated: sign -> validate, tampering with the
  * signature, the data or a V1 field, expiry at the exact EOL, the size
@@ -284,6 +286,49 @@ static void test_fixture_roundtrip(void **state) {
     dht_ipns_record_free(&rec);
     free(b);
   }
+}
+
+/* A record Kubo 0.43.1 published (`ipfs name publish --key=k1
+ * --lifetime=8760h /ipfs/bafkqaaa`, fetched from its gateway with
+ * ?format=ipns-record), and that throwaway key as `ipfs key export`
+ * wrote it.  Ed25519 signs deterministically, so the record created here
+ * from the same key and fields must be Kubo's, signatures and all. */
+#define KUBO_NAME "k51qzi5uqu5dlnvrbpztmtqr9ftdqpia88tqjqnzvq9ym00wtpiol3rjt8sml4"
+static void test_kubo_record(void **state) {
+  (void)state;
+  size_t n, kn;
+  uint8_t *b = slurp(VEC "kubo-0.43.1_" KUBO_NAME ".ipns-record", &n);
+  uint8_t *kb = slurp(VEC "kubo-0.43.1_" KUBO_NAME ".key", &kn);
+  net_peerid_t id;
+  assert_int_equal(net_peerid_parse(&id, KUBO_NAME, strlen(KUBO_NAME)), 0);
+  uint8_t key[DHT_IPNS_KEY_MAX];
+  int kl = dht_ipns_key(&id, key, sizeof key);
+  assert_true(kl > 0);
+  assert_int_equal(dht_ipns_validate(key, (size_t)kl, b, n, NOW, NULL), 0);
+
+  dht_ipns_record_t rec;
+  assert_int_equal(dht_ipns_parse(&rec, b, n), 0);
+  assert_int_equal(rec.d.value.len, 14);
+  assert_memory_equal(rec.d.value.p, "/ipfs/bafkqaaa", 14);
+  assert_int_equal(rec.d.ttl, DHT_IPNS_DEFAULT_TTL_NS);
+  dht_ipns_time_t eol;
+  assert_int_equal(dht_ipns_eol(&rec, &eol), 0);
+  net_privkey_t sk;
+  assert_int_equal(net_privkey_unmarshal(&sk, kb, kn), 0);
+  net_pubkey_t pk;
+  net_privkey_pubkey(&sk, &pk);
+  assert_true(net_peerid_matches(&id, &pk));
+  tr_bytes_t out = {0};
+  assert_int_equal(dht_ipns_create(&sk, rec.d.value.p, rec.d.value.len,
+                                   (uint64_t)rec.d.sequence, eol, rec.d.ttl,
+                                   0, &out),
+                   0);
+  assert_int_equal(out.len, n);
+  assert_memory_equal(out.data, b, n);
+  tr_bytes_free(&out);
+  dht_ipns_record_free(&rec);
+  free(kb);
+  free(b);
 }
 
 /* ------------------------------------------------------ own records */
@@ -1065,6 +1110,7 @@ int main(void) {
       cmocka_unit_test(test_spec_values),
       cmocka_unit_test(test_sig_v1_format),
       cmocka_unit_test(test_fixture_roundtrip),
+      cmocka_unit_test(test_kubo_record),
       cmocka_unit_test(test_sign_validate),
       cmocka_unit_test(test_expired),
       cmocka_unit_test(test_tampered),
