@@ -84,6 +84,14 @@
   XX(ENOTCONN, -40111, "not connected to that peer")                           \
   XX(EBACKOFF, -40112, "dial backoff: this dial failed moments ago")           \
   XX(ESWARMKEY, -40113, "malformed swarm.key")                                 \
+  /* dht/ records (IPNS, /pk/): -40200.. */                                    \
+  XX(EIPNS, -40200, "malformed IPNS record")                                   \
+  XX(EIPNSV1, -40201, "IPNS record's V1 fields differ from its signed data")   \
+  XX(EVALIDITY, -40202, "unrecognized or malformed record validity")          \
+  XX(EEXPIRED, -40203, "record expired")                                       \
+  XX(ENOPUBKEY, -40204, "public key not found")                                \
+  XX(EKEYMISMATCH, -40205, "public key does not match the name")               \
+  XX(ERECKEY, -40206, "malformed record key")                                  \
   XX(ESTORE, -49001, "blockstore failure")                                     \
   XX(EMAPFULL, -49002, "repo map full and cannot grow")                        \
   XX(ECORRUPT, -49003, "repo is corrupt")

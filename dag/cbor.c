@@ -1,7 +1,12 @@
 /*
- * cbor.c — strict DAG-CBOR walking for links; see cbor.h.
+ * cbor.c — strict DAG-CBOR walking for links, and the small deterministic
+ * encoder; see cbor.h.
  */
 #include "cbor.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
 
 int dag_cbor_head(const uint8_t *in, size_t len, size_t *pos, int *major,
                   uint64_t *arg) {
@@ -88,4 +93,58 @@ int dag_cbor_links(const uint8_t *in, size_t len, dag_cbor_link_cb cb,
   if (rc)
     return rc == TR_ETRUNC ? TR_ECBOR : rc;
   return pos == len ? 0 : TR_ECBOR;
+}
+
+/* ---------------------------------------------------------- encoding */
+
+int dag_cbor_put_head(tr_bytes_t *out, int major, uint64_t arg) {
+  uint8_t b[9];
+  size_t n;
+  assert(major >= 0 && major <= 7);
+  uint8_t m = (uint8_t)((major & 7) << 5);
+  if (arg < 24) {
+    b[0] = (uint8_t)(m | arg);
+    n = 1;
+  } else {
+    /* 24..27: 1, 2, 4 or 8 bytes of argument, the fewest that hold it. */
+    int info = arg <= 0xff          ? 24
+               : arg <= 0xffff      ? 25
+               : arg <= 0xffffffffu ? 26
+                                    : 27;
+    size_t w = (size_t)1 << (info - 24);
+    b[0] = (uint8_t)(m | info);
+    for (size_t i = 0; i < w; i++)
+      b[1 + i] = (uint8_t)(arg >> (8 * (w - 1 - i)));
+    n = 1 + w;
+  }
+  return tr_bytes_append(out, b, n);
+}
+
+int dag_cbor_put_int(tr_bytes_t *out, int64_t v) {
+  if (v >= 0)
+    return dag_cbor_put_head(out, 0, (uint64_t)v);
+  /* -1 - v without overflow, INT64_MIN included. */
+  return dag_cbor_put_head(out, 1, ~(uint64_t)v);
+}
+
+static int put_string(tr_bytes_t *out, int major, const void *p, size_t n) {
+  size_t len = out->len;
+  int rc = dag_cbor_put_head(out, major, n);
+  if (rc == 0 && n && (rc = tr_bytes_append(out, p, n)))
+    out->len = len; /* the head alone would leave out malformed */
+  return rc;
+}
+
+int dag_cbor_put_bytes(tr_bytes_t *out, const void *p, size_t n) {
+  return put_string(out, 2, p, n);
+}
+
+int dag_cbor_put_text(tr_bytes_t *out, const char *s, size_t n) {
+  return put_string(out, 3, s, n);
+}
+
+int dag_cbor_key_cmp(const char *a, size_t alen, const char *b, size_t blen) {
+  if (alen != blen)
+    return alen < blen ? -1 : 1;
+  return alen ? memcmp(a, b, alen) : 0;
 }

@@ -4,6 +4,11 @@
  * byte string 0x00 + binary CID).  Used by the blockstore's links index and
  * by CAR headers.  Indefinite lengths, tags other than 42, and nesting deeper
  * than DAG_CBOR_MAX_DEPTH are refused, as DAG-CBOR's strict profile does.
+ *
+ * And a small deterministic encoder (dag_cbor_put_*) for the few documents
+ * trove writes itself, such as an IPNS record's signed data: each item in
+ * its shortest form, as DAG-CBOR requires.  The caller writes map keys in
+ * DAG-CBOR's order (dag_cbor_key_cmp()); nothing here sorts.
  */
 #ifndef DAG_CBOR_H
 #define DAG_CBOR_H
@@ -28,5 +33,25 @@ int dag_cbor_head(const uint8_t *in, size_t len, size_t *pos, int *major,
 
 /* Skip one whole item (recursively) starting at *pos. */
 int dag_cbor_skip(const uint8_t *in, size_t len, size_t *pos) TR_WUR;
+
+/* ---------------------------------------------------------- encoding */
+
+/* Append the head of an item of major type major (0..7) with argument arg
+ * (a length, count, value or tag number) in its shortest form.  0 or
+ * -ENOMEM (out unchanged). */
+int dag_cbor_put_head(tr_bytes_t *out, int major, uint64_t arg) TR_WUR;
+
+/* Append the integer v: major type 0 when v >= 0, else 1 with -1 - v. */
+int dag_cbor_put_int(tr_bytes_t *out, int64_t v) TR_WUR;
+
+/* Append a byte string (major 2) or a text string (major 3) of p[0..n).
+ * The text is not checked for UTF-8.  0 or -ENOMEM (out unchanged). */
+int dag_cbor_put_bytes(tr_bytes_t *out, const void *p, size_t n) TR_WUR;
+int dag_cbor_put_text(tr_bytes_t *out, const char *s, size_t n) TR_WUR;
+
+/* DAG-CBOR's map key order (RFC 7049's canonical order, which DAG-CBOR
+ * keeps): the shorter key first, keys of one length bytewise.  <0, 0, >0
+ * as memcmp. */
+int dag_cbor_key_cmp(const char *a, size_t alen, const char *b, size_t blen);
 
 #endif /* DAG_CBOR_H */

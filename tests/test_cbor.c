@@ -16,6 +16,12 @@
  * order or duplicates, or minimal integer encoding); those cases are left
  * out rather than asserted either way.
  *
+ * The encoder (dag_cbor_put_*): RFC 8949 Appendix A's examples byte for
+ * byte, every width boundary in its shortest form and read back by
+ * dag_cbor_head(), DAG-CBOR's key order, and out unchanged when an
+ * allocation fails.  (test_ipns.c checks a whole document: the signed data
+ * of IPNS records made by boxo, rebuilt byte for byte.)
+ *
  * Run from the repository root: vector paths are relative to it.
  */
 #include "testutil.h"
@@ -440,11 +446,156 @@ static void test_skip(void **state) {
   assert_int_equal(dag_cbor_skip(t0, 2, &pos), TR_ECBOR);
 }
 
+/* ---------------------------------------------------------- encoder */
+
+static void expect(tr_bytes_t *b, const char *hex) {
+  uint8_t want[64];
+  size_t n = unhex(hex, want, sizeof want);
+  if (b->len != n || memcmp(b->data, want, n)) {
+    char got[160];
+    tr_hex(b->data, b->len < 64 ? b->len : 64, got);
+    fail_msg("wrote %s, want %s", got, hex);
+  }
+  b->len = 0;
+}
+
+/* RFC 8949 Appendix A. */
+static void test_put_rfc8949(void **state) {
+  (void)state;
+  static const struct {
+    int64_t v;
+    const char *hex;
+  } ints[] = {
+      {0, "00"},
+      {1, "01"},
+      {10, "0a"},
+      {23, "17"},
+      {24, "1818"},
+      {25, "1819"},
+      {100, "1864"},
+      {1000, "1903e8"},
+      {1000000, "1a000f4240"},
+      {1000000000000, "1b000000e8d4a51000"},
+      {-1, "20"},
+      {-10, "29"},
+      {-100, "3863"},
+      {-1000, "3903e7"},
+      {INT64_MAX, "1b7fffffffffffffff"},
+      {INT64_MIN, "3b7fffffffffffffff"},
+  };
+  tr_bytes_t b = {0};
+  for (size_t i = 0; i < TR_ARRAY_LEN(ints); i++) {
+    assert_int_equal(dag_cbor_put_int(&b, ints[i].v), 0);
+    expect(&b, ints[i].hex);
+  }
+  assert_int_equal(dag_cbor_put_head(&b, 0, UINT64_MAX), 0);
+  expect(&b, "1bffffffffffffffff"); /* 18446744073709551615 */
+  assert_int_equal(dag_cbor_put_bytes(&b, "", 0), 0);
+  expect(&b, "40");
+  assert_int_equal(dag_cbor_put_bytes(&b, "\x01\x02\x03\x04", 4), 0);
+  expect(&b, "4401020304");
+  assert_int_equal(dag_cbor_put_text(&b, "", 0), 0);
+  expect(&b, "60");
+  assert_int_equal(dag_cbor_put_text(&b, "a", 1), 0);
+  expect(&b, "6161");
+  assert_int_equal(dag_cbor_put_text(&b, "IETF", 4), 0);
+  expect(&b, "6449455446");
+  assert_int_equal(dag_cbor_put_text(&b, "\xc3\xbc", 2), 0);
+  expect(&b, "62c3bc");
+  /* {"a": 1, "b": [2, 3]} */
+  assert_int_equal(dag_cbor_put_head(&b, 5, 2), 0);
+  assert_int_equal(dag_cbor_put_text(&b, "a", 1), 0);
+  assert_int_equal(dag_cbor_put_int(&b, 1), 0);
+  assert_int_equal(dag_cbor_put_text(&b, "b", 1), 0);
+  assert_int_equal(dag_cbor_put_head(&b, 4, 2), 0);
+  assert_int_equal(dag_cbor_put_int(&b, 2), 0);
+  assert_int_equal(dag_cbor_put_int(&b, 3), 0);
+  expect(&b, "a26161016162820203");
+  /* A 24-byte string takes a one-byte length. */
+  assert_int_equal(dag_cbor_put_bytes(&b, "abcdefghijklmnopqrstuvwx", 24), 0);
+  assert_int_equal(b.len, 26);
+  assert_int_equal(b.data[0], 0x58);
+  assert_int_equal(b.data[1], 24);
+  tr_bytes_free(&b);
+}
+
+/* Each width boundary: the shortest head, and dag_cbor_head() reads back
+ * the same major type and argument. */
+static void test_put_boundaries(void **state) {
+  (void)state;
+  static const struct {
+    uint64_t arg;
+    size_t len;
+  } v[] = {
+      {0, 1},          {23, 1},          {24, 2},
+      {255, 2},        {256, 3},         {65535, 3},
+      {65536, 5},      {0xffffffffu, 5}, {UINT64_C(0x100000000), 9},
+      {UINT64_MAX, 9},
+  };
+  tr_bytes_t b = {0};
+  for (int major = 0; major < 8; major++)
+    for (size_t i = 0; i < TR_ARRAY_LEN(v); i++) {
+      b.len = 0;
+      assert_int_equal(dag_cbor_put_head(&b, major, v[i].arg), 0);
+      assert_int_equal(b.len, v[i].len);
+      size_t pos = 0;
+      int m;
+      uint64_t arg;
+      assert_int_equal(dag_cbor_head(b.data, b.len, &pos, &m, &arg), 0);
+      assert_int_equal(pos, b.len);
+      assert_int_equal(m, major);
+      assert_true(arg == v[i].arg);
+    }
+  tr_bytes_free(&b);
+}
+
+static void test_key_order(void **state) {
+  (void)state;
+  /* The IPNS data map's keys, in the order boxo writes them. */
+  static const char *keys[] = {"TTL", "Value", "Sequence", "Validity",
+                               "ValidityType"};
+  for (size_t i = 0; i + 1 < TR_ARRAY_LEN(keys); i++)
+    assert_true(dag_cbor_key_cmp(keys[i], strlen(keys[i]), keys[i + 1],
+                                 strlen(keys[i + 1])) < 0);
+  assert_true(dag_cbor_key_cmp("b", 1, "aa", 2) < 0); /* length first */
+  assert_true(dag_cbor_key_cmp("aa", 2, "b", 1) > 0);
+  assert_true(dag_cbor_key_cmp("ab", 2, "aa", 2) > 0);
+  assert_int_equal(dag_cbor_key_cmp("ab", 2, "ab", 2), 0);
+  assert_int_equal(dag_cbor_key_cmp("", 0, "", 0), 0);
+  assert_true(dag_cbor_key_cmp("", 0, "a", 1) < 0);
+  /* Bytewise, not signed char: 0xff sorts after 'a'. */
+  assert_true(dag_cbor_key_cmp("\xff", 1, "a", 1) > 0);
+}
+
+/* A failed allocation leaves out as it was: no head without its bytes. */
+static void test_put_nomem(void **state) {
+  (void)state;
+  static char big[300];
+  memset(big, 'x', sizeof big);
+  uint8_t buf[4];
+  tr_bytes_t b;
+  tr_bytes_borrow(&b, buf, sizeof buf);
+  assert_int_equal(dag_cbor_put_int(&b, 5), 0);
+  fm_start(0);
+  assert_int_equal(dag_cbor_put_bytes(&b, big, sizeof big), -ENOMEM);
+  assert_int_equal(b.len, 1);
+  assert_int_equal(dag_cbor_put_text(&b, big, sizeof big), -ENOMEM);
+  assert_int_equal(b.len, 1);
+  assert_int_equal(dag_cbor_put_head(&b, 0, UINT64_MAX), -ENOMEM);
+  assert_int_equal(b.len, 1);
+  fm_reset();
+  assert_int_equal(b.data[0], 0x05);
+  tr_bytes_free(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_codec_fixtures), cmocka_unit_test(test_heads),
       cmocka_unit_test(test_bad_input),      cmocka_unit_test(test_depth),
       cmocka_unit_test(test_callback),       cmocka_unit_test(test_skip),
+      cmocka_unit_test(test_put_rfc8949),
+      cmocka_unit_test(test_put_boundaries),
+      cmocka_unit_test(test_key_order),      cmocka_unit_test(test_put_nomem),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
