@@ -94,7 +94,8 @@ typedef struct dht_opts {
   dht_validate_fn validate;
   dht_select_fn select;
   dht_addr_fn addr_ok;
-  void *ud; /* for the functions above */
+  void *ud;  /* for send and addr_ok */
+  void *vud; /* for validate and select */
   dht_store_t *store; /* NULL: a private in-memory store with defaults */
 } dht_opts_t;
 
@@ -204,6 +205,9 @@ int dht_bootstrap(dht_t *d, uint64_t now) TR_WUR;
  * (at most cpl 15), now, whatever their refresh time: what go does when
  * it starts, and what dht_tick() does for buckets idle for refresh_ms. */
 void dht_refresh(dht_t *d, uint64_t now);
+
+/* Replace what we advertise of ourselves in ADD_PROVIDER (addresses). */
+void dht_set_self_info(dht_t *d, const dht_peer_t *self);
 
 /* --------------------------------------------------------------- stats */
 

@@ -254,7 +254,7 @@ static void take_record(dht_t *d, dht_query_t *q, const dht_peer_t *from,
   if (!m->has_record || !d->o.validate || m->record.keylen != q->kl ||
       memcmp(m->record.key, q->key, q->kl))
     return;
-  if (d->o.validate(d->o.ud, q->key, q->kl, m->record.value, m->record.vlen,
+  if (d->o.validate(d->o.vud, q->key, q->kl, m->record.value, m->record.vlen,
                     now))
     return;
   if (q->cbs.on_record)
@@ -262,7 +262,7 @@ static void take_record(dht_t *d, dht_query_t *q, const dht_peer_t *from,
   if (q->have_val && d->o.select) {
     const uint8_t *v[2] = {q->val, m->record.value};
     size_t l[2] = {q->vl, m->record.vlen};
-    if (d->o.select(d->o.ud, q->key, q->kl, v, l, 2) == 0)
+    if (d->o.select(d->o.vud, q->key, q->kl, v, l, 2) == 0)
       return;
   } else if (q->have_val) {
     return;
@@ -435,7 +435,7 @@ int dht_provide(dht_t *d, const uint8_t *mh, size_t mhl,
 int dht_put_value(dht_t *d, const uint8_t *key, size_t kl,
                   const uint8_t *val, size_t vl, const dht_query_cbs_t *cbs,
                   void *ud, uint64_t now, uint64_t *qid) {
-  if (!d->o.validate || d->o.validate(d->o.ud, key, kl, val, vl, now))
+  if (!d->o.validate || d->o.validate(d->o.vud, key, kl, val, vl, now))
     return TR_EUSAGE;
   if (!kl || kl > DHT_KEY_MAX)
     return TR_EUSAGE;

@@ -98,7 +98,7 @@ static int get_value(dht_t *d, const dht_peer_t *from, const dht_msg_t *m,
   if (rc && rc != TR_ENOTFOUND)
     return rc;
   /* A record that expired in the meantime is not served. */
-  if (!rc && (!d->o.validate || d->o.validate(d->o.ud, m->key, m->keylen,
+  if (!rc && (!d->o.validate || d->o.validate(d->o.vud, m->key, m->keylen,
                                               val.data, val.len, now)))
     rc = TR_ENOTFOUND;
   if (!rc) {
@@ -119,17 +119,17 @@ static int put_value(dht_t *d, const dht_msg_t *m, uint64_t now,
   if (!m->has_record || m->record.keylen != m->keylen ||
       memcmp(m->record.key, m->key, m->keylen))
     return TR_EPROTO; /* go: "key doesn't match record key" */
-  if (!d->o.validate || d->o.validate(d->o.ud, m->key, m->keylen,
+  if (!d->o.validate || d->o.validate(d->o.vud, m->key, m->keylen,
                                       m->record.value, m->record.vlen, now))
     return TR_EPROTO;
   tr_bytes_t old = {0};
   int rc = dht_store_get_record(d->store, m->key, m->keylen, now, &old);
   bool keep_old = false;
   if (!rc && d->o.select &&
-      !d->o.validate(d->o.ud, m->key, m->keylen, old.data, old.len, now)) {
+      !d->o.validate(d->o.vud, m->key, m->keylen, old.data, old.len, now)) {
     const uint8_t *v[2] = {old.data, m->record.value};
     size_t l[2] = {old.len, m->record.vlen};
-    keep_old = d->o.select(d->o.ud, m->key, m->keylen, v, l, 2) == 0 &&
+    keep_old = d->o.select(d->o.vud, m->key, m->keylen, v, l, 2) == 0 &&
                (old.len != m->record.vlen ||
                 memcmp(old.data, m->record.value, old.len));
   }

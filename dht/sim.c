@@ -231,7 +231,7 @@ int dht_sim_new(const dht_sim_opts_t *o, dht_sim_t **out) {
                     .k = o->k, .alpha = o->alpha, .beta = o->beta,
                     .request_ms = s->o.request_ms, .server = true,
                     .send = sim_send, .validate = sim_validate,
-                    .select = sim_select, .ud = nd};
+                    .select = sim_select, .ud = nd, .vud = nd};
     if (!o->timers)
       d.refresh_ms = d.check_ms = UINT32_MAX;
     if ((rc = dht_new(&d, s->now, &nd->d))) {

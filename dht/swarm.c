@@ -1,0 +1,530 @@
+/*
+ * swarm.c — the DHT core on the libp2p host (swarm.h).  Requests out are
+ * ops: queued by the core's send (never started inside it, so that no
+ * answer reaches the core re-entrantly), started on the next loop turn,
+ * then a dial through the peer's addresses if need be, a stream, the
+ * frame, and one answer frame.  Requests in are read frame by frame off
+ * the stream the peer opened.
+ */
+#include "swarm.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "../net/identify.h"
+#include "../net/multiaddr.h"
+#include "../net/peerstore.h"
+
+typedef struct op {
+  struct op *next;
+  dht_swarm_t *s;
+  uint64_t req, deadline;
+  dht_peer_t peer;
+  tr_bytes_t frame, in;
+  net_stream_t *st;
+  uint8_t next_addr;
+  bool want, queued, waiting_net, reported;
+} op_t;
+
+typedef struct inb {
+  struct inb *next;
+  dht_swarm_t *s;
+  net_stream_t *st;
+  tr_bytes_t in;
+  uint64_t last;
+} inb_t;
+
+struct dht_swarm {
+  uv_loop_t *loop;
+  net_host_t *h;
+  dht_t *d;
+  dht_swarm_opts_t o;
+  const char *proto;
+  uv_timer_t tick, kick;
+  int handles; /* open uv handles */
+  int64_t clock_off;
+  op_t *ops;
+  uint32_t nops;
+  inb_t *inb;
+  bool closing;
+  dht_swarm_stats_t st;
+};
+
+uint64_t dht_swarm_now(const dht_swarm_t *s) {
+  return (uint64_t)((int64_t)uv_now(s->loop) + s->clock_off);
+}
+
+dht_t *dht_swarm_dht(dht_swarm_t *s) { return s->d; }
+const char *dht_swarm_protocol(const dht_swarm_t *s) { return s->proto; }
+bool dht_swarm_lan(const dht_swarm_t *s) { return s->o.lan; }
+
+void dht_swarm_stats(const dht_swarm_t *s, dht_swarm_stats_t *out) {
+  *out = s->st;
+  out->ops = s->nops;
+}
+
+static void maybe_free(dht_swarm_t *s) {
+  if (s->closing && !s->handles && !s->nops && !s->inb) {
+    dht_free(s->d);
+    tr_free(s);
+  }
+}
+
+/* ------------------------------------------------------------- scope */
+
+static bool addr_ok(void *ud, const uint8_t *ma, size_t n) {
+  dht_swarm_t *s = ud;
+  uint8_t ip[16];
+  if (!net_ma_ip(ma, n, ip))
+    return false; /* a DNS name or a relay: not ours to judge here */
+  if (!s->o.lan)
+    return net_ma_is_public(ma, n);
+  if (net_ma_is_loopback(ma, n))
+    return s->o.loopback;
+  return !net_ma_is_public(ma, n);
+}
+
+static void peer_from_ps(dht_swarm_t *s, const net_peerid_t *id,
+                         dht_peer_t *out) {
+  net_peerinfo_t *pi = net_ps_get(net_host_peerstore(s->h), id);
+  const uint8_t *a[NET_PS_ADDRS_MAX];
+  size_t l[NET_PS_ADDRS_MAX], n = 0;
+  for (uint8_t i = 0; pi && i < pi->naddrs; i++)
+    a[n] = pi->addrs[i], l[n++] = pi->addrlen[i];
+  dht_peer_set(out, id, a, l, n);
+}
+
+void dht_swarm_update_self(dht_swarm_t *s) {
+  char strs[16][NET_MA_STR_MAX / 16];
+  size_t n = net_host_addrs(s->h, strs, 16);
+  if (n > 16)
+    n = 16;
+  uint8_t bin[16][DHT_ADDR_MAX];
+  const uint8_t *a[16];
+  size_t l[16], k = 0;
+  for (size_t i = 0; i < n; i++) {
+    int len = net_ma_parse(strs[i], strlen(strs[i]), bin[k], DHT_ADDR_MAX);
+    if (len > 0 && addr_ok(s, bin[k], (size_t)len))
+      a[k] = bin[k], l[k] = (size_t)len, k++;
+  }
+  dht_peer_t self;
+  dht_peer_set(&self, net_host_id(s->h), a, l, k);
+  dht_set_self_info(s->d, &self);
+}
+
+/* ------------------------------------------------------ requests out */
+
+static void op_unlink(op_t *op) {
+  dht_swarm_t *s = op->s;
+  for (op_t **pp = &s->ops; *pp; pp = &(*pp)->next)
+    if (*pp == op) {
+      *pp = op->next;
+      s->nops--;
+      break;
+    }
+  tr_bytes_free(&op->frame);
+  tr_bytes_free(&op->in);
+  tr_free(op);
+  maybe_free(s);
+}
+
+/* The answer will not come: tell the core (once), then free op unless a
+ * stream or a dial still holds it. */
+static void op_fail(op_t *op, int err) {
+  dht_swarm_t *s = op->s;
+  if (op->want && !op->reported && !s->closing) {
+    op->reported = true;
+    dht_on_fail(s->d, op->req, err, dht_swarm_now(s));
+  }
+  op->reported = true;
+  if (op->st) {
+    net_stream_t *st = op->st;
+    op->st = NULL;
+    net_stream_set(st, NULL, NULL);
+    net_stream_reset(st);
+  }
+  if (!op->waiting_net)
+    op_unlink(op);
+}
+
+static void out_data(net_stream_t *st, const uint8_t *p, size_t n) {
+  op_t *op = net_stream_ud(st);
+  dht_swarm_t *s = op->s;
+  if (!op->want || op->in.len + n > DHT_MSG_MAX + 16 ||
+      tr_bytes_append(&op->in, p, n)) {
+    op_fail(op, TR_EPROTO);
+    return;
+  }
+  const uint8_t *body;
+  size_t blen;
+  int64_t took = dht_frame(op->in.data, op->in.len, DHT_MSG_MAX, &body,
+                           &blen);
+  if (took == 0)
+    return;
+  if (took < 0) {
+    op_fail(op, (int)took);
+    return;
+  }
+  op->reported = true;
+  if (!s->closing)
+    dht_on_reply(s->d, op->req, body, blen, dht_swarm_now(s));
+  op->st = NULL;
+  net_stream_set(st, NULL, NULL);
+  net_stream_close(st); /* our FIN; the stream goes once the peer's is in */
+  op_unlink(op);
+}
+
+static void out_fin(net_stream_t *st) {
+  op_t *op = net_stream_ud(st);
+  if (op->want)
+    op_fail(op, TR_EPROTO); /* closed without an answer */
+  else
+    net_stream_close(st);
+}
+
+static void out_close(net_stream_t *st, int status) {
+  op_t *op = net_stream_ud(st);
+  if (!op)
+    return;
+  op->st = NULL;
+  op_fail(op, status ? status : TR_EPROTO);
+}
+
+static const net_stream_cbs_t OUT = {out_data, out_fin, out_close, NULL};
+
+static void op_opened(net_stream_t *st, int status, void *ud) {
+  op_t *op = ud;
+  op->waiting_net = false;
+  if (status || op->s->closing || op->reported) {
+    if (st)
+      net_stream_reset(st);
+    op_fail(op, status ? status : -ECANCELED);
+    return;
+  }
+  op->s->st.streams_out++;
+  op->st = st;
+  net_stream_set(st, &OUT, op);
+  int rc = net_stream_write(st, op->frame.data, op->frame.len);
+  if (rc) {
+    op_fail(op, rc);
+    return;
+  }
+  tr_bytes_free(&op->frame);
+  if (!op->want) {
+    /* ADD_PROVIDER: nothing comes back; the stream goes with our FIN. */
+    op->reported = true;
+    op->st = NULL;
+    net_stream_set(st, NULL, NULL);
+    net_stream_close(st);
+    op_unlink(op);
+  }
+}
+
+static void op_open(op_t *op) {
+  op->waiting_net = true;
+  int rc = net_host_open(op->s->h, &op->peer.id, op->s->proto, op_opened, op);
+  if (rc) {
+    op->waiting_net = false;
+    op_fail(op, rc);
+  }
+}
+
+static void op_dial(op_t *op);
+
+static void op_dialled(net_host_t *h, int status, const net_peerid_t *peer,
+                       void *ud) {
+  (void)h, (void)peer;
+  op_t *op = ud;
+  op->waiting_net = false;
+  if (op->s->closing || op->reported) {
+    op_fail(op, -ECANCELED);
+    return;
+  }
+  if (status) {
+    op->s->st.dial_failures++;
+    op_dial(op); /* the next address */
+    return;
+  }
+  op_open(op);
+}
+
+/* Dial the peer's next address that the host can dial. */
+static void op_dial(op_t *op) {
+  dht_swarm_t *s = op->s;
+  char id[NET_PEERID_STR_MAX];
+  if (net_peerid_format(&op->peer.id, 0, id, sizeof id) < 0) {
+    op_fail(op, TR_EPEERID);
+    return;
+  }
+  while (op->next_addr < op->peer.naddrs) {
+    uint8_t i = op->next_addr++;
+    char ma[NET_MA_STR_MAX / 8];
+    int n = net_ma_format(op->peer.addrs[i], op->peer.addrlen[i], ma,
+                          sizeof ma);
+    if (n < 0 || (size_t)n + 6 + strlen(id) >= sizeof ma)
+      continue;
+    snprintf(ma + n, sizeof ma - (size_t)n, "/p2p/%s", id);
+    op->waiting_net = true;
+    s->st.dials++;
+    int rc = net_host_connect(s->h, ma, op_dialled, op);
+    if (!rc)
+      return;
+    op->waiting_net = false;
+  }
+  op_fail(op, TR_ENOTCONN);
+}
+
+static void op_start(op_t *op) {
+  op->queued = false;
+  if (net_host_connected(op->s->h, &op->peer.id))
+    op_open(op);
+  else
+    op_dial(op);
+}
+
+static void on_kick(uv_timer_t *t) {
+  dht_swarm_t *s = t->data;
+  /* Starting one may finish (and free) it or others: walk again after
+   * each start. */
+  for (op_t *op = s->ops; op;) {
+    if (!op->queued) {
+      op = op->next;
+      continue;
+    }
+    op_start(op);
+    op = s->ops;
+  }
+}
+
+static int send_cb(void *ud, uint64_t req, const dht_peer_t *peer,
+                   bool want_reply, const uint8_t *p, size_t n) {
+  dht_swarm_t *s = ud;
+  if (s->closing)
+    return -ECANCELED;
+  if (s->nops >= DHT_SWARM_OPS_MAX)
+    return TR_ELIMIT;
+  op_t *op = tr_calloc(1, sizeof *op);
+  if (!op)
+    return -ENOMEM;
+  if (tr_bytes_append(&op->frame, p, n)) {
+    tr_free(op);
+    return -ENOMEM;
+  }
+  op->s = s;
+  op->req = req;
+  op->peer = *peer;
+  op->want = want_reply;
+  op->queued = true;
+  op->deadline = dht_swarm_now(s) + (s->o.request_ms ? s->o.request_ms
+                                                     : DHT_REQUEST_MS) +
+                 1000;
+  op->next = s->ops;
+  s->ops = op;
+  s->nops++;
+  uv_timer_start(&s->kick, on_kick, 0, 0);
+  return 0;
+}
+
+/* ------------------------------------------------------- requests in */
+
+static void inb_free(inb_t *ib) {
+  dht_swarm_t *s = ib->s;
+  for (inb_t **pp = &s->inb; *pp; pp = &(*pp)->next)
+    if (*pp == ib) {
+      *pp = ib->next;
+      break;
+    }
+  tr_bytes_free(&ib->in);
+  tr_free(ib);
+  maybe_free(s);
+}
+
+static void in_reset(inb_t *ib) {
+  ib->s->st.resets++;
+  net_stream_t *st = ib->st;
+  net_stream_set(st, NULL, NULL);
+  net_stream_reset(st);
+  inb_free(ib);
+}
+
+static void in_data(net_stream_t *st, const uint8_t *p, size_t n) {
+  inb_t *ib = net_stream_ud(st);
+  dht_swarm_t *s = ib->s;
+  if (s->closing || ib->in.len + n > DHT_MSG_MAX + 16 ||
+      tr_bytes_append(&ib->in, p, n)) {
+    in_reset(ib);
+    return;
+  }
+  ib->last = dht_swarm_now(s);
+  size_t off = 0;
+  for (;;) {
+    const uint8_t *body;
+    size_t blen;
+    int64_t took = dht_frame(ib->in.data + off, ib->in.len - off,
+                             DHT_MSG_MAX, &body, &blen);
+    if (took == 0)
+      break;
+    if (took < 0) {
+      in_reset(ib);
+      return;
+    }
+    off += (size_t)took;
+    dht_peer_t from;
+    peer_from_ps(s, net_stream_peer(st), &from);
+    tr_bytes_t resp = {0};
+    int rc = dht_handle(s->d, &from, body, blen, dht_swarm_now(s), &resp);
+    if (!rc && resp.len)
+      rc = net_stream_write(st, resp.data, resp.len);
+    tr_bytes_free(&resp);
+    if (rc) {
+      in_reset(ib);
+      return;
+    }
+  }
+  memmove(ib->in.data, ib->in.data + off, ib->in.len - off);
+  ib->in.len -= off;
+}
+
+static void in_fin(net_stream_t *st) { net_stream_close(st); }
+
+static void in_close(net_stream_t *st, int status) {
+  (void)status;
+  inb_t *ib = net_stream_ud(st);
+  if (ib)
+    inb_free(ib);
+}
+
+static const net_stream_cbs_t IN = {in_data, in_fin, in_close, NULL};
+
+static void on_stream(net_stream_t *st, void *ud) {
+  dht_swarm_t *s = ud;
+  inb_t *ib = s->closing ? NULL : tr_calloc(1, sizeof *ib);
+  if (!ib) {
+    net_stream_reset(st);
+    return;
+  }
+  s->st.streams_in++;
+  ib->s = s;
+  ib->st = st;
+  ib->last = dht_swarm_now(s);
+  ib->next = s->inb;
+  s->inb = ib;
+  net_stream_set(st, &IN, ib);
+}
+
+/* ------------------------------------------------------------- table */
+
+static void on_identified(net_host_t *h, const net_peerid_t *peer, void *ud) {
+  dht_swarm_t *s = ud;
+  if (s->closing)
+    return;
+  net_peerinfo_t *pi = net_ps_get(net_host_peerstore(h), peer);
+  uint64_t now = dht_swarm_now(s);
+  if (!pi || !net_ps_speaks(pi, s->proto)) {
+    dht_remove_peer(s->d, peer);
+    return;
+  }
+  bool was_empty = dht_rt_size(s->d) == 0;
+  dht_peer_t p;
+  peer_from_ps(s, peer, &p);
+  if (dht_add_peer(s->d, &p, now))
+    return; /* no address in our scope */
+  if (was_empty && dht_rt_size(s->d)) {
+    if (dht_bootstrap(s->d, now))
+      tr_log(TR_LOG_DEBUG, "dht: bootstrap lookup not started");
+    dht_refresh(s->d, now);
+  }
+}
+
+/* ------------------------------------------------------------ timers */
+
+static void on_tick(uv_timer_t *t) {
+  dht_swarm_t *s = t->data;
+  uint64_t now = dht_swarm_now(s);
+  dht_tick(s->d, now);
+  for (op_t *op = s->ops; op;) {
+    if (op->st && op->deadline <= now) {
+      op_fail(op, -ETIMEDOUT);
+      op = s->ops; /* the list changed */
+      continue;
+    }
+    op = op->next;
+  }
+  for (inb_t *ib = s->inb; ib;) {
+    inb_t *next = ib->next;
+    if (now - ib->last >= DHT_SWARM_IDLE_MS)
+      in_reset(ib);
+    ib = next;
+  }
+}
+
+static void on_handle_closed(uv_handle_t *h) {
+  dht_swarm_t *s = h->data;
+  s->handles--;
+  maybe_free(s);
+}
+
+int dht_swarm_new(uv_loop_t *loop, net_host_t *h, const dht_swarm_opts_t *o,
+                  dht_swarm_t **out) {
+  dht_swarm_t *s = tr_calloc(1, sizeof *s);
+  if (!s)
+    return -ENOMEM;
+  s->loop = loop;
+  s->h = h;
+  s->o = *o;
+  s->proto = o->lan ? DHT_PROTO_LAN : DHT_PROTO_WAN;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  s->clock_off = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
+                 (int64_t)uv_now(loop);
+  dht_opts_t d = {.self = *net_host_id(h), .server = o->server,
+                  .request_ms = o->request_ms, .send = send_cb,
+                  .validate = o->validate, .select = o->select,
+                  .addr_ok = addr_ok, .ud = s, .vud = o->ud,
+                  .store = o->store};
+  int rc = dht_new(&d, dht_swarm_now(s), &s->d);
+  if (rc) {
+    tr_free(s);
+    return rc;
+  }
+  if ((rc = uv_timer_init(loop, &s->tick)) ||
+      (rc = uv_timer_init(loop, &s->kick))) {
+    dht_free(s->d);
+    tr_free(s);
+    return rc;
+  }
+  s->tick.data = s->kick.data = s;
+  s->handles = 2;
+  rc = net_identify_watch(h, on_identified, s);
+  if (!rc && o->server)
+    rc = net_host_handle(h, s->proto, on_stream, s);
+  if (rc) {
+    /* The watcher cannot be taken back: it sees closing and does
+     * nothing, so s must outlive the host.  Failing here stops the
+     * daemon, which closes the host next. */
+    dht_swarm_close(s);
+    return rc;
+  }
+  uv_timer_start(&s->tick, on_tick, DHT_SWARM_TICK_MS, DHT_SWARM_TICK_MS);
+  dht_swarm_update_self(s);
+  *out = s;
+  return 0;
+}
+
+void dht_swarm_close(dht_swarm_t *s) {
+  if (!s || s->closing)
+    return;
+  s->closing = true;
+  uv_timer_stop(&s->tick);
+  uv_timer_stop(&s->kick);
+  uv_close((uv_handle_t *)&s->tick, on_handle_closed);
+  uv_close((uv_handle_t *)&s->kick, on_handle_closed);
+  while (s->inb)
+    in_reset(s->inb);
+  for (op_t *op = s->ops; op;) {
+    op_t *next = op->next;
+    op_fail(op, -ECANCELED);
+    op = next;
+  }
+}

@@ -1,0 +1,81 @@
+/*
+ * swarm.h — the DHT on the libp2p host (net/host.h): the thin libuv
+ * adapter that gives the core (dht.h) its streams, dials, clock and
+ * timer, as go-libp2p-kad-dht's messenger does for its query logic.
+ *
+ * One dht_swarm_t is one DHT: the WAN one speaks /ipfs/kad/1.0.0 and
+ * knows peers by their public addresses; the LAN one speaks
+ * /ipfs/lan/kad/1.0.0 and knows them by private ones (and by loopback
+ * ones with opts.loopback, Kubo's Routing.LoopbackAddressesOnLanDHT) —
+ * Kubo's "dual" DHT is the two side by side.
+ *
+ * The table: a peer whose identify lists the protocol is added (with the
+ * addresses it listens on that the scope allows); one that stops listing
+ * it is removed.  When the table goes from empty to not, the DHT looks
+ * itself up and refreshes its buckets (go's bootstrap).
+ *
+ * Requests out: one stream per request (the peer gets the request frame,
+ * answers one frame, the stream closes), after a dial through the peer's
+ * addresses when it is not connected.  Requests in (server mode only: a
+ * client does not register the protocol, so identify does not list it):
+ * a stream may carry any number of requests, each answered in order,
+ * until the peer closes it or leaves it idle for DHT_SWARM_IDLE_MS (Kubo
+ * sends its ADD_PROVIDERs back to back on one stream).  A request that
+ * does not decode, or that the core refuses, resets the stream.
+ *
+ * Time: the core's now is wall-clock milliseconds (dht_swarm_now()), so
+ * that a persistent store keeps expiry times across restarts.
+ */
+#ifndef DHT_SWARM_H
+#define DHT_SWARM_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "../net/host.h"
+#include "dht.h"
+
+#define DHT_PROTO_WAN "/ipfs/kad/1.0.0"
+#define DHT_PROTO_LAN "/ipfs/lan/kad/1.0.0"
+#define DHT_SWARM_IDLE_MS 60000 /* go-libp2p-kad-dht's stream idle timeout */
+#define DHT_SWARM_TICK_MS 250
+#define DHT_SWARM_OPS_MAX 512   /* requests out at once */
+
+typedef struct dht_swarm dht_swarm_t;
+
+typedef struct dht_swarm_opts {
+  bool lan;      /* the LAN DHT (private addresses), else the WAN one */
+  bool loopback; /* LAN: loopback addresses count as private */
+  bool server;   /* answer requests (register the protocol) */
+  uint32_t request_ms; /* 0: DHT_REQUEST_MS */
+  dht_validate_fn validate;
+  dht_select_fn select;
+  void *ud; /* for validate and select */
+  dht_store_t *store; /* NULL: in memory; not owned */
+} dht_swarm_opts_t;
+
+/* 0, TR_EEXIST (the protocol is registered already), TR_ELIMIT, -ENOMEM,
+ * libuv's errors. */
+int dht_swarm_new(uv_loop_t *loop, net_host_t *h, const dht_swarm_opts_t *o,
+                  dht_swarm_t **out) TR_WUR;
+/* Fail what is in flight, stop the timer and free (the handle closes
+ * asynchronously; the memory goes with it). */
+void dht_swarm_close(dht_swarm_t *s);
+
+/* The core, for lookups: pass dht_swarm_now() as now. */
+dht_t *dht_swarm_dht(dht_swarm_t *s);
+uint64_t dht_swarm_now(const dht_swarm_t *s);
+const char *dht_swarm_protocol(const dht_swarm_t *s);
+bool dht_swarm_lan(const dht_swarm_t *s);
+
+/* Refresh what we advertise as provider (the host's listen addresses,
+ * those the scope allows); the daemon calls it once its listeners are up. */
+void dht_swarm_update_self(dht_swarm_t *s);
+
+typedef struct dht_swarm_stats {
+  uint64_t streams_in, streams_out, dials, dial_failures, resets;
+  uint32_t ops; /* requests out in progress */
+} dht_swarm_stats_t;
+void dht_swarm_stats(const dht_swarm_t *s, dht_swarm_stats_t *out);
+
+#endif /* DHT_SWARM_H */
