@@ -125,6 +125,7 @@ int cmd_swarm_addrs(cli_t *, int, char **);
 int cmd_swarm_addrs_local(cli_t *, int, char **);
 int cmd_swarm_addrs_autonat(cli_t *, int, char **);
 int cmd_ping(cli_t *, int, char **);
+int cmd_routing_offline(cli_t *, int, char **); /* cmd_routing.c */
 
 /* cmd_remote.c: run the command through the RPC API of a daemon that
  * holds the repo (found through <repo>/api).  Returns true when it did -

@@ -188,6 +188,12 @@ static const rcmd_t table[] = {
     {"swarm addrs autonat", cli__remote_swarm_addrs_autonat, NULL},
     {"ping", cli__remote_ping, NULL},
     {"id", cli__remote_id, NULL},
+    {"routing findprovs", cli__remote_findprovs, NULL},
+    {"routing findpeer", cli__remote_findpeer, NULL},
+    {"routing provide", cli__remote_provide, NULL},
+    {"routing get", cli__remote_routing_get, NULL},
+    {"dht query", cli__remote_dht_query, NULL},
+    {"stats dht", cli__remote_stats_dht, NULL},
 };
 
 bool cli_remote(cli_t *cli, const char *name, int argc, char **argv,

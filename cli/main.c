@@ -71,6 +71,12 @@ static const struct {
     {"swarm addrs local", cmd_swarm_addrs_local},
     {"swarm addrs autonat", cmd_swarm_addrs_autonat},
     {"ping", cmd_ping},
+    {"routing findprovs", cmd_routing_offline},
+    {"routing findpeer", cmd_routing_offline},
+    {"routing provide", cmd_routing_offline},
+    {"routing get", cmd_routing_offline},
+    {"dht query", cmd_routing_offline},
+    {"stats dht", cmd_routing_offline},
 };
 
 /* ------------------------------------------------------------------ main */

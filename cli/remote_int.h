@@ -75,5 +75,12 @@ int cli__remote_swarm_addrs_local(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_addrs_autonat(remote_t *r, int argc, char **argv);
 int cli__remote_ping(remote_t *r, int argc, char **argv);
 int cli__remote_id(remote_t *r, int argc, char **argv);
+/* The DHT commands (cmd_routing.c). */
+int cli__remote_findprovs(remote_t *r, int argc, char **argv);
+int cli__remote_findpeer(remote_t *r, int argc, char **argv);
+int cli__remote_provide(remote_t *r, int argc, char **argv);
+int cli__remote_routing_get(remote_t *r, int argc, char **argv);
+int cli__remote_dht_query(remote_t *r, int argc, char **argv);
+int cli__remote_stats_dht(remote_t *r, int argc, char **argv);
 
 #endif /* CLI_REMOTE_INT_H */

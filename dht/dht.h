@@ -154,13 +154,17 @@ typedef struct dht_qstats {
 
 /* Callbacks of a lookup; any may be NULL.  on_provider: one provider,
  * each PeerID once.  on_record: a valid record (before selection).
- * on_done: last, with 0 or an error (TR_ENOTFOUND: GET_VALUE found no
+ * on_peer: see above.  on_done: last, with 0 or an error (TR_ENOTFOUND: GET_VALUE found no
  * valid record, FIND_NODE/provide reached nobody; -ETIMEDOUT: the
  * deadline passed, with what was found so far), the closest peers that
  * answered (closest first, at most k), the best record for GET_VALUE
  * (NULL otherwise) and the counters. */
 typedef struct dht_query_cbs {
   void (*on_provider)(void *ud, const dht_peer_t *p);
+  /* A peer some answer named (each once per lookup, with the addresses
+   * the scope allows; findpeer looks for its target here).  It must not
+   * cancel the lookup. */
+  void (*on_peer)(void *ud, const dht_peer_t *p);
   void (*on_record)(void *ud, const dht_peer_t *from, const uint8_t *val,
                     size_t vl);
   void (*on_done)(void *ud, int status, const dht_peer_t *closest,

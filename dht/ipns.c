@@ -725,3 +725,29 @@ int dht_ipns_pk_validate(const uint8_t *key, size_t keylen,
     return rc;
   return net_peerid_matches(&id, &pk) ? 0 : TR_EKEYMISMATCH;
 }
+
+/* ------------------------------------------------ the DHT's validator */
+
+int dht_record_validate(void *ud, const uint8_t *key, size_t kl,
+                        const uint8_t *val, size_t vl, uint64_t now_ms) {
+  (void)ud;
+  if (kl > 6 && !memcmp(key, "/ipns/", 6)) {
+    dht_ipns_time_t now = {(int64_t)(now_ms / 1000),
+                           (uint32_t)(now_ms % 1000) * 1000000u};
+    return dht_ipns_validate(key, kl, val, vl, now, NULL);
+  }
+  if (kl > 4 && !memcmp(key, "/pk/", 4))
+    return dht_ipns_pk_validate(key, kl, val, vl);
+  return TR_ERECKEY;
+}
+
+size_t dht_record_select(void *ud, const uint8_t *key, size_t kl,
+                         const uint8_t *const *vals, const size_t *lens,
+                         size_t n) {
+  (void)ud;
+  if (kl > 6 && !memcmp(key, "/ipns/", 6)) {
+    int best = dht_ipns_select(vals, lens, n);
+    return best > 0 ? (size_t)best : 0;
+  }
+  return 0; /* /pk/: every valid value is the same key */
+}

@@ -251,4 +251,15 @@ int dht_ipns_pk_key_parse(const uint8_t *k, size_t n,
 int dht_ipns_pk_validate(const uint8_t *key, size_t keylen,
                          const uint8_t *val, size_t vlen) TR_WUR;
 
+/* The DHT's record validator (go-libp2p-record's NamespacedValidator as
+ * Kubo sets it up): keys under /ipns/ are IPNS records, under /pk/ public
+ * keys, anything else is refused (TR_ERECKEY).  Shaped as dht.h's
+ * dht_validate_fn and dht_select_fn (ud unused; now in milliseconds since
+ * the epoch). */
+int dht_record_validate(void *ud, const uint8_t *key, size_t kl,
+                        const uint8_t *val, size_t vl, uint64_t now_ms);
+size_t dht_record_select(void *ud, const uint8_t *key, size_t kl,
+                         const uint8_t *const *vals, const size_t *lens,
+                         size_t n);
+
 #endif /* DHT_IPNS_H */

@@ -16,6 +16,9 @@
 #include "../net/multiaddr.h"
 #include "../net/peerstore.h"
 
+/* A stream we are done with: whatever it reports now goes nowhere. */
+static const net_stream_cbs_t DETACHED = {0};
+
 typedef struct op {
   struct op *next;
   dht_swarm_t *s;
@@ -141,7 +144,7 @@ static void op_fail(op_t *op, int err) {
   if (op->st) {
     net_stream_t *st = op->st;
     op->st = NULL;
-    net_stream_set(st, NULL, NULL);
+    net_stream_set(st, &DETACHED, NULL);
     net_stream_reset(st);
   }
   if (!op->waiting_net)
@@ -170,7 +173,7 @@ static void out_data(net_stream_t *st, const uint8_t *p, size_t n) {
   if (!s->closing)
     dht_on_reply(s->d, op->req, body, blen, dht_swarm_now(s));
   op->st = NULL;
-  net_stream_set(st, NULL, NULL);
+  net_stream_set(st, &DETACHED, NULL);
   net_stream_close(st); /* our FIN; the stream goes once the peer's is in */
   op_unlink(op);
 }
@@ -215,7 +218,7 @@ static void op_opened(net_stream_t *st, int status, void *ud) {
     /* ADD_PROVIDER: nothing comes back; the stream goes with our FIN. */
     op->reported = true;
     op->st = NULL;
-    net_stream_set(st, NULL, NULL);
+    net_stream_set(st, &DETACHED, NULL);
     net_stream_close(st);
     op_unlink(op);
   }
@@ -343,7 +346,7 @@ static void inb_free(inb_t *ib) {
 static void in_reset(inb_t *ib) {
   ib->s->st.resets++;
   net_stream_t *st = ib->st;
-  net_stream_set(st, NULL, NULL);
+  net_stream_set(st, &DETACHED, NULL);
   net_stream_reset(st);
   inb_free(ib);
 }

@@ -19,6 +19,8 @@
 
 #include "../blockstore/bs.h"
 #include "../config/config.h"
+#include "../dht/ipns.h"
+#include "../dht/swarm.h"
 #include "../gateway/gateway.h"
 #include "../net/autonat.h"
 #include "../net/host.h"
@@ -91,6 +93,7 @@ typedef struct node {
   http_server_t *gateway, *api;
   net_host_t *host;
   net_autonat_t *autonat;
+  dht_swarm_t *dht_lan, *dht_wan;
   gw_ctx_t gw;   /* the gateway's context */
   rpc_ctx_t rpc; /* the API's */
   char pubkey[64]; /* base64 of the PublicKey protobuf, for `id` */
@@ -115,7 +118,11 @@ static void stop_node(node_t *n) {
   n->gateway = n->api = NULL;
   n->rpc.host = NULL; /* swarm commands from now on: offline */
   n->rpc.autonat = NULL;
-  /* AutoNAT's handlers name it: it goes right before the host. */
+  n->rpc.dht_lan = n->rpc.dht_wan = NULL;
+  /* The DHTs and AutoNAT use the host: they go first. */
+  dht_swarm_close(n->dht_lan);
+  dht_swarm_close(n->dht_wan);
+  n->dht_lan = n->dht_wan = NULL;
   net_autonat_close(n->autonat);
   n->autonat = NULL;
   if (n->host)
@@ -439,6 +446,70 @@ static int start_autonat(node_t *n, const node_daemon_opts_t *o,
   return 0;
 }
 
+static void bootstrap_dialled(net_host_t *h, int status,
+                              const net_peerid_t *peer, void *ud) {
+  (void)h, (void)peer;
+  if (status)
+    tr_log(TR_LOG_INFO, "bootstrap: cannot reach %s: %s", (const char *)ud,
+           tr_strerror(status));
+  tr_free(ud);
+}
+
+/* The DHTs (dht/swarm.h), as Kubo's dual DHT: the LAN one (private
+ * addresses; loopback ones too with Routing.LoopbackAddressesOnLanDHT)
+ * serves unless Routing.Type is dhtclient; the WAN one serves only with
+ * dhtserver (Kubo's auto mode would switch it on once AutoNAT says the
+ * node is reachable: not yet done here).  "none" runs neither.  The
+ * Bootstrap peers are dialled; identify puts them in the tables. */
+static int start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
+  json_t *t = config_get(cfg, "Routing.Type");
+  const char *type = !t || json_is_null(t) ? "auto" : json_string_value(t);
+  if (!type)
+    return startup_fail(o, TR_ECONFIG, "Routing.Type: expected a string");
+  bool lan_server = true, wan_server = false;
+  if (!strcmp(type, "none"))
+    return 0;
+  if (!strcmp(type, "dhtclient") || !strcmp(type, "autoclient"))
+    lan_server = false;
+  else if (!strcmp(type, "dhtserver"))
+    wan_server = true;
+  else if (strcmp(type, "auto") && strcmp(type, "dht"))
+    return startup_fail(o, TR_ECONFIG, "Routing.Type: unknown routing type: "
+                        "%s", type);
+  dht_swarm_opts_t so = {
+      .lan = true,
+      .loopback = json_is_true(
+          config_get(cfg, "Routing.LoopbackAddressesOnLanDHT")),
+      .server = lan_server,
+      .validate = dht_record_validate,
+      .select = dht_record_select};
+  int rc = dht_swarm_new(&n->loop, n->host, &so, &n->dht_lan);
+  if (!rc) {
+    so.lan = false, so.loopback = false, so.server = wan_server;
+    rc = dht_swarm_new(&n->loop, n->host, &so, &n->dht_wan);
+  }
+  if (rc)
+    return startup_fail(o, rc, "dht: %s", tr_strerror(rc));
+  n->rpc.dht_lan = n->dht_lan;
+  n->rpc.dht_wan = n->dht_wan;
+  json_t *boot = config_get(cfg, "Bootstrap");
+  size_t i;
+  json_t *v;
+  json_array_foreach(boot, i, v) {
+    const char *a = json_string_value(v);
+    char *copy = a ? tr_malloc(strlen(a) + 1) : NULL;
+    if (!copy)
+      continue;
+    strcpy(copy, a);
+    rc = net_host_connect(n->host, a, bootstrap_dialled, copy);
+    if (rc) {
+      tr_log(TR_LOG_INFO, "bootstrap: cannot dial %s: %s", a, tr_strerror(rc));
+      tr_free(copy);
+    }
+  }
+  return 0;
+}
+
 int node_daemon_run(const node_daemon_opts_t *o) {
   /* The repo first: nothing is created in a directory that holds none. */
   json_t *cfg = NULL;
@@ -520,6 +591,8 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     rc = start_swarm(n, o, cfg, &id);
   if (!rc)
     rc = start_autonat(n, o, cfg);
+  if (!rc)
+    rc = start_dht(n, o, cfg);
   if (!rc)
     rc = write_api_file(o, n->repo, n->rpc.api_addr);
   if (rc)

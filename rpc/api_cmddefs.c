@@ -33,6 +33,11 @@ static const rpc_optdef_t ping_opts[] = {
      1000},
     END};
 
+static const rpc_optdef_t findprovs_opts[] = {
+    {"num-providers", 'n', I, "20", "The number of providers to find.",
+     "num-providers", 1, 100000},
+    END};
+
 static const rpc_optdef_t add_opts[] = {
     CB("recursive", 'r', "false", "Add directories recursively."),
     CB("hidden", 'H', "false", "Include files whose names start with a dot."),
@@ -232,6 +237,18 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "reachability and its addresses' as AutoNAT v2 found them.", none},
     {"ping", "ping", "PEER", "Ping a connected peer (ID or MADDR/p2p/ID).",
      ping_opts},
+    {"routing findprovs", "routing/findprovs", "CID", "Find peers that "
+     "provide a block, through the DHTs.", findprovs_opts},
+    {"routing findpeer", "routing/findpeer", "PEER", "Find a peer's "
+     "addresses through the DHTs.", none},
+    {"routing provide", "routing/provide", "CID...", "Announce to the DHTs "
+     "that this node provides the blocks.", none},
+    {"routing get", "routing/get", "KEY", "Get a record (/ipns/NAME, "
+     "/pk/PEER) from the DHTs; writes its bytes.", none},
+    {"dht query", "dht/query", "PEER", "Find the peers closest to a PeerID "
+     "in the DHTs.", none},
+    {"stats dht", "stats/dht", "", "Print the DHTs' routing tables and "
+     "counters.", none},
 };
 const size_t rpc_ncmddefs = TR_ARRAY_LEN(rpc_cmddefs);
 

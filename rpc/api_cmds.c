@@ -37,5 +37,11 @@ const rpc_cmd_t rpc_cmds[] = {
     {"swarm/addrs/local", rpc_cmd_swarm_addrs_local},
     {"swarm/addrs/autonat", rpc_cmd_swarm_addrs_autonat},
     {"ping", rpc_cmd_ping},
+    {"routing/findprovs", rpc_cmd_routing_findprovs},
+    {"routing/findpeer", rpc_cmd_routing_findpeer},
+    {"routing/provide", rpc_cmd_routing_provide},
+    {"routing/get", rpc_cmd_routing_get},
+    {"dht/query", rpc_cmd_dht_query},
+    {"stats/dht", rpc_cmd_stats_dht},
 };
 const size_t rpc_ncmds = TR_ARRAY_LEN(rpc_cmds);

@@ -38,6 +38,9 @@ typedef struct rpc_ctx {
   struct net_host *host;
   /* Its AutoNAT (swarm/addrs/autonat); NULL when there is none. */
   struct net_autonat *autonat;
+  /* The LAN and WAN DHTs (routing, dht, stats dht); NULL when routing is
+   * off or the node is stopping. */
+  struct dht_swarm *dht_lan, *dht_wan;
   /* Where the listeners ended up, for `id` and logs. */
   char gateway_addr[128];
   char api_addr[128];

@@ -248,5 +248,11 @@ void rpc_cmd_swarm_addrs(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_addrs_local(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_addrs_autonat(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_ping(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_routing_findprovs(http_req_t *req, rpc_ctx_t *ctx); /* rpc_routing.c */
+void rpc_cmd_routing_findpeer(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_routing_provide(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_routing_get(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_dht_query(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_stats_dht(http_req_t *req, rpc_ctx_t *ctx);
 
 #endif /* RPC_INT_H */

@@ -32,7 +32,7 @@ ALLOWED = {
     "dht": {"common", "dag", "blockstore", "config", "net"},
     "bitswap": {"common", "dag", "blockstore", "net", "dht", "http"},
     "gateway": {"common", "dag", "blockstore", "http"},
-    "rpc": {"common", "dag", "blockstore", "config", "http", "net"},
+    "rpc": {"common", "dag", "blockstore", "config", "http", "net", "dht"},
     "mirror": {"common", "dag", "blockstore", "net", "dht", "bitswap", "http"},
     "node": {"common", "dag", "blockstore", "config", "net", "dht",
              "bitswap", "http", "gateway", "rpc", "mirror"},

@@ -1,0 +1,126 @@
+/*
+ * cmd_routing.c — `trove routing findprovs|findpeer|provide|get`, `trove
+ * dht query` and `trove stats dht` through a running daemon's API (the
+ * DHTs live in the daemon), printed as Kubo's CLI prints them: provider
+ * IDs one a line, a peer's addresses one a line, a record's raw bytes,
+ * the closest peers' IDs.  An error line in the stream ({"Type":"error"})
+ * is printed and fails the command.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "remote_int.h"
+
+int cmd_routing_offline(cli_t *c, int n, char **v) {
+  (void)c, (void)n, (void)v;
+  return cli_failf("this command must be run in online mode (start 'trove "
+                   "daemon')");
+}
+
+/* Each QueryEvent of type want: fn gets it.  Returns the exit status. */
+static int events(remote_t *r, const char *cmd, int argc, char **argv,
+                  int want, void (*fn)(json_t *ev)) {
+  if (cli__qargs(r, argc, argv) || cli__call(r, cmd))
+    return 1;
+  json_t *o;
+  int rc, failed = 0;
+  while ((rc = cli__next_value(r, &o)) > 0) {
+    json_t *t = json_object_get(o, "Type");
+    if (json_is_string(t) && !strcmp(json_string_value(t), "error")) {
+      cli_failf("%s", cli__jstr(o, "Message"));
+      failed = 1;
+    } else if (json_integer_value(t) == want && fn) {
+      fn(o);
+    }
+    json_decref(o);
+    fflush(stdout);
+  }
+  return rc < 0 || failed;
+}
+
+static json_t *first_response(json_t *ev) {
+  return json_array_get(json_object_get(ev, "Responses"), 0);
+}
+
+static void print_id(json_t *ev) {
+  json_t *p = first_response(ev);
+  if (p)
+    printf("%s\n", cli__jstr(p, "ID"));
+}
+
+static void print_addrs(json_t *ev) {
+  json_t *a;
+  size_t i;
+  json_array_foreach(json_object_get(first_response(ev), "Addrs"), i, a)
+    printf("%s\n", json_string_value(a) ? json_string_value(a) : "");
+}
+
+static void write_value(json_t *ev) {
+  const char *b64 = cli__jstr(ev, "Extra");
+  size_t n = strlen(b64), len;
+  unsigned char *buf = malloc(n + 1);
+  if (buf && !sodium_base642bin(buf, n + 1, b64, n, NULL, &len, NULL,
+                                sodium_base64_VARIANT_ORIGINAL))
+    fwrite(buf, 1, len, stdout);
+  free(buf);
+}
+
+int cli__remote_findprovs(remote_t *r, int argc, char **argv) {
+  if (argc != 2)
+    return cli_failf("usage: trove routing findprovs [-n N] CID");
+  return events(r, "routing/findprovs", argc, argv, 4, print_id);
+}
+
+int cli__remote_findpeer(remote_t *r, int argc, char **argv) {
+  if (argc != 2)
+    return cli_failf("usage: trove routing findpeer PEER");
+  return events(r, "routing/findpeer", argc, argv, 2, print_addrs);
+}
+
+int cli__remote_provide(remote_t *r, int argc, char **argv) {
+  if (argc < 2)
+    return cli_failf("usage: trove routing provide CID...");
+  return events(r, "routing/provide", argc, argv, -1, NULL);
+}
+
+int cli__remote_routing_get(remote_t *r, int argc, char **argv) {
+  if (argc != 2)
+    return cli_failf("usage: trove routing get KEY");
+  return events(r, "routing/get", argc, argv, 5, write_value);
+}
+
+int cli__remote_dht_query(remote_t *r, int argc, char **argv) {
+  if (argc != 2)
+    return cli_failf("usage: trove dht query PEER");
+  return events(r, "dht/query", argc, argv, 2, print_id);
+}
+
+static void print_table(const char *name, json_t *t) {
+  if (!json_is_object(t))
+    return;
+  printf("DHT %s (%lld peers):\n", name,
+         (long long)json_integer_value(json_object_get(t, "Size")));
+  json_t *b, *p;
+  size_t i, j;
+  json_array_foreach(json_object_get(t, "Buckets"), i, b) {
+    json_t *peers = json_object_get(b, "Peers");
+    if (!json_array_size(peers))
+      continue;
+    printf("  Bucket %2zu (%zu peers):\n", i, json_array_size(peers));
+    json_array_foreach(peers, j, p)
+      printf("    %s\n", cli__jstr(p, "ID"));
+  }
+  printf("\n");
+}
+
+int cli__remote_stats_dht(remote_t *r, int argc, char **argv) {
+  (void)argc, (void)argv;
+  json_t *o;
+  if (cli__call(r, "stats/dht") || cli__next_value(r, &o) <= 0)
+    return 1;
+  print_table("wan", json_object_get(o, "wan"));
+  print_table("lan", json_object_get(o, "lan"));
+  json_decref(o);
+  return 0;
+}

@@ -1,0 +1,558 @@
+/*
+ * rpc_routing.c — /api/v0 commands on the DHTs (ctx->dht_lan, dht_wan),
+ * with Kubo's answers: NDJSON QueryEvents {"ID","Type","Responses",
+ * "Extra"} (Type 2 FinalPeer, 4 Provider, 5 Value), as Kubo's dual DHT
+ * gives them — each lookup runs on both DHTs at once and the answers are
+ * merged.
+ *
+ *   routing/findprovs arg=CID num-providers=N   Provider events (each
+ *                            provider once), then the end
+ *   routing/findpeer arg=PEER   one FinalPeer event with its addresses,
+ *                            or "routing: not found"
+ *   routing/provide arg=CID...  announce (ADD_PROVIDER to the k closest);
+ *                            "failed to find any peer in table" when
+ *                            neither DHT knows a peer
+ *   routing/get arg=KEY      one Value event, Extra the record in base64
+ *   dht/query arg=PEER       FinalPeer events: the closest peers to it
+ *   stats/dht                {"lan":{...},"wan":{...}} the routing tables
+ *
+ * A lookup's state (rop_t) is freed once both DHTs are done with it and
+ * its timer is closed; a client that leaves cancels the lookups.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../dag/cid.h"
+#include "../dht/ipns.h"
+#include "../dht/swarm.h"
+#include "../net/host.h"
+#include "../net/multiaddr.h"
+#include "../net/peerstore.h"
+#include "rpc_int.h"
+
+#define ROUTING_MS 120000 /* the longest a routing command may run */
+#define FINDPROVS_DEFAULT 20
+#define EV_FINAL_PEER 2
+#define EV_PROVIDER 4
+#define EV_VALUE 5
+
+enum { R_FINDPROVS, R_FINDPEER, R_PROVIDE, R_QUERY, R_GET };
+
+typedef struct rop rop_t;
+typedef struct side {
+  rop_t *r;
+  dht_swarm_t *sw;
+  uint64_t qid;
+  bool live;
+  int status;
+} side_t;
+
+struct rop {
+  http_req_t *req; /* NULL once answered */
+  rpc_ctx_t *ctx;
+  uv_timer_t timer;
+  bool timer_closed, ended;
+  int kind;
+  side_t side[2];
+  size_t max;
+  net_peerid_t *seen;
+  size_t nseen, capseen;
+  net_peerid_t target;
+  bool found;
+  uint8_t key[DHT_KEY_MAX]; /* get: for the selector */
+  size_t kl;
+  uint8_t *val;
+  size_t vl;
+  size_t reached;
+  /* provide: the keys left to announce after this one */
+  char **args;
+  size_t nargs, next_arg;
+};
+
+static void complete(rop_t *r);
+
+static void rop_on_timer_closed(uv_handle_t *h) {
+  rop_t *r = h->data;
+  r->timer_closed = true;
+  tr_free(r->seen);
+  tr_free(r->val);
+  rpc_strv_free(r->args, r->nargs);
+  tr_free(r);
+}
+
+static void cancel_all(rop_t *r) {
+  for (int i = 0; i < 2; i++)
+    if (r->side[i].live && r->side[i].sw) {
+      r->side[i].live = false;
+      dht_cancel(dht_swarm_dht(r->side[i].sw), r->side[i].qid);
+    }
+}
+
+/* The end of it: lookups cancelled, the answer ended (with err as a
+ * trailing error line when set), the state freed once its timer closes. */
+static void rop_end(rop_t *r, const char *err) {
+  if (r->ended)
+    return;
+  r->ended = true;
+  cancel_all(r);
+  if (r->req) {
+    http_req_t *req = r->req;
+    http_req_on_close(req, NULL, NULL);
+    r->req = NULL;
+    if (err) {
+      json_t *o = json_pack("{s:o,s:i,s:s}", "Message", rpc_json_str(err),
+                            "Code", 0, "Type", "error");
+      char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+      if (s) {
+        http_res_write(req, s, strlen(s));
+        http_res_write(req, "\n", 1);
+      }
+      free(s);
+      json_decref(o);
+    }
+    http_res_end(req);
+  }
+  uv_timer_stop(&r->timer);
+  uv_close((uv_handle_t *)&r->timer, rop_on_timer_closed);
+}
+
+static void rop_gone(http_req_t *req, void *ud) {
+  rop_t *r = ud;
+  http_res_end(req);
+  r->req = NULL;
+  rop_end(r, NULL);
+}
+
+static void rop_timeout(uv_timer_t *t) {
+  rop_end(t->data, "context deadline exceeded");
+}
+
+/* A peer as Kubo's AddrInfo: {"ID","Addrs"}. */
+static json_t *addrinfo(const dht_peer_t *p) {
+  char id[NET_PEERID_STR_MAX];
+  if (net_peerid_format(&p->id, 0, id, sizeof id) < 0)
+    return NULL;
+  json_t *addrs = json_array();
+  for (uint8_t i = 0; addrs && i < p->naddrs; i++) {
+    char a[NET_MA_STR_MAX / 8];
+    if (net_ma_format(p->addrs[i], p->addrlen[i], a, sizeof a) > 0)
+      json_array_append_new(addrs, json_string(a));
+  }
+  return json_pack("{s:s,s:o}", "ID", id, "Addrs",
+                   addrs ? addrs : json_null());
+}
+
+static void event(rop_t *r, int type, const dht_peer_t *p, const char *extra) {
+  if (!r->req)
+    return;
+  json_t *resp = p ? json_pack("[o]", addrinfo(p)) : json_null();
+  json_t *o = json_pack("{s:s,s:i,s:o,s:s}", "ID", "", "Type", type,
+                        "Responses", resp ? resp : json_null(), "Extra",
+                        extra ? extra : "");
+  char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  if (s) {
+    http_res_write(r->req, s, strlen(s));
+    http_res_write(r->req, "\n", 1);
+  }
+  free(s);
+  json_decref(o);
+}
+
+/* Whether id was reported already (then true); remembers it. */
+static bool seen(rop_t *r, const net_peerid_t *id) {
+  for (size_t i = 0; i < r->nseen; i++)
+    if (net_peerid_equal(&r->seen[i], id))
+      return true;
+  if (r->nseen == r->capseen) {
+    size_t n = r->capseen ? r->capseen * 2 : 16;
+    net_peerid_t *v = tr_realloc(r->seen, n * sizeof *v);
+    if (!v)
+      return true;
+    r->seen = v, r->capseen = n;
+  }
+  r->seen[r->nseen++] = *id;
+  return false;
+}
+
+/* ------------------------------------------------------ lookup results */
+
+static void on_provider(void *ud, const dht_peer_t *p) {
+  rop_t *r = ((side_t *)ud)->r;
+  if (r->ended || seen(r, &p->id))
+    return;
+  event(r, EV_PROVIDER, p, NULL);
+  if (r->max && r->nseen >= r->max)
+    rop_end(r, NULL);
+}
+
+static void on_peer(void *ud, const dht_peer_t *p) {
+  rop_t *r = ((side_t *)ud)->r;
+  if (r->kind == R_FINDPEER && !r->found &&
+      net_peerid_equal(&p->id, &r->target)) {
+    r->found = true;
+    event(r, EV_FINAL_PEER, p, NULL);
+  }
+}
+
+static void provide_next(rop_t *r);
+
+static void on_done(void *ud, int status, const dht_peer_t *closest, size_t n,
+                    const uint8_t *val, size_t vl, const dht_qstats_t *st) {
+  (void)st;
+  side_t *sd = ud;
+  rop_t *r = sd->r;
+  sd->live = false;
+  sd->status = status;
+  if (r->ended)
+    return;
+  if (r->kind == R_PROVIDE)
+    r->reached += n;
+  if (r->kind == R_QUERY)
+    for (size_t i = 0; i < n; i++)
+      if (!seen(r, &closest[i].id))
+        event(r, EV_FINAL_PEER, &closest[i], NULL);
+  if (r->kind == R_FINDPEER)
+    for (size_t i = 0; i < n && !r->found; i++)
+      on_peer(ud, &closest[i]);
+  if (r->kind == R_GET && val && !status) {
+    /* The better of the two DHTs' answers. */
+    if (r->val) {
+      const uint8_t *v[2] = {r->val, val};
+      size_t l[2] = {r->vl, vl};
+      if (dht_record_select(NULL, r->key, r->kl, v, l, 2) == 0)
+        val = NULL;
+    }
+    if (val) {
+      uint8_t *c = tr_malloc(vl ? vl : 1);
+      if (c) {
+        memcpy(c, val, vl);
+        tr_free(r->val);
+        r->val = c, r->vl = vl;
+      }
+    }
+  }
+  if (!r->side[0].live && !r->side[1].live)
+    complete(r);
+}
+
+/* Both DHTs are done: the answer's end. */
+static void complete(rop_t *r) {
+  switch (r->kind) {
+  case R_FINDPEER:
+    rop_end(r, r->found ? NULL : "routing: not found");
+    return;
+  case R_PROVIDE:
+    provide_next(r);
+    return;
+  case R_GET:
+    if (!r->val) {
+      rop_end(r, "routing: not found");
+      return;
+    }
+    {
+      size_t b64 = sodium_base64_ENCODED_LEN(r->vl,
+                                             sodium_base64_VARIANT_ORIGINAL);
+      char *s = tr_malloc(b64);
+      if (s) {
+        sodium_bin2base64(s, b64, r->val, r->vl,
+                          sodium_base64_VARIANT_ORIGINAL);
+        event(r, EV_VALUE, NULL, s);
+        tr_free(s);
+      }
+    }
+    rop_end(r, NULL);
+    return;
+  default:
+    rop_end(r, NULL);
+  }
+}
+
+/* -------------------------------------------------------------- start */
+
+static const dht_query_cbs_t CBS = {on_provider, on_peer, NULL, on_done};
+
+/* Start the lookup of key on every DHT that knows a peer; false when
+ * none does (nothing started).  Every side that will run is marked live
+ * before any starts, so that one ending inside its start does not look
+ * like the end of all; if none is left running after the starts (each
+ * ended inside, or failed to start), the end is taken here. */
+static bool run(rop_t *r, const uint8_t *key, size_t kl) {
+  int n = 0;
+  for (int i = 0; i < 2; i++) {
+    side_t *sd = &r->side[i];
+    sd->status = 0;
+    sd->live = sd->sw && dht_rt_size(dht_swarm_dht(sd->sw)) > 0;
+    n += sd->live;
+  }
+  if (!n)
+    return false;
+  for (int i = 0; i < 2; i++) {
+    side_t *sd = &r->side[i];
+    if (!sd->live || r->ended)
+      continue;
+    dht_t *d = dht_swarm_dht(sd->sw);
+    uint64_t now = dht_swarm_now(sd->sw);
+    int rc;
+    switch (r->kind) {
+    case R_FINDPROVS:
+      rc = dht_get_providers(d, key, kl, r->max, &CBS, sd, now, &sd->qid);
+      break;
+    case R_PROVIDE:
+      rc = dht_provide(d, key, kl, &CBS, sd, now, &sd->qid);
+      break;
+    case R_GET:
+      rc = dht_get_value(d, key, kl, &CBS, sd, now, &sd->qid);
+      break;
+    default:
+      rc = dht_find_node(d, key, kl, &CBS, sd, now, &sd->qid);
+    }
+    if (rc) {
+      sd->live = false;
+      sd->status = rc;
+    }
+  }
+  if (!r->ended && !r->side[0].live && !r->side[1].live)
+    complete(r);
+  return true;
+}
+
+static rop_t *rop_new(http_req_t *req, rpc_ctx_t *ctx, int kind) {
+  if (!ctx->dht_lan && !ctx->dht_wan) {
+    rpc_error(req, 500, ctx->host ? "routing is off (Routing.Type none)"
+                                  : "this command must be run in online mode");
+    return NULL;
+  }
+  rop_t *r = tr_calloc(1, sizeof *r);
+  if (!r) {
+    rpc_error(req, 500, "out of memory");
+    return NULL;
+  }
+  r->req = req;
+  r->ctx = ctx;
+  r->kind = kind;
+  r->side[0] = (side_t){.r = r, .sw = ctx->dht_lan};
+  r->side[1] = (side_t){.r = r, .sw = ctx->dht_wan};
+  if (uv_timer_init(ctx->loop, &r->timer)) {
+    tr_free(r);
+    rpc_error(req, 500, "out of memory");
+    return NULL;
+  }
+  r->timer.data = r;
+  uv_timer_start(&r->timer, rop_timeout, ROUTING_MS, 0);
+  http_req_on_close(req, rop_gone, r);
+  rpc_start(req, RPC_CHUNKED, NULL, -1, -1);
+  return r;
+}
+
+/* The multihash of a CID argument (what the DHT keys providers by). */
+static int cid_mh(http_req_t *req, const char *arg, dag_cid_t *cid) {
+  const char *path;
+  if (rpc_parse_path(arg, cid, &path)) {
+    rpc_error(req, 500, "invalid cid: %s", arg);
+    return -1;
+  }
+  return 0;
+}
+
+void rpc_cmd_routing_findprovs(http_req_t *req, rpc_ctx_t *ctx) {
+  char *arg;
+  int64_t n;
+  if (rpc_one_arg(req, "key", &arg))
+    return;
+  if (rpc_opt_i64(req, "num-providers", FINDPROVS_DEFAULT, &n) || n < 1) {
+    rpc_error(req, 500, "number of providers must be greater than 0");
+    tr_free(arg);
+    return;
+  }
+  dag_cid_t cid;
+  int bad = cid_mh(req, arg, &cid);
+  tr_free(arg);
+  rop_t *r = bad ? NULL : rop_new(req, ctx, R_FINDPROVS);
+  if (!r)
+    return;
+  r->max = (size_t)n;
+  if (!run(r, cid.bytes + cid.mh_off, cid.len - cid.mh_off))
+    rop_end(r, NULL);
+}
+
+void rpc_cmd_routing_findpeer(http_req_t *req, rpc_ctx_t *ctx) {
+  char *arg;
+  if (rpc_one_arg(req, "peer", &arg))
+    return;
+  net_peerid_t id;
+  int rc = net_peerid_parse(&id, arg, strlen(arg));
+  tr_free(arg);
+  if (rc) {
+    rpc_error(req, 500, "invalid peer id");
+    return;
+  }
+  if (ctx->host && net_peerid_equal(&id, net_host_id(ctx->host))) {
+    rpc_error(req, 500, "cannot FindPeer on self");
+    return;
+  }
+  rop_t *r = rop_new(req, ctx, R_FINDPEER);
+  if (!r)
+    return;
+  r->target = id;
+  /* Connected, or known with addresses: the peerstore answers (Kubo's
+   * FindPeer does the same before any lookup). */
+  net_peerinfo_t *pi =
+      ctx->host ? net_ps_get(net_host_peerstore(ctx->host), &id) : NULL;
+  if (pi && pi->naddrs && net_host_connected(ctx->host, &id)) {
+    dht_peer_t p;
+    const uint8_t *a[NET_PS_ADDRS_MAX];
+    size_t l[NET_PS_ADDRS_MAX];
+    for (uint8_t i = 0; i < pi->naddrs; i++)
+      a[i] = pi->addrs[i], l[i] = pi->addrlen[i];
+    dht_peer_set(&p, &id, a, l, pi->naddrs);
+    on_peer(&r->side[0], &p);
+    rop_end(r, NULL);
+    return;
+  }
+  if (!run(r, id.bytes, id.len))
+    rop_end(r, "routing: not found");
+}
+
+void rpc_cmd_dht_query(http_req_t *req, rpc_ctx_t *ctx) {
+  char *arg;
+  if (rpc_one_arg(req, "peerID", &arg))
+    return;
+  net_peerid_t id;
+  int rc = net_peerid_parse(&id, arg, strlen(arg));
+  tr_free(arg);
+  if (rc) {
+    rpc_error(req, 500, "invalid peer id");
+    return;
+  }
+  rop_t *r = rop_new(req, ctx, R_QUERY);
+  if (r && !run(r, id.bytes, id.len))
+    rop_end(r, "failed to find any peer in table");
+}
+
+void rpc_cmd_routing_get(http_req_t *req, rpc_ctx_t *ctx) {
+  char *arg;
+  if (rpc_one_arg(req, "key", &arg))
+    return;
+  /* "/ipns/<name>": the name as a PeerID into the binary routing key. */
+  uint8_t key[DHT_KEY_MAX];
+  size_t kl = 0;
+  net_peerid_t id;
+  if (!strncmp(arg, "/ipns/", 6) &&
+      !net_peerid_parse(&id, arg + 6, strlen(arg + 6))) {
+    memcpy(key, "/ipns/", 6);
+    memcpy(key + 6, id.bytes, id.len);
+    kl = 6 + id.len;
+  } else if (!strncmp(arg, "/pk/", 4) &&
+             !net_peerid_parse(&id, arg + 4, strlen(arg + 4))) {
+    memcpy(key, "/pk/", 4);
+    memcpy(key + 4, id.bytes, id.len);
+    kl = 4 + id.len;
+  }
+  tr_free(arg);
+  if (!kl) {
+    rpc_error(req, 500, "invalid key: want /ipns/NAME or /pk/PEER");
+    return;
+  }
+  rop_t *r = rop_new(req, ctx, R_GET);
+  if (r) {
+    memcpy(r->key, key, kl);
+    r->kl = kl;
+  }
+  if (r && !run(r, key, kl))
+    rop_end(r, "routing: not found");
+}
+
+/* provide: the keys one after the other, each on both DHTs; complete()
+ * comes back here after each. */
+static void provide_next(rop_t *r) {
+  if (r->ended)
+    return;
+  if (r->next_arg == r->nargs) {
+    rop_end(r, r->reached ? NULL : "failed to find any peer in table");
+    return;
+  }
+  dag_cid_t cid;
+  const char *path;
+  if (rpc_parse_path(r->args[r->next_arg++], &cid, &path)) {
+    rop_end(r, "invalid cid");
+    return;
+  }
+  if (!run(r, cid.bytes + cid.mh_off, cid.len - cid.mh_off))
+    rop_end(r, "failed to find any peer in table");
+}
+
+void rpc_cmd_routing_provide(http_req_t *req, rpc_ctx_t *ctx) {
+  char **args;
+  size_t n;
+  int rc = rpc_args(req, "arg", &args, &n);
+  if (rc) {
+    rpc_error(req, 500, "%s", tr_strerror(rc));
+    return;
+  }
+  if (!n) {
+    rpc_error(req, 400, "argument \"key\" is required");
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    dag_cid_t cid;
+    const char *path;
+    if (rpc_parse_path(args[i], &cid, &path)) {
+      rpc_error(req, 500, "invalid cid: %s", args[i]);
+      rpc_strv_free(args, n);
+      return;
+    }
+  }
+  rop_t *r = rop_new(req, ctx, R_PROVIDE);
+  if (!r) {
+    rpc_strv_free(args, n);
+    return;
+  }
+  r->args = args;
+  r->nargs = n;
+  provide_next(r);
+}
+
+/* ------------------------------------------------------------- stats */
+
+static void rt_row(void *ud, unsigned bucket, const dht_peer_t *p,
+                   uint64_t last_seen) {
+  json_t *buckets = ud;
+  char id[NET_PEERID_STR_MAX];
+  if (net_peerid_format(&p->id, 0, id, sizeof id) < 0)
+    return;
+  while (json_array_size(buckets) <= bucket)
+    json_array_append_new(buckets, json_pack("{s:[]}", "Peers"));
+  json_t *peers = json_object_get(json_array_get(buckets, bucket), "Peers");
+  json_array_append_new(peers, json_pack("{s:s,s:I}", "ID", id,
+                                         "LastSeenMs", (json_int_t)last_seen));
+}
+
+static json_t *table(dht_swarm_t *sw) {
+  if (!sw)
+    return json_null();
+  json_t *buckets = json_array();
+  dht_rt_walk(dht_swarm_dht(sw), rt_row, buckets);
+  dht_stats_t st;
+  dht_stats(dht_swarm_dht(sw), &st);
+  return json_pack("{s:s,s:I,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I}}", "Protocol",
+                   dht_swarm_protocol(sw), "Size",
+                   (json_int_t)dht_rt_size(dht_swarm_dht(sw)), "Buckets",
+                   buckets, "Stats", "RequestsIn",
+                   (json_int_t)st.requests_in, "RequestsRefused",
+                   (json_int_t)st.requests_refused, "RequestsOut",
+                   (json_int_t)st.requests_out, "Replies",
+                   (json_int_t)st.replies, "Failures",
+                   (json_int_t)st.failures, "Timeouts",
+                   (json_int_t)st.timeouts);
+}
+
+void rpc_cmd_stats_dht(http_req_t *req, rpc_ctx_t *ctx) {
+  if (!ctx->dht_lan && !ctx->dht_wan) {
+    rpc_error(req, 500, "this command must be run in online mode");
+    return;
+  }
+  rpc_api_json(req, json_pack("{s:o,s:o}", "lan", table(ctx->dht_lan), "wan",
+                              table(ctx->dht_wan)));
+}

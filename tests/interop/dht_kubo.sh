@@ -1,0 +1,129 @@
+#!/bin/bash
+# dht_kubo.sh — trove's DHT against Kubo (v0.43.1) over the LAN DHT
+# (/ipfs/lan/kad/1.0.0) on 127.0.0.1, both directions:
+#
+#   1. Kubo A (the hub) and trove T start, T dials A; each enters the
+#      other's LAN routing table (identify lists the protocol; Kubo checks
+#      T with a FIND_NODE before admitting it).
+#   2. trove provides: `trove routing provide CID` sends ADD_PROVIDER to A.
+#      A fresh Kubo C that knows only A finds T as provider, with T's
+#      127.0.0.1 address (A answered C's GET_PROVIDERS from what T stored).
+#   3. Kubo provides: C adds a file (Kubo announces it); `trove routing
+#      findprovs` finds C — T never met C: its lookup went through A.
+#   4. `trove routing findpeer C` gives C's address; `trove dht query`
+#      lists the hub.
+#   5. IPNS: C publishes its name; `trove routing get /ipns/C` returns a
+#      record that is C's (same bytes as `ipfs routing get` on A).
+#   6. Hostile answers do not crash or stall: an unknown CID gives no
+#      provider, a bad CID is refused.
+# Every wait is bounded; every process is stopped by the traps.  Skipped
+# (passes) when Kubo is not installed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source tests/interop/dht_kubo_lib.sh
+kubo_available || { echo "skip: no Kubo at $KUBO_BIN"; exit 0; }
+TROVE=${TROVE_BIN:-$PWD/bin/trove}
+kubo_lib_init
+TPID=
+cleanup() {
+  [ -n "$TPID" ] && kill "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null
+  kubo_stop_all
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  echo "--- trove log" >&2; tail -n 30 "$KUBO_WORK/trove.log" >&2
+  for f in "$KUBO_WORK"/k*.log; do echo "--- $f" >&2; tail -n 10 "$f" >&2; done
+  exit 1
+}
+tr() { TROVE_PATH=$KUBO_WORK/trove timeout 60 "$TROVE" "$@"; }
+
+# --- 1. the hub and trove
+kubo_new 0
+kubo_start 0
+TP=$(kubo_port)
+tr init >/dev/null
+tr config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$TP\"]" >/dev/null
+tr config --json Bootstrap "[\"${KUBO_ADDR[0]}\"]" >/dev/null
+tr config --json Routing.LoopbackAddressesOnLanDHT true >/dev/null
+TROVE_PATH=$KUBO_WORK/trove timeout 300 "$TROVE" daemon \
+  --api=/ip4/127.0.0.1/tcp/$(kubo_port) \
+  --gateway=/ip4/127.0.0.1/tcp/$(kubo_port) >"$KUBO_WORK/trove.log" 2>&1 &
+TPID=$!
+for _ in $(seq 100); do
+  grep -q "Daemon is ready" "$KUBO_WORK/trove.log" 2>/dev/null && break
+  kill -0 $TPID 2>/dev/null || fail "trove daemon died"
+  sleep 0.1
+done
+TID=$(sed -n 's/.*peer identity: //p' "$KUBO_WORK/trove.log")
+[ -n "$TID" ] || fail "no trove peer identity"
+# The Bootstrap entry dialled the hub; both tables must now hold the other.
+kubo_wait_rt_has 0 "$TID" 30 || fail "the hub's LAN table never held trove"
+for _ in $(seq 100); do
+  tr stats dht | grep -q "${KUBO_ID[0]}" && break
+  sleep 0.2
+done
+tr stats dht | sed -n '/DHT lan/,$p' | grep -q "${KUBO_ID[0]}" ||
+  fail "trove's LAN table does not hold the hub: $(tr stats dht)"
+tr stats dht | sed -n '/DHT wan/,/DHT lan/p' | grep -q "${KUBO_ID[0]}" &&
+  fail "the hub (loopback only) entered trove's WAN table"
+echo "ok 1: trove and the hub are in each other's LAN tables"
+
+# --- 2. trove provides; a Kubo that never met trove finds it
+echo "trove's block $RANDOM $(date +%s%N)" >"$KUBO_WORK/t.txt"
+TCID=$(tr add -Q "$KUBO_WORK/t.txt")
+tr routing provide "$TCID" || fail "trove routing provide"
+kubo_new 2
+kubo_start 2
+kubo_connect 2 0
+kubo_wait_rt 2 1 30 || fail "C's table stayed empty"
+kubo_wait_findprovs 2 "$TCID" "$TID" 30 ||
+  fail "Kubo C does not find trove as provider of $TCID"
+addrs=$(kubo_provider_addrs 2 "$TCID" "$TID")
+grep -q "/ip4/127.0.0.1/tcp/$TP" <<<"$addrs" ||
+  fail "trove's provider record lacks its address: $addrs"
+echo "ok 2: Kubo finds trove's provider record (with $TP) through the hub"
+
+# --- 3. Kubo provides; trove finds it through the hub
+echo "kubo's block $RANDOM $(date +%s%N)" >"$KUBO_WORK/k.txt"
+KCID=$(kubo 2 add -Q "$KUBO_WORK/k.txt")
+kubo 2 routing provide "$KCID" >/dev/null 2>&1 || true
+found=
+for _ in $(seq 30); do
+  out=$(tr routing findprovs "$KCID" 2>&1 || true)
+  grep -qx "${KUBO_ID[2]}" <<<"$out" && { found=1; break; }
+  sleep 1
+done
+[ -n "$found" ] || fail "trove does not find Kubo C for $KCID: $out"
+echo "ok 3: trove finds Kubo's provider record"
+
+# --- 4. findpeer, dht query
+out=$(tr routing findpeer "${KUBO_ID[2]}") || fail "findpeer: $out"
+grep -q "/ip4/127.0.0.1/tcp/${KUBO_SWARM_PORT[2]}" <<<"$out" ||
+  fail "findpeer C: $out"
+out=$(tr dht query "${KUBO_ID[2]}") || fail "dht query: $out"
+grep -qx "${KUBO_ID[0]}" <<<"$out" || grep -qx "${KUBO_ID[2]}" <<<"$out" ||
+  fail "dht query: $out"
+echo "ok 4: findpeer and dht query"
+
+# --- 5. IPNS: Kubo's name, read by trove from the DHT
+kubo 2 name publish --allow-offline "/ipfs/$KCID" >/dev/null
+kubo_wait_resolve 0 "${KUBO_ID[2]}" "/ipfs/$KCID" 30 ||
+  fail "the hub does not resolve C's name"
+tr routing get "/ipns/${KUBO_ID[2]}" >"$KUBO_WORK/t.rec" ||
+  fail "trove routing get /ipns/C"
+kubo 0 routing get "/ipns/${KUBO_ID[2]}" >"$KUBO_WORK/k.rec"
+cmp -s "$KUBO_WORK/t.rec" "$KUBO_WORK/k.rec" ||
+  fail "trove's record for C differs from the hub's"
+echo "ok 5: trove gets Kubo's IPNS record from the DHT"
+
+# --- 6. refusals
+unknown=bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy
+out=$(tr routing findprovs "$unknown" 2>&1) || fail "findprovs unknown: $out"
+[ -z "$out" ] || fail "a provider for a CID nobody has: $out"
+if tr routing findprovs not-a-cid >/dev/null 2>&1; then
+  fail "findprovs accepted a bad CID"
+fi
+kill -0 $TPID || fail "trove died"
+echo "ok 6: refusals"
+echo "dht_kubo: all ok"
