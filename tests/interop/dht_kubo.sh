@@ -20,7 +20,7 @@
 # (passes) when Kubo is not installed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/interop/dht_kubo_lib.sh
+source tests/interop/lib/dht_kubo_lib.sh
 kubo_available || { echo "skip: no Kubo at $KUBO_BIN"; exit 0; }
 TROVE=${TROVE_BIN:-$PWD/bin/trove}
 kubo_lib_init

@@ -3,7 +3,7 @@
 # trove DHT interop tests.  See docs/notes-kubo-dht.md for why each config
 # key is set.
 #
-#   source tests/interop/dht_kubo_lib.sh
+#   source tests/interop/lib/dht_kubo_lib.sh
 #   kubo_lib_init                 # temp dir $KUBO_WORK, trap-able kubo_stop_all
 #   trap kubo_stop_all EXIT
 #   kubo_new 0; kubo_new 1        # init + configure repo N (free ports)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # dht_kubo_probe.sh — Kubo <-> Kubo over Kubo's LAN DHT on 127.0.0.1 only
 # (no bitswap lookups, no HTTP routers, no pubsub): the reference the trove
-# DHT interop tests are built on (tests/interop/dht_kubo_lib.sh,
+# DHT interop tests are built on (tests/interop/lib/dht_kubo_lib.sh,
 # docs/notes-kubo-dht.md).  Not part of `make test`.
 #
 #   1. A (hub, node 0) and B (node 1, Provide.Strategy=pinned) start; B
@@ -19,8 +19,8 @@
 # Every wait is bounded; every process is stopped by the trap.  Skipped
 # (passes) when Kubo is not installed.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-source tests/interop/dht_kubo_lib.sh
+cd "$(dirname "$0")/../../.."
+source tests/interop/lib/dht_kubo_lib.sh
 kubo_available || { echo "skip: no Kubo at $KUBO_BIN"; exit 0; }
 kubo_lib_init
 trap kubo_stop_all EXIT
