@@ -185,6 +185,7 @@ int dht_find_node(dht_t *d, const uint8_t *key, size_t kl,
 int dht_get_providers(dht_t *d, const uint8_t *mh, size_t mhl, size_t max,
                       const dht_query_cbs_t *cbs, void *ud, uint64_t now,
                       uint64_t *qid) TR_WUR;
+/* The local store's record, when valid, is the first candidate. */
 int dht_get_value(dht_t *d, const uint8_t *key, size_t kl,
                   const dht_query_cbs_t *cbs, void *ud, uint64_t now,
                   uint64_t *qid) TR_WUR;

@@ -398,6 +398,19 @@ static int start(dht_t *d, dht_qkind_t kind, const uint8_t *key, size_t kl,
     for (size_t i = 0; i < n; i++)
       report_provider(q, &local[i]);
   }
+  if (kind == Q_VALUE) {
+    /* Our own copy competes with what the network answers (go's GetValue
+     * reads the local datastore first). */
+    tr_bytes_t v = {0};
+    if (!dht_store_get_record(d->store, key, kl, now, &v) && d->o.validate &&
+        !d->o.validate(d->o.vud, key, kl, v.data, v.len, now)) {
+      q->val = v.data;
+      q->vl = v.len;
+      q->have_val = true;
+    } else {
+      tr_bytes_free(&v);
+    }
+  }
   query_step(d, q, now);
   return 0;
 }

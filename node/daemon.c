@@ -94,6 +94,7 @@ typedef struct node {
   net_host_t *host;
   net_autonat_t *autonat;
   dht_swarm_t *dht_lan, *dht_wan;
+  net_privkey_t key; /* the identity, for the host and IPNS records */
   gw_ctx_t gw;   /* the gateway's context */
   rpc_ctx_t rpc; /* the API's */
   char pubkey[64]; /* base64 of the PublicKey protobuf, for `id` */
@@ -373,13 +374,12 @@ static int start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
   int rc = swarm_limits(o, cfg, &lim, &cm);
   if (rc)
     return rc;
-  net_privkey_t key;
-  memcpy(key.sk, id->sk, sizeof key.sk);
-  net_host_opts_t ho = {.key = &key, .agent = "trove/" TROVE_VERSION,
+  memcpy(n->key.sk, id->sk, sizeof n->key.sk);
+  n->rpc.key = &n->key;
+  net_host_opts_t ho = {.key = &n->key, .agent = "trove/" TROVE_VERSION,
                         .limits = &lim, .connmgr = &cm,
                         .psk = n->has_psk ? n->psk : NULL};
   rc = net_host_new(&n->loop, &ho, &n->host);
-  sodium_memzero(&key, sizeof key);
   if (rc)
     return startup_fail(o, rc, "swarm: %s", tr_strerror(rc));
   if (n->has_psk) {
@@ -628,6 +628,7 @@ out:
     tr_log(TR_LOG_WARN, "event loop closed with handles still open");
   if (n->env)
     bs_close(n->env);
+  sodium_memzero(&n->key, sizeof n->key);
   json_decref(cfg);
   if (lockfd >= 0)
     close(lockfd);

@@ -41,6 +41,8 @@ typedef struct rpc_ctx {
   /* The LAN and WAN DHTs (routing, dht, stats dht); NULL when routing is
    * off or the node is stopping. */
   struct dht_swarm *dht_lan, *dht_wan;
+  /* The node's private key (name publish signs with it); NULL offline. */
+  const struct net_privkey *key;
   /* Where the listeners ended up, for `id` and logs. */
   char gateway_addr[128];
   char api_addr[128];

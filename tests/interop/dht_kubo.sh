@@ -115,7 +115,24 @@ tr routing get "/ipns/${KUBO_ID[2]}" >"$KUBO_WORK/t.rec" ||
 kubo 0 routing get "/ipns/${KUBO_ID[2]}" >"$KUBO_WORK/k.rec"
 cmp -s "$KUBO_WORK/t.rec" "$KUBO_WORK/k.rec" ||
   fail "trove's record for C differs from the hub's"
-echo "ok 5: trove gets Kubo's IPNS record from the DHT"
+out=$(tr name resolve "/ipns/${KUBO_ID[2]}") || fail "trove name resolve C: $out"
+[ "$out" = "/ipfs/$KCID" ] || fail "trove resolves C's name to '$out'"
+echo "ok 5: trove gets and resolves Kubo's IPNS record from the DHT"
+
+# --- 5b. IPNS: trove's name, resolved by Kubo (C asks the network)
+out=$(tr name publish "$TCID") || fail "trove name publish: $out"
+TNAME=$(tr name publish -Q "/ipfs/$TCID") || fail "name publish -Q"
+grep -q "^Published to $TNAME: /ipfs/$TCID\$" <<<"$out" ||
+  fail "name publish printed '$out' (name $TNAME)"
+kubo_wait_resolve 2 "$TNAME" "/ipfs/$TCID" 30 ||
+  fail "Kubo C does not resolve trove's name $TNAME"
+out=$(tr name resolve) || fail "trove name resolve (self): $out"
+[ "$out" = "/ipfs/$TCID" ] || fail "trove resolves its own name to '$out'"
+# A second publish has a higher sequence: Kubo follows it.
+out=$(tr name publish "$KCID") || fail "second publish: $out"
+kubo_wait_resolve 2 "$TNAME" "/ipfs/$KCID" 30 ||
+  fail "Kubo C does not follow trove's second record"
+echo "ok 5b: Kubo resolves trove's IPNS name, and its update"
 
 # --- 6. refusals
 unknown=bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy
