@@ -20,6 +20,8 @@
 #include "../blockstore/bs.h"
 #include "../config/config.h"
 #include "../dht/ipns.h"
+#include "../dht/name.h"
+#include "../dht/provq.h"
 #include "../dht/swarm.h"
 #include "../gateway/gateway.h"
 #include "../net/autonat.h"
@@ -94,6 +96,9 @@ typedef struct node {
   net_host_t *host;
   net_autonat_t *autonat;
   dht_swarm_t *dht_lan, *dht_wan;
+  dht_provq_t *provq;   /* announces new roots */
+  uv_timer_t republish; /* re-signs our IPNS record */
+  uint64_t republish_ms, lifetime_ns;
   net_privkey_t key; /* the identity, for the host and IPNS records */
   gw_ctx_t gw;   /* the gateway's context */
   rpc_ctx_t rpc; /* the API's */
@@ -120,7 +125,13 @@ static void stop_node(node_t *n) {
   n->rpc.host = NULL; /* swarm commands from now on: offline */
   n->rpc.autonat = NULL;
   n->rpc.dht_lan = n->rpc.dht_wan = NULL;
-  /* The DHTs and AutoNAT use the host: they go first. */
+  n->rpc.announce = NULL;
+  /* The provide queue uses the DHTs, the DHTs and AutoNAT the host: they
+   * go first. */
+  dht_provq_close(n->provq);
+  n->provq = NULL;
+  if (n->republish.loop && !uv_is_closing((uv_handle_t *)&n->republish))
+    uv_close((uv_handle_t *)&n->republish, NULL);
   dht_swarm_close(n->dht_lan);
   dht_swarm_close(n->dht_wan);
   n->dht_lan = n->dht_wan = NULL;
@@ -455,6 +466,55 @@ static void bootstrap_dialled(net_host_t *h, int status,
   tr_free(ud);
 }
 
+/* Our IPNS record, re-signed (same value, next sequence, a fresh
+ * lifetime) and put on the DHTs every Ipns.RepublishPeriod (Kubo's 4 h;
+ * the first one a minute after start, as Kubo's), so that it never
+ * expires while the node runs. */
+static void republish(uv_timer_t *t) {
+  node_t *n = t->data;
+  tr_bytes_t rec = {0};
+  int rc = dht_name_sign(&n->key, n->repo, NULL, n->lifetime_ns,
+                         DHT_NAME_TTL_NS, 0, &rec);
+  if (rc == TR_ENOTFOUND)
+    return; /* nothing published yet */
+  if (rc) {
+    tr_log(TR_LOG_WARN, "ipns republish: %s", tr_strerror(rc));
+    return;
+  }
+  net_peerid_t self = *net_host_id(n->host);
+  uint8_t key[DHT_IPNS_KEY_MAX];
+  int kl = dht_ipns_key(&self, key, sizeof key);
+  dht_swarm_t *both[2] = {n->dht_lan, n->dht_wan};
+  for (int i = 0; i < 2 && kl > 0; i++)
+    if (both[i] &&
+        dht_put_value(dht_swarm_dht(both[i]), key, (size_t)kl, rec.data,
+                      rec.len, NULL, NULL, dht_swarm_now(both[i]), NULL))
+      tr_log(TR_LOG_DEBUG, "ipns republish: not put on the %s DHT",
+             i ? "WAN" : "LAN");
+  tr_bytes_free(&rec);
+}
+
+static int start_republisher(node_t *n, const node_daemon_opts_t *o,
+                             json_t *cfg) {
+  uint32_t period = 0;
+  uint64_t life = DHT_NAME_LIFETIME_NS;
+  json_t *lt = config_get(cfg, "Ipns.RecordLifetime");
+  if (config_duration_ms(cfg, "Ipns.RepublishPeriod", &period) ||
+      (json_string_value(lt) &&
+       tr_parse_duration(json_string_value(lt), &life)))
+    return startup_fail(o, TR_ECONFIG, "Ipns: bad RepublishPeriod or "
+                        "RecordLifetime");
+  n->republish_ms = period ? period : DHT_NAME_REPUBLISH_MS;
+  n->lifetime_ns = life;
+  int rc = uv_timer_init(&n->loop, &n->republish);
+  if (rc)
+    return startup_fail(o, rc, "timer: %s", uv_strerror(rc));
+  n->republish.data = n;
+  uint64_t first = 60000 < n->republish_ms ? 60000 : n->republish_ms;
+  uv_timer_start(&n->republish, republish, first, n->republish_ms);
+  return 0;
+}
+
 /* The DHTs (dht/swarm.h), as Kubo's dual DHT: the LAN one (private
  * addresses; loopback ones too with Routing.LoopbackAddressesOnLanDHT)
  * serves unless Routing.Type is dhtclient; the WAN one serves only with
@@ -492,6 +552,13 @@ static int start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
     return startup_fail(o, rc, "dht: %s", tr_strerror(rc));
   n->rpc.dht_lan = n->dht_lan;
   n->rpc.dht_wan = n->dht_wan;
+  dht_swarm_t *both[2] = {n->dht_lan, n->dht_wan};
+  if ((rc = dht_provq_new(&n->loop, both, 2, &n->provq)))
+    return startup_fail(o, rc, "dht: %s", tr_strerror(rc));
+  n->rpc.announce = dht_provq_push;
+  n->rpc.announce_ud = n->provq;
+  if ((rc = start_republisher(n, o, cfg)))
+    return rc;
   json_t *boot = config_get(cfg, "Bootstrap");
   size_t i;
   json_t *v;

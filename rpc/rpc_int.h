@@ -215,6 +215,10 @@ char *rpc_query_unescape(const char *s);
  * string, NULL on -ENOMEM. */
 char *rpc_clean_path(const char *filename);
 
+/* Announce cid's content on the network through ctx->announce, if any
+ * (any thread). */
+void rpc_announce(rpc_ctx_t *ctx, const dag_cid_t *cid);
+
 /* ----------------------------------------------------------- commands */
 
 /* The handlers, one family per file; api_cmds.c maps names to them. */

@@ -23,11 +23,10 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "../dag/cid.h"
 #include "../dht/ipns.h"
+#include "../dht/name.h"
 #include "../dht/swarm.h"
 #include "../net/host.h"
 #include "../net/multiaddr.h"
@@ -583,51 +582,6 @@ void rpc_cmd_stats_dht(http_req_t *req, rpc_ctx_t *ctx) {
 
 #define NAME_DEPTH_MAX 32 /* Kubo's DefaultDepthLimit */
 
-/* Our last record: $repo/ipns-self.record (its sequence numbers the next,
- * and the republisher re-signs it). */
-static int self_record_path(rpc_ctx_t *ctx, char *out, size_t n) {
-  int k = snprintf(out, n, "%s/ipns-self.record", ctx->repo);
-  return k < 0 || (size_t)k >= n ? TR_EBUFSIZE : 0;
-}
-
-static uint64_t last_sequence(rpc_ctx_t *ctx, bool *have) {
-  char path[4200];
-  *have = false;
-  if (self_record_path(ctx, path, sizeof path))
-    return 0;
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return 0;
-  uint8_t buf[DHT_IPNS_RECORD_MAX + 1];
-  size_t n = fread(buf, 1, sizeof buf, f);
-  fclose(f);
-  dht_ipns_record_t rec;
-  if (dht_ipns_parse(&rec, buf, n))
-    return 0;
-  uint64_t seq = (uint64_t)rec.d.sequence;
-  *have = true;
-  dht_ipns_record_free(&rec);
-  return seq;
-}
-
-static int save_record(rpc_ctx_t *ctx, const uint8_t *p, size_t n) {
-  char path[4200], tmp[4300];
-  if (self_record_path(ctx, path, sizeof path))
-    return TR_EBUFSIZE;
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  FILE *f = fopen(tmp, "wb");
-  if (!f)
-    return -errno;
-  bool ok = fwrite(p, 1, n, f) == n && fflush(f) == 0 && fsync(fileno(f)) == 0;
-  ok &= fclose(f) == 0;
-  if (!ok || rename(tmp, path)) {
-    int e = -errno;
-    unlink(tmp);
-    return e ? e : -EIO;
-  }
-  return 0;
-}
-
 /* A duration option in ns; absent: dflt.  Answers the error itself. */
 static int duration_opt(http_req_t *req, const char *key, uint64_t dflt,
                         uint64_t *ns) {
@@ -671,15 +625,13 @@ void rpc_cmd_name_publish(http_req_t *req, rpc_ctx_t *ctx) {
   tr_free(key);
   uint64_t life, ttl;
   int64_t seq_opt;
-  if (duration_opt(req, "lifetime", 48ull * 3600 * 1000000000, &life) ||
-      duration_opt(req, "ttl", 5ull * 60 * 1000000000, &ttl))
+  if (duration_opt(req, "lifetime", DHT_NAME_LIFETIME_NS, &life) ||
+      duration_opt(req, "ttl", DHT_NAME_TTL_NS, &ttl))
     return;
   if (rpc_opt_i64(req, "sequence", 0, &seq_opt) || seq_opt < 0) {
     rpc_error(req, 400, "invalid sequence");
     return;
   }
-  if (ttl > life)
-    ttl = life; /* Kubo: "capped to --lifetime" */
   if (rpc_one_arg(req, "ipfs-path", &arg))
     return;
   /* A bare CID is an /ipfs/ path, as Kubo takes it. */
@@ -699,24 +651,10 @@ void rpc_cmd_name_publish(http_req_t *req, rpc_ctx_t *ctx) {
     rpc_error(req, 500, "invalid path");
     return;
   }
-  bool have;
-  uint64_t seq = last_sequence(ctx, &have);
-  seq = have ? seq + 1 : 0;
-  if ((uint64_t)seq_opt > seq)
-    seq = (uint64_t)seq_opt;
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  uint64_t eol_ns = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec +
-                    life;
-  dht_ipns_time_t eol = {(int64_t)(eol_ns / 1000000000),
-                         (uint32_t)(eol_ns % 1000000000)};
   tr_bytes_t rec = {0};
-  int rc = dht_ipns_create(ctx->key, (const uint8_t *)value, strlen(value),
-                           seq, eol, (int64_t)ttl, 0, &rec);
-  if (!rc)
-    rc = save_record(ctx, rec.data, rec.len);
+  int rc = dht_name_sign(ctx->key, ctx->repo, value, life, ttl,
+                         (uint64_t)seq_opt, &rec);
   if (rc) {
-    tr_bytes_free(&rec);
     rpc_error(req, 500, "publishing: %s", tr_strerror(rc));
     return;
   }

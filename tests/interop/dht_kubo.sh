@@ -46,6 +46,7 @@ tr init >/dev/null
 tr config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$TP\"]" >/dev/null
 tr config --json Bootstrap "[\"${KUBO_ADDR[0]}\"]" >/dev/null
 tr config --json Routing.LoopbackAddressesOnLanDHT true >/dev/null
+tr config Ipns.RepublishPeriod 3s >/dev/null
 TROVE_PATH=$KUBO_WORK/trove timeout 300 "$TROVE" daemon \
   --api=/ip4/127.0.0.1/tcp/$(kubo_port) \
   --gateway=/ip4/127.0.0.1/tcp/$(kubo_port) >"$KUBO_WORK/trove.log" 2>&1 &
@@ -83,6 +84,13 @@ addrs=$(kubo_provider_addrs 2 "$TCID" "$TID")
 grep -q "/ip4/127.0.0.1/tcp/$TP" <<<"$addrs" ||
   fail "trove's provider record lacks its address: $addrs"
 echo "ok 2: Kubo finds trove's provider record (with $TP) through the hub"
+
+# --- 2b. a plain `trove add` announces its root by itself
+echo "announced by add $RANDOM $(date +%s%N)" >"$KUBO_WORK/t2.txt"
+T2=$(tr add -Q "$KUBO_WORK/t2.txt")
+kubo_wait_findprovs 2 "$T2" "$TID" 30 ||
+  fail "Kubo C does not find trove for $T2 (added, not provided by hand)"
+echo "ok 2b: trove add announces the new root"
 
 # --- 3. Kubo provides; trove finds it through the hub
 echo "kubo's block $RANDOM $(date +%s%N)" >"$KUBO_WORK/k.txt"
@@ -132,7 +140,18 @@ out=$(tr name resolve) || fail "trove name resolve (self): $out"
 out=$(tr name publish "$KCID") || fail "second publish: $out"
 kubo_wait_resolve 2 "$TNAME" "/ipfs/$KCID" 30 ||
   fail "Kubo C does not follow trove's second record"
-echo "ok 5b: Kubo resolves trove's IPNS name, and its update"
+# The republisher (Ipns.RepublishPeriod 3s here) re-signs the record with
+# the next sequence, and Kubo validates what the DHT holds.
+seq() { tr routing get "/ipns/$TID" | kubo 0 name inspect --enc=json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["Entry"]["Sequence"])'; }
+s1=$(seq) || fail "name inspect of trove's record"
+sleep 7
+s2=$(seq)
+[ "$s2" -gt "$s1" ] || fail "no republish: sequence $s1 then $s2"
+tr routing get "/ipns/$TID" >"$KUBO_WORK/t2.rec"
+kubo 0 name inspect --verify "$TNAME" <"$KUBO_WORK/t2.rec" | grep -q "Valid: true" ||
+  fail "Kubo does not verify trove's republished record"
+echo "ok 5b: Kubo resolves trove's IPNS name, its update and its republication ($s1 -> $s2)"
 
 # --- 6. refusals
 unknown=bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy
