@@ -21,6 +21,7 @@
 #include "../config/config.h"
 #include "../dht/ipns.h"
 #include "../dht/name.h"
+#include "../dht/persist.h"
 #include "../dht/provq.h"
 #include "../dht/swarm.h"
 #include "../gateway/gateway.h"
@@ -99,6 +100,10 @@ typedef struct node {
   dht_provq_t *provq;   /* announces new roots */
   uv_timer_t republish; /* re-signs our IPNS record */
   uint64_t republish_ms, lifetime_ns;
+  uv_timer_t snapshot; /* the DHTs' state into the repo */
+  uv_work_t snap_work;
+  bool snap_busy;
+  tr_bytes_t snap[2];
   net_privkey_t key; /* the identity, for the host and IPNS records */
   gw_ctx_t gw;   /* the gateway's context */
   rpc_ctx_t rpc; /* the API's */
@@ -110,6 +115,92 @@ typedef struct node {
   bool stopping;
   bool ready; /* start-up is over: a stop is news worth a log line */
 } node_t;
+
+/* ------------------------------------------------- the DHTs' snapshot */
+
+/* Meta keys of the LAN and WAN DHTs' state (dht/persist.h). */
+static const char *const SNAP_KEY[2] = {"dht.lan", "dht.wan"};
+#define SNAPSHOT_MS (5 * 60 * 1000)
+
+static dht_swarm_t *dht_of(node_t *n, int i) {
+  return i ? n->dht_wan : n->dht_lan;
+}
+
+/* Write n->snap[] into the repo (any thread; one write transaction). */
+static int snap_write(node_t *n) {
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(n->env, 0, &txn);
+  for (int i = 0; i < 2 && !rc; i++)
+    if (n->snap[i].len)
+      rc = bs_meta_put(txn, SNAP_KEY[i], n->snap[i].data, n->snap[i].len);
+  if (!rc)
+    return bs_txn_commit(txn);
+  bs_txn_abort(txn);
+  return rc;
+}
+
+static int snap_take(node_t *n) {
+  for (int i = 0; i < 2; i++) {
+    n->snap[i].len = 0;
+    dht_swarm_t *sw = dht_of(n, i);
+    int rc = sw ? dht_persist_dump(dht_swarm_dht(sw), dht_swarm_now(sw),
+                                   &n->snap[i])
+                : 0;
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
+static void snap_run(uv_work_t *w) {
+  node_t *n = w->data;
+  if (snap_write(n))
+    tr_log(TR_LOG_WARN, "dht: the snapshot was not written");
+}
+
+static void snap_done(uv_work_t *w, int status) {
+  (void)status;
+  node_t *n = w->data;
+  n->snap_busy = false;
+}
+
+static void snapshot(uv_timer_t *t) {
+  node_t *n = t->data;
+  if (n->snap_busy || snap_take(n))
+    return;
+  n->snap_work.data = n;
+  n->snap_busy = !uv_queue_work(&n->loop, &n->snap_work, snap_run, snap_done);
+}
+
+/* At shutdown, on the loop (a snapshot in flight has the buffers: then
+ * this one is skipped, the other is as fresh). */
+static void dht_save_now(node_t *n) {
+  if ((!n->dht_lan && !n->dht_wan) || n->snap_busy)
+    return;
+  if (snap_take(n) || snap_write(n))
+    tr_log(TR_LOG_WARN, "dht: the state was not saved at shutdown");
+}
+
+/* The state saved by the last run, back into the DHTs. */
+static void dht_restore(node_t *n) {
+  bs_txn_t *txn;
+  if (bs_txn_begin(n->env, BS_RDONLY, &txn))
+    return;
+  for (int i = 0; i < 2; i++) {
+    const uint8_t *v;
+    size_t len;
+    dht_swarm_t *sw = dht_of(n, i);
+    if (!sw || bs_meta_get(txn, SNAP_KEY[i], &v, &len))
+      continue;
+    int k = dht_persist_load(dht_swarm_dht(sw), v, len, dht_swarm_now(sw));
+    if (k < 0)
+      tr_log(TR_LOG_WARN, "dht: the saved %s state is unreadable", SNAP_KEY[i]);
+    else if (k > 0)
+      tr_log(TR_LOG_INFO, "dht: %d peers and records restored (%s)", k,
+             SNAP_KEY[i]);
+  }
+  bs_txn_abort(txn);
+}
 
 static void stop_node(node_t *n) {
   if (n->stopping)
@@ -126,6 +217,9 @@ static void stop_node(node_t *n) {
   n->rpc.autonat = NULL;
   n->rpc.dht_lan = n->rpc.dht_wan = NULL;
   n->rpc.announce = NULL;
+  dht_save_now(n);
+  if (n->snapshot.loop && !uv_is_closing((uv_handle_t *)&n->snapshot))
+    uv_close((uv_handle_t *)&n->snapshot, NULL);
   /* The provide queue uses the DHTs, the DHTs and AutoNAT the host: they
    * go first. */
   dht_provq_close(n->provq);
@@ -559,6 +653,11 @@ static int start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
   n->rpc.announce_ud = n->provq;
   if ((rc = start_republisher(n, o, cfg)))
     return rc;
+  dht_restore(n);
+  if ((rc = uv_timer_init(&n->loop, &n->snapshot)))
+    return startup_fail(o, rc, "timer: %s", uv_strerror(rc));
+  n->snapshot.data = n;
+  uv_timer_start(&n->snapshot, snapshot, SNAPSHOT_MS, SNAPSHOT_MS);
   json_t *boot = config_get(cfg, "Bootstrap");
   size_t i;
   json_t *v;
@@ -696,6 +795,8 @@ out:
   if (n->env)
     bs_close(n->env);
   sodium_memzero(&n->key, sizeof n->key);
+  tr_bytes_free(&n->snap[0]);
+  tr_bytes_free(&n->snap[1]);
   json_decref(cfg);
   if (lockfd >= 0)
     close(lockfd);
