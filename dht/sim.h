@@ -57,7 +57,8 @@ int dht_sim_join(dht_sim_t *s, size_t i, size_t via) TR_WUR;
 int dht_sim_fill_tables(dht_sim_t *s) TR_WUR;
 
 /* Deliver events until the queue is empty or simulated time passes
- * until (absolute ms).  Returns events handled. */
+ * until (absolute ms); the clock then reads until (unless UINT64_MAX).
+ * Returns events handled. */
 uint64_t dht_sim_run(dht_sim_t *s, uint64_t until);
 
 typedef struct dht_sim_stats {
