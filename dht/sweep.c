@@ -71,7 +71,14 @@ struct dht_sweep {
   dht_sweep_stats_t st;
   uint64_t rng, promised;
   bool in_step, again;
+  uint64_t mem; /* bytes held, for stats */
 };
+
+static void mem_add(dht_sweep_t *s, int64_t n) {
+  s->mem = (uint64_t)((int64_t)s->mem + n);
+  if (s->mem > s->st.mem_peak)
+    s->st.mem_peak = s->mem;
+}
 
 /* ------------------------------------------------------------ helpers */
 
@@ -422,6 +429,8 @@ static void region_free(region_t *r) {
     dht_cancel(r->s->d, r->qid);
   r->inflight = false;
   r->state = R_FREE;
+  if (r->peers)
+    mem_add(r->s, -(int64_t)(DHT_SWEEP_PEERS_MAX * sizeof *r->peers));
   tr_free(r->peers);
   r->peers = NULL;
 }
@@ -490,6 +499,8 @@ static void region_start(dht_sweep_t *s, region_t *r, uint64_t v,
   r->peers = tr_malloc(DHT_SWEEP_PEERS_MAX * sizeof *r->peers);
   if (!r->peers)
     region_failed(r, now);
+  else
+    mem_add(s, (int64_t)(DHT_SWEEP_PEERS_MAX * sizeof *r->peers));
 }
 
 /* ------------------------------------------------------------- cycles */
@@ -703,6 +714,10 @@ int dht_sweep_new(dht_t *d, const dht_sweep_opts_t *o, dht_sweep_t **out) {
   memcpy(&s->rng, seed + 8, 8);
   s->rng |= 1;
   s->promised = UINT64_MAX;
+  mem_add(s, (int64_t)(sizeof *s + s->o.concurrency * sizeof *s->r +
+                       (size_t)s->o.concurrency * s->o.page *
+                           sizeof *s->pages +
+                       DHT_SWEEP_RETRY_MAX * sizeof *s->retry));
   *out = s;
   return 0;
 }
@@ -744,4 +759,5 @@ void dht_sweep_stats(const dht_sweep_t *s, dht_sweep_stats_t *out) {
   for (unsigned i = 0; i < s->o.concurrency; i++)
     active += s->r[i].state != R_FREE;
   out->active = active;
+  out->mem = s->mem;
 }

@@ -139,6 +139,7 @@ typedef struct dht_sweep_stats {
   uint64_t lookups_failed; /* total lookups that reached nobody */
   uint64_t lookup_requests; /* total requests those lookups sent */
   uint64_t messages;       /* total ADD_PROVIDERs handed to the adapter */
+  uint64_t mem, mem_peak;  /* bytes the reprovider holds: now, at most */
 } dht_sweep_stats_t;
 void dht_sweep_stats(const dht_sweep_t *s, dht_sweep_stats_t *out);
 

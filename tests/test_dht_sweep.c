@@ -419,6 +419,25 @@ static void test_sweep_retry(void **state) {
   dht_sim_free(sim);
 }
 
+typedef struct wakes {
+  dht_sim_t *sim;
+  unsigned n, early;
+} wakes_t;
+
+/* The reprovider wants a tick sooner: never for a time already past. */
+static void on_wake(void *ud, uint64_t at) {
+  wakes_t *w = ud;
+  w->n++;
+  w->early += at < dht_sim_now(w->sim);
+}
+
+static int keys_wake(void *ud, const uint8_t prefix[32], unsigned bits,
+                     const uint8_t *after, dht_sweep_key_t *out, size_t max) {
+  return keys_fn(((void **)ud)[0], prefix, bits, after, out, max);
+}
+
+static void wake_cb(void *ud, uint64_t at) { on_wake(((void **)ud)[1], at); }
+
 /* Spread: with 8 regions and an interval of 80 s, region i starts at
  * cycle start + 10 s * i; the cycle ends after 70 s and some, and the
  * next one begins 80 s after the first. */
@@ -427,8 +446,11 @@ static void test_sweep_spread(void **state) {
   const size_t N = 200, X = 1;
   dht_sim_t *sim = sim_filled(N, 4);
   keyset_t ks = keyset(300, 77);
-  dht_sweep_opts_t o = {.keys = keys_fn, .ud = &ks, .prefix_bits = 3,
-                        .spread = true, .interval_ms = 80000};
+  wakes_t wk = {.sim = sim};
+  void *both[2] = {&ks, &wk};
+  dht_sweep_opts_t o = {.keys = keys_wake, .wake = wake_cb, .ud = both,
+                        .prefix_bits = 3, .spread = true,
+                        .interval_ms = 80000};
   dht_sweep_t *sw;
   assert_int_equal(dht_sweep_new(dht_sim_node(sim, X), &o, &sw), 0);
   uint64_t t0 = dht_sim_now(sim);
@@ -443,6 +465,10 @@ static void test_sweep_spread(void **state) {
   assert_true(st.last_cycle_ms >= 70000 && st.last_cycle_ms < 80000);
   assert_int_equal(st.keys, 300);
   assert_true(dht_sim_now(sim) < t0 + 80000);
+  /* Lookups that end inside the network's run move regions on and ask
+   * for a tick at the next page's time. */
+  assert_true(wk.n > 0);
+  assert_int_equal(wk.early, 0);
   drive(sim, X, sw, cycles_at_least, &two, t0 + 200000);
   dht_sweep_stats(sw, &st);
   assert_int_equal(st.cycles, 2);
