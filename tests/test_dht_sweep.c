@@ -4,7 +4,7 @@
  * each key's record at its k closest peers (checked against the network's
  * true k closest) with far fewer lookups than keys, so that other nodes
  * find it; the counters add up; regions of a key or two go the plain way;
- * keys outside their region are refused; regions whose lookups reach
+ * keys outside their region are refused; dead nodes are stepped over; regions whose lookups reach
  * nobody (and a cycle whose estimate does) are retried later; cycles
  * repeat at the interval, spread over it when asked.
  */
@@ -233,6 +233,7 @@ static void test_sweep_network(void **state) {
   assert_int_equal(dht_sweep_new(dht_sim_node(sim, X), &o, &sw), 0);
   uint64_t one = 1, t0 = dht_sim_now(sim);
   drive(sim, X, sw, cycles_at_least, &one, t0 + 3600 * 1000);
+  dht_sim_run(sim, UINT64_MAX); /* the last page's messages land */
   dht_sweep_stats_t st;
   dht_sweep_stats(sw, &st);
   /* 1,000 nodes, k = 20: regions of 5 or 6 bits (log2(1000/20) ~ 5.6). */
@@ -281,6 +282,51 @@ static void test_sweep_network(void **state) {
   /* The next cycle comes one interval after the first began. */
   uint64_t next = dht_sweep_tick(sw, dht_sim_now(sim));
   assert_int_equal(next, st.cycle_start + DHT_SWEEP_INTERVAL_MS);
+  dht_sweep_free(sw);
+  free(ks.v);
+  dht_sim_free(sim);
+}
+
+/* A tenth of the nodes dead (half refuse, half are silent) but still in
+ * every table: the regions' lookups step over them, and each key still
+ * reaches its true k closest among the living. */
+static void test_sweep_dead(void **state) {
+  (void)state;
+  const size_t N = 600, NKEYS = 1200, X = 2;
+  dht_sim_t *sim = sim_filled(N, 31);
+  for (size_t i = 5; i < N; i += 10)
+    dht_sim_kill(sim, i, i % 20 == 5);
+  keyset_t ks = keyset(NKEYS, 40000);
+  dht_sweep_opts_t o = {.keys = keys_fn, .ud = &ks};
+  dht_sweep_t *sw;
+  assert_int_equal(dht_sweep_new(dht_sim_node(sim, X), &o, &sw), 0);
+  uint64_t one = 1;
+  drive(sim, X, sw, cycles_at_least, &one, dht_sim_now(sim) + 3600 * 1000);
+  dht_sim_run(sim, UINT64_MAX); /* the last page's messages land */
+  dht_sweep_stats_t st;
+  dht_sweep_stats(sw, &st);
+  assert_int_equal(st.cycles, 1);
+  assert_int_equal(st.keys, NKEYS);
+  assert_int_equal(st.regions_failed, 0);
+  assert_int_equal(st.messages, NKEYS * DHT_K); /* to peers that answered */
+  nk_t *tmp = calloc(N, sizeof *tmp);
+  assert_non_null(tmp);
+  size_t held = 0;
+  for (size_t i = 0; i < NKEYS; i++)
+    held += holders(sim, X, ks.v[i].h, ks.v[i].mh, tmp);
+  print_message("sweep with dead nodes: %u bits, %" PRIu64 " lookups, %zu of %zu "
+                "records at the true k closest living\n",
+                st.prefix_bits, st.lookups, held, NKEYS * DHT_K);
+  assert_true(held >= NKEYS * DHT_K * 98 / 100);
+  free(tmp);
+  size_t missed = 0;
+  for (size_t i = 0; i < NKEYS; i += 12) {
+    size_t from = (i * 13 + 1) % N;
+    while (from == X || !dht_sim_alive(sim, from))
+      from = (from + 1) % N;
+    missed += !found_from(sim, from, X, ks.v[i].mh);
+  }
+  assert_int_equal(missed, 0);
   dht_sweep_free(sw);
   free(ks.v);
   dht_sim_free(sim);
@@ -483,6 +529,7 @@ static void test_sweep_spread(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sweep_network),
+      cmocka_unit_test(test_sweep_dead),
       cmocka_unit_test(test_sweep_small),
       cmocka_unit_test(test_sweep_retry),
       cmocka_unit_test(test_sweep_spread),
