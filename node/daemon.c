@@ -23,6 +23,7 @@
 #include "../dht/name.h"
 #include "../dht/persist.h"
 #include "../dht/provq.h"
+#include "../dht/reprov.h"
 #include "../dht/swarm.h"
 #include "../gateway/gateway.h"
 #include "../net/autonat.h"
@@ -98,6 +99,7 @@ typedef struct node {
   net_autonat_t *autonat;
   dht_swarm_t *dht_lan, *dht_wan;
   dht_provq_t *provq;   /* announces new roots */
+  dht_reprov_t *reprov[2]; /* the LAN and WAN sweeps */
   uv_timer_t republish; /* re-signs our IPNS record */
   uint64_t republish_ms, lifetime_ns;
   uv_timer_t snapshot; /* the DHTs' state into the repo */
@@ -224,6 +226,11 @@ static void stop_node(node_t *n) {
    * go first. */
   dht_provq_close(n->provq);
   n->provq = NULL;
+  n->rpc.reprov[0] = n->rpc.reprov[1] = NULL;
+  for (int i = 0; i < 2; i++) {
+    dht_reprov_close(n->reprov[i]);
+    n->reprov[i] = NULL;
+  }
   if (n->republish.loop && !uv_is_closing((uv_handle_t *)&n->republish))
     uv_close((uv_handle_t *)&n->republish, NULL);
   dht_swarm_close(n->dht_lan);
@@ -609,6 +616,40 @@ static int start_republisher(node_t *n, const node_daemon_opts_t *o,
   return 0;
 }
 
+/* The reprovider (dht/reprov.h): a sweep per DHT over what
+ * Provide.Strategy names (Kubo's; Reprovider.Strategy, its older name, is
+ * read too), every Provide.DHT.Interval (Reprovider.Interval; "0"
+ * disables it, as Kubo). */
+static int start_reprovider(node_t *n, const node_daemon_opts_t *o,
+                            json_t *cfg) {
+  json_t *st = config_get(cfg, "Provide.Strategy");
+  if (!json_is_string(st))
+    st = config_get(cfg, "Reprovider.Strategy");
+  dht_provide_strategy_t strategy;
+  if (dht_provide_strategy(json_string_value(st), &strategy))
+    return startup_fail(o, TR_ECONFIG, "Provide.Strategy: unknown strategy "
+                        "%s (all, pinned or roots)", json_string_value(st));
+  json_t *iv = config_get(cfg, "Provide.DHT.Interval");
+  if (!json_is_string(iv))
+    iv = config_get(cfg, "Reprovider.Interval");
+  uint64_t ns = 22ull * 3600 * 1000000000;
+  if (json_is_string(iv) && strcmp(json_string_value(iv), "0") &&
+      tr_parse_duration(json_string_value(iv), &ns))
+    return startup_fail(o, TR_ECONFIG, "Provide.DHT.Interval: bad duration");
+  if (json_is_string(iv) && !strcmp(json_string_value(iv), "0"))
+    return 0; /* reproviding off */
+  dht_swarm_t *both[2] = {n->dht_lan, n->dht_wan};
+  for (int i = 0; i < 2; i++) {
+    int rc = both[i] ? dht_reprov_new(&n->loop, both[i], n->env, strategy,
+                                      ns / 1000000, &n->reprov[i])
+                     : 0;
+    if (rc)
+      return startup_fail(o, rc, "reprovider: %s", tr_strerror(rc));
+    n->rpc.reprov[i] = n->reprov[i];
+  }
+  return 0;
+}
+
 /* The DHTs (dht/swarm.h), as Kubo's dual DHT: the LAN one (private
  * addresses; loopback ones too with Routing.LoopbackAddressesOnLanDHT)
  * serves unless Routing.Type is dhtclient; the WAN one serves only with
@@ -652,6 +693,8 @@ static int start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
   n->rpc.announce = dht_provq_push;
   n->rpc.announce_ud = n->provq;
   if ((rc = start_republisher(n, o, cfg)))
+    return rc;
+  if ((rc = start_reprovider(n, o, cfg)))
     return rc;
   dht_restore(n);
   if ((rc = uv_timer_init(&n->loop, &n->snapshot)))

@@ -148,9 +148,10 @@ s1=$(ipns_seq) || fail "name inspect of trove's record"
 sleep 7
 s2=$(ipns_seq)
 [ "$s2" -gt "$s1" ] || fail "no republish: sequence $s1 then $s2"
-tr routing get "/ipns/$TID" >"$KUBO_WORK/t2.rec"
-kubo 0 name inspect --verify "$TNAME" <"$KUBO_WORK/t2.rec" | grep -q "Valid: true" ||
-  fail "Kubo does not verify trove's republished record"
+tr routing get "/ipns/$TID" >"$KUBO_WORK/t2.rec" || fail "routing get of trove's name"
+out=$(kubo 0 name inspect --verify "$TNAME" <"$KUBO_WORK/t2.rec" 2>&1)
+grep -q "Valid: true" <<<"$out" ||
+  fail "Kubo does not verify trove's republished record: $out"
 echo "ok 5b: Kubo resolves trove's IPNS name, its update and its republication ($s1 -> $s2)"
 
 # --- 6. refusals
@@ -171,6 +172,11 @@ kill $TPID; wait $TPID || true
 for _ in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
 TPID=
 tr config --json Bootstrap '[]' >/dev/null
+# Added while the daemon is down: nobody announced it.  The reprovider's
+# first sweep (Provide.DHT.Interval 20s, roots) must.
+echo "swept $RANDOM $(date +%s%N)" >"$KUBO_WORK/t3.txt"
+T3=$(tr add -Q "$KUBO_WORK/t3.txt")
+tr config Provide.DHT.Interval 20s >/dev/null
 TROVE_PATH=$KUBO_WORK/trove timeout 300 "$TROVE" daemon \
   --api=/ip4/127.0.0.1/tcp/$(kubo_port) \
   --gateway=/ip4/127.0.0.1/tcp/$(kubo_port) >"$KUBO_WORK/trove2.log" 2>&1 &
@@ -190,4 +196,15 @@ for _ in $(seq 20); do
 done
 [ -n "$found" ] || fail "after the restart, no provider for $KCID: $out"
 echo "ok 7: the table and records survive a restart"
+
+# --- 8. the reprovider announced what was added offline
+kubo_wait_findprovs 2 "$T3" "$TID" 40 ||
+  fail "the reprovider did not announce $T3: $(tr provide stat)"
+st=$(tr provide stat)
+grep -qE "Keys +[1-9]" <<<"$st" || fail "provide stat: $st"
+echo "ok 8: the sweep reprovider announced a root added offline"
+# Under ASan (make check), the first daemon's shutdown ran the leak check.
+if grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$KUBO_WORK"/trove*.log; then
+  fail "sanitizer report in trove's log"
+fi
 echo "dht_kubo: all ok"
