@@ -227,6 +227,9 @@ int dht_bootstrap(dht_t *d, uint64_t now) TR_WUR;
  * it starts, and what dht_tick() does for buckets idle for refresh_ms. */
 void dht_refresh(dht_t *d, uint64_t now);
 
+/* Server mode on or off (requests are refused when off: a client). */
+void dht_set_server(dht_t *d, bool on);
+
 /* Replace what we advertise of ourselves in ADD_PROVIDER (addresses). */
 void dht_set_self_info(dht_t *d, const dht_peer_t *self);
 

@@ -100,6 +100,7 @@ typedef struct node {
   dht_swarm_t *dht_lan, *dht_wan;
   dht_provq_t *provq;   /* announces new roots */
   dht_reprov_t *reprov[2]; /* the LAN and WAN sweeps */
+  bool wan_auto; /* the WAN DHT serves when AutoNAT says Public */
   uv_timer_t republish; /* re-signs our IPNS record */
   uint64_t republish_ms, lifetime_ns;
   uv_timer_t snapshot; /* the DHTs' state into the repo */
@@ -531,6 +532,15 @@ static int start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
   return 0;
 }
 
+/* Kubo's auto mode: the WAN DHT serves while the node is reachable. */
+static void reach_changed(net_autonat_t *an, net_reach_t r, void *ud) {
+  (void)an;
+  node_t *n = ud;
+  if (n->dht_wan && n->wan_auto &&
+      dht_swarm_set_server(n->dht_wan, r == NET_REACH_PUBLIC))
+    tr_log(TR_LOG_WARN, "dht: cannot switch the WAN DHT's mode");
+}
+
 /* AutoNAT on the host (net/autonat.h): the client always, the v2 server
  * unless AutoNAT.ServiceMode is "disabled" (Kubo's modes; unset is
  * enabled, as Kubo).  AutoNAT.AllowPrivateAddrs (trove's, for tests on
@@ -551,6 +561,8 @@ static int start_autonat(node_t *n, const node_daemon_opts_t *o,
     return startup_fail(o, TR_ECONFIG, "AutoNAT.ServiceMode: unknown autonat "
                         "mode: %s", mode);
   ao.allow_private = json_is_true(config_get(cfg, "AutoNAT.AllowPrivateAddrs"));
+  ao.on_change = reach_changed;
+  ao.data = n;
   int rc = net_autonat_new(n->host, &ao, &n->autonat);
   if (rc)
     return startup_fail(o, rc, "autonat: %s", tr_strerror(rc));
@@ -662,6 +674,7 @@ static int start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
   if (!type)
     return startup_fail(o, TR_ECONFIG, "Routing.Type: expected a string");
   bool lan_server = true, wan_server = false;
+  n->wan_auto = false;
   if (!strcmp(type, "none"))
     return 0;
   if (!strcmp(type, "dhtclient") || !strcmp(type, "autoclient"))
@@ -671,6 +684,8 @@ static int start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
   else if (strcmp(type, "auto") && strcmp(type, "dht"))
     return startup_fail(o, TR_ECONFIG, "Routing.Type: unknown routing type: "
                         "%s", type);
+  else
+    n->wan_auto = true;
   dht_swarm_opts_t so = {
       .lan = true,
       .loopback = json_is_true(
@@ -687,6 +702,8 @@ static int start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
     return startup_fail(o, rc, "dht: %s", tr_strerror(rc));
   n->rpc.dht_lan = n->dht_lan;
   n->rpc.dht_wan = n->dht_wan;
+  if (n->autonat)
+    reach_changed(n->autonat, net_autonat_reachability(n->autonat), n);
   dht_swarm_t *both[2] = {n->dht_lan, n->dht_wan};
   if ((rc = dht_provq_new(&n->loop, both, 2, &n->provq)))
     return startup_fail(o, rc, "dht: %s", tr_strerror(rc));
