@@ -195,6 +195,7 @@ static const rcmd_t table[] = {
     {"dht query", cli__remote_dht_query, NULL},
     {"stats dht", cli__remote_stats_dht, NULL},
     {"name publish", cli__remote_name_publish, NULL},
+    {"provide stat", cli__remote_provide_stat, NULL},
     {"name resolve", cli__remote_name_resolve, NULL},
 };
 

@@ -166,3 +166,28 @@ int cli__remote_name_resolve(remote_t *r, int argc, char **argv) {
   json_decref(o);
   return 0;
 }
+
+static void print_sweep(const char *name, json_t *t) {
+  if (!json_is_object(t))
+    return;
+  printf("DHT %s:\n", name);
+  const char *k;
+  json_t *v;
+  json_object_foreach(t, k, v) {
+    if (json_is_string(v))
+      printf("  %-16s %s\n", k, json_string_value(v));
+    else
+      printf("  %-16s %lld\n", k, (long long)json_integer_value(v));
+  }
+}
+
+int cli__remote_provide_stat(remote_t *r, int argc, char **argv) {
+  (void)argc, (void)argv;
+  json_t *o;
+  if (cli__call(r, "provide/stat") || cli__next_value(r, &o) <= 0)
+    return 1;
+  print_sweep("wan", json_object_get(o, "wan"));
+  print_sweep("lan", json_object_get(o, "lan"));
+  json_decref(o);
+  return 0;
+}

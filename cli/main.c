@@ -78,6 +78,7 @@ static const struct {
     {"dht query", cmd_routing_offline},
     {"stats dht", cmd_routing_offline},
     {"name publish", cmd_routing_offline},
+    {"provide stat", cmd_routing_offline},
     {"name resolve", cmd_routing_offline},
 };
 

@@ -267,6 +267,8 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "in the DHTs.", none},
     {"stats dht", "stats/dht", "", "Print the DHTs' routing tables and "
      "counters.", none},
+    {"provide stat", "provide/stat", "", "Show the reprovider's progress "
+     "(a keyspace sweep per DHT).", none},
     {"name publish", "name/publish", "PATH", "Publish an IPNS record for "
      "the node's name pointing at PATH, on the DHTs.", publish_opts},
     {"name resolve", "name/resolve", "[NAME]", "Resolve an IPNS name (the "

@@ -45,5 +45,6 @@ const rpc_cmd_t rpc_cmds[] = {
     {"stats/dht", rpc_cmd_stats_dht},
     {"name/publish", rpc_cmd_name_publish},
     {"name/resolve", rpc_cmd_name_resolve},
+    {"provide/stat", rpc_cmd_provide_stat},
 };
 const size_t rpc_ncmds = TR_ARRAY_LEN(rpc_cmds);

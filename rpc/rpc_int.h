@@ -260,5 +260,6 @@ void rpc_cmd_dht_query(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_stats_dht(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_name_publish(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx);
 
 #endif /* RPC_INT_H */

@@ -27,6 +27,7 @@
 #include "../dag/cid.h"
 #include "../dht/ipns.h"
 #include "../dht/name.h"
+#include "../dht/reprov.h"
 #include "../dht/swarm.h"
 #include "../net/host.h"
 #include "../net/multiaddr.h"
@@ -748,7 +749,7 @@ void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx) {
     rpc_error(req, 400, "expected at most one name");
     return;
   }
-  char name[NET_PEERID_STR_MAX + 8];
+  char name[NET_PEERID_STR_MAX];
   const char *a = n ? args[0] : ctx->peerid;
   if (!strncmp(a, "/ipns/", 6))
     a += 6;
@@ -766,6 +767,37 @@ void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx) {
   if (!r)
     return;
   r->recursive = recursive;
-  snprintf(r->name, sizeof r->name, "%s", name);
+  memcpy(r->name, name, sizeof r->name);
   resolve_start(r);
+}
+
+/* ------------------------------------------------------ provide stat */
+
+static json_t *sweep_json(struct dht_reprov *rp) {
+  if (!rp)
+    return json_null();
+  dht_sweep_stats_t st;
+  dht_reprov_stats(rp, &st);
+  static const char *const names[] = {"roots", "pinned", "all"};
+  return json_pack(
+      "{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+      "Strategy", names[dht_reprov_strategy(rp)], "Cycles",
+      (json_int_t)st.cycles, "CycleStart", (json_int_t)st.cycle_start,
+      "LastCycleMs", (json_int_t)st.last_cycle_ms, "PrefixBits",
+      (json_int_t)st.prefix_bits, "Regions", (json_int_t)st.regions,
+      "RegionsDone", (json_int_t)st.regions_done, "RegionsFailed",
+      (json_int_t)st.regions_failed, "RetryPending",
+      (json_int_t)st.retry_pending, "CycleKeys", (json_int_t)st.cycle_keys,
+      "Keys", (json_int_t)st.keys, "Lookups", (json_int_t)st.lookups,
+      "LookupsFailed", (json_int_t)st.lookups_failed, "Messages",
+      (json_int_t)st.messages, "MemoryPeak", (json_int_t)st.mem_peak);
+}
+
+void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx) {
+  if (!ctx->dht_lan && !ctx->dht_wan) {
+    rpc_error(req, 500, "this command must be run in online mode");
+    return;
+  }
+  rpc_api_json(req, json_pack("{s:o,s:o}", "lan", sweep_json(ctx->reprov[0]),
+                              "wan", sweep_json(ctx->reprov[1])));
 }
