@@ -109,7 +109,7 @@ out=$(js start B); BID=$(field "$out" '["id"]')
 BP=$(field "$out" '["addrs"][0]' | sed 's#.*/tcp/\([0-9]*\)/.*#\1#')
 echo "trove $TID on $TP, js A $AID, js B $BID"
 js dial B "$AMA" >/dev/null
-js waitrt B "$AID" 20 >/dev/null
+js waitrt B "$AID" 40 >/dev/null
 BCID=$(newcid)
 out=$(js provide B "$BCID")
 check "$out" 'd["to"] == [a[0]] and not d["errors"]' "$AID"
@@ -117,7 +117,7 @@ out=$(js putipns B "/ipfs/$BCID" 1)
 check "$out" 'd["acked"] == [a[0]] and not d["errors"]' "$AID"
 REC1=$(field "$out" '["record_b64"]')
 out=$(js dial A "$TMA"); check "$out" 'd["peer"] == a[0]' "$TID"
-js waitrt A "$TID" 20 >/dev/null
+js waitrt A "$TID" 40 >/dev/null
 lan_has() { tr stats dht | sed -n '/DHT lan/,$p' | grep -q "$1"; }
 for _ in $(seq 100); do lan_has "$AID" && break; sleep 0.2; done
 lan_has "$AID" || fail "trove's LAN table lacks A: $(tr stats dht)"
@@ -140,7 +140,7 @@ TCID=$(tr add -Q --cid-version=1 --raw-leaves "$WORK/t.txt")
 tr routing provide "$TCID" || fail "trove routing provide"
 js start C >/dev/null
 js dial C "$AMA" >/dev/null
-js waitrt C "$AID" 20 >/dev/null
+js waitrt C "$AID" 40 >/dev/null
 # A stored T's ADD_PROVIDER, with T's address: its own store answers.
 out=$(js findprovs A "$TCID" 20)
 check "$out" 'a[1] in d["from"].get(a[0], []) and f"/ip4/127.0.0.1/tcp/{a[2]}" in [x.split("/p2p/")[0] for x in d["providers"][a[0]]]' "$TID" "$AID" "$TP"
@@ -169,7 +169,7 @@ out=$(js provide B "$BCID2")
 check "$out" 'a[0] in d["to"] and not d["errors"]' "$TID"
 out=$(js start D)
 js dial D "$TMA" >/dev/null
-js waitrt D "$TID" 20 >/dev/null
+js waitrt D "$TID" 40 >/dev/null
 # js B sends its addresses with /p2p/B on the end; trove keeps them bare,
 # as go does (it appends /p2p/ID itself when dialling).
 out=$(js ask D "$TID" GET_PROVIDERS "$BCID2")
@@ -211,8 +211,8 @@ echo "ok 5: js validates and gets trove's IPNS record ($TNAME) and its update"
 out=$(js start E); EID=$(field "$out" '["id"]')
 EP=$(field "$out" '["addrs"][0]' | sed 's#.*/tcp/\([0-9]*\)/.*#\1#')
 js dial E "$AMA" >/dev/null
-js waitrt E "$AID" 20 >/dev/null
-js waitrt A "$EID" 20 >/dev/null
+js waitrt E "$AID" 40 >/dev/null
+js waitrt A "$EID" 40 >/dev/null
 out=$(tr routing findpeer "$EID") || fail "trove findpeer E: $out"
 grep -q "^/ip4/127.0.0.1/tcp/$EP\$" <<<"$out" || fail "trove findpeer E: $out"
 out=$(tr dht query "$EID") || fail "trove dht query E: $out"
