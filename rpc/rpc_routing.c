@@ -92,8 +92,11 @@ static void rop_on_timer_closed(uv_handle_t *h) {
 }
 
 static void cancel_all(rop_t *r) {
+  /* A DHT the node has let go of (it is stopping: ctx forgot it) is
+   * freed with its lookups, ours included: nothing to cancel there. */
+  dht_swarm_t *now[2] = {r->ctx->dht_lan, r->ctx->dht_wan};
   for (int i = 0; i < 2; i++)
-    if (r->side[i].live && r->side[i].sw) {
+    if (r->side[i].live && r->side[i].sw && r->side[i].sw == now[i]) {
       r->side[i].live = false;
       dht_cancel(dht_swarm_dht(r->side[i].sw), r->side[i].qid);
     }
@@ -124,7 +127,11 @@ static void rop_end(rop_t *r, const char *err) {
     http_res_end(req);
   }
   uv_timer_stop(&r->timer);
-  uv_close((uv_handle_t *)&r->timer, rop_on_timer_closed);
+  /* At shutdown the daemon may have closed every handle already (its
+   * walk): then r stays allocated until exit rather than be freed under
+   * a handle libuv still holds. */
+  if (!uv_is_closing((uv_handle_t *)&r->timer))
+    uv_close((uv_handle_t *)&r->timer, rop_on_timer_closed);
 }
 
 static void rop_gone(http_req_t *req, void *ud) {
