@@ -28,6 +28,7 @@
 #include "../net/pnet.h"
 #include "../rpc/rpc.h"
 #include "identity.h"
+#include "routing.h"
 
 #define TROVE_VERSION "0.1.0"
 
@@ -94,6 +95,7 @@ typedef struct node {
   net_host_t *host;
   net_autonat_t *autonat;
   dht_swarm_t *dht_lan, *dht_wan;
+  node_routing_t routing; /* the gateway's /routing/v1 on the DHTs */
   gw_ctx_t gw;   /* the gateway's context */
   rpc_ctx_t rpc; /* the API's */
   char pubkey[64]; /* base64 of the PublicKey protobuf, for `id` */
@@ -119,6 +121,7 @@ static void stop_node(node_t *n) {
   n->rpc.host = NULL; /* swarm commands from now on: offline */
   n->rpc.autonat = NULL;
   n->rpc.dht_lan = n->rpc.dht_wan = NULL;
+  node_routing_stop(&n->routing); /* its lookups are on the DHTs */
   /* The DHTs and AutoNAT use the host: they go first. */
   dht_swarm_close(n->dht_lan);
   dht_swarm_close(n->dht_wan);
@@ -593,6 +596,9 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     rc = start_autonat(n, o, cfg);
   if (!rc)
     rc = start_dht(n, o, cfg);
+  if (!rc) /* Gateway.ExposeRoutingAPI: /routing/v1 (Kubo's default: on) */
+    rc = node_routing_wire(&n->routing, &n->gw, &n->loop, n->host,
+                           n->dht_lan, n->dht_wan, cfg);
   if (!rc)
     rc = write_api_file(o, n->repo, n->rpc.api_addr);
   if (rc)
