@@ -34,6 +34,7 @@ typedef struct gw_ctx {
    * router (NULL: every lookup is a 500, routing is off).  Not owned. */
   bool expose_routing;
   const gw_router_t *router;
+  uint32_t routing_timeout_ms; /* a lookup's deadline; 0: 30 s, boxo's */
 } gw_ctx_t;
 
 void gw_gateway_handle(http_req_t *req, void *ud);

@@ -510,7 +510,10 @@ static rt_req_t *rt_new(http_req_t *req, gw_ctx_t *ctx, int kind) {
   q->ctx = ctx;
   q->kind = kind;
   q->timer.data = q;
-  uv_timer_start(&q->timer, rt_timeout, GW_RT_TIMEOUT_MS, 0);
+  uv_timer_start(&q->timer, rt_timeout,
+                 ctx->routing_timeout_ms ? ctx->routing_timeout_ms
+                                         : GW_RT_TIMEOUT_MS,
+                 0);
   http_req_on_close(req, rt_gone, q);
   return q;
 }

@@ -59,7 +59,8 @@ fail() {
 trv() { TROVE_PATH=$KUBO_WORK/trove timeout 60 "$TROVE" "$@"; }
 start_trove() {
   GWP=$(kubo_port)
-  rm -f "$KUBO_WORK/trove.log" # the last run's "Daemon is ready" is not ours
+  # The last run's "Daemon is ready" is not ours.
+  [ -e "$KUBO_WORK/trove.log" ] && mv "$KUBO_WORK/trove.log" "$KUBO_WORK/trove.prev.log"
   TROVE_PATH=$KUBO_WORK/trove timeout 300 "$TROVE" daemon \
     --api=/ip4/127.0.0.1/tcp/$(kubo_port) \
     --gateway=/ip4/127.0.0.1/tcp/$GWP >"$KUBO_WORK/trove.log" 2>&1 &
