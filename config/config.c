@@ -154,6 +154,7 @@ static const struct {
     {"Gateway.NoFetch", CONFIG_BOOL, false},
     {"Gateway.NoDNSLink", CONFIG_BOOL, false},
     {"Gateway.DeserializedResponses", CONFIG_BOOL, true},
+    {"Gateway.ExposeRoutingAPI", CONFIG_BOOL, true},
     {"Import", CONFIG_OBJECT, false},
     {"Import.CidVersion", CONFIG_INT, true},
     {"Import.UnixFSRawLeaves", CONFIG_BOOL, true},

@@ -347,6 +347,10 @@ static gw_target_t *parse_target(http_req_t *req, const char *path) {
 void gw_gateway_handle(http_req_t *req, void *ud) {
   gw_ctx_t *ctx = ud;
   const char *m = http_req_method(req);
+  if (ctx->expose_routing && !strncmp(http_req_path(req), "/routing/v1/", 12)) {
+    gw__routing_handle(req, ctx);
+    return;
+  }
   if (!strcmp(m, "OPTIONS")) {
     http_header_t h[] = {{"Allow", "GET, HEAD, OPTIONS"},
                        {"Access-Control-Allow-Origin", "*"},

@@ -7,6 +7,8 @@
  *                      headers) and trustless gateway (?format=raw|car and
  *                      the application/vnd.ipld.raw / .car Accept types,
  *                      dag-scope, entity-bytes).  specs.ipfs.tech/http-gateways
+ *                      With ctx->expose_routing, also the Delegated Routing
+ *                      V1 API under /routing/v1/ (gw_routing.c).
  *   rpc_api_handle      the API listener: Kubo's RPC API under /api/v0 (the
  *                      subset DESIGN.md names, Kubo's request and response
  *                      shapes) and, later, the Pinning Service API.
@@ -21,11 +23,18 @@
 
 #include "../blockstore/bs.h"
 #include "../http/http.h"
+#include "gw_routing.h"
 
 typedef struct gw_ctx {
   uv_loop_t *loop;
   bs_env_t *env;
   const char *version; /* "0.1.0", for listings */
+  /* The Delegated Routing V1 API under /routing/v1/ (gw_routing.h): served
+   * when expose_routing is set (Kubo's Gateway.ExposeRoutingAPI), through
+   * router (NULL: every lookup is a 500, routing is off).  Not owned. */
+  bool expose_routing;
+  const gw_router_t *router;
+  uint32_t routing_timeout_ms; /* a lookup's deadline; 0: 30 s, boxo's */
 } gw_ctx_t;
 
 void gw_gateway_handle(http_req_t *req, void *ud);

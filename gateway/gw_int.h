@@ -125,4 +125,40 @@ void gw__html_escape(const char *s, size_t n, char *out, size_t outsz);
 /* Percent-encode a path segment for an href. */
 void gw__url_escape(const char *s, size_t n, char *out, size_t outsz);
 
+/* ------------------------------------------------------- /routing/v1 */
+
+/* Kinds of /routing/v1/ endpoints, and the two answer formats. */
+enum { GW_RT_PROVIDERS = 1, GW_RT_PEERS, GW_RT_IPNS };
+enum { GW_RT_JSON = 1, GW_RT_NDJSON };
+/* Longest key segment of a /routing/v1/ path (percent-encoded). */
+#define GW_RT_KEY_MAX 512
+
+/* The Delegated Routing V1 API (gw_routing.c): answers every request
+ * whose path starts with /routing/v1/. */
+void gw__routing_handle(http_req_t *req, gw_ctx_t *ctx);
+
+/* Pure parts of gw_routing.c, for the tests and the fuzzer.
+ *
+ * gw__rt_route: the endpoint a path names, GW_RT_*, with *key, *kl its
+ * last segment (not decoded, a view into path); 0 when it names none.
+ *
+ * gw__rt_accept: the format an Accept header (NULL: none) asks of a list
+ * answer, as boxo decides: GW_RT_NDJSON when it lists application/x-ndjson,
+ * else GW_RT_JSON when none is given or it lists application/json or * / *;
+ * TR_ENOTFOUND when it lists neither; -EINVAL when an item is not a media
+ * type.
+ *
+ * gw__rt_key: the key segment s[0..n) (percent-encoded) of a route of kind
+ * as the multihash the router takes, into out[0..cap), length *len:
+ * providers: a CID's multihash; peers: a PeerID (bare base58btc "Qm..." or
+ * "1...", or a CID of any codec, as boxo's parsePeerID); IPNS: a CIDv1 of
+ * codec libp2p-key.  0; TR_ETOOBIG (n > GW_RT_KEY_MAX), -EINVAL (a bad
+ * escape), TR_ECODEC (an IPNS name of another codec), TR_EBUFSIZE, and the
+ * errors of dag_cid_parse() and dag_mh_parse() (also TR_EMULTIHASH for
+ * bytes after the multihash). */
+int gw__rt_route(const char *path, const char **key, size_t *kl);
+int gw__rt_accept(const char *accept);
+int gw__rt_key(int kind, const char *s, size_t n, uint8_t *out, size_t cap,
+               size_t *len);
+
 #endif /* GW_INT_H */

@@ -309,16 +309,16 @@ static void push_open(net_stream_t *s, int status, void *ud) {
     on_id(s, NULL);
 }
 
-static void push_to(const net_peerid_t *peer, const char *addr, bool out,
-                    void *ud) {
-  (void)addr, (void)out;
-  net_host_t *h = ud;
-  if (net_host_open(h, peer, NET_ID_PUSH_PROTOCOL, push_open, NULL))
-    tr_log(TR_LOG_DEBUG, "identify: no push stream to a peer");
-}
-
 size_t net_identify_push(net_host_t *h) {
-  return net_host_conns(h, push_to, h);
+  size_t n = 0;
+  for (net_conn_t *c = h->conns; c; c = c->next) {
+    if (c->phase != NET_PH_OPEN || c->closing)
+      continue;
+    if (net__open_on(c, NET_ID_PUSH_PROTOCOL, push_open, NULL))
+      tr_log(TR_LOG_DEBUG, "identify: no push stream to a peer");
+    n++;
+  }
+  return n;
 }
 
 int net_identify_watch(net_host_t *h, net_identified_cb cb, void *ud) {

@@ -48,8 +48,8 @@ int net_identify_watch(net_host_t *h, net_identified_cb cb, void *ud) TR_WUR;
 
 /* Identify push: tell every connected peer what we are now (our
  * protocols and addresses), on /ipfs/id/push/1.0.0, after a change such as
- * the DHT switching to server mode.  Returns the connections walked (a
- * peer with several gets it on one).  Best effort: a peer that refuses
+ * the DHT switching to server mode.  Returns the connections it went to
+ * (every open one).  Best effort: a peer that refuses
  * the stream keeps what it had. */
 size_t net_identify_push(net_host_t *h);
 

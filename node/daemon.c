@@ -32,6 +32,7 @@
 #include "../net/pnet.h"
 #include "../rpc/rpc.h"
 #include "identity.h"
+#include "routing.h"
 
 #define TROVE_VERSION "0.1.0"
 
@@ -108,6 +109,7 @@ typedef struct node {
   bool snap_busy;
   tr_bytes_t snap[2];
   net_privkey_t key; /* the identity, for the host and IPNS records */
+  node_routing_t routing; /* the gateway's /routing/v1 on the DHTs */
   gw_ctx_t gw;   /* the gateway's context */
   rpc_ctx_t rpc; /* the API's */
   char pubkey[64]; /* base64 of the PublicKey protobuf, for `id` */
@@ -234,6 +236,7 @@ static void stop_node(node_t *n) {
   }
   if (n->republish.loop && !uv_is_closing((uv_handle_t *)&n->republish))
     uv_close((uv_handle_t *)&n->republish, NULL);
+  node_routing_stop(&n->routing); /* its lookups are on the DHTs */
   dht_swarm_close(n->dht_lan);
   dht_swarm_close(n->dht_wan);
   n->dht_lan = n->dht_wan = NULL;
@@ -819,6 +822,9 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     rc = start_autonat(n, o, cfg);
   if (!rc)
     rc = start_dht(n, o, cfg);
+  if (!rc) /* Gateway.ExposeRoutingAPI: /routing/v1 (Kubo's default: on) */
+    rc = node_routing_wire(&n->routing, &n->gw, &n->loop, n->host,
+                           n->dht_lan, n->dht_wan, cfg);
   if (!rc)
     rc = write_api_file(o, n->repo, n->rpc.api_addr);
   if (rc)

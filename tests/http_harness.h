@@ -168,8 +168,17 @@ static void on_resume(uv_async_t *a) {
     http_req_resume(r);
 }
 
+/* A test's own handler, which takes every request when set (before
+ * start()), e.g. a gateway with a fake router (test_gw_routing.c). */
+static http_handler_fn th_handler;
+static void *th_handler_ud;
+
 static void handler(http_req_t *r, void *ud) {
   (void)ud;
+  if (th_handler) {
+    th_handler(r, th_handler_ud);
+    return;
+  }
   const char *path = http_req_path(r);
   if (!strcmp(path, "/hello")) {
     hello_count++;

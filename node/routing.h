@@ -1,0 +1,58 @@
+/*
+ * routing.h — the gateway's router (gateway/gw_routing.h) on the node's
+ * DHTs: what the Delegated Routing V1 API under /routing/v1/ asks (find
+ * providers, find a peer, get and put IPNS records) runs on the LAN and the
+ * WAN DHT at once and the answers are merged, as Kubo's dual DHT and
+ * rpc/rpc_routing.c do.
+ *
+ * The daemon owns a node_routing_t, starts it once the DHTs are up, hands
+ * node_routing_router() to the gateway's context, and stops it before it
+ * closes the DHTs: every lookup still running then ends (-ECANCELED).
+ */
+#ifndef NODE_ROUTING_H
+#define NODE_ROUTING_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "../config/config.h"
+#include "../dht/swarm.h"
+#include "../gateway/gateway.h"
+#include "../net/host.h"
+
+/* Lookups at once; past it a call fails with TR_ELIMIT. */
+#define NODE_ROUTING_LOOKUPS_MAX 256
+
+typedef struct node_rlook node_rlook_t;
+
+typedef struct node_routing {
+  uv_loop_t *loop;
+  net_host_t *host;        /* for peers known already; may be NULL */
+  dht_swarm_t *lan, *wan;  /* either may be NULL; none: -ENOTSUP */
+  uv_idle_t idle;          /* delivers the ends, outside the DHT's calls */
+  bool started;
+  node_rlook_t *live, *pending;
+  size_t n;
+  gw_router_t router;
+} node_routing_t;
+
+/* Start r over the host and DHTs (not owned; they must outlive it, or
+ * node_routing_stop() must come first).  0 or libuv's errors. */
+int node_routing_start(node_routing_t *r, uv_loop_t *loop, net_host_t *host,
+                       dht_swarm_t *lan, dht_swarm_t *wan) TR_WUR;
+/* End every lookup (on_done with -ECANCELED), cancel their DHT queries and
+ * close the idle handle.  r may be reused after the loop has run once. */
+void node_routing_stop(node_routing_t *r);
+/* The router to hand the gateway; valid while r is started. */
+const gw_router_t *node_routing_router(node_routing_t *r);
+
+/* The daemon's wiring: Gateway.ExposeRoutingAPI in cfg (a flag, Kubo's
+ * default true; anything but false counts as true) says whether gw serves
+ * /routing/v1/; when it does, r is started on the DHTs given (none: the
+ * API answers 500, routing is off) and becomes gw's router.  0 or
+ * node_routing_start()'s errors. */
+int node_routing_wire(node_routing_t *r, gw_ctx_t *gw, uv_loop_t *loop,
+                      net_host_t *host, dht_swarm_t *lan, dht_swarm_t *wan,
+                      json_t *cfg) TR_WUR;
+
+#endif /* NODE_ROUTING_H */
