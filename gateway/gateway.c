@@ -8,8 +8,9 @@
  * CID, path or parameter; 404 when the content path names nothing; 405 for
  * methods other than GET/HEAD/OPTIONS; 406 for an Accept no format matches;
  * 412 for a failed If-Match; 416 for unsatisfiable ranges (gw_file.c); 501
- * for /ipns/ (no naming yet); 504 when a block is not in the repo (with no
- * network to fetch it from, the gateway cannot retrieve it).
+ * for /ipns/ names that are not keys (DNSLink: no DNS) and 404 for a key
+ * with no valid record on the DHTs (gw_ipns.c); 504 when a block is not in
+ * the repo (with no bitswap yet, the gateway cannot retrieve it).
  *
  * Path resolution, the index.html lookup and type sniffing run on the loop
  * thread while they read little (GW_INLINE_BUDGET), which is what almost
@@ -344,6 +345,8 @@ static gw_target_t *parse_target(http_req_t *req, const char *path) {
   return NULL;
 }
 
+static void serve_ipfs(http_req_t *req, gw_ctx_t *ctx, const char *path);
+
 void gw_gateway_handle(http_req_t *req, void *ud) {
   gw_ctx_t *ctx = ud;
   const char *m = http_req_method(req);
@@ -368,7 +371,7 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
   }
   const char *path = http_req_path(req);
   if (!strncmp(path, "/ipns/", 6)) {
-    gw_error(req, 501, "IPNS is not supported by this node yet");
+    gw__serve_ipns(req, ctx, path, serve_ipfs);
     return;
   }
   if (!strcmp(path, "/ipfs") || !strcmp(path, "/ipfs/")) {
@@ -376,9 +379,14 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
     return;
   }
   if (strncmp(path, "/ipfs/", 6)) {
-    gw_error(req, 404, "only /ipfs/ paths are served here");
+    gw_error(req, 404, "only /ipfs/ and /ipns/ paths are served here");
     return;
   }
+  serve_ipfs(req, ctx, path);
+}
+
+/* An /ipfs/ path: the request's, or what an IPNS name resolved to. */
+static void serve_ipfs(http_req_t *req, gw_ctx_t *ctx, const char *path) {
   gw_target_t *t = parse_target(req, path);
   if (!t)
     return;

@@ -161,4 +161,11 @@ int gw__rt_accept(const char *accept);
 int gw__rt_key(int kind, const char *s, size_t n, uint8_t *out, size_t cap,
                size_t *len);
 
+/* gw_ipns.c: resolve /ipns/NAME/... through ctx->router, then hand the
+ * /ipfs/ path it points at to serve (gateway.c's: a callback, so that the
+ * two files do not call each other in a circle). */
+typedef void (*gw_serve_fn)(http_req_t *req, gw_ctx_t *ctx, const char *path);
+void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
+                    gw_serve_fn serve);
+
 #endif /* GW_INT_H */

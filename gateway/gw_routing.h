@@ -46,6 +46,8 @@ typedef struct gw_ipns {
   size_t len;
   int64_t eol;        /* its Validity (EOL), Unix seconds; 0: unknown */
   int64_t ttl_s;      /* its TTL in seconds; -1: none in the record */
+  const char *value;  /* its Value ("/ipfs/bafy..."), NUL-terminated; ""
+                         when it has none */
 } gw_ipns_t;
 
 typedef void (*gw_peer_cb)(void *ud, const gw_peer_t *p);

@@ -230,7 +230,8 @@ static void deliver_ipns(node_rlook_t *l) {
     l->on_ipns(l->ud, l->status ? l->status : TR_ENOTFOUND, NULL);
     return;
   }
-  gw_ipns_t g = {l->val, l->vl, 0, -1};
+  char value[2048] = "";
+  gw_ipns_t g = {l->val, l->vl, 0, -1, value};
   dht_ipns_record_t rec = {0};
   if (!dht_ipns_parse(&rec, l->val, l->vl)) {
     dht_ipns_time_t eol;
@@ -238,6 +239,11 @@ static void deliver_ipns(node_rlook_t *l) {
       g.eol = eol.sec;
     if (rec.d.has & DHT_IPNS_D_TTL)
       g.ttl_s = rec.d.ttl / INT64_C(1000000000);
+    if ((rec.d.has & DHT_IPNS_D_VALUE) && rec.d.value.len < sizeof value &&
+        !memchr(rec.d.value.p, 0, rec.d.value.len)) {
+      memcpy(value, rec.d.value.p, rec.d.value.len);
+      value[rec.d.value.len] = 0;
+    }
     dht_ipns_record_free(&rec);
   }
   l->on_ipns(l->ud, 0, &g);

@@ -1,0 +1,134 @@
+/*
+ * gw_ipns.c — /ipns/NAME/... on the path gateway: the name (a PeerID, as
+ * base58btc or a libp2p-key CID) is resolved through the injected router
+ * (gw_routing.h: the DHTs' best valid record), and the path it points at
+ * is served as /ipfs/ would be, the rest of the request's path appended.
+ * A value that is itself /ipns/ is followed, GW_IPNS_DEPTH_MAX deep.  The
+ * client leaving cancels the lookup; the router's own deadline bounds it.
+ * DNSLink names (domains) need DNS, which trove does not ask: 501.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../dag/cid.h"
+#include "../dag/multibase.h"
+#include "gw_int.h"
+
+#define GW_IPNS_DEPTH_MAX 32 /* Kubo's DefaultDepthLimit */
+#define GW_IPNS_PATH_MAX 4096
+
+typedef struct ipns_req {
+  http_req_t *req;
+  gw_ctx_t *ctx;
+  gw_serve_fn serve;
+  void *lookup;
+  unsigned depth;
+  char rest[GW_IPNS_PATH_MAX]; /* what follows the name, query excluded */
+} ipns_req_t;
+
+/* The PeerID bytes a name stands for: 0 or -1. */
+static int name_id(const char *name, size_t n, uint8_t *out, size_t *len) {
+  if (n && (name[0] == '1' || (n > 1 && name[0] == 'Q' && name[1] == 'm')))
+    return dag_b58_decode(name, n, out, 64, len) ? -1 : 0;
+  dag_cid_t cid;
+  if (dag_cid_parse(&cid, name, n) || cid.codec != DAG_CODEC_LIBP2P_KEY ||
+      cid.len - cid.mh_off > 64)
+    return -1;
+  *len = (size_t)(cid.len - cid.mh_off);
+  memcpy(out, cid.bytes + cid.mh_off, *len);
+  return 0;
+}
+
+static void ipns_gone(http_req_t *req, void *ud) {
+  ipns_req_t *r = ud;
+  http_res_end(req); /* the client went away */
+  if (r->lookup)
+    r->ctx->router->cancel(r->ctx->router->ud, r->lookup);
+  tr_free(r);
+}
+
+static int start(ipns_req_t *r, const char *name, size_t n);
+
+static void resolved(void *ud, int status, const gw_ipns_t *rec) {
+  ipns_req_t *r = ud;
+  http_req_t *req = r->req;
+  gw_ctx_t *ctx = r->ctx;
+  gw_serve_fn serve = r->serve;
+  r->lookup = NULL;
+  const char *v = !status && rec ? rec->value : "";
+  if (!strncmp(v, "/ipns/", 6) && ++r->depth < GW_IPNS_DEPTH_MAX) {
+    /* A name for a name: its own rest comes before ours. */
+    const char *nm = v + 6;
+    size_t nl = strcspn(nm, "/");
+    char rest[GW_IPNS_PATH_MAX];
+    int k = snprintf(rest, sizeof rest, "%s%s", nm + nl, r->rest);
+    if (k > 0 && (size_t)k < sizeof rest) {
+      memcpy(r->rest, rest, (size_t)k + 1);
+      if (!start(r, nm, nl))
+        return;
+    }
+  }
+  http_req_on_close(req, NULL, NULL);
+  char path[GW_IPNS_PATH_MAX + 2048];
+  int k = strncmp(v, "/ipfs/", 6)
+              ? -1
+              : snprintf(path, sizeof path, "%s%s", v, r->rest);
+  tr_free(r);
+  if (status || !rec) {
+    gw_error(req, status == TR_ENOTFOUND ? 404 : 500,
+             "failed to resolve the IPNS name: %s",
+             status == TR_ENOTFOUND ? "no valid record found" :
+                                      tr_strerror(status));
+    return;
+  }
+  if (k < 0 || (size_t)k >= sizeof path) {
+    gw_error(req, 500, "the IPNS record points at an unusable path");
+    return;
+  }
+  serve(req, ctx, path);
+}
+
+static int start(ipns_req_t *r, const char *name, size_t n) {
+  uint8_t id[64];
+  size_t idl;
+  if (name_id(name, n, id, &idl))
+    return TR_EPEERID;
+  return r->ctx->router->get_ipns(r->ctx->router->ud, id, idl, resolved, r,
+                                  &r->lookup);
+}
+
+void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
+                    gw_serve_fn serve) {
+  const char *name = path + 6;
+  size_t nl = strcspn(name, "/");
+  if (!ctx->router) {
+    gw_error(req, 501, "IPNS needs routing (Routing.Type is none)");
+    return;
+  }
+  if (strlen(name + nl) >= GW_IPNS_PATH_MAX) {
+    gw_error(req, 414, "path too long");
+    return;
+  }
+  ipns_req_t *r = tr_calloc(1, sizeof *r);
+  if (!r) {
+    gw_error(req, 500, "out of memory");
+    return;
+  }
+  r->req = req;
+  r->ctx = ctx;
+  r->serve = serve;
+  memcpy(r->rest, name + nl, strlen(name + nl) + 1);
+  int rc = start(r, name, nl);
+  if (rc) {
+    tr_free(r);
+    if (rc == TR_EPEERID)
+      gw_error(req, 501, "only IPNS names that are keys are resolved (no "
+               "DNSLink): %.*s", (int)(nl < 100 ? nl : 100), name);
+    else
+      gw_error(req, 500, "failed to resolve the IPNS name: %s",
+               tr_strerror(rc));
+    return;
+  }
+  http_req_on_close(req, ipns_gone, r);
+}
