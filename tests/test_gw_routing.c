@@ -149,7 +149,8 @@ static void f_fire(uv_timer_t *t) {
       f_on_ipns(f_ud, TR_ENOTFOUND, NULL);
       break;
     }
-    gw_ipns_t r = {F_REC, sizeof F_REC - 1, (int64_t)time(NULL) + 3600, 60};
+    gw_ipns_t r = {F_REC, sizeof F_REC - 1, (int64_t)time(NULL) + 3600, 60,
+                   "/ipfs/bafkqaaa"};
     f_on_ipns(f_ud, 0, &r);
     break;
   }
