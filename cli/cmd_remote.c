@@ -194,6 +194,9 @@ static const rcmd_t table[] = {
     {"routing get", cli__remote_routing_get, NULL},
     {"dht query", cli__remote_dht_query, NULL},
     {"stats dht", cli__remote_stats_dht, NULL},
+    {"name publish", cli__remote_name_publish, NULL},
+    {"provide stat", cli__remote_provide_stat, NULL},
+    {"name resolve", cli__remote_name_resolve, NULL},
 };
 
 bool cli_remote(cli_t *cli, const char *name, int argc, char **argv,

@@ -124,3 +124,70 @@ int cli__remote_stats_dht(remote_t *r, int argc, char **argv) {
   json_decref(o);
   return 0;
 }
+
+/* One JSON answer, or the error line that replaced it. */
+static json_t *one_value(remote_t *r, const char *cmd, int argc,
+                         char **argv) {
+  json_t *o;
+  if ((argc > 1 && cli__qargs(r, argc, argv)) || cli__call(r, cmd) ||
+      cli__next_value(r, &o) <= 0)
+    return NULL;
+  json_t *t = json_object_get(o, "Type");
+  if (json_is_string(t) && !strcmp(json_string_value(t), "error")) {
+    cli_failf("%s", cli__jstr(o, "Message"));
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+int cli__remote_name_publish(remote_t *r, int argc, char **argv) {
+  if (argc != 2)
+    return cli_failf("usage: trove name publish [OPTIONS] PATH");
+  json_t *o = one_value(r, "name/publish", argc, argv);
+  if (!o)
+    return 1;
+  if (rpc_vals_bool(r->v, "quieter"))
+    printf("%s\n", cli__jstr(o, "Name"));
+  else
+    printf("Published to %s: %s\n", cli__jstr(o, "Name"),
+           cli__jstr(o, "Value"));
+  json_decref(o);
+  return 0;
+}
+
+int cli__remote_name_resolve(remote_t *r, int argc, char **argv) {
+  if (argc > 2)
+    return cli_failf("usage: trove name resolve [NAME]");
+  json_t *o = one_value(r, "name/resolve", argc, argv);
+  if (!o)
+    return 1;
+  printf("%s\n", cli__jstr(o, "Path"));
+  json_decref(o);
+  return 0;
+}
+
+static void print_sweep(const char *name, json_t *t) {
+  if (!json_is_object(t))
+    return;
+  printf("DHT %s:\n", name);
+  const char *k;
+  json_t *v;
+  json_object_foreach(t, k, v) {
+    if (json_is_string(v))
+      printf("  %-16s %s\n", k, json_string_value(v));
+    else
+      printf("  %-16s %lld\n", k, (long long)json_integer_value(v));
+  }
+}
+
+int cli__remote_provide_stat(remote_t *r, int argc, char **argv) {
+  (void)argc, (void)argv;
+  json_t *o;
+  if (cli__call(r, "provide/stat") || cli__next_value(r, &o) <= 0)
+    return 1;
+  print_sweep("wan", json_object_get(o, "wan"));
+  print_sweep("lan", json_object_get(o, "lan"));
+  json_decref(o);
+  return 0;
+}

@@ -77,6 +77,9 @@ static const struct {
     {"routing get", cmd_routing_offline},
     {"dht query", cmd_routing_offline},
     {"stats dht", cmd_routing_offline},
+    {"name publish", cmd_routing_offline},
+    {"provide stat", cmd_routing_offline},
+    {"name resolve", cmd_routing_offline},
 };
 
 /* ------------------------------------------------------------------ main */

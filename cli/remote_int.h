@@ -82,5 +82,8 @@ int cli__remote_provide(remote_t *r, int argc, char **argv);
 int cli__remote_routing_get(remote_t *r, int argc, char **argv);
 int cli__remote_dht_query(remote_t *r, int argc, char **argv);
 int cli__remote_stats_dht(remote_t *r, int argc, char **argv);
+int cli__remote_name_publish(remote_t *r, int argc, char **argv);
+int cli__remote_name_resolve(remote_t *r, int argc, char **argv);
+int cli__remote_provide_stat(remote_t *r, int argc, char **argv);
 
 #endif /* CLI_REMOTE_INT_H */

@@ -260,3 +260,41 @@ void tr_log(int level, const char *fmt, ...) {
   va_end(ap);
   fprintf(stderr, "%s %s %s\n", ts, tags[level < 0 ? 0 : level > 3 ? 3 : level], line);
 }
+
+/* ------------------------------------------------------------- durations */
+
+int tr_parse_duration(const char *s, uint64_t *ns) {
+  static const struct {
+    const char *u;
+    double ns;
+  } units[] = {{"ns", 1},      {"us", 1e3},   {"\xc2\xb5s", 1e3},
+               {"ms", 1e6},    {"s", 1e9},    {"m", 60e9},
+               {"h", 3600e9},  {"d", 86400e9}};
+  double total = 0;
+  if (!s || !*s)
+    return TR_EUSAGE;
+  while (*s) {
+    if ((*s < '0' || *s > '9') && *s != '.')
+      return TR_EUSAGE;
+    char *end;
+    double n = strtod(s, &end);
+    if (end == s || n < 0)
+      return TR_EUSAGE;
+    s = end;
+    size_t best = 0, blen = 0;
+    for (size_t i = 0; i < TR_ARRAY_LEN(units); i++) {
+      size_t l = strlen(units[i].u);
+      /* The longest unit that matches: "ms" before "m". */
+      if (!strncmp(s, units[i].u, l) && l > blen)
+        best = i, blen = l;
+    }
+    if (!blen)
+      return TR_EUSAGE;
+    s += blen;
+    total += n * units[best].ns;
+  }
+  if (total >= 18446744073709551615.0)
+    return TR_EUSAGE;
+  *ns = (uint64_t)total;
+  return 0;
+}

@@ -191,6 +191,14 @@ int tr_fpset_add(tr_fpset_t *s, tr_fp_t v) TR_WUR;
 bool tr_fpset_has(const tr_fpset_t *s, tr_fp_t v);
 void tr_fpset_free(tr_fpset_t *s);
 
+/* ------------------------------------------------------------- durations */
+
+/* A duration as Go's time.ParseDuration reads it, with Kubo's "d" (24 h)
+ * too: one or more decimal numbers, each with a unit (ns, us, µs, ms, s,
+ * m, h, d): "300ms", "1.5h", "48h0m0s", "7d2h45m".  No sign.  Into *ns.
+ * 0 or TR_EUSAGE (malformed, or over UINT64_MAX ns). */
+int tr_parse_duration(const char *s, uint64_t *ns) TR_WUR;
+
 /* --------------------------------------------------------------- logging */
 
 enum { TR_LOG_ERROR = 0, TR_LOG_WARN, TR_LOG_INFO, TR_LOG_DEBUG };

@@ -112,18 +112,11 @@ int config_duration_ms(json_t *cfg, const char *key, uint32_t *ms) {
   json_t *v = config_get(cfg, key);
   if (!v)
     return 0;
-  const char *str = json_string_value(v);
-  char *end;
-  double n = str ? strtod(str, &end) : -1;
-  if (!str || end == str || n < 0)
+  uint64_t ns;
+  if (tr_parse_duration(json_string_value(v), &ns) || ns < 1000000 ||
+      ns / 1000000 > UINT32_MAX)
     return TR_ECONFIG;
-  /* Go's time.Duration text, as Kubo writes durations: "500ms", "30s",
-   * "2m", "1h". */
-  double unit = !strcmp(end, "ms") ? 1 : !strcmp(end, "s") ? 1e3
-              : !strcmp(end, "m")  ? 60e3 : !strcmp(end, "h") ? 3600e3 : -1;
-  if (unit < 0 || n * unit < 1 || n * unit > UINT32_MAX)
-    return TR_ECONFIG;
-  *ms = (uint32_t)(n * unit);
+  *ms = (uint32_t)(ns / 1000000);
   return 0;
 }
 
@@ -174,6 +167,14 @@ static const struct {
     {"Reprovider.Strategy", CONFIG_STRING, true},
     {"Routing", CONFIG_OBJECT, false},
     {"Routing.Type", CONFIG_STRING, true},
+    {"Provide", CONFIG_OBJECT, false},
+    {"Provide.Strategy", CONFIG_STRING, true},
+    {"Provide.DHT", CONFIG_OBJECT, false},
+    {"Provide.DHT.Interval", CONFIG_STRING, true},
+    {"Routing.LoopbackAddressesOnLanDHT", CONFIG_BOOL, true},
+    {"Ipns", CONFIG_OBJECT, false},
+    {"Ipns.RepublishPeriod", CONFIG_STRING, true},
+    {"Ipns.RecordLifetime", CONFIG_STRING, true},
     {"Discovery", CONFIG_OBJECT, false},
     {"Discovery.MDNS.Enabled", CONFIG_BOOL, false},
     {"AutoNAT", CONFIG_OBJECT, false},

@@ -249,6 +249,8 @@ void dht_stats(const dht_t *d, dht_stats_t *out) {
 
 const net_peerid_t *dht_self(const dht_t *d) { return &d->o.self; }
 
+void dht_set_server(dht_t *d, bool on) { d->o.server = on; }
+
 void dht_set_self_info(dht_t *d, const dht_peer_t *self) {
   d->o.self_info = *self;
   d->o.self_info.id = d->o.self;

@@ -185,6 +185,7 @@ int dht_find_node(dht_t *d, const uint8_t *key, size_t kl,
 int dht_get_providers(dht_t *d, const uint8_t *mh, size_t mhl, size_t max,
                       const dht_query_cbs_t *cbs, void *ud, uint64_t now,
                       uint64_t *qid) TR_WUR;
+/* The local store's record, when valid, is the first candidate. */
 int dht_get_value(dht_t *d, const uint8_t *key, size_t kl,
                   const dht_query_cbs_t *cbs, void *ud, uint64_t now,
                   uint64_t *qid) TR_WUR;
@@ -193,6 +194,22 @@ int dht_get_value(dht_t *d, const uint8_t *key, size_t kl,
 int dht_provide(dht_t *d, const uint8_t *mh, size_t mhl,
                 const dht_query_cbs_t *cbs, void *ud, uint64_t now,
                 uint64_t *qid) TR_WUR;
+/* A FIND_NODE lookup that ends as provide's does, when the k closest that
+ * have not failed have all answered (go's GetClosestPeers), and writes
+ * nothing.  on_done's closest: those k, closest first (fewer when fewer
+ * answered).  Errors as dht_find_node(). */
+int dht_find_closest(dht_t *d, const uint8_t *key, size_t kl,
+                     const dht_query_cbs_t *cbs, void *ud, uint64_t now,
+                     uint64_t *qid) TR_WUR;
+/* The write half of dht_provide for a caller that already knows where the
+ * record goes (dht/sweep.h): ADD_PROVIDER for mh, naming ourselves with
+ * self_info's addresses, to each of peers[0..n); no lookup, nothing
+ * stored locally, nothing awaited (ADD_PROVIDER has no answer).  The
+ * message is encoded once.  Returns how many sends the adapter took
+ * (0..n), or TR_EUSAGE (mhl 0 or over DHT_KEY_MAX), -ENOMEM. */
+int dht_add_provider_to(dht_t *d, const uint8_t *mh, size_t mhl,
+                        const dht_peer_t *peers, size_t n,
+                        uint64_t now) TR_WUR;
 /* Store the record locally (validated), then PUT_VALUE to the k closest;
  * on_done's closest are those that echoed it back. */
 int dht_put_value(dht_t *d, const uint8_t *key, size_t kl,
@@ -209,6 +226,9 @@ int dht_bootstrap(dht_t *d, uint64_t now) TR_WUR;
  * (at most cpl 15), now, whatever their refresh time: what go does when
  * it starts, and what dht_tick() does for buckets idle for refresh_ms. */
 void dht_refresh(dht_t *d, uint64_t now);
+
+/* Server mode on or off (requests are refused when off: a client). */
+void dht_set_server(dht_t *d, bool on);
 
 /* Replace what we advertise of ourselves in ADD_PROVIDER (addresses). */
 void dht_set_self_info(dht_t *d, const dht_peer_t *self);

@@ -33,7 +33,10 @@ typedef struct dht_cand {
   uint8_t wrote; /* write phase: 1 sent, 2 acknowledged */
 } dht_cand_t;
 
-typedef enum { Q_FIND, Q_PROVS, Q_VALUE, Q_PROVIDE, Q_PUT } dht_qkind_t;
+typedef enum {
+  Q_FIND, Q_PROVS, Q_VALUE, Q_PROVIDE, Q_PUT,
+  Q_CLOSEST /* find_closest: FIND_NODE until the k closest answered */
+} dht_qkind_t;
 
 typedef struct dht_query {
   uint64_t id;
@@ -86,6 +89,9 @@ int dht__send(dht_t *d, dht_query_t *q, const dht_peer_t *to, bool reply,
               const dht_msg_t *m, uint64_t now);
 uint64_t dht__rand(dht_t *d);
 bool dht__addrs_ok(dht_t *d, dht_peer_t *p); /* filters p's addrs in place */
+/* Hand an encoded frame (no answer wanted) to the adapter; 0 or its error. */
+int dht__send_frame(dht_t *d, const dht_peer_t *to, const uint8_t *p,
+                    size_t n);
 
 /* rtable.c */
 void dht__rt_init(dht_t *d);

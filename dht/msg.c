@@ -70,8 +70,33 @@ static int dup_bytes(const ProtobufCBinaryData *d, uint8_t **out,
   return 0;
 }
 
+/* The length of a valid multiaddr a[0..len) without a trailing /p2p/ID
+ * naming peer id; 0 when the /p2p/ names another peer or nothing precedes
+ * it.  js-libp2p puts its own /p2p/ on the addresses of its ADD_PROVIDER;
+ * go's peerstore strips it (and drops other peers'), and we append
+ * /p2p/ID when dialling, so a kept suffix would make an undialable
+ * .../p2p/ID/p2p/ID and reach our answers and the RPC as is. */
+static size_t without_own_p2p(const uint8_t *a, size_t len,
+                              const net_peerid_t *id) {
+  net_ma_comp_t c = {0};
+  size_t off = 0, last = 0;
+  while (off < len) {
+    int n = net_ma_next(a + off, len - off, &c);
+    if (n < 0)
+      return 0;
+    last = off;
+    off += (size_t)n;
+  }
+  if (c.code != NET_MA_P2P)
+    return len;
+  if (c.vlen != id->len || memcmp(c.value, id->bytes, id->len))
+    return 0;
+  return last;
+}
+
 /* Fill d from s: false when s's id is not a PeerID.  Addresses that are
- * not valid multiaddrs or are over DHT_ADDR_MAX are skipped. */
+ * not valid multiaddrs, name another peer or are over DHT_ADDR_MAX (once
+ * the peer's own /p2p/ is cut) are skipped. */
 static bool peer_from_pb(dht_peer_t *d, const Dhtpb__Message__Peer *s) {
   memset(d, 0, sizeof *d);
   if (!s->id.len || net_peerid_from_bytes(&d->id, s->id.data, s->id.len) < 0)
@@ -82,10 +107,13 @@ static bool peer_from_pb(dht_peer_t *d, const Dhtpb__Message__Peer *s) {
                           : DHT_NOT_CONNECTED);
   for (size_t i = 0; i < s->n_addrs && d->naddrs < DHT_PEER_ADDRS_MAX; i++) {
     const ProtobufCBinaryData *a = &s->addrs[i];
-    if (a->len > DHT_ADDR_MAX || net_ma_validate(a->data, a->len) < 0)
+    if (net_ma_validate(a->data, a->len) < 0)
       continue;
-    memcpy(d->addrs[d->naddrs], a->data, a->len);
-    d->addrlen[d->naddrs++] = (uint8_t)a->len;
+    size_t len = without_own_p2p(a->data, a->len, &d->id);
+    if (!len || len > DHT_ADDR_MAX)
+      continue;
+    memcpy(d->addrs[d->naddrs], a->data, len);
+    d->addrlen[d->naddrs++] = (uint8_t)len;
   }
   return true;
 }

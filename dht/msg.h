@@ -12,7 +12,9 @@
  * peer that answers with thousands of bogus closer peers costs a bounded
  * decode); of a peer's addresses the first DHT_PEER_ADDRS_MAX that are
  * valid multiaddrs of at most DHT_ADDR_MAX bytes are kept (others are
- * skipped); a peer whose id is not a PeerID is skipped (and not counted).
+ * skipped), a trailing /p2p/ naming the peer itself cut off (js-libp2p
+ * sends one) and one naming another peer skipped, as go's peerstore does;
+ * a peer whose id is not a PeerID is skipped (and not counted).
  * Keys and record fields over their caps make the message invalid
  * (TR_EPROTO).  protobuf-c, which allocates every element of a repeated
  * field before the caps apply, works within DHT_MSG_DECODE_MEM bytes: a

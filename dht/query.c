@@ -129,7 +129,8 @@ static dht_msg_type_t lookup_type(dht_qkind_t k) {
  * that ends in writes waits for the k closest: they are the ones that
  * will hold the record. */
 static bool lookup_over(dht_t *d, dht_query_t *q) {
-  unsigned seen = 0, want = q->kind == Q_PROVIDE || q->kind == Q_PUT
+  unsigned seen = 0, want = q->kind == Q_PROVIDE || q->kind == Q_PUT ||
+                                    q->kind == Q_CLOSEST
                                 ? d->o.k
                                 : d->o.beta;
   for (size_t i = 0; i < q->nc && seen < want; i++) {
@@ -398,6 +399,19 @@ static int start(dht_t *d, dht_qkind_t kind, const uint8_t *key, size_t kl,
     for (size_t i = 0; i < n; i++)
       report_provider(q, &local[i]);
   }
+  if (kind == Q_VALUE) {
+    /* Our own copy competes with what the network answers (go's GetValue
+     * reads the local datastore first). */
+    tr_bytes_t v = {0};
+    if (!dht_store_get_record(d->store, key, kl, now, &v) && d->o.validate &&
+        !d->o.validate(d->o.vud, key, kl, v.data, v.len, now)) {
+      q->val = v.data;
+      q->vl = v.len;
+      q->have_val = true;
+    } else {
+      tr_bytes_free(&v);
+    }
+  }
   query_step(d, q, now);
   return 0;
 }
@@ -406,6 +420,12 @@ int dht_find_node(dht_t *d, const uint8_t *key, size_t kl,
                   const dht_query_cbs_t *cbs, void *ud, uint64_t now,
                   uint64_t *qid) {
   return start(d, Q_FIND, key, kl, 0, NULL, 0, cbs, ud, now, qid);
+}
+
+int dht_find_closest(dht_t *d, const uint8_t *key, size_t kl,
+                     const dht_query_cbs_t *cbs, void *ud, uint64_t now,
+                     uint64_t *qid) {
+  return start(d, Q_CLOSEST, key, kl, 0, NULL, 0, cbs, ud, now, qid);
 }
 
 int dht_get_providers(dht_t *d, const uint8_t *mh, size_t mhl, size_t max,
@@ -446,6 +466,31 @@ int dht_put_value(dht_t *d, const uint8_t *key, size_t kl,
   if (rc)
     return rc;
   return start(d, Q_PUT, key, kl, 0, val, vl, cbs, ud, now, qid);
+}
+
+int dht_add_provider_to(dht_t *d, const uint8_t *mh, size_t mhl,
+                        const dht_peer_t *peers, size_t n, uint64_t now) {
+  (void)now; /* nothing awaited, no deadline to set */
+  if (!mhl || mhl > DHT_KEY_MAX)
+    return TR_EUSAGE;
+  dht_peer_t self = d->o.self_info;
+  self.id = d->o.self;
+  dht_msg_t m = {.type = DHT_ADD_PROVIDER, .key = (uint8_t *)mh,
+                 .keylen = mhl, .providers = &self, .nproviders = 1};
+  tr_bytes_t frame = {0};
+  int rc = dht_msg_encode(&m, &frame);
+  if (rc)
+    return rc;
+  int sent = 0;
+  for (size_t i = 0; i < n; i++) {
+    dht_peer_t to = peers[i];
+    if (net_peerid_equal(&to.id, &d->o.self) || !dht__addrs_ok(d, &to))
+      continue;
+    if (!dht__send_frame(d, &to, frame.data, frame.len))
+      sent++;
+  }
+  tr_bytes_free(&frame);
+  return sent;
 }
 
 void dht_cancel(dht_t *d, uint64_t qid) {

@@ -23,12 +23,21 @@ typedef struct ev {
   uint32_t len;
 } ev_t;
 
+/* A node's store when opts.keep is set: every provider record is
+ * counted, only kept ones reach the memstore. */
+typedef struct keepstore {
+  dht_store_t base;
+  dht_store_t *in;
+  dht_sim_t *s;
+} keepstore_t;
+
 typedef struct simnode {
   dht_sim_t *s;
   uint32_t i;
   dht_t *d;
   dht_peer_t peer;
   bool alive, silent, liar;
+  keepstore_t *ks; /* opts.keep's, else NULL (the node's own store) */
 } simnode_t;
 
 struct dht_sim {
@@ -171,6 +180,54 @@ static int sim_send(void *ud, uint64_t req, const dht_peer_t *peer,
   return rc;
 }
 
+static int ks_add_provider(dht_store_t *st, const uint8_t *key, size_t kl,
+                           const dht_peer_t *p, uint64_t expires) {
+  keepstore_t *k = (keepstore_t *)st;
+  k->s->st.provider_adds++;
+  if (!k->s->o.keep(k->s->o.keep_ud, key, kl))
+    return 0;
+  return dht_store_add_provider(k->in, key, kl, p, expires);
+}
+static size_t ks_providers(dht_store_t *st, const uint8_t *key, size_t kl,
+                           uint64_t now, dht_peer_t *out, size_t max) {
+  return dht_store_providers(((keepstore_t *)st)->in, key, kl, now, out, max);
+}
+static int ks_put_record(dht_store_t *st, const uint8_t *key, size_t kl,
+                         const uint8_t *val, size_t vl, uint64_t expires) {
+  return dht_store_put_record(((keepstore_t *)st)->in, key, kl, val, vl,
+                              expires);
+}
+static int ks_get_record(dht_store_t *st, const uint8_t *key, size_t kl,
+                         uint64_t now, tr_bytes_t *out) {
+  return dht_store_get_record(((keepstore_t *)st)->in, key, kl, now, out);
+}
+static void ks_expire(dht_store_t *st, uint64_t now) {
+  dht_store_expire(((keepstore_t *)st)->in, now);
+}
+static void ks_free(dht_store_t *st) {
+  keepstore_t *k = (keepstore_t *)st;
+  dht_store_free(k->in);
+  tr_free(k);
+}
+static const dht_store_ops_t keepstore_ops = {
+    ks_add_provider, ks_providers, ks_put_record,
+    ks_get_record,   ks_expire,    ks_free};
+
+static int keepstore_new(dht_sim_t *s, keepstore_t **out) {
+  keepstore_t *k = tr_calloc(1, sizeof *k);
+  if (!k)
+    return -ENOMEM;
+  int rc = dht_memstore_new(0, 0, &k->in);
+  if (rc) {
+    tr_free(k);
+    return rc;
+  }
+  k->base.ops = &keepstore_ops;
+  k->s = s;
+  *out = k;
+  return 0;
+}
+
 static int sim_validate(void *ud, const uint8_t *key, size_t kl,
                         const uint8_t *val, size_t vl, uint64_t now) {
   (void)ud, (void)key, (void)kl, (void)val, (void)vl, (void)now;
@@ -234,6 +291,13 @@ int dht_sim_new(const dht_sim_opts_t *o, dht_sim_t **out) {
                     .select = sim_select, .ud = nd, .vud = nd};
     if (!o->timers)
       d.refresh_ms = d.check_ms = UINT32_MAX;
+    if (o->keep) {
+      if ((rc = keepstore_new(s, &nd->ks))) {
+        dht_sim_free(s);
+        return rc;
+      }
+      d.store = &nd->ks->base;
+    }
     if ((rc = dht_new(&d, s->now, &nd->d))) {
       dht_sim_free(s);
       return rc;
@@ -255,8 +319,11 @@ void dht_sim_free(dht_sim_t *s) {
   for (size_t i = 0; i < s->nh; i++)
     tr_free(s->h[i].buf);
   tr_free(s->h);
-  for (size_t i = 0; s->nodes && i < s->o.n; i++)
+  for (size_t i = 0; s->nodes && i < s->o.n; i++) {
     dht_free(s->nodes[i].d);
+    if (s->nodes[i].ks)
+      dht_store_free(&s->nodes[i].ks->base);
+  }
   tr_free(s->nodes);
   tr_free(s);
 }
@@ -386,7 +453,10 @@ uint64_t dht_sim_run(dht_sim_t *s, uint64_t until) {
     tr_free(e.buf);
     n++;
   }
-  if (!s->nh && s->now < until && until != UINT64_MAX)
+  /* The clock reaches until even when later events wait: a caller that
+   * runs the network in slices (a reprovider's pace) must see time
+   * pass. */
+  if (s->now < until && until != UINT64_MAX)
     s->now = until;
   return n;
 }

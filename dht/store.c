@@ -22,6 +22,8 @@ typedef struct mkey {
   uint8_t h[32];
   uint32_t nprov, cap;
   mprov_t *prov;
+  uint8_t *key; /* the key itself, for dht_memstore_each() */
+  uint16_t kl;
   uint8_t *val;
   uint32_t vl;
   uint64_t vexp;
@@ -137,6 +139,7 @@ static void key_drop_if_empty(memstore_t *s, mkey_t *k) {
   if (k->nprov || k->val)
     return;
   tr_free(k->prov);
+  tr_free(k->key);
   memset(k, 0, sizeof *k);
   k->state = SLOT_DEAD;
   s->klive--, s->kdead++;
@@ -168,11 +171,19 @@ look:;
     *err = TR_ELIMIT;
     return NULL;
   }
+  uint8_t *copy = tr_malloc(kl ? kl : 1);
+  if (!copy) {
+    *err = -ENOMEM;
+    return NULL;
+  }
+  memcpy(copy, key, kl);
   if (s->k[i].state == SLOT_DEAD)
     s->kdead--;
   memset(&s->k[i], 0, sizeof s->k[i]);
   s->k[i].state = SLOT_USED;
   memcpy(s->k[i].h, h, 32);
+  s->k[i].key = copy;
+  s->k[i].kl = (uint16_t)kl;
   s->klive++;
   return &s->k[i];
 }
@@ -322,6 +333,7 @@ static void ms_free(dht_store_t *b) {
     if (s->k[i].state == SLOT_USED) {
       tr_free(s->k[i].prov);
       tr_free(s->k[i].val);
+      tr_free(s->k[i].key);
     }
   tr_free(s->k);
   tr_free(s->p);
@@ -344,6 +356,26 @@ int dht_memstore_new(size_t max_keys, size_t per_key, dht_store_t **out) {
   return 0;
 }
 
+bool dht_store_is_mem(const dht_store_t *s) {
+  return s && s->ops == &ms_ops;
+}
+
 size_t dht_memstore_keys(const dht_store_t *b) {
   return ((const memstore_t *)b)->klive;
+}
+
+void dht_memstore_each(dht_store_t *b, uint64_t now, dht_memstore_fn fn,
+                       void *ud) {
+  memstore_t *s = (memstore_t *)b;
+  for (size_t i = 0; i < s->kcap; i++) {
+    mkey_t *k = &s->k[i];
+    if (k->state != SLOT_USED)
+      continue;
+    for (uint32_t j = 0; j < k->nprov; j++)
+      if (k->prov[j].expires > now)
+        fn(ud, k->key, k->kl, &s->p[k->prov[j].peer].p, NULL, 0,
+           k->prov[j].expires);
+    if (k->val && k->vexp > now)
+      fn(ud, k->key, k->kl, NULL, k->val, k->vl, k->vexp);
+  }
 }

@@ -16,6 +16,7 @@
 #ifndef DHT_STORE_H
 #define DHT_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -83,7 +84,17 @@ static inline void dht_store_free(dht_store_t *s) {
 /* 0 for a default; 0 or -ENOMEM. */
 int dht_memstore_new(size_t max_keys, size_t per_key,
                      dht_store_t **out) TR_WUR;
+/* Whether s is the in-memory store. */
+bool dht_store_is_mem(const dht_store_t *s);
 /* Keys held (providers or record). */
 size_t dht_memstore_keys(const dht_store_t *s);
+
+/* Walk what b (a memstore) holds and has not expired at now: each
+ * provider record (p set, val NULL) and each value record (p NULL). */
+typedef void (*dht_memstore_fn)(void *ud, const uint8_t *key, size_t kl,
+                                const dht_peer_t *p, const uint8_t *val,
+                                size_t vl, uint64_t expires);
+void dht_memstore_each(dht_store_t *b, uint64_t now, dht_memstore_fn fn,
+                       void *ud);
 
 #endif /* DHT_STORE_H */

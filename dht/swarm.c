@@ -440,6 +440,23 @@ static void on_identified(net_host_t *h, const net_peerid_t *peer, void *ud) {
   }
 }
 
+int dht_swarm_set_server(dht_swarm_t *s, bool on) {
+  if (s->closing || on == s->o.server)
+    return 0;
+  int rc = on ? net_host_handle(s->h, s->proto, on_stream, s)
+              : net_host_unhandle(s->h, s->proto);
+  if (rc)
+    return rc;
+  s->o.server = on;
+  dht_set_server(s->d, on);
+  net_identify_push(s->h);
+  tr_log(TR_LOG_INFO, "dht: %s in %s mode", s->proto,
+         on ? "server" : "client");
+  return 0;
+}
+
+bool dht_swarm_server(const dht_swarm_t *s) { return s->o.server; }
+
 /* ------------------------------------------------------------ timers */
 
 static void on_tick(uv_timer_t *t) {

@@ -68,6 +68,14 @@ uint64_t dht_swarm_now(const dht_swarm_t *s);
 const char *dht_swarm_protocol(const dht_swarm_t *s);
 bool dht_swarm_lan(const dht_swarm_t *s);
 
+/* Switch between server and client mode (Kubo's auto mode follows
+ * AutoNAT: a server once the node is reachable): the protocol is
+ * registered or withdrawn and identify pushed to the connected peers, so
+ * that they add us to their tables or drop us.  0, or net_host_handle()'s
+ * errors. */
+int dht_swarm_set_server(dht_swarm_t *s, bool on) TR_WUR;
+bool dht_swarm_server(const dht_swarm_t *s);
+
 /* Refresh what we advertise as provider (the host's listen addresses,
  * those the scope allows); the daemon calls it once its listeners are up. */
 void dht_swarm_update_self(dht_swarm_t *s);

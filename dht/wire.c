@@ -69,3 +69,13 @@ int dht__send(dht_t *d, dht_query_t *q, const dht_peer_t *to, bool reply,
                                      .type = (uint8_t)m->type};
   return 0;
 }
+
+int dht__send_frame(dht_t *d, const dht_peer_t *to, const uint8_t *p,
+                    size_t n) {
+  uint64_t id = ++d->next_req;
+  int rc = d->o.send(d->o.ud, id, to, false, p, n);
+  d->st.requests_out++;
+  if (rc)
+    d->st.failures++;
+  return rc;
+}

@@ -208,12 +208,15 @@ static bool stream_ready(net_conn_t *c, net_stream_t *s) {
     cb(s, 0, s->oud);
   } else {
     net_host_t *h = c->h;
-    for (size_t i = 0; i < h->nhandlers; i++)
-      if (!strcmp(h->handlers[i].proto, sel)) {
-        s->proto = h->handlers[i].proto;
-        h->handlers[i].cb(s, h->handlers[i].ud);
-        break;
-      }
+    size_t i = 0;
+    while (i < h->nhandlers && strcmp(h->handlers[i].proto, sel))
+      i++;
+    if (i < h->nhandlers) {
+      s->proto = h->handlers[i].proto;
+      h->handlers[i].cb(s, h->handlers[i].ud);
+    } else {
+      net_stream_reset(s); /* unhandled while it was being negotiated */
+    }
   }
   return !c->closing && sdata(c, id) == s;
 }
@@ -257,6 +260,15 @@ static void y_data(net_yamux_t *y, uint32_t id, const uint8_t *p, size_t n) {
     if ((s = sdata(c, id)) == NULL)
       goto out;
     if (rc < 0) {
+      /* Our open failed: its callback hears why (TR_ENOPROTO for "na"),
+       * not the reset that follows. */
+      if (s->ocb) {
+        net_open_cb cb = s->ocb;
+        s->ocb = NULL;
+        cb(NULL, rc, s->oud);
+        if ((s = sdata(c, id)) == NULL)
+          goto out;
+      }
       net_stream_reset(s);
       s = NULL;
     } else if (rc == NET_MSS_DONE && !stream_ready(c, s)) {
@@ -355,6 +367,21 @@ int net_host_handle(net_host_t *h, const char *proto, net_handler_cb cb,
   h->handlers[h->nhandlers] = (net_handler_t){proto, cb, ud};
   h->protos[h->nhandlers++] = proto;
   return 0;
+}
+
+int net_host_unhandle(net_host_t *h, const char *proto) {
+  for (size_t i = 0; i < h->nhandlers; i++)
+    if (!strcmp(h->handlers[i].proto, proto)) {
+      memmove(&h->handlers[i], &h->handlers[i + 1],
+              (h->nhandlers - i - 1) * sizeof *h->handlers);
+      memmove(&h->protos[i], &h->protos[i + 1],
+              (h->nhandlers - i - 1) * sizeof *h->protos);
+      /* protos[nhandlers] keeps its old (valid) string: a negotiation in
+       * progress may still read up to the count it started with. */
+      h->nhandlers--;
+      return 0;
+    }
+  return TR_ENOTFOUND;
 }
 
 int net__on_conn_up(net_host_t *h, net_conn_up_cb cb, void *ud) {

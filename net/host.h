@@ -212,6 +212,10 @@ typedef void (*net_handler_cb)(net_stream_t *s, void *ud);
  * TR_ELIMIT, TR_EEXIST. */
 int net_host_handle(net_host_t *h, const char *proto, net_handler_cb cb,
                     void *ud) TR_WUR;
+/* Stop answering proto: streams negotiated from now on are refused (those
+ * open keep their handler).  0 or TR_ENOTFOUND.  Identify lists what is
+ * registered: net_identify_push() tells the connected peers. */
+int net_host_unhandle(net_host_t *h, const char *proto) TR_WUR;
 /* The protocols registered, in order; returns how many. */
 size_t net_host_protocols(net_host_t *h, const char **out, size_t max);
 

@@ -300,6 +300,27 @@ static void on_push(net_stream_t *s, void *ud) {
   start_read(s, false);
 }
 
+/* ---------------------------------------------------------- pushing */
+
+/* A push stream is open: our identify goes out on it, as on_id answers. */
+static void push_open(net_stream_t *s, int status, void *ud) {
+  (void)ud;
+  if (!status)
+    on_id(s, NULL);
+}
+
+static void push_to(const net_peerid_t *peer, const char *addr, bool out,
+                    void *ud) {
+  (void)addr, (void)out;
+  net_host_t *h = ud;
+  if (net_host_open(h, peer, NET_ID_PUSH_PROTOCOL, push_open, NULL))
+    tr_log(TR_LOG_DEBUG, "identify: no push stream to a peer");
+}
+
+size_t net_identify_push(net_host_t *h) {
+  return net_host_conns(h, push_to, h);
+}
+
 int net_identify_watch(net_host_t *h, net_identified_cb cb, void *ud) {
   if (h->nidwatch == NET_HOST_HOOKS_MAX)
     return TR_ELIMIT;

@@ -46,6 +46,13 @@ typedef void (*net_identified_cb)(net_host_t *h, const net_peerid_t *peer,
                                   void *ud);
 int net_identify_watch(net_host_t *h, net_identified_cb cb, void *ud) TR_WUR;
 
+/* Identify push: tell every connected peer what we are now (our
+ * protocols and addresses), on /ipfs/id/push/1.0.0, after a change such as
+ * the DHT switching to server mode.  Returns the connections walked (a
+ * peer with several gets it on one).  Best effort: a peer that refuses
+ * the stream keeps what it had. */
+size_t net_identify_push(net_host_t *h);
+
 /* Ping a connected peer count times on one stream, interval_ms apart
  * (Kubo's `ipfs ping` waits 1 s; 0: at once): cb once per answer with the
  * round trip in microseconds (status 0), or once with an error that ends

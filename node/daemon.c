@@ -20,6 +20,10 @@
 #include "../blockstore/bs.h"
 #include "../config/config.h"
 #include "../dht/ipns.h"
+#include "../dht/name.h"
+#include "../dht/persist.h"
+#include "../dht/provq.h"
+#include "../dht/reprov.h"
 #include "../dht/swarm.h"
 #include "../gateway/gateway.h"
 #include "../net/autonat.h"
@@ -94,6 +98,16 @@ typedef struct node {
   net_host_t *host;
   net_autonat_t *autonat;
   dht_swarm_t *dht_lan, *dht_wan;
+  dht_provq_t *provq;   /* announces new roots */
+  dht_reprov_t *reprov[2]; /* the LAN and WAN sweeps */
+  bool wan_auto; /* the WAN DHT serves when AutoNAT says Public */
+  uv_timer_t republish; /* re-signs our IPNS record */
+  uint64_t republish_ms, lifetime_ns;
+  uv_timer_t snapshot; /* the DHTs' state into the repo */
+  uv_work_t snap_work;
+  bool snap_busy;
+  tr_bytes_t snap[2];
+  net_privkey_t key; /* the identity, for the host and IPNS records */
   gw_ctx_t gw;   /* the gateway's context */
   rpc_ctx_t rpc; /* the API's */
   char pubkey[64]; /* base64 of the PublicKey protobuf, for `id` */
@@ -104,6 +118,92 @@ typedef struct node {
   bool stopping;
   bool ready; /* start-up is over: a stop is news worth a log line */
 } node_t;
+
+/* ------------------------------------------------- the DHTs' snapshot */
+
+/* Meta keys of the LAN and WAN DHTs' state (dht/persist.h). */
+static const char *const SNAP_KEY[2] = {"dht.lan", "dht.wan"};
+#define SNAPSHOT_MS (5 * 60 * 1000)
+
+static dht_swarm_t *dht_of(node_t *n, int i) {
+  return i ? n->dht_wan : n->dht_lan;
+}
+
+/* Write n->snap[] into the repo (any thread; one write transaction). */
+static int snap_write(node_t *n) {
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(n->env, 0, &txn);
+  for (int i = 0; i < 2 && !rc; i++)
+    if (n->snap[i].len)
+      rc = bs_meta_put(txn, SNAP_KEY[i], n->snap[i].data, n->snap[i].len);
+  if (!rc)
+    return bs_txn_commit(txn);
+  bs_txn_abort(txn);
+  return rc;
+}
+
+static int snap_take(node_t *n) {
+  for (int i = 0; i < 2; i++) {
+    n->snap[i].len = 0;
+    dht_swarm_t *sw = dht_of(n, i);
+    int rc = sw ? dht_persist_dump(dht_swarm_dht(sw), dht_swarm_now(sw),
+                                   &n->snap[i])
+                : 0;
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
+static void snap_run(uv_work_t *w) {
+  node_t *n = w->data;
+  if (snap_write(n))
+    tr_log(TR_LOG_WARN, "dht: the snapshot was not written");
+}
+
+static void snap_done(uv_work_t *w, int status) {
+  (void)status;
+  node_t *n = w->data;
+  n->snap_busy = false;
+}
+
+static void snapshot(uv_timer_t *t) {
+  node_t *n = t->data;
+  if (n->snap_busy || snap_take(n))
+    return;
+  n->snap_work.data = n;
+  n->snap_busy = !uv_queue_work(&n->loop, &n->snap_work, snap_run, snap_done);
+}
+
+/* At shutdown, on the loop (a snapshot in flight has the buffers: then
+ * this one is skipped, the other is as fresh). */
+static void dht_save_now(node_t *n) {
+  if ((!n->dht_lan && !n->dht_wan) || n->snap_busy)
+    return;
+  if (snap_take(n) || snap_write(n))
+    tr_log(TR_LOG_WARN, "dht: the state was not saved at shutdown");
+}
+
+/* The state saved by the last run, back into the DHTs. */
+static void dht_restore(node_t *n) {
+  bs_txn_t *txn;
+  if (bs_txn_begin(n->env, BS_RDONLY, &txn))
+    return;
+  for (int i = 0; i < 2; i++) {
+    const uint8_t *v;
+    size_t len;
+    dht_swarm_t *sw = dht_of(n, i);
+    if (!sw || bs_meta_get(txn, SNAP_KEY[i], &v, &len))
+      continue;
+    int k = dht_persist_load(dht_swarm_dht(sw), v, len, dht_swarm_now(sw));
+    if (k < 0)
+      tr_log(TR_LOG_WARN, "dht: the saved %s state is unreadable", SNAP_KEY[i]);
+    else if (k > 0)
+      tr_log(TR_LOG_INFO, "dht: %d peers and records restored (%s)", k,
+             SNAP_KEY[i]);
+  }
+  bs_txn_abort(txn);
+}
 
 static void stop_node(node_t *n) {
   if (n->stopping)
@@ -119,7 +219,21 @@ static void stop_node(node_t *n) {
   n->rpc.host = NULL; /* swarm commands from now on: offline */
   n->rpc.autonat = NULL;
   n->rpc.dht_lan = n->rpc.dht_wan = NULL;
-  /* The DHTs and AutoNAT use the host: they go first. */
+  n->rpc.announce = NULL;
+  dht_save_now(n);
+  if (n->snapshot.loop && !uv_is_closing((uv_handle_t *)&n->snapshot))
+    uv_close((uv_handle_t *)&n->snapshot, NULL);
+  /* The provide queue uses the DHTs, the DHTs and AutoNAT the host: they
+   * go first. */
+  dht_provq_close(n->provq);
+  n->provq = NULL;
+  n->rpc.reprov[0] = n->rpc.reprov[1] = NULL;
+  for (int i = 0; i < 2; i++) {
+    dht_reprov_close(n->reprov[i]);
+    n->reprov[i] = NULL;
+  }
+  if (n->republish.loop && !uv_is_closing((uv_handle_t *)&n->republish))
+    uv_close((uv_handle_t *)&n->republish, NULL);
   dht_swarm_close(n->dht_lan);
   dht_swarm_close(n->dht_wan);
   n->dht_lan = n->dht_wan = NULL;
@@ -373,13 +487,12 @@ static int start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
   int rc = swarm_limits(o, cfg, &lim, &cm);
   if (rc)
     return rc;
-  net_privkey_t key;
-  memcpy(key.sk, id->sk, sizeof key.sk);
-  net_host_opts_t ho = {.key = &key, .agent = "trove/" TROVE_VERSION,
+  memcpy(n->key.sk, id->sk, sizeof n->key.sk);
+  n->rpc.key = &n->key;
+  net_host_opts_t ho = {.key = &n->key, .agent = "trove/" TROVE_VERSION,
                         .limits = &lim, .connmgr = &cm,
                         .psk = n->has_psk ? n->psk : NULL};
   rc = net_host_new(&n->loop, &ho, &n->host);
-  sodium_memzero(&key, sizeof key);
   if (rc)
     return startup_fail(o, rc, "swarm: %s", tr_strerror(rc));
   if (n->has_psk) {
@@ -419,6 +532,15 @@ static int start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
   return 0;
 }
 
+/* Kubo's auto mode: the WAN DHT serves while the node is reachable. */
+static void reach_changed(net_autonat_t *an, net_reach_t r, void *ud) {
+  (void)an;
+  node_t *n = ud;
+  if (n->dht_wan && n->wan_auto &&
+      dht_swarm_set_server(n->dht_wan, r == NET_REACH_PUBLIC))
+    tr_log(TR_LOG_WARN, "dht: cannot switch the WAN DHT's mode");
+}
+
 /* AutoNAT on the host (net/autonat.h): the client always, the v2 server
  * unless AutoNAT.ServiceMode is "disabled" (Kubo's modes; unset is
  * enabled, as Kubo).  AutoNAT.AllowPrivateAddrs (trove's, for tests on
@@ -439,6 +561,8 @@ static int start_autonat(node_t *n, const node_daemon_opts_t *o,
     return startup_fail(o, TR_ECONFIG, "AutoNAT.ServiceMode: unknown autonat "
                         "mode: %s", mode);
   ao.allow_private = json_is_true(config_get(cfg, "AutoNAT.AllowPrivateAddrs"));
+  ao.on_change = reach_changed;
+  ao.data = n;
   int rc = net_autonat_new(n->host, &ao, &n->autonat);
   if (rc)
     return startup_fail(o, rc, "autonat: %s", tr_strerror(rc));
@@ -455,6 +579,89 @@ static void bootstrap_dialled(net_host_t *h, int status,
   tr_free(ud);
 }
 
+/* Our IPNS record, re-signed (same value, next sequence, a fresh
+ * lifetime) and put on the DHTs every Ipns.RepublishPeriod (Kubo's 4 h;
+ * the first one a minute after start, as Kubo's), so that it never
+ * expires while the node runs. */
+static void republish(uv_timer_t *t) {
+  node_t *n = t->data;
+  tr_bytes_t rec = {0};
+  int rc = dht_name_sign(&n->key, n->repo, NULL, n->lifetime_ns,
+                         DHT_NAME_TTL_NS, 0, &rec);
+  if (rc == TR_ENOTFOUND)
+    return; /* nothing published yet */
+  if (rc) {
+    tr_log(TR_LOG_WARN, "ipns republish: %s", tr_strerror(rc));
+    return;
+  }
+  net_peerid_t self = *net_host_id(n->host);
+  uint8_t key[DHT_IPNS_KEY_MAX];
+  int kl = dht_ipns_key(&self, key, sizeof key);
+  dht_swarm_t *both[2] = {n->dht_lan, n->dht_wan};
+  for (int i = 0; i < 2 && kl > 0; i++)
+    if (both[i] &&
+        dht_put_value(dht_swarm_dht(both[i]), key, (size_t)kl, rec.data,
+                      rec.len, NULL, NULL, dht_swarm_now(both[i]), NULL))
+      tr_log(TR_LOG_DEBUG, "ipns republish: not put on the %s DHT",
+             i ? "WAN" : "LAN");
+  tr_bytes_free(&rec);
+}
+
+static int start_republisher(node_t *n, const node_daemon_opts_t *o,
+                             json_t *cfg) {
+  uint32_t period = 0;
+  uint64_t life = DHT_NAME_LIFETIME_NS;
+  json_t *lt = config_get(cfg, "Ipns.RecordLifetime");
+  if (config_duration_ms(cfg, "Ipns.RepublishPeriod", &period) ||
+      (json_string_value(lt) &&
+       tr_parse_duration(json_string_value(lt), &life)))
+    return startup_fail(o, TR_ECONFIG, "Ipns: bad RepublishPeriod or "
+                        "RecordLifetime");
+  n->republish_ms = period ? period : DHT_NAME_REPUBLISH_MS;
+  n->lifetime_ns = life;
+  int rc = uv_timer_init(&n->loop, &n->republish);
+  if (rc)
+    return startup_fail(o, rc, "timer: %s", uv_strerror(rc));
+  n->republish.data = n;
+  uint64_t first = 60000 < n->republish_ms ? 60000 : n->republish_ms;
+  uv_timer_start(&n->republish, republish, first, n->republish_ms);
+  return 0;
+}
+
+/* The reprovider (dht/reprov.h): a sweep per DHT over what
+ * Provide.Strategy names (Kubo's; Reprovider.Strategy, its older name, is
+ * read too), every Provide.DHT.Interval (Reprovider.Interval; "0"
+ * disables it, as Kubo). */
+static int start_reprovider(node_t *n, const node_daemon_opts_t *o,
+                            json_t *cfg) {
+  json_t *st = config_get(cfg, "Provide.Strategy");
+  if (!json_is_string(st))
+    st = config_get(cfg, "Reprovider.Strategy");
+  dht_provide_strategy_t strategy;
+  if (dht_provide_strategy(json_string_value(st), &strategy))
+    return startup_fail(o, TR_ECONFIG, "Provide.Strategy: unknown strategy "
+                        "%s (all, pinned or roots)", json_string_value(st));
+  json_t *iv = config_get(cfg, "Provide.DHT.Interval");
+  if (!json_is_string(iv))
+    iv = config_get(cfg, "Reprovider.Interval");
+  uint64_t ns = 22ull * 3600 * 1000000000;
+  if (json_is_string(iv) && strcmp(json_string_value(iv), "0") &&
+      tr_parse_duration(json_string_value(iv), &ns))
+    return startup_fail(o, TR_ECONFIG, "Provide.DHT.Interval: bad duration");
+  if (json_is_string(iv) && !strcmp(json_string_value(iv), "0"))
+    return 0; /* reproviding off */
+  dht_swarm_t *both[2] = {n->dht_lan, n->dht_wan};
+  for (int i = 0; i < 2; i++) {
+    int rc = both[i] ? dht_reprov_new(&n->loop, both[i], n->env, strategy,
+                                      ns / 1000000, &n->reprov[i])
+                     : 0;
+    if (rc)
+      return startup_fail(o, rc, "reprovider: %s", tr_strerror(rc));
+    n->rpc.reprov[i] = n->reprov[i];
+  }
+  return 0;
+}
+
 /* The DHTs (dht/swarm.h), as Kubo's dual DHT: the LAN one (private
  * addresses; loopback ones too with Routing.LoopbackAddressesOnLanDHT)
  * serves unless Routing.Type is dhtclient; the WAN one serves only with
@@ -467,6 +674,7 @@ static int start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
   if (!type)
     return startup_fail(o, TR_ECONFIG, "Routing.Type: expected a string");
   bool lan_server = true, wan_server = false;
+  n->wan_auto = false;
   if (!strcmp(type, "none"))
     return 0;
   if (!strcmp(type, "dhtclient") || !strcmp(type, "autoclient"))
@@ -476,6 +684,8 @@ static int start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
   else if (strcmp(type, "auto") && strcmp(type, "dht"))
     return startup_fail(o, TR_ECONFIG, "Routing.Type: unknown routing type: "
                         "%s", type);
+  else
+    n->wan_auto = true;
   dht_swarm_opts_t so = {
       .lan = true,
       .loopback = json_is_true(
@@ -492,6 +702,22 @@ static int start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
     return startup_fail(o, rc, "dht: %s", tr_strerror(rc));
   n->rpc.dht_lan = n->dht_lan;
   n->rpc.dht_wan = n->dht_wan;
+  if (n->autonat)
+    reach_changed(n->autonat, net_autonat_reachability(n->autonat), n);
+  dht_swarm_t *both[2] = {n->dht_lan, n->dht_wan};
+  if ((rc = dht_provq_new(&n->loop, both, 2, &n->provq)))
+    return startup_fail(o, rc, "dht: %s", tr_strerror(rc));
+  n->rpc.announce = dht_provq_push;
+  n->rpc.announce_ud = n->provq;
+  if ((rc = start_republisher(n, o, cfg)))
+    return rc;
+  if ((rc = start_reprovider(n, o, cfg)))
+    return rc;
+  dht_restore(n);
+  if ((rc = uv_timer_init(&n->loop, &n->snapshot)))
+    return startup_fail(o, rc, "timer: %s", uv_strerror(rc));
+  n->snapshot.data = n;
+  uv_timer_start(&n->snapshot, snapshot, SNAPSHOT_MS, SNAPSHOT_MS);
   json_t *boot = config_get(cfg, "Bootstrap");
   size_t i;
   json_t *v;
@@ -628,6 +854,9 @@ out:
     tr_log(TR_LOG_WARN, "event loop closed with handles still open");
   if (n->env)
     bs_close(n->env);
+  sodium_memzero(&n->key, sizeof n->key);
+  tr_bytes_free(&n->snap[0]);
+  tr_bytes_free(&n->snap[1]);
   json_decref(cfg);
   if (lockfd >= 0)
     close(lockfd);

@@ -38,6 +38,24 @@ static const rpc_optdef_t findprovs_opts[] = {
      "num-providers", 1, 100000},
     END};
 
+static const rpc_optdef_t publish_opts[] = {
+    OS("key", 'k', "self", "The key to sign with (only \"self\", the node's "
+       "own)."),
+    OS("lifetime", 't', "48h", "How long the record is valid (a Go "
+       "duration)."),
+    OS("ttl", 0, "5m", "How long resolvers may cache it (capped to "
+       "--lifetime)."),
+    {"sequence", 0, I, "0", "The sequence number (at least the last one "
+     "plus one).", "sequence", 0, INT64_MAX},
+    CB("quieter", 'Q', "false", "Write only the name."),
+    OB("allow-offline", 0, "false", "Publish although no DHT peer is known "
+       "(the record is kept locally)."),
+    END};
+
+static const rpc_optdef_t resolve_opts[] = {
+    OB("recursive", 'r', "true", "Follow names that point at names."),
+    END};
+
 static const rpc_optdef_t add_opts[] = {
     CB("recursive", 'r', "false", "Add directories recursively."),
     CB("hidden", 'H', "false", "Include files whose names start with a dot."),
@@ -249,6 +267,12 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "in the DHTs.", none},
     {"stats dht", "stats/dht", "", "Print the DHTs' routing tables and "
      "counters.", none},
+    {"provide stat", "provide/stat", "", "Show the reprovider's progress "
+     "(a keyspace sweep per DHT).", none},
+    {"name publish", "name/publish", "PATH", "Publish an IPNS record for "
+     "the node's name pointing at PATH, on the DHTs.", publish_opts},
+    {"name resolve", "name/resolve", "[NAME]", "Resolve an IPNS name (the "
+     "node's own by default) through the DHTs.", resolve_opts},
 };
 const size_t rpc_ncmddefs = TR_ARRAY_LEN(rpc_cmddefs);
 

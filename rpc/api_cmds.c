@@ -43,5 +43,8 @@ const rpc_cmd_t rpc_cmds[] = {
     {"routing/get", rpc_cmd_routing_get},
     {"dht/query", rpc_cmd_dht_query},
     {"stats/dht", rpc_cmd_stats_dht},
+    {"name/publish", rpc_cmd_name_publish},
+    {"name/resolve", rpc_cmd_name_resolve},
+    {"provide/stat", rpc_cmd_provide_stat},
 };
 const size_t rpc_ncmds = TR_ARRAY_LEN(rpc_cmds);

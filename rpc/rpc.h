@@ -41,6 +41,14 @@ typedef struct rpc_ctx {
   /* The LAN and WAN DHTs (routing, dht, stats dht); NULL when routing is
    * off or the node is stopping. */
   struct dht_swarm *dht_lan, *dht_wan;
+  /* Their reprovider sweeps (provide stat); NULL entries when off. */
+  struct dht_reprov *reprov[2];
+  /* Announce a multihash on the network (the provide queue, from any
+   * thread: add and pin add call it for their roots); NULL: nothing. */
+  void (*announce)(void *ud, const uint8_t *mh, size_t mhl);
+  void *announce_ud;
+  /* The node's private key (name publish signs with it); NULL offline. */
+  const struct net_privkey *key;
   /* Where the listeners ended up, for `id` and logs. */
   char gateway_addr[128];
   char api_addr[128];

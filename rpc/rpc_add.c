@@ -210,8 +210,13 @@ static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
   return bs_batch_put(a->batch, cid, data, len);
 }
 
+/* A root of the add: announced (Kubo provides new roots at once), and
+ * pinned unless pin=false. */
 static int pin_root(add_t *a, const dag_cid_t *cid) {
-  if (!a->pin || a->only_hash)
+  if (a->only_hash)
+    return 0;
+  rpc_announce(rpc_up_ctx(a->u), cid);
+  if (!a->pin)
     return 0;
   if (!a->batch) {
     int rc = bs_batch_begin(rpc_up_env(a->u), 0, &a->batch);

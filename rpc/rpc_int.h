@@ -215,6 +215,10 @@ char *rpc_query_unescape(const char *s);
  * string, NULL on -ENOMEM. */
 char *rpc_clean_path(const char *filename);
 
+/* Announce cid's content on the network through ctx->announce, if any
+ * (any thread). */
+void rpc_announce(rpc_ctx_t *ctx, const dag_cid_t *cid);
+
 /* ----------------------------------------------------------- commands */
 
 /* The handlers, one family per file; api_cmds.c maps names to them. */
@@ -254,5 +258,8 @@ void rpc_cmd_routing_provide(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_routing_get(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_dht_query(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_stats_dht(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_name_publish(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx);
 
 #endif /* RPC_INT_H */

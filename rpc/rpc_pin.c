@@ -134,6 +134,8 @@ static void addrm_work(rpc_job_t *j, bool add) {
       rpc_job_fail(j, 500, "%s: %s", s, tr_strerror(rc));
     else if (json_array_append_new(pins, json_string(s)))
       rc = -ENOMEM;
+    else if (add)
+      rpc_announce(j->ctx, &cid);
   }
   if (!pins)
     rc = -ENOMEM;

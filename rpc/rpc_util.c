@@ -536,3 +536,9 @@ void rpc_api_json(http_req_t *req, json_t *o) {
   http_res_end(req);
   free(s);
 }
+
+void rpc_announce(rpc_ctx_t *ctx, const dag_cid_t *cid) {
+  if (ctx && ctx->announce)
+    ctx->announce(ctx->announce_ud, cid->bytes + cid->mh_off,
+                  (size_t)(cid->len - cid->mh_off));
+}

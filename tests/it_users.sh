@@ -55,11 +55,11 @@ for fam in pin block dag repo; do
   out=$(t $fam --help) || fail "help: trove $fam --help"
   [[ "$out" == *"trove $fam COMMAND"* ]] || fail "help $fam: $out"
 done
-t refs --help | grep -q "refs local" || fail "help: refs does not list refs local"
-t help | grep -q TROVE_OFFLINE || fail "help: environment not documented"
-t help | grep -q TROVE_LOG || fail "help: TROVE_LOG not documented"
-t add --help | grep -q -- '--pin-name' || fail "help: --pin-name"
-t add --help | grep -q -- '--progress' || fail "help: --progress"
+t refs --help | grep "refs local" >/dev/null || fail "help: refs does not list refs local"
+t help | grep TROVE_OFFLINE >/dev/null || fail "help: environment not documented"
+t help | grep TROVE_LOG >/dev/null || fail "help: TROVE_LOG not documented"
+t add --help | grep -- '--pin-name' >/dev/null || fail "help: --pin-name"
+t add --help | grep -- '--progress' >/dev/null || fail "help: --progress"
 expect_fail t nosuchcommand
 expect_fail t pin            # a family alone: its commands, on stderr
 echo "ok help_every_command ($n commands)"

@@ -10,6 +10,8 @@
 
 #include "../dag/multihash.h"
 #include "../dht/dht.h"
+#include "../dht/ipns.h"
+#include "../dht/persist.h"
 #include "../dht/sim.h"
 
 static net_peerid_t pid(uint32_t i) {
@@ -423,6 +425,149 @@ static void test_lookup_by_hand(void **state) {
   dht_free(d);
 }
 
+/* --------------------------------------------- IPNS through the server */
+
+/* A record for the name of seed's key, sequence seq, valid until an hour
+ * after the server's now below (2026-12). */
+static void ipns_rec(uint8_t seed, uint64_t seq, const char *value,
+                     tr_bytes_t *out, uint8_t *key, size_t *kl) {
+  uint8_t s32[32] = {seed};
+  net_privkey_t sk;
+  net_privkey_from_seed(&sk, s32);
+  net_pubkey_t pk;
+  net_privkey_pubkey(&sk, &pk);
+  net_peerid_t id;
+  assert_int_equal(net_peerid_from_pubkey(&id, &pk), 0);
+  dht_ipns_time_t eol = {1796003600, 0};
+  assert_int_equal(dht_ipns_create(&sk, (const uint8_t *)value,
+                                   strlen(value), seq, eol, 0, 0, out),
+                   0);
+  int n = dht_ipns_key(&id, key, DHT_KEY_MAX);
+  assert_true(n > 0);
+  *kl = (size_t)n;
+}
+
+static void test_serve_ipns(void **state) {
+  (void)state;
+  dht_opts_t o = {.self = pid(0), .self_info = peer(0), .server = true,
+                  .send = rec_send, .validate = dht_record_validate,
+                  .select = dht_record_select, .check_ms = UINT32_MAX,
+                  .refresh_ms = UINT32_MAX};
+  const uint64_t now = 1796000000000ull; /* 2026-12 */
+  dht_t *d;
+  assert_int_equal(dht_new(&o, now, &d), 0);
+  uint8_t key[DHT_KEY_MAX], key2[DHT_KEY_MAX];
+  size_t kl, kl2;
+  tr_bytes_t r1 = {0}, r2 = {0}, other = {0};
+  ipns_rec(1, 1, "/ipfs/bafyone", &r1, key, &kl);
+  ipns_rec(1, 2, "/ipfs/bafytwo", &r2, key, &kl);
+  ipns_rec(2, 9, "/ipfs/bafyother", &other, key2, &kl2);
+  tr_bytes_t q = {0}, resp = {0};
+  dht_peer_t from = peer(3);
+  const uint8_t *b;
+  size_t bl;
+#define PUT(k, klen, rec)                                                     \
+  ({                                                                          \
+    dht_msg_t m = {.type = DHT_PUT_VALUE, .key = (k), .keylen = (klen),     \
+                   .has_record = true,                                        \
+                   .record = {.key = (k), .keylen = (klen),                   \
+                              .value = (rec)->data, .vlen = (rec)->len}};     \
+    q.len = resp.len = 0;                                                     \
+    assert_int_equal(dht_msg_encode(&m, &q), 0);                              \
+    assert_true(dht_frame(q.data, q.len, DHT_MSG_MAX, &b, &bl) > 0);          \
+    dht_handle(d, &from, b, bl, now, &resp);                                  \
+  })
+  assert_int_equal(PUT(key, kl, &r2), 0);
+  /* An older sequence does not replace a newer one. */
+  assert_int_equal(PUT(key, kl, &r1), TR_EPROTO);
+  /* Another key's record under this name: refused. */
+  assert_int_equal(PUT(key, kl, &other), TR_EPROTO);
+  /* A tampered record: refused. */
+  tr_bytes_t bad = {0};
+  assert_int_equal(tr_bytes_append(&bad, r2.data, r2.len), 0);
+  bad.data[bad.len / 2] ^= 1;
+  assert_int_equal(PUT(key, kl, &bad), TR_EPROTO);
+  /* A key under no namespace: refused. */
+  assert_int_equal(PUT((uint8_t *)"/x/y", 4, &r2), TR_EPROTO);
+  /* What is served is the valid, newest record. */
+  tr_bytes_t v = {0};
+  assert_int_equal(dht_store_get_record(dht_store(d), key, kl, now, &v), 0);
+  assert_int_equal(v.len, r2.len);
+  assert_memory_equal(v.data, r2.data, r2.len);
+  tr_bytes_free(&v);
+  /* Once its EOL has passed (an hour later), it is no longer served,
+   * although the store would keep it for 48 h. */
+  dht_msg_t gv = {.type = DHT_GET_VALUE, .key = key, .keylen = kl};
+  q.len = resp.len = 0;
+  assert_int_equal(dht_msg_encode(&gv, &q), 0);
+  assert_true(dht_frame(q.data, q.len, DHT_MSG_MAX, &b, &bl) > 0);
+  assert_int_equal(dht_handle(d, &from, b, bl, now + 2 * 3600 * 1000, &resp),
+                   0);
+  dht_msg_t r;
+  decode_frame(&resp, &r);
+  assert_false(r.has_record);
+  dht_msg_free(&r);
+#undef PUT
+  tr_bytes_free(&q);
+  tr_bytes_free(&resp);
+  tr_bytes_free(&r1);
+  tr_bytes_free(&r2);
+  tr_bytes_free(&other);
+  tr_bytes_free(&bad);
+  dht_free(d);
+}
+
+/* ------------------------------------------------------------ persist */
+
+static void test_persist(void **state) {
+  (void)state;
+  dht_t *d = node(0, true);
+  for (uint32_t i = 1; i <= 40; i++) {
+    dht_peer_t p = peer(i);
+    assert_int_equal(dht_add_peer(d, &p, 0), 0);
+  }
+  uint8_t mh[34];
+  mh_of(5, mh);
+  dht_peer_t p7 = peer(7), p8 = peer(8);
+  assert_int_equal(dht_store_add_provider(dht_store(d), mh, 34, &p7, 5000), 0);
+  assert_int_equal(dht_store_add_provider(dht_store(d), mh, 34, &p8, 50), 0);
+  assert_int_equal(dht_store_put_record(dht_store(d), (const uint8_t *)"/v/k",
+                                        4, (const uint8_t *)"val", 3, 9000),
+                   0);
+  tr_bytes_t b = {0};
+  assert_int_equal(dht_persist_dump(d, 100, &b), 0); /* p8 expired by 100 */
+  size_t rt = dht_rt_size(d);
+  dht_free(d);
+
+  d = node(0, true);
+  int n = dht_persist_load(d, b.data, b.len, 100);
+  assert_int_equal(n, (int)rt + 2);
+  assert_int_equal(dht_rt_size(d), rt);
+  dht_peer_t out[4];
+  assert_int_equal(dht_store_providers(dht_store(d), mh, 34, 100, out, 4), 1);
+  assert_true(net_peerid_equal(&out[0].id, &p7.id));
+  assert_memory_equal(out[0].addrs[0], p7.addrs[0], p7.addrlen[0]);
+  tr_bytes_t v = {0};
+  assert_int_equal(dht_store_get_record(dht_store(d), (const uint8_t *)"/v/k",
+                                        4, 100, &v),
+                   0);
+  assert_memory_equal(v.data, "val", 3);
+  tr_bytes_free(&v);
+  dht_free(d);
+  /* Loaded later, the records that expired in between stay out. */
+  d = node(0, true);
+  assert_int_equal(dht_persist_load(d, b.data, b.len, 6000), (int)rt + 1);
+  dht_free(d);
+  /* Every truncation loads a prefix, never more, never a crash. */
+  for (size_t cut = 0; cut < b.len; cut++) {
+    d = node(0, true);
+    int k = dht_persist_load(d, b.data, cut, 100);
+    assert_true(cut < 7 ? k == TR_ECORRUPT : k >= 0 && k <= n);
+    dht_free(d);
+  }
+  tr_bytes_free(&b);
+}
+
 /* ---------------------------------------------------- simulated network */
 
 typedef struct found {
@@ -607,6 +752,8 @@ int main(void) {
       cmocka_unit_test(test_rtable),
       cmocka_unit_test(test_serve),
       cmocka_unit_test(test_lookup_by_hand),
+      cmocka_unit_test(test_persist),
+      cmocka_unit_test(test_serve_ipns),
       cmocka_unit_test(test_sim_providers),
       cmocka_unit_test(test_sim_values),
       cmocka_unit_test(test_sim_liars),

@@ -497,6 +497,54 @@ static void test_peer_caps(void **state) {
   tr_bytes_free(&p);
 }
 
+/* A peer's own /p2p/ at the end of an address (js-libp2p's ADD_PROVIDER
+ * has it) is cut; an address naming another peer, or nothing but /p2p/,
+ * is skipped; the cap applies to what is left.  Found against js-libp2p:
+ * trove served and printed .../p2p/ID, and dialled .../p2p/ID/p2p/ID. */
+static void test_peer_own_p2p(void **state) {
+  (void)state;
+  net_peerid_t id = mkid(1), other = mkid(2);
+  char me[NET_PEERID_STR_MAX], them[NET_PEERID_STR_MAX];
+  assert_true(net_peerid_format(&id, 0, me, sizeof me) > 0);
+  assert_true(net_peerid_format(&other, 0, them, sizeof them) > 0);
+  char s[6][256];
+  snprintf(s[0], sizeof s[0], "/ip4/10.0.0.1/tcp/1/p2p/%s", me);
+  snprintf(s[1], sizeof s[1], "/ip4/10.0.0.2/tcp/2/p2p/%s", them);
+  snprintf(s[2], sizeof s[2], "/p2p/%s", me);
+  snprintf(s[3], sizeof s[3], "/ip4/10.0.0.4/tcp/4");
+  snprintf(s[4], sizeof s[4], "/ip4/10.0.0.5/tcp/5/p2p/%s/p2p-circuit/p2p/%s",
+           them, me);
+  snprintf(s[5], sizeof s[5], "/ip4/10.0.0.6/tcp/6/p2p/%s/p2p-circuit", me);
+  uint8_t bin[6][NET_MA_MAX];
+  const uint8_t *addrs[6];
+  size_t lens[6];
+  for (int i = 0; i < 6; i++)
+    lens[i] = ma(s[i], bin[i]), addrs[i] = bin[i];
+  assert_true(lens[4] > DHT_ADDR_MAX); /* fits once cut */
+  tr_bytes_t b = {0}, p = {0};
+  pb_uint(&b, 1, DHT_ADD_PROVIDER);
+  peer_bytes(&p, &id, addrs, lens, 6, -1);
+  pb_len(&b, 9, p.data, p.len);
+  p.len = 0;
+  peer_bytes(&p, &other, addrs, lens, 1, -1); /* names id, not other */
+  pb_len(&b, 8, p.data, p.len);
+  tr_bytes_free(&p);
+  dht_msg_t m;
+  assert_int_equal(decode_bytes(&b, &m), 0);
+  assert_int_equal(m.nproviders, 1);
+  assert_int_equal(m.providers[0].naddrs, 4);
+  expect_addr(&m.providers[0], 0, "/ip4/10.0.0.1/tcp/1");
+  expect_addr(&m.providers[0], 1, "/ip4/10.0.0.4/tcp/4");
+  char want[256];
+  snprintf(want, sizeof want, "/ip4/10.0.0.5/tcp/5/p2p/%s/p2p-circuit", them);
+  expect_addr(&m.providers[0], 2, want);
+  expect_addr(&m.providers[0], 3, s[5]); /* /p2p/ not last: as sent */
+  assert_int_equal(m.ncloser, 1);
+  assert_true(net_peerid_equal(&m.closer[0].id, &other));
+  assert_int_equal(m.closer[0].naddrs, 0);
+  dht_msg_free(&m);
+}
+
 /* Keys and record fields: at the cap fine, one over refused. */
 static void test_field_caps(void **state) {
   (void)state;
@@ -659,6 +707,7 @@ int main(void) {
       cmocka_unit_test(test_round_trips),
       cmocka_unit_test(test_frame),
       cmocka_unit_test(test_peer_caps),
+      cmocka_unit_test(test_peer_own_p2p),
       cmocka_unit_test(test_field_caps),
       cmocka_unit_test(test_hostile),
       cmocka_unit_test(test_encode_errors),

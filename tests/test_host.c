@@ -170,6 +170,62 @@ static void test_connect_ping_identify(void **state) {
   free(t);
 }
 
+/* Identify push: a protocol registered or withdrawn after the connection
+ * reaches the peer's peerstore without a new connection, and a withdrawn
+ * one is refused. */
+#define LATE_PROTO "/test/late/1.0.0"
+static void late_handler(net_stream_t *s, void *ud) {
+  (void)ud;
+  net_stream_reset(s);
+}
+static int late_open = 99;
+static void late_opened(net_stream_t *s, int status, void *ud) {
+  (void)ud;
+  late_open = status;
+  if (s)
+    net_stream_reset(s);
+}
+
+static void test_identify_push(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  host_pair(t);
+  assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
+  RUN_UNTIL(t, t->connected);
+  net_peerinfo_t *pi = NULL;
+  RUN_UNTIL(t, (pi = net_ps_get(net_host_peerstore(t->b), net_host_id(t->a))) &&
+                   pi->identified);
+  assert_false(net_ps_speaks(pi, LATE_PROTO));
+  assert_int_equal(net_host_handle(t->a, LATE_PROTO, late_handler, NULL), 0);
+  assert_int_equal(net_identify_push(t->a), 1);
+  RUN_UNTIL(t, net_ps_speaks(net_ps_get(net_host_peerstore(t->b),
+                                        net_host_id(t->a)),
+                             LATE_PROTO));
+  assert_true(net_ps_speaks(net_ps_get(net_host_peerstore(t->b),
+                                       net_host_id(t->a)),
+                            LATE_PROTO));
+  assert_int_equal(net_host_unhandle(t->a, LATE_PROTO), 0);
+  assert_int_equal(net_host_unhandle(t->a, LATE_PROTO), TR_ENOTFOUND);
+  assert_int_equal(net_identify_push(t->a), 1);
+  RUN_UNTIL(t, !net_ps_speaks(net_ps_get(net_host_peerstore(t->b),
+                                         net_host_id(t->a)),
+                              LATE_PROTO));
+  assert_false(net_ps_speaks(net_ps_get(net_host_peerstore(t->b),
+                                        net_host_id(t->a)),
+                             LATE_PROTO));
+  assert_int_equal(net_host_open(t->b, net_host_id(t->a), LATE_PROTO,
+                                 late_opened, NULL),
+                   0);
+  RUN_UNTIL(t, late_open != 99);
+  assert_int_equal(late_open, TR_ENOPROTO);
+  /* The others still work. */
+  assert_int_equal(net_ping(t->b, net_host_id(t->a), 1, 0, on_ping, t), 0);
+  RUN_UNTIL(t, t->ping_done);
+  assert_int_equal(t->pings, 1);
+  host_pair_end(t);
+  free(t);
+}
+
 static void test_wrong_peer(void **state) {
   (void)state;
   t_t *t = calloc(1, sizeof *t);
@@ -883,6 +939,7 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN); /* as the daemon: peers that vanish */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_connect_ping_identify),
+      cmocka_unit_test(test_identify_push),
       cmocka_unit_test(test_wrong_peer),
       cmocka_unit_test_prestate(test_many_streams, NULL),
       cmocka_unit_test(test_garbage_peer),

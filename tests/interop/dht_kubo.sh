@@ -46,6 +46,7 @@ tr init >/dev/null
 tr config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$TP\"]" >/dev/null
 tr config --json Bootstrap "[\"${KUBO_ADDR[0]}\"]" >/dev/null
 tr config --json Routing.LoopbackAddressesOnLanDHT true >/dev/null
+tr config Ipns.RepublishPeriod 3s >/dev/null
 TROVE_PATH=$KUBO_WORK/trove timeout 300 "$TROVE" daemon \
   --api=/ip4/127.0.0.1/tcp/$(kubo_port) \
   --gateway=/ip4/127.0.0.1/tcp/$(kubo_port) >"$KUBO_WORK/trove.log" 2>&1 &
@@ -84,6 +85,13 @@ grep -q "/ip4/127.0.0.1/tcp/$TP" <<<"$addrs" ||
   fail "trove's provider record lacks its address: $addrs"
 echo "ok 2: Kubo finds trove's provider record (with $TP) through the hub"
 
+# --- 2b. a plain `trove add` announces its root by itself
+echo "announced by add $RANDOM $(date +%s%N)" >"$KUBO_WORK/t2.txt"
+T2=$(tr add -Q "$KUBO_WORK/t2.txt")
+kubo_wait_findprovs 2 "$T2" "$TID" 30 ||
+  fail "Kubo C does not find trove for $T2 (added, not provided by hand)"
+echo "ok 2b: trove add announces the new root"
+
 # --- 3. Kubo provides; trove finds it through the hub
 echo "kubo's block $RANDOM $(date +%s%N)" >"$KUBO_WORK/k.txt"
 KCID=$(kubo 2 add -Q "$KUBO_WORK/k.txt")
@@ -115,7 +123,36 @@ tr routing get "/ipns/${KUBO_ID[2]}" >"$KUBO_WORK/t.rec" ||
 kubo 0 routing get "/ipns/${KUBO_ID[2]}" >"$KUBO_WORK/k.rec"
 cmp -s "$KUBO_WORK/t.rec" "$KUBO_WORK/k.rec" ||
   fail "trove's record for C differs from the hub's"
-echo "ok 5: trove gets Kubo's IPNS record from the DHT"
+out=$(tr name resolve "/ipns/${KUBO_ID[2]}") || fail "trove name resolve C: $out"
+[ "$out" = "/ipfs/$KCID" ] || fail "trove resolves C's name to '$out'"
+echo "ok 5: trove gets and resolves Kubo's IPNS record from the DHT"
+
+# --- 5b. IPNS: trove's name, resolved by Kubo (C asks the network)
+out=$(tr name publish "$TCID") || fail "trove name publish: $out"
+TNAME=$(tr name publish -Q "/ipfs/$TCID") || fail "name publish -Q"
+grep -q "^Published to $TNAME: /ipfs/$TCID\$" <<<"$out" ||
+  fail "name publish printed '$out' (name $TNAME)"
+kubo_wait_resolve 2 "$TNAME" "/ipfs/$TCID" 30 ||
+  fail "Kubo C does not resolve trove's name $TNAME"
+out=$(tr name resolve) || fail "trove name resolve (self): $out"
+[ "$out" = "/ipfs/$TCID" ] || fail "trove resolves its own name to '$out'"
+# A second publish has a higher sequence: Kubo follows it.
+out=$(tr name publish "$KCID") || fail "second publish: $out"
+kubo_wait_resolve 2 "$TNAME" "/ipfs/$KCID" 30 ||
+  fail "Kubo C does not follow trove's second record"
+# The republisher (Ipns.RepublishPeriod 3s here) re-signs the record with
+# the next sequence, and Kubo validates what the DHT holds.
+ipns_seq() { tr routing get "/ipns/$TID" | kubo 0 name inspect --enc=json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["Entry"]["Sequence"])'; }
+s1=$(ipns_seq) || fail "name inspect of trove's record"
+sleep 7
+s2=$(ipns_seq)
+[ "$s2" -gt "$s1" ] || fail "no republish: sequence $s1 then $s2"
+tr routing get "/ipns/$TID" >"$KUBO_WORK/t2.rec" || fail "routing get of trove's name"
+out=$(kubo 0 name inspect --verify "$TNAME" <"$KUBO_WORK/t2.rec" 2>&1)
+grep -q "Valid: true" <<<"$out" ||
+  fail "Kubo does not verify trove's republished record: $out"
+echo "ok 5b: Kubo resolves trove's IPNS name, its update and its republication ($s1 -> $s2)"
 
 # --- 6. refusals
 unknown=bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy
@@ -126,4 +163,48 @@ if tr routing findprovs not-a-cid >/dev/null 2>&1; then
 fi
 kill -0 $TPID || fail "trove died"
 echo "ok 6: refusals"
+
+# --- 7. a restart keeps the table (and records) from the repo: with no
+# Bootstrap left, trove still knows the hub and finds C's record.
+DPID=$(pgrep -P "$TPID" || true)
+kill $TPID; wait $TPID || true
+# timeout(1) may return before its child has let go of the repo.
+for _ in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+TPID=
+tr config --json Bootstrap '[]' >/dev/null
+# Added while the daemon is down: nobody announced it.  The reprovider's
+# first sweep (Provide.DHT.Interval 20s, roots) must.
+echo "swept $RANDOM $(date +%s%N)" >"$KUBO_WORK/t3.txt"
+T3=$(tr add -Q "$KUBO_WORK/t3.txt")
+tr config Provide.DHT.Interval 20s >/dev/null
+TROVE_PATH=$KUBO_WORK/trove timeout 300 "$TROVE" daemon \
+  --api=/ip4/127.0.0.1/tcp/$(kubo_port) \
+  --gateway=/ip4/127.0.0.1/tcp/$(kubo_port) >"$KUBO_WORK/trove2.log" 2>&1 &
+TPID=$!
+for _ in $(seq 100); do
+  grep -q "Daemon is ready" "$KUBO_WORK/trove2.log" 2>/dev/null && break
+  sleep 0.1
+done
+grep -q "restored" "$KUBO_WORK/trove2.log" || { cat "$KUBO_WORK/trove2.log"; fail "nothing restored at start"; }
+tr stats dht | sed -n '/DHT lan/,$p' | grep -q "${KUBO_ID[0]}" ||
+  fail "the hub is not in the restored table"
+found=
+for _ in $(seq 20); do
+  out=$(tr routing findprovs "$KCID" 2>&1 || true)
+  grep -qx "${KUBO_ID[2]}" <<<"$out" && { found=1; break; }
+  sleep 1
+done
+[ -n "$found" ] || fail "after the restart, no provider for $KCID: $out"
+echo "ok 7: the table and records survive a restart"
+
+# --- 8. the reprovider announced what was added offline
+kubo_wait_findprovs 2 "$T3" "$TID" 40 ||
+  fail "the reprovider did not announce $T3: $(tr provide stat)"
+st=$(tr provide stat)
+grep -qE "Keys +[1-9]" <<<"$st" || fail "provide stat: $st"
+echo "ok 8: the sweep reprovider announced a root added offline"
+# Under ASan (make check), the first daemon's shutdown ran the leak check.
+if grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$KUBO_WORK"/trove*.log; then
+  fail "sanitizer report in trove's log"
+fi
 echo "dht_kubo: all ok"

@@ -153,6 +153,14 @@ P
 grep -q "autonat: reachability Unknown -> Public" "$WORK/tp.log" || fail "tp did not log its change"
 grep -q "autonat: reachability Unknown -> Private" "$WORK/tq.log" || fail "tq did not log its change"
 
+# Kubo's auto mode: the WAN DHT serves once the node is Public (tp), not
+# while it is Private (tq), and identify push tells the connected peers.
+for _ in $(seq 20); do tv tp id | grep -q '"/ipfs/kad/1.0.0"' && break; sleep 0.5; done
+tv tp id | grep -q '"/ipfs/kad/1.0.0"' || fail "tp (Public) does not serve the WAN DHT"
+tv tq id | grep -q '"/ipfs/kad/1.0.0"' && fail "tq (Private) serves the WAN DHT"
+grep -q "dht: /ipfs/kad/1.0.0 in server mode" "$WORK/tp.log" ||
+  fail "tp did not log the switch to server mode"
+
 # ---- 2. trove's client against trove's servers alone: tr knows tp, tq
 TQ=$(id_of tq)
 tv tr swarm connect "/ip4/11.0.0.3/tcp/4001/p2p/$TP" >/dev/null || fail "tr -> tp"
@@ -172,4 +180,11 @@ done
 echo "--- k1: $out"
 grep -q '"reachable":\["/ip4/11.0.0.1/tcp/4001"\]' <<<"$out" ||
   fail "Kubo k1 did not confirm its address through trove's servers"
-echo "p2p_autonat: ok (tp Public, tq Private, Kubo confirmed by trove)"
+# Kubo heard the switch by identify push: tp's WAN DHT is listed.
+for _ in $(seq 20); do
+  ipfs_in k1 id "$TP" 2>/dev/null | grep -q '"/ipfs/kad/1.0.0"' && break
+  sleep 0.5
+done
+ipfs_in k1 id "$TP" | grep -q '"/ipfs/kad/1.0.0"' ||
+  fail "Kubo k1 does not see tp's WAN DHT: $(ipfs_in k1 id "$TP")"
+echo "p2p_autonat: ok (tp Public, tq Private, Kubo confirmed by trove, tp's WAN DHT serves)"

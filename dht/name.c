@@ -1,0 +1,98 @@
+/*
+ * name.c — the node's own IPNS record in the repo (name.h).
+ */
+#include "name.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipns.h"
+
+static int path_of(const char *repo, char *out, size_t n) {
+  int k = snprintf(out, n, "%s/ipns-self.record", repo);
+  return k < 0 || (size_t)k >= n ? TR_EBUFSIZE : 0;
+}
+
+int dht_name_last(const char *repo, tr_bytes_t *out) {
+  char path[4200];
+  int rc = path_of(repo, path, sizeof path);
+  if (rc)
+    return rc;
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return errno == ENOENT ? TR_ENOTFOUND : -errno;
+  uint8_t buf[DHT_IPNS_RECORD_MAX + 1];
+  size_t n = fread(buf, 1, sizeof buf, f);
+  rc = ferror(f) ? -EIO : 0;
+  fclose(f);
+  return rc ? rc : tr_bytes_append(out, buf, n);
+}
+
+static int save(const char *repo, const uint8_t *p, size_t n) {
+  char path[4200], tmp[4300];
+  int rc = path_of(repo, path, sizeof path);
+  if (rc)
+    return rc;
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *f = fopen(tmp, "wb");
+  if (!f)
+    return -errno;
+  bool ok = fwrite(p, 1, n, f) == n && fflush(f) == 0 &&
+            fsync(fileno(f)) == 0;
+  ok &= fclose(f) == 0;
+  if (!ok || rename(tmp, path)) {
+    int e = errno ? -errno : -EIO;
+    unlink(tmp);
+    return e;
+  }
+  return 0;
+}
+
+int dht_name_sign(const net_privkey_t *sk, const char *repo,
+                  const char *value, uint64_t lifetime_ns, uint64_t ttl_ns,
+                  uint64_t min_seq, tr_bytes_t *out) {
+  tr_bytes_t last = {0};
+  dht_ipns_record_t rec;
+  bool have = false;
+  uint64_t seq = 0;
+  char v[1024] = "";
+  int rc = dht_name_last(repo, &last);
+  if (!rc && !dht_ipns_parse(&rec, last.data, last.len)) {
+    have = true;
+    seq = (uint64_t)rec.d.sequence + 1;
+    size_t l = rec.d.value.len < sizeof v - 1 ? rec.d.value.len
+                                              : sizeof v - 1;
+    memcpy(v, rec.d.value.p, l);
+    v[l] = 0;
+    dht_ipns_record_free(&rec);
+  }
+  tr_bytes_free(&last);
+  if (rc && rc != TR_ENOTFOUND)
+    return rc;
+  if (value)
+    snprintf(v, sizeof v, "%s", value);
+  else if (!have)
+    return TR_ENOTFOUND;
+  if (min_seq > seq)
+    seq = min_seq;
+  if (ttl_ns > lifetime_ns)
+    ttl_ns = lifetime_ns;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  uint64_t eol = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec +
+                 lifetime_ns;
+  dht_ipns_time_t t = {(int64_t)(eol / 1000000000),
+                       (uint32_t)(eol % 1000000000)};
+  tr_bytes_t fresh = {0};
+  rc = dht_ipns_create(sk, (const uint8_t *)v, strlen(v), seq, t,
+                       (int64_t)ttl_ns, 0, &fresh);
+  if (!rc)
+    rc = save(repo, fresh.data, fresh.len);
+  if (!rc)
+    rc = tr_bytes_append(out, fresh.data, fresh.len);
+  tr_bytes_free(&fresh);
+  return rc;
+}

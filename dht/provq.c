@@ -1,0 +1,193 @@
+/*
+ * provq.c — the provide queue (provq.h): a mutex-guarded ring of keys,
+ * a uv_async to wake the loop, and up to DHT_PROVQ_INFLIGHT provides.
+ */
+#include "provq.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define SIDES 2
+
+typedef struct pkey {
+  uint8_t len;
+  uint8_t b[DHT_KEY_MAX > 255 ? 255 : DHT_KEY_MAX];
+} pkey_t;
+
+typedef struct slot {
+  dht_provq_t *q;
+  bool busy;
+  uint64_t gen;  /* which key the slot holds now */
+  int pending; /* DHTs still providing this key */
+  bool ok;
+  uint64_t qid[SIDES];
+  bool live[SIDES];
+} slot_t;
+
+struct dht_provq {
+  uv_loop_t *loop;
+  uv_async_t async;
+  uv_mutex_t mu;
+  dht_swarm_t *sw[SIDES];
+  pkey_t *ring;
+  size_t head, n; /* guarded by mu */
+  slot_t slots[DHT_PROVQ_INFLIGHT];
+  bool closing;
+  dht_provq_stats_t st; /* pushed, dropped under mu; the rest on the loop */
+};
+
+static void drain(dht_provq_t *q);
+
+static void slot_done(slot_t *s) {
+  dht_provq_t *q = s->q;
+  s->busy = false;
+  if (s->ok)
+    q->st.provided++;
+  else
+    q->st.failed++;
+  if (!q->closing)
+    drain(q);
+}
+
+static void on_done(void *ud, int status, const dht_peer_t *closest,
+                    size_t n, const uint8_t *val, size_t vl,
+                    const dht_qstats_t *st) {
+  (void)closest, (void)val, (void)vl, (void)st;
+  slot_t *s = ud;
+  s->ok |= status == 0 && n > 0;
+  if (!--s->pending)
+    slot_done(s);
+}
+
+static const dht_query_cbs_t CBS = {NULL, NULL, NULL, on_done};
+
+/* One key into a free slot: a provide on each DHT that knows a peer. */
+static void start(dht_provq_t *q, slot_t *s, const pkey_t *k) {
+  s->busy = true;
+  s->ok = false;
+  s->pending = 0;
+  for (int i = 0; i < SIDES; i++)
+    s->live[i] = q->sw[i] && dht_rt_size(dht_swarm_dht(q->sw[i])) > 0;
+  for (int i = 0; i < SIDES; i++)
+    s->pending += s->live[i];
+  if (!s->pending) {
+    slot_done(s);
+    return;
+  }
+  /* pending counts down in on_done, which may run inside a call and
+   * hand the slot to the next key: gen tells. */
+  uint64_t gen = ++s->gen;
+  for (int i = 0; i < SIDES && s->gen == gen; i++) {
+    if (!s->live[i])
+      continue;
+    dht_t *d = dht_swarm_dht(q->sw[i]);
+    if (dht_provide(d, k->b, k->len, &CBS, s, dht_swarm_now(q->sw[i]),
+                    &s->qid[i])) {
+      s->live[i] = false;
+      if (!--s->pending) {
+        slot_done(s);
+        return;
+      }
+    }
+  }
+}
+
+static void drain(dht_provq_t *q) {
+  for (size_t i = 0; i < DHT_PROVQ_INFLIGHT && !q->closing; i++) {
+    slot_t *s = &q->slots[i];
+    if (s->busy)
+      continue;
+    pkey_t k;
+    uv_mutex_lock(&q->mu);
+    bool any = q->n > 0;
+    if (any) {
+      k = q->ring[q->head];
+      q->head = (q->head + 1) % DHT_PROVQ_MAX;
+      q->n--;
+    }
+    uv_mutex_unlock(&q->mu);
+    if (!any)
+      return;
+    start(q, s, &k);
+  }
+}
+
+static void on_async(uv_async_t *a) { drain(a->data); }
+
+int dht_provq_new(uv_loop_t *loop, dht_swarm_t *const *sw, size_t n,
+                  dht_provq_t **out) {
+  dht_provq_t *q = tr_calloc(1, sizeof *q);
+  if (!q)
+    return -ENOMEM;
+  q->ring = tr_malloc(DHT_PROVQ_MAX * sizeof *q->ring);
+  if (!q->ring) {
+    tr_free(q);
+    return -ENOMEM;
+  }
+  for (size_t i = 0; i < n && i < SIDES; i++)
+    q->sw[i] = sw[i];
+  for (size_t i = 0; i < DHT_PROVQ_INFLIGHT; i++)
+    q->slots[i].q = q;
+  q->loop = loop;
+  int rc = uv_mutex_init(&q->mu);
+  if (rc) {
+    tr_free(q->ring);
+    tr_free(q);
+    return rc;
+  }
+  if ((rc = uv_async_init(loop, &q->async, on_async))) {
+    uv_mutex_destroy(&q->mu);
+    tr_free(q->ring);
+    tr_free(q);
+    return rc;
+  }
+  q->async.data = q;
+  *out = q;
+  return 0;
+}
+
+static void on_closed(uv_handle_t *h) {
+  dht_provq_t *q = h->data;
+  uv_mutex_destroy(&q->mu);
+  tr_free(q->ring);
+  tr_free(q);
+}
+
+void dht_provq_close(dht_provq_t *q) {
+  if (!q || q->closing)
+    return;
+  q->closing = true;
+  for (size_t i = 0; i < DHT_PROVQ_INFLIGHT; i++)
+    for (int j = 0; j < SIDES; j++)
+      if (q->slots[i].busy && q->slots[i].live[j])
+        dht_cancel(dht_swarm_dht(q->sw[j]), q->slots[i].qid[j]);
+  uv_close((uv_handle_t *)&q->async, on_closed);
+}
+
+void dht_provq_push(void *ud, const uint8_t *mh, size_t mhl) {
+  dht_provq_t *q = ud;
+  if (!q || !mhl || mhl > sizeof q->ring[0].b)
+    return;
+  uv_mutex_lock(&q->mu);
+  q->st.pushed++;
+  if (q->n == DHT_PROVQ_MAX) {
+    q->st.dropped++;
+  } else {
+    pkey_t *k = &q->ring[(q->head + q->n) % DHT_PROVQ_MAX];
+    k->len = (uint8_t)mhl;
+    memcpy(k->b, mh, mhl);
+    q->n++;
+  }
+  uv_mutex_unlock(&q->mu);
+  uv_async_send(&q->async);
+}
+
+void dht_provq_stats(dht_provq_t *q, dht_provq_stats_t *out) {
+  uv_mutex_lock(&q->mu);
+  *out = q->st;
+  out->waiting = (uint32_t)q->n;
+  uv_mutex_unlock(&q->mu);
+  out->inflight = 0;
+  for (size_t i = 0; i < DHT_PROVQ_INFLIGHT; i++)
+    out->inflight += q->slots[i].busy;
+}

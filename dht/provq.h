@@ -1,0 +1,43 @@
+/*
+ * provq.h — announcing new content: a queue any thread may push
+ * multihashes into (the RPC's add and pin add run on the worker pool),
+ * drained on the loop into dht_provide() on every DHT, at most
+ * DHT_PROVQ_INFLIGHT at once, as Kubo's provide queue announces a new
+ * pin's root at once without waiting for the reprovider.
+ *
+ * Bounded: past DHT_PROVQ_MAX waiting keys a push is dropped (counted);
+ * the reprovider announces it at its next pass anyway.
+ */
+#ifndef DHT_PROVQ_H
+#define DHT_PROVQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "swarm.h"
+
+#define DHT_PROVQ_MAX 65536
+#define DHT_PROVQ_INFLIGHT 8
+
+typedef struct dht_provq dht_provq_t;
+
+/* Announce on sw[0..n) (NULL entries skipped).  0, -ENOMEM, libuv's
+ * errors. */
+int dht_provq_new(uv_loop_t *loop, dht_swarm_t *const *sw, size_t n,
+                  dht_provq_t **out) TR_WUR;
+/* Stop: what waits is dropped, lookups in flight are cancelled; freed
+ * once the handle is closed.  Call on the loop, before the swarms close. */
+void dht_provq_close(dht_provq_t *q);
+
+/* From any thread: announce mh[0..mhl) (a multihash, at most
+ * DHT_KEY_MAX bytes; longer ones are ignored). */
+void dht_provq_push(void *q, const uint8_t *mh, size_t mhl);
+
+typedef struct dht_provq_stats {
+  uint64_t pushed, provided, failed, dropped;
+  uint32_t waiting, inflight;
+} dht_provq_stats_t;
+void dht_provq_stats(dht_provq_t *q, dht_provq_stats_t *out);
+
+#endif /* DHT_PROVQ_H */
