@@ -21,6 +21,7 @@ static const net_stream_cbs_t DETACHED = {0};
 
 typedef struct op {
   struct op *next;
+  struct op *wnext; /* in the wait queue (queued) */
   dht_swarm_t *s;
   uint64_t req, deadline;
   dht_peer_t peer;
@@ -49,6 +50,8 @@ struct dht_swarm {
   int64_t clock_off;
   op_t *ops;
   uint32_t nops;
+  uint32_t nactive;       /* ops started (not queued) */
+  op_t *whead, *wtail;    /* queued ops, oldest first */
   inb_t *inb;
   bool closing;
   dht_swarm_stats_t st;
@@ -118,6 +121,8 @@ void dht_swarm_update_self(dht_swarm_t *s) {
 
 /* ------------------------------------------------------ requests out */
 
+static void on_kick(uv_timer_t *t);
+
 static void op_unlink(op_t *op) {
   dht_swarm_t *s = op->s;
   for (op_t **pp = &s->ops; *pp; pp = &(*pp)->next)
@@ -126,6 +131,11 @@ static void op_unlink(op_t *op) {
       s->nops--;
       break;
     }
+  if (!op->queued && s->nactive) {
+    s->nactive--;
+    if (s->whead && !s->closing)
+      uv_timer_start(&s->kick, on_kick, 0, 0); /* a slot for the next */
+  }
   tr_bytes_free(&op->frame);
   tr_bytes_free(&op->in);
   tr_free(op);
@@ -279,24 +289,31 @@ static void op_dial(op_t *op) {
 }
 
 static void op_start(op_t *op) {
-  op->queued = false;
   if (net_host_connected(op->s->h, &op->peer.id))
     op_open(op);
   else
     op_dial(op);
 }
 
+/* Start waiting ops, oldest first, while slots are free.  A start may
+ * finish (and free) ops, this one included, but never a waiting one. */
 static void on_kick(uv_timer_t *t) {
   dht_swarm_t *s = t->data;
-  /* Starting one may finish (and free) it or others: walk again after
-   * each start. */
-  for (op_t *op = s->ops; op;) {
-    if (!op->queued) {
-      op = op->next;
+  uint64_t now = dht_swarm_now(s);
+  while (s->whead && s->nactive < DHT_SWARM_OPS_MAX && !s->closing) {
+    op_t *op = s->whead;
+    s->whead = op->wnext;
+    if (!s->whead)
+      s->wtail = NULL;
+    op->queued = false;
+    s->nactive++;
+    if (op->want && now + 1000 >= op->deadline) {
+      /* Waited past the core's deadline: it has failed the request. */
+      op->reported = true;
+      op_unlink(op);
       continue;
     }
     op_start(op);
-    op = s->ops;
   }
 }
 
@@ -305,7 +322,7 @@ static int send_cb(void *ud, uint64_t req, const dht_peer_t *peer,
   dht_swarm_t *s = ud;
   if (s->closing)
     return -ECANCELED;
-  if (s->nops >= DHT_SWARM_OPS_MAX)
+  if (s->nops >= DHT_SWARM_OPS_MAX + DHT_SWARM_WAIT_MAX)
     return TR_ELIMIT;
   op_t *op = tr_calloc(1, sizeof *op);
   if (!op)
@@ -325,7 +342,13 @@ static int send_cb(void *ud, uint64_t req, const dht_peer_t *peer,
   op->next = s->ops;
   s->ops = op;
   s->nops++;
-  uv_timer_start(&s->kick, on_kick, 0, 0);
+  if (s->wtail)
+    s->wtail->wnext = op;
+  else
+    s->whead = op;
+  s->wtail = op;
+  if (s->nactive < DHT_SWARM_OPS_MAX)
+    uv_timer_start(&s->kick, on_kick, 0, 0);
   return 0;
 }
 
@@ -542,6 +565,7 @@ void dht_swarm_close(dht_swarm_t *s) {
   uv_close((uv_handle_t *)&s->kick, on_handle_closed);
   while (s->inb)
     in_reset(s->inb);
+  s->whead = s->wtail = NULL;
   for (op_t *op = s->ops; op;) {
     op_t *next = op->next;
     op_fail(op, -ECANCELED);

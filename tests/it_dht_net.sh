@@ -6,7 +6,12 @@
 #      Bootstrap (a fixed pseudo-random choice).  Every node's LAN table
 #      must then hold at least DHT_NET_MIN_RT peers (default 8, more than
 #      any node bootstrapped from: the lookups filled the tables).
-#   2. Every node adds a distinct block and `trove routing provide`s it.
+#   2. Every node puts a distinct block (`block put`: no announce) and
+#      `trove routing provide`s it.  Then a burst: one node provides
+#      DHT_NET_BURST (100) more CIDs in as many concurrent calls, and
+#      another looks them all up at once: every call must succeed (the
+#      DHT's requests out beyond its slots wait for one; they used to
+#      fail, and with them the lookups).
 #   3. Every node runs `trove routing findprovs` for every node's CID (all
 #      N x N pairs, its own included): each must list exactly the node that
 #      provided it, and nothing else.
@@ -20,13 +25,15 @@
 # here, with SIGTERM, and fails the test when one does not exit 0 or a log
 # holds a sanitizer report (run it with TROVE_BIN=build-san/bin/trove and
 # DHT_NET_N=10).  Phase timings and the daemons' RSS are printed.
-# Env: DHT_NET_N (30), DHT_NET_PAR (lookups at once, 6), DHT_NET_MIN_RT,
+# Env: DHT_NET_N (30), DHT_NET_PAR (lookups at once, 6), DHT_NET_BURST,
+# DHT_NET_MIN_RT,
 # DN_KEEP=1 (keep the repos and logs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/dht_net_lib.sh
 N=${DHT_NET_N:-30}
 PAR=${DHT_NET_PAR:-6}
+BURST=${DHT_NET_BURST:-100}
 MIN_RT=${DHT_NET_MIN_RT:-$(( N - 1 < 8 ? N - 1 : 8 ))}
 [ "$N" -ge 4 ] || { echo "DHT_NET_N must be >= 4"; exit 1; }
 declare -a CID=()
@@ -79,7 +86,7 @@ dn_rss
 T2=$(now)
 for i in $(seq 0 $((N - 1))); do
   echo "node $i's block $RANDOM $(date +%s%N)" >"$DN_WORK/b$i.txt"
-  CID[$i]=$(dn_tr $i add -Q "$DN_WORK/b$i.txt") || fail "node $i: add"
+  CID[$i]=$(dn_tr $i block put "$DN_WORK/b$i.txt") || fail "node $i: block put"
 done
 pids=()
 for i in $(seq 0 $((N - 1))); do
@@ -89,7 +96,36 @@ done
 for i in $(seq 0 $((N - 1))); do
   wait "${pids[$i]}" || fail "node $i: routing provide: $(cat "$DN_WORK/prov$i.out")"
 done
-echo "ok 2: $N blocks added and provided in $(since "$T2")s"
+echo "ok 2a: $N blocks put and provided in $(since "$T2")s"
+
+T2=$(now)
+P=$((N - 1)) Q=$((N / 2)) # the provider and the seeker of the burst
+mkdir "$DN_WORK/burst"
+for k in $(seq "$BURST"); do echo "burst $k $RANDOM $(date +%s%N)" >"$DN_WORK/burst/$k"; done
+mapfile -t bcid < <(dn_tr $P block put "$DN_WORK"/burst/*) || fail "burst: block put"
+[ ${#bcid[@]} = "$BURST" ] || fail "burst: ${#bcid[@]} CIDs"
+pids=()
+for k in "${!bcid[@]}"; do
+  dn_tr $P routing provide "${bcid[$k]}" >"$DN_WORK/bp$k.out" 2>&1 &
+  pids[$k]=$!
+done
+bad=0
+for k in "${!bcid[@]}"; do
+  wait "${pids[$k]}" || { bad=$((bad + 1)); cat "$DN_WORK/bp$k.out" >&2; }
+done
+[ $bad = 0 ] || fail "burst: $bad of $BURST concurrent provides failed"
+for k in "${!bcid[@]}"; do
+  dn_tr $Q routing findprovs "${bcid[$k]}" >"$DN_WORK/bf$k.out" 2>&1 &
+  pids[$k]=$!
+done
+for k in "${!bcid[@]}"; do
+  wait "${pids[$k]}" || true
+  [ "$(cat "$DN_WORK/bf$k.out")" = "${DN_ID[$P]}" ] ||
+    { bad=$((bad + 1)); echo "findprovs ${bcid[$k]}: $(cat "$DN_WORK/bf$k.out")" >&2; }
+done
+[ $bad = 0 ] || fail "burst: $bad of $BURST concurrent lookups missed the provider"
+echo "ok 2b: $BURST concurrent provides on node $P, then $BURST concurrent" \
+     "lookups on node $Q, in $(since "$T2")s"
 
 # --- 3/4. lookups
 # check TRIES LABEL: each line "I J" of $DN_WORK/pairs is one lookup from
