@@ -1,20 +1,24 @@
 #!/bin/bash
-# bench/dht_provide.sh — the time to provide BENCH_DHT_CIDS (default
-# 10,000) CIDs into a network of BENCH_DHT_NODES (default 30) nodes on
-# 127.0.0.1 over the LAN DHT: trove's provider beside Kubo's (v0.43.1), the
-# same CIDs into the same network, one provider after the other:
+# bench/dht_provide.sh — the time to provide BENCH_PROVIDE_CIDS (default
+# 10,000) CIDs into a network of BENCH_PROVIDE_NODES (default 30) nodes on
+# 127.0.0.1 over the LAN DHT: trove's provider beside Kubo's (v0.43.1),
+# the same CIDs into the same network, one provider after the other:
 #
-#   - the network: BENCH_DHT_NODES - 1 trove daemons (tests/dht_net_lib.sh,
-#     each bootstrapping from 1-3 earlier ones);
-#   - the CIDs: BENCH_DHT_CIDS small distinct files, added (CIDv1, raw
+#   - the network: BENCH_PROVIDE_NODES - 1 trove daemons
+#     (tests/dht_net_lib.sh, each bootstrapping from 1-3 earlier ones);
+#   - the CIDs: BENCH_PROVIDE_CIDS small distinct files, added (CIDv1, raw
 #     leaves: the same CIDs on both sides) before the provider's daemon
-#     starts, so that nothing announces them but the command measured;
+#     starts and unpinned (trove's default Provide.Strategy is roots,
+#     Kubo's is set to pinned), so that nothing announces them but the
+#     command measured;
 #   - trove: a trove daemon joins (bootstrapping from 3 nodes), its table
 #     fills, then `trove routing provide CID...` in calls of
-#     BENCH_DHT_BATCH CIDs (default 200: the CIDs travel in the request's
-#     URL, which trove's API caps at 16 KiB), one call after the other;
-#     each call provides its CIDs one after the other (lookup of the 20
-#     closest, ADD_PROVIDER to each).  Then it stops;
+#     BENCH_PROVIDE_BATCH CIDs (default 200: the CIDs travel in the
+#     request's URL, which trove's API caps at 16 KiB), one call after the
+#     other; each call provides its CIDs one after the other (a lookup of
+#     the 20 closest, an ADD_PROVIDER to each).  BENCH_PROVIDE_PAR
+#     (default 1) such calls at once (1 is what Kubo's one call does).
+#     Then it stops;
 #   - Kubo: a Kubo daemon (tests/interop/lib/dht_kubo_lib.sh's setup,
 #     Provide.Strategy pinned and the files unpinned so that it announces
 #     nothing by itself) connects to the same 3 nodes, its table fills,
@@ -22,22 +26,24 @@
 #     a synchronous DHT provide (the same lookup + ADD_PROVIDERs), one
 #     after the other, as trove does (plus the CIDs queued to its sweep
 #     provider, which this command does too);
-#   - a check: for BENCH_DHT_SAMPLE (20) CIDs spread over the list, a trove
-#     node's `routing findprovs` lists both providers.
+#   - a check: for BENCH_PROVIDE_SAMPLE (20) CIDs spread over the list, a
+#     trove node's `routing findprovs` lists both providers.
 #
 # Prints both times, CIDs/s and the ratio Kubo time / trove time (> 1:
-# trove is faster).  Skipped (passes) when Kubo is not installed.
-# Env: BENCH_DHT_CIDS, BENCH_DHT_NODES, BENCH_DHT_BATCH, BENCH_DHT_SAMPLE,
-# TROVE_BIN, IPFS_BIN.
+# trove is faster); no target.  Skipped (passes) when Kubo is not
+# installed.  Env: BENCH_PROVIDE_CIDS, BENCH_PROVIDE_NODES,
+# BENCH_PROVIDE_BATCH, BENCH_PROVIDE_SAMPLE, BENCH_PROVIDE_PAR, TROVE_BIN,
+# IPFS_BIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/dht_net_lib.sh
 source tests/interop/lib/dht_kubo_lib.sh
 kubo_available || { echo "skip: no Kubo at $KUBO_BIN"; exit 0; }
-M=${BENCH_DHT_CIDS:-10000}
-NODES=${BENCH_DHT_NODES:-30}
-BATCH=${BENCH_DHT_BATCH:-200}
-SAMPLE=${BENCH_DHT_SAMPLE:-20}
+M=${BENCH_PROVIDE_CIDS:-10000}
+NODES=${BENCH_PROVIDE_NODES:-30}
+BATCH=${BENCH_PROVIDE_BATCH:-200}
+SAMPLE=${BENCH_PROVIDE_SAMPLE:-20}
+PAR=${BENCH_PROVIDE_PAR:-1}
 NET=$((NODES - 1)) # trove nodes 0..NET-1; node NET is trove's provider
 DN_LIFETIME=3600 KUBO_LIFETIME=3600
 cleanup() {
@@ -79,7 +85,7 @@ for i in range(m):
 P
 dn_new $NET "${ENTRY[@]}"
 # -q: each file's CID, then the directory's (dropped).
-dn_tr $NET add -r -q "$DN_WORK/files" >"$DN_WORK/added"
+dn_tr $NET add -r -q --pin=false "$DN_WORK/files" >"$DN_WORK/added"
 head -n "$M" "$DN_WORK/added" >"$DN_WORK/cids"
 [ "$(wc -l <"$DN_WORK/cids")" = "$M" ] || { echo "trove add gave too few CIDs"; exit 1; }
 kubo_new 0
@@ -109,12 +115,23 @@ n=$(wait_table "dn_lan_size $NET" 30)
 echo "trove provider: $n peers in its LAN table"
 t=$(now)
 split -l "$BATCH" "$DN_WORK/cids" "$DN_WORK/batch."
-for b in "$DN_WORK"/batch.*; do
-  mapfile -t cids <"$b"
-  DN_CMD_TIMEOUT=3600 dn_tr $NET routing provide "${cids[@]}" >/dev/null
+# PAR workers, each taking every PAR-th batch, its calls one after another.
+pids=()
+for w in $(seq 0 $((PAR - 1))); do
+  (
+    k=0
+    for b in "$DN_WORK"/batch.*; do
+      if [ $((k++ % PAR)) = "$w" ]; then
+        mapfile -t cids <"$b"
+        DN_CMD_TIMEOUT=3600 dn_tr $NET routing provide "${cids[@]}" >/dev/null
+      fi
+    done
+  ) &
+  pids+=($!)
 done
+for p in "${pids[@]}"; do wait "$p" || { echo "trove routing provide failed"; exit 1; }; done
 TROVE_S=$(since "$t")
-echo "trove: $M CIDs provided in ${TROVE_S}s ($(awk -v m="$M" -v s="$TROVE_S" 'BEGIN{printf "%.0f", m/s}') CIDs/s, $(awk -v m="$M" -v s="$TROVE_S" 'BEGIN{printf "%.1f", s*1000/m}') ms each)"
+echo "trove ($PAR call(s) at once): $M CIDs provided in ${TROVE_S}s ($(awk -v m="$M" -v s="$TROVE_S" 'BEGIN{printf "%.0f", m/s}') CIDs/s, $(awk -v m="$M" -v s="$TROVE_S" 'BEGIN{printf "%.1f", s*1000/m}') ms each)"
 dn_rss
 TROVE_ID=${DN_ID[$NET]}
 kill "${DN_TPID[$NET]}"
