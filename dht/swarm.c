@@ -51,6 +51,7 @@ struct dht_swarm {
   op_t *ops;
   uint32_t nops;
   uint32_t nactive;       /* ops started (not queued) */
+  uint32_t nwait;         /* ops queued */
   op_t *whead, *wtail;    /* queued ops, oldest first */
   inb_t *inb;
   bool closing;
@@ -234,9 +235,30 @@ static void op_opened(net_stream_t *st, int status, void *ud) {
   }
 }
 
+/* Queue op (again) at the end of the wait queue. */
+static void wait_push(dht_swarm_t *s, op_t *op) {
+  op->queued = true;
+  op->wnext = NULL;
+  if (s->wtail)
+    s->wtail->wnext = op;
+  else
+    s->whead = op;
+  s->wtail = op;
+  s->nwait++;
+}
+
 static void op_open(op_t *op) {
   op->waiting_net = true;
   int rc = net_host_open(op->s->h, &op->peer.id, op->s->proto, op_opened, op);
+  if (rc == TR_ELIMIT) {
+    /* The connection's streams are all in use (ours and the peer's, as
+     * yamux counts them): not the peer's fault, so wait for one to end
+     * rather than fail the request. */
+    op->waiting_net = false;
+    op->s->nactive--;
+    wait_push(op->s, op);
+    return;
+  }
   if (rc) {
     op->waiting_net = false;
     op_fail(op, rc);
@@ -295,16 +317,20 @@ static void op_start(op_t *op) {
     op_dial(op);
 }
 
-/* Start waiting ops, oldest first, while slots are free.  A start may
- * finish (and free) ops, this one included, but never a waiting one. */
+/* Start waiting ops, oldest first, while slots are free; each at most
+ * once a round (one whose connection has no stream free goes back to the
+ * end).  A start may finish (and free) ops, this one included, but never
+ * a waiting one. */
 static void on_kick(uv_timer_t *t) {
   dht_swarm_t *s = t->data;
   uint64_t now = dht_swarm_now(s);
-  while (s->whead && s->nactive < DHT_SWARM_OPS_MAX && !s->closing) {
+  for (uint32_t n = s->nwait;
+       n && s->whead && s->nactive < DHT_SWARM_OPS_MAX && !s->closing; n--) {
     op_t *op = s->whead;
     s->whead = op->wnext;
     if (!s->whead)
       s->wtail = NULL;
+    s->nwait--;
     op->queued = false;
     s->nactive++;
     if (op->want && now + 1000 >= op->deadline) {
@@ -335,18 +361,13 @@ static int send_cb(void *ud, uint64_t req, const dht_peer_t *peer,
   op->req = req;
   op->peer = *peer;
   op->want = want_reply;
-  op->queued = true;
   op->deadline = dht_swarm_now(s) + (s->o.request_ms ? s->o.request_ms
                                                      : DHT_REQUEST_MS) +
                  1000;
   op->next = s->ops;
   s->ops = op;
   s->nops++;
-  if (s->wtail)
-    s->wtail->wnext = op;
-  else
-    s->whead = op;
-  s->wtail = op;
+  wait_push(s, op);
   if (s->nactive < DHT_SWARM_OPS_MAX)
     uv_timer_start(&s->kick, on_kick, 0, 0);
   return 0;
@@ -486,6 +507,8 @@ static void on_tick(uv_timer_t *t) {
   dht_swarm_t *s = t->data;
   uint64_t now = dht_swarm_now(s);
   dht_tick(s->d, now);
+  if (s->whead && s->nactive < DHT_SWARM_OPS_MAX)
+    uv_timer_start(&s->kick, on_kick, 0, 0); /* ops a full connection held */
   for (op_t *op = s->ops; op;) {
     if (op->st && op->deadline <= now) {
       op_fail(op, -ETIMEDOUT);
@@ -566,6 +589,7 @@ void dht_swarm_close(dht_swarm_t *s) {
   while (s->inb)
     in_reset(s->inb);
   s->whead = s->wtail = NULL;
+  s->nwait = 0;
   for (op_t *op = s->ops; op;) {
     op_t *next = op->next;
     op_fail(op, -ECANCELED);
