@@ -18,7 +18,8 @@
  * answers one frame, the stream closes), after a dial through the peer's
  * addresses when it is not connected; at most DHT_SWARM_OPS_MAX at once,
  * the others wait their turn in order (up to DHT_SWARM_WAIT_MAX of them:
- * a burst of lookups must not fail for want of a slot).  Requests in
+ * a burst of lookups must not fail for want of a slot), as does one
+ * whose connection has no stream free.  Requests in
  * (server mode only: a
  * client does not register the protocol, so identify does not list it):
  * a stream may carry any number of requests, each answered in order,
