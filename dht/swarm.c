@@ -21,6 +21,7 @@ static const net_stream_cbs_t DETACHED = {0};
 
 typedef struct op {
   struct op *next;
+  struct op *wnext; /* in the wait queue (queued) */
   dht_swarm_t *s;
   uint64_t req, deadline;
   dht_peer_t peer;
@@ -49,6 +50,9 @@ struct dht_swarm {
   int64_t clock_off;
   op_t *ops;
   uint32_t nops;
+  uint32_t nactive;       /* ops started (not queued) */
+  uint32_t nwait;         /* ops queued */
+  op_t *whead, *wtail;    /* queued ops, oldest first */
   inb_t *inb;
   bool closing;
   dht_swarm_stats_t st;
@@ -118,6 +122,8 @@ void dht_swarm_update_self(dht_swarm_t *s) {
 
 /* ------------------------------------------------------ requests out */
 
+static void on_kick(uv_timer_t *t);
+
 static void op_unlink(op_t *op) {
   dht_swarm_t *s = op->s;
   for (op_t **pp = &s->ops; *pp; pp = &(*pp)->next)
@@ -126,6 +132,11 @@ static void op_unlink(op_t *op) {
       s->nops--;
       break;
     }
+  if (!op->queued && s->nactive) {
+    s->nactive--;
+    if (s->whead && !s->closing)
+      uv_timer_start(&s->kick, on_kick, 0, 0); /* a slot for the next */
+  }
   tr_bytes_free(&op->frame);
   tr_bytes_free(&op->in);
   tr_free(op);
@@ -224,9 +235,30 @@ static void op_opened(net_stream_t *st, int status, void *ud) {
   }
 }
 
+/* Queue op (again) at the end of the wait queue. */
+static void wait_push(dht_swarm_t *s, op_t *op) {
+  op->queued = true;
+  op->wnext = NULL;
+  if (s->wtail)
+    s->wtail->wnext = op;
+  else
+    s->whead = op;
+  s->wtail = op;
+  s->nwait++;
+}
+
 static void op_open(op_t *op) {
   op->waiting_net = true;
   int rc = net_host_open(op->s->h, &op->peer.id, op->s->proto, op_opened, op);
+  if (rc == TR_ELIMIT) {
+    /* The connection's streams are all in use (ours and the peer's, as
+     * yamux counts them): not the peer's fault, so wait for one to end
+     * rather than fail the request. */
+    op->waiting_net = false;
+    op->s->nactive--;
+    wait_push(op->s, op);
+    return;
+  }
   if (rc) {
     op->waiting_net = false;
     op_fail(op, rc);
@@ -279,24 +311,35 @@ static void op_dial(op_t *op) {
 }
 
 static void op_start(op_t *op) {
-  op->queued = false;
   if (net_host_connected(op->s->h, &op->peer.id))
     op_open(op);
   else
     op_dial(op);
 }
 
+/* Start waiting ops, oldest first, while slots are free; each at most
+ * once a round (one whose connection has no stream free goes back to the
+ * end).  A start may finish (and free) ops, this one included, but never
+ * a waiting one. */
 static void on_kick(uv_timer_t *t) {
   dht_swarm_t *s = t->data;
-  /* Starting one may finish (and free) it or others: walk again after
-   * each start. */
-  for (op_t *op = s->ops; op;) {
-    if (!op->queued) {
-      op = op->next;
+  uint64_t now = dht_swarm_now(s);
+  for (uint32_t n = s->nwait;
+       n && s->whead && s->nactive < DHT_SWARM_OPS_MAX && !s->closing; n--) {
+    op_t *op = s->whead;
+    s->whead = op->wnext;
+    if (!s->whead)
+      s->wtail = NULL;
+    s->nwait--;
+    op->queued = false;
+    s->nactive++;
+    if (op->want && now + 1000 >= op->deadline) {
+      /* Waited past the core's deadline: it has failed the request. */
+      op->reported = true;
+      op_unlink(op);
       continue;
     }
     op_start(op);
-    op = s->ops;
   }
 }
 
@@ -305,7 +348,7 @@ static int send_cb(void *ud, uint64_t req, const dht_peer_t *peer,
   dht_swarm_t *s = ud;
   if (s->closing)
     return -ECANCELED;
-  if (s->nops >= DHT_SWARM_OPS_MAX)
+  if (s->nops >= DHT_SWARM_OPS_MAX + DHT_SWARM_WAIT_MAX)
     return TR_ELIMIT;
   op_t *op = tr_calloc(1, sizeof *op);
   if (!op)
@@ -318,14 +361,15 @@ static int send_cb(void *ud, uint64_t req, const dht_peer_t *peer,
   op->req = req;
   op->peer = *peer;
   op->want = want_reply;
-  op->queued = true;
   op->deadline = dht_swarm_now(s) + (s->o.request_ms ? s->o.request_ms
                                                      : DHT_REQUEST_MS) +
                  1000;
   op->next = s->ops;
   s->ops = op;
   s->nops++;
-  uv_timer_start(&s->kick, on_kick, 0, 0);
+  wait_push(s, op);
+  if (s->nactive < DHT_SWARM_OPS_MAX)
+    uv_timer_start(&s->kick, on_kick, 0, 0);
   return 0;
 }
 
@@ -463,6 +507,8 @@ static void on_tick(uv_timer_t *t) {
   dht_swarm_t *s = t->data;
   uint64_t now = dht_swarm_now(s);
   dht_tick(s->d, now);
+  if (s->whead && s->nactive < DHT_SWARM_OPS_MAX)
+    uv_timer_start(&s->kick, on_kick, 0, 0); /* ops a full connection held */
   for (op_t *op = s->ops; op;) {
     if (op->st && op->deadline <= now) {
       op_fail(op, -ETIMEDOUT);
@@ -542,6 +588,8 @@ void dht_swarm_close(dht_swarm_t *s) {
   uv_close((uv_handle_t *)&s->kick, on_handle_closed);
   while (s->inb)
     in_reset(s->inb);
+  s->whead = s->wtail = NULL;
+  s->nwait = 0;
   for (op_t *op = s->ops; op;) {
     op_t *next = op->next;
     op_fail(op, -ECANCELED);

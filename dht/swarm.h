@@ -16,7 +16,11 @@
  *
  * Requests out: one stream per request (the peer gets the request frame,
  * answers one frame, the stream closes), after a dial through the peer's
- * addresses when it is not connected.  Requests in (server mode only: a
+ * addresses when it is not connected; at most DHT_SWARM_OPS_MAX at once,
+ * the others wait their turn in order (up to DHT_SWARM_WAIT_MAX of them:
+ * a burst of lookups must not fail for want of a slot), as does one
+ * whose connection has no stream free.  Requests in
+ * (server mode only: a
  * client does not register the protocol, so identify does not list it):
  * a stream may carry any number of requests, each answered in order,
  * until the peer closes it or leaves it idle for DHT_SWARM_IDLE_MS (Kubo
@@ -40,6 +44,7 @@
 #define DHT_SWARM_IDLE_MS 60000 /* go-libp2p-kad-dht's stream idle timeout */
 #define DHT_SWARM_TICK_MS 250
 #define DHT_SWARM_OPS_MAX 512   /* requests out at once */
+#define DHT_SWARM_WAIT_MAX 16384 /* requests out waiting for a slot */
 
 typedef struct dht_swarm dht_swarm_t;
 

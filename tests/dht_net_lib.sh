@@ -1,0 +1,140 @@
+# dht_net_lib.sh — source me.  A network of trove daemons on 127.0.0.1
+# whose only routing is the LAN DHT (/ipfs/lan/kad/1.0.0, loopback
+# addresses allowed: Routing.LoopbackAddressesOnLanDHT), for
+# tests/it_dht_net.sh and bench/dht_provide.sh.
+#
+#   source tests/dht_net_lib.sh
+#   dn_init 30            # work dir $DN_WORK, 30 free swarm ports
+#   trap dn_stop_all EXIT # or call it from the caller's own trap
+#   dn_new 0; dn_start 0  # repo + config, then the daemon (ready on return)
+#   dn_new 1 0; dn_start 1   # node 1 bootstraps from node 0
+#   dn_tr 1 routing findprovs CID   # any trove command against node 1
+#   dn_kill 1             # SIGKILL node 1's daemon
+#
+# Per node N: DN_ID[N] (peer ID), DN_ADDR[N] (/ip4/127.0.0.1/tcp/P/p2p/ID),
+# DN_DPID[N] (the daemon), DN_TPID[N] (the `timeout` above it, which caps
+# its life at DN_LIFETIME seconds, default 300), DN_ALIVE[N] (1 while it
+# runs); repo $DN_WORK/nN, log $DN_WORK/nN.log.  dn_stop_all stops only
+# the daemons started here, with SIGTERM (a sanitizer build then prints
+# its leak report), returns 1 when a log holds a sanitizer report or a
+# live daemon did not exit 0, and removes $DN_WORK unless DN_KEEP=1.
+# Env: TROVE_BIN (default bin/trove).
+
+DN_TROVE=${TROVE_BIN:-$PWD/bin/trove}
+DN_WORK=
+declare -a DN_PORT=() DN_ID=() DN_ADDR=() DN_DPID=() DN_TPID=() DN_ALIVE=()
+
+# dn_init N — a temp dir and N swarm ports, all bound at once so that none
+# repeats.
+dn_init() {
+  DN_WORK=$(mktemp -d /tmp/trove-dhtnet.XXXXXX)
+  mapfile -t DN_PORT < <(python3 - "$1" <<'P'
+import socket, sys
+ss = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in ss:
+    s.bind(("127.0.0.1", 0))
+print("\n".join(str(s.getsockname()[1]) for s in ss))
+P
+)
+  [ ${#DN_PORT[@]} = "$1" ]
+}
+
+# dn_tr N ARGS... — trove ARGS against node N (bounded: 60 s, or
+# DN_CMD_TIMEOUT).
+dn_tr() {
+  local n=$1; shift
+  TROVE_PATH=$DN_WORK/n$n timeout "${DN_CMD_TIMEOUT:-60}" "$DN_TROVE" "$@"
+}
+
+# dn_new N [B...] — init node N's repo: swarm on its port, Bootstrap the
+# nodes B... (started before it), the LAN DHT on loopback.
+dn_new() {
+  local n=$1 b boot=; shift
+  dn_tr "$n" init >/dev/null || return 1
+  DN_ID[$n]=$(dn_tr "$n" config Identity.PeerID) || return 1
+  DN_ADDR[$n]=/ip4/127.0.0.1/tcp/${DN_PORT[$n]}/p2p/${DN_ID[$n]}
+  for b in "$@"; do boot+=${boot:+,}\"${DN_ADDR[$b]}\"; done
+  dn_tr "$n" config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/${DN_PORT[$n]}\"]" >/dev/null &&
+  dn_tr "$n" config --json Bootstrap "[$boot]" >/dev/null &&
+  dn_tr "$n" config --json Routing.LoopbackAddressesOnLanDHT true >/dev/null
+}
+
+# dn_start N — start node N's daemon; 0 once it is ready (<= 10 s).
+dn_start() {
+  local n=$1 c=
+  TROVE_PATH=$DN_WORK/n$n timeout "${DN_LIFETIME:-300}" "$DN_TROVE" daemon \
+    --api=/ip4/127.0.0.1/tcp/0 --gateway=/ip4/127.0.0.1/tcp/0 \
+    >"$DN_WORK/n$n.log" 2>&1 &
+  DN_TPID[$n]=$!
+  # The daemon is timeout's child: SIGKILL and RSS want it, not timeout.
+  for _ in $(seq 100); do
+    c=$(cat "/proc/${DN_TPID[$n]}/task/${DN_TPID[$n]}/children" 2>/dev/null || true)
+    [ -n "$c" ] && break
+    sleep 0.01
+  done
+  [ -n "$c" ] || { echo "node $n: no daemon process" >&2; return 1; }
+  DN_DPID[$n]=${c%% *}
+  for _ in $(seq 1000); do
+    grep -q "Daemon is ready" "$DN_WORK/n$n.log" && break
+    kill -0 "${DN_DPID[$n]}" 2>/dev/null || break
+    sleep 0.01
+  done
+  if ! grep -q "Daemon is ready" "$DN_WORK/n$n.log"; then
+    echo "node $n did not start:" >&2; cat "$DN_WORK/n$n.log" >&2; return 1
+  fi
+  DN_ALIVE[$n]=1
+}
+
+# dn_kill N — SIGKILL node N's daemon (no shutdown at all).
+dn_kill() {
+  kill -9 "${DN_DPID[$1]}" 2>/dev/null || true
+  wait "${DN_TPID[$1]}" 2>/dev/null || true
+  DN_ALIVE[$1]=
+}
+
+# dn_lan_size N — the number of peers in node N's LAN routing table.
+dn_lan_size() {
+  dn_tr "$1" stats dht | sed -n 's/^DHT lan (\([0-9]*\) peers):/\1/p'
+}
+
+# dn_rss — one line: the live daemons' VmRSS (min, max, total) and the
+# highest VmHWM, MiB.
+dn_rss() {
+  local n out=
+  for n in "${!DN_ALIVE[@]}"; do
+    [ -n "${DN_ALIVE[$n]}" ] || continue
+    out+=$(awk '/^VmRSS/{r=$2} /^VmHWM/{h=$2} END{print r, h}' \
+      "/proc/${DN_DPID[$n]}/status" 2>/dev/null)$'\n'
+  done
+  awk 'NF{n++; s+=$1; if(!mn||$1<mn)mn=$1; if($1>mx)mx=$1; if($2>hw)hw=$2}
+       END{printf "RSS of %d daemons: min %.1f, max %.1f, total %.1f MiB; highest VmHWM %.1f MiB\n",
+           n, mn/1024, mx/1024, s/1024, hw/1024}' <<<"$out"
+}
+
+# dn_stop_all — SIGTERM every daemon started here (through its timeout),
+# wait for them, check their logs and exit statuses (see above).
+dn_stop_all() {
+  local n bad=0 rc
+  for n in "${!DN_TPID[@]}"; do
+    [ -n "${DN_ALIVE[$n]:-}" ] && kill "${DN_TPID[$n]}" 2>/dev/null || true
+  done
+  for n in "${!DN_TPID[@]}"; do
+    [ -n "${DN_ALIVE[$n]:-}" ] || continue
+    rc=0
+    wait "${DN_TPID[$n]}" 2>/dev/null || rc=$?
+    if [ $rc != 0 ]; then
+      echo "node $n exited with status $rc after SIGTERM" >&2; bad=1
+    fi
+  done
+  DN_TPID=() DN_ALIVE=()
+  if [ -n "$DN_WORK" ]; then
+    for l in "$DN_WORK"/n*.log; do
+      [ -f "$l" ] || continue
+      if grep -q -E 'Sanitizer|runtime error' "$l"; then
+        echo "sanitizer report in $l:" >&2; cat "$l" >&2; bad=1
+      fi
+    done
+    if [ "${DN_KEEP:-0}" = 1 ]; then echo "kept $DN_WORK" >&2; else rm -rf "$DN_WORK"; fi
+  fi
+  return $bad
+}

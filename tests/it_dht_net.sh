@@ -1,0 +1,197 @@
+#!/bin/bash
+# it_dht_net.sh — a network of trove daemons (DHT_NET_N, default 30) on
+# 127.0.0.1 whose only routing is the LAN DHT (tests/dht_net_lib.sh):
+#
+#   1. Node 0 starts alone; node i > 0 lists 1-3 earlier nodes in its
+#      Bootstrap (a fixed pseudo-random choice).  Every node's LAN table
+#      must then hold at least DHT_NET_MIN_RT peers (default 8, more than
+#      any node bootstrapped from: the lookups filled the tables).
+#   2. Every node puts a distinct block (`block put`: no announce) and
+#      `trove routing provide`s it.  Then a burst: one node provides
+#      DHT_NET_BURST (100) more CIDs in as many concurrent calls, and
+#      another looks them all up at once: every call must succeed (the
+#      DHT's requests out beyond its slots wait for one; they used to
+#      fail, and with them the lookups).
+#   3. Every node runs `trove routing findprovs` for every node's CID (all
+#      N x N pairs, its own included): each must list exactly the node that
+#      provided it, and nothing else.
+#   4. A third of the nodes are SIGKILLed, providers all (each node
+#      provides): their records outlive them on the nodes that store them.
+#      From every live node, findprovs for every CID (the dead providers'
+#      too) must still list exactly the provider.  Each lookup may be
+#      retried (bounded): the first lookups after the kill meet dead peers.
+#
+# Every daemon runs under `timeout`; the trap stops only the daemons started
+# here, with SIGTERM, and fails the test when one does not exit 0 or a log
+# holds a sanitizer report (run it with TROVE_BIN=build-san/bin/trove and
+# DHT_NET_N=10).  Phase timings and the daemons' RSS are printed.
+# Env: DHT_NET_N (30), DHT_NET_PAR (lookups at once, 6), DHT_NET_BURST,
+# DHT_NET_MIN_RT,
+# DN_KEEP=1 (keep the repos and logs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source tests/dht_net_lib.sh
+N=${DHT_NET_N:-30}
+PAR=${DHT_NET_PAR:-6}
+BURST=${DHT_NET_BURST:-100}
+MIN_RT=${DHT_NET_MIN_RT:-$(( N - 1 < 8 ? N - 1 : 8 ))}
+[ "$N" -ge 4 ] || { echo "DHT_NET_N must be >= 4"; exit 1; }
+declare -a CID=()
+cleanup() {
+  local rc=$?
+  dn_stop_all || rc=1
+  exit $rc
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}'; }
+T0=$(now)
+
+# --- 1. the network, one node at a time (a bootstrap peer must be up
+# before the dial to it)
+dn_init "$N" || fail "no free ports"
+RANDOM=7 # a fixed topology
+for i in $(seq 0 $((N - 1))); do
+  boot=()
+  if [ $i -gt 0 ]; then
+    nb=$(( 1 + RANDOM % 3 ))
+    [ $nb -gt $i ] && nb=$i
+    mapfile -t boot < <(shuf -i 0-$((i - 1)) -n $nb --random-source=<(yes $i))
+  fi
+  dn_new $i "${boot[@]}" || fail "node $i: init"
+  dn_start $i || fail "node $i: start"
+done
+echo "ok 1a: $N daemons up in $(since "$T0")s"
+
+T1=$(now)
+for i in $(seq 0 $((N - 1))); do
+  ok=
+  for _ in $(seq 100); do
+    [ "$(dn_lan_size $i)" -ge "$MIN_RT" ] && { ok=1; break; }
+    sleep 0.2
+  done
+  [ -n "$ok" ] || fail "node $i: LAN table below $MIN_RT: $(dn_tr $i stats dht)"
+done
+sizes=$(for i in $(seq 0 $((N - 1))); do dn_lan_size $i; done | sort -n | uniq -c |
+        awk '{printf "%s%dx%d", (NR > 1 ? ", " : ""), $1, $2}')
+echo "ok 1b: every LAN table holds >= $MIN_RT peers after $(since "$T1")s" \
+     "(nodes x size: $sizes)"
+dn_rss
+
+# --- 2. every node provides its own block
+T2=$(now)
+for i in $(seq 0 $((N - 1))); do
+  echo "node $i's block $RANDOM $(date +%s%N)" >"$DN_WORK/b$i.txt"
+  CID[$i]=$(dn_tr $i block put "$DN_WORK/b$i.txt") || fail "node $i: block put"
+done
+pids=()
+for i in $(seq 0 $((N - 1))); do
+  dn_tr $i routing provide "${CID[$i]}" >"$DN_WORK/prov$i.out" 2>&1 &
+  pids+=($!)
+done
+for i in $(seq 0 $((N - 1))); do
+  wait "${pids[$i]}" || fail "node $i: routing provide: $(cat "$DN_WORK/prov$i.out")"
+done
+echo "ok 2a: $N blocks put and provided in $(since "$T2")s"
+
+T2=$(now)
+P=$((N - 1)) Q=$((N / 2)) # the provider and the seeker of the burst
+mkdir "$DN_WORK/burst"
+for k in $(seq "$BURST"); do echo "burst $k $RANDOM $(date +%s%N)" >"$DN_WORK/burst/$k"; done
+mapfile -t bcid < <(dn_tr $P block put "$DN_WORK"/burst/*) || fail "burst: block put"
+[ ${#bcid[@]} = "$BURST" ] || fail "burst: ${#bcid[@]} CIDs"
+pids=()
+for k in "${!bcid[@]}"; do
+  dn_tr $P routing provide "${bcid[$k]}" >"$DN_WORK/bp$k.out" 2>&1 &
+  pids[$k]=$!
+done
+bad=0
+for k in "${!bcid[@]}"; do
+  wait "${pids[$k]}" || { bad=$((bad + 1)); cat "$DN_WORK/bp$k.out" >&2; }
+done
+[ $bad = 0 ] || fail "burst: $bad of $BURST concurrent provides failed"
+for k in "${!bcid[@]}"; do
+  dn_tr $Q routing findprovs "${bcid[$k]}" >"$DN_WORK/bf$k.out" 2>&1 &
+  pids[$k]=$!
+done
+for k in "${!bcid[@]}"; do
+  wait "${pids[$k]}" || true
+  [ "$(cat "$DN_WORK/bf$k.out")" = "${DN_ID[$P]}" ] ||
+    { bad=$((bad + 1)); echo "findprovs ${bcid[$k]}: $(cat "$DN_WORK/bf$k.out")" >&2; }
+done
+[ $bad = 0 ] || fail "burst: $bad of $BURST concurrent lookups missed the provider"
+echo "ok 2b: $BURST concurrent provides on node $P, then $BURST concurrent" \
+     "lookups on node $Q, in $(since "$T2")s"
+
+# --- 3/4. lookups
+# check TRIES LABEL: each line "I J" of $DN_WORK/pairs is one lookup from
+# node I for node J's CID, tried up to TRIES times, PAR lookups at once;
+# fails unless every one gave exactly DN_ID[J].
+check() {
+  local tries=$1 label=$2 t n bad retried
+  t=$(now)
+  DN_TROVE=$DN_TROVE DN_WORK=$DN_WORK TRIES=$tries \
+  IDS=$(IFS=,; echo "${DN_ID[*]}") CIDS=$(IFS=,; echo "${CID[*]}") \
+  xargs -P "$PAR" -L 1 bash -c '
+    IFS=, read -ra id <<<"$IDS"; IFS=, read -ra cid <<<"$CIDS"
+    i=$1 j=$2
+    for a in $(seq "$TRIES"); do
+      out=$(TROVE_PATH=$DN_WORK/n$i timeout 60 "$DN_TROVE" routing findprovs \
+            "${cid[$j]}" 2>&1) || true
+      [ "$out" = "${id[$j]}" ] && { echo "ok $i $j $a"; exit 0; }
+      sleep 0.5
+    done
+    echo "bad $i $j $(echo $out | head -c 300)"' _ \
+    <"$DN_WORK/pairs" >"$DN_WORK/results"
+  n=$(wc -l <"$DN_WORK/results")
+  bad=$(grep -c '^bad' "$DN_WORK/results" || true)
+  retried=$(awk '$1=="ok" && $4>1' "$DN_WORK/results" | wc -l)
+  [ "$n" = "$(wc -l <"$DN_WORK/pairs")" ] ||
+    fail "$label: $n results for $(wc -l <"$DN_WORK/pairs") lookups"
+  if [ "$bad" != 0 ]; then
+    grep '^bad' "$DN_WORK/results" | head -5 >&2
+    fail "$label: $bad of $n lookups did not find exactly the provider"
+  fi
+  echo "ok $label: $n lookups found their provider in $(since "$t")s" \
+       "($retried needed a retry)"
+}
+pairs() { # the pairs (live node, any CID)
+  local i j
+  for i in $(seq 0 $((N - 1))); do
+    [ -n "${DN_ALIVE[$i]}" ] || continue
+    for j in $(seq 0 $((N - 1))); do echo "$i $j"; done
+  done >"$DN_WORK/pairs"
+}
+pairs
+check 3 "3 (all pairs)"
+
+# A third of the nodes die: every third from node 1 (node 0 lives), whose
+# IDs are spread over the keyspace.
+dead=()
+for i in $(seq 1 3 $((N - 1))); do
+  dn_kill $i
+  dead+=($i)
+done
+echo "killed ${#dead[@]} nodes: ${dead[*]}"
+pairs
+check 5 "4 (after the kill, the dead providers' CIDs included)"
+for i in $(seq 0 $((N - 1))); do
+  [ -z "${DN_ALIVE[$i]}" ] || kill -0 "${DN_DPID[$i]}" 2>/dev/null ||
+    fail "node $i died"
+done
+# Not asserted (a live node may never have asked a dead one anything): how
+# many of the dead are still in the live nodes' tables.
+stale=0 entries=0
+for i in $(seq 0 $((N - 1))); do
+  [ -n "${DN_ALIVE[$i]}" ] || continue
+  tab=$(dn_tr $i stats dht | sed -n '/^DHT lan/,$p')
+  entries=$((entries + $(grep -c '^    ' <<<"$tab" || true)))
+  for d in "${dead[@]}"; do grep -q "${DN_ID[$d]}" <<<"$tab" && stale=$((stale + 1)); done
+done
+echo "live LAN tables: $entries entries, $stale of them dead nodes"
+dn_rss
+echo "it_dht_net: all ok ($N nodes, $(since "$T0")s)"
