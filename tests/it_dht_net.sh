@@ -118,14 +118,23 @@ for k in "${!bcid[@]}"; do
   dn_tr $Q routing findprovs "${bcid[$k]}" >"$DN_WORK/bf$k.out" 2>&1 &
   pids[$k]=$!
 done
+missed=()
 for k in "${!bcid[@]}"; do
   wait "${pids[$k]}" || true
-  [ "$(cat "$DN_WORK/bf$k.out")" = "${DN_ID[$P]}" ] ||
-    { bad=$((bad + 1)); echo "findprovs ${bcid[$k]}: $(cat "$DN_WORK/bf$k.out")" >&2; }
+  [ "$(cat "$DN_WORK/bf$k.out")" = "${DN_ID[$P]}" ] || missed+=("$k")
 done
-[ $bad = 0 ] || fail "burst: $bad of $BURST concurrent lookups missed the provider"
+# A lookup whose requests all timed out on a starved machine (30 ASan
+# daemons and 100 clients on two cores in make check) ends empty; asked
+# again alone it must find the provider.  What the burst guards against
+# (sends refused past the in-flight cap) failed about half of them.
+[ ${#missed[@]} -le $((BURST / 20)) ] ||
+  fail "burst: ${#missed[@]} of $BURST concurrent lookups missed the provider"
+for k in "${missed[@]}"; do
+  out=$(dn_tr $Q routing findprovs "${bcid[$k]}" 2>&1 || true)
+  [ "$out" = "${DN_ID[$P]}" ] || fail "burst: ${bcid[$k]} missed again: $out"
+done
 echo "ok 2b: $BURST concurrent provides on node $P, then $BURST concurrent" \
-     "lookups on node $Q, in $(since "$T2")s"
+     "lookups on node $Q (${#missed[@]} asked again), in $(since "$T2")s"
 
 # --- 3/4. lookups
 # check TRIES LABEL: each line "I J" of $DN_WORK/pairs is one lookup from
