@@ -161,9 +161,10 @@ typedef struct dht_qstats {
  * (NULL otherwise) and the counters. */
 typedef struct dht_query_cbs {
   void (*on_provider)(void *ud, const dht_peer_t *p);
-  /* A peer some answer named (each once per lookup, with the addresses
-   * the scope allows; findpeer looks for its target here).  It must not
-   * cancel the lookup. */
+  /* A peer the lookup hears of: from its own table at the start, then
+   * from the answers (each once per lookup, with the addresses the scope
+   * allows; findpeer looks for its target here).  It must not cancel the
+   * lookup. */
   void (*on_peer)(void *ud, const dht_peer_t *p);
   void (*on_record)(void *ud, const dht_peer_t *from, const uint8_t *val,
                     size_t vl);

@@ -105,7 +105,7 @@ static void cand_add(dht_t *d, dht_query_t *q, const dht_peer_t *p,
   dht_cand_t *c = &q->c[at];
   memset(c, 0, sizeof *c);
   c->p = f;
-  if (hop && q->cbs.on_peer)
+  if (q->cbs.on_peer)
     q->cbs.on_peer(q->ud, &f);
   c->p.conn = DHT_NOT_CONNECTED;
   memcpy(c->dist, dist, 32);

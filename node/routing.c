@@ -328,7 +328,8 @@ static void run(node_rlook_t *l, const uint8_t *val, size_t vl) {
       rc = dht_put_value(d, l->key, l->kl, val, vl, &CBS, sd, now, &sd->qid);
       break;
     default:
-      rc = dht_find_node(d, l->key, l->kl, &CBS, sd, now, &sd->qid);
+      /* Until the k closest have answered (see rpc_routing.c). */
+      rc = dht_find_closest(d, l->key, l->kl, &CBS, sd, now, &sd->qid);
     }
     if (rc) {
       sd->live = false;

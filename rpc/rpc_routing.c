@@ -334,6 +334,12 @@ static bool run(rop_t *r, const uint8_t *key, size_t kl) {
     case R_PUT:
       rc = dht_put_value(d, key, kl, r->val, r->vl, &CBS, sd, now, &sd->qid);
       break;
+    case R_FINDPEER:
+    case R_QUERY:
+      /* Until the k closest have answered, not the first three: in a small
+       * network the one peer that knows the target may answer last. */
+      rc = dht_find_closest(d, key, kl, &CBS, sd, now, &sd->qid);
+      break;
     default:
       rc = dht_find_node(d, key, kl, &CBS, sd, now, &sd->qid);
     }
