@@ -146,8 +146,11 @@ int dht_provq_new(uv_loop_t *loop, dht_swarm_t *const *sw, size_t n,
   return 0;
 }
 
-static void on_closed(uv_handle_t *h) {
-  dht_provq_t *q = h->data;
+static void on_closed(uv_handle_t *h) { (void)h; }
+
+void dht_provq_free(dht_provq_t *q) {
+  if (!q)
+    return;
   uv_mutex_destroy(&q->mu);
   tr_free(q->ring);
   tr_free(q);
@@ -156,7 +159,11 @@ static void on_closed(uv_handle_t *h) {
 void dht_provq_close(dht_provq_t *q) {
   if (!q || q->closing)
     return;
+  /* Under the lock: a push from another thread either saw it open and
+   * has sent its wake-up already, or sees it closing and sends nothing. */
+  uv_mutex_lock(&q->mu);
   q->closing = true;
+  uv_mutex_unlock(&q->mu);
   for (size_t i = 0; i < DHT_PROVQ_INFLIGHT; i++)
     for (int j = 0; j < SIDES; j++)
       if (q->slots[i].busy && q->slots[i].live[j])
@@ -170,16 +177,16 @@ void dht_provq_push(void *ud, const uint8_t *mh, size_t mhl) {
     return;
   uv_mutex_lock(&q->mu);
   q->st.pushed++;
-  if (q->n == DHT_PROVQ_MAX) {
+  if (q->closing || q->n == DHT_PROVQ_MAX) {
     q->st.dropped++;
   } else {
     pkey_t *k = &q->ring[(q->head + q->n) % DHT_PROVQ_MAX];
     k->len = (uint8_t)mhl;
     memcpy(k->b, mh, mhl);
     q->n++;
+    uv_async_send(&q->async);
   }
   uv_mutex_unlock(&q->mu);
-  uv_async_send(&q->async);
 }
 
 void dht_provq_stats(dht_provq_t *q, dht_provq_stats_t *out) {

@@ -26,9 +26,13 @@ typedef struct dht_provq dht_provq_t;
  * errors. */
 int dht_provq_new(uv_loop_t *loop, dht_swarm_t *const *sw, size_t n,
                   dht_provq_t **out) TR_WUR;
-/* Stop: what waits is dropped, lookups in flight are cancelled; freed
- * once the handle is closed.  Call on the loop, before the swarms close. */
+/* Stop: what waits is dropped, lookups in flight are cancelled, pushes
+ * from now on are dropped.  Call on the loop, before the swarms close.
+ * The memory stays for the pushes other threads may still be making; free
+ * it with dht_provq_free() once the loop has ended and those threads are
+ * done. */
 void dht_provq_close(dht_provq_t *q);
+void dht_provq_free(dht_provq_t *q);
 
 /* From any thread: announce mh[0..mhl) (a multihash, at most
  * DHT_KEY_MAX bytes; longer ones are ignored). */

@@ -227,8 +227,7 @@ static void stop_node(node_t *n) {
     uv_close((uv_handle_t *)&n->snapshot, NULL);
   /* The provide queue uses the DHTs, the DHTs and AutoNAT the host: they
    * go first. */
-  dht_provq_close(n->provq);
-  n->provq = NULL;
+  dht_provq_close(n->provq); /* freed after the loop (dht_provq_free) */
   n->rpc.reprov[0] = n->rpc.reprov[1] = NULL;
   for (int i = 0; i < 2; i++) {
     dht_reprov_close(n->reprov[i]);
@@ -860,6 +859,7 @@ out:
     tr_log(TR_LOG_WARN, "event loop closed with handles still open");
   if (n->env)
     bs_close(n->env);
+  dht_provq_free(n->provq);
   sodium_memzero(&n->key, sizeof n->key);
   tr_bytes_free(&n->snap[0]);
   tr_bytes_free(&n->snap[1]);
