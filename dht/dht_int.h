@@ -49,8 +49,7 @@ typedef struct dht_query {
   size_t nc;
   unsigned inflight;
   size_t max_provs, nprovs;
-  net_peerid_t *seen_provs; /* each provider reported once */
-  size_t nseen, capseen;
+  net_peerset_t provs; /* each provider reported once */
   uint8_t *val; /* put: the record; get: the best so far */
   size_t vl;
   bool have_val;

@@ -17,7 +17,7 @@ void dht__query_free(dht_query_t *q) {
     return;
   tr_free(q->key);
   tr_free(q->c);
-  tr_free(q->seen_provs);
+  net_peerset_free(&q->provs);
   tr_free(q->val);
   tr_free(q);
 }
@@ -227,25 +227,10 @@ static void write_phase(dht_t *d, dht_query_t *q, uint64_t now) {
   query_step(d, q, now);
 }
 
-static bool prov_seen(dht_query_t *q, const net_peerid_t *id) {
-  for (size_t i = 0; i < q->nseen; i++)
-    if (net_peerid_equal(&q->seen_provs[i], id))
-      return true;
-  if (q->nseen == q->capseen) {
-    size_t ncap = q->capseen ? q->capseen * 2 : 16;
-    net_peerid_t *n = tr_realloc(q->seen_provs, ncap * sizeof *n);
-    if (!n)
-      return true; /* cannot remember it: better not report twice */
-    q->seen_provs = n, q->capseen = ncap;
-  }
-  q->seen_provs[q->nseen++] = *id;
-  return false;
-}
-
 static void report_provider(dht_query_t *q, const dht_peer_t *p) {
   if (q->max_provs && q->nprovs >= q->max_provs)
     return;
-  if (prov_seen(q, &p->id))
+  if (!net_peerset_add(&q->provs, &p->id))
     return;
   q->nprovs++;
   if (q->cbs.on_provider)

@@ -214,3 +214,25 @@ int net_verify(const net_pubkey_t *k, const uint8_t *msg, size_t n,
     return TR_ESIG;
   return crypto_sign_verify_detached(sig, msg, n, k->data) ? TR_ESIG : 0;
 }
+
+/* --------------------------------------------------------------- sets */
+
+bool net_peerset_add(net_peerset_t *s, const net_peerid_t *id) {
+  for (size_t i = 0; i < s->n; i++)
+    if (net_peerid_equal(&s->v[i], id))
+      return false;
+  if (s->n == s->cap) {
+    size_t cap = s->cap ? s->cap * 2 : 16;
+    net_peerid_t *v = tr_realloc(s->v, cap * sizeof *v);
+    if (!v)
+      return false;
+    s->v = v, s->cap = cap;
+  }
+  s->v[s->n++] = *id;
+  return true;
+}
+
+void net_peerset_free(net_peerset_t *s) {
+  tr_free(s->v);
+  *s = (net_peerset_t){0};
+}

@@ -71,6 +71,19 @@ static inline bool net_peerid_equal(const net_peerid_t *a,
   return a->len == b->len;
 }
 
+/* A set of PeerIDs, to report each peer once (a lookup's providers, the
+ * merged answers of two DHTs).  Zero it to start; linear, for the tens to
+ * hundreds of peers a lookup meets. */
+typedef struct net_peerset {
+  net_peerid_t *v;
+  size_t n, cap;
+} net_peerset_t;
+
+/* Add id: true when it was not in s.  Out of memory it answers false as
+ * for a peer already there: better not report one twice. */
+bool net_peerset_add(net_peerset_t *s, const net_peerid_t *id);
+void net_peerset_free(net_peerset_t *s);
+
 /* ----------------------------------------------------------------- keys */
 
 /* KeyType of keys.proto. */

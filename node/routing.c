@@ -49,8 +49,7 @@ struct node_rlook {
   gw_ipns_cb on_ipns;
   void *ud;
   size_t max;
-  net_peerid_t *seen;
-  size_t nseen, capseen;
+  net_peerset_t seen; /* each peer reported once */
   net_peerid_t target;
   bool found;
   dht_peer_t peer; /* find_peer: the answer */
@@ -87,7 +86,7 @@ static void list_unlink(node_rlook_t *l) {
 static void lookup_free(node_rlook_t *l) {
   list_unlink(l);
   l->r->n--;
-  tr_free(l->seen);
+  net_peerset_free(&l->seen);
   tr_free(l->val);
   tr_free(l);
 }
@@ -117,22 +116,6 @@ static void finish(node_rlook_t *l, int status) {
 }
 
 /* --------------------------------------------------------- reporting */
-
-/* Whether id was reported already (then true); remembers it. */
-static bool seen(node_rlook_t *l, const net_peerid_t *id) {
-  for (size_t i = 0; i < l->nseen; i++)
-    if (net_peerid_equal(&l->seen[i], id))
-      return true;
-  if (l->nseen == l->capseen) {
-    size_t n = l->capseen ? l->capseen * 2 : 16;
-    net_peerid_t *v = tr_realloc(l->seen, n * sizeof *v);
-    if (!v)
-      return true;
-    l->seen = v, l->capseen = n;
-  }
-  l->seen[l->nseen++] = *id;
-  return false;
-}
 
 /* Hand p to the gateway as text.  l may be gone when this returns. */
 static void emit(node_rlook_t *l, const dht_peer_t *p) {
@@ -171,9 +154,10 @@ static int end_status(const node_rlook_t *l) {
 
 static void d_provider(void *ud, const dht_peer_t *p) {
   node_rlook_t *l = ((rside_t *)ud)->l;
-  if (l->cancelled || is_pending(l) || seen(l, &p->id))
+  if (l->cancelled || is_pending(l) ||
+      !net_peerset_add(&l->seen, &p->id))
     return;
-  if (l->max && l->nseen >= l->max)
+  if (l->max && l->seen.n >= l->max)
     finish(l, 0);
   emit(l, p); /* last: the gateway may cancel, and l be gone */
 }

@@ -215,6 +215,10 @@ char *rpc_query_unescape(const char *s);
  * string, NULL on -ENOMEM. */
 char *rpc_clean_path(const char *filename);
 
+/* Write o (taken) as one NDJSON line of an answer already started
+ * (rpc_start RPC_CHUNKED); nothing when o is NULL or out of memory. */
+void rpc_write_line(http_req_t *req, json_t *o);
+
 /* Announce cid's content on the network through ctx->announce, if any
  * (any thread). */
 void rpc_announce(rpc_ctx_t *ctx, const dag_cid_t *cid);

@@ -59,8 +59,7 @@ struct rop {
   int kind;
   side_t side[2];
   size_t max;
-  net_peerid_t *seen;
-  size_t nseen, capseen;
+  net_peerset_t seen; /* each peer reported once */
   net_peerid_t target;
   bool found;
   uint8_t key[DHT_KEY_MAX]; /* get: for the selector */
@@ -85,7 +84,7 @@ static void name_resolved(rop_t *r);
 static void rop_on_timer_closed(uv_handle_t *h) {
   rop_t *r = h->data;
   r->timer_closed = true;
-  tr_free(r->seen);
+  net_peerset_free(&r->seen);
   tr_free(r->val);
   rpc_strv_free(r->args, r->nargs);
   tr_free(r);
@@ -113,17 +112,10 @@ static void rop_end(rop_t *r, const char *err) {
     http_req_t *req = r->req;
     http_req_on_close(req, NULL, NULL);
     r->req = NULL;
-    if (err) {
-      json_t *o = json_pack("{s:o,s:i,s:s}", "Message", rpc_json_str(err),
-                            "Code", 0, "Type", "error");
-      char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-      if (s) {
-        http_res_write(req, s, strlen(s));
-        http_res_write(req, "\n", 1);
-      }
-      free(s);
-      json_decref(o);
-    }
+    if (err)
+      rpc_write_line(req, json_pack("{s:o,s:i,s:s}", "Message",
+                                    rpc_json_str(err), "Code", 0, "Type",
+                                    "error"));
     http_res_end(req);
   }
   uv_timer_stop(&r->timer);
@@ -164,42 +156,20 @@ static void event(rop_t *r, int type, const dht_peer_t *p, const char *extra) {
   if (!r->req)
     return;
   json_t *resp = p ? json_pack("[o]", addrinfo(p)) : json_null();
-  json_t *o = json_pack("{s:s,s:i,s:o,s:s}", "ID", "", "Type", type,
-                        "Responses", resp ? resp : json_null(), "Extra",
-                        extra ? extra : "");
-  char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-  if (s) {
-    http_res_write(r->req, s, strlen(s));
-    http_res_write(r->req, "\n", 1);
-  }
-  free(s);
-  json_decref(o);
-}
-
-/* Whether id was reported already (then true); remembers it. */
-static bool seen(rop_t *r, const net_peerid_t *id) {
-  for (size_t i = 0; i < r->nseen; i++)
-    if (net_peerid_equal(&r->seen[i], id))
-      return true;
-  if (r->nseen == r->capseen) {
-    size_t n = r->capseen ? r->capseen * 2 : 16;
-    net_peerid_t *v = tr_realloc(r->seen, n * sizeof *v);
-    if (!v)
-      return true;
-    r->seen = v, r->capseen = n;
-  }
-  r->seen[r->nseen++] = *id;
-  return false;
+  rpc_write_line(r->req, json_pack("{s:s,s:i,s:o,s:s}", "ID", "", "Type",
+                                   type, "Responses",
+                                   resp ? resp : json_null(), "Extra",
+                                   extra ? extra : ""));
 }
 
 /* ------------------------------------------------------ lookup results */
 
 static void on_provider(void *ud, const dht_peer_t *p) {
   rop_t *r = ((side_t *)ud)->r;
-  if (r->ended || seen(r, &p->id))
+  if (r->ended || !net_peerset_add(&r->seen, &p->id))
     return;
   event(r, EV_PROVIDER, p, NULL);
-  if (r->max && r->nseen >= r->max)
+  if (r->max && r->seen.n >= r->max)
     rop_end(r, NULL);
 }
 
@@ -227,7 +197,7 @@ static void on_done(void *ud, int status, const dht_peer_t *closest, size_t n,
     r->reached += n;
   if (r->kind == R_QUERY)
     for (size_t i = 0; i < n; i++)
-      if (!seen(r, &closest[i].id))
+      if (net_peerset_add(&r->seen, &closest[i].id))
         event(r, EV_FINAL_PEER, &closest[i], NULL);
   if (r->kind == R_FINDPEER)
     for (size_t i = 0; i < n && !r->found; i++)
@@ -611,16 +581,9 @@ static int duration_opt(http_req_t *req, const char *key, uint64_t dflt,
 }
 
 static void name_published(rop_t *r) {
-  if (r->req) {
-    json_t *o = json_pack("{s:s,s:s}", "Name", r->name, "Value", r->value);
-    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    if (s) {
-      http_res_write(r->req, s, strlen(s));
-      http_res_write(r->req, "\n", 1);
-    }
-    free(s);
-    json_decref(o);
-  }
+  if (r->req)
+    rpc_write_line(r->req, json_pack("{s:s,s:s}", "Name", r->name, "Value",
+                                     r->value));
   rop_end(r, NULL);
 }
 
@@ -735,16 +698,8 @@ static void name_resolved(rop_t *r) {
       return;
     }
   }
-  if (r->req) {
-    json_t *o = json_pack("{s:s}", "Path", r->value);
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    if (s) {
-      http_res_write(r->req, s, strlen(s));
-      http_res_write(r->req, "\n", 1);
-    }
-    free(s);
-    json_decref(o);
-  }
+  if (r->req)
+    rpc_write_line(r->req, json_pack("{s:s}", "Path", r->value));
   rop_end(r, NULL);
 }
 

@@ -357,15 +357,9 @@ void rpc_cmd_swarm_connect(http_req_t *req, rpc_ctx_t *ctx) {
 static void ping_line(op_t *op, bool ok, uint64_t ns, const char *text) {
   if (!op->req)
     return;
-  json_t *o = json_pack("{s:b,s:I,s:o}", "Success", ok, "Time",
-                        (json_int_t)ns, "Text", rpc_json_str(text));
-  char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-  if (s) {
-    http_res_write(op->req, s, strlen(s));
-    http_res_write(op->req, "\n", 1);
-  }
-  free(s);
-  json_decref(o);
+  rpc_write_line(op->req, json_pack("{s:b,s:I,s:o}", "Success", ok, "Time",
+                                    (json_int_t)ns, "Text",
+                                    rpc_json_str(text)));
 }
 
 /* The run is over: the average, or Kubo's error value when nothing came

@@ -537,6 +537,16 @@ void rpc_api_json(http_req_t *req, json_t *o) {
   free(s);
 }
 
+void rpc_write_line(http_req_t *req, json_t *o) {
+  char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  json_decref(o);
+  if (s) {
+    http_res_write(req, s, strlen(s));
+    http_res_write(req, "\n", 1);
+  }
+  free(s);
+}
+
 void rpc_announce(rpc_ctx_t *ctx, const dag_cid_t *cid) {
   if (ctx && ctx->announce)
     ctx->announce(ctx->announce_ud, cid->bytes + cid->mh_off,
