@@ -94,7 +94,7 @@ bool bsw__penalize(bsw_t *b, bsw__peer_t *p, int score, const char *why) {
   p->score += score;
   if (p->score >= BSW_SCORE_BAN && !p->banned) {
     p->banned = true;
-    tr_log(1, "bitswap: banning a peer: %s", why);
+    tr_log(TR_LOG_WARN, "bitswap: banning a peer: %s", why);
   }
   return p->banned;
 }

@@ -153,6 +153,38 @@ int bs_batch_end(bs_batch_t *b, int commit) TR_WUR;
 int bs_batch_put(bs_batch_t *b, const dag_cid_t *cid, const uint8_t *data,
                  size_t len) TR_WUR;
 
+/* ---------------------------------------------------------------- writer */
+
+/* The one batching writer for blocks that arrive from the network: any
+ * thread queues a verified block (copied), one thread writes whatever is
+ * queued in one batch and commits, then reports the highest sequence
+ * number now durable.  Many peers' blocks so cost one commit per wake-up,
+ * not one each, and the loop never waits for the disk.  Blocks are put
+ * unverified (the caller hashed them: bitswap checks every block against
+ * its CID before it gets here). */
+typedef struct bs_writer bs_writer_t;
+/* Called on the writer thread after each commit (also a failed one: the
+ * blocks then are not in the store, and readers find them missing):
+ * every block queued with a sequence number <= seq has been handled. */
+typedef void (*bs_writer_cb)(void *ud, uint64_t seq);
+
+/* Bytes of blocks queued before bs_writer_put() refuses more. */
+#define BS_WRITER_QUEUE_MAX (256u << 20)
+
+/* 0, -ENOMEM, or pthread's error (negative). */
+int bs_writer_new(bs_env_t *env, bs_writer_cb cb, void *ud,
+                  bs_writer_t **out) TR_WUR;
+/* Queue a block; its sequence number (> 0), or 0 when refused: the queue
+ * holds BS_WRITER_QUEUE_MAX bytes already, the writer is closing, or no
+ * memory.  Thread-safe. */
+uint64_t bs_writer_put(bs_writer_t *w, const dag_cid_t *cid,
+                       const uint8_t *data, size_t len);
+/* Blocks written and commits, since bs_writer_new. */
+void bs_writer_stats(bs_writer_t *w, uint64_t *blocks, uint64_t *commits);
+/* Write what is queued, stop the thread (the callback runs for the last
+ * time before this returns) and free. */
+void bs_writer_free(bs_writer_t *w);
+
 /* ------------------------------------------------------------------ pins */
 
 enum {

@@ -175,6 +175,10 @@ typedef struct tr_fp {
   uint64_t hi, lo;
 } tr_fp_t;
 
+static inline bool tr_fp_eq(tr_fp_t a, tr_fp_t b) {
+  return a.hi == b.hi && a.lo == b.lo;
+}
+
 /* An open-addressing set of non-zero fingerprints: what GC's mark, DAG
  * walks, `refs --unique` and CAR responses use to remember the blocks they
  * have seen, at 32 bytes a block at most.  Zero-initialise it; free it with
