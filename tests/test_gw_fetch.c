@@ -15,6 +15,7 @@
 
 #include "../dag/importer.h"
 #include "../gateway/gw_int.h"
+#include "../rpc/rpc.h"
 
 /* ------------------------------------------------------ the two repos */
 
@@ -537,6 +538,56 @@ static void test_offline(void **st) {
   assert_int_equal(r.status, 404);
 }
 
+/* The RPC API's cat: resolution and the body fetch too; offline=true and
+ * a short timeout= answer as today. */
+static void test_rpc_cat(void **st) {
+  (void)st;
+  rpc_ctx_t rctx = {.loop = &loop, .env = dst, .repo = dst_dir,
+                    .version = "test", .fetcher = &FAKE,
+                    .api_origins_read = true};
+  th_handler = rpc_api_handle;
+  th_handler_ud = &rctx;
+  char head[1024];
+  resp_t r;
+  int fd;
+  for (int mode = 0; mode < 3; mode++) {
+    const char *q = mode == 0 ? "" : mode == 1 ? "&offline=true" : "&timeout=200ms";
+    f_mode = mode == 2 ? F_HANG : F_COPY;
+    int f0 = fetches();
+    fd = dial_timeout(10);
+    int n = snprintf(head, sizeof head,
+                     "POST /api/v0/cat?arg=/ipfs/%s/sub/big.bin%s HTTP/1.1\r\n"
+                     "Host: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+                     rs, q);
+    send_all(fd, head, (size_t)n);
+    size_t got = 0;
+    ssize_t k;
+    while ((k = read(fd, rbuf + got, RBUF - 1 - got)) > 0)
+      got += (size_t)k;
+    close(fd);
+    uint8_t *b = memmem(rbuf, got, "\r\n\r\n", 4);
+    assert_non_null(b);
+    r.status = atoi((char *)rbuf + 9);
+    r.body = b + 4;
+    r.len = got - (size_t)(b + 4 - rbuf);
+    if (mode == 0) {
+      assert_int_equal(r.status, 200);
+      if (memmem(rbuf, (size_t)(b - rbuf), "chunked", 7))
+        assert_true(dechunk(r.body, r.len, &r.len));
+      assert_int_equal(r.len, BIG);
+      assert_memory_equal(r.body, big, BIG);
+      assert_true(fetches() - f0 >= 50);
+      fresh_dst();
+      rctx.env = dst;
+    } else {
+      assert_int_equal(r.status, 500);
+      assert_int_equal(fetches() - f0, mode == 1 ? 0 : 1);
+    }
+  }
+  th_handler = gw_gateway_handle;
+  th_handler_ud = &gctx;
+}
+
 int main(void) {
   (void)dial, (void)recv_until;
   const struct CMUnitTest tests[] = {
@@ -549,6 +600,7 @@ int main(void) {
       cmocka_unit_test_setup(test_timeout, before),
       cmocka_unit_test_setup(test_client_leaves, before),
       cmocka_unit_test_setup(test_offline, before),
+      cmocka_unit_test_setup(test_rpc_cat, before),
   };
   return cmocka_run_group_tests_name("gateway fetching", tests, setup, teardown);
 }
