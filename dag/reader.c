@@ -378,7 +378,12 @@ void dag_ls_iter_init(dag_ls_iter_t *it, const dag_cid_t *cid,
 
 void dag_ls_iter_free(dag_ls_iter_t *it) { tr_fpset_free(&it->seen); }
 
+/* A missing block (TR_ENOTFOUND) leaves the walk where it was, so that it
+ * can be run again once the block is there (the gateway fetches it); any
+ * other error ends it. */
 static int ls_fail(dag_ls_iter_t *it, int rc) {
+  if (rc == TR_ENOTFOUND)
+    return rc;
   it->done = true;
   it->err = rc;
   return rc;
@@ -441,6 +446,7 @@ int dag_ls_iter_run(dag_ls_iter_t *it, dag_get_cb get, void *ud,
         (rc = lvl_load(&it->st[d].cid, get, ud, d == 0, it->fanout, v)))
       return ls_fail(it, rc);
     dag_pb_link_t lk;
+    size_t pos0 = it->st[d].pos; /* back here if the child is missing */
     if ((rc = next_link(v->blk, v->len, &it->st[d].pos, &lk)) < 0)
       return ls_fail(it, rc);
     if (rc == 0) {
@@ -453,8 +459,11 @@ int dag_ls_iter_run(dag_ls_iter_t *it, dag_get_cb get, void *ud,
       if (dag_hamt_link_index(lk.name, lk.name_len, v->padlen, v->fanout) < 0)
         return ls_fail(it, TR_EUNIXFS);
       if (lk.name_len == v->padlen) {
-        if ((rc = ls_enter(it, get, ud, lv, d, &lk)))
+        if ((rc = ls_enter(it, get, ud, lv, d, &lk))) {
+          if (rc == TR_ENOTFOUND)
+            it->st[d].pos = pos0;
           return rc;
+        }
         continue;
       }
       skip = v->padlen;

@@ -147,7 +147,8 @@ void dag_ls_iter_init(dag_ls_iter_t *it, const dag_cid_t *cid,
 /* Walk on: cb for each entry, on_node for each node entered, until the end
  * (0), until cb or on_node returns non-zero (that value; run again to go
  * on after the entry or inside the node it was called for) or an error
- * (those of dag_ls(); the walk cannot go on).  Views given to the
+ * (those of dag_ls(); the walk cannot go on), except TR_ENOTFOUND: a block
+ * is missing, and a run once it is there goes on from that block.  Views given to the
  * callbacks last as get's do. */
 int dag_ls_iter_run(dag_ls_iter_t *it, dag_get_cb get, void *ud,
                     dag_dirent_cb cb, void *cud) TR_WUR;

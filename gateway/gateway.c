@@ -10,7 +10,8 @@
  * 412 for a failed If-Match; 416 for unsatisfiable ranges (gw_file.c); 501
  * for /ipns/ names that are not keys (DNSLink: no DNS) and 404 for a key
  * with no valid record on the DHTs (gw_ipns.c); 504 when a block is not in
- * the repo (with no bitswap yet, the gateway cannot retrieve it).
+ * the repo and cannot be fetched in time (ctx->fetcher, fetch_timeout_ms),
+ * or at once when the gateway does not fetch (no fetcher, Gateway.NoFetch).
  *
  * Path resolution, the index.html lookup and type sniffing run on the loop
  * thread while they read little (GW_INLINE_BUDGET), which is what almost
@@ -185,14 +186,15 @@ static int read_unixfs(gw_target_t *t, gw_budget_t *b) {
 }
 
 void gw__prepare(bs_env_t *env, gw_target_t *t, uint64_t budget) {
-  gw_budget_t b = {NULL, budget, false};
+  gw_budget_t b = {NULL, budget, false, false, {0}};
+  t->has_missing = false;
   int rc = bs_txn_begin(env, BS_RDONLY, &b.txn);
   if (rc) {
     t->rc = rc;
     t->err_at = t->root;
     return;
   }
-  /* A second try (in the worker) starts afresh. */
+  /* A second try (in the worker, or after a fetch) starts afresh. */
   t->budget_over = t->has_index = false;
   t->head_len = 0;
   tr_free(t->symlink);
@@ -203,6 +205,8 @@ void gw__prepare(bs_env_t *env, gw_target_t *t, uint64_t budget) {
   bs_txn_abort(b.txn);
   t->rc = rc;
   t->budget_over = b.over;
+  t->has_missing = b.miss;
+  t->missing = b.missing;
 }
 
 /* ------------------------------------------------------- path parsing */
@@ -284,27 +288,158 @@ static void dispatch(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   gw__target_free(t);
 }
 
-/* Preparation that outgrew the loop's budget, in the worker pool. */
-typedef struct prep_job {
+/* ---------------------------------------------- resolving, fetching */
+
+/* A request whose preparation outgrew the loop's budget (it goes on in the
+ * worker pool) or met a block the repo lacks (it waits for the fetcher,
+ * then resolves again, until the path resolves, fails for good, or the
+ * deadline passes: 504).  Most requests never need one. */
+typedef struct resolve {
   uv_work_t work;
+  uv_timer_t timer;
   http_req_t *req;
   gw_ctx_t *ctx;
   gw_target_t *t;
-} prep_job_t;
+  uint64_t deadline; /* uv_now() of the 504 */
+  uint64_t fetch;    /* the running fetch, 0 when none */
+  bool has_last;     /* the block fetched last */
+  dag_cid_t last;
+  bool busy, gone;   /* a worker job runs; the client went away */
+} resolve_t;
+
+static void advance(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
+                    resolve_t *r, bool worker_ran);
+
+static void resolve_closed(uv_handle_t *h) { tr_free(h->data); }
+
+/* End r (the timer's close frees it); the target goes on or is freed. */
+static void resolve_end(resolve_t *r) {
+  http_req_on_close(r->req, NULL, NULL);
+  uv_close((uv_handle_t *)&r->timer, resolve_closed);
+}
+
+static void resolve_gone(http_req_t *req, void *ud) {
+  resolve_t *r = ud;
+  r->gone = true;
+  if (r->busy)
+    return; /* prep_after finishes */
+  if (r->fetch)
+    r->ctx->fetcher->cancel(r->ctx->fetcher->ud, r->fetch);
+  r->fetch = 0;
+  uv_timer_stop(&r->timer);
+  gw__target_free(r->t);
+  resolve_end(r);
+  http_res_end(req);
+}
+
+static resolve_t *resolve_new(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
+  resolve_t *r = tr_calloc(1, sizeof *r);
+  if (!r)
+    return NULL;
+  if (uv_timer_init(ctx->loop, &r->timer)) {
+    tr_free(r);
+    return NULL;
+  }
+  r->timer.data = r;
+  r->work.data = r;
+  r->req = req;
+  r->ctx = ctx;
+  r->t = t;
+  r->deadline = uv_now(ctx->loop) + gw__fetch_ms(ctx);
+  http_req_on_close(req, resolve_gone, r);
+  return r;
+}
 
 static void prep_work(uv_work_t *w) {
-  prep_job_t *j = w->data;
-  gw__prepare(j->ctx->env, j->t, GW_WORK_BUDGET);
+  resolve_t *r = w->data;
+  gw__prepare(r->ctx->env, r->t, GW_WORK_BUDGET);
 }
 
 static void prep_after(uv_work_t *w, int status) {
-  prep_job_t *j = w->data;
-  if (status == UV_ECANCELED || http_req_closed(j->req)) {
-    http_res_end(j->req); /* the client went away: nothing to send */
-    gw__target_free(j->t);
-  } else
-    dispatch(j->req, j->ctx, j->t);
-  tr_free(j);
+  resolve_t *r = w->data;
+  r->busy = false;
+  if (status == UV_ECANCELED || r->gone) {
+    gw__target_free(r->t);
+    resolve_end(r);
+    http_res_end(r->req); /* the client went away: nothing to send */
+    return;
+  }
+  advance(r->req, r->ctx, r->t, r, true);
+}
+
+static void fetch_timeout(uv_timer_t *tm) {
+  resolve_t *r = tm->data;
+  if (r->fetch)
+    r->ctx->fetcher->cancel(r->ctx->fetcher->ud, r->fetch);
+  r->fetch = 0;
+  char s[DAG_CID_STR_MAX];
+  dag_cid_str(&r->last, s);
+  gw__target_free(r->t);
+  resolve_end(r);
+  gw_error(r->req, 504, "retrieving %s took longer than %u ms", s,
+           (unsigned)gw__fetch_ms(r->ctx));
+}
+
+static void fetched(void *arg, int status) {
+  resolve_t *r = arg;
+  r->fetch = 0;
+  uv_timer_stop(&r->timer);
+  if (status) {
+    char s[DAG_CID_STR_MAX];
+    dag_cid_str(&r->last, s);
+    gw__target_free(r->t);
+    resolve_end(r);
+    gw_error(r->req, 502, "cannot retrieve %s: %s", s, tr_strerror(status));
+    return;
+  }
+  /* Again from the start: on the loop while that is cheap. */
+  gw__prepare(r->ctx->env, r->t, GW_INLINE_BUDGET);
+  advance(r->req, r->ctx, r->t, r, false);
+}
+
+/* Ask the fetcher for t's missing block; false when it will not. */
+static bool fetch_missing(resolve_t *r) {
+  gw_target_t *t = r->t;
+  if (r->has_last && dag_cid_equal(&r->last, &t->missing))
+    return false; /* fetched, and missing still */
+  uint64_t now = uv_now(r->ctx->loop);
+  if (now >= r->deadline)
+    return false;
+  const bs_fetcher_t *f = r->ctx->fetcher;
+  r->fetch = f->fetch(f->ud, &t->missing, &t->root, 0, fetched, r);
+  if (!r->fetch)
+    return false;
+  r->last = t->missing;
+  r->has_last = true;
+  uv_timer_start(&r->timer, fetch_timeout, r->deadline - now, 0);
+  return true;
+}
+
+/* After a preparation: on to the worker, to the fetcher, or the answer. */
+static void advance(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
+                    resolve_t *r, bool worker_ran) {
+  bool more = t->budget_over && !worker_ran;
+  bool fetch = !more && t->has_missing && !t->budget_over && gw__fetching(ctx);
+  if ((more || fetch) && !r && !(r = resolve_new(req, ctx, t))) {
+    gw__target_free(t);
+    gw_error(req, 500, "out of memory");
+    return;
+  }
+  if (more) {
+    r->busy = true;
+    if (uv_queue_work(ctx->loop, &r->work, prep_work, prep_after) == 0)
+      return;
+    r->busy = false;
+    gw__target_free(t);
+    resolve_end(r);
+    gw_error(req, 500, "cannot queue work");
+    return;
+  }
+  if (fetch && fetch_missing(r))
+    return;
+  if (r)
+    resolve_end(r);
+  dispatch(req, ctx, t);
 }
 
 /* Parse the URL into a new target; answers the request and returns NULL
@@ -392,23 +527,8 @@ static void serve_ipfs(http_req_t *req, gw_ctx_t *ctx, const char *path) {
     return;
   /* Most paths are a few small blocks: answered right here.  One that
    * reads more starts again in the worker pool, so that big directories
-   * on the way cost the loop no more than GW_INLINE_BUDGET. */
+   * on the way cost the loop no more than GW_INLINE_BUDGET; one that
+   * meets a block the repo lacks waits for the fetcher. */
   gw__prepare(ctx->env, t, GW_INLINE_BUDGET);
-  if (!t->budget_over) {
-    dispatch(req, ctx, t);
-    return;
-  }
-  prep_job_t *j = tr_malloc(sizeof *j);
-  if (!j) {
-    gw__target_free(t);
-    gw_error(req, 500, "out of memory");
-    return;
-  }
-  *j = (prep_job_t){.req = req, .ctx = ctx, .t = t};
-  j->work.data = j;
-  if (uv_queue_work(ctx->loop, &j->work, prep_work, prep_after)) {
-    tr_free(j);
-    gw__target_free(t);
-    gw_error(req, 500, "cannot queue work");
-  }
+  advance(req, ctx, t, NULL, false);
 }

@@ -22,6 +22,7 @@
 #define GW_GATEWAY_H
 
 #include "../blockstore/bs.h"
+#include "../blockstore/fetch.h"
 #include "../http/http.h"
 #include "gw_routing.h"
 
@@ -35,7 +36,20 @@ typedef struct gw_ctx {
   bool expose_routing;
   const gw_router_t *router;
   uint32_t routing_timeout_ms; /* a lookup's deadline; 0: 30 s, boxo's */
+  /* Blocks the repo lacks are fetched through fetcher (blockstore/fetch.h;
+   * NULL: offline, a missing block is a 504 at once), unless no_fetch
+   * (Kubo's Gateway.NoFetch).  fetch_timeout_ms (0: GW_FETCH_TIMEOUT_MS,
+   * boxo's retrieval timeout): the first byte of the answer must be ready
+   * within it, else 504 Gateway Timeout, and once the body has started
+   * each wait for a block may last as long, else the body is cut short.
+   * Not owned. */
+  const bs_fetcher_t *fetcher;
+  uint32_t fetch_timeout_ms;
+  bool no_fetch;
 } gw_ctx_t;
+
+/* boxo's gateway.DefaultRetrievalTimeout (Kubo's Gateway.RetrievalTimeout). */
+#define GW_FETCH_TIMEOUT_MS 30000u
 
 void gw_gateway_handle(http_req_t *req, void *ud);
 

@@ -17,8 +17,14 @@
  * links index with an explicit stack of CIDs; entity scope runs dag_cat()
  * over windows of the file with a get callback that records every block it
  * touches, so exactly the blocks a verifying client needs are sent, in the
- * order it needs them.  A block that goes missing mid-stream aborts the
- * response (the client sees a truncated CAR, never a wrong one).
+ * order it needs them.  A block the repo lacks is fetched (ctx->fetcher)
+ * block by block, with the entity's CID as the hint so that the fetcher
+ * fetches ahead in DFS order: the CAR flows as blocks arrive, each wait is
+ * bounded by the retrieval timeout, and dag-scope=entity or entity-bytes
+ * fetch no more than they send (BS_FETCH_DAG would fetch a whole DAG before
+ * the next byte, and for entity scopes more than asked).  A block that
+ * cannot be had aborts the response (the client sees a truncated CAR,
+ * never a wrong one).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +39,7 @@ enum { PH_HEADER, PH_PATH, PH_BODY, PH_DONE };
 #define ENTITY_WINDOW (1u << 20)
 
 typedef struct car_state {
+  gw_miss_t miss; /* first: the wait hook's view (gw_int.h) */
   dag_cid_t root, cid;
   dag_cid_t *path; /* npath blocks from the root to the parent of cid */
   size_t npath, pi;
@@ -76,11 +83,33 @@ static int emit(car_state_t *s, bs_txn_t *txn, const dag_cid_t *c,
   return tr_bytes_append(&s->carry, data, len);
 }
 
+/* bs_get() that notes a missing block for the wait hook. */
+static int car_get(car_state_t *s, bs_txn_t *txn, const dag_cid_t *c,
+                   const uint8_t **data, size_t *len) {
+  int rc = bs_get(txn, c, data, len);
+  if (rc == TR_ENOTFOUND) {
+    s->miss.cid = *c;
+    s->miss.has = true;
+  }
+  return rc;
+}
+
 static int emit_cid(car_state_t *s, bs_txn_t *txn, const dag_cid_t *c) {
   const uint8_t *data;
   size_t len;
-  int rc = bs_get(txn, c, &data, &len);
+  int rc = car_get(s, txn, c, &data, &len);
   return rc ? rc : emit(s, txn, c, data, len);
+}
+
+/* A step that records blocks as dag_cat() or dag_resolve() reads them
+ * failed at a missing block, to be run again once it is there.  What it
+ * emitted before stays in carry: with dups=n the second run skips those
+ * blocks (seen), so each goes out once and in order; with dups=y it would
+ * emit them again, so they are taken back (carry cut to mark). */
+static void step_missed(car_state_t *s, size_t mark, const gw_budget_t *b) {
+  gw__miss_note(&s->miss, b);
+  if (s->dups)
+    s->carry.len = mark;
 }
 
 /* ------------------------------------------------------- scope = all */
@@ -126,14 +155,17 @@ static int step_all(car_state_t *s, bs_txn_t *txn) {
       return -ENOMEM;
   }
   while (s->sn && s->carry.len - s->carry_off < HTTP_STREAM_PIECE) {
-    dag_cid_t c = s->stack[--s->sn];
-    if (c.mh_code == DAG_MH_IDENTITY)
+    dag_cid_t c = s->stack[s->sn - 1];
+    if (c.mh_code == DAG_MH_IDENTITY) {
+      s->sn--;
       continue;
+    }
     const uint8_t *data;
     size_t len;
-    int rc = bs_get(txn, &c, &data, &len);
+    int rc = car_get(s, txn, &c, &data, &len);
     if (rc)
-      return rc;
+      return rc; /* a missing block stays on the stack: the next run */
+    s->sn--;
     size_t before = s->seen.n;
     if ((rc = emit(s, txn, &c, data, len)))
       return rc;
@@ -194,10 +226,12 @@ static int ignore_entry(const dag_dirent_t *e, void *ud) {
 }
 
 static int step_entity(car_state_t *s, bs_txn_t *txn, uint64_t budget) {
-  rec_ctx_t r = {s, {txn, budget, false}, 0};
+  rec_ctx_t r = {s, {txn, budget, false, false, {0}}, 0};
   if (!s->is_file && !s->is_dir) {
-    s->phase = PH_DONE;
-    return emit_cid(s, txn, &s->cid);
+    int rc = emit_cid(s, txn, &s->cid);
+    if (rc == 0)
+      s->phase = PH_DONE;
+    return rc;
   }
   if (s->is_dir) {
     /* The node and, for a HAMT, its shards, a piece at a time; with
@@ -209,6 +243,9 @@ static int step_entity(car_state_t *s, bs_txn_t *txn, uint64_t budget) {
                        rec_node, s);
     }
     int rc = dag_ls_iter_run(s->ls, gw__budget_get, &r.b, ignore_entry, NULL);
+    if (rc == TR_ENOTFOUND) /* the walk waits at the shard; nodes before
+                               it were given once */
+      gw__miss_note(&s->miss, &r.b);
     if (rc < 0)
       return rc;
     if (rc == 0)
@@ -220,15 +257,22 @@ static int step_entity(car_state_t *s, bs_txn_t *txn, uint64_t budget) {
     s->off = s->from;
     /* An empty range still proves the file's root. */
     if (s->from >= s->to) {
-      s->phase = PH_DONE;
-      return emit_cid(s, txn, &s->cid);
+      int rc = emit_cid(s, txn, &s->cid);
+      if (rc == 0)
+        s->phase = PH_DONE;
+      else
+        s->started = false;
+      return rc;
     }
   }
   while (s->off < s->to && s->carry.len - s->carry_off < HTTP_STREAM_PIECE) {
     uint64_t n = s->to - s->off;
     if (n > ENTITY_WINDOW)
       n = ENTITY_WINDOW;
+    size_t mark = s->carry.len;
     int rc = dag_cat(&s->cid, s->off, n, rec_get, &r, ignore_bytes, NULL);
+    if (rc == TR_ENOTFOUND)
+      step_missed(s, mark, &r.b);
     if (rc)
       return rc;
     s->off += n;
@@ -256,13 +300,16 @@ static int emit_path(car_state_t *s, bs_txn_t *txn) {
   }
   /* One step at a time: a path of big directories never sits in memory
    * whole. */
-  rec_ctx_t r = {s, {txn, GW_WORK_BUDGET, false}, 0};
+  rec_ctx_t r = {s, {txn, GW_WORK_BUDGET, false, false, {0}}, 0};
   const char *p = s->pnames ? s->pnames : s->names;
   while (*p == '/')
     p++;
   size_t n = strcspn(p, "/");
   dag_cid_t next;
+  size_t mark = s->carry.len;
   int rc = dag_resolve(&s->path[s->pi], p, n, rec_get, &r, &next);
+  if (rc == TR_ENOTFOUND)
+    step_missed(s, mark, &r.b);
   if (rc)
     return rc;
   s->pnames = p + n;
@@ -298,13 +345,17 @@ static int64_t fill_car(void *st, void *arg, uint8_t *buf, size_t cap) {
       if (s->pi == s->npath)
         s->phase = PH_BODY;
     } else if (s->scope == SCOPE_BLOCK) {
-      rc = emit_cid(s, txn, &s->cid);
-      s->phase = PH_DONE;
+      if ((rc = emit_cid(s, txn, &s->cid)) == 0)
+        s->phase = PH_DONE;
     } else if (s->scope == SCOPE_ENTITY)
       rc = step_entity(s, txn, GW_PIECE_BUDGET(cap));
     else
       rc = step_all(s, txn);
     bs_txn_abort(txn);
+    /* A missing block: what was made before it goes out first; the next
+     * fill meets the block again (and waits for it). */
+    if (rc == TR_ENOTFOUND && s->carry.len > s->carry_off)
+      break;
     if (rc)
       return rc;
   }
@@ -372,6 +423,7 @@ void gw__serve_car(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     gw_error(req, 500, "out of memory");
     return;
   }
+  gw__miss_init(&s->miss, ctx, &t->cid);
   s->root = t->root;
   s->cid = t->cid;
   s->npath = t->npath;
@@ -463,5 +515,6 @@ void gw__serve_car(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     http_res_end(req);
     return;
   }
-  http_stream_start(req, ctx->env, fill_car, free_car, s);
+  http_stream_opts_t o = gw__stream_opts(ctx, 0);
+  http_stream_start_opts(req, ctx->env, fill_car, free_car, s, &o);
 }

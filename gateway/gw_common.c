@@ -57,6 +57,10 @@ int gw__budget_get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
                    void *ud) {
   gw_budget_t *b = ud;
   int rc = bs_get(b->txn, cid, data, len);
+  if (rc == TR_ENOTFOUND) {
+    b->miss = true;
+    b->missing = *cid;
+  }
   if (rc)
     return rc;
   /* A raw block is only read where it is copied; a dag-pb node is parsed
@@ -68,6 +72,69 @@ int gw__budget_get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
   }
   b->left -= cost;
   return 0;
+}
+
+/* ---------------------------------------------------------- fetching */
+
+bool gw__fetching(const gw_ctx_t *ctx) {
+  return ctx->fetcher && !ctx->no_fetch;
+}
+
+uint32_t gw__fetch_ms(const gw_ctx_t *ctx) {
+  return ctx->fetch_timeout_ms ? ctx->fetch_timeout_ms : GW_FETCH_TIMEOUT_MS;
+}
+
+void gw__miss_init(gw_miss_t *m, const gw_ctx_t *ctx, const dag_cid_t *root) {
+  memset(m, 0, sizeof *m);
+  m->ctx = ctx;
+  m->root = *root;
+}
+
+void gw__miss_note(gw_miss_t *m, const gw_budget_t *b) {
+  if (b->miss) {
+    m->cid = b->missing;
+    m->has = true;
+  }
+}
+
+static void miss_done(void *arg, int status) {
+  gw_miss_t *m = arg;
+  m->handle = 0;
+  http_stream_resume(m->s, status);
+}
+
+static int miss_wait(void *state, int64_t err, http_stream_t *s) {
+  gw_miss_t *m = state;
+  if (err != TR_ENOTFOUND || !m->has)
+    return -1;
+  m->has = false;
+  if (m->has_last && dag_cid_equal(&m->last, &m->cid))
+    return -1; /* fetched, and missing still: it will not come */
+  const bs_fetcher_t *f = m->ctx->fetcher;
+  m->s = s;
+  m->handle = f->fetch(f->ud, &m->cid, &m->root, 0, miss_done, m);
+  if (!m->handle)
+    return -1;
+  m->last = m->cid;
+  m->has_last = true;
+  return 0;
+}
+
+static void miss_cancel(void *state) {
+  gw_miss_t *m = state;
+  if (m->handle)
+    m->ctx->fetcher->cancel(m->ctx->fetcher->ud, m->handle);
+  m->handle = 0;
+}
+
+http_stream_opts_t gw__stream_opts(const gw_ctx_t *ctx, uint64_t size) {
+  http_stream_opts_t o = {.size = size};
+  if (gw__fetching(ctx)) {
+    o.wait = miss_wait;
+    o.cancel = miss_cancel;
+    o.wait_timeout_ms = gw__fetch_ms(ctx);
+  }
+  return o;
 }
 
 void gw__target_free(gw_target_t *t) {

@@ -96,6 +96,7 @@ static const char page_head[] =
 enum { LS_HEAD, LS_ROWS, LS_FOOT, LS_DONE };
 
 typedef struct list_state {
+  gw_miss_t miss; /* first: the wait hook's view (gw_int.h) */
   gw_target_t *t;
   char etag[DAG_CID_STR_MAX + 32];
   const char *version;
@@ -139,6 +140,7 @@ static int64_t fill_list(void *st, void *arg, uint8_t *buf, size_t cap) {
   c->buf = buf;
   c->n = 0;
   c->cap = cap;
+  int phase0 = c->phase;
   if (c->phase == LS_HEAD) {
     /* The head is at most a few KiB (fixed-size path buffers) */
     size_t n = c->head.len < cap ? c->head.len : cap;
@@ -147,12 +149,24 @@ static int64_t fill_list(void *st, void *arg, uint8_t *buf, size_t cap) {
     c->phase = LS_ROWS;
   }
   if (c->phase == LS_ROWS && cap - c->n >= ROW_MAX) {
-    gw_budget_t b = {NULL, GW_PIECE_BUDGET(cap), false};
+    gw_budget_t b = {NULL, GW_PIECE_BUDGET(cap), false, false, {0}};
+    size_t before = c->n;
     int rc = bs_txn_begin(env, BS_RDONLY, &b.txn);
     if (rc)
       return rc;
     rc = dag_ls_iter_run(&c->it, gw__budget_get, &b, list_row, c);
     bs_txn_abort(b.txn);
+    if (rc == TR_ENOTFOUND) {
+      /* A shard is missing; the walk waits at it.  Rows made before it go
+       * out now; with none, a first piece starts again from the head, so
+       * that the headers still wait (a 504 if the shard never comes). */
+      gw__miss_note(&c->miss, &b);
+      if (c->n > before)
+        return (int64_t)c->n;
+      if (phase0 == LS_HEAD)
+        c->phase = LS_HEAD;
+      return rc;
+    }
     if (rc < 0)
       return rc;
     if (rc == 0 || c->more)
@@ -192,7 +206,8 @@ static int list_head(http_req_t *req, void *st, int64_t first) {
   if (first < 0) {
     char s[DAG_CID_STR_MAX];
     dag_cid_str(&t->cid, s);
-    gw_error(req, first == TR_ENOTFOUND ? 504 : 502, "listing %s: %s", s,
+    gw_error(req, first == TR_ENOTFOUND || first == -ETIMEDOUT ? 504 : 502,
+             "listing %s: %s", s,
              first == TR_EUNIXFS ? "malformed directory (a HAMT shard is "
                                    "malformed or reached twice)"
                                  : tr_strerror((int)first));
@@ -298,6 +313,7 @@ void gw__serve_dir_listing(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     gw_error(req, 500, "out of memory");
     return;
   }
+  gw__miss_init(&c->miss, ctx, &t->cid);
   c->t = t;
   c->version = ctx->version;
   char s[DAG_CID_STR_MAX];
@@ -319,5 +335,7 @@ void gw__serve_dir_listing(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     http_res_end(req);
     return;
   }
-  http_stream_start_head(req, ctx->env, fill_list, free_list, c, list_head);
+  http_stream_opts_t o = gw__stream_opts(ctx, 0);
+  o.head = list_head;
+  http_stream_start_opts(req, ctx->env, fill_list, free_list, c, &o);
 }

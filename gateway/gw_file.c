@@ -99,6 +99,7 @@ typedef struct range {
 } range_t;
 
 typedef struct file_state {
+  gw_miss_t miss; /* first: the wait hook's view (gw_int.h) */
   dag_cid_t cid;
   uint64_t size;
   range_t r[MAX_RANGES];
@@ -135,17 +136,25 @@ static int64_t fill_file(void *st, void *arg, uint8_t *buf, size_t cap) {
   uint64_t want = r->len - s->done;
   if (want > cap - o)
     want = cap - o;
-  gw_budget_t b = {NULL, GW_PIECE_BUDGET(cap), false};
+  gw_budget_t b = {NULL, GW_PIECE_BUDGET(cap), false, false, {0}};
   int rc = bs_txn_begin(env, BS_RDONLY, &b.txn);
   if (rc)
-    return rc;
+    return o ? (int64_t)o : rc;
   http_copy_t c = {buf + o, 0, (size_t)want};
   rc = dag_cat(&s->cid, r->start + s->done, want, gw__budget_get, &b,
                http_copy_cb, &c);
   bs_txn_abort(b.txn);
-  if (rc)
+  if (rc == TR_ENOTFOUND) {
+    /* The bytes before the missing block are good: hand them out, and the
+     * next fill starts at that block (its offset). */
+    gw__miss_note(&s->miss, &b);
+    want = c.n;
+    rc = 0;
+    if (o + want == 0)
+      return TR_ENOTFOUND;
+  } else if (rc)
     return rc;
-  if (c.n != want)
+  else if (c.n != want)
     return TR_EUNIXFS; /* the DAG is shorter than it says */
   s->done += want;
   if (s->done == r->len) {
@@ -288,6 +297,7 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     gw_error(req, 500, "out of memory");
     return;
   }
+  gw__miss_init(&st->miss, ctx, &t->cid);
   st->cid = t->cid;
   st->size = t->info.size;
   /* Content-Type: ?filename=, then the path's last name, then sniffing of
@@ -374,13 +384,14 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     return;
   }
   /* A multipart body is a little longer than its ranges: the worker path. */
-  http_stream_start_sized(req, ctx->env, fill_file, free_state, st,
-                        st->multipart ? 0 : (uint64_t)clen);
+  http_stream_opts_t o = gw__stream_opts(ctx, st->multipart ? 0 : (uint64_t)clen);
+  http_stream_start_opts(req, ctx->env, fill_file, free_state, st, &o);
 }
 
 /* ------------------------------------------------------------------ raw */
 
 typedef struct raw_state {
+  gw_miss_t miss; /* first: the wait hook's view (gw_int.h) */
   dag_cid_t cid;
   uint64_t off;
 } raw_state_t;
@@ -397,6 +408,8 @@ static int64_t fill_raw(void *st, void *arg, uint8_t *buf, size_t cap) {
   rc = bs_get(txn, &s->cid, &data, &len);
   if (rc) {
     bs_txn_abort(txn);
+    s->miss.cid = s->cid;
+    s->miss.has = rc == TR_ENOTFOUND;
     return rc;
   }
   size_t n = s->off >= len ? 0 : len - (size_t)s->off;
@@ -447,7 +460,9 @@ void gw__serve_raw(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
       http_res_abort(req);
     return;
   }
+  gw__miss_init(&st->miss, ctx, &t->cid);
   st->cid = t->cid;
   gw__target_free(t);
-  http_stream_start_sized(req, ctx->env, fill_raw, free_state, st, len);
+  http_stream_opts_t o = gw__stream_opts(ctx, len);
+  http_stream_start_opts(req, ctx->env, fill_raw, free_state, st, &o);
 }

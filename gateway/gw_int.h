@@ -44,9 +44,42 @@ typedef struct gw_budget {
   bs_txn_t *txn;
   uint64_t left;
   bool over;
+  bool miss;         /* a read found a block missing: the last one is */
+  dag_cid_t missing;
 } gw_budget_t;
 int gw__budget_get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
                    void *ud);
+
+/* ---------------------------------------------------------- fetching */
+
+/* Does the gateway fetch what its repo lacks?  Its timeout in ms. */
+bool gw__fetching(const gw_ctx_t *ctx);
+uint32_t gw__fetch_ms(const gw_ctx_t *ctx);
+
+/* What a streamed body waits for (gw_common.c).  Every fill state of the
+ * gateway begins with one, so that one wait hook serves them all: a fill
+ * that meets a missing block sets cid/has and returns TR_ENOTFOUND, having
+ * kept its place (the next fill starts at that block); the hook fetches
+ * the block with root as the hint (the entity served: the fetcher fetches
+ * ahead in its order) and resumes the stream when it is in.  A block
+ * missing again right after its fetch is not fetched twice: the error
+ * stands.  fetches counts the fetches started (tests). */
+typedef struct gw_miss {
+  const gw_ctx_t *ctx;
+  dag_cid_t root;
+  dag_cid_t cid;
+  bool has;
+  bool has_last;
+  dag_cid_t last;
+  uint64_t handle; /* the running fetch, 0 when none */
+  http_stream_t *s;
+} gw_miss_t;
+
+void gw__miss_init(gw_miss_t *m, const gw_ctx_t *ctx, const dag_cid_t *root);
+/* Record b's missing block in m, if any. */
+void gw__miss_note(gw_miss_t *m, const gw_budget_t *b);
+/* Stream options with the wait hooks (when ctx fetches) and the size. */
+http_stream_opts_t gw__stream_opts(const gw_ctx_t *ctx, uint64_t size);
 
 enum { GW_FMT_UNIXFS, GW_FMT_RAW, GW_FMT_CAR };
 
@@ -74,6 +107,9 @@ typedef struct gw_target {
   dag_cid_t err_at;    /* rc < 0: where it failed, and the name looked up */
   const char *err_name;
   bool budget_over;    /* rc < 0 because the work budget ran out */
+  bool has_missing;    /* a block was missing (rc may still be 0: a broken
+                          index.html lists the directory when offline) */
+  dag_cid_t missing;
   bool has_index;      /* a directory with an index.html file */
   dag_cid_t index;
   dag_node_info_t index_info;

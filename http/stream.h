@@ -47,6 +47,57 @@ int http_stream_start_head(http_req_t *req, void *arg, http_fill_fn fill,
                          http_state_free_fn free_fn, void *state,
                          http_head_fn head);
 
+/* ---------------------------------------------------- waiting for input
+ *
+ * A fill may find that it cannot go on until something from outside
+ * arrives (the gateway: a block the repo lacks, which the node can fetch).
+ * It returns a negative code as usual, having written into its state what
+ * it waits for; the http layer knows nothing of what that is.  With a wait
+ * hook, the stream asks the hook before failing: the hook takes over (0)
+ * and the stream parks - no fill runs, nothing is written, the client's
+ * connection stays open - until the hook calls http_stream_resume().  The
+ * fill then runs again on the same state, so a fill must be restartable
+ * where it stopped: one that produced part of a piece before the miss
+ * returns those bytes, and the next fill starts at what was missing. */
+typedef struct http_stream http_stream_t;
+
+/* On the loop, when fill returned err < 0 (and the client is still there).
+ * Returns 0 when it has taken over: it will call http_stream_resume(s, ...)
+ * exactly once, later, on the loop (never from inside this call), unless
+ * cancel comes first.  Non-zero: err stands (head answers it, or the
+ * response is cut short), as without a hook. */
+typedef int (*http_wait_fn)(void *state, int64_t err, http_stream_t *s);
+/* On the loop, when the stream is parked and gives up: the client went
+ * away, or wait_timeout_ms passed.  The hook drops s and never resumes it
+ * (it cancels what it waited for).  Then the stream ends (gone) or goes on
+ * as after http_stream_resume(s, -ETIMEDOUT). */
+typedef void (*http_unwait_fn)(void *state);
+
+typedef struct http_stream_opts {
+  http_head_fn head;       /* may be NULL: headers already sent */
+  http_wait_fn wait;       /* may be NULL: every error stands */
+  http_unwait_fn cancel;   /* required with wait */
+  /* Longest one wait may last (0: no limit): then cancel, and the fill's
+   * result becomes -ETIMEDOUT (a 504 from head, or a body cut short).
+   * Each wait has its own: the time between two pieces is bounded, not
+   * the response's whole life (boxo's gateway retrieval timeout). */
+  uint32_t wait_timeout_ms;
+  /* The body's size when known (0: unknown): as http_stream_start_sized,
+   * a body of at most HTTP_STREAM_INLINE is made on the loop, and one
+   * whose fill fails there with a wait hook moves to the pool then. */
+  uint64_t size;
+} http_stream_opts_t;
+
+/* http_stream_start_head() with the options above.  Same ownership and
+ * return values. */
+int http_stream_start_opts(http_req_t *req, void *arg, http_fill_fn fill,
+                           http_state_free_fn free_fn, void *state,
+                           const http_stream_opts_t *o);
+
+/* From the hook, on the loop: status 0 runs the fill again; anything else
+ * is the fill's result (head answers it, or the response is cut short). */
+void http_stream_resume(http_stream_t *s, int status);
+
 /* Bodies up to this size are produced on the loop thread, in one fill. */
 #define HTTP_STREAM_INLINE (64u << 10)
 

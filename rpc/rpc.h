@@ -24,6 +24,7 @@
 #include <stdbool.h>
 
 #include "../blockstore/bs.h"
+#include "../blockstore/fetch.h"
 #include "../http/http.h"
 
 typedef struct rpc_ctx {
@@ -49,6 +50,15 @@ typedef struct rpc_ctx {
   void *announce_ud;
   /* The node's private key (name publish signs with it); NULL offline. */
   const struct net_privkey *key;
+  /* Blocks the repo lacks are fetched through fetcher (blockstore/fetch.h;
+   * NULL: none is, as with offline set, Kubo's --offline daemon); a
+   * request's own offline=true (Kubo's global --offline) turns it off for
+   * that request, its timeout= (Kubo's global --timeout, a Go duration)
+   * bounds the wait, else fetch_timeout_ms (0: RPC_FETCH_TIMEOUT_MS).
+   * Not owned. */
+  const bs_fetcher_t *fetcher;
+  bool offline;
+  uint32_t fetch_timeout_ms;
   /* Where the listeners ended up, for `id` and logs. */
   char gateway_addr[128];
   char api_addr[128];
@@ -63,6 +73,9 @@ typedef struct rpc_ctx {
   bool api_origins_read;
   struct rpc_gc *api_gc;
 } rpc_ctx_t;
+
+/* How long a request waits for blocks when it gives no timeout=. */
+#define RPC_FETCH_TIMEOUT_MS 60000u
 
 /* The API listener's handler; ud is the rpc_ctx_t. */
 void rpc_api_handle(http_req_t *req, void *ud);

@@ -35,6 +35,7 @@ typedef struct cat_file {
 } cat_file_t;
 
 typedef struct cat {
+  rpc_miss_t miss; /* first: the stream's wait hook reads it */
   char **args;
   size_t n;
   int64_t offset, length;
@@ -60,6 +61,9 @@ static void cat_prepare(rpc_job_t *j) {
     rpc_job_fail(j, 500, "%s", tr_strerror(rc));
     return;
   }
+  /* Run again after a fetch: from the start. */
+  tr_free(c->files);
+  c->cur = 0;
   if (!(c->files = tr_calloc(c->n, sizeof *c->files))) {
     bs_txn_abort(txn);
     rpc_job_fail(j, 500, "out of memory");
@@ -71,7 +75,7 @@ static void cat_prepare(rpc_job_t *j) {
     char msg[700];
     if (rpc_job_resolve(j, txn, c->args[i], &c->files[i].cid))
       break;
-    if ((rc = dag_stat(&c->files[i].cid, bs_get_cb, txn, &info))) {
+    if ((rc = dag_stat(&c->files[i].cid, rpc_job_get, j, &info))) {
       rpc_job_fail(j, 500, "%s", rpc_errmsg(rc, c->args[i], msg, sizeof msg));
       break;
     }
@@ -100,6 +104,20 @@ static void cat_prepare(rpc_job_t *j) {
   c->total = c->left;
 }
 
+typedef struct cat_get {
+  bs_txn_t *txn;
+  dag_cid_t *missing;
+} cat_get_t;
+
+static int cat_get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
+                   void *ud) {
+  cat_get_t *g = ud;
+  int rc = bs_get(g->txn, cid, data, len);
+  if (rc == TR_ENOTFOUND)
+    *g->missing = *cid;
+  return rc;
+}
+
 static int64_t cat_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
   bs_env_t *env = arg;
   cat_t *c = state;
@@ -122,9 +140,20 @@ static int64_t cat_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
   if (rc)
     return rc;
   http_copy_t s = {buf, 0, (size_t)want};
-  rc = dag_cat(&f->cid, c->pos, want, bs_get_cb, txn, http_copy_cb, &s);
+  dag_cid_t missing = {0};
+  rc = dag_cat(&f->cid, c->pos, want, cat_get, &(cat_get_t){txn, &missing},
+               http_copy_cb, &s);
   bs_txn_abort(txn);
-  if (rc)
+  if (rc == TR_ENOTFOUND) {
+    /* Wait for it (rpc_miss_t); the bytes before it go out now, and the
+     * next fill starts at it. */
+    c->miss.cid = missing;
+    c->miss.root = f->cid;
+    c->miss.has = true;
+    if (!s.n)
+      return rc;
+    want = s.n;
+  } else if (rc)
     return rc;
   if (s.n != want)
     return TR_EUNIXFS;
@@ -137,7 +166,8 @@ static void cat_start(rpc_job_t *j) {
   cat_t *c = j->state;
   rpc_start(j->req, RPC_STREAM, "text/plain", (int64_t)c->total,
             (int64_t)c->total);
-  rpc_job_stream(j, cat_fill);
+  dag_cid_t root = c->n ? c->files[0].cid : (dag_cid_t){0};
+  rpc_job_stream_fetch(j, cat_fill, &c->miss, &root);
 }
 
 void rpc_cmd_cat(http_req_t *req, rpc_ctx_t *ctx) {
@@ -160,7 +190,7 @@ void rpc_cmd_cat(http_req_t *req, rpc_ctx_t *ctx) {
   } else if (c->length < -1 || (c->length < 0 && strstr(http_req_query(req), "length=-"))) {
     rpc_error(req, 500, "cannot specify negative length");
   } else {
-    (void)rpc_job_run(req, ctx, cat_prepare, cat_start, c, cat_free);
+    (void)rpc_job_run_fetch(req, ctx, cat_prepare, cat_start, c, cat_free);
     return;
   }
   cat_free(c);

@@ -115,7 +115,49 @@ struct rpc_job {
   tr_bytes_t out;
   int kind;
   const char *ctype;
+  /* Fetching (rpc_job_refetch): fn reads through rpc_job_get(), which
+   * notes a block the repo lacks; when fn fails with one noted, the block
+   * is fetched (hint: the request's root) and fn runs again from the
+   * start, so fn must be rerunnable on its state. */
+  bool refetch, has_missing, has_last;
+  dag_cid_t missing, last, hint;
+  bs_txn_t *txn;           /* the transaction rpc_job_get() reads in */
+  uint64_t deadline;       /* uv_now() past which no fetch is started */
+  uint64_t fetch;          /* the running fetch, 0 when none */
+  uv_timer_t *timer;       /* its deadline */
+  bool fetch_on;           /* this request fetches (rpc_fetch_policy) */
+  uint32_t fetch_ms;
 };
+
+/* The request's fetching: on unless the ctx has no fetcher, ctx->offline,
+ * or offline=true in the query; *ms from timeout= (Kubo's global option,
+ * a Go duration) or the ctx's.  TR_EUSAGE for a malformed one (the caller
+ * answers 400). */
+int rpc_fetch_policy(http_req_t *req, const rpc_ctx_t *ctx, bool *on,
+                     uint32_t *ms) TR_WUR;
+
+/* Make j fetch what its fn finds missing (call right after the job is
+ * made, on the loop: rpc_job_run_fetch does). */
+int rpc_job_run_fetch(http_req_t *req, rpc_ctx_t *ctx, rpc_work_fn fn,
+                      rpc_done_fn done, void *state,
+                      void (*free_state)(void *state));
+/* The dag_get_cb of jobs that fetch: reads in j->txn (ud is j), notes a
+ * missing block. */
+int rpc_job_get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
+                void *ud);
+
+/* A streamed body whose state begins with an rpc_miss_t waits for the
+ * blocks its fill finds missing (the gateway's way: stream.h's hook). */
+typedef struct rpc_miss {
+  const bs_fetcher_t *f; /* NULL: does not fetch */
+  dag_cid_t root, cid, last;
+  bool has, has_last;
+  uint64_t handle;
+  http_stream_t *s;
+} rpc_miss_t;
+/* From done: rpc_job_stream() with fetching when j fetches. */
+void rpc_job_stream_fetch(rpc_job_t *j, http_fill_fn fill, rpc_miss_t *m,
+                          const dag_cid_t *root);
 
 /* Run fn on the pool, then answer.  Takes ownership of state (freed with
  * free_state when the job ends, whatever happens).  If the job cannot be

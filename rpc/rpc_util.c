@@ -291,7 +291,11 @@ int rpc_start(http_req_t *req, int kind, const char *ctype, int64_t length,
 
 /* ---------------------------------------------------------------- jobs */
 
+static void timer_free(uv_handle_t *h) { tr_free(h); }
+
 static void job_free(rpc_job_t *j) {
+  if (j->timer)
+    uv_close((uv_handle_t *)j->timer, timer_free);
   if (j->free_state && j->state)
     j->free_state(j->state);
   json_decref(j->json);
@@ -304,8 +308,170 @@ static void job_work(uv_work_t *w) {
   j->fn(j);
 }
 
+/* -------------------------------------------------- fetching in jobs */
+
+int rpc_fetch_policy(http_req_t *req, const rpc_ctx_t *ctx, bool *on,
+                     uint32_t *ms) {
+  bool off = false;
+  char *t = NULL;
+  int rc = rpc_opt_bool(req, "offline", false, &off);
+  if (!rc)
+    rc = rpc_opt_str(req, "timeout", &t);
+  uint64_t ns = 0;
+  if (!rc && t && (rc = tr_parse_duration(t, &ns)) == 0 && ns == 0)
+    rc = TR_EUSAGE;
+  tr_free(t);
+  if (rc)
+    return TR_EUSAGE;
+  *on = ctx->fetcher && !ctx->offline && !off;
+  uint64_t m = ns ? ns / 1000000 : ctx->fetch_timeout_ms ? ctx->fetch_timeout_ms
+                                                         : RPC_FETCH_TIMEOUT_MS;
+  *ms = m > UINT32_MAX ? UINT32_MAX : m ? (uint32_t)m : 1;
+  return 0;
+}
+
+int rpc_job_get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
+                void *ud) {
+  rpc_job_t *j = ud;
+  int rc = bs_get(j->txn, cid, data, len);
+  if (rc == TR_ENOTFOUND) {
+    j->missing = *cid;
+    j->has_missing = true;
+  }
+  return rc;
+}
+
+static void job_work(uv_work_t *w);
+static void job_after(uv_work_t *w, int status);
+
+/* The client left while the job waits for a block. */
+static void job_gone(http_req_t *req, void *ud) {
+  rpc_job_t *j = ud;
+  if (j->fetch)
+    j->ctx->fetcher->cancel(j->ctx->fetcher->ud, j->fetch);
+  j->fetch = 0;
+  http_res_end(req);
+  job_free(j);
+}
+
+static void job_fetch_end(rpc_job_t *j) {
+  http_req_on_close(j->req, NULL, NULL);
+  uv_timer_stop(j->timer);
+}
+
+static void job_fetch_timeout(uv_timer_t *t) {
+  rpc_job_t *j = t->data;
+  j->ctx->fetcher->cancel(j->ctx->fetcher->ud, j->fetch);
+  j->fetch = 0;
+  job_fetch_end(j);
+  char s[DAG_CID_STR_MAX];
+  rpc_error(j->req, 500, "context deadline exceeded: block %s not retrieved "
+            "in time", dag_cid_str(&j->last, s));
+  job_free(j);
+}
+
+static void job_fetched(void *arg, int status) {
+  rpc_job_t *j = arg;
+  j->fetch = 0;
+  job_fetch_end(j);
+  if (status) {
+    char s[DAG_CID_STR_MAX];
+    rpc_error(j->req, 500, "cannot retrieve %s: %s", dag_cid_str(&j->last, s),
+              tr_strerror(status));
+    job_free(j);
+    return;
+  }
+  /* Run again from the start, with nothing of the failed run kept. */
+  j->status = 0;
+  j->err[0] = 0;
+  json_decref(j->json);
+  j->json = NULL;
+  j->out.len = 0;
+  j->has_missing = false;
+  if (uv_queue_work(j->ctx->loop, &j->work, job_work, job_after)) {
+    rpc_error(j->req, 500, "cannot queue work");
+    job_free(j);
+  }
+}
+
+/* After a failed run: fetch what it lacked; true when a fetch started. */
+static bool job_refetch(rpc_job_t *j) {
+  if (!j->refetch || !j->fetch_on || !j->has_missing)
+    return false;
+  if (j->has_last && dag_cid_equal(&j->last, &j->missing))
+    return false; /* fetched, and missing still */
+  uint64_t now = uv_now(j->ctx->loop);
+  if (now >= j->deadline)
+    return false;
+  if (!j->timer) {
+    if (!(j->timer = tr_malloc(sizeof *j->timer)))
+      return false;
+    uv_timer_init(j->ctx->loop, j->timer);
+    j->timer->data = j;
+  }
+  const bs_fetcher_t *f = j->ctx->fetcher;
+  j->fetch = f->fetch(f->ud, &j->missing, &j->hint, 0, job_fetched, j);
+  if (!j->fetch)
+    return false;
+  j->last = j->missing;
+  j->has_last = true;
+  http_req_on_close(j->req, job_gone, j);
+  uv_timer_start(j->timer, job_fetch_timeout, j->deadline - now, 0);
+  return true;
+}
+
+/* ------------------------------------------------------- the stream's */
+
+static void miss_done(void *arg, int status) {
+  rpc_miss_t *m = arg;
+  m->handle = 0;
+  http_stream_resume(m->s, status);
+}
+
+static int miss_wait(void *state, int64_t err, http_stream_t *s) {
+  rpc_miss_t *m = state;
+  if (err != TR_ENOTFOUND || !m->has || !m->f)
+    return -1;
+  m->has = false;
+  if (m->has_last && dag_cid_equal(&m->last, &m->cid))
+    return -1;
+  m->s = s;
+  m->handle = m->f->fetch(m->f->ud, &m->cid, &m->root, 0, miss_done, m);
+  if (!m->handle)
+    return -1;
+  m->last = m->cid;
+  m->has_last = true;
+  return 0;
+}
+
+static void miss_cancel(void *state) {
+  rpc_miss_t *m = state;
+  if (m->handle)
+    m->f->cancel(m->f->ud, m->handle);
+  m->handle = 0;
+}
+
+void rpc_job_stream_fetch(rpc_job_t *j, http_fill_fn fill, rpc_miss_t *m,
+                          const dag_cid_t *root) {
+  void *state = j->state;
+  j->state = NULL;
+  memset(m, 0, sizeof *m);
+  http_stream_opts_t o = {0};
+  if (j->fetch_on) {
+    m->f = j->ctx->fetcher;
+    m->root = *root;
+    o.wait = miss_wait;
+    o.cancel = miss_cancel;
+    o.wait_timeout_ms = j->fetch_ms;
+  }
+  http_stream_start_opts(j->req, j->ctx->env, fill, j->free_state, state, &o);
+  job_free(j);
+}
+
 static void job_after(uv_work_t *w, int status) {
   rpc_job_t *j = w->data;
+  if (status != UV_ECANCELED && j->status >= 400 && job_refetch(j))
+    return;
   if (status == UV_ECANCELED && j->status < 400)
     rpc_job_fail(j, 500, "request cancelled");
   if (j->done && j->status < 400)
@@ -314,8 +480,9 @@ static void job_after(uv_work_t *w, int status) {
     rpc_job_answer(j);
 }
 
-int rpc_job_run(http_req_t *req, rpc_ctx_t *ctx, rpc_work_fn fn, rpc_done_fn done,
-                void *state, void (*free_state)(void *state)) {
+static int job_run(http_req_t *req, rpc_ctx_t *ctx, rpc_work_fn fn,
+                   rpc_done_fn done, void *state,
+                   void (*free_state)(void *state), bool refetch) {
   rpc_job_t *j = tr_calloc(1, sizeof *j);
   if (!j) {
     if (free_state && state)
@@ -332,12 +499,32 @@ int rpc_job_run(http_req_t *req, rpc_ctx_t *ctx, rpc_work_fn fn, rpc_done_fn don
   j->state = state;
   j->free_state = free_state;
   j->kind = RPC_SINGLE;
+  if (refetch) {
+    j->refetch = true;
+    if (rpc_fetch_policy(req, ctx, &j->fetch_on, &j->fetch_ms)) {
+      rpc_error(req, 400, "invalid timeout or offline option");
+      job_free(j);
+      return TR_EUSAGE;
+    }
+    j->deadline = uv_now(ctx->loop) + j->fetch_ms;
+  }
   if (uv_queue_work(ctx->loop, &j->work, job_work, job_after)) {
     rpc_error(req, 500, "cannot queue work");
     job_free(j);
     return -ENOMEM;
   }
   return 0;
+}
+
+int rpc_job_run(http_req_t *req, rpc_ctx_t *ctx, rpc_work_fn fn, rpc_done_fn done,
+                void *state, void (*free_state)(void *state)) {
+  return job_run(req, ctx, fn, done, state, free_state, false);
+}
+
+int rpc_job_run_fetch(http_req_t *req, rpc_ctx_t *ctx, rpc_work_fn fn,
+                      rpc_done_fn done, void *state,
+                      void (*free_state)(void *state)) {
+  return job_run(req, ctx, fn, done, state, free_state, true);
 }
 
 void rpc_job_fail(rpc_job_t *j, int status, const char *fmt, ...) {
@@ -478,21 +665,31 @@ char *rpc_clean_path(const char *filename) {
 
 /* ------------------------------------------------------------ paths */
 
-int rpc_resolve(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
+static int resolve(dag_get_cb get, void *ud, const char *arg, dag_cid_t *out,
+                   dag_cid_t *rootp) {
   const char *path;
   dag_cid_t root;
   int rc = rpc_parse_path(arg, &root, &path);
+  if (!rc && rootp)
+    *rootp = root;
   if (!rc && *path)
-    rc = dag_resolve(&root, path, strlen(path), bs_get_cb, txn, out);
+    rc = dag_resolve(&root, path, strlen(path), get, ud, out);
   else if (!rc)
     *out = root;
   return rc;
 }
 
-/* Resolve inside j, recording Kubo's message on failure. */
+int rpc_resolve(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
+  return resolve(bs_get_cb, txn, arg, out, NULL);
+}
+
+/* Resolve inside j, recording Kubo's message on failure.  A job that
+ * fetches reads through rpc_job_get, and its hint is the path's root. */
 int rpc_job_resolve(rpc_job_t *j, bs_txn_t *txn, const char *arg,
                     dag_cid_t *out) {
-  int rc = rpc_resolve(txn, arg, out);
+  j->txn = txn;
+  int rc = j->refetch ? resolve(rpc_job_get, j, arg, out, &j->hint)
+                      : rpc_resolve(txn, arg, out);
   char msg[700];
   if (rc)
     rpc_job_fail(j, rpc_status_for(rc), "%s",
