@@ -218,6 +218,98 @@ void tr_fpset_free(tr_fpset_t *s) {
   s->cap = s->n = 0;
 }
 
+/* ------------------------------------------------------ fingerprint map */
+
+static size_t fpmap_find(const tr_fpmap_t *m, tr_fp_t k) {
+  size_t j = (size_t)k.lo & (m->cap - 1);
+  while (!fp_empty(m->keys[j]) && !fp_eq(m->keys[j], k))
+    j = (j + 1) & (m->cap - 1);
+  return j;
+}
+
+static int fpmap_grow(tr_fpmap_t *m) {
+  size_t ncap = m->cap ? m->cap * 2 : 16;
+  tr_fpmap_t g = {tr_calloc(ncap, sizeof *g.keys), tr_calloc(ncap, sizeof *g.vals),
+                  ncap, 0};
+  if (!g.keys || !g.vals) {
+    tr_free(g.keys);
+    tr_free(g.vals);
+    return -ENOMEM;
+  }
+  for (size_t i = 0; i < m->cap; i++)
+    if (!fp_empty(m->keys[i])) {
+      size_t j = fpmap_find(&g, m->keys[i]);
+      g.keys[j] = m->keys[i];
+      g.vals[j] = m->vals[i];
+      g.n++;
+    }
+  tr_free(m->keys);
+  tr_free(m->vals);
+  *m = g;
+  return 0;
+}
+
+int tr_fpmap_put(tr_fpmap_t *m, tr_fp_t k, void *v) {
+  assert(!fp_empty(k));
+  if ((m->n + 1) * 2 > m->cap) {
+    int rc = fpmap_grow(m);
+    if (rc)
+      return rc;
+  }
+  size_t j = fpmap_find(m, k);
+  if (fp_empty(m->keys[j])) {
+    m->keys[j] = k;
+    m->n++;
+  }
+  m->vals[j] = v;
+  return 0;
+}
+
+void *tr_fpmap_get(const tr_fpmap_t *m, tr_fp_t k) {
+  if (!m->cap)
+    return NULL;
+  size_t j = fpmap_find(m, k);
+  return fp_empty(m->keys[j]) ? NULL : m->vals[j];
+}
+
+void *tr_fpmap_del(tr_fpmap_t *m, tr_fp_t k) {
+  if (!m->cap)
+    return NULL;
+  size_t mask = m->cap - 1, i = fpmap_find(m, k);
+  if (fp_empty(m->keys[i]))
+    return NULL;
+  void *v = m->vals[i];
+  /* Backward shift: move later entries of the probe run into the hole
+   * when their home slot is not between the hole and them. */
+  for (size_t j = (i + 1) & mask; !fp_empty(m->keys[j]); j = (j + 1) & mask) {
+    size_t home = (size_t)m->keys[j].lo & mask;
+    if (((j - home) & mask) >= ((j - i) & mask)) {
+      m->keys[i] = m->keys[j];
+      m->vals[i] = m->vals[j];
+      i = j;
+    }
+  }
+  m->keys[i] = (tr_fp_t){0, 0};
+  m->vals[i] = NULL;
+  m->n--;
+  return v;
+}
+
+void tr_fpmap_each(const tr_fpmap_t *m, void (*fn)(void *ud, void *v),
+                   void *ud) {
+  for (size_t i = 0; i < m->cap; i++)
+    if (!fp_empty(m->keys[i]))
+      fn(ud, m->vals[i]);
+}
+
+void tr_fpmap_free(tr_fpmap_t *m) {
+  tr_free(m->keys);
+  tr_free(m->vals);
+  m->keys = NULL;
+  m->vals = NULL;
+  m->cap = m->n = 0;
+}
+
 /* --------------------------------------------------------------- logging */
 
 /* Read by every thread that logs (the loop, workers, upload threads), so

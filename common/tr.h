@@ -191,6 +191,27 @@ int tr_fpset_add(tr_fpset_t *s, tr_fp_t v) TR_WUR;
 bool tr_fpset_has(const tr_fpset_t *s, tr_fp_t v);
 void tr_fpset_free(tr_fpset_t *s);
 
+/* A map from non-zero fingerprints to pointers (open addressing, linear
+ * probing, deletion by backward shift so no tombstones pile up): what
+ * bitswap keeps its wants and ledgers by CID in.  Zero-initialise it; free
+ * it with tr_fpmap_free() (the values are the caller's). */
+typedef struct tr_fpmap {
+  tr_fp_t *keys;
+  void **vals;
+  size_t cap; /* a power of two, or 0 */
+  size_t n;
+} tr_fpmap_t;
+
+/* Set k to v (replacing).  0 or -ENOMEM. */
+int tr_fpmap_put(tr_fpmap_t *m, tr_fp_t k, void *v) TR_WUR;
+void *tr_fpmap_get(const tr_fpmap_t *m, tr_fp_t k); /* NULL: absent */
+/* Remove k; returns its value (NULL: absent). */
+void *tr_fpmap_del(tr_fpmap_t *m, tr_fp_t k);
+/* Visit each value (the map must not change meanwhile). */
+void tr_fpmap_each(const tr_fpmap_t *m, void (*fn)(void *ud, void *v),
+                   void *ud);
+void tr_fpmap_free(tr_fpmap_t *m);
+
 /* ------------------------------------------------------------- durations */
 
 /* A duration as Go's time.ParseDuration reads it, with Kubo's "d" (24 h)
