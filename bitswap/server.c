@@ -48,15 +48,15 @@ typedef struct srv_want {
   uint8_t ans;   /* ANS_*: the answer queued, or none */
   bool sdh;      /* send-dont-have */
   bool gone;     /* to be removed once the message is sent */
+  uint32_t idx;  /* in the ledger's w */
 } srv_want_t;
 
 struct bsw__ledger {
   bsw__peer_t *p;
   size_t idx;         /* in srv->l */
-  srv_want_t *w;      /* the wantlist, dense */
+  tr_fpmap_t map;     /* the wantlist by fingerprint: srv_want_t * */
+  srv_want_t **w;     /* the same entries, dense, for the scheduler */
   uint32_t n, cap;
-  uint32_t *slot;     /* index+1 into w, 0 empty; linear probing */
-  uint32_t nslot;     /* a power of two, >= 2n */
   uint32_t nq;        /* entries with an answer queued */
   bool busy;          /* a message went out and has not drained */
   size_t busy_bytes;  /* its size, counted in srv->inflight */
@@ -66,8 +66,8 @@ struct bsw__ledger {
  * (highest first) then arrival. */
 typedef struct srv_pick {
   int32_t prio;
-  uint32_t idx;
   uint64_t seq;
+  srv_want_t *w;
   uint8_t out; /* OUT_*: what sending it does to its entry */
 } srv_pick_t;
 
@@ -90,96 +90,54 @@ struct bsw__server {
 
 /* ------------------------------------------------------------ the table */
 
-static uint32_t fp_home(tr_fp_t fp, uint32_t nslot) {
-  return (uint32_t)(fp.lo ^ (fp.hi >> 7)) & (nslot - 1);
-}
-
-static bool fp_eq(tr_fp_t a, tr_fp_t b) {
-  return a.hi == b.hi && a.lo == b.lo;
-}
-
-/* The slot holding fp's entry, or the empty slot where it would go. */
-static uint32_t slot_find(const struct bsw__ledger *L, tr_fp_t fp) {
-  uint32_t mask = L->nslot - 1, s = fp_home(fp, L->nslot);
-  while (L->slot[s] && !fp_eq(L->w[L->slot[s] - 1].fp, fp))
-    s = (s + 1) & mask;
-  return s;
-}
-
 static srv_want_t *want_find(const struct bsw__ledger *L, tr_fp_t fp) {
-  if (!L || !L->nslot)
-    return NULL;
-  uint32_t s = slot_find(L, fp);
-  return L->slot[s] ? &L->w[L->slot[s] - 1] : NULL;
+  return L ? tr_fpmap_get(&L->map, fp) : NULL;
 }
 
-static int table_grow(struct bsw__ledger *L, uint32_t nslot) {
-  uint32_t *t = tr_calloc(nslot, sizeof *t);
-  if (!t)
-    return -ENOMEM;
-  tr_free(L->slot);
-  L->slot = t;
-  L->nslot = nslot;
-  for (uint32_t i = 0; i < L->n; i++)
-    L->slot[slot_find(L, L->w[i].fp)] = i + 1;
-  return 0;
-}
-
-/* Room for one more entry in w, the table and srv->pick. */
-static int want_reserve(bsw__server_t *S, struct bsw__ledger *L) {
+/* A new entry for fp, zeroed, in the map and the array.  NULL: -ENOMEM. */
+static srv_want_t *want_new(bsw__server_t *S, struct bsw__ledger *L,
+                            tr_fp_t fp) {
   if (L->n == L->cap) {
     uint32_t cap = L->cap ? 2 * L->cap : 16;
-    srv_want_t *w = tr_realloc(L->w, cap * sizeof *w);
+    srv_want_t **w = tr_realloc(L->w, cap * sizeof *w);
     if (!w)
-      return -ENOMEM;
+      return NULL;
     L->w = w;
     L->cap = cap;
   }
-  if (2 * (L->n + 1) > L->nslot &&
-      table_grow(L, L->nslot ? 2 * L->nslot : 32))
-    return -ENOMEM;
-  if (S->pick_cap < L->n + 1) {
+  /* The scheduler's pick must never need memory: it grows here. */
+  if (S->pick_cap < L->n + 1u) {
     size_t cap = S->pick_cap ? 2 * S->pick_cap : 16;
     srv_pick_t *pk = tr_realloc(S->pick, cap * sizeof *pk);
     if (!pk)
-      return -ENOMEM;
+      return NULL;
     S->pick = pk;
     S->pick_cap = cap;
   }
-  return 0;
+  srv_want_t *w = tr_calloc(1, sizeof *w);
+  if (!w || tr_fpmap_put(&L->map, fp, w)) {
+    tr_free(w);
+    return NULL;
+  }
+  w->fp = fp;
+  w->idx = L->n;
+  L->w[L->n++] = w;
+  return w;
 }
 
-/* Remove entry i: backward-shift deletion in the table, then the last
- * entry moves into i. */
-static void want_remove(struct bsw__ledger *L, uint32_t i) {
-  uint32_t mask = L->nslot - 1, s = slot_find(L, L->w[i].fp), j = s;
-  if (L->w[i].ans != ANS_NONE)
+static void want_remove(struct bsw__ledger *L, srv_want_t *w) {
+  if (w->ans != ANS_NONE)
     L->nq--;
-  for (;;) {
-    j = (j + 1) & mask;
-    if (!L->slot[j])
-      break;
-    uint32_t k = fp_home(L->w[L->slot[j] - 1].fp, L->nslot);
-    /* Entry j may move to s when its home is not in (s, j] cyclically. */
-    bool stays = s <= j ? (s < k && k <= j) : (s < k || k <= j);
-    if (!stays) {
-      L->slot[s] = L->slot[j];
-      s = j;
-    }
-  }
-  L->slot[s] = 0;
-  uint32_t last = --L->n;
-  if (i != last) {
-    L->w[i] = L->w[last];
-    L->slot[slot_find(L, L->w[i].fp)] = i + 1;
-  }
+  tr_fpmap_del(&L->map, w->fp);
+  srv_want_t *last = L->w[--L->n];
+  L->w[w->idx] = last;
+  last->idx = w->idx;
+  tr_free(w);
 }
 
 static void want_clear(struct bsw__ledger *L) {
-  L->n = 0;
-  L->nq = 0;
-  if (L->slot)
-    memset(L->slot, 0, L->nslot * sizeof *L->slot);
+  while (L->n)
+    want_remove(L, L->w[L->n - 1]);
 }
 
 /* ------------------------------------------------------------- ledgers */
@@ -190,8 +148,10 @@ int bsw__srv_new(bsw_t *b) {
 }
 
 static void ledger_free(struct bsw__ledger *L) {
+  for (uint32_t i = 0; i < L->n; i++)
+    tr_free(L->w[i]);
+  tr_fpmap_free(&L->map);
   tr_free(L->w);
-  tr_free(L->slot);
   tr_free(L);
 }
 
@@ -230,6 +190,8 @@ static struct bsw__ledger *ledger_get(bsw__server_t *S, bsw__peer_t *p) {
   return L;
 }
 
+/* Sends nothing (bsw_free may come this way): the caller runs
+ * bsw__srv_pump after, since the budget freed may let others go. */
 void bsw__srv_peer_down(bsw_t *b, bsw__peer_t *p) {
   bsw__server_t *S = b->srv;
   struct bsw__ledger *L = p->srv;
@@ -256,7 +218,7 @@ uint32_t bsw__srv_wants(const bsw__peer_t *p) {
 void bsw__srv_wantlist_each(const bsw__peer_t *p, bsw_cid_fn fn, void *ud) {
   const struct bsw__ledger *L = p->srv;
   for (uint32_t i = 0; L && i < L->n; i++)
-    fn(ud, &L->w[i].cid, L->w[i].type);
+    fn(ud, &L->w[i]->cid, L->w[i]->type);
 }
 
 /* ------------------------------------------------------------- answers */
@@ -313,17 +275,13 @@ static int want_add(bsw_t *b, struct bsw__ledger *L, const bsw_entry_t *e,
   } else {
     if (L->n >= b->lim.wantlist_max)
       return TR_ELIMIT;
-    int rc = want_reserve(S, L);
-    if (rc)
-      return rc;
-    w = &L->w[L->n];
-    memset(w, 0, sizeof *w);
+    w = want_new(S, L, fp);
+    if (!w)
+      return -ENOMEM;
     w->cid = e->cid;
-    w->fp = fp;
     w->prio = e->priority;
     w->type = type;
     w->sdh = sdh;
-    L->slot[slot_find(L, fp)] = ++L->n;
   }
   answer_from_store(b, L, w);
   return 0;
@@ -346,7 +304,7 @@ int bsw__srv_wantlist(bsw_t *b, bsw__peer_t *p, const bsw_msg_t *m,
     if (e->cancel) {
       srv_want_t *w = want_find(L, dag_cid_fp(&e->cid));
       if (w)
-        want_remove(L, (uint32_t)(w - L->w));
+        want_remove(L, w);
       continue;
     }
     int rc = want_add(b, L, e, p->version);
@@ -412,31 +370,51 @@ static int enc_block(bsw_t *b, bsw__peer_t *p, const srv_want_t *w,
   return 0;
 }
 
-/* Build L's next message in b->scratch: the answers in priority order,
- * blocks up to lim.send_target bytes (at least one), every presence.
- * What went in is S->pick[0..*npick) with its outcome.  Block bytes in
- * *data, their count in *nblocks.  0 or -ENOMEM (L unchanged). */
-static int build(bsw_t *b, struct bsw__ledger *L, size_t *npick,
-                 uint64_t *data, uint64_t *nblocks) {
-  bsw__server_t *S = b->srv;
-  bsw__peer_t *p = L->p;
-  size_t n = 0, k = 0;
+/* What a message item costs beyond its block data, at most: the field
+ * tags and lengths, the CID or its prefix, the presence type. */
+#define SRV_ITEM_OVERHEAD 24
+
+/* Choose L's next message: its answers in priority order (then arrival),
+ * blocks up to lim.send_target bytes (at least one), every presence,
+ * into S->pick[0..*npick).  Returns the message's size at most. */
+static size_t plan(bsw__server_t *S, const struct bsw__ledger *L,
+                   uint32_t target, size_t *npick) {
+  size_t n = 0, k = 0, est = 0, data = 0;
   for (uint32_t i = 0; i < L->n; i++)
-    if (L->w[i].ans != ANS_NONE)
-      S->pick[n++] = (srv_pick_t){L->w[i].prio, i, L->w[i].seq, 0};
+    if (L->w[i]->ans != ANS_NONE)
+      S->pick[n++] = (srv_pick_t){L->w[i]->prio, L->w[i]->seq, L->w[i], 0};
   qsort(S->pick, n, sizeof *S->pick, pick_cmp);
-  b->scratch.len = 0;
-  *data = *nblocks = 0;
   bool blocks_full = false;
   for (size_t j = 0; j < n; j++) {
-    srv_pick_t *pk = &S->pick[j];
-    const srv_want_t *w = &L->w[pk->idx];
-    int rc = 0;
+    const srv_want_t *w = S->pick[j].w;
     if (w->ans == ANS_BLOCK) {
-      if (blocks_full || (*nblocks && *data + w->size > b->lim.send_target)) {
+      if (blocks_full || (data && data + w->size > target)) {
         blocks_full = true; /* in priority order: no smaller one after */
         continue;
       }
+      data += w->size;
+      est += w->size;
+    }
+    est += SRV_ITEM_OVERHEAD + w->cid.len;
+    S->pick[k++] = S->pick[j];
+  }
+  *npick = k;
+  return est;
+}
+
+/* Build the planned message in b->scratch, reading the blocks now; each
+ * pick's outcome is set.  Block bytes in *data, their count in *nblocks.
+ * 0 or -ENOMEM (L unchanged). */
+static int build(bsw_t *b, struct bsw__ledger *L, size_t npick,
+                 uint64_t *data, uint64_t *nblocks) {
+  bsw__peer_t *p = L->p;
+  b->scratch.len = 0;
+  *data = *nblocks = 0;
+  for (size_t j = 0; j < npick; j++) {
+    srv_pick_t *pk = &b->srv->pick[j];
+    const srv_want_t *w = pk->w;
+    int rc = 0;
+    if (w->ans == ANS_BLOCK) {
       size_t len;
       rc = enc_block(b, p, w, &pk->out, &len);
       if (!rc && pk->out == OUT_SENT) {
@@ -453,9 +431,7 @@ static int build(bsw_t *b, struct bsw__ledger *L, size_t *npick,
     }
     if (rc < 0)
       return rc;
-    S->pick[k++] = *pk;
   }
-  *npick = k;
   return 0;
 }
 
@@ -465,23 +441,30 @@ static int build(bsw_t *b, struct bsw__ledger *L, size_t *npick,
 static void settle(bsw__server_t *S, struct bsw__ledger *L, size_t npick,
                    bool ok) {
   for (size_t j = 0; j < npick; j++) {
-    srv_want_t *w = &L->w[S->pick[j].idx];
+    srv_want_t *w = S->pick[j].w;
     uint8_t out = S->pick[j].out;
     w->gone = out == OUT_REMOVE || (ok && out == OUT_SENT);
     answer_set(S, L, w, ANS_NONE);
   }
   for (uint32_t i = L->n; i-- > 0;)
-    if (L->w[i].gone)
-      want_remove(L, i);
+    if (L->w[i]->gone)
+      want_remove(L, L->w[i]);
 }
 
 /* L's turn: one message.  1 sent, 0 nothing sent (its answers were
- * settled all the same), -ENOMEM (L unchanged). */
+ * settled all the same), SRV_FULL (it would pass lim.inflight_max: L
+ * unchanged, wait for a drain), -ENOMEM (L unchanged). */
+#define SRV_FULL 2
 static int serve(bsw_t *b, struct bsw__ledger *L) {
   bsw__server_t *S = b->srv;
   size_t npick;
   uint64_t data, nblocks;
-  int rc = build(b, L, &npick, &data, &nblocks);
+  size_t est = plan(S, L, b->lim.send_target, &npick);
+  /* A message alone may be larger than the cap (a big block): it goes
+   * out once nothing else is in flight. */
+  if (S->inflight && S->inflight + est > b->lim.inflight_max)
+    return SRV_FULL;
+  int rc = build(b, L, npick, &data, &nblocks);
   if (rc)
     return rc;
   bool sent = false;
@@ -498,11 +481,15 @@ static int serve(bsw_t *b, struct bsw__ledger *L) {
   return sent;
 }
 
+/* The turn goes round the ledgers from the cursor, which moves past each
+ * peer served, so every peer with answers queued gets one message before
+ * any gets a second.  A peer whose message would pass the in-flight cap
+ * keeps its turn (a smaller one behind it does not overtake it). */
 void bsw__srv_pump(bsw_t *b, uint64_t now) {
   bsw__server_t *S = b->srv;
   (void)now;
   while (S->n && S->inflight < b->lim.inflight_max) {
-    size_t i, k;
+    size_t i = 0, k;
     for (k = 0; k < S->n; k++) {
       i = (S->cursor + k) % S->n;
       if (!S->l[i]->busy && S->l[i]->nq)
@@ -510,9 +497,11 @@ void bsw__srv_pump(bsw_t *b, uint64_t now) {
     }
     if (k == S->n)
       return; /* nobody to serve now */
+    S->cursor = i;
+    int rc = serve(b, S->l[i]);
+    if (rc < 0 || rc == SRV_FULL)
+      return; /* wait for a drain; out of memory: the next event retries */
     S->cursor = (i + 1) % S->n;
-    if (serve(b, S->l[i]) < 0)
-      return; /* out of memory: the next event tries again */
   }
 }
 
