@@ -501,7 +501,9 @@ void bsw__srv_pump(bsw_t *b, uint64_t now) {
     int rc = serve(b, S->l[i]);
     if (rc < 0 || rc == SRV_FULL)
       return; /* wait for a drain; out of memory: the next event retries */
-    S->cursor = (i + 1) % S->n;
+    /* Not modulo n: a ledger added at the end before the next turn is
+     * next, since it has not had a turn yet. */
+    S->cursor = i + 1;
   }
 }
 
