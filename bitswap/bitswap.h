@@ -98,6 +98,12 @@ typedef struct bsw_io {
    * -ENOMEM). */
   int (*stat)(void *ud, const dag_cid_t *cid, size_t *size);
   int (*get)(void *ud, const dag_cid_t *cid, tr_bytes_t *out);
+  /* The children of a block the store has, in link order (the store's
+   * links index saves reading the block): fn for each, a non-zero return
+   * stops and is returned.  0, TR_ENOTFOUND.  May be NULL: then get and
+   * the block's own links. */
+  int (*links)(void *ud, const dag_cid_t *cid,
+               int (*fn)(void *fud, const dag_cid_t *child), void *fud);
   /* A wanted block arrived and hashes to its CID: keep it.  data is a
    * view for the call.  May call bsw_block_added() (it is not re-entrant
    * into the client). */

@@ -1,9 +1,11 @@
 /*
  * bsw_int.h — what the bitswap core's files share (internal to bitswap/):
  * bitswap.c (the node: peers, scores, dispatch of messages, timers) →
- * server.c (ledgers and the fair scheduler), client.c (wants, the
- * per-peer wantlists we send, block arrival) → session.c (sessions:
- * their peers, want-block placement, DAG fetch-ahead) → msg.c.
+ * server.c (ledgers and the fair scheduler), client.c (block and
+ * presence arrival, timers of the client) → session.c (sessions: their
+ * peers, want-block placement, DAG fetch-ahead) → wants.c (the wants
+ * table and the wantlist we have sent each peer, flushed as one message
+ * per peer at the end of each call) → msg.c.
  *
  * A peer is one bsw__peer_t in b->peers, shared by the halves: each keeps
  * its own state behind an opaque pointer in it (srv, cli).
@@ -21,7 +23,7 @@ typedef struct bsw__peer {
   uint64_t sent, recv, exchanged; /* block bytes each way, messages in */
   uint64_t up_at;
   struct bsw__ledger *srv; /* server.c's, NULL until it makes one */
-  struct bsw__cpeer *cli;  /* client.c's, NULL until it makes one */
+  struct bsw__cpeer *cli;  /* wants.c's, NULL until it makes one */
 } bsw__peer_t;
 
 struct bsw {
@@ -69,6 +71,103 @@ void bsw__srv_pump(bsw_t *b, uint64_t now);
 /* Entries of p's wantlist, and each of them. */
 uint32_t bsw__srv_wants(const bsw__peer_t *p);
 void bsw__srv_wantlist_each(const bsw__peer_t *p, bsw_cid_fn fn, void *ud);
+
+/* ------------------------------------------------------------- wants.c */
+
+/* Deepest DAG position a want remembers; deeper blocks share their
+ * ancestor's position at this depth (the order among them is arrival). */
+#define BSW_PATH_MAX 24
+
+typedef struct bsw__sess bsw__sess_t;
+
+/* A session's interest in a want: where in its DAG the block sits (the
+ * child indexes from the root, for DAG order) and whether its children
+ * are wanted too. */
+typedef struct bsw__wref {
+  bsw__sess_t *s;
+  bool dag;
+  uint8_t depth;
+  uint16_t path[BSW_PATH_MAX];
+} bsw__wref_t;
+
+/* One CID the client wants, whatever the number of sessions. */
+typedef struct bsw__want {
+  dag_cid_t cid;
+  tr_fp_t fp;
+  bsw__wref_t *refs;
+  uint16_t nrefs, refs_cap;
+  bsw__peer_t *blk_peer;  /* the peer asked want-block, or NULL */
+  uint64_t blk_at, blk_deadline;
+  uint64_t since, have_at; /* created; last want-have broadcast */
+  uint8_t nlacks;         /* peers that said DONT_HAVE or timed out */
+  bsw__peer_t *lacks[8];
+} bsw__want_t;
+
+/* What the client knows of a peer (p->cli). */
+typedef struct bsw__cpeer {
+  tr_fpmap_t sent;        /* fp -> (void *)(type + 1): what it has of ours */
+  bsw_entry_t *pend;      /* entries not yet sent */
+  size_t npend, pend_cap;
+  bool dirty;             /* in the flush list */
+  uint32_t inflight, window; /* want-blocks placed on it; its cap */
+  uint64_t last_block_at;
+  double block_ms;        /* EWMA of the time between its blocks */
+  uint32_t timeouts, blocks;
+} bsw__cpeer_t;
+
+struct bsw__client {
+  tr_fpmap_t wants;       /* fp -> bsw__want_t */
+  bsw__sess_t **sess;
+  size_t nsess, sess_cap;
+  uint64_t next_sid;
+  bsw__peer_t **dirty;    /* peers with entries to flush */
+  size_t ndirty, dirty_cap;
+  void *recent;           /* client.c's: CIDs received lately */
+};
+
+bsw__cpeer_t *bsw__cpeer(bsw_t *b, bsw__peer_t *p); /* NULL: -ENOMEM */
+bsw__want_t *bsw__want_get(bsw_t *b, const dag_cid_t *cid);
+/* Find or make the want of cid.  NULL: -ENOMEM or BSW_WANTS_MAX. */
+bsw__want_t *bsw__want_add(bsw_t *b, const dag_cid_t *cid, uint64_t now);
+/* Forget w: every peer that has it in its wantlist gets CANCEL. */
+void bsw__want_drop(bsw_t *b, bsw__want_t *w);
+/* Queue an entry for p (merged into the message of the next flush);
+ * cancel removes it from what p has. */
+void bsw__want_send(bsw_t *b, bsw__peer_t *p, const dag_cid_t *cid, int type,
+                    bool cancel);
+/* Ask p want-block for w (placement: blk_peer, inflight, deadline). */
+void bsw__want_place(bsw_t *b, bsw__want_t *w, bsw__peer_t *p, uint64_t now);
+/* Undo the placement (the peer failed it): it goes into w's lacks. */
+void bsw__want_unplace(bsw_t *b, bsw__want_t *w, bool lacks);
+bool bsw__want_lacks(const bsw__want_t *w, const bsw__peer_t *p);
+/* want-have to every connected peer that has not been asked. */
+void bsw__want_broadcast(bsw_t *b, bsw__want_t *w, uint64_t now);
+/* Send every queued entry, one message per peer. */
+void bsw__flush(bsw_t *b);
+/* A peer leaves: its placements come undone, it leaves every lacks list,
+ * its client state is freed. */
+void bsw__wants_peer_down(bsw_t *b, bsw__peer_t *p);
+
+/* ----------------------------------------------------------- session.c */
+
+bsw__sess_t *bsw__sess_find(bsw_t *b, uint64_t sid);
+/* A want of s's arrived (data: the block, for its links; NULL when only
+ * its presence in the store is known, then links come from io.links). */
+void bsw__sess_arrived(bsw_t *b, const bsw__wref_t *r, const dag_cid_t *cid,
+                       const uint8_t *data, size_t len, uint64_t now);
+/* p has blocks of s (it said HAVE, or sent one): a peer of s from now. */
+void bsw__sess_add_peer(bsw_t *b, bsw__sess_t *s, bsw__peer_t *p,
+                        uint64_t now);
+void bsw__sess_peer_down(bsw_t *b, bsw__peer_t *p);
+/* Place w's want-block on the best peer of its sessions, or broadcast
+ * want-have when they have none. */
+void bsw__sess_place(bsw_t *b, bsw__want_t *w, uint64_t now);
+/* Start wants from the sessions' DAG queues, up to lim.ahead_max each;
+ * report sessions that are done. */
+void bsw__sess_pump(bsw_t *b, uint64_t now);
+/* Timers: want-block deadlines, rebroadcasts, provider searches. */
+uint64_t bsw__sess_tick(bsw_t *b, uint64_t now);
+void bsw__sess_free_all(bsw_t *b);
 
 /* ------------------------------------------------------------ client.c */
 
