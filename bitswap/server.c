@@ -24,8 +24,9 @@
  * ignored.  Older peers (1.0.0, 1.1.0) get no presences: their entries
  * are taken as want-block without send-dont-have.
  *
- * Every entry point that can make work (wantlist, ready, block_added)
- * ends by running bsw__srv_pump, so the caller may but need not.
+ * Nothing here sends but bsw__srv_pump, which bitswap.c runs once at the
+ * end of each entry point (after bans are acted on, so a peer banned by
+ * the message that queued its answers gets none).
  * No I/O, no clock, no client calls.
  */
 #include <errno.h>
@@ -190,8 +191,7 @@ static struct bsw__ledger *ledger_get(bsw__server_t *S, bsw__peer_t *p) {
   return L;
 }
 
-/* Sends nothing (bsw_free may come this way): the caller runs
- * bsw__srv_pump after, since the budget freed may let others go. */
+/* Sends nothing (bsw_free comes this way too). */
 void bsw__srv_peer_down(bsw_t *b, bsw__peer_t *p) {
   bsw__server_t *S = b->srv;
   struct bsw__ledger *L = p->srv;
@@ -289,6 +289,7 @@ static int want_add(bsw_t *b, struct bsw__ledger *L, const bsw_entry_t *e,
 
 int bsw__srv_wantlist(bsw_t *b, bsw__peer_t *p, const bsw_msg_t *m,
                       uint64_t now) {
+  (void)now;
   if (!m->full && !m->nentries)
     return 0;
   struct bsw__ledger *L = ledger_get(b->srv, p);
@@ -313,7 +314,6 @@ int bsw__srv_wantlist(bsw_t *b, bsw__peer_t *p, const bsw_msg_t *m,
     if (rc)
       ret = rc;
   }
-  bsw__srv_pump(b, now);
   return ret;
 }
 
@@ -321,6 +321,7 @@ void bsw__srv_block_added(bsw_t *b, const dag_cid_t *cid, size_t len,
                           uint64_t now) {
   bsw__server_t *S = b->srv;
   tr_fp_t fp = dag_cid_fp(cid);
+  (void)now;
   for (size_t i = 0; i < S->n; i++) {
     srv_want_t *w = want_find(S->l[i], fp);
     if (!w || w->ans == ANS_BLOCK || w->ans == ANS_HAVE)
@@ -328,7 +329,6 @@ void bsw__srv_block_added(bsw_t *b, const dag_cid_t *cid, size_t len,
     w->size = len;
     answer_set(S, S->l[i], w, answer_have(w, len));
   }
-  bsw__srv_pump(b, now);
 }
 
 /* ----------------------------------------------------------- scheduler */
@@ -509,10 +509,10 @@ void bsw__srv_pump(bsw_t *b, uint64_t now) {
 
 void bsw__srv_ready(bsw_t *b, bsw__peer_t *p, uint64_t now) {
   struct bsw__ledger *L = p->srv;
+  (void)now;
   if (L && L->busy) {
     b->srv->inflight -= L->busy_bytes;
     L->busy = false;
     L->busy_bytes = 0;
   }
-  bsw__srv_pump(b, now);
 }

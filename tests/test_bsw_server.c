@@ -41,11 +41,6 @@ typedef struct h {
   size_t gets;
 } h_t;
 
-/* bitswap.c's, until it is merged: the message goes to io.send. */
-int bsw__send(bsw_t *b, bsw__peer_t *p, const tr_bytes_t *out) {
-  return b->io.send(b->io.ud, &p->id, out->data, out->len);
-}
-
 static int peer_index(h_t *h, const net_peerid_t *id) {
   for (int i = 0; i < NPEERS; i++)
     if (net_peerid_equal(&h->peer[i].id, id))
@@ -159,7 +154,9 @@ static bsw_entry_t cancel(h_t *h, size_t k) {
 
 static int wl(h_t *h, int peer, bool full, bsw_entry_t *e, size_t n) {
   bsw_msg_t m = {.full = full, .entries = e, .nentries = n};
-  return bsw__srv_wantlist(&h->b, &h->peer[peer], &m, 0);
+  int rc = bsw__srv_wantlist(&h->b, &h->peer[peer], &m, 0);
+  bsw__srv_pump(&h->b, 0); /* as bitswap.c does after each entry point */
+  return rc;
 }
 
 static int want1(h_t *h, int peer, size_t k, int type, bool sdh) {
@@ -171,6 +168,14 @@ static void ready(h_t *h, int peer) {
   h->busy_total -= h->busy[peer];
   h->busy[peer] = 0;
   bsw__srv_ready(&h->b, &h->peer[peer], 0);
+  bsw__srv_pump(&h->b, 0);
+}
+
+/* The block k arrives in the store. */
+static void added(h_t *h, size_t k) {
+  h->blk[k].have = true;
+  bsw__srv_block_added(&h->b, &h->blk[k].cid, h->blk[k].len, 0);
+  bsw__srv_pump(&h->b, 0);
 }
 
 static void decode(h_t *h, size_t i, bsw_msg_t *m) {
@@ -290,8 +295,7 @@ static void test_cancel(void **state) {
   assert_int_equal(bsw__srv_wants(&h.peer[0]), 0);
   ready(&h, 0);
   assert_int_equal(h.nlog, 1);
-  h.blk[x].have = true;
-  bsw__srv_block_added(&h.b, &h.blk[x].cid, h.blk[x].len, 0);
+  added(&h, x);
   assert_int_equal(h.nlog, 1);
   h_free(&h);
 }
@@ -312,8 +316,7 @@ static void test_full_replaces(void **state) {
   assert_int_equal(bsw__srv_wants(&h.peer[0]), 1);
   assert_int_equal(only_type(&h, 0), BSW_WANT_HAVE);
   /* X no longer wanted: its arrival sends nothing. */
-  h.blk[x].have = true;
-  bsw__srv_block_added(&h.b, &h.blk[x].cid, h.blk[x].len, 0);
+  added(&h, x);
   assert_int_equal(h.nlog, 0);
   assert_int_equal(wl(&h, 0, true, NULL, 0), 0);
   assert_int_equal(bsw__srv_wants(&h.peer[0]), 0);
@@ -332,8 +335,7 @@ static void test_want_block_upgrades_have(void **state) {
   assert_int_equal(only_type(&h, 0), BSW_WANT_BLOCK);
   assert_int_equal(want1(&h, 0, x, BSW_WANT_HAVE, false), 0);
   assert_int_equal(only_type(&h, 0), BSW_WANT_BLOCK); /* not the reverse */
-  h.blk[x].have = true;
-  bsw__srv_block_added(&h.b, &h.blk[x].cid, h.blk[x].len, 0);
+  added(&h, x);
   assert_int_equal(h.nlog, 1);
   bsw_msg_t m;
   decode(&h, 0, &m);
@@ -344,8 +346,7 @@ static void test_want_block_upgrades_have(void **state) {
   ready(&h, 0);
   /* A want-have of a big block that arrives later: HAVE, then gone. */
   assert_int_equal(want1(&h, 0, y, BSW_WANT_HAVE, false), 0);
-  h.blk[y].have = true;
-  bsw__srv_block_added(&h.b, &h.blk[y].cid, h.blk[y].len, 0);
+  added(&h, y);
   assert_int_equal(h.nlog, 2);
   decode(&h, 1, &m);
   assert_int_equal(m.nblocks, 0);
@@ -430,8 +431,7 @@ static void test_block_added(void **state) {
   assert_int_equal(want1(&h, 2, o, BSW_WANT_BLOCK, false), 0);
   assert_int_equal(h.nlog, 1); /* peer 1's DONT_HAVE */
   ready(&h, 1);
-  h.blk[x].have = true;
-  bsw__srv_block_added(&h.b, &h.blk[x].cid, h.blk[x].len, 0);
+  added(&h, x);
   assert_int_equal(h.nlog, 3);
   for (size_t i = 1; i < 3; i++) {
     bsw_msg_t m;
@@ -585,8 +585,7 @@ static void test_peer_down(void **state) {
   assert_int_equal(h.nlog, 2);
   assert_int_equal(h.log[1].peer, 1);
   bsw__srv_ready(&h.b, &h.peer[0], 0); /* late: harmless */
-  h.blk[x].have = true;
-  bsw__srv_block_added(&h.b, &h.blk[x].cid, h.blk[x].len, 0);
+  added(&h, x);
   assert_int_equal(h.nlog, 2);
   h_free(&h);
 }
@@ -614,8 +613,7 @@ static void test_block_gone_before_send(void **state) {
   ready(&h, 0);
   assert_int_equal(h.nlog, 2);
   /* Back in the store: answered then. */
-  h.blk[g2].have = true;
-  bsw__srv_block_added(&h.b, &h.blk[g2].cid, h.blk[g2].len, 0);
+  added(&h, g2);
   assert_int_equal(h.nlog, 3);
   decode(&h, 2, &m);
   assert_int_equal(m.nblocks, 1);
@@ -637,9 +635,58 @@ static void test_send_fails(void **state) {
   h.send_fail = false;
   bsw__srv_pump(&h.b, 0);
   assert_int_equal(h.nlog, 0); /* the answer was dropped, not retried */
-  bsw__srv_block_added(&h.b, &h.blk[a].cid, h.blk[a].len, 0);
+  added(&h, a);
   assert_int_equal(h.nlog, 1); /* not busy: the failed send did not count */
   assert_int_equal(bsw__srv_wants(&h.peer[0]), 0);
+  h_free(&h);
+}
+
+/* ------------------------------------------------ through bitswap.c */
+
+static void t_on_block(void *ud, const dag_cid_t *cid, const uint8_t *data,
+                       size_t len) {
+  (void)ud, (void)cid, (void)data, (void)len;
+}
+
+/* The same answers through the public entry points: a wantlist encoded
+ * on the wire, dispatched by bsw_on_message, the block sent once the
+ * peer is ready, and the ledger bsw_ledger reports. */
+static void test_public_api(void **state) {
+  (void)state;
+  h_t h;
+  assert_int_equal(h_init(&h, NULL), 0);
+  bsw__srv_free(&h.b); /* only the store and the log of h are used */
+  size_t a = mkblock(&h, 5000, false, true);
+  size_t c = mkblock(&h, 7000, false, true);
+  bsw_io_t io = {.send = t_send, .stat = t_stat, .get = t_get,
+                 .on_block = t_on_block, .ud = &h};
+  bsw_t *b;
+  assert_int_equal(bsw_new(&io, NULL, 0, &b), 0);
+  const net_peerid_t *id = &h.peer[0].id;
+  assert_int_equal(bsw_peer_up(b, id, BSW_V120, 1), 0);
+  bsw_entry_t e[] = {ent(&h, a, BSW_WANT_BLOCK, true),
+                     ent(&h, c, BSW_WANT_BLOCK, true)};
+  tr_bytes_t msg = {0};
+  assert_int_equal(bsw_enc_wantlist(&msg, e, 2, true, BSW_V120), 0);
+  assert_int_equal(bsw_on_message(b, id, msg.data, msg.len, 2), 0);
+  tr_bytes_free(&msg);
+  assert_int_equal(h.nlog, 1); /* both blocks fit one message */
+  bsw_msg_t m;
+  decode(&h, 0, &m);
+  assert_int_equal(m.nblocks, 2);
+  bsw_msg_free(&m);
+  bsw_ledger_t lg;
+  assert_int_equal(bsw_ledger(b, id, &lg), 0);
+  assert_int_equal(lg.sent, 12000);
+  assert_int_equal(lg.wants, 0);
+  bsw_stats_t st;
+  bsw_stats(b, &st);
+  assert_int_equal(st.blocks_sent, 2);
+  assert_int_equal(st.data_sent, 12000);
+  bsw_peer_ready(b, id, 3);
+  bsw_peer_down(b, id, 4);
+  assert_int_equal(bsw_ledger(b, id, &lg), TR_ENOTFOUND);
+  bsw_free(b);
   h_free(&h);
 }
 
@@ -666,8 +713,7 @@ static uint64_t scenario(void) {
     int rc = wl(&h, 2, false, &c, 1);
     assert_true(rc == 0 || rc == -ENOMEM);
     for (int i = 0; i < 40; i += 5) {
-      h.blk[k[i]].have = true;
-      bsw__srv_block_added(&h.b, &h.blk[k[i]].cid, h.blk[k[i]].len, 0);
+      added(&h, k[i]);
     }
     for (int round = 0; round < 40; round++)
       for (int p = 0; p < 3; p++)
@@ -711,6 +757,7 @@ int main(void) {
       cmocka_unit_test(test_peer_down),
       cmocka_unit_test(test_block_gone_before_send),
       cmocka_unit_test(test_send_fails),
+      cmocka_unit_test(test_public_api),
       cmocka_unit_test(test_failmalloc),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
