@@ -1,11 +1,12 @@
 /*
  * bsw_int.h — what the bitswap core's files share (internal to bitswap/):
- * bitswap.c (the node: peers, scores, dispatch of messages, timers) →
+ * bitswap.c (the node: the peer table, dispatch of messages, timers) →
  * server.c (ledgers and the fair scheduler), client.c (block and
  * presence arrival, timers of the client) → session.c (sessions: their
  * peers, want-block placement, DAG fetch-ahead) → wants.c (the wants
  * table and the wantlist we have sent each peer, flushed as one message
- * per peer at the end of each call) → msg.c.
+ * per peer at the end of each call) → peer.c (find, charge, send) →
+ * msg.c.
  *
  * A peer is one bsw__peer_t in b->peers, shared by the halves: each keeps
  * its own state behind an opaque pointer in it (srv, cli).

@@ -184,8 +184,9 @@ void bsw__cli_on_message(bsw_t *b, bsw__peer_t *p, const bsw_msg_t *m,
     }
     bsw__want_t *w = bsw__want_get(b, &cid);
     if (w) {
+      /* The server hears of it once it is in the store (the adapter
+       * calls bsw_block_added after the commit). */
       got_block(b, p, w, m->blocks[i].data, m->blocks[i].len, now);
-      bsw__srv_block_added(b, &cid, m->blocks[i].len, now);
     } else if (recent_has(b, dag_cid_fp(&cid))) {
       b->st.dup_blocks++;
       b->st.dup_data += m->blocks[i].len;
