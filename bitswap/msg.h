@@ -30,8 +30,9 @@
  * a length over BSW_MSG_MAX is a protocol violation.
  *
  * The decoder checks the shape and the CIDs, never a block's hash: that is
- * the client's job (bsw_block_cid() then dag_cid_verify-like hashing),
- * since only it knows which blocks were asked for.
+ * the client's job (bsw_block_cid() hashes the data; the client compares
+ * the result with what it asked for), since only it knows which blocks
+ * were asked for.
  */
 #ifndef BITSWAP_MSG_H
 #define BITSWAP_MSG_H
@@ -87,18 +88,27 @@ typedef struct bsw_msg {
   bsw_presence_t *presences;
   size_t npresences;
   int32_t pending_bytes;
-  void *priv_; /* what the views point into: freed by bsw_msg_free() */
+  void *priv_; /* the arrays' one allocation: freed by bsw_msg_free() */
 } bsw_msg_t;
 
 /* Decode one message body p[0..n) (without its length prefix).  The views
- * in *m (block data and prefixes) point into p, which must outlive them;
- * the arrays are allocated.  Free with bsw_msg_free() after a 0 only.
+ * in *m (block data and prefixes) point into p, which must outlive them
+ * (a block's data is never NULL, even when empty); the arrays are
+ * allocated.  Free with bsw_msg_free() after a 0 only (after an error *m
+ * is zeroed).  Protobuf is read as go and js read it: unknown fields are
+ * skipped, a second wantlist field adds its entries, the last scalar wins.
+ * A prefix must be exactly four varints (version, codec, hash function,
+ * digest length); version 0 only as 00 70 12 20 (CIDv0), sha2-256 only
+ * with 32 bytes, no digest over DAG_MH_IDENTITY_MAX.  Hash functions we do
+ * not have pass here (bsw_block_cid() says TR_EHASH).
  * 0;
  *   TR_ETOOBIG  n > BSW_MSG_MAX, a list over BSW_MSG_ITEMS_MAX, a block
  *               over BSW_BLOCK_MAX;
- *   TR_EPROTO   not a well-formed message (protobuf or unknown enum);
- *   TR_ECID     an entry's or presence's CID does not decode (or has
- *               bytes after it), a prefix is malformed;
+ *   TR_EPROTO   not a well-formed message (protobuf, a known field with
+ *               the wrong wire type, or an unknown enum value);
+ *   TR_ECID     an entry's or presence's CID is missing or does not decode
+ *               (or has bytes after it), a payload's prefix is missing or
+ *               malformed;
  *   -ENOMEM. */
 int bsw_msg_decode(bsw_msg_t *m, const uint8_t *p, size_t n) TR_WUR;
 void bsw_msg_free(bsw_msg_t *m);
@@ -107,8 +117,14 @@ void bsw_msg_free(bsw_msg_t *m);
  * block) and the hash of its data.  Hashing is the cost of this call, and
  * what makes it the check: the result is what the data IS, so a block is
  * the one asked for exactly when this CID's multihash is the one wanted.
- * 0, TR_ECID (malformed prefix), TR_EHASH (hash function we do not have),
- * TR_ETOOBIG (data over BSW_BLOCK_MAX). */
+ * The prefix's digest length must be the function's (go-cid would
+ * truncate a longer digest; our multihashes are never truncated), except
+ * for identity, whose length is the data's whatever the prefix says (as
+ * go-cid's Prefix.Sum and js ignore it).
+ * 0, TR_ECID (malformed prefix, as for bsw_msg_decode(), or a digest
+ * length that is not the function's), TR_EHASH (hash function we do not
+ * have), TR_ETOOBIG (data over BSW_BLOCK_MAX, or an identity block over
+ * DAG_MH_IDENTITY_MAX). */
 int bsw_block_cid(const bsw_block_t *b, dag_cid_t *cid) TR_WUR;
 
 /* ------------------------------------------------------------ encoding */
@@ -118,18 +134,23 @@ int bsw_block_cid(const bsw_block_t *b, dag_cid_t *cid) TR_WUR;
  * then any blocks and presences, in any order).  Each returns 0 or
  * -ENOMEM (out is then unchanged). */
 
-/* The wantlist section: entries (for cancel entries only cid matters;
- * version 100 and 110 peers get no wantType/sendDontHave fields). */
+/* The wantlist section: entries (a cancel entry is sent as its CID and
+ * the flag alone, as boxo's Cancel() makes it; version 100 and 110 peers
+ * get no wantType/sendDontHave fields; fields at their default are left
+ * out, as proto3 encoders leave them).  An empty wantlist is still a
+ * section (0a 00, as go sends it). */
 int bsw_enc_wantlist(tr_bytes_t *out, const bsw_entry_t *e, size_t n,
                      bool full, int version) TR_WUR;
 /* One block: a payload entry with cid's prefix (version >= 110), or a
- * bare 1.0.0 block (version 100: only CIDv0 blocks can be sent that way;
- * TR_ECODEC for others). */
+ * bare 1.0.0 block (version 100: the receiver takes it for a CIDv0, so
+ * only dag-pb sha2-256 blocks, CIDv0 or their CIDv1, can be sent that way;
+ * TR_ECODEC for others).  data is not checked against cid. */
 int bsw_enc_block(tr_bytes_t *out, const dag_cid_t *cid, const uint8_t *data,
                   size_t len, int version) TR_WUR;
 /* One presence (1.2.0 only; callers do not send them to older peers). */
 int bsw_enc_presence(tr_bytes_t *out, const dag_cid_t *cid,
                      int type) TR_WUR;
+/* pendingBytes; 0, the default, appends nothing. */
 int bsw_enc_pending(tr_bytes_t *out, int32_t pending_bytes) TR_WUR;
 
 /* The CID prefix of cid into out[0..cap): *len bytes.  0, TR_EBUFSIZE. */
