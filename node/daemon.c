@@ -32,6 +32,7 @@
 #include "../net/pnet.h"
 #include "../rpc/rpc.h"
 #include "identity.h"
+#include "bitswap.h"
 #include "routing.h"
 
 #define TROVE_VERSION "0.1.0"
@@ -110,6 +111,7 @@ typedef struct node {
   tr_bytes_t snap[2];
   net_privkey_t key; /* the identity, for the host and IPNS records */
   node_routing_t routing; /* the gateway's /routing/v1 on the DHTs */
+  node_bitswap_t bitswap; /* and the fetcher of the gateway and API */
   gw_ctx_t gw;   /* the gateway's context */
   rpc_ctx_t rpc; /* the API's */
   char pubkey[64]; /* base64 of the PublicKey protobuf, for `id` */
@@ -236,6 +238,7 @@ static void stop_node(node_t *n) {
   if (n->republish.loop && !uv_is_closing((uv_handle_t *)&n->republish))
     uv_close((uv_handle_t *)&n->republish, NULL);
   node_routing_stop(&n->routing); /* its lookups are on the DHTs */
+  node_bitswap_stop(&n->bitswap, &n->gw, &n->rpc); /* so are its searches */
   dht_swarm_close(n->dht_lan);
   dht_swarm_close(n->dht_wan);
   n->dht_lan = n->dht_wan = NULL;
@@ -824,6 +827,9 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   if (!rc) /* Gateway.ExposeRoutingAPI: /routing/v1 (Kubo's default: on) */
     rc = node_routing_wire(&n->routing, &n->gw, &n->loop, n->host,
                            n->dht_lan, n->dht_wan, cfg);
+  if (!rc)
+    rc = node_bitswap_start(&n->bitswap, &n->loop, n->host, n->env,
+                            n->dht_lan, n->dht_wan, cfg, &n->gw, &n->rpc);
   if (!rc)
     rc = write_api_file(o, n->repo, n->rpc.api_addr);
   if (rc)
