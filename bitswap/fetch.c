@@ -35,6 +35,7 @@ typedef struct froot {
   uint64_t idle_since;
   uint64_t done_seq; /* writer seq when the session was last done */
   bool done;
+  bool ahead; /* the whole file was wanted (fetch-ahead) */
 } froot_t;
 
 typedef struct waiter {
@@ -219,22 +220,30 @@ static bool is_file(bsw_fetch_t *f, const dag_cid_t *root) {
 static froot_t *root_get(bsw_fetch_t *f, const dag_cid_t *key, bool ahead,
                          uint64_t now) {
   tr_fp_t fp = dag_cid_fp(key);
-  for (froot_t *r = f->roots; r; r = r->next)
+  froot_t *r;
+  for (r = f->roots; r; r = r->next)
     if (tr_fp_eq(r->key, fp))
-      return r;
-  froot_t *r = tr_calloc(1, sizeof *r);
-  if (!r)
-    return NULL;
-  if (bsw_session_new(f->core, now, &r->sid)) {
-    tr_free(r);
-    return NULL;
+      break;
+  if (!r) {
+    if (!(r = tr_calloc(1, sizeof *r)))
+      return NULL;
+    if (bsw_session_new(f->core, now, &r->sid)) {
+      tr_free(r);
+      return NULL;
+    }
+    r->key = fp;
+    r->next = f->roots;
+    f->roots = r;
+    f->st.sessions++;
   }
-  r->key = fp;
-  r->next = f->roots;
-  f->roots = r;
-  f->st.sessions++;
-  if (ahead && bsw_session_want(f->core, r->sid, key, true, now))
-    tr_log(TR_LOG_DEBUG, "bitswap: no fetch-ahead for a file");
+  /* The session may have been made for the root block alone (a reader's
+   * first read is the root itself): fetch-ahead starts with the first
+   * read inside the file, whichever session that finds. */
+  if (ahead && !r->ahead) {
+    r->ahead = true;
+    if (bsw_session_want(f->core, r->sid, key, true, now))
+      tr_log(TR_LOG_DEBUG, "bitswap: no fetch-ahead for a file");
+  }
   return r;
 }
 
