@@ -160,6 +160,10 @@ void bsw__sess_arrived(bsw_t *b, const bsw__wref_t *r, const dag_cid_t *cid,
 void bsw__sess_add_peer(bsw_t *b, bsw__sess_t *s, bsw__peer_t *p,
                         uint64_t now);
 void bsw__sess_peer_down(bsw_t *b, bsw__peer_t *p);
+/* p said HAVE for cid, a want gone already (its block came from another
+ * peer): p joins the sessions whose DAG holds cid. */
+void bsw__sess_have_late(bsw_t *b, bsw__peer_t *p, const dag_cid_t *cid,
+                         uint64_t now);
 /* Place w's want-block on the best peer of its sessions, or broadcast
  * want-have when they have none. */
 void bsw__sess_place(bsw_t *b, bsw__want_t *w, uint64_t now);

@@ -154,8 +154,16 @@ static void got_block(bsw_t *b, bsw__peer_t *p, bsw__want_t *w,
 static void on_presence(bsw_t *b, bsw__peer_t *p, const bsw_presence_t *pr,
                         uint64_t now) {
   bsw__want_t *w = bsw__want_get(b, &pr->cid);
-  if (!w)
+  if (!w) {
+    /* The block came from a quicker peer before this HAVE: the peer still
+     * has what the sessions that wanted it fetch, so it joins them (else
+     * a peer slower by a round trip than the first to answer the
+     * broadcast would never serve the DAG: boxo keeps a session's
+     * interest in a CID past its block for the same reason). */
+    if (pr->type == BSW_HAVE)
+      bsw__sess_have_late(b, p, &pr->cid, now);
     return;
+  }
   if (pr->type == BSW_HAVE) {
     for (uint16_t i = 0; i < w->nrefs; i++)
       bsw__sess_add_peer(b, w->refs[i].s, p, now);

@@ -252,6 +252,16 @@ void bsw_session_add_peer(bsw_t *b, uint64_t sid, const net_peerid_t *peer,
   bsw__flush(b);
 }
 
+void bsw__sess_have_late(bsw_t *b, bsw__peer_t *p, const dag_cid_t *cid,
+                         uint64_t now) {
+  tr_fp_t fp = dag_cid_fp(cid);
+  for (size_t i = 0; i < b->cli->nsess; i++) {
+    bsw__sess_t *s = b->cli->sess[i];
+    if (tr_fpset_has(&s->seen, fp))
+      bsw__sess_add_peer(b, s, p, now);
+  }
+}
+
 void bsw__sess_peer_down(bsw_t *b, bsw__peer_t *p) {
   for (size_t i = 0; i < b->cli->nsess; i++) {
     bsw__sess_t *s = b->cli->sess[i];
