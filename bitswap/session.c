@@ -547,6 +547,12 @@ static void want_tick(void *ud, void *v) {
       cp->timeouts++;
       cp->window = cp->window / 2 > BSW_WINDOW_MIN ? cp->window / 2
                                                    : BSW_WINDOW_MIN;
+      /* And its pace is at best one block per timeout: else a peer that
+       * never delivered (block_ms 0, the lowest cost there is) would be
+       * "best" again for the want it just sat on, for ever. */
+      double floor_ms = (double)(t->now - w->blk_at);
+      if (cp->block_ms < floor_ms)
+        cp->block_ms = floor_ms;
     }
     bsw__want_unplace(b, w, false);
     for (uint16_t r = 0; r < w->nrefs; r++)
