@@ -308,22 +308,32 @@ static void in_data(net_stream_t *st, const uint8_t *d, size_t n) {
   inb_t *ib = net_stream_ud(st);
   bsw_swarm_t *s = ib->s;
   s->st.bytes_in += n;
-  if (s->closing || ib->in.len + n > BSW_MSG_MAX + DAG_VARINT_MAX ||
-      tr_bytes_append(&ib->in, d, n)) {
+  net_peerid_t peer = *net_stream_peer(st);
+  if (s->closing || tr_bytes_append(&ib->in, d, n)) {
     in_reset(ib);
     return;
   }
   size_t off = 0;
-  net_peerid_t peer = *net_stream_peer(st);
   while (off < ib->in.len) {
     const uint8_t *body;
     size_t blen;
     int64_t took = dag_varint_frame(ib->in.data + off, ib->in.len - off,
                                     BSW_MSG_MAX, &body, &blen);
-    if (took == 0)
+    if (took == 0 && ib->in.len - off <= BSW_MSG_MAX + DAG_VARINT_MAX)
       break;
-    if (took < 0 ||
-        bsw_on_message(s->core, &peer, body, blen, now_ms(s)) < 0) {
+    if (took <= 0) {
+      /* A length over BSW_MSG_MAX (or a bad varint): a message that
+       * breaks the limit, charged as the core charges one (its decoder
+       * refuses n > BSW_MSG_MAX before reading a byte), not just a
+       * stream reset the peer can open again. */
+      static const uint8_t none;
+      int rc = bsw_on_message(s->core, &peer, &none, BSW_MSG_MAX + 1,
+                              now_ms(s));
+      (void)rc; /* TR_ETOOBIG, as meant */
+      in_reset(ib);
+      return;
+    }
+    if (bsw_on_message(s->core, &peer, body, blen, now_ms(s)) < 0) {
       in_reset(ib);
       return;
     }
@@ -439,7 +449,7 @@ static void job_push(bsw_swarm_t *s, job_t *j) {
 static void ban_cb(void *ud, const net_peerid_t *peer, const char *why) {
   bsw_swarm_t *s = ud;
   char id[NET_PEERID_STR_MAX];
-  if (net_peerid_format(peer, 0, id, sizeof id) == 0)
+  if (net_peerid_format(peer, 0, id, sizeof id) > 0)
     tr_log(TR_LOG_WARN, "bitswap: cutting off %s: %s", id, why);
   job_t *j = tr_calloc(1, sizeof *j);
   if (!j)
