@@ -11,7 +11,8 @@
  * to wait for the cut (default 30) or to hold.  Exit status 0 when the
  * daemon did what it should (one line "ok SCENARIO: ..." with the time it
  * took), 1 when not ("FAIL SCENARIO: ..."), 2 on a usage or set-up error.
- * Scenarios are listed in SCENARIOS below.
+ * Scenarios are listed in SCENARIOS below; the bitswap ones (bsw-*) are
+ * in evil_bsw.h, for tests/it_bitswap_evil.sh.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -414,6 +415,8 @@ static int hold(void) {
   return done(true, "held %d connections; the daemon closed %d", n, closed);
 }
 
+#include "evil_bsw.h"
+
 static const struct {
   const char *name;
   int (*fn)(void);
@@ -439,6 +442,10 @@ static const struct {
     {"per-peer", per_peer, "-n connections (6) of one peer ID"},
     {"flood", flood, "-n silent connections (100) from -s and up, held -t s"},
     {"hold", hold, "-n good peers (6) held -t s or until stdin closes"},
+    {"bsw-corrupt", bsw_corrupt, "bitswap: HAVE, then blocks that lie"},
+    {"bsw-unasked", bsw_unasked, "bitswap: blocks nobody asked for"},
+    {"bsw-big", bsw_big, "bitswap: a message over BSW_MSG_MAX"},
+    {"bsw-stall", bsw_stall, "bitswap: HAVE to all, never a block"},
 };
 
 int main(int argc, char **argv) {
