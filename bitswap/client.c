@@ -198,6 +198,9 @@ void bsw__cli_on_message(bsw_t *b, bsw__peer_t *p, const bsw_msg_t *m,
     } else if (recent_has(b, dag_cid_fp(&cid))) {
       b->st.dup_blocks++;
       b->st.dup_data += m->blocks[i].len;
+      /* A late answer (a small block sent for a want-have, as a HAVE
+       * would be): the peer has the DAG too, as on_presence's late HAVE. */
+      bsw__sess_have_late(b, p, &cid, now);
     } else {
       b->st.bad_blocks++;
       bsw__penalize(b, p, BSW_SCORE_BAD, "sent a block nobody asked for");
