@@ -124,6 +124,7 @@ struct bsw__client {
   bsw__peer_t **dirty;    /* peers with entries to flush */
   size_t ndirty, dirty_cap;
   void *recent;           /* client.c's: CIDs received lately */
+  uint32_t prio_seq;      /* entries sent: their priorities count down */
 };
 
 bsw__cpeer_t *bsw__cpeer(bsw_t *b, bsw__peer_t *p); /* NULL: -ENOMEM */

@@ -86,7 +86,12 @@ void bsw__want_send(bsw_t *b, bsw__peer_t *p, const dag_cid_t *cid, int type,
   e->cancel = cancel;
   e->type = (uint8_t)type;
   e->send_dont_have = !cancel;
-  e->priority = INT32_MAX - (int32_t)(cp->npend & 0xffffff);
+  /* Older wants first: the priority falls with every entry ever sent
+   * (boxo counts down the same way).  It used to restart with each
+   * message, so a want sent alone later (one per block as they arrive)
+   * outranked the 4th of the first message for ever: a reader waiting on
+   * that block starved while the rest of the file streamed past. */
+  e->priority = INT32_MAX - 1 - (int32_t)(b->cli->prio_seq++ & 0x3fffffff);
   mark_dirty(b, p);
 }
 
