@@ -6,7 +6,8 @@
 #
 #   source tests/bsw_net_lib.sh
 #   bn_need_netns || exit 0   # prints "skip: ..." when not root / no netns
-#   bn_init                   # $BN_WORK, trap bn_cleanup EXIT
+#   bn_init                   # $BN_WORK (in $BN_TMPDIR, default /tmp),
+#                             # trap bn_cleanup EXIT
 #   bn_provider 1 40mbit      # ns + veth + tbf + repo + daemon (ready)
 #   bn_tr 1 add -Q FILE       # trove ARGS against node 1 (in its ns)
 #   bn_local f                # a daemon in the root ns, 127.0.0.1
@@ -41,7 +42,7 @@ bn_need_netns() {
 }
 
 bn_init() {
-  BN_WORK=$(mktemp -d /tmp/trove-bsw.XXXXXX)
+  BN_WORK=$(mktemp -d "${BN_TMPDIR:-/tmp}/trove-bsw.XXXXXX")
   trap bn_cleanup EXIT
 }
 
