@@ -182,8 +182,10 @@ static void bsw_on_data(net_yamux_t *y, uint32_t id, const uint8_t *p,
     }
     off += (size_t)took;
   }
-  memmove(bs->in.data, bs->in.data + off, bs->in.len - off);
-  bs->in.len -= off;
+  if (off) {
+    memmove(bs->in.data, bs->in.data + off, bs->in.len - off);
+    bs->in.len -= off;
+  }
 }
 
 static void bsw_on_close(net_yamux_t *y, uint32_t id, void *data) {
@@ -256,6 +258,8 @@ static int bsw_scenario(int mode) {
       break;
   }
   uint64_t ms = evil_ms() - t0;
+  for (uint32_t i = 0; i < e->y.nstreams; i++) /* yamux frees no data */
+    bsw_on_close(&e->y, e->y.streams[i].id, e->y.streams[i].data);
   evil_free(e);
   tr_bytes_free(&B.pend);
   printf("  %s: %llu wants seen, %llu HAVEs and %llu blocks sent in %llu "
