@@ -362,6 +362,9 @@ static void feed(http_cconn_t *c, const uint8_t *p, size_t n) {
 /* Resume: feed what was held, then the EOF that waited, or read again. */
 void http__creq_kick(http_creq_t *req) {
   http_cconn_t *c = req->conn;
+  /* The idle timeout counts from the resume, not from the last byte
+   * before a pause that may have lasted minutes. */
+  c->progress_ms = now(c->cl);
   if (c->pending.len) {
     tr_bytes_t b = c->pending;
     memset(&c->pending, 0, sizeof c->pending);

@@ -300,11 +300,14 @@ static int on_headers_complete(http_parser *p) {
     return -1;
   if (status == 101) /* never asked for: the bytes after are not HTTP */
     return fail(r, TR_EPROTO);
+  /* RFC 9110 6.4.1: 1xx, 204 and 304 responses and answers to HEAD have
+   * no content whatever their Content-Length or Transfer-Encoding say;
+   * http-parser would read one (1: skip the body). */
   if (status < 200) {
     if (++r->ninterim > HTTP_CLIENT_MAX_INTERIM)
       return fail(r, TR_EPROTO);
     r->interim = true;
-    return 0;
+    return 1;
   }
   bool bodyless = r->head_method || status == 204 || status == 304;
   if (!bodyless && (p->flags & F_CONTENTLENGTH) &&
@@ -330,7 +333,7 @@ static int on_headers_complete(http_parser *p) {
     return fail(r, rc);
   if (rc == HTTP__PAUSE)
     http_parser_pause(p, 1);
-  return r->head_method ? 1 : 0; /* 1: no body follows */
+  return bodyless ? 1 : 0;
 }
 
 static int on_body(http_parser *p, const char *at, size_t n) {

@@ -2,15 +2,16 @@
  * test_http_client.c — the HTTP client (http/client.h) against real
  * sockets on 127.0.0.1, everything on one loop: trove's own HTTP server
  * (http/http.h) with a few routes for the honest cases, and raw libuv
- * servers in this file for what an honest server never does (stall, send
- * garbage, a huge head, both framings, close a pooled connection under a
- * request, stream until its writes block).  Each test counts callbacks,
+ * servers (http_rawsrv.h) for what an honest server never does (stall,
+ * send garbage, a huge head, both framings, close a pooled connection
+ * under a request, stream until its writes block).  Each test counts callbacks,
  * then frees the client, stops the servers, runs the loop dry and checks
  * that uv_loop_close finds every handle closed (ASan checks the memory).
  */
 #include "testutil.h"
 
 #include "../http/client.h"
+#include "http_rawsrv.h"
 
 /* ------------------------------------------------------------- harness */
 
@@ -187,224 +188,6 @@ static void url(char *buf, size_t n, int port, const char *path) {
   snprintf(buf, n, "http://127.0.0.1:%d%s", port, path);
 }
 
-/* ------------------------------------------------------ raw servers */
-
-enum {
-  RAW_CL,        /* keep-alive, Content-Length */
-  RAW_CLOSE,     /* read-to-close body */
-  RAW_STALL,     /* never answers */
-  RAW_BODYSTALL, /* a head and part of the body, then nothing */
-  RAW_GARBAGE,   /* not HTTP */
-  RAW_BIGHEAD,   /* a 100 KiB header */
-  RAW_BOTH,      /* Content-Length and chunked */
-  RAW_BADCHUNK,  /* a chunk size that is not hex */
-  RAW_STALE,     /* answers a connection's first request, closes at its
-                    second without answering */
-  RAW_STREAM,    /* a big body written as fast as the socket takes it */
-};
-
-typedef struct rawsrv rawsrv_t;
-typedef struct rawconn {
-  uv_tcp_t tcp;
-  uv_timer_t timer;
-  rawsrv_t *s;
-  char in[8192];
-  size_t inlen;
-  int nreq, handles;
-  size_t sent;
-  bool closing;
-  struct rawconn *next;
-} rawconn_t;
-
-struct rawsrv {
-  uv_tcp_t tcp;
-  int port, mode, accepts, requests;
-  size_t total;     /* RAW_STREAM body size */
-  size_t written;   /* RAW_STREAM body bytes the kernel took */
-  bool blocked;     /* RAW_STREAM: a write would have blocked */
-  int peer_gone;    /* connections the client closed */
-  rawconn_t *conns;
-};
-
-static void raw_conn_closed(uv_handle_t *h) {
-  rawconn_t *c = h->data;
-  if (--c->handles == 0) {
-    rawconn_t **pp = &c->s->conns;
-    while (*pp != c)
-      pp = &(*pp)->next;
-    *pp = c->next;
-    free(c);
-  }
-}
-
-static void raw_close(rawconn_t *c) {
-  if (c->closing)
-    return;
-  c->closing = true;
-  uv_close((uv_handle_t *)&c->tcp, raw_conn_closed);
-  uv_close((uv_handle_t *)&c->timer, raw_conn_closed);
-}
-
-static void raw_wrote(uv_write_t *w, int status) {
-  (void)status;
-  free(w->data);
-  free(w);
-}
-
-static void raw_send(rawconn_t *c, const void *p, size_t n) {
-  uv_write_t *w = malloc(sizeof *w);
-  char *copy = malloc(n);
-  memcpy(copy, p, n);
-  w->data = copy;
-  uv_buf_t b = uv_buf_init(copy, (unsigned)n);
-  assert_int_equal(uv_write(w, (uv_stream_t *)&c->tcp, &b, 1, raw_wrote), 0);
-}
-
-static void raw_sends(rawconn_t *c, const char *s) { raw_send(c, s, strlen(s)); }
-
-/* RAW_STREAM: hand the socket as much as it takes now; note when it takes
- * no more (the client stopped reading). */
-static void raw_pump(uv_timer_t *t) {
-  rawconn_t *c = t->data;
-  static char piece[64 << 10];
-  memset(piece, 's', sizeof piece);
-  rawsrv_t *s = c->s;
-  while (c->sent < s->total) {
-    size_t n = s->total - c->sent < sizeof piece ? s->total - c->sent
-                                                  : sizeof piece;
-    uv_buf_t b = uv_buf_init(piece, (unsigned)n);
-    int rc = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-    if (rc == UV_EAGAIN) {
-      s->blocked = true;
-      return;
-    }
-    if (rc < 0) {
-      uv_timer_stop(t);
-      return;
-    }
-    c->sent += (size_t)rc;
-    s->written += (size_t)rc;
-  }
-  uv_timer_stop(t);
-}
-
-static void raw_answer(rawconn_t *c) {
-  rawsrv_t *s = c->s;
-  s->requests++;
-  c->nreq++;
-  switch (s->mode) {
-  case RAW_CL:
-    raw_sends(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
-    break;
-  case RAW_CLOSE:
-    raw_sends(c, "HTTP/1.1 200 OK\r\nContent-Type: text/x\r\n\r\nuntil the end");
-    raw_close(c);
-    break;
-  case RAW_STALL:
-    break;
-  case RAW_BODYSTALL:
-    raw_sends(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart");
-    break;
-  case RAW_GARBAGE:
-    raw_sends(c, "SSH-2.0-OpenSSH_9.2\r\n\r\n");
-    break;
-  case RAW_BIGHEAD: {
-    size_t n = 100 << 10;
-    char *h = malloc(n + 64);
-    int k = sprintf(h, "HTTP/1.1 200 OK\r\nX-Big: ");
-    memset(h + k, 'x', n);
-    memcpy(h + k + n, "\r\n\r\n", 4);
-    raw_send(c, h, (size_t)k + n + 4);
-    free(h);
-    break;
-  }
-  case RAW_BOTH:
-    raw_sends(c, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
-                 "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
-    break;
-  case RAW_BADCHUNK:
-    raw_sends(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                 "zz\r\nabc\r\n0\r\n\r\n");
-    break;
-  case RAW_STALE:
-    if (c->nreq == 1)
-      raw_sends(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh");
-    else
-      raw_close(c);
-    break;
-  case RAW_STREAM: {
-    char h[128];
-    snprintf(h, sizeof h, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n",
-             s->total);
-    raw_sends(c, h);
-    uv_timer_start(&c->timer, raw_pump, 1, 1);
-    break;
-  }
-  }
-}
-
-static void raw_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b) {
-  (void)hint;
-  rawconn_t *c = h->data;
-  *b = uv_buf_init(c->in + c->inlen, (unsigned)(sizeof c->in - c->inlen));
-}
-
-static void raw_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b) {
-  (void)b;
-  rawconn_t *c = st->data;
-  if (n < 0) {
-    c->s->peer_gone++;
-    raw_close(c);
-    return;
-  }
-  c->inlen += (size_t)n;
-  char *end;
-  while (!c->closing && (end = memmem(c->in, c->inlen, "\r\n\r\n", 4))) {
-    size_t used = (size_t)(end + 4 - c->in);
-    memmove(c->in, c->in + used, c->inlen - used);
-    c->inlen -= used;
-    raw_answer(c);
-  }
-  if (c->inlen == sizeof c->in)
-    raw_close(c);
-}
-
-static void raw_accept(uv_stream_t *l, int status) {
-  rawsrv_t *s = l->data;
-  assert_int_equal(status, 0);
-  rawconn_t *c = calloc(1, sizeof *c);
-  c->s = s;
-  uv_tcp_init(&loop, &c->tcp);
-  uv_timer_init(&loop, &c->timer);
-  c->tcp.data = c->timer.data = c;
-  c->handles = 2;
-  c->next = s->conns;
-  s->conns = c;
-  assert_int_equal(uv_accept(l, (uv_stream_t *)&c->tcp), 0);
-  s->accepts++;
-  uv_read_start((uv_stream_t *)&c->tcp, raw_alloc, raw_read);
-}
-
-static void raw_start(rawsrv_t *s, int mode) {
-  memset(s, 0, sizeof *s);
-  s->mode = mode;
-  struct sockaddr_in a;
-  uv_ip4_addr("127.0.0.1", 0, &a);
-  assert_int_equal(uv_tcp_init(&loop, &s->tcp), 0);
-  s->tcp.data = s;
-  assert_int_equal(uv_tcp_bind(&s->tcp, (struct sockaddr *)&a, 0), 0);
-  assert_int_equal(uv_listen((uv_stream_t *)&s->tcp, 16, raw_accept), 0);
-  int len = sizeof a;
-  uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&a, &len);
-  s->port = ntohs(a.sin_port);
-}
-
-static void raw_stop(rawsrv_t *s) {
-  for (rawconn_t *c = s->conns; c; c = c->next)
-    raw_close(c);
-  uv_close((uv_handle_t *)&s->tcp, NULL);
-}
-
 /* Free the client (if the test did not), stop what runs, run the loop dry
  * and check that every handle closed. */
 static void teardown(rawsrv_t *raw) {
@@ -482,7 +265,7 @@ static void test_keepalive_reuse(void **state) {
   (void)state;
   setup_loop(NULL);
   rawsrv_t s;
-  raw_start(&s, RAW_CL);
+  raw_start(&loop, &s, RAW_CL);
   char u[128];
   url(u, sizeof u, s.port, "/a");
   got_t a = {0}, b = {0};
@@ -511,7 +294,7 @@ static void test_keepalive_expires(void **state) {
   o.keepalive_ms = 50;
   setup_loop(&o);
   rawsrv_t s;
-  raw_start(&s, RAW_CL);
+  raw_start(&loop, &s, RAW_CL);
   char u[128];
   url(u, sizeof u, s.port, "/a");
   got_t a = {0};
@@ -531,7 +314,7 @@ static void test_read_to_close(void **state) {
   (void)state;
   setup_loop(NULL);
   rawsrv_t s;
-  raw_start(&s, RAW_CLOSE);
+  raw_start(&loop, &s, RAW_CLOSE);
   char u[128];
   url(u, sizeof u, s.port, "/");
   got_t a = {0};
@@ -552,7 +335,7 @@ static void test_stale_connection_retried(void **state) {
   (void)state;
   setup_loop(NULL);
   rawsrv_t s;
-  raw_start(&s, RAW_STALE);
+  raw_start(&loop, &s, RAW_STALE);
   char u[128];
   url(u, sizeof u, s.port, "/x");
   got_t a = {0}, b = {0};
@@ -578,7 +361,7 @@ static void hostile(int mode, int want, int heads) {
   o.idle_timeout_ms = 100;
   setup_loop(&o);
   rawsrv_t s;
-  raw_start(&s, mode);
+  raw_start(&loop, &s, mode);
   char u[128];
   url(u, sizeof u, s.port, "/ipfs/bafkqaaa?format=raw");
   got_t a = {0};
@@ -698,7 +481,7 @@ static void test_cancel_mid_body(void **state) {
   (void)state;
   setup_loop(NULL);
   rawsrv_t s;
-  raw_start(&s, RAW_STREAM);
+  raw_start(&loop, &s, RAW_STREAM);
   s.total = 64u << 20;
   char u[128];
   url(u, sizeof u, s.port, "/ipfs/bafy?format=car");
@@ -712,13 +495,22 @@ static void test_cancel_mid_body(void **state) {
   teardown(&s);
 }
 
-/* Pause: the client stops reading, so the server's writes block; resume
- * gets the whole body. */
+static bool waited;
+static void on_wait(uv_timer_t *t) {
+  (void)t;
+  waited = true;
+}
+
+/* Pause: the client stops reading, so the server's writes block; a pause
+ * four times the idle timeout is no timeout; resume gets the whole body. */
 static void test_pause_backpressure(void **state) {
   (void)state;
-  setup_loop(NULL);
+  http_client_opts_t o;
+  http_client_opts_default(&o);
+  o.idle_timeout_ms = 50;
+  setup_loop(&o);
   rawsrv_t s;
-  raw_start(&s, RAW_STREAM);
+  raw_start(&loop, &s, RAW_STREAM);
   s.total = 64u << 20;
   char u[128];
   url(u, sizeof u, s.port, "/ipfs/bafy?format=car");
@@ -735,6 +527,13 @@ static void test_pause_backpressure(void **state) {
   assert_int_equal(a.body, at_block);
   assert_int_equal(a.bodies_after_end, 0);
   assert_true(s.written < s.total);
+  uv_timer_t w;
+  uv_timer_init(&loop, &w);
+  waited = false;
+  uv_timer_start(&w, on_wait, 200, 0);
+  RUN_UNTIL(waited);
+  uv_close((uv_handle_t *)&w, NULL);
+  assert_int_equal(a.body, at_block);
   assert_int_equal(a.dones, 0);
   a.ended = false;
   a.pause_after = 0;
@@ -742,6 +541,41 @@ static void test_pause_backpressure(void **state) {
   RUN_UNTIL(a.dones == 1);
   assert_int_equal(a.done_status, 0);
   assert_int_equal(a.body, s.total);
+  teardown(&s);
+}
+
+/* A pause longer than the idle timeout, then a body that goes on 10 ms
+ * after the resume: the idle timeout counts from the resume (a regression
+ * test: it used to count from the last byte before the pause, and fired
+ * at once). */
+static void test_resume_restarts_idle_timeout(void **state) {
+  (void)state;
+  http_client_opts_t o;
+  http_client_opts_default(&o);
+  o.idle_timeout_ms = 300;
+  setup_loop(&o);
+  rawsrv_t s;
+  raw_start(&loop, &s, RAW_TWOPART);
+  char u[128];
+  url(u, sizeof u, s.port, "/");
+  got_t a = {0};
+  a.pause_after = 1;
+  get(u, &a);
+  RUN_UNTIL(a.ended);
+  uv_timer_t w;
+  uv_timer_init(&loop, &w);
+  waited = false;
+  uv_timer_start(&w, on_wait, 400, 0);
+  RUN_UNTIL(waited);
+  uv_close((uv_handle_t *)&w, NULL);
+  assert_int_equal(a.dones, 0);
+  a.ended = false;
+  a.pause_after = 0;
+  http_creq_resume(a.req);
+  raw_rest_soon(&s);
+  RUN_UNTIL(a.dones == 1);
+  assert_int_equal(a.done_status, 0);
+  assert_string_equal(a.buf, "0123456789abcdefghij");
   teardown(&s);
 }
 
@@ -754,7 +588,7 @@ static void test_free_in_flight(void **state) {
   o.max_conns_per_host = 1;
   setup_loop(&o);
   rawsrv_t s;
-  raw_start(&s, RAW_STALL);
+  raw_start(&loop, &s, RAW_STALL);
   char u[128];
   url(u, sizeof u, s.port, "/");
   got_t g[4] = {0};
@@ -786,7 +620,7 @@ static void test_deadline_in_queue(void **state) {
   o.deadline_ms = 100;
   setup_loop(&o);
   rawsrv_t s;
-  raw_start(&s, RAW_STALL);
+  raw_start(&loop, &s, RAW_STALL);
   char u[128];
   url(u, sizeof u, s.port, "/");
   got_t a = {0}, b = {0};
@@ -814,6 +648,7 @@ int main(void) {
       cmocka_unit_test(test_bad_requests),
       cmocka_unit_test(test_cancel_mid_body),
       cmocka_unit_test(test_pause_backpressure),
+      cmocka_unit_test(test_resume_restarts_idle_timeout),
       cmocka_unit_test(test_free_in_flight),
       cmocka_unit_test(test_deadline_in_queue),
   };
