@@ -22,7 +22,10 @@
  *     had closed meanwhile (EOF before any response byte) is retried once
  *     on a fresh connection when its method is idempotent (GET, HEAD, PUT,
  *     DELETE, OPTIONS).  No pipelining: one request per connection at a
- *     time.  Requests past the connection limits wait in a FIFO queue.
+ *     time.  Requests past the connection limits wait in a FIFO queue; at
+ *     max_conns, a request to another host closes the oldest idle pooled
+ *     connection.  A connection that sent bytes after its response, or
+ *     anything while idle, is closed rather than reused.
  *   - Limits, each a named constant below and overridable in
  *     http_client_opts_t: connect, header, idle (no progress) and whole-
  *     request timeouts, header bytes, body bytes per request, connections
@@ -65,7 +68,8 @@
  *                      sending a byte of the response)
  *   TR_EPROTO          the response broke HTTP/1.1: bad status line or
  *                      header, bad chunking, Content-Length with chunked,
- *                      two Content-Lengths, 101, bytes after a response
+ *                      two Content-Lengths, 101, more than
+ *                      HTTP_CLIENT_MAX_INTERIM 1xx responses
  *   TR_ETOOBIG         the head passed max_header_bytes (or
  *                      HTTP_CLIENT_MAX_HEADERS fields), or the body passed
  *                      the body cap (a Content-Length over it fails before
@@ -127,8 +131,9 @@ void http_client_opts_default(http_client_opts_t *o);
 
 /* A client on loop.  opts may be NULL (the defaults); a zero field takes
  * its default (deadline_ms and keepalive_ms too: set UINT32_MAX for "no
- * deadline" / a keep-alive as long as the server allows).  0, -ENOMEM,
- * or libuv's error from a handle's init.  *out is set only on success. */
+ * deadline" / a keep-alive as long as the server allows).  0, -EINVAL
+ * (a user_agent with control characters), -ENOMEM.  *out is set only on
+ * success. */
 int http_client_new(uv_loop_t *loop, const http_client_opts_t *opts,
                     http_client_t **out) TR_WUR;
 
@@ -191,7 +196,7 @@ void http_creq_cancel(http_creq_t *req);
 /* Stop / restart the body.  After pause, no on_body is called (beyond the
  * one running, if called from inside it) until resume, and the connection
  * is not read, so the server's writes eventually block; the idle timeout
- * does not run meanwhile (the deadline does).  Pausing before the head
+ * does not run meanwhile (the deadline does) and starts afresh at resume.  Pausing before the head
  * arrives still lets on_head through.  resume delivers what was held from
  * the loop, never from inside the call.  Both are no-ops on a finishing
  * request. */

@@ -309,6 +309,35 @@ static void test_keepalive_expires(void **state) {
   teardown(&s);
 }
 
+/* At max_conns, a request to another host closes the oldest idle pooled
+ * connection instead of waiting for it to expire. */
+static void test_total_limit_evicts_idle(void **state) {
+  (void)state;
+  http_client_opts_t o;
+  http_client_opts_default(&o);
+  o.max_conns = 1;
+  setup_loop(&o);
+  rawsrv_t s1, s2;
+  raw_start(&loop, &s1, RAW_CL);
+  raw_start(&loop, &s2, RAW_CL);
+  char u[128];
+  got_t a = {0}, b = {0};
+  url(u, sizeof u, s1.port, "/");
+  get(u, &a);
+  RUN_UNTIL(a.dones == 1);
+  url(u, sizeof u, s2.port, "/");
+  get(u, &b);
+  RUN_UNTIL(b.dones == 1 && s1.peer_gone == 1);
+  assert_int_equal(a.done_status, 0);
+  assert_int_equal(b.done_status, 0);
+  http_client_stats_t st;
+  http_client_stats(cl, &st);
+  assert_int_equal(st.conns_open, 1);
+  assert_int_equal(st.conns_opened, 2);
+  raw_stop(&s1);
+  teardown(&s2);
+}
+
 /* A read-to-close body ends at the server's close, with status 0. */
 static void test_read_to_close(void **state) {
   (void)state;
@@ -638,6 +667,7 @@ int main(void) {
       cmocka_unit_test(test_bodies_from_trove_server),
       cmocka_unit_test(test_keepalive_reuse),
       cmocka_unit_test(test_keepalive_expires),
+      cmocka_unit_test(test_total_limit_evicts_idle),
       cmocka_unit_test(test_read_to_close),
       cmocka_unit_test(test_stale_connection_retried),
       cmocka_unit_test(test_stall_times_out),
