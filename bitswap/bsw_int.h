@@ -104,6 +104,14 @@ typedef struct bsw__want {
   bsw__peer_t *lacks[8];
 } bsw__want_t;
 
+/* CIDs wanted lately (received or cancelled), to tell a block that comes
+ * late (a duplicate, or one sent before our CANCEL arrived) from one
+ * nobody asked for: two generations of BSW_RECENT_MAX, the older dropped
+ * when the newer fills. */
+typedef struct bsw__recent {
+  tr_fpset_t cur, old;
+} bsw__recent_t;
+
 /* What the client knows of a peer (p->cli). */
 typedef struct bsw__cpeer {
   tr_fpmap_t sent;        /* fp -> (void *)(type + 1): what it has of ours */
@@ -123,14 +131,17 @@ struct bsw__client {
   uint64_t next_sid;
   bsw__peer_t **dirty;    /* peers with entries to flush */
   size_t ndirty, dirty_cap;
-  void *recent;           /* client.c's: CIDs received lately */
+  bsw__recent_t *recent;  /* wants.c's: CIDs wanted lately */
 };
 
 bsw__cpeer_t *bsw__cpeer(bsw_t *b, bsw__peer_t *p); /* NULL: -ENOMEM */
 bsw__want_t *bsw__want_get(bsw_t *b, const dag_cid_t *cid);
 /* Find or make the want of cid.  NULL: -ENOMEM or BSW_WANTS_MAX. */
 bsw__want_t *bsw__want_add(bsw_t *b, const dag_cid_t *cid, uint64_t now);
-/* Forget w: every peer that has it in its wantlist gets CANCEL. */
+void bsw__recent_add(bsw_t *b, tr_fp_t fp);
+bool bsw__recent_has(bsw_t *b, tr_fp_t fp);
+/* Forget w (it goes into the recent set): every peer that has it in its
+ * wantlist gets CANCEL. */
 void bsw__want_drop(bsw_t *b, bsw__want_t *w);
 /* Queue an entry for p (merged into the message of the next flush);
  * cancel removes it from what p has. */

@@ -8,8 +8,8 @@
  * reader, bytes that are not the block asked for: a block that does not
  * match is simply a block nobody asked for, dropped and charged to the
  * peer.  Blocks that arrive twice (we cancelled, it had sent already) are
- * told apart from unrequested ones by a ring of the CIDs received last,
- * and only counted.
+ * (or after a cancel: it had sent already) are told apart from unrequested
+ * ones by the set of CIDs wanted lately (wants.c's), and only counted.
  */
 #include <assert.h>
 #include <errno.h>
@@ -17,21 +17,13 @@
 
 #include "bsw_int.h"
 
-/* Received CIDs remembered to tell a duplicate from an unrequested block:
- * two generations of this many, the older dropped when the newer fills. */
-#define RECENT_MAX 4096
-
-typedef struct recent {
-  tr_fpset_t cur, old;
-} recent_t;
-
-static recent_t *recent_of(bsw_t *b) { return (recent_t *)b->cli->recent; }
+static bsw__recent_t *recent_of(bsw_t *b) { return b->cli->recent; }
 
 int bsw__cli_new(bsw_t *b) {
   b->cli = tr_calloc(1, sizeof *b->cli);
   if (!b->cli)
     return -ENOMEM;
-  if (!(b->cli->recent = tr_calloc(1, sizeof(recent_t)))) {
+  if (!(b->cli->recent = tr_calloc(1, sizeof(bsw__recent_t)))) {
     tr_free(b->cli);
     b->cli = NULL;
     return -ENOMEM;
@@ -54,28 +46,12 @@ void bsw__cli_free(bsw_t *b) {
   tr_fpmap_free(&b->cli->wants);
   tr_free(b->cli->sess);
   tr_free(b->cli->dirty);
-  recent_t *r = recent_of(b);
+  bsw__recent_t *r = recent_of(b);
   tr_fpset_free(&r->cur);
   tr_fpset_free(&r->old);
   tr_free(r);
   tr_free(b->cli);
   b->cli = NULL;
-}
-
-static void recent_add(bsw_t *b, tr_fp_t fp) {
-  recent_t *r = recent_of(b);
-  if (r->cur.n >= RECENT_MAX) {
-    tr_fpset_free(&r->old);
-    r->old = r->cur;
-    memset(&r->cur, 0, sizeof r->cur);
-  }
-  int rc = tr_fpset_add(&r->cur, fp);
-  (void)rc; /* out of memory: a later duplicate counts as unrequested */
-}
-
-static bool recent_has(bsw_t *b, tr_fp_t fp) {
-  recent_t *r = recent_of(b);
-  return tr_fpset_has(&r->cur, fp) || tr_fpset_has(&r->old, fp);
 }
 
 /* ---------------------------------------------------------------- peers */
@@ -133,7 +109,6 @@ static void got_block(bsw_t *b, bsw__peer_t *p, bsw__want_t *w,
   b->st.blocks_received++;
   b->st.data_received += len;
   p->recv += len;
-  recent_add(b, w->fp);
   b->io.on_block(b->io.ud, &w->cid, data, len);
   /* The refs may point to sessions that join p; copy them out, since
    * dropping the want frees them. */
@@ -187,12 +162,15 @@ void bsw__cli_on_message(bsw_t *b, bsw__peer_t *p, const bsw_msg_t *m,
       /* The server hears of it once it is in the store (the adapter
        * calls bsw_block_added after the commit). */
       got_block(b, p, w, m->blocks[i].data, m->blocks[i].len, now);
-    } else if (recent_has(b, dag_cid_fp(&cid))) {
+    } else if (bsw__recent_has(b, dag_cid_fp(&cid))) {
       b->st.dup_blocks++;
       b->st.dup_data += m->blocks[i].len;
     } else {
       b->st.bad_blocks++;
-      bsw__penalize(b, p, BSW_SCORE_BAD, "sent a block nobody asked for");
+      /* Not wanted now, nor lately (received or cancelled): a block that
+       * does not hash to what it was asked for, or one nobody asked for.
+       * Either way a lie: cut off at once. */
+      bsw__penalize(b, p, BSW_SCORE_FATAL, "sent a block nobody asked for");
     }
   }
   for (size_t i = 0; i < m->npresences && !p->banned; i++)

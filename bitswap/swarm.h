@@ -22,7 +22,11 @@
  *
  * Providers: when a session finds nobody with a block, the router (the
  * daemon's: the DHTs) is asked for providers of it; up to
- * BSW_SWARM_PROV_MAX of them are dialled and join the session.
+ * BSW_SWARM_PROV_MAX of them are dialled and join the session — or, for
+ * one that announces an /http address, fetched from over HTTP.
+ *
+ * HTTP retrieval (opts.http): trustless gateways are peers of the core
+ * too (httpnet.h), the configured ones from the start.
  */
 #ifndef BITSWAP_SWARM_H
 #define BITSWAP_SWARM_H
@@ -66,6 +70,12 @@ typedef struct bsw_swarm_opts {
   const bsw_router_t *router;  /* NULL: connected peers only; not owned */
   const bsw_limits_t *limits;  /* NULL: defaults */
   bool server;                 /* answer wants (Kubo's Bitswap server) */
+  /* HTTP retrieval (httpnet.h): on, providers that announce /http
+   * addresses are fetched from over HTTP, and so are the trustless
+   * gateways listed ("http://host:port"; copied). */
+  bool http;
+  const char *const *gateways;
+  size_t ngateways;
 } bsw_swarm_opts_t;
 
 /* 0, TR_EEXIST (a bitswap protocol is registered already), TR_ELIMIT,

@@ -181,7 +181,24 @@ void bsw__want_broadcast(bsw_t *b, bsw__want_t *w, uint64_t now) {
       bsw__want_send(b, b->peers[i], &w->cid, BSW_WANT_HAVE, false);
 }
 
+void bsw__recent_add(bsw_t *b, tr_fp_t fp) {
+  bsw__recent_t *r = b->cli->recent;
+  if (r->cur.n >= BSW_RECENT_MAX) {
+    tr_fpset_free(&r->old);
+    r->old = r->cur;
+    memset(&r->cur, 0, sizeof r->cur);
+  }
+  int rc = tr_fpset_add(&r->cur, fp);
+  (void)rc; /* out of memory: a late block of it counts as unrequested */
+}
+
+bool bsw__recent_has(bsw_t *b, tr_fp_t fp) {
+  bsw__recent_t *r = b->cli->recent;
+  return tr_fpset_has(&r->cur, fp) || tr_fpset_has(&r->old, fp);
+}
+
 void bsw__want_drop(bsw_t *b, bsw__want_t *w) {
+  bsw__recent_add(b, w->fp);
   bsw__want_unplace(b, w, false);
   for (size_t i = 0; i < b->npeers; i++)
     bsw__want_send(b, b->peers[i], &w->cid, 0, true);
