@@ -287,6 +287,10 @@ typedef struct bs_stat {
 
 int bs_stat(bs_env_t *env, bs_stat_t *st) TR_WUR;
 
+/* The number of blocks stored as of txn, in constant time (LMDB keeps the
+ * count): cheap enough to poll, as pin add's --progress does. */
+int bs_count(bs_txn_t *txn, uint64_t *blocks) TR_WUR;
+
 /* Rewrite the repo at path without its free pages, so that the file shrinks
  * after a GC (LMDB reuses freed pages but never shortens data.mdb).  Needs
  * the repo to itself: fails with TR_EINUSE while any other process (a
