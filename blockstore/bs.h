@@ -260,6 +260,9 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) TR_WUR;
 /* Hold the gc lock shared for the duration of an import: GC waits until
  * bs_gc_unlock().  Returns a lock handle >= 0 or -errno. */
 int bs_gc_lock_shared(bs_env_t *env) TR_WUR;
+/* bs_gc_lock_shared() that never waits: -EWOULDBLOCK while a GC holds the
+ * lock (for callers on a shared pool, which must not sit on a lock). */
+int bs_gc_trylock_shared(bs_env_t *env) TR_WUR;
 void bs_gc_unlock(int handle);
 
 /* ---------------------------------------------------------------- verify */

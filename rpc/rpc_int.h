@@ -138,9 +138,12 @@ struct rpc_job {
   bool progress, started;
   uint64_t prog_base;
   uv_timer_t *ptimer;
+  bool again; /* rpc_job_again() */
 };
 
 #define RPC_PROGRESS_MS 500
+/* How long a job that cannot go on yet waits before it runs again. */
+#define RPC_AGAIN_MS 100
 
 /* The request's fetching: on unless the ctx has no fetcher, ctx->offline,
  * or offline=true in the query; *ms from timeout= (Kubo's global option,
@@ -160,6 +163,10 @@ int rpc_job_get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
 /* From fn, before failing: what to fetch (flags: 0, or BS_FETCH_DAG for
  * the whole DAG under cid).  The last call before fn returns wins. */
 void rpc_job_missing(rpc_job_t *j, const dag_cid_t *cid, unsigned flags);
+/* From fn, failing: run fn again in RPC_AGAIN_MS, until the request's
+ * deadline (a job of rpc_job_run_fetch; for what cannot be waited for on
+ * the pool, such as the gc lock while a GC runs). */
+void rpc_job_again(rpc_job_t *j);
 /* From fn: whether the DAG under root is in the store down to max_depth
  * (-1: all of it) as a bs_walk with walk_flags sees it.  0 when it is;
  * TR_ENOTFOUND when not, having noted what to fetch (the whole DAG when

@@ -181,7 +181,8 @@ static void job_gone(http_req_t *req, void *ud) {
 
 static void job_fetch_end(rpc_job_t *j) {
   http_req_on_close(j->req, NULL, NULL);
-  uv_timer_stop(j->timer);
+  if (j->timer)
+    uv_timer_stop(j->timer);
   if (j->ptimer)
     uv_timer_stop(j->ptimer);
 }
@@ -198,6 +199,19 @@ static void job_fetch_timeout(uv_timer_t *t) {
   job_error_now(j, 500, msg);
 }
 
+/* Run again from the start, with nothing of the failed run kept. */
+static void job_rerun(rpc_job_t *j) {
+  j->status = 0;
+  j->err[0] = 0;
+  json_decref(j->json);
+  j->json = NULL;
+  j->out.len = 0;
+  j->has_missing = false;
+  j->again = false;
+  if (uv_queue_work(j->ctx->loop, &j->work, job_work, job_after))
+    job_error_now(j, 500, "cannot queue work");
+}
+
 static void job_fetched(void *arg, int status) {
   rpc_job_t *j = arg;
   j->fetch = 0;
@@ -209,15 +223,37 @@ static void job_fetched(void *arg, int status) {
     job_error_now(j, 500, msg);
     return;
   }
-  /* Run again from the start, with nothing of the failed run kept. */
-  j->status = 0;
-  j->err[0] = 0;
-  json_decref(j->json);
-  j->json = NULL;
-  j->out.len = 0;
-  j->has_missing = false;
-  if (uv_queue_work(j->ctx->loop, &j->work, job_work, job_after))
-    job_error_now(j, 500, "cannot queue work");
+  job_rerun(j);
+}
+
+static void job_again_fire(uv_timer_t *t) {
+  rpc_job_t *j = t->data;
+  job_fetch_end(j);
+  job_rerun(j);
+}
+
+static bool ensure_timer(rpc_job_t *j) {
+  if (!j->timer) {
+    if (!(j->timer = tr_malloc(sizeof *j->timer)))
+      return false;
+    uv_timer_init(j->ctx->loop, j->timer);
+    j->timer->data = j;
+  }
+  return true;
+}
+
+void rpc_job_again(rpc_job_t *j) { j->again = true; }
+
+/* After a run that asked to be run again later: true when it will be. */
+static bool job_again(rpc_job_t *j) {
+  uint64_t now = uv_now(j->ctx->loop);
+  if (!j->again || !j->refetch || now >= j->deadline || !ensure_timer(j))
+    return false;
+  uint64_t left = j->deadline - now;
+  http_req_on_close(j->req, job_gone, j);
+  uv_timer_start(j->timer, job_again_fire,
+                 left < RPC_AGAIN_MS ? left : RPC_AGAIN_MS, 0);
+  return true;
 }
 
 /* After a failed run: fetch what it lacked; true when a fetch started. */
@@ -228,14 +264,8 @@ static bool job_refetch(rpc_job_t *j) {
       dag_cid_equal(&j->last, &j->missing))
     return false; /* fetched, and missing still */
   uint64_t now = uv_now(j->ctx->loop);
-  if (now >= j->deadline)
+  if (now >= j->deadline || !ensure_timer(j))
     return false;
-  if (!j->timer) {
-    if (!(j->timer = tr_malloc(sizeof *j->timer)))
-      return false;
-    uv_timer_init(j->ctx->loop, j->timer);
-    j->timer->data = j;
-  }
   const bs_fetcher_t *f = j->ctx->fetcher;
   /* A DAG's order hint is its own root; a block's, the request's. */
   const dag_cid_t *hint = j->missing_flags & BS_FETCH_DAG ? &j->missing
@@ -331,7 +361,8 @@ void rpc_job_stream_fetch(rpc_job_t *j, http_fill_fn fill, rpc_miss_t *m,
 
 static void job_after(uv_work_t *w, int status) {
   rpc_job_t *j = w->data;
-  if (status != UV_ECANCELED && j->status >= 400 && job_refetch(j))
+  if (status != UV_ECANCELED && j->status >= 400 &&
+      (job_again(j) || job_refetch(j)))
     return;
   if (status == UV_ECANCELED && j->status < 400)
     rpc_job_fail(j, 500, "request cancelled");

@@ -112,10 +112,15 @@ fail:
 static void addrm_work(rpc_job_t *j, bool add) {
   pin_req_t *r = j->state;
   if (add && j->fetch_on && r->lock < 0) {
-    /* Blocks while a GC runs (this is a pool thread): the lock is kept
-     * across the runs this job makes, and let go with its state. */
-    if ((r->lock = bs_gc_lock_shared(j->env)) < 0) {
-      rpc_job_fail(j, 500, "gc lock: %s", tr_strerror(r->lock));
+    /* Kept across the runs this job makes, let go with its state.  Never
+     * waited for here (a pool thread): while a GC holds it, the job runs
+     * again a little later. */
+    if ((r->lock = bs_gc_trylock_shared(j->env)) < 0) {
+      rpc_job_fail(j, 500, "gc lock: %s", r->lock == -EWOULDBLOCK
+                   ? "a garbage collection is running" : tr_strerror(r->lock));
+      if (r->lock == -EWOULDBLOCK)
+        rpc_job_again(j);
+      r->lock = -1;
       return;
     }
   }

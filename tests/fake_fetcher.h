@@ -50,6 +50,7 @@ static int copy_block(const dag_cid_t *cid) {
 
 enum { F_COPY, F_HANG };
 static int f_mode;
+static unsigned f_delay_ms = 2; /* F_COPY: how long a fetch takes */
 static int f_fetches, f_cancels, f_done, f_dag;
 static uint64_t f_next = 1;
 static dag_cid_t f_root_hint;
@@ -123,7 +124,7 @@ static uint64_t f_fetch(void *ud, const dag_cid_t *cid, const dag_cid_t *root,
     __atomic_add_fetch(&f_dag, 1, __ATOMIC_SEQ_CST);
   __atomic_add_fetch(&f_fetches, 1, __ATOMIC_SEQ_CST);
   if (f_mode == F_COPY)
-    uv_timer_start(&f->timer, f_fire, 2, 0);
+    uv_timer_start(&f->timer, f_fire, f_delay_ms, 0);
   return f->handle;
 }
 
