@@ -17,6 +17,10 @@
  * its own read transaction, from resumable state (a file offset, a
  * blockstore walker, the last key listed).  ls builds its answer whole, as
  * Kubo does without --stream.
+ *
+ * What the repo lacks is fetched (rpc_job.c): cat waits for each missing
+ * block in its stream; ls runs again after each one arrives; refs makes
+ * its DAG local before streaming (refs_prepare).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -372,10 +372,11 @@ static void get_prepare(rpc_job_t *j) {
    * then streams from a complete DAG (as dag export does). */
   j->txn = txn;
   rc = rpc_parse_path(g->arg, &c, &path);
-  if (!rc)
+  if (!rc) {
+    j->hint = c;
     rc = *path ? dag_resolve(&c, path, strlen(path), rpc_job_get, j, &g->root)
                : (g->root = c, 0);
-  j->hint = c;
+  }
   if (!rc && j->fetch_on &&
       (rc = rpc_job_dag_check(j, txn, &g->root, -1, 0)) == TR_ENOTFOUND) {
     bs_txn_abort(txn);
