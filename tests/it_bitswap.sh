@@ -98,3 +98,16 @@ ok "c with Gateway.NoFetch does not fetch"
 
 # a's ledger shows what it sent b.
 curl -sf -m 10 -X POST "$API_b/bitswap/stat" >/dev/null 2>&1 && ok "bitswap stat answers" || true
+
+# pin add over the network: the whole DAG arrives, is pinned, survives GC.
+mkdir -p "$WORK/pinme/x"
+for i in $(seq 1 40); do head -c 70000 /dev/urandom >"$WORK/pinme/x/f$i"; done
+PIN=$(ta add -Q -r "$WORK/pinme")
+tb() { TROVE_PATH=$WORK/b t "$@"; }
+tb pin add "$PIN" >/dev/null || fail "b: pin add over the network"
+tb pin ls --type=recursive | grep -q "$PIN" || fail "b: not pinned"
+tb repo gc >/dev/null 2>&1
+eq "$(tb refs -r "$PIN" | wc -l)" "$(ta refs -r "$PIN" | wc -l)"
+tb get -o "$WORK/pinme.b" "$PIN" >/dev/null
+diff -r "$WORK/pinme" "$WORK/pinme.b" >/dev/null || fail "b: pinned DAG differs"
+ok "b pinned a DAG it fetched, and GC kept all of it"
