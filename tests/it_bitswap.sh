@@ -111,3 +111,15 @@ eq "$(tb refs -r "$PIN" | wc -l)" "$(ta refs -r "$PIN" | wc -l)"
 tb get -o "$WORK/pinme.b" "$PIN" >/dev/null
 diff -r "$WORK/pinme" "$WORK/pinme.b" >/dev/null || fail "b: pinned DAG differs"
 ok "b pinned a DAG it fetched, and GC kept all of it"
+
+# The CLI's local reads (get, ls, refs, dag export) fetch through the
+# daemon what the repo lacks; --offline does not.
+mkdir -p "$WORK/cli/d"
+for i in $(seq 1 5); do head -c 300000 /dev/urandom >"$WORK/cli/d/g$i"; done
+CLI=$(ta add -Q -r "$WORK/cli")
+expect_fail tb --offline get -o "$WORK/cli.off" "$CLI"
+tb ls "$CLI" | grep -q " d/\?$" || fail "b: ls over the network: $(tb ls "$CLI")"
+tb get -o "$WORK/cli.b" "$CLI" >/dev/null || fail "b: get over the network"
+diff -r "$WORK/cli" "$WORK/cli.b" >/dev/null || fail "b: get differs"
+eq "$(tb dag export "$CLI" | sha256sum)" "$(ta dag export "$CLI" | sha256sum)"
+ok "b: the CLI's local reads fetched through the daemon; --offline did not"
