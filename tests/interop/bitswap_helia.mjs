@@ -26,7 +26,8 @@
 //                           [{direction, protocol}]
 //   quit
 //
-// An error answers {error}.  Every command is bounded (SECS, else 60 s).
+// cat, ls and readdir answer ms too (how long they took: for the log,
+// never asserted).  An error answers {error}.  Every command is bounded (SECS, else 60 s).
 import './node22.mjs'
 import { createInterface } from 'node:readline'
 import { createHash } from 'node:crypto'
@@ -160,7 +161,11 @@ for await (const line of rl) {
   try {
     const f = commands[cmd]
     if (!f) throw new Error(`unknown command ${cmd}`)
+    const t0 = Date.now()
     answer = await f(...args)
+    if (answer != null && !Array.isArray(answer) && ['cat', 'ls', 'readdir'].includes(cmd)) {
+      answer = { ...answer, ms: Date.now() - t0 }
+    }
   } catch (err) {
     answer = { error: `${err?.name}: ${err?.message}` }
   }

@@ -19,8 +19,11 @@
 #      swarm connect`) and serves them through its gateway and `trove cat`,
 #      byte-identical, then `trove pin add` fetches the whole tree (or,
 #      while pin add does not fetch yet, a CAR through the gateway does;
-#      the test says which).  The streams H sees from T are
-#      /ipfs/bitswap/1.2.0.
+#      the test says which).
+#
+# Versions: H opens /ipfs/bitswap/1.2.0 (its only one) per message it
+# sends; T sends on one stream it opened to H, with the newest version H's
+# identify lists: 1.2.0 too (checked on H's side of the connection).
 #
 # Every process is started here and killed by PID in the trap; every step
 # has a timeout.  BITSWAP_HELIA_KEEP=DIR keeps the logs and repo there;
@@ -35,10 +38,16 @@ command -v curl >/dev/null || { echo "curl missing" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/trove-bitswap-helia.XXXXXX)
 PIDS=()
 cleanup() {
+  local rc=$?
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  # A sanitizer build of trove (TROVE_BIN) reports into its log.
+  if grep -q -E 'Sanitizer|runtime error' "$WORK/trove.log" 2>/dev/null; then
+    echo "sanitizer report in trove.log:"; cat "$WORK/trove.log"; rc=1
+  fi
   [ -z "${BITSWAP_HELIA_KEEP:-}" ] || cp -r "$WORK" "$BITSWAP_HELIA_KEEP"
   rm -rf "$WORK"
+  exit $rc
 }
 trap cleanup EXIT
 fail() {
@@ -61,7 +70,12 @@ ok = eval(sys.argv[2])
 if not ok: print("not:", sys.argv[2], "in", t(sys.argv[1])[:800]); sys.exit(1)' "$json" "$expr" "$@" ||
     fail "check failed"
 }
-field() { python3 -c 'import json,sys; print(eval("d" + sys.argv[2], {"d": json.loads(sys.argv[1])}))' "$@"; }
+# field JSON EXPR: d EXPR of the parsed JSON (@FILE: FILE's text).
+field() {
+  python3 -c 'import json, sys
+t = sys.argv[1]; t = open(t[1:]).read() if t.startswith("@") else t
+print(eval("d" + sys.argv[2], {"d": json.loads(t)}))' "$@"
+}
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 # unixfs_type: the UnixFS Data.Type of the dag-pb block on stdin (1
 # directory, 2 file, 5 HAMTShard).
@@ -166,6 +180,7 @@ HAMT=$(tr add -Q -r "$WORK/hamt")
 
 out=$(js cat "$BIG" "$WORK/big.h" 120)
 check "$out" 'd["size"] == 8 << 20 and d["sha256"] == a[0]' "$(sha "$WORK/big")"
+echo "helia cat of 8 MiB: $(field "$out" '["ms"]') ms"
 cmp -s "$WORK/big" "$WORK/big.h" || fail "helia's copy of big differs"
 echo "ok 2a: helia fetched trove's 8 MiB file (32 raw leaves) byte-identical"
 
@@ -175,11 +190,18 @@ check "@$WORK/ls.json" 'd["type"] == "directory" and sorted(d["entries"]) == sor
 tr ls "$HAMT" >"$WORK/ls.trove"
 check "@$WORK/ls.json" 'len(a[0].splitlines()) == 2000 and all(d["entries"][n]["cid"] == c for c, _, n in (l.split(" ", 2) for l in a[0].splitlines()))' "@$WORK/ls.trove"
 js readdir "$HAMT" 32 300 >"$WORK/read.json"
-check "@$WORK/read.json" 'd == json.loads(a[0])' "@$WORK/want.json"
+check "@$WORK/read.json" '{k: v for k, v in d.items() if k != "ms"} == json.loads(a[0])' "@$WORK/want.json"
+echo "helia ls of the HAMT: $(field "@$WORK/ls.json" '["ms"]') ms, reading its 2000 files: $(field "@$WORK/read.json" '["ms"]') ms"
 echo "ok 2b: helia listed trove's HAMT directory (2000 entries, CIDs as trove lists them) and read every entry byte-identical"
 
+# Helia sends its wants on /ipfs/bitswap/1.2.0 streams it opens (and
+# closes) per message; trove answered on the one stream it opened to
+# Helia, with the newest version identify listed for Helia: 1.2.0 (Helia
+# lists no other).
 out=$(js streams "$TID")
 echo "streams on helia's connection to trove: $out"
+check "$out" 'any(s["direction"] == "inbound" and s["protocol"] == "/ipfs/bitswap/1.2.0" for s in d)'
+echo "ok 2c: trove sent the blocks on /ipfs/bitswap/1.2.0"
 
 # ---- 3. trove -> Helia
 head -c $((6 << 20)) /dev/urandom >"$WORK/hfile"
@@ -200,7 +222,8 @@ offcat "$HFILE" >/dev/null && fail "trove holds $HFILE before fetching it"
 offcat "$HTREE/a.txt" >/dev/null && fail "trove holds $HTREE before fetching it"
 
 tr swarm connect "$HMA" >/dev/null || fail "trove swarm connect helia"
-curl -sf -m 120 "$GW/ipfs/$HFILE" -o "$WORK/hfile.t" || fail "gateway: $HFILE not served"
+secs=$(curl -sf -m 120 -w '%{time_total}' "$GW/ipfs/$HFILE" -o "$WORK/hfile.t") || fail "gateway: $HFILE not served"
+echo "trove's gateway fetched helia's 6 MiB file in $secs s"
 cmp -s "$WORK/hfile" "$WORK/hfile.t" || fail "gateway: helia's 6 MiB file differs"
 curl -sf -m 120 "$GW/ipfs/$HTREE/sub/big" -o "$WORK/hbig.t" || fail "gateway: $HTREE/sub/big not served"
 cmp -s "$WORK/htree/sub/big" "$WORK/hbig.t" || fail "gateway: sub/big differs"
@@ -213,8 +236,8 @@ echo "ok 3b: trove fetched helia's file, and paths into its tree and its HAMT, b
 
 out=$(js streams "$TID")
 echo "streams on helia's connection to trove: $out"
-check "$out" 'any(s["direction"] == "inbound" and s["protocol"] == "/ipfs/bitswap/1.2.0" for s in d)'
-echo "ok 3c: trove opened /ipfs/bitswap/1.2.0 to helia"
+check "$out" '[s for s in d if s["direction"] == "inbound"] == [{"direction": "inbound", "protocol": "/ipfs/bitswap/1.2.0"}]'
+echo "ok 3c: trove sent its wants on its one /ipfs/bitswap/1.2.0 stream to helia"
 
 # The whole tree: `trove pin add` over the network where it fetches (it
 # may not yet: then said so, and the tree comes as a CAR through the
@@ -226,7 +249,9 @@ else
     *"not found locally"*) echo "note: trove pin add does not fetch over the network yet: $out" ;;
     *) fail "trove pin add $HTREE: $out" ;;
   esac
-  curl -sf -m 120 "$GW/ipfs/$HTREE?format=car" -o "$WORK/htree.car" || fail "gateway: CAR of $HTREE"
+  secs=$(curl -sf -m 120 -w '%{time_total}' "$GW/ipfs/$HTREE?format=car" -o "$WORK/htree.car") ||
+    fail "gateway: CAR of $HTREE"
+  echo "trove's gateway fetched the CAR of helia's tree in $secs s"
   out=$(tr pin add "$HTREE" 2>&1) || fail "trove pin add $HTREE after its CAR: $out"
   how="trove's gateway fetched helia's whole tree as a CAR ($(stat -c %s "$WORK/htree.car") bytes), then pinned it"
 fi
