@@ -55,7 +55,9 @@ head -c $((6 << 20)) /dev/urandom >"$WORK/big"
 echo "small file" >"$WORK/small"
 mkdir -p "$WORK/dir/sub" "$WORK/hamt"
 echo one >"$WORK/dir/one.txt"; echo two >"$WORK/dir/sub/two.txt"
-for i in $(seq 1 300); do echo "entry $i" >"$WORK/hamt/f$i.txt"; done
+# Long names, so that the directory passes the 256 KiB threshold and shards.
+pad=$(printf 'n%.0s' $(seq 1 90))
+for i in $(seq 1 1500); do echo "entry $i" >"$WORK/hamt/f$i-$pad.txt"; done
 BIG=$(ta add -Q "$WORK/big")
 SMALL=$(ta add -Q "$WORK/small")
 DIR=$(ta add -Q -r "$WORK/dir")
@@ -71,8 +73,9 @@ curl -sf -m 60 "$GW_b/ipfs/$BIG" -o "$WORK/big.b" || fail "b: big file not serve
 cmp -s "$WORK/big" "$WORK/big.b" || fail "b: big file differs"
 eq "$(curl -sf -m 30 "$GW_b/ipfs/$SMALL")" "small file"
 eq "$(curl -sf -m 30 "$GW_b/ipfs/$DIR/sub/two.txt")" "two"
-eq "$(curl -sf -m 30 "$GW_b/ipfs/$HAMT/f277.txt")" "entry 277"
-out=$(curl -s -m 30 "$GW_b/ipfs/$HAMT/"); grep -q "f123.txt" <<<"$out" || fail "b: HAMT listing: ${out:0:300}"
+[ "$(ta refs "$HAMT" | wc -l)" -le 256 ] || fail "the HAMT directory did not shard"
+eq "$(curl -sf -m 30 "$GW_b/ipfs/$HAMT/f277-$pad.txt")" "entry 277"
+out=$(curl -s -m 30 "$GW_b/ipfs/$HAMT/"); grep -q "f123-$pad.txt" <<<"$out" || fail "b: HAMT listing: ${out:0:300}"
 ok "b fetched a file, a directory path and a HAMT entry from a"
 
 # A Range in the middle of a file b lacks (a fresh file).
