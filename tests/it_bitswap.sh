@@ -57,7 +57,7 @@ mkdir -p "$WORK/dir/sub" "$WORK/hamt"
 echo one >"$WORK/dir/one.txt"; echo two >"$WORK/dir/sub/two.txt"
 # Long names, so that the directory passes the 256 KiB threshold and shards.
 pad=$(printf 'n%.0s' $(seq 1 90))
-for i in $(seq 1 1500); do echo "entry $i" >"$WORK/hamt/f$i-$pad.txt"; done
+for i in $(seq 1 2000); do echo "entry $i" >"$WORK/hamt/f$i-$pad.txt"; done
 BIG=$(ta add -Q "$WORK/big")
 SMALL=$(ta add -Q "$WORK/small")
 DIR=$(ta add -Q -r "$WORK/dir")
