@@ -85,8 +85,6 @@ void bsw__cli_peer_up(bsw_t *b, bsw__peer_t *p, uint64_t now) {
   /* It may have what we wait for: wants not placed go to it as
    * want-have (boxo sends new peers its broadcast wantlist). */
   struct bsw__client *c = b->cli;
-  if (p->version < BSW_V120)
-    return;
   for (size_t i = 0; i < c->wants.cap; i++) {
     if (!c->wants.keys[i].hi && !c->wants.keys[i].lo)
       continue;
@@ -157,6 +155,12 @@ static void on_presence(bsw_t *b, bsw__peer_t *p, const bsw_presence_t *pr,
   if (!w)
     return;
   if (pr->type == BSW_HAVE) {
+    /* It has it now, whatever it said or failed before. */
+    for (unsigned i = 0; i < w->nlacks; i++)
+      if (w->lacks[i] == p) {
+        w->lacks[i] = w->lacks[--w->nlacks];
+        break;
+      }
     for (uint16_t i = 0; i < w->nrefs; i++)
       bsw__sess_add_peer(b, w->refs[i].s, p, now);
     if (!w->blk_peer)

@@ -413,8 +413,8 @@ void bsw__sess_arrived(bsw_t *b, const bsw__wref_t *r, const dag_cid_t *cid,
 static int start_want(bsw_t *b, bsw__sess_t *s, const item_t *it, bool dag,
                       uint64_t now) {
   bsw__want_t *w = bsw__want_add(b, &it->cid, now);
-  if (!w)
-    return TR_ELIMIT;
+  if (!w) /* the cap, or out of memory (bitswap.h's codes) */
+    return b->cli->wants.n >= BSW_WANTS_MAX ? TR_ELIMIT : -ENOMEM;
   for (uint16_t i = 0; i < w->nrefs; i++)
     if (w->refs[i].s == s)
       return 0;
@@ -531,22 +531,32 @@ static void want_tick(void *ud, void *v) {
   bsw_t *b = t->b;
   if (w->blk_peer && w->blk_deadline <= t->now) {
     /* Too slow: the peer's window halves, and the want goes to whoever is
-     * best now (maybe the same peer, which keeps it in its wantlist). */
+     * best now, not to this peer again (it joins the lacks, as if it had
+     * said DONT_HAVE): a peer that never answers has no measured pace, so
+     * it looks the fastest and would get the same want back at every
+     * timeout, forever.  The rebroadcast below forgives it. */
     bsw__cpeer_t *cp = w->blk_peer->cli;
     if (cp) {
       cp->timeouts++;
       cp->window = cp->window / 2 > BSW_WINDOW_MIN ? cp->window / 2
                                                    : BSW_WINDOW_MIN;
     }
-    bsw__want_unplace(b, w, false);
+    bsw__want_unplace(b, w, true);
     for (uint16_t r = 0; r < w->nrefs; r++)
       wait_push(w->refs[r].s, w->fp);
   } else if (w->blk_peer && w->blk_deadline < t->next) {
     t->next = w->blk_deadline;
   }
   if (!w->blk_peer && w->have_at &&
-      t->now - w->have_at >= BSW_REBROADCAST_MS)
+      t->now - w->have_at >= BSW_REBROADCAST_MS) {
+    /* Still waiting: everyone is asked again, those that lacked it or
+     * timed out included (they may have it now; a slow peer may be the
+     * only one), and it may be placed on any of them. */
+    w->nlacks = 0;
     bsw__want_broadcast(b, w, t->now);
+    for (uint16_t r = 0; r < w->nrefs; r++)
+      wait_push(w->refs[r].s, w->fp);
+  }
 }
 
 uint64_t bsw__sess_tick(bsw_t *b, uint64_t now) {
