@@ -176,6 +176,24 @@ static void on_presence(bsw_t *b, bsw__peer_t *p, const bsw_presence_t *pr,
   }
 }
 
+/* p sent a block that is not one we want: what it was asked for it did
+ * not send (or not as it is), so its want-blocks go to others now rather
+ * than at their timeouts, and not back to it (it joins their lacks). */
+static void move_wants(bsw_t *b, bsw__peer_t *p, uint64_t now) {
+  struct bsw__client *c = b->cli;
+  if (!p->cli || !p->cli->inflight)
+    return;
+  for (size_t i = 0; i < c->wants.cap; i++) {
+    if (!c->wants.keys[i].hi && !c->wants.keys[i].lo)
+      continue;
+    bsw__want_t *w = c->wants.vals[i];
+    if (w->blk_peer == p) {
+      bsw__want_unplace(b, w, true);
+      bsw__sess_place(b, w, now);
+    }
+  }
+}
+
 void bsw__cli_on_message(bsw_t *b, bsw__peer_t *p, const bsw_msg_t *m,
                          uint64_t now) {
   for (size_t i = 0; i < m->nblocks && !p->banned; i++) {
@@ -196,7 +214,8 @@ void bsw__cli_on_message(bsw_t *b, bsw__peer_t *p, const bsw_msg_t *m,
       b->st.dup_data += m->blocks[i].len;
     } else {
       b->st.bad_blocks++;
-      bsw__penalize(b, p, BSW_SCORE_BAD, "sent a block nobody asked for");
+      if (!bsw__penalize(b, p, BSW_SCORE_BAD, "sent a block nobody asked for"))
+        move_wants(b, p, now);
     }
   }
   for (size_t i = 0; i < m->npresences && !p->banned; i++)
