@@ -132,7 +132,6 @@ static void got_block(bsw_t *b, bsw__peer_t *p, bsw__want_t *w,
   b->st.data_received += len;
   p->recv += len;
   recent_add(b, w->fp);
-  b->io.on_block(b->io.ud, &w->cid, data, len);
   /* The refs may point to sessions that join p; copy them out, since
    * dropping the want frees them. */
   uint16_t n = w->nrefs;
@@ -147,6 +146,9 @@ static void got_block(bsw_t *b, bsw__peer_t *p, bsw__want_t *w,
   }
   if (refs != &one)
     tr_free(refs);
+  /* Last, with w gone: on_block may call bsw_block_added (bitswap.h),
+   * which drops the want of cid if it is still there. */
+  b->io.on_block(b->io.ud, &cid, data, len);
 }
 
 static void on_presence(bsw_t *b, bsw__peer_t *p, const bsw_presence_t *pr,
