@@ -61,8 +61,6 @@ void bsw__cli_peer_up(bsw_t *b, bsw__peer_t *p, uint64_t now) {
   /* It may have what we wait for: wants not placed go to it as
    * want-have (boxo sends new peers its broadcast wantlist). */
   struct bsw__client *c = b->cli;
-  if (p->version < BSW_V120)
-    return;
   for (size_t i = 0; i < c->wants.cap; i++) {
     if (!c->wants.keys[i].hi && !c->wants.keys[i].lo)
       continue;
@@ -109,7 +107,6 @@ static void got_block(bsw_t *b, bsw__peer_t *p, bsw__want_t *w,
   b->st.blocks_received++;
   b->st.data_received += len;
   p->recv += len;
-  b->io.on_block(b->io.ud, &w->cid, data, len);
   /* The refs may point to sessions that join p; copy them out, since
    * dropping the want frees them. */
   uint16_t n = w->nrefs;
@@ -124,6 +121,9 @@ static void got_block(bsw_t *b, bsw__peer_t *p, bsw__want_t *w,
   }
   if (refs != &one)
     tr_free(refs);
+  /* Last, with w gone: on_block may call bsw_block_added (bitswap.h),
+   * which drops the want of cid if it is still there. */
+  b->io.on_block(b->io.ud, &cid, data, len);
 }
 
 static void on_presence(bsw_t *b, bsw__peer_t *p, const bsw_presence_t *pr,
@@ -132,6 +132,12 @@ static void on_presence(bsw_t *b, bsw__peer_t *p, const bsw_presence_t *pr,
   if (!w)
     return;
   if (pr->type == BSW_HAVE) {
+    /* It has it now, whatever it said or failed before. */
+    for (unsigned i = 0; i < w->nlacks; i++)
+      if (w->lacks[i] == p) {
+        w->lacks[i] = w->lacks[--w->nlacks];
+        break;
+      }
     for (uint16_t i = 0; i < w->nrefs; i++)
       bsw__sess_add_peer(b, w->refs[i].s, p, now);
     if (!w->blk_peer)
@@ -169,7 +175,8 @@ void bsw__cli_on_message(bsw_t *b, bsw__peer_t *p, const bsw_msg_t *m,
       b->st.bad_blocks++;
       /* Not wanted now, nor lately (received or cancelled): a block that
        * does not hash to what it was asked for, or one nobody asked for.
-       * Either way a lie: cut off at once. */
+       * Either way a lie: cut off at once (its wants move to others as
+       * it leaves). */
       bsw__penalize(b, p, BSW_SCORE_FATAL, "sent a block nobody asked for");
     }
   }

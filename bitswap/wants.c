@@ -53,6 +53,12 @@ void bsw__want_send(bsw_t *b, bsw__peer_t *p, const dag_cid_t *cid, int type,
   bsw__cpeer_t *cp = bsw__cpeer(b, p);
   if (!cp)
     return;
+  /* Older peers know only want-block (a want-have would be read as one):
+   * what we would ask them want-have we ask want-block, as boxo's
+   * message queue does for a peer without HAVE support, or they would
+   * never be asked anything, since wants go out as want-have first. */
+  if (!cancel && type == BSW_WANT_HAVE && p->version < BSW_V120)
+    type = BSW_WANT_BLOCK;
   tr_fp_t fp = dag_cid_fp(cid);
   uintptr_t had = (uintptr_t)tr_fpmap_get(&cp->sent, fp);
   if (cancel) {
@@ -64,10 +70,6 @@ void bsw__want_send(bsw_t *b, bsw__peer_t *p, const dag_cid_t *cid, int type,
      * not (boxo's rule), and the same entry twice is noise. */
     if (had == (uintptr_t)type + 1 || (had == BSW_WANT_BLOCK + 1 &&
                                        type == BSW_WANT_HAVE))
-      return;
-    /* Older peers know only want-block; a want-have would make them send
-     * the block, so they get none (they learn of wants by want-block). */
-    if (type == BSW_WANT_HAVE && p->version < BSW_V120)
       return;
     if (tr_fpmap_put(&cp->sent, fp, (void *)((uintptr_t)type + 1)))
       return;
