@@ -61,7 +61,7 @@
 #include "../net/peerid.h"
 #include "msg.h"
 
-#define BSW_SEND_TARGET (1u << 20) /* bytes of blocks per message and turn */
+#define BSW_SEND_TARGET (256u << 10) /* bytes of blocks per message and turn */
 #define BSW_WANTLIST_MAX 1024      /* entries a peer's wantlist may hold */
 #define BSW_INFLIGHT_MAX (64u << 20) /* server bytes sent, not yet drained */
 #define BSW_PEERS_MAX 4096

@@ -119,8 +119,14 @@ typedef struct bsw__cpeer {
   size_t npend, pend_cap;
   bool dirty;             /* in the flush list */
   uint32_t inflight, window; /* want-blocks placed on it; its cap */
-  uint64_t last_block_at;
-  double block_ms;        /* EWMA of the time between its blocks */
+  /* Its delivery rate: blocks come in bursts (a message carries many), so
+   * the rate is measured burst to burst: the bytes of a burst over the
+   * time since the one before, when it had wants in hand all along. */
+  uint64_t last_block_at; /* when the current burst began */
+  uint64_t burst, gap;    /* its bytes so far; time since the one before */
+  bool busy;              /* it still had wants in hand after that burst */
+  double rate;            /* EWMA, bytes/ms; 0: not known yet */
+  uint64_t bytes;         /* block bytes it delivered */
   uint32_t timeouts, blocks;
 } bsw__cpeer_t;
 

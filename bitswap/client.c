@@ -95,14 +95,28 @@ static void got_block(bsw_t *b, bsw__peer_t *p, bsw__want_t *w,
                       const uint8_t *data, size_t len, uint64_t now) {
   bsw__cpeer_t *cp = bsw__cpeer(b, p);
   if (cp) {
-    if (cp->last_block_at && cp->inflight) {
-      double gap = (double)(now - cp->last_block_at);
-      cp->block_ms = cp->blocks ? 0.8 * cp->block_ms + 0.2 * gap : gap;
+    if (now != cp->last_block_at) { /* a new burst: the last one's rate */
+      if (cp->busy && cp->gap) {
+        double r = (double)cp->burst / (double)cp->gap;
+        cp->rate = cp->rate ? 0.7 * cp->rate + 0.3 * r : r;
+      }
+      cp->gap = cp->last_block_at ? now - cp->last_block_at : 0;
+      cp->last_block_at = now;
+      cp->burst = 0;
     }
-    cp->last_block_at = now;
+    cp->burst += len;
+    cp->bytes += len;
+    /* This want leaves its inflight when it is dropped below. */
+    cp->busy = cp->inflight > (w->blk_peer == p ? 1u : 0u);
     cp->blocks++;
-    if (cp->window < BSW_WINDOW_MAX)
-      cp->window++;
+    /* The window grows only when the peer ran dry (this was the last want
+     * it had in hand): a peer that still has work has window enough, and
+     * growing it anyway lets the first peers to answer take every want
+     * while the others, whose first answers come later, starve. */
+    if (!cp->busy && cp->window < BSW_WINDOW_MAX)
+      cp->window += cp->window / 2 ? cp->window / 2 : 1;
+    if (cp->window > BSW_WINDOW_MAX)
+      cp->window = BSW_WINDOW_MAX;
   }
   b->st.blocks_received++;
   b->st.data_received += len;

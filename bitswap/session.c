@@ -8,8 +8,8 @@
  * first wants; a peer that answers HAVE or sends a block joins it, as
  * does a provider the caller found (bsw_session_add_peer).  Placement:
  * each want-block goes to the peer of its sessions that would deliver it
- * first by what it has shown: (wants in flight there + 1) x its time
- * between blocks, among the peers whose window (wants in flight) has room
+ * first by what it has shown: (wants in flight there + 1) / its measured
+ * rate of delivery, among the peers whose window (wants in flight) has room
  * and that have not said DONT_HAVE for it.  Windows grow by one per block
  * and halve at a timeout, so a fast peer ends up with more of the wants —
  * the split by throughput and latency the issue asks for.
@@ -290,7 +290,9 @@ static bsw__peer_t *best_peer(bsw_t *b, const bsw__want_t *w,
       bsw__cpeer_t *cp = bsw__cpeer(b, p);
       if (!cp || cp->inflight >= cp->window)
         continue;
-      double cost = (cp->inflight + 1) * (cp->block_ms + 1.0);
+      /* When its next block would come: what it has in hand, at its
+       * rate.  A peer not measured yet is tried first. */
+      double cost = (cp->inflight + 1) / (cp->rate ? cp->rate : 1e9);
       if (!best || cost < best_cost)
         best = p, best_cost = cost;
     }

@@ -146,7 +146,9 @@ void bsw__want_place(bsw_t *b, bsw__want_t *w, bsw__peer_t *p, uint64_t now) {
   w->blk_at = now;
   /* Wait for what is queued ahead of it at the peer's measured pace,
    * and at least the configured timeout. */
-  uint64_t wait = (uint64_t)((cp->inflight + 1) * cp->block_ms * 2);
+  double avg = cp->blocks ? (double)cp->bytes / cp->blocks : 0;
+  uint64_t wait =
+      cp->rate ? (uint64_t)((cp->inflight + 1) * avg / cp->rate * 2) : 0;
   w->blk_deadline = now + (wait > b->lim.want_timeout_ms
                                ? wait : b->lim.want_timeout_ms);
   cp->inflight++;
