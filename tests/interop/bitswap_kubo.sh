@@ -15,9 +15,15 @@ IPFS=${IPFS_BIN:-$(go env GOPATH 2>/dev/null || echo /root/go)/bin/ipfs}
 WORK=$(mktemp -d /tmp/trove-bsw-kubo.XXXXXX)
 PIDS=()
 cleanup() {
+  local rc=$?
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  # A sanitizer build reports at exit (leaks) or on the error.
+  if grep -q -E 'Sanitizer|runtime error' "$WORK/trove.log" 2>/dev/null; then
+    echo "FAIL: sanitizer report:"; cat "$WORK/trove.log"; rc=1
+  fi
   rm -rf "$WORK"
+  exit $rc
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- trove log"; tail -n 40 "$WORK/trove.log"; exit 1; }
