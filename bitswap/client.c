@@ -133,6 +133,7 @@ static void got_block(bsw_t *b, bsw__peer_t *p, bsw__want_t *w,
   b->st.blocks_received++;
   b->st.data_received += len;
   p->recv += len;
+  p->exchanged++;
   recent_add(b, w->fp);
   b->io.on_block(b->io.ud, &w->cid, data, len);
   /* The refs may point to sessions that join p; copy them out, since
