@@ -82,7 +82,8 @@ static json_t *sorted_links(json_t *arr) {
   }
   for (size_t i = 0; i < n; i++)
     v[i] = json_incref(json_array_get(arr, i));
-  qsort(v, n, sizeof *v, cmp_link);
+  if (n)
+    qsort(v, n, sizeof *v, cmp_link);
   json_t *out = json_array();
   bool ok = out != NULL;
   for (size_t i = 0; i < n; i++) {
@@ -296,8 +297,8 @@ static void bwq_end(bwq_t *q) {
 
 static void bwq_gone(http_req_t *req, void *ud) {
   bwq_t *q = ud;
-  (void)req;
-  q->req = NULL; /* the server ends it */
+  http_res_end(req); /* dropped: the client is gone, but it must end */
+  q->req = NULL;
   uv_close((uv_handle_t *)&q->timer, bwq_free);
 }
 
