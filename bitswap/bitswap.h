@@ -195,7 +195,8 @@ void bsw_stats(const bsw_t *b, bsw_stats_t *out);
 /* Kubo's ledger of one peer.  0 or TR_ENOTFOUND (not connected). */
 typedef struct bsw_ledger {
   uint64_t sent, recv;        /* block bytes */
-  uint64_t exchanged;         /* messages */
+  uint64_t exchanged;         /* blocks sent and received (boxo's
+                               * ExchangeCount, Kubo's "Exchanged") */
   uint32_t wants;             /* entries of its wantlist */
 } bsw_ledger_t;
 int bsw_ledger(const bsw_t *b, const net_peerid_t *peer, bsw_ledger_t *out);

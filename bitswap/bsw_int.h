@@ -21,7 +21,7 @@ typedef struct bsw__peer {
   int version; /* BSW_V100, BSW_V110, BSW_V120 */
   int score;   /* penalties so far; at BSW_SCORE_BAN the peer is banned */
   bool banned; /* set by bsw__penalize; acted on when the call returns */
-  uint64_t sent, recv, exchanged; /* block bytes each way, messages in */
+  uint64_t sent, recv, exchanged; /* block bytes each way, blocks both */
   uint64_t up_at;
   struct bsw__ledger *srv; /* server.c's, NULL until it makes one */
   struct bsw__cpeer *cli;  /* wants.c's, NULL until it makes one */

@@ -121,6 +121,7 @@ static void got_block(bsw_t *b, bsw__peer_t *p, bsw__want_t *w,
   b->st.blocks_received++;
   b->st.data_received += len;
   p->recv += len;
+  p->exchanged++;
   /* The refs may point to sessions that join p; copy them out, since
    * dropping the want frees them. */
   uint16_t n = w->nrefs;

@@ -138,6 +138,7 @@ int cmd_swarm_addrs_local(cli_t *, int, char **);
 int cmd_swarm_addrs_autonat(cli_t *, int, char **);
 int cmd_ping(cli_t *, int, char **);
 int cmd_routing_offline(cli_t *, int, char **); /* cmd_routing.c */
+int cmd_bitswap_offline(cli_t *, int, char **); /* cmd_bitswap.c */
 
 /* cmd_remote.c: run the command through the RPC API of a daemon that
  * holds the repo (found through <repo>/api).  Returns true when it did -

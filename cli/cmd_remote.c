@@ -197,6 +197,12 @@ static const rcmd_t table[] = {
     {"name publish", cli__remote_name_publish, NULL},
     {"provide stat", cli__remote_provide_stat, NULL},
     {"name resolve", cli__remote_name_resolve, NULL},
+    {"bitswap stat", cli__remote_bitswap_stat, NULL},
+    {"bitswap wantlist", cli__remote_bitswap_wantlist, NULL},
+    {"bitswap ledger", cli__remote_bitswap_ledger, NULL},
+    {"bitswap reprovide", cli__remote_bitswap_reprovide, NULL},
+    {"stats bitswap", cli__remote_stats_bitswap, NULL},
+    {"stats bw", cli__remote_stats_bw, NULL},
 };
 
 bool cli_remote(cli_t *cli, const char *name, int argc, char **argv,

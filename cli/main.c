@@ -80,6 +80,12 @@ static const struct {
     {"name publish", cmd_routing_offline},
     {"provide stat", cmd_routing_offline},
     {"name resolve", cmd_routing_offline},
+    {"bitswap stat", cmd_bitswap_offline},
+    {"bitswap wantlist", cmd_bitswap_offline},
+    {"bitswap ledger", cmd_bitswap_offline},
+    {"bitswap reprovide", cmd_bitswap_offline},
+    {"stats bitswap", cmd_bitswap_offline},
+    {"stats bw", cmd_bitswap_offline},
 };
 
 /* ------------------------------------------------------------------ main */

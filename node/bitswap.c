@@ -102,12 +102,14 @@ int node_bitswap_start(node_bitswap_t *nb, uv_loop_t *loop, net_host_t *host,
   gw->fetcher = f;
   gw->no_fetch = cfg_flag(cfg, "Gateway.NoFetch", false);
   rpc->fetcher = f;
+  rpc->bitswap = nb->sw;
   return 0;
 }
 
 void node_bitswap_stop(node_bitswap_t *nb, gw_ctx_t *gw, rpc_ctx_t *rpc) {
   gw->fetcher = NULL;
   rpc->fetcher = NULL;
+  rpc->bitswap = NULL;
   if (!nb->sw)
     return;
   /* The swarm cancels its searches through the router: it goes first. */

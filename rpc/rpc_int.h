@@ -344,5 +344,10 @@ void rpc_cmd_stats_dht(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_name_publish(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_bitswap_stat(http_req_t *req, rpc_ctx_t *ctx); /* rpc_bitswap.c */
+void rpc_cmd_bitswap_wantlist(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_bitswap_ledger(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_bitswap_reprovide(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_stats_bw(http_req_t *req, rpc_ctx_t *ctx);
 
 #endif /* RPC_INT_H */
