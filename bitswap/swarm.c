@@ -312,8 +312,15 @@ static void in_data(net_stream_t *st, const uint8_t *d, size_t n) {
   inb_t *ib = net_stream_ud(st);
   bsw_swarm_t *s = ib->s;
   s->st.bytes_in += n;
+  /* What one peer's streams hold of messages not yet whole, together: a
+   * peer that opens many streams and half-fills each must not make us
+   * hold a message's worth per stream. */
+  size_t held = 0;
+  for (inb_t *o = s->inb; o; o = o->next)
+    if (net_peerid_equal(net_stream_peer(o->st), net_stream_peer(st)))
+      held += o->in.len;
   if (s->closing || ib->in.len + n > BSW_MSG_MAX + DAG_VARINT_MAX ||
-      tr_bytes_append(&ib->in, d, n)) {
+      held + n > BSW_SWARM_PEER_IN_MAX || tr_bytes_append(&ib->in, d, n)) {
     in_reset(ib);
     return;
   }

@@ -9,7 +9,8 @@
  * lists), every message behind its uvarint length, as go and js do.  A
  * peer leaves the core when its last connection closes.  What a peer
  * sends on any number of streams it opened is read message by message
- * (at most BSW_MSG_MAX each).
+ * (at most BSW_MSG_MAX each, BSW_SWARM_PEER_IN_MAX unfinished over all
+ * its streams: past either the stream is reset).
  *
  * The store: the server reads blocks on the loop (a read transaction per
  * call, LMDB's map: page-cache hits); blocks that arrive go to the one
@@ -43,6 +44,9 @@
 #define BSW_SWARM_PROV_MAX 10
 #define BSW_SWARM_TICK_MS 100
 #define BSW_SWARM_QUEUE_MAX (8u << 20) /* bytes waiting for a stream */
+/* Bytes of unfinished messages all of one peer's streams may hold: two
+ * whole messages (a peer may send on two streams at once). */
+#define BSW_SWARM_PEER_IN_MAX (2 * BSW_MSG_MAX + 64)
 /* A fetch's session lives on this long after its last reader, so that
  * the next Range request of a player finds it (and what it fetched ahead)
  * still running. */
