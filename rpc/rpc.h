@@ -58,7 +58,9 @@ typedef struct rpc_ctx {
    * NULL: none is, as with offline set, Kubo's --offline daemon); a
    * request's own offline=true (Kubo's global --offline) turns it off for
    * that request, its timeout= (Kubo's global --timeout, a Go duration)
-   * bounds the wait, else fetch_timeout_ms (0: RPC_FETCH_TIMEOUT_MS).
+   * bounds the whole request; without it nothing does (as in Kubo: a pin
+   * add of a big archive takes what it takes), but a wait for one block
+   * gives up after fetch_timeout_ms (0: RPC_FETCH_TIMEOUT_MS).
    * Not owned. */
   const bs_fetcher_t *fetcher;
   bool offline;

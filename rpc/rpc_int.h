@@ -184,6 +184,7 @@ typedef struct rpc_miss {
   uint64_t handle;
   http_stream_t *s;
   uv_loop_t *loop;
+  const rpc_ctx_t *ctx;
   uint64_t deadline;  /* the job's: no wait lasts past it */
   uv_timer_t *timer;  /* while a fetch runs */
 } rpc_miss_t;

@@ -123,10 +123,24 @@ int rpc_fetch_policy(http_req_t *req, const rpc_ctx_t *ctx, bool *on,
   if (rc)
     return TR_EUSAGE;
   *on = ctx->fetcher && !ctx->offline && !off;
-  uint64_t m = ns ? ns / 1000000 : ctx->fetch_timeout_ms ? ctx->fetch_timeout_ms
-                                                         : RPC_FETCH_TIMEOUT_MS;
+  /* timeout= bounds the whole request, as Kubo's --timeout.  Without it,
+   * as in Kubo, nothing does (a pin add of a big archive takes what it
+   * takes); only a wait for one block gives up after the stall time
+   * (stall_ms()), since one block that does not come in that long will
+   * not. */
+  uint64_t m = ns ? ns / 1000000 : UINT32_MAX;
   *ms = m > UINT32_MAX ? UINT32_MAX : m ? (uint32_t)m : 1;
   return 0;
+}
+
+/* How long one wait may last from now: to the deadline, and for a single
+ * block no longer than ctx->fetch_timeout_ms (RPC_FETCH_TIMEOUT_MS). */
+static uint64_t wait_ms(const rpc_ctx_t *ctx, uint64_t deadline, uint64_t now,
+                        bool dag) {
+  uint64_t left = deadline - now;
+  uint64_t stall = ctx->fetch_timeout_ms ? ctx->fetch_timeout_ms
+                                         : RPC_FETCH_TIMEOUT_MS;
+  return dag || left < stall ? left : stall;
 }
 
 void rpc_job_missing(rpc_job_t *j, const dag_cid_t *cid, unsigned flags) {
@@ -279,7 +293,10 @@ static bool job_refetch(rpc_job_t *j) {
   j->last_flags = j->missing_flags;
   j->has_last = true;
   http_req_on_close(j->req, job_gone, j);
-  uv_timer_start(j->timer, job_fetch_timeout, j->deadline - now, 0);
+  uv_timer_start(j->timer, job_fetch_timeout,
+                 wait_ms(j->ctx, j->deadline, now,
+                         j->missing_flags & BS_FETCH_DAG),
+                 0);
   if (j->progress)
     progress_start(j);
   return true;
@@ -325,7 +342,8 @@ static int miss_wait(void *state, int64_t err, http_stream_t *s) {
     miss_stop(m);
     return -1;
   }
-  uv_timer_start(m->timer, miss_timeout, m->deadline - now, 0);
+  uv_timer_start(m->timer, miss_timeout,
+                 wait_ms(m->ctx, m->deadline, now, false), 0);
   m->last = m->cid;
   m->has_last = true;
   return 0;
@@ -349,6 +367,7 @@ void rpc_job_stream_fetch(rpc_job_t *j, http_fill_fn fill, rpc_miss_t *m,
     m->f = j->ctx->fetcher;
     m->root = *root;
     m->loop = j->ctx->loop;
+    m->ctx = j->ctx;
     m->deadline = j->deadline;
     o.wait = miss_wait;
     o.cancel = miss_cancel;
