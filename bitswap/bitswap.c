@@ -171,7 +171,6 @@ int bsw_on_message(bsw_t *b, const net_peerid_t *peer, const uint8_t *body,
     return rc;
   }
   b->st.messages_received++;
-  p->exchanged++;
   if (m.nentries || m.full) {
     rc = bsw__srv_wantlist(b, p, &m, now);
     if (rc == TR_ELIMIT)

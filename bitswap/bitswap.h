@@ -35,9 +35,11 @@
  *    there on).
  *
  * Every block received is hashed (bsw_block_cid) and kept only if its CID's
- * multihash is wanted: a block nobody asked for, or one that does not hash
- * to a wanted CID, is dropped and costs its peer BSW_SCORE_BAD; a message
- * that does not decode, or breaks a limit, costs BSW_SCORE_FATAL.  A peer
+ * multihash is wanted: a block nobody asked for lately (neither wanted now
+ * nor received or cancelled among the last BSW_RECENT_MAX wants), or one
+ * that does not hash to a wanted CID, is dropped and costs its peer
+ * BSW_SCORE_FATAL, as does a message that does not decode; a late
+ * duplicate is only counted; a wantlist over its cap costs BSW_SCORE_BAD.  A peer
  * whose score reaches BSW_SCORE_BAN is handed to io.ban and forgotten.
  *
  * Time: every entry point takes now (milliseconds, monotonic).
@@ -59,7 +61,7 @@
 #include "../net/peerid.h"
 #include "msg.h"
 
-#define BSW_SEND_TARGET (1u << 20) /* bytes of blocks per message and turn */
+#define BSW_SEND_TARGET (256u << 10) /* bytes of blocks per message and turn */
 #define BSW_WANTLIST_MAX 1024      /* entries a peer's wantlist may hold */
 #define BSW_INFLIGHT_MAX (64u << 20) /* server bytes sent, not yet drained */
 #define BSW_PEERS_MAX 4096
@@ -72,6 +74,7 @@
 #define BSW_REBROADCAST_MS 10000   /* boxo's rebroadcastDelay */
 #define BSW_WANT_TIMEOUT_MS 5000   /* a want-block unanswered this long moves */
 #define BSW_HAVE_INLINE_MAX 1024   /* want-have of a block this small: send it */
+#define BSW_RECENT_MAX 8192        /* wants remembered after they end */
 #define BSW_SCORE_BAD 10
 #define BSW_SCORE_FATAL 100
 #define BSW_SCORE_BAN 100
@@ -192,7 +195,8 @@ void bsw_stats(const bsw_t *b, bsw_stats_t *out);
 /* Kubo's ledger of one peer.  0 or TR_ENOTFOUND (not connected). */
 typedef struct bsw_ledger {
   uint64_t sent, recv;        /* block bytes */
-  uint64_t exchanged;         /* messages */
+  uint64_t exchanged;         /* blocks sent and received (boxo's
+                               * ExchangeCount, Kubo's "Exchanged") */
   uint32_t wants;             /* entries of its wantlist */
 } bsw_ledger_t;
 int bsw_ledger(const bsw_t *b, const net_peerid_t *peer, bsw_ledger_t *out);

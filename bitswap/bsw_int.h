@@ -21,7 +21,7 @@ typedef struct bsw__peer {
   int version; /* BSW_V100, BSW_V110, BSW_V120 */
   int score;   /* penalties so far; at BSW_SCORE_BAN the peer is banned */
   bool banned; /* set by bsw__penalize; acted on when the call returns */
-  uint64_t sent, recv, exchanged; /* block bytes each way, messages in */
+  uint64_t sent, recv, exchanged; /* block bytes each way, blocks both */
   uint64_t up_at;
   struct bsw__ledger *srv; /* server.c's, NULL until it makes one */
   struct bsw__cpeer *cli;  /* wants.c's, NULL until it makes one */
@@ -104,6 +104,14 @@ typedef struct bsw__want {
   bsw__peer_t *lacks[8];
 } bsw__want_t;
 
+/* CIDs wanted lately (received or cancelled), to tell a block that comes
+ * late (a duplicate, or one sent before our CANCEL arrived) from one
+ * nobody asked for: two generations of BSW_RECENT_MAX, the older dropped
+ * when the newer fills. */
+typedef struct bsw__recent {
+  tr_fpset_t cur, old;
+} bsw__recent_t;
+
 /* What the client knows of a peer (p->cli). */
 typedef struct bsw__cpeer {
   tr_fpmap_t sent;        /* fp -> (void *)(type + 1): what it has of ours */
@@ -111,8 +119,14 @@ typedef struct bsw__cpeer {
   size_t npend, pend_cap;
   bool dirty;             /* in the flush list */
   uint32_t inflight, window; /* want-blocks placed on it; its cap */
-  uint64_t last_block_at;
-  double block_ms;        /* EWMA of the time between its blocks */
+  /* Its delivery rate: blocks come in bursts (a message carries many), so
+   * the rate is measured burst to burst: the bytes of a burst over the
+   * time since the one before, when it had wants in hand all along. */
+  uint64_t last_block_at; /* when the current burst began */
+  uint64_t burst, gap;    /* its bytes so far; time since the one before */
+  bool busy;              /* it still had wants in hand after that burst */
+  double rate;            /* EWMA, bytes/ms; 0: not known yet */
+  uint64_t bytes;         /* block bytes it delivered */
   uint32_t timeouts, blocks;
 } bsw__cpeer_t;
 
@@ -123,7 +137,7 @@ struct bsw__client {
   uint64_t next_sid;
   bsw__peer_t **dirty;    /* peers with entries to flush */
   size_t ndirty, dirty_cap;
-  void *recent;           /* client.c's: CIDs received lately */
+  bsw__recent_t *recent;  /* wants.c's: CIDs wanted lately */
   uint32_t prio_seq;      /* entries sent: their priorities count down */
 };
 
@@ -131,7 +145,10 @@ bsw__cpeer_t *bsw__cpeer(bsw_t *b, bsw__peer_t *p); /* NULL: -ENOMEM */
 bsw__want_t *bsw__want_get(bsw_t *b, const dag_cid_t *cid);
 /* Find or make the want of cid.  NULL: -ENOMEM or BSW_WANTS_MAX. */
 bsw__want_t *bsw__want_add(bsw_t *b, const dag_cid_t *cid, uint64_t now);
-/* Forget w: every peer that has it in its wantlist gets CANCEL. */
+void bsw__recent_add(bsw_t *b, tr_fp_t fp);
+bool bsw__recent_has(bsw_t *b, tr_fp_t fp);
+/* Forget w (it goes into the recent set): every peer that has it in its
+ * wantlist gets CANCEL. */
 void bsw__want_drop(bsw_t *b, bsw__want_t *w);
 /* Queue an entry for p (merged into the message of the next flush);
  * cancel removes it from what p has. */

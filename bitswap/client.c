@@ -8,8 +8,8 @@
  * reader, bytes that are not the block asked for: a block that does not
  * match is simply a block nobody asked for, dropped and charged to the
  * peer.  Blocks that arrive twice (we cancelled, it had sent already) are
- * told apart from unrequested ones by a ring of the CIDs received last,
- * and only counted.
+ * (or after a cancel: it had sent already) are told apart from unrequested
+ * ones by the set of CIDs wanted lately (wants.c's), and only counted.
  */
 #include <assert.h>
 #include <errno.h>
@@ -17,21 +17,13 @@
 
 #include "bsw_int.h"
 
-/* Received CIDs remembered to tell a duplicate from an unrequested block:
- * two generations of this many, the older dropped when the newer fills. */
-#define RECENT_MAX 4096
-
-typedef struct recent {
-  tr_fpset_t cur, old;
-} recent_t;
-
-static recent_t *recent_of(bsw_t *b) { return (recent_t *)b->cli->recent; }
+static bsw__recent_t *recent_of(bsw_t *b) { return b->cli->recent; }
 
 int bsw__cli_new(bsw_t *b) {
   b->cli = tr_calloc(1, sizeof *b->cli);
   if (!b->cli)
     return -ENOMEM;
-  if (!(b->cli->recent = tr_calloc(1, sizeof(recent_t)))) {
+  if (!(b->cli->recent = tr_calloc(1, sizeof(bsw__recent_t)))) {
     tr_free(b->cli);
     b->cli = NULL;
     return -ENOMEM;
@@ -54,28 +46,12 @@ void bsw__cli_free(bsw_t *b) {
   tr_fpmap_free(&b->cli->wants);
   tr_free(b->cli->sess);
   tr_free(b->cli->dirty);
-  recent_t *r = recent_of(b);
+  bsw__recent_t *r = recent_of(b);
   tr_fpset_free(&r->cur);
   tr_fpset_free(&r->old);
   tr_free(r);
   tr_free(b->cli);
   b->cli = NULL;
-}
-
-static void recent_add(bsw_t *b, tr_fp_t fp) {
-  recent_t *r = recent_of(b);
-  if (r->cur.n >= RECENT_MAX) {
-    tr_fpset_free(&r->old);
-    r->old = r->cur;
-    memset(&r->cur, 0, sizeof r->cur);
-  }
-  int rc = tr_fpset_add(&r->cur, fp);
-  (void)rc; /* out of memory: a later duplicate counts as unrequested */
-}
-
-static bool recent_has(bsw_t *b, tr_fp_t fp) {
-  recent_t *r = recent_of(b);
-  return tr_fpset_has(&r->cur, fp) || tr_fpset_has(&r->old, fp);
 }
 
 /* ---------------------------------------------------------------- peers */
@@ -85,8 +61,6 @@ void bsw__cli_peer_up(bsw_t *b, bsw__peer_t *p, uint64_t now) {
   /* It may have what we wait for: wants not placed go to it as
    * want-have (boxo sends new peers its broadcast wantlist). */
   struct bsw__client *c = b->cli;
-  if (p->version < BSW_V120)
-    return;
   for (size_t i = 0; i < c->wants.cap; i++) {
     if (!c->wants.keys[i].hi && !c->wants.keys[i].lo)
       continue;
@@ -121,20 +95,33 @@ static void got_block(bsw_t *b, bsw__peer_t *p, bsw__want_t *w,
                       const uint8_t *data, size_t len, uint64_t now) {
   bsw__cpeer_t *cp = bsw__cpeer(b, p);
   if (cp) {
-    if (cp->last_block_at && cp->inflight) {
-      double gap = (double)(now - cp->last_block_at);
-      cp->block_ms = cp->blocks ? 0.8 * cp->block_ms + 0.2 * gap : gap;
+    if (now != cp->last_block_at) { /* a new burst: the last one's rate */
+      if (cp->busy && cp->gap) {
+        double r = (double)cp->burst / (double)cp->gap;
+        cp->rate = cp->rate ? 0.7 * cp->rate + 0.3 * r : r;
+      }
+      cp->gap = cp->last_block_at ? now - cp->last_block_at : 0;
+      cp->last_block_at = now;
+      cp->burst = 0;
     }
-    cp->last_block_at = now;
+    cp->burst += len;
+    cp->bytes += len;
+    /* This want leaves its inflight when it is dropped below. */
+    cp->busy = cp->inflight > (w->blk_peer == p ? 1u : 0u);
     cp->blocks++;
-    if (cp->window < BSW_WINDOW_MAX)
-      cp->window++;
+    /* The window grows only when the peer ran dry (this was the last want
+     * it had in hand): a peer that still has work has window enough, and
+     * growing it anyway lets the first peers to answer take every want
+     * while the others, whose first answers come later, starve. */
+    if (!cp->busy && cp->window < BSW_WINDOW_MAX)
+      cp->window += cp->window / 2 ? cp->window / 2 : 1;
+    if (cp->window > BSW_WINDOW_MAX)
+      cp->window = BSW_WINDOW_MAX;
   }
   b->st.blocks_received++;
   b->st.data_received += len;
   p->recv += len;
-  recent_add(b, w->fp);
-  b->io.on_block(b->io.ud, &w->cid, data, len);
+  p->exchanged++;
   /* The refs may point to sessions that join p; copy them out, since
    * dropping the want frees them. */
   uint16_t n = w->nrefs;
@@ -149,6 +136,9 @@ static void got_block(bsw_t *b, bsw__peer_t *p, bsw__want_t *w,
   }
   if (refs != &one)
     tr_free(refs);
+  /* Last, with w gone: on_block may call bsw_block_added (bitswap.h),
+   * which drops the want of cid if it is still there. */
+  b->io.on_block(b->io.ud, &cid, data, len);
 }
 
 static void on_presence(bsw_t *b, bsw__peer_t *p, const bsw_presence_t *pr,
@@ -165,6 +155,12 @@ static void on_presence(bsw_t *b, bsw__peer_t *p, const bsw_presence_t *pr,
     return;
   }
   if (pr->type == BSW_HAVE) {
+    /* It has it now, whatever it said or failed before. */
+    for (unsigned i = 0; i < w->nlacks; i++)
+      if (w->lacks[i] == p) {
+        w->lacks[i] = w->lacks[--w->nlacks];
+        break;
+      }
     for (uint16_t i = 0; i < w->nrefs; i++)
       bsw__sess_add_peer(b, w->refs[i].s, p, now);
     if (!w->blk_peer)
@@ -195,7 +191,7 @@ void bsw__cli_on_message(bsw_t *b, bsw__peer_t *p, const bsw_msg_t *m,
       /* The server hears of it once it is in the store (the adapter
        * calls bsw_block_added after the commit). */
       got_block(b, p, w, m->blocks[i].data, m->blocks[i].len, now);
-    } else if (recent_has(b, dag_cid_fp(&cid))) {
+    } else if (bsw__recent_has(b, dag_cid_fp(&cid))) {
       b->st.dup_blocks++;
       b->st.dup_data += m->blocks[i].len;
       /* A late answer (a small block sent for a want-have, as a HAVE
@@ -203,7 +199,11 @@ void bsw__cli_on_message(bsw_t *b, bsw__peer_t *p, const bsw_msg_t *m,
       bsw__sess_have_late(b, p, &cid, now);
     } else {
       b->st.bad_blocks++;
-      bsw__penalize(b, p, BSW_SCORE_BAD, "sent a block nobody asked for");
+      /* Not wanted now, nor lately (received or cancelled): a block that
+       * does not hash to what it was asked for, or one nobody asked for.
+       * Either way a lie: cut off at once (its wants move to others as
+       * it leaves). */
+      bsw__penalize(b, p, BSW_SCORE_FATAL, "sent a block nobody asked for");
     }
   }
   for (size_t i = 0; i < m->npresences && !p->banned; i++)

@@ -301,7 +301,9 @@ static uint64_t fetch(void *ud, const dag_cid_t *cid, const dag_cid_t *root,
    * reader in a file, else one of its own. */
   const dag_cid_t *key = cid;
   bool ahead = false;
-  if (!dag && root && !dag_cid_equal(root, cid) && is_file(f, root))
+  if (!dag && root &&
+      ((flags & BS_FETCH_AHEAD) ||
+       (!dag_cid_equal(root, cid) && is_file(f, root))))
     key = root, ahead = true;
   froot_t *r = root_get(f, key, ahead, now);
   if (!r) {

@@ -276,6 +276,8 @@ static int dec_presence(dec_t *d, const uint8_t *p, size_t n) {
 }
 
 static int dec_walk(dec_t *d, const uint8_t *p, size_t n) {
+  if (!n)
+    return 0; /* an empty message (p may be NULL: no pointer arithmetic) */
   rd_t r = {p, p + n};
   field_t f;
   while (r.p < r.end) {

@@ -474,6 +474,7 @@ static int serve(bsw_t *b, struct bsw__ledger *L) {
     L->busy_bytes = b->scratch.len;
     S->inflight += b->scratch.len;
     L->p->sent += data;
+    L->p->exchanged += nblocks;
     b->st.blocks_sent += nblocks;
     b->st.data_sent += data;
   }

@@ -8,8 +8,8 @@
  * first wants; a peer that answers HAVE or sends a block joins it, as
  * does a provider the caller found (bsw_session_add_peer).  Placement:
  * each want-block goes to the peer of its sessions that would deliver it
- * first by what it has shown: (wants in flight there + 1) x its time
- * between blocks, among the peers whose window (wants in flight) has room
+ * first by what it has shown: (wants in flight there + 1) / its measured
+ * rate of delivery, among the peers whose window (wants in flight) has room
  * and that have not said DONT_HAVE for it.  Windows grow by one per block
  * and halve at a timeout, so a fast peer ends up with more of the wants —
  * the split by throughput and latency the issue asks for.
@@ -50,6 +50,7 @@ struct bsw__sess {
   uint32_t nbcast;  /* want-have broadcasts while it had no peer */
   uint64_t created, last_progress, prov_at;
   bool done; /* on_session_done was reported for the current wants */
+  bool lost; /* out of memory lost a block of the DAG: never done */
 };
 
 /* ------------------------------------------------------------- the heap */
@@ -88,7 +89,8 @@ static void heap_down(bsw__sess_t *s, size_t i) {
   }
 }
 
-static int heap_push(bsw__sess_t *s, const item_t *it) {
+/* Room for one more item.  0 or -ENOMEM. */
+static int heap_reserve(bsw__sess_t *s) {
   if (s->nheap == s->heap_cap) {
     size_t n = s->heap_cap ? s->heap_cap * 2 : 64;
     item_t *v = tr_realloc(s->heap, n * sizeof *v);
@@ -97,6 +99,13 @@ static int heap_push(bsw__sess_t *s, const item_t *it) {
     s->heap = v;
     s->heap_cap = n;
   }
+  return 0;
+}
+
+/* Cannot fail after a heap_reserve, or after a pop. */
+static int heap_push(bsw__sess_t *s, const item_t *it) {
+  if (heap_reserve(s))
+    return -ENOMEM;
   size_t i = s->nheap++;
   s->heap[i] = *it;
   while (i && item_less(s, &s->heap[i], &s->heap[(i - 1) / 2])) {
@@ -166,38 +175,26 @@ static void wref_remove(bsw_t *b, bsw__want_t *w, const bsw__sess_t *s) {
     bsw__want_drop(b, w);
 }
 
-struct drop_ctx {
-  bsw_t *b;
-  const bsw__sess_t *s;
-  bsw__want_t **v;
-  size_t n, cap;
-};
-
-static void collect_refs(void *ud, void *v) {
-  struct drop_ctx *d = ud;
-  bsw__want_t *w = v;
-  for (uint16_t i = 0; i < w->nrefs; i++)
-    if (w->refs[i].s == d->s) {
-      if (d->n == d->cap) {
-        size_t n = d->cap ? d->cap * 2 : 64;
-        bsw__want_t **nv = tr_realloc(d->v, n * sizeof *nv);
-        if (!nv)
-          return;
-        d->v = nv;
-        d->cap = n;
-      }
-      d->v[d->n++] = w;
-      return;
-    }
-}
-
 static void sess_destroy(bsw_t *b, bsw__sess_t *s) {
-  /* The map cannot change while it is walked: collect, then drop. */
-  struct drop_ctx d = {b, s, NULL, 0, 0};
-  tr_fpmap_each(&b->cli->wants, collect_refs, &d);
-  for (size_t i = 0; i < d.n; i++)
-    wref_remove(b, d.v[i], s);
-  tr_free(d.v);
+  /* Every want loses its ref to s, without memory (a want left pointing
+   * at a freed session would be a use after free): a slot can change
+   * while the map is walked (a drop deletes), so walk again until a walk
+   * finds none (two walks, mostly). */
+  tr_fpmap_t *m = &b->cli->wants;
+  for (bool again = true; again;) {
+    again = false;
+    for (size_t i = 0; i < m->cap; i++) {
+      if (!m->keys[i].hi && !m->keys[i].lo)
+        continue;
+      bsw__want_t *w = m->vals[i];
+      for (uint16_t j = 0; j < w->nrefs; j++)
+        if (w->refs[j].s == s) {
+          wref_remove(b, w, s);
+          again = true;
+          break;
+        }
+    }
+  }
   tr_free(s->peers);
   tr_free(s->heap);
   tr_free(s->waiting);
@@ -303,7 +300,9 @@ static bsw__peer_t *best_peer(bsw_t *b, const bsw__want_t *w,
       bsw__cpeer_t *cp = bsw__cpeer(b, p);
       if (!cp || cp->inflight >= cp->window)
         continue;
-      double cost = (cp->inflight + 1) * (cp->block_ms + 1.0);
+      /* When its next block would come: what it has in hand, at its
+       * rate.  A peer not measured yet is tried first. */
+      double cost = (cp->inflight + 1) / (cp->rate ? cp->rate : 1e9);
       if (!best || cost < best_cost)
         best = p, best_cost = cost;
     }
@@ -354,7 +353,11 @@ typedef struct expand_ctx {
 static int push_child(void *ud, const dag_cid_t *child) {
   expand_ctx_t *e = ud;
   uint16_t idx = e->idx < UINT16_MAX ? e->idx++ : UINT16_MAX;
-  int rc = tr_fpset_add(&e->s->seen, dag_cid_fp(child));
+  /* Room first: a child marked seen and not queued would never be
+   * fetched (the walk that is retried after an error skips it). */
+  int rc = heap_reserve(e->s);
+  if (!rc)
+    rc = tr_fpset_add(&e->s->seen, dag_cid_fp(child));
   if (rc <= 0)
     return rc < 0 ? (e->err = rc) : 0;
   item_t it;
@@ -363,9 +366,9 @@ static int push_child(void *ud, const dag_cid_t *child) {
   it.depth = e->parent->depth;
   if (it.depth < BSW_PATH_MAX)
     it.path[it.depth++] = idx;
-  if ((rc = heap_push(e->s, &it)))
-    e->err = rc;
-  return 0;
+  rc = heap_push(e->s, &it);
+  assert(rc == 0);
+  return rc;
 }
 
 static int pb_link(const dag_pb_link_t *l, size_t i, void *ud) {
@@ -377,21 +380,26 @@ static int cbor_link(const dag_cid_t *cid, void *ud) {
   return push_child(ud, cid);
 }
 
-/* Queue the children of block it (bytes in data, or from the store). */
-static void expand(bsw_t *b, bsw__sess_t *s, const item_t *it,
-                   const uint8_t *data, size_t len) {
+/* Queue the children of block it (bytes in data, or from the store).
+ * 0, or -ENOMEM: the walk is to be done again (children queued already
+ * are skipped then). */
+static int expand(bsw_t *b, bsw__sess_t *s, const item_t *it,
+                  const uint8_t *data, size_t len) {
   expand_ctx_t e = {b, s, it, 0, 0};
   if (it->cid.codec != DAG_CODEC_DAG_PB && it->cid.codec != DAG_CODEC_DAG_CBOR)
-    return;
+    return 0;
   if (!data && b->io.links) {
     int rc = b->io.links(b->io.ud, &it->cid, push_child, &e);
-    (void)rc; /* gone meanwhile (GC): nothing to walk */
-    return;
+    /* Other errors: gone meanwhile (GC), nothing to walk. */
+    return e.err ? e.err : rc == -ENOMEM ? rc : 0;
   }
   tr_bytes_t buf = {0};
   if (!data) {
-    if (b->io.get(b->io.ud, &it->cid, &buf))
-      return;
+    int rc = b->io.get(b->io.ud, &it->cid, &buf);
+    if (rc) {
+      tr_bytes_free(&buf);
+      return rc == -ENOMEM ? rc : 0;
+    }
     data = buf.data, len = buf.len;
   }
   /* A block that does not decode has no children to fetch; it hashed to
@@ -402,6 +410,7 @@ static void expand(bsw_t *b, bsw__sess_t *s, const item_t *it,
                : dag_cbor_links(data, len, cbor_link, &e);
   (void)rc;
   tr_bytes_free(&buf);
+  return e.err;
 }
 
 void bsw__sess_arrived(bsw_t *b, const bsw__wref_t *r, const dag_cid_t *cid,
@@ -415,7 +424,11 @@ void bsw__sess_arrived(bsw_t *b, const bsw__wref_t *r, const dag_cid_t *cid,
     it.cid = *cid;
     it.depth = r->depth;
     memcpy(it.path, r->path, sizeof it.path);
-    expand(b, s, &it, data, len);
+    /* Out of memory: the block is walked again from the heap later (it
+     * is in the store by then, or fetched again); if even that cannot be
+     * queued, the session can no longer say it is done. */
+    if (expand(b, s, &it, data, len) && heap_push(s, &it))
+      s->lost = true;
   }
 }
 
@@ -423,8 +436,8 @@ void bsw__sess_arrived(bsw_t *b, const bsw__wref_t *r, const dag_cid_t *cid,
 static int start_want(bsw_t *b, bsw__sess_t *s, const item_t *it, bool dag,
                       uint64_t now) {
   bsw__want_t *w = bsw__want_add(b, &it->cid, now);
-  if (!w)
-    return TR_ELIMIT;
+  if (!w) /* the cap, or out of memory (bitswap.h's codes) */
+    return b->cli->wants.n >= BSW_WANTS_MAX ? TR_ELIMIT : -ENOMEM;
   for (uint16_t i = 0; i < w->nrefs; i++)
     if (w->refs[i].s == s)
       return 0;
@@ -469,8 +482,18 @@ int bsw_session_want(bsw_t *b, uint64_t sid, const dag_cid_t *cid, bool dag,
       w->refs[i].dag |= dag;
       return 0;
     }
+  /* Memory first: past this point nothing is lost when a call fails (a
+   * queued item taken out and not put back, or a session told done for
+   * a want it never started, would end a DAG fetch short). */
+  int rc = heap_reserve(s);
+  if (!rc)
+    rc = tr_fpset_add(&s->seen, dag_cid_fp(cid));
+  if (rc < 0)
+    return rc;
+  bool queued = false;
   for (size_t i = 0; i < s->nheap; i++)
     if (dag_cid_equal(&s->heap[i].cid, cid)) { /* queued: take it out */
+      queued = true;
       it = s->heap[i];
       s->heap[i] = s->heap[--s->nheap];
       for (size_t j = s->nheap / 2 + 1; j-- > 0;)
@@ -478,17 +501,21 @@ int bsw_session_want(bsw_t *b, uint64_t sid, const dag_cid_t *cid, bool dag,
       dag = true;
       break;
     }
-  int rc = tr_fpset_add(&s->seen, dag_cid_fp(cid));
-  if (rc < 0)
-    return rc;
-  set_cursor(s, it.path, it.depth);
-  s->done = false;
   if (local(b, cid)) {
-    if (dag && (rc = heap_push(s, &it)))
-      return rc;
+    if (dag) {
+      rc = heap_push(s, &it); /* room reserved */
+      assert(rc == 0);
+    }
   } else if ((rc = start_want(b, s, &it, dag, now))) {
+    if (queued) {
+      int rc2 = heap_push(s, &it); /* back where it was; room reserved */
+      assert(rc2 == 0);
+      (void)rc2;
+    }
     return rc;
   }
+  set_cursor(s, it.path, it.depth);
+  s->done = false;
   bsw__sess_pump(b, now);
   bsw__flush(b);
   return 0;
@@ -511,12 +538,15 @@ static void sess_pump_one(bsw_t *b, bsw__sess_t *s, uint64_t now) {
   while (s->nheap && s->active < b->lim.ahead_max) {
     item_t it;
     heap_pop(s, &it);
-    if (local(b, &it.cid))
-      expand(b, s, &it, NULL, 0);
-    else if (start_want(b, s, &it, true, now))
+    int rc = local(b, &it.cid) ? expand(b, s, &it, NULL, 0)
+                               : start_want(b, s, &it, true, now);
+    if (rc) { /* out of memory: back in the heap (just popped: room) */
+      rc = heap_push(s, &it);
+      assert(rc == 0);
       break;
+    }
   }
-  if (!s->done && !s->active && !s->nheap) {
+  if (!s->done && !s->active && !s->nheap && !s->lost) {
     s->done = true;
     if (b->io.on_session_done)
       b->io.on_session_done(b->io.ud, s->id);
@@ -541,28 +571,32 @@ static void want_tick(void *ud, void *v) {
   bsw_t *b = t->b;
   if (w->blk_peer && w->blk_deadline <= t->now) {
     /* Too slow: the peer's window halves, and the want goes to whoever is
-     * best now (maybe the same peer, which keeps it in its wantlist). */
+     * best now, not to this peer again (it joins the lacks, as if it had
+     * said DONT_HAVE): a peer that never answers has no measured pace, so
+     * it looks the fastest and would get the same want back at every
+     * timeout, forever.  The rebroadcast below forgives it. */
     bsw__cpeer_t *cp = w->blk_peer->cli;
     if (cp) {
       cp->timeouts++;
       cp->window = cp->window / 2 > BSW_WINDOW_MIN ? cp->window / 2
                                                    : BSW_WINDOW_MIN;
-      /* And its pace is at best one block per timeout: else a peer that
-       * never delivered (block_ms 0, the lowest cost there is) would be
-       * "best" again for the want it just sat on, for ever. */
-      double floor_ms = (double)(t->now - w->blk_at);
-      if (cp->block_ms < floor_ms)
-        cp->block_ms = floor_ms;
     }
-    bsw__want_unplace(b, w, false);
+    bsw__want_unplace(b, w, true);
     for (uint16_t r = 0; r < w->nrefs; r++)
       wait_push(w->refs[r].s, w->fp);
   } else if (w->blk_peer && w->blk_deadline < t->next) {
     t->next = w->blk_deadline;
   }
   if (!w->blk_peer && w->have_at &&
-      t->now - w->have_at >= BSW_REBROADCAST_MS)
+      t->now - w->have_at >= BSW_REBROADCAST_MS) {
+    /* Still waiting: everyone is asked again, those that lacked it or
+     * timed out included (they may have it now; a slow peer may be the
+     * only one), and it may be placed on any of them. */
+    w->nlacks = 0;
     bsw__want_broadcast(b, w, t->now);
+    for (uint16_t r = 0; r < w->nrefs; r++)
+      wait_push(w->refs[r].s, w->fp);
+  }
 }
 
 uint64_t bsw__sess_tick(bsw_t *b, uint64_t now) {

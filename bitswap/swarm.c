@@ -16,6 +16,7 @@
 #include "../net/identify.h"
 #include "../net/peerstore.h"
 #include "fetch_int.h"
+#include "httpnet.h"
 
 static const net_stream_cbs_t DETACHED = {0};
 
@@ -69,6 +70,7 @@ struct bsw_swarm {
   net_host_t *h;
   bsw_t *core;
   bsw_fetch_t *fetch;
+  bsw_httpnet_t *http; /* trustless gateways as peers */
   bsw_swarm_opts_t o;
   bsw_router_t router;
   uv_timer_t tick, kick;
@@ -218,6 +220,8 @@ static const char *proto_of(int version) {
 static int send_cb(void *ud, const net_peerid_t *peer, const uint8_t *msg,
                    size_t n) {
   bsw_swarm_t *s = ud;
+  if (bsw__httpnet_owns(s->http, peer))
+    return bsw__httpnet_send(s->http, peer, msg, n);
   bpeer_t *p = bpeer_find(s, peer);
   if (!p || p->reset)
     return TR_ENOTCONN;
@@ -309,7 +313,15 @@ static void in_data(net_stream_t *st, const uint8_t *d, size_t n) {
   bsw_swarm_t *s = ib->s;
   s->st.bytes_in += n;
   net_peerid_t peer = *net_stream_peer(st);
-  if (s->closing || tr_bytes_append(&ib->in, d, n)) {
+  /* What one peer's streams hold of messages not yet whole, together: a
+   * peer that opens many streams and half-fills each must not make us
+   * hold a message's worth per stream. */
+  size_t held = 0;
+  for (inb_t *o = s->inb; o; o = o->next)
+    if (net_peerid_equal(net_stream_peer(o->st), net_stream_peer(st)))
+      held += o->in.len;
+  if (s->closing || ib->in.len + n > BSW_MSG_MAX + DAG_VARINT_MAX ||
+      held + n > BSW_SWARM_PEER_IN_MAX || tr_bytes_append(&ib->in, d, n)) {
     in_reset(ib);
     return;
   }
@@ -449,8 +461,10 @@ static void job_push(bsw_swarm_t *s, job_t *j) {
 static void ban_cb(void *ud, const net_peerid_t *peer, const char *why) {
   bsw_swarm_t *s = ud;
   char id[NET_PEERID_STR_MAX];
-  if (net_peerid_format(peer, 0, id, sizeof id) > 0)
-    tr_log(TR_LOG_WARN, "bitswap: cutting off %s: %s", id, why);
+  if (net_peerid_format(peer, 0, id, sizeof id) < 0)
+    strcpy(id, "?");
+  tr_log(TR_LOG_WARN, "bitswap: cutting off %s%s: %s", id,
+         bsw__httpnet_owns(s->http, peer) ? " (an HTTP gateway)" : "", why);
   job_t *j = tr_calloc(1, sizeof *j);
   if (!j)
     return;
@@ -496,6 +510,22 @@ static void dial_done(net_host_t *h, int status, const net_peerid_t *peer,
   }
 }
 
+/* "http://host:port" of a provider's address /ip4 (ip6, dns...)/H/tcp/P/http
+ * address; false for others (https needs TLS, which we lack). */
+static bool http_url(const char *ma, char *out, size_t cap) {
+  char proto[8], host[256];
+  unsigned port;
+  int end = 0;
+  if (sscanf(ma, "/%7[^/]/%255[^/]/tcp/%u/http%n", proto, host, &port,
+             &end) != 3 || ma[end] != '\0' || port > 65535)
+    return false;
+  bool v6 = !strcmp(proto, "ip6");
+  if (!v6 && strcmp(proto, "ip4") && strncmp(proto, "dns", 3))
+    return false;
+  return (size_t)snprintf(out, cap, v6 ? "http://[%s]:%u" : "http://%s:%u",
+                          host, port) < cap;
+}
+
 static void prov_peer(void *arg, const char *peer, const char *const *addrs,
                       size_t naddrs) {
   search_t *q = arg;
@@ -506,6 +536,16 @@ static void prov_peer(void *arg, const char *peer, const char *const *addrs,
       net_peerid_equal(&id, net_host_id(s->h)) || banned(s, &id))
     return;
   q->found++;
+  for (size_t i = 0; s->http && i < naddrs; i++) {
+    char url[300];
+    net_peerid_t hid;
+    if (!http_url(addrs[i], url, sizeof url))
+      continue;
+    int rc = bsw__httpnet_add(s->http, url, &hid);
+    if (!rc || rc == TR_EEXIST)
+      bsw_session_add_peer(s->core, q->sid, &hid, now_ms(s));
+    return; /* a gateway of its own: no libp2p dial needed */
+  }
   if (bpeer_find(s, &id)) { /* connected already */
     bsw_session_add_peer(s->core, q->sid, &id, now_ms(s));
     return;
@@ -578,6 +618,7 @@ static void on_kick(uv_timer_t *t) {
       bpeer_t *p = bpeer_find(s, &j->peer);
       if (p)
         bpeer_free(p); /* the core has forgotten it already */
+      bsw__httpnet_remove(s->http, &j->peer);
       for (inb_t *ib = s->inb; ib;) {
         inb_t *next = ib->next;
         if (net_peerid_equal(net_stream_peer(ib->st), &j->peer))
@@ -666,6 +707,19 @@ int bsw_swarm_new(uv_loop_t *loop, net_host_t *h, const bsw_swarm_opts_t *o,
     return rc;
   }
   bsw__fetch_set_core(s->fetch, s->core);
+  if (o->http && (rc = bsw__httpnet_new(loop, s->core, &s->http))) {
+    bsw__fetch_close(s->fetch);
+    bsw_free(s->core);
+    tr_free(s);
+    return rc;
+  }
+  for (size_t i = 0; s->http && i < o->ngateways; i++) {
+    net_peerid_t id;
+    int grc = bsw__httpnet_add(s->http, o->gateways[i], &id);
+    if (grc && grc != TR_EEXIST)
+      tr_log(TR_LOG_WARN, "bitswap: gateway %s not used: %s", o->gateways[i],
+             tr_strerror(grc));
+  }
   uv_timer_init(loop, &s->tick);
   uv_timer_init(loop, &s->kick);
   s->tick.data = s->kick.data = s;
@@ -706,6 +760,8 @@ void bsw_swarm_close(bsw_swarm_t *s) {
   while (s->inb)
     in_reset(s->inb);
   bsw__fetch_close(s->fetch); /* frees its sessions while the core lives */
+  bsw__httpnet_free(s->http);
+  s->http = NULL;
   while (s->peers)
     bpeer_free(s->peers);
   bsw_free(s->core);

@@ -9,7 +9,8 @@
  * lists), every message behind its uvarint length, as go and js do.  A
  * peer leaves the core when its last connection closes.  What a peer
  * sends on any number of streams it opened is read message by message
- * (at most BSW_MSG_MAX each).
+ * (at most BSW_MSG_MAX each, BSW_SWARM_PEER_IN_MAX unfinished over all
+ * its streams: past either the stream is reset).
  *
  * The store: the server reads blocks on the loop (a read transaction per
  * call, LMDB's map: page-cache hits); blocks that arrive go to the one
@@ -22,7 +23,11 @@
  *
  * Providers: when a session finds nobody with a block, the router (the
  * daemon's: the DHTs) is asked for providers of it; up to
- * BSW_SWARM_PROV_MAX of them are dialled and join the session.
+ * BSW_SWARM_PROV_MAX of them are dialled and join the session — or, for
+ * one that announces an /http address, fetched from over HTTP.
+ *
+ * HTTP retrieval (opts.http): trustless gateways are peers of the core
+ * too (httpnet.h), the configured ones from the start.
  */
 #ifndef BITSWAP_SWARM_H
 #define BITSWAP_SWARM_H
@@ -39,6 +44,9 @@
 #define BSW_SWARM_PROV_MAX 10
 #define BSW_SWARM_TICK_MS 100
 #define BSW_SWARM_QUEUE_MAX (8u << 20) /* bytes waiting for a stream */
+/* Bytes of unfinished messages all of one peer's streams may hold: two
+ * whole messages (a peer may send on two streams at once). */
+#define BSW_SWARM_PEER_IN_MAX (2 * BSW_MSG_MAX + 64)
 /* A fetch's session lives on this long after its last reader, so that
  * the next Range request of a player finds it (and what it fetched ahead)
  * still running. */
@@ -66,6 +74,12 @@ typedef struct bsw_swarm_opts {
   const bsw_router_t *router;  /* NULL: connected peers only; not owned */
   const bsw_limits_t *limits;  /* NULL: defaults */
   bool server;                 /* answer wants (Kubo's Bitswap server) */
+  /* HTTP retrieval (httpnet.h): on, providers that announce /http
+   * addresses are fetched from over HTTP, and so are the trustless
+   * gateways listed ("http://host:port"; copied). */
+  bool http;
+  const char *const *gateways;
+  size_t ngateways;
 } bsw_swarm_opts_t;
 
 /* 0, TR_EEXIST (a bitswap protocol is registered already), TR_ELIMIT,

@@ -53,6 +53,12 @@ void bsw__want_send(bsw_t *b, bsw__peer_t *p, const dag_cid_t *cid, int type,
   bsw__cpeer_t *cp = bsw__cpeer(b, p);
   if (!cp)
     return;
+  /* Older peers know only want-block (a want-have would be read as one):
+   * what we would ask them want-have we ask want-block, as boxo's
+   * message queue does for a peer without HAVE support, or they would
+   * never be asked anything, since wants go out as want-have first. */
+  if (!cancel && type == BSW_WANT_HAVE && p->version < BSW_V120)
+    type = BSW_WANT_BLOCK;
   tr_fp_t fp = dag_cid_fp(cid);
   uintptr_t had = (uintptr_t)tr_fpmap_get(&cp->sent, fp);
   if (cancel) {
@@ -64,10 +70,6 @@ void bsw__want_send(bsw_t *b, bsw__peer_t *p, const dag_cid_t *cid, int type,
      * not (boxo's rule), and the same entry twice is noise. */
     if (had == (uintptr_t)type + 1 || (had == BSW_WANT_BLOCK + 1 &&
                                        type == BSW_WANT_HAVE))
-      return;
-    /* Older peers know only want-block; a want-have would make them send
-     * the block, so they get none (they learn of wants by want-block). */
-    if (type == BSW_WANT_HAVE && p->version < BSW_V120)
       return;
     if (tr_fpmap_put(&cp->sent, fp, (void *)((uintptr_t)type + 1)))
       return;
@@ -149,7 +151,9 @@ void bsw__want_place(bsw_t *b, bsw__want_t *w, bsw__peer_t *p, uint64_t now) {
   w->blk_at = now;
   /* Wait for what is queued ahead of it at the peer's measured pace,
    * and at least the configured timeout. */
-  uint64_t wait = (uint64_t)((cp->inflight + 1) * cp->block_ms * 2);
+  double avg = cp->blocks ? (double)cp->bytes / cp->blocks : 0;
+  uint64_t wait =
+      cp->rate ? (uint64_t)((cp->inflight + 1) * avg / cp->rate * 2) : 0;
   w->blk_deadline = now + (wait > b->lim.want_timeout_ms
                                ? wait : b->lim.want_timeout_ms);
   cp->inflight++;
@@ -186,7 +190,24 @@ void bsw__want_broadcast(bsw_t *b, bsw__want_t *w, uint64_t now) {
       bsw__want_send(b, b->peers[i], &w->cid, BSW_WANT_HAVE, false);
 }
 
+void bsw__recent_add(bsw_t *b, tr_fp_t fp) {
+  bsw__recent_t *r = b->cli->recent;
+  if (r->cur.n >= BSW_RECENT_MAX) {
+    tr_fpset_free(&r->old);
+    r->old = r->cur;
+    memset(&r->cur, 0, sizeof r->cur);
+  }
+  int rc = tr_fpset_add(&r->cur, fp);
+  (void)rc; /* out of memory: a late block of it counts as unrequested */
+}
+
+bool bsw__recent_has(bsw_t *b, tr_fp_t fp) {
+  bsw__recent_t *r = b->cli->recent;
+  return tr_fpset_has(&r->cur, fp) || tr_fpset_has(&r->old, fp);
+}
+
 void bsw__want_drop(bsw_t *b, bsw__want_t *w) {
+  bsw__recent_add(b, w->fp);
   bsw__want_unplace(b, w, false);
   for (size_t i = 0; i < b->npeers; i++)
     bsw__want_send(b, b->peers[i], &w->cid, 0, true);

@@ -260,6 +260,9 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) TR_WUR;
 /* Hold the gc lock shared for the duration of an import: GC waits until
  * bs_gc_unlock().  Returns a lock handle >= 0 or -errno. */
 int bs_gc_lock_shared(bs_env_t *env) TR_WUR;
+/* bs_gc_lock_shared() that never waits: -EWOULDBLOCK while a GC holds the
+ * lock (for callers on a shared pool, which must not sit on a lock). */
+int bs_gc_trylock_shared(bs_env_t *env) TR_WUR;
 void bs_gc_unlock(int handle);
 
 /* ---------------------------------------------------------------- verify */
@@ -286,6 +289,10 @@ typedef struct bs_stat {
 } bs_stat_t;
 
 int bs_stat(bs_env_t *env, bs_stat_t *st) TR_WUR;
+
+/* The number of blocks stored as of txn, in constant time (LMDB keeps the
+ * count): cheap enough to poll, as pin add's --progress does. */
+int bs_count(bs_txn_t *txn, uint64_t *blocks) TR_WUR;
 
 /* Rewrite the repo at path without its free pages, so that the file shrinks
  * after a GC (LMDB reuses freed pages but never shortens data.mdb).  Needs

@@ -443,6 +443,13 @@ int bs_meta_put(bs_txn_t *txn, const char *key, const void *val, size_t len) {
 
 /* ------------------------------------------------------------------ stat */
 
+int bs_count(bs_txn_t *txn, uint64_t *blocks) {
+  MDB_stat ms;
+  int rc = mdb_stat(txn->mdb, txn->env->blocks, &ms);
+  *blocks = rc ? 0 : ms.ms_entries;
+  return rc ? bs__err(rc) : 0;
+}
+
 int bs_stat(bs_env_t *env, bs_stat_t *st) {
   memset(st, 0, sizeof *st);
   bs_txn_t *txn;

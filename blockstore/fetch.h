@@ -25,6 +25,11 @@ enum {
   /* The whole DAG under cid: done once every block it links to (through
    * dag-pb and dag-cbor links, to any depth) is in the store. */
   BS_FETCH_DAG = 1,
+  /* The caller will read the whole DAG under root (a CAR of it): fetch all
+   * of it ahead of the reader, whatever its kind (without it only a file
+   * is fetched ahead: a reader of one file of an archive must not fetch
+   * the archive). */
+  BS_FETCH_AHEAD = 2,
 };
 
 /* status: 0 once what was asked is in the store (a read transaction begun

@@ -27,6 +27,10 @@ static int lock_open(bs_env_t *env, int op) {
 
 int bs_gc_lock_shared(bs_env_t *env) { return lock_open(env, LOCK_SH); }
 
+int bs_gc_trylock_shared(bs_env_t *env) {
+  return lock_open(env, LOCK_SH | LOCK_NB);
+}
+
 void bs_gc_unlock(int handle) {
   if (handle >= 0)
     close(handle); /* releases the flock */

@@ -22,7 +22,19 @@ typedef struct cli {
   const char *repo; /* repo directory (--repo, TROVE_PATH, ~/.trove) */
   bs_env_t *env;    /* opened on demand by cli_env() */
   rpc_vals_t v;     /* the command's options, parsed through its table */
+  /* Kubo's global --offline and --timeout: sent with every API call (the
+   * daemon then fetches nothing, or gives up at the deadline). */
+  bool offline;
+  const char *timeout; /* a Go duration, or NULL */
 } cli_t;
+
+/* Before a read that runs on the local repo (get, ls, refs, dag export,
+ * block stat) while a daemon runs: the daemon fetches what the repo
+ * lacks of each argument (its `refs` walks and fetches; the answer is
+ * dropped), so that the local read finds it.  Nothing happens with
+ * --offline, without a daemon, or when the local walk finds everything.
+ * argv as for a handler. */
+void cli_remote_prefetch(cli_t *cli, const char *name, int argc, char **argv);
 
 /* argv[0] is the command's last word, argv[1..argc) its positional
  * arguments; the options are in cli->v (read them with the macros
@@ -126,6 +138,7 @@ int cmd_swarm_addrs_local(cli_t *, int, char **);
 int cmd_swarm_addrs_autonat(cli_t *, int, char **);
 int cmd_ping(cli_t *, int, char **);
 int cmd_routing_offline(cli_t *, int, char **); /* cmd_routing.c */
+int cmd_bitswap_offline(cli_t *, int, char **); /* cmd_bitswap.c */
 
 /* cmd_remote.c: run the command through the RPC API of a daemon that
  * holds the repo (found through <repo>/api).  Returns true when it did -

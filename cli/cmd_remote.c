@@ -197,6 +197,12 @@ static const rcmd_t table[] = {
     {"name publish", cli__remote_name_publish, NULL},
     {"provide stat", cli__remote_provide_stat, NULL},
     {"name resolve", cli__remote_name_resolve, NULL},
+    {"bitswap stat", cli__remote_bitswap_stat, NULL},
+    {"bitswap wantlist", cli__remote_bitswap_wantlist, NULL},
+    {"bitswap ledger", cli__remote_bitswap_ledger, NULL},
+    {"bitswap reprovide", cli__remote_bitswap_reprovide, NULL},
+    {"stats bitswap", cli__remote_stats_bitswap, NULL},
+    {"stats bw", cli__remote_stats_bw, NULL},
 };
 
 bool cli_remote(cli_t *cli, const char *name, int argc, char **argv,
@@ -215,9 +221,80 @@ bool cli_remote(cli_t *cli, const char *name, int argc, char **argv,
   tr_log(TR_LOG_DEBUG, "%s: through the daemon's API at %s:%d", name, r.host,
          r.port);
   /* The options go as Kubo's query arguments, from the command's table. */
-  *status = cli__qopts(&r, &cli->v) || c->fn(&r, argc, argv) ? 1 : 0;
+  *status = cli__qopts(&r, &cli->v) ||
+                    (cli->offline && cli__qadd(&r, "offline", "true")) ||
+                    (cli->timeout && cli__qadd(&r, "timeout", cli->timeout)) ||
+                    c->fn(&r, argc, argv)
+                ? 1
+                : 0;
   cli_http_close(&r.h);
   tr_bytes_free(&r.q);
   fflush(stdout);
   return true;
+}
+
+/* ------------------------------------------------------------ prefetch */
+
+/* Is everything down to depth (-1: all) under the CID arg in the local
+ * repo?  False for a path (resolving it may need blocks: the daemon
+ * decides) and on any doubt. */
+static bool local_complete(cli_t *cli, const char *arg, int depth) {
+  const char *s = !strncmp(arg, "/ipfs/", 6) ? arg + 6 : arg;
+  dag_cid_t cid;
+  bs_env_t *env;
+  bs_txn_t *txn;
+  if (strchr(s, '/') || dag_cid_parse(&cid, s, strlen(s)) ||
+      cli_env(cli, BS_RDONLY, &env) || bs_txn_begin(env, BS_RDONLY, &txn))
+    return false;
+  bs_walk_t *w;
+  int rc = bs_walk_new(&cid, BS_WALK_UNIQUE, depth, &w);
+  if (!rc) {
+    dag_cid_t c;
+    while ((rc = bs_walk_next(w, txn, &c, NULL, NULL)) == 1)
+      ;
+    bs_walk_free(w);
+  }
+  bs_txn_abort(txn);
+  return rc == 0;
+}
+
+void cli_remote_prefetch(cli_t *cli, const char *name, int argc, char **argv) {
+  int depth;
+  if (!strcmp(name, "get") || !strcmp(name, "dag export"))
+    depth = -1;
+  else if (!strcmp(name, "refs"))
+    depth = CLI_BOOL(cli, "recursive") ? -1 : 1;
+  else if (!strcmp(name, "ls"))
+    depth = 1;
+  else if (!strcmp(name, "block stat"))
+    depth = 0;
+  else
+    return;
+  const char *off = getenv("TROVE_OFFLINE");
+  if (cli->offline || (off && *off && strcmp(off, "0")))
+    return;
+  remote_t r = {.what = name, .v = &cli->v, .cli = cli, .h = {.fd = -1}};
+  for (int i = 1; i < argc; i++) {
+    if (local_complete(cli, argv[i], depth))
+      continue;
+    if (r.port == 0 &&
+        node_daemon_api(cli->repo, r.host, sizeof r.host, &r.port) != 1)
+      return; /* no daemon: the local read says what is missing */
+    /* The daemon's refs fetches what it walks (the whole DAG at once for
+     * -r); the answer itself is not needed. */
+    r.q.len = 0;
+    if (cli__qadd(&r, "arg", argv[i]) ||
+        (depth < 0 && cli__qadd(&r, "recursive", "true")) ||
+        (cli->timeout && cli__qadd(&r, "timeout", cli->timeout)))
+      break;
+    tr_log(TR_LOG_DEBUG, "%s: fetching %s through the daemon", name, argv[i]);
+    if (!cli__start(&r, "refs", NULL) && cli_http_response(&r.h) == 0) {
+      static uint8_t buf[1 << 16];
+      while (cli_http_read(&r.h, buf, sizeof buf) > 0)
+        ;
+    }
+    cli_http_close(&r.h);
+    r.h = (cli_http_t){.fd = -1};
+  }
+  tr_bytes_free(&r.q);
 }

@@ -80,6 +80,12 @@ static const struct {
     {"name publish", cmd_routing_offline},
     {"provide stat", cmd_routing_offline},
     {"name resolve", cmd_routing_offline},
+    {"bitswap stat", cmd_bitswap_offline},
+    {"bitswap wantlist", cmd_bitswap_offline},
+    {"bitswap ledger", cmd_bitswap_offline},
+    {"bitswap reprovide", cmd_bitswap_offline},
+    {"stats bitswap", cmd_bitswap_offline},
+    {"stats bw", cmd_bitswap_offline},
 };
 
 /* ------------------------------------------------------------------ main */
@@ -152,13 +158,23 @@ int main(int argc, char **argv) {
   cli_t cli = {0};
   char repo_buf[4096];
   /* Global options may come before the command or anywhere after it, as in
-   * Kubo; take --repo out of argv wherever it is. */
+   * Kubo; take --repo, --offline and --timeout out of argv wherever they
+   * are. */
   int out = 1;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--repo") && i + 1 < argc)
       cli.repo = argv[++i];
     else if (!strncmp(argv[i], "--repo=", 7))
       cli.repo = argv[i] + 7;
+    else if (!strcmp(argv[i], "--offline") ||
+             !strcmp(argv[i], "--offline=true"))
+      cli.offline = true;
+    else if (!strcmp(argv[i], "--offline=false"))
+      cli.offline = false;
+    else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
+      cli.timeout = argv[++i];
+    else if (!strncmp(argv[i], "--timeout=", 10))
+      cli.timeout = argv[i] + 10;
     else
       argv[out++] = argv[i];
   }
@@ -221,8 +237,10 @@ int main(int argc, char **argv) {
     return 1;
   }
   /* When a daemon holds the repo, writing commands go through its API. */
-  if (!cli_remote(&cli, d->name, cargc, cargv, &rc))
+  if (!cli_remote(&cli, d->name, cargc, cargv, &rc)) {
+    cli_remote_prefetch(&cli, d->name, cargc, cargv);
     rc = fn(&cli, cargc, cargv);
+  }
   bs_close(cli.env);
   return rc;
 }

@@ -85,5 +85,12 @@ int cli__remote_stats_dht(remote_t *r, int argc, char **argv);
 int cli__remote_name_publish(remote_t *r, int argc, char **argv);
 int cli__remote_name_resolve(remote_t *r, int argc, char **argv);
 int cli__remote_provide_stat(remote_t *r, int argc, char **argv);
+/* The bitswap and bandwidth commands (cmd_bitswap.c). */
+int cli__remote_bitswap_stat(remote_t *r, int argc, char **argv);
+int cli__remote_bitswap_wantlist(remote_t *r, int argc, char **argv);
+int cli__remote_bitswap_ledger(remote_t *r, int argc, char **argv);
+int cli__remote_bitswap_reprovide(remote_t *r, int argc, char **argv);
+int cli__remote_stats_bitswap(remote_t *r, int argc, char **argv);
+int cli__remote_stats_bw(remote_t *r, int argc, char **argv);
 
 #endif /* CLI_REMOTE_INT_H */

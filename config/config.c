@@ -155,6 +155,12 @@ static const struct {
     {"Gateway.NoDNSLink", CONFIG_BOOL, false},
     {"Gateway.DeserializedResponses", CONFIG_BOOL, true},
     {"Gateway.ExposeRoutingAPI", CONFIG_BOOL, true},
+    {"Bitswap", CONFIG_OBJECT, false},
+    {"Bitswap.Libp2pEnabled", CONFIG_BOOL, true},
+    {"Bitswap.ServerEnabled", CONFIG_BOOL, true},
+    {"HTTPRetrieval", CONFIG_OBJECT, false},
+    {"HTTPRetrieval.Enabled", CONFIG_BOOL, true},
+    {"HTTPRetrieval.Gateways", CONFIG_STRINGS, true}, /* trove's */
     {"Import", CONFIG_OBJECT, false},
     {"Import.CidVersion", CONFIG_INT, true},
     {"Import.UnixFSRawLeaves", CONFIG_BOOL, true},

@@ -481,6 +481,8 @@ void gw__serve_car(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   if (acc && strstr(acc, "order=unk") == NULL && strstr(acc, "order=") &&
       !strstr(acc, "order=dfs"))
     bad = 3;
+  if (s->scope == SCOPE_ALL) /* the whole DAG will be read: fetch ahead */
+    s->miss.flags = BS_FETCH_AHEAD;
   if (bad) {
     free_car(s);
     gw__target_free(t);

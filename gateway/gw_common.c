@@ -112,7 +112,7 @@ static int miss_wait(void *state, int64_t err, http_stream_t *s) {
     return -1; /* fetched, and missing still: it will not come */
   const bs_fetcher_t *f = m->ctx->fetcher;
   m->s = s;
-  m->handle = f->fetch(f->ud, &m->cid, &m->root, 0, miss_done, m);
+  m->handle = f->fetch(f->ud, &m->cid, &m->root, m->flags, miss_done, m);
   if (!m->handle)
     return -1;
   m->last = m->cid;

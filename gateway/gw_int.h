@@ -73,6 +73,7 @@ typedef struct gw_miss {
   dag_cid_t last;
   uint64_t handle; /* the running fetch, 0 when none */
   http_stream_t *s;
+  unsigned flags;  /* for fetch(): BS_FETCH_AHEAD for a whole-DAG CAR */
 } gw_miss_t;
 
 void gw__miss_init(gw_miss_t *m, const gw_ctx_t *ctx, const dag_cid_t *root);

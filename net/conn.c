@@ -102,8 +102,10 @@ static int stream_put(net_stream_t *s, const uint8_t *p, size_t n) {
      * allows straight from p, and only the rest is copied into wbuf (a
      * bulk writer within its window never pays for that copy). */
     int64_t w = net_yamux_write(&c->mux, s->id, p, n);
-    if (w > 0)
+    if (w > 0) {
+      net__bw_add(c, s, false, (size_t)w);
       p += w, n -= (size_t)w;
+    }
     if (n == 0)
       return 0;
   }
@@ -112,6 +114,7 @@ static int stream_put(net_stream_t *s, const uint8_t *p, size_t n) {
     return TR_ELIMIT;
   if (tr_bytes_append(&s->wbuf, p, n))
     return -ENOMEM;
+  net__bw_add(c, s, false, n);
   held(s, n, true);
   stream_flush(s);
   return 0;
@@ -199,6 +202,7 @@ const uint8_t *net_stream_remote_ma(net_stream_t *s, size_t *len) {
 static bool stream_ready(net_conn_t *c, net_stream_t *s) {
   uint32_t id = s->id;
   const char *sel = net_mss_selected(s->mss);
+  net__bw_bind(s, sel);
   tr_free(s->mss);
   s->mss = NULL;
   s->deadline = 0;
@@ -253,6 +257,7 @@ static void y_data(net_yamux_t *y, uint32_t id, const uint8_t *p, size_t n) {
   net_stream_t *s = sdata(c, id);
   size_t off = 0;
   c->used = c->rx_at;
+  net__bw_add(c, NULL, true, n);
   if (s && s->mss) {
     size_t used;
     int rc = net_mss_feed(s->mss, p, n, &used);
@@ -276,6 +281,8 @@ static void y_data(net_yamux_t *y, uint32_t id, const uint8_t *p, size_t n) {
     }
     off = used;
   }
+  if (s && !s->mss && off < n && s->bwp)
+    net__bw_add_proto(s, true, n - off);
   if (s && !s->mss && off < n && s->cbs.on_data)
     s->cbs.on_data(s, p + off, n - off);
 out:

@@ -107,6 +107,7 @@ static void on_sweep(uv_timer_t *t) {
   sweep_writes(h, now);
   sweep_trim(h, now);
   net__identify_sweep(h, now);
+  net__bw_tick(h, now);
 }
 
 int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,

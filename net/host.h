@@ -147,6 +147,29 @@ typedef struct net_host_stats {
 } net_host_stats_t;
 void net_host_stats(const net_host_t *h, net_host_stats_t *out);
 
+/* Bandwidth, as go-libp2p's metrics.BandwidthCounter reports it to Kubo's
+ * `stats bw`: the bytes of streams (what yamux carries for them, the
+ * multistream-select negotiation included; not yamux's, Noise's or TCP's
+ * own overhead), in and out, since net_host_new(), with a rate in bytes a
+ * second over the last NET_BW_RATE_MS.  Counted three ways: all
+ * streams; per peer, the sum over its connections open now (the bytes of
+ * closed connections leave a peer's count, unlike go-libp2p's meters that
+ * outlive them); per protocol, the bytes after negotiation, for up to
+ * NET_BW_PROTOS_MAX protocol names (those of longer than NET_BW_PROTO_LEN
+ * - 1 bytes, and any beyond the cap, count only in the totals). */
+#define NET_BW_PROTOS_MAX 64
+#define NET_BW_PROTO_LEN 96
+#define NET_BW_RATE_MS 1000
+typedef struct net_bw {
+  uint64_t total_in, total_out;
+  double rate_in, rate_out; /* bytes per second */
+} net_bw_t;
+/* peer NULL and proto NULL: all; peer: that peer's open connections (zero
+ * when none); proto: that protocol (zero when never seen).  Both: peer
+ * wins (the API refuses both, as Kubo does). */
+void net_host_bw(const net_host_t *h, const net_peerid_t *peer,
+                 const char *proto, net_bw_t *out);
+
 const net_peerid_t *net_host_id(const net_host_t *h);
 const char *net_host_agent(const net_host_t *h);
 struct net_peerstore *net_host_peerstore(net_host_t *h);

@@ -46,6 +46,13 @@ typedef struct net_transport {
   uint64_t (*now)(net_conn_t *c); /* loop ms */
 } net_transport_t;
 
+/* Bytes of streams one way and the other, and their rates (bw.c). */
+typedef struct net__bwc {
+  uint64_t in, out;           /* since the start */
+  uint64_t in_last, out_last; /* at the last rate tick */
+  double rate_in, rate_out;   /* bytes/s over the last tick */
+} net__bwc_t;
+
 /* Called when a connection finished its upgrade (yamux is up). */
 typedef void (*net_conn_up_cb)(net_conn_t *c, void *ud);
 #define NET_HOST_HOOKS_MAX 8
@@ -85,6 +92,7 @@ struct net_conn {
   tr_bytes_t plain; /* decrypted bytes yamux has not taken yet */
   net_connect_cb ccb;
   void *cud;
+  net__bwc_t bw; /* its streams' bytes (net_host_bw per peer) */
 };
 
 struct net_stream {
@@ -101,6 +109,7 @@ struct net_stream {
   void *oud;
   tr_bytes_t wbuf; /* written, beyond the peer's window */
   size_t woff;
+  uint8_t bwp; /* its protocol's bandwidth entry + 1; 0: none (yet) */
 };
 
 typedef struct net_handler {
@@ -151,6 +160,13 @@ struct net_host {
   int open_handles;
   void (*done)(void *ud);
   void *done_ud;
+  net__bwc_t bw; /* all streams */
+  struct {
+    char name[NET_BW_PROTO_LEN];
+    net__bwc_t c;
+  } bwp[NET_BW_PROTOS_MAX];
+  size_t nbwp;
+  uint64_t bw_at; /* loop ms of the last rate tick */
   uint8_t rbuf[64 * 1024];
   uint8_t pbuf[NET_NOISE_MSG_MAX];
 };
@@ -172,6 +188,17 @@ void net__sweep(net_host_t *h, uint64_t now);
 int net__open_on(net_conn_t *c, const char *proto, net_open_cb cb, void *ud);
 /* Run cb(c, ud) for every connection of h that comes up.  0, TR_ELIMIT. */
 int net__on_conn_up(net_host_t *h, net_conn_up_cb cb, void *ud);
+
+/* bw.c: count n bytes of s (on c; s NULL: the totals only) in or out;
+ * count them for s's protocol alone (bytes read: the totals counted the
+ * frame before the negotiation took its part); bind s to its protocol
+ * once negotiated (bytes after that count for the protocol too);
+ * recompute the rates once NET_BW_RATE_MS has passed (the sweep calls
+ * it). */
+void net__bw_add(net_conn_t *c, const net_stream_t *s, bool in, size_t n);
+void net__bw_add_proto(const net_stream_t *s, bool in, size_t n);
+void net__bw_bind(net_stream_t *s, const char *proto);
+void net__bw_tick(net_host_t *h, uint64_t now);
 
 /* identify.c, ping.c: register their handlers and hooks on h. */
 int net__identify_init(net_host_t *h);

@@ -73,10 +73,23 @@ int node_bitswap_start(node_bitswap_t *nb, uv_loop_t *loop, net_host_t *host,
       return rc;
     nb->router = (bsw_router_t){find_providers, cancel, nb};
   }
+  /* HTTPRetrieval.Gateways: trove's own key (Kubo fetches over HTTP only
+   * from providers that announce /http addresses). */
+  const char *gws[16];
+  size_t ngw = 0;
+  json_t *gl = config_get(cfg, "HTTPRetrieval.Gateways");
+  if (gl && !json_is_null(gl) && !json_is_array(gl))
+    return TR_ECONFIG;
+  for (size_t i = 0; i < json_array_size(gl) && ngw < 16; i++)
+    if (json_is_string(json_array_get(gl, i)))
+      gws[ngw++] = json_string_value(json_array_get(gl, i));
   bsw_swarm_opts_t so = {
       .env = env,
       .router = routed ? &nb->router : NULL,
       .server = cfg_flag(cfg, "Bitswap.ServerEnabled", true),
+      .http = cfg_flag(cfg, "HTTPRetrieval.Enabled", true),
+      .gateways = gws,
+      .ngateways = ngw,
   };
   int rc = bsw_swarm_new(loop, host, &so, &nb->sw);
   if (rc) {
@@ -89,12 +102,14 @@ int node_bitswap_start(node_bitswap_t *nb, uv_loop_t *loop, net_host_t *host,
   gw->fetcher = f;
   gw->no_fetch = cfg_flag(cfg, "Gateway.NoFetch", false);
   rpc->fetcher = f;
+  rpc->bitswap = nb->sw;
   return 0;
 }
 
 void node_bitswap_stop(node_bitswap_t *nb, gw_ctx_t *gw, rpc_ctx_t *rpc) {
   gw->fetcher = NULL;
   rpc->fetcher = NULL;
+  rpc->bitswap = NULL;
   if (!nb->sw)
     return;
   /* The swarm cancels its searches through the router: it goes first. */

@@ -6,7 +6,9 @@
  *
  * Config: Bitswap.Libp2pEnabled (Kubo's; default true: false runs no
  * bitswap, the node fetches nothing), Bitswap.ServerEnabled (default true:
- * false fetches without serving), Gateway.NoFetch.
+ * false fetches without serving), HTTPRetrieval.Enabled (Kubo's; default
+ * true), HTTPRetrieval.Gateways (trove's: trustless gateways to fetch
+ * from, "http://host:port"), Gateway.NoFetch.
  */
 #ifndef NODE_BITSWAP_H
 #define NODE_BITSWAP_H

@@ -52,6 +52,25 @@ static const rpc_optdef_t publish_opts[] = {
        "(the record is kept locally)."),
     END};
 
+static const rpc_optdef_t bitswap_stat_opts[] = {
+    OB("verbose", 'v', "false", "Print extra information (the partners)."),
+    OB("human", 0, "false", "Print sizes in human readable format (e.g., "
+       "1K 234M 2G)."),
+    END};
+
+static const rpc_optdef_t wantlist_opts[] = {
+    OS("peer", 'p', NULL, "Specify which peer to show wantlist for. "
+       "Default: self."),
+    END};
+
+static const rpc_optdef_t stats_bw_opts[] = {
+    OS("peer", 'p', NULL, "Specify a peer to print bandwidth for."),
+    OS("proto", 't', NULL, "Specify a protocol to print bandwidth for."),
+    OB("poll", 0, "false", "Print bandwidth at an interval."),
+    OS("interval", 'i', "1s", "Time interval to wait between updating "
+       "output, if 'poll' is true (a Go duration)."),
+    END};
+
 static const rpc_optdef_t resolve_opts[] = {
     OB("recursive", 'r', "true", "Follow names that point at names."),
     END};
@@ -269,6 +288,18 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "counters.", none},
     {"provide stat", "provide/stat", "", "Show the reprovider's progress "
      "(a keyspace sweep per DHT).", none},
+    {"bitswap stat", "bitswap/stat", "", "Show some diagnostic information "
+     "on the bitswap agent.", bitswap_stat_opts},
+    {"bitswap wantlist", "bitswap/wantlist", "", "Show blocks currently on "
+     "the wantlist.", wantlist_opts},
+    {"bitswap ledger", "bitswap/ledger", "PEER", "Show the current ledger "
+     "for a peer.", none},
+    {"bitswap reprovide", "bitswap/reprovide", "", "Deprecated (the sweep "
+     "provider reprovides on its own schedule).", none},
+    {"stats bitswap", "stats/bitswap", "", "Show some diagnostic "
+     "information on the bitswap agent.", bitswap_stat_opts},
+    {"stats bw", "stats/bw", "", "Print bandwidth information (bytes of "
+     "streams).", stats_bw_opts},
     {"name publish", "name/publish", "PATH", "Publish an IPNS record for "
      "the node's name pointing at PATH, on the DHTs.", publish_opts},
     {"name resolve", "name/resolve", "[NAME]", "Resolve an IPNS name (the "

@@ -46,5 +46,12 @@ const rpc_cmd_t rpc_cmds[] = {
     {"name/publish", rpc_cmd_name_publish},
     {"name/resolve", rpc_cmd_name_resolve},
     {"provide/stat", rpc_cmd_provide_stat},
+    {"bitswap/stat", rpc_cmd_bitswap_stat},
+    {"bitswap/wantlist", rpc_cmd_bitswap_wantlist},
+    {"bitswap/ledger", rpc_cmd_bitswap_ledger},
+    {"bitswap/reprovide", rpc_cmd_bitswap_reprovide},
+    {"routing/reprovide", rpc_cmd_bitswap_reprovide},
+    {"stats/bitswap", rpc_cmd_bitswap_stat},
+    {"stats/bw", rpc_cmd_stats_bw},
 };
 const size_t rpc_ncmds = TR_ARRAY_LEN(rpc_cmds);

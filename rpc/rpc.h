@@ -2,7 +2,7 @@
  * rpc.h — Kubo's RPC API (/api/v0) as a handler on the HTTP server of
  * http/http.h: the commands kubo-rpc-client and the trove CLI use (add, cat,
  * get, ls, refs, pin, block, dag import/export, id, version, config, repo,
- * shutdown, swarm, ping), with Kubo's request and response shapes, its
+ * shutdown, swarm, ping, bitswap, stats bw), with Kubo's request and response shapes, its
  * origin checks
  * (a web page cannot drive the API) and its error bodies.
  *
@@ -42,6 +42,10 @@ typedef struct rpc_ctx {
   /* The LAN and WAN DHTs (routing, dht, stats dht); NULL when routing is
    * off or the node is stopping. */
   struct dht_swarm *dht_lan, *dht_wan;
+  /* The bitswap swarm (bitswap/swarm.h: bitswap stat, wantlist, ledger,
+   * stats bitswap); NULL when bitswap is off or the node is stopping.
+   * Set by node/bitswap.c. */
+  struct bsw_swarm *bitswap;
   /* Their reprovider sweeps (provide stat); NULL entries when off. */
   struct dht_reprov *reprov[2];
   /* Announce a multihash on the network (the provide queue, from any
@@ -54,7 +58,9 @@ typedef struct rpc_ctx {
    * NULL: none is, as with offline set, Kubo's --offline daemon); a
    * request's own offline=true (Kubo's global --offline) turns it off for
    * that request, its timeout= (Kubo's global --timeout, a Go duration)
-   * bounds the wait, else fetch_timeout_ms (0: RPC_FETCH_TIMEOUT_MS).
+   * bounds the whole request; without it nothing does (as in Kubo: a pin
+   * add of a big archive takes what it takes), but a wait for one block
+   * gives up after fetch_timeout_ms (0: RPC_FETCH_TIMEOUT_MS).
    * Not owned. */
   const bs_fetcher_t *fetcher;
   bool offline;

@@ -48,8 +48,9 @@ static void get_work(rpc_job_t *j) {
   const uint8_t *data;
   size_t len;
   char msg[600], s[DAG_CID_STR_MAX];
+  /* Rerun after a fetch: j->out starts empty again. */
   if (rpc_job_resolve(j, txn, b->arg, &cid) == 0) {
-    rc = bs_get(txn, &cid, &data, &len);
+    rc = rpc_job_get(&cid, &data, &len, j);
     if (rc)
       rpc_job_fail(j, 500, "%s",
                    rpc_errmsg(rc, dag_cid_str(&cid, s), msg, sizeof msg));
@@ -77,7 +78,7 @@ static void block_getstat(http_req_t *req, rpc_ctx_t *ctx, bool stat) {
     blk_free(b);
     return;
   }
-  (void)rpc_job_run(req, ctx, get_work, NULL, b, blk_free);
+  (void)rpc_job_run_fetch(req, ctx, get_work, NULL, b, blk_free);
 }
 
 void rpc_cmd_block_get(http_req_t *req, rpc_ctx_t *ctx) {

@@ -50,14 +50,29 @@ static void exp_free(void *p) {
   tr_free(e);
 }
 
+/* The root must be here (Kubo's message otherwise).  With fetching, the
+ * whole DAG is made local first (BS_FETCH_DAG, then this runs again), so
+ * that the CAR streams from a complete DAG: the exporter's walk cannot go
+ * on past a missing block, and one fetch for the DAG lets the fetcher ask
+ * for many blocks at once where a wait per block would be a round trip
+ * each. */
 static void exp_check(rpc_job_t *j) {
   exp_t *e = j->state;
   bs_txn_t *txn;
   int rc = bs_txn_begin(j->env, BS_RDONLY, &txn);
-  if (!rc) {
-    rc = bs_has(txn, &e->root);
-    bs_txn_abort(txn);
+  if (rc) {
+    rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+    return;
   }
+  if (j->fetch_on) {
+    rc = rpc_job_dag_check(j, txn, &e->root, -1, 0);
+    bs_txn_abort(txn);
+    if (rc && rc != TR_ENOTFOUND)
+      rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+    return;
+  }
+  rc = bs_has(txn, &e->root);
+  bs_txn_abort(txn);
   char s[DAG_CID_STR_MAX], msg[700];
   if (rc == 0)
     rpc_job_fail(j, 500, "%s", rpc_errmsg(TR_ENOTFOUND, dag_cid_str(&e->root, s),
@@ -110,7 +125,7 @@ void rpc_cmd_dag_export(http_req_t *req, rpc_ctx_t *ctx) {
     return;
   }
   tr_free(arg);
-  (void)rpc_job_run(req, ctx, exp_check, exp_start, e, exp_free);
+  (void)rpc_job_run_fetch(req, ctx, exp_check, exp_start, e, exp_free);
 }
 
 /* -------------------------------------------------------------- import */

@@ -17,6 +17,10 @@
  * its own read transaction, from resumable state (a file offset, a
  * blockstore walker, the last key listed).  ls builds its answer whole, as
  * Kubo does without --stream.
+ *
+ * What the repo lacks is fetched (rpc_job.c): cat waits for each missing
+ * block in its stream; ls runs again after each one arrives; refs makes
+ * its DAG local before streaming (refs_prepare).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -202,7 +206,7 @@ typedef struct ls {
   char **args;
   size_t n;
   bool resolve_type, size;
-  bs_txn_t *txn;
+  rpc_job_t *j; /* reads go through rpc_job_get (j->txn) */
   json_t *links;
   int rc;
 } ls_t;
@@ -237,7 +241,7 @@ static int ls_link(ls_t *l, const char *name, size_t nlen,
     type = DAG_UNIXFS_FILE;
     size = tsize;
   } else if (cid->codec == DAG_CODEC_DAG_PB && (l->resolve_type || l->size)) {
-    int rc = dag_stat(cid, bs_get_cb, l->txn, &info);
+    int rc = dag_stat(cid, rpc_job_get, l->j, &info);
     if (rc)
       return rc;
     ip = &info;
@@ -277,33 +281,38 @@ static int cmp_name(const void *a, const void *b) {
   return strcmp(x, y);
 }
 
+/* Rerun from the start after each fetch (rpc_job_run_fetch): a child
+ * missing for resolve-type or size is one fetch and one more run. */
 static void ls_work(rpc_job_t *j) {
   ls_t *l = j->state;
-  int rc = bs_txn_begin(j->env, BS_RDONLY, &l->txn);
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(j->env, BS_RDONLY, &txn);
   if (rc) {
     rpc_job_fail(j, 500, "%s", tr_strerror(rc));
     return;
   }
+  l->j = j;
+  j->txn = txn;
   json_t *objs = json_array();
   for (size_t i = 0; i < l->n && objs && !rc; i++) {
     dag_cid_t cid;
     dag_node_info_t info;
     char msg[700];
-    if ((rc = rpc_job_resolve(j, l->txn, l->args[i], &cid)))
+    if ((rc = rpc_job_resolve(j, txn, l->args[i], &cid)))
       break;
     if (!(l->links = json_array())) {
       rc = -ENOMEM;
       break;
     }
-    rc = dag_stat(&cid, bs_get_cb, l->txn, &info);
+    rc = dag_stat(&cid, rpc_job_get, j, &info);
     if (!rc && info.kind == DAG_NODE_DIR) {
-      rc = dag_ls(&cid, bs_get_cb, l->txn, ls_entry, l);
+      rc = dag_ls(&cid, rpc_job_get, j, ls_entry, l);
     } else if (!rc && cid.codec == DAG_CODEC_DAG_PB) {
       /* A file or symlink: its own links (a chunked file's blocks). */
       const uint8_t *data;
       size_t len;
       dag_pb_node_t node;
-      if (!(rc = bs_get(l->txn, &cid, &data, &len)))
+      if (!(rc = rpc_job_get(&cid, &data, &len, j)))
         rc = dag_pb_decode(data, len, ls_file_link, l, &node);
     }
     if (rc) {
@@ -332,8 +341,8 @@ static void ls_work(rpc_job_t *j) {
                                               "Links", l->links)))
       rc = -ENOMEM;
   }
-  bs_txn_abort(l->txn);
-  l->txn = NULL;
+  bs_txn_abort(txn);
+  j->txn = NULL;
   if (rc == -ENOMEM || !objs)
     rpc_job_fail(j, 500, "out of memory");
   if (j->status < 400)
@@ -355,7 +364,7 @@ void rpc_cmd_ls(http_req_t *req, rpc_ctx_t *ctx) {
   } else if (!l->n) {
     rpc_error(req, 400, "argument \"ipfs-path\" is required");
   } else {
-    (void)rpc_job_run(req, ctx, ls_work, NULL, l, ls_free);
+    (void)rpc_job_run_fetch(req, ctx, ls_work, NULL, l, ls_free);
     return;
   }
   ls_free(l);
@@ -525,6 +534,43 @@ static void refs_start(http_req_t *req, rpc_ctx_t *ctx, refs_t *r) {
   http_stream_start(req, ctx->env, r->local ? local_fill : refs_fill, refs_free, r);
 }
 
+/* With fetching, before the stream: each argument's path and its DAG down
+ * to max-depth are made local (rpc_job_run_fetch), the whole DAG in one
+ * BS_FETCH_DAG for -r, block by block for a bounded depth (the default,
+ * depth 1, needs only the root and its children); then the stream walks a
+ * complete DAG.  A path that cannot resolve for another reason is left to
+ * the stream, which reports it in an Err line as without fetching. */
+static void refs_prepare(rpc_job_t *j) {
+  refs_t *r = j->state;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(j->env, BS_RDONLY, &txn);
+  if (rc) {
+    rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+    return;
+  }
+  j->txn = txn;
+  for (size_t i = 0; i < r->n; i++) {
+    dag_cid_t root;
+    char msg[700];
+    rc = rpc_resolve_cb(r->args[i], rpc_job_get, j, &root, &j->hint);
+    if (rc == TR_ENOTFOUND) {
+      rpc_job_fail(j, 500, "%s", rpc_errmsg(rc, r->args[i], msg, sizeof msg));
+      break;
+    }
+    if (!rc && rpc_job_dag_check(j, txn, &root, (int)r->max_depth,
+                                 r->unique ? BS_WALK_UNIQUE : 0) ==
+                   TR_ENOTFOUND)
+      break;
+  }
+  bs_txn_abort(txn);
+  j->txn = NULL;
+}
+
+static void refs_prepared(rpc_job_t *j) {
+  rpc_start(j->req, RPC_CHUNKED, NULL, -1, -1);
+  rpc_job_stream(j, refs_fill);
+}
+
 void rpc_cmd_refs(http_req_t *req, rpc_ctx_t *ctx) {
   refs_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
@@ -575,7 +621,17 @@ void rpc_cmd_refs(http_req_t *req, rpc_ctx_t *ctx) {
       return;
     }
   }
-  refs_start(req, ctx, r);
+  bool on;
+  uint32_t ms;
+  if (rpc_fetch_policy(req, ctx, &on, &ms)) {
+    rpc_error(req, 400, "invalid timeout or offline option");
+    refs_free(r);
+  } else if (on) {
+    (void)rpc_job_run_fetch(req, ctx, refs_prepare, refs_prepared, r,
+                            refs_free);
+  } else {
+    refs_start(req, ctx, r);
+  }
 }
 
 void rpc_cmd_refs_local(http_req_t *req, rpc_ctx_t *ctx) {

@@ -367,13 +367,24 @@ static void get_prepare(rpc_job_t *j) {
   const char *path;
   dag_cid_t c;
   char msg[700];
+  /* With fetching (rpc_job_run_fetch): the path, then the whole DAG under
+   * it in one BS_FETCH_DAG, this running again after each fetch; the tar
+   * then streams from a complete DAG (as dag export does). */
+  j->txn = txn;
   rc = rpc_parse_path(g->arg, &c, &path);
-  if (!rc)
-    rc = *path ? dag_resolve(&c, path, strlen(path), bs_get_cb, txn, &g->root)
+  if (!rc) {
+    j->hint = c;
+    rc = *path ? dag_resolve(&c, path, strlen(path), rpc_job_get, j, &g->root)
                : (g->root = c, 0);
+  }
+  if (!rc && j->fetch_on &&
+      (rc = rpc_job_dag_check(j, txn, &g->root, -1, 0)) == TR_ENOTFOUND) {
+    bs_txn_abort(txn);
+    return; /* failed, with the DAG to fetch noted */
+  }
   dag_node_info_t info;
   if (!rc)
-    rc = dag_stat(&g->root, bs_get_cb, txn, &info);
+    rc = dag_stat(&g->root, rpc_job_get, j, &info);
   if (!rc) {
     if (info.kind == DAG_NODE_FILE) {
       g->total = info.size;
@@ -383,7 +394,7 @@ static void get_prepare(rpc_job_t *j) {
       size_t len;
       g->total = 0;
       dag_pb_node_t node;
-      if (bs_get(txn, &g->root, &data, &len) == 0 &&
+      if (rpc_job_get(&g->root, &data, &len, j) == 0 &&
           dag_pb_decode(data, len, sum_tsize, &g->total, &node) == 0)
         g->total += len;
     }
@@ -436,5 +447,5 @@ void rpc_cmd_get(http_req_t *req, rpc_ctx_t *ctx) {
     return;
   }
   g->mtime = (int64_t)time(NULL);
-  (void)rpc_job_run(req, ctx, get_prepare, get_start, g, get_free);
+  (void)rpc_job_run_fetch(req, ctx, get_prepare, get_start, g, get_free);
 }

@@ -21,6 +21,7 @@
 #include "api.h"
 #include "opts.h"
 #include "multipart.h"
+#include "../dag/reader.h"
 #include "../http/stream.h"
 
 /* Longest single argument or option value accepted (a path with its CID;
@@ -115,19 +116,34 @@ struct rpc_job {
   tr_bytes_t out;
   int kind;
   const char *ctype;
-  /* Fetching (rpc_job_refetch): fn reads through rpc_job_get(), which
-   * notes a block the repo lacks; when fn fails with one noted, the block
-   * is fetched (hint: the request's root) and fn runs again from the
-   * start, so fn must be rerunnable on its state. */
+  /* Fetching (rpc_job_run_fetch): fn reads through rpc_job_get(), which
+   * notes a block the repo lacks, or notes a whole DAG with
+   * rpc_job_missing(); when fn fails with one noted, it is fetched and fn
+   * runs again from the start, so fn must be rerunnable on its state. */
   bool refetch, has_missing, has_last;
+  unsigned missing_flags, last_flags; /* BS_FETCH_DAG: the DAG under it */
   dag_cid_t missing, last, hint;
   bs_txn_t *txn;           /* the transaction rpc_job_get() reads in */
-  uint64_t deadline;       /* uv_now() past which no fetch is started */
+  uint64_t deadline;       /* uv_now() past which no wait lasts: the
+                              request's, from timeout= */
   uint64_t fetch;          /* the running fetch, 0 when none */
   uv_timer_t *timer;       /* its deadline */
   bool fetch_on;           /* this request fetches (rpc_fetch_policy) */
   uint32_t fetch_ms;
+  /* Set by fn (pin add --progress): while a fetch runs the answer is
+   * NDJSON, its headers sent as the first fetch begins, with Kubo's
+   * {"Progress":N} every RPC_PROGRESS_MS (N: blocks the store gained since
+   * then - others' fetches count too: an approximation), and the result
+   * as the last line (an error: an error value, then a cut). */
+  bool progress, started;
+  uint64_t prog_base;
+  uv_timer_t *ptimer;
+  bool again; /* rpc_job_again() */
 };
+
+#define RPC_PROGRESS_MS 500
+/* How long a job that cannot go on yet waits before it runs again. */
+#define RPC_AGAIN_MS 100
 
 /* The request's fetching: on unless the ctx has no fetcher, ctx->offline,
  * or offline=true in the query; *ms from timeout= (Kubo's global option,
@@ -136,8 +152,7 @@ struct rpc_job {
 int rpc_fetch_policy(http_req_t *req, const rpc_ctx_t *ctx, bool *on,
                      uint32_t *ms) TR_WUR;
 
-/* Make j fetch what its fn finds missing (call right after the job is
- * made, on the loop: rpc_job_run_fetch does). */
+/* rpc_job_run() for a job that fetches what its fn finds missing. */
 int rpc_job_run_fetch(http_req_t *req, rpc_ctx_t *ctx, rpc_work_fn fn,
                       rpc_done_fn done, void *state,
                       void (*free_state)(void *state));
@@ -145,6 +160,20 @@ int rpc_job_run_fetch(http_req_t *req, rpc_ctx_t *ctx, rpc_work_fn fn,
  * missing block. */
 int rpc_job_get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
                 void *ud);
+/* From fn, before failing: what to fetch (flags: 0, or BS_FETCH_DAG for
+ * the whole DAG under cid).  The last call before fn returns wins. */
+void rpc_job_missing(rpc_job_t *j, const dag_cid_t *cid, unsigned flags);
+/* From fn, failing: run fn again in RPC_AGAIN_MS, until the request's
+ * deadline (a job of rpc_job_run_fetch; for what cannot be waited for on
+ * the pool, such as the gc lock while a GC runs). */
+void rpc_job_again(rpc_job_t *j);
+/* From fn: whether the DAG under root is in the store down to max_depth
+ * (-1: all of it) as a bs_walk with walk_flags sees it.  0 when it is;
+ * TR_ENOTFOUND when not, having noted what to fetch (the whole DAG when
+ * max_depth is -1, else the block the walk stopped at) and failed j with
+ * Kubo's message; other bs_walk errors as they come (j untouched). */
+int rpc_job_dag_check(rpc_job_t *j, bs_txn_t *txn, const dag_cid_t *root,
+                      int max_depth, unsigned walk_flags);
 
 /* A streamed body whose state begins with an rpc_miss_t waits for the
  * blocks its fill finds missing (the gateway's way: stream.h's hook). */
@@ -154,8 +183,13 @@ typedef struct rpc_miss {
   bool has, has_last;
   uint64_t handle;
   http_stream_t *s;
+  uv_loop_t *loop;
+  const rpc_ctx_t *ctx;
+  uint64_t deadline;  /* the job's: no wait lasts past it */
+  uv_timer_t *timer;  /* while a fetch runs */
 } rpc_miss_t;
-/* From done: rpc_job_stream() with fetching when j fetches. */
+/* From done: rpc_job_stream() with fetching when j fetches, each wait
+ * ending at the latest at j's deadline. */
 void rpc_job_stream_fetch(rpc_job_t *j, http_fill_fn fill, rpc_miss_t *m,
                           const dag_cid_t *root);
 
@@ -170,6 +204,10 @@ void rpc_job_fail(rpc_job_t *j, int status, const char *fmt, ...) TR_PRINTF(3, 4
 /* Resolve "CID[/path]" inside txn.  rpc_job_resolve() also records Kubo's
  * message for a failure as j's answer. */
 int rpc_resolve(bs_txn_t *txn, const char *arg, dag_cid_t *out) TR_WUR;
+/* rpc_resolve() reading through get; *root (may be NULL) is the path's
+ * first CID. */
+int rpc_resolve_cb(const char *arg, dag_get_cb get, void *ud, dag_cid_t *out,
+                   dag_cid_t *root) TR_WUR;
 int rpc_job_resolve(rpc_job_t *j, bs_txn_t *txn, const char *arg,
                     dag_cid_t *out);
 /* From fn: append one NDJSON line (steals o).  -ENOMEM. */
@@ -307,5 +345,10 @@ void rpc_cmd_stats_dht(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_name_publish(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_bitswap_stat(http_req_t *req, rpc_ctx_t *ctx); /* rpc_bitswap.c */
+void rpc_cmd_bitswap_wantlist(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_bitswap_ledger(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_bitswap_reprovide(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_stats_bw(http_req_t *req, rpc_ctx_t *ctx);
 
 #endif /* RPC_INT_H */

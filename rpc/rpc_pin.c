@@ -2,7 +2,9 @@
  * rpc_pin.c — /api/v0/pin/{add,rm,ls,verify} with Kubo's parameters and
  * answers:
  *
- *   pin/add    arg=<path>... recursive=true name=   {"Pins":[cid...]}
+ *   pin/add    arg=<path>... recursive=true name= progress=
+ *                                               {"Pins":[cid...]}, with
+ *              progress NDJSON {"Progress":N}... then {"Pins":[...]}
  *   pin/rm     arg=<path>... recursive=true         {"Pins":[cid...]}
  *   pin/ls     [arg=<path>...] type=all|direct|indirect|recursive
  *              stream= names= name=  {"Keys":{cid:{"Type","Name"}}}, or
@@ -14,6 +16,12 @@
  * in the job: a repo's pins are few next to its blocks (indirect pins -
  * every block under a recursive pin - are the exception, and are listed
  * only when asked for).
+ *
+ * pin add fetches what the repo lacks (rpc_job_run_fetch): the path, then
+ * for a recursive pin the whole DAG (BS_FETCH_DAG), for a direct one the
+ * block, the job running again after each fetch.  From before the first
+ * fetch until the pin is written it holds the gc lock shared, as an import
+ * does, so that GC never takes fetched blocks before their pin.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,13 +33,17 @@
 typedef struct pin_req {
   char **args;
   size_t n;
-  bool recursive, stream, names, verbose, quiet;
+  bool recursive, stream, names, verbose, quiet, progress;
   int types;
   char *name;
+  int lock; /* pin add with fetching: the gc lock, -1 until taken */
+  dag_cid_t *cids; /* pin add: what was pinned, announced at the end */
 } pin_req_t;
 
 static void pin_free(void *p) {
   pin_req_t *r = p;
+  bs_gc_unlock(r->lock);
+  tr_free(r->cids);
   rpc_strv_free(r->args, r->n);
   tr_free(r->name);
   tr_free(r);
@@ -43,6 +55,7 @@ static pin_req_t *parse(http_req_t *req, bool need_args) {
     rpc_error(req, 500, "out of memory");
     return NULL;
   }
+  r->lock = -1;
   char *type = NULL;
   int rc = rpc_args(req, "arg", &r->args, &r->n);
   if (!rc)
@@ -55,6 +68,8 @@ static pin_req_t *parse(http_req_t *req, bool need_args) {
     rc = rpc_opt_bool(req, "verbose", false, &r->verbose);
   if (!rc)
     rc = rpc_opt_bool(req, "quiet", false, &r->quiet);
+  if (!rc)
+    rc = rpc_opt_bool(req, "progress", false, &r->progress);
   if (!rc)
     rc = rpc_opt_str(req, "name", &r->name);
   if (!rc)
@@ -96,6 +111,28 @@ fail:
 
 static void addrm_work(rpc_job_t *j, bool add) {
   pin_req_t *r = j->state;
+  if (add && j->fetch_on && r->lock < 0) {
+    /* Kept across the runs this job makes, let go with its state.  Never
+     * waited for here (a pool thread): while a GC holds it, the job runs
+     * again a little later. */
+    if ((r->lock = bs_gc_trylock_shared(j->env)) < 0) {
+      rpc_job_fail(j, 500, "gc lock: %s", r->lock == -EWOULDBLOCK
+                   ? "a garbage collection is running" : tr_strerror(r->lock));
+      if (r->lock == -EWOULDBLOCK)
+        rpc_job_again(j);
+      r->lock = -1;
+      return;
+    }
+  }
+  if (add) {
+    j->progress = r->progress;
+    if (r->progress)
+      j->kind = RPC_CHUNKED; /* Kubo's values, one per line */
+    if (!r->cids && !(r->cids = tr_calloc(r->n, sizeof *r->cids))) {
+      rpc_job_fail(j, 500, "out of memory");
+      return;
+    }
+  }
   bs_txn_t *txn;
   int rc = bs_txn_begin(j->env, 0, &txn);
   if (rc) {
@@ -113,6 +150,8 @@ static void addrm_work(rpc_job_t *j, bool add) {
       rc = bs_pin_add(txn, &cid,
                       r->recursive ? BS_PIN_RECURSIVE : BS_PIN_DIRECT,
                       r->name, &missing);
+      if (rc == TR_EINCOMPLETE || rc == TR_ENOTFOUND)
+        rpc_job_missing(j, &cid, r->recursive ? BS_FETCH_DAG : 0);
       if (rc == TR_EINCOMPLETE)
         rpc_job_fail(j, 500, "pin: %s",
                      rpc_errmsg(TR_ENOTFOUND, dag_cid_str(&missing, s2), msg,
@@ -121,6 +160,8 @@ static void addrm_work(rpc_job_t *j, bool add) {
         rpc_job_fail(j, 500, "pin: %s", rpc_errmsg(rc, s, msg, sizeof msg));
       else if (rc == TR_EPINTYPE)
         rpc_job_fail(j, 500, "pin: %s already pinned recursively", s);
+      if (!rc)
+        r->cids[i] = cid;
     } else {
       rc = bs_pin_rm(txn, &cid, r->recursive);
       if (rc == TR_ENOTPINNED)
@@ -134,8 +175,6 @@ static void addrm_work(rpc_job_t *j, bool add) {
       rpc_job_fail(j, 500, "%s: %s", s, tr_strerror(rc));
     else if (json_array_append_new(pins, json_string(s)))
       rc = -ENOMEM;
-    else if (add)
-      rpc_announce(j->ctx, &cid);
   }
   if (!pins)
     rc = -ENOMEM;
@@ -149,6 +188,9 @@ static void addrm_work(rpc_job_t *j, bool add) {
     j->json = json_pack("{s:o}", "Pins", pins);
   else
     json_decref(pins);
+  /* Announced once written (an earlier run may have stopped short). */
+  for (size_t i = 0; add && !rc && i < r->n; i++)
+    rpc_announce(j->ctx, &r->cids[i]);
 }
 
 static void add_work(rpc_job_t *j) { addrm_work(j, true); }
@@ -157,7 +199,7 @@ static void rm_work(rpc_job_t *j) { addrm_work(j, false); }
 void rpc_cmd_pin_add(http_req_t *req, rpc_ctx_t *ctx) {
   pin_req_t *r = parse(req, true);
   if (r)
-    (void)rpc_job_run(req, ctx, add_work, NULL, r, pin_free);
+    (void)rpc_job_run_fetch(req, ctx, add_work, NULL, r, pin_free);
 }
 
 void rpc_cmd_pin_rm(http_req_t *req, rpc_ctx_t *ctx) {

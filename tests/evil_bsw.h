@@ -9,11 +9,8 @@
  *   bsw-corrupt  HAVE to every want-have; to every want-block, a block
  *                with the wanted CID's prefix and data that do not hash
  *                to it, and the same lies again every 200 ms for every
- *                CID it was asked for (a liar that insists: one that
- *                lies once per want and then sits on them is not cut off
- *                by trove, whose ban needs BSW_SCORE_BAN / BSW_SCORE_BAD
- *                bad blocks, while the session gives a peer whose wants
- *                time out no more than its window)
+ *                CID it was asked for (a liar that insists; trove cuts
+ *                it off at its first lie in any case)
  *   bsw-unasked  HAVE to every want-have; and every 100 ms four blocks
  *                nobody asked for (well-formed, random content)
  *   bsw-big      a message whose length prefix is over BSW_MSG_MAX, once

@@ -55,7 +55,9 @@ head -c $((6 << 20)) /dev/urandom >"$WORK/big"
 echo "small file" >"$WORK/small"
 mkdir -p "$WORK/dir/sub" "$WORK/hamt"
 echo one >"$WORK/dir/one.txt"; echo two >"$WORK/dir/sub/two.txt"
-for i in $(seq 1 300); do echo "entry $i" >"$WORK/hamt/f$i.txt"; done
+# Long names, so that the directory passes the 256 KiB threshold and shards.
+pad=$(printf 'n%.0s' $(seq 1 90))
+for i in $(seq 1 2000); do echo "entry $i" >"$WORK/hamt/f$i-$pad.txt"; done
 BIG=$(ta add -Q "$WORK/big")
 SMALL=$(ta add -Q "$WORK/small")
 DIR=$(ta add -Q -r "$WORK/dir")
@@ -71,8 +73,9 @@ curl -sf -m 60 "$GW_b/ipfs/$BIG" -o "$WORK/big.b" || fail "b: big file not serve
 cmp -s "$WORK/big" "$WORK/big.b" || fail "b: big file differs"
 eq "$(curl -sf -m 30 "$GW_b/ipfs/$SMALL")" "small file"
 eq "$(curl -sf -m 30 "$GW_b/ipfs/$DIR/sub/two.txt")" "two"
-eq "$(curl -sf -m 30 "$GW_b/ipfs/$HAMT/f277.txt")" "entry 277"
-out=$(curl -s -m 30 "$GW_b/ipfs/$HAMT/"); grep -q "f123.txt" <<<"$out" || fail "b: HAMT listing: ${out:0:300}"
+[ "$(ta refs "$HAMT" | wc -l)" -le 256 ] || fail "the HAMT directory did not shard"
+eq "$(curl -sf -m 30 "$GW_b/ipfs/$HAMT/f277-$pad.txt")" "entry 277"
+out=$(curl -s -m 30 "$GW_b/ipfs/$HAMT/"); grep -q "f123-$pad.txt" <<<"$out" || fail "b: HAMT listing: ${out:0:300}"
 ok "b fetched a file, a directory path and a HAMT entry from a"
 
 # A Range in the middle of a file b lacks (a fresh file).
@@ -98,3 +101,28 @@ ok "c with Gateway.NoFetch does not fetch"
 
 # a's ledger shows what it sent b.
 curl -sf -m 10 -X POST "$API_b/bitswap/stat" >/dev/null 2>&1 && ok "bitswap stat answers" || true
+
+# pin add over the network: the whole DAG arrives, is pinned, survives GC.
+mkdir -p "$WORK/pinme/x"
+for i in $(seq 1 40); do head -c 70000 /dev/urandom >"$WORK/pinme/x/f$i"; done
+PIN=$(ta add -Q -r "$WORK/pinme")
+tb() { TROVE_PATH=$WORK/b t "$@"; }
+tb pin add "$PIN" >/dev/null || fail "b: pin add over the network"
+tb pin ls --type=recursive | grep -q "$PIN" || fail "b: not pinned"
+tb repo gc >/dev/null 2>&1
+eq "$(tb refs -r "$PIN" | wc -l)" "$(ta refs -r "$PIN" | wc -l)"
+tb get -o "$WORK/pinme.b" "$PIN" >/dev/null
+diff -r "$WORK/pinme" "$WORK/pinme.b" >/dev/null || fail "b: pinned DAG differs"
+ok "b pinned a DAG it fetched, and GC kept all of it"
+
+# The CLI's local reads (get, ls, refs, dag export) fetch through the
+# daemon what the repo lacks; --offline does not.
+mkdir -p "$WORK/cli/d"
+for i in $(seq 1 5); do head -c 300000 /dev/urandom >"$WORK/cli/d/g$i"; done
+CLI=$(ta add -Q -r "$WORK/cli")
+expect_fail tb --offline get -o "$WORK/cli.off" "$CLI"
+tb ls "$CLI" | grep -q " d/\?$" || fail "b: ls over the network: $(tb ls "$CLI")"
+tb get -o "$WORK/cli.b" "$CLI" >/dev/null || fail "b: get over the network"
+diff -r "$WORK/cli" "$WORK/cli.b" >/dev/null || fail "b: get differs"
+eq "$(tb dag export "$CLI" | sha256sum)" "$(ta dag export "$CLI" | sha256sum)"
+ok "b: the CLI's local reads fetched through the daemon; --offline did not"

@@ -64,14 +64,17 @@ echo "$(( $(sent) >> 20 )) MiB sent ($(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEG
 [ -z "${bad:-}" ] || fail "provider $bad sent less than 1/16 of the file:$shares"
 echo "ok - all four providers contributed"
 
-# The ledgers, where the API has them (/api/v0/bitswap/ledger).
+# The providers' ledgers of the fetcher (`trove bitswap ledger`), where
+# the API has them.
+lshares=""
 if out=$(bn_tr 1 bitswap ledger "${BN_ID[f]}" 2>/dev/null); then
   for i in 1 2 3 4; do
     out=$(bn_tr $i bitswap ledger "${BN_ID[f]}") || fail "provider $i: no ledger"
     sent=$(sed -n 's/^[[:space:]]*Bytes sent:[[:space:]]*//p' <<<"$out")
     [ "${sent:-0}" -ge $((SIZE / 16)) ] || fail "provider $i's ledger: $out"
+    lshares+=" p$i=$((sent >> 20))MiB"
   done
-  echo "ok - every provider's ledger shows its part"
+  echo "ok - every provider's ledger of the fetcher shows its part:$lshares"
 else
   echo "(no 'trove bitswap ledger' yet: the link counters above are the evidence)"
 fi
