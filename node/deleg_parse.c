@@ -32,6 +32,8 @@ void node_dparse_free(node_dparse_t *p) {
 }
 
 static int append(node_dparse_t *p, const uint8_t *d, size_t n) {
+  if (!n)
+    return 0; /* buf may still be NULL */
   if (p->len + n > p->cap) {
     size_t cap = p->cap ? p->cap : 1024;
     while (cap < p->len + n)
@@ -170,6 +172,8 @@ static int feed_ndjson(node_dparse_t *p, const uint8_t *d, size_t n) {
 
 static int end_json(node_dparse_t *p) {
   json_error_t err;
+  if (!p->len)
+    return 0;
   json_t *doc = json_loadb((const char *)p->buf, p->len, 0, &err);
   if (!doc)
     return 0; /* garbage: no records */
