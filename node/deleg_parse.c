@@ -136,11 +136,15 @@ static bool blank(const uint8_t *s, size_t n) {
 
 static int line_end(node_dparse_t *p) {
   int rc = 0;
-  if (p->skipping) /* a record all the same, for the caps */
-    p->records++, p->skipped++, p->skipping = false;
+  if (p->skipping && p->records >= p->max_records) {
+    p->stopped = true; /* as take() does */
+    rc = 1;
+  } else if (p->skipping) /* a record all the same, for the caps */
+    p->records++, p->skipped++;
   else if (!blank(p->buf, p->len))
     rc = take(p, NULL, (const char *)p->buf, p->len);
   p->len = 0;
+  p->skipping = false;
   return rc;
 }
 

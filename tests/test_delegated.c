@@ -157,6 +157,16 @@ static void test_caps_and_stop(void **st) {
                    1);
   assert_int_equal(s2.n, 2);
   node_dparse_free(&p);
+  /* Regression (fuzz_delegated): an oversized line once the records cap
+   * is reached was counted past the cap. */
+  seen_t s3 = {0};
+  node_dparse_init(&p, true, 64, 1, count_peer, &s3);
+  const char *two = "{\"Schema\":\"peer\",\"ID\":7}\n"
+                    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n";
+  assert_int_equal(node_dparse_feed(&p, (const uint8_t *)two, strlen(two)), 1);
+  assert_int_equal(p.records, 1);
+  assert_int_equal(p.peers + p.skipped, p.records);
+  node_dparse_free(&p);
 }
 
 static void test_record(void **st) {
