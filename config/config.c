@@ -174,6 +174,7 @@ static const struct {
     {"Reprovider.Strategy", CONFIG_STRING, true},
     {"Routing", CONFIG_OBJECT, false},
     {"Routing.Type", CONFIG_STRING, true},
+    {"Routing.DelegatedRouters", CONFIG_STRINGS, true},
     {"Provide", CONFIG_OBJECT, false},
     {"Provide.Strategy", CONFIG_STRING, true},
     {"Provide.DHT", CONFIG_OBJECT, false},

@@ -1,7 +1,7 @@
 /*
  * bitswap.c (node/) — the daemon's bitswap wiring (node/bitswap.h): the
  * provider searches of bitswap's sessions run on a router of the node's
- * DHTs, converted from the gateway's router shape (gw_router_t) to
+ * DHTs and delegated routers, converted from the gateway's router shape (gw_router_t) to
  * bitswap's (bsw_router_t), since bitswap/ may not name gateway/.
  */
 #include "bitswap.h"
@@ -62,13 +62,14 @@ static bool cfg_flag(json_t *cfg, const char *key, bool dflt) {
 
 int node_bitswap_start(node_bitswap_t *nb, uv_loop_t *loop, net_host_t *host,
                        bs_env_t *env, dht_swarm_t *lan, dht_swarm_t *wan,
-                       json_t *cfg, gw_ctx_t *gw, rpc_ctx_t *rpc) {
+                       node_deleg_t *deleg, json_t *cfg, gw_ctx_t *gw,
+                       rpc_ctx_t *rpc) {
   memset(nb, 0, sizeof *nb);
   if (!host || !cfg_flag(cfg, "Bitswap.Libp2pEnabled", true))
     return 0;
-  bool routed = lan || wan;
+  bool routed = lan || wan || deleg;
   if (routed) {
-    int rc = node_routing_start(&nb->routing, loop, host, lan, wan);
+    int rc = node_routing_start(&nb->routing, loop, host, lan, wan, deleg);
     if (rc)
       return rc;
     nb->router = (bsw_router_t){find_providers, cancel, nb};

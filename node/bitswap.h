@@ -26,12 +26,13 @@ typedef struct node_bitswap {
 } node_bitswap_t;
 
 /* Start bitswap on host over env, with provider searches on the DHTs
- * given (either may be NULL), and hand its fetcher to gw and rpc.  0 (also
+ * and delegated routers given (any may be NULL), and hand its fetcher to gw and rpc.  0 (also
  * when the config turns bitswap off), TR_ECONFIG, and bsw_swarm_new()'s
  * errors. */
 int node_bitswap_start(node_bitswap_t *nb, uv_loop_t *loop, net_host_t *host,
                        bs_env_t *env, dht_swarm_t *lan, dht_swarm_t *wan,
-                       json_t *cfg, gw_ctx_t *gw, rpc_ctx_t *rpc) TR_WUR;
+                       node_deleg_t *deleg, json_t *cfg, gw_ctx_t *gw,
+                       rpc_ctx_t *rpc) TR_WUR;
 /* Before the DHTs and the host close: fetches end, the writer writes what
  * it holds. */
 void node_bitswap_stop(node_bitswap_t *nb, gw_ctx_t *gw, rpc_ctx_t *rpc);

@@ -110,6 +110,7 @@ typedef struct node {
   bool snap_busy;
   tr_bytes_t snap[2];
   net_privkey_t key; /* the identity, for the host and IPNS records */
+  node_deleg_t *deleg;    /* Routing.DelegatedRouters, or NULL */
   node_routing_t routing; /* the gateway's /routing/v1 on the DHTs */
   node_bitswap_t bitswap; /* and the fetcher of the gateway and API */
   gw_ctx_t gw;   /* the gateway's context */
@@ -239,6 +240,8 @@ static void stop_node(node_t *n) {
     uv_close((uv_handle_t *)&n->republish, NULL);
   node_routing_stop(&n->routing); /* its lookups are on the DHTs */
   node_bitswap_stop(&n->bitswap, &n->gw, &n->rpc); /* so are its searches */
+  node_deleg_free(n->deleg); /* both routings' lookups have ended */
+  n->deleg = NULL;
   dht_swarm_close(n->dht_lan);
   dht_swarm_close(n->dht_wan);
   n->dht_lan = n->dht_wan = NULL;
@@ -671,8 +674,9 @@ static int start_reprovider(node_t *n, const node_daemon_opts_t *o,
  * addresses; loopback ones too with Routing.LoopbackAddressesOnLanDHT)
  * serves unless Routing.Type is dhtclient; the WAN one serves only with
  * dhtserver (Kubo's auto mode would switch it on once AutoNAT says the
- * node is reachable: not yet done here).  "none" runs neither.  The
- * Bootstrap peers are dialled; identify puts them in the tables. */
+ * node is reachable: not yet done here).  "none" and "delegated" (the
+ * HTTP routers only: start_deleg) run neither.  The Bootstrap peers are
+ * dialled; identify puts them in the tables. */
 static int start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
   json_t *t = config_get(cfg, "Routing.Type");
   const char *type = !t || json_is_null(t) ? "auto" : json_string_value(t);
@@ -680,7 +684,7 @@ static int start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
     return startup_fail(o, TR_ECONFIG, "Routing.Type: expected a string");
   bool lan_server = true, wan_server = false;
   n->wan_auto = false;
-  if (!strcmp(type, "none"))
+  if (!strcmp(type, "none") || !strcmp(type, "delegated"))
     return 0;
   if (!strcmp(type, "dhtclient") || !strcmp(type, "autoclient"))
     lan_server = false;
@@ -738,6 +742,25 @@ static int start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
       tr_free(copy);
     }
   }
+  return 0;
+}
+
+/* Routing.DelegatedRouters, asked beside the DHTs as Kubo does: with
+ * Routing.Type auto (the default), autoclient and delegated; "none" and
+ * the dht types use no HTTP router. */
+static int start_deleg(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
+  const char *type = json_string_value(config_get(cfg, "Routing.Type"));
+  if (type && strcmp(type, "auto") && strcmp(type, "autoclient") &&
+      strcmp(type, "delegated"))
+    return 0;
+  int rc = node_deleg_new(&n->loop, cfg, &n->deleg);
+  if (rc)
+    return startup_fail(o, rc, "Routing.DelegatedRouters: %s",
+                        rc == TR_ECONFIG ? "expected a list of URLs"
+                                         : tr_strerror(rc));
+  if (!n->deleg && type && !strcmp(type, "delegated"))
+    tr_log(TR_LOG_WARN, "Routing.Type is delegated but no http:// router is "
+                        "in Routing.DelegatedRouters: no routing");
   return 0;
 }
 
@@ -824,12 +847,15 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     rc = start_autonat(n, o, cfg);
   if (!rc)
     rc = start_dht(n, o, cfg);
+  if (!rc)
+    rc = start_deleg(n, o, cfg);
   if (!rc) /* Gateway.ExposeRoutingAPI: /routing/v1 (Kubo's default: on) */
     rc = node_routing_wire(&n->routing, &n->gw, &n->loop, n->host,
-                           n->dht_lan, n->dht_wan, cfg);
+                           n->dht_lan, n->dht_wan, n->deleg, cfg);
   if (!rc)
     rc = node_bitswap_start(&n->bitswap, &n->loop, n->host, n->env,
-                            n->dht_lan, n->dht_wan, cfg, &n->gw, &n->rpc);
+                            n->dht_lan, n->dht_wan, n->deleg, cfg, &n->gw,
+                            &n->rpc);
   if (!rc)
     rc = write_api_file(o, n->repo, n->rpc.api_addr);
   if (rc)

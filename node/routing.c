@@ -1,7 +1,8 @@
 /*
  * routing.c — the gateway's router (gateway/gw_routing.h) on the LAN and
- * WAN DHTs, for the Delegated Routing V1 API.  Each call starts the same
- * lookup on every DHT that knows a peer and merges what they find, as
+ * WAN DHTs and the delegated routers (delegated.c), for the Delegated
+ * Routing V1 API and bitswap.  Each call starts the same lookup on every
+ * DHT that knows a peer and on the routers, and merges what they find, as
  * rpc/rpc_routing.c does for the RPC: providers each PeerID once (the
  * first max), a peer from whichever DHT names it first (or from the
  * peerstore when we are connected to it, as go-libp2p-kad-dht's FindPeer
@@ -20,6 +21,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "../dht/ipns.h"
 #include "../net/multiaddr.h"
@@ -27,10 +29,12 @@
 #include "routing.h"
 
 enum { K_PROVIDERS, K_PEER, K_GET, K_PUT };
+enum { NSIDES = 3, S_DELEG = 2 };
 
 typedef struct rside {
   node_rlook_t *l;
-  dht_swarm_t *sw;
+  dht_swarm_t *sw;    /* a DHT side, or NULL: */
+  node_dlook_t *dl;   /* the routers' side (node/delegated.h) */
   uint64_t qid;
   bool live;
   int status;
@@ -43,7 +47,7 @@ struct node_rlook {
   bool starting, delivering, cancelled;
   bool ok; /* put: a DHT took the record */
   int kind, status;
-  rside_t side[2];
+  rside_t side[NSIDES]; /* LAN DHT, WAN DHT, delegated routers */
   gw_peer_cb on_peer;
   gw_done_cb on_done;
   gw_ipns_cb on_ipns;
@@ -92,11 +96,24 @@ static void lookup_free(node_rlook_t *l) {
 }
 
 static void cancel_sides(node_rlook_t *l) {
-  for (int i = 0; i < 2; i++)
-    if (l->side[i].live && l->side[i].sw) {
-      l->side[i].live = false;
-      dht_cancel(dht_swarm_dht(l->side[i].sw), l->side[i].qid);
-    }
+  for (int i = 0; i < NSIDES; i++) {
+    rside_t *sd = &l->side[i];
+    if (!sd->live)
+      continue;
+    sd->live = false;
+    if (sd->sw)
+      dht_cancel(dht_swarm_dht(sd->sw), sd->qid);
+    else if (sd->dl)
+      node_deleg_cancel(sd->dl); /* allowed inside its on_peer too */
+    sd->dl = NULL;
+  }
+}
+
+static bool any_live(const node_rlook_t *l) {
+  for (int i = 0; i < NSIDES; i++)
+    if (l->side[i].live)
+      return true;
+  return false;
 }
 
 static bool is_pending(const node_rlook_t *l) {
@@ -141,8 +158,8 @@ static int end_status(const node_rlook_t *l) {
   case K_PUT:
     if (l->ok)
       return 0;
-    for (int i = 0; i < 2; i++)
-      if (l->side[i].status)
+    for (int i = 0; i < NSIDES; i++)
+      if (l->side[i].status && l->side[i].status != TR_ENOTFOUND)
         return l->side[i].status;
     return TR_ENOTFOUND;
   default:
@@ -201,11 +218,40 @@ static void d_done(void *ud, int status, const dht_peer_t *closest, size_t n,
       l->val = c, l->vl = vl;
     }
   }
-  if (!l->starting && !is_pending(l) && !l->side[0].live && !l->side[1].live)
+  if (!l->starting && !is_pending(l) && !any_live(l))
     finish(l, end_status(l));
 }
 
 static const dht_query_cbs_t CBS = {d_provider, d_peer, NULL, d_done};
+
+/* ------------------------------------------------- routers' callbacks */
+
+/* The routers call back from the loop only, never from inside a start:
+ * the DHT's handlers serve them as they are. */
+static void dl_peer(void *ud, const dht_peer_t *p) {
+  node_rlook_t *l = ((rside_t *)ud)->l;
+  if (l->kind == K_PROVIDERS)
+    d_provider(ud, p);
+  else
+    d_peer(ud, p);
+}
+
+/* val: validated by delegated.c already. */
+static void dl_done(void *ud, int status, const uint8_t *val, size_t vl) {
+  ((rside_t *)ud)->dl = NULL;
+  d_done(ud, status, NULL, 0, val, vl, NULL);
+}
+
+static const node_deleg_cbs_t DL_CBS = {dl_peer, dl_done};
+
+/* Wall-clock milliseconds, the DHT's clock when there is one. */
+static uint64_t now_ms(const node_routing_t *r) {
+  if (r->lan || r->wan)
+    return dht_swarm_now(r->lan ? r->lan : r->wan);
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /* ------------------------------------------------------------ ends */
 
@@ -259,7 +305,7 @@ static void on_idle(uv_idle_t *h) {
 
 static int begin(node_routing_t *r, int kind, void *ud, void **out,
                  node_rlook_t **lp) {
-  if (!r->started || (!r->lan && !r->wan))
+  if (!r->started || (!r->lan && !r->wan && !r->deleg))
     return -ENOTSUP;
   if (r->n >= NODE_ROUTING_LOOKUPS_MAX)
     return TR_ELIMIT;
@@ -271,11 +317,39 @@ static int begin(node_routing_t *r, int kind, void *ud, void **out,
   l->ud = ud;
   l->side[0] = (rside_t){.l = l, .sw = r->lan};
   l->side[1] = (rside_t){.l = l, .sw = r->wan};
+  l->side[S_DELEG] = (rside_t){.l = l};
   list_add(&r->live, l);
   r->n++;
   *out = l;
   *lp = l;
   return 0;
+}
+
+/* The routers' side of l: they call back from the loop only. */
+static void run_deleg(node_rlook_t *l, rside_t *sd, const uint8_t *val,
+                      size_t vl) {
+  node_deleg_t *dg = l->r->deleg;
+  int rc;
+  switch (l->kind) {
+  case K_PROVIDERS:
+    rc = node_deleg_find_providers(dg, l->key, l->kl, l->max, &DL_CBS, sd,
+                                   &sd->dl);
+    break;
+  case K_PEER:
+    rc = node_deleg_find_peer(dg, &l->target, &DL_CBS, sd, &sd->dl);
+    break;
+  case K_GET:
+    rc = node_deleg_get_ipns(dg, &l->target, now_ms(l->r), &DL_CBS, sd,
+                             &sd->dl);
+    break;
+  default:
+    rc = node_deleg_put_ipns(dg, &l->target, val, vl, &DL_CBS, sd, &sd->dl);
+  }
+  if (rc) {
+    sd->live = false;
+    sd->dl = NULL;
+    sd->status = rc;
+  }
 }
 
 /* Start the lookup of l->key on every DHT that knows a peer (a put: on
@@ -289,12 +363,17 @@ static void run(node_rlook_t *l, const uint8_t *val, size_t vl) {
     sd->live = sd->sw && (l->kind == K_PUT ||
                           dht_rt_size(dht_swarm_dht(sd->sw)) > 0);
   }
-  for (int i = 0; i < 2; i++) {
+  l->side[S_DELEG].live = l->r->deleg != NULL;
+  for (int i = 0; i < NSIDES; i++) {
     rside_t *sd = &l->side[i];
     if (!sd->live)
       continue;
     if (l->cancelled || is_pending(l)) {
       sd->live = false;
+      continue;
+    }
+    if (i == S_DELEG) {
+      run_deleg(l, sd, val, vl);
       continue;
     }
     dht_t *d = dht_swarm_dht(sd->sw);
@@ -324,7 +403,7 @@ static void run(node_rlook_t *l, const uint8_t *val, size_t vl) {
   if (l->cancelled) {
     cancel_sides(l);
     lookup_free(l);
-  } else if (!is_pending(l) && !l->side[0].live && !l->side[1].live)
+  } else if (!is_pending(l) && !any_live(l))
     finish(l, end_status(l));
 }
 
@@ -382,11 +461,11 @@ static int r_find_peer(void *ud, const uint8_t *idb, size_t idl,
 }
 
 /* "/ipns/" + the name's PeerID bytes into l's key. */
-static int ipns_key(const uint8_t *idb, size_t idl, uint8_t *key, size_t *kl) {
-  net_peerid_t id;
-  if (net_peerid_from_bytes(&id, idb, idl))
+static int ipns_key(const uint8_t *idb, size_t idl, uint8_t *key, size_t *kl,
+                    net_peerid_t *id) {
+  if (net_peerid_from_bytes(id, idb, idl))
     return TR_EPEERID;
-  int n = dht_ipns_key(&id, key, DHT_KEY_MAX);
+  int n = dht_ipns_key(id, key, DHT_KEY_MAX);
   if (n < 0)
     return n;
   *kl = (size_t)n;
@@ -397,11 +476,13 @@ static int r_get_ipns(void *ud, const uint8_t *idb, size_t idl,
                       gw_ipns_cb on_done, void *cb_ud, void **lookup) {
   uint8_t key[DHT_KEY_MAX];
   size_t kl;
-  int rc = ipns_key(idb, idl, key, &kl);
+  net_peerid_t id;
+  int rc = ipns_key(idb, idl, key, &kl, &id);
   node_rlook_t *l;
   if (rc || (rc = begin(ud, K_GET, cb_ud, lookup, &l)))
     return rc;
   l->on_ipns = on_done;
+  l->target = id;
   memcpy(l->key, key, kl);
   l->kl = kl;
   run(l, NULL, 0);
@@ -414,18 +495,19 @@ static int r_put_ipns(void *ud, const uint8_t *idb, size_t idl,
   node_routing_t *r = ud;
   uint8_t key[DHT_KEY_MAX];
   size_t kl;
-  int rc = ipns_key(idb, idl, key, &kl);
+  net_peerid_t id;
+  int rc = ipns_key(idb, idl, key, &kl, &id);
   if (rc)
     return rc;
-  dht_swarm_t *sw = r->lan ? r->lan : r->wan;
-  if (!r->started || !sw)
+  if (!r->started || (!r->lan && !r->wan && !r->deleg))
     return -ENOTSUP;
   /* The request's fault or not: validated here, before any lookup. */
-  rc = dht_record_validate(NULL, key, kl, rec, rl, dht_swarm_now(sw));
+  rc = dht_record_validate(NULL, key, kl, rec, rl, now_ms(r));
   node_rlook_t *l;
   if (rc || (rc = begin(r, K_PUT, cb_ud, lookup, &l)))
     return rc;
   l->on_done = on_done;
+  l->target = id;
   memcpy(l->key, key, kl);
   l->kl = kl;
   run(l, rec, rl);
@@ -446,7 +528,8 @@ static void r_cancel(void *ud, void *lookup) {
 /* ------------------------------------------------------------ life */
 
 int node_routing_start(node_routing_t *r, uv_loop_t *loop, net_host_t *host,
-                       dht_swarm_t *lan, dht_swarm_t *wan) {
+                       dht_swarm_t *lan, dht_swarm_t *wan,
+                       node_deleg_t *deleg) {
   memset(r, 0, sizeof *r);
   int rc = uv_idle_init(loop, &r->idle);
   if (rc)
@@ -456,6 +539,7 @@ int node_routing_start(node_routing_t *r, uv_loop_t *loop, net_host_t *host,
   r->host = host;
   r->lan = lan;
   r->wan = wan;
+  r->deleg = deleg;
   r->started = true;
   r->router = (gw_router_t){r,          r_find_providers, r_find_peer,
                             r_get_ipns, r_put_ipns,       r_cancel};
@@ -481,6 +565,7 @@ void node_routing_stop(node_routing_t *r) {
   uv_close((uv_handle_t *)&r->idle, NULL);
   r->host = NULL;
   r->lan = r->wan = NULL;
+  r->deleg = NULL;
 }
 
 const gw_router_t *node_routing_router(node_routing_t *r) {
@@ -489,13 +574,13 @@ const gw_router_t *node_routing_router(node_routing_t *r) {
 
 int node_routing_wire(node_routing_t *r, gw_ctx_t *gw, uv_loop_t *loop,
                       net_host_t *host, dht_swarm_t *lan, dht_swarm_t *wan,
-                      json_t *cfg) {
+                      node_deleg_t *deleg, json_t *cfg) {
   gw->expose_routing =
       !json_is_false(config_get(cfg, "Gateway.ExposeRoutingAPI"));
   gw->router = NULL;
   if (!gw->expose_routing)
     return 0;
-  int rc = node_routing_start(r, loop, host, lan, wan);
+  int rc = node_routing_start(r, loop, host, lan, wan, deleg);
   if (!rc)
     gw->router = node_routing_router(r);
   return rc;

@@ -3,7 +3,10 @@
  * DHTs: what the Delegated Routing V1 API under /routing/v1/ asks (find
  * providers, find a peer, get and put IPNS records) runs on the LAN and the
  * WAN DHT at once and the answers are merged, as Kubo's dual DHT and
- * rpc/rpc_routing.c do.
+ * rpc/rpc_routing.c do; when Routing.DelegatedRouters names http://
+ * routers (node/delegated.h), they are a third side of every call, as
+ * Kubo's "auto" routing runs its HTTP routers beside the DHT.  Bitswap's
+ * provider searches use the same code (node/bitswap.c).
  *
  * The daemon owns a node_routing_t, starts it once the DHTs are up, hands
  * node_routing_router() to the gateway's context, and stops it before it
@@ -19,6 +22,7 @@
 #include "../dht/swarm.h"
 #include "../gateway/gateway.h"
 #include "../net/host.h"
+#include "delegated.h"
 
 /* Lookups at once; past it a call fails with TR_ELIMIT. */
 #define NODE_ROUTING_LOOKUPS_MAX 256
@@ -28,7 +32,9 @@ typedef struct node_rlook node_rlook_t;
 typedef struct node_routing {
   uv_loop_t *loop;
   net_host_t *host;        /* for peers known already; may be NULL */
-  dht_swarm_t *lan, *wan;  /* either may be NULL; none: -ENOTSUP */
+  dht_swarm_t *lan, *wan;  /* either may be NULL */
+  node_deleg_t *deleg;     /* the delegated routers, or NULL; none of the
+                              three: -ENOTSUP */
   uv_idle_t idle;          /* delivers the ends, outside the DHT's calls */
   bool started;
   node_rlook_t *live, *pending;
@@ -36,10 +42,12 @@ typedef struct node_routing {
   gw_router_t router;
 } node_routing_t;
 
-/* Start r over the host and DHTs (not owned; they must outlive it, or
- * node_routing_stop() must come first).  0 or libuv's errors. */
+/* Start r over the host, DHTs and delegated routers (not owned; they
+ * must outlive it, or node_routing_stop() must come first).  0 or libuv's
+ * errors. */
 int node_routing_start(node_routing_t *r, uv_loop_t *loop, net_host_t *host,
-                       dht_swarm_t *lan, dht_swarm_t *wan) TR_WUR;
+                       dht_swarm_t *lan, dht_swarm_t *wan,
+                       node_deleg_t *deleg) TR_WUR;
 /* End every lookup (on_done with -ECANCELED), cancel their DHT queries and
  * close the idle handle.  r may be reused after the loop has run once. */
 void node_routing_stop(node_routing_t *r);
@@ -53,6 +61,6 @@ const gw_router_t *node_routing_router(node_routing_t *r);
  * node_routing_start()'s errors. */
 int node_routing_wire(node_routing_t *r, gw_ctx_t *gw, uv_loop_t *loop,
                       net_host_t *host, dht_swarm_t *lan, dht_swarm_t *wan,
-                      json_t *cfg) TR_WUR;
+                      node_deleg_t *deleg, json_t *cfg) TR_WUR;
 
 #endif /* NODE_ROUTING_H */

@@ -1,0 +1,118 @@
+#!/bin/bash
+# it_delegated.sh — delegated routing as a client (node/delegated.h):
+# trove daemons on 127.0.0.1, one of them the router.
+#
+#   1. R serves /routing/v1 (Gateway.ExposeRoutingAPI, the default); A
+#      connects to R and adds a file, which puts A's provider record into
+#      R's DHT table: R's /routing/v1/providers lists A.
+#   2. C has no DHT (Routing.Type delegated), no bootstrap peer, no
+#      connection to A, and Routing.DelegatedRouters [R's gateway, an
+#      https:// URL]: the https one is skipped with a warning; C's gateway
+#      serves A's file byte for byte (C finds A through R, dials it,
+#      bitswap), and C's own /routing/v1/providers answers A (NDJSON too),
+#      /routing/v1/peers A's address.
+#   3. D's routers are down or speak garbage: its lookups still end
+#      (providers: an empty list; peers: 404) and D stays up.
+# Daemons in temporary repos on free ports, stopped by the trap (only the
+# PIDs started here).
+source "$(dirname "$0")/lib.sh"
+command -v curl >/dev/null || { echo "curl missing"; exit 1; }
+PIDS=()
+cleanup() {
+  local rc=$? bad=0
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  for l in "$WORK"/*.log; do
+    if grep -q -E 'Sanitizer|runtime error' "$l" 2>/dev/null; then
+      echo "sanitizer report in $l:"; cat "$l"; bad=1
+    fi
+  done
+  [ $rc = 0 ] || tail -n 20 "$WORK"/*.log
+  rm -rf "$WORK"
+  [ $bad = 0 ] || exit 1
+  exit $rc
+}
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+ok() { echo "ok - $*"; }
+
+# start NAME [config...]: a daemon on free ports; sets GW_NAME, MA_NAME,
+# ID_NAME.
+start() {
+  local name=$1 repo=$WORK/$1 p
+  shift
+  p=$(port)
+  TROVE_PATH=$repo t init >/dev/null
+  TROVE_PATH=$repo t config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$p\"]" >/dev/null
+  TROVE_PATH=$repo t config --json Bootstrap '[]' >/dev/null
+  TROVE_PATH=$repo t config --json Routing.LoopbackAddressesOnLanDHT true >/dev/null
+  while [ $# -gt 0 ]; do TROVE_PATH=$repo t config --json "$1" "$2" >/dev/null; shift 2; done
+  TROVE_PATH=$repo timeout 300 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
+    --gateway=/ip4/127.0.0.1/tcp/0 >"$repo.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 200); do grep -q "Daemon is ready" "$repo.log" && break; sleep 0.05; done
+  grep -q "Daemon is ready" "$repo.log" || fail "daemon $name did not start: $(cat "$repo.log")"
+  printf -v "GW_$name" '%s' "$(sed -n 's|.*Gateway server listening on .* (\(http://[^)]*\)/ipfs/)|\1|p' "$repo.log")"
+  printf -v "ID_$name" '%s' "$(sed -n 's/.*peer identity: //p' "$repo.log")"
+  printf -v "MA_$name" '%s' "/ip4/127.0.0.1/tcp/$p/p2p/$(sed -n 's/.*peer identity: //p' "$repo.log")"
+}
+
+# --- 1. R knows A as a provider
+start r
+start a
+ta() { TROVE_PATH=$WORK/a t "$@"; }
+ta swarm connect "$MA_r" >/dev/null || fail "A cannot connect to R"
+head -c $((3 << 20)) /dev/urandom >"$WORK/file"
+CID=$(ta add -Q "$WORK/file")
+found=
+for _ in $(seq 60); do
+  curl -s -m 20 "$GW_r/routing/v1/providers/$CID" | grep -q "\"$ID_a\"" && { found=1; break; }
+  sleep 0.5
+done
+[ -n "$found" ] || fail "R's /routing/v1/providers never listed A"
+ok "R's /routing/v1/providers lists A for $CID"
+
+# --- 2. C finds A through R alone
+start c Routing.Type '"delegated"' \
+  Routing.DelegatedRouters "[\"$GW_r/\", \"https://cid.contact\"]"
+grep -q "Routing.DelegatedRouters: 1 of 2 entries skipped: only http://" "$WORK/c.log" ||
+  fail "no warning for the https:// router: $(cat "$WORK/c.log")"
+grep -q "delegated router: $GW_r\$" "$WORK/c.log" || fail "C does not use R"
+curl -sf -m 60 -o "$WORK/got" "$GW_c/ipfs/$CID" || fail "C's gateway could not fetch $CID"
+cmp -s "$WORK/got" "$WORK/file" || fail "C served other bytes"
+TROVE_PATH=$WORK/c t swarm peers | grep -q "$ID_a" || fail "C is not connected to A"
+ok "C (no DHT) fetched A's file found through R"
+out=$(curl -s -m 30 "$GW_c/routing/v1/providers/$CID")
+echo "$out" | grep -q "\"ID\":\"$ID_a\"" || fail "C's /routing/v1/providers: $out"
+out=$(curl -s -m 30 -H 'Accept: application/x-ndjson' "$GW_c/routing/v1/providers/$CID")
+eq "$(echo "$out" | grep -c "\"$ID_a\"")" 1 "(A once in C's NDJSON answer: $out)"
+out=$(curl -s -m 30 "$GW_c/routing/v1/peers/$ID_a")
+echo "$out" | grep -q "/ip4/127.0.0.1/tcp/" || fail "C's /routing/v1/peers: $out"
+ok "C's own /routing/v1 answers A (providers JSON and NDJSON, peers)"
+
+# --- 3. routers that are down or speak garbage
+DEAD=$(port)
+GARB=$(port)
+python3 - "$GARB" <<'PY' &
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+while True:
+    c, _ = s.accept()
+    try:
+        c.recv(65536)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                  b"Connection: close\r\n\r\n{{{garbage\n\x00\xff[1,2]\n"
+                  b'{"Schema":"peer","ID":7}\n')
+    finally:
+        c.close()
+PY
+PIDS+=($!)
+start d Routing.Type '"delegated"' \
+  Routing.DelegatedRouters "[\"http://127.0.0.1:$DEAD\", \"http://127.0.0.1:$GARB\"]"
+out=$(curl -s -m 60 -w ' %{http_code}' "$GW_d/routing/v1/providers/$CID")
+eq "$out" '{"Providers":[]} 200' "(D's providers with broken routers)"
+code=$(curl -s -m 60 -o /dev/null -w '%{http_code}' "$GW_d/routing/v1/peers/$ID_a")
+[ "$code" = 404 ] || [ "$code" = 200 ] || fail "D's peers answered $code"
+TROVE_PATH=$WORK/d t id >/dev/null || fail "D is gone"
+ok "broken routers: lookups end empty, D stays up"
