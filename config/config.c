@@ -152,6 +152,7 @@ static const struct {
     {"Gateway.PublicGateways", CONFIG_OBJECT, false},
     {"Gateway.RootRedirect", CONFIG_STRING, false},
     {"Gateway.NoFetch", CONFIG_BOOL, false},
+    {"Gateway.RetrievalTimeout", CONFIG_STRING, true},
     {"Gateway.NoDNSLink", CONFIG_BOOL, false},
     {"Gateway.DeserializedResponses", CONFIG_BOOL, true},
     {"Gateway.ExposeRoutingAPI", CONFIG_BOOL, true},

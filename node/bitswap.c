@@ -102,6 +102,17 @@ int node_bitswap_start(node_bitswap_t *nb, uv_loop_t *loop, net_host_t *host,
   const bs_fetcher_t *f = bsw_swarm_fetcher(nb->sw);
   gw->fetcher = f;
   gw->no_fetch = cfg_flag(cfg, "Gateway.NoFetch", false);
+  /* Kubo's Gateway.RetrievalTimeout: how long a gateway request waits for
+   * a block before it answers 504 (boxo's 30 s when unset). */
+  uint32_t ms = 0;
+  if (config_duration_ms(cfg, "Gateway.RetrievalTimeout", &ms)) {
+    bsw_swarm_close(nb->sw);
+    nb->sw = NULL;
+    if (routed)
+      node_routing_stop(&nb->routing);
+    return TR_ECONFIG;
+  }
+  gw->fetch_timeout_ms = ms;
   rpc->fetcher = f;
   rpc->bitswap = nb->sw;
   return 0;

@@ -8,7 +8,7 @@
  * bitswap, the node fetches nothing), Bitswap.ServerEnabled (default true:
  * false fetches without serving), HTTPRetrieval.Enabled (Kubo's; default
  * true), HTTPRetrieval.Gateways (trove's: trustless gateways to fetch
- * from, "http://host:port"), Gateway.NoFetch.
+ * from, "http://host:port"), Gateway.NoFetch, Gateway.RetrievalTimeout.
  */
 #ifndef NODE_BITSWAP_H
 #define NODE_BITSWAP_H

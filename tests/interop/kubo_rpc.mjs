@@ -207,7 +207,8 @@ ok(all.Identity && !all.Identity.PrivKey, 'config show without the private key')
 
 // ------------------------------------------------------------ errors
 try {
-  await bytes(ipfs.cat(want.missing))
+  // offline: a daemon that fetches would look for it on the network
+  await bytes(ipfs.cat(want.missing, { offline: true }))
   throw new Error('cat of a missing block succeeded')
 } catch (e) {
   ok(/not found|could not find/.test(e.message), `cat error message: ${e.message}`)
