@@ -59,8 +59,10 @@ typedef struct rpc_ctx {
    * request's own offline=true (Kubo's global --offline) turns it off for
    * that request, its timeout= (Kubo's global --timeout, a Go duration)
    * bounds the whole request; without it nothing does (as in Kubo: a pin
-   * add of a big archive takes what it takes), but a wait for one block
-   * gives up after fetch_timeout_ms (0: RPC_FETCH_TIMEOUT_MS).
+   * add of a big archive takes what it takes), but a wait gives up after
+   * fetch_timeout_ms (0: RPC_FETCH_TIMEOUT_MS) without progress: for one
+   * block, that long; for a whole DAG, that long without the store
+   * gaining a block.
    * Not owned. */
   const bs_fetcher_t *fetcher;
   bool offline;

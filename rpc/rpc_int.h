@@ -127,6 +127,7 @@ struct rpc_job {
   uint64_t deadline;       /* uv_now() past which no wait lasts: the
                               request's, from timeout= */
   uint64_t fetch;          /* the running fetch, 0 when none */
+  uint64_t stall_n;        /* store's blocks when its stall timer began */
   uv_timer_t *timer;       /* its deadline */
   bool fetch_on;           /* this request fetches (rpc_fetch_policy) */
   uint32_t fetch_ms;

@@ -133,8 +133,9 @@ int rpc_fetch_policy(http_req_t *req, const rpc_ctx_t *ctx, bool *on,
   return 0;
 }
 
-/* How long one wait may last from now: to the deadline, and for a single
- * block no longer than ctx->fetch_timeout_ms (RPC_FETCH_TIMEOUT_MS). */
+/* How long one wait may last from now: to the deadline, and no longer
+ * than the stall time ctx->fetch_timeout_ms (RPC_FETCH_TIMEOUT_MS); a DAG
+ * wait is renewed while the store gains blocks (job_fetch_timeout). */
 static uint64_t wait_ms(const rpc_ctx_t *ctx, uint64_t deadline, uint64_t now,
                         bool dag) {
   uint64_t left = deadline - now;
@@ -201,8 +202,34 @@ static void job_fetch_end(rpc_job_t *j) {
     uv_timer_stop(j->ptimer);
 }
 
+static uint64_t store_blocks(rpc_job_t *j) {
+  bs_txn_t *txn;
+  uint64_t n = 0;
+  if (bs_txn_begin(j->env, BS_RDONLY, &txn) == 0) {
+    if (bs_count(txn, &n))
+      n = 0;
+    bs_txn_abort(txn);
+  }
+  return n;
+}
+
+static uint64_t wait_ms(const rpc_ctx_t *ctx, uint64_t deadline, uint64_t now,
+                        bool dag);
+
 static void job_fetch_timeout(uv_timer_t *t) {
   rpc_job_t *j = t->data;
+  /* A whole DAG may take long: it gives up only when the store gained no
+   * block for a stall time (or at the request's deadline). */
+  uint64_t now = uv_now(j->ctx->loop);
+  if ((j->last_flags & BS_FETCH_DAG) && now < j->deadline) {
+    uint64_t n = store_blocks(j);
+    if (n != j->stall_n) {
+      j->stall_n = n;
+      uv_timer_start(t, job_fetch_timeout,
+                     wait_ms(j->ctx, j->deadline, now, false), 0);
+      return;
+    }
+  }
   j->ctx->fetcher->cancel(j->ctx->fetcher->ud, j->fetch);
   j->fetch = 0;
   job_fetch_end(j);
@@ -293,10 +320,9 @@ static bool job_refetch(rpc_job_t *j) {
   j->last_flags = j->missing_flags;
   j->has_last = true;
   http_req_on_close(j->req, job_gone, j);
+  j->stall_n = store_blocks(j);
   uv_timer_start(j->timer, job_fetch_timeout,
-                 wait_ms(j->ctx, j->deadline, now,
-                         j->missing_flags & BS_FETCH_DAG),
-                 0);
+                 wait_ms(j->ctx, j->deadline, now, false), 0);
   if (j->progress)
     progress_start(j);
   return true;

@@ -156,7 +156,7 @@ head -c 2200000 /dev/zero >"$D/big-block"
 [ "$(status "$A/block/put?allow-big-block=true" -F "file=@$D/big-block")" = 200 ] || fail "allow-big-block"
 out=$(post "$A/block/rm?arg=$k&arg=$TREE")
 eq "$(echo "$out" | jl 'd.get("Error","")' | tr '\n' '|')" "|pinned: recursive|" "block rm"
-[ "$(status "$A/block/get?arg=$k")" = 500 ] || fail "block survived rm"
+[ "$(status "$A/block/get?arg=$k&offline=true")" = 500 ] || fail "block survived rm"
 
 # ---------------------------------------------------------------------- pin
 k=$(post -F "file=@$D/blk" "$A/block/put" | js 'd["Key"]')
@@ -171,7 +171,7 @@ eq "$(post "$A/pin/rm?arg=$k" | js 'd["Pins"][0]')" "$k" "pin rm"
 [ "$(status "$A/pin/rm?arg=$k")" = 500 ] || fail "pin rm twice"
 [ "$(status "$A/pin/add?arg=bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")" = 400 ] || fail "pin add bad cid"
 gone=$(printf 'never stored' | t block put)   # in the CLI repo only
-[ "$(status "$A/pin/add?arg=$gone")" = 500 ] || fail "pin add of a missing block"
+[ "$(status "$A/pin/add?arg=$gone&offline=true")" = 500 ] || fail "pin add of a missing block"
 out=$(post "$A/pin/verify?verbose=true" | jl 'd["Ok"]' | sort -u)
 eq "$out" True "pin verify"
 
