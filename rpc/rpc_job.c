@@ -55,7 +55,7 @@ static void job_after(uv_work_t *w, int status);
 
 /* Blocks the store gained since the first fetch began.  On the loop: one
  * read transaction and LMDB's own count, no page of data touched. */
-static uint64_t progress_now(rpc_job_t *j) {
+static uint64_t store_blocks(rpc_job_t *j) {
   bs_txn_t *txn;
   uint64_t n = 0;
   if (bs_txn_begin(j->env, BS_RDONLY, &txn) == 0) {
@@ -63,6 +63,11 @@ static uint64_t progress_now(rpc_job_t *j) {
       n = 0;
     bs_txn_abort(txn);
   }
+  return n;
+}
+
+static uint64_t progress_now(rpc_job_t *j) {
+  uint64_t n = store_blocks(j);
   return n > j->prog_base ? n - j->prog_base : 0;
 }
 
@@ -200,17 +205,6 @@ static void job_fetch_end(rpc_job_t *j) {
     uv_timer_stop(j->timer);
   if (j->ptimer)
     uv_timer_stop(j->ptimer);
-}
-
-static uint64_t store_blocks(rpc_job_t *j) {
-  bs_txn_t *txn;
-  uint64_t n = 0;
-  if (bs_txn_begin(j->env, BS_RDONLY, &txn) == 0) {
-    if (bs_count(txn, &n))
-      n = 0;
-    bs_txn_abort(txn);
-  }
-  return n;
 }
 
 static uint64_t wait_ms(const rpc_ctx_t *ctx, uint64_t deadline, uint64_t now,
