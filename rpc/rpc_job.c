@@ -53,8 +53,8 @@ static void job_after(uv_work_t *w, int status);
 
 /* ------------------------------------------------------------ progress */
 
-/* Blocks the store gained since the first fetch began.  On the loop: one
- * read transaction and LMDB's own count, no page of data touched. */
+/* The store's blocks.  On the loop: one read transaction and LMDB's own
+ * count, no page of data touched. */
 static uint64_t store_blocks(rpc_job_t *j) {
   bs_txn_t *txn;
   uint64_t n = 0;
@@ -66,6 +66,7 @@ static uint64_t store_blocks(rpc_job_t *j) {
   return n;
 }
 
+/* Blocks the store gained since the first fetch began. */
 static uint64_t progress_now(rpc_job_t *j) {
   uint64_t n = store_blocks(j);
   return n > j->prog_base ? n - j->prog_base : 0;
