@@ -16,7 +16,7 @@
  * Protobuf rules kept as go (gogo) and js (protons) keep them: unknown
  * fields are skipped, a repeated or embedded field may come in several
  * pieces (a second wantlist adds its entries), the last scalar wins,
- * varints may be non-minimal (up to 10 bytes), int32 is the low 32 bits
+ * varints may be non-minimal (up to 10 bytes; a field's key up to 5), int32 is the low 32 bits
  * of the varint.  A known field with the wrong wire type and groups are
  * refused, as gogo's generated code refuses them.
  */
@@ -69,7 +69,12 @@ static int rd_varint(rd_t *r, uint64_t *v) {
 /* Read the next field of r into f: 0, or TR_EPROTO. */
 static int rd_field(rd_t *r, field_t *f) {
   uint64_t key;
-  if (rd_varint(r, &key) < 0 || key >> 32 || (key >> 3) == 0)
+  const uint8_t *start = r->p;
+  /* A key longer than 5 bytes or a field number past 2^29 - 1 is refused,
+   * as protobuf-c refuses it (go would take an overlong key; nobody
+   * sends one). */
+  if (rd_varint(r, &key) < 0 || r->p - start > 5 || key >> 32 ||
+      (key >> 3) == 0 || (key >> 3) > 0x1fffffff)
     return TR_EPROTO;
   f->num = (uint32_t)(key >> 3);
   f->wt = (int)(key & 7);
