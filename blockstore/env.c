@@ -138,7 +138,7 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
       goto fail;
     }
   }
-  mdb_env_set_maxdbs(env->mdb, 8);
+  mdb_env_set_maxdbs(env->mdb, 8); /* 5 used */
   mdb_env_set_maxreaders(env->mdb, 512);
   /* TROVE_MAP_INITIAL lets tests exercise map growth without writing a
    * gigabyte first. */
@@ -184,9 +184,12 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
       rc = MDB_INVALID;
     goto fail;
   }
-  /* Schema: written on creation, checked on every open. */
+  /* Schema: written on creation, checked on every open.  Schema 1 lacks
+   * the keyspace index (kspace.c), built below; its build writes 2. */
   MDB_val k = {6, "schema"}, v;
+  bool build = false;
   rc = mdb_get(txn, env->meta, &k, &v);
+  bool created = rc == MDB_NOTFOUND;
   if (rc == MDB_NOTFOUND && !(flags & BS_RDONLY)) {
     uint32_t ver = BS_SCHEMA_VERSION;
     v.mv_size = sizeof ver;
@@ -206,12 +209,18 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
       return TR_ESCHEMA;
     }
   }
+  if (!rc)
+    rc = bs__kspace_open(env, txn, flags & BS_RDONLY, created, &build);
   if (rc) {
     mdb_txn_abort(txn);
     goto fail;
   }
   if ((rc = mdb_txn_commit(txn)))
     goto fail;
+  if (build && (rc = bs__kspace_build(env))) {
+    bs_close(env);
+    return rc;
+  }
   *envp = env;
   return 0;
 fail:
