@@ -147,6 +147,14 @@ typedef int (*bs_kspace_cb)(const uint8_t h[32], const uint8_t *mh,
 int bs_kspace_range(bs_txn_t *txn, const uint8_t from[32], bs_kspace_cb cb,
                     void *ud) TR_WUR;
 
+/* Drop this process's page-table entries for the repo's map: the pages
+ * stay in the page cache and fault back in when touched.  For a reader
+ * that wanders the whole file over hours (the reprovider), whose touched
+ * pages - and the neighbours the kernel maps with each fault - would
+ * otherwise add up to the file's size in RSS.  Safe beside other threads'
+ * transactions. */
+void bs_release_map(bs_env_t *env);
+
 /* ----------------------------------------------------------------- batch */
 
 /* A batch is a write transaction that commits on its own every

@@ -50,17 +50,11 @@ enum { BS__NOLOCK = 0x100 };
  * (-EWOULDBLOCK when LOCK_NB finds it taken). */
 int bs__flock(const char *dir, const char *name, int op) TR_WUR;
 
-/* The keyspace index (kspace.c).  put/del: the entry of a block being
- * stored / deleted, in txn (del of an absent entry is 0).  open: inside
- * bs_open()'s transaction, open (or create) the index's database; *build
- * when it must be built (a writable open of a repo without a complete
- * one); LMDB codes.  build: build it (after that transaction committed);
- * trove codes. */
+/* The keyspace index (kspace.c; opened and built by bs_open in env.c):
+ * the entry of a block being stored / deleted, in txn (del of an absent
+ * entry is 0). */
 int bs__kspace_put(bs_txn_t *txn, const uint8_t *mh, size_t mhl) TR_WUR;
 int bs__kspace_del(bs_txn_t *txn, const uint8_t *mh, size_t mhl) TR_WUR;
-int bs__kspace_open(bs_env_t *env, MDB_txn *txn, bool rdonly, bool created,
-                    bool *build) TR_WUR;
-int bs__kspace_build(bs_env_t *env) TR_WUR;
 
 /* Map an LMDB return code to trove's. */
 int bs__err(int mdb_rc);

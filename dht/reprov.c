@@ -129,6 +129,8 @@ int dht_reprov_keys(void *src, const uint8_t prefix[32], unsigned bits,
     if (!rc) {
       rc = index_keys(txn, &s);
       bs_txn_abort(txn);
+      if (++r->reads % DHT_REPROV_RELEASE_PAGES == 0)
+        bs_release_map(r->env);
     }
     if (rc != TR_ESCHEMA) /* no index (a read-only old repo): the scan */
       return rc ? rc : (int)s.n;
@@ -186,7 +188,7 @@ int dht_reprov_new(uv_loop_t *loop, dht_swarm_t *sw, bs_env_t *env,
   if (!r)
     return -ENOMEM;
   r->loop = loop, r->sw = sw;
-  r->src = (dht_reprov_src_t){env, strategy, false};
+  r->src = (dht_reprov_src_t){env, strategy, false, 0};
   dht_sweep_opts_t o = {.keys = dht_reprov_keys, .wake = wake, .ud = &r->src,
                         .interval_ms = interval_ms, .spread = true};
   int rc = dht_sweep_new(dht_swarm_dht(sw), &o, &r->sweep);

@@ -37,7 +37,14 @@ typedef struct dht_reprov_src {
   dht_provide_strategy_t strategy;
   bool scan; /* "all" by scanning the blocks, not the index (the bench's
                 reference; what a repo without the index gets) */
+  unsigned reads; /* pages read; the map is released every
+                     DHT_REPROV_RELEASE_PAGES */
 } dht_reprov_src_t;
+
+/* Pages of keys read between two releases of the repo's map
+ * (bs_release_map): a cycle wanders the whole index, and the pages it
+ * faults in (with their neighbours) would otherwise stay in RSS. */
+#define DHT_REPROV_RELEASE_PAGES 64
 
 /* A dht_sweep_keys_fn over a dht_reprov_src_t (src): the keys of the
  * region, in SHA-256 order, each once, a read transaction of its own.

@@ -309,7 +309,7 @@ static void test_old_repo_upgrade(void **state) {
     assert_int_equal(bs_txn_begin(f->env, BS_RDONLY, &t), 0);
     assert_int_equal(bs_kspace_range(t, zero, count_cb, &n), TR_ESCHEMA);
     bs_txn_abort(t);
-    dht_reprov_src_t src = {f->env, DHT_PROVIDE_ALL, false};
+    dht_reprov_src_t src = {f->env, DHT_PROVIDE_ALL, false, 0};
     dht_sweep_key_t out[16];
     assert_int_equal(dht_reprov_keys(&src, zero, 0, NULL, out, 16), 16);
     bs_close(f->env);
@@ -335,8 +335,8 @@ static void test_reprov_pages_index_vs_scan(void **state) {
   for (uint32_t i = 0; i < 500; i++)
     put_raw(t, i);
   assert_int_equal(bs_txn_commit(t), 0);
-  dht_reprov_src_t idx = {f->env, DHT_PROVIDE_ALL, false};
-  dht_reprov_src_t scan = {f->env, DHT_PROVIDE_ALL, true};
+  dht_reprov_src_t idx = {f->env, DHT_PROVIDE_ALL, false, 0};
+  dht_reprov_src_t scan = {f->env, DHT_PROVIDE_ALL, true, 0};
   size_t total = 0;
   for (unsigned r = 0; r < 16; r++) {
     uint8_t prefix[32] = {0};
