@@ -39,6 +39,11 @@ struct rop {
   bool timer_closed, ended;
   int kind;
   side_t side[2];
+  /* The third side: ctx->router's lookup (findprovs, findpeer, get of an
+   * /ipns/ key), live until its on_done. */
+  const rpc_router_t *router;
+  void *dlook;
+  bool dlive;
   /* When both DHTs are done: the command's own end (it must end r or
    * start another run); NULL: the kind's default (rpc_routing.c). */
   void (*finish)(rop_t *r);

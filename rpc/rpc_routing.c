@@ -26,6 +26,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../dag/cid.h"
 #include "../dht/ipns.h"
@@ -53,6 +54,13 @@ static void cancel_all(rop_t *r) {
       r->side[i].live = false;
       dht_cancel(dht_swarm_dht(r->side[i].sw), r->side[i].qid);
     }
+  /* The routers end their lookups from the loop even once the node let
+   * go of them (node_deleg_free): always cancel ours, or its end would
+   * come to a freed r. */
+  if (r->dlive) {
+    r->dlive = false;
+    r->router->cancel(r->router->ud, r->dlook);
+  }
 }
 
 /* The end of it: lookups cancelled, the answer ended (with err as a
@@ -119,8 +127,7 @@ void rpc__rop_event(rop_t *r, int type, const dht_peer_t *p,
 
 /* ------------------------------------------------------ lookup results */
 
-static void on_provider(void *ud, const dht_peer_t *p) {
-  rop_t *r = ((side_t *)ud)->r;
+static void got_provider(rop_t *r, const dht_peer_t *p) {
   if (r->ended || !net_peerset_add(&r->seen, &p->id))
     return;
   rpc__rop_event(r, EV_PROVIDER, p, NULL);
@@ -128,13 +135,43 @@ static void on_provider(void *ud, const dht_peer_t *p) {
     rpc__rop_end(r, NULL);
 }
 
-static void on_peer(void *ud, const dht_peer_t *p) {
-  rop_t *r = ((side_t *)ud)->r;
-  if (r->kind == R_FINDPEER && !r->found &&
+static void on_provider(void *ud, const dht_peer_t *p) {
+  got_provider(((side_t *)ud)->r, p);
+}
+
+/* findpeer: the target, from either DHT or a router, ends it (Kubo's
+ * FindPeer takes the first answer). */
+static void got_peer(rop_t *r, const dht_peer_t *p) {
+  if (r->kind == R_FINDPEER && !r->found && !r->ended &&
       net_peerid_equal(&p->id, &r->target)) {
     r->found = true;
     rpc__rop_event(r, EV_FINAL_PEER, p, NULL);
+    rpc__rop_end(r, NULL);
   }
+}
+
+static void on_peer(void *ud, const dht_peer_t *p) {
+  got_peer(((side_t *)ud)->r, p);
+}
+
+/* get, resolve: keep the better of what r holds and val (valid). */
+static void take_value(rop_t *r, const uint8_t *val, size_t vl) {
+  if (r->val) {
+    const uint8_t *v[2] = {r->val, val};
+    size_t l[2] = {r->vl, vl};
+    if (dht_record_select(NULL, r->key, r->kl, v, l, 2) == 0)
+      return;
+  }
+  uint8_t *c = tr_malloc(vl ? vl : 1);
+  if (c) {
+    memcpy(c, val, vl);
+    tr_free(r->val);
+    r->val = c, r->vl = vl;
+  }
+}
+
+static bool all_done(const rop_t *r) {
+  return !r->side[0].live && !r->side[1].live && !r->dlive;
 }
 
 static void provide_next(rop_t *r);
@@ -157,25 +194,73 @@ static void on_done(void *ud, int status, const dht_peer_t *closest, size_t n,
   if (r->kind == R_FINDPEER)
     for (size_t i = 0; i < n && !r->found; i++)
       on_peer(ud, &closest[i]);
-  if ((r->kind == R_GET || r->kind == R_RESOLVE) && val && !status) {
-    /* The better of the two DHTs' answers. */
-    if (r->val) {
-      const uint8_t *v[2] = {r->val, val};
-      size_t l[2] = {r->vl, vl};
-      if (dht_record_select(NULL, r->key, r->kl, v, l, 2) == 0)
-        val = NULL;
-    }
-    if (val) {
-      uint8_t *c = tr_malloc(vl ? vl : 1);
-      if (c) {
-        memcpy(c, val, vl);
-        tr_free(r->val);
-        r->val = c, r->vl = vl;
+  if ((r->kind == R_GET || r->kind == R_RESOLVE) && val && !status &&
+      !r->ended)
+    take_value(r, val, vl); /* the better of the sides' answers */
+  if (!r->ended && all_done(r))
+    complete(r);
+}
+
+/* ------------------------------------------------ the routers' side */
+
+static void d_on_peer(void *ud, const dht_peer_t *p) {
+  rop_t *r = ud;
+  if (r->kind == R_FINDPROVS)
+    got_provider(r, p);
+  else
+    got_peer(r, p);
+}
+
+static void d_on_done(void *ud, int status, const uint8_t *val, size_t vl) {
+  rop_t *r = ud;
+  r->dlive = false;
+  if (r->ended)
+    return;
+  if ((r->kind == R_GET || r->kind == R_RESOLVE) && val && !status)
+    take_value(r, val, vl);
+  if (all_done(r))
+    complete(r);
+}
+
+static const rpc_router_cbs_t DCBS = {d_on_peer, d_on_done};
+
+/* Whether r's kind and key go to the routers: providers, peers and IPNS
+ * records are what the Routing V1 API serves. */
+static bool router_wants(const rop_t *r, const uint8_t *key, size_t kl) {
+  if (!r->router)
+    return false;
+  if (r->kind == R_GET || r->kind == R_RESOLVE)
+    return kl > 6 && !memcmp(key, "/ipns/", 6);
+  return r->kind == R_FINDPROVS || r->kind == R_FINDPEER;
+}
+
+/* Start the routers' lookup (r->dlive already set); on failure the side
+ * is simply not live. */
+static void router_start(rop_t *r, const uint8_t *key, size_t kl) {
+  const rpc_router_t *rt = r->router;
+  int rc;
+  net_peerid_t id;
+  if (r->kind == R_FINDPROVS) {
+    rc = rt->find_providers(rt->ud, key, kl, r->max, &DCBS, r, &r->dlook);
+  } else if (r->kind == R_FINDPEER) {
+    rc = rt->find_peer(rt->ud, &r->target, &DCBS, r, &r->dlook);
+  } else {
+    rc = dht_ipns_key_parse(key, kl, &id);
+    if (!rc) {
+      dht_swarm_t *sw = r->ctx->dht_wan ? r->ctx->dht_wan : r->ctx->dht_lan;
+      uint64_t now;
+      if (sw) {
+        now = dht_swarm_now(sw);
+      } else { /* the records' validity is wall-clock time */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
       }
+      rc = rt->get_ipns(rt->ud, &id, now, &DCBS, r, &r->dlook);
     }
   }
-  if (!r->side[0].live && !r->side[1].live)
-    complete(r);
+  if (rc)
+    r->dlive = false;
 }
 
 /* Both DHTs are done: the answer's end. */
@@ -234,6 +319,8 @@ bool rpc__rop_run(rop_t *r, const uint8_t *key, size_t kl) {
                           dht_rt_size(dht_swarm_dht(sd->sw)) > 0);
     n += sd->live;
   }
+  r->dlive = router_wants(r, key, kl);
+  n += r->dlive;
   if (!n)
     return false;
   for (int i = 0; i < 2; i++) {
@@ -271,13 +358,15 @@ bool rpc__rop_run(rop_t *r, const uint8_t *key, size_t kl) {
       sd->status = rc;
     }
   }
-  if (!r->ended && !r->side[0].live && !r->side[1].live)
+  if (r->dlive && !r->ended)
+    router_start(r, key, kl);
+  if (!r->ended && all_done(r))
     complete(r);
   return true;
 }
 
 rop_t *rpc__rop_new(http_req_t *req, rpc_ctx_t *ctx, int kind) {
-  if (!ctx->dht_lan && !ctx->dht_wan) {
+  if (!ctx->dht_lan && !ctx->dht_wan && !ctx->router) {
     rpc_error(req, 500, ctx->host ? "routing is off (Routing.Type none)"
                                   : "this command must be run in online mode");
     return NULL;
@@ -292,6 +381,7 @@ rop_t *rpc__rop_new(http_req_t *req, rpc_ctx_t *ctx, int kind) {
   r->kind = kind;
   r->side[0] = (side_t){.r = r, .sw = ctx->dht_lan};
   r->side[1] = (side_t){.r = r, .sw = ctx->dht_wan};
+  r->router = ctx->router;
   if (uv_timer_init(ctx->loop, &r->timer)) {
     tr_free(r);
     rpc_error(req, 500, "out of memory");
