@@ -154,6 +154,11 @@ cmp -s "$W/pk" "$W/pk2" || fail "/pk/ came back different"
 expect_refusal "$W/pk" "/pk/$D" "record public key does not match the expected public key"
 echo "ok 4: /pk/ records"
 kill -0 $TPID || fail "trove died"
+# Stopped here so that, under ASan, its shutdown's leak check is read.
+DPID=$(pgrep -P "$TPID" || true)
+kill $TPID; wait $TPID || true
+for _ in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+TPID=
 if grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$W"/trove*.log; then
   fail "sanitizer report in trove's log"
 fi
