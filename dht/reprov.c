@@ -175,6 +175,14 @@ static void fire(uv_timer_t *t) {
   arm(r, dht_sweep_tick(r->sweep, dht_swarm_now(r->sw)));
 }
 
+/* The sweep's ud is the reprovider (wake needs it): its keys are its
+ * src's. */
+static int keys(void *ud, const uint8_t prefix[32], unsigned bits,
+                const uint8_t *after, dht_sweep_key_t *out, size_t max) {
+  return dht_reprov_keys(&((dht_reprov_t *)ud)->src, prefix, bits, after,
+                         out, max);
+}
+
 static void wake(void *ud, uint64_t at) {
   dht_reprov_t *r = ud;
   if (!r->closing)
@@ -189,7 +197,7 @@ int dht_reprov_new(uv_loop_t *loop, dht_swarm_t *sw, bs_env_t *env,
     return -ENOMEM;
   r->loop = loop, r->sw = sw;
   r->src = (dht_reprov_src_t){env, strategy, false, 0};
-  dht_sweep_opts_t o = {.keys = dht_reprov_keys, .wake = wake, .ud = &r->src,
+  dht_sweep_opts_t o = {.keys = keys, .wake = wake, .ud = r,
                         .interval_ms = interval_ms, .spread = true};
   int rc = dht_sweep_new(dht_swarm_dht(sw), &o, &r->sweep);
   if (!rc && (rc = uv_timer_init(loop, &r->timer)))
