@@ -32,6 +32,9 @@
 
 #define BS_MAP_INITIAL (1ull << 30)
 #define BS_MAP_SLACK (256ull << 20)
+/* Value bytes a batch puts between two releases of the map (see
+ * bs_batch_reserve). */
+#define BS_BATCH_RELEASE (4u << 20)
 
 int bs__err(int rc) {
   switch (rc) {
@@ -331,6 +334,7 @@ struct bs_batch {
   size_t pending; /* value bytes put in the current transaction */
   uint64_t worst; /* map bytes the current transaction may use, at most */
   uint64_t room;  /* bytes the map had free when the txn began */
+  size_t since;   /* value bytes put since the map was last released */
 };
 
 /* Pages of the map stay counted in this process's RSS until it unmaps
@@ -422,6 +426,15 @@ int bs_batch_reserve(bs_batch_t *b, size_t n) {
       return rc;
   }
 ok:
+  /* Inside a transaction too: each block's keyspace entry goes to a
+   * random leaf of the index, and each leaf read faults in (with its
+   * neighbours: the kernel maps the whole folio) pages that would stay
+   * counted in RSS until the commit.  Without the write map the
+   * transaction's pages are in the heap, so dropping the map is safe. */
+  if ((b->since += n) >= BS_BATCH_RELEASE) {
+    b->since = 0;
+    bs__release_map(b->env);
+  }
   b->pending += n;
   b->worst += cost;
   return 0;
