@@ -139,14 +139,17 @@ static void on_provider(void *ud, const dht_peer_t *p) {
   got_provider(((side_t *)ud)->r, p);
 }
 
+static void found_end(uv_timer_t *t) { rpc__rop_end(t->data, NULL); }
+
 /* findpeer: the target, from either DHT or a router, ends it (Kubo's
- * FindPeer takes the first answer). */
+ * FindPeer takes the first answer) - from the loop's next turn: a DHT's
+ * on_peer must not cancel its own lookup, which the end does. */
 static void got_peer(rop_t *r, const dht_peer_t *p) {
   if (r->kind == R_FINDPEER && !r->found && !r->ended &&
       net_peerid_equal(&p->id, &r->target)) {
     r->found = true;
     rpc__rop_event(r, EV_FINAL_PEER, p, NULL);
-    rpc__rop_end(r, NULL);
+    uv_timer_start(&r->timer, found_end, 0, 0);
   }
 }
 
