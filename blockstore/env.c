@@ -430,8 +430,12 @@ ok:
    * random leaf of the index, and each leaf read faults in (with its
    * neighbours: the kernel maps the whole folio) pages that would stay
    * counted in RSS until the commit.  Without the write map the
-   * transaction's pages are in the heap, so dropping the map is safe. */
-  if ((b->since += n) >= BS_BATCH_RELEASE) {
+   * transaction's pages are in the heap and the map holds only clean
+   * pages: dropping them is safe (with it, the transaction writes in the
+   * map: left alone until the commit). */
+  unsigned fl = 0;
+  if ((b->since += n) >= BS_BATCH_RELEASE &&
+      !mdb_env_get_flags(b->env->mdb, &fl) && !(fl & MDB_WRITEMAP)) {
     b->since = 0;
     bs__release_map(b->env);
   }
