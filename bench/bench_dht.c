@@ -21,9 +21,18 @@
  *    keys are checked: found by get_providers from other nodes, and held
  *    by their true k closest.
  *
+ *  - the same reprovide with its keys read from a real repo
+ *    (BENCH_DHT_REPO=1): the CIDs stored as blocks in a fresh blockstore
+ *    (timed), the sweep's pages read through the daemon's own source
+ *    (dht_reprov_keys, "all": ranges of the keyspace index), their time
+ *    and the RSS they add (LMDB's pages mapped); against the index, the
+ *    scan the reprovider did before it (a page costs a pass over every
+ *    block), timed on a few pages and scaled to the cycle's pages.
+ *
  * Settings: BENCH_DHT_LOOKUPS (1000 of each kind and size),
  * BENCH_DHT_CIDS (1000000), BENCH_DHT_SAMPLE (10000), BENCH_DHT_NODES
- * (10000, the big network), BENCH_STRICT (a missed target fails).
+ * (10000, the big network), BENCH_DHT_REPO (0; 1: keys from a repo),
+ * BENCH_STRICT (a missed target fails).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -34,9 +43,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <dirent.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../blockstore/bs.h"
 #include "../common/tr.h"
 #include "../dag/multihash.h"
 #include "../dht/dht.h"
+#include "../dht/reprov.h"
 #include "../dht/sim.h"
 #include "../dht/sweep.h"
 
@@ -208,6 +223,103 @@ static int keys_fn(void *ud, const uint8_t prefix[32], unsigned bits,
     cid_key(ks->v[lo].i, out[n++].mh);
   }
   return (int)n;
+}
+
+/* The keys from a real repo: dht_reprov_keys, timed and counted. */
+typedef struct repo_keys {
+  dht_reprov_src_t src;
+  char dir[64];
+  uint64_t calls;
+  double secs;
+} repo_keys_t;
+
+static int repo_keys_fn(void *ud, const uint8_t prefix[32], unsigned bits,
+                        const uint8_t *after, dht_sweep_key_t *out,
+                        size_t max) {
+  repo_keys_t *r = ud;
+  double t = wall();
+  int n = dht_reprov_keys(&r->src, prefix, bits, after, out, max);
+  r->secs += wall() - t;
+  r->calls++;
+  return n;
+}
+
+/* A fresh repo holding the ncids CIDs' blocks (cid_key(i) is the sha2-256
+ * of 5 bytes: those bytes are the block), written by a child process so
+ * that the writes' memory does not count in this one's peak RSS. */
+static void repo_build(repo_keys_t *r, size_t ncids) {
+  snprintf(r->dir, sizeof r->dir, "/tmp/bench_dht_repo.XXXXXX");
+  if (!mkdtemp(r->dir))
+    die("mkdtemp: %s", strerror(errno));
+  r->src.strategy = DHT_PROVIDE_ALL;
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0)
+    die("fork: %s", strerror(errno));
+  if (pid > 0) {
+    int ws;
+    if (waitpid(pid, &ws, 0) != pid || !WIFEXITED(ws) || WEXITSTATUS(ws))
+      die("the repo was not built");
+    check(bs_open(&r->src.env, r->dir, 0), "bs_open");
+    return;
+  }
+  check(bs_open(&r->src.env, r->dir, BS_CREATE), "bs_open");
+  double t = wall();
+  bs_batch_t *b;
+  check(bs_batch_begin(r->src.env, 0, &b), "bs_batch_begin");
+  for (size_t i = 0; i < ncids; i++) {
+    uint8_t x[5] = {'c', (uint8_t)i, (uint8_t)(i >> 8), (uint8_t)(i >> 16),
+                    (uint8_t)(i >> 24)};
+    uint8_t mh[34];
+    cid_key((uint32_t)i, mh);
+    dag_cid_t cid;
+    check(dag_cid_make(&cid, 1, DAG_CODEC_RAW, mh, 34), "dag_cid_make");
+    check(bs_batch_put(b, &cid, x, sizeof x), "bs_batch_put");
+  }
+  check(bs_batch_end(b, 1), "bs_batch_end");
+  bs_close(r->src.env);
+  printf("reprovide from a repo: %s blocks stored in %.1f s (keyspace "
+         "index included, one process of its own)\n",
+         commas(ncids), wall() - t);
+  fflush(stdout);
+  _exit(0);
+}
+
+static void repo_free(repo_keys_t *r) {
+  bs_close(r->src.env);
+  DIR *d = opendir(r->dir);
+  struct dirent *e;
+  char f[128];
+  while (d && (e = readdir(d)))
+    if (e->d_name[0] != '.' &&
+        (size_t)snprintf(f, sizeof f, "%s/%s", r->dir, e->d_name) < sizeof f)
+      unlink(f);
+  if (d)
+    closedir(d);
+  rmdir(r->dir);
+}
+
+/* The scan the index replaced: a few pages timed, scaled to the cycle's
+ * page count. */
+static void repo_scan_reference(repo_keys_t *r) {
+  dht_reprov_src_t scan = r->src;
+  scan.scan = true;
+  dht_sweep_key_t out[DHT_SWEEP_PAGE];
+  const int pages = 3;
+  double t = wall();
+  for (int i = 0; i < pages; i++) {
+    uint8_t prefix[32] = {(uint8_t)(i * 85)};
+    if (dht_reprov_keys(&scan, prefix, 8, NULL, out, DHT_SWEEP_PAGE) < 0)
+      die("scan failed");
+  }
+  double per = (wall() - t) / pages;
+  printf("dht reprovide keys from a repo: index %s pages in %.2f s "
+         "(%.3f ms a page); reference: the scan, %.1f ms a page, %.0f s "
+         "for the cycle's pages; ratio %.0fx\n",
+         commas(r->calls), r->secs,
+         r->calls ? r->secs * 1000 / (double)r->calls : 0.0, per * 1000,
+         per * (double)r->calls,
+         r->secs > 0 ? per * (double)r->calls / r->secs : 0.0);
 }
 
 /* ---------------------------------------------------------- lookups */
@@ -398,8 +510,14 @@ static void reprovide(dht_sim_t *s, size_t ncids, size_t sample) {
                                  UINT64_MAX / 2),
           "dht_store_add_provider");
 
-  /* The sweep, as fast as it goes (spread off), from node X. */
-  dht_sweep_opts_t o = {.keys = keys_fn, .ud = &ks};
+  /* The sweep, as fast as it goes (spread off), from node X; its keys
+   * from memory, or from a repo. */
+  repo_keys_t repo = {0};
+  bool from_repo = env_u64("BENCH_DHT_REPO", 0) != 0;
+  if (from_repo)
+    repo_build(&repo, ncids);
+  dht_sweep_opts_t o = {.keys = from_repo ? repo_keys_fn : keys_fn,
+                        .ud = from_repo ? (void *)&repo : (void *)&ks};
   dht_sweep_t *sw;
   dht_sim_stats_t s0, s1;
   dht_sim_stats(s, &s0);
@@ -440,6 +558,10 @@ static void reprovide(dht_sim_t *s, size_t ncids, size_t sample) {
          commas(s1.provider_adds - s0.provider_adds));
   if (st.keys != ncids)
     die("the sweep provided %" PRIu64 " keys of %zu", st.keys, ncids);
+  if (from_repo) {
+    repo_scan_reference(&repo);
+    repo_free(&repo);
+  }
 
   nk_t *tmp = xcalloc(n, sizeof *tmp);
   uint32_t seen, found, held, slots;

@@ -8,9 +8,9 @@
 #     (tests/dht_net_lib.sh, each bootstrapping from 1-3 earlier ones);
 #   - the CIDs: BENCH_PROVIDE_CIDS small distinct files, added (CIDv1, raw
 #     leaves: the same CIDs on both sides) before the provider's daemon
-#     starts and unpinned (trove's default Provide.Strategy is roots,
-#     Kubo's is set to pinned), so that nothing announces them but the
-#     command measured;
+#     starts and unpinned (trove's Provide.Strategy is set to roots -
+#     its default is Kubo's "all" -, Kubo's to pinned), so that nothing
+#     announces them but the command measured;
 #   - trove: a trove daemon joins (bootstrapping from 3 nodes), its table
 #     fills, then `trove routing provide CID...` in calls of
 #     BENCH_PROVIDE_BATCH CIDs (default 200: the CIDs travel in the
@@ -84,6 +84,7 @@ for i in range(m):
         f.write("dht bench block %d %s\n" % (i, os.urandom(8).hex()))
 P
 dn_new $NET "${ENTRY[@]}"
+dn_tr $NET config Provide.Strategy roots >/dev/null
 # -q: each file's CID, then the directory's (dropped).
 dn_tr $NET add -r -q --pin=false "$DN_WORK/files" >"$DN_WORK/added"
 head -n "$M" "$DN_WORK/added" >"$DN_WORK/cids"

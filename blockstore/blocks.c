@@ -117,7 +117,7 @@ int bs_put(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
     mdb_del(txn->mdb, txn->env->blocks, &k, NULL);
     return rc;
   }
-  return 0;
+  return bs__kspace_put(txn, k.mv_data, k.mv_size);
 }
 
 int bs_put_verified(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
@@ -134,7 +134,9 @@ int bs_del(bs_txn_t *txn, const dag_cid_t *cid) {
   if (rc)
     return bs__err(rc);
   rc = mdb_del(txn->mdb, txn->env->links, &k, NULL);
-  return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
+  if (rc && rc != MDB_NOTFOUND)
+    return bs__err(rc);
+  return bs__kspace_del(txn, k.mv_data, k.mv_size);
 }
 
 int bs_links(bs_txn_t *txn, const dag_cid_t *cid, bs_link_cb cb, void *data) {

@@ -38,7 +38,9 @@
 #include "../common/tr.h"
 #include "../dag/cid.h"
 
-#define BS_SCHEMA_VERSION 1
+/* 2: the keyspace index (bs_kspace_range).  A repo of schema 1 gets it at
+ * its first writable open. */
+#define BS_SCHEMA_VERSION 2
 /* Largest block accepted (bitswap's limit is 2 MiB; we allow a little more
  * for imports with odd chunkers, and refuse the rest). */
 #define BS_MAX_BLOCK (4u << 20)
@@ -131,6 +133,27 @@ int bs_dag_walk(bs_txn_t *txn, const dag_cid_t *root, bs_visit_cb cb,
 typedef int (*bs_block_cb)(const dag_cid_t *cid, const uint8_t *data,
                            size_t len, void *ud);
 int bs_foreach(bs_txn_t *txn, bs_block_cb cb, void *ud) TR_WUR;
+
+/* The keyspace index: every stored block's multihash (identity ones are
+ * not stored) in the order of SHA-256 of the multihash, where the DHT
+ * files its provider records (kspace.c).  From the first key >= from, cb
+ * gets each key h and the multihash mh[0..mhl) (views valid until txn
+ * ends) until it returns non-zero (that value is returned) or the index
+ * ends (0).  Exact: kept by bs_put, bs_del and GC in their transactions.
+ * TR_ESCHEMA when the repo has no complete index (a repo of schema 1
+ * opened read-only: a writable open builds it). */
+typedef int (*bs_kspace_cb)(const uint8_t h[32], const uint8_t *mh,
+                            size_t mhl, void *ud);
+int bs_kspace_range(bs_txn_t *txn, const uint8_t from[32], bs_kspace_cb cb,
+                    void *ud) TR_WUR;
+
+/* Drop this process's page-table entries for the repo's map: the pages
+ * stay in the page cache and fault back in when touched.  For a reader
+ * that wanders the whole file over hours (the reprovider), whose touched
+ * pages - and the neighbours the kernel maps with each fault - would
+ * otherwise add up to the file's size in RSS.  Safe beside other threads'
+ * transactions. */
+void bs_release_map(bs_env_t *env);
 
 /* ----------------------------------------------------------------- batch */
 

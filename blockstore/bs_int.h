@@ -12,6 +12,8 @@
 struct bs_env {
   MDB_env *mdb;
   MDB_dbi blocks, links, pins, meta;
+  MDB_dbi kspace;  /* SHA-256(multihash) -> multihash (kspace.c) */
+  bool has_kspace; /* the index is there and complete */
   char *path;
   size_t pagesize;
   /* Every transaction holds maplock shared; changing the map size (which
@@ -47,6 +49,12 @@ enum { BS__NOLOCK = 0x100 };
  * | LOCK_NB): returns the fd (closing it unlocks) or -errno
  * (-EWOULDBLOCK when LOCK_NB finds it taken). */
 int bs__flock(const char *dir, const char *name, int op) TR_WUR;
+
+/* The keyspace index (kspace.c; opened and built by bs_open in env.c):
+ * the entry of a block being stored / deleted, in txn (del of an absent
+ * entry is 0). */
+int bs__kspace_put(bs_txn_t *txn, const uint8_t *mh, size_t mhl) TR_WUR;
+int bs__kspace_del(bs_txn_t *txn, const uint8_t *mh, size_t mhl) TR_WUR;
 
 /* Map an LMDB return code to trove's. */
 int bs__err(int mdb_rc);

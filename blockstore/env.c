@@ -16,6 +16,8 @@
  */
 #include "bs_int.h"
 
+#include "../dag/multihash.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,6 +32,9 @@
 
 #define BS_MAP_INITIAL (1ull << 30)
 #define BS_MAP_SLACK (256ull << 20)
+/* Value bytes a batch puts between two releases of the map (see
+ * bs_batch_reserve). */
+#define BS_BATCH_RELEASE (4u << 20)
 
 int bs__err(int rc) {
   switch (rc) {
@@ -101,6 +106,10 @@ static int grow_for(bs_env_t *env, uint64_t need) {
   return rc;
 }
 
+static int kspace_open(bs_env_t *env, MDB_txn *txn, bool rdonly,
+                       bool created, bool *build);
+static int kspace_build(bs_env_t *env);
+
 int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
   struct stat st;
   char file[4096];
@@ -138,7 +147,7 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
       goto fail;
     }
   }
-  mdb_env_set_maxdbs(env->mdb, 8);
+  mdb_env_set_maxdbs(env->mdb, 8); /* 5 used */
   mdb_env_set_maxreaders(env->mdb, 512);
   /* TROVE_MAP_INITIAL lets tests exercise map growth without writing a
    * gigabyte first. */
@@ -184,9 +193,12 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
       rc = MDB_INVALID;
     goto fail;
   }
-  /* Schema: written on creation, checked on every open. */
+  /* Schema: written on creation, checked on every open.  Schema 1 lacks
+   * the keyspace index (kspace.c), built below; its build writes 2. */
   MDB_val k = {6, "schema"}, v;
+  bool build = false;
   rc = mdb_get(txn, env->meta, &k, &v);
+  bool created = rc == MDB_NOTFOUND;
   if (rc == MDB_NOTFOUND && !(flags & BS_RDONLY)) {
     uint32_t ver = BS_SCHEMA_VERSION;
     v.mv_size = sizeof ver;
@@ -206,12 +218,18 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
       return TR_ESCHEMA;
     }
   }
+  if (!rc)
+    rc = kspace_open(env, txn, flags & BS_RDONLY, created, &build);
   if (rc) {
     mdb_txn_abort(txn);
     goto fail;
   }
   if ((rc = mdb_txn_commit(txn)))
     goto fail;
+  if (build && (rc = kspace_build(env))) {
+    bs_close(env);
+    return rc;
+  }
   *envp = env;
   return 0;
 fail:
@@ -316,6 +334,7 @@ struct bs_batch {
   size_t pending; /* value bytes put in the current transaction */
   uint64_t worst; /* map bytes the current transaction may use, at most */
   uint64_t room;  /* bytes the map had free when the txn began */
+  size_t since;   /* value bytes put since the map was last released */
 };
 
 /* Pages of the map stay counted in this process's RSS until it unmaps
@@ -347,6 +366,8 @@ void bs__release_map(bs_env_t *env) {
   }
   fclose(f);
 }
+
+void bs_release_map(bs_env_t *env) { bs__release_map(env); }
 
 static int batch_open(bs_batch_t *b, uint64_t need) {
   int rc = grow_for(b->env, need);
@@ -405,6 +426,19 @@ int bs_batch_reserve(bs_batch_t *b, size_t n) {
       return rc;
   }
 ok:
+  /* Inside a transaction too: each block's keyspace entry goes to a
+   * random leaf of the index, and each leaf read faults in (with its
+   * neighbours: the kernel maps the whole folio) pages that would stay
+   * counted in RSS until the commit.  Without the write map the
+   * transaction's pages are in the heap and the map holds only clean
+   * pages: dropping them is safe (with it, the transaction writes in the
+   * map: left alone until the commit). */
+  unsigned fl = 0;
+  if ((b->since += n) >= BS_BATCH_RELEASE &&
+      !mdb_env_get_flags(b->env->mdb, &fl) && !(fl & MDB_WRITEMAP)) {
+    b->since = 0;
+    bs__release_map(b->env);
+  }
   b->pending += n;
   b->worst += cost;
   return 0;
@@ -494,4 +528,153 @@ int bs_stat(bs_env_t *env, bs_stat_t *st) {
     st->file_bytes = (uint64_t)fst.st_size;
   st->map_bytes = map_bytes(env);
   return bs__err(rc);
+}
+/* ------------------------------------------------ the keyspace index */
+
+/* The index itself is kspace.c's; opening it, and building it where it is
+ * missing (a repo of schema 1, or a build cut short), is here, at open:
+ * before bs_open() returns, in chunks of KS_BUILD_CHUNK blocks each its
+ * own write transaction (bounded dirty memory; the map grows between
+ * chunks), under an exclusive flock on <repo>/kspace.lock so that two
+ * processes opening an old repo at once do not build it twice.  Then the
+ * meta key "kspace" marks it complete and the schema becomes 2: a trove
+ * that does not know the index (schema 1) refuses the repo rather than
+ * write blocks behind its back. */
+
+/* Blocks indexed per write transaction of a build: about 5 MiB of dirty
+ * index pages. */
+#define KS_BUILD_CHUNK 65536
+
+static const MDB_val KS_MARK = {6, "kspace"};
+
+/* kspace.c's put, which env.c may not call (it sits above). */
+static int ks_put(bs_txn_t *txn, const uint8_t *mh, size_t mhl) {
+  uint8_t h[32];
+  dag_sha256(mh, mhl, h);
+  MDB_val k = {32, h}, v = {mhl, (void *)mh};
+  return bs__err(mdb_put(txn->mdb, txn->env->kspace, &k, &v, 0));
+}
+
+/* Index up to KS_BUILD_CHUNK blocks from the key after *last (from the
+ * first when *lastl is 0), in one transaction; *done when the blocks ran
+ * out (then the mark and schema 2 go in the same commit). */
+static int build_chunk(bs_env_t *env, uint8_t *last, size_t *lastl,
+                       bool *done, uint64_t *n) {
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, 0, &txn);
+  if (rc)
+    return rc;
+  MDB_cursor *cur;
+  if ((rc = mdb_cursor_open(txn->mdb, env->blocks, &cur))) {
+    bs_txn_abort(txn);
+    return bs__err(rc);
+  }
+  MDB_val k = {*lastl, last}, v;
+  rc = mdb_cursor_get(cur, &k, &v, *lastl ? MDB_SET_RANGE : MDB_FIRST);
+  if (!rc && *lastl && k.mv_size == *lastl && !memcmp(k.mv_data, last, *lastl))
+    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+  int err = 0;
+  for (unsigned i = 0; !rc && !err && i < KS_BUILD_CHUNK; i++) {
+    if (k.mv_size <= DAG_MH_MAX) {
+      err = ks_put(txn, k.mv_data, k.mv_size);
+      memcpy(last, k.mv_data, k.mv_size);
+      *lastl = k.mv_size;
+      (*n)++;
+    }
+    if (!err)
+      rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+  }
+  mdb_cursor_close(cur);
+  if (!err && rc && rc != MDB_NOTFOUND)
+    err = bs__err(rc);
+  *done = rc == MDB_NOTFOUND;
+  if (!err && *done) {
+    uint32_t ver = BS_SCHEMA_VERSION;
+    MDB_val one = {1, "1"}, sv = {sizeof ver, &ver};
+    MDB_val sk = {6, "schema"};
+    if ((rc = mdb_put(txn->mdb, env->meta, (MDB_val *)&KS_MARK, &one, 0)) ||
+        (rc = mdb_put(txn->mdb, env->meta, &sk, &sv, 0)))
+      err = bs__err(rc);
+  }
+  if (err) {
+    bs_txn_abort(txn);
+    return err;
+  }
+  return bs_txn_commit(txn);
+}
+
+/* Whether the mark is there, in a transaction of its own. */
+static int marked(bs_env_t *env, bool *yes) {
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (rc)
+    return rc;
+  MDB_val v;
+  rc = mdb_get(txn->mdb, env->meta, (MDB_val *)&KS_MARK, &v);
+  bs_txn_abort(txn);
+  *yes = rc == 0;
+  return rc == 0 || rc == MDB_NOTFOUND ? 0 : bs__err(rc);
+}
+
+static int kspace_open(bs_env_t *env, MDB_txn *txn, bool rdonly, bool created,
+                    bool *build) {
+  *build = false;
+  int rc = mdb_dbi_open(txn, "kspace", rdonly ? 0 : MDB_CREATE, &env->kspace);
+  if (rc == MDB_NOTFOUND && rdonly)
+    return 0; /* an old repo read as it is: no index (has_kspace false) */
+  if (rc)
+    return rc;
+  MDB_val v;
+  rc = mdb_get(txn, env->meta, (MDB_val *)&KS_MARK, &v);
+  if (rc == MDB_NOTFOUND && created) {
+    /* A new repo: nothing to index, complete from the start. */
+    MDB_val one = {1, "1"};
+    if ((rc = mdb_put(txn, env->meta, (MDB_val *)&KS_MARK, &one, 0)))
+      return rc;
+    env->has_kspace = true;
+    return 0;
+  }
+  if (rc == MDB_NOTFOUND) {
+    *build = !rdonly;
+    return 0;
+  }
+  if (rc)
+    return rc;
+  env->has_kspace = true;
+  return 0;
+}
+
+static int kspace_build(bs_env_t *env) {
+  int fd = bs__flock(env->path, "kspace.lock", LOCK_EX);
+  if (fd < 0)
+    return fd;
+  bool done;
+  int rc = marked(env, &done);
+  if (!rc && !done) {
+    /* Empty it first: what a build cut short left is redone whole. */
+    bs_txn_t *txn;
+    if (!(rc = bs_txn_begin(env, 0, &txn))) {
+      rc = bs__err(mdb_drop(txn->mdb, env->kspace, 0));
+      rc = rc ? (bs_txn_abort(txn), rc) : bs_txn_commit(txn);
+    }
+    uint64_t n = 0, blocks = 0;
+    if (!rc && !bs_txn_begin(env, BS_RDONLY, &txn)) {
+      if (bs_count(txn, &blocks))
+        blocks = 0;
+      bs_txn_abort(txn);
+    }
+    tr_log(TR_LOG_INFO, "blockstore: building the keyspace index of %llu "
+           "blocks (once, for the reprovider)", (unsigned long long)blocks);
+    uint8_t last[DAG_MH_MAX];
+    size_t lastl = 0;
+    while (!rc && !done)
+      rc = build_chunk(env, last, &lastl, &done, &n);
+    if (!rc)
+      tr_log(TR_LOG_INFO, "blockstore: keyspace index built (%llu keys)",
+             (unsigned long long)n);
+  }
+  if (!rc)
+    env->has_kspace = true;
+  close(fd);
+  return rc;
 }

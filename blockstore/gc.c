@@ -150,6 +150,8 @@ static int delete_chunk(bs_txn_t *txn, const tr_bytes_t *list, size_t *off,
     rc = mdb_del(txn->mdb, txn->env->links, &k, NULL);
     if (rc && rc != MDB_NOTFOUND)
       return bs__err(rc);
+    if ((rc = bs__kspace_del(txn, k.mv_data, k.mv_size)))
+      return rc;
     st->freed += size;
     st->removed++;
   }

@@ -192,6 +192,7 @@ static const rcmd_t table[] = {
     {"routing findpeer", cli__remote_findpeer, NULL},
     {"routing provide", cli__remote_provide, NULL},
     {"routing get", cli__remote_routing_get, NULL},
+    {"routing put", cli__remote_routing_put, NULL},
     {"dht query", cli__remote_dht_query, NULL},
     {"stats dht", cli__remote_stats_dht, NULL},
     {"name publish", cli__remote_name_publish, NULL},

@@ -1,16 +1,24 @@
 /*
- * cmd_routing.c — `trove routing findprovs|findpeer|provide|get`, `trove
+ * cmd_routing.c — `trove routing findprovs|findpeer|provide|get|put`, `trove
  * dht query` and `trove stats dht` through a running daemon's API (the
  * DHTs live in the daemon), printed as Kubo's CLI prints them: provider
  * IDs one a line, a peer's addresses one a line, a record's raw bytes,
  * the closest peers' IDs.  An error line in the stream ({"Type":"error"})
  * is printed and fails the command.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "remote_int.h"
+
+/* The most a routing put reads of its file: past a record's size limit
+ * (10 KiB), so that the daemon's validator is the one to refuse it. */
+#define PUT_FILE_MAX (64u << 10)
 
 int cmd_routing_offline(cli_t *c, int n, char **v) {
   (void)c, (void)n, (void)v;
@@ -18,11 +26,9 @@ int cmd_routing_offline(cli_t *c, int n, char **v) {
                    "daemon')");
 }
 
-/* Each QueryEvent of type want: fn gets it.  Returns the exit status. */
-static int events(remote_t *r, const char *cmd, int argc, char **argv,
-                  int want, void (*fn)(json_t *ev)) {
-  if (cli__qargs(r, argc, argv) || cli__call(r, cmd))
-    return 1;
+/* Each QueryEvent of type want of an answer begun: fn gets it.  Returns
+ * the exit status. */
+static int drain(remote_t *r, int want, void (*fn)(json_t *ev)) {
   json_t *o;
   int rc, failed = 0;
   while ((rc = cli__next_value(r, &o)) > 0) {
@@ -37,6 +43,13 @@ static int events(remote_t *r, const char *cmd, int argc, char **argv,
     fflush(stdout);
   }
   return rc < 0 || failed;
+}
+
+static int events(remote_t *r, const char *cmd, int argc, char **argv,
+                  int want, void (*fn)(json_t *ev)) {
+  if (cli__qargs(r, argc, argv) || cli__call(r, cmd))
+    return 1;
+  return drain(r, want, fn);
 }
 
 static json_t *first_response(json_t *ev) {
@@ -88,6 +101,66 @@ int cli__remote_routing_get(remote_t *r, int argc, char **argv) {
   if (argc != 2)
     return cli_failf("usage: trove routing get KEY");
   return events(r, "routing/get", argc, argv, 5, write_value);
+}
+
+static void print_event_id(json_t *ev) { printf("%s\n", cli__jstr(ev, "ID")); }
+
+/* routing put KEY [FILE]: the record as one multipart file part, as
+ * Kubo's CLI sends it; prints the name's PeerID as Kubo does. */
+int cli__remote_routing_put(remote_t *r, int argc, char **argv) {
+  if (argc != 2 && argc != 3)
+    return cli_failf("usage: trove routing put KEY [FILE]");
+  const char *file = argc == 3 ? argv[2] : "-";
+  int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0;
+  if (fd < 0)
+    return cli_failf("routing put: %s: %s", file, strerror(errno));
+  tr_bytes_t val = {0};
+  int e = tr_bytes_reserve(&val, PUT_FILE_MAX + 1);
+  while (!e && val.len <= PUT_FILE_MAX) {
+    ssize_t n = read(fd, val.data + val.len, PUT_FILE_MAX + 1 - val.len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      e = n < 0 ? -errno : 0;
+      break;
+    }
+    val.len += (size_t)n;
+  }
+  if (fd)
+    close(fd);
+  if (e || val.len > PUT_FILE_MAX) {
+    tr_bytes_free(&val);
+    return e ? cli_failf("routing put: %s: %s", file, strerror(-e))
+             : cli_failf("routing put: %s: larger than a record may be",
+                         file);
+  }
+  uint8_t rnd[12];
+  char boundary[48] = "trove-", ct[96];
+  randombytes_buf(rnd, sizeof rnd);
+  tr_hex(rnd, sizeof rnd, boundary + 6);
+  snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", boundary);
+  char head[160], tail[64];
+  int hl = snprintf(head, sizeof head,
+                    "--%s\r\nContent-Disposition: form-data; name=\"file\"; "
+                    "filename=\"\"\r\nContent-Type: "
+                    "application/octet-stream\r\n\r\n", boundary);
+  int tl = snprintf(tail, sizeof tail, "\r\n--%s--\r\n", boundary);
+  int rc = cli__qadd(r, "arg", argv[1]) || cli__start(r, "routing/put", ct);
+  if (!rc) {
+    e = cli_http_send(&r->h, head, (size_t)hl);
+    if (!e)
+      e = cli_http_send(&r->h, val.data, val.len);
+    if (!e)
+      e = cli_http_send(&r->h, tail, (size_t)tl);
+    if (!e)
+      e = cli_http_end(&r->h);
+    if (e && e != -EPIPE)
+      rc = cli_failf("routing put: %s", strerror(-e));
+    else
+      rc = cli__answer(r) || drain(r, 5, print_event_id);
+  }
+  tr_bytes_free(&val);
+  return rc;
 }
 
 int cli__remote_dht_query(remote_t *r, int argc, char **argv) {

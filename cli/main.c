@@ -75,6 +75,7 @@ static const struct {
     {"routing findpeer", cmd_routing_offline},
     {"routing provide", cmd_routing_offline},
     {"routing get", cmd_routing_offline},
+    {"routing put", cmd_routing_offline},
     {"dht query", cmd_routing_offline},
     {"stats dht", cmd_routing_offline},
     {"name publish", cmd_routing_offline},

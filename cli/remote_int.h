@@ -80,6 +80,7 @@ int cli__remote_findprovs(remote_t *r, int argc, char **argv);
 int cli__remote_findpeer(remote_t *r, int argc, char **argv);
 int cli__remote_provide(remote_t *r, int argc, char **argv);
 int cli__remote_routing_get(remote_t *r, int argc, char **argv);
+int cli__remote_routing_put(remote_t *r, int argc, char **argv);
 int cli__remote_dht_query(remote_t *r, int argc, char **argv);
 int cli__remote_stats_dht(remote_t *r, int argc, char **argv);
 int cli__remote_name_publish(remote_t *r, int argc, char **argv);

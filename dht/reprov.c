@@ -12,19 +12,18 @@ struct dht_reprov {
   uv_loop_t *loop;
   uv_timer_t timer;
   dht_swarm_t *sw;
-  bs_env_t *env;
+  dht_reprov_src_t src;
   dht_sweep_t *sweep;
-  dht_provide_strategy_t strategy;
   bool closing;
 };
 
 int dht_provide_strategy(const char *s, dht_provide_strategy_t *out) {
-  if (!s || !*s || !strcmp(s, "roots"))
-    *out = DHT_PROVIDE_ROOTS;
+  if (!s || !*s || !strcmp(s, "all"))
+    *out = DHT_PROVIDE_ALL;
   else if (!strcmp(s, "pinned"))
     *out = DHT_PROVIDE_PINNED;
-  else if (!strcmp(s, "all"))
-    *out = DHT_PROVIDE_ALL;
+  else if (!strcmp(s, "roots"))
+    *out = DHT_PROVIDE_ROOTS;
   else
     return TR_EUSAGE;
   return 0;
@@ -91,10 +90,52 @@ static int on_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
   return 0;
 }
 
-static int keys(void *ud, const uint8_t prefix[32], unsigned bits,
-                const uint8_t *after, dht_sweep_key_t *out, size_t max) {
-  dht_reprov_t *r = ud;
+/* "all" from the keyspace index (bs_kspace_range): the region's keys in
+ * order from the one after `after`, a page and no more read. */
+static int on_key(const uint8_t h[32], const uint8_t *mh, size_t mhl,
+                  void *ud) {
+  scan_t *s = ud;
+  if (!in_region(s, h))
+    return 1; /* past the region: the rest of the index is too */
+  if ((s->after && !memcmp(h, s->after, 32)) || mhl > DHT_SWEEP_MH_MAX)
+    return 0;
+  s->out[s->n].len = (uint8_t)mhl;
+  memcpy(s->out[s->n].mh, mh, mhl);
+  return ++s->n == s->max;
+}
+
+static int index_keys(bs_txn_t *txn, scan_t *s) {
+  uint8_t from[32] = {0};
+  if (s->after) {
+    memcpy(from, s->after, 32);
+  } else {
+    /* The region's first point: the prefix, then zeros. */
+    for (unsigned i = 0; i < s->bits; i++)
+      from[i / 8] |= s->prefix[i / 8] & (uint8_t)(0x80 >> (i % 8));
+  }
+  if (!s->max)
+    return 0;
+  int rc = bs_kspace_range(txn, from, on_key, s);
+  return rc == 1 ? 0 : rc;
+}
+
+int dht_reprov_keys(void *src, const uint8_t prefix[32], unsigned bits,
+                    const uint8_t *after, dht_sweep_key_t *out, size_t max) {
+  dht_reprov_src_t *r = src;
   scan_t s = {prefix, bits, after, out, NULL, 0, max};
+  if (r->strategy == DHT_PROVIDE_ALL && !r->scan) {
+    bs_txn_t *txn;
+    int rc = bs_txn_begin(r->env, BS_RDONLY, &txn);
+    if (!rc) {
+      rc = index_keys(txn, &s);
+      bs_txn_abort(txn);
+      if (++r->reads % DHT_REPROV_RELEASE_PAGES == 0)
+        bs_release_map(r->env);
+    }
+    if (rc != TR_ESCHEMA) /* no index (a read-only old repo): the scan */
+      return rc ? rc : (int)s.n;
+    s.n = 0;
+  }
   s.h = tr_malloc((max ? max : 1) * sizeof *s.h);
   if (!s.h)
     return -ENOMEM;
@@ -134,6 +175,14 @@ static void fire(uv_timer_t *t) {
   arm(r, dht_sweep_tick(r->sweep, dht_swarm_now(r->sw)));
 }
 
+/* The sweep's ud is the reprovider (wake needs it): its keys are its
+ * src's. */
+static int keys(void *ud, const uint8_t prefix[32], unsigned bits,
+                const uint8_t *after, dht_sweep_key_t *out, size_t max) {
+  return dht_reprov_keys(&((dht_reprov_t *)ud)->src, prefix, bits, after,
+                         out, max);
+}
+
 static void wake(void *ud, uint64_t at) {
   dht_reprov_t *r = ud;
   if (!r->closing)
@@ -146,7 +195,8 @@ int dht_reprov_new(uv_loop_t *loop, dht_swarm_t *sw, bs_env_t *env,
   dht_reprov_t *r = tr_calloc(1, sizeof *r);
   if (!r)
     return -ENOMEM;
-  r->loop = loop, r->sw = sw, r->env = env, r->strategy = strategy;
+  r->loop = loop, r->sw = sw;
+  r->src = (dht_reprov_src_t){env, strategy, false, 0};
   dht_sweep_opts_t o = {.keys = keys, .wake = wake, .ud = r,
                         .interval_ms = interval_ms, .spread = true};
   int rc = dht_sweep_new(dht_swarm_dht(sw), &o, &r->sweep);
@@ -181,5 +231,5 @@ void dht_reprov_stats(const dht_reprov_t *r, dht_sweep_stats_t *out) {
 }
 
 dht_provide_strategy_t dht_reprov_strategy(const dht_reprov_t *r) {
-  return r->strategy;
+  return r->src.strategy;
 }

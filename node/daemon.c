@@ -111,6 +111,7 @@ typedef struct node {
   tr_bytes_t snap[2];
   net_privkey_t key; /* the identity, for the host and IPNS records */
   node_deleg_t *deleg;    /* Routing.DelegatedRouters, or NULL */
+  rpc_router_t rpc_router; /* deleg for the RPC API (n->rpc.router) */
   node_routing_t routing; /* the gateway's /routing/v1 on the DHTs */
   node_bitswap_t bitswap; /* and the fetcher of the gateway and API */
   gw_ctx_t gw;   /* the gateway's context */
@@ -224,6 +225,7 @@ static void stop_node(node_t *n) {
   n->rpc.host = NULL; /* swarm commands from now on: offline */
   n->rpc.autonat = NULL;
   n->rpc.dht_lan = n->rpc.dht_wan = NULL;
+  n->rpc.router = NULL;
   n->rpc.announce = NULL;
   dht_save_now(n);
   if (n->snapshot.loop && !uv_is_closing((uv_handle_t *)&n->snapshot))
@@ -761,6 +763,10 @@ static int start_deleg(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
   if (!n->deleg && type && !strcmp(type, "delegated"))
     tr_log(TR_LOG_WARN, "Routing.Type is delegated but no http:// router is "
                         "in Routing.DelegatedRouters: no routing");
+  if (n->deleg) { /* the routing commands ask them too */
+    node_deleg_rpc_router(n->deleg, &n->rpc_router);
+    n->rpc.router = &n->rpc_router;
+  }
   return 0;
 }
 

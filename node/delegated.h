@@ -155,4 +155,10 @@ int node_deleg_put_ipns(node_deleg_t *d, const net_peerid_t *name,
  * on_peer.  Its requests are cancelled and it is freed once they end. */
 void node_deleg_cancel(node_dlook_t *l);
 
+/* d as the RPC API's routers (rpc/rpc.h's rpc_router_t, deleg_rpc.c):
+ * the routing commands ask them beside the DHTs.  *out is valid while d
+ * is. */
+struct rpc_router;
+void node_deleg_rpc_router(node_deleg_t *d, struct rpc_router *out);
+
 #endif /* NODE_DELEGATED_H */

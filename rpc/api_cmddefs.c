@@ -52,6 +52,11 @@ static const rpc_optdef_t publish_opts[] = {
        "(the record is kept locally)."),
     END};
 
+static const rpc_optdef_t routing_put_opts[] = {
+    OB("allow-offline", 0, "false", "Succeed although no DHT peer took the "
+       "record (it is kept locally)."),
+    END};
+
 static const rpc_optdef_t bitswap_stat_opts[] = {
     OB("verbose", 'v', "false", "Print extra information (the partners)."),
     OB("human", 0, "false", "Print sizes in human readable format (e.g., "
@@ -282,6 +287,9 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "that this node provides the blocks.", none},
     {"routing get", "routing/get", "KEY", "Get a record (/ipns/NAME, "
      "/pk/PEER) from the DHTs; writes its bytes.", none},
+    {"routing put", "routing/put", "KEY [FILE]", "Put a record (an IPNS "
+     "record for /ipns/NAME, a public key for /pk/PEER; stdin when no "
+     "FILE) on the DHTs.", routing_put_opts},
     {"dht query", "dht/query", "PEER", "Find the peers closest to a PeerID "
      "in the DHTs.", none},
     {"stats dht", "stats/dht", "", "Print the DHTs' routing tables and "

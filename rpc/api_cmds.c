@@ -41,6 +41,7 @@ const rpc_cmd_t rpc_cmds[] = {
     {"routing/findpeer", rpc_cmd_routing_findpeer},
     {"routing/provide", rpc_cmd_routing_provide},
     {"routing/get", rpc_cmd_routing_get},
+    {"routing/put", rpc_cmd_routing_put},
     {"dht/query", rpc_cmd_dht_query},
     {"stats/dht", rpc_cmd_stats_dht},
     {"name/publish", rpc_cmd_name_publish},

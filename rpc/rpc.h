@@ -27,6 +27,36 @@
 #include "../blockstore/fetch.h"
 #include "../http/http.h"
 
+struct dht_peer;
+struct net_peerid;
+
+/* Routers beside the DHTs, for the routing commands (rpc_routing.c): the
+ * daemon's Routing.DelegatedRouters (node/delegated.h) behind function
+ * pointers, since rpc/ sits below node/.  Each call starts a lookup and
+ * returns 0 with *lookup set, or an error (nothing started, no callback).
+ * Callbacks come from the loop, never from inside the call; cbs outlives
+ * the lookup.  on_peer: a provider, or the peer asked for; it may cancel
+ * the lookup.  on_done, once, last: status 0 (a router answered),
+ * TR_ENOTFOUND (none knew), another error; for get_ipns val[0..vl) is the
+ * best valid record (NULL when none), valid during the call.  cancel
+ * before the end: no callback after it. */
+typedef struct rpc_router_cbs {
+  void (*on_peer)(void *ud, const struct dht_peer *p);
+  void (*on_done)(void *ud, int status, const uint8_t *val, size_t vl);
+} rpc_router_cbs_t;
+
+typedef struct rpc_router {
+  void *ud;
+  int (*find_providers)(void *ud, const uint8_t *mh, size_t mhl, size_t max,
+                        const rpc_router_cbs_t *cbs, void *cb_ud,
+                        void **lookup);
+  int (*find_peer)(void *ud, const struct net_peerid *id,
+                   const rpc_router_cbs_t *cbs, void *cb_ud, void **lookup);
+  int (*get_ipns)(void *ud, const struct net_peerid *name, uint64_t now_ms,
+                  const rpc_router_cbs_t *cbs, void *cb_ud, void **lookup);
+  void (*cancel)(void *ud, void *lookup);
+} rpc_router_t;
+
 typedef struct rpc_ctx {
   uv_loop_t *loop;
   bs_env_t *env;
@@ -46,6 +76,9 @@ typedef struct rpc_ctx {
    * stats bitswap); NULL when bitswap is off or the node is stopping.
    * Set by node/bitswap.c. */
   struct bsw_swarm *bitswap;
+  /* The routers beside them (routing findprovs, findpeer, get /ipns/);
+   * NULL when none.  Not owned; the daemon clears it before they go. */
+  const rpc_router_t *router;
   /* Their reprovider sweeps (provide stat); NULL entries when off. */
   struct dht_reprov *reprov[2];
   /* Announce a multihash on the network (the provide queue, from any

@@ -341,9 +341,10 @@ void rpc_cmd_routing_findprovs(http_req_t *req, rpc_ctx_t *ctx); /* rpc_routing.
 void rpc_cmd_routing_findpeer(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_routing_provide(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_routing_get(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_routing_put(http_req_t *req, rpc_ctx_t *ctx); /* rpc_routing_put.c */
 void rpc_cmd_dht_query(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_stats_dht(http_req_t *req, rpc_ctx_t *ctx);
-void rpc_cmd_name_publish(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_name_publish(http_req_t *req, rpc_ctx_t *ctx); /* rpc_name.c */
 void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_bitswap_stat(http_req_t *req, rpc_ctx_t *ctx); /* rpc_bitswap.c */

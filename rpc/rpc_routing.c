@@ -16,70 +16,25 @@
  *   dht/query arg=PEER       FinalPeer events: the closest peers to it
  *   stats/dht                {"lan":{...},"wan":{...}} the routing tables
  *
- * A lookup's state (rop_t) is freed once both DHTs are done with it and
- * its timer is closed; a client that leaves cancels the lookups.
+ * (routing/put is rpc_routing_put.c; name publish, name resolve and
+ * provide/stat are rpc_name.c.)
+ * A lookup's state (rop_t, rpc_rop.h) is freed once both DHTs are done
+ * with it and its timer is closed; a client that leaves cancels the
+ * lookups.
  */
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../dag/cid.h"
 #include "../dht/ipns.h"
-#include "../dht/name.h"
-#include "../dht/reprov.h"
-#include "../dht/swarm.h"
 #include "../net/host.h"
 #include "../net/multiaddr.h"
-#include "../net/peerstore.h"
-#include "rpc_int.h"
-
-#define ROUTING_MS 120000 /* the longest a routing command may run */
-#define FINDPROVS_DEFAULT 20
-#define EV_FINAL_PEER 2
-#define EV_PROVIDER 4
-#define EV_VALUE 5
-
-enum { R_FINDPROVS, R_FINDPEER, R_PROVIDE, R_QUERY, R_GET, R_PUT, R_RESOLVE };
-
-typedef struct rop rop_t;
-typedef struct side {
-  rop_t *r;
-  dht_swarm_t *sw;
-  uint64_t qid;
-  bool live;
-  int status;
-} side_t;
-
-struct rop {
-  http_req_t *req; /* NULL once answered */
-  rpc_ctx_t *ctx;
-  uv_timer_t timer;
-  bool timer_closed, ended;
-  int kind;
-  side_t side[2];
-  size_t max;
-  net_peerset_t seen; /* each peer reported once */
-  net_peerid_t target;
-  bool found;
-  uint8_t key[DHT_KEY_MAX]; /* get: for the selector */
-  size_t kl;
-  uint8_t *val;
-  size_t vl;
-  size_t reached;
-  /* provide: the keys left to announce after this one */
-  char **args;
-  size_t nargs, next_arg;
-  /* name publish: the answer; name resolve: depth, and whether to follow
-   * /ipns/ values */
-  char name[NET_PEERID_STR_MAX], value[1024];
-  unsigned depth;
-  bool recursive;
-};
+#include "rpc_rop.h"
 
 static void complete(rop_t *r);
-static void name_published(rop_t *r);
-static void name_resolved(rop_t *r);
 
 static void rop_on_timer_closed(uv_handle_t *h) {
   rop_t *r = h->data;
@@ -99,11 +54,18 @@ static void cancel_all(rop_t *r) {
       r->side[i].live = false;
       dht_cancel(dht_swarm_dht(r->side[i].sw), r->side[i].qid);
     }
+  /* The routers end their lookups from the loop even once the node let
+   * go of them (node_deleg_free): always cancel ours, or its end would
+   * come to a freed r. */
+  if (r->dlive) {
+    r->dlive = false;
+    r->router->cancel(r->router->ud, r->dlook);
+  }
 }
 
 /* The end of it: lookups cancelled, the answer ended (with err as a
  * trailing error line when set), the state freed once its timer closes. */
-static void rop_end(rop_t *r, const char *err) {
+void rpc__rop_end(rop_t *r, const char *err) {
   if (r->ended)
     return;
   r->ended = true;
@@ -130,11 +92,11 @@ static void rop_gone(http_req_t *req, void *ud) {
   rop_t *r = ud;
   http_res_end(req);
   r->req = NULL;
-  rop_end(r, NULL);
+  rpc__rop_end(r, NULL);
 }
 
 static void rop_timeout(uv_timer_t *t) {
-  rop_end(t->data, "context deadline exceeded");
+  rpc__rop_end(t->data, "context deadline exceeded");
 }
 
 /* A peer as Kubo's AddrInfo: {"ID","Addrs"}. */
@@ -152,7 +114,8 @@ static json_t *addrinfo(const dht_peer_t *p) {
                    addrs ? addrs : json_null());
 }
 
-static void event(rop_t *r, int type, const dht_peer_t *p, const char *extra) {
+void rpc__rop_event(rop_t *r, int type, const dht_peer_t *p,
+                    const char *extra) {
   if (!r->req)
     return;
   json_t *resp = p ? json_pack("[o]", addrinfo(p)) : json_null();
@@ -164,22 +127,54 @@ static void event(rop_t *r, int type, const dht_peer_t *p, const char *extra) {
 
 /* ------------------------------------------------------ lookup results */
 
-static void on_provider(void *ud, const dht_peer_t *p) {
-  rop_t *r = ((side_t *)ud)->r;
+static void got_provider(rop_t *r, const dht_peer_t *p) {
   if (r->ended || !net_peerset_add(&r->seen, &p->id))
     return;
-  event(r, EV_PROVIDER, p, NULL);
+  rpc__rop_event(r, EV_PROVIDER, p, NULL);
   if (r->max && r->seen.n >= r->max)
-    rop_end(r, NULL);
+    rpc__rop_end(r, NULL);
+}
+
+static void on_provider(void *ud, const dht_peer_t *p) {
+  got_provider(((side_t *)ud)->r, p);
+}
+
+static void found_end(uv_timer_t *t) { rpc__rop_end(t->data, NULL); }
+
+/* findpeer: the target, from either DHT or a router, ends it (Kubo's
+ * FindPeer takes the first answer) - from the loop's next turn: a DHT's
+ * on_peer must not cancel its own lookup, which the end does. */
+static void got_peer(rop_t *r, const dht_peer_t *p) {
+  if (r->kind == R_FINDPEER && !r->found && !r->ended &&
+      net_peerid_equal(&p->id, &r->target)) {
+    r->found = true;
+    rpc__rop_event(r, EV_FINAL_PEER, p, NULL);
+    uv_timer_start(&r->timer, found_end, 0, 0);
+  }
 }
 
 static void on_peer(void *ud, const dht_peer_t *p) {
-  rop_t *r = ((side_t *)ud)->r;
-  if (r->kind == R_FINDPEER && !r->found &&
-      net_peerid_equal(&p->id, &r->target)) {
-    r->found = true;
-    event(r, EV_FINAL_PEER, p, NULL);
+  got_peer(((side_t *)ud)->r, p);
+}
+
+/* get, resolve: keep the better of what r holds and val (valid). */
+static void take_value(rop_t *r, const uint8_t *val, size_t vl) {
+  if (r->val) {
+    const uint8_t *v[2] = {r->val, val};
+    size_t l[2] = {r->vl, vl};
+    if (dht_record_select(NULL, r->key, r->kl, v, l, 2) == 0)
+      return;
   }
+  uint8_t *c = tr_malloc(vl ? vl : 1);
+  if (c) {
+    memcpy(c, val, vl);
+    tr_free(r->val);
+    r->val = c, r->vl = vl;
+  }
+}
+
+static bool all_done(const rop_t *r) {
+  return !r->side[0].live && !r->side[1].live && !r->dlive;
 }
 
 static void provide_next(rop_t *r);
@@ -198,49 +193,95 @@ static void on_done(void *ud, int status, const dht_peer_t *closest, size_t n,
   if (r->kind == R_QUERY)
     for (size_t i = 0; i < n; i++)
       if (net_peerset_add(&r->seen, &closest[i].id))
-        event(r, EV_FINAL_PEER, &closest[i], NULL);
+        rpc__rop_event(r, EV_FINAL_PEER, &closest[i], NULL);
   if (r->kind == R_FINDPEER)
     for (size_t i = 0; i < n && !r->found; i++)
       on_peer(ud, &closest[i]);
-  if ((r->kind == R_GET || r->kind == R_RESOLVE) && val && !status) {
-    /* The better of the two DHTs' answers. */
-    if (r->val) {
-      const uint8_t *v[2] = {r->val, val};
-      size_t l[2] = {r->vl, vl};
-      if (dht_record_select(NULL, r->key, r->kl, v, l, 2) == 0)
-        val = NULL;
-    }
-    if (val) {
-      uint8_t *c = tr_malloc(vl ? vl : 1);
-      if (c) {
-        memcpy(c, val, vl);
-        tr_free(r->val);
-        r->val = c, r->vl = vl;
+  if ((r->kind == R_GET || r->kind == R_RESOLVE) && val && !status &&
+      !r->ended)
+    take_value(r, val, vl); /* the better of the sides' answers */
+  if (!r->ended && all_done(r))
+    complete(r);
+}
+
+/* ------------------------------------------------ the routers' side */
+
+static void d_on_peer(void *ud, const dht_peer_t *p) {
+  rop_t *r = ud;
+  if (r->kind == R_FINDPROVS)
+    got_provider(r, p);
+  else
+    got_peer(r, p);
+}
+
+static void d_on_done(void *ud, int status, const uint8_t *val, size_t vl) {
+  rop_t *r = ud;
+  r->dlive = false;
+  if (r->ended)
+    return;
+  if ((r->kind == R_GET || r->kind == R_RESOLVE) && val && !status)
+    take_value(r, val, vl);
+  if (all_done(r))
+    complete(r);
+}
+
+static const rpc_router_cbs_t DCBS = {d_on_peer, d_on_done};
+
+/* Whether r's kind and key go to the routers: providers, peers and IPNS
+ * records are what the Routing V1 API serves. */
+static bool router_wants(const rop_t *r, const uint8_t *key, size_t kl) {
+  if (!r->router)
+    return false;
+  if (r->kind == R_GET || r->kind == R_RESOLVE)
+    return kl > 6 && !memcmp(key, "/ipns/", 6);
+  return r->kind == R_FINDPROVS || r->kind == R_FINDPEER;
+}
+
+/* Start the routers' lookup (r->dlive already set); on failure the side
+ * is simply not live. */
+static void router_start(rop_t *r, const uint8_t *key, size_t kl) {
+  const rpc_router_t *rt = r->router;
+  int rc;
+  net_peerid_t id;
+  if (r->kind == R_FINDPROVS) {
+    rc = rt->find_providers(rt->ud, key, kl, r->max, &DCBS, r, &r->dlook);
+  } else if (r->kind == R_FINDPEER) {
+    rc = rt->find_peer(rt->ud, &r->target, &DCBS, r, &r->dlook);
+  } else {
+    rc = dht_ipns_key_parse(key, kl, &id);
+    if (!rc) {
+      dht_swarm_t *sw = r->ctx->dht_wan ? r->ctx->dht_wan : r->ctx->dht_lan;
+      uint64_t now;
+      if (sw) {
+        now = dht_swarm_now(sw);
+      } else { /* the records' validity is wall-clock time */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
       }
+      rc = rt->get_ipns(rt->ud, &id, now, &DCBS, r, &r->dlook);
     }
   }
-  if (!r->side[0].live && !r->side[1].live)
-    complete(r);
+  if (rc)
+    r->dlive = false;
 }
 
 /* Both DHTs are done: the answer's end. */
 static void complete(rop_t *r) {
+  if (r->finish) {
+    r->finish(r);
+    return;
+  }
   switch (r->kind) {
   case R_FINDPEER:
-    rop_end(r, r->found ? NULL : "routing: not found");
+    rpc__rop_end(r, r->found ? NULL : "routing: not found");
     return;
   case R_PROVIDE:
     provide_next(r);
     return;
-  case R_PUT:
-    name_published(r);
-    return;
-  case R_RESOLVE:
-    name_resolved(r);
-    return;
   case R_GET:
     if (!r->val) {
-      rop_end(r, "routing: not found");
+      rpc__rop_end(r, "routing: not found");
       return;
     }
     {
@@ -250,14 +291,14 @@ static void complete(rop_t *r) {
       if (s) {
         sodium_bin2base64(s, b64, r->val, r->vl,
                           sodium_base64_VARIANT_ORIGINAL);
-        event(r, EV_VALUE, NULL, s);
+        rpc__rop_event(r, EV_VALUE, NULL, s);
         tr_free(s);
       }
     }
-    rop_end(r, NULL);
+    rpc__rop_end(r, NULL);
     return;
   default:
-    rop_end(r, NULL);
+    rpc__rop_end(r, NULL);
   }
 }
 
@@ -270,7 +311,7 @@ static const dht_query_cbs_t CBS = {on_provider, on_peer, NULL, on_done};
  * before any starts, so that one ending inside its start does not look
  * like the end of all; if none is left running after the starts (each
  * ended inside, or failed to start), the end is taken here. */
-static bool run(rop_t *r, const uint8_t *key, size_t kl) {
+bool rpc__rop_run(rop_t *r, const uint8_t *key, size_t kl) {
   int n = 0;
   for (int i = 0; i < 2; i++) {
     side_t *sd = &r->side[i];
@@ -281,6 +322,8 @@ static bool run(rop_t *r, const uint8_t *key, size_t kl) {
                           dht_rt_size(dht_swarm_dht(sd->sw)) > 0);
     n += sd->live;
   }
+  r->dlive = router_wants(r, key, kl);
+  n += r->dlive;
   if (!n)
     return false;
   for (int i = 0; i < 2; i++) {
@@ -318,13 +361,15 @@ static bool run(rop_t *r, const uint8_t *key, size_t kl) {
       sd->status = rc;
     }
   }
-  if (!r->ended && !r->side[0].live && !r->side[1].live)
+  if (r->dlive && !r->ended)
+    router_start(r, key, kl);
+  if (!r->ended && all_done(r))
     complete(r);
   return true;
 }
 
-static rop_t *rop_new(http_req_t *req, rpc_ctx_t *ctx, int kind) {
-  if (!ctx->dht_lan && !ctx->dht_wan) {
+rop_t *rpc__rop_new(http_req_t *req, rpc_ctx_t *ctx, int kind) {
+  if (!ctx->dht_lan && !ctx->dht_wan && !ctx->router) {
     rpc_error(req, 500, ctx->host ? "routing is off (Routing.Type none)"
                                   : "this command must be run in online mode");
     return NULL;
@@ -339,6 +384,7 @@ static rop_t *rop_new(http_req_t *req, rpc_ctx_t *ctx, int kind) {
   r->kind = kind;
   r->side[0] = (side_t){.r = r, .sw = ctx->dht_lan};
   r->side[1] = (side_t){.r = r, .sw = ctx->dht_wan};
+  r->router = ctx->router;
   if (uv_timer_init(ctx->loop, &r->timer)) {
     tr_free(r);
     rpc_error(req, 500, "out of memory");
@@ -374,12 +420,12 @@ void rpc_cmd_routing_findprovs(http_req_t *req, rpc_ctx_t *ctx) {
   dag_cid_t cid;
   int bad = cid_mh(req, arg, &cid);
   tr_free(arg);
-  rop_t *r = bad ? NULL : rop_new(req, ctx, R_FINDPROVS);
+  rop_t *r = bad ? NULL : rpc__rop_new(req, ctx, R_FINDPROVS);
   if (!r)
     return;
   r->max = (size_t)n;
-  if (!run(r, cid.bytes + cid.mh_off, cid.len - cid.mh_off))
-    rop_end(r, NULL);
+  if (!rpc__rop_run(r, cid.bytes + cid.mh_off, cid.len - cid.mh_off))
+    rpc__rop_end(r, NULL);
 }
 
 void rpc_cmd_routing_findpeer(http_req_t *req, rpc_ctx_t *ctx) {
@@ -397,7 +443,7 @@ void rpc_cmd_routing_findpeer(http_req_t *req, rpc_ctx_t *ctx) {
     rpc_error(req, 500, "cannot FindPeer on self");
     return;
   }
-  rop_t *r = rop_new(req, ctx, R_FINDPEER);
+  rop_t *r = rpc__rop_new(req, ctx, R_FINDPEER);
   if (!r)
     return;
   r->target = id;
@@ -413,11 +459,11 @@ void rpc_cmd_routing_findpeer(http_req_t *req, rpc_ctx_t *ctx) {
       a[i] = pi->addrs[i], l[i] = pi->addrlen[i];
     dht_peer_set(&p, &id, a, l, pi->naddrs);
     on_peer(&r->side[0], &p);
-    rop_end(r, NULL);
+    rpc__rop_end(r, NULL);
     return;
   }
-  if (!run(r, id.bytes, id.len))
-    rop_end(r, "routing: not found");
+  if (!rpc__rop_run(r, id.bytes, id.len))
+    rpc__rop_end(r, "routing: not found");
 }
 
 void rpc_cmd_dht_query(http_req_t *req, rpc_ctx_t *ctx) {
@@ -431,9 +477,9 @@ void rpc_cmd_dht_query(http_req_t *req, rpc_ctx_t *ctx) {
     rpc_error(req, 500, "invalid peer id");
     return;
   }
-  rop_t *r = rop_new(req, ctx, R_QUERY);
-  if (r && !run(r, id.bytes, id.len))
-    rop_end(r, "failed to find any peer in table");
+  rop_t *r = rpc__rop_new(req, ctx, R_QUERY);
+  if (r && !rpc__rop_run(r, id.bytes, id.len))
+    rpc__rop_end(r, "failed to find any peer in table");
 }
 
 void rpc_cmd_routing_get(http_req_t *req, rpc_ctx_t *ctx) {
@@ -460,13 +506,13 @@ void rpc_cmd_routing_get(http_req_t *req, rpc_ctx_t *ctx) {
     rpc_error(req, 500, "invalid key: want /ipns/NAME or /pk/PEER");
     return;
   }
-  rop_t *r = rop_new(req, ctx, R_GET);
+  rop_t *r = rpc__rop_new(req, ctx, R_GET);
   if (r) {
     memcpy(r->key, key, kl);
     r->kl = kl;
   }
-  if (r && !run(r, key, kl))
-    rop_end(r, "routing: not found");
+  if (r && !rpc__rop_run(r, key, kl))
+    rpc__rop_end(r, "routing: not found");
 }
 
 /* provide: the keys one after the other, each on both DHTs; complete()
@@ -475,17 +521,17 @@ static void provide_next(rop_t *r) {
   if (r->ended)
     return;
   if (r->next_arg == r->nargs) {
-    rop_end(r, r->reached ? NULL : "failed to find any peer in table");
+    rpc__rop_end(r, r->reached ? NULL : "failed to find any peer in table");
     return;
   }
   dag_cid_t cid;
   const char *path;
   if (rpc_parse_path(r->args[r->next_arg++], &cid, &path)) {
-    rop_end(r, "invalid cid");
+    rpc__rop_end(r, "invalid cid");
     return;
   }
-  if (!run(r, cid.bytes + cid.mh_off, cid.len - cid.mh_off))
-    rop_end(r, "failed to find any peer in table");
+  if (!rpc__rop_run(r, cid.bytes + cid.mh_off, cid.len - cid.mh_off))
+    rpc__rop_end(r, "failed to find any peer in table");
 }
 
 void rpc_cmd_routing_provide(http_req_t *req, rpc_ctx_t *ctx) {
@@ -509,7 +555,7 @@ void rpc_cmd_routing_provide(http_req_t *req, rpc_ctx_t *ctx) {
       return;
     }
   }
-  rop_t *r = rop_new(req, ctx, R_PROVIDE);
+  rop_t *r = rpc__rop_new(req, ctx, R_PROVIDE);
   if (!r) {
     rpc_strv_free(args, n);
     return;
@@ -562,210 +608,3 @@ void rpc_cmd_stats_dht(http_req_t *req, rpc_ctx_t *ctx) {
                               table(ctx->dht_wan)));
 }
 
-/* --------------------------------------------------------------- IPNS */
-
-#define NAME_DEPTH_MAX 32 /* Kubo's DefaultDepthLimit */
-
-/* A duration option in ns; absent: dflt.  Answers the error itself. */
-static int duration_opt(http_req_t *req, const char *key, uint64_t dflt,
-                        uint64_t *ns) {
-  char *v = NULL;
-  int rc = rpc_opt_str(req, key, &v);
-  *ns = dflt;
-  if (!rc && v && tr_parse_duration(v, ns))
-    rc = TR_EUSAGE;
-  if (rc)
-    rpc_error(req, 400, "invalid %s: %s", key, v ? v : "");
-  tr_free(v);
-  return rc;
-}
-
-static void name_published(rop_t *r) {
-  if (r->req)
-    rpc_write_line(r->req, json_pack("{s:s,s:s}", "Name", r->name, "Value",
-                                     r->value));
-  rop_end(r, NULL);
-}
-
-void rpc_cmd_name_publish(http_req_t *req, rpc_ctx_t *ctx) {
-  char *arg, *key = NULL;
-  if (!ctx->key) {
-    rpc_error(req, 500, "this command must be run in online mode");
-    return;
-  }
-  if (rpc_opt_str(req, "key", &key) || (key && strcmp(key, "self"))) {
-    rpc_error(req, 500, "no key by the given name was found (trove "
-              "publishes with its own key, \"self\", only)");
-    tr_free(key);
-    return;
-  }
-  tr_free(key);
-  uint64_t life, ttl;
-  int64_t seq_opt;
-  if (duration_opt(req, "lifetime", DHT_NAME_LIFETIME_NS, &life) ||
-      duration_opt(req, "ttl", DHT_NAME_TTL_NS, &ttl))
-    return;
-  if (rpc_opt_i64(req, "sequence", 0, &seq_opt) || seq_opt < 0) {
-    rpc_error(req, 400, "invalid sequence");
-    return;
-  }
-  if (rpc_one_arg(req, "ipfs-path", &arg))
-    return;
-  /* A bare CID is an /ipfs/ path, as Kubo takes it. */
-  char value[1024];
-  dag_cid_t cid;
-  const char *path;
-  int bad = 0;
-  if (!strncmp(arg, "/ipns/", 6))
-    snprintf(value, sizeof value, "%s", arg);
-  else if (!rpc_parse_path(arg, &cid, &path))
-    snprintf(value, sizeof value, "/ipfs/%s", arg + (strncmp(arg, "/ipfs/",
-                                                             6) ? 0 : 6));
-  else
-    bad = 1;
-  tr_free(arg);
-  if (bad || strlen(value) >= sizeof value - 1) {
-    rpc_error(req, 500, "invalid path");
-    return;
-  }
-  tr_bytes_t rec = {0};
-  int rc = dht_name_sign(ctx->key, ctx->repo, value, life, ttl,
-                         (uint64_t)seq_opt, &rec);
-  if (rc) {
-    rpc_error(req, 500, "publishing: %s", tr_strerror(rc));
-    return;
-  }
-  net_peerid_t self;
-  uint8_t rk[DHT_IPNS_KEY_MAX];
-  int kl;
-  if (net_peerid_parse(&self, ctx->peerid, strlen(ctx->peerid)) ||
-      (kl = dht_ipns_key(&self, rk, sizeof rk)) < 0) {
-    tr_bytes_free(&rec);
-    rpc_error(req, 500, "publishing: bad identity");
-    return;
-  }
-  rop_t *r = rop_new(req, ctx, R_PUT);
-  if (!r) {
-    tr_bytes_free(&rec);
-    return;
-  }
-  r->val = rec.data, r->vl = rec.len;
-  snprintf(r->value, sizeof r->value, "%s", value);
-  if (net_peerid_format(&self, 'k', r->name, sizeof r->name) < 0)
-    snprintf(r->name, sizeof r->name, "%s", ctx->peerid);
-  if (!run(r, rk, (size_t)kl))
-    name_published(r); /* no DHT: the record is kept, as --allow-offline */
-}
-
-/* Resolve r->name (a PeerID): the best record on the DHTs, ours included. */
-static void resolve_start(rop_t *r) {
-  net_peerid_t id;
-  uint8_t rk[DHT_IPNS_KEY_MAX];
-  int kl;
-  if (net_peerid_parse(&id, r->name, strlen(r->name)) ||
-      (kl = dht_ipns_key(&id, rk, sizeof rk)) < 0) {
-    rop_end(r, "could not resolve name: not a valid IPNS name");
-    return;
-  }
-  tr_free(r->val);
-  r->val = NULL, r->vl = 0;
-  memcpy(r->key, rk, (size_t)kl);
-  r->kl = (size_t)kl;
-  if (!run(r, rk, (size_t)kl))
-    rop_end(r, "could not resolve name");
-}
-
-static void name_resolved(rop_t *r) {
-  dht_ipns_record_t rec;
-  if (!r->val || dht_ipns_parse(&rec, r->val, r->vl)) {
-    rop_end(r, "could not resolve name");
-    return;
-  }
-  size_t n = rec.d.value.len < sizeof r->value - 1 ? rec.d.value.len
-                                                   : sizeof r->value - 1;
-  memcpy(r->value, rec.d.value.p, n);
-  r->value[n] = 0;
-  dht_ipns_record_free(&rec);
-  if (r->recursive && !strncmp(r->value, "/ipns/", 6) &&
-      ++r->depth < NAME_DEPTH_MAX) {
-    char next[sizeof r->name];
-    size_t l = strcspn(r->value + 6, "/");
-    if (l < sizeof next) {
-      memcpy(next, r->value + 6, l);
-      next[l] = 0;
-      snprintf(r->name, sizeof r->name, "%s", next);
-      resolve_start(r);
-      return;
-    }
-  }
-  if (r->req)
-    rpc_write_line(r->req, json_pack("{s:s}", "Path", r->value));
-  rop_end(r, NULL);
-}
-
-void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx) {
-  char **args;
-  size_t n;
-  bool recursive;
-  if (rpc_opt_bool(req, "recursive", true, &recursive)) {
-    rpc_error(req, 400, "invalid recursive");
-    return;
-  }
-  if (rpc_args(req, "arg", &args, &n) || n > 1) {
-    if (n > 1)
-      rpc_strv_free(args, n);
-    rpc_error(req, 400, "expected at most one name");
-    return;
-  }
-  char name[NET_PEERID_STR_MAX];
-  const char *a = n ? args[0] : ctx->peerid;
-  if (!strncmp(a, "/ipns/", 6))
-    a += 6;
-  int bad = strlen(a) >= NET_PEERID_STR_MAX;
-  snprintf(name, sizeof name, "%s", a);
-  rpc_strv_free(args, n);
-  net_peerid_t id;
-  if (bad || net_peerid_parse(&id, name, strlen(name))) {
-    /* DNSLink names (domains) need DNS, which trove does not ask. */
-    rpc_error(req, 500, "could not resolve name: %s is not a PeerID "
-              "(DNSLink is not supported)", name);
-    return;
-  }
-  rop_t *r = rop_new(req, ctx, R_RESOLVE);
-  if (!r)
-    return;
-  r->recursive = recursive;
-  memcpy(r->name, name, sizeof r->name);
-  resolve_start(r);
-}
-
-/* ------------------------------------------------------ provide stat */
-
-static json_t *sweep_json(struct dht_reprov *rp) {
-  if (!rp)
-    return json_null();
-  dht_sweep_stats_t st;
-  dht_reprov_stats(rp, &st);
-  static const char *const names[] = {"roots", "pinned", "all"};
-  return json_pack(
-      "{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-      "Strategy", names[dht_reprov_strategy(rp)], "Cycles",
-      (json_int_t)st.cycles, "CycleStart", (json_int_t)st.cycle_start,
-      "LastCycleMs", (json_int_t)st.last_cycle_ms, "PrefixBits",
-      (json_int_t)st.prefix_bits, "Regions", (json_int_t)st.regions,
-      "RegionsDone", (json_int_t)st.regions_done, "RegionsFailed",
-      (json_int_t)st.regions_failed, "RetryPending",
-      (json_int_t)st.retry_pending, "CycleKeys", (json_int_t)st.cycle_keys,
-      "Keys", (json_int_t)st.keys, "Lookups", (json_int_t)st.lookups,
-      "LookupsFailed", (json_int_t)st.lookups_failed, "Messages",
-      (json_int_t)st.messages, "MemoryPeak", (json_int_t)st.mem_peak);
-}
-
-void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx) {
-  if (!ctx->dht_lan && !ctx->dht_wan) {
-    rpc_error(req, 500, "this command must be run in online mode");
-    return;
-  }
-  rpc_api_json(req, json_pack("{s:o,s:o}", "lan", sweep_json(ctx->reprov[0]),
-                              "wan", sweep_json(ctx->reprov[1])));
-}

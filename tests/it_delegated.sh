@@ -11,8 +11,13 @@
 #      serves A's file byte for byte (C finds A through R, dials it,
 #      bitswap), and C's own /routing/v1/providers answers A (NDJSON too),
 #      /routing/v1/peers A's address.
+#      Before that, C's CLI (the RPC API) asks R too: routing findprovs
+#      lists A, routing findpeer gives A's address, routing get /ipns/A
+#      gives the record A published (the bytes A holds), name resolve A
+#      its path.
 #   3. D's routers are down or speak garbage: its lookups still end
-#      (providers: an empty list; peers: 404) and D stays up.
+#      (providers: an empty list; peers: 404; the CLI's findprovs: nothing,
+#      findpeer: not found) and D stays up.
 # Daemons in temporary repos on free ports, stopped by the trap (only the
 # PIDs started here).
 source "$(dirname "$0")/lib.sh"
@@ -71,6 +76,15 @@ for _ in $(seq 60); do
 done
 [ -n "$found" ] || fail "R's /routing/v1/providers never listed A"
 ok "R's /routing/v1/providers lists A for $CID"
+KA=$(ta name publish -Q "$CID") || fail "A's name publish"
+ta routing get "/ipns/$ID_a" >"$WORK/a.rec" || fail "A's routing get"
+found=
+for _ in $(seq 60); do
+  curl -sf -m 20 -o "$WORK/r.rec" "$GW_r/routing/v1/ipns/$KA" &&
+    cmp -s "$WORK/r.rec" "$WORK/a.rec" && { found=1; break; }
+  sleep 0.5
+done
+[ -n "$found" ] || fail "R's /routing/v1/ipns never had A's record"
 
 # --- 2. C finds A through R alone
 start c Routing.Type '"delegated"' \
@@ -78,6 +92,16 @@ start c Routing.Type '"delegated"' \
 grep -q "Routing.DelegatedRouters: 1 of 2 entries skipped: only http://" "$WORK/c.log" ||
   fail "no warning for the https:// router: $(cat "$WORK/c.log")"
 grep -q "delegated router: $GW_r\$" "$WORK/c.log" || fail "C does not use R"
+tc() { TROVE_PATH=$WORK/c t "$@"; }
+out=$(tc routing findprovs "$CID") || fail "C's routing findprovs: $out"
+[ "$out" = "$ID_a" ] || fail "C's routing findprovs printed '$out'"
+out=$(tc routing findpeer "$ID_a") || fail "C's routing findpeer: $out"
+grep -q "^/ip4/127.0.0.1/tcp/" <<<"$out" || fail "C's routing findpeer: $out"
+tc routing get "/ipns/$ID_a" >"$WORK/c.rec" || fail "C's routing get /ipns/A"
+cmp -s "$WORK/c.rec" "$WORK/a.rec" || fail "C's record for A differs from A's"
+out=$(tc name resolve "$ID_a") || fail "C's name resolve: $out"
+[ "$out" = "/ipfs/$CID" ] || fail "C's name resolve printed '$out'"
+ok "C's routing findprovs|findpeer|get and name resolve ask R (no DHT)"
 curl -sf -m 60 -o "$WORK/got" "$GW_c/ipfs/$CID" || fail "C's gateway could not fetch $CID"
 cmp -s "$WORK/got" "$WORK/file" || fail "C served other bytes"
 TROVE_PATH=$WORK/c t swarm peers | grep -q "$ID_a" || fail "C is not connected to A"
@@ -114,5 +138,11 @@ out=$(curl -s -m 60 -w ' %{http_code}' "$GW_d/routing/v1/providers/$CID")
 eq "$out" '{"Providers":[]} 200' "(D's providers with broken routers)"
 code=$(curl -s -m 60 -o /dev/null -w '%{http_code}' "$GW_d/routing/v1/peers/$ID_a")
 [ "$code" = 404 ] || [ "$code" = 200 ] || fail "D's peers answered $code"
+out=$(TROVE_PATH=$WORK/d t routing findprovs "$CID") || fail "D's findprovs: $out"
+[ -z "$out" ] || fail "D's findprovs printed '$out'"
+if out=$(TROVE_PATH=$WORK/d t routing findpeer "$ID_a" 2>&1); then
+  fail "D's findpeer found A: $out"
+fi
+grep -q "routing: not found" <<<"$out" || fail "D's findpeer: $out"
 TROVE_PATH=$WORK/d t id >/dev/null || fail "D is gone"
 ok "broken routers: lookups end empty, D stays up"

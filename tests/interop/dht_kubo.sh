@@ -192,7 +192,8 @@ for _ in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
 TPID=
 tr config --json Bootstrap '[]' >/dev/null
 # Added while the daemon is down: nobody announced it.  The reprovider's
-# first sweep (Provide.DHT.Interval 20s, roots) must.
+# first sweep (Provide.DHT.Interval 20s, Provide.Strategy all: the
+# default) must.
 echo "swept $RANDOM $(date +%s%N)" >"$KUBO_WORK/t3.txt"
 T3=$(tr add -Q "$KUBO_WORK/t3.txt")
 tr config Provide.DHT.Interval 20s >/dev/null

@@ -1,0 +1,229 @@
+/*
+ * rpc_name.c — IPNS over the DHTs, as Kubo's commands answer:
+ *
+ *   name/publish arg=PATH    sign the node's next record (dht/name.h),
+ *                            keep it, PUT_VALUE it to the k closest on
+ *                            both DHTs: {"Name","Value"}
+ *   name/resolve arg=NAME    the best valid record on the DHTs (ours
+ *                            included), followed through /ipns/ values
+ *                            when recursive: {"Path"}
+ *   provide/stat             the reprovider's sweep, per DHT
+ *
+ * Each runs as a routing operation (rpc_rop.h) whose finish is here.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../dag/cid.h"
+#include "../dht/ipns.h"
+#include "../dht/name.h"
+#include "../dht/reprov.h"
+#include "rpc_rop.h"
+
+#define NAME_DEPTH_MAX 32 /* Kubo's DefaultDepthLimit */
+
+/* A duration option in ns; absent: dflt.  Answers the error itself. */
+static int duration_opt(http_req_t *req, const char *key, uint64_t dflt,
+                        uint64_t *ns) {
+  char *v = NULL;
+  int rc = rpc_opt_str(req, key, &v);
+  *ns = dflt;
+  if (!rc && v && tr_parse_duration(v, ns))
+    rc = TR_EUSAGE;
+  if (rc)
+    rpc_error(req, 400, "invalid %s: %s", key, v ? v : "");
+  tr_free(v);
+  return rc;
+}
+
+static void name_published(rop_t *r) {
+  if (r->req)
+    rpc_write_line(r->req, json_pack("{s:s,s:s}", "Name", r->name, "Value",
+                                     r->value));
+  rpc__rop_end(r, NULL);
+}
+
+void rpc_cmd_name_publish(http_req_t *req, rpc_ctx_t *ctx) {
+  char *arg, *key = NULL;
+  if (!ctx->key) {
+    rpc_error(req, 500, "this command must be run in online mode");
+    return;
+  }
+  if (rpc_opt_str(req, "key", &key) || (key && strcmp(key, "self"))) {
+    rpc_error(req, 500, "no key by the given name was found (trove "
+              "publishes with its own key, \"self\", only)");
+    tr_free(key);
+    return;
+  }
+  tr_free(key);
+  uint64_t life, ttl;
+  int64_t seq_opt;
+  if (duration_opt(req, "lifetime", DHT_NAME_LIFETIME_NS, &life) ||
+      duration_opt(req, "ttl", DHT_NAME_TTL_NS, &ttl))
+    return;
+  if (rpc_opt_i64(req, "sequence", 0, &seq_opt) || seq_opt < 0) {
+    rpc_error(req, 400, "invalid sequence");
+    return;
+  }
+  if (rpc_one_arg(req, "ipfs-path", &arg))
+    return;
+  /* A bare CID is an /ipfs/ path, as Kubo takes it. */
+  char value[1024];
+  dag_cid_t cid;
+  const char *path;
+  int bad = 0;
+  if (!strncmp(arg, "/ipns/", 6))
+    snprintf(value, sizeof value, "%s", arg);
+  else if (!rpc_parse_path(arg, &cid, &path))
+    snprintf(value, sizeof value, "/ipfs/%s", arg + (strncmp(arg, "/ipfs/",
+                                                             6) ? 0 : 6));
+  else
+    bad = 1;
+  tr_free(arg);
+  if (bad || strlen(value) >= sizeof value - 1) {
+    rpc_error(req, 500, "invalid path");
+    return;
+  }
+  tr_bytes_t rec = {0};
+  int rc = dht_name_sign(ctx->key, ctx->repo, value, life, ttl,
+                         (uint64_t)seq_opt, &rec);
+  if (rc) {
+    rpc_error(req, 500, "publishing: %s", tr_strerror(rc));
+    return;
+  }
+  net_peerid_t self;
+  uint8_t rk[DHT_IPNS_KEY_MAX];
+  int kl;
+  if (net_peerid_parse(&self, ctx->peerid, strlen(ctx->peerid)) ||
+      (kl = dht_ipns_key(&self, rk, sizeof rk)) < 0) {
+    tr_bytes_free(&rec);
+    rpc_error(req, 500, "publishing: bad identity");
+    return;
+  }
+  rop_t *r = rpc__rop_new(req, ctx, R_PUT);
+  if (!r) {
+    tr_bytes_free(&rec);
+    return;
+  }
+  r->finish = name_published;
+  r->val = rec.data, r->vl = rec.len;
+  snprintf(r->value, sizeof r->value, "%s", value);
+  if (net_peerid_format(&self, 'k', r->name, sizeof r->name) < 0)
+    snprintf(r->name, sizeof r->name, "%s", ctx->peerid);
+  if (!rpc__rop_run(r, rk, (size_t)kl))
+    name_published(r); /* no DHT: the record is kept, as --allow-offline */
+}
+
+/* Resolve r->name (a PeerID): the best record on the DHTs, ours included. */
+static void resolve_start(rop_t *r) {
+  net_peerid_t id;
+  uint8_t rk[DHT_IPNS_KEY_MAX];
+  int kl;
+  if (net_peerid_parse(&id, r->name, strlen(r->name)) ||
+      (kl = dht_ipns_key(&id, rk, sizeof rk)) < 0) {
+    rpc__rop_end(r, "could not resolve name: not a valid IPNS name");
+    return;
+  }
+  tr_free(r->val);
+  r->val = NULL, r->vl = 0;
+  memcpy(r->key, rk, (size_t)kl);
+  r->kl = (size_t)kl;
+  if (!rpc__rop_run(r, rk, (size_t)kl))
+    rpc__rop_end(r, "could not resolve name");
+}
+
+static void name_resolved(rop_t *r) {
+  dht_ipns_record_t rec;
+  if (!r->val || dht_ipns_parse(&rec, r->val, r->vl)) {
+    rpc__rop_end(r, "could not resolve name");
+    return;
+  }
+  size_t n = rec.d.value.len < sizeof r->value - 1 ? rec.d.value.len
+                                                   : sizeof r->value - 1;
+  memcpy(r->value, rec.d.value.p, n);
+  r->value[n] = 0;
+  dht_ipns_record_free(&rec);
+  if (r->recursive && !strncmp(r->value, "/ipns/", 6) &&
+      ++r->depth < NAME_DEPTH_MAX) {
+    char next[sizeof r->name];
+    size_t l = strcspn(r->value + 6, "/");
+    if (l < sizeof next) {
+      memcpy(next, r->value + 6, l);
+      next[l] = 0;
+      snprintf(r->name, sizeof r->name, "%s", next);
+      resolve_start(r);
+      return;
+    }
+  }
+  if (r->req)
+    rpc_write_line(r->req, json_pack("{s:s}", "Path", r->value));
+  rpc__rop_end(r, NULL);
+}
+
+void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx) {
+  char **args;
+  size_t n;
+  bool recursive;
+  if (rpc_opt_bool(req, "recursive", true, &recursive)) {
+    rpc_error(req, 400, "invalid recursive");
+    return;
+  }
+  if (rpc_args(req, "arg", &args, &n) || n > 1) {
+    if (n > 1)
+      rpc_strv_free(args, n);
+    rpc_error(req, 400, "expected at most one name");
+    return;
+  }
+  char name[NET_PEERID_STR_MAX];
+  const char *a = n ? args[0] : ctx->peerid;
+  if (!strncmp(a, "/ipns/", 6))
+    a += 6;
+  int bad = strlen(a) >= NET_PEERID_STR_MAX;
+  snprintf(name, sizeof name, "%s", a);
+  rpc_strv_free(args, n);
+  net_peerid_t id;
+  if (bad || net_peerid_parse(&id, name, strlen(name))) {
+    /* DNSLink names (domains) need DNS, which trove does not ask. */
+    rpc_error(req, 500, "could not resolve name: %s is not a PeerID "
+              "(DNSLink is not supported)", name);
+    return;
+  }
+  rop_t *r = rpc__rop_new(req, ctx, R_RESOLVE);
+  if (!r)
+    return;
+  r->finish = name_resolved;
+  r->recursive = recursive;
+  memcpy(r->name, name, sizeof r->name);
+  resolve_start(r);
+}
+
+/* ------------------------------------------------------ provide stat */
+
+static json_t *sweep_json(struct dht_reprov *rp) {
+  if (!rp)
+    return json_null();
+  dht_sweep_stats_t st;
+  dht_reprov_stats(rp, &st);
+  static const char *const names[] = {"roots", "pinned", "all"};
+  return json_pack(
+      "{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+      "Strategy", names[dht_reprov_strategy(rp)], "Cycles",
+      (json_int_t)st.cycles, "CycleStart", (json_int_t)st.cycle_start,
+      "LastCycleMs", (json_int_t)st.last_cycle_ms, "PrefixBits",
+      (json_int_t)st.prefix_bits, "Regions", (json_int_t)st.regions,
+      "RegionsDone", (json_int_t)st.regions_done, "RegionsFailed",
+      (json_int_t)st.regions_failed, "RetryPending",
+      (json_int_t)st.retry_pending, "CycleKeys", (json_int_t)st.cycle_keys,
+      "Keys", (json_int_t)st.keys, "Lookups", (json_int_t)st.lookups,
+      "LookupsFailed", (json_int_t)st.lookups_failed, "Messages",
+      (json_int_t)st.messages, "MemoryPeak", (json_int_t)st.mem_peak);
+}
+
+void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx) {
+  if (!ctx->dht_lan && !ctx->dht_wan) {
+    rpc_error(req, 500, "this command must be run in online mode");
+    return;
+  }
+  rpc_api_json(req, json_pack("{s:o,s:o}", "lan", sweep_json(ctx->reprov[0]),
+                              "wan", sweep_json(ctx->reprov[1])));
+}
