@@ -111,6 +111,10 @@ typedef struct rpc_ctx {
    * the config on the first request), and the repo/gc run in progress. */
   char api_origins[4096];
   size_t api_origins_len;
+  /* API.HTTPHeaders' Access-Control-Allow-Methods (NUL-separated; POST
+   * when none are configured): what a preflight may ask for. */
+  char api_methods[256];
+  size_t api_methods_len;
   bool api_origins_read;
   struct rpc_gc *api_gc;
 } rpc_ctx_t;
