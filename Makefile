@@ -42,7 +42,7 @@ PROTO_C  := $(patsubst %.proto,$(GEN)/%.pb-c.c,$(wildcard net/proto/*.proto dht/
 override CFLAGS += -I$(GEN)
 
 # Library sources: every module below cli/.
-LIB_SRC  := $(wildcard common/*.c dag/*.c blockstore/*.c config/*.c http/*.c net/*.c dht/*.c bitswap/*.c gateway/*.c rpc/*.c node/*.c) $(PROTO_C)
+LIB_SRC  := $(wildcard common/*.c dag/*.c blockstore/*.c config/*.c http/*.c net/*.c dht/*.c bitswap/*.c gateway/*.c rpc/*.c mirror/*.c node/*.c) $(PROTO_C)
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_SRC  := $(wildcard cli/*.c)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
@@ -55,8 +55,9 @@ BENCHES  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 # Helper programs the tests run, built beside the unit tests and not run by
 # themselves: tests/evil_peer.c (a hostile libp2p peer for it_p2p_hostile.sh
 # and it_p2p_connmgr.sh) and tests/p2p_peer.c (a libp2p peer on net/ alone
-# for p2p_js.sh and bench/p2p.sh).
-TOOLS    := $(B)/tests/evil_peer $(B)/tests/p2p_peer
+# for p2p_js.sh and bench/p2p.sh), tests/bs_corrupt.c (damages a block in
+# a stopped node's repo, for it_scrub.sh).
+TOOLS    := $(B)/tests/evil_peer $(B)/tests/p2p_peer $(B)/tests/bs_corrupt
 
 BIN := $(if $(filter 1,$(SAN)),$(B)/bin/trove,bin/trove)
 

@@ -122,8 +122,13 @@ int bs_walk_next(bs_walk_t *w, bs_txn_t *txn, dag_cid_t *cid,
   while (w->depth) {
     wframe_t *f = &w->st[w->depth - 1];
     MDB_val v;
-    if ((rc = links_of(txn, &f->cid, &v)) <= 0)
-      return rc ? rc : TR_ENOTFOUND; /* removed since the last step */
+    if ((rc = links_of(txn, &f->cid, &v)) < 0)
+      return rc;
+    if (rc == 0) { /* removed since the last step: missing, and skipped */
+      *cid = f->cid;
+      w->depth--;
+      return TR_ENOTFOUND;
+    }
     if (f->off >= v.mv_size) {
       w->depth--;
       continue;
