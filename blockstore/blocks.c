@@ -190,6 +190,41 @@ int bs_foreach(bs_txn_t *txn, bs_block_cb cb, void *ud) {
   return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
 }
 
+/* Here beside bs_foreach, not in export.c with the other resumable
+ * reads: the resumable verify below uses it, and export.c calls into
+ * this file (bs_has), never the other way. */
+
+int bs_foreach_from(bs_txn_t *txn, const uint8_t *after, size_t after_len,
+                    bs_block_cb cb, void *ud) {
+  MDB_cursor *cur;
+  int rc = mdb_cursor_open(txn->mdb, txn->env->blocks, &cur);
+  if (rc)
+    return bs__err(rc);
+  MDB_val k, v;
+  MDB_cursor_op op = MDB_FIRST;
+  if (after_len) {
+    k.mv_data = (void *)after;
+    k.mv_size = after_len;
+    op = MDB_SET_RANGE; /* the first key >= after */
+  }
+  int out = 0;
+  while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+    op = MDB_NEXT;
+    if (after_len && k.mv_size == after_len &&
+        !memcmp(k.mv_data, after, after_len))
+      continue; /* the block the caller has already seen */
+    dag_cid_t cid;
+    if (dag_cid_make(&cid, 1, DAG_CODEC_RAW, k.mv_data, k.mv_size) < 0)
+      continue; /* not a multihash: cannot come from bs_put */
+    if ((out = cb(&cid, v.mv_data, v.mv_size, ud)))
+      break;
+  }
+  mdb_cursor_close(cur);
+  if (out)
+    return out;
+  return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
+}
+
 /* ---------------------------------------------------------------- verify */
 
 /* Whether a stored block hashes to its key: 0 (it does, or its hash
