@@ -55,9 +55,8 @@ BENCHES  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 # Helper programs the tests run, built beside the unit tests and not run by
 # themselves: tests/evil_peer.c (a hostile libp2p peer for it_p2p_hostile.sh
 # and it_p2p_connmgr.sh) and tests/p2p_peer.c (a libp2p peer on net/ alone
-# for p2p_js.sh and bench/p2p.sh), tests/bs_corrupt.c (damages a block in
-# a stopped node's repo, for it_scrub.sh).
-TOOLS    := $(B)/tests/evil_peer $(B)/tests/p2p_peer $(B)/tests/bs_corrupt
+# for p2p_js.sh and bench/p2p.sh).
+TOOLS    := $(B)/tests/evil_peer $(B)/tests/p2p_peer
 
 BIN := $(if $(filter 1,$(SAN)),$(B)/bin/trove,bin/trove)
 
