@@ -30,6 +30,7 @@ void mir__core_free(mir__core_t *c) {
   walk_reset(c);
   tr_bytes_free(&c->pins);
   tr_fpset_free(&c->dropped);
+  tr_fpset_free(&c->reported);
 }
 
 uint64_t mir__chunk_bytes(uint64_t rate) {
@@ -52,6 +53,7 @@ int mir__core_begin(mir__core_t *c, uint64_t now_ms) {
   c->walk_due = false;
   walk_reset(c);
   tr_fpset_free(&c->dropped);
+  tr_fpset_free(&c->reported);
   return 0;
 }
 
@@ -193,6 +195,8 @@ static int missing(mir__core_t *c, bs_txn_t *txn, const dag_cid_t *cid) {
   int rc = bs_pin_get(txn, &c->root, BS_PIN_DIRECT | BS_PIN_RECURSIVE, &pin);
   if (rc <= 0)
     return rc < 0 ? rc : 1; /* 1: unpinned, this walk ends */
+  if ((rc = tr_fpset_add(&c->reported, dag_cid_fp(cid))) <= 0)
+    return rc; /* reported in this pass already (0), or -ENOMEM */
   mir__finding_t f = {.cid = *cid, .root = c->root};
   f.corrupt = tr_fpset_has(&c->dropped, dag_cid_fp(cid));
   if (!f.corrupt) {
@@ -254,6 +258,7 @@ int mir__core_step(mir__core_t *c, bs_env_t *env, uint64_t now_ms) {
     if (rc == 0 && c->st.phase == MIR_SCRUB_IDLE) {
       c->st.finished_ms = now_ms;
       tr_fpset_free(&c->dropped);
+      tr_fpset_free(&c->reported);
     }
     return rc;
   }

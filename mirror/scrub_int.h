@@ -43,6 +43,8 @@ typedef struct mir__core {
   bs_walk_t *w;
   dag_cid_t root;
   tr_fpset_t dropped; /* removed as corrupt in this pass */
+  tr_fpset_t reported; /* missing blocks reported in this pass (a pass
+                          may walk twice: each is reported once) */
   uint64_t store_blocks;
   mir__found_cb found;
   void *ud;
