@@ -34,6 +34,7 @@
 #include "identity.h"
 #include "bitswap.h"
 #include "routing.h"
+#include "scrub.h"
 
 #define TROVE_VERSION "0.1.0"
 
@@ -114,6 +115,7 @@ typedef struct node {
   rpc_router_t rpc_router; /* deleg for the RPC API (n->rpc.router) */
   node_routing_t routing; /* the gateway's /routing/v1 on the DHTs */
   node_bitswap_t bitswap; /* and the fetcher of the gateway and API */
+  node_scrub_t scrub;     /* Mirror.Scrub: rehash and repair */
   gw_ctx_t gw;   /* the gateway's context */
   rpc_ctx_t rpc; /* the API's */
   char pubkey[64]; /* base64 of the PublicKey protobuf, for `id` */
@@ -241,6 +243,7 @@ static void stop_node(node_t *n) {
   if (n->republish.loop && !uv_is_closing((uv_handle_t *)&n->republish))
     uv_close((uv_handle_t *)&n->republish, NULL);
   node_routing_stop(&n->routing); /* its lookups are on the DHTs */
+  node_scrub_stop(&n->scrub); /* its repairs use the fetcher */
   node_bitswap_stop(&n->bitswap, &n->gw, &n->rpc); /* so are its searches */
   node_deleg_free(n->deleg); /* both routings' lookups have ended */
   n->deleg = NULL;
@@ -862,6 +865,9 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     rc = node_bitswap_start(&n->bitswap, &n->loop, n->host, n->env,
                             n->dht_lan, n->dht_wan, n->deleg, cfg, &n->gw,
                             &n->rpc);
+  if (!rc && (rc = node_scrub_start(&n->scrub, &n->loop, n->env,
+                                     n->rpc.fetcher, cfg, &n->rpc)))
+    startup_fail(o, rc, "Mirror.Scrub: %s", tr_strerror(rc));
   if (!rc)
     rc = write_api_file(o, n->repo, n->rpc.api_addr);
   if (rc)

@@ -336,6 +336,8 @@ void rpc_api_handle(http_req_t *req, void *ud) {
       rpc_cmds[i].fn(req, ctx);
       return;
     }
+  if (ctx->ext_cmd && ctx->ext_cmd(ctx->ext_ud, req, cmd))
+    return;
   char msg[300];
   snprintf(msg, sizeof msg, "unknown command \"%.200s\"", cmd);
   rpc_api_error(req, 404, msg);

@@ -106,6 +106,11 @@ typedef struct rpc_ctx {
   /* Called when the API asks the node to stop (/api/v0/shutdown). */
   void (*shutdown)(void *ud);
   void *shutdown_ud;
+  /* Commands of the modules above rpc/ (the mirror's, node/scrub.c),
+   * offered each /api/v0/ command rpc/ does not know, after the method and
+   * origin checks: it returns true when it has answered.  NULL: none. */
+  bool (*ext_cmd)(void *ud, http_req_t *req, const char *cmd);
+  void *ext_ud;
   /* The API's own state (zero at start): the origins its CSRF check allows
    * (API.HTTPHeaders' Access-Control-Allow-Origin, NUL-separated, read from
    * the config on the first request), and the repo/gc run in progress. */
