@@ -293,11 +293,21 @@ static void fmt_double(double v, char *out, size_t cap) {
     snprintf(out, cap, v > 0 ? "+Inf" : "-Inf");
     return;
   }
-  for (int prec = 1; prec <= 17; prec++) {
-    snprintf(out, cap, "%.*g", prec, v);
+  /* The fewest significant digits that read back as v; then, as Go's
+   * shortest 'g': exponent form below 1e-4 or from 1e+06 up, else
+   * positional with as many decimals as those digits need. */
+  int prec = 1;
+  for (; prec < 17; prec++) {
+    snprintf(out, cap, "%.*e", prec - 1, v);
     if (strtod(out, NULL) == v)
-      return;
+      break;
   }
+  snprintf(out, cap, "%.*e", prec - 1, v);
+  int exp = atoi(strchr(out, 'e') + 1);
+  if (exp < -4 || exp >= 6)
+    return;
+  int dec = prec - 1 - exp;
+  snprintf(out, cap, "%.*f", dec > 0 ? dec : 0, v);
 }
 
 static const char *type_name(int type) {

@@ -162,11 +162,19 @@ static void test_errors(void **state) {
 static void test_floats(void **state) {
   (void)state;
   tr_metrics_t *m = tr_metrics_new();
-  tr_metric_t *a, *b, *c, *d;
+  tr_metric_t *a, *b, *c, *d, *e, *f, *g, *h;
   assert_int_equal(tr_metrics_gauge(m, "a", "", NULL, &a), 0);
   assert_int_equal(tr_metrics_gauge(m, "b", "", NULL, &b), 0);
   assert_int_equal(tr_metrics_gauge(m, "c", "", NULL, &c), 0);
   assert_int_equal(tr_metrics_gauge(m, "d", "", NULL, &d), 0);
+  assert_int_equal(tr_metrics_gauge(m, "e", "", NULL, &e), 0);
+  assert_int_equal(tr_metrics_gauge(m, "f", "", NULL, &f), 0);
+  assert_int_equal(tr_metrics_gauge(m, "g", "", NULL, &g), 0);
+  assert_int_equal(tr_metrics_gauge(m, "h", "", NULL, &h), 0);
+  tr_metric_set(e, 40960);
+  tr_metric_set(f, 0.0005);
+  tr_metric_set(g, 0.00001);
+  tr_metric_set(h, 999999);
   tr_metric_set(a, 1e21);
   tr_metric_set(b, -INFINITY);
   tr_metric_set(c, NAN);
@@ -179,7 +187,11 @@ static void test_floats(void **state) {
   assert_non_null(strstr(s, "\na 1e+21\n"));
   assert_non_null(strstr(s, "\nb -Inf\n"));
   assert_non_null(strstr(s, "\nc NaN\n"));
-  assert_non_null(strstr(s, "\nd 123456789013\n"));
+  assert_non_null(strstr(s, "\nd 1.23456789013e+11\n"));
+  assert_non_null(strstr(s, "\ne 40960\n"));
+  assert_non_null(strstr(s, "\nf 0.0005\n"));
+  assert_non_null(strstr(s, "\ng 1e-05\n"));
+  assert_non_null(strstr(s, "\nh 999999\n"));
   tr_bytes_free(&out);
   tr_metrics_free(m);
 }
