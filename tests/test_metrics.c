@@ -136,7 +136,7 @@ static void test_errors(void **state) {
   assert_int_equal(tr_metrics_histogram(m, "h", "", NULL, inf, 2, &c),
                    TR_EUSAGE);
   /* Caps: children of a family, and label text. */
-  char v[8];
+  char v[16];
   int rc = 0;
   for (int i = 0; i <= TR_METRICS_MAX_CHILDREN && !rc; i++) {
     snprintf(v, sizeof v, "%d", i);
