@@ -42,7 +42,9 @@ PROTO_C  := $(patsubst %.proto,$(GEN)/%.pb-c.c,$(wildcard net/proto/*.proto dht/
 override CFLAGS += -I$(GEN)
 
 # Library sources: every module below cli/.
-LIB_SRC  := $(wildcard common/*.c dag/*.c blockstore/*.c config/*.c http/*.c net/*.c dht/*.c bitswap/*.c gateway/*.c rpc/*.c mirror/*.c node/*.c) $(PROTO_C)
+# rpc/status.html (the node's status page) compiled in as a C string.
+STATUS_C := $(GEN)/rpc/status_html.c
+LIB_SRC  := $(wildcard common/*.c dag/*.c blockstore/*.c config/*.c http/*.c net/*.c dht/*.c bitswap/*.c gateway/*.c rpc/*.c mirror/*.c node/*.c) $(PROTO_C) $(STATUS_C)
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_SRC  := $(wildcard cli/*.c)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
@@ -69,6 +71,13 @@ deps:
 $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: %.proto
 	@mkdir -p $(GEN)
 	protoc-c --c_out=$(GEN) $<
+
+$(STATUS_C): rpc/status.html
+	@mkdir -p $(dir $@)
+	@{ echo '/* Generated from rpc/status.html by the Makefile. */'; \
+	  echo 'const char rpc__status_html[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } >$@
 
 # The library and the CLI are -Wconversion clean (the tests, with cmocka's
 # macros, and protobuf-c's generated code are not held to it).

@@ -105,6 +105,20 @@ int http_server_port(const http_server_t *srv);
  * everything is closed, after which srv is freed. */
 void http_server_stop(http_server_t *srv, void (*cb)(void *ud), void *ud);
 
+/* A request's answer is over: called once per request the handler was
+ * given (and per 429 the server gave itself), from http_res_end() or
+ * http_res_abort(), with the status sent and the nanoseconds from the end
+ * of the request's header to that call (for a streamed body, the time to
+ * produce and queue it all, not to deliver the last byte).  req is valid
+ * for the call (method, path, headers).  For whoever keeps latencies per
+ * listener (node/ puts them in its metrics): the server keeps no numbers
+ * of its own.  A request that reached the handler before
+ * http_server_stop() still reports after it, so ud must outlive the
+ * requests, not the server.  fn NULL: none (the default). */
+typedef void (*http_done_fn)(const http_req_t *req, int status,
+                             uint64_t ns, void *ud);
+void http_server_on_done(http_server_t *srv, http_done_fn fn, void *ud);
+
 /* Number of open connections (for metrics and tests). */
 uint32_t http_server_conns(const http_server_t *srv);
 

@@ -89,6 +89,8 @@ struct http_server {
   http_limits_t lim;
   http_handler_fn handler;
   void *ud;
+  http_done_fn done; /* http_server_on_done */
+  void *done_ud;
   uint32_t nconns;
   http_conn_t *conns; /* doubly linked list of open connections */
   http_ip_t *ips[HTTP_IP_BUCKETS];
@@ -169,6 +171,11 @@ struct http_req {
   bool h2_end_pending;  /* END_STREAM seen, not yet told to the handler */
   bool h2_taken;        /* nghttp2 has taken response bytes */
   uint64_t progress_ms; /* last time the stream moved (either way) */
+  /* The server's done hook, taken at dispatch (the request may outlive
+   * its connection and server), and when the handler got it (uv_hrtime). */
+  http_done_fn done;
+  void *done_ud;
+  uint64_t t0_ns;
 };
 
 struct http_conn {

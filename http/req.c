@@ -116,6 +116,10 @@ static void answer_429(http_req_t *r) {
 
 void http__req_dispatch(http_req_t *r) {
   r->state = REQ_ACTIVE;
+  r->done = r->conn->srv->done;
+  r->done_ud = r->conn->srv->done_ud;
+  if (r->done)
+    r->t0_ns = uv_hrtime();
   r->head = !strcmp(http_req_method(r), "HEAD");
   if (!http__rate_ok(r->conn)) {
     answer_429(r);
@@ -222,6 +226,14 @@ bool http_req_closed(const http_req_t *r) { return r->closed; }
 
 /* ------------------------------------------------------------- responses */
 
+/* The answer is over: tell the server's done hook, once. */
+static void report_done(http_req_t *r) {
+  http_done_fn fn = r->done;
+  r->done = NULL;
+  if (fn)
+    fn(r, r->status, uv_hrtime() - r->t0_ns, r->done_ud);
+}
+
 #define HTTP_MAX_RES_HEADERS 64
 
 /* RFC 9110 5.6.2 token characters, for header names. */
@@ -321,6 +333,7 @@ void http_res_end(http_req_t *r) {
     return;
   if (!r->started)
     http_res_start(r, 500, NULL, 0, 0);
+  report_done(r); /* before anything below may free r */
   r->ended = true;
   r->state = REQ_DONE;
   if (r->closed) {
@@ -338,6 +351,7 @@ void http_res_abort(http_req_t *r) {
     http_res_end(r);
     return;
   }
+  report_done(r);
   /* r is finished before anything below can call back into it.  HTTP/1.1
    * closes the connection once what was queued is out, HTTP/2 resets the
    * stream: either way the client sees a truncated body. */

@@ -193,6 +193,11 @@ int http_server_port(const http_server_t *s) {
 
 uint32_t http_server_conns(const http_server_t *s) { return s->nconns; }
 
+void http_server_on_done(http_server_t *s, http_done_fn fn, void *ud) {
+  s->done = fn;
+  s->done_ud = ud;
+}
+
 void http_server_stop(http_server_t *s, void (*cb)(void *ud), void *ud) {
   s->stopping = true;
   s->stop_cb = cb;

@@ -32,6 +32,7 @@
 #include "../net/pnet.h"
 #include "../rpc/rpc.h"
 #include "identity.h"
+#include "obs.h"
 #include "bitswap.h"
 #include "routing.h"
 #include "scrub.h"
@@ -118,6 +119,7 @@ typedef struct node {
   node_scrub_t scrub;     /* Mirror.Scrub: rehash and repair */
   gw_ctx_t gw;   /* the gateway's context */
   rpc_ctx_t rpc; /* the API's */
+  node_obs_t *obs; /* metrics and the status page (node/obs.h) */
   char pubkey[64]; /* base64 of the PublicKey protobuf, for `id` */
   bs_env_t *env;
   char repo[4096];
@@ -224,6 +226,7 @@ static void stop_node(node_t *n) {
   if (n->api)
     http_server_stop(n->api, NULL, NULL);
   n->gateway = n->api = NULL;
+  node_obs_stop(n->obs);
   n->rpc.host = NULL; /* swarm commands from now on: offline */
   n->rpc.autonat = NULL;
   n->rpc.dht_lan = n->rpc.dht_wan = NULL;
@@ -869,6 +872,12 @@ int node_daemon_run(const node_daemon_opts_t *o) {
                                      n->rpc.fetcher, cfg, &n->rpc)))
     startup_fail(o, rc, "Mirror.Scrub: %s", tr_strerror(rc));
   if (!rc)
+    rc = node_obs_start(&n->obs, &n->loop, &n->rpc);
+  if (!rc)
+    rc = node_obs_listener(n->obs, n->api, "api");
+  if (!rc)
+    rc = node_obs_listener(n->obs, n->gateway, "gateway");
+  if (!rc)
     rc = write_api_file(o, n->repo, n->rpc.api_addr);
   if (rc)
     goto stop;
@@ -904,6 +913,7 @@ out:
   if (n->env)
     bs_close(n->env);
   dht_provq_free(n->provq);
+  node_obs_free(n->obs); /* after the loop: the last requests report */
   sodium_memzero(&n->key, sizeof n->key);
   tr_bytes_free(&n->snap[0]);
   tr_bytes_free(&n->snap[1]);

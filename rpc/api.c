@@ -26,6 +26,10 @@
  * Access-Control-Request-Method) is granted for an allowed origin, a
  * method of API.HTTPHeaders' Access-Control-Allow-Methods (POST by
  * default) and rs/cors' default request headers.
+ *
+ * The observability pages (rpc_obs.c: /debug/metrics/prometheus, /status,
+ * /status.json) are GETs under the same origin rules, less the
+ * user-agent one (see request_allowed).
  */
 #include <stdio.h>
 #include <string.h>
@@ -166,8 +170,11 @@ static bool referer_origin(const char *ref, char *out, size_t outsz,
   return true;
 }
 
-/* go-ipfs-cmds' allowOrigin && allowReferer && allowUserAgent. */
-static bool request_allowed(http_req_t *req, rpc_ctx_t *ctx) {
+/* go-ipfs-cmds' allowOrigin && allowReferer && allowUserAgent; for the
+ * GET pages of rpc_obs.c (browser false) the user-agent rule is left out,
+ * so that a browser may open them by their URL, which sends neither Origin
+ * nor Referer; a cross-site one is still refused by Sec-Fetch-Site. */
+static bool request_allowed(http_req_t *req, rpc_ctx_t *ctx, bool browser) {
   const char *origin = http_req_header(req, "origin");
   const char *ref = http_req_header(req, "referer");
   if (origin && *origin && !origin_ok(ctx, origin, strlen(origin)))
@@ -181,7 +188,7 @@ static bool request_allowed(http_req_t *req, rpc_ctx_t *ctx) {
   if ((origin && *origin) || (ref && *ref))
     return true;
   const char *ua = http_req_header(req, "user-agent");
-  if (ua && !strncmp(ua, "Mozilla", 7))
+  if (browser && ua && !strncmp(ua, "Mozilla", 7))
     return false;
   const char *site = http_req_header(req, "sec-fetch-site");
   return !site || (strcasecmp(site, "cross-site") &&
@@ -285,7 +292,7 @@ static void options(http_req_t *req, rpc_ctx_t *ctx) {
     http_res_end(req);
     return;
   }
-  if (!request_allowed(req, ctx)) {
+  if (!request_allowed(req, ctx, true)) {
     forbidden(req);
     return;
   }
@@ -303,6 +310,16 @@ extern const size_t rpc_ncmds;
 void rpc_api_handle(http_req_t *req, void *ud) {
   rpc_ctx_t *ctx = ud;
   const char *path = http_req_path(req);
+  if (rpc__obs_path(path)) { /* metrics and the status page: GET */
+    if (!request_allowed(req, ctx, false)) {
+      tr_log(TR_LOG_WARN, "API blocked request to %.200s (possible CSRF)",
+             path);
+      forbidden(req);
+      return;
+    }
+    rpc__obs_handle(req, ctx);
+    return;
+  }
   if (strncmp(path, "/api/v0/", 8)) {
     rpc_api_error(req, 404, "404 page not found");
     return;
@@ -320,7 +337,7 @@ void rpc_api_handle(http_req_t *req, void *ud) {
     http_res_end(req);
     return;
   }
-  if (!request_allowed(req, ctx)) {
+  if (!request_allowed(req, ctx, true)) {
     tr_log(TR_LOG_WARN, "API blocked request to %.200s (possible CSRF)", path);
     forbidden(req);
     return;

@@ -29,6 +29,8 @@
 
 struct dht_peer;
 struct net_peerid;
+struct tr_metrics;
+struct json_t;
 
 /* Routers beside the DHTs, for the routing commands (rpc_routing.c): the
  * daemon's Routing.DelegatedRouters (node/delegated.h) behind function
@@ -103,6 +105,16 @@ typedef struct rpc_ctx {
   /* Where the listeners ended up, for `id` and logs. */
   char gateway_addr[128];
   char api_addr[128];
+  /* Observability (rpc_obs.c): the registry served at
+   * /debug/metrics/prometheus, and the object served at /status.json
+   * (a new reference each call; NULL when out of memory) for the page at
+   * /status.  NULL: that path is 404.  Not owned. */
+  struct tr_metrics *metrics;
+  struct json_t *(*status_json)(void *ud);
+  void *status_ud;
+  /* GC runs finished (rpc_gc.c; counted on the loop) and blocks they
+   * removed, for the metrics. */
+  uint64_t gc_runs, gc_removed;
   /* Called when the API asks the node to stop (/api/v0/shutdown). */
   void (*shutdown)(void *ud);
   void *shutdown_ud;

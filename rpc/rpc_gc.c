@@ -43,6 +43,7 @@ struct rpc_gc {
   bool done, cancel;
   /* Written by the thread while it runs, read by the loop once done. */
   int rc;
+  uint64_t removed;
   tr_bytes_t lines;
 };
 
@@ -66,9 +67,11 @@ static int gc_removed(const dag_cid_t *cid, void *ud) {
 static void gc_thread(void *arg) {
   struct rpc_gc *g = arg;
   bs_gc_stats_t st;
+  memset(&st, 0, sizeof st);
   int rc = bs_gc(g->ctx->env, gc_removed, g, &st);
   uv_mutex_lock(&g->mu);
   g->rc = rc;
+  g->removed = st.removed;
   g->done = true;
   uv_mutex_unlock(&g->mu);
   uv_async_send(&g->async);
@@ -141,6 +144,8 @@ static void on_async(uv_async_t *a) {
     return;
   uv_thread_join(&g->thread);
   int rc = g->rc;
+  g->ctx->gc_runs++; /* for the metrics (node/obs.c) */
+  g->ctx->gc_removed += g->removed;
   for (gc_waiter_t *w = g->running, *n; w; w = n) {
     n = w->next;
     answer(w, rc, &g->lines);

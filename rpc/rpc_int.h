@@ -353,4 +353,11 @@ void rpc_cmd_bitswap_ledger(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_bitswap_reprovide(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_stats_bw(http_req_t *req, rpc_ctx_t *ctx);
 
+/* ---------------------------------------------------------- rpc_obs.c */
+
+/* Whether path is one of the observability pages, and their handler (the
+ * origin check done by the caller). */
+bool rpc__obs_path(const char *path);
+void rpc__obs_handle(http_req_t *req, rpc_ctx_t *ctx);
+
 #endif /* RPC_INT_H */
