@@ -70,4 +70,28 @@ bool mir__reqid_parse(const char *id, uint64_t *created, uint64_t *rnd);
  * subset match. */
 bool mir__meta_match(const json_t *want, const char *meta, size_t n);
 
+/* ------------------------------------------------ request parsing (parse.c)
+ * Sans-I/O, the fuzz target's entry points.  err gets a short reason for
+ * a 400 (errcap bytes). */
+
+/* A Pin body: the JSON object of POST /pins and POST /pins/{id}. */
+typedef struct mir__body {
+  mir_pin_t pin;  /* views into origins, meta and root's strings */
+  json_t *root;
+  char *origins;  /* compact JSON, jansson-allocated (free()) */
+  char *meta;
+} mir__body_t;
+/* 0, or TR_EUSAGE with err (a bad body: 400).  Free with mir__body_free
+ * whatever it returns. */
+int mir__parse_body(const char *s, size_t n, mir__body_t *b, char *err,
+                    size_t errcap);
+void mir__body_free(mir__body_t *b);
+
+/* The query string of GET /pins into q (meta a view into the decoded
+ * copy the caller frees: *meta_buf, tr_free) and *limit.  Unknown keys are
+ * ignored; status defaults to pinned as the spec says.  0 or TR_EUSAGE
+ * with err; -ENOMEM. */
+int mir__parse_query(const char *query, mir_query_t *q, unsigned *limit,
+                     char **meta_buf, char *err, size_t errcap);
+
 #endif /* MIR_INT_H */
