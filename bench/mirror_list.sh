@@ -58,16 +58,19 @@ while True:
     before = d["results"][-1]["created"]
 total = time.perf_counter() - s
 assert seen == n, (seen, n)
-hwm = 0
+hwm = anon = 0
 for line in open(f"/proc/{pid}/status"):
     if line.startswith("VmHWM:"):
         hwm = int(line.split()[1]) / 1024
+    if line.startswith("RssAnon:"):
+        anon = int(line.split()[1]) / 1024
 first_ms = sorted(firsts)[len(firsts) // 2] * 1000
 print(f"mirror_list: {n} pins put in the store in {t1 - t0:.1f} s (mir_fill)")
 print(f"mirror_list: first page (1000 pins): {first_ms:.1f} ms (median of 5; target < 50 ms)")
 print(f"mirror_list: whole listing: {pages} pages, {seen} pins in {total:.1f} s "
       f"({seen / total:.0f} pins/s)")
-print(f"mirror_list: daemon peak RSS {hwm:.1f} MiB (target < 128 MiB)")
+print(f"mirror_list: daemon peak RSS {hwm:.1f} MiB (target < 128 MiB; "
+      f"anonymous now {anon:.1f} MiB, the rest the repo's map)")
 print("mirror_list: reference: none measured (no other Pinning Service API "
       "server runs here)")
 PY

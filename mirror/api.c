@@ -79,7 +79,9 @@ static void fail(http_req_t *req, int status, const char *reason,
   if (status == 401) {
     http_header_t h[] = {{"Content-Type", "application/json"},
                          {"WWW-Authenticate", "Bearer"}};
-    char *s = json_dumps(json_pack("{s:o}", "error", e), JSON_COMPACT);
+    json_t *o = json_pack("{s:o}", "error", e);
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
     http_res_start(req, 401, h, 2, s ? (int64_t)strlen(s) : 0);
     if (s)
       http_res_write(req, s, strlen(s));
@@ -90,9 +92,11 @@ static void fail(http_req_t *req, int status, const char *reason,
   reply_json(req, status, json_pack("{s:o}", "error", e));
 }
 
-static json_t *raw_json(const char *s, size_t n, json_t *dflt) {
+/* Stored JSON text as a value; what does not parse (never written so)
+ * as an empty array or object. */
+static json_t *raw_json(const char *s, size_t n, bool array) {
   json_t *v = s ? json_loadb(s, n, 0, NULL) : NULL;
-  return v ? v : dflt;
+  return v ? v : array ? json_array() : json_object();
 }
 
 /* The PinStatus of p. */
@@ -105,15 +109,14 @@ static json_t *pin_status(const mir_api_t *a, const mir_pin_t *p) {
     json_object_set_new(pin, "name", json_stringn(p->name, p->name_len));
   if (p->origins)
     json_object_set_new(pin, "origins",
-                        raw_json(p->origins, p->origins_len, json_array()));
+                        raw_json(p->origins, p->origins_len, true));
   if (p->meta)
     json_object_set_new(pin, "meta",
-                        raw_json(p->meta, p->meta_len, json_object()));
+                        raw_json(p->meta, p->meta_len, false));
   json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:O}", "requestid", p->requestid,
                         "status", mir_status_name(p->status), "created", t,
                         "pin", pin, "delegates", a->delegates);
-  json_object_set_new(o, "info", raw_json(p->info, p->info_len,
-                                          json_object()));
+  json_object_set_new(o, "info", raw_json(p->info, p->info_len, false));
   return o;
 }
 
@@ -125,6 +128,7 @@ typedef struct list_state {
   mir_query_t q;
   char *meta_buf;
   unsigned limit, n;
+  unsigned long since_release; /* pins read since the last release */
   int phase;      /* 0 head not written, 1 results, 2 done */
   char *pending;  /* a pin's JSON that did not fit the last piece */
   size_t pending_len;
@@ -137,6 +141,19 @@ static void list_free(void *p) {
   tr_free((void *)s->q.name);
   free(s->pending);
   tr_free(s);
+}
+
+/* A listing pages through as much of the map as it lists (and count's
+ * scans more): the pages it touched stay mapped into this process and add
+ * up to the file's size in RSS (483 MiB for 1,000,000 pins, measured by
+ * bench/mirror_list.sh).  Dropping the mapping every RELEASE_PINS keeps
+ * them in the page cache, out of RSS. */
+#define RELEASE_PINS 20000
+static void release(list_state_t *s) {
+  if (s->since_release >= RELEASE_PINS || s->phase == 2) {
+    bs_release_map(mir_store_env(s->a->st));
+    s->since_release = 0;
+  }
 }
 
 static int64_t list_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
@@ -190,11 +207,14 @@ static int64_t list_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
     }
     s->pending_len = strlen(s->pending);
     s->n++;
+    s->since_release++;
   }
   bs_txn_abort(txn);
+  release(s);
   return (int64_t)w;
 end:
   bs_txn_abort(txn);
+  release(s);
   memcpy(buf + w, "]}", 2);
   s->phase = 2;
   return (int64_t)(w + 2);

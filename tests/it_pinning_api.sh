@@ -18,6 +18,7 @@ cleanup() {
   if grep -q -E 'Sanitizer|runtime error' "$WORK"/*.log 2>/dev/null; then
     cat "$WORK"/*.log; rc=1
   fi
+  [ -n "${IT_KEEP_LOGS:-}" ] && cp "$WORK"/*.log "$IT_KEEP_LOGS"/ 2>/dev/null
   rm -rf "$WORK"
   exit $rc
 }
