@@ -425,7 +425,7 @@ int bs_batch_reserve(bs_batch_t *b, size_t n) {
     if ((rc = batch_open(b, 2 * (uint64_t)b->limit + cost)))
       return rc;
   }
-ok:
+ok:; /* a declaration follows: clang refuses a label on one in C11 */
   /* Inside a transaction too: each block's keyspace entry goes to a
    * random leaf of the index, and each leaf read faults in (with its
    * neighbours: the kernel maps the whole folio) pages that would stay

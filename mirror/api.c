@@ -214,9 +214,9 @@ static int64_t list_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
   return (int64_t)w;
 end:
   bs_txn_abort(txn);
+  s->phase = 2;
   release(s);
   memcpy(buf + w, "]}", 2);
-  s->phase = 2;
   return (int64_t)(w + 2);
 }
 

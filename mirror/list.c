@@ -18,6 +18,8 @@
 #include <strings.h>
 
 #define NSTREAM MIR_CIDS_MAX
+/* Records a listing reads between two bs_release_map()s. */
+#define MIR_SCAN_RELEASE 20000
 
 struct mir_list {
   mir_store_t *st;
@@ -28,6 +30,7 @@ struct mir_list {
   size_t plen[NSTREAM];
   size_t nstream;
   uint64_t pos;      /* entries older than this are next */
+  unsigned long scanned; /* records read since the map was last released */
   bool done;
 };
 
@@ -234,6 +237,13 @@ int mir_list_next(mir_list_t *l, bs_txn_t *txn, mir_pin_t *out) {
     if (!best || best <= l->q.after)
       break;
     l->pos = best;
+    if (++l->scanned >= MIR_SCAN_RELEASE) {
+      /* A scan that matches little reads the whole store in one call:
+       * drop the pages it touched from this process's RSS as it goes
+       * (they stay in the page cache; views fault back in). */
+      bs_release_map(mir_store_env(l->st));
+      l->scanned = 0;
+    }
     int rc = mir__get(l->st, txn, best, out);
     if (rc == TR_ENOTFOUND)
       continue; /* an index entry without its record: skip it */
