@@ -287,6 +287,23 @@ static int startup_fail(const node_daemon_opts_t *o, int rc, const char *fmt,
   return rc;
 }
 
+/* The Pinning Service API and its engine (node/mirror.h), on its own
+ * listener too when Mirror.PinningAPI.Address is set. */
+static int start_mirror(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
+                        const node_identity_t *id) {
+  const char *own = json_string_value(
+      config_get(cfg, "Mirror.PinningAPI.Address"));
+  char host[64];
+  int port = 0;
+  if (own && *own && node_maddr_tcp(own, host, sizeof host, &port))
+    return startup_fail(o, TR_ECONFIG, "Mirror.PinningAPI.Address: not a "
+                        "TCP multiaddr: %s", own);
+  int rc = node_mirror_start(&n->mirror, &n->loop, n->env, n->rpc.fetcher,
+                             n->host, id->peerid, cfg,
+                             own && *own ? host : NULL, port);
+  return rc ? startup_fail(o, rc, "mirror: %s", tr_strerror(rc)) : 0;
+}
+
 /* The API listener: the Pinning Service API's /pins first, then the RPC
  * API. */
 static void api_handle(http_req_t *req, void *ud) {
@@ -874,8 +891,7 @@ int node_daemon_run(const node_daemon_opts_t *o) {
                             n->dht_lan, n->dht_wan, n->deleg, cfg, &n->gw,
                             &n->rpc);
   if (!rc)
-    rc = node_mirror_start(&n->mirror, &n->loop, n->env, n->rpc.fetcher,
-                           n->host, id.peerid, cfg);
+    rc = start_mirror(n, o, cfg, &id);
   if (!rc)
     rc = write_api_file(o, n->repo, n->rpc.api_addr);
   if (rc)

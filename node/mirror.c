@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "../config/config.h"
-#include "daemon.h"
 
 static void connect_done(net_host_t *h, int status, const net_peerid_t *peer,
                          void *ud) {
@@ -25,7 +24,8 @@ static void connect_origin(void *ud, const char *maddr) {
 
 int node_mirror_start(node_mirror_t *m, uv_loop_t *loop, bs_env_t *env,
                       const bs_fetcher_t *fetcher, net_host_t *host,
-                      const char *peerid, json_t *cfg) {
+                      const char *peerid, json_t *cfg, const char *own_host,
+                      int own_port) {
   m->host = host;
   int rc = mir_store_open(env, &m->st);
   if (rc) {
@@ -63,24 +63,16 @@ int node_mirror_start(node_mirror_t *m, uv_loop_t *loop, bs_env_t *env,
   tr_free(addrs);
   if ((rc = mir_api_new(m->st, m->eng, dl, nd, &m->api)))
     return rc;
-  const char *own = json_string_value(config_get(cfg,
-                                                 "Mirror.PinningAPI.Address"));
-  if (own && *own) {
-    char h[64];
-    int port;
-    if (node_maddr_tcp(own, h, sizeof h, &port)) {
-      tr_log(TR_LOG_ERROR, "mirror: Mirror.PinningAPI.Address: not a TCP "
-             "multiaddr: %s", own);
-      return TR_ECONFIG;
-    }
-    if ((rc = http_server_start(loop, h, port, NULL, mir_api_serve, m->api,
-                                &m->srv))) {
-      tr_log(TR_LOG_ERROR, "mirror: cannot listen on %s: %s", own,
-             uv_strerror(rc));
+  if (own_host) {
+    if ((rc = http_server_start(loop, own_host, own_port, NULL,
+                                mir_api_serve, m->api, &m->srv))) {
+      tr_log(TR_LOG_ERROR, "mirror: cannot listen on %s port %d: %s",
+             own_host, own_port, uv_strerror(rc));
       return rc;
     }
     snprintf(m->addr, sizeof m->addr, "/%s/%s/tcp/%d",
-             strchr(h, ':') ? "ip6" : "ip4", h, http_server_port(m->srv));
+             strchr(own_host, ':') ? "ip6" : "ip4", own_host,
+             http_server_port(m->srv));
     tr_log(TR_LOG_INFO, "Pinning Service API listening on %s", m->addr);
   }
   return 0;

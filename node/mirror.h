@@ -28,11 +28,14 @@ typedef struct node_mirror {
 } node_mirror_t;
 
 /* Start it all (m zeroed).  fetcher and host may be NULL (offline).
- * peerid names this node in the delegates.  0, or an error already
- * logged. */
+ * peerid names this node in the delegates.  own_host (numeric; NULL:
+ * none) and own_port: the listener of its own, from
+ * Mirror.PinningAPI.Address (the daemon parses it).  0, or an error
+ * already logged. */
 int node_mirror_start(node_mirror_t *m, uv_loop_t *loop, bs_env_t *env,
                       const bs_fetcher_t *fetcher, net_host_t *host,
-                      const char *peerid, json_t *cfg) TR_WUR;
+                      const char *peerid, json_t *cfg, const char *own_host,
+                      int own_port) TR_WUR;
 /* true when req was the Pinning Service API's (answered). */
 bool node_mirror_handle(node_mirror_t *m, http_req_t *req);
 /* Stop the listener and the engine (their handles close on the loop). */

@@ -31,6 +31,7 @@ t mirror token ls | grep -q '^walker' || fail "token ls"
 # No peers: a fetch of a CID nobody has gives up after a second.
 t config Mirror.FetchTimeout 1s >/dev/null
 t config --json Bootstrap '[]' >/dev/null
+t config Mirror.PinningAPI.Address /ip4/127.0.0.1/tcp/0 >/dev/null
 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
   --gateway=/ip4/127.0.0.1/tcp/0 >"$WORK/d.log" 2>&1 &
 PIDS+=($!)
@@ -38,6 +39,13 @@ for _ in $(seq 100); do [ -s "$TROVE_PATH/api" ] && break; sleep 0.05; done
 [ -s "$TROVE_PATH/api" ] || fail "daemon did not start: $(cat "$WORK/d.log")"
 B="http://127.0.0.1:$(sed 's|.*/tcp/||' "$TROVE_PATH/api")"
 A=(-H "Authorization: Bearer $TOK")
+# The listener of its own (Mirror.PinningAPI.Address): the API, and
+# nothing of the RPC API.
+OWN=$(sed -n 's|.*Pinning Service API listening on /ip4/127.0.0.1/tcp/||p' "$WORK/d.log")
+[ -n "$OWN" ] || fail "no own listener: $(cat "$WORK/d.log")"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$OWN/pins")" = 401 ] || fail "own listener without a token"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "${A[@]}" "http://127.0.0.1:$OWN/pins")" = 200 ] || fail "own listener"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$OWN/api/v0/id")" = 404 ] || fail "own listener serves the RPC API"
 # code METHOD PATH [curl args...]: prints the status, body into $WORK/b
 code() { local m=$1 p=$2; shift 2
   curl -s -o "$WORK/b" -w '%{http_code}' -X "$m" "$@" "$B$p"; }
