@@ -147,7 +147,7 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
       goto fail;
     }
   }
-  mdb_env_set_maxdbs(env->mdb, 8); /* 5 used */
+  mdb_env_set_maxdbs(env->mdb, BS_DB_MAX); /* 5 ours, the rest bs_db_open's */
   mdb_env_set_maxreaders(env->mdb, 512);
   /* TROVE_MAP_INITIAL lets tests exercise map growth without writing a
    * gigabyte first. */
@@ -425,7 +425,7 @@ int bs_batch_reserve(bs_batch_t *b, size_t n) {
     if ((rc = batch_open(b, 2 * (uint64_t)b->limit + cost)))
       return rc;
   }
-ok:
+ok:; /* a declaration follows: clang refuses a label on one in C11 */
   /* Inside a transaction too: each block's keyspace entry goes to a
    * random leaf of the index, and each leaf read faults in (with its
    * neighbours: the kernel maps the whole folio) pages that would stay

@@ -124,6 +124,9 @@ int cmd_pin_add(cli_t *, int, char **);
 int cmd_pin_rm(cli_t *, int, char **);
 int cmd_pin_ls(cli_t *, int, char **);
 int cmd_pin_verify(cli_t *, int, char **);
+int cmd_mirror_token_add(cli_t *, int, char **); /* cmd_mirror.c */
+int cmd_mirror_token_rm(cli_t *, int, char **);
+int cmd_mirror_token_ls(cli_t *, int, char **);
 int cmd_add(cli_t *, int, char **);
 int cmd_cat(cli_t *, int, char **);
 int cmd_get(cli_t *, int, char **);

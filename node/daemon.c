@@ -2,6 +2,7 @@
  * daemon.c — the daemon's start-up, main loop and shutdown (see daemon.h).
  */
 #include "daemon.h"
+#include "mirror.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -120,6 +121,7 @@ typedef struct node {
   gw_ctx_t gw;   /* the gateway's context */
   rpc_ctx_t rpc; /* the API's */
   node_obs_t *obs; /* metrics and the status page (node/obs.h) */
+  node_mirror_t mirror; /* the Pinning Service API and its engine */
   char pubkey[64]; /* base64 of the PublicKey protobuf, for `id` */
   bs_env_t *env;
   char repo[4096];
@@ -247,6 +249,7 @@ static void stop_node(node_t *n) {
     uv_close((uv_handle_t *)&n->republish, NULL);
   node_routing_stop(&n->routing); /* its lookups are on the DHTs */
   node_scrub_stop(&n->scrub); /* its repairs use the fetcher */
+  node_mirror_stop(&n->mirror); /* its fetches are bitswap's */
   node_bitswap_stop(&n->bitswap, &n->gw, &n->rpc); /* so are its searches */
   node_deleg_free(n->deleg); /* both routings' lookups have ended */
   n->deleg = NULL;
@@ -288,6 +291,31 @@ static int startup_fail(const node_daemon_opts_t *o, int rc, const char *fmt,
   else
     tr_log(TR_LOG_ERROR, "%s", msg);
   return rc;
+}
+
+/* The Pinning Service API and its engine (node/mirror.h), on its own
+ * listener too when Mirror.PinningAPI.Address is set. */
+static int start_mirror(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
+                        const node_identity_t *id) {
+  const char *own = json_string_value(
+      config_get(cfg, "Mirror.PinningAPI.Address"));
+  char host[64];
+  int port = 0;
+  if (own && *own && node_maddr_tcp(own, host, sizeof host, &port))
+    return startup_fail(o, TR_ECONFIG, "Mirror.PinningAPI.Address: not a "
+                        "TCP multiaddr: %s", own);
+  int rc = node_mirror_start(&n->mirror, &n->loop, n->env, n->rpc.fetcher,
+                             n->host, id->peerid, cfg,
+                             own && *own ? host : NULL, port);
+  return rc ? startup_fail(o, rc, "mirror: %s", tr_strerror(rc)) : 0;
+}
+
+/* The API listener: the Pinning Service API's /pins first, then the RPC
+ * API. */
+static void api_handle(http_req_t *req, void *ud) {
+  node_t *n = ud;
+  if (!node_mirror_handle(&n->mirror, req))
+    rpc_api_handle(req, &n->rpc);
 }
 
 static int listen_on(node_t *n, const node_daemon_opts_t *o, const char *maddr,
@@ -848,7 +876,7 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   if (!rc)
     rc = start_signals(n, o);
   if (!rc)
-    rc = listen_on(n, o, api, rpc_api_handle, &n->rpc, NULL, &n->api,
+    rc = listen_on(n, o, api, api_handle, n, NULL, &n->api,
                    n->rpc.api_addr, sizeof n->rpc.api_addr, "API");
   if (!rc)
     rc = listen_on(n, o, gw, gw_gateway_handle, &n->gw, &glim, &n->gateway,
@@ -877,6 +905,8 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     rc = node_obs_listener(n->obs, n->api, "api");
   if (!rc)
     rc = node_obs_listener(n->obs, n->gateway, "gateway");
+  if (!rc)
+    rc = start_mirror(n, o, cfg, &id);
   if (!rc)
     rc = write_api_file(o, n->repo, n->rpc.api_addr);
   if (rc)
@@ -910,6 +940,7 @@ stop:
 out:
   if (loop_ok && uv_loop_close(&n->loop))
     tr_log(TR_LOG_WARN, "event loop closed with handles still open");
+  node_mirror_free(&n->mirror);
   if (n->env)
     bs_close(n->env);
   dht_provq_free(n->provq);

@@ -242,6 +242,12 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"pin ls", "pin/ls", "[CID...]", "List pins.", pin_ls_opts},
     {"pin verify", "pin/verify", "", "Check that pinned DAGs are complete "
      "and intact.", pin_verify_opts},
+    {"mirror token add", NULL, "[NAME]", "Make a Pinning Service API "
+     "bearer token (printed once, stored hashed).", none},
+    {"mirror token rm", NULL, "NAME", "Revoke a Pinning Service API token.",
+     none},
+    {"mirror token ls", NULL, "", "List the Pinning Service API's tokens.",
+     none},
     {"block put", "block/put", "[FILE...]", "Store blocks (stdin when no "
      "FILE).", block_put_opts},
     {"block get", "block/get", "CID", "Write a block to stdout.", none},
