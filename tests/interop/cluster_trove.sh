@@ -16,6 +16,9 @@
 #     built by the cluster peer, streamed to the allocated troves as
 #     block/put multipart, then pinned there): 2 troves hold the pin and
 #     every block, the CID is the one `trove add` gives;
+#   - an add through the cluster's IPFS proxy (Kubo's /api/v0/add, taken
+#     over by the cluster) lands on all 3 troves; cat, pin/ls and
+#     repo/stat through the proxy answer as Kubo's;
 #   - `ipfs-cluster-ctl ipfs gc` (repo/gc through the connector) answers
 #     for every peer.
 # Figures (seconds to PINNED, to unpinned, the add) are printed.  Bounded
@@ -237,10 +240,38 @@ done
 h=$(holders "$want")
 [ "$(wc -w <<<"$h")" = 2 ] || fail "troves pinning the added $want: '$h'"
 for i in $h; do
-  cmp <(tr_ "$i" cat "$want" --offline 2>/dev/null || tr_ "$i" cat "$want") "$D/added.bin" ||
+  cmp <(tr_ "$i" cat "$want") "$D/added.bin" ||
     fail "trove $i: added content differs"
 done
 echo "ipfs-cluster-ctl add --rmin 2 --rmax 2: $want on troves $h in $(since "$t0") s"
+ADDED=$want
+
+# ------------------------------------------- the cluster's IPFS proxy
+# A Kubo RPC client pointed at the cluster peer's proxy: add, pin/ls and
+# repo/stat are the cluster's (add pins with the default replication, -1:
+# every peer); the rest (cat here) passes through to the peer's trove.
+P="http://127.0.0.1:${PROXY[3]}/api/v0"
+printf 'through the proxy\n' >"$D/proxied.txt"
+want=$(tr_ 1 add -n -Q --cid-version=1 --raw-leaves --chunker=size-262144 "$D/proxied.txt")
+t0=$(now)
+out=$(curl -sS -X POST -F "file=@$D/proxied.txt" "$P/add?cid-version=1&raw-leaves=true")
+eq_() { [ "$1" = "$2" ] || fail "expected '$2', got '$1' ${3:-}"; }
+eq_ "$(echo "$out" | tail -n 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["Hash"])')" "$want" "proxy add: $out"
+for _ in $(seq 600); do
+  s=$(statuses "$want")
+  [ "$s" = "pinned pinned pinned" ] && break
+  sleep 0.1
+done
+[ "$s" = "pinned pinned pinned" ] || fail "status of the proxy-added $want: '$s'"
+eq_ "$(holders "$want")" "1 2 3" "troves pinning the proxy-added $want"
+echo "add through the cluster's IPFS proxy: pinned on all 3 troves in $(since "$t0") s"
+eq_ "$(curl -sS -X POST "$P/cat?arg=$want")" "through the proxy" "cat through the proxy"
+eq_ "$(curl -sS -X POST "$P/pin/ls?arg=$want&type=recursive" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Keys"]["'"$want"'"]["Type"])')" \
+  recursive "pin/ls through the proxy"
+curl -sS -X POST "$P/repo/stat?size-only=true" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["RepoSize"] > 0 and d["StorageMax"] > 0, d' || fail "repo/stat through the proxy"
 
 # ---------------------------------------------------------- repo/gc
 gc=$(ctl 1 --enc=json ipfs gc 2>&1) || fail "ipfs gc: $gc"
@@ -251,6 +282,9 @@ m = d["peer_map"]
 assert all(not v.get("error") for v in m.values()), m
 print(len(m))' "$gc") || fail "ipfs gc answer: $gc"
 [ "$ng" = $N ] || fail "ipfs gc answered for $ng peers"
-h=$(holders "$want")
+h=$(holders "$ADDED")
 [ "$(wc -w <<<"$h")" = 2 ] || fail "gc took a pin: '$h'"
+for i in $h; do
+  cmp <(tr_ "$i" cat "$ADDED") "$D/added.bin" || fail "trove $i: gc took a pinned block"
+done
 echo "cluster_trove: ok"
