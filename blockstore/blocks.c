@@ -94,6 +94,36 @@ static int put_links(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
   return rc;
 }
 
+int bs__links_unindexed(bs_txn_t *txn, const dag_cid_t *cid) {
+  if (!bs__codec_has_links(cid->codec))
+    return 0;
+  MDB_val k = bs__key(cid), v;
+  int rc = mdb_get(txn->mdb, txn->env->links, &k, &v);
+  if (rc != MDB_NOTFOUND)
+    return rc ? bs__err(rc) : 0;
+  if ((rc = mdb_get(txn->mdb, txn->env->blocks, &k, &v)))
+    return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
+  uint8_t stackbuf[4096];
+  tr_bytes_t out;
+  tr_bytes_borrow(&out, stackbuf, sizeof stackbuf);
+  rc = block_links(cid, v.mv_data, v.mv_size, &out);
+  if (!rc)
+    rc = out.len > 0;
+  tr_bytes_free(&out);
+  return rc;
+}
+
+int bs__links_index(bs_txn_t *txn, const dag_cid_t *cid) {
+  if (txn->rdonly)
+    return -EACCES;
+  MDB_val k = bs__key(cid), v;
+  int rc = mdb_get(txn->mdb, txn->env->blocks, &k, &v);
+  if (rc)
+    return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
+  /* put_links parses v into its own buffer before it writes. */
+  return put_links(txn, cid, v.mv_data, v.mv_size, true);
+}
+
 int bs_put(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
            size_t len) {
   if (txn->rdonly)

@@ -72,6 +72,16 @@ static inline bool bs__codec_has_links(uint64_t codec) {
   return codec == DAG_CODEC_DAG_PB || codec == DAG_CODEC_DAG_CBOR;
 }
 
+/* A block reached under a links codec (dag-pb, dag-cbor) that has no links
+ * entry because it was stored under another codec - IPFS Cluster's adder
+ * puts every block of a DAG with the codec of its first block, often raw.
+ * bs__links_unindexed(): 1 when cid's block is stored, has links when
+ * parsed as cid's codec, and has no entry; 0 otherwise (absent, indexed,
+ * or linkless); TR_EDAGPB/TR_ECBOR when it does not parse.  Read-only.
+ * bs__links_index(): write its entry (0 when absent or already there). */
+int bs__links_unindexed(bs_txn_t *txn, const dag_cid_t *cid) TR_WUR;
+int bs__links_index(bs_txn_t *txn, const dag_cid_t *cid) TR_WUR;
+
 /* Sets of blocks seen are tr_fpset_t of dag_mh_fp() fingerprints (128-bit,
  * keyed: taken as exact). */
 

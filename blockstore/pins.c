@@ -41,7 +41,12 @@ static int pin_read(bs_txn_t *txn, const dag_cid_t *cid, bs_pin_t *pin) {
 typedef struct check_ctx {
   bs_txn_t *txn;
   dag_cid_t *missing;
+  bool recursive;
+  dag_cid_t unindexed; /* when the walk stops with REINDEX */
 } check_ctx_t;
+
+/* check_present's stop: c->unindexed needs its links entry first. */
+#define REINDEX 1
 
 static int check_present(const dag_cid_t *cid, const dag_cid_t *via,
                          void *ud) {
@@ -54,6 +59,15 @@ static int check_present(const dag_cid_t *cid, const dag_cid_t *via,
     if (c->missing)
       *c->missing = *cid;
     return TR_EINCOMPLETE;
+  }
+  /* A node with links that the index lacks (bs__links_unindexed) would
+   * look like a leaf: the pin would pass as complete over missing blocks,
+   * and GC would take the blocks below it.  It is indexed outside the
+   * walk, whose views into LMDB a write would invalidate. */
+  if (c->recursive && (rc = bs__links_unindexed(c->txn, cid))) {
+    if (rc == 1)
+      c->unindexed = *cid;
+    return rc == 1 ? REINDEX : rc;
   }
   return 0;
 }
@@ -76,11 +90,16 @@ int bs_pin_add(bs_txn_t *txn, const dag_cid_t *cid, int type,
   if (rc == 0 && old.type == type && !name)
     return 0; /* already pinned that way: keep its name and time */
 
-  check_ctx_t c = {txn, missing};
+  check_ctx_t c = {txn, missing, type == BS_PIN_RECURSIVE, {0}};
   if (type == BS_PIN_RECURSIVE) {
-    tr_fpset_t seen = {0};
-    rc = bs__walk(txn, cid, &seen, check_present, &c);
-    tr_fpset_free(&seen);
+    /* Each REINDEX indexes one node and walks again from the root. */
+    for (;;) {
+      tr_fpset_t seen = {0};
+      rc = bs__walk(txn, cid, &seen, check_present, &c);
+      tr_fpset_free(&seen);
+      if (rc != REINDEX || (rc = bs__links_index(txn, &c.unindexed)))
+        break;
+    }
   } else
     rc = check_present(cid, NULL, &c);
   if (rc)

@@ -320,6 +320,7 @@ void rpc_cmd_block_rm(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_pin_add(http_req_t *req, rpc_ctx_t *ctx);      /* rpc_pin.c */
 void rpc_cmd_pin_rm(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_pin_ls(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_pin_update(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_pin_verify(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_dag_export(http_req_t *req, rpc_ctx_t *ctx);   /* rpc_dag.c */
 void rpc_cmd_dag_import(http_req_t *req, rpc_ctx_t *ctx);
@@ -346,6 +347,7 @@ void rpc_cmd_dht_query(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_stats_dht(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_name_publish(http_req_t *req, rpc_ctx_t *ctx); /* rpc_name.c */
 void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_resolve(http_req_t *req, rpc_ctx_t *ctx);     /* rpc_resolve.c */
 void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_bitswap_stat(http_req_t *req, rpc_ctx_t *ctx); /* rpc_bitswap.c */
 void rpc_cmd_bitswap_wantlist(http_req_t *req, rpc_ctx_t *ctx);

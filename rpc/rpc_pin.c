@@ -6,6 +6,7 @@
  *                                               {"Pins":[cid...]}, with
  *              progress NDJSON {"Progress":N}... then {"Pins":[...]}
  *   pin/rm     arg=<path>... recursive=true         {"Pins":[cid...]}
+ *   pin/update arg=<from> arg=<to> unpin=true      {"Pins":[from,to]}
  *   pin/ls     [arg=<path>...] type=all|direct|indirect|recursive
  *              stream= names= name=  {"Keys":{cid:{"Type","Name"}}}, or
  *              with stream NDJSON {"Cid","Name","Type"} per pin
@@ -33,7 +34,7 @@
 typedef struct pin_req {
   char **args;
   size_t n;
-  bool recursive, stream, names, verbose, quiet, progress;
+  bool recursive, stream, names, verbose, quiet, progress, unpin;
   int types;
   char *name;
   int lock; /* pin add with fetching: the gc lock, -1 until taken */
@@ -70,6 +71,8 @@ static pin_req_t *parse(http_req_t *req, bool need_args) {
     rc = rpc_opt_bool(req, "quiet", false, &r->quiet);
   if (!rc)
     rc = rpc_opt_bool(req, "progress", false, &r->progress);
+  if (!rc)
+    rc = rpc_opt_bool(req, "unpin", true, &r->unpin);
   if (!rc)
     rc = rpc_opt_str(req, "name", &r->name);
   if (!rc)
@@ -206,6 +209,96 @@ void rpc_cmd_pin_rm(http_req_t *req, rpc_ctx_t *ctx) {
   pin_req_t *r = parse(req, true);
   if (r)
     (void)rpc_job_run(req, ctx, rm_work, NULL, r, pin_free);
+}
+
+/* -------------------------------------------------------------- update */
+
+/* boxo's dspinner Update: `from` must be pinned recursively; `to` gets a
+ * recursive pin with from's name (fetching what the repo lacks of it, as
+ * pin add does), then from's pin goes when unpin is true.  IPFS Cluster
+ * calls it (unpin=false) to pin a new version of a DAG that shares most
+ * blocks with one already pinned. */
+static void update_work(rpc_job_t *j) {
+  pin_req_t *r = j->state;
+  if (j->fetch_on && r->lock < 0) {
+    if ((r->lock = bs_gc_trylock_shared(j->env)) < 0) {
+      rpc_job_fail(j, 500, "gc lock: %s", r->lock == -EWOULDBLOCK
+                   ? "a garbage collection is running" : tr_strerror(r->lock));
+      if (r->lock == -EWOULDBLOCK)
+        rpc_job_again(j);
+      r->lock = -1;
+      return;
+    }
+  }
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(j->env, 0, &txn);
+  if (rc) {
+    rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+    return;
+  }
+  dag_cid_t from, to, missing;
+  bs_pin_t pin;
+  char f[DAG_CID_STR_MAX], t[DAG_CID_STR_MAX], m[DAG_CID_STR_MAX], msg[700];
+  bool changed = false;
+  if ((rc = rpc_job_resolve(j, txn, r->args[0], &from)) ||
+      (rc = rpc_job_resolve(j, txn, r->args[1], &to)))
+    goto out;
+  dag_cid_str(&from, f);
+  dag_cid_str(&to, t);
+  rc = bs_pin_get(txn, &from, BS_PIN_RECURSIVE, &pin);
+  if (rc < 0)
+    goto out;
+  if (rc == 0 || pin.type != BS_PIN_RECURSIVE) {
+    rpc_job_fail(j, 500, "'from' cid was not recursively pinned already");
+    rc = TR_ENOTPINNED;
+    goto out;
+  }
+  rc = 0;
+  if (dag_cid_equal(&from, &to))
+    goto out; /* nothing to do, as boxo has it */
+  bs_pin_t tp;
+  rc = bs_pin_get(txn, &to, BS_PIN_RECURSIVE, &tp);
+  if (rc == 1 && tp.type == BS_PIN_RECURSIVE) {
+    rpc_job_fail(j, 500, "'to' cid was already recursively pinned");
+    rc = TR_EPINTYPE;
+    goto out;
+  }
+  if (rc < 0)
+    goto out;
+  rc = bs_pin_add(txn, &to, BS_PIN_RECURSIVE, pin.name, &missing);
+  if (rc == TR_EINCOMPLETE || rc == TR_ENOTFOUND) {
+    rpc_job_missing(j, &to, BS_FETCH_DAG);
+    rpc_job_fail(j, 500, "%s", rpc_errmsg(TR_ENOTFOUND, rc == TR_ENOTFOUND
+                 ? t : dag_cid_str(&missing, m), msg, sizeof msg));
+    goto out;
+  }
+  if (!rc && r->unpin)
+    rc = bs_pin_rm(txn, &from, true);
+  changed = !rc;
+out:
+  if (rc)
+    rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+  if (!rc && changed && (rc = bs_txn_commit(txn)))
+    rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+  else if (rc || !changed)
+    bs_txn_abort(txn);
+  if (!rc)
+    j->json = json_pack("{s:[s,s]}", "Pins", f, t);
+  if (!rc && changed)
+    rpc_announce(j->ctx, &to);
+}
+
+void rpc_cmd_pin_update(http_req_t *req, rpc_ctx_t *ctx) {
+  pin_req_t *r = parse(req, true);
+  if (!r)
+    return;
+  if (r->n != 2) {
+    rpc_error(req, 400, r->n < 2 ? "argument \"to-path\" is required"
+                                 : "expected 2 argument(s), got %zu", r->n);
+    pin_free(r);
+    return;
+  }
+  (void)rpc_job_run_fetch(req, ctx, update_work, NULL, r, pin_free);
 }
 
 /* ------------------------------------------------------------------ ls */

@@ -33,8 +33,11 @@ if [ -f tests/interop/package.json ]; then
     (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error) && touch tests/interop/node_modules
   fi
 fi
-# The reference Kubo for the libp2p interop tests, built from the Go module
-# proxy; only where Go is installed (the test skips without it).
+# The reference Kubo for the libp2p interop tests and IPFS Cluster, built
+# from the Go module proxy; only where Go is installed (the tests skip
+# without them).
 if command -v go >/dev/null 2>&1; then
   scripts/kubo.sh
+  # IPFS Cluster for tests/interop/cluster_trove.sh (skips without it).
+  scripts/cluster.sh
 fi

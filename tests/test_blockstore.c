@@ -245,6 +245,62 @@ static void test_links_added_when_raw_first(void **state) {
   assert_int_equal(has(f, &kid), 1);
 }
 
+/* Store bytes under the raw CID of cid's multihash only, as IPFS Cluster's
+ * adder does for every block of a DAG whose first block is a raw leaf. */
+static void put_as_raw(bs_txn_t *t, const dag_cid_t *cid, const uint8_t *d,
+                       size_t n) {
+  size_t mlen;
+  const uint8_t *mh = dag_cid_mh(cid, &mlen);
+  dag_cid_t asraw;
+  assert_int_equal(dag_cid_make(&asraw, 1, DAG_CODEC_RAW, mh, mlen), 0);
+  assert_int_equal(bs_put(t, &asraw, d, n), 0);
+}
+
+/* Regression (ipfs-cluster-ctl add, then ipfs gc): a DAG whose dag-pb
+ * nodes were all stored as raw had no links entries, so its recursive pin
+ * passed as complete over missing leaves and GC took every block below the
+ * root.  Pinning now indexes such nodes. */
+static void test_regression_pin_indexes_nodes_stored_as_raw(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t leaves[3] = {raw_block(t, 200, 30), raw_block(NULL, 201, 30),
+                         raw_block(t, 202, 30)};
+  dag_cid_t mid = pb_node(NULL, leaves, 2, 1);
+  dag_cid_t top_kids[2] = {mid, leaves[2]};
+  dag_cid_t top = pb_node(NULL, top_kids, 2, 1);
+  /* pb_node's bytes, again, for the raw puts. */
+  uint8_t buf[2][512];
+  int len[2];
+  for (int i = 0; i < 2; i++) {
+    const dag_cid_t *k = i ? top_kids : leaves;
+    dag_pb_link_t l[2];
+    memset(l, 0, sizeof l);
+    for (int j = 0; j < 2; j++)
+      l[j].cid = k[j], l[j].has_name = true, l[j].name = "",
+      l[j].has_tsize = true, l[j].tsize = 10;
+    len[i] = dag_pb_encode(l, 2, (const uint8_t *)"\x08\x02", 2, true,
+                           buf[i], sizeof buf[i]);
+    assert_true(len[i] > 0);
+  }
+  put_as_raw(t, &mid, buf[0], (size_t)len[0]);
+  put_as_raw(t, &top, buf[1], (size_t)len[1]);
+  dag_cid_t missing;
+  assert_int_equal(bs_pin_add(t, &top, BS_PIN_RECURSIVE, NULL, &missing),
+                   TR_EINCOMPLETE);
+  assert_true(dag_cid_equal(&missing, &leaves[1]));
+  raw_block(t, 201, 30);
+  dag_cid_t loose = raw_block(t, 203, 30);
+  assert_int_equal(bs_pin_add(t, &top, BS_PIN_RECURSIVE, NULL, NULL), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+  bs_gc_stats_t st;
+  assert_int_equal(bs_gc(f->env, NULL, NULL, &st), 0);
+  assert_int_equal(st.removed, 1);
+  assert_int_equal(has(f, &loose), 0);
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(has(f, &leaves[i]), 1);
+  assert_int_equal(has(f, &mid), 1);
+}
+
 static int stop_at_first(const dag_cid_t *c, const uint8_t *d, size_t n,
                          void *ud) {
   (void)c, (void)d, (void)n;
@@ -581,6 +637,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_put_verified, setup, teardown),
       cmocka_unit_test_setup_teardown(test_links_index, setup, teardown),
       cmocka_unit_test_setup_teardown(test_links_added_when_raw_first, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_regression_pin_indexes_nodes_stored_as_raw, setup, teardown),
       cmocka_unit_test_setup_teardown(test_regression_callback_stop_value_kept, setup, teardown),
       cmocka_unit_test_setup_teardown(test_pin_incomplete, setup, teardown),
       cmocka_unit_test_setup_teardown(test_pin_semantics, setup, teardown),
