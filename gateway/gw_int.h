@@ -7,6 +7,7 @@
 #ifndef GW_INT_H
 #define GW_INT_H
 
+#include <time.h>
 #include "../dag/reader.h"
 #include "gateway.h"
 #include "../http/stream.h"
@@ -158,6 +159,14 @@ void gw__serve_car(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
 void gw__serve_raw(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
 
 /* HTML-escape s into out (NUL-terminated, truncated to outsz). */
+/* Write a Content-Disposition value of kind ("attachment" or "inline")
+ * for fname (UTF-8) into out[0..cap): filename="..." with an ASCII
+ * fallback, and filename*=UTF-8''... when the name is not plain ASCII.
+ * Truncated to fit. */
+/* An HTTP date (IMF-fixdate) of t into out. */
+void gw__http_date(time_t t, char out[40]);
+void gw__content_disposition(char *out, size_t cap, const char *kind,
+                             const char *fname);
 void gw__html_escape(const char *s, size_t n, char *out, size_t outsz);
 /* Percent-encode a path segment for an href. */
 void gw__url_escape(const char *s, size_t n, char *out, size_t outsz);

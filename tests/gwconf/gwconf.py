@@ -86,6 +86,8 @@ def send(base, req):
             if "user-agent" not in names:
                 conn.putheader("User-Agent", USER_AGENT)
             for k, v in req.headers:
+                if callable(v):  # a value learnt from an earlier answer
+                    v = v()
                 conn.putheader(k, v.encode("utf-8"))
             body = req.body or b""
             if body:
