@@ -13,7 +13,7 @@
 
 size_t gw__std_headers(const gw_target_t *t, const char *etag,
                        http_header_t *h, size_t n) {
-  h[n++] = (http_header_t){"X-Ipfs-Path", t->ipfs_path};
+  h[n++] = (http_header_t){"X-Ipfs-Path", t->xpath ? t->xpath : t->ipfs_path};
   h[n++] = (http_header_t){"X-Ipfs-Roots", t->roots_hdr};
   h[n++] = (http_header_t){"Cache-Control", GW_CACHE_IMMUTABLE};
   if (etag)
@@ -142,6 +142,7 @@ void gw__target_free(gw_target_t *t) {
     return;
   tr_free(t->path_cids);
   tr_free(t->ipfs_path);
+  tr_free(t->xpath);
   tr_free(t->segbuf);
   tr_free(t->segs);
   tr_free(t->symlink);

@@ -286,7 +286,8 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     return;
   }
   char s[DAG_CID_STR_MAX], etag[DAG_CID_STR_MAX + 4];
-  snprintf(etag, sizeof etag, "\"%s\"", dag_cid_str(&t->cid, s));
+  snprintf(etag, sizeof etag, "\"%s\"",
+           dag_cid_str(t->etag_dir ? &t->dir : &t->cid, s));
   if (gw__not_modified(req, t, etag)) {
     gw__target_free(t);
     return;

@@ -96,9 +96,13 @@ typedef struct gw_target {
   size_t npath;        /* blocks on the way (root included, cid excluded) */
   dag_node_info_t info; /* info.target is not kept: see symlink */
   char *ipfs_path;     /* "/ipfs/<root>/<path>" as requested (decoded) */
+  char *xpath;         /* X-Ipfs-Path: the URL's own path (/ipfs/ or /ipns/),
+                          decoded, its trailing slash kept */
   char roots_hdr[4096]; /* X-Ipfs-Roots: CIDs of each step (as many as fit) */
   const char *last_name; /* last path segment (for content types), or "" */
   bool trailing_slash;
+  bool etag_dir;       /* index.html served for dir: the ETag is dir's CID */
+  dag_cid_t dir;
   int fmt;             /* GW_FMT_* */
   /* The URL's segments (into segbuf): [0] the CID, then the names. */
   char *segbuf;
