@@ -59,7 +59,9 @@ static void query_done(dht_t *d, dht_query_t *q, int status, uint64_t now) {
       q->st.hops = q->c[i].hop;
       break;
     }
-  if (!status && !n && q->kind != Q_PROVS)
+  /* No peer answered: not found, unless the value is our own copy. */
+  if (!status && !n && q->kind != Q_PROVS &&
+      !(q->kind == Q_VALUE && q->have_val))
     status = TR_ENOTFOUND;
   if (!status && q->kind == Q_VALUE && !q->have_val)
     status = TR_ENOTFOUND;

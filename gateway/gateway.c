@@ -416,8 +416,25 @@ static bool fetch_missing(resolve_t *r) {
 }
 
 /* After a preparation: on to the worker, to the fetcher, or the answer. */
+/* Cache-Control: only-if-cached (RFC 9111 5.2.1.7): the client wants
+ * nothing fetched. */
+static bool only_if_cached(http_req_t *req) {
+  const char *cc = http_req_header(req, "cache-control");
+  return cc && strstr(cc, "only-if-cached");
+}
+
 static void advance(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
                     resolve_t *r, bool worker_ran) {
+  if (t->has_missing && !t->budget_over && only_if_cached(req)) {
+    /* The path-gateway spec's answer when the content is not local. */
+    char s[DAG_CID_STR_MAX];
+    dag_cid_str(&t->missing, s);
+    gw__target_free(t);
+    if (r)
+      resolve_end(r);
+    gw_error(req, 412, "%s is not in this node's repo (only-if-cached)", s);
+    return;
+  }
   bool more = t->budget_over && !worker_ran;
   bool fetch = !more && t->has_missing && !t->budget_over && gw__fetching(ctx);
   if ((more || fetch) && !r && !(r = resolve_new(req, ctx, t))) {
@@ -440,6 +457,38 @@ static void advance(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
   if (r)
     resolve_end(r);
   dispatch(req, ctx, t);
+}
+
+/* X-Ipfs-Path as boxo sends it: the content path the client asked for --
+ * /ipns/NAME/... for a name, not what it resolved to -- with its trailing
+ * slash.  NULL (ipfs_path is used) when it cannot be made. */
+static char *request_xpath(http_req_t *req, const gw_target_t *t) {
+  const char *rp = http_req_path(req);
+  if (strncmp(rp, "/ipns/", 6)) {
+    size_t l = strlen(t->ipfs_path);
+    char *x = tr_malloc(l + 2);
+    if (x)
+      snprintf(x, l + 2, "%s%s", t->ipfs_path, t->trailing_slash ? "/" : "");
+    return x;
+  }
+  size_t rl = strlen(rp);
+  char *buf = tr_malloc(rl + 1), **segs = tr_malloc((rl / 2 + 2) * sizeof *segs);
+  char *x = tr_malloc(rl + 8);
+  size_t nseg;
+  bool slash;
+  if (!buf || !segs || !x || gw__split_path(rp + 6, buf, segs, &nseg, &slash)) {
+    tr_free(x);
+    x = NULL;
+  } else {
+    size_t o = (size_t)snprintf(x, rl + 8, "/ipns");
+    for (size_t i = 0; i < nseg; i++)
+      o += (size_t)snprintf(x + o, rl + 8 - o, "/%s", segs[i]);
+    if (slash)
+      snprintf(x + o, rl + 8 - o, "/");
+  }
+  tr_free(buf);
+  tr_free(segs);
+  return x;
 }
 
 /* Parse the URL into a new target; answers the request and returns NULL
@@ -473,6 +522,7 @@ static gw_target_t *parse_target(http_req_t *req, const char *path) {
       for (size_t i = 0; i < t->nseg; i++)
         o += (size_t)snprintf(t->ipfs_path + o, pl + 8 - o, "/%s", t->segs[i]);
       t->last_name = t->nseg > 1 ? t->segs[t->nseg - 1] : "";
+      t->xpath = request_xpath(req, t);
       return t;
     }
   }

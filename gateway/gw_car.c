@@ -473,13 +473,22 @@ void gw__serve_car(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     else
       s->scope = SCOPE_ENTITY;
   }
-  /* dups: from the query or the Accept parameters. */
+  /* dups and order: ?car-dups= / ?car-order= first (IPIP-523: the URL
+   * wins), then the Accept parameters. */
   const char *acc = http_req_header(req, "accept");
-  if ((http_query_get(q, "dups", v, sizeof v) && !strcmp(v, "y")) ||
-      (acc && strstr(acc, "dups=y")))
+  if (http_query_get(q, "car-dups", v, sizeof v) ||
+      http_query_get(q, "dups", v, sizeof v)) {
+    if (!strcmp(v, "y"))
+      s->dups = true;
+    else if (strcmp(v, "n"))
+      bad = 4;
+  } else if (acc && strstr(acc, "dups=y"))
     s->dups = true;
-  if (acc && strstr(acc, "order=unk") == NULL && strstr(acc, "order=") &&
-      !strstr(acc, "order=dfs"))
+  if (http_query_get(q, "car-order", v, sizeof v)) {
+    if (strcmp(v, "dfs") && strcmp(v, "unk"))
+      bad = 3;
+  } else if (acc && strstr(acc, "order=unk") == NULL && strstr(acc, "order=") &&
+             !strstr(acc, "order=dfs"))
     bad = 3;
   if (s->scope == SCOPE_ALL) /* the whole DAG will be read: fetch ahead */
     s->miss.flags = BS_FETCH_AHEAD;
@@ -488,7 +497,8 @@ void gw__serve_car(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     gw__target_free(t);
     gw_error(req, 400, bad == 1   ? "dag-scope must be all, entity or block"
                        : bad == 2 ? "invalid entity-bytes range"
-                                  : "only order=dfs is supported");
+                       : bad == 3 ? "only order=dfs is supported"
+                                  : "car-dups must be y or n");
     return;
   }
   char rs[DAG_CID_STR_MAX], etag[DAG_CID_STR_MAX + 96], cd[DAG_CID_STR_MAX + 40];
@@ -508,8 +518,11 @@ void gw__serve_car(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
                                  "order=dfs; dups=n"},
       {"Content-Disposition", cd},
       {"X-Content-Type-Options", "nosniff"},
-      {"Vary", "Accept"}};
-  size_t n = gw__std_headers(t, etag, h, 4);
+      {"Vary", "Accept"},
+      /* A CAR is streamed as it is read: no ranges (the spec's
+       * entity-bytes serves that need). */
+      {"Accept-Ranges", "none"}};
+  size_t n = gw__std_headers(t, etag, h, 5);
   http_res_start(req, 200, h, n, -1);
   gw__target_free(t);
   if (!strcmp(http_req_method(req), "HEAD")) {

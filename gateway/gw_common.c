@@ -13,7 +13,7 @@
 
 size_t gw__std_headers(const gw_target_t *t, const char *etag,
                        http_header_t *h, size_t n) {
-  h[n++] = (http_header_t){"X-Ipfs-Path", t->ipfs_path};
+  h[n++] = (http_header_t){"X-Ipfs-Path", t->xpath ? t->xpath : t->ipfs_path};
   h[n++] = (http_header_t){"X-Ipfs-Roots", t->roots_hdr};
   h[n++] = (http_header_t){"Cache-Control", GW_CACHE_IMMUTABLE};
   if (etag)
@@ -142,10 +142,53 @@ void gw__target_free(gw_target_t *t) {
     return;
   tr_free(t->path_cids);
   tr_free(t->ipfs_path);
+  tr_free(t->xpath);
   tr_free(t->segbuf);
   tr_free(t->segs);
   tr_free(t->symlink);
   tr_free(t);
+}
+
+/* ------------------------------------------------------ downloads */
+
+void gw__content_disposition(char *out, size_t cap, const char *kind,
+                             const char *fname) {
+  /* An ASCII name as it is; otherwise an ASCII fallback (one '_' per
+   * non-ASCII character) and the UTF-8 name in filename* (RFC 6266), as
+   * boxo writes it.  Quotes, backslashes and controls never reach the
+   * quoted string. */
+  char ascii[512];
+  size_t a = 0;
+  bool plain = true;
+  for (const unsigned char *p = (const unsigned char *)fname; *p && a < sizeof ascii - 1; p++) {
+    if (*p >= 0x80) {
+      plain = false;
+      if ((*p & 0xC0) != 0x80) /* one '_' per character, not per byte */
+        ascii[a++] = '_';
+    } else if (*p < 0x20 || *p == '"' || *p == '\\' || *p == 0x7f) {
+      plain = false;
+      ascii[a++] = '_';
+    } else
+      ascii[a++] = (char)*p;
+  }
+  ascii[a] = 0;
+  int n = snprintf(out, cap, "%s; filename=\"%s\"", kind, ascii);
+  if (plain || n < 0 || (size_t)n >= cap)
+    return;
+  size_t o = (size_t)n;
+  o += (size_t)snprintf(out + o, cap - o, "; filename*=UTF-8''");
+  static const char hex[] = "0123456789ABCDEF";
+  for (const unsigned char *p = (const unsigned char *)fname; *p && o + 4 < cap; p++) {
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+        (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+      out[o++] = (char)*p;
+    else {
+      out[o++] = '%';
+      out[o++] = hex[*p >> 4];
+      out[o++] = hex[*p & 15];
+    }
+  }
+  out[o] = 0;
 }
 
 /* --------------------------------------------------------------- errors */

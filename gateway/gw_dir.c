@@ -301,6 +301,10 @@ void gw__serve_dir_listing(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   }
   if (t->has_index) { /* found by gw__prepare() */
     t->path_cids[t->npath++] = t->cid;
+    /* The directory is what was asked for: its CID is the ETag (boxo's),
+     * so that a new index.html in a new directory is a new ETag too. */
+    t->etag_dir = true;
+    t->dir = t->cid;
     t->cid = t->index;
     t->info = t->index_info;
     t->last_name = "index.html";

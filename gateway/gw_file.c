@@ -286,7 +286,8 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     return;
   }
   char s[DAG_CID_STR_MAX], etag[DAG_CID_STR_MAX + 4];
-  snprintf(etag, sizeof etag, "\"%s\"", dag_cid_str(&t->cid, s));
+  snprintf(etag, sizeof etag, "\"%s\"",
+           dag_cid_str(t->etag_dir ? &t->dir : &t->cid, s));
   if (gw__not_modified(req, t, etag)) {
     gw__target_free(t);
     return;
@@ -314,14 +315,13 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
 
   http_header_t h[16];
   size_t n = 0;
-  char cd[700], crange[96], mtype[96];
+  char cd[1600], crange[96], mtype[96];
   h[n++] = (http_header_t){"Accept-Ranges", "bytes"};
-  if (fname[0] && !strpbrk(fname, "\"\r\n\\")) {
+  if (fname[0]) {
     char dl[16];
     bool attach = http_query_get(http_req_query(req), "download", dl, sizeof dl) &&
                   !strcmp(dl, "true");
-    snprintf(cd, sizeof cd, "%s; filename=\"%s\"", attach ? "attachment" : "inline",
-             fname);
+    gw__content_disposition(cd, sizeof cd, attach ? "attachment" : "inline", fname);
     h[n++] = (http_header_t){"Content-Disposition", cd};
   }
   int status = 200;
@@ -393,7 +393,7 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
 typedef struct raw_state {
   gw_miss_t miss; /* first: the wait hook's view (gw_int.h) */
   dag_cid_t cid;
-  uint64_t off;
+  uint64_t off, end; /* the bytes [off, end) of the block are sent */
 } raw_state_t;
 
 static int64_t fill_raw(void *st, void *arg, uint8_t *buf, size_t cap) {
@@ -412,7 +412,8 @@ static int64_t fill_raw(void *st, void *arg, uint8_t *buf, size_t cap) {
     s->miss.has = rc == TR_ENOTFOUND;
     return rc;
   }
-  size_t n = s->off >= len ? 0 : len - (size_t)s->off;
+  uint64_t end = s->end < len ? s->end : len;
+  size_t n = s->off >= end ? 0 : (size_t)(end - s->off);
   if (n > cap)
     n = cap;
   memcpy(buf, data + s->off, n);
@@ -422,7 +423,7 @@ static int64_t fill_raw(void *st, void *arg, uint8_t *buf, size_t cap) {
 }
 
 void gw__serve_raw(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
-  char s[DAG_CID_STR_MAX], etag[DAG_CID_STR_MAX + 8], cd[DAG_CID_STR_MAX + 40];
+  char s[DAG_CID_STR_MAX], etag[DAG_CID_STR_MAX + 8], cd[1600];
   dag_cid_str(&t->cid, s);
   snprintf(etag, sizeof etag, "\"%s.raw\"", s);
   if (gw__not_modified(req, t, etag)) {
@@ -443,26 +444,64 @@ void gw__serve_raw(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     gw__target_free(t);
     return;
   }
-  snprintf(cd, sizeof cd, "attachment; filename=\"%s.bin\"", s);
-  http_header_t h[12] = {{"Content-Type", "application/vnd.ipld.raw"},
-                       {"Content-Disposition", cd},
-                       {"X-Content-Type-Options", "nosniff"},
-                       {"Vary", "Accept"}};
-  size_t n = gw__std_headers(t, etag, h, 4);
-  http_res_start(req, 200, h, n, (int64_t)len);
+  /* ?filename= names the download, as for files (boxo does the same). */
+  char fname[512];
+  if (http_query_get(http_req_query(req), "filename", fname, sizeof fname) &&
+      fname[0])
+    gw__content_disposition(cd, sizeof cd, "attachment", fname);
+  else
+    snprintf(cd, sizeof cd, "attachment; filename=\"%s.bin\"", s);
+  http_header_t h[16] = {{"Content-Type", "application/vnd.ipld.raw"},
+                         {"Content-Disposition", cd},
+                         {"X-Content-Type-Options", "nosniff"},
+                         {"Vary", "Accept"},
+                         {"Accept-Ranges", "bytes"}};
+  size_t n = 5;
+  /* One range of the block: 206; an unsatisfiable one: 416; several: the
+   * whole block (a server may ignore Range, and a block is small). */
+  int status = 200;
+  uint64_t off = 0, end = len;
+  char crange[96];
+  const char *rh = http_req_header(req, "range");
+  const char *ifr = http_req_header(req, "if-range");
+  if (rh && (!ifr || !strcmp(ifr, etag))) {
+    range_t r[MAX_RANGES];
+    int nr = parse_ranges(rh, len, r);
+    if (nr == 0 || nr == -2) {
+      snprintf(crange, sizeof crange, "bytes */%zu", len);
+      h[n++] = (http_header_t){"Content-Range", crange};
+      n = gw__std_headers(t, etag, h, n);
+      http_res_start(req, 416, h, n, 0);
+      http_res_end(req);
+      gw__target_free(t);
+      return;
+    }
+    if (nr == 1) {
+      status = 206;
+      off = r[0].start;
+      end = r[0].start + r[0].len;
+      snprintf(crange, sizeof crange, "bytes %llu-%llu/%zu",
+               (unsigned long long)off, (unsigned long long)(end - 1), len);
+      h[n++] = (http_header_t){"Content-Range", crange};
+    }
+  }
+  n = gw__std_headers(t, etag, h, n);
+  http_res_start(req, status, h, n, (int64_t)(end - off));
   raw_state_t *st = tr_calloc(1, sizeof *st);
-  if (!st || !strcmp(http_req_method(req), "HEAD") || len == 0) {
+  if (!st || !strcmp(http_req_method(req), "HEAD") || end == off) {
     tr_free(st);
     gw__target_free(t);
-    if (st || len == 0 || !strcmp(http_req_method(req), "HEAD"))
+    if (st || end == off || !strcmp(http_req_method(req), "HEAD"))
       http_res_end(req);
     else
       http_res_abort(req);
     return;
   }
+  st->off = off;
+  st->end = end;
   gw__miss_init(&st->miss, ctx, &t->cid);
   st->cid = t->cid;
   gw__target_free(t);
-  http_stream_opts_t o = gw__stream_opts(ctx, len);
+  http_stream_opts_t o = gw__stream_opts(ctx, end - off);
   http_stream_start_opts(req, ctx->env, fill_raw, free_state, st, &o);
 }

@@ -7,6 +7,7 @@
 #ifndef GW_INT_H
 #define GW_INT_H
 
+#include <time.h>
 #include "../dag/reader.h"
 #include "gateway.h"
 #include "../http/stream.h"
@@ -95,9 +96,13 @@ typedef struct gw_target {
   size_t npath;        /* blocks on the way (root included, cid excluded) */
   dag_node_info_t info; /* info.target is not kept: see symlink */
   char *ipfs_path;     /* "/ipfs/<root>/<path>" as requested (decoded) */
+  char *xpath;         /* X-Ipfs-Path: the URL's own path (/ipfs/ or /ipns/),
+                          decoded, its trailing slash kept */
   char roots_hdr[4096]; /* X-Ipfs-Roots: CIDs of each step (as many as fit) */
   const char *last_name; /* last path segment (for content types), or "" */
   bool trailing_slash;
+  bool etag_dir;       /* index.html served for dir: the ETag is dir's CID */
+  dag_cid_t dir;
   int fmt;             /* GW_FMT_* */
   /* The URL's segments (into segbuf): [0] the CID, then the names. */
   char *segbuf;
@@ -158,6 +163,14 @@ void gw__serve_car(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
 void gw__serve_raw(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
 
 /* HTML-escape s into out (NUL-terminated, truncated to outsz). */
+/* Write a Content-Disposition value of kind ("attachment" or "inline")
+ * for fname (UTF-8) into out[0..cap): filename="..." with an ASCII
+ * fallback, and filename*=UTF-8''... when the name is not plain ASCII.
+ * Truncated to fit. */
+/* An HTTP date (IMF-fixdate) of t into out. */
+void gw__http_date(time_t t, char out[40]);
+void gw__content_disposition(char *out, size_t cap, const char *kind,
+                             const char *fname);
 void gw__html_escape(const char *s, size_t n, char *out, size_t outsz);
 /* Percent-encode a path segment for an href. */
 void gw__url_escape(const char *s, size_t n, char *out, size_t outsz);

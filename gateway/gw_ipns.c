@@ -8,6 +8,8 @@
  * DNSLink names (domains) need DNS, which trove does not ask: 501.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +26,8 @@ typedef struct ipns_req {
   gw_serve_fn serve;
   void *lookup;
   unsigned depth;
+  bool want_record; /* ?format=ipns-record or its Accept: the record itself */
+  char name[128];   /* the name as asked, for the download's file name */
   char rest[GW_IPNS_PATH_MAX]; /* what follows the name, query excluded */
 } ipns_req_t;
 
@@ -50,6 +54,36 @@ static void ipns_gone(http_req_t *req, void *ud) {
 
 static int start(ipns_req_t *r, const char *name, size_t n);
 
+#define GW_IPNS_TTL_DEFAULT_S 60 /* boxo's DefaultIPNSTTL, for a record without one */
+
+/* The record itself (trustless gateway, application/vnd.ipfs.ipns-record):
+ * the bytes as stored, cached for its TTL, as boxo answers. */
+static void serve_record(http_req_t *req, const ipns_req_t *r,
+                         const gw_ipns_t *rec) {
+  char cc[64], cd[1600], fname[512], expires[64];
+  int64_t ttl = rec->ttl_s >= 0 ? rec->ttl_s : GW_IPNS_TTL_DEFAULT_S;
+  snprintf(cc, sizeof cc, "public, max-age=%lld", (long long)ttl);
+  if (!http_query_get(http_req_query(req), "filename", fname, sizeof fname) ||
+      !fname[0])
+    snprintf(fname, sizeof fname, "%s.ipns-record", r->name);
+  gw__content_disposition(cd, sizeof cd, "attachment", fname);
+  http_header_t h[8];
+  size_t n = 0;
+  h[n++] = (http_header_t){"Content-Type", "application/vnd.ipfs.ipns-record"};
+  h[n++] = (http_header_t){"Content-Disposition", cd};
+  h[n++] = (http_header_t){"Cache-Control", cc};
+  h[n++] = (http_header_t){"X-Content-Type-Options", "nosniff"};
+  h[n++] = (http_header_t){"Vary", "Accept"};
+  if (rec->eol > 0) {
+    gw__http_date((time_t)rec->eol, expires);
+    h[n++] = (http_header_t){"Expires", expires};
+  }
+  http_res_start(req, 200, h, n, (int64_t)rec->len);
+  if (strcmp(http_req_method(req), "HEAD"))
+    http_res_write(req, rec->rec, rec->len);
+  http_res_end(req);
+}
+
 static void resolved(void *ud, int status, const gw_ipns_t *rec) {
   ipns_req_t *r = ud;
   http_req_t *req = r->req;
@@ -57,6 +91,12 @@ static void resolved(void *ud, int status, const gw_ipns_t *rec) {
   gw_serve_fn serve = r->serve;
   r->lookup = NULL;
   const char *v = !status && rec ? rec->value : "";
+  if (r->want_record && !status && rec && r->depth == 0) {
+    http_req_on_close(req, NULL, NULL);
+    serve_record(req, r, rec);
+    tr_free(r);
+    return;
+  }
   if (!strncmp(v, "/ipns/", 6) && ++r->depth < GW_IPNS_DEPTH_MAX) {
     /* A name for a name: its own rest comes before ours. */
     const char *nm = v + 6;
@@ -118,6 +158,13 @@ void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
   r->req = req;
   r->ctx = ctx;
   r->serve = serve;
+  snprintf(r->name, sizeof r->name, "%.*s", (int)nl, name);
+  char f[32];
+  const char *acc = http_req_header(req, "accept");
+  if (http_query_get(http_req_query(req), "format", f, sizeof f))
+    r->want_record = !strcmp(f, "ipns-record");
+  else if (acc)
+    r->want_record = !strncmp(acc, "application/vnd.ipfs.ipns-record", 32);
   memcpy(r->rest, name + nl, strlen(name + nl) + 1);
   int rc = start(r, name, nl);
   if (rc) {

@@ -194,7 +194,7 @@ static void rt_end(rt_req_t *q) {
   uv_close((uv_handle_t *)&q->timer, rt_timer_closed);
 }
 
-static void http_date(time_t t, char out[40]) {
+void gw__http_date(time_t t, char out[40]) {
   struct tm tm;
   gmtime_r(&t, &tm);
   strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
@@ -271,7 +271,7 @@ static int peer_json(tr_bytes_t *b, const gw_peer_t *p) {
 
 static size_t list_headers(const char *type, const char *cc, char *date,
                            http_header_t *h) {
-  http_date(time(NULL), date);
+  gw__http_date(time(NULL), date);
   h[0] = (http_header_t){"Content-Type", type};
   h[1] = (http_header_t){"Vary", "Accept"};
   h[2] = (http_header_t){"Cache-Control", cc};
@@ -400,13 +400,13 @@ static void on_ipns(void *ud, int status, const gw_ipns_t *rec) {
              "%lld, stale-if-error=%lld", (long long)age,
              (long long)(left - age), (long long)(left - age));
   }
-  http_date(now, date);
+  gw__http_date(now, date);
   snprintf(etag, sizeof etag, "\"%llx\"",
            (unsigned long long)etag_hash(rec->rec, rec->len));
   http_header_t h[10];
   size_t n = 0;
   if (rec->eol > 0) {
-    http_date((time_t)rec->eol, expires);
+    gw__http_date((time_t)rec->eol, expires);
     h[n++] = (http_header_t){"Expires", expires};
   }
   h[n++] = (http_header_t){"Cache-Control", cc};

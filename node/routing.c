@@ -360,7 +360,9 @@ static void run(node_rlook_t *l, const uint8_t *val, size_t vl) {
   l->starting = true;
   for (int i = 0; i < 2; i++) {
     rside_t *sd = &l->side[i];
-    sd->live = sd->sw && (l->kind == K_PUT ||
+    /* A get reads the DHT's local store first (records put with
+     * --allow-offline, or stored for others): it runs with no peers too. */
+    sd->live = sd->sw && (l->kind == K_PUT || l->kind == K_GET ||
                           dht_rt_size(dht_swarm_dht(sd->sw)) > 0);
   }
   l->side[S_DELEG].live = l->r->deleg != NULL;

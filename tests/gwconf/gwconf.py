@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""gwconf.py -- run the ported gateway-conformance cases against a gateway.
+
+usage: gwconf.py --gateway URL [--expected FILE] [--out FILE] [--only REGEX]
+                 [--list]
+
+Every case in the case files (cases_*.py, ported from
+ipfs/gateway-conformance v0.13.2) is sent to the gateway and its answer
+checked.  A case named in the expected-failures file (one name a line,
+then " # reason"; blank lines and lines starting with # ignored) must
+fail; any other must pass.  Exit status 0 when every case matched what
+was expected, else 1 -- so an unexpected failure AND a listed case that
+now passes both fail the run, and the list shrinks as fixes land.  The
+report (every case's PASS/FAIL/XFAIL/XPASS, each failure's reasons, the
+summary) goes to --out as well as stdout.
+"""
+import argparse
+import http.client
+import os
+import re
+import sys
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from dsl import Resp  # noqa: E402
+
+CASE_MODULES = ["cases_trustless", "cases_unixfs", "cases_dag", "cases_ipns", "cases_cors"]
+TIMEOUT = 20          # seconds per request
+USER_AGENT = "ipfs/gateway-conformance/v0.13.2 (trove port)"
+
+
+def load_cases():
+    import importlib
+    cases, seen = [], set()
+    for m in CASE_MODULES:
+        try:
+            mod = importlib.import_module(m)
+        except ModuleNotFoundError as e:
+            if e.name == m:
+                continue
+            raise
+        for c in mod.cases():
+            if c.name in seen:
+                raise SystemExit("duplicate case name: " + c.name)
+            seen.add(c.name)
+            cases.append(c)
+    return cases
+
+
+def load_expected(path):
+    out = {}
+    if not path or not os.path.exists(path):
+        return out
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            name, _, why = line.partition(" # ")
+            out[name.strip()] = why.strip()
+    return out
+
+
+def build_target(req):
+    # Non-ASCII and spaces in the path are percent-encoded, as Go's
+    # net/url does for the suite; what is already escaped stays.
+    path = urllib.parse.quote(req.path, safe="/?&=%:@!$'()*+,;~-._")
+    if req.query:
+        q = urllib.parse.urlencode(sorted(req.query, key=lambda kv: kv[0]))
+        path += ("&" if "?" in path else "?") + q
+    return path
+
+
+def send(base, req):
+    u = urllib.parse.urlsplit(base)
+    target = build_target(req)
+    for _ in range(5):
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=TIMEOUT)
+        try:
+            conn.putrequest(req.method, target, skip_host=True, skip_accept_encoding=True)
+            names = {k.lower() for k, _ in req.headers}
+            if "host" not in names:
+                conn.putheader("Host", u.netloc)
+            if "user-agent" not in names:
+                conn.putheader("User-Agent", USER_AGENT)
+            for k, v in req.headers:
+                if callable(v):  # a value learnt from an earlier answer
+                    v = v()
+                conn.putheader(k, v.encode("utf-8"))
+            body = req.body or b""
+            if body:
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body or None)
+            r = conn.getresponse()
+            data = r.read()
+            headers = {}
+            for k, v in r.getheaders():
+                headers.setdefault(k.lower(), []).append(v)
+            resp = Resp(r.status, headers, data)
+        finally:
+            conn.close()
+        if req.follow and resp.status in (301, 302, 303, 307, 308) and resp.header("Location"):
+            loc = urllib.parse.urljoin(base + target, resp.header("Location"))
+            lu = urllib.parse.urlsplit(loc)
+            base = "%s://%s" % (lu.scheme, lu.netloc)
+            req = req.clone(path=lu.path + ("?" + lu.query if lu.query else ""), query=[])
+            target = build_target(req)
+            continue
+        return resp, target
+    return resp, target
+
+
+def run_case(base, case):
+    reqs = case.reqs or [case.req]
+    errs, bodies, targets = [], [], []
+    for i, r in enumerate(reqs):
+        try:
+            resp, target = send(base, r)
+        except (OSError, http.client.HTTPException) as e:
+            return ["request %s failed: %s" % (r.path, e)], [r.path]
+        targets.append("%s %s" % (r.method, target))
+        exp = case.expect[i] if isinstance(case.expect, list) else case.expect
+        if exp is not None:
+            errs += ["%s: %s" % (target, e) for e in exp.check(resp)] if len(reqs) > 1 else exp.check(resp)
+        bodies.append(resp.body)
+    if case.same_payload and len(set(bodies)) > 1:
+        errs.append("the answers' bodies differ")
+    return errs, targets
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gateway", required=False)
+    ap.add_argument("--expected")
+    ap.add_argument("--out")
+    ap.add_argument("--only")
+    ap.add_argument("--list", action="store_true")
+    a = ap.parse_args()
+    cases = load_cases()
+    if a.only:
+        cases = [c for c in cases if re.search(a.only, c.name)]
+    if a.list:
+        for c in cases:
+            print(c.name)
+        return 0
+    expected = load_expected(a.expected)
+    names = {c.name for c in cases}
+    stale = [n for n in expected if n not in names]
+    lines, counts = [], {"PASS": 0, "FAIL": 0, "XFAIL": 0, "XPASS": 0}
+    t0 = time.time()
+    for c in cases:
+        errs, targets = run_case(a.gateway, c)
+        listed = c.name in expected
+        if errs:
+            verdict = "XFAIL" if listed else "FAIL"
+        else:
+            verdict = "XPASS" if listed else "PASS"
+        counts[verdict] += 1
+        lines.append("%-5s %s" % (verdict, c.name))
+        if verdict in ("FAIL", "XFAIL"):
+            for t in targets:
+                lines.append("        request: " + t)
+            for e in errs:
+                lines.append("        " + e[:600])
+            if listed:
+                lines.append("        expected failure: " + expected[c.name])
+        elif verdict == "XPASS":
+            lines.append("        listed as an expected failure but passes: remove it from the list")
+    for n in stale if not a.only else []:
+        lines.append("STALE %s  (in the expected-failures list, no such case)" % n)
+    passed = counts["PASS"] + counts["XPASS"]
+    summary = ("gateway conformance (ported from ipfs/gateway-conformance v0.13.2): "
+               "%d cases, %d pass, %d fail (%d expected failures listed, %d unexpected failures, "
+               "%d listed cases now passing) in %.1fs"
+               % (len(cases), passed, counts["FAIL"] + counts["XFAIL"], counts["XFAIL"],
+                  counts["FAIL"], counts["XPASS"], time.time() - t0))
+    lines.append(summary)
+    text = "\n".join(lines) + "\n"
+    sys.stdout.write(text)
+    if a.out:
+        os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+        with open(a.out, "w", encoding="utf-8") as f:
+            f.write(text)
+    ok = counts["FAIL"] == 0 and counts["XPASS"] == 0 and (a.only or not stale)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
