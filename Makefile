@@ -42,7 +42,7 @@ PROTO_C  := $(patsubst %.proto,$(GEN)/%.pb-c.c,$(wildcard net/proto/*.proto dht/
 override CFLAGS += -I$(GEN)
 
 # Library sources: every module below cli/.
-LIB_SRC  := $(wildcard common/*.c dag/*.c blockstore/*.c config/*.c http/*.c net/*.c dht/*.c bitswap/*.c gateway/*.c rpc/*.c node/*.c) $(PROTO_C)
+LIB_SRC  := $(wildcard common/*.c dag/*.c blockstore/*.c config/*.c http/*.c net/*.c dht/*.c bitswap/*.c gateway/*.c rpc/*.c mirror/*.c node/*.c) $(PROTO_C)
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_SRC  := $(wildcard cli/*.c)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
