@@ -393,4 +393,40 @@ void bs_car_export_free(bs_car_export_t *x);
 int bs_foreach_from(bs_txn_t *txn, const uint8_t *after, size_t after_len,
                     bs_block_cb cb, void *ud) TR_WUR;
 
+/* ------------------------------------------------- named databases (kv.c) */
+
+/* Modules above the blockstore keep their own records in the repo's LMDB
+ * environment, each in a named database of its own, so that their writes
+ * commit in the same transactions as blocks and pins (the mirror's pin
+ * objects beside bs_pin_add).  The names "blocks", "links", "pins",
+ * "meta" and "kspace" are the blockstore's; BS_DB_MAX named databases in
+ * all, theirs included.  A handle lives as long as the environment. */
+#define BS_DB_MAX 16
+typedef uint32_t bs_db_t;
+
+/* Open the database name (created when the environment is writable, in a
+ * write transaction of its own: call it at start, from one thread, and not
+ * while this thread holds a transaction).  TR_ENOTFOUND (a read-only repo
+ * without it), TR_EUSAGE (a name of the blockstore's), TR_ELIMIT (past
+ * BS_DB_MAX). */
+int bs_db_open(bs_env_t *env, const char *name, bs_db_t *db) TR_WUR;
+
+/* Get: *val stays valid until txn ends.  TR_ENOTFOUND. */
+int bs_kv_get(bs_txn_t *txn, bs_db_t db, const void *key, size_t klen,
+              const uint8_t **val, size_t *vlen) TR_WUR;
+/* Put (replacing).  Keys are 1..511 bytes (LMDB's limit): TR_ETOOBIG. */
+int bs_kv_put(bs_txn_t *txn, bs_db_t db, const void *key, size_t klen,
+              const void *val, size_t vlen) TR_WUR;
+/* Delete.  TR_ENOTFOUND when absent. */
+int bs_kv_del(bs_txn_t *txn, bs_db_t db, const void *key,
+              size_t klen) TR_WUR;
+/* Walk keys in byte order from the first key >= from (from NULL: the
+ * first), or with reverse from the last key <= from (from NULL: the last)
+ * downwards.  cb gets views valid until txn ends and returns non-zero to
+ * stop; that value is returned, 0 at the end. */
+typedef int (*bs_kv_cb)(const uint8_t *key, size_t klen, const uint8_t *val,
+                        size_t vlen, void *ud);
+int bs_kv_range(bs_txn_t *txn, bs_db_t db, const void *from, size_t flen,
+                bool reverse, bs_kv_cb cb, void *ud) TR_WUR;
+
 #endif /* BS_H */

@@ -147,7 +147,7 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
       goto fail;
     }
   }
-  mdb_env_set_maxdbs(env->mdb, 8); /* 5 used */
+  mdb_env_set_maxdbs(env->mdb, BS_DB_MAX); /* 5 ours, the rest bs_db_open's */
   mdb_env_set_maxreaders(env->mdb, 512);
   /* TROVE_MAP_INITIAL lets tests exercise map growth without writing a
    * gigabyte first. */
