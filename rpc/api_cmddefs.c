@@ -183,6 +183,42 @@ static const rpc_optdef_t pin_verify_opts[] = {
     OB("quiet", 'q', "false", "Write just the CIDs of broken pins."),
     END};
 
+static const rpc_optdef_t pin_remote_svc_ls_opts[] = {
+    OB("stat", 0, "false", "Try to fetch and display current pin count on "
+       "remote service (queued/pinning/pinned/failed)."),
+    END};
+
+static const rpc_optdef_t pin_remote_add_opts[] = {
+    OS("service", 0, NULL, "Name of the remote pinning service to use "
+       "(mandatory)."),
+    OS("name", 0, NULL, "An optional name for the pin."),
+    OB("background", 0, "false", "Add to the queue on the remote service and "
+       "return immediately (does not wait for pinned status)."),
+    END};
+
+static const rpc_optdef_t pin_remote_ls_opts[] = {
+    OS("service", 0, NULL, "Name of the remote pinning service to use "
+       "(mandatory)."),
+    OS("name", 0, NULL, "Return pins with names that contain the value "
+       "provided (case-sensitive, exact match)."),
+    OS("cid", 0, NULL, "Return pins for the specified CIDs "
+       "(comma-separated)."),
+    OS("status", 0, "pinned", "Return pins with the specified statuses "
+       "(queued,pinning,pinned,failed)."),
+    END};
+
+static const rpc_optdef_t pin_remote_rm_opts[] = {
+    OS("service", 0, NULL, "Name of the remote pinning service to use "
+       "(mandatory)."),
+    OS("name", 0, NULL, "Remove pins with names that contain provided value "
+       "(case-sensitive, exact match)."),
+    OS("cid", 0, NULL, "Remove pins for the specified CIDs."),
+    OS("status", 0, "pinned", "Remove pins with the specified statuses "
+       "(queued,pinning,pinned,failed)."),
+    OB("force", 0, "false", "Allow removal of multiple pins matching the "
+       "query without additional confirmation."),
+    END};
+
 static const rpc_optdef_t dag_export_opts[] = {
     CB("progress", 'p', NULL, "Show a progress bar on stderr. Defaults to "
        "true when stderr is a terminal."),
@@ -242,6 +278,18 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"pin ls", "pin/ls", "[CID...]", "List pins.", pin_ls_opts},
     {"pin verify", "pin/verify", "", "Check that pinned DAGs are complete "
      "and intact.", pin_verify_opts},
+    {"pin remote service add", NULL, "NAME ENDPOINT KEY", "Add remote "
+     "pinning service credentials to Pinning.RemoteServices.", none},
+    {"pin remote service ls", NULL, "", "List remote pinning services.",
+     pin_remote_svc_ls_opts},
+    {"pin remote service rm", NULL, "NAME", "Remove remote pinning service.",
+     none},
+    {"pin remote add", NULL, "CID", "Pin object to remote pinning service.",
+     pin_remote_add_opts},
+    {"pin remote ls", NULL, "", "List objects pinned to remote pinning "
+     "service.", pin_remote_ls_opts},
+    {"pin remote rm", NULL, "", "Remove pins from remote pinning service.",
+     pin_remote_rm_opts},
     {"block put", "block/put", "[FILE...]", "Store blocks (stdin when no "
      "FILE).", block_put_opts},
     {"block get", "block/get", "CID", "Write a block to stdout.", none},
