@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 python3 "$(dirname "$0")/lib/psa_mock.py" "$PORT" sekrit &
 MOCK=$!
-trap 'rc=$?; kill $MOCK 2>/dev/null; wait $MOCK 2>/dev/null; rm -rf "$WORK"; exit $rc' EXIT
+trap 'rc=$?; kill $MOCK 2>/dev/null; rm -rf "$WORK"; exit $rc' EXIT
 for _ in $(seq 50); do curl -s "http://127.0.0.1:$PORT/pins" >/dev/null && break; sleep 0.1; done
 t init >/dev/null
 EP="http://127.0.0.1:$PORT"
