@@ -130,6 +130,9 @@ int cmd_pin_remote_service_rm(cli_t *, int, char **);
 int cmd_pin_remote_add(cli_t *, int, char **);
 int cmd_pin_remote_ls(cli_t *, int, char **);
 int cmd_pin_remote_rm(cli_t *, int, char **);
+int cmd_mirror_token_add(cli_t *, int, char **); /* cmd_mirror.c */
+int cmd_mirror_token_rm(cli_t *, int, char **);
+int cmd_mirror_token_ls(cli_t *, int, char **);
 int cmd_add(cli_t *, int, char **);
 int cmd_cat(cli_t *, int, char **);
 int cmd_get(cli_t *, int, char **);

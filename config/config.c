@@ -146,6 +146,12 @@ static const struct {
     {"Datastore.StorageGCWatermark", CONFIG_INT, false},
     {"Datastore.GCPeriod", CONFIG_STRING, false},
     {"Datastore.BloomFilterSize", CONFIG_INT, false},
+    /* trove's: the Pinning Service API and its engine (node/mirror.h). */
+    {"Mirror", CONFIG_OBJECT, false},
+    {"Mirror.PinningAPI", CONFIG_OBJECT, false},
+    {"Mirror.PinningAPI.Address", CONFIG_STRING, true},
+    {"Mirror.Concurrency", CONFIG_INT, true},
+    {"Mirror.FetchTimeout", CONFIG_STRING, true},
     {"Gateway", CONFIG_OBJECT, false},
     {"Gateway.RateLimit", CONFIG_INT, false}, /* trove's */
     {"Gateway.HTTPHeaders", CONFIG_OBJECT, false},

@@ -89,7 +89,8 @@ void mir__body_free(mir__body_t *b);
 
 /* The query string of GET /pins into q (meta a view into the decoded
  * copy the caller frees: *meta_buf, tr_free) and *limit.  Unknown keys are
- * ignored; status defaults to pinned as the spec says.  0 or TR_EUSAGE
+ * ignored; status defaults to pinned as the spec says.  q->name, when
+ * set, is a tr_strdup'd copy the caller frees.  0 or TR_EUSAGE
  * with err; -ENOMEM. */
 int mir__parse_query(const char *query, mir_query_t *q, unsigned *limit,
                      char **meta_buf, char *err, size_t errcap);

@@ -25,7 +25,8 @@
  *                                   by another pin object")
  *   'O' source(4) created(8)     -> "" (pins of one owner: the follower)
  *   'K' status(1) level(1) bucket(8) -> u64 (counters, below)
- *   'A' sha256(token)(32)        -> token record (tokens.c)
+ *   'A' sha256(token)(32)        -> created(8) name (tokens.c)
+ *   'N' name                     -> sha256(token) (tokens.c)
  *   'V'                          -> u32 schema of this database
  *   'L'                          -> u64 the last created handed out
  *

@@ -2,6 +2,7 @@
  * daemon.c — the daemon's start-up, main loop and shutdown (see daemon.h).
  */
 #include "daemon.h"
+#include "mirror.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -116,6 +117,7 @@ typedef struct node {
   node_bitswap_t bitswap; /* and the fetcher of the gateway and API */
   gw_ctx_t gw;   /* the gateway's context */
   rpc_ctx_t rpc; /* the API's */
+  node_mirror_t mirror; /* the Pinning Service API and its engine */
   char pubkey[64]; /* base64 of the PublicKey protobuf, for `id` */
   bs_env_t *env;
   char repo[4096];
@@ -241,6 +243,7 @@ static void stop_node(node_t *n) {
   if (n->republish.loop && !uv_is_closing((uv_handle_t *)&n->republish))
     uv_close((uv_handle_t *)&n->republish, NULL);
   node_routing_stop(&n->routing); /* its lookups are on the DHTs */
+  node_mirror_stop(&n->mirror); /* its fetches are bitswap's */
   node_bitswap_stop(&n->bitswap, &n->gw, &n->rpc); /* so are its searches */
   node_deleg_free(n->deleg); /* both routings' lookups have ended */
   n->deleg = NULL;
@@ -282,6 +285,14 @@ static int startup_fail(const node_daemon_opts_t *o, int rc, const char *fmt,
   else
     tr_log(TR_LOG_ERROR, "%s", msg);
   return rc;
+}
+
+/* The API listener: the Pinning Service API's /pins first, then the RPC
+ * API. */
+static void api_handle(http_req_t *req, void *ud) {
+  node_t *n = ud;
+  if (!node_mirror_handle(&n->mirror, req))
+    rpc_api_handle(req, &n->rpc);
 }
 
 static int listen_on(node_t *n, const node_daemon_opts_t *o, const char *maddr,
@@ -842,7 +853,7 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   if (!rc)
     rc = start_signals(n, o);
   if (!rc)
-    rc = listen_on(n, o, api, rpc_api_handle, &n->rpc, NULL, &n->api,
+    rc = listen_on(n, o, api, api_handle, n, NULL, &n->api,
                    n->rpc.api_addr, sizeof n->rpc.api_addr, "API");
   if (!rc)
     rc = listen_on(n, o, gw, gw_gateway_handle, &n->gw, &glim, &n->gateway,
@@ -862,6 +873,9 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     rc = node_bitswap_start(&n->bitswap, &n->loop, n->host, n->env,
                             n->dht_lan, n->dht_wan, n->deleg, cfg, &n->gw,
                             &n->rpc);
+  if (!rc)
+    rc = node_mirror_start(&n->mirror, &n->loop, n->env, n->rpc.fetcher,
+                           n->host, id.peerid, cfg);
   if (!rc)
     rc = write_api_file(o, n->repo, n->rpc.api_addr);
   if (rc)
@@ -895,6 +909,7 @@ stop:
 out:
   if (loop_ok && uv_loop_close(&n->loop))
     tr_log(TR_LOG_WARN, "event loop closed with handles still open");
+  node_mirror_free(&n->mirror);
   if (n->env)
     bs_close(n->env);
   dht_provq_free(n->provq);

@@ -290,6 +290,12 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "service.", pin_remote_ls_opts},
     {"pin remote rm", NULL, "", "Remove pins from remote pinning service.",
      pin_remote_rm_opts},
+    {"mirror token add", NULL, "[NAME]", "Make a Pinning Service API "
+     "bearer token (printed once, stored hashed).", none},
+    {"mirror token rm", NULL, "NAME", "Revoke a Pinning Service API token.",
+     none},
+    {"mirror token ls", NULL, "", "List the Pinning Service API's tokens.",
+     none},
     {"block put", "block/put", "[FILE...]", "Store blocks (stdin when no "
      "FILE).", block_put_opts},
     {"block get", "block/get", "CID", "Write a block to stdout.", none},
