@@ -70,9 +70,12 @@ $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: %.proto
 	@mkdir -p $(GEN)
 	protoc-c --c_out=$(GEN) $<
 
+# The library and the CLI are -Wconversion clean (the tests, with cmocka's
+# macros, and protobuf-c's generated code are not held to it).
+WCONV    := -Wconversion
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) $(if $(filter $(GEN)/%,$<),,$(WCONV)) -MMD -MP -c $< -o $@
 
 $(B)/libtrove.a: $(LIB_OBJ)
 	@rm -f $@

@@ -451,7 +451,7 @@ static size_t entry_size(const bsw_entry_t *e, int version) {
   if (e->priority)
     s += 1 + vsize(i32(e->priority));
   if (version >= BSW_V120)
-    s += (e->type ? 2 : 0) + (e->send_dont_have ? 2 : 0);
+    s += (e->type ? 2u : 0u) + (e->send_dont_have ? 2u : 0u);
   return s;
 }
 

@@ -190,27 +190,86 @@ int bs_foreach(bs_txn_t *txn, bs_block_cb cb, void *ud) {
   return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
 }
 
+/* Here beside bs_foreach, not in export.c with the other resumable
+ * reads: the resumable verify below uses it, and export.c calls into
+ * this file (bs_has), never the other way. */
+
+int bs_foreach_from(bs_txn_t *txn, const uint8_t *after, size_t after_len,
+                    bs_block_cb cb, void *ud) {
+  MDB_cursor *cur;
+  int rc = mdb_cursor_open(txn->mdb, txn->env->blocks, &cur);
+  if (rc)
+    return bs__err(rc);
+  MDB_val k, v;
+  MDB_cursor_op op = MDB_FIRST;
+  if (after_len) {
+    k.mv_data = (void *)after;
+    k.mv_size = after_len;
+    op = MDB_SET_RANGE; /* the first key >= after */
+  }
+  int out = 0;
+  while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+    op = MDB_NEXT;
+    if (after_len && k.mv_size == after_len &&
+        !memcmp(k.mv_data, after, after_len))
+      continue; /* the block the caller has already seen */
+    dag_cid_t cid;
+    if (dag_cid_make(&cid, 1, DAG_CODEC_RAW, k.mv_data, k.mv_size) < 0)
+      continue; /* not a multihash: cannot come from bs_put */
+    if ((out = cb(&cid, v.mv_data, v.mv_size, ud)))
+      break;
+  }
+  mdb_cursor_close(cur);
+  if (out)
+    return out;
+  return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
+}
+
 /* ---------------------------------------------------------------- verify */
+
+/* Whether a stored block hashes to its key: 0 (it does, or its hash
+ * function is one we cannot compute: nothing to say about it), 1 (it does
+ * not: corrupt), or an error.  The one rehash that bs_verify, the
+ * resumable bs_verify_from and bs_drop_corrupt share. */
+static int rehash(const dag_cid_t *cid, const uint8_t *data, size_t len) {
+  int rc = dag_cid_verify(cid, data, len);
+  if (rc == TR_EMISMATCH)
+    return 1;
+  return rc == TR_EHASH ? 0 : rc;
+}
 
 typedef struct verify_ctx {
   bs_corrupt_cb cb;
   void *ud;
-  uint64_t checked, corrupt;
+  uint64_t checked, corrupt, bytes;
+  uint64_t max_blocks, max_bytes; /* bs_verify_from's budget; 0: none */
   tr_bytes_t bad; /* multihash keys of corrupt blocks: len byte + bytes */
   bool drop;
+  bs_verify_pos_t *pos; /* bs_verify_from's, or NULL */
 } verify_ctx_t;
+
+/* The stop value of a budget used up (any value a callback cannot give:
+ * callbacks return their own, passed back unchanged). */
+#define VERIFY_BUDGET 0x7ffffff1
 
 static int verify_one(const dag_cid_t *cid, const uint8_t *data, size_t len,
                       void *ud) {
   verify_ctx_t *c = ud;
+  if (c->pos && c->checked &&
+      ((c->max_blocks && c->checked >= c->max_blocks) ||
+       (c->max_bytes && c->bytes >= c->max_bytes)))
+    return VERIFY_BUDGET; /* this block is the next call's first */
   c->checked++;
-  int rc = dag_cid_verify(cid, data, len);
-  if (rc == 0)
-    return 0;
-  if (rc != TR_EMISMATCH && rc != TR_EHASH)
+  c->bytes += len;
+  if (c->pos) {
+    size_t n;
+    const uint8_t *mh = dag_cid_mh(cid, &n);
+    memcpy(c->pos->key, mh, n);
+    c->pos->key_len = n;
+  }
+  int rc = rehash(cid, data, len);
+  if (rc <= 0)
     return rc;
-  if (rc == TR_EHASH)
-    return 0; /* a hash we cannot compute: nothing to say about it */
   c->corrupt++;
   if (c->drop) {
     size_t n;
@@ -223,9 +282,21 @@ static int verify_one(const dag_cid_t *cid, const uint8_t *data, size_t len,
   return c->cb ? c->cb(cid, c->ud) : 0;
 }
 
+int bs_drop_corrupt(bs_txn_t *txn, const dag_cid_t *cid) {
+  const uint8_t *data;
+  size_t len;
+  int rc = bs_get(txn, cid, &data, &len);
+  if (rc == TR_ENOTFOUND)
+    return 0;
+  if (rc || (rc = rehash(cid, data, len)) <= 0)
+    return rc;
+  rc = bs_del(txn, cid);
+  return rc ? rc : 1;
+}
+
 int bs_verify(bs_env_t *env, bool drop, bs_corrupt_cb cb, void *ud,
               uint64_t *checked, uint64_t *corrupt) {
-  verify_ctx_t c = {cb, ud, 0, 0, {0}, drop};
+  verify_ctx_t c = {.cb = cb, .ud = ud, .drop = drop};
   bs_txn_t *txn;
   int rc = bs_txn_begin(env, BS_RDONLY, &txn);
   if (rc)
@@ -241,11 +312,8 @@ int bs_verify(bs_env_t *env, bool drop, bs_corrupt_cb cb, void *ud,
         dag_cid_t cid;
         rc = dag_cid_make(&cid, 1, DAG_CODEC_RAW, c.bad.data + off + 1, n);
         off += 1 + n;
-        const uint8_t *data;
-        size_t len;
-        if (rc == 0 && bs_get(txn, &cid, &data, &len) == 0 &&
-            dag_cid_verify(&cid, data, len) == TR_EMISMATCH)
-          rc = bs_del(txn, &cid);
+        if (rc == 0 && (rc = bs_drop_corrupt(txn, &cid)) > 0)
+          rc = 0;
       }
       rc = rc ? (bs_txn_abort(txn), rc) : bs_txn_commit(txn);
     }
@@ -256,6 +324,26 @@ int bs_verify(bs_env_t *env, bool drop, bs_corrupt_cb cb, void *ud,
   if (corrupt)
     *corrupt = c.corrupt;
   return rc;
+}
+
+int bs_verify_from(bs_txn_t *txn, const uint8_t *after, size_t after_len,
+                   uint64_t max_blocks, uint64_t max_bytes, bs_corrupt_cb cb,
+                   void *ud, bs_verify_pos_t *pos) {
+  if (after_len > sizeof pos->key)
+    return TR_EUSAGE;
+  memset(pos, 0, sizeof *pos);
+  if (after_len) { /* where we start, should no block follow */
+    memcpy(pos->key, after, after_len);
+    pos->key_len = after_len;
+  }
+  verify_ctx_t c = {.cb = cb, .ud = ud, .max_blocks = max_blocks,
+                    .max_bytes = max_bytes, .pos = pos};
+  int rc = bs_foreach_from(txn, after, after_len, verify_one, &c);
+  pos->blocks = c.checked;
+  pos->bytes = c.bytes;
+  pos->corrupt = c.corrupt;
+  pos->end = rc == 0;
+  return rc == VERIFY_BUDGET ? 0 : rc;
 }
 
 /* Here, not in env.c with the rest of the batch: env.c sits below the

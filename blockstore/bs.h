@@ -297,6 +297,34 @@ typedef int (*bs_corrupt_cb)(const dag_cid_t *cid, void *ud);
 int bs_verify(bs_env_t *env, bool drop, bs_corrupt_cb cb, void *ud,
               uint64_t *checked, uint64_t *corrupt) TR_WUR;
 
+/* bs_verify in pieces, for a scrubber that must never hold a read
+ * transaction long (a long reader keeps LMDB from reusing pages): rehash,
+ * in txn, the blocks after the key after[0..after_len) in key order
+ * (after_len 0: from the first), until max_blocks blocks or max_bytes
+ * bytes have been hashed (0: no limit; at least one block is) or the store
+ * ends.  cb (may be NULL) sees each corrupt block, as bs_verify's; its
+ * non-zero return stops and is returned.  *pos gets the key of the last
+ * block hashed (a copy: it outlives txn; the caller passes it as after in
+ * the next transaction), the blocks, bytes and corrupt blocks of this
+ * call, and end: no block follows.  Errors: TR_EUSAGE (after_len over
+ * BS_KEY_MAX), LMDB's. */
+#define BS_KEY_MAX DAG_MH_MAX
+typedef struct bs_verify_pos {
+  uint8_t key[BS_KEY_MAX];
+  size_t key_len;
+  uint64_t blocks, bytes, corrupt;
+  bool end;
+} bs_verify_pos_t;
+int bs_verify_from(bs_txn_t *txn, const uint8_t *after, size_t after_len,
+                   uint64_t max_blocks, uint64_t max_bytes, bs_corrupt_cb cb,
+                   void *ud, bs_verify_pos_t *pos) TR_WUR;
+
+/* In a write transaction: delete cid's block (bs_del) if its bytes do not
+ * hash to it - checked again here, since a good copy may have replaced
+ * it after a read transaction found it corrupt.  1 if deleted, 0 if not
+ * (absent, or good), or an error. */
+int bs_drop_corrupt(bs_txn_t *txn, const dag_cid_t *cid) TR_WUR;
+
 /* ------------------------------------------------------------------ stat */
 
 typedef struct bs_stat {
@@ -359,8 +387,10 @@ int bs_walk_new(const dag_cid_t *root, unsigned flags, int max_depth,
 /* The next block: returns 1 and sets *cid, *parent (zeroed for the root)
  * and *depth (parent and depth may be NULL); 0 when the walk is over.
  * Errors: TR_ENOTFOUND when a block of the DAG is not in the store (*cid
- * is then that block; the walk cannot go on), TR_ECORRUPT, -ENOMEM.  Any
- * depth: the stack grows with the DAG. */
+ * is then that block: a reader stops there; a checker such as the
+ * scrubber may call again, and the walk goes on after the missing block,
+ * whose own children are unknown), TR_ECORRUPT, -ENOMEM.  Any depth: the
+ * stack grows with the DAG. */
 int bs_walk_next(bs_walk_t *w, bs_txn_t *txn, dag_cid_t *cid,
                  dag_cid_t *parent, int *depth) TR_WUR;
 void bs_walk_free(bs_walk_t *w);

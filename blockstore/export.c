@@ -1,8 +1,8 @@
 /*
  * export.c — resumable reads of the blockstore for streaming answers: a
  * depth-first DAG walker over the links index (bs_walk_*), a CARv1 exporter
- * built on it (bs_car_export_*) and a block listing that can restart after
- * a given key (bs_foreach_from).  `trove dag export`, the RPC API's
+ * built on it (bs_car_export_*); the block listing that can restart after
+ * a given key (bs_foreach_from) lives in blocks.c.  `trove dag export`, the RPC API's
  * dag/export, refs and refs/local, and the trustless gateway's CAR answers
  * share them.
  *
@@ -122,8 +122,13 @@ int bs_walk_next(bs_walk_t *w, bs_txn_t *txn, dag_cid_t *cid,
   while (w->depth) {
     wframe_t *f = &w->st[w->depth - 1];
     MDB_val v;
-    if ((rc = links_of(txn, &f->cid, &v)) <= 0)
-      return rc ? rc : TR_ENOTFOUND; /* removed since the last step */
+    if ((rc = links_of(txn, &f->cid, &v)) < 0)
+      return rc;
+    if (rc == 0) { /* removed since the last step: missing, and skipped */
+      *cid = f->cid;
+      w->depth--;
+      return TR_ENOTFOUND;
+    }
     if (f->off >= v.mv_size) {
       w->depth--;
       continue;
@@ -287,37 +292,4 @@ int64_t bs_car_export_read(bs_car_export_t *x, bs_txn_t *txn, uint8_t *buf,
       x->in_section = false;
   }
   return (int64_t)n;
-}
-
-/* --------------------------------------------------------------- listing */
-
-int bs_foreach_from(bs_txn_t *txn, const uint8_t *after, size_t after_len,
-                    bs_block_cb cb, void *ud) {
-  MDB_cursor *cur;
-  int rc = mdb_cursor_open(txn->mdb, txn->env->blocks, &cur);
-  if (rc)
-    return bs__err(rc);
-  MDB_val k, v;
-  MDB_cursor_op op = MDB_FIRST;
-  if (after_len) {
-    k.mv_data = (void *)after;
-    k.mv_size = after_len;
-    op = MDB_SET_RANGE; /* the first key >= after */
-  }
-  int out = 0;
-  while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
-    op = MDB_NEXT;
-    if (after_len && k.mv_size == after_len &&
-        !memcmp(k.mv_data, after, after_len))
-      continue; /* the block the caller has already seen */
-    dag_cid_t cid;
-    if (dag_cid_make(&cid, 1, DAG_CODEC_RAW, k.mv_data, k.mv_size) < 0)
-      continue; /* not a multihash: cannot come from bs_put */
-    if ((out = cb(&cid, v.mv_data, v.mv_size, ud)))
-      break;
-  }
-  mdb_cursor_close(cur);
-  if (out)
-    return out;
-  return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
 }

@@ -204,6 +204,8 @@ static const rcmd_t table[] = {
     {"bitswap reprovide", cli__remote_bitswap_reprovide, NULL},
     {"stats bitswap", cli__remote_stats_bitswap, NULL},
     {"stats bw", cli__remote_stats_bw, NULL},
+    {"mirror scrub status", cli__remote_scrub_status, NULL},
+    {"mirror scrub start", cli__remote_scrub_start, NULL},
 };
 
 bool cli_remote(cli_t *cli, const char *name, int argc, char **argv,

@@ -96,6 +96,8 @@ static const struct {
     {"bitswap reprovide", cmd_bitswap_offline},
     {"stats bitswap", cmd_bitswap_offline},
     {"stats bw", cmd_bitswap_offline},
+    {"mirror scrub status", cmd_bitswap_offline},
+    {"mirror scrub start", cmd_bitswap_offline},
 };
 
 /* ------------------------------------------------------------------ main */

@@ -93,5 +93,8 @@ int cli__remote_bitswap_ledger(remote_t *r, int argc, char **argv);
 int cli__remote_bitswap_reprovide(remote_t *r, int argc, char **argv);
 int cli__remote_stats_bitswap(remote_t *r, int argc, char **argv);
 int cli__remote_stats_bw(remote_t *r, int argc, char **argv);
+/* The scrubber's commands (cmd_scrub.c). */
+int cli__remote_scrub_status(remote_t *r, int argc, char **argv);
+int cli__remote_scrub_start(remote_t *r, int argc, char **argv);
 
 #endif /* CLI_REMOTE_INT_H */

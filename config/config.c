@@ -190,6 +190,13 @@ static const struct {
     {"Ipns", CONFIG_OBJECT, false},
     {"Ipns.RepublishPeriod", CONFIG_STRING, true},
     {"Ipns.RecordLifetime", CONFIG_STRING, true},
+    /* trove's scrubber (node/scrub.h).  Mirror.Scrub.Rate is left untyped:
+     * an integer (bytes/s) or a string such as "50MiB". */
+    {"Mirror", CONFIG_OBJECT, false},
+    {"Mirror.Scrub", CONFIG_OBJECT, false},
+    {"Mirror.Scrub.Interval", CONFIG_STRING, true},
+    {"Mirror.Scrub.RetryDelay", CONFIG_STRING, true},
+    {"Mirror.Scrub.FetchTimeout", CONFIG_STRING, true},
     {"Discovery", CONFIG_OBJECT, false},
     {"Discovery.MDNS.Enabled", CONFIG_BOOL, false},
     {"AutoNAT", CONFIG_OBJECT, false},

@@ -155,6 +155,14 @@ bool http_req_closed(const http_req_t *req);
 int http_res_start(http_req_t *req, int status, const http_header_t *hdrs,
                  size_t nhdrs, int64_t content_length);
 
+/* Add name: value to the response this request will get, whatever path of
+ * the handler starts it (the API's CORS answer to an allowed origin, set
+ * once before dispatch).  name and value are not copied: they must live
+ * as long as the request (a header of the request itself, a literal).  At
+ * most HTTP_RES_EXTRA per request; 0 or -ENOSPC. */
+#define HTTP_RES_EXTRA 2
+int http_res_extra(http_req_t *req, const char *name, const char *value);
+
 /* Queue body bytes (copied).  0, -ENOMEM, or -EPIPE after a close (the
  * bytes are dropped; the handler should stop and end). */
 int http_res_write(http_req_t *req, const void *p, size_t n);

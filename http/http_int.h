@@ -149,6 +149,8 @@ struct http_req {
   bool paused;
   /* Response. */
   bool started, ended, closed, chunked, transport_done;
+  http_header_t extra[HTTP_RES_EXTRA]; /* http_res_extra() */
+  uint8_t nextra;
   int status;
   int64_t content_length;
   tr_bytes_t out; /* HTTP/2: bytes waiting for nghttp2 to take them */

@@ -265,15 +265,25 @@ int http_res_start(http_req_t *r, int status, const http_header_t *h, size_t nh,
    * headers, and one with bad ones gets its first HTTP_MAX_RES_HEADERS good
    * ones. */
   http_header_t ok[HTTP_MAX_RES_HEADERS];
-  if (bad) {
-    size_t k = 0;
-    for (size_t i = 0; i < nh && k < HTTP_MAX_RES_HEADERS; i++)
+  if (bad || r->nextra) {
+    size_t k = 0, room = HTTP_MAX_RES_HEADERS - r->nextra;
+    for (size_t i = 0; i < nh && k < room; i++)
       if (header_ok(&h[i]))
         ok[k++] = h[i];
+    for (size_t i = 0; i < r->nextra; i++)
+      if (header_ok(&r->extra[i]))
+        ok[k++] = r->extra[i];
     h = ok;
     nh = k;
   }
   return r->conn->proto->start(r, h, nh);
+}
+
+int http_res_extra(http_req_t *r, const char *name, const char *value) {
+  if (r->nextra == HTTP_RES_EXTRA)
+    return -ENOSPC;
+  r->extra[r->nextra++] = (http_header_t){name, value};
+  return 0;
 }
 
 int http_res_write(http_req_t *r, const void *p, size_t n) {

@@ -190,7 +190,7 @@ int net_noise_hs_write(net_noise_hs_t *hs, const uint8_t *payload, size_t n,
                        uint8_t *out, size_t outsize) {
   if (!my_turn(hs))
     return TR_EUSAGE;
-  size_t need = (hs->step == 0 ? 32 : 48) + (hs->step == 1 ? 32 : 0) + n +
+  size_t need = (hs->step == 0 ? 32u : 48u) + (hs->step == 1 ? 32u : 0u) + n +
                 (hs->step == 0 ? 0 : NET_NOISE_TAG);
   if (need > NET_NOISE_MSG_MAX)
     return TR_ETOOBIG;

@@ -35,6 +35,7 @@
 #include "identity.h"
 #include "bitswap.h"
 #include "routing.h"
+#include "scrub.h"
 
 #define TROVE_VERSION "0.1.0"
 
@@ -115,6 +116,7 @@ typedef struct node {
   rpc_router_t rpc_router; /* deleg for the RPC API (n->rpc.router) */
   node_routing_t routing; /* the gateway's /routing/v1 on the DHTs */
   node_bitswap_t bitswap; /* and the fetcher of the gateway and API */
+  node_scrub_t scrub;     /* Mirror.Scrub: rehash and repair */
   gw_ctx_t gw;   /* the gateway's context */
   rpc_ctx_t rpc; /* the API's */
   node_mirror_t mirror; /* the Pinning Service API and its engine */
@@ -244,6 +246,7 @@ static void stop_node(node_t *n) {
     uv_close((uv_handle_t *)&n->republish, NULL);
   node_routing_stop(&n->routing); /* its lookups are on the DHTs */
   node_mirror_stop(&n->mirror); /* its fetches are bitswap's */
+  node_scrub_stop(&n->scrub); /* its repairs use the fetcher */
   node_bitswap_stop(&n->bitswap, &n->gw, &n->rpc); /* so are its searches */
   node_deleg_free(n->deleg); /* both routings' lookups have ended */
   n->deleg = NULL;
@@ -873,6 +876,9 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     rc = node_bitswap_start(&n->bitswap, &n->loop, n->host, n->env,
                             n->dht_lan, n->dht_wan, n->deleg, cfg, &n->gw,
                             &n->rpc);
+  if (!rc && (rc = node_scrub_start(&n->scrub, &n->loop, n->env,
+                                     n->rpc.fetcher, cfg, &n->rpc)))
+    startup_fail(o, rc, "Mirror.Scrub: %s", tr_strerror(rc));
   if (!rc)
     rc = node_mirror_start(&n->mirror, &n->loop, n->env, n->rpc.fetcher,
                            n->host, id.peerid, cfg);

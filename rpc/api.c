@@ -20,6 +20,12 @@
  * or "same-site" is refused too (only browsers send it, and they say where
  * the request came from).  The list is read from the config on the first
  * request; like Kubo, a change takes effect at the next start.
+ *
+ * CORS, as rs/cors under go-ipfs-cmds: an allowed origin's answer carries
+ * Access-Control-Allow-Origin, and a preflight (OPTIONS with
+ * Access-Control-Request-Method) is granted for an allowed origin, a
+ * method of API.HTTPHeaders' Access-Control-Allow-Methods (POST by
+ * default) and rs/cors' default request headers.
  */
 #include <stdio.h>
 #include <string.h>
@@ -57,17 +63,8 @@ static const char *const companion_origins[] = {
     "chrome-extension://hjoieblefckbooibpepigmacodalfndh",
 };
 
-/* Read API.HTTPHeaders.Access-Control-Allow-Origin into ctx->api_origins
- * (once; a config that cannot be read leaves only Kubo's defaults). */
-static void read_origins(rpc_ctx_t *ctx) {
-  ctx->api_origins_read = true;
-  ctx->api_origins_len = 0;
-  json_t *cfg = NULL;
-  if (config_load(ctx->repo, &cfg))
-    return;
-  json_t *list = json_object_get(
-      json_object_get(config_get(cfg, "API"), "HTTPHeaders"),
-      "Access-Control-Allow-Origin");
+/* A JSON list of strings into buf as NUL-separated strings. */
+static void read_list(json_t *list, char *buf, size_t cap, size_t *len) {
   size_t i;
   json_t *v;
   json_array_foreach(list, i, v) {
@@ -75,14 +72,30 @@ static void read_origins(rpc_ctx_t *ctx) {
     size_t n = o ? strlen(o) + 1 : 0;
     if (!n)
       continue;
-    if (n > sizeof ctx->api_origins - ctx->api_origins_len) {
-      tr_log(TR_LOG_WARN, "API.HTTPHeaders: too many origins, ignoring "
+    if (n > cap - *len) {
+      tr_log(TR_LOG_WARN, "API.HTTPHeaders: list too long, ignoring "
              "\"%.100s\" and the rest", o);
       break;
     }
-    memcpy(ctx->api_origins + ctx->api_origins_len, o, n);
-    ctx->api_origins_len += n;
+    memcpy(buf + *len, o, n);
+    *len += n;
   }
+}
+
+/* Read API.HTTPHeaders' Access-Control-Allow-Origin and -Methods into ctx
+ * (once; a config that cannot be read leaves only Kubo's defaults). */
+static void read_origins(rpc_ctx_t *ctx) {
+  ctx->api_origins_read = true;
+  ctx->api_origins_len = 0;
+  ctx->api_methods_len = 0;
+  json_t *cfg = NULL;
+  if (config_load(ctx->repo, &cfg))
+    return;
+  json_t *hh = json_object_get(config_get(cfg, "API"), "HTTPHeaders");
+  read_list(json_object_get(hh, "Access-Control-Allow-Origin"),
+            ctx->api_origins, sizeof ctx->api_origins, &ctx->api_origins_len);
+  read_list(json_object_get(hh, "Access-Control-Allow-Methods"),
+            ctx->api_methods, sizeof ctx->api_methods, &ctx->api_methods_len);
   json_decref(cfg);
 }
 
@@ -185,6 +198,102 @@ static void forbidden(http_req_t *req) {
   http_res_end(req);
 }
 
+/* ------------------------------------------------------------------ cors */
+
+/* As rs/cors under go-ipfs-cmds: an allowed Origin gets
+ * Access-Control-Allow-Origin on the answer (its own value, or "*" when
+ * the config allows every origin), so a web app the user allowed can read
+ * it; an Origin refused gets nothing, and the browser hides the answer. */
+
+static bool origins_all(rpc_ctx_t *ctx) {
+  for (size_t off = 0; off < ctx->api_origins_len;) {
+    const char *o = ctx->api_origins + off;
+    if (!strcmp(o, "*"))
+      return true;
+    off += strlen(o) + 1;
+  }
+  return false;
+}
+
+/* The configured method equal to m (case aside), or NULL; POST when the
+ * config names none. */
+static const char *method_allowed(rpc_ctx_t *ctx, const char *m) {
+  if (!ctx->api_methods_len)
+    return strcasecmp(m, "POST") ? NULL : "POST";
+  for (size_t off = 0; off < ctx->api_methods_len;) {
+    const char *o = ctx->api_methods + off;
+    if (!strcasecmp(o, m))
+      return o;
+    off += strlen(o) + 1;
+  }
+  return NULL;
+}
+
+/* Whether every name in the list "a, b" is one rs/cors allows by default. */
+static bool headers_allowed(const char *list) {
+  static const char *const ok[] = {"origin", "accept", "content-type",
+                                   "x-requested-with"};
+  for (const char *p = list; *p;) {
+    p += strspn(p, " \t,");
+    size_t n = strcspn(p, " \t,");
+    if (!n)
+      break;
+    bool found = false;
+    for (size_t i = 0; i < TR_ARRAY_LEN(ok) && !found; i++)
+      found = strlen(ok[i]) == n && !strncasecmp(ok[i], p, n);
+    if (!found)
+      return false;
+    p += n;
+  }
+  return true;
+}
+
+/* An allowed request's answer names its origin (set before dispatch, for
+ * whatever answer the command gives). */
+static void cors_actual(http_req_t *req, rpc_ctx_t *ctx) {
+  const char *origin = http_req_header(req, "origin");
+  if (!origin || !*origin || !method_allowed(ctx, http_req_method(req)))
+    return; /* request_allowed() passed: the origin is allowed */
+  (void)http_res_extra(req, "Access-Control-Allow-Origin",
+                       origins_all(ctx) ? "*" : origin);
+}
+
+/* OPTIONS.  A preflight (Access-Control-Request-Method) is answered 204,
+ * with the permission when origin, method and headers are allowed and
+ * without it otherwise; any other OPTIONS passes the origin checks and
+ * gets 204 with Allow, as go-ipfs-cmds answers. */
+static void options(http_req_t *req, rpc_ctx_t *ctx) {
+  const char *origin = http_req_header(req, "origin");
+  const char *acrm = http_req_header(req, "access-control-request-method");
+  if (acrm && *acrm) {
+    const char *acrh = http_req_header(req, "access-control-request-headers");
+    http_header_t h[4] = {{"Vary", "Origin, Access-Control-Request-Method, "
+                                   "Access-Control-Request-Headers"}};
+    size_t n = 1;
+    const char *m;
+    if (!ctx->api_origins_read)
+      read_origins(ctx);
+    if (origin && *origin && origin_ok(ctx, origin, strlen(origin)) &&
+        (m = method_allowed(ctx, acrm)) && (!acrh || headers_allowed(acrh))) {
+      h[n++] = (http_header_t){"Access-Control-Allow-Origin",
+                               origins_all(ctx) ? "*" : origin};
+      h[n++] = (http_header_t){"Access-Control-Allow-Methods", m};
+      if (acrh && *acrh)
+        h[n++] = (http_header_t){"Access-Control-Allow-Headers", acrh};
+    }
+    http_res_start(req, 204, h, n, 0);
+    http_res_end(req);
+    return;
+  }
+  if (!request_allowed(req, ctx)) {
+    forbidden(req);
+    return;
+  }
+  http_header_t h[] = {{"Allow", "POST"}};
+  http_res_start(req, 204, h, 1, 0);
+  http_res_end(req);
+}
+
 /* ------------------------------------------------------------- routing */
 
 /* Commands from the rpc_*.c files, registered in api_cmds.c. */
@@ -199,6 +308,10 @@ void rpc_api_handle(http_req_t *req, void *ud) {
     return;
   }
   const char *cmd = path + 8;
+  if (!strcmp(http_req_method(req), "OPTIONS")) {
+    options(req, ctx);
+    return;
+  }
   if (strcmp(http_req_method(req), "POST")) {
     http_header_t h[] = {{"Allow", "POST"}, {"Content-Type", "text/plain"}};
     static const char msg[] = "405 - Method Not Allowed\n";
@@ -212,6 +325,7 @@ void rpc_api_handle(http_req_t *req, void *ud) {
     forbidden(req);
     return;
   }
+  cors_actual(req, ctx);
   for (size_t i = 0; i < TR_ARRAY_LEN(base_cmds); i++)
     if (!strcmp(cmd, base_cmds[i].name)) {
       base_cmds[i].fn(req, ctx);
@@ -222,6 +336,8 @@ void rpc_api_handle(http_req_t *req, void *ud) {
       rpc_cmds[i].fn(req, ctx);
       return;
     }
+  if (ctx->ext_cmd && ctx->ext_cmd(ctx->ext_ud, req, cmd))
+    return;
   char msg[300];
   snprintf(msg, sizeof msg, "unknown command \"%.200s\"", cmd);
   rpc_api_error(req, 404, msg);

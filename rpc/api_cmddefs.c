@@ -362,6 +362,11 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "information on the bitswap agent.", bitswap_stat_opts},
     {"stats bw", "stats/bw", "", "Print bandwidth information (bytes of "
      "streams).", stats_bw_opts},
+    {"mirror scrub status", "mirror/scrub/status", "", "Show the "
+     "scrubber's progress (pass, cursor, blocks and bytes hashed) and its "
+     "findings and repairs.", none},
+    {"mirror scrub start", "mirror/scrub/start", "", "Begin a scrub pass "
+     "now (rehash every block, check every pinned DAG, repair).", none},
     {"name publish", "name/publish", "PATH", "Publish an IPNS record for "
      "the node's name pointing at PATH, on the DHTs.", publish_opts},
     {"name resolve", "name/resolve", "[NAME]", "Resolve an IPNS name (the "

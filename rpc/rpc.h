@@ -106,11 +106,20 @@ typedef struct rpc_ctx {
   /* Called when the API asks the node to stop (/api/v0/shutdown). */
   void (*shutdown)(void *ud);
   void *shutdown_ud;
+  /* Commands of the modules above rpc/ (the mirror's, node/scrub.c),
+   * offered each /api/v0/ command rpc/ does not know, after the method and
+   * origin checks: it returns true when it has answered.  NULL: none. */
+  bool (*ext_cmd)(void *ud, http_req_t *req, const char *cmd);
+  void *ext_ud;
   /* The API's own state (zero at start): the origins its CSRF check allows
    * (API.HTTPHeaders' Access-Control-Allow-Origin, NUL-separated, read from
    * the config on the first request), and the repo/gc run in progress. */
   char api_origins[4096];
   size_t api_origins_len;
+  /* API.HTTPHeaders' Access-Control-Allow-Methods (NUL-separated; POST
+   * when none are configured): what a preflight may ask for. */
+  char api_methods[256];
+  size_t api_methods_len;
   bool api_origins_read;
   struct rpc_gc *api_gc;
 } rpc_ctx_t;

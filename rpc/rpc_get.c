@@ -95,7 +95,7 @@ static void pax_record(tr_bytes_t *b, const char *key, const char *val,
   /* "%d %s=%s\n", the length counting its own digits. */
   size_t body = strlen(key) + vlen + 3; /* ' ', '=', '\n' */
   size_t n = body + 1;
-  while (snprintf(NULL, 0, "%zu", n) + body != n)
+  while ((size_t)snprintf(NULL, 0, "%zu", n) + body != n)
     n++;
   char head[32];
   int hl = snprintf(head, sizeof head, "%zu %s=", n, key);

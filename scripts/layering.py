@@ -34,7 +34,7 @@ ALLOWED = {
     "gateway": {"common", "dag", "blockstore", "http"},
     "rpc": {"common", "dag", "blockstore", "config", "http", "net", "dht",
             "bitswap"},
-    "mirror": {"common", "dag", "blockstore", "net", "dht", "bitswap", "http"},
+    "mirror": {"common", "dag", "blockstore", "config", "http"},
     "node": {"common", "dag", "blockstore", "config", "net", "dht",
              "bitswap", "http", "gateway", "rpc", "mirror"},
     "cli": {"common", "dag", "blockstore", "config", "net", "dht", "bitswap",

@@ -263,10 +263,34 @@ cross_origin_post() {
   eq "$(status "$O/version" -H "Origin: http://app.example")" 200 "configured origin"
   eq "$(status "$O/version" -H "Referer: http://app.example/page")" 200 "configured referer"
   eq "$(status "$O/version" -H "Origin: http://evil.example")" 403 "other origin"
+  # CORS as Kubo's t0401: an allowed origin's answer names it (else the
+  # browser hides it from the app); a preflight from it is granted; one
+  # from another origin, for another method or another header is not.
+  curl -s -D "$WORK/hc" -o /dev/null -X POST -H "Origin: http://app.example" "$O/version"
+  grep -qi '^Access-Control-Allow-Origin: http://app.example' "$WORK/hc" || fail "answer without ACAO"
+  curl -s -D "$WORK/hc" -o /dev/null -X POST "$O/version"
+  ! grep -qi '^Access-Control-Allow-Origin' "$WORK/hc" || fail "ACAO without Origin"
+  pre() { curl -s -D "$WORK/hp" -o /dev/null -w '%{http_code}' -X OPTIONS -A Mozilla "$@" "$O/id"; }
+  eq "$(pre -H "Origin: http://app.example" -H "Access-Control-Request-Method: POST" \
+         -H "Access-Control-Request-Headers: origin, x-requested-with")" 204 "preflight"
+  grep -qi '^Access-Control-Allow-Origin: http://app.example' "$WORK/hp" || fail "preflight ACAO"
+  grep -qi '^Access-Control-Allow-Methods: POST' "$WORK/hp" || fail "preflight methods"
+  grep -qi '^Access-Control-Allow-Headers: origin, x-requested-with' "$WORK/hp" || fail "preflight headers"
+  refused() {
+    eq "$(pre "$@")" 204 "refused preflight $*"
+    ! grep -qi '^Access-Control-Allow-Origin' "$WORK/hp" || fail "preflight granted: $*"
+  }
+  refused -H "Origin: http://evil.example" -H "Access-Control-Request-Method: POST"
+  refused -H "Origin: http://app.example" -H "Access-Control-Request-Method: DELETE"
+  refused -H "Origin: http://app.example" -H "Access-Control-Request-Method: POST" \
+    -H "Access-Control-Request-Headers: x-secret"
+  eq "$(curl -s -o /dev/null -w '%{http_code}' -X OPTIONS -H "Origin: http://evil.example" "$O/id")" 403 "OPTIONS from another origin"
   TROVE_PATH=$WORK/s t init >/dev/null
   TROVE_PATH=$WORK/s t config --json API.HTTPHeaders '{"Access-Control-Allow-Origin": ["*"]}'
   start "$WORK/s"
   eq "$(status "$API/version" -H "Origin: http://evil.example")" 200 "origin with *"
+  curl -s -D "$WORK/hc" -o /dev/null -X POST -H "Origin: http://evil.example" "$API/version"
+  grep -qi '^Access-Control-Allow-Origin: \*' "$WORK/hc" || fail "ACAO * with *"
   echo "ok cross_origin_post"
 }
 
