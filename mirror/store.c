@@ -78,7 +78,7 @@ bs_env_t *mir_store_env(const mir_store_t *st) { return st->env; }
 
 /* ver(1) status(1) source(4) flags(4) created(8) rnd(8) cidlen(1) cid
  * namelen(2) name, then origins, meta, info each as len(4) text. */
-#define REC_FIXED 27
+#define REC_FIXED 27u
 
 static size_t rec_size(const mir_pin_t *p) {
   return REC_FIXED + p->cid.len + 2 + p->name_len + 12 + p->origins_len +
