@@ -98,6 +98,10 @@ static const struct {
     {"stats bw", cmd_bitswap_offline},
     {"mirror scrub status", cmd_bitswap_offline},
     {"mirror scrub start", cmd_bitswap_offline},
+    {"mirror follow", cmd_bitswap_offline},
+    {"mirror unfollow", cmd_bitswap_offline},
+    {"mirror sync", cmd_bitswap_offline},
+    {"mirror status", cmd_bitswap_offline},
 };
 
 /* ------------------------------------------------------------------ main */

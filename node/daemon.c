@@ -881,7 +881,7 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     startup_fail(o, rc, "Mirror.Scrub: %s", tr_strerror(rc));
   if (!rc)
     rc = node_mirror_start(&n->mirror, &n->loop, n->env, n->rpc.fetcher,
-                           n->host, id.peerid, cfg);
+                           n->host, id.peerid, cfg, n->gw.router, &n->rpc);
   if (!rc)
     rc = write_api_file(o, n->repo, n->rpc.api_addr);
   if (rc)

@@ -188,6 +188,13 @@ static const rpc_optdef_t pin_remote_svc_ls_opts[] = {
        "remote service (queued/pinning/pinned/failed)."),
     END};
 
+static const rpc_optdef_t follow_opts[] = {
+    OS("token", 0, NULL, "The Pinning Service API's access token."),
+    {"keep", 0, I, NULL, "IPNS versions to keep (default 1, at most 64).",
+     "keep", 1, 64},
+    OB("list", 0, "false", "SOURCE is a file of CIDs, one a line."),
+    END};
+
 static const rpc_optdef_t pin_remote_add_opts[] = {
     OS("service", 0, NULL, "Name of the remote pinning service to use "
        "(mandatory)."),
@@ -367,6 +374,16 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "findings and repairs.", none},
     {"mirror scrub start", "mirror/scrub/start", "", "Begin a scrub pass "
      "now (rehash every block, check every pinned DAG, repair).", none},
+    {"mirror follow", "mirror/follow", "SOURCE", "Keep every pin of a "
+     "Pinning Service API (URL --token T), the last versions of an IPNS "
+     "name (/ipns/NAME [--keep N]) or the CIDs of a file (--list FILE).",
+     follow_opts},
+    {"mirror unfollow", "mirror/unfollow", "ID", "Stop a follow and remove "
+     "its pins.", none},
+    {"mirror sync", "mirror/sync", "[ID]", "Sync a follow (every follow "
+     "by default) now.", none},
+    {"mirror status", "mirror/status", "", "Show each follow: kind, "
+     "source, last sync, pins pending/pinned/failed, last error.", none},
     {"name publish", "name/publish", "PATH", "Publish an IPNS record for "
      "the node's name pointing at PATH, on the DHTs.", publish_opts},
     {"name resolve", "name/resolve", "[NAME]", "Resolve an IPNS name (the "
