@@ -7,7 +7,9 @@
 # status`, `pin ls`); follower 2 is restarted mid-way and resumes; a pin
 # deleted on the origin is unpinned on the followers after the grace period
 # (Mirror.Follow.Grace 2s); `mirror follow --list FILE` keeps a CID of the
-# file; `mirror unfollow` drops the list's pin; the origin is killed and
+# file; `mirror unfollow` drops the list's pin; `mirror follow /ipns/NAME`
+# moves to the new version after `name publish` on the origin (the LAN DHT
+# on loopback: Routing.LoopbackAddressesOnLanDHT); the origin is killed and
 # every archive is still served by each follower's gateway, byte for byte.
 # The trap stops only the PIDs started here.
 source "$(dirname "$0")/lib.sh"
@@ -41,7 +43,7 @@ init() {
   TROVE_PATH=$repo t init >/dev/null
   TROVE_PATH=$repo t config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/${!p}\"]" >/dev/null
   TROVE_PATH=$repo t config --json Bootstrap '[]' >/dev/null
-  TROVE_PATH=$repo t config Routing.Type none >/dev/null
+  TROVE_PATH=$repo t config --json Routing.LoopbackAddressesOnLanDHT true >/dev/null
   TROVE_PATH=$repo t config Mirror.Follow.Interval 1s >/dev/null
   TROVE_PATH=$repo t config Mirror.Follow.Grace 2s >/dev/null
 }
@@ -152,6 +154,16 @@ on f1 mirror unfollow 2 | grep -q "1 pins removed" || fail "unfollow"
 on f1 pin ls --type=recursive -q | grep -q "^$EXTRA\$" && fail "list CID still pinned after unfollow"
 on f1 mirror status | grep -q '^follow 2$' && fail "follow 2 still listed"
 ok "unfollow removed the follow and its pin"
+
+# follow /ipns/NAME: the origin's name, published, then moved.
+ID_o=${MA_o##*/}
+on o name publish -Q "/ipfs/${CIDS[1]}" >/dev/null || fail "name publish"
+on f1 mirror follow "/ipns/$ID_o" --keep 1 | grep -q "as 3 (ipns)" || fail "follow /ipns/"
+wait_field f1 3 "version 0" "$(on o cid base32 "${CIDS[1]}" 2>/dev/null || echo "${CIDS[1]}")"
+on o name publish -Q "/ipfs/${CIDS[2]}" >/dev/null || fail "name publish 2"
+on f1 mirror sync 3
+wait_field f1 3 "version 0" "$(on o cid base32 "${CIDS[2]}" 2>/dev/null || echo "${CIDS[2]}")"
+ok "follow /ipns/NAME moved to the new version after name publish"
 
 # The origin goes; both followers serve every archive kept.
 stop o
