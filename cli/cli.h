@@ -124,6 +124,12 @@ int cmd_pin_add(cli_t *, int, char **);
 int cmd_pin_rm(cli_t *, int, char **);
 int cmd_pin_ls(cli_t *, int, char **);
 int cmd_pin_verify(cli_t *, int, char **);
+int cmd_pin_remote_service_add(cli_t *, int, char **); /* cmd_pin_remote.c */
+int cmd_pin_remote_service_ls(cli_t *, int, char **);
+int cmd_pin_remote_service_rm(cli_t *, int, char **);
+int cmd_pin_remote_add(cli_t *, int, char **);
+int cmd_pin_remote_ls(cli_t *, int, char **);
+int cmd_pin_remote_rm(cli_t *, int, char **);
 int cmd_mirror_token_add(cli_t *, int, char **); /* cmd_mirror.c */
 int cmd_mirror_token_rm(cli_t *, int, char **);
 int cmd_mirror_token_ls(cli_t *, int, char **);

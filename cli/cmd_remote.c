@@ -206,6 +206,10 @@ static const rcmd_t table[] = {
     {"stats bw", cli__remote_stats_bw, NULL},
     {"mirror scrub status", cli__remote_scrub_status, NULL},
     {"mirror scrub start", cli__remote_scrub_start, NULL},
+    {"mirror follow", cli__remote_mirror_follow, NULL},
+    {"mirror unfollow", cli__remote_mirror_unfollow, NULL},
+    {"mirror sync", cli__remote_mirror_sync, NULL},
+    {"mirror status", cli__remote_mirror_status, NULL},
 };
 
 bool cli_remote(cli_t *cli, const char *name, int argc, char **argv,

@@ -50,6 +50,12 @@ static const struct {
     {"pin rm", cmd_pin_rm},
     {"pin ls", cmd_pin_ls},
     {"pin verify", cmd_pin_verify},
+    {"pin remote service add", cmd_pin_remote_service_add},
+    {"pin remote service ls", cmd_pin_remote_service_ls},
+    {"pin remote service rm", cmd_pin_remote_service_rm},
+    {"pin remote add", cmd_pin_remote_add},
+    {"pin remote ls", cmd_pin_remote_ls},
+    {"pin remote rm", cmd_pin_remote_rm},
     {"mirror token add", cmd_mirror_token_add},
     {"mirror token rm", cmd_mirror_token_rm},
     {"mirror token ls", cmd_mirror_token_ls},
@@ -92,6 +98,10 @@ static const struct {
     {"stats bw", cmd_bitswap_offline},
     {"mirror scrub status", cmd_bitswap_offline},
     {"mirror scrub start", cmd_bitswap_offline},
+    {"mirror follow", cmd_bitswap_offline},
+    {"mirror unfollow", cmd_bitswap_offline},
+    {"mirror sync", cmd_bitswap_offline},
+    {"mirror status", cmd_bitswap_offline},
 };
 
 /* ------------------------------------------------------------------ main */

@@ -96,5 +96,10 @@ int cli__remote_stats_bw(remote_t *r, int argc, char **argv);
 /* The scrubber's commands (cmd_scrub.c). */
 int cli__remote_scrub_status(remote_t *r, int argc, char **argv);
 int cli__remote_scrub_start(remote_t *r, int argc, char **argv);
+/* The follows' commands (cmd_follow.c). */
+int cli__remote_mirror_follow(remote_t *r, int argc, char **argv);
+int cli__remote_mirror_unfollow(remote_t *r, int argc, char **argv);
+int cli__remote_mirror_sync(remote_t *r, int argc, char **argv);
+int cli__remote_mirror_status(remote_t *r, int argc, char **argv);
 
 #endif /* CLI_REMOTE_INT_H */

@@ -152,6 +152,10 @@ static const struct {
     {"Mirror.PinningAPI.Address", CONFIG_STRING, true},
     {"Mirror.Concurrency", CONFIG_INT, true},
     {"Mirror.FetchTimeout", CONFIG_STRING, true},
+    {"Mirror.Follow", CONFIG_OBJECT, false},
+    {"Mirror.Follow.Interval", CONFIG_STRING, true},
+    {"Mirror.Follow.Grace", CONFIG_STRING, true},
+    {"Mirror.Follow.Concurrency", CONFIG_INT, true},
     {"Gateway", CONFIG_OBJECT, false},
     {"Gateway.RateLimit", CONFIG_INT, false}, /* trove's */
     {"Gateway.HTTPHeaders", CONFIG_OBJECT, false},

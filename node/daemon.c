@@ -40,29 +40,6 @@
 
 #define TROVE_VERSION "0.1.0"
 
-int node_maddr_tcp(const char *m, char *host, size_t hostsz, int *port) {
-  /* Parsed with net/multiaddr.h (strict, fuzzed); only /ip4|ip6/.../tcp/N
-   * can be listened on by the HTTP servers. */
-  uint8_t b[NET_MA_MAX];
-  int len = net_ma_parse(m, strlen(m), b, sizeof b);
-  if (len < 0)
-    return TR_EUSAGE;
-  net_ma_comp_t ip, tcp;
-  int n = net_ma_next(b, (size_t)len, &ip);
-  if (n < 0 || (ip.code != NET_MA_IP4 && ip.code != NET_MA_IP6))
-    return TR_EUSAGE;
-  int n2 = net_ma_next(b + n, (size_t)len - (size_t)n, &tcp);
-  if (n2 < 0 || tcp.code != NET_MA_TCP || tcp.vlen != 2 || n + n2 != len)
-    return TR_EUSAGE;
-  char h[INET6_ADDRSTRLEN];
-  if (!inet_ntop(ip.code == NET_MA_IP4 ? AF_INET : AF_INET6, ip.value, h,
-                 sizeof h))
-    return TR_EUSAGE;
-  snprintf(host, hostsz, "%s", h);
-  *port = tcp.value[0] << 8 | tcp.value[1];
-  return 0;
-}
-
 int node_daemon_api(const char *repo, char *host, size_t hostsz, int *port) {
   char path[4096], maddr[256] = "";
   snprintf(path, sizeof path, "%s/api", repo);
@@ -248,8 +225,8 @@ static void stop_node(node_t *n) {
   if (n->republish.loop && !uv_is_closing((uv_handle_t *)&n->republish))
     uv_close((uv_handle_t *)&n->republish, NULL);
   node_routing_stop(&n->routing); /* its lookups are on the DHTs */
-  node_scrub_stop(&n->scrub); /* its repairs use the fetcher */
   node_mirror_stop(&n->mirror); /* its fetches are bitswap's */
+  node_scrub_stop(&n->scrub); /* its repairs use the fetcher */
   node_bitswap_stop(&n->bitswap, &n->gw, &n->rpc); /* so are its searches */
   node_deleg_free(n->deleg); /* both routings' lookups have ended */
   n->deleg = NULL;
@@ -306,7 +283,8 @@ static int start_mirror(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
                         "TCP multiaddr: %s", own);
   int rc = node_mirror_start(&n->mirror, &n->loop, n->env, n->rpc.fetcher,
                              n->host, id->peerid, cfg,
-                             own && *own ? host : NULL, port);
+                             own && *own ? host : NULL, port, n->gw.router,
+                             &n->rpc);
   return rc ? startup_fail(o, rc, "mirror: %s", tr_strerror(rc)) : 0;
 }
 

@@ -3,10 +3,16 @@
  */
 #include "mirror.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../config/config.h"
+#include "../dag/cid.h"
+#include "../dag/multibase.h"
+
+#define NODE_IPNS_DEPTH_MAX 8 /* /ipns/ names for names, as the gateway */
 
 static void connect_done(net_host_t *h, int status, const net_peerid_t *peer,
                          void *ud) {
@@ -22,11 +28,223 @@ static void connect_origin(void *ud, const char *maddr) {
     tr_log(TR_LOG_DEBUG, "mirror: origin %s not dialled", maddr);
 }
 
+/* ---------------------------------------------------- the IPNS resolver */
+
+typedef struct res {
+  node_mirror_t *m;
+  mir_resolve_cb cb;
+  void *ud;
+  void *lookup;
+  unsigned depth;
+} res_t;
+
+/* The PeerID bytes a name stands for (as gw_ipns.c reads it): 0 or -1. */
+static int name_id(const char *name, size_t n, uint8_t *out, size_t *len) {
+  if (n && (name[0] == '1' || (n > 1 && name[0] == 'Q' && name[1] == 'm')))
+    return dag_b58_decode(name, n, out, 64, len) ? -1 : 0;
+  dag_cid_t cid;
+  if (dag_cid_parse(&cid, name, n) || cid.codec != DAG_CODEC_LIBP2P_KEY ||
+      cid.len - cid.mh_off > 64)
+    return -1;
+  *len = (size_t)(cid.len - cid.mh_off);
+  memcpy(out, cid.bytes + cid.mh_off, *len);
+  return 0;
+}
+
+static int res_start(res_t *r, const char *name, size_t n);
+
+static void res_done(void *ud, int status, const gw_ipns_t *rec) {
+  res_t *r = ud;
+  r->lookup = NULL;
+  const char *v = !status && rec ? rec->value : "";
+  if (!status && !strncmp(v, "/ipns/", 6) &&
+      ++r->depth < NODE_IPNS_DEPTH_MAX) {
+    const char *nm = v + 6;
+    if (!(status = res_start(r, nm, strcspn(nm, "/"))))
+      return;
+  }
+  if (!status && !rec)
+    status = TR_ENOTFOUND;
+  r->cb(r->ud, status, status ? NULL : v);
+  tr_free(r);
+}
+
+static int res_start(res_t *r, const char *name, size_t n) {
+  uint8_t id[64];
+  size_t idl;
+  if (name_id(name, n, id, &idl))
+    return TR_EPEERID;
+  return r->m->router->get_ipns(r->m->router->ud, id, idl, res_done, r,
+                                &r->lookup);
+}
+
+static int resolve(void *rud, const char *name, mir_resolve_cb cb, void *ud,
+                   void **op) {
+  node_mirror_t *m = rud;
+  if (!m->router)
+    return -ENOTSUP;
+  res_t *r = tr_calloc(1, sizeof *r);
+  if (!r)
+    return -ENOMEM;
+  *r = (res_t){m, cb, ud, NULL, 0};
+  int rc = res_start(r, name, strlen(name));
+  if (rc) {
+    tr_free(r);
+    return rc;
+  }
+  *op = r;
+  return 0;
+}
+
+static void resolve_cancel(void *rud, void *op) {
+  node_mirror_t *m = rud;
+  res_t *r = op;
+  if (r->lookup)
+    m->router->cancel(m->router->ud, r->lookup);
+  tr_free(r);
+}
+
+/* ------------------------------------------------------ the API commands */
+
+static void answer(http_req_t *req, int status, json_t *o) {
+  char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+  json_decref(o);
+  if (!body) {
+    http_res_simple(req, 500, "text/plain", "out of memory", 13);
+    return;
+  }
+  size_t n = strlen(body);
+  body[n] = '\n'; /* Kubo's encoder ends each value with a newline */
+  http_res_simple(req, status, "application/json", body, n + 1);
+  free(body);
+}
+
+static void error(http_req_t *req, const char *msg) {
+  answer(req, 500, json_pack("{s:s,s:i,s:s}", "Message", msg, "Code", 0,
+                             "Type", "error"));
+}
+
+static bool qbool(const char *q, const char *k) {
+  char v[16];
+  return http_query_get(q, k, v, sizeof v) && (!*v || !strcmp(v, "true") ||
+                                               !strcmp(v, "1"));
+}
+
+static void cmd_follow(node_mirror_t *m, http_req_t *req) {
+  const char *q = http_req_query(req);
+  char src[MIR_FOLLOW_SOURCE_MAX + 1], tok[MIR_PSA_KEY_MAX + 1], kb[16];
+  char msg[300];
+  if (!q || http_query_get(q, "arg", src, sizeof src) != 1 || !*src) {
+    error(req, "argument \"source\" is required");
+    return;
+  }
+  bool has_tok = http_query_get(q, "token", tok, sizeof tok) == 1;
+  unsigned keep = 0;
+  if (http_query_get(q, "keep", kb, sizeof kb) == 1)
+    keep = (unsigned)strtoul(kb, NULL, 10);
+  int kind = qbool(q, "list")             ? MIR_FOLLOW_LIST
+             : !strncmp(src, "/ipns/", 6) ? MIR_FOLLOW_IPNS
+                                          : MIR_FOLLOW_PSA;
+  if (kind == MIR_FOLLOW_PSA && !has_tok) {
+    error(req, "following a pinning service needs --token");
+    return;
+  }
+  uint32_t id;
+  int rc = m->fol ? mir_follow_add(m->fol, kind, src, has_tok ? tok : NULL,
+                                   keep, &id)
+                  : -ENOTSUP;
+  if (rc) {
+    snprintf(msg, sizeof msg, "mirror follow: %s",
+             rc == TR_EEXIST  ? "already followed"
+             : rc == TR_EUSAGE ? "bad source (an http:// endpoint, /ipns/NAME, "
+                                 "or a list file's absolute path; keep <= 64)"
+                               : tr_strerror(rc));
+    error(req, msg);
+    return;
+  }
+  answer(req, 200, json_pack("{s:I,s:s}", "ID", (json_int_t)id, "Kind",
+                             mir_follow_kind_name(kind)));
+}
+
+static void cmd_unfollow(node_mirror_t *m, http_req_t *req) {
+  const char *q = http_req_query(req);
+  char a[32], msg[200];
+  uint64_t removed = 0;
+  if (!q || http_query_get(q, "arg", a, sizeof a) != 1 || !*a) {
+    error(req, "argument \"id\" is required");
+    return;
+  }
+  char *end;
+  unsigned long id = strtoul(a, &end, 10);
+  int rc = *end || !id || id > UINT32_MAX
+               ? TR_EUSAGE
+               : m->fol ? mir_follow_rm(m->fol, (uint32_t)id, &removed)
+                        : -ENOTSUP;
+  if (rc) {
+    snprintf(msg, sizeof msg, "mirror unfollow: %s",
+             rc == TR_ENOTFOUND ? "no such follow" : tr_strerror(rc));
+    error(req, msg);
+    return;
+  }
+  answer(req, 200, json_pack("{s:I,s:I}", "ID", (json_int_t)id, "Removed",
+                             (json_int_t)removed));
+}
+
+static bool mirror_cmd(void *ud, http_req_t *req, const char *cmd) {
+  node_mirror_t *m = ud;
+  if (!strcmp(cmd, "mirror/follow"))
+    cmd_follow(m, req);
+  else if (!strcmp(cmd, "mirror/unfollow"))
+    cmd_unfollow(m, req);
+  else if (!strcmp(cmd, "mirror/status")) {
+    json_t *o = m->fol ? mir_follow_status(m->fol)
+                       : json_pack("{s:[]}", "Follows");
+    if (o)
+      answer(req, 200, o);
+    else
+      error(req, "out of memory");
+  } else if (!strcmp(cmd, "mirror/sync")) {
+    char a[32] = "0";
+    const char *q = http_req_query(req);
+    if (q)
+      http_query_get(q, "arg", a, sizeof a);
+    int rc = m->fol ? mir_follow_sync(m->fol, (uint32_t)strtoul(a, NULL, 10))
+                    : -ENOTSUP;
+    if (rc)
+      error(req, rc == TR_ENOTFOUND ? "no such follow" : tr_strerror(rc));
+    else
+      answer(req, 200, json_pack("{s:b}", "Started", 1));
+  } else {
+    return m->prev_cmd && m->prev_cmd(m->prev_ud, req, cmd);
+  }
+  return true;
+}
+
+static uint32_t duration_ms(json_t *cfg, const char *key, uint32_t def) {
+  uint32_t ms;
+  json_t *v = config_get(cfg, key);
+  if (!v || json_is_null(v))
+    return def;
+  if (json_is_string(v) && !strcmp(json_string_value(v), "0"))
+    return 0;
+  if (config_duration_ms(cfg, key, &ms)) {
+    tr_log(TR_LOG_WARN, "%s: not a duration, %u ms used", key, def);
+    return def;
+  }
+  return ms;
+}
+
 int node_mirror_start(node_mirror_t *m, uv_loop_t *loop, bs_env_t *env,
                       const bs_fetcher_t *fetcher, net_host_t *host,
                       const char *peerid, json_t *cfg, const char *own_host,
-                      int own_port) {
+                      int own_port, const gw_router_t *router,
+                      rpc_ctx_t *rpc) {
   m->host = host;
+  m->router = router;
+  m->prev_cmd = rpc->ext_cmd; /* the scrubber's: offered what is not ours */
+  m->prev_ud = rpc->ext_ud;
+  rpc->ext_cmd = mirror_cmd;
+  rpc->ext_ud = m;
   int rc = mir_store_open(env, &m->st);
   if (rc) {
     tr_log(TR_LOG_ERROR, "mirror: cannot open the pins store: %s",
@@ -75,6 +293,24 @@ int node_mirror_start(node_mirror_t *m, uv_loop_t *loop, bs_env_t *env,
              http_server_port(m->srv));
     tr_log(TR_LOG_INFO, "Pinning Service API listening on %s", m->addr);
   }
+  mir_follow_opts_t fo = {
+      .poll_ms = duration_ms(cfg, "Mirror.Follow.Interval",
+                             MIR_FOLLOW_POLL_MS_DEFAULT),
+      .grace_ms = duration_ms(cfg, "Mirror.Follow.Grace",
+                              MIR_FOLLOW_GRACE_MS_DEFAULT),
+      .resolve = resolve,
+      .resolve_cancel = resolve_cancel,
+      .rud = m};
+  if (!fo.poll_ms)
+    fo.poll_ms = MIR_FOLLOW_POLL_MS_DEFAULT;
+  json_t *fc = config_get(cfg, "Mirror.Follow.Concurrency");
+  if (json_is_integer(fc) && json_integer_value(fc) > 0)
+    fo.concurrency = (unsigned)json_integer_value(fc);
+  if ((rc = mir_follower_new(loop, m->st, m->eng, &fo, &m->fol))) {
+    tr_log(TR_LOG_ERROR, "mirror: cannot load the follows: %s",
+           tr_strerror(rc));
+    return rc;
+  }
   return 0;
 }
 
@@ -83,6 +319,9 @@ bool node_mirror_handle(node_mirror_t *m, http_req_t *req) {
 }
 
 void node_mirror_stop(node_mirror_t *m) {
+  mir_follower_free(m->fol); /* before the engine it kicks */
+  m->fol = NULL;
+  m->router = NULL;
   if (m->srv)
     http_server_stop(m->srv, NULL, NULL);
   m->srv = NULL;

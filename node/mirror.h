@@ -5,7 +5,16 @@
  * (node_mirror_handle, called before the RPC API's handler) and, when
  * Mirror.PinningAPI.Address is set, on a listener of its own.
  *
- * Config: Mirror.PinningAPI.Address (a TCP multiaddr; TLS is a reverse
+ * The follows (mirror/follow.h) run on the loop too, their IPNS names
+ * resolved through router (the gateway's /ipns/ router), and the API
+ * commands mirror/follow, mirror/unfollow, mirror/status and mirror/sync
+ * are answered through rpc's ext_cmd hook (what is not theirs goes to the
+ * hook installed before: the scrubber's).
+ *
+ * Config: Mirror.Follow.Interval (a Go duration between syncs of a follow,
+ * default 1m), Mirror.Follow.Grace (how long a pin no longer wanted is
+ * kept, default 24h; "0": removed at once), Mirror.Follow.Concurrency
+ * (syncs at once, default 4), Mirror.PinningAPI.Address (a TCP multiaddr; TLS is a reverse
  * proxy's), Mirror.Concurrency (pins fetched at once, default
  * MIR_CONCURRENCY_DEFAULT), Mirror.FetchTimeout (a Go duration: a fetch
  * that gains no block for that long fails its pin; default 2m).
@@ -15,8 +24,12 @@
 
 #include <jansson.h>
 
+#include "../gateway/gw_routing.h"
+#include "../mirror/follow.h"
+#include "../mirror/psa_client.h"
 #include "../mirror/pins.h"
 #include "../net/host.h"
+#include "../rpc/rpc.h"
 
 typedef struct node_mirror {
   mir_store_t *st;
@@ -24,6 +37,10 @@ typedef struct node_mirror {
   mir_api_t *api;
   http_server_t *srv;
   net_host_t *host;
+  mir_follower_t *fol;          /* the follows (mirror/follow.h) */
+  const gw_router_t *router;    /* IPNS names of /ipns/ follows; may be NULL */
+  bool (*prev_cmd)(void *, http_req_t *, const char *); /* rpc's ext_cmd before */
+  void *prev_ud;
   char addr[128]; /* the own listener's multiaddr, "" when none */
 } node_mirror_t;
 
@@ -35,7 +52,8 @@ typedef struct node_mirror {
 int node_mirror_start(node_mirror_t *m, uv_loop_t *loop, bs_env_t *env,
                       const bs_fetcher_t *fetcher, net_host_t *host,
                       const char *peerid, json_t *cfg, const char *own_host,
-                      int own_port) TR_WUR;
+                      int own_port, const gw_router_t *router,
+                      rpc_ctx_t *rpc) TR_WUR;
 /* true when req was the Pinning Service API's (answered). */
 bool node_mirror_handle(node_mirror_t *m, http_req_t *req);
 /* Stop the listener and the engine (their handles close on the loop). */

@@ -183,6 +183,49 @@ static const rpc_optdef_t pin_verify_opts[] = {
     OB("quiet", 'q', "false", "Write just the CIDs of broken pins."),
     END};
 
+static const rpc_optdef_t pin_remote_svc_ls_opts[] = {
+    OB("stat", 0, "false", "Try to fetch and display current pin count on "
+       "remote service (queued/pinning/pinned/failed)."),
+    END};
+
+static const rpc_optdef_t follow_opts[] = {
+    OS("token", 0, NULL, "The Pinning Service API's access token."),
+    {"keep", 0, I, NULL, "IPNS versions to keep (default 1, at most 64).",
+     "keep", 1, 64},
+    OB("list", 0, "false", "SOURCE is a file of CIDs, one a line."),
+    END};
+
+static const rpc_optdef_t pin_remote_add_opts[] = {
+    OS("service", 0, NULL, "Name of the remote pinning service to use "
+       "(mandatory)."),
+    OS("name", 0, NULL, "An optional name for the pin."),
+    OB("background", 0, "false", "Add to the queue on the remote service and "
+       "return immediately (does not wait for pinned status)."),
+    END};
+
+static const rpc_optdef_t pin_remote_ls_opts[] = {
+    OS("service", 0, NULL, "Name of the remote pinning service to use "
+       "(mandatory)."),
+    OS("name", 0, NULL, "Return pins with names that contain the value "
+       "provided (case-sensitive, exact match)."),
+    OS("cid", 0, NULL, "Return pins for the specified CIDs "
+       "(comma-separated)."),
+    OS("status", 0, "pinned", "Return pins with the specified statuses "
+       "(queued,pinning,pinned,failed)."),
+    END};
+
+static const rpc_optdef_t pin_remote_rm_opts[] = {
+    OS("service", 0, NULL, "Name of the remote pinning service to use "
+       "(mandatory)."),
+    OS("name", 0, NULL, "Remove pins with names that contain provided value "
+       "(case-sensitive, exact match)."),
+    OS("cid", 0, NULL, "Remove pins for the specified CIDs."),
+    OS("status", 0, "pinned", "Remove pins with the specified statuses "
+       "(queued,pinning,pinned,failed)."),
+    OB("force", 0, "false", "Allow removal of multiple pins matching the "
+       "query without additional confirmation."),
+    END};
+
 static const rpc_optdef_t dag_export_opts[] = {
     CB("progress", 'p', NULL, "Show a progress bar on stderr. Defaults to "
        "true when stderr is a terminal."),
@@ -242,6 +285,18 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"pin ls", "pin/ls", "[CID...]", "List pins.", pin_ls_opts},
     {"pin verify", "pin/verify", "", "Check that pinned DAGs are complete "
      "and intact.", pin_verify_opts},
+    {"pin remote service add", NULL, "NAME ENDPOINT KEY", "Add remote "
+     "pinning service credentials to Pinning.RemoteServices.", none},
+    {"pin remote service ls", NULL, "", "List remote pinning services.",
+     pin_remote_svc_ls_opts},
+    {"pin remote service rm", NULL, "NAME", "Remove remote pinning service.",
+     none},
+    {"pin remote add", NULL, "CID", "Pin object to remote pinning service.",
+     pin_remote_add_opts},
+    {"pin remote ls", NULL, "", "List objects pinned to remote pinning "
+     "service.", pin_remote_ls_opts},
+    {"pin remote rm", NULL, "", "Remove pins from remote pinning service.",
+     pin_remote_rm_opts},
     {"mirror token add", NULL, "[NAME]", "Make a Pinning Service API "
      "bearer token (printed once, stored hashed).", none},
     {"mirror token rm", NULL, "NAME", "Revoke a Pinning Service API token.",
@@ -319,6 +374,16 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "findings and repairs.", none},
     {"mirror scrub start", "mirror/scrub/start", "", "Begin a scrub pass "
      "now (rehash every block, check every pinned DAG, repair).", none},
+    {"mirror follow", "mirror/follow", "SOURCE", "Keep every pin of a "
+     "Pinning Service API (URL --token T), the last versions of an IPNS "
+     "name (/ipns/NAME [--keep N]) or the CIDs of a file (--list FILE).",
+     follow_opts},
+    {"mirror unfollow", "mirror/unfollow", "ID", "Stop a follow and remove "
+     "its pins.", none},
+    {"mirror sync", "mirror/sync", "[ID]", "Sync a follow (every follow "
+     "by default) now.", none},
+    {"mirror status", "mirror/status", "", "Show each follow: kind, "
+     "source, last sync, pins pending/pinned/failed, last error.", none},
     {"name publish", "name/publish", "PATH", "Publish an IPNS record for "
      "the node's name pointing at PATH, on the DHTs.", publish_opts},
     {"name resolve", "name/resolve", "[NAME]", "Resolve an IPNS name (the "
