@@ -111,7 +111,7 @@ static int index_keys(bs_txn_t *txn, scan_t *s) {
   } else {
     /* The region's first point: the prefix, then zeros. */
     for (unsigned i = 0; i < s->bits; i++)
-      from[i / 8] |= s->prefix[i / 8] & (uint8_t)(0x80 >> (i % 8));
+      from[i / 8] = (uint8_t)(from[i / 8] | (s->prefix[i / 8] & (0x80u >> (i % 8))));
   }
   if (!s->max)
     return 0;
