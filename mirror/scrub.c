@@ -52,6 +52,12 @@ struct mir_scrub {
   repair_t *repairs;
   size_t nrepairs, inflight;
   tr_fpmap_t held; /* the repairs by their block's fingerprint */
+  struct {
+    uint64_t unix_ms;
+    dag_cid_t cid, root;
+    bool corrupt;
+  } recent[MIR_SCRUB_RECENT]; /* a ring: recent_n entries before next */
+  unsigned recent_n, recent_next;
 };
 
 static uint64_t wall_ms(void) {
@@ -228,6 +234,14 @@ static void fetched(void *arg, int status) {
     pthread_mutex_lock(&s->mu);
     s->ctr.repaired_total++;
     pthread_mutex_unlock(&s->mu);
+    unsigned k = s->recent_next;
+    s->recent[k].unix_ms = wall_ms();
+    s->recent[k].cid = r->f.cid;
+    s->recent[k].root = r->f.root;
+    s->recent[k].corrupt = r->f.corrupt;
+    s->recent_next = (k + 1) % MIR_SCRUB_RECENT;
+    if (s->recent_n < MIR_SCRUB_RECENT)
+      s->recent_n++;
     repair_free(s, r);
   }
   arm(s);
@@ -526,4 +540,22 @@ int mir_scrub_parse_rate(const char *str, uint64_t *rate) {
       return 0;
     }
   return TR_ECONFIG;
+}
+
+json_t *mir_scrub_recent_json(mir_scrub_t *s) {
+  json_t *a = json_array();
+  for (unsigned i = 0; a && s && i < s->recent_n; i++) {
+    unsigned k = (s->recent_next + MIR_SCRUB_RECENT - 1 - i) % MIR_SCRUB_RECENT;
+    char c[DAG_CID_STR_MAX], root[DAG_CID_STR_MAX];
+    if (json_array_append_new(
+            a, json_pack("{s:I,s:s,s:s,s:s}", "time",
+                         (json_int_t)s->recent[k].unix_ms, "cid",
+                         dag_cid_str(&s->recent[k].cid, c), "root",
+                         dag_cid_str(&s->recent[k].root, root), "what",
+                         s->recent[k].corrupt ? "corrupt" : "missing"))) {
+      json_decref(a);
+      return NULL;
+    }
+  }
+  return a;
 }

@@ -82,6 +82,8 @@
 #define MIR_SCRUB_FETCH_MAX 16u
 /* Attempts of one repair before it waits for the next pass. */
 #define MIR_SCRUB_TRIES 8u
+/* Repairs remembered for the status page (the newest ones). */
+#define MIR_SCRUB_RECENT 32u
 /* Defaults and bounds of the retry delay and the fetch deadline. */
 #define MIR_SCRUB_RETRY_MS 30000u
 #define MIR_SCRUB_RETRY_MAX_MS (3600u * 1000u)
@@ -157,6 +159,12 @@ void mir_scrub_stats(mir_scrub_t *s, mir_scrub_stats_t *st);
  * "Corrupt": ..., "Missing": ..., "Repaired": ..., ...}.  s may be NULL:
  * {"Enabled": false}. */
 json_t *mir_scrub_json(mir_scrub_t *s);
+
+/* The last MIR_SCRUB_RECENT repairs, newest first (a new reference; NULL
+ * on out-of-memory): [{"time": unix ms, "cid": the block, "root": the
+ * pinned DAG, "what": "corrupt" | "missing"}].  On the loop.  s may be
+ * NULL: []. */
+json_t *mir_scrub_recent_json(mir_scrub_t *s);
 
 /* Stop: the thread ends after its current step and the state is saved,
  * repairs in flight are cancelled, and the scrubber is freed once its

@@ -3,6 +3,7 @@
  */
 #include "daemon.h"
 #include "mirror.h"
+#include "obs_mirror.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -885,6 +886,8 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     rc = node_obs_listener(n->obs, n->gateway, "gateway");
   if (!rc)
     rc = start_mirror(n, o, cfg, &id);
+  if (!rc)
+    rc = node_obs_mirror(n->obs, &n->scrub, &n->mirror);
   if (!rc)
     rc = write_api_file(o, n->repo, n->rpc.api_addr);
   if (rc)

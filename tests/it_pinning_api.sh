@@ -166,6 +166,14 @@ expect "$(code GET "/pins/$R1" "${A[@]}")" 404 "deleted"
 expect "$(code DELETE "/pins/$R1" "${A[@]}")" 404 "delete twice"
 t pin ls --type=recursive | grep -q "$C1" && fail "C1 still pinned after delete"
 
+# --- the metrics count pins by status as the API does
+m=$(curl -sf "$B/debug/metrics/prometheus") || fail "metrics"
+for st in queued pinning pinned failed; do
+  expect "$(code GET "/pins?status=$st" "${A[@]}")" 200 "count $st"
+  n=$(js 'd["count"]')
+  grep -qx "trove_mirror_pins{status=\"$st\"} $n" <<<"$m" || fail "metrics: $st != $n: $(grep trove_mirror_pins <<<"$m")"
+done
+
 # --- a revoked token is refused at once
 t mirror token rm walker >/dev/null
 expect "$(code GET /pins "${A[@]}")" 401 "revoked token"

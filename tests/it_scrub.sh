@@ -148,6 +148,22 @@ echo "$j" | python3 -c 'import json,sys; o=json.load(sys.stdin); t=o["Totals"]; 
   || fail "status JSON: $j"
 ok "status API"
 
+# The metrics and the status page say the same (node/obs_mirror.c).
+base="http://127.0.0.1:$(sed 's|.*/tcp/||' "$WORK/a/api")"
+m=$(curl -sf -m 10 "$base/debug/metrics/prometheus") || fail "metrics"
+for want in "trove_scrub_corrupt_total 1" "trove_scrub_missing_total 1" \
+            "trove_scrub_repaired_total 2" "trove_scrub_repairs_pending 0"; do
+  grep -qx "$want" <<<"$m" || fail "metrics lack '$want': $(grep trove_scrub <<<"$m")"
+done
+curl -sf -m 10 "$base/status.json" | python3 -c '
+import json, sys
+o = json.load(sys.stdin); leaf, shard = sys.argv[1:3]
+assert o["scrub"]["Totals"]["Repaired"] == 2, o["scrub"]
+r = {(x["cid"], x["what"]) for x in o["repairs"]}
+assert r == {(leaf, "corrupt"), (shard, "missing")}, o["repairs"]
+' "$LEAF" "$SHARD" || fail "status.json's scrub and repairs"
+ok "metrics and status page"
+
 # Everything verified on A: every block present and intact, and the same
 # DAG as B's.
 out=$(ta repo verify 2>&1) || fail "repo verify after repair: $out"
