@@ -8,42 +8,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void answer(http_req_t *req, int status, json_t *o) {
-  char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
-  json_decref(o);
-  if (!body) {
-    http_res_simple(req, 500, "text/plain", "out of memory", 13);
-    return;
-  }
-  size_t n = strlen(body);
-  body[n] = '\n'; /* Kubo's encoder ends each value with a newline */
-  http_res_simple(req, status, "application/json", body, n + 1);
-  free(body);
-}
-
-/* Kubo's error shape. */
-static void error(http_req_t *req, const char *msg) {
-  answer(req, 500, json_pack("{s:s,s:i,s:s}", "Message", msg, "Code", 0,
-                             "Type", "error"));
-}
+#include "../rpc/api.h"
 
 static bool scrub_cmd(void *ud, http_req_t *req, const char *cmd) {
   node_scrub_t *ns = ud;
   if (!strcmp(cmd, "mirror/scrub/status")) {
-    answer(req, 200, mir_scrub_json(ns->s));
+    rpc_api_json(req, mir_scrub_json(ns->s));
     return true;
   }
   if (strcmp(cmd, "mirror/scrub/start"))
     return false;
   if (!ns->s) {
-    error(req, "the scrubber is off (set Mirror.Scrub.Rate and restart)");
+    rpc_api_error(req, 500, "the scrubber is off (set Mirror.Scrub.Rate and restart)");
     return true;
   }
   if (mir_scrub_start(ns->s) == -EBUSY) {
-    error(req, "a scrub pass is already running");
+    rpc_api_error(req, 500, "a scrub pass is already running");
     return true;
   }
-  answer(req, 200, mir_scrub_json(ns->s));
+  rpc_api_json(req, mir_scrub_json(ns->s));
   return true;
 }
 

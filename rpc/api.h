@@ -1,7 +1,8 @@
 /*
- * api.h — what the RPC API's files share (internal to gateway/).  Each
- * rpc_*.c file implements a family of /api/v0 commands as rpc_fn
- * handlers; api_cmds.c lists them in rpc_cmds[].
+ * api.h — what the RPC API's files share.  Each rpc_*.c file implements
+ * a family of /api/v0 commands as rpc_fn handlers; api_cmds.c lists them
+ * in rpc_cmds[].  The answer helpers below also serve the commands node/
+ * adds through rpc_ctx_t.ext_cmd (the mirror's, the scrubber's).
  */
 #ifndef RPC_API_H
 #define RPC_API_H
