@@ -74,6 +74,8 @@ static int via_daemon(cli_t *cli, const char *name, const char *cmd, int argc,
   if ((off && *off && strcmp(off, "0")) ||
       node_daemon_api(cli->repo, r.host, sizeof r.host, &r.port) != 1)
     return 1;
+  tr_log(TR_LOG_DEBUG, "%s: through the daemon's API at %s:%d", name, r.host,
+         r.port);
   int rc = cli__qopts(&r, &cli->v) || cli__qargs(&r, argc, argv) ||
            cli__start(&r, cmd, NULL);
   if (!rc && (rc = cli_http_response(&r.h)))

@@ -74,13 +74,15 @@ eq "$out" "CID:    $CID1
 Name:   one
 Status: pinned"
 eq "$(t pin remote ls --service=mock)" "$CID1	pinned	one"
+eq "$(TROVE_LOG=debug t pin remote ls --service=mock 2>&1 >/dev/null | grep -c "through the daemon's API")" 0 \
+  "(no daemon: run here)"
 
 # From here through the client's daemon.
 daemon_on "$WORK/cli" "$WORK/cli.log"
 out=$(t pin remote add --service=mock --name=two --background $CID2)
 eq "$(echo "$out" | tail -1)" "Status: queued"
-eq "$(t --log-level=debug pin remote ls --service=mock 2>&1 | grep -c 'through the daemon')" 0 \
-  "(pin remote ls is not the generic remote table's)"
+eq "$(TROVE_LOG=debug t pin remote ls --service=mock 2>&1 >/dev/null | grep -c "through the daemon's API")" 1 \
+  "(pin remote ls went through the daemon)"
 t pin remote add --service=mock --name=three $CID1 >/dev/null
 # two stays pinning (nobody has it), one and three are pinned.
 for _ in $(seq 50); do
