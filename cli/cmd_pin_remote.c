@@ -1,229 +1,222 @@
 /*
  * cmd_pin_remote.c — `trove pin remote service add|ls|rm` and `trove pin
  * remote add|ls|rm`, as Kubo's `ipfs pin remote` (core/commands/pin/
- * remotepin.go): services live in the config's Pinning.RemoteServices in
- * Kubo's shape ({"API":{"Endpoint","Key"},"Policies":{"MFS":{...}}}), and
- * the pins are asked of the service with the Pinning Service API client
- * (mirror/psa_client.h) on a loop of the command's own.
- *
- * These run in the CLI whether or not a daemon holds the repo: the config
- * is a file any process may rewrite (as Kubo's service add does through
- * fsrepo), and the remote service is reached directly.  Output is Kubo's:
- * service ls "NAME ENDPOINT [q/p/p/f|invalid]" aligned as its tabwriter
- * does, add "CID:    ...\nName:   ...\nStatus: ...", ls "CID\tSTATUS\tNAME".
- *
- * What it does not do: `pin remote add` of a path (only a CID), and the
- * origins Kubo adds when the CID is in the local store and the node is
- * online (the CLI has no swarm; the daemon's follow sets origins).
+ * remotepin.go).  The work is mirror/remote.h's: through a running
+ * daemon's /api/v0/pin/remote/... (node/mirror_remote.c, which adds this
+ * node's addresses as origins and dials the delegates), or, without one,
+ * on a loop of the command's own with the repo's config.  Output is
+ * Kubo's either way: service ls "NAME ENDPOINT [q/p/p/f|invalid]" aligned
+ * as its tabwriter does, add "CID:    ...\nName:   ...\nStatus: ...", ls
+ * "CID\tSTATUS\tNAME".
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "../dag/cid.h"
 #include "../config/config.h"
-#include "../mirror/psa_client.h"
-#include "cli.h"
+#include "../mirror/remote.h"
+#include "../node/daemon.h"
+#include "remote_int.h"
 
-#define PR_POLL_MS 500 /* Kubo polls a non-background add every 500 ms */
+/* --------------------------------------------------------------- output */
+
+static void print_pin(json_t *o) {
+  /* Kubo escapes non-printable bytes of the name (cmdenv.EscNonPrint);
+   * the client's parser has refused control characters already. */
+  printf("%s\t%s\t%s\n", cli__jstr(o, "Cid"), cli__jstr(o, "Status"),
+         cli__jstr(o, "Name"));
+}
+
+static void print_services(json_t *list, bool stat) {
+  json_t *a = json_object_get(list, "RemoteServices"), *d;
+  size_t i, w0 = 0, w1 = 0;
+  json_array_foreach(a, i, d) {
+    size_t l0 = strlen(cli__jstr(d, "Service"));
+    size_t l1 = strlen(cli__jstr(d, "ApiEndpoint"));
+    w0 = l0 > w0 ? l0 : w0;
+    w1 = l1 > w1 ? l1 : w1;
+  }
+  json_array_foreach(a, i, d) {
+    if (!stat) {
+      printf("%-*s %s\n", (int)w0, cli__jstr(d, "Service"),
+             cli__jstr(d, "ApiEndpoint"));
+      continue;
+    }
+    json_t *s = json_object_get(d, "Stat");
+    json_t *pc = json_object_get(s, "PinCount");
+    char st[96];
+    if (pc)
+      snprintf(st, sizeof st, "%lld/%lld/%lld/%lld",
+               (long long)json_integer_value(json_object_get(pc, "Queued")),
+               (long long)json_integer_value(json_object_get(pc, "Pinning")),
+               (long long)json_integer_value(json_object_get(pc, "Pinned")),
+               (long long)json_integer_value(json_object_get(pc, "Failed")));
+    else
+      snprintf(st, sizeof st, "%s", cli__jstr(s, "Status"));
+    printf("%-*s %-*s %s\n", (int)w0, cli__jstr(d, "Service"), (int)w1,
+           cli__jstr(d, "ApiEndpoint"), st);
+  }
+}
+
+static void print_add(json_t *o) {
+  printf("CID:    %s\nName:   %s\nStatus: %s\n", cli__jstr(o, "Cid"),
+         cli__jstr(o, "Name"), cli__jstr(o, "Status"));
+}
+
+/* ------------------------------------------------------ through a daemon */
+
+/* Start cmd with the options and args; 1 when there is none (run here),
+ * else the status once what was answered is printed. */
+static int via_daemon(cli_t *cli, const char *name, const char *cmd, int argc,
+                      char **argv, int *status) {
+  const char *off = getenv("TROVE_OFFLINE");
+  remote_t r = {.what = name, .v = &cli->v, .cli = cli, .h = {.fd = -1}};
+  if ((off && *off && strcmp(off, "0")) ||
+      node_daemon_api(cli->repo, r.host, sizeof r.host, &r.port) != 1)
+    return 1;
+  tr_log(TR_LOG_DEBUG, "%s: through the daemon's API at %s:%d", name, r.host,
+         r.port);
+  int rc = cli__qopts(&r, &cli->v) || cli__qargs(&r, argc, argv) ||
+           cli__start(&r, cmd, NULL);
+  if (!rc && (rc = cli_http_response(&r.h)))
+    rc = cli_failf("%s: no answer from the daemon: %s", name,
+                   tr_strerror(rc));
+  else if (!rc && r.h.status != 200) {
+    char msg[2048];
+    cli_http_error(&r.h, msg, sizeof msg);
+    rc = cli_failf("%s", msg); /* Kubo's words, as when run here */
+  }
+  json_t *o;
+  int n;
+  while (!rc && (n = cli__next_value(&r, &o)) != 0) {
+    if (n < 0) {
+      rc = 1;
+      break;
+    }
+    if (!strcmp(cmd, "pin/remote/ls"))
+      print_pin(o);
+    else if (!strcmp(cmd, "pin/remote/add"))
+      print_add(o);
+    else if (!strcmp(cmd, "pin/remote/service/ls"))
+      print_services(o, rpc_vals_bool(&cli->v, "stat"));
+    json_decref(o);
+  }
+  cli_http_close(&r.h);
+  tr_bytes_free(&r.q);
+  fflush(stdout);
+  *status = rc ? 1 : 0;
+  return 0;
+}
+
+#define VIA_DAEMON(cli, name, cmd, argc, argv)                               \
+  do {                                                                       \
+    int st_;                                                                 \
+    if (!via_daemon(cli, name, cmd, argc, argv, &st_))                       \
+      return st_;                                                            \
+  } while (0)
+
+/* ------------------------------------------------------------- locally */
+
+typedef struct pr {
+  uv_loop_t loop;
+  bool done, stat;
+  int status;
+  int kind; /* 0 service ls, 1 add, 2 ls, 3 rm */
+} pr_t;
+
+static int pr_pin(void *ud, const mir_psa_pin_t *p) {
+  (void)ud;
+  printf("%s\t%s\t%s\n", p->cid, mir_psa_status_name(p->status), p->name);
+  return 0;
+}
+
+static void pr_end(void *ud, const mir_remote_end_t *e) {
+  pr_t *p = ud;
+  p->done = true;
+  p->status = e->status ? cli_failf("%s", e->msg) : 0;
+  if (e->status)
+    return;
+  if (p->kind == 0)
+    print_services(e->list, p->stat);
+  if (p->kind == 1)
+    printf("CID:    %s\nName:   %s\nStatus: %s\n", e->pin->cid, e->pin->name,
+           mir_psa_status_name(e->pin->status));
+}
+
+/* Run the operation start() began to its end, then the loop down. */
+static int pr_run(pr_t *p, int rc) {
+  if (rc)
+    p->status = cli_failf("%s", rc == -EPROTONOSUPPORT
+                                    ? "https:// services are reached through "
+                                      "a local reverse proxy (trove's HTTP "
+                                      "client has no TLS)"
+                                    : tr_strerror(rc));
+  uv_run(&p->loop, UV_RUN_DEFAULT);
+  uv_loop_close(&p->loop);
+  return p->status ? 1 : 0;
+}
+
+static int load(cli_t *cli, json_t **cfg) {
+  int rc = config_load(cli->repo, cfg);
+  return rc ? cli_failf("%s", tr_strerror(rc)) : 0;
+}
+
+/* The service's endpoint and key (views into cfg), reported when absent. */
+static int service(cli_t *cli, json_t *cfg, const char **ep, const char **key) {
+  char err[128];
+  if (mir_remote_service_find(cfg, CLI_STR(cli, "service"), ep, key, err,
+                              sizeof err))
+    return cli_failf("%s", err);
+  return 0;
+}
 
 /* ----------------------------------------------------------- services */
-
-static json_t *services(json_t *cfg) {
-  json_t *s = config_get(cfg, "Pinning.RemoteServices");
-  return json_is_object(s) ? s : NULL;
-}
 
 int cmd_pin_remote_service_add(cli_t *cli, int argc, char **argv) {
   if (argc != 4)
     return cli_failf("expecting three arguments: service name, endpoint and key");
-  char ep[MIR_PSA_URL_MAX], err[128];
-  if (mir_psa_endpoint_normalize(argv[2], ep, sizeof ep, err, sizeof err))
-    return cli_failf("%s", err);
+  VIA_DAEMON(cli, "pin remote service add", "pin/remote/service/add", argc,
+             argv);
   json_t *cfg;
-  int rc = config_load(cli->repo, &cfg);
-  if (rc)
-    return cli_failf("pin remote service add: %s", tr_strerror(rc));
-  json_t *s = services(cfg);
-  if (s && json_object_get(s, argv[1])) {
-    json_decref(cfg);
-    return cli_failf("service already present");
-  }
-  json_t *svc = json_pack("{s:{s:s,s:s},s:{s:{s:b,s:s,s:s}}}", "API",
-                          "Endpoint", ep, "Key", argv[3], "Policies", "MFS",
-                          "Enable", 0, "PinName", "", "RepinInterval", "");
-  if (!s) {
-    s = json_object();
-    rc = config_set(cfg, "Pinning.RemoteServices", s);
-  }
-  if (!rc && (!svc || json_object_set_new(s, argv[1], svc)))
-    rc = -ENOMEM;
-  if (!rc)
-    rc = config_save(cli->repo, cfg);
+  char err[256];
+  if (load(cli, &cfg))
+    return 1;
+  int rc = mir_remote_service_add(cfg, argv[1], argv[2], argv[3], err,
+                                  sizeof err);
+  if (!rc && (rc = config_save(cli->repo, cfg)))
+    snprintf(err, sizeof err, "%s", tr_strerror(rc));
   json_decref(cfg);
-  return rc ? cli_failf("pin remote service add: %s", tr_strerror(rc)) : 0;
+  return rc ? cli_failf("%s", err) : 0;
 }
 
 int cmd_pin_remote_service_rm(cli_t *cli, int argc, char **argv) {
   if (argc != 2)
     return cli_failf("expecting one argument: name");
+  VIA_DAEMON(cli, "pin remote service rm", "pin/remote/service/rm", argc,
+             argv);
   json_t *cfg;
-  int rc = config_load(cli->repo, &cfg);
-  if (rc)
-    return cli_failf("pin remote service rm: %s", tr_strerror(rc));
-  json_t *s = services(cfg);
-  if (s)
-    json_object_del(s, argv[1]);
-  rc = config_save(cli->repo, cfg);
+  if (load(cli, &cfg))
+    return 1;
+  mir_remote_service_rm(cfg, argv[1]);
+  int rc = config_save(cli->repo, cfg);
   json_decref(cfg);
   return rc ? cli_failf("pin remote service rm: %s", tr_strerror(rc)) : 0;
 }
 
-/* --------------------------------------------------------- the loop */
-
-typedef struct pr {
-  uv_loop_t loop;
-  mir_psa_t *c;
-  int done, status, http_status;
-  char reason[MIR_PSA_REASON_MAX], details[MIR_PSA_DETAILS_MAX];
-  mir_psa_pin_t pin;   /* add/get: the answer */
-  bool have_pin;
-  uint64_t count;      /* list: the page's count */
-  json_t *ids;         /* list_all: requestids seen (rm) */
-  bool print;          /* list_all: print each pin */
-  bool quiet;          /* errors not reported (service ls --stat) */
-} pr_t;
-
-static void pr_done(void *ud, const mir_psa_result_t *r) {
-  pr_t *p = ud;
-  p->done = 1;
-  p->status = r->status;
-  p->http_status = r->http_status;
-  snprintf(p->reason, sizeof p->reason, "%s", r->reason);
-  snprintf(p->details, sizeof p->details, "%s", r->details);
-  if (r->page)
-    p->count = r->page->count;
-  if (r->pin) {
-    mir_psa_pin_free(&p->pin);
-    p->pin = *r->pin;
-    p->pin.origins = json_incref(r->pin->origins);
-    p->pin.delegates = json_incref(r->pin->delegates);
-    p->pin.meta = json_incref(r->pin->meta);
-    p->have_pin = true;
-  }
-}
-
-/* Run the loop until the operation started ends; its error reported. */
-static int pr_wait(pr_t *p, const char *what) {
-  while (!p->done && uv_run(&p->loop, UV_RUN_ONCE))
-    ;
-  p->done = 0;
-  if (!p->status)
-    return 0;
-  if (p->quiet)
-    return 1;
-  if (p->reason[0])
-    return cli_failf("%s: %s (%d %s%s%s)", what, tr_strerror(p->status),
-                     p->http_status, p->reason, p->details[0] ? ": " : "",
-                     p->details);
-  return cli_failf("%s: %s", what, tr_strerror(p->status));
-}
-
-static int pr_open(cli_t *cli, pr_t *p, const char *name) {
-  memset(p, 0, sizeof *p);
-  if (!name || !*name)
-    return cli_failf("a service name must be passed");
-  json_t *cfg;
-  int rc = config_load(cli->repo, &cfg);
-  if (rc)
-    return cli_failf("%s", tr_strerror(rc));
-  json_t *api = json_object_get(json_object_get(services(cfg), name), "API");
-  const char *ep = json_string_value(json_object_get(api, "Endpoint"));
-  const char *key = json_string_value(json_object_get(api, "Key"));
-  if (!ep || !key) {
-    json_decref(cfg);
-    return cli_failf("service not known");
-  }
-  uv_loop_init(&p->loop);
-  rc = mir_psa_new(&p->loop, ep, key, &p->c);
-  json_decref(cfg);
-  if (rc == -EPROTONOSUPPORT)
-    return cli_failf("%s: https:// services are reached through a local "
-                     "reverse proxy (trove's HTTP client has no TLS)", ep);
-  if (rc)
-    return cli_failf("%s: %s", ep, tr_strerror(rc));
-  return 0;
-}
-
-static void pr_close(pr_t *p) {
-  mir_psa_free(p->c);
-  p->c = NULL;
-  uv_run(&p->loop, UV_RUN_DEFAULT);
-  uv_loop_close(&p->loop);
-  mir_psa_pin_free(&p->pin);
-  json_decref(p->ids);
-}
-
-/* ------------------------------------------------------- service ls */
-
 int cmd_pin_remote_service_ls(cli_t *cli, int argc, char **argv) {
-  (void)argv;
   if (argc != 1)
     return cli_failf("pin remote service ls: takes no arguments");
-  bool stat = rpc_vals_bool(&cli->v, "stat");
+  VIA_DAEMON(cli, "pin remote service ls", "pin/remote/service/ls", argc,
+             argv);
   json_t *cfg;
-  int rc = config_load(cli->repo, &cfg);
-  if (rc)
-    return cli_failf("pin remote service ls: %s", tr_strerror(rc));
-  json_t *s = services(cfg);
-  /* Kubo sorts by name and pads columns with a tabwriter (min width 1,
-   * padding 1). */
-  const char **names = tr_calloc(json_object_size(s) + 1, sizeof *names);
-  char (*stats)[64] = tr_calloc(json_object_size(s) + 1, sizeof *stats);
-  size_t n = 0, w0 = 0, w1 = 0;
-  const char *k;
-  json_t *v;
-  json_object_foreach(s, k, v) names[n++] = k;
-  qsort(names, n, sizeof *names, (int (*)(const void *, const void *))strcmp);
-  for (size_t i = 0; i < n; i++) {
-    const char *ep = json_string_value(json_object_get(
-        json_object_get(json_object_get(s, names[i]), "API"), "Endpoint"));
-    w0 = strlen(names[i]) > w0 ? strlen(names[i]) : w0;
-    w1 = ep && strlen(ep) > w1 ? strlen(ep) : w1;
-    if (!stat)
-      continue;
-    pr_t p;
-    uint64_t cnt[4] = {0};
-    bool ok = !pr_open(cli, &p, names[i]);
-    p.quiet = true;
-    for (unsigned b = 0; ok && b < 4; b++) {
-      mir_psa_query_t q = {.status = 1u << b, .limit = 1};
-      ok = !mir_psa_list(p.c, &q, pr_done, &p, NULL) && !pr_wait(&p, names[i]);
-      cnt[b] = p.count;
-    }
-    if (p.c)
-      pr_close(&p);
-    if (ok)
-      snprintf(stats[i], sizeof stats[i], "%llu/%llu/%llu/%llu",
-               (unsigned long long)cnt[0], (unsigned long long)cnt[1],
-               (unsigned long long)cnt[2], (unsigned long long)cnt[3]);
-    else
-      snprintf(stats[i], sizeof stats[i], "invalid");
-  }
-  for (size_t i = 0; i < n; i++) {
-    const char *ep = json_string_value(json_object_get(
-        json_object_get(json_object_get(s, names[i]), "API"), "Endpoint"));
-    if (stat)
-      printf("%-*s %-*s %s\n", (int)w0, names[i], (int)w1, ep ? ep : "",
-             stats[i]);
-    else
-      printf("%-*s %s\n", (int)w0, names[i], ep ? ep : "");
-  }
-  tr_free(names);
-  tr_free(stats);
+  if (load(cli, &cfg))
+    return 1;
+  pr_t p = {.kind = 0, .stat = rpc_vals_bool(&cli->v, "stat")};
+  uv_loop_init(&p.loop);
+  mir_rop_t *op;
+  int rc = mir_remote_service_ls(&p.loop, cfg, p.stat, pr_end, &p, &op);
   json_decref(cfg);
-  return 0;
+  return pr_run(&p, rc);
 }
 
 /* ---------------------------------------------------------- add ls rm */
@@ -237,130 +230,58 @@ int cmd_pin_remote_add(cli_t *cli, int argc, char **argv) {
   dag_cid_t cid;
   if (dag_cid_parse(&cid, arg, strlen(arg)))
     return cli_failf("invalid path \"%s\": not a CID", argv[1]);
-  pr_t p;
-  if (pr_open(cli, &p, CLI_STR(cli, "service")))
+  VIA_DAEMON(cli, "pin remote add", "pin/remote/add", argc, argv);
+  json_t *cfg;
+  const char *ep, *key;
+  if (load(cli, &cfg))
     return 1;
-  int rc = mir_psa_add(p.c, NULL, arg, CLI_STR(cli, "name"), NULL, NULL,
-                       pr_done, &p, NULL);
-  if (rc) {
-    pr_close(&p);
-    return cli_failf("pin remote add: %s", tr_strerror(rc));
-  }
-  if (pr_wait(&p, "pin remote add")) {
-    pr_close(&p);
+  if (service(cli, cfg, &ep, &key)) {
+    json_decref(cfg);
     return 1;
   }
-  char id[MIR_PSA_REQID_MAX + 1];
-  snprintf(id, sizeof id, "%s", p.pin.requestid);
-  while (!rpc_vals_bool(&cli->v, "background") &&
-         p.pin.status != MIR_PSA_PINNED) {
-    if (p.pin.status == MIR_PSA_FAILED) {
-      pr_close(&p);
-      return cli_failf("remote service failed to pin requestid=\"%s\"", id);
-    }
-    usleep(PR_POLL_MS * 1000);
-    if ((rc = mir_psa_get(p.c, id, pr_done, &p, NULL)) ||
-        pr_wait(&p, "pin remote add")) {
-      pr_close(&p);
-      return rc ? cli_failf("failed to check pin status for requestid=\"%s\" "
-                            "due to error: %s", id, tr_strerror(rc))
-                : 1;
-    }
-    if (strcmp(p.pin.requestid, id)) {
-      pr_close(&p);
-      return cli_failf("failed to check pin status for requestid=\"%s\", "
-                       "remote service sent unexpected requestid=\"%s\"",
-                       id, p.pin.requestid);
-    }
-  }
-  printf("CID:    %s\nName:   %s\nStatus: %s\n", p.pin.cid, p.pin.name,
-         mir_psa_status_name(p.pin.status));
-  pr_close(&p);
-  return 0;
+  pr_t p = {.kind = 1};
+  uv_loop_init(&p.loop);
+  mir_rop_t *op;
+  /* No origins: without a daemon this node is not online. */
+  int rc = mir_remote_add(&p.loop, ep, key, arg, CLI_STR(cli, "name"), NULL,
+                          rpc_vals_bool(&cli->v, "background"), NULL, pr_end,
+                          &p, &op);
+  json_decref(cfg);
+  return pr_run(&p, rc);
 }
 
-static int ls_pin(void *ud, const mir_psa_pin_t *ps) {
-  pr_t *p = ud;
-  if (p->print) {
-    /* Kubo escapes non-printable bytes of the name (cmdenv.EscNonPrint);
-     * the parser has refused control characters already. */
-    printf("%s\t%s\t%s\n", ps->cid, mir_psa_status_name(ps->status),
-           ps->name);
-    return 0;
+static int ls_rm(cli_t *cli, int argc, char **argv, bool rm) {
+  if (argc != 1)
+    return cli_failf("unexpected argument \"%s\"", argv[1]);
+  char err[256];
+  mir_psa_query_t q;
+  if (mir_remote_query(CLI_STR(cli, "status"), CLI_STR(cli, "cid"),
+                       CLI_STR(cli, "name"), &q, err, sizeof err))
+    return cli_failf("%s", err);
+  VIA_DAEMON(cli, rm ? "pin remote rm" : "pin remote ls",
+             rm ? "pin/remote/rm" : "pin/remote/ls", argc, argv);
+  json_t *cfg;
+  const char *ep, *key;
+  if (load(cli, &cfg))
+    return 1;
+  if (service(cli, cfg, &ep, &key)) {
+    json_decref(cfg);
+    return 1;
   }
-  return json_array_append_new(p->ids, json_string(ps->requestid)) ? 1 : 0;
-}
-
-/* The ls/rm query from the options; statuses default to pinned. */
-static int ls_query(cli_t *cli, mir_psa_query_t *q) {
-  memset(q, 0, sizeof *q);
-  const char *st = CLI_STR(cli, "status");
-  if (mir_psa_status_mask(st ? st : "pinned", &q->status))
-    return cli_failf("status \"%s\" is not valid", st);
-  q->name = CLI_STR(cli, "name");
-  q->cids = CLI_STR(cli, "cid");
-  for (const char *c = q->cids; c && *c;) {
-    size_t n = strcspn(c, ",");
-    dag_cid_t cid;
-    if (dag_cid_parse(&cid, c, n))
-      return cli_failf("CID \"%.*s\" cannot be parsed", (int)n, c);
-    c += n + (c[n] == ',');
-  }
-  return 0;
-}
-
-static int walk(pr_t *p, const mir_psa_query_t *q, const char *what) {
-  int rc = mir_psa_list_all(p->c, q, ls_pin, pr_done, p, NULL);
-  if (rc)
-    return cli_failf("%s: %s", what, tr_strerror(rc));
-  return pr_wait(p, what);
+  pr_t p = {.kind = rm ? 3 : 2};
+  uv_loop_init(&p.loop);
+  mir_rop_t *op;
+  int rc = rm ? mir_remote_rm(&p.loop, ep, key, &q,
+                              rpc_vals_bool(&cli->v, "force"), pr_end, &p, &op)
+              : mir_remote_ls(&p.loop, ep, key, &q, pr_pin, pr_end, &p, &op);
+  json_decref(cfg);
+  return pr_run(&p, rc);
 }
 
 int cmd_pin_remote_ls(cli_t *cli, int argc, char **argv) {
-  (void)argv;
-  if (argc != 1)
-    return cli_failf("pin remote ls: takes no arguments");
-  mir_psa_query_t q;
-  pr_t p;
-  if (ls_query(cli, &q) || pr_open(cli, &p, CLI_STR(cli, "service")))
-    return 1;
-  p.print = true;
-  int rc = walk(&p, &q, "pin remote ls");
-  pr_close(&p);
-  return rc;
+  return ls_rm(cli, argc, argv, false);
 }
 
 int cmd_pin_remote_rm(cli_t *cli, int argc, char **argv) {
-  if (argc != 1)
-    return cli_failf("unexpected argument \"%s\"", argv[1]);
-  mir_psa_query_t q;
-  pr_t p;
-  if (ls_query(cli, &q) || pr_open(cli, &p, CLI_STR(cli, "service")))
-    return 1;
-  if (!(p.ids = json_array())) {
-    pr_close(&p);
-    return cli_failf("out of memory");
-  }
-  if (walk(&p, &q, "error while listing remote pins")) {
-    pr_close(&p);
-    return 1;
-  }
-  if (json_array_size(p.ids) > 1 && !rpc_vals_bool(&cli->v, "force")) {
-    pr_close(&p);
-    return cli_failf("multiple remote pins are matching this query, add "
-                     "--force to confirm the bulk removal");
-  }
-  size_t i;
-  json_t *id;
-  json_array_foreach(p.ids, i, id) {
-    const char *s = json_string_value(id);
-    if (mir_psa_delete(p.c, s, pr_done, &p, NULL) ||
-        pr_wait(&p, "pin remote rm")) {
-      cli_failf("removing pin identified by requestid=\"%s\" failed", s);
-      pr_close(&p);
-      return 1;
-    }
-  }
-  pr_close(&p);
-  return 0;
+  return ls_rm(cli, argc, argv, true);
 }

@@ -41,7 +41,7 @@ struct mir_psa_op {
   char *cids, *name, *match, *meta;
   unsigned status, limit;
   char before[40];
-  int64_t before_ms;
+  int64_t before_us; /* the walk's before=, microseconds */
   uint64_t seen;
   size_t pages;
 };
@@ -160,7 +160,7 @@ static int next_page(mir_psa_op_t *op);
 static int walk_page(mir_psa_op_t *op, const mir_psa_page_t *pg, bool *more) {
   *more = false;
   for (size_t i = 0; i < pg->n; i++)
-    if (op->before[0] && pg->pins[i].created_ms >= op->before_ms)
+    if (op->before[0] && pg->pins[i].created_us >= op->before_us)
       return TR_EPROTO; /* not older than asked: it would loop us */
   for (size_t i = 0; i < pg->n; i++) {
     op->seen++;
@@ -173,9 +173,9 @@ static int walk_page(mir_psa_op_t *op, const mir_psa_page_t *pg, bool *more) {
     return TR_ELIMIT;
   const mir_psa_pin_t *old = &pg->pins[0];
   for (size_t i = 1; i < pg->n; i++)
-    if (pg->pins[i].created_ms < old->created_ms)
+    if (pg->pins[i].created_us < old->created_us)
       old = &pg->pins[i];
-  op->before_ms = old->created_ms;
+  op->before_us = old->created_us;
   snprintf(op->before, sizeof op->before, "%s", old->created);
   *more = true;
   return 0;

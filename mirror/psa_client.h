@@ -79,6 +79,8 @@ typedef struct mir_psa_pin {
   unsigned status;               /* one MIR_PSA_* bit */
   char created[40];              /* as sent (RFC 3339) */
   int64_t created_ms;            /* the same, ms since 1970 (UTC) */
+  int64_t created_us;            /* and in microseconds: a walk's order
+                                  * (trove's created are unique per µs) */
   char cid[MIR_PSA_CID_MAX + 1];
   char name[MIR_PSA_NAME_MAX + 1];
   json_t *origins, *delegates, *meta;
@@ -112,6 +114,8 @@ void mir_psa_parse_failure(const char *s, size_t n, char *reason, size_t rn,
 /* The spec's time format "2006-01-02T15:04:05[.frac](Z|+hh:mm)" into ms:
  * 0 or TR_EPROTO. */
 int mir_psa_parse_time(const char *s, int64_t *ms) TR_WUR;
+/* The same in microseconds (digits past the sixth dropped). */
+int mir_psa_parse_time_us(const char *s, int64_t *us) TR_WUR;
 /* ms as "2006-01-02T15:04:05.000Z" into out (>= 25 bytes). */
 void mir_psa_format_time(int64_t ms, char *out, size_t n);
 
@@ -188,7 +192,8 @@ int mir_psa_delete(mir_psa_t *c, const char *id, mir_psa_done_cb cb,
 /* Every pin matching q (q->before is the walk's own; q->limit the page
  * size, 0: MIR_PSA_LIMIT_DEFAULT), page
  * by page as go-pinning-service-http-client's Ls does: each next page is
- * asked with before= the oldest created of the last one, until a page
+ * asked with before= the oldest created of the last one (as sent;
+ * compared at microsecond precision), until a page
  * comes back short or the count is reached.  on_pin is called for each
  * pin (return non-zero to stop: on_done then gets 0); on_done once at the
  * end with r->page NULL.  A page whose pins are not all older than the

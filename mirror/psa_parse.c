@@ -66,8 +66,15 @@ static int digits(const char *s, int n, int *v) {
 }
 
 int mir_psa_parse_time(const char *s, int64_t *ms) {
+  int64_t us;
+  int rc = mir_psa_parse_time_us(s, &us);
+  *ms = rc ? 0 : us / 1000;
+  return rc;
+}
+
+int mir_psa_parse_time_us(const char *s, int64_t *us) {
   int Y, M, D, h, m, sec, frac = 0, fd = 0;
-  *ms = 0;
+  *us = 0;
   if (strlen(s) < 20 || digits(s, 4, &Y) || s[4] != '-' ||
       digits(s + 5, 2, &M) || s[7] != '-' || digits(s + 8, 2, &D) ||
       (s[10] != 'T' && s[10] != 't') || digits(s + 11, 2, &h) ||
@@ -78,7 +85,7 @@ int mir_psa_parse_time(const char *s, int64_t *ms) {
   if (*p == '.') {
     p++;
     while (*p >= '0' && *p <= '9') {
-      if (fd < 3) {
+      if (fd < 6) {
         frac = frac * 10 + (*p - '0');
         fd++;
       }
@@ -88,7 +95,7 @@ int mir_psa_parse_time(const char *s, int64_t *ms) {
     }
     if (p[-1] == '.')
       return TR_EPROTO;
-    while (fd < 3) {
+    while (fd < 6) {
       frac *= 10;
       fd++;
     }
@@ -114,7 +121,7 @@ int mir_psa_parse_time(const char *s, int64_t *ms) {
   int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   int64_t days = (int64_t)era * 146097 + doe - 719468;
   int64_t t = ((days * 24 + h) * 60 + m) * 60 + sec - (int64_t)off * 60;
-  *ms = t * 1000 + frac;
+  *us = t * 1000000 + frac;
   return 0;
 }
 
@@ -211,8 +218,9 @@ static int pin_from(json_t *o, mir_psa_pin_t *out) {
   dag_cid_t c;
   if (dag_cid_parse(&c, json_string_value(cid), json_string_length(cid)))
     return TR_EPROTO;
-  if (mir_psa_parse_time(json_string_value(cr), &out->created_ms))
+  if (mir_psa_parse_time_us(json_string_value(cr), &out->created_us))
     return TR_EPROTO;
+  out->created_ms = out->created_us / 1000;
   strcpy(out->requestid, json_string_value(rid));
   strcpy(out->created, json_string_value(cr));
   strcpy(out->cid, json_string_value(cid));

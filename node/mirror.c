@@ -24,8 +24,46 @@ static void connect_done(net_host_t *h, int status, const net_peerid_t *peer,
 
 static void connect_origin(void *ud, const char *maddr) {
   node_mirror_t *m = ud;
-  if (m->host && net_host_connect(m->host, maddr, connect_done, m))
+  if (m->host && maddr && net_host_connect(m->host, maddr, connect_done, m))
     tr_log(TR_LOG_DEBUG, "mirror: origin %s not dialled", maddr);
+}
+
+void node__mirror_connect(node_mirror_t *m, const char *maddr) {
+  connect_origin(m, maddr);
+}
+
+/* Where this node listens, each with /p2p/ID: n of them into buf. */
+static size_t own_addrs(node_mirror_t *m, char (*buf)[NET_MA_STR_MAX / 16 + 80],
+                        size_t max) {
+  char (*addrs)[NET_MA_STR_MAX / 16] = NULL;
+  size_t nd = 0;
+  if (m->host && (addrs = tr_calloc(max, sizeof *addrs))) {
+    size_t n = net_host_addrs(m->host, addrs, max);
+    for (size_t i = 0; i < n && i < max; i++)
+      snprintf(buf[nd++], sizeof buf[0], "%s/p2p/%s", addrs[i], m->peerid);
+  }
+  tr_free(addrs);
+  return nd;
+}
+
+json_t *node__mirror_origins(node_mirror_t *m, const dag_cid_t *cid) {
+  bs_txn_t *txn;
+  int has = 0;
+  if (!m->host || !m->rpc || !m->rpc->env ||
+      bs_txn_begin(m->rpc->env, BS_RDONLY, &txn))
+    return NULL;
+  has = bs_has(txn, cid);
+  bs_txn_abort(txn);
+  if (has != 1)
+    return NULL;
+  char (*buf)[NET_MA_STR_MAX / 16 + 80] =
+      tr_calloc(MIR_PSA_ADDRS_MAX, sizeof *buf);
+  json_t *a = buf ? json_array() : NULL;
+  size_t n = a ? own_addrs(m, buf, MIR_PSA_ADDRS_MAX) : 0;
+  for (size_t i = 0; i < n; i++)
+    json_array_append_new(a, json_string(buf[i]));
+  tr_free(buf);
+  return a;
 }
 
 /* ---------------------------------------------------- the IPNS resolver */
@@ -214,7 +252,7 @@ static bool mirror_cmd(void *ud, http_req_t *req, const char *cmd) {
       error(req, rc == TR_ENOTFOUND ? "no such follow" : tr_strerror(rc));
     else
       answer(req, 200, json_pack("{s:b}", "Started", 1));
-  } else {
+  } else if (!node__mirror_remote_cmd(m, req, cmd)) {
     return m->prev_cmd && m->prev_cmd(m->prev_ud, req, cmd);
   }
   return true;
@@ -241,6 +279,9 @@ int node_mirror_start(node_mirror_t *m, uv_loop_t *loop, bs_env_t *env,
                       rpc_ctx_t *rpc) {
   m->host = host;
   m->router = router;
+  m->loop = loop;
+  m->rpc = rpc;
+  snprintf(m->peerid, sizeof m->peerid, "%s", peerid ? peerid : "");
   m->prev_cmd = rpc->ext_cmd; /* the scrubber's: offered what is not ours */
   m->prev_ud = rpc->ext_ud;
   rpc->ext_cmd = mirror_cmd;
@@ -266,19 +307,11 @@ int node_mirror_start(node_mirror_t *m, uv_loop_t *loop, bs_env_t *env,
     return rc;
   }
   /* Delegates: where this node listens, with its id. */
-  char (*addrs)[NET_MA_STR_MAX / 16] = NULL;
   const char *dl[MIR_DELEGATES_MAX];
   char buf[MIR_DELEGATES_MAX][NET_MA_STR_MAX / 16 + 80];
-  size_t nd = 0;
-  if (host && (addrs = tr_calloc(MIR_DELEGATES_MAX, sizeof *addrs))) {
-    size_t n = net_host_addrs(host, addrs, MIR_DELEGATES_MAX);
-    for (size_t i = 0; i < n && i < MIR_DELEGATES_MAX; i++) {
-      snprintf(buf[nd], sizeof buf[nd], "%s/p2p/%s", addrs[i], peerid);
-      dl[nd] = buf[nd];
-      nd++;
-    }
-  }
-  tr_free(addrs);
+  size_t nd = own_addrs(m, buf, MIR_DELEGATES_MAX);
+  for (size_t i = 0; i < nd; i++)
+    dl[i] = buf[i];
   if ((rc = mir_api_new(m->st, m->eng, dl, nd, &m->api)))
     return rc;
   if (own_host) {
@@ -319,6 +352,7 @@ bool node_mirror_handle(node_mirror_t *m, http_req_t *req) {
 }
 
 void node_mirror_stop(node_mirror_t *m) {
+  node__mirror_remote_stop(m); /* pin remote calls in flight */
   mir_follower_free(m->fol); /* before the engine it kicks */
   m->fol = NULL;
   m->router = NULL;

@@ -7,8 +7,9 @@
  *
  * The follows (mirror/follow.h) run on the loop too, their IPNS names
  * resolved through router (the gateway's /ipns/ router), and the API
- * commands mirror/follow, mirror/unfollow, mirror/status and mirror/sync
- * are answered through rpc's ext_cmd hook (what is not theirs goes to the
+ * commands mirror/follow, mirror/unfollow, mirror/status and mirror/sync,
+ * and pin/remote/... (Kubo's, mirror_remote.c), are answered through
+ * rpc's ext_cmd hook (what is not theirs goes to the
  * hook installed before: the scrubber's).
  *
  * Config: Mirror.Follow.Interval (a Go duration between syncs of a follow,
@@ -42,6 +43,10 @@ typedef struct node_mirror {
   bool (*prev_cmd)(void *, http_req_t *, const char *); /* rpc's ext_cmd before */
   void *prev_ud;
   char addr[128]; /* the own listener's multiaddr, "" when none */
+  uv_loop_t *loop;
+  rpc_ctx_t *rpc;               /* the repo path and blockstore; not owned */
+  char peerid[80];
+  struct node__rreq *remote_reqs; /* pin/remote calls in flight */
 } node_mirror_t;
 
 /* Start it all (m zeroed).  fetcher and host may be NULL (offline).
@@ -56,6 +61,17 @@ int node_mirror_start(node_mirror_t *m, uv_loop_t *loop, bs_env_t *env,
                       rpc_ctx_t *rpc) TR_WUR;
 /* true when req was the Pinning Service API's (answered). */
 bool node_mirror_handle(node_mirror_t *m, http_req_t *req);
+/* Internals of mirror.c and mirror_remote.c (/api/v0/pin/remote/...):
+ * the command (true when it was one of them, answered), the calls in
+ * flight ended (node_mirror_stop), a peer dialled, and this node's
+ * addresses as a pin's origins when cid's block is here (NULL when not
+ * or offline). */
+bool node__mirror_remote_cmd(node_mirror_t *m, http_req_t *req,
+                             const char *cmd);
+void node__mirror_remote_stop(node_mirror_t *m);
+void node__mirror_connect(node_mirror_t *m, const char *maddr);
+json_t *node__mirror_origins(node_mirror_t *m, const dag_cid_t *cid);
+
 /* Stop the listener and the engine (their handles close on the loop). */
 void node_mirror_stop(node_mirror_t *m);
 /* After the loop has run down: free the rest. */

@@ -285,17 +285,17 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"pin ls", "pin/ls", "[CID...]", "List pins.", pin_ls_opts},
     {"pin verify", "pin/verify", "", "Check that pinned DAGs are complete "
      "and intact.", pin_verify_opts},
-    {"pin remote service add", NULL, "NAME ENDPOINT KEY", "Add remote "
+    {"pin remote service add", "pin/remote/service/add", "NAME ENDPOINT KEY", "Add remote "
      "pinning service credentials to Pinning.RemoteServices.", none},
-    {"pin remote service ls", NULL, "", "List remote pinning services.",
+    {"pin remote service ls", "pin/remote/service/ls", "", "List remote pinning services.",
      pin_remote_svc_ls_opts},
-    {"pin remote service rm", NULL, "NAME", "Remove remote pinning service.",
+    {"pin remote service rm", "pin/remote/service/rm", "NAME", "Remove remote pinning service.",
      none},
-    {"pin remote add", NULL, "CID", "Pin object to remote pinning service.",
+    {"pin remote add", "pin/remote/add", "CID", "Pin object to remote pinning service.",
      pin_remote_add_opts},
-    {"pin remote ls", NULL, "", "List objects pinned to remote pinning "
+    {"pin remote ls", "pin/remote/ls", "", "List objects pinned to remote pinning "
      "service.", pin_remote_ls_opts},
-    {"pin remote rm", NULL, "", "Remove pins from remote pinning service.",
+    {"pin remote rm", "pin/remote/rm", "", "Remove pins from remote pinning service.",
      pin_remote_rm_opts},
     {"mirror token add", NULL, "[NAME]", "Make a Pinning Service API "
      "bearer token (printed once, stored hashed).", none},

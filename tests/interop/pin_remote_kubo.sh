@@ -1,0 +1,111 @@
+#!/bin/bash
+# pin_remote_kubo.sh — Kubo (v0.43.1) as a client of trove's Pinning
+# Service API: `ipfs pin remote service add trove http://127.0.0.1:PORT
+# TOKEN` (a token from `trove mirror token add`), Kubo adds a 1 MiB file
+# and `ipfs pin remote add` waits until trove has pinned it (Kubo sends its
+# own multiaddrs as origins; trove dials them and fetches the DAG over
+# bitswap), then 12 small files in the background; `ipfs pin remote ls`
+# pages through them with before= (the server's default limit is 10: a
+# pin skipped at a page boundary would show), trove's `pin ls` holds the
+# DAG, and `ipfs pin remote rm --cid` removes it (trove unpins).  trove's
+# own client (`trove pin remote ls` through its daemon) lists the same
+# pins.  Both nodes in temporary repos on free ports, Kubo with the test
+# profile, no bootstrap and Routing.Type none.  Skipped (passes) when Kubo
+# is not installed.
+set -euo pipefail
+TROVE=${TROVE_BIN:-$PWD/bin/trove}
+IPFS=${IPFS_BIN:-$(go env GOPATH 2>/dev/null || echo /root/go)/bin/ipfs}
+[ -x "$IPFS" ] || { echo "skip: no Kubo at $IPFS (make deps)"; exit 0; }
+WORK=$(mktemp -d /tmp/trove-psa-kubo.XXXXXX)
+PIDS=()
+cleanup() {
+  local rc=$?
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  if grep -q -E 'Sanitizer|runtime error' "$WORK/trove.log" 2>/dev/null; then
+    echo "FAIL: sanitizer report:"; cat "$WORK/trove.log"; rc=1
+  fi
+  rm -rf "$WORK"
+  exit $rc
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; echo "--- trove log"; tail -n 40 "$WORK/trove.log"; exit 1; }
+eq() { [ "$1" = "$2" ] || fail "expected '$2', got '$1' ${3:-}"; }
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+export TROVE_PATH=$WORK/trove IPFS_PATH=$WORK/kubo
+TP=$(port) AP=$(port)
+"$TROVE" init >/dev/null
+TOK=$("$TROVE" mirror token add kubo 2>/dev/null)
+"$TROVE" config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$TP\"]" >/dev/null
+"$TROVE" config --json Bootstrap '[]' >/dev/null
+"$TROVE" config Mirror.FetchTimeout 30s >/dev/null
+timeout 300 "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/$AP \
+  --gateway=/ip4/127.0.0.1/tcp/$(port) >"$WORK/trove.log" 2>&1 &
+PIDS+=($!)
+"$IPFS" init --profile=test >/dev/null 2>&1
+"$IPFS" config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$(port)\"]"
+"$IPFS" config Addresses.API /ip4/127.0.0.1/tcp/$(port)
+"$IPFS" config Addresses.Gateway /ip4/127.0.0.1/tcp/$(port)
+"$IPFS" config Routing.Type none
+"$IPFS" config --json Bootstrap '[]'
+timeout 300 "$IPFS" daemon >"$WORK/kubo.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 150); do
+  grep -q "Daemon is ready" "$WORK/trove.log" 2>/dev/null &&
+    grep -q "Daemon is ready" "$WORK/kubo.log" 2>/dev/null && break
+  sleep 0.2
+done
+grep -q "Daemon is ready" "$WORK/trove.log" && grep -q "Daemon is ready" "$WORK/kubo.log" ||
+  fail "daemons did not start"
+EP="http://127.0.0.1:$AP"
+
+"$IPFS" pin remote service add trove "$EP" "$TOK"
+eq "$("$IPFS" pin remote service ls --stat)" "trove $EP 0/0/0/0"
+
+# A 1 MiB DAG only Kubo has: trove fetches it from the origins Kubo sends.
+head -c 1048576 /dev/urandom >"$WORK/big"
+CID=$("$IPFS" add -Q "$WORK/big")
+out=$(timeout 120 "$IPFS" pin remote add --service=trove --name=big "$CID") ||
+  fail "pin remote add: $out"
+eq "$out" "CID:    $CID
+Name:   big
+Status: pinned"
+"$TROVE" pin ls --type=recursive | grep -q "^$CID recursive" || fail "trove pin ls lacks $CID"
+eq "$("$TROVE" cat "$CID" | sha256sum)" "$(sha256sum <"$WORK/big" | sed "s|$WORK/big|-|")"
+
+# 12 more, in the background; listing pages through 13 (limit 10).
+SMALL=()
+for i in $(seq 12); do
+  c=$(echo "small $i $RANDOM" | "$IPFS" add -Q)
+  SMALL+=("$c")
+  "$IPFS" pin remote add --service=trove --background --name="s$i" "$c" >/dev/null
+done
+for _ in $(seq 100); do
+  [ "$("$IPFS" pin remote ls --service=trove --status=pinned | wc -l)" = 13 ] && break
+  sleep 0.2
+done
+LS=$("$IPFS" pin remote ls --service=trove --status=pinned)
+eq "$(echo "$LS" | wc -l)" 13 "(pins listed by Kubo: $LS)"
+eq "$(echo "$LS" | cut -f1 | sort -u | wc -l)" 13 "(no pin twice)"
+for c in "$CID" "${SMALL[@]}"; do
+  echo "$LS" | grep -q "^$c	pinned	" || fail "Kubo's ls lacks $c"
+done
+eq "$("$IPFS" pin remote service ls --stat)" "trove $EP 0/0/13/0"
+eq "$("$IPFS" pin remote ls --service=trove --name=big)" "$CID	pinned	big"
+
+# trove's own client, through its daemon, lists the same (its pages too).
+"$TROVE" pin remote service add self "$EP" "$TOK"
+eq "$("$TROVE" pin remote ls --service=self | sort)" "$(echo "$LS" | sort)"
+
+# rm by CID: gone from the service, unpinned on trove.
+"$IPFS" pin remote rm --service=trove --cid="$CID"
+eq "$("$IPFS" pin remote ls --service=trove --cid="$CID" --status=queued,pinning,pinned,failed)" ""
+for _ in $(seq 50); do
+  "$TROVE" pin ls --type=recursive | grep -q "^$CID " || break; sleep 0.1
+done
+"$TROVE" pin ls --type=recursive | grep -q "^$CID " && fail "trove still pins $CID"
+eq "$("$IPFS" pin remote ls --service=trove | wc -l)" 12
+"$IPFS" pin remote rm --service=trove --force
+eq "$("$IPFS" pin remote ls --service=trove --status=queued,pinning,pinned,failed)" ""
+echo "ok pin_remote_kubo"
