@@ -11,59 +11,13 @@
 #include "../config/config.h"
 #include "../dag/cid.h"
 #include "../dag/multibase.h"
+#include "../rpc/api.h"
 
 #define NODE_IPNS_DEPTH_MAX 8 /* /ipns/ names for names, as the gateway */
 
-static void connect_done(net_host_t *h, int status, const net_peerid_t *peer,
-                         void *ud) {
-  (void)h, (void)peer, (void)ud;
-  if (status)
-    tr_log(TR_LOG_DEBUG, "mirror: an origin could not be reached: %s",
-           tr_strerror(status));
-}
-
+/* The engine dials a pin's origins through this. */
 static void connect_origin(void *ud, const char *maddr) {
-  node_mirror_t *m = ud;
-  if (m->host && maddr && net_host_connect(m->host, maddr, connect_done, m))
-    tr_log(TR_LOG_DEBUG, "mirror: origin %s not dialled", maddr);
-}
-
-void node__mirror_connect(node_mirror_t *m, const char *maddr) {
-  connect_origin(m, maddr);
-}
-
-/* Where this node listens, each with /p2p/ID: n of them into buf. */
-static size_t own_addrs(node_mirror_t *m, char (*buf)[NET_MA_STR_MAX / 16 + 80],
-                        size_t max) {
-  char (*addrs)[NET_MA_STR_MAX / 16] = NULL;
-  size_t nd = 0;
-  if (m->host && (addrs = tr_calloc(max, sizeof *addrs))) {
-    size_t n = net_host_addrs(m->host, addrs, max);
-    for (size_t i = 0; i < n && i < max; i++)
-      snprintf(buf[nd++], sizeof buf[0], "%s/p2p/%s", addrs[i], m->peerid);
-  }
-  tr_free(addrs);
-  return nd;
-}
-
-json_t *node__mirror_origins(node_mirror_t *m, const dag_cid_t *cid) {
-  bs_txn_t *txn;
-  int has = 0;
-  if (!m->host || !m->rpc || !m->rpc->env ||
-      bs_txn_begin(m->rpc->env, BS_RDONLY, &txn))
-    return NULL;
-  has = bs_has(txn, cid);
-  bs_txn_abort(txn);
-  if (has != 1)
-    return NULL;
-  char (*buf)[NET_MA_STR_MAX / 16 + 80] =
-      tr_calloc(MIR_PSA_ADDRS_MAX, sizeof *buf);
-  json_t *a = buf ? json_array() : NULL;
-  size_t n = a ? own_addrs(m, buf, MIR_PSA_ADDRS_MAX) : 0;
-  for (size_t i = 0; i < n; i++)
-    json_array_append_new(a, json_string(buf[i]));
-  tr_free(buf);
-  return a;
+  node__mirror_connect(ud, maddr);
 }
 
 /* ---------------------------------------------------- the IPNS resolver */
@@ -144,24 +98,6 @@ static void resolve_cancel(void *rud, void *op) {
 
 /* ------------------------------------------------------ the API commands */
 
-static void answer(http_req_t *req, int status, json_t *o) {
-  char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
-  json_decref(o);
-  if (!body) {
-    http_res_simple(req, 500, "text/plain", "out of memory", 13);
-    return;
-  }
-  size_t n = strlen(body);
-  body[n] = '\n'; /* Kubo's encoder ends each value with a newline */
-  http_res_simple(req, status, "application/json", body, n + 1);
-  free(body);
-}
-
-static void error(http_req_t *req, const char *msg) {
-  answer(req, 500, json_pack("{s:s,s:i,s:s}", "Message", msg, "Code", 0,
-                             "Type", "error"));
-}
-
 static bool qbool(const char *q, const char *k) {
   char v[16];
   return http_query_get(q, k, v, sizeof v) && (!*v || !strcmp(v, "true") ||
@@ -173,7 +109,7 @@ static void cmd_follow(node_mirror_t *m, http_req_t *req) {
   char src[MIR_FOLLOW_SOURCE_MAX + 1], tok[MIR_PSA_KEY_MAX + 1], kb[16];
   char msg[300];
   if (!q || http_query_get(q, "arg", src, sizeof src) != 1 || !*src) {
-    error(req, "argument \"source\" is required");
+    rpc_api_error(req, 500, "argument \"source\" is required");
     return;
   }
   bool has_tok = http_query_get(q, "token", tok, sizeof tok) == 1;
@@ -184,7 +120,7 @@ static void cmd_follow(node_mirror_t *m, http_req_t *req) {
              : !strncmp(src, "/ipns/", 6) ? MIR_FOLLOW_IPNS
                                           : MIR_FOLLOW_PSA;
   if (kind == MIR_FOLLOW_PSA && !has_tok) {
-    error(req, "following a pinning service needs --token");
+    rpc_api_error(req, 500, "following a pinning service needs --token");
     return;
   }
   uint32_t id;
@@ -197,10 +133,10 @@ static void cmd_follow(node_mirror_t *m, http_req_t *req) {
              : rc == TR_EUSAGE ? "bad source (an http:// endpoint, /ipns/NAME, "
                                  "or a list file's absolute path; keep <= 64)"
                                : tr_strerror(rc));
-    error(req, msg);
+    rpc_api_error(req, 500, msg);
     return;
   }
-  answer(req, 200, json_pack("{s:I,s:s}", "ID", (json_int_t)id, "Kind",
+  rpc_api_json(req, json_pack("{s:I,s:s}", "ID", (json_int_t)id, "Kind",
                              mir_follow_kind_name(kind)));
 }
 
@@ -209,7 +145,7 @@ static void cmd_unfollow(node_mirror_t *m, http_req_t *req) {
   char a[32], msg[200];
   uint64_t removed = 0;
   if (!q || http_query_get(q, "arg", a, sizeof a) != 1 || !*a) {
-    error(req, "argument \"id\" is required");
+    rpc_api_error(req, 500, "argument \"id\" is required");
     return;
   }
   char *end;
@@ -221,10 +157,10 @@ static void cmd_unfollow(node_mirror_t *m, http_req_t *req) {
   if (rc) {
     snprintf(msg, sizeof msg, "mirror unfollow: %s",
              rc == TR_ENOTFOUND ? "no such follow" : tr_strerror(rc));
-    error(req, msg);
+    rpc_api_error(req, 500, msg);
     return;
   }
-  answer(req, 200, json_pack("{s:I,s:I}", "ID", (json_int_t)id, "Removed",
+  rpc_api_json(req, json_pack("{s:I,s:I}", "ID", (json_int_t)id, "Removed",
                              (json_int_t)removed));
 }
 
@@ -238,9 +174,9 @@ static bool mirror_cmd(void *ud, http_req_t *req, const char *cmd) {
     json_t *o = m->fol ? mir_follow_status(m->fol)
                        : json_pack("{s:[]}", "Follows");
     if (o)
-      answer(req, 200, o);
+      rpc_api_json(req, o);
     else
-      error(req, "out of memory");
+      rpc_api_error(req, 500, "out of memory");
   } else if (!strcmp(cmd, "mirror/sync")) {
     char a[32] = "0";
     const char *q = http_req_query(req);
@@ -249,9 +185,10 @@ static bool mirror_cmd(void *ud, http_req_t *req, const char *cmd) {
     int rc = m->fol ? mir_follow_sync(m->fol, (uint32_t)strtoul(a, NULL, 10))
                     : -ENOTSUP;
     if (rc)
-      error(req, rc == TR_ENOTFOUND ? "no such follow" : tr_strerror(rc));
+      rpc_api_error(req, 500,
+                    rc == TR_ENOTFOUND ? "no such follow" : tr_strerror(rc));
     else
-      answer(req, 200, json_pack("{s:b}", "Started", 1));
+      rpc_api_json(req, json_pack("{s:b}", "Started", 1));
   } else if (!node__mirror_remote_cmd(m, req, cmd)) {
     return m->prev_cmd && m->prev_cmd(m->prev_ud, req, cmd);
   }
@@ -309,7 +246,7 @@ int node_mirror_start(node_mirror_t *m, uv_loop_t *loop, bs_env_t *env,
   /* Delegates: where this node listens, with its id. */
   const char *dl[MIR_DELEGATES_MAX];
   char buf[MIR_DELEGATES_MAX][NET_MA_STR_MAX / 16 + 80];
-  size_t nd = own_addrs(m, buf, MIR_DELEGATES_MAX);
+  size_t nd = node__mirror_own_addrs(m, buf, MIR_DELEGATES_MAX);
   for (size_t i = 0; i < nd; i++)
     dl[i] = buf[i];
   if ((rc = mir_api_new(m->st, m->eng, dl, nd, &m->api)))

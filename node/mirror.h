@@ -61,7 +61,7 @@ int node_mirror_start(node_mirror_t *m, uv_loop_t *loop, bs_env_t *env,
                       rpc_ctx_t *rpc) TR_WUR;
 /* true when req was the Pinning Service API's (answered). */
 bool node_mirror_handle(node_mirror_t *m, http_req_t *req);
-/* Internals of mirror.c and mirror_remote.c (/api/v0/pin/remote/...):
+/* Internals of mirror.c, mirror_remote.c and mirror_peers.c (pin/remote):
  * the command (true when it was one of them, answered), the calls in
  * flight ended (node_mirror_stop), a peer dialled, and this node's
  * addresses as a pin's origins when cid's block is here (NULL when not
@@ -70,6 +70,10 @@ bool node__mirror_remote_cmd(node_mirror_t *m, http_req_t *req,
                              const char *cmd);
 void node__mirror_remote_stop(node_mirror_t *m);
 void node__mirror_connect(node_mirror_t *m, const char *maddr);
+/* Where this node listens, each with /p2p/ID: how many went into buf. */
+size_t node__mirror_own_addrs(node_mirror_t *m,
+                              char (*buf)[NET_MA_STR_MAX / 16 + 80],
+                              size_t max);
 json_t *node__mirror_origins(node_mirror_t *m, const dag_cid_t *cid);
 
 /* Stop the listener and the engine (their handles close on the loop). */

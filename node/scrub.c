@@ -19,7 +19,8 @@ static bool scrub_cmd(void *ud, http_req_t *req, const char *cmd) {
   if (strcmp(cmd, "mirror/scrub/start"))
     return false;
   if (!ns->s) {
-    rpc_api_error(req, 500, "the scrubber is off (set Mirror.Scrub.Rate and restart)");
+    rpc_api_error(req, 500,
+                  "the scrubber is off (set Mirror.Scrub.Rate and restart)");
     return true;
   }
   if (mir_scrub_start(ns->s) == -EBUSY) {
