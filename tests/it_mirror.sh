@@ -27,6 +27,7 @@ command -v curl >/dev/null || { echo "curl missing"; exit 1; }
 trap nodes_cleanup EXIT
 on() { local n=$1; shift; TROVE_PATH=$WORK/$n t "$@"; }
 MIRRORS=(m1 m2 m3)
+declare -A STARTS # daemon starts per node: each start logs to NODE.N.log
 
 init() {
   local name=$1 repo=$WORK/$1
@@ -40,14 +41,14 @@ init() {
 }
 # start NAME: its daemon; sets PID_NAME, API_NAME, GW_NAME, MA_NAME.
 start() {
-  local name=$1 repo=$WORK/$1 p=PORT_$1 cur=$WORK/$1.cur
-  : >"$cur"
+  local name=$1 repo=$WORK/$1 p=PORT_$1 cur
+  STARTS[$1]=$(( ${STARTS[$1]:-0} + 1 ))
+  cur=$WORK/$1.${STARTS[$1]}.log
   TROVE_PATH=$repo timeout 600 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
     --gateway=/ip4/127.0.0.1/tcp/0 >"$cur" 2>&1 &
   PIDS+=($!)
   printf -v "PID_$name" '%s' "$!"
   for _ in $(seq 400); do grep -q "Daemon is ready" "$cur" && break; sleep 0.05; done
-  cat "$cur" >>"$repo.log"
   grep -q "Daemon is ready" "$cur" || fail "daemon $name did not start"
   printf -v "API_$name" '%s' "$(sed -n 's#.*RPC API server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$cur")"
   printf -v "GW_$name" '%s' "$(sed -n 's#.*Gateway server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$cur")"
@@ -193,10 +194,13 @@ for m in "${MIRRORS[@]}"; do
   for i in "${!CIDS[@]}"; do
     u="http://127.0.0.1:${!g}/ipfs/${CIDS[$i]}"
     if [ -d "${SRC[$i]}" ]; then
-      rm -rf "$WORK/x"; mkdir "$WORK/x"
-      curl -sf -m 60 "$u?format=tar" -o "$WORK/got.tar" || fail "$m: archive $i not served as tar"
-      tar -xf "$WORK/got.tar" -C "$WORK/x" || fail "$m: archive $i: bad tar"
-      diff -r "$WORK/x/${CIDS[$i]}" "${SRC[$i]}" >/dev/null || fail "$m: archive $i differs"
+      # Every file of the tree through the gateway (one curl, one
+      # connection), then the tree compared with the source.
+      rm -rf "$WORK/x"
+      (cd "${SRC[$i]}" && find . -type f | sed 's|^\./||') |
+        while read -r f; do printf 'url = "%s/%s"\noutput = "%s/x/%s"\n' "$u" "$f" "$WORK" "$f"; done >"$WORK/curl.cfg"
+      curl -sf -m 120 --create-dirs -K "$WORK/curl.cfg" || fail "$m: archive $i not served"
+      diff -r "$WORK/x" "${SRC[$i]}" >/dev/null || fail "$m: archive $i differs"
     else
       curl -sf -m 60 "$u" -o "$WORK/got" || fail "$m: archive $i not served"
       cmp -s "$WORK/got" "${SRC[$i]}" || fail "$m: archive $i differs"
@@ -244,8 +248,8 @@ for m in m1 m2; do
   grep -q "^repaired: 1$" <<<"$st" || fail "$m not repaired: $st"
   grep -q "^${KINDF[$m]}: 1$" <<<"$st" || fail "$m: ${KINDF[$m]}: $st"
 done
-grep -q "scrub: repaired corrupt block $LEAF" "$WORK/m1.log" || fail "m1: no log of the repair"
-grep -q "scrub: repaired missing block $SHARD" "$WORK/m2.log" || fail "m2: no log of the repair"
+grep -q "scrub: repaired corrupt block $LEAF" "$WORK"/m1.*.log || fail "m1: no log of the repair"
+grep -q "scrub: repaired missing block $SHARD" "$WORK"/m2.*.log || fail "m2: no log of the repair"
 ok "both scrubbers found their damage and repaired it from the other mirrors"
 
 # Every CID verified on every mirror.
