@@ -188,7 +188,11 @@ done
 ok "every mirror followed /ipns/$ID_o to its new version"
 
 # The origin is killed; every archive is served by every mirror.
-kill -9 "$PID_o"; wait "$PID_o" 2>/dev/null || true
+# (PID_o is timeout's: the daemon is its child.)
+DAEMON_o=$(pgrep -P "$PID_o") || fail "no origin daemon under $PID_o"
+kill -9 "$DAEMON_o"; wait "$PID_o" 2>/dev/null || true
+kill -0 "$DAEMON_o" 2>/dev/null && fail "origin still running"
+curl -s -m 2 "$B/pins" >/dev/null && fail "origin's API still answers"
 for m in "${MIRRORS[@]}"; do
   g=GW_$m
   for i in "${!CIDS[@]}"; do
