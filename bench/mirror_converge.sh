@@ -35,10 +35,11 @@ DEADLINE=${BENCH_MIRROR_DEADLINE:-3600}
 TROVE_BIN=${TROVE_BIN:-$PWD/bin/trove}
 IPFS=${IPFS_BIN:-/root/go/bin/ipfs}
 KUBO=${BENCH_MIRROR_KUBO:-1}
-TMP=${BENCH_TMP:-$(mktemp -d)}
+OWN_TMP=; [ -n "${BENCH_TMP:-}" ] || OWN_TMP=$(mktemp -d)
+TMP=${BENCH_TMP:-$OWN_TMP}
 [ "$BIG" -le "$N" ] || { echo "mirror_converge: BENCH_MIRROR_BIG > BENCH_MIRROR_N"; exit 1; }
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null || true' EXIT
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; [ -z "$OWN_TMP" ] || rm -rf "$OWN_TMP"; true' EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 on() { local n=$1; shift; TROVE_PATH=$TMP/$n "$TROVE_BIN" "$@"; }
 say() { echo "mirror_converge: $*"; }
