@@ -14,24 +14,7 @@
 # The trap stops only the PIDs started here.
 source "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "curl missing"; exit 1; }
-PIDS=()
-cleanup() {
-  local rc=$? bad=0
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  for l in "$WORK"/*.log; do
-    if grep -q -E 'Sanitizer|runtime error' "$l" 2>/dev/null; then
-      echo "sanitizer report in $l:"; cat "$l"; bad=1
-    fi
-  done
-  [ $rc = 0 ] || tail -n 30 "$WORK"/*.log
-  rm -rf "$WORK"
-  [ $bad = 0 ] || exit 1
-  exit $rc
-}
-trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-ok() { echo "ok - $*"; }
+trap nodes_cleanup EXIT
 on() { local n=$1; shift; TROVE_PATH=$WORK/$n t "$@"; }
 
 init() {
@@ -59,11 +42,6 @@ start() {
   grep -q "Daemon is ready" "$repo.log.cur" || fail "daemon $name did not start"
   printf -v "API_$name" '%s' "$(sed -n 's#.*RPC API server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$repo.log.cur")"
   printf -v "MA_$name" '%s' "/ip4/127.0.0.1/tcp/${!p}/p2p/$(sed -n 's/.*peer identity: //p' "$repo.log.cur" | tail -1)"
-}
-stop() {
-  local p=PID_$1
-  kill "${!p}"
-  wait "${!p}" 2>/dev/null || fail "daemon $1 did not stop cleanly"
 }
 # field NODE ID NAME: a figure of `mirror status` for follow ID.
 field() {
@@ -112,7 +90,7 @@ out=$(on f1 mirror follow "$B" --token "$TOK")
 [[ "$out" == "following $B as 1 (psa)" ]] || fail "follow: $out"
 on f2 mirror follow "$B" --token "$TOK" >/dev/null
 # Follower 2 restarted right away: its follow resumes from the repo.
-stop f2; start f2
+node_stop f2; start f2
 on f2 swarm connect "$MA_o" >/dev/null
 for f in f1 f2; do
   wait_field $f 1 pinned 5
@@ -166,7 +144,7 @@ wait_field f1 3 "version 0" "${CIDS[2]}"
 ok "follow /ipns/NAME moved to the new version after name publish"
 
 # The origin goes; both followers serve every archive kept.
-stop o
+node_stop o
 for f in f1 f2; do
   g=GW_$f
   for i in 1 2 3; do

@@ -11,26 +11,9 @@
 # repaired.  Daemons in temporary repos on free ports; the trap stops only
 # the PIDs started here.
 source "$(dirname "$0")/lib.sh"
-PIDS=()
-cleanup() {
-  local rc=$? bad=0
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  for l in "$WORK"/*.log; do
-    if grep -q -E 'Sanitizer|runtime error' "$l" 2>/dev/null; then
-      echo "sanitizer report in $l:"; cat "$l"; bad=1
-    fi
-  done
-  [ $rc = 0 ] || tail -n 30 "$WORK"/*.log
-  rm -rf "$WORK"
-  [ $bad = 0 ] || exit 1
-  exit $rc
-}
-trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+trap nodes_cleanup EXIT
 ta() { TROVE_PATH=$WORK/a t "$@"; }
 tb() { TROVE_PATH=$WORK/b t "$@"; }
-ok() { echo "ok - $*"; }
 
 # init NAME [key json]...: a repo with a swarm port of its own.
 init() {
@@ -55,29 +38,6 @@ start() {
   grep -q "Daemon is ready" "$repo.log" || fail "daemon $name did not start: $(cat "$repo.log")"
   p=PORT_$name
   printf -v "MA_$name" '%s' "/ip4/127.0.0.1/tcp/${!p}/p2p/$(sed -n 's/.*peer identity: //p' "$repo.log" | tail -1)"
-}
-stop() {
-  local p=PID_$1
-  kill "${!p}"
-  wait "${!p}" 2>/dev/null || fail "daemon $1 did not stop cleanly"
-}
-# flip REPO FILE: change one byte in the middle of every copy of FILE's
-# bytes inside REPO/data.mdb (LMDB keeps a value contiguous; stale copies
-# in free pages are harmless to flip).  The daemon must be stopped.
-flip() {
-  python3 - "$1/data.mdb" "$2" <<'EOF'
-import sys
-db, blk = sys.argv[1], open(sys.argv[2], 'rb').read()
-data = bytearray(open(db, 'rb').read())
-n, i = 0, data.find(blk)
-while i >= 0:
-    data[i + len(blk) // 2] ^= 0x55
-    n += 1
-    i = data.find(blk, i + 1)
-if not n:
-    sys.exit("block bytes not found in " + db)
-open(db, 'r+b').write(data)
-EOF
 }
 
 # Scrubbing on A, as fast as the machine goes; passes only on request;
@@ -175,6 +135,6 @@ n=$(ta refs -r -u "$ROOT" --offline | wc -l)
 [ "$n" -gt 2000 ] || fail "only $n blocks in the DAG"
 cmp <(ta cat --offline "$ROOT/big.bin") "$WORK/arch/big.bin" || fail "big.bin differs"
 ok "all $n blocks of the DAG present and verified on A"
-stop a
-stop b
+node_stop a
+node_stop b
 echo ok
