@@ -205,6 +205,24 @@ eq(await ipfs.config.get('Trove.Flag'), true, 'config set bool')
 const all = await ipfs.config.getAll()
 ok(all.Identity && !all.Identity.PrivKey, 'config show without the private key')
 
+// -------------------------------------------------------- pin remote
+// The second node as a Pinning Service for the first, through the
+// client's pin.remote (the daemon's /api/v0/pin/remote/*): it holds
+// treeCid already, so its engine pins it from its own store.
+const psaEndpoint = new URL(api2.replace(/\/api\/v0$/, ''))
+await ipfs.pin.remote.service.add('js', { endpoint: psaEndpoint, key: process.env.PSA_TOKEN })
+const svcs = await ipfs.pin.remote.service.ls()
+ok(svcs.some(s => s.service === 'js' && s.endpoint.toString().startsWith(psaEndpoint.toString())), 'pin remote service ls')
+const rp = await ipfs.pin.remote.add(CID.parse(treeCid), { service: 'js', name: 'js-tree' })
+eq(rp.status, 'pinned', 'pin remote add status')
+eq(rp.cid.toString(), treeCid, 'pin remote add cid')
+const rls = await collect(ipfs.pin.remote.ls({ service: 'js', status: ['pinned'] }))
+eq(rls.map(p => `${p.cid}:${p.name}`).join(), `${treeCid}:js-tree`, 'pin remote ls')
+await ipfs.pin.remote.rm({ service: 'js', cid: [CID.parse(treeCid)] })
+eq((await collect(ipfs.pin.remote.ls({ service: 'js', status: ['queued', 'pinning', 'pinned', 'failed'] }))).length, 0, 'pin remote rm')
+await ipfs.pin.remote.service.rm('js')
+ok(!(await ipfs.pin.remote.service.ls()).some(s => s.service === 'js'), 'pin remote service rm')
+
 // ------------------------------------------------------------ errors
 try {
   // offline: a daemon that fetches would look for it on the network

@@ -61,4 +61,7 @@ cat >"$WORK/expected.json" <<JSON
   "missing": "$(printf 'never added' | q)"
 }
 JSON
+# b's Pinning Service API, for the client's pin.remote (a token of b's).
+PSA_TOKEN=$(TROVE_PATH=$WORK/b t mirror token add js | tail -1)
+export PSA_TOKEN
 node kubo_rpc.mjs "$(api "$WORK/a")" "$(api "$WORK/b")" "$D" "$WORK/expected.json"
