@@ -9,22 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "curl missing"; exit 1; }
 PIDS=()
-cleanup() {
-  local rc=$? bad=0
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  for l in "$WORK"/*.log; do
-    if grep -q -E 'Sanitizer|runtime error' "$l" 2>/dev/null; then
-      echo "sanitizer report in $l:"; cat "$l"; bad=1
-    fi
-  done
-  [ $rc = 0 ] || tail -n 20 "$WORK"/*.log
-  rm -rf "$WORK"
-  [ $bad = 0 ] || exit 1
-  exit $rc
-}
-trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+trap nodes_cleanup EXIT
 
 # start NAME [config...]: a daemon on free ports; sets API_, GW_, MA_NAME.
 start() {

@@ -36,7 +36,6 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start NAME: a daemon on free ports; sets API_, GW_, MA_, PORT_, PID_NAME.
 start() {

@@ -41,7 +41,6 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 start() {
   local repo=$1
   TROVE_PATH=$repo t init >/dev/null

@@ -34,7 +34,6 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # init NAME CONNMGR-JSON: a repo whose swarm listens on a free port.
 init() {

@@ -55,7 +55,6 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start NAME [CONFIG-JSON]: a daemon on free ports, the Swarm keys merged
 # from CONFIG-JSON; sets PORT_NAME, ID_NAME, PID_NAME.

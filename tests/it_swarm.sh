@@ -25,7 +25,6 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start NAME: a daemon whose swarm listens on a free port; sets API_NAME,
 # PORT_NAME, ID_NAME.
