@@ -80,6 +80,39 @@ static json_t *section_follows(void *ud) {
   return m->fol ? mir_follow_status(m->fol) : NULL;
 }
 
+/* Replication: how many followed mirrors hold each CID, from the pins the
+ * follows made here (one per follow and CID), the newest
+ * OBS_MIRRORS_SCAN of them (on the loop, at each poll of the page). */
+#define OBS_MIRRORS_SCAN 2000
+static json_t *section_mirrors(void *ud) {
+  node_mirror_t *m = ud;
+  mir_query_t q;
+  mir_list_t *l;
+  bs_txn_t *txn;
+  if (!m->st || !m->fol)
+    return NULL;
+  mir_query_init(&q);
+  if (mir_list_new(m->st, &q, &l))
+    return NULL;
+  json_t *o = json_object();
+  if (!o || bs_txn_begin(mir_store_env(m->st), BS_RDONLY, &txn)) {
+    mir_list_free(l);
+    return o;
+  }
+  mir_pin_t p;
+  for (int i = 0; i < OBS_MIRRORS_SCAN && mir_list_next(l, txn, &p) == 1; i++) {
+    if (p.source == MIR_SRC_API)
+      continue;
+    char c[DAG_CID_STR_MAX];
+    dag_cid_str(&p.cid, c);
+    json_t *n = json_object_get(o, c);
+    json_object_set_new(o, c, json_integer(n ? json_integer_value(n) + 1 : 1));
+  }
+  bs_txn_abort(txn);
+  mir_list_free(l);
+  return o;
+}
+
 int node_obs_mirror(node_obs_t *obs, node_scrub_t *sc, node_mirror_t *m) {
   tr_metrics_t *reg = node_obs_metrics(obs);
   int rc = tr_metrics_collector_add(reg, collect_scrub, sc);
@@ -91,5 +124,7 @@ int node_obs_mirror(node_obs_t *obs, node_scrub_t *sc, node_mirror_t *m) {
     rc = node_obs_section(obs, "repairs", section_repairs, sc);
   if (!rc)
     rc = node_obs_section(obs, "follows", section_follows, m);
+  if (!rc)
+    rc = node_obs_section(obs, "mirrors", section_mirrors, m);
   return rc;
 }

@@ -6,7 +6,8 @@
  * progress) when the scrubber runs; trove_mirror_pins{status} (the
  * Pinning Service API's pins, from the store's counters).  Status object:
  * "scrub" (mir_scrub_json), "repairs" (the last ones, newest first) and
- * "follows" (mir_follow_status).
+ * "follows" (mir_follow_status), "mirrors" ({CID: how many followed
+ * mirrors hold it}, for the page's pins table).
  */
 #ifndef NODE_OBS_MIRROR_H
 #define NODE_OBS_MIRROR_H

@@ -104,6 +104,16 @@ for f in f1 f2; do
 done
 ok "both followers pinned the 5 archives (follower 2 restarted and resumed)"
 
+# The status page's data: the follow, and each archive held by 1 mirror.
+curl -sf -m 10 "http://127.0.0.1:$API_f1/status.json" | python3 -c '
+import json, sys
+o = json.load(sys.stdin); cids = sys.argv[1:]
+f = o["follows"]["Follows"]
+assert len(f) == 1 and f[0]["Pinned"] == 5 and f[0]["Kind"] == "psa", f
+assert all(o["mirrors"].get(c) == 1 for c in cids), (o["mirrors"], cids)
+' "${CIDS[@]}" || fail "status.json: follows and mirrors"
+ok "status.json shows the follow and each archive's replication"
+
 # A pin deleted on the origin goes from the followers after the grace.
 code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $TOK" "$B/pins/${REQ[0]}")
 eq "$code" 202 "DELETE /pins"
