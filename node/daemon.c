@@ -239,16 +239,21 @@ static void stop_node(node_t *n) {
   if (n->host)
     net_host_close(n->host, NULL, NULL);
   n->host = NULL;
-  /* A handle's loop is set by its init: close only what was made. */
-  if (n->sigint.loop && !uv_is_closing((uv_handle_t *)&n->sigint))
-    uv_close((uv_handle_t *)&n->sigint, NULL);
-  if (n->sigterm.loop && !uv_is_closing((uv_handle_t *)&n->sigterm))
-    uv_close((uv_handle_t *)&n->sigterm, NULL);
+  /* The signal handlers stay (unref'd: the loop may end; closed with the
+   * rest after it): closing one restores the default action, and a second
+   * SIGTERM - `timeout` sends one to the process and one to its group -
+   * then killed the daemon mid-shutdown (exit 143 in it_dht_net). */
+  if (n->sigint.loop)
+    uv_unref((uv_handle_t *)&n->sigint);
+  if (n->sigterm.loop)
+    uv_unref((uv_handle_t *)&n->sigterm);
 }
 
 static void on_signal(uv_signal_t *s, int signum) {
-  tr_log(TR_LOG_INFO, "received signal %d", signum);
-  stop_node(s->data);
+  node_t *n = s->data;
+  tr_log(TR_LOG_INFO, "received signal %d%s", signum,
+         n->stopping ? " (already shutting down)" : "");
+  stop_node(n);
 }
 
 static void on_shutdown(void *ud) { stop_node(ud); }
@@ -916,6 +921,17 @@ stop:
    * run: stop them, close whatever else is open, and run the loop until
    * all of it is done before the loop (and n) go away. */
   stop_node(n);
+  /* Closing the signal handlers gives SIGTERM back its default action:
+   * from here on the process ignores it (a late one would kill a daemon
+   * that is done but for freeing), set right after libuv resets it. */
+  if (n->sigint.loop && !uv_is_closing((uv_handle_t *)&n->sigint)) {
+    uv_close((uv_handle_t *)&n->sigint, NULL);
+    signal(SIGINT, SIG_IGN);
+  }
+  if (n->sigterm.loop && !uv_is_closing((uv_handle_t *)&n->sigterm)) {
+    uv_close((uv_handle_t *)&n->sigterm, NULL);
+    signal(SIGTERM, SIG_IGN);
+  }
   uv_walk(&n->loop, walk_close, NULL);
   uv_run(&n->loop, UV_RUN_DEFAULT);
 out:

@@ -98,3 +98,28 @@ DPID=""
 [ $rc = 0 ] || { tail -5 "$WORK/daemon.log"; fail "daemon exited $rc after SIGTERM"; }
 [ ! -e "$TROVE_PATH/api" ] || fail "api file left after a clean stop"
 echo "ok SIGTERM stops a daemon with stalled clients"
+
+# ------------------------------------------ a second SIGTERM mid-shutdown
+# `timeout` relays a SIGTERM to the process and to its group: the second
+# one came while the daemon was shutting down and killed it (status 143).
+# SIGTERMs keep coming for as long as the daemon lives: whichever arrive
+# after the shutdown began must find the handler still there.
+start_daemon
+n=$(python3 -c '
+import os, signal, sys, time
+pid, n, end = int(sys.argv[1]), 0, time.time() + 10
+try:
+    while time.time() < end:
+        os.kill(pid, signal.SIGTERM); n += 1
+        time.sleep(0.0005)
+        with open("/proc/%d/stat" % pid) as f:
+            if f.read().split(") ")[1][0] == "Z":
+                break
+except (ProcessLookupError, FileNotFoundError):
+    pass
+print(n)' $DPID)
+for _ in $(seq 100); do kill -0 $DPID 2>/dev/null || break; sleep 0.1; done
+rc=0; wait $DPID || rc=$?
+DPID=""
+[ $rc = 0 ] || { tail -5 "$WORK/daemon.log"; fail "daemon exited $rc under repeated SIGTERMs ($n sent)"; }
+echo "ok repeated SIGTERMs during the shutdown are ignored ($n sent)"
