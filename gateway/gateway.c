@@ -594,12 +594,16 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
     gw__routing_handle(req, ctx);
     return;
   }
+  /* CORS as Kubo's gateway sends it, on every answer (errors too): any
+   * origin may read what the gateway serves, its ranges and its paths.
+   * An OPTIONS (a preflight) gets them and nothing else. */
+  http_res_extra(req, "Access-Control-Allow-Origin", "*");
+  http_res_extra(req, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+  http_res_extra(req, "Access-Control-Allow-Headers", GW_CORS_ALLOW_HEADERS);
+  http_res_extra(req, "Access-Control-Expose-Headers", GW_CORS_EXPOSE_HEADERS);
   if (!strcmp(m, "OPTIONS")) {
-    http_header_t h[] = {{"Allow", "GET, HEAD, OPTIONS"},
-                       {"Access-Control-Allow-Origin", "*"},
-                       {"Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"},
-                       {"Access-Control-Allow-Headers", "Content-Type, Range"}};
-    http_res_start(req, 200, h, 4, 0);
+    http_header_t h[] = {{"Allow", "GET, HEAD, OPTIONS"}};
+    http_res_start(req, 200, h, 1, 0);
     http_res_end(req);
     return;
   }

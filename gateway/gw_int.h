@@ -16,6 +16,12 @@
  * length (header bytes), not of the content. */
 #define GW_MAX_SEGMENTS 8192
 #define GW_CACHE_IMMUTABLE "public, max-age=29030400, immutable"
+/* CORS: the request headers a page may send, the answer headers it may
+ * read (Kubo's lists). */
+#define GW_CORS_ALLOW_HEADERS "Content-Type, Range, User-Agent, X-Requested-With"
+#define GW_CORS_EXPOSE_HEADERS                                                 \
+  "Content-Range, Content-Length, X-Ipfs-Path, X-Ipfs-Roots, "                 \
+  "X-Chunked-Output, X-Stream-Output"
 
 /* Work a request may do before its answer starts, counted in bytes of
  * blocks read (a dag-pb node is parsed whole, a raw block only copied from;
