@@ -332,7 +332,7 @@ static void dispatch(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   else if (fmt == GW_FMT_CAR)
     gw__serve_car(req, ctx, t), t = NULL;
   else if (fmt == GW_FMT_TAR)
-    gw_error(req, 501, "TAR is not served yet");
+    gw__serve_tar(req, ctx, t), t = NULL;
   else if (t->rc > 0)
     gw_error(req, 501, "%s is not UnixFS; ask for ?format=raw or "
              "?format=car", s);

@@ -204,6 +204,8 @@ void gw__serve_car(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
  * dag-cbor, json, cbor): one range of it, ?filename=, ?download=true. */
 void gw__serve_block(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
                      const gw_blockfmt_t *bf);
+/* ?format=tar: the UnixFS DAG at t->cid as a tar stream (gw_tar.c). */
+void gw__serve_tar(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
 /* The HTML preview of the DAG-JSON/DAG-CBOR/JSON/CBOR block t->cid
  * (gw_dag.c): what a browser gets. */
 void gw__serve_dag_preview(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
