@@ -69,6 +69,8 @@
   XX(ECHUNKER, -40031, "bad chunker spec")                                     \
   XX(EMULTIPART, -40032, "malformed multipart body")                           \
   XX(EINUSE, -40033, "repo is in use by another process")                      \
+  XX(EJSON, -40034, "malformed JSON")                                          \
+  XX(EPATHREM, -40035, "path ends inside a block, not at a link")              \
   /* net/ (libp2p): -40100.. so that other modules can append below. */       \
   XX(EMULTIADDR, -40100, "malformed multiaddr")                                \
   XX(EPEERID, -40101, "malformed peer ID")                                     \

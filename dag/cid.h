@@ -33,6 +33,8 @@
 #define DAG_CODEC_DAG_CBOR 0x71
 #define DAG_CODEC_LIBP2P_KEY 0x72
 #define DAG_CODEC_DAG_JSON 0x0129
+#define DAG_CODEC_CBOR 0x51   /* plain CBOR, no links */
+#define DAG_CODEC_JSON 0x0200 /* plain JSON, no links */
 
 /* Binary CID: version + codec varints and a multihash. */
 #define DAG_CID_MAX (2 * DAG_VARINT_MAX + DAG_MH_MAX)

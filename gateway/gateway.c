@@ -26,29 +26,45 @@
 #include <string.h>
 
 #include "gw_int.h"
+#include "../dag/dagjson.h"
 
 /* ------------------------------------------------------------ formats */
 
-/* The response format: ?format= wins over Accept, as the spec says. */
-static int pick_format(http_req_t *req, int *fmt) {
+/* ?format= values and Accept media types of the formats served. */
+static const struct {
+  const char *name, *mtype;
+  int fmt;
+} formats[] = {
+    {"raw", "application/vnd.ipld.raw", GW_FMT_RAW},
+    {"car", "application/vnd.ipld.car", GW_FMT_CAR},
+    {"tar", "application/x-tar", GW_FMT_TAR},
+    {"dag-json", "application/vnd.ipld.dag-json", GW_FMT_DAG_JSON},
+    {"dag-cbor", "application/vnd.ipld.dag-cbor", GW_FMT_DAG_CBOR},
+    {"json", "application/json", GW_FMT_JSON},
+    {"cbor", "application/cbor", GW_FMT_CBOR},
+};
+
+/* The response format: ?format= wins over Accept, as the spec says
+ * (IPIP-0523).  Sets t->fmt, t->fmt_query and t->html. */
+static int pick_format(http_req_t *req, gw_target_t *t) {
   char f[32];
-  if (http_query_get(http_req_query(req), "format", f, sizeof f)) {
-    if (!strcmp(f, "raw"))
-      *fmt = GW_FMT_RAW;
-    else if (!strcmp(f, "car"))
-      *fmt = GW_FMT_CAR;
-    else {
-      gw_error(req, 400, "unsupported format \"%s\"", f);
-      return -1;
-    }
-    return 0;
-  }
-  *fmt = GW_FMT_UNIXFS;
   const char *acc = http_req_header(req, "accept");
+  t->html = acc && strstr(acc, "text/html");
+  if (http_query_get(http_req_query(req), "format", f, sizeof f)) {
+    for (size_t i = 0; i < TR_ARRAY_LEN(formats); i++)
+      if (!strcmp(f, formats[i].name)) {
+        t->fmt = formats[i].fmt;
+        t->fmt_query = true;
+        return 0;
+      }
+    gw_error(req, 400, "unsupported format \"%s\"", f);
+    return -1;
+  }
+  t->fmt = GW_FMT_UNIXFS;
   if (!acc)
     return 0;
-  /* The first IPLD type listed that we serve wins; q-values are honoured
-   * only as "q=0 means no". */
+  /* The first type listed that we serve wins; q-values are honoured only
+   * as "q=0 means no". */
   bool other_ipld = false;
   for (const char *p = acc; *p;) {
     while (*p == ' ' || *p == ',')
@@ -59,18 +75,20 @@ static int pick_format(http_req_t *req, int *fmt) {
     p += n;
     if (strstr(item, "q=0") && !strstr(item, "q=0."))
       continue;
-    if (!strncmp(item, "application/vnd.ipld.raw", 24)) {
-      *fmt = GW_FMT_RAW;
-      return 0;
-    }
-    if (!strncmp(item, "application/vnd.ipld.car", 24)) {
-      if (strstr(item, "version=2")) {
-        other_ipld = true;
-        continue;
+    size_t il = strcspn(item, "; ");
+    bool known = false;
+    for (size_t i = 0; i < TR_ARRAY_LEN(formats) && !known; i++)
+      if (strlen(formats[i].mtype) == il && !strncmp(item, formats[i].mtype, il)) {
+        known = true;
+        if (formats[i].fmt == GW_FMT_CAR && strstr(item, "version=2")) {
+          other_ipld = true;
+          break;
+        }
+        t->fmt = formats[i].fmt;
+        return 0;
       }
-      *fmt = GW_FMT_CAR;
-      return 0;
-    }
+    if (known)
+      continue;
     if (!strncmp(item, "application/vnd.ipld.", 21) ||
         !strncmp(item, "application/vnd.ipfs.", 21))
       other_ipld = true;
@@ -105,6 +123,9 @@ static void answer_dag_error(http_req_t *req, const gw_target_t *t) {
              name);
   else if (rc == TR_ECODEC)
     gw_error(req, 501, "%s: codec not supported for UnixFS paths", s);
+  else if (rc == TR_EPATHREM)
+    gw_error(req, 501, "%s: the path ends inside the block at \"%.200s\"; "
+             "only links are served", s, name);
   else
     gw_error(req, 502, "%s: %s", s, tr_strerror(rc));
 }
@@ -120,8 +141,20 @@ static int resolve(gw_target_t *t, gw_budget_t *b) {
   t->npath = 0;
   for (size_t i = 1; i < t->nseg; i++) {
     dag_cid_t next;
-    int rc = dag_resolve(&cur, t->segs[i], strlen(t->segs[i]), gw__budget_get,
-                         b, &next);
+    int rc;
+    if (cur.codec == DAG_CODEC_DAG_CBOR || cur.codec == DAG_CODEC_DAG_JSON) {
+      /* IPLD pathing: names inside the block up to the next link. */
+      const uint8_t *data;
+      size_t len, used = 0;
+      rc = gw__budget_get(&cur, &data, &len, b);
+      if (rc == 0)
+        rc = (cur.codec == DAG_CODEC_DAG_CBOR ? dag_cbor_path : dag_json_path)(
+            data, len, t->segs + i, t->nseg - i, &used, &next);
+      if (rc == 0)
+        i += used - 1;
+    } else
+      rc = dag_resolve(&cur, t->segs[i], strlen(t->segs[i]), gw__budget_get,
+                       b, &next);
     if (rc) {
       t->err_at = cur;
       t->err_name = t->segs[i];
@@ -272,12 +305,34 @@ static void dispatch(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   char etag[DAG_CID_STR_MAX + 8];
   char s[DAG_CID_STR_MAX];
   snprintf(etag, sizeof etag, "\"%s\"", dag_cid_str(&t->cid, s));
+  uint64_t codec = t->cid.codec;
+  int fmt = t->fmt;
+  if (gw__blockfmt(fmt) && !gw__codec_fits(fmt, codec)) {
+    /* Accept: application/json or cbor of a UnixFS node is a hint, not a
+     * demand: JSON files stored in UnixFS are fetched so (boxo). */
+    if (!t->fmt_query && (fmt == GW_FMT_JSON || fmt == GW_FMT_CBOR) &&
+        codec == DAG_CODEC_DAG_PB)
+      fmt = GW_FMT_UNIXFS;
+    else {
+      gw_error(req, 406, "%s (codec %s) cannot be served as %s: no "
+               "conversions between codecs", s, dag_codec_name(codec),
+               gw__blockfmt(fmt)->ctype);
+      gw__target_free(t);
+      return;
+    }
+  }
+  if (fmt == GW_FMT_UNIXFS && gw__codec_fmt(codec) != GW_FMT_UNIXFS)
+    fmt = t->html ? -1 : gw__codec_fmt(codec);
   if (im && !gw__etag_in(im, etag))
     gw_error(req, 412, "If-Match does not match %s", etag);
-  else if (t->fmt == GW_FMT_RAW)
-    gw__serve_raw(req, ctx, t), t = NULL;
-  else if (t->fmt == GW_FMT_CAR)
+  else if (fmt == -1)
+    gw__serve_dag_preview(req, ctx, t), t = NULL;
+  else if (gw__blockfmt(fmt))
+    gw__serve_block(req, ctx, t, gw__blockfmt(fmt)), t = NULL;
+  else if (fmt == GW_FMT_CAR)
     gw__serve_car(req, ctx, t), t = NULL;
+  else if (fmt == GW_FMT_TAR)
+    gw__serve_tar(req, ctx, t), t = NULL;
   else if (t->rc > 0)
     gw_error(req, 501, "%s is not UnixFS; ask for ?format=raw or "
              "?format=car", s);
@@ -513,7 +568,7 @@ static gw_target_t *parse_target(http_req_t *req, const char *path) {
                                                        : "invalid path");
   } else if (dag_cid_parse(&t->root, t->segs[0], strlen(t->segs[0]))) {
     gw_error(req, 400, "invalid CID \"%.100s\"", t->segs[0]);
-  } else if (pick_format(req, &t->fmt) == 0) {
+  } else if (pick_format(req, t) == 0) {
     t->path_cids = tr_malloc((t->nseg + 1) * sizeof *t->path_cids);
     if (!t->path_cids) {
       gw_error(req, 500, "out of memory");
@@ -539,12 +594,16 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
     gw__routing_handle(req, ctx);
     return;
   }
+  /* CORS as Kubo's gateway sends it, on every answer (errors too): any
+   * origin may read what the gateway serves, its ranges and its paths.
+   * An OPTIONS (a preflight) gets them and nothing else. */
+  http_res_extra(req, "Access-Control-Allow-Origin", "*");
+  http_res_extra(req, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+  http_res_extra(req, "Access-Control-Allow-Headers", GW_CORS_ALLOW_HEADERS);
+  http_res_extra(req, "Access-Control-Expose-Headers", GW_CORS_EXPOSE_HEADERS);
   if (!strcmp(m, "OPTIONS")) {
-    http_header_t h[] = {{"Allow", "GET, HEAD, OPTIONS"},
-                       {"Access-Control-Allow-Origin", "*"},
-                       {"Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"},
-                       {"Access-Control-Allow-Headers", "Content-Type, Range"}};
-    http_res_start(req, 200, h, 4, 0);
+    http_header_t h[] = {{"Allow", "GET, HEAD, OPTIONS"}};
+    http_res_start(req, 200, h, 1, 0);
     http_res_end(req);
     return;
   }

@@ -6,7 +6,11 @@
  *                      index.html, directory listings, Range, ETag, caching
  *                      headers) and trustless gateway (?format=raw|car and
  *                      the application/vnd.ipld.raw / .car Accept types,
- *                      dag-scope, entity-bytes).  specs.ipfs.tech/http-gateways
+ *                      dag-scope, entity-bytes), dag-json / dag-cbor /
+ *                      json / cbor blocks as they are (IPIP-0524: 406 for
+ *                      another codec) with pathing through their links and
+ *                      an HTML preview for browsers, ?format=tar, and CORS
+ *                      as Kubo sends it.  specs.ipfs.tech/http-gateways
  *                      With ctx->expose_routing, also the Delegated Routing
  *                      V1 API under /routing/v1/ (gw_routing.c).
  *   rpc_api_handle      the API listener: Kubo's RPC API under /api/v0 (the

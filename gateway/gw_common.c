@@ -18,8 +18,7 @@ size_t gw__std_headers(const gw_target_t *t, const char *etag,
   h[n++] = (http_header_t){"Cache-Control", GW_CACHE_IMMUTABLE};
   if (etag)
     h[n++] = (http_header_t){"Etag", etag};
-  h[n++] = (http_header_t){"Access-Control-Allow-Origin", "*"};
-  return n;
+  return n; /* the CORS headers: gw_gateway_handle() adds them to all */
 }
 
 /* Does an If-None-Match / If-Match list contain etag (or "*")? */

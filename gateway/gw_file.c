@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gw_int.h"
+#include "../dag/dagjson.h"
 
 /* More ranges than this and the whole file is sent (200), as nginx and
  * Apache do past their limits. */
@@ -311,6 +312,12 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     ctype = type_by_name(t->last_name);
   if (!ctype) /* the first bytes, read by gw__prepare() */
     ctype = type_by_bytes(t->head, t->head_len);
+  /* JSON is text to the WHATWG sniffer, but it is served as
+   * application/json by its content, as boxo does, when the whole file is
+   * in the sniffed bytes and parses. */
+  if (!strcmp(ctype, "text/plain; charset=utf-8") && t->head_len == st->size &&
+      dag_json_valid(t->head, t->head_len))
+    ctype = "application/json";
   st->ctype = ctype;
 
   http_header_t h[16];
@@ -422,10 +429,59 @@ static int64_t fill_raw(void *st, void *arg, uint8_t *buf, size_t cap) {
   return (int64_t)n;
 }
 
-void gw__serve_raw(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
-  char s[DAG_CID_STR_MAX], etag[DAG_CID_STR_MAX + 8], cd[1600];
+/* ---------------------------------------------------- block formats */
+
+static const gw_blockfmt_t block_fmts[] = {
+    [GW_FMT_RAW] = {"application/vnd.ipld.raw", "raw", "bin", false},
+    [GW_FMT_DAG_JSON] = {"application/vnd.ipld.dag-json", "dag-json", "json", true},
+    [GW_FMT_DAG_CBOR] = {"application/vnd.ipld.dag-cbor", "dag-cbor", "cbor", false},
+    [GW_FMT_JSON] = {"application/json", "json", "json", true},
+    [GW_FMT_CBOR] = {"application/cbor", "cbor", "cbor", false},
+};
+
+const gw_blockfmt_t *gw__blockfmt(int fmt) {
+  if (fmt < 0 || (size_t)fmt >= TR_ARRAY_LEN(block_fmts) || !block_fmts[fmt].ctype)
+    return NULL;
+  return &block_fmts[fmt];
+}
+
+bool gw__codec_fits(int fmt, uint64_t codec) {
+  switch (fmt) {
+  case GW_FMT_DAG_JSON:
+    return codec == DAG_CODEC_DAG_JSON;
+  case GW_FMT_DAG_CBOR:
+    return codec == DAG_CODEC_DAG_CBOR;
+  case GW_FMT_JSON:
+    return codec == DAG_CODEC_DAG_JSON || codec == DAG_CODEC_JSON ||
+           codec == DAG_CODEC_RAW;
+  case GW_FMT_CBOR:
+    return codec == DAG_CODEC_DAG_CBOR || codec == DAG_CODEC_CBOR ||
+           codec == DAG_CODEC_RAW;
+  default:
+    return true;
+  }
+}
+
+int gw__codec_fmt(uint64_t codec) {
+  switch (codec) {
+  case DAG_CODEC_DAG_JSON:
+    return GW_FMT_DAG_JSON;
+  case DAG_CODEC_DAG_CBOR:
+    return GW_FMT_DAG_CBOR;
+  case DAG_CODEC_JSON:
+    return GW_FMT_JSON;
+  case DAG_CODEC_CBOR:
+    return GW_FMT_CBOR;
+  default:
+    return GW_FMT_UNIXFS;
+  }
+}
+
+void gw__serve_block(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
+                     const gw_blockfmt_t *bf) {
+  char s[DAG_CID_STR_MAX], etag[DAG_CID_STR_MAX + 16], cd[1600];
   dag_cid_str(&t->cid, s);
-  snprintf(etag, sizeof etag, "\"%s.raw\"", s);
+  snprintf(etag, sizeof etag, "\"%s.%s\"", s, bf->suffix);
   if (gw__not_modified(req, t, etag)) {
     gw__target_free(t);
     return;
@@ -444,14 +500,19 @@ void gw__serve_raw(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     gw__target_free(t);
     return;
   }
-  /* ?filename= names the download, as for files (boxo does the same). */
-  char fname[512];
+  /* ?filename= names the download, as for files (boxo does the same);
+   * ?download=true makes an inline type an attachment. */
+  char fname[512], dl[16];
+  const char *kind = bf->is_inline ? "inline" : "attachment";
+  if (http_query_get(http_req_query(req), "download", dl, sizeof dl) &&
+      !strcmp(dl, "true"))
+    kind = "attachment";
   if (http_query_get(http_req_query(req), "filename", fname, sizeof fname) &&
       fname[0])
-    gw__content_disposition(cd, sizeof cd, "attachment", fname);
+    gw__content_disposition(cd, sizeof cd, kind, fname);
   else
-    snprintf(cd, sizeof cd, "attachment; filename=\"%s.bin\"", s);
-  http_header_t h[16] = {{"Content-Type", "application/vnd.ipld.raw"},
+    snprintf(cd, sizeof cd, "%s; filename=\"%s.%s\"", kind, s, bf->ext);
+  http_header_t h[24] = {{"Content-Type", bf->ctype},
                          {"Content-Disposition", cd},
                          {"X-Content-Type-Options", "nosniff"},
                          {"Vary", "Accept"},

@@ -16,6 +16,12 @@
  * length (header bytes), not of the content. */
 #define GW_MAX_SEGMENTS 8192
 #define GW_CACHE_IMMUTABLE "public, max-age=29030400, immutable"
+/* CORS: the request headers a page may send, the answer headers it may
+ * read (Kubo's lists). */
+#define GW_CORS_ALLOW_HEADERS "Content-Type, Range, User-Agent, X-Requested-With"
+#define GW_CORS_EXPOSE_HEADERS                                                 \
+  "Content-Range, Content-Length, X-Ipfs-Path, X-Ipfs-Roots, "                 \
+  "X-Chunked-Output, X-Stream-Output"
 
 /* Work a request may do before its answer starts, counted in bytes of
  * blocks read (a dag-pb node is parsed whole, a raw block only copied from;
@@ -83,7 +89,39 @@ void gw__miss_note(gw_miss_t *m, const gw_budget_t *b);
 /* Stream options with the wait hooks (when ctx fetches) and the size. */
 http_stream_opts_t gw__stream_opts(const gw_ctx_t *ctx, uint64_t size);
 
-enum { GW_FMT_UNIXFS, GW_FMT_RAW, GW_FMT_CAR };
+/* Response formats.  The four JSON/CBOR ones serve the block's own bytes
+ * under their type (IPIP-0524: no conversions): each accepts the codecs
+ * gw__block_fmt() lists, else the answer is 406. */
+enum {
+  GW_FMT_UNIXFS,
+  GW_FMT_RAW,
+  GW_FMT_CAR,
+  GW_FMT_TAR,
+  GW_FMT_DAG_JSON,
+  GW_FMT_DAG_CBOR,
+  GW_FMT_JSON,
+  GW_FMT_CBOR,
+};
+
+/* How a block is served in one of the block formats (raw and the four
+ * above): its Content-Type, the ETag's suffix ("<cid>.<suffix>"), the
+ * download name's extension, and whether Content-Disposition is inline
+ * (JSON, which browsers show) or attachment. */
+typedef struct gw_blockfmt {
+  const char *ctype;
+  const char *suffix;
+  const char *ext;
+  bool is_inline;
+} gw_blockfmt_t;
+
+/* The block format fmt (GW_FMT_RAW, GW_FMT_DAG_JSON...), NULL for others. */
+const gw_blockfmt_t *gw__blockfmt(int fmt);
+/* May a block of codec be served as fmt?  dag-json and dag-cbor only as
+ * themselves; json as dag-json, json or raw bytes; cbor likewise. */
+bool gw__codec_fits(int fmt, uint64_t codec);
+/* The format a block of codec is served in when none is asked for:
+ * GW_FMT_DAG_JSON etc. for the four JSON/CBOR codecs, else GW_FMT_UNIXFS. */
+int gw__codec_fmt(uint64_t codec);
 
 /* A resolved /ipfs/ request.  Filled in two steps: the handler parses the
  * URL on the loop; gw__prepare() reads the blocks (on the loop when that is
@@ -104,6 +142,9 @@ typedef struct gw_target {
   bool etag_dir;       /* index.html served for dir: the ETag is dir's CID */
   dag_cid_t dir;
   int fmt;             /* GW_FMT_* */
+  bool fmt_query;      /* fmt came from ?format= (Accept is only a hint for
+                          a UnixFS node: application/json still gets it) */
+  bool html;           /* Accept lists text/html: a browser (DAG preview) */
   /* The URL's segments (into segbuf): [0] the CID, then the names. */
   char *segbuf;
   char **segs;
@@ -159,8 +200,15 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
 void gw__serve_dir_listing(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
 /* Trustless CAR: dag-scope (all|entity|block), entity-bytes, dups. */
 void gw__serve_car(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
-/* Trustless raw block of t->cid. */
-void gw__serve_raw(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
+/* The block t->cid as it is, in the block format bf (raw, dag-json,
+ * dag-cbor, json, cbor): one range of it, ?filename=, ?download=true. */
+void gw__serve_block(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
+                     const gw_blockfmt_t *bf);
+/* ?format=tar: the UnixFS DAG at t->cid as a tar stream (gw_tar.c). */
+void gw__serve_tar(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
+/* The HTML preview of the DAG-JSON/DAG-CBOR/JSON/CBOR block t->cid
+ * (gw_dag.c): what a browser gets. */
+void gw__serve_dag_preview(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
 
 /* HTML-escape s into out (NUL-terminated, truncated to outsz). */
 /* Write a Content-Disposition value of kind ("attachment" or "inline")

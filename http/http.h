@@ -173,8 +173,9 @@ int http_res_start(http_req_t *req, int status, const http_header_t *hdrs,
  * the handler starts it (the API's CORS answer to an allowed origin, set
  * once before dispatch).  name and value are not copied: they must live
  * as long as the request (a header of the request itself, a literal).  At
- * most HTTP_RES_EXTRA per request; 0 or -ENOSPC. */
-#define HTTP_RES_EXTRA 2
+ * most HTTP_RES_EXTRA per request (the gateway's four CORS headers); 0 or
+ * -ENOSPC. */
+#define HTTP_RES_EXTRA 4
 int http_res_extra(http_req_t *req, const char *name, const char *value);
 
 /* Queue body bytes (copied).  0, -ENOMEM, or -EPIPE after a close (the
