@@ -332,6 +332,13 @@ static void rx_charge(net_host_t *h, size_t n) {
   uv_timer_start(&h->rx_timer, on_rx_timer, wait, 0);
 }
 
+uint64_t net_host_recv_charge(net_host_t *h, size_t n) {
+  if (!h || !h->lim.recv_rate)
+    return 0;
+  rx_charge(h, n);
+  return tr_bucket_wait_ms(&h->rx, h->rx_chunk, uv_now(h->loop));
+}
+
 /* ----------------------------------------------------------- reading */
 
 /* Without a limit, the whole shared buffer.  With one, what the bucket

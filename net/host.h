@@ -205,6 +205,13 @@ typedef struct net_bw {
 void net_host_bw(const net_host_t *h, const net_peerid_t *peer,
                  const char *proto, net_bw_t *out);
 
+/* Bytes the node read outside the host (bitswap's HTTP retrieval) charged
+ * to Swarm.MaxRecvRate's bucket, so that one budget covers all it takes
+ * in: n bytes just read.  Returns the milliseconds the caller should stop
+ * reading for (0: go on; always 0 without a limit).  The host's own
+ * sockets stop too while the bucket is empty. */
+uint64_t net_host_recv_charge(net_host_t *h, size_t n);
+
 const net_peerid_t *net_host_id(const net_host_t *h);
 const char *net_host_agent(const net_host_t *h);
 struct net_peerstore *net_host_peerstore(net_host_t *h);
