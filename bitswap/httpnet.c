@@ -23,6 +23,7 @@ typedef struct hreq {
   http_creq_t *creq;    /* NULL: waiting for a slot */
   tr_bytes_t body;
   int status;           /* HTTP status */
+  bool paused;          /* by the receive rate limit */
 } hreq_t;
 
 struct hpeer {
@@ -48,6 +49,9 @@ struct bsw_httpnet {
   uv_timer_t kick;
   reply_t *replies, **rtail;
   bool closing;
+  net_host_t *host;    /* its receive rate limit; NULL: none */
+  uv_timer_t resume;   /* resumes what the limit paused */
+  int handles;         /* kick and resume, until closed */
 };
 
 static hpeer_t *find(const bsw_httpnet_t *hn, const net_peerid_t *id) {
@@ -120,10 +124,29 @@ static int on_head(http_creq_t *c, int status, const http_header_t *h,
   return status == 200 ? 0 : 1; /* nothing else is worth reading */
 }
 
+static void on_resume(uv_timer_t *t) {
+  bsw_httpnet_t *hn = t->data;
+  for (size_t i = 0; i < hn->npeers; i++)
+    for (hreq_t *q = hn->peers[i]->reqs; q; q = q->next)
+      if (q->paused && q->creq) {
+        q->paused = false;
+        http_creq_resume(q->creq);
+      }
+}
+
 static int on_body(http_creq_t *c, const uint8_t *d, size_t n, void *ud) {
-  (void)c;
   hreq_t *q = ud;
-  return q->body.len + n > BSW_BLOCK_MAX || tr_bytes_append(&q->body, d, n);
+  if (q->body.len + n > BSW_BLOCK_MAX || tr_bytes_append(&q->body, d, n))
+    return 1;
+  bsw_httpnet_t *hn = q->p ? q->p->hn : NULL;
+  uint64_t wait = hn ? net_host_recv_charge(hn->host, n) : 0;
+  if (wait && !hn->closing) {
+    q->paused = true;
+    http_creq_pause(c);
+    if (!uv_is_active((uv_handle_t *)&hn->resume))
+      uv_timer_start(&hn->resume, on_resume, wait, 0);
+  }
+  return 0;
 }
 
 static void on_done(http_creq_t *c, int status, void *ud) {
@@ -302,11 +325,22 @@ int bsw__httpnet_new(uv_loop_t *loop, bsw_t *core, bsw_httpnet_t **out) {
   }
   uv_timer_init(loop, &hn->kick);
   hn->kick.data = hn;
+  uv_timer_init(loop, &hn->resume);
+  hn->resume.data = hn;
+  hn->handles = 2;
   *out = hn;
   return 0;
 }
 
-static void on_kick_closed(uv_handle_t *h) { tr_free(h->data); }
+void bsw__httpnet_set_host(bsw_httpnet_t *hn, net_host_t *host) {
+  hn->host = host;
+}
+
+static void on_kick_closed(uv_handle_t *h) {
+  bsw_httpnet_t *hn = h->data;
+  if (--hn->handles == 0)
+    tr_free(hn);
+}
 
 void bsw__httpnet_free(bsw_httpnet_t *hn) {
   if (!hn)
@@ -323,4 +357,5 @@ void bsw__httpnet_free(bsw_httpnet_t *hn) {
   }
   http_client_free(hn->cl); /* cancelled requests end on the loop */
   uv_close((uv_handle_t *)&hn->kick, on_kick_closed);
+  uv_close((uv_handle_t *)&hn->resume, on_kick_closed);
 }

@@ -22,6 +22,7 @@
 
 #include <uv.h>
 
+#include "../net/host.h"
 #include "bitswap.h"
 
 #define BSW_HTTP_INFLIGHT 16
@@ -35,6 +36,11 @@ int bsw__httpnet_new(uv_loop_t *loop, bsw_t *core, bsw_httpnet_t **out) TR_WUR;
 /* Cancel every request and free (the client's handles close on the
  * loop). */
 void bsw__httpnet_free(bsw_httpnet_t *hn);
+/* Charge what the gateways send to host's receive rate limit
+ * (net_host_recv_charge; Swarm.MaxRecvRate): a request whose body would
+ * go past it is paused (http_creq_pause) and resumed once the bucket has
+ * refilled.  host NULL (the default): no limit. */
+void bsw__httpnet_set_host(bsw_httpnet_t *hn, net_host_t *host);
 /* A gateway ("http://host:port", no path): a peer of the core from now
  * on; its PeerID into *id.  0, TR_EUSAGE (not http://), TR_ELIMIT,
  * -ENOMEM, or bsw_peer_up's errors; TR_EEXIST when known (*id set). */

@@ -713,6 +713,8 @@ int bsw_swarm_new(uv_loop_t *loop, net_host_t *h, const bsw_swarm_opts_t *o,
     tr_free(s);
     return rc;
   }
+  if (s->http)
+    bsw__httpnet_set_host(s->http, h);
   for (size_t i = 0; s->http && i < o->ngateways; i++) {
     net_peerid_t id;
     int grc = bsw__httpnet_add(s->http, o->gateways[i], &id);

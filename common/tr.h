@@ -226,6 +226,41 @@ void tr_fpmap_free(tr_fpmap_t *m);
  * 0 or TR_EUSAGE (malformed, or over UINT64_MAX ns). */
 int tr_parse_duration(const char *s, uint64_t *ns) TR_WUR;
 
+/* ----------------------------------------------------------------- rates */
+
+/* A rate as the config writes one: an integer string (bytes per second)
+ * or a number with a unit, "50MiB", "8 MB/s", "1GiB" (B, kB/KB, KiB, MB,
+ * MiB, GB, GiB; an optional "/s").  Into *rate.  0 or TR_ECONFIG
+ * (malformed, negative, or over 1e15). */
+int tr_parse_rate(const char *s, uint64_t *rate) TR_WUR;
+
+/* A token bucket (rate.c), sans-I/O: the caller passes its clock (ms) and
+ * arms its own timer from tr_bucket_wait_ms.  Tokens may go below zero
+ * (tr_bucket_take charges what was really read, which can be more than
+ * was available), and the debt is paid back before any is available
+ * again, so over any span T the bytes charged stay under
+ * burst + rate * T + the last charge.  rate 0: unlimited (avail is
+ * UINT64_MAX, wait 0).  Rates and bursts are capped at
+ * TR_BUCKET_RATE_MAX.  A plain struct: no allocation, nothing to free. */
+#define TR_BUCKET_RATE_MAX 1000000000000ull /* 1 TB/s */
+typedef struct tr_bucket {
+  uint64_t rate;  /* bytes per second; 0: unlimited */
+  uint64_t burst; /* most bytes the bucket holds (>= 1) */
+  int64_t tokens; /* thousandths of a byte, may be negative */
+  uint64_t at_ms; /* the clock at the last refill */
+} tr_bucket_t;
+
+/* Start full, at now_ms. */
+void tr_bucket_init(tr_bucket_t *b, uint64_t rate, uint64_t burst,
+                    uint64_t now_ms);
+/* Whole bytes that may be taken now (0 while in debt). */
+uint64_t tr_bucket_avail(tr_bucket_t *b, uint64_t now_ms);
+/* Charge n bytes (taken already, or about to be). */
+void tr_bucket_take(tr_bucket_t *b, uint64_t n, uint64_t now_ms);
+/* Milliseconds from now_ms until want bytes (at most the burst) are
+ * available; 0 if they are now. */
+uint64_t tr_bucket_wait_ms(tr_bucket_t *b, uint64_t want, uint64_t now_ms);
+
 /* --------------------------------------------------------------- logging */
 
 enum { TR_LOG_ERROR = 0, TR_LOG_WARN, TR_LOG_INFO, TR_LOG_DEBUG };

@@ -220,6 +220,9 @@ static const struct {
     {"Swarm.NegotiateTimeout", CONFIG_STRING, true},
     {"Swarm.WriteTimeout", CONFIG_STRING, true},
     {"Swarm.KeepAliveInterval", CONFIG_STRING, true},
+    /* trove's: the host's inbound rate limit (net/host.h), untyped like
+     * Mirror.Scrub.Rate: bytes/s as an integer or "8MiB", "1 MB/s". */
+    {"Swarm.MaxRecvRate", CONFIG_ANY, true},
 };
 
 config_type_t config_type(const char *key, bool *nullable) {

@@ -515,31 +515,9 @@ json_t *mir_scrub_json(mir_scrub_t *s) {
 
 /* ------------------------------------------------------------ config */
 
+/* The parser is common's now (Swarm.MaxRecvRate takes the same syntax). */
 int mir_scrub_parse_rate(const char *str, uint64_t *rate) {
-  static const struct {
-    const char *unit;
-    uint64_t mul;
-  } units[] = {{"", 1},          {"B", 1},          {"kB", 1000},
-               {"KB", 1000},     {"KiB", 1024},     {"MB", 1000000},
-               {"MiB", 1 << 20}, {"GB", 1000000000}, {"GiB", 1u << 30}};
-  char *end;
-  if (!str || *str < '0' || *str > '9')
-    return TR_ECONFIG;
-  double v = strtod(str, &end);
-  while (*end == ' ')
-    end++;
-  size_t ul = strcspn(end, "/");
-  if (end[ul] && strcmp(end + ul, "/s"))
-    return TR_ECONFIG;
-  for (size_t i = 0; i < TR_ARRAY_LEN(units); i++)
-    if (strlen(units[i].unit) == ul && !strncmp(end, units[i].unit, ul)) {
-      double r = v * (double)units[i].mul;
-      if (r < 0 || r > 1e15)
-        return TR_ECONFIG;
-      *rate = (uint64_t)r;
-      return 0;
-    }
-  return TR_ECONFIG;
+  return tr_parse_rate(str, rate);
 }
 
 json_t *mir_scrub_recent_json(mir_scrub_t *s) {

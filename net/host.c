@@ -52,10 +52,12 @@ void net_host_limits_default(net_host_limits_t *l) {
   l->negotiate_ms = NET_HOST_NEGOTIATE_MS;
   l->write_ms = NET_HOST_WRITE_MS;
   l->keepalive_ms = NET_HOST_KEEPALIVE_MS;
+  l->recv_rate = NET_HOST_RECV_RATE;
 }
 
 static void tcp_close(net_conn_t *c, int status);
 static size_t tcp_queued(net_conn_t *c);
+static void rx_init(net_host_t *h);
 
 /* Cut the connections whose socket queue has not shrunk for write_ms. */
 static void sweep_writes(net_host_t *h, uint64_t now) {
@@ -143,6 +145,8 @@ int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
     rc = net__ping_init(h);
   if (!rc)
     rc = uv_timer_init(loop, &h->sweep);
+  if (!rc)
+    rc = uv_timer_init(loop, &h->rx_timer);
   if (rc) {
     net_ps_free(&h->ps);
     net_cm_free(&h->cm);
@@ -151,9 +155,12 @@ int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
     return rc;
   }
   h->sweep.data = h;
-  h->open_handles = 1;
+  h->rx_timer.data = h;
+  h->open_handles = 2;
   uv_timer_start(&h->sweep, on_sweep, SWEEP_MS, SWEEP_MS);
   uv_unref((uv_handle_t *)&h->sweep);
+  uv_unref((uv_handle_t *)&h->rx_timer);
+  rx_init(h);
   *out = h;
   return 0;
 }
@@ -245,10 +252,112 @@ static void tcp_close(net_conn_t *c, int status) {
   uv_close((uv_handle_t *)&c->tcp, on_closed);
 }
 
+/* ------------------------------------------------------ receive rate */
+
+static void on_alloc(uv_handle_t *hd, size_t sz, uv_buf_t *buf);
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf);
+
+static void rx_init(net_host_t *h) {
+  uint64_t rate = h->lim.recv_rate;
+  if (!rate)
+    return;
+  if (rate < NET_HOST_RECV_RATE_MIN)
+    rate = NET_HOST_RECV_RATE_MIN;
+  uint64_t chunk = rate / 64;
+  chunk = chunk < NET_HOST_RECV_CHUNK_MIN   ? NET_HOST_RECV_CHUNK_MIN
+          : chunk > NET_HOST_RECV_CHUNK_MAX ? NET_HOST_RECV_CHUNK_MAX
+                                            : chunk;
+  uint64_t burst = rate * NET_HOST_RECV_BURST_MS / 1000;
+  if (burst < 4 * chunk)
+    burst = 4 * chunk;
+  h->rx_chunk = (uint32_t)chunk;
+  tr_bucket_init(&h->rx, rate, burst, uv_now(h->loop));
+}
+
+/* Read c's socket or not, as its own back-pressure (c->paused, conn.c's)
+ * and the host's rate limit (h->rx_throttled) say.  0 or libuv's error
+ * from uv_read_start. */
+static int tcp_sync(net_conn_t *c) {
+  if (c->closing || !c->rd_started)
+    return 0;
+  bool want = !c->paused && !c->h->rx_throttled;
+  if (want == c->reading)
+    return 0;
+  c->reading = want;
+  if (!want)
+    return uv_read_stop((uv_stream_t *)&c->tcp);
+  int rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+  if (rc)
+    c->reading = false;
+  return rc;
+}
+
+/* Throttle or release every connection.  A release (from the timer, never
+ * inside a connection's callbacks) that fails to read again closes that
+ * connection, which would never be read otherwise. */
+static void rx_set(net_host_t *h, bool throttled) {
+  h->rx_throttled = throttled;
+  for (net_conn_t *c = h->conns, *next; c; c = next) {
+    next = c->next;
+    int rc = tcp_sync(c);
+    if (rc && !throttled)
+      tcp_close(c, rc);
+  }
+}
+
+static void on_rx_timer(uv_timer_t *t) {
+  net_host_t *h = t->data;
+  uint64_t now = uv_now(h->loop);
+  uint64_t wait = tr_bucket_wait_ms(&h->rx, h->rx_chunk, now);
+  if (wait) {
+    uv_timer_start(&h->rx_timer, on_rx_timer, wait, 0);
+    return;
+  }
+  rx_set(h, false);
+}
+
+/* After a read of n bytes: charge them, and stop everyone's reading until
+ * a chunk's worth is back. */
+static void rx_charge(net_host_t *h, size_t n) {
+  if (!h->lim.recv_rate)
+    return;
+  uint64_t now = uv_now(h->loop);
+  h->stats.recv_metered += n;
+  tr_bucket_take(&h->rx, n, now);
+  uint64_t wait = tr_bucket_wait_ms(&h->rx, h->rx_chunk, now);
+  if (!wait || h->rx_throttled || h->closing)
+    return;
+  h->stats.recv_throttled++;
+  rx_set(h, true);
+  uv_timer_start(&h->rx_timer, on_rx_timer, wait, 0);
+}
+
+uint64_t net_host_recv_charge(net_host_t *h, size_t n) {
+  if (!h || !h->lim.recv_rate)
+    return 0;
+  rx_charge(h, n);
+  return tr_bucket_wait_ms(&h->rx, h->rx_chunk, uv_now(h->loop));
+}
+
+/* ----------------------------------------------------------- reading */
+
+/* Without a limit, the whole shared buffer.  With one, what the bucket
+ * holds, within [NET_HOST_RECV_CHUNK_MIN, the buffer] (a connection that
+ * started reading while the bucket was low still reads a little; its
+ * debt is paid before anyone reads again). */
 static void on_alloc(uv_handle_t *hd, size_t sz, uv_buf_t *buf) {
   (void)sz;
   net_conn_t *c = hd->data;
-  *buf = uv_buf_init((char *)c->h->rbuf, sizeof c->h->rbuf);
+  net_host_t *h = c->h;
+  size_t len = sizeof h->rbuf;
+  if (h->lim.recv_rate) {
+    uint64_t avail = tr_bucket_avail(&h->rx, uv_now(h->loop));
+    if (avail < NET_HOST_RECV_CHUNK_MIN)
+      avail = NET_HOST_RECV_CHUNK_MIN;
+    if (avail < len)
+      len = (size_t)avail;
+  }
+  *buf = uv_buf_init((char *)h->rbuf, (unsigned)len);
 }
 
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
@@ -260,6 +369,7 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   if (n == 0)
     return;
   c->rx_at = uv_now(c->h->loop);
+  rx_charge(c->h, (size_t)n);
   /* buf is the host's read buffer: decrypt in place. */
   uint8_t *p = (uint8_t *)buf->base;
   size_t len = (size_t)n;
@@ -281,10 +391,7 @@ static void tcp_pause(net_conn_t *c, bool pause) {
   if (c->closing || pause == c->paused)
     return;
   c->paused = pause;
-  if (pause)
-    uv_read_stop((uv_stream_t *)&c->tcp);
-  else
-    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+  (void)tcp_sync(c); /* as before: a socket being closed refuses, no harm */
 }
 
 typedef struct wreq {
@@ -481,7 +588,8 @@ static void start_conn(net_conn_t *c) {
   uv_tcp_nodelay(&c->tcp, 1);
   set_remote(c);
   c->deadline = uv_now(c->h->loop) + c->h->lim.handshake_ms;
-  int rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+  c->rd_started = true;
+  int rc = tcp_sync(c);
   if (!rc && c->h->has_psk)
     rc = pnet_start(c);
   if (!rc)
@@ -653,4 +761,5 @@ void net_host_close(net_host_t *h, void (*done)(void *ud), void *ud) {
     uv_close((uv_handle_t *)&h->ls[i]->tcp, on_listener_closed);
   h->nls = 0;
   uv_close((uv_handle_t *)&h->sweep, on_sweep_closed);
+  uv_close((uv_handle_t *)&h->rx_timer, on_sweep_closed);
 }

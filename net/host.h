@@ -37,6 +37,29 @@
  * write timeout is cut).  A peer that breaks a limit loses its connection
  * (or its stream), nothing more.
  *
+ * Receive rate (net_host_limits_t.recv_rate; trove's Swarm.MaxRecvRate):
+ * one token bucket (tr_bucket_t) for every byte the host takes from its
+ * sockets, whatever it carries (bitswap blocks, DHT, identify; the Noise,
+ * yamux and private-network overhead too, so the bytes on the wire are
+ * bounded, not only the payload net_host_bw counts).  Each read is at most
+ * what the bucket holds (at least NET_HOST_RECV_CHUNK_MIN, at most
+ * rate/64 clamped to NET_HOST_RECV_CHUNK_MAX); once it holds less than one
+ * such chunk every connection stops reading (uv_read_stop) and a timer
+ * starts them all again when it has refilled.  The kernel's receive
+ * window, then yamux's stream windows, then the senders' own queues slow
+ * the senders: nothing is dropped.  Burst: NET_HOST_RECV_BURST_MS of the
+ * rate (at least four chunks).  It lives here, at the socket, rather than
+ * in bitswap's wants: what a want-block costs is known only once the
+ * block arrives, and a peer may send what was never asked for.  Why it
+ * does not kill the connections it slows: pauses are a chunk's worth of
+ * the rate (16 ms at 1 MiB/s), far under the keep-alive's and the write
+ * timeout's seconds; every connection with bytes waiting gets its turn
+ * (the loop's poll serves ready sockets in rotation), so small control
+ * traffic waits behind at most a chunk per busy connection; and our own
+ * writes are not throttled, so our write timeout is unaffected.  Rates
+ * under NET_HOST_RECV_RATE_MIN are raised to it (a slower one would let
+ * many busy connections starve a ping past the timeouts).
+ *
  * Connection manager (net_cm_cfg_t in net_host_opts_t, connmgr.h; Kubo's
  * Swarm.ConnMgr): past HighWater open connections, the host closes the
  * least useful ones down to LowWater, sparing those younger than the grace
@@ -77,6 +100,13 @@
 #define NET_HOST_NEGOTIATE_MS 10000
 #define NET_HOST_WRITE_MS 10000
 #define NET_HOST_KEEPALIVE_MS 30000
+/* The inbound rate limit (recv_rate; 0: none, the default).  See
+ * "Receive rate" above. */
+#define NET_HOST_RECV_RATE 0
+#define NET_HOST_RECV_BURST_MS 100
+#define NET_HOST_RECV_CHUNK_MAX (16 * 1024)
+#define NET_HOST_RECV_CHUNK_MIN 1024
+#define NET_HOST_RECV_RATE_MIN (16 * 1024)
 #define NET_HOST_LISTENERS_MAX 8
 #define NET_HOST_HANDLERS_MAX 32
 
@@ -85,6 +115,7 @@ typedef struct net_host_limits {
       streams_max;
   size_t stream_buf_max, conn_buf_max, sock_buf_max;
   uint32_t dial_ms, handshake_ms, negotiate_ms, write_ms, keepalive_ms;
+  uint64_t recv_rate; /* bytes/s taken from all sockets; 0: unlimited */
 } net_host_limits_t;
 
 void net_host_limits_default(net_host_limits_t *lim);
@@ -144,6 +175,10 @@ typedef struct net_host_stats {
    * we have none), a PeerID that is not the one dialled, a timeout.
    * Connections cut by net_host_close() do not count. */
   uint64_t handshakes_failed;
+  /* The receive rate limit: times every connection stopped reading for it,
+   * and the bytes it metered (all that was read from sockets; 0 without a
+   * limit). */
+  uint64_t recv_throttled, recv_metered;
 } net_host_stats_t;
 void net_host_stats(const net_host_t *h, net_host_stats_t *out);
 
@@ -169,6 +204,13 @@ typedef struct net_bw {
  * wins (the API refuses both, as Kubo does). */
 void net_host_bw(const net_host_t *h, const net_peerid_t *peer,
                  const char *proto, net_bw_t *out);
+
+/* Bytes the node read outside the host (bitswap's HTTP retrieval) charged
+ * to Swarm.MaxRecvRate's bucket, so that one budget covers all it takes
+ * in: n bytes just read.  Returns the milliseconds the caller should stop
+ * reading for (0: go on; always 0 without a limit).  The host's own
+ * sockets stop too while the bucket is empty. */
+uint64_t net_host_recv_charge(net_host_t *h, size_t n);
 
 const net_peerid_t *net_host_id(const net_host_t *h);
 const char *net_host_agent(const net_host_t *h);

@@ -65,6 +65,8 @@ struct net_conn {
   net_conn_t *next, *prev;
   uint8_t phase;
   bool outbound, closing, paused, has_expect;
+  bool rd_started; /* start_conn ran: the socket may be read */
+  bool reading;    /* uv_read_start is in effect */
   uint64_t deadline; /* loop ms; 0: none */
   net_mss_t *mss;     /* during a negotiation only */
   net_noise_t *noise; /* during the handshake only */
@@ -167,6 +169,10 @@ struct net_host {
   } bwp[NET_BW_PROTOS_MAX];
   size_t nbwp;
   uint64_t bw_at; /* loop ms of the last rate tick */
+  tr_bucket_t rx;       /* lim.recv_rate's bucket (host.c) */
+  uint32_t rx_chunk;    /* the read size it aims at */
+  bool rx_throttled;    /* every socket's reading is stopped for it */
+  uv_timer_t rx_timer;  /* starts them again */
   uint8_t rbuf[64 * 1024];
   uint8_t pbuf[NET_NOISE_MSG_MAX];
 };

@@ -415,7 +415,9 @@ static int gateway_limits(const node_daemon_opts_t *o, json_t *cfg,
  * Swarm.DialTimeout (TCP connect), Swarm.HandshakeTimeout (security and
  * muxer), Swarm.NegotiateTimeout (a stream's protocol), Swarm.WriteTimeout
  * (a socket whose queue does not move, and a keep-alive ping's answer),
- * Swarm.KeepAliveInterval (input silence before a ping). */
+ * Swarm.KeepAliveInterval (input silence before a ping); and
+ * Swarm.MaxRecvRate (bytes/s read from all the host's sockets, an integer
+ * or "8MiB"; 0, null or absent: unlimited). */
 static int swarm_limits(const node_daemon_opts_t *o, json_t *cfg,
                         net_host_limits_t *lim, net_cm_cfg_t *cm) {
   net_host_limits_default(lim);
@@ -431,6 +433,18 @@ static int swarm_limits(const node_daemon_opts_t *o, json_t *cfg,
         config_duration_ms(cfg, keys[i], vals[i]))
       return startup_fail(o, TR_ECONFIG,
                           "%s: expected a duration such as \"30s\"", keys[i]);
+  json_t *r = config_get(cfg, "Swarm.MaxRecvRate");
+  if (json_is_integer(r) && json_integer_value(r) >= 0)
+    lim->recv_rate = (uint64_t)json_integer_value(r);
+  else if (r && !json_is_null(r) &&
+           tr_parse_rate(json_string_value(r), &lim->recv_rate))
+    return startup_fail(o, TR_ECONFIG, "Swarm.MaxRecvRate: expected bytes "
+                        "per second, such as 1048576 or \"1MiB\"");
+  if (lim->recv_rate)
+    tr_log(TR_LOG_INFO, "swarm: receiving at most %llu bytes/s%s",
+           (unsigned long long)lim->recv_rate,
+           lim->recv_rate < NET_HOST_RECV_RATE_MIN ? " (raised to the minimum)"
+                                                   : "");
   json_t *t = config_get(cfg, "Swarm.ConnMgr.Type");
   const char *type = json_string_value(t);
   if (type && !strcmp(type, "none"))

@@ -248,6 +248,12 @@ static void collect_net(tr_mw_t *w, void *ud) {
   tr_mw_one(w, "trove_libp2p_handshakes_failed_total", TR_METRIC_COUNTER,
             "Connections closed before their upgrade finished.",
             (double)hs.handshakes_failed);
+  tr_mw_one(w, "trove_libp2p_recv_metered_bytes_total", TR_METRIC_COUNTER,
+            "Bytes read from sockets under Swarm.MaxRecvRate (0 without).",
+            (double)hs.recv_metered);
+  tr_mw_one(w, "trove_libp2p_recv_throttled_total", TR_METRIC_COUNTER,
+            "Times every socket stopped reading for Swarm.MaxRecvRate.",
+            (double)hs.recv_throttled);
   net_bw_t bw;
   net_host_bw(h, NULL, NULL, &bw);
   const char *const in[] = {"direction", "in", NULL};

@@ -67,8 +67,97 @@ static void test_fpmap(void **state) {
   assert_null(tr_fpmap_get(&m, (tr_fp_t){1, 0}));
 }
 
+/* Rates as the config writes them (tr_parse_rate, moved here from the
+ * scrubber: Mirror.Scrub.Rate and Swarm.MaxRecvRate share it). */
+static void test_rate_parse(void **state) {
+  (void)state;
+  uint64_t r = 0;
+  assert_int_equal(tr_parse_rate("1MiB", &r), 0);
+  assert_int_equal(r, 1048576);
+  assert_int_equal(tr_parse_rate("8 MB/s", &r), 0);
+  assert_int_equal(r, 8000000);
+  assert_int_equal(tr_parse_rate("512", &r), 0);
+  assert_int_equal(r, 512);
+  assert_int_equal(tr_parse_rate("0", &r), 0);
+  assert_int_equal(r, 0);
+  assert_int_equal(tr_parse_rate("1.5KiB/s", &r), 0);
+  assert_int_equal(r, 1536);
+  assert_int_equal(tr_parse_rate("1MiB/h", &r), TR_ECONFIG);
+  assert_int_equal(tr_parse_rate("-1MB", &r), TR_ECONFIG);
+  assert_int_equal(tr_parse_rate("fast", &r), TR_ECONFIG);
+  assert_int_equal(tr_parse_rate(NULL, &r), TR_ECONFIG);
+}
+
+/* The token bucket, byte by byte and millisecond by millisecond. */
+static void test_bucket(void **state) {
+  (void)state;
+  tr_bucket_t b;
+  /* 1000 B/s is one byte a millisecond; a burst of 100. */
+  tr_bucket_init(&b, 1000, 100, 5000);
+  assert_int_equal(tr_bucket_avail(&b, 5000), 100); /* starts full */
+  assert_int_equal(tr_bucket_wait_ms(&b, 100, 5000), 0);
+  tr_bucket_take(&b, 60, 5000);
+  assert_int_equal(tr_bucket_avail(&b, 5000), 40);
+  assert_int_equal(tr_bucket_wait_ms(&b, 50, 5000), 10);
+  assert_int_equal(tr_bucket_avail(&b, 5010), 50);
+  /* Never more than the burst, however long it waits. */
+  assert_int_equal(tr_bucket_avail(&b, 99999), 100);
+  /* A read larger than what was there: a debt, paid before anything is
+   * available again. */
+  tr_bucket_take(&b, 130, 99999);
+  assert_int_equal(tr_bucket_avail(&b, 99999), 0);
+  assert_int_equal(tr_bucket_wait_ms(&b, 1, 99999), 31);
+  assert_int_equal(tr_bucket_avail(&b, 100029), 0);
+  assert_int_equal(tr_bucket_avail(&b, 100030), 1);
+  /* More than the burst is waited for as the burst. */
+  assert_int_equal(tr_bucket_wait_ms(&b, 1000, 100030), 99);
+  /* A clock that goes back adds nothing (and takes nothing). */
+  assert_int_equal(tr_bucket_avail(&b, 100000), 1);
+
+  /* Fractions: 1500 B/s refilled a millisecond at a time loses nothing. */
+  tr_bucket_init(&b, 1500, 3000, 0);
+  tr_bucket_take(&b, 3000, 0);
+  for (uint64_t t = 1; t <= 1000; t++)
+    (void)tr_bucket_avail(&b, t);
+  assert_int_equal(tr_bucket_avail(&b, 1000), 1500);
+
+  /* Over a long run, what a greedy reader takes stays within rate * T +
+   * burst + its last read: 10 kB/s, reads of up to 700 B as soon as
+   * 200 B are there, for 60 s. */
+  tr_bucket_init(&b, 10000, 1000, 0);
+  uint64_t got = 0, now = 0;
+  while (now < 60000) {
+    uint64_t w = tr_bucket_wait_ms(&b, 200, now);
+    if (w) {
+      now += w;
+      continue;
+    }
+    uint64_t a = tr_bucket_avail(&b, now);
+    uint64_t n = a > 700 ? 700 : a;
+    tr_bucket_take(&b, n, now);
+    got += n;
+  }
+  assert_true(got <= 10000 * 60 + 1000 + 700);
+  assert_true(got >= 10000 * 60 - 1000); /* and it is not starved */
+
+  /* Unlimited. */
+  tr_bucket_init(&b, 0, 0, 0);
+  assert_true(tr_bucket_avail(&b, 0) == UINT64_MAX);
+  tr_bucket_take(&b, 1u << 30, 0);
+  assert_int_equal(tr_bucket_wait_ms(&b, 1u << 30, 0), 0);
+
+  /* Huge values neither overflow nor wedge it. */
+  tr_bucket_init(&b, UINT64_MAX, UINT64_MAX, 0);
+  assert_int_equal(b.rate, TR_BUCKET_RATE_MAX);
+  tr_bucket_take(&b, UINT64_MAX, 0);
+  assert_int_equal(tr_bucket_avail(&b, 0), 0);
+  assert_true(tr_bucket_avail(&b, UINT64_MAX / 2) == TR_BUCKET_RATE_MAX);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_duration),
-                                     cmocka_unit_test(test_fpmap)};
+                                     cmocka_unit_test(test_fpmap),
+                                     cmocka_unit_test(test_rate_parse),
+                                     cmocka_unit_test(test_bucket)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
