@@ -147,6 +147,12 @@ int cmd_swarm_addrs_local(cli_t *, int, char **);
 int cmd_swarm_addrs_autonat(cli_t *, int, char **);
 int cmd_ping(cli_t *, int, char **);
 int cmd_routing_offline(cli_t *, int, char **); /* cmd_routing.c */
+int cmd_key_gen(cli_t *, int, char **); /* cmd_key.c */
+int cmd_key_ls(cli_t *, int, char **);
+int cmd_key_rm(cli_t *, int, char **);
+int cmd_key_rename(cli_t *, int, char **);
+int cmd_key_export(cli_t *, int, char **);
+int cmd_key_import(cli_t *, int, char **);
 int cmd_bitswap_offline(cli_t *, int, char **); /* cmd_bitswap.c */
 
 /* cmd_remote.c: run the command through the RPC API of a daemon that

@@ -86,6 +86,12 @@ int cli__remote_stats_dht(remote_t *r, int argc, char **argv);
 int cli__remote_name_publish(remote_t *r, int argc, char **argv);
 int cli__remote_name_resolve(remote_t *r, int argc, char **argv);
 int cli__remote_provide_stat(remote_t *r, int argc, char **argv);
+/* The keystore's commands (cmd_key.c). */
+int cli__remote_key_gen(remote_t *r, int argc, char **argv);
+int cli__remote_key_ls(remote_t *r, int argc, char **argv);
+int cli__remote_key_rm(remote_t *r, int argc, char **argv);
+int cli__remote_key_rename(remote_t *r, int argc, char **argv);
+int cli__remote_key_import(remote_t *r, int argc, char **argv);
 /* The bitswap and bandwidth commands (cmd_bitswap.c). */
 int cli__remote_bitswap_stat(remote_t *r, int argc, char **argv);
 int cli__remote_bitswap_wantlist(remote_t *r, int argc, char **argv);

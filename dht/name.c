@@ -11,14 +11,17 @@
 
 #include "ipns.h"
 
-static int path_of(const char *repo, char *out, size_t n) {
-  int k = snprintf(out, n, "%s/ipns-self.record", repo);
+/* Self's record keeps the name it always had; another key's is named by
+ * its PeerID, so that it follows the key through a rename and a removed
+ * and re-imported key goes on from its last sequence. */
+static int path_of(const char *repo, const char *id, char *out, size_t n) {
+  int k = snprintf(out, n, "%s/ipns-%s.record", repo, id ? id : "self");
   return k < 0 || (size_t)k >= n ? TR_EBUFSIZE : 0;
 }
 
-int dht_name_last(const char *repo, tr_bytes_t *out) {
+int dht_name_last(const char *repo, const char *id, tr_bytes_t *out) {
   char path[4200];
-  int rc = path_of(repo, path, sizeof path);
+  int rc = path_of(repo, id, path, sizeof path);
   if (rc)
     return rc;
   FILE *f = fopen(path, "rb");
@@ -31,9 +34,10 @@ int dht_name_last(const char *repo, tr_bytes_t *out) {
   return rc ? rc : tr_bytes_append(out, buf, n);
 }
 
-static int save(const char *repo, const uint8_t *p, size_t n) {
+static int save(const char *repo, const char *id, const uint8_t *p,
+                size_t n) {
   char path[4200], tmp[4300];
-  int rc = path_of(repo, path, sizeof path);
+  int rc = path_of(repo, id, path, sizeof path);
   if (rc)
     return rc;
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -51,7 +55,7 @@ static int save(const char *repo, const uint8_t *p, size_t n) {
   return 0;
 }
 
-int dht_name_sign(const net_privkey_t *sk, const char *repo,
+int dht_name_sign(const net_privkey_t *sk, const char *repo, const char *id,
                   const char *value, uint64_t lifetime_ns, uint64_t ttl_ns,
                   uint64_t min_seq, tr_bytes_t *out) {
   tr_bytes_t last = {0};
@@ -59,7 +63,7 @@ int dht_name_sign(const net_privkey_t *sk, const char *repo,
   bool have = false;
   uint64_t seq = 0;
   char v[1024] = "";
-  int rc = dht_name_last(repo, &last);
+  int rc = dht_name_last(repo, id, &last);
   if (!rc && !dht_ipns_parse(&rec, last.data, last.len)) {
     have = true;
     seq = (uint64_t)rec.d.sequence + 1;
@@ -90,7 +94,7 @@ int dht_name_sign(const net_privkey_t *sk, const char *repo,
   rc = dht_ipns_create(sk, (const uint8_t *)v, strlen(v), seq, t,
                        (int64_t)ttl_ns, 0, &fresh);
   if (!rc)
-    rc = save(repo, fresh.data, fresh.len);
+    rc = save(repo, id, fresh.data, fresh.len);
   if (!rc)
     rc = tr_bytes_append(out, fresh.data, fresh.len);
   tr_bytes_free(&fresh);

@@ -1,7 +1,8 @@
 /*
- * name.h — the node's own IPNS name: the last record it signed, kept in
- * the repo ($repo/ipns-self.record) so that the next one gets a higher
- * sequence across restarts, and the signing of the next (for `name
+ * name.h — the node's IPNS names: the last record each key signed, kept in
+ * the repo ($repo/ipns-self.record for the node's own key,
+ * $repo/ipns-<PeerID>.record for a keystore key, keystore.h) so that the
+ * next one gets a higher sequence across restarts, and the signing of the next (for `name
  * publish`, and for the republisher, which re-signs the same value before
  * the record expires, as Kubo's does every Ipns.RepublishPeriod).
  */
@@ -17,18 +18,19 @@
 #define DHT_NAME_TTL_NS (5ull * 60 * 1000000000)         /* Kubo's */
 #define DHT_NAME_REPUBLISH_MS (4ull * 3600 * 1000)       /* Kubo's */
 
-/* The last record signed, appended to out: 0, TR_ENOTFOUND (none yet),
- * -errno. */
-int dht_name_last(const char *repo, tr_bytes_t *out) TR_WUR;
+/* The last record signed by the key id names (NULL: the node's own;
+ * else a PeerID string, legacy base58btc), appended to out: 0,
+ * TR_ENOTFOUND (none yet), -errno. */
+int dht_name_last(const char *repo, const char *id, tr_bytes_t *out) TR_WUR;
 
-/* Sign the next record: value (NULL: the last record's value; a path
+/* Sign the next record with sk, whose name id is (as dht_name_last()): value (NULL: the last record's value; a path
  * such as "/ipfs/bafy..."), valid for lifetime_ns from now, with TTL
  * ttl_ns (capped to the lifetime), sequence the last one's plus one (0
  * for the first) or min_seq if that is higher; keep it in the repo
  * (written whole, then renamed) and append it to out.  0, TR_ENOTFOUND
  * (no value and no last record), the errors of dht_ipns_create(),
  * -errno. */
-int dht_name_sign(const net_privkey_t *sk, const char *repo,
+int dht_name_sign(const net_privkey_t *sk, const char *repo, const char *id,
                   const char *value, uint64_t lifetime_ns, uint64_t ttl_ns,
                   uint64_t min_seq, tr_bytes_t *out) TR_WUR;
 

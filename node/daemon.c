@@ -628,7 +628,7 @@ static void bootstrap_dialled(net_host_t *h, int status,
 static void republish(uv_timer_t *t) {
   node_t *n = t->data;
   tr_bytes_t rec = {0};
-  int rc = dht_name_sign(&n->key, n->repo, NULL, n->lifetime_ns,
+  int rc = dht_name_sign(&n->key, n->repo, NULL, NULL, n->lifetime_ns,
                          DHT_NAME_TTL_NS, 0, &rec);
   if (rc == TR_ENOTFOUND)
     return; /* nothing published yet */

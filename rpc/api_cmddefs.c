@@ -39,8 +39,8 @@ static const rpc_optdef_t findprovs_opts[] = {
     END};
 
 static const rpc_optdef_t publish_opts[] = {
-    OS("key", 'k', "self", "The key to sign with (only \"self\", the node's "
-       "own)."),
+    OS("key", 'k', "self", "The key to sign with: \"self\" (the node's "
+       "own), a name of 'trove key ls' or a key's PeerID."),
     OS("lifetime", 't', "48h", "How long the record is valid (a Go "
        "duration)."),
     OS("ttl", 0, "5m", "How long resolvers may cache it (capped to "
@@ -74,6 +74,37 @@ static const rpc_optdef_t stats_bw_opts[] = {
     OB("poll", 0, "false", "Print bandwidth at an interval."),
     OS("interval", 'i', "1s", "Time interval to wait between updating "
        "output, if 'poll' is true (a Go duration)."),
+    END};
+
+#define IPNS_BASE OS("ipns-base", 0, "base36", "Encoding of key IDs: " \
+                          "b58mh, base36, base32, base58btc, base16.")
+static const rpc_optdef_t key_gen_opts[] = {
+    OS("type", 't', "ed25519", "Type of the key to create (trove: ed25519 "
+       "only)."),
+    IPNS_BASE,
+    END};
+
+static const rpc_optdef_t key_ls_opts[] = {
+    CB("l", 'l', "false", "Show extra information about keys (their IDs)."),
+    IPNS_BASE,
+    END};
+
+static const rpc_optdef_t key_rename_opts[] = {
+    OB("force", 'f', "false", "Allow to overwrite an existing key."),
+    IPNS_BASE,
+    END};
+
+static const rpc_optdef_t key_export_opts[] = {
+    CS("output", 'o', NULL, "The path where the output should be stored "
+       "(default ./NAME.key)."),
+    CS("format", 'f', "libp2p-protobuf-cleartext", "The format of the "
+       "exported private key (trove: libp2p-protobuf-cleartext only)."),
+    END};
+
+static const rpc_optdef_t key_import_opts[] = {
+    IPNS_BASE,
+    OS("format", 'f', "libp2p-protobuf-cleartext", "The format of the "
+       "private key to import (trove: libp2p-protobuf-cleartext only)."),
     END};
 
 static const rpc_optdef_t resolve_opts[] = {
@@ -385,7 +416,21 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"mirror status", "mirror/status", "", "Show each follow: kind, "
      "source, last sync, pins pending/pinned/failed, last error.", none},
     {"name publish", "name/publish", "PATH", "Publish an IPNS record for "
-     "the node's name pointing at PATH, on the DHTs.", publish_opts},
+     "the node's name (or --key's) pointing at PATH, on the DHTs.",
+     publish_opts},
+    {"key gen", "key/gen", "NAME", "Create a new Ed25519 keypair for "
+     "IPNS names; print its ID.", key_gen_opts},
+    {"key ls", "key/ls", "", "List the keys (self first): names, with -l "
+     "IDs too.", key_ls_opts},
+    {"key list", "key/list", "", "Deprecated: use 'trove key ls'.",
+     key_ls_opts},
+    {"key rm", "key/rm", "NAME...", "Remove keypairs.", key_ls_opts},
+    {"key rename", "key/rename", "OLD NEW", "Rename a keypair.",
+     key_rename_opts},
+    {"key export", NULL, "NAME", "Export a keypair to a file (the libp2p "
+     "PrivateKey protobuf, as Kubo writes it).", key_export_opts},
+    {"key import", "key/import", "NAME FILE", "Import a keypair exported "
+     "by Kubo or trove; print its ID.", key_import_opts},
     {"name resolve", "name/resolve", "[NAME]", "Resolve an IPNS name (the "
      "node's own by default) through the DHTs.", resolve_opts},
 };

@@ -346,6 +346,11 @@ void rpc_cmd_routing_put(http_req_t *req, rpc_ctx_t *ctx); /* rpc_routing_put.c 
 void rpc_cmd_dht_query(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_stats_dht(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_name_publish(http_req_t *req, rpc_ctx_t *ctx); /* rpc_name.c */
+void rpc_cmd_key_gen(http_req_t *req, rpc_ctx_t *ctx); /* rpc_key.c */
+void rpc_cmd_key_ls(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_key_rm(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_key_rename(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_key_import(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_resolve(http_req_t *req, rpc_ctx_t *ctx);     /* rpc_resolve.c */
 void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx);

@@ -1,7 +1,8 @@
 /*
  * rpc_name.c — IPNS over the DHTs, as Kubo's commands answer:
  *
- *   name/publish arg=PATH    sign the node's next record (dht/name.h),
+ *   name/publish arg=PATH    sign the next record of the node's key or of
+ *                            key=NAME|PEERID (dht/keystore.h; dht/name.h),
  *                            keep it, PUT_VALUE it to the k closest on
  *                            both DHTs: {"Name","Value"}
  *   name/resolve arg=NAME    the best valid record on the DHTs (ours
@@ -11,11 +12,13 @@
  *
  * Each runs as a routing operation (rpc_rop.h) whose finish is here.
  */
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../dag/cid.h"
 #include "../dht/ipns.h"
+#include "../dht/keystore.h"
 #include "../dht/name.h"
 #include "../dht/reprov.h"
 #include "rpc_rop.h"
@@ -43,19 +46,54 @@ static void name_published(rop_t *r) {
   rpc__rop_end(r, NULL);
 }
 
+/* Kubo's keylookup: the key named k ("self" or absent: the node's own),
+ * else the key whose PeerID k is.  0, with its PeerID into *id; else the
+ * error answered. */
+static int key_lookup(http_req_t *req, rpc_ctx_t *ctx, const char *k,
+                      net_privkey_t *sk, net_peerid_t *id) {
+  net_pubkey_t pk;
+  int rc = TR_ENOTFOUND;
+  if (!k || !strcmp(k, DHT_KEY_SELF)) {
+    *sk = *ctx->key;
+  } else if ((rc = dht_key_load(ctx->repo, k, sk)) == TR_ENOTFOUND ||
+             rc == TR_EUSAGE) {
+    net_peerid_t want;
+    dht_key_entry_t *v;
+    size_t n;
+    if (net_peerid_parse(&want, k, strlen(k))) {
+      rpc_error(req, 500, "no key by the given name was found");
+      return TR_ENOTFOUND;
+    }
+    if (!net_peerid_parse(id, ctx->peerid, strlen(ctx->peerid)) &&
+        net_peerid_equal(id, &want)) {
+      *sk = *ctx->key;
+      rc = 0;
+    } else if (!dht_key_list(ctx->repo, &v, &n)) {
+      for (size_t i = 0; i < n && rc; i++)
+        if (net_peerid_equal(&v[i].id, &want))
+          rc = dht_key_load(ctx->repo, v[i].name, sk);
+      tr_free(v);
+    }
+    if (rc) {
+      rpc_error(req, 500, "no key by the given name or PeerID was found");
+      return rc;
+    }
+  } else if (rc) {
+    rpc_error(req, 500, "cannot read key %s: %s", k, tr_strerror(rc));
+    return rc;
+  }
+  net_privkey_pubkey(sk, &pk);
+  if ((rc = net_peerid_from_pubkey(id, &pk)))
+    rpc_error(req, 500, "publishing: bad key");
+  return rc;
+}
+
 void rpc_cmd_name_publish(http_req_t *req, rpc_ctx_t *ctx) {
   char *arg, *key = NULL;
   if (!ctx->key) {
     rpc_error(req, 500, "this command must be run in online mode");
     return;
   }
-  if (rpc_opt_str(req, "key", &key) || (key && strcmp(key, "self"))) {
-    rpc_error(req, 500, "no key by the given name was found (trove "
-              "publishes with its own key, \"self\", only)");
-    tr_free(key);
-    return;
-  }
-  tr_free(key);
   uint64_t life, ttl;
   int64_t seq_opt;
   if (duration_opt(req, "lifetime", DHT_NAME_LIFETIME_NS, &life) ||
@@ -84,18 +122,36 @@ void rpc_cmd_name_publish(http_req_t *req, rpc_ctx_t *ctx) {
     rpc_error(req, 500, "invalid path");
     return;
   }
+  net_privkey_t sk;
+  net_peerid_t self;
+  if (rpc_opt_str(req, "key", &key)) {
+    rpc_error(req, 400, "invalid key");
+    return;
+  }
+  int krc = key_lookup(req, ctx, key, &sk, &self);
+  tr_free(key);
+  if (krc)
+    return;
+  /* The node's own record keeps its file (NULL); another key's is named
+   * by its PeerID. */
+  char idstr[NET_PEERID_STR_MAX];
+  bool own = !memcmp(sk.sk, ctx->key->sk, sizeof sk.sk);
+  if (!own && net_peerid_format(&self, 0, idstr, sizeof idstr) < 0) {
+    sodium_memzero(&sk, sizeof sk);
+    rpc_error(req, 500, "publishing: bad key");
+    return;
+  }
   tr_bytes_t rec = {0};
-  int rc = dht_name_sign(ctx->key, ctx->repo, value, life, ttl,
-                         (uint64_t)seq_opt, &rec);
+  int rc = dht_name_sign(&sk, ctx->repo, own ? NULL : idstr, value, life,
+                         ttl, (uint64_t)seq_opt, &rec);
+  sodium_memzero(&sk, sizeof sk);
   if (rc) {
     rpc_error(req, 500, "publishing: %s", tr_strerror(rc));
     return;
   }
-  net_peerid_t self;
   uint8_t rk[DHT_IPNS_KEY_MAX];
   int kl;
-  if (net_peerid_parse(&self, ctx->peerid, strlen(ctx->peerid)) ||
-      (kl = dht_ipns_key(&self, rk, sizeof rk)) < 0) {
+  if ((kl = dht_ipns_key(&self, rk, sizeof rk)) < 0) {
     tr_bytes_free(&rec);
     rpc_error(req, 500, "publishing: bad identity");
     return;

@@ -1,0 +1,127 @@
+#!/bin/bash
+# it_keys.sh — the keystore (`trove key ...`) and IPNS names of keys other
+# than the node's own:
+#   1. locally (no daemon): gen, ls, rename, export, import, rm, with Kubo's
+#      output and refusals (a name in use, "self", an empty name, rsa, a
+#      file that is no key); the files are Kubo's layout, mode 0600;
+#   2. with Kubo v0.43.1 (no daemon): a key made and exported by `ipfs key`
+#      imports into trove with the ID `ipfs key ls -l` shows, and a key
+#      exported by trove imports into Kubo with trove's ID;
+#   3. through a daemon's API: gen, ls, rename, import, rm; `name publish
+#      --key=NAME` signs with that key (the answer names the key's ID, the
+#      sequence goes up per key), `name resolve /ipns/ID` and the gateway's
+#      /ipns/ID give the value back.
+# A daemon in a temporary repo on free ports of 127.0.0.1 (no bootstrap);
+# the trap stops only it.
+source "$(dirname "$0")/lib.sh"
+KUBO=${KUBO:-/root/go/bin/ipfs}
+ok() { echo "ok - $*"; }
+
+t init >/dev/null
+SW=$(port)
+t config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$SW\"]" >/dev/null
+t config --json Bootstrap '[]' >/dev/null
+
+# ---------------------------------------------------------- 1. locally
+A=$(t key gen alpha)
+[[ $A == k51* ]] || fail "key gen prints a base36 ID: $A"
+eq "$(t key gen --ipns-base=b58mh beta | cut -c1-8)" "12D3KooW" "b58mh ID"
+expect_fail t key gen alpha
+eq "$(t key gen alpha 2>&1)" "trove: key gen: key with name 'alpha' already exists"
+eq "$(t key gen self 2>&1)" "trove: key gen: cannot create key with name 'self'"
+expect_fail t key gen ""
+expect_fail t key gen --type=rsa gamma
+expect_fail t key gen "$(printf 'a\tb')"
+# Kubo's file names: key_ + lowercase unpadded base32 of the name; 0600.
+[ -f "$TROVE_PATH/keystore/key_mfwha2db" ] || fail "alpha's file: $(ls "$TROVE_PATH/keystore")"
+eq "$(stat -c %a "$TROVE_PATH/keystore/key_mfwha2db")" 600 "key file mode"
+eq "$(stat -c %a "$TROVE_PATH/keystore")" 700 "keystore mode"
+eq "$(t key ls | tr '\n' ' ')" "self alpha beta " "key ls"
+SELF=$(t key ls -l | awk '$2=="self"{print $1}')
+[[ $SELF == k51* ]] || fail "self's ID in key ls -l"
+eq "$(t key ls -l | awk '$2=="alpha"{print $1}')" "$A" "alpha's ID in key ls -l"
+eq "$(t key rename alpha delta)" "Key $A renamed to delta"
+expect_fail t key rename alpha epsilon
+eq "$(t key rename delta beta 2>&1)" "trove: key rename: key by that name already exists, refusing to overwrite"
+eq "$(t key rename self x 2>&1)" "trove: key rename: cannot rename key with name 'self'"
+eq "$(t key rename --force delta beta)" "Key $A renamed to beta with overwriting"
+eq "$(t key ls | tr '\n' ' ')" "self beta " "after rename --force"
+(cd "$WORK" && t key export beta) || fail "key export"
+eq "$(stat -c %s "$WORK/beta.key")" 68 "exported size"
+eq "$(stat -c %a "$WORK/beta.key")" 600 "exported mode"
+cmp "$WORK/beta.key" "$TROVE_PATH/keystore/key_mjsxiyi" || fail "export is the key file"
+t key export -o "$WORK/b2.key" beta && cmp "$WORK/beta.key" "$WORK/b2.key" || fail "export -o"
+eq "$(t key export self 2>&1)" "trove: key export: cannot export key with name 'self'"
+eq "$(t key export nope 2>&1)" "trove: key export: key with name 'nope' doesn't exist"
+eq "$(t key import beta2 "$WORK/beta.key")" "$A" "import gives the same ID"
+eq "$(t key import self "$WORK/beta.key" 2>&1)" "trove: key import: cannot import key with name 'self'"
+expect_fail t key import beta2 "$WORK/beta.key"
+head -c 40 /dev/urandom >"$WORK/junk"
+expect_fail t key import junk "$WORK/junk"
+printf '\x08\x00\x12\x03abc' >"$WORK/rsa.key"
+eq "$(t key import r "$WORK/rsa.key" 2>&1)" "trove: key import: key type is not supported by trove (ed25519 only)"
+eq "$(t key rm -l beta2 | awk '{print $1, $2}')" "$A beta2" "key rm -l"
+eq "$(t key rm nope 2>&1)" "trove: key rm: no key named nope was found"
+eq "$(t key rm self 2>&1)" "trove: key rm: cannot remove key with name 'self'"
+ok "local keystore: gen, ls, rename, export, import, rm and refusals"
+
+# ---------------------------------------------------------- 2. with Kubo
+if [ -x "$KUBO" ]; then
+  export IPFS_PATH=$WORK/kubo
+  "$KUBO" init --profile=test >/dev/null 2>&1 || fail "ipfs init"
+  KID=$("$KUBO" key gen fromkubo)
+  (cd "$WORK" && "$KUBO" key export fromkubo) || fail "ipfs key export"
+  eq "$(t key import fromkubo "$WORK/fromkubo.key")" "$KID" "Kubo's key in trove"
+  eq "$(t key ls -l | awk '$2=="fromkubo"{print $1}')" "$KID" "trove lists Kubo's ID"
+  eq "$("$KUBO" key import fromtrove "$WORK/beta.key")" "$A" "trove's key in Kubo"
+  eq "$("$KUBO" key ls -l | awk '$2=="fromtrove"{print $1}')" "$A" "Kubo lists trove's ID"
+  # The keystore files are interchangeable as they are.
+  cmp "$IPFS_PATH/keystore/key_mzzg63llovrg6" "$TROVE_PATH/keystore/key_mzzg63llovrg6" ||
+    fail "the same key file in both keystores"
+  unset IPFS_PATH
+  ok "Kubo interop: keys exported by each import into the other with the same ID"
+else
+  echo "skip - Kubo not at $KUBO"
+fi
+
+# ---------------------------------------------------------- 3. daemon
+start_daemon
+checked_stop 20
+G=$(t key gen viaapi)
+[[ $G == k51* ]] || fail "key gen through the API: $G"
+grep -q "key/gen" "$WORK/daemon.log" || true
+eq "$(t key gen viaapi 2>&1)" "trove: key gen: key with name 'viaapi' already exists"
+eq "$(t key ls | tr '\n' ' ')" "self beta fromkubo viaapi " "key ls through the API"
+[ -n "$(curl -s -X POST "http://127.0.0.1:$APORT/api/v0/key/list" | grep -o '"Name":"self"')" ] ||
+  fail "key/list answers"
+eq "$(t key rename viaapi named)" "Key $G renamed to named"
+eq "$(t key import again "$WORK/beta.key" 2>&1)" "$A" "key import through the API"
+eq "$(t key import bad "$WORK/junk" 2>&1 | cut -c1-40)" "trove: key import: unable to unmarshall " "bad file through the API"
+eq "$(t key rm again | tr '\n' ' ')" "again " "key rm through the API"
+CID=$(echo "hello from a named key" | t add -Q)
+CID2=$(echo "second version" | t add -Q)
+out=$(t name publish --key=named --allow-offline "/ipfs/$CID") || fail "publish --key: $out"
+eq "$out" "Published to $G: /ipfs/$CID"
+ls "$TROVE_PATH"/ipns-12D3KooW*.record >/dev/null || fail "the key's record kept"
+[ ! -f "$TROVE_PATH/ipns-self.record" ] || fail "self's record untouched"
+eq "$(t name resolve "/ipns/$G")" "/ipfs/$CID" "name resolve the key's name"
+eq "$(curl -s "http://127.0.0.1:$GPORT/ipns/$G")" "hello from a named key" "gateway /ipns/KEY"
+# A second publish with the key's PeerID as --key: the next sequence.
+out=$(t name publish --key="$G" -Q --allow-offline "/ipfs/$CID2") || fail "publish --key=ID: $out"
+eq "$out" "$G"
+eq "$(t name resolve "$G")" "/ipfs/$CID2" "resolve after the second publish"
+eq "$(curl -s "http://127.0.0.1:$GPORT/ipns/$G")" "second version" "gateway serves the new value"
+curl -s -o "$WORK/rec" "http://127.0.0.1:$GPORT/ipns/$G?format=ipns-record" || fail "ipns-record"
+cmp "$WORK/rec" "$TROVE_PATH"/ipns-12D3KooW*.record || fail "the gateway's record is the one kept"
+python3 - "$WORK/rec" <<'EOF' || fail "the record's sequence is 1"
+import sys
+b = open(sys.argv[1], 'rb').read()
+# IpnsEntry field 5 (sequence, varint): tag 0x28.
+i = b.find(b'\x28')
+while i >= 0 and i + 1 < len(b):
+    if b[i + 1] == 1: sys.exit(0)
+    i = b.find(b'\x28', i + 1)
+sys.exit(1)
+EOF
+eq "$(t name publish --key=nope /ipfs/$CID 2>&1)" "trove: name publish: no key by the given name was found"
+ok "daemon: key commands through the API; name publish --key, resolve and the gateway"
