@@ -192,6 +192,12 @@ void bsw_block_added(bsw_t *b, const dag_cid_t *cid, const uint8_t *data,
   settle(b, now);
 }
 
+void bsw_store_grew(bsw_t *b, uint64_t now) {
+  b->now = now;
+  bsw__srv_recheck(b);
+  settle(b, now);
+}
+
 uint64_t bsw_tick(bsw_t *b, uint64_t now) {
   b->now = now;
   uint64_t next = bsw__cli_tick(b, now);

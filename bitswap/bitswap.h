@@ -159,6 +159,12 @@ int bsw_on_message(bsw_t *b, const net_peerid_t *peer, const uint8_t *p,
 void bsw_block_added(bsw_t *b, const dag_cid_t *cid, const uint8_t *data,
                      size_t len, uint64_t now);
 
+/* The store gained blocks by a path that did not name them (an import
+ * through the API): every entry of every peer's wantlist not yet answered
+ * with its block or HAVE is looked up in the store again (at most
+ * peers x BSW_WANTLIST_MAX stat calls), and answered when found. */
+void bsw_store_grew(bsw_t *b, uint64_t now);
+
 /* Run timers; returns the next time it wants to be called (absolute). */
 uint64_t bsw_tick(bsw_t *b, uint64_t now);
 

@@ -64,6 +64,9 @@ int bsw__srv_wantlist(bsw_t *b, bsw__peer_t *p, const bsw_msg_t *m,
 /* What p was sent has drained: it may get its next message. */
 void bsw__srv_ready(bsw_t *b, bsw__peer_t *p, uint64_t now);
 /* A block is now in the store: peers that want it get it (or HAVE). */
+/* Every unanswered wantlist entry of every peer looked up in the store
+ * again (bsw_store_grew). */
+void bsw__srv_recheck(bsw_t *b);
 void bsw__srv_block_added(bsw_t *b, const dag_cid_t *cid, size_t len,
                           uint64_t now);
 /* Send what can be sent now: round robin over the peers with answers

@@ -317,6 +317,22 @@ int bsw__srv_wantlist(bsw_t *b, bsw__peer_t *p, const bsw_msg_t *m,
   return ret;
 }
 
+void bsw__srv_recheck(bsw_t *b) {
+  bsw__server_t *S = b->srv;
+  for (size_t i = 0; i < S->n; i++) {
+    struct bsw__ledger *L = S->l[i];
+    for (uint32_t k = 0; k < L->n; k++) {
+      srv_want_t *w = L->w[k];
+      size_t size;
+      if (w->gone || w->ans == ANS_BLOCK || w->ans == ANS_HAVE ||
+          b->io.stat(b->io.ud, &w->cid, &size))
+        continue;
+      w->size = size;
+      answer_set(S, L, w, answer_have(w, size));
+    }
+  }
+}
+
 void bsw__srv_block_added(bsw_t *b, const dag_cid_t *cid, size_t len,
                           uint64_t now) {
   bsw__server_t *S = b->srv;

@@ -785,6 +785,11 @@ const bs_fetcher_t *bsw_swarm_fetcher(bsw_swarm_t *s) {
   return bsw__fetch_iface(s->fetch);
 }
 
+void bsw_swarm_store_grew(bsw_swarm_t *s) {
+  if (!s->closing)
+    bsw_store_grew(s->core, now_ms(s));
+}
+
 void bsw_swarm_block_added(bsw_swarm_t *s, const dag_cid_t *cid, size_t len) {
   if (!s->closing)
     bsw_block_added(s->core, cid, NULL, len, now_ms(s));

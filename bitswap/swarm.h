@@ -96,6 +96,10 @@ const bs_fetcher_t *bsw_swarm_fetcher(bsw_swarm_t *s);
 
 /* A block stored by another path (an import): peers that want it get it. */
 void bsw_swarm_block_added(bsw_swarm_t *s, const dag_cid_t *cid, size_t len);
+/* The store gained blocks the caller does not name (an import through the
+ * API): peers' pending wants are looked up again (bsw_store_grew).  On the
+ * loop. */
+void bsw_swarm_store_grew(bsw_swarm_t *s);
 
 /* The core, for statistics (bsw_stats, bsw_ledger, bsw_wantlist). */
 const bsw_t *bsw_swarm_core(const bsw_swarm_t *s);

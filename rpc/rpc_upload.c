@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../bitswap/swarm.h"
 #include "rpc_int.h"
 
 #define UP_HIGH (8u << 20)
@@ -329,6 +330,11 @@ static void on_async(uv_async_t *a) {
   if (done && !u->closing) {
     u->closing = true;
     uv_thread_join(&u->thread);
+    /* Peers may have asked for what this upload stored: they get it now,
+     * not when they ask again. */
+    rpc_ctx_t *ctx = rpc_up_ctx(u);
+    if (!rc && ctx->bitswap)
+      bsw_swarm_store_grew(ctx->bitswap);
     uv_close((uv_handle_t *)&u->async, on_async_closed);
   }
 }

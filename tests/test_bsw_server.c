@@ -452,6 +452,46 @@ static void test_block_added(void **state) {
   h_free(&h);
 }
 
+/* The store gains blocks without naming them (an API import): the
+ * recheck answers the unanswered wants it now can, and only those. */
+static void test_store_grew(void **state) {
+  (void)state;
+  h_t h;
+  assert_int_equal(h_init(&h, NULL), 0);
+  size_t x = mkblock(&h, 5000, false, false);
+  size_t y = mkblock(&h, 5000, false, false);
+  size_t z = mkblock(&h, 10, false, false);
+  assert_int_equal(want1(&h, 0, x, BSW_WANT_BLOCK, true), 0);
+  assert_int_equal(want1(&h, 1, y, BSW_WANT_HAVE, false), 0);
+  assert_int_equal(want1(&h, 2, z, BSW_WANT_BLOCK, false), 0);
+  assert_int_equal(h.nlog, 1); /* peer 0's DONT_HAVE */
+  ready(&h, 0);
+  bsw__srv_recheck(&h.b); /* nothing new: nothing sent */
+  bsw__srv_pump(&h.b, 0);
+  assert_int_equal(h.nlog, 1);
+  h.blk[x].have = h.blk[y].have = true; /* stored behind its back */
+  bsw__srv_recheck(&h.b);
+  bsw__srv_pump(&h.b, 0);
+  assert_int_equal(h.nlog, 3);
+  for (size_t i = 1; i < 3; i++) {
+    bsw_msg_t m;
+    decode(&h, i, &m);
+    if (h.log[i].peer == 0) {
+      assert_int_equal(m.nblocks, 1);
+      assert_true(is_block(&h, &m.blocks[0], x));
+    } else {
+      assert_int_equal(h.log[i].peer, 1);
+      assert_int_equal(m.nblocks, 0);
+      assert_int_equal(presence_of(&m, &h, y), BSW_HAVE);
+    }
+    bsw_msg_free(&m);
+  }
+  assert_int_equal(bsw__srv_wants(&h.peer[0]), 0);
+  assert_int_equal(bsw__srv_wants(&h.peer[1]), 0);
+  assert_int_equal(bsw__srv_wants(&h.peer[2]), 1); /* z is still missing */
+  h_free(&h);
+}
+
 /* ------------------------------------------------------------ scheduler */
 
 #define FAIR_BLOCKS 20
@@ -751,6 +791,7 @@ int main(void) {
       cmocka_unit_test(test_wantlist_cap),
       cmocka_unit_test(test_old_versions),
       cmocka_unit_test(test_block_added),
+      cmocka_unit_test(test_store_grew),
       cmocka_unit_test(test_fairness),
       cmocka_unit_test(test_big_block),
       cmocka_unit_test(test_priority_order),
