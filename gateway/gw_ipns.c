@@ -116,7 +116,10 @@ static void resolved(void *ud, int status, const gw_ipns_t *rec) {
               : snprintf(path, sizeof path, "%s%s", v, r->rest);
   tr_free(r);
   if (status || !rec) {
-    gw_error(req, status == TR_ENOTFOUND ? 404 : 500,
+    /* No valid record is a 500 too, as boxo's (a name that cannot be
+     * resolved is not a missing path): the conformance suite asks 5XX of
+     * names whose only records are invalid (IPIP-428). */
+    gw_error(req, 500,
              "failed to resolve the IPNS name: %s",
              status == TR_ENOTFOUND ? "no valid record found" :
                                       tr_strerror(status));
@@ -138,6 +141,34 @@ static int start(ipns_req_t *r, const char *name, size_t n) {
                                   &r->lookup);
 }
 
+/* A PeerID in base58 (12D3Koo..., Qm...) is redirected, 302 as boxo, to
+ * the same name as a CIDv1 libp2p-key in base36: one case-insensitive DNS
+ * label, the form subdomain gateways need.  True when answered. */
+static bool canonical_redirect(http_req_t *req, const char *name, size_t nl) {
+  uint8_t mh[64];
+  size_t ml;
+  dag_cid_t cid;
+  char k[DAG_CID_STR_MAX];
+  if (!nl || !(name[0] == '1' || (nl > 1 && name[0] == 'Q' && name[1] == 'm')) ||
+      dag_b58_decode(name, nl, mh, sizeof mh, &ml) ||
+      dag_cid_make(&cid, 1, DAG_CODEC_LIBP2P_KEY, mh, ml) ||
+      dag_cid_format(&cid, 'k', k, sizeof k) < 0)
+    return false;
+  const char *rest = name + nl, *q = http_req_query(req);
+  size_t ll = strlen(k) + strlen(rest) + strlen(q) + 16;
+  char *loc = tr_malloc(ll);
+  if (!loc) {
+    gw_error(req, 500, "out of memory");
+    return true;
+  }
+  snprintf(loc, ll, "/ipns/%s%s%s%s", k, rest, q[0] ? "?" : "", q);
+  http_header_t h[] = {{"Location", loc}};
+  http_res_start(req, 302, h, 1, 0);
+  http_res_end(req);
+  tr_free(loc);
+  return true;
+}
+
 void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
                     gw_serve_fn serve) {
   const char *name = path + 6;
@@ -150,6 +181,8 @@ void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
     gw_error(req, 414, "path too long");
     return;
   }
+  if (canonical_redirect(req, name, nl))
+    return;
   ipns_req_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
     gw_error(req, 500, "out of memory");
