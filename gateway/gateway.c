@@ -614,6 +614,21 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
     return;
   }
   const char *path = http_req_path(req);
+  char host[256];
+  if (gw__dnslink_site(req, ctx, host, sizeof host)) {
+    /* A DNSLink site, by its Host (Kubo's, unless Gateway.NoDNSLink): the
+     * whole origin is /ipns/<host>. */
+    size_t l = strlen(host) + strlen(path) + 8;
+    char *p = tr_malloc(l);
+    if (!p) {
+      gw_error(req, 500, "out of memory");
+      return;
+    }
+    snprintf(p, l, "/ipns/%s%s", host, path);
+    gw__serve_ipns(req, ctx, p, serve_ipfs);
+    tr_free(p);
+    return;
+  }
   if (!strncmp(path, "/ipns/", 6)) {
     gw__serve_ipns(req, ctx, path, serve_ipfs);
     return;

@@ -111,6 +111,7 @@ typedef struct list_state {
   tr_bytes_t head; /* the page head, built on the loop */
   tr_bytes_t base; /* the listing's URL path, escaped, with its slash (NUL) */
   size_t row_max;  /* room a row needs: ROW_MAX + the base */
+  bool site;       /* a DNSLink site's listing: CIDs link to cid.ipfs.tech */
 } list_state_t;
 
 /* A row without its base: name (1 KiB escaped), its link (2 KiB), the
@@ -136,7 +137,15 @@ static int list_row(const dag_dirent_t *e, void *ud) {
   gw__url_escape(href, strlen(href), fname, sizeof fname);
   dag_cid_str(&e->cid, cid);
   human(e->tsize, size, sizeof size);
-  int w = snprintf((char *)c->buf + c->n, c->cap - c->n,
+  int w = c->site ? snprintf((char *)c->buf + c->n, c->cap - c->n,
+                   "<tr><td class=\"n\"><a href=\"%s%s\">%s</a></td>"
+                   "<td class=\"c\" title=\"%s\"><a class=\"ipfs-hash\" "
+                   "translate=\"no\" href=\"https://cid.ipfs.tech/#%s\" "
+                   "target=\"_blank\" rel=\"noreferrer noopener\">%.*s&hellip;%s"
+                   "</a></td><td class=\"s\">%s</td></tr>\n",
+                   (char *)c->base.data, href, name, cid, cid, 8, cid,
+                   cid + strlen(cid) - 6, size)
+                  : snprintf((char *)c->buf + c->n, c->cap - c->n,
                    "<tr><td class=\"n\"><a href=\"%s%s\">%s</a></td>"
                    "<td class=\"c\" title=\"%s\"><a class=\"ipfs-hash\" "
                    "translate=\"no\" href=\"/ipfs/%s?filename=%s\">%.*s&hellip;%s"
@@ -243,41 +252,78 @@ static int list_head(http_req_t *req, void *st, int64_t first) {
  * path as the title, "Index of" and the breadcrumbs -- "/ipfs" then each
  * step of the path linked to itself (no trailing slash) -- the CID, and
  * the way back up ("<path>/..") below a content root.  Also the rows'
- * base: the content path escaped, each link is base + name. */
-static int build_head(list_state_t *c) {
+ * base: the content path escaped, each link is base + name.
+ *
+ * On a DNSLink site (site: its host) the content path is /ipns/<host>/...,
+ * but the site is mounted at the origin's root: links and the base leave
+ * the /ipns/<host> out, crumbs point at //<host>/..., and CIDs link to
+ * cid.ipfs.tech (a site's origin has no /ipfs/ of its own). */
+static int build_head(list_state_t *c, const char *site, const char *rpath) {
   gw_target_t *t = c->t;
   const char *cp = t->xpath ? t->xpath : t->ipfs_path;
+  char *sitecp = NULL;
+  if (site) {
+    size_t rl = strlen(rpath), hl = strlen(site);
+    sitecp = tr_malloc(hl + rl + 16);
+    if (!sitecp)
+      return -ENOMEM;
+    int k = snprintf(sitecp, hl + 8, "/ipns/%s", site);
+    int d = http_pct_decode(rpath, rl, sitecp + k);
+    if (d < 0)
+      sitecp[k] = 0;
+    cp = sitecp;
+  }
   char s[DAG_CID_STR_MAX];
   dag_cid_str(&t->cid, s);
-  tr_bytes_t crumbs = {0};
+  tr_bytes_t crumbs = {0}, href = {0};
   char esc[1024], seg[3100];
   int rc = 0;
   bool cut = false;
-  for (const char *p = cp + 1; *p && !rc;) {
+  size_t i = 0;
+  for (const char *p = cp + 1; *p && !rc; i++) {
     size_t n = strcspn(p, "/");
+    if (!n) { /* "//" or the final slash */
+      p++;
+      i--;
+      continue;
+    }
     gw__html_escape(p, n < 150 ? n : 150, esc, sizeof esc);
     gw__url_escape(p, n < 1000 ? n : 1000, seg, sizeof seg);
-    bool first = !c->base.len; /* "/ipfs": a crumb without a link */
-    if (!(rc = tr_bytes_append(&c->base, "/", 1)))
-      rc = tr_bytes_append(&c->base, seg, strlen(seg));
-    if (rc || cut) {
-    } else if (crumbs.len > CRUMBS_MAX) {
+    p += n;
+    /* The links' path: all of it, or on a site what follows /ipns/<host>. */
+    if (!site || i >= 2) {
+      if (!(rc = tr_bytes_append(&c->base, "/", 1)))
+        rc = tr_bytes_append(&c->base, seg, strlen(seg));
+    }
+    if (rc || cut)
+      continue;
+    if (crumbs.len > CRUMBS_MAX) {
       /* Each crumb holds the whole path before it: a deep path would make
        * the head grow with the square of its length. */
       cut = true;
       rc = tr_bytes_append(&crumbs, "/&hellip;", 9);
-    } else if (first) {
+      continue;
+    }
+    if (i == 0) { /* "/ipfs": no link */
       if (!(rc = tr_bytes_append(&crumbs, "/", 1)))
         rc = tr_bytes_append(&crumbs, esc, strlen(esc));
-    } else if (!(rc = tr_bytes_append(&crumbs, "/<a href=\"", 10)) &&
-               !(rc = tr_bytes_append(&crumbs, c->base.data, c->base.len)) &&
-               !(rc = tr_bytes_append(&crumbs, "\">", 2)) &&
-               !(rc = tr_bytes_append(&crumbs, esc, strlen(esc))))
+      continue;
+    }
+    href.len = 0;
+    if (site) {
+      if (!(rc = tr_bytes_append(&href, "//", 2)) &&
+          !(rc = tr_bytes_append(&href, site, strlen(site))))
+        rc = i == 1 ? tr_bytes_append(&href, "/", 1)
+                    : tr_bytes_append(&href, c->base.data, c->base.len);
+    } else
+      rc = tr_bytes_append(&href, c->base.data, c->base.len);
+    if (!rc && !(rc = tr_bytes_append(&crumbs, "/<a href=\"", 10)) &&
+        !(rc = tr_bytes_append(&crumbs, href.data, href.len)) &&
+        !(rc = tr_bytes_append(&crumbs, "\">", 2)) &&
+        !(rc = tr_bytes_append(&crumbs, esc, strlen(esc))))
       rc = tr_bytes_append(&crumbs, "</a>", 4);
-    p += n;
-    if (*p == '/')
-      p++;
   }
+  tr_bytes_free(&href);
   if (!rc)
     rc = tr_bytes_append(&crumbs, "", 1); /* NUL */
   if (!rc && c->base.len + 1 > DIR_BASE_MAX)
@@ -286,16 +332,18 @@ static int build_head(list_state_t *c) {
     rc = tr_bytes_append(&c->base, "/", 1);
   if (!rc && !(rc = tr_bytes_append(&c->base, "", 1))) /* NUL */
     c->base.len--;
+  c->site = site != NULL;
+  c->row_max = ROW_MAX + c->base.len;
+  char title[1024];
+  gw__html_escape(cp, strlen(cp) < 300 ? strlen(cp) : 300, title, sizeof title);
+  tr_free(sitecp);
   if (rc) {
     tr_bytes_free(&crumbs);
     return rc;
   }
-  c->row_max = ROW_MAX + c->base.len;
-  char title[1024];
-  gw__html_escape(cp, strlen(cp) < 300 ? strlen(cp) : 300, title, sizeof title);
   size_t hl = sizeof page_head + strlen(title) + crumbs.len + strlen(s) +
               c->base.len + 160;
-  if (!rc && !(rc = tr_bytes_reserve(&c->head, hl))) {
+  if (!(rc = tr_bytes_reserve(&c->head, hl))) {
     int w = snprintf((char *)c->head.data, hl, page_head, title,
                      (char *)crumbs.data, s);
     c->head.len = (size_t)w;
@@ -359,7 +407,9 @@ void gw__serve_dir_listing(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     free_list(c);
     return;
   }
-  if (build_head(c)) {
+  char site[256];
+  bool is_site = gw__dnslink_site(req, ctx, site, sizeof site);
+  if (build_head(c, is_site ? site : NULL, path)) {
     free_list(c);
     gw_error(req, 500, "out of memory");
     return;

@@ -266,4 +266,16 @@ typedef void (*gw_serve_fn)(http_req_t *req, gw_ctx_t *ctx, const char *path);
 void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
                     gw_serve_fn serve);
 
+/* gw_dnslink.c: the DNSLink value of domain (NUL-terminated) into out:
+ * the map's, else (d->dns) the first dnslink= TXT record of
+ * _dnslink.<domain>, else of <domain>.  Blocks on DNS: the worker pool
+ * only.  0, TR_ENOTFOUND, -EINVAL (not a domain), TR_EBUFSIZE, -EIO. */
+int gw__dnslink_lookup(const gw_dnslink_t *d, const char *domain, char *out,
+                       size_t cap);
+/* The DNSLink site req's Host names (its name, port cut, into host): true
+ * when ctx serves DNSLink sites and the map has it (DNS is not asked for
+ * a Host: a lookup for every unknown Host would cost every request). */
+bool gw__dnslink_site(http_req_t *req, const gw_ctx_t *ctx, char *host,
+                      size_t cap);
+
 #endif /* GW_INT_H */
