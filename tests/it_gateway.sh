@@ -70,6 +70,7 @@ MISSING=$(echo "not stored anywhere $$" | cid_of)
 # A block it lacks is fetched from the network (it has no peers here): 504
 # after Gateway.RetrievalTimeout, short so that the test does not wait.
 t config Gateway.RetrievalTimeout 2s >/dev/null
+t config --json DNS.Resolvers '{".": "none"}' >/dev/null # DNSLink from the map only (it_dnslink.sh)
 # Not through t(): $! must be the daemon itself, not a subshell.
 start_daemon
 PORT=$GPORT
@@ -282,7 +283,8 @@ expect_code 404 "$G/"
 expect_code 404 "$G/etc/passwd"
 expect_code 504 "$G/ipfs/$MISSING"
 expect_code 504 "$G/ipfs/$MISSING?format=raw"
-expect_code 501 "$G/ipns/example.com"
+expect_code 500 "$G/ipns/example.com" # a DNSLink name nobody names (boxo: 500)
+expect_code 400 "$G/ipns/not_a_name"
 expect_code 405 -X POST "$G/ipfs/$ROOT/a.txt"
 expect_code 405 -X PUT -d x "$G/ipfs/$ROOT/a.txt"
 expect_code 405 -X DELETE "$G/ipfs/$ROOT/a.txt"
