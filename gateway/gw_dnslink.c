@@ -167,8 +167,13 @@ static int txt_lookup(const gw_dnslink_t *d, const char *name, char *out,
   res_nclose(&st);
   if (len <= 0)
     return TR_ENOTFOUND;
+  return gw__dnslink_answer(ans, len > (int)sizeof ans ? sizeof ans : (size_t)len,
+                            out, cap);
+}
+
+int gw__dnslink_answer(const uint8_t *ans, size_t len, char *out, size_t cap) {
   ns_msg msg;
-  if (ns_initparse(ans, len > (int)sizeof ans ? (int)sizeof ans : len, &msg))
+  if (len > GW_DNSLINK_ANSWER_MAX || ns_initparse(ans, (int)len, &msg))
     return TR_ENOTFOUND;
   int rc = TR_ENOTFOUND;
   for (int i = 0; i < ns_msg_count(msg, ns_s_an) && rc < 0; i++) {

@@ -272,6 +272,10 @@ void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
  * only.  0, TR_ENOTFOUND, -EINVAL (not a domain), TR_EBUFSIZE, -EIO. */
 int gw__dnslink_lookup(const gw_dnslink_t *d, const char *domain, char *out,
                        size_t cap);
+/* The first DNSLink among the TXT records of a DNS answer ans[0..len)
+ * (a TXT record's character-strings joined): 0 with the value in out, or
+ * TR_ENOTFOUND (none, or an answer that does not parse). */
+int gw__dnslink_answer(const uint8_t *ans, size_t len, char *out, size_t cap);
 /* The DNSLink site req's Host names (its name, port cut, into host): true
  * when ctx serves DNSLink sites and the map has it (DNS is not asked for
  * a Host: a lookup for every unknown Host would cost every request). */
