@@ -119,7 +119,11 @@ t config --json DNS.Resolvers '{}' >/dev/null
 ip netns exec "$NS" "$TROVE_BIN" daemon --gateway=/ip4/127.0.0.1/tcp/0 \
   --api=/ip4/127.0.0.1/tcp/0 >"$WORK/daemon.log" 2>&1 &
 DPID=$!
-for _ in $(seq 100); do grep -q "Daemon is ready" "$WORK/daemon.log" && break; sleep 0.1; done
+for _ in $(seq 300); do
+  grep -q "Daemon is ready" "$WORK/daemon.log" && break
+  kill -0 $DPID 2>/dev/null || break
+  sleep 0.1
+done
 GPORT=$(sed -n 's#.*Gateway server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$WORK/daemon.log")
 [ -n "$GPORT" ] || { cat "$WORK/daemon.log"; fail "daemon in the namespace"; }
 nc() { ip netns exec "$NS" curl -s -m 20 "$@"; }
