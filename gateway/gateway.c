@@ -567,7 +567,7 @@ static gw_target_t *parse_target(http_req_t *req, const char *path) {
     gw_error(req, 400, t->nseg == 0 && bad == TR_EPATH ? "missing CID"
                                                        : "invalid path");
   } else if (dag_cid_parse(&t->root, t->segs[0], strlen(t->segs[0]))) {
-    gw_error(req, 400, "invalid CID \"%.100s\"", t->segs[0]);
+    gw_error(req, 400, "invalid path \"/ipfs/%.100s\": invalid CID", t->segs[0]);
   } else if (pick_format(req, t) == 0) {
     t->path_cids = tr_malloc((t->nseg + 1) * sizeof *t->path_cids);
     if (!t->path_cids) {
@@ -614,8 +614,23 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
     return;
   }
   const char *path = http_req_path(req);
+  gw_host_t hp;
+  int hk = gw__host_parse(req, ctx, &hp);
+  if (hk == GW_HOST_GATEWAY && gw__host_redirect(req, &hp))
+    return;
+  if (hk == GW_HOST_SUBDOMAIN) {
+    char *p;
+    if (gw__host_subdomain_path(req, &hp, &p))
+      return;
+    if (hp.ipns)
+      gw__serve_ipns(req, ctx, p, serve_ipfs);
+    else
+      serve_ipfs(req, ctx, p);
+    tr_free(p);
+    return;
+  }
   char host[256];
-  if (gw__dnslink_site(req, ctx, host, sizeof host)) {
+  if (hk == GW_HOST_PATH && gw__dnslink_site(req, ctx, host, sizeof host)) {
     /* A DNSLink site, by its Host (Kubo's, unless Gateway.NoDNSLink): the
      * whole origin is /ipns/<host>. */
     size_t l = strlen(host) + strlen(path) + 8;

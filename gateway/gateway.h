@@ -70,6 +70,28 @@ bool gw_dnslink_domain_ok(const char *s, size_t n);
  * refuse), TR_EBUFSIZE. */
 int gw_dnslink_txt(const char *s, size_t n, char *out, size_t cap) TR_WUR;
 
+/* Gateway hosts (gw_host.c), Kubo's Gateway.PublicGateways: a host with
+ * subdomains redirects /ipfs/CID and /ipns/NAME to CID.ipfs.HOST and
+ * NAME.ipns.HOST and serves those. */
+#define GW_HOSTS_MAX 256
+
+typedef struct gw_pubgw {
+  char *host;          /* "localhost", "example.com": lower case, no port */
+  bool subdomains;     /* UseSubdomains */
+  bool inline_dnslink; /* InlineDNSLink: a DNSLink name as one label */
+} gw_pubgw_t;
+
+typedef struct gw_hosts {
+  gw_pubgw_t *v; /* owned (gw_hosts_free) */
+  size_t n;
+} gw_hosts_t;
+
+/* Add a host (copied, lower-cased): 0, -EINVAL (not a host name, or
+ * GW_HOSTS_MAX reached), -ENOMEM. */
+int gw_hosts_add(gw_hosts_t *h, const char *host, bool subdomains,
+                 bool inline_dnslink) TR_WUR;
+void gw_hosts_free(gw_hosts_t *h);
+
 typedef struct gw_ctx {
   uv_loop_t *loop;
   bs_env_t *env;
@@ -93,6 +115,9 @@ typedef struct gw_ctx {
   /* DNSLink names and sites (NULL: none; /ipns/<domain> is a 501).  Not
    * owned. */
   const gw_dnslink_t *dnslink;
+  /* Gateway hosts and their subdomains (NULL: none, a path gateway for
+   * every Host).  Not owned. */
+  const gw_hosts_t *hosts;
 } gw_ctx_t;
 
 /* boxo's gateway.DefaultRetrievalTimeout (Kubo's Gateway.RetrievalTimeout). */

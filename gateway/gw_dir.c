@@ -112,6 +112,7 @@ typedef struct list_state {
   tr_bytes_t base; /* the listing's URL path, escaped, with its slash (NUL) */
   size_t row_max;  /* room a row needs: ROW_MAX + the base */
   bool site;       /* a DNSLink site's listing: CIDs link to cid.ipfs.tech */
+  char hashpre[310]; /* before /ipfs/CID in CID links: "" or //<gateway> */
 } list_state_t;
 
 /* A row without its base: name (1 KiB escaped), its link (2 KiB), the
@@ -148,9 +149,9 @@ static int list_row(const dag_dirent_t *e, void *ud) {
                   : snprintf((char *)c->buf + c->n, c->cap - c->n,
                    "<tr><td class=\"n\"><a href=\"%s%s\">%s</a></td>"
                    "<td class=\"c\" title=\"%s\"><a class=\"ipfs-hash\" "
-                   "translate=\"no\" href=\"/ipfs/%s?filename=%s\">%.*s&hellip;%s"
+                   "translate=\"no\" href=\"%s/ipfs/%s?filename=%s\">%.*s&hellip;%s"
                    "</a></td><td class=\"s\">%s</td></tr>\n",
-                   (char *)c->base.data, href, name, cid, cid, fname, 8, cid,
+                   (char *)c->base.data, href, name, cid, c->hashpre, cid, fname, 8, cid,
                    cid + strlen(cid) - 6, size);
   c->n += (size_t)w < c->cap - c->n ? (size_t)w : c->cap - c->n - 1;
   c->count++;
@@ -258,7 +259,8 @@ static int list_head(http_req_t *req, void *st, int64_t first) {
  * but the site is mounted at the origin's root: links and the base leave
  * the /ipns/<host> out, crumbs point at //<host>/..., and CIDs link to
  * cid.ipfs.tech (a site's origin has no /ipfs/ of its own). */
-static int build_head(list_state_t *c, const char *site, const char *rpath) {
+static int build_head(list_state_t *c, const char *site, const char *rpath,
+                      const char *sub) {
   gw_target_t *t = c->t;
   const char *cp = t->xpath ? t->xpath : t->ipfs_path;
   char *sitecp = NULL;
@@ -275,7 +277,7 @@ static int build_head(list_state_t *c, const char *site, const char *rpath) {
   }
   char s[DAG_CID_STR_MAX];
   dag_cid_str(&t->cid, s);
-  tr_bytes_t crumbs = {0}, href = {0};
+  tr_bytes_t crumbs = {0}, href = {0}, full = {0};
   char esc[1024], seg[3100];
   int rc = 0;
   bool cut = false;
@@ -290,8 +292,11 @@ static int build_head(list_state_t *c, const char *site, const char *rpath) {
     gw__html_escape(p, n < 150 ? n : 150, esc, sizeof esc);
     gw__url_escape(p, n < 1000 ? n : 1000, seg, sizeof seg);
     p += n;
-    /* The links' path: all of it, or on a site what follows /ipns/<host>. */
-    if (!site || i >= 2) {
+    /* The links' path: all of it, or on a site or a subdomain what
+     * follows /ipns/<host> or /ipfs/<CID> (the origin's root). */
+    if (!(rc = tr_bytes_append(&full, "/", 1)))
+      rc = tr_bytes_append(&full, seg, strlen(seg));
+    if (!rc && (!(site || sub) || i >= 2)) {
       if (!(rc = tr_bytes_append(&c->base, "/", 1)))
         rc = tr_bytes_append(&c->base, seg, strlen(seg));
     }
@@ -315,8 +320,12 @@ static int build_head(list_state_t *c, const char *site, const char *rpath) {
           !(rc = tr_bytes_append(&href, site, strlen(site))))
         rc = i == 1 ? tr_bytes_append(&href, "/", 1)
                     : tr_bytes_append(&href, c->base.data, c->base.len);
+    } else if (sub) { /* the path gateway of the parent domain */
+      if (!(rc = tr_bytes_append(&href, "//", 2)) &&
+          !(rc = tr_bytes_append(&href, sub, strlen(sub))))
+        rc = tr_bytes_append(&href, full.data, full.len);
     } else
-      rc = tr_bytes_append(&href, c->base.data, c->base.len);
+      rc = tr_bytes_append(&href, full.data, full.len);
     if (!rc && !(rc = tr_bytes_append(&crumbs, "/<a href=\"", 10)) &&
         !(rc = tr_bytes_append(&crumbs, href.data, href.len)) &&
         !(rc = tr_bytes_append(&crumbs, "\">", 2)) &&
@@ -324,6 +333,7 @@ static int build_head(list_state_t *c, const char *site, const char *rpath) {
       rc = tr_bytes_append(&crumbs, "</a>", 4);
   }
   tr_bytes_free(&href);
+  tr_bytes_free(&full);
   if (!rc)
     rc = tr_bytes_append(&crumbs, "", 1); /* NUL */
   if (!rc && c->base.len + 1 > DIR_BASE_MAX)
@@ -333,6 +343,8 @@ static int build_head(list_state_t *c, const char *site, const char *rpath) {
   if (!rc && !(rc = tr_bytes_append(&c->base, "", 1))) /* NUL */
     c->base.len--;
   c->site = site != NULL;
+  if (sub)
+    snprintf(c->hashpre, sizeof c->hashpre, "//%s", sub);
   c->row_max = ROW_MAX + c->base.len;
   char title[1024];
   gw__html_escape(cp, strlen(cp) < 300 ? strlen(cp) : 300, title, sizeof title);
@@ -408,8 +420,10 @@ void gw__serve_dir_listing(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     return;
   }
   char site[256];
-  bool is_site = gw__dnslink_site(req, ctx, site, sizeof site);
-  if (build_head(c, is_site ? site : NULL, path)) {
+  gw_host_t hp;
+  bool is_sub = gw__host_parse(req, ctx, &hp) == GW_HOST_SUBDOMAIN;
+  bool is_site = !is_sub && gw__dnslink_site(req, ctx, site, sizeof site);
+  if (build_head(c, is_site ? site : NULL, path, is_sub ? hp.parent : NULL)) {
     free_list(c);
     gw_error(req, 500, "out of memory");
     return;

@@ -32,6 +32,9 @@ find "$FIX" -name '*.car' | sort | while read -r car; do
     echo "dag import refused ${car#$FIX/}" >>"$WORK/import.log"
 done
 t config --json DNS.Resolvers '{".": "none"}' >/dev/null
+# The suite's subdomain gateway (its default --subdomain-url), as Kubo's CI.
+t config --json Gateway.PublicGateways \
+  '{"example.com": {"UseSubdomains": true, "InlineDNSLink": true, "Paths": ["/ipfs", "/ipns"]}}' >/dev/null
 IPFS_NS_MAP=$(python3 "$HERE/gwconf/cases_dnslink.py") || fail "the DNSLink map"
 export IPFS_NS_MAP
 start_daemon
