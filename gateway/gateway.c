@@ -273,18 +273,19 @@ int gw__split_path(const char *p, char *buf, char **segs, size_t *nseg,
 
 /* ----------------------------------------------------------- handler */
 
-static void protocol_handler(http_req_t *req) {
+static void protocol_handler(http_req_t *req, bool ipns) {
   char uri[2048];
+  const char *ns = ipns ? "ipns" : "ipfs";
   if (!http_query_get(http_req_query(req), "uri", uri, sizeof uri)) {
-    gw_error(req, 400, "missing CID in /ipfs/ path");
+    gw_error(req, 400, "missing %s in /%s/ path", ipns ? "name" : "CID", ns);
     return;
   }
-  if (strncmp(uri, "ipfs://", 7)) {
-    gw_error(req, 400, "uri parameter must be an ipfs:// URI");
+  if (strncmp(uri, ns, 4) || strncmp(uri + 4, "://", 3)) {
+    gw_error(req, 400, "uri parameter must be an %s:// URI", ns);
     return;
   }
   char loc[2100];
-  snprintf(loc, sizeof loc, "/ipfs/%s", uri + 7);
+  snprintf(loc, sizeof loc, "/%s/%s", ns, uri + 7);
   if (strpbrk(loc, "\r\n")) {
     gw_error(req, 400, "bad uri");
     return;
@@ -644,12 +645,13 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
     tr_free(p);
     return;
   }
-  if (!strncmp(path, "/ipns/", 6)) {
-    gw__serve_ipns(req, ctx, path, serve_ipfs);
+  if (!strcmp(path, "/ipfs") || !strcmp(path, "/ipfs/") ||
+      !strcmp(path, "/ipns") || !strcmp(path, "/ipns/")) {
+    protocol_handler(req, path[3] == 'n'); /* ?uri=ipfs://, ipns:// */
     return;
   }
-  if (!strcmp(path, "/ipfs") || !strcmp(path, "/ipfs/")) {
-    protocol_handler(req);
+  if (!strncmp(path, "/ipns/", 6)) {
+    gw__serve_ipns(req, ctx, path, serve_ipfs);
     return;
   }
   if (strncmp(path, "/ipfs/", 6)) {

@@ -72,22 +72,26 @@ int gw__host_parse(http_req_t *req, const gw_ctx_t *ctx, gw_host_t *out) {
     snprintf(out->parent, sizeof out->parent, "%.*s", (int)(hl + pl), h);
     return GW_HOST_GATEWAY;
   }
-  /* <label>.ipfs.<gateway> or <label>.ipns.<gateway> */
-  const char *dot = memchr(h, '.', hl);
-  if (!dot || dot == h || (size_t)(dot - h) >= sizeof out->label ||
-      hl - (size_t)(dot - h) < 7 ||
-      (strncasecmp(dot, ".ipfs.", 6) && strncasecmp(dot, ".ipns.", 6)))
-    return GW_HOST_PATH;
-  const char *rest = dot + 6;
-  g = find(ctx->hosts, rest, hl - (size_t)(rest - h));
-  if (!g || !g->subdomains)
-    return GW_HOST_PATH;
-  out->gw = g;
-  out->ipns = tolower((unsigned char)dot[3]) == 'n';
-  snprintf(out->label, sizeof out->label, "%.*s", (int)(dot - h), h);
-  snprintf(out->parent, sizeof out->parent, "%.*s", (int)(h + hl + pl - rest),
-           rest);
-  return GW_HOST_SUBDOMAIN;
+  /* <label>.ipfs.<gateway> or <label>.ipns.<gateway>; the label may hold
+   * dots itself (a DNSLink name not inlined: example.org.ipns.<gateway>). */
+  for (const char *dot = memchr(h, '.', hl); dot && dot < h + hl;
+       dot = memchr(dot + 1, '.', (size_t)(h + hl - dot - 1))) {
+    if ((size_t)(h + hl - dot) < 7 ||
+        (strncasecmp(dot, ".ipfs.", 6) && strncasecmp(dot, ".ipns.", 6)))
+      continue;
+    const char *rest = dot + 6;
+    g = find(ctx->hosts, rest, hl - (size_t)(rest - h));
+    if (!g || !g->subdomains || dot == h ||
+        (size_t)(dot - h) >= sizeof out->label)
+      continue;
+    out->gw = g;
+    out->ipns = tolower((unsigned char)dot[3]) == 'n';
+    snprintf(out->label, sizeof out->label, "%.*s", (int)(dot - h), h);
+    snprintf(out->parent, sizeof out->parent, "%.*s",
+             (int)(h + hl + pl - rest), rest);
+    return GW_HOST_SUBDOMAIN;
+  }
+  return GW_HOST_PATH;
 }
 
 /* A DNSLink name as one DNS label (Kubo's InlineDNSLink): "-" is "--",
@@ -224,13 +228,34 @@ int gw__host_subdomain_path(http_req_t *req, const gw_host_t *hp, char **out) {
     }
   }
   char name[GW_DNSLINK_VALUE_MAX];
-  if (hp->ipns && !strchr(hp->label, '.')) {
-    dag_cid_t cid;
-    if (dag_cid_parse(&cid, hp->label, l))
-      uninline_name(hp->label, name); /* an inlined DNSLink name */
-    else
-      snprintf(name, sizeof name, "%s", hp->label);
-  } else
+  dag_cid_t cid;
+  if (hp->ipns && !dag_cid_parse(&cid, hp->label, l)) {
+    /* A key: canonical as a base36 libp2p-key CID (another codec, such as
+     * dag-pb, or another base is redirected to it). */
+    char canon[DAG_CID_STR_MAX];
+    size_t ml;
+    const uint8_t *mh = dag_cid_mh(&cid, &ml);
+    dag_cid_t k;
+    if (!dag_cid_make(&k, 1, DAG_CODEC_LIBP2P_KEY, mh, ml) &&
+        dag_cid_format(&k, 'k', canon, sizeof canon) > 0 &&
+        strcmp(canon, hp->label)) {
+      const char *q = http_req_query(req);
+      size_t ll = strlen(canon) + strlen(hp->parent) + strlen(path) + strlen(q) + 32;
+      char *loc = tr_malloc(ll);
+      if (!loc) {
+        gw_error(req, 500, "out of memory");
+        return 1;
+      }
+      snprintf(loc, ll, "%s://%s.ipns.%s%s%s%s", hp->https ? "https" : "http",
+               canon, hp->parent, path, q[0] ? "?" : "", q);
+      redirect(req, loc);
+      tr_free(loc);
+      return 1;
+    }
+    snprintf(name, sizeof name, "%s", hp->label);
+  } else if (hp->ipns && !strchr(hp->label, '.'))
+    uninline_name(hp->label, name); /* an inlined DNSLink name */
+  else
     snprintf(name, sizeof name, "%s", hp->label);
   size_t pl = strlen(name) + strlen(path) + 8;
   *out = tr_malloc(pl);

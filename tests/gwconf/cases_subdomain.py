@@ -1,5 +1,7 @@
-"""Ported from ipfs/gateway-conformance v0.13.2 tests/subdomain_gateway_ipfs_test.go:
-TestUnixFSDirectoryListingOnSubdomainGateway and TestGatewaySubdomains,
+"""Ported from ipfs/gateway-conformance v0.13.2 tests/subdomain_gateway_ipfs_test.go
+(TestUnixFSDirectoryListingOnSubdomainGateway, TestGatewaySubdomains) and
+tests/subdomain_gateway_ipns_test.go (TestGatewaySubdomainAndIPNS,
+TestSubdomainGatewayDNSLinkInlining),
 against the subdomain gateway "example.com" (the suite's default
 --subdomain-url http://example.com; tests/it_gwconf.sh configures it in
 Gateway.PublicGateways with UseSubdomains, as Kubo's CI does).  The
@@ -36,6 +38,7 @@ def cases():
                  body_contains('<a class="ipfs-hash" translate="no" href="//%s/ipfs/%s?filename=file-%%25C5%%25BA%%25C5%%2582.txt">'
                                % (HOST, file_cid))))),
     ]
+    out += ipns_cases()
 
     f = fx("subdomain_gateway/fixtures.car")
     val = f.raw("hello-CIDv1")
@@ -112,4 +115,86 @@ def cases():
                                          ("X-Forwarded-Proto", "http")]),
              Expect(301, [H("Location", "http://%s.ipfs.%s/" % (v1, HOST))])),
     ]
+    return out
+
+
+# --------------------------------------------- subdomain_gateway_ipns_test.go
+
+def base36(b):
+    """Multibase base36 ('k'), lower case: leading zero bytes as '0'."""
+    n = int.from_bytes(b, "big")
+    s = ""
+    while n:
+        n, r = divmod(n, 36)
+        s = "0123456789abcdefghijklmnopqrstuvwxyz"[r] + s
+    zeros = len(b) - len(b.lstrip(b"\0"))
+    return "k" + "0" * zeros + s
+
+
+def key_cid(b58, codec):
+    """The PeerID b58 as a CIDv1 of codec (0x72 libp2p-key, 0x70 dag-pb), base36."""
+    from ipld import b58decode, put_uvarint
+    return base36(b"\x01" + put_uvarint(codec) + b58decode(b58))
+
+
+def inline_dns(name):
+    return name.replace("-", "--").replace(".", "-")
+
+
+def ipns_cases():
+    from cases_trustless import ipns_fixture
+    from cases_dnslink import dnslinks
+    out = []
+    payload = fx("subdomain_gateway/fixtures.car").raw("hello-CIDv1")
+    hh = [("Host", HOST)]
+    G = "TestGatewaySubdomainAndIPNS/"
+    recs = [ipns_fixture("subdomain_gateway/QmVujd5Vb7moysJj8itnGufN7MEtPRCNHkKpNuA4onsRa3.ipns-record"),
+            ipns_fixture("subdomain_gateway/12D3KooWLQzUv2FHWGVPXTXSZpdHs7oHbXub2G5WC8Tx4NQhyd2d.ipns-record")]
+    for i, r in enumerate(recs):
+        sfx = "#%02d" % i if i else ""  # Go's names for a repeated subtest
+        v1 = key_cid(r.key, 0x72)
+        out += [
+            Case(G + "request for /ipns/{CIDv0} redirects to CIDv1 with libp2p-key multicodec in subdomain" + sfx,
+                 Req("/ipns/" + r.key, headers=hh),
+                 Expect(301, [H("Location", "%s://%s.ipns.%s/" % (SCHEME, v1, HOST))])),
+            Case(G + "request for /ipns/{CIDv1} redirects to same CIDv1 on subdomain" + sfx,
+                 Req("/ipns/" + v1, headers=hh),
+                 Expect(301, [H("Location", "%s://%s.ipns.%s/" % (SCHEME, v1, HOST))])),
+            Case(G + "request for {CIDv1-base36-libp2p-key}.ipns.{gateway} returns expected payload" + sfx,
+                 Req("/", headers=[("Host", "%s.ipns.%s" % (v1, HOST))]), Expect(200, body=payload)),
+            Case(G + "request for {CIDv1-dag-pb}.ipns.{gateway} redirects to CID with libp2p-key multicodec" + sfx,
+                 Req("/", headers=[("Host", "%s.ipns.%s" % (key_cid(r.key, 0x70), HOST))]),
+                 Expect(301, [H("Location", "%s://%s.ipns.%s/" % (SCHEME, v1, HOST))])),
+        ]
+    out.append(Case(G + "request for a ED25519 libp2p-key at example.com/ipns/{b58mh} returns Location HTTP header for DNS-safe subdomain redirect in browsers",
+                    Req("/ipns/" + recs[1].key, headers=hh),
+                    Expect(None, [H("Location", "%s://%s.ipns.%s/" % (SCHEME, key_cid(recs[1].key, 0x72), HOST))])))
+
+    d = dnslinks("subdomain_gateway/dnslink.yml")
+    wiki, test = d["wikipedia"][0], d["test"][0]
+    G = "TestSubdomainGatewayDNSLinkInlining/"
+    out += [
+        Case(G + "request for /ipns/{dnslink}/foo/ redirects to {inlined-dnslink}.ipns.example.com",
+             Req("/ipns/%s/wiki/" % wiki, headers=hh),
+             Expect(None, [H("Location", "%s://%s.ipns.%s/wiki/" % (SCHEME, inline_dns(wiki), HOST))])),
+        Case(G + "request for {dnslink}.ipns.{gateway} returns expected payload",
+             Req("/", headers=[("Host", "%s.ipns.%s" % (test, HOST))]), Expect(body="hello\n")),
+        Case(G + "request for {inlineddnslink}.ipns.{gateway} returns expected payload",
+             Req("/", headers=[("Host", "%s.ipns.%s" % (inline_dns(test), HOST))]), Expect(body="hello\n")),
+        Case(G + "request for example.com/ipns/{fqdn} with X-Forwarded-Proto redirects to TLS-safe label in subdomain",
+             Req("/ipns/%s/wiki/" % wiki, headers=hh + [("X-Forwarded-Proto", "https")]),
+             Expect(None, [H("Location", "https://%s.ipns.%s/wiki/" % (inline_dns(wiki), HOST))])),
+        Case(G + "request for example.com/ipns/?uri=ipns%3A%2F%2F.. produces redirect to /ipns/.. content path",
+             Req("/ipns/", [("uri", "ipns://" + wiki)], headers=hh),
+             Expect(None, [H("Location", "/ipns/" + wiki)])),
+    ]
+    d = dnslinks("dnslink_ipns/dnslink.yml")
+    for nm, key in (("peer-id", "dnslink-over-ipns"), ("cidv1-libp2p-key", "dnslink-over-ipns-cidv1")):
+        dom = d[key][0]
+        out += [
+            Case(G + "request for {dnslink}.ipns.{gateway} with dnslink=/ipns/{%s} returns expected payload" % nm,
+                 Req("/", headers=[("Host", "%s.ipns.%s" % (dom, HOST))]), Expect(200, body=payload)),
+            Case(G + "request for {inlined-dnslink}.ipns.{gateway} with dnslink=/ipns/{%s} returns expected payload" % nm,
+                 Req("/", headers=[("Host", "%s.ipns.%s" % (inline_dns(dom), HOST))]), Expect(200, body=payload)),
+        ]
     return out
