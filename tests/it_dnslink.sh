@@ -50,6 +50,24 @@ eq "$(curl -s -o /dev/null -w '%{header_json}' -H 'Host: site.example.org' "$G/s
 # A Host the map lacks is the plain gateway.
 eq "$(curl -s -H 'Host: other.example.org' "$G/ipfs/$ROOT/a.txt")" "file a" "other Host"
 ok "DNSLink sites by Host: files, listings (site links, cid.ipfs.tech), redirect; other hosts untouched"
+
+# Subdomains on "localhost" (Kubo's default PublicGateways): the path form
+# redirects (a CIDv0 as base32 CIDv1), the subdomain serves; a DNSLink
+# name's subdomain too.
+HERE=$(cd "$(dirname "$0")" && pwd)
+t dag import --pin-roots=false "$HERE/gwconf/fixtures/subdomain_gateway/fixtures.car" >/dev/null
+V0=QmYiPNLU7Hc739sqcBH5DgVmk5mKTQVzKSqvJJeNGWTgrE # its root, a CIDv0 directory
+V1=$(cd "$HERE/gwconf" && python3 -c 'import sys; from ipld import Cid; c = Cid.parse(sys.argv[1]); print(Cid(1, c.codec, c.mh))' "$V0")
+eq "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -H "Host: localhost:$GPORT" "$G/ipfs/$V0?x=1")" \
+  "301 http://$V1.ipfs.localhost:$GPORT/?x=1" "localhost path -> subdomain"
+eq "$(curl -s -H "Host: $V1.ipfs.localhost:$GPORT" "$G/hello-CIDv1")" "hello" "CID.ipfs.localhost"
+eq "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -H "Host: $V0.ipfs.localhost" "$G/")" \
+  "301 http://$V1.ipfs.localhost/" "CIDv0 subdomain -> base32"
+curl -s -H "Host: $ROOT.ipfs.localhost" -o "$WORK/b" "$G/sub/"
+grep -q '<a href="/sub/in.txt">in.txt</a>' "$WORK/b" || fail "subdomain listing links"
+grep -q "href=\"//localhost/ipfs/$ROOT/sub\">sub</a>" "$WORK/b" || fail "subdomain listing crumbs"
+eq "$(curl -s -H "Host: site.example.org.ipns.localhost" "$G/a.txt")" "file a" "DNSLink subdomain"
+ok "subdomains on localhost: redirects (CIDv0 to base32 v1), content at the origin root, listings, DNSLink names"
 kill "$DPID"; wait "$DPID" || fail "daemon exit status"; DPID=""
 
 # Gateway.NoDNSLink: no sites (the path form stays).
