@@ -227,8 +227,6 @@ bool gw__dnslink_site(http_req_t *req, const gw_ctx_t *ctx, char *host,
                       size_t cap) {
   const gw_dnslink_t *d = ctx->dnslink;
   const char *h = http_req_header(req, "host");
-  if (!h)
-    h = http_req_header(req, ":authority");
   if (!d || d->no_sites || !d->nmap || !h || h[0] == '[')
     return false;
   size_t n = strcspn(h, ":");

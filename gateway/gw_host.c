@@ -57,11 +57,16 @@ int gw__host_parse(http_req_t *req, const gw_ctx_t *ctx, gw_host_t *out) {
   const char *h = http_req_header(req, "x-forwarded-host");
   if (!h)
     h = http_req_header(req, "host");
-  if (!h)
-    h = http_req_header(req, ":authority");
   if (!h || !ctx->hosts || h[0] == '[')
     return GW_HOST_PATH;
-  size_t hl = strcspn(h, ":"), pl = strcspn(h + hl, ",");
+  /* The host, then a port: digits only (the parent goes into Location
+   * headers: "localhost:@evil.example" must not become a redirect). */
+  size_t hl = strcspn(h, ":,"), pl = 0;
+  if (h[hl] == ':') {
+    pl = 1 + strspn(h + hl + 1, "0123456789");
+    if (pl == 1 || pl > 6 || (h[hl + pl] && h[hl + pl] != ','))
+      return GW_HOST_PATH;
+  }
   if (hl + pl >= sizeof out->parent)
     return GW_HOST_PATH;
   const char *proto = http_req_header(req, "x-forwarded-proto");
@@ -134,6 +139,13 @@ static bool name_label(const char *s, size_t n, bool inl, char *out,
     return dag_cid_format(&cid, 'k', out, cap) > 0;
   if (!dag_cid_parse(&cid, s, n) && cid.codec == DAG_CODEC_LIBP2P_KEY)
     return dag_cid_format(&cid, 'k', out, cap) > 0;
+  /* A DNSLink name: a DNS name, inlined when it has dots.  It goes into
+   * a Location header: nothing else passes. */
+  if (!gw_dnslink_domain_ok(s, n) && (memchr(s, '.', n) || n >= cap))
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
+      return false;
   if (memchr(s, '.', n))
     return inl && inline_name(s, n, out, cap);
   if (n >= cap)

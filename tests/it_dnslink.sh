@@ -67,6 +67,10 @@ curl -s -H "Host: $ROOT.ipfs.localhost" -o "$WORK/b" "$G/sub/"
 grep -q '<a href="/sub/in.txt">in.txt</a>' "$WORK/b" || fail "subdomain listing links"
 grep -q "href=\"//localhost/ipfs/$ROOT/sub\">sub</a>" "$WORK/b" || fail "subdomain listing crumbs"
 eq "$(curl -s -H "Host: site.example.org.ipns.localhost" "$G/a.txt")" "file a" "DNSLink subdomain"
+# A Host that is not host[:digits] is no gateway host: no redirect from it
+# (its rest would end up in Location: http://CID.ipfs.localhost:@evil/).
+eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: localhost:@evil.example" "$G/ipfs/$V0/hello-CIDv1")" 200 "odd port"
+eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: localhost" "$G/ipns/a%22b/")" 400 "odd name"
 ok "subdomains on localhost: redirects (CIDv0 to base32 v1), content at the origin root, listings, DNSLink names"
 kill "$DPID"; wait "$DPID" || fail "daemon exit status"; DPID=""
 
