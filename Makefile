@@ -24,7 +24,7 @@ CFLAGS  ?= -O2 -g
 # override: `make CFLAGS=-O0` changes the optimisation, never the warnings.
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -fno-strict-aliasing
 override CFLAGS += $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -lhttp_parser -lpthread -lm
+LDLIBS  += $(PKG_LIBS) -lhttp_parser -lresolv -lpthread -lm
 B       ?= build
 FUZZ_SECONDS ?= 20
 

@@ -164,6 +164,8 @@ static const struct {
     {"Gateway.NoFetch", CONFIG_BOOL, false},
     {"Gateway.RetrievalTimeout", CONFIG_STRING, true},
     {"Gateway.NoDNSLink", CONFIG_BOOL, false},
+    {"DNS", CONFIG_OBJECT, false},
+    {"DNS.Resolvers", CONFIG_OBJECT, false},
     {"Gateway.DeserializedResponses", CONFIG_BOOL, true},
     {"Gateway.ExposeRoutingAPI", CONFIG_BOOL, true},
     {"Bitswap", CONFIG_OBJECT, false},

@@ -20,6 +20,7 @@
 
 #define DAG_MH_IDENTITY 0x00
 #define DAG_MH_SHA2_256 0x12
+#define DAG_MH_SHA2_512 0x13
 #define DAG_MH_BLAKE3 0x1e
 
 /* Identity digests longer than this are refused (boxo's verifcid limit). */
@@ -30,7 +31,7 @@
 /* Parse the multihash at the start of in[0..len).  On success returns the
  * bytes it occupies and fills the out-parameters (*digest points into in).
  * Errors: TR_ETRUNC, TR_EVARINT, TR_EMULTIHASH (a sha2-256 digest that is
- * not 32 bytes, or a digest longer than DAG_MH_IDENTITY_MAX). */
+ * not 32 bytes, a sha2-512 one not 64, or a digest longer than DAG_MH_IDENTITY_MAX). */
 int dag_mh_parse(const uint8_t *in, size_t len, uint64_t *code,
                  const uint8_t **digest, size_t *dlen) TR_WUR;
 
@@ -43,7 +44,8 @@ int dag_mh_sum(uint64_t code, const void *data, size_t len, uint8_t *out,
 /* SHA-256 through OpenSSL's EVP (it uses the SHA-NI instructions). */
 void dag_sha256(const void *data, size_t len, uint8_t out[32]);
 
-/* Hash function name ("sha2-256", "identity", "blake3") and the reverse. */
+/* Hash function name ("sha2-256", "sha2-512", "identity", "blake3") and
+ * the reverse. */
 const char *dag_mh_name(uint64_t code);
 int dag_mh_from_name(const char *name, uint64_t *code) TR_WUR;
 

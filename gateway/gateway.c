@@ -273,18 +273,19 @@ int gw__split_path(const char *p, char *buf, char **segs, size_t *nseg,
 
 /* ----------------------------------------------------------- handler */
 
-static void protocol_handler(http_req_t *req) {
+static void protocol_handler(http_req_t *req, bool ipns) {
   char uri[2048];
+  const char *ns = ipns ? "ipns" : "ipfs";
   if (!http_query_get(http_req_query(req), "uri", uri, sizeof uri)) {
-    gw_error(req, 400, "missing CID in /ipfs/ path");
+    gw_error(req, 400, "missing %s in /%s/ path", ipns ? "name" : "CID", ns);
     return;
   }
-  if (strncmp(uri, "ipfs://", 7)) {
-    gw_error(req, 400, "uri parameter must be an ipfs:// URI");
+  if (strncmp(uri, ns, 4) || strncmp(uri + 4, "://", 3)) {
+    gw_error(req, 400, "uri parameter must be an %s:// URI", ns);
     return;
   }
   char loc[2100];
-  snprintf(loc, sizeof loc, "/ipfs/%s", uri + 7);
+  snprintf(loc, sizeof loc, "/%s/%s", ns, uri + 7);
   if (strpbrk(loc, "\r\n")) {
     gw_error(req, 400, "bad uri");
     return;
@@ -567,7 +568,7 @@ static gw_target_t *parse_target(http_req_t *req, const char *path) {
     gw_error(req, 400, t->nseg == 0 && bad == TR_EPATH ? "missing CID"
                                                        : "invalid path");
   } else if (dag_cid_parse(&t->root, t->segs[0], strlen(t->segs[0]))) {
-    gw_error(req, 400, "invalid CID \"%.100s\"", t->segs[0]);
+    gw_error(req, 400, "invalid path \"/ipfs/%.100s\": invalid CID", t->segs[0]);
   } else if (pick_format(req, t) == 0) {
     t->path_cids = tr_malloc((t->nseg + 1) * sizeof *t->path_cids);
     if (!t->path_cids) {
@@ -614,12 +615,43 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
     return;
   }
   const char *path = http_req_path(req);
-  if (!strncmp(path, "/ipns/", 6)) {
-    gw__serve_ipns(req, ctx, path, serve_ipfs);
+  gw_host_t hp;
+  int hk = gw__host_parse(req, ctx, &hp);
+  if (hk == GW_HOST_GATEWAY && gw__host_redirect(req, &hp))
+    return;
+  if (hk == GW_HOST_SUBDOMAIN) {
+    char *p;
+    if (gw__host_subdomain_path(req, &hp, &p))
+      return;
+    if (hp.ipns)
+      gw__serve_ipns(req, ctx, p, serve_ipfs);
+    else
+      serve_ipfs(req, ctx, p);
+    tr_free(p);
     return;
   }
-  if (!strcmp(path, "/ipfs") || !strcmp(path, "/ipfs/")) {
-    protocol_handler(req);
+  char host[256];
+  if (hk == GW_HOST_PATH && gw__dnslink_site(req, ctx, host, sizeof host)) {
+    /* A DNSLink site, by its Host (Kubo's, unless Gateway.NoDNSLink): the
+     * whole origin is /ipns/<host>. */
+    size_t l = strlen(host) + strlen(path) + 8;
+    char *p = tr_malloc(l);
+    if (!p) {
+      gw_error(req, 500, "out of memory");
+      return;
+    }
+    snprintf(p, l, "/ipns/%s%s", host, path);
+    gw__serve_ipns(req, ctx, p, serve_ipfs);
+    tr_free(p);
+    return;
+  }
+  if (!strcmp(path, "/ipfs") || !strcmp(path, "/ipfs/") ||
+      !strcmp(path, "/ipns") || !strcmp(path, "/ipns/")) {
+    protocol_handler(req, path[3] == 'n'); /* ?uri=ipfs://, ipns:// */
+    return;
+  }
+  if (!strncmp(path, "/ipns/", 6)) {
+    gw__serve_ipns(req, ctx, path, serve_ipfs);
     return;
   }
   if (strncmp(path, "/ipfs/", 6)) {

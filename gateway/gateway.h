@@ -30,6 +30,68 @@
 #include "../http/http.h"
 #include "gw_routing.h"
 
+/* DNSLink (gw_dnslink.c): /ipns/<domain>/... and sites served by their
+ * Host header (a Host the map or DNS names, as Kubo's gateway serves a
+ * DNSLink website).  The offline name map is Kubo's IPFS_NS_MAP. */
+#define GW_DNSLINK_MAP_MAX 4096     /* entries of the name map */
+#define GW_DNSLINK_VALUE_MAX 1024   /* a DNSLink value's bytes */
+#define GW_DNSLINK_TIMEOUT_MS 5000u /* a DNS lookup's, when none is set */
+#define GW_DNSLINK_ANSWER_MAX 8192  /* a DNS answer's bytes */
+
+typedef struct gw_dnslink_entry {
+  char *domain; /* as given ("example.org"), compared without case */
+  char *value;  /* "/ipfs/CID[/path]" or "/ipns/NAME[/path]" */
+} gw_dnslink_entry_t;
+
+typedef struct gw_dnslink {
+  gw_dnslink_entry_t *map; /* owned (gw_dnslink_free) */
+  size_t nmap;
+  bool dns;                /* look names the map lacks up in DNS (TXT) */
+  uint32_t dns_timeout_ms; /* per try; 0: GW_DNSLINK_TIMEOUT_MS */
+  bool no_sites;           /* Kubo's Gateway.NoDNSLink: no Host sites */
+} gw_dnslink_t;
+
+/* Parse a name map "domain:value,domain:value" (Kubo's IPFS_NS_MAP; empty
+ * entries skipped) into d->map, replacing what it held.  Each domain must
+ * be a DNS name with a dot, each value a /ipfs/ or /ipns/ path of
+ * printable ASCII under GW_DNSLINK_VALUE_MAX.  0, -EINVAL (a malformed
+ * entry: nothing is kept), TR_ETOOBIG (over GW_DNSLINK_MAP_MAX), -ENOMEM. */
+int gw_dnslink_map_parse(gw_dnslink_t *d, const char *s, size_t n) TR_WUR;
+void gw_dnslink_free(gw_dnslink_t *d);
+/* The map's value for the domain s[0..n) (case and a final dot aside),
+ * or NULL.  d may be NULL. */
+const char *gw_dnslink_map_get(const gw_dnslink_t *d, const char *s, size_t n);
+/* Is s[0..n) a DNS name (labels of [A-Za-z0-9_-], 1..63 long, a dot at
+ * least, 253 at most, a final dot allowed)? */
+bool gw_dnslink_domain_ok(const char *s, size_t n);
+/* The DNSLink value of one TXT record's text s[0..n): "dnslink=<path>"
+ * (blanks around the path ignored) copied to out with a NUL.  Its length,
+ * TR_ENOTFOUND (not a dnslink= record), -EINVAL (a path the map would
+ * refuse), TR_EBUFSIZE. */
+int gw_dnslink_txt(const char *s, size_t n, char *out, size_t cap) TR_WUR;
+
+/* Gateway hosts (gw_host.c), Kubo's Gateway.PublicGateways: a host with
+ * subdomains redirects /ipfs/CID and /ipns/NAME to CID.ipfs.HOST and
+ * NAME.ipns.HOST and serves those. */
+#define GW_HOSTS_MAX 256
+
+typedef struct gw_pubgw {
+  char *host;          /* "localhost", "example.com": lower case, no port */
+  bool subdomains;     /* UseSubdomains */
+  bool inline_dnslink; /* InlineDNSLink: a DNSLink name as one label */
+} gw_pubgw_t;
+
+typedef struct gw_hosts {
+  gw_pubgw_t *v; /* owned (gw_hosts_free) */
+  size_t n;
+} gw_hosts_t;
+
+/* Add a host (copied, lower-cased): 0, -EINVAL (not a host name, or
+ * GW_HOSTS_MAX reached), -ENOMEM. */
+int gw_hosts_add(gw_hosts_t *h, const char *host, bool subdomains,
+                 bool inline_dnslink) TR_WUR;
+void gw_hosts_free(gw_hosts_t *h);
+
 typedef struct gw_ctx {
   uv_loop_t *loop;
   bs_env_t *env;
@@ -50,6 +112,12 @@ typedef struct gw_ctx {
   const bs_fetcher_t *fetcher;
   uint32_t fetch_timeout_ms;
   bool no_fetch;
+  /* DNSLink names and sites (NULL: none; /ipns/<domain> is a 501).  Not
+   * owned. */
+  const gw_dnslink_t *dnslink;
+  /* Gateway hosts and their subdomains (NULL: none, a path gateway for
+   * every Host).  Not owned. */
+  const gw_hosts_t *hosts;
 } gw_ctx_t;
 
 /* boxo's gateway.DefaultRetrievalTimeout (Kubo's Gateway.RetrievalTimeout). */

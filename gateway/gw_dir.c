@@ -81,7 +81,8 @@ static const char page_head[] =
     "text-decoration:none}td.s{text-align:right;color:#556;white-space:nowrap}"
     "footer{text-align:center;color:#889;font-size:12px;margin:16px}"
     "</style></head><body><header><b>trove</b> &middot; IPFS gateway</header>"
-    "<main><div class=\"path\">%s</div><div class=\"root\">%s</div><table>\n";
+    "<main><div class=\"path\"><strong>Index of %s</strong></div>"
+    "<div class=\"root ipfs-hash\" translate=\"no\">%s</div><table>\n";
 
 /* ------------------------------------------------------- the listing */
 
@@ -108,10 +109,20 @@ typedef struct list_state {
   uint8_t *buf;
   size_t n, cap;
   tr_bytes_t head; /* the page head, built on the loop */
+  tr_bytes_t base; /* the listing's URL path, escaped, with its slash (NUL) */
+  size_t row_max;  /* room a row needs: ROW_MAX + the base */
+  bool site;       /* a DNSLink site's listing: CIDs link to cid.ipfs.tech */
+  char hashpre[310]; /* before /ipfs/CID in CID links: "" or //<gateway> */
 } list_state_t;
 
-#define ROW_MAX 8192
+/* A row without its base: name (1 KiB escaped), its link (2 KiB), the
+ * link escaped again for ?filename= (6 KiB), the CID, the markup. */
+#define ROW_MAX 16384
 #define CRUMBS_MAX (32u << 10)
+/* Links in a listing are absolute paths, as Kubo's (the conformance suite
+ * reads them); past this length of the escaped path they are relative
+ * (the page's URL ends in a slash, so they lead to the same place). */
+#define DIR_BASE_MAX (16u << 10)
 
 static int list_row(const dag_dirent_t *e, void *ud) {
   list_state_t *c = ud;
@@ -119,19 +130,32 @@ static int list_row(const dag_dirent_t *e, void *ud) {
     c->more = true;
     return 2;
   }
-  char name[1024], href[2048], cid[DAG_CID_STR_MAX], size[32];
+  char name[1024], href[2048], fname[6144], cid[DAG_CID_STR_MAX], size[32];
   gw__html_escape(e->name, e->name_len, name, sizeof name);
   gw__url_escape(e->name, e->name_len, href, sizeof href);
+  /* ?filename= holds the escaped name escaped again: what Kubo's template
+   * writes (and the conformance suite checks), byte for byte. */
+  gw__url_escape(href, strlen(href), fname, sizeof fname);
   dag_cid_str(&e->cid, cid);
   human(e->tsize, size, sizeof size);
-  int w = snprintf((char *)c->buf + c->n, c->cap - c->n,
-                   "<tr><td class=\"n\"><a href=\"%s\">%s</a></td>"
-                   "<td class=\"c\"><a class=\"cid\" href=\"/ipfs/%s?filename=%s\" "
-                   "title=\"%s\">%.*s&hellip;%s</a></td><td class=\"s\">%s</td></tr>\n",
-                   href, name, cid, href, cid, 8, cid, cid + strlen(cid) - 6, size);
+  int w = c->site ? snprintf((char *)c->buf + c->n, c->cap - c->n,
+                   "<tr><td class=\"n\"><a href=\"%s%s\">%s</a></td>"
+                   "<td class=\"c\" title=\"%s\"><a class=\"ipfs-hash\" "
+                   "translate=\"no\" href=\"https://cid.ipfs.tech/#%s\" "
+                   "target=\"_blank\" rel=\"noreferrer noopener\">%.*s&hellip;%s"
+                   "</a></td><td class=\"s\">%s</td></tr>\n",
+                   (char *)c->base.data, href, name, cid, cid, 8, cid,
+                   cid + strlen(cid) - 6, size)
+                  : snprintf((char *)c->buf + c->n, c->cap - c->n,
+                   "<tr><td class=\"n\"><a href=\"%s%s\">%s</a></td>"
+                   "<td class=\"c\" title=\"%s\"><a class=\"ipfs-hash\" "
+                   "translate=\"no\" href=\"%s/ipfs/%s?filename=%s\">%.*s&hellip;%s"
+                   "</a></td><td class=\"s\">%s</td></tr>\n",
+                   (char *)c->base.data, href, name, cid, c->hashpre, cid, fname, 8, cid,
+                   cid + strlen(cid) - 6, size);
   c->n += (size_t)w < c->cap - c->n ? (size_t)w : c->cap - c->n - 1;
   c->count++;
-  return c->cap - c->n < ROW_MAX ? 1 : 0; /* the piece is full: pause */
+  return c->cap - c->n < c->row_max ? 1 : 0; /* the piece is full: pause */
 }
 
 static int64_t fill_list(void *st, void *arg, uint8_t *buf, size_t cap) {
@@ -148,7 +172,7 @@ static int64_t fill_list(void *st, void *arg, uint8_t *buf, size_t cap) {
     c->n = n;
     c->phase = LS_ROWS;
   }
-  if (c->phase == LS_ROWS && cap - c->n >= ROW_MAX) {
+  if (c->phase == LS_ROWS && cap - c->n >= c->row_max) {
     gw_budget_t b = {NULL, GW_PIECE_BUDGET(cap), false, false, {0}};
     size_t before = c->n;
     int rc = bs_txn_begin(env, BS_RDONLY, &b.txn);
@@ -196,6 +220,7 @@ static void free_list(void *st) {
   list_state_t *c = st;
   dag_ls_iter_free(&c->it);
   tr_bytes_free(&c->head);
+  tr_bytes_free(&c->base);
   gw__target_free(c->t);
   tr_free(c);
 }
@@ -224,56 +249,122 @@ static int list_head(http_req_t *req, void *st, int64_t first) {
   return 0;
 }
 
-/* The page head: title, breadcrumbs (each step of the path links to
- * itself), the CID, and the way back up. */
-static int build_head(list_state_t *c) {
+/* The page head as Kubo's (the conformance suite reads it): the content
+ * path as the title, "Index of" and the breadcrumbs -- "/ipfs" then each
+ * step of the path linked to itself (no trailing slash) -- the CID, and
+ * the way back up ("<path>/..") below a content root.  Also the rows'
+ * base: the content path escaped, each link is base + name.
+ *
+ * On a DNSLink site (site: its host) the content path is /ipns/<host>/...,
+ * but the site is mounted at the origin's root: links and the base leave
+ * the /ipns/<host> out, crumbs point at //<host>/..., and CIDs link to
+ * cid.ipfs.tech (a site's origin has no /ipfs/ of its own). */
+static int build_head(list_state_t *c, const char *site, const char *rpath,
+                      const char *sub) {
   gw_target_t *t = c->t;
+  const char *cp = t->xpath ? t->xpath : t->ipfs_path;
+  char *sitecp = NULL;
+  if (site) {
+    size_t rl = strlen(rpath), hl = strlen(site);
+    sitecp = tr_malloc(hl + rl + 16);
+    if (!sitecp)
+      return -ENOMEM;
+    int k = snprintf(sitecp, hl + 8, "/ipns/%s", site);
+    int d = http_pct_decode(rpath, rl, sitecp + k);
+    if (d < 0)
+      sitecp[k] = 0;
+    cp = sitecp;
+  }
   char s[DAG_CID_STR_MAX];
   dag_cid_str(&t->cid, s);
-  tr_bytes_t crumbs = {0};
+  tr_bytes_t crumbs = {0}, href = {0}, full = {0};
   char esc[1024], seg[3100];
-  size_t acc = 0; /* length of href */
-  char *href = tr_malloc(strlen(t->ipfs_path) * 3 + 8);
-  if (!href)
-    return -ENOMEM;
   int rc = 0;
-  for (const char *p = t->ipfs_path + 1; *p && !rc;) {
+  bool cut = false;
+  size_t i = 0;
+  for (const char *p = cp + 1; *p && !rc; i++) {
+    size_t n = strcspn(p, "/");
+    if (!n) { /* "//" or the final slash */
+      p++;
+      i--;
+      continue;
+    }
+    gw__html_escape(p, n < 150 ? n : 150, esc, sizeof esc);
+    gw__url_escape(p, n < 1000 ? n : 1000, seg, sizeof seg);
+    p += n;
+    /* The links' path: all of it, or on a site or a subdomain what
+     * follows /ipns/<host> or /ipfs/<CID> (the origin's root). */
+    if (!(rc = tr_bytes_append(&full, "/", 1)))
+      rc = tr_bytes_append(&full, seg, strlen(seg));
+    if (!rc && (!(site || sub) || i >= 2)) {
+      if (!(rc = tr_bytes_append(&c->base, "/", 1)))
+        rc = tr_bytes_append(&c->base, seg, strlen(seg));
+    }
+    if (rc || cut)
+      continue;
     if (crumbs.len > CRUMBS_MAX) {
       /* Each crumb holds the whole path before it: a deep path would make
        * the head grow with the square of its length. */
+      cut = true;
       rc = tr_bytes_append(&crumbs, "/&hellip;", 9);
-      break;
+      continue;
     }
-    size_t n = strcspn(p, "/");
-    gw__html_escape(p, n < 150 ? n : 150, esc, sizeof esc);
-    gw__url_escape(p, n < 1000 ? n : 1000, seg, sizeof seg);
-    acc += (size_t)sprintf(href + acc, "/%s", seg);
-    if (!(rc = tr_bytes_append(&crumbs, "/<a href=\"", 10)) &&
-        !(rc = tr_bytes_append(&crumbs, href, acc)) &&
-        !(rc = tr_bytes_append(&crumbs, "/\">", 3)) &&
+    if (i == 0) { /* "/ipfs": no link */
+      if (!(rc = tr_bytes_append(&crumbs, "/", 1)))
+        rc = tr_bytes_append(&crumbs, esc, strlen(esc));
+      continue;
+    }
+    href.len = 0;
+    if (site) {
+      if (!(rc = tr_bytes_append(&href, "//", 2)) &&
+          !(rc = tr_bytes_append(&href, site, strlen(site))))
+        rc = i == 1 ? tr_bytes_append(&href, "/", 1)
+                    : tr_bytes_append(&href, c->base.data, c->base.len);
+    } else if (sub) { /* the path gateway of the parent domain */
+      if (!(rc = tr_bytes_append(&href, "//", 2)) &&
+          !(rc = tr_bytes_append(&href, sub, strlen(sub))))
+        rc = tr_bytes_append(&href, full.data, full.len);
+    } else
+      rc = tr_bytes_append(&href, full.data, full.len);
+    if (!rc && !(rc = tr_bytes_append(&crumbs, "/<a href=\"", 10)) &&
+        !(rc = tr_bytes_append(&crumbs, href.data, href.len)) &&
+        !(rc = tr_bytes_append(&crumbs, "\">", 2)) &&
         !(rc = tr_bytes_append(&crumbs, esc, strlen(esc))))
       rc = tr_bytes_append(&crumbs, "</a>", 4);
-    p += n;
-    if (*p == '/')
-      p++;
   }
+  tr_bytes_free(&href);
+  tr_bytes_free(&full);
   if (!rc)
     rc = tr_bytes_append(&crumbs, "", 1); /* NUL */
-  tr_free(href);
+  if (!rc && c->base.len + 1 > DIR_BASE_MAX)
+    c->base.len = 0; /* relative links */
+  else if (!rc)
+    rc = tr_bytes_append(&c->base, "/", 1);
+  if (!rc && !(rc = tr_bytes_append(&c->base, "", 1))) /* NUL */
+    c->base.len--;
+  c->site = site != NULL;
+  if (sub)
+    snprintf(c->hashpre, sizeof c->hashpre, "//%s", sub);
+  c->row_max = ROW_MAX + c->base.len;
   char title[1024];
-  gw__html_escape(t->ipfs_path, strlen(t->ipfs_path) < 300 ? strlen(t->ipfs_path) : 300,
-                  title, sizeof title);
-  size_t hl = sizeof page_head + strlen(title) + crumbs.len + strlen(s) + 160;
-  if (!rc && !(rc = tr_bytes_reserve(&c->head, hl))) {
+  gw__html_escape(cp, strlen(cp) < 300 ? strlen(cp) : 300, title, sizeof title);
+  tr_free(sitecp);
+  if (rc) {
+    tr_bytes_free(&crumbs);
+    return rc;
+  }
+  size_t hl = sizeof page_head + strlen(title) + crumbs.len + strlen(s) +
+              c->base.len + 160;
+  if (!(rc = tr_bytes_reserve(&c->head, hl))) {
     int w = snprintf((char *)c->head.data, hl, page_head, title,
                      (char *)crumbs.data, s);
     c->head.len = (size_t)w;
-    if (t->npath) { /* a parent to go back to */
-      static const char up[] = "<tr><td class=\"n\"><a href=\"..\">..</a>"
-                               "</td><td></td><td></td></tr>\n";
-      memcpy(c->head.data + c->head.len, up, sizeof up - 1);
-      c->head.len += sizeof up - 1;
-    }
+    if (t->npath) /* a parent to go back to */
+      c->head.len += (size_t)snprintf(
+          (char *)c->head.data + c->head.len, hl - c->head.len,
+          "<tr><td class=\"n\"><a href=\"%s..\">..</a></td><td></td><td>"
+          "</td></tr>\n",
+          (char *)c->base.data);
   }
   tr_bytes_free(&crumbs);
   return rc;
@@ -322,13 +413,17 @@ void gw__serve_dir_listing(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   c->version = ctx->version;
   char s[DAG_CID_STR_MAX];
   dag_cid_str(&t->cid, s);
-  snprintf(c->etag, sizeof c->etag, "\"DirIndex-trove1_CID-%s\"", s);
+  snprintf(c->etag, sizeof c->etag, "\"DirIndex-trove2_CID-%s\"", s);
   dag_ls_iter_init(&c->it, &t->cid, 0, NULL, NULL);
   if (gw__not_modified(req, t, c->etag)) {
     free_list(c);
     return;
   }
-  if (build_head(c)) {
+  char site[256];
+  gw_host_t hp;
+  bool is_sub = gw__host_parse(req, ctx, &hp) == GW_HOST_SUBDOMAIN;
+  bool is_site = !is_sub && gw__dnslink_site(req, ctx, site, sizeof site);
+  if (build_head(c, is_site ? site : NULL, path, is_sub ? hp.parent : NULL)) {
     free_list(c);
     gw_error(req, 500, "out of memory");
     return;

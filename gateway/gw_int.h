@@ -266,4 +266,40 @@ typedef void (*gw_serve_fn)(http_req_t *req, gw_ctx_t *ctx, const char *path);
 void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
                     gw_serve_fn serve);
 
+/* gw_dnslink.c: the DNSLink value of domain (NUL-terminated) into out:
+ * the map's, else (d->dns) the first dnslink= TXT record of
+ * _dnslink.<domain>, else of <domain>.  Blocks on DNS: the worker pool
+ * only.  0, TR_ENOTFOUND, -EINVAL (not a domain), TR_EBUFSIZE, -EIO. */
+int gw__dnslink_lookup(const gw_dnslink_t *d, const char *domain, char *out,
+                       size_t cap);
+/* The first DNSLink among the TXT records of a DNS answer ans[0..len)
+ * (a TXT record's character-strings joined): 0 with the value in out, or
+ * TR_ENOTFOUND (none, or an answer that does not parse). */
+int gw__dnslink_answer(const uint8_t *ans, size_t len, char *out, size_t cap);
+/* The DNSLink site req's Host names (its name, port cut, into host): true
+ * when ctx serves DNSLink sites and the map has it (DNS is not asked for
+ * a Host: a lookup for every unknown Host would cost every request). */
+bool gw__dnslink_site(http_req_t *req, const gw_ctx_t *ctx, char *host,
+                      size_t cap);
+
+/* gw_host.c: what the request's host (X-Forwarded-Host, else Host) is. */
+enum { GW_HOST_PATH, GW_HOST_GATEWAY, GW_HOST_SUBDOMAIN };
+typedef struct gw_host {
+  const gw_pubgw_t *gw; /* the gateway host (GATEWAY, SUBDOMAIN) */
+  bool ipns;            /* SUBDOMAIN: NAME.ipns.HOST (else CID.ipfs.HOST) */
+  bool https;           /* X-Forwarded-Proto: https */
+  char label[256];      /* SUBDOMAIN: the CID or name label */
+  char parent[300];     /* the gateway host as asked, its port kept */
+} gw_host_t;
+int gw__host_parse(http_req_t *req, const gw_ctx_t *ctx, gw_host_t *out);
+/* On a gateway host with subdomains: answer /ipfs/CID/... and
+ * /ipns/NAME/... with the redirect to the subdomain (or a 400: an invalid
+ * CID, one too long for a DNS label).  False when the request is not one
+ * to redirect (it is served on the path). */
+bool gw__host_redirect(http_req_t *req, const gw_host_t *hp);
+/* On a subdomain: the content path to serve (*out, to free), 0; or 1 when
+ * the request was answered (a redirect to the canonical base32 CIDv1
+ * label, a 400). */
+int gw__host_subdomain_path(http_req_t *req, const gw_host_t *hp, char **out);
+
 #endif /* GW_INT_H */

@@ -5,7 +5,8 @@
  * is served as /ipfs/ would be, the rest of the request's path appended.
  * A value that is itself /ipns/ is followed, GW_IPNS_DEPTH_MAX deep.  The
  * client leaving cancels the lookup; the router's own deadline bounds it.
- * DNSLink names (domains) need DNS, which trove does not ask: 501.
+ * A domain is a DNSLink name (gw_dnslink.c: the offline map, then DNS),
+ * looked up in the worker pool, its value followed the same way.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -25,6 +26,8 @@ typedef struct ipns_req {
   gw_ctx_t *ctx;
   gw_serve_fn serve;
   void *lookup;
+  struct dl_job *dl; /* a DNSLink lookup running, or NULL */
+  bool dnslink;      /* the name (at depth 0) is a domain: no record */
   unsigned depth;
   bool want_record; /* ?format=ipns-record or its Accept: the record itself */
   char name[128];   /* the name as asked, for the download's file name */
@@ -44,11 +47,24 @@ static int name_id(const char *name, size_t n, uint8_t *out, size_t *len) {
   return 0;
 }
 
+/* A DNSLink lookup in the worker pool (it may wait on DNS).  r is NULL
+ * once the client has gone: the job then only frees itself. */
+typedef struct dl_job {
+  uv_work_t w;
+  ipns_req_t *r;
+  const gw_dnslink_t *d;
+  int status;
+  char domain[256];
+  char value[GW_DNSLINK_VALUE_MAX];
+} dl_job_t;
+
 static void ipns_gone(http_req_t *req, void *ud) {
   ipns_req_t *r = ud;
   http_res_end(req); /* the client went away */
   if (r->lookup)
     r->ctx->router->cancel(r->ctx->router->ud, r->lookup);
+  if (r->dl)
+    r->dl->r = NULL;
   tr_free(r);
 }
 
@@ -91,7 +107,7 @@ static void resolved(void *ud, int status, const gw_ipns_t *rec) {
   gw_serve_fn serve = r->serve;
   r->lookup = NULL;
   const char *v = !status && rec ? rec->value : "";
-  if (r->want_record && !status && rec && r->depth == 0) {
+  if (r->want_record && !status && rec && r->depth == 0 && !r->dnslink) {
     http_req_on_close(req, NULL, NULL);
     serve_record(req, r, rec);
     tr_free(r);
@@ -116,7 +132,10 @@ static void resolved(void *ud, int status, const gw_ipns_t *rec) {
               : snprintf(path, sizeof path, "%s%s", v, r->rest);
   tr_free(r);
   if (status || !rec) {
-    gw_error(req, status == TR_ENOTFOUND ? 404 : 500,
+    /* No valid record is a 500 too, as boxo's (a name that cannot be
+     * resolved is not a missing path): the conformance suite asks 5XX of
+     * names whose only records are invalid (IPIP-428). */
+    gw_error(req, 500,
              "failed to resolve the IPNS name: %s",
              status == TR_ENOTFOUND ? "no valid record found" :
                                       tr_strerror(status));
@@ -129,27 +148,92 @@ static void resolved(void *ud, int status, const gw_ipns_t *rec) {
   serve(req, ctx, path);
 }
 
+static void dl_work(uv_work_t *w) {
+  dl_job_t *j = w->data;
+  j->status = gw__dnslink_lookup(j->d, j->domain, j->value, sizeof j->value);
+}
+
+static void dl_done(uv_work_t *w, int st) {
+  dl_job_t *j = w->data;
+  ipns_req_t *r = j->r;
+  if (r) {
+    r->dl = NULL;
+    gw_ipns_t rec = {.value = j->value, .ttl_s = -1};
+    int status = st ? -EIO : j->status;
+    resolved(r, status, status ? NULL : &rec);
+  }
+  tr_free(j);
+}
+
 static int start(ipns_req_t *r, const char *name, size_t n) {
   uint8_t id[64];
   size_t idl;
-  if (name_id(name, n, id, &idl))
-    return TR_EPEERID;
+  if (name_id(name, n, id, &idl)) {
+    /* Not a key: a DNSLink domain? */
+    if (!r->ctx->dnslink || !gw_dnslink_domain_ok(name, n) ||
+        n >= sizeof r->dl->domain)
+      return TR_EPEERID;
+    dl_job_t *j = tr_calloc(1, sizeof *j);
+    if (!j)
+      return -ENOMEM;
+    j->w.data = j;
+    j->r = r;
+    j->d = r->ctx->dnslink;
+    memcpy(j->domain, name, n);
+    if (r->depth == 0)
+      r->dnslink = true;
+    int rc = uv_queue_work(r->ctx->loop, &j->w, dl_work, dl_done);
+    if (rc) {
+      tr_free(j);
+      return -EIO;
+    }
+    r->dl = j;
+    return 0;
+  }
+  if (!r->ctx->router)
+    return -ENOTSUP;
   return r->ctx->router->get_ipns(r->ctx->router->ud, id, idl, resolved, r,
                                   &r->lookup);
+}
+
+/* A PeerID in base58 (12D3Koo..., Qm...) is redirected, 302 as boxo, to
+ * the same name as a CIDv1 libp2p-key in base36: one case-insensitive DNS
+ * label, the form subdomain gateways need.  True when answered. */
+static bool canonical_redirect(http_req_t *req, const char *name, size_t nl) {
+  uint8_t mh[64];
+  size_t ml;
+  dag_cid_t cid;
+  char k[DAG_CID_STR_MAX];
+  if (!nl || !(name[0] == '1' || (nl > 1 && name[0] == 'Q' && name[1] == 'm')) ||
+      dag_b58_decode(name, nl, mh, sizeof mh, &ml) ||
+      dag_cid_make(&cid, 1, DAG_CODEC_LIBP2P_KEY, mh, ml) ||
+      dag_cid_format(&cid, 'k', k, sizeof k) < 0)
+    return false;
+  const char *rest = name + nl, *q = http_req_query(req);
+  size_t ll = strlen(k) + strlen(rest) + strlen(q) + 16;
+  char *loc = tr_malloc(ll);
+  if (!loc) {
+    gw_error(req, 500, "out of memory");
+    return true;
+  }
+  snprintf(loc, ll, "/ipns/%s%s%s%s", k, rest, q[0] ? "?" : "", q);
+  http_header_t h[] = {{"Location", loc}};
+  http_res_start(req, 302, h, 1, 0);
+  http_res_end(req);
+  tr_free(loc);
+  return true;
 }
 
 void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
                     gw_serve_fn serve) {
   const char *name = path + 6;
   size_t nl = strcspn(name, "/");
-  if (!ctx->router) {
-    gw_error(req, 501, "IPNS needs routing (Routing.Type is none)");
-    return;
-  }
   if (strlen(name + nl) >= GW_IPNS_PATH_MAX) {
     gw_error(req, 414, "path too long");
     return;
   }
+  if (canonical_redirect(req, name, nl))
+    return;
   ipns_req_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
     gw_error(req, 500, "out of memory");
@@ -170,8 +254,13 @@ void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
   if (rc) {
     tr_free(r);
     if (rc == TR_EPEERID)
-      gw_error(req, 501, "only IPNS names that are keys are resolved (no "
-               "DNSLink): %.*s", (int)(nl < 100 ? nl : 100), name);
+      gw_error(req, ctx->dnslink ? 400 : 501,
+               ctx->dnslink ? "not an IPNS name nor a DNSLink domain: %.*s"
+                            : "only IPNS names that are keys are resolved "
+                              "(no DNSLink): %.*s",
+               (int)(nl < 100 ? nl : 100), name);
+    else if (rc == -ENOTSUP)
+      gw_error(req, 501, "IPNS needs routing (Routing.Type is none)");
     else
       gw_error(req, 500, "failed to resolve the IPNS name: %s",
                tr_strerror(rc));

@@ -97,6 +97,8 @@ typedef struct node {
   node_bitswap_t bitswap; /* and the fetcher of the gateway and API */
   node_scrub_t scrub;     /* Mirror.Scrub: rehash and repair */
   gw_ctx_t gw;   /* the gateway's context */
+  gw_dnslink_t dnslink; /* its DNSLink names (node_dnslink_wire) */
+  gw_hosts_t gw_hosts;  /* and its hosts (Gateway.PublicGateways) */
   rpc_ctx_t rpc; /* the API's */
   node_obs_t *obs; /* metrics and the status page (node/obs.h) */
   node_mirror_t mirror; /* the Pinning Service API and its engine */
@@ -890,6 +892,8 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   if (!rc) /* Gateway.ExposeRoutingAPI: /routing/v1 (Kubo's default: on) */
     rc = node_routing_wire(&n->routing, &n->gw, &n->loop, n->host,
                            n->dht_lan, n->dht_wan, n->deleg, cfg);
+  if (!rc && (rc = node_dnslink_wire(&n->dnslink, &n->gw_hosts, &n->gw, cfg)))
+    startup_fail(o, rc, "DNSLink, PublicGateways: %s", tr_strerror(rc));
   if (!rc)
     rc = node_bitswap_start(&n->bitswap, &n->loop, n->host, n->env,
                             n->dht_lan, n->dht_wan, n->deleg, cfg, &n->gw,
@@ -952,6 +956,8 @@ out:
   if (loop_ok && uv_loop_close(&n->loop))
     tr_log(TR_LOG_WARN, "event loop closed with handles still open");
   node_mirror_free(&n->mirror);
+  gw_dnslink_free(&n->dnslink);
+  gw_hosts_free(&n->gw_hosts);
   if (n->env)
     bs_close(n->env);
   dht_provq_free(n->provq);

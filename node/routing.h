@@ -63,4 +63,17 @@ int node_routing_wire(node_routing_t *r, gw_ctx_t *gw, uv_loop_t *loop,
                       net_host_t *host, dht_swarm_t *lan, dht_swarm_t *wan,
                       node_deleg_t *deleg, json_t *cfg) TR_WUR;
 
+/* DNSLink for the gateway (node/dnslink.c): the offline name map from the
+ * environment variable IPFS_NS_MAP (Kubo's: "domain:/ipfs/CID,..."), DNS
+ * lookups through the system resolver unless DNS.Resolvers["."] is "none"
+ * (trove's; Kubo's DNS-over-HTTPS URLs are not spoken: the system
+ * resolver answers for them, with a warning), Host sites unless
+ * Gateway.NoDNSLink.  Also the gateway hosts of Gateway.PublicGateways
+ * (Kubo's: "localhost" with subdomains unless named; UseSubdomains,
+ * InlineDNSLink; Paths are always /ipfs and /ipns).  d and hosts are
+ * filled (free with gw_dnslink_free, gw_hosts_free) and handed to gw.  0,
+ * TR_ECONFIG (IPFS_NS_MAP or PublicGateways malformed), -ENOMEM. */
+int node_dnslink_wire(gw_dnslink_t *d, gw_hosts_t *hosts, gw_ctx_t *gw,
+                      json_t *cfg) TR_WUR;
+
 #endif /* NODE_ROUTING_H */

@@ -7,7 +7,8 @@
 # `dag import` (roots not pinned: some CARs are partial DAGs on purpose),
 # every IPNS record with `routing put --allow-offline` (a record trove
 # refuses is left out: the cases that need it fail and are listed).
-# DNSLink names need an offline name map, which trove does not have yet.
+# The fixtures' DNSLink names (every dnslink.yml) go in through the offline
+# name map, Kubo's IPFS_NS_MAP; DNS itself is off (DNS.Resolvers "." none).
 #
 # Fails on any case that fails and is not in tests/gwconf/expected_failures.txt,
 # and on a listed case that now passes.  The report is kept in
@@ -30,6 +31,12 @@ find "$FIX" -name '*.car' | sort | while read -r car; do
   t dag import --pin-roots=false "$car" >>"$WORK/import.log" 2>&1 ||
     echo "dag import refused ${car#$FIX/}" >>"$WORK/import.log"
 done
+t config --json DNS.Resolvers '{".": "none"}' >/dev/null
+# The suite's subdomain gateway (its default --subdomain-url), as Kubo's CI.
+t config --json Gateway.PublicGateways \
+  '{"example.com": {"UseSubdomains": true, "InlineDNSLink": true, "Paths": ["/ipfs", "/ipns"]}}' >/dev/null
+IPFS_NS_MAP=$(python3 "$HERE/gwconf/cases_dnslink.py") || fail "the DNSLink map"
+export IPFS_NS_MAP
 start_daemon
 find "$FIX" -name '*.ipns-record' | sort | while read -r rec; do
   name=$(basename "$rec" .ipns-record); name=${name%%_*}

@@ -66,7 +66,8 @@ static void test_published_test_cases(void **state) {
     size_t dlen = 0, doff = 0;
     int rc = parse_exact(mh, len, &code, &dlen, &doff);
     rows++;
-    if (want_code == DAG_MH_SHA2_256 && bits != 256) {
+    if ((want_code == DAG_MH_SHA2_256 && bits != 256) ||
+        (want_code == DAG_MH_SHA2_512 && bits != 512)) {
       assert_int_equal(rc, TR_EMULTIHASH);
       refused++;
       continue;
@@ -79,7 +80,7 @@ static void test_published_test_cases(void **state) {
     /* The generator hashed the input column as ASCII text. */
     uint8_t out[DAG_MH_MAX];
     rc = dag_mh_sum(want_code, input, strlen(input), out, sizeof out);
-    if (want_code == DAG_MH_SHA2_256) {
+    if (want_code == DAG_MH_SHA2_256 || want_code == DAG_MH_SHA2_512) {
       assert_int_equal(rc, (int)len);
       assert_memory_equal(out, mh, len);
       computed++;
@@ -89,8 +90,8 @@ static void test_published_test_cases(void **state) {
   }
   fclose(f);
   assert_int_equal(rows, 260);
-  assert_int_equal(computed, 20);
-  assert_int_equal(refused, 40);
+  assert_int_equal(computed, 40); /* sha2-256 and sha2-512 */
+  assert_int_equal(refused, 100); /* digests of another length */
 }
 
 /* ------------------------------------------------ README example table */
@@ -267,7 +268,8 @@ static void test_trailing_bytes(void **state) {
   uint8_t out[DAG_MH_MAX];
   assert_int_equal(dag_mh_sum(DAG_MH_BLAKE3, "x", 1, out, sizeof out),
                    TR_EHASH);
-  assert_int_equal(dag_mh_sum(0x13, "x", 1, out, sizeof out), TR_EHASH);
+  assert_int_equal(dag_mh_sum(0x14, "x", 1, out, sizeof out), TR_EHASH); /* sha3-512 */
+  assert_int_equal(dag_mh_sum(DAG_MH_SHA2_512, "x", 1, out, sizeof out), 66);
 }
 
 static void test_sum_buffer(void **state) {
@@ -281,9 +283,10 @@ static void test_sum_buffer(void **state) {
 
 static void test_names(void **state) {
   (void)state;
-  const uint64_t codes[] = {DAG_MH_IDENTITY, DAG_MH_SHA2_256, DAG_MH_BLAKE3};
-  const char *names[] = {"identity", "sha2-256", "blake3"};
-  for (size_t i = 0; i < 3; i++) {
+  const uint64_t codes[] = {DAG_MH_IDENTITY, DAG_MH_SHA2_256, DAG_MH_SHA2_512,
+                            DAG_MH_BLAKE3};
+  const char *names[] = {"identity", "sha2-256", "sha2-512", "blake3"};
+  for (size_t i = 0; i < 4; i++) {
     assert_string_equal(dag_mh_name(codes[i]), names[i]);
     uint64_t c = 999;
     assert_int_equal(dag_mh_from_name(names[i], &c), 0);
@@ -291,7 +294,7 @@ static void test_names(void **state) {
   }
   assert_string_equal(dag_mh_name(0x11), "unknown");
   uint64_t c = 999;
-  assert_int_equal(dag_mh_from_name("sha2-512", &c), TR_EHASH);
+  assert_int_equal(dag_mh_from_name("sha3-512", &c), TR_EHASH);
   assert_int_equal(dag_mh_from_name("", &c), TR_EHASH);
   assert_int_equal(dag_mh_from_name("SHA2-256", &c), TR_EHASH);
   assert_true(c == 999);

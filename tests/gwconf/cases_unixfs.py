@@ -1,7 +1,7 @@
 """Ported from ipfs/gateway-conformance v0.13.2 tests/path_gateway_unixfs_test.go:
-TestUnixFSDirectoryListing, TestGatewayCache (with its dynamic DirIndex
-ETag steps A and B), TestGatewayCacheWithIPNS.  The file's later tests
-(symlinks, percent-encoded names, the big UnixFS matrix) are not ported yet."""
+every test: TestUnixFSDirectoryListing, TestGatewayCache (with its dynamic
+DirIndex ETag steps A and B), TestGatewayCacheWithIPNS, TestGatewaySymlink,
+TestGatewayUnixFSFileRanges, TestPathGatewayMiscellaneous."""
 from dsl import Case, Req, Expect, AnyOf, AllOf, H, body_all, body_contains, body_not_contains
 from common import fx
 from cases_trustless import ipns_fixture
@@ -139,4 +139,51 @@ def cases():
              Req("/ipns/%s/root2/root3/root4/index.html" % key, headers=[("If-None-Match", '"%s"' % c5)]),
              Expect(304)),
     ]
+
+    f = fx("path_gateway_unixfs/symlink.car")
+    c = f.cid()
+    G = "TestGatewaySymlink/"
+    out += [
+        Case(G + "Test the directory listing", Req("/ipfs/%s/" % c),
+             Expect(body=body_contains(">foo<", ">bar<"))),
+        Case(G + "Test the directory raw query", Req("/ipfs/%s" % c, [("format", "raw")]),
+             Expect(200, body=f.raw())),
+        Case(G + "Test the symlink", Req("/ipfs/%s/bar" % c), Expect(200, body=b"foo")),
+    ]
+
+    f = fx("path_gateway_unixfs/dir-with-files.car")
+    c = f.cid()
+    ascii_ = f.file_bytes("ascii.txt")
+    G = "TestGatewayUnixFSFileRanges/"
+    p = "/ipfs/%s/ascii.txt" % c
+    out += [
+        Case(G + "GET for /ipfs/ file includes Accept-Ranges header", Req(p),
+             Expect(200, [H("Accept-Ranges", "bytes")], ascii_)),
+        Case(G + "GET for /ipfs/ file with single range request includes correct bytes",
+             Req(p, headers=[("Range", "bytes=6-16")]),
+             Expect(206, [H("Content-Range", "bytes 6-16/31")], ascii_[6:17])),
+        Case(G + "GET for /ipfs/ file with suffix range request includes correct bytes from the end of file",
+             Req(p, headers=[("Range", "bytes=-3")]),
+             Expect(206, [H("Content-Range", "bytes 28-30/31")], ascii_[28:31])),
+        Case(G + "GET for /ipfs/ file with multiple range request returns correct bytes",
+             Req(p, headers=[("Range", "bytes=6-16,0-4")]),
+             AnyOf(Expect(206, [H("Content-Range", "bytes 6-16/31")], ascii_[6:17]),
+                   Expect(206, [H("Content-Type").contains("multipart/byteranges")],
+                          body_contains("Content-Range: bytes 6-16/31", ascii_[6:17],
+                                        "Content-Range: bytes 0-4/31", ascii_[0:5])))),
+    ]
+    m = fx("trustless_gateway_car/file-3k-and-3-blocks-missing-block.car").cid(codec=0x70)
+    out += [
+        Case(G + "GET Range of file succeeds even if the gateway is missing a block AFTER the requested range",
+             Req("/ipfs/" + m, headers=[("Range", "bytes=997-1000")]),
+             Expect(206, [H("Content-Range", "bytes 997-1000/3072")])),
+        Case(G + "GET Range of file succeeds even if the gateway is missing a block BEFORE the requested range",
+             Req("/ipfs/" + m, headers=[("Range", "bytes=2200-2201")]),
+             Expect(206, [H("Content-Range", "bytes 2200-2201/3072")])),
+    ]
+
+    f = fx("path_gateway_unixfs/dir-with-percent-encoded-filename.car")
+    out.append(Case("TestPathGatewayMiscellaneous/GET for /ipfs/ file whose filename contains percentage-encoded characters works",
+                    Req("/ipfs/%s/Portugal%%252C+España=Peninsula%%20Ibérica.txt" % f.cid()),
+                    Expect(body=f.file_bytes("Portugal%2C+España=Peninsula Ibérica.txt"))))
     return out

@@ -51,16 +51,16 @@ try {
   ok(`listing of ${root}: ${names.length} entries, screenshot in ${artifacts}/gateway_listing.png`)
 
   // 2. Follow links: into sub/, then to a file there, then back up.
-  await Promise.all([page.waitForNavigation({ timeout: 30000 }), page.click('td.n a[href="sub"]')])
-  // sub has no trailing slash in the href: the gateway redirects to sub/.
+  await Promise.all([page.waitForNavigation({ timeout: 30000 }), page.click('td.n a[href$="/sub"]')])
+  // sub has no trailing slash in the href (an absolute path, as Kubo's): the gateway redirects to sub/.
   if (!page.url().endsWith(`/ipfs/${root}/sub/`)) bad(`after following "sub": at ${page.url()}`)
   const inner = await page.$$eval('td.n a', as => as.map(a => a.textContent))
   if (!inner.includes('inner.txt')) bad(`sub listing: ${inner}`)
-  await Promise.all([page.waitForNavigation({ timeout: 30000 }), page.click('td.n a[href="inner.txt"]')])
+  await Promise.all([page.waitForNavigation({ timeout: 30000 }), page.click('td.n a[href$="/inner.txt"]')])
   const body = await page.textContent('body')
   if (body.trim() !== 'inside sub') bad(`inner.txt shows ${JSON.stringify(body)}`)
   await Promise.all([page.waitForNavigation({ timeout: 30000 }), page.goBack()])
-  await Promise.all([page.waitForNavigation({ timeout: 30000 }), page.click('td.n a[href=".."]')])
+  await Promise.all([page.waitForNavigation({ timeout: 30000 }), page.click('td.n a[href$="/.."]')])
   if (!page.url().endsWith(`/ipfs/${root}/`)) bad(`".." led to ${page.url()}`)
   ok('followed links: sub/ (via the trailing-slash redirect), inner.txt, back, ..')
 

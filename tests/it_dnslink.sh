@@ -1,0 +1,157 @@
+#!/bin/bash
+# it_dnslink.sh — DNSLink on the gateway: names from the offline map
+# (IPFS_NS_MAP, Kubo's format) on /ipns/<domain>/ and as sites by their
+# Host header, a DNSLink to an IPNS key and to another DNSLink, unknown and
+# malformed names, Gateway.NoDNSLink, a malformed map refused at start; then
+# _dnslink TXT records through the system resolver: a DNS server of the
+# test's own (python) in a network namespace whose /etc/resolv.conf
+# (ip netns' /etc/netns/NS/resolv.conf) points at it.
+if [ -z "${IT_DNSLINK_TIMED:-}" ]; then
+  IT_DNSLINK_TIMED=1 exec timeout -k 5 180 bash "$0" "$@"
+fi
+source "$(dirname "$0")/lib.sh"
+checked_stop 5
+
+t init >/dev/null
+t config --json DNS.Resolvers '{".": "none"}' >/dev/null
+mkdir -p "$WORK/d/sub"
+echo "file a" >"$WORK/d/a.txt"
+echo "inner" >"$WORK/d/sub/in.txt"
+ROOT=$(t add -r -Q "$WORK/d")
+ID=$(t id -f '<id>' 2>/dev/null || t config Identity.PeerID)
+export IPFS_NS_MAP="site.example.org:/ipfs/$ROOT,sub.example.org:/ipfs/$ROOT/sub,chain.example.org:/ipns/site.example.org,name.example.org:/ipns/$ID,,"
+start_daemon
+G="http://127.0.0.1:$GPORT"
+grep -q 'DNSLink: 4 names from IPFS_NS_MAP' "$WORK/daemon.log" || fail "the map was not read"
+
+# /ipns/<domain>/ on the path gateway.
+eq "$(curl -s "$G/ipns/site.example.org/a.txt")" "file a" "/ipns/site/a.txt"
+eq "$(curl -s "$G/ipns/SITE.Example.org./a.txt")" "file a" "case and a final dot"
+eq "$(curl -s "$G/ipns/sub.example.org/in.txt")" "inner" "a value with a sub-path"
+eq "$(curl -s "$G/ipns/chain.example.org/sub/in.txt")" "inner" "a DNSLink to a DNSLink"
+eq "$(curl -s -o /dev/null -w '%{http_code}' "$G/ipns/site.example.org/sub")" 301 "directory redirect"
+curl -s -D "$WORK/h" -o "$WORK/b" "$G/ipns/site.example.org/sub/"
+grep -q '<a href="/ipns/site.example.org/sub/in.txt">in.txt</a>' "$WORK/b" || fail "listing under /ipns/<domain>"
+eq "$(curl -s -o /dev/null -w '%{http_code}' "$G/ipns/nobody.example.org/")" 500 "an unknown domain (DNS off)"
+eq "$(curl -s -o /dev/null -w '%{http_code}' "$G/ipns/not_a_domain/")" 400 "not a name"
+t name publish --allow-offline "/ipfs/$ROOT/sub" >/dev/null
+eq "$(curl -s "$G/ipns/name.example.org/in.txt")" "inner" "a DNSLink to an IPNS key"
+ok "DNSLink names on /ipns/: the map, case, sub-path, chains, an IPNS key, unknown names"
+
+# The same as sites, by the Host header.
+eq "$(curl -s -H 'Host: site.example.org' "$G/a.txt")" "file a" "site /a.txt"
+eq "$(curl -s -H "Host: Site.Example.Org:$GPORT" "$G/sub/in.txt")" "inner" "site with a port"
+curl -s -H 'Host: site.example.org' -o "$WORK/b" "$G/sub/"
+grep -q '<a href="/sub/in.txt">in.txt</a>' "$WORK/b" || fail "site listing links"
+grep -q '<a href="/sub/..">..</a>' "$WORK/b" || fail "site listing backlink"
+grep -q 'href="https://cid.ipfs.tech/#' "$WORK/b" || fail "site listing CID links"
+eq "$(curl -s -o /dev/null -w '%{header_json}' -H 'Host: site.example.org' "$G/sub" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["location"][0])')" "/sub/" "site redirect"
+# A Host the map lacks is the plain gateway.
+eq "$(curl -s -H 'Host: other.example.org' "$G/ipfs/$ROOT/a.txt")" "file a" "other Host"
+ok "DNSLink sites by Host: files, listings (site links, cid.ipfs.tech), redirect; other hosts untouched"
+
+# Subdomains on "localhost" (Kubo's default PublicGateways): the path form
+# redirects (a CIDv0 as base32 CIDv1), the subdomain serves; a DNSLink
+# name's subdomain too.
+HERE=$(cd "$(dirname "$0")" && pwd)
+t dag import --pin-roots=false "$HERE/gwconf/fixtures/subdomain_gateway/fixtures.car" >/dev/null
+V0=QmYiPNLU7Hc739sqcBH5DgVmk5mKTQVzKSqvJJeNGWTgrE # its root, a CIDv0 directory
+V1=$(cd "$HERE/gwconf" && python3 -c 'import sys; from ipld import Cid; c = Cid.parse(sys.argv[1]); print(Cid(1, c.codec, c.mh))' "$V0")
+eq "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -H "Host: localhost:$GPORT" "$G/ipfs/$V0?x=1")" \
+  "301 http://$V1.ipfs.localhost:$GPORT/?x=1" "localhost path -> subdomain"
+eq "$(curl -s -H "Host: $V1.ipfs.localhost:$GPORT" "$G/hello-CIDv1")" "hello" "CID.ipfs.localhost"
+eq "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -H "Host: $V0.ipfs.localhost" "$G/")" \
+  "301 http://$V1.ipfs.localhost/" "CIDv0 subdomain -> base32"
+curl -s -H "Host: $ROOT.ipfs.localhost" -o "$WORK/b" "$G/sub/"
+grep -q '<a href="/sub/in.txt">in.txt</a>' "$WORK/b" || fail "subdomain listing links"
+grep -q "href=\"//localhost/ipfs/$ROOT/sub\">sub</a>" "$WORK/b" || fail "subdomain listing crumbs"
+eq "$(curl -s -H "Host: site.example.org.ipns.localhost" "$G/a.txt")" "file a" "DNSLink subdomain"
+# A Host that is not host[:digits] is no gateway host: no redirect from it
+# (its rest would end up in Location: http://CID.ipfs.localhost:@evil/).
+eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: localhost:@evil.example" "$G/ipfs/$V0/hello-CIDv1")" 200 "odd port"
+eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: localhost" "$G/ipns/a%22b/")" 400 "odd name"
+ok "subdomains on localhost: redirects (CIDv0 to base32 v1), content at the origin root, listings, DNSLink names"
+kill "$DPID"; wait "$DPID" || fail "daemon exit status"; DPID=""
+
+# Gateway.NoDNSLink: no sites (the path form stays).
+t config --json Gateway.NoDNSLink true >/dev/null
+start_daemon
+G="http://127.0.0.1:$GPORT"
+eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: site.example.org' "$G/a.txt")" 404 "NoDNSLink site"
+eq "$(curl -s "$G/ipns/site.example.org/a.txt")" "file a" "NoDNSLink /ipns/"
+kill "$DPID"; wait "$DPID" || fail "daemon exit status"; DPID=""
+t config --json Gateway.NoDNSLink false >/dev/null
+ok "Gateway.NoDNSLink turns sites off, not /ipns/<domain>"
+
+# A malformed map stops the start, with a message.
+for bad in "site.example.org" "x:/ipfs/$ROOT" "site.example.org:bafy" "a b.org:/ipfs/$ROOT"; do
+  if IPFS_NS_MAP="$bad" t daemon --gateway=/ip4/127.0.0.1/tcp/0 --api=/ip4/127.0.0.1/tcp/0 \
+      >"$WORK/bad.log" 2>&1; then
+    fail "daemon started with IPFS_NS_MAP=$bad"
+  fi
+  grep -q 'IPFS_NS_MAP' "$WORK/bad.log" || fail "no message for IPFS_NS_MAP=$bad"
+done
+ok "malformed IPFS_NS_MAP refused at start"
+unset IPFS_NS_MAP
+
+# _dnslink TXT records through the system resolver, in a namespace of ours.
+if ! ip netns add "trove-dl-$$" 2>/dev/null; then
+  echo "skip: no network namespaces here (the TXT part)"; exit 0
+fi
+NS="trove-dl-$$"
+mkdir -p "/etc/netns/$NS"
+trap 'kill $DNSPID 2>/dev/null; ip netns del "$NS"; rm -rf "/etc/netns/$NS"; checked_stop_exit' EXIT
+echo "nameserver 127.0.0.1" >"/etc/netns/$NS/resolv.conf"
+ip netns exec "$NS" ip link set lo up
+cat >"$WORK/dns.py" <<'EOF'
+# A DNS server for the test: TXT answers from argv ("name=txt|txt2"; a
+# "|" splits the record into two character-strings), NXDOMAIN otherwise.
+import socket, struct, sys
+recs = {}
+for a in sys.argv[1:]:
+    k, v = a.split("=", 1)
+    recs[k.lower()] = [p.encode() for p in v.split("|")]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 53))
+print("ready", flush=True)
+while True:
+    q, addr = s.recvfrom(512)
+    i, labels = 12, []
+    while q[i]:
+        labels.append(q[i + 1:i + 1 + q[i]].decode()); i += 1 + q[i]
+    qtype, = struct.unpack(">H", q[i + 1:i + 3])
+    qend = i + 5
+    name = ".".join(labels).lower()
+    parts = recs.get(name) if qtype == 16 else None
+    flags = 0x8180 if parts else 0x8183
+    hdr = q[:2] + struct.pack(">HHHHH", flags, 1, 1 if parts else 0, 0, 0)
+    ans = b""
+    if parts:
+        rd = b"".join(bytes([len(p)]) + p for p in parts)
+        ans = b"\xc0\x0c" + struct.pack(">HHIH", 16, 1, 60, len(rd)) + rd
+    s.sendto(hdr + q[12:qend] + ans, addr)
+EOF
+ip netns exec "$NS" python3 "$WORK/dns.py" "_dnslink.txt.example.org=dnslink=/ipfs/$ROOT|/sub" \
+  "bare.example.org=v=spf1 -all" "bare.example.org=dnslink=/ipfs/$ROOT" \
+  "_dnslink.junk.example.org=dnslink=not-a-path" >"$WORK/dns.log" 2>&1 &
+DNSPID=$!
+for _ in $(seq 50); do grep -q ready "$WORK/dns.log" && break; sleep 0.1; done
+t config --json DNS.Resolvers '{}' >/dev/null
+ip netns exec "$NS" "$TROVE_BIN" daemon --gateway=/ip4/127.0.0.1/tcp/0 \
+  --api=/ip4/127.0.0.1/tcp/0 >"$WORK/daemon.log" 2>&1 &
+DPID=$!
+for _ in $(seq 300); do
+  grep -q "Daemon is ready" "$WORK/daemon.log" && break
+  kill -0 $DPID 2>/dev/null || break
+  sleep 0.1
+done
+GPORT=$(sed -n 's#.*Gateway server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$WORK/daemon.log")
+[ -n "$GPORT" ] || { cat "$WORK/daemon.log"; fail "daemon in the namespace"; }
+nc() { ip netns exec "$NS" curl -s -m 20 "$@"; }
+G="http://127.0.0.1:$GPORT"
+eq "$(nc "$G/ipns/txt.example.org/in.txt")" "inner" "TXT in two strings at _dnslink."
+eq "$(nc "$G/ipns/bare.example.org/a.txt")" "file a" "TXT on the domain itself"
+eq "$(nc -o /dev/null -w '%{http_code}' "$G/ipns/junk.example.org/")" 500 "a TXT that is no path"
+eq "$(nc -o /dev/null -w '%{http_code}' "$G/ipns/none.example.org/")" 500 "NXDOMAIN"
+ok "_dnslink TXT records through the system resolver (joined strings, the bare-domain form, junk, NXDOMAIN)"
