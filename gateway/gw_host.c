@@ -52,11 +52,27 @@ static const gw_pubgw_t *find(const gw_hosts_t *h, const char *s, size_t n) {
   return NULL;
 }
 
+/* A subdomain label: DNS name bytes only (dots for a DNSLink name not
+ * inlined); it becomes a path segment, so '/', '%', '?' and the like
+ * never pass. */
+static bool label_ok(const char *s, const char *end) {
+  for (; s < end; s++)
+    if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+      return false;
+  return true;
+}
+
 int gw__host_parse(http_req_t *req, const gw_ctx_t *ctx, gw_host_t *out) {
-  memset(out, 0, sizeof *out);
   const char *h = http_req_header(req, "x-forwarded-host");
   if (!h)
     h = http_req_header(req, "host");
+  return gw__host_parse_str(ctx, h, http_req_header(req, "x-forwarded-proto"),
+                            out);
+}
+
+int gw__host_parse_str(const gw_ctx_t *ctx, const char *h, const char *proto,
+                       gw_host_t *out) {
+  memset(out, 0, sizeof *out);
   if (!h || !ctx->hosts || h[0] == '[')
     return GW_HOST_PATH;
   /* The host, then a port: digits only (the parent goes into Location
@@ -69,7 +85,6 @@ int gw__host_parse(http_req_t *req, const gw_ctx_t *ctx, gw_host_t *out) {
   }
   if (hl + pl >= sizeof out->parent)
     return GW_HOST_PATH;
-  const char *proto = http_req_header(req, "x-forwarded-proto");
   out->https = proto && !strncasecmp(proto, "https", 5);
   const gw_pubgw_t *g = find(ctx->hosts, h, hl);
   if (g) {
@@ -87,7 +102,7 @@ int gw__host_parse(http_req_t *req, const gw_ctx_t *ctx, gw_host_t *out) {
     const char *rest = dot + 6;
     g = find(ctx->hosts, rest, hl - (size_t)(rest - h));
     if (!g || !g->subdomains || dot == h ||
-        (size_t)(dot - h) >= sizeof out->label)
+        (size_t)(dot - h) >= sizeof out->label || !label_ok(h, dot))
       continue;
     out->gw = g;
     out->ipns = tolower((unsigned char)dot[3]) == 'n';

@@ -292,6 +292,12 @@ typedef struct gw_host {
   char parent[300];     /* the gateway host as asked, its port kept */
 } gw_host_t;
 int gw__host_parse(http_req_t *req, const gw_ctx_t *ctx, gw_host_t *out);
+/* The same on the header values themselves (host: X-Forwarded-Host or
+ * Host, NULL when absent; proto: X-Forwarded-Proto or NULL): what
+ * fuzz_gw_host drives.  A parent is a hostname and digits after ':' only:
+ * it goes into Location headers. */
+int gw__host_parse_str(const gw_ctx_t *ctx, const char *host,
+                       const char *proto, gw_host_t *out);
 /* On a gateway host with subdomains: answer /ipfs/CID/... and
  * /ipns/NAME/... with the redirect to the subdomain (or a 400: an invalid
  * CID, one too long for a DNS label).  False when the request is not one
