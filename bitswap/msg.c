@@ -117,7 +117,9 @@ typedef struct prefix {
 /* Parse a CID prefix: exactly four minimal varints; version 0 only as
  * CIDv0 is (dag-pb, sha2-256, 32), as go-cid's Prefix.Sum requires it;
  * sha2-256 only at its full 32 bytes, since our multihashes are never
- * truncated; no digest longer than a dag_cid_t holds.  0 or TR_ECID. */
+ * truncated; sha2-512 at most 64 (a truncated one is a function we lack,
+ * bsw_block_cid's TR_EHASH); no digest longer than a dag_cid_t holds.  0
+ * or TR_ECID. */
 static int prefix_parse(const uint8_t *p, size_t n, prefix_t *x) {
   uint64_t v[4];
   size_t off = 0;
@@ -130,6 +132,7 @@ static int prefix_parse(const uint8_t *p, size_t n, prefix_t *x) {
   *x = (prefix_t){v[0], v[1], v[2], v[3]};
   if (off != n || x->version > 1 || x->mh_len > DAG_MH_IDENTITY_MAX ||
       (x->mh_code == DAG_MH_SHA2_256 && x->mh_len != 32) ||
+      (x->mh_code == DAG_MH_SHA2_512 && x->mh_len > 64) ||
       (x->version == 0 &&
        (x->codec != DAG_CODEC_DAG_PB || x->mh_code != DAG_MH_SHA2_256)))
     return TR_ECID;
@@ -381,7 +384,7 @@ int bsw_block_cid(const bsw_block_t *b, dag_cid_t *cid) {
   /* Identity's length is the data's: go-cid ignores the prefix's, and so
    * does js.  Any other function must give the length the prefix says. */
   if (x.mh_code != DAG_MH_IDENTITY && dlen != x.mh_len)
-    return TR_ECID;
+    return x.mh_len < dlen ? TR_EHASH : TR_ECID; /* truncated: not done */
   return dag_cid_make(cid, (int)x.version, x.codec, mh, (size_t)n);
 }
 

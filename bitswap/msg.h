@@ -123,7 +123,7 @@ void bsw_msg_free(bsw_msg_t *m);
  * go-cid's Prefix.Sum and js ignore it).
  * 0, TR_ECID (malformed prefix, as for bsw_msg_decode(), or a digest
  * length that is not the function's), TR_EHASH (hash function we do not
- * have), TR_ETOOBIG (data over BSW_BLOCK_MAX, or an identity block over
+ * have, or a truncated digest of one we have: we do not truncate), TR_ETOOBIG (data over BSW_BLOCK_MAX, or an identity block over
  * DAG_MH_IDENTITY_MAX). */
 int bsw_block_cid(const bsw_block_t *b, dag_cid_t *cid) TR_WUR;
 
