@@ -17,19 +17,6 @@ static long long jint(json_t *o, const char *k) {
   return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
 }
 
-/* One JSON answer, or the error that replaced it (printed); NULL then. */
-static json_t *ask(remote_t *r, const char *cmd) {
-  json_t *o;
-  if (cli__call(r, cmd) || cli__next_value(r, &o) <= 0)
-    return NULL;
-  json_t *t = json_object_get(o, "Type");
-  if (json_is_string(t) && !strcmp(json_string_value(t), "error")) {
-    cli_failf("%s", cli__jstr(o, "Message"));
-    json_decref(o);
-    return NULL;
-  }
-  return o;
-}
 
 int cli__remote_mirror_follow(remote_t *r, int argc, char **argv) {
   if (argc != 2)
@@ -45,7 +32,7 @@ int cli__remote_mirror_follow(remote_t *r, int argc, char **argv) {
   }
   if (cli__qadd(r, "arg", src))
     return 1;
-  json_t *o = ask(r, "mirror/follow");
+  json_t *o = cli__ask(r, "mirror/follow");
   if (!o)
     return 1;
   printf("following %s as %lld (%s)\n", argv[1], jint(o, "ID"),
@@ -59,7 +46,7 @@ int cli__remote_mirror_unfollow(remote_t *r, int argc, char **argv) {
     return cli_failf("usage: trove mirror unfollow ID");
   if (cli__qargs(r, argc, argv))
     return 1;
-  json_t *o = ask(r, "mirror/unfollow");
+  json_t *o = cli__ask(r, "mirror/unfollow");
   if (!o)
     return 1;
   printf("unfollowed %lld, %lld pins removed\n", jint(o, "ID"),
@@ -73,7 +60,7 @@ int cli__remote_mirror_sync(remote_t *r, int argc, char **argv) {
     return cli_failf("usage: trove mirror sync [ID]");
   if (cli__qargs(r, argc, argv))
     return 1;
-  json_t *o = ask(r, "mirror/sync");
+  json_t *o = cli__ask(r, "mirror/sync");
   if (!o)
     return 1;
   json_decref(o);
@@ -84,7 +71,7 @@ int cli__remote_mirror_status(remote_t *r, int argc, char **argv) {
   (void)argv;
   if (argc != 1)
     return cli_failf("usage: trove mirror status");
-  json_t *o = ask(r, "mirror/status");
+  json_t *o = cli__ask(r, "mirror/status");
   if (!o)
     return 1;
   json_t *a = json_object_get(o, "Follows");

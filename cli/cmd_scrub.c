@@ -14,19 +14,6 @@ static uint64_t jint(json_t *o, const char *k) {
   return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
 }
 
-/* One JSON answer, or the error that replaced it (printed); NULL then. */
-static json_t *ask(remote_t *r, const char *cmd) {
-  json_t *o;
-  if (cli__call(r, cmd) || cli__next_value(r, &o) <= 0)
-    return NULL;
-  json_t *t = json_object_get(o, "Type");
-  if (json_is_string(t) && !strcmp(json_string_value(t), "error")) {
-    cli_failf("%s", cli__jstr(o, "Message"));
-    json_decref(o);
-    return NULL;
-  }
-  return o;
-}
 
 static void print_status(json_t *o) {
   if (!json_is_true(json_object_get(o, "Enabled"))) {
@@ -60,7 +47,7 @@ int cli__remote_scrub_status(remote_t *r, int argc, char **argv) {
   (void)argv;
   if (argc != 1)
     return cli_failf("usage: trove mirror scrub status");
-  json_t *o = ask(r, "mirror/scrub/status");
+  json_t *o = cli__ask(r, "mirror/scrub/status");
   if (!o)
     return 1;
   print_status(o);
@@ -72,7 +59,7 @@ int cli__remote_scrub_start(remote_t *r, int argc, char **argv) {
   (void)argv;
   if (argc != 1)
     return cli_failf("usage: trove mirror scrub start");
-  json_t *o = ask(r, "mirror/scrub/start");
+  json_t *o = cli__ask(r, "mirror/scrub/start");
   if (!o)
     return 1;
   printf("scrub pass started\n");

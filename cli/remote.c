@@ -109,6 +109,19 @@ int cli__body_out(remote_t *r) {
   }
 }
 
+json_t *cli__ask(remote_t *r, const char *cmd) {
+  json_t *o;
+  if (cli__call(r, cmd) || cli__next_value(r, &o) <= 0)
+    return NULL;
+  json_t *t = json_object_get(o, "Type");
+  if (json_is_string(t) && !strcmp(json_string_value(t), "error")) {
+    cli_failf("%s", cli__jstr(o, "Message"));
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
 const char *cli__jstr(json_t *o, const char *k) {
   const char *s = json_string_value(json_object_get(o, k));
   return s ? s : "";

@@ -55,6 +55,9 @@ int cli__call(remote_t *r, const char *cmd);
 int cli__next_value(remote_t *r, json_t **o);
 /* The answer's body to stdout. */
 int cli__body_out(remote_t *r);
+/* cli__call, then its one JSON answer (the caller's reference), or NULL
+ * when the call failed or answered an error (printed). */
+json_t *cli__ask(remote_t *r, const char *cmd);
 /* A string member, "" when absent. */
 const char *cli__jstr(json_t *o, const char *k);
 /* Append every option given (with an API name) to the query, typed
