@@ -3,10 +3,15 @@
  * index.html, and an HTML listing (names, sizes, CIDs) that reads well in a
  * browser.  Names come from the DAG and are untrusted: every one is
  * HTML-escaped for text and percent-encoded for links.  A listing is
- * streamed, bounded (GW_DIR_MAX_ENTRIES rows) and produced off the loop.
+ * streamed, bounded (GW_DIR_MAX_ENTRIES rows), sorted by name (a HAMT's
+ * entries are gathered and sorted first), produced off the loop, and each
+ * row has an icon for what the entry is (read from its block when the repo
+ * has it; never fetched for the icon).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gw_int.h"
@@ -80,9 +85,15 @@ static const char page_head[] =
     "td.c a{color:#778;font-family:ui-monospace,Menlo,monospace;font-size:13px;"
     "text-decoration:none}td.s{text-align:right;color:#556;white-space:nowrap}"
     "footer{text-align:center;color:#889;font-size:12px;margin:16px}"
+    ".dl{padding:0 20px 12px;font-size:13px}.dl a{color:#0b6e99}"
+    "td.n:before{display:inline-block;width:1.7em}"
+    "tr.f td.n:before{content:\"\\1F4C4\"}tr.d td.n:before{content:\"\\1F4C1\"}"
+    "tr.l td.n:before{content:\"\\1F517\"}tr.u td.n:before{content:\"\\2753\"}"
     "</style></head><body><header><b>trove</b> &middot; IPFS gateway</header>"
     "<main><div class=\"path\"><strong>Index of %s</strong></div>"
-    "<div class=\"root ipfs-hash\" translate=\"no\">%s</div><table>\n";
+    "<div class=\"root ipfs-hash\" translate=\"no\">%s</div>"
+    "<div class=\"dl\">Download this directory: <a href=\"?format=car\">CAR</a>"
+    " &middot; <a href=\"?format=tar\">TAR</a></div><table>\n";
 
 /* ------------------------------------------------------- the listing */
 
@@ -94,7 +105,7 @@ static const char page_head[] =
  * error status.  At most GW_DIR_MAX_ENTRIES rows are sent; past them the
  * page says so and points at the trustless (CAR) and RPC ways to get
  * everything. */
-enum { LS_HEAD, LS_ROWS, LS_FOOT, LS_DONE };
+enum { LS_HEAD, LS_GATHER, LS_ROWS, LS_FOOT, LS_DONE };
 
 typedef struct list_state {
   gw_miss_t miss; /* first: the wait hook's view (gw_int.h) */
@@ -104,7 +115,13 @@ typedef struct list_state {
   int phase;
   dag_ls_iter_t it;
   uint64_t count;
-  bool more; /* stopped at GW_DIR_MAX_ENTRIES */
+  bool more; /* stopped at GW_DIR_MAX_ENTRIES (or GW_DIR_SORT_BYTES) */
+  bs_txn_t *txn; /* the piece's read transaction: for the rows' icons */
+  /* A HAMT (sorted): its entries gathered into ents (see gather()), their
+   * offsets in offs, sorted by name, then sent from next on. */
+  bool sorted;
+  tr_bytes_t ents;
+  size_t *offs, nents, offs_cap, next, pause_at;
   /* The piece being filled. */
   uint8_t *buf;
   size_t n, cap;
@@ -123,13 +140,50 @@ typedef struct list_state {
  * reads them); past this length of the escaped path they are relative
  * (the page's URL ends in a slash, so they lead to the same place). */
 #define DIR_BASE_MAX (16u << 10)
+/* Entries a HAMT's first piece gathers before the headers go out: enough
+ * for a malformed HAMT to fail with a real status (a shard reached twice
+ * shows within the first shards), few enough that the page starts at once
+ * however big the directory. */
+#define FIRST_GATHER 2048
 
-static int list_row(const dag_dirent_t *e, void *ud) {
-  list_state_t *c = ud;
-  if (c->count == GW_DIR_MAX_ENTRIES) {
-    c->more = true;
-    return 2;
+/* What an entry is, for its icon ('f' file, 'd' directory, 'l' symlink,
+ * 'u' unknown), from the first bytes of its block: a dag-pb node's links
+ * come first and are passed over by their lengths, then its Data, whose
+ * first field is the UnixFS type.  Only what the repo holds is read: a
+ * listing does not fetch a hundred thousand blocks to draw icons. */
+static char entry_kind(bs_txn_t *txn, const dag_cid_t *cid) {
+  if (cid->codec == DAG_CODEC_RAW)
+    return 'f';
+  const uint8_t *p;
+  size_t n, i = 0;
+  if (!txn || cid->codec != DAG_CODEC_DAG_PB || bs_get(txn, cid, &p, &n))
+    return 'u';
+  while (i < n) {
+    uint8_t tag = p[i++];
+    uint64_t v;
+    int k = dag_varint_get(p + i, n - i, &v);
+    if (k < 0 || v > n - i - (size_t)k)
+      return 'u';
+    i += (size_t)k;
+    if (tag == 0x12) { /* a link */
+      i += (size_t)v;
+      continue;
+    }
+    if (tag != 0x0a || v < 2 || p[i] != 0x08) /* Data, its Type first */
+      return 'u';
+    switch (p[i + 1]) {
+    case DAG_UNIXFS_DIRECTORY:
+    case DAG_UNIXFS_HAMT: return 'd';
+    case DAG_UNIXFS_RAW:
+    case DAG_UNIXFS_FILE: return 'f';
+    case DAG_UNIXFS_SYMLINK: return 'l';
+    default: return 'u';
+    }
   }
+  return 'u';
+}
+
+static int put_row(list_state_t *c, const dag_dirent_t *e) {
   char name[1024], href[2048], fname[6144], cid[DAG_CID_STR_MAX], size[32];
   gw__html_escape(e->name, e->name_len, name, sizeof name);
   gw__url_escape(e->name, e->name_len, href, sizeof href);
@@ -138,24 +192,105 @@ static int list_row(const dag_dirent_t *e, void *ud) {
   gw__url_escape(href, strlen(href), fname, sizeof fname);
   dag_cid_str(&e->cid, cid);
   human(e->tsize, size, sizeof size);
+  char kind = entry_kind(c->txn, &e->cid);
   int w = c->site ? snprintf((char *)c->buf + c->n, c->cap - c->n,
-                   "<tr><td class=\"n\"><a href=\"%s%s\">%s</a></td>"
+                   "<tr class=\"%c\"><td class=\"n\"><a href=\"%s%s\">%s</a></td>"
                    "<td class=\"c\" title=\"%s\"><a class=\"ipfs-hash\" "
                    "translate=\"no\" href=\"https://cid.ipfs.tech/#%s\" "
                    "target=\"_blank\" rel=\"noreferrer noopener\">%.*s&hellip;%s"
                    "</a></td><td class=\"s\">%s</td></tr>\n",
-                   (char *)c->base.data, href, name, cid, cid, 8, cid,
+                   kind, (char *)c->base.data, href, name, cid, cid, 8, cid,
                    cid + strlen(cid) - 6, size)
                   : snprintf((char *)c->buf + c->n, c->cap - c->n,
-                   "<tr><td class=\"n\"><a href=\"%s%s\">%s</a></td>"
+                   "<tr class=\"%c\"><td class=\"n\"><a href=\"%s%s\">%s</a></td>"
                    "<td class=\"c\" title=\"%s\"><a class=\"ipfs-hash\" "
                    "translate=\"no\" href=\"%s/ipfs/%s?filename=%s\">%.*s&hellip;%s"
                    "</a></td><td class=\"s\">%s</td></tr>\n",
-                   (char *)c->base.data, href, name, cid, c->hashpre, cid, fname, 8, cid,
+                   kind, (char *)c->base.data, href, name, cid, c->hashpre, cid, fname, 8, cid,
                    cid + strlen(cid) - 6, size);
   c->n += (size_t)w < c->cap - c->n ? (size_t)w : c->cap - c->n - 1;
   c->count++;
   return c->cap - c->n < c->row_max ? 1 : 0; /* the piece is full: pause */
+}
+
+static int list_row(const dag_dirent_t *e, void *ud) {
+  list_state_t *c = ud;
+  if (c->count == GW_DIR_MAX_ENTRIES) {
+    c->more = true;
+    return 2;
+  }
+  return put_row(c, e);
+}
+
+/* A gathered entry: tsize (8 bytes), name length (4), CID length (2), the
+ * CID's bytes, the name.  Returns 0, 1 to pause (the first piece's share),
+ * 2 at the caps, -ENOMEM. */
+#define ENT_HDR 14
+static int gather(const dag_dirent_t *e, void *ud) {
+  list_state_t *c = ud;
+  size_t need = ENT_HDR + e->cid.len + e->name_len;
+  if (c->nents == GW_DIR_MAX_ENTRIES || c->ents.len + need > GW_DIR_SORT_BYTES) {
+    c->more = true;
+    return 2;
+  }
+  if (c->nents == c->offs_cap) {
+    size_t nc = c->offs_cap ? c->offs_cap * 2 : 1024;
+    size_t *o = tr_realloc(c->offs, nc * sizeof *o);
+    if (!o)
+      return -ENOMEM;
+    c->offs = o;
+    c->offs_cap = nc;
+  }
+  uint8_t h[ENT_HDR];
+  uint32_t nl = (uint32_t)e->name_len;
+  uint16_t cl = e->cid.len;
+  memcpy(h, &e->tsize, 8);
+  memcpy(h + 8, &nl, 4);
+  memcpy(h + 12, &cl, 2);
+  size_t at = c->ents.len;
+  if (tr_bytes_append(&c->ents, h, sizeof h) ||
+      tr_bytes_append(&c->ents, e->cid.bytes, cl) ||
+      tr_bytes_append(&c->ents, e->name, e->name_len)) {
+    c->ents.len = at;
+    return -ENOMEM;
+  }
+  c->offs[c->nents++] = at;
+  return c->nents == c->pause_at ? 1 : 0;
+}
+
+/* Names compare as bytes, shorter first on a tie: Go's string order, which
+ * is the order of a basic directory's links. */
+static int ent_cmp(const void *a, const void *b, void *arg) {
+  const uint8_t *base = arg, *x = base + *(const size_t *)a,
+                *y = base + *(const size_t *)b;
+  uint32_t xl, yl;
+  uint16_t xc, yc;
+  memcpy(&xl, x + 8, 4);
+  memcpy(&yl, y + 8, 4);
+  memcpy(&xc, x + 12, 2);
+  memcpy(&yc, y + 12, 2);
+  int r = memcmp(x + ENT_HDR + xc, y + ENT_HDR + yc, xl < yl ? xl : yl);
+  return r ? r : (xl > yl) - (xl < yl);
+}
+
+/* The sorted entries from c->next on, as rows, while the piece has room. */
+static int sorted_rows(list_state_t *c) {
+  while (c->next < c->nents && c->cap - c->n >= c->row_max) {
+    const uint8_t *x = c->ents.data + c->offs[c->next];
+    dag_dirent_t e;
+    uint32_t nl;
+    uint16_t cl;
+    memcpy(&e.tsize, x, 8);
+    memcpy(&nl, x + 8, 4);
+    memcpy(&cl, x + 12, 2);
+    if (dag_cid_decode(&e.cid, x + ENT_HDR, cl) < 0)
+      return TR_EUNIXFS; /* it decoded when the walk gave it */
+    e.name = (const char *)x + ENT_HDR + cl;
+    e.name_len = nl;
+    c->next++;
+    put_row(c, &e);
+  }
+  return c->next == c->nents ? 0 : 1;
 }
 
 static int64_t fill_list(void *st, void *arg, uint8_t *buf, size_t cap) {
@@ -170,15 +305,52 @@ static int64_t fill_list(void *st, void *arg, uint8_t *buf, size_t cap) {
     size_t n = c->head.len < cap ? c->head.len : cap;
     memcpy(buf, c->head.data, n);
     c->n = n;
+    c->phase = c->sorted ? LS_GATHER : LS_ROWS;
+  }
+  if (c->phase == LS_GATHER) {
+    /* The first piece gathers FIRST_GATHER entries, then the headers and
+     * the page head go out; the next gathers the rest, sorts them and
+     * starts the rows. */
+    gw_budget_t b = {NULL, UINT64_MAX, false, false, {0}};
+    c->pause_at = phase0 == LS_HEAD ? c->nents + FIRST_GATHER : SIZE_MAX;
+    int rc = bs_txn_begin(env, BS_RDONLY, &b.txn);
+    if (rc)
+      return rc;
+    rc = dag_ls_iter_run(&c->it, gw__budget_get, &b, gather, c);
+    bs_txn_abort(b.txn);
+    if (rc == TR_ENOTFOUND) {
+      gw__miss_note(&c->miss, &b);
+      if (phase0 == LS_HEAD)
+        c->phase = LS_HEAD; /* the headers wait (a 504 if it never comes) */
+      return phase0 == LS_HEAD ? rc : (c->n ? (int64_t)c->n : rc);
+    }
+    if (rc < 0)
+      return rc;
+    if (rc == 1)
+      return (int64_t)c->n; /* the first piece: the head */
+    qsort_r(c->offs, c->nents, sizeof *c->offs, ent_cmp, c->ents.data);
     c->phase = LS_ROWS;
   }
-  if (c->phase == LS_ROWS && cap - c->n >= c->row_max) {
+  if (c->phase == LS_ROWS && c->sorted && cap - c->n >= c->row_max) {
+    int rc = bs_txn_begin(env, BS_RDONLY, &c->txn);
+    if (rc)
+      return rc;
+    rc = sorted_rows(c);
+    bs_txn_abort(c->txn);
+    c->txn = NULL;
+    if (rc < 0)
+      return rc;
+    if (rc == 0)
+      c->phase = LS_FOOT;
+  } else if (c->phase == LS_ROWS && cap - c->n >= c->row_max) {
     gw_budget_t b = {NULL, GW_PIECE_BUDGET(cap), false, false, {0}};
     size_t before = c->n;
     int rc = bs_txn_begin(env, BS_RDONLY, &b.txn);
     if (rc)
       return rc;
+    c->txn = b.txn;
     rc = dag_ls_iter_run(&c->it, gw__budget_get, &b, list_row, c);
+    c->txn = NULL;
     bs_txn_abort(b.txn);
     if (rc == TR_ENOTFOUND) {
       /* A shard is missing; the walk waits at it.  Rows made before it go
@@ -200,11 +372,14 @@ static int64_t fill_list(void *st, void *arg, uint8_t *buf, size_t cap) {
     int w = c->more
                 ? snprintf((char *)buf + c->n, cap - c->n,
                            "</table><p class=\"more\">The first %llu entries "
-                           "are shown; there are more.  Get the whole "
+                           "are shown%s; there are more.  Get the whole "
                            "directory as a CAR (?format=car) or with "
                            "<code>trove ls</code>.</p></main><footer>served "
                            "by trove %s</footer></body></html>\n",
-                           (unsigned long long)c->count, c->version)
+                           (unsigned long long)c->count,
+                           c->sorted ? " (those the directory's shards gave "
+                                       "first, sorted by name)" : "",
+                           c->version)
                 : snprintf((char *)buf + c->n, cap - c->n,
                            "</table></main><footer>%llu entr%s &middot; "
                            "served by trove %s</footer></body></html>\n",
@@ -219,6 +394,8 @@ static int64_t fill_list(void *st, void *arg, uint8_t *buf, size_t cap) {
 static void free_list(void *st) {
   list_state_t *c = st;
   dag_ls_iter_free(&c->it);
+  tr_bytes_free(&c->ents);
+  tr_free(c->offs);
   tr_bytes_free(&c->head);
   tr_bytes_free(&c->base);
   gw__target_free(c->t);
@@ -413,8 +590,9 @@ void gw__serve_dir_listing(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   c->version = ctx->version;
   char s[DAG_CID_STR_MAX];
   dag_cid_str(&t->cid, s);
-  snprintf(c->etag, sizeof c->etag, "\"DirIndex-trove2_CID-%s\"", s);
+  snprintf(c->etag, sizeof c->etag, "\"DirIndex-trove3_CID-%s\"", s);
   dag_ls_iter_init(&c->it, &t->cid, 0, NULL, NULL);
+  c->sorted = t->info.unixfs_type == DAG_UNIXFS_HAMT;
   if (gw__not_modified(req, t, c->etag)) {
     free_list(c);
     return;

@@ -41,8 +41,11 @@
 
 /* Rows of an HTML directory listing (about 300 bytes each); past them the
  * page says the directory holds more.  Kubo lists everything, but a page of
- * a million rows helps nobody and costs the node 300 MB. */
-#define GW_DIR_MAX_ENTRIES 10000
+ * a million rows helps nobody (300 MB of HTML).  A HAMT's entries come in
+ * hash order and are gathered to be sorted by name: at most this many, and
+ * GW_DIR_SORT_BYTES of names and CIDs, held per listing. */
+#define GW_DIR_MAX_ENTRIES 100000
+#define GW_DIR_SORT_BYTES (32u << 20)
 
 /* A get callback (dag_get_cb) over a read transaction that charges each
  * read to a budget and fails with TR_ETOOBIG, setting over, once it is

@@ -112,6 +112,9 @@ static void piece_done(http_stream_t *s, bool may_wait) {
     stream_free(s);
     return;
   }
+  /* The next piece is made on a worker: a small one (a listing's head)
+   * must not wait in the coalescing buffer until then. */
+  http_res_flush(s->req);
   http_res_on_drain(s->req, next_piece, s);
 }
 

@@ -194,13 +194,13 @@ eq "$(hdr Content-Type)" "text/html; charset=utf-8"
 # The listing: every entry, sizes, CIDs, a parent link, its own ETag.
 eq "$(fetch "$G/ipfs/$ROOT/")" 200
 eq "$(hdr Content-Type)" "text/html; charset=utf-8"
-eq "$(hdr Etag)" "\"DirIndex-trove2_CID-$ROOT\""
+eq "$(hdr Etag)" "\"DirIndex-trove3_CID-$ROOT\""
 for n in a.txt big.bin sub site hostile hamt empty movie.mp4; do
   grep -q "<a href=\"/ipfs/$ROOT/$n\">$n</a>" "$WORK/body" || fail "listing lacks $n"
 done
 grep -q "$A_CID" "$WORK/body" || fail "listing lacks a.txt's CID"
 grep -q '3.0 MiB' "$WORK/body" || fail "listing lacks big.bin's size"
-expect_code 304 -H "If-None-Match: \"DirIndex-trove2_CID-$ROOT\"" "$G/ipfs/$ROOT/"
+expect_code 304 -H "If-None-Match: \"DirIndex-trove3_CID-$ROOT\"" "$G/ipfs/$ROOT/"
 eq "$(fetch "$G/ipfs/$ROOT/sub/")" 200
 grep -q "href=\"/ipfs/$ROOT/sub/\.\.\"" "$WORK/body" || fail "subdirectory listing has no parent link"
 eq "$(fetch "$G/ipfs/$EMPTY_CID/")" 200

@@ -3,7 +3,10 @@ set -euo pipefail
 TROVE_BIN=${TROVE_BIN:-$PWD/bin/trove}
 WORK=$(mktemp -d /tmp/trove-it.XXXXXX)
 export TROVE_PATH=$WORK/repo
-trap 'rm -rf "$WORK"' EXIT
+# WORK_SHM: a second scratch directory (in /dev/shm) a script may set; it
+# goes with WORK.
+WORK_SHM=""
+trap 'rm -rf "$WORK" ${WORK_SHM:+"$WORK_SHM"}' EXIT
 t() { "$TROVE_BIN" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # expect_fail CMD...: the command must exit non-zero with one line on stderr
@@ -58,7 +61,7 @@ checked_stop_exit() {
       rc=1
     fi
   fi
-  rm -rf "$WORK"
+  rm -rf "$WORK" ${WORK_SHM:+"$WORK_SHM"}
   exit $rc
 }
 
