@@ -145,6 +145,7 @@ void gw__target_free(gw_target_t *t) {
   tr_free(t->segbuf);
   tr_free(t->segs);
   tr_free(t->symlink);
+  tr_free(t->redir_msg);
   tr_free(t);
 }
 
