@@ -257,35 +257,6 @@ void gw__prepare(bs_env_t *env, gw_target_t *t, uint64_t budget) {
   t->missing = b.missing;
 }
 
-/* ------------------------------------------------------- path parsing */
-
-int gw__split_path(const char *p, char *buf, char **segs, size_t *nseg,
-                   bool *trailing_slash) {
-  size_t len = strlen(p), bo = 0;
-  *nseg = 0;
-  *trailing_slash = len > 0 && p[len - 1] == '/';
-  /* Empty segments ("//") are skipped; "." and ".." are refused: browsers
-   * resolve them before sending, so a raw one is a traversal attempt, and an
-   * encoded one (%2e%2e) or an encoded '/' must not become one either. */
-  while (*p) {
-    size_t n = strcspn(p, "/");
-    if (n) {
-      if (*nseg == GW_MAX_SEGMENTS + 1)
-        return TR_ETOOBIG;
-      int d = http_pct_decode(p, n, buf + bo);
-      if (d <= 0 || !strcmp(buf + bo, ".") || !strcmp(buf + bo, "..") ||
-          memchr(buf + bo, '/', (size_t)d))
-        return -EINVAL;
-      segs[(*nseg)++] = buf + bo;
-      bo += (size_t)d + 1;
-    }
-    p += n;
-    if (*p == '/')
-      p++;
-  }
-  return *nseg ? 0 : TR_EPATH;
-}
-
 /* ----------------------------------------------------------- handler */
 
 static void protocol_handler(http_req_t *req, bool ipns) {
