@@ -332,6 +332,7 @@ int gw__redirects_eval(const char *file, size_t len, const char *path,
    * bad line anywhere is a 500, as boxo answers. */
   const char *mto = NULL;
   size_t mtl = 0;
+  int mst = 0; /* *status only once the whole file has parsed */
   found_t f;
   unsigned line = 0;
   for (size_t i = 0; i < len;) {
@@ -376,17 +377,16 @@ int gw__redirects_eval(const char *file, size_t len, const char *path,
     if (!mto && match(fs[0], fl[0], path, pl, &f)) {
       mto = fs[1];
       mtl = fl[1];
-      *status = st;
+      mst = st;
     }
   }
   if (!mto)
     return 0;
   int rc = expand(mto, mtl, &f, to, cap);
-  if (rc) {
-    *status = 0;
+  if (rc)
     return fail(err, errcap, rc, 0, "the rule's target is longer than %zu "
                 "bytes once expanded", cap ? cap - 1 : 0);
-  }
+  *status = mst;
   return 1;
 }
 
