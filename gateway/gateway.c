@@ -232,7 +232,22 @@ void gw__prepare(bs_env_t *env, gw_target_t *t, uint64_t budget) {
   t->head_len = 0;
   tr_free(t->symlink);
   t->symlink = NULL;
+  t->redir_status = t->status = 0;
   rc = resolve(t, &b);
+  /* A site's missing path: its _redirects may say what to do instead. */
+  rc = gw__site_redirects(t, &b, rc);
+  if (rc == GW_SITE_REWRITE)
+    rc = resolve(t, &b);
+  else if (rc < 0 && b.miss)
+    t->err_at = b.missing;
+  if (t->redir_status || t->status) {
+    bs_txn_abort(b.txn);
+    t->rc = rc;
+    t->budget_over = b.over;
+    t->has_missing = b.miss;
+    t->missing = b.missing;
+    return;
+  }
   if (rc == 0 && t->fmt == GW_FMT_UNIXFS && (rc = read_unixfs(t, &b)))
     t->err_at = t->has_index ? t->index : t->cid;
   bs_txn_abort(b.txn);
@@ -240,35 +255,6 @@ void gw__prepare(bs_env_t *env, gw_target_t *t, uint64_t budget) {
   t->budget_over = b.over;
   t->has_missing = b.miss;
   t->missing = b.missing;
-}
-
-/* ------------------------------------------------------- path parsing */
-
-int gw__split_path(const char *p, char *buf, char **segs, size_t *nseg,
-                   bool *trailing_slash) {
-  size_t len = strlen(p), bo = 0;
-  *nseg = 0;
-  *trailing_slash = len > 0 && p[len - 1] == '/';
-  /* Empty segments ("//") are skipped; "." and ".." are refused: browsers
-   * resolve them before sending, so a raw one is a traversal attempt, and an
-   * encoded one (%2e%2e) or an encoded '/' must not become one either. */
-  while (*p) {
-    size_t n = strcspn(p, "/");
-    if (n) {
-      if (*nseg == GW_MAX_SEGMENTS + 1)
-        return TR_ETOOBIG;
-      int d = http_pct_decode(p, n, buf + bo);
-      if (d <= 0 || !strcmp(buf + bo, ".") || !strcmp(buf + bo, "..") ||
-          memchr(buf + bo, '/', (size_t)d))
-        return -EINVAL;
-      segs[(*nseg)++] = buf + bo;
-      bo += (size_t)d + 1;
-    }
-    p += n;
-    if (*p == '/')
-      p++;
-  }
-  return *nseg ? 0 : TR_EPATH;
 }
 
 /* ----------------------------------------------------------- handler */
@@ -297,6 +283,11 @@ static void protocol_handler(http_req_t *req, bool ipns) {
 
 /* Answer a prepared request (on the loop). */
 static void dispatch(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
+  if (t->redir_status) { /* _redirects: a redirect, or why it cannot be */
+    gw__site_answer(req, t);
+    gw__target_free(t);
+    return;
+  }
   if (t->rc < 0) {
     answer_dag_error(req, t);
     gw__target_free(t);
@@ -666,6 +657,8 @@ static void serve_ipfs(http_req_t *req, gw_ctx_t *ctx, const char *path) {
   gw_target_t *t = parse_target(req, path);
   if (!t)
     return;
+  if (t->fmt == GW_FMT_UNIXFS)
+    t->site = gw__site_kind(req, ctx);
   /* Most paths are a few small blocks: answered right here.  One that
    * reads more starts again in the worker pool, so that big directories
    * on the way cost the loop no more than GW_INLINE_BUDGET; one that

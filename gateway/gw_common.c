@@ -1,10 +1,11 @@
 /*
  * gw_common.c — what the gateway's answers share: the standard headers of
- * a content answer, conditional requests (If-None-Match), the budgeted
- * block reader, and freeing a target.  Below gateway.c (the front) and
+ * a content answer, conditional requests (If-None-Match), path splitting,
+ * the budgeted block reader, and freeing a target.  Below gateway.c (the front) and
  * gw_file.c, gw_dir.c, gw_car.c (the bodies), which all call it; it calls
  * none of them.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,6 +49,36 @@ bool gw__not_modified(http_req_t *req, const gw_target_t *t, const char *etag) {
   http_res_start(req, 304, h, n, 0);
   http_res_end(req);
   return true;
+}
+
+/* ------------------------------------------------------- path parsing */
+
+/* Here, not in gateway.c: gw_site.c splits a _redirects target too. */
+int gw__split_path(const char *p, char *buf, char **segs, size_t *nseg,
+                   bool *trailing_slash) {
+  size_t len = strlen(p), bo = 0;
+  *nseg = 0;
+  *trailing_slash = len > 0 && p[len - 1] == '/';
+  /* Empty segments ("//") are skipped; "." and ".." are refused: browsers
+   * resolve them before sending, so a raw one is a traversal attempt, and an
+   * encoded one (%2e%2e) or an encoded '/' must not become one either. */
+  while (*p) {
+    size_t n = strcspn(p, "/");
+    if (n) {
+      if (*nseg == GW_MAX_SEGMENTS + 1)
+        return TR_ETOOBIG;
+      int d = http_pct_decode(p, n, buf + bo);
+      if (d <= 0 || !strcmp(buf + bo, ".") || !strcmp(buf + bo, "..") ||
+          memchr(buf + bo, '/', (size_t)d))
+        return -EINVAL;
+      segs[(*nseg)++] = buf + bo;
+      bo += (size_t)d + 1;
+    }
+    p += n;
+    if (*p == '/')
+      p++;
+  }
+  return *nseg ? 0 : TR_EPATH;
 }
 
 /* ------------------------------------------------------ block reads */
@@ -145,6 +176,7 @@ void gw__target_free(gw_target_t *t) {
   tr_free(t->segbuf);
   tr_free(t->segs);
   tr_free(t->symlink);
+  tr_free(t->redir_msg);
   tr_free(t);
 }
 

@@ -289,7 +289,7 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   char s[DAG_CID_STR_MAX], etag[DAG_CID_STR_MAX + 4];
   snprintf(etag, sizeof etag, "\"%s\"",
            dag_cid_str(t->etag_dir ? &t->dir : &t->cid, s));
-  if (gw__not_modified(req, t, etag)) {
+  if (!t->status && gw__not_modified(req, t, etag)) {
     gw__target_free(t);
     return;
   }
@@ -318,6 +318,8 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   if (!strcmp(ctype, "text/plain; charset=utf-8") && t->head_len == st->size &&
       dag_json_valid(t->head, t->head_len))
     ctype = "application/json";
+  if (t->status) /* a site's custom error page (gw_site.c), as boxo's */
+    ctype = "text/html";
   st->ctype = ctype;
 
   http_header_t h[16];
@@ -333,8 +335,10 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   }
   int status = 200;
   int64_t clen = (int64_t)st->size;
-  const char *rh = http_req_header(req, "range");
+  const char *rh = t->status ? NULL : http_req_header(req, "range");
   const char *ifr = http_req_header(req, "if-range");
+  if (t->status)
+    status = t->status; /* served whole */
   if (rh && (!ifr || !strcmp(ifr, etag))) {
     int nr = parse_ranges(rh, st->size, st->r);
     if (nr == 0 || nr == -2) {
@@ -383,6 +387,13 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   h[n++] = (http_header_t){"Content-Type", ctype};
   h[n++] = (http_header_t){"X-Content-Type-Options", "nosniff"};
   n = gw__std_headers(t, etag, h, n);
+  /* A custom page of a mutable site (IPNS, DNSLink) is not immutable:
+   * boxo sends no Cache-Control when the name has no TTL. */
+  for (size_t i = 0; t->status && t->site == GW_SITE_MUTABLE && i < n; i++)
+    if (!strcmp(h[i].name, "Cache-Control")) {
+      h[i] = h[--n];
+      break;
+    }
   http_res_start(req, status, h, n, clen);
   gw__target_free(t);
   if (!strcmp(http_req_method(req), "HEAD")) {

@@ -166,6 +166,15 @@ typedef struct gw_target {
   uint8_t head[512];   /* a file's first bytes, for sniffing its type */
   size_t head_len;
   uint8_t *symlink;    /* a symlink's target (allocated) */
+  /* _redirects (gw_site.c): site is GW_SITE_* (set by the handler);
+   * rewritten once a 200 rule has replaced the path (never twice);
+   * redir_status a 3xx redirect to redir_msg, or 500 with redir_msg as the
+   * reason; status a custom error page's (404, 410, 451) served as t->cid. */
+  int site;
+  bool rewritten;
+  int redir_status;
+  char *redir_msg;
+  int status;
 } gw_target_t;
 
 void gw__target_free(gw_target_t *t);
@@ -284,6 +293,54 @@ int gw__dnslink_answer(const uint8_t *ans, size_t len, char *out, size_t cap);
  * a Host: a lookup for every unknown Host would cost every request). */
 bool gw__dnslink_site(http_req_t *req, const gw_ctx_t *ctx, char *host,
                       size_t cap);
+
+/* ------------------------------------------------- _redirects files */
+
+/* gw_redirects.c: the web redirects file (specs.ipfs.tech/http-gateways/
+ * web-redirects-file) as go-ipfs-redirects-file reads it.  Pure: no I/O,
+ * no allocation. */
+#define GW_REDIRECTS_FILE_MAX 65536 /* the spec's 64 KiB */
+#define GW_REDIRECTS_PARAMS_MAX 64  /* placeholders in one rule's from */
+#define GW_REDIRECTS_TO_MAX 8192    /* a target's bytes once expanded */
+#define GW_REDIRECTS_ERR_MAX 256    /* a reason's, for error answers */
+
+/* Check the whole file f[0..len) and find the first rule whose from
+ * matches path[0..pl) (percent-decoded, from the site's root: "/a/b"; one
+ * trailing '/' ignored).  On a match: *status (200, 301...), and its to
+ * with the placeholders' values put in (percent-encoded) into to[0..cap),
+ * NUL-terminated.  A reason goes to err[0..errcap) on failure.
+ * Returns 1 (a match), 0 (none: *status 0), or
+ *   -EINVAL      a malformed line (the reason says which, and why);
+ *   TR_ETOOBIG   len > GW_REDIRECTS_FILE_MAX;
+ *   TR_EBUFSIZE  the expanded target does not fit in cap. */
+int gw__redirects_eval(const char *f, size_t len, const char *path,
+                       size_t pl, int *status, char *to, size_t cap,
+                       char *err, size_t errcap);
+/* A redirect's Location: to (an expanded target) with the request's query
+ * (raw, without '?'; NULL or "" for none) merged in, the query's
+ * parameters winning over to's of the same name (the spec); bytes that
+ * may not stand in a URL percent-encoded.  0, TR_EBUFSIZE. */
+int gw__redirects_location(const char *to, const char *query, char *out,
+                           size_t cap);
+
+/* gw_site.c: _redirects on sites with their own origin (the spec applies
+ * it there only).  What origin a request has: */
+enum {
+  GW_SITE_NONE,      /* a path gateway: no _redirects */
+  GW_SITE_IMMUTABLE, /* CID.ipfs.HOST */
+  GW_SITE_MUTABLE,   /* NAME.ipns.HOST, a DNSLink site by its Host */
+};
+int gw__site_kind(http_req_t *req, const gw_ctx_t *ctx);
+/* In gw__prepare, when t's path names nothing (rc TR_EPATH, TR_ENOTDIR) on
+ * a site: read _redirects at t's root and apply its first matching rule.
+ * Returns rc as it was (no file, no rule), GW_SITE_REWRITE (t's path is
+ * now the rule's target: resolve it), 0 (t->redir_status to answer, or
+ * t->status and t->cid, t->info: a custom page to serve), or a read's
+ * error (b->miss, b->over as for any read). */
+#define GW_SITE_REWRITE 1
+int gw__site_redirects(gw_target_t *t, gw_budget_t *b, int rc);
+/* In dispatch: answer t->redir_status (a redirect, or the 500). */
+void gw__site_answer(http_req_t *req, const gw_target_t *t);
 
 /* gw_host.c: what the request's host (X-Forwarded-Host, else Host) is. */
 enum { GW_HOST_PATH, GW_HOST_GATEWAY, GW_HOST_SUBDOMAIN };

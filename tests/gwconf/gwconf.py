@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from dsl import Resp  # noqa: E402
 
-CASE_MODULES = ["cases_trustless", "cases_unixfs", "cases_dag", "cases_ipns", "cases_dnslink", "cases_subdomain", "cases_cors", "cases_tar"]
+CASE_MODULES = ["cases_trustless", "cases_unixfs", "cases_dag", "cases_ipns", "cases_dnslink", "cases_subdomain", "cases_cors", "cases_tar", "cases_redirects"]
 TIMEOUT = 20          # seconds per request
 USER_AGENT = "ipfs/gateway-conformance/v0.13.2 (trove port)"
 
