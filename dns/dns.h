@@ -131,7 +131,9 @@ typedef void (*dns_txt_done_cb)(void *ud, int status, const char *const *txt,
 int dns_resolver_txt(dns_resolver_t *r, const char *name, dns_txt_done_cb cb,
                      void *ud, void **h) TR_WUR;
 
-/* Stop a lookup: its callback is not called.  Only before the callback. */
+/* Stop a lookup: its callback is not called.  Only before the callback;
+ * also after dns_resolver_free (r may then be NULL), for a lookup whose
+ * -ECANCELED has not come yet. */
 void dns_resolver_cancel(dns_resolver_t *r, void *h);
 
 typedef struct dns_resolver_stats {

@@ -46,6 +46,8 @@ static int doh_lookup(void *ud, const char *domain, gw_dnslink_cb cb,
   doh_t *d = ud;
   char name[300];
   snprintf(name, sizeof name, "_dnslink.%s", domain);
+  if (!d->dns) /* stopping */
+    return -ECANCELED;
   if (!dns_resolver_url(d->dns, name))
     return -ENOTSUP;
   doh_lookup_t *l = tr_calloc(1, sizeof *l);
@@ -62,6 +64,8 @@ static int doh_lookup(void *ud, const char *domain, gw_dnslink_cb cb,
   return 0;
 }
 
+/* Also after node_dnslink_stop: a lookup under way then still waits for
+ * its -ECANCELED, which the cancel stops. */
 static void doh_cancel(void *ud, void *h) {
   doh_t *d = ud;
   doh_lookup_t *l = h;
@@ -125,8 +129,16 @@ void node_dnslink_stop(gw_dnslink_t *d) {
   if (!d->resolver)
     return;
   doh_t *doh = d->resolver->ud;
-  d->resolver = NULL;
   dns_resolver_free(doh->dns);
+  doh->dns = NULL;
+}
+
+void node_dnslink_free(gw_dnslink_t *d) {
+  if (!d->resolver)
+    return;
+  doh_t *doh = d->resolver->ud;
+  d->resolver = NULL;
+  dns_resolver_free(doh->dns); /* NULL once stopped */
   tr_free(doh);
 }
 
@@ -183,7 +195,7 @@ int node_dnslink_wire(gw_dnslink_t *d, gw_hosts_t *hosts, gw_ctx_t *gw,
   }
   int rc = resolvers(d, gw, cfg);
   if (rc) {
-    node_dnslink_stop(d);
+    node_dnslink_free(d);
     return rc;
   }
   json_t *no = config_get(cfg, "Gateway.NoDNSLink");

@@ -78,9 +78,12 @@ int node_routing_wire(node_routing_t *r, gw_ctx_t *gw, uv_loop_t *loop,
  * DNS.Resolvers or DNS.MaxCacheTTL malformed), -ENOMEM. */
 int node_dnslink_wire(gw_dnslink_t *d, gw_hosts_t *hosts, gw_ctx_t *gw,
                       json_t *cfg) TR_WUR;
-/* Stop d's DoH resolver (lookups under way end with -ECANCELED from the
- * loop, which must run on to close its handles).  Before the loop's last
- * run; no-op when there is none. */
+/* Stop d's DoH resolver: lookups under way end with -ECANCELED from the
+ * loop, which must run on to close its handles; new ones fail with
+ * -ECANCELED.  The gateway may still cancel lookups until
+ * node_dnslink_free, which frees what is left (after the loop's last run;
+ * alone, it also stops).  No-ops when there is no resolver. */
 void node_dnslink_stop(gw_dnslink_t *d);
+void node_dnslink_free(gw_dnslink_t *d);
 
 #endif /* NODE_ROUTING_H */

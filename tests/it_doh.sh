@@ -111,7 +111,15 @@ eq "$(hits _dnslink.garbage.test)" 2 "failures are not cached"
 ok "DoH cache: record TTL, DNS.MaxCacheTTL, failures not kept"
 
 # Bad settings are refused at start, with the key named.
-kill "$DPID"; wait "$DPID" 2>/dev/null || true; DPID=""
+# Shut down with a lookup under way (its client waiting): a clean exit.
+curl -s -m 20 "$G/ipns/stall.test/" >/dev/null 2>&1 &
+CURL=$!
+for _ in $(seq 50); do [ "$(hits _dnslink.stall.test)" = 2 ] && break; sleep 0.1; done
+eq "$(hits _dnslink.stall.test)" 2 "the second stall under way"
+kill "$DPID"; drc=0; wait "$DPID" 2>/dev/null || drc=$?; DPID=""
+eq "$drc" 0 "the daemon's exit status after SIGTERM (a stall under way)"
+if grep -E -q 'Sanitizer|runtime error' "$WORK/daemon.log"; then cat "$WORK/daemon.log"; fail "sanitizer report"; fi
+wait "$CURL" 2>/dev/null || true
 t config --json DNS.Resolvers '{"eth.": "udp://1.1.1.1"}' >/dev/null
 if t daemon --gateway=/ip4/127.0.0.1/tcp/0 --api=/ip4/127.0.0.1/tcp/0 >"$WORK/bad.log" 2>&1; then
   fail "a udp:// resolver was accepted"
