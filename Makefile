@@ -10,7 +10,7 @@
 #   make run     deps + build + init a repo if there is none + start the node
 
 CC      ?= cc
-PKGS    := lmdb libsodium libcrypto jansson libuv libnghttp2 libprotobuf-c
+PKGS    := lmdb libsodium libssl libcrypto jansson libuv libnghttp2 libprotobuf-c
 # A pkg-config failure stops the build here rather than as a missing header
 # later.  (`make deps` does not need them.)
 ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
@@ -44,7 +44,7 @@ override CFLAGS += -I$(GEN)
 # Library sources: every module below cli/.
 # rpc/status.html (the node's status page) compiled in as a C string.
 STATUS_C := $(GEN)/rpc/status_html.c
-LIB_SRC  := $(wildcard common/*.c dag/*.c blockstore/*.c config/*.c http/*.c net/*.c dht/*.c bitswap/*.c gateway/*.c rpc/*.c mirror/*.c node/*.c) $(PROTO_C) $(STATUS_C)
+LIB_SRC  := $(wildcard common/*.c dag/*.c blockstore/*.c config/*.c http/*.c dns/*.c net/*.c dht/*.c bitswap/*.c gateway/*.c rpc/*.c mirror/*.c node/*.c) $(PROTO_C) $(STATUS_C)
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_SRC  := $(wildcard cli/*.c)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)

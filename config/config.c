@@ -166,6 +166,7 @@ static const struct {
     {"Gateway.NoDNSLink", CONFIG_BOOL, false},
     {"DNS", CONFIG_OBJECT, false},
     {"DNS.Resolvers", CONFIG_OBJECT, false},
+    {"DNS.MaxCacheTTL", CONFIG_STRING, true}, /* OptionalDuration */
     {"Gateway.DeserializedResponses", CONFIG_BOOL, true},
     {"Gateway.ExposeRoutingAPI", CONFIG_BOOL, true},
     {"Bitswap", CONFIG_OBJECT, false},

@@ -43,12 +43,30 @@ typedef struct gw_dnslink_entry {
   char *value;  /* "/ipfs/CID[/path]" or "/ipns/NAME[/path]" */
 } gw_dnslink_entry_t;
 
+/* An asynchronous DNSLink resolver the daemon may hand the gateway (node/
+ * dnslink.c: DNS-over-HTTPS for the suffixes of Kubo's DNS.Resolvers).
+ * lookup() runs on the loop: 0 with *h set, then cb exactly once from the
+ * loop (value: "/ipfs/..." or "/ipns/...", valid during the call, when
+ * status is 0); -ENOTSUP when it does not cover domain (the system
+ * resolver is asked then, as without it); another error, and no cb.
+ * cb's status: 0, TR_ENOTFOUND (no DNSLink: the gateway's 500, as boxo's
+ * ErrResolveFailed), -ETIMEDOUT (504), other errors (a resolver that
+ * answered badly or not at all: 502).  cancel(h) before cb: no cb. */
+typedef void (*gw_dnslink_cb)(void *cb_ud, int status, const char *value);
+typedef struct gw_dnslink_resolver {
+  void *ud;
+  int (*lookup)(void *ud, const char *domain, gw_dnslink_cb cb, void *cb_ud,
+                void **h);
+  void (*cancel)(void *ud, void *h);
+} gw_dnslink_resolver_t;
+
 typedef struct gw_dnslink {
   gw_dnslink_entry_t *map; /* owned (gw_dnslink_free) */
   size_t nmap;
   bool dns;                /* look names the map lacks up in DNS (TXT) */
   uint32_t dns_timeout_ms; /* per try; 0: GW_DNSLINK_TIMEOUT_MS */
   bool no_sites;           /* Kubo's Gateway.NoDNSLink: no Host sites */
+  const gw_dnslink_resolver_t *resolver; /* NULL: none; not owned */
 } gw_dnslink_t;
 
 /* Parse a name map "domain:value,domain:value" (Kubo's IPFS_NS_MAP; empty

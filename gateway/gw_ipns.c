@@ -6,7 +6,9 @@
  * A value that is itself /ipns/ is followed, GW_IPNS_DEPTH_MAX deep.  The
  * client leaving cancels the lookup; the router's own deadline bounds it.
  * A domain is a DNSLink name (gw_dnslink.c: the offline map, then DNS),
- * looked up in the worker pool, its value followed the same way.
+ * looked up through the daemon's resolver when it covers the domain
+ * (DNS-over-HTTPS, on the loop), else in the worker pool, its value
+ * followed the same way.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -27,6 +29,8 @@ typedef struct ipns_req {
   gw_serve_fn serve;
   void *lookup;
   struct dl_job *dl; /* a DNSLink lookup running, or NULL */
+  void *dlr;         /* a lookup of the injected resolver, or NULL */
+  int fail_code;     /* the HTTP status of a failed DNSLink lookup */
   bool dnslink;      /* the name (at depth 0) is a domain: no record */
   unsigned depth;
   bool want_record; /* ?format=ipns-record or its Accept: the record itself */
@@ -65,6 +69,8 @@ static void ipns_gone(http_req_t *req, void *ud) {
     r->ctx->router->cancel(r->ctx->router->ud, r->lookup);
   if (r->dl)
     r->dl->r = NULL;
+  if (r->dlr)
+    r->ctx->dnslink->resolver->cancel(r->ctx->dnslink->resolver->ud, r->dlr);
   tr_free(r);
 }
 
@@ -130,7 +136,12 @@ static void resolved(void *ud, int status, const gw_ipns_t *rec) {
   int k = strncmp(v, "/ipfs/", 6)
               ? -1
               : snprintf(path, sizeof path, "%s%s", v, r->rest);
+  int fail_code = r->fail_code;
   tr_free(r);
+  if (status && fail_code) {
+    gw_error(req, fail_code, "DNSLink lookup failed: %s", tr_strerror(status));
+    return;
+  }
   if (status || !rec) {
     /* No valid record is a 500 too, as boxo's (a name that cannot be
      * resolved is not a missing path): the conformance suite asks 5XX of
@@ -165,14 +176,37 @@ static void dl_done(uv_work_t *w, int st) {
   tr_free(j);
 }
 
+/* The injected resolver's answer: as boxo, a lookup that found no DNSLink
+ * is a 500; a resolver that failed is a 502 (504 when it did not answer
+ * in time). */
+static void dlr_done(void *ud, int status, const char *value) {
+  ipns_req_t *r = ud;
+  r->dlr = NULL;
+  if (status && status != TR_ENOTFOUND && status != -ENOMEM)
+    r->fail_code = status == -ETIMEDOUT ? 504 : 502;
+  gw_ipns_t rec = {.value = value, .ttl_s = -1};
+  resolved(r, status, status ? NULL : &rec);
+}
+
 static int start(ipns_req_t *r, const char *name, size_t n) {
   uint8_t id[64];
   size_t idl;
   if (name_id(name, n, id, &idl)) {
     /* Not a key: a DNSLink domain? */
-    if (!r->ctx->dnslink || !gw_dnslink_domain_ok(name, n) ||
-        n >= sizeof r->dl->domain)
+    const gw_dnslink_t *d = r->ctx->dnslink;
+    if (!d || !gw_dnslink_domain_ok(name, n) || n >= sizeof r->dl->domain)
       return TR_EPEERID;
+    if (d->resolver && !gw_dnslink_map_get(d, name, n)) {
+      char dom[sizeof r->dl->domain];
+      memcpy(dom, name, n);
+      dom[n] = 0;
+      int rc = d->resolver->lookup(d->resolver->ud, dom, dlr_done, r, &r->dlr);
+      if (rc != -ENOTSUP) {
+        if (!rc && r->depth == 0)
+          r->dnslink = true;
+        return rc;
+      }
+    }
     dl_job_t *j = tr_calloc(1, sizeof *j);
     if (!j)
       return -ENOMEM;

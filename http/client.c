@@ -246,6 +246,7 @@ int http_client_request(http_client_t *cl, const char *method,
   memcpy(req->key, u.key, sizeof req->key);
   memcpy(req->host, u.host, sizeof req->host);
   req->port = u.port;
+  req->tls = u.tls;
   req->head_method = !strcmp(method, "HEAD");
   req->idempotent = is_method(method, idempotent, 5);
   req->max_body = cl->o.max_body_bytes;

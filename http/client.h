@@ -5,11 +5,13 @@
  * (the Pinning Service API, with POST bodies) use to talk to other nodes.
  *
  * What it does:
- *   - URLs http://host[:port]/path?query, host a name (resolved with
- *     uv_getaddrinfo, each address tried in turn) or an IPv4 / [IPv6]
- *     literal.  https:// is NOT supported (-EPROTONOSUPPORT): the trustless
- *     gateways and routers trove talks to are verified by content (CIDs,
- *     signed records), and a TLS stack is a separate decision.
+ *   - URLs http://host[:port]/path?query and https://..., host a name
+ *     (resolved with uv_getaddrinfo, each address tried in turn) or an
+ *     IPv4 / [IPv6] literal.  https:// goes through tls.h (OpenSSL's
+ *     libssl): the certificate is verified against the system store
+ *     (SSL_CERT_FILE / SSL_CERT_DIR honoured) and the host name, SNI is
+ *     sent; http:// never touches it.  The two never share a pooled
+ *     connection.
  *   - Bodies both ways as bytes: a request body from one buffer (sent with
  *     Content-Length), a response body streamed to on_body as it arrives,
  *     decoded from Content-Length, chunked or read-to-close framing.
@@ -31,7 +33,8 @@
  *     request timeouts, header bytes, body bytes per request, connections
  *     per host:port and in all, waiting requests.
  *
- * What it does not do: TLS, HTTP/2, proxies, redirects (a 3xx is handed to
+ * What it does not do: client certificates, session resumption, HTTP/2,
+ * proxies, redirects (a 3xx is handed to
  * on_head like any status: the caller decides), cookies, compression (no
  * Accept-Encoding is sent), Expect: 100-continue (interim 1xx responses
  * are skipped; 101 is an error since no upgrade is ever asked).
@@ -75,6 +78,10 @@
  *                      the body cap (a Content-Length over it fails before
  *                      on_head)
  *   TR_ETRUNC          the connection ended inside the response
+ *   TR_ETLS            https://: the handshake failed (a certificate that
+ *                      does not verify, for another name, no common
+ *                      protocol) or a record did not decrypt; the reason
+ *                      is logged
  *   -ENOMEM            out of memory
  *   a negative value a callback returned
  *
@@ -164,7 +171,7 @@ typedef struct http_client_cbs {
  *
  * Errors (no callback is called then): -EINVAL (a malformed url, method,
  * header name or value -- CR, LF or NUL --, a client header, or no
- * on_done), -EPROTONOSUPPORT (https:// or another scheme than http),
+ * on_done), -EPROTONOSUPPORT (a scheme other than http and https),
  * TR_ELIMIT (max_queued requests already wait), -ECANCELED (the client is
  * being freed), -ENOMEM. */
 int http_client_request(http_client_t *cl, const char *method,

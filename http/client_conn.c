@@ -12,6 +12,11 @@
  * are copied to c->pending (at most one read) and reading stops until
  * http_creq_resume() kicks the connection from the loop.
  *
+ * https:// connections put a TLS session (tls.h) between the socket and
+ * the parser: the handshake runs after connect, before the request is
+ * written; ciphertext read is decrypted into cl->tlsbuf and fed on as if
+ * read; the request is encrypted and sent from a write of its own.
+ *
  * A struct here is freed only from a libuv close callback (or the
  * resolver's), never under a caller, so a connection or request pointer
  * taken before a user callback stays valid after it; the code checks the
@@ -38,13 +43,17 @@ static void creq_free(http_creq_t *req) {
   tr_free(req);
 }
 
+static void client_free(http_client_t *cl) {
+  http_tls_ctx_free(cl->tls_ctx);
+  tr_free(cl->user_agent);
+  tr_free(cl);
+}
+
 static void on_client_handle_closed(uv_handle_t *h) {
   http_client_t *cl = h->data;
   cl->nhandles--;
-  if (cl->nhandles == 0 && cl->nalloc == 0) {
-    tr_free(cl->user_agent);
-    tr_free(cl);
-  }
+  if (cl->nhandles == 0 && cl->nalloc == 0)
+    client_free(cl);
 }
 
 /* Free the client once it is closing and nothing of it is left: its
@@ -59,10 +68,8 @@ static void client_maybe_free(http_client_t *cl) {
     uv_close((uv_handle_t *)&cl->qtimer, on_client_handle_closed);
     return;
   }
-  if (cl->nhandles == 0 && cl->nalloc == 0) {
-    tr_free(cl->user_agent);
-    tr_free(cl);
-  }
+  if (cl->nhandles == 0 && cl->nalloc == 0)
+    client_free(cl);
 }
 
 static void on_idle(uv_idle_t *h) {
@@ -113,6 +120,7 @@ static void conn_free_maybe(http_cconn_t *c) {
     uv_freeaddrinfo(c->ai);
   tr_bytes_free(&c->wire);
   tr_bytes_free(&c->pending);
+  http_tls_free(c->tls);
   tr_free(c);
   cl->nalloc--;
   client_maybe_free(cl);
@@ -306,11 +314,20 @@ static void at_eof(http_cconn_t *c, int err) {
   }
 }
 
+static void tls_read(http_cconn_t *c, const uint8_t *p, size_t n);
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   http_cconn_t *c = s->data;
   if (c->state == CC_CLOSING || nread == 0)
     return;
   if (c->state == CC_IDLE) { /* EOF, or bytes nobody asked for */
+    /* TLS 1.3 servers may send session tickets after a response: records
+     * that decrypt to nothing keep the connection. */
+    uint8_t b[1];
+    if (nread > 0 && c->tls &&
+        !http_tls_recv(c->tls, (const uint8_t *)buf->base, (size_t)nread) &&
+        http_tls_read(c->tls, b, sizeof b) == 0 && !http_tls_closed(c->tls))
+      return;
     http__cconn_close(c);
     return;
   }
@@ -323,7 +340,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     return;
   }
   c->progress_ms = now(c->cl);
-  feed(c, (const uint8_t *)buf->base, (size_t)nread);
+  if (c->tls)
+    tls_read(c, (const uint8_t *)buf->base, (size_t)nread);
+  else
+    feed(c, (const uint8_t *)buf->base, (size_t)nread);
 }
 
 static void feed(http_cconn_t *c, const uint8_t *p, size_t n) {
@@ -426,6 +446,113 @@ static void on_write(uv_write_t *w, int status) {
     conn_error(c, status);
 }
 
+/* ---------------------------------------------------------------- TLS */
+
+/* A write of ciphertext: its own request and bytes, so that handshake
+ * records and the request may be in flight together. */
+typedef struct tls_write {
+  uv_write_t w;
+  http_cconn_t *c;
+  tr_bytes_t b;
+} tls_write_t;
+
+static void on_tls_write(uv_write_t *w, int status) {
+  tls_write_t *tw = w->data;
+  http_cconn_t *c = tw->c;
+  tr_bytes_free(&tw->b);
+  tr_free(tw);
+  if (c->state == CC_CLOSING || status == 0 || !c->req)
+    return;
+  if (!c->req->resp.any)
+    conn_error(c, status);
+}
+
+/* Send what the session has to send.  0 or an error (the caller ends the
+ * request). */
+static int tls_flush(http_cconn_t *c) {
+  tls_write_t *tw = tr_calloc(1, sizeof *tw);
+  if (!tw)
+    return -ENOMEM;
+  int rc = http_tls_take(c->tls, &tw->b);
+  if (rc || !tw->b.len) {
+    tr_bytes_free(&tw->b);
+    tr_free(tw);
+    return rc;
+  }
+  tw->c = c;
+  tw->w.data = tw;
+  uv_buf_t b = uv_buf_init((char *)tw->b.data, (unsigned)tw->b.len);
+  rc = uv_write(&tw->w, (uv_stream_t *)&c->tcp, &b, 1, on_tls_write);
+  if (rc) {
+    tr_bytes_free(&tw->b);
+    tr_free(tw);
+  }
+  return rc;
+}
+
+static void start_request(http_cconn_t *c);
+
+/* Ciphertext p[0..n) read: finish the handshake (then send the request),
+ * decrypt what follows and feed it to the parser. */
+static void tls_read(http_cconn_t *c, const uint8_t *p, size_t n) {
+  http_creq_t *req = c->req;
+  int rc = http_tls_recv(c->tls, p, n);
+  if (!rc && !c->tls_ready) {
+    rc = http_tls_handshake(c->tls);
+    int frc = tls_flush(c);
+    if (rc == HTTP_TLS_AGAIN && !frc) {
+      arm(c);
+      return;
+    }
+    if (!rc && !frc) {
+      c->tls_ready = true;
+      start_request(c);
+      if (req->state != CREQ_ACTIVE || c->req != req)
+        return;
+    } else if (!rc) {
+      rc = frc;
+    }
+  }
+  while (!rc) {
+    long k = http_tls_read(c->tls, c->cl->tlsbuf, sizeof c->cl->tlsbuf);
+    if (k <= 0) {
+      rc = (int)k;
+      break;
+    }
+    feed(c, c->cl->tlsbuf, (size_t)k);
+    if (req->state != CREQ_ACTIVE || c->req != req)
+      return;
+  }
+  if (rc) /* never retried: a broken session is not a stale connection */
+    http__creq_finish(req, rc);
+  else
+    arm(c);
+}
+
+/* Connected: the handshake's first flight. */
+static void tls_start(http_cconn_t *c) {
+  http_client_t *cl = c->cl;
+  int rc = cl->tls_ctx ? 0 : http_tls_ctx_new(&cl->tls_ctx);
+  if (!rc)
+    rc = http_tls_new(cl->tls_ctx, c->req->host, &c->tls);
+  if (!rc) {
+    rc = http_tls_handshake(c->tls);
+    rc = rc == HTTP_TLS_AGAIN ? tls_flush(c) : rc ? rc : TR_ETLS;
+  }
+  if (rc) {
+    http__creq_finish(c->req, rc);
+    return;
+  }
+  c->stage_ms = now(cl);
+  http__resp_free(&c->req->resp);
+  http__resp_init(&c->req->resp, c->req->head_method, cl->o.max_header_bytes,
+                  c->req->max_body, head_cb, body_cb, c->req);
+  read_start(c);
+  arm(c);
+}
+
+/* ------------------------------------------------------- the request */
+
 static void start_request(http_cconn_t *c) {
   http_creq_t *req = c->req;
   http_client_t *cl = c->cl;
@@ -436,6 +563,18 @@ static void start_request(http_cconn_t *c) {
   c->read_err = 0;
   c->pending.len = 0;
   c->stage_ms = c->progress_ms = now(cl);
+  if (c->tls) {
+    int rc = http_tls_write(c->tls, req->wire.data, req->wire.len);
+    if (!rc)
+      rc = tls_flush(c);
+    if (rc) {
+      http__creq_finish(req, rc);
+      return;
+    }
+    read_start(c);
+    arm(c);
+    return;
+  }
   uv_buf_t b = uv_buf_init((char *)req->wire.data, (unsigned)req->wire.len);
   c->wreq.data = c;
   int rc = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write);
@@ -511,7 +650,10 @@ static void on_connect(uv_connect_t *cr, int status) {
   uv_tcp_nodelay(&c->tcp, 1);
   c->cl->st.conns_opened++;
   c->state = CC_BUSY;
-  start_request(c);
+  if (c->req->tls)
+    tls_start(c);
+  else
+    start_request(c);
 }
 
 static int map_gai(int status) {

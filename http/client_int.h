@@ -23,23 +23,28 @@
 #include <http_parser.h>
 
 #include "client.h"
+#include "tls.h"
 
 /* ------------------------------------------------------ client_parse.c */
 
 #define HTTP__HOST_MAX 254 /* a DNS name (253) or an IPv6 literal, + NUL */
-#define HTTP__KEY_MAX (HTTP__HOST_MAX + 8)
+#define HTTP__HOSTHDR_MAX (HTTP__HOST_MAX + 10) /* "[" host "]:" port */
+#define HTTP__KEY_MAX (HTTP__HOSTHDR_MAX + 10)  /* "https://" before */
 
 typedef struct http__url {
   char host[HTTP__HOST_MAX];  /* name or address, no brackets, lower-case */
   char key[HTTP__KEY_MAX];    /* the pool's key: "host:port" */
-  char hosthdr[HTTP__KEY_MAX + 2]; /* Host header: "[::1]:8080", "a.b" */
+  char hosthdr[HTTP__HOSTHDR_MAX]; /* Host header: "[::1]:8080", "a.b" */
   uint16_t port;
+  bool tls;           /* https:// */
   const char *target; /* path and query inside the url given; may lack the
                          leading '/' ("?a" or "") */
   size_t target_len;
 } http__url_t;
 
-/* Parse an http:// URL.  0, -EINVAL, -EPROTONOSUPPORT.  u->target points
+/* Parse an http:// or https:// URL (u->tls; the pool key starts with
+ * "https://" then, so the two never share a connection).  0, -EINVAL,
+ * -EPROTONOSUPPORT.  u->target points
  * into url. */
 int http__url_parse(const char *url, http__url_t *u) TR_WUR;
 
@@ -127,6 +132,7 @@ struct http_creq {
   int state;
   int result;                  /* on_done's status, once DONE */
   bool head_method, idempotent, retried;
+  bool tls;                    /* https:// */
   bool paused, in_kick;
   uint64_t deadline_ms;        /* loop time; 0: none */
   uint64_t max_body;
@@ -156,6 +162,8 @@ struct http_cconn {
   tr_bytes_t wire;             /* a finished request's bytes libuv may still
                                   hold in a write */
   tr_bytes_t pending;          /* read, not yet parsed (paused) */
+  http_tls_t *tls;             /* https://: the session (NULL: plain) */
+  bool tls_ready;              /* its handshake is done */
   size_t pending_off;
   uint64_t stage_ms;           /* when the current stage began */
   uint64_t progress_ms;        /* when the last byte came */
@@ -180,7 +188,9 @@ struct http_client {
   int nhandles;                /* idle + qtimer, open */
   bool closing, idle_on, in_dispatch, dispatch_again, handles_closing;
   http_client_stats_t st;
+  http_tls_ctx_t *tls_ctx;     /* made at the first https:// connection */
   uint8_t readbuf[HTTP_CLIENT_READ_BUF];
+  uint8_t tlsbuf[16384];       /* decrypted: one TLS record's plaintext */
 };
 
 /* Open a connection for req (state CREQ_ACTIVE, req->conn set): resolve,

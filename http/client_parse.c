@@ -82,7 +82,7 @@ static int parse_authority(const char *a, size_t n, http__url_t *u) {
       port = colon + 1;
   }
   lower(u->host);
-  u->port = 80;
+  u->port = u->tls ? 443 : 80;
   if (port) {
     size_t plen = n - (size_t)(port - a);
     if (plen == 0 || plen > 5)
@@ -98,11 +98,12 @@ static int parse_authority(const char *a, size_t n, http__url_t *u) {
     u->port = (uint16_t)v;
   }
   const char *l = v6 ? "[" : "", *r = v6 ? "]" : "";
-  snprintf(u->key, sizeof u->key, "%s%s%s:%u", l, u->host, r, u->port);
-  if (u->port == 80)
+  snprintf(u->hosthdr, sizeof u->hosthdr, "%s%s%s:%u", l, u->host, r,
+           u->port);
+  snprintf(u->key, sizeof u->key, "%s%s", u->tls ? "https://" : "",
+           u->hosthdr);
+  if (u->port == (u->tls ? 443 : 80))
     snprintf(u->hosthdr, sizeof u->hosthdr, "%s%s%s", l, u->host, r);
-  else
-    snprintf(u->hosthdr, sizeof u->hosthdr, "%s", u->key);
   return 0;
 }
 
@@ -112,10 +113,11 @@ int http__url_parse(const char *url, http__url_t *u) {
   if (!colon)
     return -EINVAL;
   size_t slen = (size_t)(colon - url);
+  bool tls = false;
   if (slen == 4 && !strncasecmp(url, "http", 4))
     ; /* ours */
   else if (slen == 5 && !strncasecmp(url, "https", 5))
-    return -EPROTONOSUPPORT;
+    tls = true;
   else {
     for (size_t i = 0; i < slen; i++)
       if (!is_tchar((unsigned char)url[i]))
@@ -126,6 +128,7 @@ int http__url_parse(const char *url, http__url_t *u) {
   size_t alen = strcspn(a, "/?#");
   if (memchr(a, '@', alen)) /* userinfo: not for us to send anywhere */
     return -EINVAL;
+  u->tls = tls;
   int rc = parse_authority(a, alen, u);
   if (rc)
     return rc;

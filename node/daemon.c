@@ -201,6 +201,7 @@ static void stop_node(node_t *n) {
   if (n->stopping)
     return;
   n->stopping = true;
+  node_dnslink_stop(&n->dnslink);
   if (n->ready)
     tr_log(TR_LOG_INFO, "shutting down");
   if (n->gateway)
@@ -956,6 +957,7 @@ out:
   if (loop_ok && uv_loop_close(&n->loop))
     tr_log(TR_LOG_WARN, "event loop closed with handles still open");
   node_mirror_free(&n->mirror);
+  node_dnslink_free(&n->dnslink);
   gw_dnslink_free(&n->dnslink);
   gw_hosts_free(&n->gw_hosts);
   if (n->env)

@@ -65,15 +65,25 @@ int node_routing_wire(node_routing_t *r, gw_ctx_t *gw, uv_loop_t *loop,
 
 /* DNSLink for the gateway (node/dnslink.c): the offline name map from the
  * environment variable IPFS_NS_MAP (Kubo's: "domain:/ipfs/CID,..."), DNS
- * lookups through the system resolver unless DNS.Resolvers["."] is "none"
- * (trove's; Kubo's DNS-over-HTTPS URLs are not spoken: the system
- * resolver answers for them, with a warning), Host sites unless
+ * lookups through DNS-over-HTTPS for the suffixes DNS.Resolvers maps to
+ * an https:// or http:// URL (Kubo's; the longest suffix wins, "." for
+ * every name; answers cached for their TTL, at most DNS.MaxCacheTTL),
+ * else through the system resolver unless DNS.Resolvers["."] is "none"
+ * (trove's), Host sites unless
  * Gateway.NoDNSLink.  Also the gateway hosts of Gateway.PublicGateways
  * (Kubo's: "localhost" with subdomains unless named; UseSubdomains,
  * InlineDNSLink; Paths are always /ipfs and /ipns).  d and hosts are
- * filled (free with gw_dnslink_free, gw_hosts_free) and handed to gw.  0,
- * TR_ECONFIG (IPFS_NS_MAP or PublicGateways malformed), -ENOMEM. */
+ * filled (free with gw_dnslink_free, gw_hosts_free) and handed to gw;
+ * gw->loop must be set.  0, TR_ECONFIG (IPFS_NS_MAP, PublicGateways,
+ * DNS.Resolvers or DNS.MaxCacheTTL malformed), -ENOMEM. */
 int node_dnslink_wire(gw_dnslink_t *d, gw_hosts_t *hosts, gw_ctx_t *gw,
                       json_t *cfg) TR_WUR;
+/* Stop d's DoH resolver: lookups under way end with -ECANCELED from the
+ * loop, which must run on to close its handles; new ones fail with
+ * -ECANCELED.  The gateway may still cancel lookups until
+ * node_dnslink_free, which frees what is left (after the loop's last run;
+ * alone, it also stops).  No-ops when there is no resolver. */
+void node_dnslink_stop(gw_dnslink_t *d);
+void node_dnslink_free(gw_dnslink_t *d);
 
 #endif /* NODE_ROUTING_H */

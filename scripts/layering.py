@@ -28,6 +28,7 @@ ALLOWED = {
     "blockstore": {"common", "dag"},
     "config": {"common"},
     "http": {"common"},
+    "dns": {"common", "http"},
     "net": {"common", "dag"},
     "dht": {"common", "dag", "blockstore", "config", "net"},
     "bitswap": {"common", "dag", "blockstore", "net", "dht", "http"},
@@ -36,9 +37,9 @@ ALLOWED = {
             "bitswap"},
     "mirror": {"common", "dag", "blockstore", "config", "http"},
     "node": {"common", "dag", "blockstore", "config", "net", "dht",
-             "bitswap", "http", "gateway", "rpc", "mirror"},
+             "bitswap", "http", "dns", "gateway", "rpc", "mirror"},
     "cli": {"common", "dag", "blockstore", "config", "net", "dht", "bitswap",
-            "http", "gateway", "rpc", "mirror", "node"},
+            "http", "dns", "gateway", "rpc", "mirror", "node"},
 }
 
 

@@ -480,7 +480,7 @@ static void test_bad_requests(void **state) {
   setup_loop(NULL);
   got_t g = {0};
   http_creq_t *r = NULL;
-  assert_int_equal(http_client_get(cl, "https://example.com/", NULL, 0,
+  assert_int_equal(http_client_get(cl, "gopher://example.com/", NULL, 0,
                                    &g_cbs, &g, &r),
                    -EPROTONOSUPPORT);
   const char *bad[] = {"http://", "http://a b/", "http://[::1/", "http://h:0/",

@@ -1,0 +1,147 @@
+/*
+ * dns.h — DNS for DNSLink: a sans-I/O codec for TXT queries and answers
+ * (RFC 1035 wire format), and a DNS-over-HTTPS resolver (RFC 8484) with a
+ * TTL cache and per-suffix resolver selection, as Kubo's DNS.Resolvers and
+ * DNS.MaxCacheTTL configure it.
+ *
+ * Layering: above common/ and http/ (the DoH requests go through trove's
+ * HTTP client, https:// through its TLS layer, http/tls.h), below node/,
+ * which wires the resolver into the gateway (node/dnslink.c).  The gateway
+ * does not include this header: it is handed a resolver through
+ * gw_dnslink_resolver_t.
+ *
+ * What it does not do: UDP/TCP DNS (names with no DoH resolver configured
+ * go to the system resolver, in gateway/gw_dnslink.c), DNSSEC, record
+ * types other than TXT (and CNAME, followed inside one answer), EDNS.
+ *
+ * Files: dns_msg.c (the codec: bytes in, records out, no allocation) and
+ * dns_doh.c (the resolver on the loop: the HTTP client, the cache).
+ */
+#ifndef DNS_DNS_H
+#define DNS_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "../common/tr.h"
+
+/* --------------------------------------------------------------- codec */
+
+#define DNS_NAME_MAX 253      /* a name as text, no final dot */
+#define DNS_MSG_MAX 65535     /* a DNS message's bytes (DoH too, RFC 8484) */
+#define DNS_TXT_MAX 4096      /* a TXT record's joined text we hand out */
+#define DNS_RR_MAX 512        /* resource records in one answer we read */
+#define DNS_CNAME_MAX 8       /* CNAMEs followed inside one answer */
+#define DNS_PTR_MAX 64        /* compression pointers in one name */
+#define DNS_TYPE_TXT 16
+#define DNS_TYPE_CNAME 5
+#define DNS_CLASS_IN 1
+#define DNS_RCODE_NXDOMAIN 3
+
+/* A query for name (text, a final dot allowed, labels of 1..63 bytes,
+ * DNS_NAME_MAX in all) of type qtype, class IN, recursion desired, with id,
+ * into out[0..cap).  Its length, -EINVAL (not a name), TR_EBUFSIZE. */
+int dns_query_encode(uint16_t id, const char *name, uint16_t qtype,
+                     uint8_t *out, size_t cap) TR_WUR;
+
+/* One TXT record of an answer: its character-strings joined (a value cut
+ * in pieces of 255 joined back), and its TTL.  txt is valid during the
+ * callback only and is not NUL-terminated. */
+typedef int (*dns_txt_cb)(void *ud, const char *txt, size_t n, uint32_t ttl);
+
+/* Read the answer msg[0..len) to a query (id, name, type TXT): each TXT
+ * record of name, or of the name a CNAME chain in the answer leads to
+ * (DNS_CNAME_MAX deep), goes to cb in order; a record whose text passes
+ * DNS_TXT_MAX is skipped.  A callback's non-zero return stops the walk and
+ * is returned.  *min_ttl (may be NULL) gets the least TTL of the records
+ * handed to cb (and the CNAMEs followed); UINT32_MAX when none.
+ *
+ * Hostile input is expected: every offset is checked, a compression
+ * pointer must point before itself (so there are no loops) and at most
+ * DNS_PTR_MAX are followed per name, at most DNS_RR_MAX records are read.
+ *
+ * 0 (NOERROR, with or without records), TR_ENOTFOUND (NXDOMAIN), -EREMOTEIO
+ * (another error rcode: SERVFAIL, REFUSED...), TR_EPROTO (not an answer to
+ * this query: malformed, truncated (TC), another id or question),
+ * TR_ETOOBIG (len over DNS_MSG_MAX), or cb's value. */
+int dns_txt_parse(const uint8_t *msg, size_t len, uint16_t id,
+                  const char *name, dns_txt_cb cb, void *ud,
+                  uint32_t *min_ttl) TR_WUR;
+
+/* ------------------------------------------------------------ resolver */
+
+#define DNS_RESOLVERS_MAX 64          /* DNS.Resolvers entries */
+#define DNS_URL_MAX 1024              /* a resolver URL's bytes */
+#define DNS_DOH_TIMEOUT_MS 5000u      /* a DoH request, when none is set */
+#define DNS_CACHE_MAX 1024u           /* cached names */
+#define DNS_CACHE_TXT_BYTES 8192u     /* a cached name's records, in all */
+#define DNS_INFLIGHT_MAX 256u         /* DoH requests under way */
+
+typedef struct dns_resolver dns_resolver_t;
+
+typedef struct dns_resolver_opts {
+  uint32_t timeout_ms;    /* a DoH request's deadline; 0: DNS_DOH_TIMEOUT_MS */
+  /* Kubo's DNS.MaxCacheTTL: answers are kept min(their TTL, this);
+   * 0 keeps nothing; UINT32_MAX: the answer's TTL alone. */
+  uint32_t max_cache_ttl_s;
+  uint32_t cache_max;     /* names; 0: DNS_CACHE_MAX */
+} dns_resolver_opts_t;
+
+/* A resolver on loop (opts NULL: the defaults) with no DoH entries yet.
+ * 0, -ENOMEM (its HTTP client too). */
+int dns_resolver_new(uv_loop_t *loop, const dns_resolver_opts_t *opts,
+                     dns_resolver_t **out) TR_WUR;
+
+/* Free r; every lookup not yet ended gets its callback with -ECANCELED
+ * from the loop (the loop must run on).  NULL is a no-op. */
+void dns_resolver_free(dns_resolver_t *r);
+
+/* Send names under suffix ("eth.", "example.org", "." for every name;
+ * case and the final dot aside) to the DoH endpoint url (https:// or
+ * http://, RFC 8484 GET with ?dns=).  The longest suffix matching a name
+ * wins, on label boundaries.  0, -EINVAL (not a suffix, or a URL the HTTP
+ * client refuses, with a fragment, or over DNS_URL_MAX), -EPROTONOSUPPORT
+ * (another scheme), TR_ELIMIT (DNS_RESOLVERS_MAX), -ENOMEM.  A suffix given
+ * twice keeps the last URL. */
+int dns_resolver_add(dns_resolver_t *r, const char *suffix,
+                     const char *url) TR_WUR;
+
+/* The URL that would answer for name, or NULL (no entry: the system
+ * resolver's business). */
+const char *dns_resolver_url(const dns_resolver_t *r, const char *name);
+
+/* The TXT records of name, each a NUL-terminated string in txt[0..n),
+ * valid during the callback only.  status: 0 (n may be 0: the name has no
+ * TXT record), TR_ENOTFOUND (NXDOMAIN), -ETIMEDOUT (no answer within the
+ * deadline), TR_EPROTO (the server's answer is not a DNS answer to the
+ * query, or not HTTP 200), TR_ETOOBIG (an answer over DNS_MSG_MAX),
+ * -EREMOTEIO (an error rcode), -ECANCELED (dns_resolver_free), or the HTTP
+ * client's errors (-ECONNREFUSED, TR_ETLS, ...). */
+typedef void (*dns_txt_done_cb)(void *ud, int status, const char *const *txt,
+                                size_t n);
+
+/* Look up the TXT records of name through its DoH resolver, from the cache
+ * when it holds them (the callback still comes from the loop, never from
+ * inside this call).  *h (may be NULL) gets a handle for
+ * dns_resolver_cancel, valid until the callback.  0, -ENOTSUP (no DoH
+ * resolver covers name), -EINVAL (not a name), TR_ELIMIT
+ * (DNS_INFLIGHT_MAX), -ENOMEM; no callback then. */
+int dns_resolver_txt(dns_resolver_t *r, const char *name, dns_txt_done_cb cb,
+                     void *ud, void **h) TR_WUR;
+
+/* Stop a lookup: its callback is not called.  Only before the callback;
+ * also after dns_resolver_free (r may then be NULL), for a lookup whose
+ * -ECANCELED has not come yet. */
+void dns_resolver_cancel(dns_resolver_t *r, void *h);
+
+typedef struct dns_resolver_stats {
+  uint64_t queries;    /* DoH requests sent */
+  uint64_t cache_hits; /* lookups answered from the cache */
+  uint32_t cached;     /* names in the cache now */
+} dns_resolver_stats_t;
+
+void dns_resolver_stats(const dns_resolver_t *r, dns_resolver_stats_t *st);
+
+#endif /* DNS_DNS_H */
