@@ -595,6 +595,10 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
     gw__routing_handle(req, ctx);
     return;
   }
+  if (!strcmp(m, "CONNECT")) { /* a client that takes us for a proxy */
+    gw__connect(req, ctx);
+    return;
+  }
   /* CORS as Kubo's gateway sends it, on every answer (errors too): any
    * origin may read what the gateway serves, its ranges and its paths.
    * An OPTIONS (a preflight) gets them and nothing else. */

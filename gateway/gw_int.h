@@ -307,5 +307,13 @@ bool gw__host_redirect(http_req_t *req, const gw_host_t *hp);
  * the request was answered (a redirect to the canonical base32 CIDv1
  * label, a 400). */
 int gw__host_subdomain_path(http_req_t *req, const gw_host_t *hp, char **out);
+/* A CONNECT: 200 when its target (authority-form "host:port") names this
+ * gateway, else 403 (gw__connect_ok says which).  The target names it when
+ * it is the address and port the client connected to (lhost, lport, as
+ * http_req_local gives them), "localhost" at that port on a loopback
+ * address, or a gateway host (or a subdomain of one) at that port or 80. */
+void gw__connect(http_req_t *req, const gw_ctx_t *ctx);
+bool gw__connect_ok(const gw_ctx_t *ctx, const char *target, const char *lhost,
+                    int lport);
 
 #endif /* GW_INT_H */
