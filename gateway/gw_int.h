@@ -261,8 +261,11 @@ int gw__rt_key(int kind, const char *s, size_t n, uint8_t *out, size_t cap,
 
 /* gw_ipns.c: resolve /ipns/NAME/... through ctx->router, then hand the
  * /ipfs/ path it points at to serve (gateway.c's: a callback, so that the
- * two files do not call each other in a circle). */
-typedef void (*gw_serve_fn)(http_req_t *req, gw_ctx_t *ctx, const char *path);
+ * two files do not call each other in a circle), with the /ipns/ path that
+ * was asked (path as gw__serve_ipns got it: for a DNSLink site or a
+ * NAME.ipns subdomain not the request's own path), for X-Ipfs-Path. */
+typedef void (*gw_serve_fn)(http_req_t *req, gw_ctx_t *ctx, const char *path,
+                            const char *asked);
 void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
                     gw_serve_fn serve);
 
