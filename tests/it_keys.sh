@@ -124,4 +124,10 @@ while i >= 0 and i + 1 < len(b):
 sys.exit(1)
 EOF
 eq "$(t name publish --key=nope /ipfs/$CID 2>&1)" "trove: name publish: no key by the given name was found"
-ok "daemon: key commands through the API; name publish --key, resolve and the gateway"
+# `routing get` finds the record held here although the DHT table is
+# empty (no peers): the one published, byte for byte.
+t routing get "/ipns/$G" >"$WORK/got" || fail "routing get /ipns/KEY: $(cat "$WORK/got")"
+cmp "$WORK/got" "$WORK/rec" || fail "routing get: not the record held"
+eq "$(t routing get "/ipns/k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8" 2>&1)" \
+  "trove: routing get: routing: not found" "routing get of a name nobody published"
+ok "daemon: key commands through the API; name publish --key, resolve and the gateway; routing get"
