@@ -24,8 +24,10 @@
  * a Validity with a one-digit hour or a comma before the fraction, which
  * Go's lenient time.Parse path takes, is refused.
  *
- * Only Ed25519 signatures can be verified (net_verify()): a record of an
- * RSA, secp256k1 or ECDSA key parses, and fails verification with TR_EKEY.
+ * Records of every key type go-libp2p has are verified (net_verify()):
+ * Ed25519, RSA (2048 to 8192 bits), secp256k1 and ECDSA.  An RSA or
+ * ECDSA name is a hash of its key, so the key must come in the record's
+ * pubKey (or from the caller).
  *
  * Time is an argument (dht_ipns_time_t), never read from a clock.  Parsed
  * records own their memory (dht_ipns_record_free()); parsing and creation
@@ -156,12 +158,12 @@ int dht_ipns_pubkey(const dht_ipns_record_t *rec, const net_peerid_t *name,
 /* Verify rec with pk at time now, as boxo's Validate, failing on the first
  * error in this order: size (TR_ETOOBIG), signatureV2 present (TR_ESIG),
  * data present (TR_EIPNS), the signature over "ipns-signature:" + data
- * (TR_ESIG; TR_EKEY when pk is not Ed25519), the V1 fields when value or
- * signatureV1 is present: value, validity, validityType, sequence and ttl
- * must equal the data's (TR_EIPNSV1, also when the data lacks one), then
- * the validity (as dht_ipns_eol()) and now <= EOL (TR_EEXPIRED), and a TTL
- * in the data must not be negative (TR_EIPNS).  signatureV1 is never
- * checked: boxo ignores it. */
+ * (TR_ESIG; TR_EKEY when pk is a key go-libp2p refuses, as net_verify()),
+ * the V1 fields when value or signatureV1 is present: value, validity,
+ * validityType, sequence and ttl must equal the data's (TR_EIPNSV1, also
+ * when the data lacks one), then the validity (as dht_ipns_eol()) and now
+ * <= EOL (TR_EEXPIRED), and a TTL in the data must not be negative
+ * (TR_EIPNS).  signatureV1 is never checked: boxo ignores it. */
 int dht_ipns_verify(const dht_ipns_record_t *rec, const net_pubkey_t *pk,
                     dht_ipns_time_t now) TR_WUR;
 

@@ -506,11 +506,14 @@ static void advance(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
   dispatch(req, ctx, t);
 }
 
-/* X-Ipfs-Path as boxo sends it: the content path the client asked for --
- * /ipns/NAME/... for a name, not what it resolved to -- with its trailing
- * slash.  NULL (ipfs_path is used) when it cannot be made. */
-static char *request_xpath(http_req_t *req, const gw_target_t *t) {
-  const char *rp = http_req_path(req);
+/* X-Ipfs-Path as boxo (up to v0.42) sends it: the content path the client
+ * asked for -- /ipns/NAME/... for a name, not what it resolved to; for a
+ * DNSLink site or a NAME.ipns subdomain the /ipns/ path its Host stands
+ * for (asked, else the request's path) -- with its trailing slash.  NULL
+ * (ipfs_path is used) when it cannot be made. */
+static char *request_xpath(http_req_t *req, const gw_target_t *t,
+                           const char *asked) {
+  const char *rp = asked ? asked : http_req_path(req);
   if (strncmp(rp, "/ipns/", 6)) {
     size_t l = strlen(t->ipfs_path);
     char *x = tr_malloc(l + 2);
@@ -540,7 +543,8 @@ static char *request_xpath(http_req_t *req, const gw_target_t *t) {
 
 /* Parse the URL into a new target; answers the request and returns NULL
  * when it is not one to resolve. */
-static gw_target_t *parse_target(http_req_t *req, const char *path) {
+static gw_target_t *parse_target(http_req_t *req, const char *path,
+                                 const char *asked) {
   gw_target_t *t = tr_calloc(1, sizeof *t);
   size_t pl = strlen(path);
   if (t) {
@@ -569,7 +573,7 @@ static gw_target_t *parse_target(http_req_t *req, const char *path) {
       for (size_t i = 0; i < t->nseg; i++)
         o += (size_t)snprintf(t->ipfs_path + o, pl + 8 - o, "/%s", t->segs[i]);
       t->last_name = t->nseg > 1 ? t->segs[t->nseg - 1] : "";
-      t->xpath = request_xpath(req, t);
+      t->xpath = request_xpath(req, t, asked);
       return t;
     }
   }
@@ -577,13 +581,18 @@ static gw_target_t *parse_target(http_req_t *req, const char *path) {
   return NULL;
 }
 
-static void serve_ipfs(http_req_t *req, gw_ctx_t *ctx, const char *path);
+static void serve_ipfs(http_req_t *req, gw_ctx_t *ctx, const char *path,
+                       const char *asked);
 
 void gw_gateway_handle(http_req_t *req, void *ud) {
   gw_ctx_t *ctx = ud;
   const char *m = http_req_method(req);
   if (ctx->expose_routing && !strncmp(http_req_path(req), "/routing/v1/", 12)) {
     gw__routing_handle(req, ctx);
+    return;
+  }
+  if (!strcmp(m, "CONNECT")) { /* a client that takes us for a proxy */
+    gw__connect(req, ctx);
     return;
   }
   /* CORS as Kubo's gateway sends it, on every answer (errors too): any
@@ -617,7 +626,7 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
     if (hp.ipns)
       gw__serve_ipns(req, ctx, p, serve_ipfs);
     else
-      serve_ipfs(req, ctx, p);
+      serve_ipfs(req, ctx, p, NULL);
     tr_free(p);
     return;
   }
@@ -649,12 +658,14 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
     gw_error(req, 404, "only /ipfs/ and /ipns/ paths are served here");
     return;
   }
-  serve_ipfs(req, ctx, path);
+  serve_ipfs(req, ctx, path, NULL);
 }
 
-/* An /ipfs/ path: the request's, or what an IPNS name resolved to. */
-static void serve_ipfs(http_req_t *req, gw_ctx_t *ctx, const char *path) {
-  gw_target_t *t = parse_target(req, path);
+/* An /ipfs/ path: the request's, or what an IPNS name resolved to (asked:
+ * the /ipns/ path, gw_serve_fn). */
+static void serve_ipfs(http_req_t *req, gw_ctx_t *ctx, const char *path,
+                       const char *asked) {
+  gw_target_t *t = parse_target(req, path, asked);
   if (!t)
     return;
   if (t->fmt == GW_FMT_UNIXFS)

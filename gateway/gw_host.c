@@ -7,9 +7,19 @@
  * content root is then its own browser origin: a page from one cannot
  * read another's storage or cookies.  X-Forwarded-Host and
  * X-Forwarded-Proto (a reverse proxy's) override Host and the scheme.
+ *
+ * As Kubo's, the gateway answers a client that takes it for an HTTP proxy:
+ * an absolute-form request ("GET http://CID.ipfs.HOST/") is served for the
+ * target's host (http/ makes it the Host), and a CONNECT (curl
+ * --proxytunnel) is answered 200 and the tunnelled requests served by the
+ * gateway itself.  Kubo answers every CONNECT so; here only one naming
+ * this gateway (its address, or a gateway host), and the others get 403:
+ * nothing is ever forwarded to another host.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../dag/cid.h"
@@ -292,4 +302,75 @@ int gw__host_subdomain_path(http_req_t *req, const gw_host_t *hp, char **out) {
   }
   snprintf(*out, pl, "/%s/%s%s", hp->ipns ? "ipns" : "ipfs", name, path);
   return 0;
+}
+
+/* ------------------------------------------------------------- CONNECT */
+
+/* Is the text s[0..n) the numeric address a (as http_req_local gives it)?
+ * Compared as addresses, so "::1" and "0::1" are one. */
+static bool same_addr(const char *s, size_t n, const char *a) {
+  char buf[64];
+  unsigned char x[16], y[16];
+  if (n >= sizeof buf)
+    return false;
+  memcpy(buf, s, n);
+  buf[n] = 0;
+  int fam = strchr(a, ':') ? AF_INET6 : AF_INET;
+  return inet_pton(fam, buf, x) == 1 && inet_pton(fam, a, y) == 1 &&
+         !memcmp(x, y, fam == AF_INET6 ? 16 : 4);
+}
+
+static bool loopback(const char *a) {
+  return !strncmp(a, "127.", 4) || !strcmp(a, "::1");
+}
+
+bool gw__connect_ok(const gw_ctx_t *ctx, const char *target, const char *lhost,
+                    int lport) {
+  /* authority-form: host ":" port, the host maybe an [IPv6] literal. */
+  const char *h = target, *hend;
+  if (*h == '[') {
+    hend = strchr(++h, ']');
+    if (!hend || hend[1] != ':')
+      return false;
+  } else {
+    hend = strrchr(h, ':');
+    if (!hend || memchr(h, ':', (size_t)(hend - h)))
+      return false;
+  }
+  const char *ps = hend + (*hend == ']' ? 2 : 1);
+  size_t hl = (size_t)(hend - h), pl = strspn(ps, "0123456789");
+  if (!hl || !pl || pl > 5 || ps[pl])
+    return false;
+  int port = atoi(ps);
+  if (port == lport &&
+      (same_addr(h, hl, lhost) ||
+       (loopback(lhost) && hl == 9 && !strncasecmp(h, "localhost", 9))))
+    return true;
+  /* A gateway host of Gateway.PublicGateways or one of its subdomains,
+   * on this port or plain HTTP's (curl -x GW --proxytunnel
+   * http://CID.ipfs.HOST/ asks for HOST:80). */
+  char name[300];
+  gw_host_t hp;
+  if (*target == '[' || hl >= sizeof name || (port != lport && port != 80))
+    return false;
+  memcpy(name, h, hl);
+  name[hl] = 0;
+  return gw__host_parse_str(ctx, name, NULL, &hp) != GW_HOST_PATH;
+}
+
+void gw__connect(http_req_t *req, const gw_ctx_t *ctx) {
+  char lhost[64];
+  int lport = 0;
+  if (http_req_http_version(req) == 1 &&
+      !http_req_local(req, lhost, sizeof lhost, &lport) &&
+      gw__connect_ok(ctx, http_req_target(req), lhost, lport)) {
+    /* No content and no length: the connection goes on as HTTP/1.1 to
+     * this gateway (http.h), which is what the client tunnels to. */
+    http_res_start(req, 200, NULL, 0, 0);
+    http_res_end(req);
+    return;
+  }
+  gw_error(req, 403,
+           "CONNECT is answered only for this gateway's own address and "
+           "hosts: it is not a proxy to other hosts");
 }

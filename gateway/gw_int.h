@@ -273,8 +273,11 @@ int gw__rt_key(int kind, const char *s, size_t n, uint8_t *out, size_t cap,
 
 /* gw_ipns.c: resolve /ipns/NAME/... through ctx->router, then hand the
  * /ipfs/ path it points at to serve (gateway.c's: a callback, so that the
- * two files do not call each other in a circle). */
-typedef void (*gw_serve_fn)(http_req_t *req, gw_ctx_t *ctx, const char *path);
+ * two files do not call each other in a circle), with the /ipns/ path that
+ * was asked (path as gw__serve_ipns got it: for a DNSLink site or a
+ * NAME.ipns subdomain not the request's own path), for X-Ipfs-Path. */
+typedef void (*gw_serve_fn)(http_req_t *req, gw_ctx_t *ctx, const char *path,
+                            const char *asked);
 void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
                     gw_serve_fn serve);
 
@@ -367,5 +370,13 @@ bool gw__host_redirect(http_req_t *req, const gw_host_t *hp);
  * the request was answered (a redirect to the canonical base32 CIDv1
  * label, a 400). */
 int gw__host_subdomain_path(http_req_t *req, const gw_host_t *hp, char **out);
+/* A CONNECT: 200 when its target (authority-form "host:port") names this
+ * gateway, else 403 (gw__connect_ok says which).  The target names it when
+ * it is the address and port the client connected to (lhost, lport, as
+ * http_req_local gives them), "localhost" at that port on a loopback
+ * address, or a gateway host (or a subdomain of one) at that port or 80. */
+void gw__connect(http_req_t *req, const gw_ctx_t *ctx);
+bool gw__connect_ok(const gw_ctx_t *ctx, const char *target, const char *lhost,
+                    int lport);
 
 #endif /* GW_INT_H */

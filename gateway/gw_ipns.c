@@ -35,6 +35,7 @@ typedef struct ipns_req {
   unsigned depth;
   bool want_record; /* ?format=ipns-record or its Accept: the record itself */
   char name[128];   /* the name as asked, for the download's file name */
+  char *asked;      /* the /ipns/ path as asked (owned), for X-Ipfs-Path */
   char rest[GW_IPNS_PATH_MAX]; /* what follows the name, query excluded */
 } ipns_req_t;
 
@@ -62,6 +63,11 @@ typedef struct dl_job {
   char value[GW_DNSLINK_VALUE_MAX];
 } dl_job_t;
 
+static void ipns_free(ipns_req_t *r) {
+  tr_free(r->asked);
+  tr_free(r);
+}
+
 static void ipns_gone(http_req_t *req, void *ud) {
   ipns_req_t *r = ud;
   http_res_end(req); /* the client went away */
@@ -71,7 +77,7 @@ static void ipns_gone(http_req_t *req, void *ud) {
     r->dl->r = NULL;
   if (r->dlr)
     r->ctx->dnslink->resolver->cancel(r->ctx->dnslink->resolver->ud, r->dlr);
-  tr_free(r);
+  ipns_free(r);
 }
 
 static int start(ipns_req_t *r, const char *name, size_t n);
@@ -116,7 +122,7 @@ static void resolved(void *ud, int status, const gw_ipns_t *rec) {
   if (r->want_record && !status && rec && r->depth == 0 && !r->dnslink) {
     http_req_on_close(req, NULL, NULL);
     serve_record(req, r, rec);
-    tr_free(r);
+    ipns_free(r);
     return;
   }
   if (!strncmp(v, "/ipns/", 6) && ++r->depth < GW_IPNS_DEPTH_MAX) {
@@ -137,9 +143,12 @@ static void resolved(void *ud, int status, const gw_ipns_t *rec) {
               ? -1
               : snprintf(path, sizeof path, "%s%s", v, r->rest);
   int fail_code = r->fail_code;
-  tr_free(r);
+  char *asked = r->asked;
+  r->asked = NULL;
+  ipns_free(r);
   if (status && fail_code) {
     gw_error(req, fail_code, "DNSLink lookup failed: %s", tr_strerror(status));
+    tr_free(asked);
     return;
   }
   if (status || !rec) {
@@ -150,13 +159,16 @@ static void resolved(void *ud, int status, const gw_ipns_t *rec) {
              "failed to resolve the IPNS name: %s",
              status == TR_ENOTFOUND ? "no valid record found" :
                                       tr_strerror(status));
+    tr_free(asked);
     return;
   }
   if (k < 0 || (size_t)k >= sizeof path) {
     gw_error(req, 500, "the IPNS record points at an unusable path");
+    tr_free(asked);
     return;
   }
-  serve(req, ctx, path);
+  serve(req, ctx, path, asked);
+  tr_free(asked);
 }
 
 static void dl_work(uv_work_t *w) {
@@ -276,6 +288,11 @@ void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
   r->req = req;
   r->ctx = ctx;
   r->serve = serve;
+  if (!(r->asked = tr_strdup(path))) {
+    ipns_free(r);
+    gw_error(req, 500, "out of memory");
+    return;
+  }
   snprintf(r->name, sizeof r->name, "%.*s", (int)nl, name);
   char f[32];
   const char *acc = http_req_header(req, "accept");
@@ -286,7 +303,7 @@ void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
   memcpy(r->rest, name + nl, strlen(name + nl) + 1);
   int rc = start(r, name, nl);
   if (rc) {
-    tr_free(r);
+    ipns_free(r);
     if (rc == TR_EPEERID)
       gw_error(req, ctx->dnslink ? 400 : 501,
                ctx->dnslink ? "not an IPNS name nor a DNSLink domain: %.*s"

@@ -143,6 +143,13 @@ int http_req_http_version(const http_req_t *req);
 /* Client address as text ("127.0.0.1"). */
 const char *http_req_peer(const http_req_t *req);
 
+/* This end of the request's connection, the address the client reached:
+ * numeric host text ("127.0.0.1", "::1") into host[cap] and the port.
+ * 0, -ENOTCONN (the connection is gone), -ENOSPC (cap too small), or
+ * another -errno from getsockname. */
+int http_req_local(const http_req_t *req, char *host, size_t cap,
+                   int *port) TR_WUR;
+
 /* Body callbacks: on_data for each piece (valid only during the call),
  * on_end once at the end (status 0) or when the body failed (negative:
  * client closed, timeout, too large). */
@@ -160,6 +167,15 @@ void http_req_on_close(http_req_t *req, http_close_cb cb, void *ud);
 bool http_req_closed(const http_req_t *req);
 
 /* --------------------------------------------------------- responses */
+
+/* CONNECT over HTTP/1.1 (RFC 9110 9.3.6): http-parser hands the request
+ * over with its authority-form target ("host:port") as target and path.
+ * A 2xx answer goes out without Content-Length or Transfer-Encoding, as
+ * the RFC says, and the bytes after the request are read as HTTP/1.1
+ * requests to this same server: the "tunnel" ends here, never at another
+ * host (the gateway answers 200 only to a CONNECT that names itself).  Any
+ * other answer is an ordinary response and the connection goes on too.
+ * Over HTTP/2 a CONNECT (no :path) is refused with a stream reset. */
 
 /* Send the status line and headers.  content_length < 0 means unknown
  * (chunked in HTTP/1.1, plain DATA frames in HTTP/2).  For HEAD requests

@@ -338,12 +338,19 @@ static void h1_next(http_conn_t *c) {
     http__conn_read_start(c);
 }
 
+/* An answer that has no content whatever its length says: 1xx, 204, 304,
+ * and a 2xx to CONNECT, which says nothing of a length either (RFC 9110
+ * 9.3.6): what follows on the connection is the tunnel's. */
+static bool no_content(const http_req_t *r) {
+  return r->status < 200 || r->status == 204 || r->status == 304 ||
+         (r->status < 300 && !strcmp(http_req_method(r), "CONNECT"));
+}
+
 /* Both the response and the request message are complete. */
 static void h1_finish(http_conn_t *c) {
   http_req_t *r = c->req;
   bool keep = r->keep_alive && !(r->content_length < 0 && !r->chunked &&
-                                 !r->head && r->status >= 200 &&
-                                 r->status != 204 && r->status != 304);
+                                 !r->head && !no_content(r));
   c->req = NULL;
   http__req_free(r);
   if (!keep) {
@@ -370,7 +377,7 @@ static int h1_start(http_req_t *r, const http_header_t *h, size_t nh) {
   if (r->expect_continue && !r->body_done)
     r->keep_alive = false;
   char buf[1024];
-  bool nobody = r->status < 200 || r->status == 204 || r->status == 304;
+  bool nobody = no_content(r);
   int major = c->parser.http_major, minor = c->parser.http_minor;
   int n = snprintf(buf, sizeof buf, "HTTP/1.1 %d %s\r\nServer: trove\r\nDate: %s\r\n",
                    r->status, http_status_text(r->status), http__date(c->srv));

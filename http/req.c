@@ -80,29 +80,60 @@ int http__req_add_header(http_req_t *r, const char *name, size_t nlen,
   return 0;
 }
 
+/* An absolute-form target ("http://host/path?q", RFC 9112 3.2.1), as a
+ * client sends it to a proxy: RFC 9112 3.2.2 says its authority is the
+ * request's host whatever Host says, so it becomes the value of every
+ * Host header (one is added when none came), and the handler sees one
+ * host, not two.  userinfo ("user@host") is refused (RFC 9110 4.2.4), and
+ * so is an empty authority. */
+static int absolute_host(http_req_t *r, const char *a, size_t alen) {
+  /* a is not in the arena, which may move as we add. */
+  if (!alen || memchr(a, '@', alen))
+    return -EINVAL;
+  uint32_t off = 0;
+  bool seen = false;
+  int rc = http__arena_add(r, a, alen, true, &off);
+  for (uint32_t i = 0; !rc && i < r->nhdrs; i++)
+    if (!strcmp((const char *)r->arena.data + r->hdrs[i].name, "host")) {
+      r->hdrs[i].value = off;
+      seen = true;
+    }
+  if (!rc && !seen)
+    rc = http__req_add_header(r, "host", 4, a, alen);
+  return rc;
+}
+
 int http__req_split_target(http_req_t *r) {
   const char *t = (const char *)r->arena.data + r->target;
-  /* absolute-form ("http://host/path") as proxies send it */
   const char *p = t;
-  if (!strncmp(p, "http://", 7) || !strncmp(p, "https://", 8)) {
-    p = strchr(p + 8, '/');
-    if (!p)
-      p = "/";
+  size_t skip = !strncasecmp(t, "http://", 7)    ? 7
+                : !strncasecmp(t, "https://", 8) ? 8
+                                                 : 0;
+  size_t alen = 0;
+  if (skip) {
+    alen = strcspn(t + skip, "/?#");
+    p = t + skip + alen;
   }
-  size_t plen = strcspn(p, "?#");
+  /* "http://host?q" has the path "/". */
+  bool root = skip && *p != '/';
+  size_t plen = root ? 0 : strcspn(p, "?#");
   const char *q = p[plen] == '?' ? p + plen + 1 : "";
   size_t qlen = strcspn(q, "#");
   /* Copy both: the arena may move while we append, so work from copies of
    * the offsets, not pointers. */
-  char *tmp = tr_strndup(p, plen);
+  char *tmp = root ? tr_strdup("/") : tr_strndup(p, plen);
   char *qtmp = tr_strndup(q, qlen);
-  int rc = tmp && qtmp ? 0 : -ENOMEM;
+  char *auth = skip ? tr_strndup(t + skip, alen) : NULL;
+  int rc = tmp && qtmp && (auth || !skip) ? 0 : -ENOMEM;
   if (!rc)
-    rc = http__arena_add(r, tmp, plen, true, &r->path);
+    rc = http__arena_add(r, tmp, strlen(tmp), true, &r->path);
   if (!rc)
     rc = http__arena_add(r, qtmp, qlen, true, &r->query);
+  if (!rc && skip)
+    rc = absolute_host(r, auth, alen);
   tr_free(tmp);
   tr_free(qtmp);
+  tr_free(auth);
   return rc;
 }
 

@@ -10,6 +10,7 @@
  * http2.c (prior knowledge), anything else http1.c (which may still switch
  * to HTTP/2 through an h2c upgrade).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,6 +92,24 @@ static void peer_name(uv_tcp_t *tcp, char addr[48]) {
     else
       uv_ip6_name((struct sockaddr_in6 *)&sa, addr, 48);
   }
+}
+
+int http_req_local(const http_req_t *req, char *host, size_t cap, int *port) {
+  if (!req->conn)
+    return -ENOTCONN;
+  struct sockaddr_storage sa;
+  int salen = sizeof sa;
+  int rc = uv_tcp_getsockname(&req->conn->tcp, (struct sockaddr *)&sa, &salen);
+  if (rc)
+    return rc;
+  if (sa.ss_family == AF_INET) {
+    rc = uv_ip4_name((struct sockaddr_in *)&sa, host, cap);
+    *port = ntohs(((struct sockaddr_in *)&sa)->sin_port);
+  } else {
+    rc = uv_ip6_name((struct sockaddr_in6 *)&sa, host, cap);
+    *port = ntohs(((struct sockaddr_in6 *)&sa)->sin6_port);
+  }
+  return rc;
 }
 
 static void on_conn(uv_stream_t *ls, int status) {

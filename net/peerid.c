@@ -1,6 +1,7 @@
 /*
  * peerid.c — PeerIDs: binary and text forms, keys and their protobufs,
- * Ed25519 signatures (see peerid.h).
+ * Ed25519 signatures (see peerid.h); the other key types' signatures are
+ * pkverify.c's.
  *
  * The PrivateKey is written by hand (its shape is fixed: one type, one
  * 64-byte field) so that the secret never sits in a protobuf-c buffer that
@@ -208,7 +209,9 @@ void net_sign(const net_privkey_t *k, const uint8_t *msg, size_t n,
 
 int net_verify(const net_pubkey_t *k, const uint8_t *msg, size_t n,
                const uint8_t *sig, size_t siglen) {
-  if (k->type != NET_KEY_ED25519 || k->len != 32)
+  if (k->type != NET_KEY_ED25519)
+    return net__verify_evp(k, msg, n, sig, siglen);
+  if (k->len != 32)
     return TR_EKEY;
   if (siglen != crypto_sign_BYTES)
     return TR_ESIG;

@@ -11,7 +11,9 @@
  * ("k51...") in practice.
  *
  * The keys: marshalling of PublicKey/PrivateKey (protobuf-c), PeerIDs of
- * keys of every type, and Ed25519 signing and verification (libsodium).
+ * keys of every type, Ed25519 signing and verification (libsodium), and
+ * verification of RSA, secp256k1 and ECDSA signatures as go-libp2p checks
+ * them (libcrypto, pkverify.c).
  *
  * Pure computation over caller memory: no I/O.  Only the unmarshal
  * functions allocate (protobuf-c's temporaries, through tr_malloc(), freed
@@ -102,10 +104,15 @@ enum {
 /* A marshalled Ed25519 PrivateKey: 4 bytes of fields and 64 of key. */
 #define NET_PRIVKEY_PB_LEN 68
 
+/* RSA keys go-libp2p accepts (MinRsaKeyBits, maxRsaKeyBits): a signature
+ * by a smaller or larger key does not verify. */
+#define NET_RSA_MIN_BITS 2048
+#define NET_RSA_MAX_BITS 8192
+
 /* A public key of any type, as its PublicKey.Data bytes: Ed25519 the 32-byte
  * point, secp256k1 a 33-byte compressed point, RSA and ECDSA DER (PKIX).
- * Only Ed25519 keys verify signatures here; the others are carried and
- * hashed into PeerIDs (Kubo's network holds RSA peers). */
+ * Keys of every type verify signatures (net_verify); only Ed25519 keys
+ * are made and sign here. */
 typedef struct net_pubkey {
   int type;
   uint16_t len;
@@ -168,9 +175,13 @@ void net_privkey_pubkey(const net_privkey_t *k, net_pubkey_t *pk);
 void net_sign(const net_privkey_t *k, const uint8_t *msg, size_t n,
               uint8_t sig[64]);
 
-/* Verify sig[0..siglen) over msg[0..n) with k.  0, TR_ESIG (a bad
- * signature, or one not 64 bytes long), TR_EKEY (a key type trove cannot
- * verify: only Ed25519 can). */
+/* Verify sig[0..siglen) over msg[0..n) with k, as go-libp2p does for its
+ * type: Ed25519 (a 64-byte signature), RSA (PKCS#1 v1.5 with SHA-256, a
+ * key of NET_RSA_MIN_BITS..NET_RSA_MAX_BITS), secp256k1 and ECDSA (DER
+ * (r, s) over SHA-256 of msg; ECDSA on P-224/256/384/521).  0, TR_ESIG (a
+ * bad signature, one of the wrong length or encoding), TR_EKEY (key data
+ * that does not decode as its type's, an RSA key of another size, an
+ * unknown type), -ENOMEM. */
 int net_verify(const net_pubkey_t *k, const uint8_t *msg, size_t n,
                const uint8_t *sig, size_t siglen) TR_WUR;
 

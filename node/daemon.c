@@ -35,6 +35,7 @@
 #include "../rpc/rpc.h"
 #include "identity.h"
 #include "obs.h"
+#include "republish.h"
 #include "bitswap.h"
 #include "routing.h"
 #include "scrub.h"
@@ -84,7 +85,7 @@ typedef struct node {
   dht_provq_t *provq;   /* announces new roots */
   dht_reprov_t *reprov[2]; /* the LAN and WAN sweeps */
   bool wan_auto; /* the WAN DHT serves when AutoNAT says Public */
-  uv_timer_t republish; /* re-signs our IPNS record */
+  uv_timer_t republish; /* re-signs our IPNS records (republish.h) */
   uint64_t republish_ms, lifetime_ns;
   uv_timer_t snapshot; /* the DHTs' state into the repo */
   uv_work_t snap_work;
@@ -624,32 +625,15 @@ static void bootstrap_dialled(net_host_t *h, int status,
   tr_free(ud);
 }
 
-/* Our IPNS record, re-signed (same value, next sequence, a fresh
- * lifetime) and put on the DHTs every Ipns.RepublishPeriod (Kubo's 4 h;
- * the first one a minute after start, as Kubo's), so that it never
- * expires while the node runs. */
+/* The IPNS republisher (republish.h) every Ipns.RepublishPeriod (Kubo's
+ * 4 h; the first one a minute after start, as Kubo's): our keys' records
+ * re-signed, so that they never expire while the node runs; the records
+ * held for other names put again as they are while they are valid. */
 static void republish(uv_timer_t *t) {
   node_t *n = t->data;
-  tr_bytes_t rec = {0};
-  int rc = dht_name_sign(&n->key, n->repo, NULL, NULL, n->lifetime_ns,
-                         DHT_NAME_TTL_NS, 0, &rec);
-  if (rc == TR_ENOTFOUND)
-    return; /* nothing published yet */
-  if (rc) {
-    tr_log(TR_LOG_WARN, "ipns republish: %s", tr_strerror(rc));
-    return;
-  }
-  net_peerid_t self = *net_host_id(n->host);
-  uint8_t key[DHT_IPNS_KEY_MAX];
-  int kl = dht_ipns_key(&self, key, sizeof key);
-  dht_swarm_t *both[2] = {n->dht_lan, n->dht_wan};
-  for (int i = 0; i < 2 && kl > 0; i++)
-    if (both[i] &&
-        dht_put_value(dht_swarm_dht(both[i]), key, (size_t)kl, rec.data,
-                      rec.len, NULL, NULL, dht_swarm_now(both[i]), NULL))
-      tr_log(TR_LOG_DEBUG, "ipns republish: not put on the %s DHT",
-             i ? "WAN" : "LAN");
-  tr_bytes_free(&rec);
+  node_republish_t p = {n->repo, &n->key, n->lifetime_ns, n->dht_lan,
+                        n->dht_wan};
+  node_republish(&p, NULL);
 }
 
 static int start_republisher(node_t *n, const node_daemon_opts_t *o,

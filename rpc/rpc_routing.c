@@ -316,9 +316,11 @@ bool rpc__rop_run(rop_t *r, const uint8_t *key, size_t kl) {
   for (int i = 0; i < 2; i++) {
     side_t *sd = &r->side[i];
     sd->status = 0;
-    /* A put stores locally and a resolve reads the local store first:
-     * they run even on an empty table. */
+    /* A put stores locally, and a get or a resolve reads the local store
+     * first (a record put or published here): they run even on an empty
+     * table. */
     sd->live = sd->sw && (r->kind == R_PUT || r->kind == R_RESOLVE ||
+                          r->kind == R_GET ||
                           dht_rt_size(dht_swarm_dht(sd->sw)) > 0);
     n += sd->live;
   }

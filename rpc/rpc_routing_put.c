@@ -8,7 +8,9 @@
  * (boxo's words) for a record it refuses, "can't replace a newer value
  * with an older value" when the local store has a better one, "failed to
  * find any peer in table" when no DHT knows a peer (unless allow-offline:
- * then the local copy is the answer, as Kubo's --allow-offline).
+ * then the local copy is the answer, as Kubo's --allow-offline).  An
+ * /ipns/ record put is also held in the repo (dht_name_hold), which the
+ * republisher puts again, unchanged, until it expires.
  *
  * Kubo itself takes /ipns/ keys only (its command parses the key as an
  * IPNS name); /pk/ keys are trove's addition, cheap with the validator at
@@ -25,6 +27,7 @@
 #include <string.h>
 
 #include "../dht/ipns.h"
+#include "../dht/name.h"
 #include "rpc_rop.h"
 
 /* The most body collected: a record at the size limit, plus one byte to
@@ -117,6 +120,15 @@ static void put_done(rop_t *r) {
       ok = true;
     else if (r->side[i].status != TR_ENOTFOUND)
       err = r->side[i].status;
+  }
+  if (ok && r->ctx->repo && r->kl > 6 &&
+      !memcmp(r->key, "/ipns/", 6)) {
+    /* Held in the repo, so that the republisher puts it again, as it is,
+     * until it expires (dht/name.h). */
+    int hr = dht_name_hold(r->ctx->repo, &r->target, r->val, r->vl);
+    if (hr)
+      tr_log(TR_LOG_WARN, "routing put: the record is not held for "
+                          "republishing: %s", tr_strerror(hr));
   }
   if (ok) {
     char id[NET_PEERID_STR_MAX];

@@ -13,6 +13,9 @@
  *                     stream.c produces a file
  *   /body             reads the body, then 200 "got N status S"
  *   /badhdr           200 with header values holding CR/LF (must be dropped)
+ *   /host             200 "host=HOST" (the Host the handler sees)
+ *   CONNECT           200 when the target is the address the client
+ *                     reached (http_req_local), else 403
  *   anything else     404
  */
 #ifndef HTTP_HARNESS_H
@@ -180,7 +183,23 @@ static void handler(http_req_t *r, void *ud) {
     return;
   }
   const char *path = http_req_path(r);
-  if (!strcmp(path, "/hello")) {
+  if (!strcmp(http_req_method(r), "CONNECT")) {
+    char lh[64], want[80];
+    int lp = 0;
+    if (!http_req_local(r, lh, sizeof lh, &lp) &&
+        snprintf(want, sizeof want, "%s:%d", lh, lp) > 0 &&
+        !strcmp(http_req_target(r), want)) {
+      http_res_start(r, 200, NULL, 0, 0);
+      http_res_end(r);
+    } else {
+      http_res_simple(r, 403, "text/plain", "no", 2);
+    }
+  } else if (!strcmp(path, "/host")) {
+    char msg[300];
+    const char *h = http_req_header(r, "host");
+    int n = snprintf(msg, sizeof msg, "host=%s", h ? h : "-");
+    http_res_simple(r, 200, "text/plain", msg, (size_t)n);
+  } else if (!strcmp(path, "/hello")) {
     hello_count++;
     char msg[256];
     const char *ua = http_req_header(r, "x-test");

@@ -310,6 +310,23 @@ expect_code 414 "$G/ipfs/$ROOT/$big"
 $PY malformed "$PORT"
 echo "ok errors: 400 404 405 414 431 501 504, traversal, malformed requests"
 
+# ------------------------------------- a client that takes it for a proxy
+# Absolute form: the URL's host is the request's (RFC 9112 3.2.2), not
+# the Host header curl would send for another.
+eq "$(fetch -x "$G" "http://files.example/ipfs/$ROOT/a.txt")" 200
+same "$WORK/body" "$D/a.txt" "proxied body"
+# CONNECT to the gateway itself (curl --proxytunnel): 200, and the
+# tunnelled request is served by the gateway.
+eq "$(fetch --proxytunnel -x "$G" "$G/ipfs/$ROOT/a.txt")" 200
+same "$WORK/body" "$D/a.txt" "tunnelled body"
+grep -q '^HTTP/1.1 200 OK' "$WORK/hdrs" || fail "no 200 to the CONNECT"
+# CONNECT to any other host:port is refused: the gateway is no proxy.
+for other in "http://127.0.0.1:1/" "http://example.org:25/" "http://10.1.2.3:$PORT/"; do
+  got=$($C --proxytunnel -x "$G" -o /dev/null -w '%{http_connect}' "$other") || true
+  eq "$got" 403
+done
+echo "ok proxy clients: absolute form, CONNECT to itself only"
+
 # -------------------------------------------------------- HTTP/2 and h2c
 for mode in --http2-prior-knowledge --http2; do
   eq "$($C $mode -o "$WORK/body" -w '%{http_version} %{http_code}' "$G/ipfs/$ROOT/big.bin")" "2 200"

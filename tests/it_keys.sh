@@ -10,7 +10,12 @@
 #   3. through a daemon's API: gen, ls, rename, import, rm; `name publish
 #      --key=NAME` signs with that key (the answer names the key's ID, the
 #      sequence goes up per key), `name resolve /ipns/ID` and the gateway's
-#      /ipns/ID give the value back.
+#      /ipns/ID give the value back; `routing get` of a record held here;
+#   4. the IPNS republisher (Ipns.RepublishPeriod 1s): the records of the
+#      node's own keys (self, a keystore key) are re-signed; a record
+#      `routing put` for someone else's name is put again as it is, never
+#      re-signed, and dropped when it expires; a removed key's record is
+#      no longer re-signed.
 # A daemon in a temporary repo on free ports of 127.0.0.1 (no bootstrap);
 # the trap stops only it.
 source "$(dirname "$0")/lib.sh"
@@ -85,8 +90,8 @@ else
 fi
 
 # ---------------------------------------------------------- 3. daemon
-start_daemon
 checked_stop 20
+start_daemon
 G=$(t key gen viaapi)
 [[ $G == k51* ]] || fail "key gen through the API: $G"
 grep -q "key/gen" "$WORK/daemon.log" || true
@@ -124,4 +129,72 @@ while i >= 0 and i + 1 < len(b):
 sys.exit(1)
 EOF
 eq "$(t name publish --key=nope /ipfs/$CID 2>&1)" "trove: name publish: no key by the given name was found"
-ok "daemon: key commands through the API; name publish --key, resolve and the gateway"
+# `routing get` finds the record held here although the DHT table is
+# empty (no peers): the one published, byte for byte.
+t routing get "/ipns/$G" >"$WORK/got" || fail "routing get /ipns/KEY: $(cat "$WORK/got")"
+cmp "$WORK/got" "$WORK/rec" || fail "routing get: not the record held"
+eq "$(t routing get "/ipns/k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8" 2>&1)" \
+  "trove: routing get: routing: not found" "routing get of a name nobody published"
+ok "daemon: key commands through the API; name publish --key, resolve and the gateway; routing get"
+
+# A record of a key that is then removed: someone else's name from now on.
+O=$(t key gen --ipns-base=b58mh other)
+t name publish --key=other --allow-offline --lifetime=10s "/ipfs/$CID" >/dev/null || fail "publish --key=other"
+t routing get "/ipns/$O" >"$WORK/other.rec" || fail "routing get other"
+cp "$TROVE_PATH/ipns-$O.record" "$WORK/other.signed"
+eq "$(t key rm other)" "other"
+NB58=$(t key list -l --ipns-base=b58mh | awk '$2 == "named" {print $1}')
+[ -f "$TROVE_PATH/ipns-$NB58.record" ] || fail "no record of the key named"
+
+# ---------------------------------------------------------- 4. republisher
+kill "$DPID"
+wait "$DPID" || fail "the daemon did not stop cleanly"
+t config Ipns.RepublishPeriod 1s >/dev/null
+start_daemon
+RSA=k2k4r8ph6mjaqxb65opssmdu8o21ak13uzwi6ro1cnlozbufa3npnsef
+RSAREC="$(cd "$(dirname "$0")" && pwd)/vectors/ipns/kubo-0.43.1_$RSA.ipns-record"
+t name publish --allow-offline "/ipfs/$CID" >/dev/null || fail "publish self"
+t routing put --allow-offline "/ipns/$RSA" "$RSAREC" >/dev/null || fail "routing put the RSA record"
+t routing put --allow-offline "/ipns/$O" "$WORK/other.rec" >/dev/null || fail "routing put other's record"
+eq "$(ls "$TROVE_PATH"/ipns-held-*.record | wc -l)" 2 "the two records put are held"
+seq_of() { # the sequence (IpnsEntry field 5) of the record in file $1
+  python3 -c '
+import sys
+b, i = open(sys.argv[1], "rb").read(), 0
+def varint():
+    global i
+    v = s = 0
+    while True:
+        x = b[i]; i += 1; v |= (x & 0x7f) << s; s += 7
+        if x < 0x80: return v
+while i < len(b):
+    t = varint()
+    if (t & 7) == 0:
+        v = varint()
+        if t >> 3 == 5: print(v); break
+    else:
+        n = varint()
+        i += n' "$1"
+}
+S0=$(seq_of "$TROVE_PATH/ipns-self.record")
+N0=$(seq_of "$TROVE_PATH/ipns-$NB58.record")
+# Rounds run every second: wait (20 s at most) for the one that drops the
+# short-lived record, which expires 10 s after it was signed.
+DROP="the record held for $O is expired: dropped"
+for _ in $(seq 200); do grep -q "$DROP" "$WORK/daemon.log" && break; sleep 0.1; done
+grep -q "$DROP" "$WORK/daemon.log" || fail "the expired record was not dropped"
+[ ! -f "$TROVE_PATH/ipns-held-$O.record" ] || fail "the expired record is still held"
+grep -q "2 own records re-signed, 2 held records put again, 0 dropped" "$WORK/daemon.log" ||
+  fail "no round re-signed self's and named's records and put both held records again"
+# A round after the drop: the RSA record alone is put again.
+L=$(wc -l <"$WORK/daemon.log")
+AFTER="2 own records re-signed, 1 held records put again, 0 dropped"
+for _ in $(seq 50); do tail -n +"$((L + 1))" "$WORK/daemon.log" | grep -q "$AFTER" && break; sleep 0.1; done
+tail -n +"$((L + 1))" "$WORK/daemon.log" | grep -q "$AFTER" || fail "no round after the drop put the RSA record alone"
+eq "$(grep -c "the record held for $O" "$WORK/daemon.log")" 1 "the expired record dropped once, never put again"
+t routing get "/ipns/$RSA" >"$WORK/rsa.got" || fail "routing get the RSA name"
+cmp "$WORK/rsa.got" "$RSAREC" || fail "the held RSA record was changed"
+cmp "$TROVE_PATH/ipns-$O.record" "$WORK/other.signed" || fail "a removed key's record was re-signed"
+[ "$(seq_of "$TROVE_PATH/ipns-self.record")" -gt "$S0" ] || fail "self's record was not re-signed"
+[ "$(seq_of "$TROVE_PATH/ipns-$NB58.record")" -gt "$N0" ] || fail "the keystore key's record was not re-signed"
+ok "republisher: own keys' records re-signed; a record put for another name put again as it is, dropped once expired"

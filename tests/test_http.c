@@ -324,6 +324,74 @@ static void test_response_header_crlf_dropped(void **state) {
   stop();
 }
 
+/* RFC 9112 3.2.2: an absolute-form target's authority is the request's
+ * host, whatever Host says (a client that takes the server for a proxy). */
+static void test_absolute_form_host(void **state) {
+  (void)state;
+  start(NULL);
+  char buf[4096];
+  int fd = dial();
+  send_str(fd, "GET http://Cid.ipfs.Example.com:81/host?a=1 HTTP/1.1\r\n"
+               "Host: other.example\r\n\r\n");
+  recv_until(fd, buf, sizeof buf, "host=", 1);
+  assert_non_null(strstr(buf, "HTTP/1.1 200"));
+  assert_non_null(strstr(buf, "host=Cid.ipfs.Example.com:81"));
+  /* No Host at all; the scheme in capitals; a query without a path. */
+  send_str(fd, "GET HTTP://a.example/host HTTP/1.1\r\n\r\n");
+  recv_until(fd, buf, sizeof buf, "host=", 1);
+  assert_non_null(strstr(buf, "host=a.example"));
+  send_str(fd, "GET http://b.example?x=1 HTTP/1.1\r\n\r\n");
+  recv_until(fd, buf, sizeof buf, "nope", 1);
+  assert_non_null(strstr(buf, "HTTP/1.1 404")); /* path "/" */
+  close(fd);
+  /* userinfo is refused (RFC 9110 4.2.4). */
+  fd = dial();
+  send_str(fd, "GET http://user@evil.example/host HTTP/1.1\r\nHost: x\r\n\r\n");
+  recv_until(fd, buf, sizeof buf, NULL, 0);
+  assert_non_null(strstr(buf, "HTTP/1.1 400"));
+  close(fd);
+  stop();
+}
+
+/* CONNECT: a 2xx goes out with no length, and the connection goes on as
+ * HTTP/1.1 to this server; another answer is an ordinary response. */
+static void test_connect_tunnel_to_self(void **state) {
+  (void)state;
+  start(NULL);
+  char buf[4096], req[256];
+  int fd = dial();
+  snprintf(req, sizeof req, "CONNECT 127.0.0.1:%d HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n",
+           port, port);
+  send_str(fd, req);
+  recv_until(fd, buf, sizeof buf, "\r\n\r\n", 1);
+  assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+  assert_null(strstr(buf, "Content-Length"));
+  assert_null(strstr(buf, "Transfer-Encoding"));
+  assert_null(strstr(buf, "Connection: close"));
+  send_str(fd, "GET http://cid.ipfs.example.com/host HTTP/1.1\r\n"
+               "Host: cid.ipfs.example.com\r\n\r\n");
+  recv_until(fd, buf, sizeof buf, "host=", 1);
+  assert_non_null(strstr(buf, "host=cid.ipfs.example.com"));
+  close(fd);
+  /* The CONNECT and the request behind it in one write. */
+  fd = dial();
+  snprintf(req, sizeof req, "CONNECT 127.0.0.1:%d HTTP/1.1\r\n\r\n"
+           "GET /host HTTP/1.1\r\nHost: t.example\r\n\r\n", port);
+  send_str(fd, req);
+  recv_until(fd, buf, sizeof buf, "host=", 1);
+  assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+  assert_non_null(strstr(buf, "host=t.example"));
+  close(fd);
+  /* Another host: the handler's 403, with its body and length. */
+  fd = dial();
+  send_str(fd, "CONNECT 10.9.8.7:25 HTTP/1.1\r\nHost: 10.9.8.7:25\r\n\r\n");
+  recv_until(fd, buf, sizeof buf, "\r\n\r\nno", 1);
+  assert_non_null(strstr(buf, "HTTP/1.1 403"));
+  assert_non_null(strstr(buf, "Content-Length: 2"));
+  close(fd);
+  stop();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_keepalive_and_pipelining),
@@ -336,6 +404,8 @@ int main(void) {
       cmocka_unit_test(test_framing_rfc9112_refused),
       cmocka_unit_test(test_expect_100_continue_answered),
       cmocka_unit_test(test_response_header_crlf_dropped),
+      cmocka_unit_test(test_absolute_form_host),
+      cmocka_unit_test(test_connect_tunnel_to_self),
   };
   return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 
 #include "../dht/keystore.h"
+#include "../dht/ipns.h"
+#include "../dht/name.h"
 
 static char repo[64];
 
@@ -177,12 +179,72 @@ static void test_format(void **st) {
   assert_int_equal(dht_key_format_id(&id, "base99", s, sizeof s), TR_EBASE);
 }
 
+/* Records held for other names (dht/name.h): kept per name, the last one
+ * put replacing the one before, listed with their bytes, dropped. */
+typedef struct seen {
+  int n;
+  net_peerid_t id[4];
+  uint8_t first[4];
+  size_t len[4];
+} seen_t;
+
+static void on_held(void *ud, const net_peerid_t *id, const uint8_t *rec,
+                    size_t n) {
+  seen_t *s = ud;
+  assert_true(s->n < 4);
+  s->id[s->n] = *id;
+  s->first[s->n] = n ? rec[0] : 0;
+  s->len[s->n++] = n;
+}
+
+static void test_held(void **st) {
+  (void)st;
+  net_privkey_t a, b;
+  net_pubkey_t pa, pb;
+  net_peerid_t ia, ib;
+  key_of(1, &a);
+  key_of(2, &b);
+  net_privkey_pubkey(&a, &pa);
+  net_privkey_pubkey(&b, &pb);
+  assert_int_equal(net_peerid_from_pubkey(&ia, &pa), 0);
+  assert_int_equal(net_peerid_from_pubkey(&ib, &pb), 0);
+  seen_t s = {0};
+  assert_int_equal(dht_name_held(repo, on_held, &s), 0);
+  assert_int_equal(s.n, 0);
+  assert_int_equal(dht_name_hold(repo, &ia, (const uint8_t *)"one", 3), 0);
+  assert_int_equal(dht_name_hold(repo, &ib, (const uint8_t *)"b", 1), 0);
+  assert_int_equal(dht_name_hold(repo, &ia, (const uint8_t *)"two!", 4), 0);
+  /* A file of another kind in the repo is no held record. */
+  char path[256];
+  snprintf(path, sizeof path, "%s/ipns-held-junk.record", repo);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fclose(f);
+  assert_int_equal(dht_name_held(repo, on_held, &s), 0);
+  assert_int_equal(s.n, 2);
+  for (int i = 0; i < 2; i++) {
+    bool isa = net_peerid_equal(&s.id[i], &ia);
+    assert_true(isa || net_peerid_equal(&s.id[i], &ib));
+    assert_int_equal(s.len[i], isa ? 4 : 1);
+    assert_int_equal(s.first[i], isa ? 't' : 'b');
+  }
+  uint8_t big[DHT_IPNS_RECORD_MAX + 1] = {0};
+  assert_int_equal(dht_name_hold(repo, &ib, big, sizeof big), TR_ETOOBIG);
+  assert_int_equal(dht_name_unhold(repo, &ia), 0);
+  assert_int_equal(dht_name_unhold(repo, &ia), TR_ENOTFOUND);
+  memset(&s, 0, sizeof s);
+  assert_int_equal(dht_name_held(repo, on_held, &s), 0);
+  assert_int_equal(s.n, 1);
+  assert_true(net_peerid_equal(&s.id[0], &ib));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_store_files, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rename_rm_list, setup, teardown),
       cmocka_unit_test(test_parse),
       cmocka_unit_test(test_format),
+      cmocka_unit_test_setup_teardown(test_held, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

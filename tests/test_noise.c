@@ -357,14 +357,14 @@ static void test_forged_payloads(void **state) {
   /* Garbage instead of a protobuf. */
   assert_int_equal(forged_responder(&i, (const uint8_t *)"\xff\xff", 2, &hr),
                    TR_EPROTO);
-  /* A secp256k1 identity (the peer-ids spec's key): trove cannot verify
-   * it, so the peer is refused rather than trusted. */
+  /* A secp256k1 identity (the peer-ids spec's key) whose signature is
+   * not its own: refused. */
   uint8_t secp[64];
   size_t sn = unhex("08021221037777e994e452c21604f91de093ce415f5432f701dd8cd1"
                     "a7a6fea0e630bfca99",
                     secp, sizeof secp);
   pn = payload(secp, sn, &r.key, wrong, true, p);
-  assert_int_equal(forged_responder(&i, p, pn, &hr), TR_EKEY);
+  assert_int_equal(forged_responder(&i, p, pn, &hr), TR_ESIG);
   /* The genuine article, through the same path, is accepted: message 2
    * signed over the forged responder's own static key. */
   uint8_t sk[32], msg[2048];

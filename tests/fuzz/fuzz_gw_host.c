@@ -8,7 +8,9 @@
  * subdomain names one of the configured hosts; the parent (which goes
  * into Location headers) is that host's name and at most ":digits"; a
  * subdomain's label is non-empty and DNS name bytes only (it becomes a
- * path segment); nothing is read past the NUL.
+ * path segment); nothing is read past the NUL.  The same input as a
+ * CONNECT target (gw__connect_ok): one taken as the gateway's own asks
+ * for port 8080 or 80 (never another).
  * Build: make build-fuzz/fuzz_gw_host; seeds in tests/fuzz/corpus/fuzz_gw_host.
  */
 #include "../../gateway/gw_int.h"
@@ -62,6 +64,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     break;
   default:
     abort();
+  }
+  if (gw__connect_ok(&ctx, s, size & 2 ? "::1" : "127.0.0.1", 8080)) {
+    const char *colon = strrchr(s, ':');
+    long port = colon ? strtol(colon + 1, NULL, 10) : -1;
+    if (port != 8080 && port != 80)
+      abort();
   }
   free(s);
   return 0;

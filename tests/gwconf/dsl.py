@@ -13,14 +13,21 @@ from ipld import Cid, read_car
 
 
 class Req:
+    """via: None (a plain request to the gateway), "proxy" (the gateway
+    taken for an HTTP proxy: path is a full URL, sent in absolute form) or
+    "tunnel" (a CONNECT to the gateway first, then the request in absolute
+    form on that connection) -- the suite's Proxy() and WithProxyTunnel()."""
+
     def __init__(self, path, query=None, headers=None, method="GET",
-                 follow=False, body=None):
+                 follow=False, body=None, via=None):
         self.path, self.method, self.follow, self.body = path, method, follow, body
         self.query = list(query or [])          # [(k, v)] appended as ?k=v
         self.headers = list(headers or [])      # [(k, v)]
+        self.via = via
 
     def clone(self, **kw):
-        r = Req(self.path, self.query, self.headers, self.method, self.follow, self.body)
+        r = Req(self.path, self.query, self.headers, self.method, self.follow, self.body,
+                self.via)
         for k, v in kw.items():
             setattr(r, k, v)
         return r
