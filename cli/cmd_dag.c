@@ -6,8 +6,10 @@
  * An import is all or nothing: a block whose bytes do not match its CID, or
  * a CAR that is malformed or truncated, rejects the import and stores none
  * of it.  A regular file is read twice (verify everything, then store in
- * large batches); a pipe is stored in one write transaction that is
- * aborted on any error.  Roots are then pinned recursively, as Kubo does
+ * large batches; under a read lease the second pass does not hash again,
+ * see import_one); a pipe is stored in one write transaction that is
+ * aborted on any error.  Blocks are hashed on a thread per core (read_car).
+ * Roots are then pinned recursively, as Kubo does
  * (--pin-roots=false to skip); a root whose DAG is incomplete is reported
  * and left unpinned, the blocks stay.
  */
@@ -384,9 +386,12 @@ static int import_one(bs_env_t *env, const char *path, import_ctx_t *c) {
      * pass 2 hashes each window again. */
     c->leased = fcntl(fd, F_SETLEASE, F_RDLCK) == 0;
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    void *map = st.st_size > 0 ? mmap(NULL, (size_t)st.st_size, PROT_READ,
-                                      MAP_SHARED, fd, 0)
-                               : MAP_FAILED;
+    /* Mapped only under the lease: a file truncated under a map kills the
+     * reader with SIGBUS, and the lease holds truncates back. */
+    void *map = c->leased && st.st_size > 0
+                    ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED,
+                           fd, 0)
+                    : MAP_FAILED;
     if (map != MAP_FAILED) {
       (void)madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
       c->map = map;
