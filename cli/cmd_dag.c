@@ -6,9 +6,9 @@
  * An import is all or nothing: a block whose bytes do not match its CID, or
  * a CAR that is malformed or truncated, rejects the import and stores none
  * of it.  A regular file is read twice (verify everything, then store in
- * large batches; under a read lease the second pass does not hash again,
- * see import_one); a pipe is stored in one write transaction that is
- * aborted on any error.  Blocks are hashed on a thread per core (read_car).
+ * large batches, hashing again the private copy it stores, see
+ * import_one); a pipe is stored in one write transaction that is aborted
+ * on any error.  Blocks are hashed on a thread per core (read_car).
  * Roots are then pinned recursively, as Kubo does
  * (--pin-roots=false to skip); a root whose DAG is incomplete is reported
  * and left unpinned, the blocks stay.
@@ -143,7 +143,6 @@ typedef struct win {
   size_t n, cap;
   uint8_t **owned; /* sections that straddled two reads, copied */
   size_t nowned, capowned;
-  size_t n_ok; /* items known good without hashing: the first n_ok */
   atomic_size_t next;
   pthread_t th[VERIFY_THREADS_MAX];
   int nth;
@@ -158,7 +157,7 @@ typedef struct import_ctx {
   const uint8_t *map; /* verify-only pass over a regular file: mapped */
   size_t map_len, map_off;
   int nthreads;
-  bool leased; /* a read lease on the file: see import_one */
+  bool leased; /* a read lease on the file while pass 1 maps it */
   dag_cid_t roots[64];
   size_t nroots;
   uint64_t blocks;
@@ -171,7 +170,6 @@ static void win_reset(win_t *w) {
     tr_free(w->owned[i]);
   w->nowned = 0;
   w->n = 0;
-  w->n_ok = 0;
 }
 
 static void win_free(win_t *w) {
@@ -286,7 +284,7 @@ static void *verifier(void *arg) {
 }
 
 static void verify_start(win_t *w, int nthreads) {
-  atomic_store(&w->next, w->n_ok);
+  atomic_store(&w->next, 0);
   w->nth = 0;
   size_t want = (w->n + VERIFY_GRAIN - 1) / VERIFY_GRAIN;
   while (w->nth < nthreads && (size_t)w->nth < want &&
@@ -301,7 +299,7 @@ static int verify_join(win_t *w, import_ctx_t *c) {
   for (int i = 0; i < w->nth; i++)
     pthread_join(w->th[i], NULL);
   w->nth = 0;
-  for (size_t i = w->n_ok; i < w->n; i++) {
+  for (size_t i = 0; i < w->n; i++) {
     if (w->items[i].rc == 0)
       continue;
     dag_cid_t cid;
@@ -341,10 +339,7 @@ static int read_car(int fd, import_ctx_t *c) {
   win_t *prev = NULL, *cur = &w[0];
   int rc = win_fill(fd, cur, c), k = 1;
   while (!rc) {
-    if (c->store && c->leased && fcntl(fd, F_GETLEASE) == F_RDLCK)
-      cur->n_ok = cur->n; /* read while nobody could write: as verified */
-    else
-      verify_start(cur, c->nthreads);
+    verify_start(cur, c->nthreads);
     int st = prev && c->store ? win_store(prev, c) : 0;
     win_t *next = c->eof ? NULL : &w[k++ % WIN_COUNT];
     int fe = next && !st ? win_fill(fd, next, c) : 0;
@@ -374,20 +369,18 @@ static int import_one(bs_env_t *env, const char *path, import_ctx_t *c) {
   int rc;
   c->leased = false;
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-    /* Pass 1 verifies everything; only a clean CAR reaches pass 2, which
-     * must store the bytes pass 1 hashed.  A read lease proves it cheaply:
-     * the kernel grants it only while nobody has the file open for
-     * writing, and holds back any open for writing or truncate until we
-     * give the lease up (or lease-break-time later), turning it to F_UNLCK
-     * meanwhile.  So a window read while F_GETLEASE still says F_RDLCK is
-     * what pass 1 verified, and pass 2 need not hash it again (hashing was
-     * a third of the import).  Without a lease (someone writes the file, a
-     * file system without leases, another owner) or once it is broken,
-     * pass 2 hashes each window again. */
+    /* Pass 1 verifies everything; only a clean CAR reaches pass 2.  Pass 2
+     * reads each window into a private buffer, hashes that buffer on the
+     * verify threads and stores from it: every byte stored is a byte that
+     * was hashed, whatever another process does to the file meanwhile.  (A
+     * shortcut that skipped pass 2's hashing while a read lease held was
+     * racy: the bytes were read after the lease check, and a lease break
+     * only notifies.)  Pass 1 reads through a map, which needs only to be
+     * safe, not exact: a file truncated under a map kills the reader with
+     * SIGBUS, so it is mapped only under a read lease, which holds
+     * truncates back, and the lease ends with pass 1. */
     c->leased = fcntl(fd, F_SETLEASE, F_RDLCK) == 0;
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    /* Mapped only under the lease: a file truncated under a map kills the
-     * reader with SIGBUS, and the lease holds truncates back. */
     void *map = c->leased && st.st_size > 0
                     ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED,
                            fd, 0)
@@ -403,6 +396,9 @@ static int import_one(bs_env_t *env, const char *path, import_ctx_t *c) {
     if (c->map)
       munmap((void *)(uintptr_t)c->map, c->map_len);
     c->map = NULL;
+    if (c->leased)
+      (void)fcntl(fd, F_SETLEASE, F_UNLCK);
+    c->leased = false;
     if (rc) {
       /* c->where names the bad block */
     } else if (lseek(fd, 0, SEEK_SET) < 0) {
