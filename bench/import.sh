@@ -70,3 +70,62 @@ echo "add -n (v0-2015) vs ipfs_cid: trove $(mbps "$v0") MB/s (${v0}s), ipfs_cid 
 run_timed cat sh -c "'$TROVE' cat '$add_out' >/dev/null"
 run_timed catp sh -c "'$TROVE' cat '$add_out' | dd of=/dev/null bs=4M status=none"
 echo "cat from repo: to /dev/null ${cat}s (the kernel discards the bytes unread); through a pipe into dd $(mbps "$catp") MB/s (${catp}s) (target >= 1000)$(mark "$(mbps "$catp")" 1000 ge)"
+
+# --- issue 15: dag import vs add, and add through the daemon vs without --
+# Each run goes into a fresh repo (an import into a repo that holds the
+# blocks already writes nothing); best of BENCH_ROUNDS, alternating, so that
+# a busy machine weighs on both sides alike.
+ROUNDS=${BENCH_ROUNDS:-3}
+IMB=${BENCH_DAGIMPORT_MB:-512}
+RMB=${BENCH_REMOTE_MB:-2048}
+# sync: with online discard the removal of the last repo trims the disk
+# under the next run's fdatasync (an add varied 1.0-3.2 s without it).
+fresh() { rm -rf "$1"; sync; TROVE_PATH="$1" "$TROVE" init >/dev/null; sync; }
+DPID=
+daemon_up() {
+  TROVE_PATH="$1" "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/0 \
+    --gateway=/ip4/127.0.0.1/tcp/0 >"$TMP/daemon.log" 2>&1 &
+  DPID=$!
+  for _ in $(seq 200); do [ -s "$1/api" ] && return 0; sleep 0.05; done
+  echo "daemon did not start: $(cat "$TMP/daemon.log")"; exit 1
+}
+daemon_down() { kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null || true; DPID=; }
+trap '[ -n "$DPID" ] && kill "$DPID" 2>/dev/null; [ -z "${BENCH_TMP:-}" ] && rm -rf "$TMP"' EXIT
+best() { awk -v a="$1" -v b="$2" 'BEGIN{print (a == "" || b < a) ? b : a}'; }
+
+IF=$TMP/imp.bin
+head -c $((IMB << 20)) "$F" >"$IF"
+[ "$IMB" -le "$MB" ] || head -c $((IMB << 20)) /dev/urandom >"$IF"
+fresh "$TMP/rc"
+icid=$(TROVE_PATH=$TMP/rc "$TROVE" add -Q "$IF")
+TROVE_PATH=$TMP/rc "$TROVE" dag export "$icid" >"$TMP/imp.car"
+rm -rf "$TMP/rc"
+cat "$IF" "$TMP/imp.car" >/dev/null
+la= li= ra= ri=
+for _ in $(seq "$ROUNDS"); do
+  fresh "$TMP/ra"; fresh "$TMP/rb"
+  TROVE_PATH=$TMP/ra run_timed t "$TROVE" add -Q "$IF"; la=$(best "$la" "$t")
+  [ "$t_out" = "$icid" ] || { echo "CID mismatch: $t_out $icid"; exit 1; }
+  TROVE_PATH=$TMP/rb run_timed t "$TROVE" dag import --pin-roots=false "$TMP/imp.car"; li=$(best "$li" "$t")
+  fresh "$TMP/ra"; fresh "$TMP/rb"
+  daemon_up "$TMP/ra"; TROVE_PATH=$TMP/ra run_timed t "$TROVE" add -Q "$IF"; daemon_down; ra=$(best "$ra" "$t")
+  daemon_up "$TMP/rb"; TROVE_PATH=$TMP/rb run_timed t "$TROVE" dag import --pin-roots=false "$TMP/imp.car"; daemon_down; ri=$(best "$ri" "$t")
+  echo "  (best so far: local add ${la}s, import ${li}s; daemon add ${ra}s, import ${ri}s)"
+done
+rm -rf "$TMP/ra" "$TMP/rb"
+echo "dag import vs add ($IMB MiB, best of $ROUNDS), no daemon: import ${li}s, add ${la}s: ratio $(ratio "$li" "$la")x (target <= 1.2)$(mark "$(ratio "$li" "$la")" 1.2 le)"
+echo "dag import vs add ($IMB MiB, best of $ROUNDS), through the daemon: import ${ri}s, add ${ra}s: ratio $(ratio "$ri" "$ra")x (target <= 1.2)$(mark "$(ratio "$ri" "$ra")" 1.2 le)"
+
+RF=$TMP/remote.bin
+if [ "$RMB" -le "$MB" ]; then head -c $((RMB << 20)) "$F" >"$RF"; else
+  cat "$F" >"$RF"; head -c $(((RMB - MB) << 20)) /dev/urandom >>"$RF"; fi
+cat "$RF" >/dev/null
+ll= lr=
+for _ in $(seq "$ROUNDS"); do
+  fresh "$TMP/ra"; TROVE_PATH=$TMP/ra run_timed t "$TROVE" add -Q "$RF"; ll=$(best "$ll" "$t"); lcid=$t_out
+  fresh "$TMP/ra"; daemon_up "$TMP/ra"; TROVE_PATH=$TMP/ra run_timed t "$TROVE" add -Q "$RF"; daemon_down; lr=$(best "$lr" "$t")
+  [ "$t_out" = "$lcid" ] || { echo "CID mismatch: daemon $t_out, local $lcid"; exit 1; }
+done
+rm -rf "$TMP/ra" "$RF"
+echo "add through the daemon vs without ($RMB MiB, best of $ROUNDS): daemon ${lr}s, local ${ll}s: ratio $(ratio "$lr" "$ll")x (target <= 1.1)$(mark "$(ratio "$lr" "$ll")" 1.1 le)"
+echo "load while measuring: $(cut -d' ' -f1-3 /proc/loadavg)"

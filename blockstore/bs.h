@@ -172,6 +172,20 @@ int bs_batch_reserve(bs_batch_t *b, size_t n) TR_WUR;
 /* Commit (commit != 0) or abort what is pending, and free the batch. */
 int bs_batch_end(bs_batch_t *b, int commit) TR_WUR;
 
+/* Called after each commit bs_batch_reserve() makes on its own (not after
+ * bs_batch_end's: its caller knows), with every put before it durable:
+ * the moment to report as added what that commit stored.  Replaces an
+ * earlier callback; cb NULL removes it. */
+typedef void (*bs_batch_commit_cb)(void *ud);
+void bs_batch_on_commit(bs_batch_t *b, bs_batch_commit_cb cb, void *ud);
+
+/* Test hook: with TROVE_DEBUG_KILL_COMMIT=N in the environment, the
+ * process SIGKILLs itself when its Nth batch commit is due, just before
+ * it (counted over every batch of the process, bs_batch_end's included):
+ * the moment when the most is put and not yet committed.
+ * tests/it_import_kill.sh uses it to kill an import between a batch's
+ * intermediate commits. */
+
 /* Put through a batch: reserve + put. */
 int bs_batch_put(bs_batch_t *b, const dag_cid_t *cid, const uint8_t *data,
                  size_t len) TR_WUR;

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,7 +336,27 @@ struct bs_batch {
   uint64_t worst; /* map bytes the current transaction may use, at most */
   uint64_t room;  /* bytes the map had free when the txn began */
   size_t since;   /* value bytes put since the map was last released */
+  bs_batch_commit_cb on_commit;
+  void *on_commit_ud;
 };
+
+void bs_batch_on_commit(bs_batch_t *b, bs_batch_commit_cb cb, void *ud) {
+  b->on_commit = cb;
+  b->on_commit_ud = ud;
+}
+
+/* TROVE_DEBUG_KILL_COMMIT (bs.h): a fault-injection point, so process-wide
+ * as SQLite's faultsim is; read once. */
+static void debug_kill_point(void) {
+  static _Atomic long after = -1, seen;
+  long n = after;
+  if (n < 0) {
+    const char *e = getenv("TROVE_DEBUG_KILL_COMMIT");
+    after = n = e && atol(e) > 0 ? atol(e) : 0;
+  }
+  if (n > 0 && ++seen == n)
+    raise(SIGKILL);
+}
 
 /* Pages of the map stay counted in this process's RSS until it unmaps
  * them, though they are only page cache: those a batch read, and with the
@@ -417,11 +438,14 @@ int bs_batch_reserve(bs_batch_t *b, size_t n) {
       (b->worst + cost) + (b->worst + cost) / 16 + BS_MAP_SLACK / 2 < b->room)
     goto ok;
   if (b->worst) {
+    debug_kill_point();
     int rc = commit(b->txn, false);
     b->txn = NULL;
     if (rc)
       return rc;
     bs__release_map(b->env);
+    if (b->on_commit)
+      b->on_commit(b->on_commit_ud);
     if ((rc = batch_open(b, 2 * (uint64_t)b->limit + cost)))
       return rc;
   }
@@ -447,6 +471,8 @@ ok:; /* a declaration follows: clang refuses a label on one in C11 */
 int bs_batch_end(bs_batch_t *b, int commit) {
   int rc = 0;
   if (b->txn) {
+    if (commit)
+      debug_kill_point();
     if (commit)
       rc = bs_txn_commit(b->txn);
     else

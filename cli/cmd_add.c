@@ -16,7 +16,9 @@
  * add holds the repo's gc lock shared, so GC cannot collect blocks written
  * but not yet pinned; the pins are written in the batch's last transaction.
  *
- * Output: "added <cid> <name>" per file and symlink as it completes, then
+ * Output: "added <cid> <name>" per file and symlink once its blocks are
+ * committed (after the batch's next commit: a line printed is a file a
+ * crash cannot lose), then
  * per directory (children first, as Kubo prints them at the end), names
  * relative to the argument's parent; -q prints only the CIDs, -Q only the
  * last root.  With --progress (default when stderr is a terminal and
@@ -49,6 +51,7 @@ typedef struct add {
   bs_batch_t *batch;
   dag_file_t *file;
   tr_bytes_t dirs;     /* "added" lines of directories, printed at the end */
+  tr_bytes_t held;     /* "added" lines of files not yet committed */
   tr_bytes_t path;     /* name of the entry being added, relative */
   uint64_t bytes, blocks;
   cli_progress_t bar;
@@ -64,7 +67,20 @@ static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
   return a->batch ? bs_batch_put(a->batch, cid, data, len) : 0;
 }
 
-/* Print (or, for a directory, keep for the end) one "added" line. */
+/* Print the "added" lines of files whose blocks are now committed: a line
+ * is printed only once nothing it names can be lost to a crash. */
+static void print_held(void *ud) {
+  add_t *a = ud;
+  if (!a->held.len)
+    return;
+  cli_progress_clear(&a->bar);
+  fwrite(a->held.data, 1, a->held.len, stdout);
+  fflush(stdout);
+  a->held.len = 0;
+}
+
+/* Print (or, for a directory, keep for the end; for a file whose blocks
+ * are not all committed, keep until they are) one "added" line. */
 static int report(add_t *a, const dag_cid_t *cid, const char *name,
                   bool is_dir) {
   char s[DAG_CID_STR_MAX], line[DAG_CID_STR_MAX + 4200];
@@ -78,6 +94,8 @@ static int report(add_t *a, const dag_cid_t *cid, const char *name,
     return TR_ETOOBIG;
   if (is_dir)
     return tr_bytes_append(&a->dirs, line, (size_t)n);
+  if (a->batch)
+    return tr_bytes_append(&a->held, line, (size_t)n);
   cli_progress_clear(&a->bar);
   fputs(line, stdout);
   return 0;
@@ -330,6 +348,8 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
       cli_fail("add: gc lock", rc);
     } else if ((rc = bs_batch_begin(a.env, 0, &a.batch)))
       cli_fail("add", rc);
+    else
+      bs_batch_on_commit(a.batch, print_held, &a);
   }
   if (!rc)
     cli_progress_start(&a.bar, a.progress,
@@ -351,6 +371,7 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
   }
   bs_gc_unlock(lock);
   if (!rc) {
+    print_held(&a);
     if (a.dirs.len)
       fwrite(a.dirs.data, 1, a.dirs.len, stdout);
     if (a.quieter && !a.silent) {
@@ -360,6 +381,7 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
   }
   dag_file_free(a.file);
   tr_bytes_free(&a.dirs);
+  tr_bytes_free(&a.held);
   tr_bytes_free(&a.path);
   return rc ? 1 : 0;
 }

@@ -69,6 +69,7 @@ typedef struct add {
   bs_batch_t *batch;
   uint64_t batch_ns;    /* when the open batch began */
   uint64_t batch_bytes; /* block bytes put in it */
+  uint64_t batch_limit; /* block bytes per batch */
   int lock;
   dag_file_t *file;
   int kind;
@@ -79,6 +80,7 @@ typedef struct add {
   anode_t *top;  /* without wrap: the top-level directory being filled */
   uint64_t nparts;
   int idle_rc; /* an idle commit's failure, reported at the next callback */
+  json_t *held; /* "added" lines whose blocks are not yet committed */
   rpc_up_t *u;
 } add_t;
 
@@ -176,12 +178,21 @@ static int cmp_node(const void *a, const void *b) {
 
 /* ---------------------------------------------------------- blockstore */
 
+static int end_batch(add_t *a);
+static void batch_committed(void *ud);
+
 static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
                      void *ud) {
   add_t *a = ud;
   if (a->only_hash)
     return 0;
-  if (a->batch && (a->batch_bytes + len > BS_BATCH_BYTES ||
+  if (!a->batch_limit) {
+    /* TROVE_BATCH_MB overrides the size, as for bs_batch_begin's own. */
+    const char *e = getenv("TROVE_BATCH_MB");
+    a->batch_limit = e && atoi(e) > 0 ? (uint64_t)atoi(e) << 20
+                                      : BS_BATCH_BYTES;
+  }
+  if (a->batch && (a->batch_bytes + len > a->batch_limit ||
                    uv_hrtime() - a->batch_ns >= BATCH_MAX_NS)) {
     /* Commit at the batch size, and at least every BATCH_MAX_NS so that a
      * slow but steady upload never holds the repo's one write lock for
@@ -189,8 +200,7 @@ static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
      * writer woken by the commit (another upload, a pin, the CLI of a
      * local user) would otherwise lose the race to our next batch every
      * time. */
-    int rc = bs_batch_end(a->batch, 1);
-    a->batch = NULL;
+    int rc = end_batch(a);
     if (rc)
       return rc;
     struct timespec ts = {0, YIELD_NS};
@@ -199,10 +209,11 @@ static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
   if (!a->batch) {
     /* Our own size limit above is the one that applies: the batch's own
      * would commit and carry on without stepping aside. */
-    int rc = bs_batch_begin(rpc_up_env(a->u), 2 * (size_t)BS_BATCH_BYTES,
+    int rc = bs_batch_begin(rpc_up_env(a->u), 2 * (size_t)a->batch_limit,
                             &a->batch);
     if (rc)
       return rc;
+    bs_batch_on_commit(a->batch, batch_committed, a);
     a->batch_ns = uv_hrtime();
     a->batch_bytes = 0;
   }
@@ -222,6 +233,7 @@ static int pin_root(add_t *a, const dag_cid_t *cid) {
     int rc = bs_batch_begin(rpc_up_env(a->u), 0, &a->batch);
     if (rc)
       return rc;
+    bs_batch_on_commit(a->batch, batch_committed, a);
   }
   return bs_pin_add(bs_batch_txn(a->batch), cid, BS_PIN_RECURSIVE, a->pin_name,
                     NULL);
@@ -229,15 +241,51 @@ static int pin_root(add_t *a, const dag_cid_t *cid) {
 
 /* -------------------------------------------------------------- output */
 
+/* Send the held "added" lines: their blocks are committed now. */
+static int emit_held(add_t *a) {
+  int rc = 0;
+  size_t i;
+  json_t *v;
+  json_array_foreach(a->held, i, v) {
+    if ((rc = rpc_up_emit(a->u, json_incref(v))))
+      break;
+  }
+  json_array_clear(a->held);
+  return rc;
+}
+
+/* The open batch committed on its own (bs_batch_on_commit). */
+static void batch_committed(void *ud) {
+  add_t *a = ud;
+  int rc = emit_held(a);
+  if (rc && !a->idle_rc)
+    a->idle_rc = rc;
+}
+
+/* Commit the open batch, then send the lines it makes true. */
+static int end_batch(add_t *a) {
+  int rc = bs_batch_end(a->batch, 1);
+  a->batch = NULL;
+  return rc ? rc : emit_held(a);
+}
+
+/* A file's or directory's line; held while a batch is open (its blocks may
+ * be in it), so that a client never sees as added what a crash can lose. */
 static int emit_added(add_t *a, const char *name, const dag_cid_t *cid,
                       uint64_t tsize) {
   if (a->silent)
     return 0;
   char s[DAG_CID_STR_MAX], size[24];
   snprintf(size, sizeof size, "%llu", (unsigned long long)tsize);
-  return rpc_up_emit(a->u, json_pack("{s:o,s:s,s:s}", "Name",
-                                     rpc_json_str(name), "Hash",
-                                     dag_cid_str(cid, s), "Size", size));
+  json_t *line = json_pack("{s:o,s:s,s:s}", "Name", rpc_json_str(name),
+                           "Hash", dag_cid_str(cid, s), "Size", size);
+  if (!a->batch)
+    return rpc_up_emit(a->u, line);
+  if (!a->held && !(a->held = json_array())) {
+    json_decref(line);
+    return -ENOMEM;
+  }
+  return json_array_append_new(a->held, line) ? -ENOMEM : 0;
 }
 
 static int emit_progress(add_t *a, const char *name) {
@@ -492,12 +540,8 @@ static int add_finish(rpc_up_t *u) {
     return rpc_up_fail(u, rc, 500, "%s", rc == TR_EEXIST
                        ? "directory already has entry by that name"
                        : tr_strerror(rc));
-  if (a->batch) {
-    rc = bs_batch_end(a->batch, 1);
-    a->batch = NULL;
-    if (rc)
-      return rpc_up_fail(u, rc, 500, "add: commit: %s", tr_strerror(rc));
-  }
+  if (a->batch && (rc = end_batch(a)))
+    return rpc_up_fail(u, rc, 500, "add: commit: %s", tr_strerror(rc));
   return 0;
 }
 
@@ -507,8 +551,7 @@ static void add_idle(rpc_up_t *u) {
   add_t *a = rpc_up_state(u);
   if (a->batch) {
     tr_log(TR_LOG_DEBUG, "add: the body stalled; committing the batch");
-    int rc = bs_batch_end(a->batch, 1);
-    a->batch = NULL;
+    int rc = end_batch(a);
     /* The blocks of that batch are gone: the add must fail, and with this
      * error (a full disk is ENOSPC), not with what it would meet later. */
     if (rc && !a->idle_rc)
@@ -532,6 +575,7 @@ static void add_free(void *p) {
   node_free(&a->root);
   tr_bytes_free(&a->link);
   tr_free(a->path);
+  json_decref(a->held);
   rpc_vals_free(&a->vals);
   tr_free(a);
 }

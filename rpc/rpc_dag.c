@@ -19,7 +19,8 @@
  * malformed one rejects the whole import and stores nothing.  Since a CAR
  * can be larger than one LMDB batch, the verified sections are spooled
  * (in memory up to SPOOL_MEM, then to an unlinked file in the repo
- * directory) and written in a second pass through the batch API.  Only a
+ * directory) and written in a second pass through the batch API, from the
+ * spool's map.  Only a
  * storage failure during that second pass (disk or map full) can leave
  * some blocks behind; they are unpinned, and the next GC takes them.
  */
@@ -28,12 +29,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "../dag/car.h"
 #include "rpc_int.h"
 
 #define SPOOL_MEM (32u << 20)
+#define SPOOL_WRITE (1u << 20) /* bytes gathered per write to a spool file */
 #define SOFT_BLOCK_LIMIT (2u << 20)
 #define MAX_ROOTS 4096
 
@@ -169,22 +172,36 @@ static int write_all(int fd, const void *p, size_t n) {
   return 0;
 }
 
-/* Append bytes to the spool, moving it to a file past SPOOL_MEM. */
+/* Write what m->mem holds to the spool file and empty it (kept allocated:
+ * the next sections go into it again). */
+static int spool_flush(imp_t *m) {
+  int rc = m->fd >= 0 && m->mem.len ? write_all(m->fd, m->mem.data, m->mem.len)
+                                    : 0;
+  m->mem.len = 0;
+  return rc;
+}
+
+/* Append bytes to the spool, moving it to a file past SPOOL_MEM.  Once in
+ * a file, sections still gather in m->mem and go out SPOOL_WRITE bytes at
+ * a time: a write per section was two syscalls per block, most of the time
+ * of a CAR of small blocks (1M blocks: 2M writes). */
 static int spool(rpc_up_t *u, imp_t *m, const void *p, size_t n) {
+  int rc;
   if (m->fd < 0 && m->mem.len + n > SPOOL_MEM) {
     /* An unlinked file next to the repo: same file system, gone on a
      * crash, never visible to anyone. */
     m->fd = open(rpc_up_ctx(u)->repo, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (m->fd < 0)
       return -errno;
-    int rc = write_all(m->fd, m->mem.data, m->mem.len);
-    if (rc)
+    if ((rc = spool_flush(m)))
       return rc;
-    tr_bytes_free(&m->mem);
+    tr_bytes_free(&m->mem); /* 32 MiB; SPOOL_WRITE from now on */
   }
   m->spooled += n;
-  if (m->fd >= 0)
-    return write_all(m->fd, p, n);
+  if (m->fd >= 0 && m->mem.len + n > SPOOL_WRITE && (rc = spool_flush(m)))
+    return rc;
+  if (m->fd >= 0 && n >= SPOOL_WRITE)
+    return write_all(m->fd, p, n); /* a large block: no copy first */
   return tr_bytes_append(&m->mem, p, n);
 }
 
@@ -263,77 +280,58 @@ static int imp_part_end(rpc_up_t *u) {
   return 0;
 }
 
-/* Whether p[0..n) starts with a whole section (length varint + body). */
-static bool section_whole(const uint8_t *p, size_t n) {
-  uint64_t slen;
-  int k = dag_varint_get(p, n, &slen);
-  return k > 0 && slen <= n - (size_t)k;
-}
+/* Bytes of a mapped spool put between two drops of its pages from RSS. */
+#define SPOOL_RELEASE (32u << 20)
 
-/* Second pass: the verified sections into the blockstore. */
+/* Second pass: the verified sections into the blockstore, straight from
+ * the spool (a file spool is mapped: no copy before the put's own). */
 static int write_spool(rpc_up_t *u, imp_t *m, bs_batch_t *b) {
-  uint8_t *buf = m->mem.data;
+  const uint8_t *buf = m->mem.data;
   size_t len = m->mem.len;
-  uint8_t *map = NULL;
+  void *map = NULL;
   if (m->fd >= 0) {
-    /* Read the file back in one buffer per section. */
-    if (lseek(m->fd, 0, SEEK_SET) < 0)
+    int rc = spool_flush(m);
+    if (rc)
+      return rc;
+    len = (size_t)m->spooled;
+    if (len == 0)
+      return 0;
+    map = mmap(NULL, len, PROT_READ, MAP_SHARED, m->fd, 0);
+    if (map == MAP_FAILED)
       return -errno;
-    len = 0;
+    (void)madvise(map, len, MADV_SEQUENTIAL);
+    buf = map;
   }
-  size_t cap = DAG_CAR_MAX_SECTION + DAG_VARINT_MAX;
-  if (m->fd >= 0 && !(map = tr_malloc(cap)))
-    return -ENOMEM;
-  size_t off = 0, have = 0;
+  size_t off = 0, released = 0;
   int rc = 0;
-  for (;;) {
-    if (m->fd >= 0 && !section_whole(map + off, have - off)) {
-      /* Refill only when the next section is not whole in the buffer:
-       * then at most one partial section moves, once per buffer's worth
-       * of sections.  (Refilling after every section moved the whole
-       * 4 MiB buffer per block: quadratic in small blocks.) */
-      memmove(map, map + off, have - off);
-      have -= off;
-      off = 0;
-      while (have < cap) {
-        ssize_t r = read(m->fd, map + have, cap - have);
-        if (r < 0 && errno == EINTR)
-          continue;
-        if (r < 0) {
-          rc = -errno;
-          goto out;
-        }
-        if (r == 0)
-          break;
-        have += (size_t)r;
-      }
-      buf = map;
-      len = have;
-    }
-    if (off == len)
-      break;
+  while (off < len) {
     uint64_t slen;
     int k = dag_varint_get(buf + off, len - off, &slen);
-    if (k < 0 || slen > len - off - (size_t)k) {
-      rc = TR_ECORRUPT; /* our own spool: cannot be malformed */
-      goto out;
-    }
     dag_cid_t cid;
-    int cl = dag_cid_decode(&cid, buf + off + k, (size_t)slen);
-    if (cl < 0) {
-      rc = TR_ECORRUPT;
-      goto out;
+    int cl;
+    if (k < 0 || slen > len - off - (size_t)k ||
+        (cl = dag_cid_decode(&cid, buf + off + k, (size_t)slen)) < 0) {
+      rc = TR_ECORRUPT; /* our own spool: cannot be malformed */
+      break;
     }
-    if ((rc = bs_batch_put(b, &cid, buf + off + k + cl, (size_t)slen - (size_t)cl)))
-      goto out;
+    if ((rc = bs_batch_put(b, &cid, buf + off + k + cl,
+                           (size_t)slen - (size_t)cl)))
+      break;
     off += (size_t)k + (size_t)slen;
+    if (map && off - released >= SPOOL_RELEASE) {
+      /* Done with those pages: out of our RSS (page-aligned start). */
+      size_t page = (size_t)sysconf(_SC_PAGESIZE);
+      size_t from = released / page * page;
+      (void)madvise((uint8_t *)map + from, off - from, MADV_DONTNEED);
+      released = off;
+    }
     if (rpc_up_cancelled(u)) {
       rc = -ECANCELED;
-      goto out;
+      break;
     }
   }
-out:
-  tr_free(map);
+  if (map)
+    munmap(map, len);
   return rc;
 }
 

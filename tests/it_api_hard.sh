@@ -154,14 +154,19 @@ with open(out, 'wb') as f:
         f.write(varint(len(c) + len(x)) + c + x)
 PY
   syscr() { awk '/^syscr/ {print $2}' "/proc/$APID/io"; }
-  before=$(syscr)
+  syscw() { awk '/^syscw/ {print $2}' "/proc/$APID/io"; }
+  before=$(syscr) wbefore=$(syscw)
   out=$(curl -sS -m 300 -X POST -F "file=@$D/many.car" "$A/dag/import?stats=true")
-  after=$(syscr)
+  after=$(syscr) wafter=$(syscw)
   eq "$(echo "$out" | tail -1 | js 'd["Stats"]["BlockCount"]')" 150000 "import count"
   eq "$(echo "$out" | head -1 | js 'd["Root"]["PinErrorMsg"]')" "" "import root pinned"
   reads=$((after - before))
   echo "read(2) calls during the import: $reads"
   [ "$reads" -lt 20000 ] || fail "the spool was read back in $reads reads for 150000 blocks"
+  # and written in pieces too (it took two write(2)s per block)
+  writes=$((wafter - wbefore))
+  echo "write(2) calls during the import: $writes"
+  [ "$writes" -lt 20000 ] || fail "the spool was written in $writes writes for 150000 blocks"
   # every block is there: the last and one in the middle
   last=$(python3 - <<'PY'
 import hashlib
