@@ -30,14 +30,15 @@
 # GWCONF_KUBO_XIPFSPATH=1 sets Kubo's Gateway.DeprecatedXIpfsPath to show
 # what is left once that difference is taken out.
 #
-# Environment: TROVE_BIN, IPFS_BIN (default /root/go/bin/ipfs), BENCH_TMP,
+# Environment: TROVE_BIN, IPFS_BIN (default $(go env GOPATH)/bin/ipfs), BENCH_TMP,
 # GWCONF_ONLY (a regex: only the cases it matches), GWCONF_ARTIFACTS,
 # GWCONF_KUBO_XIPFSPATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 export TROVE_BIN=${TROVE_BIN:-$ROOT/bin/trove}
-IPFS=${IPFS_BIN:-/root/go/bin/ipfs}
+# Where scripts/kubo.sh (make deps) puts Kubo.
+IPFS=${IPFS_BIN:-$( (go env GOPATH 2>/dev/null || echo "$HOME/go") | cut -d: -f1)/bin/ipfs}
 OWN_TMP=; [ -n "${BENCH_TMP:-}" ] || OWN_TMP=$(mktemp -d)
 T=${BENCH_TMP:-$OWN_TMP}
 ART=${GWCONF_ARTIFACTS:-$ROOT/build/artifacts}

@@ -45,7 +45,7 @@
 # ratio = trove's time / Kubo's (for the gateway rows Kubo's throughput /
 # trove's): below 1.00 trove is ahead.
 #
-# Environment: TROVE_BIN, IPFS_BIN (default /root/go/bin/ipfs), BENCH_TMP,
+# Environment: TROVE_BIN, IPFS_BIN (default $(go env GOPATH)/bin/ipfs), BENCH_TMP,
 # BENCH_KUBO_MB (1024), BENCH_KUBO_FILES (50000), BENCH_KUBO_BLOCKS
 # (1000000), BENCH_KUBO_LEAF (512), BENCH_KUBO_ROUNDS (2), BENCH_DURATION
 # (10), BENCH_KUBO_ONLY (a regex over add|tree|cat|import|gc|gateway).
@@ -54,7 +54,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TROVE=${TROVE_BIN:-$PWD/bin/trove}
-IPFS=${IPFS_BIN:-/root/go/bin/ipfs}
+# Where scripts/kubo.sh (make deps) puts Kubo.
+IPFS=${IPFS_BIN:-$( (go env GOPATH 2>/dev/null || echo "$HOME/go") | cut -d: -f1)/bin/ipfs}
 OWN_TMP=; [ -n "${BENCH_TMP:-}" ] || OWN_TMP=$(mktemp -d)
 T=${BENCH_TMP:-$OWN_TMP}
 MB=${BENCH_KUBO_MB:-1024}
