@@ -123,6 +123,7 @@ row() {
 }
 
 echo "kubo: trove vs Kubo $("$IPFS" version --number); ratio = trove time / Kubo time (gateway: Kubo / trove throughput), < 1.00: trove ahead"
+echo "kubo: RSS counts file-backed pages too: the pages of trove's LMDB map (data.mdb) a command touched are in it"
 echo "kubo: sizes: file $MB MiB, tree $FILES files, CAR $BLOCKS blocks of $LEAF B leaves; $ROUNDS round(s) of the cheap rows; load at start $(cut -d' ' -f1-3 /proc/loadavg)"
 header
 
