@@ -46,7 +46,7 @@ FIX=$ROOT/tests/gwconf/fixtures
 ONLY=(); [ -z "${GWCONF_ONLY:-}" ] || ONLY=(--only "$GWCONF_ONLY")
 KPID=""
 cleanup() {
-  if [ -n "$KPID" ]; then kill "$KPID" 2>/dev/null; wait "$KPID" 2>/dev/null; fi
+  if [ -n "$KPID" ]; then kill "$KPID" 2>/dev/null || true; wait "$KPID" 2>/dev/null || true; fi
   [ -z "$OWN_TMP" ] || rm -rf "$OWN_TMP"
   true
 }

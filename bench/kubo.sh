@@ -67,8 +67,8 @@ DUR=${BENCH_DURATION:-10}
 ONLY=${BENCH_KUBO_ONLY:-.}
 DPIDS=()
 cleanup() {
-  for p in "${DPIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${DPIDS[@]}"; do wait "$p" 2>/dev/null; done
+  for p in "${DPIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${DPIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   [ -z "$OWN_TMP" ] || rm -rf "$OWN_TMP"
   true
 }
