@@ -88,7 +88,7 @@ while read -r rec; do
 done < <(find "$FIX" -name '*.ipns-record' | sort)
 IPFS_NS_MAP=$(cd tests/gwconf && python3 -c 'import cases_dnslink; print(cases_dnslink.dnslink_map())')
 export IPFS_NS_MAP
-k daemon --offline >"$T/kubo-daemon.log" 2>&1 &
+"$IPFS" daemon --offline >"$T/kubo-daemon.log" 2>&1 &
 KPID=$!
 for _ in $(seq 300); do
   grep -q "Daemon is ready" "$T/kubo-daemon.log" && break
