@@ -8,16 +8,19 @@
 //   - A's page cannot read B's storage through a frame, nor fetch B with
 //     credentials;
 //   - the path gateway on 127.0.0.1 serves A at the origin 127.0.0.1:PORT,
-//     which does not share A's storage either.
+//     which does not share A's storage either;
+//   - a DNSLink site (SITE, which Chromium is told is 127.0.0.1) loads at
+//     its own origin http://SITE:PORT: its page, its stylesheet by an
+//     absolute path, a page below it; none of A's storage there.
 //
-//   node gateway_subdomain_browser.mjs PORT CIDa CIDb
+//   node gateway_subdomain_browser.mjs PORT CIDa CIDb SITE
 import './node22.mjs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 
-const [port, cidA, cidB] = process.argv.slice(2)
+const [port, cidA, cidB, site] = process.argv.slice(2)
 let failures = 0
 const ok = (msg) => console.log(`ok ${msg}`)
 const bad = (msg) => { console.log(`FAIL ${msg}`); failures++ }
@@ -29,7 +32,7 @@ const profile = await mkdtemp(join(tmpdir(), 'trove-chromium-'))
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: '/usr/bin/chromium',
   headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  args: ['--headless', '--no-sandbox', `--host-resolver-rules=MAP ${site} 127.0.0.1`, '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   timeout: 60000
 })
@@ -98,6 +101,20 @@ try {
   check(await page.evaluate(() => localStorage.getItem('secret')) === null &&
     !(await page.evaluate(() => document.cookie)).includes('asecret'),
     "the path gateway's page does not share A's origin (no A storage)")
+
+  // 6. The DNSLink site: the name's own origin, absolute paths from its root.
+  const originC = `http://${site}:${port}`
+  await page.goto(`${originC}/`, { timeout: 20000 })
+  check(new URL(page.url()).origin === originC && (await page.textContent('body')).includes('site C'),
+    `the DNSLink site ${site} loads at ${originC}`)
+  check(await page.evaluate(() => getComputedStyle(document.getElementById('p')).color) === 'rgb(1, 2, 3)',
+    "its stylesheet, linked by an absolute path (/style.css), is applied")
+  check(await page.evaluate(() => localStorage.getItem('secret')) === null,
+    "the DNSLink site does not share A's storage")
+  await page.click('a')
+  await page.waitForLoadState()
+  check(page.url() === `${originC}/sub/page.html` && (await page.textContent('body')).includes('page 2'),
+    `a link on the site leads to its page below (${page.url()})`)
 } finally {
   await context.close()
   await rm(profile, { recursive: true, force: true })
