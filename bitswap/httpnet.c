@@ -256,7 +256,9 @@ int bsw__httpnet_add(bsw_httpnet_t *hn, const char *url, net_peerid_t *id) {
   size_t n = strlen(url);
   while (n && url[n - 1] == '/')
     n--;
-  if (n < 8 || strncmp(url, "http://", 7) || n >= sizeof hn->peers[0]->url)
+  size_t sl = !strncmp(url, "https://", 8) ? 8 : 7;
+  if (n <= sl || (sl == 7 && strncmp(url, "http://", 7)) ||
+      n >= sizeof hn->peers[0]->url)
     return TR_EUSAGE;
   char seed[300];
   snprintf(seed, sizeof seed, "trove-http:%.*s", (int)n, url);

@@ -14,8 +14,8 @@
  * to the core on the next loop turn.  At most BSW_HTTP_INFLIGHT requests
  * per gateway at once; the rest wait in order.
  *
- * Internal to bitswap/ (swarm.c owns one); plain http:// only (the HTTP
- * client has no TLS).
+ * Internal to bitswap/ (swarm.c owns one); http:// and https:// (the
+ * HTTP client's TLS, certificates checked against the system store).
  */
 #ifndef BITSWAP_HTTPNET_H
 #define BITSWAP_HTTPNET_H
@@ -41,8 +41,8 @@ void bsw__httpnet_free(bsw_httpnet_t *hn);
  * go past it is paused (http_creq_pause) and resumed once the bucket has
  * refilled.  host NULL (the default): no limit. */
 void bsw__httpnet_set_host(bsw_httpnet_t *hn, net_host_t *host);
-/* A gateway ("http://host:port", no path): a peer of the core from now
- * on; its PeerID into *id.  0, TR_EUSAGE (not http://), TR_ELIMIT,
+/* A gateway ("http[s]://host:port", no path): a peer of the core from now
+ * on; its PeerID into *id.  0, TR_EUSAGE (not http:// or https://), TR_ELIMIT,
  * -ENOMEM, or bsw_peer_up's errors; TR_EEXIST when known (*id set). */
 int bsw__httpnet_add(bsw_httpnet_t *hn, const char *url, net_peerid_t *id) TR_WUR;
 /* Is id one of the gateways? */

@@ -67,7 +67,7 @@ int mir_psa_new(uv_loop_t *loop, const char *endpoint, const char *key,
   if (!key || !clean(key, MIR_PSA_KEY_MAX) ||
       mir_psa_endpoint_normalize(endpoint, ep, sizeof ep, err, sizeof err))
     return TR_EUSAGE;
-  if (strncmp(ep, "http://", 7))
+  if (strncmp(ep, "http://", 7) && strncmp(ep, "https://", 8))
     return -EPROTONOSUPPORT;
   mir_psa_t *c = tr_calloc(1, sizeof *c);
   if (!c)

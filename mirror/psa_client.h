@@ -13,9 +13,8 @@
  * (the CLI on its own loop, and the daemon's /api/v0/pin/remote/...) and
  * `trove mirror follow URL` (mirror/follow.c, on the daemon's loop) use it.
  *
- * Only http:// endpoints: trove's HTTP client has no TLS
- * (http/client.h); an https:// service is reached through a local reverse
- * proxy.  -EPROTONOSUPPORT says so.
+ * http:// and https:// endpoints (http/client.h's TLS, certificates
+ * checked against the system store); another scheme is -EPROTONOSUPPORT.
  *
  * Hostile answers.  A service is another party: every answer is bounded
  * (MIR_PSA_BODY_MAX bytes, MIR_PSA_RESULTS_MAX results a page, the

@@ -83,7 +83,8 @@ int node_deleg_new(uv_loop_t *loop, json_t *cfg, node_deleg_t **out) {
     size_t len = s ? strlen(s) : 0;
     while (len && s[len - 1] == '/')
       len--;
-    if (!s || strncmp(s, "http://", 7) || len <= 7 ||
+    size_t sl = s && !strncmp(s, "https://", 8) ? 8 : 7;
+    if (!s || (strncmp(s, "http://", 7) && sl == 7) || len <= sl ||
         len >= NODE_DELEG_URL_MAX || d->n == NODE_DELEG_ROUTERS_MAX) {
       skipped++;
       continue;
@@ -94,8 +95,8 @@ int node_deleg_new(uv_loop_t *loop, json_t *cfg, node_deleg_t **out) {
   if (skipped)
     tr_log(TR_LOG_WARN,
            "Routing.DelegatedRouters: %zu of %zu entries skipped: only "
-           "http:// URLs are used (no TLS in trove's HTTP client, no "
-           "AutoConf for \"auto\"; at most %d routers)",
+           "http:// and https:// URLs are used (no AutoConf for \"auto\"; "
+           "at most %d routers)",
            skipped, json_array_size(list), NODE_DELEG_ROUTERS_MAX);
   if (!d->n) {
     tr_free(d);

@@ -23,10 +23,9 @@
  * signature, the name, the EOL) before anyone sees them; of several
  * routers' records the best (dht_record_select) wins.
  *
- * Only http:// routers: trove's HTTP client has no TLS (http/client.h), so
- * https:// entries (Kubo's default is https://cid.contact) and Kubo's
- * "auto" placeholder (AutoConf, which trove lacks) are skipped, with one
- * warning when the daemon starts.
+ * http:// and https:// routers (http/client.h's TLS, certificates checked
+ * against the system store); Kubo's "auto" placeholder (AutoConf, which
+ * trove lacks) is skipped, with one warning when the daemon starts.
  *
  * Limits, each per request: NODE_DELEG_TIMEOUT_MS from start to end (what
  * came by then counts), NODE_DELEG_BODY_MAX bytes of a providers/peers

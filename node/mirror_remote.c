@@ -347,8 +347,7 @@ static void pin_cmd(node_mirror_t *m, http_req_t *req, int kind) {
       rr_free(r);
     snprintf(err, sizeof err, "%s: %s", ep,
              rc == -EPROTONOSUPPORT
-                 ? "https:// services are reached through a local reverse "
-                   "proxy (trove's HTTP client has no TLS)"
+                 ? "only http:// and https:// services are spoken"
                  : tr_strerror(rc));
     fail(req, 500, err);
     return;
