@@ -1013,8 +1013,12 @@ static bool bench_gc(const char *work, rng_t *r) {
     printf("gc repo: reused from %s (%" PRIu64 " recursive pins)\n", src, g.pins);
   } else {
     struct stat st;
+    char info[4200];
+    snprintf(info, sizeof info, "%s/bench.info", src);
+    if (stat(src, &st) == 0 && stat(info, &st) != 0)
+      die("%s exists and is not a GC repo this bench made: not replacing it", src);
     if (stat(src, &st) == 0)
-      rm_dir(src);
+      rm_dir(src); /* built with other settings */
     double t0 = now();
     gc_build(src, nlive, ngarb, &g);
     gc_meta_save(src, key, &g);
