@@ -36,6 +36,18 @@ struct bs_txn {
  * pages stay in the page cache and fault back in when touched.  Bounds the
  * RSS of long scans and of batches. */
 void bs__release_map(bs_env_t *env);
+/* The same inside a write transaction: its dirty pages are in the heap,
+ * and the map holds only clean pages - unless the environment has the
+ * write map (TROVE_WRITEMAP=1), where this does nothing. */
+void bs__release_map_in_txn(bs_env_t *env);
+
+/* Commit txn without making it durable: its pages are written and synced,
+ * but the meta page that points at them is not synced (MDB_NOMETASYNC), so
+ * a power loss may roll the repo back to the last durable commit - never
+ * to a broken state.  For work that is safe to lose, like a GC's chunks;
+ * bs__sync (or any later durable commit) makes it durable. */
+int bs__commit_nosync(bs_txn_t *txn) TR_WUR;
+int bs__sync(bs_env_t *env) TR_WUR;
 
 /* The pin generation, bumped by every bs_pin_add (pins.c); GC compares it
  * across its chunks (gc.c).  0 when never pinned. */
@@ -105,5 +117,38 @@ typedef int (*bs__visit_cb)(const dag_cid_t *cid, const dag_cid_t *via,
                             void *ud);
 int bs__walk(bs_txn_t *txn, const dag_cid_t *root, tr_fpset_t *seen,
              bs__visit_cb visit, void *ud) TR_WUR;
+
+/* ------------------------------------------------------------ GC's mark */
+
+/* A set of 64-bit fingerprints (the high half of dag_mh_fp) as a sorted
+ * array with a bucket index on the top bits: 8 bytes a block, where a
+ * tr_fpset_t of 128-bit ones at load 1/2 takes 32.  Filled by appending
+ * to a[] (repeats allowed), then sealed: sorted, repeats dropped, index
+ * built.  Zero-initialise; free with bs__fpvec_free. */
+typedef struct bs__fpvec {
+  uint64_t *a;
+  size_t n, cap;
+  size_t *idx; /* bucket b's values start at idx[b]; idx[buckets] = n */
+  unsigned shift;
+} bs__fpvec_t;
+
+/* Seal v (0 or -ENOMEM); with dups, each value that was repeated is added
+ * to it as {value, 1}. */
+int bs__fpvec_seal(bs__fpvec_t *v, tr_fpset_t *dups) TR_WUR;
+/* The index of x in a sealed v, or -1. */
+ssize_t bs__fpvec_find(const bs__fpvec_t *v, uint64_t x);
+void bs__fpvec_free(bs__fpvec_t *v);
+
+static inline uint64_t bs__fp64(const uint8_t *mh, size_t len) {
+  return dag_mh_fp(mh, len).hi;
+}
+
+/* GC's mark: the fingerprints of every block the pins keep - each
+ * recursive pin's DAG through the links index, each direct pin's block -
+ * into live, sealed.  Unlike bs__walk it keeps no 128-bit set of every
+ * block: only the links index's keys are deduplicated (a bit each, see
+ * walk.c), and a 64-bit fingerprint two blocks share can only keep a
+ * garbage block, never lose a live one.  In txn's snapshot. */
+int bs__mark(bs_txn_t *txn, bs__fpvec_t *live) TR_WUR;
 
 #endif /* BS_INT_H */

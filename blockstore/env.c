@@ -318,6 +318,12 @@ static int commit(bs_txn_t *txn, bool durable) {
 
 int bs_txn_commit(bs_txn_t *txn) { return commit(txn, true); }
 
+int bs__commit_nosync(bs_txn_t *txn) { return commit(txn, false); }
+
+int bs__sync(bs_env_t *env) {
+  return bs__err(full_disk(env, mdb_env_sync(env->mdb, 1)));
+}
+
 void bs_txn_abort(bs_txn_t *txn) {
   if (!txn)
     return;
@@ -389,6 +395,12 @@ void bs__release_map(bs_env_t *env) {
 }
 
 void bs_release_map(bs_env_t *env) { bs__release_map(env); }
+
+void bs__release_map_in_txn(bs_env_t *env) {
+  unsigned fl = 0;
+  if (!mdb_env_get_flags(env->mdb, &fl) && !(fl & MDB_WRITEMAP))
+    bs__release_map(env);
+}
 
 static int batch_open(bs_batch_t *b, uint64_t need) {
   int rc = grow_for(b->env, need);

@@ -2,11 +2,13 @@
  * gc.c — garbage collection, the gc lock, and pin verification.
  *
  * GC is mark and sweep.  Mark walks every pin through the links index (never
- * decoding a block) into a set of multihash fingerprints; a cursor over the
- * blocks' keys lists what is unmarked; the list is deleted in chunks of
- * transactions (see bs_gc below for why that is safe).  Memory: the set (16
- * bytes per live block at most), the list (~35 bytes per garbage block) and
- * one chunk's dirty pages.
+ * decoding a block) into a sorted array of 64-bit multihash fingerprints
+ * (bs__mark, walk.c); a cursor over the keyspace index lists what is
+ * unmarked; the list is deleted in key order, in chunks of transactions
+ * (see bs_gc below for why that is safe).  Memory: the array (8 bytes per
+ * live block, twice that while it is sorted), the list (~43 bytes per
+ * garbage block) and one chunk's dirty pages - never both of the first and
+ * the last.
  *
  * The gc lock is a flock() on <repo>/gc.lock: imports hold it shared from
  * their first block to their pin, GC holds it exclusively, so GC never sees
@@ -19,6 +21,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int lock_open(bs_env_t *env, int op) {
@@ -38,69 +43,45 @@ void bs_gc_unlock(int handle) {
 
 /* -------------------------------------------------------------------- gc */
 
-/* The sweep reads every leaf page of the blocks database (small blocks live
- * inline there), so it hands the map's pages back every this many keys:
- * otherwise a GC's RSS is the size of the repo. */
+/* The list's scan hands the map's pages back every this many keys (~330
+ * leaves of the keyspace index, each mapped with its neighbours: ~20 MiB),
+ * so that the pages it read do not pile up in the RSS. */
 #define GC_RELEASE_EVERY 16384
-/* Deletions per write transaction. */
-#define GC_CHUNK 1024
+/* The same every this many deletions or lookups of blocks: each maps a
+ * leaf of the blocks database and, by the kernel's fault-around, the 15
+ * pages beside it that are in the page cache (64 KiB; MADV_RANDOM does
+ * not stop that, measured), so 1024 map up to 64 MiB.  Unmapping costs
+ * per page mapped, not per call: releasing often costs little more. */
+#define GC_RELEASE_LOOKUPS 1024
+/* Deletions per write transaction.  Every commit costs an fdatasync; the
+ * pages a transaction dirties stay in LMDB's heap until its commit (and in
+ * its free list of pages afterwards).  A block's deletion dirties about
+ * one leaf of the blocks database (neighbours in key order share branch
+ * pages), so 8192 blocks make ~35 MiB; the keyspace index's entries are
+ * deleted in its own order, ~50 to a leaf, so 32768 of them make less. */
+#define GC_CHUNK 8192
+#define GC_KS_CHUNK 32768
 
-static int mark_visit(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
-  (void)cid, (void)via, (void)ud;
-  return 0;
-}
+/* The garbage: [length byte][multihash] entries back to back in the
+ * listing's order, and the offsets of the entries sorted by multihash
+ * (the blocks database's order), which the deletion follows. */
+typedef struct garbage {
+  tr_bytes_t list;
+  size_t *order;
+  size_t n;
+} garbage_t;
 
-/* Mark what the pins keep into live: first every recursive pin's DAG, then
- * the directly pinned blocks.  The order matters: bs__walk does not go
- * below a block already in the set, so a direct pin marked before the
- * recursive pin whose DAG holds it would cut that DAG off there (GC then
- * deleted everything below a directly pinned block inside a pinned tree). */
-static int mark_all(bs_txn_t *txn, tr_fpset_t *live) {
-  int err = 0, rc = 0; /* err: trove's codes; rc: LMDB's */
-  for (int pass = 0; pass < 2 && !err && !rc; pass++) {
-    MDB_cursor *cur;
-    if ((rc = mdb_cursor_open(txn->mdb, txn->env->pins, &cur)))
-      break;
-    MDB_val k, v;
-    int op = MDB_FIRST;
-    while (!err && (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
-      op = MDB_NEXT;
-      dag_cid_t cid;
-      int n = dag_cid_decode(&cid, k.mv_data, k.mv_size);
-      if (n < 0 || v.mv_size < 1) {
-        err = TR_ECORRUPT; /* never guess about pins: stop the GC */
-        break;
-      }
-      bool recursive = ((const uint8_t *)v.mv_data)[0] == BS_PIN_RECURSIVE;
-      if (pass == 0 && recursive)
-        err = bs__walk(txn, &cid, live, mark_visit, NULL);
-      else if (pass == 1 && !recursive) {
-        int added = tr_fpset_add(live, dag_cid_fp(&cid));
-        err = added < 0 ? added : 0;
-      }
-    }
-    mdb_cursor_close(cur);
-    if (rc == MDB_NOTFOUND)
-      rc = 0;
-  }
-  return err ? err : bs__err(rc);
-}
-
-/* ------------------------------------------------------- chunked gc */
-
-/* Mark in a read snapshot, list the garbage, then delete it GC_CHUNK blocks
- * per write transaction, so that neither the dirty pages of one huge
- * transaction (heap) nor the writer lock are held for the whole run.  Safe
- * because the list can only go stale through a new pin (imports hold the
- * gc lock shared, and GC holds it exclusively): every pin bumps the
- * "pingen" counter in the pin's own transaction, and each chunk checks it
- * in its transaction; a change sends GC back to marking.  A kill between
- * chunks leaves the repo with part of the garbage gone, never more. */
-
-static int collect_garbage(bs_txn_t *txn, const tr_fpset_t *live,
-                           tr_bytes_t *list, uint64_t *nlive) {
+/* List what live does not hold: by a cursor over the keyspace index,
+ * whose entries (~70 bytes each) hold every stored multihash, instead of
+ * one over the blocks, whose leaf pages hold the small blocks themselves
+ * (the whole repo would be read to learn its keys).  Without the index
+ * (never on a writable repo: bs_open builds it), over the blocks. */
+static int list_garbage(bs_txn_t *txn, const bs__fpvec_t *live, garbage_t *g,
+                        uint64_t *nlive) {
+  bs_env_t *env = txn->env;
   MDB_cursor *cur;
-  int rc = mdb_cursor_open(txn->mdb, txn->env->blocks, &cur);
+  bool ks = env->has_kspace;
+  int rc = mdb_cursor_open(txn->mdb, ks ? env->kspace : env->blocks, &cur);
   if (rc)
     return bs__err(rc);
   MDB_val k, v;
@@ -110,14 +91,17 @@ static int collect_garbage(bs_txn_t *txn, const tr_fpset_t *live,
   while (!err && (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
     op = MDB_NEXT;
     if (++scanned % GC_RELEASE_EVERY == 0)
-      bs__release_map(txn->env);
-    if (k.mv_size > 255 || tr_fpset_has(live, dag_mh_fp(k.mv_data, k.mv_size))) {
+      bs__release_map(env);
+    const MDB_val *mh = ks ? &v : &k;
+    if (mh->mv_size > 255 ||
+        bs__fpvec_find(live, bs__fp64(mh->mv_data, mh->mv_size)) >= 0) {
       (*nlive)++;
       continue;
     }
-    uint8_t l = (uint8_t)k.mv_size;
-    if (!(err = tr_bytes_append(list, &l, 1)))
-      err = tr_bytes_append(list, k.mv_data, k.mv_size);
+    uint8_t l = (uint8_t)mh->mv_size;
+    if (!(err = tr_bytes_append(&g->list, &l, 1)))
+      err = tr_bytes_append(&g->list, mh->mv_data, mh->mv_size);
+    g->n++;
   }
   mdb_cursor_close(cur);
   if (err)
@@ -125,62 +109,191 @@ static int collect_garbage(bs_txn_t *txn, const tr_fpset_t *live,
   return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
 }
 
-/* Delete list entries from *off on, at most GC_CHUNK, in txn. */
-static int delete_chunk(bs_txn_t *txn, const tr_bytes_t *list, size_t *off,
-                        bs_gc_cb cb, void *ud, bs_gc_stats_t *st) {
-  for (int n = 0; n < GC_CHUNK && *off < list->len; n++) {
-    size_t l = list->data[*off];
-    MDB_val k = {l, list->data + *off + 1}, v;
-    *off += 1 + l;
-    int rc = mdb_get(txn->mdb, txn->env->blocks, &k, &v);
-    if (rc == MDB_NOTFOUND)
-      continue; /* deleted meanwhile (block rm) */
-    if (rc)
-      return bs__err(rc);
-    size_t size = v.mv_size;
-    if (cb) {
-      dag_cid_t cid;
-      int stop;
-      if (dag_cid_make(&cid, 1, DAG_CODEC_RAW, k.mv_data, k.mv_size) == 0 &&
-          (stop = cb(&cid, ud)))
-        return stop;
-    }
-    if ((rc = mdb_del(txn->mdb, txn->env->blocks, &k, NULL)))
-      return bs__err(rc);
-    rc = mdb_del(txn->mdb, txn->env->links, &k, NULL);
-    if (rc && rc != MDB_NOTFOUND)
-      return bs__err(rc);
-    if ((rc = bs__kspace_del(txn, k.mv_data, k.mv_size)))
-      return rc;
-    st->freed += size;
-    st->removed++;
+static int by_key(const void *a, const void *b, void *base) {
+  const uint8_t *x = (const uint8_t *)base + *(const size_t *)a;
+  const uint8_t *y = (const uint8_t *)base + *(const size_t *)b;
+  int c = memcmp(x + 1, y + 1, x[0] < y[0] ? x[0] : y[0]);
+  return c ? c : (int)x[0] - (int)y[0];
+}
+
+/* LMDB's order of keys: memcmp, then the shorter first. */
+static int sort_garbage(garbage_t *g) {
+  tr_free(g->order);
+  g->order = tr_malloc((g->n ? g->n : 1) * sizeof *g->order);
+  if (!g->order)
+    return -ENOMEM;
+  size_t off = 0;
+  for (size_t i = 0; i < g->n; i++) {
+    g->order[i] = off;
+    off += 1 + (size_t)g->list.data[off];
   }
+  qsort_r(g->order, g->n, sizeof *g->order, by_key, g->list.data);
   return 0;
 }
 
+/* Pass 1: delete the blocks (and their links entries) from *at on, at
+ * most GC_CHUNK, in txn, in key order: neighbours share leaf and branch
+ * pages, which a transaction copies once. */
+static int delete_blocks(bs_txn_t *txn, const garbage_t *g, size_t *at,
+                         bs_gc_cb cb, void *ud, bs_gc_stats_t *st) {
+  MDB_cursor *cur;
+  int rc = mdb_cursor_open(txn->mdb, txn->env->blocks, &cur);
+  if (rc)
+    return bs__err(rc);
+  int err = 0;
+  for (int n = 0; n < GC_CHUNK && *at < g->n && !err; n++) {
+    if (n % GC_RELEASE_LOOKUPS == GC_RELEASE_LOOKUPS - 1)
+      bs__release_map_in_txn(txn->env);
+    const uint8_t *e = g->list.data + g->order[(*at)++];
+    MDB_val k = {e[0], (void *)(e + 1)}, v;
+    /* One descent finds the value's size and deletes it. */
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+    if (rc == MDB_NOTFOUND) {
+      rc = 0; /* deleted meanwhile (block rm) */
+      continue;
+    }
+    if (rc)
+      break;
+    size_t size = v.mv_size;
+    if (cb) {
+      dag_cid_t cid;
+      if (dag_cid_make(&cid, 1, DAG_CODEC_RAW, e + 1, e[0]) == 0 &&
+          (err = cb(&cid, ud)))
+        break;
+    }
+    if ((rc = mdb_cursor_del(cur, 0)))
+      break;
+    /* MDB_SET_KEY pointed k into the page the delete just rewrote. */
+    k.mv_data = (void *)(e + 1);
+    rc = mdb_del(txn->mdb, txn->env->links, &k, NULL);
+    if (rc == MDB_NOTFOUND)
+      rc = 0;
+    if (rc)
+      break;
+    st->freed += size;
+    st->removed++;
+  }
+  mdb_cursor_close(cur);
+  return err ? err : bs__err(rc);
+}
+
+/* Pass 2: the keyspace entries of the listed blocks that are gone, from *at
+ * on, at most GC_KS_CHUNK, in the list's order (the index's own when the
+ * list came from it).  A block put again since pass 1 keeps its entry:
+ * deleting it would hide the block from the reprovider and from every
+ * later GC's list.  Only a write transaction of someone else's can have
+ * put one, and without check (no such transaction since the list's
+ * snapshot) the lookups are skipped. */
+static int delete_kspace(bs_txn_t *txn, const garbage_t *g, size_t *off,
+                         size_t *at, bool check) {
+  int rc = 0;
+  for (int n = 0; n < GC_KS_CHUNK && *at < g->n && !rc; n++, (*at)++) {
+    const uint8_t *e = g->list.data + *off;
+    *off += 1 + (size_t)e[0];
+    /* The index's leaves lie scattered in the file (copy-on-write puts a
+     * page wherever the free list has room), so each maps 15 others. */
+    if (n % GC_RELEASE_LOOKUPS == GC_RELEASE_LOOKUPS - 1)
+      bs__release_map_in_txn(txn->env);
+    if (check) {
+      MDB_val k = {e[0], (void *)(e + 1)}, v;
+      int mrc = mdb_get(txn->mdb, txn->env->blocks, &k, &v);
+      if (mrc == 0)
+        continue;
+      if (mrc != MDB_NOTFOUND)
+        return bs__err(mrc);
+    }
+    rc = bs__kspace_del(txn, e + 1, e[0]);
+  }
+  return rc;
+}
+
+/* Whether anyone else committed since GC's last commit (or since its
+ * list's snapshot): LMDB numbers write transactions one after the other,
+ * and an aborted one takes no number. */
+typedef struct txn_watch {
+  size_t last;
+  bool others;
+} txn_watch_t;
+
+static void watch_begin(txn_watch_t *w, bs_txn_t *txn) {
+  if (mdb_txn_id(txn->mdb) != w->last + 1)
+    w->others = true;
+}
+
+/* Commit a chunk: durable only when it is GC's last (bs__commit_nosync). */
+static int chunk_end(bs_txn_t *txn, int rc, bool last, bool *unsynced,
+                     txn_watch_t *w) {
+  bs_env_t *env = txn->env;
+  size_t id = mdb_txn_id(txn->mdb);
+  if (rc)
+    bs_txn_abort(txn);
+  else if (!last)
+    *unsynced = !(rc = bs__commit_nosync(txn)) || *unsynced;
+  else if (!(rc = bs_txn_commit(txn)))
+    *unsynced = false;
+  if (!rc)
+    w->last = id;
+  bs__release_map(env);
+  return rc;
+}
+
+static uint64_t mono_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Mark in a read snapshot, list the garbage, then delete it GC_CHUNK blocks
+ * per write transaction, so that neither the dirty pages of one huge
+ * transaction (heap) nor the writer lock are held for the whole run; then
+ * the blocks' keyspace entries, GC_KS_CHUNK per transaction in the
+ * index's order: deleted with their blocks, in the blocks' order, each
+ * chunk would rewrite most of the index's leaves (measured: 1.7 pages
+ * written per block instead of ~1).  Between the two passes the index
+ * holds entries of deleted blocks (never lacks one of a stored block); a
+ * GC killed there leaves them to the next GC, whose list they are in.  Safe
+ * because the list can only go stale through a new pin (imports hold the
+ * gc lock shared, and GC holds it exclusively): every pin bumps the
+ * "pingen" counter in the pin's own transaction, and each chunk checks it
+ * in its transaction; a change sends GC back to marking.  A kill between
+ * chunks leaves the repo with part of the garbage gone, never more.
+ *
+ * Only the last chunk's commit is durable (bs__commit_nosync): a crash may
+ * roll back to an earlier chunk, which leaves garbage, never loses data,
+ * and saves an fdatasync per chunk. */
 int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
   bs_gc_stats_t st = {0};
   int lock = lock_open(env, LOCK_EX);
   if (lock < 0)
     return lock;
-  tr_bytes_t list = {0};
+  garbage_t g = {0};
   int rc = 0;
+  bool unsynced = false;
   for (int round = 0;; round++) {
     /* Mark and list in a read snapshot: readers and writers go on. */
     bs_txn_t *txn;
     uint64_t gen0 = 0, gen = 0, nlive = 0;
-    tr_fpset_t live = {0};
-    list.len = 0;
+    bs__fpvec_t live = {0};
+    g.list.len = 0;
+    g.n = 0;
     if ((rc = bs_txn_begin(env, BS_RDONLY, &txn)))
       break;
+    uint64_t t0 = mono_us();
     rc = bs__pin_gen(txn, &gen0);
     if (!rc)
-      rc = mark_all(txn, &live);
+      rc = bs__mark(txn, &live);
+    uint64_t t1 = mono_us();
+    st.mark_us += t1 - t0;
     if (!rc)
-      rc = collect_garbage(txn, &live, &list, &nlive);
+      rc = list_garbage(txn, &live, &g, &nlive);
+    txn_watch_t w = {mdb_txn_id(txn->mdb), false};
     bs_txn_abort(txn);
-    tr_fpset_free(&live);
+    bs__fpvec_free(&live);
     bs__release_map(env);
+    if (!rc)
+      rc = sort_garbage(&g);
+    uint64_t t2 = mono_us();
+    st.list_us += t2 - t1;
     if (rc)
       break;
     /* The mark is done and no transaction is open: the caller may look
@@ -189,7 +302,7 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
       break;
     st.live = nlive;
     bool stale = false;
-    for (size_t off = 0; off < list.len && !rc;) {
+    for (size_t at = 0; at < g.n && !rc;) {
       if ((rc = bs_txn_begin(env, 0, &txn)))
         break;
       rc = bs__pin_gen(txn, &gen);
@@ -198,16 +311,33 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
         bs_txn_abort(txn);
         break;
       }
+      watch_begin(&w, txn);
       if (!rc)
-        rc = delete_chunk(txn, &list, &off, cb, ud, &st);
-      rc = rc ? (bs_txn_abort(txn), rc) : bs_txn_commit(txn);
-      bs__release_map(env);
+        rc = delete_blocks(txn, &g, &at, cb, ud, &st);
+      rc = chunk_end(txn, rc, false, &unsynced, &w);
     }
+    /* Then the index, in its order (also after a stale mark: the entries
+     * of the blocks deleted so far must go before the list does). */
+    for (size_t at = 0, off = 0; at < g.n && !rc;) {
+      if ((rc = bs_txn_begin(env, 0, &txn)))
+        break;
+      watch_begin(&w, txn);
+      rc = delete_kspace(txn, &g, &off, &at, w.others);
+      rc = chunk_end(txn, rc, !stale && at == g.n, &unsynced, &w);
+    }
+    st.delete_us += mono_us() - t2;
     if (rc || !stale)
       break;
     st.live = 0;
   }
-  tr_bytes_free(&list);
+  /* Stopped (an error, the callback) after commits that were not synced:
+   * make them durable as GC's own last commit would have. */
+  if (unsynced) {
+    int src = bs__sync(env);
+    rc = rc ? rc : src;
+  }
+  tr_bytes_free(&g.list);
+  tr_free(g.order);
   bs_gc_unlock(lock);
   if (stats)
     *stats = st;

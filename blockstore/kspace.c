@@ -8,7 +8,10 @@
  * Kept exact by the writes themselves: bs_put() adds a new block's entry in
  * the same transaction, bs_del() and GC's deletions remove it (a deleted
  * block is never announced again), and whatever the order of puts and
- * deletes the index and the blocks database commit together.
+ * deletes the index and the blocks database commit together.  GC is the
+ * one exception: it deletes the blocks first and the entries in a second
+ * pass in the index's order (gc.c), so a kill between leaves entries of
+ * deleted blocks for the next GC.
  *
  * Built when missing (a repo of schema 1, or a build cut short) by
  * bs_open() (env.c: the build runs transactions, which live there, and

@@ -108,3 +108,292 @@ int bs_dag_walk(bs_txn_t *txn, const dag_cid_t *root, bs_visit_cb cb,
   tr_fpset_free(&seen);
   return rc;
 }
+
+/* ------------------------------------------------------------ GC's mark */
+
+/* Double the vector (so that pushes cost O(1) each).  A big realloc is an mremap in glibc: no copy. */
+static int fpv_grow(bs__fpvec_t *v) {
+  size_t cap = v->cap ? v->cap * 2 : 4096;
+  uint64_t *a = tr_realloc(v->a, cap * sizeof *a);
+  if (!a)
+    return -ENOMEM;
+  v->a = a;
+  v->cap = cap;
+  return 0;
+}
+
+static int fpv_reserve(bs__fpvec_t *v) {
+  return v->n < v->cap ? 0 : fpv_grow(v);
+}
+
+/* LSD radix sort, 16 bits a pass, through a scratch array of the same
+ * size: 4 linear passes where qsort makes ~20 with a call per compare. */
+static int radix_sort(uint64_t *a, size_t n) {
+  if (n < 2)
+    return 0;
+  uint64_t *tmp = tr_malloc(n * sizeof *tmp);
+  size_t *count = tr_malloc(65536 * sizeof *count);
+  if (!tmp || !count) {
+    tr_free(tmp);
+    tr_free(count);
+    return -ENOMEM;
+  }
+  uint64_t *src = a, *dst = tmp;
+  for (unsigned shift = 0; shift < 64; shift += 16) {
+    memset(count, 0, 65536 * sizeof *count);
+    for (size_t i = 0; i < n; i++)
+      count[(src[i] >> shift) & 0xffff]++;
+    size_t sum = 0;
+    for (size_t d = 0; d < 65536; d++) {
+      size_t c = count[d];
+      count[d] = sum;
+      sum += c;
+    }
+    for (size_t i = 0; i < n; i++)
+      dst[count[(src[i] >> shift) & 0xffff]++] = src[i];
+    uint64_t *t = src;
+    src = dst;
+    dst = t;
+  }
+  /* Four passes: the sorted result is back in a. */
+  tr_free(tmp);
+  tr_free(count);
+  return 0;
+}
+
+/* Sort and drop repeats; with dups, each value that was repeated goes
+ * there (as {value, 1}). */
+static int sort_unique(bs__fpvec_t *v, tr_fpset_t *dups) {
+  int rc = radix_sort(v->a, v->n);
+  if (rc)
+    return rc;
+  size_t o = 0;
+  for (size_t i = 0; i < v->n; i++) {
+    if (o && v->a[o - 1] == v->a[i]) {
+      if (dups && (rc = tr_fpset_add(dups, (tr_fp_t){v->a[i], 1})) < 0)
+        return rc;
+      continue;
+    }
+    v->a[o++] = v->a[i];
+  }
+  v->n = o;
+  return 0;
+}
+
+int bs__fpvec_seal(bs__fpvec_t *v, tr_fpset_t *dups) {
+  int rc = sort_unique(v, dups);
+  if (rc)
+    return rc;
+  /* The bucket index: about one bucket per 8 values, at most 2^16. */
+  unsigned bits = 4;
+  while (bits < 16 && ((size_t)8 << bits) < v->n)
+    bits++;
+  tr_free(v->idx);
+  v->idx = tr_malloc(((size_t)1 << bits) * sizeof *v->idx + sizeof *v->idx);
+  if (!v->idx)
+    return -ENOMEM;
+  v->shift = 64 - bits;
+  size_t i = 0;
+  for (size_t b = 0; b < ((size_t)1 << bits); b++) {
+    while (i < v->n && (v->a[i] >> v->shift) < b)
+      i++;
+    v->idx[b] = i;
+  }
+  v->idx[(size_t)1 << bits] = v->n;
+  return 0;
+}
+
+ssize_t bs__fpvec_find(const bs__fpvec_t *v, uint64_t x) {
+  if (!v->idx)
+    return -1;
+  size_t lo = v->idx[x >> v->shift], hi = v->idx[(x >> v->shift) + 1];
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (v->a[mid] < x)
+      lo = mid + 1;
+    else if (v->a[mid] > x)
+      hi = mid;
+    else
+      return (ssize_t)mid;
+  }
+  return -1;
+}
+
+void bs__fpvec_free(bs__fpvec_t *v) {
+  tr_free(v->a);
+  tr_free(v->idx);
+  memset(v, 0, sizeof *v);
+}
+
+/* The mark's state.  inner holds the fingerprints of every key of the
+ * links index (the blocks that have children), walked one bit per inner
+ * value: set once its children are on the stack.  A fingerprint two links
+ * keys share (never seen: 2^-64 per pair) is in amb, and such keys are
+ * deduplicated by their full 128-bit fingerprint in amb_seen instead of
+ * the bit, which they would share. */
+/* Links values read between two releases of the map (~64 KiB each). */
+#define MARK_RELEASE_EVERY 1024
+/* Vector size below which repeats are kept (sorting would cost more). */
+#define MARK_DEDUPE_MIN 65536
+
+typedef struct gframe {
+  const uint8_t *p; /* next child CID inside the LMDB links value */
+  size_t left;
+} gframe_t;
+
+typedef struct mark {
+  bs_txn_t *txn;
+  bs__fpvec_t *live;
+  bs__fpvec_t inner;
+  uint8_t *walked;
+  tr_fpset_t amb, amb_seen;
+  gframe_t *stk;
+  size_t depth, cap;
+  uint64_t reads; /* links values read */
+} mark_t;
+
+/* Mark one block; put its children on the stack when it has a links entry
+ * that was not walked yet. */
+static int reach(mark_t *m, const uint8_t *mh, size_t mhl) {
+  tr_fp_t fp = dag_mh_fp(mh, mhl);
+  int rc;
+  /* A block reached again through another parent is pushed again: the
+   * repeats go when the vector is full, before it grows (a DAG that links
+   * one block a million times must not cost a million entries). */
+  bs__fpvec_t *l = m->live;
+  if (l->n == l->cap && l->cap >= MARK_DEDUPE_MIN) {
+    if ((rc = sort_unique(l, NULL)))
+      return rc;
+    if (l->n > l->cap - l->cap / 4 && (rc = fpv_grow(l)))
+      return rc; /* less than a quarter went: grow anyway */
+  }
+  if ((rc = fpv_reserve(l)))
+    return rc;
+  m->live->a[m->live->n++] = fp.hi;
+  ssize_t i = bs__fpvec_find(&m->inner, fp.hi);
+  if (i < 0 || (m->walked[i / 8] & (1u << (i % 8))))
+    return 0;
+  bool amb = m->amb.n && tr_fpset_has(&m->amb, (tr_fp_t){fp.hi, 1});
+  if (amb && (rc = tr_fpset_add(&m->amb_seen, fp)) <= 0)
+    return rc;
+  MDB_val k = {mhl, (void *)mh}, v;
+  rc = mdb_get(m->txn->mdb, m->txn->env->links, &k, &v);
+  if (rc == MDB_NOTFOUND)
+    return 0; /* another key's fingerprint: a leaf */
+  if (rc)
+    return bs__err(rc);
+  if (!amb)
+    m->walked[i / 8] |= (uint8_t)(1u << (i % 8));
+  /* Each links value read maps its pages and, by the kernel's
+   * fault-around, up to 15 neighbours each: hand them back now and then
+   * (the stack's views stay valid: the snapshot's pages fault back in). */
+  if (++m->reads % MARK_RELEASE_EVERY == 0)
+    bs__release_map(m->txn->env);
+  if (m->depth == m->cap) {
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    gframe_t *f = tr_realloc(m->stk, cap * sizeof *f);
+    if (!f)
+      return -ENOMEM;
+    m->stk = f;
+    m->cap = cap;
+  }
+  m->stk[m->depth].p = v.mv_data;
+  m->stk[m->depth].left = v.mv_size;
+  m->depth++;
+  return 0;
+}
+
+/* Everything below root, root included. */
+static int mark_dag(mark_t *m, const dag_cid_t *root) {
+  size_t n;
+  const uint8_t *mh = dag_cid_mh(root, &n);
+  int rc = reach(m, mh, n);
+  while (rc == 0 && m->depth) {
+    gframe_t *f = &m->stk[m->depth - 1];
+    if (!f->left) {
+      m->depth--;
+      continue;
+    }
+    dag_cid_t child;
+    int len = dag_cid_decode(&child, f->p, f->left);
+    if (len < 0)
+      return TR_ECORRUPT;
+    f->p += len;
+    f->left -= (size_t)len;
+    if (child.mh_code == DAG_MH_IDENTITY)
+      continue; /* inline data: nothing stored, nothing to keep */
+    mh = dag_cid_mh(&child, &n);
+    rc = reach(m, mh, n);
+  }
+  m->depth = 0;
+  return rc;
+}
+
+/* inner: the links index's keys, by a cursor that reads keys only (a
+ * value on overflow pages is not touched). */
+static int load_inner(mark_t *m) {
+  MDB_cursor *cur;
+  int rc = mdb_cursor_open(m->txn->mdb, m->txn->env->links, &cur);
+  if (rc)
+    return bs__err(rc);
+  MDB_val k, v;
+  int err = 0;
+  for (int op = MDB_FIRST;
+       !err && (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0;
+       op = MDB_NEXT) {
+    if (!(err = fpv_reserve(&m->inner)))
+      m->inner.a[m->inner.n++] = dag_mh_fp(k.mv_data, k.mv_size).hi;
+  }
+  mdb_cursor_close(cur);
+  if (!err && rc != MDB_NOTFOUND)
+    err = bs__err(rc);
+  if (!err)
+    err = bs__fpvec_seal(&m->inner, &m->amb);
+  if (!err && !(m->walked = tr_calloc(m->inner.n / 8 + 1, 1)))
+    err = -ENOMEM;
+  return err;
+}
+
+int bs__mark(bs_txn_t *txn, bs__fpvec_t *live) {
+  mark_t m = {.txn = txn, .live = live};
+  int err = load_inner(&m), rc = 0; /* err: trove's codes; rc: LMDB's */
+  MDB_cursor *cur = NULL;
+  if (!err)
+    rc = mdb_cursor_open(txn->mdb, txn->env->pins, &cur);
+  MDB_val k, v;
+  for (int op = MDB_FIRST;
+       !err && !rc && (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0;
+       op = MDB_NEXT) {
+    dag_cid_t cid;
+    int n = dag_cid_decode(&cid, k.mv_data, k.mv_size);
+    if (n < 0 || v.mv_size < 1) {
+      err = TR_ECORRUPT; /* never guess about pins: stop the GC */
+      break;
+    }
+    if (cid.mh_code == DAG_MH_IDENTITY)
+      continue;
+    if (((const uint8_t *)v.mv_data)[0] == BS_PIN_RECURSIVE) {
+      err = mark_dag(&m, &cid);
+    } else {
+      /* A direct pin keeps its block only, even one with links: it is
+       * marked but never walked (the walked bit is not touched), so a
+       * recursive pin reaching it still walks below it. */
+      size_t mhl;
+      const uint8_t *mh = dag_cid_mh(&cid, &mhl);
+      if (!(err = fpv_reserve(live)))
+        live->a[live->n++] = dag_mh_fp(mh, mhl).hi;
+    }
+  }
+  if (cur)
+    mdb_cursor_close(cur);
+  if (rc == MDB_NOTFOUND)
+    rc = 0;
+  if (!err && !rc)
+    err = bs__fpvec_seal(live, NULL);
+  bs__fpvec_free(&m.inner);
+  tr_free(m.walked);
+  tr_fpset_free(&m.amb);
+  tr_fpset_free(&m.amb_seen);
+  tr_free(m.stk);
+  return err ? err : bs__err(rc);
+}

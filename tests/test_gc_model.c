@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 
 #include "../blockstore/bs.h"
+#include "../blockstore/bs_int.h" /* GC's fingerprint array */
 #include "../dag/dagpb.h"
 
 #define MAXB 48  /* blocks in a seed's DAG */
@@ -425,11 +426,58 @@ static void test_regression_deep_dag_walks(void **state) {
   tmpdir_rm(dir);
 }
 
+/* GC's mark set (bs__fpvec_t): repeats dropped and reported, every value
+ * found at its index, absent ones not found (bucket edges included: values
+ * with equal top bits, the smallest and the largest). */
+static void test_fpvec(void **state) {
+  (void)state;
+  bs__fpvec_t v = {0};
+  uint64_t x = 0x243f6a8885a308d3ull;
+  size_t n = 20000;
+  v.a = malloc((n + 8) * sizeof *v.a);
+  v.cap = n + 8;
+  for (size_t i = 0; i < n; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    v.a[v.n++] = x & ~1ull; /* even: odd values are known absent */
+  }
+  uint64_t edge[] = {0, 2, 0xfffffffffffffffeull, 0x8000000000000000ull};
+  for (size_t i = 0; i < 4; i++)
+    v.a[v.n++] = edge[i];
+  v.a[v.n++] = v.a[7];  /* two repeats */
+  v.a[v.n++] = edge[2];
+  uint64_t copy[20010];
+  memcpy(copy, v.a, v.n * sizeof *copy);
+  size_t total = v.n;
+  tr_fpset_t dups = {0};
+  assert_int_equal(bs__fpvec_seal(&v, &dups), 0);
+  assert_int_equal(v.n, total - 2);
+  assert_int_equal(dups.n, 2);
+  assert_true(tr_fpset_has(&dups, (tr_fp_t){copy[7], 1}));
+  assert_true(tr_fpset_has(&dups, (tr_fp_t){edge[2], 1}));
+  for (size_t i = 1; i < v.n; i++)
+    assert_true(v.a[i - 1] < v.a[i]);
+  for (size_t i = 0; i < total; i++) {
+    ssize_t at = bs__fpvec_find(&v, copy[i]);
+    assert_true(at >= 0);
+    assert_true(v.a[at] == copy[i]);
+    assert_int_equal(bs__fpvec_find(&v, copy[i] | 1), -1);
+  }
+  assert_int_equal(bs__fpvec_find(&v, 1), -1);
+  assert_int_equal(bs__fpvec_find(&v, ~0ull), -1);
+  tr_fpset_free(&dups);
+  bs__fpvec_free(&v);
+  /* Empty, sealed: nothing found. */
+  assert_int_equal(bs__fpvec_seal(&v, NULL), 0);
+  assert_int_equal(bs__fpvec_find(&v, 42), -1);
+  bs__fpvec_free(&v);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_regression_gc_direct_pin_inside_recursive),
       cmocka_unit_test(test_regression_deep_dag_walks),
       cmocka_unit_test(test_gc_model),
+      cmocka_unit_test(test_fpvec),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
