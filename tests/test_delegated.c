@@ -349,8 +349,8 @@ static void test_providers_two_routers(void **st) {
   canned_start(&s[0], HEAD_ND REC1 "\ngarbage\n" REC2 "\n");
   canned_start(&s[1], HEAD_JSON "{\"Providers\":[" REC1 "]}");
   int ports[3] = {s[0].port, s[1].port, dead};
-  node_deleg_t *d = routers(ports, 3, "https://cid.contact");
-  assert_int_equal(node_deleg_count(d), 3); /* the https one skipped */
+  node_deleg_t *d = routers(ports, 3, "ftp://cid.contact");
+  assert_int_equal(node_deleg_count(d), 3); /* the ftp one skipped */
   res_t r = {0};
   assert_int_equal(node_deleg_find_providers(d, MH, sizeof MH, 0, &CBS, &r,
                                              &r.l), 0);
@@ -477,9 +477,19 @@ static void test_config(void **st) {
   (void)st;
   node_deleg_t *d;
   json_t *cfg = json_pack("{s:{s:[s,s]}}", "Routing", "DelegatedRouters",
-                          "https://cid.contact", "auto");
+                          "ftp://cid.contact", "auto");
   assert_int_equal(node_deleg_new(&loop, cfg, &d), 0);
   assert_null(d); /* nothing trove can ask */
+  json_decref(cfg);
+  assert_int_equal(uv_loop_init(&loop), 0);
+  cfg = json_pack("{s:{s:[s,s]}}", "Routing", "DelegatedRouters",
+                  "https://cid.contact/", "auto");
+  assert_int_equal(node_deleg_new(&loop, cfg, &d), 0);
+  assert_non_null(d); /* https:// is spoken (http/tls.h) */
+  assert_int_equal(node_deleg_count(d), 1);
+  node_deleg_free(d);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
   json_decref(cfg);
   cfg = json_pack("{s:{s:s}}", "Routing", "DelegatedRouters", "http://x");
   assert_int_equal(node_deleg_new(&loop, cfg, &d), TR_ECONFIG);
