@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -654,7 +655,14 @@ static int loop_start(node_gwloops_t *p, gwl_t *l, const char *host, int port,
 int node_gw_threads(json_t *cfg, int *n) {
   json_t *v = config_get(cfg, "Gateway.Threads");
   json_int_t k = 0;
-  if (v && !json_is_null(v)) {
+  const char *env = getenv("TROVE_GATEWAY_THREADS");
+  if (env && *env) {
+    char *end;
+    long e = strtol(env, &end, 10);
+    if (*end || e < 0 || e > NODE_GW_THREADS_MAX)
+      return TR_ECONFIG;
+    k = e;
+  } else if (v && !json_is_null(v)) {
     if (!json_is_integer(v) || json_integer_value(v) < 0 ||
         json_integer_value(v) > NODE_GW_THREADS_MAX)
       return TR_ECONFIG;

@@ -44,14 +44,16 @@
 
 /* Gateway.Threads: 0 or absent is one loop per core, at most
  * NODE_GW_THREADS_AUTO; a number up to NODE_GW_THREADS_MAX is taken as it
- * is. */
+ * is.  The environment variable TROVE_GATEWAY_THREADS, when set, wins over
+ * the config (the tests and bench/gateway.sh run one setting after
+ * another on the same repo). */
 #define NODE_GW_THREADS_AUTO 16
 #define NODE_GW_THREADS_MAX 64
 
 typedef struct node_gwloops node_gwloops_t;
 
-/* The number of gateway loops cfg asks for (>= 1): 0, or TR_ECONFIG (not
- * an integer in 0..NODE_GW_THREADS_MAX). */
+/* The number of gateway loops cfg (or the environment) asks for (>= 1):
+ * 0, or TR_ECONFIG (not an integer in 0..NODE_GW_THREADS_MAX). */
 int node_gw_threads(json_t *cfg, int *n) TR_WUR;
 
 /* Start nloops - 1 loops beside the main one, each with a copy of *ctx
