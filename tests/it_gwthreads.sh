@@ -116,6 +116,6 @@ kill "$PID_b"
 wait "$PID_b" || fail "b did not stop cleanly with $busy requests in flight"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 # Slow readers may still drain what the kernel buffered: not ours to wait.
-for p in "${CURLS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done
+for p in "${CURLS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
 ok "b stopped cleanly in $ms ms with $busy requests in flight on its loops"
 exit 0
