@@ -92,6 +92,11 @@ int gw_hosts_add(gw_hosts_t *h, const char *host, bool subdomains,
                  bool inline_dnslink) TR_WUR;
 void gw_hosts_free(gw_hosts_t *h);
 
+/* The gateway's context.  With Gateway.Threads > 1 each event loop has its
+ * own copy (node/gwloops.h): loop is that loop, and fetcher and router are
+ * relays to the main loop's; everything else it points to (env, dnslink,
+ * hosts) is shared, read-only or thread-safe (LMDB readers).  A handler
+ * uses only its own loop's ctx. */
 typedef struct gw_ctx {
   uv_loop_t *loop;
   bs_env_t *env;
