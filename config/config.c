@@ -158,6 +158,7 @@ static const struct {
     {"Mirror.Follow.Concurrency", CONFIG_INT, true},
     {"Gateway", CONFIG_OBJECT, false},
     {"Gateway.RateLimit", CONFIG_INT, false}, /* trove's */
+    {"Gateway.Threads", CONFIG_INT, true},    /* trove's: 0/null is auto */
     {"Gateway.HTTPHeaders", CONFIG_OBJECT, false},
     {"Gateway.PublicGateways", CONFIG_OBJECT, false},
     {"Gateway.RootRedirect", CONFIG_STRING, false},

@@ -49,6 +49,8 @@ typedef struct gw_dnslink_entry {
  * loop (value: "/ipfs/..." or "/ipns/...", valid during the call, when
  * status is 0); -ENOTSUP when it does not cover domain (the system
  * resolver is asked then, as without it); another error, and no cb.
+ * -ENOTSUP may also come as cb's status (a relay from another gateway
+ * loop, node/gwloops.c, which learns it on the main loop): the same.
  * cb's status: 0, TR_ENOTFOUND (no DNSLink: the gateway's 500, as boxo's
  * ErrResolveFailed), -ETIMEDOUT (504), other errors (a resolver that
  * answered badly or not at all: 502).  cancel(h) before cb: no cb. */
@@ -110,6 +112,11 @@ int gw_hosts_add(gw_hosts_t *h, const char *host, bool subdomains,
                  bool inline_dnslink) TR_WUR;
 void gw_hosts_free(gw_hosts_t *h);
 
+/* The gateway's context.  With Gateway.Threads > 1 each event loop has its
+ * own copy (node/gwloops.h): loop is that loop, and fetcher and router are
+ * relays to the main loop's; everything else it points to (env, dnslink,
+ * hosts) is shared, read-only or thread-safe (LMDB readers).  A handler
+ * uses only its own loop's ctx. */
 typedef struct gw_ctx {
   uv_loop_t *loop;
   bs_env_t *env;

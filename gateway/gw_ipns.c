@@ -30,6 +30,7 @@ typedef struct ipns_req {
   void *lookup;
   struct dl_job *dl; /* a DNSLink lookup running, or NULL */
   void *dlr;         /* a lookup of the injected resolver, or NULL */
+  char dlr_dom[256]; /* its domain: the system resolver's if it says -ENOTSUP */
   int fail_code;     /* the HTTP status of a failed DNSLink lookup */
   bool dnslink;      /* the name (at depth 0) is a domain: no record */
   unsigned depth;
@@ -191,13 +192,41 @@ static void dl_done(uv_work_t *w, int st) {
 /* The injected resolver's answer: as boxo, a lookup that found no DNSLink
  * is a 500; a resolver that failed is a 502 (504 when it did not answer
  * in time). */
+static int dl_start(ipns_req_t *r, const char *name, size_t n);
+
 static void dlr_done(void *ud, int status, const char *value) {
   ipns_req_t *r = ud;
   r->dlr = NULL;
+  if (status == -ENOTSUP) { /* a relay's answer: not the resolver's name */
+    int rc = dl_start(r, r->dlr_dom, strlen(r->dlr_dom));
+    if (rc)
+      resolved(r, rc, NULL);
+    return;
+  }
   if (status && status != TR_ENOTFOUND && status != -ENOMEM)
     r->fail_code = status == -ETIMEDOUT ? 504 : 502;
   gw_ipns_t rec = {.value = value, .ttl_s = -1};
   resolved(r, status, status ? NULL : &rec);
+}
+
+/* The name map, then the system resolver, in the worker pool. */
+static int dl_start(ipns_req_t *r, const char *name, size_t n) {
+  dl_job_t *j = tr_calloc(1, sizeof *j);
+  if (!j)
+    return -ENOMEM;
+  j->w.data = j;
+  j->r = r;
+  j->d = r->ctx->dnslink;
+  memcpy(j->domain, name, n);
+  if (r->depth == 0)
+    r->dnslink = true;
+  int rc = uv_queue_work(r->ctx->loop, &j->w, dl_work, dl_done);
+  if (rc) {
+    tr_free(j);
+    return -EIO;
+  }
+  r->dl = j;
+  return 0;
 }
 
 static int start(ipns_req_t *r, const char *name, size_t n) {
@@ -208,33 +237,20 @@ static int start(ipns_req_t *r, const char *name, size_t n) {
     const gw_dnslink_t *d = r->ctx->dnslink;
     if (!d || !gw_dnslink_domain_ok(name, n) || n >= sizeof r->dl->domain)
       return TR_EPEERID;
-    if (d->resolver && !gw_dnslink_map_get(d, name, n)) {
-      char dom[sizeof r->dl->domain];
-      memcpy(dom, name, n);
-      dom[n] = 0;
-      int rc = d->resolver->lookup(d->resolver->ud, dom, dlr_done, r, &r->dlr);
+    if (d->resolver && !gw_dnslink_map_get(d, name, n) &&
+        n < sizeof r->dlr_dom) {
+      memcpy(r->dlr_dom, name, n);
+      r->dlr_dom[n] = 0;
+      int rc = d->resolver->lookup(d->resolver->ud, r->dlr_dom, dlr_done, r,
+                                   &r->dlr);
       if (rc != -ENOTSUP) {
         if (!rc && r->depth == 0)
           r->dnslink = true;
         return rc;
       }
+      r->dlr = NULL;
     }
-    dl_job_t *j = tr_calloc(1, sizeof *j);
-    if (!j)
-      return -ENOMEM;
-    j->w.data = j;
-    j->r = r;
-    j->d = r->ctx->dnslink;
-    memcpy(j->domain, name, n);
-    if (r->depth == 0)
-      r->dnslink = true;
-    int rc = uv_queue_work(r->ctx->loop, &j->w, dl_work, dl_done);
-    if (rc) {
-      tr_free(j);
-      return -EIO;
-    }
-    r->dl = j;
-    return 0;
+    return dl_start(r, name, n);
   }
   if (!r->ctx->router)
     return -ENOTSUP;

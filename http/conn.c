@@ -39,25 +39,27 @@ static uint32_t ip_hash(const char *s) {
   return h % HTTP_IP_BUCKETS;
 }
 
-http_ip_t *http__ip_get(http_server_t *s, const char *addr) {
-  http_ip_t **pp = &s->ips[ip_hash(addr)];
-  for (http_ip_t *p = *pp; p; p = p->next)
+static void ip_lock(http_server_t *s) {
+  if (s->ipmu)
+    pthread_mutex_lock(s->ipmu);
+}
+
+static void ip_unlock(http_server_t *s) {
+  if (s->ipmu)
+    pthread_mutex_unlock(s->ipmu);
+}
+
+static http_ip_t *ip_find(http_ip_t *const *ips, const char *addr) {
+  for (http_ip_t *p = ips[ip_hash(addr)]; p; p = p->next)
     if (!strcmp(p->addr, addr))
       return p;
-  http_ip_t *p = tr_calloc(1, sizeof *p);
-  if (!p)
-    return NULL;
-  snprintf(p->addr, sizeof p->addr, "%s", addr);
-  p->tokens = s->lim.rate_burst;
-  p->refill_ms = uv_now(s->loop);
-  p->next = *pp;
-  *pp = p;
-  return p;
+  return NULL;
 }
 
 /* Forget an address once it has no connections and a full bucket: a client
- * that reconnects for each request keeps its (partly empty) bucket. */
-void http__ip_release(http_server_t *s, http_ip_t *ip) {
+ * that reconnects for each request keeps its (partly empty) bucket.  Under
+ * the lock. */
+static void ip_release(http_server_t *s, http_ip_t *ip) {
   if (ip->conns || ip->tokens < s->lim.rate_burst)
     return;
   http_ip_t **pp = &s->ips[ip_hash(ip->addr)];
@@ -68,20 +70,53 @@ void http__ip_release(http_server_t *s, http_ip_t *ip) {
   tr_free(ip);
 }
 
+http_ip_t *http__ip_take(http_server_t *s, const char *addr) {
+  ip_lock(s);
+  http_ip_t *p = ip_find(s->ips, addr);
+  if (!p && (p = tr_calloc(1, sizeof *p))) {
+    snprintf(p->addr, sizeof p->addr, "%s", addr);
+    p->tokens = s->lim.rate_burst;
+    p->refill_ms = uv_now(s->loop);
+    http_ip_t **pp = &s->ips[ip_hash(addr)];
+    p->next = *pp;
+    *pp = p;
+  }
+  if (p && p->conns >= s->lim.max_conns_per_ip) {
+    ip_release(s, p);
+    p = NULL;
+  } else if (p)
+    p->conns++;
+  ip_unlock(s);
+  return p;
+}
+
+void http__ip_put(http_server_t *s, http_ip_t *ip) {
+  ip_lock(s);
+  ip->conns--;
+  ip_release(s, ip);
+  ip_unlock(s);
+}
+
 bool http__rate_ok(http_conn_t *c) {
   http_server_t *s = c->srv;
   if (!s->lim.rate_per_ip || !c->ip)
     return true;
+  /* Loops' clocks (uv_now) are all the monotonic clock, each cached at its
+   * own loop turn: a few ms apart at most, which the bucket absorbs. */
   uint64_t now = uv_now(s->loop);
   http_ip_t *ip = c->ip;
-  ip->tokens += (double)(now - ip->refill_ms) * s->lim.rate_per_ip / 1000.0;
+  ip_lock(s);
+  if (now > ip->refill_ms) {
+    ip->tokens += (double)(now - ip->refill_ms) * s->lim.rate_per_ip / 1000.0;
+    ip->refill_ms = now;
+  }
   if (ip->tokens > s->lim.rate_burst)
     ip->tokens = s->lim.rate_burst;
-  ip->refill_ms = now;
-  if (ip->tokens < 1)
-    return false;
-  ip->tokens -= 1;
-  return true;
+  bool ok = ip->tokens >= 1;
+  if (ok)
+    ip->tokens -= 1;
+  ip_unlock(s);
+  return ok;
 }
 
 const char *http__date(http_server_t *s) {
@@ -97,11 +132,39 @@ const char *http__date(http_server_t *s) {
 }
 
 
-uint32_t http_server_conns_from(const http_server_t *s, const char *addr) {
-  for (const http_ip_t *p = s->ips[ip_hash(addr)]; p; p = p->next)
-    if (!strcmp(p->addr, addr))
-      return p->conns;
+uint32_t http_server_conns_from(const http_server_t *cs, const char *addr) {
+  http_server_t *s = (http_server_t *)cs; /* the lock, not the table */
+  ip_lock(s);
+  const http_ip_t *p = ip_find(s->ips, addr);
+  uint32_t n = p ? p->conns : 0;
+  ip_unlock(s);
+  return n;
+}
+
+int http_ipshare_new(http_ipshare_t **out) {
+  http_ipshare_t *sh = tr_calloc(1, sizeof *sh);
+  if (!sh)
+    return -ENOMEM;
+  int rc = pthread_mutex_init(&sh->mu, NULL);
+  if (rc) {
+    tr_free(sh);
+    return -rc;
+  }
+  *out = sh;
   return 0;
+}
+
+void http_ipshare_free(http_ipshare_t *sh) {
+  if (!sh)
+    return;
+  for (int i = 0; i < HTTP_IP_BUCKETS; i++)
+    while (sh->ips[i]) {
+      http_ip_t *n = sh->ips[i]->next;
+      tr_free(sh->ips[i]);
+      sh->ips[i] = n;
+    }
+  pthread_mutex_destroy(&sh->mu);
+  tr_free(sh);
 }
 
 /* ---------------------------------------------------------- connections */
@@ -157,10 +220,8 @@ void http__conn_close(http_conn_t *c) {
   if (c->next)
     c->next->prev = c->prev;
   s->nconns--;
-  if (c->ip) {
-    c->ip->conns--;
-    http__ip_release(s, c->ip);
-  }
+  if (c->ip)
+    http__ip_put(s, c->ip);
   s->pending_closes++; /* the server outlives its closing connections */
   uv_close((uv_handle_t *)&c->timer, handle_closed);
   uv_close((uv_handle_t *)&c->tcp, handle_closed);

@@ -44,6 +44,14 @@
  * being served.
  *
  * Everything runs on the loop thread; no function here is thread-safe.
+ * Several servers may serve one port from several loops (one thread each,
+ * http_server_start_ex with reuseport): each server is then used on its
+ * own loop's thread only, and they share nothing but the per-address
+ * table, an http_ipshare_t whose mutex every accept, every close and, with
+ * a rate limit, every request takes, so that max_conns_per_ip and
+ * rate_per_ip stay limits per client address across loops (max_conns is
+ * per server).  http_server_on_done's callback then runs on each server's
+ * thread.
  *
  * Inside, the files form layers (http_int.h has the map): server.c accepts
  * and chooses the framing, http1.c and http2.c frame, req.c implements the
@@ -97,6 +105,31 @@ typedef void (*http_handler_fn)(http_req_t *req, void *ud);
 int http_server_start(uv_loop_t *loop, const char *host, int port,
                     const http_limits_t *limits, http_handler_fn handler,
                     void *ud, http_server_t **srv) TR_WUR;
+
+/* Several servers on one port, each on its own loop (and thread). */
+typedef struct http_ipshare http_ipshare_t;
+typedef struct http_listen {
+  /* Bind with SO_REUSEPORT: the kernel spreads new connections over every
+   * socket bound so to the port (by a hash of the client's address and
+   * port).  Any process of the same user may then bind the port too. */
+  bool reuseport;
+  /* The per-address table the servers share (NULL: the server's own). It
+   * must outlive every server using it. */
+  http_ipshare_t *share;
+} http_listen_t;
+
+/* A table to share: 0, -ENOMEM, or -errno of pthread_mutex_init.  Freed
+ * with http_ipshare_free (NULL: nothing) once no server uses it. */
+int http_ipshare_new(http_ipshare_t **out) TR_WUR;
+void http_ipshare_free(http_ipshare_t *sh);
+
+/* http_server_start with listening options (lo NULL: none, the same as
+ * http_server_start).  Errors as there, and -errno of socket(),
+ * setsockopt() and bind() with reuseport. */
+int http_server_start_ex(uv_loop_t *loop, const char *host, int port,
+                         const http_limits_t *limits, http_handler_fn handler,
+                         void *ud, const http_listen_t *lo,
+                         http_server_t **srv) TR_WUR;
 
 /* The port actually bound (useful with port 0). */
 int http_server_port(const http_server_t *srv);

@@ -26,6 +26,7 @@
 #define HTTP_INT_H
 
 #include <http_parser.h>
+#include <pthread.h>
 #include <nghttp2/nghttp2.h>
 
 #include "http.h"
@@ -79,6 +80,14 @@ typedef struct http_ip {
 #define HTTP_IP_BUCKETS 4096
 #define HTTP_READ_BUF (64u << 10)
 
+/* The per-address table of servers on several loops (http_ipshare_new):
+ * one table, its lock taken by each accept, close and (with a rate limit)
+ * each request. */
+struct http_ipshare {
+  pthread_mutex_t mu;
+  http_ip_t *ips[HTTP_IP_BUCKETS];
+};
+
 struct http_server {
   uv_loop_t *loop;
   uv_tcp_t listener;
@@ -93,7 +102,11 @@ struct http_server {
   void *done_ud;
   uint32_t nconns;
   http_conn_t *conns; /* doubly linked list of open connections */
-  http_ip_t *ips[HTTP_IP_BUCKETS];
+  /* The per-address table: own_ips, or a share's (then ipmu is its lock;
+   * NULL when the table is the server's alone). */
+  http_ip_t **ips;
+  pthread_mutex_t *ipmu;
+  http_ip_t *own_ips[HTTP_IP_BUCKETS];
   bool stopping;
   int pending_closes; /* handles still closing during stop */
   void (*stop_cb)(void *ud);
@@ -249,10 +262,14 @@ const char *http__date(http_server_t *s);
 /* Queue r's drain callback for the next loop turn / take it off the queue. */
 void http__drain_later(http_req_t *r);
 void http__drain_cancel(http_req_t *r);
-/* The entry of a client address, made if new (NULL: out of memory); and
- * its release once it has no connection and a full bucket. */
-http_ip_t *http__ip_get(http_server_t *s, const char *addr);
-void http__ip_release(http_server_t *s, http_ip_t *ip);
+/* The entry of a client address, made if new, with c counted in it:
+ * NULL when out of memory or when the address already holds
+ * max_conns_per_ip.  The look-up, the check and the count are one step
+ * under the table's lock (a shared table: another loop's close may free an
+ * entry with no connection).  http__ip_put uncounts one connection and
+ * forgets the entry once it has none and a full bucket. */
+http_ip_t *http__ip_take(http_server_t *s, const char *addr);
+void http__ip_put(http_server_t *s, http_ip_t *ip);
 /* One handle or connection of s has finished closing: the last one after
  * http_server_stop frees s and calls the stop callback. */
 void http__server_unref(http_server_t *s);

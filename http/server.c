@@ -9,11 +9,17 @@
  * feed looks at the first read: the HTTP/2 connection preface chooses
  * http2.c (prior knowledge), anything else http1.c (which may still switch
  * to HTTP/2 through an h2c upgrade).
+ *
+ * Several servers may listen on one port, one per loop (http_server_start_ex
+ * with reuseport): the kernel spreads connections over their sockets, and
+ * each server then runs on its own loop and thread alone; what they share is
+ * the per-address table (a http_ipshare_t, under its lock).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "http_int.h"
 
@@ -131,17 +137,17 @@ static void on_conn(uv_stream_t *ls, int status) {
    * decrements exactly what its accept incremented (a refused connection
    * used to be closed with c->ip set but uncounted, and its close wrapped
    * the counter, locking the address out until restart). */
-  http_ip_t *ip = http__ip_get(s, addr);
-  if (!ip || s->nconns > s->lim.max_conns ||
-      ip->conns >= s->lim.max_conns_per_ip) {
+  if (s->nconns > s->lim.max_conns) {
     /* Over a limit: close at once, before spending anything on it. */
-    if (ip)
-      http__ip_release(s, ip);
+    http__conn_close(c);
+    return;
+  }
+  http_ip_t *ip = http__ip_take(s, addr);
+  if (!ip) { /* out of memory, or the address holds its share */
     http__conn_close(c);
     return;
   }
   c->ip = ip;
-  ip->conns++;
   c->write_ms = uv_now(s->loop);
   uv_tcp_nodelay(&c->tcp, 1);
   http__conn_read_start(c);
@@ -152,9 +158,41 @@ static void on_conn(uv_stream_t *ls, int status) {
 
 static void server_handle_closed(uv_handle_t *h) { http__server_unref(h->data); }
 
+/* A listening socket with SO_REUSEPORT, for libuv to adopt: libuv 1.44
+ * has no flag for it (UV_TCP_REUSEPORT came in 1.49).  Every socket on the
+ * port must set it, the first one too, and all belong to one user (the
+ * kernel's rule, which also keeps other users off the port). */
+static int reuseport_socket(const struct sockaddr *sa, int *fdp) {
+  int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -errno;
+  int one = 1;
+  socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                            : sizeof(struct sockaddr_in);
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+      setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) ||
+      (sa->sa_family == AF_INET6 &&
+       setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one)) ||
+      bind(fd, sa, len)) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  *fdp = fd;
+  return 0;
+}
+
 int http_server_start(uv_loop_t *loop, const char *host, int port,
-                    const http_limits_t *limits, http_handler_fn handler,
-                    void *ud, http_server_t **srvp) {
+                      const http_limits_t *limits, http_handler_fn handler,
+                      void *ud, http_server_t **srvp) {
+  return http_server_start_ex(loop, host, port, limits, handler, ud, NULL,
+                              srvp);
+}
+
+int http_server_start_ex(uv_loop_t *loop, const char *host, int port,
+                         const http_limits_t *limits, http_handler_fn handler,
+                         void *ud, const http_listen_t *lo,
+                         http_server_t **srvp) {
   http_server_t *s = tr_calloc(1, sizeof *s);
   if (!s)
     return -ENOMEM;
@@ -165,6 +203,11 @@ int http_server_start(uv_loop_t *loop, const char *host, int port,
     http_limits_default(&s->lim);
   s->handler = handler;
   s->ud = ud;
+  s->ips = s->own_ips;
+  if (lo && lo->share) {
+    s->ips = lo->share->ips;
+    s->ipmu = &lo->share->mu;
+  }
   struct sockaddr_storage sa;
   int rc = strchr(host, ':') ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)&sa)
                              : uv_ip4_addr(host, port, (struct sockaddr_in *)&sa);
@@ -183,7 +226,13 @@ int http_server_start(uv_loop_t *loop, const char *host, int port,
     return rc;
   }
   s->listener.data = s;
-  rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&sa, 0);
+  if (lo && lo->reuseport) {
+    int fd = -1;
+    rc = reuseport_socket((struct sockaddr *)&sa, &fd);
+    if (rc == 0 && (rc = uv_tcp_open(&s->listener, fd)))
+      close(fd);
+  } else
+    rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&sa, 0);
   if (rc == 0)
     rc = uv_listen((uv_stream_t *)&s->listener, 4096, on_conn);
   if (rc) {
@@ -227,7 +276,9 @@ void http_server_stop(http_server_t *s, void (*cb)(void *ud), void *ud) {
   uv_close((uv_handle_t *)&s->idle, server_handle_closed);
   while (s->conns)
     http__conn_close(s->conns);
-  for (int i = 0; i < HTTP_IP_BUCKETS; i++)
+  /* A shared table is the share's to free (other loops use it); each
+   * connection closed above has given its count back. */
+  for (int i = 0; !s->ipmu && i < HTTP_IP_BUCKETS; i++)
     while (s->ips[i]) {
       http_ip_t *n = s->ips[i]->next;
       tr_free(s->ips[i]);

@@ -28,6 +28,7 @@
 #include "../dht/reprov.h"
 #include "../dht/swarm.h"
 #include "../gateway/gateway.h"
+#include "gwloops.h"
 #include "../net/autonat.h"
 #include "../net/host.h"
 #include "../net/multiaddr.h"
@@ -98,6 +99,10 @@ typedef struct node {
   node_bitswap_t bitswap; /* and the fetcher of the gateway and API */
   node_scrub_t scrub;     /* Mirror.Scrub: rehash and repair */
   gw_ctx_t gw;   /* the gateway's context */
+  int gw_threads;             /* Gateway.Threads: loops serving the gateway */
+  http_ipshare_t *gw_share;   /* their per-address table (threads > 1) */
+  node_gwloops_t *gwloops;    /* the loops beside the main one, or NULL */
+  char gw_host[64];
   gw_dnslink_t dnslink; /* its DNSLink names (node_dnslink_wire) */
   gw_hosts_t gw_hosts;  /* and its hosts (Gateway.PublicGateways) */
   rpc_ctx_t rpc; /* the API's */
@@ -205,6 +210,9 @@ static void stop_node(node_t *n) {
   node_dnslink_stop(&n->dnslink);
   if (n->ready)
     tr_log(TR_LOG_INFO, "shutting down");
+  /* The other gateway loops first: their requests' fetches and lookups
+   * are relayed to the main loop's fetcher and router, still up here. */
+  node_gwloops_stop(n->gwloops);
   if (n->gateway)
     http_server_stop(n->gateway, NULL, NULL);
   if (n->api)
@@ -308,14 +316,13 @@ static void api_handle(http_req_t *req, void *ud) {
 
 static int listen_on(node_t *n, const node_daemon_opts_t *o, const char *maddr,
                      http_handler_fn fn, void *ud, const http_limits_t *lim,
-                     http_server_t **srv, char *out, size_t outsz,
-                     const char *what) {
-  char host[64];
+                     const http_listen_t *lo, http_server_t **srv, char *out,
+                     size_t outsz, const char *what, char host[64]) {
   int port;
-  if (node_maddr_tcp(maddr, host, sizeof host, &port))
+  if (node_maddr_tcp(maddr, host, 64, &port))
     return startup_fail(o, TR_EUSAGE, "%s: not a TCP multiaddr: %s", what,
                         maddr);
-  int rc = http_server_start(&n->loop, host, port, lim, fn, ud, srv);
+  int rc = http_server_start_ex(&n->loop, host, port, lim, fn, ud, lo, srv);
   if (rc)
     return startup_fail(o, rc, "%s: cannot listen on %s: %s", what, maddr,
                         uv_strerror(rc));
@@ -860,12 +867,23 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   rc = gateway_limits(o, cfg, &glim);
   if (!rc)
     rc = start_signals(n, o);
+  char api_host[64];
   if (!rc)
-    rc = listen_on(n, o, api, api_handle, n, NULL, &n->api,
-                   n->rpc.api_addr, sizeof n->rpc.api_addr, "API");
+    rc = listen_on(n, o, api, api_handle, n, NULL, NULL, &n->api,
+                   n->rpc.api_addr, sizeof n->rpc.api_addr, "API", api_host);
+  if (!rc && node_gw_threads(cfg, &n->gw_threads))
+    rc = startup_fail(o, TR_ECONFIG, "Gateway.Threads: expected 0 (one per "
+                      "core) to %d", NODE_GW_THREADS_MAX);
+  /* More than one loop: every socket on the port needs SO_REUSEPORT, the
+   * main loop's too, and the loops share the per-address limits. */
+  http_listen_t glo = {.reuseport = n->gw_threads > 1};
+  if (!rc && n->gw_threads > 1 && (rc = http_ipshare_new(&n->gw_share)))
+    startup_fail(o, rc, "gateway: %s", tr_strerror(rc));
+  glo.share = n->gw_share;
   if (!rc)
-    rc = listen_on(n, o, gw, gw_gateway_handle, &n->gw, &glim, &n->gateway,
-                   n->rpc.gateway_addr, sizeof n->rpc.gateway_addr, "gateway");
+    rc = listen_on(n, o, gw, gw_gateway_handle, &n->gw, &glim, &glo,
+                   &n->gateway, n->rpc.gateway_addr,
+                   sizeof n->rpc.gateway_addr, "gateway", n->gw_host);
   if (!rc)
     rc = start_swarm(n, o, cfg, &id);
   if (!rc)
@@ -890,8 +908,22 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     rc = node_obs_start(&n->obs, &n->loop, &n->rpc);
   if (!rc)
     rc = node_obs_listener(n->obs, n->api, "api");
-  if (!rc)
+  if (!rc && n->gw_threads == 1)
     rc = node_obs_listener(n->obs, n->gateway, "gateway");
+  if (!rc && n->gw_threads > 1) {
+    /* The other loops start now that the gateway's context is whole
+     * (fetcher, router, DNSLink): each takes a copy. */
+    http_done_fn fn;
+    void *ud;
+    rc = node_obs_listener_fn(n->obs, "gateway", &fn, &ud);
+    if (!rc && (rc = node_gwloops_start(&n->gwloops, &n->loop, &n->gw,
+                                        n->gw_threads, n->gateway, n->gw_host,
+                                        &glim, n->gw_share, fn, ud)))
+      startup_fail(o, rc, "gateway: cannot start %d loops: %s",
+                   n->gw_threads, tr_strerror(rc));
+    if (!rc)
+      rc = node_gwloops_metrics(n->gwloops, node_obs_metrics(n->obs));
+  }
   if (!rc)
     rc = start_mirror(n, o, cfg, &id);
   if (!rc)
@@ -907,8 +939,9 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     tr_log(TR_LOG_INFO, "RPC API server listening on %s (http://%s:%d/api/v0)",
            n->rpc.api_addr, host, port);
   if (node_maddr_tcp(n->rpc.gateway_addr, host, sizeof host, &port) == 0)
-    tr_log(TR_LOG_INFO, "Gateway server listening on %s (http://%s:%d/ipfs/)",
-           n->rpc.gateway_addr, host, port);
+    tr_log(TR_LOG_INFO, "Gateway server listening on %s (http://%s:%d/ipfs/)"
+           " on %d loop%s", n->rpc.gateway_addr, host, port, n->gw_threads,
+           n->gw_threads == 1 ? "" : "s");
   tr_log(TR_LOG_INFO, "peer identity: %s", id.peerid);
   n->ready = true;
   printf("Daemon is ready\n");
@@ -948,6 +981,8 @@ out:
     bs_close(n->env);
   dht_provq_free(n->provq);
   node_obs_free(n->obs); /* after the loop: the last requests report */
+  node_gwloops_free(n->gwloops); /* after the loop and the registry */
+  http_ipshare_free(n->gw_share); /* after every server using it */
   sodium_memzero(&n->key, sizeof n->key);
   tr_bytes_free(&n->snap[0]);
   tr_bytes_free(&n->snap[1]);

@@ -381,6 +381,16 @@ static void on_http_done(const http_req_t *req, int status, uint64_t ns,
 
 int node_obs_listener(node_obs_t *o, http_server_t *srv,
                       const char *handler) {
+  http_done_fn fn;
+  void *ud;
+  int rc = node_obs_listener_fn(o, handler, &fn, &ud);
+  if (!rc)
+    http_server_on_done(srv, fn, ud);
+  return rc;
+}
+
+int node_obs_listener_fn(node_obs_t *o, const char *handler, http_done_fn *fn,
+                         void **ud) {
   if (o->nls == TR_ARRAY_LEN(o->ls))
     return TR_ELIMIT;
   obs_listener_t *l = &o->ls[o->nls];
@@ -399,7 +409,8 @@ int node_obs_listener(node_obs_t *o, http_server_t *srv,
   if (rc)
     return rc;
   o->nls++;
-  http_server_on_done(srv, on_http_done, l);
+  *fn = on_http_done;
+  *ud = l;
   return 0;
 }
 

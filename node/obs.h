@@ -67,6 +67,12 @@ int node_obs_start(node_obs_t **out, uv_loop_t *loop, rpc_ctx_t *rpc) TR_WUR;
 int node_obs_listener(node_obs_t *obs, http_server_t *srv,
                       const char *handler) TR_WUR;
 
+/* The same for a listener on several loops (node/gwloops.h): the metrics
+ * are registered, and *fn, *ud are what each loop's server reports to
+ * (thread-safe: relaxed atomics).  Errors as node_obs_listener. */
+int node_obs_listener_fn(node_obs_t *obs, const char *handler,
+                         http_done_fn *fn, void **ud) TR_WUR;
+
 tr_metrics_t *node_obs_metrics(node_obs_t *obs);
 
 /* A part of the status object under key, made by fn on each poll (a new
