@@ -12,7 +12,9 @@
  * profile (default unixfs-v1-2025) gives every Import.* value, flags
  * override them, a hash other than sha2-256 needs CIDv1.  Files are read
  * with large read(2)s straight into the importer's chunk buffer: one copy
- * from the page cache, one hash per block, one copy into the map.  The whole
+ * from the page cache, one hash per block; the blocks go through a bounded
+ * queue (one copy) to a writer thread that owns the batch (add_pipe.h), so
+ * that hashing goes on while a commit writes and syncs.  The whole
  * add holds the repo's gc lock shared, so GC cannot collect blocks written
  * but not yet pinned; the pins are written in the batch's last transaction.
  *
@@ -27,12 +29,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../dag/importer.h"
+#include "add_pipe.h"
 #include "cli.h"
 
 #define READ_SIZE (4u << 20)
@@ -48,10 +52,13 @@ typedef struct add {
   bool progress;
   const char *pin_name;
   bs_env_t *env;
-  bs_batch_t *batch;
+  cli_pipe_t *pipe;    /* the writer thread, which owns the batch */
   dag_file_t *file;
   tr_bytes_t dirs;     /* "added" lines of directories, printed at the end */
-  tr_bytes_t held;     /* "added" lines of files not yet committed */
+  tr_bytes_t held;     /* "added" lines of files not yet committed (the
+                          writer thread's while it runs) */
+  pthread_mutex_t out; /* stdout's lines and the progress bar on stderr,
+                          which the writer thread clears to print */
   tr_bytes_t path;     /* name of the entry being added, relative */
   uint64_t bytes, blocks;
   cli_progress_t bar;
@@ -64,7 +71,14 @@ static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
                      void *ud) {
   add_t *a = ud;
   a->blocks++;
-  return a->batch ? bs_batch_put(a->batch, cid, data, len) : 0;
+  return a->pipe ? cli__pipe_put(a->pipe, cid, data, len) : 0;
+}
+
+/* A file's line, on the writer thread once its blocks are put: it waits in
+ * held for the next commit. */
+static int hold_line(const char *line, size_t len, void *ud) {
+  add_t *a = ud;
+  return tr_bytes_append(&a->held, line, len);
 }
 
 /* Print the "added" lines of files whose blocks are now committed: a line
@@ -73,9 +87,11 @@ static void print_held(void *ud) {
   add_t *a = ud;
   if (!a->held.len)
     return;
+  pthread_mutex_lock(&a->out);
   cli_progress_clear(&a->bar);
   fwrite(a->held.data, 1, a->held.len, stdout);
   fflush(stdout);
+  pthread_mutex_unlock(&a->out);
   a->held.len = 0;
 }
 
@@ -94,8 +110,8 @@ static int report(add_t *a, const dag_cid_t *cid, const char *name,
     return TR_ETOOBIG;
   if (is_dir)
     return tr_bytes_append(&a->dirs, line, (size_t)n);
-  if (a->batch)
-    return tr_bytes_append(&a->held, line, (size_t)n);
+  if (a->pipe)
+    return cli__pipe_line(a->pipe, line, (size_t)n);
   cli_progress_clear(&a->bar);
   fputs(line, stdout);
   return 0;
@@ -123,7 +139,9 @@ static int add_fd(add_t *a, int fd, dag_import_result_t *res) {
       dag_file_reset(a->file);
       return rc;
     }
+    pthread_mutex_lock(&a->out);
     cli_progress_set(&a->bar, a->bytes);
+    pthread_mutex_unlock(&a->out);
   }
   return dag_file_finish(a->file, res);
 }
@@ -243,6 +261,10 @@ static int add_arg(add_t *a, const char *arg, dag_import_result_t *res) {
       else {
         rc = add_entry(a, dfd, base, 0, res);
         close(dfd);
+        /* The writer's errors (a commit that failed on a full disk) are
+         * this argument's, as they were when it put the blocks itself. */
+        if (!rc && a->pipe)
+          rc = cli__pipe_sync(a->pipe);
       }
     }
   }
@@ -280,6 +302,23 @@ static int parse(cli_t *cli, add_t *a) {
 
 /* ------------------------------------------------------------------ main */
 
+typedef struct pin_arg {
+  const add_t *a;
+  const dag_cid_t *cid;
+} pin_arg_t;
+
+static int pin_in_txn(bs_txn_t *txn, void *arg) {
+  pin_arg_t *p = arg;
+  return bs_pin_add(txn, p->cid, BS_PIN_RECURSIVE, p->a->pin_name, NULL);
+}
+
+/* Pin cid recursively in the batch's transaction, after every block
+ * queued before (the writer thread runs it). */
+static int pin(add_t *a, const dag_cid_t *cid) {
+  pin_arg_t p = {a, cid};
+  return cli__pipe_call(a->pipe, pin_in_txn, &p);
+}
+
 static int run(add_t *a, char **paths, int npaths) {
   int rc = dag_file_new(&a->file, &a->o, put_block, a);
   if (rc) {
@@ -292,7 +331,9 @@ static int run(add_t *a, char **paths, int npaths) {
   dag_import_result_t r;
   if (npaths == 0) { /* stdin; Kubo names it by its CID */
     char s[DAG_CID_STR_MAX];
-    if (!(rc = add_fd(a, 0, &r))) {
+    if (!(rc = add_fd(a, 0, &r)) && a->pipe)
+      rc = cli__pipe_sync(a->pipe);
+    if (!rc) {
       dag_cid_str(&r.cid, s);
       rc = wrap ? dag_dir_add(wrap, s, strlen(s), &r.cid, r.tsize)
                 : report(a, &r.cid, s, false);
@@ -310,10 +351,9 @@ static int run(add_t *a, char **paths, int npaths) {
       base = base ? base + 1 : (const char *)a->path.data;
       if ((rc = dag_dir_add(wrap, base, strlen(base), &r.cid, r.tsize)))
         cli_failf("add -w %s: %s", paths[i], tr_strerror(rc));
-    } else if (a->pin && a->batch) {
+    } else if (a->pin && a->pipe) {
       /* Each argument is its own root, pinned as Kubo pins it. */
-      rc = bs_pin_add(bs_batch_txn(a->batch), &r.cid, BS_PIN_RECURSIVE,
-                      a->pin_name, NULL);
+      rc = pin(a, &r.cid);
       if (rc)
         cli_fail("add: pin", rc);
     }
@@ -321,14 +361,12 @@ static int run(add_t *a, char **paths, int npaths) {
   if (!rc && wrap) {
     if ((rc = dag_dir_finish(wrap, &a->last_root)) == 0)
       rc = report(a, &a->last_root.cid, "", true);
-    if (!rc && a->pin && a->batch)
-      rc = bs_pin_add(bs_batch_txn(a->batch), &a->last_root.cid,
-                      BS_PIN_RECURSIVE, a->pin_name, NULL);
+    if (!rc && a->pin && a->pipe)
+      rc = pin(a, &a->last_root.cid);
     if (rc)
       cli_fail("add -w", rc);
-  } else if (!rc && npaths == 0 && a->pin && a->batch) {
-    if ((rc = bs_pin_add(bs_batch_txn(a->batch), &a->last_root.cid,
-                         BS_PIN_RECURSIVE, a->pin_name, NULL)))
+  } else if (!rc && npaths == 0 && a->pin && a->pipe) {
+    if ((rc = pin(a, &a->last_root.cid)))
       cli_fail("add: pin", rc);
   }
   dag_dir_free(wrap);
@@ -337,6 +375,7 @@ static int run(add_t *a, char **paths, int npaths) {
 
 int cmd_add(cli_t *cli, int argc, char **argv) {
   add_t a = {0};
+  pthread_mutex_init(&a.out, NULL);
   char **paths = argv + 1;
   int npaths = argc - 1, lock = -1;
   int rc = parse(cli, &a) ? TR_EUSAGE : 0;
@@ -346,10 +385,9 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
     else if ((lock = bs_gc_lock_shared(a.env)) < 0) {
       rc = lock;
       cli_fail("add: gc lock", rc);
-    } else if ((rc = bs_batch_begin(a.env, 0, &a.batch)))
+    } else if ((rc = cli__pipe_start(a.env, print_held, hold_line, &a,
+                                     &a.pipe)))
       cli_fail("add", rc);
-    else
-      bs_batch_on_commit(a.batch, print_held, &a);
   }
   if (!rc)
     cli_progress_start(&a.bar, a.progress,
@@ -362,8 +400,8 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
     cli_progress_end(&a.bar);
   else
     cli_progress_clear(&a.bar);
-  if (a.batch) {
-    int e = bs_batch_end(a.batch, rc == 0);
+  if (a.pipe) {
+    int e = cli__pipe_end(a.pipe, rc == 0);
     if (!rc && e) {
       rc = e;
       cli_fail("add: commit", rc);
@@ -383,5 +421,6 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
   tr_bytes_free(&a.dirs);
   tr_bytes_free(&a.held);
   tr_bytes_free(&a.path);
+  pthread_mutex_destroy(&a.out);
   return rc ? 1 : 0;
 }
