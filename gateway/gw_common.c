@@ -16,7 +16,11 @@ size_t gw__std_headers(const gw_target_t *t, const char *etag,
                        http_header_t *h, size_t n) {
   h[n++] = (http_header_t){"X-Ipfs-Path", t->xpath ? t->xpath : t->ipfs_path};
   h[n++] = (http_header_t){"X-Ipfs-Roots", t->roots_hdr};
-  h[n++] = (http_header_t){"Cache-Control", GW_CACHE_IMMUTABLE};
+  /* What an /ipns/ name (or a DNSLink site) points at changes: never
+   * immutable.  boxo sends max-age=TTL when the name's TTL is known and
+   * nothing otherwise; trove does not carry the TTL here, so nothing. */
+  if (!t->xpath || strncmp(t->xpath, "/ipns/", 6))
+    h[n++] = (http_header_t){"Cache-Control", GW_CACHE_IMMUTABLE};
   if (etag)
     h[n++] = (http_header_t){"Etag", etag};
   return n; /* the CORS headers: gw_gateway_handle() adds them to all */

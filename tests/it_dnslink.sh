@@ -79,6 +79,15 @@ eq "$(xpath -H 'Host: site-example-org.ipns.localhost' "$G/sub/in.txt")" "/ipns/
   "X-Ipfs-Path of an inlined DNSLink subdomain"
 eq "$(xpath -H 'Host: site.example.org.ipns.localhost' "$G/a.txt")" "/ipns/site.example.org/a.txt" \
   "X-Ipfs-Path of a DNSLink subdomain"
+# What a name points at changes: never "immutable" (boxo: max-age=TTL when
+# known, else no Cache-Control); an /ipfs/ path is.
+cc() { curl -s -o /dev/null -w '%{header_json}' "$@" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin).get("cache-control", ["none"])[0])'; }
+for u in "$G/ipns/site.example.org/a.txt" "$G/ipns/site.example.org/sub/"; do
+  case "$(cc "$u")" in *immutable*) fail "$u is served as immutable" ;; esac
+done
+case "$(cc -H 'Host: site.example.org' "$G/a.txt")" in *immutable*) fail "a DNSLink site's file is served as immutable" ;; esac
+case "$(cc "$G/ipfs/$ROOT/a.txt")" in *immutable*) ;; *) fail "an /ipfs/ file is not immutable" ;; esac
 K36=$(cd "$HERE/gwconf" && python3 -c '
 import sys
 from ipld import b58decode
