@@ -386,14 +386,9 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   }
   h[n++] = (http_header_t){"Content-Type", ctype};
   h[n++] = (http_header_t){"X-Content-Type-Options", "nosniff"};
-  n = gw__std_headers(t, etag, h, n);
   /* A custom page of a mutable site (IPNS, DNSLink) is not immutable:
-   * boxo sends no Cache-Control when the name has no TTL. */
-  for (size_t i = 0; t->status && t->site == GW_SITE_MUTABLE && i < n; i++)
-    if (!strcmp(h[i].name, "Cache-Control")) {
-      h[i] = h[--n];
-      break;
-    }
+   * gw__std_headers leaves Cache-Control out for /ipns/ paths. */
+  n = gw__std_headers(t, etag, h, n);
   http_res_start(req, status, h, n, clen);
   gw__target_free(t);
   if (!strcmp(http_req_method(req), "HEAD")) {
