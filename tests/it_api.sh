@@ -108,7 +108,7 @@ n=$(post -F "file=@$D/tree/big.bin" "$A/add?progress=true" | grep -c '"Bytes"')
 # only-hash stores nothing.
 head -c 100000 /dev/urandom >"$D/rand"
 h=$(post -F "file=@$D/rand" "$A/add?only-hash=true" | js 'd["Hash"]')
-[ "$(status "$A/block/stat?arg=$h")" = 500 ] || fail "only-hash stored a block"
+[ "$(status "$A/block/stat?arg=$h&offline=true")" = 500 ] || fail "only-hash stored a block"
 
 # ------------------------------------------------------------ cat / ls / get
 eq "$(post "$A/cat?arg=$TREE/sub/b.txt")" "b"
@@ -178,7 +178,7 @@ eq "$out" True "pin verify"
 # ---------------------------------------------------------------- repo gc
 removed=$(post "$A/repo/gc" | jl 'd["Key"]["/"]')
 [[ "$removed" == *"$k"* ]] || fail "gc did not remove the unpinned block"
-[ "$(status "$A/block/stat?arg=$k")" = 500 ] || fail "block survived gc"
+[ "$(status "$A/block/stat?arg=$k&offline=true")" = 500 ] || fail "block survived gc"
 eq "$(post "$A/cat?arg=$TREE/a.txt")" a "gc removed a pinned block"
 st=$(post "$A/repo/stat")
 [ "$(echo "$st" | js 'd["NumObjects"]')" -ge 10 ] || fail "repo stat: $st"
@@ -207,7 +207,7 @@ out=$(post -F "file=@$WORK/short.car" "$C/dag/import")
 [[ "$out" == *'"Type":"error"'* ]] || fail "truncated CAR: $out"
 eq "$(post "$C/repo/stat" | js 'd["NumObjects"]')" 0 "failed imports stored blocks"
 [ "$(post "$C/refs/local" | wc -c)" = 0 ] || fail "refs/local after failed imports"
-out=$(post "$A/dag/export?arg=$gone" -w '%{http_code}')
+out=$(post "$A/dag/export?arg=$gone&offline=true" -w '%{http_code}')
 [[ "$out" == *500 ]] || fail "export of a missing root: $out"
 
 # -------------------------------------------------------------- node, config
