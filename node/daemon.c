@@ -938,10 +938,13 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   if (node_maddr_tcp(n->rpc.api_addr, host, sizeof host, &port) == 0)
     tr_log(TR_LOG_INFO, "RPC API server listening on %s (http://%s:%d/api/v0)",
            n->rpc.api_addr, host, port);
-  if (node_maddr_tcp(n->rpc.gateway_addr, host, sizeof host, &port) == 0)
-    tr_log(TR_LOG_INFO, "Gateway server listening on %s (http://%s:%d/ipfs/)"
-           " on %d loop%s", n->rpc.gateway_addr, host, port, n->gw_threads,
+  /* The line ends with the URL, as it did: scripts read it. */
+  if (node_maddr_tcp(n->rpc.gateway_addr, host, sizeof host, &port) == 0) {
+    tr_log(TR_LOG_INFO, "Gateway server listening on %s (http://%s:%d/ipfs/)",
+           n->rpc.gateway_addr, host, port);
+    tr_log(TR_LOG_INFO, "gateway: %d loop%s (Gateway.Threads)", n->gw_threads,
            n->gw_threads == 1 ? "" : "s");
+  }
   tr_log(TR_LOG_INFO, "peer identity: %s", id.peerid);
   n->ready = true;
   printf("Daemon is ready\n");

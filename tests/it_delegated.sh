@@ -6,8 +6,8 @@
 #      connects to R and adds a file, which puts A's provider record into
 #      R's DHT table: R's /routing/v1/providers lists A.
 #   2. C has no DHT (Routing.Type delegated), no bootstrap peer, no
-#      connection to A, and Routing.DelegatedRouters [R's gateway, an
-#      https:// URL]: the https one is skipped with a warning; C's gateway
+#      connection to A, and Routing.DelegatedRouters [R's gateway, Kubo's
+#      "auto"]: "auto" (AutoConf) is skipped with a warning; C's gateway
 #      serves A's file byte for byte (C finds A through R, dials it,
 #      bitswap), and C's own /routing/v1/providers answers A (NDJSON too),
 #      /routing/v1/peers A's address.
@@ -73,9 +73,9 @@ done
 
 # --- 2. C finds A through R alone
 start c Routing.Type '"delegated"' \
-  Routing.DelegatedRouters "[\"$GW_r/\", \"https://cid.contact\"]"
+  Routing.DelegatedRouters "[\"$GW_r/\", \"auto\"]"
 grep -q "Routing.DelegatedRouters: 1 of 2 entries skipped: only http://" "$WORK/c.log" ||
-  fail "no warning for the https:// router: $(cat "$WORK/c.log")"
+  fail "no warning for the \"auto\" router: $(cat "$WORK/c.log")"
 grep -q "delegated router: $GW_r\$" "$WORK/c.log" || fail "C does not use R"
 tc() { TROVE_PATH=$WORK/c t "$@"; }
 out=$(tc routing findprovs "$CID") || fail "C's routing findprovs: $out"

@@ -47,7 +47,7 @@ start() {
 }
 start a Gateway.Threads 1
 start b Gateway.Threads "$N"
-grep -q "on $N loops" "$WORK/b.log" || fail "b does not say it serves on $N loops: $(grep Gateway "$WORK/b.log")"
+grep -q "gateway: $N loops" "$WORK/b.log" || fail "b does not say it serves on $N loops: $(grep -i gateway "$WORK/b.log")"
 ta() { TROVE_PATH=$WORK/a t "$@"; }
 tb() { TROVE_PATH=$WORK/b t "$@"; }
 
