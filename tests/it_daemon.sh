@@ -97,6 +97,8 @@ rc=0; wait $DPID || rc=$?
 DPID=""
 [ $rc = 0 ] || { tail -5 "$WORK/daemon.log"; fail "daemon exited $rc after SIGTERM"; }
 [ ! -e "$TROVE_PATH/api" ] || fail "api file left after a clean stop"
+kill "$PYPID" 2>/dev/null; wait "$PYPID" 2>/dev/null || true
+PYPID=""
 echo "ok SIGTERM stops a daemon with stalled clients"
 
 # ------------------------------------------ a second SIGTERM mid-shutdown

@@ -26,11 +26,22 @@ start_daemon() {
   "$TROVE_BIN" daemon --gateway=/ip4/127.0.0.1/tcp/0 \
     --api=/ip4/127.0.0.1/tcp/0 "$@" >"$WORK/daemon.log" 2>&1 &
   DPID=$!
-  for _ in $(seq 100); do
+  # 30 s: a sanitizer build on a loaded machine is slow to start, and
+  # when it does not start the state of the process says where it waits.
+  for _ in $(seq 300); do
     grep -q "Daemon is ready" "$WORK/daemon.log" && break
     kill -0 $DPID 2>/dev/null || { cat "$WORK/daemon.log"; fail "daemon died"; }
     sleep 0.1
   done
+  if ! grep -q "Daemon is ready" "$WORK/daemon.log"; then
+    echo "daemon $DPID not ready after 30 s: $(grep State /proc/$DPID/status 2>/dev/null)," \
+      "wchan $(cat /proc/$DPID/wchan 2>/dev/null); threads:" >&2
+    for t in /proc/$DPID/task/*; do
+      echo "  $(cat "$t/comm" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null)" >&2
+    done
+    cat /proc/$DPID/stack >&2 2>/dev/null || true
+    cat "$WORK/daemon.log"
+  fi
   GPORT=$(sed -n 's#.*Gateway server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$WORK/daemon.log")
   APORT=$(sed -n 's#.*RPC API server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$WORK/daemon.log")
   [ -n "$GPORT" ] && [ -n "$APORT" ] || { cat "$WORK/daemon.log"; fail "no ports in the daemon's log"; }
