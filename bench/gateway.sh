@@ -64,7 +64,7 @@ start_trove() {
   [ -n "$TPORT" ] || { cat "$T/daemon.log"; exit 1; }
 }
 start_trove 0
-AUTO=$(sed -n 's#.*Gateway server listening on .* on \([0-9]*\) loop.*#\1#p' "$T/daemon.log")
+AUTO=$(sed -n 's#.*gateway: \([0-9]*\) loops\{0,1\} (Gateway.Threads).*#\1#p' "$T/daemon.log")
 
 NPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$T/nginx"
