@@ -176,8 +176,9 @@ int bs_batch_reserve(bs_batch_t *b, size_t n) TR_WUR;
 int bs_batch_end(bs_batch_t *b, int commit) TR_WUR;
 
 /* Called after each commit bs_batch_reserve() makes on its own (not after
- * bs_batch_end's: its caller knows), with every put before it durable:
- * the moment to report as added what that commit stored.  Replaces an
+ * bs_batch_end's: its caller knows), with every put before it durable,
+ * power cuts included (with a callback set, those commits sync the meta
+ * page too): the moment to report as added what that commit stored.  Replaces an
  * earlier callback; cb NULL removes it. */
 typedef void (*bs_batch_commit_cb)(void *ud);
 void bs_batch_on_commit(bs_batch_t *b, bs_batch_commit_cb cb, void *ud);

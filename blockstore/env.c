@@ -302,9 +302,10 @@ static int full_disk(bs_env_t *env, int rc) {
  * pages, and the meta page that makes it durable is flushed separately by
  * mdb_env_sync().  Every public commit does both, so durability is LMDB's
  * usual; a batch's intermediate commits skip the second flush (half the
- * syncs of an import) and the batch's last commit does it for all of them.
- * A power loss mid-batch can only roll back to an earlier consistent
- * commit (MDB_NOMETASYNC keeps integrity). */
+ * syncs of an import) and the batch's last commit does it for all of them,
+ * unless someone waits to report what an intermediate commit stored
+ * (bs_batch_on_commit).  A power loss mid-batch can only roll back to an
+ * earlier consistent commit (MDB_NOMETASYNC keeps integrity). */
 static int commit(bs_txn_t *txn, bool durable) {
   bs_env_t *env = txn->env;
   bool rdonly = txn->rdonly;
@@ -456,8 +457,15 @@ int bs_batch_reserve(bs_batch_t *b, size_t n) {
     if (rc)
       return rc;
     bs__release_map(b->env);
-    if (b->on_commit)
+    /* Someone reports what this commit stored: make it durable first.
+     * The commit flushed its data but not its meta page (see commit()),
+     * so a power cut could still roll it back; syncing the meta page
+     * alone costs ~3 ms here (strace of a 512 MiB add). */
+    if (b->on_commit) {
+      if ((rc = bs__sync(b->env)))
+        return rc;
       b->on_commit(b->on_commit_ud);
+    }
     if ((rc = batch_open(b, 2 * (uint64_t)b->limit + cost)))
       return rc;
   }
