@@ -21,6 +21,14 @@ struct bs_env {
    * itself only refuses a resize while this process has a write
    * transaction, not while other threads hold read views. */
   pthread_rwlock_t maplock;
+  /* Where the map lies, for bs__release_map: found in /proc/self/maps
+   * once per mapping, not per release.  map_gen counts the remaps
+   * (mdb_env_set_mapsize, under maplock held exclusively); the range is
+   * valid while map_seen equals it.  Guarded by maplock: written with it
+   * held shared by the releasing thread (map_mu serialises those). */
+  uint64_t map_gen, map_seen;
+  uintptr_t map_lo, map_hi; /* [lo, hi); lo == hi: none found */
+  pthread_mutex_t map_mu;
   /* <repo>/repo.lock held shared while the environment is open, so that
    * bs_compact() can tell that nobody else has the repo open. */
   int repo_lock;

@@ -33,9 +33,13 @@
 
 #define BS_MAP_INITIAL (1ull << 30)
 #define BS_MAP_SLACK (256ull << 20)
-/* Value bytes a batch puts between two releases of the map (see
- * bs_batch_reserve). */
+/* A batch releases the map (see bs_batch_reserve) after this many value
+ * bytes or this many puts, whichever comes first.  Each put touches a leaf
+ * of the blocks database and one of the keyspace index, and each touch
+ * maps a whole page-cache folio (up to 256 KiB here): the puts bound the
+ * file-mapped RSS, the bytes the time between releases of large blocks. */
 #define BS_BATCH_RELEASE (4u << 20)
+#define BS_BATCH_RELEASE_PUTS 64u
 
 int bs__err(int rc) {
   switch (rc) {
@@ -102,6 +106,7 @@ static int grow_for(bs_env_t *env, uint64_t need) {
     while (used + need + BS_MAP_SLACK > map)
       map *= 2;
     rc = bs__err(mdb_env_set_mapsize(env->mdb, map));
+    env->map_gen++;
   }
   pthread_rwlock_unlock(&env->maplock);
   return rc;
@@ -137,6 +142,8 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
                                 PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
   pthread_rwlock_init(&env->maplock, &attr);
   pthread_rwlockattr_destroy(&attr);
+  pthread_mutex_init(&env->map_mu, NULL);
+  env->map_gen = 1; /* map_seen 0: not looked up yet */
   int rc = env->path ? mdb_env_create(&env->mdb) : ENOMEM;
   if (rc)
     goto fail;
@@ -244,6 +251,7 @@ void bs_close(bs_env_t *env) {
   if (env->mdb)
     mdb_env_close(env->mdb);
   pthread_rwlock_destroy(&env->maplock);
+  pthread_mutex_destroy(&env->map_mu);
   if (env->repo_lock >= 0)
     close(env->repo_lock);
   tr_free(env->path);
@@ -275,6 +283,7 @@ int bs_txn_begin(bs_env_t *env, unsigned flags, bs_txn_t **txnp) {
     if (rc == MDB_MAP_RESIZED && tries < 3) {
       pthread_rwlock_wrlock(&env->maplock);
       mdb_env_set_mapsize(env->mdb, 0);
+      env->map_gen++;
       pthread_rwlock_unlock(&env->maplock);
       continue;
     }
@@ -343,6 +352,7 @@ struct bs_batch {
   uint64_t worst; /* map bytes the current transaction may use, at most */
   uint64_t room;  /* bytes the map had free when the txn began */
   size_t since;   /* value bytes put since the map was last released */
+  unsigned since_puts; /* and puts */
   bs_batch_commit_cb on_commit;
   void *on_commit_ud;
 };
@@ -368,12 +378,18 @@ static void debug_kill_point(void) {
 /* Pages of the map stay counted in this process's RSS until it unmaps
  * them, though they are only page cache: those a batch read, and with the
  * write map every page a commit wrote (a 256 MiB commit maps 237 MiB).
- * After a commit nothing of the map is needed in our page tables: drop it
- * all.  Safe beside readers in other threads, who simply fault their pages
- * back from the page cache. */
-void bs__release_map(bs_env_t *env) {
+ * And each page touched maps more than itself: the kernel maps the whole
+ * page-cache folio around it (Linux 6.18, ext4: ~1 MB per touch of a file
+ * written in large chunks, MADV_RANDOM or not; LMDB's commits write runs
+ * of up to 256 KiB).  After a commit nothing of the map is needed in our
+ * page tables: drop it all.  Safe beside readers in other threads, who
+ * simply fault their pages back from the page cache; and with the write
+ * map too (a dirty page's state moves to the page cache as it is
+ * unmapped), though batches leave that map alone until their commit. */
+static void find_map(bs_env_t *env) {
   /* LMDB does not say where its map is (me_mapaddr is only set with
    * MDB_FIXEDMAP), so find the mapping of data.mdb by its inode. */
+  env->map_lo = env->map_hi = 0;
   int fd;
   struct stat st;
   if (mdb_env_get_fd(env->mdb, &fd) || fstat(fd, &st))
@@ -389,10 +405,37 @@ void bs__release_map(bs_env_t *env) {
     if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &off, &maj,
                &min, &ino) == 7 &&
         ino == (unsigned long)st.st_ino && perms[3] == 's' &&
-        makedev(maj, min) == st.st_dev)
-      madvise((void *)lo, hi - lo, MADV_DONTNEED);
+        makedev(maj, min) == st.st_dev) {
+      /* One mmap() of the whole map, but the kernel may list it as
+       * adjacent pieces (different flags): take their union. */
+      if (env->map_lo == env->map_hi) {
+        env->map_lo = lo;
+        env->map_hi = hi;
+      } else if (lo == env->map_hi) {
+        env->map_hi = hi;
+      }
+    }
   }
   fclose(f);
+}
+
+void bs__release_map(bs_env_t *env) {
+  /* The map must not move while we drop it: a remap takes maplock
+   * exclusively, so hold it shared - without blocking, as the caller may
+   * be inside a transaction (holding it already: a blocking second
+   * rdlock could deadlock behind a waiting writer).  Busy means a remap
+   * is under way or queued: skip this release, the next one will do. */
+  if (pthread_rwlock_tryrdlock(&env->maplock))
+    return;
+  pthread_mutex_lock(&env->map_mu);
+  if (env->map_seen != env->map_gen) {
+    find_map(env);
+    env->map_seen = env->map_gen;
+  }
+  if (env->map_hi > env->map_lo)
+    madvise((void *)env->map_lo, env->map_hi - env->map_lo, MADV_DONTNEED);
+  pthread_mutex_unlock(&env->map_mu);
+  pthread_rwlock_unlock(&env->maplock);
 }
 
 void bs_release_map(bs_env_t *env) { bs__release_map(env); }
@@ -478,9 +521,11 @@ ok:; /* a declaration follows: clang refuses a label on one in C11 */
    * pages: dropping them is safe (with it, the transaction writes in the
    * map: left alone until the commit). */
   unsigned fl = 0;
-  if ((b->since += n) >= BS_BATCH_RELEASE &&
+  if (((b->since += n) >= BS_BATCH_RELEASE ||
+       ++b->since_puts >= BS_BATCH_RELEASE_PUTS) &&
       !mdb_env_get_flags(b->env->mdb, &fl) && !(fl & MDB_WRITEMAP)) {
     b->since = 0;
+    b->since_puts = 0;
     bs__release_map(b->env);
   }
   b->pending += n;
