@@ -52,7 +52,9 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
-BENCH_SRC := $(wildcard bench/*.c)
+# bench/bench_util.c is not a program: it is linked into each of them.
+BENCH_UTIL := bench/bench_util.c
+BENCH_SRC := $(filter-out $(BENCH_UTIL),$(wildcard bench/*.c))
 BENCHES  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 # Helper programs the tests run, built beside the unit tests and not run by
 # themselves: tests/evil_peer.c (a hostile libp2p peer for it_p2p_hostile.sh
@@ -98,9 +100,9 @@ $(B)/tests/%: tests/%.c $(B)/libtrove.a $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(B)/libtrove.a $(shell pkg-config --libs cmocka) $(LDLIBS)
 
-$(B)/bench/%: bench/%.c $(B)/libtrove.a
+$(B)/bench/%: bench/%.c $(BENCH_UTIL) bench/bench_util.h $(B)/libtrove.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtrove.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BENCH_UTIL) $(B)/libtrove.a $(LDLIBS)
 
 tests: $(BIN) $(TESTS) $(TOOLS)
 

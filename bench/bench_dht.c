@@ -37,13 +37,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,83 +51,12 @@
 #include "../dht/reprov.h"
 #include "../dht/sim.h"
 #include "../dht/sweep.h"
+#include "bench_util.h"
 
 #define SEED 20261201
 #define SLICE_MS 100
 
 static int missed;
-
-TR_PRINTF(1, 2) static void die(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("bench_dht: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-  exit(2);
-}
-
-static void check(int rc, const char *what) {
-  if (rc)
-    die("%s: %s", what, tr_strerror(rc));
-}
-
-static void *xcalloc(size_t n, size_t sz) {
-  void *p = calloc(n, sz);
-  if (!p)
-    die("out of memory (%zu x %zu bytes)", n, sz);
-  return p;
-}
-
-static uint64_t env_u64(const char *name, uint64_t def) {
-  const char *s = getenv(name);
-  if (!s || !*s)
-    return def;
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno || *end)
-    die("%s=%s: not a number", name, s);
-  return v;
-}
-
-static double wall(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* 1234567 -> "1,234,567", in one of 16 static buffers (several may
- * appear in one printf). */
-static const char *commas(uint64_t v) {
-  static char ring[16][32];
-  static unsigned at;
-  char *buf = ring[at++ % 16], tmp[32];
-  int n = snprintf(tmp, sizeof tmp, "%" PRIu64, v), o = 0;
-  for (int i = 0; i < n; i++) {
-    if (i && (n - i) % 3 == 0)
-      buf[o++] = ',';
-    buf[o++] = tmp[i];
-  }
-  buf[o] = 0;
-  return buf;
-}
-
-static long status_kb(const char *field) {
-  char line[256];
-  FILE *f = fopen("/proc/self/status", "r");
-  if (!f)
-    return -1;
-  long v = -1;
-  size_t fl = strlen(field);
-  while (fgets(line, sizeof line, f))
-    if (!strncmp(line, field, fl) && line[fl] == ':') {
-      v = strtol(line + fl + 1, NULL, 10);
-      break;
-    }
-  fclose(f);
-  return v;
-}
 
 static uint64_t rng_s = SEED;
 static uint64_t rnd(void) {
@@ -237,9 +163,9 @@ static int repo_keys_fn(void *ud, const uint8_t prefix[32], unsigned bits,
                         const uint8_t *after, dht_sweep_key_t *out,
                         size_t max) {
   repo_keys_t *r = ud;
-  double t = wall();
+  double t = now();
   int n = dht_reprov_keys(&r->src, prefix, bits, after, out, max);
-  r->secs += wall() - t;
+  r->secs += now() - t;
   r->calls++;
   return n;
 }
@@ -264,7 +190,7 @@ static void repo_build(repo_keys_t *r, size_t ncids) {
     return;
   }
   check(bs_open(&r->src.env, r->dir, BS_CREATE), "bs_open");
-  double t = wall();
+  double t = now();
   bs_batch_t *b;
   check(bs_batch_begin(r->src.env, 0, &b), "bs_batch_begin");
   for (size_t i = 0; i < ncids; i++) {
@@ -280,23 +206,14 @@ static void repo_build(repo_keys_t *r, size_t ncids) {
   bs_close(r->src.env);
   printf("reprovide from a repo: %s blocks stored in %.1f s (keyspace "
          "index included, one process of its own)\n",
-         commas(ncids), wall() - t);
+         commas(ncids), now() - t);
   fflush(stdout);
   _exit(0);
 }
 
 static void repo_free(repo_keys_t *r) {
   bs_close(r->src.env);
-  DIR *d = opendir(r->dir);
-  struct dirent *e;
-  char f[128];
-  while (d && (e = readdir(d)))
-    if (e->d_name[0] != '.' &&
-        (size_t)snprintf(f, sizeof f, "%s/%s", r->dir, e->d_name) < sizeof f)
-      unlink(f);
-  if (d)
-    closedir(d);
-  rmdir(r->dir);
+  rm_dir(r->dir);
 }
 
 /* The scan the index replaced: a few pages timed, scaled to the cycle's
@@ -306,13 +223,13 @@ static void repo_scan_reference(repo_keys_t *r) {
   scan.scan = true;
   dht_sweep_key_t out[DHT_SWEEP_PAGE];
   const int pages = 3;
-  double t = wall();
+  double t = now();
   for (int i = 0; i < pages; i++) {
     uint8_t prefix[32] = {(uint8_t)(i * 85)};
     if (dht_reprov_keys(&scan, prefix, 8, NULL, out, DHT_SWEEP_PAGE) < 0)
       die("scan failed");
   }
-  double per = (wall() - t) / pages;
+  double per = (now() - t) / pages;
   printf("dht reprovide keys from a repo: index %s pages in %.2f s "
          "(%.3f ms a page); reference: the scan, %.1f ms a page, %.0f s "
          "for the cycle's pages; ratio %.0fx\n",
@@ -484,7 +401,7 @@ static void verify(dht_sim_t *s, size_t x, const keyset_t *ks, size_t want,
 static void reprovide(dht_sim_t *s, size_t ncids, size_t sample) {
   const size_t X = 0;
   size_t n = dht_sim_size(s);
-  double t0 = wall();
+  double t0 = now();
   keyset_t ks = {.v = xcalloc(ncids, sizeof(hk_t)), .n = ncids};
   for (size_t i = 0; i < ncids; i++) {
     uint8_t mh[34];
@@ -495,7 +412,7 @@ static void reprovide(dht_sim_t *s, size_t ncids, size_t sample) {
   qsort(ks.v, ncids, sizeof *ks.v, hk_cmp);
   printf("reprovide: %s CIDs keyed by SHA-256 in %.1f s (the caller's "
          "index: %.1f MiB)\n",
-         commas(ncids), wall() - t0,
+         commas(ncids), now() - t0,
          (double)ncids * sizeof(hk_t) / 1048576.0);
 
   /* Every store gets a record from X first: the first record a simulated
@@ -521,9 +438,9 @@ static void reprovide(dht_sim_t *s, size_t ncids, size_t sample) {
   dht_sweep_t *sw;
   dht_sim_stats_t s0, s1;
   dht_sim_stats(s, &s0);
-  long rss0 = status_kb("VmRSS"), hwm0 = status_kb("VmHWM");
+  long rss0 = proc_status_kb(0, "VmRSS"), hwm0 = proc_status_kb(0, "VmHWM");
   size_t heap0 = mallinfo2().uordblks;
-  double t1 = wall();
+  double t1 = now();
   uint64_t sim0 = dht_sim_now(s);
   check(dht_sweep_new(dht_sim_node(s, X), &o, &sw), "dht_sweep_new");
   dht_sweep_stats_t st;
@@ -542,8 +459,8 @@ static void reprovide(dht_sim_t *s, size_t ncids, size_t sample) {
       next = now + SLICE_MS;
     dht_sim_run(s, next > now ? next : now + 1);
   }
-  double secs = wall() - t1;
-  long hwm1 = status_kb("VmHWM"), rss1 = status_kb("VmRSS");
+  double secs = now() - t1;
+  long hwm1 = proc_status_kb(0, "VmHWM"), rss1 = proc_status_kb(0, "VmRSS");
   size_t heap1 = mallinfo2().uordblks;
   dht_sim_stats(s, &s1);
   dht_sweep_free(sw);
@@ -578,7 +495,7 @@ static void reprovide(dht_sim_t *s, size_t ncids, size_t sample) {
   /* One lookup per CID, on a sample from another range of CIDs. */
   const dht_query_cbs_t cbs = {.on_done = one_done};
   uint64_t lk_msgs = 0, fails = 0;
-  double t2 = wall();
+  double t2 = now();
   for (size_t i = 0; i < sample; i++) {
     uint8_t mh[34];
     cid_key((uint32_t)(ncids + i), mh);
@@ -595,7 +512,7 @@ static void reprovide(dht_sim_t *s, size_t ncids, size_t sample) {
   printf("one lookup per CID: %s provides measured (%.1f s here, %s "
          "failed), %s requests (lookup + ADD_PROVIDER), scaled x%.0f to "
          "%s CIDs: %s lookups, %s requests\n",
-         commas(sample), wall() - t2, commas(fails),
+         commas(sample), now() - t2, commas(fails),
          commas(lk_msgs), scale, commas(ncids),
          commas((uint64_t)per_lookups), commas((uint64_t)per_msgs));
   double lr = per_lookups / (double)(st.lookups ? st.lookups : 1);
@@ -638,15 +555,15 @@ int main(void) {
     sample = ncids;
   if (!nl || !ncids || big < 2 || ncids > UINT32_MAX / 2)
     die("bad settings");
-  double t = wall();
+  double t = now();
   dht_sim_t *s = network(1000);
-  printf("network: 1,000 nodes filled in %.1f s\n", wall() - t);
+  printf("network: 1,000 nodes filled in %.1f s\n", now() - t);
   lookups(s, nl, false);
   dht_sim_free(s);
-  t = wall();
+  t = now();
   s = network(big);
   printf("network: %s nodes filled in %.1f s, VmRSS %.0f MiB\n",
-         commas(big), wall() - t, status_kb("VmRSS") / 1024.0);
+         commas(big), now() - t, proc_status_kb(0, "VmRSS") / 1024.0);
   lookups(s, nl, true);
   reprovide(s, ncids, sample);
   dht_sim_free(s);

@@ -20,7 +20,7 @@
 #                    with two roots
 #   gc               on that repo, the second file unpinned (not timed),
 #                    then `repo gc`: BENCH_KUBO_BLOCKS blocks, 10% garbage
-#                    (the shape of bench_blockstore's GC row, with leaves of
+#                    (the shape of bench_gc's row, with leaves of
 #                    one size)
 #   gateway 1 KiB,   each daemon serving a file it added, `wrk -t2 -c64`
 #   gateway 1 MiB    for BENCH_DURATION s; requests/s and MB/s (10^6 B)
