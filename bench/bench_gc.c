@@ -368,10 +368,15 @@ typedef struct gc_run {
 } gc_run_t;
 
 /* Run "bench_gc <mode> dir fd [arg]" and collect its line; the
- * child's memory is sampled from here meanwhile. */
+ * child's memory is sampled from here meanwhile, from its exec on: until
+ * then /proc/<pid> shows this process's image (the fork's copy, ~58 MiB
+ * of anonymous memory here after building the repo), which the sampler
+ * used to catch now and then as the child's peak.  xfd's write end is
+ * close-on-exec: its read end sees EOF once the exec is done (or the child
+ * has died). */
 static gc_run_t gc_spawn(const char *mode, const char *dir, const char *arg) {
-  int pfd[2];
-  if (pipe(pfd))
+  int pfd[2], xfd[2];
+  if (pipe(pfd) || pipe2(xfd, O_CLOEXEC))
     die("pipe: %s", strerror(errno));
   char fdarg[16];
   snprintf(fdarg, sizeof fdarg, "%d", pfd[1]);
@@ -380,10 +385,16 @@ static gc_run_t gc_spawn(const char *mode, const char *dir, const char *arg) {
     die("fork: %s", strerror(errno));
   if (pid == 0) {
     close(pfd[0]);
+    close(xfd[0]);
     execl("/proc/self/exe", "bench_gc", mode, dir, fdarg, arg, (char *)NULL);
     _exit(127);
   }
   close(pfd[1]);
+  close(xfd[1]);
+  char c;
+  while (read(xfd[0], &c, 1) < 0 && errno == EINTR)
+    ;
+  close(xfd[0]);
   memwatch_t mw;
   mw_start(&mw, pid);
   int status;
