@@ -354,6 +354,8 @@ static int gc_ref_child(const char *dir, int fd, const char *garbage_file) {
   double secs = now() - t0;
   long hwm = proc_status_kb(0, "VmHWM");
   mdb_env_close(env);
+  free(mh);
+  free(sh);
   char out[256];
   int len = snprintf(out, sizeof out, "%" PRIu64 " 0 0 %.6f %ld %" PRIu64
                      " 0 0 %.6f\n", removed, secs, hwm, io_write_bytes() - w0, secs);
