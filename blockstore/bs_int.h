@@ -24,6 +24,10 @@ struct bs_env {
   /* <repo>/repo.lock held shared while the environment is open, so that
    * bs_compact() can tell that nobody else has the repo open. */
   int repo_lock;
+  /* The map's address range [map_lo, map_hi), 0 when not found: set when
+   * the map is made or moved (map_locate in env.c, under maplock held
+   * exclusively), read under a transaction (maplock shared). */
+  uintptr_t map_lo, map_hi;
 };
 
 struct bs_txn {

@@ -87,6 +87,8 @@ static uint64_t map_bytes(bs_env_t *env) {
   return info.me_mapsize;
 }
 
+static void map_locate(bs_env_t *env);
+
 /* Grow the map so that at least need more bytes fit, keeping slack.  The
  * calling thread must hold no transaction; others finish theirs first
  * (maplock). */
@@ -102,6 +104,7 @@ static int grow_for(bs_env_t *env, uint64_t need) {
     while (used + need + BS_MAP_SLACK > map)
       map *= 2;
     rc = bs__err(mdb_env_set_mapsize(env->mdb, map));
+    map_locate(env);
   }
   pthread_rwlock_unlock(&env->maplock);
   return rc;
@@ -179,6 +182,7 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
   MDB_stat ms;
   mdb_env_stat(env->mdb, &ms);
   env->pagesize = ms.ms_psize;
+  map_locate(env);
 
   MDB_txn *txn;
   if ((rc = mdb_txn_begin(env->mdb, NULL, (flags & BS_RDONLY) ? MDB_RDONLY : 0,
@@ -275,6 +279,7 @@ int bs_txn_begin(bs_env_t *env, unsigned flags, bs_txn_t **txnp) {
     if (rc == MDB_MAP_RESIZED && tries < 3) {
       pthread_rwlock_wrlock(&env->maplock);
       mdb_env_set_mapsize(env->mdb, 0);
+      map_locate(env);
       pthread_rwlock_unlock(&env->maplock);
       continue;
     }
@@ -364,20 +369,17 @@ static void debug_kill_point(void) {
     raise(SIGKILL);
 }
 
-/* Pages of the map stay counted in this process's RSS until it unmaps
- * them, though they are only page cache: those a batch read, and with the
- * write map every page a commit wrote (a 256 MiB commit maps 237 MiB).
- * After a commit nothing of the map is needed in our page tables: drop it
- * all.  Safe beside readers in other threads, who simply fault their pages
- * back from the page cache. */
-void bs__release_map(bs_env_t *env) {
-  /* LMDB does not say where its map is (me_mapaddr is only set with
-   * MDB_FIXEDMAP), so find the mapping of data.mdb by its inode. */
+/* Call fn(env, lo, hi) for each mapping of data.mdb in this process.
+ * LMDB does not say where its map is (me_mapaddr is only set with
+ * MDB_FIXEDMAP), so find it in /proc/self/maps by its inode; one map may
+ * show as several lines when madvise() split its flags. */
+static void map_each(bs_env_t *env,
+                     void (*fn)(bs_env_t *, uintptr_t, uintptr_t)) {
   int fd;
   struct stat st;
   if (mdb_env_get_fd(env->mdb, &fd) || fstat(fd, &st))
     return;
-  FILE *f = fopen("/proc/self/maps", "r");
+  FILE *f = fopen("/proc/self/maps", "re");
   if (!f)
     return;
   char line[512];
@@ -389,9 +391,49 @@ void bs__release_map(bs_env_t *env) {
                &min, &ino) == 7 &&
         ino == (unsigned long)st.st_ino && perms[3] == 's' &&
         makedev(maj, min) == st.st_dev)
-      madvise((void *)lo, hi - lo, MADV_DONTNEED);
+      fn(env, lo, hi);
   }
   fclose(f);
+}
+
+static void drop_range(bs_env_t *env, uintptr_t lo, uintptr_t hi) {
+  (void)env;
+  madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+static void note_range(bs_env_t *env, uintptr_t lo, uintptr_t hi) {
+  if (!env->map_hi || lo < env->map_lo)
+    env->map_lo = lo;
+  if (hi > env->map_hi)
+    env->map_hi = hi;
+}
+
+/* Where the map is, for bs_txn_release: after mdb_env_open and after every
+ * mdb_env_set_mapsize (which remaps), with no transaction of this process
+ * open (maplock held exclusively, or the environment not yet shared). */
+static void map_locate(bs_env_t *env) {
+  env->map_lo = env->map_hi = 0;
+  map_each(env, note_range);
+}
+
+/* Pages of the map stay counted in this process's RSS until it unmaps
+ * them, though they are only page cache: those a batch read, and with the
+ * write map every page a commit wrote (a 256 MiB commit maps 237 MiB).
+ * After a commit nothing of the map is needed in our page tables: drop it
+ * all.  Safe beside readers in other threads, who simply fault their pages
+ * back from the page cache. */
+void bs__release_map(bs_env_t *env) { map_each(env, drop_range); }
+
+void bs_txn_release(bs_txn_t *txn, const void *p, size_t n) {
+  bs_env_t *env = txn->env;
+  uintptr_t ps = (uintptr_t)sysconf(_SC_PAGESIZE);
+  uintptr_t lo = ((uintptr_t)p + ps - 1) & ~(ps - 1);
+  uintptr_t hi = ((uintptr_t)p + n) & ~(ps - 1);
+  /* Only whole pages of the map: a view may also be a block's bytes in
+   * this transaction's heap pages, or an identity CID's, and dropping
+   * those would zero them. */
+  if (hi > lo && lo >= env->map_lo && hi <= env->map_hi)
+    madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
 void bs_release_map(bs_env_t *env) { bs__release_map(env); }
