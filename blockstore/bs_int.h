@@ -45,6 +45,11 @@ void bs__release_map(bs_env_t *env);
  * write map (TROVE_WRITEMAP=1), where this does nothing. */
 void bs__release_map_in_txn(bs_env_t *env);
 
+/* The same while txn is open (the map cannot move under it), without
+ * reading /proc/self/maps: for loops that release often.  Does nothing in
+ * a write transaction with the write map, whose dirty pages are there. */
+void bs__release_map_held(bs_txn_t *txn);
+
 /* Commit txn without making it durable: its pages are written and synced,
  * but the meta page that points at them is not synced (MDB_NOMETASYNC), so
  * a power loss may roll the repo back to the last durable commit - never
