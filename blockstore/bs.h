@@ -158,6 +158,15 @@ int bs_kspace_range(bs_txn_t *txn, const uint8_t from[32], bs_kspace_cb cb,
  * transactions. */
 void bs_release_map(bs_env_t *env);
 
+/* The same for one view p[0..n) that a bs_get() in txn returned, once the
+ * caller is done with its bytes: the whole pages of the map under it leave
+ * this process's page tables, so that a reader streaming a large file
+ * (cat) holds a few pages of it in RSS, not all of them.  The view stays
+ * valid until txn ends (touched again, it faults back in).  Memory that is
+ * not the map (an identity CID's bytes, a write transaction's own pages)
+ * is left alone, so any view of txn may be passed. */
+void bs_txn_release(bs_txn_t *txn, const void *p, size_t n);
+
 /* ----------------------------------------------------------------- batch */
 
 /* A batch is a write transaction that commits on its own every

@@ -21,17 +21,13 @@ struct bs_env {
    * itself only refuses a resize while this process has a write
    * transaction, not while other threads hold read views. */
   pthread_rwlock_t maplock;
-  /* Where the map lies, for bs__release_map: found in /proc/self/maps
-   * once per mapping, not per release.  map_gen counts the remaps
-   * (mdb_env_set_mapsize, under maplock held exclusively); the range is
-   * valid while map_seen equals it.  Guarded by maplock: written with it
-   * held shared by the releasing thread (map_mu serialises those). */
-  uint64_t map_gen, map_seen;
-  uintptr_t map_lo, map_hi; /* [lo, hi); lo == hi: none found */
-  pthread_mutex_t map_mu;
   /* <repo>/repo.lock held shared while the environment is open, so that
    * bs_compact() can tell that nobody else has the repo open. */
   int repo_lock;
+  /* The map's address range [map_lo, map_hi), 0 when not found: set when
+   * the map is made or moved (map_locate in env.c, under maplock held
+   * exclusively), read under a transaction (maplock shared). */
+  uintptr_t map_lo, map_hi;
 };
 
 struct bs_txn {
@@ -48,6 +44,11 @@ void bs__release_map(bs_env_t *env);
  * and the map holds only clean pages - unless the environment has the
  * write map (TROVE_WRITEMAP=1), where this does nothing. */
 void bs__release_map_in_txn(bs_env_t *env);
+
+/* The same while txn is open (the map cannot move under it), without
+ * reading /proc/self/maps: for loops that release often.  Does nothing in
+ * a write transaction with the write map, whose dirty pages are there. */
+void bs__release_map_held(bs_txn_t *txn);
 
 /* Commit txn without making it durable: its pages are written and synced,
  * but the meta page that points at them is not synced (MDB_NOMETASYNC), so

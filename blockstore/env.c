@@ -33,11 +33,12 @@
 
 #define BS_MAP_INITIAL (1ull << 30)
 #define BS_MAP_SLACK (256ull << 20)
-/* A batch releases the map (see bs_batch_reserve) after this many value
- * bytes or this many puts, whichever comes first.  Each put touches a leaf
- * of the blocks database and one of the keyspace index, and each touch
- * maps a whole page-cache folio (up to 256 KiB here): the puts bound the
- * file-mapped RSS, the bytes the time between releases of large blocks. */
+/* A batch releases the map (see bs_batch_reserve) after this much cost
+ * (value bytes + 2 pages a put) or this many puts, whichever comes first.
+ * Each put touches a leaf of the blocks database and one of the keyspace
+ * index, and each touch maps a whole page-cache folio (up to 256 KiB
+ * here): the puts bound the file-mapped RSS, the cost the time between
+ * releases of large blocks. */
 #define BS_BATCH_RELEASE (4u << 20)
 #define BS_BATCH_RELEASE_PUTS 64u
 
@@ -91,6 +92,8 @@ static uint64_t map_bytes(bs_env_t *env) {
   return info.me_mapsize;
 }
 
+static void map_locate(bs_env_t *env);
+
 /* Grow the map so that at least need more bytes fit, keeping slack.  The
  * calling thread must hold no transaction; others finish theirs first
  * (maplock). */
@@ -106,7 +109,7 @@ static int grow_for(bs_env_t *env, uint64_t need) {
     while (used + need + BS_MAP_SLACK > map)
       map *= 2;
     rc = bs__err(mdb_env_set_mapsize(env->mdb, map));
-    env->map_gen++;
+    map_locate(env);
   }
   pthread_rwlock_unlock(&env->maplock);
   return rc;
@@ -142,8 +145,6 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
                                 PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
   pthread_rwlock_init(&env->maplock, &attr);
   pthread_rwlockattr_destroy(&attr);
-  pthread_mutex_init(&env->map_mu, NULL);
-  env->map_gen = 1; /* map_seen 0: not looked up yet */
   int rc = env->path ? mdb_env_create(&env->mdb) : ENOMEM;
   if (rc)
     goto fail;
@@ -186,6 +187,7 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
   MDB_stat ms;
   mdb_env_stat(env->mdb, &ms);
   env->pagesize = ms.ms_psize;
+  map_locate(env);
 
   MDB_txn *txn;
   if ((rc = mdb_txn_begin(env->mdb, NULL, (flags & BS_RDONLY) ? MDB_RDONLY : 0,
@@ -251,7 +253,6 @@ void bs_close(bs_env_t *env) {
   if (env->mdb)
     mdb_env_close(env->mdb);
   pthread_rwlock_destroy(&env->maplock);
-  pthread_mutex_destroy(&env->map_mu);
   if (env->repo_lock >= 0)
     close(env->repo_lock);
   tr_free(env->path);
@@ -283,7 +284,7 @@ int bs_txn_begin(bs_env_t *env, unsigned flags, bs_txn_t **txnp) {
     if (rc == MDB_MAP_RESIZED && tries < 3) {
       pthread_rwlock_wrlock(&env->maplock);
       mdb_env_set_mapsize(env->mdb, 0);
-      env->map_gen++;
+      map_locate(env);
       pthread_rwlock_unlock(&env->maplock);
       continue;
     }
@@ -351,7 +352,8 @@ struct bs_batch {
   size_t pending; /* value bytes put in the current transaction */
   uint64_t worst; /* map bytes the current transaction may use, at most */
   uint64_t room;  /* bytes the map had free when the txn began */
-  size_t since;   /* value bytes put since the map was last released */
+  size_t since;   /* cost (value bytes + 2 pages a put) since the map was
+                     last released: small puts touch pages, not bytes */
   unsigned since_puts; /* and puts */
   bs_batch_commit_cb on_commit;
   void *on_commit_ud;
@@ -375,26 +377,17 @@ static void debug_kill_point(void) {
     raise(SIGKILL);
 }
 
-/* Pages of the map stay counted in this process's RSS until it unmaps
- * them, though they are only page cache: those a batch read, and with the
- * write map every page a commit wrote (a 256 MiB commit maps 237 MiB).
- * And each page touched maps more than itself: the kernel maps the whole
- * page-cache folio around it (Linux 6.18, ext4: ~1 MB per touch of a file
- * written in large chunks, MADV_RANDOM or not; LMDB's commits write runs
- * of up to 256 KiB).  After a commit nothing of the map is needed in our
- * page tables: drop it all.  Safe beside readers in other threads, who
- * simply fault their pages back from the page cache; and with the write
- * map too (a dirty page's state moves to the page cache as it is
- * unmapped), though batches leave that map alone until their commit. */
-static void find_map(bs_env_t *env) {
-  /* LMDB does not say where its map is (me_mapaddr is only set with
-   * MDB_FIXEDMAP), so find the mapping of data.mdb by its inode. */
-  env->map_lo = env->map_hi = 0;
+/* Call fn(env, lo, hi) for each mapping of data.mdb in this process.
+ * LMDB does not say where its map is (me_mapaddr is only set with
+ * MDB_FIXEDMAP), so find it in /proc/self/maps by its inode; one map may
+ * show as several lines when madvise() split its flags. */
+static void map_each(bs_env_t *env,
+                     void (*fn)(bs_env_t *, uintptr_t, uintptr_t)) {
   int fd;
   struct stat st;
   if (mdb_env_get_fd(env->mdb, &fd) || fstat(fd, &st))
     return;
-  FILE *f = fopen("/proc/self/maps", "r");
+  FILE *f = fopen("/proc/self/maps", "re");
   if (!f)
     return;
   char line[512];
@@ -405,20 +398,36 @@ static void find_map(bs_env_t *env) {
     if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &off, &maj,
                &min, &ino) == 7 &&
         ino == (unsigned long)st.st_ino && perms[3] == 's' &&
-        makedev(maj, min) == st.st_dev) {
-      /* One mmap() of the whole map, but the kernel may list it as
-       * adjacent pieces (different flags): take their union. */
-      if (env->map_lo == env->map_hi) {
-        env->map_lo = lo;
-        env->map_hi = hi;
-      } else if (lo == env->map_hi) {
-        env->map_hi = hi;
-      }
-    }
+        makedev(maj, min) == st.st_dev)
+      fn(env, lo, hi);
   }
   fclose(f);
 }
 
+static void note_range(bs_env_t *env, uintptr_t lo, uintptr_t hi) {
+  if (!env->map_hi || lo < env->map_lo)
+    env->map_lo = lo;
+  if (hi > env->map_hi)
+    env->map_hi = hi;
+}
+
+/* Where the map is, for bs_txn_release: after mdb_env_open and after every
+ * mdb_env_set_mapsize (which remaps), with no transaction of this process
+ * open (maplock held exclusively, or the environment not yet shared). */
+static void map_locate(bs_env_t *env) {
+  env->map_lo = env->map_hi = 0;
+  map_each(env, note_range);
+}
+
+/* Pages of the map stay counted in this process's RSS until it unmaps
+ * them, though they are only page cache: those a batch read, and with the
+ * write map every page a commit wrote (a 256 MiB commit maps 237 MiB).
+ * And each page touched maps more than itself: the kernel maps the whole
+ * page-cache folio around it (Linux 6.18, ext4: up to ~1 MB per touch of
+ * a file written in large chunks, MADV_RANDOM or not).  After a commit
+ * nothing of the map is needed in our page tables: drop it all.  Safe
+ * beside readers in other threads, who simply fault their pages back
+ * from the page cache. */
 void bs__release_map(bs_env_t *env) {
   /* The map must not move while we drop it: a remap takes maplock
    * exclusively, so hold it shared - without blocking, as the caller may
@@ -427,15 +436,29 @@ void bs__release_map(bs_env_t *env) {
    * is under way or queued: skip this release, the next one will do. */
   if (pthread_rwlock_tryrdlock(&env->maplock))
     return;
-  pthread_mutex_lock(&env->map_mu);
-  if (env->map_seen != env->map_gen) {
-    find_map(env);
-    env->map_seen = env->map_gen;
-  }
   if (env->map_hi > env->map_lo)
     madvise((void *)env->map_lo, env->map_hi - env->map_lo, MADV_DONTNEED);
-  pthread_mutex_unlock(&env->map_mu);
   pthread_rwlock_unlock(&env->maplock);
+}
+
+void bs__release_map_held(bs_txn_t *txn) {
+  bs_env_t *env = txn->env;
+  unsigned fl = 0;
+  if (env->map_hi && (txn->rdonly || (!mdb_env_get_flags(env->mdb, &fl) &&
+                                      !(fl & MDB_WRITEMAP))))
+    madvise((void *)env->map_lo, env->map_hi - env->map_lo, MADV_DONTNEED);
+}
+
+void bs_txn_release(bs_txn_t *txn, const void *p, size_t n) {
+  bs_env_t *env = txn->env;
+  uintptr_t ps = (uintptr_t)sysconf(_SC_PAGESIZE);
+  uintptr_t lo = ((uintptr_t)p + ps - 1) & ~(ps - 1);
+  uintptr_t hi = ((uintptr_t)p + n) & ~(ps - 1);
+  /* Only whole pages of the map: a view may also be a block's bytes in
+   * this transaction's heap pages, or an identity CID's, and dropping
+   * those would zero them. */
+  if (hi > lo && lo >= env->map_lo && hi <= env->map_hi)
+    madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
 void bs_release_map(bs_env_t *env) { bs__release_map(env); }
@@ -512,21 +535,22 @@ int bs_batch_reserve(bs_batch_t *b, size_t n) {
     if ((rc = batch_open(b, 2 * (uint64_t)b->limit + cost)))
       return rc;
   }
-ok:; /* a declaration follows: clang refuses a label on one in C11 */
+ok:
   /* Inside a transaction too: each block's keyspace entry goes to a
    * random leaf of the index, and each leaf read faults in (with its
    * neighbours: the kernel maps the whole folio) pages that would stay
-   * counted in RSS until the commit.  Without the write map the
-   * transaction's pages are in the heap and the map holds only clean
-   * pages: dropping them is safe (with it, the transaction writes in the
-   * map: left alone until the commit). */
-  unsigned fl = 0;
-  if (((b->since += n) >= BS_BATCH_RELEASE ||
-       ++b->since_puts >= BS_BATCH_RELEASE_PUTS) &&
-      !mdb_env_get_flags(b->env->mdb, &fl) && !(fl & MDB_WRITEMAP)) {
+   * counted in RSS until the commit.  Counted as cost, not value bytes:
+   * small puts touch pages (4 MiB of 512-byte blocks is 8k puts, which
+   * mapped 190-270 MB of a 400 MB map; a CAR import of 200k such blocks
+   * peaked at 438 MiB without its pin, 300 MiB now, same time).  Without
+   * the write map the transaction's pages are in the heap and the map
+   * holds only clean pages: dropping them is safe (with it, the
+   * transaction writes in the map: left alone until the commit). */
+  if ((b->since += cost) >= BS_BATCH_RELEASE ||
+      ++b->since_puts >= BS_BATCH_RELEASE_PUTS) {
     b->since = 0;
     b->since_puts = 0;
-    bs__release_map(b->env);
+    bs__release_map_held(b->txn);
   }
   b->pending += n;
   b->worst += cost;

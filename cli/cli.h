@@ -70,6 +70,30 @@ int cli_bool(const char *opt, const char *val, bool *out);
 /* Write all bytes to fd 1; -errno on failure. */
 int cli_write_out(const void *p, size_t n);
 
+/* pipe_out.c: stdout for a stream of views of one read transaction
+ * (cat): spliced into a pipe without a copy, the views' map pages
+ * released as they go (see the file's comment for why the last pipe-size
+ * bytes are copied).  cli_out_init() with the transaction the views come
+ * from; cli_out_write() is a dag_data_cb (ud: the cli_out_t) and may keep
+ * views queued, so cli_out_finish() must run before the transaction ends,
+ * after an error too.  Both return 0 or -errno (-EPIPE: the reader left). */
+#define CLI_OUT_QUEUE 64         /* views queued at most */
+#define CLI_SPLICE_MIN (64u << 10) /* smaller pieces are copied */
+typedef struct cli_out_piece {
+  const uint8_t *p;
+  size_t n;
+} cli_out_piece_t;
+typedef struct cli_out {
+  bs_txn_t *txn;
+  bool splice; /* stdout is a blocking pipe */
+  size_t cap;  /* its size in bytes */
+  cli_out_piece_t q[CLI_OUT_QUEUE];
+  size_t head, len, queued; /* ring of views, and their bytes */
+} cli_out_t;
+void cli_out_init(cli_out_t *o, bs_txn_t *txn);
+int cli_out_write(const uint8_t *p, size_t n, void *ud);
+int cli_out_finish(cli_out_t *o);
+
 /* The names in directory fd (not closed), sorted by bytes (os.ReadDir's
  * order, in which Kubo adds and prints), "." and ".." left out, dot files
  * too unless hidden.  Free with cli_free_names().  0 or -errno/-ENOMEM. */

@@ -9,7 +9,8 @@
  *
  * All reads happen inside one LMDB read transaction per argument: blocks are
  * views into the map (dag/reader.h), so cat streams a file of any size with
- * the memory of a few stack frames.  get writes only below its output path:
+ * the memory of a few stack frames (and into a pipe without a copy, its
+ * map pages released as it goes: pipe_out.c).  get writes only below its output path:
  * every name is checked (dag_name_ok: no "", ".", "..", '/', NUL), every
  * file, directory and symlink is created relative to its parent's directory
  * descriptor with O_EXCL/O_NOFOLLOW semantics, so neither a hostile name nor
@@ -79,11 +80,6 @@ static int resolve_arg(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
   return rc;
 }
 
-static int write_out(const uint8_t *p, size_t n, void *ud) {
-  (void)ud;
-  return cli_write_out(p, n);
-}
-
 /* ------------------------------------------------------------------ cat */
 
 int cmd_cat(cli_t *cli, int argc, char **argv) {
@@ -108,7 +104,12 @@ int cmd_cat(cli_t *cli, int argc, char **argv) {
       return 1;
     }
     getter_t g = {txn, false, {0}};
-    rc = dag_cat(&cid, offset, length, get_cb, &g, write_out, NULL);
+    cli_out_t out;
+    cli_out_init(&out, txn);
+    rc = dag_cat(&cid, offset, length, get_cb, &g, cli_out_write, &out);
+    int frc = cli_out_finish(&out); /* before the txn ends: views queued */
+    if (!rc)
+      rc = frc;
     bs_txn_abort(txn);
     if (rc == TR_ENOTFILE)
       return cli_failf("cat %s: this dag node is a directory or symlink",

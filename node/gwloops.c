@@ -115,6 +115,10 @@ static void mq_drain(mq_t *q, bool run) {
 /* --------------------------------------------------------------- pool */
 
 typedef struct relay relay_t;
+typedef struct rlink {
+  relay_t *prev, *next;
+  bool on;
+} rlink_t;
 
 typedef struct gwl {
   node_gwloops_t *pool;
@@ -161,8 +165,7 @@ struct relay {
   gwl_t *l;
   int kind;
   /* The calling loop's side. */
-  relay_t *prev, *next; /* in l->live */
-  bool live;
+  rlink_t live; /* in l->live until it ends */
   uint64_t id;
   void *cb_ud;
   bs_fetch_done_cb fetch_cb;
@@ -180,8 +183,7 @@ struct relay {
   uint8_t *rec; /* put_ipns's record; get_ipns's answer */
   size_t rl;
   /* The main loop's side. */
-  relay_t *mprev, *mnext; /* in pool->inflight while held */
-  bool held;
+  rlink_t held; /* in pool->inflight while a real call runs */
   uint64_t handle; /* the fetcher's */
   void *lookup;    /* the router's */
   /* The answer. */
@@ -204,55 +206,57 @@ static void post_or_drop(mq_t *q, relay_t *r, msg_t *m) {
     relay_unref(r);
 }
 
+/* A relay's place in one of its two lists, each touched by one thread
+ * only (the calling loop's live list, the main loop's inflight list);
+ * off is the link's offset in relay_t. */
+#define RLINK(r, off) ((rlink_t *)((char *)(r) + (off)))
+
+static void rl_push(relay_t **head, relay_t *r, size_t off) {
+  rlink_t *k = RLINK(r, off);
+  k->on = true;
+  k->prev = NULL;
+  k->next = *head;
+  if (*head)
+    RLINK(*head, off)->prev = r;
+  *head = r;
+}
+
+static void rl_del(relay_t **head, relay_t *r, size_t off) {
+  rlink_t *k = RLINK(r, off);
+  if (!k->on)
+    return;
+  k->on = false;
+  if (k->prev)
+    RLINK(k->prev, off)->next = k->next;
+  else
+    *head = k->next;
+  if (k->next)
+    RLINK(k->next, off)->prev = k->prev;
+}
+
 /* Main side: r is held (a real call runs) or not. */
 static void hold(node_gwloops_t *p, relay_t *r) {
-  r->held = true;
-  r->mprev = NULL;
-  r->mnext = p->inflight;
-  if (p->inflight)
-    p->inflight->mprev = r;
-  p->inflight = r;
+  rl_push(&p->inflight, r, offsetof(relay_t, held));
 }
 
 static void unhold(node_gwloops_t *p, relay_t *r) {
-  if (!r->held)
-    return;
-  r->held = false;
-  if (r->mprev)
-    r->mprev->mnext = r->mnext;
-  else
-    p->inflight = r->mnext;
-  if (r->mnext)
-    r->mnext->mprev = r->mprev;
+  rl_del(&p->inflight, r, offsetof(relay_t, held));
 }
 
 /* Calling side: its list of relays not yet ended. */
 static void live_add(gwl_t *l, relay_t *r) {
-  r->live = true;
   r->id = ++l->next_id;
-  r->prev = NULL;
-  r->next = l->live;
-  if (l->live)
-    l->live->prev = r;
-  l->live = r;
+  rl_push(&l->live, r, offsetof(relay_t, live));
 }
 
 static void live_del(gwl_t *l, relay_t *r) {
-  if (!r->live)
-    return;
-  r->live = false;
-  if (r->prev)
-    r->prev->next = r->next;
-  else
-    l->live = r->next;
-  if (r->next)
-    r->next->prev = r->prev;
+  rl_del(&l->live, r, offsetof(relay_t, live));
 }
 
 /* The end, on the calling loop. */
 static void done_run(msg_t *m, bool run) {
   relay_t *r = (relay_t *)((char *)m - offsetof(relay_t, done));
-  if (run && r->live) {
+  if (run && r->live.on) {
     live_del(r->l, r);
     if (r->kind == R_FETCH)
       r->fetch_cb(r->cb_ud, r->status);
@@ -326,7 +330,7 @@ typedef struct peer_msg {
 static void peer_run(msg_t *m, bool run) {
   peer_msg_t *pm = (peer_msg_t *)m;
   relay_t *r = pm->r;
-  if (run && r->live)
+  if (run && r->live.on)
     r->peer_cb(r->cb_ud, &pm->p); /* may cancel r */
   tr_free(pm);
   relay_unref(r);
@@ -411,7 +415,7 @@ static void start_run(msg_t *m, bool run) {
 
 /* Stop the real call, if it runs; on the main loop. */
 static void cancel_main(node_gwloops_t *p, relay_t *r) {
-  if (!r->held)
+  if (!r->held.on)
     return;
   unhold(p, r);
   if (r->kind == R_FETCH) {
@@ -468,7 +472,7 @@ static bool relay_send(relay_t *r) {
 
 /* Calling side: the caller gives up on r; no callback after this. */
 static void relay_cancel(relay_t *r) {
-  if (!r->live)
+  if (!r->live.on)
     return;
   live_del(r->l, r);
   atomic_store(&r->cancelled, true);
@@ -498,7 +502,7 @@ static uint64_t rf_fetch(void *ud, const dag_cid_t *cid, const dag_cid_t *root,
 /* Handles are ids: a stale one (the fetch has ended) names nothing. */
 static void rf_cancel(void *ud, uint64_t handle) {
   gwl_t *l = ud;
-  for (relay_t *r = l->live; r; r = r->next)
+  for (relay_t *r = l->live; r; r = r->live.next)
     if (r->id == handle && r->kind == R_FETCH) {
       relay_cancel(r);
       return;

@@ -33,21 +33,6 @@
 
 #define FIX_DIR "tests/vectors/codec-fixtures/"
 
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    fail_msg("cannot open %s (run from the repository root)", path);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-  if (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)
-    fail_msg("short read on %s", path);
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
-
 /* Walk a heap copy of exactly len bytes (ASan sees overreads). */
 static int links_exact(const uint8_t *in, size_t len, dag_cbor_link_cb cb,
                        void *ud) {

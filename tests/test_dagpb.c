@@ -29,21 +29,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    fail_msg("cannot open %s (run from the repository root)", path);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-  if (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)
-    fail_msg("short read on %s", path);
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
-
 typedef struct links {
   dag_pb_link_t l[64];
   size_t n;

@@ -29,21 +29,6 @@
 
 #define VEC "tests/vectors/ipns/"
 
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    fail_msg("cannot open %s (run from the repository root)", path);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-  if (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)
-    fail_msg("short read on %s", path);
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
-
 /* The routing key of the name a fixture is named after (its file name up
  * to '_' or '.'). */
 static size_t name_key(const char *file, uint8_t key[DHT_IPNS_KEY_MAX],

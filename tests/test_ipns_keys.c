@@ -30,21 +30,6 @@
 #define SECP_NAME "kzwfwjn5ji4purencfvqrdecwvsufzias63lh6mssen1kkieebrg9dc8i8gc03d"
 #define CONF_RSA_NAME "QmVujd5Vb7moysJj8itnGufN7MEtPRCNHkKpNuA4onsRa3"
 
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    fail_msg("cannot open %s (run from the repository root)", path);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-  if (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)
-    fail_msg("short read on %s", path);
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
-
 static size_t name_key(const char *name, uint8_t key[DHT_IPNS_KEY_MAX]) {
   net_peerid_t id;
   assert_int_equal(net_peerid_parse(&id, name, strlen(name)), 0);

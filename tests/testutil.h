@@ -1,7 +1,8 @@
 /*
  * testutil.h — what the cmocka tests share: cmocka's includes, a failing
  * allocator for allocation-failure sweeps (nghttp2's failmalloc, SQLite's
- * faultsim), temporary repo directories and hex helpers.
+ * faultsim), temporary repo directories, hex helpers and reading a
+ * vector file whole.
  */
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
@@ -94,6 +95,25 @@ static inline size_t unhex(const char *h, uint8_t *out, size_t outsize) {
     out[i] = (uint8_t)v;
   }
   return n;
+}
+
+/* ----------------------------------------------------------------- files */
+
+/* The whole file at path (relative to the repository root, where the
+ * tests run), malloc'd; fails the test when it cannot be read. */
+static inline uint8_t *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    fail_msg("cannot open %s (run from the repository root)", path);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
+  if (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)
+    fail_msg("short read on %s", path);
+  fclose(f);
+  *len = (size_t)n;
+  return buf;
 }
 
 #endif /* TESTUTIL_H */
