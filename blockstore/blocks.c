@@ -154,6 +154,12 @@ int bs__links_index(bs_txn_t *txn, const dag_cid_t *cid) {
 
 int bs_put(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
            size_t len) {
+  int rc = bs__put(txn, cid, data, len);
+  return rc < 0 ? rc : 0;
+}
+
+int bs__put(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
+            size_t len) {
   if (txn->rdonly)
     return -EACCES;
   if (len > BS_MAX_BLOCK)
@@ -175,7 +181,8 @@ int bs_put(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
     mdb_del(txn->mdb, txn->env->blocks, &k, NULL);
     return rc;
   }
-  return bs__kspace_put(txn, k.mv_data, k.mv_size);
+  rc = bs__kspace_put(txn, k.mv_data, k.mv_size);
+  return rc ? rc : 1;
 }
 
 int bs_put_verified(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,

@@ -203,6 +203,39 @@ void bs_batch_on_commit(bs_batch_t *b, bs_batch_commit_cb cb, void *ud);
 int bs_batch_put(bs_batch_t *b, const dag_cid_t *cid, const uint8_t *data,
                  size_t len) TR_WUR;
 
+/* ------------------------------------------------------------------ undo */
+
+/* All or nothing for an import that commits as it goes (dag import: a CAR
+ * with one bad block must leave nothing behind, yet is stored through a
+ * batch while it is verified, not verified whole first).  Put through
+ * bs_undo_put(), which records the key of each block the put stored new;
+ * when the import fails, end the batch and bs_undo_run() deletes those
+ * blocks again.  Blocks that were in the repo before are never touched, nor
+ * any block a pin made meanwhile reaches (the pin generation moved: the
+ * undo then spares what GC's mark keeps).  Nothing here pins.  A crash
+ * before the undo is done leaves the import's blocks unpinned: the next GC
+ * takes them.  The log costs 1 + the multihash's bytes per new block, in
+ * memory up to 1 MiB, then in an unlinked file in the repo directory.  One
+ * thread at a time (the batch's). */
+typedef struct bs_undo bs_undo_t;
+/* Start a log (reads the pin generation: call it with no transaction of
+ * this thread open).  0, -ENOMEM or LMDB's errors; *u set on success. */
+int bs_undo_new(bs_env_t *env, bs_undo_t **u) TR_WUR;
+/* bs_batch_put() that records cid when the put stored it new.  0, or
+ * bs_batch_put's errors, -ENOMEM, or the spill file's -errno. */
+int bs_undo_put(bs_undo_t *u, bs_batch_t *b, const dag_cid_t *cid,
+                const uint8_t *data, size_t len) TR_WUR;
+/* Blocks recorded so far. */
+uint64_t bs_undo_count(const bs_undo_t *u);
+/* Delete the recorded blocks, UNDO_CHUNK per write transaction, the last
+ * commit durable.  Call after bs_batch_end(b, 0), with no transaction of
+ * this thread open.  Recorded blocks that are absent (put in the aborted
+ * batch) are skipped.  *removed (may be NULL) gets the blocks deleted.
+ * The log stays as it was (a second run finds them gone).  LMDB's errors,
+ * -errno (mapping the spill file), -ENOMEM (the mark). */
+int bs_undo_run(bs_undo_t *u, uint64_t *removed) TR_WUR;
+void bs_undo_free(bs_undo_t *u);
+
 /* ---------------------------------------------------------------- writer */
 
 /* The one batching writer for blocks that arrive from the network: any

@@ -77,6 +77,12 @@ int bs__flock(const char *dir, const char *name, int op) TR_WUR;
 int bs__kspace_put(bs_txn_t *txn, const uint8_t *mh, size_t mhl) TR_WUR;
 int bs__kspace_del(bs_txn_t *txn, const uint8_t *mh, size_t mhl) TR_WUR;
 
+/* bs_put() that tells a new block from one already stored: 1 when this
+ * call stored it, 0 when it was there (an identity CID: always 0), or
+ * bs_put's errors.  For the undo log (undo.c). */
+int bs__put(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
+            size_t len) TR_WUR;
+
 /* Map an LMDB return code to trove's. */
 int bs__err(int mdb_rc);
 

@@ -13,30 +13,33 @@
  * Export streams from the blockstore's resumable CAR exporter
  * (blockstore/export.c), one piece per pool job.
  *
- * Import is all or nothing: every block is checked against its CID
- * (dag_cid_verify) while the CARs arrive, and only when all of them are
- * good are the blocks written - a bad block, a truncated CAR or a
- * malformed one rejects the whole import and stores nothing.  Since a CAR
- * can be larger than one LMDB batch, the verified sections are spooled
- * (in memory up to SPOOL_MEM, then to an unlinked file in the repo
- * directory) and written in a second pass through the batch API, from the
- * spool's map.  Only a
- * storage failure during that second pass (disk or map full) can leave
- * some blocks behind; they are unpinned, and the next GC takes them.
+ * Import is all or nothing: a bad block, a truncated CAR or a malformed
+ * one rejects the whole import and leaves nothing of it.  The body is
+ * stored as it streams: each block is checked against its CID
+ * (dag_cid_verify) on the upload thread and put through a blockstore
+ * batch, committed at the batch's size, after at most a second, and
+ * whenever the body stalls for 100 ms (as /api/v0/add does: a slow client
+ * never holds the repo's write lock while nothing arrives).  The keys of
+ * the blocks it stored new are recorded (bs_undo_put), and any failure -
+ * the CAR's, the client's going away, the disk's - deletes them again
+ * (bs_undo_run, in cleanup); blocks stored before stay.  (It used to spool
+ * the whole body and write it in a second pass: an extra copy of every
+ * byte, through a file past 32 MiB.)  A crash mid-import leaves the
+ * blocks unpinned, and the next GC takes them.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "../dag/car.h"
 #include "rpc_int.h"
 
-#define SPOOL_MEM (32u << 20)
-#define SPOOL_WRITE (1u << 20) /* bytes gathered per write to a spool file */
+/* A batch commits after this long at the latest, and the next waits
+ * YIELD_NS so that another writer gets the lock (rpc_add.c's reasons). */
+#define BATCH_MAX_NS (1000ull * 1000 * 1000)
+#define YIELD_NS (10 * 1000 * 1000)
 #define SOFT_BLOCK_LIMIT (2u << 20)
 #define MAX_ROOTS 4096
 
@@ -139,10 +142,12 @@ typedef struct imp {
   bool in_part;
   dag_cid_t *roots;
   size_t nroots, caproots;
-  /* The spool: CAR sections (varint, CID, block) of verified blocks. */
-  tr_bytes_t mem;
-  int fd;
-  uint64_t spooled;
+  bs_batch_t *batch;    /* open between commits; upload thread only */
+  bs_undo_t *undo;      /* the blocks this import stored new */
+  uint64_t batch_ns;    /* when the open batch began */
+  uint64_t batch_bytes; /* block bytes put in it */
+  uint64_t batch_limit;
+  int idle_rc;          /* an idle commit's failure, for the next callback */
   uint64_t blocks, bytes;
   int lock;
 } imp_t;
@@ -151,58 +156,37 @@ static void imp_free(void *p) {
   imp_t *m = p;
   dag_car_reader_free(&m->car);
   tr_free(m->roots);
-  tr_bytes_free(&m->mem);
-  if (m->fd >= 0)
-    close(m->fd);
+  bs_undo_free(m->undo);
   tr_free(m);
 }
 
-static int write_all(int fd, const void *p, size_t n) {
-  const uint8_t *b = p;
-  while (n) {
-    ssize_t w = write(fd, b, n);
-    if (w < 0) {
-      if (errno == EINTR)
-        continue;
-      return -errno;
-    }
-    b += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
-/* Write what m->mem holds to the spool file and empty it (kept allocated:
- * the next sections go into it again). */
-static int spool_flush(imp_t *m) {
-  int rc = m->fd >= 0 && m->mem.len ? write_all(m->fd, m->mem.data, m->mem.len)
-                                    : 0;
-  m->mem.len = 0;
-  return rc;
-}
-
-/* Append bytes to the spool, moving it to a file past SPOOL_MEM.  Once in
- * a file, sections still gather in m->mem and go out SPOOL_WRITE bytes at
- * a time: a write per section was two syscalls per block, most of the time
- * of a CAR of small blocks (1M blocks: 2M writes). */
-static int spool(rpc_up_t *u, imp_t *m, const void *p, size_t n) {
-  int rc;
-  if (m->fd < 0 && m->mem.len + n > SPOOL_MEM) {
-    /* An unlinked file next to the repo: same file system, gone on a
-     * crash, never visible to anyone. */
-    m->fd = open(rpc_up_ctx(u)->repo, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (m->fd < 0)
-      return -errno;
-    if ((rc = spool_flush(m)))
+/* Put a verified block, committing the open batch first when it is full or
+ * old (and then stepping aside: LMDB's lock is not fair). */
+static int put_block(rpc_up_t *u, imp_t *m, const dag_cid_t *cid,
+                     const uint8_t *data, size_t len) {
+  if (m->idle_rc)
+    return m->idle_rc;
+  if (m->batch && (m->batch_bytes + len > m->batch_limit ||
+                   uv_hrtime() - m->batch_ns >= BATCH_MAX_NS)) {
+    int rc = bs_batch_end(m->batch, 1);
+    m->batch = NULL;
+    if (rc)
       return rc;
-    tr_bytes_free(&m->mem); /* 32 MiB; SPOOL_WRITE from now on */
+    struct timespec ts = {0, YIELD_NS};
+    nanosleep(&ts, NULL);
   }
-  m->spooled += n;
-  if (m->fd >= 0 && m->mem.len + n > SPOOL_WRITE && (rc = spool_flush(m)))
-    return rc;
-  if (m->fd >= 0 && n >= SPOOL_WRITE)
-    return write_all(m->fd, p, n); /* a large block: no copy first */
-  return tr_bytes_append(&m->mem, p, n);
+  if (!m->batch) {
+    /* Our limit above applies: the batch's own would commit and go on
+     * without stepping aside. */
+    int rc = bs_batch_begin(rpc_up_env(u), 2 * (size_t)m->batch_limit,
+                            &m->batch);
+    if (rc)
+      return rc;
+    m->batch_ns = uv_hrtime();
+    m->batch_bytes = 0;
+  }
+  m->batch_bytes += len;
+  return bs_undo_put(m->undo, m->batch, cid, data, len);
 }
 
 static int add_root(imp_t *m, const dag_cid_t *c) {
@@ -259,13 +243,9 @@ static int imp_data(rpc_up_t *u, const uint8_t *p, size_t n) {
     if ((rc = dag_cid_verify(&ev.cid, ev.block, ev.block_len)))
       return rpc_up_fail(u, rc, 500, "import failed at block \"%s\": %s",
                          dag_cid_str(&ev.cid, s), tr_strerror(rc));
-    uint8_t head[DAG_CAR_SECTION_HEAD_MAX];
-    int hl = dag_car_section_head(&ev.cid, ev.block_len, head, sizeof head);
-    if (hl < 0)
-      return rpc_up_fail(u, hl, 500, "import failed: %s", tr_strerror(hl));
-    if ((rc = spool(u, m, head, (size_t)hl)) ||
-        (rc = spool(u, m, ev.block, ev.block_len)))
-      return rpc_up_fail(u, rc, 500, "import: spooling: %s", tr_strerror(rc));
+    if ((rc = put_block(u, m, &ev.cid, ev.block, ev.block_len)))
+      return rpc_up_fail(u, rc, 500, "import: writing blocks: %s",
+                         tr_strerror(rc));
     m->blocks++;
     m->bytes += ev.block_len;
   }
@@ -280,77 +260,17 @@ static int imp_part_end(rpc_up_t *u) {
   return 0;
 }
 
-/* Bytes of a mapped spool put between two drops of its pages from RSS. */
-#define SPOOL_RELEASE (32u << 20)
-
-/* Second pass: the verified sections into the blockstore, straight from
- * the spool (a file spool is mapped: no copy before the put's own). */
-static int write_spool(rpc_up_t *u, imp_t *m, bs_batch_t *b) {
-  const uint8_t *buf = m->mem.data;
-  size_t len = m->mem.len;
-  void *map = NULL;
-  if (m->fd >= 0) {
-    int rc = spool_flush(m);
-    if (rc)
-      return rc;
-    len = (size_t)m->spooled;
-    if (len == 0)
-      return 0;
-    map = mmap(NULL, len, PROT_READ, MAP_SHARED, m->fd, 0);
-    if (map == MAP_FAILED)
-      return -errno;
-    (void)madvise(map, len, MADV_SEQUENTIAL);
-    buf = map;
-  }
-  size_t off = 0, released = 0;
-  int rc = 0;
-  while (off < len) {
-    uint64_t slen;
-    int k = dag_varint_get(buf + off, len - off, &slen);
-    dag_cid_t cid;
-    int cl;
-    if (k < 0 || slen > len - off - (size_t)k ||
-        (cl = dag_cid_decode(&cid, buf + off + k, (size_t)slen)) < 0) {
-      rc = TR_ECORRUPT; /* our own spool: cannot be malformed */
-      break;
-    }
-    if ((rc = bs_batch_put(b, &cid, buf + off + k + cl,
-                           (size_t)slen - (size_t)cl)))
-      break;
-    off += (size_t)k + (size_t)slen;
-    if (map && off - released >= SPOOL_RELEASE) {
-      /* Done with those pages: out of our RSS (page-aligned start). */
-      size_t page = (size_t)sysconf(_SC_PAGESIZE);
-      size_t from = released / page * page;
-      (void)madvise((uint8_t *)map + from, off - from, MADV_DONTNEED);
-      released = off;
-    }
-    if (rpc_up_cancelled(u)) {
-      rc = -ECANCELED;
-      break;
-    }
-  }
-  if (map)
-    munmap(map, len);
-  return rc;
-}
-
 static int imp_finish(rpc_up_t *u) {
   imp_t *m = rpc_up_state(u);
   bs_env_t *env = rpc_up_env(u);
   if (m->in_part)
     return rpc_up_fail(u, TR_ETRUNC, 500, "import failed: truncated body");
-  bs_batch_t *b;
-  int rc = bs_batch_begin(env, 0, &b);
+  if (m->idle_rc)
+    return m->idle_rc;
+  int rc = m->batch ? 0 : bs_batch_begin(env, 0, &m->batch);
   if (rc)
     return rpc_up_fail(u, rc, 500, "import: %s", tr_strerror(rc));
-  if ((rc = write_spool(u, m, b))) {
-    if (bs_batch_end(b, 0)) {
-      /* an abort cannot fail; nothing more to say */
-    }
-    return rpc_up_fail(u, rc, 500, "import: writing blocks: %s",
-                       tr_strerror(rc));
-  }
+  bs_batch_t *b = m->batch;
   json_t *lines = json_array();
   char s[DAG_CID_STR_MAX], ms[DAG_CID_STR_MAX], msg[800];
   for (size_t i = 0; m->pin_roots && i < m->nroots && lines; i++) {
@@ -373,6 +293,7 @@ static int imp_finish(rpc_up_t *u) {
                                     "PinErrorMsg", msg));
   }
   int e = bs_batch_end(b, rc == 0);
+  m->batch = NULL;
   rc = rc ? rc : e;
   if (rc) {
     json_decref(lines);
@@ -399,12 +320,41 @@ static int imp_begin(rpc_up_t *u) {
   m->lock = bs_gc_lock_shared(rpc_up_env(u));
   if (m->lock < 0)
     return rpc_up_fail(u, m->lock, 500, "gc lock: %s", tr_strerror(m->lock));
+  const char *e = getenv("TROVE_BATCH_MB"); /* as bs_batch_begin's own */
+  m->batch_limit = e && atoi(e) > 0 ? (uint64_t)atoi(e) << 20 : BS_BATCH_BYTES;
+  int rc = bs_undo_new(rpc_up_env(u), &m->undo);
+  if (rc)
+    return rpc_up_fail(u, rc, 500, "import: %s", tr_strerror(rc));
   return 0;
 }
 
-static void imp_cleanup(rpc_up_t *u, int rc) {
-  (void)rc;
+/* The body has stalled: commit what is pending, so that other writers are
+ * not kept waiting on this client. */
+static void imp_idle(rpc_up_t *u) {
   imp_t *m = rpc_up_state(u);
+  if (!m->batch)
+    return;
+  int rc = bs_batch_end(m->batch, 1);
+  m->batch = NULL;
+  if (rc && !m->idle_rc)
+    m->idle_rc = rpc_up_fail(u, rc, 500, "import: writing blocks: %s",
+                             tr_strerror(rc));
+}
+
+/* On failure, take back every block this import stored new: all or
+ * nothing (the top of the file). */
+static void imp_cleanup(rpc_up_t *u, int rc) {
+  imp_t *m = rpc_up_state(u);
+  if (m->batch && bs_batch_end(m->batch, 0)) {
+    /* an abort cannot fail */
+  }
+  m->batch = NULL;
+  uint64_t gone = 0;
+  int e = rc && m->undo ? bs_undo_run(m->undo, &gone) : 0;
+  if (e)
+    tr_log(TR_LOG_WARN, "dag import failed and %llu blocks it stored stay "
+           "(unpinned: gc removes them): %s",
+           (unsigned long long)bs_undo_count(m->undo), tr_strerror(e));
   if (m->lock >= 0)
     bs_gc_unlock(m->lock);
   m->lock = -1;
@@ -416,6 +366,7 @@ static const rpc_up_cmd_t imp_cmd = {
     .data = imp_data,
     .part_end = imp_part_end,
     .finish = imp_finish,
+    .idle = imp_idle,
     .cleanup = imp_cleanup,
     .free_state = imp_free,
 };
@@ -426,7 +377,6 @@ void rpc_cmd_dag_import(http_req_t *req, rpc_ctx_t *ctx) {
     rpc_error(req, 500, "out of memory");
     return;
   }
-  m->fd = -1;
   m->lock = -1;
   dag_car_reader_init(&m->car, NULL);
   if (rpc_opt_bool(req, "pin-roots", true, &m->pin_roots) ||

@@ -129,10 +129,12 @@ PY
 
 # --------------------------------------------------- car_import_spool_moves
 car_import_spool_moves() {
-  # A CAR import over 32 MiB spills to a file; its second pass refilled its
+  # A CAR import over 32 MiB spilled to a file; its second pass refilled its
   # 4 MiB buffer (a memmove and a read) after every section: 1M small blocks
-  # took 109 s.  Counted, not timed: the daemon's read(2) calls while it
-  # imports 150k blocks must be far fewer than the blocks.
+  # took 109 s.  (The import streams into the store now, no spool; its undo
+  # log spills to a file instead, which must not be written per block
+  # either.)  Counted, not timed: the daemon's read(2) and write(2) calls
+  # while it imports 150k blocks must be far fewer than the blocks.
   python3 - "$D/many.car" 150000 <<'PY'
 import hashlib, sys
 out, n = sys.argv[1], int(sys.argv[2])

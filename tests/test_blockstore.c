@@ -572,6 +572,70 @@ static void test_gc_chunks(void **state) {
   assert_int_equal(s2.blocks, 3);
 }
 
+/* bs_undo: a failed import takes back exactly the blocks it stored new -
+ * over many commits and a log that spilled to its file - and leaves the
+ * blocks that were there before and those a pin made meanwhile reaches. */
+static void undo_put(bs_undo_t *u, bs_batch_t *b, uint32_t seed) {
+  uint8_t buf[40];
+  uint32_t x = seed * 2654435761u + 1;
+  for (size_t i = 0; i < sizeof buf; i++) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    buf[i] = (uint8_t)x;
+  }
+  dag_cid_t cid;
+  assert_int_equal(dag_cid_sum(&cid, 1, DAG_CODEC_RAW, DAG_MH_SHA2_256, buf,
+                               sizeof buf), 0);
+  assert_int_equal(bs_undo_put(u, b, &cid, buf, sizeof buf), 0);
+}
+
+static void test_undo_takes_back_only_new_blocks(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t before[100];
+  for (uint32_t i = 0; i < 100; i++)
+    before[i] = raw_block(t, 5000 + i, 40);
+  assert_int_equal(bs_txn_commit(t), 0);
+  bs_undo_t *u;
+  assert_int_equal(bs_undo_new(f->env, &u), 0);
+  bs_batch_t *b;
+  /* 64 KiB batches: dozens of commits; 40000 keys: past the log's 1 MiB
+   * in memory, into its file. */
+  assert_int_equal(bs_batch_begin(f->env, 64 << 10, &b), 0);
+  for (uint32_t i = 0; i < 50; i++)
+    undo_put(u, b, 5000 + i); /* there before: not recorded */
+  for (uint32_t i = 0; i < 39000; i++)
+    undo_put(u, b, 6000 + i);
+  assert_int_equal(bs_batch_end(b, 1), 0);
+  assert_int_equal(bs_undo_count(u), 39000);
+  /* Another writer pins a DAG over two of the new blocks meanwhile. */
+  t = wtxn(f);
+  dag_cid_t kids[2] = {raw_block(NULL, 6000, 40), raw_block(NULL, 6001, 40)};
+  dag_cid_t root = pb_node(t, kids, 2, 1);
+  assert_int_equal(bs_pin_add(t, &root, BS_PIN_RECURSIVE, NULL, NULL), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+  /* The last puts are in a batch that is aborted. */
+  assert_int_equal(bs_batch_begin(f->env, 64 << 10, &b), 0);
+  for (uint32_t i = 0; i < 1000; i++)
+    undo_put(u, b, 45000 + i);
+  assert_int_equal(bs_batch_end(b, 0), 0);
+  uint64_t removed = 0;
+  assert_int_equal(bs_undo_run(u, &removed), 0);
+  bs_undo_free(u);
+  assert_int_equal(removed, 39000 - 2);
+  bs_stat_t st;
+  assert_int_equal(bs_stat(f->env, &st), 0);
+  assert_int_equal(st.blocks, 100 + 3);
+  for (uint32_t i = 0; i < 100; i++)
+    assert_int_equal(has(f, &before[i]), 1);
+  assert_int_equal(has(f, &kids[0]), 1);
+  assert_int_equal(has(f, &kids[1]), 1);
+  assert_int_equal(has(f, &root), 1);
+  dag_cid_t gone = raw_block(NULL, 6002, 40);
+  assert_int_equal(has(f, &gone), 0);
+  gone = raw_block(NULL, 6000 + 38999, 40);
+  assert_int_equal(has(f, &gone), 0);
+}
+
 static void test_gc_reader_keeps_snapshot(void **state) {
   fx_t *f = *state;
   bs_txn_t *t = wtxn(f);
@@ -774,6 +838,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_gc_exact, setup, teardown),
       cmocka_unit_test_setup_teardown(test_gc_chunks, setup, teardown),
       cmocka_unit_test_setup_teardown(test_gc_reader_keeps_snapshot, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_undo_takes_back_only_new_blocks, setup, teardown),
       cmocka_unit_test_setup_teardown(test_compact_shrinks_after_gc, setup, teardown),
       cmocka_unit_test(test_batch_and_map_growth),
       cmocka_unit_test(test_open_errors),
