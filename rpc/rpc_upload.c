@@ -105,6 +105,14 @@ void rpc_up_early(rpc_up_t *u) {
   uv_mutex_unlock(&u->mu);
 }
 
+int rpc_up_write(rpc_up_t *u, const char *s, size_t n) {
+  uv_mutex_lock(&u->mu);
+  int rc = tr_bytes_append(&u->out, s, n);
+  uv_mutex_unlock(&u->mu);
+  uv_async_send(&u->async);
+  return rc;
+}
+
 int rpc_up_emit(rpc_up_t *u, json_t *o) {
   if (!o)
     return -ENOMEM;
