@@ -18,11 +18,13 @@
 #include "pipe.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
 
 enum { IT_BLOCK, IT_LINE, IT_CALL, IT_COMMIT, IT_END };
+#define ALIGN _Alignof(max_align_t)
 
 typedef struct item {
   int kind;
@@ -282,9 +284,12 @@ static int push(bs_pipe_t *p, item_t *it, const void *data, size_t len) {
     }
     if (!p->n)
       p->wpos = 0; /* nothing is being read: start over */
-    if (len <= BS_PIPE_BYTES - p->wpos) {
-      off = p->wpos;
-      span = len;
+    /* Each item starts aligned for any type: a call's argument is a
+     * struct (a misaligned one was undefined behaviour). */
+    size_t start = (p->wpos + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if (len <= BS_PIPE_BYTES - start) {
+      off = start;
+      span = start - p->wpos + len;
     } else { /* to the ring's start; the bytes skipped are this item's */
       off = 0;
       span = BS_PIPE_BYTES - p->wpos + len;

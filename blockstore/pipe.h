@@ -72,7 +72,8 @@ int bs_pipe_put(bs_pipe_t *p, const dag_cid_t *cid, const uint8_t *data,
 /* Queue len bytes of lines (copied); TR_ETOOBIG over BS_PIPE_BYTES. */
 int bs_pipe_line(bs_pipe_t *p, const char *line, size_t len) TR_WUR;
 /* Queue a call of fn in the writer thread, in the transaction open then,
- * with a copy of arg[0..len) (len <= BS_PIPE_BYTES); its error becomes
+ * with a copy of arg[0..len) (len <= BS_PIPE_BYTES; the copy is aligned
+ * as malloc's memory is, so arg may be a struct); its error becomes
  * sticky.  Does not wait: sync after it for its result. */
 int bs_pipe_call(bs_pipe_t *p, bs_pipe_fn fn, const void *arg,
                  size_t len) TR_WUR;
