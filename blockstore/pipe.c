@@ -340,6 +340,28 @@ int bs_pipe_call(bs_pipe_t *p, bs_pipe_fn fn, const void *arg, size_t len) {
   return push(p, &it, arg, len);
 }
 
+typedef struct pin_arg {
+  dag_cid_t cid;
+  bool named;
+  char name[BS_PIN_NAME_MAX + 1];
+} pin_arg_t;
+
+static int pin_in_txn(bs_txn_t *txn, const void *arg, size_t len) {
+  const pin_arg_t *a = arg;
+  (void)len;
+  return bs_pin_add(txn, &a->cid, BS_PIN_RECURSIVE, a->named ? a->name : NULL,
+                    NULL);
+}
+
+int bs_pipe_pin(bs_pipe_t *p, const dag_cid_t *cid, const char *name) {
+  size_t nl = name ? strlen(name) : 0;
+  if (nl > BS_PIN_NAME_MAX)
+    return TR_ETOOBIG;
+  pin_arg_t a = {.cid = *cid, .named = name != NULL};
+  memcpy(a.name, name ? name : "", nl + 1);
+  return bs_pipe_call(p, pin_in_txn, &a, sizeof a);
+}
+
 int bs_pipe_commit(bs_pipe_t *p) {
   item_t it = {.kind = IT_COMMIT};
   return push(p, &it, NULL, 0);

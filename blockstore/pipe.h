@@ -77,6 +77,11 @@ int bs_pipe_line(bs_pipe_t *p, const char *line, size_t len) TR_WUR;
  * sticky.  Does not wait: sync after it for its result. */
 int bs_pipe_call(bs_pipe_t *p, bs_pipe_fn fn, const void *arg,
                  size_t len) TR_WUR;
+/* Queue a recursive pin of cid named name (copied; may be NULL), written
+ * in the transaction after every block queued before it (bs_pin_add's
+ * errors become sticky).  TR_ETOOBIG for a name over BS_PIN_NAME_MAX.
+ * Does not wait. */
+int bs_pipe_pin(bs_pipe_t *p, const dag_cid_t *cid, const char *name) TR_WUR;
 /* Queue a commit of what is pending (see Commits above); does not wait. */
 int bs_pipe_commit(bs_pipe_t *p) TR_WUR;
 /* Wait until everything queued is done; the sticky error or 0. */

@@ -292,22 +292,10 @@ static int parse(cli_t *cli, add_t *a) {
 
 /* ------------------------------------------------------------------ main */
 
-typedef struct pin_arg {
-  const char *name;
-  dag_cid_t cid;
-} pin_arg_t;
-
-static int pin_in_txn(bs_txn_t *txn, const void *arg, size_t len) {
-  const pin_arg_t *p = arg;
-  (void)len;
-  return bs_pin_add(txn, &p->cid, BS_PIN_RECURSIVE, p->name, NULL);
-}
-
 /* Pin cid recursively in the batch's transaction, after every block
  * queued before (the writer thread runs it). */
 static int pin(add_t *a, const dag_cid_t *cid) {
-  pin_arg_t p = {a->pin_name, *cid};
-  int rc = bs_pipe_call(a->pipe, pin_in_txn, &p, sizeof p);
+  int rc = bs_pipe_pin(a->pipe, cid, a->pin_name);
   return rc ? rc : bs_pipe_sync(a->pipe);
 }
 

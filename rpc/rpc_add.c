@@ -184,18 +184,6 @@ static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
   return a->pipe ? bs_pipe_put(a->pipe, cid, data, len) : 0;
 }
 
-typedef struct pin_arg {
-  const char *name;
-  dag_cid_t cid;
-} pin_arg_t;
-
-/* On the writer thread, in the transaction after the root's blocks. */
-static int pin_in_txn(bs_txn_t *txn, const void *arg, size_t len) {
-  const pin_arg_t *p = arg;
-  (void)len;
-  return bs_pin_add(txn, &p->cid, BS_PIN_RECURSIVE, p->name, NULL);
-}
-
 /* A root of the add: announced (Kubo provides new roots at once), and
  * pinned unless pin=false.  The pin is queued, not waited for: its error,
  * if any, is the pipe's, met at the next put or at the end. */
@@ -205,8 +193,7 @@ static int pin_root(add_t *a, const dag_cid_t *cid) {
   rpc_announce(rpc_up_ctx(a->u), cid);
   if (!a->pin)
     return 0;
-  pin_arg_t p = {a->pin_name, *cid};
-  return bs_pipe_call(a->pipe, pin_in_txn, &p, sizeof p);
+  return bs_pipe_pin(a->pipe, cid, a->pin_name);
 }
 
 /* -------------------------------------------------------------- output */

@@ -4,7 +4,8 @@
  * by a reader on another thread at that moment), the batch's own commits,
  * timed commits and asked-for commits all hand lines out, an asked-for
  * commit lets go of the write lock, errors are sticky and drop what
- * follows, and an aborted pipe stores and reports nothing pending.
+ * follows, an aborted pipe stores and reports nothing pending, and a pin
+ * is written behind its blocks.
  */
 #include "testutil.h"
 
@@ -239,6 +240,25 @@ static void line_alone_goes_out(void **state) {
   assert_int_equal(bs_pipe_end(p, false), 0);
 }
 
+/* A pin queued after its block is written behind it, with its name (the
+ * pipe's copy: the caller's buffer is gone by then). */
+static void pin_after_its_block(void **state) {
+  fx_t *f = *state;
+  bs_pipe_t *p;
+  assert_int_equal(bs_pipe_start(f->env, 0, on_lines, f, &p), 0);
+  assert_int_equal(put_and_line(f, p, 0), 0);
+  char name[16] = "first";
+  assert_int_equal(bs_pipe_pin(p, &f->cids[0], name), 0);
+  strcpy(name, "clobbered");
+  assert_int_equal(bs_pipe_end(p, true), 0);
+  bs_txn_t *t;
+  bs_pin_t pin;
+  assert_int_equal(bs_txn_begin(f->env, BS_RDONLY, &t), 0);
+  assert_int_equal(bs_pin_get(t, &f->cids[0], BS_PIN_RECURSIVE, &pin), 1);
+  bs_txn_abort(t);
+  assert_string_equal(pin.name, "first");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(lines_after_their_commit, setup,
@@ -249,6 +269,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(error_is_sticky, setup, teardown),
       cmocka_unit_test_setup_teardown(abort_reports_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(line_alone_goes_out, setup, teardown),
+      cmocka_unit_test_setup_teardown(pin_after_its_block, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
