@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -116,6 +117,32 @@ int cli_http_send(cli_http_t *h, const void *p, size_t n) {
   if (!rc)
     rc = send_all(h, "\r\n", 2);
   return rc;
+}
+
+int cli_http_sendfile(cli_http_t *h, int fd, off_t *off, size_t n) {
+  if (!n)
+    return 0;
+  if (h->send_failed)
+    return -EPIPE;
+  ssize_t w;
+  char head[24];
+  int k = snprintf(head, sizeof head, "%zx\r\n", n);
+  int rc = send_all(h, head, (size_t)k);
+  while (!rc && n) {
+    w = sendfile(h->fd, fd, off, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+      h->send_failed = true;
+      return -EPIPE;
+    }
+    if (w < 0)
+      return -errno;
+    if (w == 0)
+      return TR_ETRUNC; /* the file shrank under us */
+    n -= (size_t)w;
+  }
+  return rc ? rc : send_all(h, "\r\n", 2);
 }
 
 int cli_http_end(cli_http_t *h) { return send_all(h, "0\r\n\r\n", 5); }

@@ -43,6 +43,12 @@ int cli_http_request(cli_http_t *h, const char *target, const char *ctype) TR_WU
  * reading makes it return -EPIPE once (send_failed is set): go on to
  * cli_http_response() and report the server's answer. */
 int cli_http_send(cli_http_t *h, const void *p, size_t n) TR_WUR;
+/* One piece of the body of n bytes straight from fd at *off (sendfile: from
+ * the page cache to the socket, never copied through this process), *off
+ * advanced by what went.  fd must be a regular file holding n bytes there.
+ * 0, -EPIPE as cli_http_send, TR_ETRUNC when the file ended early, or
+ * sendfile's -errno (the body is then broken: give up). */
+int cli_http_sendfile(cli_http_t *h, int fd, off_t *off, size_t n) TR_WUR;
 int cli_http_end(cli_http_t *h) TR_WUR;
 
 /* Read the status line and headers.  -errno, TR_ETRUNC (connection closed

@@ -13,7 +13,7 @@
  * override them, a hash other than sha2-256 needs CIDv1.  Files are read
  * with large read(2)s straight into the importer's chunk buffer: one copy
  * from the page cache, one hash per block; the blocks go through a bounded
- * queue (one copy) to a writer thread that owns the batch (add_pipe.h), so
+ * queue (one copy) to a writer thread that owns the batch (blockstore/pipe.h), so
  * that hashing goes on while a commit writes and syncs.  The whole
  * add holds the repo's gc lock shared, so GC cannot collect blocks written
  * but not yet pinned; the pins are written in the batch's last transaction.
@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "../dag/importer.h"
-#include "add_pipe.h"
+#include "../blockstore/pipe.h"
 #include "cli.h"
 
 #define READ_SIZE (4u << 20)
@@ -52,11 +52,9 @@ typedef struct add {
   bool progress;
   const char *pin_name;
   bs_env_t *env;
-  cli_pipe_t *pipe;    /* the writer thread, which owns the batch */
+  bs_pipe_t *pipe;     /* the writer thread, which owns the batch */
   dag_file_t *file;
   tr_bytes_t dirs;     /* "added" lines of directories, printed at the end */
-  tr_bytes_t held;     /* "added" lines of files not yet committed (the
-                          writer thread's while it runs) */
   pthread_mutex_t out; /* stdout's lines and the progress bar on stderr,
                           which the writer thread clears to print */
   tr_bytes_t path;     /* name of the entry being added, relative */
@@ -71,28 +69,20 @@ static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
                      void *ud) {
   add_t *a = ud;
   a->blocks++;
-  return a->pipe ? cli__pipe_put(a->pipe, cid, data, len) : 0;
+  return a->pipe ? bs_pipe_put(a->pipe, cid, data, len) : 0;
 }
 
-/* A file's line, on the writer thread once its blocks are put: it waits in
- * held for the next commit. */
-static int hold_line(const char *line, size_t len, void *ud) {
+/* Print the "added" lines of files whose blocks are now committed (the
+ * pipe's lines callback, on its writer thread): a line is printed only
+ * once nothing it names can be lost to a crash. */
+static int print_lines(const char *lines, size_t len, void *ud) {
   add_t *a = ud;
-  return tr_bytes_append(&a->held, line, len);
-}
-
-/* Print the "added" lines of files whose blocks are now committed: a line
- * is printed only once nothing it names can be lost to a crash. */
-static void print_held(void *ud) {
-  add_t *a = ud;
-  if (!a->held.len)
-    return;
   pthread_mutex_lock(&a->out);
   cli_progress_clear(&a->bar);
-  fwrite(a->held.data, 1, a->held.len, stdout);
+  fwrite(lines, 1, len, stdout);
   fflush(stdout);
   pthread_mutex_unlock(&a->out);
-  a->held.len = 0;
+  return 0;
 }
 
 /* Print (or, for a directory, keep for the end; for a file whose blocks
@@ -111,7 +101,7 @@ static int report(add_t *a, const dag_cid_t *cid, const char *name,
   if (is_dir)
     return tr_bytes_append(&a->dirs, line, (size_t)n);
   if (a->pipe)
-    return cli__pipe_line(a->pipe, line, (size_t)n);
+    return bs_pipe_line(a->pipe, line, (size_t)n);
   cli_progress_clear(&a->bar);
   fputs(line, stdout);
   return 0;
@@ -264,7 +254,7 @@ static int add_arg(add_t *a, const char *arg, dag_import_result_t *res) {
         /* The writer's errors (a commit that failed on a full disk) are
          * this argument's, as they were when it put the blocks itself. */
         if (!rc && a->pipe)
-          rc = cli__pipe_sync(a->pipe);
+          rc = bs_pipe_sync(a->pipe);
       }
     }
   }
@@ -302,21 +292,11 @@ static int parse(cli_t *cli, add_t *a) {
 
 /* ------------------------------------------------------------------ main */
 
-typedef struct pin_arg {
-  const add_t *a;
-  const dag_cid_t *cid;
-} pin_arg_t;
-
-static int pin_in_txn(bs_txn_t *txn, void *arg) {
-  pin_arg_t *p = arg;
-  return bs_pin_add(txn, p->cid, BS_PIN_RECURSIVE, p->a->pin_name, NULL);
-}
-
 /* Pin cid recursively in the batch's transaction, after every block
  * queued before (the writer thread runs it). */
 static int pin(add_t *a, const dag_cid_t *cid) {
-  pin_arg_t p = {a, cid};
-  return cli__pipe_call(a->pipe, pin_in_txn, &p);
+  int rc = bs_pipe_pin(a->pipe, cid, a->pin_name);
+  return rc ? rc : bs_pipe_sync(a->pipe);
 }
 
 static int run(add_t *a, char **paths, int npaths) {
@@ -332,7 +312,7 @@ static int run(add_t *a, char **paths, int npaths) {
   if (npaths == 0) { /* stdin; Kubo names it by its CID */
     char s[DAG_CID_STR_MAX];
     if (!(rc = add_fd(a, 0, &r)) && a->pipe)
-      rc = cli__pipe_sync(a->pipe);
+      rc = bs_pipe_sync(a->pipe);
     if (!rc) {
       dag_cid_str(&r.cid, s);
       rc = wrap ? dag_dir_add(wrap, s, strlen(s), &r.cid, r.tsize)
@@ -385,8 +365,7 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
     else if ((lock = bs_gc_lock_shared(a.env)) < 0) {
       rc = lock;
       cli_fail("add: gc lock", rc);
-    } else if ((rc = cli__pipe_start(a.env, print_held, hold_line, &a,
-                                     &a.pipe)))
+    } else if ((rc = bs_pipe_start(a.env, 0, print_lines, &a, &a.pipe)))
       cli_fail("add", rc);
   }
   if (!rc)
@@ -401,7 +380,7 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
   else
     cli_progress_clear(&a.bar);
   if (a.pipe) {
-    int e = cli__pipe_end(a.pipe, rc == 0);
+    int e = bs_pipe_end(a.pipe, rc == 0);
     if (!rc && e) {
       rc = e;
       cli_fail("add: commit", rc);
@@ -409,7 +388,6 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
   }
   bs_gc_unlock(lock);
   if (!rc) {
-    print_held(&a);
     if (a.dirs.len)
       fwrite(a.dirs.data, 1, a.dirs.len, stdout);
     if (a.quieter && !a.silent) {
@@ -419,7 +397,6 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
   }
   dag_file_free(a.file);
   tr_bytes_free(&a.dirs);
-  tr_bytes_free(&a.held);
   tr_bytes_free(&a.path);
   pthread_mutex_destroy(&a.out);
   return rc ? 1 : 0;

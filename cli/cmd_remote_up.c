@@ -21,6 +21,8 @@
 #include "remote_int.h"
 
 #define MAX_DEPTH 4096
+/* Bytes per chunk of a file sent with sendfile. */
+#define SENDFILE_CHUNK (4u << 20)
 
 /* ----------------------------------------------------- multipart upload */
 
@@ -44,7 +46,31 @@ static int part(up_t *u, const char *path, const char *ctype) {
   return rc;
 }
 
+/* A regular file goes by sendfile (the client's read of it was the
+ * largest copy of an add through the daemon: 9% of the CPU of a 512 MiB
+ * add, more than the daemon's own copies); anything else by read and
+ * send.  1 if fd is not a regular file (nothing went). */
+static int send_file(up_t *u, int fd) {
+  struct stat st;
+  off_t off = lseek(fd, 0, SEEK_CUR);
+  if (off < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode))
+    return 1;
+  while (off < st.st_size) {
+    off_t left = st.st_size - off;
+    size_t n = left < SENDFILE_CHUNK ? (size_t)left : SENDFILE_CHUNK;
+    int rc = cli_http_sendfile(&u->r->h, fd, &off, n);
+    if (rc)
+      return rc;
+    if (u->out.bar.on)
+      cli_progress_add(&u->out.bar, (uint64_t)n);
+  }
+  return 0;
+}
+
 static int send_fd(up_t *u, int fd) {
+  int sent = send_file(u, fd);
+  if (sent <= 0)
+    return sent;
   for (;;) {
     ssize_t n = read(fd, u->buf, READ_SIZE);
     if (n < 0 && errno == EINTR)

@@ -22,12 +22,16 @@
  * without a name is named by its CID.
  *
  * Everything below runs on the upload thread (rpc_upload.c): file bytes
- * are chunked and hashed as they arrive and the blocks go into one
- * blockstore batch (committed at the batch's size, after at most a second,
- * and whenever the body stalls for 100 ms: a slow client never holds the
- * repo's one write lock for long).  The gc lock is held shared from start to pin.  The tree
- * of names and CIDs is kept in memory until its top-level entry is done;
- * file data never is.
+ * are chunked and hashed as they arrive, and the blocks go to the writer
+ * thread of a blockstore pipe (blockstore/pipe.h), the one `trove add`
+ * uses, which puts and commits them while the next ones are hashed.  Its
+ * batch commits at its size, after at most a second, and whenever the body
+ * stalls for 100 ms: a slow client never holds the repo's one write lock
+ * for long.  The "added" lines and the pins go through the same pipe, so
+ * a line reaches the client only after the commit that holds its blocks,
+ * and a pin is written after the blocks it covers.  The gc lock is held
+ * shared from start to pin.  The tree of names and CIDs is kept in memory
+ * until its top-level entry is done; file data never is.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,12 +39,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "../blockstore/pipe.h"
 #include "../dag/importer.h"
 #include "rpc_int.h"
 
 #define PROGRESS_STEP (256u << 10)
-#define BATCH_MAX_NS (1000ull * 1000 * 1000)
-#define YIELD_NS (10 * 1000 * 1000)
+/* The longest a batch's transaction stays open while blocks come. */
+#define BATCH_MAX_MS 1000
 #define MAX_TREE_DEPTH 4096
 
 enum { K_NONE, K_FILE, K_DIR, K_SYMLINK };
@@ -66,10 +71,7 @@ typedef struct add {
   bool wrap, pin, only_hash, silent, progress;
   const char *pin_name;
   /* Upload thread state. */
-  bs_batch_t *batch;
-  uint64_t batch_ns;    /* when the open batch began */
-  uint64_t batch_bytes; /* block bytes put in it */
-  uint64_t batch_limit; /* block bytes per batch */
+  bs_pipe_t *pipe; /* the writer thread; NULL with only-hash */
   int lock;
   dag_file_t *file;
   int kind;
@@ -79,8 +81,6 @@ typedef struct add {
   anode_t root;  /* top-level entries (all of them with wrap) */
   anode_t *top;  /* without wrap: the top-level directory being filled */
   uint64_t nparts;
-  int idle_rc; /* an idle commit's failure, reported at the next callback */
-  json_t *held; /* "added" lines whose blocks are not yet committed */
   rpc_up_t *u;
 } add_t;
 
@@ -178,99 +178,35 @@ static int cmp_node(const void *a, const void *b) {
 
 /* ---------------------------------------------------------- blockstore */
 
-static int end_batch(add_t *a);
-static void batch_committed(void *ud);
-
 static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
                      void *ud) {
   add_t *a = ud;
-  if (a->only_hash)
-    return 0;
-  if (!a->batch_limit) {
-    /* TROVE_BATCH_MB overrides the size, as for bs_batch_begin's own. */
-    const char *e = getenv("TROVE_BATCH_MB");
-    a->batch_limit = e && atoi(e) > 0 ? (uint64_t)atoi(e) << 20
-                                      : BS_BATCH_BYTES;
-  }
-  if (a->batch && (a->batch_bytes + len > a->batch_limit ||
-                   uv_hrtime() - a->batch_ns >= BATCH_MAX_NS)) {
-    /* Commit at the batch size, and at least every BATCH_MAX_NS so that a
-     * slow but steady upload never holds the repo's one write lock for
-     * long.  Then step aside for a moment: the lock is not fair, and a
-     * writer woken by the commit (another upload, a pin, the CLI of a
-     * local user) would otherwise lose the race to our next batch every
-     * time. */
-    int rc = end_batch(a);
-    if (rc)
-      return rc;
-    struct timespec ts = {0, YIELD_NS};
-    nanosleep(&ts, NULL);
-  }
-  if (!a->batch) {
-    /* Our own size limit above is the one that applies: the batch's own
-     * would commit and carry on without stepping aside. */
-    int rc = bs_batch_begin(rpc_up_env(a->u), 2 * (size_t)a->batch_limit,
-                            &a->batch);
-    if (rc)
-      return rc;
-    bs_batch_on_commit(a->batch, batch_committed, a);
-    a->batch_ns = uv_hrtime();
-    a->batch_bytes = 0;
-  }
-  a->batch_bytes += len;
-  return bs_batch_put(a->batch, cid, data, len);
+  return a->pipe ? bs_pipe_put(a->pipe, cid, data, len) : 0;
 }
 
 /* A root of the add: announced (Kubo provides new roots at once), and
- * pinned unless pin=false. */
+ * pinned unless pin=false.  The pin is queued, not waited for: its error,
+ * if any, is the pipe's, met at the next put or at the end. */
 static int pin_root(add_t *a, const dag_cid_t *cid) {
   if (a->only_hash)
     return 0;
   rpc_announce(rpc_up_ctx(a->u), cid);
   if (!a->pin)
     return 0;
-  if (!a->batch) {
-    int rc = bs_batch_begin(rpc_up_env(a->u), 0, &a->batch);
-    if (rc)
-      return rc;
-    bs_batch_on_commit(a->batch, batch_committed, a);
-  }
-  return bs_pin_add(bs_batch_txn(a->batch), cid, BS_PIN_RECURSIVE, a->pin_name,
-                    NULL);
+  return bs_pipe_pin(a->pipe, cid, a->pin_name);
 }
 
 /* -------------------------------------------------------------- output */
 
-/* Send the held "added" lines: their blocks are committed now. */
-static int emit_held(add_t *a) {
-  int rc = 0;
-  size_t i;
-  json_t *v;
-  json_array_foreach(a->held, i, v) {
-    if ((rc = rpc_up_emit(a->u, json_incref(v))))
-      break;
-  }
-  json_array_clear(a->held);
-  return rc;
-}
-
-/* The open batch committed on its own (bs_batch_on_commit). */
-static void batch_committed(void *ud) {
+/* The pipe's lines callback (writer thread): lines whose blocks are
+ * committed now. */
+static int send_lines(const char *lines, size_t len, void *ud) {
   add_t *a = ud;
-  int rc = emit_held(a);
-  if (rc && !a->idle_rc)
-    a->idle_rc = rc;
+  return rpc_up_write(a->u, lines, len);
 }
 
-/* Commit the open batch, then send the lines it makes true. */
-static int end_batch(add_t *a) {
-  int rc = bs_batch_end(a->batch, 1);
-  a->batch = NULL;
-  return rc ? rc : emit_held(a);
-}
-
-/* A file's or directory's line; held while a batch is open (its blocks may
- * be in it), so that a client never sees as added what a crash can lose. */
+/* A file's or directory's line, queued behind its blocks in the pipe so
+ * that a client never sees as added what a crash can lose. */
 static int emit_added(add_t *a, const char *name, const dag_cid_t *cid,
                       uint64_t tsize) {
   if (a->silent)
@@ -279,13 +215,17 @@ static int emit_added(add_t *a, const char *name, const dag_cid_t *cid,
   snprintf(size, sizeof size, "%llu", (unsigned long long)tsize);
   json_t *line = json_pack("{s:o,s:s,s:s}", "Name", rpc_json_str(name),
                            "Hash", dag_cid_str(cid, s), "Size", size);
-  if (!a->batch)
+  if (!a->pipe)
     return rpc_up_emit(a->u, line);
-  if (!a->held && !(a->held = json_array())) {
-    json_decref(line);
+  char *j = line ? json_dumps(line, JSON_COMPACT) : NULL;
+  json_decref(line);
+  if (!j)
     return -ENOMEM;
-  }
-  return json_array_append_new(a->held, line) ? -ENOMEM : 0;
+  size_t n = strlen(j);
+  j[n] = '\n'; /* over the NUL: the length says where it ends */
+  int rc = bs_pipe_line(a->pipe, j, n + 1);
+  free(j);
+  return rc;
 }
 
 static int emit_progress(add_t *a, const char *name) {
@@ -399,14 +339,15 @@ static int add_begin(rpc_up_t *u) {
     a->lock = bs_gc_lock_shared(rpc_up_env(u));
     if (a->lock < 0)
       return rpc_up_fail(u, a->lock, 500, "gc lock: %s", tr_strerror(a->lock));
+    if ((rc = bs_pipe_start(rpc_up_env(u), BATCH_MAX_MS, send_lines, a,
+                            &a->pipe)))
+      return rpc_up_fail(u, rc, 500, "add: %s", tr_strerror(rc));
   }
   return 0;
 }
 
 static int add_part(rpc_up_t *u, const rpc_mp_part_t *part) {
   add_t *a = rpc_up_state(u);
-  if (a->idle_rc)
-    return a->idle_rc;
   a->nparts++;
   tr_free(a->path);
   if (!(a->path = rpc_clean_path(part->filename)))
@@ -457,8 +398,6 @@ static int add_part(rpc_up_t *u, const rpc_mp_part_t *part) {
 
 static int add_data(rpc_up_t *u, const uint8_t *p, size_t n) {
   add_t *a = rpc_up_state(u);
-  if (a->idle_rc)
-    return a->idle_rc;
   if (a->kind == K_SYMLINK) {
     if (a->link.len + n > 4096)
       return rpc_up_fail(u, TR_ETOOBIG, 500, "symlink target too long");
@@ -479,8 +418,6 @@ static int add_data(rpc_up_t *u, const uint8_t *p, size_t n) {
 
 static int add_part_end(rpc_up_t *u) {
   add_t *a = rpc_up_state(u);
-  if (a->idle_rc)
-    return a->idle_rc;
   if (a->kind == K_DIR || a->kind == K_NONE)
     return 0;
   dag_import_result_t res;
@@ -523,8 +460,6 @@ static int add_part_end(rpc_up_t *u) {
 static int add_finish(rpc_up_t *u) {
   add_t *a = rpc_up_state(u);
   int rc;
-  if (a->idle_rc)
-    return a->idle_rc;
   if (!a->nparts) /* go-ipfs-cmds checks this before the command runs */
     return rpc_up_fail(u, TR_EUSAGE, 400, "file argument 'path' is required");
   if (a->wrap) {
@@ -540,30 +475,34 @@ static int add_finish(rpc_up_t *u) {
     return rpc_up_fail(u, rc, 500, "%s", rc == TR_EEXIST
                        ? "directory already has entry by that name"
                        : tr_strerror(rc));
-  if (a->batch && (rc = end_batch(a)))
-    return rpc_up_fail(u, rc, 500, "add: commit: %s", tr_strerror(rc));
+  if (a->pipe) {
+    /* The last commit; the lines it makes true go out before it returns. */
+    rc = bs_pipe_end(a->pipe, true);
+    a->pipe = NULL;
+    if (rc)
+      return rpc_up_fail(u, rc, 500, "add: commit: %s", tr_strerror(rc));
+  }
   return 0;
 }
 
 /* The body has stalled: commit what is pending, so that other writers are
- * not kept waiting on this client. */
+ * not kept waiting on this client.  Queued, not waited for: a failed
+ * commit fails the add at its next put or at its end, with the commit's
+ * error (a full disk is ENOSPC). */
 static void add_idle(rpc_up_t *u) {
   add_t *a = rpc_up_state(u);
-  if (a->batch) {
+  if (a->pipe && bs_pipe_commit(a->pipe) == 0)
     tr_log(TR_LOG_DEBUG, "add: the body stalled; committing the batch");
-    int rc = end_batch(a);
-    /* The blocks of that batch are gone: the add must fail, and with this
-     * error (a full disk is ENOSPC), not with what it would meet later. */
-    if (rc && !a->idle_rc)
-      a->idle_rc = rpc_up_fail(u, rc, 500, "add: commit: %s", tr_strerror(rc));
-  }
 }
 
 static void add_cleanup(rpc_up_t *u, int rc) {
   add_t *a = rpc_up_state(u);
-  if (a->batch && bs_batch_end(a->batch, rc == 0))
-    tr_log(TR_LOG_WARN, "add: final commit failed");
-  a->batch = NULL;
+  /* Still here only when the add failed (add_finish ends it): abort what
+   * is pending; the lines held for it are dropped, never sent. */
+  (void)rc;
+  if (a->pipe && bs_pipe_end(a->pipe, false))
+    tr_log(TR_LOG_DEBUG, "add: the writer had failed too");
+  a->pipe = NULL;
   if (a->lock >= 0)
     bs_gc_unlock(a->lock);
   a->lock = -1;
@@ -575,7 +514,6 @@ static void add_free(void *p) {
   node_free(&a->root);
   tr_bytes_free(&a->link);
   tr_free(a->path);
-  json_decref(a->held);
   rpc_vals_free(&a->vals);
   tr_free(a);
 }

@@ -263,6 +263,10 @@ bs_env_t *rpc_up_env(rpc_up_t *u);
 rpc_ctx_t *rpc_up_ctx(rpc_up_t *u);
 /* Queue one NDJSON value for the client (steals o). */
 int rpc_up_emit(rpc_up_t *u, json_t *o) TR_WUR;
+/* Queue NDJSON lines already serialized (s[0..n), each ending in "\n",
+ * copied).  Thread-safe, as rpc_up_emit is: add's writer thread sends its
+ * held lines with it. */
+int rpc_up_write(rpc_up_t *u, const char *s, size_t n) TR_WUR;
 /* Record the error message (first wins) and return rc, for
  * `return rpc_up_fail(u, rc, 500, "...")`. */
 int rpc_up_fail(rpc_up_t *u, int rc, int status, const char *fmt, ...)

@@ -42,10 +42,17 @@
 #define UP_STACK (1u << 20)
 /* How long the body must stall before the command's idle callback runs. */
 #define UP_IDLE_NS (100ull * 1000 * 1000)
+/* Pieces of body up to this size (the server reads 64 KiB at a time) go
+ * in buffers of this size that the upload keeps and reuses, at most
+ * UP_SPARE of them: a malloc and free per piece made glibc give the heap's
+ * top back and fault it in again (891 brk calls and 3% of the loop's time
+ * in page faults for a 512 MiB add). */
+#define UP_PIECE (64u << 10)
+#define UP_SPARE (UP_HIGH / UP_PIECE + 8)
 
 typedef struct chunk {
   struct chunk *next;
-  size_t len;
+  size_t len, cap;
   uint8_t data[];
 } chunk_t;
 
@@ -61,6 +68,8 @@ struct rpc_up {
   /* Shared, under mu. */
   chunk_t *head, *tail;
   size_t queued;
+  chunk_t *spare; /* UP_PIECE buffers to reuse */
+  size_t nspare;
   bool eof, cancelled, read_paused, want_resume, done, early;
   int eof_status;
   tr_bytes_t out;
@@ -105,6 +114,14 @@ void rpc_up_early(rpc_up_t *u) {
   uv_mutex_unlock(&u->mu);
 }
 
+int rpc_up_write(rpc_up_t *u, const char *s, size_t n) {
+  uv_mutex_lock(&u->mu);
+  int rc = tr_bytes_append(&u->out, s, n);
+  uv_mutex_unlock(&u->mu);
+  uv_async_send(&u->async);
+  return rc;
+}
+
 int rpc_up_emit(rpc_up_t *u, json_t *o) {
   if (!o)
     return -ENOMEM;
@@ -123,6 +140,21 @@ int rpc_up_emit(rpc_up_t *u, json_t *o) {
 }
 
 /* -------------------------------------------------------------- thread */
+
+/* A piece's buffer is done with: kept for the loop to reuse, or freed. */
+static void give_back(rpc_up_t *u, chunk_t *c) {
+  if (c->cap == UP_PIECE) {
+    uv_mutex_lock(&u->mu);
+    if (u->nspare < UP_SPARE) {
+      c->next = u->spare;
+      u->spare = c;
+      u->nspare++;
+      c = NULL;
+    }
+    uv_mutex_unlock(&u->mu);
+  }
+  tr_free(c);
+}
 
 /* The next piece of body, or NULL at the end (or when cancelled). */
 static chunk_t *take(rpc_up_t *u) {
@@ -199,7 +231,7 @@ static void thread_main(void *arg) {
     if (!c)
       break;
     rc = feed(u, c->data, c->len);
-    tr_free(c);
+    give_back(u, c);
   }
   uv_mutex_lock(&u->mu);
   bool cancelled = u->cancelled;
@@ -227,6 +259,10 @@ static void thread_main(void *arg) {
 
 static void up_free(rpc_up_t *u) {
   for (chunk_t *c = u->head, *n; c; c = n) {
+    n = c->next;
+    tr_free(c);
+  }
+  for (chunk_t *c = u->spare, *n; c; c = n) {
     n = c->next;
     tr_free(c);
   }
@@ -341,7 +377,22 @@ static void on_async(uv_async_t *a) {
 
 static void on_body(http_req_t *req, const uint8_t *p, size_t n, void *ud) {
   rpc_up_t *u = ud;
-  chunk_t *c = tr_malloc(sizeof *c + n);
+  chunk_t *c = NULL;
+  if (n <= UP_PIECE) {
+    uv_mutex_lock(&u->mu);
+    if ((c = u->spare)) {
+      u->spare = c->next;
+      u->nspare--;
+    }
+    uv_mutex_unlock(&u->mu);
+  }
+  if (!c && (c = tr_malloc(sizeof *c + (n <= UP_PIECE ? UP_PIECE : n))))
+    c->cap = n <= UP_PIECE ? UP_PIECE : n;
+  if (c) { /* outside the lock: the upload thread takes it for every piece */
+    c->next = NULL;
+    c->len = n;
+    memcpy(c->data, p, n);
+  }
   uv_mutex_lock(&u->mu);
   if (!c) {
     u->cancelled = true; /* out of memory: give up on the upload */
@@ -350,9 +401,6 @@ static void on_body(http_req_t *req, const uint8_t *p, size_t n, void *ud) {
       u->status = 500;
     }
   } else {
-    c->next = NULL;
-    c->len = n;
-    memcpy(c->data, p, n);
     if (u->tail)
       u->tail->next = c;
     else

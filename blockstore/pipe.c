@@ -1,0 +1,398 @@
+/*
+ * pipe.c — an import's writer thread (pipe.h).
+ *
+ * Why a thread: an add of a large file used to read and hash a block, put
+ * it, and every BS_BATCH_BYTES wait for the commit's writev and fdatasync,
+ * all one after the other; the disk sat idle while we hashed and the CPU
+ * while the disk synced.  Now the importer goes on hashing while the writer
+ * puts and commits.
+ *
+ * The queue is a ring of BS_PIPE_BYTES for the bytes plus a ring of
+ * BS_PIPE_ITEMS descriptors.  An item's bytes are contiguous: one that
+ * does not fit before the end of the ring starts at its beginning, and the
+ * bytes skipped count as its own until it is done.  The producer copies
+ * into space it has reserved, outside the lock; the writer removes an item
+ * only after it is done with it, so an empty queue means every item is
+ * done (what sync waits for) and the ring may start over at 0.
+ */
+#include "pipe.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+enum { IT_BLOCK, IT_LINE, IT_CALL, IT_COMMIT, IT_END };
+#define ALIGN _Alignof(max_align_t)
+
+typedef struct item {
+  int kind;
+  bool commit; /* IT_END: commit, else abort */
+  dag_cid_t cid;
+  size_t off, len, span; /* bytes in the ring; span = len + bytes skipped */
+  bs_pipe_fn fn;
+} item_t;
+
+struct bs_pipe {
+  bs_env_t *env;
+  uint64_t max_open_ns; /* 0: no limit */
+  bs_pipe_lines_cb lines;
+  void *ud;
+  pthread_t th;
+  pthread_mutex_t mu;
+  pthread_cond_t more; /* items queued (the writer waits) */
+  pthread_cond_t room; /* items done (the producer waits) */
+  bool writer_waits, producer_waits;
+  bool started;
+  int begin_rc;
+  int err; /* sticky; written by the writer only, under mu */
+  int end_rc;
+  uint8_t *ring;
+  size_t used, wpos; /* bytes held (spans), where the next item goes */
+  item_t *items;
+  size_t head, n; /* oldest item, items queued */
+  /* Writer thread only. */
+  bs_batch_t *batch;   /* NULL after a timed or asked-for commit */
+  bool dirty;          /* something put or called since the last commit */
+  uint64_t opened_ns;  /* when the open transaction began */
+  uint64_t closed_ns;  /* when the writer last let go of the lock */
+  int cb_err;          /* the lines callback's error in on_commit */
+  tr_bytes_t held;     /* lines waiting for the next commit */
+};
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---------------------------------------------------------------- writer */
+
+/* Everything put so far is committed: hand out the lines held. */
+static int deliver(bs_pipe_t *p) {
+  p->dirty = false;
+  if (!p->held.len)
+    return 0;
+  int rc = p->lines((const char *)p->held.data, p->held.len, p->ud);
+  p->held.len = 0;
+  return rc;
+}
+
+/* The batch committed at its size (bs_batch_on_commit) and goes on. */
+static void on_commit(void *arg) {
+  bs_pipe_t *p = arg;
+  p->opened_ns = now_ns();
+  int rc = deliver(p);
+  if (rc && !p->cb_err)
+    p->cb_err = rc;
+}
+
+static int open_batch(bs_pipe_t *p) {
+  if (p->batch)
+    return 0;
+  /* Step aside after a commit made to let others write (pipe.h). */
+  uint64_t since = now_ns() - p->closed_ns;
+  if (p->closed_ns && since < BS_PIPE_YIELD_MS * 1000000ull) {
+    struct timespec ts = {0, (long)(BS_PIPE_YIELD_MS * 1000000ull - since)};
+    nanosleep(&ts, NULL);
+  }
+  int rc = bs_batch_begin(p->env, 0, &p->batch);
+  if (rc)
+    return rc;
+  bs_batch_on_commit(p->batch, on_commit, p);
+  p->opened_ns = now_ns();
+  return 0;
+}
+
+/* Commit what is pending, leave the lock to others, hand out the lines. */
+static int commit_now(bs_pipe_t *p) {
+  if (p->batch) {
+    int rc = bs_batch_end(p->batch, 1);
+    p->batch = NULL;
+    p->closed_ns = now_ns();
+    if (rc)
+      return rc;
+  }
+  return deliver(p);
+}
+
+static int run_item(bs_pipe_t *p, const item_t *it) {
+  const uint8_t *data = p->ring + it->off;
+  int rc;
+  switch (it->kind) {
+  case IT_BLOCK:
+    if (p->batch && p->max_open_ns &&
+        now_ns() - p->opened_ns >= p->max_open_ns &&
+        (rc = commit_now(p)))
+      return rc;
+    if ((rc = open_batch(p)))
+      return rc;
+    /* The put may commit what is pending first (on_commit, which clears
+     * dirty): only then is this block pending. */
+    rc = bs_batch_put(p->batch, &it->cid, data, it->len);
+    p->dirty = true;
+    return rc ? rc : p->cb_err;
+  case IT_LINE:
+    if ((rc = tr_bytes_append(&p->held, data, it->len)))
+      return rc;
+    return p->dirty ? 0 : deliver(p);
+  case IT_CALL:
+    if ((rc = open_batch(p)))
+      return rc;
+    p->dirty = true;
+    return it->fn(bs_batch_txn(p->batch), data, it->len);
+  case IT_COMMIT:
+    return commit_now(p);
+  }
+  return 0;
+}
+
+/* The last item: commit or abort, and hand out the last lines. */
+static int end_batch(bs_pipe_t *p, bool commit) {
+  int rc = p->err;
+  if (p->batch) {
+    int e = bs_batch_end(p->batch, commit && !rc);
+    p->batch = NULL;
+    rc = rc ? rc : e;
+  }
+  if (!rc && commit)
+    rc = deliver(p);
+  return rc;
+}
+
+static void *writer(void *arg) {
+  bs_pipe_t *p = arg;
+  int rc = open_batch(p);
+  pthread_mutex_lock(&p->mu);
+  p->begin_rc = rc;
+  p->started = true;
+  pthread_cond_broadcast(&p->room);
+  if (rc) {
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+  }
+  for (;;) {
+    while (!p->n) {
+      p->writer_waits = true;
+      if (!p->batch || !p->max_open_ns || p->err) {
+        pthread_cond_wait(&p->more, &p->mu);
+        continue;
+      }
+      /* A transaction is open and nothing comes (a client that sends a
+       * byte now and then, never a block): it too ends in time. */
+      uint64_t due = p->opened_ns + p->max_open_ns;
+      struct timespec ts = {(time_t)(due / 1000000000u),
+                            (long)(due % 1000000000u)};
+      if (pthread_cond_timedwait(&p->more, &p->mu, &ts) == ETIMEDOUT &&
+          !p->n) {
+        pthread_mutex_unlock(&p->mu);
+        rc = commit_now(p);
+        pthread_mutex_lock(&p->mu);
+        if (rc && !p->err)
+          p->err = rc;
+      }
+    }
+    p->writer_waits = false;
+    item_t it = p->items[p->head];
+    bool failed = p->err != 0;
+    pthread_mutex_unlock(&p->mu);
+    if (it.kind == IT_END) {
+      rc = end_batch(p, it.commit);
+      pthread_mutex_lock(&p->mu);
+      p->end_rc = rc;
+      p->head = (p->head + 1) % BS_PIPE_ITEMS;
+      p->n--;
+      pthread_mutex_unlock(&p->mu);
+      return NULL;
+    }
+    /* After an error everything queued is dropped: the producer learns
+     * of the error at its next call and stops. */
+    rc = failed ? 0 : run_item(p, &it);
+    pthread_mutex_lock(&p->mu);
+    if (rc && !p->err)
+      p->err = rc;
+    p->head = (p->head + 1) % BS_PIPE_ITEMS;
+    p->n--;
+    p->used -= it.span;
+    if (p->producer_waits)
+      pthread_cond_signal(&p->room);
+  }
+}
+
+/* ------------------------------------------------------------- producer */
+
+/* The one tear-down, for a pipe whose thread is gone (or never ran). */
+static void pipe_free(bs_pipe_t *p) {
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->more);
+  pthread_cond_destroy(&p->room);
+  tr_bytes_free(&p->held);
+  tr_free(p->ring);
+  tr_free(p->items);
+  tr_free(p);
+}
+
+int bs_pipe_start(bs_env_t *env, uint32_t max_open_ms, bs_pipe_lines_cb lines,
+                  void *ud, bs_pipe_t **pp) {
+  bs_pipe_t *p = tr_calloc(1, sizeof *p);
+  if (!p)
+    return -ENOMEM;
+  p->env = env;
+  p->max_open_ns = (uint64_t)max_open_ms * 1000000u;
+  p->lines = lines;
+  p->ud = ud;
+  /* The writer's timed wait counts on the clock now_ns() reads. */
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->more, &ca);
+  pthread_cond_init(&p->room, NULL);
+  pthread_condattr_destroy(&ca);
+  p->ring = tr_malloc(BS_PIPE_BYTES);
+  p->items = tr_calloc(BS_PIPE_ITEMS, sizeof *p->items);
+  int rc = p->ring && p->items ? -pthread_create(&p->th, NULL, writer, p)
+                               : -ENOMEM;
+  if (!rc) {
+    pthread_mutex_lock(&p->mu);
+    while (!p->started)
+      pthread_cond_wait(&p->room, &p->mu);
+    rc = p->begin_rc;
+    pthread_mutex_unlock(&p->mu);
+    if (rc)
+      pthread_join(p->th, NULL);
+  }
+  if (rc) {
+    pipe_free(p);
+    return rc;
+  }
+  *pp = p;
+  return 0;
+}
+
+/* Queue an item with len bytes of data (copied from data when not NULL).
+ * Returns the sticky error, else 0. */
+static int push(bs_pipe_t *p, item_t *it, const void *data, size_t len) {
+  pthread_mutex_lock(&p->mu);
+  size_t off, span;
+  for (;;) {
+    if (p->err) {
+      int e = p->err;
+      pthread_mutex_unlock(&p->mu);
+      return e;
+    }
+    if (!p->n)
+      p->wpos = 0; /* nothing is being read: start over */
+    /* Each item starts aligned for any type: a call's argument is a
+     * struct (a misaligned one was undefined behaviour). */
+    size_t start = (p->wpos + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if (len <= BS_PIPE_BYTES - start) {
+      off = start;
+      span = start - p->wpos + len;
+    } else { /* to the ring's start; the bytes skipped are this item's */
+      off = 0;
+      span = BS_PIPE_BYTES - p->wpos + len;
+    }
+    if (p->n < BS_PIPE_ITEMS && p->used + span <= BS_PIPE_BYTES)
+      break;
+    p->producer_waits = true;
+    pthread_cond_wait(&p->room, &p->mu);
+    p->producer_waits = false;
+  }
+  /* The space is ours: only this thread adds items. */
+  pthread_mutex_unlock(&p->mu);
+  if (len)
+    memcpy(p->ring + off, data, len);
+  it->off = off;
+  it->len = len;
+  it->span = span;
+  pthread_mutex_lock(&p->mu);
+  p->items[(p->head + p->n) % BS_PIPE_ITEMS] = *it;
+  p->n++;
+  p->used += span;
+  p->wpos = off + len;
+  if (p->writer_waits)
+    pthread_cond_signal(&p->more);
+  pthread_mutex_unlock(&p->mu);
+  return 0;
+}
+
+int bs_pipe_put(bs_pipe_t *p, const dag_cid_t *cid, const uint8_t *data,
+                size_t len) {
+  if (len > BS_MAX_BLOCK)
+    return TR_ETOOBIG;
+  item_t it = {.kind = IT_BLOCK, .cid = *cid};
+  return push(p, &it, data, len);
+}
+
+int bs_pipe_line(bs_pipe_t *p, const char *line, size_t len) {
+  if (len > BS_PIPE_BYTES)
+    return TR_ETOOBIG;
+  item_t it = {.kind = IT_LINE};
+  return push(p, &it, line, len);
+}
+
+int bs_pipe_call(bs_pipe_t *p, bs_pipe_fn fn, const void *arg, size_t len) {
+  if (len > BS_PIPE_BYTES)
+    return TR_ETOOBIG;
+  item_t it = {.kind = IT_CALL, .fn = fn};
+  return push(p, &it, arg, len);
+}
+
+typedef struct pin_arg {
+  dag_cid_t cid;
+  bool named;
+  char name[BS_PIN_NAME_MAX + 1];
+} pin_arg_t;
+
+static int pin_in_txn(bs_txn_t *txn, const void *arg, size_t len) {
+  const pin_arg_t *a = arg;
+  (void)len;
+  return bs_pin_add(txn, &a->cid, BS_PIN_RECURSIVE, a->named ? a->name : NULL,
+                    NULL);
+}
+
+int bs_pipe_pin(bs_pipe_t *p, const dag_cid_t *cid, const char *name) {
+  size_t nl = name ? strlen(name) : 0;
+  if (nl > BS_PIN_NAME_MAX)
+    return TR_ETOOBIG;
+  pin_arg_t a = {.cid = *cid, .named = name != NULL};
+  memcpy(a.name, name ? name : "", nl + 1);
+  return bs_pipe_call(p, pin_in_txn, &a, sizeof a);
+}
+
+int bs_pipe_commit(bs_pipe_t *p) {
+  item_t it = {.kind = IT_COMMIT};
+  return push(p, &it, NULL, 0);
+}
+
+int bs_pipe_sync(bs_pipe_t *p) {
+  pthread_mutex_lock(&p->mu);
+  while (p->n) { /* after an error the writer drops items: soon empty */
+    p->producer_waits = true;
+    pthread_cond_wait(&p->room, &p->mu);
+    p->producer_waits = false;
+  }
+  int rc = p->err;
+  pthread_mutex_unlock(&p->mu);
+  return rc;
+}
+
+int bs_pipe_end(bs_pipe_t *p, bool commit) {
+  /* Drain first: END then always has a slot. */
+  if (bs_pipe_sync(p)) {
+    /* the error is in p->err: END reports it */
+  }
+  item_t it = {.kind = IT_END, .commit = commit};
+  pthread_mutex_lock(&p->mu);
+  p->items[(p->head + p->n) % BS_PIPE_ITEMS] = it;
+  p->n++;
+  if (p->writer_waits)
+    pthread_cond_signal(&p->more);
+  pthread_mutex_unlock(&p->mu);
+  pthread_join(p->th, NULL);
+  int rc = p->end_rc;
+  pipe_free(p);
+  return rc;
+}

@@ -1,0 +1,275 @@
+/*
+ * test_bs_pipe.c — the import pipe (blockstore/pipe.h): a line reaches the
+ * lines callback only once every block queued before it is committed (seen
+ * by a reader on another thread at that moment), the batch's own commits,
+ * timed commits and asked-for commits all hand lines out, an asked-for
+ * commit lets go of the write lock, errors are sticky and drop what
+ * follows, an aborted pipe stores and reports nothing pending, and a pin
+ * is written behind its blocks.
+ */
+#include "testutil.h"
+
+#include <pthread.h>
+#include <time.h>
+
+#include "../blockstore/pipe.h"
+
+#define NBLOCKS 40
+#define BLOCK_LEN (100u << 10)
+
+typedef struct fx {
+  char *dir;
+  bs_env_t *env;
+  dag_cid_t cids[NBLOCKS];
+  size_t queued;      /* blocks queued so far (producer) */
+  /* Written by the lines callback (writer thread). */
+  int calls;
+  long last;          /* highest index seen in a line, -1 none */
+  int missing;        /* blocks a line named that a reader did not see */
+} fx_t;
+
+static int setup(void **state) {
+  fx_t *f = calloc(1, sizeof *f);
+  f->dir = tmpdir_new();
+  f->last = -1;
+  assert_int_equal(bs_open(&f->env, f->dir, BS_CREATE), 0);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fx_t *f = *state;
+  bs_close(f->env);
+  tmpdir_rm(f->dir);
+  free(f);
+  unsetenv("TROVE_BATCH_MB");
+  return 0;
+}
+
+static uint8_t *block(uint32_t seed, dag_cid_t *cid) {
+  uint8_t *buf = malloc(BLOCK_LEN);
+  uint32_t x = seed * 2654435761u + 1;
+  for (size_t i = 0; i < BLOCK_LEN; i++) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    buf[i] = (uint8_t)x;
+  }
+  assert_int_equal(dag_cid_sum(cid, 1, DAG_CODEC_RAW, DAG_MH_SHA2_256, buf,
+                               BLOCK_LEN), 0);
+  return buf;
+}
+
+/* Queue block i, then the line "i\n". */
+static int put_and_line(fx_t *f, bs_pipe_t *p, uint32_t i) {
+  uint8_t *b = block(i, &f->cids[i]);
+  int rc = bs_pipe_put(p, &f->cids[i], b, BLOCK_LEN);
+  free(b);
+  if (rc)
+    return rc;
+  f->queued = i + 1;
+  char line[16];
+  int n = snprintf(line, sizeof line, "%u\n", i);
+  return bs_pipe_line(p, line, (size_t)n);
+}
+
+/* Blocks [0, upto] as a reader on its own thread sees them now (the
+ * writer's thread holds a write transaction: it may not open a second). */
+typedef struct check {
+  fx_t *f;
+  long upto;
+  int missing;
+} check_t;
+
+static void *check_main(void *arg) {
+  check_t *c = arg;
+  bs_txn_t *t;
+  if (bs_txn_begin(c->f->env, BS_RDONLY, &t)) {
+    c->missing = -1;
+    return NULL;
+  }
+  for (long i = 0; i <= c->upto; i++)
+    if (bs_has(t, &c->f->cids[i]) != 1)
+      c->missing++;
+  bs_txn_abort(t);
+  return NULL;
+}
+
+static int count_missing(fx_t *f, long upto) {
+  check_t c = {f, upto, 0};
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, check_main, &c), 0);
+  pthread_join(th, NULL);
+  return c.missing;
+}
+
+static int on_lines(const char *lines, size_t len, void *ud) {
+  fx_t *f = ud;
+  f->calls++;
+  /* The last line's index: every block up to it must be committed. */
+  const char *s = lines, *end = lines + len;
+  while (s < end) {
+    long i = strtol(s, NULL, 10);
+    if (i != f->last + 1)
+      f->missing += 1000; /* lines lost or out of order */
+    f->last = i;
+    s = memchr(s, '\n', (size_t)(end - s)) + 1;
+  }
+  f->missing += count_missing(f, f->last);
+  return 0;
+}
+
+static int calls(fx_t *f) {
+  return __atomic_load_n(&f->calls, __ATOMIC_SEQ_CST);
+}
+
+/* ---------------------------------------------------------------- tests */
+
+/* A commit every MiB (4 MiB of blocks): lines come out as the batch commits
+ * on its own, each once its blocks are readable, and the rest at the end.
+ * Putting a block marked the batch dirty before the put's own commit once:
+ * the line after that block went out with the block still pending. */
+static void lines_after_their_commit(void **state) {
+  fx_t *f = *state;
+  setenv("TROVE_BATCH_MB", "1", 1);
+  bs_pipe_t *p;
+  assert_int_equal(bs_pipe_start(f->env, 0, on_lines, f, &p), 0);
+  for (uint32_t i = 0; i < NBLOCKS; i++)
+    assert_int_equal(put_and_line(f, p, i), 0);
+  assert_int_equal(bs_pipe_sync(p), 0);
+  int mid = calls(f);
+  assert_true(mid >= 2); /* the batch's own commits handed lines out */
+  assert_true(f->last < NBLOCKS - 1); /* the last block is still pending */
+  assert_int_equal(bs_pipe_end(p, true), 0);
+  assert_int_equal(f->last, NBLOCKS - 1);
+  assert_int_equal(f->missing, 0);
+  assert_int_equal(count_missing(f, NBLOCKS - 1), 0);
+}
+
+/* A transaction open max_open_ms ends on its own even when nothing more
+ * comes: a client that stops sending never holds the write lock. */
+static void timed_commit_when_idle(void **state) {
+  fx_t *f = *state;
+  bs_pipe_t *p;
+  assert_int_equal(bs_pipe_start(f->env, 20, on_lines, f, &p), 0);
+  assert_int_equal(put_and_line(f, p, 0), 0);
+  assert_int_equal(bs_pipe_sync(p), 0);
+  for (int i = 0; i < 500 && !calls(f); i++) {
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  assert_int_equal(calls(f), 1);
+  assert_int_equal(f->missing, 0);
+  assert_int_equal(bs_pipe_end(p, true), 0);
+}
+
+static void *begin_write(void *arg) {
+  fx_t *f = arg;
+  bs_txn_t *t;
+  if (bs_txn_begin(f->env, 0, &t) == 0)
+    bs_txn_abort(t);
+  return NULL;
+}
+
+/* bs_pipe_commit commits, hands the lines out and lets go of the write
+ * lock: another writer gets in while the pipe lives on. */
+static void commit_now_releases_lock(void **state) {
+  fx_t *f = *state;
+  bs_pipe_t *p;
+  assert_int_equal(bs_pipe_start(f->env, 0, on_lines, f, &p), 0);
+  assert_int_equal(put_and_line(f, p, 0), 0);
+  assert_int_equal(bs_pipe_commit(p), 0);
+  assert_int_equal(bs_pipe_sync(p), 0);
+  assert_int_equal(calls(f), 1);
+  assert_int_equal(f->missing, 0);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, begin_write, f), 0);
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += 10;
+  assert_int_equal(pthread_timedjoin_np(th, NULL, &ts), 0);
+  /* And the pipe goes on after it. */
+  assert_int_equal(put_and_line(f, p, 1), 0);
+  assert_int_equal(bs_pipe_end(p, true), 0);
+  assert_int_equal(f->last, 1);
+  assert_int_equal(f->missing, 0);
+}
+
+static int fail_call(bs_txn_t *txn, const void *arg, size_t len) {
+  (void)txn;
+  assert_int_equal(len, sizeof(int));
+  return *(const int *)arg;
+}
+
+/* The first error sticks: what follows is dropped, the lines held are
+ * never handed out, and every call returns that error. */
+static void error_is_sticky(void **state) {
+  fx_t *f = *state;
+  bs_pipe_t *p;
+  assert_int_equal(bs_pipe_start(f->env, 0, on_lines, f, &p), 0);
+  assert_int_equal(put_and_line(f, p, 0), 0);
+  int e = -ENOSPC;
+  assert_int_equal(bs_pipe_call(p, fail_call, &e, sizeof e), 0);
+  assert_int_equal(bs_pipe_sync(p), -ENOSPC);
+  dag_cid_t cid;
+  uint8_t *b = block(1, &cid);
+  assert_int_equal(bs_pipe_put(p, &cid, b, BLOCK_LEN), -ENOSPC);
+  free(b);
+  assert_int_equal(bs_pipe_end(p, true), -ENOSPC);
+  assert_int_equal(calls(f), 0);
+  assert_int_equal(count_missing(f, 0), 1); /* rolled back */
+}
+
+/* end(false): nothing pending is stored, no line goes out. */
+static void abort_reports_nothing(void **state) {
+  fx_t *f = *state;
+  bs_pipe_t *p;
+  assert_int_equal(bs_pipe_start(f->env, 0, on_lines, f, &p), 0);
+  assert_int_equal(put_and_line(f, p, 0), 0);
+  assert_int_equal(bs_pipe_end(p, false), 0);
+  assert_int_equal(calls(f), 0);
+  assert_int_equal(count_missing(f, 0), 1);
+}
+
+/* A line with nothing pending before it goes out at once. */
+static void line_alone_goes_out(void **state) {
+  fx_t *f = *state;
+  bs_pipe_t *p;
+  assert_int_equal(bs_pipe_start(f->env, 0, on_lines, f, &p), 0);
+  assert_int_equal(bs_pipe_line(p, "0\n", 2), 0);
+  assert_int_equal(bs_pipe_sync(p), 0);
+  assert_int_equal(calls(f), 1);
+  assert_int_equal(bs_pipe_end(p, false), 0);
+}
+
+/* A pin queued after its block is written behind it, with its name (the
+ * pipe's copy: the caller's buffer is gone by then). */
+static void pin_after_its_block(void **state) {
+  fx_t *f = *state;
+  bs_pipe_t *p;
+  assert_int_equal(bs_pipe_start(f->env, 0, on_lines, f, &p), 0);
+  assert_int_equal(put_and_line(f, p, 0), 0);
+  char name[16] = "first";
+  assert_int_equal(bs_pipe_pin(p, &f->cids[0], name), 0);
+  strcpy(name, "clobbered");
+  assert_int_equal(bs_pipe_end(p, true), 0);
+  bs_txn_t *t;
+  bs_pin_t pin;
+  assert_int_equal(bs_txn_begin(f->env, BS_RDONLY, &t), 0);
+  assert_int_equal(bs_pin_get(t, &f->cids[0], BS_PIN_RECURSIVE, &pin), 1);
+  bs_txn_abort(t);
+  assert_string_equal(pin.name, "first");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(lines_after_their_commit, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(timed_commit_when_idle, setup, teardown),
+      cmocka_unit_test_setup_teardown(commit_now_releases_lock, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(error_is_sticky, setup, teardown),
+      cmocka_unit_test_setup_teardown(abort_reports_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(line_alone_goes_out, setup, teardown),
+      cmocka_unit_test_setup_teardown(pin_after_its_block, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
