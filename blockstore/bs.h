@@ -195,7 +195,8 @@ void bs_batch_on_commit(bs_batch_t *b, bs_batch_commit_cb cb, void *ud);
 /* Test hook: with TROVE_DEBUG_KILL_COMMIT=N in the environment, the
  * process SIGKILLs itself when its Nth batch commit is due, just before
  * it (counted over every batch of the process, bs_batch_end's included):
- * the moment when the most is put and not yet committed.
+ * the moment when the most is put and not yet committed (after a 200 ms
+ * pause, so that what earlier commits made true has been handed out).
  * tests/it_import_kill.sh uses it to kill an import between a batch's
  * intermediate commits. */
 

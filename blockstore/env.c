@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BS_MAP_INITIAL (1ull << 30)
@@ -373,8 +374,15 @@ static void debug_kill_point(void) {
     const char *e = getenv("TROVE_DEBUG_KILL_COMMIT");
     after = n = e && atol(e) > 0 ? atol(e) : 0;
   }
-  if (n > 0 && ++seen == n)
+  if (n > 0 && ++seen == n) {
+    /* Let the other threads hand out what earlier commits made true (a
+     * daemon's "added" lines go out on its loop thread) before the kill
+     * the test then checks them against; this thread waits at the kill
+     * point, so nothing more is stored meanwhile. */
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL);
     raise(SIGKILL);
+  }
 }
 
 /* Call fn(env, lo, hi) for each mapping of data.mdb in this process.
