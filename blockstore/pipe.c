@@ -39,6 +39,7 @@ struct bs_pipe {
   uint64_t max_open_ns; /* 0: no limit */
   bs_pipe_lines_cb lines;
   void *ud;
+  bs_undo_t *undo; /* puts go through it (bs_pipe_set_undo) */
   pthread_t th;
   pthread_mutex_t mu;
   pthread_cond_t more; /* items queued (the writer waits) */
@@ -130,7 +131,8 @@ static int run_item(bs_pipe_t *p, const item_t *it) {
       return rc;
     /* The put may commit what is pending first (on_commit, which clears
      * dirty): only then is this block pending. */
-    rc = bs_batch_put(p->batch, &it->cid, data, it->len);
+    rc = p->undo ? bs_undo_put(p->undo, p->batch, &it->cid, data, it->len)
+                 : bs_batch_put(p->batch, &it->cid, data, it->len);
     p->dirty = true;
     return rc ? rc : p->cb_err;
   case IT_LINE:
@@ -316,6 +318,13 @@ static int push(bs_pipe_t *p, item_t *it, const void *data, size_t len) {
     pthread_cond_signal(&p->more);
   pthread_mutex_unlock(&p->mu);
   return 0;
+}
+
+void bs_pipe_set_undo(bs_pipe_t *p, bs_undo_t *u) {
+  /* Under mu: the writer reads it after taking an item under mu. */
+  pthread_mutex_lock(&p->mu);
+  p->undo = u;
+  pthread_mutex_unlock(&p->mu);
 }
 
 int bs_pipe_put(bs_pipe_t *p, const dag_cid_t *cid, const uint8_t *data,

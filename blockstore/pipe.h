@@ -31,6 +31,12 @@
  * queued and every call below returns it, so the producer stops at its
  * next put or sync.  A caller that must name the failing step syncs after
  * it.
+ *
+ * Undo: an all-or-nothing import (dag import) gives the pipe its undo log
+ * (bs_pipe_set_undo, bs.h's bs_undo_*): the writer then puts every block
+ * through bs_undo_put, which records those stored new.  On failure the
+ * import ends the pipe with abort (what is pending is dropped) and then
+ * runs the undo, which deletes what earlier commits stored.
  */
 #ifndef BS_PIPE_H
 #define BS_PIPE_H
@@ -65,6 +71,10 @@ typedef int (*bs_pipe_lines_cb)(const char *lines, size_t len, void *ud);
  * -ENOMEM or pthread's error (negative); *p is set only on success. */
 int bs_pipe_start(bs_env_t *env, uint32_t max_open_ms, bs_pipe_lines_cb lines,
                   void *ud, bs_pipe_t **p) TR_WUR;
+/* Put blocks through bs_undo_put(u, ...) from now on (u NULL: plain puts
+ * again).  The log stays the caller's, and is the writer thread's until
+ * bs_pipe_sync or bs_pipe_end returns: set it before the first put. */
+void bs_pipe_set_undo(bs_pipe_t *p, bs_undo_t *u);
 /* Queue a block (copied).  0, the sticky error, or TR_ETOOBIG (over
  * BS_MAX_BLOCK).  Waits while the queue is full. */
 int bs_pipe_put(bs_pipe_t *p, const dag_cid_t *cid, const uint8_t *data,

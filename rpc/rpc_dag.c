@@ -16,30 +16,31 @@
  * Import is all or nothing: a bad block, a truncated CAR or a malformed
  * one rejects the whole import and leaves nothing of it.  The body is
  * stored as it streams: each block is checked against its CID
- * (dag_cid_verify) on the upload thread and put through a blockstore
- * batch, committed at the batch's size, after at most a second, and
- * whenever the body stalls for 100 ms (as /api/v0/add does: a slow client
- * never holds the repo's write lock while nothing arrives).  The keys of
- * the blocks it stored new are recorded (bs_undo_put), and any failure -
- * the CAR's, the client's going away, the disk's - deletes them again
- * (bs_undo_run, in cleanup); blocks stored before stay.  (It used to spool
+ * (dag_cid_verify) on the upload thread and handed to the writer thread of
+ * a blockstore pipe (blockstore/pipe.h, as /api/v0/add does), which puts
+ * it while the next ones are hashed and commits at the batch's size, after
+ * at most a second, and whenever the body stalls for 100 ms (a slow client
+ * never holds the repo's write lock while nothing arrives).  The writer
+ * records the keys of the blocks it stored new (bs_pipe_set_undo), and any
+ * failure - the CAR's, the client's going away, the disk's - ends the pipe
+ * with abort and deletes them again (bs_undo_run, in cleanup); blocks
+ * stored before stay.  The roots are pinned through the pipe too, behind
+ * every block.  (It used to spool
  * the whole body and write it in a second pass: an extra copy of every
  * byte, through a file past 32 MiB.)  A crash mid-import leaves the
  * blocks unpinned, and the next GC takes them.
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "../blockstore/pipe.h"
 #include "../dag/car.h"
 #include "rpc_int.h"
 
-/* A batch commits after this long at the latest, and the next waits
- * YIELD_NS so that another writer gets the lock (rpc_add.c's reasons). */
-#define BATCH_MAX_NS (1000ull * 1000 * 1000)
-#define YIELD_NS (10 * 1000 * 1000)
+/* The longest the pipe's transaction stays open while blocks come
+ * (rpc_add.c's reasons). */
+#define BATCH_MAX_MS 1000
 #define SOFT_BLOCK_LIMIT (2u << 20)
 #define MAX_ROOTS 4096
 
@@ -142,12 +143,9 @@ typedef struct imp {
   bool in_part;
   dag_cid_t *roots;
   size_t nroots, caproots;
-  bs_batch_t *batch;    /* open between commits; upload thread only */
-  bs_undo_t *undo;      /* the blocks this import stored new */
-  uint64_t batch_ns;    /* when the open batch began */
-  uint64_t batch_bytes; /* block bytes put in it */
-  uint64_t batch_limit;
-  int idle_rc;          /* an idle commit's failure, for the next callback */
+  bs_pipe_t *pipe;      /* the writer thread; ended by finish or cleanup */
+  bs_undo_t *undo;      /* the blocks this import stored new (the writer's) */
+  json_t *pinned;       /* the roots' lines, made by pin_roots */
   uint64_t blocks, bytes;
   int lock;
 } imp_t;
@@ -157,36 +155,8 @@ static void imp_free(void *p) {
   dag_car_reader_free(&m->car);
   tr_free(m->roots);
   bs_undo_free(m->undo);
+  json_decref(m->pinned);
   tr_free(m);
-}
-
-/* Put a verified block, committing the open batch first when it is full or
- * old (and then stepping aside: LMDB's lock is not fair). */
-static int put_block(rpc_up_t *u, imp_t *m, const dag_cid_t *cid,
-                     const uint8_t *data, size_t len) {
-  if (m->idle_rc)
-    return m->idle_rc;
-  if (m->batch && (m->batch_bytes + len > m->batch_limit ||
-                   uv_hrtime() - m->batch_ns >= BATCH_MAX_NS)) {
-    int rc = bs_batch_end(m->batch, 1);
-    m->batch = NULL;
-    if (rc)
-      return rc;
-    struct timespec ts = {0, YIELD_NS};
-    nanosleep(&ts, NULL);
-  }
-  if (!m->batch) {
-    /* Our limit above applies: the batch's own would commit and go on
-     * without stepping aside. */
-    int rc = bs_batch_begin(rpc_up_env(u), 2 * (size_t)m->batch_limit,
-                            &m->batch);
-    if (rc)
-      return rc;
-    m->batch_ns = uv_hrtime();
-    m->batch_bytes = 0;
-  }
-  m->batch_bytes += len;
-  return bs_undo_put(m->undo, m->batch, cid, data, len);
 }
 
 static int add_root(imp_t *m, const dag_cid_t *c) {
@@ -243,7 +213,7 @@ static int imp_data(rpc_up_t *u, const uint8_t *p, size_t n) {
     if ((rc = dag_cid_verify(&ev.cid, ev.block, ev.block_len)))
       return rpc_up_fail(u, rc, 500, "import failed at block \"%s\": %s",
                          dag_cid_str(&ev.cid, s), tr_strerror(rc));
-    if ((rc = put_block(u, m, &ev.cid, ev.block, ev.block_len)))
+    if ((rc = bs_pipe_put(m->pipe, &ev.cid, ev.block, ev.block_len)))
       return rpc_up_fail(u, rc, 500, "import: writing blocks: %s",
                          tr_strerror(rc));
     m->blocks++;
@@ -260,52 +230,55 @@ static int imp_part_end(rpc_up_t *u) {
   return 0;
 }
 
-static int imp_finish(rpc_up_t *u) {
-  imp_t *m = rpc_up_state(u);
-  bs_env_t *env = rpc_up_env(u);
-  if (m->in_part)
-    return rpc_up_fail(u, TR_ETRUNC, 500, "import failed: truncated body");
-  if (m->idle_rc)
-    return m->idle_rc;
-  int rc = m->batch ? 0 : bs_batch_begin(env, 0, &m->batch);
-  if (rc)
-    return rpc_up_fail(u, rc, 500, "import: %s", tr_strerror(rc));
-  bs_batch_t *b = m->batch;
-  json_t *lines = json_array();
+/* The pipe's call (writer thread, behind every block): pin the roots and
+ * make their lines into m->pinned.  A root that cannot be pinned is its
+ * line's PinErrorMsg, as Kubo's; only a fatal error fails the import. */
+static int pin_roots(bs_txn_t *txn, const void *arg, size_t len) {
+  imp_t *m = *(imp_t *const *)arg;
+  (void)len;
+  if (!(m->pinned = json_array()))
+    return -ENOMEM;
   char s[DAG_CID_STR_MAX], ms[DAG_CID_STR_MAX], msg[800];
-  for (size_t i = 0; m->pin_roots && i < m->nroots && lines; i++) {
+  for (size_t i = 0; i < m->nroots; i++) {
     dag_cid_t missing;
-    int e = bs_pin_add(bs_batch_txn(b), &m->roots[i], BS_PIN_RECURSIVE, NULL,
-                       &missing);
+    int e = bs_pin_add(txn, &m->roots[i], BS_PIN_RECURSIVE, NULL, &missing);
     msg[0] = 0;
     if (e == TR_EINCOMPLETE)
       rpc_errmsg(TR_ENOTFOUND, dag_cid_str(&missing, ms), msg, sizeof msg);
     else if (e == TR_ENOTFOUND)
       rpc_errmsg(e, dag_cid_str(&m->roots[i], ms), msg, sizeof msg);
-    else if (e && TR_IS_FATAL(e)) {
-      rc = e;
-      break;
-    } else if (e)
+    else if (e && TR_IS_FATAL(e))
+      return e;
+    else if (e)
       snprintf(msg, sizeof msg, "%s", tr_strerror(e));
-    json_array_append_new(lines,
-                          json_pack("{s:{s:{s:s},s:s}}", "Root", "Cid", "/",
-                                    dag_cid_str(&m->roots[i], s),
-                                    "PinErrorMsg", msg));
+    if (json_array_append_new(m->pinned,
+                              json_pack("{s:{s:{s:s},s:s}}", "Root", "Cid",
+                                        "/", dag_cid_str(&m->roots[i], s),
+                                        "PinErrorMsg", msg)))
+      return -ENOMEM;
   }
-  int e = bs_batch_end(b, rc == 0);
-  m->batch = NULL;
+  return 0;
+}
+
+static int imp_finish(rpc_up_t *u) {
+  imp_t *m = rpc_up_state(u);
+  if (m->in_part)
+    return rpc_up_fail(u, TR_ETRUNC, 500, "import failed: truncated body");
+  int rc = m->pin_roots && m->nroots
+               ? bs_pipe_call(m->pipe, pin_roots, &m, sizeof m)
+               : 0;
+  /* The last commit (with the pins); nothing of ours left pending. */
+  int e = bs_pipe_end(m->pipe, rc == 0);
+  m->pipe = NULL;
   rc = rc ? rc : e;
-  if (rc) {
-    json_decref(lines);
+  if (rc)
     return rpc_up_fail(u, rc, 500, "import: %s", tr_strerror(rc));
-  }
   size_t i;
   json_t *v;
-  json_array_foreach(lines, i, v) {
+  json_array_foreach(m->pinned, i, v) {
     if ((rc = rpc_up_emit(u, json_incref(v))))
       break;
   }
-  json_decref(lines);
   if (!rc && m->stats)
     rc = rpc_up_emit(u, json_pack("{s:{s:I,s:I}}", "Stats", "BlockCount",
                                   (json_int_t)m->blocks, "BlockBytesCount",
@@ -320,35 +293,33 @@ static int imp_begin(rpc_up_t *u) {
   m->lock = bs_gc_lock_shared(rpc_up_env(u));
   if (m->lock < 0)
     return rpc_up_fail(u, m->lock, 500, "gc lock: %s", tr_strerror(m->lock));
-  const char *e = getenv("TROVE_BATCH_MB"); /* as bs_batch_begin's own */
-  m->batch_limit = e && atoi(e) > 0 ? (uint64_t)atoi(e) << 20 : BS_BATCH_BYTES;
   int rc = bs_undo_new(rpc_up_env(u), &m->undo);
+  if (!rc)
+    rc = bs_pipe_start(rpc_up_env(u), BATCH_MAX_MS, NULL, NULL, &m->pipe);
   if (rc)
     return rpc_up_fail(u, rc, 500, "import: %s", tr_strerror(rc));
+  bs_pipe_set_undo(m->pipe, m->undo);
   return 0;
 }
 
 /* The body has stalled: commit what is pending, so that other writers are
- * not kept waiting on this client. */
+ * not kept waiting on this client.  Queued, not waited for: a failed
+ * commit fails the import at its next put or at its end. */
 static void imp_idle(rpc_up_t *u) {
   imp_t *m = rpc_up_state(u);
-  if (!m->batch)
-    return;
-  int rc = bs_batch_end(m->batch, 1);
-  m->batch = NULL;
-  if (rc && !m->idle_rc)
-    m->idle_rc = rpc_up_fail(u, rc, 500, "import: writing blocks: %s",
-                             tr_strerror(rc));
+  if (m->pipe && bs_pipe_commit(m->pipe) == 0)
+    tr_log(TR_LOG_DEBUG, "dag import: the body stalled; committing the batch");
 }
 
 /* On failure, take back every block this import stored new: all or
  * nothing (the top of the file). */
 static void imp_cleanup(rpc_up_t *u, int rc) {
   imp_t *m = rpc_up_state(u);
-  if (m->batch && bs_batch_end(m->batch, 0)) {
-    /* an abort cannot fail */
-  }
-  m->batch = NULL;
+  /* Still here only when the import failed (imp_finish ends it): drop
+   * what is pending, then take back what earlier commits stored. */
+  if (m->pipe && bs_pipe_end(m->pipe, false))
+    tr_log(TR_LOG_DEBUG, "dag import: the writer had failed too");
+  m->pipe = NULL;
   uint64_t gone = 0;
   int e = rc && m->undo ? bs_undo_run(m->undo, &gone) : 0;
   if (e)

@@ -4,8 +4,10 @@
  * by a reader on another thread at that moment), the batch's own commits,
  * timed commits and asked-for commits all hand lines out, an asked-for
  * commit lets go of the write lock, errors are sticky and drop what
- * follows, an aborted pipe stores and reports nothing pending, and a pin
- * is written behind its blocks.
+ * follows, an aborted pipe stores and reports nothing pending, a pin
+ * is written behind its blocks, and with an undo log (dag import) an
+ * aborted pipe's undo takes back what it committed new and keeps what was
+ * there before.
  */
 #include "testutil.h"
 
@@ -259,6 +261,38 @@ static void pin_after_its_block(void **state) {
   assert_string_equal(pin.name, "first");
 }
 
+/* With an undo log: block 0 was stored before; 1 and 2 are committed by
+ * the pipe, 3 is pending when it aborts.  The undo removes 1 and 2, and
+ * 0 stays. */
+static void undo_takes_back_new(void **state) {
+  fx_t *f = *state;
+  bs_pipe_t *p;
+  assert_int_equal(bs_pipe_start(f->env, 0, on_lines, f, &p), 0);
+  assert_int_equal(put_and_line(f, p, 0), 0);
+  assert_int_equal(bs_pipe_end(p, true), 0);
+  bs_undo_t *u;
+  assert_int_equal(bs_undo_new(f->env, &u), 0);
+  assert_int_equal(bs_pipe_start(f->env, 0, NULL, NULL, &p), 0);
+  bs_pipe_set_undo(p, u);
+  for (uint32_t i = 0; i < 4; i++) {
+    uint8_t *b = block(i, &f->cids[i]);
+    assert_int_equal(bs_pipe_put(p, &f->cids[i], b, BLOCK_LEN), 0);
+    free(b);
+    if (i == 2)
+      assert_int_equal(bs_pipe_commit(p), 0);
+  }
+  assert_int_equal(bs_pipe_sync(p), 0);
+  assert_int_equal(count_missing(f, 3), 1); /* 3 is not committed */
+  assert_int_equal(bs_pipe_end(p, false), 0);
+  assert_int_equal(bs_undo_count(u), 3); /* 1, 2, 3: not 0 */
+  uint64_t gone;
+  assert_int_equal(bs_undo_run(u, &gone), 0);
+  assert_int_equal(gone, 2);
+  bs_undo_free(u);
+  assert_int_equal(count_missing(f, 3), 3);
+  assert_int_equal(count_missing(f, 0), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(lines_after_their_commit, setup,
@@ -270,6 +304,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(abort_reports_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(line_alone_goes_out, setup, teardown),
       cmocka_unit_test_setup_teardown(pin_after_its_block, setup, teardown),
+      cmocka_unit_test_setup_teardown(undo_takes_back_new, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
