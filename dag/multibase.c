@@ -14,6 +14,7 @@
  */
 #include "multibase.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define DAG_MB_POSITIONAL_MAX 4096
@@ -57,15 +58,29 @@ static const base_t *base_find(char prefix) {
   return NULL;
 }
 
-static int alpha_index(const base_t *b, char c) {
-  if (!c)
-    return -1;
-  if (b->icase && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
-    bool upper = !strchr(b->alpha, 'a');
-    c = (char)(upper ? (c & ~0x20) : (c | 0x20));
+/* Decoding tables, one per base: the value of each byte, or -1.  Made
+ * once (a CID in every gateway request is decoded: a search of the
+ * alphabet per character was most of the cost). */
+static int8_t rev[TR_ARRAY_LEN(bases)][256];
+static pthread_once_t rev_once = PTHREAD_ONCE_INIT;
+
+static void rev_init(void) {
+  for (size_t i = 0; i < TR_ARRAY_LEN(bases); i++) {
+    const base_t *b = &bases[i];
+    memset(rev[i], -1, sizeof rev[i]);
+    for (int k = 0; b->alpha[k]; k++) {
+      unsigned char c = (unsigned char)b->alpha[k];
+      rev[i][c] = (int8_t)k;
+      /* A one-case alphabet takes its letters in the other case too. */
+      if (b->icase && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+        rev[i][c ^ 0x20] = (int8_t)k;
+    }
   }
-  const char *p = strchr(b->alpha, c);
-  return p ? (int)(p - b->alpha) : -1;
+}
+
+static const int8_t *rev_of(const base_t *b) {
+  pthread_once(&rev_once, rev_init);
+  return rev[b - bases];
 }
 
 /* ------------------------------------------------------------ RFC 4648 */
@@ -118,11 +133,12 @@ static int rfc_decode(const base_t *b, const char *s, size_t slen,
   size_t nbytes = slen * (size_t)b->bits / 8;
   if (nbytes > outsize)
     return TR_EBUFSIZE;
+  const int8_t *rv = rev_of(b);
   uint32_t acc = 0;
   int nbits = 0;
   size_t o = 0;
   for (size_t i = 0; i < slen; i++) {
-    int v = alpha_index(b, s[i]);
+    int v = rv[(unsigned char)s[i]];
     if (v < 0)
       return TR_EMULTIBASE;
     acc = (acc << b->bits) | (uint32_t)v;
@@ -182,8 +198,9 @@ static int pos_decode(const base_t *b, const char *s, size_t slen,
     zeros++;
   uint8_t bytes[DAG_MB_POSITIONAL_MAX]; /* little-endian */
   size_t nb = 0;
+  const int8_t *rv = rev_of(b);
   for (size_t i = zeros; i < slen; i++) {
-    int v = alpha_index(b, s[i]);
+    int v = rv[(unsigned char)s[i]];
     if (v < 0)
       return TR_EMULTIBASE;
     uint32_t carry = (uint32_t)v;

@@ -171,6 +171,35 @@ http_stream_opts_t gw__stream_opts(const gw_ctx_t *ctx, uint64_t size) {
   return o;
 }
 
+const char *gw__cid_str(const gw_target_t *t, const dag_cid_t *c,
+                        char buf[DAG_CID_STR_MAX]) {
+  if (t->str_cid.len && dag_cid_equal(&t->str_cid, c))
+    return t->cid_str;
+  return dag_cid_str(c, buf);
+}
+
+/* Copy src into out at *o, keeping room for the NUL (out[0..cap)). */
+static void put(char *out, size_t cap, size_t *o, const char *src, size_t n) {
+  if (*o + n >= cap)
+    n = cap - 1 - *o;
+  memcpy(out + *o, src, n);
+  *o += n;
+}
+
+void gw__etag(const char *s, const char *suffix, char *out, size_t cap) {
+  size_t o = 0;
+  if (!cap)
+    return;
+  put(out, cap, &o, "\"", 1);
+  put(out, cap, &o, s, strlen(s));
+  if (suffix) {
+    put(out, cap, &o, ".", 1);
+    put(out, cap, &o, suffix, strlen(suffix));
+  }
+  put(out, cap, &o, "\"", 1);
+  out[o] = 0;
+}
+
 void gw__target_free(gw_target_t *t) {
   if (!t)
     return;

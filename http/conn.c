@@ -436,6 +436,22 @@ fail:
   return rc;
 }
 
+int http__conn_reserve(http_conn_t *c, size_t n, uint8_t **out) {
+  if (c->closing || c->failed)
+    return -EPIPE;
+  int rc = 0;
+  if (c->out.len + n > HTTP_WRITE_CHUNK && c->out.len)
+    rc = http__conn_flush(c);
+  if (!rc)
+    rc = tr_bytes_reserve(&c->out, n);
+  if (!rc) {
+    *out = c->out.data + c->out.len;
+    return 0;
+  }
+  http__conn_fail(c); /* as http__conn_queue: the stream lost bytes */
+  return rc;
+}
+
 /* ---------------------------------------------------------------- drains */
 
 static void on_idle(uv_idle_t *h) {

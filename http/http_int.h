@@ -243,6 +243,13 @@ struct http_conn {
 http_conn_t *http__conn_new(http_server_t *s, const http_proto_t *proto);
 /* Append bytes to the connection's output; flushes when large. */
 int http__conn_queue(http_conn_t *c, const void *p, size_t n);
+/* Room for n more bytes at the end of c's output (flushed first when the
+ * coalesced bytes would pass the write chunk, as http__conn_queue does):
+ * *out is where the caller writes up to n bytes, adding what it wrote to
+ * c->out.len.  So a framing builds a response head in place, not piece by
+ * piece.  0, or the errors of http__conn_queue: -EPIPE (c is closing or
+ * failed), -ENOMEM (c fails). */
+int http__conn_reserve(http_conn_t *c, size_t n, uint8_t **out) TR_WUR;
 /* Hand coalesced output to libuv. */
 int http__conn_flush(http_conn_t *c);
 /* Bytes waiting on this connection. */
@@ -273,6 +280,10 @@ void http__ip_put(http_server_t *s, http_ip_t *ip);
 /* One handle or connection of s has finished closing: the last one after
  * http_server_stop frees s and calls the stop callback. */
 void http__server_unref(http_server_t *s);
+
+/* RFC 9110 5.6.2: tchar[ch] is 1 for the token characters of header
+ * names (util.c). */
+extern const uint8_t http__tchar[256];
 
 /* ------------------------------------------------------------ req.c */
 

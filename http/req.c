@@ -114,6 +114,21 @@ int http__req_split_target(http_req_t *r) {
     alen = strcspn(t + skip, "/?#");
     p = t + skip + alen;
   }
+  if (!skip) {
+    /* origin-form, as nearly every request: path and query are copied
+     * from the target, in an arena grown beforehand so that the copies'
+     * source does not move. */
+    size_t plen = strcspn(t, "?#");
+    size_t qoff = t[plen] == '?' ? plen + 1 : plen;
+    size_t qlen = t[plen] == '?' ? strcspn(t + qoff, "#") : 0;
+    int rc = tr_bytes_reserve(&r->arena, plen + qlen + 2);
+    t = (const char *)r->arena.data + r->target;
+    if (!rc)
+      rc = http__arena_add(r, t, plen, true, &r->path);
+    if (!rc)
+      rc = http__arena_add(r, t + qoff, qlen, true, &r->query);
+    return rc;
+  }
   /* "http://host?q" has the path "/". */
   bool root = skip && *p != '/';
   size_t plen = root ? 0 : strcspn(p, "?#");
@@ -267,12 +282,6 @@ static void report_done(http_req_t *r) {
 
 #define HTTP_MAX_RES_HEADERS 64
 
-/* RFC 9110 5.6.2 token characters, for header names. */
-static bool is_tchar(unsigned char ch) {
-  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-         (ch >= '0' && ch <= '9') || (ch && strchr("!#$%&'*+-.^_`|~", ch));
-}
-
 /* A header a handler may send: a token name and a value without CR or LF
  * (a C string holds no NUL).  Values come from content (an entry name in
  * X-Ipfs-Path, a filename in Content-Disposition): a line break there would
@@ -281,7 +290,7 @@ static bool header_ok(const http_header_t *h) {
   if (!h->name || !h->value || !h->name[0])
     return false;
   for (const char *p = h->name; *p; p++)
-    if (!is_tchar((unsigned char)*p))
+    if (!http__tchar[(unsigned char)*p])
       return false;
   return !strpbrk(h->value, "\r\n");
 }
@@ -295,24 +304,21 @@ int http_res_start(http_req_t *r, int status, const http_header_t *h, size_t nh,
   r->content_length = content_length;
   if (r->closed)
     return 0;
-  /* The one place both framings take headers from: drop the bad ones. */
-  size_t bad = 0;
+  /* The one place both framings take headers from: drop the bad ones.
+   * Without allocating (nothing here may fail): a handler sends a dozen
+   * headers, and one with bad ones (or extra ones) gets its first
+   * HTTP_MAX_RES_HEADERS good ones, copied as they are checked. */
+  http_header_t ok[HTTP_MAX_RES_HEADERS];
+  size_t bad = 0, k = 0, room = HTTP_MAX_RES_HEADERS - r->nextra;
   for (size_t i = 0; i < nh; i++)
     if (!header_ok(&h[i])) {
       bad++;
       tr_log(TR_LOG_WARN, "%s: dropped response header %s: not a token name "
              "or a value with CR/LF", http_req_target(r),
              h[i].name ? h[i].name : "(null)");
-    }
-  /* Without allocating (nothing here may fail): a handler sends a dozen
-   * headers, and one with bad ones gets its first HTTP_MAX_RES_HEADERS good
-   * ones. */
-  http_header_t ok[HTTP_MAX_RES_HEADERS];
+    } else if (k < room)
+      ok[k++] = h[i];
   if (bad || r->nextra) {
-    size_t k = 0, room = HTTP_MAX_RES_HEADERS - r->nextra;
-    for (size_t i = 0; i < nh && k < room; i++)
-      if (header_ok(&h[i]))
-        ok[k++] = h[i];
     for (size_t i = 0; i < r->nextra; i++)
       if (header_ok(&r->extra[i]))
         ok[k++] = r->extra[i];
