@@ -517,19 +517,18 @@ static void advance(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
  * DNSLink site or a NAME.ipns subdomain the /ipns/ path its Host stands
  * for (asked, else the request's path) -- with its trailing slash.  NULL
  * (ipfs_path is used) when it cannot be made. */
-static char *request_xpath(http_req_t *req, const gw_target_t *t,
-                           const char *asked) {
+static char *request_xpath(http_req_t *req, gw_target_t *t,
+                           const char *asked, char *room) {
   const char *rp = asked ? asked : http_req_path(req);
   if (strncmp(rp, "/ipns/", 6)) {
+    /* ipfs_path and its slash: room has strlen(ipfs_path) + 2 bytes. */
     size_t l = strlen(t->ipfs_path);
-    char *x = tr_malloc(l + 2);
-    if (x) {
-      memcpy(x, t->ipfs_path, l);
-      if (t->trailing_slash)
-        x[l++] = '/';
-      x[l] = 0;
-    }
-    return x;
+    memcpy(room, t->ipfs_path, l);
+    if (t->trailing_slash)
+      room[l++] = '/';
+    room[l] = 0;
+    t->inl |= GW_INL_XPATH;
+    return room;
   }
   size_t rl = strlen(rp);
   char *buf = tr_malloc(rl + 1), **segs = tr_malloc((rl / 2 + 2) * sizeof *segs);
@@ -555,21 +554,25 @@ static char *request_xpath(http_req_t *req, const gw_target_t *t,
  * when it is not one to resolve. */
 static gw_target_t *parse_target(http_req_t *req, const char *path,
                                  const char *asked) {
-  /* Cleared up to the buffers that are written before they are read. */
-  gw_target_t *t = tr_malloc(sizeof *t);
-  size_t pl = strlen(path);
-  if (t) {
-    memset(t, 0, offsetof(gw_target_t, cid_str));
-    t->cid_str[0] = t->roots_hdr[0] = 0;
-    t->segbuf = tr_malloc(pl + 1);
-    t->segs = tr_malloc((pl / 2 + 2) * sizeof *t->segs);
-    t->ipfs_path = tr_malloc(pl + 8);
-  }
-  if (!t || !t->segbuf || !t->segs || !t->ipfs_path) {
-    gw__target_free(t);
+  /* One allocation: the target, then the copies of the path, each sized
+   * by it: segment pointers (a segment is a byte and a '/' at least),
+   * segments, ipfs_path ("/ipfs" and "/<seg>" for each: decoding and
+   * skipping empty segments only shorten path + 6), X-Ipfs-Path (that and
+   * a slash).  Cleared up to the buffers that are written before they are
+   * read. */
+  size_t pl = strlen(path), nptr = pl / 2 + 2;
+  gw_target_t *t = tr_malloc(sizeof *t + nptr * sizeof(char *) + 4 * pl + 24);
+  if (!t) {
     gw_error(req, 500, "out of memory");
     return NULL;
   }
+  memset(t, 0, offsetof(gw_target_t, cid_str));
+  t->cid_str[0] = t->roots_hdr[0] = 0;
+  t->segs = (char **)(t + 1);
+  t->segbuf = (char *)(t->segs + nptr);
+  t->ipfs_path = t->segbuf + pl + 1;
+  char *xroom = t->ipfs_path + pl + 8; /* pl + 10 bytes */
+  t->inl = GW_INL_PATHS;
   int bad = gw__split_path(path + 6, t->segbuf, t->segs, &t->nseg,
                            &t->trailing_slash);
   if (bad) {
@@ -578,7 +581,11 @@ static gw_target_t *parse_target(http_req_t *req, const char *path,
   } else if (dag_cid_parse(&t->root, t->segs[0], strlen(t->segs[0]))) {
     gw_error(req, 400, "invalid path \"/ipfs/%.100s\": invalid CID", t->segs[0]);
   } else if (pick_format(req, t) == 0) {
-    t->path_cids = tr_malloc((t->nseg + 1) * sizeof *t->path_cids);
+    if (t->nseg + 1 <= GW_PATH_INLINE) {
+      t->path_cids = t->path_inl;
+      t->inl |= GW_INL_CIDS;
+    } else
+      t->path_cids = tr_malloc((t->nseg + 1) * sizeof *t->path_cids);
     if (!t->path_cids) {
       gw_error(req, 500, "out of memory");
     } else {
@@ -594,7 +601,7 @@ static gw_target_t *parse_target(http_req_t *req, const char *path,
       }
       t->ipfs_path[o] = 0;
       t->last_name = t->nseg > 1 ? t->segs[t->nseg - 1] : "";
-      t->xpath = request_xpath(req, t, asked);
+      t->xpath = request_xpath(req, t, asked, xroom);
       return t;
     }
   }

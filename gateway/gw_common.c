@@ -200,14 +200,26 @@ void gw__etag(const char *s, const char *suffix, char *out, size_t cap) {
   out[o] = 0;
 }
 
+void gw__target_drop_paths(gw_target_t *t) {
+  if (!(t->inl & GW_INL_PATHS)) {
+    tr_free(t->ipfs_path);
+    tr_free(t->segbuf);
+    tr_free(t->segs);
+  }
+  if (!(t->inl & GW_INL_CIDS))
+    tr_free(t->path_cids);
+  t->ipfs_path = t->segbuf = NULL;
+  t->segs = NULL;
+  t->path_cids = NULL;
+  t->inl &= (uint8_t)~(GW_INL_PATHS | GW_INL_CIDS);
+}
+
 void gw__target_free(gw_target_t *t) {
   if (!t)
     return;
-  tr_free(t->path_cids);
-  tr_free(t->ipfs_path);
-  tr_free(t->xpath);
-  tr_free(t->segbuf);
-  tr_free(t->segs);
+  gw__target_drop_paths(t);
+  if (!(t->inl & GW_INL_XPATH))
+    tr_free(t->xpath);
   tr_free(t->symlink);
   tr_free(t->redir_msg);
   tr_free(t);

@@ -126,6 +126,9 @@ bool gw__codec_fits(int fmt, uint64_t codec);
  * GW_FMT_DAG_JSON etc. for the four JSON/CBOR codecs, else GW_FMT_UNIXFS. */
 int gw__codec_fmt(uint64_t codec);
 
+/* path_cids entries a target holds in itself (a path of up to 6 names). */
+#define GW_PATH_INLINE 8
+
 /* A resolved /ipfs/ request.  Filled in two steps: the handler parses the
  * URL on the loop; gw__prepare() reads the blocks (on the loop when that is
  * cheap, in the worker pool when not), so that serving needs no more
@@ -174,15 +177,29 @@ typedef struct gw_target {
   char *redir_msg;
   int status;
   dag_cid_t str_cid;   /* the CID cid_str spells (len 0: none yet) */
+  /* Which buffers live in the target's own allocation (parse_target puts
+   * them after the struct, sized by the URL; path_cids in path_inl when
+   * few): gw__target_free frees the others. */
+  uint8_t inl;         /* GW_INL_* */
   /* What follows is written before it is read (resolve(), read_unixfs()),
    * so parse_target() leaves it uncleared: zeroing these 4.6 KiB cost the
    * 1 KiB answer more than anything else the gateway does for it. */
   char cid_str[DAG_CID_STR_MAX]; /* t->cid as text, set with roots_hdr */
   char roots_hdr[4096]; /* X-Ipfs-Roots: CIDs of each step (as many as fit) */
   uint8_t head[512];   /* a file's first bytes, for sniffing its type */
+  dag_cid_t path_inl[GW_PATH_INLINE];
 } gw_target_t;
 
+enum {
+  GW_INL_PATHS = 1, /* segbuf, segs, ipfs_path */
+  GW_INL_CIDS = 2,  /* path_cids (path_inl) */
+  GW_INL_XPATH = 4,
+};
+
 void gw__target_free(gw_target_t *t);
+/* Free t's segbuf, segs, ipfs_path and path_cids, which the caller
+ * replaces with buffers of its own (tr_malloc'd: freed with t). */
+void gw__target_drop_paths(gw_target_t *t);
 
 /* c (t->cid, t->dir...) as text: t->cid_str when it spells c (resolve()
  * keeps the string of what it resolved to, so that the answer's headers do

@@ -72,14 +72,8 @@ static int on_header_field(http_parser *p, const char *at, size_t n) {
   if (r->hstate != 1) {
     if (cut(r))
       return -1;
-    if (r->nhdrs == r->caphdrs) {
-      uint32_t cap = r->caphdrs ? r->caphdrs * 2 : 16;
-      hdr_t *h = tr_realloc(r->hdrs, cap * sizeof *h);
-      if (!h)
-        return -1;
-      r->hdrs = h;
-      r->caphdrs = cap;
-    }
+    if (http__req_hdr_room(r))
+      return -1;
     r->hdrs[r->nhdrs].name = (uint32_t)r->arena.len;
     r->hdrs[r->nhdrs].value = 0; /* offset 0: "" until a value comes */
     r->nhdrs++;

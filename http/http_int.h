@@ -139,6 +139,12 @@ enum {
   SCAN_TRAILER,    /* trailer section, up to its empty line */
 };
 
+/* What a request holds in itself before its parts spill to the heap:
+ * arena bytes (method, target, path, query, header names and values) and
+ * header entries.  A typical request allocates nothing more. */
+#define HTTP_REQ_INLINE 512
+#define HTTP_REQ_INLINE_HDRS 16
+
 /* Where a request is in its life. */
 enum { REQ_PARSING, REQ_ACTIVE, REQ_DONE };
 
@@ -183,6 +189,9 @@ struct http_req {
   bool h2_ready;        /* headers complete, waiting to be dispatched */
   bool h2_end_pending;  /* END_STREAM seen, not yet told to the handler */
   bool h2_taken;        /* nghttp2 has taken response bytes */
+  /* The inline room (HTTP_REQ_INLINE): arena and hdrs start here. */
+  hdr_t hdrs_inl[HTTP_REQ_INLINE_HDRS];
+  uint8_t arena_inl[HTTP_REQ_INLINE];
   uint64_t progress_ms; /* last time the stream moved (either way) */
   /* The server's done hook, taken at dispatch (the request may outlive
    * its connection and server), and when the handler got it (uv_hrtime). */
@@ -295,6 +304,8 @@ int http__arena_add(http_req_t *r, const char *p, size_t n, bool term,
                   uint32_t *off) TR_WUR;
 int http__req_add_header(http_req_t *r, const char *name, size_t nlen,
                        const char *value, size_t vlen) TR_WUR;
+/* Room for one more entry in r->hdrs: 0 or -ENOMEM. */
+int http__req_hdr_room(http_req_t *r) TR_WUR;
 /* Split the target into path and query. */
 int http__req_split_target(http_req_t *r) TR_WUR;
 /* Hand a complete request to the handler (or answer 429 when the client is

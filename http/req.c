@@ -24,6 +24,9 @@ http_req_t *http__req_new(http_conn_t *c, int32_t stream_id) {
   r->state = REQ_PARSING;
   r->content_length = -1;
   r->keep_alive = true;
+  tr_bytes_borrow(&r->arena, r->arena_inl, sizeof r->arena_inl);
+  r->hdrs = r->hdrs_inl;
+  r->caphdrs = HTTP_REQ_INLINE_HDRS;
   /* Offset 0 of the arena is an empty string for absent parts. */
   if (tr_bytes_append(&r->arena, "", 1)) {
     tr_free(r);
@@ -37,7 +40,8 @@ void http__req_free(http_req_t *r) {
   tr_bytes_free(&r->arena);
   tr_bytes_free(&r->out);
   tr_bytes_free(&r->inbuf);
-  tr_free(r->hdrs);
+  if (r->hdrs != r->hdrs_inl)
+    tr_free(r->hdrs);
   tr_free(r);
 }
 
@@ -57,18 +61,28 @@ static char lower(char ch) {
   return ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
 }
 
+int http__req_hdr_room(http_req_t *r) {
+  if (r->nhdrs < r->caphdrs)
+    return 0;
+  uint32_t cap = r->caphdrs * 2;
+  bool inl = r->hdrs == r->hdrs_inl;
+  hdr_t *h = tr_realloc(inl ? NULL : r->hdrs, cap * sizeof *h);
+  if (!h)
+    return -ENOMEM;
+  if (inl)
+    memcpy(h, r->hdrs_inl, sizeof r->hdrs_inl);
+  r->hdrs = h;
+  r->caphdrs = cap;
+  return 0;
+}
+
 int http__req_add_header(http_req_t *r, const char *name, size_t nlen,
                        const char *value, size_t vlen) {
-  if (r->nhdrs == r->caphdrs) {
-    uint32_t cap = r->caphdrs ? r->caphdrs * 2 : 16;
-    hdr_t *h = tr_realloc(r->hdrs, cap * sizeof *h);
-    if (!h)
-      return -ENOMEM;
-    r->hdrs = h;
-    r->caphdrs = cap;
-  }
+  int rc = http__req_hdr_room(r);
+  if (rc)
+    return rc;
   hdr_t *h = &r->hdrs[r->nhdrs];
-  int rc = http__arena_add(r, name, nlen, true, &h->name);
+  rc = http__arena_add(r, name, nlen, true, &h->name);
   if (rc)
     return rc;
   char *nm = (char *)r->arena.data + h->name;
