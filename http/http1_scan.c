@@ -23,6 +23,8 @@
  * on_headers_complete, which pauses the parser there so that no body byte
  * is parsed before it is scanned) and at the end of a chunked message.
  */
+#include <string.h>
+
 #include "http_int.h"
 
 /* RFC 9110 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" /
@@ -175,9 +177,11 @@ int http__h1_scan(http_conn_t *c, const uint8_t *p, size_t n) {
       /* Inside a line only CR and LF matter: skip to the next one (what
        * line_byte would do, a byte at a time). */
       if (c->scan_linelen && !c->scan_cr) {
-        size_t j = i;
-        while (j < n && p[j] != '\r' && p[j] != '\n')
-          j++;
+        const uint8_t *cr = memchr(p + i, '\r', n - i);
+        size_t j = cr ? (size_t)(cr - p) : n;
+        const uint8_t *lf = memchr(p + i, '\n', j - i);
+        if (lf)
+          j = (size_t)(lf - p);
         c->scan_linelen += (uint32_t)(j - i);
         if ((i = j) == n)
           break;
