@@ -23,7 +23,7 @@ int http_pct_decode(const char *s, size_t n, char *out) {
      * none), then the escape. */
     const char *pc = memchr(s + i, '%', n - i);
     size_t run = pc ? (size_t)(pc - (s + i)) : n - i;
-    memcpy(out + o, s + i, run);
+    memmove(out + o, s + i, run); /* out may be s: decoding in place */
     o += run;
     i += run;
     if (i == n)
