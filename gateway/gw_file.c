@@ -79,12 +79,13 @@ static const char *type_by_bytes(const uint8_t *p, size_t n) {
   size_t i = 0;
   while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
     i++;
-  if (n - i >= 5 && (!strncasecmp((const char *)p + i, "<!doc", 5) ||
+  if (n - i >= 5 && p[i] == '<' &&
+      (!strncasecmp((const char *)p + i, "<!doc", 5) ||
                      !strncasecmp((const char *)p + i, "<html", 5) ||
                      !strncasecmp((const char *)p + i, "<head", 5) ||
                      !strncasecmp((const char *)p + i, "<body", 5)))
     return "text/html; charset=utf-8";
-  if (n - i >= 4 && !strncasecmp((const char *)p + i, "<svg", 4))
+  if (n - i >= 4 && p[i] == '<' && !strncasecmp((const char *)p + i, "<svg", 4))
     return "image/svg+xml";
   for (size_t k = 0; k < n; k++)
     if (p[k] < 0x20 && p[k] != '\n' && p[k] != '\r' && p[k] != '\t' &&

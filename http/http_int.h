@@ -213,6 +213,9 @@ struct http_conn {
   bool close_when_flushed; /* Connection: close, or an error answer */
   int err_status;          /* status for a parse error (400, 414, 431) */
   int handles_open; /* tcp + timer, for the close count */
+  /* One-shot timer (all but HTTP/2): when the connection's time is up,
+   * and when the armed timer fires, which may be earlier (conn.c). */
+  uint64_t deadline_ms, due_ms;
   /* Writes. */
   tr_bytes_t out;   /* coalesced bytes not yet handed to libuv */
   size_t inflight;  /* bytes inside uv_write requests */
