@@ -14,6 +14,7 @@
  */
 #include "multibase.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define DAG_MB_POSITIONAL_MAX 4096
@@ -57,50 +58,70 @@ static const base_t *base_find(char prefix) {
   return NULL;
 }
 
-static int alpha_index(const base_t *b, char c) {
-  if (!c)
-    return -1;
-  if (b->icase && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
-    bool upper = !strchr(b->alpha, 'a');
-    c = (char)(upper ? (c & ~0x20) : (c | 0x20));
+/* Decoding tables, one per base: the value of each byte, or -1.  Made
+ * once (a CID in every gateway request is decoded: a search of the
+ * alphabet per character was most of the cost). */
+static int8_t rev[TR_ARRAY_LEN(bases)][256];
+static pthread_once_t rev_once = PTHREAD_ONCE_INIT;
+
+static void rev_init(void) {
+  for (size_t i = 0; i < TR_ARRAY_LEN(bases); i++) {
+    const base_t *b = &bases[i];
+    memset(rev[i], -1, sizeof rev[i]);
+    for (int k = 0; b->alpha[k]; k++) {
+      unsigned char c = (unsigned char)b->alpha[k];
+      rev[i][c] = (int8_t)k;
+      /* A one-case alphabet takes its letters in the other case too. */
+      if (b->icase && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+        rev[i][c ^ 0x20] = (int8_t)k;
+    }
   }
-  const char *p = strchr(b->alpha, c);
-  return p ? (int)(p - b->alpha) : -1;
+}
+
+static const int8_t *rev_of(const base_t *b) {
+  pthread_once(&rev_once, rev_init);
+  return rev[b - bases];
 }
 
 /* ------------------------------------------------------------ RFC 4648 */
 
-static int rfc_encode(const base_t *b, const uint8_t *in, size_t n, char *out,
-                      size_t outsize) {
-  size_t chars = (n * 8 + (size_t)b->bits - 1) / (size_t)b->bits;
-  size_t group = b->bits == 5 ? 8 : b->bits == 6 ? 4 : 1;
+/* The bodies take bits as an argument and are inlined for each of 4, 5
+ * and 6: with the shifts known, the loops are a few instructions a
+ * character (a gateway encodes and decodes a CID per request). */
+#define MB_INLINE static inline __attribute__((always_inline))
+
+MB_INLINE int rfc_encode_bits(const base_t *b, int bits, const uint8_t *in,
+                              size_t n, char *out, size_t outsize) {
+  size_t chars = (n * 8 + (size_t)bits - 1) / (size_t)bits;
+  size_t group = bits == 5 ? 8 : bits == 6 ? 4 : 1;
   size_t padded = b->pad ? (chars + group - 1) / group * group : chars;
   if (outsize < padded + 1)
     return TR_EBUFSIZE;
   uint32_t acc = 0;
   int nbits = 0;
   size_t o = 0;
-  unsigned mask = (1u << b->bits) - 1;
+  unsigned mask = (1u << bits) - 1;
   for (size_t i = 0; i < n; i++) {
     acc = (acc << 8) | in[i];
     nbits += 8;
-    while (nbits >= b->bits) {
-      nbits -= b->bits;
+    while (nbits >= bits) {
+      nbits -= bits;
       out[o++] = b->alpha[(acc >> nbits) & mask];
     }
   }
   if (nbits > 0)
-    out[o++] = b->alpha[(acc << (b->bits - nbits)) & mask];
+    out[o++] = b->alpha[(acc << (bits - nbits)) & mask];
   while (o < padded)
     out[o++] = '=';
   out[o] = 0;
   return (int)o;
 }
 
-static int rfc_decode(const base_t *b, const char *s, size_t slen,
-                      uint8_t *out, size_t outsize, size_t *outlen) {
+MB_INLINE int rfc_decode_bits(const base_t *b, int bits, const char *s,
+                              size_t slen, uint8_t *out, size_t outsize,
+                              size_t *outlen) {
   if (b->pad) {
-    size_t group = b->bits == 5 ? 8 : 4;
+    size_t group = bits == 5 ? 8 : 4;
     if (slen % group)
       return TR_EMULTIBASE;
     size_t npad = 0;
@@ -112,21 +133,22 @@ static int rfc_decode(const base_t *b, const char *s, size_t slen,
   }
   /* Which counts of leftover characters are possible depends on the base:
    * e.g. base32 never ends with 1, 3 or 6 characters of a group. */
-  size_t rem = (slen * (size_t)b->bits) % 8;
-  if (rem >= (size_t)b->bits)
+  size_t rem = (slen * (size_t)bits) % 8;
+  if (rem >= (size_t)bits)
     return TR_EMULTIBASE;
-  size_t nbytes = slen * (size_t)b->bits / 8;
+  size_t nbytes = slen * (size_t)bits / 8;
   if (nbytes > outsize)
     return TR_EBUFSIZE;
+  const int8_t *rv = rev_of(b);
   uint32_t acc = 0;
   int nbits = 0;
   size_t o = 0;
   for (size_t i = 0; i < slen; i++) {
-    int v = alpha_index(b, s[i]);
+    int v = rv[(unsigned char)s[i]];
     if (v < 0)
       return TR_EMULTIBASE;
-    acc = (acc << b->bits) | (uint32_t)v;
-    nbits += b->bits;
+    acc = (acc << bits) | (uint32_t)v;
+    nbits += bits;
     if (nbits >= 8) {
       nbits -= 8;
       out[o++] = (uint8_t)(acc >> nbits);
@@ -136,6 +158,30 @@ static int rfc_decode(const base_t *b, const char *s, size_t slen,
     return TR_EMULTIBASE;
   *outlen = o;
   return 0;
+}
+
+static int rfc_encode(const base_t *b, const uint8_t *in, size_t n, char *out,
+                      size_t outsize) {
+  switch (b->bits) {
+  case 4:
+    return rfc_encode_bits(b, 4, in, n, out, outsize);
+  case 5:
+    return rfc_encode_bits(b, 5, in, n, out, outsize);
+  default:
+    return rfc_encode_bits(b, 6, in, n, out, outsize);
+  }
+}
+
+static int rfc_decode(const base_t *b, const char *s, size_t slen,
+                      uint8_t *out, size_t outsize, size_t *outlen) {
+  switch (b->bits) {
+  case 4:
+    return rfc_decode_bits(b, 4, s, slen, out, outsize, outlen);
+  case 5:
+    return rfc_decode_bits(b, 5, s, slen, out, outsize, outlen);
+  default:
+    return rfc_decode_bits(b, 6, s, slen, out, outsize, outlen);
+  }
 }
 
 /* ---------------------------------------------------------- positional */
@@ -182,8 +228,9 @@ static int pos_decode(const base_t *b, const char *s, size_t slen,
     zeros++;
   uint8_t bytes[DAG_MB_POSITIONAL_MAX]; /* little-endian */
   size_t nb = 0;
+  const int8_t *rv = rev_of(b);
   for (size_t i = zeros; i < slen; i++) {
-    int v = alpha_index(b, s[i]);
+    int v = rv[(unsigned char)s[i]];
     if (v < 0)
       return TR_EMULTIBASE;
     uint32_t carry = (uint32_t)v;

@@ -22,6 +22,7 @@
  * for long.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -134,9 +135,12 @@ static void answer_dag_error(http_req_t *req, const gw_target_t *t) {
  * step's CID is known (X-Ipfs-Roots, CAR path blocks). */
 static int resolve(gw_target_t *t, gw_budget_t *b) {
   dag_cid_t cur = t->root;
-  char s[DAG_CID_STR_MAX];
-  size_t hl = (size_t)snprintf(t->roots_hdr, sizeof t->roots_hdr, "%s",
-                               dag_cid_str(&cur, s));
+  /* Each step's CID is encoded once, into cid_str: the last one is the
+   * answer's (ETag), str_cid says which it is. */
+  char *s = t->cid_str;
+  size_t hl = strlen(dag_cid_str(&cur, s));
+  memcpy(t->roots_hdr, s, hl + 1); /* roots_hdr holds a CID string or more */
+  t->str_cid = cur;
   bool full = false;
   t->npath = 0;
   for (size_t i = 1; i < t->nseg; i++) {
@@ -164,6 +168,7 @@ static int resolve(gw_target_t *t, gw_budget_t *b) {
     cur = next;
     /* As many CIDs as fit, never part of one. */
     size_t l = strlen(dag_cid_str(&cur, s));
+    t->str_cid = cur;
     if (!full && hl + l + 2 <= sizeof t->roots_hdr) {
       t->roots_hdr[hl++] = ',';
       memcpy(t->roots_hdr + hl, s, l + 1);
@@ -294,9 +299,10 @@ static void dispatch(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     return;
   }
   const char *im = http_req_header(req, "if-match");
-  char etag[DAG_CID_STR_MAX + 8];
-  char s[DAG_CID_STR_MAX];
-  snprintf(etag, sizeof etag, "\"%s\"", dag_cid_str(&t->cid, s));
+  char etag[GW_ETAG_MAX];
+  char buf[DAG_CID_STR_MAX];
+  const char *s = gw__cid_str(t, &t->cid, buf);
+  gw__etag(s, NULL, etag, sizeof etag);
   uint64_t codec = t->cid.codec;
   int fmt = t->fmt;
   if (gw__blockfmt(fmt) && !gw__codec_fits(fmt, codec)) {
@@ -511,15 +517,18 @@ static void advance(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
  * DNSLink site or a NAME.ipns subdomain the /ipns/ path its Host stands
  * for (asked, else the request's path) -- with its trailing slash.  NULL
  * (ipfs_path is used) when it cannot be made. */
-static char *request_xpath(http_req_t *req, const gw_target_t *t,
-                           const char *asked) {
+static char *request_xpath(http_req_t *req, gw_target_t *t,
+                           const char *asked, char *room) {
   const char *rp = asked ? asked : http_req_path(req);
   if (strncmp(rp, "/ipns/", 6)) {
+    /* ipfs_path and its slash: room has strlen(ipfs_path) + 2 bytes. */
     size_t l = strlen(t->ipfs_path);
-    char *x = tr_malloc(l + 2);
-    if (x)
-      snprintf(x, l + 2, "%s%s", t->ipfs_path, t->trailing_slash ? "/" : "");
-    return x;
+    memcpy(room, t->ipfs_path, l);
+    if (t->trailing_slash)
+      room[l++] = '/';
+    room[l] = 0;
+    t->inl |= GW_INL_XPATH;
+    return room;
   }
   size_t rl = strlen(rp);
   char *buf = tr_malloc(rl + 1), **segs = tr_malloc((rl / 2 + 2) * sizeof *segs);
@@ -545,18 +554,25 @@ static char *request_xpath(http_req_t *req, const gw_target_t *t,
  * when it is not one to resolve. */
 static gw_target_t *parse_target(http_req_t *req, const char *path,
                                  const char *asked) {
-  gw_target_t *t = tr_calloc(1, sizeof *t);
-  size_t pl = strlen(path);
-  if (t) {
-    t->segbuf = tr_malloc(pl + 1);
-    t->segs = tr_malloc((pl / 2 + 2) * sizeof *t->segs);
-    t->ipfs_path = tr_malloc(pl + 8);
-  }
-  if (!t || !t->segbuf || !t->segs || !t->ipfs_path) {
-    gw__target_free(t);
+  /* One allocation: the target, then the copies of the path, each sized
+   * by it: segment pointers (a segment is a byte and a '/' at least),
+   * segments, ipfs_path ("/ipfs" and "/<seg>" for each: decoding and
+   * skipping empty segments only shorten path + 6), X-Ipfs-Path (that and
+   * a slash).  Cleared up to the buffers that are written before they are
+   * read. */
+  size_t pl = strlen(path), nptr = pl / 2 + 2;
+  gw_target_t *t = tr_malloc(sizeof *t + nptr * sizeof(char *) + 4 * pl + 24);
+  if (!t) {
     gw_error(req, 500, "out of memory");
     return NULL;
   }
+  memset(t, 0, offsetof(gw_target_t, cid_str));
+  t->cid_str[0] = t->roots_hdr[0] = 0;
+  t->segs = (char **)(t + 1);
+  t->segbuf = (char *)(t->segs + nptr);
+  t->ipfs_path = t->segbuf + pl + 1;
+  char *xroom = t->ipfs_path + pl + 8; /* pl + 10 bytes */
+  t->inl = GW_INL_PATHS;
   int bad = gw__split_path(path + 6, t->segbuf, t->segs, &t->nseg,
                            &t->trailing_slash);
   if (bad) {
@@ -565,15 +581,27 @@ static gw_target_t *parse_target(http_req_t *req, const char *path,
   } else if (dag_cid_parse(&t->root, t->segs[0], strlen(t->segs[0]))) {
     gw_error(req, 400, "invalid path \"/ipfs/%.100s\": invalid CID", t->segs[0]);
   } else if (pick_format(req, t) == 0) {
-    t->path_cids = tr_malloc((t->nseg + 1) * sizeof *t->path_cids);
+    if (t->nseg + 1 <= GW_PATH_INLINE) {
+      t->path_cids = t->path_inl;
+      t->inl |= GW_INL_CIDS;
+    } else
+      t->path_cids = tr_malloc((t->nseg + 1) * sizeof *t->path_cids);
     if (!t->path_cids) {
       gw_error(req, 500, "out of memory");
     } else {
-      size_t o = (size_t)snprintf(t->ipfs_path, pl + 8, "/ipfs");
-      for (size_t i = 0; i < t->nseg; i++)
-        o += (size_t)snprintf(t->ipfs_path + o, pl + 8 - o, "/%s", t->segs[i]);
+      /* "/ipfs" and "/<seg>" for each: no longer than "/ipfs/" + path,
+       * as decoding and skipping empty segments only shorten it. */
+      memcpy(t->ipfs_path, "/ipfs", 5);
+      size_t o = 5;
+      for (size_t i = 0; i < t->nseg; i++) {
+        size_t l = strlen(t->segs[i]);
+        t->ipfs_path[o++] = '/';
+        memcpy(t->ipfs_path + o, t->segs[i], l);
+        o += l;
+      }
+      t->ipfs_path[o] = 0;
       t->last_name = t->nseg > 1 ? t->segs[t->nseg - 1] : "";
-      t->xpath = request_xpath(req, t, asked);
+      t->xpath = request_xpath(req, t, asked, xroom);
       return t;
     }
   }
@@ -583,6 +611,8 @@ static gw_target_t *parse_target(http_req_t *req, const char *path,
 
 static void serve_ipfs(http_req_t *req, gw_ctx_t *ctx, const char *path,
                        const char *asked);
+static void serve_ipfs_site(http_req_t *req, gw_ctx_t *ctx, const char *path,
+                            const char *asked, int site);
 
 void gw_gateway_handle(http_req_t *req, void *ud) {
   gw_ctx_t *ctx = ud;
@@ -625,8 +655,8 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
       return;
     if (hp.ipns)
       gw__serve_ipns(req, ctx, p, serve_ipfs);
-    else
-      serve_ipfs(req, ctx, p, NULL);
+    else /* what gw__site_kind() would find again */
+      serve_ipfs_site(req, ctx, p, NULL, GW_SITE_IMMUTABLE);
     tr_free(p);
     return;
   }
@@ -658,18 +688,27 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
     gw_error(req, 404, "only /ipfs/ and /ipns/ paths are served here");
     return;
   }
-  serve_ipfs(req, ctx, path, NULL);
+  /* A path gateway's own path, or a gateway host's that is not
+   * redirected: no site (gw__site_kind() would parse the Host again to say
+   * so). */
+  serve_ipfs_site(req, ctx, path, NULL, GW_SITE_NONE);
 }
 
 /* An /ipfs/ path: the request's, or what an IPNS name resolved to (asked:
  * the /ipns/ path, gw_serve_fn). */
 static void serve_ipfs(http_req_t *req, gw_ctx_t *ctx, const char *path,
                        const char *asked) {
+  serve_ipfs_site(req, ctx, path, asked, -1);
+}
+
+/* The same where the caller knows the request's GW_SITE_* (-1: not). */
+static void serve_ipfs_site(http_req_t *req, gw_ctx_t *ctx, const char *path,
+                            const char *asked, int site) {
   gw_target_t *t = parse_target(req, path, asked);
   if (!t)
     return;
   if (t->fmt == GW_FMT_UNIXFS)
-    t->site = gw__site_kind(req, ctx);
+    t->site = site >= 0 ? site : gw__site_kind(req, ctx);
   /* Most paths are a few small blocks: answered right here.  One that
    * reads more starts again in the worker pool, so that big directories
    * on the way cost the loop no more than GW_INLINE_BUDGET; one that

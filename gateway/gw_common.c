@@ -171,14 +171,55 @@ http_stream_opts_t gw__stream_opts(const gw_ctx_t *ctx, uint64_t size) {
   return o;
 }
 
+const char *gw__cid_str(const gw_target_t *t, const dag_cid_t *c,
+                        char buf[DAG_CID_STR_MAX]) {
+  if (t->str_cid.len && dag_cid_equal(&t->str_cid, c))
+    return t->cid_str;
+  return dag_cid_str(c, buf);
+}
+
+/* Copy src into out at *o, keeping room for the NUL (out[0..cap)). */
+static void put(char *out, size_t cap, size_t *o, const char *src, size_t n) {
+  if (*o + n >= cap)
+    n = cap - 1 - *o;
+  memcpy(out + *o, src, n);
+  *o += n;
+}
+
+void gw__etag(const char *s, const char *suffix, char *out, size_t cap) {
+  size_t o = 0;
+  if (!cap)
+    return;
+  put(out, cap, &o, "\"", 1);
+  put(out, cap, &o, s, strlen(s));
+  if (suffix) {
+    put(out, cap, &o, ".", 1);
+    put(out, cap, &o, suffix, strlen(suffix));
+  }
+  put(out, cap, &o, "\"", 1);
+  out[o] = 0;
+}
+
+void gw__target_drop_paths(gw_target_t *t) {
+  if (!(t->inl & GW_INL_PATHS)) {
+    tr_free(t->ipfs_path);
+    tr_free(t->segbuf);
+    tr_free(t->segs);
+  }
+  if (!(t->inl & GW_INL_CIDS))
+    tr_free(t->path_cids);
+  t->ipfs_path = t->segbuf = NULL;
+  t->segs = NULL;
+  t->path_cids = NULL;
+  t->inl &= (uint8_t)~(GW_INL_PATHS | GW_INL_CIDS);
+}
+
 void gw__target_free(gw_target_t *t) {
   if (!t)
     return;
-  tr_free(t->path_cids);
-  tr_free(t->ipfs_path);
-  tr_free(t->xpath);
-  tr_free(t->segbuf);
-  tr_free(t->segs);
+  gw__target_drop_paths(t);
+  if (!(t->inl & GW_INL_XPATH))
+    tr_free(t->xpath);
   tr_free(t->symlink);
   tr_free(t->redir_msg);
   tr_free(t);

@@ -79,12 +79,13 @@ static const char *type_by_bytes(const uint8_t *p, size_t n) {
   size_t i = 0;
   while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
     i++;
-  if (n - i >= 5 && (!strncasecmp((const char *)p + i, "<!doc", 5) ||
+  if (n - i >= 5 && p[i] == '<' &&
+      (!strncasecmp((const char *)p + i, "<!doc", 5) ||
                      !strncasecmp((const char *)p + i, "<html", 5) ||
                      !strncasecmp((const char *)p + i, "<head", 5) ||
                      !strncasecmp((const char *)p + i, "<body", 5)))
     return "text/html; charset=utf-8";
-  if (n - i >= 4 && !strncasecmp((const char *)p + i, "<svg", 4))
+  if (n - i >= 4 && p[i] == '<' && !strncasecmp((const char *)p + i, "<svg", 4))
     return "image/svg+xml";
   for (size_t k = 0; k < n; k++)
     if (p[k] < 0x20 && p[k] != '\n' && p[k] != '\r' && p[k] != '\t' &&
@@ -286,9 +287,9 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     gw__target_free(t);
     return;
   }
-  char s[DAG_CID_STR_MAX], etag[DAG_CID_STR_MAX + 4];
-  snprintf(etag, sizeof etag, "\"%s\"",
-           dag_cid_str(t->etag_dir ? &t->dir : &t->cid, s));
+  char s[DAG_CID_STR_MAX], etag[GW_ETAG_MAX];
+  gw__etag(gw__cid_str(t, t->etag_dir ? &t->dir : &t->cid, s), NULL, etag,
+           sizeof etag);
   if (!t->status && gw__not_modified(req, t, etag)) {
     gw__target_free(t);
     return;
@@ -485,9 +486,9 @@ int gw__codec_fmt(uint64_t codec) {
 
 void gw__serve_block(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
                      const gw_blockfmt_t *bf) {
-  char s[DAG_CID_STR_MAX], etag[DAG_CID_STR_MAX + 16], cd[1600];
-  dag_cid_str(&t->cid, s);
-  snprintf(etag, sizeof etag, "\"%s.%s\"", s, bf->suffix);
+  char buf[DAG_CID_STR_MAX], etag[GW_ETAG_MAX], cd[1600];
+  const char *s = gw__cid_str(t, &t->cid, buf);
+  gw__etag(s, bf->suffix, etag, sizeof etag);
   if (gw__not_modified(req, t, etag)) {
     gw__target_free(t);
     return;

@@ -126,6 +126,9 @@ bool gw__codec_fits(int fmt, uint64_t codec);
  * GW_FMT_DAG_JSON etc. for the four JSON/CBOR codecs, else GW_FMT_UNIXFS. */
 int gw__codec_fmt(uint64_t codec);
 
+/* path_cids entries a target holds in itself (a path of up to 6 names). */
+#define GW_PATH_INLINE 8
+
 /* A resolved /ipfs/ request.  Filled in two steps: the handler parses the
  * URL on the loop; gw__prepare() reads the blocks (on the loop when that is
  * cheap, in the worker pool when not), so that serving needs no more
@@ -139,7 +142,6 @@ typedef struct gw_target {
   char *ipfs_path;     /* "/ipfs/<root>/<path>" as requested (decoded) */
   char *xpath;         /* X-Ipfs-Path: the URL's own path (/ipfs/ or /ipns/),
                           decoded, its trailing slash kept */
-  char roots_hdr[4096]; /* X-Ipfs-Roots: CIDs of each step (as many as fit) */
   const char *last_name; /* last path segment (for content types), or "" */
   bool trailing_slash;
   bool etag_dir;       /* index.html served for dir: the ETag is dir's CID */
@@ -163,8 +165,7 @@ typedef struct gw_target {
   bool has_index;      /* a directory with an index.html file */
   dag_cid_t index;
   dag_node_info_t index_info;
-  uint8_t head[512];   /* a file's first bytes, for sniffing its type */
-  size_t head_len;
+  size_t head_len;     /* of head[], below */
   uint8_t *symlink;    /* a symlink's target (allocated) */
   /* _redirects (gw_site.c): site is GW_SITE_* (set by the handler);
    * rewritten once a 200 rule has replaced the path (never twice);
@@ -175,9 +176,40 @@ typedef struct gw_target {
   int redir_status;
   char *redir_msg;
   int status;
+  dag_cid_t str_cid;   /* the CID cid_str spells (len 0: none yet) */
+  /* Which buffers live in the target's own allocation (parse_target puts
+   * them after the struct, sized by the URL; path_cids in path_inl when
+   * few): gw__target_free frees the others. */
+  uint8_t inl;         /* GW_INL_* */
+  /* What follows is written before it is read (resolve(), read_unixfs()),
+   * so parse_target() leaves it uncleared: zeroing these 4.6 KiB cost the
+   * 1 KiB answer more than anything else the gateway does for it. */
+  char cid_str[DAG_CID_STR_MAX]; /* t->cid as text, set with roots_hdr */
+  char roots_hdr[4096]; /* X-Ipfs-Roots: CIDs of each step (as many as fit) */
+  uint8_t head[512];   /* a file's first bytes, for sniffing its type */
+  dag_cid_t path_inl[GW_PATH_INLINE];
 } gw_target_t;
 
+enum {
+  GW_INL_PATHS = 1, /* segbuf, segs, ipfs_path */
+  GW_INL_CIDS = 2,  /* path_cids (path_inl) */
+  GW_INL_XPATH = 4,
+};
+
 void gw__target_free(gw_target_t *t);
+/* Free t's segbuf, segs, ipfs_path and path_cids, which the caller
+ * replaces with buffers of its own (tr_malloc'd: freed with t). */
+void gw__target_drop_paths(gw_target_t *t);
+
+/* c (t->cid, t->dir...) as text: t->cid_str when it spells c (resolve()
+ * keeps the string of what it resolved to, so that the answer's headers do
+ * not encode the CID again), else encoded into buf. */
+const char *gw__cid_str(const gw_target_t *t, const dag_cid_t *c,
+                        char buf[DAG_CID_STR_MAX]);
+/* The strong ETag "<s>" of a CID string s into out[0..cap), suffix (NULL:
+ * none) after a '.' ("<s>.<suffix>"); truncated to fit. */
+#define GW_ETAG_MAX (DAG_CID_STR_MAX + 16)
+void gw__etag(const char *s, const char *suffix, char *out, size_t cap);
 
 /* Resolve t's path and read what serving it needs, within budget bytes of
  * reads; sets t->rc and the results above.  Thread-safe for distinct t. */

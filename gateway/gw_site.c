@@ -115,10 +115,7 @@ static int rewrite(gw_target_t *t, const char *to) {
       o += (size_t)snprintf(nbuf + o, l - o, "%s", s) + 1;
       io += (size_t)snprintf(ipath + io, l + 8 - io, "/%s", s);
     }
-    tr_free(t->segbuf);
-    tr_free(t->segs);
-    tr_free(t->ipfs_path);
-    tr_free(t->path_cids);
+    gw__target_drop_paths(t);
     t->segbuf = nbuf;
     t->segs = nsegs;
     t->nseg = n;

@@ -233,6 +233,15 @@ static void on_timer(uv_timer_t *t) {
     http__conn_close(c);
     return;
   }
+  if (c->proto->version != 2) {
+    /* Armed before the deadline moved on (http__conn_timer): not yet. */
+    uint64_t now = uv_now(c->srv->loop);
+    if (now < c->deadline_ms) {
+      c->due_ms = c->deadline_ms;
+      uv_timer_start(&c->timer, on_timer, c->deadline_ms - now, 0);
+      return;
+    }
+  }
   /* The framing says whether the time is up (HTTP/1.1: not while the
    * handler works; HTTP/2: a stream's progress); with none chosen yet, the
    * client has sent nothing for the idle timeout.  An HTTP/2 timer repeats,
@@ -248,6 +257,7 @@ void http__conn_fail(http_conn_t *c) {
     return;
   c->failed = true;
   http__conn_read_stop(c);
+  c->deadline_ms = c->due_ms = uv_now(c->srv->loop);
   uv_timer_start(&c->timer, on_timer, 0, 0);
 }
 
@@ -270,15 +280,25 @@ void http__conn_timer(http_conn_t *c) {
     uv_timer_start(&c->timer, on_timer, every, every);
     return;
   }
+  uint64_t now = uv_now(c->srv->loop);
   if (c->req && c->req->state == REQ_PARSING) {
     /* Slowloris: the deadline runs from the request's first byte and is
      * not pushed back by each further byte. */
-    uint64_t now = uv_now(c->srv->loop), end = c->req_start_ms + l->header_timeout_ms;
+    uint64_t end = c->req_start_ms + l->header_timeout_ms;
     ms = end > now ? end - now : 1;
   } else if (c->req)
     ms = l->body_timeout_ms;
   else
     ms = l->idle_timeout_ms;
+  c->deadline_ms = now + ms;
+  /* Moving a libuv timer is a removal from its heap and an insertion, and
+   * a keep-alive request would move it twice (after the read, after the
+   * answer): a timer armed to fire no later than the new deadline is left
+   * as it is, and on_timer arms it again for the rest when it fires
+   * early.  Only a deadline brought forward moves it now. */
+  if (uv_is_active((uv_handle_t *)&c->timer) && c->due_ms <= c->deadline_ms)
+    return;
+  c->due_ms = c->deadline_ms;
   uv_timer_start(&c->timer, on_timer, ms, 0);
 }
 
@@ -433,6 +453,22 @@ fail:
   /* Bytes lost from the middle of the stream: nothing after them can be
    * framed right, so the connection goes (soon, not under the caller). */
   http__conn_fail(c);
+  return rc;
+}
+
+int http__conn_reserve(http_conn_t *c, size_t n, uint8_t **out) {
+  if (c->closing || c->failed)
+    return -EPIPE;
+  int rc = 0;
+  if (c->out.len + n > HTTP_WRITE_CHUNK && c->out.len)
+    rc = http__conn_flush(c);
+  if (!rc)
+    rc = tr_bytes_reserve(&c->out, n);
+  if (!rc) {
+    *out = c->out.data + c->out.len;
+    return 0;
+  }
+  http__conn_fail(c); /* as http__conn_queue: the stream lost bytes */
   return rc;
 }
 

@@ -260,8 +260,9 @@ void http_res_simple(http_req_t *req, int status, const char *content_type,
 /* Reason phrase for a status code ("Not Found"). */
 const char *http_status_text(int status);
 
-/* Percent-decode s[0..n) into out (room for n+1); returns the decoded
- * length or -1 on a malformed escape or an encoded NUL. */
+/* Percent-decode s[0..n) into out (room for n+1; out may be s, decoding
+ * in place); returns the decoded length or -1 on a malformed escape or an
+ * encoded NUL. */
 int http_pct_decode(const char *s, size_t n, char *out);
 
 /* Value of key in a query string ("a=1&b=2"), percent-decoded into out;

@@ -61,30 +61,19 @@ static int cut(http_req_t *r) { return http__arena_add(r, "", 0, true, NULL); }
  * into header names, so "Content-Length : 5" would be taken as some other
  * header and its body as the next request: the request smuggling a proxy in
  * front of us could be fooled by.  RFC 9112 5.1 says answer 400. */
-static bool is_tchar(unsigned char ch) {
-  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-         (ch >= '0' && ch <= '9') || (ch && strchr("!#$%&'*+-.^_`|~", ch));
-}
-
 static int on_header_field(http_parser *p, const char *at, size_t n) {
   http_conn_t *c = p->data;
   http_req_t *r = c->req;
   if (header_budget(c, n))
     return -1;
   for (size_t i = 0; i < n; i++)
-    if (!is_tchar((unsigned char)at[i]))
+    if (!http__tchar[(unsigned char)at[i]])
       return -1;
   if (r->hstate != 1) {
     if (cut(r))
       return -1;
-    if (r->nhdrs == r->caphdrs) {
-      uint32_t cap = r->caphdrs ? r->caphdrs * 2 : 16;
-      hdr_t *h = tr_realloc(r->hdrs, cap * sizeof *h);
-      if (!h)
-        return -1;
-      r->hdrs = h;
-      r->caphdrs = cap;
-    }
+    if (http__req_hdr_room(r))
+      return -1;
     r->hdrs[r->nhdrs].name = (uint32_t)r->arena.len;
     r->hdrs[r->nhdrs].value = 0; /* offset 0: "" until a value comes */
     r->nhdrs++;
@@ -369,6 +358,35 @@ static void h1_continue(http_req_t *r) {
     http__conn_flush(r->conn);
 }
 
+/* Append s[0..n) at p; the end. */
+static char *put(char *p, const char *s, size_t n) {
+  memcpy(p, s, n);
+  return p + n;
+}
+
+/* Append v in decimal (as %lld would write it) at p; the end. */
+static char *put_dec(char *p, long long v) {
+  char d[24];
+  size_t i = 0;
+  unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+  if (v < 0)
+    *p++ = '-';
+  do
+    d[i++] = (char)('0' + u % 10);
+  while (u /= 10);
+  while (i)
+    *p++ = d[--i];
+  return p;
+}
+
+#define PUTS(p, lit) put(p, lit, sizeof lit - 1)
+/* Headers whose lengths h1_start measures once (an answer has a dozen). */
+#define H1_LENS 32
+
+/* The status line, the headers, the framing headers and the empty line,
+ * written into the connection's output in one piece: no formatting and no
+ * copy per header, which for a small answer is most of what the server
+ * does for it. */
 static int h1_start(http_req_t *r, const http_header_t *h, size_t nh) {
   http_conn_t *c = r->conn;
   /* A final answer to a request whose client still waits for a 100 before
@@ -376,42 +394,61 @@ static int h1_start(http_req_t *r, const http_header_t *h, size_t nh) {
    * cannot be reused (RFC 9110 10.1.1). */
   if (r->expect_continue && !r->body_done)
     r->keep_alive = false;
-  char buf[1024];
   bool nobody = no_content(r);
   int major = c->parser.http_major, minor = c->parser.http_minor;
-  int n = snprintf(buf, sizeof buf, "HTTP/1.1 %d %s\r\nServer: trove\r\nDate: %s\r\n",
-                   r->status, http_status_text(r->status), http__date(c->srv));
-  int rc = http__conn_queue(c, buf, (size_t)n);
-  /* http_res_start has dropped headers with CR, LF or a bad name. */
-  for (size_t i = 0; i < nh && !rc; i++) {
-    rc = http__conn_queue(c, h[i].name, strlen(h[i].name));
-    if (!rc)
-      rc = http__conn_queue(c, ": ", 2);
-    if (!rc)
-      rc = http__conn_queue(c, h[i].value, strlen(h[i].value));
-    if (!rc)
-      rc = http__conn_queue(c, "\r\n", 2);
+  const char *text = http_status_text(r->status);
+  const char *date = http__date(c->srv);
+  size_t tl = strlen(text), dl = strlen(date);
+  /* http_res_start has dropped headers with CR, LF or a bad name.  The
+   * lengths of the first H1_LENS headers' names and values are kept for
+   * the copy. */
+  size_t need = sizeof "HTTP/1.1 -2147483648 \r\nServer: trove\r\nDate: \r\n" +
+                tl + dl;
+  size_t len[2 * H1_LENS];
+  for (size_t i = 0; i < nh; i++) {
+    size_t nl = strlen(h[i].name), vl = strlen(h[i].value);
+    if (i < H1_LENS)
+      len[2 * i] = nl, len[2 * i + 1] = vl;
+    need += nl + vl + 4;
   }
+  /* Content-Length or Transfer-Encoding, Connection, the empty line. */
+  need += sizeof "Content-Length: -9223372036854775808\r\n" +
+          sizeof "Connection: keep-alive\r\n" + 2;
+  uint8_t *room;
+  int rc = http__conn_reserve(c, need, &room);
   if (rc)
     return rc;
-  if (nobody)
-    n = 0;
-  else if (r->content_length >= 0)
-    n = snprintf(buf, sizeof buf, "Content-Length: %lld\r\n",
-                 (long long)r->content_length);
-  else if (major == 1 && minor >= 1) {
+  char *start = (char *)room, *p = PUTS(start, "HTTP/1.1 ");
+  p = put_dec(p, r->status);
+  *p++ = ' ';
+  p = put(p, text, tl);
+  p = PUTS(p, "\r\nServer: trove\r\nDate: ");
+  p = put(p, date, dl);
+  p = PUTS(p, "\r\n");
+  for (size_t i = 0; i < nh; i++) {
+    p = put(p, h[i].name, i < H1_LENS ? len[2 * i] : strlen(h[i].name));
+    p = PUTS(p, ": ");
+    p = put(p, h[i].value, i < H1_LENS ? len[2 * i + 1] : strlen(h[i].value));
+    p = PUTS(p, "\r\n");
+  }
+  if (nobody) {
+  } else if (r->content_length >= 0) {
+    p = PUTS(p, "Content-Length: ");
+    p = put_dec(p, (long long)r->content_length);
+    p = PUTS(p, "\r\n");
+  } else if (major == 1 && minor >= 1) {
     r->chunked = !r->head;
-    n = snprintf(buf, sizeof buf, "Transfer-Encoding: chunked\r\n");
+    p = PUTS(p, "Transfer-Encoding: chunked\r\n");
   } else {
     r->keep_alive = false; /* HTTP/1.0: the body ends with the connection */
-    n = 0;
   }
   if (!r->keep_alive)
-    n += snprintf(buf + n, sizeof buf - (size_t)n, "Connection: close\r\n");
+    p = PUTS(p, "Connection: close\r\n");
   else if (major == 1 && minor == 0)
-    n += snprintf(buf + n, sizeof buf - (size_t)n, "Connection: keep-alive\r\n");
-  n += snprintf(buf + n, sizeof buf - (size_t)n, "\r\n");
-  return http__conn_queue(c, buf, (size_t)n);
+    p = PUTS(p, "Connection: keep-alive\r\n");
+  p = PUTS(p, "\r\n");
+  c->out.len += (size_t)(p - start);
+  return 0;
 }
 
 static int h1_write(http_req_t *r, const void *p, size_t n) {

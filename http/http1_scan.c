@@ -23,7 +23,30 @@
  * on_headers_complete, which pauses the parser there so that no body byte
  * is parsed before it is scanned) and at the end of a chunked message.
  */
+#include <string.h>
+
 #include "http_int.h"
+
+/* RFC 9110 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" /
+ * "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA. */
+const uint8_t http__tchar[256] = {
+    /* 0x00-0x1f: controls */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    /*  SP !  "  #  $  %  &  '  (  )  *  +  ,  -  .  / */
+    0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0,
+    /* 0-9, then : ; < = > ? */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    /* @ A-O */
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* P-Z [ \ ] ^ _ */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1,
+    /* ` a-o */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* p-z { | } ~ DEL */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0,
+    /* 0x80-0xff: zero */
+};
 
 static bool is_hex(uint8_t b, unsigned *v) {
   if (b >= '0' && b <= '9')
@@ -151,6 +174,18 @@ int http__h1_scan(http_conn_t *c, const uint8_t *p, size_t n) {
       c->scan_pos = c->parsed + i;
       return 0;
     case SCAN_HEAD:
+      /* Inside a line only CR and LF matter: skip to the next one (what
+       * line_byte would do, a byte at a time). */
+      if (c->scan_linelen && !c->scan_cr) {
+        const uint8_t *cr = memchr(p + i, '\r', n - i);
+        size_t j = cr ? (size_t)(cr - p) : n;
+        const uint8_t *lf = memchr(p + i, '\n', j - i);
+        if (lf)
+          j = (size_t)(lf - p);
+        c->scan_linelen += (uint32_t)(j - i);
+        if ((i = j) == n)
+          break;
+      }
       rc = line_byte(c, p[i], true);
       if (rc == 1) {
         c->scan_mode = SCAN_WAIT;

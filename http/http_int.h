@@ -139,6 +139,12 @@ enum {
   SCAN_TRAILER,    /* trailer section, up to its empty line */
 };
 
+/* What a request holds in itself before its parts spill to the heap:
+ * arena bytes (method, target, path, query, header names and values) and
+ * header entries.  A typical request allocates nothing more. */
+#define HTTP_REQ_INLINE 512
+#define HTTP_REQ_INLINE_HDRS 16
+
 /* Where a request is in its life. */
 enum { REQ_PARSING, REQ_ACTIVE, REQ_DONE };
 
@@ -183,6 +189,9 @@ struct http_req {
   bool h2_ready;        /* headers complete, waiting to be dispatched */
   bool h2_end_pending;  /* END_STREAM seen, not yet told to the handler */
   bool h2_taken;        /* nghttp2 has taken response bytes */
+  /* The inline room (HTTP_REQ_INLINE): arena and hdrs start here. */
+  hdr_t hdrs_inl[HTTP_REQ_INLINE_HDRS];
+  uint8_t arena_inl[HTTP_REQ_INLINE];
   uint64_t progress_ms; /* last time the stream moved (either way) */
   /* The server's done hook, taken at dispatch (the request may outlive
    * its connection and server), and when the handler got it (uv_hrtime). */
@@ -204,6 +213,9 @@ struct http_conn {
   bool close_when_flushed; /* Connection: close, or an error answer */
   int err_status;          /* status for a parse error (400, 414, 431) */
   int handles_open; /* tcp + timer, for the close count */
+  /* One-shot timer (all but HTTP/2): when the connection's time is up,
+   * and when the armed timer fires, which may be earlier (conn.c). */
+  uint64_t deadline_ms, due_ms;
   /* Writes. */
   tr_bytes_t out;   /* coalesced bytes not yet handed to libuv */
   size_t inflight;  /* bytes inside uv_write requests */
@@ -243,6 +255,13 @@ struct http_conn {
 http_conn_t *http__conn_new(http_server_t *s, const http_proto_t *proto);
 /* Append bytes to the connection's output; flushes when large. */
 int http__conn_queue(http_conn_t *c, const void *p, size_t n);
+/* Room for n more bytes at the end of c's output (flushed first when the
+ * coalesced bytes would pass the write chunk, as http__conn_queue does):
+ * *out is where the caller writes up to n bytes, adding what it wrote to
+ * c->out.len.  So a framing builds a response head in place, not piece by
+ * piece.  0, or the errors of http__conn_queue: -EPIPE (c is closing or
+ * failed), -ENOMEM (c fails). */
+int http__conn_reserve(http_conn_t *c, size_t n, uint8_t **out) TR_WUR;
 /* Hand coalesced output to libuv. */
 int http__conn_flush(http_conn_t *c);
 /* Bytes waiting on this connection. */
@@ -274,6 +293,10 @@ void http__ip_put(http_server_t *s, http_ip_t *ip);
  * http_server_stop frees s and calls the stop callback. */
 void http__server_unref(http_server_t *s);
 
+/* RFC 9110 5.6.2: tchar[ch] is 1 for the token characters of header
+ * names (util.c). */
+extern const uint8_t http__tchar[256];
+
 /* ------------------------------------------------------------ req.c */
 
 http_req_t *http__req_new(http_conn_t *c, int32_t stream_id);
@@ -284,6 +307,8 @@ int http__arena_add(http_req_t *r, const char *p, size_t n, bool term,
                   uint32_t *off) TR_WUR;
 int http__req_add_header(http_req_t *r, const char *name, size_t nlen,
                        const char *value, size_t vlen) TR_WUR;
+/* Room for one more entry in r->hdrs: 0 or -ENOMEM. */
+int http__req_hdr_room(http_req_t *r) TR_WUR;
 /* Split the target into path and query. */
 int http__req_split_target(http_req_t *r) TR_WUR;
 /* Hand a complete request to the handler (or answer 429 when the client is

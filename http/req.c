@@ -8,6 +8,7 @@
  * http2.c, which call it; beneath it is conn.c alone.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,14 +17,20 @@
 /* ------------------------------------------------------------- lifecycle */
 
 http_req_t *http__req_new(http_conn_t *c, int32_t stream_id) {
-  http_req_t *r = tr_calloc(1, sizeof *r);
+  /* Cleared up to the inline room, which is written before it is read
+   * (and malloc, unlike calloc, takes glibc's per-thread cache). */
+  http_req_t *r = tr_malloc(sizeof *r);
   if (!r)
     return NULL;
+  memset(r, 0, offsetof(http_req_t, hdrs_inl));
   r->conn = c;
   r->stream_id = stream_id;
   r->state = REQ_PARSING;
   r->content_length = -1;
   r->keep_alive = true;
+  tr_bytes_borrow(&r->arena, r->arena_inl, sizeof r->arena_inl);
+  r->hdrs = r->hdrs_inl;
+  r->caphdrs = HTTP_REQ_INLINE_HDRS;
   /* Offset 0 of the arena is an empty string for absent parts. */
   if (tr_bytes_append(&r->arena, "", 1)) {
     tr_free(r);
@@ -37,7 +44,8 @@ void http__req_free(http_req_t *r) {
   tr_bytes_free(&r->arena);
   tr_bytes_free(&r->out);
   tr_bytes_free(&r->inbuf);
-  tr_free(r->hdrs);
+  if (r->hdrs != r->hdrs_inl)
+    tr_free(r->hdrs);
   tr_free(r);
 }
 
@@ -57,18 +65,28 @@ static char lower(char ch) {
   return ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
 }
 
+int http__req_hdr_room(http_req_t *r) {
+  if (r->nhdrs < r->caphdrs)
+    return 0;
+  uint32_t cap = r->caphdrs * 2;
+  bool inl = r->hdrs == r->hdrs_inl;
+  hdr_t *h = tr_realloc(inl ? NULL : r->hdrs, cap * sizeof *h);
+  if (!h)
+    return -ENOMEM;
+  if (inl)
+    memcpy(h, r->hdrs_inl, sizeof r->hdrs_inl);
+  r->hdrs = h;
+  r->caphdrs = cap;
+  return 0;
+}
+
 int http__req_add_header(http_req_t *r, const char *name, size_t nlen,
                        const char *value, size_t vlen) {
-  if (r->nhdrs == r->caphdrs) {
-    uint32_t cap = r->caphdrs ? r->caphdrs * 2 : 16;
-    hdr_t *h = tr_realloc(r->hdrs, cap * sizeof *h);
-    if (!h)
-      return -ENOMEM;
-    r->hdrs = h;
-    r->caphdrs = cap;
-  }
+  int rc = http__req_hdr_room(r);
+  if (rc)
+    return rc;
   hdr_t *h = &r->hdrs[r->nhdrs];
-  int rc = http__arena_add(r, name, nlen, true, &h->name);
+  rc = http__arena_add(r, name, nlen, true, &h->name);
   if (rc)
     return rc;
   char *nm = (char *)r->arena.data + h->name;
@@ -113,6 +131,21 @@ int http__req_split_target(http_req_t *r) {
   if (skip) {
     alen = strcspn(t + skip, "/?#");
     p = t + skip + alen;
+  }
+  if (!skip) {
+    /* origin-form, as nearly every request: path and query are copied
+     * from the target, in an arena grown beforehand so that the copies'
+     * source does not move. */
+    size_t plen = strcspn(t, "?#");
+    size_t qoff = t[plen] == '?' ? plen + 1 : plen;
+    size_t qlen = t[plen] == '?' ? strcspn(t + qoff, "#") : 0;
+    int rc = tr_bytes_reserve(&r->arena, plen + qlen + 2);
+    t = (const char *)r->arena.data + r->target;
+    if (!rc)
+      rc = http__arena_add(r, t, plen, true, &r->path);
+    if (!rc)
+      rc = http__arena_add(r, t + qoff, qlen, true, &r->query);
+    return rc;
   }
   /* "http://host?q" has the path "/". */
   bool root = skip && *p != '/';
@@ -207,9 +240,13 @@ const char *http_req_path(const http_req_t *r) { return STR(r, r->path); }
 const char *http_req_query(const http_req_t *r) { return STR(r, r->query); }
 
 const char *http_req_header(const http_req_t *r, const char *name) {
-  for (uint32_t i = 0; i < r->nhdrs; i++)
-    if (!strcmp(STR(r, r->hdrs[i].name), name))
+  /* The first byte first: most names differ there, and a handler asks for
+   * a dozen headers a request. */
+  for (uint32_t i = 0; i < r->nhdrs; i++) {
+    const char *n = STR(r, r->hdrs[i].name);
+    if (n[0] == name[0] && !strcmp(n, name))
       return STR(r, r->hdrs[i].value);
+  }
   return NULL;
 }
 
@@ -267,12 +304,6 @@ static void report_done(http_req_t *r) {
 
 #define HTTP_MAX_RES_HEADERS 64
 
-/* RFC 9110 5.6.2 token characters, for header names. */
-static bool is_tchar(unsigned char ch) {
-  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-         (ch >= '0' && ch <= '9') || (ch && strchr("!#$%&'*+-.^_`|~", ch));
-}
-
 /* A header a handler may send: a token name and a value without CR or LF
  * (a C string holds no NUL).  Values come from content (an entry name in
  * X-Ipfs-Path, a filename in Content-Disposition): a line break there would
@@ -281,7 +312,7 @@ static bool header_ok(const http_header_t *h) {
   if (!h->name || !h->value || !h->name[0])
     return false;
   for (const char *p = h->name; *p; p++)
-    if (!is_tchar((unsigned char)*p))
+    if (!http__tchar[(unsigned char)*p])
       return false;
   return !strpbrk(h->value, "\r\n");
 }
@@ -295,24 +326,21 @@ int http_res_start(http_req_t *r, int status, const http_header_t *h, size_t nh,
   r->content_length = content_length;
   if (r->closed)
     return 0;
-  /* The one place both framings take headers from: drop the bad ones. */
-  size_t bad = 0;
+  /* The one place both framings take headers from: drop the bad ones.
+   * Without allocating (nothing here may fail): a handler sends a dozen
+   * headers, and one with bad ones (or extra ones) gets its first
+   * HTTP_MAX_RES_HEADERS good ones, copied as they are checked. */
+  http_header_t ok[HTTP_MAX_RES_HEADERS];
+  size_t bad = 0, k = 0, room = HTTP_MAX_RES_HEADERS - r->nextra;
   for (size_t i = 0; i < nh; i++)
     if (!header_ok(&h[i])) {
       bad++;
       tr_log(TR_LOG_WARN, "%s: dropped response header %s: not a token name "
              "or a value with CR/LF", http_req_target(r),
              h[i].name ? h[i].name : "(null)");
-    }
-  /* Without allocating (nothing here may fail): a handler sends a dozen
-   * headers, and one with bad ones gets its first HTTP_MAX_RES_HEADERS good
-   * ones. */
-  http_header_t ok[HTTP_MAX_RES_HEADERS];
+    } else if (k < room)
+      ok[k++] = h[i];
   if (bad || r->nextra) {
-    size_t k = 0, room = HTTP_MAX_RES_HEADERS - r->nextra;
-    for (size_t i = 0; i < nh && k < room; i++)
-      if (header_ok(&h[i]))
-        ok[k++] = h[i];
     for (size_t i = 0; i < r->nextra; i++)
       if (header_ok(&r->extra[i]))
         ok[k++] = r->extra[i];

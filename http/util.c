@@ -17,18 +17,24 @@ static int hexval(char c) {
 }
 
 int http_pct_decode(const char *s, size_t n, char *out) {
-  size_t o = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] == '%') {
-      if (i + 2 >= n)
-        return -1;
-      int a = hexval(s[i + 1]), b = hexval(s[i + 2]);
-      if (a < 0 || b < 0 || (a == 0 && b == 0))
-        return -1;
-      out[o++] = (char)(a * 16 + b);
-      i += 2;
-    } else
-      out[o++] = s[i];
+  size_t o = 0, i = 0;
+  while (i < n) {
+    /* The bytes up to the next escape as they are (a CID in a path has
+     * none), then the escape. */
+    const char *pc = memchr(s + i, '%', n - i);
+    size_t run = pc ? (size_t)(pc - (s + i)) : n - i;
+    memmove(out + o, s + i, run); /* out may be s: decoding in place */
+    o += run;
+    i += run;
+    if (i == n)
+      break;
+    if (i + 2 >= n)
+      return -1;
+    int a = hexval(s[i + 1]), b = hexval(s[i + 2]);
+    if (a < 0 || b < 0 || (a == 0 && b == 0))
+      return -1;
+    out[o++] = (char)(a * 16 + b);
+    i += 3;
   }
   out[o] = 0;
   return (int)o;

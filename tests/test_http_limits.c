@@ -50,6 +50,34 @@ static void test_conn_limit_refused_do_not_lock_out(void **state) {
 }
 
 
+/* ------------------------------------------------------------ timeouts */
+
+/* The keep-alive timer is moved lazily (conn.c: a timer armed to fire
+ * before the new deadline is left alone, and arms itself again when it
+ * fires early): a connection that makes a request every fifth of the idle
+ * timeout must outlive the first deadline, and one left idle must still
+ * be closed. */
+static void test_idle_timeout_pushed_back_then_closes(void **state) {
+  (void)state;
+  http_limits_t lim;
+  http_limits_default(&lim);
+  lim.idle_timeout_ms = 1500;
+  start(&lim);
+  int fd = dial();
+  char buf[4096];
+  for (int i = 0; i < 8; i++) { /* 2.4 s in all: past the first deadline */
+    send_str(fd, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    recv_until(fd, buf, sizeof buf, "q=", 1);
+    assert_non_null(strstr(buf, "200 OK"));
+    usleep(300 * 1000);
+  }
+  /* Idle from now on: closed once the timeout has passed. */
+  assert_int_equal(peer_closed(fd, 10000), 1);
+  close(fd);
+  assert_int_equal(wait_conns_zero(), 0);
+  stop();
+}
+
 /* --------------------------------------------------------------- HTTP/2 */
 
 /* Over HTTP/2 a header value with CR/LF (an entry name reaching
@@ -284,6 +312,7 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN); /* a server that closes must not kill the client */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_conn_limit_refused_do_not_lock_out),
+      cmocka_unit_test(test_idle_timeout_pushed_back_then_closes),
       cmocka_unit_test(test_h2_response_header_crlf_dropped),
       cmocka_unit_test(test_h2_zero_window_bounded_and_timed_out),
       cmocka_unit_test(test_h2_upload_paused_by_flow_control),
