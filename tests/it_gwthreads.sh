@@ -108,8 +108,13 @@ for i in $(seq 1 16); do
   curl -s -m 60 "$GW_b/ipfs/$NOBODY" -o /dev/null &
   CURLS+=($!)
 done
-sleep 2
-busy=$(ss -tn state established "( sport = :${GW_b##*:} )" | tail -n +2 | wc -l)
+# 32 curl processes take a while to start on a loaded machine (once 30
+# of 32 were connected after a fixed 2 s): wait up to 10 s for them all.
+for _ in $(seq 50); do
+  sleep 0.2
+  busy=$(ss -tn state established "( sport = :${GW_b##*:} )" | tail -n +2 | wc -l)
+  [ "$busy" -lt 32 ] || break
+done
 [ "$busy" -ge 32 ] || fail "only $busy connections open before the stop"
 t0=$(date +%s%N)
 kill "$PID_b"
