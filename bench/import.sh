@@ -53,15 +53,24 @@ else
   echo "add -n vs JS importer: skipped (no tests/interop/node_modules; make deps)"
 fi
 
-run_timed dd dd if="$F" of="$TMP/copy" bs=1M conv=fsync status=none
-# sync: with online discard, removing the copy trims the disk under the
-# add's fdatasyncs (the add measured 2.5-3.0 s here against 0.85 s a
-# minute later, without it).
-rm -f "$TMP/copy"; sync
+# Best of BENCH_ROUNDS (3) for both the durable copy and the add, each
+# add into a fresh repo: the first large write after other work often
+# pays the kernel's page-cache reclaim (an add measured 1.95 s with 1.60 s
+# of system time, then 0.85 and 1.03 s), and dd would pay it as well.
+dd= add=
+for _ in $(seq "${BENCH_ROUNDS:-3}"); do
+  run_timed t dd if="$F" of="$TMP/copy" bs=1M conv=fsync status=none
+  dd=$(awk -v a="$dd" -v b="$t" 'BEGIN{print (a == "" || b < a) ? b : a}')
+  # sync: with online discard, removing the copy (or the last repo) trims
+  # the disk under the next run's fdatasyncs.
+  rm -f "$TMP/copy"; rm -rf "$TROVE_PATH"; "$TROVE" init >/dev/null; sync
+  run_timed t "$TROVE" add -Q "$F"
+  [ -n "$add" ] && ! awk -v a="$add" -v b="$t" 'BEGIN{exit !(b < a)}' ||
+    { add=$t; add_rss=$t_rss; add_out=$t_out; }
+done
 limit=$(awk -v a="$ossl" -v b="$dd" 'BEGIN{print (a > b ? a : b)}')
-run_timed add "$TROVE" add -Q "$F"
 [ "$add_out" = "$addn_out" ] || { echo "CID mismatch: add $add_out, add -n $addn_out"; exit 1; }
-echo "add into repo: trove $(mbps "$add") MB/s (${add}s); physical limit $(mbps "$limit") MB/s (openssl ${ossl}s, dd conv=fsync ${dd}s): ratio $(ratio "$add" "$limit")x (target <= 1.3)$(mark "$(ratio "$add" "$limit")" 1.3 le)"
+echo "add into repo (best of ${BENCH_ROUNDS:-3}): trove $(mbps "$add") MB/s (${add}s); physical limit $(mbps "$limit") MB/s (openssl ${ossl}s, dd conv=fsync ${dd}s): ratio $(ratio "$add" "$limit")x (target <= 1.3)$(mark "$(ratio "$add" "$limit")" 1.3 le)"
 echo "peak RSS of the add: $((add_rss / 1024)) MiB (target < 64)$(mark "$((add_rss / 1024))" 63.99 le)"
 
 run_timed v0 "$TROVE" add -n -Q --profile unixfs-v0-2015 "$F"
