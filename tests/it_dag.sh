@@ -72,7 +72,7 @@ err=$(t dag import "$V/sample-v1.car" 2>&1) && fail "blake2b CAR accepted"
 export TROVE_PATH=$WORK/repo5
 t init >/dev/null
 cp "$WORK/a.car" "$WORK/bad.car"
-printf 'Z' | dd of="$WORK/bad.car" bs=1 seek=1500000 conv=notrunc status=none
+flip_at "$WORK/bad.car" 1500000
 expect_fail t dag import "$WORK/bad.car"
 eq "$(t repo stat | awk '/NumObjects/{print $2}')" 0
 if t dag import < "$WORK/bad.car" 2>/dev/null; then fail "pipe: corrupt CAR accepted"; fi
@@ -108,7 +108,7 @@ before=$(t repo stat | awk '/NumObjects/{print $2}')
 [ "$before" -gt 8 ] || fail "prefix: $before blocks"
 cp "$WORK/big.car" "$WORK/badlast.car"
 bsize=$(stat -c%s "$WORK/badlast.car")
-printf 'Z' | dd of="$WORK/badlast.car" bs=1 seek=$((bsize - 100)) conv=notrunc status=none
+flip_at "$WORK/badlast.car" $((bsize - 100))
 check_undone() {
   eq "$(t repo stat | awk '/NumObjects/{print $2}')" "$before" "$1: blocks left"
   # (refs local, not block stat: through the daemon that would wait to

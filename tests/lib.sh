@@ -122,6 +122,19 @@ if not n:
 open(db, 'r+b').write(data)
 PYEOF
 }
+# flip_at FILE OFFSET: invert the byte at OFFSET of FILE.  (Writing a fixed
+# byte there is no change at all when the byte was that already: 1 run in
+# 256 over random data, as it_dag's corrupt CAR once was under CI.)
+flip_at() {
+  python3 - "$1" "$2" <<'PYEOF'
+import sys
+with open(sys.argv[1], 'r+b') as f:
+    f.seek(int(sys.argv[2])); b = f.read(1)
+    if len(b) != 1:
+        sys.exit("flip_at: offset past the end")
+    f.seek(int(sys.argv[2])); f.write(bytes([b[0] ^ 0xff]))
+PYEOF
+}
 # hamt_dir DIR N: N files with long names in DIR, enough (N >= 2000) for
 # the directory to pass the 256 KiB threshold and shard (the CLI has no
 # option to lower the threshold).
