@@ -27,6 +27,7 @@ typedef struct bpeer { /* a peer we send to */
   int version;
   net_stream_t *st;
   bool opening, ready, reset;
+  bool orphan;  /* freed while its stream was opening: out_opened frees it */
   tr_bytes_t q; /* frames waiting for the stream */
 } bpeer_t;
 
@@ -139,6 +140,14 @@ static void bpeer_free(bpeer_t *p) {
     net_stream_close(p->st);
   }
   tr_bytes_free(&p->q);
+  if (p->opening) {
+    /* net_host_open's callback still comes (at the latest with ECANCELED
+     * as the host closes its connection): it must find p, and p->s, alive
+     * (a SIGSEGV in out_opened at shutdown, it_mirror_follow under CI). */
+    p->orphan = true;
+    s->dials++;
+    return;
+  }
   tr_free(p);
 }
 
@@ -193,6 +202,15 @@ static int bpeer_write(bpeer_t *p, const uint8_t *d, size_t n) {
 static void out_opened(net_stream_t *st, int status, void *ud) {
   bpeer_t *p = ud;
   p->opening = false;
+  if (p->orphan) {
+    bsw_swarm_t *s = p->s;
+    if (st)
+      net_stream_reset(st);
+    tr_free(p);
+    s->dials--;
+    maybe_free(s);
+    return;
+  }
   if (p->s->closing || status) {
     if (st)
       net_stream_reset(st);

@@ -102,7 +102,9 @@ ok() { echo "ok - $*"; }
 node_stop() {
   local p=PID_$1
   kill "${!p}"
-  wait "${!p}" 2>/dev/null || fail "daemon $1 did not stop cleanly"
+  local rc=0
+  wait "${!p}" 2>/dev/null || rc=$?
+  [ $rc = 0 ] || fail "daemon $1 did not stop cleanly (exit status $rc)"
 }
 # flip REPO FILE: change one byte in the middle of every copy of FILE's
 # bytes inside REPO/data.mdb (LMDB keeps a value contiguous; stale copies
