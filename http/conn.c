@@ -291,13 +291,11 @@ void http__conn_timer(http_conn_t *c) {
   else
     ms = l->idle_timeout_ms;
   c->deadline_ms = now + ms;
-  /* Moving a libuv timer is a removal from its heap and an insertion, and
-   * a keep-alive request would move it twice (after the read, after the
-   * answer): a timer armed to fire no later than the new deadline is left
-   * as it is, and on_timer arms it again for the rest when it fires
-   * early.  Only a deadline brought forward moves it now. */
-  if (uv_is_active((uv_handle_t *)&c->timer) && c->due_ms <= c->deadline_ms)
-    return;
+  /* The timer is moved every time.  (Leaving a timer that fires no later
+   * than the new deadline armed, and arming it again for the rest when it
+   * fired early, saved ~1k instructions a request, but it_gwthreads twice
+   * found 30 of its 32 in-flight connections gone, once under CI: not
+   * kept until that is understood.) */
   c->due_ms = c->deadline_ms;
   uv_timer_start(&c->timer, on_timer, ms, 0);
 }
