@@ -5,32 +5,13 @@
  */
 #include "testutil.h"
 
-#include "../blockstore/bs.h"
+#include "bs_fixture.h"
 #include "../dag/dagpb.h"
 #include "../dag/varint.h"
 
 /* ----------------------------------------------------------- fixtures */
 
-typedef struct fx {
-  char *dir;
-  bs_env_t *env;
-} fx_t;
-
-static int setup(void **state) {
-  fx_t *f = calloc(1, sizeof *f);
-  f->dir = tmpdir_new();
-  assert_int_equal(bs_open(&f->env, f->dir, BS_CREATE), 0);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fx_t *f = *state;
-  bs_close(f->env);
-  tmpdir_rm(f->dir);
-  free(f);
-  return 0;
-}
+typedef bs_fixture_t fx_t;
 
 /* A raw block with deterministic content; returns its CID. */
 static dag_cid_t raw_block(bs_txn_t *txn, uint32_t seed, size_t len) {
@@ -821,28 +802,28 @@ static void test_compact_shrinks_after_gc(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_put_get_del, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_v0_v1_share_storage, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_identity_cid, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_bad_dagpb_not_stored, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_put_verified, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_links_index, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_links_added_when_raw_first, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_regression_pin_indexes_nodes_stored_as_raw, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_regression_callback_stop_value_kept, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_pin_leaf_test_reads_header_only, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_txn_release_views, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_pin_incomplete, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_pin_semantics, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_gc_exact, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_gc_chunks, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_gc_reader_keeps_snapshot, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_undo_takes_back_only_new_blocks, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_compact_shrinks_after_gc, setup, teardown),
+      bs_fixture_test(test_put_get_del),
+      bs_fixture_test(test_v0_v1_share_storage),
+      bs_fixture_test(test_identity_cid),
+      bs_fixture_test(test_bad_dagpb_not_stored),
+      bs_fixture_test(test_too_big),
+      bs_fixture_test(test_put_verified),
+      bs_fixture_test(test_links_index),
+      bs_fixture_test(test_links_added_when_raw_first),
+      bs_fixture_test(test_regression_pin_indexes_nodes_stored_as_raw),
+      bs_fixture_test(test_regression_callback_stop_value_kept),
+      bs_fixture_test(test_pin_leaf_test_reads_header_only),
+      bs_fixture_test(test_txn_release_views),
+      bs_fixture_test(test_pin_incomplete),
+      bs_fixture_test(test_pin_semantics),
+      bs_fixture_test(test_gc_exact),
+      bs_fixture_test(test_gc_chunks),
+      bs_fixture_test(test_gc_reader_keeps_snapshot),
+      bs_fixture_test(test_undo_takes_back_only_new_blocks),
+      bs_fixture_test(test_compact_shrinks_after_gc),
       cmocka_unit_test(test_batch_and_map_growth),
       cmocka_unit_test(test_open_errors),
-      cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
+      bs_fixture_test(test_alloc_failures),
   };
   return cmocka_run_group_tests_name("blockstore", tests, NULL, NULL);
 }

@@ -8,7 +8,7 @@
  */
 #include "testutil.h"
 
-#include "../blockstore/bs.h"
+#include "bs_fixture.h"
 #include "../dag/car.h"
 #include "../dag/dagpb.h"
 
@@ -53,8 +53,7 @@ static void node(fx_t *f, dag_cid_t *out, const dag_cid_t *kids, size_t n) {
  *  l0 l1  l2  l1  l3        (l1 is shared; l3 is large) */
 static int setup(void **state) {
   fx_t *f = calloc(1, sizeof *f);
-  f->dir = tmpdir_new();
-  assert_int_equal(bs_open(&f->env, f->dir, BS_CREATE), 0);
+  bs_fixture_open(&f->dir, &f->env);
   for (int i = 0; i < 3; i++) {
     char s[24];
     snprintf(s, sizeof s, "leaf-%d", i);
@@ -77,8 +76,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   fx_t *f = *state;
-  bs_close(f->env);
-  tmpdir_rm(f->dir);
+  bs_fixture_close(f->dir, f->env);
   free(f);
   return 0;
 }

@@ -15,31 +15,12 @@
 
 #include <lmdb.h>
 
-#include "../blockstore/bs.h"
+#include "bs_fixture.h"
 #include "../dag/dagpb.h"
 #include "../dag/multihash.h"
 #include "../dht/reprov.h"
 
-typedef struct fx {
-  char *dir;
-  bs_env_t *env;
-} fx_t;
-
-static int setup(void **state) {
-  fx_t *f = calloc(1, sizeof *f);
-  f->dir = tmpdir_new();
-  assert_int_equal(bs_open(&f->env, f->dir, BS_CREATE), 0);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fx_t *f = *state;
-  bs_close(f->env);
-  tmpdir_rm(f->dir);
-  free(f);
-  return 0;
-}
+typedef bs_fixture_t fx_t;
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint32_t rnd(void) {
@@ -372,11 +353,9 @@ static void test_reprov_pages_index_vs_scan(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_exact_through_put_del_gc, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_old_repo_upgrade, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_reprov_pages_index_vs_scan, setup,
-                                      teardown),
+      bs_fixture_test(test_exact_through_put_del_gc),
+      bs_fixture_test(test_old_repo_upgrade),
+      bs_fixture_test(test_reprov_pages_index_vs_scan),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "../blockstore/pipe.h"
+#include "bs_fixture.h"
 
 #define NBLOCKS 40
 #define BLOCK_LEN (100u << 10)
@@ -32,17 +33,15 @@ typedef struct fx {
 
 static int setup(void **state) {
   fx_t *f = calloc(1, sizeof *f);
-  f->dir = tmpdir_new();
   f->last = -1;
-  assert_int_equal(bs_open(&f->env, f->dir, BS_CREATE), 0);
+  bs_fixture_open(&f->dir, &f->env);
   *state = f;
   return 0;
 }
 
 static int teardown(void **state) {
   fx_t *f = *state;
-  bs_close(f->env);
-  tmpdir_rm(f->dir);
+  bs_fixture_close(f->dir, f->env);
   free(f);
   unsetenv("TROVE_BATCH_MB");
   return 0;

@@ -16,6 +16,7 @@
 #include "../blockstore/bs.h"
 #include "../mirror/mir_int.h"
 #include "testutil.h"
+#include "bs_fixture.h"
 
 typedef struct fx {
   char *dir;
@@ -25,8 +26,7 @@ typedef struct fx {
 
 static int setup(void **state) {
   fx_t *f = calloc(1, sizeof *f);
-  f->dir = tmpdir_new();
-  assert_int_equal(bs_open(&f->env, f->dir, BS_CREATE), 0);
+  bs_fixture_open(&f->dir, &f->env);
   assert_int_equal(mir_store_open(f->env, &f->st), 0);
   *state = f;
   return 0;
@@ -35,8 +35,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   fx_t *f = *state;
   mir_store_close(f->st);
-  bs_close(f->env);
-  tmpdir_rm(f->dir);
+  bs_fixture_close(f->dir, f->env);
   free(f);
   return 0;
 }
