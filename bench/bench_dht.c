@@ -154,7 +154,7 @@ static int keys_fn(void *ud, const uint8_t prefix[32], unsigned bits,
 /* The keys from a real repo: dht_reprov_keys, timed and counted. */
 typedef struct repo_keys {
   dht_reprov_src_t src;
-  char dir[64];
+  char dir[2100];
   uint64_t calls;
   double secs;
 } repo_keys_t;
@@ -173,10 +173,10 @@ static int repo_keys_fn(void *ud, const uint8_t prefix[32], unsigned bits,
 /* A fresh repo holding the ncids CIDs' blocks (cid_key(i) is the sha2-256
  * of 5 bytes: those bytes are the block), written by a child process so
  * that the writes' memory does not count in this one's peak RSS. */
-static void repo_build(repo_keys_t *r, size_t ncids) {
-  snprintf(r->dir, sizeof r->dir, "/tmp/bench_dht_repo.XXXXXX");
-  if (!mkdtemp(r->dir))
-    die("mkdtemp: %s", strerror(errno));
+static void repo_build(repo_keys_t *r, const char *work, size_t ncids) {
+  snprintf(r->dir, sizeof r->dir, "%s/repo", work);
+  if (mkdir(r->dir, 0700))
+    die("mkdir %s: %s", r->dir, strerror(errno));
   r->src.strategy = DHT_PROVIDE_ALL;
   fflush(stdout);
   pid_t pid = fork();
@@ -398,7 +398,8 @@ static void verify(dht_sim_t *s, size_t x, const keyset_t *ks, size_t want,
   }
 }
 
-static void reprovide(dht_sim_t *s, size_t ncids, size_t sample) {
+static void reprovide(dht_sim_t *s, const char *work, size_t ncids,
+                      size_t sample) {
   const size_t X = 0;
   size_t n = dht_sim_size(s);
   double t0 = now();
@@ -432,7 +433,7 @@ static void reprovide(dht_sim_t *s, size_t ncids, size_t sample) {
   repo_keys_t repo = {0};
   bool from_repo = env_u64("BENCH_DHT_REPO", 0) != 0;
   if (from_repo)
-    repo_build(&repo, ncids);
+    repo_build(&repo, work, ncids);
   dht_sweep_opts_t o = {.keys = from_repo ? repo_keys_fn : keys_fn,
                         .ud = from_repo ? (void *)&repo : (void *)&ks};
   dht_sweep_t *sw;
@@ -546,7 +547,9 @@ static void reprovide(dht_sim_t *s, size_t ncids, size_t sample) {
 }
 
 int main(void) {
-  setvbuf(stdout, NULL, _IOLBF, 0);
+  char work[2048];
+  rng_t r;
+  bench_begin("bench_dht", work, sizeof work, &r);
   size_t nl = env_u64("BENCH_DHT_LOOKUPS", 1000);
   size_t ncids = env_u64("BENCH_DHT_CIDS", 1000000);
   size_t sample = env_u64("BENCH_DHT_SAMPLE", 10000);
@@ -565,9 +568,7 @@ int main(void) {
   printf("network: %s nodes filled in %.1f s, VmRSS %.0f MiB\n",
          commas(big), now() - t, proc_status_kb(0, "VmRSS") / 1024.0);
   lookups(s, nl, true);
-  reprovide(s, ncids, sample);
+  reprovide(s, work, ncids, sample);
   dht_sim_free(s);
-  if (missed && env_u64("BENCH_STRICT", 0))
-    return 1;
-  return 0;
+  return bench_end(work, !missed);
 }

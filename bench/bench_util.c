@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <lmdb.h>
 #include <math.h>
@@ -22,6 +23,18 @@
 
 /* ----------------------------------------------------------- failing */
 
+/* The run's work directory (bench_begin) and the process that made it: a
+ * child that dies leaves it to its parent, which then dies too. */
+static char work_dir[2048];
+static pid_t work_owner;
+
+static int rm_one(const char *p, const struct stat *st, int type,
+                  struct FTW *ftw) {
+  (void)st, (void)type, (void)ftw;
+  remove(p);
+  return 0;
+}
+
 void die(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -29,6 +42,13 @@ void die(const char *fmt, ...) {
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fputc('\n', stderr);
+  /* Once: a removal that fails says so through die() again. */
+  if (work_dir[0] && work_owner == getpid()) {
+    char w[sizeof work_dir];
+    memcpy(w, work_dir, sizeof w);
+    work_dir[0] = '\0';
+    nftw(w, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  }
   exit(2);
 }
 
@@ -232,6 +252,8 @@ void bench_begin(const char *name, char *work, size_t size, rng_t *r) {
   snprintf(work, size, "%s/%s.XXXXXX", tmp, name);
   if (!mkdtemp(work))
     die("mkdtemp %s: %s", work, strerror(errno));
+  snprintf(work_dir, sizeof work_dir, "%s", work);
+  work_owner = getpid();
   struct statfs sfs;
   if (statfs(work, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC_)
     printf("warning: %s is tmpfs; the figures will not be a disk's\n", work);
@@ -239,6 +261,7 @@ void bench_begin(const char *name, char *work, size_t size, rng_t *r) {
 }
 
 int bench_end(const char *work, bool ok) {
+  work_dir[0] = '\0';
   if (rmdir(work))
     fprintf(stderr, "%s: rmdir %s: %s\n", program_invocation_short_name, work,
             strerror(errno));

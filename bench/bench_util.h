@@ -117,7 +117,8 @@ uint8_t *pool_make(rng_t *r, size_t extra);
 
 /* The start of a benchmark's main: stdout line-buffered, a fresh work
  * directory "<BENCH_TMP or .>/<name>.XXXXXX" into work (a warning printed
- * if it is on tmpfs), and the generator seeded from BENCH_SEED. */
+ * if it is on tmpfs), and the generator seeded from BENCH_SEED.  die() in
+ * this process removes the work directory and all in it from then on. */
 void bench_begin(const char *name, char *work, size_t size, rng_t *r);
 
 /* The end: removes work (which must be empty by now) and returns main's
