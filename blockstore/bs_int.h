@@ -28,6 +28,13 @@ struct bs_env {
    * the map is made or moved (map_locate in env.c, under maplock held
    * exclusively), read under a transaction (maplock shared). */
   uintptr_t map_lo, map_hi;
+  /* Early writeback (env.c, flusher): while a batch commits, a thread of
+   * the env's starts the writeback of the pages written so far.  Under
+   * fl_mu. */
+  pthread_mutex_t fl_mu;
+  pthread_cond_t fl_cv;
+  pthread_t fl_th;
+  bool fl_started, fl_active, fl_closing;
 };
 
 struct bs_txn {
