@@ -237,6 +237,34 @@ static int chunk_end(bs_txn_t *txn, int rc, bool last, bool *unsynced,
   return rc;
 }
 
+/* A read transaction of LMDB's own, begun while GC's listing snapshot is
+ * open (maplock held, so the map cannot move meanwhile), and held through
+ * the deletes: LMDB reuses no page freed after the oldest reader's
+ * snapshot, so GC's chunks take their pages from the free list it had
+ * before GC and then from the end of the file, in runs that one writev
+ * writes, instead of the leaves and overflow pages its earlier chunks
+ * freed, which lie scattered over the file: there each chunk's commit
+ * wrote page by page into the large page-cache folios of the file, each
+ * dirtied whole.  Measured (1M blocks, 100k garbage): 2.04 GB dirtied
+ * instead of 4.23 GB, 52k pwrites instead of 105k, delete 15-30% faster.
+ * The price: data.mdb grows by up to the pages GC writes (+231 MiB there,
+ * 6.7%, as plain LMDB deleting the same keys in one transaction does),
+ * which are free again for later writes once the hold ends.  It holds no
+ * maplock (bs_txn_begin's grow_for takes it exclusively in this thread)
+ * and is never read: a remap of the map under it is harmless, and ending
+ * it only clears its slot in the lock file.  NULL when LMDB refuses one
+ * (no reader slot left): GC goes on without. */
+static MDB_txn *hold_begin(bs_env_t *env) {
+  MDB_txn *hold;
+  return mdb_txn_begin(env->mdb, NULL, MDB_RDONLY, &hold) ? NULL : hold;
+}
+
+static void hold_end(MDB_txn **hold) {
+  if (*hold)
+    mdb_txn_abort(*hold);
+  *hold = NULL;
+}
+
 static uint64_t mono_us(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -269,6 +297,7 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
   garbage_t g = {0};
   int rc = 0;
   bool unsynced = false;
+  MDB_txn *hold = NULL;
   for (int round = 0;; round++) {
     /* Mark and list in a read snapshot: readers and writers go on. */
     bs_txn_t *txn;
@@ -287,6 +316,9 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
     if (!rc)
       rc = list_garbage(txn, &live, &g, &nlive);
     txn_watch_t w = {mdb_txn_id(txn->mdb), false};
+    /* Hold a snapshot until the deletes are done (hold_begin). */
+    if (!rc)
+      hold = hold_begin(env);
     bs_txn_abort(txn);
     bs__fpvec_free(&live);
     bs__release_map(env);
@@ -326,10 +358,12 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
       rc = chunk_end(txn, rc, !stale && at == g.n, &unsynced, &w);
     }
     st.delete_us += mono_us() - t2;
+    hold_end(&hold);
     if (rc || !stale)
       break;
     st.live = 0;
   }
+  hold_end(&hold); /* when a break skipped the loop's own */
   /* Stopped (an error, the callback) after commits that were not synced:
    * make them durable as GC's own last commit would have. */
   if (unsynced) {
