@@ -8,7 +8,9 @@
  * (see bs_gc below for why that is safe).  Memory: the array (8 bytes per
  * live block, twice that while it is sorted), the list (~43 bytes per
  * garbage block) and one chunk's dirty pages - never both of the first and
- * the last.
+ * the last.  A read snapshot held through the deletes (hold_begin) keeps
+ * LMDB from writing the chunks into the scattered pages earlier chunks
+ * freed: they go to the free list GC found and the end of the file.
  *
  * The gc lock is a flock() on <repo>/gc.lock: imports hold it shared from
  * their first block to their pin, GC holds it exclusively, so GC never sees
