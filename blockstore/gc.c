@@ -296,6 +296,12 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
   int lock = lock_open(env, LOCK_EX);
   if (lock < 0)
     return lock;
+  /* A process killed with a snapshot open (a GC's hold, a reader) leaves
+   * its slot in LMDB's reader table, and the snapshot keeps every page
+   * freed after it from reuse until all openers close the repo (LMDB
+   * clears the table then).  Clear the slots of dead processes first. */
+  int dead;
+  mdb_reader_check(env->mdb, &dead);
   garbage_t g = {0};
   int rc = 0;
   bool unsynced = false;
