@@ -267,6 +267,18 @@ static void hold_end(MDB_txn **hold) {
   *hold = NULL;
 }
 
+/* A chunk failed for want of room (the disk, or the map at its limit)
+ * while the hold kept the pages GC freed from reuse: end the hold, so that
+ * the chunk, done again, can take them - GC is what a full disk needs
+ * (it_gc_full).  True when the caller should do the chunk again; the
+ * callback then hears of the chunk's blocks a second time. */
+static bool hold_full(MDB_txn **hold, int rc) {
+  if (!*hold || (rc != -ENOSPC && rc != TR_EMAPFULL))
+    return false;
+  hold_end(hold);
+  return true;
+}
+
 static uint64_t mono_us(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -343,6 +355,8 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
     st.live = nlive;
     bool stale = false;
     for (size_t at = 0; at < g.n && !rc;) {
+      size_t from = at;
+      bs_gc_stats_t before = st;
       if ((rc = bs_txn_begin(env, 0, &txn)))
         break;
       rc = bs__pin_gen(txn, &gen);
@@ -355,15 +369,21 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
       if (!rc)
         rc = delete_blocks(txn, &g, &at, cb, ud, &st);
       rc = chunk_end(txn, rc, false, &unsynced, &w);
+      if (hold_full(&hold, rc)) { /* the chunk again, without the hold */
+        rc = 0, at = from, st = before;
+      }
     }
     /* Then the index, in its order (also after a stale mark: the entries
      * of the blocks deleted so far must go before the list does). */
     for (size_t at = 0, off = 0; at < g.n && !rc;) {
+      size_t from = at, from_off = off;
       if ((rc = bs_txn_begin(env, 0, &txn)))
         break;
       watch_begin(&w, txn);
       rc = delete_kspace(txn, &g, &off, &at, w.others);
       rc = chunk_end(txn, rc, !stale && at == g.n, &unsynced, &w);
+      if (hold_full(&hold, rc))
+        rc = 0, at = from, off = from_off;
     }
     st.delete_us += mono_us() - t2;
     hold_end(&hold);
