@@ -8,7 +8,9 @@
  * (see bs_gc below for why that is safe).  Memory: the array (8 bytes per
  * live block, twice that while it is sorted), the list (~43 bytes per
  * garbage block) and one chunk's dirty pages - never both of the first and
- * the last.
+ * the last.  A read snapshot held through the deletes (hold_begin) keeps
+ * LMDB from writing the chunks into the scattered pages earlier chunks
+ * freed: they go to the free list GC found and the end of the file.
  *
  * The gc lock is a flock() on <repo>/gc.lock: imports hold it shared from
  * their first block to their pin, GC holds it exclusively, so GC never sees
@@ -237,6 +239,46 @@ static int chunk_end(bs_txn_t *txn, int rc, bool last, bool *unsynced,
   return rc;
 }
 
+/* A read transaction of LMDB's own, begun while GC's listing snapshot is
+ * open (maplock held, so the map cannot move meanwhile), and held through
+ * the deletes: LMDB reuses no page freed after the oldest reader's
+ * snapshot, so GC's chunks take their pages from the free list it had
+ * before GC and then from the end of the file, in runs that one writev
+ * writes, instead of the leaves and overflow pages its earlier chunks
+ * freed, which lie scattered over the file: there each chunk's commit
+ * wrote page by page into the large page-cache folios of the file, each
+ * dirtied whole.  Measured (1M blocks, 100k garbage): 2.04 GB dirtied
+ * instead of 4.23 GB, 52k pwrites instead of 105k, delete 15-30% faster.
+ * The price: data.mdb grows by up to the pages GC writes (+231 MiB there,
+ * 6.7%, as plain LMDB deleting the same keys in one transaction does),
+ * which are free again for later writes once the hold ends.  It holds no
+ * maplock (bs_txn_begin's grow_for takes it exclusively in this thread)
+ * and is never read: a remap of the map under it is harmless, and ending
+ * it only clears its slot in the lock file.  NULL when LMDB refuses one
+ * (no reader slot left): GC goes on without. */
+static MDB_txn *hold_begin(bs_env_t *env) {
+  MDB_txn *hold;
+  return mdb_txn_begin(env->mdb, NULL, MDB_RDONLY, &hold) ? NULL : hold;
+}
+
+static void hold_end(MDB_txn **hold) {
+  if (*hold)
+    mdb_txn_abort(*hold);
+  *hold = NULL;
+}
+
+/* A chunk failed for want of room (the disk, or the map at its limit)
+ * while the hold kept the pages GC freed from reuse: end the hold, so that
+ * the chunk, done again, can take them - GC is what a full disk needs
+ * (it_gc_full).  True when the caller should do the chunk again; the
+ * callback then hears of the chunk's blocks a second time. */
+static bool hold_full(MDB_txn **hold, int rc) {
+  if (!*hold || (rc != -ENOSPC && rc != TR_EMAPFULL))
+    return false;
+  hold_end(hold);
+  return true;
+}
+
 static uint64_t mono_us(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -266,9 +308,16 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
   int lock = lock_open(env, LOCK_EX);
   if (lock < 0)
     return lock;
+  /* A process killed with a snapshot open (a GC's hold, a reader) leaves
+   * its slot in LMDB's reader table, and the snapshot keeps every page
+   * freed after it from reuse until all openers close the repo (LMDB
+   * clears the table then).  Clear the slots of dead processes first. */
+  int dead;
+  mdb_reader_check(env->mdb, &dead);
   garbage_t g = {0};
   int rc = 0;
   bool unsynced = false;
+  MDB_txn *hold = NULL;
   for (int round = 0;; round++) {
     /* Mark and list in a read snapshot: readers and writers go on. */
     bs_txn_t *txn;
@@ -287,6 +336,9 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
     if (!rc)
       rc = list_garbage(txn, &live, &g, &nlive);
     txn_watch_t w = {mdb_txn_id(txn->mdb), false};
+    /* Hold a snapshot until the deletes are done (hold_begin). */
+    if (!rc)
+      hold = hold_begin(env);
     bs_txn_abort(txn);
     bs__fpvec_free(&live);
     bs__release_map(env);
@@ -303,6 +355,8 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
     st.live = nlive;
     bool stale = false;
     for (size_t at = 0; at < g.n && !rc;) {
+      size_t from = at;
+      bs_gc_stats_t before = st;
       if ((rc = bs_txn_begin(env, 0, &txn)))
         break;
       rc = bs__pin_gen(txn, &gen);
@@ -315,21 +369,29 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
       if (!rc)
         rc = delete_blocks(txn, &g, &at, cb, ud, &st);
       rc = chunk_end(txn, rc, false, &unsynced, &w);
+      if (hold_full(&hold, rc)) { /* the chunk again, without the hold */
+        rc = 0, at = from, st = before;
+      }
     }
     /* Then the index, in its order (also after a stale mark: the entries
      * of the blocks deleted so far must go before the list does). */
     for (size_t at = 0, off = 0; at < g.n && !rc;) {
+      size_t from = at, from_off = off;
       if ((rc = bs_txn_begin(env, 0, &txn)))
         break;
       watch_begin(&w, txn);
       rc = delete_kspace(txn, &g, &off, &at, w.others);
       rc = chunk_end(txn, rc, !stale && at == g.n, &unsynced, &w);
+      if (hold_full(&hold, rc))
+        rc = 0, at = from, off = from_off;
     }
     st.delete_us += mono_us() - t2;
+    hold_end(&hold);
     if (rc || !stale)
       break;
     st.live = 0;
   }
+  hold_end(&hold); /* when a break skipped the loop's own */
   /* Stopped (an error, the callback) after commits that were not synced:
    * make them durable as GC's own last commit would have. */
   if (unsynced) {

@@ -5,6 +5,10 @@
  */
 #include "testutil.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "../blockstore/bs_int.h" /* the LMDB env, for its reader table */
 #include "bs_fixture.h"
 #include "../dag/dagpb.h"
 #include "../dag/varint.h"
@@ -402,6 +406,159 @@ static void test_regression_callback_stop_value_kept(void **state) {
   bs_stat_t s2;
   assert_int_equal(bs_stat(f->env, &s2), 0);
   assert_int_equal(s2.blocks, 2); /* the failed GC changed nothing */
+}
+
+/* ------------------------------------------------- GC over many chunks */
+
+/* Reader slots of this environment that hold a snapshot (mdb_reader_list
+ * prints one line per slot: pid, thread, txnid or "-"). */
+static int reader_line(const char *msg, void *ud) {
+  int pid;
+  size_t thr;
+  char txnid[32];
+  if (sscanf(msg, "%d %zx %31s", &pid, &thr, txnid) == 3 && strcmp(txnid, "-"))
+    ++*(int *)ud;
+  return 0;
+}
+
+static int active_readers(bs_env_t *env) {
+  int n = 0;
+  mdb_reader_list(env->mdb, reader_line, &n);
+  return n;
+}
+
+static int count_key(const uint8_t h[32], const uint8_t *mh, size_t mhl,
+                     void *ud) {
+  (void)h, (void)mh, (void)mhl;
+  ++*(uint64_t *)ud;
+  return 0;
+}
+
+static uint64_t kspace_count(bs_env_t *env) {
+  bs_txn_t *t;
+  assert_int_equal(bs_txn_begin(env, BS_RDONLY, &t), 0);
+  uint8_t zero[32] = {0};
+  uint64_t n = 0;
+  assert_int_equal(bs_kspace_range(t, zero, count_key, &n), 0);
+  bs_txn_abort(t);
+  return n;
+}
+
+typedef struct gc_watch {
+  bs_env_t *env;
+  int removed, stop_at, kill_at, readers;
+} gc_watch_t;
+
+static int gc_watch_cb(const dag_cid_t *c, void *ud) {
+  gc_watch_t *w = ud;
+  if (!c)
+    return w->kill_at < 0 ? raise(SIGKILL) : 0;
+  if (++w->removed == 1)
+    w->readers = active_readers(w->env); /* the hold (gc.c) */
+  if (w->removed == w->kill_at)
+    raise(SIGKILL);
+  return w->removed == w->stop_at ? TR_EMISMATCH : 0;
+}
+
+#define GC_MANY 20000 /* garbage blocks: three of GC's chunks */
+
+static void put_many(fx_t *f, uint32_t seed0) {
+  bs_batch_t *b;
+  assert_int_equal(bs_batch_begin(f->env, 1u << 20, &b), 0);
+  for (uint32_t i = 0; i < GC_MANY; i++)
+    raw_block(bs_batch_txn(b), seed0 + i, i % 4 ? 100 : 3000);
+  assert_int_equal(bs_batch_end(b, 1), 0);
+}
+
+/* GC deletes in chunks of transactions, holding a read snapshot through
+ * them (gc.c's hold, so that its writes go to fresh pages).  However it
+ * ends - done, stopped by its callback mid-chunk, or killed between two
+ * chunks (whose commits were not synced) - the store is whole (the pinned
+ * block there, every stored block in the keyspace index), the next GC
+ * finishes the work, no snapshot is left held, and the pages GC freed are
+ * reused by later writes (a hold left behind would keep every page freed
+ * after it from reuse: the file would grow by each later write). */
+static void test_gc_chunks_hold_kill(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t keep = raw_block(t, 7, 5000);
+  assert_int_equal(bs_pin_add(t, &keep, BS_PIN_DIRECT, NULL, NULL), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+  put_many(f, 1000);
+  assert_int_equal(active_readers(f->env), 0);
+
+  /* Stopped by the callback inside the second chunk. */
+  gc_watch_t w = {f->env, 0, 10000, 0, 0};
+  bs_gc_stats_t st;
+  assert_int_equal(bs_gc(f->env, gc_watch_cb, &w, &st), TR_EMISMATCH);
+  assert_int_equal(w.readers, 1);
+  assert_int_equal(active_readers(f->env), 0);
+  bs_stat_t s;
+  assert_int_equal(bs_stat(f->env, &s), 0);
+  assert_true(s.blocks > 1 && s.blocks < 1 + GC_MANY);
+  assert_true(kspace_count(f->env) >= s.blocks);
+
+  /* Killed in a child inside its second chunk, after an unsynced commit. */
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    bs_env_t *env;
+    if (bs_open(&env, f->dir, 0))
+      _exit(2);
+    gc_watch_t k = {env, 0, 0, 9000, 0};
+    bs_gc_stats_t kst;
+    int rc = bs_gc(env, gc_watch_cb, &k, &kst);
+    _exit(rc ? 3 : 4);
+  }
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  uint64_t before = s.blocks;
+  assert_int_equal(bs_stat(f->env, &s), 0);
+  assert_true(s.blocks > 1 && s.blocks < before);
+  assert_true(kspace_count(f->env) >= s.blocks);
+  assert_int_equal(has(f, &keep), 1);
+
+  /* Killed after its mark, its snapshot held and no write under way: the
+   * dead process's slot stays in the reader table (the robust writer lock
+   * of a GC killed mid-chunk makes LMDB clear it; nothing does here). */
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    bs_env_t *env;
+    if (bs_open(&env, f->dir, 0))
+      _exit(2);
+    gc_watch_t k = {env, 0, 0, -1, 0};
+    bs_gc_stats_t kst;
+    int rc = bs_gc(env, gc_watch_cb, &k, &kst);
+    _exit(rc ? 3 : 4);
+  }
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  assert_int_equal(active_readers(f->env), 1);
+
+  /* The next GC clears that slot and finishes the work. */
+  memset(&w, 0, sizeof w);
+  w.env = f->env;
+  assert_int_equal(bs_gc(f->env, gc_watch_cb, &w, &st), 0);
+  assert_int_equal(w.readers, 1);
+  assert_int_equal(active_readers(f->env), 0);
+  assert_int_equal(st.removed, s.blocks - 1);
+  assert_int_equal(bs_stat(f->env, &s), 0);
+  assert_int_equal(s.blocks, 1);
+  assert_int_equal(kspace_count(f->env), 1);
+  t = rtxn(f);
+  const uint8_t *d;
+  size_t len;
+  assert_int_equal(bs_get(t, &keep, &d, &len), 0);
+  assert_int_equal(dag_cid_verify(&keep, d, len), 0);
+  bs_txn_abort(t);
+
+  /* The freed pages are reused: as much again fits in the file. */
+  uint64_t used = s.repo_bytes;
+  put_many(f, 50000);
+  assert_int_equal(bs_stat(f->env, &s), 0);
+  assert_true(s.repo_bytes < used + used / 8);
 }
 
 /* ---------------------------------------------------------------- pins */
@@ -821,6 +978,7 @@ int main(void) {
       bs_fixture_test(test_gc_reader_keeps_snapshot),
       bs_fixture_test(test_undo_takes_back_only_new_blocks),
       bs_fixture_test(test_compact_shrinks_after_gc),
+      bs_fixture_test(test_gc_chunks_hold_kill),
       cmocka_unit_test(test_batch_and_map_growth),
       cmocka_unit_test(test_open_errors),
       bs_fixture_test(test_alloc_failures),
