@@ -191,6 +191,14 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
   mdb_env_stat(env->mdb, &ms);
   env->pagesize = ms.ms_psize;
   map_locate(env);
+  /* A process killed inside a read transaction (a `trove cat` stopped
+   * with SIGKILL, a GC after its mark) leaves its slot in the lock file's
+   * reader table, and its snapshot keeps every page freed after it from
+   * reuse, so the file only grows, until every opener has closed the repo.
+   * Each open clears the slots of dead processes (GC again, as it
+   * starts). */
+  int dead;
+  mdb_reader_check(env->mdb, &dead);
 
   MDB_txn *txn;
   if ((rc = mdb_txn_begin(env->mdb, NULL, (flags & BS_RDONLY) ? MDB_RDONLY : 0,
