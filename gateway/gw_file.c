@@ -328,12 +328,12 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   if (!ctype && t->last_name[0])
     ctype = type_by_name(t->last_name);
   if (!ctype) /* the first bytes, read by gw__prepare() */
-    ctype = type_by_bytes(t->head, t->head_len);
+    ctype = type_by_bytes(t->head, t->head_len < GW_SNIFF ? t->head_len : GW_SNIFF);
   /* JSON is text to the WHATWG sniffer, but it is served as
    * application/json by its content, as boxo does, when the whole file is
    * in the sniffed bytes and parses. */
   if (!strcmp(ctype, "text/plain; charset=utf-8") && t->head_len == st->size &&
-      dag_json_valid(t->head, t->head_len))
+      st->size <= GW_SNIFF && dag_json_valid(t->head, t->head_len))
     ctype = "application/json";
   if (t->status) /* a site's custom error page (gw_site.c), as boxo's */
     ctype = "text/html";
@@ -407,12 +407,22 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
    * gw__std_headers leaves Cache-Control out for /ipns/ paths. */
   n = gw__std_headers(t, etag, h, n);
   http_res_start(req, status, h, n, clen);
-  gw__target_free(t);
   if (!strcmp(http_req_method(req), "HEAD")) {
+    gw__target_free(t);
     tr_free(st);
     http_res_end(req);
     return;
   }
+  if (!st->multipart && t->head_len == st->size) {
+    /* The whole file was read with its path: the answer is here. */
+    if (st->nr)
+      http_res_write(req, t->head + st->r[0].start, (size_t)st->r[0].len);
+    gw__target_free(t);
+    tr_free(st);
+    http_res_end(req);
+    return;
+  }
+  gw__target_free(t);
   /* A multipart body is a little longer than its ranges: the worker path. */
   http_stream_opts_t o = gw__stream_opts(ctx, st->multipart ? 0 : (uint64_t)clen);
   o.vfill = fill_file;
