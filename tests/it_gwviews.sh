@@ -14,6 +14,9 @@
 #      connection closed, short of its Content-Length.
 #   3. Many readers at once with random pacing, HTTP/1.0 and 1.1, whole
 #      and ranged: every body equals the file's bytes.
+#   4. Small files (0 B - 9000 B; one block, raw or dag-pb, or many),
+#      which a file of one block up to 4 KiB is answered from the bytes its
+#      path resolution read: whole, ranged and HEAD.
 #
 # A bug this catches: a view written or kept after its transaction ended,
 # bytes written twice or skipped where the socket took part of a piece.
@@ -172,5 +175,25 @@ for i, (same, n, w, st) in out.items():
         fail("reader %d: status %d, %d bytes of %d, not the file's" % (i, st, n, w))
 print("ok - 24 readers at once, paced at random, whole and ranged: every body right", flush=True)
 EOF
+# ---- 4: small files, answered from the bytes read with their path when
+# they are one block of at most 4 KiB: whole, ranged and HEAD, as one
+# block (raw and dag-pb leaves) and as several (a Range must not need
+# the blocks it does not cover: the conformance suite has that case).
+G=http://127.0.0.1:$GPORT
+for n in 0 1 511 512 513 1024 4095 4096 4097 9000; do
+  head -c $n /dev/urandom >"$D/s$n"
+  for how in "" "--raw-leaves=false" "--chunker size-100"; do
+    c=$(t add -Q $how "$D/s$n")
+    curl -sf --max-time 10 "$G/ipfs/$c" -o "$D/got" || fail "$n bytes ($how): GET"
+    cmp -s "$D/got" "$D/s$n" || fail "$n bytes ($how): body differs"
+    len=$(curl -sfI --max-time 10 "$G/ipfs/$c" | tr -d '\r' | sed -n 's/^content-length: //Ip')
+    eq "$len" "$n" "HEAD of $n bytes ($how)"
+    [ "$n" -gt 3 ] || continue
+    a=$((n / 3)) b=$((n / 3 * 2))
+    curl -sf --max-time 10 -H "Range: bytes=$a-$b" "$G/ipfs/$c" -o "$D/got" || fail "$n bytes ($how): range"
+    tail -c +$((a + 1)) "$D/s$n" | head -c $((b - a + 1)) | cmp -s - "$D/got" || fail "$n bytes ($how): range $a-$b differs"
+  done
+done
+ok "small files whole, ranged and HEAD, one block and several"
 curl -sf --max-time 10 "http://127.0.0.1:$GPORT/ipfs/$KEEP" | cmp - "$D/keep.bin" || fail "daemon no longer serves"
 ok "daemon still serving"
