@@ -437,7 +437,8 @@ typedef struct raw_state {
   uint64_t off, end; /* the bytes [off, end) of the block are sent */
 } raw_state_t;
 
-static int64_t fill_raw(void *st, void *arg, uint8_t *buf, size_t cap) {
+/* A view fill, as fill_file. */
+static int64_t fill_raw(void *st, void *arg, http_piece_t *p) {
   bs_env_t *env = arg;
   raw_state_t *s = st;
   bs_txn_t *txn;
@@ -455,9 +456,11 @@ static int64_t fill_raw(void *st, void *arg, uint8_t *buf, size_t cap) {
   }
   uint64_t end = s->end < len ? s->end : len;
   size_t n = s->off >= end ? 0 : (size_t)(end - s->off);
-  if (n > cap)
-    n = cap;
-  memcpy(buf, data + s->off, n);
+  size_t room = http_piece_room(p);
+  if (n > room)
+    n = room;
+  http_piece_add(p, data + s->off, n);
+  http_piece_flush(p); /* before the view dies with txn */
   s->off += n;
   bs_txn_abort(txn);
   return (int64_t)n;
@@ -598,5 +601,6 @@ void gw__serve_block(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
   st->cid = t->cid;
   gw__target_free(t);
   http_stream_opts_t o = gw__stream_opts(ctx, end - off);
-  http_stream_start_opts(req, ctx->env, fill_raw, free_state, st, &o);
+  o.vfill = fill_raw;
+  http_stream_start_opts(req, ctx->env, NULL, free_state, st, &o);
 }
