@@ -86,7 +86,10 @@ typedef void (*http_unwait_fn)(void *state);
  * socket's buffer before the call returns, so the views may die right
  * after (unlike sendfile or vmsplice, which would leave page-cache pages
  * that a later LMDB write can rewrite in the socket's queue: see
- * cli/pipe_out.c).  What the socket does not take (a slow client), and
+ * cli/pipe_out.c.  Tried on Linux 6.18: 64 KiB sent with sendfile to a
+ * loopback socket, then overwritten in the file with pwrite, as LMDB
+ * writes a reused page, arrived as the new bytes; sent with send from a
+ * mapping of the file, as the old).  What the socket does not take (a slow client), and
  * every byte of a response that cannot be written so (HTTP/2, chunked,
  * a body made on the loop), is copied into the piece's buffer and queued
  * on the loop as a copying fill's would be.  So the map's bytes are copied
