@@ -89,10 +89,10 @@ typedef void (*http_unwait_fn)(void *state);
  * cli/pipe_out.c.  Tried on Linux 6.18: 64 KiB sent with sendfile to a
  * loopback socket, then overwritten in the file with pwrite, as LMDB
  * writes a reused page, arrived as the new bytes; sent with send from a
- * mapping of the file, as the old).  What the socket does not take (a slow client), and
- * every byte of a response that cannot be written so (HTTP/2, chunked,
- * a body made on the loop), is copied into the piece's buffer and queued
- * on the loop as a copying fill's would be.  So the map's bytes are copied
+ * mapping of the file, as the old).  What the socket does not take (a
+ * slow client), and every byte of a response that cannot be written so
+ * (HTTP/2, chunked, a body made on the loop), is copied into the piece's
+ * buffer and queued on the loop as a copying fill's would be.  So the map's bytes are copied
  * once (into the socket) instead of twice, and no reader slot or snapshot
  * outlives the fill whatever the client does. */
 #define HTTP_PIECE_IOV 64

@@ -2,13 +2,17 @@
 # The test runner: every cmocka binary in $TEST_DIR, then every integration
 # script tests/it_*.sh, then the interop scripts tests/interop/*.sh.  Prints
 # one line per test program and the summary line "N passed, N failed".
+# Names as arguments (test_cid, it_dag, interop/car_js) run only those.
 set -u
+only=" $* "
+want() { [ "$only" = "  " ] || [[ "$only" == *" $1 "* ]]; }
 TEST_DIR=${TEST_DIR:-build/tests}
 export TROVE_BIN=${TROVE_BIN:-$PWD/bin/trove}
 pass=0; fail=0; failed=""
 logdir=$(mktemp -d /tmp/trove-tests.XXXXXX)
 run() { # name cmd...
   local name=$1; shift
+  want "$name" || return 0
   local start log
   start=$(date +%s.%N)
   log=$logdir/${name//\//_}.log
@@ -31,6 +35,7 @@ if [ "${TROVE_SKIP_INTEROP:-0}" != 1 ] && [ "${TROVE_UNIT_ONLY:-0}" != 1 ]; then
     [ -f "$t" ] && run "interop/$(basename "$t" .sh)" bash "$t"
   done
 fi
+[ "$only" != "  " ] && [ $((pass + fail)) = 0 ] && { echo "no test named:$only" >&2; exit 1; }
 [ -n "$failed" ] && echo "failed:$failed"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
