@@ -200,6 +200,7 @@ static int read_unixfs(gw_target_t *t, gw_budget_t *b) {
   }
   t->info.target = NULL; /* a view that ends with the transaction */
   const dag_cid_t *file = &t->cid;
+  const dag_node_info_t *info = &t->info;
   if (t->info.kind == DAG_NODE_DIR) {
     if (!t->trailing_slash)
       return 0;
@@ -215,10 +216,16 @@ static int read_unixfs(gw_target_t *t, gw_budget_t *b) {
       return 0;
     t->has_index = true;
     file = &t->index;
+    info = &t->index_info;
   } else if (t->info.kind != DAG_NODE_FILE)
     return 0;
-  http_copy_t c = {t->head, 0, sizeof t->head};
-  rc = dag_cat(file, 0, sizeof t->head, gw__budget_get, b, http_copy_cb, &c);
+  /* A file of one block (no links), small enough: all of it, which is
+   * then its answer.  Else the bytes to sniff, as few blocks as may be (a
+   * Range elsewhere in the file must not need blocks it does not cover). */
+  size_t want = info->nlinks == 0 && info->size <= GW_HEAD_MAX ? GW_HEAD_MAX
+                                                                 : GW_SNIFF;
+  http_copy_t c = {t->head, 0, want};
+  rc = dag_cat(file, 0, want, gw__budget_get, b, http_copy_cb, &c);
   t->head_len = c.n;
   return rc;
 }

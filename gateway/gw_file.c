@@ -114,25 +114,36 @@ typedef struct file_state {
   const char *ctype;
 } file_state_t;
 
-static int64_t fill_file(void *st, void *arg, uint8_t *buf, size_t cap) {
+/* A view fill (http/stream.h): the leaves' bytes go from the map to the
+ * socket (or to the piece's buffer) without a copy of our own, before the
+ * read transaction ends. */
+static int64_t fill_file(void *st, void *arg, http_piece_t *p) {
   bs_env_t *env = arg;
   file_state_t *s = st;
-  size_t o = 0;
+  size_t cap = http_piece_room(p), o = 0;
+  char head[320];
   if (s->cur == s->nr) {
     if (s->multipart && !s->closed) {
       s->closed = true;
-      return snprintf((char *)buf, cap, "\r\n--%s--\r\n", s->boundary);
+      o = (size_t)snprintf(head, sizeof head, "\r\n--%s--\r\n", s->boundary);
+      http_piece_add(p, head, o);
+      http_piece_flush(p);
+      return (int64_t)o;
     }
     return 0;
   }
   range_t *r = &s->r[s->cur];
   if (s->multipart && !s->part_head) {
-    o += (size_t)snprintf((char *)buf, cap,
-                          "\r\n--%s\r\nContent-Type: %s\r\nContent-Range: "
-                          "bytes %llu-%llu/%llu\r\n\r\n",
-                          s->boundary, s->ctype, (unsigned long long)r->start,
-                          (unsigned long long)(r->start + r->len - 1),
-                          (unsigned long long)s->size);
+    /* The boundary is 37 bytes and the types are short: it fits. */
+    o = (size_t)snprintf(head, sizeof head,
+                         "\r\n--%s\r\nContent-Type: %s\r\nContent-Range: "
+                         "bytes %llu-%llu/%llu\r\n\r\n",
+                         s->boundary, s->ctype, (unsigned long long)r->start,
+                         (unsigned long long)(r->start + r->len - 1),
+                         (unsigned long long)s->size);
+    if (o >= sizeof head)
+      return TR_EBUFSIZE;
+    http_piece_add(p, head, o);
     s->part_head = true;
   }
   uint64_t want = r->len - s->done;
@@ -140,23 +151,28 @@ static int64_t fill_file(void *st, void *arg, uint8_t *buf, size_t cap) {
     want = cap - o;
   gw_budget_t b = {NULL, GW_PIECE_BUDGET(cap), false, false, {0}};
   int rc = bs_txn_begin(env, BS_RDONLY, &b.txn);
-  if (rc)
+  if (rc) {
+    http_piece_flush(p);
     return o ? (int64_t)o : rc;
-  http_copy_t c = {buf + o, 0, (size_t)want};
+  }
+  size_t room = http_piece_room(p);
   rc = dag_cat(&s->cid, r->start + s->done, want, gw__budget_get, &b,
-               http_copy_cb, &c);
+               http_piece_cb, p);
+  size_t got = room - http_piece_room(p);
+  /* The views die with the transaction: out or copied before it ends. */
+  http_piece_flush(p);
   bs_txn_abort(b.txn);
   if (rc == TR_ENOTFOUND) {
     /* The bytes before the missing block are good: hand them out, and the
      * next fill starts at that block (its offset). */
     gw__miss_note(&s->miss, &b);
-    want = c.n;
+    want = got;
     rc = 0;
     if (o + want == 0)
       return TR_ENOTFOUND;
   } else if (rc)
-    return rc;
-  else if (c.n != want)
+    return o ? (int64_t)o : rc;
+  else if (got != want)
     return TR_EUNIXFS; /* the DAG is shorter than it says */
   s->done += want;
   if (s->done == r->len) {
@@ -312,12 +328,12 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   if (!ctype && t->last_name[0])
     ctype = type_by_name(t->last_name);
   if (!ctype) /* the first bytes, read by gw__prepare() */
-    ctype = type_by_bytes(t->head, t->head_len);
+    ctype = type_by_bytes(t->head, t->head_len < GW_SNIFF ? t->head_len : GW_SNIFF);
   /* JSON is text to the WHATWG sniffer, but it is served as
    * application/json by its content, as boxo does, when the whole file is
    * in the sniffed bytes and parses. */
   if (!strcmp(ctype, "text/plain; charset=utf-8") && t->head_len == st->size &&
-      dag_json_valid(t->head, t->head_len))
+      st->size <= GW_SNIFF && dag_json_valid(t->head, t->head_len))
     ctype = "application/json";
   if (t->status) /* a site's custom error page (gw_site.c), as boxo's */
     ctype = "text/html";
@@ -391,15 +407,26 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
    * gw__std_headers leaves Cache-Control out for /ipns/ paths. */
   n = gw__std_headers(t, etag, h, n);
   http_res_start(req, status, h, n, clen);
-  gw__target_free(t);
   if (!strcmp(http_req_method(req), "HEAD")) {
+    gw__target_free(t);
     tr_free(st);
     http_res_end(req);
     return;
   }
+  if (!st->multipart && t->head_len == st->size) {
+    /* The whole file was read with its path: the answer is here. */
+    if (st->nr)
+      http_res_write(req, t->head + st->r[0].start, (size_t)st->r[0].len);
+    gw__target_free(t);
+    tr_free(st);
+    http_res_end(req);
+    return;
+  }
+  gw__target_free(t);
   /* A multipart body is a little longer than its ranges: the worker path. */
   http_stream_opts_t o = gw__stream_opts(ctx, st->multipart ? 0 : (uint64_t)clen);
-  http_stream_start_opts(req, ctx->env, fill_file, free_state, st, &o);
+  o.vfill = fill_file;
+  http_stream_start_opts(req, ctx->env, NULL, free_state, st, &o);
 }
 
 /* ------------------------------------------------------------------ raw */
@@ -410,7 +437,8 @@ typedef struct raw_state {
   uint64_t off, end; /* the bytes [off, end) of the block are sent */
 } raw_state_t;
 
-static int64_t fill_raw(void *st, void *arg, uint8_t *buf, size_t cap) {
+/* A view fill, as fill_file. */
+static int64_t fill_raw(void *st, void *arg, http_piece_t *p) {
   bs_env_t *env = arg;
   raw_state_t *s = st;
   bs_txn_t *txn;
@@ -428,9 +456,11 @@ static int64_t fill_raw(void *st, void *arg, uint8_t *buf, size_t cap) {
   }
   uint64_t end = s->end < len ? s->end : len;
   size_t n = s->off >= end ? 0 : (size_t)(end - s->off);
-  if (n > cap)
-    n = cap;
-  memcpy(buf, data + s->off, n);
+  size_t room = http_piece_room(p);
+  if (n > room)
+    n = room;
+  http_piece_add(p, data + s->off, n);
+  http_piece_flush(p); /* before the view dies with txn */
   s->off += n;
   bs_txn_abort(txn);
   return (int64_t)n;
@@ -571,5 +601,6 @@ void gw__serve_block(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
   st->cid = t->cid;
   gw__target_free(t);
   http_stream_opts_t o = gw__stream_opts(ctx, end - off);
-  http_stream_start_opts(req, ctx->env, fill_raw, free_state, st, &o);
+  o.vfill = fill_raw;
+  http_stream_start_opts(req, ctx->env, NULL, free_state, st, &o);
 }

@@ -133,6 +133,11 @@ int gw__codec_fmt(uint64_t codec);
  * URL on the loop; gw__prepare() reads the blocks (on the loop when that is
  * cheap, in the worker pool when not), so that serving needs no more
  * reads before the body. */
+/* A file's bytes read with its path (gw_target_t.head), and the part of
+ * them its type is sniffed from (WHATWG's 512). */
+#define GW_HEAD_MAX 4096
+#define GW_SNIFF 512
+
 typedef struct gw_target {
   dag_cid_t root;      /* the CID in the URL */
   dag_cid_t cid;       /* what the content path resolves to */
@@ -186,7 +191,10 @@ typedef struct gw_target {
    * 1 KiB answer more than anything else the gateway does for it. */
   char cid_str[DAG_CID_STR_MAX]; /* t->cid as text, set with roots_hdr */
   char roots_hdr[4096]; /* X-Ipfs-Roots: CIDs of each step (as many as fit) */
-  uint8_t head[512];   /* a file's first bytes, for sniffing its type */
+  /* A file's first bytes: its type is sniffed from the first GW_SNIFF,
+   * and a file that fits whole is served from here, without reading it
+   * a second time (most of what a small answer cost after its path). */
+  uint8_t head[GW_HEAD_MAX];
   dag_cid_t path_inl[GW_PATH_INLINE];
 } gw_target_t;
 

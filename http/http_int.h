@@ -322,6 +322,18 @@ void http__req_body_end(http_req_t *r, int status);
 void http__req_transport_done(http_req_t *r);
 /* The client is gone: tell the handler. */
 void http__req_close(http_req_t *r);
+/* A duplicate of r's socket (close-on-exec) that another thread may write
+ * r's next body bytes to, or -1 when they must go through the output
+ * queue: anything but an HTTP/1.1 response with a known length or an
+ * HTTP/1.0 one, HEAD, or bytes still queued once the coalesced ones
+ * (the head) are dealt with.  Those are moved to pre[0..cap) (*npre set)
+ * when they fit, for the caller to write before the body; else handed to
+ * the socket (*npre 0).  The caller closes the descriptor, and writes
+ * nothing to it once it has queued anything else on r. */
+int http__res_direct_fd(http_req_t *r, uint8_t *pre, size_t cap,
+                        size_t *npre);
+/* Bytes of r went out through that descriptor: the connection moved. */
+void http__res_sent(http_req_t *r);
 
 /* ----------------------------------------------------------- http2.c */
 

@@ -8,6 +8,7 @@
  * http2.c, which call it; beneath it is conn.c alone.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -365,6 +366,38 @@ int http_res_write(http_req_t *r, const void *p, size_t n) {
   if (r->head || n == 0)
     return 0;
   return r->conn->proto->write(r, p, n);
+}
+
+int http__res_direct_fd(http_req_t *r, uint8_t *pre, size_t cap,
+                        size_t *npre) {
+  http_conn_t *c = r->conn;
+  *npre = 0;
+  int fd;
+  if (r->closed || !r->started || r->ended || r->head || r->stream_id ||
+      r->chunked || !c || c->proto->version != 1 || c->closing ||
+      c->failed || uv_fileno((uv_handle_t *)&c->tcp, &fd))
+    return -1;
+  if (c->out.len > cap || c->inflight) {
+    if (c->out.len && http__conn_flush(c))
+      return -1;
+    if (c->out.len || c->inflight)
+      return -1;
+  }
+  if ((fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+    return -1;
+  if (c->out.len)
+    memcpy(pre, c->out.data, c->out.len);
+  *npre = c->out.len;
+  c->out.len = 0;
+  return fd;
+}
+
+void http__res_sent(http_req_t *r) {
+  http_conn_t *c = r->conn;
+  if (r->closed || !c || c->closing)
+    return;
+  c->write_ms = uv_now(c->srv->loop);
+  http__conn_timer(c);
 }
 
 void http_res_flush(http_req_t *r) {

@@ -6,13 +6,27 @@
  * (a wait hook took over) parks the stream until the hook resumes it, the
  * wait times out, or the client leaves.  A client that goes away stops the
  * cycle; the state is freed once no work is in flight and nothing waits.
+ *
+ * A view fill (stream.h) writes to the socket from the worker through a
+ * duplicate of the connection's descriptor, made on the loop for that one
+ * job: the loop may close the connection meanwhile, and the worker must
+ * never write to a descriptor number the loop has closed and maybe handed
+ * to another client.  While a fill that writes so runs, nothing else writes
+ * to the connection: HTTP/1.1 answers one request at a time, and the
+ * stream queues its next piece only after this one.
  */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "http_int.h"
 #include "stream.h"
+
+/* A response head up to this size goes out with the body's first bytes. */
+#define HTTP_STREAM_PRE 4096u
 
 struct http_stream {
   uv_work_t work;
@@ -20,6 +34,7 @@ struct http_stream {
   http_req_t *req;
   void *arg; /* passed to fill */
   http_fill_fn fill;
+  http_vfill_fn vfill;
   http_state_free_fn free_fn;
   http_head_fn head; /* until the first piece */
   http_wait_fn wait;
@@ -27,8 +42,15 @@ struct http_stream {
   uint32_t wait_ms;
   void *state;
   int64_t got; /* result of the last fill */
+  size_t len;  /* bytes of it in buf, to queue on the loop */
+  uint64_t sent; /* bytes the last job wrote to the socket itself */
+  int fd;        /* the job's duplicate of the socket, or -1 */
   bool busy, gone, parked, timer_init;
-  uint8_t buf[HTTP_STREAM_PIECE];
+  /* The response's head, taken from the connection's output for the
+   * first job that writes to the socket itself (pre[0..npre)). */
+  size_t npre;
+  uint8_t pre[HTTP_STREAM_PRE];
+  uint8_t buf[HTTP_STREAM_PIECE + HTTP_STREAM_PRE];
 };
 
 static void timer_closed(uv_handle_t *h) { tr_free(h->data); }
@@ -45,9 +67,118 @@ static void stream_free(http_stream_t *s) {
 
 static void next_piece(http_req_t *req, void *ud);
 
+/* ------------------------------------------------------------- pieces */
+
+size_t http_piece_room(const http_piece_t *p) {
+  return p->cap - (size_t)p->sent - (p->len - p->plen) - p->vlen;
+}
+
+void http_piece_flush(http_piece_t *p) {
+  int i = 1;
+  if (p->fd >= 0 && (p->niov || p->npre)) {
+    p->iov[0] = (struct iovec){(void *)p->pre, p->npre};
+    struct msghdr m = {.msg_iov = p->npre ? p->iov : p->iov + 1,
+                       .msg_iovlen = (size_t)p->niov + (p->npre ? 1 : 0)};
+    ssize_t w;
+    do
+      w = sendmsg(p->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (w < 0 && errno == EINTR);
+    size_t done = w > 0 ? (size_t)w : 0;
+    size_t pd = done < p->npre ? done : p->npre;
+    p->pre += pd;
+    p->npre -= pd;
+    done -= pd;
+    p->sent += done;
+    /* The socket is full (a slow client) or failing: the rest of the
+     * piece is copied, and the loop's write waits for room or meets the
+     * error. */
+    if (p->npre || done < p->vlen)
+      p->fd = -1;
+    for (; i <= p->niov && done >= p->iov[i].iov_len; i++)
+      done -= p->iov[i].iov_len;
+    if (i <= p->niov) {
+      p->iov[i].iov_base = (uint8_t *)p->iov[i].iov_base + done;
+      p->iov[i].iov_len -= done;
+    }
+  }
+  if (p->npre) {
+    memcpy(p->buf + p->len, p->pre, p->npre);
+    p->len += p->npre;
+    p->plen += p->npre;
+    p->npre = 0;
+  }
+  for (; i <= p->niov; i++) {
+    memcpy(p->buf + p->len, p->iov[i].iov_base, p->iov[i].iov_len);
+    p->len += p->iov[i].iov_len;
+  }
+  p->niov = 0;
+  p->vlen = 0;
+}
+
+int http_piece_add(http_piece_t *p, const void *data, size_t n) {
+  assert(n <= http_piece_room(p));
+  if (n && p->fd >= 0 && p->niov == HTTP_PIECE_IOV)
+    http_piece_flush(p);
+  if (!n)
+    return 0;
+  if (p->fd < 0) {
+    memcpy(p->buf + p->len, data, n);
+    p->len += n;
+    return 0;
+  }
+  p->iov[++p->niov] = (struct iovec){(void *)data, n};
+  p->vlen += n;
+  return 0;
+}
+
+int http_piece_cb(const uint8_t *data, size_t n, void *ud) {
+  http_piece_t *p = ud;
+  size_t room = http_piece_room(p);
+  return http_piece_add(p, data, n < room ? n : room);
+}
+
+/* One fill of either form into buf[0..cap), writing straight to fd where
+ * the piece can (-1: copying only), pre[0..npre) first (then buf has room
+ * for npre more).  *sent gets the body bytes written to fd, *len the bytes
+ * in buf after them (what is left of pre first). */
+static int64_t run_fill(http_fill_fn fill, http_vfill_fn vfill, void *state,
+                        void *arg, uint8_t *buf, size_t cap, int fd,
+                        const uint8_t *pre, size_t npre, uint64_t *sent,
+                        size_t *len) {
+  *sent = 0;
+  if (!vfill) {
+    int64_t got = fill(state, arg, buf, cap);
+    *len = got > 0 ? (size_t)got : 0;
+    return got;
+  }
+  assert(fd >= 0 || !npre);
+  http_piece_t p = {.buf = buf, .cap = cap, .fd = fd, .pre = pre, .npre = npre};
+  int64_t got = vfill(state, arg, &p);
+  assert(p.niov == 0); /* the fill flushed its views before they died */
+  http_piece_flush(&p);
+  *sent = p.sent;
+  *len = p.len;
+  return got;
+}
+
+/* A job writes at most this much straight to the socket: while the client
+ * keeps up, fills follow each other on the worker without a round trip
+ * through the loop, and the pool is not held by one client for long. */
+#define HTTP_STREAM_BURST (1u << 20)
+
 static void work_cb(uv_work_t *w) {
   http_stream_t *s = w->data;
-  s->got = s->fill(s->state, s->arg, s->buf, sizeof s->buf);
+  uint64_t sent = 0, one;
+  for (;;) {
+    s->got = run_fill(s->fill, s->vfill, s->state, s->arg, s->buf,
+                      HTTP_STREAM_PIECE, s->fd, s->pre, s->npre, &one,
+                      &s->len);
+    s->npre = 0;
+    sent += one;
+    if (s->got <= 0 || s->len || s->fd < 0 || sent >= HTTP_STREAM_BURST)
+      break;
+  }
+  s->sent = sent;
 }
 
 static void wait_timeout(uv_timer_t *t) {
@@ -107,7 +238,7 @@ static void piece_done(http_stream_t *s, bool may_wait) {
     stream_free(s);
     return;
   }
-  if (http_res_write(s->req, s->buf, (size_t)s->got)) {
+  if (http_res_write(s->req, s->buf, s->len)) {
     http_res_end(s->req);
     stream_free(s);
     return;
@@ -121,6 +252,16 @@ static void piece_done(http_stream_t *s, bool may_wait) {
 static void after_cb(uv_work_t *w, int status) {
   http_stream_t *s = w->data;
   s->busy = false;
+  if (s->fd >= 0) {
+    close(s->fd);
+    s->fd = -1;
+  }
+  if (s->sent && !s->gone)
+    http__res_sent(s->req);
+  s->sent = 0;
+  /* The head the socket did not take, before a fill that made nothing. */
+  if (s->got <= 0 && s->len && !s->gone)
+    http_res_write(s->req, s->buf, s->len);
   if (status == UV_ECANCELED) {
     if (!s->gone)
       http_res_abort(s->req);
@@ -142,6 +283,7 @@ void http_stream_resume(http_stream_t *s, int status) {
     return;
   }
   s->got = status;
+  s->len = 0;
   piece_done(s, false);
 }
 
@@ -151,8 +293,16 @@ static void next_piece(http_req_t *req, void *ud) {
   if (s->gone || s->busy || s->parked)
     return;
   s->busy = true;
+  if (s->vfill)
+    s->fd = http__res_direct_fd(s->req, s->pre, sizeof s->pre, &s->npre);
   if (uv_queue_work(s->req->conn->srv->loop, &s->work, work_cb, after_cb)) {
+    if (s->fd >= 0)
+      close(s->fd);
+    s->fd = -1;
     s->busy = false;
+    if (s->npre) /* the head goes out before the abort closes */
+      http_res_write(s->req, s->pre, s->npre);
+    s->npre = 0;
     http_res_abort(s->req);
     stream_free(s);
   }
@@ -188,6 +338,7 @@ static http_stream_t *stream_new(http_req_t *req, void *arg, http_fill_fn fill,
   s->req = req;
   s->arg = arg;
   s->fill = fill;
+  s->vfill = o->vfill;
   s->free_fn = free_fn;
   s->head = o->head;
   s->wait = o->wait;
@@ -195,6 +346,10 @@ static http_stream_t *stream_new(http_req_t *req, void *arg, http_fill_fn fill,
   s->wait_ms = o->wait_timeout_ms;
   s->state = state;
   s->got = 0;
+  s->len = 0;
+  s->sent = 0;
+  s->fd = -1;
+  s->npre = 0;
   s->busy = s->gone = s->parked = s->timer_init = false;
   http_req_on_close(req, on_close, s);
   return s;
@@ -208,7 +363,10 @@ static int inline_body(http_req_t *req, void *arg, http_fill_fn fill,
                        const http_stream_opts_t *o, int64_t *failed) {
   uint8_t buf[HTTP_STREAM_INLINE];
   for (;;) {
-    int64_t got = fill(state, arg, buf, sizeof buf);
+    uint64_t sent;
+    size_t len;
+    int64_t got = run_fill(fill, o->vfill, state, arg, buf, sizeof buf, -1,
+                           NULL, 0, &sent, &len);
     if (got < 0 && o->wait) {
       *failed = got;
       return 0;
@@ -221,7 +379,7 @@ static int inline_body(http_req_t *req, void *arg, http_fill_fn fill,
       http_res_abort(req);
       return 1;
     }
-    if (got == 0 || http_res_write(req, buf, (size_t)got))
+    if (got == 0 || http_res_write(req, buf, len))
       break;
   }
   if (free_fn)
@@ -242,6 +400,7 @@ int http_stream_start_opts(http_req_t *req, void *arg, http_fill_fn fill,
     return -ENOMEM;
   if (small) { /* the inline fill waits for input: go on from there */
     s->got = failed;
+    s->len = 0;
     piece_done(s, true);
   } else
     next_piece(req, s);

@@ -12,6 +12,8 @@
 #ifndef HTTP_STREAM_H
 #define HTTP_STREAM_H
 
+#include <sys/uio.h>
+
 #include "http.h"
 
 #define HTTP_STREAM_PIECE (256u << 10)
@@ -73,8 +75,73 @@ typedef int (*http_wait_fn)(void *state, int64_t err, http_stream_t *s);
  * as after http_stream_resume(s, -ETIMEDOUT). */
 typedef void (*http_unwait_fn)(void *state);
 
+/* ------------------------------------------------- bodies from views
+ *
+ * A fill that reads its bytes as views of memory that stay valid only
+ * while it runs (an LMDB map under the fill's own read transaction) may
+ * hand them to a piece instead of copying them into a buffer: where the
+ * response allows (HTTP/1.1 with a known length, nothing else queued on
+ * the connection), the piece writes them to the socket itself, from the
+ * worker, with one non-blocking sendmsg - the kernel copies them into the
+ * socket's buffer before the call returns, so the views may die right
+ * after (unlike sendfile or vmsplice, which would leave page-cache pages
+ * that a later LMDB write can rewrite in the socket's queue: see
+ * cli/pipe_out.c.  Tried on Linux 6.18: 64 KiB sent with sendfile to a
+ * loopback socket, then overwritten in the file with pwrite, as LMDB
+ * writes a reused page, arrived as the new bytes; sent with send from a
+ * mapping of the file, as the old).  What the socket does not take (a
+ * slow client), and every byte of a response that cannot be written so
+ * (HTTP/2, chunked, a body made on the loop), is copied into the piece's
+ * buffer and queued on the loop as a copying fill's would be.  So the map's bytes are copied
+ * once (into the socket) instead of twice, and no reader slot or snapshot
+ * outlives the fill whatever the client does. */
+#define HTTP_PIECE_IOV 64
+
+typedef struct http_piece {
+  /* Private: the stream sets them up for each fill. */
+  uint8_t *buf;   /* bytes copied: buf[0..len), room for plen + cap */
+  size_t cap;     /* the most body bytes one fill produces */
+  size_t len;
+  size_t plen;    /* bytes of pre among buf's */
+  uint64_t sent;  /* body bytes written to the socket, all before buf's */
+  int fd;         /* the socket while writes go straight to it, else -1 */
+  /* Bytes that go out before the body's (the response's head, so that
+   * it leaves in the same segment as the body's first bytes), not
+   * counted in the piece's room. */
+  const uint8_t *pre;
+  size_t npre;
+  int niov;       /* views not yet written or copied: iov[1..niov] */
+  size_t vlen;
+  struct iovec iov[HTTP_PIECE_IOV + 1];
+} http_piece_t;
+
+/* A fill in view form: adds the body's next bytes (at most
+ * http_piece_room(p) in all) with http_piece_add and calls
+ * http_piece_flush before the views die (before the fill ends its read
+ * transaction).  Same results as http_fill_fn: bytes produced (> 0), 0 at
+ * the end of the body, or a negative TR_E* code; same restartability. */
+typedef int64_t (*http_vfill_fn)(void *state, void *arg, http_piece_t *p);
+
+/* Add p's next n bytes at data, which must stay valid until the next
+ * http_piece_flush (and never point into the piece itself).  Written or
+ * copied at once when the views are many.  n must be at most
+ * http_piece_room(p); 0 always. */
+int http_piece_add(http_piece_t *p, const void *data, size_t n);
+/* Room left in the piece. */
+size_t http_piece_room(const http_piece_t *p);
+/* Write the views added so far to the socket as far as it takes them
+ * without waiting, and copy the rest into the piece's buffer. */
+void http_piece_flush(http_piece_t *p);
+/* A dag_data_cb (dag/reader.h) that adds views to the piece ud, dropping
+ * bytes past its room (as http_copy_cb): what view fills pass to
+ * dag_cat(). */
+int http_piece_cb(const uint8_t *data, size_t n, void *ud);
+
 typedef struct http_stream_opts {
   http_head_fn head;       /* may be NULL: headers already sent */
+  /* The body's fill in view form (above), instead of the fill argument
+   * (which may then be NULL). */
+  http_vfill_fn vfill;
   http_wait_fn wait;       /* may be NULL: every error stands */
   http_unwait_fn cancel;   /* required with wait */
   /* Longest one wait may last (0: no limit): then cancel, and the fill's
