@@ -560,7 +560,7 @@ static char *request_xpath(http_req_t *req, gw_target_t *t,
 /* Parse the URL into a new target; answers the request and returns NULL
  * when it is not one to resolve. */
 static gw_target_t *parse_target(http_req_t *req, const char *path,
-                                 const char *asked) {
+                                 const char *asked, int64_t ttl_s) {
   /* One allocation: the target, then the copies of the path, each sized
    * by it: segment pointers (a segment is a byte and a '/' at least),
    * segments, ipfs_path ("/ipfs" and "/<seg>" for each: decoding and
@@ -575,6 +575,9 @@ static gw_target_t *parse_target(http_req_t *req, const char *path,
   }
   memset(t, 0, offsetof(gw_target_t, cid_str));
   t->cid_str[0] = t->roots_hdr[0] = 0;
+  if (ttl_s >= 0)
+    snprintf(t->ipns_cc, sizeof t->ipns_cc, "public, max-age=%lld",
+             (long long)ttl_s);
   t->segs = (char **)(t + 1);
   t->segbuf = (char *)(t->segs + nptr);
   t->ipfs_path = t->segbuf + pl + 1;
@@ -617,9 +620,9 @@ static gw_target_t *parse_target(http_req_t *req, const char *path,
 }
 
 static void serve_ipfs(http_req_t *req, gw_ctx_t *ctx, const char *path,
-                       const char *asked);
+                       const char *asked, int64_t ttl_s);
 static void serve_ipfs_site(http_req_t *req, gw_ctx_t *ctx, const char *path,
-                            const char *asked, int site);
+                            const char *asked, int64_t ttl_s, int site);
 
 void gw_gateway_handle(http_req_t *req, void *ud) {
   gw_ctx_t *ctx = ud;
@@ -663,7 +666,7 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
     if (hp.ipns)
       gw__serve_ipns(req, ctx, p, serve_ipfs);
     else /* what gw__site_kind() would find again */
-      serve_ipfs_site(req, ctx, p, NULL, GW_SITE_IMMUTABLE);
+      serve_ipfs_site(req, ctx, p, NULL, -1, GW_SITE_IMMUTABLE);
     tr_free(p);
     return;
   }
@@ -698,20 +701,20 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
   /* A path gateway's own path, or a gateway host's that is not
    * redirected: no site (gw__site_kind() would parse the Host again to say
    * so). */
-  serve_ipfs_site(req, ctx, path, NULL, GW_SITE_NONE);
+  serve_ipfs_site(req, ctx, path, NULL, -1, GW_SITE_NONE);
 }
 
 /* An /ipfs/ path: the request's, or what an IPNS name resolved to (asked:
- * the /ipns/ path, gw_serve_fn). */
+ * the /ipns/ path, and ttl_s its records' TTL: gw_serve_fn). */
 static void serve_ipfs(http_req_t *req, gw_ctx_t *ctx, const char *path,
-                       const char *asked) {
-  serve_ipfs_site(req, ctx, path, asked, -1);
+                       const char *asked, int64_t ttl_s) {
+  serve_ipfs_site(req, ctx, path, asked, ttl_s, -1);
 }
 
 /* The same where the caller knows the request's GW_SITE_* (-1: not). */
 static void serve_ipfs_site(http_req_t *req, gw_ctx_t *ctx, const char *path,
-                            const char *asked, int site) {
-  gw_target_t *t = parse_target(req, path, asked);
+                            const char *asked, int64_t ttl_s, int site) {
+  gw_target_t *t = parse_target(req, path, asked, ttl_s);
   if (!t)
     return;
   if (t->fmt == GW_FMT_UNIXFS)

@@ -17,10 +17,12 @@ size_t gw__std_headers(const gw_target_t *t, const char *etag,
   h[n++] = (http_header_t){"X-Ipfs-Path", t->xpath ? t->xpath : t->ipfs_path};
   h[n++] = (http_header_t){"X-Ipfs-Roots", t->roots_hdr};
   /* What an /ipns/ name (or a DNSLink site) points at changes: never
-   * immutable.  boxo sends max-age=TTL when the name's TTL is known and
-   * nothing otherwise; trove does not carry the TTL here, so nothing. */
+   * immutable.  As boxo: max-age=TTL when the name's TTL is known (IPNS
+   * records), nothing otherwise (DNSLink). */
   if (!t->xpath || strncmp(t->xpath, "/ipns/", 6))
     h[n++] = (http_header_t){"Cache-Control", GW_CACHE_IMMUTABLE};
+  else if (t->ipns_cc[0])
+    h[n++] = (http_header_t){"Cache-Control", t->ipns_cc};
   if (etag)
     h[n++] = (http_header_t){"Etag", etag};
   return n; /* the CORS headers: gw_gateway_handle() adds them to all */

@@ -189,6 +189,9 @@ typedef struct gw_target {
   /* What follows is written before it is read (resolve(), read_unixfs()),
    * so parse_target() leaves it uncleared: zeroing these 4.6 KiB cost the
    * 1 KiB answer more than anything else the gateway does for it. */
+  /* Cache-Control of an answer for an /ipns/ path whose records' TTL is
+   * known ("public, max-age=TTL", as boxo); "" none: a mutable path. */
+  char ipns_cc[40];
   char cid_str[DAG_CID_STR_MAX]; /* t->cid as text, set with roots_hdr */
   char roots_hdr[4096]; /* X-Ipfs-Roots: CIDs of each step (as many as fit) */
   /* A file's first bytes: its type is sniffed from the first GW_SNIFF,
@@ -315,9 +318,11 @@ int gw__rt_key(int kind, const char *s, size_t n, uint8_t *out, size_t cap,
  * /ipfs/ path it points at to serve (gateway.c's: a callback, so that the
  * two files do not call each other in a circle), with the /ipns/ path that
  * was asked (path as gw__serve_ipns got it: for a DNSLink site or a
- * NAME.ipns subdomain not the request's own path), for X-Ipfs-Path. */
+ * NAME.ipns subdomain not the request's own path), for X-Ipfs-Path, and
+ * how long the answer may be cached (ttl_s, the shortest TTL of the IPNS
+ * records on the way; -1 unknown: a DNSLink name was on the way). */
 typedef void (*gw_serve_fn)(http_req_t *req, gw_ctx_t *ctx, const char *path,
-                            const char *asked);
+                            const char *asked, int64_t ttl_s);
 void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
                     gw_serve_fn serve);
 

@@ -35,6 +35,11 @@ typedef struct ipns_req {
   bool dnslink;      /* the name (at depth 0) is a domain: no record */
   unsigned depth;
   bool want_record; /* ?format=ipns-record or its Accept: the record itself */
+  /* The shortest TTL of the records followed so far (INT64_MAX: none
+   * yet); a DNSLink name on the way makes it unknown (-1): its TXT
+   * record's TTL is not carried here, and boxo then sends none. */
+  int64_t ttl_s;
+  bool hop_dns;     /* the lookup under way is a DNSLink one */
   char name[128];   /* the name as asked, for the download's file name */
   char *asked;      /* the /ipns/ path as asked (owned), for X-Ipfs-Path */
   char rest[GW_IPNS_PATH_MAX]; /* what follows the name, query excluded */
@@ -113,12 +118,23 @@ static void serve_record(http_req_t *req, const ipns_req_t *r,
   http_res_end(req);
 }
 
+/* rec's TTL into r's shortest (dnslink: a DNSLink answer, TTL unknown). */
+static void note_ttl(ipns_req_t *r, const gw_ipns_t *rec, bool dnslink) {
+  int64_t t = rec->ttl_s >= 0 ? rec->ttl_s : GW_IPNS_TTL_DEFAULT_S;
+  if (dnslink)
+    r->ttl_s = -1;
+  else if (r->ttl_s > t)
+    r->ttl_s = t;
+}
+
 static void resolved(void *ud, int status, const gw_ipns_t *rec) {
   ipns_req_t *r = ud;
   http_req_t *req = r->req;
   gw_ctx_t *ctx = r->ctx;
   gw_serve_fn serve = r->serve;
   r->lookup = NULL;
+  if (!status && rec)
+    note_ttl(r, rec, r->hop_dns);
   const char *v = !status && rec ? rec->value : "";
   if (r->want_record && !status && rec && r->depth == 0 && !r->dnslink) {
     http_req_on_close(req, NULL, NULL);
@@ -144,6 +160,7 @@ static void resolved(void *ud, int status, const gw_ipns_t *rec) {
               ? -1
               : snprintf(path, sizeof path, "%s%s", v, r->rest);
   int fail_code = r->fail_code;
+  int64_t ttl_s = r->ttl_s == INT64_MAX ? -1 : r->ttl_s;
   char *asked = r->asked;
   r->asked = NULL;
   ipns_free(r);
@@ -168,7 +185,7 @@ static void resolved(void *ud, int status, const gw_ipns_t *rec) {
     tr_free(asked);
     return;
   }
-  serve(req, ctx, path, asked);
+  serve(req, ctx, path, asked, ttl_s);
   tr_free(asked);
 }
 
@@ -232,7 +249,8 @@ static int dl_start(ipns_req_t *r, const char *name, size_t n) {
 static int start(ipns_req_t *r, const char *name, size_t n) {
   uint8_t id[64];
   size_t idl;
-  if (name_id(name, n, id, &idl)) {
+  r->hop_dns = name_id(name, n, id, &idl) != 0;
+  if (r->hop_dns) {
     /* Not a key: a DNSLink domain? */
     const gw_dnslink_t *d = r->ctx->dnslink;
     if (!d || !gw_dnslink_domain_ok(name, n) || n >= sizeof r->dl->domain)
@@ -304,6 +322,7 @@ void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
   r->req = req;
   r->ctx = ctx;
   r->serve = serve;
+  r->ttl_s = INT64_MAX;
   if (!(r->asked = tr_strdup(path))) {
     ipns_free(r);
     gw_error(req, 500, "out of memory");

@@ -137,6 +137,18 @@ eq "$(t routing get "/ipns/k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjo
   "trove: routing get: routing: not found" "routing get of a name nobody published"
 ok "daemon: key commands through the API; name publish --key, resolve and the gateway; routing get"
 
+# The gateway's Cache-Control for an /ipns/ path is the record's TTL, as
+# boxo's (for a file, and for a directory listing, which must not take the
+# week an /ipfs/ listing gets); an /ipfs/ path stays immutable.
+cc_of() { curl -sI "$1" | tr -d '\r' | sed -n 's/^[Cc]ache-[Cc]ontrol: //p'; }
+eq "$(cc_of "http://127.0.0.1:$GPORT/ipns/$G")" "public, max-age=300" "Cache-Control of /ipns/ (publish's default TTL, 5m)"
+mkdir -p "$WORK/site/sub"; echo page >"$WORK/site/sub/p.txt"
+DIRCID=$(t add -r -Q "$WORK/site")
+t name publish --key=named --ttl=42s --allow-offline "/ipfs/$DIRCID" >/dev/null || fail "publish --ttl"
+eq "$(cc_of "http://127.0.0.1:$GPORT/ipns/$G/sub/p.txt")" "public, max-age=42" "Cache-Control of a file under /ipns/ (--ttl=42s)"
+eq "$(cc_of "http://127.0.0.1:$GPORT/ipns/$G/sub/")" "public, max-age=42" "Cache-Control of a listing under /ipns/"
+eq "$(cc_of "http://127.0.0.1:$GPORT/ipfs/$DIRCID/sub/p.txt")" "public, max-age=29030400, immutable" "Cache-Control of /ipfs/"
+
 # A record of a key that is then removed: someone else's name from now on.
 O=$(t key gen --ipns-base=b58mh other)
 t name publish --key=other --allow-offline --lifetime=10s "/ipfs/$CID" >/dev/null || fail "publish --key=other"
