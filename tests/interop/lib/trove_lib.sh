@@ -8,28 +8,36 @@
 #   trove_p2p_init                            # trove init, swarm on TPORT
 #   interop_daemon [ARGS...]                  # start_daemon, its PID in PIDS
 #   kubo_need; kubo_init; kubo_daemon         # a Kubo beside it (KUBO_ID)
+#   coproc JS { exec node X.mjs 2>"$WORK/js.log"; }; PIDS+=("$JS_PID")
+#   out=$(js CMD ARGS); check "$out" 'd["x"] == a[0]' "$X"; field "$out" '["y"]'
 #
 # With INTEROP_TIMEOUT set, the script runs again under `timeout` before
 # anything is made: timeout signals its whole process group, so every
 # daemon the script starts is bounded too.  Then the working directory is
-# tests/interop (the node scripts' home), TROVE (the binary, absolute) and
-# IPFS (Kubo) are set, and the EXIT trap stops the PIDs in PIDS and DPID
+# tests/interop (the node scripts' home), ROOT (the checkout), TROVE (the
+# binary, absolute) and IPFS (Kubo) are set, and the EXIT trap stops the PIDs in PIDS and DPID
 # only, fails the run on a sanitizer report in any $WORK/*.log, prints the
-# logs' tails on failure and removes $WORK (tests/lib.sh's nodes_cleanup).
+# logs' tails on failure and removes $WORK (tests/lib.sh's nodes_cleanup),
+# after copying it to $INTEROP_KEEP when that is set (a look after).
 
 if [ -n "${INTEROP_TIMEOUT:-}" ] && [ "${INTEROP_TIMED:-}" != "$0" ]; then
   INTEROP_TIMED=$0 exec timeout -k 5 "$INTEROP_TIMEOUT" bash "$0" "$@"
 fi
 INTEROP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-TROVE_BIN=${TROVE_BIN:-$INTEROP_DIR/../../bin/trove}
+ROOT=$(cd "$INTEROP_DIR/../.." && pwd)
+TROVE_BIN=${TROVE_BIN:-$ROOT/bin/trove}
 [[ $TROVE_BIN = /* ]] || TROVE_BIN=$PWD/$TROVE_BIN
-source "$INTEROP_DIR/../lib.sh"
+source "$ROOT/tests/lib.sh"
 TROVE=$TROVE_BIN
 IPFS=${IPFS_BIN:-$(go env GOPATH 2>/dev/null || echo /root/go)/bin/ipfs}
 cd "$INTEROP_DIR"
 interop_cleanup() {
   local rc=$?
   [ -z "${DPID:-}" ] || PIDS+=("$DPID")
+  if [ -n "${INTEROP_KEEP:-}" ]; then
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    cp -r "$WORK" "$INTEROP_KEEP"
+  fi
   set +e  # nodes_cleanup reads the status from $?
   (exit $rc)
   nodes_cleanup
@@ -95,4 +103,33 @@ kubo_daemon() {
   done
   grep -q "Daemon is ready" "$WORK/kubo.log" || fail "Kubo's daemon not ready after 30 s"
   KUBO_ID=$("$IPFS" id -f '<id>')
+}
+
+# js CMD [ARGS...]: one command line to the node script that runs as the
+# coprocess JS, one JSON line back within JS_WAIT seconds (default 60); no
+# answer, or an {"error": ...} one, fails the test.
+js() {
+  echo "$*" >&"${JS[1]}"
+  local line
+  IFS= read -r -t "${JS_WAIT:-60}" line <&"${JS[0]}" || fail "js: no answer to '$*'"
+  case $line in '{"error"'*) fail "js: $* -> $line" ;; esac
+  printf '%s\n' "$line"
+}
+# check JSON PYTHON-EXPR [ARGS...]: assert the expression over d (the
+# parsed JSON) and a (the arguments) holds.  JSON or an argument written
+# @FILE is FILE's text (a listing may be longer than an argument may be).
+check() {
+  local json=$1 expr=$2; shift 2
+  python3 -c 'import json, sys
+t = lambda x: open(x[1:]).read() if x.startswith("@") else x
+d = json.loads(t(sys.argv[1])); a = [t(x) for x in sys.argv[3:]]
+ok = eval(sys.argv[2])
+if not ok: print("not:", sys.argv[2], "in", t(sys.argv[1])[:800]); sys.exit(1)' "$json" "$expr" "$@" ||
+    fail "check failed"
+}
+# field JSON EXPR: d EXPR of the parsed JSON (@FILE: FILE's text).
+field() {
+  python3 -c 'import json, sys
+t = sys.argv[1]; t = open(t[1:]).read() if t.startswith("@") else t
+print(eval("d" + sys.argv[2], {"d": json.loads(t)}))' "$@"
 }
