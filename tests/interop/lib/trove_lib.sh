@@ -8,6 +8,7 @@
 #   trove_p2p_init                            # trove init, swarm on TPORT
 #   interop_daemon [ARGS...]                  # start_daemon, its PID in PIDS
 #   kubo_need; kubo_init; kubo_daemon         # a Kubo beside it (KUBO_ID)
+#   (or dht_kubo_lib.sh with KUBO_WORK=$WORK: the trap stops its KUBO_PID)
 #   coproc JS { exec node X.mjs 2>"$WORK/js.log"; }; PIDS+=("$JS_PID")
 #   out=$(js CMD ARGS); check "$out" 'd["x"] == a[0]' "$X"; field "$out" '["y"]'
 #
@@ -34,6 +35,8 @@ cd "$INTEROP_DIR"
 interop_cleanup() {
   local rc=$?
   [ -z "${DPID:-}" ] || PIDS+=("$DPID")
+  # dht_kubo_lib.sh's daemons, when a script uses it.
+  if declare -p KUBO_PID >/dev/null 2>&1; then PIDS+=("${KUBO_PID[@]}"); fi
   if [ -n "${INTEROP_KEEP:-}" ]; then
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     cp -r "$WORK" "$INTEROP_KEEP"
@@ -71,6 +74,14 @@ trove_p2p_init() {
 interop_daemon() {
   start_daemon "$@"
   TID=$(sed -n 's/.*peer identity: //p' "$WORK/daemon.log")
+}
+
+# interop_daemon_stop: SIGTERM to the daemon of interop_daemon, and wait
+# for it (a sanitizer build's leak check runs at its exit).
+interop_daemon_stop() {
+  kill "$DPID"
+  wait "$DPID" || true
+  DPID=
 }
 
 # kubo_need: exit 0 (skip) when Kubo is not installed.
