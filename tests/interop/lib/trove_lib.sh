@@ -89,7 +89,8 @@ kubo_need() {
   [ -x "$IPFS" ] || { echo "skip: no Kubo at $IPFS (make deps)"; exit 0; }
 }
 # kubo_init: a Kubo repo in $IPFS_PATH ($WORK/kubo) with the test profile,
-# everything on free ports of 127.0.0.1 (swarm on KPORT), no bootstrap
+# everything on free ports of 127.0.0.1 (swarm on KPORT, gateway on
+# KGPORT), no bootstrap
 # peers and Routing.Type none: it finds trove only by a direct connection.
 kubo_init() {
   export IPFS_PATH=$WORK/kubo
@@ -97,7 +98,8 @@ kubo_init() {
   "$IPFS" init --profile=test >/dev/null 2>&1
   "$IPFS" config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$KPORT\"]"
   "$IPFS" config Addresses.API /ip4/127.0.0.1/tcp/$(port)
-  "$IPFS" config Addresses.Gateway /ip4/127.0.0.1/tcp/$(port)
+  KGPORT=$(port)
+  "$IPFS" config Addresses.Gateway /ip4/127.0.0.1/tcp/$KGPORT
   "$IPFS" config Routing.Type none
   "$IPFS" config --json Bootstrap '[]'
 }
