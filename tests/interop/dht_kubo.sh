@@ -18,11 +18,8 @@
 #      provider, a bad CID is refused.
 # Every wait is bounded; every process is stopped by the traps.  Skipped
 # (passes) when Kubo is not installed.
-INTEROP_TIMEOUT=600
+INTEROP_TIMEOUT=600 INTEROP_DHT_KUBO=1
 source "$(dirname "$0")/lib/trove_lib.sh"
-source lib/dht_kubo_lib.sh
-kubo_available || { echo "skip: no Kubo at $KUBO_BIN"; exit 0; }
-KUBO_WORK=$WORK
 tr() { timeout 60 "$TROVE" "$@"; }
 
 # --- 1. the hub and trove

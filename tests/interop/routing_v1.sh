@@ -23,14 +23,11 @@
 #   5. Gateway.ExposeRoutingAPI false: /routing/v1/ is not served (404).
 # Every wait is bounded; every process is stopped by the traps.  Skipped
 # (passes) when Kubo or node is not installed.
-INTEROP_TIMEOUT=600
+INTEROP_TIMEOUT=600 INTEROP_DHT_KUBO=1
 source "$(dirname "$0")/lib/trove_lib.sh"
-source lib/dht_kubo_lib.sh
-kubo_available || { echo "skip: no Kubo at $KUBO_BIN"; exit 0; }
 command -v node >/dev/null || { echo "skip: no node"; exit 0; }
 [ -d node_modules/@helia/delegated-routing-v1-http-api-client ] ||
   { echo "skip: run make deps (tests/interop/node_modules)"; exit 0; }
-KUBO_WORK=$WORK
 trv() { timeout 60 "$TROVE" "$@"; }
 start_trove() {
   # The last run's "Daemon is ready" is not ours.

@@ -8,7 +8,8 @@
 #   trove_p2p_init                            # trove init, swarm on TPORT
 #   interop_daemon [ARGS...]                  # start_daemon, its PID in PIDS
 #   kubo_need; kubo_init; kubo_daemon         # a Kubo beside it (KUBO_ID)
-#   (or dht_kubo_lib.sh with KUBO_WORK=$WORK: the trap stops its KUBO_PID)
+#   (or INTEROP_DHT_KUBO=1 before sourcing: dht_kubo_lib.sh's Kubo nodes,
+#   in $WORK, skipped (exit 0) without Kubo; the trap stops its KUBO_PID)
 #   coproc JS { exec node X.mjs 2>"$WORK/js.log"; }; PIDS+=("$JS_PID")
 #   out=$(js CMD ARGS); check "$out" 'd["x"] == a[0]' "$X"; field "$out" '["y"]'
 #
@@ -46,6 +47,11 @@ interop_cleanup() {
   nodes_cleanup
 }
 trap interop_cleanup EXIT
+if [ -n "${INTEROP_DHT_KUBO:-}" ]; then
+  source "$INTEROP_DIR/lib/dht_kubo_lib.sh"
+  kubo_available || { echo "skip: no Kubo at $KUBO_BIN"; exit 0; }
+  KUBO_WORK=$WORK
+fi
 
 interop_need() {
   local x
