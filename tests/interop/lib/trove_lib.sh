@@ -16,11 +16,12 @@
 # With INTEROP_TIMEOUT set, the script runs again under `timeout` before
 # anything is made: timeout signals its whole process group, so every
 # daemon the script starts is bounded too.  Then the working directory is
-# tests/interop (the node scripts' home), ROOT (the checkout), TROVE (the
-# binary, absolute) and IPFS (Kubo) are set, and the EXIT trap stops the PIDs in PIDS and DPID
-# only, fails the run on a sanitizer report in any $WORK/*.log, prints the
-# logs' tails on failure and removes $WORK (tests/lib.sh's nodes_cleanup),
-# after copying it to $INTEROP_KEEP when that is set (a look after).
+# tests/interop (the node scripts' home); ROOT (the checkout), TROVE (the
+# binary, absolute) and IPFS (Kubo) are set; and the EXIT trap stops the
+# PIDs in PIDS and DPID only, fails the run on a sanitizer report in any
+# $WORK/*.log, prints the logs' tails on failure and removes $WORK
+# (tests/lib.sh's nodes_cleanup), after copying it to $INTEROP_KEEP when
+# that is set (a look after).
 
 if [ -n "${INTEROP_TIMEOUT:-}" ] && [ "${INTEROP_TIMED:-}" != "$0" ]; then
   INTEROP_TIMED=$0 exec timeout -k 5 "$INTEROP_TIMEOUT" bash "$0" "$@"
@@ -34,7 +35,8 @@ TROVE=$TROVE_BIN
 IPFS=${IPFS_BIN:-$(go env GOPATH 2>/dev/null || echo /root/go)/bin/ipfs}
 cd "$INTEROP_DIR"
 interop_cleanup() {
-  local rc=$?
+  local rc=$? p
+  set +e  # a kill or wait that fails must not cut the cleanup short
   [ -z "${DPID:-}" ] || PIDS+=("$DPID")
   # dht_kubo_lib.sh's daemons, when a script uses it.
   if declare -p KUBO_PID >/dev/null 2>&1; then PIDS+=("${KUBO_PID[@]}"); fi
@@ -42,8 +44,7 @@ interop_cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     cp -r "$WORK" "$INTEROP_KEEP"
   fi
-  set +e  # nodes_cleanup reads the status from $?
-  (exit $rc)
+  (exit $rc)  # nodes_cleanup reads the status from $?
   nodes_cleanup
 }
 trap interop_cleanup EXIT
