@@ -76,7 +76,8 @@ checked_stop_exit() {
   exit $rc
 }
 
-# --- Multi-daemon helpers (it_mirror.sh, it_mirror_follow.sh, it_scrub.sh).
+# --- Multi-daemon helpers (it_mirror.sh, it_mirror_follow.sh, it_scrub.sh,
+# and the interop scripts through tests/interop/lib/trove_lib.sh).
 # A script keeps the PIDs it starts in PIDS and installs nodes_cleanup as
 # its EXIT trap: it stops those PIDs only, fails the test on a sanitizer
 # report in any $WORK/*.log, prints the logs' tails on failure.

@@ -8,24 +8,10 @@
 //
 //   node api_csrf_browser.mjs PAGE_URL
 // PAGE_URL carries the API's base URL and the pinned CID in its fragment.
-import './node22.mjs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { bad, inBrowser } from './lib/browser.mjs'
 
 const [pageUrl] = process.argv.slice(2)
-const profile = await mkdtemp(join(tmpdir(), 'trove-chromium-'))
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  timeout: 60000
-})
-let failures = 0
-try {
-  const page = context.pages()[0] ?? await context.newPage()
+await inBrowser({}, async (page) => {
   // What reached the API, as the browser sent it and as it was answered.
   const seen = []
   page.on('response', async r => {
@@ -35,16 +21,12 @@ try {
     }
   })
   const res = await page.goto(pageUrl, { waitUntil: 'load', timeout: 30000 })
-  if (res.status() !== 200) { console.log(`FAIL page: status ${res.status()}`); failures++ }
+  if (res.status() !== 200) bad(`page: status ${res.status()}`)
   await page.waitForFunction(() => window.attackDone === true, null, { timeout: 30000 })
   // The form POST navigates a frame: wait (bounded) for its answer too.
   for (let i = 0; i < 150 && seen.length < 3; i++) await page.waitForTimeout(100)
   const report = await page.evaluate(() => window.attackReport)
   console.log(`page: ${JSON.stringify(report)}`)
   for (const s of seen) console.log(`browser sent: ${s}`)
-  if (seen.length < 3) { console.log(`FAIL only ${seen.length} API requests left the browser`); failures++ }
-} finally {
-  await context.close()
-  await rm(profile, { recursive: true, force: true })
-}
-process.exit(failures ? 1 : 0)
+  if (seen.length < 3) bad(`only ${seen.length} API requests left the browser`)
+})

@@ -8,27 +8,10 @@
 #
 # Needs node, tests/interop/node_modules and /usr/bin/chromium (make deps).
 # Bounded in time; the daemon is killed on exit.
-if [ -z "${API_CSRF_TIMED:-}" ]; then
-  API_CSRF_TIMED=1 exec timeout -k 5 180 bash "$0" "$@"
-fi
-set -euo pipefail
-cd "$(dirname "$0")"
-TROVE=${TROVE_BIN:-$PWD/../../bin/trove}
-for x in /usr/bin/chromium node curl; do
-  command -v $x >/dev/null || { echo "$x missing: run 'make deps'" >&2; exit 1; }
-done
-[ -d node_modules/playwright-core ] || { echo "node_modules missing: run 'make deps'" >&2; exit 1; }
-WORK=$(mktemp -d /tmp/trove-csrf.XXXXXX)
-export TROVE_PATH=$WORK/repo
-DPID=""
-cleanup() {
-  local rc=$?
-  [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-  rm -rf "$WORK"
-  exit $rc
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+INTEROP_TIMEOUT=180
+source "$(dirname "$0")/lib/trove_lib.sh"
+interop_need /usr/bin/chromium node curl
+interop_need_modules playwright-core
 
 mkdir -p "$WORK/site"
 cat >"$WORK/site/attack.html" <<'HTML'
@@ -55,18 +38,10 @@ HTML
 "$TROVE" init >/dev/null
 SITE=$("$TROVE" add -r -Q "$WORK/site")
 VICTIM=$(echo "keep me" | "$TROVE" add -Q)
-"$TROVE" daemon --gateway=/ip4/127.0.0.1/tcp/0 --api=/ip4/127.0.0.1/tcp/0 >"$WORK/daemon.log" 2>&1 &
-DPID=$!
-for _ in $(seq 100); do
-  grep -q "Daemon is ready" "$WORK/daemon.log" && break
-  kill -0 $DPID 2>/dev/null || { cat "$WORK/daemon.log"; exit 1; }
-  sleep 0.1
-done
-GWPORT=$(sed -n 's#.*Gateway server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$WORK/daemon.log")
-APIPORT=$(sed 's|.*/tcp/||' "$TROVE_PATH/api")
-API=http://127.0.0.1:$APIPORT/api/v0
+interop_daemon
+API=http://127.0.0.1:$APORT/api/v0
 before=$(curl -sS -X POST "$API/config?arg=Addresses.API")
-node api_csrf_browser.mjs "http://127.0.0.1:$GWPORT/ipfs/$SITE/attack.html#$API|$VICTIM"
+node api_csrf_browser.mjs "http://127.0.0.1:$GPORT/ipfs/$SITE/attack.html#$API|$VICTIM"
 out=$(curl -sS -X POST "$API/pin/ls?arg=$VICTIM")
 [[ "$out" == *"$VICTIM"*recursive* ]] || fail "the hostile page unpinned $VICTIM: $out"
 echo "ok the pin survived"

@@ -29,7 +29,7 @@
 // cat, ls and readdir answer ms too (how long they took: for the log,
 // never asserted).  An error answers {error}.  Every command is bounded (SECS, else 60 s).
 import './node22.mjs'
-import { createInterface } from 'node:readline'
+import { serve } from './lib/serve.mjs'
 import { createHash } from 'node:crypto'
 import { createWriteStream, readFileSync } from 'node:fs'
 import { once } from 'node:events'
@@ -153,22 +153,5 @@ const commands = {
   }
 }
 
-const rl = createInterface({ input: process.stdin })
-for await (const line of rl) {
-  const [cmd, ...args] = line.trim().split(/\s+/)
-  if (!cmd) continue
-  let answer
-  try {
-    const f = commands[cmd]
-    if (!f) throw new Error(`unknown command ${cmd}`)
-    const t0 = Date.now()
-    answer = await f(...args)
-    if (answer != null && !Array.isArray(answer) && ['cat', 'ls', 'readdir'].includes(cmd)) {
-      answer = { ...answer, ms: Date.now() - t0 }
-    }
-  } catch (err) {
-    answer = { error: `${err?.name}: ${err?.message}` }
-  }
-  process.stdout.write(JSON.stringify(answer) + '\n')
-}
+await serve(commands, { timed: ['cat', 'ls', 'readdir'] })
 if (helia != null) await helia.stop()

@@ -28,54 +28,11 @@
 # Every process is started here and killed by PID in the trap; every step
 # has a timeout.  BITSWAP_HELIA_KEEP=DIR keeps the logs and repo there;
 # TROVE_LOG=debug is passed on to the daemon.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT/tests/interop"
-TROVE=${TROVE_BIN:-$ROOT/bin/trove}
-[ -d node_modules/@helia/bitswap ] && [ -d node_modules/@helia/unixfs ] ||
-  { echo "node_modules missing: run 'make deps'" >&2; exit 1; }
-command -v curl >/dev/null || { echo "curl missing" >&2; exit 1; }
-WORK=$(mktemp -d /tmp/trove-bitswap-helia.XXXXXX)
-PIDS=()
-cleanup() {
-  local rc=$?
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  # A sanitizer build of trove (TROVE_BIN) reports into its log.
-  if grep -q -E 'Sanitizer|runtime error' "$WORK/trove.log" 2>/dev/null; then
-    echo "sanitizer report in trove.log:"; cat "$WORK/trove.log"; rc=1
-  fi
-  [ -z "${BITSWAP_HELIA_KEEP:-}" ] || cp -r "$WORK" "$BITSWAP_HELIA_KEEP"
-  rm -rf "$WORK"
-  exit $rc
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in trove.log helia.err; do
-    [ -s "$WORK/$f" ] && { echo "--- $f"; tail -n 30 "$WORK/$f"; }
-  done
-  exit 1
-}
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# check JSON PYTHON-EXPR [ARGS...]: assert the expression over d (the
-# parsed JSON) and a (the arguments) holds.  JSON or an argument written
-# @FILE is FILE's text (the listings are longer than an argument may be).
-check() {
-  local json=$1 expr=$2; shift 2
-  python3 -c 'import json, sys
-t = lambda x: open(x[1:]).read() if x.startswith("@") else x
-d = json.loads(t(sys.argv[1])); a = [t(x) for x in sys.argv[3:]]
-ok = eval(sys.argv[2])
-if not ok: print("not:", sys.argv[2], "in", t(sys.argv[1])[:800]); sys.exit(1)' "$json" "$expr" "$@" ||
-    fail "check failed"
-}
-# field JSON EXPR: d EXPR of the parsed JSON (@FILE: FILE's text).
-field() {
-  python3 -c 'import json, sys
-t = sys.argv[1]; t = open(t[1:]).read() if t.startswith("@") else t
-print(eval("d" + sys.argv[2], {"d": json.loads(t)}))' "$@"
-}
+INTEROP_TIMEOUT=360
+source "$(dirname "$0")/lib/trove_lib.sh"
+interop_need_modules @helia/bitswap @helia/unixfs
+interop_need curl
+INTEROP_KEEP=${BITSWAP_HELIA_KEEP:-}
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 # unixfs_type: the UnixFS Data.Type of the dag-pb block on stdin (1
 # directory, 2 file, 5 HAMTShard).
@@ -126,39 +83,19 @@ for i in range(n):
 }
 
 # ---- the Helia node, driven through a pipe: one command, one JSON line back
-coproc JS { exec node bitswap_helia.mjs 2>"$WORK/helia.err"; }
+coproc JS { exec node bitswap_helia.mjs 2>"$WORK/helia.log"; }
 PIDS+=("$JS_PID")
-js() {
-  echo "$*" >&"${JS[1]}"
-  local line
-  IFS= read -r -t 120 line <&"${JS[0]}" || fail "helia: no answer to '$*'"
-  case $line in '{"error"'*) fail "helia: $* -> $line" ;; esac
-  printf '%s\n' "$line"
-}
+JS_WAIT=120
 tr() { timeout 120 "$TROVE" "$@"; }
 
 # ---- trove
-export TROVE_PATH=$WORK/trove
-TP=$(port)
-tr init >/dev/null
-tr config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$TP\"]" >/dev/null
-tr config --json Bootstrap '[]' >/dev/null
-timeout 300 "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/$(port) \
-  --gateway=/ip4/127.0.0.1/tcp/$(port) >"$WORK/trove.log" 2>&1 &
-PIDS+=($!)
-TPID=$!
-for _ in $(seq 100); do
-  grep -q "Daemon is ready" "$WORK/trove.log" 2>/dev/null && break
-  kill -0 $TPID 2>/dev/null || fail "trove daemon died"
-  sleep 0.1
-done
-grep -q "Daemon is ready" "$WORK/trove.log" || fail "trove daemon not ready"
-TID=$(sed -n 's/.*peer identity: //p' "$WORK/trove.log")
+trove_p2p_init
+TP=$TPORT
+interop_daemon
 [ -n "$TID" ] || fail "no trove peer identity"
 TMA=/ip4/127.0.0.1/tcp/$TP/p2p/$TID
-API=http://127.0.0.1:$(sed 's|.*/tcp/||' "$TROVE_PATH/api")/api/v0
-GW=$(sed -n 's|.*Gateway server listening on .* (\(http://[^)]*\)/ipfs/)|\1|p' "$WORK/trove.log")
-[ -n "$GW" ] || fail "no gateway address in the log"
+API=http://127.0.0.1:$APORT/api/v0
+GW=http://127.0.0.1:$GPORT
 
 out=$(js start); HID=$(field "$out" '["id"]'); HMA=$(field "$out" '["addrs"][0]')
 echo "trove $TID on $TP, helia $HID"
@@ -262,6 +199,6 @@ done
 tr pin verify >/dev/null || fail "pin verify after pin add"
 echo "ok 3d: $how; pin verify passes, 20 files read offline byte-identical"
 
-kill -0 $TPID || fail "trove died"
+kill -0 "$DPID" || fail "trove died"
 echo quit >&"${JS[1]}"
 echo "bitswap_helia: all ok"

@@ -6,28 +6,11 @@
 // prints how long that took and the media requests (206s).
 //
 //   node bitswap_stream.mjs GATEWAY_URL DIR_CID
-import './node22.mjs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { ok, bad, inBrowser } from './lib/browser.mjs'
 
 const [gw, dir] = process.argv.slice(2)
-let failures = 0
-const ok = (msg) => console.log(`ok ${msg}`)
-const bad = (msg) => { console.log(`FAIL ${msg}`); failures++ }
 
-const profile = await mkdtemp(join(tmpdir(), 'trove-chromium-'))
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--autoplay-policy=no-user-gesture-required'],
-  timeout: 60000
-})
-try {
-  const page = context.pages()[0] ?? await context.newPage()
+await inBrowser({ args: ['--autoplay-policy=no-user-gesture-required'] }, async (page) => {
   const media = []
   page.on('response', r => {
     if (r.url().includes('movie.mp4')) media.push(`${r.status()} ${r.request().headers().range ?? ''}`)
@@ -55,11 +38,4 @@ try {
   ok(`Chromium played ${v.w}x${v.h}, ${v.duration.toFixed(1)} s: 'playing' after ${v.playingAt} ms, currentTime ${v.currentTime.toFixed(2)} s after ${v.pastOne} ms (page load ${Date.now() - t0} ms in all)`)
   if (!media.some(m => m.startsWith('206'))) bad(`no 206 among the media responses: ${media}`)
   else ok(`media requests: ${media.join(', ')}`)
-} catch (e) {
-  bad(`browser test threw: ${e.stack ?? e}`)
-} finally {
-  await context.close()
-  await rm(profile, { recursive: true, force: true })
-}
-console.log(failures ? `${failures} failed` : 'all passed')
-process.exit(failures ? 1 : 0)
+})

@@ -3,13 +3,10 @@
 # the JS reader with the right root and every block verified, once each;
 # a CAR the JS writer produces imports into trove and cats back
 # byte-identical, with the same root CID.
-set -euo pipefail
-cd "$(dirname "$0")"
-TROVE=${TROVE_BIN:-$PWD/../../bin/trove}
-[ -d node_modules/@ipld/car ] || { echo "node_modules missing: run 'make deps'" >&2; exit 1; }
-W=$(mktemp -d /tmp/trove-carjs.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-export TROVE_PATH=$W/repo
+source "$(dirname "$0")/lib/trove_lib.sh"
+interop_need node
+interop_need_modules @ipld/car
+W=$WORK
 "$TROVE" init >/dev/null
 mkdir -p "$W/tree/d"
 head -c 3300000 /dev/urandom > "$W/tree/big"

@@ -24,8 +24,8 @@
 # Figures (seconds to PINNED, to unpinned, the add) are printed.  Bounded
 # in time; the trap stops every process this script started, by PID.
 # Skipped (exit 0, "SKIP" line) when the cluster binaries are absent.
-set -euo pipefail
-TROVE=${TROVE_BIN:-$PWD/bin/trove}
+INTEROP_TIMEOUT=600
+source "$(dirname "$0")/lib/trove_lib.sh"
 GOBIN=$(go env GOPATH 2>/dev/null || echo /root/go)/bin
 SVC=${CLUSTER_SERVICE_BIN:-$GOBIN/ipfs-cluster-service}
 CTL=${CLUSTER_CTL_BIN:-$GOBIN/ipfs-cluster-ctl}
@@ -33,27 +33,6 @@ if [ ! -x "$SVC" ] || [ ! -x "$CTL" ]; then
   echo "SKIP: cluster_trove: no ipfs-cluster-service/ctl in $GOBIN (make deps)"
   exit 0
 fi
-WORK=$(mktemp -d /tmp/trove-cluster.XXXXXX)
-PIDS=()
-cleanup() {
-  local rc=$? bad=0
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  for l in "$WORK"/*.log; do
-    if grep -q -E 'Sanitizer|runtime error' "$l" 2>/dev/null; then
-      echo "sanitizer report in $l:"; cat "$l"; bad=1
-    fi
-  done
-  if [ $rc != 0 ]; then
-    for l in "$WORK"/*.log; do echo "--- $l"; tail -25 "$l"; done
-  fi
-  rm -rf "$WORK"
-  [ $bad = 0 ] || exit 1
-  exit $rc
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}'; }
 N=3

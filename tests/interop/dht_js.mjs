@@ -36,7 +36,7 @@
 //
 // An error answers {error}.  Every command is bounded (SECS, else 30 s).
 import './node22.mjs'
-import { createInterface } from 'node:readline'
+import { serve } from './lib/serve.mjs'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@libp2p/noise'
@@ -235,17 +235,5 @@ const commands = {
   }
 }
 
-const rl = createInterface({ input: process.stdin })
-for await (const line of rl) {
-  const [cmd, ...args] = line.trim().split(/\s+/)
-  if (!cmd) continue
-  let out
-  try {
-    if (!commands[cmd]) throw new Error(`unknown command ${cmd}`)
-    out = await commands[cmd](...args)
-  } catch (e) {
-    out = { error: String(e?.stack ?? e) }
-  }
-  process.stdout.write(JSON.stringify(out) + '\n')
-}
+await serve(commands)
 for (const { node } of nodes.values()) await node.stop()

@@ -29,40 +29,11 @@
 #
 # Every process is started here and killed by PID in the trap; every step
 # has a timeout (the whole test takes 10-20 s).
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT/tests/interop"
-TROVE=${TROVE_BIN:-$ROOT/bin/trove}
-[ -d node_modules/@libp2p/kad-dht ] || { echo "node_modules missing: run 'make deps'" >&2; exit 1; }
-WORK=$(mktemp -d /tmp/trove-dht-js.XXXXXX)
-PIDS=()
+INTEROP_TIMEOUT=240
+source "$(dirname "$0")/lib/trove_lib.sh"
+interop_need_modules @libp2p/kad-dht
 # DHT_JS_KEEP=DIR keeps the logs and the repo there (for a look after).
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  [ -z "${DHT_JS_KEEP:-}" ] || cp -r "$WORK" "$DHT_JS_KEEP"
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in trove.log js.err; do
-    [ -s "$WORK/$f" ] && { echo "--- $f"; tail -n 30 "$WORK/$f"; }
-  done
-  exit 1
-}
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# check JSON PYTHON-EXPR [ARGS...]: assert the expression over d (the
-# parsed JSON) and a (the arguments) holds.
-check() {
-  local json=$1 expr=$2; shift 2
-  python3 -c 'import json, sys
-d = json.loads(sys.argv[1]); a = sys.argv[3:]
-ok = eval(sys.argv[2])
-if not ok: print("not:", sys.argv[2], "in", sys.argv[1][:800]); sys.exit(1)' "$json" "$expr" "$@" ||
-    fail "check failed"
-}
-field() { python3 -c 'import json,sys; print(eval("d" + sys.argv[2], {"d": json.loads(sys.argv[1])}))' "$@"; }
+INTEROP_KEEP=${DHT_JS_KEEP:-}
 # A CIDv1 (raw, sha2-256) of fresh random bytes: nobody has it yet.
 newcid() {
   python3 -c 'import base64, hashlib, os
@@ -71,34 +42,15 @@ print("b" + base64.b32encode(d).decode().lower().rstrip("="))'
 }
 
 # ---- the js nodes, driven through a pipe: one command, one JSON line back
-coproc JS { exec node dht_js.mjs 2>"$WORK/js.err"; }
+coproc JS { exec node dht_js.mjs 2>"$WORK/js.log"; }
 PIDS+=("$JS_PID")
-js() {
-  echo "$*" >&"${JS[1]}"
-  local line
-  IFS= read -r -t 60 line <&"${JS[0]}" || fail "js: no answer to '$*'"
-  case $line in '{"error"'*) fail "js: $* -> $line" ;; esac
-  printf '%s\n' "$line"
-}
 tr() { timeout 60 "$TROVE" "$@"; }
 
 # ---- 1. trove, the hub A, and B behind A
-export TROVE_PATH=$WORK/trove
-TP=$(port)
-tr init >/dev/null
-tr config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$TP\"]" >/dev/null
-tr config --json Bootstrap '[]' >/dev/null
+trove_p2p_init
+TP=$TPORT
 tr config --json Routing.LoopbackAddressesOnLanDHT true >/dev/null
-timeout 200 "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/$(port) \
-  --gateway=/ip4/127.0.0.1/tcp/$(port) >"$WORK/trove.log" 2>&1 &
-PIDS+=($!)
-TPID=$!
-for _ in $(seq 100); do
-  grep -q "Daemon is ready" "$WORK/trove.log" 2>/dev/null && break
-  kill -0 $TPID 2>/dev/null || fail "trove daemon died"
-  sleep 0.1
-done
-TID=$(sed -n 's/.*peer identity: //p' "$WORK/trove.log")
+interop_daemon
 [ -n "$TID" ] || fail "no trove peer identity"
 TMA=/ip4/127.0.0.1/tcp/$TP/p2p/$TID
 
@@ -222,6 +174,6 @@ echo "E findpeer: $out"
 check "$out" 'd["id"] == a[0] and f"/ip4/127.0.0.1/tcp/{a[1]}" in [x.split("/p2p/")[0] for x in d["addrs"]]' "$TID" "$TP"
 echo "ok 6: trove finds js E through A, js E finds trove through A"
 
-kill -0 $TPID || fail "trove died"
+kill -0 "$DPID" || fail "trove died"
 echo quit >&"${JS[1]}"
 echo "dht_js: all ok"

@@ -18,46 +18,19 @@
 #      provider, a bad CID is refused.
 # Every wait is bounded; every process is stopped by the traps.  Skipped
 # (passes) when Kubo is not installed.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-source tests/interop/lib/dht_kubo_lib.sh
-kubo_available || { echo "skip: no Kubo at $KUBO_BIN"; exit 0; }
-TROVE=${TROVE_BIN:-$PWD/bin/trove}
-kubo_lib_init
-TPID=
-cleanup() {
-  [ -n "$TPID" ] && kill "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null
-  kubo_stop_all
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  echo "--- trove log" >&2; tail -n 30 "$KUBO_WORK/trove.log" >&2
-  for f in "$KUBO_WORK"/k*.log; do echo "--- $f" >&2; tail -n 10 "$f" >&2; done
-  exit 1
-}
-tr() { TROVE_PATH=$KUBO_WORK/trove timeout 60 "$TROVE" "$@"; }
+INTEROP_TIMEOUT=600 INTEROP_DHT_KUBO=1
+source "$(dirname "$0")/lib/trove_lib.sh"
+tr() { timeout 60 "$TROVE" "$@"; }
 
 # --- 1. the hub and trove
 kubo_new 0
 kubo_start 0
-TP=$(kubo_port)
-tr init >/dev/null
-tr config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$TP\"]" >/dev/null
+trove_p2p_init
 tr config --json Bootstrap "[\"${KUBO_ADDR[0]}\"]" >/dev/null
 tr config --json Routing.LoopbackAddressesOnLanDHT true >/dev/null
 tr config Ipns.RepublishPeriod 3s >/dev/null
-GWP=$(kubo_port)
-TROVE_PATH=$KUBO_WORK/trove timeout 300 "$TROVE" daemon \
-  --api=/ip4/127.0.0.1/tcp/$(kubo_port) \
-  --gateway=/ip4/127.0.0.1/tcp/$GWP >"$KUBO_WORK/trove.log" 2>&1 &
-TPID=$!
-for _ in $(seq 100); do
-  grep -q "Daemon is ready" "$KUBO_WORK/trove.log" 2>/dev/null && break
-  kill -0 $TPID 2>/dev/null || fail "trove daemon died"
-  sleep 0.1
-done
-TID=$(sed -n 's/.*peer identity: //p' "$KUBO_WORK/trove.log")
+interop_daemon
+GWP=$GPORT TP=$TPORT
 [ -n "$TID" ] || fail "no trove peer identity"
 # The Bootstrap entry dialled the hub; both tables must now hold the other.
 kubo_wait_rt_has 0 "$TID" 30 || fail "the hub's LAN table never held trove"
@@ -180,16 +153,13 @@ out=$(tr routing findprovs "$unknown" 2>&1) || fail "findprovs unknown: $out"
 if tr routing findprovs not-a-cid >/dev/null 2>&1; then
   fail "findprovs accepted a bad CID"
 fi
-kill -0 $TPID || fail "trove died"
+kill -0 "$DPID" || fail "trove died"
 echo "ok 6: refusals"
 
 # --- 7. a restart keeps the table (and records) from the repo: with no
 # Bootstrap left, trove still knows the hub and finds C's record.
-DPID=$(pgrep -P "$TPID" || true)
-kill $TPID; wait $TPID || true
-# timeout(1) may return before its child has let go of the repo.
-for _ in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
-TPID=
+interop_daemon_stop
+mv "$WORK/daemon.log" "$WORK/daemon1.log"
 tr config --json Bootstrap '[]' >/dev/null
 # Added while the daemon is down: nobody announced it.  The reprovider's
 # first sweep (Provide.DHT.Interval 20s, Provide.Strategy all: the
@@ -197,15 +167,8 @@ tr config --json Bootstrap '[]' >/dev/null
 echo "swept $RANDOM $(date +%s%N)" >"$KUBO_WORK/t3.txt"
 T3=$(tr add -Q "$KUBO_WORK/t3.txt")
 tr config Provide.DHT.Interval 20s >/dev/null
-TROVE_PATH=$KUBO_WORK/trove timeout 300 "$TROVE" daemon \
-  --api=/ip4/127.0.0.1/tcp/$(kubo_port) \
-  --gateway=/ip4/127.0.0.1/tcp/$(kubo_port) >"$KUBO_WORK/trove2.log" 2>&1 &
-TPID=$!
-for _ in $(seq 100); do
-  grep -q "Daemon is ready" "$KUBO_WORK/trove2.log" 2>/dev/null && break
-  sleep 0.1
-done
-grep -q "restored" "$KUBO_WORK/trove2.log" || { cat "$KUBO_WORK/trove2.log"; fail "nothing restored at start"; }
+interop_daemon
+grep -q "restored" "$WORK/daemon.log" || { cat "$WORK/daemon.log"; fail "nothing restored at start"; }
 tr stats dht | sed -n '/DHT lan/,$p' | grep -q "${KUBO_ID[0]}" ||
   fail "the hub is not in the restored table"
 found=
@@ -224,7 +187,7 @@ st=$(tr provide stat)
 grep -qE "Keys +[1-9]" <<<"$st" || fail "provide stat: $st"
 echo "ok 8: the sweep reprovider announced a root added offline"
 # Under ASan (make check), the first daemon's shutdown ran the leak check.
-if grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$KUBO_WORK"/trove*.log; then
+if grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$WORK"/daemon*.log; then
   fail "sanitizer report in trove's log"
 fi
 echo "dht_kubo: all ok"

@@ -17,25 +17,10 @@
 #   4. /pk/: a public key put under its PeerID comes back from routing get.
 # Every wait is bounded; every process is stopped by the traps.  Skipped
 # (passes) when Kubo is not installed.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-source tests/interop/lib/dht_kubo_lib.sh
-kubo_available || { echo "skip: no Kubo at $KUBO_BIN"; exit 0; }
-TROVE=${TROVE_BIN:-$PWD/bin/trove}
-kubo_lib_init
-TPID=
-cleanup() {
-  [ -n "$TPID" ] && kill "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null
-  kubo_stop_all
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  echo "--- trove log" >&2; tail -n 30 "$KUBO_WORK/trove.log" >&2
-  exit 1
-}
-tr() { TROVE_PATH=$KUBO_WORK/trove timeout 60 "$TROVE" "$@"; }
-W=$KUBO_WORK
+INTEROP_TIMEOUT=600 INTEROP_DHT_KUBO=1
+source "$(dirname "$0")/lib/trove_lib.sh"
+tr() { timeout 60 "$TROVE" "$@"; }
+W=$WORK
 
 # --- 1. D's records, made where nobody can see them
 kubo_new 3
@@ -54,22 +39,11 @@ echo "ok 1: Kubo D's records ($(wc -c <"$W/new.rec") bytes), D stopped"
 # --- the hub and trove
 kubo_new 0
 kubo_start 0
-TP=$(kubo_port)
-AP=$(kubo_port)
-tr init >/dev/null
-tr config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$TP\"]" >/dev/null
+trove_p2p_init
 tr config --json Bootstrap "[\"${KUBO_ADDR[0]}\"]" >/dev/null
 tr config --json Routing.LoopbackAddressesOnLanDHT true >/dev/null
-TROVE_PATH=$W/trove timeout 300 "$TROVE" daemon \
-  --api=/ip4/127.0.0.1/tcp/$AP --gateway=/ip4/127.0.0.1/tcp/$(kubo_port) \
-  >"$W/trove.log" 2>&1 &
-TPID=$!
-for _ in $(seq 100); do
-  grep -q "Daemon is ready" "$W/trove.log" 2>/dev/null && break
-  kill -0 $TPID 2>/dev/null || fail "trove daemon died"
-  sleep 0.1
-done
-TID=$(sed -n 's/.*peer identity: //p' "$W/trove.log")
+interop_daemon
+AP=$APORT
 [ -n "$TID" ] || fail "no trove peer identity"
 kubo_wait_rt_has 0 "$TID" 30 || fail "the hub's LAN table never held trove"
 for _ in $(seq 100); do
@@ -153,13 +127,10 @@ tr routing get "/pk/${KUBO_ID[0]}" >"$W/pk2" || fail "get /pk/"
 cmp -s "$W/pk" "$W/pk2" || fail "/pk/ came back different"
 expect_refusal "$W/pk" "/pk/$D" "record public key does not match the expected public key"
 echo "ok 4: /pk/ records"
-kill -0 $TPID || fail "trove died"
+kill -0 "$DPID" || fail "trove died"
 # Stopped here so that, under ASan, its shutdown's leak check is read.
-DPID=$(pgrep -P "$TPID" || true)
-kill $TPID; wait $TPID || true
-for _ in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
-TPID=
-if grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$W"/trove*.log; then
+interop_daemon_stop
+if grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$W"/daemon*.log; then
   fail "sanitizer report in trove's log"
 fi
 echo "dht_put_kubo: all ok"

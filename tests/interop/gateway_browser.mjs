@@ -6,29 +6,12 @@
 //
 //   node gateway_browser.mjs GATEWAY_URL ROOT_CID ARTIFACT_DIR
 // ROOT_CID is a directory holding movie.mp4, notes.txt and sub/.
-import './node22.mjs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { ok, bad, inBrowser } from './lib/browser.mjs'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
 
 const [gw, root, artifacts] = process.argv.slice(2)
-let failures = 0
-const ok = (msg) => console.log(`ok ${msg}`)
-const bad = (msg) => { console.log(`FAIL ${msg}`); failures++ }
 
-const profile = await mkdtemp(join(tmpdir(), 'trove-chromium-'))
-// A fresh profile directory: playwright passes it as --user-data-dir.
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  viewport: { width: 1100, height: 700 },
-  timeout: 60000
-})
-try {
-  const page = context.pages()[0] ?? await context.newPage()
+await inBrowser({ viewport: { width: 1100, height: 700 } }, async (page) => {
   // Everything the page asks for must come from the gateway.
   const origins = new Set()
   page.on('request', r => origins.add(new URL(r.url()).origin))
@@ -98,11 +81,4 @@ try {
   else ok(`media requests: ${media.map(m => `${m.status} ${m.range}`).join(', ')}`)
   const others = [...origins].filter(o => o !== new URL(gw).origin && o !== 'null')
   if (others.length) bad(`the page reached other origins: ${others}`)
-} catch (e) {
-  bad(`browser test threw: ${e.stack ?? e}`)
-} finally {
-  await context.close()
-  await rm(profile, { recursive: true, force: true })
-}
-console.log(failures ? `${failures} failed` : 'all passed')
-process.exit(failures ? 1 : 0)
+})

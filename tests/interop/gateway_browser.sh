@@ -9,27 +9,11 @@
 #
 # Needs node, tests/interop/node_modules, /usr/bin/chromium and ffmpeg
 # (make deps).  Bounded in time; the daemon is killed on exit.
-if [ -z "${GW_BROWSER_TIMED:-}" ]; then
-  GW_BROWSER_TIMED=1 exec timeout -k 5 240 bash "$0" "$@"
-fi
-set -euo pipefail
-cd "$(dirname "$0")"
-TROVE=${TROVE_BIN:-$PWD/../../bin/trove}
+INTEROP_TIMEOUT=240
+source "$(dirname "$0")/lib/trove_lib.sh"
 ART=$(cd ../.. && pwd)/tests/artifacts
-for x in /usr/bin/chromium ffmpeg node; do
-  command -v $x >/dev/null || { echo "$x missing: run 'make deps'" >&2; exit 1; }
-done
-[ -d node_modules/playwright-core ] || { echo "node_modules missing: run 'make deps'" >&2; exit 1; }
-WORK=$(mktemp -d /tmp/trove-gwb.XXXXXX)
-export TROVE_PATH=$WORK/repo
-DPID=""
-cleanup() {
-  local rc=$?
-  [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-  rm -rf "$WORK"
-  exit $rc
-}
-trap cleanup EXIT
+interop_need /usr/bin/chromium ffmpeg node
+interop_need_modules playwright-core
 
 D=$WORK/data
 mkdir -p "$D/sub" "$ART"
@@ -40,14 +24,6 @@ echo "some notes" >"$D/notes.txt"
 echo "inside sub" >"$D/sub/inner.txt"
 "$TROVE" init >/dev/null
 ROOT=$("$TROVE" add -r -Q "$D")
-"$TROVE" daemon --gateway=/ip4/127.0.0.1/tcp/0 --api=/ip4/127.0.0.1/tcp/0 >"$WORK/daemon.log" 2>&1 &
-DPID=$!
-for _ in $(seq 100); do
-  grep -q "Daemon is ready" "$WORK/daemon.log" && break
-  kill -0 $DPID 2>/dev/null || { cat "$WORK/daemon.log"; exit 1; }
-  sleep 0.1
-done
-PORT=$(sed -n 's#.*Gateway server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$WORK/daemon.log")
-[ -n "$PORT" ] || { cat "$WORK/daemon.log"; exit 1; }
-echo "gateway http://127.0.0.1:$PORT, root $ROOT, movie $(stat -c %s "$D/movie.mp4") bytes"
-node gateway_browser.mjs "http://127.0.0.1:$PORT" "$ROOT" "$ART"
+interop_daemon
+echo "gateway http://127.0.0.1:$GPORT, root $ROOT, movie $(stat -c %s "$D/movie.mp4") bytes"
+node gateway_browser.mjs "http://127.0.0.1:$GPORT" "$ROOT" "$ART"

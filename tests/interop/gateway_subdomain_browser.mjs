@@ -14,30 +14,13 @@
 //     absolute path, a page below it; none of A's storage there.
 //
 //   node gateway_subdomain_browser.mjs PORT CIDa CIDb SITE
-import './node22.mjs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { check, inBrowser } from './lib/browser.mjs'
 
 const [port, cidA, cidB, site] = process.argv.slice(2)
-let failures = 0
-const ok = (msg) => console.log(`ok ${msg}`)
-const bad = (msg) => { console.log(`FAIL ${msg}`); failures++ }
-const check = (cond, msg) => cond ? ok(msg) : bad(msg)
 
 const originA = `http://${cidA}.ipfs.localhost:${port}`
 const originB = `http://${cidB}.ipfs.localhost:${port}`
-const profile = await mkdtemp(join(tmpdir(), 'trove-chromium-'))
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', `--host-resolver-rules=MAP ${site} 127.0.0.1`, '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  timeout: 60000
-})
-try {
-  const page = context.pages()[0] ?? await context.newPage()
+await inBrowser({ args: [`--host-resolver-rules=MAP ${site} 127.0.0.1`] }, async (page) => {
 
   // 1. The path form on localhost (a subdomain gateway) goes to A's origin.
   const hops = []
@@ -115,12 +98,4 @@ try {
   await page.waitForLoadState()
   check(page.url() === `${originC}/sub/page.html` && (await page.textContent('body')).includes('page 2'),
     `a link on the site leads to its page below (${page.url()})`)
-} finally {
-  await context.close()
-  await rm(profile, { recursive: true, force: true })
-}
-if (failures) {
-  console.log(`${failures} check(s) failed`)
-  process.exit(1)
-}
-console.log('ok origin isolation on the subdomain gateway')
+})

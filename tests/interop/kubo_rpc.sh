@@ -4,31 +4,9 @@
 # the reference CIDs from `trove add -n` on the same files, then
 # kubo_rpc.mjs drives the client and checks every answer (see its header).
 # Needs node and tests/interop/node_modules (make deps).
-set -euo pipefail
-cd "$(dirname "$0")"
-TROVE=${TROVE_BIN:-$PWD/../../bin/trove}
-if [ ! -d node_modules/kubo-rpc-client ] || [ ! -d node_modules/ipfs-unixfs-importer ]; then
-  echo "node_modules missing: run 'make deps'" >&2
-  exit 1
-fi
-WORK=$(mktemp -d /tmp/trove-kubo-rpc.XXXXXX)
-PIDS=()
-cleanup() {
-  local rc=$? bad=0
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  # Sanitizer builds (make check): a report in a daemon's log fails the test.
-  for l in "$WORK"/*.log; do
-    if grep -q -E 'Sanitizer|runtime error' "$l" 2>/dev/null; then
-      echo "sanitizer report in $l:"; cat "$l"; bad=1
-    fi
-  done
-  rm -rf "$WORK"
-  [ $bad = 0 ] || exit 1
-  exit $rc
-}
-trap cleanup EXIT
-t() { "$TROVE" "$@"; }
+source "$(dirname "$0")/lib/trove_lib.sh"
+interop_need node
+interop_need_modules kubo-rpc-client ipfs-unixfs-importer
 
 # start REPO: init and run a daemon on free ports; prints the API URL.
 start() {

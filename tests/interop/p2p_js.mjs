@@ -24,7 +24,7 @@
 // An error answers {error}.  The pattern matches tests/p2p_peer.c: byte o
 // of stream k is (o + 3*(o>>8) + 5*(o>>16) + 29*k) mod 256.
 import './node22.mjs'
-import { createInterface } from 'node:readline'
+import { serve } from './lib/serve.mjs'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@libp2p/noise'
@@ -178,17 +178,5 @@ const commands = {
   quit: async () => { await node.stop(); process.exit(0) }
 }
 
-const rl = createInterface({ input: process.stdin })
-for await (const line of rl) {
-  const [cmd, ...args] = line.trim().split(/\s+/)
-  if (!cmd) continue
-  let out
-  try {
-    if (!commands[cmd]) throw new Error(`unknown command ${cmd}`)
-    out = await commands[cmd](...args)
-  } catch (e) {
-    out = { error: String(e?.stack ?? e) }
-  }
-  process.stdout.write(JSON.stringify(out) + '\n')
-}
+await serve(commands)
 await node.stop()

@@ -18,70 +18,27 @@
 #
 # Every process is started here and killed by PID in the trap; every step
 # has a timeout (the whole test takes ~15 s).
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+INTEROP_TIMEOUT=150
+source "$(dirname "$0")/lib/trove_lib.sh"
 # The runner's TEST_DIR (build/tests, or build-san/tests under make check)
 # holds p2p_peer; P2P_PEER_BIN overrides it.
 TD=${TEST_DIR:-build/tests}
 [[ $TD = /* ]] || TD=$ROOT/$TD
 PEER=${P2P_PEER_BIN:-$TD/p2p_peer}
-cd "$ROOT/tests/interop"
-TROVE=${TROVE_BIN:-$ROOT/bin/trove}
-[ -d node_modules/libp2p ] || { echo "node_modules missing: run 'make deps'" >&2; exit 1; }
+interop_need_modules libp2p
 [ -x "$PEER" ] || { echo "$PEER missing: run 'make tests'" >&2; exit 1; }
-WORK=$(mktemp -d /tmp/trove-p2p-js.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in trove.log js.err peer.out peer.err; do
-    [ -s "$WORK/$f" ] && { echo "--- $f"; tail -n 20 "$WORK/$f"; }
-  done
-  exit 1
-}
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# check JSON PYTHON-EXPR [ARGS...]: assert the expression over d (the
-# parsed JSON) and a (the arguments) holds.
-check() {
-  local json=$1 expr=$2; shift 2
-  python3 -c 'import json, sys
-d = json.loads(sys.argv[1]); a = sys.argv[3:]
-ok = eval(sys.argv[2])
-if not ok: print("not:", sys.argv[2], "in", sys.argv[1][:600]); sys.exit(1)' "$json" "$expr" "$@" ||
-    fail "check failed"
-}
 
 # ---- the js node, driven through a pipe: one command, one JSON line back
-coproc JS { exec node p2p_js.mjs 2>"$WORK/js.err"; }
+coproc JS { exec node p2p_js.mjs 2>"$WORK/js.log"; }
 PIDS+=("$JS_PID")
-js() {
-  echo "$*" >&"${JS[1]}"
-  local line
-  IFS= read -r -t 40 line <&"${JS[0]}" || fail "js: no answer to '$*'"
-  case $line in '{"error"'*) fail "js: $* -> $line" ;; esac
-  printf '%s\n' "$line"
-}
+JS_WAIT=40
 
 # ---- trove daemon on free ports
-export TROVE_PATH=$WORK/trove
-TP=$(port)
-"$TROVE" init >/dev/null
-"$TROVE" config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$TP\"]" >/dev/null
-timeout 80 "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/$(port) \
-  --gateway=/ip4/127.0.0.1/tcp/$(port) >"$WORK/trove.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 100); do
-  grep -q "Daemon is ready" "$WORK/trove.log" 2>/dev/null && break
-  sleep 0.1
-done
-grep -q "Swarm listening on /ip4/127.0.0.1/tcp/$TP" "$WORK/trove.log" ||
+trove_p2p_init
+TP=$TPORT
+interop_daemon
+grep -q "Swarm listening on /ip4/127.0.0.1/tcp/$TP" "$WORK/daemon.log" ||
   fail "trove does not print its swarm address"
-TID=$(sed -n 's/.*peer identity: //p' "$WORK/trove.log")
 [ -n "$TID" ] || fail "no trove peer identity"
 
 a=$(js addr)
@@ -131,11 +88,11 @@ echo "ok trove -> js"
 
 # ---- many concurrent streams, large transfers: js <-> p2p_peer
 N=32 SZ=$((2 * 1024 * 1024)) SINK=$((64 * 1024 * 1024))
-"$PEER" --listen /ip4/127.0.0.1/tcp/0 >"$WORK/peer.out" 2>"$WORK/peer.err" &
+"$PEER" --listen /ip4/127.0.0.1/tcp/0 >"$WORK/peer.log" 2>"$WORK/peer_err.log" &
 PPID_=$!
 PIDS+=($PPID_)
-for _ in $(seq 50); do grep -q '^id ' "$WORK/peer.out" && break; sleep 0.1; done
-PMA=$(awk '/^listen /{print $2; exit}' "$WORK/peer.out")
+for _ in $(seq 50); do grep -q '^id ' "$WORK/peer.log" && break; sleep 0.1; done
+PMA=$(awk '/^listen /{print $2; exit}' "$WORK/peer.log")
 [ -n "$PMA" ] || fail "p2p_peer printed no address"
 out=$(js echo "$PMA" $N $SZ)
 echo "js -> p2p_peer echo: $out"
@@ -144,15 +101,15 @@ out=$(js sink "$PMA" 1 $SINK)
 echo "js -> p2p_peer sink: $out"
 check "$out" 'd["ok"] == 1'
 kill -USR1 $PPID_
-for _ in $(seq 50); do grep -q '^stats ' "$WORK/peer.out" && break; sleep 0.1; done
-grep -q "^stats .* echoed=$((N * SZ)) sunk=$SINK\$" "$WORK/peer.out" ||
-  fail "p2p_peer's counts: $(grep '^stats' "$WORK/peer.out")"
+for _ in $(seq 50); do grep -q '^stats ' "$WORK/peer.log" && break; sleep 0.1; done
+grep -q "^stats .* echoed=$((N * SZ)) sunk=$SINK\$" "$WORK/peer.log" ||
+  fail "p2p_peer's counts: $(grep '^stats' "$WORK/peer.log")"
 
-out=$(timeout 30 "$PEER" --dial "$JSMA" --proto echo --streams $N --bytes $SZ --timeout 25 2>>"$WORK/peer.err") ||
+out=$(timeout 30 "$PEER" --dial "$JSMA" --proto echo --streams $N --bytes $SZ --timeout 25 2>>"$WORK/peer_err.log") ||
   fail "p2p_peer -> js echo: $out"
 echo "p2p_peer -> js echo: $out"
 grep -q "^result .* ok=$N failed=0 verified=$((N * SZ)) " <<<"$out" || fail "p2p_peer -> js echo: $out"
-out=$(timeout 30 "$PEER" --dial "$JSMA" --proto sink --streams 1 --bytes $SINK --timeout 25 2>>"$WORK/peer.err") ||
+out=$(timeout 30 "$PEER" --dial "$JSMA" --proto sink --streams 1 --bytes $SINK --timeout 25 2>>"$WORK/peer_err.log") ||
   fail "p2p_peer -> js sink: $out"
 echo "p2p_peer -> js sink: $out"
 out=$(js stats)

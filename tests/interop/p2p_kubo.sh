@@ -10,44 +10,17 @@
 # ping`, `trove swarm peers`, `trove id` (Addresses and Protocols from the
 # host), and the swarm commands' error answers.  Skipped (passes)
 # when Kubo is not installed.
-set -euo pipefail
-TROVE=${TROVE_BIN:-$PWD/bin/trove}
-IPFS=${IPFS_BIN:-$(go env GOPATH 2>/dev/null || echo /root/go)/bin/ipfs}
-[ -x "$IPFS" ] || { echo "skip: no Kubo at $IPFS (make deps)"; exit 0; }
-WORK=$(mktemp -d /tmp/trove-p2p-kubo.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- trove log"; cat "$WORK/trove.log"; exit 1; }
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+INTEROP_TIMEOUT=180
+source "$(dirname "$0")/lib/trove_lib.sh"
+kubo_need
 
-export TROVE_PATH=$WORK/trove IPFS_PATH=$WORK/kubo
-TP=$(port)
-"$TROVE" init >/dev/null
-"$TROVE" config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$TP\"]" >/dev/null
-timeout 120 "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/$(port) \
-  --gateway=/ip4/127.0.0.1/tcp/$(port) >"$WORK/trove.log" 2>&1 &
-PIDS+=($!)
-"$IPFS" init --profile=test >/dev/null 2>&1
-"$IPFS" config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$(port)\"]"
-"$IPFS" config Addresses.API /ip4/127.0.0.1/tcp/$(port)
-"$IPFS" config Addresses.Gateway /ip4/127.0.0.1/tcp/$(port)
-"$IPFS" config Routing.Type none
-"$IPFS" config --json Bootstrap '[]'
-timeout 120 "$IPFS" daemon >"$WORK/kubo.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 100); do
-  grep -q "Daemon is ready" "$WORK/trove.log" 2>/dev/null &&
-    grep -q "Daemon is ready" "$WORK/kubo.log" 2>/dev/null && break
-  sleep 0.2
-done
-grep -q "Swarm listening on /ip4/127.0.0.1/tcp/$TP" "$WORK/trove.log" ||
+trove_p2p_init
+TP=$TPORT
+interop_daemon
+kubo_init
+kubo_daemon
+grep -q "Swarm listening on /ip4/127.0.0.1/tcp/$TP" "$WORK/daemon.log" ||
   fail "trove does not print its swarm address"
-TID=$(sed -n 's/.*peer identity: //p' "$WORK/trove.log")
 [ -n "$TID" ] || fail "no trove peer identity"
 
 out=$(timeout 30 "$IPFS" swarm connect "/ip4/127.0.0.1/tcp/$TP/p2p/$TID")
@@ -78,8 +51,7 @@ P
 timeout 10 "$IPFS" swarm peers | grep -q "$TID" || fail "Kubo lost the connection"
 
 # ---- trove -> Kubo, through trove's API and CLI
-KID=$("$IPFS" id -f '<id>')
-KP=$("$IPFS" config Addresses.Swarm | python3 -c 'import json,sys; print(json.load(sys.stdin)[0].rsplit("/",1)[1])')
+KID=$KUBO_ID KP=$KPORT
 out=$(timeout 30 "$TROVE" swarm peers)
 echo "$out"
 grep -q "/p2p/$KID\$" <<<"$out" || fail "trove swarm peers (inbound): $out"

@@ -14,24 +14,9 @@
 # network with the public bootstrap list) and Routing.Type none.  Every
 # process is stopped by the trap; a run takes ~10 s.  Skipped (passes)
 # when Kubo is not installed.
-set -euo pipefail
-TROVE=${TROVE_BIN:-$PWD/bin/trove}
-IPFS=${IPFS_BIN:-$(go env GOPATH 2>/dev/null || echo /root/go)/bin/ipfs}
-[ -x "$IPFS" ] || { echo "skip: no Kubo at $IPFS (make deps)"; exit 0; }
-WORK=$(mktemp -d /tmp/trove-p2p-pnet.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$WORK"/*.log; do echo "--- $f"; tail -n 20 "$f"; done
-  exit 1
-}
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+INTEROP_TIMEOUT=120
+source "$(dirname "$0")/lib/trove_lib.sh"
+kubo_need
 # Commands, each bounded (a dial that hangs shows as exit status 124).
 kubo() { local d=$1; shift; IPFS_PATH=$WORK/$d timeout 30 "$IPFS" "$@"; }
 trv() { timeout 30 "$TROVE" "$@"; }
@@ -45,15 +30,11 @@ B64=$(python3 -c "import base64,sys; print(base64.b64encode(bytes.fromhex('$KEY'
 hexkey() { printf '/key/swarm/psk/1.0.0/\n/base16/\n%s\n' "$1"; }
 
 # ---- trove, with the key as base64 and CRLF line ends
-export TROVE_PATH=$WORK/trove
-TP=$(port)
-"$TROVE" init >/dev/null
-"$TROVE" config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$TP\"]" >/dev/null
+trove_p2p_init
+TP=$TPORT
 printf '/key/swarm/psk/1.0.0/\r\n/base64/\r\n%s\r\n' "$B64" >"$TROVE_PATH/swarm.key"
 # Debug logs: failed handshakes are logged there.
-TROVE_LOG=debug timeout 60 "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/$(port) \
-  --gateway=/ip4/127.0.0.1/tcp/$(port) >"$WORK/trove.log" 2>&1 &
-PIDS+=($!)
+TROVE_LOG=debug interop_daemon
 
 # ---- Kubo: k1 with the key, k2 with another, k3 with none (k4: for
 # LIBP2P_FORCE_PNET below)
@@ -75,22 +56,21 @@ for k in k1 k2 k3; do
 done
 for _ in $(seq 150); do
   ready=1
-  for l in trove k1 k2 k3; do grep -q "Daemon is ready" "$WORK/$l.log" 2>/dev/null || ready=0; done
+  for l in k1 k2 k3; do grep -q "Daemon is ready" "$WORK/$l.log" 2>/dev/null || ready=0; done
   [ $ready = 1 ] && break
   sleep 0.1
 done
 [ $ready = 1 ] || fail "a daemon did not start"
-TID=$(sed -n 's/.*peer identity: //p' "$WORK/trove.log")
 [ -n "$TID" ] || fail "no trove peer identity"
 declare -A KID
 for k in k1 k2 k3; do KID[$k]=$(kubo $k id -f '<id>'); done
 
 # ---- the same lines, the same fingerprint
-for l in trove k1; do
+for l in daemon k1; do
   grep -qx "Swarm is limited to private network of peers with the swarm key" "$WORK/$l.log" ||
     fail "$l does not say it is in a private network"
 done
-fp_trove=$(sed -n 's/^Swarm key fingerprint: //p' "$WORK/trove.log")
+fp_trove=$(sed -n 's/^Swarm key fingerprint: //p' "$WORK/daemon.log")
 fp_kubo=$(sed -n 's/^Swarm key fingerprint: //p' "$WORK/k1.log")
 echo "fingerprint: trove $fp_trove, Kubo $fp_kubo"
 [[ "$fp_trove" =~ ^[0-9a-f]{32}$ ]] || fail "trove's fingerprint: '$fp_trove'"
@@ -120,7 +100,7 @@ timeout 10 "$TROVE" swarm peers | grep -q "^/ip4/127.0.0.1/tcp/${KP[k1]}/p2p/${K
 echo "ok trove -> Kubo (same key), ping"
 
 # ---- another key, and none: refused both ways, by both
-before=$(grep -c "handshake with .* failed (private network)" "$WORK/trove.log" || true)
+before=$(grep -c "handshake with .* failed (private network)" "$WORK/daemon.log" || true)
 refused() { # what, then the command that must fail
   local what=$1 rc=0; shift
   out=$("$@" 2>&1) || rc=$?
@@ -140,19 +120,19 @@ done
 # Each refusal is a failed handshake on trove's side (trove may see a
 # dial from Kubo more than once: Kubo retries).
 for _ in $(seq 50); do
-  after=$(grep -c "handshake with .* failed (private network)" "$WORK/trove.log" || true)
+  after=$(grep -c "handshake with .* failed (private network)" "$WORK/daemon.log" || true)
   [ $((after - before)) -ge 4 ] && break
   sleep 0.1
 done
 [ $((after - before)) -ge 4 ] || fail "trove logged $((after - before)) failed handshakes, not 4"
-grep -q "inbound handshake with /ip4/127.0.0.1/tcp/.* failed (private network)" "$WORK/trove.log" ||
+grep -q "inbound handshake with /ip4/127.0.0.1/tcp/.* failed (private network)" "$WORK/daemon.log" ||
   fail "no inbound failure logged"
-grep -q "outbound handshake with /ip4/127.0.0.1/tcp/${KP[k2]} failed (private network)" "$WORK/trove.log" ||
+grep -q "outbound handshake with /ip4/127.0.0.1/tcp/${KP[k2]} failed (private network)" "$WORK/daemon.log" ||
   fail "no outbound failure logged"
 # trove keeps serving its private network.
 out=$(timeout 20 "$TROVE" ping -n 1 "${KID[k1]}")
 grep -q 'Pong received' <<<"$out" || fail "trove ping k1 after the refusals: $out"
-kill -0 "${PIDS[0]}" || fail "trove died"
+kill -0 "$DPID" || fail "trove died"
 echo "ok trove still serves k1"
 
 # ---- LIBP2P_FORCE_PNET=1 without a key; a malformed key

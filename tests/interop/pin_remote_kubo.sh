@@ -12,53 +12,17 @@
 # pins.  Both nodes in temporary repos on free ports, Kubo with the test
 # profile, no bootstrap and Routing.Type none.  Skipped (passes) when Kubo
 # is not installed.
-set -euo pipefail
-TROVE=${TROVE_BIN:-$PWD/bin/trove}
-IPFS=${IPFS_BIN:-$(go env GOPATH 2>/dev/null || echo /root/go)/bin/ipfs}
-[ -x "$IPFS" ] || { echo "skip: no Kubo at $IPFS (make deps)"; exit 0; }
-WORK=$(mktemp -d /tmp/trove-psa-kubo.XXXXXX)
-PIDS=()
-cleanup() {
-  local rc=$?
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  if grep -q -E 'Sanitizer|runtime error' "$WORK/trove.log" 2>/dev/null; then
-    echo "FAIL: sanitizer report:"; cat "$WORK/trove.log"; rc=1
-  fi
-  rm -rf "$WORK"
-  exit $rc
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- trove log"; tail -n 40 "$WORK/trove.log"; exit 1; }
-eq() { [ "$1" = "$2" ] || fail "expected '$2', got '$1' ${3:-}"; }
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+INTEROP_TIMEOUT=300
+source "$(dirname "$0")/lib/trove_lib.sh"
+kubo_need
 
-export TROVE_PATH=$WORK/trove IPFS_PATH=$WORK/kubo
-TP=$(port) AP=$(port)
-"$TROVE" init >/dev/null
+trove_p2p_init
 TOK=$("$TROVE" mirror token add kubo 2>/dev/null)
-"$TROVE" config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$TP\"]" >/dev/null
-"$TROVE" config --json Bootstrap '[]' >/dev/null
 "$TROVE" config Mirror.FetchTimeout 30s >/dev/null
-timeout 300 "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/$AP \
-  --gateway=/ip4/127.0.0.1/tcp/$(port) >"$WORK/trove.log" 2>&1 &
-PIDS+=($!)
-"$IPFS" init --profile=test >/dev/null 2>&1
-"$IPFS" config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$(port)\"]"
-"$IPFS" config Addresses.API /ip4/127.0.0.1/tcp/$(port)
-"$IPFS" config Addresses.Gateway /ip4/127.0.0.1/tcp/$(port)
-"$IPFS" config Routing.Type none
-"$IPFS" config --json Bootstrap '[]'
-timeout 300 "$IPFS" daemon >"$WORK/kubo.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 150); do
-  grep -q "Daemon is ready" "$WORK/trove.log" 2>/dev/null &&
-    grep -q "Daemon is ready" "$WORK/kubo.log" 2>/dev/null && break
-  sleep 0.2
-done
-grep -q "Daemon is ready" "$WORK/trove.log" && grep -q "Daemon is ready" "$WORK/kubo.log" ||
-  fail "daemons did not start"
-EP="http://127.0.0.1:$AP"
+interop_daemon
+kubo_init
+kubo_daemon
+EP="http://127.0.0.1:$APORT"
 
 "$IPFS" pin remote service add trove "$EP" "$TOK"
 eq "$("$IPFS" pin remote service ls --stat)" "trove $EP 0/0/0/0"

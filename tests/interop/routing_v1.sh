@@ -23,55 +23,17 @@
 #   5. Gateway.ExposeRoutingAPI false: /routing/v1/ is not served (404).
 # Every wait is bounded; every process is stopped by the traps.  Skipped
 # (passes) when Kubo or node is not installed.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-source tests/interop/lib/dht_kubo_lib.sh
-kubo_available || { echo "skip: no Kubo at $KUBO_BIN"; exit 0; }
+INTEROP_TIMEOUT=600 INTEROP_DHT_KUBO=1
+source "$(dirname "$0")/lib/trove_lib.sh"
 command -v node >/dev/null || { echo "skip: no node"; exit 0; }
-[ -d tests/interop/node_modules/@helia/delegated-routing-v1-http-api-client ] ||
+[ -d node_modules/@helia/delegated-routing-v1-http-api-client ] ||
   { echo "skip: run make deps (tests/interop/node_modules)"; exit 0; }
-TROVE=${TROVE_BIN:-$PWD/bin/trove}
-kubo_lib_init
-TPID=
-stop_trove() {
-  if [ -n "$TPID" ]; then
-    kill "$TPID" 2>/dev/null || true
-    wait "$TPID" 2>/dev/null || true
-  fi
-  TPID=
-  # timeout(1) may be gone before the daemon: its api file goes last.
-  for _ in $(seq 100); do
-    [ -e "$KUBO_WORK/trove/api" ] || break
-    sleep 0.1
-  done
-}
-cleanup() {
-  stop_trove
-  kubo_stop_all
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  echo "--- trove log" >&2; tail -n 30 "$KUBO_WORK/trove.log" >&2
-  for f in "$KUBO_WORK"/k*.log; do echo "--- $f" >&2; tail -n 10 "$f" >&2; done
-  exit 1
-}
-trv() { TROVE_PATH=$KUBO_WORK/trove timeout 60 "$TROVE" "$@"; }
+trv() { timeout 60 "$TROVE" "$@"; }
 start_trove() {
-  GWP=$(kubo_port)
   # The last run's "Daemon is ready" is not ours.
-  [ -e "$KUBO_WORK/trove.log" ] && mv "$KUBO_WORK/trove.log" "$KUBO_WORK/trove.prev.log"
-  TROVE_PATH=$KUBO_WORK/trove timeout 300 "$TROVE" daemon \
-    --api=/ip4/127.0.0.1/tcp/$(kubo_port) \
-    --gateway=/ip4/127.0.0.1/tcp/$GWP >"$KUBO_WORK/trove.log" 2>&1 &
-  TPID=$!
-  for _ in $(seq 100); do
-    grep -q "Daemon is ready" "$KUBO_WORK/trove.log" 2>/dev/null && break
-    kill -0 $TPID 2>/dev/null || fail "trove daemon died"
-    sleep 0.1
-  done
-  grep -q "Daemon is ready" "$KUBO_WORK/trove.log" || fail "trove did not start"
-  GW=http://127.0.0.1:$GWP
+  [ -e "$WORK/daemon.log" ] && mv "$WORK/daemon.log" "$WORK/daemon.prev.log"
+  interop_daemon
+  GW=http://127.0.0.1:$GPORT
 }
 # probe URL [curl args]: "STATUS CONTENT-TYPE" (the type without parameters).
 probe() {
@@ -84,12 +46,10 @@ probe() {
 kubo_new 0
 kubo_start 0
 KGW=http://$(kubo 0 config Addresses.Gateway | sed -n 's#^/ip4/\([^/]*\)/tcp/\([0-9]*\)$#\1:\2#p')
-trv init >/dev/null
-trv config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$(kubo_port)\"]" >/dev/null
+trove_p2p_init
 trv config --json Bootstrap "[\"${KUBO_ADDR[0]}\"]" >/dev/null
 trv config --json Routing.LoopbackAddressesOnLanDHT true >/dev/null
 start_trove
-TID=$(sed -n 's/.*peer identity: //p' "$KUBO_WORK/trove.log")
 kubo_wait_rt_has 0 "$TID" 30 || fail "the hub's LAN table never held trove"
 kubo_new 2
 kubo_start 2
@@ -111,7 +71,7 @@ done
 echo "ok 1: trove's /routing/v1 lists C as provider of $KCID"
 
 # --- 2. Helia's client
-(cd tests/interop && timeout 120 node routing_v1.mjs "$GW/" "$KCID" "$C" \
+(timeout 120 node routing_v1.mjs "$GW/" "$KCID" "$C" \
   "${KUBO_SWARM_PORT[2]}" "$NAME" "/ipfs/$KCID" "$KUBO_WORK") ||
   fail "Helia's delegated routing client against trove"
 echo "ok 2: Helia's client: providers, peers, getIPNS (valid), putIPNS"
@@ -167,11 +127,11 @@ for p in "/routing/v1/providers/$UNKNOWN" "/routing/v1/peers/$NOBODY"; do
 done
 [ "$(probe "$GW/routing/v1/ipns/$NAME" -X PUT -H 'Content-Type: application/vnd.ipfs.ipns-record' \
   --data-binary @"$KUBO_WORK/c.txt")" = "400 text/plain" ] || fail "PUT of a non-record"
-kill -0 $TPID || fail "trove died"
+kill -0 "$DPID" || fail "trove died"
 echo "ok 4: formats, and status codes as Kubo's"
 
 # --- 5. switched off
-stop_trove
+interop_daemon_stop
 trv config --json Gateway.ExposeRoutingAPI false >/dev/null
 start_trove
 got=$(probe "$GW/routing/v1/providers/$KCID")

@@ -5,29 +5,13 @@
 //
 //   node status_browser.mjs API_URL ARTIFACT_DIR EXPECT_JSON
 // EXPECT_JSON: {"peer_id", "recursive", "cids": [...]} from the API.
-import './node22.mjs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { ok, bad, inBrowser } from './lib/browser.mjs'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
 
 const [api, artifacts, expectJson] = process.argv.slice(2)
 const want = JSON.parse(expectJson)
-let failures = 0
-const ok = (msg) => console.log(`ok ${msg}`)
-const bad = (msg) => { console.log(`FAIL ${msg}`); failures++ }
 
-const profile = await mkdtemp(join(tmpdir(), 'trove-chromium-'))
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  viewport: { width: 1200, height: 900 },
-  timeout: 60000
-})
-try {
-  const page = context.pages()[0] ?? await context.newPage()
+await inBrowser({ viewport: { width: 1200, height: 900 } }, async (page) => {
   const origins = new Set()
   page.on('request', r => origins.add(new URL(r.url()).origin))
   const errors = []
@@ -61,8 +45,4 @@ try {
   await page.screenshot({ path: shot, fullPage: true })
   ok(`status page: chart of ${pts} point(s), ${cids.length} pins listed, peer ${want.peer_id}`)
   console.log(`screenshot: ${shot}`)
-} finally {
-  await context.close()
-  await rm(profile, { recursive: true, force: true })
-}
-if (failures) { console.log(`${failures} failure(s)`); process.exit(1) }
+})
