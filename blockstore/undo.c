@@ -156,13 +156,14 @@ int bs_undo_pin(bs_undo_t *u, bs_txn_t *txn, const dag_cid_t *cid,
 }
 
 int bs_undo_merge(bs_undo_t *u, const bs_undo_t *older) {
+  /* Its blocks are there only while nothing was deleted since it began.
+   * Set first: a merge cut short by -ENOMEM leaves u exact still. */
+  u->del0 = older->del0;
   for (size_t i = 0; i < older->stored.cap; i++) {
     tr_fp_t v = older->stored.slots[i];
     if ((v.hi || v.lo) && tr_fpset_add(&u->stored, v) < 0)
       return -ENOMEM;
   }
-  /* Its blocks are there only while nothing was deleted since it began. */
-  u->del0 = older->del0;
   return 0;
 }
 

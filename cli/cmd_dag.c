@@ -481,9 +481,12 @@ static int import_one(bs_env_t *env, const char *path, import_ctx_t *c) {
               (unsigned long long)bs_undo_count(c->undo), tr_strerror(e));
   }
   /* Kept for the roots' pins (bs_undo_pin), which need not look up what
-   * the files before stored either. */
-  if (!rc && c->done)
-    rc = bs_undo_merge(c->undo, c->done);
+   * the files before stored either (short of memory for that, the pins
+   * look up what the earlier files stored). */
+  if (!rc && c->done && bs_undo_merge(c->undo, c->done)) {
+    bs_undo_free(c->done);
+    c->done = NULL;
+  }
   if (!rc) {
     bs_undo_free(c->done);
     c->done = c->undo;
@@ -547,7 +550,9 @@ int cmd_dag_import(cli_t *cli, int argc, char **argv) {
     if ((rc = bs_txn_begin(env, 0, &txn)) == 0) {
       for (size_t i = 0; i < c.nroots; i++) {
         char s[DAG_CID_STR_MAX];
-        int e = bs_undo_pin(c.done, txn, &c.roots[i], NULL, NULL);
+        int e = c.done ? bs_undo_pin(c.done, txn, &c.roots[i], NULL, NULL)
+                       : bs_pin_add(txn, &c.roots[i], BS_PIN_RECURSIVE, NULL,
+                                    NULL);
         if (e == 0)
           printf("Pinned root\t%s\tsuccess\n", dag_cid_str(&c.roots[i], s));
         else {
