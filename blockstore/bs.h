@@ -228,6 +228,23 @@ int bs_undo_put(bs_undo_t *u, bs_batch_t *b, const dag_cid_t *cid,
                 const uint8_t *data, size_t len) TR_WUR;
 /* Blocks recorded so far. */
 uint64_t bs_undo_count(const bs_undo_t *u);
+/* bs_pin_add(txn, cid, BS_PIN_RECURSIVE, name, missing) for a root of the
+ * import that succeeded, without looking up the blocks it stored new: a
+ * pin's completeness walk otherwise looks up every block of the DAG, and
+ * each lookup maps its B-tree leaf and the kernel's fault-around (a
+ * 200k-block import: ~390 MiB of RSS).  Exact: the blocks the log
+ * recorded are known stored while the deletion generation has not moved
+ * since bs_undo_new (every deletion bumps it); when it has, every block is
+ * looked up.  Blocks the import found present are looked up always
+ * (another import's undo or a block rm may have taken them).  Call in a
+ * write transaction that sees every commit of the import. */
+int bs_undo_pin(bs_undo_t *u, bs_txn_t *txn, const dag_cid_t *cid,
+                const char *name, dag_cid_t *missing) TR_WUR;
+/* Add to u what older (an earlier import, succeeded) recorded, for
+ * bs_undo_pin over both; u's deletion generation becomes older's.  Only
+ * bs_undo_pin sees older's blocks: bs_undo_run deletes u's own.  0 or
+ * -ENOMEM (u then holds part of older's blocks, and stays exact). */
+int bs_undo_merge(bs_undo_t *u, const bs_undo_t *older) TR_WUR;
 /* Delete the recorded blocks, UNDO_CHUNK per write transaction, the last
  * commit durable.  Call after bs_batch_end(b, 0), with no transaction of
  * this thread open.  Recorded blocks that are absent (put in the aborted

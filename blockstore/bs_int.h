@@ -69,6 +69,18 @@ int bs__sync(bs_env_t *env) TR_WUR;
  * across its chunks (gc.c).  0 when never pinned. */
 int bs__pin_gen(bs_txn_t *txn, uint64_t *gen) TR_WUR;
 
+/* The deletion generation: bumped in every transaction that deletes
+ * blocks (bs_del, GC's chunks), so that whoever saw a block stored can
+ * tell, by the same number later, that it is still there (bs_undo_pin).
+ * 0 in a repo where nothing was ever deleted. */
+int bs__del_gen(bs_txn_t *txn, uint64_t *gen) TR_WUR;
+int bs__del_bump(bs_txn_t *txn) TR_WUR;
+/* bs_pin_add, with the blocks in present (fingerprints, dag_cid_fp; may be
+ * NULL) taken as stored without a lookup: the caller knows. */
+int bs__pin_add(bs_txn_t *txn, const dag_cid_t *cid, int type,
+                const char *name, dag_cid_t *missing,
+                const tr_fpset_t *present) TR_WUR;
+
 /* bs_open() flag for bs_compact(), which holds repo.lock exclusively
  * itself. */
 enum { BS__NOLOCK = 0x100 };

@@ -138,11 +138,14 @@ static int sort_garbage(garbage_t *g) {
  * pages, which a transaction copies once. */
 static int delete_blocks(bs_txn_t *txn, const garbage_t *g, size_t *at,
                          bs_gc_cb cb, void *ud, bs_gc_stats_t *st) {
+  /* Bumped whether or not this chunk finds anything left to delete. */
+  int err = bs__del_bump(txn);
+  if (err)
+    return err;
   MDB_cursor *cur;
   int rc = mdb_cursor_open(txn->mdb, txn->env->blocks, &cur);
   if (rc)
     return bs__err(rc);
-  int err = 0;
   for (int n = 0; n < GC_CHUNK && *at < g->n && !err; n++) {
     if (n % GC_RELEASE_LOOKUPS == GC_RELEASE_LOOKUPS - 1)
       bs__release_map_in_txn(txn->env);

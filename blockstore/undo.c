@@ -44,6 +44,11 @@ struct bs_undo {
   int fd;         /* the spill file, or -1 */
   uint64_t filed; /* bytes in the file */
   uint64_t n;     /* records */
+  /* The same blocks as fingerprints, for bs_undo_pin, and the deletion
+   * generation when the log began: while it has not moved, they are all
+   * still stored. */
+  tr_fpset_t stored;
+  uint64_t del0;
 };
 
 int bs_undo_new(bs_env_t *env, bs_undo_t **out) {
@@ -56,6 +61,8 @@ int bs_undo_new(bs_env_t *env, bs_undo_t **out) {
   int rc = bs_txn_begin(env, BS_RDONLY, &txn);
   if (!rc) {
     rc = bs__pin_gen(txn, &u->gen0);
+    if (!rc)
+      rc = bs__del_gen(txn, &u->del0);
     bs_txn_abort(txn);
   }
   if (rc) {
@@ -70,6 +77,7 @@ void bs_undo_free(bs_undo_t *u) {
   if (!u)
     return;
   tr_bytes_free(&u->mem);
+  tr_fpset_free(&u->stored);
   if (u->fd >= 0)
     close(u->fd);
   tr_free(u);
@@ -113,6 +121,8 @@ static int record(bs_undo_t *u, const dag_cid_t *cid) {
     rc = tr_bytes_append(&u->mem, k.mv_data, k.mv_size);
   if (!rc)
     u->n++;
+  if (!rc && (rc = tr_fpset_add(&u->stored, dag_cid_fp(cid))) > 0)
+    rc = 0;
   return rc;
 }
 
@@ -128,6 +138,33 @@ int bs_undo_put(bs_undo_t *u, bs_batch_t *b, const dag_cid_t *cid,
    * the import, whose undo then deletes what was recorded before - this
    * block goes with the aborted batch, or stays for GC if committed. */
   return record(u, cid);
+}
+
+int bs_undo_pin(bs_undo_t *u, bs_txn_t *txn, const dag_cid_t *cid,
+                const char *name, dag_cid_t *missing) {
+  /* Only a deletion can take a block this log stored: the log's own undo
+   * (not run: the import succeeded), GC (the import holds the gc lock,
+   * and GC's chunks bump the generation anyway), block rm, scrub's drop
+   * and another import's undo (bs_del: they bump it).  Should one have
+   * committed since the log began, every block is looked up. */
+  uint64_t del;
+  int rc = bs__del_gen(txn, &del);
+  if (rc)
+    return rc;
+  return bs__pin_add(txn, cid, BS_PIN_RECURSIVE, name, missing,
+                     del == u->del0 ? &u->stored : NULL);
+}
+
+int bs_undo_merge(bs_undo_t *u, const bs_undo_t *older) {
+  /* Its blocks are there only while nothing was deleted since it began.
+   * Set first: a merge cut short by -ENOMEM leaves u exact still. */
+  u->del0 = older->del0;
+  for (size_t i = 0; i < older->stored.cap; i++) {
+    tr_fp_t v = older->stored.slots[i];
+    if ((v.hi || v.lo) && tr_fpset_add(&u->stored, v) < 0)
+      return -ENOMEM;
+  }
+  return 0;
 }
 
 /* GC's mark of everything the pins keep, in a read snapshot; *gen the

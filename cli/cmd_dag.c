@@ -158,6 +158,7 @@ typedef struct win {
 typedef struct import_ctx {
   bs_batch_t *batch;
   bs_undo_t *undo; /* the blocks this file's import stored new */
+  bs_undo_t *done; /* those of the files imported so far, for the pins */
   dag_car_reader_t car;
   bool eof;
   int nthreads;
@@ -479,7 +480,18 @@ static int import_one(bs_env_t *env, const char *path, import_ctx_t *c) {
               "stored: %s (they are unpinned: gc removes them)\n", path,
               (unsigned long long)bs_undo_count(c->undo), tr_strerror(e));
   }
-  bs_undo_free(c->undo);
+  /* Kept for the roots' pins (bs_undo_pin), which need not look up what
+   * the files before stored either (short of memory for that, the pins
+   * look up what the earlier files stored). */
+  if (!rc && c->done && bs_undo_merge(c->undo, c->done)) {
+    bs_undo_free(c->done);
+    c->done = NULL;
+  }
+  if (!rc) {
+    bs_undo_free(c->done);
+    c->done = c->undo;
+  } else
+    bs_undo_free(c->undo);
   c->undo = NULL;
   if (fd)
     close(fd);
@@ -538,7 +550,9 @@ int cmd_dag_import(cli_t *cli, int argc, char **argv) {
     if ((rc = bs_txn_begin(env, 0, &txn)) == 0) {
       for (size_t i = 0; i < c.nroots; i++) {
         char s[DAG_CID_STR_MAX];
-        int e = bs_pin_add(txn, &c.roots[i], BS_PIN_RECURSIVE, NULL, NULL);
+        int e = c.done ? bs_undo_pin(c.done, txn, &c.roots[i], NULL, NULL)
+                       : bs_pin_add(txn, &c.roots[i], BS_PIN_RECURSIVE, NULL,
+                                    NULL);
         if (e == 0)
           printf("Pinned root\t%s\tsuccess\n", dag_cid_str(&c.roots[i], s));
         else {
@@ -552,6 +566,7 @@ int cmd_dag_import(cli_t *cli, int argc, char **argv) {
     if (rc)
       status = cli_fail("dag import: pinning roots", rc);
   }
+  bs_undo_free(c.done);
   bs_gc_unlock(lock);
   if (stats)
     printf("Imported %llu blocks\n", (unsigned long long)c.blocks);

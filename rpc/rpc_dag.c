@@ -241,7 +241,7 @@ static int pin_roots(bs_txn_t *txn, const void *arg, size_t len) {
   char s[DAG_CID_STR_MAX], ms[DAG_CID_STR_MAX], msg[800];
   for (size_t i = 0; i < m->nroots; i++) {
     dag_cid_t missing;
-    int e = bs_pin_add(txn, &m->roots[i], BS_PIN_RECURSIVE, NULL, &missing);
+    int e = bs_undo_pin(m->undo, txn, &m->roots[i], NULL, &missing);
     msg[0] = 0;
     if (e == TR_EINCOMPLETE)
       rpc_errmsg(TR_ENOTFOUND, dag_cid_str(&missing, ms), msg, sizeof msg);

@@ -77,6 +77,53 @@ expect_fail t dag import "$WORK/bad.car"
 eq "$(t repo stat | awk '/NumObjects/{print $2}')" 0
 if t dag import < "$WORK/bad.car" 2>/dev/null; then fail "pipe: corrupt CAR accepted"; fi
 eq "$(t repo stat | awk '/NumObjects/{print $2}')" 0
+# A well-formed CAR that lacks one block of its DAG (the 3rd section, a
+# leaf of big): every block it has is stored, the root is not pinned (the
+# pin looks up what the import did not store itself), the import fails.
+car_pick() { # CAR IN, OUT, which block sections to keep (Python, of k)
+  python3 - "$@" <<'PY'
+import sys
+b = open(sys.argv[1], 'rb').read()
+def uv(i):
+    n = s = 0
+    while True:
+        c = b[i]; i += 1; n |= (c & 0x7f) << s; s += 7
+        if c < 0x80: return n, i
+n, i = uv(0); out = bytearray(b[:i + n]); i += n; k = 0
+while i < len(b):
+    n, j = uv(i)
+    if eval(sys.argv[3]): out += b[i:j + n]
+    i = j + n; k += 1
+open(sys.argv[2], 'wb').write(out)
+PY
+}
+car_pick "$WORK/a.car" "$WORK/lacking.car" 'k != 2'
+nblocks=$(TROVE_PATH=$WORK/repo2 t refs -r "$root" | sort -u | wc -l)
+out=$(t dag import "$WORK/lacking.car") && fail "a CAR lacking a block: root pinned"
+[[ "$out" == "$(printf 'Pinned root\t%s\tFAILED' "$root")"* ]] || fail "lacking: $out"
+t pin ls | grep -q . && fail "lacking: pinned something"
+eq "$(t repo stat | awk '/NumObjects/{print $2}')" "$nblocks" "lacking: blocks stored"
+# And once the block comes (the whole CAR again), the root is pinned.
+eq "$(t dag import "$WORK/a.car")" "$(printf 'Pinned root\t%s\tsuccess' "$root")"
+t pin ls --type=recursive | grep -q "^$root recursive" || fail "root not pinned"
+t pin rm "$root" >/dev/null
+t repo gc >/dev/null 2>&1
+eq "$(t repo stat | awk '/NumObjects/{print $2}')" 0 "gc after the lacking CAR"
+# Two files in one command: the DAG in the first, its root block in the
+# second (the pins come after both, trusting what both stored); then the
+# same with a block missing from both.
+car_pick "$WORK/a.car" "$WORK/part1.car" 'k > 0'
+car_pick "$WORK/a.car" "$WORK/part2.car" 'k == 0'
+car_pick "$WORK/a.car" "$WORK/part1l.car" 'k > 0 and k != 2'
+export TROVE_PATH=$WORK/repo_parts
+t init >/dev/null
+out=$(t dag import "$WORK/part1.car" "$WORK/part2.car" | sort -u)
+eq "$out" "$(printf 'Pinned root\t%s\tsuccess' "$root")" "two parts"
+export TROVE_PATH=$WORK/repo_partsl
+t init >/dev/null
+out=$(t dag import "$WORK/part1l.car" "$WORK/part2.car") && fail "two parts lacking a block: pinned"
+[[ "$out" == "$(printf 'Pinned root\t%s\tFAILED' "$root")"* ]] || fail "two parts lacking: $out"
+export TROVE_PATH=$WORK/repo5
 # Truncated, at several places, and malformed fixtures.
 size=$(stat -c%s "$WORK/a.car")
 for n in 10 100 1000000 $((size - 1000)) $((size - 1)); do
@@ -126,6 +173,11 @@ start_daemon
 checked_stop 20
 if t dag import "$WORK/badlast.car" >/dev/null 2>&1; then fail "API: bad last block accepted"; fi
 check_undone API
+# Through the API too, a CAR lacking a block leaves its root unpinned.
+car_pick "$WORK/big.car" "$WORK/biglacking.car" 'k != 30'
+out=$(t dag import "$WORK/biglacking.car") && fail "API: a CAR lacking a block: root pinned"
+[[ "$out" == "$(printf 'Pinned root\t%s\tFAILED' "$broot")"* ]] || fail "API: lacking: $out"
+if t pin ls --type=recursive | grep -q "^$broot"; then fail "API: lacking: pinned"; fi
 out=$(t dag import --stats "$WORK/big.car" | tr '\t' ' ' | tr '\n' '|')
 eq "$out" "Pinned root $broot success|Imported 65 blocks|" "API: good CAR after a bad one"
 t cat "$broot" | cmp - "$WORK/big" || fail "API: big differs after import"

@@ -713,7 +713,7 @@ static void test_gc_chunks(void **state) {
 /* bs_undo: a failed import takes back exactly the blocks it stored new -
  * over many commits and a log that spilled to its file - and leaves the
  * blocks that were there before and those a pin made meanwhile reaches. */
-static void undo_put(bs_undo_t *u, bs_batch_t *b, uint32_t seed) {
+static dag_cid_t undo_put(bs_undo_t *u, bs_batch_t *b, uint32_t seed) {
   uint8_t buf[40];
   uint32_t x = seed * 2654435761u + 1;
   for (size_t i = 0; i < sizeof buf; i++) {
@@ -723,7 +723,9 @@ static void undo_put(bs_undo_t *u, bs_batch_t *b, uint32_t seed) {
   dag_cid_t cid;
   assert_int_equal(dag_cid_sum(&cid, 1, DAG_CODEC_RAW, DAG_MH_SHA2_256, buf,
                                sizeof buf), 0);
-  assert_int_equal(bs_undo_put(u, b, &cid, buf, sizeof buf), 0);
+  if (u) /* (NULL: the CID only) */
+    assert_int_equal(bs_undo_put(u, b, &cid, buf, sizeof buf), 0);
+  return cid;
 }
 
 static void test_undo_takes_back_only_new_blocks(void **state) {
@@ -772,6 +774,110 @@ static void test_undo_takes_back_only_new_blocks(void **state) {
   assert_int_equal(has(f, &gone), 0);
   gone = raw_block(NULL, 6000 + 38999, 40);
   assert_int_equal(has(f, &gone), 0);
+}
+
+/* bs_undo_pin: an import's root is pinned without looking up the blocks
+ * the import stored new, and the pin stays exact: a block the CAR lacked,
+ * or one deleted since the import began (block rm, GC; another import's
+ * undo is a bs_del too), fails it as bs_pin_add would.  Seeds from base:
+ * leaves base..base+3 (skip: the one not put), then their dag-pb root. */
+static dag_cid_t undo_dag(fx_t *f, bs_undo_t *u, uint32_t base, int skip) {
+  bs_batch_t *b;
+  assert_int_equal(bs_batch_begin(f->env, 0, &b), 0);
+  dag_cid_t kids[4];
+  for (int i = 0; i < 4; i++)
+    kids[i] = i == skip ? undo_put(NULL, NULL, base + (uint32_t)i)
+                        : undo_put(u, b, base + (uint32_t)i);
+  dag_pb_link_t links[4];
+  for (int i = 0; i < 4; i++)
+    links[i] = (dag_pb_link_t){.cid = kids[i], .has_name = true, .name = ""};
+  uint8_t buf[512];
+  int len = dag_pb_encode(links, 4, NULL, 0, false, buf, sizeof buf);
+  assert_true(len > 0);
+  dag_cid_t root;
+  assert_int_equal(dag_cid_sum(&root, 1, DAG_CODEC_DAG_PB, DAG_MH_SHA2_256,
+                               buf, (size_t)len), 0);
+  assert_int_equal(bs_undo_put(u, b, &root, buf, (size_t)len), 0);
+  assert_int_equal(bs_batch_end(b, 1), 0);
+  return root;
+}
+
+static int undo_pin(fx_t *f, bs_undo_t *u, const dag_cid_t *root,
+                    dag_cid_t *missing) {
+  bs_txn_t *t = wtxn(f);
+  int rc = bs_undo_pin(u, t, root, NULL, missing);
+  assert_int_equal(bs_txn_commit(t), 0);
+  return rc;
+}
+
+static void del_block(fx_t *f, const dag_cid_t *cid) {
+  bs_txn_t *t = wtxn(f);
+  assert_int_equal(bs_del(t, cid), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+}
+
+static void test_undo_pin_exact(void **state) {
+  fx_t *f = *state;
+  bs_undo_t *u, *u2;
+  dag_cid_t missing, leaf;
+  bs_pin_t pin;
+  /* Complete: pinned. */
+  assert_int_equal(bs_undo_new(f->env, &u), 0);
+  dag_cid_t root = undo_dag(f, u, 9000, -1);
+  assert_int_equal(undo_pin(f, u, &root, &missing), 0);
+  bs_undo_free(u);
+  bs_txn_t *t = rtxn(f);
+  assert_int_equal(bs_pin_get(t, &root, BS_PIN_RECURSIVE, &pin), 1);
+  bs_txn_abort(t);
+  /* A leaf the import never had. */
+  assert_int_equal(bs_undo_new(f->env, &u), 0);
+  root = undo_dag(f, u, 9100, 2);
+  assert_int_equal(undo_pin(f, u, &root, &missing), TR_EINCOMPLETE);
+  leaf = undo_put(NULL, NULL, 9102);
+  assert_true(dag_cid_equal(&missing, &leaf));
+  bs_undo_free(u);
+  /* A leaf it stored, deleted since (block rm) by another transaction. */
+  assert_int_equal(bs_undo_new(f->env, &u), 0);
+  root = undo_dag(f, u, 9200, -1);
+  leaf = undo_put(NULL, NULL, 9201);
+  del_block(f, &leaf);
+  assert_int_equal(undo_pin(f, u, &root, &missing), TR_EINCOMPLETE);
+  assert_true(dag_cid_equal(&missing, &leaf));
+  bs_undo_free(u);
+  /* GC took everything unpinned, root too (the import held no gc lock). */
+  assert_int_equal(bs_undo_new(f->env, &u), 0);
+  root = undo_dag(f, u, 9300, -1);
+  bs_gc_stats_t st;
+  assert_int_equal(bs_gc(f->env, NULL, NULL, &st), 0);
+  assert_int_equal(has(f, &root), 0);
+  assert_int_not_equal(undo_pin(f, u, &root, &missing), 0);
+  bs_undo_free(u);
+  t = rtxn(f);
+  assert_int_equal(bs_pin_get(t, &root, BS_PIN_RECURSIVE, &pin), 0);
+  bs_txn_abort(t);
+  /* Two files (the CLI's merge): the first one's blocks count too ... */
+  assert_int_equal(bs_undo_new(f->env, &u), 0);
+  root = undo_dag(f, u, 9400, -1);
+  assert_int_equal(bs_undo_new(f->env, &u2), 0);
+  dag_cid_t root2 = undo_dag(f, u2, 9500, -1);
+  assert_int_equal(bs_undo_merge(u2, u), 0);
+  bs_undo_free(u);
+  assert_int_equal(undo_pin(f, u2, &root, &missing), 0);
+  assert_int_equal(undo_pin(f, u2, &root2, &missing), 0);
+  bs_undo_free(u2);
+  /* ... while nothing was deleted since the first began: a deletion
+   * between the two must not pass for the second's start. */
+  assert_int_equal(bs_undo_new(f->env, &u), 0);
+  root = undo_dag(f, u, 9600, -1);
+  leaf = undo_put(NULL, NULL, 9600);
+  del_block(f, &leaf);
+  assert_int_equal(bs_undo_new(f->env, &u2), 0);
+  (void)undo_dag(f, u2, 9700, -1);
+  assert_int_equal(bs_undo_merge(u2, u), 0);
+  bs_undo_free(u);
+  assert_int_equal(undo_pin(f, u2, &root, &missing), TR_EINCOMPLETE);
+  assert_true(dag_cid_equal(&missing, &leaf));
+  bs_undo_free(u2);
 }
 
 static void test_gc_reader_keeps_snapshot(void **state) {
@@ -977,6 +1083,7 @@ int main(void) {
       bs_fixture_test(test_gc_chunks),
       bs_fixture_test(test_gc_reader_keeps_snapshot),
       bs_fixture_test(test_undo_takes_back_only_new_blocks),
+      bs_fixture_test(test_undo_pin_exact),
       bs_fixture_test(test_compact_shrinks_after_gc),
       bs_fixture_test(test_gc_chunks_hold_kill),
       cmocka_unit_test(test_batch_and_map_growth),
