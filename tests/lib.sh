@@ -52,7 +52,7 @@ start_daemon() {
 # SECS or exits non-zero: a clean shutdown is part of what is tested.
 checked_stop() {
   STOP_SECS=$1
-  DPID=""
+  DPID=${DPID:-} # kept when start_daemon came first (it_dag, it_metrics)
   trap checked_stop_exit EXIT
 }
 checked_stop_exit() {
