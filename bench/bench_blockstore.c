@@ -352,16 +352,5 @@ static bool bench_put(const char *work, rng_t *r) {
 
 int main(int argc, char **argv) {
   (void)argv;
-  if (argc != 1)
-    die("usage: bench_blockstore (settings come from BENCH_* variables)");
-  const char *only = getenv("BENCH_ONLY") ? getenv("BENCH_ONLY") : "";
-  if (!strcmp(only, "gc")) {
-    printf("BENCH_ONLY=gc: put skipped (the GC benchmark is bench_gc)\n");
-    return 0;
-  }
-  char work[2048];
-  rng_t r;
-  bench_begin("bench_blockstore", work, sizeof work, &r);
-  bool ok = bench_put(work, &r);
-  return bench_end(work, ok);
+  return bench_main("bench_blockstore", argc, "gc", bench_put);
 }

@@ -572,16 +572,5 @@ int main(int argc, char **argv) {
     return gc_child(argv[2], atoi(argv[3]));
   if (argc == 5 && !strcmp(argv[1], "--gc-ref"))
     return gc_ref_child(argv[2], atoi(argv[3]), argv[4]);
-  if (argc != 1)
-    die("usage: bench_gc (settings come from BENCH_* variables)");
-  const char *only = getenv("BENCH_ONLY") ? getenv("BENCH_ONLY") : "";
-  if (!strcmp(only, "put")) {
-    printf("BENCH_ONLY=put: gc skipped (the put benchmark is bench_blockstore)\n");
-    return 0;
-  }
-  char work[2048];
-  rng_t r;
-  bench_begin("bench_gc", work, sizeof work, &r);
-  bool ok = bench_gc(work, &r);
-  return bench_end(work, ok);
+  return bench_main("bench_gc", argc, "put", bench_gc);
 }

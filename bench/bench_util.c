@@ -260,6 +260,22 @@ void bench_begin(const char *name, char *work, size_t size, rng_t *r) {
   r->s = env_u64("BENCH_SEED", 0x9e3779b97f4a7c15ull) | 1;
 }
 
+int bench_main(const char *name, int argc, const char *skip,
+               bool (*run)(const char *work, rng_t *r)) {
+  if (argc != 1)
+    die("usage: %s (settings come from BENCH_* variables)", name);
+  const char *only = getenv("BENCH_ONLY") ? getenv("BENCH_ONLY") : "";
+  if (!strcmp(only, skip)) {
+    printf("BENCH_ONLY=%s: %s skipped\n", skip, name);
+    return 0;
+  }
+  char work[2048];
+  rng_t r;
+  bench_begin(name, work, sizeof work, &r);
+  bool ok = run(work, &r);
+  return bench_end(work, ok);
+}
+
 int bench_end(const char *work, bool ok) {
   work_dir[0] = '\0';
   if (rmdir(work))
