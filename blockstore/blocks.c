@@ -198,36 +198,12 @@ int bs_del(bs_txn_t *txn, const dag_cid_t *cid) {
   int rc = mdb_del(txn->mdb, txn->env->blocks, &k, NULL);
   if (rc)
     return bs__err(rc);
-  if ((rc = bs__del_bump(txn)))
+  if ((rc = bs__gen_bump(txn, BS_DEL_GEN)))
     return rc;
   rc = mdb_del(txn->mdb, txn->env->links, &k, NULL);
   if (rc && rc != MDB_NOTFOUND)
     return bs__err(rc);
   return bs__kspace_del(txn, k.mv_data, k.mv_size);
-}
-
-int bs__del_gen(bs_txn_t *txn, uint64_t *gen) {
-  const uint8_t *v;
-  size_t n;
-  int rc = bs_meta_get(txn, "delgen", &v, &n);
-  *gen = 0;
-  if (rc == TR_ENOTFOUND)
-    return 0;
-  if (rc)
-    return rc;
-  if (n != sizeof *gen)
-    return TR_ECORRUPT;
-  memcpy(gen, v, sizeof *gen);
-  return 0;
-}
-
-int bs__del_bump(bs_txn_t *txn) {
-  uint64_t gen;
-  int rc = bs__del_gen(txn, &gen);
-  if (rc)
-    return rc;
-  gen++;
-  return bs_meta_put(txn, "delgen", &gen, sizeof gen);
 }
 
 int bs_links(bs_txn_t *txn, const dag_cid_t *cid, bs_link_cb cb, void *data) {

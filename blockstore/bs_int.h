@@ -65,16 +65,23 @@ void bs__release_map_held(bs_txn_t *txn);
 int bs__commit_nosync(bs_txn_t *txn) TR_WUR;
 int bs__sync(bs_env_t *env) TR_WUR;
 
-/* The pin generation, bumped by every bs_pin_add (pins.c); GC compares it
- * across its chunks (gc.c).  0 when never pinned. */
-int bs__pin_gen(bs_txn_t *txn, uint64_t *gen) TR_WUR;
-
-/* The deletion generation: bumped in every transaction that deletes
- * blocks (bs_del, GC's chunks), so that whoever saw a block stored can
- * tell, by the same number later, that it is still there (bs_undo_pin).
- * 0 in a repo where nothing was ever deleted. */
-int bs__del_gen(bs_txn_t *txn, uint64_t *gen) TR_WUR;
-int bs__del_bump(bs_txn_t *txn) TR_WUR;
+/* Generation counters in the meta table (env.c): the value of key (0 when
+ * never bumped; TR_ECORRUPT when it is not 8 bytes), and one more.
+ * BS_PIN_GEN is bumped by every bs_pin_add (pins.c); GC compares it across
+ * its chunks (gc.c).  BS_DEL_GEN is bumped in every transaction that
+ * deletes blocks (bs_del, GC's chunks), so that whoever saw a block stored
+ * can tell, by the same number later, that it is still there
+ * (bs_undo_pin). */
+#define BS_PIN_GEN "pingen"
+#define BS_DEL_GEN "delgen"
+int bs__gen(bs_txn_t *txn, const char *key, uint64_t *gen) TR_WUR;
+int bs__gen_bump(bs_txn_t *txn, const char *key) TR_WUR;
+static inline int bs__pin_gen(bs_txn_t *txn, uint64_t *gen) {
+  return bs__gen(txn, BS_PIN_GEN, gen);
+}
+static inline int bs__del_gen(bs_txn_t *txn, uint64_t *gen) {
+  return bs__gen(txn, BS_DEL_GEN, gen);
+}
 /* bs_pin_add, with the blocks in present (fingerprints, dag_cid_fp; may be
  * NULL) taken as stored without a lookup: the caller knows. */
 int bs__pin_add(bs_txn_t *txn, const dag_cid_t *cid, int type,

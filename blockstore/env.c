@@ -680,6 +680,30 @@ int bs_meta_put(bs_txn_t *txn, const char *key, const void *val, size_t len) {
   return bs__err(mdb_put(txn->mdb, txn->env->meta, &k, &v, 0));
 }
 
+int bs__gen(bs_txn_t *txn, const char *key, uint64_t *gen) {
+  const uint8_t *v;
+  size_t n;
+  int rc = bs_meta_get(txn, key, &v, &n);
+  *gen = 0;
+  if (rc == TR_ENOTFOUND)
+    return 0;
+  if (rc)
+    return rc;
+  if (n != sizeof *gen)
+    return TR_ECORRUPT;
+  memcpy(gen, v, sizeof *gen);
+  return 0;
+}
+
+int bs__gen_bump(bs_txn_t *txn, const char *key) {
+  uint64_t gen;
+  int rc = bs__gen(txn, key, &gen);
+  if (rc)
+    return rc;
+  gen++;
+  return bs_meta_put(txn, key, &gen, sizeof gen);
+}
+
 /* ------------------------------------------------------------------ stat */
 
 int bs_count(bs_txn_t *txn, uint64_t *blocks) {

@@ -139,7 +139,7 @@ static int sort_garbage(garbage_t *g) {
 static int delete_blocks(bs_txn_t *txn, const garbage_t *g, size_t *at,
                          bs_gc_cb cb, void *ud, bs_gc_stats_t *st) {
   /* Bumped whether or not this chunk finds anything left to delete. */
-  int err = bs__del_bump(txn);
+  int err = bs__gen_bump(txn, BS_DEL_GEN);
   if (err)
     return err;
   MDB_cursor *cur;

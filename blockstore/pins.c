@@ -129,26 +129,7 @@ int bs__pin_add(bs_txn_t *txn, const dag_cid_t *cid, int type,
     return rc;
   /* A running GC may hold a list of garbage made before this pin: the
    * generation tells it to look again (gc.c). */
-  uint64_t gen;
-  if ((rc = bs__pin_gen(txn, &gen)))
-    return rc;
-  gen++;
-  return bs_meta_put(txn, "pingen", &gen, sizeof gen);
-}
-
-int bs__pin_gen(bs_txn_t *txn, uint64_t *gen) {
-  const uint8_t *v;
-  size_t n;
-  int rc = bs_meta_get(txn, "pingen", &v, &n);
-  *gen = 0;
-  if (rc == TR_ENOTFOUND)
-    return 0;
-  if (rc)
-    return rc;
-  if (n != sizeof *gen)
-    return TR_ECORRUPT;
-  memcpy(gen, v, sizeof *gen);
-  return 0;
+  return bs__gen_bump(txn, BS_PIN_GEN);
 }
 
 /* ------------------------------------------------------- indirect pins */
