@@ -1,12 +1,13 @@
 /*
  * bs_fixture.h — a store in a fresh temporary directory, the fixture the
- * blockstore's tests (and those of what stores into it) start from.
- * Include after testutil.h.
+ * blockstore's tests (and those of what stores into it) start from, and
+ * the blocks and transactions they make in it.  Include after testutil.h.
  */
 #ifndef BS_FIXTURE_H
 #define BS_FIXTURE_H
 
 #include "../blockstore/bs.h"
+#include "../dag/dagpb.h"
 
 /* Creates the directory and a store in it; fails the test if it cannot. */
 static inline void bs_fixture_open(char **dir, bs_env_t **env) {
@@ -38,6 +39,80 @@ static inline int bs_fixture_teardown(void **state) {
   bs_fixture_close(f->dir, f->env);
   free(f);
   return 0;
+}
+
+/* ------------------------------------------- blocks, transactions */
+
+/* A raw block with deterministic content; returns its CID. */
+static inline dag_cid_t raw_block(bs_txn_t *txn, uint32_t seed, size_t len) {
+  uint8_t *buf = malloc(len ? len : 1);
+  uint32_t x = seed * 2654435761u + 1;
+  for (size_t i = 0; i < len; i++) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    buf[i] = (uint8_t)x;
+  }
+  dag_cid_t cid;
+  assert_int_equal(
+      dag_cid_sum(&cid, 1, DAG_CODEC_RAW, DAG_MH_SHA2_256, buf, len), 0);
+  if (txn)
+    assert_int_equal(bs_put(txn, &cid, buf, len), 0);
+  free(buf);
+  return cid;
+}
+
+/* A dag-pb node linking to children; returns its CID (v1 or v0). */
+static inline dag_cid_t pb_node(bs_txn_t *txn, const dag_cid_t *kids, size_t n,
+                         int version) {
+  dag_pb_link_t links[16];
+  assert_true(n <= 16);
+  for (size_t i = 0; i < n; i++) {
+    memset(&links[i], 0, sizeof links[i]);
+    links[i].cid = kids[i];
+    links[i].has_name = true;
+    links[i].name = "";
+    links[i].has_tsize = true;
+    links[i].tsize = 10;
+  }
+  uint8_t buf[4096];
+  int len = dag_pb_encode(links, n, (const uint8_t *)"\x08\x02", 2, true, buf,
+                          sizeof buf);
+  assert_true(len > 0);
+  dag_cid_t cid;
+  assert_int_equal(dag_cid_sum(&cid, version, DAG_CODEC_DAG_PB,
+                               DAG_MH_SHA2_256, buf, (size_t)len),
+                   0);
+  if (txn)
+    assert_int_equal(bs_put(txn, &cid, buf, (size_t)len), 0);
+  return cid;
+}
+
+static inline bs_txn_t *wtxn(bs_fixture_t *f) {
+  bs_txn_t *t;
+  assert_int_equal(bs_txn_begin(f->env, 0, &t), 0);
+  return t;
+}
+
+static inline bs_txn_t *rtxn(bs_fixture_t *f) {
+  bs_txn_t *t;
+  assert_int_equal(bs_txn_begin(f->env, BS_RDONLY, &t), 0);
+  return t;
+}
+
+static inline int has(bs_fixture_t *f, const dag_cid_t *c) {
+  bs_txn_t *t = rtxn(f);
+  int r = bs_has(t, c);
+  bs_txn_abort(t);
+  return r;
+}
+
+/* c is stored and its bytes hash to it. */
+static inline void assert_intact(bs_fixture_t *f, const dag_cid_t *c) {
+  bs_txn_t *t = rtxn(f);
+  const uint8_t *d;
+  size_t len;
+  assert_int_equal(bs_get(t, c, &d, &len), 0);
+  assert_int_equal(dag_cid_verify(c, d, len), 0);
+  bs_txn_abort(t);
 }
 
 /* A cmocka test entry with that set-up and tear-down. */
