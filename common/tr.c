@@ -157,6 +157,13 @@ void tr_hex(const uint8_t *in, size_t n, char *out) {
   out[2 * n] = 0;
 }
 
+int tr_hexval(int c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  c |= 0x20;
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 /* ------------------------------------------------- set of fingerprints */
 
 static bool fp_empty(tr_fp_t v) { return !(v.hi | v.lo); }

@@ -280,6 +280,8 @@ int tr_log_parse(const char *name);
 
 /* Lower-case hex of in[0..n) into out (2n+1 bytes, NUL-terminated). */
 void tr_hex(const uint8_t *in, size_t n, char *out);
+/* The value of one hex digit, either case; -1 for any other byte. */
+int tr_hexval(int c);
 
 /* ------------------------------------------------------------- utf-8 */
 

@@ -20,16 +20,6 @@ static void ws(const uint8_t *in, size_t len, size_t *pos) {
     (*pos)++;
 }
 
-static int hexval(uint8_t c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Scan the string at in[*pos] ('"' expected).  With out, decode it into
  * out[0..cap) (UTF-8, NUL-terminated when it fits); *fits tells whether it
  * did.  Surrogate pairs are decoded; a lone surrogate becomes U+FFFD. */
@@ -65,7 +55,7 @@ static int string(const uint8_t *in, size_t len, size_t *pos, char *out,
       case 'u': {
         uint32_t u = 0;
         for (int k = 0; k < 4; k++) {
-          int h = *pos < len ? hexval(in[(*pos)++]) : -1;
+          int h = *pos < len ? tr_hexval(in[(*pos)++]) : -1;
           if (h < 0)
             return TR_EJSON;
           u = u << 4 | (uint32_t)h;
@@ -75,7 +65,7 @@ static int string(const uint8_t *in, size_t len, size_t *pos, char *out,
           uint32_t lo = 0;
           bool hex = true;
           for (int k = 0; k < 4; k++) {
-            int h = hexval(in[*pos + 2 + (size_t)k]);
+            int h = tr_hexval(in[*pos + 2 + (size_t)k]);
             hex = hex && h >= 0;
             lo = lo << 4 | (uint32_t)(h < 0 ? 0 : h);
           }

@@ -6,16 +6,6 @@
 
 #include "http.h"
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 int http_pct_decode(const char *s, size_t n, char *out) {
   size_t o = 0, i = 0;
   while (i < n) {
@@ -30,7 +20,7 @@ int http_pct_decode(const char *s, size_t n, char *out) {
       break;
     if (i + 2 >= n)
       return -1;
-    int a = hexval(s[i + 1]), b = hexval(s[i + 2]);
+    int a = tr_hexval(s[i + 1]), b = tr_hexval(s[i + 2]);
     if (a < 0 || b < 0 || (a == 0 && b == 0))
       return -1;
     out[o++] = (char)(a * 16 + b);

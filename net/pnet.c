@@ -39,16 +39,6 @@ static bool line_is(const uint8_t *s, size_t len, const char *text) {
   return len == strlen(text) && !memcmp(s, text, len);
 }
 
-static int hexval(uint8_t c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Go's hex.Decoder: the next 64 bytes must be hex digits; what follows is
  * never read. */
 static int parse_hex(const uint8_t *p, size_t n, uint8_t *psk,
@@ -58,7 +48,7 @@ static int parse_hex(const uint8_t *p, size_t n, uint8_t *psk,
       *why = "key shorter than 32 bytes (64 hex digits)";
       return TR_ESWARMKEY;
     }
-    int v = hexval(p[i]);
+    int v = tr_hexval(p[i]);
     if (v < 0) {
       /* A line end there: the key is short (go calls it a bad byte). */
       *why = p[i] == '\n' || p[i] == '\r'

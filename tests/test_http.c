@@ -392,6 +392,26 @@ static void test_connect_tunnel_to_self(void **state) {
   stop();
 }
 
+/* Escapes in either case decode; a bad digit, a cut escape or an encoded
+ * NUL is refused; bytes above 0x7f pass through (a signed char must not
+ * turn into a digit). */
+static void test_pct_decode(void **state) {
+  (void)state;
+  char out[64];
+  const char *in = "a%2Fb%2fc%E9%c3%A9";
+  assert_int_equal(http_pct_decode(in, strlen(in), out), 8);
+  assert_memory_equal(out, "a/b/c\xe9\xc3\xa9", 8);
+  const char *bad[] = {"%", "%4", "x%4", "%G1", "%1g", "%00", "%\xe9\xe9", "%-1"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    assert_int_equal(http_pct_decode(bad[i], strlen(bad[i]), out), -1);
+  char inplace[] = "%41%62c";
+  assert_int_equal(http_pct_decode(inplace, 7, inplace), 3);
+  assert_string_equal(inplace, "Abc");
+  const char *raw = "\xff\xfe/ok";
+  assert_int_equal(http_pct_decode(raw, 5, out), 5);
+  assert_memory_equal(out, raw, 5);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_keepalive_and_pipelining),
@@ -406,6 +426,7 @@ int main(void) {
       cmocka_unit_test(test_response_header_crlf_dropped),
       cmocka_unit_test(test_absolute_form_host),
       cmocka_unit_test(test_connect_tunnel_to_self),
+      cmocka_unit_test(test_pct_decode),
   };
   return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }
