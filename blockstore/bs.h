@@ -44,11 +44,15 @@
 /* Largest block accepted (bitswap's limit is 2 MiB; we allow a little more
  * for imports with odd chunkers, and refuse the rest). */
 #define BS_MAX_BLOCK (4u << 20)
-/* Default value bytes written before a batch commits on its own.  A
- * transaction's dirty pages live in LMDB's heap until the commit (or, with
- * the write map, in our mapping: 237 MiB of RSS for a 256 MiB commit), so
- * the batch size is an import's peak RSS; 32 MiB keeps a 1 GiB add under
- * 64 MiB (measured: 60 MiB).  TROVE_BATCH_MB overrides it. */
+/* Default value bytes written before a batch commits on its own; it also
+ * commits when the pages it dirtied reach twice that.  A transaction's
+ * dirty pages live in LMDB's heap until the commit (or, with the write
+ * map, in our mapping: 237 MiB of RSS for a 256 MiB commit), so they are
+ * an import's peak RSS: 32 MiB keeps a 1 GiB add under 64 MiB (measured:
+ * 60 MiB), and small blocks into a large repo, which dirty a leaf page
+ * each, within 64 MiB of pages (a 200k-block CAR of 512-byte blocks:
+ * 137 MiB of RSS, where counting bytes alone let a batch dirty 160 MiB).
+ * TROVE_BATCH_MB overrides it. */
 #define BS_BATCH_BYTES (32u << 20)
 
 typedef struct bs_env bs_env_t;
@@ -170,11 +174,13 @@ void bs_txn_release(bs_txn_t *txn, const void *p, size_t n);
 /* ----------------------------------------------------------------- batch */
 
 /* A batch is a write transaction that commits on its own every
- * batch_bytes (0 = BS_BATCH_BYTES) and grows the map when needed.  Use it
- * for imports: bs_batch_txn() gives the current transaction for bs_put()
- * and friends, bs_batch_note() tells it how many bytes were written, and
- * bs_batch_end() commits the rest.  Everything put before a commit is
- * durable; a pin written in the last step covers a complete DAG. */
+ * batch_bytes of values (0 = BS_BATCH_BYTES), or sooner when the pages it
+ * dirtied (estimated: see env.c) reach twice batch_bytes, and grows the
+ * map when needed.  Use it for imports: bs_batch_txn() gives the current
+ * transaction for bs_put() and friends, bs_batch_reserve() tells it what
+ * is about to be put, and bs_batch_end() commits the rest.  Everything put
+ * before a commit is durable; a pin written in the last step covers a
+ * complete DAG. */
 typedef struct bs_batch bs_batch_t;
 int bs_batch_begin(bs_env_t *env, size_t batch_bytes, bs_batch_t **b) TR_WUR;
 bs_txn_t *bs_batch_txn(bs_batch_t *b);

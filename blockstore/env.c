@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -425,11 +426,22 @@ void bs_txn_abort(bs_txn_t *txn) {
 
 /* ----------------------------------------------------------------- batch */
 
+/* What a batch knows of one database's pages in its open transaction,
+ * for the estimate of the pages it dirtied (batch_dirty). */
+typedef struct dirt {
+  uint64_t leaves, entries; /* as of the last look */
+  uint64_t ov0;             /* overflow pages when the transaction began */
+  double d;                 /* leaves dirtied, estimated */
+} dirt_t;
+
+enum { DIRT_BLOCKS, DIRT_KSPACE, DIRT_LINKS, DIRT_N };
+
 struct bs_batch {
   bs_env_t *env;
   bs_txn_t *txn;
-  size_t limit;   /* value bytes per commit */
+  size_t limit;   /* value bytes per commit; dirty pages: twice that */
   size_t pending; /* value bytes put in the current transaction */
+  dirt_t dirt[DIRT_N];
   uint64_t worst; /* map bytes the current transaction may use, at most */
   uint64_t room;  /* bytes the map had free when the txn began */
   size_t since;   /* cost (value bytes + 2 pages a put) since the map was
@@ -556,6 +568,58 @@ void bs__release_map_in_txn(bs_env_t *env) {
     bs__release_map(env);
 }
 
+/* The databases a put writes to: the blocks, the keyspace index (when the
+ * repo has it) and the links index. */
+static bool dirt_dbi(const bs_batch_t *b, int i, MDB_dbi *dbi) {
+  const bs_env_t *env = b->env;
+  *dbi = i == DIRT_BLOCKS ? env->blocks : i == DIRT_LINKS ? env->links
+                                                          : env->kspace;
+  return i != DIRT_KSPACE || env->has_kspace;
+}
+
+/* The pages the open transaction has dirtied, estimated from what LMDB
+ * counts per database (mdb_stat: cheap, the transaction's own figures).
+ * LMDB does not say how many pages are dirty; its dirty list is the
+ * batch's heap (without the write map), and what a put dirties depends
+ * on where its key falls, not on its bytes: a value above ~2 KB takes
+ * its own overflow pages (counted exactly: the growth of the overflow
+ * count), a smaller one shares a leaf, which a put dirties when it is
+ * still clean.  Keys are hashes, so a new entry lands in a leaf drawn at
+ * random: with d of L leaves dirty, it dirties a new one with
+ * probability 1 - d/L; a split adds a dirty leaf (the leaf count grows).
+ * Branch pages are counted whole (few: ~1 per 100 leaves).  Called
+ * before each put, so the entries added since the last look are one put's
+ * (a caller that puts through bs_batch_txn without reserving is counted
+ * at the next look, in closed form). */
+static uint64_t batch_dirty(bs_batch_t *b) {
+  uint64_t pages = 0;
+  for (int i = 0; i < DIRT_N; i++) {
+    MDB_dbi dbi;
+    MDB_stat st;
+    if (!dirt_dbi(b, i, &dbi) || mdb_stat(b->txn->mdb, dbi, &st))
+      continue;
+    dirt_t *x = &b->dirt[i];
+    uint64_t leaves = st.ms_leaf_pages;
+    double d = x->d;
+    if (leaves > x->leaves)
+      d += (double)(leaves - x->leaves);
+    if (st.ms_entries > x->entries && leaves) {
+      /* Each of the added entries finds a clean leaf with probability
+       * (L - d) / L: the clean ones left shrink by (1 - 1/L) each. */
+      double keep = pow(1.0 - 1.0 / (double)leaves,
+                        (double)(st.ms_entries - x->entries));
+      d = (double)leaves - ((double)leaves - d) * keep;
+    }
+    x->d = d < (double)leaves ? d : (double)leaves;
+    x->leaves = leaves;
+    x->entries = st.ms_entries;
+    pages += (uint64_t)x->d + st.ms_branch_pages +
+             (st.ms_overflow_pages > x->ov0 ? st.ms_overflow_pages - x->ov0
+                                            : 0);
+  }
+  return pages;
+}
+
 static int batch_open(bs_batch_t *b, uint64_t need) {
   int rc = grow_for(b->env, need);
   if (rc)
@@ -565,6 +629,15 @@ static int batch_open(bs_batch_t *b, uint64_t need) {
   b->room = map_bytes(b->env) - used_bytes(b->env);
   b->pending = 0;
   b->worst = 0;
+  memset(b->dirt, 0, sizeof b->dirt);
+  for (int i = 0; i < DIRT_N; i++) {
+    MDB_dbi dbi;
+    MDB_stat st;
+    if (dirt_dbi(b, i, &dbi) && !mdb_stat(b->txn->mdb, dbi, &st))
+      b->dirt[i] = (dirt_t){.leaves = st.ms_leaf_pages,
+                            .entries = st.ms_entries,
+                            .ov0 = st.ms_overflow_pages};
+  }
   return 0;
 }
 
@@ -592,15 +665,24 @@ int bs_batch_begin(bs_env_t *env, size_t batch_bytes, bs_batch_t **bp) {
 bs_txn_t *bs_batch_txn(bs_batch_t *b) { return b->txn; }
 
 int bs_batch_reserve(bs_batch_t *b, size_t n) {
-  /* Two budgets.  The commit size counts value bytes only, as batch_bytes
-   * promises and as DESIGN.md's measurements did: counting the page
-   * overhead there too halved the real batch for ~10 KB blocks, doubled the
-   * commits (each a full msync) and cost a third of the import rate
-   * (bench/bench_blockstore.c).  Map room is checked against a worst case
-   * instead: a value of n bytes takes up to n + one page, and the put may
-   * copy a leaf page; 2 pages per put plus 1/16 for branch pages. */
+  /* Three budgets.  What the transaction costs in memory - its dirty
+   * pages, LMDB's heap until the commit - in two parts: the values' bytes
+   * up to limit (the data a commit must write anyway: a 1 GiB add's peak
+   * RSS stays where it was), and every page it dirtied (batch_dirty: the
+   * values', the leaves', the branches') up to twice that.  Counting value
+   * bytes alone let a batch of small blocks into a large repo dirty ~5x
+   * its bytes (a 200k-block CAR: 160 MiB of pages for 32 MiB of blocks,
+   * 228 MiB of RSS); counting the page overhead into the value budget
+   * instead halved the real batch for ~10 KB blocks, doubled the commits
+   * and cost a third of the import rate (bench/bench_blockstore.c).  And
+   * map room, checked against a worst case: a value of n bytes takes up
+   * to n + one page, and the put may copy a leaf page; 2 pages per put
+   * plus 1/16 for branch pages. */
   uint64_t cost = n + 2 * (uint64_t)b->env->pagesize;
-  if (b->pending + n <= b->limit &&
+  if ((!b->worst ||
+       (b->pending + n <= b->limit &&
+        batch_dirty(b) * b->env->pagesize + n + b->env->pagesize <=
+            2 * (uint64_t)b->limit)) &&
       (b->worst + cost) + (b->worst + cost) / 16 + BS_MAP_SLACK / 2 < b->room)
     goto ok;
   if (b->worst) {

@@ -21,8 +21,9 @@ static const char *const environment[][2] = {
      "directly, never through a running daemon's API."},
     {"TROVE_LOG", "Log level on stderr: error, warn, info (default) or "
      "debug."},
-    {"TROVE_BATCH_MB", "Size of the write batches of an import in MiB "
-     "(default 32)."},
+    {"TROVE_BATCH_MB", "Size of the write batches of an import in MiB of "
+     "blocks (default 32); a batch also commits when the pages it changed "
+     "reach twice that."},
     {"TROVE_MAP_INITIAL", "Initial LMDB map size in bytes (it grows as "
      "needed)."},
     {"TROVE_WRITEMAP", "1: write through LMDB's writable map (off by "

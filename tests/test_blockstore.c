@@ -494,6 +494,51 @@ static void test_batch_and_map_growth(void **state) {
   tmpdir_rm(dir);
 }
 
+static void count_commit(void *ud) { (*(int *)ud)++; }
+
+/* Puts blocks seed..seed+n-1 of len bytes through a batch of budget
+ * bytes; returns the commits the batch made on its own. */
+static int batch_commits(bs_env_t *env, size_t budget, uint32_t seed,
+                         uint32_t n, size_t len) {
+  bs_batch_t *b;
+  int commits = 0;
+  assert_int_equal(bs_batch_begin(env, budget, &b), 0);
+  bs_batch_on_commit(b, count_commit, &commits);
+  uint8_t *buf = malloc(len);
+  for (uint32_t i = seed; i < seed + n; i++) {
+    memset(buf, (int)i, len);
+    memcpy(buf, &i, sizeof i);
+    dag_cid_t c;
+    assert_int_equal(dag_cid_sum(&c, 1, DAG_CODEC_RAW, DAG_MH_SHA2_256, buf,
+                                 len), 0);
+    assert_int_equal(bs_batch_put(b, &c, buf, len), 0);
+  }
+  free(buf);
+  assert_int_equal(bs_batch_end(b, 1), 0);
+  return commits;
+}
+
+/* A batch commits when the pages it dirtied reach twice its budget, or
+ * its values' bytes the budget.  Small blocks into a store of many leaves
+ * dirty a leaf each, and one of the keyspace index: 4000 puts of 512
+ * bytes (2 MiB) into 20,000 blocks fill 4 MiB of pages every ~550 puts,
+ * ~7 commits, where counting bytes a 2 MiB batch would not commit at all.
+ * Large ones are ruled by their bytes: 200 of 64 KiB (12.5 MiB, and ~1 MiB
+ * of leaves) commit 3 times at 4 MiB. */
+static void test_batch_budget_counts_pages(void **state) {
+  fx_t *f = *state;
+  assert_int_equal(batch_commits(f->env, 256u << 20, 0, 20000, 512), 0);
+  int small = batch_commits(f->env, 2u << 20, 20000, 4000, 512);
+  assert_in_range(small, 4, 14);
+  int large = batch_commits(f->env, 4u << 20, 30000, 200, 64 << 10);
+  assert_in_range(large, 2, 4);
+  bs_txn_t *t = rtxn(f);
+  uint64_t blocks;
+  assert_int_equal(bs_count(t, &blocks), 0);
+  assert_int_equal(blocks, 24200);
+  bs_txn_abort(t);
+}
+
 static void test_open_errors(void **state) {
   (void)state;
   char *dir = tmpdir_new();
@@ -560,6 +605,7 @@ int main(void) {
       bs_fixture_test(test_pin_incomplete),
       bs_fixture_test(test_pin_semantics),
       cmocka_unit_test(test_batch_and_map_growth),
+      bs_fixture_test(test_batch_budget_counts_pages),
       cmocka_unit_test(test_open_errors),
       bs_fixture_test(test_alloc_failures),
   };

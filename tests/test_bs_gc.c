@@ -265,9 +265,9 @@ static void test_undo_takes_back_only_new_blocks(void **state) {
   bs_undo_t *u;
   assert_int_equal(bs_undo_new(f->env, &u), 0);
   bs_batch_t *b;
-  /* 64 KiB batches: dozens of commits; 40000 keys: past the log's 1 MiB
-   * in memory, into its file. */
-  assert_int_equal(bs_batch_begin(f->env, 64 << 10, &b), 0);
+  /* Small batches, by their pages (a put dirties a leaf or two): ~100
+   * commits; 40000 keys: past the log's 1 MiB in memory, into its file. */
+  assert_int_equal(bs_batch_begin(f->env, 1 << 20, &b), 0);
   for (uint32_t i = 0; i < 50; i++)
     undo_put(u, b, 5000 + i); /* there before: not recorded */
   for (uint32_t i = 0; i < 39000; i++)
@@ -280,8 +280,9 @@ static void test_undo_takes_back_only_new_blocks(void **state) {
   dag_cid_t root = pb_node(t, kids, 2, 1);
   assert_int_equal(bs_pin_add(t, &root, BS_PIN_RECURSIVE, NULL, NULL), 0);
   assert_int_equal(bs_txn_commit(t), 0);
-  /* The last puts are in a batch that is aborted. */
-  assert_int_equal(bs_batch_begin(f->env, 64 << 10, &b), 0);
+  /* The last puts are in a batch that is aborted, all of them (one
+   * transaction: 1000 puts dirty ~2000 pages, under 16 MiB). */
+  assert_int_equal(bs_batch_begin(f->env, 8 << 20, &b), 0);
   for (uint32_t i = 0; i < 1000; i++)
     undo_put(u, b, 45000 + i);
   assert_int_equal(bs_batch_end(b, 0), 0);
