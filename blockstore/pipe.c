@@ -138,7 +138,12 @@ static int run_item(bs_pipe_t *p, const item_t *it) {
   case IT_LINE:
     if ((rc = tr_bytes_append(&p->held, data, it->len)))
       return rc;
-    return p->dirty ? 0 : deliver(p);
+    if (!p->dirty)
+      return deliver(p);
+    /* Held for a commit (dirty: a batch is open), which must then survive
+     * a power cut before the line goes out. */
+    bs_batch_durable_next(p->batch);
+    return 0;
   case IT_CALL:
     if ((rc = open_batch(p)))
       return rc;
