@@ -7,7 +7,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,26 +34,8 @@ int cli_failf(const char *fmt, ...) {
 
 /* ---------------------------------------------------------------- helpers */
 
-/* A command that writes the repo keeps the heap it frees (M_TRIM_THRESHOLD)
- * and takes blocks of up to 32 MiB from it (M_MMAP_THRESHOLD; setting one
- * turns off glibc's sliding of the other).  LMDB mallocs a batch's value
- * pages (32 MiB, 1 MiB each for a large file) and frees them at the
- * commit; glibc gave ~11 MiB of them back to the kernel after every
- * commit (madvise) and the next batch faulted them in again, zeroed: a
- * quarter of the writer thread's time in `perf record` of a 512 MiB add
- * (the add's CPU time 0.15-0.25 s less without it).  The memory kept is
- * what the last batch used: the peak RSS is the same; a CLI process exits
- * soon after, so nothing needs it back.  Not for the daemon (node/), whose
- * RSS between imports counts. */
-static void keep_heap(void) {
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
-}
-
 int cli_env(cli_t *cli, unsigned flags, bs_env_t **env) {
   if (!cli->env) {
-    if (!(flags & BS_RDONLY))
-      keep_heap();
     int rc = bs_open(&cli->env, cli->repo, flags);
     if (rc) {
       if (rc == TR_ENOREPO)
