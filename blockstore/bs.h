@@ -173,8 +173,11 @@ void bs_txn_release(bs_txn_t *txn, const void *p, size_t n);
  * batch_bytes (0 = BS_BATCH_BYTES) and grows the map when needed.  Use it
  * for imports: bs_batch_txn() gives the current transaction for bs_put()
  * and friends, bs_batch_note() tells it how many bytes were written, and
- * bs_batch_end() commits the rest.  Everything put before a commit is
- * durable; a pin written in the last step covers a complete DAG. */
+ * bs_batch_end() commits the rest.  Everything put before a commit
+ * survives a crash of the process, and everything put before
+ * bs_batch_end's a power cut too (the commits in between: see
+ * bs_batch_durable_next); a pin written in the last step covers a
+ * complete DAG. */
 typedef struct bs_batch bs_batch_t;
 int bs_batch_begin(bs_env_t *env, size_t batch_bytes, bs_batch_t **b) TR_WUR;
 bs_txn_t *bs_batch_txn(bs_batch_t *b);

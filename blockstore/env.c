@@ -387,8 +387,8 @@ static void fl_stop(bs_env_t *env) {
  * mdb_env_sync().  Every public commit does both, so durability is LMDB's
  * usual; a batch's intermediate commits skip the second flush (half the
  * syncs of an import) and the batch's last commit does it for all of them,
- * unless someone waits to report what an intermediate commit stored
- * (bs_batch_on_commit).  A power loss mid-batch can only roll back to an
+ * unless someone will report what an intermediate commit stored
+ * (bs_batch_durable_next).  A power loss mid-batch can only roll back to an
  * earlier consistent commit (MDB_NOMETASYNC keeps integrity).  A batch's
  * commits (early_wb) start their writeback early (above). */
 static int commit(bs_txn_t *txn, bool durable, bool early_wb) {
