@@ -17,6 +17,7 @@
  */
 #include "pipe.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stddef.h>
 #include <pthread.h>
@@ -142,6 +143,7 @@ static int run_item(bs_pipe_t *p, const item_t *it) {
       return deliver(p);
     /* Held for a commit (dirty: a batch is open), which must then survive
      * a power cut before the line goes out. */
+    assert(p->batch);
     bs_batch_durable_next(p->batch);
     return 0;
   case IT_CALL:
