@@ -179,7 +179,9 @@ void bs_txn_release(bs_txn_t *txn, const void *p, size_t n);
  * map when needed.  Use it for imports: bs_batch_txn() gives the current
  * transaction for bs_put() and friends, bs_batch_reserve() tells it what
  * is about to be put, and bs_batch_end() commits the rest.  Everything put
- * before a commit is durable; a pin written in the last step covers a
+ * before a commit survives a crash of the process, and everything put
+ * before bs_batch_end's a power cut too (the commits in between: see
+ * bs_batch_durable_next); a pin written in the last step covers a
  * complete DAG. */
 typedef struct bs_batch bs_batch_t;
 int bs_batch_begin(bs_env_t *env, size_t batch_bytes, bs_batch_t **b) TR_WUR;
@@ -191,12 +193,21 @@ int bs_batch_reserve(bs_batch_t *b, size_t n) TR_WUR;
 int bs_batch_end(bs_batch_t *b, int commit) TR_WUR;
 
 /* Called after each commit bs_batch_reserve() makes on its own (not after
- * bs_batch_end's: its caller knows), with every put before it durable,
- * power cuts included (with a callback set, those commits sync the meta
- * page too): the moment to report as added what that commit stored.  Replaces an
+ * bs_batch_end's: its caller knows), with every put before it committed:
+ * it survives the process's crash, and a power cut too when
+ * bs_batch_durable_next() asked for that since the previous commit: the
+ * moment to report as added what that commit stored.  Replaces an
  * earlier callback; cb NULL removes it. */
 typedef void (*bs_batch_commit_cb)(void *ud);
 void bs_batch_on_commit(bs_batch_t *b, bs_batch_commit_cb cb, void *ud);
+
+/* What is put so far will be reported after the next commit
+ * bs_batch_reserve() makes on its own: that commit also syncs its meta
+ * page (a second fdatasync) before the callback runs, so that a power cut
+ * cannot take back what was reported.  The other intermediate commits
+ * skip that sync (a power cut may roll them back, never to an
+ * inconsistent state); bs_batch_end's commit syncs them all. */
+void bs_batch_durable_next(bs_batch_t *b);
 
 /* Test hook: with TROVE_DEBUG_KILL_COMMIT=N in the environment, the
  * process SIGKILLs itself when its Nth batch commit is due, just before

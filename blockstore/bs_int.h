@@ -35,6 +35,9 @@ struct bs_env {
   pthread_cond_t fl_cv;
   pthread_t fl_th;
   bool fl_started, fl_active, fl_closing;
+  /* Meta-page syncs made (bs__sync, durable commits; atomic): tests check
+   * that a reported commit had one and an unreported one did not. */
+  uint64_t syncs;
 };
 
 struct bs_txn {

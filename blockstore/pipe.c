@@ -17,6 +17,7 @@
  */
 #include "pipe.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stddef.h>
 #include <pthread.h>
@@ -138,7 +139,13 @@ static int run_item(bs_pipe_t *p, const item_t *it) {
   case IT_LINE:
     if ((rc = tr_bytes_append(&p->held, data, it->len)))
       return rc;
-    return p->dirty ? 0 : deliver(p);
+    if (!p->dirty)
+      return deliver(p);
+    /* Held for a commit (dirty: a batch is open), which must then survive
+     * a power cut before the line goes out. */
+    assert(p->batch);
+    bs_batch_durable_next(p->batch);
+    return 0;
   case IT_CALL:
     if ((rc = open_batch(p)))
       return rc;
