@@ -219,6 +219,49 @@ ssize_t bs__fpvec_find(const bs__fpvec_t *v, uint64_t x) {
   return -1;
 }
 
+/* Three passes over the batch, each starting the loads the next needs: the
+ * buckets' bounds, then the first and last cache lines of each bucket's
+ * values (~8 values: one or two lines), then the searches.  One lookup at
+ * a time waits for two or three cache misses in a row (the array is 8 MiB
+ * for 1M blocks); here the misses of a batch overlap. */
+void bs__fpvec_has_many(const bs__fpvec_t *v, const uint64_t *x, size_t n,
+                        bool *hit) {
+  size_t lo[BS__FPVEC_BATCH], hi[BS__FPVEC_BATCH];
+  for (size_t at = 0; at < n; at += BS__FPVEC_BATCH) {
+    size_t m = n - at < BS__FPVEC_BATCH ? n - at : BS__FPVEC_BATCH;
+    if (!v->idx) {
+      memset(hit + at, 0, m * sizeof *hit);
+      continue;
+    }
+    for (size_t i = 0; i < m; i++)
+      __builtin_prefetch(&v->idx[x[at + i] >> v->shift]);
+    for (size_t i = 0; i < m; i++) {
+      size_t b = x[at + i] >> v->shift;
+      lo[i] = v->idx[b];
+      hi[i] = v->idx[b + 1];
+      if (lo[i] < hi[i]) {
+        __builtin_prefetch(&v->a[lo[i]]);
+        __builtin_prefetch(&v->a[hi[i] - 1]);
+      }
+    }
+    for (size_t i = 0; i < m; i++) {
+      uint64_t y = x[at + i];
+      size_t l = lo[i], h = hi[i];
+      bool found = false;
+      while (l < h && !found) {
+        size_t mid = l + (h - l) / 2;
+        if (v->a[mid] < y)
+          l = mid + 1;
+        else if (v->a[mid] > y)
+          h = mid;
+        else
+          found = true;
+      }
+      hit[at + i] = found;
+    }
+  }
+}
+
 void bs__fpvec_free(bs__fpvec_t *v) {
   tr_free(v->a);
   tr_free(v->idx);
@@ -357,6 +400,19 @@ static int load_inner(mark_t *m) {
 int bs__mark(bs_txn_t *txn, bs__fpvec_t *live) {
   mark_t m = {.txn = txn, .live = live};
   int err = load_inner(&m), rc = 0; /* err: trove's codes; rc: LMDB's */
+  /* Room for as many fingerprints as blocks are stored, so that a DAG
+   * without repeats fills the vector once instead of being sorted at every
+   * doubling (1M blocks: ~1M values sorted less).  Untouched room costs
+   * address space, not memory. */
+  MDB_stat ms;
+  if (!err && !mdb_stat(txn->mdb, txn->env->blocks, &ms) &&
+      ms.ms_entries > live->cap) {
+    uint64_t *a = tr_realloc(live->a, ms.ms_entries * sizeof *a);
+    if (!a)
+      err = -ENOMEM;
+    else
+      live->a = a, live->cap = ms.ms_entries;
+  }
   MDB_cursor *cur = NULL;
   if (!err)
     rc = mdb_cursor_open(txn->mdb, txn->env->pins, &cur);
