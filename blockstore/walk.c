@@ -203,10 +203,9 @@ int bs__fpvec_seal(bs__fpvec_t *v, tr_fpset_t *dups) {
   return 0;
 }
 
-ssize_t bs__fpvec_find(const bs__fpvec_t *v, uint64_t x) {
-  if (!v->idx)
-    return -1;
-  size_t lo = v->idx[x >> v->shift], hi = v->idx[(x >> v->shift) + 1];
+/* The index of x in v->a[lo..hi), or -1. */
+static ssize_t fpv_search(const bs__fpvec_t *v, size_t lo, size_t hi,
+                          uint64_t x) {
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     if (v->a[mid] < x)
@@ -219,11 +218,17 @@ ssize_t bs__fpvec_find(const bs__fpvec_t *v, uint64_t x) {
   return -1;
 }
 
+ssize_t bs__fpvec_find(const bs__fpvec_t *v, uint64_t x) {
+  if (!v->idx)
+    return -1;
+  return fpv_search(v, v->idx[x >> v->shift], v->idx[(x >> v->shift) + 1], x);
+}
+
 /* Three passes over the batch, each starting the loads the next needs: the
  * buckets' bounds, then the first and last cache lines of each bucket's
- * values (~8 values: one or two lines), then the searches.  One lookup at
- * a time waits for two or three cache misses in a row (the array is 8 MiB
- * for 1M blocks); here the misses of a batch overlap. */
+ * values (8 to 16 values: one or two lines), then the searches.  One
+ * lookup at a time waits for two or three cache misses in a row (the
+ * array is 8 MiB for 1M blocks); here the misses of a batch overlap. */
 void bs__fpvec_has_many(const bs__fpvec_t *v, const uint64_t *x, size_t n,
                         bool *hit) {
   size_t lo[BS__FPVEC_BATCH], hi[BS__FPVEC_BATCH];
@@ -244,21 +249,8 @@ void bs__fpvec_has_many(const bs__fpvec_t *v, const uint64_t *x, size_t n,
         __builtin_prefetch(&v->a[hi[i] - 1]);
       }
     }
-    for (size_t i = 0; i < m; i++) {
-      uint64_t y = x[at + i];
-      size_t l = lo[i], h = hi[i];
-      bool found = false;
-      while (l < h && !found) {
-        size_t mid = l + (h - l) / 2;
-        if (v->a[mid] < y)
-          l = mid + 1;
-        else if (v->a[mid] > y)
-          h = mid;
-        else
-          found = true;
-      }
-      hit[at + i] = found;
-    }
+    for (size_t i = 0; i < m; i++)
+      hit[at + i] = fpv_search(v, lo[i], hi[i], x[at + i]) >= 0;
   }
 }
 
