@@ -181,6 +181,13 @@ typedef struct bs__fpvec {
 int bs__fpvec_seal(bs__fpvec_t *v, tr_fpset_t *dups) TR_WUR;
 /* The index of x in a sealed v, or -1. */
 ssize_t bs__fpvec_find(const bs__fpvec_t *v, uint64_t x);
+/* Whether each of x[0..n) is in a sealed v (hit[i]), as bs__fpvec_find
+ * would say, for scans that look many values up: the cache misses of
+ * BS__FPVEC_BATCH lookups at a time overlap instead of following each
+ * other. */
+#define BS__FPVEC_BATCH 64
+void bs__fpvec_has_many(const bs__fpvec_t *v, const uint64_t *x, size_t n,
+                        bool *hit);
 void bs__fpvec_free(bs__fpvec_t *v);
 
 static inline uint64_t bs__fp64(const uint8_t *mh, size_t len) {

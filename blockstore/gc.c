@@ -73,6 +73,35 @@ typedef struct garbage {
   size_t n;
 } garbage_t;
 
+/* A batch of the listing's keys, looked up in live together
+ * (bs__fpvec_has_many).  The views point into the read snapshot's map,
+ * valid until it ends (a release of the map only unmaps the pages). */
+typedef struct list_batch {
+  const uint8_t *mh[BS__FPVEC_BATCH];
+  uint8_t len[BS__FPVEC_BATCH];
+  uint64_t fp[BS__FPVEC_BATCH];
+  bool hit[BS__FPVEC_BATCH];
+  size_t n;
+} list_batch_t;
+
+/* Append the batch's keys that live lacks to g's list. */
+static int list_flush(list_batch_t *b, const bs__fpvec_t *live, garbage_t *g,
+                      uint64_t *nlive) {
+  bs__fpvec_has_many(live, b->fp, b->n, b->hit);
+  int err = 0;
+  for (size_t i = 0; i < b->n && !err; i++) {
+    if (b->hit[i]) {
+      (*nlive)++;
+      continue;
+    }
+    if (!(err = tr_bytes_append(&g->list, &b->len[i], 1)))
+      err = tr_bytes_append(&g->list, b->mh[i], b->len[i]);
+    g->n++;
+  }
+  b->n = 0;
+  return err;
+}
+
 /* List what live does not hold: by a cursor over the keyspace index,
  * whose entries (~70 bytes each) hold every stored multihash, instead of
  * one over the blocks, whose leaf pages hold the small blocks themselves
@@ -89,23 +118,27 @@ static int list_garbage(bs_txn_t *txn, const bs__fpvec_t *live, garbage_t *g,
   MDB_val k, v;
   int op = MDB_FIRST, err = 0;
   uint64_t scanned = 0;
+  list_batch_t b;
+  b.n = 0;
   *nlive = 0;
   while (!err && (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
     op = MDB_NEXT;
     if (++scanned % GC_RELEASE_EVERY == 0)
       bs__release_map(env);
     const MDB_val *mh = ks ? &v : &k;
-    if (mh->mv_size > 255 ||
-        bs__fpvec_find(live, bs__fp64(mh->mv_data, mh->mv_size)) >= 0) {
-      (*nlive)++;
+    if (mh->mv_size > 255) {
+      (*nlive)++; /* no multihash of ours: never listed */
       continue;
     }
-    uint8_t l = (uint8_t)mh->mv_size;
-    if (!(err = tr_bytes_append(&g->list, &l, 1)))
-      err = tr_bytes_append(&g->list, mh->mv_data, mh->mv_size);
-    g->n++;
+    b.mh[b.n] = mh->mv_data;
+    b.len[b.n] = (uint8_t)mh->mv_size;
+    b.fp[b.n++] = bs__fp64(mh->mv_data, mh->mv_size);
+    if (b.n == BS__FPVEC_BATCH)
+      err = list_flush(&b, live, g, nlive);
   }
   mdb_cursor_close(cur);
+  if (!err && rc == MDB_NOTFOUND)
+    err = list_flush(&b, live, g, nlive);
   if (err)
     return err;
   return rc == MDB_NOTFOUND ? 0 : bs__err(rc);

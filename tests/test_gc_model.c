@@ -464,12 +464,38 @@ static void test_fpvec(void **state) {
   }
   assert_int_equal(bs__fpvec_find(&v, 1), -1);
   assert_int_equal(bs__fpvec_find(&v, ~0ull), -1);
+  /* The batched lookup (GC's list) says what the single one says: present
+   * and absent values interleaved, a count that is no multiple of the
+   * batch, the edges. */
+  static uint64_t q[2 * 20010 + 3];
+  static bool hit[2 * 20010 + 3];
+  size_t nq = 0;
+  for (size_t i = 0; i < total; i++) {
+    q[nq++] = copy[i];
+    q[nq++] = copy[i] | 1;
+  }
+  q[nq++] = 1;
+  q[nq++] = ~0ull;
+  q[nq++] = 0;
+  assert_true(nq % BS__FPVEC_BATCH != 0);
+  bs__fpvec_has_many(&v, q, nq, hit);
+  for (size_t i = 0; i < nq; i++)
+    assert_int_equal(hit[i], bs__fpvec_find(&v, q[i]) >= 0);
+  assert_true(hit[nq - 1]); /* 0 is in */
+  assert_false(hit[nq - 2]);
   tr_fpset_free(&dups);
   bs__fpvec_free(&v);
   /* Empty, sealed: nothing found. */
   assert_int_equal(bs__fpvec_seal(&v, NULL), 0);
   assert_int_equal(bs__fpvec_find(&v, 42), -1);
+  hit[0] = true;
+  bs__fpvec_has_many(&v, q, 1, hit);
+  assert_false(hit[0]);
   bs__fpvec_free(&v);
+  /* Unsealed (no index): nothing found either. */
+  hit[0] = hit[1] = true;
+  bs__fpvec_has_many(&v, q, 2, hit);
+  assert_false(hit[0] || hit[1]);
 }
 
 int main(void) {
