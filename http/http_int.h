@@ -211,7 +211,7 @@ struct http_conn {
   http_ip_t *ip;
   const http_proto_t *proto; /* the framing's table; never NULL */
   bool closing, reading, eof;
-  uint32_t read_max; /* the largest read so far: HTTP_READ_BUF or more */
+  uint32_t read_max; /* the largest read into lent room so far, or 0 */
   bool failed; /* a write failed: closing on the next loop turn */
   bool in_parser;          /* inside http_parser_execute: no re-entry */
   bool close_when_flushed; /* Connection: close, or an error answer */
