@@ -9,7 +9,8 @@
 #   cat of the file from the repo to /dev/null                    target >= 1 GB/s
 #   peak RSS of the 1 GiB add                                     target < 64 MiB
 # BENCH_IMPORT_MB sets the size (default 1024).  BENCH_ONLY=dagimport runs
-# only the dag import vs add rows.
+# only the dag import vs add rows, BENCH_ONLY=remote only the add through
+# the daemon vs without.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TROVE=${TROVE_BIN:-$PWD/bin/trove}
@@ -39,7 +40,7 @@ head -c $((MB << 20)) /dev/urandom >"$F"
 cat "$F" >/dev/null # warm the page cache
 "$TROVE" init >/dev/null
 
-if [ "${BENCH_ONLY:-}" != dagimport ]; then # (not indented: a short skip)
+if [ -z "${BENCH_ONLY:-}" ]; then # (not indented: a short skip)
 run_timed ossl openssl dgst -sha256 "$F"
 run_timed ossl openssl dgst -sha256 "$F" # second run: warm
 run_timed addn "$TROVE" add -n -Q "$F"
@@ -108,6 +109,7 @@ daemon_down() { kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null || true; DPID
 trap '[ -n "$DPID" ] && kill "$DPID" 2>/dev/null; [ -z "${BENCH_TMP:-}" ] && rm -rf "$TMP"' EXIT
 best() { awk -v a="$1" -v b="$2" 'BEGIN{print (a == "" || b < a) ? b : a}'; }
 
+if [ "${BENCH_ONLY:-}" != remote ]; then # (not indented: a short skip)
 IF=$TMP/imp.bin
 head -c $((IMB << 20)) "$F" >"$IF"
 [ "$IMB" -le "$MB" ] || head -c $((IMB << 20)) /dev/urandom >"$IF"
@@ -138,6 +140,7 @@ rm -rf "$TMP/ra" "$TMP/rb"
 echo "dag import vs add ($IMB MiB, best of $ROUNDS), no daemon: import ${li}s, add ${la}s: ratio $(ratio "$li" "$la")x (target <= 1.2)$(mark "$(ratio "$li" "$la")" 1.2 le)"
 echo "dag import vs add ($IMB MiB, best of $ROUNDS), through the daemon: import ${ri}s, add ${ra}s: ratio $(ratio "$ri" "$ra")x (target <= 1.2)$(mark "$(ratio "$ri" "$ra")" 1.2 le)"
 [ "${BENCH_ONLY:-}" != dagimport ] || { echo "load while measuring: $(cut -d' ' -f1-3 /proc/loadavg)"; exit 0; }
+fi
 
 RF=$TMP/remote.bin
 if [ "$RMB" -le "$MB" ]; then head -c $((RMB << 20)) "$F" >"$RF"; else

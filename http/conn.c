@@ -12,9 +12,9 @@
  *
  * Memory per idle connection is what it holds: the connection struct with
  * its libuv handles (well under 1 KiB).  Reads go into one buffer per
- * server, and the framing layers copy only what they keep (headers, a
- * partial pipelined request), so 10,000 idle keep-alive connections cost a
- * few MiB.
+ * server (or into the memory a body's handler lends, on_alloc), and the
+ * framing layers copy only what they keep (headers, a partial pipelined
+ * request), so 10,000 idle keep-alive connections cost a few MiB.
  *
  * Writes are coalesced: response headers and small bodies gather in c->out
  * and go to the socket in one uv_write when the response ends or when out
@@ -300,11 +300,31 @@ void http__conn_timer(http_conn_t *c) {
   uv_timer_start(&c->timer, on_timer, ms, 0);
 }
 
+/* Into the room a body's handler lends (http_req_body_lend) while its
+ * body streams in over HTTP/1, at most HTTP_LEND_MAX at a time (fewer,
+ * larger reads: the loop's cost per read was as large as the copy it
+ * saves), else into the server's buffer.  What follows the body in one
+ * read (a pipelined request) is held under http1.c's cap, which grows
+ * with c->read_max. */
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   (void)hint;
   http_conn_t *c = h->data;
+  http_req_t *r = c->req;
   buf->base = c->srv->readbuf;
   buf->len = HTTP_READ_BUF;
+  if (r && r->lend && r->on_data && c->proto->version == 1 &&
+      r->state == REQ_ACTIVE && !r->body_done && !r->paused &&
+      !c->pending.len) {
+    uint8_t *base = NULL;
+    size_t len = 0;
+    r->lend(r, &base, &len, r->body_ud);
+    if (base && len) {
+      buf->base = (char *)base;
+      buf->len = len < HTTP_LEND_MAX ? len : HTTP_LEND_MAX;
+      if (buf->len > c->read_max)
+        c->read_max = (uint32_t)buf->len;
+    }
+  }
 }
 
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {

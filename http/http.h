@@ -194,6 +194,28 @@ void http_req_body(http_req_t *req, http_body_data_cb on_data, http_body_end_cb 
 void http_req_pause(http_req_t *req);
 void http_req_resume(http_req_t *req);
 
+/* Zero-copy bodies (HTTP/1.x only): with a lender set, each socket read
+ * while the request's body is being read goes into memory the handler
+ * hands out instead of the server's read buffer, so on_data's pieces may
+ * lie inside that memory and a handler that keeps body bytes can keep
+ * them where they are.  Before each read, lend(req, &base, &len, ud) (ud
+ * as given to http_req_body) sets the room the read may fill, or leaves
+ * *len 0 for the server's buffer this time; the server reads at most
+ * 256 KiB into it at a time, and never touches it after that read's
+ * pieces have gone to on_data: bytes in it that are not body (the
+ * chunked framing, a pipelined request after the body) are copied if
+ * kept.  Pieces need not start where the lent room starts (a chunk-size
+ * line may come first), and pieces held back while the body was paused
+ * come from elsewhere.  The room must stay valid until the loop callback
+ * that read into it returns: on_end can run in the middle of a read, and
+ * the server goes on parsing what follows the body from the room after
+ * it, so a handler frees lent memory on a later loop turn (a close
+ * callback, say), never in on_data or on_end.  NULL stops lending; so does
+ * http_req_body(req, NULL, ...). */
+typedef void (*http_body_lend_cb)(http_req_t *req, uint8_t **base, size_t *len,
+                                  void *ud);
+void http_req_body_lend(http_req_t *req, http_body_lend_cb lend);
+
 /* The client went away (or the server is stopping). */
 typedef void (*http_close_cb)(http_req_t *req, void *ud);
 void http_req_on_close(http_req_t *req, http_close_cb cb, void *ud);

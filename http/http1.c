@@ -241,8 +241,9 @@ static int hold(http_conn_t *c, const uint8_t *p, size_t n) {
   if (!n)
     return 0;
   /* Cap what a client can make us hold: one request header's worth plus
-   * two reads. */
-  if (c->pending.len + n > c->srv->lim.max_header_bytes + (64u << 10) * 2)
+   * two reads (of the largest size this connection has read). */
+  size_t rd = c->read_max > HTTP_READ_BUF ? c->read_max : HTTP_READ_BUF;
+  if (c->pending.len + n > c->srv->lim.max_header_bytes + rd * 2)
     return -1;
   return tr_bytes_append(&c->pending, p, n);
 }

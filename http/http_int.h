@@ -79,6 +79,8 @@ typedef struct http_ip {
 
 #define HTTP_IP_BUCKETS 4096
 #define HTTP_READ_BUF (64u << 10)
+/* The most one read puts into room a body's handler lends (conn.c). */
+#define HTTP_LEND_MAX (256u << 10)
 
 /* The per-address table of servers on several loops (http_ipshare_new):
  * one table, its lock taken by each accept, close and (with a rate limit)
@@ -165,6 +167,7 @@ struct http_req {
   /* Request body. */
   http_body_data_cb on_data;
   http_body_end_cb on_end;
+  http_body_lend_cb lend;
   void *body_ud;
   bool body_done;
   bool paused;
@@ -208,6 +211,7 @@ struct http_conn {
   http_ip_t *ip;
   const http_proto_t *proto; /* the framing's table; never NULL */
   bool closing, reading, eof;
+  uint32_t read_max; /* the largest read into lent room so far, or 0 */
   bool failed; /* a write failed: closing on the next loop turn */
   bool in_parser;          /* inside http_parser_execute: no re-entry */
   bool close_when_flushed; /* Connection: close, or an error answer */

@@ -262,6 +262,8 @@ void http_req_body(http_req_t *r, http_body_data_cb on_data, http_body_end_cb on
   r->on_data = on_data;
   r->on_end = on_end;
   r->body_ud = ud;
+  if (!on_data)
+    r->lend = NULL;
   /* The handler will read the body: a client waiting on "Expect:
    * 100-continue" may send it now. */
   if (on_data && r->expect_continue && !r->started && !r->closed && r->conn) {
@@ -271,6 +273,10 @@ void http_req_body(http_req_t *r, http_body_data_cb on_data, http_body_end_cb on
   /* HTTP/2 body bytes that came before the callbacks wait in the stream. */
   if (r->conn && !r->closed && r->conn->proto->body_ready)
     r->conn->proto->body_ready(r);
+}
+
+void http_req_body_lend(http_req_t *r, http_body_lend_cb lend) {
+  r->lend = lend;
 }
 
 void http_req_pause(http_req_t *r) {

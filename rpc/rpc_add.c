@@ -228,12 +228,14 @@ static int emit_added(add_t *a, const char *name, const dag_cid_t *cid,
   return rc;
 }
 
-static int emit_progress(add_t *a, const char *name) {
+/* Report bytes taken of the file: a->bytes at its end, each multiple of
+ * PROGRESS_STEP passed before (add_data). */
+static int emit_progress(add_t *a, const char *name, uint64_t bytes) {
+  a->reported = bytes;
   if (!a->progress || a->silent)
     return 0;
-  a->reported = a->bytes;
   return rpc_up_emit(a->u, json_pack("{s:o,s:I}", "Name", rpc_json_str(name),
-                                     "Bytes", (json_int_t)a->bytes));
+                                     "Bytes", (json_int_t)bytes));
 }
 
 /* Make the directory block of d, whose children are all built, and emit
@@ -411,8 +413,11 @@ static int add_data(rpc_up_t *u, const uint8_t *p, size_t n) {
     return rpc_up_fail(u, rc, 500, "%s: %s", a->path, tr_strerror(rc));
   }
   a->bytes += n;
-  if (a->bytes - a->reported >= PROGRESS_STEP)
-    return emit_progress(a, a->path);
+  /* A line for each step passed: one run of body can hold megabytes
+   * (rpc_upload.c hands over up to a slab). */
+  while (a->bytes - a->reported >= PROGRESS_STEP)
+    if ((rc = emit_progress(a, a->path, a->reported + PROGRESS_STEP)))
+      return rc;
   return 0;
 }
 
@@ -426,7 +431,7 @@ static int add_part_end(rpc_up_t *u) {
     rc = dag_import_symlink(&a->o, (const char *)a->link.data, a->link.len,
                             put_block, a, &res);
   else {
-    if (a->progress && (rc = emit_progress(a, a->path)))
+    if (a->progress && (rc = emit_progress(a, a->path, a->bytes)))
       return rc;
     rc = dag_file_finish(a->file, &res);
   }

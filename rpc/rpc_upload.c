@@ -4,12 +4,21 @@
  * runs a command's callbacks (add, block put, dag import); the values the
  * command emits come back to the loop and out as NDJSON.
  *
- * Loop -> thread: each piece of body the server reads is copied into a
- * queue.  Over UP_HIGH queued bytes the loop pauses the request (TCP
- * back-pressure reaches the client); when the thread has eaten the queue
- * down to UP_LOW it asks the loop to resume.  So an upload of any size
- * holds about UP_HIGH of body in memory.  (Over HTTP/2 the server cannot
- * pause a body yet; an upload that gets UP_H2_MAX ahead is refused.)
+ * Loop -> thread: the body goes into a queue of slabs (UP_SLAB each), one
+ * after the other, each piece appended where the last one ended.  Over
+ * HTTP/1 the server reads the socket straight into the free end of the
+ * last slab (http_req_body_lend), so a piece is usually already where it
+ * belongs and costs no copy (copying every 64 KiB piece was 27% of the
+ * loop's time in a 512 MiB add); a piece that a chunk-size line kept from
+ * its place moves down over that line, and pieces from elsewhere (the
+ * server's buffer, HTTP/2) are copied.  The thread takes all a slab holds
+ * beyond what it took before, so the multipart parser and the command see
+ * runs of up to a slab.  Over UP_HIGH queued bytes the loop pauses the
+ * request (TCP back-pressure reaches the client); when the thread has
+ * eaten the queue down to UP_LOW it asks the loop to resume.  So an upload
+ * of any size holds about UP_HIGH of body plus two slabs in memory.  (Over
+ * HTTP/2 the server cannot pause a body yet; an upload that gets
+ * UP_H2_MAX ahead is refused.)
  *
  * Thread -> loop: emitted lines are appended to a buffer under the mutex
  * and a uv_async wakes the loop, which writes them.  The response starts
@@ -27,7 +36,9 @@
  * RPC_MAX_UPLOADS.  The count of running uploads is the one piece of state
  * here outside an object: a static touched only on the loop thread.
  */
+#include <assert.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,19 +53,25 @@
 #define UP_STACK (1u << 20)
 /* How long the body must stall before the command's idle callback runs. */
 #define UP_IDLE_NS (100ull * 1000 * 1000)
-/* Pieces of body up to this size (the server reads 64 KiB at a time) go
- * in buffers of this size that the upload keeps and reuses, at most
- * UP_SPARE of them: a malloc and free per piece made glibc give the heap's
- * top back and fault it in again (891 brk calls and 3% of the loop's time
- * in page faults for a 512 MiB add). */
-#define UP_PIECE (64u << 10)
-#define UP_SPARE (UP_HIGH / UP_PIECE + 8)
+/* Body slabs, and how many emptied ones the upload keeps for reuse (a
+ * malloc and free per piece once made glibc give the heap's top back and
+ * fault it in again: 891 brk calls for a 512 MiB add).  A slab with less
+ * free room than one server read (UP_LEND_MIN) is not lent again. */
+#define UP_SLAB (4u << 20)
+#define UP_SPARE 2
+#define UP_LEND_MIN (256u << 10)
 
-typedef struct chunk {
-  struct chunk *next;
-  size_t len, cap;
+/* A slab: the loop appends body at len (the bytes go in first, then len
+ * moves, under mu); the thread takes data[taken..len).  Once sealed the
+ * loop appends no more, and once the thread has taken it all and is done
+ * with it, it is freed or kept as a spare.  The loop writes only beyond
+ * len, the thread reads only below it. */
+typedef struct slab {
+  struct slab *next;
+  size_t cap, len, taken; /* len, taken: under mu */
+  bool sealed;            /* under mu */
   uint8_t data[];
-} chunk_t;
+} slab_t;
 
 struct rpc_up {
   http_req_t *req;
@@ -66,9 +83,9 @@ struct rpc_up {
   uv_mutex_t mu;
   uv_cond_t cond;
   /* Shared, under mu. */
-  chunk_t *head, *tail;
-  size_t queued;
-  chunk_t *spare; /* UP_PIECE buffers to reuse */
+  slab_t *head, *tail; /* the queue; tail is fill, or sealed */
+  size_t queued;       /* bytes appended and not yet taken */
+  slab_t *spare;       /* emptied UP_SLAB slabs to reuse */
   size_t nspare;
   bool eof, cancelled, read_paused, want_resume, done, early;
   int eof_status;
@@ -78,6 +95,7 @@ struct rpc_up {
   /* Loop thread only. */
   tr_bytes_t held; /* output waiting for the response to start */
   bool body_done, started, ended, thread_ok, closing;
+  slab_t *fill; /* the slab body is appended to; never sealed */
   /* Upload thread only. */
   rpc_mp_t mp;
 };
@@ -141,26 +159,44 @@ int rpc_up_emit(rpc_up_t *u, json_t *o) {
 
 /* -------------------------------------------------------------- thread */
 
-/* A piece's buffer is done with: kept for the loop to reuse, or freed. */
-static void give_back(rpc_up_t *u, chunk_t *c) {
-  if (c->cap == UP_PIECE) {
-    uv_mutex_lock(&u->mu);
-    if (u->nspare < UP_SPARE) {
-      c->next = u->spare;
-      u->spare = c;
-      u->nspare++;
-      c = NULL;
-    }
-    uv_mutex_unlock(&u->mu);
-  }
-  tr_free(c);
-}
-
-/* The next piece of body, or NULL at the end (or when cancelled). */
-static chunk_t *take(rpc_up_t *u) {
-  bool idled = false;
+/* Take the next run of body into *p, *n: false at the end (or when
+ * cancelled).  The run taken before is done with by now, so the slabs
+ * it emptied go back here. */
+static bool take(rpc_up_t *u, const uint8_t **p, size_t *n) {
+  bool idled = false, got = false, resume = false;
+  slab_t *drop = NULL;
   uv_mutex_lock(&u->mu);
-  while (!u->head && !u->eof && !u->cancelled) {
+  for (;;) {
+    slab_t *s = u->head;
+    if (u->cancelled)
+      break;
+    if (s && s->taken < s->len) {
+      *p = s->data + s->taken;
+      *n = s->len - s->taken;
+      s->taken = s->len;
+      u->queued -= *n;
+      got = true;
+      if (u->read_paused && u->queued < UP_LOW) {
+        u->read_paused = false;
+        u->want_resume = resume = true;
+      }
+      break;
+    }
+    if (s && s->sealed) {
+      if (!(u->head = s->next))
+        u->tail = NULL;
+      if (s->cap == UP_SLAB && u->nspare < UP_SPARE) {
+        s->next = u->spare;
+        u->spare = s;
+        u->nspare++;
+      } else {
+        s->next = drop;
+        drop = s;
+      }
+      continue;
+    }
+    if (u->eof)
+      break;
     if (!idled && u->cmd->idle) {
       /* Only a real stall counts: a fast client empties the queue all the
        * time for an instant, and committing then would cut batches into
@@ -175,22 +211,15 @@ static chunk_t *take(rpc_up_t *u) {
     }
     uv_cond_wait(&u->cond, &u->mu);
   }
-  chunk_t *c = u->cancelled ? NULL : u->head;
-  if (c) {
-    u->head = c->next;
-    if (!u->head)
-      u->tail = NULL;
-    u->queued -= c->len;
-    if (u->read_paused && u->queued < UP_LOW) {
-      u->read_paused = false;
-      u->want_resume = true;
-      uv_mutex_unlock(&u->mu);
-      uv_async_send(&u->async);
-      return c;
-    }
-  }
   uv_mutex_unlock(&u->mu);
-  return c;
+  if (resume)
+    uv_async_send(&u->async);
+  while (drop) {
+    slab_t *next = drop->next;
+    tr_free(drop);
+    drop = next;
+  }
+  return got;
 }
 
 static int feed(rpc_up_t *u, const uint8_t *p, size_t n) {
@@ -226,13 +255,10 @@ static int feed(rpc_up_t *u, const uint8_t *p, size_t n) {
 static void thread_main(void *arg) {
   rpc_up_t *u = arg;
   int rc = u->cmd->begin ? u->cmd->begin(u) : 0;
-  while (!rc) {
-    chunk_t *c = take(u);
-    if (!c)
-      break;
-    rc = feed(u, c->data, c->len);
-    give_back(u, c);
-  }
+  const uint8_t *p;
+  size_t n;
+  while (!rc && take(u, &p, &n))
+    rc = feed(u, p, n);
   uv_mutex_lock(&u->mu);
   bool cancelled = u->cancelled;
   int eof_status = u->eof_status;
@@ -258,11 +284,11 @@ static void thread_main(void *arg) {
 /* ---------------------------------------------------------------- loop */
 
 static void up_free(rpc_up_t *u) {
-  for (chunk_t *c = u->head, *n; c; c = n) {
+  for (slab_t *c = u->head, *n; c; c = n) {
     n = c->next;
     tr_free(c);
   }
-  for (chunk_t *c = u->spare, *n; c; c = n) {
+  for (slab_t *c = u->spare, *n; c; c = n) {
     n = c->next;
     tr_free(c);
   }
@@ -375,55 +401,100 @@ static void on_async(uv_async_t *a) {
   }
 }
 
+/* Out of memory, or an upload HTTP/2 cannot hold back: give up on it.
+ * Under mu. */
+static void cancel_locked(rpc_up_t *u, int status, const char *why) {
+  u->cancelled = true;
+  if (!u->err[0]) {
+    snprintf(u->err, sizeof u->err, "%s", why);
+    u->status = status;
+  }
+}
+
+/* The fill slab with at least need bytes of room (need <= UP_SLAB): the
+ * fill slab is sealed and a new one queued when it has less.  NULL when
+ * out of memory. */
+static slab_t *fill_room(rpc_up_t *u, size_t need) {
+  slab_t *f = u->fill;
+  if (f && f->cap - f->len >= need)
+    return f;
+  uv_mutex_lock(&u->mu);
+  if (f)
+    f->sealed = true;
+  slab_t *s = u->spare;
+  if (s) {
+    u->spare = s->next;
+    u->nspare--;
+  }
+  uv_mutex_unlock(&u->mu);
+  u->fill = NULL;
+  if (!s && !(s = tr_malloc(sizeof *s + UP_SLAB)))
+    return NULL;
+  s->next = NULL;
+  s->cap = UP_SLAB;
+  s->len = s->taken = 0;
+  s->sealed = false;
+  uv_mutex_lock(&u->mu);
+  if (u->tail)
+    u->tail->next = s;
+  else
+    u->head = s;
+  u->tail = s;
+  uv_mutex_unlock(&u->mu);
+  return u->fill = s;
+}
+
+/* http_req_body_lend: the free end of the fill slab. */
+static void on_lend(http_req_t *req, uint8_t **base, size_t *len, void *ud) {
+  (void)req;
+  rpc_up_t *u = ud;
+  slab_t *s = fill_room(u, UP_LEND_MIN);
+  if (s) {
+    *base = s->data + s->len;
+    *len = s->cap - s->len;
+  }
+}
+
 static void on_body(http_req_t *req, const uint8_t *p, size_t n, void *ud) {
   rpc_up_t *u = ud;
-  chunk_t *c = NULL;
-  if (n <= UP_PIECE) {
+  while (n) {
+    slab_t *s = u->fill;
+    uintptr_t a = (uintptr_t)p;
+    size_t k = n;
+    if (s && a >= (uintptr_t)(s->data + s->len) &&
+        a < (uintptr_t)(s->data + s->cap)) {
+      /* Read into the room we lent: in place, or moved down over the
+       * framing that came before it. */
+      assert(n <= s->cap - (size_t)(p - s->data));
+      if (p != s->data + s->len)
+        memmove(s->data + s->len, p, n);
+    } else if ((s = fill_room(u, 1))) {
+      if (k > s->cap - s->len)
+        k = s->cap - s->len;
+      memcpy(s->data + s->len, p, k);
+    }
     uv_mutex_lock(&u->mu);
-    if ((c = u->spare)) {
-      u->spare = c->next;
-      u->nspare--;
+    if (!s) {
+      cancel_locked(u, 500, "out of memory");
+      k = n;
+    } else {
+      s->len += k;
+      u->queued += k;
     }
-    uv_mutex_unlock(&u->mu);
-  }
-  if (!c && (c = tr_malloc(sizeof *c + (n <= UP_PIECE ? UP_PIECE : n))))
-    c->cap = n <= UP_PIECE ? UP_PIECE : n;
-  if (c) { /* outside the lock: the upload thread takes it for every piece */
-    c->next = NULL;
-    c->len = n;
-    memcpy(c->data, p, n);
-  }
-  uv_mutex_lock(&u->mu);
-  if (!c) {
-    u->cancelled = true; /* out of memory: give up on the upload */
-    if (!u->err[0]) {
-      snprintf(u->err, sizeof u->err, "out of memory");
-      u->status = 500;
-    }
-  } else {
-    if (u->tail)
-      u->tail->next = c;
-    else
-      u->head = c;
-    u->tail = c;
-    u->queued += n;
     if (u->queued > UP_HIGH && !u->read_paused) {
       u->read_paused = true;
       http_req_pause(req);
     }
-    if (u->queued > UP_H2_MAX && http_req_http_version(req) == 2) {
+    if (u->queued > UP_H2_MAX && http_req_http_version(req) == 2)
       /* HTTP/2 bodies cannot be paused yet (http2.c): rather than queue
        * without bound, give up on an upload that outruns the store. */
-      u->cancelled = true;
-      if (!u->err[0]) {
-        snprintf(u->err, sizeof u->err, "upload faster than the node can "
-                 "store it over HTTP/2; send it over HTTP/1.1");
-        u->status = 503;
-      }
-    }
+      cancel_locked(u, 503, "upload faster than the node can store it "
+                    "over HTTP/2; send it over HTTP/1.1");
+    uv_cond_signal(&u->cond);
+    uv_mutex_unlock(&u->mu);
+    p += k;
+    n -= k;
   }
-  uv_cond_signal(&u->cond);
-  uv_mutex_unlock(&u->mu);
 }
 
 static void on_end(http_req_t *req, int status, void *ud) {
@@ -494,6 +565,7 @@ void rpc_upload(http_req_t *req, rpc_ctx_t *ctx, const rpc_up_cmd_t *cmd,
   u->async.data = u;
   live_uploads++;
   http_req_body(req, on_body, on_end, u);
+  http_req_body_lend(req, on_lend);
   http_req_on_close(req, on_close, u);
   uv_thread_options_t to = {UV_THREAD_HAS_STACK_SIZE, UP_STACK};
   if (uv_thread_create_ex(&u->thread, &to, thread_main, u)) {

@@ -12,6 +12,9 @@
  *   /pieces?N         N bytes, one 256 KiB piece per drain callback, as
  *                     stream.c produces a file
  *   /body             reads the body, then 200 "got N status S"
+ *   /lend             reads the body into room it lends the server
+ *                     (http_req_body_lend), as rpc_upload.c does, then 200
+ *                     "lent N fnv X inplace I moved M copied C status S"
  *   /badhdr           200 with header values holding CR/LF (must be dropped)
  *   /host             200 "host=HOST" (the Host the handler sees)
  *   CONNECT           200 when the target is the address the client
@@ -138,6 +141,69 @@ static void body_end(http_req_t *r, int status, void *ud) {
     http_res_end(r);
 }
 
+/* /lend: each piece is appended where the last one ended, in place when
+ * the server read it there, moved down over the framing before it, or
+ * copied from elsewhere; the answer has an FNV-1a hash of what was kept. */
+typedef struct lend {
+  uint8_t buf[2u << 20];
+  size_t len, inplace, moved, copied;
+  bool over;
+} lend_t;
+
+static uint64_t th_fnv(const uint8_t *p, size_t n) {
+  uint64_t h = 14695981039346656037ull;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ p[i]) * 1099511628211ull;
+  return h;
+}
+
+static void lend_room(http_req_t *r, uint8_t **base, size_t *len, void *ud) {
+  (void)r;
+  lend_t *l = ud;
+  *base = l->buf + l->len;
+  *len = sizeof l->buf - l->len;
+}
+
+static void lend_data(http_req_t *r, const uint8_t *p, size_t n, void *ud) {
+  (void)r;
+  lend_t *l = ud;
+  uintptr_t a = (uintptr_t)p;
+  if (n > sizeof l->buf - l->len) {
+    l->over = true;
+    return;
+  }
+  if (a >= (uintptr_t)(l->buf + l->len) && a < (uintptr_t)(l->buf + sizeof l->buf)) {
+    if (p == l->buf + l->len)
+      l->inplace++;
+    else
+      memmove(l->buf + l->len, p, n), l->moved++;
+  } else {
+    memcpy(l->buf + l->len, p, n);
+    l->copied++;
+  }
+  l->len += n;
+}
+
+/* The last /lend's room, freed by the next /lend or the test: the server
+ * may still parse from it after on_end (http_req_body_lend). */
+static lend_t *lend_old;
+
+static void lend_end(http_req_t *r, int status, void *ud) {
+  lend_t *l = ud;
+  char msg[160];
+  int n = snprintf(msg, sizeof msg,
+                   "lent %zu fnv %016llx inplace %zu moved %zu copied %zu "
+                   "status %d%s", l->len,
+                   (unsigned long long)th_fnv(l->buf, l->len), l->inplace,
+                   l->moved, l->copied, status, l->over ? " over" : "");
+  free(lend_old);
+  lend_old = l;
+  if (status == 0)
+    http_res_simple(r, 200, "text/plain", msg, (size_t)n);
+  else
+    http_res_end(r);
+}
+
 /* /pausebody: pause at the first piece, until the test sends
  * resume_async; count what arrives while paused (must be nothing). */
 static void pause_data(http_req_t *r, const uint8_t *p, size_t n, void *ud) {
@@ -227,6 +293,10 @@ static void handler(http_req_t *r, void *ud) {
     body_t *b = calloc(1, sizeof *b);
     __atomic_add_fetch(&body_started, 1, __ATOMIC_RELAXED);
     http_req_body(r, body_data, body_end, b);
+  } else if (!strcmp(path, "/lend")) {
+    lend_t *l = calloc(1, sizeof *l);
+    http_req_body(r, lend_data, lend_end, l);
+    http_req_body_lend(r, lend_room);
   } else if (!strcmp(path, "/pausebody")) {
     paused_got = pause_total = 0;
     pause_once_done = false;

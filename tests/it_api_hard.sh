@@ -15,6 +15,9 @@
 #   gc_holds_pool            repo/gc calls waiting on the gc lock leave the
 #                            worker pool free
 #   enospc_reported_eio      a full disk is reported as such
+#   upload_split_everywhere  an add's body split at every byte, in random
+#                            pieces, chunked or not, larger than a slab:
+#                            the CIDs of a local add
 source "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "curl missing"; exit 1; }
 PIDS=()
@@ -301,6 +304,90 @@ cross_origin_post() {
   echo "ok cross_origin_post"
 }
 
+# ------------------------------------------------- upload_split_everywhere
+upload_split_everywhere() {
+  # The loop reads an upload's body straight into the upload's slabs
+  # (rpc_upload.c) and moves each piece down over the chunk-size line
+  # before it.  A body sent a byte at a time (every multipart and chunked
+  # boundary split across reads), in random pieces, chunked or with a
+  # Content-Length, and larger than a slab must give the CIDs of a plain
+  # local add of the same bytes.
+  local port exp got mode
+  port=$(sed 's|.*/tcp/||' "$WORK/a/api")
+  mkdir -p "$D/split"
+  # Bytes that look like the delimiter, a CRLF or a chunk-size line.
+  printf 'a\r\n--xyzzyboundar\r\n--xyzzyboundaryX\r\n0\r\n\r\n--\r\nend' >"$D/split/tricky"
+  head -c 9500000 /dev/urandom >"$D/split/big"
+  TROVE_PATH=$WORK/plain t init >/dev/null 2>&1 || true
+  exp=$(for f in tricky big; do TROVE_PATH=$WORK/plain t add -n -Q "$D/split/$f"; done | tr '\n' ' ')
+  for mode in bytes chunked length; do
+    got=$(python3 - "$port" "$D/split" "$mode" <<'PY'
+import json, random, socket, sys, time
+port, d, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+b = 'xyzzyboundary'
+body = b''
+for name in ('tricky', 'big'):
+    data = open('%s/%s' % (d, name), 'rb').read()
+    if mode == 'bytes' and name == 'big':
+        continue
+    body += ('--%s\r\nContent-Disposition: form-data; name="file"; '
+             'filename="%s"\r\nContent-Type: application/octet-stream\r\n\r\n'
+             % (b, name)).encode() + data + b'\r\n'
+body += ('--%s--\r\n' % b).encode()
+s = socket.create_connection(('127.0.0.1', port))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+head = ('POST /api/v0/add?pin=false HTTP/1.1\r\nHost: x\r\n'
+        'Content-Type: multipart/form-data; boundary=%s\r\n' % b)
+rnd = random.Random(7)
+if mode == 'length':
+    s.sendall((head + 'Content-Length: %d\r\n\r\n' % len(body)).encode())
+    i = 0
+    while i < len(body):
+        n = rnd.choice((1, 3, 700, 65536, 300000))
+        s.sendall(body[i:i + n]); i += n
+else:
+    s.sendall((head + 'Transfer-Encoding: chunked\r\n\r\n').encode())
+    i = 0
+    while i < len(body):
+        n = 1 if mode == 'bytes' else rnd.choice((1, 2, 5, 4093, 70000, 1 << 20))
+        piece = body[i:i + n]; i += n
+        frame = b'%x\r\n' % len(piece) + piece + b'\r\n'
+        if mode == 'bytes':  # the framing split at every byte too
+            for k in range(len(frame)):
+                s.sendall(frame[k:k + 1]); time.sleep(0.0002)
+        else:
+            s.sendall(frame)
+    s.sendall(b'0\r\n\r\n')
+resp = b''
+while True:
+    r = s.recv(65536)
+    if not r:
+        break
+    resp += r
+    if resp.endswith(b'0\r\n\r\n'):
+        break
+head, _, rest = resp.partition(b'\r\n\r\n')
+if b' 200 ' not in head.split(b'\r\n')[0]:
+    print('bad answer: %r' % resp[:300]); sys.exit(1)
+out = b''
+while rest:  # de-chunk the answer
+    size, _, rest = rest.partition(b'\r\n')
+    n = int(size, 16)
+    out += rest[:n]; rest = rest[n + 2:]
+hashes = [json.loads(l)['Hash'] for l in out.decode().split('\n') if l]
+print(' '.join(hashes))
+PY
+    ) || fail "upload in $mode pieces: $got"
+    if [ "$mode" = bytes ]; then
+      eq "$got" "${exp%% *}" "upload a byte at a time"
+    else
+      eq "$got " "$exp" "upload in $mode pieces"
+    fi
+  done
+  alive "$APID" "split uploads" "$WORK/a.log"
+  echo "ok upload_split_everywhere"
+}
+
 # ------------------------------------------------------------ gc_holds_pool
 gc_holds_pool() {
   # A slow upload (a byte a second) holds the gc lock shared; repo/gc calls
@@ -379,7 +466,7 @@ enospc_reported_eio() {
   echo "ok enospc_reported_eio"
 }
 
-for s in privkey_shown add_report_uaf get_empty_symlink_silent car_import_spool_moves non_utf8_names_500 deep_add_part_overflow cross_origin_post gc_holds_pool enospc_reported_eio; do
+for s in upload_split_everywhere privkey_shown add_report_uaf get_empty_symlink_silent car_import_spool_moves non_utf8_names_500 deep_add_part_overflow cross_origin_post gc_holds_pool enospc_reported_eio; do
   section "$s" && "$s"
 done
 echo done

@@ -246,7 +246,11 @@ static dag_cid_t import_fed(const dag_import_opts_t *o, const uint8_t *data,
   assert_int_equal(dag_file_new(&f, o, ms_put, &ms), 0);
   size_t off = 0, step = 1;
   while (off < n) {
-    size_t k = how == 0 ? 1 : how == 1 ? step : n - off;
+    /* how 3: pieces of 7 and 12345 bytes by turns, so that the raw leaf
+     * path that hashes whole chunks where they lie (dag_file_write) runs
+     * now from a buffered part chunk, now from an empty buffer. */
+    size_t k = how == 0 ? 1 : how == 1 ? step : how == 3 ? (step & 1 ? 7 : 12345)
+                                                          : n - off;
     if (k > n - off)
       k = n - off;
     if (how == 2) { /* zero-copy: as much as fits */
@@ -276,7 +280,8 @@ static dag_cid_t import_fed(const dag_import_opts_t *o, const uint8_t *data,
   return r.cid;
 }
 
-/* Byte by byte, growing pieces, zero-copy: the same CID, for each chunker. */
+/* Byte by byte, growing pieces, zero-copy, small and large pieces by
+ * turns: the same CID, for each chunker. */
 static void test_feeding(void **state) {
   (void)state;
   static const char *chunkers[] = {"size-1000", "size-4096", "rabin-512",
@@ -296,8 +301,10 @@ static void test_feeding(void **state) {
       dag_cid_t a = import_fed(&o, data, len, 0);
       dag_cid_t b = import_fed(&o, data, len, 1);
       dag_cid_t d = import_fed(&o, data, len, 2);
+      dag_cid_t e = import_fed(&o, data, len, 3);
       assert_true(dag_cid_equal(&a, &b));
       assert_true(dag_cid_equal(&a, &d));
+      assert_true(dag_cid_equal(&a, &e));
     }
   }
   free(data);
