@@ -4,7 +4,8 @@
 # its earlier chunks freed from reuse: on a disk with less room than GC
 # writes, a chunk fails for want of space, and GC must then end the hold
 # and do the chunk again, taking the freed pages - GC is what a full disk
-# needs.  A 160 MiB tmpfs holds a repo of ~49,000 unpinned 1 KiB blocks and
+# needs.  A 200 MiB tmpfs holds a repo of ~49,000 unpinned 1 KiB blocks (~170 MB of
+# data.mdb: leaves a third full, and the copies its commits freed) and
 # a pinned file, and is then filled to 512 KiB of free space: GC must
 # remove every unpinned block, keep the pinned file, and leave room for an
 # add.  (Without the fallback GC failed here with "No space left on
@@ -12,7 +13,7 @@
 # skipped otherwise.
 source "$(dirname "$0")/lib.sh"
 mkdir -p "$WORK/tiny"
-if ! mount -t tmpfs -o size=160m tmpfs "$WORK/tiny" 2>/dev/null; then
+if ! mount -t tmpfs -o size=200m tmpfs "$WORK/tiny" 2>/dev/null; then
   echo "skip: cannot mount a tmpfs"; exit 0
 fi
 trap 'umount "$WORK/tiny" 2>/dev/null; rm -rf "$WORK"' EXIT
