@@ -18,7 +18,9 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -73,33 +75,70 @@ size_t http_piece_room(const http_piece_t *p) {
   return p->cap - (size_t)p->sent - (p->len - p->plen) - p->vlen;
 }
 
+/* Take done bytes written off the front of the views from iov[*i] on
+ * (iov[0] is the head, pre). */
+static void consume(http_piece_t *p, int *i, size_t done) {
+  for (; done && *i <= p->niov; (*i)++) {
+    struct iovec *v = &p->iov[*i];
+    size_t d = done < v->iov_len ? done : v->iov_len;
+    v->iov_base = (uint8_t *)v->iov_base + d;
+    v->iov_len -= d;
+    p->foff[*i] += d;
+    if (*i > 0)
+      p->sent += d;
+    done -= d;
+    if (v->iov_len)
+      break;
+  }
+}
+
+/* Write pre and the views from iov[*i] on to the socket as far as it takes
+ * them: runs of views in memory with one sendmsg each, views of files with
+ * sendfile.  On a short write the socket is full (a slow client) or
+ * failing: fd becomes -1, and the caller copies the rest. */
+static void write_views(http_piece_t *p, int *i) {
+  while (*i <= p->niov) {
+    int j = *i;
+    size_t want = 0;
+    ssize_t w;
+    if (p->ffd[j] < 0) {
+      while (j <= p->niov && p->ffd[j] < 0)
+        want += p->iov[j++].iov_len;
+      struct msghdr m = {.msg_iov = p->iov + *i, .msg_iovlen = (size_t)(j - *i)};
+      /* A file view follows: the tail of these bytes waits for it to fill
+       * the segment. */
+      int more = j <= p->niov ? MSG_MORE : 0;
+      do
+        w = sendmsg(p->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT | more);
+      while (w < 0 && errno == EINTR);
+    } else {
+      want = p->iov[j].iov_len;
+      off_t off = (off_t)p->foff[j];
+      do
+        w = sendfile(p->fd, p->ffd[j], &off, want);
+      while (w < 0 && errno == EINTR);
+    }
+    size_t done = w > 0 ? (size_t)w : 0;
+    consume(p, i, done);
+    if (done < want) {
+      p->fd = -1;
+      return;
+    }
+  }
+}
+
 void http_piece_flush(http_piece_t *p) {
   int i = 1;
   if (p->fd >= 0 && (p->niov || p->npre)) {
     p->iov[0] = (struct iovec){(void *)p->pre, p->npre};
-    struct msghdr m = {.msg_iov = p->npre ? p->iov : p->iov + 1,
-                       .msg_iovlen = (size_t)p->niov + (p->npre ? 1 : 0)};
-    ssize_t w;
-    do
-      w = sendmsg(p->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-    while (w < 0 && errno == EINTR);
-    size_t done = w > 0 ? (size_t)w : 0;
-    size_t pd = done < p->npre ? done : p->npre;
-    p->pre += pd;
-    p->npre -= pd;
-    done -= pd;
-    p->sent += done;
-    /* The socket is full (a slow client) or failing: the rest of the
-     * piece is copied, and the loop's write waits for room or meets the
-     * error. */
-    if (p->npre || done < p->vlen)
-      p->fd = -1;
-    for (; i <= p->niov && done >= p->iov[i].iov_len; i++)
-      done -= p->iov[i].iov_len;
-    if (i <= p->niov) {
-      p->iov[i].iov_base = (uint8_t *)p->iov[i].iov_base + done;
-      p->iov[i].iov_len -= done;
-    }
+    p->ffd[0] = -1;
+    p->foff[0] = 0;
+    i = p->npre ? 0 : 1;
+    write_views(p, &i);
+    p->pre = p->iov[0].iov_base;
+    p->npre = p->iov[0].iov_len;
+    if (i == 0)
+      i = 1;
   }
   if (p->npre) {
     memcpy(p->buf + p->len, p->pre, p->npre);
@@ -115,8 +154,18 @@ void http_piece_flush(http_piece_t *p) {
   p->vlen = 0;
 }
 
-int http_piece_add(http_piece_t *p, const void *data, size_t n) {
+/* sendfile has no MSG_NOSIGNAL: a client gone away would kill a process
+ * that does not ignore SIGPIPE (the daemon does; a test may not). */
+static bool sigpipe_ignored(void) {
+  struct sigaction sa;
+  return sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
+int http_piece_add_file(http_piece_t *p, const void *data, size_t n, int fd,
+                        uint64_t off) {
   assert(n <= http_piece_room(p));
+  if (fd >= 0 && !sigpipe_ignored())
+    fd = -1;
   if (n && p->fd >= 0 && p->niov == HTTP_PIECE_IOV)
     http_piece_flush(p);
   if (!n)
@@ -127,9 +176,17 @@ int http_piece_add(http_piece_t *p, const void *data, size_t n) {
     return 0;
   }
   p->iov[++p->niov] = (struct iovec){(void *)data, n};
+  p->ffd[p->niov] = fd;
+  p->foff[p->niov] = off;
   p->vlen += n;
   return 0;
 }
+
+int http_piece_add(http_piece_t *p, const void *data, size_t n) {
+  return http_piece_add_file(p, data, n, -1, 0);
+}
+
+bool http_piece_direct(const http_piece_t *p) { return p->fd >= 0; }
 
 int http_piece_cb(const uint8_t *data, size_t n, void *ud) {
   http_piece_t *p = ud;

@@ -94,7 +94,9 @@ typedef void (*http_unwait_fn)(void *state);
  * (HTTP/2, chunked, a body made on the loop), is copied into the piece's
  * buffer and queued on the loop as a copying fill's would be.  So the map's bytes are copied
  * once (into the socket) instead of twice, and no reader slot or snapshot
- * outlives the fill whatever the client does. */
+ * outlives the fill whatever the client does.  Bytes that also lie in a
+ * file nothing rewrites (http_piece_add_file: the blockstore's sealed
+ * copies) go by reference, with sendfile, and are not copied at all. */
 #define HTTP_PIECE_IOV 64
 
 typedef struct http_piece {
@@ -113,6 +115,10 @@ typedef struct http_piece {
   int niov;       /* views not yet written or copied: iov[1..niov] */
   size_t vlen;
   struct iovec iov[HTTP_PIECE_IOV + 1];
+  /* The file each view also lies in (http_piece_add_file), -1 for none,
+   * and the view's offset in it. */
+  int ffd[HTTP_PIECE_IOV + 1];
+  uint64_t foff[HTTP_PIECE_IOV + 1];
 } http_piece_t;
 
 /* A fill in view form: adds the body's next bytes (at most
@@ -127,6 +133,19 @@ typedef int64_t (*http_vfill_fn)(void *state, void *arg, http_piece_t *p);
  * copied at once when the views are many.  n must be at most
  * http_piece_room(p); 0 always. */
 int http_piece_add(http_piece_t *p, const void *data, size_t n);
+/* http_piece_add for bytes that are also the bytes [off, off + n) of the
+ * file fd, a file whose pages nothing rewrites while a socket may hold
+ * them (blockstore/bs.h's frozen copies: sealed memfds; never data.mdb,
+ * see above).  Where the piece writes to the socket they go with
+ * sendfile, by reference, without a copy; where it copies, from data.
+ * Both data and fd must stay valid until the next http_piece_flush.  By
+ * reference only in a process that ignores SIGPIPE (the daemon): sendfile
+ * cannot be told not to raise it when the client has gone. */
+int http_piece_add_file(http_piece_t *p, const void *data, size_t n, int fd,
+                        uint64_t off);
+/* Whether the piece writes to the socket itself now (a view added now
+ * may go by reference): worth asking before making a file to send. */
+bool http_piece_direct(const http_piece_t *p);
 /* Room left in the piece. */
 size_t http_piece_room(const http_piece_t *p);
 /* Write the views added so far to the socket as far as it takes them
