@@ -205,7 +205,12 @@ typedef struct bs_frozen bs_frozen_t;
  * Errors: those of reading the deletion generation. */
 int bs_frozen_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
                   size_t len, bs_frozen_t **fz, int *fd) TR_WUR;
-/* Let go of a reference from bs_frozen_get (NULL: nothing). */
+/* bs_frozen_get for a copy that exists already: never makes one, nor
+ * counts as a request (for a caller that only tries, as the gateway does
+ * on its event loop before it goes to the worker pool). */
+int bs_frozen_find(bs_txn_t *txn, const dag_cid_t *cid, size_t len,
+                   bs_frozen_t **fz, int *fd) TR_WUR;
+/* Let go of a reference from bs_frozen_get or _find (NULL: nothing). */
 void bs_frozen_put(bs_env_t *env, bs_frozen_t *fz);
 /* The most bytes of copies env keeps (default BS_FROZEN_MAX; 0: none,
  * and those kept are dropped). */

@@ -161,8 +161,9 @@ static bs_frozen_t *take(bs__fz_t *c, uint64_t h, const MDB_val *k,
   return e;
 }
 
-int bs_frozen_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
-                  size_t len, bs_frozen_t **fz, int *fd) {
+/* bs_frozen_get, or bs_frozen_find when data is NULL. */
+static int get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
+               size_t len, bs_frozen_t **fz, int *fd) {
   bs__fz_t *c = &txn->env->fz;
   *fz = NULL;
   *fd = -1;
@@ -178,7 +179,7 @@ int bs_frozen_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
   pthread_mutex_lock(&c->mu);
   bs_frozen_t *e = len <= c->max ? take(c, h, &k, gen, len) : NULL;
   bool admit = false;
-  if (!e && len <= c->max) { /* a copy for a block asked for before */
+  if (!e && data && len <= c->max) { /* a copy for a block asked for before */
     admit = c->seen[h % BS__FZ_SEEN] == h;
     c->seen[h % BS__FZ_SEEN] = h;
   }
@@ -209,6 +210,17 @@ int bs_frozen_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
   *fz = e;
   *fd = e->fd;
   return 0;
+}
+
+int bs_frozen_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
+                  size_t len, bs_frozen_t **fz, int *fd) {
+  assert(data);
+  return get(txn, cid, data, len, fz, fd);
+}
+
+int bs_frozen_find(bs_txn_t *txn, const dag_cid_t *cid, size_t len,
+                   bs_frozen_t **fz, int *fd) {
+  return get(txn, cid, NULL, len, fz, fd);
 }
 
 void bs_frozen_put(bs_env_t *env, bs_frozen_t *fz) {

@@ -162,17 +162,24 @@ static int zc_out(const uint8_t *data, size_t n, void *ud) {
   size_t room = http_piece_room(z->p);
   if (n > room)
     n = room;
+  if (n == 0)
+    return 0;
   if (n >= BS_FROZEN_MIN && z->blk && data >= z->blk &&
       n <= z->blen - (size_t)(data - z->blk) && http_piece_direct(z->p)) {
     if (z->nfz == ZC_REFS)
       zc_flush(z);
     int fd;
-    if (bs_frozen_get(z->b.txn, &z->cid, z->blk, z->blen, &z->fz[z->nfz],
-                      &fd) == 0) {
+    bs_frozen_t **fz = &z->fz[z->nfz];
+    int rc = http_piece_on_loop(z->p)
+                 ? bs_frozen_find(z->b.txn, &z->cid, z->blen, fz, &fd)
+                 : bs_frozen_get(z->b.txn, &z->cid, z->blk, z->blen, fz, &fd);
+    if (rc == 0) {
       z->nfz++;
       return http_piece_add_file(z->p, data, n, fd, (uint64_t)(data - z->blk));
     }
   }
+  if (http_piece_on_loop(z->p))
+    return -EAGAIN; /* the map's bytes are read in the pool */
   return http_piece_add(z->p, data, n);
 }
 
@@ -224,14 +231,16 @@ static int64_t fill_file(void *st, void *arg, http_piece_t *p) {
   /* The views die with the transaction: out or copied before it ends. */
   zc_flush(&z);
   bs_txn_abort(z.b.txn);
-  if (rc == TR_ENOTFOUND) {
-    /* The bytes before the missing block are good: hand them out, and the
+  if (rc == TR_ENOTFOUND || rc == -EAGAIN) {
+    /* The bytes before the missing block (or, on the loop, before the
+     * first that has no frozen copy) are good: hand them out, and the
      * next fill starts at that block (its offset). */
-    gw__miss_note(&s->miss, &z.b);
+    if (rc == TR_ENOTFOUND)
+      gw__miss_note(&s->miss, &z.b);
     want = got;
-    rc = 0;
     if (o + want == 0)
-      return TR_ENOTFOUND;
+      return rc;
+    rc = 0;
   } else if (rc)
     return o ? (int64_t)o : rc;
   else if (got != want)
@@ -488,6 +497,7 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   /* A multipart body is a little longer than its ranges: the worker path. */
   http_stream_opts_t o = gw__stream_opts(ctx, st->multipart ? 0 : (uint64_t)clen);
   o.vfill = fill_file;
+  o.loop = true;
   http_stream_start_opts(req, ctx->env, NULL, free_state, st, &o);
 }
 
@@ -527,10 +537,12 @@ static int64_t fill_raw(void *st, void *arg, http_piece_t *p) {
     z.blen = len;
     z.cid = s->cid;
   }
-  zc_out(data + s->off, n, &z);
+  rc = zc_out(data + s->off, n, &z);
   zc_flush(&z); /* before the view dies with txn */
-  s->off += n;
   bs_txn_abort(txn);
+  if (rc)
+    return rc; /* -EAGAIN: on the loop, and no frozen copy */
+  s->off += n;
   return (int64_t)n;
 }
 
@@ -670,5 +682,6 @@ void gw__serve_block(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
   gw__target_free(t);
   http_stream_opts_t o = gw__stream_opts(ctx, end - off);
   o.vfill = fill_raw;
+  o.loop = true;
   http_stream_start_opts(req, ctx->env, NULL, free_state, st, &o);
 }

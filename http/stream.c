@@ -48,6 +48,7 @@ struct http_stream {
   uint64_t sent; /* bytes the last job wrote to the socket itself */
   int fd;        /* the job's duplicate of the socket, or -1 */
   bool busy, gone, parked, timer_init;
+  bool loop; /* pieces are tried on the loop first (stream.h) */
   /* The response's head, taken from the connection's output for the
    * first job that writes to the socket itself (pre[0..npre)). */
   size_t npre;
@@ -147,8 +148,20 @@ void http_piece_flush(http_piece_t *p) {
     p->npre = 0;
   }
   for (; i <= p->niov; i++) {
-    memcpy(p->buf + p->len, p->iov[i].iov_base, p->iov[i].iov_len);
-    p->len += p->iov[i].iov_len;
+    uint8_t *to = p->buf + p->len;
+    size_t n = p->iov[i].iov_len, got = 0;
+    /* A file view from its file: on the loop, data (the map) is not to
+     * be touched. */
+    while (p->ffd[i] >= 0 && got < n) {
+      ssize_t r =
+          pread(p->ffd[i], to + got, n - got, (off_t)(p->foff[i] + got));
+      if (r <= 0 && !(r < 0 && errno == EINTR))
+        break;
+      got += r > 0 ? (size_t)r : 0;
+    }
+    if (got < n)
+      memcpy(to + got, (uint8_t *)p->iov[i].iov_base + got, n - got);
+    p->len += n;
   }
   p->niov = 0;
   p->vlen = 0;
@@ -188,6 +201,8 @@ int http_piece_add(http_piece_t *p, const void *data, size_t n) {
 
 bool http_piece_direct(const http_piece_t *p) { return p->fd >= 0; }
 
+bool http_piece_on_loop(const http_piece_t *p) { return p->loop; }
+
 int http_piece_cb(const uint8_t *data, size_t n, void *ud) {
   http_piece_t *p = ud;
   size_t room = http_piece_room(p);
@@ -200,8 +215,8 @@ int http_piece_cb(const uint8_t *data, size_t n, void *ud) {
  * in buf after them (what is left of pre first). */
 static int64_t run_fill(http_fill_fn fill, http_vfill_fn vfill, void *state,
                         void *arg, uint8_t *buf, size_t cap, int fd,
-                        const uint8_t *pre, size_t npre, uint64_t *sent,
-                        size_t *len) {
+                        const uint8_t *pre, size_t npre, bool loop,
+                        uint64_t *sent, size_t *len) {
   *sent = 0;
   if (!vfill) {
     int64_t got = fill(state, arg, buf, cap);
@@ -209,7 +224,8 @@ static int64_t run_fill(http_fill_fn fill, http_vfill_fn vfill, void *state,
     return got;
   }
   assert(fd >= 0 || !npre);
-  http_piece_t p = {.buf = buf, .cap = cap, .fd = fd, .pre = pre, .npre = npre};
+  http_piece_t p = {.buf = buf, .cap = cap, .fd = fd, .pre = pre, .npre = npre,
+                    .loop = loop};
   int64_t got = vfill(state, arg, &p);
   assert(p.niov == 0); /* the fill flushed its views before they died */
   http_piece_flush(&p);
@@ -228,7 +244,7 @@ static void work_cb(uv_work_t *w) {
   uint64_t sent = 0, one;
   for (;;) {
     s->got = run_fill(s->fill, s->vfill, s->state, s->arg, s->buf,
-                      HTTP_STREAM_PIECE, s->fd, s->pre, s->npre, &one,
+                      HTTP_STREAM_PIECE, s->fd, s->pre, s->npre, false, &one,
                       &s->len);
     s->npre = 0;
     sent += one;
@@ -306,8 +322,7 @@ static void piece_done(http_stream_t *s, bool may_wait) {
   http_res_on_drain(s->req, next_piece, s);
 }
 
-static void after_cb(uv_work_t *w, int status) {
-  http_stream_t *s = w->data;
+static void job_done(http_stream_t *s, int status) {
   s->busy = false;
   if (s->fd >= 0) {
     close(s->fd);
@@ -328,6 +343,37 @@ static void after_cb(uv_work_t *w, int status) {
     return;
   }
   piece_done(s, true);
+}
+
+static void after_cb(uv_work_t *w, int status) { job_done(w->data, status); }
+
+/* The job of work_cb run on the loop (opts.loop), in loop form: true when
+ * it did the piece (job_done ran), false when the pool must make it: the
+ * first fill would have read the map.  Then the loop is not tried again
+ * for this stream. */
+static bool loop_job(http_stream_t *s) {
+  uint64_t sent = 0, one;
+  for (;;) {
+    s->got = run_fill(s->fill, s->vfill, s->state, s->arg, s->buf,
+                      HTTP_STREAM_PIECE, s->fd, s->pre, s->npre, true, &one,
+                      &s->len);
+    s->npre = 0;
+    sent += one;
+    if (s->got <= 0 || s->len || sent >= HTTP_STREAM_BURST)
+      break;
+  }
+  s->sent = sent;
+  if (s->got == -EAGAIN) {
+    s->loop = false;
+    if (!sent && !s->len)
+      return false; /* the head, if any, is out: the pool goes on */
+    /* What went out stands; the pool makes the rest, after the loop has
+     * written what was copied (the end of a head the socket did not
+     * take, or of a piece): in order, so the job copies too. */
+    s->got = 1;
+  }
+  job_done(s, 0);
+  return true;
 }
 
 void http_stream_resume(http_stream_t *s, int status) {
@@ -352,6 +398,8 @@ static void next_piece(http_req_t *req, void *ud) {
   s->busy = true;
   if (s->vfill)
     s->fd = http__res_direct_fd(s->req, s->pre, sizeof s->pre, &s->npre);
+  if (s->loop && s->fd >= 0 && loop_job(s))
+    return;
   if (uv_queue_work(s->req->conn->srv->loop, &s->work, work_cb, after_cb)) {
     if (s->fd >= 0)
       close(s->fd);
@@ -408,6 +456,7 @@ static http_stream_t *stream_new(http_req_t *req, void *arg, http_fill_fn fill,
   s->fd = -1;
   s->npre = 0;
   s->busy = s->gone = s->parked = s->timer_init = false;
+  s->loop = o->loop && o->vfill;
   http_req_on_close(req, on_close, s);
   return s;
 }
@@ -423,7 +472,7 @@ static int inline_body(http_req_t *req, void *arg, http_fill_fn fill,
     uint64_t sent;
     size_t len;
     int64_t got = run_fill(fill, o->vfill, state, arg, buf, sizeof buf, -1,
-                           NULL, 0, &sent, &len);
+                           NULL, 0, false, &sent, &len);
     if (got < 0 && o->wait) {
       *failed = got;
       return 0;

@@ -107,6 +107,7 @@ typedef struct http_piece {
   size_t plen;    /* bytes of pre among buf's */
   uint64_t sent;  /* body bytes written to the socket, all before buf's */
   int fd;         /* the socket while writes go straight to it, else -1 */
+  bool loop;      /* the fill runs on the loop (http_piece_on_loop) */
   /* Bytes that go out before the body's (the response's head, so that
    * it leaves in the same segment as the body's first bytes), not
    * counted in the piece's room. */
@@ -138,7 +139,9 @@ int http_piece_add(http_piece_t *p, const void *data, size_t n);
  * them (blockstore/bs.h's frozen copies: sealed memfds; never data.mdb,
  * see above).  Where the piece writes to the socket they go with
  * sendfile, by reference, without a copy; where it copies, from data.
- * Both data and fd must stay valid until the next http_piece_flush.  By
+ * Both data and fd must stay valid until the next http_piece_flush (what
+ * the socket does not take is copied from fd, so on the loop data is
+ * never read).  By
  * reference only in a process that ignores SIGPIPE (the daemon): sendfile
  * cannot be told not to raise it when the client has gone. */
 int http_piece_add_file(http_piece_t *p, const void *data, size_t n, int fd,
@@ -146,6 +149,11 @@ int http_piece_add_file(http_piece_t *p, const void *data, size_t n, int fd,
 /* Whether the piece writes to the socket itself now (a view added now
  * may go by reference): worth asking before making a file to send. */
 bool http_piece_direct(const http_piece_t *p);
+/* Whether the fill runs on the event loop (http_stream_opts_t.loop): it
+ * may then add file views and bytes of its own, but no view of memory
+ * that may have to be read from disk (the map): it returns -EAGAIN
+ * instead, having added none, and the stream goes on in the pool. */
+bool http_piece_on_loop(const http_piece_t *p);
 /* Room left in the piece. */
 size_t http_piece_room(const http_piece_t *p);
 /* Write the views added so far to the socket as far as it takes them
@@ -172,6 +180,13 @@ typedef struct http_stream_opts {
    * a body of at most HTTP_STREAM_INLINE is made on the loop, and one
    * whose fill fails there with a wait hook moves to the pool then. */
   uint64_t size;
+  /* A view fill's pieces are tried on the loop first (with a direct
+   * socket): while they go out by reference (file views), whole, no
+   * worker is woken and no thread hop is paid per piece (two context
+   * switches, measured as a tenth of the daemon's time per 1 MiB
+   * answer).  A fill that would read the map returns -EAGAIN there
+   * (http_piece_on_loop), and the stream goes on in the pool. */
+  bool loop;
 } http_stream_opts_t;
 
 /* http_stream_start_head() with the options above.  Same ownership and
