@@ -49,6 +49,7 @@ struct http_stream {
   int fd;        /* the job's duplicate of the socket, or -1 */
   bool busy, gone, parked, timer_init;
   bool loop; /* pieces are tried on the loop first (stream.h) */
+  unsigned by_ref; /* RUN_BY_REF when the process ignores SIGPIPE */
   /* The response's head, taken from the connection's output for the
    * first job that writes to the socket itself (pre[0..npre)). */
   size_t npre;
@@ -177,7 +178,7 @@ static bool sigpipe_ignored(void) {
 int http_piece_add_file(http_piece_t *p, const void *data, size_t n, int fd,
                         uint64_t off) {
   assert(n <= http_piece_room(p));
-  if (fd >= 0 && !sigpipe_ignored())
+  if (!p->by_ref)
     fd = -1;
   if (n && p->fd >= 0 && p->niov == HTTP_PIECE_IOV)
     http_piece_flush(p);
@@ -209,13 +210,15 @@ int http_piece_cb(const uint8_t *data, size_t n, void *ud) {
   return http_piece_add(p, data, n < room ? n : room);
 }
 
+enum { RUN_LOOP = 1, RUN_BY_REF = 2 }; /* run_fill's flags: http_piece_t's */
+
 /* One fill of either form into buf[0..cap), writing straight to fd where
  * the piece can (-1: copying only), pre[0..npre) first (then buf has room
  * for npre more).  *sent gets the body bytes written to fd, *len the bytes
  * in buf after them (what is left of pre first). */
 static int64_t run_fill(http_fill_fn fill, http_vfill_fn vfill, void *state,
                         void *arg, uint8_t *buf, size_t cap, int fd,
-                        const uint8_t *pre, size_t npre, bool loop,
+                        const uint8_t *pre, size_t npre, unsigned flags,
                         uint64_t *sent, size_t *len) {
   *sent = 0;
   if (!vfill) {
@@ -225,7 +228,7 @@ static int64_t run_fill(http_fill_fn fill, http_vfill_fn vfill, void *state,
   }
   assert(fd >= 0 || !npre);
   http_piece_t p = {.buf = buf, .cap = cap, .fd = fd, .pre = pre, .npre = npre,
-                    .loop = loop};
+                    .loop = flags & RUN_LOOP, .by_ref = flags & RUN_BY_REF};
   int64_t got = vfill(state, arg, &p);
   assert(p.niov == 0); /* the fill flushed its views before they died */
   http_piece_flush(&p);
@@ -244,8 +247,8 @@ static void work_cb(uv_work_t *w) {
   uint64_t sent = 0, one;
   for (;;) {
     s->got = run_fill(s->fill, s->vfill, s->state, s->arg, s->buf,
-                      HTTP_STREAM_PIECE, s->fd, s->pre, s->npre, false, &one,
-                      &s->len);
+                      HTTP_STREAM_PIECE, s->fd, s->pre, s->npre, s->by_ref,
+                      &one, &s->len);
     s->npre = 0;
     sent += one;
     if (s->got <= 0 || s->len || s->fd < 0 || sent >= HTTP_STREAM_BURST)
@@ -355,8 +358,8 @@ static bool loop_job(http_stream_t *s) {
   uint64_t sent = 0, one;
   for (;;) {
     s->got = run_fill(s->fill, s->vfill, s->state, s->arg, s->buf,
-                      HTTP_STREAM_PIECE, s->fd, s->pre, s->npre, true, &one,
-                      &s->len);
+                      HTTP_STREAM_PIECE, s->fd, s->pre, s->npre,
+                      RUN_LOOP | s->by_ref, &one, &s->len);
     s->npre = 0;
     sent += one;
     if (s->got <= 0 || s->len || sent >= HTTP_STREAM_BURST)
@@ -457,6 +460,7 @@ static http_stream_t *stream_new(http_req_t *req, void *arg, http_fill_fn fill,
   s->npre = 0;
   s->busy = s->gone = s->parked = s->timer_init = false;
   s->loop = o->loop && o->vfill;
+  s->by_ref = sigpipe_ignored() ? RUN_BY_REF : 0;
   http_req_on_close(req, on_close, s);
   return s;
 }
@@ -472,7 +476,7 @@ static int inline_body(http_req_t *req, void *arg, http_fill_fn fill,
     uint64_t sent;
     size_t len;
     int64_t got = run_fill(fill, o->vfill, state, arg, buf, sizeof buf, -1,
-                           NULL, 0, false, &sent, &len);
+                           NULL, 0, 0, &sent, &len);
     if (got < 0 && o->wait) {
       *failed = got;
       return 0;

@@ -108,6 +108,7 @@ typedef struct http_piece {
   uint64_t sent;  /* body bytes written to the socket, all before buf's */
   int fd;         /* the socket while writes go straight to it, else -1 */
   bool loop;      /* the fill runs on the loop (http_piece_on_loop) */
+  bool by_ref;    /* file views may go with sendfile (SIGPIPE ignored) */
   /* Bytes that go out before the body's (the response's head, so that
    * it leaves in the same segment as the body's first bytes), not
    * counted in the piece's room. */
