@@ -181,8 +181,8 @@ void bs_txn_release(bs_txn_t *txn, const void *p, size_t n);
  * page only once the last socket lets go of it.
  *
  * The environment keeps the copies of the blocks served most recently,
- * keyed by multihash, within BS_FROZEN_MAX bytes (least recently used go
- * first).  A block gets one on its second request seen among recent ones
+ * keyed by multihash, within BS_FROZEN_MAX bytes and BS_FROZEN_FILES
+ * copies (least recently used go first).  A block gets one on its second request seen among recent ones
  * (a file streamed once is not copied twice), and only past BS_FROZEN_MIN
  * bytes (smaller bodies cost little to copy).  A copy is valid while the
  * deletion generation (BS_DEL_GEN, bumped by every transaction that
@@ -194,6 +194,9 @@ void bs_txn_release(bs_txn_t *txn, const void *p, size_t n);
  * (0: no copies, every body from the map). */
 #define BS_FROZEN_MIN (64u << 10)
 #define BS_FROZEN_MAX (64u << 20)
+/* And at most this many (each holds a file descriptor), nor more than an
+ * eighth of RLIMIT_NOFILE's soft limit. */
+#define BS_FROZEN_FILES 128u
 
 typedef struct bs_frozen bs_frozen_t;
 

@@ -18,7 +18,7 @@ typedef struct bs__fz {
   pthread_mutex_t mu;
   bs_frozen_t *bucket[BS__FZ_BUCKETS];
   bs_frozen_t *oldest, *newest;
-  size_t count, bytes, max;
+  size_t count, bytes, max, max_files;
   uint64_t seen[BS__FZ_SEEN];
 } bs__fz_t;
 void bs__frozen_init(bs__fz_t *c);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "bs_int.h"
@@ -44,6 +45,12 @@ void bs__frozen_init(bs__fz_t *c) {
   const char *e = getenv("TROVE_FROZEN_MB");
   if (e && *e)
     c->max = (size_t)strtoul(e, NULL, 10) << 20;
+  /* Each copy holds a descriptor: at most an eighth of what the process
+   * may open, so that sockets never run short for them. */
+  c->max_files = BS_FROZEN_FILES;
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur / 8 < c->max_files)
+    c->max_files = (size_t)(rl.rlim_cur / 8);
 }
 
 static void destroy(bs_frozen_t *e) {
@@ -99,7 +106,7 @@ static void drop(bs__fz_t *c, bs_frozen_t *e) {
 }
 
 static void trim(bs__fz_t *c) {
-  while (c->bytes > c->max)
+  while (c->bytes > c->max || c->count > c->max_files)
     drop(c, c->oldest);
 }
 
@@ -179,7 +186,8 @@ static int get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
   pthread_mutex_lock(&c->mu);
   bs_frozen_t *e = len <= c->max ? take(c, h, &k, gen, len) : NULL;
   bool admit = false;
-  if (!e && data && len <= c->max) { /* a copy for a block asked for before */
+  if (!e && data && len <= c->max && c->max_files) {
+    /* A copy for a block asked for before. */
     admit = c->seen[h % BS__FZ_SEEN] == h;
     c->seen[h % BS__FZ_SEEN] = h;
   }

@@ -3,12 +3,14 @@
  * of large blocks for sendfile.  A copy holds the block's bytes and can
  * never change (the seals refuse every write); it is made on a block's
  * second request, not its first, nor for small blocks; a deletion
- * anywhere in the store retires every copy made before it; and a copy
- * evicted while in use stays open and whole until its last user lets go.
+ * anywhere in the store retires every copy made before it; a copy
+ * evicted while in use stays open and whole until its last user lets go;
+ * and the copies never take more than an eighth of the descriptors.
  */
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -142,12 +144,43 @@ static void test_eviction_spares_users(void **state) {
   assert_int_equal(frozen(f, &c[1], &fz[0], &fd[0]), TR_ENOTFOUND);
 }
 
+/* Each copy holds a descriptor: no more copies than an eighth of the
+ * process's descriptor limit, whatever their bytes. */
+static void test_copies_bounded_by_descriptors(void **state) {
+  (void)state;
+  struct rlimit old, low;
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+  low = old;
+  low.rlim_cur = 16; /* two copies */
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+  fx_t fx, *f = &fx;
+  bs_fixture_open(&f->dir, &f->env);
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t c[3];
+  for (uint32_t i = 0; i < 3; i++)
+    c[i] = raw_block(t, 20 + i, BIG);
+  assert_int_equal(bs_txn_commit(t), 0);
+  for (int i = 0; i < 3; i++) {
+    bs_frozen_t *fz;
+    int fd;
+    assert_int_equal(frozen(f, &c[i], &fz, &fd), TR_ENOTFOUND);
+    assert_int_equal(frozen(f, &c[i], &fz, &fd), 0);
+    bs_frozen_put(f->env, fz);
+  }
+  size_t count, bytes;
+  bs_frozen_stats(f->env, &count, &bytes);
+  assert_int_equal(count, 2);
+  bs_fixture_close(f->dir, f->env);
+}
+
 int main(void) {
   unsetenv("TROVE_FROZEN_MB");
   const struct CMUnitTest tests[] = {
       bs_fixture_test(test_second_request_gets_a_sealed_copy),
       bs_fixture_test(test_deletion_retires_copies),
       bs_fixture_test(test_eviction_spares_users),
+      cmocka_unit_test(test_copies_bounded_by_descriptors),
   };
   return cmocka_run_group_tests_name("bs_frozen", tests, NULL, NULL);
 }
