@@ -171,6 +171,60 @@ void bs_release_map(bs_env_t *env);
  * is left alone, so any view of txn may be passed. */
 void bs_txn_release(bs_txn_t *txn, const void *p, size_t n);
 
+/* -------------------------------------------- frozen copies (frozen.c)
+ *
+ * A block's bytes as a sealed file, for sending without a copy.  A view
+ * of the map cannot go to a socket by reference (sendfile, splice,
+ * vmsplice): the kernel would hold page-cache pages of data.mdb that a
+ * later write transaction may rewrite in place while they still wait in a
+ * socket's queue (on loopback, in the reader's receive queue), so the
+ * reader would get the new bytes (measured: http/stream.h).  A frozen
+ * copy is a memfd written once and sealed against writes, shrinking and
+ * growing (F_SEAL_WRITE, F_SEAL_SHRINK, F_SEAL_GROW): nothing can change
+ * its pages while it exists, and when it is dropped the kernel frees each
+ * page only once the last socket lets go of it.
+ *
+ * The environment keeps the copies of the blocks served most recently,
+ * keyed by multihash, within BS_FROZEN_MAX bytes and BS_FROZEN_FILES
+ * copies (least recently used go first).  A block gets one on its second request seen among recent ones
+ * (a file streamed once is not copied twice), and only past BS_FROZEN_MIN
+ * bytes (smaller bodies cost little to copy).  A copy is valid while the
+ * deletion generation (BS_DEL_GEN, bumped by every transaction that
+ * deletes blocks) is the one it was made under: a block deleted and
+ * stored again (a scrubber's repair) is never served from its old copy.
+ * Thread-safe: one mutex per environment, held for lookups only (the copy
+ * is made outside it).  In memory only (shmem): nothing on disk.
+ * TROVE_FROZEN_MB, read when the environment opens, sets the bound in MiB
+ * (0: no copies, every body from the map). */
+#define BS_FROZEN_MIN (64u << 10)
+#define BS_FROZEN_MAX (64u << 20)
+/* And at most this many (each holds a file descriptor), nor more than an
+ * eighth of RLIMIT_NOFILE's soft limit. */
+#define BS_FROZEN_FILES 128u
+
+typedef struct bs_frozen bs_frozen_t;
+
+/* The frozen copy of the block cid, whose bytes data[0..len) a bs_get()
+ * in txn returned: 0 with *fd (a sealed file of len bytes, the block's
+ * bytes at offset 0) and *fz, a reference that keeps *fd open until
+ * bs_frozen_put(); the caller must not close *fd.  TR_ENOTFOUND when there
+ * is none to give: too small, first seen, a failure making it (memfd).
+ * Errors: those of reading the deletion generation. */
+int bs_frozen_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
+                  size_t len, bs_frozen_t **fz, int *fd) TR_WUR;
+/* bs_frozen_get for a copy that exists already: never makes one, nor
+ * counts as a request (for a caller that only tries, as the gateway does
+ * on its event loop before it goes to the worker pool). */
+int bs_frozen_find(bs_txn_t *txn, const dag_cid_t *cid, size_t len,
+                   bs_frozen_t **fz, int *fd) TR_WUR;
+/* Let go of a reference from bs_frozen_get or _find (NULL: nothing). */
+void bs_frozen_put(bs_env_t *env, bs_frozen_t *fz);
+/* The most bytes of copies env keeps (default BS_FROZEN_MAX; 0: none,
+ * and those kept are dropped). */
+void bs_frozen_set_max(bs_env_t *env, size_t max);
+/* Copies held and their bytes, for tests and metrics. */
+void bs_frozen_stats(bs_env_t *env, size_t *count, size_t *bytes);
+
 /* ----------------------------------------------------------------- batch */
 
 /* A batch is a write transaction that commits on its own every

@@ -9,6 +9,22 @@
 
 #include "bs.h"
 
+/* The frozen copies (frozen.c, bs.h): a hash table of FZ_BUCKETS chains
+ * and a list from the least recently used, under mu; seen holds the
+ * fingerprints of blocks asked for once (a slot each, by fingerprint). */
+#define BS__FZ_BUCKETS 256
+#define BS__FZ_SEEN 1024
+typedef struct bs__fz {
+  pthread_mutex_t mu;
+  bs_frozen_t *bucket[BS__FZ_BUCKETS];
+  bs_frozen_t *oldest, *newest;
+  size_t count, bytes, max, max_files;
+  uint64_t seen[BS__FZ_SEEN];
+} bs__fz_t;
+void bs__frozen_init(bs__fz_t *c);
+/* Drops every copy; none may be in use. */
+void bs__frozen_fini(bs__fz_t *c);
+
 struct bs_env {
   MDB_env *mdb;
   MDB_dbi blocks, links, pins, meta;
@@ -38,6 +54,7 @@ struct bs_env {
   /* Meta-page syncs made (bs__sync, durable commits; atomic): tests check
    * that a reported commit had one and an unreported one did not. */
   uint64_t syncs;
+  bs__fz_t fz;
 };
 
 struct bs_txn {
@@ -68,7 +85,7 @@ void bs__release_map_held(bs_txn_t *txn);
 int bs__commit_nosync(bs_txn_t *txn) TR_WUR;
 int bs__sync(bs_env_t *env) TR_WUR;
 
-/* Generation counters in the meta table (env.c): the value of key (0 when
+/* Generation counters in the meta table (meta.c): the value of key (0 when
  * never bumped; TR_ECORRUPT when it is not 8 bytes), and one more.
  * BS_PIN_GEN is bumped by every bs_pin_add (pins.c); GC compares it across
  * its chunks (gc.c).  BS_DEL_GEN is bumped in every transaction that
@@ -112,7 +129,7 @@ int bs__kspace_del(bs_txn_t *txn, const uint8_t *mh, size_t mhl) TR_WUR;
 int bs__put(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
             size_t len) TR_WUR;
 
-/* Map an LMDB return code to trove's. */
+/* Map an LMDB return code to trove's (meta.c). */
 int bs__err(int mdb_rc);
 
 /* The key under which a CID's block is stored: its multihash. */

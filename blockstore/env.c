@@ -44,27 +44,6 @@
 #define BS_BATCH_RELEASE (4u << 20)
 #define BS_BATCH_RELEASE_PUTS 64u
 
-int bs__err(int rc) {
-  switch (rc) {
-  case MDB_SUCCESS:
-    return 0;
-  case MDB_NOTFOUND:
-    return TR_ENOTFOUND;
-  case MDB_MAP_FULL:
-    return TR_EMAPFULL;
-  case MDB_KEYEXIST:
-    return TR_EEXIST;
-  case MDB_VERSION_MISMATCH:
-  case MDB_INVALID:
-    return TR_ENOREPO;
-  case MDB_CORRUPTED:
-  case MDB_PAGE_NOTFOUND:
-    return TR_ECORRUPT;
-  default:
-    return rc > 0 ? -rc : TR_ESTORE;
-  }
-}
-
 int bs__flock(const char *dir, const char *name, int op) {
   char file[4096];
   if ((size_t)snprintf(file, sizeof file, "%s/%s", dir, name) >= sizeof file)
@@ -149,6 +128,7 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
   pthread_rwlockattr_destroy(&attr);
   pthread_mutex_init(&env->fl_mu, NULL);
   pthread_cond_init(&env->fl_cv, NULL);
+  bs__frozen_init(&env->fz);
   int rc = env->path ? mdb_env_create(&env->mdb) : ENOMEM;
   if (rc)
     goto fail;
@@ -270,6 +250,7 @@ void bs_close(bs_env_t *env) {
   pthread_rwlock_destroy(&env->maplock);
   pthread_mutex_destroy(&env->fl_mu);
   pthread_cond_destroy(&env->fl_cv);
+  bs__frozen_fini(&env->fz);
   if (env->repo_lock >= 0)
     close(env->repo_lock);
   tr_free(env->path);
@@ -749,48 +730,6 @@ int bs_batch_end(bs_batch_t *b, int commit) {
   }
   tr_free(b);
   return rc;
-}
-
-/* ------------------------------------------------------------------ meta */
-
-int bs_meta_get(bs_txn_t *txn, const char *key, const uint8_t **val,
-                size_t *len) {
-  MDB_val k = {strlen(key), (void *)key}, v;
-  int rc = mdb_get(txn->mdb, txn->env->meta, &k, &v);
-  if (rc)
-    return bs__err(rc);
-  *val = v.mv_data;
-  *len = v.mv_size;
-  return 0;
-}
-
-int bs_meta_put(bs_txn_t *txn, const char *key, const void *val, size_t len) {
-  MDB_val k = {strlen(key), (void *)key}, v = {len, (void *)val};
-  return bs__err(mdb_put(txn->mdb, txn->env->meta, &k, &v, 0));
-}
-
-int bs__gen(bs_txn_t *txn, const char *key, uint64_t *gen) {
-  const uint8_t *v;
-  size_t n;
-  int rc = bs_meta_get(txn, key, &v, &n);
-  *gen = 0;
-  if (rc == TR_ENOTFOUND)
-    return 0;
-  if (rc)
-    return rc;
-  if (n != sizeof *gen)
-    return TR_ECORRUPT;
-  memcpy(gen, v, sizeof *gen);
-  return 0;
-}
-
-int bs__gen_bump(bs_txn_t *txn, const char *key) {
-  uint64_t gen;
-  int rc = bs__gen(txn, key, &gen);
-  if (rc)
-    return rc;
-  gen++;
-  return bs_meta_put(txn, key, &gen, sizeof gen);
 }
 
 /* ------------------------------------------------------------------ stat */

@@ -26,6 +26,8 @@ static const char *const environment[][2] = {
      "reach twice that."},
     {"TROVE_MAP_INITIAL", "Initial LMDB map size in bytes (it grows as "
      "needed)."},
+    {"TROVE_FROZEN_MB", "Memory in MiB for the sealed copies of large "
+     "blocks the gateway sends with sendfile (default 64; 0: none)."},
     {"TROVE_WRITEMAP", "1: write through LMDB's writable map (off by "
      "default; see bench/README.md)."},
     {"LIBP2P_FORCE_PNET", "1: the daemon refuses to start without a "

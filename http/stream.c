@@ -18,7 +18,9 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -46,6 +48,8 @@ struct http_stream {
   uint64_t sent; /* bytes the last job wrote to the socket itself */
   int fd;        /* the job's duplicate of the socket, or -1 */
   bool busy, gone, parked, timer_init;
+  bool loop; /* pieces are tried on the loop first (stream.h) */
+  unsigned by_ref; /* RUN_BY_REF when the process ignores SIGPIPE */
   /* The response's head, taken from the connection's output for the
    * first job that writes to the socket itself (pre[0..npre)). */
   size_t npre;
@@ -73,33 +77,70 @@ size_t http_piece_room(const http_piece_t *p) {
   return p->cap - (size_t)p->sent - (p->len - p->plen) - p->vlen;
 }
 
+/* Take done bytes written off the front of the views from iov[*i] on
+ * (iov[0] is the head, pre). */
+static void consume(http_piece_t *p, int *i, size_t done) {
+  for (; done && *i <= p->niov; (*i)++) {
+    struct iovec *v = &p->iov[*i];
+    size_t d = done < v->iov_len ? done : v->iov_len;
+    v->iov_base = (uint8_t *)v->iov_base + d;
+    v->iov_len -= d;
+    p->foff[*i] += d;
+    if (*i > 0)
+      p->sent += d;
+    done -= d;
+    if (v->iov_len)
+      break;
+  }
+}
+
+/* Write pre and the views from iov[*i] on to the socket as far as it takes
+ * them: runs of views in memory with one sendmsg each, views of files with
+ * sendfile.  On a short write the socket is full (a slow client) or
+ * failing: fd becomes -1, and the caller copies the rest. */
+static void write_views(http_piece_t *p, int *i) {
+  while (*i <= p->niov) {
+    int j = *i;
+    size_t want = 0;
+    ssize_t w;
+    if (p->ffd[j] < 0) {
+      while (j <= p->niov && p->ffd[j] < 0)
+        want += p->iov[j++].iov_len;
+      struct msghdr m = {.msg_iov = p->iov + *i, .msg_iovlen = (size_t)(j - *i)};
+      /* A file view follows: the tail of these bytes waits for it to fill
+       * the segment. */
+      int more = j <= p->niov ? MSG_MORE : 0;
+      do
+        w = sendmsg(p->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT | more);
+      while (w < 0 && errno == EINTR);
+    } else {
+      want = p->iov[j].iov_len;
+      off_t off = (off_t)p->foff[j];
+      do
+        w = sendfile(p->fd, p->ffd[j], &off, want);
+      while (w < 0 && errno == EINTR);
+    }
+    size_t done = w > 0 ? (size_t)w : 0;
+    consume(p, i, done);
+    if (done < want) {
+      p->fd = -1;
+      return;
+    }
+  }
+}
+
 void http_piece_flush(http_piece_t *p) {
   int i = 1;
   if (p->fd >= 0 && (p->niov || p->npre)) {
     p->iov[0] = (struct iovec){(void *)p->pre, p->npre};
-    struct msghdr m = {.msg_iov = p->npre ? p->iov : p->iov + 1,
-                       .msg_iovlen = (size_t)p->niov + (p->npre ? 1 : 0)};
-    ssize_t w;
-    do
-      w = sendmsg(p->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-    while (w < 0 && errno == EINTR);
-    size_t done = w > 0 ? (size_t)w : 0;
-    size_t pd = done < p->npre ? done : p->npre;
-    p->pre += pd;
-    p->npre -= pd;
-    done -= pd;
-    p->sent += done;
-    /* The socket is full (a slow client) or failing: the rest of the
-     * piece is copied, and the loop's write waits for room or meets the
-     * error. */
-    if (p->npre || done < p->vlen)
-      p->fd = -1;
-    for (; i <= p->niov && done >= p->iov[i].iov_len; i++)
-      done -= p->iov[i].iov_len;
-    if (i <= p->niov) {
-      p->iov[i].iov_base = (uint8_t *)p->iov[i].iov_base + done;
-      p->iov[i].iov_len -= done;
-    }
+    p->ffd[0] = -1;
+    p->foff[0] = 0;
+    i = p->npre ? 0 : 1;
+    write_views(p, &i);
+    p->pre = p->iov[0].iov_base;
+    p->npre = p->iov[0].iov_len;
+    if (i == 0)
+      i = 1;
   }
   if (p->npre) {
     memcpy(p->buf + p->len, p->pre, p->npre);
@@ -108,15 +149,37 @@ void http_piece_flush(http_piece_t *p) {
     p->npre = 0;
   }
   for (; i <= p->niov; i++) {
-    memcpy(p->buf + p->len, p->iov[i].iov_base, p->iov[i].iov_len);
-    p->len += p->iov[i].iov_len;
+    uint8_t *to = p->buf + p->len;
+    size_t n = p->iov[i].iov_len, got = 0;
+    /* A file view from its file: on the loop, data (the map) is not to
+     * be touched. */
+    while (p->ffd[i] >= 0 && got < n) {
+      ssize_t r =
+          pread(p->ffd[i], to + got, n - got, (off_t)(p->foff[i] + got));
+      if (r <= 0 && !(r < 0 && errno == EINTR))
+        break;
+      got += r > 0 ? (size_t)r : 0;
+    }
+    if (got < n)
+      memcpy(to + got, (uint8_t *)p->iov[i].iov_base + got, n - got);
+    p->len += n;
   }
   p->niov = 0;
   p->vlen = 0;
 }
 
-int http_piece_add(http_piece_t *p, const void *data, size_t n) {
+/* sendfile has no MSG_NOSIGNAL: a client gone away would kill a process
+ * that does not ignore SIGPIPE (the daemon does; a test may not). */
+static bool sigpipe_ignored(void) {
+  struct sigaction sa;
+  return sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
+int http_piece_add_file(http_piece_t *p, const void *data, size_t n, int fd,
+                        uint64_t off) {
   assert(n <= http_piece_room(p));
+  if (!p->by_ref)
+    fd = -1;
   if (n && p->fd >= 0 && p->niov == HTTP_PIECE_IOV)
     http_piece_flush(p);
   if (!n)
@@ -127,9 +190,19 @@ int http_piece_add(http_piece_t *p, const void *data, size_t n) {
     return 0;
   }
   p->iov[++p->niov] = (struct iovec){(void *)data, n};
+  p->ffd[p->niov] = fd;
+  p->foff[p->niov] = off;
   p->vlen += n;
   return 0;
 }
+
+int http_piece_add(http_piece_t *p, const void *data, size_t n) {
+  return http_piece_add_file(p, data, n, -1, 0);
+}
+
+bool http_piece_direct(const http_piece_t *p) { return p->fd >= 0; }
+
+bool http_piece_on_loop(const http_piece_t *p) { return p->loop; }
 
 int http_piece_cb(const uint8_t *data, size_t n, void *ud) {
   http_piece_t *p = ud;
@@ -137,14 +210,16 @@ int http_piece_cb(const uint8_t *data, size_t n, void *ud) {
   return http_piece_add(p, data, n < room ? n : room);
 }
 
+enum { RUN_LOOP = 1, RUN_BY_REF = 2 }; /* run_fill's flags: http_piece_t's */
+
 /* One fill of either form into buf[0..cap), writing straight to fd where
  * the piece can (-1: copying only), pre[0..npre) first (then buf has room
  * for npre more).  *sent gets the body bytes written to fd, *len the bytes
  * in buf after them (what is left of pre first). */
 static int64_t run_fill(http_fill_fn fill, http_vfill_fn vfill, void *state,
                         void *arg, uint8_t *buf, size_t cap, int fd,
-                        const uint8_t *pre, size_t npre, uint64_t *sent,
-                        size_t *len) {
+                        const uint8_t *pre, size_t npre, unsigned flags,
+                        uint64_t *sent, size_t *len) {
   *sent = 0;
   if (!vfill) {
     int64_t got = fill(state, arg, buf, cap);
@@ -152,7 +227,8 @@ static int64_t run_fill(http_fill_fn fill, http_vfill_fn vfill, void *state,
     return got;
   }
   assert(fd >= 0 || !npre);
-  http_piece_t p = {.buf = buf, .cap = cap, .fd = fd, .pre = pre, .npre = npre};
+  http_piece_t p = {.buf = buf, .cap = cap, .fd = fd, .pre = pre, .npre = npre,
+                    .loop = flags & RUN_LOOP, .by_ref = flags & RUN_BY_REF};
   int64_t got = vfill(state, arg, &p);
   assert(p.niov == 0); /* the fill flushed its views before they died */
   http_piece_flush(&p);
@@ -171,8 +247,8 @@ static void work_cb(uv_work_t *w) {
   uint64_t sent = 0, one;
   for (;;) {
     s->got = run_fill(s->fill, s->vfill, s->state, s->arg, s->buf,
-                      HTTP_STREAM_PIECE, s->fd, s->pre, s->npre, &one,
-                      &s->len);
+                      HTTP_STREAM_PIECE, s->fd, s->pre, s->npre, s->by_ref,
+                      &one, &s->len);
     s->npre = 0;
     sent += one;
     if (s->got <= 0 || s->len || s->fd < 0 || sent >= HTTP_STREAM_BURST)
@@ -249,8 +325,7 @@ static void piece_done(http_stream_t *s, bool may_wait) {
   http_res_on_drain(s->req, next_piece, s);
 }
 
-static void after_cb(uv_work_t *w, int status) {
-  http_stream_t *s = w->data;
+static void job_done(http_stream_t *s, int status) {
   s->busy = false;
   if (s->fd >= 0) {
     close(s->fd);
@@ -271,6 +346,37 @@ static void after_cb(uv_work_t *w, int status) {
     return;
   }
   piece_done(s, true);
+}
+
+static void after_cb(uv_work_t *w, int status) { job_done(w->data, status); }
+
+/* The job of work_cb run on the loop (opts.loop), in loop form: true when
+ * it did the piece (job_done ran), false when the pool must make it: the
+ * first fill would have read the map.  Then the loop is not tried again
+ * for this stream. */
+static bool loop_job(http_stream_t *s) {
+  uint64_t sent = 0, one;
+  for (;;) {
+    s->got = run_fill(s->fill, s->vfill, s->state, s->arg, s->buf,
+                      HTTP_STREAM_PIECE, s->fd, s->pre, s->npre,
+                      RUN_LOOP | s->by_ref, &one, &s->len);
+    s->npre = 0;
+    sent += one;
+    if (s->got <= 0 || s->len || sent >= HTTP_STREAM_BURST)
+      break;
+  }
+  s->sent = sent;
+  if (s->got == -EAGAIN) {
+    s->loop = false;
+    if (!sent && !s->len)
+      return false; /* the head, if any, is out: the pool goes on */
+    /* What went out stands; the pool makes the rest, after the loop has
+     * written what was copied (the end of a head the socket did not
+     * take, or of a piece): in order, so the job copies too. */
+    s->got = 1;
+  }
+  job_done(s, 0);
+  return true;
 }
 
 void http_stream_resume(http_stream_t *s, int status) {
@@ -295,6 +401,8 @@ static void next_piece(http_req_t *req, void *ud) {
   s->busy = true;
   if (s->vfill)
     s->fd = http__res_direct_fd(s->req, s->pre, sizeof s->pre, &s->npre);
+  if (s->loop && s->fd >= 0 && loop_job(s))
+    return;
   if (uv_queue_work(s->req->conn->srv->loop, &s->work, work_cb, after_cb)) {
     if (s->fd >= 0)
       close(s->fd);
@@ -351,6 +459,8 @@ static http_stream_t *stream_new(http_req_t *req, void *arg, http_fill_fn fill,
   s->fd = -1;
   s->npre = 0;
   s->busy = s->gone = s->parked = s->timer_init = false;
+  s->loop = o->loop && o->vfill;
+  s->by_ref = sigpipe_ignored() ? RUN_BY_REF : 0;
   http_req_on_close(req, on_close, s);
   return s;
 }
@@ -366,7 +476,7 @@ static int inline_body(http_req_t *req, void *arg, http_fill_fn fill,
     uint64_t sent;
     size_t len;
     int64_t got = run_fill(fill, o->vfill, state, arg, buf, sizeof buf, -1,
-                           NULL, 0, &sent, &len);
+                           NULL, 0, 0, &sent, &len);
     if (got < 0 && o->wait) {
       *failed = got;
       return 0;

@@ -94,7 +94,9 @@ typedef void (*http_unwait_fn)(void *state);
  * (HTTP/2, chunked, a body made on the loop), is copied into the piece's
  * buffer and queued on the loop as a copying fill's would be.  So the map's bytes are copied
  * once (into the socket) instead of twice, and no reader slot or snapshot
- * outlives the fill whatever the client does. */
+ * outlives the fill whatever the client does.  Bytes that also lie in a
+ * file nothing rewrites (http_piece_add_file: the blockstore's sealed
+ * copies) go by reference, with sendfile, and are not copied at all. */
 #define HTTP_PIECE_IOV 64
 
 typedef struct http_piece {
@@ -105,6 +107,8 @@ typedef struct http_piece {
   size_t plen;    /* bytes of pre among buf's */
   uint64_t sent;  /* body bytes written to the socket, all before buf's */
   int fd;         /* the socket while writes go straight to it, else -1 */
+  bool loop;      /* the fill runs on the loop (http_piece_on_loop) */
+  bool by_ref;    /* file views may go with sendfile (SIGPIPE ignored) */
   /* Bytes that go out before the body's (the response's head, so that
    * it leaves in the same segment as the body's first bytes), not
    * counted in the piece's room. */
@@ -113,6 +117,10 @@ typedef struct http_piece {
   int niov;       /* views not yet written or copied: iov[1..niov] */
   size_t vlen;
   struct iovec iov[HTTP_PIECE_IOV + 1];
+  /* The file each view also lies in (http_piece_add_file), -1 for none,
+   * and the view's offset in it. */
+  int ffd[HTTP_PIECE_IOV + 1];
+  uint64_t foff[HTTP_PIECE_IOV + 1];
 } http_piece_t;
 
 /* A fill in view form: adds the body's next bytes (at most
@@ -127,6 +135,26 @@ typedef int64_t (*http_vfill_fn)(void *state, void *arg, http_piece_t *p);
  * copied at once when the views are many.  n must be at most
  * http_piece_room(p); 0 always. */
 int http_piece_add(http_piece_t *p, const void *data, size_t n);
+/* http_piece_add for bytes that are also the bytes [off, off + n) of the
+ * file fd, a file whose pages nothing rewrites while a socket may hold
+ * them (blockstore/bs.h's frozen copies: sealed memfds; never data.mdb,
+ * see above).  Where the piece writes to the socket they go with
+ * sendfile, by reference, without a copy; where it copies, from data.
+ * Both data and fd must stay valid until the next http_piece_flush (what
+ * the socket does not take is copied from fd, so on the loop data is
+ * never read).  By
+ * reference only in a process that ignores SIGPIPE (the daemon): sendfile
+ * cannot be told not to raise it when the client has gone. */
+int http_piece_add_file(http_piece_t *p, const void *data, size_t n, int fd,
+                        uint64_t off);
+/* Whether the piece writes to the socket itself now (a view added now
+ * may go by reference): worth asking before making a file to send. */
+bool http_piece_direct(const http_piece_t *p);
+/* Whether the fill runs on the event loop (http_stream_opts_t.loop): it
+ * may then add file views and bytes of its own, but no view of memory
+ * that may have to be read from disk (the map): it returns -EAGAIN
+ * instead, having added none, and the stream goes on in the pool. */
+bool http_piece_on_loop(const http_piece_t *p);
 /* Room left in the piece. */
 size_t http_piece_room(const http_piece_t *p);
 /* Write the views added so far to the socket as far as it takes them
@@ -153,6 +181,13 @@ typedef struct http_stream_opts {
    * a body of at most HTTP_STREAM_INLINE is made on the loop, and one
    * whose fill fails there with a wait hook moves to the pool then. */
   uint64_t size;
+  /* A view fill's pieces are tried on the loop first (with a direct
+   * socket): while they go out by reference (file views), whole, no
+   * worker is woken and no thread hop is paid per piece (two context
+   * switches, measured as a tenth of the daemon's time per 1 MiB
+   * answer).  A fill that would read the map returns -EAGAIN there
+   * (http_piece_on_loop), and the stream goes on in the pool. */
+  bool loop;
 } http_stream_opts_t;
 
 /* http_stream_start_head() with the options above.  Same ownership and

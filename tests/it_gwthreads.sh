@@ -102,14 +102,29 @@ ok "an 8 MiB file fetched and served to 6 clients at once"
 # loop, until the retrieval timeout).
 NOBODY=bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy
 CURLS=()
+# The slow readers: sockets with a small receive buffer that read the
+# head and then nothing.  (curl --limit-rate was not slow: curl 7.88 lets
+# a transfer run at full speed until its first rate check, and a server
+# that sends 8 MiB in 20 ms is done by then.)
+python3 - "${GW_b##*:}" "$BIG" <<'EOF2' &
+import socket, sys, time
+socks = []
+for _ in range(16):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(("GET /ipfs/%s HTTP/1.1\r\nHost: x\r\n\r\n" % sys.argv[2]).encode())
+    s.recv(1024)
+    socks.append(s)
+time.sleep(60)
+EOF2
+CURLS+=($!)
 for i in $(seq 1 16); do
-  curl -s -m 60 --limit-rate 100k "$GW_b/ipfs/$BIG" -o /dev/null &
-  CURLS+=($!)
   curl -s -m 60 "$GW_b/ipfs/$NOBODY" -o /dev/null &
   CURLS+=($!)
 done
-# 32 curl processes take a while to start on a loaded machine (once 30
-# of 32 were connected after a fixed 2 s): wait up to 10 s for them all.
+# 17 processes take a while to start on a loaded machine (once 30 of 32
+# were connected after a fixed 2 s): wait up to 10 s for them all.
 for _ in $(seq 50); do
   sleep 0.2
   busy=$(ss -tn state established "( sport = :${GW_b##*:} )" | tail -n +2 | wc -l)

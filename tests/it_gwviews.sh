@@ -15,6 +15,9 @@
 #   3. Many readers at once with random pacing, HTTP/1.0 and 1.1, whole
 #      and ranged, of a file and of a raw block (?format=raw): every body
 #      equals the bytes.
+#   The daemon keeps 2 MiB of frozen copies (blockstore/bs.h, sent with
+#   sendfile): the 1 MiB blocks of these files go from copies that are
+#   evicted again and again while slow sockets still hold their pages.
 #   4. Small files (0 B - 9000 B; one block, raw or dag-pb, or many),
 #      which a file of one block up to 4 KiB is answered from the bytes its
 #      path resolution read: whole, ranged and HEAD.
@@ -38,7 +41,7 @@ t config --json Gateway.RateLimit 0
 KEEP=$(t add -Q "$D/keep.bin")
 GONE=$(t add -Q "$D/gone.bin")
 ONE=$(t add -Q "$D/one.bin") # one raw block: ?format=raw serves it too
-start_daemon
+TROVE_FROZEN_MB=2 start_daemon
 ok "daemon on $GPORT"
 
 python3 - "$GPORT" "$KEEP" "$GONE" "$D" "$TROVE_BIN" "$ONE" <<'EOF'
@@ -183,6 +186,9 @@ for i, (same, n, w, st) in out.items():
         fail("reader %d: status %d, %d bytes of %d, not the file's" % (i, st, n, w))
 print("ok - 24 readers at once, paced at random, whole and ranged, files and raw blocks: every body right", flush=True)
 EOF
+# The bodies above went (at least in part) from frozen copies.
+ls -l /proc/$DPID/fd | grep -q trove-frozen || fail "no frozen copy open"
+ok "frozen copies in use"
 # ---- 4: small files, answered from the bytes read with their path when
 # they are one block of at most 4 KiB: whole, ranged and HEAD, as one
 # block (raw and dag-pb leaves) and as several (a Range must not need
