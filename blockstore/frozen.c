@@ -64,14 +64,6 @@ static void unref(bs_frozen_t *e) {
     destroy(e);
 }
 
-/* FNV-1a: the key is a hash already, this only folds it. */
-static uint64_t fingerprint(const uint8_t *k, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ k[i]) * 0x100000001b3ull;
-  return h;
-}
-
 static bs_frozen_t **slot(bs__fz_t *c, uint64_t h, const MDB_val *k) {
   bs_frozen_t **p = &c->bucket[h % BS__FZ_BUCKETS];
   for (; *p; p = &(*p)->hnext)
@@ -182,7 +174,8 @@ static int get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
   int rc = bs__del_gen(txn, &gen);
   if (rc)
     return rc;
-  uint64_t h = fingerprint(k.mv_data, k.mv_size);
+  /* The key is a hash already: FNV-1a only folds it. */
+  uint64_t h = tr_fnv1a(k.mv_data, k.mv_size);
   pthread_mutex_lock(&c->mu);
   bs_frozen_t *e = len <= c->max ? take(c, h, &k, gen, len) : NULL;
   bool admit = false;

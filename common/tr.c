@@ -157,6 +157,14 @@ void tr_hex(const uint8_t *in, size_t n, char *out) {
   out[2 * n] = 0;
 }
 
+uint64_t tr_fnv1a(const void *p, size_t n) {
+  const uint8_t *b = p;
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ b[i]) * 0x100000001b3ull;
+  return h;
+}
+
 int tr_hexval(int c) {
   if (c >= '0' && c <= '9')
     return c - '0';

@@ -283,6 +283,10 @@ void tr_hex(const uint8_t *in, size_t n, char *out);
 /* The value of one hex digit, either case; -1 for any other byte. */
 int tr_hexval(int c);
 
+/* FNV-1a of p[0..n): a cheap 64-bit hash, not resistant to chosen input
+ * (an ETag, a table bucket of keys that are hashes already). */
+uint64_t tr_fnv1a(const void *p, size_t n);
+
 /* ------------------------------------------------------------- utf-8 */
 
 /* The length of the valid UTF-8 sequence (RFC 3629: no overlong forms, no

@@ -355,15 +355,6 @@ static void on_list_done(void *ud, int status) {
 
 /* --------------------------------------------------------------- IPNS */
 
-/* An opaque strong validator for the record's bytes.  boxo hashes with
- * xxHash64; any hash serves, and FNV-1a needs no library. */
-static uint64_t etag_hash(const uint8_t *p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ p[i]) * 0x100000001b3ull;
-  return h;
-}
-
 static void on_ipns(void *ud, int status, const gw_ipns_t *rec) {
   rt_req_t *q = ud;
   q->lookup = NULL;
@@ -401,8 +392,10 @@ static void on_ipns(void *ud, int status, const gw_ipns_t *rec) {
              (long long)(left - age), (long long)(left - age));
   }
   gw__http_date(now, date);
+  /* An opaque strong validator for the record's bytes: boxo hashes with
+   * xxHash64; any hash serves. */
   snprintf(etag, sizeof etag, "\"%llx\"",
-           (unsigned long long)etag_hash(rec->rec, rec->len));
+           (unsigned long long)tr_fnv1a(rec->rec, rec->len));
   http_header_t h[10];
   size_t n = 0;
   if (rec->eol > 0) {
