@@ -242,19 +242,27 @@ static int64_t run_fill(http_fill_fn fill, http_vfill_fn vfill, void *state,
  * through the loop, and the pool is not held by one client for long. */
 #define HTTP_STREAM_BURST (1u << 20)
 
-static void work_cb(uv_work_t *w) {
-  http_stream_t *s = w->data;
+/* A job: fills one after the other, each written straight to the socket
+ * where it can, until one leaves bytes in buf, fails or ends, or the
+ * burst is spent; on a worker (work_cb) or on the loop (loop_job, with
+ * RUN_LOOP). */
+static void run_burst(http_stream_t *s, unsigned flags) {
   uint64_t sent = 0, one;
   for (;;) {
     s->got = run_fill(s->fill, s->vfill, s->state, s->arg, s->buf,
-                      HTTP_STREAM_PIECE, s->fd, s->pre, s->npre, s->by_ref,
-                      &one, &s->len);
+                      HTTP_STREAM_PIECE, s->fd, s->pre, s->npre, flags, &one,
+                      &s->len);
     s->npre = 0;
     sent += one;
     if (s->got <= 0 || s->len || s->fd < 0 || sent >= HTTP_STREAM_BURST)
       break;
   }
   s->sent = sent;
+}
+
+static void work_cb(uv_work_t *w) {
+  http_stream_t *s = w->data;
+  run_burst(s, s->by_ref);
 }
 
 static void wait_timeout(uv_timer_t *t) {
@@ -355,20 +363,10 @@ static void after_cb(uv_work_t *w, int status) { job_done(w->data, status); }
  * first fill would have read the map.  Then the loop is not tried again
  * for this stream. */
 static bool loop_job(http_stream_t *s) {
-  uint64_t sent = 0, one;
-  for (;;) {
-    s->got = run_fill(s->fill, s->vfill, s->state, s->arg, s->buf,
-                      HTTP_STREAM_PIECE, s->fd, s->pre, s->npre,
-                      RUN_LOOP | s->by_ref, &one, &s->len);
-    s->npre = 0;
-    sent += one;
-    if (s->got <= 0 || s->len || sent >= HTTP_STREAM_BURST)
-      break;
-  }
-  s->sent = sent;
+  run_burst(s, RUN_LOOP | s->by_ref);
   if (s->got == -EAGAIN) {
     s->loop = false;
-    if (!sent && !s->len)
+    if (!s->sent && !s->len)
       return false; /* the head, if any, is out: the pool goes on */
     /* What went out stands; the pool makes the rest, after the loop has
      * written what was copied (the end of a head the socket did not
