@@ -107,6 +107,14 @@ static inline int bs__del_gen(bs_txn_t *txn, uint64_t *gen) {
 int bs__pin_add(bs_txn_t *txn, const dag_cid_t *cid, int type,
                 const char *name, dag_cid_t *missing,
                 const tr_fpset_t *present) TR_WUR;
+/* A recursive bs__pin_add for the root of an import that recorded the
+ * blocks it stored new in stored (NULL: none kept) since the deletion
+ * generation was del0: they are taken as present while it still is (only
+ * a deletion can take a stored block, and every one bumps it), else every
+ * block is looked up. */
+int bs__pin_stored(bs_txn_t *txn, const dag_cid_t *cid, const char *name,
+                   dag_cid_t *missing, const tr_fpset_t *stored,
+                   uint64_t del0) TR_WUR;
 
 /* bs_open() flag for bs_compact(), which holds repo.lock exclusively
  * itself. */

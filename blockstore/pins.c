@@ -132,6 +132,17 @@ int bs__pin_add(bs_txn_t *txn, const dag_cid_t *cid, int type,
   return bs__gen_bump(txn, BS_PIN_GEN);
 }
 
+int bs__pin_stored(bs_txn_t *txn, const dag_cid_t *cid, const char *name,
+                   dag_cid_t *missing, const tr_fpset_t *stored,
+                   uint64_t del0) {
+  uint64_t del;
+  int rc = bs__del_gen(txn, &del);
+  if (rc)
+    return rc;
+  return bs__pin_add(txn, cid, BS_PIN_RECURSIVE, name, missing,
+                     del == del0 ? stored : NULL);
+}
+
 /* ------------------------------------------------------- indirect pins */
 
 typedef struct find_ctx {

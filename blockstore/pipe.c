@@ -407,13 +407,9 @@ static int pin_in_txn(bs_txn_t *txn, const void *arg, size_t len) {
   (void)len;
   if (p->undo)
     return bs_undo_pin(p->undo, txn, &a->cid, name, NULL);
-  uint64_t del;
-  int rc = bs__del_gen(txn, &del);
-  if (rc)
-    return rc;
-  bool known = p->del0_read && !p->stored_off && del == p->del0;
-  return bs__pin_add(txn, &a->cid, BS_PIN_RECURSIVE, name, NULL,
-                     known ? &p->stored : NULL);
+  bool kept = p->del0_read && !p->stored_off;
+  return bs__pin_stored(txn, &a->cid, name, NULL, kept ? &p->stored : NULL,
+                        p->del0);
 }
 
 int bs_pipe_pin(bs_pipe_t *p, const dag_cid_t *cid, const char *name) {

@@ -147,12 +147,7 @@ int bs_undo_pin(bs_undo_t *u, bs_txn_t *txn, const dag_cid_t *cid,
    * and GC's chunks bump the generation anyway), block rm, scrub's drop
    * and another import's undo (bs_del: they bump it).  Should one have
    * committed since the log began, every block is looked up. */
-  uint64_t del;
-  int rc = bs__del_gen(txn, &del);
-  if (rc)
-    return rc;
-  return bs__pin_add(txn, cid, BS_PIN_RECURSIVE, name, missing,
-                     del == u->del0 ? &u->stored : NULL);
+  return bs__pin_stored(txn, cid, name, missing, &u->stored, u->del0);
 }
 
 int bs_undo_merge(bs_undo_t *u, const bs_undo_t *older) {
