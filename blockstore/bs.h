@@ -239,6 +239,11 @@ void bs_frozen_stats(bs_env_t *env, size_t *count, size_t *bytes);
  * complete DAG. */
 typedef struct bs_batch bs_batch_t;
 int bs_batch_begin(bs_env_t *env, size_t batch_bytes, bs_batch_t **b) TR_WUR;
+/* Commit also when the values put reach bytes, if that is below the
+ * batch's value budget; the budget of dirty pages stays twice the budget.
+ * For a producer that overlaps its work with the batch's commits
+ * (pipe.h): a shorter batch leaves less to write once it is done. */
+void bs_batch_cap_values(bs_batch_t *b, size_t bytes);
 bs_txn_t *bs_batch_txn(bs_batch_t *b);
 /* Account n bytes about to be written; may commit and start a new
  * transaction (growing the map first if needed).  Call before each put. */

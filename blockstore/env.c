@@ -420,7 +420,8 @@ enum { DIRT_BLOCKS, DIRT_KSPACE, DIRT_LINKS, DIRT_N };
 struct bs_batch {
   bs_env_t *env;
   bs_txn_t *txn;
-  size_t limit;   /* value bytes per commit; dirty pages: twice that */
+  size_t limit;   /* the budget; dirty pages: twice that */
+  size_t vlimit;  /* value bytes per commit: the budget or less */
   size_t pending; /* value bytes put in the current transaction */
   dirt_t dirt[DIRT_N];
   uint64_t worst; /* map bytes the current transaction may use, at most */
@@ -635,6 +636,7 @@ int bs_batch_begin(bs_env_t *env, size_t batch_bytes, bs_batch_t **bp) {
   const char *e = getenv("TROVE_BATCH_MB");
   if (!batch_bytes && e && atoi(e) > 0)
     b->limit = (size_t)atoi(e) << 20;
+  b->vlimit = b->limit;
   /* Leave room for a whole batch plus LMDB's page overhead (see
    * bs_batch_reserve: a batch of small values may use twice its bytes). */
   int rc = batch_open(b, 2 * (uint64_t)b->limit);
@@ -644,6 +646,11 @@ int bs_batch_begin(bs_env_t *env, size_t batch_bytes, bs_batch_t **bp) {
   }
   *bp = b;
   return 0;
+}
+
+void bs_batch_cap_values(bs_batch_t *b, size_t bytes) {
+  if (bytes && bytes < b->vlimit)
+    b->vlimit = bytes;
 }
 
 bs_txn_t *bs_batch_txn(bs_batch_t *b) { return b->txn; }
@@ -664,7 +671,7 @@ int bs_batch_reserve(bs_batch_t *b, size_t n) {
    * plus 1/16 for branch pages. */
   uint64_t cost = n + 2 * (uint64_t)b->env->pagesize;
   if ((!b->worst ||
-       (b->pending + n <= b->limit &&
+       (b->pending + n <= b->vlimit &&
         batch_dirty(b) * b->env->pagesize + n + b->env->pagesize <=
             2 * (uint64_t)b->limit)) &&
       (b->worst + cost) + (b->worst + cost) / 16 + BS_MAP_SLACK / 2 < b->room)

@@ -73,6 +73,10 @@ struct bs_pipe {
   uint64_t closed_ns;  /* when the writer last let go of the lock */
   int cb_err;          /* the lines callback's error in on_commit */
   tr_bytes_t held;     /* lines waiting for the next commit */
+  /* Producer thread only: the room lent by bs_pipe_room, valid until the
+   * producer's next call. */
+  bool lent, lent_wrap; /* lent_wrap: the room starts over at 0 */
+  size_t lent_off, lent_len;
 };
 
 static uint64_t now_ns(void) {
@@ -120,6 +124,7 @@ static int open_batch(bs_pipe_t *p) {
       return rc;
     p->del0_read = true;
   }
+  bs_batch_cap_values(p->batch, BS_PIPE_BATCH_BYTES);
   bs_batch_on_commit(p->batch, on_commit, p);
   p->opened_ns = now_ns();
   return 0;
@@ -316,38 +321,56 @@ int bs_pipe_start(bs_env_t *env, uint32_t max_open_ms, bs_pipe_lines_cb lines,
   return 0;
 }
 
-/* Queue an item with len bytes of data (copied from data when not NULL).
- * Returns the sticky error, else 0. */
-static int push(bs_pipe_t *p, item_t *it, const void *data, size_t len) {
-  pthread_mutex_lock(&p->mu);
-  size_t off, span;
+/* With mu held: wait until len more bytes fit; their offset and span
+ * (len + the bytes skipped before it) and whether they start over at the
+ * ring's beginning.  Returns the sticky error, else 0. */
+static int find_space(bs_pipe_t *p, size_t len, size_t *off, size_t *span,
+                      bool *wrap) {
   for (;;) {
-    if (p->err) {
-      int e = p->err;
-      pthread_mutex_unlock(&p->mu);
-      return e;
-    }
+    if (p->err)
+      return p->err;
     if (!p->n)
       p->wpos = 0; /* nothing is being read: start over */
     /* Each item starts aligned for any type: a call's argument is a
      * struct (a misaligned one was undefined behaviour). */
     size_t start = (p->wpos + ALIGN - 1) & ~(size_t)(ALIGN - 1);
-    if (len <= BS_PIPE_BYTES - start) {
-      off = start;
-      span = start - p->wpos + len;
-    } else { /* to the ring's start; the bytes skipped are this item's */
-      off = 0;
-      span = BS_PIPE_BYTES - p->wpos + len;
-    }
-    if (p->n < BS_PIPE_ITEMS && p->used + span <= BS_PIPE_BYTES)
-      break;
+    *wrap = len > BS_PIPE_BYTES - start;
+    *off = *wrap ? 0 : start; /* wrapped: the bytes skipped are its own */
+    *span = (*wrap ? BS_PIPE_BYTES : *off) - p->wpos + len;
+    if (p->n < BS_PIPE_ITEMS && p->used + *span <= BS_PIPE_BYTES)
+      return 0;
     p->producer_waits = true;
     pthread_cond_wait(&p->room, &p->mu);
     p->producer_waits = false;
   }
-  /* The space is ours: only this thread adds items. */
+}
+
+/* Queue an item with len bytes of data (copied from data when not NULL,
+ * taken in place when they lie in the lent room).  Returns the sticky
+ * error, else 0. */
+static int push(bs_pipe_t *p, item_t *it, const void *data, size_t len) {
+  /* Only this thread adds items or moves wpos, and the writer reads only
+   * what is queued: the room is as bs_pipe_room left it. */
+  const uint8_t *d = data, *room = p->ring + p->lent_off;
+  bool in_place = p->lent && len && d >= room && len <= p->lent_len &&
+                  (size_t)(d - room) <= p->lent_len - len;
+  p->lent = false;
+  pthread_mutex_lock(&p->mu);
+  size_t off, span;
+  bool wrap;
+  int rc = 0;
+  if (in_place) {
+    off = (size_t)(d - p->ring);
+    span = (p->lent_wrap ? BS_PIPE_BYTES : 0) + off + len - p->wpos;
+    rc = p->err;
+  } else {
+    rc = find_space(p, len, &off, &span, &wrap);
+  }
   pthread_mutex_unlock(&p->mu);
-  if (len)
+  if (rc)
+    return rc;
+  /* The space is ours: only this thread adds items. */
+  if (len && !in_place)
     memcpy(p->ring + off, data, len);
   it->off = off;
   it->len = len;
@@ -360,6 +383,22 @@ static int push(bs_pipe_t *p, item_t *it, const void *data, size_t len) {
   if (p->writer_waits)
     pthread_cond_signal(&p->more);
   pthread_mutex_unlock(&p->mu);
+  return 0;
+}
+
+int bs_pipe_room(bs_pipe_t *p, size_t len, uint8_t **room) {
+  if (len > BS_MAX_BLOCK || !len)
+    return TR_ETOOBIG;
+  p->lent = false;
+  pthread_mutex_lock(&p->mu);
+  size_t span;
+  int rc = find_space(p, len, &p->lent_off, &span, &p->lent_wrap);
+  pthread_mutex_unlock(&p->mu);
+  if (rc)
+    return rc;
+  p->lent = true;
+  p->lent_len = len;
+  *room = p->ring + p->lent_off;
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,8 +178,23 @@ static int help(int argc, char **argv) {
   return 2;
 }
 
+/* Where LMDB's dirty pages come from.  Without the write map a write
+ * transaction holds each value in a malloc'd run of pages until its
+ * commit frees them; glibc served every run of a block's size (up to
+ * BS_MAX_BLOCK) with its own mmap, or trimmed the heap after each commit,
+ * so every batch of an import faulted in and zeroed fresh pages (a tenth
+ * of a 512 MiB add's CPU in page faults, zeroing and unmaps).  Runs up to
+ * 8 MiB now come from the heap, and the heap keeps up to 64 MiB of free
+ * pages at its top for the next batch: an import's peak RSS stays what
+ * its batch needs (bench/README.md, "The add at hashing speed"). */
+static void malloc_policy(void) {
+  mallopt(M_MMAP_THRESHOLD, 8 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+}
+
 int main(int argc, char **argv) {
   cli_t cli = {0};
+  malloc_policy();
   char repo_buf[4096];
   /* Global options may come before the command or anywhere after it, as in
    * Kubo; take --repo, --offline and --timeout out of argv wherever they

@@ -164,6 +164,13 @@ void dag_file_free(dag_file_t *f) {
 
 uint64_t dag_file_bytes(const dag_file_t *f) { return f->bytes; }
 
+size_t dag_file_inplace(const dag_file_t *f) {
+  return f->o.raw_leaves && f->ch.kind == DAG_CHUNK_SIZE && !f->err &&
+                 f->start == f->end
+             ? f->ch.size
+             : 0;
+}
+
 /* ---------------------------------------------------------------- tree */
 
 static int add_link(dag_file_t *f, size_t i, const dag_cid_t *cid,

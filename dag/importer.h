@@ -109,6 +109,13 @@ uint8_t *dag_file_space(dag_file_t *f, size_t *room);
 int dag_file_commit(dag_file_t *f, size_t n) TR_WUR;
 /* Copying input: the same as space + memcpy + commit, any length. */
 int dag_file_write(dag_file_t *f, const void *p, size_t n) TR_WUR;
+/* Whole chunks given to dag_file_write() are put where they lie, not
+ * copied, when the leaves are raw and nothing is buffered.  With a
+ * fixed-size chunker every run of exactly this many bytes is one such
+ * chunk, so a caller that can place its input (blockstore/pipe.h's
+ * bs_pipe_room) reads runs of this length; 0 (another chunker, dag-pb
+ * leaves, bytes buffered) when there is no such length. */
+size_t dag_file_inplace(const dag_file_t *f);
 /* File bytes taken so far. */
 uint64_t dag_file_bytes(const dag_file_t *f);
 /* End of the file: emits the last chunk and the internal nodes, fills *res
