@@ -239,11 +239,15 @@ void bs_frozen_stats(bs_env_t *env, size_t *count, size_t *bytes);
  * complete DAG. */
 typedef struct bs_batch bs_batch_t;
 int bs_batch_begin(bs_env_t *env, size_t batch_bytes, bs_batch_t **b) TR_WUR;
-/* Commit also when the values put reach bytes, if that is below the
- * batch's value budget; the budget of dirty pages stays twice the budget.
+/* Commit also when the large values (BS_BATCH_LARGE bytes or more) put
+ * since the last commit reach bytes, if that is below the batch's budget.
  * For a producer that overlaps its work with the batch's commits
- * (pipe.h): a shorter batch leaves less to write once it is done. */
+ * (pipe.h): once it is done, what is left to write is at most that much.
+ * Only large values count: their commit costs their bytes, where a
+ * commit of small ones costs its leaves and syncs, which a shorter batch
+ * pays more often (a 50,000-file tree took 0.86 s where it took 0.70). */
 void bs_batch_cap_values(bs_batch_t *b, size_t bytes);
+#define BS_BATCH_LARGE (64u << 10)
 bs_txn_t *bs_batch_txn(bs_batch_t *b);
 /* Account n bytes about to be written; may commit and start a new
  * transaction (growing the map first if needed).  Call before each put. */

@@ -421,7 +421,8 @@ struct bs_batch {
   bs_env_t *env;
   bs_txn_t *txn;
   size_t limit;   /* the budget; dirty pages: twice that */
-  size_t vlimit;  /* value bytes per commit: the budget or less */
+  size_t vlimit;  /* large values' bytes per commit: the budget or less */
+  size_t plarge;  /* large values' bytes in the current transaction */
   size_t pending; /* value bytes put in the current transaction */
   dirt_t dirt[DIRT_N];
   uint64_t worst; /* map bytes the current transaction may use, at most */
@@ -612,7 +613,7 @@ static int batch_open(bs_batch_t *b, uint64_t need) {
   if ((rc = bs_txn_begin(b->env, 0, &b->txn)))
     return rc;
   b->room = map_bytes(b->env) - used_bytes(b->env);
-  b->pending = 0;
+  b->pending = b->plarge = 0;
   b->worst = 0;
   memset(b->dirt, 0, sizeof b->dirt);
   for (int i = 0; i < DIRT_N; i++) {
@@ -671,7 +672,8 @@ int bs_batch_reserve(bs_batch_t *b, size_t n) {
    * plus 1/16 for branch pages. */
   uint64_t cost = n + 2 * (uint64_t)b->env->pagesize;
   if ((!b->worst ||
-       (b->pending + n <= b->vlimit &&
+       (b->pending + n <= b->limit &&
+        (n < BS_BATCH_LARGE || b->plarge + n <= b->vlimit) &&
         batch_dirty(b) * b->env->pagesize + n + b->env->pagesize <=
             2 * (uint64_t)b->limit)) &&
       (b->worst + cost) + (b->worst + cost) / 16 + BS_MAP_SLACK / 2 < b->room)
@@ -717,6 +719,8 @@ ok:
     bs__release_map_held(b->txn);
   }
   b->pending += n;
+  if (n >= BS_BATCH_LARGE)
+    b->plarge += n;
   b->worst += cost;
   return 0;
 }
