@@ -498,11 +498,12 @@ static void count_commit(void *ud) { (*(int *)ud)++; }
 
 /* Puts blocks seed..seed+n-1 of len bytes through a batch of budget
  * bytes; returns the commits the batch made on its own. */
-static int batch_commits(bs_env_t *env, size_t budget, uint32_t seed,
-                         uint32_t n, size_t len) {
+static int batch_commits_cap(bs_env_t *env, size_t budget, size_t cap,
+                             uint32_t seed, uint32_t n, size_t len) {
   bs_batch_t *b;
   int commits = 0;
   assert_int_equal(bs_batch_begin(env, budget, &b), 0);
+  bs_batch_cap_values(b, cap);
   bs_batch_on_commit(b, count_commit, &commits);
   uint8_t *buf = malloc(len);
   for (uint32_t i = seed; i < seed + n; i++) {
@@ -516,6 +517,24 @@ static int batch_commits(bs_env_t *env, size_t budget, uint32_t seed,
   free(buf);
   assert_int_equal(bs_batch_end(b, 1), 0);
   return commits;
+}
+
+static int batch_commits(bs_env_t *env, size_t budget, uint32_t seed,
+                         uint32_t n, size_t len) {
+  return batch_commits_cap(env, budget, 0, seed, n, len);
+}
+
+/* A batch capped at 4 MiB of large values (the pipe's cap) commits 200
+ * values of 64 KiB (12.5 MiB) 3 times within its 256 MiB budget, and
+ * 6 MiB of 512-byte values not at all: small values are not capped. */
+static void test_batch_cap_counts_large_values(void **state) {
+  fx_t *f = *state;
+  assert_int_equal(batch_commits_cap(f->env, 256u << 20, 4u << 20, 0, 200,
+                                     BS_BATCH_LARGE), 3);
+  assert_int_equal(batch_commits_cap(f->env, 256u << 20, 4u << 20, 1000, 12000,
+                                     512), 0);
+  assert_int_equal(batch_commits_cap(f->env, 256u << 20, 4u << 20, 20000, 200,
+                                     BS_BATCH_LARGE - 1), 0);
 }
 
 /* A batch commits when the pages it dirtied reach twice its budget, or
@@ -606,6 +625,7 @@ int main(void) {
       bs_fixture_test(test_pin_semantics),
       cmocka_unit_test(test_batch_and_map_growth),
       bs_fixture_test(test_batch_budget_counts_pages),
+      bs_fixture_test(test_batch_cap_counts_large_values),
       cmocka_unit_test(test_open_errors),
       bs_fixture_test(test_alloc_failures),
   };
