@@ -124,7 +124,7 @@ static int open_batch(bs_pipe_t *p) {
       return rc;
     p->del0_read = true;
   }
-  bs_batch_cap_values(p->batch, BS_PIPE_BATCH_BYTES);
+  bs_batch_cap_values(p->batch, BS_BATCH_STREAM_CAP);
   bs_batch_on_commit(p->batch, on_commit, p);
   p->opened_ns = now_ns();
   return 0;

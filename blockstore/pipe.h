@@ -48,13 +48,6 @@
  * ahead of the writer by up to this much; it adds to an add's RSS (the
  * batch's dirty pages are the rest). */
 #define BS_PIPE_BYTES (16u << 20)
-/* Bytes of large values a pipe's batch commits at, at most
- * (bs_batch_cap_values): when the producer is done, what is left for the
- * writer is the queue and one such batch to write, and the commits come
- * closer together.  A 512 MiB add took 0.52-0.62 s at 16 MiB against
- * 0.64-0.70 s at the default 32 (bench/README.md).  Small blocks commit
- * at the batch's own budgets. */
-#define BS_PIPE_BATCH_BYTES (16u << 20)
 /* Queued items (a block, a line, a call) at most: bounds the queue of a
  * tree of tiny files. */
 #define BS_PIPE_ITEMS 8192

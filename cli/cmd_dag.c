@@ -341,6 +341,8 @@ typedef struct storer {
 static void *storer_main(void *arg) {
   storer_t *s = arg;
   int rc = bs_batch_begin(s->env, 0, &s->c->batch);
+  if (!rc)
+    bs_batch_cap_values(s->c->batch, BS_BATCH_STREAM_CAP);
   pthread_mutex_lock(&s->mu);
   s->err = rc;
   for (;;) {
