@@ -4,6 +4,7 @@
 #ifndef BS_INT_H
 #define BS_INT_H
 
+#include <errno.h>
 #include <lmdb.h>
 #include <pthread.h>
 
@@ -151,6 +152,30 @@ static inline MDB_val bs__key(const dag_cid_t *cid) {
 /* Whether blocks of this codec carry links that the links index records. */
 static inline bool bs__codec_has_links(uint64_t codec) {
   return codec == DAG_CODEC_DAG_PB || codec == DAG_CODEC_DAG_CBOR;
+}
+
+/* What an import records (beside dag_cid_fp, in the same set) for a block
+ * it put under a links codec: bs__put returned >= 0, so the block's links
+ * are indexed (parsed and written, or found written).  A pin over the
+ * import's blocks (bs__pin_add's present) then needs no
+ * bs__links_unindexed lookup for it: those lookups mapped the B-tree's
+ * leaf pages with the large folios around them, 80 MiB of a 1 GiB v0
+ * add's RSS.  The record is the fingerprint with its high word flipped:
+ * keyed and 128 bits, it meets another block's only by chance (2^-128).
+ * Zero (never, in practice) is not recorded. */
+static inline tr_fp_t bs__indexed_fp(const dag_cid_t *cid) {
+  tr_fp_t f = dag_cid_fp(cid);
+  f.hi = ~f.hi;
+  return f;
+}
+/* Record cid's bs__indexed_fp in set after a put that returned rc. 0 or
+ * -ENOMEM. */
+static inline int bs__note_indexed(tr_fpset_t *set, const dag_cid_t *cid,
+                                   int rc) {
+  tr_fp_t f = bs__indexed_fp(cid);
+  if (rc < 0 || !bs__codec_has_links(cid->codec) || (!f.hi && !f.lo))
+    return 0;
+  return tr_fpset_add(set, f) < 0 ? -ENOMEM : 0;
 }
 
 /* A block reached under a links codec (dag-pb, dag-cbor) that has no links

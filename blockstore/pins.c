@@ -70,7 +70,9 @@ static int check_present(const dag_cid_t *cid, const dag_cid_t *via,
    * look like a leaf: the pin would pass as complete over missing blocks,
    * and GC would take the blocks below it.  It is indexed outside the
    * walk, whose views into LMDB a write would invalidate. */
-  if (c->recursive && (rc = bs__links_unindexed(c->txn, cid))) {
+  if (c->recursive &&
+      !(c->present && tr_fpset_has(c->present, bs__indexed_fp(cid))) &&
+      (rc = bs__links_unindexed(c->txn, cid))) {
     if (rc == 1)
       c->unindexed = *cid;
     return rc == 1 ? REINDEX : rc;

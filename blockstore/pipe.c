@@ -63,7 +63,8 @@ struct bs_pipe {
    * generation its first transaction saw: its pins take them as stored
    * without a lookup while no deletion has committed since (bs__pin_add;
    * the completeness walk's lookups mapped 136 MiB of a 50,000-file
-   * tree's add).  Past BS_PIPE_STORED_MAX blocks (~32 bytes each) the set
+   * tree's add), and those it put under a links codec as indexed
+   * (bs__note_indexed).  Past BS_PIPE_STORED_MAX records (~32 bytes each) the set
    * is dropped and the pins look every block up.  With an undo log its
    * own set serves instead. */
   tr_fpset_t stored;
@@ -142,17 +143,18 @@ static int commit_now(bs_pipe_t *p) {
   return deliver(p);
 }
 
-/* cid was stored new (p->stored).  Never fails the put: without the set
- * the pins only look the blocks up. */
-static int note_stored(bs_pipe_t *p, const dag_cid_t *cid) {
-  if (p->stored_off)
-    return 0;
+/* A put of cid returned rc: a new block is stored (p->stored), and one
+ * under a links codec has its links indexed (bs__note_indexed).  Never
+ * fails the put: without the set the pins only look the blocks up. */
+static void note_put(bs_pipe_t *p, const dag_cid_t *cid, int rc) {
+  if (p->stored_off || rc < 0)
+    return;
   if (p->stored.n >= BS_PIPE_STORED_MAX ||
-      tr_fpset_add(&p->stored, dag_cid_fp(cid)) < 0) {
+      (rc > 0 && tr_fpset_add(&p->stored, dag_cid_fp(cid)) < 0) ||
+      bs__note_indexed(&p->stored, cid, rc)) {
     p->stored_off = true;
     tr_fpset_free(&p->stored);
   }
-  return 0;
 }
 
 static int run_item(bs_pipe_t *p, const item_t *it) {
@@ -170,10 +172,11 @@ static int run_item(bs_pipe_t *p, const item_t *it) {
      * dirty): only then is this block pending. */
     if (p->undo)
       rc = bs_undo_put(p->undo, p->batch, &it->cid, data, it->len);
-    else if (!(rc = bs_batch_reserve(p->batch, it->len)) &&
-             (rc = bs__put(bs_batch_txn(p->batch), &it->cid, data,
-                           it->len)) > 0)
-      rc = note_stored(p, &it->cid);
+    else if (!(rc = bs_batch_reserve(p->batch, it->len))) {
+      rc = bs__put(bs_batch_txn(p->batch), &it->cid, data, it->len);
+      note_put(p, &it->cid, rc);
+      rc = rc > 0 ? 0 : rc;
+    }
     p->dirty = true;
     return rc ? rc : p->cb_err;
   case IT_LINE:

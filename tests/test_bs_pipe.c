@@ -366,6 +366,49 @@ static void pin_after_its_block(void **state) {
   assert_string_equal(pin.name, "first");
 }
 
+/* A node's bytes put under a raw CID have no links indexed: a pin of its
+ * dag-pb CID (same multihash) must still find the link, to a block never
+ * stored, and fail, with the pipe's record and with an undo log's.  Put
+ * under its dag-pb CID beside its child, it pins.  (An import records the
+ * blocks it put under a links codec as indexed, bs__note_indexed: a raw
+ * put must not count.) */
+static void pin_checks_links_of_bytes_put_raw(void **state) {
+  fx_t *f = *state;
+  dag_cid_t child, raw, pb;
+  uint8_t *cb = block(7, &child);
+  dag_pb_link_t lk = {.cid = child, .has_name = true, .name = "",
+                      .has_tsize = true, .tsize = BLOCK_LEN};
+  uint8_t node[512];
+  int n = dag_pb_encode(&lk, 1, (const uint8_t *)"\x08\x02", 2, true, node,
+                        sizeof node);
+  assert_true(n > 0);
+  assert_int_equal(dag_cid_sum(&raw, 1, DAG_CODEC_RAW, DAG_MH_SHA2_256, node,
+                               (size_t)n), 0);
+  assert_int_equal(dag_cid_sum(&pb, 1, DAG_CODEC_DAG_PB, DAG_MH_SHA2_256,
+                               node, (size_t)n), 0);
+  for (int with_undo = 0; with_undo < 2; with_undo++) {
+    bs_pipe_t *p;
+    bs_undo_t *u = NULL;
+    assert_int_equal(bs_pipe_start(f->env, 0, NULL, NULL, &p), 0);
+    if (with_undo) {
+      assert_int_equal(bs_undo_new(f->env, &u), 0);
+      bs_pipe_set_undo(p, u);
+    }
+    assert_int_equal(bs_pipe_put(p, &raw, node, (size_t)n), 0);
+    assert_int_equal(bs_pipe_pin(p, &pb, NULL), 0);
+    assert_int_equal(bs_pipe_sync(p), TR_EINCOMPLETE);
+    assert_int_equal(bs_pipe_end(p, false), TR_EINCOMPLETE);
+    bs_undo_free(u);
+  }
+  bs_pipe_t *p;
+  assert_int_equal(bs_pipe_start(f->env, 0, NULL, NULL, &p), 0);
+  assert_int_equal(bs_pipe_put(p, &child, cb, BLOCK_LEN), 0);
+  assert_int_equal(bs_pipe_put(p, &pb, node, (size_t)n), 0);
+  assert_int_equal(bs_pipe_pin(p, &pb, NULL), 0);
+  assert_int_equal(bs_pipe_end(p, true), 0);
+  free(cb);
+}
+
 /* With an undo log: block 0 was stored before; 1 and 2 are committed by
  * the pipe, 3 is pending when it aborts.  The undo removes 1 and 2, and
  * 0 stays. */
@@ -461,6 +504,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(room_takes_bytes_in_place, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(pin_after_its_block, setup, teardown),
+      cmocka_unit_test_setup_teardown(pin_checks_links_of_bytes_put_raw,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(undo_takes_back_new, setup, teardown),
       cmocka_unit_test_setup_teardown(pin_sees_deletions_since_the_puts, setup,
                                       teardown),
