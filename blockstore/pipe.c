@@ -354,16 +354,16 @@ static int find_space(bs_pipe_t *p, size_t len, size_t *off, size_t *span,
 static int push(bs_pipe_t *p, item_t *it, const void *data, size_t len) {
   /* Only this thread adds items or moves wpos, and the writer reads only
    * what is queued: the room is as bs_pipe_room left it. */
-  const uint8_t *d = data, *room = p->ring + p->lent_off;
+  uintptr_t d = (uintptr_t)data, room = (uintptr_t)(p->ring + p->lent_off);
   bool in_place = p->lent && len && d >= room && len <= p->lent_len &&
-                  (size_t)(d - room) <= p->lent_len - len;
+                  d - room <= p->lent_len - len;
   p->lent = false;
   pthread_mutex_lock(&p->mu);
   size_t off, span;
   bool wrap;
   int rc = 0;
   if (in_place) {
-    off = (size_t)(d - p->ring);
+    off = p->lent_off + (size_t)(d - room);
     span = (p->lent_wrap ? BS_PIPE_BYTES : 0) + off + len - p->wpos;
     rc = p->err;
   } else {
