@@ -720,7 +720,15 @@ void net__conn_teardown(net_conn_t *c, int status) {
   if (c->ccb) {
     net_connect_cb cb = c->ccb;
     c->ccb = NULL;
-    cb(c->h, status ? status : -ECONNRESET, NULL, c->cud);
+    /* A dial that raced others to the same peer (a `swarm connect` while
+     * the mirror or the DHT dials it too) ends refused as a connection
+     * too many (conns_per_peer) once its handshake names the peer: what
+     * the caller asked for, a connection, is there all the same.  (it_mirror
+     * failed on this: "connect ... failure: limit reached".) */
+    if (c->peer.len && net_host_connected(c->h, &c->peer))
+      cb(c->h, 0, &c->peer, c->cud);
+    else
+      cb(c->h, status ? status : -ECONNRESET, NULL, c->cud);
   }
   if (c->phase == NET_PH_OPEN) {
     while (c->mux.nstreams) {

@@ -817,6 +817,33 @@ static void test_dial_backoff(void **state) {
   free(t);
 }
 
+/* A dial of a peer we are connected to, by an address that does not
+ * name it (so the dial cannot see it is done), is refused once its
+ * handshake names the peer (conns_per_peer 1), and its caller hears of
+ * success: the connection it wanted is there. */
+static void test_dial_raced_by_open_conn(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  net_host_limits_t lim;
+  net_host_limits_default(&lim);
+  lim.conns_per_peer = 1;
+  host_pair_lim(t, NULL, NULL, &lim);
+  assert_int_equal(net_host_connect(t->b, t->addr, on_conn, t), 0);
+  RUN_UNTIL(t, t->connected);
+  assert_int_equal(t->conn_status, 0);
+  char bare[sizeof t->addr];
+  snprintf(bare, sizeof bare, "%s", t->addr);
+  *strstr(bare, "/p2p/") = 0;
+  t->conn_status = 99;
+  assert_int_equal(net_host_connect(t->b, bare, on_conn, t), 0);
+  RUN_UNTIL(t, t->connected == 2);
+  assert_int_equal(t->connected, 2);
+  assert_int_equal(t->conn_status, 0);
+  assert_true(net_host_connected(t->b, net_host_id(t->a)));
+  host_pair_end(t);
+  free(t);
+}
+
 /* The connection manager: 4 peers against HighWater 2, LowWater 1: after
  * the grace period, down to one candidate plus the protected peer. */
 static void test_connmgr_trims(void **state) {
@@ -948,6 +975,7 @@ int main(void) {
       cmocka_unit_test(test_pending_flood_evicts_oldest),
       cmocka_unit_test(test_conns_per_ip),
       cmocka_unit_test(test_dial_backoff),
+      cmocka_unit_test(test_dial_raced_by_open_conn),
       cmocka_unit_test(test_connmgr_trims),
       cmocka_unit_test(test_pnet_same_key),
       cmocka_unit_test_prestate(test_many_streams, PSK1),
