@@ -64,9 +64,9 @@ struct bs_pipe {
    * without a lookup while no deletion has committed since (bs__pin_add;
    * the completeness walk's lookups mapped 136 MiB of a 50,000-file
    * tree's add), and those it put under a links codec as indexed
-   * (bs__note_indexed).  Past BS_PIPE_STORED_MAX records (~32 bytes each) the set
-   * is dropped and the pins look every block up.  With an undo log its
-   * own set serves instead. */
+   * (bs__note_indexed).  Past BS_PIPE_STORED_MAX records (~32 bytes
+   * each) the set is dropped and the pins look every block up.  With an
+   * undo log its own set serves instead. */
   tr_fpset_t stored;
   uint64_t del0;
   bool del0_read, stored_off;

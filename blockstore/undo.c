@@ -132,7 +132,7 @@ int bs_undo_put(bs_undo_t *u, bs_batch_t *b, const dag_cid_t *cid,
   if (rc)
     return rc;
   rc = bs__put(bs_batch_txn(b), cid, data, len);
-  if (rc >= 0 && bs__note_indexed(&u->stored, cid, rc))
+  if (bs__note_indexed(&u->stored, cid, rc))
     return -ENOMEM;
   if (rc <= 0)
     return rc;
