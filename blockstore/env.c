@@ -43,6 +43,10 @@
  * releases of large blocks. */
 #define BS_BATCH_RELEASE (4u << 20)
 #define BS_BATCH_RELEASE_PUTS 64u
+/* A batch's snapshot (see batch_hold) moves on after the file has grown
+ * this much under it: the pages its commits freed meanwhile, left unused
+ * until then, are about a quarter of that for small blocks. */
+#define BS_BATCH_HOLD_GROWTH (2ull << 30)
 
 int bs__flock(const char *dir, const char *name, int op) {
   char file[4096];
@@ -433,6 +437,8 @@ struct bs_batch {
   bs_batch_commit_cb on_commit;
   void *on_commit_ud;
   bool durable_next; /* the next intermediate commit is reported */
+  MDB_txn *hold;      /* a read snapshot (batch_hold); NULL: none */
+  uint64_t hold_used; /* the file's used bytes when it was taken */
 };
 
 void bs_batch_on_commit(bs_batch_t *b, bs_batch_commit_cb cb, void *ud) {
@@ -606,10 +612,42 @@ static uint64_t batch_dirty(bs_batch_t *b) {
   return pages;
 }
 
+/* Keep the pages a batch's commits free from being used again by its
+ * next commits: a read transaction whose snapshot predates them.  LMDB
+ * hands a commit the pages earlier commits freed wherever they lie, and
+ * each copied leaf then goes out as a write of one page into the middle
+ * of a page-cache folio that an earlier write of many pages made large
+ * (Linux 6.18's ext4): the whole folio is dirtied and written again.  A
+ * put loop of 100k blocks of mixed sizes dirtied 10.3 GB for 1.1 GB of
+ * blocks at 32 MiB commits; held, its commits append at the file's end,
+ * in long runs: 1.7 GB, and 5.2-5.5 s became 3.7-3.8 s
+ * (bench_blockstore).  The price is the file: the freed pages wait for
+ * the snapshot to move on (after BS_BATCH_HOLD_GROWTH, and at the batch's
+ * end), a quarter of the growth for small blocks, near nothing for large
+ * ones.  Without a snapshot (a reader slot short) the batch works as
+ * before.  MDB_NOTLS lets this thread hold it beside its write
+ * transaction; it reads nothing, so the map may move under it. */
+static void batch_hold(bs_batch_t *b) {
+  uint64_t used = used_bytes(b->env);
+  if (b->hold && used - b->hold_used < BS_BATCH_HOLD_GROWTH)
+    return;
+  if (b->hold) {
+    mdb_txn_reset(b->hold);
+    if (mdb_txn_renew(b->hold)) {
+      mdb_txn_abort(b->hold);
+      b->hold = NULL;
+    }
+  } else if (mdb_txn_begin(b->env->mdb, NULL, MDB_RDONLY, &b->hold)) {
+    b->hold = NULL;
+  }
+  b->hold_used = used;
+}
+
 static int batch_open(bs_batch_t *b, uint64_t need) {
   int rc = grow_for(b->env, need);
   if (rc)
     return rc;
+  batch_hold(b);
   if ((rc = bs_txn_begin(b->env, 0, &b->txn)))
     return rc;
   b->room = map_bytes(b->env) - used_bytes(b->env);
@@ -642,6 +680,8 @@ int bs_batch_begin(bs_env_t *env, size_t batch_bytes, bs_batch_t **bp) {
    * bs_batch_reserve: a batch of small values may use twice its bytes). */
   int rc = batch_open(b, 2 * (uint64_t)b->limit);
   if (rc) {
+    if (b->hold)
+      mdb_txn_abort(b->hold);
     tr_free(b);
     return rc;
   }
@@ -739,6 +779,8 @@ int bs_batch_end(bs_batch_t *b, int commit) {
       bs_txn_abort(b->txn);
     bs__release_map(b->env);
   }
+  if (b->hold)
+    mdb_txn_abort(b->hold);
   tr_free(b);
   return rc;
 }
