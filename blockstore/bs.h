@@ -38,9 +38,9 @@
 #include "../common/tr.h"
 #include "../dag/cid.h"
 
-/* 2: the keyspace index (bs_kspace_range).  A repo of schema 1 gets it at
- * its first writable open. */
-#define BS_SCHEMA_VERSION 2
+/* 2: the keyspace index (bs_kspace_range); 3: its log (kspace.c).  A
+ * repo of an older schema gets them at its first writable open. */
+#define BS_SCHEMA_VERSION 3
 /* Largest block accepted (bitswap's limit is 2 MiB; we allow a little more
  * for imports with odd chunkers, and refuse the rest). */
 #define BS_MAX_BLOCK (4u << 20)
@@ -597,7 +597,7 @@ int bs_foreach_from(bs_txn_t *txn, const uint8_t *after, size_t after_len,
  * environment, each in a named database of its own, so that their writes
  * commit in the same transactions as blocks and pins (the mirror's pin
  * objects beside bs_pin_add).  The names "blocks", "links", "pins",
- * "meta" and "kspace" are the blockstore's; BS_DB_MAX named databases in
+ * "meta", "kspace" and "kslog" are the blockstore's; BS_DB_MAX named databases in
  * all, theirs included.  A handle lives as long as the environment. */
 #define BS_DB_MAX 16
 typedef uint32_t bs_db_t;

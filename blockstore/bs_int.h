@@ -31,6 +31,8 @@ struct bs_env {
   MDB_dbi blocks, links, pins, meta;
   MDB_dbi kspace;  /* SHA-256(multihash) -> multihash (kspace.c) */
   bool has_kspace; /* the index is there and complete */
+  MDB_dbi kslog;   /* the index's log: bucket, txn, n -> multihash */
+  bool has_kslog;  /* the log is there (not in a read-only older repo) */
   char *path;
   size_t pagesize;
   /* Every transaction holds maplock shared; changing the map size (which
@@ -62,6 +64,7 @@ struct bs_txn {
   bs_env_t *env;
   MDB_txn *mdb;
   bool rdonly;
+  uint32_t ks_seq; /* keyspace log entries put in it (kspace.c) */
 };
 
 /* Drop this process's page-table entries for the whole map (env.c): the

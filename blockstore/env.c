@@ -144,7 +144,7 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
       goto fail;
     }
   }
-  mdb_env_set_maxdbs(env->mdb, BS_DB_MAX); /* 5 ours, the rest bs_db_open's */
+  mdb_env_set_maxdbs(env->mdb, BS_DB_MAX); /* 6 ours, the rest bs_db_open's */
   mdb_env_set_maxreaders(env->mdb, 512);
   /* TROVE_MAP_INITIAL lets tests exercise map growth without writing a
    * gigabyte first. */
@@ -200,7 +200,8 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
     goto fail;
   }
   /* Schema: written on creation, checked on every open.  Schema 1 lacks
-   * the keyspace index (kspace.c), built below; its build writes 2. */
+   * the keyspace index (kspace.c), built below; its build writes the
+   * current one.  Schema 2 lacks the index's log, made empty here. */
   MDB_val k = {6, "schema"}, v;
   bool build = false;
   rc = mdb_get(txn, env->meta, &k, &v);
@@ -222,6 +223,13 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
       mdb_txn_abort(txn);
       bs_close(env);
       return TR_ESCHEMA;
+    }
+    /* 2 -> 3: the keyspace index's log (kspace.c) is made below; a trove
+     * that would not read it must not open the repo. */
+    if (ver == 2 && !(flags & BS_RDONLY)) {
+      ver = BS_SCHEMA_VERSION;
+      MDB_val sv = {sizeof ver, &ver};
+      rc = mdb_put(txn, env->meta, &k, &sv, 0);
     }
   }
   if (!rc)
@@ -271,6 +279,7 @@ int bs_txn_begin(bs_env_t *env, unsigned flags, bs_txn_t **txnp) {
     return -ENOMEM;
   txn->env = env;
   txn->rdonly = (flags & BS_RDONLY) != 0;
+  txn->ks_seq = 0;
   int rc;
   if (!txn->rdonly && (rc = grow_for(env, 0))) {
     tr_free(txn);
@@ -929,7 +938,11 @@ static int marked(bs_env_t *env, bool *yes) {
 static int kspace_open(bs_env_t *env, MDB_txn *txn, bool rdonly, bool created,
                     bool *build) {
   *build = false;
-  int rc = mdb_dbi_open(txn, "kspace", rdonly ? 0 : MDB_CREATE, &env->kspace);
+  int rc = mdb_dbi_open(txn, "kslog", rdonly ? 0 : MDB_CREATE, &env->kslog);
+  if (rc && !(rc == MDB_NOTFOUND && rdonly))
+    return rc; /* read-only, a repo of schema 2 or less has none */
+  env->has_kslog = rc == 0;
+  rc = mdb_dbi_open(txn, "kspace", rdonly ? 0 : MDB_CREATE, &env->kspace);
   if (rc == MDB_NOTFOUND && rdonly)
     return 0; /* an old repo read as it is: no index (has_kspace false) */
   if (rc)
@@ -965,6 +978,8 @@ static int kspace_build(bs_env_t *env) {
     bs_txn_t *txn;
     if (!(rc = bs_txn_begin(env, 0, &txn))) {
       rc = bs__err(mdb_drop(txn->mdb, env->kspace, 0));
+      if (!rc)
+        rc = bs__err(mdb_drop(txn->mdb, env->kslog, 0));
       rc = rc ? (bs_txn_abort(txn), rc) : bs_txn_commit(txn);
     }
     uint64_t n = 0, blocks = 0;

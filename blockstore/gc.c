@@ -102,46 +102,52 @@ static int list_flush(list_batch_t *b, const bs__fpvec_t *live, garbage_t *g,
   return err;
 }
 
-/* List what live does not hold: by a cursor over the keyspace index,
- * whose entries (~70 bytes each) hold every stored multihash, instead of
- * one over the blocks, whose leaf pages hold the small blocks themselves
- * (the whole repo would be read to learn its keys).  Without the index
- * (never on a writable repo: bs_open builds it), over the blocks. */
+/* List what live does not hold: by a cursor over the keyspace index and
+ * its log (kspace.c), whose entries (~70 bytes each) hold every stored
+ * multihash, instead of one over the blocks, whose leaf pages hold the
+ * small blocks themselves (the whole repo would be read to learn its
+ * keys).  Without the index (never on a writable repo: bs_open builds
+ * it), over the blocks. */
 static int list_garbage(bs_txn_t *txn, const bs__fpvec_t *live, garbage_t *g,
                         uint64_t *nlive) {
   bs_env_t *env = txn->env;
-  MDB_cursor *cur;
   bool ks = env->has_kspace;
-  int rc = mdb_cursor_open(txn->mdb, ks ? env->kspace : env->blocks, &cur);
-  if (rc)
-    return bs__err(rc);
-  MDB_val k, v;
-  int op = MDB_FIRST, err = 0;
-  uint64_t scanned = 0;
+  MDB_dbi dbs[2] = {ks ? env->kspace : env->blocks, env->kslog};
+  int ndbs = ks && env->has_kslog ? 2 : 1;
   list_batch_t b;
   b.n = 0;
   *nlive = 0;
-  while (!err && (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
-    op = MDB_NEXT;
-    if (++scanned % GC_RELEASE_EVERY == 0)
-      bs__release_map(env);
-    const MDB_val *mh = ks ? &v : &k;
-    if (mh->mv_size > 255) {
-      (*nlive)++; /* no multihash of ours: never listed */
-      continue;
+  uint64_t scanned = 0;
+  int rc = 0, err = 0;
+  for (int d = 0; d < ndbs && !err; d++) {
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open(txn->mdb, dbs[d], &cur)))
+      return bs__err(rc);
+    MDB_val k, v;
+    int op = MDB_FIRST;
+    while (!err && (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
+      op = MDB_NEXT;
+      if (++scanned % GC_RELEASE_EVERY == 0)
+        bs__release_map(env);
+      const MDB_val *mh = ks ? &v : &k;
+      if (mh->mv_size > 255) {
+        (*nlive)++; /* no multihash of ours: never listed */
+        continue;
+      }
+      b.mh[b.n] = mh->mv_data;
+      b.len[b.n] = (uint8_t)mh->mv_size;
+      b.fp[b.n++] = bs__fp64(mh->mv_data, mh->mv_size);
+      if (b.n == BS__FPVEC_BATCH)
+        err = list_flush(&b, live, g, nlive);
     }
-    b.mh[b.n] = mh->mv_data;
-    b.len[b.n] = (uint8_t)mh->mv_size;
-    b.fp[b.n++] = bs__fp64(mh->mv_data, mh->mv_size);
-    if (b.n == BS__FPVEC_BATCH)
+    /* The batch points into this cursor's pages: flushed before the next. */
+    if (!err && rc == MDB_NOTFOUND)
       err = list_flush(&b, live, g, nlive);
+    mdb_cursor_close(cur);
+    if (!err && rc != MDB_NOTFOUND)
+      err = bs__err(rc);
   }
-  mdb_cursor_close(cur);
-  if (!err && rc == MDB_NOTFOUND)
-    err = list_flush(&b, live, g, nlive);
-  if (err)
-    return err;
-  return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
+  return err;
 }
 
 static int by_key(const void *a, const void *b, void *base) {

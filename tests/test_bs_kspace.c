@@ -9,7 +9,10 @@
  *    writable open builds it, in several chunks, dropping what a build cut
  *    short had left, and writes schema 2;
  *  - the reprovider's pages for "all" from the index equal those of the
- *    scan, region by region, page by page.
+ *    scan, region by region, page by page;
+ *  - the index's log (kspace.c): past its size the puts fold it into the
+ *    index; ranges from a point inside a bucket, deletes from either
+ *    side, a hash in both given once, and GC empties both.
  */
 #include "testutil.h"
 
@@ -307,6 +310,136 @@ static void test_old_repo_upgrade(void **state) {
   assert_int_equal(check_exact(f->env), OLD_BLOCKS);
 }
 
+/* ---------------------------------------------------------- the log */
+
+/* Entries of the repo's kspace and kslog databases, read with LMDB
+ * itself (the repo closed); with dup, one entry of the index is copied
+ * into the log first (as a block deleted by a GC killed before its second
+ * pass, then put again, leaves it). */
+static void raw_counts(fx_t *f, size_t *idx, size_t *log, bool dup) {
+  bs_close(f->env);
+  f->env = NULL;
+  MDB_env *e;
+  MDB_txn *t;
+  MDB_dbi ks, kl;
+  MDB_stat st;
+  assert_int_equal(mdb_env_create(&e), 0);
+  assert_int_equal(mdb_env_set_maxdbs(e, 8), 0);
+  assert_int_equal(mdb_env_set_mapsize(e, 1ull << 30), 0);
+  assert_int_equal(mdb_env_open(e, f->dir, 0, 0600), 0);
+  assert_int_equal(mdb_txn_begin(e, NULL, 0, &t), 0);
+  assert_int_equal(mdb_dbi_open(t, "kspace", 0, &ks), 0);
+  assert_int_equal(mdb_dbi_open(t, "kslog", 0, &kl), 0);
+  if (dup) {
+    MDB_cursor *c;
+    MDB_val k, v;
+    assert_int_equal(mdb_cursor_open(t, ks, &c), 0);
+    assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+    uint8_t key[13] = {((const uint8_t *)k.mv_data)[0], 0xff, 0xff};
+    assert_int_equal(mdb_put(t, kl, &(MDB_val){sizeof key, key}, &v, 0), 0);
+    mdb_cursor_close(c);
+  }
+  assert_int_equal(mdb_stat(t, ks, &st), 0);
+  *idx = st.ms_entries;
+  assert_int_equal(mdb_stat(t, kl, &st), 0);
+  *log = st.ms_entries;
+  assert_int_equal(mdb_txn_commit(t), 0);
+  mdb_env_close(e);
+  assert_int_equal(bs_open(&f->env, f->dir, 0), 0);
+}
+
+typedef struct from_check {
+  uint8_t from[32], prev[32];
+  size_t n;
+  bool bad;
+} from_check_t;
+
+static int on_from(const uint8_t h[32], const uint8_t *mh, size_t mhl,
+                   void *ud) {
+  (void)mh, (void)mhl;
+  from_check_t *c = ud;
+  if (memcmp(h, c->from, 32) < 0 || (c->n && memcmp(h, c->prev, 32) <= 0))
+    c->bad = true;
+  memcpy(c->prev, h, 32);
+  c->n++;
+  return 0;
+}
+
+static int collect_h(const uint8_t h[32], const uint8_t *mh, size_t mhl,
+                     void *ud) {
+  (void)mh, (void)mhl;
+  add(ud, h, 32);
+  return 0;
+}
+
+/* 100,000 blocks: past the log's 65,536 entries the puts fold buckets
+ * into the index, and the two together hold every block once. */
+#define LOG_BLOCKS 100000
+
+static void test_log_folds_and_merges(void **state) {
+  fx_t *f = *state;
+  bs_batch_t *b;
+  dag_cid_t *cids = malloc(LOG_BLOCKS * sizeof *cids);
+  assert_int_equal(bs_batch_begin(f->env, 0, &b), 0);
+  for (uint32_t i = 0; i < LOG_BLOCKS; i++) {
+    uint8_t buf[64];
+    size_t len;
+    raw_cid(i, buf, &len);
+    memcpy(buf, &i, sizeof i);
+    assert_int_equal(dag_cid_sum(&cids[i], 1, DAG_CODEC_RAW, DAG_MH_SHA2_256,
+                                 buf, len), 0);
+    assert_int_equal(bs_batch_put(b, &cids[i], buf, len), 0);
+  }
+  assert_int_equal(bs_batch_end(b, 1), 0);
+  assert_int_equal(check_exact(f->env), LOG_BLOCKS);
+  size_t idx, log;
+  raw_counts(f, &idx, &log, false);
+  assert_true(log <= 65536 && log > 0);
+  assert_true(idx >= LOG_BLOCKS - 65536);
+  assert_int_equal(idx + log, LOG_BLOCKS);
+
+  /* From a point inside a bucket (a stored key's, plus one): the keys
+   * after it, in order, as many as the whole range has there. */
+  bs_txn_t *t;
+  list_t all = {0};
+  uint8_t zero[32] = {0};
+  assert_int_equal(bs_txn_begin(f->env, BS_RDONLY, &t), 0);
+  assert_int_equal(bs_kspace_range(t, zero, collect_h, &all), 0);
+  assert_int_equal(all.n, LOG_BLOCKS);
+  for (size_t at = 1; at < all.n; at += all.n / 7) {
+    from_check_t c = {0};
+    memcpy(c.from, all.v[at].b, 32);
+    c.from[31] ^= 1;
+    assert_int_equal(bs_kspace_range(t, c.from, on_from, &c), 0);
+    assert_false(c.bad);
+    size_t want = 0;
+    for (size_t i = 0; i < all.n; i++)
+      want += memcmp(all.v[i].b, c.from, 32) >= 0;
+    assert_int_equal(c.n, want);
+  }
+  bs_txn_abort(t);
+  free(all.v);
+
+  /* Deletes of blocks whose entries are in either. */
+  assert_int_equal(bs_txn_begin(f->env, 0, &t), 0);
+  size_t gone = 0;
+  for (uint32_t i = 0; i < LOG_BLOCKS; i += 97, gone++)
+    assert_int_equal(bs_del(t, &cids[i]), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+  assert_int_equal(check_exact(f->env), LOG_BLOCKS - gone);
+
+  /* A hash in both: given once, and GC drops both. */
+  raw_counts(f, &idx, &log, true);
+  assert_int_equal(idx + log, LOG_BLOCKS - gone + 1);
+  assert_int_equal(check_exact(f->env), LOG_BLOCKS - gone);
+  bs_gc_stats_t st;
+  assert_int_equal(bs_gc(f->env, NULL, NULL, &st), 0);
+  assert_int_equal(check_exact(f->env), 0);
+  raw_counts(f, &idx, &log, false);
+  assert_int_equal(idx + log, 0);
+  free(cids);
+}
+
 /* ------------------------------------------------- the reprovider's keys */
 
 /* Every region at 4 bits, paged by 7: the index gives what the scan
@@ -355,6 +488,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       bs_fixture_test(test_exact_through_put_del_gc),
       bs_fixture_test(test_old_repo_upgrade),
+      bs_fixture_test(test_log_folds_and_merges),
       bs_fixture_test(test_reprov_pages_index_vs_scan),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
