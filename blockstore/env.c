@@ -938,9 +938,10 @@ static int marked(bs_env_t *env, bool *yes) {
 static int kspace_open(bs_env_t *env, MDB_txn *txn, bool rdonly, bool created,
                     bool *build) {
   *build = false;
+  /* The index's log; a repo of schema 2 or less read as it is has none. */
   int rc = mdb_dbi_open(txn, "kslog", rdonly ? 0 : MDB_CREATE, &env->kslog);
   if (rc && !(rc == MDB_NOTFOUND && rdonly))
-    return rc; /* read-only, a repo of schema 2 or less has none */
+    return rc;
   env->has_kslog = rc == 0;
   rc = mdb_dbi_open(txn, "kspace", rdonly ? 0 : MDB_CREATE, &env->kspace);
   if (rc == MDB_NOTFOUND && rdonly)
