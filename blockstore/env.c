@@ -639,10 +639,22 @@ static uint64_t batch_dirty(bs_batch_t *b) {
  * instead of 10.3, the file 1.57 GB for 1.23 GB of data; `dag import` of
  * a CAR of 1M blocks of ~600 B: 43.8 -> 38.9 s, its file 1.2 -> 2.3 GB
  * (Kubo's flatfs gives each such block a 4 KiB file).  Without a
- * snapshot (a reader slot short)
- * the batch works as before.  MDB_NOTLS lets this thread hold it beside
- * its write transaction; it reads nothing, so the map may move under it. */
+ * snapshot (a reader slot short, a disk nearly full) the batch works as
+ * before.  MDB_NOTLS lets this thread hold it beside its write
+ * transaction; it reads nothing, so the map may move under it. */
 static void batch_hold(bs_batch_t *b) {
+  /* Near a full disk the freed pages are the room left: no snapshot (a
+   * commit grows the file by at most twice the budget between looks). */
+  int fd;
+  struct statvfs sv;
+  if (mdb_env_get_fd(b->env->mdb, &fd) || fstatvfs(fd, &sv) ||
+      (uint64_t)sv.f_bavail * sv.f_frsize <
+          4 * (uint64_t)b->limit + BS_BATCH_HOLD_SLACK) {
+    if (b->hold)
+      mdb_txn_abort(b->hold);
+    b->hold = NULL;
+    return;
+  }
   uint64_t used = used_bytes(b->env);
   if (b->hold &&
       used - b->hold_used < 2 * b->hold_bytes + BS_BATCH_HOLD_SLACK)
