@@ -14,6 +14,14 @@
  * into space it has reserved, outside the lock; the writer removes an item
  * only after it is done with it, so an empty queue means every item is
  * done (what sync waits for) and the ring may start over at 0.
+ *
+ * A lent block (bs_pipe_lend) has a descriptor and no bytes in the ring:
+ * the writer puts it from the producer's memory.  Its length counts in
+ * `used` all the same, so the producer never has more than BS_PIPE_BYTES
+ * queued, lent or copied, and back-pressure holds as before.  Items are
+ * numbered as they are queued and counted as the writer finishes them
+ * (`queued`, `done`): the producer lends its bytes until `done` passes the
+ * block's number (its ticket).
  */
 #include "pipe.h"
 
@@ -34,6 +42,7 @@ typedef struct item {
   bool commit; /* IT_END: commit, else abort */
   dag_cid_t cid;
   size_t off, len, span; /* bytes in the ring; span = len + bytes skipped */
+  const uint8_t *ext;    /* a lent block's bytes (not in the ring), or NULL */
   bs_pipe_fn fn;
 } item_t;
 
@@ -56,6 +65,7 @@ struct bs_pipe {
   size_t used, wpos; /* bytes held (spans), where the next item goes */
   item_t *items;
   size_t head, n; /* oldest item, items queued */
+  uint64_t queued, done; /* items ever queued, ever finished (tickets) */
   /* Writer thread only. */
   bs_batch_t *batch;   /* NULL after a timed or asked-for commit */
   bool dirty;          /* something put or called since the last commit */
@@ -74,10 +84,10 @@ struct bs_pipe {
   uint64_t closed_ns;  /* when the writer last let go of the lock */
   int cb_err;          /* the lines callback's error in on_commit */
   tr_bytes_t held;     /* lines waiting for the next commit */
-  /* Producer thread only: the room lent by bs_pipe_room, valid until the
-   * producer's next call. */
-  bool lent, lent_wrap; /* lent_wrap: the room starts over at 0 */
-  size_t lent_off, lent_len;
+  /* Producer thread only: the room handed out by bs_pipe_room, valid
+   * until the producer's next call. */
+  bool room_out, room_wrap; /* room_wrap: the room starts over at 0 */
+  size_t room_off, room_len;
 };
 
 static uint64_t now_ns(void) {
@@ -158,7 +168,7 @@ static void note_put(bs_pipe_t *p, const dag_cid_t *cid, int rc) {
 }
 
 static int run_item(bs_pipe_t *p, const item_t *it) {
-  const uint8_t *data = p->ring + it->off;
+  const uint8_t *data = it->ext ? it->ext : p->ring + it->off;
   int rc;
   switch (it->kind) {
   case IT_BLOCK:
@@ -266,6 +276,7 @@ static void *writer(void *arg) {
       p->err = rc;
     p->head = (p->head + 1) % BS_PIPE_ITEMS;
     p->n--;
+    p->done++; /* a lent block's bytes are the producer's again */
     p->used -= it.span;
     if (p->producer_waits)
       pthread_cond_signal(&p->room);
@@ -326,9 +337,11 @@ int bs_pipe_start(bs_env_t *env, uint32_t max_open_ms, bs_pipe_lines_cb lines,
 
 /* With mu held: wait until len more bytes fit; their offset and span
  * (len + the bytes skipped before it) and whether they start over at the
- * ring's beginning.  Returns the sticky error, else 0. */
-static int find_space(bs_pipe_t *p, size_t len, size_t *off, size_t *span,
-                      bool *wrap) {
+ * ring's beginning.  Bytes that stay outside the ring (!ring: a lent
+ * block) only wait for the budget: span len at no offset.  Returns the
+ * sticky error, else 0. */
+static int find_space(bs_pipe_t *p, size_t len, bool ring, size_t *off,
+                      size_t *span, bool *wrap) {
   for (;;) {
     if (p->err)
       return p->err;
@@ -337,9 +350,10 @@ static int find_space(bs_pipe_t *p, size_t len, size_t *off, size_t *span,
     /* Each item starts aligned for any type: a call's argument is a
      * struct (a misaligned one was undefined behaviour). */
     size_t start = (p->wpos + ALIGN - 1) & ~(size_t)(ALIGN - 1);
-    *wrap = len > BS_PIPE_BYTES - start;
-    *off = *wrap ? 0 : start; /* wrapped: the bytes skipped are its own */
-    *span = (*wrap ? BS_PIPE_BYTES : *off) - p->wpos + len;
+    *wrap = ring && len > BS_PIPE_BYTES - start;
+    *off = *wrap || !ring ? 0 : start; /* wrapped: the bytes skipped are
+                                          its own */
+    *span = ring ? (*wrap ? BS_PIPE_BYTES : *off) - p->wpos + len : len;
     if (p->n < BS_PIPE_ITEMS && p->used + *span <= BS_PIPE_BYTES)
       return 0;
     p->producer_waits = true;
@@ -349,31 +363,33 @@ static int find_space(bs_pipe_t *p, size_t len, size_t *off, size_t *span,
 }
 
 /* Queue an item with len bytes of data (copied from data when not NULL,
- * taken in place when they lie in the lent room).  Returns the sticky
- * error, else 0. */
-static int push(bs_pipe_t *p, item_t *it, const void *data, size_t len) {
+ * taken in place when they lie in the room handed out, left where they
+ * are when the item is lent: it->ext).  Returns the sticky error, else 0;
+ * *ticket (may be NULL) gets the item's number. */
+static int push(bs_pipe_t *p, item_t *it, const void *data, size_t len,
+                uint64_t *ticket) {
   /* Only this thread adds items or moves wpos, and the writer reads only
    * what is queued: the room is as bs_pipe_room left it. */
-  uintptr_t d = (uintptr_t)data, room = (uintptr_t)(p->ring + p->lent_off);
-  bool in_place = p->lent && len && d >= room && len <= p->lent_len &&
-                  d - room <= p->lent_len - len;
-  p->lent = false;
+  uintptr_t d = (uintptr_t)data, room = (uintptr_t)(p->ring + p->room_off);
+  bool in_place = p->room_out && len && !it->ext && d >= room &&
+                  len <= p->room_len && d - room <= p->room_len - len;
+  p->room_out = false;
   pthread_mutex_lock(&p->mu);
   size_t off, span;
   bool wrap;
   int rc = 0;
   if (in_place) {
-    off = p->lent_off + (size_t)(d - room);
-    span = (p->lent_wrap ? BS_PIPE_BYTES : 0) + off + len - p->wpos;
+    off = p->room_off + (size_t)(d - room);
+    span = (p->room_wrap ? BS_PIPE_BYTES : 0) + off + len - p->wpos;
     rc = p->err;
   } else {
-    rc = find_space(p, len, &off, &span, &wrap);
+    rc = find_space(p, len, !it->ext, &off, &span, &wrap);
   }
   pthread_mutex_unlock(&p->mu);
   if (rc)
     return rc;
   /* The space is ours: only this thread adds items. */
-  if (len && !in_place)
+  if (len && !in_place && !it->ext)
     memcpy(p->ring + off, data, len);
   it->off = off;
   it->len = len;
@@ -382,7 +398,11 @@ static int push(bs_pipe_t *p, item_t *it, const void *data, size_t len) {
   p->items[(p->head + p->n) % BS_PIPE_ITEMS] = *it;
   p->n++;
   p->used += span;
-  p->wpos = off + len;
+  if (!it->ext)
+    p->wpos = off + len;
+  if (ticket)
+    *ticket = p->queued + 1;
+  p->queued++;
   if (p->writer_waits)
     pthread_cond_signal(&p->more);
   pthread_mutex_unlock(&p->mu);
@@ -392,16 +412,16 @@ static int push(bs_pipe_t *p, item_t *it, const void *data, size_t len) {
 int bs_pipe_room(bs_pipe_t *p, size_t len, uint8_t **room) {
   if (len > BS_MAX_BLOCK || !len)
     return TR_ETOOBIG;
-  p->lent = false;
+  p->room_out = false;
   pthread_mutex_lock(&p->mu);
   size_t span;
-  int rc = find_space(p, len, &p->lent_off, &span, &p->lent_wrap);
+  int rc = find_space(p, len, true, &p->room_off, &span, &p->room_wrap);
   pthread_mutex_unlock(&p->mu);
   if (rc)
     return rc;
-  p->lent = true;
-  p->lent_len = len;
-  *room = p->ring + p->lent_off;
+  p->room_out = true;
+  p->room_len = len;
+  *room = p->ring + p->room_off;
   return 0;
 }
 
@@ -417,21 +437,36 @@ int bs_pipe_put(bs_pipe_t *p, const dag_cid_t *cid, const uint8_t *data,
   if (len > BS_MAX_BLOCK)
     return TR_ETOOBIG;
   item_t it = {.kind = IT_BLOCK, .cid = *cid};
-  return push(p, &it, data, len);
+  return push(p, &it, data, len, NULL);
+}
+
+int bs_pipe_lend(bs_pipe_t *p, const dag_cid_t *cid, const uint8_t *data,
+                 size_t len, uint64_t *ticket) {
+  if (len > BS_MAX_BLOCK)
+    return TR_ETOOBIG;
+  item_t it = {.kind = IT_BLOCK, .cid = *cid, .ext = data};
+  return push(p, &it, data, len, ticket);
+}
+
+uint64_t bs_pipe_done(bs_pipe_t *p) {
+  pthread_mutex_lock(&p->mu);
+  uint64_t done = p->done;
+  pthread_mutex_unlock(&p->mu);
+  return done;
 }
 
 int bs_pipe_line(bs_pipe_t *p, const char *line, size_t len) {
   if (len > BS_PIPE_BYTES)
     return TR_ETOOBIG;
   item_t it = {.kind = IT_LINE};
-  return push(p, &it, line, len);
+  return push(p, &it, line, len, NULL);
 }
 
 int bs_pipe_call(bs_pipe_t *p, bs_pipe_fn fn, const void *arg, size_t len) {
   if (len > BS_PIPE_BYTES)
     return TR_ETOOBIG;
   item_t it = {.kind = IT_CALL, .fn = fn};
-  return push(p, &it, arg, len);
+  return push(p, &it, arg, len, NULL);
 }
 
 typedef struct pin_arg {
@@ -465,7 +500,7 @@ int bs_pipe_pin(bs_pipe_t *p, const dag_cid_t *cid, const char *name) {
 
 int bs_pipe_commit(bs_pipe_t *p) {
   item_t it = {.kind = IT_COMMIT};
-  return push(p, &it, NULL, 0);
+  return push(p, &it, NULL, 0, NULL);
 }
 
 int bs_pipe_sync(bs_pipe_t *p) {

@@ -8,8 +8,10 @@
  *
  * Between the two a bounded queue of BS_PIPE_BYTES: blocks are copied into
  * it once (the importer reuses its buffer when put returns), or read into
- * it in the first place (bs_pipe_room), and put from there.  Everything
- * queued is done in queue order.
+ * it in the first place (bs_pipe_room), and put from there; or lent
+ * (bs_pipe_lend): put from the producer's memory, which it keeps until the
+ * writer is done with them (an upload's body slabs, rpc/rpc_upload.c).
+ * Everything queued is done in queue order.
  *
  * Lines: bs_pipe_line() queues bytes (an "added" line) that must not reach
  * anyone before every block queued ahead of them is committed.  The pipe
@@ -82,6 +84,21 @@ void bs_pipe_set_undo(bs_pipe_t *p, bs_undo_t *u);
  * BS_MAX_BLOCK).  Waits while the queue is full. */
 int bs_pipe_put(bs_pipe_t *p, const dag_cid_t *cid, const uint8_t *data,
                 size_t len) TR_WUR;
+/* Queue a block lent, not copied: the writer puts data[0..len) from where
+ * it lies, so those bytes must stay as they are, and allocated, until the
+ * writer is done with the block: until bs_pipe_done(p) >= *ticket, or
+ * bs_pipe_sync or bs_pipe_end has returned.  (The put copies them into the
+ * map; a block dropped after an error, or by an abort, is done too.)  Lent
+ * bytes count against BS_PIPE_BYTES as copied ones do, and the call waits
+ * while the queue is full, so a producer never has more than that lent at
+ * once.  0 (*ticket set), the sticky error (nothing is queued, nothing
+ * lent) or TR_ETOOBIG. */
+int bs_pipe_lend(bs_pipe_t *p, const dag_cid_t *cid, const uint8_t *data,
+                 size_t len, uint64_t *ticket) TR_WUR;
+/* The items (blocks, lines, calls) the writer is done with so far, in
+ * queue order: a lent block is done once this reaches its ticket.  Any
+ * thread, until bs_pipe_end. */
+uint64_t bs_pipe_done(bs_pipe_t *p);
 /* Room in the queue itself for the bytes of the next block, so that a
  * producer that reads its input (read(2)) can read it straight there:
  * *room gets len writable bytes (len <= BS_MAX_BLOCK), and a bs_pipe_put

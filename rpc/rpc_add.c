@@ -181,7 +181,7 @@ static int cmp_node(const void *a, const void *b) {
 static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
                      void *ud) {
   add_t *a = ud;
-  return a->pipe ? bs_pipe_put(a->pipe, cid, data, len) : 0;
+  return a->pipe ? rpc_up_put(a->u, a->pipe, cid, data, len) : 0;
 }
 
 /* A root of the add: announced (Kubo provides new roots at once), and

@@ -213,7 +213,7 @@ static int imp_data(rpc_up_t *u, const uint8_t *p, size_t n) {
     if ((rc = dag_cid_verify(&ev.cid, ev.block, ev.block_len)))
       return rpc_up_fail(u, rc, 500, "import failed at block \"%s\": %s",
                          dag_cid_str(&ev.cid, s), tr_strerror(rc));
-    if ((rc = bs_pipe_put(m->pipe, &ev.cid, ev.block, ev.block_len)))
+    if ((rc = rpc_up_put(u, m->pipe, &ev.cid, ev.block, ev.block_len)))
       return rpc_up_fail(u, rc, 500, "import: writing blocks: %s",
                          tr_strerror(rc));
     m->blocks++;

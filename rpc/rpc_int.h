@@ -21,6 +21,7 @@
 #include "api.h"
 #include "opts.h"
 #include "multipart.h"
+#include "../blockstore/pipe.h"
 #include "../dag/reader.h"
 #include "../http/stream.h"
 
@@ -261,6 +262,17 @@ void rpc_upload(http_req_t *req, rpc_ctx_t *ctx, const rpc_up_cmd_t *cmd,
 void *rpc_up_state(rpc_up_t *u);
 bs_env_t *rpc_up_env(rpc_up_t *u);
 rpc_ctx_t *rpc_up_ctx(rpc_up_t *u);
+/* Queue a block into the command's import pipe, as bs_pipe_put does: a
+ * block that lies in the run of body the data callback was handed (a raw
+ * leaf, a CAR's block) is lent to the pipe (bs_pipe_lend), not copied,
+ * and the upload keeps its slab until the writer is done with it; other
+ * bytes (a piece the parser or the importer copied) and lends past the
+ * upload's bound on held slabs are copied.  Every block of an upload goes
+ * to the same pipe, which the command ends in finish or cleanup, not
+ * before (the upload asks it how far its writer has got until then).
+ * Returns bs_pipe_put's and bs_pipe_lend's codes. */
+int rpc_up_put(rpc_up_t *u, bs_pipe_t *pipe, const dag_cid_t *cid,
+               const uint8_t *data, size_t len) TR_WUR;
 /* Queue one NDJSON value for the client (steals o). */
 int rpc_up_emit(rpc_up_t *u, json_t *o) TR_WUR;
 /* Queue NDJSON lines already serialized (s[0..n), each ending in "\n",
