@@ -78,6 +78,8 @@ typedef struct add {
   char *path;
   tr_bytes_t link;
   uint64_t bytes, reported;
+  uint8_t *edge; /* the pipe's room gathering a leaf across runs */
+  size_t edge_len, edge_cap;
   anode_t root;  /* top-level entries (all of them with wrap) */
   anode_t *top;  /* without wrap: the top-level directory being filled */
   uint64_t nparts;
@@ -194,6 +196,48 @@ static int pin_root(add_t *a, const dag_cid_t *cid) {
   if (!a->pin)
     return 0;
   return bs_pipe_pin(a->pipe, cid, a->pin_name);
+}
+
+/* A raw leaf of a fixed-size chunker that straddles two runs of body (the
+ * upload hands over up to a slab at a time, so a quarter of 1 MiB leaves
+ * do) is gathered in the pipe's room (bs_pipe_room) and put from there,
+ * as `trove add` reads its leaves: one copy, where the importer's buffer
+ * and the copy into the queue made two.  The room is the pipe's until the
+ * next call on it: gather_end gives the bytes to the importer before
+ * anything else reaches the pipe (a part's end, an idle commit). */
+static int gather_end(add_t *a) {
+  uint8_t *e = a->edge;
+  a->edge = NULL;
+  return e ? dag_file_write(a->file, e, a->edge_len) : 0;
+}
+
+/* File bytes p[0..n) to the importer: whole leaves where they lie (lent
+ * to the pipe, rpc_up_put), a straddling one gathered (above). */
+static int file_write(add_t *a, const uint8_t *p, size_t n) {
+  int rc;
+  if (a->edge) {
+    size_t k = n < a->edge_cap - a->edge_len ? n : a->edge_cap - a->edge_len;
+    memcpy(a->edge + a->edge_len, p, k);
+    a->edge_len += k;
+    p += k;
+    n -= k;
+    if (a->edge_len < a->edge_cap)
+      return 0;
+    if ((rc = gather_end(a)))
+      return rc;
+  }
+  size_t chunk = a->pipe ? dag_file_inplace(a->file) : 0;
+  size_t tail = chunk ? n % chunk : 0;
+  if ((rc = dag_file_write(a->file, p, n - tail)) || !tail)
+    return rc;
+  if (dag_file_inplace(a->file) != chunk)
+    return dag_file_write(a->file, p + n - tail, tail);
+  if ((rc = bs_pipe_room(a->pipe, chunk, &a->edge)))
+    return rc;
+  memcpy(a->edge, p + n - tail, tail);
+  a->edge_len = tail;
+  a->edge_cap = chunk;
+  return 0;
 }
 
 /* -------------------------------------------------------------- output */
@@ -407,8 +451,9 @@ static int add_data(rpc_up_t *u, const uint8_t *p, size_t n) {
   }
   if (a->kind != K_FILE)
     return 0; /* a directory part's body is empty; ignore stray bytes */
-  int rc = dag_file_write(a->file, p, n);
+  int rc = file_write(a, p, n);
   if (rc) {
+    a->edge = NULL;
     dag_file_reset(a->file);
     return rpc_up_fail(u, rc, 500, "%s: %s", a->path, tr_strerror(rc));
   }
@@ -433,7 +478,9 @@ static int add_part_end(rpc_up_t *u) {
   else {
     if (a->progress && (rc = emit_progress(a, a->path, a->bytes)))
       return rc;
-    rc = dag_file_finish(a->file, &res);
+    rc = gather_end(a);
+    int e = dag_file_finish(a->file, &res);
+    rc = rc ? rc : e;
   }
   if (rc)
     return rpc_up_fail(u, rc, 500, "%s: %s", a->path, tr_strerror(rc));
@@ -496,6 +543,10 @@ static int add_finish(rpc_up_t *u) {
  * error (a full disk is ENOSPC). */
 static void add_idle(rpc_up_t *u) {
   add_t *a = rpc_up_state(u);
+  /* The room goes with the commit: a failure stays in the importer, which
+   * returns it at the file's next write or end. */
+  if (gather_end(a))
+    tr_log(TR_LOG_DEBUG, "add: a leaf failed while the body stalled");
   if (a->pipe && bs_pipe_commit(a->pipe) == 0)
     tr_log(TR_LOG_DEBUG, "add: the body stalled; committing the batch");
 }
