@@ -16,8 +16,8 @@
 #                            worker pool free
 #   enospc_reported_eio      a full disk is reported as such
 #   upload_split_everywhere  an add's body split at every byte, in random
-#                            pieces, chunked or not, larger than a slab:
-#                            the CIDs of a local add
+#                            pieces, chunked or not, larger than a slab,
+#                            stalling mid-leaf: the CIDs of a local add
 source "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "curl missing"; exit 1; }
 PIDS=()
@@ -311,7 +311,10 @@ upload_split_everywhere() {
   # before it.  A body sent a byte at a time (every multipart and chunked
   # boundary split across reads), in random pieces, chunked or with a
   # Content-Length, and larger than a slab must give the CIDs of a plain
-  # local add of the same bytes.
+  # local add of the same bytes.  With stalls too: a leaf that straddles
+  # two runs is gathered in the import pipe's room (rpc_add.c), and a
+  # stall of over 100 ms mid-leaf commits (the idle callback), which must
+  # hand the gathered bytes to the importer first.
   local port exp got mode
   port=$(sed 's|.*/tcp/||' "$WORK/a/api")
   mkdir -p "$D/split"
@@ -320,7 +323,7 @@ upload_split_everywhere() {
   head -c 9500000 /dev/urandom >"$D/split/big"
   TROVE_PATH=$WORK/plain t init >/dev/null 2>&1 || true
   exp=$(for f in tricky big; do TROVE_PATH=$WORK/plain t add -n -Q "$D/split/$f"; done | tr '\n' ' ')
-  for mode in bytes chunked length; do
+  for mode in bytes chunked length stalls; do
     got=$(python3 - "$port" "$D/split" "$mode" <<'PY'
 import json, random, socket, sys, time
 port, d, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -339,12 +342,14 @@ s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 head = ('POST /api/v0/add?pin=false HTTP/1.1\r\nHost: x\r\n'
         'Content-Type: multipart/form-data; boundary=%s\r\n' % b)
 rnd = random.Random(7)
-if mode == 'length':
+if mode in ('length', 'stalls'):
     s.sendall((head + 'Content-Length: %d\r\n\r\n' % len(body)).encode())
     i = 0
     while i < len(body):
         n = rnd.choice((1, 3, 700, 65536, 300000))
         s.sendall(body[i:i + n]); i += n
+        if mode == 'stalls' and rnd.random() < 0.15:
+            time.sleep(0.25)
 else:
     s.sendall((head + 'Transfer-Encoding: chunked\r\n\r\n').encode())
     i = 0
