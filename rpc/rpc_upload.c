@@ -117,7 +117,7 @@ struct rpc_up {
   const uint8_t *run; /* and the run */
   size_t run_len;
   bs_pipe_t *lent_to; /* the pipe that blocks were lent to */
-  slab_t *kept, *kept_tail; /* taken slabs it may still read, in order */
+  slab_t *kept, **kept_end; /* taken slabs it may still read, in order */
   size_t nkept;
 };
 
@@ -207,7 +207,7 @@ static bool take(rpc_up_t *u, const uint8_t **p, size_t *n) {
   while (u->kept && u->kept->ticket <= done) {
     slab_t *s = u->kept;
     if (!(u->kept = s->next))
-      u->kept_tail = NULL;
+      u->kept_end = &u->kept;
     u->nkept--;
     retire(u, s, &drop);
   }
@@ -235,11 +235,8 @@ static bool take(rpc_up_t *u, const uint8_t **p, size_t *n) {
         u->tail = NULL;
       if (s->ticket > done) {
         s->next = NULL;
-        if (u->kept_tail)
-          u->kept_tail->next = s;
-        else
-          u->kept = s;
-        u->kept_tail = s;
+        *u->kept_end = s;
+        u->kept_end = &s->next;
         u->nkept++;
       } else {
         retire(u, s, &drop);
@@ -623,6 +620,7 @@ void rpc_upload(http_req_t *req, rpc_ctx_t *ctx, const rpc_up_cmd_t *cmd,
   u->req = req;
   u->ctx = ctx;
   u->cmd = cmd;
+  u->kept_end = &u->kept;
   /* Each init is undone by hand if a later one fails: u is not yet known
    * to anything that would free it. */
   int mu = uv_mutex_init(&u->mu);

@@ -306,6 +306,15 @@ static void fill(uint8_t *buf, size_t n, uint32_t seed) {
   }
 }
 
+/* The store holds n blocks, each sound (its bytes hash to its CID). */
+static void assert_all_sound(fx_t *f, uint64_t n) {
+  uint64_t checked = 0, corrupt = 0;
+  assert_int_equal(bs_verify(f->env, false, NULL, NULL, &checked, &corrupt),
+                   0);
+  assert_int_equal(checked, n);
+  assert_int_equal(corrupt, 0);
+}
+
 /* Blocks read into the queue's room are stored as they were written
  * there, whether they start at the room's beginning or inside it, while
  * the room wraps around the ring many times; a put of other bytes (or a
@@ -345,11 +354,7 @@ static void room_takes_bytes_in_place(void **state) {
   assert_true(total > 4 * (uint64_t)BS_PIPE_BYTES); /* wrapped, often */
   free(other);
   assert_int_equal(bs_pipe_end(p, true), 0);
-  uint64_t checked = 0, corrupt = 0;
-  assert_int_equal(bs_verify(f->env, false, NULL, NULL, &checked, &corrupt),
-                   0);
-  assert_int_equal(checked, N);
-  assert_int_equal(corrupt, 0);
+  assert_all_sound(f, N);
 }
 
 /* A producer's buffer of lent blocks: scribbled over and freed as soon as
@@ -448,11 +453,7 @@ static void lent_bytes_free_once_done(void **state) {
   assert_int_equal(bs_pipe_end(p, true), 0);
   free(bufs);
   free(other);
-  uint64_t checked = 0, corrupt = 0;
-  assert_int_equal(bs_verify(f->env, false, NULL, NULL, &checked, &corrupt),
-                   0);
-  assert_int_equal(checked, N);
-  assert_int_equal(corrupt, 0);
+  assert_all_sound(f, N);
 }
 
 /* What a call sees of bs_pipe_done while the writer runs it. */
