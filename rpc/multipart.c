@@ -307,8 +307,15 @@ static int delimiter_seen(rpc_mp_t *p) {
   return was == S_DATA ? RPC_MP_PART_END : RPC_MP_NEED_MORE;
 }
 
-int rpc_mp_feed(rpc_mp_t *p, const uint8_t *in, size_t len, size_t *used,
-               rpc_mp_event_t *ev) {
+const char *rpc_mp_delim(const rpc_mp_t *p, size_t *len) {
+  *len = p->dlen;
+  return p->delim;
+}
+
+void rpc_mp_clean(rpc_mp_t *p, size_t n) { p->clean = n; }
+
+static int feed(rpc_mp_t *p, const uint8_t *in, size_t len, size_t *used,
+                rpc_mp_event_t *ev) {
   size_t off = 0;
   int rc = RPC_MP_NEED_MORE;
   *used = 0;
@@ -421,7 +428,12 @@ int rpc_mp_feed(rpc_mp_t *p, const uint8_t *in, size_t len, size_t *used,
       p->held -= s;
       continue;
     }
-    const uint8_t *q = memmem(in + off, len - off, p->delim, p->dlen);
+    /* A delimiter lies whole in no byte of in[0..clean): one can start
+     * only after clean - dlen. */
+    size_t from = p->clean >= off + p->dlen ? p->clean - p->dlen + 1 : off;
+    if (from > len)
+      from = len;
+    const uint8_t *q = memmem(in + from, len - from, p->delim, p->dlen);
     if (q) {
       size_t k = (size_t)(q - (in + off));
       if (k > 0) {
@@ -456,5 +468,13 @@ int rpc_mp_feed(rpc_mp_t *p, const uint8_t *in, size_t len, size_t *used,
 fail:
   p->err = rc;
   *used = off;
+  return rc;
+}
+
+int rpc_mp_feed(rpc_mp_t *p, const uint8_t *in, size_t len, size_t *used,
+                rpc_mp_event_t *ev) {
+  int rc = feed(p, in, len, used, ev);
+  /* The hint counts from the next byte fed. */
+  p->clean = p->clean > *used ? p->clean - *used : 0;
   return rc;
 }

@@ -98,6 +98,7 @@ typedef struct rpc_mp {
   char *hbuf;        /* tr_malloc'ed header block */
   size_t hlen, hcap, max_header;
   uint64_t parts;
+  size_t clean;      /* bytes ahead known to hold no whole delimiter */
 } rpc_mp_t;
 
 /* Set p up for a body whose Content-Type header value is content_type
@@ -120,6 +121,17 @@ void rpc_mp_free(rpc_mp_t *p);
  * block over max_header), -ENOMEM. */
 int rpc_mp_feed(rpc_mp_t *p, const uint8_t *in, size_t len, size_t *used,
                rpc_mp_event_t *ev) TR_WUR;
+
+/* The delimiter ("\r\n--" + boundary, not NUL-terminated) and its length:
+ * for a caller that searches its input for it beforehand (rpc_mp_clean).
+ * A view into p, valid while p is; it never changes after rpc_mp_init. */
+const char *rpc_mp_delim(const rpc_mp_t *p, size_t *len);
+/* The next n bytes fed (over any number of calls) hold no whole delimiter:
+ * the caller searched them already, while they were in its cache (the
+ * loop, as it reads an upload: rpc_upload.c), and rpc_mp_feed does not
+ * search them again.  A hint that is wrong makes the parser miss a
+ * delimiter.  Replaces the hint before it. */
+void rpc_mp_clean(rpc_mp_t *p, size_t n);
 
 /* The input has ended: 0 if the closing delimiter was seen, else TR_ETRUNC
  * (or the sticky error). */

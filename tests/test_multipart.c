@@ -4,7 +4,9 @@
  * send them, every split of the input into two feeds and byte-by-byte
  * feeding (a delimiter cut anywhere), data that looks like a delimiter
  * without being one, preamble/epilogue, header limits, malformed input and
- * allocation failure.
+ * allocation failure; each split also fed with the hints rpc_mp_clean
+ * takes (the loop's search of each piece), which change nothing, while a
+ * false one is believed.
  */
 #include "testutil.h"
 
@@ -12,13 +14,25 @@
 
 /* ------------------------------------------------------------- helpers */
 
+enum { HINT_NONE, HINT_TRUE, HINT_LIE };
+
+/* The hint for a piece, as rpc_upload.c's loop makes it: clean up to the
+ * first whole delimiter in it; HINT_LIE: all of it. */
+static void hint_piece(rpc_mp_t *p, int hint, const uint8_t *piece, size_t n) {
+  size_t dl;
+  const char *d = rpc_mp_delim(p, &dl);
+  const uint8_t *q = hint == HINT_TRUE ? memmem(piece, n, d, dl) : NULL;
+  if (hint != HINT_NONE)
+    rpc_mp_clean(p, q ? (size_t)(q - piece) + dl - 1 : n);
+}
+
 /* Run the parser over body, fed in pieces of at most step bytes (0 =
- * whole), and write a transcript: "P<name>|<filename>|<type>|<abspath>\n"
+ * whole), with hints of the kind hint, and write a transcript: "P<name>|<filename>|<type>|<abspath>\n"
  * for each part, then its bytes, then "\nE\n" at its end and "END" at the
  * end of the body.  Returns the final error code (0 if the body was
  * complete and well-formed). */
 static int run(const char *ct, const void *body, size_t len, size_t step,
-               tr_bytes_t *out) {
+               int hint, tr_bytes_t *out) {
   rpc_mp_t p;
   int rc = rpc_mp_init(&p, ct, 256);
   if (rc)
@@ -32,6 +46,7 @@ static int run(const char *ct, const void *body, size_t len, size_t step,
      * used after their call. */
     uint8_t *piece = malloc(n ? n : 1);
     memcpy(piece, b + off, n);
+    hint_piece(&p, hint, piece, n);
     size_t pos = 0;
     for (;;) {
       rpc_mp_event_t ev;
@@ -84,18 +99,20 @@ static int run(const char *ct, const void *body, size_t len, size_t step,
 static void check_all_splits(const char *ct, const char *body, size_t len,
                              const char *want, int want_rc) {
   tr_bytes_t t = {0};
-  assert_int_equal(run(ct, body, len, 0, &t), want_rc);
+  assert_int_equal(run(ct, body, len, 0, HINT_NONE, &t), want_rc);
   if (want) {
     assert_int_equal(t.len, strlen(want));
     assert_memory_equal(t.data, want, t.len);
   }
-  for (size_t step = 1; step <= 7; step++) {
-    tr_bytes_t u = {0};
-    assert_int_equal(run(ct, body, len, step, &u), want_rc);
-    assert_int_equal(u.len, t.len);
-    if (t.len)
-      assert_memory_equal(u.data, t.data, t.len);
-    tr_bytes_free(&u);
+  for (size_t step = 0; step <= 7; step++) {
+    for (int hint = step ? HINT_NONE : HINT_TRUE; hint <= HINT_TRUE; hint++) {
+      tr_bytes_t u = {0};
+      assert_int_equal(run(ct, body, len, step, hint, &u), want_rc);
+      assert_int_equal(u.len, t.len);
+      if (t.len)
+        assert_memory_equal(u.data, t.data, t.len);
+      tr_bytes_free(&u);
+    }
   }
   /* Every split into two pieces: feed [0,k) and [k,len). */
   for (size_t k = 0; k <= len; k++) {
@@ -108,6 +125,7 @@ static void check_all_splits(const char *ct, const char *body, size_t len,
     for (int i = 0; i < 2 && rc >= 0; i++) {
       uint8_t *copy = malloc(lens[i] ? lens[i] : 1);
       memcpy(copy, pieces[i], lens[i]);
+      hint_piece(&p, k % 2 ? HINT_TRUE : HINT_NONE, copy, lens[i]);
       size_t pos = 0;
       for (;;) {
         rpc_mp_event_t ev;
@@ -223,6 +241,35 @@ static void test_near_delimiters(void **state) {
                    sizeof body - 1, want, 0);
 }
 
+/* The hint is believed: a body declared clean whole has its delimiters
+ * skipped (so the hints above were used, not ignored), and a hint counts
+ * from the next byte fed, over calls. */
+static void test_clean_hint_believed(void **state) {
+  (void)state;
+  static const char body[] = "--q\r\n\r\nab\r\n--q\r\n\r\ncd\r\n--q--";
+  const char *ct = "multipart/form-data; boundary=q";
+  tr_bytes_t t = {0};
+  assert_int_equal(run(ct, body, sizeof body - 1, 0, HINT_LIE, &t), TR_ETRUNC);
+  tr_bytes_free(&t);
+  /* Fed in two calls, the hint moves with the bytes consumed: "ab" then
+   * the delimiter after it are searched as usual past the hint. */
+  rpc_mp_t p;
+  assert_int_equal(rpc_mp_init(&p, ct, 0), 0);
+  rpc_mp_clean(&p, 12); /* "--q\r\n\r\nab\r\n--q" holds no whole "\r\n--q" */
+  size_t off = 0, used, parts = 0;
+  rpc_mp_event_t ev;
+  int rc;
+  while ((rc = rpc_mp_feed(&p, (const uint8_t *)body + off,
+                           sizeof body - 1 - off, &used, &ev)) > 0) {
+    off += used;
+    parts += rc == RPC_MP_PART_END;
+  }
+  assert_int_equal(rc, 0);
+  assert_int_equal(parts, 2);
+  assert_int_equal(rpc_mp_finish(&p), 0);
+  rpc_mp_free(&p);
+}
+
 /* The first delimiter may come after a CRLF (some clients send one). */
 static void test_leading_crlf_and_empty(void **state) {
   (void)state;
@@ -255,7 +302,9 @@ static void test_large_part(void **state) {
   for (size_t s = 0; s < TR_ARRAY_LEN(steps); s++) {
     tr_bytes_t t = {0};
     assert_int_equal(run("multipart/form-data; boundary=zz9", body.data,
-                         body.len, steps[s], &t), 0);
+                         body.len, steps[s], s % 2 ? HINT_TRUE : HINT_NONE,
+                         &t),
+                     0);
     const char *p0 = "Pfile|big||\n";
     assert_int_equal(t.len, strlen(p0) + n + 3 + 3);
     assert_memory_equal(t.data + strlen(p0), data, n);
@@ -325,6 +374,7 @@ int main(void) {
       cmocka_unit_test(test_kubo_rpc_client_shape),
       cmocka_unit_test(test_curl_shape_and_quoting),
       cmocka_unit_test(test_near_delimiters),
+      cmocka_unit_test(test_clean_hint_believed),
       cmocka_unit_test(test_leading_crlf_and_empty),
       cmocka_unit_test(test_large_part),
       cmocka_unit_test(test_errors),
