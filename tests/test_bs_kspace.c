@@ -207,17 +207,23 @@ static void test_exact_through_put_del_gc(void **state) {
 /* Make f's repo look as a schema-1 repo, or one whose build was cut
  * short: the index's database gone (or left with a stray entry), no mark,
  * schema 1. */
-static void make_old(fx_t *f, bool partial) {
+/* f's repo closed and opened with LMDB itself, in a write transaction. */
+static MDB_txn *raw_begin(fx_t *f, MDB_env **e) {
   bs_close(f->env);
   f->env = NULL;
-  MDB_env *e;
   MDB_txn *t;
+  assert_int_equal(mdb_env_create(e), 0);
+  assert_int_equal(mdb_env_set_maxdbs(*e, 8), 0);
+  assert_int_equal(mdb_env_set_mapsize(*e, 1ull << 30), 0);
+  assert_int_equal(mdb_env_open(*e, f->dir, 0, 0600), 0);
+  assert_int_equal(mdb_txn_begin(*e, NULL, 0, &t), 0);
+  return t;
+}
+
+static void make_old(fx_t *f, bool partial) {
+  MDB_env *e;
+  MDB_txn *t = raw_begin(f, &e);
   MDB_dbi meta, ks;
-  assert_int_equal(mdb_env_create(&e), 0);
-  assert_int_equal(mdb_env_set_maxdbs(e, 8), 0);
-  assert_int_equal(mdb_env_set_mapsize(e, 1ull << 30), 0);
-  assert_int_equal(mdb_env_open(e, f->dir, 0, 0600), 0);
-  assert_int_equal(mdb_txn_begin(e, NULL, 0, &t), 0);
   assert_int_equal(mdb_dbi_open(t, "meta", 0, &meta), 0);
   assert_int_equal(mdb_dbi_open(t, "kspace", 0, &ks), 0);
   if (partial) {
@@ -317,17 +323,10 @@ static void test_old_repo_upgrade(void **state) {
  * into the log first (as a block deleted by a GC killed before its second
  * pass, then put again, leaves it). */
 static void raw_counts(fx_t *f, size_t *idx, size_t *log, bool dup) {
-  bs_close(f->env);
-  f->env = NULL;
   MDB_env *e;
-  MDB_txn *t;
+  MDB_txn *t = raw_begin(f, &e);
   MDB_dbi ks, kl;
   MDB_stat st;
-  assert_int_equal(mdb_env_create(&e), 0);
-  assert_int_equal(mdb_env_set_maxdbs(e, 8), 0);
-  assert_int_equal(mdb_env_set_mapsize(e, 1ull << 30), 0);
-  assert_int_equal(mdb_env_open(e, f->dir, 0, 0600), 0);
-  assert_int_equal(mdb_txn_begin(e, NULL, 0, &t), 0);
   assert_int_equal(mdb_dbi_open(t, "kspace", 0, &ks), 0);
   assert_int_equal(mdb_dbi_open(t, "kslog", 0, &kl), 0);
   if (dup) {
