@@ -413,8 +413,8 @@ int bs_verify_from(bs_txn_t *txn, const uint8_t *after, size_t after_len,
   return rc == VERIFY_BUDGET ? 0 : rc;
 }
 
-/* Here, not in env.c with the rest of the batch: env.c sits below the
- * block functions and never calls them. */
+/* Here, not in batch.c with the rest of the batch: batch.c sits below
+ * the block functions and never calls them. */
 int bs_batch_put(bs_batch_t *b, const dag_cid_t *cid, const uint8_t *data,
                  size_t len) {
   int rc = bs_batch_reserve(b, len);

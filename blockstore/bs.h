@@ -229,7 +229,7 @@ void bs_frozen_stats(bs_env_t *env, size_t *count, size_t *bytes);
 
 /* A batch is a write transaction that commits on its own every
  * batch_bytes of values (0 = BS_BATCH_BYTES), or sooner when the pages it
- * dirtied (estimated: see env.c) reach twice batch_bytes, and grows the
+ * dirtied (estimated: see batch.c) reach twice batch_bytes, and grows the
  * map when needed.  Use it for imports: bs_batch_txn() gives the current
  * transaction for bs_put() and friends, bs_batch_reserve() tells it what
  * is about to be put, and bs_batch_end() commits the rest.  Everything put

@@ -88,6 +88,18 @@ void bs__release_map_held(bs_txn_t *txn);
  * bs__sync (or any later durable commit) makes it durable. */
 int bs__commit_nosync(bs_txn_t *txn) TR_WUR;
 int bs__sync(bs_env_t *env) TR_WUR;
+/* A batch's commit (batch.c): the env's flusher starts its writeback while
+ * it writes (env.c, "early writeback"); durable syncs the meta page too. */
+int bs__commit_batch(bs_txn_t *txn, bool durable) TR_WUR;
+
+/* The map (env.c): bytes of data.mdb in use (up to the last page), the
+ * map's size, and its growth so that need more bytes fit with
+ * BS_MAP_SLACK to spare (0 or an error; the calling thread must hold no
+ * transaction). */
+#define BS_MAP_SLACK (256ull << 20)
+uint64_t bs__used_bytes(bs_env_t *env);
+uint64_t bs__map_bytes(bs_env_t *env);
+int bs__grow_for(bs_env_t *env, uint64_t need) TR_WUR;
 
 /* Generation counters in the meta table (meta.c): the value of key (0 when
  * never bumped; TR_ECORRUPT when it is not 8 bytes), and one more.
