@@ -381,14 +381,13 @@ static char *put_dec(char *p, long long v) {
 }
 
 #define PUTS(p, lit) put(p, lit, sizeof lit - 1)
-/* Headers whose lengths h1_start measures once (an answer has a dozen). */
-#define H1_LENS 32
 
 /* The status line, the headers, the framing headers and the empty line,
  * written into the connection's output in one piece: no formatting and no
  * copy per header, which for a small answer is most of what the server
  * does for it. */
-static int h1_start(http_req_t *r, const http_header_t *h, size_t nh) {
+static int h1_start(http_req_t *r, const http_header_t *h, const size_t *len,
+                    size_t nh) {
   http_conn_t *c = r->conn;
   /* A final answer to a request whose client still waits for a 100 before
    * it sends the body: the client may send it or not, so the connection
@@ -400,18 +399,10 @@ static int h1_start(http_req_t *r, const http_header_t *h, size_t nh) {
   const char *text = http_status_text(r->status);
   const char *date = http__date(c->srv);
   size_t tl = strlen(text), dl = strlen(date);
-  /* http_res_start has dropped headers with CR, LF or a bad name.  The
-   * lengths of the first H1_LENS headers' names and values are kept for
-   * the copy. */
   size_t need = sizeof "HTTP/1.1 -2147483648 \r\nServer: trove\r\nDate: \r\n" +
                 tl + dl;
-  size_t len[2 * H1_LENS];
-  for (size_t i = 0; i < nh; i++) {
-    size_t nl = strlen(h[i].name), vl = strlen(h[i].value);
-    if (i < H1_LENS)
-      len[2 * i] = nl, len[2 * i + 1] = vl;
-    need += nl + vl + 4;
-  }
+  for (size_t i = 0; i < nh; i++)
+    need += len[2 * i] + len[2 * i + 1] + 4;
   /* Content-Length or Transfer-Encoding, Connection, the empty line. */
   need += sizeof "Content-Length: -9223372036854775808\r\n" +
           sizeof "Connection: keep-alive\r\n" + 2;
@@ -427,9 +418,9 @@ static int h1_start(http_req_t *r, const http_header_t *h, size_t nh) {
   p = put(p, date, dl);
   p = PUTS(p, "\r\n");
   for (size_t i = 0; i < nh; i++) {
-    p = put(p, h[i].name, i < H1_LENS ? len[2 * i] : strlen(h[i].name));
+    p = put(p, h[i].name, len[2 * i]);
     p = PUTS(p, ": ");
-    p = put(p, h[i].value, i < H1_LENS ? len[2 * i + 1] : strlen(h[i].value));
+    p = put(p, h[i].value, len[2 * i + 1]);
     p = PUTS(p, "\r\n");
   }
   if (nobody) {

@@ -478,7 +478,8 @@ static int h2_feed(http_conn_t *c, const uint8_t *p, size_t n) {
 
 /* ---------------------------------------------------------- responses */
 
-static int h2_start(http_req_t *r, const http_header_t *h, size_t nh) {
+static int h2_start(http_req_t *r, const http_header_t *h, const size_t *len,
+                    size_t nh) {
   http_conn_t *c = r->conn;
   char status[8], clen[24];
   snprintf(status, sizeof status, "%d", r->status);
@@ -504,7 +505,7 @@ static int h2_start(http_req_t *r, const http_header_t *h, size_t nh) {
   /* HTTP/2 header names are lower case; handlers write canonical case. */
   size_t lo = 0;
   for (size_t i = 0; i < nh; i++) {
-    size_t kl = strlen(h[i].name);
+    size_t kl = len[2 * i];
     if (lo + kl + 1 > 4096 || !strcasecmp(h[i].name, "connection") ||
         !strcasecmp(h[i].name, "transfer-encoding"))
       continue;
@@ -512,7 +513,8 @@ static int h2_start(http_req_t *r, const http_header_t *h, size_t nh) {
       lower[lo + j] = (char)(h[i].name[j] >= 'A' && h[i].name[j] <= 'Z'
                                  ? h[i].name[j] + 32
                                  : h[i].name[j]);
-    NV(lower + lo, h[i].value);
+    nv[n++] = (nghttp2_nv){(uint8_t *)lower + lo, (uint8_t *)h[i].value, kl,
+                           len[2 * i + 1], NGHTTP2_NV_FLAG_NONE};
     lo += kl + 1;
   }
 #undef NV

@@ -51,8 +51,10 @@ typedef struct http_proto {
    * framing's state. */
   void (*free)(http_conn_t *c);
   /* Response side, called by req.c for a request of this connection that
-   * is neither closed nor ended. */
-  int (*start)(http_req_t *r, const http_header_t *h, size_t nh);
+   * is neither closed nor ended.  start's headers are checked, and len
+   * holds each one's name and value lengths (len[2i], len[2i+1]). */
+  int (*start)(http_req_t *r, const http_header_t *h, const size_t *len,
+               size_t nh);
   int (*write)(http_req_t *r, const void *p, size_t n);
   void (*end)(http_req_t *r);
   /* Cut the response short (http_res_abort); r is already marked ended. */

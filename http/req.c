@@ -315,13 +315,25 @@ static void report_done(http_req_t *r) {
  * (a C string holds no NUL).  Values come from content (an entry name in
  * X-Ipfs-Path, a filename in Content-Disposition): a line break there would
  * split an HTTP/1.1 response and is a protocol error in HTTP/2. */
-static bool header_ok(const http_header_t *h) {
-  if (!h->name || !h->value || !h->name[0])
+/* A header fit to send: a token name and a value without CR or LF.  Its
+ * lengths come out of the same pass, so neither framing measures it again
+ * (for a small answer the headers are most of the bytes written).
+ * http__tchar[0] is 0: the name's scan stops at its end. */
+static bool header_ok(const http_header_t *h, size_t *nl, size_t *vl) {
+  if (!h->name || !h->value)
     return false;
-  for (const char *p = h->name; *p; p++)
-    if (!http__tchar[(unsigned char)*p])
-      return false;
-  return !strpbrk(h->value, "\r\n");
+  const unsigned char *n = (const unsigned char *)h->name;
+  size_t i = 0;
+  while (http__tchar[n[i]])
+    i++;
+  if (i == 0 || n[i])
+    return false;
+  size_t v = strcspn(h->value, "\r\n");
+  if (h->value[v])
+    return false;
+  *nl = i;
+  *vl = v;
+  return true;
 }
 
 int http_res_start(http_req_t *r, int status, const http_header_t *h, size_t nh,
@@ -338,23 +350,25 @@ int http_res_start(http_req_t *r, int status, const http_header_t *h, size_t nh,
    * headers, and one with bad ones (or extra ones) gets its first
    * HTTP_MAX_RES_HEADERS good ones, copied as they are checked. */
   http_header_t ok[HTTP_MAX_RES_HEADERS];
-  size_t bad = 0, k = 0, room = HTTP_MAX_RES_HEADERS - r->nextra;
+  size_t len[2 * HTTP_MAX_RES_HEADERS];
+  size_t k = 0, room = HTTP_MAX_RES_HEADERS - r->nextra, nl, vl;
   for (size_t i = 0; i < nh; i++)
-    if (!header_ok(&h[i])) {
-      bad++;
+    if (!header_ok(&h[i], &nl, &vl))
       tr_log(TR_LOG_WARN, "%s: dropped response header %s: not a token name "
              "or a value with CR/LF", http_req_target(r),
              h[i].name ? h[i].name : "(null)");
-    } else if (k < room)
-      ok[k++] = h[i];
-  if (bad || r->nextra) {
-    for (size_t i = 0; i < r->nextra; i++)
-      if (header_ok(&r->extra[i]))
-        ok[k++] = r->extra[i];
-    h = ok;
-    nh = k;
-  }
-  return r->conn->proto->start(r, h, nh);
+    else if (k < room) {
+      ok[k] = h[i];
+      len[2 * k] = nl;
+      len[2 * k++ + 1] = vl;
+    }
+  for (size_t i = 0; i < r->nextra; i++)
+    if (header_ok(&r->extra[i], &nl, &vl)) {
+      ok[k] = r->extra[i];
+      len[2 * k] = nl;
+      len[2 * k++ + 1] = vl;
+    }
+  return r->conn->proto->start(r, ok, len, k);
 }
 
 int http_res_extra(http_req_t *r, const char *name, const char *value) {
