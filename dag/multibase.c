@@ -93,15 +93,28 @@ static const int8_t *rev_of(const base_t *b) {
 MB_INLINE int rfc_encode_bits(const base_t *b, int bits, const uint8_t *in,
                               size_t n, char *out, size_t outsize) {
   size_t chars = (n * 8 + (size_t)bits - 1) / (size_t)bits;
-  size_t group = bits == 5 ? 8 : bits == 6 ? 4 : 1;
+  size_t group = bits == 5 ? 8 : bits == 6 ? 4 : 2;
   size_t padded = b->pad ? (chars + group - 1) / group * group : chars;
   if (outsize < padded + 1)
     return TR_EBUFSIZE;
   uint32_t acc = 0;
   int nbits = 0;
-  size_t o = 0;
+  size_t o = 0, i = 0;
   unsigned mask = (1u << bits) - 1;
-  for (size_t i = 0; i < n; i++) {
+  /* Whole groups first (5 bytes to 8 characters in base32), a word at a
+   * time; what is left goes the bit-serial way below. */
+  size_t gin = group * (size_t)bits / 8;
+  for (; n - i >= gin; i += gin) {
+    uint64_t x = 0;
+#pragma GCC unroll 8
+    for (size_t k = 0; k < gin; k++)
+      x = x << 8 | in[i + k];
+#pragma GCC unroll 8
+    for (size_t k = group; k-- > 0; x >>= bits)
+      out[o + k] = b->alpha[x & mask];
+    o += group;
+  }
+  for (; i < n; i++) {
     acc = (acc << 8) | in[i];
     nbits += 8;
     while (nbits >= bits) {
@@ -142,8 +155,26 @@ MB_INLINE int rfc_decode_bits(const base_t *b, int bits, const char *s,
   const int8_t *rv = rev_of(b);
   uint32_t acc = 0;
   int nbits = 0;
-  size_t o = 0;
-  for (size_t i = 0; i < slen; i++) {
+  size_t o = 0, i = 0;
+  /* Whole groups a word at a time: 8 characters to 5 bytes in base32. */
+  size_t group = bits == 5 ? 8 : bits == 6 ? 4 : 2;
+  for (; slen - i >= group; i += group) {
+    uint64_t x = 0;
+    int bad = 0;
+#pragma GCC unroll 8
+    for (size_t k = 0; k < group; k++) {
+      int v = rv[(unsigned char)s[i + k]];
+      bad |= v;
+      x = x << bits | (uint64_t)(v & 0xff);
+    }
+    if (bad < 0)
+      return TR_EMULTIBASE;
+#pragma GCC unroll 8
+    for (size_t k = group * (size_t)bits / 8; k-- > 0; x >>= 8)
+      out[o + k] = (uint8_t)x;
+    o += group * (size_t)bits / 8;
+  }
+  for (; i < slen; i++) {
     int v = rv[(unsigned char)s[i]];
     if (v < 0)
       return TR_EMULTIBASE;
