@@ -231,7 +231,7 @@ static int read_unixfs(gw_target_t *t, gw_budget_t *b) {
 }
 
 void gw__prepare(bs_env_t *env, gw_target_t *t, uint64_t budget) {
-  gw_budget_t b = {NULL, budget, false, false, {0}};
+  gw_budget_t b = {.left = budget};
   t->has_missing = false;
   int rc = bs_txn_begin(env, BS_RDONLY, &b.txn);
   if (rc) {

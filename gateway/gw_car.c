@@ -226,7 +226,7 @@ static int ignore_entry(const dag_dirent_t *e, void *ud) {
 }
 
 static int step_entity(car_state_t *s, bs_txn_t *txn, uint64_t budget) {
-  rec_ctx_t r = {s, {txn, budget, false, false, {0}}, 0};
+  rec_ctx_t r = {s, {.txn = txn, .left = budget}, 0};
   if (!s->is_file && !s->is_dir) {
     int rc = emit_cid(s, txn, &s->cid);
     if (rc == 0)
@@ -300,7 +300,7 @@ static int emit_path(car_state_t *s, bs_txn_t *txn) {
   }
   /* One step at a time: a path of big directories never sits in memory
    * whole. */
-  rec_ctx_t r = {s, {txn, GW_WORK_BUDGET, false, false, {0}}, 0};
+  rec_ctx_t r = {s, {.txn = txn, .left = GW_WORK_BUDGET}, 0};
   const char *p = s->pnames ? s->pnames : s->names;
   while (*p == '/')
     p++;

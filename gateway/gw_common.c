@@ -92,13 +92,22 @@ int gw__split_path(const char *p, char *buf, char **segs, size_t *nseg,
 int gw__budget_get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
                    void *ud) {
   gw_budget_t *b = ud;
-  int rc = bs_get(b->txn, cid, data, len);
-  if (rc == TR_ENOTFOUND) {
-    b->miss = true;
-    b->missing = *cid;
+  if (b->has_last && dag_cid_equal(cid, &b->last)) {
+    *data = b->last_data;
+    *len = b->last_len;
+  } else {
+    int rc = bs_get(b->txn, cid, data, len);
+    if (rc == TR_ENOTFOUND) {
+      b->miss = true;
+      b->missing = *cid;
+    }
+    if (rc)
+      return rc;
+    b->has_last = true;
+    b->last = *cid;
+    b->last_data = *data;
+    b->last_len = *len;
   }
-  if (rc)
-    return rc;
   /* A raw block is only read where it is copied; a dag-pb node is parsed
    * whole. */
   uint64_t cost = GW_READ_COST + (cid->codec == DAG_CODEC_RAW ? 0 : *len);

@@ -311,7 +311,7 @@ static int64_t fill_list(void *st, void *arg, uint8_t *buf, size_t cap) {
     /* The first piece gathers FIRST_GATHER entries, then the headers and
      * the page head go out; the next gathers the rest, sorts them and
      * starts the rows. */
-    gw_budget_t b = {NULL, UINT64_MAX, false, false, {0}};
+    gw_budget_t b = {.left = UINT64_MAX};
     c->pause_at = phase0 == LS_HEAD ? c->nents + FIRST_GATHER : SIZE_MAX;
     int rc = bs_txn_begin(env, BS_RDONLY, &b.txn);
     if (rc)
@@ -343,7 +343,7 @@ static int64_t fill_list(void *st, void *arg, uint8_t *buf, size_t cap) {
     if (rc == 0)
       c->phase = LS_FOOT;
   } else if (c->phase == LS_ROWS && cap - c->n >= c->row_max) {
-    gw_budget_t b = {NULL, GW_PIECE_BUDGET(cap), false, false, {0}};
+    gw_budget_t b = {.left = GW_PIECE_BUDGET(cap)};
     size_t before = c->n;
     int rc = bs_txn_begin(env, BS_RDONLY, &b.txn);
     if (rc)

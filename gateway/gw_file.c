@@ -218,7 +218,7 @@ static int64_t fill_file(void *st, void *arg, http_piece_t *p) {
   uint64_t want = r->len - s->done;
   if (want > cap - o)
     want = cap - o;
-  zc_t z = {.b = {NULL, GW_PIECE_BUDGET(cap), false, false, {0}},
+  zc_t z = {.b = {.left = GW_PIECE_BUDGET(cap)},
             .env = env, .p = p};
   int rc = bs_txn_begin(env, BS_RDONLY, &z.b.txn);
   if (rc) {

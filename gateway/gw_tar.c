@@ -28,7 +28,7 @@ typedef struct tar_state {
 static int64_t fill_tar(void *st, void *arg, uint8_t *buf, size_t cap) {
   bs_env_t *env = arg;
   tar_state_t *s = st;
-  gw_budget_t b = {NULL, GW_PIECE_BUDGET(cap), false, false, {0}};
+  gw_budget_t b = {.left = GW_PIECE_BUDGET(cap)};
   int rc = bs_txn_begin(env, BS_RDONLY, &b.txn);
   if (rc)
     return rc;
@@ -59,7 +59,7 @@ void gw__serve_tar(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     gw__target_free(t);
     return;
   }
-  gw_budget_t b = {NULL, GW_INLINE_BUDGET, false, false, {0}};
+  gw_budget_t b = {.left = GW_INLINE_BUDGET};
   int rc = bs_txn_begin(ctx->env, BS_RDONLY, &b.txn);
   if (rc == 0) {
     rc = dag_tar_check(&t->cid, DAG_TAR_CLEAN, gw__budget_get, &b);
