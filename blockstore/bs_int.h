@@ -26,6 +26,9 @@ void bs__frozen_init(bs__fz_t *c);
 /* Drops every copy; none may be in use. */
 void bs__frozen_fini(bs__fz_t *c);
 
+/* Reset read transactions an env keeps for reuse (bs_env.rpool). */
+#define BS_RPOOL 8
+
 struct bs_env {
   MDB_env *mdb;
   MDB_dbi blocks, links, pins, meta;
@@ -58,6 +61,14 @@ struct bs_env {
    * that a reported commit had one and an unreported one did not. */
   uint64_t syncs;
   bs__fz_t fz;
+  /* Read transactions bs_txn_abort put back, reset: under MDB_NOTLS a
+   * reset transaction keeps its reader slot, so bs_txn_begin renews one
+   * without a new one's two allocations and its search of the reader
+   * table under LMDB's mutex (a gateway request begins one or two).  A
+   * reset transaction pins no pages.  Under rpool_mu. */
+  pthread_mutex_t rpool_mu;
+  struct bs_txn *rpool[BS_RPOOL];
+  int nrpool;
 };
 
 struct bs_txn {

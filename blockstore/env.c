@@ -117,6 +117,7 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
   pthread_rwlock_init(&env->maplock, &attr);
   pthread_rwlockattr_destroy(&attr);
   pthread_mutex_init(&env->fl_mu, NULL);
+  pthread_mutex_init(&env->rpool_mu, NULL);
   pthread_cond_init(&env->fl_cv, NULL);
   bs__frozen_init(&env->fz);
   int rc = env->path ? mdb_env_create(&env->mdb) : ENOMEM;
@@ -243,8 +244,13 @@ void bs_close(bs_env_t *env) {
   if (!env)
     return;
   fl_stop(env);
+  for (int i = 0; i < env->nrpool; i++) {
+    mdb_txn_abort(env->rpool[i]->mdb);
+    tr_free(env->rpool[i]);
+  }
   if (env->mdb)
     mdb_env_close(env->mdb);
+  pthread_mutex_destroy(&env->rpool_mu);
   pthread_rwlock_destroy(&env->maplock);
   pthread_mutex_destroy(&env->fl_mu);
   pthread_cond_destroy(&env->fl_cv);
@@ -259,7 +265,29 @@ const char *bs_path(const bs_env_t *env) { return env->path; }
 
 /* --------------------------------------------------------- transactions */
 
+/* A reset read transaction of the env's pool, renewed (maplock held as
+ * for any transaction); NULL when there is none, or it would not renew
+ * (the map grew in another process: a new transaction adopts the size). */
+static bs_txn_t *rpool_renew(bs_env_t *env) {
+  pthread_mutex_lock(&env->rpool_mu);
+  bs_txn_t *txn = env->nrpool ? env->rpool[--env->nrpool] : NULL;
+  pthread_mutex_unlock(&env->rpool_mu);
+  if (!txn)
+    return NULL;
+  pthread_rwlock_rdlock(&env->maplock);
+  if (mdb_txn_renew(txn->mdb) == 0) {
+    txn->ks_seq = 0;
+    return txn;
+  }
+  pthread_rwlock_unlock(&env->maplock);
+  mdb_txn_abort(txn->mdb);
+  tr_free(txn);
+  return NULL;
+}
+
 int bs_txn_begin(bs_env_t *env, unsigned flags, bs_txn_t **txnp) {
+  if ((flags & BS_RDONLY) && (*txnp = rpool_renew(env)))
+    return 0;
   bs_txn_t *txn = tr_malloc(sizeof *txn);
   if (!txn)
     return -ENOMEM;
@@ -403,8 +431,23 @@ int bs__sync(bs_env_t *env) {
 void bs_txn_abort(bs_txn_t *txn) {
   if (!txn)
     return;
+  bs_env_t *env = txn->env;
+  if (txn->rdonly) {
+    mdb_txn_reset(txn->mdb);
+    pthread_rwlock_unlock(&env->maplock);
+    pthread_mutex_lock(&env->rpool_mu);
+    bool kept = env->nrpool < BS_RPOOL;
+    if (kept)
+      env->rpool[env->nrpool++] = txn;
+    pthread_mutex_unlock(&env->rpool_mu);
+    if (kept)
+      return;
+    mdb_txn_abort(txn->mdb);
+    tr_free(txn);
+    return;
+  }
   mdb_txn_abort(txn->mdb);
-  pthread_rwlock_unlock(&txn->env->maplock);
+  pthread_rwlock_unlock(&env->maplock);
   tr_free(txn);
 }
 
