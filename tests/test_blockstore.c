@@ -5,6 +5,7 @@
  */
 #include "testutil.h"
 
+#include "../blockstore/bs_int.h" /* the LMDB env, for its reader table */
 #include "bs_fixture.h"
 #include "../dag/varint.h"
 
@@ -579,6 +580,66 @@ static void test_batch_budget_counts_pages(void **state) {
   bs_txn_abort(t);
 }
 
+/* Reader slots that hold a snapshot (mdb_reader_list prints one line per
+ * slot: pid, thread, txnid or "-" for a reset one). */
+static int reader_line(const char *msg, void *ud) {
+  int pid;
+  size_t thr;
+  char txnid[32];
+  if (sscanf(msg, "%d %zx %31s", &pid, &thr, txnid) == 3 && strcmp(txnid, "-"))
+    ++*(int *)ud;
+  return 0;
+}
+
+static int snapshots(bs_env_t *env) {
+  int n = 0;
+  mdb_reader_list(env->mdb, reader_line, &n);
+  return n;
+}
+
+/* Read transactions are reset and renewed (env.c, rpool): a renewed one
+ * sees what was committed after it was put back, even across a map that
+ * grew meanwhile, and one put back pins nothing. */
+static void test_read_txn_reuse(void **state) {
+  (void)state;
+  char *dir = tmpdir_new();
+  setenv("TROVE_MAP_INITIAL", "1048576", 1);
+  bs_env_t *env;
+  assert_int_equal(bs_open(&env, dir, BS_CREATE), 0);
+  unsetenv("TROVE_MAP_INITIAL");
+  /* More at once than the env keeps: the rest are ended as before. */
+  bs_txn_t *r[BS_RPOOL + 3];
+  for (size_t i = 0; i < TR_ARRAY_LEN(r); i++)
+    assert_int_equal(bs_txn_begin(env, BS_RDONLY, &r[i]), 0);
+  assert_int_equal(snapshots(env), (int)TR_ARRAY_LEN(r));
+  for (size_t i = 0; i < TR_ARRAY_LEN(r); i++)
+    bs_txn_abort(r[i]);
+  assert_int_equal(snapshots(env), 0);
+  /* Commits between a reset and the renewal, the last ones past the map's
+   * first size (1 MiB): each renewed transaction sees all of them. */
+  dag_cid_t c[24];
+  for (uint32_t i = 0; i < TR_ARRAY_LEN(c); i++) {
+    bs_txn_t *t;
+    assert_int_equal(bs_txn_begin(env, 0, &t), 0);
+    c[i] = raw_block(t, 100 + i, 200000);
+    assert_int_equal(bs_txn_commit(t), 0);
+    assert_int_equal(bs_txn_begin(env, BS_RDONLY, &t), 0);
+    for (uint32_t k = 0; k <= i; k++) {
+      const uint8_t *d;
+      size_t n;
+      assert_int_equal(bs_get(t, &c[k], &d, &n), 0);
+      assert_int_equal(dag_cid_verify(&c[k], d, n), 0);
+    }
+    bs_txn_abort(t);
+  }
+  bs_stat_t st;
+  assert_int_equal(bs_stat(env, &st), 0);
+  assert_true(st.map_bytes > 1048576);
+  assert_int_equal(snapshots(env), 0);
+  bs_close(env);
+  tmpdir_rm(dir);
+}
+
 static void test_open_errors(void **state) {
   (void)state;
   char *dir = tmpdir_new();
@@ -648,6 +709,7 @@ int main(void) {
       bs_fixture_test(test_batch_budget_counts_pages),
       bs_fixture_test(test_batch_cap_counts_large_values),
       bs_fixture_test(test_batch_holds_freed_pages),
+      cmocka_unit_test(test_read_txn_reuse),
       cmocka_unit_test(test_open_errors),
       bs_fixture_test(test_alloc_failures),
   };
