@@ -11,7 +11,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statvfs.h>
 #include <time.h>
 
 /* A batch releases the map (see bs_batch_reserve) after this much cost
@@ -160,11 +159,9 @@ static uint64_t batch_dirty(bs_batch_t *b) {
 static void batch_hold(bs_batch_t *b) {
   /* Near a full disk the freed pages are the room left: no snapshot (a
    * commit grows the file by at most twice the budget between looks). */
-  int fd;
-  struct statvfs sv;
-  if (mdb_env_get_fd(b->env->mdb, &fd) || fstatvfs(fd, &sv) ||
-      (uint64_t)sv.f_bavail * sv.f_frsize <
-          4 * (uint64_t)b->limit + BS_BATCH_HOLD_SLACK) {
+  uint64_t left;
+  if (bs__free_bytes(b->env, &left) ||
+      left < 4 * (uint64_t)b->limit + BS_BATCH_HOLD_SLACK) {
     if (b->hold)
       mdb_txn_abort(b->hold);
     b->hold = NULL;

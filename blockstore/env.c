@@ -324,11 +324,18 @@ int bs_txn_begin(bs_env_t *env, unsigned flags, bs_txn_t **txnp) {
  * ("short write, filesystem full?" in mdb_page_flush), which users read
  * as a failing disk.  When the file system holding the map has (almost) no
  * room left, say ENOSPC instead. */
-static int full_disk(bs_env_t *env, int rc) {
+int bs__free_bytes(bs_env_t *env, uint64_t *bytes) {
   int fd;
   struct statvfs sv;
-  if (rc == EIO && mdb_env_get_fd(env->mdb, &fd) == 0 && fstatvfs(fd, &sv) == 0 &&
-      (uint64_t)sv.f_bavail * sv.f_frsize < (1u << 20))
+  if (mdb_env_get_fd(env->mdb, &fd) || fstatvfs(fd, &sv))
+    return -1;
+  *bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
+  return 0;
+}
+
+static int full_disk(bs_env_t *env, int rc) {
+  uint64_t left;
+  if (rc == EIO && bs__free_bytes(env, &left) == 0 && left < (1u << 20))
     return ENOSPC;
   return rc;
 }
