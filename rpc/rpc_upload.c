@@ -549,9 +549,9 @@ static void on_lend(http_req_t *req, uint8_t **base, size_t *len, void *ud) {
  * while they are in cache (the top of the file): s's clean length with
  * them.  From dlen - 1 bytes back, for one that straddles two pieces. */
 static size_t prescan(const rpc_up_t *u, slab_t *s, size_t k) {
-  size_t from = s->clean >= u->dlen ? s->clean - u->dlen + 1 : 0;
   if (s->hit)
     return s->clean;
+  size_t from = s->clean >= u->dlen ? s->clean - u->dlen + 1 : 0;
   const uint8_t *q = memmem(s->data + from, s->len + k - from, u->delim,
                             u->dlen);
   if (!q)
