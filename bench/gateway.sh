@@ -13,7 +13,8 @@
 # trove with one gateway loop (plus the worker pool of 4 that reads from
 # LMDB) and with Gateway.Threads auto (a loop per core, SO_REUSEPORT).
 # Best of BENCH_ROUNDS (3) rounds, the three taking turns in each, and the
-# load average printed: other work on the machine moves the figures.  Both listen
+# load average printed: other work on the machine moves the figures.  Each
+# round's own trove auto / nginx ratios are printed too, with their median.  Both listen
 # on 127.0.0.1 only; wrk runs on the same (2-core) machine, so the absolute
 # figures are shared-machine figures and only the ratios mean much.  The
 # trove repo sets Gateway.RateLimit 0: wrk is one address making tens of
@@ -119,7 +120,7 @@ verdict() { # ratio target
 # loop, trove with one per core, nginx), so that a burst of load from
 # elsewhere on the machine hits all of them alike.
 ROUNDS=${BENCH_ROUNDS:-3}
-declare -A R
+declare -A R P # P: each round's figures, for the rounds' own ratios
 for k in t1_1k ta_1k n_1k t1_1m ta_1m n_1m; do R[$k]=0; done
 for round in $(seq "$ROUNDS"); do
   echo "round $round/$ROUNDS, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
@@ -131,8 +132,10 @@ for round in $(seq "$ROUNDS"); do
     esac
     x=$(run_wrk "$U") || exit 1
     R[${who}_1k]=$(best "${R[${who}_1k]}" "$x")
+    P[${who}_1k_$round]=$x
     x=$(run_wrk "$V") || exit 1
     R[${who}_1m]=$(best "${R[${who}_1m]}" "$x")
+    P[${who}_1m_$round]=$x
   done
 done
 mbs() { awk -v a="$1" 'BEGIN{printf "%.1f", a*1048576/1e6}'; }
@@ -146,6 +149,18 @@ printf '%-22s %12.0f %12.0f %12.0f %8s %8s  (target auto >= 1.20: %s)\n' "1 KiB 
 a2=$(ratio "${R[t1_1m]}" "${R[n_1m]}"); b2=$(ratio "${R[ta_1m]}" "${R[n_1m]}")
 printf '%-22s %12s %12s %12s %8s %8s  (target auto >= 0.90: %s)\n' "1 MiB file, MB/s" \
   "$(mbs "${R[t1_1m]}")" "$(mbs "${R[ta_1m]}")" "$(mbs "${R[n_1m]}")" "$a2" "$b2" "$(verdict "$b2" 0.9)"
+# Each round's trove auto / nginx, the two measured a few seconds apart:
+# the machine's speed moves both by +-15% from one minute to the next, so
+# the median of these says more than the ratio of two bests.
+per_round() { # size -> "r1 r2 ... (median m)"
+  local rs=()
+  for round in $(seq "$ROUNDS"); do
+    rs+=("$(ratio "${P[ta_$1_$round]}" "${P[n_$1_$round]}")")
+  done
+  printf '%s (median %s)' "${rs[*]}" \
+    "$(printf '%s\n' "${rs[@]}" | sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : sprintf("%.2f", (a[NR/2]+a[NR/2+1])/2))}')"
+}
+echo "auto/nginx in each round: 1 KiB $(per_round 1k); 1 MiB $(per_round 1m)"
 echo "16 cores, wrk -t16 -c512: not measured here (a $(nproc)-core machine; the row needs one with 16)"
 # The idle-connection figure below with the default (auto) loops.
 start_trove 0
