@@ -103,7 +103,9 @@ int gw__budget_get(const dag_cid_t *cid, const uint8_t **data, size_t *len,
     }
     if (rc)
       return rc;
-    b->has_last = true;
+    /* Not an identity CID's: its bytes are the caller's CID's, which may
+     * be gone by the next read. */
+    b->has_last = cid->mh_code != DAG_MH_IDENTITY;
     b->last = *cid;
     b->last_data = *data;
     b->last_len = *len;

@@ -56,8 +56,9 @@ typedef struct gw_budget {
   bool over;
   bool miss;         /* a read found a block missing: the last one is */
   dag_cid_t missing;
-  /* The last block read: read again in the same transaction (dag_stat,
-   * then dag_cat, of a one-block file), it is not looked up twice. */
+  /* The last block read (from the map: valid until the transaction
+   * ends): read again in the same transaction (dag_stat, then dag_cat, of
+   * a one-block file), it is not looked up twice. */
   bool has_last;
   dag_cid_t last;
   const uint8_t *last_data;

@@ -185,6 +185,22 @@ static void test_raw_block(void **st) {
   assert_memory_equal(r.body, "hello fetch\n", 12);
 }
 
+/* A directory inlined in an identity CID whose index.html is another:
+ * nothing to fetch, and the directory's node, read for its stat and again
+ * to resolve index.html, lives in the CID (the budget's last-read memo
+ * must not keep a pointer into a CID that is gone: ASan saw it). */
+static void test_identity_index(void **st) {
+  (void)st;
+  int f0 = fetches();
+  resp_t r;
+  get("/ipfs/bafyaamyscifaoakvaabwq2ikcicwcltupb2bqaysdefasakvaacty4b6pafb"
+      "ectjnzsgk6bonb2g23ayaufaecab/", NULL, &r);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(r.len, 5);
+  assert_memory_equal(r.body, "<p>x\n", 5);
+  assert_int_equal(fetches() - f0, 0);
+}
+
 /* A CAR made while fetching is byte for byte the one made from a full
  * repo (order, each block once; with dups=y, as often as linked). */
 static void check_car(const char *q) {
@@ -382,6 +398,7 @@ int main(void) {
       cmocka_unit_test_setup(test_big_file, before),
       cmocka_unit_test_setup(test_range_middle, before),
       cmocka_unit_test_setup(test_raw_block, before),
+      cmocka_unit_test_setup(test_identity_index, before),
       cmocka_unit_test_setup(test_car, before),
       cmocka_unit_test_setup(test_hamt_listing, before),
       cmocka_unit_test_setup(test_timeout, before),
