@@ -5,7 +5,7 @@
  */
 #include "testutil.h"
 
-#include "../blockstore/bs_int.h" /* the LMDB env, for its reader table */
+#include "bs_readers.h"
 #include "bs_fixture.h"
 #include "../dag/varint.h"
 
@@ -441,13 +441,21 @@ static int touch_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
   return 0;
 }
 
-static void test_batch_and_map_growth(void **state) {
-  (void)state;
-  char *dir = tmpdir_new();
+/* A store in a fresh directory whose map starts at 1 MiB, so that what a
+ * test puts grows it. */
+static bs_env_t *open_small_map(char **dir) {
+  *dir = tmpdir_new();
   setenv("TROVE_MAP_INITIAL", "1048576", 1);
   bs_env_t *env;
-  assert_int_equal(bs_open(&env, dir, BS_CREATE), 0);
+  assert_int_equal(bs_open(&env, *dir, BS_CREATE), 0);
   unsetenv("TROVE_MAP_INITIAL");
+  return env;
+}
+
+static void test_batch_and_map_growth(void **state) {
+  (void)state;
+  char *dir;
+  bs_env_t *env = open_small_map(&dir);
   bs_stat_t st0;
   assert_int_equal(bs_stat(env, &st0), 0);
   bs_batch_t *b;
@@ -580,41 +588,21 @@ static void test_batch_budget_counts_pages(void **state) {
   bs_txn_abort(t);
 }
 
-/* Reader slots that hold a snapshot (mdb_reader_list prints one line per
- * slot: pid, thread, txnid or "-" for a reset one). */
-static int reader_line(const char *msg, void *ud) {
-  int pid;
-  size_t thr;
-  char txnid[32];
-  if (sscanf(msg, "%d %zx %31s", &pid, &thr, txnid) == 3 && strcmp(txnid, "-"))
-    ++*(int *)ud;
-  return 0;
-}
-
-static int snapshots(bs_env_t *env) {
-  int n = 0;
-  mdb_reader_list(env->mdb, reader_line, &n);
-  return n;
-}
-
 /* Read transactions are reset and renewed (env.c, rpool): a renewed one
  * sees what was committed after it was put back, even across a map that
  * grew meanwhile, and one put back pins nothing. */
 static void test_read_txn_reuse(void **state) {
   (void)state;
-  char *dir = tmpdir_new();
-  setenv("TROVE_MAP_INITIAL", "1048576", 1);
-  bs_env_t *env;
-  assert_int_equal(bs_open(&env, dir, BS_CREATE), 0);
-  unsetenv("TROVE_MAP_INITIAL");
+  char *dir;
+  bs_env_t *env = open_small_map(&dir);
   /* More at once than the env keeps: the rest are ended as before. */
   bs_txn_t *r[BS_RPOOL + 3];
   for (size_t i = 0; i < TR_ARRAY_LEN(r); i++)
     assert_int_equal(bs_txn_begin(env, BS_RDONLY, &r[i]), 0);
-  assert_int_equal(snapshots(env), (int)TR_ARRAY_LEN(r));
+  assert_int_equal(bs_active_readers(env), (int)TR_ARRAY_LEN(r));
   for (size_t i = 0; i < TR_ARRAY_LEN(r); i++)
     bs_txn_abort(r[i]);
-  assert_int_equal(snapshots(env), 0);
+  assert_int_equal(bs_active_readers(env), 0);
   /* Commits between a reset and the renewal, the last ones past the map's
    * first size (1 MiB): each renewed transaction sees all of them. */
   dag_cid_t c[24];
@@ -635,7 +623,7 @@ static void test_read_txn_reuse(void **state) {
   bs_stat_t st;
   assert_int_equal(bs_stat(env, &st), 0);
   assert_true(st.map_bytes > 1048576);
-  assert_int_equal(snapshots(env), 0);
+  assert_int_equal(bs_active_readers(env), 0);
   bs_close(env);
   tmpdir_rm(dir);
 }

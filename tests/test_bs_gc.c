@@ -8,29 +8,12 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include "../blockstore/bs_int.h" /* the LMDB env, for its reader table */
+#include "bs_readers.h"
 #include "bs_fixture.h"
 
 typedef bs_fixture_t fx_t;
 
 /* ------------------------------------------------- GC over many chunks */
-
-/* Reader slots of this environment that hold a snapshot (mdb_reader_list
- * prints one line per slot: pid, thread, txnid or "-"). */
-static int reader_line(const char *msg, void *ud) {
-  int pid;
-  size_t thr;
-  char txnid[32];
-  if (sscanf(msg, "%d %zx %31s", &pid, &thr, txnid) == 3 && strcmp(txnid, "-"))
-    ++*(int *)ud;
-  return 0;
-}
-
-static int active_readers(bs_env_t *env) {
-  int n = 0;
-  mdb_reader_list(env->mdb, reader_line, &n);
-  return n;
-}
 
 static int count_key(const uint8_t h[32], const uint8_t *mh, size_t mhl,
                      void *ud) {
@@ -59,7 +42,7 @@ static int gc_watch_cb(const dag_cid_t *c, void *ud) {
   if (!c)
     return w->kill_at < 0 ? raise(SIGKILL) : 0;
   if (++w->removed == 1)
-    w->readers = active_readers(w->env); /* the hold (gc.c) */
+    w->readers = bs_active_readers(w->env); /* the hold (gc.c) */
   if (w->removed == w->kill_at)
     raise(SIGKILL);
   return w->removed == w->stop_at ? TR_EMISMATCH : 0;
@@ -90,14 +73,14 @@ static void test_gc_chunks_hold_kill(void **state) {
   assert_int_equal(bs_pin_add(t, &keep, BS_PIN_DIRECT, NULL, NULL), 0);
   assert_int_equal(bs_txn_commit(t), 0);
   put_many(f, 1000);
-  assert_int_equal(active_readers(f->env), 0);
+  assert_int_equal(bs_active_readers(f->env), 0);
 
   /* Stopped by the callback inside the second chunk. */
   gc_watch_t w = {f->env, 0, 10000, 0, 0};
   bs_gc_stats_t st;
   assert_int_equal(bs_gc(f->env, gc_watch_cb, &w, &st), TR_EMISMATCH);
   assert_int_equal(w.readers, 1);
-  assert_int_equal(active_readers(f->env), 0);
+  assert_int_equal(bs_active_readers(f->env), 0);
   bs_stat_t s;
   assert_int_equal(bs_stat(f->env, &s), 0);
   assert_true(s.blocks > 1 && s.blocks < 1 + GC_MANY);
@@ -140,14 +123,14 @@ static void test_gc_chunks_hold_kill(void **state) {
   }
   assert_int_equal(waitpid(pid, &status, 0), pid);
   assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-  assert_int_equal(active_readers(f->env), 1);
+  assert_int_equal(bs_active_readers(f->env), 1);
 
   /* The next GC clears that slot and finishes the work. */
   memset(&w, 0, sizeof w);
   w.env = f->env;
   assert_int_equal(bs_gc(f->env, gc_watch_cb, &w, &st), 0);
   assert_int_equal(w.readers, 1);
-  assert_int_equal(active_readers(f->env), 0);
+  assert_int_equal(bs_active_readers(f->env), 0);
   assert_int_equal(st.removed, s.blocks - 1);
   assert_int_equal(bs_stat(f->env, &s), 0);
   assert_int_equal(s.blocks, 1);
