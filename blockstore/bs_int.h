@@ -8,6 +8,7 @@
 #include <lmdb.h>
 #include <pthread.h>
 
+#include "../common/brlock.h"
 #include "bs.h"
 
 /* The frozen copies (frozen.c, bs.h): a hash table of FZ_BUCKETS chains
@@ -26,9 +27,6 @@ void bs__frozen_init(bs__fz_t *c);
 /* Drops every copy; none may be in use. */
 void bs__frozen_fini(bs__fz_t *c);
 
-/* Reset read transactions an env keeps for reuse (bs_env.rpool). */
-#define BS_RPOOL 8
-
 struct bs_env {
   MDB_env *mdb;
   MDB_dbi blocks, links, pins, meta;
@@ -41,8 +39,16 @@ struct bs_env {
   /* Every transaction holds maplock shared; changing the map size (which
    * remaps, invalidating every view into it) takes it exclusively.  LMDB
    * itself only refuses a resize while this process has a write
-   * transaction, not while other threads hold read views. */
-  pthread_rwlock_t maplock;
+   * transaction, not while other threads hold read views.  A big-reader
+   * lock (common/brlock.h): a read touches only its thread's slot.
+   *
+   * Each slot's spare word holds a read transaction bs_txn_abort reset
+   * and kept, for the next read transaction of that thread to renew:
+   * under MDB_NOTLS a reset transaction keeps its reader slot, so
+   * bs_txn_begin needs no allocation and no search of LMDB's reader
+   * table under its mutex (a gateway request begins one or two).  A
+   * reset transaction pins no pages.  bs_close ends the kept ones. */
+  tr_brlock_t maplock;
   /* <repo>/repo.lock held shared while the environment is open, so that
    * bs_compact() can tell that nobody else has the repo open. */
   int repo_lock;
@@ -61,14 +67,6 @@ struct bs_env {
    * that a reported commit had one and an unreported one did not. */
   uint64_t syncs;
   bs__fz_t fz;
-  /* Read transactions bs_txn_abort put back, reset: under MDB_NOTLS a
-   * reset transaction keeps its reader slot, so bs_txn_begin renews one
-   * without a new one's two allocations and its search of the reader
-   * table under LMDB's mutex (a gateway request begins one or two).  A
-   * reset transaction pins no pages.  Under rpool_mu. */
-  pthread_mutex_t rpool_mu;
-  struct bs_txn *rpool[BS_RPOOL];
-  int nrpool;
 };
 
 struct bs_txn {
@@ -76,6 +74,7 @@ struct bs_txn {
   MDB_txn *mdb;
   bool rdonly;
   uint32_t ks_seq; /* keyspace log entries put in it (kspace.c) */
+  unsigned slot;   /* of maplock, held shared */
 };
 
 /* Drop this process's page-table entries for the whole map (env.c): the

@@ -72,7 +72,7 @@ int bs__grow_for(bs_env_t *env, uint64_t need) {
   uint64_t used = bs__used_bytes(env), map = bs__map_bytes(env);
   if (used + need + BS_MAP_SLACK <= map)
     return 0;
-  pthread_rwlock_wrlock(&env->maplock);
+  tr_brlock_wrlock(&env->maplock);
   used = bs__used_bytes(env);
   map = bs__map_bytes(env);
   int rc = 0;
@@ -82,7 +82,7 @@ int bs__grow_for(bs_env_t *env, uint64_t need) {
     rc = bs__err(mdb_env_set_mapsize(env->mdb, map));
     map_locate(env);
   }
-  pthread_rwlock_unlock(&env->maplock);
+  tr_brlock_wrunlock(&env->maplock);
   return rc;
 }
 
@@ -108,16 +108,15 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
     return -ENOMEM;
   env->repo_lock = -1;
   env->path = tr_strdup(path);
-  /* Writer preference: a resize must not starve behind a stream of short
-   * readers.  The price: a thread must never nest two transactions. */
-  pthread_rwlockattr_t attr;
-  pthread_rwlockattr_init(&attr);
-  pthread_rwlockattr_setkind_np(&attr,
-                                PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-  pthread_rwlock_init(&env->maplock, &attr);
-  pthread_rwlockattr_destroy(&attr);
+  /* Writer preference (brlock.h): a resize must not starve behind a
+   * stream of short readers.  The price: a thread must never nest two
+   * transactions. */
+  if (tr_brlock_init(&env->maplock)) {
+    tr_free(env->path);
+    tr_free(env);
+    return -ENOMEM;
+  }
   pthread_mutex_init(&env->fl_mu, NULL);
-  pthread_mutex_init(&env->rpool_mu, NULL);
   pthread_cond_init(&env->fl_cv, NULL);
   bs__frozen_init(&env->fz);
   int rc = env->path ? mdb_env_create(&env->mdb) : ENOMEM;
@@ -244,14 +243,16 @@ void bs_close(bs_env_t *env) {
   if (!env)
     return;
   fl_stop(env);
-  for (int i = 0; i < env->nrpool; i++) {
-    mdb_txn_abort(env->rpool[i]->mdb);
-    tr_free(env->rpool[i]);
+  for (unsigned i = 0; env->maplock.slot && i < TR_SLOTS; i++) {
+    bs_txn_t *t = atomic_exchange(&env->maplock.slot[i].spare, NULL);
+    if (t) {
+      mdb_txn_abort(t->mdb);
+      tr_free(t);
+    }
   }
   if (env->mdb)
     mdb_env_close(env->mdb);
-  pthread_mutex_destroy(&env->rpool_mu);
-  pthread_rwlock_destroy(&env->maplock);
+  tr_brlock_fini(&env->maplock);
   pthread_mutex_destroy(&env->fl_mu);
   pthread_cond_destroy(&env->fl_cv);
   bs__frozen_fini(&env->fz);
@@ -265,28 +266,28 @@ const char *bs_path(const bs_env_t *env) { return env->path; }
 
 /* --------------------------------------------------------- transactions */
 
-/* A reset read transaction of the env's pool, renewed (maplock held as
- * for any transaction); NULL when there is none, or it would not renew
- * (the map grew in another process: a new transaction adopts the size). */
-static bs_txn_t *rpool_renew(bs_env_t *env) {
-  pthread_mutex_lock(&env->rpool_mu);
-  bs_txn_t *txn = env->nrpool ? env->rpool[--env->nrpool] : NULL;
-  pthread_mutex_unlock(&env->rpool_mu);
+/* The reset read transaction this thread's slot keeps (bs_int.h, "spare"),
+ * renewed, maplock held as for any transaction; NULL when there is none,
+ * or it would not renew (the map grew in another process: a new
+ * transaction adopts the size). */
+static bs_txn_t *spare_renew(bs_env_t *env) {
+  bs_txn_t *txn =
+      atomic_exchange(&env->maplock.slot[tr_thread_slot()].spare, NULL);
   if (!txn)
     return NULL;
-  pthread_rwlock_rdlock(&env->maplock);
+  txn->slot = tr_brlock_rdlock(&env->maplock);
   if (mdb_txn_renew(txn->mdb) == 0) {
     txn->ks_seq = 0;
     return txn;
   }
-  pthread_rwlock_unlock(&env->maplock);
+  tr_brlock_rdunlock(&env->maplock, txn->slot);
   mdb_txn_abort(txn->mdb);
   tr_free(txn);
   return NULL;
 }
 
 int bs_txn_begin(bs_env_t *env, unsigned flags, bs_txn_t **txnp) {
-  if ((flags & BS_RDONLY) && (*txnp = rpool_renew(env)))
+  if ((flags & BS_RDONLY) && (*txnp = spare_renew(env)))
     return 0;
   bs_txn_t *txn = tr_malloc(sizeof *txn);
   if (!txn)
@@ -300,17 +301,17 @@ int bs_txn_begin(bs_env_t *env, unsigned flags, bs_txn_t **txnp) {
     return rc;
   }
   for (int tries = 0;; tries++) {
-    pthread_rwlock_rdlock(&env->maplock);
+    txn->slot = tr_brlock_rdlock(&env->maplock);
     rc = mdb_txn_begin(env->mdb, NULL, txn->rdonly ? MDB_RDONLY : 0, &txn->mdb);
     if (rc == 0)
       break;
-    pthread_rwlock_unlock(&env->maplock);
+    tr_brlock_rdunlock(&env->maplock, txn->slot);
     /* Another process grew the map: adopt its size and try again. */
     if (rc == MDB_MAP_RESIZED && tries < 3) {
-      pthread_rwlock_wrlock(&env->maplock);
+      tr_brlock_wrlock(&env->maplock);
       mdb_env_set_mapsize(env->mdb, 0);
       map_locate(env);
-      pthread_rwlock_unlock(&env->maplock);
+      tr_brlock_wrunlock(&env->maplock);
       continue;
     }
     tr_free(txn);
@@ -416,7 +417,7 @@ static int commit(bs_txn_t *txn, bool durable, bool early_wb) {
   int rc = mdb_txn_commit(txn->mdb);
   if (early_wb)
     fl_set(env, false);
-  pthread_rwlock_unlock(&env->maplock);
+  tr_brlock_rdunlock(&env->maplock, txn->slot);
   tr_free(txn);
   rc = bs__err(full_disk(env, rc));
   return rc == 0 && durable && !rdonly ? bs__sync(env) : rc;
@@ -440,21 +441,21 @@ void bs_txn_abort(bs_txn_t *txn) {
     return;
   bs_env_t *env = txn->env;
   if (txn->rdonly) {
+    /* Kept as the spare of the slot of the thread that ends it (which is
+     * where the next transaction of that thread looks), unless that one
+     * has a spare already. */
     mdb_txn_reset(txn->mdb);
-    pthread_rwlock_unlock(&env->maplock);
-    pthread_mutex_lock(&env->rpool_mu);
-    bool kept = env->nrpool < BS_RPOOL;
-    if (kept)
-      env->rpool[env->nrpool++] = txn;
-    pthread_mutex_unlock(&env->rpool_mu);
-    if (kept)
+    tr_brlock_rdunlock(&env->maplock, txn->slot);
+    void *none = NULL;
+    if (atomic_compare_exchange_strong(
+            &env->maplock.slot[tr_thread_slot()].spare, &none, txn))
       return;
     mdb_txn_abort(txn->mdb);
     tr_free(txn);
     return;
   }
   mdb_txn_abort(txn->mdb);
-  pthread_rwlock_unlock(&env->maplock);
+  tr_brlock_rdunlock(&env->maplock, txn->slot);
   tr_free(txn);
 }
 
@@ -515,11 +516,12 @@ void bs__release_map(bs_env_t *env) {
    * be inside a transaction (holding it already: a blocking second
    * rdlock could deadlock behind a waiting writer).  Busy means a remap
    * is under way or queued: skip this release, the next one will do. */
-  if (pthread_rwlock_tryrdlock(&env->maplock))
+  unsigned slot;
+  if (!tr_brlock_tryrdlock(&env->maplock, &slot))
     return;
   if (env->map_hi > env->map_lo)
     madvise((void *)env->map_lo, env->map_hi - env->map_lo, MADV_DONTNEED);
-  pthread_rwlock_unlock(&env->maplock);
+  tr_brlock_rdunlock(&env->maplock, slot);
 }
 
 void bs__release_map_held(bs_txn_t *txn) {

@@ -1,9 +1,16 @@
 /*
  * test_tr.c — common/tr.h's helpers that have no module of their own to
  * be tested with: Go durations (tr_parse_duration), as Kubo's config and
- * `name publish --lifetime/--ttl` take them.
+ * `name publish --lifetime/--ttl` take them; and the big-reader lock
+ * (common/brlock.h) with its thread slots.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/brlock.h"
 #include "testutil.h"
 
 static uint64_t dur(const char *s) {
@@ -154,8 +161,138 @@ static void test_bucket(void **state) {
   assert_true(tr_bucket_avail(&b, UINT64_MAX / 2) == TR_BUCKET_RATE_MAX);
 }
 
+/* ------------------------------------------------------------ brlock */
+
+typedef struct {
+  tr_brlock_t l;
+  /* Written by the writer under the lock, both at once as seen by a
+   * reader: a reader that sees them differ ran beside a writer. */
+  volatile uint64_t a, b;
+  atomic_bool stop;
+  atomic_uint torn, reads;
+} brl_t;
+
+static void *brl_reader(void *arg) {
+  brl_t *x = arg;
+  while (!atomic_load(&x->stop)) {
+    unsigned s = tr_brlock_rdlock(&x->l);
+    uint64_t a = x->a;
+    sched_yield();
+    if (x->b != a)
+      atomic_fetch_add(&x->torn, 1);
+    tr_brlock_rdunlock(&x->l, s);
+    atomic_fetch_add(&x->reads, 1);
+  }
+  return NULL;
+}
+
+/* Readers on 6 threads (more than the cores here) and a writer that
+ * changes two words one after the other under the lock: no reader ever
+ * sees them differ, and both sides make progress (writer preference keeps
+ * the writer from starving, the readers get in between writes). */
+static void test_brlock_excludes(void **state) {
+  (void)state;
+  brl_t x = {0};
+  assert_int_equal(tr_brlock_init(&x.l), 0);
+  pthread_t th[6];
+  for (int i = 0; i < 6; i++)
+    assert_int_equal(pthread_create(&th[i], NULL, brl_reader, &x), 0);
+  for (int w = 0; w < 2000; w++) {
+    tr_brlock_wrlock(&x.l);
+    x.a++;
+    sched_yield();
+    x.b++;
+    tr_brlock_wrunlock(&x.l);
+    if (w % 100 == 0)
+      sched_yield();
+  }
+  atomic_store(&x.stop, true);
+  for (int i = 0; i < 6; i++)
+    pthread_join(th[i], NULL);
+  assert_int_equal(atomic_load(&x.torn), 0);
+  assert_true(atomic_load(&x.reads) > 0);
+  assert_int_equal(x.a, 2000);
+  tr_brlock_fini(&x.l);
+}
+
+typedef struct {
+  tr_brlock_t *l;
+  atomic_int state; /* 1: wants the lock, 2: has it */
+} brw_t;
+
+static void *brl_writer(void *arg) {
+  brw_t *w = arg;
+  atomic_store(&w->state, 1);
+  tr_brlock_wrlock(w->l);
+  atomic_store(&w->state, 2);
+  tr_brlock_wrunlock(w->l);
+  return NULL;
+}
+
+static unsigned held_slot;
+static void *brl_take(void *arg) {
+  held_slot = tr_brlock_rdlock(arg);
+  return NULL;
+}
+
+/* A writer waits for a reader that holds the lock - here one taken on
+ * another thread and released on this one, as a transaction that moved
+ * between threads is - and keeps new readers out while it waits and
+ * while it holds the lock; tryrdlock then fails without waiting. */
+static void test_brlock_waits(void **state) {
+  (void)state;
+  tr_brlock_t l;
+  assert_int_equal(tr_brlock_init(&l), 0);
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, brl_take, &l), 0);
+  pthread_join(t, NULL);
+  brw_t w = {.l = &l};
+  assert_int_equal(pthread_create(&t, NULL, brl_writer, &w), 0);
+  while (atomic_load(&w.state) == 0)
+    sched_yield();
+  usleep(30000);
+  assert_int_equal(atomic_load(&w.state), 1); /* still waiting */
+  unsigned s;
+  assert_false(tr_brlock_tryrdlock(&l, &s));  /* the writer's flag is up */
+  tr_brlock_rdunlock(&l, held_slot);
+  pthread_join(t, NULL);
+  assert_int_equal(atomic_load(&w.state), 2);
+  /* Held by this thread as writer: tryrdlock fails at once. */
+  tr_brlock_wrlock(&l);
+  assert_false(tr_brlock_tryrdlock(&l, &s));
+  tr_brlock_wrunlock(&l);
+  assert_true(tr_brlock_tryrdlock(&l, &s));
+  assert_int_equal(s, tr_thread_slot());
+  tr_brlock_rdunlock(&l, s);
+  tr_brlock_fini(&l);
+}
+
+static void *slot_of(void *arg) {
+  *(unsigned *)arg = tr_thread_slot();
+  return NULL;
+}
+
+/* Threads get slots in turn: 8 threads, 8 different slots, and a thread
+ * keeps its slot. */
+static void test_thread_slots(void **state) {
+  (void)state;
+  unsigned got[8];
+  for (int i = 0; i < 8; i++) {
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, slot_of, &got[i]), 0);
+    pthread_join(t, NULL);
+    assert_true(got[i] < TR_SLOTS);
+    for (int k = 0; k < i; k++)
+      assert_true(got[k] != got[i]);
+  }
+  assert_int_equal(tr_thread_slot(), tr_thread_slot());
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_duration),
+                                     cmocka_unit_test(test_brlock_excludes),
+                                     cmocka_unit_test(test_brlock_waits),
+                                     cmocka_unit_test(test_thread_slots),
                                      cmocka_unit_test(test_fpmap),
                                      cmocka_unit_test(test_rate_parse),
                                      cmocka_unit_test(test_bucket)};
