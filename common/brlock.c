@@ -14,16 +14,6 @@
 #include <stdint.h>
 #include <time.h>
 
-static atomic_uint next_slot;
-static _Thread_local unsigned my_slot; /* slot + 1; 0: not given yet */
-
-unsigned tr_thread_slot(void) {
-  if (!my_slot)
-    my_slot = atomic_fetch_add_explicit(&next_slot, 1, memory_order_relaxed) %
-                  TR_SLOTS + 1;
-  return my_slot - 1;
-}
-
 int tr_brlock_init(tr_brlock_t *l) {
   size_t align = _Alignof(tr_brslot_t);
   l->mem = tr_calloc(1, TR_SLOTS * sizeof(tr_brslot_t) + align);

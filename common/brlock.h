@@ -36,14 +36,6 @@
 
 #include "tr.h"
 
-/* Slots: threads get them in turn as they first ask, so the first
- * TR_SLOTS threads of the process each have their own; later ones share
- * (correct, only slower). */
-#define TR_SLOTS 64
-
-/* This thread's slot, in [0, TR_SLOTS). */
-unsigned tr_thread_slot(void);
-
 /* A slot: its reader count, and a word its lock's owner may keep per
  * thread beside it on the same cache line (the blockstore keeps a spare
  * read transaction there).  128 bytes: the size of the pair of cache

@@ -8,6 +8,14 @@
  * counters and histogram buckets as uint64_t, gauges and histogram sums as
  * the bits of a double (a compare-and-swap loop adds to a sum).
  *
+ * Counters and histograms are sharded: SHARDS copies, each on cache lines
+ * of its own, a thread updating the one of its slot (tr_thread_slot) and
+ * a scrape summing them.  The gateway's loops each observe every request
+ * (ipfs_http_request_duration_seconds and the status counters): with one
+ * copy every request on every core would write the same lines.  The
+ * price: SHARDS x 128 bytes (more for a histogram of many buckets) per
+ * counter or histogram.  Gauges are set, not summed: one copy.
+ *
  * Numbers are written as Go's strconv.FormatFloat(v, 'g', -1, 64) writes
  * them (what client_golang sends): the shortest text that reads back as
  * the same double, "+Inf", "-Inf", "NaN".  Not done: timestamps, exemplars,
@@ -23,16 +31,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SHARDS 16    /* a power of two */
+#define SHARD_ALIGN 128 /* the pair of lines x86's prefetcher fetches */
+
+/* A shard's words: a counter's value; or a histogram's sum (double bits)
+ * and then its nb + 1 buckets (not cumulative). */
+typedef _Atomic uint64_t word_t;
+
 struct tr_metric {
   int type;
   char labels[TR_METRICS_LABELS_MAX]; /* escaped 'k="v",k2="v2"' or "" */
-  _Atomic uint64_t v;                 /* counter; gauge: double bits */
+  _Atomic uint64_t v;                 /* gauge: double bits */
   /* Histogram. */
   size_t nb;
   double bounds[TR_METRICS_MAX_BUCKETS];
-  _Atomic uint64_t buckets[TR_METRICS_MAX_BUCKETS + 1]; /* not cumulative */
-  _Atomic uint64_t sum;                                 /* double bits */
+  /* Counter and histogram: SHARDS shards of stride bytes from shard, an
+   * aligned address in mem. */
+  char *shard;
+  size_t stride;
+  void *mem;
 };
+
+static word_t *shard_of(const tr_metric_t *c, unsigned i) {
+  return (word_t *)(c->shard + (size_t)i * c->stride);
+}
+
+static word_t *my_shard(const tr_metric_t *c) {
+  return shard_of(c, tr_thread_slot() & (SHARDS - 1));
+}
 
 typedef struct family {
   char name[TR_METRICS_NAME_MAX];
@@ -112,15 +138,18 @@ void tr_metrics_free(tr_metrics_t *m) {
   if (!m)
     return;
   for (size_t i = 0; i < m->nfam; i++) {
-    for (size_t k = 0; k < m->fam[i].n; k++)
+    for (size_t k = 0; k < m->fam[i].n; k++) {
+      tr_free(m->fam[i].kids[k]->mem);
       tr_free(m->fam[i].kids[k]);
+    }
     tr_free(m->fam[i].help);
   }
   tr_free(m);
 }
 
+/* nb: the histogram's buckets but +Inf (0 for the other types). */
 static int reg(tr_metrics_t *m, int type, const char *name, const char *help,
-               const char *const *labels, tr_metric_t **out) {
+               const char *const *labels, size_t nb, tr_metric_t **out) {
   if (!name_ok(name, true))
     return TR_EUSAGE;
   char lab[TR_METRICS_LABELS_MAX];
@@ -145,9 +174,23 @@ static int reg(tr_metrics_t *m, int type, const char *name, const char *help,
   tr_metric_t *c = tr_calloc(1, sizeof *c);
   if (!c)
     return -ENOMEM;
+  if (type != TR_METRIC_GAUGE) {
+    size_t words = type == TR_METRIC_HISTOGRAM ? nb + 2 : 1;
+    c->stride = (words * sizeof(word_t) + SHARD_ALIGN - 1) &
+                ~(size_t)(SHARD_ALIGN - 1);
+    c->mem = tr_calloc(1, SHARDS * c->stride + SHARD_ALIGN);
+    if (!c->mem) {
+      tr_free(c);
+      return -ENOMEM;
+    }
+    uintptr_t p = ((uintptr_t)c->mem + SHARD_ALIGN - 1) &
+                  ~(uintptr_t)(SHARD_ALIGN - 1);
+    c->shard = (char *)p;
+  }
   if (!f) {
     char *h = tr_strdup(help ? help : "");
     if (!h) {
+      tr_free(c->mem);
       tr_free(c);
       return -ENOMEM;
     }
@@ -157,6 +200,7 @@ static int reg(tr_metrics_t *m, int type, const char *name, const char *help,
     f->type = type;
   }
   c->type = type;
+  c->nb = nb;
   memcpy(c->labels, lab, sizeof lab);
   f->kids[f->n++] = c;
   *out = c;
@@ -165,12 +209,12 @@ static int reg(tr_metrics_t *m, int type, const char *name, const char *help,
 
 int tr_metrics_counter(tr_metrics_t *m, const char *name, const char *help,
                        const char *const *labels, tr_metric_t **out) {
-  return reg(m, TR_METRIC_COUNTER, name, help, labels, out);
+  return reg(m, TR_METRIC_COUNTER, name, help, labels, 0, out);
 }
 
 int tr_metrics_gauge(tr_metrics_t *m, const char *name, const char *help,
                      const char *const *labels, tr_metric_t **out) {
-  return reg(m, TR_METRIC_GAUGE, name, help, labels, out);
+  return reg(m, TR_METRIC_GAUGE, name, help, labels, 0, out);
 }
 
 int tr_metrics_histogram(tr_metrics_t *m, const char *name, const char *help,
@@ -183,10 +227,9 @@ int tr_metrics_histogram(tr_metrics_t *m, const char *name, const char *help,
         (i && !(bounds[i] > bounds[i - 1])))
       return TR_EUSAGE;
   tr_metric_t *h;
-  int rc = reg(m, TR_METRIC_HISTOGRAM, name, help, labels, &h);
+  int rc = reg(m, TR_METRIC_HISTOGRAM, name, help, labels, nb, &h);
   if (rc)
     return rc;
-  h->nb = nb;
   memcpy(h->bounds, bounds, nb * sizeof *bounds);
   *out = h;
   return 0;
@@ -207,7 +250,7 @@ static double bitsd(uint64_t u) {
 void tr_metric_add(tr_metric_t *c, uint64_t n) {
   assert(c->type != TR_METRIC_HISTOGRAM);
   if (c->type == TR_METRIC_COUNTER) {
-    atomic_fetch_add_explicit(&c->v, n, memory_order_relaxed);
+    atomic_fetch_add_explicit(my_shard(c), n, memory_order_relaxed);
     return;
   }
   uint64_t old = atomic_load_explicit(&c->v, memory_order_relaxed);
@@ -230,25 +273,42 @@ void tr_metric_observe(tr_metric_t *h, double v) {
   size_t i = 0;
   while (i < h->nb && v > h->bounds[i]) /* le: v <= bound */
     i++;
-  atomic_fetch_add_explicit(&h->buckets[i], 1, memory_order_relaxed);
-  uint64_t old = atomic_load_explicit(&h->sum, memory_order_relaxed);
+  word_t *s = my_shard(h);
+  atomic_fetch_add_explicit(&s[1 + i], 1, memory_order_relaxed);
+  uint64_t old = atomic_load_explicit(&s[0], memory_order_relaxed);
   while (!atomic_compare_exchange_weak_explicit(
-      &h->sum, &old, dbits(bitsd(old) + v), memory_order_relaxed,
+      &s[0], &old, dbits(bitsd(old) + v), memory_order_relaxed,
       memory_order_relaxed))
     ;
+}
+
+/* Word w of every shard of c, summed (as integers). */
+static uint64_t shards_sum(const tr_metric_t *c, size_t w) {
+  uint64_t n = 0;
+  for (unsigned i = 0; i < SHARDS; i++)
+    n += atomic_load_explicit(&shard_of(c, i)[w], memory_order_relaxed);
+  return n;
+}
+
+/* A histogram's sum: its shards' sums, as doubles. */
+static double shards_dsum(const tr_metric_t *h) {
+  double v = 0;
+  for (unsigned i = 0; i < SHARDS; i++)
+    v += bitsd(atomic_load_explicit(&shard_of(h, i)[0], memory_order_relaxed));
+  return v;
 }
 
 uint64_t tr_metric_value(const tr_metric_t *c) {
   tr_metric_t *m = (tr_metric_t *)c; /* atomic loads of a const object */
   if (c->type == TR_METRIC_COUNTER)
-    return atomic_load_explicit(&m->v, memory_order_relaxed);
+    return shards_sum(c, 0);
   if (c->type == TR_METRIC_GAUGE) {
     double v = bitsd(atomic_load_explicit(&m->v, memory_order_relaxed));
     return v > 0 && v < 1.8e19 ? (uint64_t)v : 0;
   }
   uint64_t n = 0;
   for (size_t i = 0; i <= c->nb; i++)
-    n += atomic_load_explicit(&m->buckets[i], memory_order_relaxed);
+    n += shards_sum(c, 1 + i);
   return n;
 }
 
@@ -391,7 +451,7 @@ static void write_histogram(tr_mw_t *w, const family_t *f, tr_metric_t *h) {
   uint64_t cum = 0;
   snprintf(name, sizeof name, "%s_bucket", f->name);
   for (size_t i = 0; i <= h->nb; i++) {
-    cum += atomic_load_explicit(&h->buckets[i], memory_order_relaxed);
+    cum += shards_sum(h, 1 + i);
     char le[40];
     if (i < h->nb)
       fmt_double(h->bounds[i], le, sizeof le);
@@ -403,8 +463,7 @@ static void write_histogram(tr_mw_t *w, const family_t *f, tr_metric_t *h) {
     line(w, name, lab, val);
   }
   snprintf(name, sizeof name, "%s_sum", f->name);
-  fmt_double(bitsd(atomic_load_explicit(&h->sum, memory_order_relaxed)), val,
-             sizeof val);
+  fmt_double(shards_dsum(h), val, sizeof val);
   line(w, name, h->labels, val);
   snprintf(name, sizeof name, "%s_count", f->name);
   snprintf(val, sizeof val, "%llu", (unsigned long long)cum);
@@ -423,7 +482,9 @@ int tr_metrics_write(tr_metrics_t *m, tr_bytes_t *out) {
         write_histogram(&w, f, c);
         continue;
       }
-      uint64_t v = atomic_load_explicit(&c->v, memory_order_relaxed);
+      uint64_t v = f->type == TR_METRIC_COUNTER
+                       ? shards_sum(c, 0)
+                       : atomic_load_explicit(&c->v, memory_order_relaxed);
       if (f->type == TR_METRIC_COUNTER)
         snprintf(val, sizeof val, "%llu", (unsigned long long)v);
       else

@@ -28,7 +28,10 @@
  * and tr_metrics_write() run on one thread (the daemon's loop).  Updates
  * (tr_metric_add/set/observe) may come from any thread: they are relaxed
  * atomics, so a scrape sees each value whole, though a histogram's count,
- * sum and buckets may be a few observations apart.
+ * sum and buckets may be a few observations apart.  Counters and
+ * histograms keep a copy per thread slot (tr_thread_slot, modulo 16),
+ * summed when read: threads that count the same thing do not write the
+ * same cache line.
  */
 #ifndef COMMON_METRICS_H
 #define COMMON_METRICS_H

@@ -405,3 +405,15 @@ int tr_parse_duration(const char *s, uint64_t *ns) {
   *ns = (uint64_t)total;
   return 0;
 }
+
+/* ------------------------------------------------------- thread slots */
+
+static atomic_uint next_slot;
+static _Thread_local unsigned my_slot; /* slot + 1; 0: not given yet */
+
+unsigned tr_thread_slot(void) {
+  if (!my_slot)
+    my_slot = atomic_fetch_add_explicit(&next_slot, 1, memory_order_relaxed) %
+                  TR_SLOTS + 1;
+  return my_slot - 1;
+}

@@ -141,6 +141,18 @@ void tr_free(void *ptr);
 char *tr_strndup(const char *s, size_t n) TR_WUR;
 char *tr_strdup(const char *s) TR_WUR;
 
+/* ------------------------------------------------------- thread slots */
+
+/* A small number per thread, for data kept per thread where many threads
+ * would otherwise write one cache line (common/brlock.h, the metrics'
+ * shards): threads get slots in turn as they first ask, so the first
+ * TR_SLOTS threads of the process each have their own; later ones share
+ * (correct, only slower). */
+#define TR_SLOTS 64
+
+/* This thread's slot, in [0, TR_SLOTS). */
+unsigned tr_thread_slot(void);
+
 /* -------------------------------------------------------- growable bytes */
 
 /* A growable byte buffer for cold paths (CLI output, building small

@@ -7,6 +7,7 @@
  * failure sweep.  tests/it_metrics.sh runs promtool on a daemon's output.
  */
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "../common/metrics.h"
@@ -217,9 +218,56 @@ static void test_alloc_failures(void **state) {
   }
 }
 
+/* Updates from 20 threads at once - more than the shards, so some share
+ * one - add up exactly: every count, every bucket and the sum (0.25 is
+ * exact in binary, so the sum of 200,000 of them is too). */
+typedef struct {
+  tr_metric_t *c, *h;
+} upd_t;
+
+static void *updater(void *arg) {
+  upd_t *u = arg;
+  for (int i = 0; i < 10000; i++) {
+    tr_metric_add(u->c, 1);
+    tr_metric_observe(u->h, 0.25);
+  }
+  return NULL;
+}
+
+static void test_threads(void **state) {
+  (void)state;
+  tr_metrics_t *m = tr_metrics_new();
+  assert_non_null(m);
+  upd_t u;
+  static const double b[] = {0.1, 1};
+  assert_int_equal(tr_metrics_counter(m, "t_total", "T.", NULL, &u.c), 0);
+  assert_int_equal(tr_metrics_histogram(m, "t_seconds", "T.", NULL, b, 2, &u.h),
+                   0);
+  pthread_t th[20];
+  for (int i = 0; i < 20; i++)
+    assert_int_equal(pthread_create(&th[i], NULL, updater, &u), 0);
+  for (int i = 0; i < 20; i++)
+    pthread_join(th[i], NULL);
+  assert_int_equal(tr_metric_value(u.c), 200000);
+  assert_int_equal(tr_metric_value(u.h), 200000);
+  tr_bytes_t out = {0};
+  assert_int_equal(tr_metrics_write(m, &out), 0);
+  assert_int_equal(tr_bytes_append(&out, "", 1), 0);
+  const char *t = (const char *)out.data;
+  assert_non_null(strstr(t, "\nt_total 200000\n"));
+  assert_non_null(strstr(t, "\nt_seconds_bucket{le=\"0.1\"} 0\n"));
+  assert_non_null(strstr(t, "\nt_seconds_bucket{le=\"1\"} 200000\n"));
+  assert_non_null(strstr(t, "\nt_seconds_bucket{le=\"+Inf\"} 200000\n"));
+  assert_non_null(strstr(t, "\nt_seconds_sum 50000\n"));
+  assert_non_null(strstr(t, "\nt_seconds_count 200000\n"));
+  tr_bytes_free(&out);
+  tr_metrics_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_exposition), cmocka_unit_test(test_errors),
-      cmocka_unit_test(test_floats), cmocka_unit_test(test_alloc_failures)};
+      cmocka_unit_test(test_floats), cmocka_unit_test(test_alloc_failures),
+      cmocka_unit_test(test_threads)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
