@@ -39,18 +39,20 @@ static uint32_t ip_hash(const char *s) {
   return h % HTTP_IP_BUCKETS;
 }
 
-static void ip_lock(http_server_t *s) {
-  if (s->ipmu)
-    pthread_mutex_lock(s->ipmu);
+/* The lock of bucket's stripe, when the table is shared. */
+static void ip_lock(http_server_t *s, uint32_t bucket) {
+  if (s->ipstripe)
+    pthread_mutex_lock(&s->ipstripe[bucket % HTTP_IP_STRIPES].mu);
 }
 
-static void ip_unlock(http_server_t *s) {
-  if (s->ipmu)
-    pthread_mutex_unlock(s->ipmu);
+static void ip_unlock(http_server_t *s, uint32_t bucket) {
+  if (s->ipstripe)
+    pthread_mutex_unlock(&s->ipstripe[bucket % HTTP_IP_STRIPES].mu);
 }
 
-static http_ip_t *ip_find(http_ip_t *const *ips, const char *addr) {
-  for (http_ip_t *p = ips[ip_hash(addr)]; p; p = p->next)
+static http_ip_t *ip_find(http_ip_t *const *ips, uint32_t bucket,
+                          const char *addr) {
+  for (http_ip_t *p = ips[bucket]; p; p = p->next)
     if (!strcmp(p->addr, addr))
       return p;
   return NULL;
@@ -62,7 +64,7 @@ static http_ip_t *ip_find(http_ip_t *const *ips, const char *addr) {
 static void ip_release(http_server_t *s, http_ip_t *ip) {
   if (ip->conns || ip->tokens < s->lim.rate_burst)
     return;
-  http_ip_t **pp = &s->ips[ip_hash(ip->addr)];
+  http_ip_t **pp = &s->ips[ip->bucket];
   while (*pp && *pp != ip)
     pp = &(*pp)->next;
   if (*pp)
@@ -71,13 +73,15 @@ static void ip_release(http_server_t *s, http_ip_t *ip) {
 }
 
 http_ip_t *http__ip_take(http_server_t *s, const char *addr) {
-  ip_lock(s);
-  http_ip_t *p = ip_find(s->ips, addr);
+  uint32_t bucket = ip_hash(addr);
+  ip_lock(s, bucket);
+  http_ip_t *p = ip_find(s->ips, bucket, addr);
   if (!p && (p = tr_calloc(1, sizeof *p))) {
     snprintf(p->addr, sizeof p->addr, "%s", addr);
+    p->bucket = bucket;
     p->tokens = s->lim.rate_burst;
     p->refill_ms = uv_now(s->loop);
-    http_ip_t **pp = &s->ips[ip_hash(addr)];
+    http_ip_t **pp = &s->ips[bucket];
     p->next = *pp;
     *pp = p;
   }
@@ -86,15 +90,16 @@ http_ip_t *http__ip_take(http_server_t *s, const char *addr) {
     p = NULL;
   } else if (p)
     p->conns++;
-  ip_unlock(s);
+  ip_unlock(s, bucket);
   return p;
 }
 
 void http__ip_put(http_server_t *s, http_ip_t *ip) {
-  ip_lock(s);
+  uint32_t bucket = ip->bucket; /* ip may be freed */
+  ip_lock(s, bucket);
   ip->conns--;
   ip_release(s, ip);
-  ip_unlock(s);
+  ip_unlock(s, bucket);
 }
 
 bool http__rate_ok(http_conn_t *c) {
@@ -105,7 +110,7 @@ bool http__rate_ok(http_conn_t *c) {
    * own loop turn: a few ms apart at most, which the bucket absorbs. */
   uint64_t now = uv_now(s->loop);
   http_ip_t *ip = c->ip;
-  ip_lock(s);
+  ip_lock(s, ip->bucket);
   if (now > ip->refill_ms) {
     ip->tokens += (double)(now - ip->refill_ms) * s->lim.rate_per_ip / 1000.0;
     ip->refill_ms = now;
@@ -115,7 +120,7 @@ bool http__rate_ok(http_conn_t *c) {
   bool ok = ip->tokens >= 1;
   if (ok)
     ip->tokens -= 1;
-  ip_unlock(s);
+  ip_unlock(s, ip->bucket);
   return ok;
 }
 
@@ -134,10 +139,11 @@ const char *http__date(http_server_t *s) {
 
 uint32_t http_server_conns_from(const http_server_t *cs, const char *addr) {
   http_server_t *s = (http_server_t *)cs; /* the lock, not the table */
-  ip_lock(s);
-  const http_ip_t *p = ip_find(s->ips, addr);
+  uint32_t bucket = ip_hash(addr);
+  ip_lock(s, bucket);
+  const http_ip_t *p = ip_find(s->ips, bucket, addr);
   uint32_t n = p ? p->conns : 0;
-  ip_unlock(s);
+  ip_unlock(s, bucket);
   return n;
 }
 
@@ -145,10 +151,14 @@ int http_ipshare_new(http_ipshare_t **out) {
   http_ipshare_t *sh = tr_calloc(1, sizeof *sh);
   if (!sh)
     return -ENOMEM;
-  int rc = pthread_mutex_init(&sh->mu, NULL);
-  if (rc) {
-    tr_free(sh);
-    return -rc;
+  for (int i = 0; i < HTTP_IP_STRIPES; i++) {
+    int rc = pthread_mutex_init(&sh->stripe[i].mu, NULL);
+    if (rc) {
+      while (i--)
+        pthread_mutex_destroy(&sh->stripe[i].mu);
+      tr_free(sh);
+      return -rc;
+    }
   }
   *out = sh;
   return 0;
@@ -163,7 +173,8 @@ void http_ipshare_free(http_ipshare_t *sh) {
       tr_free(sh->ips[i]);
       sh->ips[i] = n;
     }
-  pthread_mutex_destroy(&sh->mu);
+  for (int i = 0; i < HTTP_IP_STRIPES; i++)
+    pthread_mutex_destroy(&sh->stripe[i].mu);
   tr_free(sh);
 }
 

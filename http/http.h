@@ -47,8 +47,9 @@
  * Several servers may serve one port from several loops (one thread each,
  * http_server_start_ex with reuseport): each server is then used on its
  * own loop's thread only, and they share nothing but the per-address
- * table, an http_ipshare_t whose mutex every accept, every close and, with
- * a rate limit, every request takes, so that max_conns_per_ip and
+ * table, an http_ipshare_t whose locks (one per stripe of addresses) every
+ * accept, every close and, with a rate limit, every request takes, so
+ * that max_conns_per_ip and
  * rate_per_ip stay limits per client address across loops (max_conns is
  * per server).  http_server_on_done's callback then runs on each server's
  * thread.

@@ -75,6 +75,7 @@ typedef struct http_ip {
   struct http_ip *next;
   char addr[48];
   uint32_t conns;
+  uint32_t bucket; /* of ips[], from the address's hash */
   double tokens;
   uint64_t refill_ms;
 } http_ip_t;
@@ -85,10 +86,18 @@ typedef struct http_ip {
 #define HTTP_LEND_MAX (256u << 10)
 
 /* The per-address table of servers on several loops (http_ipshare_new):
- * one table, its lock taken by each accept, close and (with a rate limit)
- * each request. */
-struct http_ipshare {
+ * one table, a lock per stripe of its buckets (bucket % HTTP_IP_STRIPES),
+ * taken by each accept, close and (with a rate limit) each request of an
+ * address there.  Striped so that loops serving different clients take
+ * different locks; each lock pads to 128 bytes (a pair of cache lines). */
+#define HTTP_IP_STRIPES 64
+typedef struct http_ipstripe {
   pthread_mutex_t mu;
+  char pad[128 - sizeof(pthread_mutex_t) % 128];
+} http_ipstripe_t;
+
+struct http_ipshare {
+  http_ipstripe_t stripe[HTTP_IP_STRIPES];
   http_ip_t *ips[HTTP_IP_BUCKETS];
 };
 
@@ -106,10 +115,10 @@ struct http_server {
   void *done_ud;
   uint32_t nconns;
   http_conn_t *conns; /* doubly linked list of open connections */
-  /* The per-address table: own_ips, or a share's (then ipmu is its lock;
-   * NULL when the table is the server's alone). */
+  /* The per-address table: own_ips, or a share's (then ipstripe is its
+   * locks; NULL when the table is the server's alone). */
   http_ip_t **ips;
-  pthread_mutex_t *ipmu;
+  http_ipstripe_t *ipstripe;
   http_ip_t *own_ips[HTTP_IP_BUCKETS];
   bool stopping;
   int pending_closes; /* handles still closing during stop */

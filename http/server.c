@@ -206,7 +206,7 @@ int http_server_start_ex(uv_loop_t *loop, const char *host, int port,
   s->ips = s->own_ips;
   if (lo && lo->share) {
     s->ips = lo->share->ips;
-    s->ipmu = &lo->share->mu;
+    s->ipstripe = lo->share->stripe;
   }
   struct sockaddr_storage sa;
   int rc = strchr(host, ':') ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)&sa)
@@ -278,7 +278,7 @@ void http_server_stop(http_server_t *s, void (*cb)(void *ud), void *ud) {
     http__conn_close(s->conns);
   /* A shared table is the share's to free (other loops use it); each
    * connection closed above has given its count back. */
-  for (int i = 0; !s->ipmu && i < HTTP_IP_BUCKETS; i++)
+  for (int i = 0; !s->ipstripe && i < HTTP_IP_BUCKETS; i++)
     while (s->ips[i]) {
       http_ip_t *n = s->ips[i]->next;
       tr_free(s->ips[i]);

@@ -315,8 +315,16 @@ static void handler(http_req_t *r, void *ud) {
   }
 }
 
+/* A second server on the same loop, sharing srv's per-address table
+ * (start_shared); NULL when there is none. */
+static http_server_t *srv2;
+static int port2;
+
 static void on_stop(uv_async_t *a) {
   http_server_stop(srv, NULL, NULL);
+  if (srv2)
+    http_server_stop(srv2, NULL, NULL);
+  srv2 = NULL;
   uv_close((uv_handle_t *)a, NULL);
   uv_close((uv_handle_t *)&resume_async, NULL);
 }
@@ -327,15 +335,26 @@ static void *loop_main(void *arg) {
   return NULL;
 }
 
-static void start(const http_limits_t *lim) {
+/* srv (port) and, with a share, srv2 (port2) on the same loop, sharing
+ * the per-address table as the gateway's loops do. */
+static void start_shared(const http_limits_t *lim, http_ipshare_t *share) {
   assert_int_equal(uv_loop_init(&loop), 0);
-  assert_int_equal(http_server_start(&loop, "127.0.0.1", 0, lim, handler, NULL, &srv), 0);
+  http_listen_t lo = {.share = share};
+  assert_int_equal(http_server_start_ex(&loop, "127.0.0.1", 0, lim, handler,
+                                        NULL, &lo, &srv), 0);
   port = http_server_port(srv);
+  if (share) {
+    assert_int_equal(http_server_start_ex(&loop, "127.0.0.1", 0, lim, handler,
+                                          NULL, &lo, &srv2), 0);
+    port2 = http_server_port(srv2);
+  }
   assert_int_equal(uv_async_init(&loop, &stop_async, on_stop), 0);
   assert_int_equal(uv_async_init(&loop, &resume_async, on_resume), 0);
   hello_count = 0;
   assert_int_equal(pthread_create(&thr, NULL, loop_main, NULL), 0);
 }
+
+static void start(const http_limits_t *lim) { start_shared(lim, NULL); }
 
 static void stop(void) {
   uv_async_send(&stop_async);

@@ -50,6 +50,56 @@ static void test_conn_limit_refused_do_not_lock_out(void **state) {
 }
 
 
+/* Two servers sharing one per-address table (the gateway's loops, with
+ * its lock striped by address: http_int.h): a client's connections and
+ * its requests count against one limit whichever server they reach. */
+static int dial_to(int p) {
+  int keep = port;
+  port = p;
+  int fd = dial();
+  port = keep;
+  return fd;
+}
+
+static const char *hello(int fd, char *buf, size_t cap) {
+  send_str(fd, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+  recv_until(fd, buf, cap, "\r\n\r\n", 1);
+  return buf;
+}
+
+static void test_shared_table_limits_per_address(void **state) {
+  (void)state;
+  http_ipshare_t *sh;
+  assert_int_equal(http_ipshare_new(&sh), 0);
+  http_limits_t lim;
+  http_limits_default(&lim);
+  lim.max_conns_per_ip = 2;
+  lim.rate_per_ip = 1;
+  lim.rate_burst = 4;
+  start_shared(&lim, sh);
+  char buf[4096];
+  int a = dial_to(port), b = dial_to(port2);
+  /* Four tokens for the address, spent two on each server. */
+  for (int i = 0; i < 2; i++) {
+    assert_non_null(strstr(hello(a, buf, sizeof buf), "200 OK"));
+    assert_non_null(strstr(hello(b, buf, sizeof buf), "200 OK"));
+  }
+  assert_non_null(strstr(hello(a, buf, sizeof buf), "429"));
+  /* Two connections, one on each: a third, on either, is refused. */
+  int c = dial_to(port2);
+  assert_int_equal(peer_closed(c, 2000), 1);
+  close(c);
+  assert_int_equal(http_server_conns_from(srv, "127.0.0.1"), 2);
+  close(a);
+  close(b);
+  assert_int_equal(wait_conns_zero(), 0);
+  for (int i = 0; i < 100 && http_server_conns_from(srv, "127.0.0.1"); i++)
+    usleep(10000);
+  assert_int_equal(http_server_conns_from(srv2, "127.0.0.1"), 0);
+  stop();
+  http_ipshare_free(sh);
+}
+
 /* ------------------------------------------------------------ timeouts */
 
 /* The keep-alive timer is moved lazily (conn.c: a timer armed to fire
@@ -312,6 +362,7 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN); /* a server that closes must not kill the client */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_conn_limit_refused_do_not_lock_out),
+      cmocka_unit_test(test_shared_table_limits_per_address),
       cmocka_unit_test(test_idle_timeout_pushed_back_then_closes),
       cmocka_unit_test(test_h2_response_header_crlf_dropped),
       cmocka_unit_test(test_h2_zero_window_bounded_and_timed_out),
