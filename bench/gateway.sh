@@ -26,6 +26,7 @@
 # BENCH_DURATION (wrk seconds, default 10), BENCH_IDLE (idle connections,
 # default 10000), BENCH_STRICT=1 (a missed target fails the run).
 set -euo pipefail
+. "$(dirname "$0")/lib/daemon.sh"
 TROVE=${TROVE_BIN:-$PWD/bin/trove}
 T=${BENCH_TMP:-$(mktemp -d /tmp/trove-bench-gw.XXXXXX)}
 DUR=${BENCH_DURATION:-10}
@@ -54,15 +55,8 @@ CID1M=$("$TROVE" add -Q "$T/www/1m.bin")
 # one loop per core), DPID and TPORT set.
 start_trove() {
   if [ -n "$DPID" ]; then kill "$DPID"; wait "$DPID" 2>/dev/null || true; fi
-  TROVE_GATEWAY_THREADS=$1 "$TROVE" daemon --gateway=/ip4/127.0.0.1/tcp/0 \
-    --api=/ip4/127.0.0.1/tcp/0 >"$T/daemon.log" 2>&1 &
-  DPID=$!
-  for _ in $(seq 100); do
-    grep -q "Daemon is ready" "$T/daemon.log" && break
-    sleep 0.1
-  done
-  TPORT=$(sed -n 's#.*Gateway server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$T/daemon.log")
-  [ -n "$TPORT" ] || { cat "$T/daemon.log"; exit 1; }
+  daemon_start "$TROVE" "$TROVE_PATH" "$T/daemon.log" "$1"
+  TPORT=$GWPORT
 }
 start_trove 0
 AUTO=$(sed -n 's#.*gateway: \([0-9]*\) loops\{0,1\} (Gateway.Threads).*#\1#p' "$T/daemon.log")

@@ -19,6 +19,7 @@
 # (8), BENCH_AB_SIZE (bytes of the file, 1024), BENCH_AB_SECONDS (3),
 # BENCH_TMP.
 set -euo pipefail
+. "$(dirname "$0")/lib/daemon.sh"
 A=${TROVE_BIN:-$PWD/bin/trove}
 B=${TROVE_BIN_B:-$A}
 PAIRS=${BENCH_AB_PAIRS:-8}
@@ -44,15 +45,8 @@ run() {
   TROVE_PATH=$repo "$1" init >/dev/null
   TROVE_PATH=$repo "$1" config --json Gateway.RateLimit 0
   cid=$(TROVE_PATH=$repo "$1" add -Q "$T/ab.bin")
-  TROVE_PATH=$repo TROVE_GATEWAY_THREADS=0 "$1" daemon \
-    --gateway=/ip4/127.0.0.1/tcp/0 --api=/ip4/127.0.0.1/tcp/0 >"$T/ab.log" 2>&1 &
-  DPID=$!
-  for _ in $(seq 100); do
-    grep -q "Daemon is ready" "$T/ab.log" && break
-    sleep 0.1
-  done
-  port=$(sed -n 's#.*Gateway server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$T/ab.log")
-  [ -n "$port" ] || { cat "$T/ab.log" >&2; exit 1; }
+  daemon_start "$1" "$repo" "$T/ab.log" 0
+  port=$GWPORT
   curl -s "http://127.0.0.1:$port/ipfs/$cid" | cmp -s - "$T/ab.bin" ||
     { echo "$1 does not serve the file" >&2; exit 1; }
   t0=$(ticks "$DPID")
