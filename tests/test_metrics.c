@@ -13,6 +13,13 @@
 #include "../common/metrics.h"
 #include "testutil.h"
 
+/* m's exposition into out, as a C string (out is the caller's to free). */
+static const char *written(tr_metrics_t *m, tr_bytes_t *out) {
+  assert_int_equal(tr_metrics_write(m, out), 0);
+  assert_int_equal(tr_bytes_append(out, "", 1), 0);
+  return (const char *)out->data;
+}
+
 static void collect(tr_mw_t *w, void *ud) {
   int *calls = ud;
   (*calls)++;
@@ -182,9 +189,7 @@ static void test_floats(void **state) {
   tr_metric_set(d, 123456789012.0);
   tr_metric_add(d, 1); /* a gauge steps by whole numbers */
   tr_bytes_t out = {0};
-  assert_int_equal(tr_metrics_write(m, &out), 0);
-  assert_int_equal(tr_bytes_append(&out, "", 1), 0);
-  const char *s = (const char *)out.data;
+  const char *s = written(m, &out);
   assert_non_null(strstr(s, "\na 1e+21\n"));
   assert_non_null(strstr(s, "\nb -Inf\n"));
   assert_non_null(strstr(s, "\nc NaN\n"));
@@ -251,9 +256,7 @@ static void test_threads(void **state) {
   assert_int_equal(tr_metric_value(u.c), 200000);
   assert_int_equal(tr_metric_value(u.h), 200000);
   tr_bytes_t out = {0};
-  assert_int_equal(tr_metrics_write(m, &out), 0);
-  assert_int_equal(tr_bytes_append(&out, "", 1), 0);
-  const char *t = (const char *)out.data;
+  const char *t = written(m, &out);
   assert_non_null(strstr(t, "\nt_total 200000\n"));
   assert_non_null(strstr(t, "\nt_seconds_bucket{le=\"0.1\"} 0\n"));
   assert_non_null(strstr(t, "\nt_seconds_bucket{le=\"1\"} 200000\n"));
