@@ -244,5 +244,5 @@ static bool bench_reads(const char *work, rng_t *r) {
 
 int main(int argc, char **argv) {
   (void)argv;
-  return bench_main("bench_reads", argc, "reads", bench_reads);
+  return bench_main("bench_reads", argc, NULL, bench_reads);
 }

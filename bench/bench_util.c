@@ -265,7 +265,7 @@ int bench_main(const char *name, int argc, const char *skip,
   if (argc != 1)
     die("usage: %s (settings come from BENCH_* variables)", name);
   const char *only = getenv("BENCH_ONLY") ? getenv("BENCH_ONLY") : "";
-  if (!strcmp(only, skip)) {
+  if (skip && !strcmp(only, skip)) {
     printf("BENCH_ONLY=%s: %s skipped\n", skip, name);
     return 0;
   }

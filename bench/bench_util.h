@@ -127,8 +127,9 @@ int bench_end(const char *work, bool ok);
 
 /* A benchmark's main once its own options are dealt with: no arguments
  * left (settings come from BENCH_* variables), skipped when BENCH_ONLY
- * names the other one (skip), else run(work, r) between bench_begin and
- * bench_end; returns main's exit status. */
+ * names the other one (skip; NULL for a program BENCH_ONLY never skips),
+ * else run(work, r) between bench_begin and bench_end; returns main's
+ * exit status. */
 int bench_main(const char *name, int argc, const char *skip,
                bool (*run)(const char *work, rng_t *r));
 
