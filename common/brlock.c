@@ -15,12 +15,9 @@
 #include <time.h>
 
 int tr_brlock_init(tr_brlock_t *l) {
-  size_t align = _Alignof(tr_brslot_t);
-  l->mem = tr_calloc(1, TR_SLOTS * sizeof(tr_brslot_t) + align);
-  if (!l->mem)
+  l->slot = tr_calloc_pairs(TR_SLOTS * sizeof(tr_brslot_t), &l->mem);
+  if (!l->slot)
     return -ENOMEM;
-  uintptr_t p = ((uintptr_t)l->mem + align - 1) & ~(uintptr_t)(align - 1);
-  l->slot = (tr_brslot_t *)p;
   for (unsigned i = 0; i < TR_SLOTS; i++) {
     atomic_init(&l->slot[i].readers, 0);
     atomic_init(&l->slot[i].spare, NULL);

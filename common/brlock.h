@@ -38,10 +38,9 @@
 
 /* A slot: its reader count, and a word its lock's owner may keep per
  * thread beside it on the same cache line (the blockstore keeps a spare
- * read transaction there).  128 bytes: the size of the pair of cache
- * lines the adjacent-line prefetcher of x86 cores fetches together. */
+ * read transaction there); TR_LINE_PAIR bytes (tr.h). */
 typedef struct tr_brslot {
-  _Alignas(128) atomic_uint readers;
+  _Alignas(TR_LINE_PAIR) atomic_uint readers;
   _Atomic(void *) spare;
 } tr_brslot_t;
 

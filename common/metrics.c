@@ -32,7 +32,6 @@
 #include <string.h>
 
 #define SHARDS 16    /* a power of two */
-#define SHARD_ALIGN 128 /* the pair of lines x86's prefetcher fetches */
 
 /* A shard's words: a counter's value; or a histogram's sum (double bits)
  * and then its nb + 1 buckets (not cumulative). */
@@ -176,16 +175,12 @@ static int reg(tr_metrics_t *m, int type, const char *name, const char *help,
     return -ENOMEM;
   if (type != TR_METRIC_GAUGE) {
     size_t words = type == TR_METRIC_HISTOGRAM ? nb + 2 : 1;
-    c->stride = (words * sizeof(word_t) + SHARD_ALIGN - 1) &
-                ~(size_t)(SHARD_ALIGN - 1);
-    c->mem = tr_calloc(1, SHARDS * c->stride + SHARD_ALIGN);
-    if (!c->mem) {
+    c->stride = tr_round_up(words * sizeof(word_t), TR_LINE_PAIR);
+    c->shard = tr_calloc_pairs(SHARDS * c->stride, &c->mem);
+    if (!c->shard) {
       tr_free(c);
       return -ENOMEM;
     }
-    uintptr_t p = ((uintptr_t)c->mem + SHARD_ALIGN - 1) &
-                  ~(uintptr_t)(SHARD_ALIGN - 1);
-    c->shard = (char *)p;
   }
   if (!f) {
     char *h = tr_strdup(help ? help : "");

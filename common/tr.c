@@ -411,6 +411,13 @@ int tr_parse_duration(const char *s, uint64_t *ns) {
 static atomic_uint next_slot;
 static _Thread_local unsigned my_slot; /* slot + 1; 0: not given yet */
 
+void *tr_calloc_pairs(size_t n, void **mem) {
+  *mem = tr_calloc(1, n + TR_LINE_PAIR);
+  if (!*mem)
+    return NULL;
+  return (void *)tr_round_up((uintptr_t)*mem, TR_LINE_PAIR);
+}
+
 unsigned tr_thread_slot(void) {
   if (!my_slot)
     my_slot = atomic_fetch_add_explicit(&next_slot, 1, memory_order_relaxed) %

@@ -153,6 +153,19 @@ char *tr_strdup(const char *s) TR_WUR;
 /* This thread's slot, in [0, TR_SLOTS). */
 unsigned tr_thread_slot(void);
 
+/* Bytes that keep one thread's data off another's cache lines: the pair
+ * of 64-byte lines x86's adjacent-line prefetcher fetches together. */
+#define TR_LINE_PAIR 128
+
+/* n rounded up to a multiple of a, a power of two. */
+static inline size_t tr_round_up(size_t n, size_t a) {
+  return (n + a - 1) & ~(a - 1);
+}
+
+/* n zeroed bytes starting at a multiple of TR_LINE_PAIR (tr_calloc gives
+ * only 16), or NULL when out of memory; *mem is what to tr_free. */
+void *tr_calloc_pairs(size_t n, void **mem) TR_WUR;
+
 /* -------------------------------------------------------- growable bytes */
 
 /* A growable byte buffer for cold paths (CLI output, building small

@@ -89,11 +89,11 @@ typedef struct http_ip {
  * one table, a lock per stripe of its buckets (bucket % HTTP_IP_STRIPES),
  * taken by each accept, close and (with a rate limit) each request of an
  * address there.  Striped so that loops serving different clients take
- * different locks; each lock pads to 128 bytes (a pair of cache lines). */
+ * different locks; each lock pads to TR_LINE_PAIR bytes. */
 #define HTTP_IP_STRIPES 64
 typedef struct http_ipstripe {
   pthread_mutex_t mu;
-  char pad[128 - sizeof(pthread_mutex_t) % 128];
+  char pad[TR_LINE_PAIR - sizeof(pthread_mutex_t) % TR_LINE_PAIR];
 } http_ipstripe_t;
 
 struct http_ipshare {
