@@ -161,7 +161,6 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
   MDB_stat ms;
   mdb_env_stat(env->mdb, &ms);
   env->pagesize = ms.ms_psize;
-  map_locate(env);
   /* A process killed inside a read transaction (a `trove cat` stopped
    * with SIGKILL, a GC after its mark) leaves its slot in the lock file's
    * reader table, and its snapshot keeps every page freed after it from
@@ -226,6 +225,7 @@ int bs_open(bs_env_t **envp, const char *path, unsigned flags) {
   }
   if ((rc = mdb_txn_commit(txn)))
     goto fail;
+  map_locate(env);
   if (build && (rc = kspace_build(env))) {
     bs_close(env);
     return rc;
@@ -459,46 +459,70 @@ void bs_txn_abort(bs_txn_t *txn) {
   tr_free(txn);
 }
 
-/* Call fn(env, lo, hi) for each mapping of data.mdb in this process.
- * LMDB does not say where its map is (me_mapaddr is only set with
- * MDB_FIXEDMAP), so find it in /proc/self/maps by its inode; one map may
- * show as several lines when madvise() split its flags. */
-static void map_each(bs_env_t *env,
-                     void (*fn)(bs_env_t *, uintptr_t, uintptr_t)) {
+/* An address inside this environment's map: the first key of its meta
+ * table, read in a snapshot of LMDB's own (no maplock: the callers hold it
+ * exclusively or have not shared the environment yet); 0 when the table
+ * is empty or unreadable. */
+static uintptr_t map_pointer(bs_env_t *env) {
+  MDB_txn *t;
+  MDB_cursor *c;
+  MDB_val k, v;
+  uintptr_t p = 0;
+  if (mdb_txn_begin(env->mdb, NULL, MDB_RDONLY, &t))
+    return 0;
+  if (!mdb_cursor_open(t, env->meta, &c)) {
+    if (!mdb_cursor_get(c, &k, &v, MDB_FIRST))
+      p = (uintptr_t)k.mv_data;
+    mdb_cursor_close(c);
+  }
+  mdb_txn_abort(t);
+  return p;
+}
+
+/* Where the map is, for the releases below and bs_txn_release: after
+ * bs_open made its tables and after every mdb_env_set_mapsize (which
+ * remaps), with no transaction of this process open (maplock held
+ * exclusively, or the environment not yet shared).  LMDB does not say
+ * where its map is (me_mapaddr is only set with MDB_FIXEDMAP), so find it
+ * in /proc/self/maps: the run of lines of data.mdb's inode (one map shows
+ * as several when madvise() split its flags), contiguous in address and
+ * offset, that holds an address LMDB gave us.  Not every mapping of the
+ * inode: a process with the repo open twice (a test's forked child) maps
+ * it twice, and a range spanning both would cover the heap and thread
+ * stacks between them, which MADV_DONTNEED zeroes. */
+static void map_locate(bs_env_t *env) {
+  env->map_lo = env->map_hi = 0;
+  uintptr_t p = map_pointer(env);
   int fd;
   struct stat st;
-  if (mdb_env_get_fd(env->mdb, &fd) || fstat(fd, &st))
+  if (!p || mdb_env_get_fd(env->mdb, &fd) || fstat(fd, &st))
     return;
   FILE *f = fopen("/proc/self/maps", "re");
   if (!f)
     return;
   char line[512];
+  uintptr_t lo = 0, hi = 0, next_off = 0; /* the run so far */
   while (fgets(line, sizeof line, f)) {
-    unsigned long lo, hi, off, ino;
+    unsigned long a = 0, b = 0, off = 0, ino = 0;
     char perms[8];
     unsigned maj, min;
-    if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &off, &maj,
-               &min, &ino) == 7 &&
-        ino == (unsigned long)st.st_ino && perms[3] == 's' &&
-        makedev(maj, min) == st.st_dev)
-      fn(env, lo, hi);
+    bool ours = sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &a, &b, perms, &off,
+                       &maj, &min, &ino) == 7 &&
+                ino == (unsigned long)st.st_ino && perms[3] == 's' &&
+                makedev(maj, min) == st.st_dev;
+    if (ours && hi && a == hi && off == next_off) {
+      hi = b; /* the same map, split */
+    } else {
+      if (hi && p >= lo && p < hi)
+        break;
+      lo = ours ? a : 0;
+      hi = ours ? b : 0;
+    }
+    next_off = off + (b - a);
   }
   fclose(f);
-}
-
-static void note_range(bs_env_t *env, uintptr_t lo, uintptr_t hi) {
-  if (!env->map_hi || lo < env->map_lo)
-    env->map_lo = lo;
-  if (hi > env->map_hi)
-    env->map_hi = hi;
-}
-
-/* Where the map is, for bs_txn_release: after mdb_env_open and after every
- * mdb_env_set_mapsize (which remaps), with no transaction of this process
- * open (maplock held exclusively, or the environment not yet shared). */
-static void map_locate(bs_env_t *env) {
-  env->map_lo = env->map_hi = 0;
-  map_each(env, note_range);
+  if (hi && p >= lo && p < hi)
+    env->map_lo = lo, env->map_hi = hi;
 }
 
 /* Pages of the map stay counted in this process's RSS until it unmaps

@@ -4,6 +4,9 @@
  * sweeps.  GC, the undo log and compaction: test_bs_gc.c.
  */
 #include <pthread.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
@@ -714,6 +717,74 @@ static void *grow_writer(void *arg) {
   return NULL;
 }
 
+/* The addresses of data.mdb's mappings in this process: the lowest start
+ * and the highest end, and how many lines. */
+static int mdb_maps(const char *dir, uintptr_t *lo, uintptr_t *hi) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/data.mdb", dir);
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  FILE *f = fopen("/proc/self/maps", "r");
+  assert_non_null(f);
+  char line[512];
+  int n = 0;
+  *lo = UINTPTR_MAX, *hi = 0;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long a, b, off, ino;
+    char perms[8];
+    unsigned maj, min;
+    if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &a, &b, perms, &off, &maj,
+               &min, &ino) == 7 && ino == (unsigned long)st.st_ino) {
+      n++;
+      *lo = a < *lo ? a : *lo;
+      *hi = b > *hi ? b : *hi;
+    }
+  }
+  fclose(f);
+  return n;
+}
+
+/* A process with the repo open twice maps data.mdb twice; releasing one
+ * environment's map must drop only that map, not the memory between the
+ * two (MADV_DONTNEED zeroes anonymous memory: a range over both maps
+ * once zeroed a GC's thread stacks in a test's forked child). */
+static void test_release_only_own_map(void **state) {
+  bs_fixture_t *f = *state;
+  bs_txn_t *t;
+  assert_int_equal(bs_txn_begin(f->env, 0, &t), 0);
+  dag_cid_t cid = raw_block(t, 1, 100);
+  assert_int_equal(bs_txn_commit(t), 0);
+  /* Memory right below the first map (address space only, its first
+   * pages hold data): the second map, placed top-down, goes below it. */
+  uintptr_t lo, hi;
+  assert_int_equal(mdb_maps(f->dir, &lo, &hi), 1);
+  size_t span = (size_t)64 << 20, len = (size_t)64 << 10;
+  uint8_t *mem = mmap((void *)(lo - span), span, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+                          MAP_FIXED_NOREPLACE, -1, 0);
+  if (mem == MAP_FAILED)
+    skip(); /* that room is taken: the layout this test needs is not there */
+  assert_int_equal(mprotect(mem, len, PROT_READ | PROT_WRITE), 0);
+  memset(mem, 0xa5, len);
+  bs_env_t *two;
+  assert_int_equal(bs_open(&two, f->dir, 0), 0);
+  int maps = mdb_maps(f->dir, &lo, &hi);
+  bool between = maps >= 2 && (uintptr_t)mem > lo && (uintptr_t)mem < hi;
+  assert_int_equal(bs_txn_begin(two, BS_RDONLY, &t), 0);
+  assert_int_equal(bs_has(t, &cid), 1);
+  bs_txn_abort(t);
+  bs_release_map(two);
+  bs_release_map(f->env);
+  size_t zeroed = 0;
+  for (size_t i = 0; i < len; i++)
+    zeroed += mem[i] != 0xa5;
+  bs_close(two);
+  munmap(mem, span);
+  assert_int_equal(zeroed, 0);
+  if (!between) /* the layout this test needs did not happen */
+    skip();
+}
+
 /* A write transaction that must grow the map (a remap, which moves every
  * view into it) waits until a read transaction open on another thread
  * has ended. */
@@ -814,6 +885,7 @@ int main(void) {
       cmocka_unit_test(test_read_txn_reuse),
       cmocka_unit_test(test_parallel_reads_and_growth),
       cmocka_unit_test(test_growth_waits_for_readers),
+      bs_fixture_test(test_release_only_own_map),
       cmocka_unit_test(test_open_errors),
       bs_fixture_test(test_alloc_failures),
   };
