@@ -272,7 +272,7 @@ static void drop_cache(const char *dir) {
 }
 
 /* trove: bs_open + bs_gc.  "removed live freed secs hwm_kb dirtied mark_s
- * list_s delete_s". */
+ * list_s delete_s read_ahead". */
 static int gc_child(const char *dir, int fd) {
   drop_cache(dir);
   bs_env_t *env;
@@ -286,10 +286,11 @@ static int gc_child(const char *dir, int fd) {
   bs_close(env);
   char out[256];
   int n = snprintf(out, sizeof out, "%" PRIu64 " %" PRIu64 " %" PRIu64
-                   " %.6f %ld %" PRIu64 " %.6f %.6f %.6f\n", st.removed, st.live,
-                   st.freed, secs, hwm, io_write_bytes() - w0,
-                   (double)st.mark_us / 1e6, (double)st.list_us / 1e6,
-                   (double)st.delete_us / 1e6);
+                   " %.6f %ld %" PRIu64 " %.6f %.6f %.6f %" PRIu64 "\n",
+                   st.removed, st.live, st.freed, secs, hwm,
+                   io_write_bytes() - w0, (double)st.mark_us / 1e6,
+                   (double)st.list_us / 1e6, (double)st.delete_us / 1e6,
+                   st.read_ahead);
   return write(fd, out, (size_t)n) == n ? 0 : 1;
 }
 
@@ -358,12 +359,12 @@ static int gc_ref_child(const char *dir, int fd, const char *garbage_file) {
   free(sh);
   char out[256];
   int len = snprintf(out, sizeof out, "%" PRIu64 " 0 0 %.6f %ld %" PRIu64
-                     " 0 0 %.6f\n", removed, secs, hwm, io_write_bytes() - w0, secs);
+                     " 0 0 %.6f 0\n", removed, secs, hwm, io_write_bytes() - w0, secs);
   return write(fd, out, (size_t)len) == len ? 0 : 1;
 }
 
 typedef struct gc_run {
-  uint64_t removed, live, freed, dirtied;
+  uint64_t removed, live, freed, dirtied, ahead;
   double secs, mark, list, del;
   long hwm;
   mem_peak_t mem;
@@ -412,8 +413,8 @@ static gc_run_t gc_spawn(const char *mode, const char *dir, const char *arg) {
     die("%s child failed (status %d)", mode, status);
   buf[n] = 0;
   if (sscanf(buf, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %lf %ld %" SCNu64
-             " %lf %lf %lf", &r.removed, &r.live, &r.freed, &r.secs, &r.hwm,
-             &r.dirtied, &r.mark, &r.list, &r.del) != 9)
+             " %lf %lf %lf %" SCNu64, &r.removed, &r.live, &r.freed, &r.secs,
+             &r.hwm, &r.dirtied, &r.mark, &r.list, &r.del, &r.ahead) != 10)
     die("%s child said: %s", mode, buf);
   return r;
 }
@@ -544,9 +545,10 @@ static bool bench_gc(const char *work, rng_t *r) {
 
   const char *warm = env_u64("BENCH_GC_COLD", 0) == 1 ? "cold page cache"
                                                       : "warm page cache";
-  printf("gc trove: %.2f s (mark %.2f s, list %.2f s, delete %.2f s), peak RSS "
-         "%.1f MiB: anonymous %.1f MiB, file-mapped %.1f MiB (sampled); %.2f GB "
-         "written (%s)\n", t.secs, t.mark, t.list, t.del, t.hwm / 1024.0,
+  printf("gc trove: %.2f s (mark %.2f s, list %.2f s, delete %.2f s, %s "
+         "blocks read ahead of it), peak RSS %.1f MiB: anonymous %.1f MiB, "
+         "file-mapped %.1f MiB (sampled); %.2f GB written (%s)\n", t.secs,
+         t.mark, t.list, t.del, commas(t.ahead), t.hwm / 1024.0,
          t.mem.anon / 1024.0, t.mem.file / 1024.0, (double)t.dirtied / 1e9, warm);
   char names[64];
   ref_flags(names, sizeof names);

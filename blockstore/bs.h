@@ -433,6 +433,9 @@ typedef struct bs_gc_stats {
   /* Where the time went, in microseconds (all rounds): marking, listing
    * the garbage, deleting it. */
   uint64_t mark_us, list_us, delete_us;
+  /* Blocks a second thread looked up before the deletes got to them
+   * (blockstore/ahead.c): their page faults were off the deleting one. */
+  uint64_t read_ahead;
 } bs_gc_stats_t;
 
 /* Delete exactly the blocks no pin reaches.  Marks through the links index

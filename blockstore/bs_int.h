@@ -94,12 +94,14 @@ void bs__release_map_held(bs_txn_t *txn);
 /* Commit txn without making it durable: its pages are written and synced,
  * but the meta page that points at them is not synced (MDB_NOMETASYNC), so
  * a power loss may roll the repo back to the last durable commit - never
- * to a broken state.  For work that is safe to lose, like a GC's chunks;
+ * to a broken state.  For work that is safe to lose, like an undo's parts;
  * bs__sync (or any later durable commit) makes it durable. */
 int bs__commit_nosync(bs_txn_t *txn) TR_WUR;
 int bs__sync(bs_env_t *env) TR_WUR;
-/* A batch's commit (batch.c): the env's flusher starts its writeback while
- * it writes (env.c, "early writeback"); durable syncs the meta page too. */
+/* A commit of many pages (a batch's, batch.c; a GC chunk's, gc.c): the
+ * env's flusher starts their writeback while it writes them (env.c, "early
+ * writeback"); durable syncs the meta page too, and without it the commit
+ * is bs__commit_nosync's. */
 int bs__commit_batch(bs_txn_t *txn, bool durable) TR_WUR;
 
 /* The map (env.c): bytes of data.mdb in use (up to the last page), the
@@ -280,5 +282,32 @@ static inline uint64_t bs__fp64(const uint8_t *mh, size_t len) {
  * walk.c), and a 64-bit fingerprint two blocks share can only keep a
  * garbage block, never lose a live one.  In txn's snapshot. */
 int bs__mark(bs_txn_t *txn, bs__fpvec_t *live) TR_WUR;
+
+/* ---------------------------------------------------- GC's read-ahead */
+
+/* A thread that looks up, in snap (GC's held snapshot, which it reads
+ * under maplock and must outlive it), the keys GC is about to delete:
+ * key i is [length byte][multihash] at base + order[i], i < n.  Its page
+ * faults are then not the deleting thread's (ahead.c).  While it runs it
+ * releases the map every BS__AHEAD_EPOCH keys, once the deletes have
+ * passed them, and the deleting thread releases nothing.  NULL (GC goes
+ * on alone) for fewer than two epochs of keys, with the write map, or
+ * when no thread can start. */
+#define BS__AHEAD_EPOCH 1024
+/* How close the deletes come to the last key looked up before the map is
+ * released: they do not wait for the release, and what they read while
+ * it runs they may have to map again themselves. */
+#define BS__AHEAD_MARGIN 128
+typedef struct bs__ahead bs__ahead_t;
+bs__ahead_t *bs__ahead_start(bs_env_t *env, MDB_txn *snap,
+                             const uint8_t *base, const size_t *order,
+                             size_t n);
+/* The deleting thread begins key i (any order; a chunk done again goes
+ * back). */
+void bs__ahead_at(bs__ahead_t *a, size_t i);
+/* The keys it looked up before the deletes got to them, so far. */
+uint64_t bs__ahead_looked_up(const bs__ahead_t *a);
+/* Stop and free a (NULL: nothing); returns bs__ahead_looked_up. */
+uint64_t bs__ahead_stop(bs__ahead_t *a);
 
 #endif /* BS_INT_H */

@@ -10,7 +10,9 @@
  * garbage block) and one chunk's dirty pages - never both of the first and
  * the last.  A read snapshot held through the deletes (hold_begin) keeps
  * LMDB from writing the chunks into the scattered pages earlier chunks
- * freed: they go to the free list GC found and the end of the file.
+ * freed: they go to the free list GC found and the end of the file.  A
+ * second thread reads that snapshot ahead of the deletes (ahead.c), so
+ * that the page faults of their lookups are mostly its, not theirs.
  *
  * The gc lock is a flock() on <repo>/gc.lock: imports hold it shared from
  * their first block to their pin, GC holds it exclusively, so GC never sees
@@ -176,7 +178,8 @@ static int sort_garbage(garbage_t *g) {
  * most GC_CHUNK, in txn, in key order: neighbours share leaf and branch
  * pages, which a transaction copies once. */
 static int delete_blocks(bs_txn_t *txn, const garbage_t *g, size_t *at,
-                         bs_gc_cb cb, void *ud, bs_gc_stats_t *st) {
+                         bs__ahead_t *ahead, bs_gc_cb cb, void *ud,
+                         bs_gc_stats_t *st) {
   /* Bumped whether or not this chunk finds anything left to delete. */
   int err = bs__gen_bump(txn, BS_DEL_GEN);
   if (err)
@@ -186,7 +189,9 @@ static int delete_blocks(bs_txn_t *txn, const garbage_t *g, size_t *at,
   if (rc)
     return bs__err(rc);
   for (int n = 0; n < GC_CHUNK && *at < g->n && !err; n++) {
-    if (n % GC_RELEASE_LOOKUPS == GC_RELEASE_LOOKUPS - 1)
+    if (ahead)
+      bs__ahead_at(ahead, *at); /* which releases the map */
+    else if (n % GC_RELEASE_LOOKUPS == GC_RELEASE_LOOKUPS - 1)
       bs__release_map_in_txn(txn->env);
     const uint8_t *e = g->list.data + g->order[(*at)++];
     MDB_val k = {e[0], (void *)(e + 1)}, v;
@@ -264,20 +269,24 @@ static void watch_begin(txn_watch_t *w, bs_txn_t *txn) {
     w->others = true;
 }
 
-/* Commit a chunk: durable only when it is GC's last (bs__commit_nosync). */
+/* Commit a chunk: durable only when it is GC's last.  As a batch's commits
+ * (bs__commit_batch), its writeback starts while its pages are written:
+ * measured (1M blocks, 100k garbage), the deletes took 2.38-2.67 s where
+ * they took 2.69-2.99 s.  The map is released after it unless the
+ * read-ahead thread, which releases it itself, has mapped what the next
+ * chunk reads. */
 static int chunk_end(bs_txn_t *txn, int rc, bool last, bool *unsynced,
-                     txn_watch_t *w) {
+                     txn_watch_t *w, const bs__ahead_t *ahead) {
   bs_env_t *env = txn->env;
   size_t id = mdb_txn_id(txn->mdb);
   if (rc)
     bs_txn_abort(txn);
-  else if (!last)
-    *unsynced = !(rc = bs__commit_nosync(txn)) || *unsynced;
-  else if (!(rc = bs_txn_commit(txn)))
-    *unsynced = false;
+  else if (!(rc = bs__commit_batch(txn, last)))
+    *unsynced = !last;
   if (!rc)
     w->last = id;
-  bs__release_map(env);
+  if (!ahead)
+    bs__release_map(env);
   return rc;
 }
 
@@ -303,7 +312,11 @@ static MDB_txn *hold_begin(bs_env_t *env) {
   return mdb_txn_begin(env->mdb, NULL, MDB_RDONLY, &hold) ? NULL : hold;
 }
 
-static void hold_end(MDB_txn **hold) {
+/* Ends the read-ahead (which reads the hold) first. */
+static void hold_end(MDB_txn **hold, bs__ahead_t **ahead,
+                     bs_gc_stats_t *st) {
+  st->read_ahead += bs__ahead_stop(*ahead);
+  *ahead = NULL;
   if (*hold)
     mdb_txn_abort(*hold);
   *hold = NULL;
@@ -314,10 +327,11 @@ static void hold_end(MDB_txn **hold) {
  * the chunk, done again, can take them - GC is what a full disk needs
  * (it_gc_full).  True when the caller should do the chunk again; the
  * callback then hears of the chunk's blocks a second time. */
-static bool hold_full(MDB_txn **hold, int rc) {
+static bool hold_full(MDB_txn **hold, bs__ahead_t **ahead, bs_gc_stats_t *st,
+                      int rc) {
   if (!*hold || (rc != -ENOSPC && rc != TR_EMAPFULL))
     return false;
-  hold_end(hold);
+  hold_end(hold, ahead, st);
   return true;
 }
 
@@ -342,7 +356,7 @@ static uint64_t mono_us(void) {
  * in its transaction; a change sends GC back to marking.  A kill between
  * chunks leaves the repo with part of the garbage gone, never more.
  *
- * Only the last chunk's commit is durable (bs__commit_nosync): a crash may
+ * Only the last chunk's commit is durable (chunk_end): a crash may
  * roll back to an earlier chunk, which leaves garbage, never loses data,
  * and saves an fdatasync per chunk. */
 int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
@@ -360,6 +374,7 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
   int rc = 0;
   bool unsynced = false;
   MDB_txn *hold = NULL;
+  bs__ahead_t *ahead = NULL;
   for (int round = 0;; round++) {
     /* Mark and list in a read snapshot: readers and writers go on. */
     bs_txn_t *txn;
@@ -396,6 +411,7 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
       break;
     st.live = nlive;
     bool stale = false;
+    ahead = bs__ahead_start(env, hold, g.list.data, g.order, g.n);
     for (size_t at = 0; at < g.n && !rc;) {
       size_t from = at;
       bs_gc_stats_t before = st;
@@ -409,12 +425,17 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
       }
       watch_begin(&w, txn);
       if (!rc)
-        rc = delete_blocks(txn, &g, &at, cb, ud, &st);
-      rc = chunk_end(txn, rc, false, &unsynced, &w);
-      if (hold_full(&hold, rc)) { /* the chunk again, without the hold */
+        rc = delete_blocks(txn, &g, &at, ahead, cb, ud, &st);
+      rc = chunk_end(txn, rc, false, &unsynced, &w, ahead);
+      if (hold_full(&hold, &ahead, &st, rc)) { /* again, without the hold */
+        uint64_t first = st.read_ahead;
         rc = 0, at = from, st = before;
+        st.read_ahead = first;
       }
     }
+    st.read_ahead += bs__ahead_stop(ahead); /* the deletes of blocks done */
+    ahead = NULL;
+    bs__release_map(env);
     /* Then the index, in its order (also after a stale mark: the entries
      * of the blocks deleted so far must go before the list does). */
     for (size_t at = 0, off = 0; at < g.n && !rc;) {
@@ -423,17 +444,17 @@ int bs_gc(bs_env_t *env, bs_gc_cb cb, void *ud, bs_gc_stats_t *stats) {
         break;
       watch_begin(&w, txn);
       rc = delete_kspace(txn, &g, &off, &at, w.others);
-      rc = chunk_end(txn, rc, !stale && at == g.n, &unsynced, &w);
-      if (hold_full(&hold, rc))
+      rc = chunk_end(txn, rc, !stale && at == g.n, &unsynced, &w, NULL);
+      if (hold_full(&hold, &ahead, &st, rc))
         rc = 0, at = from, off = from_off;
     }
     st.delete_us += mono_us() - t2;
-    hold_end(&hold);
+    hold_end(&hold, &ahead, &st);
     if (rc || !stale)
       break;
     st.live = 0;
   }
-  hold_end(&hold); /* when a break skipped the loop's own */
+  hold_end(&hold, &ahead, &st); /* when a break skipped the loop's own */
   /* Stopped (an error, the callback) after commits that were not synced:
    * make them durable as GC's own last commit would have. */
   if (unsynced) {

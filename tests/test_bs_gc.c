@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "bs_readers.h"
+#include "../blockstore/bs_int.h"
 #include "bs_fixture.h"
 
 typedef bs_fixture_t fx_t;
@@ -145,6 +146,62 @@ static void test_gc_chunks_hold_kill(void **state) {
 }
 
 
+/* ------------------------------------------------- GC's read-ahead */
+
+static uint64_t wait_looked_up(bs__ahead_t *a, uint64_t want) {
+  for (int i = 0; i < 20000 && bs__ahead_looked_up(a) < want; i++)
+    usleep(1000);
+  usleep(50 * 1000); /* time to go further, were it to */
+  return bs__ahead_looked_up(a);
+}
+
+/* The read-ahead thread (ahead.c) looks up one epoch of keys ahead of
+ * where the deletes are and no more (the map's RSS is bounded by it);
+ * once the deletes come near the end of that, it goes on one epoch from
+ * where they are, and it ends when they are done.  Keys it looks up again
+ * after a release are counted once. */
+static void test_read_ahead_stays_an_epoch_ahead(void **state) {
+  fx_t *f = *state;
+  size_t n = 3 * BS__AHEAD_EPOCH;
+  bs_batch_t *b;
+  assert_int_equal(bs_batch_begin(f->env, 0, &b), 0);
+  uint8_t *keys = malloc(n * 64);
+  size_t *order = malloc(n * sizeof *order), off = 0;
+  for (size_t i = 0; i < n; i++) {
+    dag_cid_t cid = raw_block(bs_batch_txn(b), (uint32_t)i, 50);
+    order[i] = off;
+    size_t mhl = (size_t)cid.len - cid.mh_off;
+    keys[off] = (uint8_t)mhl;
+    memcpy(keys + off + 1, cid.bytes + cid.mh_off, mhl);
+    off += 1 + mhl;
+  }
+  assert_int_equal(bs_batch_end(b, 1), 0);
+  MDB_txn *snap;
+  assert_int_equal(mdb_txn_begin(f->env->mdb, NULL, MDB_RDONLY, &snap), 0);
+  /* Too few keys for it to be worth a thread. */
+  assert_null(bs__ahead_start(f->env, snap, keys, order,
+                              2 * BS__AHEAD_EPOCH - 1));
+
+  bs__ahead_t *a = bs__ahead_start(f->env, snap, keys, order, n);
+  assert_non_null(a);
+  assert_int_equal(wait_looked_up(a, BS__AHEAD_EPOCH), BS__AHEAD_EPOCH);
+  /* Not yet near the end of the epoch: it waits. */
+  bs__ahead_at(a, BS__AHEAD_EPOCH - BS__AHEAD_MARGIN - 1);
+  assert_int_equal(wait_looked_up(a, BS__AHEAD_EPOCH + 1), BS__AHEAD_EPOCH);
+  /* Near it: one epoch on from there. */
+  size_t at = BS__AHEAD_EPOCH - BS__AHEAD_MARGIN;
+  bs__ahead_at(a, at);
+  assert_int_equal(wait_looked_up(a, at + BS__AHEAD_EPOCH),
+                   at + BS__AHEAD_EPOCH);
+  /* The deletes are done: it ends without looking up the rest. */
+  bs__ahead_at(a, n);
+  usleep(50 * 1000);
+  assert_int_equal(bs__ahead_stop(a), at + BS__AHEAD_EPOCH);
+  mdb_txn_abort(snap);
+  free(keys);
+  free(order);
+}
+
 /* ------------------------------------------------------------------ gc */
 
 static void test_gc_exact(void **state) {
@@ -213,6 +270,7 @@ static void test_gc_chunks(void **state) {
   assert_int_equal(bs_gc(f->env, NULL, NULL, &st), 0);
   assert_int_equal(st.removed, 19998);
   assert_int_equal(st.live, 3);
+  assert_true(st.read_ahead <= st.removed);
   assert_int_equal(has(f, &kids[0]), 1);
   assert_int_equal(has(f, &kids[1]), 1);
   bs_stat_t s2;
@@ -452,6 +510,7 @@ int main(void) {
       bs_fixture_test(test_undo_pin_exact),
       bs_fixture_test(test_compact_shrinks_after_gc),
       bs_fixture_test(test_gc_chunks_hold_kill),
+      bs_fixture_test(test_read_ahead_stays_an_epoch_ahead),
   };
   return cmocka_run_group_tests_name("blockstore gc", tests, NULL, NULL);
 }
