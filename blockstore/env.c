@@ -500,8 +500,9 @@ static void map_locate(bs_env_t *env) {
   FILE *f = fopen("/proc/self/maps", "re");
   if (!f)
     return;
-  char line[512];
-  uintptr_t lo = 0, hi = 0, next_off = 0; /* the run so far */
+  char line[4096 + 256]; /* the repo's path is shorter (bs_open) */
+  /* The run so far: [lo, hi), mapping the file from lo_off on. */
+  uintptr_t lo = 0, hi = 0, lo_off = 0, next_off = 0;
   while (fgets(line, sizeof line, f)) {
     unsigned long a = 0, b = 0, off = 0, ino = 0;
     char perms[8];
@@ -517,11 +518,14 @@ static void map_locate(bs_env_t *env) {
         break;
       lo = ours ? a : 0;
       hi = ours ? b : 0;
+      lo_off = off;
     }
     next_off = off + (b - a);
   }
   fclose(f);
-  if (hi && p >= lo && p < hi)
+  /* LMDB maps the file from its start: map_lo is offset 0 (blocks.c's
+   * pread of a value's first bytes counts on it). */
+  if (hi && p >= lo && p < hi && lo_off == 0)
     env->map_lo = lo, env->map_hi = hi;
 }
 
