@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
 #include <unistd.h>
 
 static int lock_open(bs_env_t *env, int op) {
@@ -104,52 +105,117 @@ static int list_flush(list_batch_t *b, const bs__fpvec_t *live, garbage_t *g,
   return err;
 }
 
+/* List the keys of dbi that live lacks into g (the multihash is the value
+ * with ks, the key without), from the first key at or after from[0..fl)
+ * (fl 0: the first) up to the first whose first byte is stop or more
+ * (stop 256: to the end).  The list keeps the database's order. */
+static int list_range(bs_txn_t *txn, MDB_dbi dbi, bool ks, const uint8_t *from,
+                      size_t fl, unsigned stop, const bs__fpvec_t *live,
+                      garbage_t *g, uint64_t *nlive) {
+  bs_env_t *env = txn->env;
+  list_batch_t b;
+  b.n = 0;
+  uint64_t scanned = 0;
+  MDB_cursor *cur;
+  int rc = mdb_cursor_open(txn->mdb, dbi, &cur), err = 0;
+  if (rc)
+    return bs__err(rc);
+  MDB_val k = {fl, (void *)from}, v;
+  int op = fl ? MDB_SET_RANGE : MDB_FIRST;
+  while (!err && (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
+    op = MDB_NEXT;
+    if (stop < 256 && k.mv_size && ((const uint8_t *)k.mv_data)[0] >= stop) {
+      rc = MDB_NOTFOUND;
+      break;
+    }
+    if (++scanned % GC_RELEASE_EVERY == 0)
+      bs__release_map(env);
+    const MDB_val *mh = ks ? &v : &k;
+    if (mh->mv_size > 255) {
+      (*nlive)++; /* no multihash of ours: never listed */
+      continue;
+    }
+    b.mh[b.n] = mh->mv_data;
+    b.len[b.n] = (uint8_t)mh->mv_size;
+    b.fp[b.n++] = bs__fp64(mh->mv_data, mh->mv_size);
+    if (b.n == BS__FPVEC_BATCH)
+      err = list_flush(&b, live, g, nlive);
+  }
+  /* The batch points into this cursor's pages: flushed before it closes. */
+  if (!err && rc == MDB_NOTFOUND)
+    err = list_flush(&b, live, g, nlive);
+  mdb_cursor_close(cur);
+  return err ? err : rc == MDB_NOTFOUND ? 0 : bs__err(rc);
+}
+
+/* The second half of the keyspace index, listed on a thread of its own in
+ * a snapshot of its own, which must be the listing's (want): else it
+ * lists nothing (again), and the caller lists that half itself.  The
+ * snapshot takes no maplock: the listing's transaction holds it shared
+ * until this thread is joined, so the map cannot move meanwhile, and a
+ * second read lock could wait behind a resize that waits for the first. */
+#define LIST_HALF 0x80
+typedef struct list_half {
+  bs_env_t *env;
+  const bs__fpvec_t *live;
+  size_t want;
+  garbage_t g;
+  uint64_t nlive;
+  bool again;
+  int rc;
+} list_half_t;
+
+static void *list_half_main(void *arg) {
+  list_half_t *h = arg;
+  bs_txn_t txn = {.env = h->env, .rdonly = true};
+  if (mdb_txn_begin(h->env->mdb, NULL, MDB_RDONLY, &txn.mdb))
+    return NULL;
+  if (mdb_txn_id(txn.mdb) == h->want) {
+    uint8_t from = LIST_HALF;
+    h->again = false;
+    h->rc = list_range(&txn, h->env->kspace, true, &from, 1, 256, h->live,
+                       &h->g, &h->nlive);
+  }
+  mdb_txn_abort(txn.mdb);
+  return NULL;
+}
+
 /* List what live does not hold: by a cursor over the keyspace index and
  * its log (kspace.c), whose entries (~70 bytes each) hold every stored
  * multihash, instead of one over the blocks, whose leaf pages hold the
  * small blocks themselves (the whole repo would be read to learn its
- * keys).  Without the index (never on a writable repo: bs_open builds
- * it), over the blocks. */
+ * keys).  The index's keys are SHA-256 hashes, so its two halves by first
+ * byte hold as many keys: the second is listed on another thread, whose
+ * page faults then overlap this one's.  Without the index (never on a
+ * writable repo: bs_open builds it), over the blocks. */
 static int list_garbage(bs_txn_t *txn, const bs__fpvec_t *live, garbage_t *g,
                         uint64_t *nlive) {
   bs_env_t *env = txn->env;
-  bool ks = env->has_kspace;
-  MDB_dbi dbs[2] = {ks ? env->kspace : env->blocks, env->kslog};
-  int ndbs = ks && env->has_kslog ? 2 : 1;
-  list_batch_t b;
-  b.n = 0;
   *nlive = 0;
-  uint64_t scanned = 0;
-  int rc = 0, err = 0;
-  for (int d = 0; d < ndbs && !err; d++) {
-    MDB_cursor *cur;
-    if ((rc = mdb_cursor_open(txn->mdb, dbs[d], &cur)))
-      return bs__err(rc);
-    MDB_val k, v;
-    int op = MDB_FIRST;
-    while (!err && (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
-      op = MDB_NEXT;
-      if (++scanned % GC_RELEASE_EVERY == 0)
-        bs__release_map(env);
-      const MDB_val *mh = ks ? &v : &k;
-      if (mh->mv_size > 255) {
-        (*nlive)++; /* no multihash of ours: never listed */
-        continue;
-      }
-      b.mh[b.n] = mh->mv_data;
-      b.len[b.n] = (uint8_t)mh->mv_size;
-      b.fp[b.n++] = bs__fp64(mh->mv_data, mh->mv_size);
-      if (b.n == BS__FPVEC_BATCH)
-        err = list_flush(&b, live, g, nlive);
-    }
-    /* The batch points into this cursor's pages: flushed before the next. */
-    if (!err && rc == MDB_NOTFOUND)
-      err = list_flush(&b, live, g, nlive);
-    mdb_cursor_close(cur);
-    if (!err && rc != MDB_NOTFOUND)
-      err = bs__err(rc);
+  if (!env->has_kspace)
+    return list_range(txn, env->blocks, false, NULL, 0, 256, live, g, nlive);
+  list_half_t h = {.env = env, .live = live, .want = mdb_txn_id(txn->mdb),
+                   .again = true};
+  pthread_t th;
+  bool started = pthread_create(&th, NULL, list_half_main, &h) == 0;
+  int rc = list_range(txn, env->kspace, true, NULL, 0, LIST_HALF, live, g,
+                      nlive);
+  if (started)
+    pthread_join(th, NULL);
+  if (!rc)
+    rc = h.rc;
+  if (!rc && h.again) { /* no thread, or another snapshot: here then */
+    uint8_t from = LIST_HALF;
+    rc = list_range(txn, env->kspace, true, &from, 1, 256, live, g, nlive);
+  } else if (!rc) {
+    rc = tr_bytes_append(&g->list, h.g.list.data, h.g.list.len);
+    g->n += h.g.n;
+    *nlive += h.nlive;
   }
-  return err;
+  tr_bytes_free(&h.g.list);
+  if (!rc && env->has_kslog)
+    rc = list_range(txn, env->kslog, true, NULL, 0, 256, live, g, nlive);
+  return rc;
 }
 
 static int by_key(const void *a, const void *b, void *base) {

@@ -278,6 +278,41 @@ static void test_gc_chunks(void **state) {
   assert_int_equal(s2.blocks, 3);
 }
 
+/* Past KS_LOG_MAX puts the keyspace log folds into the index, which GC
+ * lists in two halves by the hashes' first byte, the second on a thread
+ * of its own (gc.c, list_garbage): both halves are listed, in one
+ * snapshot, and every entry goes with its block. */
+static void test_gc_lists_both_halves_of_the_index(void **state) {
+  fx_t *f = *state;
+  enum { N = 70000 };
+  bs_batch_t *b;
+  assert_int_equal(bs_batch_begin(f->env, 0, &b), 0);
+  for (uint32_t i = 0; i < N; i++)
+    raw_block(bs_batch_txn(b), 500000 + i, 8);
+  assert_int_equal(bs_batch_end(b, 1), 0);
+  bs_txn_t *t;
+  assert_int_equal(bs_txn_begin(f->env, BS_RDONLY, &t), 0);
+  MDB_cursor *cur;
+  assert_int_equal(mdb_cursor_open(t->mdb, f->env->kspace, &cur), 0);
+  MDB_val k, v;
+  assert_int_equal(mdb_cursor_get(cur, &k, &v, MDB_FIRST), 0);
+  assert_true(((const uint8_t *)k.mv_data)[0] < 0x80);
+  uint8_t half = 0x80;
+  k = (MDB_val){1, &half};
+  assert_int_equal(mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE), 0);
+  mdb_cursor_close(cur);
+  bs_txn_abort(t);
+
+  bs_gc_stats_t st;
+  assert_int_equal(bs_gc(f->env, NULL, NULL, &st), 0);
+  assert_int_equal(st.removed, N);
+  assert_int_equal(st.live, 0);
+  bs_stat_t s;
+  assert_int_equal(bs_stat(f->env, &s), 0);
+  assert_int_equal(s.blocks, 0);
+  assert_int_equal(kspace_count(f->env), 0);
+}
+
 /* bs_undo: a failed import takes back exactly the blocks it stored new -
  * over many commits and a log that spilled to its file - and leaves the
  * blocks that were there before and those a pin made meanwhile reaches. */
@@ -505,6 +540,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       bs_fixture_test(test_gc_exact),
       bs_fixture_test(test_gc_chunks),
+      bs_fixture_test(test_gc_lists_both_halves_of_the_index),
       bs_fixture_test(test_gc_reader_keeps_snapshot),
       bs_fixture_test(test_undo_takes_back_only_new_blocks),
       bs_fixture_test(test_undo_pin_exact),
