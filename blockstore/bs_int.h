@@ -91,18 +91,16 @@ void bs__release_map_in_txn(bs_env_t *env);
  * a write transaction with the write map, whose dirty pages are there. */
 void bs__release_map_held(bs_txn_t *txn);
 
-/* Commit txn without making it durable: its pages are written and synced,
- * but the meta page that points at them is not synced (MDB_NOMETASYNC), so
- * a power loss may roll the repo back to the last durable commit - never
- * to a broken state.  For work that is safe to lose, like an undo's parts;
- * bs__sync (or any later durable commit) makes it durable. */
-int bs__commit_nosync(bs_txn_t *txn) TR_WUR;
-int bs__sync(bs_env_t *env) TR_WUR;
-/* A commit of many pages (a batch's, batch.c; a GC chunk's, gc.c): the
- * env's flusher starts their writeback while it writes them (env.c, "early
- * writeback"); durable syncs the meta page too, and without it the commit
- * is bs__commit_nosync's. */
+/* A commit of many pages (a batch's, batch.c; a GC chunk's, gc.c; an
+ * undo's, undo.c): the env's flusher starts their writeback while it
+ * writes them (env.c, "early writeback").  Not durable: the pages are
+ * written and synced, but the meta page that points at them is not synced
+ * (MDB_NOMETASYNC), so a power loss may roll the repo back to the last
+ * durable commit - never to a broken state; for work that is safe to
+ * lose, made durable by bs__sync or any later durable commit.  Durable:
+ * the meta page synced too, as bs_txn_commit. */
 int bs__commit_batch(bs_txn_t *txn, bool durable) TR_WUR;
+int bs__sync(bs_env_t *env) TR_WUR;
 
 /* The map (env.c): bytes of data.mdb in use (up to the last page), the
  * map's size, and its growth so that need more bytes fit with

@@ -425,8 +425,6 @@ static int commit(bs_txn_t *txn, bool durable, bool early_wb) {
 
 int bs_txn_commit(bs_txn_t *txn) { return commit(txn, true, false); }
 
-int bs__commit_nosync(bs_txn_t *txn) { return commit(txn, false, false); }
-
 int bs__commit_batch(bs_txn_t *txn, bool durable) {
   return commit(txn, durable, true);
 }

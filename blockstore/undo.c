@@ -243,11 +243,12 @@ int bs_undo_run(bs_undo_t *u, uint64_t *removed) {
         gone++;
     }
     /* Only the last commit need be durable, as GC's chunks: a crash may
-     * roll back to an earlier one, which leaves garbage and loses nothing. */
+     * roll back to an earlier one, which leaves garbage and loses nothing.
+     * Their writeback starts while they are written, as GC's. */
     if (rc)
       bs_txn_abort(txn);
     else
-      rc = part < 2 ? bs__commit_nosync(txn) : bs_txn_commit(txn);
+      rc = bs__commit_batch(txn, part >= 2);
     bs__release_map(u->env);
   }
   bs__fpvec_free(&live);
