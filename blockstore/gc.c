@@ -106,12 +106,11 @@ static int list_flush(list_batch_t *b, const bs__fpvec_t *live, garbage_t *g,
 }
 
 /* List the keys of dbi that live lacks into g (the multihash is the value
- * with ks, the key without), from the first key at or after from[0..fl)
- * (fl 0: the first) up to the first whose first byte is stop or more
- * (stop 256: to the end).  The list keeps the database's order. */
-static int list_range(bs_txn_t *txn, MDB_dbi dbi, bool ks, const uint8_t *from,
-                      size_t fl, unsigned stop, const bs__fpvec_t *live,
-                      garbage_t *g, uint64_t *nlive) {
+ * with ks, the key without): those whose first byte is in [from, stop)
+ * (0, 256: all).  The list keeps the database's order. */
+static int list_range(bs_txn_t *txn, MDB_dbi dbi, bool ks, unsigned from,
+                      unsigned stop, const bs__fpvec_t *live, garbage_t *g,
+                      uint64_t *nlive) {
   bs_env_t *env = txn->env;
   list_batch_t b;
   b.n = 0;
@@ -120,8 +119,9 @@ static int list_range(bs_txn_t *txn, MDB_dbi dbi, bool ks, const uint8_t *from,
   int rc = mdb_cursor_open(txn->mdb, dbi, &cur), err = 0;
   if (rc)
     return bs__err(rc);
-  MDB_val k = {fl, (void *)from}, v;
-  int op = fl ? MDB_SET_RANGE : MDB_FIRST;
+  uint8_t first = (uint8_t)from;
+  MDB_val k = {1, &first}, v;
+  int op = from ? MDB_SET_RANGE : MDB_FIRST;
   while (!err && (rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op)) == 0) {
     op = MDB_NEXT;
     if (stop < 256 && k.mv_size && ((const uint8_t *)k.mv_data)[0] >= stop) {
@@ -171,9 +171,8 @@ static void *list_half_main(void *arg) {
   if (mdb_txn_begin(h->env->mdb, NULL, MDB_RDONLY, &txn.mdb))
     return NULL;
   if (mdb_txn_id(txn.mdb) == h->want) {
-    uint8_t from = LIST_HALF;
     h->again = false;
-    h->rc = list_range(&txn, h->env->kspace, true, &from, 1, 256, h->live,
+    h->rc = list_range(&txn, h->env->kspace, true, LIST_HALF, 256, h->live,
                        &h->g, &h->nlive);
   }
   mdb_txn_abort(txn.mdb);
@@ -193,20 +192,18 @@ static int list_garbage(bs_txn_t *txn, const bs__fpvec_t *live, garbage_t *g,
   bs_env_t *env = txn->env;
   *nlive = 0;
   if (!env->has_kspace)
-    return list_range(txn, env->blocks, false, NULL, 0, 256, live, g, nlive);
+    return list_range(txn, env->blocks, false, 0, 256, live, g, nlive);
   list_half_t h = {.env = env, .live = live, .want = mdb_txn_id(txn->mdb),
                    .again = true};
   pthread_t th;
   bool started = pthread_create(&th, NULL, list_half_main, &h) == 0;
-  int rc = list_range(txn, env->kspace, true, NULL, 0, LIST_HALF, live, g,
-                      nlive);
+  int rc = list_range(txn, env->kspace, true, 0, LIST_HALF, live, g, nlive);
   if (started)
     pthread_join(th, NULL);
   if (!rc)
     rc = h.rc;
   if (!rc && h.again) { /* no thread, or another snapshot: here then */
-    uint8_t from = LIST_HALF;
-    rc = list_range(txn, env->kspace, true, &from, 1, 256, live, g, nlive);
+    rc = list_range(txn, env->kspace, true, LIST_HALF, 256, live, g, nlive);
   } else if (!rc) {
     rc = tr_bytes_append(&g->list, h.g.list.data, h.g.list.len);
     g->n += h.g.n;
@@ -214,7 +211,7 @@ static int list_garbage(bs_txn_t *txn, const bs__fpvec_t *live, garbage_t *g,
   }
   tr_bytes_free(&h.g.list);
   if (!rc && env->has_kslog)
-    rc = list_range(txn, env->kslog, true, NULL, 0, 256, live, g, nlive);
+    rc = list_range(txn, env->kslog, true, 0, 256, live, g, nlive);
   return rc;
 }
 
