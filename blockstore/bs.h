@@ -328,9 +328,10 @@ int bs_undo_pin(bs_undo_t *u, bs_txn_t *txn, const dag_cid_t *cid,
                 const char *name, dag_cid_t *missing) TR_WUR;
 /* Add to u what older (an earlier import, succeeded) recorded, for
  * bs_undo_pin over both; u's deletion generation becomes older's.  Only
- * bs_undo_pin sees older's blocks: bs_undo_run deletes u's own.  0 or
- * -ENOMEM (u then holds part of older's blocks, and stays exact). */
-int bs_undo_merge(bs_undo_t *u, const bs_undo_t *older) TR_WUR;
+ * bs_undo_pin sees older's blocks: bs_undo_run deletes u's own.  What
+ * the two remember is bounded (bs_int.h's BS__STORED_MAX): past that,
+ * bs_undo_pin looks the blocks up. */
+void bs_undo_merge(bs_undo_t *u, const bs_undo_t *older);
 /* Delete the recorded blocks, UNDO_CHUNK per write transaction, the last
  * commit durable.  Call after bs_batch_end(b, 0), with no transaction of
  * this thread open.  Recorded blocks that are absent (put in the aborted

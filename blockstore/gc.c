@@ -567,7 +567,7 @@ static int pv_pin(const bs_pin_t *pin, void *ud) {
   pv_ctx_t c = {a->txn, {0}};
   tr_fpset_t seen = {0};
   int rc = pin->type == BS_PIN_RECURSIVE
-               ? bs__walk(c.txn, &pin->cid, &seen, pv_visit, &c)
+               ? bs__walk(c.txn, &pin->cid, &seen, 0, pv_visit, &c)
                : pv_visit(&pin->cid, NULL, &c);
   tr_fpset_free(&seen);
   if (rc != 0 && rc != TR_EINCOMPLETE && rc != TR_EMISMATCH)

@@ -109,7 +109,8 @@ int bs__pin_add(bs_txn_t *txn, const dag_cid_t *cid, int type,
     /* Each REINDEX indexes one node and walks again from the root. */
     for (;;) {
       tr_fpset_t seen = {0};
-      rc = bs__walk(txn, cid, &seen, check_present, &c);
+      rc = bs__walk(txn, cid, &seen, BS__WALK_LEAVES_AGAIN, check_present,
+                    &c);
       tr_fpset_free(&seen);
       if (rc != REINDEX || (rc = bs__links_index(txn, &c.unindexed)))
         break;
@@ -133,6 +134,38 @@ int bs__pin_add(bs_txn_t *txn, const dag_cid_t *cid, int type,
    * generation tells it to look again (gc.c). */
   return bs__gen_bump(txn, BS_PIN_GEN);
 }
+
+static void stored_drop(bs__stored_t *s) {
+  s->off = true;
+  tr_fpset_free(&s->set);
+}
+
+static bool stored_add(bs__stored_t *s, tr_fp_t f) {
+  if (s->set.n >= BS__STORED_MAX || tr_fpset_add(&s->set, f) < 0) {
+    stored_drop(s);
+    return false;
+  }
+  return true;
+}
+
+void bs__stored_note(bs__stored_t *s, const dag_cid_t *cid, int rc) {
+  if (s->off || rc < 0 || (rc > 0 && !stored_add(s, dag_cid_fp(cid))))
+    return;
+  tr_fp_t f = bs__indexed_fp(cid);
+  if (bs__codec_has_links(cid->codec) && (f.hi || f.lo))
+    (void)stored_add(s, f);
+}
+
+void bs__stored_merge(bs__stored_t *s, const bs__stored_t *older) {
+  /* A set dropped (either) leaves the other's blocks to be looked up. */
+  for (size_t i = 0; !older->off && i < older->set.cap && !s->off; i++) {
+    tr_fp_t v = older->set.slots[i];
+    if (v.hi || v.lo)
+      (void)stored_add(s, v);
+  }
+}
+
+void bs__stored_free(bs__stored_t *s) { tr_fpset_free(&s->set); }
 
 int bs__pin_stored(bs_txn_t *txn, const dag_cid_t *cid, const char *name,
                    dag_cid_t *missing, const tr_fpset_t *stored,
@@ -179,7 +212,8 @@ static int find_indirect(bs_txn_t *txn, const dag_cid_t *cid, dag_cid_t *via) {
     if (pin_decode(&k, &v, &p) || p.type != BS_PIN_RECURSIVE)
       continue;
     tr_fpset_t seen = {0};
-    int err = bs__walk(txn, &p.cid, &seen, find_visit, &f);
+    int err = bs__walk(txn, &p.cid, &seen, BS__WALK_LEAVES_AGAIN, find_visit,
+                       &f);
     tr_fpset_free(&seen);
     if (err < 0) {
       mdb_cursor_close(cur);
@@ -290,7 +324,7 @@ int bs_pin_ls(bs_txn_t *txn, int types, bs_pin_cb cb, void *ud) {
           err = cb(&p, ud);
       } else if (p.type == BS_PIN_RECURSIVE) {
         ls_ctx_t c = {cb, ud, p.cid, &listed};
-        err = bs__walk(txn, &p.cid, &walked, ls_indirect, &c);
+        err = bs__walk(txn, &p.cid, &walked, 0, ls_indirect, &c);
       }
     }
     mdb_cursor_close(cur);

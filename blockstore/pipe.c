@@ -69,17 +69,13 @@ struct bs_pipe {
   /* Writer thread only. */
   bs_batch_t *batch;   /* NULL after a timed or asked-for commit */
   bool dirty;          /* something put or called since the last commit */
-  /* The blocks this pipe stored new, as fingerprints, and the deletion
+  /* The blocks this pipe stored new (bs__stored_t), and the deletion
    * generation its first transaction saw: its pins take them as stored
-   * without a lookup while no deletion has committed since (bs__pin_add;
-   * the completeness walk's lookups mapped 136 MiB of a 50,000-file
-   * tree's add), and those it put under a links codec as indexed
-   * (bs__note_indexed).  Past BS_PIPE_STORED_MAX records (~32 bytes
-   * each) the set is dropped and the pins look every block up.  With an
-   * undo log its own set serves instead. */
-  tr_fpset_t stored;
+   * while no deletion has committed since.  With an undo log, the log's
+   * own set serves instead. */
+  bs__stored_t stored;
   uint64_t del0;
-  bool del0_read, stored_off;
+  bool del0_read;
   uint64_t opened_ns;  /* when the open transaction began */
   uint64_t closed_ns;  /* when the writer last let go of the lock */
   int cb_err;          /* the lines callback's error in on_commit */
@@ -153,20 +149,6 @@ static int commit_now(bs_pipe_t *p) {
   return deliver(p);
 }
 
-/* A put of cid returned rc: a new block is stored (p->stored), and one
- * under a links codec has its links indexed (bs__note_indexed).  Never
- * fails the put: without the set the pins only look the blocks up. */
-static void note_put(bs_pipe_t *p, const dag_cid_t *cid, int rc) {
-  if (p->stored_off || rc < 0)
-    return;
-  if (p->stored.n >= BS_PIPE_STORED_MAX ||
-      (rc > 0 && tr_fpset_add(&p->stored, dag_cid_fp(cid)) < 0) ||
-      bs__note_indexed(&p->stored, cid, rc)) {
-    p->stored_off = true;
-    tr_fpset_free(&p->stored);
-  }
-}
-
 static int run_item(bs_pipe_t *p, const item_t *it) {
   const uint8_t *data = it->ext ? it->ext : p->ring + it->off;
   int rc;
@@ -184,7 +166,7 @@ static int run_item(bs_pipe_t *p, const item_t *it) {
       rc = bs_undo_put(p->undo, p->batch, &it->cid, data, it->len);
     else if (!(rc = bs_batch_reserve(p->batch, it->len))) {
       rc = bs__put(bs_batch_txn(p->batch), &it->cid, data, it->len);
-      note_put(p, &it->cid, rc);
+      bs__stored_note(&p->stored, &it->cid, rc);
       rc = rc > 0 ? 0 : rc;
     }
     p->dirty = true;
@@ -291,7 +273,7 @@ static void pipe_free(bs_pipe_t *p) {
   pthread_cond_destroy(&p->more);
   pthread_cond_destroy(&p->room);
   tr_bytes_free(&p->held);
-  tr_fpset_free(&p->stored);
+  bs__stored_free(&p->stored);
   tr_free(p->ring);
   tr_free(p->items);
   tr_free(p);
@@ -484,8 +466,8 @@ static int pin_in_txn(bs_txn_t *txn, const void *arg, size_t len) {
   (void)len;
   if (p->undo)
     return bs_undo_pin(p->undo, txn, &a->cid, name, NULL);
-  bool kept = p->del0_read && !p->stored_off;
-  return bs__pin_stored(txn, &a->cid, name, NULL, kept ? &p->stored : NULL,
+  return bs__pin_stored(txn, &a->cid, name, NULL,
+                        p->del0_read ? bs__stored_set(&p->stored) : NULL,
                         p->del0);
 }
 

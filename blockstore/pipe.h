@@ -53,8 +53,6 @@
 /* Queued items (a block, a line, a call) at most: bounds the queue of a
  * tree of tiny files. */
 #define BS_PIPE_ITEMS 8192
-/* Blocks a pipe remembers having stored, for its pins (pipe.c). */
-#define BS_PIPE_STORED_MAX (1u << 20)
 /* How long the writer leaves the write lock alone after a timed or
  * asked-for commit. */
 #define BS_PIPE_YIELD_MS 10

@@ -44,10 +44,10 @@ struct bs_undo {
   int fd;         /* the spill file, or -1 */
   uint64_t filed; /* bytes in the file */
   uint64_t n;     /* records */
-  /* The same blocks as fingerprints, for bs_undo_pin, and the deletion
+  /* The same blocks for bs_undo_pin (bs__stored_t), and the deletion
    * generation when the log began: while it has not moved, they are all
    * still stored. */
-  tr_fpset_t stored;
+  bs__stored_t stored;
   uint64_t del0;
 };
 
@@ -77,7 +77,7 @@ void bs_undo_free(bs_undo_t *u) {
   if (!u)
     return;
   tr_bytes_free(&u->mem);
-  tr_fpset_free(&u->stored);
+  bs__stored_free(&u->stored);
   if (u->fd >= 0)
     close(u->fd);
   tr_free(u);
@@ -121,8 +121,6 @@ static int record(bs_undo_t *u, const dag_cid_t *cid) {
     rc = tr_bytes_append(&u->mem, k.mv_data, k.mv_size);
   if (!rc)
     u->n++;
-  if (!rc && (rc = tr_fpset_add(&u->stored, dag_cid_fp(cid))) > 0)
-    rc = 0;
   return rc;
 }
 
@@ -132,8 +130,7 @@ int bs_undo_put(bs_undo_t *u, bs_batch_t *b, const dag_cid_t *cid,
   if (rc)
     return rc;
   rc = bs__put(bs_batch_txn(b), cid, data, len);
-  if (bs__note_indexed(&u->stored, cid, rc))
-    return -ENOMEM;
+  bs__stored_note(&u->stored, cid, rc);
   if (rc <= 0)
     return rc;
   /* Recorded only once it is in the transaction: a failed record fails
@@ -149,19 +146,14 @@ int bs_undo_pin(bs_undo_t *u, bs_txn_t *txn, const dag_cid_t *cid,
    * and GC's chunks bump the generation anyway), block rm, scrub's drop
    * and another import's undo (bs_del: they bump it).  Should one have
    * committed since the log began, every block is looked up. */
-  return bs__pin_stored(txn, cid, name, missing, &u->stored, u->del0);
+  return bs__pin_stored(txn, cid, name, missing, bs__stored_set(&u->stored),
+                        u->del0);
 }
 
-int bs_undo_merge(bs_undo_t *u, const bs_undo_t *older) {
-  /* Its blocks are there only while nothing was deleted since it began.
-   * Set first: a merge cut short by -ENOMEM leaves u exact still. */
+void bs_undo_merge(bs_undo_t *u, const bs_undo_t *older) {
+  /* Its blocks are there only while nothing was deleted since it began. */
   u->del0 = older->del0;
-  for (size_t i = 0; i < older->stored.cap; i++) {
-    tr_fp_t v = older->stored.slots[i];
-    if ((v.hi || v.lo) && tr_fpset_add(&u->stored, v) < 0)
-      return -ENOMEM;
-  }
-  return 0;
+  bs__stored_merge(&u->stored, &older->stored);
 }
 
 /* GC's mark of everything the pins keep, in a read snapshot; *gen the

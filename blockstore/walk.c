@@ -24,17 +24,21 @@ static int mark(tr_fpset_t *seen, const dag_cid_t *cid) {
   return tr_fpset_add(seen, dag_cid_fp(cid));
 }
 
-/* Push cid's children frame, if it has a links entry.  The stack grows as
- * deep as the DAG goes: its depth is bounded by the blocks in the store,
- * and a frame is ~100 bytes, so a chain of a million blocks costs ~100 MB
- * where a fixed cap would make such a DAG impossible to pin or GC. */
-static int push(bs_txn_t *txn, wstack_t *st, const dag_cid_t *cid) {
-  MDB_val k = bs__key(cid), v;
-  int rc = mdb_get(txn->mdb, txn->env->links, &k, &v);
+/* cid's links entry: 1 and a view, 0 when it has none (a leaf). */
+static int links_of(bs_txn_t *txn, const dag_cid_t *cid, MDB_val *v) {
+  MDB_val k = bs__key(cid);
+  int rc = mdb_get(txn->mdb, txn->env->links, &k, v);
   if (rc == MDB_NOTFOUND)
     return 0;
-  if (rc)
-    return bs__err(rc);
+  return rc ? bs__err(rc) : 1;
+}
+
+/* Push cid's children (its links entry v) as a frame.  The stack grows
+ * as deep as the DAG goes: its depth is bounded by the blocks in the
+ * store, and a frame is ~100 bytes, so a chain of a million blocks costs
+ * ~100 MB where a fixed cap would make such a DAG impossible to pin or
+ * GC. */
+static int push(wstack_t *st, const dag_cid_t *cid, const MDB_val *v) {
   if (st->depth == st->cap) {
     size_t cap = st->cap ? st->cap * 2 : 64;
     frame_t *f = tr_realloc(st->f, cap * sizeof *f);
@@ -43,28 +47,54 @@ static int push(bs_txn_t *txn, wstack_t *st, const dag_cid_t *cid) {
     st->f = f;
     st->cap = cap;
   }
-  st->f[st->depth].p = v.mv_data;
-  st->f[st->depth].left = v.mv_size;
+  st->f[st->depth].p = v->mv_data;
+  st->f[st->depth].left = v->mv_size;
   st->f[st->depth].parent = *cid;
   st->depth++;
   return 0;
 }
 
+typedef struct walk {
+  bs_txn_t *txn;
+  tr_fpset_t *seen;
+  bool again; /* BS__WALK_LEAVES_AGAIN */
+  bs__visit_cb visit;
+  void *ud;
+  wstack_t st;
+} walk_t;
+
+/* cid reached (via NULL: the root): unless seen, visit it and push its
+ * children.  via may point into the stack: it is used before the push. */
+static int walk_reach(walk_t *w, const dag_cid_t *cid, const dag_cid_t *via) {
+  MDB_val v;
+  int rc, has;
+  if (!w->again) {
+    if ((rc = mark(w->seen, cid)) <= 0)
+      return rc; /* seen (0) or an error */
+    if ((rc = w->visit(cid, via, w->ud)))
+      return rc;
+    has = links_of(w->txn, cid, &v);
+  } else {
+    if ((has = links_of(w->txn, cid, &v)) > 0 &&
+        (rc = mark(w->seen, cid)) <= 0)
+      return rc;
+    if (has >= 0 && (rc = w->visit(cid, via, w->ud)))
+      return rc;
+  }
+  return has > 0 ? push(&w->st, cid, &v) : has;
+}
+
 int bs__walk(bs_txn_t *txn, const dag_cid_t *root, tr_fpset_t *seen,
-             bs__visit_cb visit, void *ud) {
+             unsigned flags, bs__visit_cb visit, void *ud) {
   /* Everything in seen has been walked below already (see bs_int.h), a
    * root too. */
-  int rc = mark(seen, root);
-  if (rc <= 0)
-    return rc;
-  if ((rc = visit(root, NULL, ud)))
-    return rc;
-  wstack_t st = {0};
-  rc = push(txn, &st, root);
-  while (rc == 0 && st.depth) {
-    frame_t *f = &st.f[st.depth - 1];
+  walk_t w = {txn, seen, (flags & BS__WALK_LEAVES_AGAIN) != 0, visit, ud,
+              {0}};
+  int rc = walk_reach(&w, root, NULL);
+  while (rc == 0 && w.st.depth) {
+    frame_t *f = &w.st.f[w.st.depth - 1];
     if (!f->left) {
-      st.depth--;
+      w.st.depth--;
       continue;
     }
     dag_cid_t child;
@@ -77,13 +107,9 @@ int bs__walk(bs_txn_t *txn, const dag_cid_t *root, tr_fpset_t *seen,
     f->left -= (size_t)n;
     if (child.mh_code == DAG_MH_IDENTITY)
       continue; /* inline data: nothing stored, nothing to keep */
-    if ((rc = mark(seen, &child)) <= 0)
-      continue; /* seen (rc 0) or error (loop ends) */
-    if ((rc = visit(&child, &f->parent, ud)))
-      break;
-    rc = push(txn, &st, &child);
+    rc = walk_reach(&w, &child, &f->parent);
   }
-  tr_free(st.f);
+  tr_free(w.st.f);
   return rc;
 }
 
@@ -104,7 +130,7 @@ int bs_dag_walk(bs_txn_t *txn, const dag_cid_t *root, bs_visit_cb cb,
                 void *ud) {
   tr_fpset_t seen = {0};
   pub_walk_t w = {cb, ud};
-  int rc = bs__walk(txn, root, &seen, pub_visit, &w);
+  int rc = bs__walk(txn, root, &seen, 0, pub_visit, &w);
   tr_fpset_free(&seen);
   return rc;
 }

@@ -464,7 +464,7 @@ static void test_undo_pin_exact(void **state) {
   root = undo_dag(f, u, 9400, -1);
   assert_int_equal(bs_undo_new(f->env, &u2), 0);
   dag_cid_t root2 = undo_dag(f, u2, 9500, -1);
-  assert_int_equal(bs_undo_merge(u2, u), 0);
+  bs_undo_merge(u2, u);
   bs_undo_free(u);
   assert_int_equal(undo_pin(f, u2, &root, &missing), 0);
   assert_int_equal(undo_pin(f, u2, &root2, &missing), 0);
@@ -477,11 +477,112 @@ static void test_undo_pin_exact(void **state) {
   del_block(f, &leaf);
   assert_int_equal(bs_undo_new(f->env, &u2), 0);
   (void)undo_dag(f, u2, 9700, -1);
-  assert_int_equal(bs_undo_merge(u2, u), 0);
+  bs_undo_merge(u2, u);
   bs_undo_free(u);
   assert_int_equal(undo_pin(f, u2, &root, &missing), TR_EINCOMPLETE);
   assert_true(dag_cid_equal(&missing, &leaf));
   bs_undo_free(u2);
+}
+
+/* A pin's walk (BS__WALK_LEAVES_AGAIN) remembers only the blocks that
+ * have children, and checks a leaf each time it is reached; the other
+ * walks remember every block and visit it once.  A leaf missing under two
+ * parents fails the pin either way. */
+static int count_visit(const dag_cid_t *cid, const dag_cid_t *via, void *ud) {
+  (void)cid, (void)via;
+  (*(int *)ud)++;
+  return 0;
+}
+
+static void test_pin_walk_remembers_only_inner_nodes(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t a = raw_block(t, 300, 100), b = raw_block(t, 301, 100);
+  dag_cid_t inner_kids[2] = {b, a};
+  dag_cid_t inner = pb_node(t, inner_kids, 2, 1);
+  dag_cid_t root_kids[3] = {a, a, inner};
+  dag_cid_t root = pb_node(t, root_kids, 3, 1);
+  /* root, a, a, inner, b, a: six visits, two blocks remembered. */
+  tr_fpset_t seen = {0};
+  int visits = 0;
+  assert_int_equal(bs__walk(t, &root, &seen, BS__WALK_LEAVES_AGAIN,
+                            count_visit, &visits), 0);
+  assert_int_equal(visits, 6);
+  assert_int_equal(seen.n, 2);
+  tr_fpset_free(&seen);
+  /* Every block once. */
+  visits = 0;
+  assert_int_equal(bs__walk(t, &root, &seen, 0, count_visit, &visits), 0);
+  assert_int_equal(visits, 4);
+  assert_int_equal(seen.n, 4);
+  tr_fpset_free(&seen);
+  assert_int_equal(bs_pin_add(t, &root, BS_PIN_RECURSIVE, NULL, NULL), 0);
+  assert_int_equal(bs_pin_rm(t, &root, true), 0);
+  assert_int_equal(bs_del(t, &a), 0);
+  dag_cid_t missing;
+  assert_int_equal(bs_pin_add(t, &root, BS_PIN_RECURSIVE, NULL, &missing),
+                   TR_EINCOMPLETE);
+  assert_true(dag_cid_equal(&missing, &a));
+  bs_txn_abort(t);
+}
+
+/* What an import remembers for its pins (bs__stored_t) stops at
+ * BS__STORED_MAX entries: then it is dropped whole, so that an import's
+ * memory does not grow with the CAR. */
+static dag_cid_t nth_cid(uint64_t codec, uint32_t i) {
+  uint8_t mh[34] = {0x12, 0x20};
+  memcpy(mh + 2, &i, sizeof i);
+  dag_cid_t c;
+  assert_int_equal(dag_cid_make(&c, 1, codec, mh, sizeof mh), 0);
+  return c;
+}
+
+static void test_stored_set_is_bounded(void **state) {
+  (void)state;
+  bs__stored_t s = {0}, t = {0};
+  /* Found (0): a raw block is not new; a dag-pb one is known indexed. */
+  dag_cid_t raw = nth_cid(DAG_CODEC_RAW, 0), pb = nth_cid(DAG_CODEC_DAG_PB, 1);
+  bs__stored_note(&s, &raw, 0);
+  assert_int_equal(s.set.n, 0);
+  bs__stored_note(&s, &pb, 0);
+  assert_int_equal(s.set.n, 1);
+  assert_true(tr_fpset_has(&s.set, bs__indexed_fp(&pb)));
+  assert_false(tr_fpset_has(&s.set, dag_cid_fp(&pb)));
+  bs__stored_note(&s, &raw, TR_EHASH);
+  assert_int_equal(s.set.n, 1);
+  /* Stored new: both for a dag-pb block. */
+  pb = nth_cid(DAG_CODEC_DAG_PB, 2);
+  bs__stored_note(&s, &pb, 1);
+  assert_int_equal(s.set.n, 3);
+  for (uint32_t i = 3; s.set.n < BS__STORED_MAX; i++) {
+    raw = nth_cid(DAG_CODEC_RAW, i);
+    bs__stored_note(&s, &raw, 1);
+  }
+  assert_non_null(bs__stored_set(&s));
+  assert_true(tr_fpset_has(bs__stored_set(&s), dag_cid_fp(&raw)));
+  /* A merge that would pass the bound drops the set it goes into. */
+  raw = nth_cid(DAG_CODEC_RAW, 1u << 30);
+  bs__stored_note(&t, &raw, 1);
+  bs__stored_merge(&t, &s);
+  assert_true(t.off);
+  assert_null(bs__stored_set(&t));
+  assert_null(t.set.slots);
+  /* One more than the bound: dropped, its memory freed, for good. */
+  raw = nth_cid(DAG_CODEC_RAW, 1u << 31);
+  bs__stored_note(&s, &raw, 1);
+  assert_null(bs__stored_set(&s));
+  assert_null(s.set.slots);
+  bs__stored_note(&s, &raw, 1);
+  assert_null(s.set.slots);
+  /* A dropped set merged in leaves the other's as it was. */
+  bs__stored_t u = {0};
+  bs__stored_note(&u, &raw, 1);
+  bs__stored_merge(&u, &s);
+  assert_non_null(bs__stored_set(&u));
+  assert_int_equal(u.set.n, 1);
+  bs__stored_free(&u);
+  bs__stored_free(&t);
+  bs__stored_free(&s);
 }
 
 static void test_gc_reader_keeps_snapshot(void **state) {
@@ -544,6 +645,8 @@ int main(void) {
       bs_fixture_test(test_gc_reader_keeps_snapshot),
       bs_fixture_test(test_undo_takes_back_only_new_blocks),
       bs_fixture_test(test_undo_pin_exact),
+      bs_fixture_test(test_pin_walk_remembers_only_inner_nodes),
+      cmocka_unit_test(test_stored_set_is_bounded),
       bs_fixture_test(test_compact_shrinks_after_gc),
       bs_fixture_test(test_gc_chunks_hold_kill),
       bs_fixture_test(test_read_ahead_stays_an_epoch_ahead),
