@@ -240,10 +240,11 @@ int bs__links_index(bs_txn_t *txn, const dag_cid_t *cid) TR_WUR;
  * that value.  A block that has no links entry is a leaf.
  *
  * BS__WALK_LEAVES_AGAIN: only blocks with a links entry go into seen, and
- * a leaf reached through several parents is visited each time - for
- * visits that are cheap to repeat (a pin's presence check), since most of
- * a DAG's blocks are leaves: a 900k-block file's pin kept a 32 MiB set of
- * them, where its 880 inner nodes take 32 KiB.
+ * a leaf reached through several parents may be visited again (the walk
+ * remembers the last few thousand) - for visits that are cheap to repeat
+ * (a pin's presence check), since most of a DAG's blocks are leaves: a
+ * 900k-block file's pin kept a 32 MiB set of them, where its 880 inner
+ * nodes take 32 KiB.
  *
  * The invariant that makes a shared set safe: a block in seen has been, or
  * is being, walked below by this or an earlier walk over the same set, so

@@ -54,10 +54,15 @@ static int push(wstack_t *st, const dag_cid_t *cid, const MDB_val *v) {
   return 0;
 }
 
+/* BS__WALK_LEAVES_AGAIN's memory of the last leaves visited, by
+ * fingerprint (direct-mapped, 64 KiB): a file's repeated chunks (zeros)
+ * are one leaf under many parents, each a lookup again without it. */
+#define RECENT_LEAVES 4096
+
 typedef struct walk {
   bs_txn_t *txn;
   tr_fpset_t *seen;
-  bool again; /* BS__WALK_LEAVES_AGAIN */
+  tr_fp_t *recent; /* BS__WALK_LEAVES_AGAIN; NULL otherwise */
   bs__visit_cb visit;
   void *ud;
   wstack_t st;
@@ -68,18 +73,24 @@ typedef struct walk {
 static int walk_reach(walk_t *w, const dag_cid_t *cid, const dag_cid_t *via) {
   MDB_val v;
   int rc, has;
-  if (!w->again) {
+  if (!w->recent) {
     if ((rc = mark(w->seen, cid)) <= 0)
       return rc; /* seen (0) or an error */
     if ((rc = w->visit(cid, via, w->ud)))
       return rc;
     has = links_of(w->txn, cid, &v);
   } else {
+    tr_fp_t fp = dag_cid_fp(cid);
+    tr_fp_t *slot = &w->recent[fp.lo % RECENT_LEAVES];
+    if (tr_fp_eq(*slot, fp))
+      return 0;
     if ((has = links_of(w->txn, cid, &v)) > 0 &&
-        (rc = mark(w->seen, cid)) <= 0)
+        (rc = tr_fpset_add(w->seen, fp)) <= 0)
       return rc;
     if (has >= 0 && (rc = w->visit(cid, via, w->ud)))
       return rc;
+    if (has == 0)
+      *slot = fp;
   }
   return has > 0 ? push(&w->st, cid, &v) : has;
 }
@@ -88,8 +99,10 @@ int bs__walk(bs_txn_t *txn, const dag_cid_t *root, tr_fpset_t *seen,
              unsigned flags, bs__visit_cb visit, void *ud) {
   /* Everything in seen has been walked below already (see bs_int.h), a
    * root too. */
-  walk_t w = {txn, seen, (flags & BS__WALK_LEAVES_AGAIN) != 0, visit, ud,
-              {0}};
+  walk_t w = {txn, seen, NULL, visit, ud, {0}};
+  if ((flags & BS__WALK_LEAVES_AGAIN) &&
+      !(w.recent = tr_calloc(RECENT_LEAVES, sizeof *w.recent)))
+    return -ENOMEM;
   int rc = walk_reach(&w, root, NULL);
   while (rc == 0 && w.st.depth) {
     frame_t *f = &w.st.f[w.st.depth - 1];
@@ -110,6 +123,7 @@ int bs__walk(bs_txn_t *txn, const dag_cid_t *root, tr_fpset_t *seen,
     rc = walk_reach(&w, &child, &f->parent);
   }
   tr_free(w.st.f);
+  tr_free(w.recent);
   return rc;
 }
 
