@@ -39,7 +39,7 @@ enum { DIRT_BLOCKS, DIRT_KSPACE, DIRT_LINKS, DIRT_N };
 struct bs_batch {
   bs_env_t *env;
   bs_txn_t *txn;
-  size_t limit;   /* the budget; dirty pages: twice that */
+  size_t limit;   /* the budget: value bytes, and pages dirtied */
   size_t vlimit;  /* large values' bytes per commit: the budget or less */
   size_t plarge;  /* large values' bytes in the current transaction */
   size_t pending; /* value bytes put in the current transaction */
@@ -238,25 +238,23 @@ void bs_batch_cap_values(bs_batch_t *b, size_t bytes) {
 bs_txn_t *bs_batch_txn(bs_batch_t *b) { return b->txn; }
 
 int bs_batch_reserve(bs_batch_t *b, size_t n) {
-  /* Three budgets.  What the transaction costs in memory - its dirty
-   * pages, LMDB's heap until the commit - in two parts: the values' bytes
-   * up to limit (the data a commit must write anyway: a 1 GiB add's peak
-   * RSS stays where it was), and every page it dirtied (batch_dirty: the
-   * values', the leaves', the branches') up to twice that.  Counting value
+  /* Two budgets.  What the transaction costs in memory - its dirty
+   * pages, LMDB's heap until the commit: every page it dirtied
+   * (batch_dirty: the values', the leaves', the branches') up to limit,
+   * and its values' bytes too (the estimate is one).  Counting value
    * bytes alone let a batch of small blocks into a large repo dirty ~5x
    * its bytes (a 200k-block CAR: 160 MiB of pages for 32 MiB of blocks,
-   * 228 MiB of RSS); counting the page overhead into the value budget
-   * instead halved the real batch for ~10 KB blocks, doubled the commits
-   * and cost a third of the import rate (bench/bench_blockstore.c).  And
-   * map room, checked against a worst case: a value of n bytes takes up
-   * to n + one page, and the put may copy a leaf page; 2 pages per put
-   * plus 1/16 for branch pages. */
+   * 228 MiB of RSS).  Values of ~10 KB dirty ~1.2x their bytes, so a
+   * 64 MiB budget commits every ~50 MiB of them (bs.h).  And map room,
+   * checked against a worst case: a value of n bytes takes up to n + one
+   * page, and the put may copy a leaf page; 2 pages per put plus 1/16 for
+   * branch pages. */
   uint64_t cost = n + 2 * (uint64_t)b->env->pagesize;
   if ((!b->worst ||
        (b->pending + n <= b->limit &&
         (n < BS_BATCH_LARGE || b->plarge + n <= b->vlimit) &&
         batch_dirty(b) * b->env->pagesize + n + b->env->pagesize <=
-            2 * (uint64_t)b->limit)) &&
+            b->limit)) &&
       (b->worst + cost) + (b->worst + cost) / 16 + BS_MAP_SLACK / 2 < b->room)
     goto ok;
   if (b->worst) {

@@ -44,16 +44,18 @@
 /* Largest block accepted (bitswap's limit is 2 MiB; we allow a little more
  * for imports with odd chunkers, and refuse the rest). */
 #define BS_MAX_BLOCK (4u << 20)
-/* Default value bytes written before a batch commits on its own; it also
- * commits when the pages it dirtied reach twice that.  A transaction's
- * dirty pages live in LMDB's heap until the commit (or, with the write
- * map, in our mapping: 237 MiB of RSS for a 256 MiB commit), so they are
- * an import's peak RSS: 32 MiB keeps a 1 GiB add under 64 MiB (measured:
- * 60 MiB), and small blocks into a large repo, which dirty a leaf page
- * each, within 64 MiB of pages (a 200k-block CAR of 512-byte blocks:
- * 137 MiB of RSS, where counting bytes alone let a batch dirty 160 MiB).
- * TROVE_BATCH_MB overrides it. */
-#define BS_BATCH_BYTES (32u << 20)
+/* Default budget of a write batch: it commits on its own once the pages
+ * it dirtied (its values' pages, leaves and branches) or its values'
+ * bytes reach it.  A transaction's dirty pages live in LMDB's heap until
+ * the commit (or, with the write map, in our mapping: 237 MiB of RSS for
+ * a 256 MiB commit), so they are an import's peak RSS; a stream's large
+ * values commit sooner (BS_BATCH_STREAM_CAP: a 1 GiB add stays under
+ * 64 MiB).  Until 2026-12-03 the budget was 32 MiB of values and twice
+ * that of pages: small blocks commit where they did (their leaves reach
+ * 64 MiB first), and blocks of ~10 KB every ~50 MiB instead of 32, which
+ * halves the commits of bench_blockstore's mix (sys time 1.3-1.9 ->
+ * 1.0-1.3 s; bench/README.md).  TROVE_BATCH_MB overrides it. */
+#define BS_BATCH_BYTES (64u << 20)
 
 typedef struct bs_env bs_env_t;
 typedef struct bs_txn bs_txn_t;
@@ -227,10 +229,9 @@ void bs_frozen_stats(bs_env_t *env, size_t *count, size_t *bytes);
 
 /* ----------------------------------------------------------------- batch */
 
-/* A batch is a write transaction that commits on its own every
- * batch_bytes of values (0 = BS_BATCH_BYTES), or sooner when the pages it
- * dirtied (estimated: see batch.c) reach twice batch_bytes, and grows the
- * map when needed.  Use it for imports: bs_batch_txn() gives the current
+/* A batch is a write transaction that commits on its own when the pages
+ * it dirtied (estimated: see batch.c) or its values' bytes reach
+ * batch_bytes (0 = BS_BATCH_BYTES), and grows the map when needed.  Use it for imports: bs_batch_txn() gives the current
  * transaction for bs_put() and friends, bs_batch_reserve() tells it what
  * is about to be put, and bs_batch_end() commits the rest.  Everything put
  * before a commit survives a crash of the process, and everything put

@@ -21,9 +21,9 @@ static const char *const environment[][2] = {
      "directly, never through a running daemon's API."},
     {"TROVE_LOG", "Log level on stderr: error, warn, info (default) or "
      "debug."},
-    {"TROVE_BATCH_MB", "Size of the write batches of an import in MiB of "
-     "blocks (default 32); a batch also commits when the pages it changed "
-     "reach twice that."},
+    {"TROVE_BATCH_MB", "Size of the write batches of an import in MiB "
+     "(default 64): a batch commits when the pages it changed, or its "
+     "blocks' bytes, reach it."},
     {"TROVE_MAP_INITIAL", "Initial LMDB map size in bytes (it grows as "
      "needed)."},
     {"TROVE_FROZEN_MB", "Memory in MiB for the sealed copies of large "
