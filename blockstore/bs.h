@@ -50,10 +50,10 @@
  * the commit (or, with the write map, in our mapping: 237 MiB of RSS for
  * a 256 MiB commit), so they are an import's peak RSS; a stream's large
  * values commit sooner (BS_BATCH_STREAM_CAP: a 1 GiB add stays under
- * 64 MiB).  Until 2026-12-03 the budget was 32 MiB of values and twice
- * that of pages: small blocks commit where they did (their leaves reach
+ * 64 MiB).  One budget for both, not 32 MiB of values and twice that of
+ * pages as before: small blocks commit where they did (their pages reach
  * 64 MiB first), and blocks of ~10 KB every ~50 MiB instead of 32, which
- * halves the commits of bench_blockstore's mix (sys time 1.3-1.9 ->
+ * halves the commits of bench_blockstore's mix (system time 1.3-1.9 ->
  * 1.0-1.3 s; bench/README.md).  TROVE_BATCH_MB overrides it. */
 #define BS_BATCH_BYTES (64u << 20)
 
@@ -231,7 +231,8 @@ void bs_frozen_stats(bs_env_t *env, size_t *count, size_t *bytes);
 
 /* A batch is a write transaction that commits on its own when the pages
  * it dirtied (estimated: see batch.c) or its values' bytes reach
- * batch_bytes (0 = BS_BATCH_BYTES), and grows the map when needed.  Use it for imports: bs_batch_txn() gives the current
+ * batch_bytes (0 = BS_BATCH_BYTES), and grows the map when needed.  Use
+ * it for imports: bs_batch_txn() gives the current
  * transaction for bs_put() and friends, bs_batch_reserve() tells it what
  * is about to be put, and bs_batch_end() commits the rest.  Everything put
  * before a commit survives a crash of the process, and everything put
