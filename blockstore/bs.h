@@ -232,9 +232,9 @@ void bs_frozen_stats(bs_env_t *env, size_t *count, size_t *bytes);
 /* A batch is a write transaction that commits on its own when the pages
  * it dirtied (estimated: see batch.c) or its values' bytes reach
  * batch_bytes (0 = BS_BATCH_BYTES), and grows the map when needed.  Use
- * it for imports: bs_batch_txn() gives the current
- * transaction for bs_put() and friends, bs_batch_reserve() tells it what
- * is about to be put, and bs_batch_end() commits the rest.  Everything put
+ * it for imports: bs_batch_txn() gives the current transaction for
+ * bs_put() and friends, bs_batch_reserve() tells it what is about to be
+ * put, and bs_batch_end() commits the rest.  Everything put
  * before a commit survives a crash of the process, and everything put
  * before bs_batch_end's a power cut too (the commits in between: see
  * bs_batch_durable_next); a pin written in the last step covers a
