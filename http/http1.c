@@ -292,14 +292,18 @@ static int h1_feed(http_conn_t *c, const uint8_t *p, size_t n) {
     if (c->proto->version == 2) /* upgraded: the rest is HTTP/2 */
       return done < n ? c->proto->feed(c, p + done, n - done) : 0;
     enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+    /* Before the upgrade flag: a request that asked to upgrade but failed
+     * our checks (a bad target, too many headers) is refused like any
+     * other, not carried on with as if it had been taken - its request,
+     * never dispatched, would be lost under the next one. */
+    if (e != HPE_PAUSED && e != HPE_OK)
+      return refuse(c);
     if (c->parser.upgrade) {
       /* An Upgrade we did not take (websocket...): carry on as HTTP/1. */
       http__h1_init(c);
       http_parser_pause(&c->parser, 1);
       e = HPE_PAUSED;
     }
-    if (e != HPE_PAUSED && e != HPE_OK)
-      return refuse(c);
     p += done;
     n -= done;
     if (done == 0 && e == HPE_OK)

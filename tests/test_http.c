@@ -419,6 +419,20 @@ static void test_absolute_form_host(void **state) {
   recv_until(fd, buf, sizeof buf, NULL, 0);
   assert_non_null(strstr(buf, "HTTP/1.1 400"));
   close(fd);
+  /* So is one that also asks to upgrade, with a request behind it: the
+   * parser's upgrade flag once made the refused request pass for an
+   * upgrade not taken; the next one was served and the first, never
+   * answered, was lost (a leak fuzz_http found). */
+  fd = dial();
+  int before = hello_count;
+  send_str(fd, "GET http://user@evil.example/host HTTP/1.1\r\nHost: x\r\n"
+               "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+               "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+  recv_until(fd, buf, sizeof buf, NULL, 0);
+  assert_non_null(strstr(buf, "HTTP/1.1 400"));
+  assert_null(strstr(buf, "200 OK"));
+  assert_int_equal(hello_count, before);
+  close(fd);
   stop();
 }
 
