@@ -294,7 +294,7 @@ static int h1_feed(http_conn_t *c, const uint8_t *p, size_t n) {
     enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
     /* Before the upgrade flag: a request that asked to upgrade but failed
      * our checks (a bad target, too many headers) is refused like any
-     * other, not carried on with as if it had been taken - its request,
+     * other, not passed over as an upgrade we declined - its request,
      * never dispatched, would be lost under the next one. */
     if (e != HPE_PAUSED && e != HPE_OK)
       return refuse(c);
