@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------- connect */
@@ -53,6 +54,26 @@ int cli_http_open(cli_http_t *h, const char *host, int port) {
     h->fd = -1;
     return rc;
   }
+  return 0;
+}
+
+int cli_http_open_unix(cli_http_t *h, const char *path) {
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  memset(h, 0, sizeof *h);
+  h->length = -1;
+  h->fd = -1;
+  if (strlen(path) >= sizeof sa.sun_path)
+    return -ENAMETOOLONG;
+  memcpy(sa.sun_path, path, strlen(path) + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -errno;
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa)) {
+    int rc = -errno;
+    close(fd);
+    return rc;
+  }
+  h->fd = fd;
   return 0;
 }
 

@@ -33,6 +33,9 @@ typedef struct cli_http {
 
 /* Connect to host:port (numeric).  -errno. */
 int cli_http_open(cli_http_t *h, const char *host, int port) TR_WUR;
+/* Connect to the Unix socket at path.  -errno (-ENAMETOOLONG, and
+ * -ECONNREFUSED or -ENOENT where no daemon listens). */
+int cli_http_open_unix(cli_http_t *h, const char *path) TR_WUR;
 void cli_http_close(cli_http_t *h);
 
 /* Send "POST target HTTP/1.1" and the headers; with a body (ctype not

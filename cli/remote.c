@@ -31,7 +31,12 @@ int cli__start(remote_t *r, const char *cmd, const char *ctype) {
     rc = tr_bytes_append(&t, r->q.data, r->q.len);
   if (!rc)
     rc = tr_bytes_append(&t, "", 1);
-  if (!rc && (rc = cli_http_open(&r->h, r->host, r->port)))
+  /* The daemon's Unix socket when it has one (node_daemon_sock), else the
+   * TCP address its api file gave. */
+  char sock[4200];
+  if (!rc && (!node_daemon_sock(r->cli->repo, sock, sizeof sock) ||
+              cli_http_open_unix(&r->h, sock)) &&
+      (rc = cli_http_open(&r->h, r->host, r->port)))
     cli_failf("%s: cannot reach the daemon at %s:%d: %s", r->what, r->host,
               r->port, strerror(-rc));
   else if (!rc && (rc = cli_http_request(&r->h, (const char *)t.data, ctype)))

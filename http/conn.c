@@ -199,14 +199,14 @@ http_conn_t *http__conn_new(http_server_t *s, const http_proto_t *proto) {
   }
   c->srv = s;
   c->proto = proto;
-  if (uv_tcp_init(s->loop, &c->tcp)) {
+  if (http__sock_init(s, &c->sock)) {
     c->timer.data = c;
     c->handles_open = 1; /* the timer only */
     s->pending_closes++;
     uv_close((uv_handle_t *)&c->timer, handle_closed);
     return NULL;
   }
-  c->tcp.data = c->timer.data = c;
+  c->sock.handle.data = c->timer.data = c;
   c->handles_open = 2;
   c->next = s->conns;
   if (s->conns)
@@ -235,7 +235,7 @@ void http__conn_close(http_conn_t *c) {
     http__ip_put(s, c->ip);
   s->pending_closes++; /* the server outlives its closing connections */
   uv_close((uv_handle_t *)&c->timer, handle_closed);
-  uv_close((uv_handle_t *)&c->tcp, handle_closed);
+  uv_close(&c->sock.handle, handle_closed);
 }
 
 static void on_timer(uv_timer_t *t) {
@@ -359,14 +359,14 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
 void http__conn_read_start(http_conn_t *c) {
   if (c->reading || c->closing || c->eof)
     return;
-  if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
+  if (uv_read_start(&c->sock.stream, on_alloc, on_read) == 0)
     c->reading = true;
 }
 
 void http__conn_read_stop(http_conn_t *c) {
   if (!c->reading)
     return;
-  uv_read_stop((uv_stream_t *)&c->tcp);
+  uv_read_stop(&c->sock.stream);
   c->reading = false;
 }
 
@@ -425,7 +425,7 @@ static int write_bytes(http_conn_t *c, const uint8_t *p, size_t n) {
   size_t off = 0;
   if (c->inflight == 0) {
     uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
-    int w = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    int w = uv_try_write(&c->sock.stream, &b, 1);
     if (w > 0) {
       off = (size_t)w;
       c->write_ms = uv_now(c->srv->loop);
@@ -441,7 +441,7 @@ static int write_bytes(http_conn_t *c, const uint8_t *p, size_t n) {
   wr->n = n;
   memcpy(wr->data, p + off, n);
   uv_buf_t b = uv_buf_init((char *)wr->data, (unsigned)n);
-  int rc = uv_write(&wr->w, (uv_stream_t *)&c->tcp, &b, 1, on_write);
+  int rc = uv_write(&wr->w, &c->sock.stream, &b, 1, on_write);
   if (rc) {
     tr_free(wr);
     return rc;

@@ -132,7 +132,19 @@ int http_server_start_ex(uv_loop_t *loop, const char *host, int port,
                          void *ud, const http_listen_t *lo,
                          http_server_t **srv) TR_WUR;
 
-/* The port actually bound (useful with port 0). */
+/* Listen on a Unix domain socket at path, made mode 0600 (only its
+ * owner's processes may connect; put it in a directory only the owner can
+ * enter, which also covers the instant between bind and chmod).  The file
+ * must not exist (remove a stale one first); the server does not remove
+ * it when it stops.  Its clients share one key of the per-address limits
+ * ("unix", http_req_peer), and http_req_local gives UV_EAFNOSUPPORT.
+ * Errors: -ENAMETOOLONG, -errno from libuv or chmod. */
+int http_server_start_unix(uv_loop_t *loop, const char *path,
+                           const http_limits_t *limits,
+                           http_handler_fn handler, void *ud,
+                           http_server_t **srv) TR_WUR;
+
+/* The port actually bound (useful with port 0); -1 for a Unix socket. */
 int http_server_port(const http_server_t *srv);
 
 /* Stop accepting and close every connection; cb (may be NULL) runs once
@@ -174,13 +186,13 @@ const char *http_req_query(const http_req_t *req);
 const char *http_req_header(const http_req_t *req, const char *name);
 /* 1 for HTTP/1.x, 2 for HTTP/2. */
 int http_req_http_version(const http_req_t *req);
-/* Client address as text ("127.0.0.1"). */
+/* Client address as text ("127.0.0.1"; "unix" over a Unix socket). */
 const char *http_req_peer(const http_req_t *req);
 
 /* This end of the request's connection, the address the client reached:
  * numeric host text ("127.0.0.1", "::1") into host[cap] and the port.
- * 0, -ENOTCONN (the connection is gone), -ENOSPC (cap too small), or
- * another -errno from getsockname. */
+ * 0, -ENOTCONN (the connection is gone), -ENOSPC (cap too small),
+ * UV_EAFNOSUPPORT (a Unix socket's), or another -errno from getsockname. */
 int http_req_local(const http_req_t *req, char *host, size_t cap,
                    int *port) TR_WUR;
 

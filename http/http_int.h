@@ -101,12 +101,23 @@ struct http_ipshare {
   http_ip_t *ips[HTTP_IP_BUCKETS];
 };
 
+/* A connection's or a listener's socket: TCP, or a Unix domain socket
+ * (http_server_start_unix).  libuv serves both as a stream; the few calls
+ * that differ look at http_server_t.is_unix. */
+typedef union http_sock {
+  uv_handle_t handle;
+  uv_stream_t stream;
+  uv_tcp_t tcp;
+  uv_pipe_t pipe;
+} http_sock_t;
+
 struct http_server {
   uv_loop_t *loop;
-  uv_tcp_t listener;
+  http_sock_t listener;
+  bool is_unix; /* listener and connections are Unix domain sockets */
   /* A spare handle to accept and close a connection the server cannot
    * take (see on_conn). */
-  uv_tcp_t reject;
+  http_sock_t reject;
   bool reject_busy, accept_pending;
   http_limits_t lim;
   http_handler_fn handler;
@@ -215,7 +226,7 @@ struct http_req {
 };
 
 struct http_conn {
-  uv_tcp_t tcp;
+  http_sock_t sock;
   uv_timer_t timer;
   http_server_t *srv;
   http_conn_t *prev, *next;
@@ -227,7 +238,7 @@ struct http_conn {
   bool in_parser;          /* inside http_parser_execute: no re-entry */
   bool close_when_flushed; /* Connection: close, or an error answer */
   int err_status;          /* status for a parse error (400, 414, 431) */
-  int handles_open; /* tcp + timer, for the close count */
+  int handles_open; /* sock + timer, for the close count */
   /* One-shot timer (all but HTTP/2): when the connection's time is up,
    * and when the armed timer fires, which may be earlier (conn.c). */
   uint64_t deadline_ms, due_ms;
@@ -261,6 +272,11 @@ struct http_conn {
    * (SETTINGS + HEADERS + a 64 KiB window of DATA) would otherwise do. */
   bool h2_wait_preface;
 };
+
+/* ---------------------------------------------------------- server.c */
+
+/* Init k as s's kind of socket (TCP or Unix): 0 or -errno from libuv. */
+int http__sock_init(http_server_t *s, http_sock_t *k);
 
 /* ------------------------------------------------------------ conn.c */
 

@@ -395,7 +395,7 @@ int http__res_direct_fd(http_req_t *r, uint8_t *pre, size_t cap,
   int fd;
   if (r->closed || !r->started || r->ended || r->head || r->stream_id ||
       r->chunked || !c || c->proto->version != 1 || c->closing ||
-      c->failed || uv_fileno((uv_handle_t *)&c->tcp, &fd))
+      c->failed || uv_fileno(&c->sock.handle, &fd))
     return -1;
   if (c->out.len > cap || c->inflight) {
     if (c->out.len && http__conn_flush(c))

@@ -19,6 +19,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "http_int.h"
@@ -71,28 +73,36 @@ static void reject_closed(uv_handle_t *h) {
   s->reject_busy = false;
   if (s->accept_pending && !s->stopping) {
     s->accept_pending = false;
-    on_conn((uv_stream_t *)&s->listener, 0);
+    on_conn(&s->listener.stream, 0);
   }
   http__server_unref(s);
 }
 
 static void reject(http_server_t *s) {
-  if (s->reject_busy || uv_tcp_init(s->loop, &s->reject)) {
+  if (s->reject_busy || http__sock_init(s, &s->reject)) {
     s->accept_pending = true;
     return;
   }
   s->reject_busy = true;
-  s->reject.data = s;
+  s->reject.handle.data = s;
   s->pending_closes++;
-  (void)uv_accept((uv_stream_t *)&s->listener, (uv_stream_t *)&s->reject);
-  uv_close((uv_handle_t *)&s->reject, reject_closed);
+  (void)uv_accept(&s->listener.stream, &s->reject.stream);
+  uv_close(&s->reject.handle, reject_closed);
 }
 
-static void peer_name(uv_tcp_t *tcp, char addr[48]) {
+int http__sock_init(http_server_t *s, http_sock_t *k) {
+  return s->is_unix ? uv_pipe_init(s->loop, &k->pipe, 0)
+                    : uv_tcp_init(s->loop, &k->tcp);
+}
+
+/* The client's address, the key of the per-address limits.  Every client
+ * of a Unix socket is one local user's process: they share one key. */
+static void peer_name(http_server_t *s, uv_tcp_t *tcp, char addr[48]) {
   struct sockaddr_storage sa;
   int salen = sizeof sa;
-  snprintf(addr, 48, "?");
-  if (uv_tcp_getpeername(tcp, (struct sockaddr *)&sa, &salen) == 0) {
+  snprintf(addr, 48, s->is_unix ? "unix" : "?");
+  if (!s->is_unix &&
+      uv_tcp_getpeername(tcp, (struct sockaddr *)&sa, &salen) == 0) {
     if (sa.ss_family == AF_INET)
       uv_ip4_name((struct sockaddr_in *)&sa, addr, 48);
     else
@@ -103,9 +113,11 @@ static void peer_name(uv_tcp_t *tcp, char addr[48]) {
 int http_req_local(const http_req_t *req, char *host, size_t cap, int *port) {
   if (!req->conn)
     return -ENOTCONN;
+  if (req->conn->srv->is_unix)
+    return UV_EAFNOSUPPORT;
   struct sockaddr_storage sa;
   int salen = sizeof sa;
-  int rc = uv_tcp_getsockname(&req->conn->tcp, (struct sockaddr *)&sa, &salen);
+  int rc = uv_tcp_getsockname(&req->conn->sock.tcp, (struct sockaddr *)&sa, &salen);
   if (rc)
     return rc;
   if (sa.ss_family == AF_INET) {
@@ -127,12 +139,12 @@ static void on_conn(uv_stream_t *ls, int status) {
     reject(s);
     return;
   }
-  if (uv_accept(ls, (uv_stream_t *)&c->tcp)) {
+  if (uv_accept(ls, &c->sock.stream)) {
     http__conn_close(c);
     return;
   }
   char addr[48];
-  peer_name(&c->tcp, addr);
+  peer_name(s, &c->sock.tcp, addr);
   /* c->ip is set only once the address's count includes c: every close
    * decrements exactly what its accept incremented (a refused connection
    * used to be closed with c->ip set but uncounted, and its close wrapped
@@ -149,7 +161,8 @@ static void on_conn(uv_stream_t *ls, int status) {
   }
   c->ip = ip;
   c->write_ms = uv_now(s->loop);
-  uv_tcp_nodelay(&c->tcp, 1);
+  if (!s->is_unix)
+    uv_tcp_nodelay(&c->sock.tcp, 1);
   http__conn_read_start(c);
   http__conn_timer(c);
 }
@@ -189,14 +202,19 @@ int http_server_start(uv_loop_t *loop, const char *host, int port,
                               srvp);
 }
 
-int http_server_start_ex(uv_loop_t *loop, const char *host, int port,
-                         const http_limits_t *limits, http_handler_fn handler,
-                         void *ud, const http_listen_t *lo,
-                         http_server_t **srvp) {
+/* A server not yet listening, with its idle handle and listener inited
+ * (its kind from is_unix); NULL and *rc when that fails. */
+static http_server_t *server_new(uv_loop_t *loop, const http_limits_t *limits,
+                                 http_handler_fn handler, void *ud,
+                                 const http_listen_t *lo, bool is_unix,
+                                 int *rc) {
   http_server_t *s = tr_calloc(1, sizeof *s);
-  if (!s)
-    return -ENOMEM;
+  if (!s) {
+    *rc = -ENOMEM;
+    return NULL;
+  }
   s->loop = loop;
+  s->is_unix = is_unix;
   if (limits)
     s->lim = *limits;
   else
@@ -208,33 +226,25 @@ int http_server_start_ex(uv_loop_t *loop, const char *host, int port,
     s->ips = lo->share->ips;
     s->ipstripe = lo->share->stripe;
   }
-  struct sockaddr_storage sa;
-  int rc = strchr(host, ':') ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)&sa)
-                             : uv_ip4_addr(host, port, (struct sockaddr_in *)&sa);
-  if (rc == 0)
-    rc = uv_idle_init(loop, &s->idle);
-  if (rc) {
+  if ((*rc = uv_idle_init(loop, &s->idle))) {
     tr_free(s);
-    return rc;
+    return NULL;
   }
   s->idle.data = s;
-  rc = uv_tcp_init(loop, &s->listener);
-  if (rc) {
+  if ((*rc = http__sock_init(s, &s->listener))) {
     s->stopping = true;
     s->pending_closes = 1;
     uv_close((uv_handle_t *)&s->idle, server_handle_closed);
-    return rc;
+    return NULL;
   }
-  s->listener.data = s;
-  if (lo && lo->reuseport) {
-    int fd = -1;
-    rc = reuseport_socket((struct sockaddr *)&sa, &fd);
-    if (rc == 0 && (rc = uv_tcp_open(&s->listener, fd)))
-      close(fd);
-  } else
-    rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&sa, 0);
+  s->listener.handle.data = s;
+  return s;
+}
+
+/* Listen on s's bound listener; on failure s is closed and freed. */
+static int server_listen(http_server_t *s, int rc, http_server_t **srvp) {
   if (rc == 0)
-    rc = uv_listen((uv_stream_t *)&s->listener, 4096, on_conn);
+    rc = uv_listen(&s->listener.stream, 4096, on_conn);
   if (rc) {
     /* libuv needs both handles (they live inside s) until their close
      * callbacks have run, in an order it chooses: s is freed by the last
@@ -243,17 +253,59 @@ int http_server_start_ex(uv_loop_t *loop, const char *host, int port,
     s->stopping = true;
     s->pending_closes = 2;
     uv_close((uv_handle_t *)&s->idle, server_handle_closed);
-    uv_close((uv_handle_t *)&s->listener, server_handle_closed);
+    uv_close(&s->listener.handle, server_handle_closed);
     return rc;
   }
   *srvp = s;
   return 0;
 }
 
+int http_server_start_ex(uv_loop_t *loop, const char *host, int port,
+                         const http_limits_t *limits, http_handler_fn handler,
+                         void *ud, const http_listen_t *lo,
+                         http_server_t **srvp) {
+  struct sockaddr_storage sa;
+  int rc = strchr(host, ':') ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)&sa)
+                             : uv_ip4_addr(host, port, (struct sockaddr_in *)&sa);
+  if (rc)
+    return rc;
+  http_server_t *s = server_new(loop, limits, handler, ud, lo, false, &rc);
+  if (!s)
+    return rc;
+  if (lo && lo->reuseport) {
+    int fd = -1;
+    rc = reuseport_socket((struct sockaddr *)&sa, &fd);
+    if (rc == 0 && (rc = uv_tcp_open(&s->listener.tcp, fd)))
+      close(fd);
+  } else
+    rc = uv_tcp_bind(&s->listener.tcp, (struct sockaddr *)&sa, 0);
+  return server_listen(s, rc, srvp);
+}
+
+int http_server_start_unix(uv_loop_t *loop, const char *path,
+                           const http_limits_t *limits,
+                           http_handler_fn handler, void *ud,
+                           http_server_t **srvp) {
+  struct sockaddr_un un;
+  if (strlen(path) >= sizeof un.sun_path)
+    return -ENAMETOOLONG;
+  int rc;
+  http_server_t *s = server_new(loop, limits, handler, ud, NULL, true, &rc);
+  if (!s)
+    return rc;
+  rc = uv_pipe_bind(&s->listener.pipe, path);
+  /* Between bind and chmod the file has the umask's mode: the caller's
+   * directory is what keeps others out then (http.h). */
+  if (rc == 0 && chmod(path, 0600))
+    rc = -errno;
+  return server_listen(s, rc, srvp);
+}
+
 int http_server_port(const http_server_t *s) {
   struct sockaddr_storage sa;
   int len = sizeof sa;
-  if (uv_tcp_getsockname(&s->listener, (struct sockaddr *)&sa, &len))
+  if (s->is_unix ||
+      uv_tcp_getsockname(&s->listener.tcp, (struct sockaddr *)&sa, &len))
     return -1;
   return sa.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&sa)->sin_port)
                                  : ntohs(((struct sockaddr_in6 *)&sa)->sin6_port);
@@ -284,5 +336,5 @@ void http_server_stop(http_server_t *s, void (*cb)(void *ud), void *ud) {
       tr_free(s->ips[i]);
       s->ips[i] = n;
     }
-  uv_close((uv_handle_t *)&s->listener, server_handle_closed);
+  uv_close(&s->listener.handle, server_handle_closed);
 }

@@ -14,9 +14,16 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "../config/config.h"
+
+bool node_daemon_sock(const char *repo, char *buf, size_t cap) {
+  struct sockaddr_un un;
+  int n = snprintf(buf, cap, "%s/api.sock", repo);
+  return n > 0 && (size_t)n < cap && (size_t)n < sizeof un.sun_path;
+}
 
 int node_daemon_api(const char *repo, char *host, size_t hostsz, int *port) {
   char path[4096], maddr[256] = "";
@@ -63,7 +70,12 @@ static void stop_node(node_t *n) {
     http_server_stop(n->gateway, NULL, NULL);
   if (n->api)
     http_server_stop(n->api, NULL, NULL);
-  n->gateway = n->api = NULL;
+  if (n->api_unix)
+    http_server_stop(n->api_unix, NULL, NULL);
+  if (n->api_sock[0])
+    unlink(n->api_sock);
+  n->gateway = n->api = n->api_unix = NULL;
+  n->api_sock[0] = 0;
   node_obs_stop(n->obs);
   n->rpc.host = NULL; /* swarm commands from now on: offline */
   n->rpc.autonat = NULL;
@@ -157,6 +169,31 @@ static int listen_on(node_t *n, const node_daemon_opts_t *o, const char *maddr,
   snprintf(out, outsz, "/%s/%s/tcp/%d", strchr(host, ':') ? "ip6" : "ip4",
            host, http_server_port(*srv));
   return 0;
+}
+
+/* The API on <repo>/api.sock too (node_daemon_sock).  A socket left by a
+ * killed daemon is removed first: the repo's lock is ours, so no daemon
+ * serves it.  Without the socket the CLI uses the TCP address, so a
+ * failure here is only logged. */
+static void listen_sock(node_t *n) {
+  char path[sizeof n->api_sock];
+  if (!node_daemon_sock(n->repo, path, sizeof path)) {
+    tr_log(TR_LOG_INFO, "no %s/api.sock: the path is too long for a "
+           "socket; the CLI uses the TCP API", n->repo);
+    return;
+  }
+  if (unlink(path) && errno != ENOENT)
+    tr_log(TR_LOG_WARN, "cannot remove a stale %s: %s", path,
+           strerror(errno));
+  int rc = http_server_start_unix(&n->loop, path, NULL, api_handle, n,
+                                  &n->api_unix);
+  if (rc) {
+    tr_log(TR_LOG_WARN, "cannot listen on %s (the CLI uses the TCP API): %s",
+           path, uv_strerror(rc));
+    unlink(path);
+    return;
+  }
+  memcpy(n->api_sock, path, sizeof path);
 }
 
 static void walk_close(uv_handle_t *h, void *arg) {
@@ -323,6 +360,8 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   if (!rc)
     rc = listen_on(n, o, api, api_handle, n, NULL, NULL, &n->api,
                    n->rpc.api_addr, sizeof n->rpc.api_addr, "API", api_host);
+  if (!rc)
+    listen_sock(n);
   if (!rc && node_gw_threads(cfg, &n->gw_threads))
     rc = node__fail(o, TR_ECONFIG, "Gateway.Threads: expected 0 (one per "
                     "core) to %d", NODE_GW_THREADS_MAX);
@@ -358,8 +397,15 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     node__fail(o, rc, "Mirror.Scrub: %s", tr_strerror(rc));
   if (!rc)
     rc = node_obs_start(&n->obs, &n->loop, &n->rpc);
-  if (!rc)
-    rc = node_obs_listener(n->obs, n->api, "api");
+  if (!rc) { /* one listener for metrics: both sockets serve one API */
+    http_done_fn fn;
+    void *ud;
+    rc = node_obs_listener_fn(n->obs, "api", &fn, &ud);
+    if (!rc)
+      http_server_on_done(n->api, fn, ud);
+    if (!rc && n->api_unix)
+      http_server_on_done(n->api_unix, fn, ud);
+  }
   if (!rc && n->gw_threads == 1)
     rc = node_obs_listener(n->obs, n->gateway, "gateway");
   if (!rc && n->gw_threads > 1) {
@@ -390,6 +436,9 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   if (node_maddr_tcp(n->rpc.api_addr, host, sizeof host, &port) == 0)
     tr_log(TR_LOG_INFO, "RPC API server listening on %s (http://%s:%d/api/v0)",
            n->rpc.api_addr, host, port);
+  if (n->api_sock[0])
+    tr_log(TR_LOG_INFO, "RPC API server listening on /unix%s (trove's CLI)",
+           n->api_sock);
   /* The line ends with the URL, as it did: scripts read it. */
   if (node_maddr_tcp(n->rpc.gateway_addr, host, sizeof host, &port) == 0) {
     tr_log(TR_LOG_INFO, "Gateway server listening on %s (http://%s:%d/ipfs/)",

@@ -45,6 +45,15 @@ int node_daemon_run(const node_daemon_opts_t *opts);
 int node_maddr_tcp(const char *maddr, char *host, size_t hostsz,
                    int *port) TR_WUR;
 
+/* The path of the Unix socket on which a daemon serves its API beside
+ * the TCP one, <repo>/api.sock, into buf[cap]: false when it does not fit
+ * a socket address (sun_path), and then there is none.  trove's CLI
+ * talks to its daemon there (an upload costs the sender a third of what
+ * it does over TCP loopback); the socket's mode (0600, in the repo's
+ * 0700 directory) keeps other users' processes and web pages off it, and
+ * Kubo's clients keep using the TCP address in <repo>/api. */
+bool node_daemon_sock(const char *repo, char *buf, size_t cap);
+
 /* The API multiaddr of a daemon running on repo (read from <repo>/api and
  * checked by connecting); 1 if one answers, 0 if none. */
 int node_daemon_api(const char *repo, char *host, size_t hostsz, int *port);

@@ -36,6 +36,10 @@ typedef struct node {
   uv_loop_t loop;
   uv_signal_t sigint, sigterm;
   http_server_t *gateway, *api;
+  /* The API again on <repo>/api.sock, for the CLI (node_daemon_sock);
+   * api_sock[0] while the file is ours to remove. */
+  http_server_t *api_unix;
+  char api_sock[108];
   net_host_t *host;
   net_autonat_t *autonat;
   dht_swarm_t *dht_lan, *dht_wan;

@@ -6,7 +6,7 @@ set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev liblmdb-dev lmdb-utils
  libsodium-dev libssl-dev libnghttp2-dev nghttp2-client libprotobuf-c-dev
  protobuf-c-compiler libcmocka-dev libuv1-dev libjansson-dev libhttp-parser-dev
- curl wrk nginx-light ipfs-cid chromium ffmpeg prometheus"
+ curl wrk nginx-light ipfs-cid chromium ffmpeg prometheus strace"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

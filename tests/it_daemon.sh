@@ -4,7 +4,7 @@
 #   - the gateway's (or the API's) port already taken: one line
 #     "trove: daemon: ..." on stderr, a non-zero exit that is not a crash
 #     (was: a segfault, the server freed while libuv held its handle), and
-#     no api file left behind;
+#     no api file or api.sock left behind;
 #   - --repo on a directory with no repo, or no directory: "no repo ...
 #     run 'trove init'", and nothing created there (was: "another daemon is
 #     running ... already exists" and a daemon.lock left behind);
@@ -54,6 +54,7 @@ TAKEN=$(cat "$WORK/port")
 expect_start_fail "gateway: cannot listen on /ip4/127.0.0.1/tcp/$TAKEN: address already in use" \
   "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 --gateway=/ip4/127.0.0.1/tcp/$TAKEN
 [ ! -e "$TROVE_PATH/api" ] || fail "api file left behind"
+[ ! -e "$TROVE_PATH/api.sock" ] || fail "api.sock left behind"
 expect_start_fail "API: cannot listen" \
   "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/$TAKEN --gateway=/ip4/127.0.0.1/tcp/0
 expect_start_fail "not a TCP multiaddr" "$TROVE_BIN" daemon --gateway=/dns/x/tcp/1
