@@ -191,6 +191,11 @@ static void handle_closed(uv_handle_t *h) {
   http__server_unref(s);
 }
 
+int http__sock_init(http_server_t *s, http_sock_t *k) {
+  return s->is_unix ? uv_pipe_init(s->loop, &k->pipe, 0)
+                    : uv_tcp_init(s->loop, &k->tcp);
+}
+
 http_conn_t *http__conn_new(http_server_t *s, const http_proto_t *proto) {
   http_conn_t *c = tr_calloc(1, sizeof *c);
   if (!c || uv_timer_init(s->loop, &c->timer)) {

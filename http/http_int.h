@@ -273,12 +273,11 @@ struct http_conn {
   bool h2_wait_preface;
 };
 
-/* ---------------------------------------------------------- server.c */
-
-/* Init k as s's kind of socket (TCP or Unix): 0 or -errno from libuv. */
-int http__sock_init(http_server_t *s, http_sock_t *k);
-
 /* ------------------------------------------------------------ conn.c */
+
+/* Init k as s's kind of socket (TCP or Unix), for a connection or for
+ * server.c's listener: 0 or -errno from libuv. */
+int http__sock_init(http_server_t *s, http_sock_t *k);
 
 /* A connection of s, in its list and counted, with its handles ready for
  * uv_accept and proto as its table; NULL when out of memory or handles

@@ -90,11 +90,6 @@ static void reject(http_server_t *s) {
   uv_close(&s->reject.handle, reject_closed);
 }
 
-int http__sock_init(http_server_t *s, http_sock_t *k) {
-  return s->is_unix ? uv_pipe_init(s->loop, &k->pipe, 0)
-                    : uv_tcp_init(s->loop, &k->tcp);
-}
-
 /* The client's address, the key of the per-address limits.  Every client
  * of a Unix socket is one local user's process: they share one key. */
 static void peer_name(http_server_t *s, uv_tcp_t *tcp, char addr[48]) {
