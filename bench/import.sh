@@ -163,20 +163,22 @@ ll= lr= lcid=
 # page reporting, bench/README.md) and memory touched after that costs a
 # host fault per page: a local add took 1.8-2.7 s after a 1.5 s pause,
 # 0.5-0.7 s without one.  The daemon's start-up was such a pause on its
-# side alone, between the removal (in fresh) and the add: 1.8-2.7x read
-# where the same pause on both sides gives ~1.3x.  So each run inits its
-# repo, starts the daemon if it has one, then removes the last run's.
+# side alone, between the removal (in fresh) and the add: one binary read
+# 1.84-2.72x that way and 1.15-1.64x this way (2026-12-03).  So each run
+# inits its repo, starts the daemon if it has one, then removes the last
+# run's.
 NEW=$TMP/ra OLD=$TMP/rb
 prep() { rm -rf "$NEW"; TROVE_PATH="$NEW" "$TROVE" init >/dev/null; }
 drop_old() { rm -rf "$OLD"; sync; } # sync: the discard, as in fresh
 swap() { local t=$NEW; NEW=$OLD; OLD=$t; }
 next() { [ "$t_out" = "$lcid" ] || { echo "CID mismatch: $t_out, $lcid"; exit 1; }; swap; }
-r_loc() { prep; drop_old; TROVE_PATH=$NEW run_timed t "$TROVE" add -Q "$RF"; ll=$(best "$ll" "$t"); next; }
+r_loc() { prep; drop_old; TROVE_PATH=$NEW run_timed t "$TROVE" add -Q "$RF"; ll=$(best "$ll" "$t"); tl=$t; next; }
 r_dmn() { prep; daemon_up "$NEW"; drop_old; TROVE_PATH=$NEW run_timed t "$TROVE" add -Q "$RF"
-  daemon_down; lr=$(best "$lr" "$t"); next; }
+  daemon_down; lr=$(best "$lr" "$t"); td=$t; next; }
 prep; lcid=$(TROVE_PATH=$NEW "$TROVE" add -Q "$RF"); swap # the first "last run"
 for r in $(seq "$ROUNDS"); do # order alternating (above)
   if [ $((r % 2)) = 1 ]; then r_loc; r_dmn; else r_dmn; r_loc; fi
+  echo "  (round $r: local ${tl}s, daemon ${td}s)"
 done
 rm -rf "$TMP/ra" "$TMP/rb" "$RF"
 echo "add through the daemon vs without ($RMB MiB, best of $ROUNDS): daemon ${lr}s, local ${ll}s: ratio $(ratio "$lr" "$ll")x (target <= 1.1)$(mark "$(ratio "$lr" "$ll")" 1.1 le)"
