@@ -43,8 +43,11 @@ for k in k1 k2 k3 k4; do
   kubo $k init --profile=test >/dev/null 2>&1
   KP[$k]=$(port)
   kubo $k config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/${KP[$k]}\"]"
-  kubo $k config Addresses.API /ip4/127.0.0.1/tcp/$(port)
-  kubo $k config Addresses.Gateway /ip4/127.0.0.1/tcp/$(port)
+  # Port 0: a port picked here and bound later by Kubo was taken meanwhile
+  # once (CI, make check: "bind: address already in use"); the CLI finds
+  # the API in the repo's api file, and the gateway is not used.
+  kubo $k config Addresses.API /ip4/127.0.0.1/tcp/0
+  kubo $k config Addresses.Gateway /ip4/127.0.0.1/tcp/0
   kubo $k config Routing.Type none
   kubo $k config --json Bootstrap '[]'
 done
