@@ -11,6 +11,7 @@
 #include "mirror.h"
 
 #include <stdbool.h>
+#include <sys/un.h>
 #include <uv.h>
 
 #include "../blockstore/bs.h"
@@ -39,7 +40,7 @@ typedef struct node {
   /* The API again on <repo>/api.sock, for the CLI (node_daemon_sock);
    * api_sock[0] while the file is ours to remove. */
   http_server_t *api_unix;
-  char api_sock[108];
+  char api_sock[sizeof(((struct sockaddr_un *)0)->sun_path)];
   net_host_t *host;
   net_autonat_t *autonat;
   dht_swarm_t *dht_lan, *dht_wan;
