@@ -2,9 +2,10 @@
  * swarm.c — the DHT core on the libp2p host (swarm.h).  Requests out are
  * ops: queued by the core's send (never started inside it, so that no
  * answer reaches the core re-entrantly), started on the next loop turn,
- * then a dial through the peer's addresses if need be, a stream, the
- * frame, and one answer frame.  Requests in are read frame by frame off
- * the stream the peer opened.
+ * then a dial through the peer's addresses if need be, a stream (an idle
+ * one of ours to the peer, else a new one), the frame, and one answer
+ * frame; the stream then waits, idle, for the next request to that peer.
+ * Requests in are read frame by frame off the stream the peer opened.
  */
 #include "swarm.h"
 
@@ -29,7 +30,17 @@ typedef struct op {
   net_stream_t *st;
   uint8_t next_addr;
   bool want, queued, waiting_net, reported;
+  bool reused; /* st was idle: if it fails before any answer, a new one */
 } op_t;
+
+/* A stream of ours that carried a request and its answer, kept open for
+ * the next request to the same peer (swarm.h). */
+typedef struct idle {
+  struct idle *next;
+  dht_swarm_t *s;
+  net_stream_t *st;
+  uint64_t since;
+} idle_t;
 
 typedef struct inb {
   struct inb *next;
@@ -54,6 +65,8 @@ struct dht_swarm {
   uint32_t nwait;         /* ops queued */
   op_t *whead, *wtail;    /* queued ops, oldest first */
   inb_t *inb;
+  idle_t *idle;
+  uint32_t nidle;
   bool closing;
   dht_swarm_stats_t st;
 };
@@ -69,10 +82,11 @@ bool dht_swarm_lan(const dht_swarm_t *s) { return s->o.lan; }
 void dht_swarm_stats(const dht_swarm_t *s, dht_swarm_stats_t *out) {
   *out = s->st;
   out->ops = s->nops;
+  out->idle = s->nidle;
 }
 
 static void maybe_free(dht_swarm_t *s) {
-  if (s->closing && !s->handles && !s->nops && !s->inb) {
+  if (s->closing && !s->handles && !s->nops && !s->inb && !s->idle) {
     dht_free(s->d);
     tr_free(s);
   }
@@ -120,9 +134,92 @@ void dht_swarm_update_self(dht_swarm_t *s) {
   dht_set_self_info(s->d, &self);
 }
 
+/* ------------------------------------------------------- idle streams */
+
+static void idle_unlink(idle_t *ib) {
+  dht_swarm_t *s = ib->s;
+  for (idle_t **pp = &s->idle; *pp; pp = &(*pp)->next)
+    if (*pp == ib) {
+      *pp = ib->next;
+      s->nidle--;
+      break;
+    }
+  tr_free(ib);
+}
+
+/* Let an idle stream go: our FIN (the peer's handler closes its side) or,
+ * when something is wrong with it, a reset. */
+static void idle_end(idle_t *ib, bool reset) {
+  net_stream_t *st = ib->st;
+  net_stream_set(st, &DETACHED, NULL);
+  if (reset)
+    net_stream_reset(st);
+  else
+    net_stream_close(st);
+  idle_unlink(ib);
+}
+
+/* Nothing may come on a stream with no request on it. */
+static void idle_data(net_stream_t *st, const uint8_t *p, size_t n) {
+  (void)p, (void)n;
+  idle_t *ib = net_stream_ud(st);
+  ib->s->st.resets++;
+  idle_end(ib, true);
+}
+
+/* The peer closed it (its handler stopped: an idle timeout of its own). */
+static void idle_fin(net_stream_t *st) { idle_end(net_stream_ud(st), false); }
+
+static void idle_close(net_stream_t *st, int status) {
+  (void)status;
+  idle_unlink(net_stream_ud(st));
+}
+
+static const net_stream_cbs_t IDLE = {idle_data, idle_fin, idle_close, NULL};
+
+/* Keep st, which has just carried a whole request (and its answer), for
+ * the next request to its peer - unless the swarm closes or holds enough
+ * already, in which case it ends as before: with our FIN. */
+static void idle_put(dht_swarm_t *s, net_stream_t *st) {
+  const net_peerid_t *peer = net_stream_peer(st);
+  uint32_t same = 0;
+  for (idle_t *ib = s->idle; ib; ib = ib->next)
+    same += net_peerid_equal(net_stream_peer(ib->st), peer);
+  idle_t *ib = NULL;
+  if (!s->closing && s->nidle < DHT_SWARM_IDLE_OUT_MAX &&
+      same < DHT_SWARM_IDLE_PEER_MAX)
+    ib = tr_calloc(1, sizeof *ib);
+  if (!ib) {
+    net_stream_set(st, &DETACHED, NULL);
+    net_stream_close(st);
+    return;
+  }
+  ib->s = s;
+  ib->st = st;
+  ib->since = dht_swarm_now(s);
+  ib->next = s->idle;
+  s->idle = ib;
+  s->nidle++;
+  net_stream_set(st, &IDLE, ib);
+}
+
+/* An idle stream to peer, taken out of the pool (the most recently used:
+ * the least likely to have been closed by the peer), or NULL. */
+static net_stream_t *idle_take(dht_swarm_t *s, const net_peerid_t *peer) {
+  for (idle_t *ib = s->idle; ib; ib = ib->next)
+    if (net_peerid_equal(net_stream_peer(ib->st), peer)) {
+      net_stream_t *st = ib->st;
+      net_stream_set(st, &DETACHED, NULL);
+      idle_unlink(ib);
+      return st;
+    }
+  return NULL;
+}
+
 /* ------------------------------------------------------ requests out */
 
 static void on_kick(uv_timer_t *t);
+static bool op_retry(op_t *op);
 
 static void op_unlink(op_t *op) {
   dht_swarm_t *s = op->s;
@@ -181,16 +278,24 @@ static void out_data(net_stream_t *st, const uint8_t *p, size_t n) {
     return;
   }
   op->reported = true;
-  if (!s->closing)
-    dht_on_reply(s->d, op->req, body, blen, dht_swarm_now(s));
   op->st = NULL;
   net_stream_set(st, &DETACHED, NULL);
-  net_stream_close(st); /* our FIN; the stream goes once the peer's is in */
+  /* The answer and nothing after it: the stream can carry the next
+   * request.  Bytes beyond it are a peer that does not follow the
+   * protocol: our FIN ends the stream once the peer's is in. */
+  if ((size_t)took == op->in.len)
+    idle_put(s, st);
+  else
+    net_stream_close(st);
+  if (!s->closing)
+    dht_on_reply(s->d, op->req, body, blen, dht_swarm_now(s));
   op_unlink(op);
 }
 
 static void out_fin(net_stream_t *st) {
   op_t *op = net_stream_ud(st);
+  if (op_retry(op))
+    return;
   if (op->want)
     op_fail(op, TR_EPROTO); /* closed without an answer */
   else
@@ -202,10 +307,36 @@ static void out_close(net_stream_t *st, int status) {
   if (!op)
     return;
   op->st = NULL;
+  if (op_retry(op))
+    return;
   op_fail(op, status ? status : TR_EPROTO);
 }
 
 static const net_stream_cbs_t OUT = {out_data, out_fin, out_close, NULL};
+
+/* Write op's frame on st (new, or idle and reused).  The frame is kept
+ * until op ends: a reused stream that fails before the answer sends it
+ * again on a new one (op_retry). */
+static void op_send(op_t *op, net_stream_t *st) {
+  op->st = st;
+  net_stream_set(st, &OUT, op);
+  int rc = net_stream_write(st, op->frame.data, op->frame.len);
+  if (rc) {
+    if (op_retry(op))
+      return;
+    op_fail(op, rc);
+    return;
+  }
+  if (!op->want) {
+    /* ADD_PROVIDER: nothing comes back, so the stream is free at once
+     * for the next request (as go-libp2p-kad-dht sends them back to back
+     * on its stream to the peer). */
+    op->reported = true;
+    op->st = NULL;
+    idle_put(op->s, st);
+    op_unlink(op);
+  }
+}
 
 static void op_opened(net_stream_t *st, int status, void *ud) {
   op_t *op = ud;
@@ -217,22 +348,7 @@ static void op_opened(net_stream_t *st, int status, void *ud) {
     return;
   }
   op->s->st.streams_out++;
-  op->st = st;
-  net_stream_set(st, &OUT, op);
-  int rc = net_stream_write(st, op->frame.data, op->frame.len);
-  if (rc) {
-    op_fail(op, rc);
-    return;
-  }
-  tr_bytes_free(&op->frame);
-  if (!op->want) {
-    /* ADD_PROVIDER: nothing comes back; the stream goes with our FIN. */
-    op->reported = true;
-    op->st = NULL;
-    net_stream_set(st, &DETACHED, NULL);
-    net_stream_close(st);
-    op_unlink(op);
-  }
+  op_send(op, st);
 }
 
 /* Queue op (again) at the end of the wait queue. */
@@ -310,11 +426,42 @@ static void op_dial(op_t *op) {
   op_fail(op, TR_ENOTCONN);
 }
 
-static void op_start(op_t *op) {
+static void op_start_new(op_t *op) {
   if (net_host_connected(op->s->h, &op->peer.id))
     op_open(op);
   else
     op_dial(op);
+}
+
+static void op_start(op_t *op) {
+  net_stream_t *st = idle_take(op->s, &op->peer.id);
+  if (!st) {
+    op_start_new(op);
+    return;
+  }
+  op->s->st.streams_reused++;
+  op->reused = true;
+  op_send(op, st);
+}
+
+/* A reused stream failed (the peer closed or reset it, as its own idle
+ * timeout may, or the write failed) before any of the answer came: send
+ * the request again, once, on a new stream, as go-libp2p-kad-dht's
+ * message sender does.  True when it did. */
+static bool op_retry(op_t *op) {
+  dht_swarm_t *s = op->s;
+  if (!op->reused || op->in.len || op->reported || s->closing)
+    return false;
+  op->reused = false;
+  if (op->st) {
+    net_stream_t *st = op->st;
+    op->st = NULL;
+    net_stream_set(st, &DETACHED, NULL);
+    net_stream_reset(st);
+  }
+  s->st.retries++;
+  op_start_new(op);
+  return true;
 }
 
 /* Start waiting ops, oldest first, while slots are free; each at most
@@ -523,6 +670,12 @@ static void on_tick(uv_timer_t *t) {
       in_reset(ib);
     ib = next;
   }
+  for (idle_t *ib = s->idle; ib;) {
+    idle_t *next = ib->next;
+    if (now - ib->since >= DHT_SWARM_REUSE_MS)
+      idle_end(ib, false);
+    ib = next;
+  }
 }
 
 static void on_handle_closed(uv_handle_t *h) {
@@ -586,6 +739,8 @@ void dht_swarm_close(dht_swarm_t *s) {
   uv_timer_stop(&s->kick);
   uv_close((uv_handle_t *)&s->tick, on_handle_closed);
   uv_close((uv_handle_t *)&s->kick, on_handle_closed);
+  while (s->idle)
+    idle_end(s->idle, false);
   while (s->inb)
     in_reset(s->inb);
   s->whead = s->wtail = NULL;

@@ -14,9 +14,17 @@
  * it is removed.  When the table goes from empty to not, the DHT looks
  * itself up and refreshes its buckets (go's bootstrap).
  *
- * Requests out: one stream per request (the peer gets the request frame,
- * answers one frame, the stream closes), after a dial through the peer's
- * addresses when it is not connected; at most DHT_SWARM_OPS_MAX at once,
+ * Requests out: a stream carries a request frame and the peer's answer
+ * frame (none for ADD_PROVIDER), after a dial through the peer's
+ * addresses when it is not connected; then it stays open, idle, for the
+ * next request to that peer (DHT_SWARM_IDLE_PEER_MAX a peer,
+ * DHT_SWARM_IDLE_OUT_MAX in all), as go-libp2p-kad-dht keeps its stream
+ * to each peer: no stream to open, no protocol to negotiate (a round trip)
+ * per request.  An idle stream is closed after DHT_SWARM_REUSE_MS, well
+ * inside the servers' own idle timeout (DHT_SWARM_IDLE_MS, Kubo's too);
+ * one that fails before the answer (the peer closed or reset it
+ * meanwhile) sends the request again on a new stream, once.  An answer
+ * with bytes after it ends the stream.  At most DHT_SWARM_OPS_MAX at once,
  * the others wait their turn in order (up to DHT_SWARM_WAIT_MAX of them:
  * a burst of lookups must not fail for want of a slot), as does one
  * whose connection has no stream free.  Requests in
@@ -45,6 +53,9 @@
 #define DHT_SWARM_TICK_MS 250
 #define DHT_SWARM_OPS_MAX 512   /* requests out at once */
 #define DHT_SWARM_WAIT_MAX 16384 /* requests out waiting for a slot */
+#define DHT_SWARM_REUSE_MS 10000  /* an idle stream of ours lives this long */
+#define DHT_SWARM_IDLE_PEER_MAX 2 /* idle streams of ours to one peer */
+#define DHT_SWARM_IDLE_OUT_MAX 256 /* idle streams of ours in all */
 
 typedef struct dht_swarm dht_swarm_t;
 
@@ -87,6 +98,9 @@ void dht_swarm_update_self(dht_swarm_t *s);
 
 typedef struct dht_swarm_stats {
   uint64_t streams_in, streams_out, dials, dial_failures, resets;
+  uint64_t streams_reused; /* requests sent on an idle stream of ours */
+  uint64_t retries; /* of those, sent again on a new stream */
+  uint32_t idle;    /* idle streams of ours now */
   uint32_t ops; /* requests out in progress */
 } dht_swarm_stats_t;
 void dht_swarm_stats(const dht_swarm_t *s, dht_swarm_stats_t *out);

@@ -13,12 +13,23 @@
  * any peer in table"); with that fixed, opening a stream on a connection
  * whose streams were all in use failed the request too (128 of 400), and
  * counted against a live peer.
+ *
+ * Reuse: sequential provides (a lookup, then ADD_PROVIDERs to the same
+ * servers) go on the streams the first one opened, as go-libp2p-kad-dht
+ * keeps one stream to each peer; the records land.  The reference: one
+ * stream per request (the swarm before), where 20 provides to 3 servers
+ * opened 120 streams.
+ *
+ * A peer that resets a stream when a second request comes on it (one
+ * whose idle timeout fired as we wrote): each request is sent again on a
+ * new stream and the lookups succeed.
  */
 #include "testutil.h"
 
 #include <sodium.h>
 #include <uv.h>
 
+#include "../dht/msg.h"
 #include "../dht/swarm.h"
 #include "../net/host.h"
 
@@ -59,35 +70,61 @@ static void on_done(void *ud, int status, const dht_peer_t *closest, size_t n,
   for (int _i = 0; _i < 2000 && !(cond); _i++)                                 \
     uv_run(&(t)->loop, UV_RUN_NOWAIT), usleep(2000)
 
-static void test_burst(void **state) {
-  (void)state;
-  static t_t t; /* static: the callbacks' ud outlives nothing here */
-  memset(&t, 0, sizeof t);
-  assert_int_equal(uv_loop_init(&t.loop), 0);
+static void connect_to(t_t *t, net_host_t *h) {
+  char addrs[4][NET_MA_STR_MAX / 16], id[NET_PEERID_STR_MAX], ma[1024];
+  assert_true(net_host_addrs(h, addrs, 4) >= 1);
+  assert_true(net_peerid_format(net_host_id(h), 0, id, sizeof id) > 0);
+  snprintf(ma, sizeof ma, "%s/p2p/%s", addrs[0], id);
+  assert_int_equal(net_host_connect(t->h[0], ma, on_conn, t), 0);
+}
+
+/* The client and SERVERS servers, connected, each in the client's table. */
+static void setup_net(t_t *t) {
+  memset(t, 0, sizeof *t);
+  assert_int_equal(uv_loop_init(&t->loop), 0);
   for (int i = 0; i <= SERVERS; i++) {
     net_privkey_t k;
     assert_int_equal(net_privkey_generate(&k), 0);
     net_host_opts_t o = {.key = &k, .agent = "trove/test-dht-swarm"};
-    assert_int_equal(net_host_new(&t.loop, &o, &t.h[i]), 0);
-    assert_int_equal(net_host_listen(t.h[i], "/ip4/127.0.0.1/tcp/0"), 0);
+    assert_int_equal(net_host_new(&t->loop, &o, &t->h[i]), 0);
+    assert_int_equal(net_host_listen(t->h[i], "/ip4/127.0.0.1/tcp/0"), 0);
     dht_swarm_opts_t so = {.lan = true, .loopback = true, .server = i > 0};
-    assert_int_equal(dht_swarm_new(&t.loop, t.h[i], &so, &t.sw[i]), 0);
+    assert_int_equal(dht_swarm_new(&t->loop, t->h[i], &so, &t->sw[i]), 0);
   }
-  for (int i = 1; i <= SERVERS; i++) {
-    char addrs[4][NET_MA_STR_MAX / 16], id[NET_PEERID_STR_MAX], ma[1024];
-    assert_true(net_host_addrs(t.h[i], addrs, 4) >= 1);
-    assert_true(net_peerid_format(net_host_id(t.h[i]), 0, id, sizeof id) > 0);
-    snprintf(ma, sizeof ma, "%s/p2p/%s", addrs[0], id);
-    assert_int_equal(net_host_connect(t.h[0], ma, on_conn, &t), 0);
-  }
-  dht_t *d = dht_swarm_dht(t.sw[0]);
-  RUN_UNTIL(&t, t.connected == SERVERS && dht_rt_size(d) == SERVERS);
+  for (int i = 1; i <= SERVERS; i++)
+    connect_to(t, t->h[i]);
+  dht_t *d = dht_swarm_dht(t->sw[0]);
+  RUN_UNTIL(t, t->connected == SERVERS && dht_rt_size(d) == SERVERS);
   assert_int_equal(dht_rt_size(d), SERVERS);
+}
+
+static void teardown_net(t_t *t, net_host_t *extra) {
+  for (int i = 0; i <= SERVERS; i++)
+    dht_swarm_close(t->sw[i]);
+  for (int i = 0; i <= SERVERS; i++)
+    net_host_close(t->h[i], on_closed, t);
+  if (extra)
+    net_host_close(extra, on_closed, t);
+  uv_run(&t->loop, UV_RUN_DEFAULT);
+  assert_int_equal(t->closed, SERVERS + 1 + (extra != NULL));
+  assert_int_equal(uv_loop_close(&t->loop), 0);
+}
+
+static void random_key(uint8_t key[34]) {
+  key[0] = 0x12, key[1] = 0x20;
+  randombytes_buf(key + 2, 32);
+}
+
+static void test_burst(void **state) {
+  (void)state;
+  static t_t t; /* static: the callbacks' ud outlives nothing here */
+  setup_net(&t);
+  dht_t *d = dht_swarm_dht(t.sw[0]);
 
   static const dht_query_cbs_t cbs = {.on_done = on_done};
   for (int i = 0; i < LOOKUPS; i++) {
-    uint8_t key[34] = {0x12, 0x20};
-    randombytes_buf(key + 2, 32);
+    uint8_t key[34];
+    random_key(key);
     assert_int_equal(dht_find_node(d, key, sizeof key, &cbs, &t,
                                    dht_swarm_now(t.sw[0]), NULL),
                      0);
@@ -97,19 +134,217 @@ static void test_burst(void **state) {
   assert_int_equal(t.bad_status, 0);
   assert_int_equal(t.short_closest, 0);
   assert_int_equal(t.ok, LOOKUPS);
+  teardown_net(&t, NULL);
+}
 
-  for (int i = 0; i <= SERVERS; i++)
-    dht_swarm_close(t.sw[i]);
-  for (int i = 0; i <= SERVERS; i++)
-    net_host_close(t.h[i], on_closed, &t);
-  uv_run(&t.loop, UV_RUN_DEFAULT);
-  assert_int_equal(t.closed, SERVERS + 1);
-  assert_int_equal(uv_loop_close(&t.loop), 0);
+/* ------------------------------------------------------------- reuse */
+
+#define PROVIDES 20
+
+typedef struct found {
+  const net_peerid_t *want;
+  int done, hit;
+} found_t;
+
+static void on_provider(void *ud, const dht_peer_t *p) {
+  found_t *f = ud;
+  f->hit += net_peerid_equal(&p->id, f->want);
+}
+
+static void on_found_done(void *ud, int status, const dht_peer_t *closest,
+                          size_t n, const uint8_t *val, size_t vl,
+                          const dht_qstats_t *st) {
+  (void)status, (void)closest, (void)n, (void)val, (void)vl, (void)st;
+  ((found_t *)ud)->done++;
+}
+
+static void test_reuse(void **state) {
+  (void)state;
+  static t_t t;
+  setup_net(&t);
+  dht_t *d = dht_swarm_dht(t.sw[0]);
+  /* The bootstrap lookups (the table was empty) end first: they ask the
+   * servers at once, on streams of their own. */
+  dht_stats_t ds = {.queries = 1};
+  RUN_UNTIL(&t, (dht_stats(d, &ds), ds.queries == 0));
+  assert_int_equal(ds.queries, 0);
+  dht_swarm_stats_t st0;
+  dht_swarm_stats(t.sw[0], &st0);
+  static const dht_query_cbs_t cbs = {.on_done = on_done};
+  uint8_t keys[PROVIDES][34];
+  for (int i = 0; i < PROVIDES; i++) {
+    random_key(keys[i]);
+    assert_int_equal(dht_provide(d, keys[i], 34, &cbs, &t,
+                                 dht_swarm_now(t.sw[0]), NULL),
+                     0);
+    /* The ADD_PROVIDERs go out on the next loop turns: until they are
+     * all written, the next provide's requests would find the streams
+     * busy and open others (as concurrent requests to a peer do). */
+    dht_swarm_stats_t now = {.ops = 1};
+    RUN_UNTIL(&t, t.done == i + 1 &&
+                      (dht_swarm_stats(t.sw[0], &now), now.ops == 0));
+    assert_int_equal(now.ops, 0);
+  }
+  assert_int_equal(t.ok, PROVIDES);
+  dht_swarm_stats_t st;
+  dht_swarm_stats(t.sw[0], &st);
+  /* Each provide: a FIND_NODE and an ADD_PROVIDER to each server, all of
+   * them but a stream's first on one opened before (120 streams without
+   * reuse). */
+  uint64_t opened = st.streams_out - st0.streams_out;
+  uint64_t reused = st.streams_reused - st0.streams_reused;
+  assert_true(opened + reused >= 2 * PROVIDES * SERVERS);
+  assert_true(opened <= SERVERS);
+  assert_int_equal(st.retries, 0);
+  assert_true(st.idle >= 1 && st.idle <= DHT_SWARM_IDLE_PEER_MAX * SERVERS);
+  /* The ADD_PROVIDERs sent on reused streams arrived: each server lists
+   * the client as a provider of every key. */
+  for (int i = 1; i <= SERVERS; i++)
+    for (int k = 0; k < PROVIDES; k++) {
+      found_t f = {.want = net_host_id(t.h[0])};
+      static const dht_query_cbs_t fcbs = {.on_provider = on_provider,
+                                           .on_done = on_found_done};
+      assert_int_equal(dht_get_providers(dht_swarm_dht(t.sw[i]), keys[k], 34,
+                                         1, &fcbs, &f,
+                                         dht_swarm_now(t.sw[i]), NULL),
+                       0);
+      RUN_UNTIL(&t, f.done);
+      assert_int_equal(f.hit, 1);
+    }
+  teardown_net(&t, NULL);
+}
+
+/* ------------------------------------------------ a peer that resets */
+
+/* A DHT server that answers the first request on a stream and resets the
+ * stream when another comes on it. */
+typedef struct rude {
+  dht_t *d;
+  int answered, resets;
+} rude_t;
+
+typedef struct rude_st {
+  rude_t *r;
+  tr_bytes_t in;
+  bool answered;
+} rude_st_t;
+
+static const net_stream_cbs_t GONE = {0};
+
+static void rude_end(net_stream_t *st, bool reset) {
+  rude_st_t *rs = net_stream_ud(st);
+  net_stream_set(st, &GONE, NULL);
+  if (reset)
+    net_stream_reset(st);
+  else
+    net_stream_close(st);
+  tr_bytes_free(&rs->in);
+  free(rs);
+}
+
+static void rude_data(net_stream_t *st, const uint8_t *p, size_t n) {
+  rude_st_t *rs = net_stream_ud(st);
+  assert_int_equal(tr_bytes_append(&rs->in, p, n), 0);
+  const uint8_t *body;
+  size_t blen;
+  int64_t took = dht_frame(rs->in.data, rs->in.len, DHT_MSG_MAX, &body, &blen);
+  assert_true(took >= 0);
+  if (took == 0)
+    return;
+  if (rs->answered) {
+    rs->r->resets++;
+    rude_end(st, true);
+    return;
+  }
+  dht_peer_t from;
+  dht_peer_set(&from, net_stream_peer(st), NULL, NULL, 0);
+  tr_bytes_t resp = {0};
+  assert_int_equal(dht_handle(rs->r->d, &from, body, blen, 0, &resp), 0);
+  assert_int_equal(net_stream_write(st, resp.data, resp.len), 0);
+  tr_bytes_free(&resp);
+  rs->answered = true;
+  rs->r->answered++;
+  rs->in.len = 0;
+}
+
+static void rude_fin(net_stream_t *st) { rude_end(st, false); }
+
+static void rude_close(net_stream_t *st, int status) {
+  (void)status;
+  rude_st_t *rs = net_stream_ud(st);
+  if (rs) {
+    tr_bytes_free(&rs->in);
+    free(rs);
+  }
+}
+
+static const net_stream_cbs_t RUDE = {rude_data, rude_fin, rude_close, NULL};
+
+static void rude_stream(net_stream_t *st, void *ud) {
+  rude_st_t *rs = calloc(1, sizeof *rs);
+  assert_non_null(rs);
+  rs->r = ud;
+  net_stream_set(st, &RUDE, rs);
+}
+
+static int no_send(void *ud, uint64_t req, const dht_peer_t *peer, bool want,
+                   const uint8_t *p, size_t n) {
+  (void)ud, (void)req, (void)peer, (void)want, (void)p, (void)n;
+  return -ECANCELED;
+}
+
+static void test_reset_reused(void **state) {
+  (void)state;
+  static t_t t;
+  setup_net(&t);
+  /* The rude peer joins: the client's table then holds it too. */
+  net_privkey_t k;
+  assert_int_equal(net_privkey_generate(&k), 0);
+  net_host_opts_t o = {.key = &k, .agent = "trove/test-dht-rude"};
+  net_host_t *h;
+  assert_int_equal(net_host_new(&t.loop, &o, &h), 0);
+  assert_int_equal(net_host_listen(h, "/ip4/127.0.0.1/tcp/0"), 0);
+  static rude_t r;
+  memset(&r, 0, sizeof r);
+  dht_opts_t dopt = {.self = *net_host_id(h), .server = true, .send = no_send};
+  assert_int_equal(dht_new(&dopt, 0, &r.d), 0);
+  assert_int_equal(net_host_handle(h, DHT_PROTO_LAN, rude_stream, &r), 0);
+  connect_to(&t, h);
+  dht_t *d = dht_swarm_dht(t.sw[0]);
+  RUN_UNTIL(&t, dht_rt_size(d) == SERVERS + 1);
+  assert_int_equal(dht_rt_size(d), SERVERS + 1);
+
+  static const dht_query_cbs_t cbs = {.on_done = on_done};
+  for (int i = 0; i < 5; i++) {
+    uint8_t key[34];
+    random_key(key);
+    assert_int_equal(dht_find_node(d, key, sizeof key, &cbs, &t,
+                                   dht_swarm_now(t.sw[0]), NULL),
+                     0);
+    /* Until the rude answer is in too (a lookup may end without it). */
+    RUN_UNTIL(&t, t.done == i + 1 && r.answered == i + 1);
+    for (int j = 0; j < 5; j++)
+      uv_run(&t.loop, UV_RUN_NOWAIT), usleep(1000);
+  }
+  assert_int_equal(t.done, 5);
+  assert_int_equal(t.bad_status, 0);
+  /* Every lookup got the rude peer's answer, each but the first on a new
+   * stream, the reused one having been reset under the request. */
+  assert_int_equal(r.answered, 5);
+  assert_int_equal(r.resets, 4);
+  dht_swarm_stats_t st;
+  dht_swarm_stats(t.sw[0], &st);
+  assert_int_equal(st.retries, 4);
+  assert_int_equal(dht_rt_size(d), SERVERS + 1); /* not counted against it */
+  teardown_net(&t, h);
+  dht_free(r.d);
 }
 
 int main(void) {
   if (sodium_init() < 0)
     return 1;
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_burst)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_burst),
+                                     cmocka_unit_test(test_reuse),
+                                     cmocka_unit_test(test_reset_reused)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
