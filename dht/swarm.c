@@ -31,6 +31,11 @@ typedef struct op {
   uint8_t next_addr;
   bool want, queued, waiting_net, reported;
   bool reused; /* st was idle: if it fails before any answer, a new one */
+  /* Getting a stream (dialing the peer or opening one), listed in the
+   * swarm's getting; requests with no answer to the same peer that came
+   * meanwhile wait on it, parked (pnext), to go on its stream after it. */
+  bool getting;
+  struct op *gnext, *parked, *pnext, *host;
 } op_t;
 
 /* A stream of ours that carried a request and its answer, kept open for
@@ -64,6 +69,7 @@ struct dht_swarm {
   uint32_t nactive;       /* ops started (not queued) */
   uint32_t nwait;         /* ops queued */
   op_t *whead, *wtail;    /* queued ops, oldest first */
+  op_t *getting;          /* ops getting a stream (op_t.getting) */
   inb_t *inb;
   idle_t *idle;
   uint32_t nidle;
@@ -220,9 +226,101 @@ static net_stream_t *idle_take(dht_swarm_t *s, const net_peerid_t *peer) {
 
 static void on_kick(uv_timer_t *t);
 static bool op_retry(op_t *op);
+static void op_start(op_t *op);
+static void op_fail(op_t *op, int err);
+static void wait_push(dht_swarm_t *s, op_t *op);
+
+/* ------------------------------------------------------ parked ops */
+
+/* A burst of ADD_PROVIDERs (a provide's k, the sweep's pages: hundreds to
+ * one peer at once) would open a stream each before the first had opened
+ * and gone idle.  So a request with no answer that finds no idle stream
+ * to its peer, while another op is getting one, waits for that one
+ * (parked) and goes on its stream after it: one stream a peer, as go's
+ * message sender keeps. */
+
+static void getting_on(op_t *op) {
+  if (op->getting)
+    return;
+  op->getting = true;
+  op->gnext = op->s->getting;
+  op->s->getting = op;
+}
+
+static void getting_off(op_t *op) {
+  if (!op->getting)
+    return;
+  for (op_t **pp = &op->s->getting; *pp; pp = &(*pp)->gnext)
+    if (*pp == op) {
+      *pp = op->gnext;
+      break;
+    }
+  op->getting = false;
+}
+
+static op_t *getting_for(dht_swarm_t *s, const net_peerid_t *peer) {
+  for (op_t *g = s->getting; g; g = g->gnext)
+    if (net_peerid_equal(&g->peer.id, peer))
+      return g;
+  return NULL;
+}
+
+static void park(op_t *op, op_t *host) {
+  op->s->st.parked++;
+  op->host = host;
+  op->pnext = host->parked;
+  host->parked = op;
+}
+
+/* op leaves its host's list (it ends while parked). */
+static void unpark(op_t *op) {
+  if (!op->host)
+    return;
+  for (op_t **pp = &op->host->parked; *pp; pp = &(*pp)->pnext)
+    if (*pp == op) {
+      *pp = op->pnext;
+      break;
+    }
+  op->host = NULL;
+}
+
+/* host's parked ops, detached from it. */
+static op_t *parked_take(op_t *host) {
+  op_t *l = host->parked;
+  host->parked = NULL;
+  for (op_t *p = l; p; p = p->pnext)
+    p->host = NULL;
+  return l;
+}
+
+enum { PARKED_START, PARKED_FAIL, PARKED_WAIT };
+
+/* What becomes of parked ops when their host has a stream (start them: the
+ * first takes it from the idle pool, each puts it back for the next), or
+ * could not get one (fail them: the peer is unreachable, or closing), or
+ * was sent back to the wait queue (they go too).  While the swarm closes
+ * they are left alone: dht_swarm_close fails every op itself. */
+static void parked_end(dht_swarm_t *s, op_t *l, int what, int err) {
+  for (op_t *p = l, *next; p; p = next) {
+    next = p->pnext;
+    if (s->closing)
+      continue;
+    if (what == PARKED_START) {
+      op_start(p);
+    } else if (what == PARKED_FAIL) {
+      op_fail(p, err);
+    } else {
+      s->nactive--;
+      wait_push(s, p);
+    }
+  }
+}
 
 static void op_unlink(op_t *op) {
   dht_swarm_t *s = op->s;
+  getting_off(op);
+  unpark(op);
+  (void)parked_take(op); /* none left: each path ends them first */
   for (op_t **pp = &s->ops; *pp; pp = &(*pp)->next)
     if (*pp == op) {
       *pp = op->next;
@@ -244,6 +342,8 @@ static void op_unlink(op_t *op) {
  * stream or a dial still holds it. */
 static void op_fail(op_t *op, int err) {
   dht_swarm_t *s = op->s;
+  getting_off(op);
+  parked_end(s, parked_take(op), PARKED_FAIL, err);
   if (op->want && !op->reported && !s->closing) {
     op->reported = true;
     dht_on_fail(s->d, op->req, err, dht_swarm_now(s));
@@ -340,15 +440,19 @@ static void op_send(op_t *op, net_stream_t *st) {
 
 static void op_opened(net_stream_t *st, int status, void *ud) {
   op_t *op = ud;
+  dht_swarm_t *s = op->s;
   op->waiting_net = false;
-  if (status || op->s->closing || op->reported) {
+  getting_off(op);
+  if (status || s->closing || op->reported) {
     if (st)
       net_stream_reset(st);
-    op_fail(op, status ? status : -ECANCELED);
+    op_fail(op, status ? status : -ECANCELED); /* and its parked ops */
     return;
   }
-  op->s->st.streams_out++;
-  op_send(op, st);
+  s->st.streams_out++;
+  op_t *parked = parked_take(op);
+  op_send(op, st); /* may free op */
+  parked_end(s, parked, PARKED_START, 0);
 }
 
 /* Queue op (again) at the end of the wait queue. */
@@ -371,8 +475,10 @@ static void op_open(op_t *op) {
      * yamux counts them): not the peer's fault, so wait for one to end
      * rather than fail the request. */
     op->waiting_net = false;
+    getting_off(op);
     op->s->nactive--;
     wait_push(op->s, op);
+    parked_end(op->s, parked_take(op), PARKED_WAIT, 0);
     return;
   }
   if (rc) {
@@ -427,21 +533,30 @@ static void op_dial(op_t *op) {
 }
 
 static void op_start_new(op_t *op) {
+  getting_on(op);
   if (net_host_connected(op->s->h, &op->peer.id))
     op_open(op);
   else
     op_dial(op);
 }
 
-static void op_start(op_t *op) {
-  net_stream_t *st = idle_take(op->s, &op->peer.id);
-  if (!st) {
-    op_start_new(op);
-    return;
-  }
+static void op_reuse(op_t *op, net_stream_t *st) {
   op->s->st.streams_reused++;
   op->reused = true;
   op_send(op, st);
+}
+
+static void op_start(op_t *op) {
+  net_stream_t *st = idle_take(op->s, &op->peer.id);
+  if (st) {
+    op_reuse(op, st);
+    return;
+  }
+  op_t *g = op->want ? NULL : getting_for(op->s, &op->peer.id);
+  if (g)
+    park(op, g);
+  else
+    op_start_new(op);
 }
 
 /* A reused stream failed (the peer closed or reset it, as its own idle

@@ -24,7 +24,11 @@
  * inside the servers' own idle timeout (DHT_SWARM_IDLE_MS, Kubo's too);
  * one that fails before the answer (the peer closed or reset it
  * meanwhile) sends the request again on a new stream, once.  An answer
- * with bytes after it ends the stream.  At most DHT_SWARM_OPS_MAX at once,
+ * with bytes after it ends the stream.  A request with no answer
+ * (ADD_PROVIDER) that finds no idle stream while another request is
+ * getting one to the same peer (a dial, an open) waits for it and goes
+ * on it next: a burst of them to one peer (a provide, a page of the sweep)
+ * takes one stream, not one each.  At most DHT_SWARM_OPS_MAX at once,
  * the others wait their turn in order (up to DHT_SWARM_WAIT_MAX of them:
  * a burst of lookups must not fail for want of a slot), as does one
  * whose connection has no stream free.  Requests in
@@ -100,6 +104,7 @@ typedef struct dht_swarm_stats {
   uint64_t streams_in, streams_out, dials, dial_failures, resets;
   uint64_t streams_reused; /* requests sent on an idle stream of ours */
   uint64_t retries; /* of those, sent again on a new stream */
+  uint64_t parked;  /* requests that waited for another's new stream */
   uint32_t idle;    /* idle streams of ours now */
   uint32_t ops; /* requests out in progress */
 } dht_swarm_stats_t;

@@ -20,6 +20,10 @@
  * stream per request (the swarm before), where 20 provides to 3 servers
  * opened 120 streams.
  *
+ * A burst of ADD_PROVIDERs (the sweep's page) to a peer we are not
+ * connected to: one dial and one stream carry them all (without parking,
+ * each dialed and opened its own).
+ *
  * A peer that resets a stream when a second request comes on it (one
  * whose idle timeout fired as we wrote): each request is sent again on a
  * new stream and the lookups succeed.
@@ -96,6 +100,11 @@ static void setup_net(t_t *t) {
   dht_t *d = dht_swarm_dht(t->sw[0]);
   RUN_UNTIL(t, t->connected == SERVERS && dht_rt_size(d) == SERVERS);
   assert_int_equal(dht_rt_size(d), SERVERS);
+  /* The bootstrap lookups (the table was empty) end first: they ask the
+   * servers at once, on streams of their own. */
+  dht_stats_t ds = {.queries = 1};
+  RUN_UNTIL(t, (dht_stats(d, &ds), ds.queries == 0));
+  assert_int_equal(ds.queries, 0);
 }
 
 static void teardown_net(t_t *t, net_host_t *extra) {
@@ -163,11 +172,6 @@ static void test_reuse(void **state) {
   static t_t t;
   setup_net(&t);
   dht_t *d = dht_swarm_dht(t.sw[0]);
-  /* The bootstrap lookups (the table was empty) end first: they ask the
-   * servers at once, on streams of their own. */
-  dht_stats_t ds = {.queries = 1};
-  RUN_UNTIL(&t, (dht_stats(d, &ds), ds.queries == 0));
-  assert_int_equal(ds.queries, 0);
   dht_swarm_stats_t st0;
   dht_swarm_stats(t.sw[0], &st0);
   static const dht_query_cbs_t cbs = {.on_done = on_done};
@@ -212,6 +216,70 @@ static void test_reuse(void **state) {
       assert_int_equal(f.hit, 1);
     }
   teardown_net(&t, NULL);
+}
+
+/* ------------------------------------------------------------ a burst */
+
+#define BURST 100
+
+static void test_burst_add_provider(void **state) {
+  (void)state;
+  static t_t t;
+  setup_net(&t);
+  dht_t *d = dht_swarm_dht(t.sw[0]);
+  /* A server the client knows only by its address. */
+  net_privkey_t k;
+  assert_int_equal(net_privkey_generate(&k), 0);
+  net_host_opts_t o = {.key = &k, .agent = "trove/test-dht-burst"};
+  net_host_t *h;
+  assert_int_equal(net_host_new(&t.loop, &o, &h), 0);
+  assert_int_equal(net_host_listen(h, "/ip4/127.0.0.1/tcp/0"), 0);
+  dht_swarm_t *sw;
+  dht_swarm_opts_t so = {.lan = true, .loopback = true, .server = true};
+  assert_int_equal(dht_swarm_new(&t.loop, h, &so, &sw), 0);
+  char addrs[4][NET_MA_STR_MAX / 16];
+  assert_true(net_host_addrs(h, addrs, 4) >= 1);
+  uint8_t ma[DHT_ADDR_MAX];
+  int ml = net_ma_parse(addrs[0], strlen(addrs[0]), ma, sizeof ma);
+  assert_true(ml > 0);
+  const uint8_t *a[1] = {ma};
+  size_t l[1] = {(size_t)ml};
+  dht_peer_t to;
+  dht_peer_set(&to, net_host_id(h), a, l, 1);
+  assert_false(net_host_connected(t.h[0], net_host_id(h)));
+
+  dht_swarm_stats_t st0, st;
+  dht_swarm_stats(t.sw[0], &st0);
+  uint8_t keys[BURST][34];
+  for (int i = 0; i < BURST; i++) {
+    random_key(keys[i]);
+    assert_int_equal(dht_add_provider_to(d, keys[i], 34, &to, 1,
+                                         dht_swarm_now(t.sw[0])),
+                     1);
+  }
+  st.ops = 1;
+  RUN_UNTIL(&t, (dht_swarm_stats(t.sw[0], &st), st.ops == 0));
+  assert_int_equal(st.ops, 0);
+  assert_int_equal(st.dials - st0.dials, 1);
+  assert_int_equal(st.streams_out - st0.streams_out, 1);
+  assert_int_equal(st.parked - st0.parked, BURST - 1);
+  assert_int_equal(st.streams_reused - st0.streams_reused, BURST - 1);
+  /* Every one arrived. */
+  dht_stats_t ds = {0};
+  RUN_UNTIL(&t, (dht_stats(dht_swarm_dht(sw), &ds), ds.requests_in >= BURST));
+  assert_int_equal(ds.requests_in, BURST);
+  for (int i = 0; i < BURST; i++) {
+    found_t f = {.want = net_host_id(t.h[0])};
+    static const dht_query_cbs_t fcbs = {.on_provider = on_provider,
+                                         .on_done = on_found_done};
+    assert_int_equal(dht_get_providers(dht_swarm_dht(sw), keys[i], 34, 1,
+                                       &fcbs, &f, dht_swarm_now(sw), NULL),
+                     0);
+    RUN_UNTIL(&t, f.done);
+    assert_int_equal(f.hit, 1);
+  }
+  dht_swarm_close(sw);
+  teardown_net(&t, h);
 }
 
 /* ------------------------------------------------ a peer that resets */
@@ -345,6 +413,7 @@ int main(void) {
     return 1;
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_burst),
                                      cmocka_unit_test(test_reuse),
+                                     cmocka_unit_test(test_burst_add_provider),
                                      cmocka_unit_test(test_reset_reused)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
