@@ -56,18 +56,8 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}'; }
 
 dn_init "$NODES"
 kubo_lib_init
-RANDOM=7
 t=$(now)
-for i in $(seq 0 $((NET - 1))); do
-  boot=()
-  if [ $i -gt 0 ]; then
-    nb=$(( 1 + RANDOM % 3 ))
-    [ $nb -gt $i ] && nb=$i
-    mapfile -t boot < <(shuf -i 0-$((i - 1)) -n $nb --random-source=<(yes $i))
-  fi
-  dn_new $i "${boot[@]}"
-  dn_start $i
-done
+dn_chain "$NET"
 # Where both providers enter the network.
 ENTRY=(0 $((NET / 2)) $((NET - 1)))
 echo "network: $NET trove nodes up in $(since "$t")s"

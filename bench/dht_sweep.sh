@@ -31,18 +31,8 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}'; }
 
 dn_init "$NODES"
-RANDOM=7
 t=$(now)
-for i in $(seq 0 $((NET - 1))); do
-  boot=()
-  if [ $i -gt 0 ]; then
-    nb=$(( 1 + RANDOM % 3 ))
-    [ $nb -gt $i ] && nb=$i
-    mapfile -t boot < <(shuf -i 0-$((i - 1)) -n $nb --random-source=<(yes $i))
-  fi
-  dn_new $i "${boot[@]}"
-  dn_start $i
-done
+dn_chain "$NET"
 echo "network: $NET trove nodes up in $(since "$t")s"
 
 mkdir "$DN_WORK/files"

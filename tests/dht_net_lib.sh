@@ -1,13 +1,14 @@
 # dht_net_lib.sh — source me.  A network of trove daemons on 127.0.0.1
 # whose only routing is the LAN DHT (/ipfs/lan/kad/1.0.0, loopback
 # addresses allowed: Routing.LoopbackAddressesOnLanDHT), for
-# tests/it_dht_net.sh and bench/dht_provide.sh.
+# tests/it_dht_net.sh, bench/dht_provide.sh and bench/dht_sweep.sh.
 #
 #   source tests/dht_net_lib.sh
 #   dn_init 30            # work dir $DN_WORK, 30 free swarm ports
 #   trap dn_stop_all EXIT # or call it from the caller's own trap
 #   dn_new 0; dn_start 0  # repo + config, then the daemon (ready on return)
 #   dn_new 1 0; dn_start 1   # node 1 bootstraps from node 0
+#   dn_chain 29           # or nodes 0..28, each from 1-3 before it
 #   dn_tr 1 routing findprovs CID   # any trove command against node 1
 #   dn_kill 1             # SIGKILL node 1's daemon
 #
@@ -44,6 +45,24 @@ P
 dn_tr() {
   local n=$1; shift
   TROVE_PATH=$DN_WORK/n$n timeout "${DN_CMD_TIMEOUT:-60}" "$DN_TROVE" "$@"
+}
+
+# dn_chain N — nodes 0..N-1, started one after another, each (but node 0)
+# bootstrapping from 1-3 of those before it, picked at random from a
+# fixed seed: the same topology every run.  1 when a node fails to start.
+dn_chain() {
+  local i nb boot
+  RANDOM=7
+  for i in $(seq 0 $(($1 - 1))); do
+    boot=()
+    if [ $i -gt 0 ]; then
+      nb=$(( 1 + RANDOM % 3 ))
+      [ $nb -gt $i ] && nb=$i
+      mapfile -t boot < <(shuf -i 0-$((i - 1)) -n $nb --random-source=<(yes $i))
+    fi
+    dn_new $i "${boot[@]}" || return 1
+    dn_start $i || return 1
+  done
 }
 
 # dn_new N [B...] — init node N's repo: swarm on its port, Bootstrap the
