@@ -65,14 +65,7 @@ echo "network: $NET trove nodes up in $(since "$t")s"
 # The CIDs: M files of distinct bytes, added to trove's provider repo and
 # to Kubo's repo, offline (no daemon yet).
 t=$(now)
-mkdir "$DN_WORK/files"
-python3 - "$DN_WORK/files" "$M" <<'P'
-import os, sys
-d, m = sys.argv[1], int(sys.argv[2])
-for i in range(m):
-    with open(os.path.join(d, "f%06d" % i), "w") as f:
-        f.write("dht bench block %d %s\n" % (i, os.urandom(8).hex()))
-P
+dn_files "$DN_WORK/files" "$M" "dht bench block"
 dn_new $NET "${ENTRY[@]}"
 dn_tr $NET config Provide.Strategy roots >/dev/null
 # -q: each file's CID, then the directory's (dropped).

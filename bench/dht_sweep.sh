@@ -35,14 +35,7 @@ t=$(now)
 dn_chain "$NET"
 echo "network: $NET trove nodes up in $(since "$t")s"
 
-mkdir "$DN_WORK/files"
-python3 - "$DN_WORK/files" "$M" <<'P'
-import os, sys
-d, m = sys.argv[1], int(sys.argv[2])
-for i in range(m):
-    with open(os.path.join(d, "f%06d" % i), "w") as f:
-        f.write("dht sweep block %d %s\n" % (i, os.urandom(8).hex()))
-P
+dn_files "$DN_WORK/files" "$M" "dht sweep block"
 dn_new $NET 0 $((NET / 2)) $((NET - 1))
 dn_tr $NET config Provide.DHT.Interval 100s >/dev/null
 dn_tr $NET add -r -Q "$DN_WORK/files" >/dev/null

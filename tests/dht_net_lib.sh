@@ -65,6 +65,19 @@ dn_chain() {
   done
 }
 
+# dn_files DIR M TAG — M small files of distinct bytes in DIR (made here):
+# M distinct CIDs to provide.
+dn_files() {
+  mkdir "$1"
+  python3 - "$1" "$2" "$3" <<'P'
+import os, sys
+d, m, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+for i in range(m):
+    with open(os.path.join(d, "f%06d" % i), "w") as f:
+        f.write("%s %d %s\n" % (tag, i, os.urandom(8).hex()))
+P
+}
+
 # dn_new N [B...] — init node N's repo: swarm on its port, Bootstrap the
 # nodes B... (started before it), the LAN DHT on loopback.
 dn_new() {
