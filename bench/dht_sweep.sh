@@ -52,8 +52,8 @@ sum_in() {
 }
 # lan_stat KEY: the LAN DHT's KEY in `provide stat`.
 lan_stat() {
-  dn_tr $NET provide stat 2>/dev/null | sed -n '/DHT lan/,$p' |
-    awk -v k="$1" '$1 == k { print $2; exit }'
+  { dn_tr $NET provide stat 2>/dev/null || true; } |
+    awk -v k="$1" '/^DHT lan/ { lan = 1 } lan && $1 == k { print $2; exit }' || true
 }
 
 IN0=$(sum_in)
