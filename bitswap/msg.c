@@ -16,7 +16,8 @@
  * Protobuf rules kept as go (gogo) and js (protons) keep them: unknown
  * fields are skipped, a repeated or embedded field may come in several
  * pieces (a second wantlist adds its entries), the last scalar wins,
- * varints may be non-minimal (up to 10 bytes; a field's key up to 5), int32 is the low 32 bits
+ * varints may be non-minimal (up to 10 bytes; a field's key and a length
+ * up to 5, as protobuf-c reads them), int32 is the low 32 bits
  * of the varint.  A known field with the wrong wire type and groups are
  * refused, as gogo's generated code refuses them.
  */
@@ -81,13 +82,18 @@ static int rd_field(rd_t *r, field_t *f) {
   switch (f->wt) {
   case WT_VARINT:
     return rd_varint(r, &f->v);
-  case WT_LEN:
-    if (rd_varint(r, &f->v) < 0 || f->v > (uint64_t)(r->end - r->p))
+  case WT_LEN: {
+    /* A length longer than 5 bytes is refused, as protobuf-c refuses it
+     * (fuzz_bsw_msg found one we took: a 7-byte 0). */
+    const uint8_t *at = r->p;
+    if (rd_varint(r, &f->v) < 0 || r->p - at > 5 ||
+        f->v > (uint64_t)(r->end - r->p))
       return TR_EPROTO;
     f->b = r->p;
     f->len = (size_t)f->v;
     r->p += f->len;
     return 0;
+  }
   case WT_I64:
   case WT_I32: {
     size_t k = f->wt == WT_I64 ? 8 : 4;

@@ -714,6 +714,9 @@ static void test_hostile(void **state) {
       {"1a02" "0a", TR_EPROTO},        /* a cut inside a payload */
       {"0b", TR_EPROTO},               /* a group at top level */
       {"0a05" "0a03", TR_EPROTO},      /* entry length past the wantlist */
+      {"3a80808080808000", TR_EPROTO}, /* a 7-byte length (fuzz_bsw_msg) */
+      {"3a8080808000", 0},             /* 5 bytes: still read */
+      {"1a80808080808000", TR_EPROTO}, /* the same on a payload */
   };
   for (size_t i = 0; i < TR_ARRAY_LEN(msgs); i++) {
     uint8_t p[256];
