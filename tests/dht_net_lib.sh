@@ -4,7 +4,7 @@
 # tests/it_dht_net.sh, bench/dht_provide.sh and bench/dht_sweep.sh.
 #
 #   source tests/dht_net_lib.sh
-#   dn_init 30            # work dir $DN_WORK, 30 free swarm ports
+#   dn_init 30            # work dir $DN_WORK
 #   trap dn_stop_all EXIT # or call it from the caller's own trap
 #   dn_new 0; dn_start 0  # repo + config, then the daemon (ready on return)
 #   dn_new 1 0; dn_start 1   # node 1 bootstraps from node 0
@@ -25,19 +25,13 @@ DN_TROVE=${TROVE_BIN:-$PWD/bin/trove}
 DN_WORK=
 declare -a DN_PORT=() DN_ID=() DN_ADDR=() DN_DPID=() DN_TPID=() DN_ALIVE=()
 
-# dn_init N — a temp dir and N swarm ports, all bound at once so that none
-# repeats.
+# dn_init N — the work dir for N nodes.  Each daemon listens on port 0
+# and dn_start reads the port it got from its log: a port picked here and
+# bound later could be taken meanwhile (any socket's ephemeral port), and
+# a node that cannot listen is unreachable: the nodes that bootstrap only
+# from it stay alone.
 dn_init() {
   DN_WORK=$(mktemp -d /tmp/trove-dhtnet.XXXXXX)
-  mapfile -t DN_PORT < <(python3 - "$1" <<'P'
-import socket, sys
-ss = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in ss:
-    s.bind(("127.0.0.1", 0))
-print("\n".join(str(s.getsockname()[1]) for s in ss))
-P
-)
-  [ ${#DN_PORT[@]} = "$1" ]
 }
 
 # dn_tr N ARGS... — trove ARGS against node N (bounded: 60 s, or
@@ -84,14 +78,14 @@ dn_new() {
   local n=$1 b boot=; shift
   dn_tr "$n" init >/dev/null || return 1
   DN_ID[$n]=$(dn_tr "$n" config Identity.PeerID) || return 1
-  DN_ADDR[$n]=/ip4/127.0.0.1/tcp/${DN_PORT[$n]}/p2p/${DN_ID[$n]}
   for b in "$@"; do boot+=${boot:+,}\"${DN_ADDR[$b]}\"; done
-  dn_tr "$n" config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/${DN_PORT[$n]}\"]" >/dev/null &&
+  dn_tr "$n" config --json Addresses.Swarm '["/ip4/127.0.0.1/tcp/0"]' >/dev/null &&
   dn_tr "$n" config --json Bootstrap "[$boot]" >/dev/null &&
   dn_tr "$n" config --json Routing.LoopbackAddressesOnLanDHT true >/dev/null
 }
 
-# dn_start N — start node N's daemon; 0 once it is ready (<= 10 s).
+# dn_start N — start node N's daemon; 0 once it is ready (<= 10 s) and
+# listening: DN_PORT[N] and DN_ADDR[N] are then set.
 dn_start() {
   local n=$1 c=
   TROVE_PATH=$DN_WORK/n$n timeout "${DN_LIFETIME:-300}" "$DN_TROVE" daemon \
@@ -114,6 +108,13 @@ dn_start() {
   if ! grep -q "Daemon is ready" "$DN_WORK/n$n.log"; then
     echo "node $n did not start:" >&2; cat "$DN_WORK/n$n.log" >&2; return 1
   fi
+  DN_PORT[$n]=$(sed -n 's|^Swarm listening on /ip4/127.0.0.1/tcp/\([0-9]*\)$|\1|p' \
+    "$DN_WORK/n$n.log" | head -1)
+  if [ -z "${DN_PORT[$n]}" ]; then
+    echo "node $n does not listen:" >&2; cat "$DN_WORK/n$n.log" >&2
+    DN_ALIVE[$n]=1; return 1
+  fi
+  DN_ADDR[$n]=/ip4/127.0.0.1/tcp/${DN_PORT[$n]}/p2p/${DN_ID[$n]}
   DN_ALIVE[$n]=1
 }
 

@@ -53,7 +53,7 @@ T0=$(now)
 
 # --- 1. the network, one node at a time (a bootstrap peer must be up
 # before the dial to it)
-dn_init "$N" || fail "no free ports"
+dn_init "$N" || fail "no work dir"
 dn_chain "$N" || fail "a node did not start"
 echo "ok 1a: $N daemons up in $(since "$T0")s"
 
