@@ -73,6 +73,8 @@ struct dht_swarm {
   inb_t *inb;
   idle_t *idle;
   uint32_t nidle;
+  size_t rt_last;  /* the table's size at the last tick */
+  uint64_t fix_at; /* the last look at our connections (fix_low) */
   bool closing;
   dht_swarm_stats_t st;
 };
@@ -724,14 +726,14 @@ static void on_stream(net_stream_t *st, void *ud) {
 
 /* ------------------------------------------------------------- table */
 
-static void on_identified(net_host_t *h, const net_peerid_t *peer, void *ud) {
-  dht_swarm_t *s = ud;
-  if (s->closing)
-    return;
-  net_peerinfo_t *pi = net_ps_get(net_host_peerstore(h), peer);
+/* peer, identified: into the table when it speaks our protocol (and
+ * has an address in our scope), out of it when it does not. */
+static void table_put(dht_swarm_t *s, const net_peerid_t *peer, bool drop) {
+  net_peerinfo_t *pi = net_ps_get(net_host_peerstore(s->h), peer);
   uint64_t now = dht_swarm_now(s);
   if (!pi || !net_ps_speaks(pi, s->proto)) {
-    dht_remove_peer(s->d, peer);
+    if (drop)
+      dht_remove_peer(s->d, peer);
     return;
   }
   bool was_empty = dht_rt_size(s->d) == 0;
@@ -744,6 +746,33 @@ static void on_identified(net_host_t *h, const net_peerid_t *peer, void *ud) {
       tr_log(TR_LOG_DEBUG, "dht: bootstrap lookup not started");
     dht_refresh(s->d, now);
   }
+}
+
+static void on_identified(net_host_t *h, const net_peerid_t *peer, void *ud) {
+  (void)h;
+  dht_swarm_t *s = ud;
+  if (!s->closing)
+    table_put(s, peer, true);
+}
+
+static void fix_one(const net_peerid_t *peer, const char *addr, bool outbound,
+                    void *ud) {
+  (void)addr, (void)outbound;
+  table_put(ud, peer, false);
+}
+
+/* go's fixLowPeers: the connected peers that speak the protocol, back
+ * into a low table. */
+static void fix_low(dht_swarm_t *s, uint64_t now) {
+  size_t n = dht_rt_size(s->d);
+  bool shrank = n < s->rt_last;
+  s->rt_last = n;
+  if (n >= DHT_SWARM_LOW_PEERS ||
+      (!shrank && now - s->fix_at < DHT_SWARM_FIX_MS))
+    return;
+  s->fix_at = now;
+  net_host_conns(s->h, fix_one, s);
+  s->rt_last = dht_rt_size(s->d);
 }
 
 int dht_swarm_set_server(dht_swarm_t *s, bool on) {
@@ -769,6 +798,7 @@ static void on_tick(uv_timer_t *t) {
   dht_swarm_t *s = t->data;
   uint64_t now = dht_swarm_now(s);
   dht_tick(s->d, now);
+  fix_low(s, now);
   if (s->whead && s->nactive < DHT_SWARM_OPS_MAX)
     uv_timer_start(&s->kick, on_kick, 0, 0); /* ops a full connection held */
   for (op_t *op = s->ops; op;) {

@@ -12,7 +12,12 @@
  * The table: a peer whose identify lists the protocol is added (with the
  * addresses it listens on that the scope allows); one that stops listing
  * it is removed.  When the table goes from empty to not, the DHT looks
- * itself up and refreshes its buckets (go's bootstrap).
+ * itself up and refreshes its buckets (go's bootstrap).  A table below
+ * DHT_SWARM_LOW_PEERS takes back the connected peers that speak the
+ * protocol (go's fixLowPeers), at the tick after it shrank and every
+ * DHT_SWARM_FIX_MS: peers evicted for failed requests (a stall, a burst
+ * of timeouts) while their connections lived were otherwise gone for
+ * good, since only a new connection's identify adds a peer.
  *
  * Requests out: a stream carries a request frame and the peer's answer
  * frame (none for ADD_PROVIDER), after a dial through the peer's
@@ -60,6 +65,8 @@
 #define DHT_SWARM_REUSE_MS 10000  /* an idle stream of ours lives this long */
 #define DHT_SWARM_IDLE_PEER_MAX 2 /* idle streams of ours to one peer */
 #define DHT_SWARM_IDLE_OUT_MAX 256 /* idle streams of ours in all */
+#define DHT_SWARM_LOW_PEERS 10    /* go's minRTRefreshThreshold */
+#define DHT_SWARM_FIX_MS 60000    /* a low table looks at our connections */
 
 typedef struct dht_swarm dht_swarm_t;
 

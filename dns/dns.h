@@ -10,12 +10,14 @@
  * does not include this header: it is handed a resolver through
  * gw_dnslink_resolver_t.
  *
- * What it does not do: UDP/TCP DNS (names with no DoH resolver configured
- * go to the system resolver, in gateway/gw_dnslink.c), DNSSEC, record
- * types other than TXT (and CNAME, followed inside one answer), EDNS.
+ * What it does not do: UDP/TCP DNS itself (dns_system_txt hands it to the
+ * system resolver; the gateway's DNSLink has its own call to it, in
+ * gateway/gw_dnslink.c), DNSSEC, record types other than TXT (and CNAME,
+ * followed inside one answer), EDNS.
  *
- * Files: dns_msg.c (the codec: bytes in, records out, no allocation) and
- * dns_doh.c (the resolver on the loop: the HTTP client, the cache).
+ * Files: dns_msg.c (the codec: bytes in, records out, no allocation),
+ * dns_doh.c (the resolver on the loop: the HTTP client, the cache) and
+ * dns_sys.c (the system resolver, from the loop).
  */
 #ifndef DNS_DNS_H
 #define DNS_DNS_H
@@ -143,5 +145,22 @@ typedef struct dns_resolver_stats {
 } dns_resolver_stats_t;
 
 void dns_resolver_stats(const dns_resolver_t *r, dns_resolver_stats_t *st);
+
+/* ------------------------------------------------------ system resolver */
+
+/* The TXT records of name through the system resolver (resolv.conf;
+ * libresolv's res_nquery, which blocks, in libuv's worker pool), read by
+ * dns_txt_parse.  cb comes from the loop, with the statuses of
+ * dns_txt_done_cb: 0 (n may be 0), TR_ENOTFOUND (NXDOMAIN), -ETIMEDOUT (no
+ * answer: timeout_ms a server, one try each), -EREMOTEIO, TR_EPROTO, -EIO
+ * (no resolver configuration).  No cache.  *h (may be NULL) gets a handle
+ * for dns_system_cancel, valid until the callback.  0, -EINVAL (not a
+ * name), -ENOMEM, or libuv's error; no callback then.  The loop cannot
+ * end before a lookup in the pool does (timeout_ms a server at most). */
+int dns_system_txt(uv_loop_t *loop, const char *name, unsigned timeout_ms,
+                   dns_txt_done_cb cb, void *ud, void **h) TR_WUR;
+
+/* Stop a lookup: its callback is not called. */
+void dns_system_cancel(void *h);
 
 #endif /* DNS_DNS_H */

@@ -106,6 +106,8 @@ static void stop_node(node_t *n) {
   n->dht_lan = n->dht_wan = NULL;
   net_autonat_close(n->autonat);
   n->autonat = NULL;
+  node_boot_stop(n->boot); /* frees itself: the host's close ends its dials */
+  n->boot = NULL;
   if (n->host)
     net_host_close(n->host, NULL, NULL);
   n->host = NULL;

@@ -24,6 +24,7 @@
 #include "../net/pnet.h"
 #include "../rpc/rpc.h"
 #include "bitswap.h"
+#include "bootstrap.h"
 #include "delegated.h"
 #include "gwloops.h"
 #include "identity.h"
@@ -44,6 +45,7 @@ typedef struct node {
   net_host_t *host;
   net_autonat_t *autonat;
   dht_swarm_t *dht_lan, *dht_wan;
+  node_boot_t *boot; /* the Bootstrap rounds */
   dht_provq_t *provq;   /* announces new roots */
   dht_reprov_t *reprov[2]; /* the LAN and WAN sweeps */
   bool wan_auto; /* the WAN DHT serves when AutoNAT says Public */

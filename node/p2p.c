@@ -309,15 +309,6 @@ int node__start_autonat(node_t *n, const node_daemon_opts_t *o,
   return 0;
 }
 
-static void bootstrap_dialled(net_host_t *h, int status,
-                              const net_peerid_t *peer, void *ud) {
-  (void)h, (void)peer;
-  if (status)
-    tr_log(TR_LOG_INFO, "bootstrap: cannot reach %s: %s", (const char *)ud,
-           tr_strerror(status));
-  tr_free(ud);
-}
-
 /* The IPNS republisher (republish.h) every Ipns.RepublishPeriod (Kubo's
  * 4 h; the first one a minute after start, as Kubo's): our keys' records
  * re-signed, so that they never expire while the node runs; the records
@@ -390,7 +381,8 @@ static int start_reprovider(node_t *n, const node_daemon_opts_t *o,
  * dhtserver (Kubo's auto mode would switch it on once AutoNAT says the
  * node is reachable: not yet done here).  "none" and "delegated" (the
  * HTTP routers only: node__start_deleg) run neither.  The Bootstrap peers are
- * dialled; identify puts them in the tables. */
+ * dialled (bootstrap.h), at start and again while we have few peers;
+ * identify puts them in the tables. */
 int node__start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
   json_t *t = config_get(cfg, "Routing.Type");
   const char *type = !t || json_is_null(t) ? "auto" : json_string_value(t);
@@ -441,21 +433,12 @@ int node__start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
     return node__fail(o, rc, "timer: %s", uv_strerror(rc));
   n->snapshot.data = n;
   uv_timer_start(&n->snapshot, snapshot, SNAPSHOT_MS, SNAPSHOT_MS);
-  json_t *boot = config_get(cfg, "Bootstrap");
-  size_t i;
-  json_t *v;
-  json_array_foreach(boot, i, v) {
-    const char *a = json_string_value(v);
-    char *copy = a ? tr_malloc(strlen(a) + 1) : NULL;
-    if (!copy)
-      continue;
-    strcpy(copy, a);
-    rc = net_host_connect(n->host, a, bootstrap_dialled, copy);
-    if (rc) {
-      tr_log(TR_LOG_INFO, "bootstrap: cannot dial %s: %s", a, tr_strerror(rc));
-      tr_free(copy);
-    }
-  }
+  /* TROVE_BOOTSTRAP_PERIOD_MS: the tests' way to a round sooner. */
+  const char *env = getenv("TROVE_BOOTSTRAP_PERIOD_MS");
+  uint64_t period = env ? strtoull(env, NULL, 10) : 0;
+  if ((rc = node_boot_start(&n->loop, n->host, config_get(cfg, "Bootstrap"),
+                            period, &n->boot)))
+    return node__fail(o, rc, "bootstrap: %s", tr_strerror(rc));
   return 0;
 }
 

@@ -27,6 +27,11 @@
  * A peer that resets a stream when a second request comes on it (one
  * whose idle timeout fired as we wrote): each request is sent again on a
  * new stream and the lookups succeed.
+ *
+ * A table emptied while the connections live (every peer evicted): the
+ * connected servers are back in it at the next tick (go's fixLowPeers);
+ * before, only a new connection's identify added a peer, and the table
+ * stayed empty.
  */
 #include "testutil.h"
 
@@ -408,12 +413,26 @@ static void test_reset_reused(void **state) {
   dht_free(r.d);
 }
 
+static void test_fix_low(void **state) {
+  (void)state;
+  t_t t;
+  setup_net(&t);
+  dht_t *d = dht_swarm_dht(t.sw[0]);
+  for (int i = 1; i <= SERVERS; i++)
+    dht_remove_peer(d, net_host_id(t.h[i]));
+  assert_int_equal(dht_rt_size(d), 0);
+  RUN_UNTIL(&t, dht_rt_size(d) == SERVERS);
+  assert_int_equal(dht_rt_size(d), SERVERS);
+  teardown_net(&t, NULL);
+}
+
 int main(void) {
   if (sodium_init() < 0)
     return 1;
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_burst),
                                      cmocka_unit_test(test_reuse),
                                      cmocka_unit_test(test_burst_add_provider),
-                                     cmocka_unit_test(test_reset_reused)};
+                                     cmocka_unit_test(test_reset_reused),
+                                     cmocka_unit_test(test_fix_low)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
