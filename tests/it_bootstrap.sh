@@ -115,37 +115,7 @@ echo "nameserver 127.0.0.1" >"/etc/netns/$NS/resolv.conf"
 ip netns exec "$NS" ip link set lo up
 NSX=(ip netns exec "$NS")
 for n in A C D; do mk "$n" '[]'; start "$n"; done
-cat >"$WORK/dns.py" <<'EOF'
-# A DNS server for the test: TXT answers from argv ("name=txt", a name
-# given again adds a record), NXDOMAIN for other names; each question
-# asked is logged.
-import socket, struct, sys
-recs = {}
-for a in sys.argv[1:]:
-    k, v = a.split("=", 1)
-    recs.setdefault(k.lower(), []).append(v.encode())
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 53))
-print("ready", flush=True)
-while True:
-    q, addr = s.recvfrom(512)
-    i, labels = 12, []
-    while q[i]:
-        labels.append(q[i + 1:i + 1 + q[i]].decode()); i += 1 + q[i]
-    qtype, = struct.unpack(">H", q[i + 1:i + 3])
-    qend = i + 5
-    name = ".".join(labels).lower()
-    print("query", name, flush=True)
-    rs = recs.get(name, []) if qtype == 16 else []
-    flags = 0x8180 if name in recs else 0x8183
-    hdr = q[:2] + struct.pack(">HHHHH", flags, 1, len(rs), 0, 0)
-    ans = b""
-    for r in rs:
-        rd = bytes([len(r)]) + r
-        ans += b"\xc0\x0c" + struct.pack(">HHIH", 16, 1, 60, len(rd)) + rd
-    s.sendto(hdr + q[12:qend] + ans, addr)
-EOF
-"${NSX[@]}" python3 "$WORK/dns.py" \
+"${NSX[@]}" python3 tests/dns_server.py \
   "_dnsaddr.boot.test=dnsaddr=/ip4/127.0.0.1/tcp/1/p2p/${ID[A]}" \
   "_dnsaddr.boot.test=dnsaddr=/dnsaddr/a.boot.test/p2p/${ID[A]}" \
   "_dnsaddr.boot.test=dnsaddr=/ip4/127.0.0.1/tcp/${PORT[D]}/p2p/${ID[D]}" \

@@ -141,35 +141,7 @@ mkdir -p "/etc/netns/$NS"
 trap 'kill $DNSPID 2>/dev/null; ip netns del "$NS"; rm -rf "/etc/netns/$NS"; checked_stop_exit' EXIT
 echo "nameserver 127.0.0.1" >"/etc/netns/$NS/resolv.conf"
 ip netns exec "$NS" ip link set lo up
-cat >"$WORK/dns.py" <<'EOF'
-# A DNS server for the test: TXT answers from argv ("name=txt|txt2"; a
-# "|" splits the record into two character-strings), NXDOMAIN otherwise.
-import socket, struct, sys
-recs = {}
-for a in sys.argv[1:]:
-    k, v = a.split("=", 1)
-    recs[k.lower()] = [p.encode() for p in v.split("|")]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 53))
-print("ready", flush=True)
-while True:
-    q, addr = s.recvfrom(512)
-    i, labels = 12, []
-    while q[i]:
-        labels.append(q[i + 1:i + 1 + q[i]].decode()); i += 1 + q[i]
-    qtype, = struct.unpack(">H", q[i + 1:i + 3])
-    qend = i + 5
-    name = ".".join(labels).lower()
-    parts = recs.get(name) if qtype == 16 else None
-    flags = 0x8180 if parts else 0x8183
-    hdr = q[:2] + struct.pack(">HHHHH", flags, 1, 1 if parts else 0, 0, 0)
-    ans = b""
-    if parts:
-        rd = b"".join(bytes([len(p)]) + p for p in parts)
-        ans = b"\xc0\x0c" + struct.pack(">HHIH", 16, 1, 60, len(rd)) + rd
-    s.sendto(hdr + q[12:qend] + ans, addr)
-EOF
-ip netns exec "$NS" python3 "$WORK/dns.py" "_dnslink.txt.example.org=dnslink=/ipfs/$ROOT|/sub" \
+ip netns exec "$NS" python3 "$HERE/dns_server.py" "_dnslink.txt.example.org=dnslink=/ipfs/$ROOT|/sub" \
   "bare.example.org=v=spf1 -all" "bare.example.org=dnslink=/ipfs/$ROOT" \
   "_dnslink.junk.example.org=dnslink=not-a-path" >"$WORK/dns.log" 2>&1 &
 DNSPID=$!
