@@ -6,6 +6,11 @@
  * /dnsaddr names), then its addresses dialled in turn.  The node_boot
  * counts what can still call back into it (the timer, each attempt) and
  * frees itself when that reaches 0 after node_boot_stop.
+ *
+ * Lookups go one at a time, in order: a system lookup holds one of
+ * libuv's worker threads (4 by default, which the gateway and the API
+ * use too) until its answer or timeout, and a node offline would
+ * otherwise hold them all at each round.
  */
 #include <errno.h>
 #include <sodium.h>
@@ -27,15 +32,15 @@ typedef struct attempt attempt_t;
 typedef struct lookup {
   attempt_t *a;
   struct lookup *next;
-  void *h;
   unsigned depth;
+  char name[DNS_NAME_MAX + 16];
 } lookup_t;
 
 struct attempt {
   node_boot_t *b;
   entry_t *e;
   attempt_t *prev, *next;
-  lookup_t *lookups; /* under way */
+  unsigned pending; /* lookups queued or under way */
   char *addrs[NODE_BOOT_ADDRS];
   size_t naddrs, tried;
 };
@@ -47,6 +52,9 @@ struct node_boot {
   entry_t *e;
   size_t n;
   attempt_t *live;
+  lookup_t *lq, *lq_tail; /* lookups waiting for their turn */
+  lookup_t *lcur;         /* the one under way */
+  void *lcur_h;
   unsigned refs; /* the timer, each attempt */
   bool closing;
 };
@@ -136,40 +144,31 @@ static bool dnsaddr_host(const char *s, char host[DNS_NAME_MAX + 1]) {
   return true;
 }
 
-static void lookup_done(void *ud, int status, const char *const *txt,
-                        size_t n);
-
 static void lookup_start(attempt_t *a, const char *host, unsigned depth) {
   lookup_t *l = tr_calloc(1, sizeof *l);
-  char name[DNS_NAME_MAX + 16];
   if (!l)
     return;
-  snprintf(name, sizeof name, "_dnsaddr.%s", host);
+  snprintf(l->name, sizeof l->name, "_dnsaddr.%s", host);
   l->a = a;
   l->depth = depth;
-  int rc = dns_system_txt(a->b->loop, name, NODE_BOOT_DNS_MS, lookup_done, l,
-                          &l->h);
-  if (rc) {
-    tr_log(TR_LOG_INFO, "bootstrap: cannot look up %s: %s", name,
-           tr_strerror(rc));
-    tr_free(l);
-    return;
-  }
-  l->next = a->lookups;
-  a->lookups = l;
+  node_boot_t *b = a->b;
+  if (b->lq_tail)
+    b->lq_tail->next = l;
+  else
+    b->lq = l;
+  b->lq_tail = l;
+  a->pending++;
 }
 
-static void lookup_done(void *ud, int status, const char *const *txt,
-                        size_t n) {
-  lookup_t *l = ud;
+/* l's answer (status, records): its records taken, further names queued;
+ * the attempt dials once it has no lookup left. */
+static void lookup_end(lookup_t *l, int status, const char *const *txt,
+                       size_t n) {
   attempt_t *a = l->a;
-  lookup_t **pp = &a->lookups;
-  while (*pp != l)
-    pp = &(*pp)->next;
-  *pp = l->next;
   if (status)
-    tr_log(TR_LOG_INFO, "bootstrap: %s: no TXT records for it: %s",
-           a->e->addr, status == TR_ENOTFOUND ? "no such name" : tr_strerror(status));
+    tr_log(TR_LOG_INFO, "bootstrap: %s: no TXT records at %s: %s",
+           a->e->addr, l->name,
+           status == TR_ENOTFOUND ? "no such name" : tr_strerror(status));
   for (size_t i = 0; i < n; i++) {
     const char *ma = txt[i];
     char host[DNS_NAME_MAX + 1];
@@ -192,8 +191,36 @@ static void lookup_done(void *ud, int status, const char *const *txt,
       a->addrs[a->naddrs++] = strcpy(c, ma);
   }
   tr_free(l);
-  if (!a->lookups)
+  if (!--a->pending)
     dial_next(a);
+}
+
+static void lookup_done(void *ud, int status, const char *const *txt,
+                        size_t n);
+
+/* The next lookup in line, when none is under way. */
+static void pump(node_boot_t *b) {
+  while (!b->lcur && b->lq && !b->closing) {
+    lookup_t *l = b->lq;
+    if (!(b->lq = l->next))
+      b->lq_tail = NULL;
+    l->next = NULL;
+    int rc = dns_system_txt(b->loop, l->name, NODE_BOOT_DNS_MS, lookup_done,
+                            l, &b->lcur_h);
+    if (rc)
+      lookup_end(l, rc, NULL, 0);
+    else
+      b->lcur = l;
+  }
+}
+
+static void lookup_done(void *ud, int status, const char *const *txt,
+                        size_t n) {
+  lookup_t *l = ud;
+  node_boot_t *b = l->a->b;
+  b->lcur = NULL;
+  lookup_end(l, status, txt, n);
+  pump(b);
 }
 
 static void attempt_start(node_boot_t *b, entry_t *e) {
@@ -210,8 +237,9 @@ static void attempt_start(node_boot_t *b, entry_t *e) {
   b->live = a;
   if (e->host[0]) {
     lookup_start(a, e->host, 0);
-    if (!a->lookups)
+    if (!a->pending)
       attempt_end(a, false);
+    pump(b);
     return;
   }
   char *c = tr_malloc(strlen(e->addr) + 1);
@@ -301,16 +329,20 @@ void node_boot_stop(node_boot_t *b) {
   /* Lookups are cancelled here (no callback comes); an attempt that was
    * only waiting on them ends now, one dialling ends when the host's
    * close calls its dial back. */
+  if (b->lcur) {
+    dns_system_cancel(b->lcur_h);
+    tr_free(b->lcur);
+    b->lcur = NULL;
+  }
+  while (b->lq) {
+    lookup_t *l = b->lq;
+    b->lq = l->next;
+    tr_free(l);
+  }
+  b->lq_tail = NULL;
   for (attempt_t *a = b->live, *next; a; a = next) {
     next = a->next;
-    if (!a->lookups)
-      continue;
-    while (a->lookups) {
-      lookup_t *l = a->lookups;
-      a->lookups = l->next;
-      dns_system_cancel(l->h);
-      tr_free(l);
-    }
-    attempt_end(a, true);
+    if (a->pending)
+      attempt_end(a, true);
   }
 }

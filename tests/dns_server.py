@@ -1,8 +1,8 @@
 # dns_server.py — a DNS server for the tests (UDP, 127.0.0.1:53, so in a
 # network namespace of the test's own): TXT answers from argv
 # ("name=txt"; a name given again adds a record; a "|" splits a record
-# into character-strings), NXDOMAIN for other names.  Prints "ready",
-# then "query <name>" for each question.
+# into character-strings; "name=@silent": no answer at all), NXDOMAIN for
+# other names.  Prints "ready", then "query <name>" for each question.
 import socket, struct, sys
 recs = {}
 for a in sys.argv[1:]:
@@ -21,6 +21,8 @@ while True:
     name = ".".join(labels).lower()
     print("query", name, flush=True)
     rs = recs.get(name, []) if qtype == 16 else []
+    if rs == [[b"@silent"]]:
+        continue
     flags = 0x8180 if name in recs else 0x8183
     hdr = q[:2] + struct.pack(">HHHHH", flags, 1, len(rs), 0, 0)
     ans = b""

@@ -15,6 +15,9 @@
 #        /dnsaddr/loop.boot.test/p2p/D — a name that names itself: followed
 #          NODE_BOOT_DNS_DEPTH (4) deep, then given up, logged;
 #        /dnsaddr/none.boot.test/p2p/A — NXDOMAIN, logged.
+#      And a node whose only entry's name gets no answer stops cleanly
+#      while its lookup waits (cancelled: no leak, exit 0; the loop ends
+#      when the lookup's worker thread is back, NODE_BOOT_DNS_MS later).
 #
 # Every daemon runs under `timeout`; the trap stops only those, with
 # SIGTERM, and fails the test when one does not exit 0 or its log holds a
@@ -126,6 +129,7 @@ for n in A C D; do mk "$n" '[]'; start "$n"; done
   "_dnsaddr.a.boot.test=dnsaddr=/ip4/127.0.0.1/tcp/${PORT[A]}/p2p/${ID[A]}" \
   "_dnsaddr.all.boot.test=dnsaddr=/ip4/127.0.0.1/tcp/${PORT[C]}/p2p/${ID[C]}" \
   "_dnsaddr.loop.boot.test=dnsaddr=/dnsaddr/loop.boot.test/p2p/${ID[D]}" \
+  "_dnsaddr.silent.boot.test=@silent" \
   >"$WORK/dns.out" 2>&1 &
 DNSPID=$!
 for _ in $(seq 50); do grep -q ready "$WORK/dns.out" && break; sleep 0.1; done
@@ -148,3 +152,13 @@ loops=$(grep -c "^query _dnsaddr.loop.boot.test$" "$WORK/dns.out")
 grep -q "bootstrap: /dnsaddr/none.boot.test/p2p/${ID[A]}: no TXT records" "$WORK/B.log" ||
   { cat "$WORK/B.log"; fail "NXDOMAIN not logged"; }
 ok "/dnsaddr entries: nested names, records of other peers skipped, an entry without /p2p, a loop given up after 4 names, NXDOMAIN"
+
+mk E '["/dnsaddr/silent.boot.test"]'
+start E
+for _ in $(seq 50); do grep -q "^query _dnsaddr.silent.boot.test$" "$WORK/dns.out" && break; sleep 0.1; done
+grep -q "^query _dnsaddr.silent.boot.test$" "$WORK/dns.out" || fail "E did not ask for its name"
+T0=$(date +%s%N)
+stop E || fail "E did not stop cleanly with its lookup under way"
+ms=$(( ($(date +%s%N) - T0) / 1000000 ))
+[ $ms -lt 15000 ] || fail "E took $ms ms to stop"
+ok "a daemon stops cleanly while its /dnsaddr lookup waits for an answer ($ms ms)"
