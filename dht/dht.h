@@ -206,11 +206,15 @@ int dht_find_closest(dht_t *d, const uint8_t *key, size_t kl,
  * record goes (dht/sweep.h): ADD_PROVIDER for mh, naming ourselves with
  * self_info's addresses, to each of peers[0..n); no lookup, nothing
  * stored locally, nothing awaited (ADD_PROVIDER has no answer).  The
- * message is encoded once.  Returns how many sends the adapter took
- * (0..n), or TR_EUSAGE (mhl 0 or over DHT_KEY_MAX), -ENOMEM. */
+ * message is encoded once.  It stops at the first send the adapter
+ * refuses for want of room (TR_ELIMIT: its queue is full), so that the
+ * caller can send the rest later: *done (may be NULL) gets how many of
+ * peers were dealt with (sent, skipped, or refused for another reason).
+ * Returns how many sends the adapter took (0..n), or TR_EUSAGE (mhl 0 or
+ * over DHT_KEY_MAX), -ENOMEM. */
 int dht_add_provider_to(dht_t *d, const uint8_t *mh, size_t mhl,
-                        const dht_peer_t *peers, size_t n,
-                        uint64_t now) TR_WUR;
+                        const dht_peer_t *peers, size_t n, uint64_t now,
+                        size_t *done) TR_WUR;
 /* Store the record locally (validated), then PUT_VALUE to the k closest;
  * on_done's closest are those that echoed it back. */
 int dht_put_value(dht_t *d, const uint8_t *key, size_t kl,

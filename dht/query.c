@@ -456,8 +456,11 @@ int dht_put_value(dht_t *d, const uint8_t *key, size_t kl,
 }
 
 int dht_add_provider_to(dht_t *d, const uint8_t *mh, size_t mhl,
-                        const dht_peer_t *peers, size_t n, uint64_t now) {
+                        const dht_peer_t *peers, size_t n, uint64_t now,
+                        size_t *done) {
   (void)now; /* nothing awaited, no deadline to set */
+  if (done)
+    *done = 0;
   if (!mhl || mhl > DHT_KEY_MAX)
     return TR_EUSAGE;
   dht_peer_t self = d->o.self_info;
@@ -469,14 +472,20 @@ int dht_add_provider_to(dht_t *d, const uint8_t *mh, size_t mhl,
   if (rc)
     return rc;
   int sent = 0;
-  for (size_t i = 0; i < n; i++) {
+  size_t i = 0;
+  for (; i < n; i++) {
     dht_peer_t to = peers[i];
     if (net_peerid_equal(&to.id, &d->o.self) || !dht__addrs_ok(d, &to))
       continue;
-    if (!dht__send_frame(d, &to, frame.data, frame.len))
+    rc = dht__send_frame(d, &to, frame.data, frame.len);
+    if (rc == TR_ELIMIT)
+      break;
+    if (!rc)
       sent++;
   }
   tr_bytes_free(&frame);
+  if (done)
+    *done = i;
   return sent;
 }
 

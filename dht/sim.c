@@ -37,6 +37,7 @@ typedef struct simnode {
   dht_t *d;
   dht_peer_t peer;
   bool alive, silent, liar;
+  uint32_t outq;   /* its requests with no answer still on the way */
   keepstore_t *ks; /* opts.keep's, else NULL (the node's own store) */
 } simnode_t;
 
@@ -158,6 +159,8 @@ static int sim_send(void *ud, uint64_t req, const dht_peer_t *peer,
   }
   if (dst < 0)
     return TR_ENOTCONN;
+  if (!want_reply && s->o.out_max && me->outq >= s->o.out_max)
+    return TR_ELIMIT; /* the swarm's queue, full */
   simnode_t *to = &s->nodes[dst];
   if (!to->alive && !to->silent) {
     s->st.refused++;
@@ -177,6 +180,8 @@ static int sim_send(void *ud, uint64_t req, const dht_peer_t *peer,
     return rc;
   if ((rc = push(s, e)))
     tr_free(e.buf);
+  else if (!want_reply)
+    me->outq++;
   return rc;
 }
 
@@ -391,6 +396,8 @@ static void handle(dht_sim_t *s, ev_t *e) {
   switch (e->kind) {
   case EV_REQ: {
     simnode_t *src = &s->nodes[e->src];
+    if (!e->want)
+      src->outq--;
     if (!dst->alive) { /* died with the request in flight */
       if (e->want)
         (void)fail_later(s, e->src, e->req,

@@ -27,6 +27,10 @@ typedef struct dht_sim_opts {
   unsigned k, alpha, beta;         /* 0: dht.h's defaults */
   uint32_t request_ms;             /* 0: 2000 */
   bool timers;                     /* run refresh and liveness (slower) */
+  /* Requests with no answer (ADD_PROVIDER) a node may have on the way:
+   * past it, a send is refused with TR_ELIMIT, as the swarm refuses one
+   * when its queue is full.  0: no limit. */
+  uint32_t out_max;
   /* Which provider records the nodes' stores keep: NULL, all; else only
    * those for keys keep() accepts, the others counted and dropped, so
    * that a million keys provided into 10,000 nodes do not take twenty

@@ -46,6 +46,8 @@ typedef struct region {
   size_t npeers;
   dht_sweep_key_t *page;
   size_t npage, small_i;
+  size_t send_i, send_j; /* where send_page stopped: key, peer */
+  bool send_mid;         /* it stopped inside key send_i (past key_ok) */
   uint8_t after[32];
   bool have_after;
   uint64_t next_send;
@@ -317,6 +319,8 @@ static bool fetch(region_t *r) {
   }
   r->npage = (size_t)n > s->o.page ? s->o.page : (size_t)n;
   r->small_i = 0;
+  r->send_i = r->send_j = 0;
+  r->send_mid = false;
   return true;
 }
 
@@ -348,23 +352,43 @@ static void provided(region_t *r, int sent) {
   s->st.messages += (uint64_t)sent;
 }
 
+static void sent_more(region_t *r, int sent) {
+  r->s->st.messages += (uint64_t)(sent > 0 ? sent : 0);
+}
+
 static void region_done(region_t *r, uint64_t now);
 
 /* One page of ADD_PROVIDERs; then the next page is fetched, or the
- * region is over. */
+ * region is over.  When the adapter's queue is full (it refuses a send
+ * for want of room), the page stops there and goes on from that key and
+ * peer DHT_SWEEP_FULL_MS later: the records are sent as fast as the
+ * network takes them, none dropped. */
 static void send_page(region_t *r, uint64_t now) {
   dht_sweep_t *s = r->s;
   size_t idx[DHT_K];
   dht_peer_t to[DHT_K];
-  for (size_t i = 0; i < r->npage; i++) {
+  for (; r->send_i < r->npage; r->send_i++, r->send_j = 0) {
+    const dht_sweep_key_t *k = &r->page[r->send_i];
     uint8_t h[32];
-    if (!key_ok(r, &r->page[i], h))
+    if (r->send_mid)
+      dht_key(k->mh, k->len, h); /* it passed key_ok before the pause */
+    else if (!key_ok(r, k, h))
       continue;
     size_t n = closest_k(r, h, s->o.k, idx);
     for (size_t j = 0; j < n; j++)
       to[j] = r->peers[idx[j]].p;
-    int sent = dht_add_provider_to(s->d, r->page[i].mh, r->page[i].len, to,
-                                   n, now);
+    size_t done = 0, j0 = r->send_j < n ? r->send_j : n;
+    int sent = dht_add_provider_to(s->d, k->mh, k->len, to + j0, n - j0, now,
+                                   &done);
+    if (sent >= 0 && j0 + done < n) {
+      sent_more(r, sent);
+      r->send_j = j0 + done;
+      r->send_mid = true;
+      s->st.send_pauses++;
+      r->next_send = now + DHT_SWEEP_FULL_MS;
+      return;
+    }
+    r->send_mid = false;
     provided(r, sent > 0 ? sent : 0);
   }
   if (r->npage < s->o.page || !fetch(r) || !r->npage) {
@@ -391,7 +415,7 @@ static void small_done(void *ud, int status, const dht_peer_t *closest,
   } else {
     const dht_sweep_key_t *k = &r->page[r->small_i];
     int sent = dht_add_provider_to(s->d, k->mh, k->len, closest, n,
-                                   st->ended);
+                                   st->ended, NULL);
     provided(r, sent > 0 ? sent : 0);
     r->small_i++;
   }

@@ -61,6 +61,7 @@
 #define DHT_SWEEP_PREFIX_MAX 24   /* region prefix bits (go's maxPrefixSize) */
 #define DHT_SWEEP_TARGET_BITS 20  /* lookup targets: bits matched by trial */
 #define DHT_SWEEP_SMALL 2         /* keys a region provides one by one */
+#define DHT_SWEEP_FULL_MS 100     /* a page's pause when the adapter is full */
 #define DHT_SWEEP_MH_MAX 128      /* a key (multihash), bytes */
 
 typedef struct dht_sweep dht_sweep_t;
@@ -139,6 +140,7 @@ typedef struct dht_sweep_stats {
   uint64_t lookups_failed; /* total lookups that reached nobody */
   uint64_t lookup_requests; /* total requests those lookups sent */
   uint64_t messages;       /* total ADD_PROVIDERs handed to the adapter */
+  uint64_t send_pauses;    /* total: a page waited, the adapter full */
   uint64_t mem, mem_peak;  /* bytes the reprovider holds: now, at most */
 } dht_sweep_stats_t;
 void dht_sweep_stats(const dht_sweep_t *s, dht_sweep_stats_t *out);

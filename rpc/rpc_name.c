@@ -262,7 +262,7 @@ static json_t *sweep_json(struct dht_reprov *rp) {
   dht_reprov_stats(rp, &st);
   static const char *const names[] = {"roots", "pinned", "all"};
   return json_pack(
-      "{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+      "{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
       "Strategy", names[dht_reprov_strategy(rp)], "Cycles",
       (json_int_t)st.cycles, "CycleStart", (json_int_t)st.cycle_start,
       "LastCycleMs", (json_int_t)st.last_cycle_ms, "PrefixBits",
@@ -272,7 +272,8 @@ static json_t *sweep_json(struct dht_reprov *rp) {
       (json_int_t)st.retry_pending, "CycleKeys", (json_int_t)st.cycle_keys,
       "Keys", (json_int_t)st.keys, "Lookups", (json_int_t)st.lookups,
       "LookupsFailed", (json_int_t)st.lookups_failed, "Messages",
-      (json_int_t)st.messages, "MemoryPeak", (json_int_t)st.mem_peak);
+      (json_int_t)st.messages, "SendPauses", (json_int_t)st.send_pauses,
+      "MemoryPeak", (json_int_t)st.mem_peak);
 }
 
 void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx) {

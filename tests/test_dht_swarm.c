@@ -259,7 +259,7 @@ static void test_burst_add_provider(void **state) {
   for (int i = 0; i < BURST; i++) {
     random_key(keys[i]);
     assert_int_equal(dht_add_provider_to(d, keys[i], 34, &to, 1,
-                                         dht_swarm_now(t.sw[0])),
+                                         dht_swarm_now(t.sw[0]), NULL),
                      1);
   }
   st.ops = 1;

@@ -6,7 +6,10 @@
  * find it; the counters add up; regions of a key or two go the plain way;
  * keys outside their region are refused; dead nodes are stepped over; regions whose lookups reach
  * nobody (and a cycle whose estimate does) are retried later; cycles
- * repeat at the interval, spread over it when asked.
+ * repeat at the interval, spread over it when asked.  A node whose
+ * transport takes only so many sends at once (the swarm's queue, full)
+ * still sends every record: its pages pause and go on where they
+ * stopped (they used to drop what was refused).
  */
 #include "testutil.h"
 
@@ -287,6 +290,47 @@ static void test_sweep_network(void **state) {
   dht_sim_free(sim);
 }
 
+/* 1,000 keys from a node whose transport holds 100 ADD_PROVIDERs on the
+ * way at most (a page is 64 x 20 = 1,280 of them): every record is sent
+ * and lands at its true k closest, in pauses the stats count. */
+static void test_sweep_full(void **state) {
+  (void)state;
+  const size_t N = 500, NKEYS = 1000, X = 3;
+  dht_sim_opts_t so = {.n = N, .seed = 5, .out_max = 100};
+  dht_sim_t *sim;
+  assert_int_equal(dht_sim_new(&so, &sim), 0);
+  assert_int_equal(dht_sim_fill_tables(sim), 0);
+  keyset_t ks = keyset(NKEYS, 77);
+  dht_sweep_opts_t o = {.keys = keys_fn, .ud = &ks, .page = 64};
+  dht_sweep_t *sw;
+  assert_int_equal(dht_sweep_new(dht_sim_node(sim, X), &o, &sw), 0);
+  uint64_t one = 1, t0 = dht_sim_now(sim);
+  drive(sim, X, sw, cycles_at_least, &one, t0 + 3600 * 1000);
+  dht_sim_run(sim, UINT64_MAX);
+  dht_sweep_stats_t st;
+  dht_sweep_stats(sw, &st);
+  print_message("sweep, transport full: %" PRIu64 " messages, %" PRIu64
+                " pauses, cycle %" PRIu64 " ms\n", st.messages,
+                st.send_pauses, st.last_cycle_ms);
+  assert_int_equal(st.cycles, 1);
+  assert_int_equal(st.keys, NKEYS);
+  assert_int_equal(st.keys_bad, 0);
+  assert_int_equal(st.messages, NKEYS * DHT_K);
+  assert_true(st.send_pauses > 0);
+  nk_t *tmp = calloc(N, sizeof *tmp);
+  assert_non_null(tmp);
+  size_t held = 0;
+  for (size_t i = 0; i < NKEYS; i++)
+    held += holders(sim, X, ks.v[i].h, ks.v[i].mh, tmp);
+  print_message("sweep, transport full: %zu of %zu records at the true k "
+                "closest\n", held, NKEYS * DHT_K);
+  assert_true(held >= NKEYS * DHT_K * 98 / 100);
+  free(tmp);
+  dht_sweep_free(sw);
+  free(ks.v);
+  dht_sim_free(sim);
+}
+
 /* A tenth of the nodes dead (half refuse, half are silent) but still in
  * every table: the regions' lookups step over them, and each key still
  * reaches its true k closest among the living. */
@@ -529,6 +573,7 @@ static void test_sweep_spread(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sweep_network),
+      cmocka_unit_test(test_sweep_full),
       cmocka_unit_test(test_sweep_dead),
       cmocka_unit_test(test_sweep_small),
       cmocka_unit_test(test_sweep_retry),
