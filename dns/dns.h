@@ -17,7 +17,8 @@
  *
  * Files: dns_msg.c (the codec: bytes in, records out, no allocation),
  * dns_doh.c (the resolver on the loop: the HTTP client, the cache) and
- * dns_sys.c (the system resolver, from the loop).
+ * dns_sys.c (the system resolver, from the loop), dnsaddr.c (/dnsaddr
+ * multiaddrs through it).
  */
 #ifndef DNS_DNS_H
 #define DNS_DNS_H
@@ -162,5 +163,47 @@ int dns_system_txt(uv_loop_t *loop, const char *name, unsigned timeout_ms,
 
 /* Stop a lookup: its callback is not called. */
 void dns_system_cancel(void *h);
+
+/* ------------------------------------------------------------ dnsaddr */
+
+/* /dnsaddr (go-multiaddr-dns): /dnsaddr/<name><suffix> stands for the
+ * multiaddrs of the TXT records "dnsaddr=<multiaddr>" at _dnsaddr.<name>
+ * that end in <suffix> (usually /p2p/<id>, compared as text; no suffix:
+ * every record).  A record that is itself a /dnsaddr is resolved in turn,
+ * DNS_DNSADDR_DEPTH names deep; DNS_DNSADDR_MAX addresses at most, in the
+ * order the records come.  Lookups go through the system resolver
+ * (dns_system_txt), one at a time for each resolver: a lookup holds one of
+ * libuv's worker threads, which the gateway and the API use too. */
+#define DNS_DNSADDR_DEPTH 4u  /* names followed, the first one too */
+#define DNS_DNSADDR_MAX 32u   /* addresses one resolution gives */
+#define DNS_DNSADDR_MS 5000u  /* a lookup's timeout */
+
+typedef struct dns_dnsaddr dns_dnsaddr_t;
+
+/* 0 or -ENOMEM. */
+int dns_dnsaddr_new(uv_loop_t *loop, dns_dnsaddr_t **out) TR_WUR;
+
+/* Every resolution under way ends without its callback.  NULL: no-op. */
+void dns_dnsaddr_free(dns_dnsaddr_t *r);
+
+/* Does maddr (text) begin with /dnsaddr/? */
+bool dns_is_dnsaddr(const char *maddr);
+
+/* The end of a resolution, from the loop: status 0 and addrs[0..n)
+ * (n >= 1; valid during the callback only), or TR_ENOTFOUND (no address:
+ * no such name, no record for the suffix, names nested too deep) or the
+ * first lookup's error when no address came (-ETIMEDOUT, ...).  The
+ * callback may start and cancel resolutions, not free the resolver. */
+typedef void (*dns_dnsaddr_cb)(void *ud, int status, char *const *addrs,
+                               size_t n);
+
+/* Resolve maddr ("/dnsaddr/<name>[/...]").  *h (may be NULL) gets a
+ * handle for dns_dnsaddr_cancel, valid until the callback.  0, -EINVAL
+ * (not /dnsaddr/<name>, or not a name), -ENOMEM; no callback then. */
+int dns_dnsaddr_resolve(dns_dnsaddr_t *r, const char *maddr,
+                        dns_dnsaddr_cb cb, void *ud, void **h) TR_WUR;
+
+/* Stop a resolution before its callback: the callback is not called. */
+void dns_dnsaddr_cancel(dns_dnsaddr_t *r, void *h);
 
 #endif /* DNS_DNS_H */

@@ -7,12 +7,10 @@
  * offline, or whose peers all went away, joins again without a restart.
  *
  * A /dnsaddr/<host>[/p2p/<id>] entry (Kubo's default list is mostly those)
- * is resolved first, as go-multiaddr-dns does: the TXT records
- * "dnsaddr=<multiaddr>" of _dnsaddr.<host>, through the system resolver
- * (dns_system_txt); the records for the entry's peer kept (every one, for
- * an entry without /p2p); a nested /dnsaddr followed, NODE_BOOT_DNS_DEPTH
- * names deep; NODE_BOOT_ADDRS addresses at most.  The addresses are then
- * tried one after another until one connects (the host dials TCP ones).
+ * is resolved first (dns_dnsaddr_resolve: the TXT records of
+ * _dnsaddr.<host>, the entry's peer's, nested names followed); its
+ * addresses are then tried one after another until one connects (the
+ * host dials the TCP ones).
  *
  * Layering: node/ only; it drives net/host.h and dns/dns.h and is driven
  * by the daemon (p2p.c starts it, daemon.c stops it).
@@ -24,22 +22,21 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "../dns/dns.h"
 #include "../net/host.h"
 
 #define NODE_BOOT_PERIOD_MS 30000u /* Kubo's Bootstrap period */
 #define NODE_BOOT_MIN_CONNS 4u     /* Kubo's MinPeerThreshold */
-#define NODE_BOOT_DNS_DEPTH 4u     /* /dnsaddr names followed, the first too */
-#define NODE_BOOT_ADDRS 32u        /* addresses an entry resolves to, at most */
-#define NODE_BOOT_DNS_MS 5000u     /* a TXT lookup's timeout */
+#define NODE_BOOT_ADDRS DNS_DNSADDR_MAX /* addresses an entry is tried at */
 
 typedef struct node_boot node_boot_t;
 
 /* Start the rounds for the Bootstrap list boot (a JSON array of strings;
- * an entry that is not one, or names no peer we could dial, is logged and
- * skipped).  period_ms 0 is NODE_BOOT_PERIOD_MS.  0, -ENOMEM or libuv's
+ * an entry that is not one is logged and skipped), /dnsaddr entries
+ * resolved through dns (which must outlive b).  period_ms 0 is NODE_BOOT_PERIOD_MS.  0, -ENOMEM or libuv's
  * error. */
-int node_boot_start(uv_loop_t *loop, net_host_t *h, json_t *boot,
-                    uint64_t period_ms, node_boot_t **out) TR_WUR;
+int node_boot_start(uv_loop_t *loop, net_host_t *h, dns_dnsaddr_t *dns,
+                    json_t *boot, uint64_t period_ms, node_boot_t **out) TR_WUR;
 
 /* Stop, before the host closes: no dial or lookup starts after this, the
  * lookups under way are cancelled, and b frees itself once the dials

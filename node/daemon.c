@@ -487,6 +487,7 @@ out:
     bs_close(n->env);
   dht_provq_free(n->provq);
   node_obs_free(n->obs); /* after the loop: the last requests report */
+  dns_dnsaddr_free(n->dnsaddr); /* after the loop: swarm connect's too */
   node_gwloops_free(n->gwloops); /* after the loop and the registry */
   http_ipshare_free(n->gw_share); /* after every server using it */
   sodium_memzero(&n->key, sizeof n->key);

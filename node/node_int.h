@@ -46,6 +46,7 @@ typedef struct node {
   net_autonat_t *autonat;
   dht_swarm_t *dht_lan, *dht_wan;
   node_boot_t *boot; /* the Bootstrap rounds */
+  dns_dnsaddr_t *dnsaddr; /* /dnsaddr for them and swarm connect */
   dht_provq_t *provq;   /* announces new roots */
   dht_reprov_t *reprov[2]; /* the LAN and WAN sweeps */
   bool wan_auto; /* the WAN DHT serves when AutoNAT says Public */

@@ -234,6 +234,10 @@ int node__start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
   rc = net_host_new(&n->loop, &ho, &n->host);
   if (rc)
     return node__fail(o, rc, "swarm: %s", tr_strerror(rc));
+  /* /dnsaddr for the Bootstrap list (node__start_dht) and swarm connect. */
+  if ((rc = dns_dnsaddr_new(&n->loop, &n->dnsaddr)))
+    return node__fail(o, rc, "dns: %s", tr_strerror(rc));
+  n->rpc.dnsaddr = n->dnsaddr;
   if (n->has_psk) {
     /* Kubo's lines, so that operators and scripts see the same. */
     uint8_t fp[NET_PNET_FP_LEN];
@@ -436,8 +440,8 @@ int node__start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
   /* TROVE_BOOTSTRAP_PERIOD_MS: the tests' way to a round sooner. */
   const char *env = getenv("TROVE_BOOTSTRAP_PERIOD_MS");
   uint64_t period = env ? strtoull(env, NULL, 10) : 0;
-  if ((rc = node_boot_start(&n->loop, n->host, config_get(cfg, "Bootstrap"),
-                            period, &n->boot)))
+  if ((rc = node_boot_start(&n->loop, n->host, n->dnsaddr,
+                            config_get(cfg, "Bootstrap"), period, &n->boot)))
     return node__fail(o, rc, "bootstrap: %s", tr_strerror(rc));
   return 0;
 }

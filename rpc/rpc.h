@@ -71,6 +71,9 @@ typedef struct rpc_ctx {
   struct net_host *host;
   /* Its AutoNAT (swarm/addrs/autonat); NULL when there is none. */
   struct net_autonat *autonat;
+  /* The /dnsaddr resolver (dns/dns.h) swarm connect uses; NULL: /dnsaddr
+   * addresses are refused.  It outlives the API's requests. */
+  struct dns_dnsaddr *dnsaddr;
   /* The LAN and WAN DHTs (routing, dht, stats dht); NULL when routing is
    * off or the node is stopping. */
   struct dht_swarm *dht_lan, *dht_wan;

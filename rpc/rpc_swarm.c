@@ -4,7 +4,9 @@
  *
  *   swarm/peers              {"Peers":[{"Addr","Peer","Direction"}]}
  *                            (null when none, as Kubo)
- *   swarm/connect arg=MADDR  {"Strings":["connect ID success"]}
+ *   swarm/connect arg=MADDR  {"Strings":["connect ID success"]}; a
+ *                            /dnsaddr/NAME[/p2p/ID] resolved first (its
+ *                            addresses dialled in turn, as Kubo's)
  *   swarm/disconnect arg=MADDR  {"Strings":["disconnect ID success"]}
  *   swarm/addrs              {"Addrs":{"ID":["/ip4/..."]}} (the peerstore)
  *   swarm/addrs/local        {"Strings":[...]} (where we listen)
@@ -30,6 +32,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../dns/dns.h"
 #include "../net/autonat.h"
 #include "../net/host.h"
 #include "../net/identify.h"
@@ -220,13 +223,21 @@ typedef struct op {
   /* ping */
   unsigned count, got;
   uint64_t total_us;
-  /* id: the next peerstore address to dial */
+  /* id: the next peerstore address to dial; connect: the next of addrs */
   size_t next_addr;
+  /* connect to a /dnsaddr: its resolution while under way, then what it
+   * gave */
+  void *dns;
+  char *addrs[DNS_DNSADDR_MAX];
+  size_t naddrs;
 } op_t;
 
 static void op_maybe_free(op_t *op) {
-  if (!op->net_busy && op->timer_closed)
+  if (!op->net_busy && op->timer_closed) {
+    for (size_t i = 0; i < op->naddrs; i++)
+      tr_free(op->addrs[i]);
     tr_free(op);
+  }
 }
 
 static void on_timer_closed(uv_handle_t *t) {
@@ -238,6 +249,10 @@ static void on_timer_closed(uv_handle_t *t) {
 /* The answer is over (sent, or nobody to send it to); op is freed here
  * or later, once the timer is closed and the host has let go of it. */
 static void op_done(op_t *op) {
+  if (op->dns) {
+    dns_dnsaddr_cancel(op->ctx->dnsaddr, op->dns);
+    op->dns = NULL;
+  }
   if (op->req) {
     http_req_on_close(op->req, NULL, NULL);
     op->req = NULL;
@@ -317,6 +332,54 @@ static void connected(net_host_t *h, int status, const net_peerid_t *peer,
   op_done(op);
 }
 
+/* /dnsaddr: the addresses it resolved to, dialled one after another until
+ * one connects (each call back, but the last, tries the next). */
+static void dns_dialled(net_host_t *h, int status, const net_peerid_t *peer,
+                        void *ud);
+
+static int dial_next(op_t *op) {
+  int rc = TR_ENOTFOUND;
+  while (op->next_addr < op->naddrs && op->ctx->host) {
+    op->net_busy = true;
+    rc = net_host_connect(op->ctx->host, op->addrs[op->next_addr++],
+                          dns_dialled, op);
+    if (!rc)
+      return 0;
+    op->net_busy = false;
+  }
+  return rc;
+}
+
+static void dns_dialled(net_host_t *h, int status, const net_peerid_t *peer,
+                        void *ud) {
+  op_t *op = ud;
+  op->net_busy = false;
+  if (status && op->req && !dial_next(op))
+    return;
+  connected(h, status, peer, op);
+}
+
+static void dns_resolved(void *ud, int status, char *const *addrs,
+                         size_t n) {
+  op_t *op = ud;
+  op->dns = NULL;
+  for (size_t i = 0; i < n && op->naddrs < DNS_DNSADDR_MAX; i++) {
+    char *c = tr_malloc(strlen(addrs[i]) + 1);
+    if (c)
+      op->addrs[op->naddrs++] = strcpy(c, addrs[i]);
+  }
+  int rc = status ? status : dial_next(op);
+  if (!rc)
+    return;
+  http_req_t *req = op_take(op);
+  if (req)
+    rpc_error(req, 500, "connect %s failure: %s", op->id,
+              status == TR_ENOTFOUND ? "no address found for it"
+              : status ? tr_strerror(status)
+                       : "no address could be dialled");
+  op_done(op);
+}
+
 void rpc_cmd_swarm_connect(http_req_t *req, rpc_ctx_t *ctx) {
   net_host_t *h = online(req, ctx);
   char *arg;
@@ -337,6 +400,19 @@ void rpc_cmd_swarm_connect(http_req_t *req, rpc_ctx_t *ctx) {
   if (rc) {
     tr_free(op);
     rpc_error(req, 500, "connect %s failure: %s", arg, tr_strerror(rc));
+    tr_free(arg);
+    return;
+  }
+  if (dns_is_dnsaddr(arg)) {
+    rc = ctx->dnsaddr ? dns_dnsaddr_resolve(ctx->dnsaddr, arg, dns_resolved,
+                                            op, &op->dns)
+                      : -ENOTSUP;
+    if (rc) {
+      op_take(op);
+      rpc_error(req, 500, "connect %s failure: cannot resolve it: %s", op->id,
+                tr_strerror(rc));
+      op_done(op);
+    }
     tr_free(arg);
     return;
   }

@@ -13,11 +13,13 @@
 #          b connects to A and never to D (not the entry's peer);
 #        /dnsaddr/all.boot.test — no /p2p: every record's peer (C);
 #        /dnsaddr/loop.boot.test/p2p/D — a name that names itself: followed
-#          NODE_BOOT_DNS_DEPTH (4) deep, then given up, logged;
+#          DNS_DNSADDR_DEPTH (4) deep, then given up, logged;
 #        /dnsaddr/none.boot.test/p2p/A — NXDOMAIN, logged.
+#      swarm connect /dnsaddr/... resolves the same way, and says why when
+#      a name gives no address.
 #      And a node whose only entry's name gets no answer stops cleanly
 #      while its lookup waits (cancelled: no leak, exit 0; the loop ends
-#      when the lookup's worker thread is back, NODE_BOOT_DNS_MS later).
+#      when the lookup's worker thread is back, DNS_DNSADDR_MS later).
 #
 # Every daemon runs under `timeout`; the trap stops only those, with
 # SIGTERM, and fails the test when one does not exit 0 or its log holds a
@@ -140,18 +142,30 @@ start B
 wait_connected B A 10 || { cat "$WORK/B.log" "$WORK/dns.out"; fail "B did not reach A through /dnsaddr/boot.test (nested)"; }
 wait_connected B C 10 || { cat "$WORK/B.log"; fail "B did not reach C through /dnsaddr/all.boot.test"; }
 for _ in $(seq 50); do
-  grep -q "bootstrap: cannot reach /dnsaddr/loop.boot.test" "$WORK/B.log" && break
+  grep -q "bootstrap: cannot resolve /dnsaddr/loop.boot.test" "$WORK/B.log" && break
   sleep 0.1
 done
 sleep 0.5
 connected B D && fail "B connected to D: a record for another peer was dialled"
-grep -q "bootstrap: cannot reach /dnsaddr/loop.boot.test/p2p/${ID[D]} (the name gave no address" \
+grep -q "bootstrap: cannot resolve /dnsaddr/loop.boot.test/p2p/${ID[D]}: no address" \
   "$WORK/B.log" || { cat "$WORK/B.log"; fail "the self-naming name was not given up"; }
 loops=$(grep -c "^query _dnsaddr.loop.boot.test$" "$WORK/dns.out")
-[ "$loops" = 4 ] || fail "the self-naming name was asked $loops times (want NODE_BOOT_DNS_DEPTH, 4)"
-grep -q "bootstrap: /dnsaddr/none.boot.test/p2p/${ID[A]}: no TXT records" "$WORK/B.log" ||
+[ "$loops" = 4 ] || fail "the self-naming name was asked $loops times (want DNS_DNSADDR_DEPTH, 4)"
+grep -q "bootstrap: cannot resolve /dnsaddr/none.boot.test/p2p/${ID[A]}: no address" "$WORK/B.log" ||
   { cat "$WORK/B.log"; fail "NXDOMAIN not logged"; }
 ok "/dnsaddr entries: nested names, records of other peers skipped, an entry without /p2p, a loop given up after 4 names, NXDOMAIN"
+
+# swarm connect resolves /dnsaddr too (Kubo's), from D (connected to
+# nobody: no Bootstrap).
+out=$(tr_ D swarm connect "/dnsaddr/boot.test/p2p/${ID[A]}" 2>&1) ||
+  fail "swarm connect /dnsaddr: $out"
+[ "$out" = "connect ${ID[A]} success" ] || fail "swarm connect /dnsaddr said: $out"
+connected D A || fail "D not connected to A after swarm connect /dnsaddr"
+out=$(tr_ D swarm connect "/dnsaddr/none.boot.test/p2p/${ID[A]}" 2>&1) &&
+  fail "swarm connect to a name with no records succeeded: $out"
+grep -q "no address found for it" <<<"$out" || fail "swarm connect NXDOMAIN said: $out"
+connected D C && fail "D connected to C"
+ok "swarm connect /dnsaddr/...: resolved and dialled; a name with no records fails with a clear error"
 
 mk E '["/dnsaddr/silent.boot.test"]'
 start E
