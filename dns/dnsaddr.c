@@ -138,19 +138,29 @@ static void lookup_end(lk_t *l, int status, const char *const *txt,
 static void lookup_done(void *ud, int status, const char *const *txt,
                         size_t n);
 
+/* Start the first lookup in line: 0 (it is r->cur now), or the error
+ * and the lookup back in *failed. */
+static int start_first(dns_dnsaddr_t *r, lk_t **failed) {
+  lk_t *l = r->lq;
+  if (!(r->lq = l->next))
+    r->lq_tail = NULL;
+  l->next = NULL;
+  int rc = dns_system_txt(r->loop, l->name, DNS_DNSADDR_MS, lookup_done, l,
+                          &r->cur_h);
+  if (rc)
+    *failed = l;
+  else
+    r->cur = l;
+  return rc;
+}
+
 /* The next lookup in line, when none is under way. */
 static void pump(dns_dnsaddr_t *r) {
   while (!r->cur && r->lq) {
-    lk_t *l = r->lq;
-    if (!(r->lq = l->next))
-      r->lq_tail = NULL;
-    l->next = NULL;
-    int rc = dns_system_txt(r->loop, l->name, DNS_DNSADDR_MS, lookup_done, l,
-                            &r->cur_h);
+    lk_t *l;
+    int rc = start_first(r, &l);
     if (rc)
       lookup_end(l, rc, NULL, 0);
-    else
-      r->cur = l;
   }
 }
 
@@ -194,23 +204,15 @@ int dns_dnsaddr_resolve(dns_dnsaddr_t *r, const char *maddr,
   r->live = x;
   if (h)
     *h = x;
-  /* Started from the loop's next turn at the earliest: a lookup that
-   * cannot start would otherwise call back inside this call. */
-  if (!r->cur) {
-    lk_t *l = r->lq;
-    if (!(r->lq = l->next))
-      r->lq_tail = NULL;
-    l->next = NULL;
-    int rc = dns_system_txt(r->loop, l->name, DNS_DNSADDR_MS, lookup_done, l,
-                            &r->cur_h);
-    if (rc) {
-      tr_free(l);
-      res_free(x);
-      return rc;
-    }
-    r->cur = l;
+  /* Its lookup starts now when none is under way; one that cannot start
+   * is this call's error, not a callback inside it. */
+  lk_t *l = NULL;
+  int rc = r->cur ? 0 : start_first(r, &l);
+  if (rc) {
+    tr_free(l);
+    res_free(x);
   }
-  return 0;
+  return rc;
 }
 
 void dns_dnsaddr_cancel(dns_dnsaddr_t *r, void *h) {
