@@ -223,13 +223,13 @@ deep_add_part_overflow() {
     last=$(echo "$out" | tail -1)
     eq "$(echo "$last" | js 'd["Name"]')" d "deep add root ($depth)"
     # every directory level was reported, children first
-    eq "$(echo "$out" | grep -c '"Hash"')" $((depth + 1)) "deep add lines ($depth)"
+    eq "$(grep -c '"Hash"' <<<"$out")" $((depth + 1)) "deep add lines ($depth)"
   done
   # Deeper than the limit: a clear refusal, and the daemon lives on.
   name=$(python3 -c "print('d/' * 4200 + 'f')")
   out=$(curl -sS -m 120 -X POST -F "file=@$D/deepf;filename=$name" "$A/add" 2>&1) || true
   alive "$APID" "add 4200 levels deep" "$WORK/a.log"
-  echo "$out" | grep -q '"Type":"error"' || fail "too deep an add was not refused: $(echo "$out" | tail -c 300)"
+  grep -q '"Type":"error"' <<<"$out" || fail "too deep an add was not refused: $(echo "$out" | tail -c 300)"
   eq "$(post "$A/version" | js 'd["Version"] != ""')" True "daemon answers after deep adds"
   echo "ok deep_add_part_overflow"
 }

@@ -2,7 +2,7 @@
 # The CLI end to end on a real repo: init, identity, config, blocks, pins,
 # GC and the error format.
 source "$(dirname "$0")/lib.sh"
-out=$(t init); echo "$out" | grep -q "peer identity: 12D3KooW" || fail "init: $out"
+out=$(t init); grep -q "peer identity: 12D3KooW" <<<"$out" || fail "init: $out"
 expect_fail t init                          # twice: refused
 pid=$(t id | grep '"ID"' | cut -d'"' -f4)
 [[ "$pid" == 12D3KooW* ]] || fail "id: $pid"
@@ -64,8 +64,8 @@ expect_fail t pin rm --recursive=false "$root"
 expect_fail t block rm "$a"                  # pinned via root
 t pin verify >/dev/null
 out=$(t repo gc 2>/dev/null)
-echo "$out" | grep -q "removed $loose" || fail "gc did not remove loose block: $out"
-echo "$out" | grep -q "$a" && fail "gc removed a pinned leaf"
+grep -q "removed $loose" <<<"$out" || fail "gc did not remove loose block: $out"
+grep -q "$a" <<<"$out" && fail "gc removed a pinned leaf"
 t block get "$a" >/dev/null
 eq "$(t pin rm "$root")" "unpinned $root"
 t repo gc -q

@@ -12,7 +12,7 @@ for i in 1 2 3; do
   t pin add --recursive=false "$cid" >/dev/null
   eval "cid$i=$cid"
 done
-out=$(t repo verify); echo "$out" | grep -q "all intact" || fail "clean repo: $out"
+out=$(t repo verify); grep -q "all intact" <<<"$out" || fail "clean repo: $out"
 
 # Flip one byte in the middle of block 2's value, found by its marker.
 off=$(grep -obaF 'MARKER-2-' "$TROVE_PATH/data.mdb" | head -1 | cut -d: -f1)
@@ -20,17 +20,17 @@ off=$(grep -obaF 'MARKER-2-' "$TROVE_PATH/data.mdb" | head -1 | cut -d: -f1)
 printf 'X' | dd of="$TROVE_PATH/data.mdb" bs=1 seek=$((off + 5000)) conv=notrunc status=none
 
 if out=$(t repo verify 2>&1); then fail "verify missed the corruption: $out"; fi
-echo "$out" | grep -q "block $cid2 was corrupt" || fail "corrupt CID not reported: $out"
-echo "$out" | grep -q "$cid1" && fail "intact block reported: $out"
+grep -q "block $cid2 was corrupt" <<<"$out" || fail "corrupt CID not reported: $out"
+grep -q "$cid1" <<<"$out" && fail "intact block reported: $out"
 # pin verify sees it too.
 if out=$(t pin verify 2>&1); then fail "pin verify missed it"; fi
-echo "$out" | grep -q "$cid2 broken" || fail "pin verify: $out"
+grep -q "$cid2 broken" <<<"$out" || fail "pin verify: $out"
 
 # --drop removes just that block and says which pin is now incomplete.
 if out=$(t repo verify --drop 2>&1); then fail "verify --drop should exit non-zero"; fi
-echo "$out" | grep -q "pin $cid2 is now incomplete" || fail "incomplete pin not named: $out"
+grep -q "pin $cid2 is now incomplete" <<<"$out" || fail "incomplete pin not named: $out"
 expect_fail t block stat "$cid2"
 t block get "$cid1" | cmp - "$WORK/b1" || fail "block 1 changed"
 t block get "$cid3" | cmp - "$WORK/b3" || fail "block 3 changed"
-out=$(t repo verify); echo "$out" | grep -q "verified 2 blocks: all intact" || fail "after drop: $out"
+out=$(t repo verify); grep -q "verified 2 blocks: all intact" <<<"$out" || fail "after drop: $out"
 echo ok

@@ -39,7 +39,7 @@ for how in file pipe; do
   t init >/dev/null
   if [ $how = file ]; then n=$(t dag import --stats "$WORK/large.car"); else
     n=$(t dag import --stats < "$WORK/large.car"); fi
-  echo "$n" | grep -q "^Imported 40 blocks$" || fail "$how: $n"
+  grep -q "^Imported 40 blocks$" <<<"$n" || fail "$how: $n"
   t cat "$lroot" | cmp - "$WORK/large" || fail "$how: large differs after import"
 done
 # While another process holds the CAR open for writing (the importer once
@@ -49,7 +49,7 @@ t init >/dev/null
 exec 3>>"$WORK/large.car"
 n=$(t dag import --stats "$WORK/large.car")
 exec 3>&-
-echo "$n" | grep -q "^Imported 40 blocks$" || fail "writer open: $n"
+grep -q "^Imported 40 blocks$" <<<"$n" || fail "writer open: $n"
 t cat "$lroot" | cmp - "$WORK/large" || fail "writer open: large differs"
 
 # Published fixtures: CARv1 and CARv2 (go-car / js-car test data).

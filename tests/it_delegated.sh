@@ -92,11 +92,11 @@ cmp -s "$WORK/got" "$WORK/file" || fail "C served other bytes"
 TROVE_PATH=$WORK/c t swarm peers | grep -q "$ID_a" || fail "C is not connected to A"
 ok "C (no DHT) fetched A's file found through R"
 out=$(curl -s -m 30 "$GW_c/routing/v1/providers/$CID")
-echo "$out" | grep -q "\"ID\":\"$ID_a\"" || fail "C's /routing/v1/providers: $out"
+grep -q "\"ID\":\"$ID_a\"" <<<"$out" || fail "C's /routing/v1/providers: $out"
 out=$(curl -s -m 30 -H 'Accept: application/x-ndjson' "$GW_c/routing/v1/providers/$CID")
-eq "$(echo "$out" | grep -c "\"$ID_a\"")" 1 "(A once in C's NDJSON answer: $out)"
+eq "$(grep -c "\"$ID_a\"" <<<"$out")" 1 "(A once in C's NDJSON answer: $out)"
 out=$(curl -s -m 30 "$GW_c/routing/v1/peers/$ID_a")
-echo "$out" | grep -q "/ip4/127.0.0.1/tcp/" || fail "C's /routing/v1/peers: $out"
+grep -q "/ip4/127.0.0.1/tcp/" <<<"$out" || fail "C's /routing/v1/peers: $out"
 ok "C's own /routing/v1 answers A (providers JSON and NDJSON, peers)"
 
 # --- 3. routers that are down or speak garbage

@@ -62,10 +62,10 @@ for p in unixfs-v1-2025 unixfs-v0-2015; do
 
   # ls: <cid> <size> <name>, directories with '-' and a trailing '/'
   ls_out=$(t ls "$root/sub")
-  echo "$ls_out" | grep -Eq "^[a-zA-Z0-9]+ +- +deeper/$" || fail "ls dir: $ls_out"
-  echo "$ls_out" | grep -Eq "^[a-zA-Z0-9]+ +6 +hello.txt$" || fail "ls file: $ls_out"
-  echo "$ls_out" | grep -Eq "^[a-zA-Z0-9]+ +9 +link$" || fail "ls symlink: $ls_out"
-  echo "$ls_out" | grep -Eq " 262145 +v0edge$" || fail "ls size: $ls_out"
+  grep -Eq "^[a-zA-Z0-9]+ +- +deeper/$" <<<"$ls_out" || fail "ls dir: $ls_out"
+  grep -Eq "^[a-zA-Z0-9]+ +6 +hello.txt$" <<<"$ls_out" || fail "ls file: $ls_out"
+  grep -Eq "^[a-zA-Z0-9]+ +9 +link$" <<<"$ls_out" || fail "ls symlink: $ls_out"
+  grep -Eq " 262145 +v0edge$" <<<"$ls_out" || fail "ls size: $ls_out"
   eq "$(echo "$ls_out" | wc -l)" 5
   eq "$(t ls -v "$root/sub" | head -1 | awk '{print $1, $2, $3}')" "Hash Size Name"
   hello_cid=$(echo "$ls_out" | awk '$3 == "hello.txt" {print $1}')

@@ -28,7 +28,7 @@ avail=$(df -k --output=avail "$WORK/tiny" | tail -1)
 [ "$avail" -gt 512 ] || fail "the junk filled the disk already ($avail KiB free)"
 head -c $(((avail - 512) << 10)) /dev/zero >"$WORK/tiny/filler" 2>/dev/null
 out=$(t repo gc 2>&1) || fail "gc on a nearly full disk: $(echo "$out" | tail -3)"
-summary=$(echo "$out" | grep -v '^removed')
+summary=$(grep -v '^removed' <<<"$out")
 [[ "$summary" == *"1 blocks kept, 49201 removed"* ]] || fail "gc: $summary"
 t cat "$keep" | cmp -s - "$WORK/keep" || fail "the pinned file changed"
 t repo verify >/dev/null 2>&1 || fail "repo verify after gc"

@@ -92,7 +92,7 @@ check "$WORK/imp.out" >/dev/null
 # completes the DAG and pins it.
 [ "$(t pin ls --type=recursive 2>/dev/null | wc -l)" = 0 ] || fail "a root pinned by a killed import"
 out=$(TROVE_BATCH_MB=1 t dag import "$WORK/src.car")
-echo "$out" | grep -q "Pinned root.*$root.*success" || fail "re-import: $out"
+grep -q "Pinned root.*$root.*success" <<<"$out" || fail "re-import: $out"
 t refs -r "$root" >/dev/null || fail "re-import: refs -r"
 t cat "$root/f042" | cmp -s - "$SRC/f042" || fail "re-import: cat"
 echo "dag import killed before commit 4: repo intact, re-import complete"

@@ -70,8 +70,8 @@ eq "$(curl -s -o /dev/null -w '%{header_json}' -H "$(sub "$ROOT")" "$G/ext" |
 eq "$(code -H "$(sub "$ROOT")" "$G/ext")" 307 "307 status"
 # A placeholder's value is encoded: CR LF stays in the URL.
 h=$(hdr -H "$(sub "$ROOT")" "$G/p/a%0d%0aX-Evil:%20yes")
-echo "$h" | grep -qi '^X-Evil' && fail "a header smuggled through a placeholder"
-echo "$h" | grep -q '^Location: /item/a%0D%0AX-Evil:%20yes$' || fail "placeholder Location: $h"
+grep -qi '^X-Evil' <<<"$h" && fail "a header smuggled through a placeholder"
+grep -q '^Location: /item/a%0D%0AX-Evil:%20yes$' <<<"$h" || fail "placeholder Location: $h"
 ok "existing paths untouched; query kept and preferred; a URL target; encoded placeholders"
 
 # Rewrites: to a directory (its index.html), to nothing (404).
@@ -80,23 +80,23 @@ eq "$(code -H "$(sub "$ROOT")" "$G/nothing")" 404 "rewrite to a missing path"
 # A custom 404, HEAD too: status, length, no body.
 eq "$(curl -s -H "$(sub "$ROOT")" "$G/gone/x")" "my 404" "custom 404 body"
 h=$(hdr -I -H "$(sub "$ROOT")" "$G/gone/x")
-echo "$h" | grep -q '^HTTP/1.1 404' || fail "HEAD custom 404: $h"
-echo "$h" | grep -q '^Content-Length: 7$' || fail "HEAD custom 404 length: $h"
-echo "$h" | grep -q '^Content-Type: text/html$' || fail "HEAD custom 404 type: $h"
+grep -q '^HTTP/1.1 404' <<<"$h" || fail "HEAD custom 404: $h"
+grep -q '^Content-Length: 7$' <<<"$h" || fail "HEAD custom 404 length: $h"
+grep -q '^Content-Type: text/html$' <<<"$h" || fail "HEAD custom 404 type: $h"
 # On the DNSLink site it is not immutable.
 h=$(hdr -H 'Host: site.example.org' "$G/gone/x")
-echo "$h" | grep -q '^HTTP/1.1 404' || fail "DNSLink custom 404: $h"
-echo "$h" | grep -qi '^Cache-Control:.*immutable' && fail "DNSLink custom 404 is immutable: $h"
+grep -q '^HTTP/1.1 404' <<<"$h" || fail "DNSLink custom 404: $h"
+grep -qi '^Cache-Control:.*immutable' <<<"$h" && fail "DNSLink custom 404 is immutable: $h"
 ok "rewrites to a directory and to nothing; custom 404 on GET and HEAD; not immutable on DNSLink"
 
 # Files that cannot be used: 500 with the reason.
 body=$(curl -s -H "$(sub "$BAD")" "$G/x")
 eq "$(code -H "$(sub "$BAD")" "$G/x")" 500 "malformed file"
-echo "$body" | grep -q "could not parse _redirects: line 2: missing 'to' path" || fail "malformed: $body"
+grep -q "could not parse _redirects: line 2: missing 'to' path" <<<"$body" || fail "malformed: $body"
 body=$(curl -s -H "$(sub "$DIR")" "$G/x")
-echo "$body" | grep -q "_redirects is not a file" || fail "a directory: $body"
+grep -q "_redirects is not a file" <<<"$body" || fail "a directory: $body"
 body=$(curl -s -H "$(sub "$BIG")" "$G/x")
-echo "$body" | grep -q "redirects file size cannot exceed 65536 bytes" || fail "too large: $body"
+grep -q "redirects file size cannot exceed 65536 bytes" <<<"$body" || fail "too large: $body"
 # A site without a _redirects file: the plain 404.
 eq "$(code -H "$(sub "$(cid "$S/app")")" "$G/x")" 404 "no _redirects"
 ok "a malformed, a directory and a too large _redirects are 500s that say why; none is a 404"

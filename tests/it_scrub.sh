@@ -71,7 +71,7 @@ ta repo verify --drop >/dev/null 2>&1 && fail "verify --drop saw no damage"
 if ta block stat "$SHARD" >/dev/null 2>&1; then fail "shard still there"; fi
 flip "$WORK/a" "$WORK/leaf.bin"
 out=$(ta repo verify 2>&1) && fail "verify missed the corrupt leaf: $out"
-echo "$out" | grep -q "$LEAF" || fail "verify: $out"
+grep -q "$LEAF" <<<"$out" || fail "verify: $out"
 ok "one block corrupt, one missing on A"
 
 start a
@@ -82,15 +82,15 @@ ta mirror scrub start | grep -q started || fail "scrub start"
 
 for _ in $(seq 600); do
   st=$(ta mirror scrub status)
-  if echo "$st" | grep -q "^repaired: 2$" && echo "$st" | grep -q "^phase: idle$" &&
-     echo "$st" | grep -q "^repairs pending: 0$"; then break; fi
+  if grep -q "^repaired: 2$" <<<"$st" && grep -q "^phase: idle$" <<<"$st" &&
+     grep -q "^repairs pending: 0$" <<<"$st"; then break; fi
   sleep 0.1
 done
-echo "$st" | grep -q "^repaired: 2$" || fail "not repaired: $st"
-echo "$st" | grep -q "^corrupt found: 1$" || fail "corrupt count: $st"
-echo "$st" | grep -q "^missing found: 1$" || fail "missing count: $st"
-echo "$st" | grep -q "^pass: 1$" || fail "pass: $st"
-echo "$st" | grep -q "^cursor: 100.0%$" || fail "cursor: $st"
+grep -q "^repaired: 2$" <<<"$st" || fail "not repaired: $st"
+grep -q "^corrupt found: 1$" <<<"$st" || fail "corrupt count: $st"
+grep -q "^missing found: 1$" <<<"$st" || fail "missing count: $st"
+grep -q "^pass: 1$" <<<"$st" || fail "pass: $st"
+grep -q "^cursor: 100.0%$" <<<"$st" || fail "cursor: $st"
 ok "A's scrubber found and repaired both: $(echo "$st" | tr '\n' ';')"
 
 # Logged by CID: the corrupt leaf (as raw, the store's key), the missing
@@ -127,7 +127,7 @@ ok "metrics and status page"
 # Everything verified on A: every block present and intact, and the same
 # DAG as B's.
 out=$(ta repo verify 2>&1) || fail "repo verify after repair: $out"
-echo "$out" | grep -q "all intact" || fail "repo verify: $out"
+grep -q "all intact" <<<"$out" || fail "repo verify: $out"
 ta pin verify >/dev/null 2>&1 || fail "pin verify: $(ta pin verify 2>&1)"
 diff <(ta refs -r "$ROOT" --offline | sort) <(tb refs -r "$ROOT" | sort) >/dev/null \
   || fail "A's DAG differs from B's"

@@ -170,7 +170,7 @@ for _ in $(seq 100); do
   out=$(ctl 1 pin add --replication 2 --no-status "$C" 2>&1) && break
   sleep 0.2   # allocation needs every peer's metrics first
 done
-echo "$out" | grep -q "$C" || fail "pin add: $out"
+grep -q "$C" <<<"$out" || fail "pin add: $out"
 for _ in $(seq 600); do
   s=$(statuses "$C")
   [ "$s" = "pinned pinned remote" ] && break

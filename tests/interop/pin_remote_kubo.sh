@@ -53,7 +53,7 @@ LS=$("$IPFS" pin remote ls --service=trove --status=pinned)
 eq "$(echo "$LS" | wc -l)" 13 "(pins listed by Kubo: $LS)"
 eq "$(echo "$LS" | cut -f1 | sort -u | wc -l)" 13 "(no pin twice)"
 for c in "$CID" "${SMALL[@]}"; do
-  echo "$LS" | grep -q "^$c	pinned	" || fail "Kubo's ls lacks $c (it lists: $LS)"
+  grep -q "^$c	pinned	" <<<"$LS" || fail "Kubo's ls lacks $c (it lists: $LS)"
 done
 eq "$("$IPFS" pin remote service ls --stat)" "trove $EP 0/0/13/0"
 eq "$("$IPFS" pin remote ls --service=trove --name=big)" "$CID	pinned	big"
