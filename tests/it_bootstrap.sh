@@ -88,7 +88,7 @@ start() {
     "$WORK/$n.log" | head -1)
   [ -n "${PORT[$n]}" ] || { cat "$WORK/$n.log"; fail "daemon $n does not listen"; }
 }
-connected() { tr_ "$1" swarm peers | grep -q "/p2p/${ID[$2]}$"; }
+connected() { tr_ "$1" swarm peers | grep "/p2p/${ID[$2]}$" >/dev/null; }
 wait_connected() { # wait_connected A B SECONDS
   for _ in $(seq $(( $3 * 10 ))); do connected "$1" "$2" && return 0; sleep 0.1; done
   return 1

@@ -56,7 +56,7 @@ head -c $((3 << 20)) /dev/urandom >"$WORK/file"
 CID=$(ta add -Q "$WORK/file")
 found=
 for _ in $(seq 60); do
-  curl -s -m 20 "$GW_r/routing/v1/providers/$CID" | grep -q "\"$ID_a\"" && { found=1; break; }
+  curl -s -m 20 "$GW_r/routing/v1/providers/$CID" | grep "\"$ID_a\"" >/dev/null && { found=1; break; }
   sleep 0.5
 done
 [ -n "$found" ] || fail "R's /routing/v1/providers never listed A"
@@ -89,7 +89,7 @@ out=$(tc name resolve "$ID_a") || fail "C's name resolve: $out"
 ok "C's routing findprovs|findpeer|get and name resolve ask R (no DHT)"
 curl -sf -m 60 -o "$WORK/got" "$GW_c/ipfs/$CID" || fail "C's gateway could not fetch $CID"
 cmp -s "$WORK/got" "$WORK/file" || fail "C served other bytes"
-TROVE_PATH=$WORK/c t swarm peers | grep -q "$ID_a" || fail "C is not connected to A"
+TROVE_PATH=$WORK/c t swarm peers | grep "$ID_a" >/dev/null || fail "C is not connected to A"
 ok "C (no DHT) fetched A's file found through R"
 out=$(curl -s -m 30 "$GW_c/routing/v1/providers/$CID")
 grep -q "\"ID\":\"$ID_a\"" <<<"$out" || fail "C's /routing/v1/providers: $out"

@@ -175,15 +175,15 @@ head -c 600000 /dev/urandom >"$S/v1"; head -c 700000 /dev/urandom >"$S/v2"
 V1=$(on o add -Q "$S/v1"); V2=$(on o add -Q "$S/v2")
 on o name publish -Q "/ipfs/$V1" >/dev/null || fail "name publish"
 for m in "${MIRRORS[@]}"; do
-  on $m mirror follow "/ipns/$ID_o" --keep 1 | grep -q "as 2 (ipns)" || fail "$m: follow /ipns/"
+  on $m mirror follow "/ipns/$ID_o" --keep 1 | grep "as 2 (ipns)" >/dev/null || fail "$m: follow /ipns/"
 done
 for m in "${MIRRORS[@]}"; do wait_field $m 2 "version 0" "$V1" 60; done
 on o name publish -Q "/ipfs/$V2" >/dev/null || fail "name publish 2"
 for m in "${MIRRORS[@]}"; do on $m mirror sync 2 >/dev/null; done
 for m in "${MIRRORS[@]}"; do
   wait_field $m 2 "version 0" "$V2" 60
-  for _ in $(seq 100); do on $m pin ls --type=recursive -q | grep -q "^$V2\$" && break; sleep 0.1; done
-  on $m pin ls --type=recursive -q | grep -q "^$V2\$" || fail "$m: new version not pinned"
+  for _ in $(seq 100); do on $m pin ls --type=recursive -q | grep "^$V2\$" >/dev/null && break; sleep 0.1; done
+  on $m pin ls --type=recursive -q | grep "^$V2\$" >/dev/null || fail "$m: new version not pinned"
 done
 ok "every mirror followed /ipns/$ID_o to its new version"
 
@@ -239,7 +239,7 @@ ok "leaf $LEAF corrupt on m1, block $SHARD missing on m2"
 
 start m1; start m2
 connect_all "${MIRRORS[@]}"
-for m in m1 m2; do on $m mirror scrub start | grep -q started || fail "$m: scrub start"; done
+for m in m1 m2; do on $m mirror scrub start | grep started >/dev/null || fail "$m: scrub start"; done
 declare -A KINDF=([m1]="corrupt found" [m2]="missing found")
 for m in m1 m2; do
   end=$((SECONDS + 120))

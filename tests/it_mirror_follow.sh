@@ -120,7 +120,7 @@ eq "$code" 202 "DELETE /pins"
 for f in f1 f2; do wait_field $f 1 missing 1; done
 for f in f1 f2; do wait_field $f 1 pinned 4; wait_field $f 1 missing 0; done
 for f in f1 f2; do
-  on $f pin ls --type=recursive -q | grep -q "^${CIDS[0]}\$" && fail "$f: ${CIDS[0]} still pinned"
+  on $f pin ls --type=recursive -q | grep "^${CIDS[0]}\$" >/dev/null && fail "$f: ${CIDS[0]} still pinned"
 done
 ok "a pin deleted on the origin was marked missing, then unpinned on both"
 
@@ -128,25 +128,25 @@ ok "a pin deleted on the origin was marked missing, then unpinned on both"
 head -c 700000 /dev/urandom >"$WORK/src/extra"
 EXTRA=$(on o add -Q "$WORK/src/extra")
 printf '# kept by list\n\n/ipfs/%s extra-file\n' "$EXTRA" >"$WORK/list.txt"
-(cd "$WORK" && on f1 mirror follow --list list.txt) | grep -q "as 2 (list)" || fail "follow --list"
+(cd "$WORK" && on f1 mirror follow --list list.txt) | grep "as 2 (list)" >/dev/null || fail "follow --list"
 wait_field f1 2 pinned 1
 eq "$(field f1 2 source)" "$WORK/list.txt"
-on f1 pin ls --type=recursive -q | grep -q "^$EXTRA\$" || fail "list CID not pinned"
+on f1 pin ls --type=recursive -q | grep "^$EXTRA\$" >/dev/null || fail "list CID not pinned"
 echo "not-a-cid" >>"$WORK/list.txt"
 on f1 mirror sync 2
 for _ in $(seq 50); do [[ "$(field f1 2 'last error')" == *"not a CID"* ]] && break; sleep 0.1; done
 [[ "$(field f1 2 'last error')" == *"line 4: not a CID"* ]] || fail "bad list line not reported"
 eq "$(field f1 2 pinned)" 1 "a bad list must change nothing"
 ok "follow --list pinned the file's CID; a bad line is reported and changes nothing"
-on f1 mirror unfollow 2 | grep -q "1 pins removed" || fail "unfollow"
-on f1 pin ls --type=recursive -q | grep -q "^$EXTRA\$" && fail "list CID still pinned after unfollow"
-on f1 mirror status | grep -q '^follow 2$' && fail "follow 2 still listed"
+on f1 mirror unfollow 2 | grep "1 pins removed" >/dev/null || fail "unfollow"
+on f1 pin ls --type=recursive -q | grep "^$EXTRA\$" >/dev/null && fail "list CID still pinned after unfollow"
+on f1 mirror status | grep '^follow 2$' >/dev/null && fail "follow 2 still listed"
 ok "unfollow removed the follow and its pin"
 
 # follow /ipns/NAME: the origin's name, published, then moved.
 ID_o=${MA_o##*/}
 on o name publish -Q "/ipfs/${CIDS[1]}" >/dev/null || fail "name publish"
-on f1 mirror follow "/ipns/$ID_o" --keep 1 | grep -q "as 3 (ipns)" || fail "follow /ipns/"
+on f1 mirror follow "/ipns/$ID_o" --keep 1 | grep "as 3 (ipns)" >/dev/null || fail "follow /ipns/"
 wait_field f1 3 "version 0" "${CIDS[1]}"
 on o name publish -Q "/ipfs/${CIDS[2]}" >/dev/null || fail "name publish 2"
 on f1 mirror sync 3

@@ -77,8 +77,8 @@ ok "one block corrupt, one missing on A"
 start a
 start b
 tb swarm connect "$MA_a" >/dev/null || fail "b cannot connect to a"
-ta mirror scrub status | grep -q "^pass: 0$" || fail "a pass before start: $(ta mirror scrub status)"
-ta mirror scrub start | grep -q started || fail "scrub start"
+ta mirror scrub status | grep "^pass: 0$" >/dev/null || fail "a pass before start: $(ta mirror scrub status)"
+ta mirror scrub start | grep started >/dev/null || fail "scrub start"
 
 for _ in $(seq 600); do
   st=$(ta mirror scrub status)

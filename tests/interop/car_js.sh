@@ -24,7 +24,7 @@ head -c 1500000 /dev/urandom > "$W/file"
 jsroot=$(node car_js.mjs write "$W/js.car" "$W/file")
 export TROVE_PATH=$W/repo2
 "$TROVE" init >/dev/null
-"$TROVE" dag import "$W/js.car" | grep -q "$jsroot" || { echo "root not pinned"; exit 1; }
+"$TROVE" dag import "$W/js.car" | grep "$jsroot" >/dev/null || { echo "root not pinned"; exit 1; }
 "$TROVE" cat "$jsroot" | cmp - "$W/file"
 tr_root=$("$TROVE" add -Q --cid-version=1 --raw-leaves --chunker=size-262144 "$W/file")
 [ "$tr_root" = "$jsroot" ] || { echo "root $tr_root != js $jsroot"; exit 1; }

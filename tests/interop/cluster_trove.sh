@@ -154,7 +154,7 @@ print(" ".join(sorted(v["status"] for v in d["peer_map"].values())))' 2>/dev/nul
 holders() {
   local h=""
   for i in $(seq $N); do
-    if tr_ "$i" pin ls --type=recursive 2>/dev/null | grep -q "^$1 "; then h="$h $i"; fi
+    if tr_ "$i" pin ls --type=recursive 2>/dev/null | grep "^$1 " >/dev/null; then h="$h $i"; fi
   done
   echo "${h# }"
 }
@@ -190,7 +190,7 @@ for i in $h; do want="$want ${CID_[$i]}"; done
 [ "$alloc" = "$(tr ' ' '\n' <<<"${want# }" | sort | tr '\n' ' ' | sed 's/ $//')" ] ||
   fail "allocations $alloc are not the pinning troves' peers ($want)"
 for i in $h; do
-  tr_ "$i" pin verify --verbose | grep -q "$C" || fail "trove $i: pin of $C not verified"
+  tr_ "$i" pin verify --verbose | grep "$C" >/dev/null || fail "trove $i: pin of $C not verified"
 done
 
 # ------------------------------------------------------------- pin rm

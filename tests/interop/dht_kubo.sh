@@ -35,12 +35,12 @@ GWP=$GPORT TP=$TPORT
 # The Bootstrap entry dialled the hub; both tables must now hold the other.
 kubo_wait_rt_has 0 "$TID" 30 || fail "the hub's LAN table never held trove"
 for _ in $(seq 100); do
-  tr stats dht | grep -q "${KUBO_ID[0]}" && break
+  tr stats dht | grep "${KUBO_ID[0]}" >/dev/null && break
   sleep 0.2
 done
-tr stats dht | sed -n '/DHT lan/,$p' | grep -q "${KUBO_ID[0]}" ||
+tr stats dht | sed -n '/DHT lan/,$p' | grep "${KUBO_ID[0]}" >/dev/null ||
   fail "trove's LAN table does not hold the hub: $(tr stats dht)"
-tr stats dht | sed -n '/DHT wan/,/DHT lan/p' | grep -q "${KUBO_ID[0]}" &&
+tr stats dht | sed -n '/DHT wan/,/DHT lan/p' | grep "${KUBO_ID[0]}" >/dev/null &&
   fail "the hub (loopback only) entered trove's WAN table"
 echo "ok 1: trove and the hub are in each other's LAN tables"
 
@@ -84,7 +84,7 @@ out=$(tr routing findpeer "${KUBO_ID[2]}") || fail "findpeer: $out"
 grep -q "/ip4/127.0.0.1/tcp/${KUBO_SWARM_PORT[2]}" <<<"$out" ||
   fail "findpeer C: $out"
 out=$(tr dht query "${KUBO_ID[2]}") || fail "dht query: $out"
-grep -qx "${KUBO_ID[0]}" <<<"$out" || grep -qx "${KUBO_ID[2]}" <<<"$out" ||
+grep -qx "${KUBO_ID[0]}" <<<"$out" || grep -x "${KUBO_ID[2]}" >/dev/null <<<"$out" ||
   fail "dht query: $out"
 echo "ok 4: findpeer and dht query"
 
@@ -169,7 +169,7 @@ T3=$(tr add -Q "$KUBO_WORK/t3.txt")
 tr config Provide.DHT.Interval 20s >/dev/null
 interop_daemon
 grep -q "restored" "$WORK/daemon.log" || { cat "$WORK/daemon.log"; fail "nothing restored at start"; }
-tr stats dht | sed -n '/DHT lan/,$p' | grep -q "${KUBO_ID[0]}" ||
+tr stats dht | sed -n '/DHT lan/,$p' | grep "${KUBO_ID[0]}" >/dev/null ||
   fail "the hub is not in the restored table"
 found=
 for _ in $(seq 20); do

@@ -47,7 +47,7 @@ AP=$APORT
 [ -n "$TID" ] || fail "no trove peer identity"
 kubo_wait_rt_has 0 "$TID" 30 || fail "the hub's LAN table never held trove"
 for _ in $(seq 100); do
-  tr stats dht | sed -n '/DHT lan/,$p' | grep -q "${KUBO_ID[0]}" && break
+  tr stats dht | sed -n '/DHT lan/,$p' | grep "${KUBO_ID[0]}" >/dev/null && break
   sleep 0.2
 done
 

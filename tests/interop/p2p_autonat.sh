@@ -137,9 +137,9 @@ echo "--- tp"; tv tp swarm addrs autonat
 echo "--- tq"; tv tq swarm addrs autonat
 [ "$(reach tp)" = Public ] || fail "tp is not Public"
 [ "$(reach tq)" = Private ] || fail "tq is not Private"
-tv tp swarm addrs autonat | grep -A1 '^  Reachable:' | grep -qx '    /ip4/11.0.0.3/tcp/4001' ||
+tv tp swarm addrs autonat | grep -A1 '^  Reachable:' | grep -x '    /ip4/11.0.0.3/tcp/4001' >/dev/null ||
   fail "tp: 11.0.0.3 not listed reachable"
-tv tq swarm addrs autonat | grep -A1 '^  Unreachable:' | grep -qx '    /ip4/12.0.0.4/tcp/4001' ||
+tv tq swarm addrs autonat | grep -A1 '^  Unreachable:' | grep -x '    /ip4/12.0.0.4/tcp/4001' >/dev/null ||
   fail "tq: 12.0.0.4 not listed unreachable"
 # The API's JSON is Kubo's shape.
 api=$(nsx tp curl -s -X POST http://127.0.0.1:5001/api/v0/swarm/addrs/autonat)
@@ -155,9 +155,9 @@ grep -q "autonat: reachability Unknown -> Private" "$WORK/tq.log" || fail "tq di
 
 # Kubo's auto mode: the WAN DHT serves once the node is Public (tp), not
 # while it is Private (tq), and identify push tells the connected peers.
-for _ in $(seq 20); do tv tp id | grep -q '"/ipfs/kad/1.0.0"' && break; sleep 0.5; done
-tv tp id | grep -q '"/ipfs/kad/1.0.0"' || fail "tp (Public) does not serve the WAN DHT"
-tv tq id | grep -q '"/ipfs/kad/1.0.0"' && fail "tq (Private) serves the WAN DHT"
+for _ in $(seq 20); do tv tp id | grep '"/ipfs/kad/1.0.0"' >/dev/null && break; sleep 0.5; done
+tv tp id | grep '"/ipfs/kad/1.0.0"' >/dev/null || fail "tp (Public) does not serve the WAN DHT"
+tv tq id | grep '"/ipfs/kad/1.0.0"' >/dev/null && fail "tq (Private) serves the WAN DHT"
 grep -q "dht: /ipfs/kad/1.0.0 in server mode" "$WORK/tp.log" ||
   fail "tp did not log the switch to server mode"
 
@@ -182,9 +182,9 @@ grep -q '"reachable":\["/ip4/11.0.0.1/tcp/4001"\]' <<<"$out" ||
   fail "Kubo k1 did not confirm its address through trove's servers"
 # Kubo heard the switch by identify push: tp's WAN DHT is listed.
 for _ in $(seq 20); do
-  ipfs_in k1 id "$TP" 2>/dev/null | grep -q '"/ipfs/kad/1.0.0"' && break
+  ipfs_in k1 id "$TP" 2>/dev/null | grep '"/ipfs/kad/1.0.0"' >/dev/null && break
   sleep 0.5
 done
-ipfs_in k1 id "$TP" | grep -q '"/ipfs/kad/1.0.0"' ||
+ipfs_in k1 id "$TP" | grep '"/ipfs/kad/1.0.0"' >/dev/null ||
   fail "Kubo k1 does not see tp's WAN DHT: $(ipfs_in k1 id "$TP")"
 echo "p2p_autonat: ok (tp Public, tq Private, Kubo confirmed by trove, tp's WAN DHT serves)"

@@ -35,7 +35,7 @@ out=$(timeout 120 "$IPFS" pin remote add --service=trove --name=big "$CID") ||
 eq "$out" "CID:    $CID
 Name:   big
 Status: pinned"
-"$TROVE" pin ls --type=recursive | grep -q "^$CID recursive" || fail "trove pin ls lacks $CID"
+"$TROVE" pin ls --type=recursive | grep "^$CID recursive" >/dev/null || fail "trove pin ls lacks $CID"
 eq "$("$TROVE" cat "$CID" | sha256sum)" "$(sha256sum <"$WORK/big" | sed "s|$WORK/big|-|")"
 
 # 12 more, in the background; listing pages through 13 (limit 10).
@@ -66,9 +66,9 @@ eq "$("$TROVE" pin remote ls --service=self | sort)" "$(echo "$LS" | sort)"
 "$IPFS" pin remote rm --service=trove --cid="$CID"
 eq "$("$IPFS" pin remote ls --service=trove --cid="$CID" --status=queued,pinning,pinned,failed)" ""
 for _ in $(seq 50); do
-  "$TROVE" pin ls --type=recursive | grep -q "^$CID " || break; sleep 0.1
+  "$TROVE" pin ls --type=recursive | grep "^$CID " >/dev/null || break; sleep 0.1
 done
-"$TROVE" pin ls --type=recursive | grep -q "^$CID " && fail "trove still pins $CID"
+"$TROVE" pin ls --type=recursive | grep "^$CID " >/dev/null && fail "trove still pins $CID"
 eq "$("$IPFS" pin remote ls --service=trove | wc -l)" 12
 "$IPFS" pin remote rm --service=trove --force
 eq "$("$IPFS" pin remote ls --service=trove --status=queued,pinning,pinned,failed)" ""

@@ -64,7 +64,7 @@ kubo_wait_resolve 0 "$C" "/ipfs/$KCID" 30 || fail "the hub does not resolve C's 
 # Until T's lookups see C's provider record (C announces in the background).
 found=
 for _ in $(seq 60); do
-  curl -s -m 20 "$GW/routing/v1/providers/$KCID" | grep -q "\"$C\"" && { found=1; break; }
+  curl -s -m 20 "$GW/routing/v1/providers/$KCID" | grep "\"$C\"" >/dev/null && { found=1; break; }
   sleep 0.5
 done
 [ -n "$found" ] || fail "trove's /routing/v1/providers never listed C"
