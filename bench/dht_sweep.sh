@@ -71,6 +71,7 @@ sleep 5
 IN1=$(sum_in)
 KEYS=$(lan_stat CycleKeys)
 MSGS=$(lan_stat Messages)
+PAUSES=$(lan_stat SendPauses)
 CYC=$(lan_stat LastCycleMs)
 STREAMS=$(curl -sf --unix-socket "$DN_WORK/n$NET/api.sock" \
             http://trove/debug/metrics/prometheus |
@@ -78,6 +79,6 @@ STREAMS=$(curl -sf --unix-socket "$DN_WORK/n$NET/api.sock" \
 CPU=$(awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/${DN_DPID[$NET]}/stat")
 WANT=$((KEYS * 20))
 GOT=$((IN1 - IN0))
-echo "sweep: $KEYS keys in ${CYC} ms (first cycle over ${WALL}s after the start); ADD_PROVIDERs taken by the swarm: $MSGS"
+echo "sweep: $KEYS keys in ${CYC} ms (first cycle over ${WALL}s after the start); ADD_PROVIDERs taken by the swarm: $MSGS (pages paused for a full swarm queue: ${PAUSES:-0})"
 echo "sweep: streams in and out of the provider's LAN DHT: $STREAMS; its CPU over its life: ${CPU}s"
 echo "sweep: requests that reached the $NET servers: $GOT; a complete cycle sends $WANT; ratio $(awk -v a="$GOT" -v b="$WANT" 'BEGIN{printf "%.2f", a/b}') (>= 1: nothing lost)"
