@@ -88,6 +88,7 @@ static void dialled(net_host_t *h, int status, const net_peerid_t *peer,
   attempt_t *a = ud;
   if (!status) {
     tr_log(TR_LOG_DEBUG, "bootstrap: connected to %s", a->e->addr);
+    a->e->told = false; /* a later failure is news again */
     attempt_end(a, true);
   } else if (a->b->closing) {
     attempt_end(a, true);
