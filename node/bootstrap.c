@@ -34,7 +34,6 @@ struct attempt {
 };
 
 struct node_boot {
-  uv_loop_t *loop;
   net_host_t *h;
   uv_timer_t timer;
   entry_t *e;
@@ -110,15 +109,17 @@ static void dial_next(attempt_t *a) {
   attempt_end(a, false);
 }
 
-/* The peer an address ends in (/p2p/<id>, or the older /ipfs/<id>). */
+/* The peer an address ends in (/p2p/<id>, or the older /ipfs/<id>):
+ * false when it names none or is no multiaddr. */
 static bool addr_peer(const char *s, net_peerid_t *id) {
-  const char *p = NULL;
-  for (const char *q = s; (q = strstr(q, "/p2p/")); q++)
-    p = q + 5;
-  for (const char *q = s; (q = strstr(q, "/ipfs/")); q++)
-    if (!p || q + 6 > p)
-      p = q + 6;
-  return p && !net_peerid_parse(id, p, strlen(p));
+  uint8_t b[NET_MA_MAX];
+  int len = net_ma_parse(s, strlen(s), b, sizeof b);
+  net_ma_comp_t c = {0};
+  for (int off = 0, k; len > 0 && off < len; off += k)
+    if ((k = net_ma_next(b + off, (size_t)(len - off), &c)) < 0)
+      return false;
+  return len > 0 && c.code == NET_MA_P2P &&
+         !net_peerid_from_bytes(id, c.value, c.vlen);
 }
 
 static void resolved(void *ud, int status, char *const *addrs, size_t n) {
@@ -196,7 +197,6 @@ int node_boot_start(uv_loop_t *loop, net_host_t *h, dns_dnsaddr_t *dns,
     tr_free(b);
     return -ENOMEM;
   }
-  b->loop = loop;
   b->h = h;
   b->dns = dns;
   size_t i;
