@@ -88,6 +88,8 @@
   XX(ESWARMKEY, -40113, "malformed swarm.key")                                 \
   XX(EKEYTYPE, -40114, "key type not supported (Ed25519 only)")               \
   XX(ETLS, -40115, "TLS failed: handshake or certificate verification")       \
+  XX(ENOADDR, -40116, "no address to dial")                                    \
+  XX(ERESOLVE, -40117, "the name did not resolve to an address")              \
   /* dht/ records (IPNS, /pk/): -40200.. */                                    \
   XX(EIPNS, -40200, "malformed IPNS record")                                   \
   XX(EIPNSV1, -40201, "IPNS record's V1 fields differ from its signed data")   \

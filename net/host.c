@@ -775,6 +775,8 @@ void net_host_close(net_host_t *h, void (*done)(void *ud), void *ud) {
   net__identify_close(h);
   while (h->conns)
     tcp_close(h->conns, -ECANCELED);
+  if (h->dials_close)
+    h->dials_close(h);
   for (size_t i = 0; i < h->nls; i++)
     uv_close((uv_handle_t *)&h->ls[i]->tcp, on_listener_closed);
   h->nls = 0;

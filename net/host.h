@@ -232,6 +232,33 @@ typedef void (*net_connect_cb)(net_host_t *h, int status,
 int net_host_connect(net_host_t *h, const char *maddr, net_connect_cb cb,
                      void *ud) TR_WUR;
 
+/* Dial a peer at several addresses, one after another until one connects:
+ * go-libp2p's host.Connect with an AddrInfo (which races its dials; these
+ * go in turn).  peer (may be NULL) is whom the addresses must reach: an
+ * address without /p2p gets /p2p/<peer>, one naming another peer is
+ * skipped, and n 0 tries the addresses the peerstore holds for peer.
+ * Without peer, each address says whom it reaches (or anyone, as
+ * net_host_connect).  /dns, /dns4 and /dns6 names are resolved first
+ * (getaddrinfo in libuv's pool, at most NET_DIAL_RESOLVED addresses a
+ * name) and the results tried in their order; /dnsaddr is dns/'s.
+ *
+ * cb runs exactly once: 0 and the peer, or the last failure (TR_ENOADDR
+ * when there was nothing to try, TR_ERESOLVE when a name gave nothing,
+ * net_host_connect's errors, -ECANCELED after net_dial_cancel or the
+ * host's close).  It runs inside this call when the peer is connected
+ * already or nothing could be dialled.  *out (may be NULL) is set for
+ * net_dial_cancel and back to NULL just before cb runs.  0, -ENOMEM (no
+ * callback) or TR_EUSAGE (n over NET_DIAL_ADDRS). */
+#define NET_DIAL_ADDRS 64
+#define NET_DIAL_RESOLVED 8
+typedef struct net_dial net_dial_t;
+int net_host_dial(net_host_t *h, const net_peerid_t *peer,
+                  const char *const *addrs, size_t n, net_connect_cb cb,
+                  void *ud, net_dial_t **out) TR_WUR;
+/* Try no further address: cb comes once the attempt under way ends,
+ * with its result if it connected, else -ECANCELED. */
+void net_dial_cancel(net_dial_t *d);
+
 /* Close every connection to peer.  0 or TR_ENOTCONN. */
 int net_host_disconnect(net_host_t *h, const net_peerid_t *peer) TR_WUR;
 

@@ -159,6 +159,10 @@ struct net_host {
   size_t nidwatch;
   net_obs_t obs; /* what peers observe us at (identify.c records) */
   bool closing;
+  /* dial.c's dials (net_host_dial), and how it ends them at the close:
+   * a pointer, so that host.c never calls up into dial.c. */
+  struct net_dial *dials;
+  void (*dials_close)(net_host_t *h);
   int open_handles;
   void (*done)(void *ud);
   void *done_ud;

@@ -29,8 +29,8 @@ struct attempt {
   attempt_t *prev, *next;
   void *dns;        /* its /dnsaddr resolution, while under way */
   int dns_status;   /* and how it ended */
-  char *addrs[NODE_BOOT_ADDRS];
-  size_t naddrs, tried;
+  net_dial_t *dial; /* its dial, while under way */
+  int dial_status;  /* and how that ended */
 };
 
 struct node_boot {
@@ -63,7 +63,8 @@ static void attempt_end(attempt_t *a, bool ok) {
              a->dns_status == TR_ENOTFOUND ? "no address for it"
                                            : tr_strerror(a->dns_status));
     else
-      tr_log(l, "bootstrap: cannot reach %s", a->e->addr);
+      tr_log(l, "bootstrap: cannot reach %s: %s", a->e->addr,
+             tr_strerror(a->dial_status));
     a->e->told = true;
   }
   a->e->busy = false;
@@ -73,40 +74,32 @@ static void attempt_end(attempt_t *a, bool ok) {
     b->live = a->next;
   if (a->next)
     a->next->prev = a->prev;
-  for (size_t i = 0; i < a->naddrs; i++)
-    tr_free(a->addrs[i]);
   tr_free(a);
   unref(b);
 }
-
-static void dial_next(attempt_t *a);
 
 static void dialled(net_host_t *h, int status, const net_peerid_t *peer,
                     void *ud) {
   (void)h, (void)peer;
   attempt_t *a = ud;
+  a->dial_status = status;
   if (!status) {
     tr_log(TR_LOG_DEBUG, "bootstrap: connected to %s", a->e->addr);
     a->e->told = false; /* a later failure is news again */
-    attempt_end(a, true);
-  } else if (a->b->closing) {
-    attempt_end(a, true);
-  } else {
-    tr_log(TR_LOG_DEBUG, "bootstrap: %s: %s", a->addrs[a->tried - 1],
-           tr_strerror(status));
-    dial_next(a);
   }
+  attempt_end(a, !status || a->b->closing);
 }
 
-static void dial_next(attempt_t *a) {
-  while (a->tried < a->naddrs) {
-    const char *s = a->addrs[a->tried++];
-    int rc = net_host_connect(a->b->h, s, dialled, a);
-    if (!rc)
-      return;
-    tr_log(TR_LOG_DEBUG, "bootstrap: cannot dial %s: %s", s, tr_strerror(rc));
+/* Dial the entry at addrs[0..n) (its own address, or what its /dnsaddr
+ * resolved to), one after another until one connects. */
+static void dial(attempt_t *a, const char *const *addrs, size_t n) {
+  entry_t *e = a->e;
+  int rc = net_host_dial(a->b->h, e->has_id ? &e->id : NULL, addrs, n,
+                         dialled, a, &a->dial);
+  if (rc) {
+    a->dial_status = rc;
+    attempt_end(a, false);
   }
-  attempt_end(a, false);
 }
 
 /* The peer an address ends in (/p2p/<id>, or the older /ipfs/<id>):
@@ -126,12 +119,10 @@ static void resolved(void *ud, int status, char *const *addrs, size_t n) {
   attempt_t *a = ud;
   a->dns = NULL;
   a->dns_status = status;
-  for (size_t i = 0; i < n && a->naddrs < NODE_BOOT_ADDRS; i++) {
-    char *c = tr_malloc(strlen(addrs[i]) + 1);
-    if (c)
-      a->addrs[a->naddrs++] = strcpy(c, addrs[i]);
-  }
-  dial_next(a);
+  if (status)
+    attempt_end(a, false);
+  else
+    dial(a, (const char *const *)addrs, n < NODE_BOOT_ADDRS ? n : NODE_BOOT_ADDRS);
 }
 
 static void attempt_start(node_boot_t *b, entry_t *e) {
@@ -154,10 +145,8 @@ static void attempt_start(node_boot_t *b, entry_t *e) {
     }
     return;
   }
-  char *c = tr_malloc(strlen(e->addr) + 1);
-  if (c)
-    a->addrs[a->naddrs++] = strcpy(c, e->addr);
-  dial_next(a);
+  const char *one = e->addr;
+  dial(a, &one, 1);
 }
 
 static void round_(uv_timer_t *t) {
@@ -239,14 +228,16 @@ void node_boot_stop(node_boot_t *b) {
   b->closing = true;
   uv_close((uv_handle_t *)&b->timer, timer_closed);
   /* Resolutions are cancelled here (no callback comes, none inside the
-   * cancel); an attempt resolving ends now, one dialling ends when the
-   * host's close calls its dial back. */
+   * cancel); an attempt resolving ends now, one dialling when its dial
+   * calls back (at the latest, the host's close ends it). */
   for (attempt_t *a = b->live, *next; a; a = next) {
     next = a->next;
     if (a->dns) {
       dns_dnsaddr_cancel(b->dns, a->dns);
       a->dns = NULL;
       attempt_end(a, true);
+    } else {
+      net_dial_cancel(a->dial);
     }
   }
 }

@@ -16,7 +16,8 @@ static void connect_done(net_host_t *h, int status, const net_peerid_t *peer,
 }
 
 void node__mirror_connect(node_mirror_t *m, const char *maddr) {
-  if (m->host && maddr && net_host_connect(m->host, maddr, connect_done, m))
+  if (m->host && maddr &&
+      net_host_dial(m->host, NULL, &maddr, 1, connect_done, m, NULL))
     tr_log(TR_LOG_DEBUG, "mirror: origin %s not dialled", maddr);
 }
 

@@ -223,21 +223,15 @@ typedef struct op {
   /* ping */
   unsigned count, got;
   uint64_t total_us;
-  /* id: the next peerstore address to dial; connect: the next of addrs */
-  size_t next_addr;
-  /* connect to a /dnsaddr: its resolution while under way, then what it
-   * gave */
+  /* connect and id: the dial while under way (net_busy) */
+  net_dial_t *dial;
+  /* connect to a /dnsaddr: its resolution while under way */
   void *dns;
-  char *addrs[DNS_DNSADDR_MAX];
-  size_t naddrs;
 } op_t;
 
 static void op_maybe_free(op_t *op) {
-  if (!op->net_busy && op->timer_closed) {
-    for (size_t i = 0; i < op->naddrs; i++)
-      tr_free(op->addrs[i]);
+  if (!op->net_busy && op->timer_closed)
     tr_free(op);
-  }
 }
 
 static void on_timer_closed(uv_handle_t *t) {
@@ -253,6 +247,7 @@ static void op_done(op_t *op) {
     dns_dnsaddr_cancel(op->ctx->dnsaddr, op->dns);
     op->dns = NULL;
   }
+  net_dial_cancel(op->dial); /* no address after the one under way */
   if (op->req) {
     http_req_on_close(op->req, NULL, NULL);
     op->req = NULL;
@@ -332,51 +327,35 @@ static void connected(net_host_t *h, int status, const net_peerid_t *peer,
   op_done(op);
 }
 
-/* /dnsaddr: the addresses it resolved to, dialled one after another until
- * one connects (each call back, but the last, tries the next). */
-static void dns_dialled(net_host_t *h, int status, const net_peerid_t *peer,
-                        void *ud);
-
-static int dial_next(op_t *op) {
-  int rc = TR_ENOTFOUND;
-  while (op->next_addr < op->naddrs && op->ctx->host) {
-    op->net_busy = true;
-    rc = net_host_connect(op->ctx->host, op->addrs[op->next_addr++],
-                          dns_dialled, op);
-    if (!rc)
-      return 0;
+/* Dial the peer at addrs[0..n) (n 0: where the peerstore says it is) and
+ * answer from connected(). */
+static void connect_dial(op_t *op, const char *const *addrs, size_t n) {
+  op->net_busy = true;
+  int rc = net_host_dial(op->ctx->host, op->peer.len ? &op->peer : NULL,
+                         addrs, n, connected, op, &op->dial);
+  if (rc) {
     op->net_busy = false;
+    http_req_t *req = op_take(op);
+    if (req)
+      rpc_error(req, 500, "connect %s failure: %s", op->id, tr_strerror(rc));
+    op_done(op);
   }
-  return rc;
-}
-
-static void dns_dialled(net_host_t *h, int status, const net_peerid_t *peer,
-                        void *ud) {
-  op_t *op = ud;
-  op->net_busy = false;
-  if (status && op->req && !dial_next(op))
-    return;
-  connected(h, status, peer, op);
 }
 
 static void dns_resolved(void *ud, int status, char *const *addrs,
                          size_t n) {
   op_t *op = ud;
   op->dns = NULL;
-  for (size_t i = 0; i < n && op->naddrs < DNS_DNSADDR_MAX; i++) {
-    char *c = tr_malloc(strlen(addrs[i]) + 1);
-    if (c)
-      op->addrs[op->naddrs++] = strcpy(c, addrs[i]);
-  }
-  int rc = status ? status : dial_next(op);
-  if (!rc)
+  if (!status) {
+    connect_dial(op, (const char *const *)addrs,
+                 n < NET_DIAL_ADDRS ? n : NET_DIAL_ADDRS);
     return;
+  }
   http_req_t *req = op_take(op);
   if (req)
     rpc_error(req, 500, "connect %s failure: %s", op->id,
               status == TR_ENOTFOUND ? "no address found for it"
-              : status ? tr_strerror(status)
-                       : "no address could be dialled");
+                                     : tr_strerror(status));
   op_done(op);
 }
 
@@ -392,6 +371,7 @@ void rpc_cmd_swarm_connect(http_req_t *req, rpc_ctx_t *ctx) {
     tr_free(arg);
     return;
   }
+  op->peer = peer;
   if (peer.len)
     peer_str(&peer, op->id, sizeof op->id);
   else
@@ -416,15 +396,9 @@ void rpc_cmd_swarm_connect(http_req_t *req, rpc_ctx_t *ctx) {
     tr_free(arg);
     return;
   }
-  op->net_busy = true;
-  rc = net_host_connect(h, arg, connected, op);
-  if (rc) {
-    /* Refused at once: no callback comes. */
-    op->net_busy = false;
-    op_take(op);
-    rpc_error(req, 500, "connect %s failure: %s", op->id, tr_strerror(rc));
-    op_done(op);
-  }
+  /* /p2p/<id> alone: where the peerstore says it is. */
+  const char *one = arg;
+  connect_dial(op, &one, transport ? 1 : 0);
   tr_free(arg);
 }
 
@@ -485,7 +459,7 @@ static void ping_go(op_t *op) {
   }
 }
 
-/* ping ADDR/p2p/ID: dialled first, as Kubo does. */
+/* ping ADDR/p2p/ID, or ID not connected: dialled first, as Kubo does. */
 static void ping_dialled(net_host_t *h, int status, const net_peerid_t *peer,
                          void *ud) {
   (void)h, (void)peer;
@@ -565,9 +539,12 @@ void rpc_cmd_ping(http_req_t *req, rpc_ctx_t *ctx) {
   char text[NET_PEERID_STR_MAX + 8];
   snprintf(text, sizeof text, "PING %s.", op->id);
   ping_line(op, true, 0, text);
-  if (transport && !net_host_connected(h, &peer)) {
+  if (!net_host_connected(h, &peer)) {
+    /* An address given is dialled; a bare ID where the peerstore says. */
+    const char *one = arg;
     op->net_busy = true;
-    if ((rc = net_host_connect(h, arg, ping_dialled, op))) {
+    if ((rc = net_host_dial(h, &peer, &one, transport ? 1 : 0, ping_dialled,
+                            op, &op->dial))) {
       op->net_busy = false;
       ping_end(op, tr_strerror(rc));
     }
@@ -706,45 +683,34 @@ static void id_wait(op_t *op) {
   }
 }
 
-static void id_dial_next(op_t *op, int last);
-
 static void id_dialled(net_host_t *h, int status, const net_peerid_t *peer,
                        void *ud) {
   (void)h, (void)peer;
   op_t *op = ud;
   op->net_busy = false;
-  if (!op->req)
+  if (!op->req) {
     op_done(op);
-  else if (status)
-    id_dial_next(op, status);
-  else
-    id_wait(op);
-}
-
-/* Dial the peer's known addresses one after the other. */
-static void id_dial_next(op_t *op, int last) {
-  net_host_t *h = op->ctx->host;
-  net_peerinfo_t *pi = net_ps_get(net_host_peerstore(h), &op->peer);
-  while (pi && op->next_addr < pi->naddrs) {
-    char a[NET_MA_STR_MAX / 16 + NET_PEERID_STR_MAX + 8];
-    size_t i = op->next_addr++;
-    int k = net_ma_format(pi->addrs[i], pi->addrlen[i], a, sizeof a);
-    if (k < 0)
-      continue;
-    snprintf(a + k, sizeof a - (size_t)k, "/p2p/%s", op->id);
-    op->net_busy = true;
-    if ((last = net_host_connect(h, a, id_dialled, op)) == 0)
-      return;
-    op->net_busy = false;
-  }
-  if (!last) {
+  } else if (status == TR_ENOADDR) {
     id_answer(op, "failed to dial: no addresses (peer lookup: routing: "
                   "not found)");
-  } else {
+  } else if (status) {
     char msg[160];
     snprintf(msg, sizeof msg, "failed to dial %s: %s", op->id,
-             tr_strerror(last));
+             tr_strerror(status));
     id_answer(op, msg);
+  } else {
+    id_wait(op);
+  }
+}
+
+/* Dial the peer where the peerstore says it is. */
+static void id_dial(op_t *op) {
+  op->net_busy = true;
+  int rc = net_host_dial(op->ctx->host, &op->peer, NULL, 0, id_dialled, op,
+                         &op->dial);
+  if (rc) {
+    op->net_busy = false;
+    id_answer(op, tr_strerror(rc));
   }
 }
 
@@ -785,5 +751,5 @@ void rpc_cmd_id(http_req_t *req, rpc_ctx_t *ctx) {
   if (net_host_connected(ctx->host, &peer))
     id_wait(op);
   else
-    id_dial_next(op, 0);
+    id_dial(op);
 }

@@ -5,7 +5,10 @@
  * windows, a peer that sends garbage (cut off while the others keep
  * working), a writer of three times stream_buf_max paced by on_drain, a
  * host closed from a stream callback, and a clean close that leaves no
- * handle behind.
+ * handle behind.  net_host_dial: addresses tried in turn (refused, junk,
+ * another peer's, not TCP, then a /dns4 name that connects), at once when
+ * connected or when there is nothing to try, cancelled, and ended by the
+ * host's close in the middle of a lookup.
  *
  * Hostile peers (tests/evil.h, in a thread beside the loop), each named
  * after the bug it caught: a peer that never reads made the host hold
@@ -239,6 +242,137 @@ static void test_wrong_peer(void **state) {
   RUN_UNTIL(t, t->connected);
   assert_int_equal(t->conn_status, TR_EPEER);
   host_pair_end(t);
+  free(t);
+}
+
+/* --- net_host_dial: a peer at several addresses, in turn */
+
+typedef struct dial_t {
+  int calls, status;
+  net_peerid_t peer;
+  net_dial_t *handle;
+} dial_t_;
+
+static void on_dial(net_host_t *h, int status, const net_peerid_t *p,
+                    void *ud) {
+  (void)h;
+  dial_t_ *d = ud;
+  d->calls++;
+  d->status = status;
+  if (p)
+    d->peer = *p;
+  assert_null(d->handle); /* cleared before the call */
+}
+
+/* "/ip4/127.0.0.1/tcp/N" of t->addr, and its port. */
+static void a_parts(t_t *t, char *ipport, size_t n, int *port) {
+  snprintf(ipport, n, "%s", t->addr);
+  *strstr(ipport, "/p2p/") = 0;
+  *port = atoi(strstr(ipport, "/tcp/") + 5);
+}
+
+static void test_dial_in_turn(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  host_pair(t);
+  char ipport[1024], dns[1100], wrong[1200], id[NET_PEERID_STR_MAX];
+  int port;
+  a_parts(t, ipport, sizeof ipport, &port);
+  assert_true(net_peerid_format(net_host_id(t->b), 0, id, sizeof id) > 0);
+  snprintf(wrong, sizeof wrong, "%s/p2p/%s", ipport, id);
+  /* localhost is /etc/hosts's, so the lookup needs no name server; the
+   * address has no /p2p: the dial adds a's. */
+  snprintf(dns, sizeof dns, "/dns4/localhost/tcp/%d", port);
+  const char *addrs[] = {
+      "/ip4/127.0.0.1/tcp/1",            /* refused */
+      "not a multiaddr",                 /* skipped */
+      wrong,                             /* another peer: skipped */
+      "/ip4/127.0.0.1/udp/4001/quic-v1", /* not TCP */
+      dns,                               /* resolved, then connected */
+  };
+  dial_t_ d = {0};
+  assert_int_equal(net_host_dial(t->b, net_host_id(t->a), addrs, 5, on_dial,
+                                 &d, &d.handle),
+                   0);
+  assert_non_null(d.handle);
+  RUN_UNTIL(t, d.calls);
+  assert_int_equal(d.calls, 1);
+  assert_int_equal(d.status, 0);
+  assert_true(net_peerid_equal(&d.peer, net_host_id(t->a)));
+  assert_true(net_host_connected(t->b, net_host_id(t->a)));
+
+  /* Connected already: at once, inside the call. */
+  dial_t_ d2 = {0};
+  assert_int_equal(net_host_dial(t->b, net_host_id(t->a), NULL, 0, on_dial,
+                                 &d2, &d2.handle),
+                   0);
+  assert_int_equal(d2.calls, 1);
+  assert_int_equal(d2.status, 0);
+
+  /* No address and nothing in the peerstore: TR_ENOADDR, inside the call. */
+  dial_t_ d3 = {0};
+  net_peerid_t nobody = *net_host_id(t->b);
+  nobody.bytes[nobody.len - 1] ^= 1;
+  assert_int_equal(net_host_dial(t->a, &nobody, NULL, 0, on_dial, &d3,
+                                 &d3.handle),
+                   0);
+  assert_int_equal(d3.calls, 1);
+  assert_int_equal(d3.status, TR_ENOADDR);
+  assert_null(d3.handle);
+
+  /* Every address fails: the last failure. */
+  const char *bad[] = {"/ip4/127.0.0.1/tcp/1"};
+  dial_t_ d4 = {0};
+  assert_int_equal(net_host_dial(t->a, &nobody, bad, 1, on_dial, &d4, NULL),
+                   0);
+  RUN_UNTIL(t, d4.calls);
+  assert_int_equal(d4.calls, 1);
+  assert_int_equal(d4.status, -ECONNREFUSED);
+  assert_int_equal(net_host_dial(t->a, NULL, bad, NET_DIAL_ADDRS + 1,
+                                 on_dial, &d4, NULL),
+                   TR_EUSAGE);
+  host_pair_end(t);
+  free(t);
+}
+
+static void test_dial_cancel_and_close(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  host_pair(t);
+  char ipport[1024], dns[1100];
+  int port;
+  a_parts(t, ipport, sizeof ipport, &port);
+  /* Cancelled while the first address is under way: the good second one
+   * is never tried. */
+  const char *addrs[] = {"/ip4/127.0.0.1/tcp/1", t->addr};
+  dial_t_ d = {0};
+  assert_int_equal(net_host_dial(t->b, NULL, addrs, 2, on_dial, &d,
+                                 &d.handle),
+                   0);
+  net_dial_cancel(d.handle);
+  RUN_UNTIL(t, d.calls);
+  assert_int_equal(d.calls, 1);
+  assert_int_equal(d.status, -ECANCELED);
+  assert_false(net_host_connected(t->b, net_host_id(t->a)));
+
+  /* The host closes while a name is being looked up: the dial ends with
+   * the close, and the lookup's answer later frees it (ASan: no leak, no
+   * use after free). */
+  snprintf(dns, sizeof dns, "/dns4/localhost/tcp/%d", port);
+  const char *one = dns;
+  dial_t_ d2 = {0};
+  assert_int_equal(net_host_dial(t->b, net_host_id(t->a), &one, 1, on_dial,
+                                 &d2, &d2.handle),
+                   0);
+  assert_int_equal(d2.calls, 0);
+  net_host_close(t->b, on_closed, t);
+  assert_int_equal(d2.calls, 1);
+  assert_int_equal(d2.status, -ECANCELED);
+  net_host_close(t->a, on_closed, t);
+  uv_run(&t->loop, UV_RUN_DEFAULT);
+  assert_int_equal(t->closed, 2);
+  assert_int_equal(d2.calls, 1);
+  assert_int_equal(uv_loop_close(&t->loop), 0);
   free(t);
 }
 
@@ -968,6 +1102,8 @@ int main(void) {
       cmocka_unit_test(test_connect_ping_identify),
       cmocka_unit_test(test_identify_push),
       cmocka_unit_test(test_wrong_peer),
+      cmocka_unit_test(test_dial_in_turn),
+      cmocka_unit_test(test_dial_cancel_and_close),
       cmocka_unit_test_prestate(test_many_streams, NULL),
       cmocka_unit_test(test_garbage_peer),
       cmocka_unit_test(test_noread_peer_bounded_and_cut),
