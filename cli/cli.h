@@ -169,6 +169,7 @@ int cmd_swarm_disconnect(cli_t *, int, char **);
 int cmd_swarm_addrs(cli_t *, int, char **);
 int cmd_swarm_addrs_local(cli_t *, int, char **);
 int cmd_swarm_addrs_autonat(cli_t *, int, char **);
+int cmd_swarm_peering(cli_t *, int, char **);
 int cmd_ping(cli_t *, int, char **);
 int cmd_routing_offline(cli_t *, int, char **); /* cmd_routing.c */
 int cmd_key_gen(cli_t *, int, char **); /* cmd_key.c */

@@ -1,5 +1,6 @@
 /*
  * cmd_swarm.c — `trove swarm peers|connect|disconnect|addrs [local|autonat]`,
+ * `trove swarm peering add|ls|rm`,
  * `trove ping PEER` and `trove id` through a running daemon's API, printed
  * as Kubo's CLI prints them.  The swarm lives in the daemon, so without
  * one these commands say, as Kubo does, that they need online mode (`id`
@@ -41,6 +42,10 @@ int cmd_swarm_addrs_local(cli_t *c, int n, char **v) {
 int cmd_swarm_addrs_autonat(cli_t *c, int n, char **v) {
   (void)c, (void)n, (void)v;
   return offline("swarm addrs autonat");
+}
+int cmd_swarm_peering(cli_t *c, int n, char **v) {
+  (void)c, (void)n, (void)v;
+  return offline("swarm peering");
 }
 int cmd_ping(cli_t *c, int n, char **v) {
   (void)c, (void)n, (void)v;
@@ -85,6 +90,50 @@ int cli__remote_swarm_disconnect(remote_t *r, int argc, char **argv) {
     return cli_failf("swarm disconnect: usage: trove swarm disconnect MADDR");
   return cli__qargs(r, argc, argv) ||
          print_strings(r, "swarm/disconnect", "Strings");
+}
+
+/* swarm peering add|rm: Kubo's text, "add ID success" a line per peer. */
+static int peering_change(remote_t *r, int argc, char **argv,
+                          const char *verb, const char *cmd) {
+  if (argc < 2)
+    return cli_failf("swarm peering %s: usage: trove swarm peering %s %s",
+                     verb, verb, !strcmp(verb, "add") ? "MADDR/p2p/ID..."
+                                                      : "ID...");
+  if (cli__qargs(r, argc, argv) || cli__call(r, cmd))
+    return 1;
+  json_t *o;
+  int k;
+  while ((k = cli__next_value(r, &o)) > 0) {
+    printf("%s %s %s\n", !strcmp(verb, "add") ? "add" : "remove",
+           cli__jstr(o, "ID"), cli__jstr(o, "Status"));
+    json_decref(o);
+  }
+  return k < 0;
+}
+
+int cli__remote_swarm_peering_add(remote_t *r, int argc, char **argv) {
+  return peering_change(r, argc, argv, "add", "swarm/peering/add");
+}
+
+int cli__remote_swarm_peering_rm(remote_t *r, int argc, char **argv) {
+  return peering_change(r, argc, argv, "rm", "swarm/peering/rm");
+}
+
+int cli__remote_swarm_peering_ls(remote_t *r, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("swarm peering ls: takes no arguments");
+  json_t *o, *p, *a;
+  size_t i, j;
+  if (cli__call(r, "swarm/peering/ls") || cli__next_value(r, &o) <= 0)
+    return 1;
+  json_array_foreach(json_object_get(o, "Peers"), i, p) {
+    printf("%s\n", cli__jstr(p, "ID"));
+    json_array_foreach(json_object_get(p, "Addrs"), j, a)
+      printf("\t%s\n", json_string_value(a) ? json_string_value(a) : "");
+  }
+  json_decref(o);
+  return 0;
 }
 
 int cli__remote_swarm_addrs_local(remote_t *r, int argc, char **argv) {

@@ -76,6 +76,9 @@ int cli__remote_swarm_disconnect(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_addrs(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_addrs_local(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_addrs_autonat(remote_t *r, int argc, char **argv);
+int cli__remote_swarm_peering_add(remote_t *r, int argc, char **argv);
+int cli__remote_swarm_peering_ls(remote_t *r, int argc, char **argv);
+int cli__remote_swarm_peering_rm(remote_t *r, int argc, char **argv);
 int cli__remote_ping(remote_t *r, int argc, char **argv);
 int cli__remote_id(remote_t *r, int argc, char **argv);
 /* The DHT commands (cmd_routing.c). */

@@ -139,6 +139,8 @@ static const struct {
     {"Addresses.AppendAnnounce", CONFIG_STRINGS, false},
     {"Addresses.NoAnnounce", CONFIG_STRINGS, false},
     {"Bootstrap", CONFIG_STRINGS, false},
+    {"Peering", CONFIG_OBJECT, false},
+    {"Peering.Peers", CONFIG_ANY, true}, /* [{"ID": ..., "Addrs": [...]}] */
     {"API", CONFIG_OBJECT, false},
     {"API.HTTPHeaders", CONFIG_OBJECT, false},
     {"Datastore", CONFIG_OBJECT, false},

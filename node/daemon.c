@@ -78,6 +78,7 @@ static void stop_node(node_t *n) {
   n->api_sock[0] = 0;
   node_obs_stop(n->obs);
   n->rpc.host = NULL; /* swarm commands from now on: offline */
+  n->rpc.peering = NULL;
   n->rpc.autonat = NULL;
   n->rpc.dht_lan = n->rpc.dht_wan = NULL;
   n->rpc.router = NULL;
@@ -108,6 +109,8 @@ static void stop_node(node_t *n) {
   n->autonat = NULL;
   node_boot_stop(n->boot); /* frees itself: the host's close ends its dials */
   n->boot = NULL;
+  net_peering_free(n->peering); /* the same */
+  n->peering = NULL;
   if (n->host)
     net_host_close(n->host, NULL, NULL);
   n->host = NULL;

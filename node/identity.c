@@ -75,9 +75,8 @@ json_t *node_config_default(const node_identity_t *id) {
       "/ip4/127.0.0.1/tcp/5001", "Gateway", "/ip4/127.0.0.1/tcp/8080", "Swarm",
       "/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/4001", "/ip4/0.0.0.0/udp/4001/quic-v1",
       "/ip6/::/udp/4001/quic-v1", "Bootstrap",
-      /* Kubo's default bootstrap peers (config/bootstrap_peers.go).  The
-       * /dnsaddr ones need DNS TXT lookups trove does not make yet: the
-       * daemon logs and skips them. */
+      /* Kubo's default bootstrap peers (config/bootstrap_peers.go); the
+       * /dnsaddr ones are resolved (node/bootstrap.h). */
       "/dnsaddr/bootstrap.libp2p.io/p2p/"
       "QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN",
       "/dnsaddr/bootstrap.libp2p.io/p2p/"

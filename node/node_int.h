@@ -25,6 +25,7 @@
 #include "../rpc/rpc.h"
 #include "bitswap.h"
 #include "bootstrap.h"
+#include "../net/peering.h"
 #include "delegated.h"
 #include "gwloops.h"
 #include "identity.h"
@@ -46,6 +47,7 @@ typedef struct node {
   net_autonat_t *autonat;
   dht_swarm_t *dht_lan, *dht_wan;
   node_boot_t *boot; /* the Bootstrap rounds */
+  net_peering_t *peering; /* Peering.Peers, kept connected */
   dns_dnsaddr_t *dnsaddr; /* /dnsaddr for them and swarm connect */
   dht_provq_t *provq;   /* announces new roots */
   dht_reprov_t *reprov[2]; /* the LAN and WAN sweeps */

@@ -219,6 +219,54 @@ int node__read_swarm_key(node_t *n, const node_daemon_opts_t *o) {
 
 /* The libp2p host on Addresses.Swarm (TCP ones; QUIC and others are
  * skipped), printing where it listens as Kubo does. */
+/* Peering.Peers ([{"ID": ..., "Addrs": [...]}], Kubo's []peer.AddrInfo;
+ * null or absent: none), kept connected by net/peering.h.  A malformed
+ * entry stops the start, as Kubo's config fails to load. */
+static int start_peering(node_t *n, const node_daemon_opts_t *o,
+                         json_t *cfg) {
+  /* TROVE_PEERING_INITIAL_MS: the tests' way to a shorter back-off. */
+  const char *env = getenv("TROVE_PEERING_INITIAL_MS");
+  int rc = net_peering_new(&n->loop, n->host,
+                           env ? strtoull(env, NULL, 10) : 0, &n->peering);
+  if (rc)
+    return node__fail(o, rc, "peering: %s", tr_strerror(rc));
+  n->rpc.peering = n->peering;
+  json_t *peers = config_get(cfg, "Peering.Peers");
+  if (peers && !json_is_null(peers) && !json_is_array(peers))
+    return node__fail(o, TR_ECONFIG, "Peering.Peers: expected a list");
+  size_t i;
+  json_t *v;
+  json_array_foreach(peers, i, v) {
+    const char *id = json_string_value(json_object_get(v, "ID"));
+    json_t *addrs = json_object_get(v, "Addrs");
+    const char *a[NET_DIAL_ADDRS];
+    size_t na = 0, j;
+    json_t *av;
+    net_peerid_t peer;
+    if (!id || net_peerid_parse(&peer, id, strlen(id)))
+      return node__fail(o, TR_ECONFIG, "Peering.Peers[%zu]: bad ID", i);
+    if (addrs && !json_is_null(addrs) &&
+        (!json_is_array(addrs) || json_array_size(addrs) > NET_DIAL_ADDRS))
+      return node__fail(o, TR_ECONFIG,
+                        "Peering.Peers[%zu]: Addrs: expected a list of at "
+                        "most %d addresses", i, NET_DIAL_ADDRS);
+    json_array_foreach(addrs, j, av) {
+      uint8_t b[NET_MA_MAX];
+      const char *s = json_string_value(av);
+      if (!s || net_ma_parse(s, strlen(s), b, sizeof b) < 0)
+        return node__fail(o, TR_ECONFIG,
+                          "Peering.Peers[%zu]: Addrs[%zu]: not a multiaddr",
+                          i, j);
+      a[na++] = s;
+    }
+    if ((rc = net_peering_add(n->peering, &peer, a, na)))
+      return node__fail(o, rc, "Peering.Peers[%zu]: %s", i,
+                        rc == TR_EUSAGE ? "this node's own ID"
+                                        : tr_strerror(rc));
+  }
+  return 0;
+}
+
 int node__start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
                       const node_identity_t *id) {
   net_host_limits_t lim;
@@ -272,7 +320,7 @@ int node__start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
   for (size_t j = 0; j < k && j < 32; j++)
     printf("Swarm listening on %s\n", addrs[j]);
   tr_free(addrs);
-  return 0;
+  return start_peering(n, o, cfg);
 }
 
 /* Kubo's auto mode: the WAN DHT serves while the node is reachable. */

@@ -365,6 +365,13 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "connections to a peer (.../p2p/ID).", none},
     {"swarm addrs", "swarm/addrs", "", "List the addresses known of each "
      "peer.", none},
+    {"swarm peering add", "swarm/peering/add", "MADDR/p2p/ID...", "Keep "
+     "peers connected, reconnected with a back-off (not saved to the "
+     "config: Peering.Peers is).", none},
+    {"swarm peering ls", "swarm/peering/ls", "", "List the peers kept "
+     "connected.", none},
+    {"swarm peering rm", "swarm/peering/rm", "ID...", "Stop keeping peers "
+     "connected.", none},
     {"swarm addrs local", "swarm/addrs/local", "", "List the addresses "
      "this node listens on.", none},
     {"swarm addrs autonat", "swarm/addrs/autonat", "", "Show the node's "

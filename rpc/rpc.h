@@ -74,6 +74,9 @@ typedef struct rpc_ctx {
   /* The /dnsaddr resolver (dns/dns.h) swarm connect uses; NULL: /dnsaddr
    * addresses are refused.  It outlives the API's requests. */
   struct dns_dnsaddr *dnsaddr;
+  /* Peering.Peers (net/peering.h: swarm peering add, ls, rm); NULL when
+   * the node has no swarm or is stopping. */
+  struct net_peering *peering;
   /* The LAN and WAN DHTs (routing, dht, stats dht); NULL when routing is
    * off or the node is stopping. */
   struct dht_swarm *dht_lan, *dht_wan;

@@ -8,7 +8,9 @@
  * handle behind.  net_host_dial: addresses tried in turn (refused, junk,
  * another peer's, not TCP, then a /dns4 name that connects), at once when
  * connected or when there is nothing to try, cancelled, and ended by the
- * host's close in the middle of a lookup.
+ * host's close in the middle of a lookup.  net_peering: boxo's back-off
+ * schedule, and a peer kept connected through a cut, let go once removed,
+ * and a service freed while it dials.
  *
  * Hostile peers (tests/evil.h, in a thread beside the loop), each named
  * after the bug it caught: a peer that never reads made the host hold
@@ -34,6 +36,7 @@
 
 #include "../net/host.h"
 #include "../net/identify.h"
+#include "../net/peering.h"
 #include "../net/peerstore.h"
 
 #define ECHO_PROTO "/test/echo/1.0.0"
@@ -372,6 +375,81 @@ static void test_dial_cancel_and_close(void **state) {
   uv_run(&t->loop, UV_RUN_DEFAULT);
   assert_int_equal(t->closed, 2);
   assert_int_equal(d2.calls, 1);
+  assert_int_equal(uv_loop_close(&t->loop), 0);
+  free(t);
+}
+
+/* --- net_peering: the back-off's schedule, and a peer kept connected */
+
+static void test_peering_backoff(void **state) {
+  (void)state;
+  const uint64_t init = NET_PEERING_INITIAL_MS,
+                 max = init * NET_PEERING_MAX_FACTOR;
+  /* boxo: cur + cur/2 + rand(cur): 7.5 to 12.5 s after 5 s. */
+  assert_int_equal(net_peering_next_delay(init, max, 0, 0), 7500);
+  assert_int_equal(net_peering_next_delay(init, max, init - 1, 0), 12499);
+  assert_int_equal(net_peering_next_delay(init, max, init, 0), 7500);
+  /* Past the max: 90-100% of it. */
+  assert_int_equal(net_peering_next_delay(max - 1, max, 0, 0), max);
+  assert_int_equal(net_peering_next_delay(max - 1, max, 0, max / 10 - 1),
+                   max - (max / 10 - 1));
+  uint64_t d = init;
+  for (int i = 0; i < 100; i++) {
+    uint64_t next = net_peering_next_delay(d, max, (uint64_t)i * 7919,
+                                           (uint64_t)i * 104729);
+    assert_true((next <= max && next >= max * 9 / 10) ||
+                (next >= d + d / 2 && next < d * 5 / 2 + 1));
+    d = next;
+  }
+  assert_true(d >= max * 9 / 10 && d <= max);
+  assert_int_equal(net_peering_next_delay(0, max, 5, 5), 0);
+}
+
+static int peering_freed;
+static void on_peering_closed(void *ud) { (void)ud, peering_freed++; }
+
+static void test_peering_keeps_connected(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  host_pair(t);
+  char ipport[1024];
+  int port;
+  a_parts(t, ipport, sizeof ipport, &port);
+  net_peering_t *p;
+  assert_int_equal(net_peering_new(&t->loop, t->b, 50, &p), 0);
+  const char *one = ipport; /* without /p2p: the peer's own is added */
+  assert_int_equal(net_peering_add(p, net_host_id(t->a), &one, 1), 0);
+  assert_int_equal(net_peering_add(p, net_host_id(t->b), NULL, 0),
+                   TR_EUSAGE);
+  assert_true(net_host_protected(t->b, net_host_id(t->a)));
+  assert_int_equal(net_peering_list(p, NULL, NULL), 1);
+  RUN_UNTIL(t, net_host_connected(t->b, net_host_id(t->a)));
+  assert_true(net_host_connected(t->b, net_host_id(t->a)));
+  /* Cut: back within the back-off (75-125 ms, polled every 20 ms). */
+  assert_int_equal(net_host_disconnect(t->b, net_host_id(t->a)), 0);
+  RUN_UNTIL(t, !net_host_connected(t->b, net_host_id(t->a)));
+  RUN_UNTIL(t, net_host_connected(t->b, net_host_id(t->a)));
+  assert_true(net_host_connected(t->b, net_host_id(t->a)));
+  /* Removed: unprotected, and a cut stays a cut. */
+  assert_int_equal(net_peering_remove(p, net_host_id(t->a)), 0);
+  assert_int_equal(net_peering_remove(p, net_host_id(t->a)), TR_ENOTFOUND);
+  assert_false(net_host_protected(t->b, net_host_id(t->a)));
+  assert_int_equal(net_host_disconnect(t->b, net_host_id(t->a)), 0);
+  for (int i = 0; i < 60; i++)
+    uv_run(&t->loop, UV_RUN_NOWAIT), usleep(5000);
+  assert_false(net_host_connected(t->b, net_host_id(t->a)));
+  /* Added again at an address that refuses, and freed while it dials:
+   * the dial is cancelled and the service goes once it called back. */
+  const char *dead = "/ip4/127.0.0.1/tcp/1";
+  assert_int_equal(net_peering_add(p, net_host_id(t->a), &dead, 1), 0);
+  for (int i = 0; i < 40; i++)
+    uv_run(&t->loop, UV_RUN_NOWAIT), usleep(5000);
+  net_peering_free(p);
+  peering_freed = 0;
+  net_host_close(t->a, on_peering_closed, t);
+  net_host_close(t->b, on_peering_closed, t);
+  uv_run(&t->loop, UV_RUN_DEFAULT);
+  assert_int_equal(peering_freed, 2);
   assert_int_equal(uv_loop_close(&t->loop), 0);
   free(t);
 }
@@ -1104,6 +1182,8 @@ int main(void) {
       cmocka_unit_test(test_wrong_peer),
       cmocka_unit_test(test_dial_in_turn),
       cmocka_unit_test(test_dial_cancel_and_close),
+      cmocka_unit_test(test_peering_backoff),
+      cmocka_unit_test(test_peering_keeps_connected),
       cmocka_unit_test_prestate(test_many_streams, NULL),
       cmocka_unit_test(test_garbage_peer),
       cmocka_unit_test(test_noread_peer_bounded_and_cut),
