@@ -22,6 +22,21 @@ static net_peering_t *online(http_req_t *req, rpc_ctx_t *ctx) {
   return ctx->host ? ctx->peering : NULL;
 }
 
+/* The service and the arguments (at least one, named name in the error),
+ * or NULL when answered already. */
+static net_peering_t *with_args(http_req_t *req, rpc_ctx_t *ctx,
+                                const char *name, char ***args, size_t *n) {
+  net_peering_t *p = online(req, ctx);
+  if (!p)
+    return NULL;
+  if (rpc_args(req, "arg", args, n) || !*n) {
+    rpc_strv_free(*args, *n);
+    rpc_error(req, 400, "argument \"%s\" is required", name);
+    return NULL;
+  }
+  return p;
+}
+
 static json_t *result(const net_peerid_t *id) {
   char s[NET_PEERID_STR_MAX] = "";
   if (net_peerid_format(id, 0, s, sizeof s) < 0)
@@ -69,16 +84,11 @@ static int split(const char *s, char *out, size_t outsize, net_peerid_t *id,
 }
 
 void rpc_cmd_swarm_peering_add(http_req_t *req, rpc_ctx_t *ctx) {
-  net_peering_t *p = online(req, ctx);
   char **args;
   size_t n;
+  net_peering_t *p = with_args(req, ctx, "address", &args, &n);
   if (!p)
     return;
-  if (rpc_args(req, "arg", &args, &n) || !n) {
-    rpc_strv_free(args, n);
-    rpc_error(req, 400, "argument \"address\" is required");
-    return;
-  }
   group_t *g = tr_calloc(n, sizeof *g);
   size_t ng = 0;
   char err[NET_MA_STR_MAX / 16 + 64] = "";
@@ -158,16 +168,11 @@ void rpc_cmd_swarm_peering_ls(http_req_t *req, rpc_ctx_t *ctx) {
 }
 
 void rpc_cmd_swarm_peering_rm(http_req_t *req, rpc_ctx_t *ctx) {
-  net_peering_t *p = online(req, ctx);
   char **args;
   size_t n;
+  net_peering_t *p = with_args(req, ctx, "ID", &args, &n);
   if (!p)
     return;
-  if (rpc_args(req, "arg", &args, &n) || !n) {
-    rpc_strv_free(args, n);
-    rpc_error(req, 400, "argument \"ID\" is required");
-    return;
-  }
   net_peerid_t *ids = tr_calloc(n, sizeof *ids);
   size_t i = 0;
   while (ids && i < n && !net_peerid_parse(&ids[i], args[i], strlen(args[i])))
