@@ -223,8 +223,14 @@ typedef struct op {
   /* ping */
   unsigned count, got;
   uint64_t total_us;
-  /* connect and id: the dial while under way (net_busy) */
+  /* connect, ping, id: the dial while under way (net_busy), and the DHT
+   * lookup for a peer the peerstore knows no address of (net_busy too;
+   * looked: it ran), then what the dial's end goes to */
   net_dial_t *dial;
+  rpc_findpeer_t *find;
+  bool looked;
+  int first_err;
+  net_connect_cb after;
   /* connect to a /dnsaddr: its resolution while under way */
   void *dns;
 } op_t;
@@ -248,6 +254,11 @@ static void op_done(op_t *op) {
     op->dns = NULL;
   }
   net_dial_cancel(op->dial); /* no address after the one under way */
+  if (op->find) { /* no callback comes */
+    rpc__findpeer_cancel(op->find);
+    op->find = NULL;
+    op->net_busy = false;
+  }
   if (op->req) {
     http_req_on_close(op->req, NULL, NULL);
     op->req = NULL;
@@ -296,6 +307,67 @@ static op_t *op_new(http_req_t *req) {
   return op;
 }
 
+/* ------------------------------------------- dialling a peer: op_dial */
+
+/* The DHTs' answer for a peer nothing was known of: at most this long. */
+#define FIND_MS 20000
+
+static void op_dialled(net_host_t *h, int status, const net_peerid_t *peer,
+                       void *ud);
+
+static void op_found(void *ud, int status, char *const *addrs, size_t n) {
+  op_t *op = ud;
+  op->net_busy = false;
+  net_host_t *h = op->ctx->host;
+  if (!status && op->req && h) {
+    op->net_busy = true;
+    status = net_host_dial(h, &op->peer, (const char *const *)addrs, n,
+                           op_dialled, op, &op->dial);
+    if (!status)
+      return;
+    op->net_busy = false;
+  }
+  op->after(h, status == TR_ENOTFOUND ? op->first_err
+               : status               ? status
+                                      : -ECANCELED,
+            NULL, op);
+}
+
+static void op_dialled(net_host_t *h, int status, const net_peerid_t *peer,
+                       void *ud) {
+  op_t *op = ud;
+  op->net_busy = false;
+  /* Nothing known of it, or nothing known worked (it moved): where the
+   * DHTs say, once, as go's routed host does. */
+  if (status && status != -ECANCELED && !op->looked && op->req &&
+      op->peer.len && op->ctx->host) {
+    tr_log(TR_LOG_DEBUG, "swarm: %s: %s; asking the DHTs where it is",
+           op->id, tr_strerror(status));
+    op->looked = true;
+    op->first_err = status; /* what to say when the DHTs know nothing */
+    op->net_busy = true;
+    if (!rpc__findpeer(op->ctx, &op->peer, FIND_MS, op_found, op, &op->find))
+      return;
+    op->net_busy = false;
+  }
+  op->after(h, status, peer, op);
+}
+
+/* Dial op's peer (op->peer; none: whoever the addresses say) at
+ * addrs[0..n), or n 0: where the peerstore says, else the DHTs; after
+ * gets the end, as a net_connect_cb with op as its ud.  0, or the error
+ * (after does not run). */
+static int op_dial(op_t *op, const char *const *addrs, size_t n,
+                   net_connect_cb after) {
+  op->after = after;
+  op->net_busy = true;
+  int rc = net_host_dial(op->ctx->host, op->peer.len ? &op->peer : NULL,
+                         addrs, n, op_dialled, op, &op->dial);
+  if (rc)
+    op->net_busy = false;
+  return rc;
+}
+
 /* ------------------------------------------------------------ connect */
 
 static void connect_timeout(uv_timer_t *t) {
@@ -330,11 +402,8 @@ static void connected(net_host_t *h, int status, const net_peerid_t *peer,
 /* Dial the peer at addrs[0..n) (n 0: where the peerstore says it is) and
  * answer from connected(). */
 static void connect_dial(op_t *op, const char *const *addrs, size_t n) {
-  op->net_busy = true;
-  int rc = net_host_dial(op->ctx->host, op->peer.len ? &op->peer : NULL,
-                         addrs, n, connected, op, &op->dial);
+  int rc = op_dial(op, addrs, n, connected);
   if (rc) {
-    op->net_busy = false;
     http_req_t *req = op_take(op);
     if (req)
       rpc_error(req, 500, "connect %s failure: %s", op->id, tr_strerror(rc));
@@ -459,7 +528,8 @@ static void ping_go(op_t *op) {
   }
 }
 
-/* ping ADDR/p2p/ID, or ID not connected: dialled first, as Kubo does. */
+/* ping ADDR/p2p/ID, or ID not connected: dialled first (where the
+ * peerstore or the DHTs say), as Kubo does. */
 static void ping_dialled(net_host_t *h, int status, const net_peerid_t *peer,
                          void *ud) {
   (void)h, (void)peer;
@@ -467,6 +537,8 @@ static void ping_dialled(net_host_t *h, int status, const net_peerid_t *peer,
   op->net_busy = false;
   if (!op->req)
     op_done(op);
+  else if (status == TR_ENOADDR)
+    ping_end(op, "peer lookup failed: routing: not found");
   else if (status)
     ping_end(op, tr_strerror(status));
   else
@@ -514,7 +586,9 @@ void rpc_cmd_ping(http_req_t *req, rpc_ctx_t *ctx) {
     tr_free(arg);
     return;
   }
-  if (!transport && !net_host_connected(h, &peer)) {
+  net_peerinfo_t *pi = net_ps_get(net_host_peerstore(h), &peer);
+  if (!transport && !net_host_connected(h, &peer) && !(pi && pi->naddrs) &&
+      !rpc__findpeer_possible(ctx)) { /* nothing could find it */
     rpc_error(req, 500, "peer lookup failed: routing: not found");
     tr_free(arg);
     return;
@@ -542,12 +616,8 @@ void rpc_cmd_ping(http_req_t *req, rpc_ctx_t *ctx) {
   if (!net_host_connected(h, &peer)) {
     /* An address given is dialled; a bare ID where the peerstore says. */
     const char *one = arg;
-    op->net_busy = true;
-    if ((rc = net_host_dial(h, &peer, &one, transport ? 1 : 0, ping_dialled,
-                            op, &op->dial))) {
-      op->net_busy = false;
+    if ((rc = op_dial(op, &one, transport ? 1 : 0, ping_dialled)))
       ping_end(op, tr_strerror(rc));
-    }
   } else {
     ping_go(op);
   }
@@ -705,13 +775,9 @@ static void id_dialled(net_host_t *h, int status, const net_peerid_t *peer,
 
 /* Dial the peer where the peerstore says it is. */
 static void id_dial(op_t *op) {
-  op->net_busy = true;
-  int rc = net_host_dial(op->ctx->host, &op->peer, NULL, 0, id_dialled, op,
-                         &op->dial);
-  if (rc) {
-    op->net_busy = false;
+  int rc = op_dial(op, NULL, 0, id_dialled);
+  if (rc)
     id_answer(op, tr_strerror(rc));
-  }
 }
 
 void rpc_cmd_id(http_req_t *req, rpc_ctx_t *ctx) {

@@ -20,6 +20,9 @@
 #      From every live node, findprovs for every CID (the dead providers'
 #      too) must still list exactly the provider.  Each lookup may be
 #      retried (bounded): the first lookups after the kill meet dead peers.
+#   5. A node restarts on a new port; another pings it by its ID alone:
+#      the address it knew fails, a DHT lookup gives the new one (and an
+#      ID nobody has fails).
 #
 # Every daemon runs under `timeout`; the trap stops only the daemons started
 # here, with SIGTERM, and fails the test when one does not exit 0 or a log
@@ -195,4 +198,24 @@ for i in $(seq 0 $((N - 1))); do
 done
 echo "live LAN tables: $entries entries, $stale of them dead nodes"
 dn_rss
+
+# --- 5. a peer by its ID alone, after it moved: the peerstore's address
+# fails, the DHT knows the new one (go's routed host)
+a= b=
+for i in $(seq 0 $((N - 1))); do
+  [ -n "${DN_ALIVE[$i]}" ] && { a=${a:-$i}; b=$i; }
+done
+dn_kill $b
+dn_start $b || fail "5: node $b did not restart"  # on a new port
+for _ in $(seq 50); do # its bootstrap and lookups put it back in tables
+  out=$(dn_tr $a ping -n 1 "${DN_ID[$b]}" 2>&1) && break
+  sleep 0.2
+done
+grep -q "Pong received" <<<"$out" ||
+  fail "5: node $a ping ${DN_ID[$b]} (moved): $out"
+nobody=$(dn_tr $a key gen --ipns-base=b58mh nobody 2>/dev/null || true)
+if [ -n "$nobody" ]; then
+  out=$(dn_tr $a ping -n 1 "$nobody" 2>&1) && fail "5: ping of nobody: $out"
+fi
+echo "ok 5: node $a reached node $b by its ID at its new address"
 echo "it_dht_net: all ok ($N nodes, $(since "$T0")s)"
