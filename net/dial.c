@@ -1,7 +1,8 @@
 /*
  * dial.c — net_host_dial: a peer dialled at its addresses one after
- * another, /dns names resolved on the way.  Above host.c (it dials through
- * net_host_connect); the host ends the dials still resolving at its close
+ * another, /dns names resolved on the way, then where the host's router
+ * says when none worked.  Above host.c (it dials through net_host_connect);
+ * the host ends the dials still resolving or looking up at its close
  * through the pointer it holds (dials_close), never by calling up here.
  */
 #include "host_int.h"
@@ -25,6 +26,9 @@ struct net_dial {
   bool cancelled;
   bool done;      /* cb ran: only the lookup's answer is awaited */
   bool resolving; /* gai is under way */
+  bool looked;    /* the router was asked */
+  void *find;     /* its lookup, while under way */
+  uint32_t find_gen; /* the router's (net_host.router_gen) */
   uv_getaddrinfo_t gai;
   char tail[NET_MA_STR_MAX / 16]; /* what follows the name being resolved */
 };
@@ -195,14 +199,39 @@ static int try_one(net_dial_t *d, const char *s) {
   return net_host_connect(d->h, full, dialled, d);
 }
 
+static void found(void *ctx, int status, char *const *addrs, size_t n) {
+  net_dial_t *d = ctx;
+  d->find = NULL;
+  for (size_t i = 0; !status && i < n && d->n < NET_DIAL_ADDRS * 2; i++)
+    if (insert(d, d->n, addrs[i], strlen(addrs[i])))
+      break;
+  next(d); /* nothing found: d->last stays what failed before */
+}
+
+/* Every address failed, or there was none: ask the router, once.  true
+ * when its lookup is under way. */
+static bool look_up(net_dial_t *d) {
+  net_host_t *h = d->h;
+  if (d->looked || !d->has_peer || !h->router.find)
+    return false;
+  d->looked = true;
+  d->find_gen = h->router_gen;
+  return h->router.find(h->router.ud, &d->peer, found, d, &d->find) == 0;
+}
+
 static void next(net_dial_t *d) {
-  while (d->i < d->n && !d->cancelled && !d->h->closing) {
-    /* try_one may call back at once (the peer is connected already):
-     * then d is gone, and so is everything but its 0. */
-    int rc = try_one(d, d->addrs[d->i++]);
-    if (!rc)
-      return;
-    d->last = rc;
+  for (;;) {
+    while (d->i < d->n && !d->cancelled && !d->h->closing) {
+      /* try_one may call back at once (the peer is connected already):
+       * then d is gone, and so is everything but its 0. */
+      int rc = try_one(d, d->addrs[d->i++]);
+      if (!rc)
+        return;
+      d->last = rc;
+    }
+    if (d->cancelled || d->h->closing || !look_up(d))
+      break;
+    return;
   }
   finish(d, d->cancelled || d->h->closing ? -ECANCELED
             : d->last                     ? d->last
@@ -210,15 +239,47 @@ static void next(net_dial_t *d) {
          NULL);
 }
 
-/* The host closes: dials between two addresses are in a lookup (the
- * others got their connection's failure already and ended). */
+/* Stop d's router lookup (no callback comes). */
+static void stop_find(net_dial_t *d) {
+  if (d->find) {
+    d->h->router.cancel(d->h->router.ud, d->find);
+    d->find = NULL;
+  }
+}
+
+/* The host closes: dials between two addresses are in a name's or the
+ * router's lookup (the others got their connection's failure already and
+ * ended). */
 static void close_all(net_host_t *h) {
   while (h->dials) {
     net_dial_t *d = h->dials;
     bool lookup = d->resolving; /* else finish frees d */
+    stop_find(d);
     finish(d, -ECANCELED, NULL);
     if (lookup)
       d->h = NULL; /* resolved() frees it */
+  }
+}
+
+void net_host_set_router(net_host_t *h, const net_router_t *r) {
+  net_router_t old = h->router;
+  uint32_t gen = h->router_gen++;
+  if (r)
+    h->router = *r;
+  else
+    memset(&h->router, 0, sizeof h->router);
+  /* Each dial in the old router's lookup ends with what failed before it.
+   * A callback may start or end other dials: the walk starts over (those
+   * it starts use the new router). */
+  for (net_dial_t *d = h->dials; d;) {
+    if (!d->find || d->find_gen != gen) {
+      d = d->next;
+      continue;
+    }
+    old.cancel(old.ud, d->find);
+    d->find = NULL;
+    finish(d, d->last ? d->last : TR_ENOADDR, NULL);
+    d = h->dials;
   }
 }
 

@@ -232,6 +232,25 @@ typedef void (*net_connect_cb)(net_host_t *h, int status,
 int net_host_connect(net_host_t *h, const char *maddr, net_connect_cb cb,
                      void *ud) TR_WUR;
 
+/* Where a peer is, for the dials that know it by its ID and whose
+ * addresses all failed or were none (go-libp2p's routed host, which asks
+ * FindPeer): the daemon hands the host its DHT lookup.  find starts one
+ * for peer and returns 0 with *handle set, then calls done(ctx, ...) once
+ * from the loop (never inside find): 0 and the addresses found (without
+ * /p2p), or an error; cancel(ud, handle) stops it (no done after).  NULL:
+ * none, and the lookups under way are cancelled (their dials end with
+ * what failed before, from inside this call): the daemon clears it before
+ * it closes what find uses. */
+typedef void (*net_found_cb)(void *ctx, int status, char *const *addrs,
+                             size_t n);
+typedef struct net_router {
+  int (*find)(void *ud, const net_peerid_t *peer, net_found_cb done,
+              void *ctx, void **handle);
+  void (*cancel)(void *ud, void *handle);
+  void *ud;
+} net_router_t;
+void net_host_set_router(net_host_t *h, const net_router_t *r);
+
 /* Dial a peer at several addresses, one after another until one connects:
  * go-libp2p's host.Connect with an AddrInfo (which races its dials; these
  * go in turn).  peer (may be NULL) is whom the addresses must reach: an
@@ -240,7 +259,10 @@ int net_host_connect(net_host_t *h, const char *maddr, net_connect_cb cb,
  * Without peer, each address says whom it reaches (or anyone, as
  * net_host_connect).  /dns, /dns4 and /dns6 names are resolved first
  * (getaddrinfo in libuv's pool, at most NET_DIAL_RESOLVED addresses a
- * name) and the results tried in their order; /dnsaddr is dns/'s.
+ * name) and the results tried in their order; /dnsaddr is dns/'s.  When
+ * every address failed (or there was none) and peer is given, the host's
+ * router (net_host_set_router) is asked where it is, once, and what it
+ * finds is tried.
  *
  * cb runs exactly once: 0 and the peer, or the last failure (TR_ENOADDR
  * when there was nothing to try, TR_ERESOLVE when a name gave nothing,

@@ -163,6 +163,8 @@ struct net_host {
    * a pointer, so that host.c never calls up into dial.c. */
   struct net_dial *dials;
   void (*dials_close)(net_host_t *h);
+  net_router_t router; /* find NULL: none (net_host_set_router, dial.c) */
+  uint32_t router_gen;  /* how many times it was set */
   int open_handles;
   void (*done)(void *ud);
   void *done_ud;

@@ -102,6 +102,8 @@ static void stop_node(node_t *n) {
   node_bitswap_stop(&n->bitswap, &n->gw, &n->rpc); /* so are its searches */
   node_deleg_free(n->deleg); /* both routings' lookups have ended */
   n->deleg = NULL;
+  if (n->host) /* its dials' lookups are on the DHTs */
+    net_host_set_router(n->host, NULL);
   dht_swarm_close(n->dht_lan);
   dht_swarm_close(n->dht_wan);
   n->dht_lan = n->dht_wan = NULL;

@@ -23,7 +23,6 @@
 #include "multipart.h"
 #include "../blockstore/pipe.h"
 #include "../dag/reader.h"
-#include "../net/peerid.h"
 #include "../http/stream.h"
 
 /* Longest single argument or option value accepted (a path with its CID;
@@ -353,23 +352,6 @@ void rpc_cmd_swarm_connect(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_disconnect(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_addrs(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_addrs_local(http_req_t *req, rpc_ctx_t *ctx);
-/* rpc_findpeer.c: where peer is, from both DHTs at once (go-libp2p's
- * routed host asks FindPeer before it dials a bare ID).  cb runs once,
- * from the loop (never inside this call): 0 and the peer's addresses
- * (/ip4/A/tcp/P, without /p2p; valid for the call), or TR_ENOTFOUND,
- * -ETIMEDOUT after ms.  *out (may be NULL) is for the cancel and is set
- * back to NULL before cb.  0, or TR_ENOTFOUND (no DHT knows a peer: no
- * callback), -ENOMEM, libuv's error. */
-typedef struct rpc_findpeer rpc_findpeer_t;
-typedef void (*rpc_peer_found_cb)(void *ud, int status, char *const *addrs,
-                                  size_t n);
-int rpc__findpeer(rpc_ctx_t *ctx, const net_peerid_t *id, uint32_t ms,
-                  rpc_peer_found_cb cb, void *ud, rpc_findpeer_t **out);
-/* Stop: no callback comes.  NULL: nothing. */
-void rpc__findpeer_cancel(rpc_findpeer_t *f);
-/* Whether a DHT knows a peer to ask. */
-bool rpc__findpeer_possible(rpc_ctx_t *ctx);
-
 /* rpc_peering.c: swarm peering add, ls, rm (net/peering.h). */
 void rpc_cmd_swarm_peering_add(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_peering_ls(http_req_t *req, rpc_ctx_t *ctx);

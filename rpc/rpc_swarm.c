@@ -36,6 +36,7 @@
 #include "../net/autonat.h"
 #include "../net/host.h"
 #include "../net/identify.h"
+#include "../dht/swarm.h"
 #include "../net/peerstore.h"
 #include "rpc_int.h"
 
@@ -223,14 +224,8 @@ typedef struct op {
   /* ping */
   unsigned count, got;
   uint64_t total_us;
-  /* connect, ping, id: the dial while under way (net_busy), and the DHT
-   * lookup for a peer the peerstore knows no address of (net_busy too;
-   * looked: it ran), then what the dial's end goes to */
+  /* connect, ping, id: the dial while under way (net_busy) */
   net_dial_t *dial;
-  rpc_findpeer_t *find;
-  bool looked;
-  int first_err;
-  net_connect_cb after;
   /* connect to a /dnsaddr: its resolution while under way */
   void *dns;
 } op_t;
@@ -254,11 +249,6 @@ static void op_done(op_t *op) {
     op->dns = NULL;
   }
   net_dial_cancel(op->dial); /* no address after the one under way */
-  if (op->find) { /* no callback comes */
-    rpc__findpeer_cancel(op->find);
-    op->find = NULL;
-    op->net_busy = false;
-  }
   if (op->req) {
     http_req_on_close(op->req, NULL, NULL);
     op->req = NULL;
@@ -307,62 +297,15 @@ static op_t *op_new(http_req_t *req) {
   return op;
 }
 
-/* ------------------------------------------- dialling a peer: op_dial */
-
-/* The DHTs' answer for a peer nothing was known of: at most this long. */
-#define FIND_MS 20000
-
-static void op_dialled(net_host_t *h, int status, const net_peerid_t *peer,
-                       void *ud);
-
-static void op_found(void *ud, int status, char *const *addrs, size_t n) {
-  op_t *op = ud;
-  op->net_busy = false;
-  net_host_t *h = op->ctx->host;
-  if (!status && op->req && h) {
-    op->net_busy = true;
-    status = net_host_dial(h, &op->peer, (const char *const *)addrs, n,
-                           op_dialled, op, &op->dial);
-    if (!status)
-      return;
-    op->net_busy = false;
-  }
-  op->after(h, status == TR_ENOTFOUND ? op->first_err
-               : status               ? status
-                                      : -ECANCELED,
-            NULL, op);
-}
-
-static void op_dialled(net_host_t *h, int status, const net_peerid_t *peer,
-                       void *ud) {
-  op_t *op = ud;
-  op->net_busy = false;
-  /* Nothing known of it, or nothing known worked (it moved): where the
-   * DHTs say, once, as go's routed host does. */
-  if (status && status != -ECANCELED && !op->looked && op->req &&
-      op->peer.len && op->ctx->host) {
-    tr_log(TR_LOG_DEBUG, "swarm: %s: %s; asking the DHTs where it is",
-           op->id, tr_strerror(status));
-    op->looked = true;
-    op->first_err = status; /* what to say when the DHTs know nothing */
-    op->net_busy = true;
-    if (!rpc__findpeer(op->ctx, &op->peer, FIND_MS, op_found, op, &op->find))
-      return;
-    op->net_busy = false;
-  }
-  op->after(h, status, peer, op);
-}
-
 /* Dial op's peer (op->peer; none: whoever the addresses say) at
- * addrs[0..n), or n 0: where the peerstore says, else the DHTs; after
- * gets the end, as a net_connect_cb with op as its ud.  0, or the error
- * (after does not run). */
+ * addrs[0..n), or n 0: where the peerstore says (the host asks the DHTs
+ * when nothing it knows works); after gets the end, with op as its ud.
+ * 0, or the error (after does not run). */
 static int op_dial(op_t *op, const char *const *addrs, size_t n,
                    net_connect_cb after) {
-  op->after = after;
   op->net_busy = true;
   int rc = net_host_dial(op->ctx->host, op->peer.len ? &op->peer : NULL,
-                         addrs, n, op_dialled, op, &op->dial);
+                         addrs, n, after, op, &op->dial);
   if (rc)
     op->net_busy = false;
   return rc;
@@ -588,7 +531,9 @@ void rpc_cmd_ping(http_req_t *req, rpc_ctx_t *ctx) {
   }
   net_peerinfo_t *pi = net_ps_get(net_host_peerstore(h), &peer);
   if (!transport && !net_host_connected(h, &peer) && !(pi && pi->naddrs) &&
-      !rpc__findpeer_possible(ctx)) { /* nothing could find it */
+      !dht_findpeer_possible((dht_swarm_t *const[]){ctx->dht_lan,
+                                                     ctx->dht_wan},
+                             2)) { /* nothing could find it */
     rpc_error(req, 500, "peer lookup failed: routing: not found");
     tr_free(arg);
     return;

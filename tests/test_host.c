@@ -8,7 +8,8 @@
  * handle behind.  net_host_dial: addresses tried in turn (refused, junk,
  * another peer's, not TCP, then a /dns4 name that connects), at once when
  * connected or when there is nothing to try, cancelled, and ended by the
- * host's close in the middle of a lookup.  net_peering: boxo's back-off
+ * host's close in the middle of a lookup; the host's router asked when
+ * every address failed, and taken away or closed under a lookup.  net_peering: boxo's back-off
  * schedule, and a peer kept connected through a cut, let go once removed,
  * and a service freed while it dials.
  *
@@ -375,6 +376,105 @@ static void test_dial_cancel_and_close(void **state) {
   uv_run(&t->loop, UV_RUN_DEFAULT);
   assert_int_equal(t->closed, 2);
   assert_int_equal(d2.calls, 1);
+  assert_int_equal(uv_loop_close(&t->loop), 0);
+  free(t);
+}
+
+/* --- the host's router: where a peer is when its addresses fail */
+
+typedef struct fake_router {
+  uv_timer_t timer;
+  char addr[1024]; /* what it finds */
+  int finds, cancels;
+  net_found_cb done;
+  void *ctx;
+  bool live;
+} fake_router_t;
+
+static void fr_fire(uv_timer_t *t) {
+  fake_router_t *r = t->data;
+  r->live = false;
+  char *a = r->addr;
+  r->done(r->ctx, 0, &a, 1);
+}
+
+static int fr_find(void *ud, const net_peerid_t *peer, net_found_cb done,
+                   void *ctx, void **handle) {
+  (void)peer;
+  fake_router_t *r = ud;
+  r->finds++;
+  r->done = done, r->ctx = ctx, r->live = true;
+  uv_timer_start(&r->timer, fr_fire, 10, 0); /* never inside find */
+  *handle = r;
+  return 0;
+}
+
+static void fr_cancel(void *ud, void *handle) {
+  fake_router_t *r = ud;
+  assert_ptr_equal(handle, r);
+  r->cancels++;
+  r->live = false;
+  uv_timer_stop(&r->timer);
+}
+
+static void test_dial_router(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  host_pair(t);
+  fake_router_t fr = {0};
+  assert_int_equal(uv_timer_init(&t->loop, &fr.timer), 0);
+  fr.timer.data = &fr;
+  a_parts(t, fr.addr, sizeof fr.addr, &(int){0}); /* a's, without /p2p */
+  net_host_set_router(t->b, &(net_router_t){fr_find, fr_cancel, &fr});
+  /* The one address known is dead: the router is asked, once, and its
+   * answer connects. */
+  const char *dead[] = {"/ip4/127.0.0.1/tcp/1"};
+  dial_t_ d = {0};
+  assert_int_equal(net_host_dial(t->b, net_host_id(t->a), dead, 1, on_dial,
+                                 &d, &d.handle),
+                   0);
+  RUN_UNTIL(t, d.calls);
+  assert_int_equal(d.status, 0);
+  assert_int_equal(fr.finds, 1);
+  assert_true(net_host_connected(t->b, net_host_id(t->a)));
+  assert_int_equal(net_host_disconnect(t->b, net_host_id(t->a)), 0);
+  RUN_UNTIL(t, !net_host_connected(t->b, net_host_id(t->a)));
+
+  /* Without a peer there is nobody to look up: the failure stands. */
+  dial_t_ d2 = {0};
+  assert_int_equal(net_host_dial(t->b, NULL, dead, 1, on_dial, &d2, NULL), 0);
+  RUN_UNTIL(t, d2.calls);
+  assert_int_equal(d2.status, -ECONNREFUSED);
+  assert_int_equal(fr.finds, 1);
+
+  /* The router goes while it looks: the dial ends at once with what
+   * failed before, the lookup cancelled. */
+  net_peerid_t other = *net_host_id(t->a);
+  other.bytes[other.len - 1] ^= 1;
+  dial_t_ d3 = {0};
+  assert_int_equal(net_host_dial(t->b, &other, NULL, 0, on_dial, &d3, NULL),
+                   0);
+  assert_int_equal(fr.finds, 2);
+  assert_true(fr.live);
+  net_host_set_router(t->b, NULL);
+  assert_int_equal(fr.cancels, 1);
+  assert_int_equal(d3.calls, 1);
+  assert_int_equal(d3.status, TR_ENOADDR);
+
+  /* And the host's close ends a dial in a lookup, cancelling it. */
+  net_host_set_router(t->b, &(net_router_t){fr_find, fr_cancel, &fr});
+  dial_t_ d4 = {0};
+  assert_int_equal(net_host_dial(t->b, &other, NULL, 0, on_dial, &d4, NULL),
+                   0);
+  assert_true(fr.live);
+  net_host_close(t->b, on_closed, t);
+  assert_int_equal(fr.cancels, 2);
+  assert_int_equal(d4.calls, 1);
+  assert_int_equal(d4.status, -ECANCELED);
+  net_host_close(t->a, on_closed, t);
+  uv_close((uv_handle_t *)&fr.timer, NULL);
+  uv_run(&t->loop, UV_RUN_DEFAULT);
+  assert_int_equal(t->closed, 2);
   assert_int_equal(uv_loop_close(&t->loop), 0);
   free(t);
 }
@@ -1182,6 +1282,7 @@ int main(void) {
       cmocka_unit_test(test_wrong_peer),
       cmocka_unit_test(test_dial_in_turn),
       cmocka_unit_test(test_dial_cancel_and_close),
+      cmocka_unit_test(test_dial_router),
       cmocka_unit_test(test_peering_backoff),
       cmocka_unit_test(test_peering_keeps_connected),
       cmocka_unit_test_prestate(test_many_streams, NULL),

@@ -1,34 +1,28 @@
 /*
- * rpc_findpeer.c — where a peer is, from the DHTs, for the commands that
- * dial a peer by its ID alone (swarm connect /p2p/ID, ping ID, id ID) when
- * the peerstore knows no address: go-libp2p's routed host, which asks
- * FindPeer before it dials.  Both DHTs look at once; the first that hears
- * of the peer with an address answers.
+ * findpeer.c — dht_findpeer (swarm.h): where a peer is, from several DHT
+ * swarms at once; the first that hears of it with an address answers.
  *
  * A DHT's on_peer may not cancel its own lookup, so the answer goes out
  * from the loop's next turn (the timer, also the deadline).
  */
 #include <string.h>
 
-#include "../dht/dht.h"
-#include "../dht/swarm.h"
-#include "rpc_int.h"
+#include "swarm.h"
 
 typedef struct side {
-  rpc_findpeer_t *f;
+  dht_findpeer_t *f;
   dht_swarm_t *sw;
   uint64_t qid;
   bool live;
 } side_t;
 
-struct rpc_findpeer {
-  rpc_ctx_t *ctx;
+struct dht_findpeer {
   net_peerid_t target;
-  side_t side[2];
+  side_t side[DHT_FINDPEER_SWARMS];
   uv_timer_t timer;
-  rpc_peer_found_cb cb;
+  dht_found_cb cb;
   void *ud;
-  rpc_findpeer_t **out;
+  dht_findpeer_t **out;
   char *addrs[DHT_PEER_ADDRS_MAX];
   size_t n;
   int status; /* TR_ENOTFOUND once every lookup ended without it */
@@ -36,18 +30,18 @@ struct rpc_findpeer {
 };
 
 static void closed(uv_handle_t *t) {
-  rpc_findpeer_t *f = t->data;
+  dht_findpeer_t *f = t->data;
   for (size_t i = 0; i < f->n; i++)
     tr_free(f->addrs[i]);
   tr_free(f);
 }
 
 /* Stop the lookups, answer (unless cancelled), and go. */
-static void end(rpc_findpeer_t *f, int status) {
+static void end(dht_findpeer_t *f, int status) {
   if (f->ended)
     return;
   f->ended = true;
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < DHT_FINDPEER_SWARMS; i++)
     if (f->side[i].live) {
       f->side[i].live = false;
       dht_cancel(dht_swarm_dht(f->side[i].sw), f->side[i].qid);
@@ -60,12 +54,12 @@ static void end(rpc_findpeer_t *f, int status) {
 }
 
 static void timer_fired(uv_timer_t *t) {
-  rpc_findpeer_t *f = t->data;
+  dht_findpeer_t *f = t->data;
   end(f, f->status ? f->status : -ETIMEDOUT);
 }
 
 static void on_peer(void *ud, const dht_peer_t *p) {
-  rpc_findpeer_t *f = ((side_t *)ud)->f;
+  dht_findpeer_t *f = ((side_t *)ud)->f;
   if (f->found || !net_peerid_equal(&p->id, &f->target))
     return;
   for (uint8_t i = 0; i < p->naddrs && f->n < DHT_PEER_ADDRS_MAX; i++) {
@@ -81,14 +75,16 @@ static void on_peer(void *ud, const dht_peer_t *p) {
   }
 }
 
+static bool any_live(const dht_findpeer_t *f);
+
 static void on_done(void *ud, int status, const dht_peer_t *closest,
                     size_t n, const uint8_t *val, size_t vl,
                     const dht_qstats_t *st) {
   (void)status, (void)closest, (void)n, (void)val, (void)vl, (void)st;
   side_t *sd = ud;
-  rpc_findpeer_t *f = sd->f;
+  dht_findpeer_t *f = sd->f;
   sd->live = false;
-  if (!f->side[0].live && !f->side[1].live && !f->found) {
+  if (!any_live(f) && !f->found) {
     f->status = TR_ENOTFOUND;
     uv_timer_start(&f->timer, timer_fired, 0, 0);
   }
@@ -96,34 +92,43 @@ static void on_done(void *ud, int status, const dht_peer_t *closest,
 
 static const dht_query_cbs_t CBS = {NULL, on_peer, NULL, on_done};
 
-bool rpc__findpeer_possible(rpc_ctx_t *ctx) {
-  dht_swarm_t *sw[2] = {ctx->dht_lan, ctx->dht_wan};
-  for (int i = 0; i < 2; i++)
+static bool any_live(const dht_findpeer_t *f) {
+  for (int i = 0; i < DHT_FINDPEER_SWARMS; i++)
+    if (f->side[i].live)
+      return true;
+  return false;
+}
+
+bool dht_findpeer_possible(dht_swarm_t *const *sw, size_t n) {
+  for (size_t i = 0; i < n; i++)
     if (sw[i] && dht_rt_size(dht_swarm_dht(sw[i])) > 0)
       return true;
   return false;
 }
 
-int rpc__findpeer(rpc_ctx_t *ctx, const net_peerid_t *id, uint32_t ms,
-                  rpc_peer_found_cb cb, void *ud, rpc_findpeer_t **out) {
-  dht_swarm_t *sw[2] = {ctx->dht_lan, ctx->dht_wan};
-  if (!rpc__findpeer_possible(ctx))
+int dht_findpeer(uv_loop_t *loop, dht_swarm_t *const *sw, size_t nsw,
+                 const net_peerid_t *id, uint32_t ms, dht_found_cb cb,
+                 void *ud, dht_findpeer_t **out) {
+  if (out)
+    *out = NULL;
+  if (nsw > DHT_FINDPEER_SWARMS)
+    return TR_EUSAGE;
+  if (!dht_findpeer_possible(sw, nsw))
     return TR_ENOTFOUND;
-  rpc_findpeer_t *f = tr_calloc(1, sizeof *f);
+  dht_findpeer_t *f = tr_calloc(1, sizeof *f);
   if (!f)
     return -ENOMEM;
-  f->ctx = ctx;
   f->target = *id;
   f->cb = cb;
   f->ud = ud;
-  int rc = uv_timer_init(ctx->loop, &f->timer);
+  int rc = uv_timer_init(loop, &f->timer);
   if (rc) {
     tr_free(f);
     return rc;
   }
   f->timer.data = f;
   uv_timer_start(&f->timer, timer_fired, ms, 0);
-  for (int i = 0; i < 2; i++) {
+  for (size_t i = 0; i < nsw; i++) {
     side_t *sd = &f->side[i];
     sd->f = f;
     sd->sw = sw[i];
@@ -141,14 +146,14 @@ int rpc__findpeer(rpc_ctx_t *ctx, const net_peerid_t *id, uint32_t ms,
     f->out = out;
     *out = f;
   }
-  if (!f->side[0].live && !f->side[1].live && !f->found) {
+  if (!any_live(f) && !f->found) {
     f->status = TR_ENOTFOUND; /* none could start, or all ended at once */
     uv_timer_start(&f->timer, timer_fired, 0, 0);
   }
   return 0;
 }
 
-void rpc__findpeer_cancel(rpc_findpeer_t *f) {
+void dht_findpeer_cancel(dht_findpeer_t *f) {
   if (!f)
     return;
   f->cb = NULL;
