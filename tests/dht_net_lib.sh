@@ -153,6 +153,18 @@ dn_stop_all() {
   done
   for n in "${!DN_TPID[@]}"; do
     [ -n "${DN_ALIVE[$n]:-}" ] || continue
+    # Say which daemon does not stop, and where it waits, before the
+    # caller's own timeout kills everything without a word.
+    for _ in $(seq 300); do
+      kill -0 "${DN_DPID[$n]}" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "${DN_DPID[$n]}" 2>/dev/null; then
+      echo "node $n still runs 30 s after SIGTERM: $(grep State /proc/${DN_DPID[$n]}/status 2>/dev/null);" \
+        "threads: $(cat /proc/${DN_DPID[$n]}/task/*/wchan 2>/dev/null | tr '\0' ' ')" >&2
+      tail -n 20 "$DN_WORK/n$n.log" >&2
+      bad=1
+    fi
     rc=0
     wait "${DN_TPID[$n]}" 2>/dev/null || rc=$?
     if [ $rc != 0 ]; then
