@@ -22,7 +22,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source tests/dht_net_lib.sh
 fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { echo "ok - $*"; }
+ok() { echo "ok - $* (${SECONDS}s)"; }
 dn_init
 trap 'rc=$?; dn_stop_all || rc=1; exit $rc' EXIT
 connected() { grep -q "${DN_ID[$2]}" <<<"$(dn_tr "$1" swarm peers)"; }

@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.."
 source tests/dht_net_lib.sh
 export TROVE_PEERING_INITIAL_MS=300
 fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { echo "ok - $*"; }
+ok() { echo "ok - $* (${SECONDS}s)"; }
 dn_init
 trap 'rc=$?; dn_stop_all || rc=1; exit $rc' EXIT
 
