@@ -66,8 +66,8 @@ static void on_peer(void *ud, const dht_peer_t *p) {
     char s[NET_MA_STR_MAX / 16];
     if (net_ma_format(p->addrs[i], p->addrlen[i], s, sizeof s) <= 0)
       continue;
-    if ((f->addrs[f->n] = tr_malloc(strlen(s) + 1)))
-      strcpy(f->addrs[f->n++], s);
+    if ((f->addrs[f->n] = tr_strdup(s)))
+      f->n++;
   }
   if (f->n) {
     f->found = true;

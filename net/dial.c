@@ -73,11 +73,9 @@ static int insert(net_dial_t *d, size_t at, const char *s, size_t len) {
     d->addrs = v;
     d->cap = cap;
   }
-  char *c = tr_malloc(len + 1);
+  char *c = tr_strndup(s, len);
   if (!c)
     return -ENOMEM;
-  memcpy(c, s, len);
-  c[len] = 0;
   memmove(d->addrs + at + 1, d->addrs + at, (d->n - at) * sizeof *d->addrs);
   d->addrs[at] = c;
   d->n++;

@@ -169,14 +169,12 @@ int net_peering_add(net_peering_t *p, const net_peerid_t *id,
   if (n && !v)
     return -ENOMEM;
   for (size_t i = 0; i < n; i++)
-    if (!(v[i] = tr_malloc(strlen(addrs[i]) + 1))) {
+    if (!(v[i] = tr_strdup(addrs[i]))) {
       while (i)
         tr_free(v[--i]);
       tr_free(v);
       return -ENOMEM;
     }
-    else
-      strcpy(v[i], addrs[i]);
   entry_t *e = *find(p, id);
   if (!e) {
     int rc = p->npeers >= NET_PEERING_MAX ? TR_ELIMIT : 0;

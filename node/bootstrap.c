@@ -198,12 +198,11 @@ int node_boot_start(uv_loop_t *loop, net_host_t *h, dns_dnsaddr_t *dns,
       continue;
     }
     e->has_id = addr_peer(s, &e->id);
-    if (!(e->addr = tr_malloc(strlen(s) + 1))) {
+    if (!(e->addr = tr_strdup(s))) {
       b->refs = 1;
       unref(b);
       return -ENOMEM;
     }
-    strcpy(e->addr, s);
     b->n++;
   }
   int rc = uv_timer_init(loop, &b->timer);

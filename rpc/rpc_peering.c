@@ -109,10 +109,10 @@ void rpc_cmd_swarm_peering_add(http_req_t *req, rpc_ctx_t *ctx) {
       snprintf(err, sizeof err, "more than %d addresses for one peer",
                NET_DIAL_ADDRS);
       rc = TR_EUSAGE;
-    } else if (!(g[j].addrs[g[j].n] = tr_malloc(strlen(addr) + 1))) {
+    } else if (!(g[j].addrs[g[j].n] = tr_strdup(addr))) {
       rc = -ENOMEM;
     } else {
-      strcpy(g[j].addrs[g[j].n++], addr);
+      g[j].n++;
     }
   }
   /* Every argument is checked before any peer is added; an add that
