@@ -33,10 +33,10 @@
 #include <string.h>
 
 #include "../dns/dns.h"
+#include "../dht/swarm.h"
 #include "../net/autonat.h"
 #include "../net/host.h"
 #include "../net/identify.h"
-#include "../dht/swarm.h"
 #include "../net/peerstore.h"
 #include "rpc_int.h"
 
@@ -303,6 +303,8 @@ static op_t *op_new(http_req_t *req) {
  * 0, or the error (after does not run). */
 static int op_dial(op_t *op, const char *const *addrs, size_t n,
                    net_connect_cb after) {
+  if (!op->ctx->host) /* the node stops (a /dnsaddr answer came late) */
+    return -ECANCELED;
   op->net_busy = true;
   int rc = net_host_dial(op->ctx->host, op->peer.len ? &op->peer : NULL,
                          addrs, n, after, op, &op->dial);
@@ -408,7 +410,7 @@ void rpc_cmd_swarm_connect(http_req_t *req, rpc_ctx_t *ctx) {
     tr_free(arg);
     return;
   }
-  /* /p2p/<id> alone: where the peerstore says it is. */
+  /* /p2p/<id> alone: where the peerstore, else the DHTs, say it is. */
   const char *one = arg;
   connect_dial(op, &one, transport ? 1 : 0);
   tr_free(arg);
@@ -559,7 +561,8 @@ void rpc_cmd_ping(http_req_t *req, rpc_ctx_t *ctx) {
   snprintf(text, sizeof text, "PING %s.", op->id);
   ping_line(op, true, 0, text);
   if (!net_host_connected(h, &peer)) {
-    /* An address given is dialled; a bare ID where the peerstore says. */
+    /* An address given is dialled; a bare ID where the peerstore, else
+     * the DHTs, say it is. */
     const char *one = arg;
     if ((rc = op_dial(op, &one, transport ? 1 : 0, ping_dialled)))
       ping_end(op, tr_strerror(rc));
