@@ -107,27 +107,6 @@ bool dht_swarm_server(const dht_swarm_t *s);
  * those the scope allows); the daemon calls it once its listeners are up. */
 void dht_swarm_update_self(dht_swarm_t *s);
 
-/* Where a peer is (go's FindPeer, for a routed host's dials): a lookup on
- * each of sw[0..nsw) that knows a peer, at once; the first to hear of id
- * with an address answers.  cb runs once, from the loop (never inside
- * this call): 0 and the addresses (/ip4/A/tcp/P, without /p2p; valid for
- * the call), or TR_ENOTFOUND, -ETIMEDOUT after ms.  *out (may be NULL)
- * is for dht_findpeer_cancel, set back to NULL before cb.  0, or
- * TR_ENOTFOUND (no swarm knows a peer: no callback), TR_EUSAGE (nsw over
- * DHT_FINDPEER_SWARMS), -ENOMEM, libuv's error.  The swarms must outlive
- * the lookup (cancel it before closing them). */
-#define DHT_FINDPEER_SWARMS 2
-typedef struct dht_findpeer dht_findpeer_t;
-typedef void (*dht_found_cb)(void *ud, int status, char *const *addrs,
-                             size_t n);
-int dht_findpeer(uv_loop_t *loop, dht_swarm_t *const *sw, size_t nsw,
-                 const net_peerid_t *id, uint32_t ms, dht_found_cb cb,
-                 void *ud, dht_findpeer_t **out) TR_WUR;
-/* Stop: no callback comes.  NULL: nothing. */
-void dht_findpeer_cancel(dht_findpeer_t *f);
-/* Whether one of sw[0..n) knows a peer to ask. */
-bool dht_findpeer_possible(dht_swarm_t *const *sw, size_t n);
-
 typedef struct dht_swarm_stats {
   uint64_t streams_in, streams_out, dials, dial_failures, resets;
   uint64_t streams_reused; /* requests sent on an idle stream of ours */

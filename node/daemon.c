@@ -96,14 +96,15 @@ static void stop_node(node_t *n) {
   }
   if (n->republish.loop && !uv_is_closing((uv_handle_t *)&n->republish))
     uv_close((uv_handle_t *)&n->republish, NULL);
+  if (n->host) /* the host's dials by ID look up through host_routing */
+    net_host_set_router(n->host, NULL);
+  node_routing_stop(&n->host_routing);
   node_routing_stop(&n->routing); /* its lookups are on the DHTs */
   node_mirror_stop(&n->mirror); /* its fetches are bitswap's */
   node_scrub_stop(&n->scrub); /* its repairs use the fetcher */
   node_bitswap_stop(&n->bitswap, &n->gw, &n->rpc); /* so are its searches */
   node_deleg_free(n->deleg); /* both routings' lookups have ended */
   n->deleg = NULL;
-  if (n->host) /* its dials' lookups are on the DHTs */
-    net_host_set_router(n->host, NULL);
   dht_swarm_close(n->dht_lan);
   dht_swarm_close(n->dht_wan);
   n->dht_lan = n->dht_wan = NULL;
@@ -390,6 +391,15 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     rc = node__start_dht(n, o, cfg);
   if (!rc)
     rc = node__start_deleg(n, o, cfg);
+  if (!rc && n->host && (n->dht_lan || n->dht_wan || n->deleg)) {
+    /* A peer dialled by its ID whose addresses fail: go's routed host. */
+    rc = node_routing_start(&n->host_routing, &n->loop, n->host, n->dht_lan,
+                            n->dht_wan, n->deleg);
+    if (rc)
+      node__fail(o, rc, "routing: %s", uv_strerror(rc));
+    else
+      node_routing_host(&n->host_routing, n->host);
+  }
   if (!rc) /* Gateway.ExposeRoutingAPI: /routing/v1 (Kubo's default: on) */
     rc = node_routing_wire(&n->routing, &n->gw, &n->loop, n->host,
                            n->dht_lan, n->dht_wan, n->deleg, cfg);

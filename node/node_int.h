@@ -62,6 +62,7 @@ typedef struct node {
   node_deleg_t *deleg;    /* Routing.DelegatedRouters, or NULL */
   rpc_router_t rpc_router; /* deleg for the RPC API (n->rpc.router) */
   node_routing_t routing; /* the gateway's /routing/v1 on the DHTs */
+  node_routing_t host_routing; /* the host's dials by ID: net_host_set_router */
   node_bitswap_t bitswap; /* and the fetcher of the gateway and API */
   node_scrub_t scrub;     /* Mirror.Scrub: rehash and repair */
   gw_ctx_t gw;   /* the gateway's context */

@@ -323,21 +323,6 @@ int node__start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
   return start_peering(n, o, cfg);
 }
 
-/* The host's router (net_host_set_router): a dial by ID whose addresses
- * all failed asks both DHTs where the peer is. */
-#define FIND_MS 20000
-static int host_find(void *ud, const net_peerid_t *peer, net_found_cb done,
-                     void *ctx, void **handle) {
-  node_t *n = ud;
-  dht_swarm_t *sw[2] = {n->dht_lan, n->dht_wan};
-  return dht_findpeer(&n->loop, sw, 2, peer, FIND_MS, done, ctx,
-                      (dht_findpeer_t **)handle);
-}
-static void host_find_cancel(void *ud, void *handle) {
-  (void)ud;
-  dht_findpeer_cancel(handle);
-}
-
 /* Kubo's auto mode: the WAN DHT serves while the node is reachable. */
 static void reach_changed(net_autonat_t *an, net_reach_t r, void *ud) {
   (void)an;
@@ -500,8 +485,6 @@ int node__start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
     return node__fail(o, rc, "timer: %s", uv_strerror(rc));
   n->snapshot.data = n;
   uv_timer_start(&n->snapshot, snapshot, SNAPSHOT_MS, SNAPSHOT_MS);
-  net_host_set_router(n->host, &(net_router_t){host_find, host_find_cancel,
-                                               n});
   /* TROVE_BOOTSTRAP_PERIOD_MS: the tests' way to a round sooner. */
   const char *env = getenv("TROVE_BOOTSTRAP_PERIOD_MS");
   uint64_t period = env ? strtoull(env, NULL, 10) : 0;

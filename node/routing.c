@@ -527,6 +527,66 @@ static void r_cancel(void *ud, void *lookup) {
   lookup_free(l);
 }
 
+/* ------------------------------------------- the host's router */
+
+/* One lookup for the host (net_router_t): find_peer's answer kept until
+ * its on_done, then handed over as net_host_dial wants it. */
+typedef struct host_find {
+  node_routing_t *r;
+  void *lookup;
+  net_found_cb done;
+  void *ctx;
+  char *addrs[DHT_PEER_ADDRS_MAX];
+  size_t n;
+} host_find_t;
+
+static void host_find_free(host_find_t *f) {
+  for (size_t i = 0; i < f->n; i++)
+    tr_free(f->addrs[i]);
+  tr_free(f);
+}
+
+static void hf_peer(void *ud, const gw_peer_t *p) {
+  host_find_t *f = ud;
+  for (size_t i = 0; i < p->naddrs && f->n < DHT_PEER_ADDRS_MAX; i++)
+    if ((f->addrs[f->n] = tr_strdup(p->addrs[i])))
+      f->n++;
+}
+
+static void hf_done(void *ud, int status) {
+  host_find_t *f = ud;
+  f->done(f->ctx, f->n ? 0 : status ? status : TR_ENOTFOUND, f->addrs, f->n);
+  host_find_free(f);
+}
+
+static int host_find(void *ud, const net_peerid_t *peer, net_found_cb done,
+                     void *ctx, void **handle) {
+  node_routing_t *r = ud;
+  host_find_t *f = tr_calloc(1, sizeof *f);
+  if (!f)
+    return -ENOMEM;
+  *f = (host_find_t){.r = r, .done = done, .ctx = ctx};
+  int rc = r->router.find_peer(r, peer->bytes, peer->len, hf_peer, hf_done,
+                               f, &f->lookup);
+  if (rc) {
+    tr_free(f);
+    return rc;
+  }
+  *handle = f;
+  return 0;
+}
+
+static void host_find_cancel(void *ud, void *handle) {
+  node_routing_t *r = ud;
+  host_find_t *f = handle;
+  r->router.cancel(r, f->lookup);
+  host_find_free(f);
+}
+
+void node_routing_host(node_routing_t *r, net_host_t *h) {
+  net_host_set_router(h, &(net_router_t){host_find, host_find_cancel, r});
+}
+
 /* ------------------------------------------------------------ life */
 
 int node_routing_start(node_routing_t *r, uv_loop_t *loop, net_host_t *host,

@@ -54,6 +54,12 @@ void node_routing_stop(node_routing_t *r);
 /* The router to hand the gateway; valid while r is started. */
 const gw_router_t *node_routing_router(node_routing_t *r);
 
+/* Hand r to h as the router of its dials by ID (net_host_set_router):
+ * a peer whose known addresses all fail is looked up with find_peer (the
+ * DHTs, the delegated routers).  Take it back (net_host_set_router(h,
+ * NULL)) before node_routing_stop(r). */
+void node_routing_host(node_routing_t *r, net_host_t *h);
+
 /* The daemon's wiring: Gateway.ExposeRoutingAPI in cfg (a flag, Kubo's
  * default true; anything but false counts as true) says whether gw serves
  * /routing/v1/; when it does, r is started on the DHTs given (none: the

@@ -490,6 +490,16 @@ static void ping_dialled(net_host_t *h, int status, const net_peerid_t *peer,
     ping_go(op);
 }
 
+/* Whether a lookup could find a peer: a DHT that knows a peer, or a
+ * delegated router (the host's router asks them). */
+static bool can_look_up(rpc_ctx_t *ctx) {
+  dht_swarm_t *sw[2] = {ctx->dht_lan, ctx->dht_wan};
+  for (int i = 0; i < 2; i++)
+    if (sw[i] && dht_rt_size(dht_swarm_dht(sw[i])) > 0)
+      return true;
+  return ctx->router && ctx->router->find_peer;
+}
+
 void rpc_cmd_ping(http_req_t *req, rpc_ctx_t *ctx) {
   net_host_t *h = online(req, ctx);
   char *arg;
@@ -533,9 +543,7 @@ void rpc_cmd_ping(http_req_t *req, rpc_ctx_t *ctx) {
   }
   net_peerinfo_t *pi = net_ps_get(net_host_peerstore(h), &peer);
   if (!transport && !net_host_connected(h, &peer) && !(pi && pi->naddrs) &&
-      !dht_findpeer_possible((dht_swarm_t *const[]){ctx->dht_lan,
-                                                     ctx->dht_wan},
-                             2)) { /* nothing could find it */
+      !can_look_up(ctx)) { /* nothing could find it */
     rpc_error(req, 500, "peer lookup failed: routing: not found");
     tr_free(arg);
     return;

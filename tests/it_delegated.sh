@@ -14,7 +14,8 @@
 #      Before that, C's CLI (the RPC API) asks R too: routing findprovs
 #      lists A, routing findpeer gives A's address, routing get /ipns/A
 #      gives the record A published (the bytes A holds), name resolve A
-#      its path.
+#      its path; `ping A` by its ID alone reaches A (the host's router
+#      asks R).
 #   3. D's routers are down or speak garbage: its lookups still end
 #      (providers: an empty list; peers: 404; the CLI's findprovs: nothing,
 #      findpeer: not found) and D stays up.
@@ -87,6 +88,13 @@ cmp -s "$WORK/c.rec" "$WORK/a.rec" || fail "C's record for A differs from A's"
 out=$(tc name resolve "$ID_a") || fail "C's name resolve: $out"
 [ "$out" = "/ipfs/$CID" ] || fail "C's name resolve printed '$out'"
 ok "C's routing findprovs|findpeer|get and name resolve ask R (no DHT)"
+# A peer by its ID alone: the host's router asks R (go's routed host).
+TROVE_PATH=$WORK/c t swarm peers | grep "$ID_a" >/dev/null &&
+  fail "C is connected to A before it pings it"
+out=$(tc ping -n 1 "$ID_a" 2>&1) || fail "C's ping of A by ID: $out"
+grep -q "Pong received" <<<"$out" || fail "C's ping of A said: $out"
+tc swarm disconnect "/p2p/$ID_a" >/dev/null || fail "C's disconnect from A"
+ok "C pings A by its ID alone, its address from R"
 curl -sf -m 60 -o "$WORK/got" "$GW_c/ipfs/$CID" || fail "C's gateway could not fetch $CID"
 cmp -s "$WORK/got" "$WORK/file" || fail "C served other bytes"
 TROVE_PATH=$WORK/c t swarm peers | grep "$ID_a" >/dev/null || fail "C is not connected to A"
