@@ -568,20 +568,19 @@ static void prov_peer(void *arg, const char *peer, const char *const *addrs,
     bsw_session_add_peer(s->core, q->sid, &id, now_ms(s));
     return;
   }
-  for (size_t i = 0; i < naddrs; i++) {
-    char ma[1024];
-    dial_t *d;
-    if ((size_t)snprintf(ma, sizeof ma, "%s/p2p/%s", addrs[i], peer) >=
-            sizeof ma ||
-        !(d = tr_calloc(1, sizeof *d)))
-      continue;
-    *d = (dial_t){s, q->sid, id};
-    if (net_host_connect(s->h, ma, dial_done, d)) {
-      tr_free(d);
-      continue;
-    }
-    s->dials++;
-    break; /* one address at a time is enough for a provider */
+  /* Its addresses in turn until one connects (a provider often lists
+   * private and IPv6 ones first that we cannot reach), then where the
+   * host's router says. */
+  dial_t *d = tr_calloc(1, sizeof *d);
+  if (!d)
+    return;
+  *d = (dial_t){s, q->sid, id};
+  s->dials++; /* before: dial_done may run inside the call */
+  if (net_host_dial(s->h, &id, addrs,
+                    naddrs < NET_DIAL_ADDRS ? naddrs : NET_DIAL_ADDRS,
+                    dial_done, d, NULL)) {
+    s->dials--;
+    tr_free(d);
   }
 }
 

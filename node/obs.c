@@ -306,6 +306,9 @@ static void collect_bitswap(tr_mw_t *w, void *ud) {
           "Blocks unwanted or not matching their CID.", s.bad_blocks);
   counter(w, "trove_bitswap_streams_total", "Bitswap streams opened.",
           ss.streams_in + ss.streams_out);
+  counter(w, "trove_bitswap_provider_searches_total",
+          "Provider searches (a session that found nobody with a block).",
+          ss.prov_searches);
   gauge(w, "trove_bitswap_peers", "Bitswap peers.", s.peers);
   gauge(w, "trove_bitswap_wants", "Entries of our wantlist.", s.wants);
   gauge(w, "trove_bitswap_sessions", "Bitswap sessions.", s.sessions);

@@ -19,6 +19,8 @@
 #   3. D's routers are down or speak garbage: its lookups still end
 #      (providers: an empty list; peers: 404; the CLI's findprovs: nothing,
 #      findpeer: not found) and D stays up.
+#   4. E's router (the test's own) lists A with a dead address first: E
+#      fetches A's file from its second address.
 # Daemons in temporary repos on free ports, stopped by the trap (only the
 # PIDs started here).
 source "$(dirname "$0")/lib.sh"
@@ -139,3 +141,49 @@ fi
 grep -q "routing: not found" <<<"$out" || fail "D's findpeer: $out"
 TROVE_PATH=$WORK/d t id >/dev/null || fail "D is gone"
 ok "broken routers: lookups end empty, D stays up"
+
+# --- 4. a provider whose first address is dead (a private or IPv6 one we
+# cannot reach, as real records often list first): a router of the test's
+# own lists A at 127.0.0.1:1, then at its real address; E (no DHT) must
+# try the second when the first fails (it used to give the provider up).
+ONE=$(port)
+PA=${MA_a#/ip4/127.0.0.1/tcp/}; PA=${PA%%/*}
+python3 - "$ONE" "$ID_a" "$PA" <<'PY' &
+import http.server, json, sys
+port, pid, pa = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+rec = {"Schema": "peer", "ID": pid, "Protocols": ["transport-bitswap"],
+       "Addrs": ["/ip4/127.0.0.1/tcp/1", "/ip4/127.0.0.1/tcp/" + pa]}
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith("/routing/v1/providers/"):
+            b = json.dumps({"Providers": [rec]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+        else:
+            b = b"not found"
+            self.send_response(404)
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
+PY
+PIDS+=($!)
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$ONE/" && break; sleep 0.1; done
+start e Routing.Type '"delegated"' \
+  Routing.DelegatedRouters "[\"http://127.0.0.1:$ONE\"]"
+TROVE_PATH=$WORK/e t swarm peers | grep "$ID_a" >/dev/null && fail "E is connected to A already"
+T0=$(date +%s.%N)
+TROVE_PATH=$WORK/e timeout 60 "$TROVE_BIN" cat "$CID" >"$WORK/e.got" ||
+  fail "E could not fetch $CID from a provider whose first address is dead"
+cmp -s "$WORK/e.got" "$WORK/file" || fail "E got other bytes"
+took=$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
+# One provider search was enough: the second address was tried then (it
+# used to take a second search, 40 s later, once the first address was in
+# dial backoff).
+API_e=$(sed -n 's|.*RPC API server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*|http://127.0.0.1:\1|p' "$WORK/e.log")
+searches=$(curl -sf "$API_e/debug/metrics/prometheus" |
+  sed -n 's/^trove_bitswap_provider_searches_total \([0-9]*\)$/\1/p')
+eq "$searches" 1 "(E's provider searches)"
+ok "E fetched from A at its second address (the first dead) after one provider search, in $took s"
