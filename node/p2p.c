@@ -217,8 +217,6 @@ int node__read_swarm_key(node_t *n, const node_daemon_opts_t *o) {
   return 0;
 }
 
-/* The libp2p host on Addresses.Swarm (TCP ones; QUIC and others are
- * skipped), printing where it listens as Kubo does. */
 /* Peering.Peers ([{"ID": ..., "Addrs": [...]}], Kubo's []peer.AddrInfo;
  * null or absent: none), kept connected by net/peering.h.  A malformed
  * entry stops the start, as Kubo's config fails to load. */
@@ -267,6 +265,8 @@ static int start_peering(node_t *n, const node_daemon_opts_t *o,
   return 0;
 }
 
+/* The libp2p host on Addresses.Swarm (TCP ones; QUIC and others are
+ * skipped), printing where it listens as Kubo does. */
 int node__start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
                       const node_identity_t *id) {
   net_host_limits_t lim;
