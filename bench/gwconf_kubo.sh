@@ -25,10 +25,11 @@
 # gateway could not be set up: differences are findings, not failures.
 #
 # Kubo v0.43.1 (boxo v0.43.0) no longer sends X-Ipfs-Path (IPIP-548: the
-# Ipfs-Uri header replaces it; gateway-conformance v0.14.0 tests that), so
-# the v0.13.2 cases that read X-Ipfs-Path fail on it by default.
-# GWCONF_KUBO_XIPFSPATH=1 sets Kubo's Gateway.DeprecatedXIpfsPath to show
-# what is left once that difference is taken out.
+# Ipfs-Uri header replaces it; gateway-conformance v0.14.0 tests that);
+# the ported cases read Ipfs-Uri where v0.13.2 read X-Ipfs-Path, so Kubo
+# as shipped is the reference for those values.
+# GWCONF_KUBO_XIPFSPATH=1 sets Kubo's Gateway.DeprecatedXIpfsPath (the
+# cases then see both headers).
 #
 # Environment: TROVE_BIN, IPFS_BIN (default $(go env GOPATH)/bin/ipfs), BENCH_TMP,
 # GWCONF_ONLY (a regex: only the cases it matches), GWCONF_ARTIFACTS,

@@ -167,6 +167,7 @@ static const struct {
     {"Gateway.NoFetch", CONFIG_BOOL, false},
     {"Gateway.RetrievalTimeout", CONFIG_STRING, true},
     {"Gateway.NoDNSLink", CONFIG_BOOL, false},
+    {"Gateway.DeprecatedXIpfsPath", CONFIG_BOOL, true},
     {"DNS", CONFIG_OBJECT, false},
     {"DNS.Resolvers", CONFIG_OBJECT, false},
     {"DNS.MaxCacheTTL", CONFIG_STRING, true}, /* OptionalDuration */

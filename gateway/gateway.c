@@ -47,10 +47,35 @@ static const struct {
 
 /* The response format: ?format= wins over Accept, as the spec says
  * (IPIP-0523).  Sets t->fmt, t->fmt_query and t->html. */
+/* Does the first IPLD-ish type of an Accept list (boxo's prefixes) parse
+ * as a media type?  boxo reads it, ?format= or not, and answers 400 when
+ * it does not (a parameter given twice, one with no value). */
+static bool accept_parses(const char *acc) {
+  static const char *const pre[] = {"application/vnd.ipld", "application/vnd.ipfs",
+                                    "application/x-tar", "application/json",
+                                    "application/cbor"};
+  for (const char *p = acc; *p;) {
+    size_t n = strcspn(p, ",");
+    const char *b = p;
+    while (b < p + n && (*b == ' ' || *b == '\t'))
+      b++;
+    for (size_t i = 0; i < TR_ARRAY_LEN(pre); i++)
+      if ((size_t)(p + n - b) >= strlen(pre[i]) && !strncmp(b, pre[i], strlen(pre[i])))
+        return http_media_type_ok(b, (size_t)(p + n - b));
+    p += n + (p[n] == ',');
+  }
+  return true;
+}
+
 static int pick_format(http_req_t *req, gw_target_t *t) {
   char f[32];
   const char *acc = http_req_header(req, "accept");
   t->html = acc && strstr(acc, "text/html");
+  if (acc && !accept_parses(acc)) {
+    gw_error(req, 400, "error while processing the Accept header: not a "
+             "media type with its parameters");
+    return -1;
+  }
   if (http_query_get(http_req_query(req), "format", f, sizeof f)) {
     for (size_t i = 0; i < TR_ARRAY_LEN(formats); i++)
       if (!strcmp(f, formats[i].name)) {
@@ -519,10 +544,11 @@ static void advance(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
   dispatch(req, ctx, t);
 }
 
-/* X-Ipfs-Path as boxo (up to v0.42) sends it: the content path the client
- * asked for -- /ipns/NAME/... for a name, not what it resolved to; for a
- * DNSLink site or a NAME.ipns subdomain the /ipns/ path its Host stands
- * for (asked, else the request's path) -- with its trailing slash.  NULL
+/* The content path, for a listing's title and an /ipns/ answer's
+ * Cache-Control: what the client asked for -- /ipns/NAME/... for a name,
+ * not what it resolved to; for a DNSLink site or a NAME.ipns subdomain
+ * the /ipns/ path its Host stands for (asked, else the request's path) --
+ * with its trailing slash.  NULL
  * (ipfs_path is used) when it cannot be made. */
 static char *request_xpath(http_req_t *req, gw_target_t *t,
                            const char *asked, char *room) {
@@ -557,10 +583,40 @@ static char *request_xpath(http_req_t *req, gw_target_t *t,
   return x;
 }
 
+/* The target's paths: its CIDs' room, ipfs_path, last_name, xpath.
+ * False when answered (out of memory). */
+static bool target_paths(http_req_t *req, gw_target_t *t, const char *asked,
+                         char *xroom) {
+  if (t->nseg + 1 <= GW_PATH_INLINE) {
+    t->path_cids = t->path_inl;
+    t->inl |= GW_INL_CIDS;
+  } else
+    t->path_cids = tr_malloc((t->nseg + 1) * sizeof *t->path_cids);
+  if (!t->path_cids) {
+    gw_error(req, 500, "out of memory");
+    return false;
+  }
+  /* "/ipfs" and "/<seg>" for each: no longer than "/ipfs/" + path, as
+   * decoding and skipping empty segments only shorten it. */
+  memcpy(t->ipfs_path, "/ipfs", 5);
+  size_t o = 5;
+  for (size_t i = 0; i < t->nseg; i++) {
+    size_t l = strlen(t->segs[i]);
+    t->ipfs_path[o++] = '/';
+    memcpy(t->ipfs_path + o, t->segs[i], l);
+    o += l;
+  }
+  t->ipfs_path[o] = 0;
+  t->last_name = t->nseg > 1 ? t->segs[t->nseg - 1] : "";
+  t->xpath = request_xpath(req, t, asked, xroom);
+  return true;
+}
+
 /* Parse the URL into a new target; answers the request and returns NULL
  * when it is not one to resolve. */
-static gw_target_t *parse_target(http_req_t *req, const char *path,
-                                 const char *asked, int64_t ttl_s) {
+static gw_target_t *parse_target(http_req_t *req, const gw_ctx_t *ctx,
+                                 const char *path, const char *asked,
+                                 int64_t ttl_s) {
   /* One allocation: the target, then the copies of the path, each sized
    * by it: segment pointers (a segment is a byte and a '/' at least),
    * segments, ipfs_path ("/ipfs" and "/<seg>" for each: decoding and
@@ -590,30 +646,13 @@ static gw_target_t *parse_target(http_req_t *req, const char *path,
                                                        : "invalid path");
   } else if (dag_cid_parse(&t->root, t->segs[0], strlen(t->segs[0]))) {
     gw_error(req, 400, "invalid path \"/ipfs/%.100s\": invalid CID", t->segs[0]);
-  } else if (pick_format(req, t) == 0) {
-    if (t->nseg + 1 <= GW_PATH_INLINE) {
-      t->path_cids = t->path_inl;
-      t->inl |= GW_INL_CIDS;
-    } else
-      t->path_cids = tr_malloc((t->nseg + 1) * sizeof *t->path_cids);
-    if (!t->path_cids) {
-      gw_error(req, 500, "out of memory");
-    } else {
-      /* "/ipfs" and "/<seg>" for each: no longer than "/ipfs/" + path,
-       * as decoding and skipping empty segments only shorten it. */
-      memcpy(t->ipfs_path, "/ipfs", 5);
-      size_t o = 5;
-      for (size_t i = 0; i < t->nseg; i++) {
-        size_t l = strlen(t->segs[i]);
-        t->ipfs_path[o++] = '/';
-        memcpy(t->ipfs_path + o, t->segs[i], l);
-        o += l;
-      }
-      t->ipfs_path[o] = 0;
-      t->last_name = t->nseg > 1 ? t->segs[t->nseg - 1] : "";
-      t->xpath = request_xpath(req, t, asked, xroom);
+  } else {
+    /* An /ipns/ path's are set already (gw__serve_ipns): they name what
+     * was asked, not what it resolved to. */
+    if (!asked)
+      gw__path_headers(req, ctx, false, t->segs, t->nseg, t->trailing_slash);
+    if (pick_format(req, t) == 0 && target_paths(req, t, asked, xroom))
       return t;
-    }
   }
   gw__target_free(t);
   return NULL;
@@ -641,7 +680,9 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
   http_res_extra(req, "Access-Control-Allow-Origin", "*");
   http_res_extra(req, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
   http_res_extra(req, "Access-Control-Allow-Headers", GW_CORS_ALLOW_HEADERS);
-  http_res_extra(req, "Access-Control-Expose-Headers", GW_CORS_EXPOSE_HEADERS);
+  http_res_extra(req, "Access-Control-Expose-Headers",
+                 ctx->xipfs_path ? GW_CORS_EXPOSE_HEADERS_XPATH
+                                 : GW_CORS_EXPOSE_HEADERS);
   if (!strcmp(m, "OPTIONS")) {
     http_header_t h[] = {{"Allow", "GET, HEAD, OPTIONS"}};
     http_res_start(req, 200, h, 1, 0);
@@ -714,7 +755,7 @@ static void serve_ipfs(http_req_t *req, gw_ctx_t *ctx, const char *path,
 /* The same where the caller knows the request's GW_SITE_* (-1: not). */
 static void serve_ipfs_site(http_req_t *req, gw_ctx_t *ctx, const char *path,
                             const char *asked, int64_t ttl_s, int site) {
-  gw_target_t *t = parse_target(req, path, asked, ttl_s);
+  gw_target_t *t = parse_target(req, ctx, path, asked, ttl_s);
   if (!t)
     return;
   if (t->fmt == GW_FMT_UNIXFS)

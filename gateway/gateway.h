@@ -143,6 +143,9 @@ typedef struct gw_ctx {
   /* Gateway hosts and their subdomains (NULL: none, a path gateway for
    * every Host).  Not owned. */
   const gw_hosts_t *hosts;
+  /* Kubo's Gateway.DeprecatedXIpfsPath: send X-Ipfs-Path beside Ipfs-Uri
+   * (boxo v0.43 sends only Ipfs-Uri by default: IPIP-0548). */
+  bool xipfs_path;
 } gw_ctx_t;
 
 /* boxo's gateway.DefaultRetrievalTimeout (Kubo's Gateway.RetrievalTimeout). */

@@ -10,11 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../dag/multibase.h"
+#include "../dag/multihash.h"
 #include "gw_int.h"
 
 size_t gw__std_headers(const gw_target_t *t, const char *etag,
                        http_header_t *h, size_t n) {
-  h[n++] = (http_header_t){"X-Ipfs-Path", t->xpath ? t->xpath : t->ipfs_path};
   h[n++] = (http_header_t){"X-Ipfs-Roots", t->roots_hdr};
   /* What an /ipns/ name (or a DNSLink site) points at changes: never
    * immutable.  As boxo: max-age=TTL when the name's TTL is known (IPNS
@@ -55,6 +56,143 @@ bool gw__not_modified(http_req_t *req, const gw_target_t *t, const char *etag) {
   http_res_start(req, 304, h, n, 0);
   http_res_end(req);
   return true;
+}
+
+/* ------------------------------------------------- the path's headers */
+
+/* A DNSLink name as x/net/idna's Lookup profile gives it (boxo), for the
+ * names it gives back unchanged but for case: ASCII labels of letters,
+ * digits and hyphens, none at a label's ends nor in its 3rd and 4th
+ * places; two labels at least; one final dot dropped.  Anything else
+ * (non-ASCII, "_", an xn-- label this does not decode) has no value here:
+ * the header is left out, as IPIP-0548 allows.  Its length or -1. */
+static int dnslink_canon(const char *s, char *out, size_t cap) {
+  size_t n = strlen(s);
+  if (n && s[n - 1] == '.')
+    n--;
+  if (n == 0 || n >= cap || !memchr(s, '.', n))
+    return -1;
+  for (size_t i = 0, lab = 0; i <= n; i++) {
+    char c = i < n ? s[i] : '.';
+    if (c == '.') {
+      size_t l = i - lab;
+      if (l == 0 || out[lab] == '-' || out[i - 1] == '-' ||
+          (l > 4 && out[lab + 2] == '-' && out[lab + 3] == '-'))
+        return -1;
+      lab = i + 1;
+      if (i < n)
+        out[i] = '.';
+      continue;
+    }
+    if (c >= 'A' && c <= 'Z')
+      c = (char)(c + 32);
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+      return -1;
+    out[i] = c;
+  }
+  out[n] = 0;
+  return (int)n;
+}
+
+/* An IPNS key's canonical text: the base36 CIDv1 libp2p-key of a PeerID
+ * given in base58 or as a libp2p-key CID in any base.  Length or -1. */
+static int key_canon(const char *s, char *out, size_t cap) {
+  size_t n = strlen(s);
+  dag_cid_t cid;
+  uint8_t mh[DAG_MH_MAX];
+  size_t ml;
+  if (n && (s[0] == '1' || (n > 1 && s[0] == 'Q' && s[1] == 'm'))) {
+    if (dag_b58_decode(s, n, mh, sizeof mh, &ml) ||
+        dag_cid_make(&cid, 1, DAG_CODEC_LIBP2P_KEY, mh, ml))
+      return -1;
+  } else if (dag_cid_parse(&cid, s, n) || cid.codec != DAG_CODEC_LIBP2P_KEY ||
+             cid.version != 1) {
+    return -1;
+  }
+  int l = dag_cid_format(&cid, 'k', out, cap);
+  return l < 0 ? -1 : l;
+}
+
+int gw__ipfs_uri(bool ipns, char *const *segs, size_t nseg,
+                 bool trailing_slash, char *out, size_t cap) {
+  static const char hex[] = "0123456789ABCDEF";
+  if (nseg == 0 || cap < 8)
+    return -1;
+  memcpy(out, ipns ? "ipns://" : "ipfs://", 7);
+  size_t o = 7;
+  int rl;
+  if (!ipns) {
+    dag_cid_t cid, v1;
+    if (dag_cid_parse(&cid, segs[0], strlen(segs[0])) ||
+        dag_cid_make(&v1, 1, cid.codec, cid.bytes + cid.mh_off,
+                     (size_t)(cid.len - cid.mh_off)))
+      return -1;
+    rl = dag_cid_format(&v1, 'b', out + o, cap - o);
+  } else if ((rl = key_canon(segs[0], out + o, cap - o)) < 0) {
+    rl = dnslink_canon(segs[0], out + o, cap - o);
+  }
+  if (rl < 0)
+    return -1;
+  o += (size_t)rl;
+  for (size_t i = 1; i < nseg; i++) {
+    if (o + 1 >= cap)
+      return -1;
+    out[o++] = '/';
+    for (const unsigned char *p = (const unsigned char *)segs[i]; *p; p++) {
+      unsigned char c = *p;
+      bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                  (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                  c == '_' || c == '~';
+      if (o + (keep ? 1 : 3) >= cap)
+        return -1;
+      if (keep) {
+        out[o++] = (char)c;
+      } else {
+        out[o++] = '%';
+        out[o++] = hex[c >> 4];
+        out[o++] = hex[c & 15];
+      }
+    }
+  }
+  if (trailing_slash) {
+    if (o + 1 >= cap)
+      return -1;
+    out[o++] = '/';
+  }
+  out[o] = 0;
+  return (int)o;
+}
+
+/* RFC 9110 5.5: HTAB, SP and visible ASCII only. */
+static bool field_safe(const char *s) {
+  for (; *s; s++)
+    if (*s != '\t' && (*s < 0x20 || *s > 0x7e))
+      return false;
+  return true;
+}
+
+void gw__path_headers(http_req_t *req, const gw_ctx_t *ctx, bool ipns,
+                      char *const *segs, size_t nseg, bool trailing_slash) {
+  char uri[GW_IPFS_URI_MAX + 1];
+  if (ctx->xipfs_path) {
+    /* "/ipns" or "/ipfs", then "/<segment>" each, then the slash. */
+    size_t l = 7;
+    for (size_t i = 0; i < nseg; i++)
+      l += strlen(segs[i]) + 1;
+    char *x = tr_malloc(l);
+    if (x) {
+      size_t o = (size_t)snprintf(x, l, "/%s", ipns ? "ipns" : "ipfs");
+      for (size_t i = 0; i < nseg; i++)
+        o += (size_t)snprintf(x + o, l - o, "/%s", segs[i]);
+      if (trailing_slash)
+        snprintf(x + o, l - o, "/");
+      if (field_safe(x))
+        http_res_extra_dup(req, "X-Ipfs-Path", x);
+      tr_free(x);
+    }
+  }
+  if (gw__ipfs_uri(ipns, segs, nseg, trailing_slash, uri, sizeof uri) > 0)
+    http_res_extra_dup(req, "Ipfs-Uri", uri);
 }
 
 /* ------------------------------------------------------- path parsing */

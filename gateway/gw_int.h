@@ -20,8 +20,13 @@
  * read (Kubo's lists). */
 #define GW_CORS_ALLOW_HEADERS "Content-Type, Range, User-Agent, X-Requested-With"
 #define GW_CORS_EXPOSE_HEADERS                                                 \
-  "Content-Range, Content-Length, X-Ipfs-Path, X-Ipfs-Roots, "                 \
+  "Content-Range, Content-Length, Ipfs-Uri, X-Ipfs-Roots, "                    \
   "X-Chunked-Output, X-Stream-Output"
+/* The same with Gateway.DeprecatedXIpfsPath (boxo's WithDeprecatedXIpfsPath). */
+#define GW_CORS_EXPOSE_HEADERS_XPATH GW_CORS_EXPOSE_HEADERS ", X-Ipfs-Path"
+/* Ipfs-Uri values longer than this are not sent (boxo's maxIpfsUriLength:
+ * under the per-field limits of common reverse proxies). */
+#define GW_IPFS_URI_MAX 8192
 
 /* Work a request may do before its answer starts, counted in bytes of
  * blocks read (a dag-pb node is parsed whole, a raw block only copied from;
@@ -152,7 +157,7 @@ typedef struct gw_target {
   size_t npath;        /* blocks on the way (root included, cid excluded) */
   dag_node_info_t info; /* info.target is not kept: see symlink */
   char *ipfs_path;     /* "/ipfs/<root>/<path>" as requested (decoded) */
-  char *xpath;         /* X-Ipfs-Path: the URL's own path (/ipfs/ or /ipns/),
+  char *xpath;         /* the content path: the URL's own (/ipfs/ or /ipns/),
                           decoded, its trailing slash kept */
   const char *last_name; /* last path segment (for content types), or "" */
   bool trailing_slash;
@@ -246,8 +251,26 @@ void gw__prepare(bs_env_t *env, gw_target_t *t, uint64_t budget);
 int gw__split_path(const char *p, char *buf, char **segs, size_t *nseg,
                    bool *trailing_slash);
 
-/* Common headers: X-Ipfs-Path, X-Ipfs-Roots, Cache-Control immutable, ETag
- * and the caller's.  Writes into h (room for n + 6) and returns the count. */
+/* The content path's headers on every answer to it, errors and redirects
+ * included, as boxo sets them once the path is known (IPIP-0548):
+ * Ipfs-Uri, the path as an ipfs:// or ipns:// URI (the root in canonical
+ * form: a CIDv1 in base32, a key as a base36 libp2p-key CID, a DNSLink
+ * name in lower case; each segment percent-encoded but for RFC 3986's
+ * unreserved bytes; the trailing slash kept), left out when the root has
+ * no canonical form here or the URI is over GW_IPFS_URI_MAX; and, with
+ * ctx->xipfs_path, X-Ipfs-Path (the path itself), left out when a byte of
+ * it cannot be in an HTTP field value.  segs are the decoded segments, the
+ * root first (gw__split_path). */
+void gw__path_headers(http_req_t *req, const gw_ctx_t *ctx, bool ipns,
+                      char *const *segs, size_t nseg, bool trailing_slash);
+/* Ipfs-Uri's value for such a path into out (cap bytes): its length, or
+ * -1 when there is none (see above). */
+int gw__ipfs_uri(bool ipns, char *const *segs, size_t nseg,
+                 bool trailing_slash, char *out, size_t cap);
+
+/* Common headers: X-Ipfs-Roots, Cache-Control immutable, ETag and the
+ * caller's (the path's are the request's own: gw__path_headers).  Writes
+ * into h (room for n + 6) and returns the count. */
 size_t gw__std_headers(const gw_target_t *t, const char *etag,
                        http_header_t *h, size_t n);
 

@@ -276,18 +276,19 @@ static int start(ipns_req_t *r, const char *name, size_t n) {
                                   &r->lookup);
 }
 
-/* A PeerID in base58 (12D3Koo..., Qm...) is redirected, 302 as boxo, to
- * the same name as a CIDv1 libp2p-key in base36: one case-insensitive DNS
- * label, the form subdomain gateways need.  True when answered. */
+/* A PeerID in base58 (12D3Koo..., Qm...), or as a libp2p-key CID in
+ * another base than base36 (bafza..., K51...), is redirected, 302 as boxo,
+ * to the same name as a CIDv1 libp2p-key in base36: one case-insensitive
+ * DNS label, the form subdomain gateways need.  True when answered. */
 static bool canonical_redirect(http_req_t *req, const char *name, size_t nl) {
   uint8_t mh[64];
   size_t ml;
   dag_cid_t cid;
   char k[DAG_CID_STR_MAX];
-  if (!nl || !(name[0] == '1' || (nl > 1 && name[0] == 'Q' && name[1] == 'm')) ||
-      dag_b58_decode(name, nl, mh, sizeof mh, &ml) ||
+  if (name_id(name, nl, mh, &ml) ||
       dag_cid_make(&cid, 1, DAG_CODEC_LIBP2P_KEY, mh, ml) ||
-      dag_cid_format(&cid, 'k', k, sizeof k) < 0)
+      dag_cid_format(&cid, 'k', k, sizeof k) < 0 ||
+      (strlen(k) == nl && !memcmp(k, name, nl)))
     return false;
   const char *rest = name + nl, *q = http_req_query(req);
   size_t ll = strlen(k) + strlen(rest) + strlen(q) + 16;
@@ -304,6 +305,22 @@ static bool canonical_redirect(http_req_t *req, const char *name, size_t nl) {
   return true;
 }
 
+/* Ipfs-Uri (and X-Ipfs-Path) of the /ipns/ path, before it is resolved,
+ * so that a failed lookup's answer names it too (boxo).  A path that does
+ * not split gets none; it is answered 400 once resolved. */
+static void path_headers(http_req_t *req, const gw_ctx_t *ctx,
+                         const char *path) {
+  size_t pl = strlen(path);
+  char *buf = tr_malloc(pl + 1);
+  char **segs = tr_malloc((pl / 2 + 2) * sizeof *segs);
+  size_t nseg;
+  bool slash;
+  if (buf && segs && !gw__split_path(path + 6, buf, segs, &nseg, &slash))
+    gw__path_headers(req, ctx, true, segs, nseg, slash);
+  tr_free(buf);
+  tr_free(segs);
+}
+
 void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
                     gw_serve_fn serve) {
   const char *name = path + 6;
@@ -314,6 +331,7 @@ void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
   }
   if (canonical_redirect(req, name, nl))
     return;
+  path_headers(req, ctx, path);
   ipns_req_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
     gw_error(req, 500, "out of memory");

@@ -257,10 +257,13 @@ int http_res_start(http_req_t *req, int status, const http_header_t *hdrs,
  * the handler starts it (the API's CORS answer to an allowed origin, set
  * once before dispatch).  name and value are not copied: they must live
  * as long as the request (a header of the request itself, a literal).  At
- * most HTTP_RES_EXTRA per request (the gateway's four CORS headers); 0 or
- * -ENOSPC. */
-#define HTTP_RES_EXTRA 4
+ * most HTTP_RES_EXTRA per request (the gateway's four CORS headers, its
+ * Ipfs-Uri and X-Ipfs-Path); 0 or -ENOSPC. */
+#define HTTP_RES_EXTRA 6
 int http_res_extra(http_req_t *req, const char *name, const char *value);
+/* The same with value copied (freed with the request): a header made for
+ * this request.  0, -ENOSPC or -ENOMEM. */
+int http_res_extra_dup(http_req_t *req, const char *name, const char *value);
 
 /* Queue body bytes (copied).  0, -ENOMEM, or -EPIPE after a close (the
  * bytes are dropped; the handler should stop and end). */
@@ -303,5 +306,13 @@ int http_pct_decode(const char *s, size_t n, char *out);
 /* Value of key in a query string ("a=1&b=2"), percent-decoded into out;
  * returns 1 if present, 0 if not. */
 int http_query_get(const char *query, const char *key, char *out, size_t outsz);
+
+/* Is s[0..n) one media type with its parameters ("type/sub; a=1;
+ * b=\"x\"") as Go's mime.ParseMediaType takes it (boxo parses the first
+ * IPLD type of an Accept header so, and answers 400 when it fails):
+ * tokens around the '/' (or one token), each parameter a token '=' a
+ * token or a quoted string, no name twice (case aside), a final ';'
+ * allowed?  RFC 2231 continuations (name*0) are not taken apart. */
+bool http_media_type_ok(const char *s, size_t n);
 
 #endif /* HTTP_HTTP_H */

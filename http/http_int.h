@@ -197,6 +197,7 @@ struct http_req {
   bool started, ended, closed, chunked, transport_done;
   http_header_t extra[HTTP_RES_EXTRA]; /* http_res_extra() */
   uint8_t nextra;
+  uint8_t extra_owned; /* bit i: extra[i].value is ours (http_res_extra_dup) */
   int status;
   int64_t content_length;
   tr_bytes_t out; /* HTTP/2: bytes waiting for nghttp2 to take them */

@@ -42,6 +42,9 @@ http_req_t *http__req_new(http_conn_t *c, int32_t stream_id) {
 
 void http__req_free(http_req_t *r) {
   http__drain_cancel(r);
+  for (unsigned i = 0; i < r->nextra; i++)
+    if (r->extra_owned & (1u << i))
+      tr_free((char *)r->extra[i].value);
   tr_bytes_free(&r->arena);
   tr_bytes_free(&r->out);
   tr_bytes_free(&r->inbuf);
@@ -375,6 +378,17 @@ int http_res_extra(http_req_t *r, const char *name, const char *value) {
   if (r->nextra == HTTP_RES_EXTRA)
     return -ENOSPC;
   r->extra[r->nextra++] = (http_header_t){name, value};
+  return 0;
+}
+
+int http_res_extra_dup(http_req_t *r, const char *name, const char *value) {
+  if (r->nextra == HTTP_RES_EXTRA)
+    return -ENOSPC;
+  char *v = tr_strdup(value);
+  if (!v)
+    return -ENOMEM;
+  r->extra_owned |= (uint8_t)(1u << r->nextra);
+  r->extra[r->nextra++] = (http_header_t){name, v};
   return 0;
 }
 

@@ -1,8 +1,9 @@
 /*
  * util.c — small helpers every handler on the server needs: percent-
- * decoding and query parameters (http.h).
+ * decoding, query parameters and media types (http.h).
  */
 #include <string.h>
+#include <strings.h>
 
 #include "http.h"
 
@@ -54,4 +55,82 @@ int http_query_get(const char *q, const char *key, char *out, size_t outsz) {
       q++;
   }
   return 0;
+}
+
+/* RFC 2045's token: ASCII 0x21-0x7e but tspecials. */
+static bool token_char(char c) {
+  return c > 0x20 && c < 0x7f && !strchr("()<>@,;:\\\"/[]?=", c);
+}
+
+static size_t token_len(const char *s, size_t n) {
+  size_t i = 0;
+  while (i < n && token_char(s[i]))
+    i++;
+  return i;
+}
+
+static size_t skip_space(const char *s, size_t n, size_t i) {
+  while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+    i++;
+  return i;
+}
+
+bool http_media_type_ok(const char *s, size_t n) {
+  /* The type: what comes before the first ';', blanks trimmed. */
+  size_t semi = 0;
+  while (semi < n && s[semi] != ';')
+    semi++;
+  size_t b = skip_space(s, semi, 0), e = semi;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+    e--;
+  size_t t = token_len(s + b, e - b);
+  if (t == 0)
+    return false;
+  if (b + t < e) {
+    if (s[b + t] != '/')
+      return false;
+    size_t sub = token_len(s + b + t + 1, e - b - t - 1);
+    if (sub == 0 || b + t + 1 + sub != e)
+      return false;
+  }
+  /* The parameters: names kept to find one given twice (16 at most: an
+   * Accept item with more is refused too). */
+  struct {
+    const char *p;
+    size_t n;
+  } names[16];
+  size_t nn = 0;
+  for (size_t i = semi; (i = skip_space(s, n, i)) < n;) {
+    if (s[i] != ';')
+      return false;
+    size_t k = skip_space(s, n, i + 1);
+    size_t kl = token_len(s + k, n - k);
+    if (kl == 0) /* only a trailing ';' may have no parameter */
+      return skip_space(s, n, k) == n;
+    size_t v = skip_space(s, n, k + kl);
+    if (v >= n || s[v] != '=')
+      return false;
+    v = skip_space(s, n, v + 1);
+    if (v < n && s[v] == '"') {
+      size_t j = v + 1;
+      while (j < n && s[j] != '"')
+        j += s[j] == '\\' && j + 1 < n ? 2 : 1;
+      if (j >= n)
+        return false;
+      i = j + 1;
+    } else {
+      size_t vl = token_len(s + v, n - v);
+      if (vl == 0)
+        return false;
+      i = v + vl;
+    }
+    for (size_t j = 0; j < nn; j++)
+      if (names[j].n == kl && !strncasecmp(names[j].p, s + k, kl))
+        return false;
+    if (nn == TR_ARRAY_LEN(names))
+      return false;
+    names[nn].p = s + k;
+    names[nn++].n = kl;
+  }
+  return true;
 }

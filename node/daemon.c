@@ -337,6 +337,8 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   n->gw.loop = &n->loop;
   n->gw.env = n->env;
   n->gw.version = TROVE_VERSION;
+  n->gw.xipfs_path =
+      json_is_true(config_get(cfg, "Gateway.DeprecatedXIpfsPath"));
   uint8_t pub[36];
   node_pubkey_proto(&id, pub);
   sodium_bin2base64(n->pubkey, sizeof n->pubkey, pub, sizeof pub,

@@ -71,18 +71,18 @@ curl -s -H "Host: $ROOT.ipfs.localhost" -o "$WORK/b" "$G/sub/"
 grep -q '<a href="/sub/in.txt">in.txt</a>' "$WORK/b" || fail "subdomain listing links"
 grep -q "href=\"//localhost/ipfs/$ROOT/sub\">sub</a>" "$WORK/b" || fail "subdomain listing crumbs"
 eq "$(curl -s -H "Host: site.example.org.ipns.localhost" "$G/a.txt")" "file a" "DNSLink subdomain"
-# X-Ipfs-Path is the /ipns/ path asked, as boxo (to v0.42) sends it, not
-# the /ipfs/ path it resolved to: on the path gateway, for a site by its
-# Host and for a NAME.ipns subdomain (a DNSLink name, inlined or not; a key).
-xpath() { curl -s -o /dev/null -w '%{header_json}' "$@" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["x-ipfs-path"][0])'; }
-eq "$(xpath "$G/ipns/site.example.org/sub/")" "/ipns/site.example.org/sub/" "X-Ipfs-Path /ipns/<domain>/"
-eq "$(xpath -H 'Host: site.example.org' "$G/a.txt")" "/ipns/site.example.org/a.txt" "X-Ipfs-Path of a site"
-eq "$(xpath -H 'Host: site.example.org' "$G/sub/")" "/ipns/site.example.org/sub/" "X-Ipfs-Path of a site's directory"
-eq "$(xpath -H 'Host: site-example-org.ipns.localhost' "$G/sub/in.txt")" "/ipns/site.example.org/sub/in.txt" \
-  "X-Ipfs-Path of an inlined DNSLink subdomain"
-eq "$(xpath -H 'Host: site.example.org.ipns.localhost' "$G/a.txt")" "/ipns/site.example.org/a.txt" \
-  "X-Ipfs-Path of a DNSLink subdomain"
+# Ipfs-Uri names the /ipns/ path asked, not the /ipfs/ path it resolved
+# to (boxo): on the path gateway, for a site by its Host and for a
+# NAME.ipns subdomain (a DNSLink name, inlined or not; a key).
+uri_of() { curl -s -o /dev/null -w '%{header_json}' "$@" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin).get("ipfs-uri", ["none"])[0])'; }
+eq "$(uri_of "$G/ipns/site.example.org/sub/")" "ipns://site.example.org/sub/" "Ipfs-Uri /ipns/<domain>/"
+eq "$(uri_of -H 'Host: site.example.org' "$G/a.txt")" "ipns://site.example.org/a.txt" "Ipfs-Uri of a site"
+eq "$(uri_of -H 'Host: site.example.org' "$G/sub/")" "ipns://site.example.org/sub/" "Ipfs-Uri of a site's directory"
+eq "$(uri_of -H 'Host: site-example-org.ipns.localhost' "$G/sub/in.txt")" "ipns://site.example.org/sub/in.txt" \
+  "Ipfs-Uri of an inlined DNSLink subdomain"
+eq "$(uri_of -H 'Host: site.example.org.ipns.localhost' "$G/a.txt")" "ipns://site.example.org/a.txt" \
+  "Ipfs-Uri of a DNSLink subdomain"
 # What a name points at changes: never "immutable" (boxo: max-age=TTL when
 # known, else no Cache-Control); an /ipfs/ path is.
 cc() { curl -s -o /dev/null -w '%{header_json}' "$@" |
@@ -102,8 +102,8 @@ while n:
     s = "0123456789abcdefghijklmnopqrstuvwxyz"[r] + s
 print("k" + s)' "$ID")
 eq "$(curl -s -H "Host: $K36.ipns.localhost" "$G/in.txt")" "inner" "NAME.ipns.localhost"
-eq "$(xpath -H "Host: $K36.ipns.localhost" "$G/in.txt")" "/ipns/$K36/in.txt" "X-Ipfs-Path of NAME.ipns"
-eq "$(xpath -H "Host: $ROOT.ipfs.localhost" "$G/sub/")" "/ipfs/$ROOT/sub/" "X-Ipfs-Path of CID.ipfs"
+eq "$(uri_of -H "Host: $K36.ipns.localhost" "$G/in.txt")" "ipns://$K36/in.txt" "Ipfs-Uri of NAME.ipns"
+eq "$(uri_of -H "Host: $ROOT.ipfs.localhost" "$G/sub/")" "ipfs://$ROOT/sub/" "Ipfs-Uri of CID.ipfs"
 # A Host that is not host[:digits] is no gateway host: no redirect from it
 # (its rest would end up in Location: http://CID.ipfs.localhost:@evil/).
 eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: localhost:@evil.example" "$G/ipfs/$V0/hello-CIDv1")" 200 "odd port"

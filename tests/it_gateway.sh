@@ -96,7 +96,8 @@ eq "$(fetch "$G/ipfs/$ROOT/a.txt")" 200
 same "$WORK/body" "$D/a.txt"
 eq "$(hdr Cache-Control)" "public, max-age=29030400, immutable"
 eq "$(hdr Etag)" "\"$A_CID\""
-eq "$(hdr X-Ipfs-Path)" "/ipfs/$ROOT/a.txt"
+eq "$(hdr Ipfs-Uri)" "ipfs://$ROOT/a.txt"
+eq "$(hdr X-Ipfs-Path)" "" "no X-Ipfs-Path by default (boxo 0.43, IPIP-0548)"
 eq "$(hdr X-Ipfs-Roots)" "$ROOT,$A_CID"
 eq "$(hdr Content-Type)" "text/plain; charset=utf-8"
 eq "$(hdr Content-Length)" 6
@@ -110,7 +111,7 @@ eq "$(hdr Content-Length)" 1048576
 eq "$(fetch "$G/ipfs/$ROOT/sub/deep.txt")" 200
 same "$WORK/body" "$D/sub/deep.txt"
 eq "$(hdr X-Ipfs-Roots)" "$ROOT,$SUB_CID,$DEEP_CID"
-eq "$(hdr X-Ipfs-Path)" "/ipfs/$ROOT/sub/deep.txt"
+eq "$(hdr Ipfs-Uri)" "ipfs://$ROOT/sub/deep.txt"
 # By the file's own CID, and by its CIDv0-less raw CID: same bytes.
 eq "$(fetch "$G/ipfs/$BIG_CID")" 200
 same "$WORK/body" "$D/big.bin"

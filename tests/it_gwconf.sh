@@ -1,7 +1,8 @@
 #!/bin/bash
 # it_gwconf.sh — the gateway conformance cases (tests/gwconf/, ported by
 # hand from ipfs/gateway-conformance v0.13.2: the Go module proxy does not
-# serve the suite here) against a trove daemon on 127.0.0.1.
+# serve the suite here; Ipfs-Uri read where it read X-Ipfs-Path, as
+# v0.14.0 does: gwconf/gwconf.py) against a trove daemon on 127.0.0.1.
 #
 # The fixtures are loaded as Kubo's CI loads them: every fixture CAR with
 # `dag import` (roots not pinned: some CARs are partial DAGs on purpose),

@@ -495,6 +495,55 @@ static void test_pct_decode(void **state) {
   assert_memory_equal(out, raw, 5);
 }
 
+/* Go's mime.ParseMediaType's verdicts (boxo's 400 on an Accept type),
+ * each checked against Go 1.26's. */
+static void test_media_type(void **state) {
+  (void)state;
+  const char *ok[] = {
+      "application/vnd.ipld.car",
+      "application/vnd.ipld.car; version=1; order=dfs; dups=y",
+      "Application/VND.IPLD.raw",
+      "  application/vnd.ipld.raw  ",
+      "application/vnd.ipld.raw;",
+      "application/vnd.ipld.raw;  ",
+      "application/vnd.ipld.raw ; q=0.5 ; v=\"a;\\\"b\"",
+      "application/json;q=\"\"",
+      "text",
+      "application/vnd.ipld.car;version = 1",
+  };
+  for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+    assert_true(http_media_type_ok(ok[i], strlen(ok[i])));
+  const char *bad[] = {
+      "",
+      "/raw",
+      "application/",
+      "application/x-tar/x",
+      "application/vnd.ipld.car; version=1; version=2",
+      "application/json;Q=1;q=2",
+      "application/vnd.ipld.raw;x",
+      "application/vnd.ipld.raw; =1",
+      "application/vnd.ipld.raw; x=",
+      "application/vnd.ipld.raw; x=\"open",
+      "application/vnd.ipld.raw; x=a b",
+      "application/vnd.ipld.raw; x=1;; y=2",
+      "application/vnd.ipld.raw; ;",
+      "app lication/raw",
+      "application/ra\x01w",
+      "application/vnd.ipld.raw; x=@",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    assert_false(http_media_type_ok(bad[i], strlen(bad[i])));
+  /* Only n bytes are read. */
+  assert_true(http_media_type_ok("a/b; x=1; x=2", 8));
+  /* More than 16 parameters: refused rather than half-checked. */
+  char many[256] = "a/b";
+  for (int i = 0; i < 17; i++)
+    snprintf(many + strlen(many), sizeof many - strlen(many), ";p%d=1", i);
+  assert_false(http_media_type_ok(many, strlen(many)));
+  many[strlen(many) - 6] = 0; /* 16 */
+  assert_true(http_media_type_ok(many, strlen(many)));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_keepalive_and_pipelining),
@@ -511,6 +560,7 @@ int main(void) {
       cmocka_unit_test(test_absolute_form_host),
       cmocka_unit_test(test_connect_tunnel_to_self),
       cmocka_unit_test(test_pct_decode),
+      cmocka_unit_test(test_media_type),
   };
   return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }

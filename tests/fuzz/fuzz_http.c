@@ -4,7 +4,8 @@
  * (gateway.c, gw_file.c, gw_dir.c, gw_car.c) over an empty temp repo, fed
  * each input as the byte stream of one TCP connection on 127.0.0.1; plus the
  * pure helpers that parse what a URL carries (gw__split_path,
- * http_pct_decode, http_query_get, the HTML and URL escapers), checked for
+ * gw__ipfs_uri, http_pct_decode, http_query_get, http_media_type_ok, the
+ * HTML and URL escapers), checked for
  * their properties on the same bytes.
  *
  * The stream can be anything: HTTP/1.1 requests (pipelined, chunked,
@@ -19,6 +20,9 @@
  * Properties of the pure helpers:
  *   - gw__split_path: segments are non-empty, hold no '/', are never "."
  *     or "..", and decode at most as many bytes as were given;
+ *   - gw__ipfs_uri of those segments: none, or only the scheme,
+ *     unreserved bytes, '/' and %XX escapes;
+ *   - http_media_type_ok reads no byte past the length it is given;
  *   - gw__url_escape then http_pct_decode gives the bytes back, and the
  *     escaped form has only unreserved and sub-delim characters;
  *   - gw__html_escape's output has no '<', '>', '"' or '\'';
@@ -65,11 +69,29 @@ static void check_pure(const uint8_t *data, size_t size) {
     }
     if (total > strlen(s) + 1)
       abort();
+    /* Ipfs-Uri of the same segments, both namespaces: none, or a value of
+     * the scheme, unreserved bytes, '/' and %XX only, that fits. */
+    for (int ns = 0; ns < 2; ns++) {
+      char u[GW_IPFS_URI_MAX + 1];
+      int l = gw__ipfs_uri(ns, segs, nseg, slash, u, sizeof u);
+      if (l < 0)
+        continue;
+      if ((size_t)l != strlen(u) || strncmp(u, ns ? "ipns://" : "ipfs://", 7))
+        abort();
+      for (const char *p = u + 7; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || strchr("-._~/", *p) ||
+              (*p == '%' && strspn(p + 1, "0123456789ABCDEF") >= 2)))
+          abort();
+    }
   } else if (rc != TR_EPATH && rc != TR_ETOOBIG && rc != -EINVAL) {
     abort();
   }
   if (slash != (strlen(s) > 0 && s[strlen(s) - 1] == '/'))
     abort();
+
+  /* A media type never reads past its length. */
+  (void)http_media_type_ok((const char *)data, size);
 
   /* Escapers on the raw bytes up to the first NUL (names are C strings). */
   size_t n = strlen(s);
@@ -130,6 +152,7 @@ static void setup(void) {
   g.ctx.loop = &g.loop;
   g.ctx.env = g.env;
   g.ctx.version = "fuzz";
+  g.ctx.xipfs_path = true; /* X-Ipfs-Path too: both path headers built */
   http_limits_t lim;
   http_limits_default(&lim);
   lim.rate_per_ip = 0;          /* every input is a fresh client */

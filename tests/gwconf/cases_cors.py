@@ -7,7 +7,7 @@ def cors_headers():
     return [H("Access-Control-Allow-Origin", "*"),
             H("Access-Control-Allow-Methods").has("GET", "HEAD", "OPTIONS"),
             H("Access-Control-Allow-Headers").has("Content-Type", "Range", "User-Agent", "X-Requested-With"),
-            H("Access-Control-Expose-Headers").has("Content-Range", "Content-Length", "X-Ipfs-Path",
+            H("Access-Control-Expose-Headers").has("Content-Range", "Content-Length", "Ipfs-Uri",
                                                    "X-Ipfs-Roots", "X-Chunked-Output", "X-Stream-Output")]
 
 

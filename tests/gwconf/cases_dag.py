@@ -9,7 +9,7 @@ requested JSON/CBOR type, and the HTML preview kept."""
 import json
 
 from dsl import Case, Req, Expect, AnyOf, AllOf, H, body_contains
-from common import fx
+from common import fx, ipfs_uri
 from cases_trustless import include_random_range_tests, only_random_range_tests
 
 # The suite's car.RandomCID(): a CID no fixture has (sha256 of a sentence).
@@ -135,7 +135,7 @@ def cases():
                  Expect(None, [H("Content-Disposition").contains('attachment; filename="foobar.%s"' % fmt)])),
             Case(G + "Cache control HTTP headers (%s)" % fmt,
                  Req("/ipfs/" + c, headers=[("Accept", dct)]),
-                 Expect(None, [H("Etag").contains("%s.dag-%s" % (c, fmt)), H("X-Ipfs-Path").exists(),
+                 Expect(None, [H("Etag").contains("%s.dag-%s" % (c, fmt)), H("Ipfs-Uri", ipfs_uri("/ipfs/" + c)),
                                H("X-Ipfs-Roots").exists(), H("Cache-Control").contains(imm)])),
             Case(G + "HEAD %s with no explicit format returns HTTP 200" % name,
                  Req("/ipfs/" + c, method="HEAD"),
@@ -178,7 +178,7 @@ def cases():
             Case(G + "GET %s from /ipns with explicit application/vnd.ipld.dag-%s has expected headers" % (name, fmt),
                  Req("/ipns/" + key, headers=[("Accept", dct)]),
                  Expect(None, [H("Content-Type", dct), H("Etag", '"%s.dag-%s"' % (c, fmt)),
-                               H("X-Ipfs-Path").not_().empty(), H("X-Ipfs-Roots").not_().empty()])),
+                               H("Ipfs-Uri", ipfs_uri("/ipns/" + key)), H("X-Ipfs-Roots").not_().empty()])),
             Case(G + "GET %s on /ipns with Accept: text/html returns HTML (dag-index-html)" % name,
                  Req("/ipns/%s/" % key, headers=[("Accept", "text/html")]),
                  AllOf(Expect(None, [H("Etag").contains("DagIndex-"), H("Content-Type").contains("text/html"),

@@ -6,7 +6,7 @@ format=car / Accept pairs -- expanded as the suite's helpers expand them)."""
 from dsl import (Case, Req, Expect, AnyOf, AllOf, H, IsCar, body_eq, body_contains,
                  body_all)
 from ipld import Fixture, pb_fields, cbor_decode
-from common import fx, fixture_path
+from common import fx, fixture_path, ipfs_uri
 
 
 def immutable_cache_control():
@@ -124,7 +124,7 @@ def cases():
         Case(G + "GET with application/vnd.ipld.raw header returns expected caching headers",
              Req("/ipfs/%s/dir/ascii.txt" % root, headers=[("Accept", "application/vnd.ipld.raw")]),
              Expect(200, [H("ETag").exists(),
-                          H("X-IPFS-Path", "/ipfs/%s/dir/ascii.txt" % root),
+                          H("Ipfs-Uri", ipfs_uri("/ipfs/%s/dir/ascii.txt" % root)),
                           H("X-IPFS-Roots").contains(root),
                           immutable_cache_control()])),
     ]
@@ -149,7 +149,7 @@ def cases():
                           H("Content-Disposition").contains('filename="foobar.bin')])),
         Case(G + "GET with application/vnd.ipld.raw header returns expected caching headers",
              Req("/ipfs/" + a, headers=raw_acc),
-             Expect(200, [H("Etag").exists(), H("X-IPFS-Path", "/ipfs/" + a),
+             Expect(200, [H("Etag").exists(), H("Ipfs-Uri", ipfs_uri("/ipfs/" + a)),
                           H("X-IPFS-Roots").contains(a), immutable_cache_control()])),
     ]
     out += only_random_range_tests(

@@ -3,7 +3,7 @@ every test: TestUnixFSDirectoryListing, TestGatewayCache (with its dynamic
 DirIndex ETag steps A and B), TestGatewayCacheWithIPNS, TestGatewaySymlink,
 TestGatewayUnixFSFileRanges, TestPathGatewayMiscellaneous."""
 from dsl import Case, Req, Expect, AnyOf, AllOf, H, body_all, body_contains, body_not_contains
-from common import fx
+from common import fx, ipfs_uri
 from cases_trustless import ipns_fixture
 
 DIR_RAW = bytes([
@@ -55,7 +55,7 @@ def cases():
     out += [
         Case(G + "GET for /ipfs/ unixfs dir listing succeeds",
              Req("/ipfs/%s/root2/root3/" % c),
-             AllOf(Expect(200, [H("X-Ipfs-Path", "/ipfs/%s/root2/root3/" % c),
+             AllOf(Expect(200, [H("Ipfs-Uri", ipfs_uri("/ipfs/%s/root2/root3/" % c)),
                                 H("X-Ipfs-Roots", ",".join([c, c2, c3])),
                                 H("Etag").matches("DirIndex-.*_CID-" + c3)]),
                    AnyOf(Expect(headers=[H("Cache-Control").empty()]),
@@ -63,13 +63,13 @@ def cases():
         Case(G + "GET for /ipfs/ unixfs dir with index.html succeeds",
              Req("/ipfs/%s/root2/root3/root4/" % c),
              Expect(200, [H("Cache-Control", imm),
-                          H("X-Ipfs-Path", "/ipfs/%s/root2/root3/root4/" % c),
+                          H("Ipfs-Uri", ipfs_uri("/ipfs/%s/root2/root3/root4/" % c)),
                           H("X-Ipfs-Roots", ",".join([c, c2, c3, c4])),
                           H("Etag", '"%s"' % c4)])),
         Case(G + "GET for /ipfs/ unixfs file succeeds",
              Req("/ipfs/%s/root2/root3/root4/index.html" % c),
              Expect(200, [H("Cache-Control", imm),
-                          H("X-Ipfs-Path", "/ipfs/%s/root2/root3/root4/index.html" % c),
+                          H("Ipfs-Uri", ipfs_uri("/ipfs/%s/root2/root3/root4/index.html" % c)),
                           H("X-Ipfs-Roots", ",".join([c, c2, c3, c4, c5])),
                           H("Etag", '"%s"' % c5)])),
         Case(G + "GET for /ipfs/ unixfs dir as raw block succeeds",
@@ -119,17 +119,17 @@ def cases():
     out += [
         Case(G + "GET for /ipns/ unixfs dir listing succeeds",
              Req("/ipns/%s/root2/root3/" % key),
-             AllOf(Expect(200, [H("X-Ipfs-Path", "/ipns/%s/root2/root3/" % key),
+             AllOf(Expect(200, [H("Ipfs-Uri", ipfs_uri("/ipns/%s/root2/root3/" % key)),
                                 H("X-Ipfs-Roots", ",".join([c, c2, c3])),
                                 H("Etag").matches("DirIndex-.*_CID-" + c3)]), cc_any)),
         Case(G + "GET for /ipns/ unixfs dir with index.html succeeds",
              Req("/ipns/%s/root2/root3/root4/" % key),
-             AllOf(Expect(200, [H("X-Ipfs-Path", "/ipns/%s/root2/root3/root4/" % key),
+             AllOf(Expect(200, [H("Ipfs-Uri", ipfs_uri("/ipns/%s/root2/root3/root4/" % key)),
                                 H("X-Ipfs-Roots", ",".join([c, c2, c3, c4])),
                                 H("Etag").matches('"%s"' % c4)]), cc_any)),
         Case(G + "GET for /ipns/ unixfs file succeeds",
              Req("/ipns/%s/root2/root3/root4/index.html" % key),
-             AllOf(Expect(200, [H("X-Ipfs-Path", "/ipns/%s/root2/root3/root4/index.html" % key),
+             AllOf(Expect(200, [H("Ipfs-Uri", ipfs_uri("/ipns/%s/root2/root3/root4/index.html" % key)),
                                 H("X-Ipfs-Roots", ",".join([c, c2, c3, c4, c5])),
                                 H("Etag", '"%s"' % c5)]), cc_any)),
         Case(G + "GET for /ipns/ unixfs dir as raw block succeeds",

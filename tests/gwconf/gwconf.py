@@ -6,7 +6,11 @@ usage: gwconf.py --gateway URL [--expected FILE] [--out FILE] [--only REGEX]
 
 Every case in the case files (cases_*.py, ported from
 ipfs/gateway-conformance v0.13.2) is sent to the gateway and its answer
-checked.  A case named in the expected-failures file (one name a line,
+checked.  One change since: where v0.13.2 reads X-Ipfs-Path, the cases
+read Ipfs-Uri (IPIP-0548, which v0.14.0 tests: Kubo 0.43 and boxo 0.43
+send Ipfs-Uri and no X-Ipfs-Path by default), its values as boxo v0.43.0
+builds them (common.ipfs_uri); v0.14.0's own source was not reachable
+here.  A case named in the expected-failures file (one name a line,
 then " # reason"; blank lines and lines starting with # ignored) must
 fail; any other must pass.  Exit status 0 when every case matched what
 was expected, else 1 -- so an unexpected failure AND a listed case that
