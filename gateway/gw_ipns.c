@@ -91,11 +91,16 @@ static int start(ipns_req_t *r, const char *name, size_t n);
 #define GW_IPNS_TTL_DEFAULT_S 60 /* boxo's DefaultIPNSTTL, for a record without one */
 
 /* The record itself (trustless gateway, application/vnd.ipfs.ipns-record):
- * the bytes as stored, cached for its TTL, as boxo answers. */
+ * the bytes as stored, cached for its TTL but never past its EOL (a cache
+ * must not hand out a record that has expired), as boxo answers; a record
+ * without a TTL gets Last-Modified (now) instead. */
 static void serve_record(http_req_t *req, const ipns_req_t *r,
                          const gw_ipns_t *rec) {
-  char cc[64], cd[1600], fname[512], expires[64];
-  int64_t ttl = rec->ttl_s >= 0 ? rec->ttl_s : GW_IPNS_TTL_DEFAULT_S;
+  char cc[64], cd[1600], fname[512], expires[64], now_s[40];
+  time_t now = time(NULL);
+  int64_t ttl = rec->ttl_s;
+  if (ttl >= 0 && rec->eol > 0 && rec->eol - (int64_t)now < ttl)
+    ttl = rec->eol > (int64_t)now ? rec->eol - (int64_t)now : 0;
   snprintf(cc, sizeof cc, "public, max-age=%lld", (long long)ttl);
   if (!http_query_get(http_req_query(req), "filename", fname, sizeof fname) ||
       !fname[0])
@@ -105,7 +110,12 @@ static void serve_record(http_req_t *req, const ipns_req_t *r,
   size_t n = 0;
   h[n++] = (http_header_t){"Content-Type", "application/vnd.ipfs.ipns-record"};
   h[n++] = (http_header_t){"Content-Disposition", cd};
-  h[n++] = (http_header_t){"Cache-Control", cc};
+  if (ttl >= 0) {
+    h[n++] = (http_header_t){"Cache-Control", cc};
+  } else {
+    gw__http_date(now, now_s);
+    h[n++] = (http_header_t){"Last-Modified", now_s};
+  }
   h[n++] = (http_header_t){"X-Content-Type-Options", "nosniff"};
   h[n++] = (http_header_t){"Vary", "Accept"};
   if (rec->eol > 0) {

@@ -128,6 +128,19 @@ while i >= 0 and i + 1 < len(b):
     i = b.find(b'\x28', i + 1)
 sys.exit(1)
 EOF
+# A record valid for 1h with a TTL of 1h, a second later: cached for
+# what is left of its validity, not for its whole TTL (boxo).
+S=$(t key gen short) || fail "key gen short"
+out=$(t name publish --key=short -Q --allow-offline --lifetime=1h --ttl=1h "/ipfs/$CID2") ||
+  fail "publish --lifetime: $out"
+sleep 1.1
+cc=$(curl -s -o /dev/null -w '%{header_json}' "http://127.0.0.1:$GPORT/ipns/$S?format=ipns-record" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["cache-control"][0])')
+case $cc in
+  "public, max-age=35"[0-9][0-9]) ;;
+  *) fail "an IPNS record's max-age past its EOL: $cc" ;;
+esac
+t key rm short >/dev/null # the republishing rounds below count own keys
 eq "$(t name publish --key=nope /ipfs/$CID 2>&1)" "trove: name publish: no key by the given name was found"
 # `routing get` finds the record held here although the DHT table is
 # empty (no peers): the one published, byte for byte.
