@@ -116,14 +116,18 @@ int dns_resolver_add(dns_resolver_t *r, const char *suffix,
 const char *dns_resolver_url(const dns_resolver_t *r, const char *name);
 
 /* The TXT records of name, each a NUL-terminated string in txt[0..n),
- * valid during the callback only.  status: 0 (n may be 0: the name has no
+ * valid during the callback only, and for how many seconds the answer may
+ * be kept: the least TTL of its records (and the CNAMEs followed), for a
+ * cached answer what is left of it; capped by max_cache_ttl_s when that is
+ * not 0 (boxo's namesys caps what it reports so); UINT32_MAX when unknown
+ * (no records, an error).  status: 0 (n may be 0: the name has no
  * TXT record), TR_ENOTFOUND (NXDOMAIN), -ETIMEDOUT (no answer within the
  * deadline), TR_EPROTO (the server's answer is not a DNS answer to the
  * query, or not HTTP 200), TR_ETOOBIG (an answer over DNS_MSG_MAX),
  * -EREMOTEIO (an error rcode), -ECANCELED (dns_resolver_free), or the HTTP
  * client's errors (-ECONNREFUSED, TR_ETLS, ...). */
 typedef void (*dns_txt_done_cb)(void *ud, int status, const char *const *txt,
-                                size_t n);
+                                size_t n, uint32_t ttl);
 
 /* Look up the TXT records of name through its DoH resolver, from the cache
  * when it holds them (the callback still comes from the loop, never from
@@ -151,8 +155,8 @@ void dns_resolver_stats(const dns_resolver_t *r, dns_resolver_stats_t *st);
 
 /* The TXT records of name through the system resolver (resolv.conf;
  * libresolv's res_nquery, which blocks, in libuv's worker pool), read by
- * dns_txt_parse.  cb comes from the loop, with the statuses of
- * dns_txt_done_cb: 0 (n may be 0), TR_ENOTFOUND (NXDOMAIN), -ETIMEDOUT (no
+ * dns_txt_parse.  cb comes from the loop, with the records' least TTL
+ * (nothing caps it) and the statuses of dns_txt_done_cb: 0 (n may be 0), TR_ENOTFOUND (NXDOMAIN), -ETIMEDOUT (no
  * answer: timeout_ms a server, one try each), -EREMOTEIO, TR_EPROTO, -EIO
  * (no resolver configuration).  No cache.  *h (may be NULL) gets a handle
  * for dns_system_cancel, valid until the callback.  0, -EINVAL (not a

@@ -166,7 +166,7 @@ void dns_resolver_free(dns_resolver_t *r) {
     if (!l->creq) {
       unlink_lookup(r, l);
       if (!l->cancelled)
-        l->cb(l->ud, -ECANCELED, NULL, 0);
+        l->cb(l->ud, -ECANCELED, NULL, 0, UINT32_MAX);
       tr_bytes_free(&l->body);
       tr_free(l);
     } else {
@@ -288,16 +288,25 @@ static void cache_put(dns_resolver_t *r, const char *name, const char *txt,
   c->expires = now + (uint64_t)ttl_s * 1000;
 }
 
-/* Call cb with the records txt[0..len) (n NUL-terminated strings). */
+/* Call cb with the records txt[0..len) (n NUL-terminated strings), kept
+ * ttl seconds. */
 static void deliver(lookup_t *l, int status, const char *txt, size_t len,
-                    size_t n) {
+                    size_t n, uint32_t ttl) {
   const char *v[64];
   size_t k = 0;
   for (size_t o = 0; o < len && k < n && k < TR_ARRAY_LEN(v); k++) {
     v[k] = txt + o;
     o += strlen(txt + o) + 1;
   }
-  l->cb(l->ud, status, status ? NULL : v, status ? 0 : k);
+  l->cb(l->ud, status, status ? NULL : v, status ? 0 : k,
+        status || !k ? UINT32_MAX : ttl);
+}
+
+/* What the callback is told of a fresh answer's TTL: MaxCacheTTL caps it,
+ * but for 0 (no caching), as boxo's capTTL. */
+static uint32_t told_ttl(const dns_resolver_t *r, uint32_t ttl) {
+  uint32_t cap = r->o.max_cache_ttl_s;
+  return cap && ttl > cap ? cap : ttl;
 }
 
 /* --------------------------------------------------------------- HTTP */
@@ -366,7 +375,8 @@ static void on_done(http_creq_t *req, int status, void *ud) {
                                                          : "");
   if (!status && r)
     cache_put(r, l->name, (const char *)c.b.data, c.b.len, c.n, ttl);
-  deliver(l, status, (const char *)c.b.data, c.b.len, c.n);
+  deliver(l, status, (const char *)c.b.data, c.b.len, c.n,
+          r ? told_ttl(r, ttl) : ttl);
   tr_bytes_free(&c.b);
   tr_bytes_free(&l->body);
   tr_free(l);
@@ -383,10 +393,11 @@ static void on_idle(uv_idle_t *h) {
       continue;
     unlink_lookup(r, l);
     cached_t *c = l->cancelled ? NULL : cache_find(r, l->name);
-    if (c)
-      deliver(l, 0, c->txt, c->len, c->n);
+    if (c) /* what is left of it, whole seconds down */
+      deliver(l, 0, c->txt, c->len, c->n,
+              (uint32_t)((c->expires - uv_now(r->loop)) / 1000));
     else if (!l->cancelled) /* expired in between: rare, say so */
-      l->cb(l->ud, -EAGAIN, NULL, 0);
+      l->cb(l->ud, -EAGAIN, NULL, 0, UINT32_MAX);
     tr_free(l);
     next = r->live; /* a callback may have added or cancelled lookups */
   }

@@ -71,14 +71,16 @@ static void done(uv_work_t *w, int status) {
   job_t *j = w->data;
   if (!j->cancelled) {
     recs_t r = {.n = 0};
+    uint32_t ttl = UINT32_MAX;
     int rc = status ? status : j->len < 0 ? j->len : 0;
     if (!rc && j->len > 0) {
       /* res_nquery matched the answer to its query: its id is ours. */
       uint16_t id = (uint16_t)(j->ans[0] << 8 | j->ans[1]);
       rc = dns_txt_parse(j->ans, (size_t)j->len, id, j->name, collect, &r,
-                         NULL);
+                         &ttl);
     }
-    j->cb(j->ud, rc, rc ? NULL : (const char *const *)r.txt, rc ? 0 : r.n);
+    j->cb(j->ud, rc, rc ? NULL : (const char *const *)r.txt, rc ? 0 : r.n,
+          rc || !r.n ? UINT32_MAX : ttl);
     for (size_t i = 0; i < r.n; i++)
       tr_free(r.txt[i]);
   }

@@ -136,7 +136,7 @@ static void lookup_end(lk_t *l, int status, const char *const *txt,
 }
 
 static void lookup_done(void *ud, int status, const char *const *txt,
-                        size_t n);
+                        size_t n, uint32_t ttl);
 
 /* Start the first lookup in line: 0 (it is r->cur now), or the error
  * and the lookup back in *failed. */
@@ -165,7 +165,8 @@ static void pump(dns_dnsaddr_t *r) {
 }
 
 static void lookup_done(void *ud, int status, const char *const *txt,
-                        size_t n) {
+                        size_t n, uint32_t ttl) {
+  (void)ttl;
   lk_t *l = ud;
   dns_dnsaddr_t *r = l->r;
   r->cur = NULL;

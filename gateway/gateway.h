@@ -47,14 +47,16 @@ typedef struct gw_dnslink_entry {
  * dnslink.c: DNS-over-HTTPS for the suffixes of Kubo's DNS.Resolvers).
  * lookup() runs on the loop: 0 with *h set, then cb exactly once from the
  * loop (value: "/ipfs/..." or "/ipns/...", valid during the call, when
- * status is 0); -ENOTSUP when it does not cover domain (the system
+ * status is 0; ttl_s: how long it may be cached, the TXT record's TTL as
+ * the resolver has it, -1 unknown); -ENOTSUP when it does not cover domain (the system
  * resolver is asked then, as without it); another error, and no cb.
  * -ENOTSUP may also come as cb's status (a relay from another gateway
  * loop, node/gwloops.c, which learns it on the main loop): the same.
  * cb's status: 0, TR_ENOTFOUND (no DNSLink: the gateway's 500, as boxo's
  * ErrResolveFailed), -ETIMEDOUT (504), other errors (a resolver that
  * answered badly or not at all: 502).  cancel(h) before cb: no cb. */
-typedef void (*gw_dnslink_cb)(void *cb_ud, int status, const char *value);
+typedef void (*gw_dnslink_cb)(void *cb_ud, int status, const char *value,
+                              int64_t ttl_s);
 typedef struct gw_dnslink_resolver {
   void *ud;
   int (*lookup)(void *ud, const char *domain, gw_dnslink_cb cb, void *cb_ud,
@@ -68,6 +70,10 @@ typedef struct gw_dnslink {
   bool dns;                /* look names the map lacks up in DNS (TXT) */
   uint32_t dns_timeout_ms; /* per try; 0: GW_DNSLINK_TIMEOUT_MS */
   bool no_sites;           /* Kubo's Gateway.NoDNSLink: no Host sites */
+  /* Kubo's DNS.MaxCacheTTL in seconds, capping the TTL a DNSLink answer is
+   * cached for downstream (Cache-Control); 0: no cap (boxo: a cap of 0
+   * only turns its own cache off). */
+  uint32_t max_ttl_s;
   const gw_dnslink_resolver_t *resolver; /* NULL: none; not owned */
 } gw_dnslink_t;
 

@@ -419,11 +419,19 @@ static int list_head(http_req_t *req, void *st, int64_t first) {
   size_t n = gw__std_headers(t, c->etag, h, 1);
   /* A listing is immutable too (same CID, same entries), but keep it
    * revalidated in case the page layout changes with a trove upgrade.  An
-   * /ipns/ listing keeps its name's TTL. */
+   * /ipns/ listing keeps its name's TTL, stale for as long (boxo's
+   * dirListingCacheControl). */
+  char cc[96];
   for (size_t i = 0; i < n; i++)
-    if (!strcmp(h[i].name, "Cache-Control") &&
-        !strcmp(h[i].value, GW_CACHE_IMMUTABLE))
-      h[i].value = "public, max-age=604800, stale-while-revalidate=2678400";
+    if (!strcmp(h[i].name, "Cache-Control")) {
+      if (!strcmp(h[i].value, GW_CACHE_IMMUTABLE))
+        h[i].value = "public, max-age=604800, stale-while-revalidate=2678400";
+      else if (h[i].value == t->ipns_cc) {
+        snprintf(cc, sizeof cc, "%s, stale-while-revalidate=2678400",
+                 t->ipns_cc);
+        h[i].value = cc;
+      }
+    }
   http_res_start(req, 200, h, n, -1);
   return 0;
 }

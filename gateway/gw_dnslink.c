@@ -153,7 +153,7 @@ int gw_dnslink_txt(const char *s, size_t n, char *out, size_t cap) {
  * record, no DNSLink among them, or no answer in time), -EIO (the
  * resolver could not be set up). */
 static int txt_lookup(const gw_dnslink_t *d, const char *name, char *out,
-                      size_t cap) {
+                      size_t cap, int64_t *ttl_s) {
   struct __res_state st;
   memset(&st, 0, sizeof st);
   if (res_ninit(&st))
@@ -168,17 +168,23 @@ static int txt_lookup(const gw_dnslink_t *d, const char *name, char *out,
   if (len <= 0)
     return TR_ENOTFOUND;
   return gw__dnslink_answer(ans, len > (int)sizeof ans ? sizeof ans : (size_t)len,
-                            out, cap);
+                            out, cap, ttl_s);
 }
 
-int gw__dnslink_answer(const uint8_t *ans, size_t len, char *out, size_t cap) {
+int gw__dnslink_answer(const uint8_t *ans, size_t len, char *out, size_t cap,
+                       int64_t *ttl_s) {
   ns_msg msg;
   if (len > GW_DNSLINK_ANSWER_MAX || ns_initparse(ans, (int)len, &msg))
     return TR_ENOTFOUND;
   int rc = TR_ENOTFOUND;
+  int64_t ttl = INT64_MAX;
   for (int i = 0; i < ns_msg_count(msg, ns_s_an) && rc < 0; i++) {
     ns_rr rr;
-    if (ns_parserr(&msg, ns_s_an, i, &rr) || ns_rr_type(rr) != ns_t_txt)
+    if (ns_parserr(&msg, ns_s_an, i, &rr))
+      continue;
+    if (ns_rr_type(rr) == ns_t_cname && (int64_t)ns_rr_ttl(rr) < ttl)
+      ttl = ns_rr_ttl(rr);
+    if (ns_rr_type(rr) != ns_t_txt)
       continue;
     /* A TXT record is character-strings (a length byte, then the bytes):
      * one value, cut in pieces of 255, joined back. */
@@ -197,13 +203,17 @@ int gw__dnslink_answer(const uint8_t *ans, size_t len, char *out, size_t cap) {
     }
     int k = gw_dnslink_txt(txt, o, out, cap);
     rc = k >= 0 ? 0 : TR_ENOTFOUND;
+    if (!rc && (int64_t)ns_rr_ttl(rr) < ttl)
+      ttl = ns_rr_ttl(rr);
   }
+  *ttl_s = rc ? -1 : ttl;
   return rc;
 }
 
 int gw__dnslink_lookup(const gw_dnslink_t *d, const char *domain, char *out,
-                       size_t cap) {
+                       size_t cap, int64_t *ttl_s) {
   size_t n = strlen(domain);
+  *ttl_s = -1;
   if (!gw_dnslink_domain_ok(domain, n))
     return -EINVAL;
   const char *v = gw_dnslink_map_get(d, domain, n);
@@ -217,9 +227,11 @@ int gw__dnslink_lookup(const gw_dnslink_t *d, const char *domain, char *out,
     return TR_ENOTFOUND;
   char name[300];
   snprintf(name, sizeof name, "_dnslink.%s", domain);
-  int rc = txt_lookup(d, name, out, cap);
+  int rc = txt_lookup(d, name, out, cap, ttl_s);
   if (rc == TR_ENOTFOUND) /* the older form: the TXT record on the domain */
-    rc = txt_lookup(d, domain, out, cap);
+    rc = txt_lookup(d, domain, out, cap, ttl_s);
+  if (!rc && d->max_ttl_s && *ttl_s > (int64_t)d->max_ttl_s)
+    *ttl_s = d->max_ttl_s;
   return rc;
 }
 

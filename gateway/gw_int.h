@@ -358,14 +358,18 @@ void gw__serve_ipns(http_req_t *req, gw_ctx_t *ctx, const char *path,
 
 /* gw_dnslink.c: the DNSLink value of domain (NUL-terminated) into out:
  * the map's, else (d->dns) the first dnslink= TXT record of
- * _dnslink.<domain>, else of <domain>.  Blocks on DNS: the worker pool
- * only.  0, TR_ENOTFOUND, -EINVAL (not a domain), TR_EBUFSIZE, -EIO. */
+ * _dnslink.<domain>, else of <domain>; *ttl_s how long it may be cached
+ * (the answer's, capped by d->max_ttl_s; -1 unknown: the map's).  Blocks
+ * on DNS: the worker pool only.  0, TR_ENOTFOUND, -EINVAL (not a domain),
+ * TR_EBUFSIZE, -EIO. */
 int gw__dnslink_lookup(const gw_dnslink_t *d, const char *domain, char *out,
-                       size_t cap);
+                       size_t cap, int64_t *ttl_s);
 /* The first DNSLink among the TXT records of a DNS answer ans[0..len)
- * (a TXT record's character-strings joined): 0 with the value in out, or
- * TR_ENOTFOUND (none, or an answer that does not parse). */
-int gw__dnslink_answer(const uint8_t *ans, size_t len, char *out, size_t cap);
+ * (a TXT record's character-strings joined): 0 with the value in out and
+ * in *ttl_s the least TTL of the answer's records (CNAMEs on the way
+ * included), or TR_ENOTFOUND (none, or an answer that does not parse). */
+int gw__dnslink_answer(const uint8_t *ans, size_t len, char *out, size_t cap,
+                       int64_t *ttl_s);
 /* The DNSLink site req's Host names (its name, port cut, into host): true
  * when ctx serves DNSLink sites and the map has it (DNS is not asked for
  * a Host: a lookup for every unknown Host would cost every request). */

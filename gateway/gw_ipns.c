@@ -35,9 +35,8 @@ typedef struct ipns_req {
   bool dnslink;      /* the name (at depth 0) is a domain: no record */
   unsigned depth;
   bool want_record; /* ?format=ipns-record or its Accept: the record itself */
-  /* The shortest TTL of the records followed so far (INT64_MAX: none
-   * yet); a DNSLink name on the way makes it unknown (-1): its TXT
-   * record's TTL is not carried here, and boxo then sends none. */
+  /* The shortest TTL of the records followed so far, IPNS records' and
+   * DNSLink TXT records' (INT64_MAX: none known yet: no Cache-Control). */
   int64_t ttl_s;
   bool hop_dns;     /* the lookup under way is a DNSLink one */
   char name[128];   /* the name as asked, for the download's file name */
@@ -65,6 +64,7 @@ typedef struct dl_job {
   ipns_req_t *r;
   const gw_dnslink_t *d;
   int status;
+  int64_t ttl_s;
   char domain[256];
   char value[GW_DNSLINK_VALUE_MAX];
 } dl_job_t;
@@ -128,12 +128,15 @@ static void serve_record(http_req_t *req, const ipns_req_t *r,
   http_res_end(req);
 }
 
-/* rec's TTL into r's shortest (dnslink: a DNSLink answer, TTL unknown). */
+/* rec's TTL into r's shortest, as boxo's minNonZeroTTL: a hop whose TTL
+ * is unknown (or 0) takes nothing away -- a DNSLink from the name map; an
+ * IPNS record without one counts as boxo's default (dnslink: rec is a
+ * DNSLink answer, its TXT record's TTL). */
 static void note_ttl(ipns_req_t *r, const gw_ipns_t *rec, bool dnslink) {
-  int64_t t = rec->ttl_s >= 0 ? rec->ttl_s : GW_IPNS_TTL_DEFAULT_S;
-  if (dnslink)
-    r->ttl_s = -1;
-  else if (r->ttl_s > t)
+  int64_t t = rec->ttl_s >= 0 ? rec->ttl_s
+              : dnslink       ? -1
+                              : GW_IPNS_TTL_DEFAULT_S;
+  if (t > 0 && r->ttl_s > t)
     r->ttl_s = t;
 }
 
@@ -201,7 +204,8 @@ static void resolved(void *ud, int status, const gw_ipns_t *rec) {
 
 static void dl_work(uv_work_t *w) {
   dl_job_t *j = w->data;
-  j->status = gw__dnslink_lookup(j->d, j->domain, j->value, sizeof j->value);
+  j->status = gw__dnslink_lookup(j->d, j->domain, j->value, sizeof j->value,
+                                 &j->ttl_s);
 }
 
 static void dl_done(uv_work_t *w, int st) {
@@ -209,7 +213,7 @@ static void dl_done(uv_work_t *w, int st) {
   ipns_req_t *r = j->r;
   if (r) {
     r->dl = NULL;
-    gw_ipns_t rec = {.value = j->value, .ttl_s = -1};
+    gw_ipns_t rec = {.value = j->value, .ttl_s = j->ttl_s};
     int status = st ? -EIO : j->status;
     resolved(r, status, status ? NULL : &rec);
   }
@@ -221,7 +225,7 @@ static void dl_done(uv_work_t *w, int st) {
  * in time). */
 static int dl_start(ipns_req_t *r, const char *name, size_t n);
 
-static void dlr_done(void *ud, int status, const char *value) {
+static void dlr_done(void *ud, int status, const char *value, int64_t ttl_s) {
   ipns_req_t *r = ud;
   r->dlr = NULL;
   if (status == -ENOTSUP) { /* a relay's answer: not the resolver's name */
@@ -232,7 +236,7 @@ static void dlr_done(void *ud, int status, const char *value) {
   }
   if (status && status != TR_ENOTFOUND && status != -ENOMEM)
     r->fail_code = status == -ETIMEDOUT ? 504 : 502;
-  gw_ipns_t rec = {.value = value, .ttl_s = -1};
+  gw_ipns_t rec = {.value = value, .ttl_s = ttl_s};
   resolved(r, status, status ? NULL : &rec);
 }
 

@@ -30,14 +30,16 @@ typedef struct doh_lookup {
   void *h;
 } doh_lookup_t;
 
-static void doh_done(void *ud, int status, const char *const *txt, size_t n) {
+static void doh_done(void *ud, int status, const char *const *txt, size_t n,
+                     uint32_t ttl) {
   doh_lookup_t *l = ud;
   char v[GW_DNSLINK_VALUE_MAX];
   int rc = status ? status : TR_ENOTFOUND;
   for (size_t i = 0; !status && i < n && rc; i++)
     if (gw_dnslink_txt(txt[i], strlen(txt[i]), v, sizeof v) >= 0)
       rc = 0;
-  l->cb(l->cb_ud, rc, rc ? NULL : v);
+  l->cb(l->cb_ud, rc, rc ? NULL : v,
+        rc || ttl == UINT32_MAX ? -1 : (int64_t)ttl);
   tr_free(l);
 }
 
@@ -89,6 +91,7 @@ static int resolvers(gw_dnslink_t *d, gw_ctx_t *gw, json_t *cfg) {
     }
     uint64_t s = ns / 1000000000u;
     o.max_cache_ttl_s = s >= UINT32_MAX ? UINT32_MAX - 1 : (uint32_t)s;
+    d->max_ttl_s = o.max_cache_ttl_s; /* the system resolver's answers too */
   }
   json_t *res = config_get(cfg, "DNS.Resolvers");
   doh_t *doh = NULL;

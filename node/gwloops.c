@@ -174,7 +174,8 @@ struct relay {
   gw_ipns_cb ipns_cb;
   gw_dnslink_cb dl_cb;
   /* The call. */
-  char domain[256]; /* R_DNSLINK's */
+  char domain[256]; /* R_DNSLINK's, and its answer's TTL (-1 unknown) */
+  int64_t ttl_s;
   dag_cid_t cid, root;
   bool has_root;
   unsigned flags;
@@ -263,7 +264,7 @@ static void done_run(msg_t *m, bool run) {
     else if (r->kind == R_GET_IPNS)
       r->ipns_cb(r->cb_ud, r->status, r->has_ipns ? &r->ipns : NULL);
     else if (r->kind == R_DNSLINK)
-      r->dl_cb(r->cb_ud, r->status, r->status ? NULL : r->value);
+      r->dl_cb(r->cb_ud, r->status, r->status ? NULL : r->value, r->ttl_s);
     else
       r->done_cb(r->cb_ud, r->status);
     relay_unref(r); /* the calling side's */
@@ -311,9 +312,11 @@ static void main_ipns(void *ud, int status, const gw_ipns_t *rec) {
   finish_main(r, status);
 }
 
-static void main_dnslink(void *ud, int status, const char *value) {
+static void main_dnslink(void *ud, int status, const char *value,
+                         int64_t ttl_s) {
   relay_t *r = ud;
   r->lookup = NULL;
+  r->ttl_s = ttl_s;
   if (status == 0 && !(r->value = tr_strdup(value ? value : "")))
     status = -ENOMEM;
   finish_main(r, status);
@@ -617,6 +620,7 @@ static int rd_lookup(void *ud, const char *domain, gw_dnslink_cb cb,
   if (!r)
     return -ENOMEM;
   r->dl_cb = cb;
+  r->ttl_s = -1;
   memcpy(r->domain, domain, n + 1);
   if (!relay_send(r))
     return -ENOTSUP; /* r is gone */

@@ -159,7 +159,8 @@ mkdir -p "$WORK/site/sub"; echo page >"$WORK/site/sub/p.txt"
 DIRCID=$(t add -r -Q "$WORK/site")
 t name publish --key=named --ttl=42s --allow-offline "/ipfs/$DIRCID" >/dev/null || fail "publish --ttl"
 eq "$(cc_of "http://127.0.0.1:$GPORT/ipns/$G/sub/p.txt")" "public, max-age=42" "Cache-Control of a file under /ipns/ (--ttl=42s)"
-eq "$(cc_of "http://127.0.0.1:$GPORT/ipns/$G/sub/")" "public, max-age=42" "Cache-Control of a listing under /ipns/"
+eq "$(cc_of "http://127.0.0.1:$GPORT/ipns/$G/sub/")" "public, max-age=42, stale-while-revalidate=2678400" \
+  "Cache-Control of a listing under /ipns/ (boxo's dirListingCacheControl)"
 eq "$(cc_of "http://127.0.0.1:$GPORT/ipfs/$DIRCID/sub/p.txt")" "public, max-age=29030400, immutable" "Cache-Control of /ipfs/"
 
 # A record of a key that is then removed: someone else's name from now on.

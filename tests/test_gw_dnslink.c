@@ -80,8 +80,10 @@ static void test_txt(void **state) {
   assert_int_equal(gw_dnslink_txt(S("dnslink=/ipfs/0123456789"), out, 8), TR_EBUFSIZE);
 }
 
-/* A DNS answer: the question, then TXT records of the given strings. */
-static size_t answer(uint8_t *b, const char *const *recs, size_t n) {
+/* A DNS answer: the question, then TXT records of the given strings, each
+ * with its TTL (ttls NULL: 60 s each); a record "CNAME" is a CNAME. */
+static size_t answer_ttl(uint8_t *b, const char *const *recs, size_t n,
+                         const uint32_t *ttls) {
   static const uint8_t hdr[] = {0x12, 0x34, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0};
   memcpy(b, hdr, sizeof hdr);
   b[7] = (uint8_t)n;
@@ -90,8 +92,18 @@ static size_t answer(uint8_t *b, const char *const *recs, size_t n) {
   memcpy(b + o, q, sizeof q - 1);
   o += sizeof q - 1;
   for (size_t i = 0; i < n; i++) {
+    uint32_t t = ttls ? ttls[i] : 60;
+    if (!strcmp(recs[i], "CNAME")) { /* to the question's name: c0 0c */
+      const uint8_t rr[] = {0xc0, 0x0c, 0, 5, 0, 1, (uint8_t)(t >> 24),
+                            (uint8_t)(t >> 16), (uint8_t)(t >> 8), (uint8_t)t,
+                            0, 2, 0xc0, 0x0c};
+      memcpy(b + o, rr, sizeof rr);
+      o += sizeof rr;
+      continue;
+    }
     size_t l = strlen(recs[i]);
-    const uint8_t rr[] = {0xc0, 0x0c, 0, 16, 0, 1, 0, 0, 0, 60, 0,
+    const uint8_t rr[] = {0xc0, 0x0c, 0, 16, 0, 1, (uint8_t)(t >> 24),
+                          (uint8_t)(t >> 16), (uint8_t)(t >> 8), (uint8_t)t, 0,
                           (uint8_t)(l + 1), (uint8_t)l};
     memcpy(b + o, rr, sizeof rr);
     o += sizeof rr;
@@ -101,19 +113,42 @@ static size_t answer(uint8_t *b, const char *const *recs, size_t n) {
   return o;
 }
 
+static size_t answer(uint8_t *b, const char *const *recs, size_t n) {
+  return answer_ttl(b, recs, n, NULL);
+}
+
 static void test_answer(void **state) {
   (void)state;
   uint8_t b[512];
   char out[64];
+  int64_t ttl;
   const char *recs[] = {"v=spf1 -all", "dnslink=bad", "dnslink=/ipfs/bafyA"};
   size_t n = answer(b, recs, 3);
-  assert_int_equal(gw__dnslink_answer(b, n, out, sizeof out), 0);
+  assert_int_equal(gw__dnslink_answer(b, n, out, sizeof out, &ttl), 0);
   assert_string_equal(out, "/ipfs/bafyA");
+  assert_int_equal(ttl, 60);
   n = answer(b, recs, 2);
-  assert_int_equal(gw__dnslink_answer(b, n, out, sizeof out), TR_ENOTFOUND);
+  assert_int_equal(gw__dnslink_answer(b, n, out, sizeof out, &ttl), TR_ENOTFOUND);
+  assert_int_equal(ttl, -1);
   n = answer(b, recs + 2, 1);
-  assert_int_equal(gw__dnslink_answer(b, n - 3, out, sizeof out), TR_ENOTFOUND);
-  assert_int_equal(gw__dnslink_answer(b, 5, out, sizeof out), TR_ENOTFOUND);
+  assert_int_equal(gw__dnslink_answer(b, n - 3, out, sizeof out, &ttl), TR_ENOTFOUND);
+  assert_int_equal(gw__dnslink_answer(b, 5, out, sizeof out, &ttl), TR_ENOTFOUND);
+  /* The TTL: the DNSLink record's, or a CNAME's on the way when shorter;
+   * the other TXT records' do not count. */
+  const char *cn[] = {"v=spf1 -all", "CNAME", "dnslink=/ipfs/bafyB", "dnslink=/ipfs/bafyC"};
+  const uint32_t t1[] = {5, 3600, 120, 7};
+  n = answer_ttl(b, cn, 4, t1);
+  assert_int_equal(gw__dnslink_answer(b, n, out, sizeof out, &ttl), 0);
+  assert_string_equal(out, "/ipfs/bafyB");
+  assert_int_equal(ttl, 120);
+  const uint32_t t2[] = {5, 30, 120, 7};
+  n = answer_ttl(b, cn, 4, t2);
+  assert_int_equal(gw__dnslink_answer(b, n, out, sizeof out, &ttl), 0);
+  assert_int_equal(ttl, 30);
+  const uint32_t t3[] = {5, 30, 0xffffffffu, 7}; /* not capped here */
+  n = answer_ttl(b, cn + 2, 1, t3 + 2);
+  assert_int_equal(gw__dnslink_answer(b, n, out, sizeof out, &ttl), 0);
+  assert_int_equal(ttl, 0xffffffffll);
 }
 
 int main(void) {

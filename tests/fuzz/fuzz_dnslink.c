@@ -51,7 +51,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   else if (k != TR_ENOTFOUND && k != -EINVAL && k != TR_EBUFSIZE)
     abort();
   (void)gw_dnslink_domain_ok(s, size);
-  if (gw__dnslink_answer(data, size, out, sizeof out) == 0)
+  int64_t ttl;
+  if (gw__dnslink_answer(data, size, out, sizeof out, &ttl) == 0) {
     check_value(out, strlen(out));
+    if (ttl < 0 || ttl > (int64_t)UINT32_MAX) /* a TTL is 32 bits */
+      abort();
+  } else if (ttl != -1) {
+    abort();
+  }
   return 0;
 }
