@@ -174,6 +174,7 @@ static int txt_lookup(const gw_dnslink_t *d, const char *name, char *out,
 int gw__dnslink_answer(const uint8_t *ans, size_t len, char *out, size_t cap,
                        int64_t *ttl_s) {
   ns_msg msg;
+  *ttl_s = -1;
   if (len > GW_DNSLINK_ANSWER_MAX || ns_initparse(ans, (int)len, &msg))
     return TR_ENOTFOUND;
   int rc = TR_ENOTFOUND;
