@@ -113,9 +113,29 @@ static int key_canon(const char *s, char *out, size_t cap) {
   return l < 0 ? -1 : l;
 }
 
+bool gw__pct_put(char *out, size_t cap, size_t *o, const char *s, size_t n,
+                 const char *keep) {
+  static const char hex[] = "0123456789ABCDEF";
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    bool k = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+             (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+             c == '~' || (c && keep && strchr(keep, c));
+    if (*o + (k ? 1 : 3) >= cap)
+      return false;
+    if (k) {
+      out[(*o)++] = (char)c;
+    } else {
+      out[(*o)++] = '%';
+      out[(*o)++] = hex[c >> 4];
+      out[(*o)++] = hex[c & 15];
+    }
+  }
+  return true;
+}
+
 int gw__ipfs_uri(bool ipns, char *const *segs, size_t nseg,
                  bool trailing_slash, char *out, size_t cap) {
-  static const char hex[] = "0123456789ABCDEF";
   if (nseg == 0 || cap < 8)
     return -1;
   memcpy(out, ipns ? "ipns://" : "ipfs://", 7);
@@ -138,21 +158,8 @@ int gw__ipfs_uri(bool ipns, char *const *segs, size_t nseg,
     if (o + 1 >= cap)
       return -1;
     out[o++] = '/';
-    for (const unsigned char *p = (const unsigned char *)segs[i]; *p; p++) {
-      unsigned char c = *p;
-      bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                  (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-                  c == '_' || c == '~';
-      if (o + (keep ? 1 : 3) >= cap)
-        return -1;
-      if (keep) {
-        out[o++] = (char)c;
-      } else {
-        out[o++] = '%';
-        out[o++] = hex[c >> 4];
-        out[o++] = hex[c & 15];
-      }
-    }
+    if (!gw__pct_put(out, cap, &o, segs[i], strlen(segs[i]), NULL))
+      return -1;
   }
   if (trailing_slash) {
     if (o + 1 >= cap)

@@ -39,19 +39,8 @@ void gw__html_escape(const char *s, size_t n, char *out, size_t outsz) {
 }
 
 void gw__url_escape(const char *s, size_t n, char *out, size_t outsz) {
-  static const char hex[] = "0123456789ABCDEF";
   size_t o = 0;
-  for (size_t i = 0; i < n && o + 4 < outsz; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-        (c >= '0' && c <= '9') || (c && strchr("-._~!$()*+,;=:@", c)))
-      out[o++] = (char)c;
-    else {
-      out[o++] = '%';
-      out[o++] = hex[c >> 4];
-      out[o++] = hex[c & 15];
-    }
-  }
+  (void)gw__pct_put(out, outsz, &o, s, n, "!$()*+,;=:@");
   out[o] = 0;
 }
 

@@ -305,8 +305,15 @@ void gw__http_date(time_t t, char out[40]);
 void gw__content_disposition(char *out, size_t cap, const char *kind,
                              const char *fname);
 void gw__html_escape(const char *s, size_t n, char *out, size_t outsz);
-/* Percent-encode a path segment for an href. */
+/* Percent-encode a path segment for an href (truncated to fit). */
 void gw__url_escape(const char *s, size_t n, char *out, size_t outsz);
+/* Append s[0..n) to out at *o, percent-encoded (upper-case hex) but for
+ * RFC 3986's unreserved bytes and those in keep (NULL: none; a NUL byte is
+ * always encoded), leaving room for a NUL in cap.  False, with what fit
+ * written, when it does not all fit.  The gateway's one encoder (gw_common.c):
+ * Ipfs-Uri, hrefs, _redirects' substitutions. */
+bool gw__pct_put(char *out, size_t cap, size_t *o, const char *s, size_t n,
+                 const char *keep);
 
 /* ------------------------------------------------------- /routing/v1 */
 

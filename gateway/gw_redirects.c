@@ -260,24 +260,7 @@ static bool match(const char *from, size_t fl, const char *path, size_t pl,
  * few path-safe ones ('/' too when slash). */
 static bool put_enc(char *out, size_t cap, size_t *o, const char *v, size_t n,
                     bool slash) {
-  static const char hex[] = "0123456789ABCDEF";
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)v[i];
-    bool keep = isalnum(c) || strchr("-._~!$'()*,;:@", c) ||
-                (slash && c == '/');
-    if (c == 0)
-      keep = false;
-    if (*o + (keep ? 1 : 3) >= cap)
-      return false;
-    if (keep) {
-      out[(*o)++] = (char)c;
-    } else {
-      out[(*o)++] = '%';
-      out[(*o)++] = hex[c >> 4];
-      out[(*o)++] = hex[c & 15];
-    }
-  }
-  return true;
+  return gw__pct_put(out, cap, o, v, n, slash ? "!$'()*,;:@/" : "!$'()*,;:@");
 }
 
 /* to with its placeholders replaced: the longest name of a placeholder
