@@ -61,12 +61,12 @@ static int read_fail(const char *what, const char *arg, int rc,
   return cli_failf("%s %s: %s", what, arg, tr_strerror(rc));
 }
 
-/* Split "CID[/path]" (a leading /ipfs/ allowed) and resolve it. */
+/* Split "CID[/path]" (a leading /ipfs/ or ipfs:// allowed) and resolve
+ * it. */
 static int resolve_arg(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
-  const char *s = arg;
-  if (!strncmp(s, "/ipfs/", 6))
-    s += 6;
-  size_t n = strcspn(s, "/");
+  int ns;
+  const char *s = dag_path_rest(arg, &ns);
+  size_t n = ns == DAG_NS_IPNS ? 0 : strcspn(s, "/");
   dag_cid_t root;
   int rc = dag_cid_parse(&root, s, n);
   if (rc) {
@@ -277,7 +277,8 @@ int cmd_get(cli_t *cli, int argc, char **argv) {
   /* Kubo's default name: the last path element, or the CID. */
   char defname[DAG_CID_STR_MAX + 256];
   if (!out) {
-    const char *s = !strncmp(arg, "/ipfs/", 6) ? arg + 6 : arg;
+    int ns;
+    const char *s = dag_path_rest(arg, &ns);
     size_t l = strlen(s);
     while (l && s[l - 1] == '/')
       l--;

@@ -224,11 +224,10 @@ int cmd_pin_remote_service_ls(cli_t *cli, int argc, char **argv) {
 int cmd_pin_remote_add(cli_t *cli, int argc, char **argv) {
   if (argc != 2)
     return cli_failf("expecting one CID argument");
-  const char *arg = argv[1];
-  if (!strncmp(arg, "/ipfs/", 6))
-    arg += 6;
+  int ns;
+  const char *arg = dag_path_rest(argv[1], &ns);
   dag_cid_t cid;
-  if (dag_cid_parse(&cid, arg, strlen(arg)))
+  if (ns == DAG_NS_IPNS || dag_cid_parse(&cid, arg, strlen(arg)))
     return cli_failf("invalid path \"%s\": not a CID", argv[1]);
   VIA_DAEMON(cli, "pin remote add", "pin/remote/add", argc, argv);
   json_t *cfg;

@@ -255,11 +255,12 @@ bool cli_remote(cli_t *cli, const char *name, int argc, char **argv,
  * repo?  False for a path (resolving it may need blocks: the daemon
  * decides) and on any doubt. */
 static bool local_complete(cli_t *cli, const char *arg, int depth) {
-  const char *s = !strncmp(arg, "/ipfs/", 6) ? arg + 6 : arg;
+  int ns;
+  const char *s = dag_path_rest(arg, &ns);
   dag_cid_t cid;
   bs_env_t *env;
   bs_txn_t *txn;
-  if (strchr(s, '/') || dag_cid_parse(&cid, s, strlen(s)) ||
+  if (ns == DAG_NS_IPNS || strchr(s, '/') || dag_cid_parse(&cid, s, strlen(s)) ||
       cli_env(cli, BS_RDONLY, &env) || bs_txn_begin(env, BS_RDONLY, &txn))
     return false;
   bs_walk_t *w;

@@ -50,10 +50,9 @@ int cli_env(cli_t *cli, unsigned flags, bs_env_t **env) {
 }
 
 int cli_cid(const char *arg, dag_cid_t *cid) {
-  const char *s = arg;
-  if (!strncmp(s, "/ipfs/", 6))
-    s += 6;
-  size_t n = strcspn(s, "/");
+  int ns;
+  const char *s = dag_path_rest(arg, &ns);
+  size_t n = ns == DAG_NS_IPNS ? 0 : strcspn(s, "/");
   int rc = dag_cid_parse(cid, s, n);
   if (rc)
     cli_failf("invalid CID '%s': %s", arg, tr_strerror(rc));

@@ -12,6 +12,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Fill cid from a validated binary form. */
 static int cid_build(dag_cid_t *cid, int version, uint64_t codec,
@@ -216,4 +217,24 @@ int dag_codec_from_name(const char *name, uint64_t *codec) {
       return 0;
     }
   return TR_ECODEC;
+}
+
+const char *dag_path_rest(const char *arg, int *ns) {
+  static const struct {
+    const char *name;
+    int ns;
+  } nss[] = {{"ipfs", DAG_NS_IPFS}, {"ipns", DAG_NS_IPNS}};
+  for (size_t i = 0; i < sizeof nss / sizeof *nss; i++) {
+    const char *n = nss[i].name;
+    if (arg[0] == '/' && !strncmp(arg + 1, n, 4) && arg[5] == '/') {
+      *ns = nss[i].ns;
+      return arg + 6;
+    }
+    if (!strncasecmp(arg, n, 4) && arg[4] == ':') {
+      *ns = nss[i].ns;
+      return arg + 5 + (arg[5] == '/' && arg[6] == '/' ? 2 : 0);
+    }
+  }
+  *ns = DAG_NS_NONE;
+  return arg;
 }

@@ -80,6 +80,14 @@ int dag_cid_format(const dag_cid_t *cid, char base, char *out,
  * caller; returns buf.  Convenience for messages and CLI output. */
 char *dag_cid_str(const dag_cid_t *cid, char buf[DAG_CID_STR_MAX]);
 
+/* A content path argument's namespace and what follows it: "/ipfs/X" and
+ * the native URIs "ipfs://X" and "ipfs:X" (the scheme in any case, as
+ * Kubo 0.43 and boxo's path.NewPathFromURI take them) give DAG_NS_IPFS
+ * and X; the same for ipns; anything else gives DAG_NS_NONE and arg
+ * itself (a bare CID, a name).  A view into arg, never NULL. */
+enum { DAG_NS_NONE, DAG_NS_IPFS, DAG_NS_IPNS };
+const char *dag_path_rest(const char *arg, int *ns);
+
 /* Conversions.  to_v0 fails with TR_ECID unless the CID is dag-pb with a
  * sha2-256 multihash. */
 void dag_cid_to_v1(dag_cid_t *out, const dag_cid_t *in);

@@ -143,10 +143,9 @@ int gw__ipfs_uri(bool ipns, char *const *segs, size_t nseg,
   int rl;
   if (!ipns) {
     dag_cid_t cid, v1;
-    if (dag_cid_parse(&cid, segs[0], strlen(segs[0])) ||
-        dag_cid_make(&v1, 1, cid.codec, cid.bytes + cid.mh_off,
-                     (size_t)(cid.len - cid.mh_off)))
+    if (dag_cid_parse(&cid, segs[0], strlen(segs[0])))
       return -1;
+    dag_cid_to_v1(&v1, &cid);
     rl = dag_cid_format(&v1, 'b', out + o, cap - o);
   } else if ((rl = key_canon(segs[0], out + o, cap - o)) < 0) {
     rl = dnslink_canon(segs[0], out + o, cap - o);

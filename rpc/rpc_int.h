@@ -66,7 +66,8 @@ int rpc_vals_req(rpc_vals_t *v, const rpc_cmddef_t *d, const http_req_t *req,
  * tr_malloc'ed. */
 int rpc_one_arg(http_req_t *req, const char *what, char **out) TR_WUR;
 
-/* A CID argument: "CID", "/ipfs/CID", "CID/path", "/ipfs/CID/path".  Sets
+/* A CID argument: "CID", "/ipfs/CID", "CID/path", "/ipfs/CID/path", or a
+ * native URI ("ipfs://CID/path", "ipfs:CID": dag_path_rest).  Sets
  * *cid and *path (a view into arg after the CID, "" or "/a/b").  TR_ECID
  * and the codes of dag_cid_parse(). */
 int rpc_parse_path(const char *arg, dag_cid_t *cid, const char **path) TR_WUR;

@@ -105,16 +105,17 @@ void rpc_cmd_name_publish(http_req_t *req, rpc_ctx_t *ctx) {
   }
   if (rpc_one_arg(req, "ipfs-path", &arg))
     return;
-  /* A bare CID is an /ipfs/ path, as Kubo takes it. */
+  /* A bare CID is an /ipfs/ path, as Kubo takes it; so is ipfs://CID
+   * (ipns://NAME an /ipns/ one). */
   char value[1024];
   dag_cid_t cid;
   const char *path;
-  int bad = 0;
-  if (!strncmp(arg, "/ipns/", 6))
-    snprintf(value, sizeof value, "%s", arg);
+  int bad = 0, ns;
+  const char *rest = dag_path_rest(arg, &ns);
+  if (ns == DAG_NS_IPNS)
+    snprintf(value, sizeof value, "/ipns/%s", rest);
   else if (!rpc_parse_path(arg, &cid, &path))
-    snprintf(value, sizeof value, "/ipfs/%s", arg + (strncmp(arg, "/ipfs/",
-                                                             6) ? 0 : 6));
+    snprintf(value, sizeof value, "/ipfs/%s", rest);
   else
     bad = 1;
   tr_free(arg);
@@ -231,10 +232,9 @@ void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx) {
     return;
   }
   char name[NET_PEERID_STR_MAX];
-  const char *a = n ? args[0] : ctx->peerid;
-  if (!strncmp(a, "/ipns/", 6))
-    a += 6;
-  int bad = strlen(a) >= NET_PEERID_STR_MAX;
+  int ns = DAG_NS_NONE;
+  const char *a = n ? dag_path_rest(args[0], &ns) : ctx->peerid;
+  int bad = (n && ns == DAG_NS_IPFS) || strlen(a) >= NET_PEERID_STR_MAX;
   snprintf(name, sizeof name, "%s", a);
   rpc_strv_free(args, n);
   net_peerid_t id;

@@ -55,8 +55,10 @@ void rpc_cmd_resolve(http_req_t *req, rpc_ctx_t *ctx) {
   }
   if (rpc_one_arg(req, "name", &arg))
     return;
-  if (!strncmp(arg, "/ipns/", 6)) {
-    bool sub = strchr(arg + 6, '/') != NULL;
+  int ns;
+  const char *rest = dag_path_rest(arg, &ns);
+  if (ns == DAG_NS_IPNS) {
+    bool sub = strchr(rest, '/') != NULL;
     tr_free(arg);
     if (sub)
       rpc_error(req, 500, "resolving a path below an IPNS name is not "

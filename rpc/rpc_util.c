@@ -184,9 +184,10 @@ int rpc_one_arg(http_req_t *req, const char *what, char **out) {
 }
 
 int rpc_parse_path(const char *arg, dag_cid_t *cid, const char **path) {
-  const char *s = arg;
-  if (!strncmp(s, "/ipfs/", 6))
-    s += 6;
+  int ns;
+  const char *s = dag_path_rest(arg, &ns);
+  if (ns == DAG_NS_IPNS)
+    return TR_ECID; /* a name: not a CID */
   size_t n = strcspn(s, "/");
   int rc = dag_cid_parse(cid, s, n);
   if (rc)

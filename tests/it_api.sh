@@ -250,6 +250,15 @@ eq "$(t add -w -q "$D/hello.txt" "$D/tree/a.txt")" \
    "$(TROVE_OFFLINE=1 TROVE_PATH=$WORK/cli t add -w -q "$D/hello.txt" "$D/tree/a.txt")" "CLI add -w via API"
 eq "$(printf 'from stdin' | t add)" "$(printf 'from stdin' | TROVE_OFFLINE=1 TROVE_PATH=$WORK/cli t add)" "CLI add stdin"
 eq "$(t cat "$TREE/big.bin" | sha256sum)" "$(sha256sum <"$D/tree/big.bin")" "CLI cat via API"
+# Native URIs as path arguments (Kubo 0.43), through the API and the CLI.
+eq "$(post "$A/cat?arg=ipfs://$TREE/a.txt")" "a" "cat ?arg=ipfs://CID/path"
+eq "$(post "$A/cat?arg=IPFS%3A$TREE%2Fsub%2Fb.txt")" "b" "cat ?arg=IPFS:CID/path (encoded)"
+eq "$(post "$A/resolve?arg=ipfs://$TREE/sub" | js 'd["Path"]')" \
+   "$(post "$A/resolve?arg=/ipfs/$TREE/sub" | js 'd["Path"]')" "resolve ipfs://"
+eq "$(post "$A/block/stat?arg=ipfs:$TREE" | js 'd["Key"]')" "$TREE" "block stat ipfs:CID"
+eq "$(status "$A/cat?arg=ipns://$TREE/a.txt")" "$(status "$A/cat?arg=/ipns/$TREE/a.txt")" \
+   "cat of an ipns:// URI as of its /ipns/ path"
+eq "$(t cat "ipfs://$TREE/big.bin" | sha256sum)" "$(sha256sum <"$D/tree/big.bin")" "CLI cat ipfs:// via API"
 eq "$(t cat --offset 5 --length 3 "$TREE/big.bin" | od -An -tx1)" \
    "$(tail -c +6 "$D/tree/big.bin" | head -c 3 | od -An -tx1)" "CLI cat range via API"
 k=$(printf 'cli block' | t block put)

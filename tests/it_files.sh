@@ -45,6 +45,11 @@ for p in unixfs-v1-2025 unixfs-v0-2015; do
     fail "tail range"
   eq "$(t cat --offset=5000000 "$root/big.bin" | wc -c)" 0
   t cat --length=1 "$root/sub/hello.txt" | cmp - <(printf h) || fail "length"
+  # Native URIs as paths (Kubo 0.43): ipfs://CID/path, ipfs:CID, any case.
+  t cat "ipfs://$root/sub/hello.txt" | cmp - src/sub/hello.txt || fail "cat ipfs://"
+  t cat "IPFS:$root/sub/hello.txt" | cmp - src/sub/hello.txt || fail "cat IPFS:"
+  eq "$(t get "ipfs://$root/sub/hello.txt" -o "u-$p.txt")" "Saving file(s) to u-$p.txt"
+  t pin add "ipfs://$root" >/dev/null || fail "pin add ipfs://"
 
   # get: the tree, one file, one symlink
   t get "$root" -o "out-$p" >/dev/null

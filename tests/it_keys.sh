@@ -115,6 +115,9 @@ eq "$(curl -sL "http://127.0.0.1:$GPORT/ipns/$G")" "hello from a named key" "gat
 out=$(t name publish --key="$G" -Q --allow-offline "/ipfs/$CID2") || fail "publish --key=ID: $out"
 eq "$out" "$G"
 eq "$(t name resolve "$G")" "/ipfs/$CID2" "resolve after the second publish"
+eq "$(t name resolve "ipns://$G")" "/ipfs/$CID2" "resolve ipns://NAME (Kubo 0.43's native URIs)"
+eq "$(curl -s -X POST "http://127.0.0.1:$APORT/api/v0/resolve?arg=IPNS:$G" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["Path"])')" "/ipfs/$CID2" "/api/v0/resolve of IPNS:NAME"
 eq "$(curl -sL "http://127.0.0.1:$GPORT/ipns/$G")" "second version" "gateway serves the new value"
 curl -sL -o "$WORK/rec" "http://127.0.0.1:$GPORT/ipns/$G?format=ipns-record" || fail "ipns-record"
 cmp "$WORK/rec" "$TROVE_PATH"/ipns-12D3KooW*.record || fail "the gateway's record is the one kept"

@@ -345,12 +345,46 @@ static void test_codec_names(void **state) {
   assert_true(c == 7);
 }
 
+/* Content path arguments and native URIs (Kubo 0.43, boxo's
+ * path.NewPathFromURI): the namespace and what follows it. */
+static void test_path_rest(void **state) {
+  (void)state;
+  static const struct {
+    const char *in, *rest;
+    int ns;
+  } v[] = {
+      {"/ipfs/bafyX/a", "bafyX/a", DAG_NS_IPFS},
+      {"ipfs://bafyX/a/b", "bafyX/a/b", DAG_NS_IPFS},
+      {"ipfs:bafyX", "bafyX", DAG_NS_IPFS},
+      {"IPFS://bafyX", "bafyX", DAG_NS_IPFS},
+      {"iPfS:/bafyX", "/bafyX", DAG_NS_IPFS}, /* one slash is the path's */
+      {"/ipns/k51x/a", "k51x/a", DAG_NS_IPNS},
+      {"ipns://example.org/a", "example.org/a", DAG_NS_IPNS},
+      {"Ipns:k51x", "k51x", DAG_NS_IPNS},
+      {"ipfs://", "", DAG_NS_IPFS},
+      {"bafyX/a", "bafyX/a", DAG_NS_NONE},
+      {"QmX", "QmX", DAG_NS_NONE},
+      {"/IPFS/bafyX", "/IPFS/bafyX", DAG_NS_NONE}, /* a path's is lower case */
+      {"ipfsX:bafy", "ipfsX:bafy", DAG_NS_NONE},
+      {"ipld://bafyX", "ipld://bafyX", DAG_NS_NONE},
+      {"ipfs", "ipfs", DAG_NS_NONE},
+      {"", "", DAG_NS_NONE},
+      {"/ipfs", "/ipfs", DAG_NS_NONE},
+  };
+  for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+    int ns = -1;
+    assert_string_equal(dag_path_rest(v[i].in, &ns), v[i].rest);
+    assert_int_equal(ns, v[i].ns);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_vector_file),  cmocka_unit_test(test_parse_lengths),
       cmocka_unit_test(test_make_rules),   cmocka_unit_test(test_largest_cid),
       cmocka_unit_test(test_format_buffer), cmocka_unit_test(test_sum_known),
       cmocka_unit_test(test_verify),       cmocka_unit_test(test_codec_names),
+      cmocka_unit_test(test_path_rest),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
