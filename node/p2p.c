@@ -384,6 +384,14 @@ static int start_republisher(node_t *n, const node_daemon_opts_t *o,
                       "RecordLifetime");
   n->republish_ms = period ? period : DHT_NAME_REPUBLISH_MS;
   n->lifetime_ns = life;
+  /* Kubo 0.43 refuses this too: our records would expire between two
+   * republishings. */
+  if (life / 1000000u < n->republish_ms)
+    return node__fail(o, TR_ECONFIG, "config setting Ipns.RecordLifetime "
+                      "(%llu s) must be >= Ipns.RepublishPeriod (%llu s), "
+                      "otherwise records expire before they are republished",
+                      (unsigned long long)(life / 1000000000u),
+                      (unsigned long long)(n->republish_ms / 1000u));
   int rc = uv_timer_init(&n->loop, &n->republish);
   if (rc)
     return node__fail(o, rc, "timer: %s", uv_strerror(rc));

@@ -25,12 +25,15 @@
 
 #define NAME_DEPTH_MAX 32 /* Kubo's DefaultDepthLimit */
 
-/* A duration option in ns; absent: dflt.  Answers the error itself. */
+/* A duration option in ns; absent: dflt (*given, when given, false).
+ * Answers the error itself. */
 static int duration_opt(http_req_t *req, const char *key, uint64_t dflt,
-                        uint64_t *ns) {
+                        uint64_t *ns, bool *given) {
   char *v = NULL;
   int rc = rpc_opt_str(req, key, &v);
   *ns = dflt;
+  if (given)
+    *given = !rc && v;
   if (!rc && v && tr_parse_duration(v, ns))
     rc = TR_EUSAGE;
   if (rc)
@@ -95,10 +98,24 @@ void rpc_cmd_name_publish(http_req_t *req, rpc_ctx_t *ctx) {
     return;
   }
   uint64_t life, ttl;
+  bool ttl_given;
   int64_t seq_opt;
-  if (duration_opt(req, "lifetime", DHT_NAME_LIFETIME_NS, &life) ||
-      duration_opt(req, "ttl", DHT_NAME_TTL_NS, &ttl))
+  if (duration_opt(req, "lifetime", DHT_NAME_LIFETIME_NS, &life, NULL) ||
+      duration_opt(req, "ttl", DHT_NAME_TTL_NS, &ttl, &ttl_given))
     return;
+  /* Kubo 0.43's rules: a record that expires at once is refused, and so
+   * is a TTL asked for past the record's validity (the default one is cut
+   * to it instead, by dht_name_sign). */
+  if (life == 0) {
+    rpc_error(req, 500, "lifetime must be greater than zero");
+    return;
+  }
+  if (ttl_given && ttl > life) {
+    rpc_error(req, 500, "ttl (%llus) must not be greater than lifetime (%llus)",
+              (unsigned long long)(ttl / 1000000000u),
+              (unsigned long long)(life / 1000000000u));
+    return;
+  }
   if (rpc_opt_i64(req, "sequence", 0, &seq_opt) || seq_opt < 0) {
     rpc_error(req, 400, "invalid sequence");
     return;

@@ -144,6 +144,12 @@ case $cc in
   *) fail "an IPNS record's max-age past its EOL: $cc" ;;
 esac
 t key rm short >/dev/null # the republishing rounds below count own keys
+# Kubo 0.43's rules: no record that expires at once, no TTL past its
+# lifetime when asked for (the default one is cut to it).
+err=$(t name publish --allow-offline --lifetime=0s "/ipfs/$CID2" 2>&1) && fail "a lifetime of 0 accepted"
+[[ $err == *"lifetime must be greater than zero"* ]] || fail "lifetime 0: $err"
+err=$(t name publish --allow-offline --lifetime=1h --ttl=2h "/ipfs/$CID2" 2>&1) && fail "a TTL past the lifetime accepted"
+[[ $err == *"ttl (7200s) must not be greater than lifetime (3600s)"* ]] || fail "ttl > lifetime: $err"
 eq "$(t name publish --key=nope /ipfs/$CID 2>&1)" "trove: name publish: no key by the given name was found"
 # `routing get` finds the record held here although the DHT table is
 # empty (no peers): the one published, byte for byte.
@@ -227,3 +233,13 @@ cmp "$TROVE_PATH/ipns-$O.record" "$WORK/other.signed" || fail "a removed key's r
 [ "$(seq_of "$TROVE_PATH/ipns-self.record")" -gt "$S0" ] || fail "self's record was not re-signed"
 [ "$(seq_of "$TROVE_PATH/ipns-$NB58.record")" -gt "$N0" ] || fail "the keystore key's record was not re-signed"
 ok "republisher: own keys' records re-signed; a record put for another name put again as it is, dropped once expired"
+# A record lifetime shorter than the republishing period stops the start
+# (Kubo 0.43): the records would expire between two rounds.
+kill "$DPID"; wait "$DPID" 2>/dev/null || true; DPID=""
+t config Ipns.RepublishPeriod 4h >/dev/null
+t config Ipns.RecordLifetime 1h >/dev/null
+t daemon --gateway=/ip4/127.0.0.1/tcp/0 --api=/ip4/127.0.0.1/tcp/0 >"$WORK/bad.log" 2>&1 &&
+  fail "a record lifetime under the republishing period accepted"
+grep -q "Ipns.RecordLifetime (3600 s) must be >= Ipns.RepublishPeriod (14400 s)" "$WORK/bad.log" ||
+  fail "no message naming both settings: $(cat "$WORK/bad.log")"
+ok "name publish's lifetime and TTL rules, Ipns.RecordLifetime >= Ipns.RepublishPeriod"
