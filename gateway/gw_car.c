@@ -24,7 +24,7 @@
  * fetch no more than they send (BS_FETCH_DAG would fetch a whole DAG before
  * the next byte, and for entity scopes more than asked).  A block that
  * cannot be had aborts the response (the client sees a truncated CAR,
- * never a wrong one).
+ * never a wrong one), after boxo's marker of a truncated CAR.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -531,5 +531,10 @@ void gw__serve_car(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     return;
   }
   http_stream_opts_t o = gw__stream_opts(ctx, 0);
+  /* A CAR has no way to say it stops short: bytes that are no CAR where
+   * the next block would start make a reader fail rather than take a
+   * short DAG for the whole (boxo's carTruncationMessage, byte for byte). */
+  o.cut_note = "\n\n[Gateway Error: CAR stream truncated, response is "
+               "incomplete]";
   http_stream_start_opts(req, ctx->env, fill_car, free_car, s, &o);
 }

@@ -42,6 +42,7 @@ struct http_stream {
   http_wait_fn wait;
   http_unwait_fn cancel;
   uint32_t wait_ms;
+  const char *cut_note; /* http_stream_opts_t's */
   void *state;
   int64_t got; /* result of the last fill */
   size_t len;  /* bytes of it in buf, to queue on the loop */
@@ -313,6 +314,8 @@ static void piece_done(http_stream_t *s, bool may_wait) {
   if (s->got < 0) {
     tr_log(TR_LOG_WARN, "%s: response cut short: %s", http_req_target(s->req),
            tr_strerror((int)s->got));
+    if (s->cut_note) /* HTTP/1.1 sends what is queued before it closes */
+      http_res_write(s->req, s->cut_note, strlen(s->cut_note));
     http_res_abort(s->req);
     stream_free(s);
     return;
@@ -450,6 +453,7 @@ static http_stream_t *stream_new(http_req_t *req, void *arg, http_fill_fn fill,
   s->wait = o->wait;
   s->cancel = o->cancel;
   s->wait_ms = o->wait_timeout_ms;
+  s->cut_note = o->cut_note;
   s->state = state;
   s->got = 0;
   s->len = 0;

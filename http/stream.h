@@ -188,6 +188,11 @@ typedef struct http_stream_opts {
    * answer).  A fill that would read the map returns -EAGAIN there
    * (http_piece_on_loop), and the stream goes on in the pool. */
   bool loop;
+  /* Written (a literal, not copied) before a body cut short after its
+   * first bytes is aborted: a marker for a client, or a reverse proxy,
+   * that would not notice the abort (boxo's CAR truncation marker).
+   * NULL: none. */
+  const char *cut_note;
 } http_stream_opts_t;
 
 /* http_stream_start_head() with the options above.  Same ownership and
