@@ -52,8 +52,9 @@ P
 }
 # start NAME: its daemon; sets ID_NAME.
 start() {
+  : >"$WORK/$1.log" # here: a restart must not read the last run's "ready"
   TROVE_PATH=$WORK/$1 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
-    --gateway=/ip4/127.0.0.1/tcp/0 >"$WORK/$1.log" 2>&1 &
+    --gateway=/ip4/127.0.0.1/tcp/0 >>"$WORK/$1.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 200); do grep -q "Daemon is ready" "$WORK/$1.log" && break; sleep 0.05; done
   grep -q "Daemon is ready" "$WORK/$1.log" || fail "daemon $1 did not start: $(cat "$WORK/$1.log")"

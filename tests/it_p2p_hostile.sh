@@ -70,8 +70,9 @@ c["Addresses"]["Swarm"] = [f"/ip4/127.0.0.1/tcp/{port}"]
 c.setdefault("Swarm", {}).update(extra)
 json.dump(c, open(path, "w"))
 P
+  : >"$WORK/$1.log" # here: a restart must not read the last run's "ready"
   TROVE_PATH=$repo "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
-    --gateway=/ip4/127.0.0.1/tcp/0 >"$WORK/$1.log" 2>&1 &
+    --gateway=/ip4/127.0.0.1/tcp/0 >>"$WORK/$1.log" 2>&1 &
   PIDS+=($!)
   printf -v "PID_$1" '%s' "$!"
   for _ in $(seq 200); do grep -q "Daemon is ready" "$WORK/$1.log" && break; sleep 0.05; done

@@ -23,8 +23,11 @@ eq() { [ "$1" = "$2" ] || fail "expected '$2', got '$1' ${3:-}"; }
 # daemon itself, so that the caller can signal and wait for it), GPORT and
 # APORT set; fails if it dies or names no ports.
 start_daemon() {
+  # Emptied here, not by the child's redirection: a restart that polled
+  # before the child had run would read the last daemon's "ready" and ports.
+  : >"$WORK/daemon.log"
   "$TROVE_BIN" daemon --gateway=/ip4/127.0.0.1/tcp/0 \
-    --api=/ip4/127.0.0.1/tcp/0 "$@" >"$WORK/daemon.log" 2>&1 &
+    --api=/ip4/127.0.0.1/tcp/0 "$@" >>"$WORK/daemon.log" 2>&1 &
   DPID=$!
   # 30 s: a sanitizer build on a loaded machine is slow to start, and
   # when it does not start the state of the process says where it waits.

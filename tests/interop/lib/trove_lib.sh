@@ -113,7 +113,11 @@ kubo_init() {
 # kubo_daemon: Kubo's daemon on $IPFS_PATH (log $WORK/kubo.log, PID in
 # PIDS); returns once it is ready (30 s at most), with KUBO_ID set.
 kubo_daemon() {
-  "$IPFS" daemon >"$WORK/kubo.log" 2>&1 &
+  # Emptied here, not by the child's redirection: a restart that polled
+  # before the child had run read the last daemon's "ready" (a CI failure:
+  # "not ready after 30 s" a few seconds in, peering_kubo's third start).
+  : >"$WORK/kubo.log"
+  "$IPFS" daemon >>"$WORK/kubo.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
   for _ in $(seq 300); do
