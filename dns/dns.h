@@ -156,8 +156,9 @@ void dns_resolver_stats(const dns_resolver_t *r, dns_resolver_stats_t *st);
 /* The TXT records of name through the system resolver (resolv.conf;
  * libresolv's res_nquery, which blocks, in libuv's worker pool), read by
  * dns_txt_parse.  cb comes from the loop, with the records' least TTL
- * (nothing caps it) and the statuses of dns_txt_done_cb: 0 (n may be 0), TR_ENOTFOUND (NXDOMAIN), -ETIMEDOUT (no
- * answer: timeout_ms a server, one try each), -EREMOTEIO, TR_EPROTO, -EIO
+ * (nothing caps it) and the statuses of dns_txt_done_cb: 0 (n may be 0),
+ * TR_ENOTFOUND (NXDOMAIN), -ETIMEDOUT (no answer: timeout_ms a server, one
+ * try each), -EREMOTEIO, TR_EPROTO, -EIO
  * (no resolver configuration).  No cache.  *h (may be NULL) gets a handle
  * for dns_system_cancel, valid until the callback.  0, -EINVAL (not a
  * name), -ENOMEM, or libuv's error; no callback then.  The loop cannot

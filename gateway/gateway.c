@@ -45,8 +45,6 @@ static const struct {
     {"cbor", "application/cbor", GW_FMT_CBOR},
 };
 
-/* The response format: ?format= wins over Accept, as the spec says
- * (IPIP-0523).  Sets t->fmt, t->fmt_query and t->html. */
 /* Does the first IPLD-ish type of an Accept list (boxo's prefixes) parse
  * as a media type?  boxo reads it, ?format= or not, and answers 400 when
  * it does not (a parameter given twice, one with no value). */
@@ -59,14 +57,17 @@ static bool accept_parses(const char *acc) {
     const char *b = p;
     while (b < p + n && (*b == ' ' || *b == '\t'))
       b++;
+    size_t bl = (size_t)(p + n - b);
     for (size_t i = 0; i < TR_ARRAY_LEN(pre); i++)
-      if ((size_t)(p + n - b) >= strlen(pre[i]) && !strncmp(b, pre[i], strlen(pre[i])))
-        return http_media_type_ok(b, (size_t)(p + n - b));
+      if (bl >= strlen(pre[i]) && !strncmp(b, pre[i], strlen(pre[i])))
+        return http_media_type_ok(b, bl);
     p += n + (p[n] == ',');
   }
   return true;
 }
 
+/* The response format: ?format= wins over Accept, as the spec says
+ * (IPIP-0523).  Sets t->fmt, t->fmt_query and t->html. */
 static int pick_format(http_req_t *req, gw_target_t *t) {
   char f[32];
   const char *acc = http_req_header(req, "accept");
@@ -548,8 +549,8 @@ static void advance(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
  * Cache-Control: what the client asked for -- /ipns/NAME/... for a name,
  * not what it resolved to; for a DNSLink site or a NAME.ipns subdomain
  * the /ipns/ path its Host stands for (asked, else the request's path) --
- * with its trailing slash.  NULL
- * (ipfs_path is used) when it cannot be made. */
+ * with its trailing slash.  NULL (ipfs_path is used) when it cannot be
+ * made. */
 static char *request_xpath(http_req_t *req, gw_target_t *t,
                            const char *asked, char *room) {
   const char *rp = asked ? asked : http_req_path(req);
