@@ -88,7 +88,7 @@ static void ipns_gone(http_req_t *req, void *ud) {
 
 static int start(ipns_req_t *r, const char *name, size_t n);
 
-#define GW_IPNS_TTL_DEFAULT_S 60 /* boxo's DefaultIPNSTTL, for a record without one */
+#define GW_IPNS_TTL_DEFAULT_S 60 /* boxo's DefaultResolverCacheTTL, for a record without one */
 
 /* The record itself (trustless gateway, application/vnd.ipfs.ipns-record):
  * the bytes as stored, cached for its TTL but never past its EOL (a cache
@@ -130,12 +130,17 @@ static void serve_record(http_req_t *req, const ipns_req_t *r,
 
 /* rec's TTL into r's shortest, as boxo's minNonZeroTTL: a hop whose TTL
  * is unknown (or 0) takes nothing away -- a DNSLink from the name map; an
- * IPNS record without one counts as boxo's default (dnslink: rec is a
- * DNSLink answer, its TXT record's TTL). */
+ * IPNS record without one counts as boxo's default (1 min), and none
+ * counts past its EOL (dnslink: rec is a DNSLink answer, its TXT
+ * record's TTL). */
 static void note_ttl(ipns_req_t *r, const gw_ipns_t *rec, bool dnslink) {
   int64_t t = rec->ttl_s >= 0 ? rec->ttl_s
               : dnslink       ? -1
                               : GW_IPNS_TTL_DEFAULT_S;
+  /* Never past the record's EOL (boxo's calculateBestTTL). */
+  int64_t left = rec->eol > 0 ? rec->eol - (int64_t)time(NULL) : INT64_MAX;
+  if (!dnslink && t > left)
+    t = left > 0 ? left : 0;
   if (t > 0 && r->ttl_s > t)
     r->ttl_s = t;
 }

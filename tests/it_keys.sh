@@ -143,6 +143,12 @@ case $cc in
   "public, max-age=35"[0-9][0-9]) ;;
   *) fail "an IPNS record's max-age past its EOL: $cc" ;;
 esac
+cc=$(curl -s -o /dev/null -w '%{header_json}' "http://127.0.0.1:$GPORT/ipns/$S" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["cache-control"][0])')
+case $cc in
+  "public, max-age=35"[0-9][0-9]) ;;
+  *) fail "content under an IPNS name cached past the record's EOL: $cc" ;;
+esac
 t key rm short >/dev/null # the republishing rounds below count own keys
 # Kubo 0.43's rules: no record that expires at once, no TTL past its
 # lifetime when asked for (the default one is cut to it).
