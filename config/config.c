@@ -201,6 +201,7 @@ static const struct {
     {"Ipns", CONFIG_OBJECT, false},
     {"Ipns.RepublishPeriod", CONFIG_STRING, true},
     {"Ipns.RecordLifetime", CONFIG_STRING, true},
+    {"Ipns.MaxCacheTTL", CONFIG_STRING, true}, /* OptionalDuration */
     /* trove's scrubber (node/scrub.h).  Mirror.Scrub.Rate is left untyped:
      * an integer (bytes/s) or a string such as "50MiB". */
     {"Mirror", CONFIG_OBJECT, false},

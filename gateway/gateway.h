@@ -152,6 +152,9 @@ typedef struct gw_ctx {
   /* Kubo's Gateway.DeprecatedXIpfsPath: send X-Ipfs-Path beside Ipfs-Uri
    * (boxo v0.43 sends only Ipfs-Uri by default: IPIP-0548). */
   bool xipfs_path;
+  /* Kubo's Ipns.MaxCacheTTL in seconds: no /ipns/ answer says it may be
+   * cached longer (0: no cap, as boxo's namesys takes a cap of 0). */
+  uint32_t ipns_max_ttl_s;
 } gw_ctx_t;
 
 /* boxo's gateway.DefaultRetrievalTimeout (Kubo's Gateway.RetrievalTimeout). */

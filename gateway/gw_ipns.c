@@ -179,6 +179,8 @@ static void resolved(void *ud, int status, const gw_ipns_t *rec) {
               : snprintf(path, sizeof path, "%s%s", v, r->rest);
   int fail_code = r->fail_code;
   int64_t ttl_s = r->ttl_s == INT64_MAX ? -1 : r->ttl_s;
+  if (ctx->ipns_max_ttl_s && ttl_s > (int64_t)ctx->ipns_max_ttl_s)
+    ttl_s = ctx->ipns_max_ttl_s; /* Ipns.MaxCacheTTL */
   char *asked = r->asked;
   r->asked = NULL;
   ipns_free(r);

@@ -339,6 +339,17 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   n->gw.version = TROVE_VERSION;
   n->gw.xipfs_path =
       json_is_true(config_get(cfg, "Gateway.DeprecatedXIpfsPath"));
+  /* Ipns.MaxCacheTTL: "0s" is allowed (boxo: no cap on what is told). */
+  json_t *imt = config_get(cfg, "Ipns.MaxCacheTTL");
+  uint64_t imt_ns = 0;
+  if (json_is_string(imt) && tr_parse_duration(json_string_value(imt), &imt_ns)) {
+    rc = node__fail(o, TR_ECONFIG, "Ipns.MaxCacheTTL: expected a duration "
+                    "such as \"1m\"");
+    goto out;
+  }
+  n->gw.ipns_max_ttl_s = imt_ns / 1000000000u >= UINT32_MAX
+                             ? UINT32_MAX
+                             : (uint32_t)(imt_ns / 1000000000u);
   uint8_t pub[36];
   node_pubkey_proto(&id, pub);
   sodium_bin2base64(n->pubkey, sizeof n->pubkey, pub, sizeof pub,

@@ -249,3 +249,14 @@ t daemon --gateway=/ip4/127.0.0.1/tcp/0 --api=/ip4/127.0.0.1/tcp/0 >"$WORK/bad.l
 grep -q "Ipns.RecordLifetime (3600 s) must be >= Ipns.RepublishPeriod (14400 s)" "$WORK/bad.log" ||
   fail "no message naming both settings: $(cat "$WORK/bad.log")"
 ok "name publish's lifetime and TTL rules, Ipns.RecordLifetime >= Ipns.RepublishPeriod"
+
+# Ipns.MaxCacheTTL caps what an /ipns/ answer says it may be cached for.
+t config Ipns.RecordLifetime 48h >/dev/null
+t config Ipns.MaxCacheTTL 30s >/dev/null
+start_daemon
+t name publish --allow-offline --ttl=1h "/ipfs/$CID2" >/dev/null || fail "publish with a 1 h TTL"
+cc=$(curl -sL -o /dev/null -w '%{header_json}' "http://127.0.0.1:$GPORT/ipns/$(t config Identity.PeerID)" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["cache-control"][0])')
+eq "$cc" "public, max-age=30" "Ipns.MaxCacheTTL caps a 1 h TTL"
+kill "$DPID"; wait "$DPID" || fail "the daemon did not stop cleanly"; DPID=""
+ok "Ipns.MaxCacheTTL"
