@@ -155,6 +155,10 @@ typedef struct gw_ctx {
   /* Kubo's Ipns.MaxCacheTTL in seconds: no /ipns/ answer says it may be
    * cached longer (0: no cap, as boxo's namesys takes a cap of 0). */
   uint32_t ipns_max_ttl_s;
+  /* Kubo's Gateway.MaxRangeRequestFileSize in bytes: a Range request for a
+   * larger file is a 501 (a CDN that mishandles ranges of big files; 0:
+   * no limit). */
+  uint64_t max_range_size;
 } gw_ctx_t;
 
 /* boxo's gateway.DefaultRetrievalTimeout (Kubo's Gateway.RetrievalTimeout). */

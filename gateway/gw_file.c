@@ -381,6 +381,15 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     gw__target_free(t);
     return;
   }
+  if (ctx->max_range_size && t->info.size > ctx->max_range_size &&
+      !t->status && http_req_header(req, "range")) {
+    gw__target_free(t);
+    gw_error(req, 501, "range requests not supported for files larger than "
+             "%llu bytes: switch to verifiable block requests "
+             "(application/vnd.ipld.raw)",
+             (unsigned long long)ctx->max_range_size);
+    return;
+  }
   file_state_t *st = tr_calloc(1, sizeof *st);
   if (!st) {
     gw__target_free(t);

@@ -350,6 +350,17 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   n->gw.ipns_max_ttl_s = imt_ns / 1000000000u >= UINT32_MAX
                              ? UINT32_MAX
                              : (uint32_t)(imt_ns / 1000000000u);
+  /* Gateway.MaxRangeRequestFileSize: Kubo's OptionalBytes ("5GiB"). */
+  json_t *mrs = config_get(cfg, "Gateway.MaxRangeRequestFileSize");
+  if (json_is_integer(mrs) && json_integer_value(mrs) >= 0) {
+    n->gw.max_range_size = (uint64_t)json_integer_value(mrs);
+  } else if (mrs && !json_is_null(mrs) &&
+             (!json_is_string(mrs) ||
+              tr_parse_rate(json_string_value(mrs), &n->gw.max_range_size))) {
+    rc = node__fail(o, TR_ECONFIG, "Gateway.MaxRangeRequestFileSize: "
+                    "expected bytes, such as \"5GiB\"");
+    goto out;
+  }
   uint8_t pub[36];
   node_pubkey_proto(&id, pub);
   sodium_bin2base64(n->pubkey, sizeof n->pubkey, pub, sizeof pub,

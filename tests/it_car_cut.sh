@@ -6,7 +6,9 @@
 # the hole), then ends with boxo's marker and a connection closed short of
 # the chunked body's end (curl fails: no terminating chunk), so neither a
 # CAR reader nor an HTTP client takes it for the whole DAG.  The whole CAR
-# of a complete DAG has no marker.
+# of a complete DAG has no marker.  The same daemon runs with Kubo's
+# Gateway.MaxRangeRequestFileSize (1 MiB): a Range of the 3 MiB file is a
+# 501 with boxo's message, one of a small file a 206.
 if [ -z "${IT_CAR_CUT_TIMED:-}" ]; then
   IT_CAR_CUT_TIMED=1 exec timeout -k 5 120 bash "$0" "$@"
 fi
@@ -15,6 +17,7 @@ checked_stop 5
 
 t init >/dev/null
 t config --json Gateway.NoFetch true >/dev/null
+t config Gateway.MaxRangeRequestFileSize 1MiB >/dev/null
 head -c $((3 << 20)) /dev/urandom >"$WORK/f"
 ROOT=$(t add -Q --chunker=size-1048576 --raw-leaves "$WORK/f")
 printf 'whole\n' >"$WORK/g"
@@ -42,3 +45,11 @@ curl -sf -o "$WORK/whole.car" "$G/ipfs/$WHOLE?format=car" || fail "a whole CAR"
 grep -q "Gateway Error" "$WORK/whole.car" && fail "the marker in a whole CAR"
 t dag import --pin-roots=false "$WORK/whole.car" >/dev/null || fail "the whole CAR does not import"
 echo "ok a whole CAR has no marker"
+
+eq "$(curl -s -o "$WORK/r" -w '%{http_code}' -H 'Range: bytes=0-9' "$G/ipfs/$ROOT")" 501 \
+  "a Range of a file over Gateway.MaxRangeRequestFileSize"
+grep -q "range requests not supported for files larger than 1048576 bytes" "$WORK/r" ||
+  fail "no reason given: $(cat "$WORK/r")"
+eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Range: bytes=0-2' "$G/ipfs/$WHOLE")" 206 \
+  "a Range of a small file"
+echo "ok Gateway.MaxRangeRequestFileSize"
