@@ -260,7 +260,8 @@ static bool local_complete(cli_t *cli, const char *arg, int depth) {
   dag_cid_t cid;
   bs_env_t *env;
   bs_txn_t *txn;
-  if (ns == DAG_NS_IPNS || strchr(s, '/') || dag_cid_parse(&cid, s, strlen(s)) ||
+  if (ns == DAG_NS_IPNS || strchr(s, '/') ||
+      dag_cid_parse(&cid, s, strlen(s)) ||
       cli_env(cli, BS_RDONLY, &env) || bs_txn_begin(env, BS_RDONLY, &txn))
     return false;
   bs_walk_t *w;

@@ -49,9 +49,9 @@ static const struct {
  * as a media type?  boxo reads it, ?format= or not, and answers 400 when
  * it does not (a parameter given twice, one with no value). */
 static bool accept_parses(const char *acc) {
-  static const char *const pre[] = {"application/vnd.ipld", "application/vnd.ipfs",
-                                    "application/x-tar", "application/json",
-                                    "application/cbor"};
+  static const char *const pre[] = {
+      "application/vnd.ipld", "application/vnd.ipfs", "application/x-tar",
+      "application/json", "application/cbor"};
   for (const char *p = acc; *p;) {
     size_t n = strcspn(p, ",");
     const char *b = p;

@@ -48,8 +48,9 @@ typedef struct gw_dnslink_entry {
  * lookup() runs on the loop: 0 with *h set, then cb exactly once from the
  * loop (value: "/ipfs/..." or "/ipns/...", valid during the call, when
  * status is 0; ttl_s: how long it may be cached, the TXT record's TTL as
- * the resolver has it, -1 unknown); -ENOTSUP when it does not cover domain (the system
- * resolver is asked then, as without it); another error, and no cb.
+ * the resolver has it, -1 unknown); -ENOTSUP when it does not cover
+ * domain (the system resolver is asked then, as without it); another
+ * error, and no cb.
  * -ENOTSUP may also come as cb's status (a relay from another gateway
  * loop, node/gwloops.c, which learns it on the main loop): the same.
  * cb's status: 0, TR_ENOTFOUND (no DNSLink: the gateway's 500, as boxo's

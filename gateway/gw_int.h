@@ -22,7 +22,8 @@
 #define GW_CORS_EXPOSE_HEADERS                                                 \
   "Content-Range, Content-Length, Ipfs-Uri, X-Ipfs-Roots, "                    \
   "X-Chunked-Output, X-Stream-Output"
-/* The same with Gateway.DeprecatedXIpfsPath (boxo's WithDeprecatedXIpfsPath). */
+/* The same with Gateway.DeprecatedXIpfsPath (boxo's
+ * WithDeprecatedXIpfsPath). */
 #define GW_CORS_EXPOSE_HEADERS_XPATH GW_CORS_EXPOSE_HEADERS ", X-Ipfs-Path"
 /* Ipfs-Uri values longer than this are not sent (boxo's maxIpfsUriLength:
  * under the per-field limits of common reverse proxies). */

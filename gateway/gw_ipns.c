@@ -88,7 +88,8 @@ static void ipns_gone(http_req_t *req, void *ud) {
 
 static int start(ipns_req_t *r, const char *name, size_t n);
 
-#define GW_IPNS_TTL_DEFAULT_S 60 /* boxo's DefaultResolverCacheTTL, for a record without one */
+/* boxo's DefaultResolverCacheTTL, for a record without one. */
+#define GW_IPNS_TTL_DEFAULT_S 60
 
 /* The record itself (trustless gateway, application/vnd.ipfs.ipns-record):
  * the bytes as stored, cached for its TTL but never past its EOL (a cache

@@ -342,7 +342,8 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   /* Ipns.MaxCacheTTL: "0s" is allowed (boxo: no cap on what is told). */
   json_t *imt = config_get(cfg, "Ipns.MaxCacheTTL");
   uint64_t imt_ns = 0;
-  if (json_is_string(imt) && tr_parse_duration(json_string_value(imt), &imt_ns)) {
+  if (json_is_string(imt) &&
+      tr_parse_duration(json_string_value(imt), &imt_ns)) {
     rc = node__fail(o, TR_ECONFIG, "Ipns.MaxCacheTTL: expected a duration "
                     "such as \"1m\"");
     goto out;
