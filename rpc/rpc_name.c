@@ -25,8 +25,8 @@
 
 #define NAME_DEPTH_MAX 32 /* Kubo's DefaultDepthLimit */
 
-/* A duration option in ns; absent: dflt (*given, when given, false).
- * Answers the error itself. */
+/* A duration option in ns; absent: dflt.  *given (may be NULL): whether
+ * the request set it.  Answers the error itself. */
 static int duration_opt(http_req_t *req, const char *key, uint64_t dflt,
                         uint64_t *ns, bool *given) {
   char *v = NULL;
