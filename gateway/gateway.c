@@ -651,7 +651,8 @@ static gw_target_t *parse_target(http_req_t *req, const gw_ctx_t *ctx,
     /* An /ipns/ path's are set already (gw__serve_ipns): they name what
      * was asked, not what it resolved to. */
     if (!asked)
-      gw__path_headers(req, ctx, false, t->segs, t->nseg, t->trailing_slash);
+      gw__path_headers(req, ctx, false, &t->root, t->segs, t->nseg,
+                       t->trailing_slash);
     if (pick_format(req, t) == 0 && target_paths(req, t, asked, xroom))
       return t;
   }

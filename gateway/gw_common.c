@@ -94,21 +94,25 @@ static int dnslink_canon(const char *s, char *out, size_t cap) {
   return (int)n;
 }
 
-/* An IPNS key's canonical text: the base36 CIDv1 libp2p-key of a PeerID
- * given in base58 or as a libp2p-key CID in any base.  Length or -1. */
-static int key_canon(const char *s, char *out, size_t cap) {
-  size_t n = strlen(s);
+int gw__name_id(const char *name, size_t n, uint8_t out[64], size_t *len) {
+  if (n && (name[0] == '1' || (n > 1 && name[0] == 'Q' && name[1] == 'm')))
+    return dag_b58_decode(name, n, out, 64, len) ? -1 : 0;
   dag_cid_t cid;
-  uint8_t mh[DAG_MH_MAX];
-  size_t ml;
-  if (n && (s[0] == '1' || (n > 1 && s[0] == 'Q' && s[1] == 'm'))) {
-    if (dag_b58_decode(s, n, mh, sizeof mh, &ml) ||
-        dag_cid_make(&cid, 1, DAG_CODEC_LIBP2P_KEY, mh, ml))
-      return -1;
-  } else if (dag_cid_parse(&cid, s, n) || cid.codec != DAG_CODEC_LIBP2P_KEY ||
-             cid.version != 1) {
+  if (dag_cid_parse(&cid, name, n) || cid.codec != DAG_CODEC_LIBP2P_KEY ||
+      cid.len - cid.mh_off > 64)
     return -1;
-  }
+  *len = (size_t)(cid.len - cid.mh_off);
+  memcpy(out, cid.bytes + cid.mh_off, *len);
+  return 0;
+}
+
+int gw__name_base36(const char *name, size_t n, char *out, size_t cap) {
+  uint8_t mh[64];
+  size_t ml;
+  dag_cid_t cid;
+  if (gw__name_id(name, n, mh, &ml) ||
+      dag_cid_make(&cid, 1, DAG_CODEC_LIBP2P_KEY, mh, ml))
+    return -1;
   int l = dag_cid_format(&cid, 'k', out, cap);
   return l < 0 ? -1 : l;
 }
@@ -134,8 +138,8 @@ bool gw__pct_put(char *out, size_t cap, size_t *o, const char *s, size_t n,
   return true;
 }
 
-int gw__ipfs_uri(bool ipns, char *const *segs, size_t nseg,
-                 bool trailing_slash, char *out, size_t cap) {
+int gw__ipfs_uri(bool ipns, const dag_cid_t *root, char *const *segs,
+                 size_t nseg, bool trailing_slash, char *out, size_t cap) {
   if (nseg == 0 || cap < 8)
     return -1;
   memcpy(out, ipns ? "ipns://" : "ipfs://", 7);
@@ -143,11 +147,12 @@ int gw__ipfs_uri(bool ipns, char *const *segs, size_t nseg,
   int rl;
   if (!ipns) {
     dag_cid_t cid, v1;
-    if (dag_cid_parse(&cid, segs[0], strlen(segs[0])))
+    if (!root && dag_cid_parse(&cid, segs[0], strlen(segs[0])))
       return -1;
-    dag_cid_to_v1(&v1, &cid);
+    dag_cid_to_v1(&v1, root ? root : &cid);
     rl = dag_cid_format(&v1, 'b', out + o, cap - o);
-  } else if ((rl = key_canon(segs[0], out + o, cap - o)) < 0) {
+  } else if ((rl = gw__name_base36(segs[0], strlen(segs[0]), out + o,
+                                   cap - o)) < 0) {
     rl = dnslink_canon(segs[0], out + o, cap - o);
   }
   if (rl < 0)
@@ -178,7 +183,8 @@ static bool field_safe(const char *s) {
 }
 
 void gw__path_headers(http_req_t *req, const gw_ctx_t *ctx, bool ipns,
-                      char *const *segs, size_t nseg, bool trailing_slash) {
+                      const dag_cid_t *root, char *const *segs, size_t nseg,
+                      bool trailing_slash) {
   char uri[GW_IPFS_URI_MAX + 1];
   if (ctx->xipfs_path) {
     /* "/ipns" or "/ipfs", then "/<segment>" each, then the slash. */
@@ -197,7 +203,7 @@ void gw__path_headers(http_req_t *req, const gw_ctx_t *ctx, bool ipns,
       tr_free(x);
     }
   }
-  if (gw__ipfs_uri(ipns, segs, nseg, trailing_slash, uri, sizeof uri) > 0)
+  if (gw__ipfs_uri(ipns, root, segs, nseg, trailing_slash, uri, sizeof uri) > 0)
     http_res_extra_dup(req, "Ipfs-Uri", uri);
 }
 

@@ -261,13 +261,22 @@ int gw__split_path(const char *p, char *buf, char **segs, size_t *nseg,
  * no canonical form here or the URI is over GW_IPFS_URI_MAX; and, with
  * ctx->xipfs_path, X-Ipfs-Path (the path itself), left out when a byte of
  * it cannot be in an HTTP field value.  segs are the decoded segments, the
- * root first (gw__split_path). */
+ * root first (gw__split_path); root (may be NULL) is segs[0] parsed, for
+ * an /ipfs/ path whose caller has it already. */
 void gw__path_headers(http_req_t *req, const gw_ctx_t *ctx, bool ipns,
-                      char *const *segs, size_t nseg, bool trailing_slash);
+                      const dag_cid_t *root, char *const *segs, size_t nseg,
+                      bool trailing_slash);
+/* The PeerID bytes (a multihash, 64 bytes at most) an IPNS name stands
+ * for: base58 (12D3Koo..., Qm...) or a libp2p-key CID in any base.  0 or
+ * -1 (not a key: a DNSLink name, or junk). */
+int gw__name_id(const char *name, size_t n, uint8_t out[64], size_t *len);
+/* The same name's canonical text, the base36 CIDv1 libp2p-key, into out:
+ * its length, or -1. */
+int gw__name_base36(const char *name, size_t n, char *out, size_t cap);
 /* Ipfs-Uri's value for such a path into out (cap bytes): its length, or
  * -1 when there is none (see above). */
-int gw__ipfs_uri(bool ipns, char *const *segs, size_t nseg,
-                 bool trailing_slash, char *out, size_t cap);
+int gw__ipfs_uri(bool ipns, const dag_cid_t *root, char *const *segs,
+                 size_t nseg, bool trailing_slash, char *out, size_t cap);
 
 /* Common headers: X-Ipfs-Roots, Cache-Control immutable, ETag and the
  * caller's (the path's are the request's own: gw__path_headers).  Writes

@@ -44,19 +44,6 @@ typedef struct ipns_req {
   char rest[GW_IPNS_PATH_MAX]; /* what follows the name, query excluded */
 } ipns_req_t;
 
-/* The PeerID bytes a name stands for: 0 or -1. */
-static int name_id(const char *name, size_t n, uint8_t *out, size_t *len) {
-  if (n && (name[0] == '1' || (n > 1 && name[0] == 'Q' && name[1] == 'm')))
-    return dag_b58_decode(name, n, out, 64, len) ? -1 : 0;
-  dag_cid_t cid;
-  if (dag_cid_parse(&cid, name, n) || cid.codec != DAG_CODEC_LIBP2P_KEY ||
-      cid.len - cid.mh_off > 64)
-    return -1;
-  *len = (size_t)(cid.len - cid.mh_off);
-  memcpy(out, cid.bytes + cid.mh_off, *len);
-  return 0;
-}
-
 /* A DNSLink lookup in the worker pool (it may wait on DNS).  r is NULL
  * once the client has gone: the job then only frees itself. */
 typedef struct dl_job {
@@ -271,7 +258,7 @@ static int dl_start(ipns_req_t *r, const char *name, size_t n) {
 static int start(ipns_req_t *r, const char *name, size_t n) {
   uint8_t id[64];
   size_t idl;
-  r->hop_dns = name_id(name, n, id, &idl) != 0;
+  r->hop_dns = gw__name_id(name, n, id, &idl) != 0;
   if (r->hop_dns) {
     /* Not a key: a DNSLink domain? */
     const gw_dnslink_t *d = r->ctx->dnslink;
@@ -303,14 +290,9 @@ static int start(ipns_req_t *r, const char *name, size_t n) {
  * to the same name as a CIDv1 libp2p-key in base36: one case-insensitive
  * DNS label, the form subdomain gateways need.  True when answered. */
 static bool canonical_redirect(http_req_t *req, const char *name, size_t nl) {
-  uint8_t mh[64];
-  size_t ml;
-  dag_cid_t cid;
   char k[DAG_CID_STR_MAX];
-  if (name_id(name, nl, mh, &ml) ||
-      dag_cid_make(&cid, 1, DAG_CODEC_LIBP2P_KEY, mh, ml) ||
-      dag_cid_format(&cid, 'k', k, sizeof k) < 0 ||
-      (strlen(k) == nl && !memcmp(k, name, nl)))
+  int kl = gw__name_base36(name, nl, k, sizeof k);
+  if (kl < 0 || ((size_t)kl == nl && !memcmp(k, name, nl)))
     return false;
   const char *rest = name + nl, *q = http_req_query(req);
   size_t ll = strlen(k) + strlen(rest) + strlen(q) + 16;
@@ -338,7 +320,7 @@ static void path_headers(http_req_t *req, const gw_ctx_t *ctx,
   size_t nseg;
   bool slash;
   if (buf && segs && !gw__split_path(path + 6, buf, segs, &nseg, &slash))
-    gw__path_headers(req, ctx, true, segs, nseg, slash);
+    gw__path_headers(req, ctx, true, NULL, segs, nseg, slash);
   tr_free(buf);
   tr_free(segs);
 }

@@ -33,7 +33,7 @@ static const char *uri(bool ipns, bool slash, const char *root, ...) {
   for (char *s; (s = va_arg(ap, char *));)
     segs[n++] = s;
   va_end(ap);
-  int l = gw__ipfs_uri(ipns, segs, n, slash, out, sizeof out);
+  int l = gw__ipfs_uri(ipns, NULL, segs, n, slash, out, sizeof out);
   if (l < 0)
     return NULL;
   assert_int_equal((size_t)l, strlen(out));
@@ -55,6 +55,12 @@ static void test_ipfs_roots(void **state) {
   assert_string_equal(
       uri(false, false, "zdj7WbTaiJT1fgatdet9Ei9iDB5hdCxkbVyhyh8YTUnXMiwYi", NULL),
       "ipfs://" V1);
+  /* A root the caller parsed already: the same value. */
+  dag_cid_t r;
+  char *seg[] = {V0}, out[128];
+  assert_int_equal(dag_cid_parse(&r, V0, strlen(V0)), 0);
+  assert_true(gw__ipfs_uri(false, &r, seg, 1, false, out, sizeof out) > 0);
+  assert_string_equal(out, "ipfs://" V1);
   assert_null(uri(false, false, "notacid", NULL));
   assert_null(uri(false, false, "", NULL));
 }
@@ -108,7 +114,8 @@ static void test_length_cap(void **state) {
   /* A small buffer: none rather than a cut value. */
   char small[16];
   char *segs[] = {V1};
-  assert_int_equal(gw__ipfs_uri(false, segs, 1, false, small, sizeof small), -1);
+  assert_int_equal(gw__ipfs_uri(false, NULL, segs, 1, false, small, sizeof small),
+                   -1);
 }
 
 int main(void) {

@@ -73,7 +73,7 @@ static void check_pure(const uint8_t *data, size_t size) {
      * the scheme, unreserved bytes, '/' and %XX only, that fits. */
     for (int ns = 0; ns < 2; ns++) {
       char u[GW_IPFS_URI_MAX + 1];
-      int l = gw__ipfs_uri(ns, segs, nseg, slash, u, sizeof u);
+      int l = gw__ipfs_uri(ns, NULL, segs, nseg, slash, u, sizeof u);
       if (l < 0)
         continue;
       if ((size_t)l != strlen(u) || strncmp(u, ns ? "ipns://" : "ipfs://", 7))
