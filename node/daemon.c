@@ -293,6 +293,32 @@ static int gateway_limits(const node_daemon_opts_t *o, json_t *cfg,
   return 0;
 }
 
+/* What the gateway's answers say, from the config (Kubo's keys). */
+static int gateway_answers(const node_daemon_opts_t *o, json_t *cfg,
+                           gw_ctx_t *gw) {
+  gw->xipfs_path =
+      json_is_true(config_get(cfg, "Gateway.DeprecatedXIpfsPath"));
+  /* Ipns.MaxCacheTTL: "0s" is allowed (boxo: no cap on what is told). */
+  json_t *imt = config_get(cfg, "Ipns.MaxCacheTTL");
+  uint64_t ns = 0;
+  if (json_is_string(imt) && tr_parse_duration(json_string_value(imt), &ns))
+    return node__fail(o, TR_ECONFIG, "Ipns.MaxCacheTTL: expected a duration "
+                      "such as \"1m\"");
+  gw->ipns_max_ttl_s = ns / 1000000000u >= UINT32_MAX
+                           ? UINT32_MAX
+                           : (uint32_t)(ns / 1000000000u);
+  /* Gateway.MaxRangeRequestFileSize: Kubo's OptionalBytes ("5GiB"). */
+  json_t *mrs = config_get(cfg, "Gateway.MaxRangeRequestFileSize");
+  if (json_is_integer(mrs) && json_integer_value(mrs) >= 0)
+    gw->max_range_size = (uint64_t)json_integer_value(mrs);
+  else if (mrs && !json_is_null(mrs) &&
+           (!json_is_string(mrs) ||
+            tr_parse_rate(json_string_value(mrs), &gw->max_range_size)))
+    return node__fail(o, TR_ECONFIG, "Gateway.MaxRangeRequestFileSize: "
+                      "expected bytes, such as \"5GiB\"");
+  return 0;
+}
+
 int node_daemon_run(const node_daemon_opts_t *o) {
   /* The repo first: nothing is created in a directory that holds none. */
   json_t *cfg = NULL;
@@ -337,31 +363,8 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   n->gw.loop = &n->loop;
   n->gw.env = n->env;
   n->gw.version = TROVE_VERSION;
-  n->gw.xipfs_path =
-      json_is_true(config_get(cfg, "Gateway.DeprecatedXIpfsPath"));
-  /* Ipns.MaxCacheTTL: "0s" is allowed (boxo: no cap on what is told). */
-  json_t *imt = config_get(cfg, "Ipns.MaxCacheTTL");
-  uint64_t imt_ns = 0;
-  if (json_is_string(imt) &&
-      tr_parse_duration(json_string_value(imt), &imt_ns)) {
-    rc = node__fail(o, TR_ECONFIG, "Ipns.MaxCacheTTL: expected a duration "
-                    "such as \"1m\"");
+  if ((rc = gateway_answers(o, cfg, &n->gw)))
     goto out;
-  }
-  n->gw.ipns_max_ttl_s = imt_ns / 1000000000u >= UINT32_MAX
-                             ? UINT32_MAX
-                             : (uint32_t)(imt_ns / 1000000000u);
-  /* Gateway.MaxRangeRequestFileSize: Kubo's OptionalBytes ("5GiB"). */
-  json_t *mrs = config_get(cfg, "Gateway.MaxRangeRequestFileSize");
-  if (json_is_integer(mrs) && json_integer_value(mrs) >= 0) {
-    n->gw.max_range_size = (uint64_t)json_integer_value(mrs);
-  } else if (mrs && !json_is_null(mrs) &&
-             (!json_is_string(mrs) ||
-              tr_parse_rate(json_string_value(mrs), &n->gw.max_range_size))) {
-    rc = node__fail(o, TR_ECONFIG, "Gateway.MaxRangeRequestFileSize: "
-                    "expected bytes, such as \"5GiB\"");
-    goto out;
-  }
   uint8_t pub[36];
   node_pubkey_proto(&id, pub);
   sodium_bin2base64(n->pubkey, sizeof n->pubkey, pub, sizeof pub,
