@@ -24,6 +24,16 @@ typedef struct t {
   uint8_t *pattern;
 } t_t;
 
+/* t->a listening on 127.0.0.1, its address with /p2p in t->addr. */
+static inline void host_listen_a(t_t *t) {
+  assert_int_equal(net_host_listen(t->a, "/ip4/127.0.0.1/tcp/0"), 0);
+  char addrs[4][NET_MA_STR_MAX / 16];
+  assert_int_equal(net_host_addrs(t->a, addrs, 4), 1);
+  char id[NET_PEERID_STR_MAX];
+  assert_true(net_peerid_format(net_host_id(t->a), 0, id, sizeof id) > 0);
+  snprintf(t->addr, sizeof t->addr, "%s/p2p/%s", addrs[0], id);
+}
+
 /* Hosts a (listening) and b, with the private network keys pa and pb
  * (NULL: none). */
 static inline void host_pair_lim(t_t *t, const uint8_t *pa, const uint8_t *pb,
@@ -38,12 +48,7 @@ static inline void host_pair_lim(t_t *t, const uint8_t *pa, const uint8_t *pb,
                         .limits = lim};
   assert_int_equal(net_host_new(&t->loop, &oa, &t->a), 0);
   assert_int_equal(net_host_new(&t->loop, &ob, &t->b), 0);
-  assert_int_equal(net_host_listen(t->a, "/ip4/127.0.0.1/tcp/0"), 0);
-  char addrs[4][NET_MA_STR_MAX / 16];
-  assert_int_equal(net_host_addrs(t->a, addrs, 4), 1);
-  char id[NET_PEERID_STR_MAX];
-  assert_true(net_peerid_format(net_host_id(t->a), 0, id, sizeof id) > 0);
-  snprintf(t->addr, sizeof t->addr, "%s/p2p/%s", addrs[0], id);
+  host_listen_a(t);
 }
 
 static inline void host_pair_psk(t_t *t, const uint8_t *pa, const uint8_t *pb) {

@@ -521,12 +521,7 @@ static void host_one(t_t *t, const net_host_limits_t *lim,
   assert_int_equal(net_privkey_generate(&k), 0);
   net_host_opts_t o = {.key = &k, .limits = lim, .connmgr = cm};
   assert_int_equal(net_host_new(&t->loop, &o, &t->a), 0);
-  assert_int_equal(net_host_listen(t->a, "/ip4/127.0.0.1/tcp/0"), 0);
-  char addrs[4][NET_MA_STR_MAX / 16];
-  assert_int_equal(net_host_addrs(t->a, addrs, 4), 1);
-  char id[NET_PEERID_STR_MAX];
-  assert_true(net_peerid_format(net_host_id(t->a), 0, id, sizeof id) > 0);
-  snprintf(t->addr, sizeof t->addr, "%s/p2p/%s", addrs[0], id);
+  host_listen_a(t);
 }
 
 static void host_one_end(t_t *t) {
