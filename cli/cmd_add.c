@@ -63,7 +63,20 @@ typedef struct add {
   uint64_t bytes, blocks;
   cli_progress_t bar;
   dag_import_result_t last_root;
+  rpc_add_opts_t mo; /* the metadata options (rpc_add_meta) */
 } add_t;
+
+/* The metadata add stores for an entry of kind whose stat is st (NULL:
+ * none of its own), or NULL. */
+static const dag_meta_t *entry_meta(const add_t *a, const struct stat *st,
+                                    int kind, dag_meta_t *m) {
+  rpc_fmeta_t own;
+  if (!a->mo.with_meta)
+    return NULL;
+  if (st)
+    rpc_fmeta_stat(st, &own);
+  return rpc_add_meta(&a->mo, st ? &own : NULL, kind, m) ? m : NULL;
+}
 
 /* --------------------------------------------------------------- output */
 
@@ -197,7 +210,8 @@ static int add_fd(add_t *a, int fd, dag_import_result_t *res) {
 static int add_entry(add_t *a, int dirfd, const char *name, int depth,
                      dag_import_result_t *res);
 
-static int add_dir(add_t *a, int fd, int depth, dag_import_result_t *res) {
+static int add_dir(add_t *a, int fd, int depth, const dag_meta_t *meta,
+                   dag_import_result_t *res) {
   if (depth >= MAX_TREE_DEPTH)
     return TR_ETOOBIG;
   char **names = NULL;
@@ -221,6 +235,7 @@ static int add_dir(add_t *a, int fd, int depth, dag_import_result_t *res) {
     }
     a->path.len = base;
     a->path.data[base] = 0;
+    dag_dir_set_meta(d, meta);
     if (!rc)
       rc = dag_dir_finish(d, res);
     dag_dir_free(d);
@@ -241,6 +256,7 @@ static int add_entry(add_t *a, int dirfd, const char *name, int depth,
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
     return -errno;
   int rc;
+  dag_meta_t m;
   if (S_ISLNK(st.st_mode)) {
     /* On the heap: this frame recurs once per level of the tree, and
      * MAX_TREE_DEPTH levels of a 4 KiB buffer would not fit the stack. */
@@ -250,7 +266,9 @@ static int add_entry(add_t *a, int dirfd, const char *name, int depth,
     ssize_t n = readlinkat(dirfd, name, target, SYMLINK_MAX + 1);
     rc = n < 0 ? -errno : (size_t)n > SYMLINK_MAX ? TR_ETOOBIG : 0;
     if (!rc)
-      rc = dag_import_symlink(&a->o, target, (size_t)n, put_block, a, res);
+      rc = dag_import_symlink(&a->o, target, (size_t)n,
+                              entry_meta(a, &st, RPC_META_SYMLINK, &m),
+                              put_block, a, res);
     tr_free(target);
     return rc ? rc : report(a, &res->cid, rel(a), false);
   }
@@ -263,7 +281,7 @@ static int add_entry(add_t *a, int dirfd, const char *name, int depth,
                                      O_CLOEXEC);
     if (fd < 0)
       return -errno;
-    rc = add_dir(a, fd, depth, res);
+    rc = add_dir(a, fd, depth, entry_meta(a, &st, RPC_META_DIR, &m), res);
     close(fd);
     return rc ? rc : report(a, &res->cid, rel(a), true);
   }
@@ -275,6 +293,7 @@ static int add_entry(add_t *a, int dirfd, const char *name, int depth,
   if (fd < 0)
     return -errno;
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  dag_file_set_meta(a->file, entry_meta(a, &st, RPC_META_FILE, &m));
   rc = add_fd(a, fd, res);
   close(fd);
   return rc ? rc : report(a, &res->cid, rel(a), false);
@@ -343,6 +362,7 @@ static int parse(cli_t *cli, add_t *a) {
   a->pin_name = r.pin_name;
   a->progress = cli_progress_wanted(r.progress_set, r.progress,
                                     r.quiet || r.quieter || r.silent);
+  a->mo = r;
   return 0;
 }
 
@@ -365,8 +385,10 @@ static int run(add_t *a, char **paths, int npaths) {
   if (a->wrap && (rc = dag_dir_new(&wrap, &a->o, put_block, a)))
     return rc;
   dag_import_result_t r;
+  dag_meta_t m;
   if (npaths == 0) { /* stdin; Kubo names it by its CID */
     char s[DAG_CID_STR_MAX];
+    dag_file_set_meta(a->file, entry_meta(a, NULL, RPC_META_FILE, &m));
     if (!(rc = add_fd(a, 0, &r)) && a->pipe)
       rc = bs_pipe_sync(a->pipe);
     if (!rc) {
@@ -395,6 +417,7 @@ static int run(add_t *a, char **paths, int npaths) {
     }
   }
   if (!rc && wrap) {
+    dag_dir_set_meta(wrap, entry_meta(a, NULL, RPC_META_DIR, &m));
     if ((rc = dag_dir_finish(wrap, &a->last_root)) == 0)
       rc = report(a, &a->last_root.cid, "", true);
     if (!rc && a->pin && a->pipe)

@@ -27,15 +27,25 @@
 /* ----------------------------------------------------- multipart upload */
 
 
-static int part(up_t *u, const char *path, const char *ctype) {
+/* A part's headers; st, when given, names the part with the entry's mode
+ * and mtime as Kubo's client does (rpc_fmeta_form_name): the daemon
+ * stores them with --preserve-mode/--preserve-mtime. */
+static int part(up_t *u, const char *path, const char *ctype,
+                const struct stat *st) {
   char *enc = cli_uri_encode(path);
   if (!enc)
     return -ENOMEM;
+  char form[96] = "file";
+  if (st) {
+    rpc_fmeta_t m;
+    rpc_fmeta_stat(st, &m);
+    rpc_fmeta_form_name(&m, form, sizeof form);
+  }
   tr_bytes_t b = {0};
   int rc = tr_bytes_append(&b, u->parts ? "\r\n--" : "--", u->parts ? 4 : 2);
   u->parts++;
   const char *pieces[] = {u->boundary, "\r\nContent-Disposition: form-data; "
-                          "name=\"file\"; filename=\"", enc,
+                          "name=\"", form, "\"; filename=\"", enc,
                           "\"\r\nContent-Type: ", ctype, "\r\n\r\n"};
   for (size_t i = 0; i < TR_ARRAY_LEN(pieces) && !rc; i++)
     rc = tr_bytes_append(&b, pieces[i], strlen(pieces[i]));
@@ -130,7 +140,7 @@ static int send_entry(up_t *u, int dirfd, const char *name, tr_bytes_t *path,
       return -errno;
     if ((size_t)n >= sizeof target)
       return TR_ETOOBIG;
-    if ((rc = part(u, p, "application/symlink")))
+    if ((rc = part(u, p, "application/symlink", &st)))
       return rc;
     return cli_http_send(&u->r->h, target, (size_t)n);
   }
@@ -142,7 +152,7 @@ static int send_entry(up_t *u, int dirfd, const char *name, tr_bytes_t *path,
     int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
       return -errno;
-    rc = part(u, p, "application/x-directory");
+    rc = part(u, p, "application/x-directory", &st);
     if (!rc)
       rc = send_dir(u, fd, path, depth);
     close(fd);
@@ -155,7 +165,7 @@ static int send_entry(up_t *u, int dirfd, const char *name, tr_bytes_t *path,
   int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return -errno;
-  rc = part(u, p, "application/octet-stream");
+  rc = part(u, p, "application/octet-stream", &st);
   if (!rc)
     rc = send_fd(u, fd);
   close(fd);
@@ -272,7 +282,7 @@ static int r_add(remote_t *r, int argc, char **argv, up_t *u) {
   for (int i = 0; i < npaths && !rc; i++)
     rc = send_arg(u, paths[i]);
   if (!rc && npaths == 0) { /* stdin: no name, Kubo names it by its CID */
-    rc = part(u, "", "application/octet-stream");
+    rc = part(u, "", "application/octet-stream", NULL);
     if (!rc)
       rc = send_fd(u, 0);
     if (rc && rc != -EPIPE)
@@ -349,7 +359,7 @@ int cli__remote_dag_import(remote_t *r, int argc, char **argv) {
       rc = cli_failf("dag import %s: %s", files[f], strerror(errno));
       break;
     }
-    e = part(&u, "", "application/octet-stream");
+    e = part(&u, "", "application/octet-stream", NULL);
     if (!e)
       e = send_fd(&u, fd);
     if (fd)
@@ -421,7 +431,7 @@ int cli__remote_block_put(remote_t *r, int argc, char **argv) {
     u.parts = 0;
     int e = cli__start(r, "block/put", ct) ? -EIO : 0;
     if (!e)
-      e = part(&u, "", "application/octet-stream");
+      e = part(&u, "", "application/octet-stream", NULL);
     if (!e)
       e = send_fd(&u, fd);
     if (fd)

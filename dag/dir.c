@@ -32,11 +32,20 @@ struct dag_dir {
   ent_t *e;
   size_t n, cap;
   uint64_t est_links, est_block; /* running estimates (without Data) */
+  dag_meta_t meta;
+  bool has_meta;
 };
 
-/* The UnixFS Data field of a plain directory: 0a 02 08 01. */
-static const uint8_t dir_data[] = {0x08, 0x01};
-#define DIR_DATA_FIELD 4
+/* The UnixFS data of the directory node (Type Directory and the metadata)
+ * into out[0..DIR_DATA_MAX); its length. */
+#define DIR_DATA_MAX (2 + DAG_META_MAX)
+static size_t dir_data(const dag_dir_t *d, uint8_t *out) {
+  dag_unixfs_t u = {0};
+  u.type = DAG_UNIXFS_DIRECTORY;
+  dag_unixfs_set_meta(&u, d->has_meta ? &d->meta : NULL);
+  int n = dag_unixfs_encode(&u, NULL, 0, out, DIR_DATA_MAX);
+  return n > 0 ? (size_t)n : 0; /* cannot fail: DIR_DATA_MAX bounds it */
+}
 
 bool dag_name_ok(const char *name, size_t len) {
   if (len == 0 || (len == 1 && name[0] == '.') ||
@@ -65,6 +74,13 @@ static void reset(dag_dir_t *d) {
   d->arena.len = 0;
   d->n = 0;
   d->est_links = d->est_block = 0;
+  d->has_meta = false;
+}
+
+void dag_dir_set_meta(dag_dir_t *d, const dag_meta_t *m) {
+  d->has_meta = m != NULL;
+  if (m)
+    d->meta = *m;
 }
 
 void dag_dir_free(dag_dir_t *d) {
@@ -121,8 +137,13 @@ uint64_t dag_dir_estimate(const dag_dir_t *d) {
   switch (d->o.hamt_estimate) {
   case DAG_HAMT_EST_LINKS:
     return d->est_links;
-  case DAG_HAMT_EST_BLOCK:
-    return d->est_block + DIR_DATA_FIELD;
+  case DAG_HAMT_EST_BLOCK: {
+    /* The PBNode's Data field around the UnixFS data (boxo's
+     * dataFieldSerializedSize, which counts the metadata too). */
+    uint8_t data[DIR_DATA_MAX];
+    size_t n = dir_data(d, data);
+    return d->est_block + 1 + dag_varint_size(n) + n;
+  }
   default:
     return 0;
   }
@@ -156,12 +177,13 @@ static int emit_flat(dag_dir_t *d, const dag_hamt_entry_t *v, size_t n,
     links[i].has_tsize = true;
     tsize += v[i].tsize;
   }
-  size_t sz = dag_pb_encoded_size(links, n, dir_data, sizeof dir_data, true);
+  uint8_t data[DIR_DATA_MAX];
+  size_t dlen = dir_data(d, data);
+  size_t sz = dag_pb_encoded_size(links, n, data, dlen, true);
   uint8_t *blk = rc ? NULL : tr_malloc(sz);
   if (!rc && !blk)
     rc = -ENOMEM;
-  if (!rc && (rc = dag_pb_encode(links, n, dir_data, sizeof dir_data, true,
-                                 blk, sz)) >= 0)
+  if (!rc && (rc = dag_pb_encode(links, n, data, dlen, true, blk, sz)) >= 0)
     rc = dag__emit(d->o.cid_version, DAG_CODEC_DAG_PB, d->o.mh_code, blk, sz,
                    d->put, d->ud, &res->cid);
   tr_free(blk);
@@ -198,7 +220,8 @@ int dag_dir_finish(dag_dir_t *d, dag_import_result_t *res) {
     if (d->o.hamt_estimate != DAG_HAMT_EST_DISABLED &&
         dag_dir_estimate(d) > d->o.hamt_threshold) {
       rc = dag_hamt_build(v, n, d->o.hamt_fanout, d->o.cid_version,
-                          d->o.mh_code, d->put, d->ud, &res->cid, &res->tsize);
+                          d->o.mh_code, d->has_meta ? &d->meta : NULL, d->put,
+                          d->ud, &res->cid, &res->tsize);
       res->size = 0;
     } else
       rc = emit_flat(d, v, n, res);

@@ -140,6 +140,7 @@ typedef struct build {
   uint64_t mh;
   dag_put_cb put;
   void *ud;
+  const dag_meta_t *meta; /* the root's */
 } build_t;
 
 static int cmp_hash(const void *a, const void *b) {
@@ -156,8 +157,8 @@ static void put_prefix(char *out, unsigned idx, unsigned padlen) {
 
 /* Encode and emit one shard node from its links and bitfield. */
 static int emit_shard(const build_t *b, const dag_pb_link_t *links, size_t n,
-                      const uint8_t *bitfield, size_t bflen, dag_cid_t *cid,
-                      uint64_t *tsize) {
+                      const uint8_t *bitfield, size_t bflen, bool root,
+                      dag_cid_t *cid, uint64_t *tsize) {
   size_t skip = 0; /* go-bitfield's Bytes(): no leading zero bytes */
   while (skip < bflen && !bitfield[skip])
     skip++;
@@ -170,7 +171,8 @@ static int emit_shard(const build_t *b, const dag_pb_link_t *links, size_t n,
   u.has_hash_type = true;
   u.fanout = b->fanout;
   u.has_fanout = true;
-  uint8_t ufs[DAG_HAMT_FANOUT_MAX / 8 + 32];
+  dag_unixfs_set_meta(&u, root ? b->meta : NULL);
+  uint8_t ufs[DAG_HAMT_FANOUT_MAX / 8 + 32 + DAG_META_MAX];
   int ulen = dag_unixfs_encode(&u, NULL, 0, ufs, sizeof ufs);
   if (ulen < 0)
     return ulen;
@@ -239,21 +241,21 @@ static int build_shard(const build_t *b, dag_hamt_entry_t *e, size_t n,
     i = j;
   }
   if (!rc)
-    rc = emit_shard(b, links, k, bitfield, bflen, cid, tsize);
+    rc = emit_shard(b, links, k, bitfield, bflen, depth == 0, cid, tsize);
   tr_free(links);
   tr_free(namebuf);
   return rc;
 }
 
 int dag_hamt_build(dag_hamt_entry_t *e, size_t n, uint64_t fanout,
-                   int cid_version, uint64_t mh_code, dag_put_cb put, void *ud,
-                   dag_cid_t *root, uint64_t *tsize) {
+                   int cid_version, uint64_t mh_code, const dag_meta_t *meta,
+                   dag_put_cb put, void *ud, dag_cid_t *root,
+                   uint64_t *tsize) {
   int bits = dag_hamt_bits(fanout);
   if (bits < 0 || n == 0)
     return TR_EUSAGE;
-  build_t b = {fanout,      (unsigned)bits, dag_hamt_padlen(fanout),
-               cid_version, mh_code,        put,
-               ud};
+  build_t b = {fanout,  (unsigned)bits, dag_hamt_padlen(fanout),
+               cid_version, mh_code, put, ud, meta};
   for (size_t i = 0; i < n; i++)
     e[i].hash = dag_hamt_hash(e[i].name, e[i].name_len);
   qsort(e, n, sizeof *e, cmp_hash);

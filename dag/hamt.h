@@ -84,13 +84,15 @@ typedef struct dag_hamt_entry {
 /* Build the shards for entries e[0..n) (n >= 1, names distinct - the
  * directory builder checks that), emitting every shard node through put
  * (children before parents) as dag-pb blocks with the given CID version and
- * hash function.  Reorders e.  Sets *root and *tsize (the root shard's
+ * hash function; the root shard carries meta (NULL: none), as boxo's
+ * carries the directory's stat.  Reorders e.  Sets *root and *tsize (the root shard's
  * cumulative size).  If put fails, its value is returned and the build
  * stops.  Errors: TR_EUSAGE (bad fanout), TR_ETOOBIG (two names with equal
  * 64-bit hashes), -ENOMEM, and those of dag_cid_sum(). */
 int dag_hamt_build(dag_hamt_entry_t *e, size_t n, uint64_t fanout,
-                   int cid_version, uint64_t mh_code, dag_put_cb put, void *ud,
-                   dag_cid_t *root, uint64_t *tsize) TR_WUR;
+                   int cid_version, uint64_t mh_code, const dag_meta_t *meta,
+                   dag_put_cb put, void *ud, dag_cid_t *root,
+                   uint64_t *tsize) TR_WUR;
 
 /* -------------------------------------------------------------- lookup */
 

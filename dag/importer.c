@@ -110,6 +110,13 @@ struct dag_file {
   uint8_t *ufs;       /* encode buffer for their UnixFS data */
   size_t ufs_cap;
   int err;            /* first error, sticky until finish */
+  /* The file's metadata (dag_file_set_meta), and its first dag-pb leaf,
+   * held back until a second leaf shows it is not the root: [HEAD][chmax]
+   * [TAIL], as the chunk buffer, so that it is framed where it lies. */
+  dag_meta_t meta;
+  bool has_meta, holding;
+  uint8_t *held;
+  size_t held_len;
 };
 
 int dag_file_new(dag_file_t **fp, const dag_import_opts_t *o, dag_put_cb put,
@@ -138,7 +145,7 @@ int dag_file_new(dag_file_t **fp, const dag_import_opts_t *o, dag_put_cb put,
     f->cap = 4 * f->chmax > ((size_t)1 << 20) ? 4 * f->chmax : (size_t)1 << 20;
   }
   f->mem = tr_malloc(HEAD + f->cap + TAIL);
-  f->ufs_cap = 16 + 11 * o->max_links;
+  f->ufs_cap = 16 + 11 * o->max_links + DAG_META_MAX;
   f->ufs = tr_malloc(f->ufs_cap);
   if (!f->mem || !f->ufs) {
     dag_file_free(f);
@@ -159,7 +166,14 @@ void dag_file_free(dag_file_t *f) {
   tr_free(f->mem);
   tr_free(f->node);
   tr_free(f->ufs);
+  tr_free(f->held);
   tr_free(f);
+}
+
+void dag_file_set_meta(dag_file_t *f, const dag_meta_t *m) {
+  f->has_meta = m != NULL;
+  if (m)
+    f->meta = *m;
 }
 
 uint64_t dag_file_bytes(const dag_file_t *f) { return f->bytes; }
@@ -177,8 +191,9 @@ static int add_link(dag_file_t *f, size_t i, const dag_cid_t *cid,
                     uint64_t tsize, uint64_t size);
 
 /* Turn the links of level i into one internal File node and pass its link
- * up to level i + 1. */
-static int flush_level(dag_file_t *f, size_t i) {
+ * up to level i + 1.  The root (only build_root knows) carries the file's
+ * metadata, as boxo's Layout sets it on the root alone. */
+static int flush_level(dag_file_t *f, size_t i, bool root) {
   level_t *l = &f->lv[i];
   uint64_t filesize = 0, tsize = 0;
   for (size_t k = 0; k < l->n; k++) {
@@ -189,6 +204,7 @@ static int flush_level(dag_file_t *f, size_t i) {
   u.type = DAG_UNIXFS_FILE;
   u.filesize = filesize;
   u.has_filesize = true;
+  dag_unixfs_set_meta(&u, root && f->has_meta ? &f->meta : NULL);
   int ulen = dag_unixfs_encode(&u, l->sizes, l->n, f->ufs, f->ufs_cap);
   if (ulen < 0)
     return ulen;
@@ -227,7 +243,7 @@ static int add_link(dag_file_t *f, size_t i, const dag_cid_t *cid,
   if (i >= f->nlv)
     f->nlv = i + 1;
   if (l->n == f->o.max_links) {
-    int rc = flush_level(f, i);
+    int rc = flush_level(f, i, false);
     if (rc)
       return rc;
   }
@@ -246,10 +262,9 @@ static int add_link(dag_file_t *f, size_t i, const dag_cid_t *cid,
 
 /* Emit the chunk p[0..n), which lies inside the buffer with HEAD writable
  * bytes before it and TAIL after it (see the top of the file). */
-static int emit_leaf(dag_file_t *f, uint8_t *p, size_t n) {
+static int frame_leaf(dag_file_t *f, uint8_t *p, size_t n) {
   dag_cid_t cid;
   int rc;
-  f->leaves++;
   if (f->o.raw_leaves) {
     rc = dag__emit(1, DAG_CODEC_RAW, f->o.mh_code, p, n, f->put, f->ud, &cid);
     return rc ? rc : add_link(f, 0, &cid, n, n);
@@ -277,6 +292,61 @@ static int emit_leaf(dag_file_t *f, uint8_t *p, size_t n) {
                  hdr + n + trl, f->put, f->ud, &cid);
   memcpy(p + n, save, trl);
   return rc ? rc : add_link(f, 0, &cid, hdr + n + trl, n);
+}
+
+/* A dag-pb leaf of a file with metadata may be the file's root, which
+ * carries the metadata (a raw one cannot: boxo drops it there), and is the
+ * root when no second leaf follows.  Holding the first one back until then
+ * stores only the block the DAG links, as boxo does. */
+static int emit_leaf(dag_file_t *f, uint8_t *p, size_t n) {
+  if (f->has_meta && !f->o.raw_leaves) {
+    if (f->leaves++ == 0) {
+      if (!f->held && !(f->held = tr_malloc(HEAD + f->chmax + TAIL)))
+        return -ENOMEM;
+      memcpy(f->held + HEAD, p, n);
+      f->held_len = n;
+      f->holding = true;
+      return 0;
+    }
+    if (f->holding) {
+      f->holding = false;
+      int rc = frame_leaf(f, f->held + HEAD, f->held_len);
+      if (rc)
+        return rc;
+    }
+    return frame_leaf(f, p, n);
+  }
+  f->leaves++;
+  return frame_leaf(f, p, n);
+}
+
+/* The held leaf as the whole file: its UnixFS data with the metadata. */
+static int root_leaf(dag_file_t *f, dag_import_result_t *res) {
+  dag_unixfs_t u = {0};
+  u.type = DAG_UNIXFS_FILE;
+  u.data = f->held + HEAD;
+  u.data_len = f->held_len;
+  u.has_data = true;
+  u.filesize = f->held_len;
+  u.has_filesize = true;
+  dag_unixfs_set_meta(&u, &f->meta);
+  size_t ulen = dag_unixfs_encoded_size(&u, NULL, 0);
+  size_t sz = dag_pb_encoded_size(NULL, 0, NULL, ulen, true);
+  uint8_t *ufs = tr_malloc(ulen), *blk = tr_malloc(sz);
+  int rc = ufs && blk ? 0 : -ENOMEM;
+  if (!rc && (rc = dag_unixfs_encode(&u, NULL, 0, ufs, ulen)) >= 0)
+    rc = dag_pb_encode(NULL, 0, ufs, ulen, true, blk, sz);
+  if (rc >= 0)
+    rc = dag__emit(f->o.cid_version, DAG_CODEC_DAG_PB, f->o.mh_code, blk, sz,
+                   f->put, f->ud, &res->cid);
+  tr_free(ufs);
+  tr_free(blk);
+  f->holding = false;
+  if (rc)
+    return rc;
+  res->tsize = sz;
+  res->size = f->held_len;
+  return 0;
 }
 
 /* Cut and emit every chunk that can be decided. */
@@ -359,6 +429,8 @@ int dag_file_write(dag_file_t *f, const void *p, size_t n) {
 static int build_root(dag_file_t *f, dag_import_result_t *res) {
   if (!f->leaves && (f->err = emit_leaf(f, f->buf, 0)))
     return f->err;
+  if (f->holding)
+    return root_leaf(f, res);
   for (size_t i = 0;; i++) {
     level_t *l = &f->lv[i];
     if (i + 1 == f->nlv && l->n == 1) {
@@ -367,7 +439,10 @@ static int build_root(dag_file_t *f, dag_import_result_t *res) {
       res->size = l->sizes[0];
       return 0;
     }
-    int rc = flush_level(f, i);
+    bool root = true; /* no level above holds a link yet */
+    for (size_t k = i + 1; k < f->nlv && root; k++)
+      root = f->lv[k].n == 0;
+    int rc = flush_level(f, i, root);
     if (rc)
       return rc;
   }
@@ -380,6 +455,7 @@ void dag_file_reset(dag_file_t *f) {
   f->start = f->end = 0;
   f->bytes = f->leaves = 0;
   f->err = 0;
+  f->has_meta = f->holding = false;
 }
 
 int dag_file_finish(dag_file_t *f, dag_import_result_t *res) {
@@ -405,8 +481,8 @@ int dag_import_bytes(const dag_import_opts_t *o, const void *data, size_t len,
 /* ------------------------------------------------------------- symlinks */
 
 int dag_import_symlink(const dag_import_opts_t *o, const char *target,
-                       size_t len, dag_put_cb put, void *ud,
-                       dag_import_result_t *res) {
+                       size_t len, const dag_meta_t *meta, dag_put_cb put,
+                       void *ud, dag_import_result_t *res) {
   int rc = dag__opts_check(o);
   if (rc)
     return rc;
@@ -417,7 +493,12 @@ int dag_import_symlink(const dag_import_opts_t *o, const char *target,
   u.data = (const uint8_t *)target;
   u.data_len = len;
   u.has_data = true;
-  uint8_t ufs[4096 + 16], blk[4096 + 32];
+  if (meta && meta->has_mtime) {
+    dag_meta_t m = *meta;
+    m.has_mode = false;
+    dag_unixfs_set_meta(&u, &m);
+  }
+  uint8_t ufs[4096 + 16 + DAG_META_MAX], blk[4096 + 32 + DAG_META_MAX];
   int ulen = dag_unixfs_encode(&u, NULL, 0, ufs, sizeof ufs);
   if (ulen < 0)
     return ulen;

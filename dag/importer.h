@@ -35,7 +35,13 @@
  * decides, because the subdirectory has no CID yet.  Directories made only
  * of files and empty directories come out the same in both.)
  *
- * No mode or mtime is written (Kubo's `add` defaults).  Errors are negative
+ * Metadata (UnixFS 1.5 mode and mtime, dag_meta_t) goes where boxo puts it
+ * for Kubo's `add --preserve-mode/--preserve-mtime/--mode/--mtime`: into a
+ * file's root when that is a dag-pb node (a single raw leaf cannot carry
+ * it, and boxo drops it there), into a directory's node or its HAMT's root
+ * shard (counted in the block estimate, as boxo counts it), into a symlink
+ * node; nowhere else.  Without it nothing is written (Kubo's defaults).
+ * Errors are negative
  * TR_* codes or the put callback's own value; after an error a builder only
  * accepts _free (file builders also _finish, which returns the error).
  */
@@ -98,6 +104,12 @@ int dag_file_new(dag_file_t **f, const dag_import_opts_t *o, dag_put_cb put,
                  void *ud) TR_WUR;
 void dag_file_free(dag_file_t *f);
 
+/* Metadata for the file in progress (call it before the file's first
+ * byte), NULL for none; copied; cleared by _finish and _reset.  With dag-pb
+ * leaves the first leaf is then held back (one chunk copied) until a second
+ * shows it is not the root. */
+void dag_file_set_meta(dag_file_t *f, const dag_meta_t *m);
+
 /* Zero-copy input: the free space of the builder's buffer, where the caller
  * may write (e.g. read(2)) up to *room bytes (always > 0) and then call
  * dag_file_commit() with the count.  The pointer is valid until the next
@@ -134,11 +146,12 @@ int dag_import_bytes(const dag_import_opts_t *o, const void *data, size_t len,
 /* ------------------------------------------------------------- symlinks */
 
 /* A UnixFS Symlink node { Type Symlink, Data target } (no filesize, as boxo
- * writes it), as a dag-pb block of o->cid_version.  Errors: TR_EUSAGE (empty
- * target or over 4096 bytes), the put callback's. */
+ * writes it), with meta's mtime if any (Kubo's adder stores no mode for a
+ * symlink: meta's mode is ignored), as a dag-pb block of o->cid_version.
+ * Errors: TR_EUSAGE (empty target or over 4096 bytes), the put callback's. */
 int dag_import_symlink(const dag_import_opts_t *o, const char *target,
-                       size_t len, dag_put_cb put, void *ud,
-                       dag_import_result_t *res) TR_WUR;
+                       size_t len, const dag_meta_t *meta, dag_put_cb put,
+                       void *ud, dag_import_result_t *res) TR_WUR;
 
 /* ---------------------------------------------------------- directories */
 
@@ -155,6 +168,10 @@ void dag_dir_free(dag_dir_t *d);
  * Errors: TR_EUNSAFE, -ENOMEM. */
 int dag_dir_add(dag_dir_t *d, const char *name, size_t name_len,
                 const dag_cid_t *cid, uint64_t tsize) TR_WUR;
+/* Metadata for the directory in progress (NULL: none); copied; cleared by
+ * _finish. */
+void dag_dir_set_meta(dag_dir_t *d, const dag_meta_t *m);
+
 /* Entries added so far. */
 size_t dag_dir_count(const dag_dir_t *d);
 /* Emit the directory (flat or HAMT), fill *res, reset d.  Errors: TR_EEXIST

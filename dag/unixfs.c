@@ -258,6 +258,15 @@ bool dag_unixfs_iter_next(dag_unixfs_iter_t *it, uint64_t *v) {
 
 /* ------------------------------------------------------------- encoding */
 
+void dag_unixfs_set_meta(dag_unixfs_t *u, const dag_meta_t *m) {
+  u->has_mode = m && m->has_mode;
+  u->mode = u->has_mode ? m->mode & 07777 : 0;
+  u->has_mtime = m && m->has_mtime;
+  u->mtime_sec = u->has_mtime ? m->mtime_sec : 0;
+  u->mtime_nsec = u->has_mtime ? m->mtime_nsec : 0;
+  u->has_mtime_nsec = u->mtime_nsec != 0;
+}
+
 static size_t mtime_body_size(const dag_unixfs_t *u) {
   size_t n = 1 + pb_varint_size((uint64_t)u->mtime_sec);
   if (u->has_mtime_nsec)

@@ -79,6 +79,24 @@ typedef struct dag_unixfs {
   size_t msg_len;
 } dag_unixfs_t;
 
+/* UnixFS 1.5 metadata a builder writes into the root it makes
+ * (importer.h): the mode field when has_mode (the 12 permission bits: the
+ * caller applies boxo's rules for when a zero mode is written), the mtime
+ * when has_mtime, with its nanoseconds field only when they are not 0. */
+typedef struct dag_meta {
+  bool has_mode;
+  uint32_t mode;       /* & 07777 */
+  bool has_mtime;
+  int64_t mtime_sec;   /* may be negative */
+  uint32_t mtime_nsec; /* < 1000000000 */
+} dag_meta_t;
+
+/* The most bytes a dag_meta_t adds to an encoded message. */
+#define DAG_META_MAX 32
+
+/* Set u's mode and mtime from m (NULL: neither). */
+void dag_unixfs_set_meta(dag_unixfs_t *u, const dag_meta_t *m);
+
 /* Decode in[0..len) into *u (views into in, valid as long as in is).
  * Errors: TR_EUNIXFS. */
 int dag_unixfs_decode(const uint8_t *in, size_t len, dag_unixfs_t *u) TR_WUR;

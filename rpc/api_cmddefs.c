@@ -141,11 +141,15 @@ static const rpc_optdef_t add_opts[] = {
        "supported)."),
     OB("nocopy", 0, "false", "Use the filestore (not supported)."),
     OB("fscache", 0, "false", "Check the filestore (not supported)."),
-    OB("preserve-mode", 0, "false", "Store POSIX modes (not supported)."),
-    OB("preserve-mtime", 0, "false", "Store modification times (not "
-       "supported)."),
-    OS("mode", 0, NULL, "Custom POSIX mode (not supported)."),
-    OS("mtime", 0, NULL, "Custom modification time (not supported)."),
+    OB("preserve-mode", 0, "false", "Store each entry's POSIX permissions "
+       "(UnixFS 1.5; turns raw leaves off)."),
+    OB("preserve-mtime", 0, "false", "Store each entry's modification time "
+       "(UnixFS 1.5; turns raw leaves off)."),
+    OS("mode", 0, NULL, "POSIX permissions to store for every entry, e.g. "
+       "0644 (turns raw leaves off)."),
+    OS("mtime", 0, NULL, "Modification time to store for every entry, in "
+       "seconds since the Unix epoch (turns raw leaves off)."),
+    OS("mtime-nsecs", 0, NULL, "Nanoseconds of --mtime."),
     OS("to-files", 0, NULL, "Add a reference in MFS (not supported)."),
     END};
 
@@ -454,8 +458,7 @@ int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
                     size_t n) {
   memset(a, 0, sizeof *a);
   static const char *const unsupported[] = {
-      "trickle", "inline", "nocopy", "fscache", "preserve-mode",
-      "preserve-mtime", "mode", "mtime", "to-files"};
+      "trickle", "inline", "nocopy", "fscache", "to-files"};
   for (size_t i = 0; i < TR_ARRAY_LEN(unsupported); i++) {
     size_t k = rpc_vals_idx(v, unsupported[i]);
     if (v->v[k].set && (v->def->opts[k].type != RPC_OPT_BOOL || v->v[k].b))
@@ -520,6 +523,9 @@ int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
       return TR_EUSAGE;
     }
   }
+  int rc = rpc_add_meta_opts(v, a, err, n);
+  if (rc)
+    return rc;
   if (a->o.mh_code != DAG_MH_SHA2_256) {
     /* Kubo's UnixfsAddOptions: CIDv0 (asked for, or set by the profile as
      * Import.CidVersion=0 is) cannot carry another hash. */

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "../common/tr.h"
 #include "../dag/importer.h"
@@ -121,12 +122,60 @@ int rpc_parse_int(const char *s, int64_t *out) TR_WUR;
 
 /* ------------------------------------------------------------------ add */
 
+/* An entry's mode and mtime as Kubo's adder sees them (a files.Node's
+ * Mode() and ModTime()): the mode in Go's os.FileMode bits (type bits
+ * included: a directory's is ModeDir|0755), 0 for none; the mtime when
+ * has_mtime (Go's non-zero time), normalised as time.Unix does. */
+typedef struct rpc_fmeta {
+  uint32_t gomode;
+  bool has_mtime;
+  int64_t sec;
+  uint32_t nsec;
+} rpc_fmeta_t;
+
 typedef struct rpc_add_opts {
   dag_import_opts_t o; /* profile, then the options over it */
   bool pin, only_hash, wrap, silent, progress, progress_set;
   bool quiet, quieter, recursive, hidden;
   const char *pin_name; /* NULL: none (a view into v) */
+  /* UnixFS metadata: every entry starts with --mode and --mtime (meta),
+   * which --preserve-mode and --preserve-mtime replace with its own. */
+  bool preserve_mode, preserve_mtime, with_meta;
+  rpc_fmeta_t meta;
 } rpc_add_opts_t;
+
+enum { RPC_META_FILE, RPC_META_DIR, RPC_META_SYMLINK };
+
+/* What `add` stores for an entry of kind RPC_META_* whose own metadata is
+ * own (NULL: it has none, as the wrapping directory of -w): boxo's rules,
+ * a file's mode only when its permission bits are not all 0, a
+ * directory's whenever the FileMode is not 0, a symlink's never.  False
+ * (and *out cleared) when nothing is stored. */
+bool rpc_add_meta(const rpc_add_opts_t *a, const rpc_fmeta_t *own, int kind,
+                  dag_meta_t *out);
+
+/* add's metadata options into a (rpc_add_resolve calls it after the
+ * import options, which it may change): --preserve-mode, --preserve-mtime,
+ * --mode, --mtime, --mtime-nsecs, numbers as go-ipfs-cmds parses them.
+ * Any of them turns raw leaves off (an explicit --raw-leaves=true is
+ * refused).  TR_EUSAGE with Kubo's message in err. */
+int rpc_add_meta_opts(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
+                      size_t errlen) TR_WUR;
+
+/* An entry's own metadata from a multipart part's form name, as boxo's
+ * multipart reader takes it from what its MultiFileReader writes
+ * ("file?mode=0644&mtime=1700000000&mtime-nsecs=5"): nothing without a
+ * query; with one, the mode (octal) if it parses and the mtime, time.Unix
+ * of the seconds (0 when absent) and nanoseconds, unless the seconds do
+ * not parse. */
+void rpc_fmeta_form(const char *name, rpc_fmeta_t *m);
+
+/* An entry's own metadata from lstat(2), as Go's os.Lstat reports it. */
+void rpc_fmeta_stat(const struct stat *st, rpc_fmeta_t *m);
+
+/* The form name boxo's MultiFileReader gives a part for m
+ * ("file?mode=...&mtime=...&mtime-nsecs=..."), into out[0..n). */
+void rpc_fmeta_form_name(const rpc_fmeta_t *m, char *out, size_t n);
 
 /* Resolve add's options as Kubo does: the profile (default
  * unixfs-v1-2025) gives every Import value, as Kubo's config does; options

@@ -6,11 +6,18 @@
  *
  *   cid-version= raw-leaves= chunker= hash= max-file-links= profile=
  *   pin=true pin-name= only-hash= wrap-with-directory= silent= progress=
- *   (trickle, inline, nocopy, mode/mtime and to-files are refused)
+ *   preserve-mode= preserve-mtime= mode= mtime= mtime-nsecs=
+ *   (trickle, inline, nocopy and to-files are refused)
  *
  *   {"Name","Hash","Size"} for each file as it completes, for each
  *   directory at the end (children first), and with progress=true
- *   {"Name","Bytes"} every 256 KiB of a file.
+ *   {"Name","Bytes"} every 256 KiB of a file.  Each line also carries the
+ *   Mode, Mtime and MtimeNsecs the client sent for the top-level entry it
+ *   belongs to, whether or not they are stored, as Kubo's lines do.
+ *
+ * UnixFS metadata: each part's own mode and mtime come in its form name
+ * ("file?mode=0644&mtime=..."), as boxo's MultiFileReader sends them, and
+ * are stored as opts.h's rpc_add_meta says.
  *
  * The body is read the way go-ipfs-files reads it (boxo/files
  * multipartfile.go): each part's filename, URL-unescaped and cleaned, is its
@@ -57,6 +64,8 @@ typedef struct anode {
   uint64_t tsize;
   struct anode **kids;
   size_t nkids, cap;
+  bool has_meta; /* a directory's, from its own part */
+  dag_meta_t meta;
   size_t last; /* index of the child found or added last */
   /* Walk state for build_dir() and node_free(), which climb the tree with
    * these instead of recursing: a tree MAX_TREE_DEPTH deep overflowed the
@@ -83,6 +92,9 @@ typedef struct add {
   anode_t root;  /* top-level entries (all of them with wrap) */
   anode_t *top;  /* without wrap: the top-level directory being filled */
   uint64_t nparts;
+  rpc_add_opts_t mo;  /* the metadata options */
+  rpc_fmeta_t own;    /* the part's own metadata */
+  rpc_fmeta_t echo;   /* the top-level entry's, for the lines (no wrap) */
   rpc_up_t *u;
 } add_t;
 
@@ -249,6 +261,23 @@ static int send_lines(const char *lines, size_t len, void *ud) {
   return rpc_up_write(a->u, lines, len);
 }
 
+/* Kubo's lines carry the top-level entry's metadata as the client sent it
+ * (core/commands/add.go: addit.Node().Mode() and ModTime()). */
+static void echo_meta(const add_t *a, json_t *line) {
+  const rpc_fmeta_t *m = &a->echo;
+  if (!line)
+    return;
+  if (m->gomode) {
+    char mode[16];
+    snprintf(mode, sizeof mode, "0%o", m->gomode);
+    json_object_set_new(line, "Mode", json_string(mode));
+  }
+  if (m->has_mtime && m->sec)
+    json_object_set_new(line, "Mtime", json_integer((json_int_t)m->sec));
+  if (m->has_mtime && m->nsec)
+    json_object_set_new(line, "MtimeNsecs", json_integer(m->nsec));
+}
+
 /* A file's or directory's line, queued behind its blocks in the pipe so
  * that a client never sees as added what a crash can lose. */
 static int emit_added(add_t *a, const char *name, const dag_cid_t *cid,
@@ -259,6 +288,7 @@ static int emit_added(add_t *a, const char *name, const dag_cid_t *cid,
   snprintf(size, sizeof size, "%llu", (unsigned long long)tsize);
   json_t *line = json_pack("{s:o,s:s,s:s}", "Name", rpc_json_str(name),
                            "Hash", dag_cid_str(cid, s), "Size", size);
+  echo_meta(a, line);
   if (!a->pipe)
     return rpc_up_emit(a->u, line);
   char *j = line ? json_dumps(line, JSON_COMPACT) : NULL;
@@ -278,8 +308,10 @@ static int emit_progress(add_t *a, const char *name, uint64_t bytes) {
   a->reported = bytes;
   if (!a->progress || a->silent)
     return 0;
-  return rpc_up_emit(a->u, json_pack("{s:o,s:I}", "Name", rpc_json_str(name),
-                                     "Bytes", (json_int_t)bytes));
+  json_t *line = json_pack("{s:o,s:I}", "Name", rpc_json_str(name), "Bytes",
+                           (json_int_t)bytes);
+  echo_meta(a, line);
+  return rpc_up_emit(a->u, line);
 }
 
 /* Make the directory block of d, whose children are all built, and emit
@@ -292,6 +324,11 @@ static int dir_finish(add_t *a, anode_t *d, const char *path) {
   for (size_t i = 0; i < d->nkids && !rc; i++)
     rc = dag_dir_add(dd, d->kids[i]->name, strlen(d->kids[i]->name),
                      &d->kids[i]->cid, d->kids[i]->tsize);
+  dag_meta_t m;
+  if (d->has_meta)
+    dag_dir_set_meta(dd, &d->meta);
+  else if (d == &a->root && rpc_add_meta(&a->mo, NULL, RPC_META_DIR, &m))
+    dag_dir_set_meta(dd, &m); /* -w's directory: no metadata of its own */
   dag_import_result_t res;
   if (!rc)
     rc = dag_dir_finish(dd, &res);
@@ -406,9 +443,20 @@ static int add_part(rpc_up_t *u, const rpc_mp_part_t *part) {
                                                  : K_FILE;
   a->bytes = a->reported = 0;
   a->link.len = 0;
+  rpc_fmeta_form(part->name, &a->own);
   const char *p = a->path;
   size_t first = strcspn(p, "/");
+  dag_meta_t m = {0};
+  bool has = a->mo.with_meta &&
+             rpc_add_meta(&a->mo, &a->own,
+                          a->kind == K_DIR       ? RPC_META_DIR
+                          : a->kind == K_SYMLINK ? RPC_META_SYMLINK
+                                                 : RPC_META_FILE,
+                          &m);
+  if (a->kind == K_FILE)
+    dag_file_set_meta(a->file, has ? &m : NULL);
   if (!a->wrap) {
+    anode_t *was = a->top;
     /* A new top-level name ends the previous top-level directory. */
     if (a->top && (strlen(a->top->name) != first ||
                    memcmp(a->top->name, p, first))) {
@@ -430,6 +478,12 @@ static int add_part(rpc_up_t *u, const rpc_mp_part_t *part) {
                            : tr_strerror(rc));
       a->top = d;
     }
+    /* The lines of a top-level entry carry its metadata (echo_meta); one
+     * that has no part of its own has none. */
+    if (!p[first])
+      a->echo = a->own;
+    else if (a->top != was)
+      memset(&a->echo, 0, sizeof a->echo);
   }
   if (a->kind == K_DIR) {
     anode_t *d;
@@ -438,6 +492,8 @@ static int add_part(rpc_up_t *u, const rpc_mp_part_t *part) {
       return rpc_up_fail(u, rc, 500, "%s: %s", p, rc == TR_EEXIST
                          ? "directory already has entry by that name"
                          : tr_strerror(rc));
+    d->has_meta = has;
+    d->meta = m;
   }
   return 0;
 }
@@ -472,9 +528,15 @@ static int add_part_end(rpc_up_t *u) {
     return 0;
   dag_import_result_t res;
   int rc;
+  dag_meta_t m;
   if (a->kind == K_SYMLINK)
-    rc = dag_import_symlink(&a->o, (const char *)a->link.data, a->link.len,
-                            put_block, a, &res);
+    rc = dag_import_symlink(
+        &a->o, (const char *)a->link.data, a->link.len,
+        a->mo.with_meta &&
+                rpc_add_meta(&a->mo, &a->own, RPC_META_SYMLINK, &m)
+            ? &m
+            : NULL,
+        put_block, a, &res);
   else {
     if (a->progress && (rc = emit_progress(a, a->path, a->bytes)))
       return rc;
@@ -611,6 +673,7 @@ static int parse(http_req_t *req, add_t *a) {
   a->silent = r.silent;
   a->progress = r.progress;
   a->pin_name = r.pin_name;
+  a->mo = r;
   return 0;
 }
 

@@ -552,8 +552,8 @@ static void test_options(void **state) {
   assert_int_equal(dag_dir_new(&d, &b, ms_put, NULL), TR_EUSAGE);
   memstore_t ms = {0};
   dag_import_result_t r;
-  assert_int_equal(dag_import_symlink(&o, "", 0, ms_put, &ms, &r), TR_EUSAGE);
-  assert_int_equal(dag_import_symlink(&o, "a/b", 3, ms_put, &ms, &r), 0);
+  assert_int_equal(dag_import_symlink(&o, "", 0, NULL, ms_put, &ms, &r), TR_EUSAGE);
+  assert_int_equal(dag_import_symlink(&o, "a/b", 3, NULL, ms_put, &ms, &r), 0);
   dag_node_info_t info;
   assert_int_equal(dag_stat(&r.cid, ms_get, &ms, &info), 0);
   assert_int_equal(info.kind, DAG_NODE_SYMLINK);
