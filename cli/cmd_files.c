@@ -14,13 +14,18 @@
  * every name is checked (dag_name_ok: no "", ".", "..", '/', NUL), every
  * file, directory and symlink is created relative to its parent's directory
  * descriptor with O_EXCL/O_NOFOLLOW semantics, so neither a hostile name nor
- * a symlink written earlier can redirect a later write.
+ * a symlink written earlier can redirect a later write.  As `ipfs get`
+ * does, the UnixFS 1.5 metadata a node stores is restored: the mtime of
+ * files, directories (after their children) and symlinks, the permissions
+ * of files and directories - without setuid and setgid, which an archive
+ * from elsewhere must not hand out.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../dag/importer.h"
@@ -214,6 +219,23 @@ static int get_entry(const dag_dirent_t *e, void *ud) {
   return rc;
 }
 
+/* The stored metadata onto what fd (or, with fd < 0, the symlink
+ * dirfd/name) now is.  Best effort, as the writes before it are not: a
+ * file system that keeps no mtimes fails nothing here. */
+static void restore_meta(const dag_node_info_t *info, int fd, int dirfd,
+                         const char *name) {
+  if (fd >= 0 && info->has_mode)
+    (void)fchmod(fd, info->mode & 07777 & ~(mode_t)(S_ISUID | S_ISGID));
+  if (!info->has_mtime)
+    return;
+  struct timespec ts[2] = {{0, UTIME_OMIT},
+                           {(time_t)info->mtime_sec, (long)info->mtime_nsec}};
+  if (fd >= 0)
+    (void)futimens(fd, ts);
+  else
+    (void)utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW);
+}
+
 /* Write the node cid as dirfd/name. */
 static int get_node(getctx_t *g, int dirfd, const char *name,
                     const dag_cid_t *cid) {
@@ -238,6 +260,8 @@ static int get_node(getctx_t *g, int dirfd, const char *name,
       return -ENOMEM;
     rc = symlinkat(target, dirfd, name) ? -errno : 0;
     tr_free(target);
+    if (!rc)
+      restore_meta(&info, -1, dirfd, name);
     return rc;
   }
   if (info.kind == DAG_NODE_FILE) {
@@ -247,6 +271,8 @@ static int get_node(getctx_t *g, int dirfd, const char *name,
       return -errno;
     getout_t o = {fd, &g->bar};
     rc = dag_cat(cid, 0, UINT64_MAX, get_cb, &g->gt, write_fd, &o);
+    if (!rc)
+      restore_meta(&info, fd, dirfd, name);
     if (close(fd) && !rc)
       rc = -errno;
     return rc;
@@ -264,6 +290,8 @@ static int get_node(getctx_t *g, int dirfd, const char *name,
   rc = dag_ls(cid, get_cb, &g->gt, get_entry, g);
   g->depth--;
   g->dirfd = saved;
+  if (!rc)
+    restore_meta(&info, fd, dirfd, name);
   close(fd);
   return rc;
 }
@@ -337,6 +365,7 @@ int cmd_get(cli_t *cli, int argc, char **argv) {
 typedef struct lsrow {
   char cid[DAG_CID_STR_MAX];
   char size[24];
+  char mode[12], mtime[24]; /* --long */
   char *name;
 } lsrow_t;
 
@@ -344,8 +373,46 @@ typedef struct lsctx {
   getter_t gt;
   lsrow_t *rows;
   size_t n, cap;
-  bool size;
+  bool size, long_;
 } lsctx_t;
+
+/* Kubo's formatMode: ls -l's ten characters for a Go FileMode. */
+static void ls_mode(uint32_t m, char out[12]) {
+  if (!m) {
+    strcpy(out, "-");
+    return;
+  }
+  static const char rwx[] = "rwxrwxrwx";
+  out[0] = m & (1u << 31) ? 'd' : m & (1u << 27) ? 'l' : '-';
+  for (int i = 0; i < 9; i++)
+    out[1 + i] = m & (0400u >> i) ? rwx[i] : '-';
+  /* setuid, setgid, sticky (Go's bits): s/t over x, S/T without it */
+  static const uint32_t special[] = {1u << 23, 1u << 22, 1u << 20};
+  static const char lower[] = "sst", upper[] = "SST";
+  for (int i = 0; i < 3; i++)
+    if (m & special[i])
+      out[3 + 3 * i] = m & (0100u >> (3 * i)) ? lower[i] : upper[i];
+  out[10] = 0;
+}
+
+/* Kubo's formatModTime: local time, "Jan 02 15:04" within the last six
+ * months (and up to a day ahead), "Jan 02  2006" otherwise. */
+static void ls_mtime(const dag_node_info_t *info, char out[24]) {
+  if (!info->has_mtime) {
+    strcpy(out, "-");
+    return;
+  }
+  time_t t = (time_t)info->mtime_sec, now = time(NULL);
+  struct tm tm, six;
+  localtime_r(&now, &six);
+  six.tm_mon -= 6;
+  time_t six_ago = mktime(&six);
+  if (!localtime_r(&t, &tm) ||
+      !strftime(out, 24, t > six_ago && t < now + 86400 ? "%b %d %H:%M"
+                                                         : "%b %d  %Y",
+                &tm))
+    strcpy(out, "-");
+}
 
 static int ls_entry(const dag_dirent_t *e, void *ud) {
   lsctx_t *l = ud;
@@ -364,6 +431,9 @@ static int ls_entry(const dag_dirent_t *e, void *ud) {
   if (rc)
     return rc;
   bool dir = info.kind == DAG_NODE_DIR;
+  ls_mode(info.has_mode ? rpc_fmeta_gomode(info.unixfs_type, info.mode) : 0,
+          r->mode);
+  ls_mtime(&info, r->mtime);
   if (dir)
     strcpy(r->size, "-");
   else
@@ -395,6 +465,30 @@ static void ls_print(const lsctx_t *l, bool headers) {
     w0 = a > w0 ? a : w0;
     w1 = b > w1 ? b : w1;
   }
+  if (l->long_) { /* Mode Hash [Size] ModTime Name */
+    size_t wm = headers ? 4 : 0, wt = headers ? 7 : 0;
+    for (size_t i = 0; i < l->n; i++) {
+      size_t a = strlen(l->rows[i].mode), b = strlen(l->rows[i].mtime);
+      wm = a > wm ? a : wm;
+      wt = b > wt ? b : wt;
+    }
+    if (headers && l->size)
+      printf("%-*s %-*s %-*s %-*s Name\n", (int)wm, "Mode", (int)w0, "Hash",
+             (int)w1, "Size", (int)wt, "ModTime");
+    else if (headers)
+      printf("%-*s %-*s %-*s Name\n", (int)wm, "Mode", (int)w0, "Hash",
+             (int)wt, "ModTime");
+    for (size_t i = 0; i < l->n; i++) {
+      const lsrow_t *r = &l->rows[i];
+      if (l->size)
+        printf("%-*s %-*s %-*s %-*s %s\n", (int)wm, r->mode, (int)w0, r->cid,
+               (int)w1, r->size, (int)wt, r->mtime, r->name);
+      else
+        printf("%-*s %-*s %-*s %s\n", (int)wm, r->mode, (int)w0, r->cid,
+               (int)wt, r->mtime, r->name);
+    }
+    return;
+  }
   if (headers && l->size)
     printf("%-*s %-*s Name\n", (int)w0, "Hash", (int)w1, "Size");
   else if (headers)
@@ -410,6 +504,7 @@ static void ls_print(const lsctx_t *l, bool headers) {
 
 int cmd_ls(cli_t *cli, int argc, char **argv) {
   bool headers = CLI_BOOL(cli, "headers"), size = CLI_BOOL(cli, "size");
+  bool long_ = CLI_BOOL(cli, "long");
   char **args = argv + 1;
   int nargs = argc - 1;
   if (!nargs)
@@ -423,7 +518,7 @@ int cmd_ls(cli_t *cli, int argc, char **argv) {
     int rc = bs_txn_begin(env, BS_RDONLY, &txn);
     if (rc)
       return cli_fail("ls", rc);
-    lsctx_t l = {{txn, false, {0}}, NULL, 0, 0, size};
+    lsctx_t l = {{txn, false, {0}}, NULL, 0, 0, size, long_};
     dag_cid_t cid;
     if (resolve_arg(txn, args[i], &cid)) {
       bs_txn_abort(txn);

@@ -94,6 +94,7 @@ int dag_stat(const dag_cid_t *cid, dag_get_cb get, void *ud,
   info->mode = n.u.mode;
   info->has_mtime = n.u.has_mtime;
   info->mtime_sec = n.u.mtime_sec;
+  info->mtime_nsec = n.u.has_mtime_nsec ? n.u.mtime_nsec : 0;
   switch (n.u.type) {
   case DAG_UNIXFS_FILE:
   case DAG_UNIXFS_RAW:

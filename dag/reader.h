@@ -50,6 +50,7 @@ typedef struct dag_node_info {
   bool has_mode, has_mtime;
   uint32_t mode;
   int64_t mtime_sec;
+  uint32_t mtime_nsec;
 } dag_node_info_t;
 
 /* What cid is.  Errors: the get callback's, TR_ECODEC (neither raw nor

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../dag/multibase.h"
 #include "../dag/multihash.h"
@@ -51,6 +52,42 @@ bool gw__etag_in(const char *list, const char *etag) {
 bool gw__not_modified(http_req_t *req, const gw_target_t *t, const char *etag) {
   if (!gw__etag_in(http_req_header(req, "if-none-match"), etag))
     return false;
+  http_header_t h[8];
+  size_t n = gw__std_headers(t, etag, h, 0);
+  http_res_start(req, 304, h, n, 0);
+  http_res_end(req);
+  return true;
+}
+
+bool gw__modtime(const gw_target_t *t, bool mtime, int64_t *sec) {
+  if (mtime && t->info.has_mtime && t->info.mtime_sec != 0) {
+    *sec = t->info.mtime_sec;
+    return true;
+  }
+  if (t->xpath && !strncmp(t->xpath, "/ipns/", 6)) {
+    *sec = (int64_t)time(NULL);
+    return true;
+  }
+  return false;
+}
+
+bool gw__preconditions(http_req_t *req, const gw_target_t *t,
+                       const char *etag, bool has_mod, int64_t mod) {
+  int64_t since;
+  const char *ius = http_req_header(req, "if-unmodified-since");
+  if (has_mod && !http_req_header(req, "if-match") &&
+      http_date_parse(ius, &since) && mod > since) {
+    gw_error(req, 412, "modified since %s", ius);
+    return true;
+  }
+  if (http_req_header(req, "if-none-match"))
+    return gw__not_modified(req, t, etag);
+  if (!has_mod || !http_date_parse(http_req_header(req, "if-modified-since"),
+                                   &since) ||
+      mod > since)
+    return false;
+  /* As for a matching ETag: Go's ServeContent drops Last-Modified from a
+   * 304 that has an ETag. */
   http_header_t h[8];
   size_t n = gw__std_headers(t, etag, h, 0);
   http_res_start(req, 304, h, n, 0);

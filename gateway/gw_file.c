@@ -377,7 +377,13 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   char s[DAG_CID_STR_MAX], etag[GW_ETAG_MAX];
   gw__etag(gw__cid_str(t, t->etag_dir ? &t->dir : &t->cid, s), NULL, etag,
            sizeof etag);
-  if (!t->status && gw__not_modified(req, t, etag)) {
+  /* Last-Modified: the file's UnixFS mtime (boxo), which conditional
+   * requests then compare with, as Go's ServeContent does. */
+  int64_t mod = 0;
+  char lastmod[40];
+  bool has_mod = !t->status && gw__modtime(t, true, &mod) &&
+                 http_date_format(mod, lastmod);
+  if (!t->status && gw__preconditions(req, t, etag, has_mod, mod)) {
     gw__target_free(t);
     return;
   }
@@ -434,9 +440,11 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   int64_t clen = (int64_t)st->size;
   const char *rh = t->status ? NULL : http_req_header(req, "range");
   const char *ifr = http_req_header(req, "if-range");
+  int64_t ifr_date;
   if (t->status)
     status = t->status; /* served whole */
-  if (rh && (!ifr || !strcmp(ifr, etag))) {
+  if (rh && (!ifr || !strcmp(ifr, etag) ||
+             (has_mod && http_date_parse(ifr, &ifr_date) && ifr_date == mod))) {
     int nr = parse_ranges(rh, st->size, st->r);
     if (nr == 0 || nr == -2) {
       snprintf(crange, sizeof crange, "bytes */%llu", (unsigned long long)st->size);
@@ -483,6 +491,8 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   }
   h[n++] = (http_header_t){"Content-Type", ctype};
   h[n++] = (http_header_t){"X-Content-Type-Options", "nosniff"};
+  if (has_mod)
+    h[n++] = (http_header_t){"Last-Modified", lastmod};
   /* A custom page of a mutable site (IPNS, DNSLink) is not immutable:
    * gw__std_headers leaves Cache-Control out for /ipns/ paths. */
   n = gw__std_headers(t, etag, h, n);
@@ -608,7 +618,10 @@ void gw__serve_block(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
   char buf[DAG_CID_STR_MAX], etag[GW_ETAG_MAX], cd[1600];
   const char *s = gw__cid_str(t, &t->cid, buf);
   gw__etag(s, bf->suffix, etag, sizeof etag);
-  if (gw__not_modified(req, t, etag)) {
+  int64_t mod = 0; /* an /ipns/ path's: boxo serves blocks with ServeContent */
+  char lastmod[40];
+  bool has_mod = gw__modtime(t, false, &mod) && http_date_format(mod, lastmod);
+  if (gw__preconditions(req, t, etag, has_mod, mod)) {
     gw__target_free(t);
     return;
   }
@@ -642,8 +655,9 @@ void gw__serve_block(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
                          {"Content-Disposition", cd},
                          {"X-Content-Type-Options", "nosniff"},
                          {"Vary", "Accept"},
-                         {"Accept-Ranges", "bytes"}};
-  size_t n = 5;
+                         {"Accept-Ranges", "bytes"},
+                         {"Last-Modified", lastmod}};
+  size_t n = has_mod ? 6 : 5;
   /* One range of the block: 206; an unsatisfiable one: 416; several: the
    * whole block (a server may ignore Range, and a block is small). */
   int status = 200;

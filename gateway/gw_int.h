@@ -286,6 +286,21 @@ size_t gw__std_headers(const gw_target_t *t, const char *etag,
 
 /* If-None-Match matches etag: answer 304 and return true. */
 bool gw__not_modified(http_req_t *req, const gw_target_t *t, const char *etag);
+
+/* An answer's modification time, as boxo's addCacheControlHeaders picks
+ * it: the node's UnixFS 1.5 mtime when mtime says to use it (file answers)
+ * and it has one, else the time of this answer for an /ipns/ path (boxo
+ * dates it from the name's resolution), else none (false).  The Unix epoch
+ * is none, as Go's ServeContent takes it. */
+bool gw__modtime(const gw_target_t *t, bool mtime, int64_t *sec);
+
+/* The conditions Go's ServeContent checks after If-Match (gateway.c), for
+ * an answer with ETag etag and modification time mod (has_mod): a later
+ * If-Unmodified-Since is a 412, a matching If-None-Match a 304, and
+ * without If-None-Match an If-Modified-Since not before mod a 304.  True
+ * when one answered. */
+bool gw__preconditions(http_req_t *req, const gw_target_t *t,
+                       const char *etag, bool has_mod, int64_t mod);
 /* Does an If-None-Match / If-Match list contain etag (or "*")? */
 bool gw__etag_in(const char *list, const char *etag);
 

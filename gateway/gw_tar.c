@@ -92,7 +92,12 @@ void gw__serve_tar(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
                          {"Content-Disposition", cd},
                          {"X-Content-Type-Options", "nosniff"},
                          {"Vary", "Accept"}};
-  size_t n = gw__std_headers(t, etag, h, 4);
+  size_t n = 4;
+  int64_t mod; /* an /ipns/ path's, as boxo's TAR answers */
+  char lastmod[40];
+  if (gw__modtime(t, false, &mod) && http_date_format(mod, lastmod))
+    h[n++] = (http_header_t){"Last-Modified", lastmod};
+  n = gw__std_headers(t, etag, h, n);
   http_res_start(req, 200, h, n, -1);
   if (!strcmp(http_req_method(req), "HEAD")) {
     free_tar(st);

@@ -315,4 +315,15 @@ int http_query_get(const char *query, const char *key, char *out, size_t outsz);
  * allowed?  RFC 2231 continuations (name*0) are not taken apart. */
 bool http_media_type_ok(const char *s, size_t n);
 
+/* An HTTP date (If-Modified-Since and the like) as Go's http.ParseTime
+ * reads one: IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), RFC 850
+ * ("Sunday, 06-Nov-94 08:49:37 GMT", any zone name taken as UTC) or
+ * asctime ("Sun Nov  6 08:49:37 1994").  Seconds since the Unix epoch
+ * into *t; false when s is none of them. */
+bool http_date_parse(const char *s, int64_t *t);
+
+/* t as an IMF-fixdate into out; false for a year past 9999 or before 1,
+ * which the format cannot hold. */
+bool http_date_format(int64_t t, char out[40]);
+
 #endif /* HTTP_HTTP_H */

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "http.h"
 
@@ -133,4 +134,39 @@ bool http_media_type_ok(const char *s, size_t n) {
     names[nn++].n = kl;
   }
   return true;
+}
+
+/* ------------------------------------------------------------- dates */
+
+bool http_date_parse(const char *s, int64_t *t) {
+  static const char *const fmts[] = {"%a, %d %b %Y %H:%M:%S GMT",
+                                     "%A, %d-%b-%y %H:%M:%S %Z",
+                                     "%a %b %e %H:%M:%S %Y"};
+  if (!s)
+    return false;
+  for (size_t i = 0; i < sizeof fmts / sizeof *fmts; i++) {
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = strptime(s, fmts[i], &tm);
+    if (!end && i == 1) {
+      /* %Z is not a conversion glibc's strptime knows: a zone name of
+       * letters, read here. */
+      end = strptime(s, "%A, %d-%b-%y %H:%M:%S ", &tm);
+      while (end && ((*end >= 'A' && *end <= 'Z') || (*end >= 'a' && *end <= 'z')))
+        end++;
+    }
+    if (end && !*end) {
+      *t = (int64_t)timegm(&tm);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool http_date_format(int64_t t, char out[40]) {
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if (!gmtime_r(&tt, &tm) || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999)
+    return false;
+  return strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm) > 0;
 }

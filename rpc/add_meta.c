@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "opts.h"
 
@@ -56,6 +57,38 @@ bool rpc_add_meta(const rpc_add_opts_t *a, const rpc_fmeta_t *own, int kind,
   out->mtime_sec = cur.has_mtime ? cur.sec : 0;
   out->mtime_nsec = cur.has_mtime ? cur.nsec : 0;
   return out->has_mode || out->has_mtime;
+}
+
+uint32_t rpc_fmeta_gomode(int unixfs_type, uint32_t perms) {
+  perms &= 07777;
+  if (!perms)
+    return 0;
+  uint32_t m = (perms & 0777) | ((perms & 06000) << 12) | ((perms & 01000) << 11);
+  if (unixfs_type == DAG_UNIXFS_DIRECTORY || unixfs_type == DAG_UNIXFS_HAMT)
+    m |= GO_DIR;
+  else if (unixfs_type == DAG_UNIXFS_SYMLINK)
+    m |= GO_SYMLINK;
+  return m;
+}
+
+void rpc_fmeta_time_json(bool has, int64_t sec, uint32_t nsec, char out[48]) {
+  time_t t = (time_t)sec;
+  struct tm tm;
+  if (!has || !gmtime_r(&t, &tm)) {
+    strcpy(out, "0001-01-01T00:00:00Z");
+    return;
+  }
+  size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (nsec && nsec < 1000000000) {
+    char frac[16];
+    snprintf(frac, sizeof frac, ".%09u", nsec);
+    size_t k = strlen(frac);
+    while (frac[k - 1] == '0')
+      frac[--k] = 0;
+    memcpy(out + n, frac, k);
+    n += k;
+  }
+  strcpy(out + n, "Z");
 }
 
 /* ------------------------------------------------------------ form names */

@@ -170,6 +170,8 @@ static const rpc_optdef_t ls_opts[] = {
     CB("headers", 'v', "false", "Print a header line."),
     OB("size", 0, "true", "Print the size of each entry."),
     OB("resolve-type", 0, "true", "Resolve the type of each entry."),
+    OB("long", 'l', "false", "Long listing: the mode and modification time "
+       "each entry stores (UnixFS 1.5), '-' where none."),
     END};
 
 static const rpc_optdef_t refs_opts[] = {

@@ -173,6 +173,16 @@ void rpc_fmeta_form(const char *name, rpc_fmeta_t *m);
 /* An entry's own metadata from lstat(2), as Go's os.Lstat reports it. */
 void rpc_fmeta_stat(const struct stat *st, rpc_fmeta_t *m);
 
+/* A stored UnixFS mode (perms, the 12 bits) as the Go os.FileMode Kubo's
+ * answers report for a node of unixfs_type (boxo's FSNode.Mode): 0 when
+ * the bits are 0, ModeDir added for directories, ModeSymlink for
+ * symlinks. */
+uint32_t rpc_fmeta_gomode(int unixfs_type, uint32_t perms);
+
+/* An mtime as Go's time.Time marshals to JSON (RFC 3339, nanoseconds
+ * without trailing zeros, UTC), Go's zero time when there is none. */
+void rpc_fmeta_time_json(bool has, int64_t sec, uint32_t nsec, char out[48]);
+
 /* The form name boxo's MultiFileReader gives a part for m
  * ("file?mode=...&mtime=...&mtime-nsecs=..."), into out[0..n). */
 void rpc_fmeta_form_name(const rpc_fmeta_t *m, char *out, size_t n);

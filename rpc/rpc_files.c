@@ -218,13 +218,9 @@ static void ls_free(void *p) {
 }
 
 static json_t *mtime_json(const dag_node_info_t *info) {
-  if (!info || !info->has_mtime)
-    return json_string("0001-01-01T00:00:00Z");
-  char buf[40];
-  time_t t = (time_t)info->mtime_sec;
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  char buf[48];
+  rpc_fmeta_time_json(info && info->has_mtime, info ? info->mtime_sec : 0,
+                      info ? info->mtime_nsec : 0, buf);
   return json_string(buf);
 }
 
@@ -254,13 +250,18 @@ static int ls_link(ls_t *l, const char *name, size_t nlen,
       type = DAG_UNIXFS_SYMLINK;
       target = (const char *)info.target; /* a view, valid in txn */
       tlen = info.target_len;
+      size = tlen; /* boxo's FSNode.FileSize of a symlink */
     }
   }
-  json_t *o = json_pack("{s:o,s:s,s:I,s:i,s:o,s:i,s:o}", "Name",
+  json_t *o = json_pack("{s:o,s:s,s:I,s:i,s:o,s:I,s:o}", "Name",
                         rpc_json_strn(name, nlen), "Hash", dag_cid_str(cid, s),
                         "Size", (json_int_t)size, "Type", type, "Target",
                         rpc_json_strn(target, tlen), "Mode",
-                        ip && ip->has_mode ? (int)ip->mode : 0, "ModTime",
+                        ip && ip->has_mode
+                            ? (json_int_t)rpc_fmeta_gomode(ip->unixfs_type,
+                                                           ip->mode)
+                            : 0,
+                        "ModTime",
                         mtime_json(ip));
   return o && !json_array_append_new(l->links, o) ? 0 : -ENOMEM;
 }
