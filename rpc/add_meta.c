@@ -93,6 +93,8 @@ void rpc_fmeta_time_json(bool has, int64_t sec, uint32_t nsec, char out[48]) {
 
 /* ------------------------------------------------------------ form names */
 
+static void form_parse(const char *name, rpc_fmeta_t *m);
+
 /* time.Unix(sec, nsec): nanoseconds outside [0, 1e9) move into seconds
  * (wrapping as Go's int64 arithmetic does). */
 static void go_unix(int64_t sec, int64_t nsec, rpc_fmeta_t *m) {
@@ -182,8 +184,14 @@ static bool go_parse(const char *s, int base, bool is_signed, int bits,
   return !range;
 }
 
-void rpc_fmeta_form(const char *name, rpc_fmeta_t *m) {
+void rpc_fmeta_form(const char *name, bool symlink, rpc_fmeta_t *m) {
   memset(m, 0, sizeof *m);
+  form_parse(name, m);
+  if (symlink)
+    m->gomode = GO_SYMLINK | 0777;
+}
+
+static void form_parse(const char *name, rpc_fmeta_t *m) {
   const char *q = name ? strchr(name, '?') : NULL;
   if (!q)
     return;

@@ -167,8 +167,9 @@ int rpc_add_meta_opts(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
  * ("file?mode=0644&mtime=1700000000&mtime-nsecs=5"): nothing without a
  * query; with one, the mode (octal) if it parses and the mtime, time.Unix
  * of the seconds (0 when absent) and nanoseconds, unless the seconds do
- * not parse. */
-void rpc_fmeta_form(const char *name, rpc_fmeta_t *m);
+ * not parse.  A symlink's mode is ModeSymlink|0777 whatever the form says
+ * (boxo's Symlink.Mode). */
+void rpc_fmeta_form(const char *name, bool symlink, rpc_fmeta_t *m);
 
 /* An entry's own metadata from lstat(2), as Go's os.Lstat reports it. */
 void rpc_fmeta_stat(const struct stat *st, rpc_fmeta_t *m);

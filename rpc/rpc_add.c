@@ -443,7 +443,7 @@ static int add_part(rpc_up_t *u, const rpc_mp_part_t *part) {
                                                  : K_FILE;
   a->bytes = a->reported = 0;
   a->link.len = 0;
-  rpc_fmeta_form(part->name, &a->own);
+  rpc_fmeta_form(part->name, a->kind == K_SYMLINK, &a->own);
   const char *p = a->path;
   size_t first = strcspn(p, "/");
   dag_meta_t m = {0};

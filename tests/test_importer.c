@@ -563,6 +563,128 @@ static void test_options(void **state) {
   ms_free(&ms);
 }
 
+/* UnixFS 1.5 metadata: roots Kubo v0.43.1 gave for the same bytes and
+ * metadata (`add` through its API with --preserve-mode/--preserve-mtime or
+ * --mtime, CIDv0 and dag-pb leaves, as it forces them), read back. */
+static void test_meta_vectors(void **state) {
+  (void)state;
+  dag_import_opts_t o = profile("unixfs-v0-2015");
+  memstore_t ms = {0};
+  dag_import_result_t r;
+  dag_node_info_t info;
+  dag_file_t *f;
+  assert_int_equal(dag_file_new(&f, &o, ms_put, &ms), 0);
+
+  /* One chunk: the leaf is the root and carries the metadata; the leaf
+   * without it is never stored. */
+  dag_meta_t m = {true, 0644, true, 1700000000, 5};
+  dag_file_set_meta(f, &m);
+  assert_int_equal(dag_file_write(f, "hello\n", 6), 0);
+  assert_int_equal(ms.n, 0); /* held back: it may be the root */
+  assert_int_equal(dag_file_finish(f, &r), 0);
+  assert_string_equal(cidstr(&r.cid),
+                      "QmdmeNdzAXr2wiMkvEAEBTPCdkpviJoNqYyyaqmSai9QVV");
+  assert_int_equal(ms.n, 1);
+  assert_true(r.tsize == 30 && r.size == 6);
+  assert_int_equal(dag_stat(&r.cid, ms_get, &ms, &info), 0);
+  assert_true(info.has_mode && info.mode == 0644 && info.has_mtime &&
+              info.mtime_sec == 1700000000 && info.mtime_nsec == 5);
+  /* finish cleared it: the next file has none */
+  assert_int_equal(dag_file_write(f, "hello\n", 6), 0);
+  assert_int_equal(dag_file_finish(f, &r), 0);
+  assert_string_equal(cidstr(&r.cid),
+                      "QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN");
+
+  /* An empty file with an mtime and no mode. */
+  dag_meta_t e = {false, 0, true, 1, 0};
+  dag_file_set_meta(f, &e);
+  assert_int_equal(dag_file_finish(f, &r), 0);
+  assert_string_equal(cidstr(&r.cid),
+                      "QmV93Gh79mu1vxHz5CNNfeQtVAUiNE4NtxaP1VZTAefM4Q");
+
+  /* Three leaves: the first is stored as it is once the second comes, and
+   * only the root carries the mode. */
+  uint8_t *big = malloc(600000);
+  for (size_t i = 0; i < 600000; i++)
+    big[i] = (uint8_t)(i % 251);
+  dag_meta_t x = {true, 0755, false, 0, 0};
+  dag_file_set_meta(f, &x);
+  ms_free(&ms);
+  memset(&ms, 0, sizeof ms);
+  assert_int_equal(dag_file_write(f, big, 600000), 0);
+  assert_int_equal(dag_file_finish(f, &r), 0);
+  assert_string_equal(cidstr(&r.cid),
+                      "QmTG4aGMSS96Qsg1fe6Kdi9BVKtQu5m31QMQ3h3pqaGXm9");
+  assert_int_equal(ms.n, 4);
+  assert_true(r.tsize == 600197);
+  free(big);
+
+  /* CIDv1 with dag-pb leaves, as Kubo's add --cid-version=1 makes it. */
+  dag_import_opts_t v1 = o;
+  v1.cid_version = 1;
+  dag_file_t *f1;
+  assert_int_equal(dag_file_new(&f1, &v1, ms_put, &ms), 0);
+  dag_file_set_meta(f1, &m);
+  assert_int_equal(dag_file_write(f1, "hello\n", 6), 0);
+  assert_int_equal(dag_file_finish(f1, &r), 0);
+  assert_string_equal(cidstr(&r.cid), "bafybeihfizy5bvyd2iknnh2qwtzbvcp424ab"
+                                      "pkr5c23lj3sdozafrmtlma");
+  /* Raw leaves cannot carry metadata: a one-chunk file drops it (boxo). */
+  v1.raw_leaves = true;
+  dag_file_free(f1);
+  assert_int_equal(dag_file_new(&f1, &v1, ms_put, &ms), 0);
+  dag_file_set_meta(f1, &m);
+  assert_int_equal(dag_file_write(f1, "hello world", 11), 0);
+  assert_int_equal(dag_file_finish(f1, &r), 0);
+  assert_string_equal(cidstr(&r.cid), "bafkreifzjut3te2nhyekklss27nh3k72ysco7"
+                                      "y32koao5eei66wof36n5e");
+  dag_file_free(f1);
+  dag_file_free(f);
+
+  /* A symlink keeps the mtime (negative here) and never a mode. */
+  dag_meta_t l = {true, 0777, true, -5, 0};
+  assert_int_equal(dag_import_symlink(&o, "a.txt", 5, &l, ms_put, &ms, &r), 0);
+  assert_string_equal(cidstr(&r.cid),
+                      "QmTUfdTD1t6zwC8iGjp83nsMzrEmZvH3j5srEkAXgmYof9");
+  assert_int_equal(dag_stat(&r.cid, ms_get, &ms, &info), 0);
+  assert_true(!info.has_mode && info.has_mtime && info.mtime_sec == -5);
+
+  /* A directory's own metadata. */
+  dag_dir_t *d;
+  dag_cid_t hello;
+  const char *hs = "QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN";
+  assert_int_equal(dag_cid_parse(&hello, hs, strlen(hs)), 0);
+  assert_int_equal(dag_dir_new(&d, &o, ms_put, &ms), 0);
+  dag_meta_t dm = {true, 0700, true, 1600000000, 0};
+  dag_dir_set_meta(d, &dm);
+  assert_int_equal(dag_dir_add(d, "a.txt", 5, &hello, 14), 0);
+  assert_int_equal(dag_dir_finish(d, &r), 0);
+  assert_string_equal(cidstr(&r.cid),
+                      "QmNrjfLXMKZKV3LLReoek7oV9naXyWGQUaLayJDwf3B5cr");
+  assert_true(r.tsize == 76);
+  /* cleared by finish: the empty directory again */
+  assert_int_equal(dag_dir_finish(d, &r), 0);
+  assert_string_equal(cidstr(&r.cid),
+                      "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn");
+  dag_dir_free(d);
+  ms_free(&ms);
+}
+
+/* The block estimate counts a directory's metadata as boxo's
+ * dataFieldSerializedSize does (and the links estimate does not). */
+static void test_meta_estimate(void **state) {
+  (void)state;
+  dag_import_opts_t o = profile("unixfs-v1-2025");
+  dag_dir_t *d;
+  assert_int_equal(dag_dir_new(&d, &o, ms_put, NULL), 0);
+  assert_true(dag_dir_estimate(d) == 4); /* 0a 02 08 01 */
+  dag_meta_t m = {true, 0755, true, -1, 7};
+  dag_dir_set_meta(d, &m);
+  /* 08 01, 38 ed 03, 42 10 { 08 + 10-byte varint, 15 + 4 bytes } */
+  assert_true(dag_dir_estimate(d) == 2 + 2 + 3 + 2 + 16);
+  dag_dir_free(d);
+}
+
 /* A failing put stops the import with its error; the builder recovers. */
 static void test_put_failure(void **state) {
   (void)state;
@@ -678,6 +800,8 @@ int main(void) {
       cmocka_unit_test(test_dir_order_and_names),
       cmocka_unit_test(test_dir_estimates_and_threshold),
       cmocka_unit_test(test_options),
+      cmocka_unit_test(test_meta_vectors),
+      cmocka_unit_test(test_meta_estimate),
       cmocka_unit_test(test_put_failure),
       cmocka_unit_test(test_alloc_failures),
       cmocka_unit_test(test_bounded_memory),
