@@ -7,7 +7,11 @@
  * heap copy of exactly its size so ASan sees an over-read or a view used
  * after its call.  Both runs must give the same transcript (part headers,
  * data bytes, part ends, the end) and the same result; event order and the
- * `used` counts are checked on every call.  Any difference aborts.
+ * `used` counts are checked on every call.  Any difference aborts.  Each
+ * part's form name is also read for add's metadata (rpc_fmeta_form, the
+ * Go url.ParseQuery and strconv rules): the nanoseconds stay below 1e9 and
+ * what it read, named again the way trove's client names a part, reads
+ * back the same (but for a mode without an mtime, which no name can say).
  *
  * Build: make build-fuzz/fuzz_multipart (clang).
  * Seeds: tests/fuzz/corpus/fuzz_multipart.
@@ -18,6 +22,24 @@
 #include <string.h>
 
 #include "../../rpc/multipart.h"
+#include "../../rpc/opts.h"
+
+static void check_form(const char *name) {
+  rpc_fmeta_t m, back;
+  rpc_fmeta_form(name, false, &m);
+  if (m.nsec >= 1000000000u)
+    abort();
+  char again[96];
+  rpc_fmeta_form_name(&m, again, sizeof again);
+  rpc_fmeta_form(again, false, &back);
+  /* A mode without an mtime cannot be named: any query reads as an mtime
+   * of 0 (time.Unix(0, 0)), in Go's reader as here. */
+  bool named = m.has_mtime || !m.gomode;
+  if (back.gomode != m.gomode ||
+      (named && (back.has_mtime != m.has_mtime || back.sec != m.sec ||
+                 back.nsec != m.nsec)))
+    abort();
+}
 
 typedef struct outcome {
   int rc;
@@ -83,6 +105,7 @@ static outcome_t run(const char *ct, const uint8_t *in, size_t len,
         if (last && last != RPC_MP_PART_END)
           abort();
         mix_str(&o.hash, ev.part.name);
+        check_form(ev.part.name);
         mix_str(&o.hash, ev.part.filename);
         mix_str(&o.hash, ev.part.content_type);
         mix_str(&o.hash, ev.part.abspath);
