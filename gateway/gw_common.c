@@ -49,14 +49,20 @@ bool gw__etag_in(const char *list, const char *etag) {
   return false;
 }
 
-bool gw__not_modified(http_req_t *req, const gw_target_t *t, const char *etag) {
-  if (!gw__etag_in(http_req_header(req, "if-none-match"), etag))
-    return false;
+/* A 304 with the headers of the answer it stands for, but Last-Modified
+ * (Go's ServeContent drops that when there is an ETag). */
+static bool answer_304(http_req_t *req, const gw_target_t *t,
+                       const char *etag) {
   http_header_t h[8];
   size_t n = gw__std_headers(t, etag, h, 0);
   http_res_start(req, 304, h, n, 0);
   http_res_end(req);
   return true;
+}
+
+bool gw__not_modified(http_req_t *req, const gw_target_t *t, const char *etag) {
+  return gw__etag_in(http_req_header(req, "if-none-match"), etag) &&
+         answer_304(req, t, etag);
 }
 
 bool gw__modtime(const gw_target_t *t, bool mtime, int64_t *sec) {
@@ -82,17 +88,9 @@ bool gw__preconditions(http_req_t *req, const gw_target_t *t,
   }
   if (http_req_header(req, "if-none-match"))
     return gw__not_modified(req, t, etag);
-  if (!has_mod || !http_date_parse(http_req_header(req, "if-modified-since"),
-                                   &since) ||
-      mod > since)
-    return false;
-  /* As for a matching ETag: Go's ServeContent drops Last-Modified from a
-   * 304 that has an ETag. */
-  http_header_t h[8];
-  size_t n = gw__std_headers(t, etag, h, 0);
-  http_res_start(req, 304, h, n, 0);
-  http_res_end(req);
-  return true;
+  return has_mod &&
+         http_date_parse(http_req_header(req, "if-modified-since"), &since) &&
+         mod <= since && answer_304(req, t, etag);
 }
 
 /* ------------------------------------------------- the path's headers */

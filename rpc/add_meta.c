@@ -150,38 +150,60 @@ static bool unescape(const char *s, size_t n, char *out, size_t cap) {
   return true;
 }
 
-/* strconv.ParseInt/ParseUint(s, base, bits) for base 8 or 10, without the
- * base prefixes and underscores that only base 0 takes.  A value out of
- * range is an error with *v clamped, as Go returns it. */
-static bool go_parse(const char *s, int base, bool is_signed, int bits,
-                     int64_t *v, uint64_t *u) {
+/* strconv.ParseInt/ParseUint(s, base, bits), for base 8, 10 or 0 (Go's
+ * prefixes 0x, 0o, 0b and a leading 0, and underscores between digits,
+ * which base 0 alone takes).  1 and the value in *v (signed) or *u; 0 for
+ * a syntax error; -1 for a value out of range, clamped there as Go returns
+ * it. */
+static int go_parse(const char *s, int base, bool is_signed, int bits,
+                    int64_t *v, uint64_t *u) {
   bool neg = false;
   if (is_signed && (*s == '-' || *s == '+'))
     neg = *s++ == '-';
-  if (!*s)
-    return false;
+  const char *d = s;
+  bool under = base == 0, zero = false; /* zero: a leading 0 read */
+  if (base == 0) {
+    base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+      base = 16, d = s + 2;
+    else if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O'))
+      base = 8, d = s + 2;
+    else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
+      base = 2, d = s + 2;
+    else if (s[0] == '0' && s[1])
+      base = 8, d = s + 1, zero = true;
+  }
   uint64_t max = is_signed ? (neg ? (uint64_t)1 << (bits - 1)
                                   : ((uint64_t)1 << (bits - 1)) - 1)
                  : bits == 64 ? UINT64_MAX
                               : ((uint64_t)1 << bits) - 1;
   uint64_t x = 0;
-  bool range = false;
-  for (; *s; s++) {
-    int d = *s >= '0' && *s <= '9' ? *s - '0' : 99;
-    if (d >= base)
-      return false;
-    if (!range && (x > (max - (uint64_t)d) / (uint64_t)base))
+  bool digits = zero, range = false;
+  for (const char *p = d; *p; p++) {
+    if (*p == '_' && under) {
+      /* after the prefix or a digit, before a digit */
+      if ((p == s) || p[-1] == '_' || !p[1] || p[1] == '_')
+        return 0;
+      continue;
+    }
+    int k = hexval(*p);
+    if (k < 0 || k >= base)
+      return 0;
+    digits = true;
+    if (range || x > (max - (uint64_t)k) / (uint64_t)base)
       range = true;
-    if (!range)
-      x = x * (uint64_t)base + (uint64_t)d;
+    else
+      x = x * (uint64_t)base + (uint64_t)k;
   }
+  if (!digits)
+    return 0;
   if (range)
     x = max;
   if (u)
     *u = x;
   if (v)
     *v = neg ? (int64_t)(0 - x) : (int64_t)x;
-  return !range;
+  return range ? -1 : 1;
 }
 
 void rpc_fmeta_form(const char *name, bool symlink, rpc_fmeta_t *m) {
@@ -223,13 +245,13 @@ static void form_parse(const char *name, rpc_fmeta_t *m) {
     p += n + (p[n] == '&');
   }
   uint64_t u;
-  if (have_mode && go_parse(mode, 8, false, 32, NULL, &u))
+  if (have_mode && go_parse(mode, 8, false, 32, NULL, &u) == 1)
     m->gomode = (uint32_t)u;
   int64_t sec = 0, nsec = 0;
-  if (have_mt && !go_parse(mt, 10, true, 64, &sec, NULL))
+  if (have_mt && go_parse(mt, 10, true, 64, &sec, NULL) != 1)
     return; /* boxo returns the FileInfo as it is: no mtime */
   if (have_ns)
-    go_parse(ns, 10, true, 64, &nsec, NULL); /* error ignored, as boxo */
+    (void)go_parse(ns, 10, true, 64, &nsec, NULL); /* boxo ignores errors */
   go_unix(sec, nsec, m);
 }
 
@@ -274,56 +296,6 @@ void rpc_fmeta_form_name(const rpc_fmeta_t *m, char *out, size_t n) {
 
 /* ---------------------------------------------------------------- options */
 
-/* strconv.ParseUint/ParseInt(s, 0, bits), as go-ipfs-cmds reads uint and
- * int64 options: a sign (signed only), then 0x, 0o, 0b or a leading 0 for
- * the base, and underscores between digits. */
-static bool go_parse0(const char *s, bool is_signed, int bits, int64_t *v,
-                      uint64_t *u) {
-  bool neg = false;
-  if (is_signed && (*s == '-' || *s == '+'))
-    neg = *s++ == '-';
-  int base = 10;
-  const char *d = s;
-  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-    base = 16, d = s + 2;
-  else if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O'))
-    base = 8, d = s + 2;
-  else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
-    base = 2, d = s + 2;
-  else if (s[0] == '0' && s[1])
-    base = 8, d = s + 1;
-  if (!*d && d == s)
-    return false;
-  uint64_t max = is_signed ? (neg ? (uint64_t)1 << (bits - 1)
-                                  : ((uint64_t)1 << (bits - 1)) - 1)
-                 : bits == 64 ? UINT64_MAX
-                              : ((uint64_t)1 << bits) - 1;
-  uint64_t x = 0;
-  bool digits = false;
-  for (const char *p = d; *p; p++) {
-    if (*p == '_') {
-      /* after the prefix or a digit, before a digit */
-      if (!(p > s && (p == d || (p[-1] != '_'))) || !p[1] || p[1] == '_')
-        return false;
-      continue;
-    }
-    int k = hexval(*p);
-    if (k < 0 || k >= base)
-      return false;
-    if (x > (max - (uint64_t)k) / (uint64_t)base)
-      return false;
-    x = x * (uint64_t)base + (uint64_t)k;
-    digits = true;
-  }
-  if (!digits && base != 8)
-    return false;
-  if (u)
-    *u = x;
-  if (v)
-    *v = neg ? (int64_t)(0 - x) : (int64_t)x;
-  return true;
-}
-
 int rpc_add_meta_opts(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
                       size_t n) {
   a->preserve_mode = rpc_vals_bool(v, "preserve-mode");
@@ -342,7 +314,7 @@ int rpc_add_meta_opts(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
     uint64_t u = 0;
     if (!s)
       continue;
-    if (!go_parse0(s, num[i].is_signed, num[i].bits, &val[i], &u)) {
+    if (go_parse(s, 0, num[i].is_signed, num[i].bits, &val[i], &u) != 1) {
       snprintf(err, n, "could not convert value \"%s\" to type \"%s\" "
                "(for option \"-%s\")", s, num[i].type, num[i].name);
       return TR_EUSAGE;

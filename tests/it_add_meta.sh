@@ -18,23 +18,7 @@ source "$(dirname "$0")/lib.sh"
 checked_stop 5
 
 T=$WORK/tree
-mkdir -p "$T/sub/deep" "$T/sticky"
-printf 'hello\n' >"$T/a.txt"
-: >"$T/empty"
-head -c 600000 /dev/urandom >"$T/sub/three-leaves.bin"
-printf 'x\n' >"$T/suid"
-printf 'z\n' >"$T/sub/deep/zero"
-ln -s a.txt "$T/link"
-chmod 0600 "$T/a.txt"
-chmod 4755 "$T/suid"
-chmod 1777 "$T/sticky"
-chmod 0 "$T/sub/deep/zero"
-touch -d @1700000000.123456789 "$T/a.txt"
-touch -d @-100 "$T/empty"
-touch -d @1600000000.5 "$T/sub/three-leaves.bin"
-touch -h -d @1234567890.25 "$T/link"
-touch -d @1500000000 "$T/sub/deep" "$T/sub" "$T/sticky"
-touch -d @1400000000 "$T"
+meta_tree "$T"
 
 t init >/dev/null
 FLAGS=(--preserve-mode --preserve-mtime --chunker=size-262144)

@@ -150,3 +150,29 @@ hamt_dir() {
   mkdir -p "$1"
   for i in $(seq 1 "$2"); do echo "entry $i of $1" >"$1/f$i-$pad.txt"; done
 }
+
+# meta_tree DIR: a tree whose entries carry what UnixFS 1.5 metadata can
+# and cannot keep (it_add_meta, interop/add_meta_kubo): modes 0600 and
+# 0755, setuid, a sticky directory, a file of mode 0, nanosecond and
+# negative mtimes, a symlink's own mtime, an empty file, a file of three
+# 256 KiB leaves.
+meta_tree() {
+  local T=$1
+  mkdir -p "$T/sub/deep" "$T/sticky"
+  printf 'hello\n' >"$T/a.txt"
+  : >"$T/empty"
+  head -c 600000 /dev/urandom >"$T/sub/three-leaves.bin"
+  printf 'x\n' >"$T/suid"
+  printf 'z\n' >"$T/sub/deep/zero"
+  ln -s a.txt "$T/link"
+  chmod 0600 "$T/a.txt"
+  chmod 4755 "$T/suid"
+  chmod 1777 "$T/sticky"
+  chmod 0 "$T/sub/deep/zero"
+  touch -d @1700000000.123456789 "$T/a.txt"
+  touch -d @-100 "$T/empty"
+  touch -d @1600000000.5 "$T/sub/three-leaves.bin"
+  touch -h -d @1234567890.25 "$T/link"
+  touch -d @1500000000 "$T/sub/deep" "$T/sub" "$T/sticky"
+  touch -d @1400000000 "$T"
+}

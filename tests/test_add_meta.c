@@ -159,6 +159,8 @@ static void test_options(void **state) {
   assert_int_equal(opts(&a, err, sizeof err, 2, bad2), TR_EUSAGE);
   const char *bad3[] = {"add", "--mode=4294967296"};
   assert_int_equal(opts(&a, err, sizeof err, 2, bad3), TR_EUSAGE);
+  const char *bad5[] = {"add", "--mode=0o"};
+  assert_int_equal(opts(&a, err, sizeof err, 2, bad5), TR_EUSAGE);
   const char *bad4[] = {"add", "--mtime=1__0"};
   assert_int_equal(opts(&a, err, sizeof err, 2, bad4), TR_EUSAGE);
   /* --mode=0 and --mtime=0 are no metadata, as in Kubo. */

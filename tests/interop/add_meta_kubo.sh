@@ -21,25 +21,12 @@ source "$(dirname "$0")/lib/trove_lib.sh"
 kubo_need
 
 T=$WORK/tree
-mkdir -p "$T/sub/deep" "$T/sticky" "$T/wide"
-printf 'hello\n' >"$T/a.txt"
-: >"$T/empty"
-head -c 600000 /dev/urandom >"$T/sub/three-leaves.bin"
-printf 'x\n' >"$T/suid"
-printf 'z\n' >"$T/sub/deep/zero"
-ln -s a.txt "$T/link"
+meta_tree "$T"
+mkdir -p "$T/wide"
 ln -s /nowhere "$T/sub/dangling"
 (cd "$T/wide" && for i in $(seq 7000); do printf '%s' "$i" >"f$i"; done)
-chmod 0600 "$T/a.txt"
-chmod 4755 "$T/suid"
-chmod 1777 "$T/sticky"
-chmod 0 "$T/sub/deep/zero"
 chmod 0711 "$T/wide"
-touch -d @1700000000.123456789 "$T/a.txt"
-touch -d @-100 "$T/empty"
-touch -d @1600000000.5 "$T/sub/three-leaves.bin"
-touch -h -d @1234567890.25 "$T/link"
-touch -d @1500000000 "$T/sub/deep" "$T/sub" "$T/sticky" "$T/wide"
+touch -d @1500000000 "$T/wide" "$T/sub"
 touch -d @1400000000 "$T"
 
 kubo_init
