@@ -116,6 +116,19 @@ r = await ipfs.add(big, { cidVersion: 0, rawLeaves: false, chunker: 'size-262144
 eq(r.cid, want.bigV0, 'add with cidVersion 0 = trove add --cid-version=0 --raw-leaves=false')
 eq(r.cid, await jsRoot([{ content: big }], { profile: 'unixfs-v0-2015' }), 'add v0 = js importer')
 
+// UnixFS 1.5 metadata: the client puts each entry's mode and mtime in its
+// part's form name; with preserveMode/preserveMtime they are stored (the
+// same root as `trove add --preserve-mode --preserve-mtime` of a file
+// with that mode and mtime) and echoed back.
+r = await ipfs.add({ path: 'meta.txt', content: hello, mode: 0o640, mtime: { secs: 1700000000, nsecs: 5 } },
+  { preserveMode: true, preserveMtime: true })
+eq(r.cid, want.meta, 'add with mode and mtime = trove add --preserve-mode --preserve-mtime')
+eq(r.mode, 0o640, 'add echoes the mode')
+eq(r.mtime?.secs, 1700000000, 'add echoes the mtime')
+eq(r.mtime?.nsecs, 5, 'add echoes the nanoseconds')
+r = await ipfs.add({ path: 'meta.txt', content: hello, mode: 0o640, mtime: { secs: 1700000000, nsecs: 5 } })
+eq(r.cid, want.hello, 'without preserveMode/preserveMtime nothing is stored')
+
 // A tree with wrapWithDirectory: files, a subdirectory, an empty one.
 const tree = [
   { path: 'tree/a.txt', content: file('tree/a.txt') },

@@ -25,6 +25,9 @@ mkdir -p "$D/tree/sub" "$D/tree/empty"
 printf 'a' >"$D/tree/a.txt"
 printf 'b\n' >"$D/tree/sub/b.txt"
 head -c 3500000 /dev/urandom >"$D/tree/big.bin"
+printf 'hello\n' >"$D/meta.txt"
+chmod 0640 "$D/meta.txt"
+touch -d @1700000000.000000005 "$D/meta.txt"
 
 export TROVE_PATH=$WORK/a
 q() { t add -n -Q "$@"; }
@@ -36,7 +39,8 @@ cat >"$WORK/expected.json" <<JSON
   "bigV0": "$(q --cid-version=0 --raw-leaves=false --chunker=size-262144 "$D/tree/big.bin")",
   "tree": "$(q -r "$D/tree")",
   "treeWrapped": "$(q -r -w "$D/tree")",
-  "missing": "$(printf 'never added' | q)"
+  "missing": "$(printf 'never added' | q)",
+  "meta": "$(q --preserve-mode --preserve-mtime "$D/meta.txt")"
 }
 JSON
 # b's Pinning Service API, for the client's pin.remote (a token of b's).
