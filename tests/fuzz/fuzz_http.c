@@ -23,6 +23,8 @@
  *   - gw__ipfs_uri of those segments: none, or only the scheme,
  *     unreserved bytes, '/' and %XX escapes;
  *   - http_media_type_ok reads no byte past the length it is given;
+ *   - an HTTP date http_date_parse reads, written by http_date_format,
+ *     reads back the same;
  *   - gw__url_escape then http_pct_decode gives the bytes back, and the
  *     escaped form has only unreserved and sub-delim characters;
  *   - gw__html_escape's output has no '<', '>', '"' or '\'';
@@ -92,6 +94,13 @@ static void check_pure(const uint8_t *data, size_t size) {
 
   /* A media type never reads past its length. */
   (void)http_media_type_ok((const char *)data, size);
+
+  /* An HTTP date that parses, written again, parses to the same time. */
+  int64_t when, again;
+  char date[40];
+  if (http_date_parse(s, &when) && http_date_format(when, date) &&
+      (!http_date_parse(date, &again) || again != when))
+    abort();
 
   /* Escapers on the raw bytes up to the first NUL (names are C strings). */
   size_t n = strlen(s);
