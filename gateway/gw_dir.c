@@ -573,7 +573,13 @@ void gw__serve_dir_listing(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     t->etag_dir = true;
     t->dir = t->cid;
     t->cid = t->index;
+    /* Its Last-Modified is the directory's mtime too, not index.html's:
+     * boxo dates the answer from the directory it resolved. */
+    bool has_mtime = t->info.has_mtime;
+    int64_t sec = t->info.mtime_sec;
     t->info = t->index_info;
+    t->info.has_mtime = has_mtime;
+    t->info.mtime_sec = sec;
     t->last_name = "index.html";
     gw__serve_file(req, ctx, t);
     return;

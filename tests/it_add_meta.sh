@@ -98,6 +98,14 @@ h=$(hdr -r 0-1 -H 'If-Range: Tue, 14 Nov 2023 22:13:21 GMT' "$G/a.txt")
 grep -q '^HTTP/1.1 200' <<<"$h" || fail "If-Range, another date: $h"
 h=$(hdr "$G/sub/")
 grep -qi '^Last-Modified' <<<"$h" && fail "a listing with Last-Modified: $h"
+# A directory's index.html is dated by the directory, as boxo does.
+mkdir "$WORK/site"
+echo '<p>hi</p>' >"$WORK/site/index.html"
+touch -d @1700000000 "$WORK/site/index.html"
+touch -d @1600000000 "$WORK/site"
+SITE=$(t add -Q -r --preserve-mtime "$WORK/site")
+h=$(hdr "http://127.0.0.1:$GPORT/ipfs/$SITE/")
+grep -q '^Last-Modified: Sun, 13 Sep 2020 12:26:40 GMT$' <<<"$h" || fail "index.html's Last-Modified: $h"
 h=$(hdr "$G/empty")
 grep -q '^Last-Modified: Wed, 31 Dec 1969 23:58:20 GMT$' <<<"$h" || fail "a negative mtime: $h"
 h=$(hdr "http://127.0.0.1:$GPORT/ipfs/$PLAIN/a.txt")
