@@ -2,7 +2,7 @@
 # add_meta_kubo.sh — UnixFS 1.5 metadata beside Kubo v0.43.1, on the same
 # tree (modes 0600, 0755, setuid, a sticky directory, a file of mode 0,
 # nanosecond and negative mtimes, a symlink's own mtime, an empty file, a
-# three-leaf file, a directory over the HAMT threshold):
+# three-leaf file, a directory over the HAMT threshold, a site):
 #   - `add -r` with each of Kubo's metadata flag sets gives Kubo's root,
 #     from trove's CLI without a daemon and through trove's daemon (its
 #     client names each part with the entry's mode and mtime, as Kubo's);
@@ -13,7 +13,8 @@
 #   - both APIs' ls of the root are the same JSON (Go FileModes,
 #     nanosecond ModTimes, symlink sizes);
 #   - both gateways answer the same status and Last-Modified to a file, a
-#     listing and a block, plain and with If-Modified-Since,
+#     listing, a directory's index.html (dated by the directory) and a
+#     block, plain and with If-Modified-Since,
 #     If-Unmodified-Since and a dated If-Range.
 # Skipped (passes) without Kubo.
 INTEROP_TIMEOUT=240
@@ -26,7 +27,10 @@ mkdir -p "$T/wide"
 ln -s /nowhere "$T/sub/dangling"
 (cd "$T/wide" && for i in $(seq 7000); do printf '%s' "$i" >"f$i"; done)
 chmod 0711 "$T/wide"
-touch -d @1500000000 "$T/wide" "$T/sub"
+mkdir "$T/site"
+echo '<p>hi</p>' >"$T/site/index.html"
+touch -d @1700000000 "$T/site/index.html"
+touch -d @1500000000 "$T/wide" "$T/sub" "$T/site"
 touch -d @1400000000 "$T"
 
 kubo_init
@@ -113,7 +117,7 @@ ask() { # GATEWAY PATH [CURL ARGS]
 }
 n=0
 for p in "/ipfs/$ROOT/a.txt" "/ipfs/$ROOT/empty" "/ipfs/$ROOT/sub/three-leaves.bin" \
-  "/ipfs/$ROOT/sub/" "/ipfs/$ROOT/a.txt?format=raw" "/ipfs/${KUBO[--pin=true]}/a.txt"; do
+  "/ipfs/$ROOT/sub/" "/ipfs/$ROOT/site/" "/ipfs/$ROOT/a.txt?format=raw" "/ipfs/${KUBO[--pin=true]}/a.txt"; do
   for h in "X-None: 1" "If-Modified-Since: Tue, 14 Nov 2023 22:13:20 GMT" \
     "If-Modified-Since: Tue, 14 Nov 2023 22:13:19 GMT" \
     "If-Modified-Since: Thu, 01 Jan 2099 00:00:00 GMT" \
