@@ -71,8 +71,6 @@ typedef struct add {
 static const dag_meta_t *entry_meta(const add_t *a, const struct stat *st,
                                     int kind, dag_meta_t *m) {
   rpc_fmeta_t own;
-  if (!a->mo.with_meta)
-    return NULL;
   if (st)
     rpc_fmeta_stat(st, &own);
   return rpc_add_meta(&a->mo, st ? &own : NULL, kind, m) ? m : NULL;

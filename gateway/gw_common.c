@@ -65,16 +65,15 @@ bool gw__not_modified(http_req_t *req, const gw_target_t *t, const char *etag) {
          answer_304(req, t, etag);
 }
 
-bool gw__modtime(const gw_target_t *t, bool mtime, int64_t *sec) {
-  if (mtime && t->info.has_mtime && t->info.mtime_sec != 0) {
+bool gw__modtime(const gw_target_t *t, bool mtime, int64_t *sec,
+                 char date[40]) {
+  if (mtime && t->info.has_mtime && t->info.mtime_sec != 0)
     *sec = t->info.mtime_sec;
-    return true;
-  }
-  if (t->xpath && !strncmp(t->xpath, "/ipns/", 6)) {
+  else if (t->xpath && !strncmp(t->xpath, "/ipns/", 6))
     *sec = (int64_t)time(NULL);
-    return true;
-  }
-  return false;
+  else
+    return false;
+  return http_date_format(*sec, date);
 }
 
 bool gw__preconditions(http_req_t *req, const gw_target_t *t,
@@ -86,8 +85,9 @@ bool gw__preconditions(http_req_t *req, const gw_target_t *t,
     gw_error(req, 412, "modified since %s", ius);
     return true;
   }
-  if (http_req_header(req, "if-none-match"))
-    return gw__not_modified(req, t, etag);
+  const char *inm = http_req_header(req, "if-none-match");
+  if (inm)
+    return gw__etag_in(inm, etag) && answer_304(req, t, etag);
   return has_mod &&
          http_date_parse(http_req_header(req, "if-modified-since"), &since) &&
          mod <= since && answer_304(req, t, etag);

@@ -381,8 +381,7 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
    * requests then compare with, as Go's ServeContent does. */
   int64_t mod = 0;
   char lastmod[40];
-  bool has_mod = !t->status && gw__modtime(t, true, &mod) &&
-                 http_date_format(mod, lastmod);
+  bool has_mod = !t->status && gw__modtime(t, true, &mod, lastmod);
   if (!t->status && gw__preconditions(req, t, etag, has_mod, mod)) {
     gw__target_free(t);
     return;
@@ -620,7 +619,7 @@ void gw__serve_block(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
   gw__etag(s, bf->suffix, etag, sizeof etag);
   int64_t mod = 0; /* an /ipns/ path's: boxo serves blocks with ServeContent */
   char lastmod[40];
-  bool has_mod = gw__modtime(t, false, &mod) && http_date_format(mod, lastmod);
+  bool has_mod = gw__modtime(t, false, &mod, lastmod);
   if (gw__preconditions(req, t, etag, has_mod, mod)) {
     gw__target_free(t);
     return;

@@ -291,8 +291,10 @@ bool gw__not_modified(http_req_t *req, const gw_target_t *t, const char *etag);
  * it: the node's UnixFS 1.5 mtime when mtime says to use it (file answers)
  * and it has one, else the time of this answer for an /ipns/ path (boxo
  * dates it from the name's resolution), else none (false).  The Unix epoch
- * is none, as Go's ServeContent takes it. */
-bool gw__modtime(const gw_target_t *t, bool mtime, int64_t *sec);
+ * is none, as Go's ServeContent takes it, and so is a time an HTTP date
+ * cannot hold.  *sec and its Last-Modified value in date when true. */
+bool gw__modtime(const gw_target_t *t, bool mtime, int64_t *sec,
+                 char date[40]);
 
 /* The conditions Go's ServeContent checks after If-Match (gateway.c), for
  * an answer with ETag etag and modification time mod (has_mod): a later
@@ -325,8 +327,6 @@ void gw__serve_dag_preview(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t);
  * for fname (UTF-8) into out[0..cap): filename="..." with an ASCII
  * fallback, and filename*=UTF-8''... when the name is not plain ASCII.
  * Truncated to fit. */
-/* An HTTP date (IMF-fixdate) of t into out. */
-void gw__http_date(time_t t, char out[40]);
 void gw__content_disposition(char *out, size_t cap, const char *kind,
                              const char *fname);
 void gw__html_escape(const char *s, size_t n, char *out, size_t outsz);

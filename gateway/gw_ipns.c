@@ -101,15 +101,13 @@ static void serve_record(http_req_t *req, const ipns_req_t *r,
   if (ttl >= 0) {
     h[n++] = (http_header_t){"Cache-Control", cc};
   } else {
-    gw__http_date(now, now_s);
+    http_date_format(now, now_s);
     h[n++] = (http_header_t){"Last-Modified", now_s};
   }
   h[n++] = (http_header_t){"X-Content-Type-Options", "nosniff"};
   h[n++] = (http_header_t){"Vary", "Accept"};
-  if (rec->eol > 0) {
-    gw__http_date((time_t)rec->eol, expires);
+  if (rec->eol > 0 && http_date_format(rec->eol, expires))
     h[n++] = (http_header_t){"Expires", expires};
-  }
   http_res_start(req, 200, h, n, (int64_t)rec->len);
   if (strcmp(http_req_method(req), "HEAD"))
     http_res_write(req, rec->rec, rec->len);

@@ -194,11 +194,6 @@ static void rt_end(rt_req_t *q) {
   uv_close((uv_handle_t *)&q->timer, rt_timer_closed);
 }
 
-void gw__http_date(time_t t, char out[40]) {
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
 
 /* boxo's writeErr: the cause as plain text (Go's sniffing names it
  * text/plain). */
@@ -271,7 +266,7 @@ static int peer_json(tr_bytes_t *b, const gw_peer_t *p) {
 
 static size_t list_headers(const char *type, const char *cc, char *date,
                            http_header_t *h) {
-  gw__http_date(time(NULL), date);
+  http_date_format(time(NULL), date);
   h[0] = (http_header_t){"Content-Type", type};
   h[1] = (http_header_t){"Vary", "Accept"};
   h[2] = (http_header_t){"Cache-Control", cc};
@@ -391,17 +386,15 @@ static void on_ipns(void *ud, int status, const gw_ipns_t *rec) {
              "%lld, stale-if-error=%lld", (long long)age,
              (long long)(left - age), (long long)(left - age));
   }
-  gw__http_date(now, date);
+  http_date_format(now, date);
   /* An opaque strong validator for the record's bytes: boxo hashes with
    * xxHash64; any hash serves. */
   snprintf(etag, sizeof etag, "\"%llx\"",
            (unsigned long long)tr_fnv1a(rec->rec, rec->len));
   http_header_t h[10];
   size_t n = 0;
-  if (rec->eol > 0) {
-    gw__http_date((time_t)rec->eol, expires);
+  if (rec->eol > 0 && http_date_format(rec->eol, expires))
     h[n++] = (http_header_t){"Expires", expires};
-  }
   h[n++] = (http_header_t){"Cache-Control", cc};
   h[n++] = (http_header_t){"Last-Modified", date};
   h[n++] = (http_header_t){"Etag", etag};

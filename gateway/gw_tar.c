@@ -95,7 +95,7 @@ void gw__serve_tar(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   size_t n = 4;
   int64_t mod; /* an /ipns/ path's, as boxo's TAR answers */
   char lastmod[40];
-  if (gw__modtime(t, false, &mod) && http_date_format(mod, lastmod))
+  if (gw__modtime(t, false, &mod, lastmod))
     h[n++] = (http_header_t){"Last-Modified", lastmod};
   n = gw__std_headers(t, etag, h, n);
   http_res_start(req, 200, h, n, -1);

@@ -127,10 +127,7 @@ bool http__rate_ok(http_conn_t *c) {
 const char *http__date(http_server_t *s) {
   uint64_t now = (uint64_t)time(NULL);
   if (now != s->date_sec) {
-    time_t t = (time_t)now;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(s->date, sizeof s->date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    http_date_format((int64_t)now, s->date);
     s->date_sec = now;
   }
   return s->date;

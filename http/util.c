@@ -147,14 +147,7 @@ bool http_date_parse(const char *s, int64_t *t) {
   for (size_t i = 0; i < sizeof fmts / sizeof *fmts; i++) {
     struct tm tm;
     memset(&tm, 0, sizeof tm);
-    const char *end = strptime(s, fmts[i], &tm);
-    if (!end && i == 1) {
-      /* %Z is not a conversion glibc's strptime knows: a zone name of
-       * letters, read here. */
-      end = strptime(s, "%A, %d-%b-%y %H:%M:%S ", &tm);
-      while (end && ((*end >= 'A' && *end <= 'Z') || (*end >= 'a' && *end <= 'z')))
-        end++;
-    }
+    const char *end = strptime(s, fmts[i], &tm); /* %Z: read, not used */
     if (end && !*end) {
       *t = (int64_t)timegm(&tm);
       return true;

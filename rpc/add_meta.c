@@ -30,6 +30,9 @@ static uint32_t unix_perms(uint32_t m) {
 bool rpc_add_meta(const rpc_add_opts_t *a, const rpc_fmeta_t *own, int kind,
                   dag_meta_t *out) {
   static const rpc_fmeta_t none = {0};
+  memset(out, 0, sizeof *out);
+  if (!a->with_meta)
+    return false;
   rpc_fmeta_t cur = a->meta;
   if (!own)
     own = &none;
@@ -40,7 +43,6 @@ bool rpc_add_meta(const rpc_add_opts_t *a, const rpc_fmeta_t *own, int kind,
     cur.sec = own->sec;
     cur.nsec = own->nsec;
   }
-  memset(out, 0, sizeof *out);
   uint32_t perms = unix_perms(cur.gomode);
   switch (kind) {
   case RPC_META_FILE: /* FSNode.SetMode: nothing for no permission bits */

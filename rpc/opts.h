@@ -150,7 +150,7 @@ enum { RPC_META_FILE, RPC_META_DIR, RPC_META_SYMLINK };
  * own (NULL: it has none, as the wrapping directory of -w): boxo's rules,
  * a file's mode only when its permission bits are not all 0, a
  * directory's whenever the FileMode is not 0, a symlink's never.  False
- * (and *out cleared) when nothing is stored. */
+ * (and *out cleared) when nothing is stored, as without a->with_meta. */
 bool rpc_add_meta(const rpc_add_opts_t *a, const rpc_fmeta_t *own, int kind,
                   dag_meta_t *out);
 

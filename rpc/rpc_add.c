@@ -447,8 +447,7 @@ static int add_part(rpc_up_t *u, const rpc_mp_part_t *part) {
   const char *p = a->path;
   size_t first = strcspn(p, "/");
   dag_meta_t m = {0};
-  bool has = a->mo.with_meta &&
-             rpc_add_meta(&a->mo, &a->own,
+  bool has = rpc_add_meta(&a->mo, &a->own,
                           a->kind == K_DIR       ? RPC_META_DIR
                           : a->kind == K_SYMLINK ? RPC_META_SYMLINK
                                                  : RPC_META_FILE,
@@ -532,10 +531,7 @@ static int add_part_end(rpc_up_t *u) {
   if (a->kind == K_SYMLINK)
     rc = dag_import_symlink(
         &a->o, (const char *)a->link.data, a->link.len,
-        a->mo.with_meta &&
-                rpc_add_meta(&a->mo, &a->own, RPC_META_SYMLINK, &m)
-            ? &m
-            : NULL,
+        rpc_add_meta(&a->mo, &a->own, RPC_META_SYMLINK, &m) ? &m : NULL,
         put_block, a, &res);
   else {
     if (a->progress && (rc = emit_progress(a, a->path, a->bytes)))

@@ -178,7 +178,10 @@ static void test_kinds(void **state) {
   rpc_fmeta_t file = {0644, true, 10, 3}, dir = {GO_DIR | 0700, true, 20, 0},
               link = {GO_SYMLINK | 0777, true, 30, 0},
               zero = {GO_DIR, false, 0, 0}, zf = {01000000000, false, 0, 0};
-  a.preserve_mode = a.preserve_mtime = true;
+  /* Without metadata options nothing is stored, whatever the entry has. */
+  assert_false(rpc_add_meta(&a, &file, RPC_META_FILE, &m));
+  assert_false(m.has_mode || m.has_mtime);
+  a.preserve_mode = a.preserve_mtime = a.with_meta = true;
   assert_true(rpc_add_meta(&a, &file, RPC_META_FILE, &m));
   assert_true(m.has_mode && m.mode == 0644 && m.has_mtime &&
               m.mtime_sec == 10 && m.mtime_nsec == 3);
