@@ -166,6 +166,8 @@ static const struct {
     {"Gateway.RootRedirect", CONFIG_STRING, false},
     {"Gateway.NoFetch", CONFIG_BOOL, false},
     {"Gateway.RetrievalTimeout", CONFIG_STRING, true},
+    {"Gateway.MaxConcurrentRequests", CONFIG_INT, true}, /* Optional */
+    {"Gateway.MaxRequestDuration", CONFIG_STRING, true}, /* Optional */
     {"Gateway.NoDNSLink", CONFIG_BOOL, false},
     {"Gateway.DeprecatedXIpfsPath", CONFIG_BOOL, true},
     {"DNS", CONFIG_OBJECT, false},

@@ -665,6 +665,34 @@ static void serve_ipfs(http_req_t *req, gw_ctx_t *ctx, const char *path,
 static void serve_ipfs_site(http_req_t *req, gw_ctx_t *ctx, const char *path,
                             const char *asked, int64_t ttl_s, int site);
 
+/* The slot a request took (admit) goes back when its handler ends it. */
+static void release_slot(http_req_t *req, void *ud) {
+  (void)req;
+  __atomic_fetch_sub(&((gw_limit_t *)ud)->inflight, 1, __ATOMIC_RELAXED);
+}
+
+/* Take one of the gateway's slots for req, or answer boxo's 429 (false).
+ * The count is taken before it is checked, so that loops racing for the
+ * last slot cannot both have it; one refused gives it back at once. */
+static bool admit(http_req_t *req, gw_limit_t *l) {
+  uint32_t was = __atomic_fetch_add(&l->inflight, 1, __ATOMIC_RELAXED);
+  if (was < l->max) {
+    http_req_on_finish(req, release_slot, l);
+    return true;
+  }
+  __atomic_fetch_sub(&l->inflight, 1, __ATOMIC_RELAXED);
+  static const char body[] =
+      "Too many requests. Please retry after 60 seconds.\n";
+  http_header_t h[] = {{"Cache-Control", "no-store"},
+                       {"Content-Type", "text/plain; charset=utf-8"},
+                       {"Retry-After", "60"},
+                       {"X-Content-Type-Options", "nosniff"}};
+  http_res_start(req, 429, h, 4, (int64_t)sizeof body - 1);
+  http_res_write(req, body, sizeof body - 1);
+  http_res_end(req);
+  return false;
+}
+
 void gw_gateway_handle(http_req_t *req, void *ud) {
   gw_ctx_t *ctx = ud;
   const char *m = http_req_method(req);
@@ -685,6 +713,14 @@ void gw_gateway_handle(http_req_t *req, void *ud) {
   http_res_extra(req, "Access-Control-Expose-Headers",
                  ctx->xipfs_path ? GW_CORS_EXPOSE_HEADERS_XPATH
                                  : GW_CORS_EXPOSE_HEADERS);
+  /* Kubo's two limits wrap its whole gateway handler (boxo's NewHandler),
+   * inside the CORS headers. */
+  if (ctx->limit && ctx->limit->max && !admit(req, ctx->limit))
+    return;
+  if (ctx->max_request_ms)
+    http_req_deadline(req, ctx->max_request_ms,
+                      "Gateway Timeout: the request took longer than the "
+                      "gateway allows (Gateway.MaxRequestDuration)\n");
   if (!strcmp(m, "OPTIONS")) {
     http_header_t h[] = {{"Allow", "GET, HEAD, OPTIONS"}};
     http_res_start(req, 200, h, 1, 0);

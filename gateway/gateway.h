@@ -119,6 +119,16 @@ int gw_hosts_add(gw_hosts_t *h, const char *host, bool subdomains,
                  bool inline_dnslink) TR_WUR;
 void gw_hosts_free(gw_hosts_t *h);
 
+/* Kubo's Gateway.MaxConcurrentRequests: how many requests the gateway
+ * works on at once, over all its loops (one of these, which every loop's
+ * context points to).  A request past it gets boxo's 429 (Retry-After: 60,
+ * Cache-Control: no-store).  A request holds its slot until its handler
+ * ends it: a streamed body until its last byte is queued. */
+typedef struct gw_limit {
+  uint32_t max;      /* 0: no limit */
+  uint32_t inflight; /* taken and given back with __atomic builtins */
+} gw_limit_t;
+
 /* The gateway's context.  With Gateway.Threads > 1 each event loop has its
  * own copy (node/gwloops.h): loop is that loop, and fetcher and router are
  * relays to the main loop's; everything else it points to (env, dnslink,
@@ -160,7 +170,17 @@ typedef struct gw_ctx {
    * larger file is a 501 (a CDN that mishandles ranges of big files; 0:
    * no limit). */
   uint64_t max_range_size;
+  /* Kubo's Gateway.MaxConcurrentRequests (NULL: no limit; shared, not
+   * owned) and Gateway.MaxRequestDuration in ms (0: none): a request not
+   * over by then is a 504, or its body is cut short (http_req_deadline). */
+  gw_limit_t *limit;
+  uint32_t max_request_ms;
 } gw_ctx_t;
+
+/* Kubo's defaults for the two (boxo's DefaultMaxConcurrentRequests and
+ * DefaultMaxRequestDuration). */
+#define GW_MAX_REQUESTS 4096u
+#define GW_MAX_REQUEST_MS 3600000u
 
 /* boxo's gateway.DefaultRetrievalTimeout (Kubo's Gateway.RetrievalTimeout). */
 #define GW_FETCH_TIMEOUT_MS 30000u

@@ -299,9 +299,14 @@ void http__conn_timer(http_conn_t *c) {
      * not pushed back by each further byte. */
     uint64_t end = c->req_start_ms + l->header_timeout_ms;
     ms = end > now ? end - now : 1;
-  } else if (c->req)
+  } else if (c->req) {
     ms = l->body_timeout_ms;
-  else
+    /* A deadline (http_req_deadline) earlier than that. */
+    uint64_t d = c->req->deadline_ms;
+    uint64_t left = d > now ? d - now : 1;
+    if (d && !c->req->expired && left < ms)
+      ms = left;
+  } else
     ms = l->idle_timeout_ms;
   c->deadline_ms = now + ms;
   /* The timer is moved every time.  (Leaving a timer that fires no later
@@ -311,6 +316,24 @@ void http__conn_timer(http_conn_t *c) {
    * kept until that is understood.) */
   c->due_ms = c->deadline_ms;
   uv_timer_start(&c->timer, on_timer, ms, 0);
+}
+
+/* HTTP/2 checks its streams from a repeating timer (h2_check); one
+ * with a deadline is checked at least every second. */
+#define HTTP_DEADLINE_TICK_MS 1000
+
+void http__conn_deadline(http_conn_t *c) {
+  if (c->closing || c->failed)
+    return;
+  if (c->proto->version != 2) {
+    http__conn_timer(c);
+    return;
+  }
+  if (uv_is_active((uv_handle_t *)&c->timer) &&
+      uv_timer_get_repeat(&c->timer) <= HTTP_DEADLINE_TICK_MS)
+    return;
+  uv_timer_start(&c->timer, on_timer, HTTP_DEADLINE_TICK_MS,
+                 HTTP_DEADLINE_TICK_MS);
 }
 
 /* Into the room a body's handler lends (http_req_body_lend) while its

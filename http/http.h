@@ -229,6 +229,28 @@ typedef void (*http_body_lend_cb)(http_req_t *req, uint8_t **base, size_t *len,
                                   void *ud);
 void http_req_body_lend(http_req_t *req, http_body_lend_cb lend);
 
+/* Call fn(req, ud) once when the handler ends req (http_res_end or
+ * http_res_abort), after the server's done hook: for what a handler holds
+ * for the life of a request and must give back however it ends (the
+ * gateway's slot among its concurrent requests).  req is valid for the
+ * call.  One per request; a second call replaces the first. */
+typedef void (*http_finish_fn)(http_req_t *req, void *ud);
+void http_req_on_finish(http_req_t *req, http_finish_fn fn, void *ud);
+
+/* An absolute deadline for req, ms from now (Kubo's Gateway.
+ * MaxRequestDuration): if the handler has not ended req by then, the
+ * server ends it for the handler.  An answer not yet started becomes a 504
+ * Gateway Timeout with the body body (text/plain; a literal, or memory that
+ * lives as long as req) and the headers given with http_res_extra; in
+ * HTTP/1.1 the connection closes after it.  An answer under way is cut
+ * short: the connection closed (HTTP/1.1) or the stream reset (HTTP/2), so
+ * the client sees a truncated body.  Either way the handler is told as when
+ * the client goes away (http_req_on_close's callback; writes fail with
+ * -EPIPE) and must still end req.  The deadline is checked with the
+ * connection's other timers: HTTP/2 streams within a second of it.
+ * Called again, it replaces the deadline.  ms 0 is taken as 1. */
+void http_req_deadline(http_req_t *req, uint32_t ms, const char *body);
+
 /* The client went away (or the server is stopping). */
 typedef void (*http_close_cb)(http_req_t *req, void *ud);
 void http_req_on_close(http_req_t *req, http_close_cb cb, void *ud);

@@ -254,6 +254,19 @@ static bool must_wait(const http_conn_t *c) {
   return r && r->state != REQ_PARSING && (r->body_done || r->paused);
 }
 
+/* Read on while a handler works on a request whose body is in, as Go's
+ * server reads in the background: a client that leaves is seen at once
+ * (its handler told, its fetches cancelled), not at the next write.  What
+ * comes meanwhile (a pipelined request) is held, and reading stops then,
+ * as before.  Not while the handler has paused the body. */
+static void watch_or_wait(http_conn_t *c) {
+  const http_req_t *r = c->req;
+  if (!must_wait(c) || (r->body_done && !r->paused && !c->pending.len))
+    http__conn_read_start(c);
+  else
+    http__conn_read_stop(c);
+}
+
 /* Malformed input: answer 400 (or the parser's 414/431) and close, unless
  * a response is already under way, which only closing can cut.  A request
  * its handler holds is taken from it first (its body ends in error, its
@@ -309,10 +322,7 @@ static int h1_feed(http_conn_t *c, const uint8_t *p, size_t n) {
     if (done == 0 && e == HPE_OK)
       break;
   }
-  if (must_wait(c))
-    http__conn_read_stop(c);
-  else
-    http__conn_read_start(c);
+  watch_or_wait(c);
   return 0;
 }
 
@@ -328,8 +338,8 @@ static void h1_next(http_conn_t *c) {
     http__conn_close(c);
     return;
   }
-  if (!c->closing && !must_wait(c) && !c->pending.len)
-    http__conn_read_start(c);
+  if (!c->closing && !c->pending.len)
+    watch_or_wait(c);
 }
 
 /* An answer that has no content whatever its length says: 1xx, 204, 304,
@@ -522,6 +532,19 @@ static void h1_resume(http_req_t *r) { h1_next(r->conn); }
  * stops reading) closes the connection. */
 static int h1_timeout(http_conn_t *c) {
   http_req_t *r = c->req;
+  if (r && r->state == REQ_ACTIVE && r->deadline_ms && !r->expired &&
+      uv_now(c->srv->loop) >= r->deadline_ms) {
+    /* The 504, or the answer under way (cut short: the close comes before
+     * its length), goes out with what is queued, then the connection
+     * closes; the handler hears that its client is gone. */
+    http__req_expire(r);
+    c->req = NULL;
+    c->close_when_flushed = true;
+    http__conn_read_stop(c);
+    http__conn_flush(c);
+    http__req_close(r);
+    return 0;
+  }
   if (r && r->state == REQ_ACTIVE && http__conn_buffered(c) == 0 &&
       r->body_done)
     return 0;

@@ -256,7 +256,7 @@ static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf,
   http_req_t *r = src->ptr;
   size_t avail = pending(r);
   if (avail == 0) {
-    if (r->ended) {
+    if (r->ended || r->expired) {
       *flags |= NGHTTP2_DATA_FLAG_EOF;
       return 0;
     }
@@ -269,7 +269,7 @@ static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf,
   r->progress_ms = uv_now(c->srv->loop);
   if (r->out_off == r->out.len) {
     r->out.len = r->out_off = 0;
-    if (r->ended)
+    if (r->ended || r->expired)
       *flags |= NGHTTP2_DATA_FLAG_EOF;
   } else if (r->out_off > (1u << 20)) {
     memmove(r->out.data, r->out.data + r->out_off, r->out.len - r->out_off);
@@ -575,6 +575,31 @@ static int h2_check(http_conn_t *c) {
     return -1;
   if (c->nstreams == 0)
     return now - c->h2_idle_ms >= l->idle_timeout_ms ? -1 : 0;
+  /* Streams past their deadline (http_req_deadline): the 504 goes out
+   * and ends the stream (read_body), or the answer under way is reset;
+   * the handler hears of it when the stream closes.  Writing the 504 may
+   * close streams and call handlers, so the list is not walked meanwhile:
+   * ids first, a bounded number a tick. */
+  int32_t late[64];
+  size_t nlate = 0;
+  for (http_req_t *r = c->streams; r && nlate < 64; r = r->next)
+    if (r->deadline_ms && !r->expired && !r->closed &&
+        r->state == REQ_ACTIVE && now >= r->deadline_ms)
+      late[nlate++] = r->stream_id;
+  for (size_t i = 0; i < nlate && c->h2 && !c->closing; i++) {
+    http_req_t *r = stream_req(c, late[i]);
+    if (!r || r->expired || r->closed)
+      continue;
+    /* r may be gone once http__req_expire returns (its 504 written, the
+     * stream closed, the handler done): only the id is used after. */
+    if (!http__req_expire(r) && c->h2)
+      nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, late[i],
+                                NGHTTP2_CANCEL);
+  }
+  if (nlate && c->h2 && !c->closing)
+    h2_send(c);
+  if (!c->h2 || c->closing)
+    return 0;
   int reset = 0;
   for (http_req_t *r = c->streams; r; r = r->next) {
     if (r->closed || now - r->progress_ms < l->body_timeout_ms)

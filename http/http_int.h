@@ -215,6 +215,13 @@ struct http_req {
   bool h2_ready;        /* headers complete, waiting to be dispatched */
   bool h2_end_pending;  /* END_STREAM seen, not yet told to the handler */
   bool h2_taken;        /* nghttp2 has taken response bytes */
+  /* http_req_on_finish; http_req_deadline (uv_now() ms, 0: none) and its
+   * 504 body; expired: the server answered or cut it (http__req_expire). */
+  http_finish_fn on_finish;
+  void *finish_ud;
+  uint64_t deadline_ms;
+  const char *deadline_body;
+  bool expired;
   /* The inline room (HTTP_REQ_INLINE): arena and hdrs start here. */
   hdr_t hdrs_inl[HTTP_REQ_INLINE_HDRS];
   uint8_t arena_inl[HTTP_REQ_INLINE];
@@ -304,6 +311,9 @@ void http__conn_close(http_conn_t *c);
 void http__conn_fail(http_conn_t *c);
 /* Re-arm the connection's timer for its state. */
 void http__conn_timer(http_conn_t *c);
+/* A request of c has a deadline now (http_req_deadline): make the timer
+ * see it in time. */
+void http__conn_deadline(http_conn_t *c);
 void http__conn_read_start(http_conn_t *c);
 void http__conn_read_stop(http_conn_t *c);
 /* Token bucket: true if the client may make a request now. */
@@ -353,6 +363,12 @@ void http__req_body_end(http_req_t *r, int status);
 void http__req_transport_done(http_req_t *r);
 /* The client is gone: tell the handler. */
 void http__req_close(http_req_t *r);
+/* r's deadline (http_req_deadline) has passed, its handler still at work:
+ * r->expired is set (the handler's writes fail from now on) and, when no
+ * answer had started, the 504 is queued (true).  False: an answer was
+ * under way, and the framing cuts it short.  Either way the framing then
+ * tells the handler, as when the client goes away. */
+bool http__req_expire(http_req_t *r);
 /* A duplicate of r's socket (close-on-exec) that another thread may write
  * r's next body bytes to, or -1 when they must go through the output
  * queue: anything but an HTTP/1.1 response with a known length or an

@@ -295,6 +295,33 @@ void http_req_resume(http_req_t *r) {
   r->conn->proto->resume(r);
 }
 
+void http_req_on_finish(http_req_t *r, http_finish_fn fn, void *ud) {
+  r->on_finish = fn;
+  r->finish_ud = ud;
+}
+
+void http_req_deadline(http_req_t *r, uint32_t ms, const char *body) {
+  if (r->ended || r->closed || r->expired || !r->conn)
+    return;
+  r->deadline_ms = uv_now(r->conn->srv->loop) + (ms ? ms : 1);
+  r->deadline_body = body;
+  http__conn_deadline(r->conn);
+}
+
+bool http__req_expire(http_req_t *r) {
+  r->expired = true;
+  if (r->started)
+    return false;
+  const char *b = r->deadline_body ? r->deadline_body : "";
+  size_t n = strlen(b);
+  http_header_t h[] = {{"Content-Type", "text/plain; charset=utf-8"},
+                       {"X-Content-Type-Options", "nosniff"}};
+  r->keep_alive = false;
+  if (http_res_start(r, 504, h, 2, (int64_t)n) == 0 && n && !r->head)
+    r->conn->proto->write(r, b, n);
+  return true;
+}
+
 void http_req_on_close(http_req_t *r, http_close_cb cb, void *ud) {
   r->on_close = cb;
   r->close_ud = ud;
@@ -310,6 +337,10 @@ static void report_done(http_req_t *r) {
   r->done = NULL;
   if (fn)
     fn(r, r->status, uv_hrtime() - r->t0_ns, r->done_ud);
+  http_finish_fn f = r->on_finish;
+  r->on_finish = NULL;
+  if (f)
+    f(r, r->finish_ud);
 }
 
 #define HTTP_MAX_RES_HEADERS 64
@@ -393,7 +424,7 @@ int http_res_extra_dup(http_req_t *r, const char *name, const char *value) {
 }
 
 int http_res_write(http_req_t *r, const void *p, size_t n) {
-  if (r->closed)
+  if (r->closed || r->expired)
     return -EPIPE;
   if (!r->started || r->ended)
     return -EINVAL;

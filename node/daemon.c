@@ -293,9 +293,11 @@ static int gateway_limits(const node_daemon_opts_t *o, json_t *cfg,
   return 0;
 }
 
-/* What the gateway's answers say, from the config (Kubo's keys). */
+/* What the gateway's answers say, and its limits on requests, from the
+ * config (Kubo's keys). */
 static int gateway_answers(const node_daemon_opts_t *o, json_t *cfg,
-                           gw_ctx_t *gw) {
+                           node_t *n) {
+  gw_ctx_t *gw = &n->gw;
   gw->xipfs_path =
       json_is_true(config_get(cfg, "Gateway.DeprecatedXIpfsPath"));
   /* Ipns.MaxCacheTTL: "0s" is allowed (boxo: no cap on what is told). */
@@ -316,6 +318,24 @@ static int gateway_answers(const node_daemon_opts_t *o, json_t *cfg,
             tr_parse_rate(json_string_value(mrs), &gw->max_range_size)))
     return node__fail(o, TR_ECONFIG, "Gateway.MaxRangeRequestFileSize: "
                       "expected bytes, such as \"5GiB\"");
+  /* Gateway.MaxConcurrentRequests: Kubo's OptionalInteger, 4096 when
+   * unset, 0 or less no limit (boxo). */
+  json_t *mcr = config_get(cfg, "Gateway.MaxConcurrentRequests");
+  json_int_t lim = json_is_integer(mcr) ? json_integer_value(mcr)
+                                        : (json_int_t)GW_MAX_REQUESTS;
+  n->gw_limit.max = lim <= 0 ? 0 : lim > UINT32_MAX ? UINT32_MAX
+                                                    : (uint32_t)lim;
+  gw->limit = &n->gw_limit;
+  /* Gateway.MaxRequestDuration: Kubo's OptionalDuration; "0s" is the
+   * default (boxo takes zero so). */
+  json_t *mrd = config_get(cfg, "Gateway.MaxRequestDuration");
+  ns = 0;
+  if (json_is_string(mrd) && tr_parse_duration(json_string_value(mrd), &ns))
+    return node__fail(o, TR_ECONFIG, "Gateway.MaxRequestDuration: expected "
+                      "a duration such as \"1h\"");
+  uint64_t ms = ns / 1000000u;
+  gw->max_request_ms = ms == 0 ? GW_MAX_REQUEST_MS
+                       : ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
   return 0;
 }
 
@@ -363,7 +383,7 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   n->gw.loop = &n->loop;
   n->gw.env = n->env;
   n->gw.version = TROVE_VERSION;
-  if ((rc = gateway_answers(o, cfg, &n->gw)))
+  if ((rc = gateway_answers(o, cfg, n)))
     goto out;
   uint8_t pub[36];
   node_pubkey_proto(&id, pub);

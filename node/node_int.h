@@ -66,6 +66,7 @@ typedef struct node {
   node_bitswap_t bitswap; /* and the fetcher of the gateway and API */
   node_scrub_t scrub;     /* Mirror.Scrub: rehash and repair */
   gw_ctx_t gw;   /* the gateway's context */
+  gw_limit_t gw_limit; /* its concurrent requests, over all its loops */
   int gw_threads;             /* Gateway.Threads: loops serving the gateway */
   http_ipshare_t *gw_share;   /* their per-address table (threads > 1) */
   node_gwloops_t *gwloops;    /* the loops beside the main one, or NULL */

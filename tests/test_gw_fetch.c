@@ -9,7 +9,8 @@
  * CARs (the bytes match the CAR served once everything is there, dups=n
  * and dups=y), a HAMT listing, the retrieval timeout (504 before the first
  * byte, a body cut short after), a client leaving while a fetch runs (the
- * fetch is cancelled) and the offline switches (NoFetch, no fetcher).
+ * fetch is cancelled), Gateway.MaxRequestDuration and
+ * MaxConcurrentRequests, and the offline switches (NoFetch, no fetcher).
  */
 #include "http_harness.h"
 
@@ -114,6 +115,8 @@ static int before(void **st) {
   gctx.no_fetch = false;
   gctx.fetcher = &FAKE;
   gctx.fetch_timeout_ms = 3000;
+  gctx.max_request_ms = 0;
+  gctx.limit = NULL;
   return 0;
 }
 
@@ -318,6 +321,106 @@ static void test_client_leaves(void **st) {
   assert_int_equal(wait_conns_zero(), 0);
 }
 
+/* Gateway.MaxRequestDuration: a request still waiting at its deadline
+ * is a 504 (its CORS and path headers kept, the connection closed) and
+ * its fetch is cancelled, though the retrieval timeout is far off; a body
+ * under way at the deadline is cut short. */
+static void test_max_request_duration(void **st) {
+  (void)st;
+  f_mode = F_HANG;
+  gctx.fetch_timeout_ms = 30000;
+  gctx.max_request_ms = 300;
+  int c0 = cancels();
+  char path[512];
+  snprintf(path, sizeof path, "/ipfs/%s/sub/small.txt", rs);
+  resp_t r;
+  uint64_t t0 = uv_hrtime();
+  get(path, NULL, &r);
+  uint64_t ms = (uv_hrtime() - t0) / 1000000;
+  assert_int_equal(r.status, 504);
+  assert_true(ms >= 290 && ms < 5000);
+  assert_true(r.complete);
+  assert_non_null(memmem(r.body, r.len, "Gateway.MaxRequestDuration", 26));
+  assert_non_null(strstr(r.head, "\r\nConnection: close"));
+  assert_non_null(strstr(r.head, "\r\nAccess-Control-Allow-Origin: *"));
+  assert_non_null(strstr(r.head, "\r\nIpfs-Uri: ipfs://"));
+  for (int i = 0; i < 200 && cancels() == c0; i++)
+    usleep(5000);
+  assert_int_equal(cancels() - c0, 1);
+  /* The root and first leaf are here; each other leaf comes 40 ms after
+   * it is asked for: 47 of them take longer than the deadline. */
+  snprintf(path, sizeof path, "/ipfs/%s", bigs);
+  f_mode = F_COPY;
+  get(path, "Range: bytes=0-10\r\n", &r);
+  assert_int_equal(r.status, 206);
+  unsigned d0 = f_delay_ms;
+  f_delay_ms = 40;
+  get(path, NULL, &r);
+  f_delay_ms = d0;
+  assert_int_equal(r.status, 200);
+  assert_false(r.complete);
+  assert_true(r.len < BIG);
+  /* Fast answers are untouched. */
+  gctx.max_request_ms = 0;
+  get(path, NULL, &r);
+  assert_int_equal(r.status, 200);
+  assert_true(r.complete);
+  assert_int_equal(wait_conns_zero(), 0);
+}
+
+/* Gateway.MaxConcurrentRequests: with one slot taken by a request that
+ * waits, the next gets boxo's 429 (Retry-After: 60, Cache-Control:
+ * no-store, the CORS headers); the slot comes back when the first ends,
+ * by its client leaving here. */
+static void test_max_concurrent(void **st) {
+  (void)st;
+  gw_limit_t lim = {.max = 1};
+  gctx.limit = &lim;
+  f_mode = F_HANG;
+  gctx.fetch_timeout_ms = 30000;
+  char path[512];
+  snprintf(path, sizeof path, "/ipfs/%s/sub/small.txt", rs);
+  int f0 = fetches(), c0 = cancels();
+  int fd = dial_timeout(10);
+  char head[700];
+  int n = snprintf(head, sizeof head, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n",
+                   path);
+  send_all(fd, head, (size_t)n);
+  for (int i = 0; i < 200 && fetches() == f0; i++)
+    usleep(5000);
+  assert_int_equal(fetches() - f0, 1);
+  assert_int_equal(__atomic_load_n(&lim.inflight, __ATOMIC_RELAXED), 1);
+  resp_t r;
+  get("/ipfs/bafkqaaa", NULL, &r);
+  assert_int_equal(r.status, 429);
+  assert_non_null(strstr(r.head, "\r\nRetry-After: 60\r\n"));
+  assert_non_null(strstr(r.head, "\r\nCache-Control: no-store\r\n"));
+  assert_non_null(strstr(r.head, "\r\nAccess-Control-Allow-Origin: *"));
+  assert_int_equal(r.len, 50);
+  assert_memory_equal(r.body,
+                      "Too many requests. Please retry after 60 seconds.\n",
+                      50);
+  /* Refused, it did not keep a slot. */
+  assert_int_equal(__atomic_load_n(&lim.inflight, __ATOMIC_RELAXED), 1);
+  close(fd);
+  for (int i = 0; i < 200 && cancels() == c0; i++)
+    usleep(5000);
+  assert_int_equal(cancels() - c0, 1);
+  for (int i = 0; i < 200 && __atomic_load_n(&lim.inflight, __ATOMIC_RELAXED);
+       i++)
+    usleep(5000);
+  assert_int_equal(__atomic_load_n(&lim.inflight, __ATOMIC_RELAXED), 0);
+  get("/ipfs/bafkqaaa", NULL, &r);
+  assert_int_equal(r.status, 200);
+  /* Ended by a 504 (the retrieval timeout), a slot is given back too. */
+  gctx.fetch_timeout_ms = 100;
+  get(path, NULL, &r);
+  assert_int_equal(r.status, 504);
+  assert_int_equal(__atomic_load_n(&lim.inflight, __ATOMIC_RELAXED), 0);
+  gctx.limit = NULL;
+  assert_int_equal(wait_conns_zero(), 0);
+}
+
 /* Gateway.NoFetch, or no fetcher: today's answers, nothing asked. */
 static void test_offline(void **st) {
   (void)st;
@@ -403,6 +506,8 @@ int main(void) {
       cmocka_unit_test_setup(test_hamt_listing, before),
       cmocka_unit_test_setup(test_timeout, before),
       cmocka_unit_test_setup(test_client_leaves, before),
+      cmocka_unit_test_setup(test_max_request_duration, before),
+      cmocka_unit_test_setup(test_max_concurrent, before),
       cmocka_unit_test_setup(test_offline, before),
       cmocka_unit_test_setup(test_rpc_cat, before),
   };

@@ -3,7 +3,8 @@
  * loopback sockets: per-address connection accounting, an allocation
  * failure sweep over whole requests (HTTP/1.1 and HTTP/2), and HTTP/2
  * resource bounds (header values, zero-window streams, send timeouts,
- * upload flow control, rapid reset).  Each regression test is named after
+ * upload flow control, rapid reset), request deadlines over both framings.
+ * Each regression test is named after
  * the bug it covers.
  */
 #include "http_harness.h"
@@ -357,6 +358,136 @@ static void test_h2_slow_reader_download_does_not_stall(void **state) {
   stop();
 }
 
+/* ------------------------------------------- deadlines (http_req_deadline) */
+
+/* A handler that never answers on its own: /late?MS waits with a deadline
+ * MS away; /latebody?MS starts a 1 MB answer, sends 1000 bytes and waits.
+ * Each ends its request when told its client is gone, and counts that,
+ * and http_req_on_finish counts the ends. */
+static int late_closed, late_finished, late_writes_refused;
+
+static void late_gone(http_req_t *r, void *ud) {
+  (void)ud;
+  __atomic_add_fetch(&late_closed, 1, __ATOMIC_SEQ_CST);
+  if (http_res_write(r, "x", 1) == -EPIPE)
+    __atomic_add_fetch(&late_writes_refused, 1, __ATOMIC_SEQ_CST);
+  http_res_end(r);
+}
+
+static void late_finish(http_req_t *r, void *ud) {
+  (void)r, (void)ud;
+  __atomic_add_fetch(&late_finished, 1, __ATOMIC_SEQ_CST);
+}
+
+static void late_handler(http_req_t *r, void *ud) {
+  (void)ud;
+  const char *p = http_req_path(r);
+  http_req_on_finish(r, late_finish, NULL);
+  if (strcmp(p, "/late") && strcmp(p, "/latebody")) {
+    http_res_simple(r, 200, "text/plain", "quick", 5);
+    return;
+  }
+  http_res_extra(r, "X-Kept", "yes");
+  http_req_on_close(r, late_gone, NULL);
+  http_req_deadline(r, (uint32_t)atoi(http_req_query(r)),
+                    "Gateway Timeout: too late\n");
+  if (!strcmp(p, "/latebody")) {
+    static char k[1000];
+    memset(k, 'k', sizeof k);
+    http_res_start(r, 200, NULL, 0, 1000000);
+    http_res_write(r, k, sizeof k);
+  }
+}
+
+static int wait_count(int *v, int want) {
+  for (int i = 0; i < 500 && __atomic_load_n(v, __ATOMIC_SEQ_CST) < want; i++)
+    usleep(10000);
+  return __atomic_load_n(v, __ATOMIC_SEQ_CST);
+}
+
+/* HTTP/1.1: at the deadline an answer not started is a 504 with the
+ * handler's extra headers and the connection closes; one under way is cut
+ * (the connection closes short of its length).  The handler is told both
+ * times, its writes fail after, and each request is finished once. */
+static void test_deadline_h1(void **state) {
+  (void)state;
+  th_handler = late_handler;
+  late_closed = late_finished = late_writes_refused = 0;
+  start(NULL);
+  char buf[8192];
+  int fd = dial();
+  double t0 = mono_s();
+  send_str(fd, "GET /late?150 HTTP/1.1\r\nHost: x\r\n\r\n");
+  size_t n = recv_until(fd, buf, sizeof buf, NULL, 0);
+  double took = mono_s() - t0;
+  assert_true(took >= 0.14 && took < 3);
+  assert_non_null(strstr(buf, "HTTP/1.1 504 Gateway Timeout\r\n"));
+  assert_non_null(strstr(buf, "\r\nConnection: close\r\n"));
+  assert_non_null(strstr(buf, "\r\nX-Kept: yes\r\n"));
+  assert_non_null(strstr(buf, "\r\nContent-Length: 26\r\n"));
+  assert_true(n > 26);
+  assert_string_equal(buf + n - 26, "Gateway Timeout: too late\n");
+  close(fd);
+  assert_int_equal(wait_count(&late_closed, 1), 1);
+  assert_int_equal(wait_count(&late_finished, 1), 1);
+  fd = dial();
+  send_str(fd, "GET /latebody?150 HTTP/1.1\r\nHost: x\r\n\r\n");
+  n = recv_until(fd, buf, sizeof buf, NULL, 0);
+  assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+  char *body = strstr(buf, "\r\n\r\n");
+  assert_non_null(body);
+  assert_int_equal(n - (size_t)(body + 4 - buf), 1000); /* of 1,000,000 */
+  close(fd);
+  assert_int_equal(wait_count(&late_closed, 2), 2);
+  assert_int_equal(wait_count(&late_finished, 2), 2);
+  assert_int_equal(late_writes_refused, 2);
+  /* A request answered in time is not touched; the connection lives on. */
+  fd = dial();
+  send_str(fd, "GET /quick HTTP/1.1\r\nHost: x\r\n\r\n");
+  recv_until(fd, buf, sizeof buf, "quick", 1);
+  assert_non_null(strstr(buf, "200 OK"));
+  assert_int_equal(peer_closed(fd, 300), 0);
+  close(fd);
+  assert_int_equal(wait_count(&late_finished, 3), 3);
+  assert_int_equal(wait_conns_zero(), 0);
+  stop();
+  th_handler = NULL;
+}
+
+/* HTTP/2: the 504 ends its stream normally; an answer under way is reset
+ * (CANCEL); the connection and its other streams go on. */
+static void test_deadline_h2(void **state) {
+  (void)state;
+  th_handler = late_handler;
+  late_closed = late_finished = late_writes_refused = 0;
+  start(NULL);
+  h2c_t c;
+  h2c_open(&c, 65535, 10);
+  h2c_get(&c, "GET", "/late?100");
+  assert_int_equal(h2c_run(&c, 1), 0);
+  assert_int_equal(c.last_err, 0);
+  assert_non_null(strstr(c.hdrs, ":status: 504\n"));
+  assert_non_null(strstr(c.hdrs, "x-kept: yes\n"));
+  assert_int_equal(c.data, 26);
+  assert_int_equal(wait_count(&late_closed, 1), 1);
+  c.hlen = 0;
+  c.hdrs[0] = 0;
+  h2c_get(&c, "GET", "/latebody?100");
+  assert_int_equal(h2c_run(&c, 2), 0);
+  assert_int_equal(c.cancelled, 1);
+  assert_non_null(strstr(c.hdrs, ":status: 200\n"));
+  assert_int_equal(wait_count(&late_closed, 2), 2);
+  h2c_get(&c, "GET", "/quick");
+  assert_int_equal(h2c_run(&c, 3), 0);
+  assert_int_equal(c.last_err, 0);
+  assert_int_equal(wait_count(&late_finished, 3), 3);
+  assert_int_equal(late_writes_refused, 2);
+  h2c_close(&c);
+  assert_int_equal(wait_conns_zero(), 0);
+  stop();
+  th_handler = NULL;
+}
+
 /* Fail the Nth allocation for N = 0, 1, ... until a whole step runs
  * without a failure: no crash, no leak (under SAN), no hang, and the
  * server answers normally afterwards. */
@@ -400,6 +531,8 @@ int main(void) {
       cmocka_unit_test(test_h2_upload_paused_by_flow_control),
       cmocka_unit_test(test_h2_rapid_reset_goaway),
       cmocka_unit_test(test_h2_slow_reader_download_does_not_stall),
+      cmocka_unit_test(test_deadline_h1),
+      cmocka_unit_test(test_deadline_h2),
       cmocka_unit_test(test_failmalloc_sweep),
   };
   return cmocka_run_group_tests_name("http_limits", tests, NULL, NULL);
