@@ -568,9 +568,9 @@ static void prov_peer(void *arg, const char *peer, const char *const *addrs,
     bsw_session_add_peer(s->core, q->sid, &id, now_ms(s));
     return;
   }
-  /* Its addresses in turn until one connects (a provider often lists
-   * private and IPv6 ones first that we cannot reach), then where the
-   * host's router says. */
+  /* Its addresses raced until one connects (a provider often lists
+   * private and IPv6 ones first that we cannot reach: each costs a
+   * stagger, not a connect timeout), then where the host's router says. */
   dial_t *d = tr_calloc(1, sizeof *d);
   if (!d)
     return;

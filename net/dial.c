@@ -1,7 +1,11 @@
 /*
- * dial.c — net_host_dial: a peer dialled at its addresses one after
- * another, /dns names resolved on the way, then where the host's router
- * says when none worked.  Above host.c (it dials through net_host_connect);
+ * dial.c — net_host_dial: a peer dialled at its addresses, raced: the
+ * next one starts NET_DIAL_STAGGER_MS after the last while none has
+ * connected (at once when one fails), as go-libp2p's dial ranker starts
+ * a peer's TCP addresses, so that a dead address (a LAN address seen from
+ * outside, an old port) costs a moment, not its connect timeout.  /dns
+ * names are resolved on the way, and the host's router is asked where the
+ * peer is when none worked.  Above host.c (it dials through net_host_connect);
  * the host ends the dials still resolving or looking up at its close
  * through the pointer it holds (dials_close), never by calling up here.
  */
@@ -24,8 +28,14 @@ struct net_dial {
   net_dial_t **out;
   int last;       /* the last failure */
   bool cancelled;
-  bool done;      /* cb ran: only the lookup's answer is awaited */
+  bool done;      /* cb ran: what is still under way is awaited, then d
+                     is freed (maybe_free) */
   bool resolving; /* gai is under way */
+  bool launching; /* inside launch(): a callback from inside a connect
+                     must not free d under it */
+  unsigned inflight; /* connects under way */
+  bool timer_init, timer_on; /* the stagger timer */
+  uv_timer_t timer;
   bool looked;    /* the router was asked */
   void *find;     /* its lookup, while under way */
   uint32_t find_gen; /* the router's (net_host.router_gen) */
@@ -45,22 +55,38 @@ static void unlink_(net_dial_t *d) {
   d->next = d->prev = NULL;
 }
 
+static void timer_closed(uv_handle_t *t) { tr_free(t->data); }
+
 static void free_(net_dial_t *d) {
   for (size_t i = 0; i < d->n; i++)
     tr_free(d->addrs[i]);
   tr_free(d->addrs);
-  tr_free(d);
+  d->addrs = NULL;
+  d->n = 0;
+  if (d->timer_init)
+    uv_close((uv_handle_t *)&d->timer, timer_closed);
+  else
+    tr_free(d);
+}
+
+/* d has called back: free it once nothing it started can call into it. */
+static void maybe_free(net_dial_t *d) {
+  if (d->done && !d->resolving && !d->inflight && !d->launching)
+    free_(d);
 }
 
 static void finish(net_dial_t *d, int status, const net_peerid_t *peer) {
   net_host_t *h = d->h;
   unlink_(d);
   d->done = true;
+  if (d->timer_on) {
+    uv_timer_stop(&d->timer);
+    d->timer_on = false;
+  }
   if (d->out)
     *d->out = NULL;
   d->cb(h, status, peer, d->ud);
-  if (!d->resolving)
-    free_(d);
+  maybe_free(d);
 }
 
 /* Insert a copy of s[0..len) at position at. */
@@ -88,11 +114,22 @@ static void dialled(net_host_t *h, int status, const net_peerid_t *peer,
                     void *ud) {
   (void)h;
   net_dial_t *d = ud;
+  d->inflight--;
+  if (d->done) { /* another address won, or the dial was ended */
+    maybe_free(d);
+    return;
+  }
   if (!status) {
     finish(d, 0, peer);
     return;
   }
   d->last = status;
+  if (d->launching)
+    return;
+  if (d->timer_on) { /* a failure starts the next address at once */
+    uv_timer_stop(&d->timer);
+    d->timer_on = false;
+  }
   next(d);
 }
 
@@ -101,7 +138,7 @@ static void resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
   d->resolving = false;
   if (d->done) { /* the host closed, or the dial was ended, meanwhile */
     uv_freeaddrinfo(res);
-    free_(d);
+    maybe_free(d);
     return;
   }
   size_t at = d->i, got = 0;
@@ -124,6 +161,12 @@ static void resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
   uv_freeaddrinfo(res);
   if (!got)
     d->last = TR_ERESOLVE;
+  next(d);
+}
+
+static void stagger(uv_timer_t *t) {
+  net_dial_t *d = t->data;
+  d->timer_on = false;
   next(d);
 }
 
@@ -194,7 +237,11 @@ static int try_one(net_dial_t *d, const char *s) {
   int k = snprintf(full, sizeof full, "%s%s", s, suffix);
   if (k < 0 || (size_t)k >= sizeof full)
     return TR_ETOOBIG;
-  return net_host_connect(d->h, full, dialled, d);
+  d->inflight++;
+  int rc = net_host_connect(d->h, full, dialled, d);
+  if (rc)
+    d->inflight--;
+  return rc;
 }
 
 static void found(void *ctx, int status, char *const *addrs, size_t n) {
@@ -217,20 +264,54 @@ static bool look_up(net_dial_t *d) {
   return h->router.find(h->router.ud, &d->peer, found, d, &d->find) == 0;
 }
 
+/* Start the next address, unless one was started less than the stagger
+ * ago (the timer comes back for it), a name is being resolved, or
+ * NET_DIAL_RACE are under way; end the dial when nothing is under way and
+ * nothing is left (after asking the router, once). */
 static void next(net_dial_t *d) {
-  for (;;) {
-    while (d->i < d->n && !d->cancelled && !d->h->closing) {
-      /* try_one may call back at once (the peer is connected already):
-       * then d is gone, and so is everything but its 0. */
-      int rc = try_one(d, d->addrs[d->i++]);
-      if (!rc)
-        return;
+  if (d->done || d->resolving || d->timer_on)
+    return;
+  d->launching = true;
+  bool started = false;
+  unsigned race = d->has_peer ? NET_DIAL_RACE : 1;
+  while (!d->done && !started && d->i < d->n && !d->cancelled &&
+         !d->h->closing && d->inflight < race) {
+    /* A connect may call back from inside the call (the peer is connected
+     * already): launching keeps d alive through that. */
+    int rc = try_one(d, d->addrs[d->i++]);
+    if (rc)
       d->last = rc;
-    }
-    if (d->cancelled || d->h->closing || !look_up(d))
-      break;
+    else
+      started = true;
+  }
+  d->launching = false;
+  if (d->done) {
+    maybe_free(d);
     return;
   }
+  if (d->resolving)
+    return;
+  if (d->inflight) {
+    /* The next address in a moment, unless this one answers first. */
+    if (d->i < d->n && !d->cancelled && !d->h->closing &&
+        d->inflight < race) {
+      if (!d->timer_init) {
+        if (uv_timer_init(d->h->loop, &d->timer))
+          return; /* no race: the next goes when this one fails */
+        d->timer_init = true;
+        d->timer.data = d;
+      }
+      d->timer_on = true;
+      uv_timer_start(&d->timer, stagger, NET_DIAL_STAGGER_MS, 0);
+    }
+    return;
+  }
+  if (d->i < d->n && !d->cancelled && !d->h->closing) {
+    next(d); /* what it started failed at once */
+    return;
+  }
+  if (!d->cancelled && !d->h->closing && look_up(d))
+    return;
   finish(d, d->cancelled || d->h->closing ? -ECANCELED
             : d->last                     ? d->last
                                           : TR_ENOADDR,

@@ -251,9 +251,15 @@ typedef struct net_router {
 } net_router_t;
 void net_host_set_router(net_host_t *h, const net_router_t *r);
 
-/* Dial a peer at several addresses, one after another until one connects:
- * go-libp2p's host.Connect with an AddrInfo (which races its dials; these
- * go in turn).  peer (may be NULL) is whom the addresses must reach: an
+/* Dial a peer at several addresses until one connects: go-libp2p's
+ * host.Connect with an AddrInfo.  With peer given the dials race as
+ * go-libp2p's do: in the order given, the next NET_DIAL_STAGGER_MS after
+ * the one before while none has connected, at once when one fails, at
+ * most NET_DIAL_RACE under way; the first to connect wins (one that
+ * connects after it is kept as a second connection is, up to
+ * conns_per_peer, and left to the connection manager).  Without peer the
+ * addresses may reach different peers: one at a time.  peer (may be NULL)
+ * is whom the addresses must reach: an
  * address without /p2p gets /p2p/<peer>, one naming another peer is
  * skipped, and n 0 tries the addresses the peerstore holds for peer.
  * Without peer, each address says whom it reaches (or anyone, as
@@ -273,12 +279,14 @@ void net_host_set_router(net_host_t *h, const net_router_t *r);
  * callback) or TR_EUSAGE (n over NET_DIAL_ADDRS). */
 #define NET_DIAL_ADDRS 64
 #define NET_DIAL_RESOLVED 8
+#define NET_DIAL_STAGGER_MS 250 /* go-libp2p's PublicTCPDelay */
+#define NET_DIAL_RACE 8
 typedef struct net_dial net_dial_t;
 int net_host_dial(net_host_t *h, const net_peerid_t *peer,
                   const char *const *addrs, size_t n, net_connect_cb cb,
                   void *ud, net_dial_t **out) TR_WUR;
-/* Try no further address: cb comes once the attempt under way ends,
- * with its result if it connected, else -ECANCELED. */
+/* Try no further address: cb comes once the attempts under way end,
+ * with 0 if one connected, else -ECANCELED. */
 void net_dial_cancel(net_dial_t *d);
 
 /* Close every connection to peer.  0 or TR_ENOTCONN. */

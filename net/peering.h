@@ -14,7 +14,7 @@
  * disconnect events, this polls the host every initial_ms / 5 (at most
  * 1 s), which the delays dwarf.
  *
- * A peer's addresses are dialled with net_host_dial (in turn, /dns
+ * A peer's addresses are dialled with net_host_dial (raced, /dns
  * names resolved); a peer given none is dialled where the peerstore says
  * it is.  The schedule itself is net_peering_next_delay, free of I/O.
  *

@@ -3,7 +3,7 @@
  * /dnsaddr resolution (bootstrap.h).
  *
  * An attempt is one entry's try in a round: its /dnsaddr resolution
- * (dns_dnsaddr_resolve), then its addresses dialled in turn.  The
+ * (dns_dnsaddr_resolve), then its addresses dialled (net_host_dial races them).  The
  * node_boot counts what can still call back into it (the timer, each
  * attempt) and frees itself when that reaches 0 after node_boot_stop.
  */

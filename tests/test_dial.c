@@ -1,7 +1,8 @@
 /*
  * test_dial.c — net_host_dial and net_peering on two hosts over 127.0.0.1
  * (tests/host_pair.h).  net_host_dial: addresses tried in turn (refused,
- * junk, another peer's, not TCP, then a /dns4 name that connects), at
+ * junk, another peer's, not TCP, then a /dns4 name that connects), raced
+ * past tarpits (and in turn without a peer), at
  * once when connected or when there is nothing to try, cancelled, and
  * ended by the host's close in the middle of a lookup; the host's router
  * asked when every address failed, and taken away or closed under a
@@ -11,7 +12,11 @@
  */
 #include "host_pair.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "../net/peering.h"
 
@@ -101,6 +106,92 @@ static void test_dial_in_turn(void **state) {
   assert_int_equal(net_host_dial(t->a, NULL, bad, NET_DIAL_ADDRS + 1,
                                  on_dial, &d4, NULL),
                    TR_EUSAGE);
+  host_pair_end(t);
+  free(t);
+}
+
+/* A tarpit: a TCP port whose connections the kernel accepts and nobody
+ * ever answers (a dead service, a firewall that swallows): a dial there
+ * fails only at the handshake timeout.  Its address into out. */
+static int tarpit(char *out, size_t cap) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET};
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t sl = sizeof sa;
+  assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+  assert_int_equal(listen(fd, 16), 0);
+  assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+  snprintf(out, cap, "/ip4/127.0.0.1/tcp/%d", ntohs(sa.sin_port));
+  return fd;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Two tarpits before the good address: the dials race (go-libp2p's
+ * stagger), so the peer is reached in a moment, not after two handshake
+ * timeouts (3 s each here).  Without a peer the addresses go one at a
+ * time: the good one waits for both tarpits.  Cancelled in the race, the
+ * dial reports once, when what is under way has ended. */
+static void test_dial_races(void **state) {
+  (void)state;
+  t_t *t = calloc(1, sizeof *t);
+  net_host_limits_t lim;
+  net_host_limits_default(&lim);
+  lim.handshake_ms = 3000;
+  host_pair_lim(t, NULL, NULL, &lim);
+  char pit1[64], pit2[64], ipport[1024];
+  int fd1 = tarpit(pit1, sizeof pit1), fd2 = tarpit(pit2, sizeof pit2), port;
+  a_parts(t, ipport, sizeof ipport, &port);
+  const char *addrs[] = {pit1, pit2, ipport};
+  dial_t_ d = {0};
+  double t0 = now_s();
+  assert_int_equal(net_host_dial(t->b, net_host_id(t->a), addrs, 3, on_dial,
+                                 &d, &d.handle),
+                   0);
+  while (!d.calls && now_s() - t0 < 10)
+    uv_run(&t->loop, UV_RUN_ONCE);
+  double took = now_s() - t0;
+  assert_int_equal(d.calls, 1);
+  assert_int_equal(d.status, 0);
+  assert_true(took >= 2 * NET_DIAL_STAGGER_MS / 1000.0 - 0.05);
+  assert_true(took < 2.5); /* in turn: over 6 s */
+  assert_true(net_host_connected(t->b, net_host_id(t->a)));
+  assert_int_equal(net_host_disconnect(t->b, net_host_id(t->a)), 0);
+  RUN_UNTIL(t, !net_host_connected(t->b, net_host_id(t->a)));
+
+  /* No peer: one address at a time. */
+  dial_t_ d2 = {0};
+  const char *two[] = {pit1, t->addr};
+  t0 = now_s();
+  assert_int_equal(net_host_dial(t->b, NULL, two, 2, on_dial, &d2, NULL), 0);
+  while (!d2.calls && now_s() - t0 < 10)
+    uv_run(&t->loop, UV_RUN_ONCE);
+  assert_int_equal(d2.status, 0);
+  assert_true(now_s() - t0 >= 2.9);
+  assert_int_equal(net_host_disconnect(t->b, net_host_id(t->a)), 0);
+  RUN_UNTIL(t, !net_host_connected(t->b, net_host_id(t->a)));
+
+  /* Cancelled while both tarpits are under way: no third address, one
+   * report, once both have failed. */
+  dial_t_ d3 = {0};
+  t0 = now_s();
+  assert_int_equal(net_host_dial(t->b, net_host_id(t->a), addrs, 3, on_dial,
+                                 &d3, &d3.handle),
+                   0);
+  while (now_s() - t0 < 0.4)
+    uv_run(&t->loop, UV_RUN_NOWAIT), usleep(5000);
+  net_dial_cancel(d3.handle);
+  while (!d3.calls && now_s() - t0 < 10)
+    uv_run(&t->loop, UV_RUN_ONCE);
+  assert_int_equal(d3.calls, 1);
+  assert_int_equal(d3.status, -ECANCELED);
+  assert_false(net_host_connected(t->b, net_host_id(t->a)));
+  close(fd1);
+  close(fd2);
   host_pair_end(t);
   free(t);
 }
@@ -324,6 +415,7 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN); /* as the daemon: peers that vanish */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_dial_in_turn),
+      cmocka_unit_test(test_dial_races),
       cmocka_unit_test(test_dial_cancel_and_close),
       cmocka_unit_test(test_dial_router),
       cmocka_unit_test(test_peering_backoff),
