@@ -28,7 +28,6 @@ typedef struct op {
   dht_peer_t peer;
   tr_bytes_t frame, in;
   net_stream_t *st;
-  uint8_t next_addr;
   bool want, queued, waiting_net, reported;
   bool reused; /* st was idle: if it fails before any answer, a new one */
   /* Getting a stream (dialing the peer or opening one), listed in the
@@ -502,36 +501,38 @@ static void op_dialled(net_host_t *h, int status, const net_peerid_t *peer,
   }
   if (status) {
     op->s->st.dial_failures++;
-    op_dial(op); /* the next address */
+    op_fail(op, status);
     return;
   }
   op_open(op);
 }
 
-/* Dial the peer's next address that the host can dial. */
+/* Dial the peer at the addresses it came with, raced (net_host_dial),
+ * without the router: a peer of a lookup that cannot be reached is
+ * dropped by the lookup, not looked up in turn. */
 static void op_dial(op_t *op) {
   dht_swarm_t *s = op->s;
-  char id[NET_PEERID_STR_MAX];
-  if (net_peerid_format(&op->peer.id, 0, id, sizeof id) < 0) {
-    op_fail(op, TR_EPEERID);
+  char ma[DHT_PEER_ADDRS_MAX][NET_MA_STR_MAX / 8];
+  const char *addrs[DHT_PEER_ADDRS_MAX];
+  size_t n = 0;
+  for (uint8_t i = 0; i < op->peer.naddrs && n < DHT_PEER_ADDRS_MAX; i++)
+    if (net_ma_format(op->peer.addrs[i], op->peer.addrlen[i], ma[n],
+                      sizeof ma[n]) > 0) {
+      addrs[n] = ma[n];
+      n++;
+    }
+  if (!n) {
+    op_fail(op, TR_ENOTCONN);
     return;
   }
-  while (op->next_addr < op->peer.naddrs) {
-    uint8_t i = op->next_addr++;
-    char ma[NET_MA_STR_MAX / 8];
-    int n = net_ma_format(op->peer.addrs[i], op->peer.addrlen[i], ma,
-                          sizeof ma);
-    if (n < 0 || (size_t)n + 6 + strlen(id) >= sizeof ma)
-      continue;
-    snprintf(ma + n, sizeof ma - (size_t)n, "/p2p/%s", id);
-    op->waiting_net = true;
-    s->st.dials++;
-    int rc = net_host_connect(s->h, ma, op_dialled, op);
-    if (!rc)
-      return;
+  op->waiting_net = true;
+  s->st.dials++;
+  int rc = net_host_dial_flags(s->h, &op->peer.id, addrs, n,
+                               NET_DIAL_NO_ROUTER, op_dialled, op, NULL);
+  if (rc) {
     op->waiting_net = false;
+    op_fail(op, rc);
   }
-  op_fail(op, TR_ENOTCONN);
 }
 
 static void op_start_new(op_t *op) {

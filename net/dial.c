@@ -279,6 +279,12 @@ static void next(net_dial_t *d) {
     /* A connect may call back from inside the call (the peer is connected
      * already): launching keeps d alive through that. */
     int rc = try_one(d, d->addrs[d->i++]);
+    if (rc == TR_ELIMIT && d->inflight) {
+      /* The host's dials are all in use: this address waits for the
+       * next turn instead of failing. */
+      d->i--;
+      break;
+    }
     if (rc)
       d->last = rc;
     else
@@ -365,6 +371,12 @@ void net_host_set_router(net_host_t *h, const net_router_t *r) {
 int net_host_dial(net_host_t *h, const net_peerid_t *peer,
                   const char *const *addrs, size_t n, net_connect_cb cb,
                   void *ud, net_dial_t **out) {
+  return net_host_dial_flags(h, peer, addrs, n, 0, cb, ud, out);
+}
+
+int net_host_dial_flags(net_host_t *h, const net_peerid_t *peer,
+                        const char *const *addrs, size_t n, unsigned flags,
+                        net_connect_cb cb, void *ud, net_dial_t **out) {
   if (out)
     *out = NULL;
   if (n > NET_DIAL_ADDRS)
@@ -375,6 +387,7 @@ int net_host_dial(net_host_t *h, const net_peerid_t *peer,
   d->h = h;
   d->cb = cb;
   d->ud = ud;
+  d->looked = flags & NET_DIAL_NO_ROUTER; /* as if asked already */
   if (peer && peer->len) {
     d->peer = *peer;
     d->has_peer = true;

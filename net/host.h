@@ -285,6 +285,14 @@ typedef struct net_dial net_dial_t;
 int net_host_dial(net_host_t *h, const net_peerid_t *peer,
                   const char *const *addrs, size_t n, net_connect_cb cb,
                   void *ud, net_dial_t **out) TR_WUR;
+/* The same with flags: NET_DIAL_NO_ROUTER leaves the router out (the
+ * DHT's own dials: asking the DHT where a peer it is querying is would
+ * start a lookup for every dead peer of a lookup). */
+#define NET_DIAL_NO_ROUTER 1u
+int net_host_dial_flags(net_host_t *h, const net_peerid_t *peer,
+                        const char *const *addrs, size_t n, unsigned flags,
+                        net_connect_cb cb, void *ud,
+                        net_dial_t **out) TR_WUR;
 /* Try no further address: cb comes once the attempts under way end,
  * with 0 if one connected, else -ECANCELED. */
 void net_dial_cancel(net_dial_t *d);
