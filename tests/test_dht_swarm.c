@@ -35,7 +35,10 @@
  */
 #include "testutil.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sodium.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 #include "../dht/msg.h"
@@ -287,6 +290,58 @@ static void test_burst_add_provider(void **state) {
   teardown_net(&t, h);
 }
 
+/* A server whose first address is a tarpit (a port that takes the TCP
+ * connection and never speaks: the handshake would time out after 15 s):
+ * its second address is dialled 250 ms later (net_host_dial's race) and
+ * the record arrives in a moment. */
+static void test_dial_past_tarpit(void **state) {
+  (void)state;
+  static t_t t;
+  setup_net(&t);
+  dht_t *d = dht_swarm_dht(t.sw[0]);
+  net_privkey_t k;
+  assert_int_equal(net_privkey_generate(&k), 0);
+  net_host_opts_t o = {.key = &k, .agent = "trove/test-dht-tarpit"};
+  net_host_t *h;
+  assert_int_equal(net_host_new(&t.loop, &o, &h), 0);
+  assert_int_equal(net_host_listen(h, "/ip4/127.0.0.1/tcp/0"), 0);
+  dht_swarm_t *sw;
+  dht_swarm_opts_t so = {.lan = true, .loopback = true, .server = true};
+  assert_int_equal(dht_swarm_new(&t.loop, h, &so, &sw), 0);
+  int pit = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET};
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t sl = sizeof sa;
+  assert_int_equal(bind(pit, (struct sockaddr *)&sa, sizeof sa), 0);
+  assert_int_equal(listen(pit, 16), 0);
+  assert_int_equal(getsockname(pit, (struct sockaddr *)&sa, &sl), 0);
+  char pits[64], addrs[4][NET_MA_STR_MAX / 16];
+  snprintf(pits, sizeof pits, "/ip4/127.0.0.1/tcp/%d", ntohs(sa.sin_port));
+  assert_true(net_host_addrs(h, addrs, 4) >= 1);
+  uint8_t ma[2][DHT_ADDR_MAX];
+  int ml0 = net_ma_parse(pits, strlen(pits), ma[0], sizeof ma[0]);
+  int ml1 = net_ma_parse(addrs[0], strlen(addrs[0]), ma[1], sizeof ma[1]);
+  assert_true(ml0 > 0 && ml1 > 0);
+  const uint8_t *a[2] = {ma[0], ma[1]};
+  size_t l[2] = {(size_t)ml0, (size_t)ml1};
+  dht_peer_t to;
+  dht_peer_set(&to, net_host_id(h), a, l, 2);
+  uint8_t key[34];
+  random_key(key);
+  uint64_t t0 = uv_hrtime();
+  assert_int_equal(dht_add_provider_to(d, key, 34, &to, 1,
+                                       dht_swarm_now(t.sw[0]), NULL),
+                   1);
+  dht_stats_t ds = {0};
+  RUN_UNTIL(&t, (dht_stats(dht_swarm_dht(sw), &ds), ds.requests_in >= 1));
+  assert_int_equal(ds.requests_in, 1);
+  uint64_t ms = (uv_hrtime() - t0) / 1000000;
+  assert_true(ms < 3000); /* in turn: 15 s */
+  close(pit);
+  dht_swarm_close(sw);
+  teardown_net(&t, h);
+}
+
 /* ------------------------------------------------ a peer that resets */
 
 /* A DHT server that answers the first request on a stream and resets the
@@ -432,6 +487,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_burst),
                                      cmocka_unit_test(test_reuse),
                                      cmocka_unit_test(test_burst_add_provider),
+                                     cmocka_unit_test(test_dial_past_tarpit),
                                      cmocka_unit_test(test_reset_reused),
                                      cmocka_unit_test(test_fix_low)};
   return cmocka_run_group_tests(tests, NULL, NULL);
