@@ -35,10 +35,7 @@
  */
 #include "testutil.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sodium.h>
-#include <sys/socket.h>
 #include <uv.h>
 
 #include "../dht/msg.h"
@@ -308,15 +305,8 @@ static void test_dial_past_tarpit(void **state) {
   dht_swarm_t *sw;
   dht_swarm_opts_t so = {.lan = true, .loopback = true, .server = true};
   assert_int_equal(dht_swarm_new(&t.loop, h, &so, &sw), 0);
-  int pit = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in sa = {.sin_family = AF_INET};
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t sl = sizeof sa;
-  assert_int_equal(bind(pit, (struct sockaddr *)&sa, sizeof sa), 0);
-  assert_int_equal(listen(pit, 16), 0);
-  assert_int_equal(getsockname(pit, (struct sockaddr *)&sa, &sl), 0);
   char pits[64], addrs[4][NET_MA_STR_MAX / 16];
-  snprintf(pits, sizeof pits, "/ip4/127.0.0.1/tcp/%d", ntohs(sa.sin_port));
+  int pit = test_tarpit(pits, sizeof pits);
   assert_true(net_host_addrs(h, addrs, 4) >= 1);
   uint8_t ma[2][DHT_ADDR_MAX];
   int ml0 = net_ma_parse(pits, strlen(pits), ma[0], sizeof ma[0]);

@@ -12,10 +12,7 @@
  */
 #include "host_pair.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "../net/peering.h"
@@ -110,21 +107,6 @@ static void test_dial_in_turn(void **state) {
   free(t);
 }
 
-/* A tarpit: a TCP port whose connections the kernel accepts and nobody
- * ever answers (a dead service, a firewall that swallows): a dial there
- * fails only at the handshake timeout.  Its address into out. */
-static int tarpit(char *out, size_t cap) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in sa = {.sin_family = AF_INET};
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t sl = sizeof sa;
-  assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-  assert_int_equal(listen(fd, 16), 0);
-  assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
-  snprintf(out, cap, "/ip4/127.0.0.1/tcp/%d", ntohs(sa.sin_port));
-  return fd;
-}
-
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -144,7 +126,8 @@ static void test_dial_races(void **state) {
   lim.handshake_ms = 3000;
   host_pair_lim(t, NULL, NULL, &lim);
   char pit1[64], pit2[64], ipport[1024];
-  int fd1 = tarpit(pit1, sizeof pit1), fd2 = tarpit(pit2, sizeof pit2), port;
+  int fd1 = test_tarpit(pit1, sizeof pit1),
+      fd2 = test_tarpit(pit2, sizeof pit2), port;
   a_parts(t, ipport, sizeof ipport, &port);
   const char *addrs[] = {pit1, pit2, ipport};
   dial_t_ d = {0};

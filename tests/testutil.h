@@ -19,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "../common/tr.h"
 
@@ -114,6 +117,24 @@ static inline uint8_t *slurp(const char *path, size_t *len) {
   fclose(f);
   *len = (size_t)n;
   return buf;
+}
+
+/* --------------------------------------------------------------- sockets */
+
+/* A tarpit: a TCP port on 127.0.0.1 whose connections the kernel accepts
+ * and nobody ever answers (a dead service, a firewall that swallows), so
+ * that a libp2p dial there fails only at its handshake timeout.  Its
+ * multiaddr into out; the listening socket is returned (close it). */
+static inline int test_tarpit(char *out, size_t cap) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET};
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t sl = sizeof sa;
+  if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) ||
+      listen(fd, 16) || getsockname(fd, (struct sockaddr *)&sa, &sl))
+    fail_msg("tarpit: %s", strerror(errno));
+  snprintf(out, cap, "/ip4/127.0.0.1/tcp/%d", ntohs(sa.sin_port));
+  return fd;
 }
 
 #endif /* TESTUTIL_H */
