@@ -109,6 +109,12 @@ int bs_has(bs_txn_t *txn, const dag_cid_t *cid) TR_WUR;
 int bs_put(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
            size_t len) TR_WUR;
 
+/* One block in a write transaction of its own, pinned recursively when
+ * pin (block put, dag put): bs_put's errors, bs_pin_add's, the commit's;
+ * nothing is stored on error. */
+int bs_put_one(bs_env_t *env, const dag_cid_t *cid, const uint8_t *data,
+               size_t len, bool pin) TR_WUR;
+
 /* Verify data against cid, then bs_put().  TR_EMISMATCH stores nothing. */
 int bs_put_verified(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
                     size_t len) TR_WUR;

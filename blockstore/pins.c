@@ -337,3 +337,17 @@ int bs_pin_ls(bs_txn_t *txn, int types, bs_pin_cb cb, void *ud) {
   tr_fpset_free(&walked);
   return err ? err : bs__err(rc);
 }
+
+/* Here, not in blocks.c: blocks.c is below the pins (pins.c reads blocks
+ * through it). */
+int bs_put_one(bs_env_t *env, const dag_cid_t *cid, const uint8_t *data,
+               size_t len, bool pin) {
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, 0, &txn);
+  if (rc)
+    return rc;
+  rc = bs_put(txn, cid, data, len);
+  if (!rc && pin)
+    rc = bs_pin_add(txn, cid, BS_PIN_RECURSIVE, NULL, NULL);
+  return rc ? (bs_txn_abort(txn), rc) : bs_txn_commit(txn);
+}

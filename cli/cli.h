@@ -69,6 +69,12 @@ int cli_bool(const char *opt, const char *val, bool *out);
 
 /* Write all bytes to fd 1; -errno on failure. */
 int cli_write_out(const void *p, size_t n);
+/* Read all of fd into b, refusing more than max bytes: 0, TR_ETOOBIG,
+ * -ENOMEM, -errno. */
+int cli_read_all(int fd, tr_bytes_t *b, size_t max);
+/* go-humanize's Bytes(s), as Kubo prints sizes: base 1000, one decimal
+ * under 10 units ("16 B", "1.5 kB", "600 kB"). */
+const char *cli_humanize(uint64_t s, char *buf, size_t n);
 
 /* pipe_out.c: stdout for a stream of views of one read transaction
  * (cat): spliced into a pipe without a copy, the views' map pages
@@ -131,6 +137,13 @@ int cmd_init(cli_t *, int, char **);
 int cmd_daemon(cli_t *, int, char **);
 int cmd_dag_export(cli_t *, int, char **);
 int cmd_dag_import(cli_t *, int, char **);
+int cmd_dag_get(cli_t *, int, char **); /* cmd_dagcmd.c */
+int cmd_dag_put(cli_t *, int, char **);
+int cmd_dag_resolve(cli_t *, int, char **);
+int cmd_dag_stat(cli_t *, int, char **);
+/* Print `dag stat`'s answer (the API's JSON) as Kubo's table. */
+struct json_t;
+void cli_dag_stat_print(struct json_t *o);
 int cmd_shutdown(cli_t *, int, char **);
 int cmd_repo_compact(cli_t *, int, char **);
 int cmd_config_show(cli_t *, int, char **);

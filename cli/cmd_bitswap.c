@@ -19,22 +19,6 @@ int cmd_bitswap_offline(cli_t *c, int n, char **v) {
                    "daemon')");
 }
 
-/* go-humanize's Bytes(s): base 1000, one decimal under 10 units. */
-static const char *humanize(uint64_t s, char *buf, size_t n) {
-  static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB",
-                                      "EB"};
-  if (s < 10) {
-    snprintf(buf, n, "%llu B", (unsigned long long)s);
-    return buf;
-  }
-  int e = (int)floor(log((double)s) / log(1000.0));
-  if (e > 6)
-    e = 6;
-  double val = floor((double)s / pow(1000.0, e) * 10 + 0.5) / 10;
-  snprintf(buf, n, val < 10 ? "%.1f %s" : "%.0f %s", val, units[e]);
-  return buf;
-}
-
 static uint64_t jint(json_t *o, const char *k) {
   json_t *v = json_object_get(o, k);
   return json_is_integer(v) ? (uint64_t)json_integer_value(v)
@@ -59,7 +43,7 @@ static json_t *one(remote_t *r, const char *cmd, int argc, char **argv) {
 static void size_line(const char *what, uint64_t v, bool human) {
   char b[32];
   if (human)
-    printf("\t%s: %s\n", what, humanize(v, b, sizeof b));
+    printf("\t%s: %s\n", what, cli_humanize(v, b, sizeof b));
   else
     printf("\t%s: %llu\n", what, (unsigned long long)v);
 }
@@ -158,13 +142,13 @@ int cli__remote_stats_bw(remote_t *r, int argc, char **argv) {
     json_decref(o);
     if (!poll) {
       printf("Bandwidth\nTotalIn: %s\nTotalOut: %s\nRateIn: %s/s\nRateOut: "
-             "%s/s\n", humanize(in, a, sizeof a), humanize(out, b, sizeof b),
-             humanize(rin, c, sizeof c), humanize(rout, d, sizeof d));
+             "%s/s\n", cli_humanize(in, a, sizeof a), cli_humanize(out, b, sizeof b),
+             cli_humanize(rin, c, sizeof c), cli_humanize(rout, d, sizeof d));
       return 0;
     }
-    printf("%8s    %8s    %8s/s  %8s/s      \r", humanize(out, a, sizeof a),
-           humanize(in, b, sizeof b), humanize(rout, c, sizeof c),
-           humanize(rin, d, sizeof d));
+    printf("%8s    %8s    %8s/s  %8s/s      \r", cli_humanize(out, a, sizeof a),
+           cli_humanize(in, b, sizeof b), cli_humanize(rout, c, sizeof c),
+           cli_humanize(rin, d, sizeof d));
     fflush(stdout);
   }
   return rc < 0;

@@ -9,25 +9,6 @@
 
 #include "cli.h"
 
-/* Read all of fd into b, refusing more than max bytes. */
-static int read_all(int fd, tr_bytes_t *b, size_t max) {
-  for (;;) {
-    if (tr_bytes_reserve(b, 65536))
-      return -ENOMEM;
-    ssize_t r = read(fd, b->data + b->len, b->cap - b->len);
-    if (r < 0) {
-      if (errno == EINTR)
-        continue;
-      return -errno;
-    }
-    if (r == 0)
-      return 0;
-    b->len += (size_t)r;
-    if (b->len > max)
-      return TR_ETOOBIG;
-  }
-}
-
 /* --cid-codec, --mhtype and --format into a CID version, codec and hash
  * (Kubo's block put; --format is the legacy form).  Reports; 1 on error. */
 int cli_block_format(cli_t *cli, int *version, uint64_t *codec, uint64_t *mh) {
@@ -74,21 +55,14 @@ int cmd_block_put(cli_t *cli, int argc, char **argv) {
       break;
     }
     tr_bytes_t b = {0};
-    int e = read_all(fd, &b, BS_MAX_BLOCK);
+    int e = cli_read_all(fd, &b, BS_MAX_BLOCK);
     if (fd)
       close(fd);
     dag_cid_t cid;
-    bs_txn_t *txn = NULL;
     if (!e)
       e = dag_cid_sum(&cid, version, codec, mh, b.data, b.len);
     if (!e)
-      e = bs_txn_begin(env, 0, &txn);
-    if (!e)
-      e = bs_put(txn, &cid, b.data, b.len);
-    if (!e && pin)
-      e = bs_pin_add(txn, &cid, BS_PIN_RECURSIVE, NULL, NULL);
-    if (txn)
-      e = e ? (bs_txn_abort(txn), e) : bs_txn_commit(txn);
+      e = bs_put_one(env, &cid, b.data, b.len, pin);
     tr_bytes_free(&b);
     if (e) {
       rc = cli_fail("block put", e);

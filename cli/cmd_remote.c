@@ -36,6 +36,41 @@ static int r_block_get(remote_t *r, int argc, char **argv) {
   return cli__qadd(r, "arg", argv[1]) || cli__call(r, "block/get") || cli__body_out(r);
 }
 
+/* ------------------------------------------------------------------ dag */
+
+static int r_dag_get(remote_t *r, int argc, char **argv) {
+  if (argc != 2)
+    return cli_failf("dag get: usage: trove dag get [--output-codec=C] "
+                     "CID[/path]");
+  return cli__qadd(r, "arg", argv[1]) || cli__call(r, "dag/get") ||
+         cli__body_out(r);
+}
+
+static int r_dag_resolve(remote_t *r, int argc, char **argv) {
+  if (argc != 2)
+    return cli_failf("dag resolve: usage: trove dag resolve CID[/path]");
+  json_t *o = cli__qadd(r, "arg", argv[1]) ? NULL : cli__ask(r, "dag/resolve");
+  if (!o)
+    return 1;
+  printf("%s%s\n", cli__jstr(json_object_get(o, "Cid"), "/"),
+         cli__jstr(o, "RemPath"));
+  json_decref(o);
+  return 0;
+}
+
+static int r_dag_stat(remote_t *r, int argc, char **argv) {
+  if (argc < 2)
+    return cli_failf("dag stat: usage: trove dag stat CID...");
+  if (cli__qargs(r, argc, argv) || cli__qadd(r, "progress", "false"))
+    return 1;
+  json_t *o = cli__ask(r, "dag/stat");
+  if (!o)
+    return 1;
+  cli_dag_stat_print(o);
+  json_decref(o);
+  return 0;
+}
+
 /* ------------------------------------------------------------------ pins */
 
 static int r_pin_add(remote_t *r, int argc, char **argv) {
@@ -179,6 +214,10 @@ static const rcmd_t table[] = {
     {"block put", cli__remote_block_put, NULL},
     {"block rm", r_block_rm, NULL},
     {"dag import", cli__remote_dag_import, NULL},
+    {"dag get", r_dag_get, NULL},
+    {"dag put", cli__remote_dag_put, NULL},
+    {"dag resolve", r_dag_resolve, NULL},
+    {"dag stat", r_dag_stat, NULL},
     {"shutdown", r_shutdown, NULL},
     {"swarm peers", cli__remote_swarm_peers, NULL},
     {"swarm connect", cli__remote_swarm_connect, NULL},

@@ -1,6 +1,6 @@
 /*
- * cmd_remote_up.c — the uploading half of cmd_remote.c: `add`, `block put`
- * and `dag import` through the daemon's RPC API, their files streamed as
+ * cmd_remote_up.c — the uploading half of cmd_remote.c: `add`, `block put`,
+ * `dag put` and `dag import` through the daemon's RPC API, their files streamed as
  * multipart/form-data parts in chunked pieces as they are read (never held
  * whole), the way `ipfs add` sends a tree to Kubo: one part per file,
  * directory (application/x-directory) and symlink (application/symlink,
@@ -400,13 +400,14 @@ int cli__remote_dag_import(remote_t *r, int argc, char **argv) {
   return rc < 0 || status;
 }
 
-int cli__remote_block_put(remote_t *r, int argc, char **argv) {
+/* block put and dag put: one request per file (stdin when none) to cmd,
+ * as the local commands store them one by one, each answered by one JSON
+ * line whose CID is printed ("Key", or dag put's {"Cid":{"/":...}}). */
+static int put_each(remote_t *r, int argc, char **argv, const char *what,
+                    const char *cmd, int rc) {
   char **files = argv + 1;
-  int nfiles = argc - 1, version;
-  uint64_t codec, mh;
+  int nfiles = argc - 1;
   static char *dash[] = {"-"};
-  /* Checked here as the local command checks them. */
-  int rc = cli_block_format(r->cli, &version, &codec, &mh);
   if (!nfiles) {
     files = dash;
     nfiles = 1;
@@ -414,22 +415,21 @@ int cli__remote_block_put(remote_t *r, int argc, char **argv) {
   up_t u = {.r = r};
   uint8_t rnd[16];
   if (!rc && getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
-    rc = cli_failf("block put: no randomness");
+    rc = cli_failf("%s: no randomness", what);
   if (!rc && !(u.buf = tr_malloc(READ_SIZE)))
-    rc = cli_fail("block put", -ENOMEM);
+    rc = cli_fail(what, -ENOMEM);
   memcpy(u.boundary, "trove-", 6);
   tr_hex(rnd, sizeof rnd, u.boundary + 6);
   char ct[96];
   snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", u.boundary);
-  /* One request per file, as the local command stores them one by one. */
   for (int f = 0; f < nfiles && !rc; f++) {
     int fd = strcmp(files[f], "-") ? open(files[f], O_RDONLY | O_CLOEXEC) : 0;
     if (fd < 0) {
-      rc = cli_failf("block put: %s: %s", files[f], strerror(errno));
+      rc = cli_failf("%s: %s: %s", what, files[f], strerror(errno));
       break;
     }
     u.parts = 0;
-    int e = cli__start(r, "block/put", ct) ? -EIO : 0;
+    int e = cli__start(r, cmd, ct) ? -EIO : 0;
     if (!e)
       e = part(&u, "", "application/octet-stream", NULL);
     if (!e)
@@ -444,13 +444,14 @@ int cli__remote_block_put(remote_t *r, int argc, char **argv) {
         e = cli_http_end(&r->h);
     }
     if (e == -EIO || (e && e != -EPIPE)) {
-      rc = e == -EIO ? 1 : cli_failf("block put: %s", strerror(-e));
+      rc = e == -EIO ? 1 : cli_failf("%s: %s", what, strerror(-e));
     } else if (cli__answer(r)) {
       rc = 1;
     } else {
       json_t *o;
       if (cli__next_value(r, &o) > 0) {
-        printf("%s\n", cli__jstr(o, "Key"));
+        json_t *c = json_object_get(o, "Cid");
+        printf("%s\n", c ? cli__jstr(c, "/") : cli__jstr(o, "Key"));
         json_decref(o);
       } else
         rc = 1;
@@ -459,4 +460,16 @@ int cli__remote_block_put(remote_t *r, int argc, char **argv) {
   }
   tr_free(u.buf);
   return rc;
+}
+
+int cli__remote_block_put(remote_t *r, int argc, char **argv) {
+  int version;
+  uint64_t codec, mh;
+  /* Checked here as the local command checks them. */
+  int rc = cli_block_format(r->cli, &version, &codec, &mh);
+  return put_each(r, argc, argv, "block put", "block/put", rc);
+}
+
+int cli__remote_dag_put(remote_t *r, int argc, char **argv) {
+  return put_each(r, argc, argv, "dag put", "dag/put", 0);
 }

@@ -68,6 +68,7 @@ int cli__qargs(remote_t *r, int argc, char **argv);
 /* The upload commands (cmd_remote_up.c). */
 int cli__remote_add(remote_t *r, int argc, char **argv);
 int cli__remote_block_put(remote_t *r, int argc, char **argv);
+int cli__remote_dag_put(remote_t *r, int argc, char **argv);
 int cli__remote_dag_import(remote_t *r, int argc, char **argv);
 /* The swarm commands, ping and id (cmd_swarm.c). */
 int cli__remote_swarm_peers(remote_t *r, int argc, char **argv);

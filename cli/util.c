@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,4 +146,37 @@ void cli_free_names(char **names, size_t n) {
   for (size_t i = 0; i < n; i++)
     tr_free(names[i]);
   tr_free(names);
+}
+
+const char *cli_humanize(uint64_t s, char *buf, size_t n) {
+  static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB",
+                                      "EB"};
+  if (s < 10) {
+    snprintf(buf, n, "%llu B", (unsigned long long)s);
+    return buf;
+  }
+  int e = (int)floor(log((double)s) / log(1000.0));
+  if (e > 6)
+    e = 6;
+  double val = floor((double)s / pow(1000.0, e) * 10 + 0.5) / 10;
+  snprintf(buf, n, val < 10 ? "%.1f %s" : "%.0f %s", val, units[e]);
+  return buf;
+}
+
+int cli_read_all(int fd, tr_bytes_t *b, size_t max) {
+  for (;;) {
+    if (tr_bytes_reserve(b, 65536))
+      return -ENOMEM;
+    ssize_t r = read(fd, b->data + b->len, b->cap - b->len);
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      return -errno;
+    }
+    if (r == 0)
+      return 0;
+    b->len += (size_t)r;
+    if (b->len > max)
+      return TR_ETOOBIG;
+  }
 }

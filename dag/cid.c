@@ -201,6 +201,8 @@ static const struct {
     {DAG_CODEC_DAG_CBOR, "dag-cbor"},
     {DAG_CODEC_LIBP2P_KEY, "libp2p-key"},
     {DAG_CODEC_DAG_JSON, "dag-json"},
+    {DAG_CODEC_CBOR, "cbor"},
+    {DAG_CODEC_JSON, "json"},
 };
 
 const char *dag_codec_name(uint64_t codec) {

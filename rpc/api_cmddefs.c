@@ -276,6 +276,25 @@ static const rpc_optdef_t dag_import_opts[] = {
        "true when stderr is a terminal."),
     END};
 
+static const rpc_optdef_t dag_get_opts[] = {
+    OS("output-codec", 0, "dag-json", "Format that the object will be "
+       "encoded as: dag-json, dag-cbor, json, cbor, dag-pb, raw."),
+    END};
+
+static const rpc_optdef_t dag_put_opts[] = {
+    OS("store-codec", 0, "dag-cbor", "Codec that the stored object will be "
+       "encoded with."),
+    OS("input-codec", 0, "dag-json", "Codec that the input object is "
+       "encoded in."),
+    OB("pin", 0, "false", "Pin this object when adding."),
+    OS("hash", 0, "sha2-256", "Hash function to use."),
+    OB("allow-big-block", 0, "false", "Accept a block over 2 MiB."),
+    END};
+
+static const rpc_optdef_t dag_stat_opts[] = {
+    OB("progress", 'p', "true", "Return progress data."),
+    END};
+
 static const rpc_optdef_t config_opts[] = {
     OB("json", 0, "false", "Parse VALUE as JSON."),
     OB("bool", 0, "false", "Set VALUE as a boolean."),
@@ -350,6 +369,15 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      dag_export_opts},
     {"dag import", "dag/import", "[FILE...]", "Import CAR files (stdin when "
      "no FILE), each all or nothing.", dag_import_opts},
+    {"dag get", "dag/get", "REF", "Write the IPLD node REF (CID[/path]) "
+     "names, encoded with --output-codec.", dag_get_opts},
+    {"dag put", "dag/put", "[FILE...]", "Store IPLD nodes read with "
+     "--input-codec as blocks of --store-codec (stdin when no FILE); print "
+     "their CIDs.", dag_put_opts},
+    {"dag resolve", "dag/resolve", "REF", "Print the block a path ends in "
+     "and what of the path is left inside it.", none},
+    {"dag stat", "dag/stat", "ROOT...", "Print the blocks and bytes of "
+     "DAGs.", dag_stat_opts},
     {"repo stat", "repo/stat", "", "Print repo statistics.", repo_stat_opts},
     {"repo gc", "repo/gc", "", "Delete the blocks no pin reaches.",
      repo_gc_opts},

@@ -230,14 +230,8 @@ static int put_part_end(rpc_up_t *u) {
                        r->buf.len);
   if (rc)
     return rpc_up_fail(u, rc, 500, "%s", tr_strerror(rc));
-  bs_txn_t *txn;
-  if ((rc = bs_txn_begin(rpc_up_env(u), 0, &txn)))
-    return rpc_up_fail(u, rc, 500, "%s", tr_strerror(rc));
-  rc = bs_put(txn, &cid, r->buf.data, r->buf.len);
-  if (!rc && r->pin)
-    rc = bs_pin_add(txn, &cid, BS_PIN_RECURSIVE, NULL, NULL);
-  rc = rc ? (bs_txn_abort(txn), rc) : bs_txn_commit(txn);
-  if (rc)
+  if ((rc = bs_put_one(rpc_up_env(u), &cid, r->buf.data, r->buf.len,
+                       r->pin)))
     return rpc_up_fail(u, rc, 500, "%s", tr_strerror(rc));
   char s[DAG_CID_STR_MAX];
   return rpc_up_emit(u, json_pack("{s:s,s:I}", "Key", dag_cid_str(&cid, s),

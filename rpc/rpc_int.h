@@ -341,6 +341,10 @@ void rpc_cmd_pin_update(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_pin_verify(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_dag_export(http_req_t *req, rpc_ctx_t *ctx);   /* rpc_dag.c */
 void rpc_cmd_dag_import(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_dag_get(http_req_t *req, rpc_ctx_t *ctx);      /* rpc_dagcmd.c */
+void rpc_cmd_dag_put(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_dag_resolve(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_dag_stat(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_config(http_req_t *req, rpc_ctx_t *ctx);           /* rpc_node.c */
 void rpc_cmd_config_show(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_repo_gc(http_req_t *req, rpc_ctx_t *ctx);       /* rpc_gc.c */

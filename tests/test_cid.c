@@ -332,7 +332,9 @@ static void test_codec_names(void **state) {
            {0x70, "dag-pb"},
            {0x71, "dag-cbor"},
            {0x72, "libp2p-key"},
-           {0x0129, "dag-json"}};
+           {0x0129, "dag-json"},
+           {0x51, "cbor"},
+           {0x0200, "json"}};
   for (size_t i = 0; i < TR_ARRAY_LEN(t); i++) {
     assert_string_equal(dag_codec_name(t[i].code), t[i].name);
     uint64_t c = 0;
@@ -341,7 +343,7 @@ static void test_codec_names(void **state) {
   }
   assert_string_equal(dag_codec_name(0x85), "unknown");
   uint64_t c = 7;
-  assert_int_equal(dag_codec_from_name("cbor", &c), TR_ECODEC);
+  assert_int_equal(dag_codec_from_name("dag-yaml", &c), TR_ECODEC);
   assert_true(c == 7);
 }
 

@@ -1,0 +1,34 @@
+/*
+ * ipld_int.h — what dag/ipld.c (the arena, the CBOR, dag-pb and raw codecs,
+ * dispatch) and dag/ipld_json.c (the two JSON codecs) share.  Not for other
+ * modules: they include ipld.h.
+ */
+#ifndef DAG_IPLD_INT_H
+#define DAG_IPLD_INT_H
+
+#include "ipld.h"
+
+/* Map entries in an order for encoding or for finding duplicates: a
+ * tr_malloc'd array of pointers into v[0..n), sorted by cmp (memcmp's
+ * convention on two keys); NULL when out of memory (and when n is 0, which
+ * callers check first). */
+typedef int (*ipld__key_cmp)(const char *a, size_t alen, const char *b,
+                             size_t blen);
+const ipld_entry_t **ipld__sorted(const ipld_entry_t *v, size_t n,
+                                  ipld__key_cmp cmp);
+
+/* Bytewise order, a shorter key before the longer one it begins: Go's
+ * string comparison, which go-ipld-prime sorts dag-json keys by. */
+int ipld__key_cmp_bytes(const char *a, size_t alen, const char *b,
+                        size_t blen);
+
+/* Does the map of v[0..n) hold a key twice?  1 yes, 0 no, -ENOMEM. */
+int ipld__has_dup(const ipld_entry_t *v, size_t n);
+
+/* The JSON codecs (ipld_json.c): dag selects dag-json (links, bytes,
+ * sorted keys, compact) over json (none of those, Go's indented form). */
+int ipld__json_decode(const uint8_t *in, size_t len, bool dag,
+                      ipld_arena_t *a, ipld_node_t **out);
+int ipld__json_encode(const ipld_node_t *n, bool dag, tr_bytes_t *out);
+
+#endif /* DAG_IPLD_INT_H */
