@@ -326,7 +326,12 @@ void http__conn_deadline(http_conn_t *c) {
   if (c->closing || c->failed)
     return;
   if (c->proto->version != 2) {
-    http__conn_timer(c);
+    /* Only a deadline before the armed time moves the timer (an hour's,
+     * the gateway's default, never does: every request would pay for a
+     * timer restart); a later one is seen when the timer is next armed,
+     * which every read, write and end of a request does. */
+    if (c->req && c->req->deadline_ms < c->due_ms)
+      http__conn_timer(c);
     return;
   }
   if (uv_is_active((uv_handle_t *)&c->timer) &&
