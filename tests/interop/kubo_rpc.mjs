@@ -1,6 +1,7 @@
 // kubo_rpc.mjs API API2 DATA EXPECTED.json — kubo-rpc-client, unchanged,
 // against trove's RPC API (run by kubo_rpc.sh).  Every call a JS app makes
-// for add, cat, get, ls, refs, pin, block, dag export/import, id, version,
+// for add, cat, get, ls, refs, pin, block, dag put/get/resolve/export/import,
+// id, version,
 // config and repo gc/stat, with the answers checked: CIDs against what
 // `trove add` gave for the same bytes (EXPECTED.json, written by the shell
 // side) and against js ipfs-unixfs-importer with trove's default profile
@@ -203,6 +204,37 @@ eq(imported[0].root.cid, treeCid, 'dag import root')
 eq(imported[0].root.pinErrorMsg, '', 'dag import pinned the root')
 ok(same(await bytes(ipfs2.cat(`${treeCid}/big.bin`)), big), 'cat on the second node')
 eq((await collect(ipfs2.pin.ls({ type: 'recursive' }))).map(p => p.cid.toString()).join(), treeCid, 'imported root pinned')
+
+// ------------------------------------------------ dag put / get / resolve
+// As apps use them: the client encodes with js's codecs and sends the
+// bytes (input-codec), the node stores them; get reads the block back
+// through block/get and js decodes it; resolve asks the node.
+const dagCbor = await import('@ipld/dag-cbor')
+const dagJson = await import('@ipld/dag-json')
+const node = { a: 1, s: 'é\u2028"', list: [1, 2.5, null, true], link: CID.parse(treeCid), b: new Uint8Array([1, 2, 3]) }
+const cborCid = await ipfs.dag.put(node)
+eq(cborCid, CID.create(1, dagCbor.code, await sha256.digest(dagCbor.encode(node))), 'dag put: js dag-cbor CID')
+// dag-json: the node re-encodes what it gets as Kubo does (go-ipld-prime
+// sorts keys bytewise and escapes U+2028; js sorts them length first), so
+// the block is checked by what js reads back from it, not by js's CID.
+const jsonCid = await ipfs.dag.put(node, { storeCodec: 'dag-json' })
+eq(jsonCid.code, dagJson.code, 'dag put: a dag-json CID')
+const back = dagJson.decode(await ipfs.block.get(jsonCid))
+eq(back.s, node.s, 'dag put dag-json: a string read back by js')
+eq(back.link, treeCid, 'dag put dag-json: a link read back by js')
+ok(same(back.b, node.b), 'dag put dag-json: bytes read back by js')
+const fromJson = await ipfs.dag.put(dagJson.encode(node), { inputCodec: 'dag-json', storeCodec: 'dag-cbor' })
+eq(fromJson, cborCid, 'dag put: dag-json bytes stored as dag-cbor')
+const gotNode = (await ipfs.dag.get(cborCid)).value
+eq(gotNode.s, node.s, 'dag get: a string')
+eq(gotNode.list[1], 2.5, 'dag get: a float')
+eq(gotNode.link, treeCid, 'dag get: a link')
+ok(same(gotNode.b, node.b), 'dag get: bytes')
+const dr = await ipfs.dag.resolve(cborCid, { path: "list/1" })
+eq(dr.cid, cborCid, "dag resolve: the block")
+eq(dr.remainderPath, "/list/1", "dag resolve: the path left in it")
+const bigEntry = (await collect(ipfs.ls(treeCid))).find(e => e.name === 'big.bin')
+eq((await ipfs.dag.resolve(`${cborCid}/link/big.bin`)).cid, bigEntry.cid, 'dag resolve: across a link and a UnixFS name')
 
 // ------------------------------------------------------- repo, config
 await ipfs.pin.rm(want.hello)
