@@ -6,6 +6,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 int dag_cbor_head(const uint8_t *in, size_t len, size_t *pos, int *major,
@@ -147,4 +148,24 @@ int dag_cbor_key_cmp(const char *a, size_t alen, const char *b, size_t blen) {
   if (alen != blen)
     return alen < blen ? -1 : 1;
   return alen ? memcmp(a, b, alen) : 0;
+}
+
+double dag_cbor_float(int info, uint64_t arg) {
+  if (info == 25) { /* IEEE 754 half precision */
+    uint16_t h = (uint16_t)arg;
+    int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+    double v = e == 0    ? ldexp(m, -24)
+               : e == 31 ? (m ? NAN : INFINITY)
+                         : ldexp(1024 + m, e - 25);
+    return h & 0x8000 ? -v : v;
+  }
+  if (info == 26) {
+    uint32_t u = (uint32_t)arg;
+    float g;
+    memcpy(&g, &u, sizeof g);
+    return g;
+  }
+  double f;
+  memcpy(&f, &arg, sizeof f);
+  return f;
 }

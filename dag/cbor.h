@@ -31,6 +31,11 @@ int dag_cbor_links(const uint8_t *in, size_t len, dag_cbor_link_cb cb,
 int dag_cbor_head(const uint8_t *in, size_t len, size_t *pos, int *major,
                   uint64_t *arg) TR_WUR;
 
+/* The value of a float item (major 7) whose head dag_cbor_head read:
+ * info is the head's additional information (25: half, 26: single, 27:
+ * double precision), arg its argument (the float's bits). */
+double dag_cbor_float(int info, uint64_t arg);
+
 /* Skip one whole item (recursively) starting at *pos. */
 int dag_cbor_skip(const uint8_t *in, size_t len, size_t *pos) TR_WUR;
 

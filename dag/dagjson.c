@@ -420,14 +420,6 @@ static int put_json_string(tr_bytes_t *out, const uint8_t *p, size_t n) {
   return rc ? rc : put(out, "\"");
 }
 
-static double half_to_double(uint16_t h) {
-  int e = (h >> 10) & 0x1f, m = h & 0x3ff;
-  double v = e == 0    ? m / 16777216.0
-             : e == 31 ? (m ? NAN : INFINITY)
-                       : (1024 + m) * ((double)(1u << e) / 33554432.0);
-  return h & 0x8000 ? -v : v;
-}
-
 static int to_json(const uint8_t *in, size_t len, size_t *pos, int depth,
                    tr_bytes_t *out) {
   if (depth > DAG_CBOR_MAX_DEPTH || *pos >= len)
@@ -507,16 +499,7 @@ static int to_json(const uint8_t *in, size_t len, size_t *pos, int depth,
     if (info == 22)
       return put(out, "null");
     if (info >= 25 && info <= 27) {
-      double d;
-      if (info == 25)
-        d = half_to_double((uint16_t)arg);
-      else if (info == 26) {
-        uint32_t u = (uint32_t)arg;
-        float f;
-        memcpy(&f, &u, sizeof f);
-        d = f;
-      } else
-        memcpy(&d, &arg, sizeof d);
+      double d = dag_cbor_float(info, arg);
       if (d != d || d - d != 0)
         return TR_ECBOR; /* NaN and infinities have no DAG-JSON form */
       snprintf(num, sizeof num, "%.17g", d);

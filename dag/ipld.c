@@ -103,27 +103,10 @@ static int c_tagged_head(cdec_t *d, int *major, uint64_t *arg, int *info,
   return rc;
 }
 
-static double half_to_double(uint16_t h) {
-  int e = (h >> 10) & 0x1f, m = h & 0x3ff;
-  double v = e == 0    ? ldexp(m, -24)
-             : e == 31 ? (m ? NAN : INFINITY)
-                       : ldexp(1024 + m, e - 25);
-  return h & 0x8000 ? -v : v;
-}
-
 static int c_item(cdec_t *d, int depth, ipld_node_t **out);
 
 static int c_float(cdec_t *d, int info, uint64_t arg, ipld_node_t *n) {
-  double f;
-  if (info == 25)
-    f = half_to_double((uint16_t)arg);
-  else if (info == 26) {
-    uint32_t u = (uint32_t)arg;
-    float g;
-    memcpy(&g, &u, sizeof g);
-    f = g;
-  } else
-    memcpy(&f, &arg, sizeof f);
+  double f = dag_cbor_float(info, arg);
   if (isnan(f) || isinf(f))
     return TR_ECBOR; /* refused in strict mode, whatever the width */
   n->kind = IPLD_FLOAT;
