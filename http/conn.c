@@ -318,11 +318,12 @@ void http__conn_timer(http_conn_t *c) {
   uv_timer_start(&c->timer, on_timer, ms, 0);
 }
 
-/* HTTP/2 checks its streams from a repeating timer (h2_check); one
- * with a deadline is checked at least every second. */
+/* HTTP/2 checks its streams from a repeating timer (h2_check); a stream
+ * whose deadline comes sooner than the next few checks has them every
+ * second. */
 #define HTTP_DEADLINE_TICK_MS 1000
 
-void http__conn_deadline(http_conn_t *c) {
+void http__conn_deadline(http_conn_t *c, uint64_t deadline_ms) {
   if (c->closing || c->failed)
     return;
   if (c->proto->version != 2) {
@@ -330,12 +331,16 @@ void http__conn_deadline(http_conn_t *c) {
      * the gateway's default, never does: every request would pay for a
      * timer restart); a later one is seen when the timer is next armed,
      * which every read, write and end of a request does. */
-    if (c->req && c->req->deadline_ms < c->due_ms)
+    if (deadline_ms < c->due_ms)
       http__conn_timer(c);
     return;
   }
+  /* An hour's deadline is met within one check's period (a quarter of
+   * the body timeout) as it is: the timer is left alone. */
+  uint64_t now = uv_now(c->srv->loop), rep = uv_timer_get_repeat(&c->timer);
   if (uv_is_active((uv_handle_t *)&c->timer) &&
-      uv_timer_get_repeat(&c->timer) <= HTTP_DEADLINE_TICK_MS)
+      (rep <= HTTP_DEADLINE_TICK_MS ||
+       (deadline_ms > now && deadline_ms - now >= 4 * rep)))
     return;
   uv_timer_start(&c->timer, on_timer, HTTP_DEADLINE_TICK_MS,
                  HTTP_DEADLINE_TICK_MS);

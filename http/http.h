@@ -247,7 +247,8 @@ void http_req_on_finish(http_req_t *req, http_finish_fn fn, void *ud);
  * the client sees a truncated body.  Either way the handler is told as when
  * the client goes away (http_req_on_close's callback; writes fail with
  * -EPIPE) and must still end req.  The deadline is checked with the
- * connection's other timers: HTTP/2 streams within a second of it.
+ * connection's other timers: HTTP/2 streams within a second of it when
+ * it is near, within a quarter of the body timeout when it is far.
  * Called again, it replaces the deadline.  ms 0 is taken as 1. */
 void http_req_deadline(http_req_t *req, uint32_t ms, const char *body);
 

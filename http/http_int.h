@@ -311,9 +311,9 @@ void http__conn_close(http_conn_t *c);
 void http__conn_fail(http_conn_t *c);
 /* Re-arm the connection's timer for its state. */
 void http__conn_timer(http_conn_t *c);
-/* A request of c has a deadline now (http_req_deadline): make the timer
- * see it in time. */
-void http__conn_deadline(http_conn_t *c);
+/* A request of c has a deadline now (http_req_deadline, at deadline_ms
+ * of uv_now()): make the timer see it in time. */
+void http__conn_deadline(http_conn_t *c, uint64_t deadline_ms);
 void http__conn_read_start(http_conn_t *c);
 void http__conn_read_stop(http_conn_t *c);
 /* Token bucket: true if the client may make a request now. */

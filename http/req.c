@@ -305,7 +305,7 @@ void http_req_deadline(http_req_t *r, uint32_t ms, const char *body) {
     return;
   r->deadline_ms = uv_now(r->conn->srv->loop) + (ms ? ms : 1);
   r->deadline_body = body;
-  http__conn_deadline(r->conn);
+  http__conn_deadline(r->conn, r->deadline_ms);
 }
 
 bool http__req_expire(http_req_t *r) {
