@@ -31,7 +31,7 @@ struct net_dial {
   bool done;      /* cb ran: what is still under way is awaited, then d
                      is freed (maybe_free) */
   bool resolving; /* gai is under way */
-  bool launching; /* inside launch(): a callback from inside a connect
+  bool launching; /* inside next(): a callback from inside a connect
                      must not free d under it */
   unsigned inflight; /* connects under way */
   bool timer_init, timer_on; /* the stagger timer */
