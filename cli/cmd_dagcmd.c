@@ -76,8 +76,9 @@ void cli_dag_stat_print(json_t *o) {
   json_t *stats = json_object_get(o, "DagStats");
   size_t i;
   json_t *e;
-  int w = (int)strlen(json_string_value(
-      json_object_get(json_array_get(stats, 0), "Cid")) ?: "");
+  const char *first =
+      json_string_value(json_object_get(json_array_get(stats, 0), "Cid"));
+  int w = first ? (int)strlen(first) : 3;
   /* Kubo's table: a CSV writer with tabs, the header padded to the first
    * CID, then the summary. */
   printf("\n%-*s\t%-15s\tSize\n", w, "CID", "Blocks");
