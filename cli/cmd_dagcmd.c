@@ -25,22 +25,27 @@ static uint64_t codec_opt(cli_t *cli, const char *cmd, const char *opt,
   return c;
 }
 
+/* A read transaction on the repo for cmd: 0, or non-zero once reported. */
+static int read_txn(cli_t *cli, const char *cmd, bs_txn_t **txn) {
+  bs_env_t *env;
+  if (cli_env(cli, BS_RDONLY, &env))
+    return 1;
+  int rc = bs_txn_begin(env, BS_RDONLY, txn);
+  return rc ? cli_fail(cmd, rc) : 0;
+}
+
 int cmd_dag_get(cli_t *cli, int argc, char **argv) {
   if (argc != 2)
     return cli_failf("dag get: usage: trove dag get [--output-codec=C] "
                      "CID[/path]");
   uint64_t codec = codec_opt(cli, "dag get", "output-codec",
                              IPLD_CODEC_DAG_JSON);
-  bs_env_t *env;
   bs_txn_t *txn;
-  if (!codec || cli_env(cli, BS_RDONLY, &env))
+  if (!codec || read_txn(cli, "dag get", &txn))
     return 1;
-  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
-  if (rc)
-    return cli_fail("dag get", rc);
   tr_bytes_t out = {0};
   char err[RPC_DAG_ERR_MAX];
-  rc = rpc_dag_get(argv[1], codec, bs_get_cb, txn, &out, err);
+  int rc = rpc_dag_get(argv[1], codec, bs_get_cb, txn, &out, err);
   bs_txn_abort(txn);
   if (!rc)
     rc = cli_write_out(out.data, out.len);
@@ -53,16 +58,12 @@ int cmd_dag_get(cli_t *cli, int argc, char **argv) {
 int cmd_dag_resolve(cli_t *cli, int argc, char **argv) {
   if (argc != 2)
     return cli_failf("dag resolve: usage: trove dag resolve CID[/path]");
-  bs_env_t *env;
   bs_txn_t *txn;
-  if (cli_env(cli, BS_RDONLY, &env))
+  if (read_txn(cli, "dag resolve", &txn))
     return 1;
-  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
-  if (rc)
-    return cli_fail("dag resolve", rc);
   dag_cid_t cid;
   char rem[4096], err[RPC_DAG_ERR_MAX], s[DAG_CID_STR_MAX];
-  rc = rpc_dag_walk(argv[1], bs_get_cb, txn, &cid, rem, sizeof rem, err);
+  int rc = rpc_dag_walk(argv[1], bs_get_cb, txn, &cid, rem, sizeof rem, err);
   bs_txn_abort(txn);
   if (rc)
     return err[0] ? cli_failf("dag resolve: %s", err)
@@ -104,13 +105,10 @@ void cli_dag_stat_print(json_t *o) {
 int cmd_dag_stat(cli_t *cli, int argc, char **argv) {
   if (argc < 2)
     return cli_failf("dag stat: usage: trove dag stat CID...");
-  bs_env_t *env;
   bs_txn_t *txn;
-  if (cli_env(cli, BS_RDONLY, &env))
+  if (read_txn(cli, "dag stat", &txn))
     return 1;
-  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
-  if (rc)
-    return cli_fail("dag stat", rc);
+  int rc = 0;
   rpc_dag_stat_t st = {0};
   char err[RPC_DAG_ERR_MAX], rem[4096], s[DAG_CID_STR_MAX];
   for (int i = 1; i < argc && !rc; i++) {
