@@ -227,21 +227,27 @@ static void test_reuse(void **state) {
 
 #define BURST 100
 
+/* One more DHT server on t's loop, listening on 127.0.0.1, outside the
+ * client's table (the caller closes it: dht_swarm_close, teardown_net). */
+static void new_server(t_t *t, net_host_t **h, dht_swarm_t **sw) {
+  net_privkey_t k;
+  assert_int_equal(net_privkey_generate(&k), 0);
+  net_host_opts_t o = {.key = &k, .agent = "trove/test-dht-server"};
+  assert_int_equal(net_host_new(&t->loop, &o, h), 0);
+  assert_int_equal(net_host_listen(*h, "/ip4/127.0.0.1/tcp/0"), 0);
+  dht_swarm_opts_t so = {.lan = true, .loopback = true, .server = true};
+  assert_int_equal(dht_swarm_new(&t->loop, *h, &so, sw), 0);
+}
+
 static void test_burst_add_provider(void **state) {
   (void)state;
   static t_t t;
   setup_net(&t);
   dht_t *d = dht_swarm_dht(t.sw[0]);
   /* A server the client knows only by its address. */
-  net_privkey_t k;
-  assert_int_equal(net_privkey_generate(&k), 0);
-  net_host_opts_t o = {.key = &k, .agent = "trove/test-dht-burst"};
   net_host_t *h;
-  assert_int_equal(net_host_new(&t.loop, &o, &h), 0);
-  assert_int_equal(net_host_listen(h, "/ip4/127.0.0.1/tcp/0"), 0);
   dht_swarm_t *sw;
-  dht_swarm_opts_t so = {.lan = true, .loopback = true, .server = true};
-  assert_int_equal(dht_swarm_new(&t.loop, h, &so, &sw), 0);
+  new_server(&t, &h, &sw);
   char addrs[4][NET_MA_STR_MAX / 16];
   assert_true(net_host_addrs(h, addrs, 4) >= 1);
   uint8_t ma[DHT_ADDR_MAX];
@@ -296,15 +302,9 @@ static void test_dial_past_tarpit(void **state) {
   static t_t t;
   setup_net(&t);
   dht_t *d = dht_swarm_dht(t.sw[0]);
-  net_privkey_t k;
-  assert_int_equal(net_privkey_generate(&k), 0);
-  net_host_opts_t o = {.key = &k, .agent = "trove/test-dht-tarpit"};
   net_host_t *h;
-  assert_int_equal(net_host_new(&t.loop, &o, &h), 0);
-  assert_int_equal(net_host_listen(h, "/ip4/127.0.0.1/tcp/0"), 0);
   dht_swarm_t *sw;
-  dht_swarm_opts_t so = {.lan = true, .loopback = true, .server = true};
-  assert_int_equal(dht_swarm_new(&t.loop, h, &so, &sw), 0);
+  new_server(&t, &h, &sw);
   char pits[64], addrs[4][NET_MA_STR_MAX / 16];
   int pit = test_tarpit(pits, sizeof pits);
   assert_true(net_host_addrs(h, addrs, 4) >= 1);
