@@ -46,8 +46,8 @@ typedef struct walk {
   const uint8_t *data;
   size_t len;
   ipld_arena_t *arena;
-  const ipld_node_t *root; /* cid's block decoded */
-  const ipld_node_t *at;   /* where the path has reached inside it */
+  const ipld_node_t *at; /* where the path has reached inside cid's block
+                            (NULL for dag-pb, walked by names) */
   const char *rem;         /* the path from `at` on, in the block */
 } walk_t;
 
@@ -55,24 +55,22 @@ static int load(walk_t *w, char *err) {
   int rc = w->get(&w->cid, &w->data, &w->len, w->ud);
   if (rc)
     return rc;
-  w->root = w->at = NULL;
+  w->at = NULL;
   if (w->cid.codec == DAG_CODEC_DAG_PB)
     return 0;
   ipld_node_t *n;
-  if (!ipld_codec_known(w->cid.codec)) {
-    char s[DAG_CID_STR_MAX];
+  char s[DAG_CID_STR_MAX];
+  rc = ipld_decode(w->cid.codec, w->data, w->len, w->arena, &n);
+  if (rc == TR_ECODEC && !ipld_codec_known(w->cid.codec))
     snprintf(err, RPC_DAG_ERR_MAX, "no decoder registered for multicodec "
              "code %llu (0x%llx): %s", (unsigned long long)w->cid.codec,
              (unsigned long long)w->cid.codec, dag_cid_str(&w->cid, s));
-    return TR_ECODEC;
-  }
-  if ((rc = ipld_decode(w->cid.codec, w->data, w->len, w->arena, &n))) {
+  else if (rc)
     snprintf(err, RPC_DAG_ERR_MAX, "decoding %s: %s",
              ipld_codec_name(w->cid.codec), tr_strerror(rc));
-    return rc;
-  }
-  w->root = w->at = n;
-  return 0;
+  else
+    w->at = n;
+  return rc;
 }
 
 /* Walk path (after the CID: "" or "/a/b") from w->cid. */
@@ -85,7 +83,7 @@ static int walk_path(walk_t *w, const char *path, char *err) {
     if (!*p)
       break;
     size_t len = strcspn(p, "/");
-    if (!w->root) { /* dag-pb: a UnixFS name, to the next block */
+    if (!w->at) { /* dag-pb: a UnixFS name, to the next block */
       dag_cid_t next;
       rc = dag_resolve(&w->cid, p, len, w->get, w->ud, &next);
       if (rc == TR_EPATH || rc == TR_ENOTDIR || rc == TR_EUNIXFS ||
@@ -168,7 +166,7 @@ int rpc_dag_get(const char *arg, uint64_t codec, dag_get_cb get, void *ud,
   walk_t w = {.get = get, .ud = ud};
   err[0] = 0;
   int rc = walk(&w, arg, err);
-  if (!rc && !w.root) {
+  if (!rc && !w.at) {
     /* A dag-pb block reached whole: its data model form. */
     ipld_node_t *n;
     if ((rc = ipld_decode(DAG_CODEC_DAG_PB, w.data, w.len, w.arena, &n)))
