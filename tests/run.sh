@@ -21,6 +21,9 @@ run() { # name cmd...
   else
     fail=$((fail+1)); failed="$failed $name"
     printf 'FAIL  %-28s (log: %s)\n' "$name" "$log"
+    # The reason first: a script's logs' tails that follow can push its
+    # FAIL line out of the 30 lines CI shows.
+    grep -m 5 -E '^(FAIL: |not ok)' "$log" | sed 's/^/      /'
     tail -30 "$log" | sed 's/^/      /'
   fi
 }
