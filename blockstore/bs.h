@@ -536,6 +536,9 @@ int bs_compact(const char *path, uint64_t *before, uint64_t *after) TR_WUR;
 
 /* ------------------------------------------------------------------ meta */
 
+/* The meta key of the MFS root (rpc/mfs.h): a binary CID that GC keeps
+ * as a root, as it keeps pins. */
+#define BS_META_FILES_ROOT "files-root"
 /* Small repo-wide values (config, identity). *val is valid until txn ends.
  * bs_meta_get: TR_ENOTFOUND when absent. */
 int bs_meta_get(bs_txn_t *txn, const char *key, const uint8_t **val,

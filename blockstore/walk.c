@@ -476,6 +476,17 @@ int bs__mark(bs_txn_t *txn, bs__fpvec_t *live) {
     mdb_cursor_close(cur);
   if (rc == MDB_NOTFOUND)
     rc = 0;
+  /* The MFS root: what it reaches and the repo holds is kept, as Kubo's
+   * GC keeps its best-effort roots (a block it lacks is no error). */
+  const uint8_t *fv;
+  size_t fn;
+  if (!err && !rc && !bs_meta_get(txn, BS_META_FILES_ROOT, &fv, &fn)) {
+    dag_cid_t froot;
+    if (dag_cid_decode(&froot, fv, fn) != (int)fn)
+      err = TR_ECORRUPT; /* never guess about roots: stop the GC */
+    else if (froot.mh_code != DAG_MH_IDENTITY)
+      err = mark_dag(&m, &froot);
+  }
   if (!err && !rc)
     err = bs__fpvec_seal(live, NULL);
   bs__fpvec_free(&m.inner);

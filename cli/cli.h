@@ -141,6 +141,11 @@ int cmd_dag_get(cli_t *, int, char **); /* cmd_dagcmd.c */
 int cmd_dag_put(cli_t *, int, char **);
 int cmd_dag_resolve(cli_t *, int, char **);
 int cmd_dag_stat(cli_t *, int, char **);
+/* cmd_mfs.c: every `files` command but read and write (argv[0] says
+ * which), and those two. */
+int cmd_files(cli_t *, int, char **);
+int cmd_files_read(cli_t *, int, char **);
+int cmd_files_write(cli_t *, int, char **);
 /* Print `dag stat`'s answer (the API's JSON) as Kubo's table. */
 struct json_t;
 void cli_dag_stat_print(struct json_t *o);

@@ -67,6 +67,10 @@ int cli__qargs(remote_t *r, int argc, char **argv);
 
 /* The upload commands (cmd_remote_up.c). */
 int cli__remote_add(remote_t *r, int argc, char **argv);
+/* cmd_mfs.c: the files commands through the daemon (r->what says which;
+ * files write's upload is cli__remote_files_write). */
+int cli__remote_files(remote_t *r, int argc, char **argv);
+int cli__remote_files_write(remote_t *r, int argc, char **argv);
 int cli__remote_block_put(remote_t *r, int argc, char **argv);
 int cli__remote_dag_put(remote_t *r, int argc, char **argv);
 int cli__remote_dag_import(remote_t *r, int argc, char **argv);

@@ -295,6 +295,77 @@ static const rpc_optdef_t dag_stat_opts[] = {
     OB("progress", 'p', "true", "Return progress data."),
     END};
 
+/* Kubo's files commands: --flush (-f) is every one's (accepted; trove
+ * stores each change whole: rpc/mfs.h). */
+#define FLUSH OB("flush", 'f', "true", "Flush target and ancestors after " \
+                 "write (always done).")
+#define PREFIX                                                            \
+  {"cid-version", 0, I, NULL, "Cid version to use.", "cid-version", 0, 1}, \
+      OS("hash", 0, NULL, "Hash function to use. Will set Cid version to " \
+         "1 if used.")
+
+static const rpc_optdef_t files_ls_opts[] = {
+    OB("long", 'l', "false", "Use long listing format."),
+    CB("U", 0, "false", "Do not sort; list entries in directory order."),
+    FLUSH, END};
+
+static const rpc_optdef_t files_stat_opts[] = {
+    CS("format", 0, NULL, "Print statistics in given format. Allowed "
+       "tokens: <hash> <size> <cumulsize> <type> <childs> <mode> "
+       "<mode-octal> <mtime> <mtime-secs> <mtime-nsecs>."),
+    CB("hash", 0, "false", "Print only hash. Implies '--format=<hash>'."),
+    CB("size", 0, "false", "Print only size. Implies '--format=<cumulsize>'."),
+    OB("with-local", 0, "false", "Compute the amount of the dag that is "
+       "local, and if possible the total size."),
+    FLUSH, END};
+
+static const rpc_optdef_t files_read_opts[] = {
+    {"offset", 'o', I, "0", "Byte offset to begin reading from.", "offset",
+     INT64_MIN, INT64_MAX},
+    {"count", 'n', I, NULL, "Maximum number of bytes to read.", "count",
+     INT64_MIN, INT64_MAX},
+    FLUSH, END};
+
+static const rpc_optdef_t files_write_opts[] = {
+    {"offset", 'o', I, "0", "Byte offset to begin writing at.", "offset",
+     INT64_MIN, INT64_MAX},
+    OB("create", 'e', "false", "Create the file if it does not exist."),
+    OB("parents", 'p', "false", "Make parent directories as needed."),
+    OB("truncate", 't', "false", "Truncate the file to size zero before "
+       "writing."),
+    {"count", 'n', I, NULL, "Maximum number of bytes to read.", "count",
+     INT64_MIN, INT64_MAX},
+    OB("raw-leaves", 0, NULL, "Use raw blocks for newly created leaf "
+       "nodes."),
+    PREFIX, FLUSH, END};
+
+static const rpc_optdef_t files_mkdir_opts[] = {
+    OB("parents", 'p', "false", "No error if existing, make parent "
+       "directories as needed."),
+    PREFIX, FLUSH, END};
+
+static const rpc_optdef_t files_cp_opts[] = {
+    OB("force", 0, "false", "Force overwrite of existing files."),
+    OB("parents", 'p', "false", "Make parent directories as needed."),
+    FLUSH, END};
+
+static const rpc_optdef_t files_rm_opts[] = {
+    OB("recursive", 'r', "false", "Recursively remove directories."),
+    OB("force", 0, "false", "Forcibly remove target at path; implies -r "
+       "for directories."),
+    FLUSH, END};
+
+static const rpc_optdef_t files_chcid_opts[] = {PREFIX, FLUSH, END};
+
+static const rpc_optdef_t files_flush_opts[] = {FLUSH, END};
+
+static const rpc_optdef_t files_touch_opts[] = {
+    {"mtime", 0, I, NULL, "Modification time in seconds before or since "
+     "the Unix Epoch.", "mtime", INT64_MIN, INT64_MAX},
+    {"mtime-nsecs", 0, I, NULL, "Modification time fraction in "
+     "nanoseconds.", "mtime-nsecs", 0, 999999999},
+    FLUSH, END};
+
 static const rpc_optdef_t config_opts[] = {
     OB("json", 0, "false", "Parse VALUE as JSON."),
     OB("bool", 0, "false", "Set VALUE as a boolean."),
@@ -378,6 +449,30 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "and what of the path is left inside it.", none},
     {"dag stat", "dag/stat", "ROOT...", "Print the blocks and bytes of "
      "DAGs.", dag_stat_opts},
+    {"files ls", "files/ls", "[PATH]", "List an MFS directory.",
+     files_ls_opts},
+    {"files stat", "files/stat", "PATH", "Print an MFS (or /ipfs/) node's "
+     "CID, sizes and type.", files_stat_opts},
+    {"files read", "files/read", "PATH", "Write an MFS file's bytes.",
+     files_read_opts},
+    {"files write", "files/write", "PATH [FILE]", "Write to an MFS file "
+     "(stdin when no FILE).", files_write_opts},
+    {"files mkdir", "files/mkdir", "PATH", "Make an MFS directory.",
+     files_mkdir_opts},
+    {"files cp", "files/cp", "SOURCE DEST", "Link an /ipfs/ path or an MFS "
+     "path into MFS.", files_cp_opts},
+    {"files mv", "files/mv", "SOURCE DEST", "Move an MFS file or "
+     "directory.", files_flush_opts},
+    {"files rm", "files/rm", "PATH...", "Remove MFS files or directories.",
+     files_rm_opts},
+    {"files flush", "files/flush", "[PATH]", "Print an MFS path's CID "
+     "(every change is already stored).", files_flush_opts},
+    {"files chcid", "files/chcid", "PATH", "Change an MFS directory's CID "
+     "version or hash function.", files_chcid_opts},
+    {"files chmod", "files/chmod", "MODE PATH", "Set the UnixFS mode of an "
+     "MFS node (octal).", files_flush_opts},
+    {"files touch", "files/touch", "PATH", "Set the UnixFS mtime of an MFS "
+     "node (now by default).", files_touch_opts},
     {"repo stat", "repo/stat", "", "Print repo statistics.", repo_stat_opts},
     {"repo gc", "repo/gc", "", "Delete the blocks no pin reaches.",
      repo_gc_opts},

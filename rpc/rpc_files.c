@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "../dag/reader.h"
+#include "mfs.h"
 #include "rpc_int.h"
 
 /* ----------------------------------------------------------------- cat */
@@ -48,6 +49,7 @@ typedef struct cat {
   uint64_t pos;   /* offset inside it */
   uint64_t left;  /* bytes still to send */
   uint64_t total;
+  bool mfs;       /* files/read: args[0] is an MFS path */
 } cat_t;
 
 static void cat_free(void *p) {
@@ -55,6 +57,34 @@ static void cat_free(void *p) {
   rpc_strv_free(c->args, c->n);
   tr_free(c->files);
   tr_free(c);
+}
+
+/* files/read's file: an MFS path, with Kubo's messages. */
+static int mfs_file(rpc_job_t *j, bs_txn_t *txn, cat_t *c) {
+  mfs_t m = {.txn = txn, .get = rpc_job_get, .ud = j};
+  char clean[MFS_PATH_MAX + 2], s[DAG_CID_STR_MAX];
+  dag_node_info_t info;
+  j->txn = txn;
+  int rc = mfs_check_path(&m, c->args[0], clean, sizeof clean);
+  if (!rc)
+    rc = mfs_lookup(&m, clean, &c->files[0].cid);
+  if (!rc)
+    rc = dag_stat(&c->files[0].cid, rpc_job_get, j, &info);
+  if (rc == TR_ENOTFOUND && j->has_missing)
+    rpc_job_fail(j, 500, "block was not found locally (offline): ipld: "
+                 "could not find %s", dag_cid_str(&j->missing, s));
+  else if (rc && m.err[0] && m.err[0] != 'p')
+    rpc_job_fail(j, 500, "%s: %s", clean, m.err);
+  else if (rc)
+    rpc_job_fail(j, 500, "%s", m.err[0] ? m.err : tr_strerror(rc));
+  else if (info.kind != DAG_NODE_FILE)
+    rpc_job_fail(j, 500, "%s was not a file", clean);
+  else if ((uint64_t)c->offset > info.size)
+    rpc_job_fail(j, 500, "offset was past end of file (%lld > %llu)",
+                 (long long)c->offset, (unsigned long long)info.size);
+  else
+    c->files[0].size = info.size;
+  return rc ? rc : j->status >= 400;
 }
 
 static void cat_prepare(rpc_job_t *j) {
@@ -74,7 +104,12 @@ static void cat_prepare(rpc_job_t *j) {
     return;
   }
   uint64_t sum = 0;
-  for (size_t i = 0; i < c->n; i++) {
+  for (size_t i = 0; i < c->n && c->mfs; i++) {
+    if (mfs_file(j, txn, c))
+      break;
+    sum = c->files[0].size;
+  }
+  for (size_t i = 0; i < c->n && !c->mfs; i++) {
     dag_node_info_t info;
     char msg[700];
     if (rpc_job_resolve(j, txn, c->args[i], &c->files[i].cid))
@@ -193,6 +228,35 @@ void rpc_cmd_cat(http_req_t *req, rpc_ctx_t *ctx) {
     rpc_error(req, 500, "cannot specify negative offset");
   } else if (c->length < -1 || (c->length < 0 && strstr(http_req_query(req), "length=-"))) {
     rpc_error(req, 500, "cannot specify negative length");
+  } else {
+    (void)rpc_job_run_fetch(req, ctx, cat_prepare, cat_start, c, cat_free);
+    return;
+  }
+  cat_free(c);
+}
+
+void rpc_cmd_files_read(http_req_t *req, rpc_ctx_t *ctx) {
+  cat_t *c = tr_calloc(1, sizeof *c);
+  if (!c) {
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  c->mfs = true;
+  int rc = rpc_args(req, "arg", &c->args, &c->n);
+  if (!rc)
+    rc = rpc_opt_i64(req, "offset", 0, &c->offset);
+  if (!rc)
+    rc = rpc_opt_i64(req, "count", -1, &c->length);
+  if (rc) {
+    rpc_error(req, 400, "invalid argument: %s", tr_strerror(rc));
+  } else if (c->n != 1) {
+    rpc_error(req, 400, c->n ? "expected 1 argument" : "argument \"path\" "
+              "is required");
+  } else if (c->offset < 0) {
+    rpc_error(req, 500, "cannot specify negative offset");
+  } else if (c->length < -1 ||
+             (c->length < 0 && strstr(http_req_query(req), "count=-"))) {
+    rpc_error(req, 500, "cannot specify negative 'count'");
   } else {
     (void)rpc_job_run_fetch(req, ctx, cat_prepare, cat_start, c, cat_free);
     return;

@@ -217,6 +217,10 @@ int rpc_job_resolve(rpc_job_t *j, bs_txn_t *txn, const char *arg,
 int rpc_job_line(rpc_job_t *j, json_t *o) TR_WUR;
 /* From done: the default answer, and the end of the job (frees j). */
 void rpc_job_answer(rpc_job_t *j);
+/* From done, for a job failed (j->status) after NDJSON lines it has in
+ * j->out: those lines, then the error line, and the stream cut, as a
+ * streamed answer fails (Kubo: values, then the error). Frees j. */
+void rpc_job_lines_fail(rpc_job_t *j);
 /* From done: stream the rest of the body with http_stream_start(), after
  * headers the caller has sent; the job's state passes to the stream (it
  * will be freed with free_state).  Frees j. */
@@ -345,6 +349,18 @@ void rpc_cmd_dag_get(http_req_t *req, rpc_ctx_t *ctx);      /* rpc_dagcmd.c */
 void rpc_cmd_dag_put(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_dag_resolve(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_dag_stat(http_req_t *req, rpc_ctx_t *ctx);
+/* rpc_mfs.c: Kubo's files commands (files/read is rpc_files.c's). */
+void rpc_cmd_files_ls(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_files_stat(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_files_flush(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_files_mkdir(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_files_cp(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_files_mv(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_files_rm(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_files_chcid(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_files_chmod(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_files_touch(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_files_read(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_config(http_req_t *req, rpc_ctx_t *ctx);           /* rpc_node.c */
 void rpc_cmd_config_show(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_repo_gc(http_req_t *req, rpc_ctx_t *ctx);       /* rpc_gc.c */

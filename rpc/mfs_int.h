@@ -1,0 +1,36 @@
+/*
+ * mfs_int.h — what mfs.c (the tree and its edits) and mfs_node.c (single
+ * nodes: reading, rewriting a node's metadata, the JSON answers) share.
+ */
+#ifndef RPC_MFS_INT_H
+#define RPC_MFS_INT_H
+
+#include "mfs.h"
+
+/* Fail m with Kubo's message; returns rc. */
+int mfs__fail(mfs_t *m, int rc, const char *fmt, ...) TR_PRINTF(3, 4);
+
+/* A block through m's get callback. */
+int mfs__get(mfs_t *m, const dag_cid_t *cid, const uint8_t **p, size_t *n)
+    TR_WUR;
+
+/* Store a block in m->txn (a dag_put_cb, ud is m). */
+int mfs__put(const dag_cid_t *cid, const uint8_t *data, size_t len, void *m)
+    TR_WUR;
+
+/* What a node is: DAG_NODE_DIR, DAG_NODE_FILE (files, raw blocks and
+ * symlinks: MFS's "file"); TR_EUNIXFS for what MFS cannot hold. */
+int mfs__kind(mfs_t *m, const dag_cid_t *cid, int *kind) TR_WUR;
+
+/* A copy of the file or symlink node cid with its mode (set_mode) or mtime
+ * (set_mtime) changed as boxo's File.SetMode/SetModTime change them, stored
+ * in m->txn; its CID and cumulative size out. */
+int mfs__node_meta(mfs_t *m, const dag_cid_t *cid, bool set_mode,
+                   uint32_t mode, bool set_mtime, int64_t sec, uint32_t nsec,
+                   dag_cid_t *out, uint64_t *tsize) TR_WUR;
+
+/* boxo's SetModeFromUnixPermissions and SetModTime on a dag_meta_t. */
+void mfs__meta_mode(dag_meta_t *meta, uint32_t mode);
+void mfs__meta_mtime(dag_meta_t *meta, int64_t sec, uint32_t nsec);
+
+#endif /* RPC_MFS_INT_H */
