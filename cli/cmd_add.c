@@ -39,6 +39,7 @@
 
 #include "../dag/importer.h"
 #include "../blockstore/pipe.h"
+#include "../rpc/mfs.h"
 #include "cli.h"
 
 #define READ_SIZE (4u << 20)
@@ -64,6 +65,7 @@ typedef struct add {
   cli_progress_t bar;
   dag_import_result_t last_root;
   rpc_add_opts_t mo; /* the metadata options (rpc_add_meta) */
+  dag_cid_t *tops;   /* --to-files: each argument's root, in order */
 } add_t;
 
 /* The metadata add stores for an entry of kind whose stat is st (NULL:
@@ -402,6 +404,8 @@ static int run(add_t *a, char **paths, int npaths) {
     if ((rc = add_arg(a, paths[i], &r)))
       break;
     a->last_root = r;
+    if (a->tops)
+      a->tops[i] = r.cid;
     if (wrap) {
       const char *base = strrchr((const char *)a->path.data, '/');
       base = base ? base + 1 : (const char *)a->path.data;
@@ -430,12 +434,42 @@ static int run(add_t *a, char **paths, int npaths) {
   return rc;
 }
 
+/* --to-files: each argument's root linked into MFS as Kubo's add links it
+ * (rpc/mfs.h), after the commit, under the gc lock still held. */
+static int to_files(add_t *a, char **paths, int npaths) {
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(a->env, 0, &txn);
+  if (rc)
+    return cli_fail("add --to-files", rc);
+  mfs_t m = {.txn = txn, .dflt = {0, DAG_MH_SHA2_256}};
+  bool linked = false;
+  if (!npaths)
+    rc = mfs_to_files(&m, a->mo.to_files, "", &a->last_root.cid, &linked);
+  for (int i = 0; i < npaths && !rc; i++) {
+    const char *b = strrchr(paths[i], '/');
+    rc = mfs_to_files(&m, a->mo.to_files, b && b[1] ? b + 1 : paths[i],
+                      &a->tops[i], &linked);
+  }
+  if (rc) {
+    bs_txn_abort(txn);
+    return m.err[0] ? cli_failf("add: %s", m.err)
+                    : cli_fail("add --to-files", rc);
+  }
+  if ((rc = bs_txn_commit(txn)))
+    cli_fail("add --to-files", rc);
+  return rc;
+}
+
 int cmd_add(cli_t *cli, int argc, char **argv) {
   add_t a = {0};
   pthread_mutex_init(&a.out, NULL);
   char **paths = argv + 1;
   int npaths = argc - 1, lock = -1;
   int rc = parse(cli, &a) ? TR_EUSAGE : 0;
+  if (!rc && a.mo.to_files && !(a.tops = tr_calloc(npaths ? (size_t)npaths
+                                                          : 1,
+                                                   sizeof *a.tops)))
+    rc = cli_fail("add", -ENOMEM);
   if (!rc && !a.only_hash) {
     if (cli_env(cli, 0, &a.env))
       rc = TR_ENOREPO;
@@ -463,6 +497,8 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
       cli_fail("add: commit", rc);
     }
   }
+  if (!rc && a.tops)
+    rc = to_files(&a, paths, npaths);
   bs_gc_unlock(lock);
   if (!rc) {
     if (a.dirs.len)
@@ -473,6 +509,7 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
     }
   }
   dag_file_free(a.file);
+  tr_free(a.tops);
   tr_bytes_free(&a.dirs);
   tr_bytes_free(&a.path);
   pthread_mutex_destroy(&a.out);

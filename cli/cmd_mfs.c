@@ -14,10 +14,12 @@
  * (rpc/mfs_cmd.c) on the repo.  Either way the output is Kubo's.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../dag/multihash.h"
 #include "../dag/reader.h"
@@ -395,11 +397,57 @@ int cli__remote_files(remote_t *r, int argc, char **argv) {
 /* ---------------------------------------------------------------- write */
 
 int cmd_files_write(cli_t *cli, int argc, char **argv) {
-  (void)cli, (void)argc, (void)argv;
-  return cli_failf("files write: not yet");
-}
-
-int cli__remote_files_write(remote_t *r, int argc, char **argv) {
-  (void)r, (void)argc, (void)argv;
-  return cli_failf("files write: not yet");
+  if (argc < 2 || argc > 3)
+    return cli_failf("files write: usage: trove files write [options] PATH "
+                     "[FILE]");
+  mfs_write_t w = {
+      .path = argv[1],
+      .offset = CLI_INT(cli, "offset"),
+      .count = CLI_SET(cli, "count") ? CLI_INT(cli, "count") : -1,
+      .create = CLI_BOOL(cli, "create"),
+      .parents = CLI_BOOL(cli, "parents"),
+      .truncate = CLI_BOOL(cli, "truncate"),
+      .raw_leaves = CLI_SET(cli, "raw-leaves") ? CLI_BOOL(cli, "raw-leaves")
+                                               : -1,
+  };
+  mfs_cmd_t c = {0};
+  char err[256];
+  if (mfs_cmd_prefix(&c, CLI_SET(cli, "cid-version")
+                             ? CLI_INT(cli, "cid-version") : -1,
+                     CLI_STR(cli, "hash"), err, sizeof err))
+    return cli_failf("files write: %s", err);
+  w.has_pfx = c.has_pfx;
+  w.pfx = c.pfx;
+  if (w.offset < 0)
+    return cli_failf("files write: cannot have negative write offset");
+  if (CLI_SET(cli, "count") && w.count < 0)
+    return cli_failf("files write: cannot have negative byte count");
+  int fd = argc == 3 && strcmp(argv[2], "-")
+               ? open(argv[2], O_RDONLY | O_CLOEXEC)
+               : 0;
+  if (fd < 0)
+    return cli_failf("files write: %s: %s", argv[2], strerror(errno));
+  bs_env_t *env;
+  bs_txn_t *txn;
+  int lock = -1, rc = cli_env(cli, 0, &env);
+  if (!rc && (lock = bs_gc_lock_shared(env)) < 0)
+    rc = lock;
+  if (!rc)
+    rc = bs_txn_begin(env, 0, &txn);
+  mfs_t m = {.dflt = {0, DAG_MH_SHA2_256}};
+  if (!rc) {
+    m.txn = txn;
+    rc = mfs_write_fd(&m, &w, fd);
+    if (!rc)
+      rc = bs_txn_commit(txn);
+    else
+      bs_txn_abort(txn);
+  }
+  bs_gc_unlock(lock);
+  if (fd > 0)
+    close(fd);
+  if (rc)
+    return m.err[0] ? cli_failf("files write: %s", m.err)
+                    : cli_fail("files write", rc);
+  return 0;
 }

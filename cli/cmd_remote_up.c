@@ -404,7 +404,7 @@ int cli__remote_dag_import(remote_t *r, int argc, char **argv) {
  * as the local commands store them one by one, each answered by one JSON
  * line whose CID is printed ("Key", or dag put's {"Cid":{"/":...}}). */
 static int put_each(remote_t *r, int argc, char **argv, const char *what,
-                    const char *cmd, int rc) {
+                    const char *cmd, int rc, bool answers) {
   char **files = argv + 1;
   int nfiles = argc - 1;
   static char *dash[] = {"-"};
@@ -447,6 +447,10 @@ static int put_each(remote_t *r, int argc, char **argv, const char *what,
       rc = e == -EIO ? 1 : cli_failf("%s: %s", what, strerror(-e));
     } else if (cli__answer(r)) {
       rc = 1;
+    } else if (!answers) {
+      json_t *o;
+      rc = cli__next_value(r, &o) < 0;
+      json_decref(o);
     } else {
       json_t *o;
       if (cli__next_value(r, &o) > 0) {
@@ -467,9 +471,19 @@ int cli__remote_block_put(remote_t *r, int argc, char **argv) {
   uint64_t codec, mh;
   /* Checked here as the local command checks them. */
   int rc = cli_block_format(r->cli, &version, &codec, &mh);
-  return put_each(r, argc, argv, "block put", "block/put", rc);
+  return put_each(r, argc, argv, "block put", "block/put", rc, true);
 }
 
 int cli__remote_dag_put(remote_t *r, int argc, char **argv) {
-  return put_each(r, argc, argv, "dag put", "dag/put", 0);
+  return put_each(r, argc, argv, "dag put", "dag/put", 0, true);
+}
+
+int cli__remote_files_write(remote_t *r, int argc, char **argv) {
+  if (argc < 2 || argc > 3)
+    return cli_failf("files write: usage: trove files write [options] PATH "
+                     "[FILE]");
+  /* The path is the query's argument; the data (FILE or stdin) the body. */
+  return cli__qadd(r, "arg", argv[1]) ||
+         put_each(r, argc - 1, argv + 1, "files write", "files/write", 0,
+                  false);
 }

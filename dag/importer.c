@@ -67,6 +67,8 @@ int dag__opts_check(const dag_import_opts_t *o) {
     return TR_EUSAGE; /* CIDv0 is sha2-256 only */
   if (o->max_links < 2 || o->max_links > DAG_IMPORT_MAX_LINKS)
     return TR_EUSAGE;
+  if (o->layout != DAG_LAYOUT_BALANCED && o->layout != DAG_LAYOUT_TRICKLE)
+    return TR_EUSAGE;
   if (o->hamt_estimate < DAG_HAMT_EST_LINKS ||
       o->hamt_estimate > DAG_HAMT_EST_DISABLED)
     return TR_EUSAGE;
@@ -117,6 +119,7 @@ struct dag_file {
   bool has_meta, holding;
   uint8_t *held;
   size_t held_len;
+  dag__trickle_t *tr; /* the trickle layout's tree, NULL for balanced */
 };
 
 int dag_file_new(dag_file_t **fp, const dag_import_opts_t *o, dag_put_cb put,
@@ -152,6 +155,12 @@ int dag_file_new(dag_file_t **fp, const dag_import_opts_t *o, dag_put_cb put,
     return -ENOMEM;
   }
   f->buf = f->mem + HEAD;
+  if (o->layout == DAG_LAYOUT_TRICKLE &&
+      (rc = dag__trickle_new(&f->tr, o->cid_version, o->mh_code, o->max_links,
+                             put, ud))) {
+    dag_file_free(f);
+    return rc;
+  }
   *fp = f;
   return 0;
 }
@@ -167,6 +176,7 @@ void dag_file_free(dag_file_t *f) {
   tr_free(f->node);
   tr_free(f->ufs);
   tr_free(f->held);
+  dag__trickle_free(f->tr);
   tr_free(f);
 }
 
@@ -260,6 +270,15 @@ static int add_link(dag_file_t *f, size_t i, const dag_cid_t *cid,
 
 /* ---------------------------------------------------------------- leaves */
 
+/* A leaf's link goes to the first level of the balanced tree, or to the
+ * trickle builder. */
+static int leaf_link(dag_file_t *f, const dag_cid_t *cid, uint64_t tsize,
+                     uint64_t size) {
+  if (f->tr)
+    return dag__trickle_leaf(f->tr, cid, tsize, size);
+  return add_link(f, 0, cid, tsize, size);
+}
+
 /* Emit the chunk p[0..n), which lies inside the buffer with HEAD writable
  * bytes before it and TAIL after it (see the top of the file). */
 static int frame_leaf(dag_file_t *f, uint8_t *p, size_t n) {
@@ -267,10 +286,11 @@ static int frame_leaf(dag_file_t *f, uint8_t *p, size_t n) {
   int rc;
   if (f->o.raw_leaves) {
     rc = dag__emit(1, DAG_CODEC_RAW, f->o.mh_code, p, n, f->put, f->ud, &cid);
-    return rc ? rc : add_link(f, 0, &cid, n, n);
+    return rc ? rc : leaf_link(f, &cid, n, n);
   }
   /* UnixFS: 08 02 [12 len(n) chunk] 18 varint(n); the Data field is left
-   * out for an empty chunk, as Go and js do. */
+   * out for an empty chunk, as Go and js do.  Trickle leaves are of type
+   * Raw (08 00), as boxo's FillNodeLayer makes them. */
   size_t vn = dag_varint_size(n);
   size_t inner = 2 + (n ? 1 + vn + n : 0) + 1 + vn;
   size_t hdr = 1 + dag_varint_size(inner) + 2 + (n ? 1 + vn : 0);
@@ -280,7 +300,7 @@ static int frame_leaf(dag_file_t *f, uint8_t *p, size_t n) {
   h[o++] = 0x0a;
   o += dag_varint_put(h + o, inner);
   h[o++] = 0x08;
-  h[o++] = 0x02;
+  h[o++] = f->tr ? DAG_UNIXFS_RAW : DAG_UNIXFS_FILE;
   if (n) {
     h[o++] = 0x12;
     o += dag_varint_put(h + o, n);
@@ -291,7 +311,7 @@ static int frame_leaf(dag_file_t *f, uint8_t *p, size_t n) {
   rc = dag__emit(f->o.cid_version, DAG_CODEC_DAG_PB, f->o.mh_code, h,
                  hdr + n + trl, f->put, f->ud, &cid);
   memcpy(p + n, save, trl);
-  return rc ? rc : add_link(f, 0, &cid, hdr + n + trl, n);
+  return rc ? rc : leaf_link(f, &cid, hdr + n + trl, n);
 }
 
 /* A dag-pb leaf of a file with metadata may be the file's root, which
@@ -299,7 +319,7 @@ static int frame_leaf(dag_file_t *f, uint8_t *p, size_t n) {
  * root when no second leaf follows.  Holding the first one back until then
  * stores only the block the DAG links, as boxo does. */
 static int emit_leaf(dag_file_t *f, uint8_t *p, size_t n) {
-  if (f->has_meta && !f->o.raw_leaves) {
+  if (f->has_meta && !f->o.raw_leaves && !f->tr) {
     if (f->leaves++ == 0) {
       if (!f->held && !(f->held = tr_malloc(HEAD + f->chmax + TAIL)))
         return -ENOMEM;
@@ -427,6 +447,8 @@ int dag_file_write(dag_file_t *f, const void *p, size_t n) {
 
 /* The root: flush every level but the top, which then holds one link. */
 static int build_root(dag_file_t *f, dag_import_result_t *res) {
+  if (f->tr) /* no empty leaf: an empty trickle file is a root alone */
+    return dag__trickle_finish(f->tr, f->has_meta ? &f->meta : NULL, res);
   if (!f->leaves && (f->err = emit_leaf(f, f->buf, 0)))
     return f->err;
   if (f->holding)
@@ -456,6 +478,8 @@ void dag_file_reset(dag_file_t *f) {
   f->bytes = f->leaves = 0;
   f->err = 0;
   f->has_meta = f->holding = false;
+  if (f->tr)
+    dag__trickle_reset(f->tr);
 }
 
 int dag_file_finish(dag_file_t *f, dag_import_result_t *res) {

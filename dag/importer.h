@@ -22,6 +22,18 @@
  * (dag_file_space + dag_file_commit), so each byte is copied once and
  * hashed once.
  *
+ * The trickle layout (trickle.c, layout = DAG_LAYOUT_TRICKLE; boxo's
+ * importer/trickle Layout, `ipfs add --trickle`): every File node first
+ * takes up to max_links leaves, then subtrees in groups of 4
+ * (DAG_TRICKLE_REPEAT) of depth 1, 2, 3, ... below its own depth limit
+ * (none at the root).  The root is always a dag-pb File node, also for a
+ * file of one chunk (one link) or of none (no link: { Type File,
+ * filesize 0 }, QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH in v0, with
+ * or without raw leaves), so the metadata always goes into the root.  Its
+ * dag-pb leaves are UnixFS Raw nodes { Type Raw, Data, filesize } (boxo's
+ * FillNodeLayer), not File nodes as in the balanced layout.  Memory is
+ * bounded as for the balanced layout: one node being filled per depth.
+ *
  * Directories (dir.c): entries are collected, sorted by name bytes (dag-pb's
  * link order) and written as one UnixFS Directory node, or as a HAMT
  * (hamt.h) when the size estimate is strictly over hamt_threshold:
@@ -51,6 +63,12 @@
 #include "chunker.h"
 #include "unixfs.h"
 
+/* File DAG layouts (dag_import_opts_t.layout). */
+enum {
+  DAG_LAYOUT_BALANCED = 0, /* boxo importer/balanced, Kubo's default */
+  DAG_LAYOUT_TRICKLE = 1,  /* boxo importer/trickle, `ipfs add --trickle` */
+};
+
 enum {
   DAG_HAMT_EST_LINKS = 1,
   DAG_HAMT_EST_BLOCK = 2,
@@ -73,6 +91,8 @@ typedef struct dag_import_opts {
   int hamt_estimate;        /* DAG_HAMT_EST_* */
   uint64_t hamt_threshold;  /* shard when the estimate is > this */
   uint64_t hamt_fanout;     /* 256 */
+  int layout;               /* DAG_LAYOUT_BALANCED (0, the default) or
+                               DAG_LAYOUT_TRICKLE */
 } dag_import_opts_t;
 
 /* Fill *o with a named profile (IPIP-499 / Kubo config profiles):

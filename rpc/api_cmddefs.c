@@ -150,7 +150,8 @@ static const rpc_optdef_t add_opts[] = {
     OS("mtime", 0, NULL, "Modification time to store for every entry, in "
        "seconds since the Unix epoch (turns raw leaves off)."),
     OS("mtime-nsecs", 0, NULL, "Nanoseconds of --mtime."),
-    OS("to-files", 0, NULL, "Add a reference in MFS (not supported)."),
+    OS("to-files", 0, NULL, "Add reference to Files API (MFS) at the "
+       "provided path."),
     END};
 
 static const rpc_optdef_t cat_opts[] = {
@@ -583,7 +584,7 @@ int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
                     size_t n) {
   memset(a, 0, sizeof *a);
   static const char *const unsupported[] = {
-      "trickle", "inline", "nocopy", "fscache", "to-files"};
+      "trickle", "inline", "nocopy", "fscache"};
   for (size_t i = 0; i < TR_ARRAY_LEN(unsupported); i++) {
     size_t k = rpc_vals_idx(v, unsupported[i]);
     if (v->v[k].set && (v->def->opts[k].type != RPC_OPT_BOOL || v->v[k].b))
@@ -627,6 +628,19 @@ int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
   /* Kubo's order of checks (core/commands/add.go). */
   if (a->only_hash)
     a->pin = false;
+  if (rpc_vals_isset(v, "to-files")) {
+    const char *t = rpc_vals_str(v, "to-files");
+    a->to_files = t ? t : "";
+  }
+  if (a->only_hash && a->to_files) {
+    snprintf(err, n, "only-hash and to-files options are not compatible");
+    return TR_EUSAGE;
+  }
+  if (a->wrap && a->to_files) {
+    snprintf(err, n, "wrap-with-directory and to-files options are not "
+             "compatible");
+    return TR_EUSAGE;
+  }
   if (!a->pin && a->pin_name) {
     snprintf(err, n, "pin-name option requires pin to be set");
     return TR_EUSAGE;

@@ -39,6 +39,7 @@ const rpc_cmd_t rpc_cmds[] = {
     {"files/chmod", rpc_cmd_files_chmod},
     {"files/touch", rpc_cmd_files_touch},
     {"files/read", rpc_cmd_files_read},
+    {"files/write", rpc_cmd_files_write},
     {"id", rpc_cmd_id},
     {"config", rpc_cmd_config},
     {"config/show", rpc_cmd_config_show},

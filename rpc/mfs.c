@@ -285,8 +285,13 @@ int mfs_root(mfs_t *m, dag_cid_t *root) {
   const uint8_t *v;
   size_t n;
   int rc = bs_meta_get(m->txn, MFS_ROOT_KEY, &v, &n);
+  /* Only a directory is ever stored there: anything else is damage. */
   if (!rc)
-    return dag_cid_decode(root, v, n) == (int)n ? 0 : TR_ECORRUPT;
+    return dag_cid_decode(root, v, n) == (int)n &&
+                   root->codec == DAG_CODEC_DAG_PB
+               ? 0
+               : mfs__fail(m, TR_ECORRUPT, "the MFS root in the repo is not "
+                           "a directory CID");
   if (rc != TR_ENOTFOUND)
     return rc;
   return dag_cid_sum(root, 0, DAG_CODEC_DAG_PB, DAG_MH_SHA2_256,

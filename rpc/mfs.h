@@ -96,6 +96,22 @@ int mfs_chcid(mfs_t *m, const char *path, const mfs_prefix_t *p) TR_WUR;
 int mfs_set_file(mfs_t *m, const char *path, const dag_cid_t *cid,
                  uint64_t tsize, bool create, bool parents) TR_WUR;
 
+/* `files write`: the bytes read from fd (at most count; -1: to its end)
+ * written into the file at path from offset, through boxo's DagModifier
+ * (dag/modify.h): the file made empty first with truncate, created with
+ * create (the directories above with parents), its new leaves raw when
+ * raw_leaves is 1, dag-pb when 0, as boxo picks when -1 (raw for a
+ * CIDv1 file).  A new file takes pfx when has_pfx, else m->dflt. */
+typedef struct mfs_write {
+  const char *path;
+  int64_t offset, count;
+  bool create, parents, truncate;
+  int raw_leaves;
+  bool has_pfx;
+  mfs_prefix_t pfx;
+} mfs_write_t;
+int mfs_write_fd(mfs_t *m, const mfs_write_t *w, int fd) TR_WUR;
+
 /* The prefix a new file at path gets when none is asked for (boxo: the
  * parent directory's). */
 int mfs_parent_prefix(mfs_t *m, const char *path, mfs_prefix_t *p) TR_WUR;
@@ -151,6 +167,13 @@ int mfs_resolve(mfs_t *m, const char *arg, dag_cid_t *out) TR_WUR;
  * get callback found a block missing. */
 int mfs_run(mfs_t *m, const mfs_cmd_t *c, struct json_t **answer,
             tr_bytes_t *lines) TR_WUR;
+
+/* `add --to-files=to`: link one added top-level entry (name as added,
+ * root cid) into MFS as Kubo's add does: under the directory to when it
+ * ends in '/', else at to itself (only one entry: *linked says one was).
+ * Errors with Kubo's messages ("to-files: ..."). */
+int mfs_to_files(mfs_t *m, const char *to, const char *name,
+                 const dag_cid_t *cid, bool *linked) TR_WUR;
 
 /* The command's parts that are parsed alike everywhere: getPrefix's
  * cid-version and hash (version -1 and hash NULL: not given) and chmod's

@@ -211,3 +211,67 @@ int mfs_cmd_mode(mfs_cmd_t *c, const char *mode, char *err, size_t n) {
   c->mode = (uint32_t)v;
   return 0;
 }
+
+int mfs_to_files(mfs_t *m, const char *to, const char *name,
+                 const dag_cid_t *cid, bool *linked) {
+  char dst[2 * MFS_PATH_MAX + 4], e[MFS_ERR_MAX];
+  dag_cid_t at;
+  int kind = 0, rc;
+  if (!*name)
+    return mfs__fail(m, TR_EUSAGE, "to-files: cannot add unnamed files to "
+                     "MFS");
+  if ((rc = mfs_check_path(m, *to ? to : "/", dst, MFS_PATH_MAX + 2))) {
+    snprintf(e, sizeof e, "%s", m->err);
+    m->err[0] = 0;
+    return mfs__fail(m, rc, "to-files: %s", e);
+  }
+  bool as_dir = dst[strlen(dst) - 1] == '/';
+  if (as_dir) {
+    rc = mfs_lookup(m, dst, &at);
+    if (rc == TR_ENOTFOUND)
+      return rc;
+    if (rc) {
+      snprintf(e, sizeof e, "%s", m->err);
+      m->err[0] = 0;
+      return mfs__fail(m, rc, "to-files: MFS destination directory \"%s\" "
+                       "does not exist: %s", dst, e);
+    }
+    if ((rc = mfs__kind(m, &at, &kind)))
+      return rc;
+    if (kind != DAG_NODE_DIR)
+      return mfs__fail(m, TR_ENOTDIR, "to-files: MFS destination \"%s\" is "
+                       "not a directory", dst);
+    const char *b = strrchr(name, '/');
+    size_t l = strlen(dst);
+    snprintf(dst + l, sizeof dst - l, "%s", b ? b + 1 : name);
+  }
+  if (*linked && !as_dir)
+    return mfs__fail(m, TR_EEXIST, "to-files: MFS destination is a file: "
+                     "only one entry can be copied to \"%s\"", dst);
+  char parent[MFS_PATH_MAX + 2];
+  snprintf(parent, sizeof parent, "%s", dst);
+  char *slash = strrchr(parent, '/');
+  if (slash)
+    slash[slash == parent ? 1 : 0] = 0;
+  if ((rc = mfs_lookup(m, parent, &at))) {
+    if (rc == TR_ENOTFOUND)
+      return rc;
+    snprintf(e, sizeof e, "%s", m->err);
+    m->err[0] = 0;
+    return mfs__fail(m, rc, "to-files: MFS destination parent \"%s\" \"%s\" "
+                     "does not exist: %s", dst, parent, e);
+  }
+  uint64_t tsize;
+  if ((rc = mfs_cumulative(m, cid, &tsize)))
+    return rc;
+  /* boxo's PutNode: the parent's AddChild. */
+  if ((rc = mfs_put(m, dst, cid, tsize, false, false))) {
+    const char *why = strstr(m->err, "directory already has");
+    snprintf(e, sizeof e, "%s", why ? why : m->err);
+    m->err[0] = 0;
+    return mfs__fail(m, rc, "to-files: cannot put node in path \"%s\": %s",
+                     dst, e);
+  }
+  *linked = true;
+  return 0;
+}

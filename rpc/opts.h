@@ -138,6 +138,8 @@ typedef struct rpc_add_opts {
   bool pin, only_hash, wrap, silent, progress, progress_set;
   bool quiet, quieter, recursive, hidden;
   const char *pin_name; /* NULL: none (a view into v) */
+  const char *to_files; /* --to-files: the MFS path (a view into v), or
+                           NULL */
   /* UnixFS metadata: every entry starts with --mode and --mtime (meta),
    * which --preserve-mode and --preserve-mtime replace with its own. */
   bool preserve_mode, preserve_mtime, with_meta;

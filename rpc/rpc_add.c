@@ -7,7 +7,8 @@
  *   cid-version= raw-leaves= chunker= hash= max-file-links= profile=
  *   pin=true pin-name= only-hash= wrap-with-directory= silent= progress=
  *   preserve-mode= preserve-mtime= mode= mtime= mtime-nsecs=
- *   (trickle, inline, nocopy and to-files are refused)
+ *   (trickle, inline, nocopy and fscache are refused; to-files links the result
+ *   into MFS, rpc/mfs.h)
  *
  *   {"Name","Hash","Size"} for each file as it completes, for each
  *   directory at the end (children first), and with progress=true
@@ -48,6 +49,7 @@
 
 #include "../blockstore/pipe.h"
 #include "../dag/importer.h"
+#include "mfs.h"
 #include "rpc_int.h"
 
 #define PROGRESS_STEP (256u << 10)
@@ -96,6 +98,12 @@ typedef struct add {
   rpc_fmeta_t own;    /* the part's own metadata */
   rpc_fmeta_t echo;   /* the top-level entry's, for the lines (no wrap) */
   rpc_up_t *u;
+  /* --to-files: the top-level entries added, linked into MFS at the end */
+  struct added {
+    char *name;
+    dag_cid_t cid;
+  } *tops;
+  size_t ntops;
 } add_t;
 
 /* ---------------------------------------------------------------- tree */
@@ -201,9 +209,18 @@ static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
 /* A root of the add: announced (Kubo provides new roots at once), and
  * pinned unless pin=false.  The pin is queued, not waited for: its error,
  * if any, is the pipe's, met at the next put or at the end. */
-static int pin_root(add_t *a, const dag_cid_t *cid) {
+static int pin_root(add_t *a, const dag_cid_t *cid, const char *name) {
   if (a->only_hash)
     return 0;
+  if (a->mo.to_files) {
+    struct added *t = tr_realloc(a->tops, (a->ntops + 1) * sizeof *t);
+    if (!t)
+      return -ENOMEM;
+    a->tops = t;
+    if (!(t[a->ntops].name = tr_strdup(name)))
+      return -ENOMEM;
+    t[a->ntops++].cid = *cid;
+  }
   rpc_announce(rpc_up_ctx(a->u), cid);
   if (!a->pin)
     return 0;
@@ -394,7 +411,7 @@ static int close_top(add_t *a) {
   }
   tr_bytes_free(&path);
   if (!rc)
-    rc = pin_root(a, &t->cid);
+    rc = pin_root(a, &t->cid, t->name);
   /* Free its subtree: only names and CIDs, but a later top-level entry of
    * the same name is a new add, as in Kubo. */
   for (size_t i = 0; i < a->root.nkids; i++)
@@ -550,7 +567,7 @@ static int add_part_end(rpc_up_t *u) {
     return rc;
   const char *slash = strrchr(name, '/');
   if (!a->wrap && !slash)
-    return pin_root(a, &res.cid); /* a top-level file: its own add */
+    return pin_root(a, &res.cid, a->path); /* a top-level file */
   anode_t *d;
   size_t dl = slash ? (size_t)(slash - name) : 0;
   const char *base = slash ? slash + 1 : name;
@@ -567,6 +584,28 @@ static int add_part_end(rpc_up_t *u) {
   return 0;
 }
 
+/* --to-files: each top-level entry linked into MFS, once its blocks are
+ * committed (the add still holds the gc lock). */
+static int to_files(add_t *a) {
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(rpc_up_env(a->u), 0, &txn);
+  if (rc)
+    return rpc_up_fail(a->u, rc, 500, "%s", tr_strerror(rc));
+  mfs_t m = {.txn = txn, .dflt = {0, DAG_MH_SHA2_256}};
+  bool linked = false;
+  for (size_t i = 0; i < a->ntops && !rc; i++)
+    rc = mfs_to_files(&m, a->mo.to_files, a->tops[i].name, &a->tops[i].cid,
+                      &linked);
+  if (rc) {
+    bs_txn_abort(txn);
+    return rpc_up_fail(a->u, rc, 500, "%s",
+                       m.err[0] ? m.err : tr_strerror(rc));
+  }
+  if ((rc = bs_txn_commit(txn)))
+    return rpc_up_fail(a->u, rc, 500, "to-files: %s", tr_strerror(rc));
+  return 0;
+}
+
 static int add_finish(rpc_up_t *u) {
   add_t *a = rpc_up_state(u);
   int rc;
@@ -577,7 +616,7 @@ static int add_finish(rpc_up_t *u) {
     rc = build_dir(a, &a->root, &path);
     tr_bytes_free(&path);
     if (!rc)
-      rc = pin_root(a, &a->root.cid);
+      rc = pin_root(a, &a->root.cid, "");
   } else {
     rc = close_top(a);
   }
@@ -592,7 +631,7 @@ static int add_finish(rpc_up_t *u) {
     if (rc)
       return rpc_up_fail(u, rc, 500, "add: commit: %s", tr_strerror(rc));
   }
-  return 0;
+  return a->ntops ? to_files(a) : 0;
 }
 
 /* The body has stalled: commit what is pending, so that other writers are
@@ -624,6 +663,9 @@ static void add_cleanup(rpc_up_t *u, int rc) {
 
 static void add_free(void *p) {
   add_t *a = p;
+  for (size_t i = 0; i < a->ntops; i++)
+    tr_free(a->tops[i].name);
+  tr_free(a->tops);
   dag_file_free(a->file);
   node_free(&a->root);
   tr_bytes_free(&a->link);

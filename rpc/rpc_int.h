@@ -361,6 +361,7 @@ void rpc_cmd_files_chcid(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_files_chmod(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_files_touch(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_files_read(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_files_write(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_config(http_req_t *req, rpc_ctx_t *ctx);           /* rpc_node.c */
 void rpc_cmd_config_show(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_repo_gc(http_req_t *req, rpc_ctx_t *ctx);       /* rpc_gc.c */

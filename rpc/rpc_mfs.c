@@ -25,10 +25,12 @@
  * the job waits for it) and one write transaction.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mfs.h"
 #include "rpc_int.h"
@@ -236,4 +238,150 @@ void rpc_cmd_files_chmod(http_req_t *req, rpc_ctx_t *ctx) {
 }
 void rpc_cmd_files_touch(http_req_t *req, rpc_ctx_t *ctx) {
   files_cmd(req, ctx, MFS_TOUCH, 1, 1, "path");
+}
+
+/* ---------------------------------------------------------------- write */
+
+/* files/write: the body's first part is spooled to an unnamed file in the
+ * repo's directory as it arrives, then written into MFS in one write
+ * transaction: a slow client never holds the repo's write lock.  Blocks
+ * the file lacks are not fetched here (the error names the missing one). */
+typedef struct fw {
+  mfs_write_t w;
+  char *path;
+  int spool;
+  int parts;
+} fw_t;
+
+static void fw_free(void *p) {
+  fw_t *f = p;
+  tr_free(f->path);
+  tr_free(f);
+}
+
+static int fw_begin(rpc_up_t *u) {
+  fw_t *f = rpc_up_state(u);
+  f->spool = open(bs_path(rpc_up_env(u)), O_TMPFILE | O_RDWR | O_CLOEXEC,
+                  0600);
+  if (f->spool < 0)
+    return rpc_up_fail(u, -errno, 500, "spool: %s", strerror(errno));
+  return 0;
+}
+
+static int fw_part(rpc_up_t *u, const rpc_mp_part_t *part) {
+  (void)part;
+  ((fw_t *)rpc_up_state(u))->parts++;
+  return 0;
+}
+
+static int fw_data(rpc_up_t *u, const uint8_t *p, size_t n) {
+  fw_t *f = rpc_up_state(u);
+  if (f->parts != 1)
+    return 0; /* Kubo reads the first file only */
+  while (n) {
+    ssize_t w = write(f->spool, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0)
+      return rpc_up_fail(u, -errno, 500, "spool: %s", strerror(errno));
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+static int fw_finish(rpc_up_t *u) {
+  fw_t *f = rpc_up_state(u);
+  bs_env_t *env = rpc_up_env(u);
+  if (!f->parts)
+    return rpc_up_fail(u, TR_EUSAGE, 400, "file argument 'data' is "
+                       "required");
+  if (lseek(f->spool, 0, SEEK_SET) < 0)
+    return rpc_up_fail(u, -errno, 500, "spool: %s", strerror(errno));
+  int lock = bs_gc_lock_shared(env);
+  if (lock < 0)
+    return rpc_up_fail(u, lock, 500, "gc lock: %s", tr_strerror(lock));
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, 0, &txn);
+  mfs_t m = {.txn = txn, .dflt = {0, DAG_MH_SHA2_256}};
+  if (!rc) {
+    rc = mfs_write_fd(&m, &f->w, f->spool);
+    if (!rc)
+      rc = bs_txn_commit(txn);
+    else
+      bs_txn_abort(txn);
+  }
+  bs_gc_unlock(lock);
+  if (rc)
+    return rpc_up_fail(u, rc, 500, "%s", m.err[0] ? m.err : tr_strerror(rc));
+  return 0;
+}
+
+static void fw_cleanup(rpc_up_t *u, int rc) {
+  (void)rc;
+  fw_t *f = rpc_up_state(u);
+  if (f->spool >= 0)
+    close(f->spool);
+  f->spool = -1;
+}
+
+static const rpc_up_cmd_t fw_cmd = {
+    .begin = fw_begin,
+    .part = fw_part,
+    .data = fw_data,
+    .finish = fw_finish,
+    .cleanup = fw_cleanup,
+    .free_state = fw_free,
+};
+
+void rpc_cmd_files_write(http_req_t *req, rpc_ctx_t *ctx) {
+  fw_t *f = tr_calloc(1, sizeof *f);
+  if (!f) {
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  f->spool = -1;
+  mfs_write_t *w = &f->w;
+  mfs_cmd_t c = {0};
+  char err[256] = "", *raw = NULL, *hash = NULL;
+  int64_t v = -1;
+  int rc = rpc_one_arg(req, "path", &f->path);
+  if (rc)
+    goto fail; /* answered */
+  w->path = f->path;
+  if (!(rc = rpc_opt_i64(req, "offset", 0, &w->offset)) &&
+      !(rc = rpc_opt_i64(req, "count", -1, &w->count)) &&
+      !(rc = rpc_opt_bool(req, "create", false, &w->create)) &&
+      !(rc = rpc_opt_bool(req, "parents", false, &w->parents)) &&
+      !(rc = rpc_opt_bool(req, "truncate", false, &w->truncate)) &&
+      !(rc = rpc_opt_str(req, "raw-leaves", &raw)) &&
+      !(rc = rpc_opt_i64(req, "cid-version", -1, &v)) &&
+      !(rc = rpc_opt_str(req, "hash", &hash)))
+    rc = mfs_cmd_prefix(&c, v, hash, err, sizeof err);
+  w->raw_leaves = -1;
+  if (!rc && raw) {
+    bool b;
+    if (!(rc = rpc_opt_bool(req, "raw-leaves", false, &b)))
+      w->raw_leaves = b;
+  }
+  w->has_pfx = c.has_pfx;
+  w->pfx = c.pfx;
+  if (rc) {
+    rpc_error(req, err[0] ? 500 : 400, "%s",
+              err[0] ? err : "invalid option value");
+  } else if (w->offset < 0) {
+    rpc_error(req, 500, "cannot have negative write offset");
+  } else if (w->count < -1 ||
+             (w->count < 0 && strstr(http_req_query(req), "count=-"))) {
+    rpc_error(req, 500, "cannot have negative byte count");
+  } else {
+    tr_free(raw);
+    tr_free(hash);
+    rpc_upload(req, ctx, &fw_cmd, f);
+    return;
+  }
+fail:
+  tr_free(raw);
+  tr_free(hash);
+  fw_free(f);
 }
