@@ -247,6 +247,44 @@ static int build_shard(const build_t *b, dag_hamt_entry_t *e, size_t n,
   return rc;
 }
 
+int dag_hamt_emit(const dag_pb_link_t *links, size_t n, uint64_t fanout,
+                  int cid_version, uint64_t mh_code, const dag_meta_t *meta,
+                  dag_put_cb put, void *ud, dag_cid_t *cid,
+                  uint64_t *tsize) {
+  int bits = dag_hamt_bits(fanout);
+  if (bits < 0)
+    return TR_EUSAGE;
+  build_t b = {fanout,  (unsigned)bits, dag_hamt_padlen(fanout),
+               cid_version, mh_code, put, ud, meta};
+  uint8_t bitfield[DAG_HAMT_FANOUT_MAX / 8] = {0};
+  size_t bflen = (size_t)(fanout / 8);
+  for (size_t i = 0; i < n; i++) {
+    int idx = dag_hamt_link_index(links[i].name, links[i].name_len, b.padlen,
+                                  fanout);
+    if (idx < 0 || (i && dag_hamt_link_index(links[i - 1].name,
+                                             links[i - 1].name_len, b.padlen,
+                                             fanout) >= idx))
+      return TR_EUSAGE; /* not in bucket order */
+    bitfield[bflen - 1 - (unsigned)idx / 8] |= (uint8_t)(1u << (idx % 8));
+  }
+  return emit_shard(&b, links, n, bitfield, bflen, meta != NULL, cid, tsize);
+}
+
+int dag_hamt_build_at(dag_hamt_entry_t *e, size_t n, uint64_t fanout,
+                      unsigned depth, int cid_version, uint64_t mh_code,
+                      dag_put_cb put, void *ud, dag_cid_t *cid,
+                      uint64_t *tsize) {
+  int bits = dag_hamt_bits(fanout);
+  if (bits < 0 || n == 0)
+    return TR_EUSAGE;
+  build_t b = {fanout,  (unsigned)bits, dag_hamt_padlen(fanout),
+               cid_version, mh_code, put, ud, NULL};
+  for (size_t i = 0; i < n; i++)
+    e[i].hash = dag_hamt_hash(e[i].name, e[i].name_len);
+  qsort(e, n, sizeof *e, cmp_hash);
+  return build_shard(&b, e, n, depth, cid, tsize);
+}
+
 int dag_hamt_build(dag_hamt_entry_t *e, size_t n, uint64_t fanout,
                    int cid_version, uint64_t mh_code, const dag_meta_t *meta,
                    dag_put_cb put, void *ud, dag_cid_t *root,

@@ -94,6 +94,26 @@ int dag_hamt_build(dag_hamt_entry_t *e, size_t n, uint64_t fanout,
                    dag_put_cb put, void *ud, dag_cid_t *root,
                    uint64_t *tsize) TR_WUR;
 
+/* The shard below the root at depth (>= 1) for entries e[0..n) that share
+ * their first depth buckets: what a bucket of a shard at depth - 1 holds
+ * when several entries fall in it (boxo's swapValue forking a leaf).  As
+ * dag_hamt_build otherwise, without meta. */
+int dag_hamt_build_at(dag_hamt_entry_t *e, size_t n, uint64_t fanout,
+                      unsigned depth, int cid_version, uint64_t mh_code,
+                      dag_put_cb put, void *ud, dag_cid_t *cid,
+                      uint64_t *tsize) TR_WUR;
+
+/* Encode and put one shard node from its links, in bucket order and named
+ * with their bucket prefixes (the bitfield is made from them), meta for a
+ * root shard (NULL for the others: a root without metadata passes NULL
+ * too).  For editing a HAMT in place, shard by shard (rpc/mfs_hamt.c).
+ * Errors: TR_EUSAGE (bad fanout, links out of bucket order), those of the
+ * encoders and of put. */
+int dag_hamt_emit(const dag_pb_link_t *links, size_t n, uint64_t fanout,
+                  int cid_version, uint64_t mh_code, const dag_meta_t *meta,
+                  dag_put_cb put, void *ud, dag_cid_t *cid,
+                  uint64_t *tsize) TR_WUR;
+
 /* -------------------------------------------------------------- lookup */
 
 /* Look name up in one shard node (node[0..len) is the dag-pb block, u its

@@ -1,5 +1,6 @@
 /*
- * import_int.h — what importer.c, dir.c and hamt.c share and nobody else
+ * import_int.h — what importer.c, dir.c, hamt.c, trickle.c, emit.c and the
+ * modifier (mod_*.c, modify.c) share and nobody else
  * sees.
  */
 #ifndef DAG_IMPORT_INT_H

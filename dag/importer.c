@@ -22,7 +22,10 @@
  * last node of each level may be partial, exactly as js's balanced layout
  * (batches of max_links, level by level) and boxo's (depth-first fill) come
  * out.  The root is the single link left on the top level; a file of one
- * chunk keeps its leaf as the root.
+ * chunk keeps its leaf as the root.  With DAG_LAYOUT_TRICKLE the leaves'
+ * links go to trickle.c's builder instead of level 0, dag-pb leaves are
+ * UnixFS Raw nodes, and no leaf is held back for metadata (the trickle
+ * root is never a leaf).
  */
 #include "import_int.h"
 
@@ -76,15 +79,6 @@ int dag__opts_check(const dag_import_opts_t *o) {
   if (f < 8 || f > 1024 || (f & (f - 1)))
     return TR_EUSAGE;
   return 0;
-}
-
-/* Hash block and hand it to put. */
-int dag__emit(int version, uint64_t codec, uint64_t mh, const uint8_t *block,
-              size_t len, dag_put_cb put, void *ud, dag_cid_t *cid) {
-  int rc = dag_cid_sum(cid, version, codec, mh, block, len);
-  if (rc < 0)
-    return rc;
-  return put(cid, block, len, ud);
 }
 
 /* ------------------------------------------------------------ file state */

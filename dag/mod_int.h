@@ -1,6 +1,8 @@
 /*
- * mod_int.h — what modify.c (the modifier: buffering, overwrite, truncate)
- * and mod_append.c (boxo's trickle.Append and the leaves it cuts) share.
+ * mod_int.h — what modify.c (the modifier: buffering, overwrite, truncate),
+ * mod_append.c (boxo's trickle.Append and the leaves it cuts) and
+ * mod_node.c (the nodes they hold) share.  Calls go modify.c ->
+ * mod_append.c -> mod_node.c.
  */
 #ifndef DAG_MOD_INT_H
 #define DAG_MOD_INT_H
@@ -62,6 +64,12 @@ struct dag_mod {
 void dag__mnode_free(mnode_t *n);
 /* A new File node with no links, of the modifier's prefix. */
 void dag__mnode_file(dag_mod_t *m, mnode_t *n);
+/* Load the block at cid; root: a type other than File or Raw is
+ * TR_ENOTFILE (the file, as MFS checks it) rather than TR_EUNIXFS (a bad
+ * child).  Errors: get's, TR_ECODEC, TR_EDAGPB, TR_EUNIXFS, TR_ETOOBIG
+ * (over DAG_IMPORT_MAX_LINKS links), -ENOMEM. */
+int dag__mnode_load_root(dag_mod_t *m, const dag_cid_t *cid, mnode_t *n,
+                         bool root);
 /* Load the block at cid as a child (any File or Raw node, or a raw leaf).
  * Errors: get's, TR_ECODEC, TR_EDAGPB, TR_EUNIXFS, -ENOMEM. */
 int dag__mnode_load(dag_mod_t *m, const dag_cid_t *cid, mnode_t *n);

@@ -136,7 +136,7 @@ static const rpc_optdef_t add_opts[] = {
        "blake3); other than sha2-256 implies CIDv1."),
     {"max-file-links", 0, I, NULL, "Most links per file node. Default: the "
      "profile's.", "max-file-links", 2, DAG_IMPORT_MAX_LINKS},
-    OB("trickle", 't', "false", "Trickle DAG layout (not supported)."),
+    OB("trickle", 't', "false", "Use trickle-dag format for dag generation."),
     OB("inline", 0, "false", "Inline small blocks into CIDs (not "
        "supported)."),
     OB("nocopy", 0, "false", "Use the filestore (not supported)."),
@@ -584,7 +584,7 @@ int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
                     size_t n) {
   memset(a, 0, sizeof *a);
   static const char *const unsupported[] = {
-      "trickle", "inline", "nocopy", "fscache"};
+      "inline", "nocopy", "fscache"};
   for (size_t i = 0; i < TR_ARRAY_LEN(unsupported); i++) {
     size_t k = rpc_vals_idx(v, unsupported[i]);
     if (v->v[k].set && (v->def->opts[k].type != RPC_OPT_BOOL || v->v[k].b))
@@ -607,6 +607,8 @@ int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
              "unixfs-v0-2015)", profile);
     return TR_EUSAGE;
   }
+  a->o.layout = rpc_vals_bool(v, "trickle") ? DAG_LAYOUT_TRICKLE
+                                            : DAG_LAYOUT_BALANCED;
   const char *chunker = rpc_vals_str(v, "chunker");
   if (chunker && *chunker) {
     dag_chunker_t c;

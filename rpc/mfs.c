@@ -26,48 +26,6 @@
 /* boxo's HAMTShardingSize. */
 #define MFS_SHARD_SIZE 262144
 
-int mfs__fail(mfs_t *m, int rc, const char *fmt, ...) {
-  if (!m->err[0]) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m->err, sizeof m->err, fmt, ap);
-    va_end(ap);
-  }
-  return rc;
-}
-
-/* The empty directory, the root of a repo that has none yet
- * (QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn): Kubo makes it at
- * init, trove when the root first changes, so a read before that finds
- * it here instead of waiting for a fetch. */
-static const uint8_t empty_dir_block[] = {0x0a, 0x02, 0x08, 0x01};
-
-static bool is_empty_v0(const dag_cid_t *cid) {
-  dag_cid_t e;
-  return !dag_cid_sum(&e, 0, DAG_CODEC_DAG_PB, DAG_MH_SHA2_256,
-                      empty_dir_block, sizeof empty_dir_block) &&
-         dag_cid_equal(&e, cid);
-}
-
-int mfs__get(mfs_t *m, const dag_cid_t *cid, const uint8_t **p, size_t *n) {
-  if (cid->version == 0 && is_empty_v0(cid)) {
-    *p = empty_dir_block;
-    *n = sizeof empty_dir_block;
-    return 0;
-  }
-  return m->get ? m->get(cid, p, n, m->ud) : bs_get(m->txn, cid, p, n);
-}
-
-int mfs__put(const dag_cid_t *cid, const uint8_t *data, size_t len,
-             void *ud) {
-  return bs_put(((mfs_t *)ud)->txn, cid, data, len);
-}
-
-static int get_cb(const dag_cid_t *cid, const uint8_t **p, size_t *n,
-                  void *ud) {
-  return mfs__get(ud, cid, p, n);
-}
-
 /* ---------------------------------------------------------------- paths */
 
 int mfs_check_path(mfs_t *m, const char *in, char *out, size_t cap) {
@@ -145,10 +103,18 @@ typedef struct ent {
   size_t len;
   dag_cid_t cid;
   uint64_t tsize;
+  bool del; /* a lazy HAMT's pending removal */
 } ent_t;
 
+/* A directory being edited.  A flat one is loaded whole (its entries in
+ * e); a HAMT is not (lazy): e holds the changes made to it, applied
+ * shard by shard when it is stored (mfs_hamt.c), and its entries are read
+ * from its shards. */
 typedef struct dnode {
   bool hamt;
+  bool lazy;
+  dag_cid_t cid;     /* lazy: the HAMT's root shard as loaded */
+  int64_t delta;     /* lazy: the links estimate's change */
   uint64_t fanout;
   bool has_meta;
   dag_meta_t meta;
@@ -199,12 +165,60 @@ static int ent_set(dnode_t *d, const char *name, size_t len,
   }
   d->e[i].cid = *cid;
   d->e[i].tsize = tsize;
+  d->e[i].del = false;
   return 0;
 }
 
 static void ent_del(dnode_t *d, size_t i) {
   tr_free(d->e[i].name);
   d->e[i] = d->e[--d->n];
+}
+
+/* An entry of d: TR_EPATH when there is none. */
+static int dir_get(mfs_t *m, const dnode_t *d, const char *name, size_t len,
+                   dag_cid_t *cid, uint64_t *tsize) {
+  ssize_t i = ent_find(d, name, len);
+  if (i >= 0 && d->e[i].del)
+    return TR_EPATH;
+  if (i >= 0) {
+    *cid = d->e[i].cid, *tsize = d->e[i].tsize;
+    return 0;
+  }
+  return d->lazy ? mfs__hamt_get(m, &d->cid, name, len, cid, tsize)
+                 : TR_EPATH;
+}
+
+static int dir_set(mfs_t *m, dnode_t *d, const char *name, size_t len,
+                   const dag_cid_t *cid, uint64_t tsize) {
+  if (d->lazy) {
+    dag_cid_t old;
+    uint64_t ots;
+    int rc = dir_get(m, d, name, len, &old, &ots);
+    if (rc && rc != TR_EPATH)
+      return rc;
+    d->delta += (int64_t)(len + cid->len) - (rc ? 0 : (int64_t)(len + old.len));
+  }
+  return ent_set(d, name, len, cid, tsize);
+}
+
+/* Remove an entry that is there. */
+static int dir_del(mfs_t *m, dnode_t *d, const char *name, size_t len) {
+  if (!d->lazy) {
+    ssize_t i = ent_find(d, name, len);
+    if (i >= 0)
+      ent_del(d, (size_t)i);
+    return 0;
+  }
+  dag_cid_t old;
+  uint64_t ots;
+  int rc = dir_get(m, d, name, len, &old, &ots);
+  if (rc)
+    return rc;
+  d->delta -= (int64_t)(len + old.len);
+  if ((rc = ent_set(d, name, len, &old, ots)))
+    return rc;
+  d->e[ent_find(d, name, len)].del = true;
+  return 0;
 }
 
 static int add_ent(const dag_dirent_t *e, void *ud) {
@@ -234,7 +248,12 @@ static int load_dir(mfs_t *m, const dag_cid_t *cid, dnode_t *d) {
   d->meta.mtime_nsec = u.mtime_nsec;
   d->pfx.version = cid->version;
   d->pfx.mh = cid->mh_code;
-  if ((rc = dag_ls(cid, get_cb, m, add_ent, d))) {
+  if (d->hamt) {
+    d->lazy = true;
+    d->cid = *cid;
+    return 0;
+  }
+  if ((rc = dag_ls(cid, mfs__get_cb, m, add_ent, d))) {
     dnode_free(d);
     return rc;
   }
@@ -245,8 +264,64 @@ static int load_dir(mfs_t *m, const dag_cid_t *cid, dnode_t *d) {
 /* Store d (boxo's dynamic directory: a flat node turns into a HAMT when
  * its estimate goes over the size; a HAMT turns flat only when it shrank
  * and fits). */
+static int store_flat(mfs_t *m, const dnode_t *d, dag_cid_t *cid,
+                      uint64_t *tsize);
+
+/* Whether a HAMT's entries fit a flat directory (boxo's
+ * sizeBelowThreshold: the listing stops once they do not). */
+typedef struct fit {
+  uint64_t sum;
+} fit_t;
+
+static int fit_ent(const dag_dirent_t *e, void *ud) {
+  fit_t *f = ud;
+  f->sum += e->name_len + e->cid.len;
+  return f->sum > MFS_SHARD_SIZE ? 1 : 0;
+}
+
+/* A lazy HAMT: its changes applied shard by shard; flat again when it
+ * shrank and fits. */
+static int store_hamt(mfs_t *m, const dnode_t *d, dag_cid_t *cid,
+                      uint64_t *tsize) {
+  dag_cid_t cur = d->cid;
+  const dag_meta_t *meta = d->has_meta ? &d->meta : NULL;
+  size_t nroot;
+  int rc = 0;
+  for (size_t i = 0; i < d->n && !rc; i++)
+    rc = mfs__hamt_set(m, &cur, &d->pfx, d->fanout, meta, d->e[i].name,
+                       d->e[i].len, d->e[i].del ? NULL : &d->e[i].cid,
+                       d->e[i].tsize, &cur, tsize, &nroot);
+  /* The root shard again: its metadata or prefix may have changed. */
+  if (!rc)
+    rc = mfs__hamt_meta(m, &cur, &d->pfx, d->fanout, meta, &cur, tsize);
+  if (rc)
+    return rc;
+  *cid = cur;
+  if (d->delta >= 0)
+    return 0;
+  fit_t f = {0};
+  rc = dag_ls(&cur, mfs__get_cb, m, fit_ent, &f);
+  if (rc == 1 || rc < 0)
+    return rc < 0 ? rc : 0;
+  dnode_t flat;
+  memset(&flat, 0, sizeof flat);
+  flat.fanout = d->fanout;
+  flat.pfx = d->pfx;
+  flat.has_meta = d->has_meta;
+  flat.meta = d->meta;
+  if (!(rc = dag_ls(&cur, mfs__get_cb, m, add_ent, &flat)))
+    rc = store_flat(m, &flat, cid, tsize);
+  dnode_free(&flat);
+  return rc;
+}
+
 static int store_dir(mfs_t *m, const dnode_t *d, dag_cid_t *cid,
                      uint64_t *tsize) {
+  return d->lazy ? store_hamt(m, d, cid, tsize) : store_flat(m, d, cid, tsize);
+}
+
+static int store_flat(mfs_t *m, const dnode_t *d, dag_cid_t *cid,
+                      uint64_t *tsize) {
   dag_import_opts_t o;
   int rc = dag_import_profile(&o, "unixfs-v0-2015");
   if (rc)
@@ -281,58 +356,6 @@ static void empty_dir(dnode_t *d, const mfs_prefix_t *p) {
   d->pfx = *p;
 }
 
-int mfs_root(mfs_t *m, dag_cid_t *root) {
-  const uint8_t *v;
-  size_t n;
-  int rc = bs_meta_get(m->txn, MFS_ROOT_KEY, &v, &n);
-  /* Only a directory is ever stored there: anything else is damage. */
-  if (!rc)
-    return dag_cid_decode(root, v, n) == (int)n &&
-                   root->codec == DAG_CODEC_DAG_PB
-               ? 0
-               : mfs__fail(m, TR_ECORRUPT, "the MFS root in the repo is not "
-                           "a directory CID");
-  if (rc != TR_ENOTFOUND)
-    return rc;
-  return dag_cid_sum(root, 0, DAG_CODEC_DAG_PB, DAG_MH_SHA2_256,
-                     empty_dir_block, sizeof empty_dir_block);
-}
-
-int mfs__kind(mfs_t *m, const dag_cid_t *cid, int *kind) {
-  if (cid->codec == DAG_CODEC_RAW) {
-    *kind = DAG_NODE_FILE;
-    return 0;
-  }
-  dag_node_info_t info;
-  int rc = dag_stat(cid, get_cb, m, &info);
-  if (rc)
-    return rc;
-  *kind = info.kind == DAG_NODE_DIR ? DAG_NODE_DIR : DAG_NODE_FILE;
-  return 0;
-}
-
-static int sum_tsize(const dag_pb_link_t *l, size_t i, void *ud) {
-  (void)i;
-  *(uint64_t *)ud += l->tsize;
-  return 0;
-}
-
-int mfs_cumulative(mfs_t *m, const dag_cid_t *cid, uint64_t *size) {
-  const uint8_t *p;
-  size_t n;
-  int rc = mfs__get(m, cid, &p, &n);
-  if (rc)
-    return rc;
-  /* boxo's ProtoNode.Size: the block and its links' Tsizes. */
-  uint64_t links = 0;
-  dag_pb_node_t pb;
-  if (cid->codec == DAG_CODEC_DAG_PB &&
-      (rc = dag_pb_decode(p, n, sum_tsize, &links, &pb)))
-    return rc;
-  *size = n + links;
-  return 0;
-}
-
 /* ---------------------------------------------------------------- lookup */
 
 static void join(const segs_t *sg, size_t n, char *out, size_t cap) {
@@ -359,7 +382,7 @@ static int lookup_segs(mfs_t *m, const segs_t *sg, size_t k, dag_cid_t *out) {
   int rc = mfs_root(m, out);
   for (size_t i = 0; i < k && !rc; i++) {
     dag_cid_t next;
-    rc = dag_resolve(out, sg->s[i], sg->l[i], get_cb, m, &next);
+    rc = dag_resolve(out, sg->s[i], sg->l[i], mfs__get_cb, m, &next);
     if (rc == TR_EPATH)
       return mfs__fail(m, rc, "file does not exist");
     if (rc == TR_ENOTDIR) {
@@ -414,14 +437,17 @@ static int edit(mfs_t *m, const segs_t *sg, size_t k, unsigned flags,
   if (!rc && !(rc = load_dir(m, &cid, &d[0])))
     loaded = 1;
   for (size_t i = 0; i < k && !rc; i++) {
-    ssize_t at = ent_find(&d[i], sg->s[i], sg->l[i]);
-    int kind = 0;
-    if (at < 0 && !(flags & E_PARENTS)) {
+    dag_cid_t at;
+    uint64_t ats;
+    int kind = 0, got = dir_get(m, &d[i], sg->s[i], sg->l[i], &at, &ats);
+    if (got && got != TR_EPATH) {
+      rc = got;
+    } else if (got && !(flags & E_PARENTS)) {
       rc = mfs__fail(m, TR_EPATH, "file does not exist");
-    } else if (at < 0) {
+    } else if (got) {
       empty_dir(&d[i + 1], newp ? newp : &m->dflt);
       loaded++;
-    } else if (!(rc = mfs__kind(m, &d[i].e[at].cid, &kind)) &&
+    } else if (!(rc = mfs__kind(m, &at, &kind)) &&
                kind != DAG_NODE_DIR) {
       char p[MFS_PATH_MAX];
       if (flags & E_MKDIR) {
@@ -431,7 +457,7 @@ static int edit(mfs_t *m, const segs_t *sg, size_t k, unsigned flags,
         join(sg, i + 2, p, sizeof p);
         rc = mfs__fail(m, TR_ENOTDIR, "cannot access %s: Not a directory", p);
       }
-    } else if (!rc && !(rc = load_dir(m, &d[i].e[at].cid, &d[i + 1]))) {
+    } else if (!rc && !(rc = load_dir(m, &at, &d[i + 1]))) {
       loaded++;
     }
   }
@@ -442,7 +468,7 @@ static int edit(mfs_t *m, const segs_t *sg, size_t k, unsigned flags,
   } else if (!rc) {
     for (size_t i = k; i > 0 && !rc; i--)
       if (!(rc = store_dir(m, &d[i], &cid, &tsize)))
-        rc = ent_set(&d[i - 1], sg->s[i - 1], sg->l[i - 1], &cid, tsize);
+        rc = dir_set(m, &d[i - 1], sg->s[i - 1], sg->l[i - 1], &cid, tsize);
     if (!rc)
       rc = store_dir(m, &d[0], &cid, &tsize);
     if (!rc)
@@ -466,9 +492,13 @@ static int mk_fn(mfs_t *m, dnode_t *dir, void *ud) {
   mk_t *x = ud;
   const char *name = x->sg->s[x->sg->n - 1];
   size_t len = x->sg->l[x->sg->n - 1];
-  ssize_t at = ent_find(dir, name, len);
-  if (at >= 0) {
-    int kind = 0, rc = mfs__kind(m, &dir->e[at].cid, &kind);
+  dag_cid_t at;
+  uint64_t ats;
+  int got = dir_get(m, dir, name, len, &at, &ats);
+  if (got && got != TR_EPATH)
+    return got;
+  if (!got) {
+    int kind = 0, rc = mfs__kind(m, &at, &kind);
     if (rc)
       return rc;
     if (x->parents && kind == DAG_NODE_DIR)
@@ -480,7 +510,7 @@ static int mk_fn(mfs_t *m, dnode_t *dir, void *ud) {
   uint64_t tsize;
   empty_dir(&nd, x->p);
   int rc = store_dir(m, &nd, &cid, &tsize);
-  return rc ? rc : ent_set(dir, name, len, &cid, tsize);
+  return rc ? rc : dir_set(m, dir, name, len, &cid, tsize);
 }
 
 int mfs_mkdir(mfs_t *m, const char *path, bool parents,
@@ -513,9 +543,13 @@ typedef struct put {
 
 static int put_fn(mfs_t *m, dnode_t *dir, void *ud) {
   put_t *x = ud;
-  ssize_t at = ent_find(dir, x->name, x->len);
-  if (at >= 0 && (x->force || x->replace_file)) {
-    int kind = 0, rc = mfs__kind(m, &dir->e[at].cid, &kind);
+  dag_cid_t cur;
+  uint64_t cts;
+  int at = dir_get(m, dir, x->name, x->len, &cur, &cts);
+  if (at && at != TR_EPATH)
+    return at;
+  if (!at && (x->force || x->replace_file)) {
+    int kind = 0, rc = mfs__kind(m, &cur, &kind);
     if (rc)
       return rc;
     if (kind == DAG_NODE_DIR)
@@ -523,8 +557,7 @@ static int put_fn(mfs_t *m, dnode_t *dir, void *ud) {
                                   "existing file: not a file: %s", x->path)
                       : mfs__fail(m, TR_ENOTFILE, "%s was not a file",
                                   x->path);
-    ent_del(dir, (size_t)at);
-  } else if (at >= 0) {
+  } else if (!at) {
     return x->plain ? mfs__fail(m, TR_EEXIST, "directory already has entry "
                                 "by that name")
                     : mfs__fail(m, TR_EEXIST, "cp: cannot put node in path "
@@ -533,7 +566,7 @@ static int put_fn(mfs_t *m, dnode_t *dir, void *ud) {
   } else if (x->must_exist) {
     return mfs__fail(m, TR_EPATH, "file does not exist");
   }
-  return ent_set(dir, x->name, x->len, x->cid, x->tsize);
+  return dir_set(m, dir, x->name, x->len, x->cid, x->tsize);
 }
 
 static int put_at(mfs_t *m, const char *dst, const dag_cid_t *node,
@@ -576,19 +609,22 @@ typedef struct rm {
 
 static int rm_fn(mfs_t *m, dnode_t *dir, void *ud) {
   rm_t *x = ud;
-  ssize_t at = ent_find(dir, x->name, x->len);
-  if (at < 0)
+  dag_cid_t cur;
+  uint64_t cts;
+  int at = dir_get(m, dir, x->name, x->len, &cur, &cts);
+  if (at && at != TR_EPATH)
+    return at;
+  if (at)
     return x->force ? 1 : mfs__fail(m, TR_EPATH, "file does not exist");
   if (!x->force && !x->recursive) {
-    int kind = 0, rc = mfs__kind(m, &dir->e[at].cid, &kind);
+    int kind = 0, rc = mfs__kind(m, &cur, &kind);
     if (rc)
       return rc;
     if (kind == DAG_NODE_DIR)
       return mfs__fail(m, TR_ENOTFILE, "path is a directory, use -r to "
                        "remove directories");
   }
-  ent_del(dir, (size_t)at);
-  return 0;
+  return dir_del(m, dir, x->name, x->len);
 }
 
 int mfs_rm(mfs_t *m, const char *path, bool recursive, bool force) {
@@ -657,7 +693,7 @@ int mfs_mv(mfs_t *m, const char *src, const char *dst) {
   if ((rc = lookup_dir(m, ds, dk, ddir, &d_dir)) ||
       (rc = lookup_dir(m, ss, ss->n - 1, sdir, &s_dir)))
     goto out;
-  rc = dag_resolve(&s_dir, sname, slen, get_cb, m, &node);
+  rc = dag_resolve(&s_dir, sname, slen, mfs__get_cb, m, &node);
   if (rc == TR_EPATH)
     rc = mfs__fail(m, rc, "file does not exist");
   if (rc || (rc = mfs_cumulative(m, &node, &tsize)))
@@ -667,7 +703,7 @@ int mfs_mv(mfs_t *m, const char *src, const char *dst) {
   snprintf(to, sizeof to, "%s%s%.*s", ddir,
            ddir[strlen(ddir) - 1] == '/' ? "" : "/", (int)dlen, dname);
   int kind = 0;
-  rc = dag_resolve(&d_dir, dname, dlen, get_cb, m, &there);
+  rc = dag_resolve(&d_dir, dname, dlen, mfs__get_cb, m, &there);
   if (!rc && !(rc = mfs__kind(m, &there, &kind)) && kind == DAG_NODE_DIR) {
     size_t l = strlen(to);
     snprintf(to + l, sizeof to - l, "/%.*s", (int)slen, sname);
@@ -699,19 +735,6 @@ typedef struct meta_op {
   int64_t sec;
   uint32_t nsec;
 } meta_op_t;
-
-void mfs__meta_mode(dag_meta_t *meta, uint32_t mode) {
-  /* boxo's ModePermsToUnixPerms of os.FileMode(mode): the 9 permission
-   * bits; 0 clears the field. */
-  meta->mode = mode & 0777;
-  meta->has_mode = meta->mode != 0;
-}
-
-void mfs__meta_mtime(dag_meta_t *meta, int64_t sec, uint32_t nsec) {
-  meta->has_mtime = true;
-  meta->mtime_sec = sec;
-  meta->mtime_nsec = nsec;
-}
 
 static int dmeta_fn(mfs_t *m, dnode_t *dir, void *ud) {
   (void)m;

@@ -19,11 +19,6 @@ bool mfs_content_path(const char *p) {
   return ns != DAG_NS_NONE || !strncmp(p, "/ipld/", 6);
 }
 
-static int get_cb(const dag_cid_t *cid, const uint8_t **p, size_t *n,
-                  void *ud) {
-  return mfs__get(ud, cid, p, n);
-}
-
 int mfs_resolve(mfs_t *m, const char *arg, dag_cid_t *out) {
   if (m->resolve)
     return m->resolve(m, arg, out);
@@ -36,7 +31,8 @@ int mfs_resolve(mfs_t *m, const char *arg, dag_cid_t *out) {
   dag_cid_t root;
   if (dag_cid_parse(&root, rest, cl))
     return mfs__fail(m, TR_ECID, "invalid path \"%s\"", arg);
-  int rc = dag_resolve(&root, rest + cl, strlen(rest + cl), get_cb, m, out);
+  int rc = dag_resolve(&root, rest + cl, strlen(rest + cl), mfs__get_cb, m,
+                       out);
   if (rc == TR_EPATH)
     return mfs__fail(m, rc, "no link named \"%s\" under %s",
                      strrchr(arg, '/') + 1, arg);
@@ -248,8 +244,8 @@ int mfs_to_files(mfs_t *m, const char *to, const char *name,
   if (*linked && !as_dir)
     return mfs__fail(m, TR_EEXIST, "to-files: MFS destination is a file: "
                      "only one entry can be copied to \"%s\"", dst);
-  char parent[MFS_PATH_MAX + 2];
-  snprintf(parent, sizeof parent, "%s", dst);
+  char parent[sizeof dst];
+  memcpy(parent, dst, sizeof parent);
   char *slash = strrchr(parent, '/');
   if (slash)
     slash[slash == parent ? 1 : 0] = 0;

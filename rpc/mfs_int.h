@@ -14,6 +14,10 @@ int mfs__fail(mfs_t *m, int rc, const char *fmt, ...) TR_PRINTF(3, 4);
 int mfs__get(mfs_t *m, const dag_cid_t *cid, const uint8_t **p, size_t *n)
     TR_WUR;
 
+/* mfs__get as a dag_get_cb (ud is m). */
+int mfs__get_cb(const dag_cid_t *cid, const uint8_t **p, size_t *n, void *m)
+    TR_WUR;
+
 /* Store a block in m->txn (a dag_put_cb, ud is m). */
 int mfs__put(const dag_cid_t *cid, const uint8_t *data, size_t len, void *m)
     TR_WUR;
@@ -28,6 +32,22 @@ int mfs__kind(mfs_t *m, const dag_cid_t *cid, int *kind) TR_WUR;
 int mfs__node_meta(mfs_t *m, const dag_cid_t *cid, bool set_mode,
                    uint32_t mode, bool set_mtime, int64_t sec, uint32_t nsec,
                    dag_cid_t *out, uint64_t *tsize) TR_WUR;
+
+/* mfs_hamt.c: set (val) or remove (val NULL: TR_EPATH when it is not
+ * there) name in the HAMT whose root shard is root, rewriting the shards
+ * on its path with pfx (the root shard with meta); the new root, its
+ * cumulative size and its number of links out. */
+int mfs__hamt_set(mfs_t *m, const dag_cid_t *root, const mfs_prefix_t *pfx,
+                  uint64_t fanout, const dag_meta_t *meta, const char *name,
+                  size_t len, const dag_cid_t *val, uint64_t val_tsize,
+                  dag_cid_t *out, uint64_t *tsize, size_t *nroot) TR_WUR;
+/* name's entry in the HAMT at root: TR_EPATH when there is none. */
+int mfs__hamt_get(mfs_t *m, const dag_cid_t *root, const char *name,
+                  size_t len, dag_cid_t *cid, uint64_t *tsize) TR_WUR;
+/* The root shard again with meta and pfx. */
+int mfs__hamt_meta(mfs_t *m, const dag_cid_t *root, const mfs_prefix_t *pfx,
+                   uint64_t fanout, const dag_meta_t *meta, dag_cid_t *out,
+                   uint64_t *tsize) TR_WUR;
 
 /* boxo's SetModeFromUnixPermissions and SetModTime on a dag_meta_t. */
 void mfs__meta_mode(dag_meta_t *meta, uint32_t mode);

@@ -24,11 +24,6 @@ static int empty_file(mfs_t *m, const mfs_prefix_t *p, dag_cid_t *cid) {
   return rc ? rc : bs_put(m->txn, cid, blk, sizeof blk);
 }
 
-static int get_cb(const dag_cid_t *cid, const uint8_t **p, size_t *n,
-                  void *ud) {
-  return mfs__get(ud, cid, p, n);
-}
-
 int mfs_write_fd(mfs_t *m, const mfs_write_t *w, int fd) {
   char clean[MFS_PATH_MAX + 2];
   int rc = mfs_check_path(m, w->path, clean, sizeof clean);
@@ -63,7 +58,7 @@ int mfs_write_fd(mfs_t *m, const mfs_write_t *w, int fd) {
     return rc;
   } else {
     dag_node_info_t info;
-    if ((rc = dag_stat(&root, get_cb, m, &info)))
+    if ((rc = dag_stat(&root, mfs__get_cb, m, &info)))
       return rc;
     if (info.kind == DAG_NODE_DIR)
       return mfs__fail(m, TR_ENOTFILE, "%s was not a file", clean);
@@ -80,7 +75,7 @@ int mfs_write_fd(mfs_t *m, const mfs_write_t *w, int fd) {
       .now_nsec = (uint32_t)now.tv_nsec,
   };
   dag_mod_t *md;
-  if ((rc = dag_mod_new(&md, &root, &o, get_cb, mfs__put, m)))
+  if ((rc = dag_mod_new(&md, &root, &o, mfs__get_cb, mfs__put, m)))
     return mfs__fail(m, rc, "%s", tr_strerror(rc));
   /* Kubo: Truncate(0) when asked, Seek(offset), then io.Copy. */
   if (w->truncate)

@@ -195,7 +195,7 @@ void rpc_fmeta_form_name(const rpc_fmeta_t *m, char *out, size_t n);
  * override it; --only-hash turns pinning off; --pin-name needs --pin; a
  * hash other than sha2-256 makes CIDv1, and is an error with CIDv0 (which
  * the legacy profile sets, as Kubo's Import.CidVersion=0 does); options
- * trove has not implemented (trickle, inline, nocopy, ...) are refused.
+ * trove has not implemented (inline, nocopy, fscache) are refused.
  * TR_EUSAGE with Kubo's message in err. */
 int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
                     size_t errlen) TR_WUR;

@@ -7,7 +7,7 @@
  *   cid-version= raw-leaves= chunker= hash= max-file-links= profile=
  *   pin=true pin-name= only-hash= wrap-with-directory= silent= progress=
  *   preserve-mode= preserve-mtime= mode= mtime= mtime-nsecs=
- *   (trickle, inline, nocopy and fscache are refused; to-files links the result
+ *   (inline, nocopy and fscache are refused; to-files links the result
  *   into MFS, rpc/mfs.h)
  *
  *   {"Name","Hash","Size"} for each file as it completes, for each

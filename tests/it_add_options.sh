@@ -124,6 +124,6 @@ eq "$(code 'max-file-links=1')" 400 "api max-file-links=1"
 eq "$(code 'raw-leaves=maybe')" 400 "api raw-leaves=maybe"
 eq "$(code 'chunker=bogus')" 500 "api chunker=bogus"
 eq "$(code 'pin=false&pin-name=x')" 500 "api pin-name without pin"
-eq "$(code 'trickle=true')" 500 "api trickle"
+eq "$(code 'trickle=true')" 200 "api trickle"
 eq "$(code 'profile=unixfs-v0-2015&cid-version=1&hash=identity')" 200 "api v0 profile, cid-version 1, identity"
 echo ok

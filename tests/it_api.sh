@@ -72,7 +72,16 @@ for flags in "cid-version=0" "raw-leaves=false" "chunker=size-1000" \
   g=$(post -F "file=@$D/tree/big.bin" "$A/add?$flags" | tail -1 | js 'd["Hash"]')
   eq "$g" "$w" "add ?$flags"
 done
-[ "$(status "$A/add?trickle=true" -F "file=@$D/hello.txt")" = 500 ] || fail "trickle accepted"
+# --trickle: Kubo's trickle layout (`ipfs add -Q --trickle` with Kubo's
+# legacy settings, the profile unixfs-v0-2015: of "hello\n", and of
+# 1,000,000 bytes of (i*7+3)&0xff: Kubo v0.43.1's CIDs).
+eq "$(printf 'hello\n' | post -F "file=@-" "$A/add?trickle=true&profile=unixfs-v0-2015" | tail -1 | js 'd["Hash"]')" \
+  QmcFUHo1DBpydnTSeuXszKgQqnXQCJq6Wu1BUdzEfuRahM "add ?trickle=true"
+python3 -c "import sys; sys.stdout.buffer.write(bytes(((i*7+3)&0xff) for i in range(1000000)))" >"$D/pat1m"
+eq "$(post -F "file=@$D/pat1m" "$A/add?trickle=true&profile=unixfs-v0-2015" | tail -1 | js 'd["Hash"]')" \
+  QmcA4LFm3FozpuCKzkAUMFHucnoHMpwQgvLr2hRSJ7KNZC "add ?trickle=true of 1 MB"
+eq "$(t add -Q --trickle --profile=unixfs-v0-2015 "$D/pat1m")" \
+  QmcA4LFm3FozpuCKzkAUMFHucnoHMpwQgvLr2hRSJ7KNZC "trove add --trickle"
 
 # A directory tree the way kubo-rpc-client and `ipfs add -r` send it:
 # directory parts (application/x-directory), paths in URL-encoded filenames,

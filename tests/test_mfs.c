@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "bs_fixture.h"
+#include "../dag/hamt.h"
 #include "../dag/importer.h"
 #include "../dag/multihash.h"
 #include "../rpc/mfs.h"
@@ -225,36 +226,42 @@ static void test_meta(void **state) {
 }
 
 /* A directory past boxo's HAMT threshold and back (Kubo's CIDs: /h made,
- * then `files cp /ipfs/<hello> /h/<name i>` for i = 1..2790, names
- * "entry-%05d-" padded to 60 bytes with 'x', then `files rm` from the
- * last; 2789 entries make 2789 * 94 > 262144). */
+ * then `files cp /ipfs/<hello> /h/<name i>` for i = 1..960, names
+ * "entry-%05d-" padded to 250 bytes with 'x' (924 entries make
+ * 924 * 284 > 262144: a HAMT), then `files rm` from the last down to 922:
+ * it stays a HAMT while it does not fit, and turns flat again at 923). */
+static void name_of(char *path, size_t cap, int i) {
+  snprintf(path, cap, "/h/entry-%05d-", i);
+  while (strlen(path) < 3 + 250)
+    strcat(path, "x");
+}
+
 static void test_hamt(void **state) {
   fx_t *f = *state;
-  dag_cid_t h = add_v0(f, "hello\n", 6), got;
+  dag_cid_t h = add_v0(f, "hello\n", 6);
   assert_int_equal(mfs_mkdir(&f->m, "/h", false, NULL), 0);
   static const struct {
     int i;
     const char *cid;
   } adds[] = {
-      {1, "QmTRAgcNq4qKSD3RLhDmphJLETsfQ1LMe2jDR2oKmnF9B3"},
-      {2, "QmRv7RE9wMo73HjzmvYZS79myqTp9BeyksseuYJRNQeetV"},
-      {2788, "Qmao22amPavWXCGPpp4XCLBeHYCqxE4SyhgHrt3u6vGPN8"},
-      {2789, "QmSwYxKPZR1pekFwFv2xHJXh1ivUAjyTzu1zGWSDnr82xA"},
-      {2790, "QmWUJ8YcgkM7MJ9WzRrmBtFRWBmF9y2qQ8TWHjP79CeGVw"},
+      {1, "QmYgcD3BwHqdLZeVQkxpYojdEPMH4Sfta4NrbNFYvaLRQY"},
+      {923, "QmZjBRXYdHb6ibXBQ6VXYRJabossree4nJV7g8ax15VLgZ"},
+      {924, "QmPSyNPuYq1rcMRCPe9dERRbJoGFUq6VnwmRrYjV5WSrpj"},
+      {925, "QmbejdnCHAZEwou5vSuSYzf3zA46E4MNfiXRhmxRDL2ynL"},
+      {960, "Qmb12DZ3Q6ddmrV654eu9GgffJcLatf4MovTQDfGYLoxgo"},
   },
     rms[] = {
-      {2790, "QmSwYxKPZR1pekFwFv2xHJXh1ivUAjyTzu1zGWSDnr82xA"},
-      {2789, "Qmao22amPavWXCGPpp4XCLBeHYCqxE4SyhgHrt3u6vGPN8"},
-      {2788, "QmdVVMJpPPVBXzu9wsoF5M5nBJoM3E1VTpp4FKn3DTD5pM"},
-      {2787, "QmXDR4kzaVC7up28kcXF6Vfs5XXevDWNSrW1Lj17URAne8"},
-      {2786, "QmYiKvMmFJE4T9gdfi3XH8zHj5Nq7CykLua6F6ZZ3k9K4c"},
+      {960, "QmXADPpT54peJXcMAT9sMKykM6GVnBrBdr3nTUhBawt9mK"},
+      {959, "QmZvjftmHaUCeXD7aARQJ5QXCwZSYp3CRs3E7B2TZTXkYR"},
+      {925, "QmPSyNPuYq1rcMRCPe9dERRbJoGFUq6VnwmRrYjV5WSrpj"},
+      {924, "QmZjBRXYdHb6ibXBQ6VXYRJabossree4nJV7g8ax15VLgZ"},
+      {923, "QmZKddQq9EFQEKEbJMpUj8qASsrisHTYjkWsyAX5NHPiwu"},
+      {922, "QmcLtUuudpt6ERVJuX2xxntgbo9YfSdYDuynHgw84BKTp7"},
   };
-  char path[80];
+  char path[300];
   size_t k = 0;
-  for (int i = 1; i <= 2790; i++) {
-    snprintf(path, sizeof path, "/h/entry-%05d-", i);
-    while (strlen(path) < 3 + 60)
-      strcat(path, "x");
+  for (int i = 1; i <= 960; i++) {
+    name_of(path, sizeof path, i);
     cp(f, &h, path);
     if (k < TR_ARRAY_LEN(adds) && adds[k].i == i)
       assert_at(f, "/h", adds[k++].cid);
@@ -262,17 +269,87 @@ static void test_hamt(void **state) {
   /* Inside the HAMT: a lookup through the shards, ls of every entry. */
   assert_at(f, path, "QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN");
   json_t *o = mfs_ls_json(&f->m, "/h", true);
-  assert_int_equal(json_array_size(json_object_get(o, "Entries")), 2790);
+  assert_int_equal(json_array_size(json_object_get(o, "Entries")), 960);
   json_decref(o);
-  for (size_t j = 0; j < TR_ARRAY_LEN(rms); j++) {
-    snprintf(path, sizeof path, "/h/entry-%05d-", rms[j].i);
-    while (strlen(path) < 3 + 60)
-      strcat(path, "x");
+  k = 0;
+  for (int i = 960; i >= 922; i--) {
+    name_of(path, sizeof path, i);
     assert_int_equal(mfs_rm(&f->m, path, false, false), 0);
-    assert_at(f, "/h", rms[j].cid);
+    if (k < TR_ARRAY_LEN(rms) && rms[k].i == i)
+      assert_at(f, "/h", rms[k++].cid);
   }
-  assert_at(f, "/", "Qmb19m96Qf7dJZmzVEhAsSec7pFLpYMsLhZewt3YQAFYHz");
-  (void)got;
+  assert_int_equal(k, TR_ARRAY_LEN(rms));
+  assert_at(f, "/", "Qmdq7rjMEV6a6bJBHAtABh18sa9ofEen6uWQD6o97VVkyZ");
+}
+
+/* Edited in place, a HAMT has the shape a build of its entries from
+ * scratch has (dag_hamt_build: canonical), whatever the order of the
+ * changes: random names set, replaced and removed in a HAMT directory
+ * kept over the threshold, compared with a fresh build after each
+ * batch. */
+static void test_hamt_canonical(void **state) {
+  fx_t *f = *state;
+  enum { BASE = 930, EXTRA = 400 };
+  dag_cid_t h = add_v0(f, "hello\n", 6), g = add_v0(f, "other\n", 6);
+  assert_int_equal(mfs_mkdir(&f->m, "/h", false, NULL), 0);
+  char path[300];
+  for (int i = 1; i <= BASE; i++) {
+    name_of(path, sizeof path, i);
+    cp(f, &h, path);
+  }
+  /* Short names, which land in shards two and three levels down. */
+  char *names[EXTRA];
+  bool in[EXTRA] = {false}, other[EXTRA] = {false};
+  uint32_t x = 12345;
+  for (int i = 0; i < EXTRA; i++) {
+    names[i] = malloc(16);
+    snprintf(names[i], 16, "n%d", i);
+  }
+  for (int round = 0; round < 6; round++) {
+    for (int op = 0; op < 120; op++) {
+      x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+      int i = (int)(x % EXTRA);
+      snprintf(path, sizeof path, "/h/%s", names[i]);
+      if (in[i] && (x & 0x100)) {
+        assert_int_equal(mfs_rm(&f->m, path, false, false), 0);
+        in[i] = false;
+      } else {
+        other[i] = (x & 0x200) != 0;
+        uint64_t ts;
+        const dag_cid_t *c = other[i] ? &g : &h;
+        assert_int_equal(mfs_cumulative(&f->m, c, &ts), 0);
+        assert_int_equal(mfs_put(&f->m, path, c, ts, false, true), 0);
+        in[i] = true;
+      }
+    }
+    /* The same entries built at once. */
+    size_t n = 0;
+    dag_hamt_entry_t *e = calloc(BASE + EXTRA, sizeof *e);
+    char **keep = calloc(BASE, sizeof *keep);
+    for (int i = 1; i <= BASE; i++) {
+      name_of(path, sizeof path, i);
+      keep[i - 1] = strdup(path + 3);
+      e[n++] = (dag_hamt_entry_t){keep[i - 1], strlen(keep[i - 1]),
+                                  h.bytes, h.len, 14, 0};
+    }
+    for (int i = 0; i < EXTRA; i++)
+      if (in[i])
+        e[n++] = (dag_hamt_entry_t){names[i], strlen(names[i]),
+                                    other[i] ? g.bytes : h.bytes,
+                                    other[i] ? g.len : h.len, 14, 0};
+    dag_cid_t want, got;
+    uint64_t wts;
+    assert_int_equal(dag_hamt_build(e, n, 256, 0, DAG_MH_SHA2_256, NULL,
+                                    put, f->txn, &want, &wts), 0);
+    assert_int_equal(mfs_lookup(&f->m, "/h", &got), 0);
+    assert_true(dag_cid_equal(&want, &got));
+    for (int i = 0; i < BASE; i++)
+      free(keep[i]);
+    free(keep);
+    free(e);
+  }
+  for (int i = 0; i < EXTRA; i++)
+    free(names[i]);
 }
 
 /* GC keeps what the MFS root reaches, present or not, and nothing else. */
@@ -427,6 +504,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_edits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
       cmocka_unit_test_setup_teardown(test_hamt, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_hamt_canonical, setup, teardown),
       cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
       cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
       cmocka_unit_test_setup_teardown(test_write, setup, teardown),

@@ -52,11 +52,22 @@ static void parse_flags(const char *fl, dag_import_opts_t *o, dag_meta_t *m) {
 
 /* Import data through the streaming API, n bytes per write (0: all at
  * once through dag_file_space/commit). */
+static size_t sink_bytes;
+static int sink_put(const dag_cid_t *cid, const uint8_t *data, size_t len,
+                    void *ud) {
+  (void)ud;
+  if (dag_cid_verify(cid, data, len))
+    abort();
+  sink_bytes += len;
+  return 0;
+}
+
 static int import(const dag_import_opts_t *o, const dag_meta_t *m,
                   const uint8_t *d, size_t len, size_t step, memstore_t *ms,
                   dag_import_result_t *r) {
   dag_file_t *f;
-  int rc = dag_file_new(&f, o, ms_put, ms);
+  int rc = ms ? dag_file_new(&f, o, ms_put, ms)
+              : dag_file_new(&f, o, sink_put, NULL);
   if (rc)
     return rc;
   if (m->has_mode || m->has_mtime)
@@ -105,9 +116,12 @@ static void test_kubo_vectors(void **state) {
     for (size_t s = 0; s < TR_ARRAY_LEN(steps); s++) {
       if (s == 2 && len > 200000)
         break; /* small writes: short inputs only */
+      /* memstore searches linearly: DAGs of many blocks go to a sink that
+       * only checks and counts them, and are not read back. */
+      bool big = len / 64 > 4000 && strstr(trickle_vectors[i].flags, "size-");
       memstore_t ms = {0};
       dag_import_result_t r;
-      int rc = import(&o, &m, d, len, steps[s], &ms, &r);
+      int rc = import(&o, &m, d, len, steps[s], big ? NULL : &ms, &r);
       if (rc == TR_EHASH && strstr(trickle_vectors[i].flags, "blake3")) {
         ms_free(&ms); /* this build's multihash.c has no BLAKE3 */
         break;
@@ -121,7 +135,7 @@ static void test_kubo_vectors(void **state) {
                  (unsigned long long)len, trickle_vectors[i].flags, str,
                  trickle_vectors[i].cid);
       assert_int_equal(r.size, len);
-      if (s == 0) {
+      if (s == 0 && !big) {
         cat_t c = {d, 0};
         assert_int_equal(
             dag_cat(&r.cid, 0, UINT64_MAX, ms_get, &ms, cat_cb, &c), 0);
