@@ -145,9 +145,12 @@ static ssize_t ent_find(const dnode_t *d, const char *name, size_t len) {
   return -1;
 }
 
-static int ent_set(dnode_t *d, const char *name, size_t len,
-                   const dag_cid_t *cid, uint64_t tsize) {
-  ssize_t i = ent_find(d, name, len);
+/* Set name's entry; fresh: name is known not to be there (a directory
+ * being loaded: a listing that repeats a name fails when it is stored,
+ * dag_dir_finish's TR_EEXIST), so no search. */
+static int ent_put(dnode_t *d, const char *name, size_t len,
+                   const dag_cid_t *cid, uint64_t tsize, bool fresh) {
+  ssize_t i = fresh ? -1 : ent_find(d, name, len);
   if (i < 0) {
     if (d->n == d->cap) {
       size_t cap = d->cap ? 2 * d->cap : 8;
@@ -167,6 +170,11 @@ static int ent_set(dnode_t *d, const char *name, size_t len,
   d->e[i].tsize = tsize;
   d->e[i].del = false;
   return 0;
+}
+
+static int ent_set(dnode_t *d, const char *name, size_t len,
+                   const dag_cid_t *cid, uint64_t tsize) {
+  return ent_put(d, name, len, cid, tsize, false);
 }
 
 static void ent_del(dnode_t *d, size_t i) {
@@ -222,7 +230,7 @@ static int dir_del(mfs_t *m, dnode_t *d, const char *name, size_t len) {
 }
 
 static int add_ent(const dag_dirent_t *e, void *ud) {
-  return ent_set(ud, e->name, e->name_len, &e->cid, e->tsize);
+  return ent_put(ud, e->name, e->name_len, &e->cid, e->tsize, true);
 }
 
 static int load_dir(mfs_t *m, const dag_cid_t *cid, dnode_t *d) {

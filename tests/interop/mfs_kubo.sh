@@ -37,7 +37,7 @@ DIFFS=0
 # differ WHAT KUBO TROVE: count a difference, print the first few.
 differ() {
   DIFFS=$((DIFFS + 1))
-  if [ $DIFFS -le 8 ]; then
+  if [ $DIFFS -le "${MFS_SHOW_DIFFS:-8}" ]; then
     echo "DIFF: $1" >&2
     printf '%s\n' "$2" | head -c 1500 | sed 's/^/  kubo:  /' >&2
     printf '%s\n' "$3" | head -c 1500 | sed 's/^/  trove: /' >&2
@@ -93,13 +93,13 @@ echo "ok - the same CIDs from both adds (a file, a tree with a symlink, v0 and r
 # ------------------------------------------------ 3. the CLI, offline
 # cli WHAT ARGS...: `ipfs files ARGS` beside `trove files ARGS`: the same
 # stdout and exit status (the error's words too, Kubo's "Error: " and
-# trove's "trove: " prefixes aside).
+# trove's "trove: files WORD: " prefixes aside).
 cli() {
   local k t ke te krc=0 trc=0
   k=$("$IPFS" files "$@" 2>"$WORK/k.err") || krc=$?
   t=$("$TROVE" files "$@" 2>"$WORK/t.err") || trc=$?
   ke=$(sed 's/^Error: //' "$WORK/k.err" | grep -v '^Use .ipfs .* --help' || true)
-  te=$(sed 's/^trove: //' "$WORK/t.err")
+  te=$(sed -E 's/^trove: (files [a-z]+: )?//' "$WORK/t.err")
   [ $krc = 0 ] || krc=1
   [ $trc = 0 ] || trc=1
   same "files $* ($1)" "$(printf 'rc %s\n%s\n%s' "$krc" "$k" "$ke")" "$(printf 'rc %s\n%s\n%s' "$trc" "$t" "$te")"
@@ -407,9 +407,10 @@ api "files/mkdir?arg=/hamt"
 # fill BASE FIRST LAST: cp the small file under each name, on one
 # keep-alive connection.
 fill() {
-  sed -n "$2,$3p" "$WORK/names" | sed "s|.*|url = \"$1/files/cp?arg=/ipfs/$FILE\&arg=/hamt/&\"|" >"$WORK/cp.cfg"
-  curl -s --max-time 60 -X POST -K "$WORK/cp.cfg" >"$WORK/cp.out" || fail "cp to /hamt: curl exit $?"
-  [ ! -s "$WORK/cp.out" ] || fail "cp to /hamt: $(head -c 300 "$WORK/cp.out")"
+  local f=$WORK/cp.$BASHPID
+  sed -n "$2,$3p" "$WORK/names" | sed "s|.*|url = \"$1/files/cp?arg=/ipfs/$FILE\&arg=/hamt/&\"|" >"$f.cfg"
+  curl -s --max-time 60 -X POST -K "$f.cfg" >"$f.out" || fail "cp to /hamt: curl exit $?"
+  [ ! -s "$f.out" ] || fail "cp to /hamt ($1): $(head -c 300 "$f.out")"
 }
 fill "$KA" 1 1031 &
 KFILL=$!
