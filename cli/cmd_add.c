@@ -441,7 +441,8 @@ static int to_files(add_t *a, char **paths, int npaths) {
   int rc = bs_txn_begin(a->env, 0, &txn);
   if (rc)
     return cli_fail("add --to-files", rc);
-  mfs_t m = {.txn = txn, .dflt = {0, DAG_MH_SHA2_256}};
+  mfs_t m = {.txn = txn};
+  mfs_import_prefix(bs_path(a->env), &m.dflt);
   bool linked = false;
   if (!npaths)
     rc = mfs_to_files(&m, a->mo.to_files, "", &a->last_root.cid, &linked);

@@ -287,7 +287,8 @@ int cmd_files(cli_t *cli, int argc, char **argv) {
     bs_gc_unlock(lock);
     return cli_fail("files", rc);
   }
-  mfs_t m = {.txn = txn, .dflt = {0, DAG_MH_SHA2_256}};
+  mfs_t m = {.txn = txn};
+  mfs_import_prefix(cli->repo, &m.dflt);
   json_t *answer = NULL;
   tr_bytes_t lines = {0};
   rc = mfs_run(&m, &c, &answer, &lines);
@@ -434,7 +435,8 @@ int cmd_files_write(cli_t *cli, int argc, char **argv) {
     rc = lock;
   if (!rc)
     rc = bs_txn_begin(env, 0, &txn);
-  mfs_t m = {.dflt = {0, DAG_MH_SHA2_256}};
+  mfs_t m = {0};
+  mfs_import_prefix(cli->repo, &m.dflt);
   if (!rc) {
     m.txn = txn;
     rc = mfs_write_fd(&m, &w, fd);

@@ -442,8 +442,12 @@ static int edit(mfs_t *m, const segs_t *sg, size_t k, unsigned flags,
   dag_cid_t cid;
   uint64_t tsize;
   int rc = mfs_root(m, &cid);
-  if (!rc && !(rc = load_dir(m, &cid, &d[0])))
+  if (!rc && !(rc = load_dir(m, &cid, &d[0]))) {
     loaded = 1;
+    /* Kubo: the root's CID format is Import.CidVersion and HashFunction's
+     * (its builder is set from them), whatever it was stored with. */
+    d[0].pfx = m->dflt;
+  }
   for (size_t i = 0; i < k && !rc; i++) {
     dag_cid_t at;
     uint64_t ats;

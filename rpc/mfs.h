@@ -175,6 +175,11 @@ int mfs_run(mfs_t *m, const mfs_cmd_t *c, struct json_t **answer,
 int mfs_to_files(mfs_t *m, const char *to, const char *name,
                  const dag_cid_t *cid, bool *linked) TR_WUR;
 
+/* The prefix of new directories and files: Kubo's Import.CidVersion and
+ * Import.HashFunction from the repo's config (a hash other than sha2-256
+ * makes CIDv1), CIDv0 sha2-256 when unset or unreadable. */
+void mfs_import_prefix(const char *repo, mfs_prefix_t *p);
+
 /* The command's parts that are parsed alike everywhere: getPrefix's
  * cid-version and hash (version -1 and hash NULL: not given) and chmod's
  * octal mode.  TR_EUSAGE with Kubo's message in err. */

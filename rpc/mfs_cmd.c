@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../config/config.h"
 #include "../dag/multihash.h"
 
 bool mfs_content_path(const char *p) {
@@ -270,4 +271,22 @@ int mfs_to_files(mfs_t *m, const char *to, const char *name,
   }
   *linked = true;
   return 0;
+}
+
+void mfs_import_prefix(const char *repo, mfs_prefix_t *p) {
+  *p = (mfs_prefix_t){0, DAG_MH_SHA2_256};
+  json_t *cfg;
+  if (!repo || config_load(repo, &cfg))
+    return;
+  json_t *v = config_get(cfg, "Import.CidVersion");
+  const char *h = json_string_value(config_get(cfg, "Import.HashFunction"));
+  if (json_is_integer(v) && (json_integer_value(v) == 0 ||
+                             json_integer_value(v) == 1))
+    p->version = (int)json_integer_value(v);
+  uint64_t mh;
+  if (h && !dag_mh_from_name(h, &mh) && mh != DAG_MH_SHA2_256) {
+    p->mh = mh;
+    p->version = 1;
+  }
+  json_decref(cfg);
 }

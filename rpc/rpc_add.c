@@ -591,7 +591,8 @@ static int to_files(add_t *a) {
   int rc = bs_txn_begin(rpc_up_env(a->u), 0, &txn);
   if (rc)
     return rpc_up_fail(a->u, rc, 500, "%s", tr_strerror(rc));
-  mfs_t m = {.txn = txn, .dflt = {0, DAG_MH_SHA2_256}};
+  mfs_t m = {.txn = txn};
+  mfs_import_prefix(rpc_up_ctx(a->u)->repo, &m.dflt);
   bool linked = false;
   for (size_t i = 0; i < a->ntops && !rc; i++)
     rc = mfs_to_files(&m, a->mo.to_files, a->tops[i].name, &a->tops[i].cid,

@@ -79,7 +79,8 @@ static void f_work(rpc_job_t *j) {
   }
   j->txn = txn;
   mfs_t m = {.txn = txn, .resolve = job_resolve, .get = rpc_job_get,
-             .ud = j, .dflt = {0, DAG_MH_SHA2_256}};
+             .ud = j};
+  mfs_import_prefix(j->ctx->repo, &m.dflt);
   tr_bytes_t lines = {0};
   json_t *answer = NULL;
   rc = mfs_run(&m, &r->c, &answer, &lines);
@@ -303,7 +304,8 @@ static int fw_finish(rpc_up_t *u) {
     return rpc_up_fail(u, lock, 500, "gc lock: %s", tr_strerror(lock));
   bs_txn_t *txn;
   int rc = bs_txn_begin(env, 0, &txn);
-  mfs_t m = {.txn = txn, .dflt = {0, DAG_MH_SHA2_256}};
+  mfs_t m = {.txn = txn};
+  mfs_import_prefix(rpc_up_ctx(u)->repo, &m.dflt);
   if (!rc) {
     rc = mfs_write_fd(&m, &f->w, f->spool);
     if (!rc)
