@@ -159,9 +159,12 @@ static int ent_put(dnode_t *d, const char *name, size_t len,
         return -ENOMEM;
       d->e = e, d->cap = cap;
     }
-    char *nm = tr_strndup(name, len);
+    /* A name from a hostile block may hold a NUL: copied by length. */
+    char *nm = tr_malloc(len + 1);
     if (!nm)
       return -ENOMEM;
+    memcpy(nm, name, len);
+    nm[len] = 0;
     i = (ssize_t)d->n++;
     d->e[i].name = nm;
     d->e[i].len = len;

@@ -46,6 +46,7 @@ differ() {
 # same WHAT KUBO TROVE: one check.
 same() {
   CHECKS=$((CHECKS + 1))
+  [ -z "${MFS_TRACE:-}" ] || printf '%s\n' "check $CHECKS: $1" | cut -c1-120 >&2
   [ "$2" = "$3" ] || differ "$1" "$2" "$3"
 }
 
@@ -331,7 +332,13 @@ api "files/stat?arg=/big0"
 api "files/touch?arg=/b.txt&mtime=1700000000&mtime-nsecs=1"
 api "files/stat?arg=/b.txt"
 api "files/touch?arg=/nope&mtime=1"
+# Kubo takes nanoseconds past a second (Go's time.Unix carries them).
 api "files/touch?arg=/f&mtime=1700000001&mtime-nsecs=2000000000"
+api "files/stat?arg=/f"
+# (the same tree again, whatever the last touch did)
+api "files/touch?arg=/f&mtime=1700000003"
+api "files/stat?arg=/f&with-local=true"
+api "files/stat?arg=/a&with-local=true"
 root_same
 # stat
 api "files/stat?arg=/tree/link"
@@ -363,6 +370,7 @@ api "files/ls?arg=/tree/link&long=true"
 api "files/ls?arg=/nope"
 api "files/ls?arg=/ipfs/$TREE"
 # read
+api "files/cp?arg=/ipfs/$TREE/sub/b.txt&arg=/b.txt"
 api "files/read?arg=/f"
 api "files/read?arg=/b.txt&offset=3"
 api "files/read?arg=/b.txt&offset=3&count=5"
@@ -377,6 +385,7 @@ api "files/read?arg=/raw&offset=4"
 api "files/read?arg=/tree"
 api "files/read?arg=/tree/link"
 api "files/read?arg=/nope"
+api "files/read?arg=/nope&offset=-1"
 api "files/read?arg=/ipfs/$FILE"
 KBIG=$(curl -s -X POST "$KA/files/read?arg=/big0" | sha256sum)
 TBIG=$(curl -s -X POST "$TA/files/read?arg=/big0" | sha256sum)
@@ -441,14 +450,20 @@ api "files/rm?arg=/hamt/e00002-$(printf 'x%.0s' $(seq 213))"
 api "files/stat?arg=/hamt"
 api "files/cp?arg=/ipfs/$FILE&arg=/hamt/e00002-$(printf 'x%.0s' $(seq 213))"
 api "files/stat?arg=/hamt"
-api "files/rm?arg=/hamt/over3"
+# Two removals in one call: the first leaves it over the threshold, or
+# (trove) just at it; the second makes it flat in both.  (One alone is
+# left out: Kubo's daemon keeps a HAMT in memory with the size change
+# since it loaded it, and turns it flat only when that change is
+# negative, so the answer depends on its history: after the cp above, a
+# removal of over3 leaves Kubo's a HAMT, trove's and Kubo's offline flat.)
+api "files/rm?arg=/hamt/over3&arg=/hamt/e00003-$(printf 'x%.0s' $(seq 213))"
 api "files/stat?arg=/hamt"
 api "files/chcid?arg=/hamt&cid-version=1"
 api "files/stat?arg=/hamt"
 api "files/cp?arg=/ipfs/$FILE&arg=/hamt/over4"
 api "files/stat?arg=/hamt"
 api "files/ls?arg=/hamt&long=true"
-api "files/rm?arg=/hamt/e00003-$(printf 'x%.0s' $(seq 213))&arg=/hamt/e00004-$(printf 'x%.0s' $(seq 213))"
+api "files/rm?arg=/hamt/e00004-$(printf 'x%.0s' $(seq 213))&arg=/hamt/e00005-$(printf 'x%.0s' $(seq 213))"
 api "files/stat?arg=/hamt"
 api "files/rm?arg=/hamt/over4"
 api "files/stat?arg=/hamt"
