@@ -259,7 +259,17 @@ ssize_t cli_http_read(cli_http_t *h, void *out, size_t cap) {
       return rc;
     h->left = strtoll(line, NULL, 16);
     if (h->left == 0) {
-      h->eof = true; /* trailers, if any, are not read */
+      /* The trailer section, up to its empty line: Kubo's error after
+       * the values it streamed comes as X-Stream-Error. */
+      char tl[600];
+      while (!(rc = read_line(h, tl, sizeof tl)) && tl[0])
+        if (!strncasecmp(tl, "X-Stream-Error:", 15)) {
+          const char *v = tl + 15;
+          while (*v == ' ')
+            v++;
+          snprintf(h->stream_error, sizeof h->stream_error, "%.500s", v);
+        }
+      h->eof = true;
       return 0;
     }
   }

@@ -27,6 +27,8 @@ typedef struct cli_http {
   bool eof;            /* the body has been read */
   bool send_failed;    /* the server stopped reading the request */
   bool head_done;      /* cli_http_response() has read the head */
+  char stream_error[512]; /* a chunked body's X-Stream-Error trailer (Kubo's
+                             error after streamed values), "" if none */
   uint8_t buf[65536];  /* read buffer */
   size_t off, len;
 } cli_http_t;

@@ -90,15 +90,9 @@ static int parse(cli_t *cli, const char *word, int argc, char **argv,
       return cli_failf("files chmod: %s", err);
     break;
   case MFS_TOUCH:
-    c->sec = CLI_SET(cli, "mtime") ? CLI_INT(cli, "mtime") : 0;
-    c->nsec = (uint32_t)(CLI_SET(cli, "mtime-nsecs")
-                             ? CLI_INT(cli, "mtime-nsecs") : 0);
-    if (!c->sec) {
-      struct timespec ts;
-      clock_gettime(CLOCK_REALTIME, &ts);
-      c->sec = ts.tv_sec;
-      c->nsec = (uint32_t)ts.tv_nsec;
-    }
+    mfs_cmd_touch_time(c, CLI_SET(cli, "mtime") ? CLI_INT(cli, "mtime") : 0,
+                       CLI_SET(cli, "mtime-nsecs") ? CLI_INT(cli, "mtime-nsecs")
+                                                   : 0);
     break;
   default:
     break;
@@ -326,8 +320,6 @@ int cmd_files_read(cli_t *cli, int argc, char **argv) {
                      "PATH");
   int64_t off = CLI_INT(cli, "offset");
   int64_t count = CLI_SET(cli, "count") ? CLI_INT(cli, "count") : -1;
-  if (off < 0)
-    return cli_failf("files read: cannot specify negative offset");
   if (CLI_SET(cli, "count") && count < 0)
     return cli_failf("files read: cannot specify negative 'count'");
   bs_env_t *env;
@@ -345,8 +337,12 @@ int cmd_files_read(cli_t *cli, int argc, char **argv) {
     status = cli_failf("files read: %s%s%s", m.err[0] != 'p' ? clean : "",
                        m.err[0] != 'p' ? ": " : "",
                        m.err[0] ? m.err : tr_strerror(rc));
+  else if (info.kind == DAG_NODE_SYMLINK)
+    status = cli_failf("files read: symlinks not yet supported");
   else if (info.kind != DAG_NODE_FILE)
     status = cli_failf("files read: %s was not a file", clean);
+  else if (off < 0) /* Kubo looks the path up first */
+    status = cli_failf("files read: cannot specify negative offset");
   else if ((uint64_t)off > info.size)
     status = cli_failf("files read: offset was past end of file (%lld > "
                        "%llu)", (long long)off,

@@ -64,8 +64,8 @@ int cli__call(remote_t *r, const char *cmd) {
 }
 
 /* Next NDJSON value of the answer: 1 and *o, 0 at the end; an error value
- * in the stream (Kubo's {"Message","Type":"error"}) or a cut answer is
- * reported and gives -1. */
+ * in the stream (Kubo's {"Message","Type":"error"}), an X-Stream-Error
+ * trailer at the end or a cut answer is reported and gives -1. */
 int cli__next_value(remote_t *r, json_t **o) {
   static char line[1 << 16];
   size_t n;
@@ -77,11 +77,15 @@ int cli__next_value(remote_t *r, json_t **o) {
                 tr_strerror(rc));
       return -1;
     }
+    if (rc == 0 && r->h.stream_error[0]) {
+      cli_failf("%s: %s", r->what, r->h.stream_error);
+      return -1;
+    }
     if (rc == 0)
       return 0;
     if (n == 0)
       continue;
-    *o = json_loadb(line, n, 0, NULL);
+    *o = json_loadb(line, n, JSON_DECODE_ANY, NULL);
     if (!*o) {
       cli_failf("%s: malformed answer from the daemon", r->what);
       return -1;

@@ -308,6 +308,14 @@ void http_res_on_drain(http_req_t *req, http_drain_cb cb, void *ud);
 /* Finish the response.  The handler gives up req. */
 void http_res_end(http_req_t *req);
 
+/* Finish a streamed response with an error the client reads as a trailer
+ * field (Kubo's X-Stream-Error after values it has already streamed):
+ * HTTP/1.1's last chunk carries it (the answer must be chunked: started
+ * with no length), HTTP/2 a trailing HEADERS frame.  CR and LF in value
+ * become spaces.  The handler gives up req, as with http_res_end(). */
+void http_res_end_trailer(http_req_t *req, const char *name,
+                          const char *value);
+
 /* Give up on a response whose body cannot be completed (a block went
  * missing mid-stream): the connection is closed (HTTP/1.1) or the stream
  * reset (HTTP/2) so the client sees a truncated body, never a short one

@@ -473,8 +473,16 @@ static int h1_write(http_req_t *r, const void *p, size_t n) {
 
 static void h1_end(http_req_t *r) {
   http_conn_t *c = r->conn;
-  if (r->chunked)
+  if (r->chunked && r->trailer) {
+    http__conn_queue(c, "0\r\n", 3);
+    http__conn_queue(c, r->trailer, r->trailer_name);
+    http__conn_queue(c, ": ", 2);
+    const char *v = r->trailer + r->trailer_name + 1;
+    http__conn_queue(c, v, strlen(v));
+    http__conn_queue(c, "\r\n\r\n", 4);
+  } else if (r->chunked) {
     http__conn_queue(c, "0\r\n\r\n", 5);
+  }
   http__conn_flush(c);
   if (c->closing)
     return;

@@ -247,6 +247,25 @@ static int on_stream_close(nghttp2_session *s, int32_t id, uint32_t err,
 
 /* ------------------------------------------------------------ sending */
 
+/* The stream's last DATA frame leaves it open for the trailer
+ * (http_res_end_trailer), which nghttp2 sends as HEADERS with END_STREAM.
+ * HTTP/2 field names are lower case. */
+static void end_trailer(nghttp2_session *s, http_req_t *r, uint32_t *flags) {
+  if (!r->trailer || r->expired)
+    return;
+  char name[64];
+  size_t nl = r->trailer_name < sizeof name ? r->trailer_name : sizeof name;
+  for (size_t i = 0; i < nl; i++)
+    name[i] = (char)(r->trailer[i] >= 'A' && r->trailer[i] <= 'Z'
+                         ? r->trailer[i] | 0x20
+                         : r->trailer[i]);
+  const char *v = r->trailer + r->trailer_name + 1;
+  nghttp2_nv nv = {(uint8_t *)name, (uint8_t *)v, nl, strlen(v),
+                   NGHTTP2_NV_FLAG_NONE};
+  if (nghttp2_submit_trailer(s, r->stream_id, &nv, 1) == 0)
+    *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+}
+
 /* nghttp2 pulls a stream's body from r->out. */
 static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf,
                          size_t len, uint32_t *flags, nghttp2_data_source *src,
@@ -258,6 +277,7 @@ static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf,
   if (avail == 0) {
     if (r->ended || r->expired) {
       *flags |= NGHTTP2_DATA_FLAG_EOF;
+      end_trailer(s, r, flags);
       return 0;
     }
     return NGHTTP2_ERR_DEFERRED;
@@ -269,8 +289,10 @@ static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf,
   r->progress_ms = uv_now(c->srv->loop);
   if (r->out_off == r->out.len) {
     r->out.len = r->out_off = 0;
-    if (r->ended || r->expired)
+    if (r->ended || r->expired) {
       *flags |= NGHTTP2_DATA_FLAG_EOF;
+      end_trailer(s, r, flags);
+    }
   } else if (r->out_off > (1u << 20)) {
     memmove(r->out.data, r->out.data + r->out_off, r->out.len - r->out_off);
     r->out.len -= r->out_off;

@@ -174,6 +174,8 @@ enum { REQ_PARSING, REQ_ACTIVE, REQ_DONE };
 
 struct http_req {
   http_conn_t *conn;
+  char *trailer; /* "name\0value": http_res_end_trailer's field */
+  size_t trailer_name;
   int32_t stream_id; /* HTTP/2 stream; 0 for HTTP/1 */
   int state;
   /* Parsed request: strings NUL-terminated inside arena. */

@@ -45,6 +45,7 @@ void http__req_free(http_req_t *r) {
   for (unsigned i = 0; i < r->nextra; i++)
     if (r->extra_owned & (1u << i))
       tr_free((char *)r->extra[i].value);
+  tr_free(r->trailer);
   tr_bytes_free(&r->arena);
   tr_bytes_free(&r->out);
   tr_bytes_free(&r->inbuf);
@@ -499,6 +500,19 @@ void http_res_end(http_req_t *r) {
     return;
   }
   r->conn->proto->end(r);
+}
+
+void http_res_end_trailer(http_req_t *r, const char *name,
+                          const char *value) {
+  size_t nl = strlen(name), vl = strlen(value);
+  if (!r->ended && !r->trailer && (r->trailer = tr_malloc(nl + vl + 2))) {
+    memcpy(r->trailer, name, nl + 1);
+    for (size_t i = 0; i <= vl; i++)
+      r->trailer[nl + 1 + i] =
+          value[i] == '\r' || value[i] == '\n' ? ' ' : value[i];
+    r->trailer_name = nl;
+  }
+  http_res_end(r);
 }
 
 void http_res_abort(http_req_t *r) {

@@ -364,7 +364,7 @@ static const rpc_optdef_t files_touch_opts[] = {
     {"mtime", 0, I, NULL, "Modification time in seconds before or since "
      "the Unix Epoch.", "mtime", INT64_MIN, INT64_MAX},
     {"mtime-nsecs", 0, I, NULL, "Modification time fraction in "
-     "nanoseconds.", "mtime-nsecs", 0, 999999999},
+     "nanoseconds.", "mtime-nsecs", 0, UINT32_MAX},
     FLUSH, END};
 
 static const rpc_optdef_t config_opts[] = {

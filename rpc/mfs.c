@@ -430,6 +430,10 @@ int mfs_parent_prefix(mfs_t *m, const char *path, mfs_prefix_t *p) {
 enum {
   E_PARENTS = 1, /* make missing directories on the way (mkdir -p) */
   E_MKDIR = 2,   /* mkdir's message for a file on the way */
+  /* The message when the directory edited itself is a file: boxo's
+   * lookupDir (PutNode: cp), or Kubo's getParentDir (rm). */
+  E_LOOKUPDIR = 4,
+  E_GETPARENT = 8,
 };
 
 /* The directory at sg's first k segments, edited by fn (0: store the
@@ -468,6 +472,12 @@ static int edit(mfs_t *m, const segs_t *sg, size_t k, unsigned flags,
       if (flags & E_MKDIR) {
         join(sg, i, p, sizeof p);
         rc = mfs__fail(m, TR_ENOTDIR, "%s was not a directory", p);
+      } else if (i + 1 == k && (flags & E_LOOKUPDIR)) {
+        join(sg, i + 1, p, sizeof p);
+        rc = mfs__fail(m, TR_ENOTDIR, "/%s/ is not a directory", p);
+      } else if (i + 1 == k && (flags & E_GETPARENT)) {
+        rc = mfs__fail(m, TR_ENOTDIR, "expected *mfs.Directory, didn't get "
+                       "it. This is likely a race condition");
       } else {
         join(sg, i + 2, p, sizeof p);
         rc = mfs__fail(m, TR_ENOTDIR, "cannot access %s: Not a directory", p);
@@ -598,14 +608,27 @@ static int put_at(mfs_t *m, const char *dst, const dag_cid_t *node,
   x->cid = node;
   x->tsize = tsize;
   x->path = clean;
-  return edit(m, &sg, sg.n - 1, parents ? E_PARENTS | E_MKDIR : 0, NULL,
-              put_fn, x);
+  return edit(m, &sg, sg.n - 1, parents ? E_PARENTS | E_MKDIR : E_LOOKUPDIR,
+              NULL, put_fn, x);
 }
 
 int mfs_put(mfs_t *m, const char *dst, const dag_cid_t *node,
             uint64_t tsize, bool parents, bool force) {
   put_t x = {.force = force};
-  return put_at(m, dst, node, tsize, parents, &x);
+  int rc = put_at(m, dst, node, tsize, parents, &x);
+  /* Kubo wraps PutNode's errors; with -p the mkdir before it has its own
+   * messages. */
+  if (rc && rc != TR_ENOTFOUND && !parents && m->err[0] &&
+      strncmp(m->err, "cp: ", 4)) {
+    char e[MFS_ERR_MAX], clean[MFS_PATH_MAX + 2];
+    snprintf(e, sizeof e, "%s", m->err);
+    m->err[0] = 0;
+    if (mfs_check_path(m, dst, clean, sizeof clean))
+      snprintf(clean, sizeof clean, "%.4000s", dst);
+    m->err[0] = 0;
+    mfs__fail(m, rc, "cp: cannot put node in path %.400s: %.400s", clean, e);
+  }
+  return rc;
 }
 
 int mfs_set_file(mfs_t *m, const char *path, const dag_cid_t *cid,
@@ -651,7 +674,7 @@ int mfs_rm(mfs_t *m, const char *path, bool recursive, bool force) {
   if (!sg.n)
     return mfs__fail(m, TR_EUSAGE, "cannot delete root");
   rm_t x = {sg.s[sg.n - 1], sg.l[sg.n - 1], recursive, force};
-  rc = edit(m, &sg, sg.n - 1, 0, NULL, rm_fn, &x);
+  rc = edit(m, &sg, sg.n - 1, E_GETPARENT, NULL, rm_fn, &x);
   if (force && rc == TR_EPATH) {
     m->err[0] = 0; /* Kubo: nothing there is no error with --force */
     rc = 0;

@@ -186,5 +186,9 @@ void mfs_import_prefix(const char *repo, mfs_prefix_t *p);
 int mfs_cmd_prefix(mfs_cmd_t *c, int64_t version, const char *hash,
                    char *err, size_t n) TR_WUR;
 int mfs_cmd_mode(mfs_cmd_t *c, const char *mode, char *err, size_t n) TR_WUR;
+/* touch's time from --mtime and --mtime-nsecs as Kubo takes them: now
+ * when mtime is 0, else Go's time.Unix(mtime, nsecs) (whole seconds
+ * carried out of nsecs). */
+void mfs_cmd_touch_time(mfs_cmd_t *c, int64_t mtime, int64_t nsecs);
 
 #endif /* RPC_MFS_H */

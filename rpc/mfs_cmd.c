@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../config/config.h"
 #include "../dag/multihash.h"
@@ -176,7 +177,7 @@ int mfs_cmd_prefix(mfs_cmd_t *c, int64_t version, const char *hash,
   if (version < 0 || (hash && version == 0))
     version = hash ? 1 : 0;
   if (version > 1) {
-    snprintf(err, n, "invalid cid version number: %lld", (long long)version);
+    snprintf(err, n, "unknown CID version: %lld", (long long)version);
     return TR_EUSAGE;
   }
   c->has_pfx = true;
@@ -289,4 +290,16 @@ void mfs_import_prefix(const char *repo, mfs_prefix_t *p) {
     p->version = 1;
   }
   json_decref(cfg);
+}
+
+void mfs_cmd_touch_time(mfs_cmd_t *c, int64_t mtime, int64_t nsecs) {
+  if (!mtime) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    c->sec = ts.tv_sec;
+    c->nsec = (uint32_t)ts.tv_nsec;
+    return;
+  }
+  c->sec = mtime + nsecs / 1000000000;
+  c->nsec = (uint32_t)(nsecs % 1000000000);
 }

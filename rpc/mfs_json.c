@@ -97,7 +97,10 @@ json_t *mfs_stat_json(mfs_t *m, const dag_cid_t *cid, bool with_local) {
   char s[DAG_CID_STR_MAX];
   uint64_t cum = nd.len + nd.links;
   const char *type = "file";
-  uint64_t size = nd.raw ? nd.len : nd.u.filesize;
+  /* boxo's FileSize: a symlink's is its target's length. */
+  uint64_t size = nd.raw ? nd.len
+                  : nd.u.type == DAG_UNIXFS_SYMLINK ? nd.u.data_len
+                                                    : nd.u.filesize;
   if (!nd.raw && (nd.u.type == DAG_UNIXFS_DIRECTORY ||
                   nd.u.type == DAG_UNIXFS_HAMT))
     type = "directory";
@@ -123,6 +126,11 @@ json_t *mfs_stat_json(mfs_t *m, const dag_cid_t *cid, bool with_local) {
   }
   if (nd.raw)
     return o;
+  /* Go's field order: Mode (a shadowing string field) comes last. */
+  if (nd.u.has_mtime && nd.u.mtime_sec)
+    json_object_set_new(o, "Mtime", json_integer(nd.u.mtime_sec));
+  if (nd.u.has_mtime && nd.u.mtime_nsec)
+    json_object_set_new(o, "MtimeNsecs", json_integer(nd.u.mtime_nsec));
   uint32_t perms = nd.u.has_mode ? nd.u.mode & 0xfff : 0;
   uint32_t gm = rpc_fmeta_gomode(nd.u.type, perms);
   if (!perms && nd.u.type == DAG_UNIXFS_SYMLINK)
@@ -132,10 +140,6 @@ json_t *mfs_stat_json(mfs_t *m, const dag_cid_t *cid, bool with_local) {
     snprintf(ms, sizeof ms, "%04o", gm);
     json_object_set_new(o, "Mode", json_string(ms));
   }
-  if (nd.u.has_mtime && nd.u.mtime_sec)
-    json_object_set_new(o, "Mtime", json_integer(nd.u.mtime_sec));
-  if (nd.u.has_mtime && nd.u.mtime_nsec)
-    json_object_set_new(o, "MtimeNsecs", json_integer(nd.u.mtime_nsec));
   return o;
 }
 
@@ -158,7 +162,10 @@ static json_t *entry(mfs_t *m, const char *name, size_t len,
     return NULL;
   bool dir = !nd.raw && (nd.u.type == DAG_UNIXFS_DIRECTORY ||
                          nd.u.type == DAG_UNIXFS_HAMT);
-  uint64_t size = dir ? 0 : nd.raw ? nd.len : nd.u.filesize;
+  uint64_t size = dir                                 ? 0
+                  : nd.raw                            ? nd.len
+                  : nd.u.type == DAG_UNIXFS_SYMLINK ? nd.u.data_len
+                                                      : nd.u.filesize;
   char s[DAG_CID_STR_MAX];
   return json_pack("{s:s%,s:i,s:I,s:s}", "Name", name, len, "Type",
                    dir ? 1 : 0, "Size", (json_int_t)size, "Hash",

@@ -77,8 +77,12 @@ static int mfs_file(rpc_job_t *j, bs_txn_t *txn, cat_t *c) {
     rpc_job_fail(j, 500, "%s: %s", clean, m.err);
   else if (rc)
     rpc_job_fail(j, 500, "%s", m.err[0] ? m.err : tr_strerror(rc));
+  else if (info.kind == DAG_NODE_SYMLINK)
+    rpc_job_fail(j, 500, "symlinks not yet supported");
   else if (info.kind != DAG_NODE_FILE)
     rpc_job_fail(j, 500, "%s was not a file", clean);
+  else if (c->offset < 0) /* Kubo looks the path up first */
+    rpc_job_fail(j, 500, "cannot specify negative offset");
   else if ((uint64_t)c->offset > info.size)
     rpc_job_fail(j, 500, "offset was past end of file (%lld > %llu)",
                  (long long)c->offset, (unsigned long long)info.size);
@@ -252,8 +256,6 @@ void rpc_cmd_files_read(http_req_t *req, rpc_ctx_t *ctx) {
   } else if (c->n != 1) {
     rpc_error(req, 400, c->n ? "expected 1 argument" : "argument \"path\" "
               "is required");
-  } else if (c->offset < 0) {
-    rpc_error(req, 500, "cannot specify negative offset");
   } else if (c->length < -1 ||
              (c->length < 0 && strstr(http_req_query(req), "count=-"))) {
     rpc_error(req, 500, "cannot specify negative 'count'");

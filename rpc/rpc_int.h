@@ -218,8 +218,8 @@ int rpc_job_line(rpc_job_t *j, json_t *o) TR_WUR;
 /* From done: the default answer, and the end of the job (frees j). */
 void rpc_job_answer(rpc_job_t *j);
 /* From done, for a job failed (j->status) after NDJSON lines it has in
- * j->out: those lines, then the error line, and the stream cut, as a
- * streamed answer fails (Kubo: values, then the error). Frees j. */
+ * j->out: those lines, then the error as the X-Stream-Error trailer, as
+ * Kubo fails after values it streamed (files rm).  Frees j. */
 void rpc_job_lines_fail(rpc_job_t *j);
 /* From done: stream the rest of the body with http_stream_start(), after
  * headers the caller has sent; the job's state passes to the stream (it

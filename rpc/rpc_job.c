@@ -534,9 +534,9 @@ void rpc_job_answer(rpc_job_t *j) {
 
 void rpc_job_lines_fail(rpc_job_t *j) {
   rpc_start(j->req, RPC_CHUNKED, NULL, -1, -1);
-  j->started = true;
   http_res_write(j->req, j->out.data, j->out.len);
-  job_error_now(j, j->status, j->err);
+  http_res_end_trailer(j->req, "X-Stream-Error", j->err);
+  job_free(j);
 }
 
 void rpc_job_stream(rpc_job_t *j, http_fill_fn fill) {

@@ -161,15 +161,10 @@ static int opts(http_req_t *req, freq_t *r, char *err, size_t n) {
     int64_t ns = 0;
     if (!(rc = rpc_opt_i64(req, "mtime", 0, &c->sec)))
       rc = rpc_opt_i64(req, "mtime-nsecs", 0, &ns);
-    if (!rc && (ns < 0 || ns > 999999999))
+    if (!rc && (ns < 0 || ns > UINT32_MAX))
       rc = TR_EUSAGE;
-    c->nsec = (uint32_t)ns;
-    if (!rc && !c->sec) {
-      struct timespec ts;
-      clock_gettime(CLOCK_REALTIME, &ts);
-      c->sec = ts.tv_sec;
-      c->nsec = (uint32_t)ts.tv_nsec;
-    }
+    if (!rc)
+      mfs_cmd_touch_time(c, c->sec, ns);
     return rc;
   }
   default:
@@ -190,8 +185,11 @@ static void files_cmd(http_req_t *req, rpc_ctx_t *ctx, mfs_op_t op,
   int rc = rpc_args(req, "arg", &r->c.args, &r->c.n);
   if (!rc)
     rc = rpc_opt_bool(req, "flush", true, &flush);
+  /* Kubo names the first argument missing: cp's "dest" when only the
+   * source came. */
   if (!rc && r->c.n < min)
-    rpc_error(req, 400, "argument \"%s\" is required", what);
+    rpc_error(req, 400, "argument \"%s\" is required",
+              r->c.n == 1 ? (op == MFS_CHMOD ? "path" : "dest") : what);
   else if (!rc && r->c.n > max)
     rpc_error(req, 400, "expected %zu argument(s), got %zu", max, r->c.n);
   else if (!rc && op == MFS_RM && !flush)
