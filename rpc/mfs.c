@@ -215,8 +215,9 @@ static int dir_set(mfs_t *m, dnode_t *d, const char *name, size_t len,
 /* Remove an entry that is there. */
 static int dir_del(mfs_t *m, dnode_t *d, const char *name, size_t len) {
   if (!d->lazy) {
-    ssize_t i = ent_find(d, name, len);
-    if (i >= 0)
+    /* Every link of that name: a hostile directory may list it twice,
+     * and boxo's RemoveNodeLink takes them all. */
+    for (ssize_t i; (i = ent_find(d, name, len)) >= 0;)
       ent_del(d, (size_t)i);
     return 0;
   }
@@ -829,14 +830,15 @@ static int chcid_fn(mfs_t *m, dnode_t *dir, void *ud) {
 }
 
 int mfs_chcid(mfs_t *m, const char *path, const mfs_prefix_t *p) {
-  if (!strcmp(path, "/"))
-    return mfs__fail(m, TR_EUSAGE, "cannot change CID format of the MFS "
-                     "root; use 'ipfs config Import.CidVersion' and 'ipfs "
-                     "config Import.HashFunction' instead");
   char clean[MFS_PATH_MAX + 2];
   segs_t *sg = tr_malloc(sizeof *sg);
   dag_cid_t cid;
   int kind = 0, rc = sg ? parse(m, path, clean, sg) : -ENOMEM;
+  /* The root however it is spelled ("/", "//", "/a/.."). */
+  if (!rc && !sg->n)
+    rc = mfs__fail(m, TR_EUSAGE, "cannot change CID format of the MFS "
+                   "root; use 'ipfs config Import.CidVersion' and 'ipfs "
+                   "config Import.HashFunction' instead");
   if (!rc)
     rc = lookup_segs(m, sg, sg->n, &cid);
   if (!rc && !(rc = mfs__kind(m, &cid, &kind)) && kind != DAG_NODE_DIR)

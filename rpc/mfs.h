@@ -47,6 +47,7 @@ typedef struct mfs {
   void *ud;
   mfs_prefix_t dflt; /* new directories and files */
   char err[MFS_ERR_MAX]; /* Kubo's message, when a call fails */
+  int rc;            /* why the last JSON answer (NULL) failed */
 } mfs_t;
 
 /* Kubo's checkPath: "paths must not be empty", "paths must start with a

@@ -23,21 +23,22 @@ int mfs__fail(mfs_t *m, int rc, const char *fmt, ...) {
   return rc;
 }
 
-/* The empty directory, the root of a repo that has none yet
- * (QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn): Kubo makes it at
- * init, trove when the root first changes, so a read before that finds
- * it here instead of waiting for a fetch. */
+/* The empty directory, the root of a repo that has none yet (with the
+ * default prefix QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn): Kubo
+ * makes it at start, trove when the root first changes, so a read before
+ * that finds it here instead of waiting for a fetch. */
 static const uint8_t empty_dir_block[] = {0x0a, 0x02, 0x08, 0x01};
 
-static bool is_empty_v0(const dag_cid_t *cid) {
+static bool is_empty_dir(const dag_cid_t *cid) {
   dag_cid_t e;
-  return !dag_cid_sum(&e, 0, DAG_CODEC_DAG_PB, DAG_MH_SHA2_256,
+  return cid->codec == DAG_CODEC_DAG_PB &&
+         !dag_cid_sum(&e, cid->version, DAG_CODEC_DAG_PB, cid->mh_code,
                       empty_dir_block, sizeof empty_dir_block) &&
          dag_cid_equal(&e, cid);
 }
 
 int mfs__get(mfs_t *m, const dag_cid_t *cid, const uint8_t **p, size_t *n) {
-  if (cid->version == 0 && is_empty_v0(cid)) {
+  if (is_empty_dir(cid)) {
     *p = empty_dir_block;
     *n = sizeof empty_dir_block;
     return 0;
@@ -68,7 +69,10 @@ int mfs_root(mfs_t *m, dag_cid_t *root) {
                            "a directory CID");
   if (rc != TR_ENOTFOUND)
     return rc;
-  return dag_cid_sum(root, 0, DAG_CODEC_DAG_PB, DAG_MH_SHA2_256,
+  /* None yet: the empty directory in the root's format (Kubo's: the
+   * Import settings'). */
+  return dag_cid_sum(root, m->dflt.version, DAG_CODEC_DAG_PB,
+                     m->dflt.mh ? m->dflt.mh : DAG_MH_SHA2_256,
                      empty_dir_block, sizeof empty_dir_block);
 }
 

@@ -165,7 +165,7 @@ int mfs_run(mfs_t *m, const mfs_cmd_t *c, json_t **answer,
     return mfs_touch(m, c->args[0], c->sec, c->nsec);
   }
   if (!rc && !*answer)
-    rc = m->err[0] ? TR_EUSAGE : -ENOMEM;
+    rc = m->rc ? m->rc : -ENOMEM;
   return rc;
 }
 

@@ -92,8 +92,9 @@ static int walk_local(mfs_t *m, const dag_cid_t *cid, int depth, bool *local,
 
 json_t *mfs_stat_json(mfs_t *m, const dag_cid_t *cid, bool with_local) {
   node_t nd;
-  if (read_node(m, cid, &nd))
+  if ((m->rc = read_node(m, cid, &nd)))
     return NULL;
+  m->rc = -ENOMEM;
   char s[DAG_CID_STR_MAX];
   uint64_t cum = nd.len + nd.links;
   const char *type = "file";
@@ -115,7 +116,7 @@ json_t *mfs_stat_json(mfs_t *m, const dag_cid_t *cid, bool with_local) {
     uint64_t sl = 0;
     if (walk_local(m, cid, 0, &local, &sl)) {
       json_decref(o);
-      mfs__fail(m, TR_ESTORE, "cannot walk the DAG");
+      m->rc = mfs__fail(m, TR_ESTORE, "cannot walk the DAG");
       return NULL;
     }
     json_object_set_new(o, "WithLocality", json_true());
@@ -152,11 +153,23 @@ typedef struct lsx {
   int err;
 } lsx_t;
 
+/* A name as JSON: a hostile one that is not UTF-8 is shown repaired
+ * (U+FFFD), as Go's encoder shows it, not refused. */
+static json_t *name_json(const char *name, size_t len) {
+  if (tr_utf8_valid(name, len))
+    return json_stringn_nocheck(name, len);
+  size_t n;
+  char *fixed = tr_utf8_fix(name, len, &n);
+  json_t *o = fixed ? json_stringn_nocheck(fixed, n) : NULL;
+  tr_free(fixed);
+  return o;
+}
+
 static json_t *entry(mfs_t *m, const char *name, size_t len,
                      const dag_cid_t *cid, bool long_, int *err) {
   if (!long_)
-    return json_pack("{s:s%,s:i,s:i,s:s}", "Name", name, len, "Type", 0,
-                     "Size", 0, "Hash", "");
+    return json_pack("{s:o,s:i,s:i,s:s}", "Name", name_json(name, len),
+                     "Type", 0, "Size", 0, "Hash", "");
   node_t nd;
   if ((*err = read_node(m, cid, &nd)))
     return NULL;
@@ -167,8 +180,8 @@ static json_t *entry(mfs_t *m, const char *name, size_t len,
                   : nd.u.type == DAG_UNIXFS_SYMLINK ? nd.u.data_len
                                                       : nd.u.filesize;
   char s[DAG_CID_STR_MAX];
-  return json_pack("{s:s%,s:i,s:I,s:s}", "Name", name, len, "Type",
-                   dir ? 1 : 0, "Size", (json_int_t)size, "Hash",
+  return json_pack("{s:o,s:i,s:I,s:s}", "Name", name_json(name, len),
+                   "Type", dir ? 1 : 0, "Size", (json_int_t)size, "Hash",
                    dag_cid_str(cid, s));
 }
 
@@ -188,7 +201,8 @@ static int ls_ent(const dag_dirent_t *e, void *ud) {
 json_t *mfs_ls_json(mfs_t *m, const char *path, bool long_) {
   dag_cid_t cid;
   int kind = 0;
-  if (mfs_lookup(m, path, &cid) || mfs__kind(m, &cid, &kind))
+  if ((m->rc = mfs_lookup(m, path, &cid)) ||
+      (m->rc = mfs__kind(m, &cid, &kind)))
     return NULL;
   lsx_t x = {m, NULL, long_, 0};
   int rc;
@@ -202,6 +216,7 @@ json_t *mfs_ls_json(mfs_t *m, const char *path, bool long_) {
   }
   json_t *o = rc ? NULL
                  : json_pack("{s:o}", "Entries", x.a ? x.a : json_null());
+  m->rc = rc ? rc : o ? 0 : -ENOMEM;
   if (rc) {
     json_decref(x.a);
     if (rc != TR_ENOTFOUND)

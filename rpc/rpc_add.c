@@ -308,7 +308,7 @@ static int emit_added(add_t *a, const char *name, const dag_cid_t *cid,
   echo_meta(a, line);
   if (!a->pipe)
     return rpc_up_emit(a->u, line);
-  char *j = line ? json_dumps(line, JSON_COMPACT) : NULL;
+  char *j = line ? rpc_json_dumps(line, JSON_COMPACT) : NULL;
   json_decref(line);
   if (!j)
     return -ENOMEM;

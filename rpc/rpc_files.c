@@ -466,7 +466,7 @@ static void refs_free(void *p) {
 static size_t put_line(uint8_t *buf, const char *ref, const char *err) {
   json_t *o = json_pack("{s:o,s:o}", "Ref", rpc_json_str(ref), "Err",
                         rpc_json_str(err));
-  char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+  char *s = o ? rpc_json_dumps(o, JSON_COMPACT) : NULL;
   json_decref(o);
   if (!s)
     return 0;

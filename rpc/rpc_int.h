@@ -297,6 +297,9 @@ bool rpc_up_cancelled(rpc_up_t *u);
 
 /* ---------------------------------------------------------- utilities */
 
+/* json_dumps as Go's encoding/json writes it (<, > and & escaped), what
+ * every answer of the API goes through; malloc'd (free()). */
+char *rpc_json_dumps(const json_t *o, size_t flags);
 /* A JSON string of s[0..n) (or of s), made valid UTF-8 when it is not
  * (tr_utf8_fix: each bad byte becomes U+FFFD, as in Kubo's answers).
  * jansson refuses invalid UTF-8, so every name, path, argument or message

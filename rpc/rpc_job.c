@@ -472,7 +472,7 @@ void rpc_job_fail(rpc_job_t *j, int status, const char *fmt, ...) {
 int rpc_job_line(rpc_job_t *j, json_t *o) {
   if (!o)
     return -ENOMEM;
-  char *s = json_dumps(o, JSON_COMPACT);
+  char *s = rpc_json_dumps(o, JSON_COMPACT);
   json_decref(o);
   if (!s)
     return -ENOMEM;
@@ -513,7 +513,7 @@ void rpc_job_answer(rpc_job_t *j) {
   if (j->status >= 400) {
     rpc_error(req, j->status, "%s", j->err);
   } else if (j->json) {
-    char *s = json_dumps(j->json, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *s = rpc_json_dumps(j->json, JSON_COMPACT | JSON_ENCODE_ANY);
     if (!s) {
       rpc_error(req, 500, "out of memory");
     } else {

@@ -177,7 +177,7 @@ int rpc_up_write(rpc_up_t *u, const char *s, size_t n) {
 int rpc_up_emit(rpc_up_t *u, json_t *o) {
   if (!o)
     return -ENOMEM;
-  char *s = json_dumps(o, JSON_COMPACT);
+  char *s = rpc_json_dumps(o, JSON_COMPACT);
   json_decref(o);
   if (!s)
     return -ENOMEM;
@@ -464,7 +464,7 @@ static void on_async(uv_async_t *a) {
         json_t *o = json_pack("{s:o,s:i,s:s}", "Message",
                               rpc_json_str(err[0] ? err : tr_strerror(rc)),
                               "Code", 0, "Type", "error");
-        char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        char *s = o ? rpc_json_dumps(o, JSON_COMPACT) : NULL;
         json_decref(o);
         if (s) {
           http_res_write(u->req, s, strlen(s));

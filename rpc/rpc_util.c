@@ -252,7 +252,7 @@ void rpc_error(http_req_t *req, int status, const char *fmt, ...) {
   va_end(ap);
   json_t *o = json_pack("{s:o,s:i,s:s}", "Message", rpc_json_str(msg),
                         "Code", status == 400 ? 1 : 0, "Type", "error");
-  char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+  char *s = o ? rpc_json_dumps(o, JSON_COMPACT) : NULL;
   json_decref(o);
   size_t n = s ? strlen(s) : 0;
   http_header_t h[] = {{"Content-Type", "application/json"},
@@ -292,6 +292,35 @@ int rpc_start(http_req_t *req, int kind, const char *ctype, int64_t length,
 }
 
 /* ---------------------------------------------------------- utilities */
+
+char *rpc_json_dumps(const json_t *o, size_t flags) {
+  char *s = json_dumps(o, flags);
+  if (!s)
+    return NULL;
+  /* Go's encoding/json writes <, > and & as \u003c, \u003e and \u0026
+   * (they can only stand inside strings). */
+  size_t extra = 0, n = 0;
+  for (; s[n]; n++)
+    extra += s[n] == '<' || s[n] == '>' || s[n] == '&' ? 5 : 0;
+  if (!extra)
+    return s;
+  char *d = malloc(n + extra + 1), *o2 = d;
+  if (d) {
+    for (size_t i = 0; i < n; i++) {
+      const char *e = s[i] == '<' ? "\\u003c" : s[i] == '>' ? "\\u003e"
+                      : s[i] == '&' ? "\\u0026" : NULL;
+      if (e) {
+        memcpy(o2, e, 6);
+        o2 += 6;
+      } else {
+        *o2++ = s[i];
+      }
+    }
+    *o2 = 0;
+  }
+  free(s);
+  return d;
+}
 
 json_t *rpc_json_strn(const char *s, size_t n) {
   if (tr_utf8_valid(s, n))
@@ -396,7 +425,7 @@ int rpc_resolve(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
 void rpc_api_error(http_req_t *req, int status, const char *msg) {
   json_t *o = json_pack("{s:o,s:i,s:s}", "Message", rpc_json_str(msg), "Code",
                         0, "Type", "error");
-  char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+  char *s = o ? rpc_json_dumps(o, JSON_COMPACT) : NULL;
   json_decref(o);
   http_header_t h[] = {{"Content-Type", "application/json"},
                      {"Cache-Control", "no-cache"}};
@@ -411,7 +440,7 @@ void rpc_api_error(http_req_t *req, int status, const char *msg) {
 
 void rpc_api_json(http_req_t *req, json_t *o) {
   /* o NULL: the caller's json_pack or json_array failed. */
-  char *s = o ? json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+  char *s = o ? rpc_json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
   json_decref(o);
   if (!s) {
     rpc_api_error(req, 500, "out of memory");
@@ -429,7 +458,7 @@ void rpc_api_json(http_req_t *req, json_t *o) {
 }
 
 void rpc_write_line(http_req_t *req, json_t *o) {
-  char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  char *s = o ? rpc_json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(o);
   if (s) {
     http_res_write(req, s, strlen(s));

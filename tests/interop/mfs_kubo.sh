@@ -10,7 +10,9 @@
 #   2. a directory grown one `files cp` at a time past boxo's HAMT
 #      threshold (256 KiB of names plus CID bytes), its CID compared just
 #      below, exactly at and just above it, then entries removed until it
-#      turns flat again; `files ls` (and -l) of the HAMT directory;
+#      turns flat again, and over it again; `files ls` (and -l) of the
+#      HAMT directory (1032 names of about 220 bytes, CIDv0 links; the
+#      `files cp` calls on one keep-alive connection to each daemon);
 #   3. the CLI: `trove files ...` beside `ipfs files ...` (ls, ls -l, stat
 #      and its --format, --hash, --with-local, flush, read, mkdir, cp, rm),
 #      both offline first, then through the daemons; and with
@@ -23,10 +25,17 @@
 #      the results compared.
 # Left out (not worth matching): Content-Length against chunked framing,
 # and the X-Chunked-Output and "Trailer:" headers of answers without
-# streamed values; `files touch` without --mtime (Kubo's clock).
+# streamed values; `files touch` without --mtime (Kubo's clock); and two
+# things of Kubo's daemon that depend on what it holds in memory (see
+# section 2): a single removal from a HAMT it made by the cp before, and
+# changes after a read of an entry of a HAMT near the threshold.  And the
+# wording of two refusals that are not the MFS's own (their statuses are
+# compared): a missing argument (Kubo's argument parser answers
+# text/plain, trove JSON, as for every command) and an /ipfs/ path that
+# names nothing (trove's resolver words it as for cat and ls).
 # Prints "mfs_kubo: N checks, all equal", or the first differences (both
 # sides) and fails.  Skipped (passes) without Kubo.
-INTEROP_TIMEOUT=170
+INTEROP_TIMEOUT=150
 source "$(dirname "$0")/lib/trove_lib.sh"
 kubo_need
 interop_need curl python3
@@ -174,13 +183,16 @@ TA=http://127.0.0.1:$APORT/api/v0
 answer() {
   local base=$1 q=$2
   shift 2
-  rm -f "$WORK/h" "$WORK/b"
+  : >"$WORK/h"
+  : >"$WORK/b"
   curl -s --max-time 30 -X POST -D "$WORK/h" -o "$WORK/b" "$@" "$base/$q" || echo "curl: exit $?"
-  tr -d '\r' <"$WORK/h" | awk 'BEGIN { p = 1 }
-    NR == 1 { print "status", $2; next }
-    /^$/ { p = 2; next }
-    p == 1 && tolower($0) ~ /^(content-type|x-stream-output):/ { print tolower($0) }
-    p == 2 && NF { print "trailer " $0 }' | sort
+  LC_ALL=C awk '{ sub(/\r$/, "") }
+    NR == 1 { st = $2; next }
+    $0 == "" { tr = 1; next }
+    !tr && tolower($0) ~ /^content-type:/ { ct = tolower($0) }
+    !tr && tolower($0) ~ /^x-stream-output:/ { so = tolower($0) }
+    tr { tl = tl "trailer " $0 "\n" }
+    END { printf "status %s\n%s\n%s\n%s", st, ct, so, tl }' "$WORK/h"
   cat -v "$WORK/b"
 }
 # api QUERY [CURL-ARGS]: the same answer from both; KANS is Kubo's.
@@ -189,7 +201,14 @@ api() {
   TANS=$(answer "$TA" "$@")
   same "POST /api/v0/$1" "$KANS" "$TANS"
 }
-# root_same WHAT: both roots' CIDs the same.
+# api_status QUERY: the same status from both (for the refusals whose
+# wording is not the MFS's: see the header).
+api_status() {
+  KANS=$(answer "$KA" "$@")
+  TANS=$(answer "$TA" "$@")
+  same "POST /api/v0/$1 (status)" "${KANS%%$'\n'*}" "${TANS%%$'\n'*}"
+}
+# root_same: both roots' CIDs (and sizes) the same.
 root_same() {
   api "files/stat?arg=/&hash=true"
 }
@@ -207,7 +226,7 @@ api "files/mkdir?arg=/"
 api "files/mkdir?arg=/&parents=true"
 api "files/mkdir?arg="
 api "files/mkdir?arg=rel"
-api "files/mkdir"
+api_status "files/mkdir"
 api "files/mkdir?arg=/v1&cid-version=1"
 api "files/mkdir?arg=/v1/inner"
 api "files/mkdir?arg=/s512&hash=sha2-512"
@@ -224,6 +243,11 @@ api "files/mkdir?arg=/trail/&parents=true"
 api "files/mkdir?arg=//dbl//slash&parents=true"
 api "files/mkdir?arg=/a/./b/../c&parents=true"
 api "files/ls?arg=/a"
+# A name with characters Go's JSON writes escaped (<, >, &), and UTF-8.
+api "files/mkdir?arg=/a/q%26a%3Cb%3E%C3%A9"
+api "files/ls?arg=/a"
+api "files/mkdir?arg=/a/q%26a%3Cb%3E%C3%A9"
+api "files/rm?arg=/a/q%26a%3Cb%3E%C3%A9&recursive=true"
 root_same
 # cp from /ipfs/
 api "files/cp?arg=/ipfs/$FILE&arg=/f"
@@ -238,9 +262,9 @@ api "files/cp?arg=/ipfs/$FILE&arg=/f&force=true"
 api "files/cp?arg=/ipfs/$FILE&arg=/f/under"
 api "files/cp?arg=/ipfs/$FILE&arg=/no/such/f"
 api "files/cp?arg=/ipfs/$FILE&arg=/no/such/f&parents=true"
-api "files/cp?arg=/ipfs/$TREE/nope&arg=/nope"
+api_status "files/cp?arg=/ipfs/$TREE/nope&arg=/nope"
 api "files/cp?arg=/nope&arg=/nope2"
-api "files/cp?arg=/f"
+api_status "files/cp?arg=/f"
 root_same
 # cp within MFS
 api "files/cp?arg=/f&arg=/a/"
@@ -287,7 +311,7 @@ api "files/rm?arg=/nope1&arg=/v1&arg=/nope2&arg=/b2.txt&arg=/a/b2.txt"
 api "files/rm?arg=/nope1&arg=/nope2&force=true"
 api "files/rm?arg=/v1/inner&arg=/nope3&recursive=true"
 api "files/rm?arg=/f/sub"
-api "files/rm"
+api_status "files/rm"
 api "files/ls?arg=/&long=true"
 root_same
 # chcid
@@ -346,7 +370,7 @@ api "files/stat?arg=/ipfs/$TREE/link"
 api "files/stat?arg=/ipfs/$TREE"
 api "files/stat?arg=/ipfs/$BIG1"
 api "files/stat?arg=/ipfs/$RAW"
-api "files/stat?arg=/ipfs/$TREE/nope"
+api_status "files/stat?arg=/ipfs/$TREE/nope"
 api "files/stat?arg=/big0&with-local=true"
 api "files/stat?arg=/&with-local=true"
 api "files/stat?arg=/tree&hash=true"
@@ -355,7 +379,7 @@ api "files/stat?arg=/tree/empty"
 api "files/stat?arg=/f/x"
 api "files/stat?arg=/nope"
 api "files/stat?arg=nope"
-api "files/stat"
+api_status "files/stat"
 # ls
 api "files/ls"
 api "files/ls?arg=/&long=true"
@@ -425,6 +449,7 @@ fill "$KA" 1 1031 &
 KFILL=$!
 fill "$TA" 1 1031
 wait $KFILL || fail "Kubo's fill"
+E() { printf 'e%05d-%s' "$1" "$(printf 'x%.0s' $(seq 213))"; } # entry N's name
 api "files/stat?arg=/hamt"
 fill "$KA" 1032 1032
 fill "$TA" 1032 1032
@@ -432,41 +457,43 @@ api "files/stat?arg=/hamt"
 api "files/cp?arg=/ipfs/$FILE&arg=/hamt/over"
 api "files/stat?arg=/hamt"
 api "files/ls?arg=/hamt"
-api "files/ls?arg=/hamt&long=true"
 api "files/ls?arg=/hamt&U=true"
-api "files/stat?arg=/hamt/over"
-api "files/read?arg=/hamt/e00500-$(printf 'x%.0s' $(seq 213))"
-api "files/cp?arg=/ipfs/$FILE&arg=/hamt/over"
-api "files/cp?arg=/ipfs/$RAW&arg=/hamt/over&force=true"
 api "files/stat?arg=/hamt"
-# Replaced by a link as long: still a HAMT; removed: flat again.
+# Removed: flat again; over it and back again, by rm and by mv.
 api "files/rm?arg=/hamt/over"
 api "files/stat?arg=/hamt"
 api "files/cp?arg=/ipfs/$FILE&arg=/hamt/over2"
 api "files/stat?arg=/hamt"
 api "files/mv?arg=/hamt/over2&arg=/hamt/over3"
 api "files/stat?arg=/hamt"
-api "files/rm?arg=/hamt/e00002-$(printf 'x%.0s' $(seq 213))"
+api "files/rm?arg=/hamt/$(E 2)"
 api "files/stat?arg=/hamt"
-api "files/cp?arg=/ipfs/$FILE&arg=/hamt/e00002-$(printf 'x%.0s' $(seq 213))"
+api "files/cp?arg=/ipfs/$FILE&arg=/hamt/$(E 2)"
 api "files/stat?arg=/hamt"
 # Two removals in one call: the first leaves it over the threshold, or
 # (trove) just at it; the second makes it flat in both.  (One alone is
 # left out: Kubo's daemon keeps a HAMT in memory with the size change
-# since it loaded it, and turns it flat only when that change is
+# since it made or loaded it, and turns it flat only when that change is
 # negative, so the answer depends on its history: after the cp above, a
-# removal of over3 leaves Kubo's a HAMT, trove's and Kubo's offline flat.)
-api "files/rm?arg=/hamt/over3&arg=/hamt/e00003-$(printf 'x%.0s' $(seq 213))"
+# removal of over3 alone leaves Kubo's a HAMT and trove's flat.)
+api "files/rm?arg=/hamt/over3&arg=/hamt/$(E 3)"
+api "files/stat?arg=/hamt"
+api "files/cp?arg=/ipfs/$FILE&arg=/hamt/$(E 3)"
 api "files/stat?arg=/hamt"
 api "files/chcid?arg=/hamt&cid-version=1"
 api "files/stat?arg=/hamt"
 api "files/cp?arg=/ipfs/$FILE&arg=/hamt/over4"
 api "files/stat?arg=/hamt"
+api "files/stat?arg=/&hash=true"
+# Reads of entries last: one in Kubo's daemon caches the entry, and the
+# next change (or even read) of a HAMT just over the threshold may turn
+# it into a flat directory over the threshold there, or not (3 runs in 4,
+# the same requests: a race in Kubo); so /hamt goes once they are done.
 api "files/ls?arg=/hamt&long=true"
-api "files/rm?arg=/hamt/e00004-$(printf 'x%.0s' $(seq 213))&arg=/hamt/e00005-$(printf 'x%.0s' $(seq 213))"
-api "files/stat?arg=/hamt"
-api "files/rm?arg=/hamt/over4"
-api "files/stat?arg=/hamt"
+api "files/stat?arg=/hamt/over4"
+api "files/read?arg=/hamt/$(E 500)"
+api "files/cp?arg=/ipfs/$FILE&arg=/hamt/over4"
+api "files/rm?arg=/hamt&recursive=true"
 root_same
 echo "ok - a directory past the HAMT threshold and back: ${CHECKS} checks so far ($((SECONDS - START)) s)"
 
