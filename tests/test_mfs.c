@@ -7,39 +7,10 @@
  */
 #include "testutil.h"
 
-#include <jansson.h>
+#include "mfs_test.h"
 
-#include "bs_fixture.h"
 #include "../dag/hamt.h"
 #include "../dag/importer.h"
-#include "../dag/multihash.h"
-#include "../rpc/mfs.h"
-
-typedef struct fx {
-  char *dir;
-  bs_env_t *env;
-  bs_txn_t *txn;
-  mfs_t m;
-} fx_t;
-
-static int setup(void **state) {
-  fx_t *f = calloc(1, sizeof *f);
-  bs_fixture_open(&f->dir, &f->env);
-  assert_int_equal(bs_txn_begin(f->env, 0, &f->txn), 0);
-  f->m.txn = f->txn;
-  f->m.dflt = (mfs_prefix_t){0, DAG_MH_SHA2_256};
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fx_t *f = *state;
-  if (f->txn)
-    bs_txn_abort(f->txn);
-  bs_fixture_close(f->dir, f->env);
-  free(f);
-  return 0;
-}
 
 static int put(const dag_cid_t *cid, const uint8_t *d, size_t n, void *txn) {
   return bs_put(txn, cid, d, n);
@@ -63,12 +34,6 @@ static void assert_at(fx_t *f, const char *path, const char *want) {
   dag_cid_t c;
   assert_int_equal(mfs_lookup(&f->m, path, &c), 0);
   assert_cid(&c, want);
-}
-
-static void assert_fails(fx_t *f, int rc, int want, const char *msg) {
-  assert_int_equal(rc, want);
-  assert_string_equal(f->m.err, msg);
-  f->m.err[0] = 0;
 }
 
 static void cp(fx_t *f, const dag_cid_t *c, const char *dst) {

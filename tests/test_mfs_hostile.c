@@ -15,38 +15,9 @@
  */
 #include "testutil.h"
 
-#include <jansson.h>
+#include "mfs_test.h"
 
-#include "bs_fixture.h"
 #include "../dag/hamt.h"
-#include "../dag/multihash.h"
-#include "../rpc/mfs.h"
-
-typedef struct fx {
-  char *dir;
-  bs_env_t *env;
-  bs_txn_t *txn;
-  mfs_t m;
-} fx_t;
-
-static int setup(void **state) {
-  fx_t *f = calloc(1, sizeof *f);
-  bs_fixture_open(&f->dir, &f->env);
-  assert_int_equal(bs_txn_begin(f->env, 0, &f->txn), 0);
-  f->m.txn = f->txn;
-  f->m.dflt = (mfs_prefix_t){0, DAG_MH_SHA2_256};
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fx_t *f = *state;
-  if (f->txn)
-    bs_txn_abort(f->txn);
-  bs_fixture_close(f->dir, f->env);
-  free(f);
-  return 0;
-}
 
 
 /* ------------------------------------------------------------- blocks */
@@ -120,12 +91,6 @@ static int put_cb(const dag_cid_t *cid, const uint8_t *d, size_t n,
 
 static void cp(fx_t *f, const dag_cid_t *c, const char *dst) {
   assert_int_equal(mfs_put(&f->m, dst, c, 100, false, false), 0);
-}
-
-static void assert_fails(fx_t *f, int rc, int want, const char *msg) {
-  assert_int_equal(rc, want);
-  assert_string_equal(f->m.err, msg);
-  f->m.err[0] = 0;
 }
 
 static int run(fx_t *f, mfs_op_t op, const char *a0, const char *a1,
