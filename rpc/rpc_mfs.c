@@ -12,11 +12,15 @@
  *   files/mv     arg=<source> arg=<dest>
  *   files/rm     arg=<path>... recursive= force=
  *                                           each failure a JSON string
- *                                           line, then the error
+ *                                           line, then the X-Stream-Error
+ *                                           trailer
+ *   files/write  arg=<path> offset= count= create= parents= truncate=
+ *                raw-leaves= cid-version= hash=, the data as a multipart
+ *                file (below)
  *   files/chcid  arg=<path> cid-version= hash=
  *   files/chmod  arg=<mode> arg=<path>
  *   files/touch  arg=<path> mtime= mtime-nsecs=
- *   (files/read is rpc_files.c's, beside cat; files/write rpc_mfs_write.c)
+ *   (files/read is rpc_files.c's, beside cat)
  *
  * flush= (Kubo's option of every files command) is accepted: every change
  * is stored whole when it is made (mfs.h), so there is nothing to defer.
