@@ -272,6 +272,12 @@ static void handler(http_req_t *r, void *ud) {
     int n = snprintf(msg, sizeof msg, "hello %s %s q=%s", http_req_method(r),
                      ua ? ua : "-", http_req_query(r));
     http_res_simple(r, 200, "text/plain", msg, (size_t)n);
+  } else if (!strcmp(path, "/trailer")) {
+    /* Values streamed, then an error as a trailer field (Kubo's
+     * X-Stream-Error); the CR LF in it must not reach the wire. */
+    http_res_start(r, 200, NULL, 0, -1);
+    http_res_write(r, "abc", 3);
+    http_res_end_trailer(r, "X-Stream-Error", "bad\r\nthing");
   } else if (!strcmp(path, "/chunked")) {
     http_res_start(r, 200, NULL, 0, -1);
     http_res_write(r, "abc", 3);

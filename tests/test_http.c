@@ -63,6 +63,27 @@ static void test_chunked_and_http10(void **state) {
   stop();
 }
 
+/* http_res_end_trailer over HTTP/1.1: the last chunk carries the field,
+ * its CR LF made spaces, and the connection stays usable. */
+static void test_trailer_h1(void **state) {
+  (void)state;
+  start(NULL);
+  int fd = dial();
+  char buf[4096];
+  const char *q1 = "GET /trailer HTTP/1.1\r\nHost: x\r\n\r\n";
+  send_all(fd, q1, strlen(q1));
+  recv_until(fd, buf, sizeof buf, "thing\r\n\r\n", 1);
+  assert_non_null(strstr(buf, "Transfer-Encoding: chunked"));
+  assert_non_null(
+      strstr(buf, "3\r\nabc\r\n0\r\nX-Stream-Error: bad  thing\r\n\r\n"));
+  const char *q2 = "GET /chunked HTTP/1.1\r\nHost: x\r\n\r\n";
+  send_all(fd, q2, strlen(q2));
+  recv_until(fd, buf, sizeof buf, "0\r\n\r\n", 1);
+  assert_non_null(strstr(buf, "3\r\nabc\r\n5\r\ndefgh\r\n0\r\n\r\n"));
+  close(fd);
+  stop();
+}
+
 static void test_request_body(void **state) {
   (void)state;
   start(NULL);
@@ -548,6 +569,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_keepalive_and_pipelining),
       cmocka_unit_test(test_chunked_and_http10),
+      cmocka_unit_test(test_trailer_h1),
       cmocka_unit_test(test_request_body),
       cmocka_unit_test(test_body_read_into_lent_room),
       cmocka_unit_test(test_bad_requests),

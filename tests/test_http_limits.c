@@ -162,6 +162,25 @@ static void test_idle_timeout_pushed_back_then_closes(void **state) {
 
 /* --------------------------------------------------------------- HTTP/2 */
 
+/* http_res_end_trailer over HTTP/2: the DATA, then a trailing HEADERS
+ * frame with the field (lower case, CR LF made spaces) ending the stream
+ * normally. */
+static void test_h2_trailer(void **state) {
+  (void)state;
+  start(NULL);
+  h2c_t c;
+  h2c_open(&c, 65535, 5);
+  h2c_get(&c, "GET", "/trailer");
+  assert_int_equal(h2c_run(&c, 1), 0);
+  assert_int_equal(c.last_err, 0);
+  assert_int_equal(c.cancelled, 0);
+  assert_non_null(strstr(c.hdrs, ":status: 200\n"));
+  assert_non_null(strstr(c.hdrs, "x-stream-error: bad  thing\n"));
+  assert_int_equal(c.data, 3);
+  h2c_close(&c);
+  stop();
+}
+
 /* Over HTTP/2 a header value with CR/LF (an entry name reaching
  * X-Ipfs-Path) was sent; nghttp2's client refuses such a field. */
 static void test_h2_response_header_crlf_dropped(void **state) {
@@ -527,6 +546,7 @@ int main(void) {
       cmocka_unit_test(test_shared_table_limits_per_address),
       cmocka_unit_test(test_idle_timeout_pushed_back_then_closes),
       cmocka_unit_test(test_h2_response_header_crlf_dropped),
+      cmocka_unit_test(test_h2_trailer),
       cmocka_unit_test(test_h2_zero_window_bounded_and_timed_out),
       cmocka_unit_test(test_h2_upload_paused_by_flow_control),
       cmocka_unit_test(test_h2_rapid_reset_goaway),
