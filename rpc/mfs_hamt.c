@@ -156,7 +156,8 @@ static int set(hctx_t *c, const dag_cid_t *cid, unsigned depth, hres_t *r) {
     return rc;
   unsigned idx = dag_hamt_index(c->hash, depth, c->bits);
   size_t k = 0;
-  while (k < h.n && bucket(c, &h.l[k]) >= 0 && (unsigned)bucket(c, &h.l[k]) < idx)
+  while (k < h.n && bucket(c, &h.l[k]) >= 0 &&
+         (unsigned)bucket(c, &h.l[k]) < idx)
     k++;
   bool here = k < h.n && bucket(c, &h.l[k]) == (int)idx;
   if (k < h.n && bucket(c, &h.l[k]) < 0) {

@@ -53,4 +53,60 @@ int mfs__hamt_meta(mfs_t *m, const dag_cid_t *root, const mfs_prefix_t *pfx,
 void mfs__meta_mode(dag_meta_t *meta, uint32_t mode);
 void mfs__meta_mtime(dag_meta_t *meta, int64_t sec, uint32_t nsec);
 
+/* ------------------------------------------ mfs.c: the tree, for mfs_ops.c */
+
+/* A clean path's segments: s[i] points into it (not terminated), l[i] its
+ * length. */
+#define MFS__MAX_SEGS (MFS_PATH_MAX / 2)
+typedef struct mfs__segs {
+  const char *s[MFS__MAX_SEGS];
+  size_t l[MFS__MAX_SEGS];
+  size_t n;
+} mfs__segs_t;
+
+/* mfs_check_path, then the segments.  TR_EUSAGE (m->err). */
+int mfs__parse(mfs_t *m, const char *path, char *clean, mfs__segs_t *sg)
+    TR_WUR;
+/* Follow sg's first k segments from the root (boxo's DirLookup, its
+ * messages). */
+int mfs__lookup_segs(mfs_t *m, const mfs__segs_t *sg, size_t k,
+                     dag_cid_t *out) TR_WUR;
+/* sg's first n segments joined by '/' (no leading one) into out. */
+void mfs__join(const mfs__segs_t *sg, size_t n, char *out, size_t cap);
+
+/* A directory being edited (mfs.c): its entries by name. */
+typedef struct mfs__dir mfs__dir_t;
+/* name's entry: 0, TR_EPATH when there is none, or a read's error. */
+int mfs__dir_get(mfs_t *m, const mfs__dir_t *d, const char *name,
+                 size_t len, dag_cid_t *cid, uint64_t *tsize) TR_WUR;
+int mfs__dir_set(mfs_t *m, mfs__dir_t *d, const char *name, size_t len,
+                 const dag_cid_t *cid, uint64_t tsize) TR_WUR;
+/* Remove an entry that is there (every link of that name). */
+int mfs__dir_del(mfs_t *m, mfs__dir_t *d, const char *name, size_t len)
+    TR_WUR;
+/* boxo's SetMode / SetModTime of a directory, its SetCidBuilder. */
+void mfs__dir_meta(mfs__dir_t *d, bool set_mode, uint32_t mode,
+                   bool set_mtime, int64_t sec, uint32_t nsec);
+void mfs__dir_prefix(mfs__dir_t *d, const mfs_prefix_t *p);
+/* An empty directory of prefix p, stored; its CID and size. */
+int mfs__empty_dir(mfs_t *m, const mfs_prefix_t *p, dag_cid_t *cid,
+                   uint64_t *tsize) TR_WUR;
+
+/* mfs__edit's flags. */
+enum {
+  MFS__E_PARENTS = 1, /* make missing directories on the way (mkdir -p) */
+  MFS__E_MKDIR = 2,   /* mkdir's message for a file on the way */
+  /* The message when the directory edited itself is a file: boxo's
+   * lookupDir (PutNode: cp), or Kubo's getParentDir (rm). */
+  MFS__E_LOOKUPDIR = 4,
+  MFS__E_GETPARENT = 8,
+};
+
+/* Edit the directory at sg's first k segments with fn (0: store the
+ * change; 1: nothing changed), then store it and every directory above
+ * it and record the new root. */
+typedef int (*mfs__edit_fn)(mfs_t *m, mfs__dir_t *dir, void *ud);
+int mfs__edit(mfs_t *m, const mfs__segs_t *sg, size_t k, unsigned flags,
+              const mfs_prefix_t *newp, mfs__edit_fn fn, void *ud) TR_WUR;
+
 #endif /* RPC_MFS_INT_H */
