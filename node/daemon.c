@@ -354,9 +354,17 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     return node__fail(o, -ENOMEM, "out of memory");
   }
   snprintf(n->repo, sizeof n->repo, "%s", o->repo);
-  /* A small pool: this is a 2-core class machine and workers mostly copy
-   * from the page cache. */
-  setenv("UV_THREADPOOL_SIZE", "4", 0);
+  /* The worker pool is the process's, shared by every gateway loop, and
+   * each loop's streamed bodies are filled there: 4 workers (they mostly
+   * copy from the page cache) or one per loop, whichever is more, so that
+   * loops on a many-core machine do not queue behind each other.  A bad
+   * Gateway.Threads is reported below. */
+  int loops = 1;
+  if (node_gw_threads(cfg, &loops))
+    loops = 1;
+  char pool[16];
+  snprintf(pool, sizeof pool, "%d", loops > 4 ? loops : 4);
+  setenv("UV_THREADPOOL_SIZE", pool, 0);
   signal(SIGPIPE, SIG_IGN);
 
   int lockfd = -1;
