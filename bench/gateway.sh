@@ -155,7 +155,7 @@ per_round() { # size -> "r1 r2 ... (median m)"
     "$(printf '%s\n' "${rs[@]}" | sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : sprintf("%.2f", (a[NR/2]+a[NR/2+1])/2))}')"
 }
 echo "auto/nginx in each round: 1 KiB $(per_round 1k); 1 MiB $(per_round 1m)"
-echo "16 cores, wrk -t16 -c512: not measured here (a $(nproc)-core machine; the row needs one with 16)"
+echo "16 cores, wrk -t16 -c512: bench/gateway_cores.sh (measured on a machine with 16)"
 # The idle-connection figure below with the default (auto) loops.
 start_trove 0
 
