@@ -150,6 +150,10 @@ import json, sys
 d = json.load(sys.stdin)
 print(" ".join(sorted(v["status"] for v in d["peer_map"].values())))' 2>/dev/null || true
 }
+# why CID: the cluster's own status of CID on one line, each peer's error
+# included, for a failure's message (which CI shows; the logs' tails may
+# not reach back to it).
+why() { ctl 1 status "$1" 2>&1 | tr -s '\n\t' '  ' | cut -c1-900; }
 # holders CID: the troves whose own `pin ls` has CID as a recursive pin.
 holders() {
   local h=""
@@ -176,7 +180,7 @@ for _ in $(seq 600); do
   [ "$s" = "pinned pinned remote" ] && break
   sleep 0.1
 done
-[ "$s" = "pinned pinned remote" ] || fail "status of $C: '$s'"
+[ "$s" = "pinned pinned remote" ] || fail "status of $C: '$s': $(why "$C")"
 echo "pin add --replication 2: PINNED on 2 peers, REMOTE on 1, in $(since "$t0") s"
 ctl 1 status "$C"
 h=$(holders "$C")
@@ -200,7 +204,7 @@ for _ in $(seq 600); do
   [ -z "$(holders "$C")" ] && break
   sleep 0.1
 done
-[ -z "$(holders "$C")" ] || fail "pin rm: troves still pinning: $(holders "$C")"
+[ -z "$(holders "$C")" ] || fail "pin rm: troves still pinning: $(holders "$C"): $(why "$C")"
 echo "pin rm: unpinned on both troves in $(since "$t0") s"
 
 # --------------------------------------------- the cluster's own adder
@@ -215,7 +219,7 @@ for _ in $(seq 600); do
   [ "$s" = "pinned pinned remote" ] && break
   sleep 0.1
 done
-[ "$s" = "pinned pinned remote" ] || fail "status of the added $want: '$s'"
+[ "$s" = "pinned pinned remote" ] || fail "status of the added $want: '$s': $(why "$want")"
 h=$(holders "$want")
 [ "$(wc -w <<<"$h")" = 2 ] || fail "troves pinning the added $want: '$h'"
 for i in $h; do
@@ -241,7 +245,7 @@ for _ in $(seq 600); do
   [ "$s" = "pinned pinned pinned" ] && break
   sleep 0.1
 done
-[ "$s" = "pinned pinned pinned" ] || fail "status of the proxy-added $want: '$s'"
+[ "$s" = "pinned pinned pinned" ] || fail "status of the proxy-added $want: '$s': $(why "$want")"
 eq_ "$(holders "$want")" "1 2 3" "troves pinning the proxy-added $want"
 echo "add through the cluster's IPFS proxy: pinned on all 3 troves in $(since "$t0") s"
 eq_ "$(curl -sS -X POST "$P/cat?arg=$want")" "through the proxy" "cat through the proxy"
