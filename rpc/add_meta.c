@@ -3,6 +3,7 @@
  * picks each entry's mode and mtime, how boxo's multipart reader reads an
  * entry's own from its form name, and how its writer names a part.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,10 +317,15 @@ int rpc_add_meta_opts(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
     uint64_t u = 0;
     if (!s)
       continue;
+    if (!*s) {
+      snprintf(err, n, "could not convert empty value to type \"%s\" "
+               "(for option \"-%s\")", num[i].type, num[i].name);
+      return -EINVAL;
+    }
     if (go_parse(s, 0, num[i].is_signed, num[i].bits, &val[i], &u) != 1) {
       snprintf(err, n, "could not convert value \"%s\" to type \"%s\" "
                "(for option \"-%s\")", s, num[i].type, num[i].name);
-      return TR_EUSAGE;
+      return -EINVAL;
     }
     if (!num[i].is_signed)
       val[i] = (int64_t)u;

@@ -160,7 +160,9 @@ bool rpc_add_meta(const rpc_add_opts_t *a, const rpc_fmeta_t *own, int kind,
  * import options, which it may change): --preserve-mode, --preserve-mtime,
  * --mode, --mtime, --mtime-nsecs, numbers as go-ipfs-cmds parses them.
  * Any of them turns raw leaves off (an explicit --raw-leaves=true is
- * refused).  TR_EUSAGE with Kubo's message in err. */
+ * refused).  TR_EUSAGE with Kubo's message in err; -EINVAL (Kubo's
+ * message too) when a number does not convert, which go-ipfs-cmds
+ * answers with 400 where the others are a Run's error, 500. */
 int rpc_add_meta_opts(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
                       size_t errlen) TR_WUR;
 
@@ -196,7 +198,8 @@ void rpc_fmeta_form_name(const rpc_fmeta_t *m, char *out, size_t n);
  * hash other than sha2-256 makes CIDv1, and is an error with CIDv0 (which
  * the legacy profile sets, as Kubo's Import.CidVersion=0 does); options
  * trove has not implemented (inline, nocopy, fscache) are refused.
- * TR_EUSAGE with Kubo's message in err. */
+ * TR_EUSAGE with Kubo's message in err; -EINVAL for a number that does not
+ * convert (rpc_add_meta_opts). */
 int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
                     size_t errlen) TR_WUR;
 

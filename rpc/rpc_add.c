@@ -689,7 +689,8 @@ static const rpc_up_cmd_t add_cmd = {
 /* ------------------------------------------------------------- options */
 
 /* add's options through its table (gateway/api_cmddefs.c) and resolved by
- * rpc_add_resolve(), the code `trove add` runs too: a bad value is 400, an
+ * rpc_add_resolve(), the code `trove add` runs too: a bad value is 400 (a
+ * number of the metadata options that does not convert: -EINVAL), an
  * option that cannot apply is 500 with Kubo's message, as go-ipfs-cmds
  * answers a failed type conversion and a failed Run. */
 static int parse(http_req_t *req, add_t *a) {
@@ -701,7 +702,7 @@ static int parse(http_req_t *req, add_t *a) {
   }
   rpc_add_opts_t r;
   if ((rc = rpc_add_resolve(&a->vals, &r, err, sizeof err))) {
-    rpc_error(req, 500, "%s", err);
+    rpc_error(req, rc == -EINVAL ? 400 : 500, "%s", err);
     return rc;
   }
   /* The views in r point into a->vals, which lives as long as a. */
