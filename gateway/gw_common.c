@@ -60,6 +60,29 @@ static bool answer_304(http_req_t *req, const gw_target_t *t,
   return true;
 }
 
+void gw__range_refused(http_req_t *req, const gw_target_t *t,
+                       const char *etag, http_header_t *h, size_t n,
+                       uint64_t size, bool malformed, bool block) {
+  if (malformed && !block) {
+    gw_error(req, 400, "invalid range request: invalid range");
+    return;
+  }
+  const char *body = malformed ? "invalid range request: invalid range\n"
+                               : "invalid range: failed to overlap\n";
+  char crange[48];
+  h[n++] = (http_header_t){"Content-Type", "text/plain; charset=utf-8"};
+  h[n++] = (http_header_t){"X-Content-Type-Options", "nosniff"};
+  if (!malformed) {
+    snprintf(crange, sizeof crange, "bytes */%llu", (unsigned long long)size);
+    h[n++] = (http_header_t){"Content-Range", crange};
+  }
+  n = gw__std_headers(t, etag, h, n);
+  size_t len = strlen(body);
+  http_res_start(req, malformed ? 400 : 416, h, n, (int64_t)len);
+  http_res_write(req, body, len);
+  http_res_end(req);
+}
+
 bool gw__not_modified(http_req_t *req, const gw_target_t *t, const char *etag) {
   return gw__etag_in(http_req_header(req, "if-none-match"), etag) &&
          answer_304(req, t, etag);
@@ -82,7 +105,16 @@ bool gw__preconditions(http_req_t *req, const gw_target_t *t,
   const char *ius = http_req_header(req, "if-unmodified-since");
   if (has_mod && !http_req_header(req, "if-match") &&
       http_date_parse(ius, &since) && mod > since) {
-    gw_error(req, 412, "modified since %s", ius);
+    /* Go's ServeContent: the answer's headers, Last-Modified among them,
+     * and no body. */
+    char date[40];
+    http_header_t h[8] = {{"Content-Type", "text/plain; charset=utf-8"}};
+    size_t n = 1;
+    if (http_date_format(mod, date))
+      h[n++] = (http_header_t){"Last-Modified", date};
+    n = gw__std_headers(t, etag, h, n);
+    http_res_start(req, 412, h, n, 0);
+    http_res_end(req);
     return true;
   }
   const char *inm = http_req_header(req, "if-none-match");

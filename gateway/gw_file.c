@@ -292,13 +292,15 @@ static int coalesce(range_t *r, int n) {
 }
 
 /* One range-spec at *pp (RFC 9110 14.1.2: first-pos "-" [last-pos], or
- * "-" suffix-length; digits only).  1 and r when satisfiable, 0 when not,
- * -1 when malformed. */
+ * "-" suffix-length), each number with an optional '+' as Go's ParseInt
+ * takes it (Kubo answers "bytes=+1-+2" with 206).  1 and r when
+ * satisfiable, 0 when not, -1 when malformed. */
 static int parse_one(const char **pp, uint64_t size, range_t *r) {
   const char *p = *pp;
   uint64_t a, b;
   if (*p == '-') {
-    if (!(p = digits(p + 1, &b)))
+    p += 1 + (p[1] == '+');
+    if (!(p = digits(p, &b)))
       return -1;
     *pp = p;
     if (b == 0 || size == 0)
@@ -307,12 +309,13 @@ static int parse_one(const char **pp, uint64_t size, range_t *r) {
     r->len = size - r->start;
     return 1;
   }
-  if (!(p = digits(p, &a)) || *p != '-')
+  if (!(p = digits(p + (*p == '+'), &a)) || *p != '-')
     return -1;
   p++;
   b = UINT64_MAX;
-  if (*p >= '0' && *p <= '9') {
-    p = digits(p, &b);
+  if (*p == '+' || (*p >= '0' && *p <= '9')) {
+    if (!(p = digits(p + (*p == '+'), &b)))
+      return -1;
     if (b < a)
       return -1;
   }
@@ -328,8 +331,8 @@ static int parse_one(const char **pp, uint64_t size, range_t *r) {
 
 /* Parse a Range header.  Returns the number of satisfiable ranges (merged
  * when they overlap or touch), 0 when none is (416), -1 when it is not a
- * byte range or asks for more than MAX_RANGES (serve it all), -2 when it is
- * malformed ("bytes=--5", "bytes=+1-+2": 416, as Go's net/http answers). */
+ * byte range, names none or asks for more than MAX_RANGES (serve it all), -2 when it is
+ * malformed ("bytes=--5", "bytes=5-2": Kubo's 400, gw__range_refused). */
 static int parse_ranges(const char *h, uint64_t size, range_t *r) {
   if (strncmp(h, "bytes=", 6))
     return -1;
@@ -356,7 +359,7 @@ static int parse_ranges(const char *h, uint64_t size, range_t *r) {
     r[n++] = one;
   }
   if (!any)
-    return -2;
+    return -1; /* "bytes=": no range at all, the whole file (as Go) */
   return n ? coalesce(r, n) : 0;
 }
 
@@ -446,11 +449,13 @@ void gw__serve_file(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
              (has_mod && http_date_parse(ifr, &ifr_date) && ifr_date == mod))) {
     int nr = parse_ranges(rh, st->size, st->r);
     if (nr == 0 || nr == -2) {
-      snprintf(crange, sizeof crange, "bytes */%llu", (unsigned long long)st->size);
-      h[n++] = (http_header_t){"Content-Range", crange};
-      n = gw__std_headers(t, etag, h, n);
-      http_res_start(req, 416, h, n, 0);
-      http_res_end(req);
+      http_header_t e[12];
+      size_t m = 0;
+      if (fname[0])
+        e[m++] = (http_header_t){"Content-Disposition", cd};
+      if (has_mod)
+        e[m++] = (http_header_t){"Last-Modified", lastmod};
+      gw__range_refused(req, t, etag, e, m, st->size, nr == -2, false);
       tr_free(st);
       gw__target_free(t);
       return;
@@ -668,11 +673,11 @@ void gw__serve_block(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t,
     range_t r[MAX_RANGES];
     int nr = parse_ranges(rh, len, r);
     if (nr == 0 || nr == -2) {
-      snprintf(crange, sizeof crange, "bytes */%zu", len);
-      h[n++] = (http_header_t){"Content-Range", crange};
-      n = gw__std_headers(t, etag, h, n);
-      http_res_start(req, 416, h, n, 0);
-      http_res_end(req);
+      http_header_t e[12] = {{"Content-Disposition", cd}};
+      size_t m = 1;
+      if (has_mod)
+        e[m++] = (http_header_t){"Last-Modified", lastmod};
+      gw__range_refused(req, t, etag, e, m, len, nr == -2, true);
       gw__target_free(t);
       return;
     }

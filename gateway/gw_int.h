@@ -284,6 +284,18 @@ int gw__ipfs_uri(bool ipns, const dag_cid_t *root, char *const *segs,
 size_t gw__std_headers(const gw_target_t *t, const char *etag,
                        http_header_t *h, size_t n);
 
+/* A Range the answer cannot honour, as Kubo answers it: malformed (-2
+ * from the range parser) is boxo's 400 "invalid range request: invalid
+ * range"; one that overlaps nothing is Go's ServeContent's 416 with
+ * Content-Range "bytes * /size" and "invalid range: failed to overlap" as
+ * text.  The answer's own headers h[0..n) (Content-Disposition,
+ * Last-Modified) and the common ones go with a 416, and with a 400 too
+ * when block (boxo's block path has set them by then; its file path has
+ * not).  h has room for n + 9. */
+void gw__range_refused(http_req_t *req, const gw_target_t *t,
+                       const char *etag, http_header_t *h, size_t n,
+                       uint64_t size, bool malformed, bool block);
+
 /* If-None-Match matches etag: answer 304 and return true. */
 bool gw__not_modified(http_req_t *req, const gw_target_t *t, const char *etag);
 

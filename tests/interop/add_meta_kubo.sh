@@ -137,8 +137,6 @@ for p in "/ipfs/$ROOT/a.txt" "/ipfs/$ROOT/empty" "/ipfs/$ROOT/sub/three-leaves.b
     "If-Modified-Since: not a date"; do
     k=$(ask "$KG" "$p" -H "$h")
     t=$(ask "$TG" "$p" -H "$h")
-    # Go's 412 carries Last-Modified; trove's error page does not.
-    if [[ $k == *" 412 "* ]]; then k=${k%%Last-Modified*}; t=${t%%Last-Modified*}; fi
     eq "$t" "$k" "$p with $h"
     n=$((n + 1))
   done
@@ -149,3 +147,22 @@ for p in "/ipfs/$ROOT/a.txt" "/ipfs/$ROOT/empty" "/ipfs/$ROOT/sub/three-leaves.b
   done
 done
 echo "ok the gateways: $n answers alike"
+
+# Ranges the answer cannot honour (and two odd ones Kubo honours): the
+# status, the headers named here and the body's words (trove's 400 page
+# says "Bad Request: " first).
+refused() { # GATEWAY PATH RANGE
+  curl -s -o "$WORK/rb" -D - -H "Range: $3" "$1$2" | tr -d '\r' |
+    grep -i '^HTTP/\|^Last-Modified:\|^Content-Range:\|^Content-Type:\|^Etag:' |
+    sed 's/^HTTP\/1.1 \([0-9]*\).*/\1/' | sort | tr '\n' ' '
+  tr -d '\n' <"$WORK/rb" | sed 's/^Bad Request: //'
+}
+n=0
+for p in "/ipfs/$ROOT/a.txt" "/ipfs/$ROOT/sub/three-leaves.bin" "/ipfs/$ROOT/a.txt?format=raw"; do
+  for r in "bytes=100000000-" "bytes=5-2" "bytes=--5" "bytes=1-x" "bytes=0-1,x" \
+    "bytes=-" "bytes=+1-+2" "bytes="; do
+    eq "$(refused "$TG" "$p" "$r")" "$(refused "$KG" "$p" "$r")" "$p with Range $r"
+    n=$((n + 1))
+  done
+done
+echo "ok the gateways' refused ranges: $n answers alike"
