@@ -7,7 +7,9 @@
  * Status codes follow the path- and trustless-gateway specs: 400 for a bad
  * CID, path or parameter; 404 when the content path names nothing; 405 for
  * methods other than GET/HEAD/OPTIONS; 406 for an Accept no format matches;
- * 412 for a failed If-Match; 416 for unsatisfiable ranges (gw_file.c); 501
+ * 412 for a failed If-Match or If-Unmodified-Since of a file or block
+ * (Kubo checks neither for listings, CARs and TARs: gw_common.c's
+ * gw__preconditions); 416 for unsatisfiable ranges (gw_file.c); 501
  * for /ipns/ names that are not keys (DNSLink: no DNS) and 404 for a key
  * with no valid record on the DHTs (gw_ipns.c); 504 when a block is not in
  * the repo and cannot be fetched in time (ctx->fetcher, fetch_timeout_ms),
@@ -331,11 +333,8 @@ static void dispatch(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
     gw__target_free(t);
     return;
   }
-  const char *im = http_req_header(req, "if-match");
-  char etag[GW_ETAG_MAX];
   char buf[DAG_CID_STR_MAX];
   const char *s = gw__cid_str(t, &t->cid, buf);
-  gw__etag(s, NULL, etag, sizeof etag);
   uint64_t codec = t->cid.codec;
   int fmt = t->fmt;
   if (gw__blockfmt(fmt) && !gw__codec_fits(fmt, codec)) {
@@ -354,9 +353,7 @@ static void dispatch(http_req_t *req, gw_ctx_t *ctx, gw_target_t *t) {
   }
   if (fmt == GW_FMT_UNIXFS && gw__codec_fmt(codec) != GW_FMT_UNIXFS)
     fmt = t->html ? -1 : gw__codec_fmt(codec);
-  if (im && !gw__etag_in(im, etag))
-    gw_error(req, 412, "If-Match does not match %s", etag);
-  else if (fmt == -1)
+  if (fmt == -1)
     gw__serve_dag_preview(req, ctx, t), t = NULL;
   else if (gw__blockfmt(fmt))
     gw__serve_block(req, ctx, t, gw__blockfmt(fmt)), t = NULL;

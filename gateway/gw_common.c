@@ -83,6 +83,18 @@ void gw__range_refused(http_req_t *req, const gw_target_t *t,
   http_res_end(req);
 }
 
+void gw__precondition_failed(http_req_t *req, const gw_target_t *t,
+                             const char *etag, bool has_mod, int64_t mod) {
+  char date[40];
+  http_header_t h[8] = {{"Content-Type", "text/plain; charset=utf-8"}};
+  size_t n = 1;
+  if (has_mod && http_date_format(mod, date))
+    h[n++] = (http_header_t){"Last-Modified", date};
+  n = gw__std_headers(t, etag, h, n);
+  http_res_start(req, 412, h, n, 0);
+  http_res_end(req);
+}
+
 bool gw__not_modified(http_req_t *req, const gw_target_t *t, const char *etag) {
   return gw__etag_in(http_req_header(req, "if-none-match"), etag) &&
          answer_304(req, t, etag);
@@ -102,19 +114,15 @@ bool gw__modtime(const gw_target_t *t, bool mtime, int64_t *sec,
 bool gw__preconditions(http_req_t *req, const gw_target_t *t,
                        const char *etag, bool has_mod, int64_t mod) {
   int64_t since;
+  const char *im = http_req_header(req, "if-match");
+  if (im && !gw__etag_in(im, etag)) {
+    gw__precondition_failed(req, t, etag, has_mod, mod);
+    return true;
+  }
   const char *ius = http_req_header(req, "if-unmodified-since");
-  if (has_mod && !http_req_header(req, "if-match") &&
+  if (has_mod && !im &&
       http_date_parse(ius, &since) && mod > since) {
-    /* Go's ServeContent: the answer's headers, Last-Modified among them,
-     * and no body. */
-    char date[40];
-    http_header_t h[8] = {{"Content-Type", "text/plain; charset=utf-8"}};
-    size_t n = 1;
-    if (http_date_format(mod, date))
-      h[n++] = (http_header_t){"Last-Modified", date};
-    n = gw__std_headers(t, etag, h, n);
-    http_res_start(req, 412, h, n, 0);
-    http_res_end(req);
+    gw__precondition_failed(req, t, etag, has_mod, mod);
     return true;
   }
   const char *inm = http_req_header(req, "if-none-match");

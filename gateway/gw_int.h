@@ -296,6 +296,12 @@ void gw__range_refused(http_req_t *req, const gw_target_t *t,
                        const char *etag, http_header_t *h, size_t n,
                        uint64_t size, bool malformed, bool block);
 
+/* 412 as Go's ServeContent answers a failed If-Match or
+ * If-Unmodified-Since: the answer's headers (Last-Modified when has_mod)
+ * and no body. */
+void gw__precondition_failed(http_req_t *req, const gw_target_t *t,
+                             const char *etag, bool has_mod, int64_t mod);
+
 /* If-None-Match matches etag: answer 304 and return true. */
 bool gw__not_modified(http_req_t *req, const gw_target_t *t, const char *etag);
 
@@ -308,9 +314,10 @@ bool gw__not_modified(http_req_t *req, const gw_target_t *t, const char *etag);
 bool gw__modtime(const gw_target_t *t, bool mtime, int64_t *sec,
                  char date[40]);
 
-/* The conditions Go's ServeContent checks after If-Match (gateway.c), for
- * an answer with ETag etag and modification time mod (has_mod): a later
- * If-Unmodified-Since is a 412, a matching If-None-Match a 304, and
+/* The conditions Go's ServeContent checks, for a file or block answer with
+ * ETag etag and modification time mod (has_mod): an If-Match without etag
+ * or a later If-Unmodified-Since is a 412 (gw__precondition_failed), a
+ * matching If-None-Match a 304, and
  * without If-None-Match an If-Modified-Since not before mod a 304.  True
  * when one answered. */
 bool gw__preconditions(http_req_t *req, const gw_target_t *t,

@@ -134,7 +134,7 @@ for p in "/ipfs/$ROOT/a.txt" "/ipfs/$ROOT/empty" "/ipfs/$ROOT/sub/three-leaves.b
     "If-Modified-Since: Tue, 14 Nov 2023 22:13:19 GMT" \
     "If-Modified-Since: Thu, 01 Jan 2099 00:00:00 GMT" \
     "If-Unmodified-Since: Mon, 13 Nov 2023 00:00:00 GMT" \
-    "If-Modified-Since: not a date"; do
+    "If-Modified-Since: not a date" 'If-Match: "nope"' "If-Match: *"; do
     k=$(ask "$KG" "$p" -H "$h")
     t=$(ask "$TG" "$p" -H "$h")
     eq "$t" "$k" "$p with $h"
@@ -145,6 +145,19 @@ for p in "/ipfs/$ROOT/a.txt" "/ipfs/$ROOT/empty" "/ipfs/$ROOT/sub/three-leaves.b
       "$p with If-Range $r"
     n=$((n + 1))
   done
+done
+# If-Match against a block's own ETag (its format's suffix).
+A=${KUBO[--preserve-mode --preserve-mtime]}
+for im in "\"$A.raw\"" "\"$A\""; do
+  eq "$(ask "$TG" "/ipfs/$A?format=raw" -H "If-Match: $im")" \
+    "$(ask "$KG" "/ipfs/$A?format=raw" -H "If-Match: $im")" "raw with If-Match $im"
+  n=$((n + 1))
+done
+# ...and none for listings, CARs and TARs (Kubo checks it in ServeContent).
+for q in "/sub/" "?format=car" "?format=tar"; do
+  eq "$(ask "$TG" "/ipfs/$A$q" -H 'If-Match: "nope"' | cut -d' ' -f1-2)" \
+    "$(ask "$KG" "/ipfs/$A$q" -H 'If-Match: "nope"' | cut -d' ' -f1-2)" "$q with If-Match"
+  n=$((n + 1))
 done
 echo "ok the gateways: $n answers alike"
 
