@@ -63,29 +63,7 @@ AUTO=$(sed -n 's#.*gateway: \([0-9]*\) loops\{0,1\} (Gateway.Threads).*#\1#p' "$
 
 NPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$T/nginx"
-# As Debian ships it (/etc/nginx/nginx.conf): a worker per core, sendfile,
-# tcp_nopush; plus access_log off and unlimited keep-alive requests (wrk's
-# connections live for the whole run).  The worker runs as this user, so
-# it can read the scratch dir (mktemp's are 0700); as non-root nginx
-# ignores the line with a warning.
-cat >"$T/nginx/nginx.conf" <<NGINX
-user $(id -un);
-worker_processes auto;
-error_log $T/nginx/error.log;
-pid $T/nginx/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 1000000;
-  keepalive_timeout 120s;
-  client_body_temp_path $T/nginx; proxy_temp_path $T/nginx;
-  fastcgi_temp_path $T/nginx; uwsgi_temp_path $T/nginx; scgi_temp_path $T/nginx;
-  types { application/octet-stream bin; }
-  server { listen 127.0.0.1:$NPORT; root $T/www; }
-}
-NGINX
+nginx_conf "$T/nginx" "$NPORT" auto "$T/www" # a worker per core
 nginx -c "$T/nginx/nginx.conf" -g 'daemon off;' &
 NPID=$!
 sleep 0.5

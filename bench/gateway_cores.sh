@@ -79,24 +79,9 @@ start_trove() { # loops [pool]
 NPORT=$((20000 + RANDOM % 20000))
 start_nginx() { # workers
   stop_nginx
-  cat >"$T/nginx/nginx.conf" <<NGINX
-user $(id -un);
-worker_processes $1;
-error_log $T/nginx/error.log;
-pid $T/nginx/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 1000000;
-  keepalive_timeout 120s;
-  client_body_temp_path $T/nginx; proxy_temp_path $T/nginx;
-  fastcgi_temp_path $T/nginx; uwsgi_temp_path $T/nginx; scgi_temp_path $T/nginx;
-  types { application/octet-stream bin; }
-  server { listen 127.0.0.1:$NPORT reuseport; root $T/www; }
-}
-NGINX
+  # reuseport: nginx's own way to spread connections over its workers
+  # (Debian's config leaves it off; the 16-core figures were taken so).
+  nginx_conf "$T/nginx" "$NPORT" "$1" "$T/www" reuseport
   $NGINX -e "$T/nginx/error.log" -c "$T/nginx/nginx.conf" -g 'daemon off;' &
   NPID=$!
   sleep 0.5
