@@ -36,8 +36,14 @@ declare -a KUBO_PID=() KUBO_ID=() KUBO_ADDR=() KUBO_SWARM_PORT=()
 # Whether Kubo is installed; callers skip (exit 0) when not.
 kubo_available() { [ -x "$KUBO_BIN" ]; }
 
+# tests/lib.sh's port() when the script has it (outside the ephemeral
+# range, never the same twice), else the kernel's pick.
 kubo_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  if declare -F port >/dev/null; then
+    port
+  else
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  fi
 }
 
 kubo_lib_init() {
