@@ -118,7 +118,7 @@ bn_provider() {
 # bn_local N — node N in the root namespace on a free port of 127.0.0.1.
 bn_local() {
   local p
-  p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  p=$(python3 "$(dirname "${BASH_SOURCE[0]}")/free_port.py" "${BN_WORK:+$BN_WORK/.ports}")
   bn_daemon "$1" 127.0.0.1 "$p"
 }
 

@@ -96,7 +96,8 @@ wait_connected() { # wait_connected A B SECONDS
 }
 
 # --- 1. rounds: a is down at b's start
-P=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# Below the ephemeral range: b's dials meanwhile cannot take it.
+P=$(python3 tests/free_port.py)
 mk a '[]' "$P"
 mk b "[\"/ip4/127.0.0.1/tcp/$P/p2p/${ID[a]}\"]"
 start b TROVE_BOOTSTRAP_PERIOD_MS=300

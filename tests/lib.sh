@@ -1,6 +1,7 @@
 # lib.sh — helpers for the integration scripts (sourced).
 set -euo pipefail
 TROVE_BIN=${TROVE_BIN:-$PWD/bin/trove}
+TESTS_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WORK=$(mktemp -d /tmp/trove-it.XXXXXX)
 export TROVE_PATH=$WORK/repo
 # WORK_SHM: a second scratch directory (in /dev/shm) a script may set; it
@@ -99,44 +100,10 @@ nodes_cleanup() {
   [ $bad = 0 ] || exit 1
   exit $rc
 }
-# port: a free TCP port of 127.0.0.1 for a daemon to listen on: below the
-# kernel's ephemeral range (ip_local_port_range), so that no outgoing
-# connection can take it between this pick and the daemon's bind (a port
-# the kernel hands to bind(0) is one it may hand to a connect() next), and
-# not one this script picked before ($WORK/.ports), so that two daemons
-# started together never get the same.  With no room below the range,
-# the kernel's pick, as before.
-port() {
-  python3 - "$WORK/.ports" <<'PYEOF'
-import random, socket, sys
-path = sys.argv[1]
-lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-try:
-    used = set(open(path).read().split())
-except OSError:
-    used = set()
-for _ in range(2000 if lo > 11024 else 0):
-    p = random.randrange(10000, lo)
-    if str(p) in used:
-        continue
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    break
-else:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-with open(path, "a") as f:
-    f.write("%d\n" % p)
-print(p)
-PYEOF
-}
+# port: a free TCP port of 127.0.0.1 for a daemon to listen on
+# (tests/free_port.py: below the kernel's ephemeral range, never the same
+# twice in a script).
+port() { python3 "$TESTS_LIB_DIR/free_port.py" "$WORK/.ports"; }
 ok() { echo "ok - $*"; }
 # node_stop NAME: SIGTERM to PID_NAME; fails unless it exits cleanly.
 node_stop() {

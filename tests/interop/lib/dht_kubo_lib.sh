@@ -42,7 +42,7 @@ kubo_port() {
   if declare -F port >/dev/null; then
     port
   else
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    python3 "$(dirname "${BASH_SOURCE[0]}")/../../free_port.py"
   fi
 }
 
