@@ -331,8 +331,9 @@ static int parse_one(const char **pp, uint64_t size, range_t *r) {
 
 /* Parse a Range header.  Returns the number of satisfiable ranges (merged
  * when they overlap or touch), 0 when none is (416), -1 when it is not a
- * byte range, names none or asks for more than MAX_RANGES (serve it all), -2 when it is
- * malformed ("bytes=--5", "bytes=5-2": Kubo's 400, gw__range_refused). */
+ * byte range, names none or asks for more than MAX_RANGES (serve it all),
+ * -2 when it is malformed ("bytes=--5", "bytes=5-2": Kubo's 400,
+ * gw__range_refused). */
 static int parse_ranges(const char *h, uint64_t size, range_t *r) {
   if (strncmp(h, "bytes=", 6))
     return -1;
