@@ -50,13 +50,17 @@ CID1K=$($TROVE add -Q "$T/www/1k.bin")
 CID1M=$($TROVE add -Q "$T/www/1m.bin")
 
 # CPU seconds * 100 (clock ticks) used so far by PID and its children
-# processes (nginx's workers), from /proc.
+# processes (nginx's workers), from /proc.  Through cat, which goes on past
+# a process that exits while the list is read (awk stopped there: the one
+# 0.00 of the first 16-core run).
 ticks() {
-  awk -v p="$1" '{ sub(/^.*\) /, ""); if ($2 == p || FILENAME == "/proc/" p "/stat") t += $12 + $13 }
-                END { print t + 0 }' /proc/[0-9]*/stat 2>/dev/null
+  cat /proc/[0-9]*/stat 2>/dev/null |
+    awk -v p="$1" '{ pid = $1; sub(/^.*\) /, "")
+                     if ($2 == p || pid == p) t += $12 + $13 }
+                   END { print t + 0 }'
 }
-# run URL PID -> "req/s bytes/s cores-busy"; socket errors or non-2xx
-# answers are printed on stderr (they make the figure suspect).
+# run URL PID -> "req/s cores-busy"; socket errors or non-2xx answers are
+# printed on stderr (they make the figure suspect).
 run() {
   local out t0 t1 non err
   t0=$(ticks "$2")
