@@ -153,16 +153,23 @@ static void test_options(void **state) {
   const char *big[] = {"add", "--mtime=1", "--mtime-nsecs=1000000000"};
   assert_int_equal(opts(&a, err, sizeof err, 3, big), TR_EUSAGE);
   assert_string_equal(err, "mtime nanoseconds must be in range [1, 999999999]");
+  /* Numbers that do not convert: -EINVAL (the API's 400), Kubo's words. */
   const char *bad[] = {"add", "--mode=rw"};
-  assert_int_equal(opts(&a, err, sizeof err, 2, bad), TR_EUSAGE);
+  assert_int_equal(opts(&a, err, sizeof err, 2, bad), -EINVAL);
+  assert_string_equal(err, "could not convert value \"rw\" to type \"uint\" "
+                           "(for option \"-mode\")");
   const char *bad2[] = {"add", "--mode=0x"};
-  assert_int_equal(opts(&a, err, sizeof err, 2, bad2), TR_EUSAGE);
+  assert_int_equal(opts(&a, err, sizeof err, 2, bad2), -EINVAL);
   const char *bad3[] = {"add", "--mode=4294967296"};
-  assert_int_equal(opts(&a, err, sizeof err, 2, bad3), TR_EUSAGE);
+  assert_int_equal(opts(&a, err, sizeof err, 2, bad3), -EINVAL);
   const char *bad5[] = {"add", "--mode=0o"};
-  assert_int_equal(opts(&a, err, sizeof err, 2, bad5), TR_EUSAGE);
+  assert_int_equal(opts(&a, err, sizeof err, 2, bad5), -EINVAL);
   const char *bad4[] = {"add", "--mtime=1__0"};
-  assert_int_equal(opts(&a, err, sizeof err, 2, bad4), TR_EUSAGE);
+  assert_int_equal(opts(&a, err, sizeof err, 2, bad4), -EINVAL);
+  const char *empty[] = {"add", "--mtime="};
+  assert_int_equal(opts(&a, err, sizeof err, 2, empty), -EINVAL);
+  assert_string_equal(err, "could not convert empty value to type \"int64\" "
+                           "(for option \"-mtime\")");
   /* --mode=0 and --mtime=0 are no metadata, as in Kubo. */
   const char *zero[] = {"add", "--mode=0", "--mtime=0"};
   assert_int_equal(opts(&a, err, sizeof err, 3, zero), 0);
