@@ -12,6 +12,7 @@
 
 #include "../dag/dagpb.h"
 #include "opts.h"
+#include "rpc_int.h"
 
 
 typedef struct node {
@@ -153,22 +154,10 @@ typedef struct lsx {
   int err;
 } lsx_t;
 
-/* A name as JSON: a hostile one that is not UTF-8 is shown repaired
- * (U+FFFD), as Go's encoder shows it, not refused. */
-static json_t *name_json(const char *name, size_t len) {
-  if (tr_utf8_valid(name, len))
-    return json_stringn_nocheck(name, len);
-  size_t n;
-  char *fixed = tr_utf8_fix(name, len, &n);
-  json_t *o = fixed ? json_stringn_nocheck(fixed, n) : NULL;
-  tr_free(fixed);
-  return o;
-}
-
 static json_t *entry(mfs_t *m, const char *name, size_t len,
                      const dag_cid_t *cid, bool long_, int *err) {
   if (!long_)
-    return json_pack("{s:o,s:i,s:i,s:s}", "Name", name_json(name, len),
+    return json_pack("{s:o,s:i,s:i,s:s}", "Name", rpc_json_strn(name, len),
                      "Type", 0, "Size", 0, "Hash", "");
   node_t nd;
   if ((*err = read_node(m, cid, &nd)))
@@ -180,7 +169,7 @@ static json_t *entry(mfs_t *m, const char *name, size_t len,
                   : nd.u.type == DAG_UNIXFS_SYMLINK ? nd.u.data_len
                                                       : nd.u.filesize;
   char s[DAG_CID_STR_MAX];
-  return json_pack("{s:o,s:i,s:I,s:s}", "Name", name_json(name, len),
+  return json_pack("{s:o,s:i,s:I,s:s}", "Name", rpc_json_strn(name, len),
                    "Type", dir ? 1 : 0, "Size", (json_int_t)size, "Hash",
                    dag_cid_str(cid, s));
 }
