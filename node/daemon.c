@@ -359,11 +359,11 @@ int node_daemon_run(const node_daemon_opts_t *o) {
    * copy from the page cache) or one per loop, whichever is more, so that
    * loops on a many-core machine do not queue behind each other.  A bad
    * Gateway.Threads is reported below. */
-  int loops = 1;
-  if (node_gw_threads(cfg, &loops))
-    loops = 1;
+  bool gw_threads_bad = node_gw_threads(cfg, &n->gw_threads) != 0;
+  if (gw_threads_bad)
+    n->gw_threads = 1;
   char pool[16];
-  snprintf(pool, sizeof pool, "%d", loops > 4 ? loops : 4);
+  snprintf(pool, sizeof pool, "%d", n->gw_threads > 4 ? n->gw_threads : 4);
   setenv("UV_THREADPOOL_SIZE", pool, 0);
   signal(SIGPIPE, SIG_IGN);
 
@@ -426,7 +426,7 @@ int node_daemon_run(const node_daemon_opts_t *o) {
                    n->rpc.api_addr, sizeof n->rpc.api_addr, "API", api_host);
   if (!rc)
     listen_sock(n);
-  if (!rc && node_gw_threads(cfg, &n->gw_threads))
+  if (!rc && gw_threads_bad)
     rc = node__fail(o, TR_ECONFIG, "Gateway.Threads: expected 0 (one per "
                     "core) to %d", NODE_GW_THREADS_MAX);
   /* More than one loop: every socket on the port needs SO_REUSEPORT, the
