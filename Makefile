@@ -15,7 +15,7 @@ PKGS    := lmdb libsodium libssl libcrypto jansson libuv libnghttp2 libprotobuf-
 # later.  (`make deps` does not need them.)
 ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) || echo PKGFAIL)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) || echo PKGFAIL)
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out lmdb,$(PKGS)) || echo PKGFAIL)
 ifneq ($(filter PKGFAIL,$(PKG_CFLAGS) $(PKG_LIBS)),)
 $(error pkg-config cannot find some of: $(PKGS) (run make deps))
 endif
@@ -24,7 +24,13 @@ CFLAGS  ?= -O2 -g
 # override: `make CFLAGS=-O0` changes the optimisation, never the warnings.
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -fno-strict-aliasing
 override CFLAGS += $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -lhttp_parser -lresolv -lpthread -lm
+# LMDB is linked statically so that the linker can send its writes of
+# data.mdb through blockstore/lmdb_io.c (--wrap; -u pulls that object out of
+# libtrove.a before liblmdb.a asks for it), which cuts them into calls of
+# 1 MiB: see that file for why.
+LMDB_LIBS := -Wl,-Bstatic -llmdb -Wl,-Bdynamic
+override LDFLAGS += -Wl,--wrap=writev,--wrap=pwrite -Wl,-u,__wrap_writev,-u,__wrap_pwrite
+LDLIBS  += $(LMDB_LIBS) $(PKG_LIBS) -lhttp_parser -lresolv -lpthread -lm
 B       ?= build
 FUZZ_SECONDS ?= 20
 
@@ -146,7 +152,7 @@ build-fuzz/libtrove.a: $(FZ_OBJ)
 
 build-fuzz/%: tests/fuzz/%.c build-fuzz/libtrove.a
 	@mkdir -p build-fuzz
-	clang $(FZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libtrove.a $(LDLIBS)
+	clang $(FZ_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< build-fuzz/libtrove.a $(LDLIBS)
 
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do n=$$(basename $$f); \

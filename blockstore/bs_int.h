@@ -102,6 +102,11 @@ void bs__release_map_held(bs_txn_t *txn);
 int bs__commit_batch(bs_txn_t *txn, bool durable) TR_WUR;
 int bs__sync(bs_env_t *env) TR_WUR;
 
+/* The most bytes one of LMDB's writes of data.mdb hands the kernel
+ * (lmdb_io.c, which cuts larger ones): the page cache's folios follow a
+ * write's length, and 2 MiB ones were 4x slower to fill here. */
+#define BS_WRITE_CAP (1u << 20)
+
 /* The map (env.c): bytes of data.mdb in use (up to the last page), the
  * map's size, and its growth so that need more bytes fit with
  * BS_MAP_SLACK to spare (0 or an error; the calling thread must hold no
