@@ -38,19 +38,29 @@ ssize_t __wrap_pwrite(int fd, const void *buf, size_t n, off_t off);
 
 #define PIECE_IOV 64 /* iovecs a piece of a writev holds at most */
 
+/* A write's result: 1 when it wrote something, 0 to try again (EINTR), -1
+ * to fail (errno set; a write of nothing is EIO, as LMDB has it). */
+static int outcome(ssize_t w) {
+  if (w > 0)
+    return 1;
+  if (w < 0 && errno == EINTR)
+    return 0;
+  if (w == 0)
+    errno = EIO;
+  return -1;
+}
+
 /* Write all of iov[0..n) (one piece, at most BS_WRITE_CAP bytes), going on
  * after a short count; its length, or -1 with errno. */
 static ssize_t write_piece(int fd, struct iovec *iov, int n, size_t len) {
   size_t done = 0;
   while (done < len) {
     ssize_t w = __real_writev(fd, iov, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0) {
-      if (w == 0)
-        errno = EIO;
+    int o = outcome(w);
+    if (o < 0)
       return -1;
-    }
+    if (!o)
+      continue;
     done += (size_t)w;
     for (size_t left = (size_t)w; left && n;) { /* drop what was written */
       size_t take = left < iov->iov_len ? left : iov->iov_len;
@@ -99,14 +109,11 @@ ssize_t __wrap_pwrite(int fd, const void *buf, size_t n, off_t off) {
   for (size_t done = 0; done < n;) {
     size_t len = n - done < BS_WRITE_CAP ? n - done : BS_WRITE_CAP;
     ssize_t w = __real_pwrite(fd, p + done, len, off + (off_t)done);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0) {
-      if (w == 0)
-        errno = EIO;
+    int o = outcome(w);
+    if (o < 0)
       return -1;
-    }
-    done += (size_t)w;
+    if (o)
+      done += (size_t)w;
   }
   return (ssize_t)n;
 }
