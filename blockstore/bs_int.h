@@ -104,7 +104,8 @@ int bs__sync(bs_env_t *env) TR_WUR;
 
 /* The most bytes one of LMDB's writes of data.mdb hands the kernel
  * (lmdb_io.c, which cuts larger ones): the page cache's folios follow a
- * write's length, and 2 MiB ones were 4x slower to fill here. */
+ * write's length, and 2 MiB ones were several times slower to fill
+ * here. */
 #define BS_WRITE_CAP (1u << 20)
 
 /* The map (env.c): bytes of data.mdb in use (up to the last page), the
