@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -74,6 +75,7 @@ int cli_http_open_unix(cli_http_t *h, const char *path) {
     return rc;
   }
   h->fd = fd;
+  h->is_unix = true;
   return 0;
 }
 
@@ -138,6 +140,46 @@ int cli_http_send(cli_http_t *h, const void *p, size_t n) {
   if (!rc)
     rc = send_all(h, "\r\n", 2);
   return rc;
+}
+
+int cli_http_send_fd(cli_http_t *h, const void *p, size_t n, int fd) {
+  if (!h->is_unix || !n)
+    return -EINVAL;
+  if (h->send_failed)
+    return -EPIPE;
+  char head[24];
+  int k = snprintf(head, sizeof head, "%zx\r\n", n);
+  struct iovec iov[3] = {{head, (size_t)k}, {(void *)p, n}, {"\r\n", 2}};
+  union {
+    struct cmsghdr h;
+    char b[CMSG_SPACE(sizeof(int))];
+  } ctl;
+  memset(&ctl, 0, sizeof ctl);
+  struct msghdr m = {.msg_iov = iov, .msg_iovlen = 3, .msg_control = ctl.b,
+                     .msg_controllen = sizeof ctl.b};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  ssize_t w;
+  while ((w = sendmsg(h->fd, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+    ;
+  if (w < 0) {
+    h->send_failed = true;
+    return -EPIPE;
+  }
+  /* The descriptor went with the first byte; the rest as plain bytes. */
+  size_t sent = (size_t)w;
+  for (int i = 0; i < 3; i++) {
+    size_t skip = sent < iov[i].iov_len ? sent : iov[i].iov_len;
+    sent -= skip;
+    int rc = send_all(h, (const char *)iov[i].iov_base + skip,
+                      iov[i].iov_len - skip);
+    if (rc)
+      return rc;
+  }
+  return 0;
 }
 
 int cli_http_sendfile(cli_http_t *h, int fd, off_t *off, size_t n) {

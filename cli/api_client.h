@@ -27,6 +27,7 @@ typedef struct cli_http {
   bool eof;            /* the body has been read */
   bool send_failed;    /* the server stopped reading the request */
   bool head_done;      /* cli_http_response() has read the head */
+  bool is_unix;        /* connected to a Unix socket */
   char stream_error[512]; /* a chunked body's X-Stream-Error trailer (Kubo's
                              error after streamed values), "" if none */
   uint8_t buf[65536];  /* read buffer */
@@ -54,6 +55,10 @@ int cli_http_send(cli_http_t *h, const void *p, size_t n) TR_WUR;
  * 0, -EPIPE as cli_http_send, TR_ETRUNC when the file ended early, or
  * sendfile's -errno (the body is then broken: give up). */
 int cli_http_sendfile(cli_http_t *h, int fd, off_t *off, size_t n) TR_WUR;
+/* One piece of the body, p[0..n) (n > 0), sent with the descriptor fd
+ * passed to the server (SCM_RIGHTS, attached to the piece's first byte):
+ * over a Unix socket only (-EINVAL on TCP).  -EPIPE as cli_http_send. */
+int cli_http_send_fd(cli_http_t *h, const void *p, size_t n, int fd) TR_WUR;
 int cli_http_end(cli_http_t *h) TR_WUR;
 
 /* Read the status line and headers.  -errno, TR_ETRUNC (connection closed

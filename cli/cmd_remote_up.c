@@ -30,8 +30,8 @@
 /* A part's headers; st, when given, names the part with the entry's mode
  * and mtime as Kubo's client does (rpc_fmeta_form_name): the daemon
  * stores them with --preserve-mode/--preserve-mtime. */
-static int part(up_t *u, const char *path, const char *ctype,
-                const struct stat *st) {
+static int part_fd(up_t *u, const char *path, const char *ctype,
+                   const struct stat *st, int fd) {
   char *enc = cli_uri_encode(path);
   if (!enc)
     return -ENOMEM;
@@ -50,10 +50,16 @@ static int part(up_t *u, const char *path, const char *ctype,
   for (size_t i = 0; i < TR_ARRAY_LEN(pieces) && !rc; i++)
     rc = tr_bytes_append(&b, pieces[i], strlen(pieces[i]));
   if (!rc)
-    rc = cli_http_send(&u->r->h, b.data, b.len);
+    rc = fd >= 0 ? cli_http_send_fd(&u->r->h, b.data, b.len, fd)
+                 : cli_http_send(&u->r->h, b.data, b.len);
   tr_bytes_free(&b);
   tr_free(enc);
   return rc;
+}
+
+static int part(up_t *u, const char *path, const char *ctype,
+                const struct stat *st) {
+  return part_fd(u, path, ctype, st, -1);
 }
 
 /* A regular file goes by sendfile (the client's read of it was the
@@ -98,6 +104,19 @@ static int send_fd(up_t *u, int fd) {
     if (u->out.bar.on)
       cli_progress_add(&u->out.bar, (uint64_t)n);
   }
+}
+
+/* A file's part: a regular file as a passed descriptor when the daemon
+ * takes them (u->pass: it reads the file itself, and no byte of it
+ * crosses the socket), else its bytes (send_fd).  st: the part's own
+ * metadata (may be NULL). */
+static int file_part(up_t *u, const char *path, const struct stat *st,
+                     int fd) {
+  struct stat fs;
+  if (u->pass && u->r->h.is_unix && !fstat(fd, &fs) && S_ISREG(fs.st_mode))
+    return part_fd(u, path, RPC_UP_FD_TYPE, st, fd);
+  int rc = part(u, path, "application/octet-stream", st);
+  return rc ? rc : send_fd(u, fd);
 }
 
 static int send_entry(up_t *u, int dirfd, const char *name, tr_bytes_t *path,
@@ -165,9 +184,7 @@ static int send_entry(up_t *u, int dirfd, const char *name, tr_bytes_t *path,
   int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return -errno;
-  rc = part(u, p, "application/octet-stream", &st);
-  if (!rc)
-    rc = send_fd(u, fd);
+  rc = file_part(u, p, &st, fd);
   close(fd);
   return rc;
 }
@@ -274,6 +291,7 @@ static int r_add(remote_t *r, int argc, char **argv, up_t *u) {
     tr_hex(rnd, 16, u->boundary + 6);
     char ct[96];
     snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", u->boundary);
+    u->pass = cli__passes_fds(r);
     if (!(u->buf = tr_malloc(READ_SIZE)))
       rc = cli_fail("add", -ENOMEM);
     else
@@ -282,9 +300,7 @@ static int r_add(remote_t *r, int argc, char **argv, up_t *u) {
   for (int i = 0; i < npaths && !rc; i++)
     rc = send_arg(u, paths[i]);
   if (!rc && npaths == 0) { /* stdin: no name, Kubo names it by its CID */
-    rc = part(u, "", "application/octet-stream", NULL);
-    if (!rc)
-      rc = send_fd(u, 0);
+    rc = file_part(u, "", NULL, 0);
     if (rc && rc != -EPIPE)
       cli_failf("add: reading stdin: %s", strerror(-rc));
   }
@@ -350,6 +366,7 @@ int cli__remote_dag_import(remote_t *r, int argc, char **argv) {
   memcpy(u.boundary, "trove-", 6);
   tr_hex(rnd, sizeof rnd, u.boundary + 6);
   snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", u.boundary);
+  u.pass = !rc && cli__passes_fds(r);
   if (!rc)
     rc = cli__start(r, "dag/import", ct);
   int e = 0;
@@ -359,9 +376,7 @@ int cli__remote_dag_import(remote_t *r, int argc, char **argv) {
       rc = cli_failf("dag import %s: %s", files[f], strerror(errno));
       break;
     }
-    e = part(&u, "", "application/octet-stream", NULL);
-    if (!e)
-      e = send_fd(&u, fd);
+    e = file_part(&u, "", NULL, fd);
     if (fd)
       close(fd);
   }
@@ -422,6 +437,7 @@ static int put_each(remote_t *r, int argc, char **argv, const char *what,
   tr_hex(rnd, sizeof rnd, u.boundary + 6);
   char ct[96];
   snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", u.boundary);
+  u.pass = !rc && cli__passes_fds(r);
   for (int f = 0; f < nfiles && !rc; f++) {
     int fd = strcmp(files[f], "-") ? open(files[f], O_RDONLY | O_CLOEXEC) : 0;
     if (fd < 0) {
@@ -431,9 +447,7 @@ static int put_each(remote_t *r, int argc, char **argv, const char *what,
     u.parts = 0;
     int e = cli__start(r, cmd, ct) ? -EIO : 0;
     if (!e)
-      e = part(&u, "", "application/octet-stream", NULL);
-    if (!e)
-      e = send_fd(&u, fd);
+      e = file_part(&u, "", NULL, fd);
     if (fd)
       close(fd);
     if (!e) {

@@ -19,6 +19,9 @@ static const char *const environment[][2] = {
      "(default ~/.trove)."},
     {"TROVE_OFFLINE", "Set (and not 0): run every command on the repo "
      "directly, never through a running daemon's API."},
+    {"TROVE_PASS_FDS", "0: uploads to a daemon on this machine send "
+     "their files' bytes over its socket, instead of passing the open "
+     "files for the daemon to read."},
     {"TROVE_LOG", "Log level on stderr: error, warn, info (default) or "
      "debug."},
     {"TROVE_BATCH_MB", "Size of the write batches of an import in MiB "

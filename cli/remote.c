@@ -131,6 +131,35 @@ json_t *cli__ask(remote_t *r, const char *cmd) {
   return o;
 }
 
+bool cli__passes_fds(remote_t *r) {
+  const char *off = getenv("TROVE_PASS_FDS");
+  char sock[4200];
+  cli_http_t *h = NULL;
+  if ((off && !strcmp(off, "0")) ||
+      !node_daemon_sock(r->cli->repo, sock, sizeof sock) ||
+      !(h = tr_malloc(sizeof *h)) || cli_http_open_unix(h, sock)) {
+    tr_free(h);
+    return false;
+  }
+  bool yes = false;
+  char body[256];
+  size_t len = 0;
+  ssize_t n = 0;
+  if (!cli_http_request(h, "/api/v0/passfd", NULL) &&
+      !cli_http_response(h) && h->status == 200) {
+    while (len < sizeof body - 1 &&
+           (n = cli_http_read(h, body + len, sizeof body - 1 - len)) > 0)
+      len += (size_t)n;
+    body[len] = 0;
+    json_t *o = json_loads(body, 0, NULL);
+    yes = json_is_true(json_object_get(o, "PassFd"));
+    json_decref(o);
+  }
+  cli_http_close(h);
+  tr_free(h);
+  return yes;
+}
+
 const char *cli__jstr(json_t *o, const char *k) {
   const char *s = json_string_value(json_object_get(o, k));
   return s ? s : "";

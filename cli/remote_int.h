@@ -39,6 +39,7 @@ typedef struct up {
   char boundary[48];
   int parts;
   bool hidden, recursive;
+  bool pass; /* regular files go as passed descriptors (file_part) */
   uint8_t *buf;
 } up_t;
 
@@ -58,6 +59,11 @@ int cli__body_out(remote_t *r);
 /* cli__call, then its one JSON answer (the caller's reference), or NULL
  * when the call failed or answered an error (printed). */
 json_t *cli__ask(remote_t *r, const char *cmd);
+/* Whether the daemon takes passed files (rpc/opts.h, RPC_UP_FD_TYPE): it
+ * listens on the repo's Unix socket and its /api/v0/passfd says so (an
+ * older daemon would take them for empty files), and TROVE_PASS_FDS is
+ * not 0.  Asked over a connection of its own. */
+bool cli__passes_fds(remote_t *r);
 /* A string member, "" when absent. */
 const char *cli__jstr(json_t *o, const char *k);
 /* Append every option given (with an API name) to the query, typed

@@ -22,6 +22,7 @@
  * yet; together they are what http__conn_buffered() reports.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -182,14 +183,18 @@ static void handle_closed(uv_handle_t *h) {
   if (--c->handles_open > 0)
     return;
   http_server_t *s = c->srv;
+  while (c->nfds)
+    close(c->fds[--c->nfds]);
   tr_bytes_free(&c->out);
   tr_bytes_free(&c->pending);
   tr_free(c);
   http__server_unref(s);
 }
 
-int http__sock_init(http_server_t *s, http_sock_t *k) {
-  return s->is_unix ? uv_pipe_init(s->loop, &k->pipe, 0)
+int http__sock_init(http_server_t *s, http_sock_t *k, bool conn) {
+  /* A Unix connection is an IPC pipe, so that libuv reads it with
+   * recvmsg and keeps the descriptors a client passes (take_fds). */
+  return s->is_unix ? uv_pipe_init(s->loop, &k->pipe, conn)
                     : uv_tcp_init(s->loop, &k->tcp);
 }
 
@@ -201,7 +206,7 @@ http_conn_t *http__conn_new(http_server_t *s, const http_proto_t *proto) {
   }
   c->srv = s;
   c->proto = proto;
-  if (http__sock_init(s, &c->sock)) {
+  if (http__sock_init(s, &c->sock, true)) {
     c->timer.data = c;
     c->handles_open = 1; /* the timer only */
     s->pending_closes++;
@@ -373,12 +378,60 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   }
 }
 
+static void fd_handle_closed(uv_handle_t *h) { tr_free(h); }
+
+/* The descriptors libuv received with the last read (over a Unix socket
+ * only) onto c->fds, before its bytes are fed: a request that refers to
+ * one finds it waiting.  libuv hands a received descriptor out only
+ * through uv_accept into a handle, which owns and closes it; a duplicate
+ * is kept.  false when the connection must close: more than HTTP_FDS_MAX
+ * waiting, or one that could not be taken. */
+static bool take_fds(http_conn_t *c) {
+  while (uv_pipe_pending_count(&c->sock.pipe) > 0) {
+    uv_pipe_t *t = tr_malloc(sizeof *t);
+    if (!t || uv_pipe_init(c->srv->loop, t, 0)) {
+      tr_free(t);
+      return false; /* what stays pending closes with the connection */
+    }
+    int fd = -1;
+    uv_os_fd_t f;
+    if (uv_accept(&c->sock.stream, (uv_stream_t *)t) == 0 &&
+        uv_fileno((uv_handle_t *)t, &f) == 0)
+      fd = fcntl(f, F_DUPFD_CLOEXEC, 0);
+    uv_close((uv_handle_t *)t, fd_handle_closed);
+    if (fd < 0)
+      return false;
+    if (c->nfds == HTTP_FDS_MAX) {
+      close(fd);
+      return false;
+    }
+    c->fds[c->nfds++] = fd;
+  }
+  return true;
+}
+
+int http_req_take_fd(http_req_t *req) {
+  http_conn_t *c = req->conn;
+  if (!c || !c->nfds || http_req_http_version(req) != 1)
+    return -1;
+  int fd = c->fds[0];
+  memmove(c->fds, c->fds + 1, --c->nfds * sizeof *c->fds);
+  return fd;
+}
+
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   http_conn_t *c = st->data;
   if (n == 0 || c->closing)
     return;
   if (n < 0) {
     c->eof = true;
+    http__conn_close(c);
+    return;
+  }
+  if (c->srv->is_unix && !take_fds(c)) {
+    tr_log(TR_LOG_WARN, "http: closing a Unix-socket connection: it "
+           "passed more descriptors than wait for its requests (%d), or "
+           "one that could not be taken", HTTP_FDS_MAX);
     http__conn_close(c);
     return;
   }

@@ -229,6 +229,16 @@ typedef void (*http_body_lend_cb)(http_req_t *req, uint8_t **base, size_t *len,
                                   void *ud);
 void http_req_body_lend(http_req_t *req, http_body_lend_cb lend);
 
+/* The oldest descriptor a client passed on req's connection (SCM_RIGHTS
+ * over a Unix socket, HTTP/1.x only) that no request has taken yet, or
+ * -1.  The caller owns it.  Descriptors come with the bytes they were
+ * sent with, so one sent with a piece of body is here by the time that
+ * piece reaches on_data.  At most HTTP_FDS_MAX (16) wait on a connection:
+ * one more closes it; what no request takes closes with it.  A client
+ * that can connect to the socket can pass anything, so check what you
+ * take (fstat). */
+int http_req_take_fd(http_req_t *req);
+
 /* Call fn(req, ud) once when the handler ends req (http_res_end or
  * http_res_abort), after the server's done hook: for what a handler holds
  * for the life of a request and must give back however it ends (the

@@ -84,6 +84,9 @@ typedef struct http_ip {
 #define HTTP_READ_BUF (64u << 10)
 /* The most one read puts into room a body's handler lends (conn.c). */
 #define HTTP_LEND_MAX (256u << 10)
+/* Descriptors a Unix-socket client may have passed and no request taken
+ * yet (http_req_take_fd); one more closes the connection. */
+#define HTTP_FDS_MAX 16
 
 /* The per-address table of servers on several loops (http_ipshare_new):
  * one table, a lock per stripe of its buckets (bucket % HTTP_IP_STRIPES),
@@ -249,6 +252,9 @@ struct http_conn {
   bool close_when_flushed; /* Connection: close, or an error answer */
   int err_status;          /* status for a parse error (400, 414, 431) */
   int handles_open; /* sock + timer, for the close count */
+  /* Descriptors passed over a Unix socket (SCM_RIGHTS), oldest first. */
+  int fds[HTTP_FDS_MAX];
+  uint8_t nfds;
   /* One-shot timer (all but HTTP/2): when the connection's time is up,
    * and when the armed timer fires, which may be earlier (conn.c). */
   uint64_t deadline_ms, due_ms;
@@ -285,9 +291,9 @@ struct http_conn {
 
 /* ------------------------------------------------------------ conn.c */
 
-/* Init k as s's kind of socket (TCP or Unix), for a connection or for
- * server.c's listener: 0 or -errno from libuv. */
-int http__sock_init(http_server_t *s, http_sock_t *k);
+/* Init k as s's kind of socket (TCP or Unix), for a connection (conn)
+ * or for server.c's listener and spare: 0 or -errno from libuv. */
+int http__sock_init(http_server_t *s, http_sock_t *k, bool conn);
 
 /* A connection of s, in its list and counted, with its handles ready for
  * uv_accept and proto as its table; NULL when out of memory or handles

@@ -79,7 +79,7 @@ static void reject_closed(uv_handle_t *h) {
 }
 
 static void reject(http_server_t *s) {
-  if (s->reject_busy || http__sock_init(s, &s->reject)) {
+  if (s->reject_busy || http__sock_init(s, &s->reject, false)) {
     s->accept_pending = true;
     return;
   }
@@ -226,7 +226,7 @@ static http_server_t *server_new(uv_loop_t *loop, const http_limits_t *limits,
     return NULL;
   }
   s->idle.data = s;
-  if ((*rc = http__sock_init(s, &s->listener))) {
+  if ((*rc = http__sock_init(s, &s->listener, false))) {
     s->stopping = true;
     s->pending_closes = 1;
     uv_close((uv_handle_t *)&s->idle, server_handle_closed);

@@ -50,8 +50,17 @@ static void rpc_shutdown(http_req_t *req, rpc_ctx_t *ctx) {
     ctx->shutdown(ctx->shutdown_ud);
 }
 
+/* Whether this daemon reads passed files (opts.h: RPC_UP_FD_TYPE) from
+ * this request's connection: over its Unix socket only. */
+static void rpc_passfd(http_req_t *req, rpc_ctx_t *ctx) {
+  (void)ctx;
+  rpc_api_json(req, json_pack("{s:b}", "PassFd",
+                              !strcmp(http_req_peer(req), "unix")));
+}
+
 static const rpc_cmd_t base_cmds[] = {
     {"version", rpc_version},
+    {"passfd", rpc_passfd},
     {"shutdown", rpc_shutdown},
 };
 

@@ -203,4 +203,14 @@ void rpc_fmeta_form_name(const rpc_fmeta_t *m, char *out, size_t n);
 int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
                     size_t errlen) TR_WUR;
 
+/* Passed files: over the daemon's Unix socket, a multipart part of this
+ * Content-Type and no body stands for a regular file whose descriptor the
+ * client sent (SCM_RIGHTS) with the bytes of the part's headers; the
+ * daemon reads the file itself (rpc_upload.c), so an upload from the CLI
+ * on the same machine crosses no socket.  Every upload command takes
+ * them.  The CLI passes files only to a daemon whose /api/v0/passfd says
+ * {"PassFd":true} on that socket: an older daemon would take such a part
+ * for an empty file. */
+#define RPC_UP_FD_TYPE "application/vnd.trove.passed-fd"
+
 #endif /* RPC_OPTS_H */

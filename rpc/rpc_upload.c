@@ -59,6 +59,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../bitswap/swarm.h"
 #include "rpc_int.h"
@@ -82,6 +84,11 @@
  * queue holds at most BS_PIPE_BYTES of lent blocks, which lie in at most
  * that many bytes of slabs plus the one being fed. */
 #define UP_KEPT_MAX (BS_PIPE_BYTES / UP_SLAB + 1)
+/* Passed files (RPC_UP_FD_TYPE parts) whose descriptors came and whose
+ * parts the thread has not reached: over UP_FDS_HIGH the loop pauses the
+ * body as over UP_HIGH bytes; past UP_FDS_MAX the upload is refused. */
+#define UP_FDS_MAX 16
+#define UP_FDS_HIGH 8
 
 /* A slab: the loop appends body at len (the bytes go in first, then len
  * moves, under mu); the thread takes data[taken..len).  Once sealed the
@@ -114,6 +121,8 @@ struct rpc_up {
   slab_t *spare;       /* emptied UP_SLAB slabs to reuse */
   size_t nspare;
   bool eof, cancelled, read_paused, want_resume, done, early;
+  int fds[UP_FDS_MAX]; /* passed descriptors, oldest first */
+  size_t nfds;
   int eof_status;
   tr_bytes_t out;
   int rc, status;
@@ -132,6 +141,7 @@ struct rpc_up {
   bs_pipe_t *lent_to; /* the pipe that blocks were lent to */
   slab_t *kept, **kept_end; /* taken slabs it may still read, in order */
   size_t nkept;
+  bool in_passed; /* the part being fed is a passed file's */
 };
 
 static unsigned live_uploads; /* loop thread only, see the top */
@@ -206,6 +216,12 @@ static void retire(rpc_up_t *u, slab_t *s, slab_t **drop) {
   }
 }
 
+/* Whether a paused body may go on: little queued, few passed files
+ * waiting.  Under mu. */
+static bool may_resume(const rpc_up_t *u) {
+  return u->queued < UP_LOW && u->nfds <= UP_FDS_HIGH / 2;
+}
+
 /* Take the next run of body into *p, *n: false at the end (or when
  * cancelled).  The run taken before is done with by now, so the slabs
  * it emptied go back here, or wait in u->kept while the pipe's writer
@@ -238,7 +254,7 @@ static bool take(rpc_up_t *u, const uint8_t **p, size_t *n) {
       u->run = *p;
       u->run_len = *n;
       got = true;
-      if (u->read_paused && u->queued < UP_LOW) {
+      if (u->read_paused && may_resume(u)) {
         u->read_paused = false;
         u->want_resume = resume = true;
       }
@@ -302,6 +318,131 @@ int rpc_up_put(rpc_up_t *u, bs_pipe_t *pipe, const dag_cid_t *cid,
   return rc;
 }
 
+/* ------------------------------------------------------ passed files */
+
+/* The oldest passed descriptor, or -1 when none came. */
+static int next_fd(rpc_up_t *u) {
+  int fd = -1;
+  bool resume = false;
+  uv_mutex_lock(&u->mu);
+  if (u->nfds) {
+    fd = u->fds[0];
+    memmove(u->fds, u->fds + 1, --u->nfds * sizeof *u->fds);
+    if (u->read_paused && may_resume(u)) {
+      u->read_paused = false;
+      u->want_resume = resume = true;
+    }
+  }
+  uv_mutex_unlock(&u->mu);
+  if (resume)
+    uv_async_send(&u->async);
+  return fd;
+}
+
+/* Up to n bytes of fd into p (fewer only at its end), or -errno. */
+static ssize_t read_full(int fd, uint8_t *p, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, p + got, n - got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return -errno;
+    if (r == 0)
+      break;
+    got += (size_t)r;
+  }
+  return (ssize_t)got;
+}
+
+/* A slab for a passed file's bytes: a spare, or a new one. */
+static slab_t *file_slab(rpc_up_t *u) {
+  uv_mutex_lock(&u->mu);
+  slab_t *s = u->spare;
+  if (s) {
+    u->spare = s->next;
+    u->nspare--;
+  }
+  uv_mutex_unlock(&u->mu);
+  if (!s && !(s = tr_malloc(sizeof *s + UP_SLAB)))
+    return NULL;
+  memset(s, 0, sizeof *s);
+  s->cap = UP_SLAB;
+  return s;
+}
+
+/* Done with a passed file's slab: kept while the pipe's writer may still
+ * read blocks lent from it (as take() keeps body slabs), else retired. */
+static void file_slab_done(rpc_up_t *u, slab_t *s) {
+  uint64_t done = u->lent_to ? bs_pipe_done(u->lent_to) : 0;
+  if (s->ticket > done) {
+    s->next = NULL;
+    *u->kept_end = s;
+    u->kept_end = &s->next;
+    u->nkept++;
+    return;
+  }
+  slab_t *drop = NULL;
+  uv_mutex_lock(&u->mu);
+  retire(u, s, &drop);
+  uv_mutex_unlock(&u->mu);
+  tr_free(drop);
+}
+
+/* A part of type RPC_UP_FD_TYPE: its bytes are the file whose descriptor
+ * the client passed with it.  The command sees an ordinary file part
+ * (application/octet-stream) and its bytes as runs of up to a slab, read
+ * here, on this thread, one copy from the page cache as `trove add` reads
+ * a file; whole blocks in them are lent to the pipe as a body's are.  The
+ * body's run being fed is set aside meanwhile. */
+static int passed_file(rpc_up_t *u, const rpc_mp_part_t *part) {
+  int fd = next_fd(u);
+  if (fd < 0)
+    return rpc_up_fail(u, TR_EUSAGE, 400, "a part names a passed file, and "
+                       "no descriptor came with it");
+  struct stat st;
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return rpc_up_fail(u, TR_EUSAGE, 400, "a passed file is not a regular "
+                       "file");
+  }
+  rpc_mp_part_t p = *part;
+  p.content_type = "application/octet-stream";
+  int rc = u->cmd->part ? u->cmd->part(u, &p) : 0;
+  slab_t *run_slab = u->run_slab;
+  const uint8_t *run = u->run;
+  size_t run_len = u->run_len;
+  while (!rc) {
+    slab_t *s = file_slab(u);
+    if (!s) {
+      rc = -ENOMEM;
+      break;
+    }
+    ssize_t r = rpc_up_cancelled(u) ? -ECANCELED
+                                    : read_full(fd, s->data, UP_SLAB);
+    if (r > 0) {
+      u->run_slab = s;
+      u->run = s->data;
+      u->run_len = (size_t)r;
+      rc = u->cmd->data ? u->cmd->data(u, s->data, (size_t)r) : 0;
+    }
+    file_slab_done(u, s);
+    if (r < 0 && r != -ECANCELED)
+      rc = rpc_up_fail(u, (int)r, 500, "reading a passed file: %s",
+                       strerror((int)-r));
+    else if (r < 0)
+      rc = (int)r;
+    if (r < (ssize_t)UP_SLAB)
+      break;
+  }
+  u->run_slab = run_slab;
+  u->run = run;
+  u->run_len = run_len;
+  close(fd);
+  u->in_passed = true;
+  return rc;
+}
+
 static int feed(rpc_up_t *u, const uint8_t *p, size_t n) {
   size_t off = 0;
   rpc_mp_clean(&u->mp, u->run_clean);
@@ -317,12 +458,21 @@ static int feed(rpc_up_t *u, const uint8_t *p, size_t n) {
     case RPC_MP_NEED_MORE:
       return 0;
     case RPC_MP_PART:
-      rc = u->cmd->part ? u->cmd->part(u, &ev.part) : 0;
+      rc = ev.part.content_type &&
+                   !strcmp(ev.part.content_type, RPC_UP_FD_TYPE)
+               ? passed_file(u, &ev.part)
+           : u->cmd->part ? u->cmd->part(u, &ev.part)
+                          : 0;
       break;
     case RPC_MP_DATA:
-      rc = u->cmd->data ? u->cmd->data(u, ev.data, ev.len) : 0;
+      if (u->in_passed)
+        rc = rpc_up_fail(u, TR_EUSAGE, 400, "a passed file's part has a "
+                         "body");
+      else
+        rc = u->cmd->data ? u->cmd->data(u, ev.data, ev.len) : 0;
       break;
     case RPC_MP_PART_END:
+      u->in_passed = false;
       rc = u->cmd->part_end ? u->cmd->part_end(u) : 0;
       break;
     default:
@@ -373,6 +523,8 @@ static void free_slabs(slab_t *c) {
 }
 
 static void up_free(rpc_up_t *u) {
+  while (u->nfds)
+    close(u->fds[--u->nfds]);
   free_slabs(u->head);
   free_slabs(u->spare);
   free_slabs(u->kept);
@@ -560,8 +712,28 @@ static size_t prescan(const rpc_up_t *u, slab_t *s, size_t k) {
   return (size_t)(q - s->data) + u->dlen - 1;
 }
 
+/* The descriptors passed with this piece of body (or before it) onto the
+ * upload's queue, ahead of the bytes that name them. */
+static void pull_fds(rpc_up_t *u, http_req_t *req) {
+  int fd;
+  while ((fd = http_req_take_fd(req)) >= 0) {
+    uv_mutex_lock(&u->mu);
+    if (u->nfds < UP_FDS_MAX) {
+      u->fds[u->nfds++] = fd;
+      fd = -1;
+    } else {
+      cancel_locked(u, 400, "more passed files wait than an upload takes");
+    }
+    uv_cond_signal(&u->cond);
+    uv_mutex_unlock(&u->mu);
+    if (fd >= 0)
+      close(fd);
+  }
+}
+
 static void on_body(http_req_t *req, const uint8_t *p, size_t n, void *ud) {
   rpc_up_t *u = ud;
+  pull_fds(u, req);
   while (n) {
     slab_t *s = u->fill;
     uintptr_t a = (uintptr_t)p;
@@ -588,7 +760,7 @@ static void on_body(http_req_t *req, const uint8_t *p, size_t n, void *ud) {
       s->len += k;
       u->queued += k;
     }
-    if (u->queued > UP_HIGH && !u->read_paused) {
+    if ((u->queued > UP_HIGH || u->nfds >= UP_FDS_HIGH) && !u->read_paused) {
       u->read_paused = true;
       http_req_pause(req);
     }
