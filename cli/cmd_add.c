@@ -124,22 +124,6 @@ static int report(add_t *a, const dag_cid_t *cid, const char *name,
 
 /* ---------------------------------------------------------------- files */
 
-/* Read up to n bytes (fewer only at the end of the input). */
-static ssize_t read_full(int fd, uint8_t *p, size_t n) {
-  size_t got = 0;
-  while (got < n) {
-    ssize_t r = read(fd, p + got, n - got);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0)
-      return -errno;
-    if (r == 0)
-      break;
-    got += (size_t)r;
-  }
-  return (ssize_t)got;
-}
-
 /* Whole raw leaves of a fixed-size chunker are read straight into the
  * writer's queue (bs_pipe_room) and put from there: the copy from the
  * importer's buffer into the queue was a twelfth of a large add's CPU.
@@ -152,7 +136,7 @@ static int add_fd_placed(add_t *a, int fd) {
     int rc = bs_pipe_room(a->pipe, chunk, &room);
     if (rc)
       return rc;
-    ssize_t r = read_full(fd, room, chunk);
+    ssize_t r = tr_read_full(fd, room, chunk);
     if (r < 0)
       return (int)r;
     if (r == 0)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 /* ---------------------------------------------------------------- errors */
@@ -423,4 +424,21 @@ unsigned tr_thread_slot(void) {
     my_slot = atomic_fetch_add_explicit(&next_slot, 1, memory_order_relaxed) %
                   TR_SLOTS + 1;
   return my_slot - 1;
+}
+
+/* --------------------------------------------------------------- I/O */
+
+ssize_t tr_read_full(int fd, void *p, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, (char *)p + got, n - got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return -errno;
+    if (r == 0)
+      break;
+    got += (size_t)r;
+  }
+  return (ssize_t)got;
 }

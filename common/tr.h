@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #if defined(__GNUC__) || defined(__clang__)
 #define TR_WUR __attribute__((warn_unused_result))
@@ -302,6 +303,12 @@ void tr_log(int level, const char *fmt, ...) TR_PRINTF(2, 3);
 void tr_log_level(int level);
 /* Parse "error", "warn", "info", "debug"; -1 if unknown. */
 int tr_log_parse(const char *name);
+
+/* --------------------------------------------------------------- I/O */
+
+/* Read up to n bytes of fd into p, fewer only at its end (read(2) again
+ * after short counts and EINTR): the count, or -errno. */
+ssize_t tr_read_full(int fd, void *p, size_t n) TR_WUR;
 
 /* -------------------------------------------------------------- hex */
 

@@ -410,15 +410,6 @@ static bool take_fds(http_conn_t *c) {
   return true;
 }
 
-int http_req_take_fd(http_req_t *req) {
-  http_conn_t *c = req->conn;
-  if (!c || !c->nfds || http_req_http_version(req) != 1)
-    return -1;
-  int fd = c->fds[0];
-  memmove(c->fds, c->fds + 1, --c->nfds * sizeof *c->fds);
-  return fd;
-}
-
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   http_conn_t *c = st->data;
   if (n == 0 || c->closing)

@@ -261,6 +261,15 @@ const char *http_req_peer(const http_req_t *r) {
   return r->conn && r->conn->ip ? r->conn->ip->addr : "?";
 }
 
+int http_req_take_fd(http_req_t *req) {
+  http_conn_t *c = req->conn;
+  if (!c || !c->nfds || req->stream_id)
+    return -1;
+  int fd = c->fds[0];
+  memmove(c->fds, c->fds + 1, --c->nfds * sizeof *c->fds);
+  return fd;
+}
+
 void http_req_body(http_req_t *r, http_body_data_cb on_data, http_body_end_cb on_end,
                  void *ud) {
   r->on_data = on_data;

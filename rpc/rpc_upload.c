@@ -354,22 +354,6 @@ static int next_fd(rpc_up_t *u) {
   return fd;
 }
 
-/* Up to n bytes of fd into p (fewer only at its end), or -errno. */
-static ssize_t read_full(int fd, uint8_t *p, size_t n) {
-  size_t got = 0;
-  while (got < n) {
-    ssize_t r = read(fd, p + got, n - got);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0)
-      return -errno;
-    if (r == 0)
-      break;
-    got += (size_t)r;
-  }
-  return (ssize_t)got;
-}
-
 /* A slab for a passed file's bytes: one emptied before, or a new one.
  * They are mapped, not malloc'd: freed on this thread they went back to
  * its arena, whose top malloc_trim() does not trim (an idle daemon kept
@@ -438,7 +422,7 @@ static int passed_file(rpc_up_t *u, const rpc_mp_part_t *part) {
       break;
     }
     ssize_t r = rpc_up_cancelled(u) ? -ECANCELED
-                                    : read_full(fd, s->data, UP_SLAB);
+                                    : tr_read_full(fd, s->data, UP_SLAB);
     if (r > 0) {
       u->run_slab = s;
       u->run = s->data;
