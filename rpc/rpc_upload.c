@@ -231,10 +231,36 @@ static void retire(rpc_up_t *u, slab_t *s, slab_t **drop) {
   }
 }
 
+/* Free the slabs retire() set aside (outside the lock). */
+static void free_drops(slab_t *drop) {
+  while (drop) {
+    slab_t *next = drop->next;
+    tr_free(drop);
+    drop = next;
+  }
+}
+
 /* Whether a paused body may go on: little queued, few passed files
  * waiting.  Under mu. */
 static bool may_resume(const rpc_up_t *u) {
   return u->queued < UP_LOW && u->nfds <= UP_FDS_HIGH / 2;
+}
+
+/* How far the pipe's writer has got (bs_pipe_done; asked outside mu). */
+static uint64_t writer_done(rpc_up_t *u) {
+  return u->lent_to ? bs_pipe_done(u->lent_to) : 0;
+}
+
+/* Retire the kept slabs that the pipe's writer is done with (their last
+ * lent block put by done), oldest first.  Under mu. */
+static void release_kept(rpc_up_t *u, uint64_t done, slab_t **drop) {
+  while (u->kept && u->kept->ticket <= done) {
+    slab_t *s = u->kept;
+    if (!(u->kept = s->next))
+      u->kept_end = &u->kept;
+    u->nkept--;
+    retire(u, s, drop);
+  }
 }
 
 /* Take the next run of body into *p, *n: false at the end (or when
@@ -246,15 +272,9 @@ static bool take(rpc_up_t *u, const uint8_t **p, size_t *n) {
   slab_t *drop = NULL;
   u->run = NULL;
   u->run_len = 0;
-  uint64_t done = u->lent_to ? bs_pipe_done(u->lent_to) : 0;
+  uint64_t done = writer_done(u);
   uv_mutex_lock(&u->mu);
-  while (u->kept && u->kept->ticket <= done) {
-    slab_t *s = u->kept;
-    if (!(u->kept = s->next))
-      u->kept_end = &u->kept;
-    u->nkept--;
-    retire(u, s, &drop);
-  }
+  release_kept(u, done, &drop);
   for (;;) {
     slab_t *s = u->head;
     if (u->cancelled)
@@ -307,11 +327,7 @@ static bool take(rpc_up_t *u, const uint8_t **p, size_t *n) {
   uv_mutex_unlock(&u->mu);
   if (resume)
     uv_async_send(&u->async);
-  while (drop) {
-    slab_t *next = drop->next;
-    tr_free(drop);
-    drop = next;
-  }
+  free_drops(drop);
   return got;
 }
 
@@ -380,8 +396,7 @@ static slab_t *file_slab(rpc_up_t *u) {
 /* Done with a passed file's slab: kept while the pipe's writer may still
  * read blocks lent from it (as take() keeps body slabs), else reused. */
 static void file_slab_done(rpc_up_t *u, slab_t *s) {
-  uint64_t done = u->lent_to ? bs_pipe_done(u->lent_to) : 0;
-  if (s->ticket > done) {
+  if (s->ticket > writer_done(u)) {
     s->next = NULL;
     *u->kept_end = s;
     u->kept_end = &s->next;
@@ -416,6 +431,15 @@ static int passed_file(rpc_up_t *u, const rpc_mp_part_t *part) {
   const uint8_t *run = u->run;
   size_t run_len = u->run_len;
   while (!rc) {
+    /* Slabs the writer is done with come back here, as take() takes them
+     * back between runs of body: past UP_KEPT_MAX kept, rpc_up_put would
+     * copy every block. */
+    slab_t *drop = NULL;
+    uint64_t done = writer_done(u);
+    uv_mutex_lock(&u->mu);
+    release_kept(u, done, &drop);
+    uv_mutex_unlock(&u->mu);
+    free_drops(drop);
     slab_t *s = file_slab(u);
     if (!s) {
       rc = -ENOMEM;
