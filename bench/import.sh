@@ -175,11 +175,18 @@ next() { [ "$t_out" = "$lcid" ] || { echo "CID mismatch: $t_out, $lcid"; exit 1;
 r_loc() { prep; drop_old; TROVE_PATH=$NEW run_timed t "$TROVE" add -Q "$RF"; ll=$(best "$ll" "$t"); tl=$t; next; }
 r_dmn() { prep; daemon_up "$NEW"; drop_old; TROVE_PATH=$NEW run_timed t "$TROVE" add -Q "$RF"
   daemon_down; lr=$(best "$lr" "$t"); td=$t; next; }
+# The CLI passes the file to the daemon (README: TROVE_PASS_FDS); what a
+# client that sends the bytes pays (kubo-rpc-client, curl, the CLI with
+# TROVE_PASS_FDS=0) is measured beside it, for the record.
+r_sock() { prep; daemon_up "$NEW"; drop_old; TROVE_PASS_FDS=0 TROVE_PATH=$NEW run_timed t "$TROVE" add -Q "$RF"
+  daemon_down; lb=$(best "$lb" "$t"); tb=$t; next; }
+lb=
 prep; lcid=$(TROVE_PATH=$NEW "$TROVE" add -Q "$RF"); swap # the first "last run"
 for r in $(seq "$ROUNDS"); do # order alternating (above)
-  if [ $((r % 2)) = 1 ]; then r_loc; r_dmn; else r_dmn; r_loc; fi
-  echo "  (round $r: local ${tl}s, daemon ${td}s)"
+  if [ $((r % 2)) = 1 ]; then r_loc; r_dmn; r_sock; else r_sock; r_dmn; r_loc; fi
+  echo "  (round $r: local ${tl}s, daemon ${td}s, daemon with the bytes over its socket ${tb}s)"
 done
 rm -rf "$TMP/ra" "$TMP/rb" "$RF"
 echo "add through the daemon vs without ($RMB MiB, best of $ROUNDS): daemon ${lr}s, local ${ll}s: ratio $(ratio "$lr" "$ll")x (target <= 1.1)$(mark "$(ratio "$lr" "$ll")" 1.1 le)"
+echo "  (the bytes over the daemon's socket instead, TROVE_PASS_FDS=0: ${lb}s, $(ratio "$lb" "$ll")x the local add)"
 echo "load while measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
