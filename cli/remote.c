@@ -143,15 +143,11 @@ bool cli__passes_fds(remote_t *r) {
   }
   bool yes = false;
   char body[256];
-  size_t len = 0;
-  ssize_t n = 0;
+  size_t len;
   if (!cli_http_request(h, "/api/v0/passfd", NULL) &&
-      !cli_http_response(h) && h->status == 200) {
-    while (len < sizeof body - 1 &&
-           (n = cli_http_read(h, body + len, sizeof body - 1 - len)) > 0)
-      len += (size_t)n;
-    body[len] = 0;
-    json_t *o = json_loads(body, 0, NULL);
+      !cli_http_response(h) && h->status == 200 &&
+      cli_http_line(h, body, sizeof body, &len) == 1) {
+    json_t *o = json_loadb(body, len, 0, NULL);
     yes = json_is_true(json_object_get(o, "PassFd"));
     json_decref(o);
   }

@@ -240,15 +240,28 @@ static void free_drops(slab_t *drop) {
   }
 }
 
-/* Whether a paused body may go on: little queued, few passed files
- * waiting.  Under mu. */
-static bool may_resume(const rpc_up_t *u) {
-  return u->queued < UP_LOW && u->nfds <= UP_FDS_HIGH / 2;
+/* A paused body goes on once little is queued and few passed files
+ * wait: true when the loop is to be woken to resume it.  Under mu. */
+static bool resume_locked(rpc_up_t *u) {
+  if (!u->read_paused || u->queued >= UP_LOW || u->nfds > UP_FDS_HIGH / 2)
+    return false;
+  u->read_paused = false;
+  u->want_resume = true;
+  return true;
 }
 
 /* How far the pipe's writer has got (bs_pipe_done; asked outside mu). */
 static uint64_t writer_done(rpc_up_t *u) {
   return u->lent_to ? bs_pipe_done(u->lent_to) : 0;
+}
+
+/* Keep a taken slab while the pipe's writer may still read blocks lent
+ * from it: the kept list is in the order slabs were done with. */
+static void keep(rpc_up_t *u, slab_t *s) {
+  s->next = NULL;
+  *u->kept_end = s;
+  u->kept_end = &s->next;
+  u->nkept++;
 }
 
 /* Retire the kept slabs that the pipe's writer is done with (their last
@@ -289,20 +302,14 @@ static bool take(rpc_up_t *u, const uint8_t **p, size_t *n) {
       u->run = *p;
       u->run_len = *n;
       got = true;
-      if (u->read_paused && may_resume(u)) {
-        u->read_paused = false;
-        u->want_resume = resume = true;
-      }
+      resume = resume_locked(u);
       break;
     }
     if (s && s->sealed) {
       if (!(u->head = s->next))
         u->tail = NULL;
       if (s->ticket > done) {
-        s->next = NULL;
-        *u->kept_end = s;
-        u->kept_end = &s->next;
-        u->nkept++;
+        keep(u, s);
       } else {
         retire(u, s, &drop);
       }
@@ -359,10 +366,7 @@ static int next_fd(rpc_up_t *u) {
   if (u->nfds) {
     fd = u->fds[0];
     memmove(u->fds, u->fds + 1, --u->nfds * sizeof *u->fds);
-    if (u->read_paused && may_resume(u)) {
-      u->read_paused = false;
-      u->want_resume = resume = true;
-    }
+    resume = resume_locked(u);
   }
   uv_mutex_unlock(&u->mu);
   if (resume)
@@ -397,10 +401,7 @@ static slab_t *file_slab(rpc_up_t *u) {
  * read blocks lent from it (as take() keeps body slabs), else reused. */
 static void file_slab_done(rpc_up_t *u, slab_t *s) {
   if (s->ticket > writer_done(u)) {
-    s->next = NULL;
-    *u->kept_end = s;
-    u->kept_end = &s->next;
-    u->nkept++;
+    keep(u, s);
   } else {
     s->next = u->fspare;
     u->fspare = s;
