@@ -217,6 +217,8 @@ static bool is_file(bsw_fetch_t *f, const dag_cid_t *root) {
   return file;
 }
 
+static void root_free(bsw_fetch_t *f, froot_t *r);
+
 static froot_t *root_get(bsw_fetch_t *f, const dag_cid_t *key, bool ahead,
                          uint64_t now) {
   tr_fp_t fp = dag_cid_fp(key);
@@ -227,7 +229,22 @@ static froot_t *root_get(bsw_fetch_t *f, const dag_cid_t *key, bool ahead,
   if (!r) {
     if (!(r = tr_calloc(1, sizeof *r)))
       return NULL;
-    if (bsw_session_new(f->core, now, &r->sid)) {
+    int rc = bsw_session_new(f->core, now, &r->sid);
+    if (rc == TR_ELIMIT) {
+      /* At the core's cap: sessions no fetch holds are only kept for a
+       * next read of the same DAG, and the one idle longest makes room.
+       * Refusing instead failed a mirror's pins past the 4096th DAG it
+       * fetched within BSW_SWARM_IDLE_MS (bench/mirror_converge.sh). */
+      froot_t *old = NULL;
+      for (froot_t *x = f->roots; x; x = x->next)
+        if (!x->refs && (!old || x->idle_since < old->idle_since))
+          old = x;
+      if (old) {
+        root_free(f, old);
+        rc = bsw_session_new(f->core, now, &r->sid);
+      }
+    }
+    if (rc) {
       tr_free(r);
       return NULL;
     }

@@ -193,7 +193,8 @@ int mir_psa_delete(mir_psa_t *c, const char *id, mir_psa_done_cb cb,
  * by page as go-pinning-service-http-client's Ls does: each next page is
  * asked with before= the oldest created of the last one (as sent;
  * compared at microsecond precision), until a page
- * comes back short or the count is reached.  on_pin is called for each
+ * comes back short or holds all its count (the pins matching the query
+ * it was asked with, before= included).  on_pin is called for each
  * pin (return non-zero to stop: on_done then gets 0); on_done once at the
  * end with r->page NULL.  A page whose pins are not all older than the
  * before= it was asked with is TR_EPROTO (a service that would loop us).
