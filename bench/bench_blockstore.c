@@ -343,7 +343,8 @@ static bool bench_put(const char *work, rng_t *r) {
   double ratio = tmb / lmb;
   printf("put trove: %.1f s (user %.1f s, sys %.1f s, %.1f GB dirtied), peak "
          "RSS %.1f MiB: anonymous %.1f MiB, file-mapped %.1f MiB (the bench's "
-         "own data not counted; memory: the worst round)\n", t.secs, t.user, t.sys, (double)t.dirtied / 1e9,
+         "own data not counted; memory: the worst round)\n", t.secs, t.user,
+         t.sys, (double)t.dirtied / 1e9,
          t.hwm / 1024.0, t.mem.anon / 1024.0, t.mem.file / 1024.0);
   char names[64];
   ref_flags(names, sizeof names);
