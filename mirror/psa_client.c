@@ -11,6 +11,8 @@
  * from inside a callback.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +45,16 @@ struct mir_psa_op {
   char before[40];
   int64_t before_us; /* the walk's before=, microseconds */
   size_t pages;
+  /* The pins handed out that the next page may list again (created in
+   * [t, before), t the last page's oldest time), skipped there by
+   * requestid.  check: the count of a page that could not be paged past
+   * with an overlap, held against the next page's (asked with before=t). */
+  struct seen {
+    char id[MIR_PSA_REQID_MAX + 1];
+    int64_t created_us;
+  } *seen;
+  size_t nseen, seen_cap;
+  uint64_t check;
 };
 
 /* ------------------------------------------------------------ client */
@@ -116,6 +128,7 @@ static void op_free(mir_psa_op_t *op) {
   tr_free(op->name);
   tr_free(op->match);
   tr_free(op->meta);
+  tr_free(op->seen);
   tr_free(op);
   c->ops--;
   psa_release(c);
@@ -155,13 +168,85 @@ static int send_req(mir_psa_op_t *op, const char *method, const char *url,
                     const char *ctype, const void *body, size_t bl);
 static int next_page(mir_psa_op_t *op);
 
-/* A page of a walk has come: hand its pins out, then ask the next. */
+static bool was_seen(const mir_psa_op_t *op, const char *id) {
+  for (size_t i = 0; i < op->nseen; i++)
+    if (!strcmp(op->seen[i].id, id))
+      return true;
+  return false;
+}
+
+static int seen_add(mir_psa_op_t *op, const mir_psa_pin_t *p) {
+  if (op->nseen == op->seen_cap) {
+    size_t cap = op->seen_cap ? op->seen_cap * 2 : 4;
+    void *t = tr_realloc(op->seen, cap * sizeof *op->seen);
+    if (!t)
+      return -ENOMEM;
+    op->seen = t;
+    op->seen_cap = cap;
+  }
+  struct seen *e = &op->seen[op->nseen++];
+  snprintf(e->id, sizeof e->id, "%s", p->requestid);
+  e->created_us = p->created_us;
+  return 0;
+}
+
+/* Keep the pins seen created in [lo, hi). */
+static void seen_keep(mir_psa_op_t *op, int64_t lo, int64_t hi) {
+  size_t k = 0;
+  for (size_t i = 0; i < op->nseen; i++)
+    if (op->seen[i].created_us >= lo && op->seen[i].created_us < hi)
+      op->seen[k++] = op->seen[i];
+  op->nseen = k;
+}
+
+/* One unit of the precision s (RFC 3339) is written with, in
+ * microseconds, and the fraction digits to write a time of it with. */
+static int64_t time_unit(const char *s, int *digits) {
+  const char *p = strchr(s, '.');
+  int d = 0;
+  if (p)
+    while (p[1 + d] >= '0' && p[1 + d] <= '9')
+      d++;
+  *digits = d > 6 ? 6 : d;
+  int64_t u = 1;
+  for (int i = *digits; i < 6; i++)
+    u *= 10;
+  return u;
+}
+
+/* A page of a walk has come: hand its pins out, then ask the next.
+ *
+ * The next page is asked with before= one unit of the service's precision
+ * past the page's oldest time t, not t itself: a service that writes
+ * created to the second lists many pins at one t, and before=t would skip
+ * those that did not fit the page (go-pinning-service-http-client does;
+ * a mirror would never pin them, and would drop them as unwanted).  What
+ * this page held in [t, t + unit) comes again at the top of the next and
+ * is skipped by requestid (Go's time format trims trailing zeros, so the
+ * unit is read from each time as written).  A page that cannot be paged
+ * past that way (all of it in that span) is followed by one asked with
+ * before=t, and the two counts must differ by no more than the pins seen
+ * in between, or more pins than a page share t and the walk cannot have
+ * them all (TR_ELIMIT, rather than a wanted set with holes). */
 static int walk_page(mir_psa_op_t *op, const mir_psa_page_t *pg, bool *more) {
   *more = false;
+  int64_t was = op->before[0] ? op->before_us : INT64_MAX;
   for (size_t i = 0; i < pg->n; i++)
-    if (op->before[0] && pg->pins[i].created_us >= op->before_us)
+    if (pg->pins[i].created_us >= was)
       return TR_EPROTO; /* not older than asked: it would loop us */
+  if (op->check) {
+    if (op->check > pg->count && op->check - pg->count > op->nseen) {
+      tr_log(TR_LOG_WARN, "pinning service: %" PRIu64 " pins created at %s, "
+             "more than a page of %u: they cannot all be listed",
+             op->check - pg->count, op->before, op->limit);
+      return TR_ELIMIT;
+    }
+    op->check = 0;
+    op->nseen = 0; /* this page is older than all of them */
+  }
   for (size_t i = 0; i < pg->n; i++) {
+    if (was_seen(op, pg->pins[i].requestid))
+      continue;
     if (op->on_pin(op->ud, &pg->pins[i]) || op->cancelled)
       return 0;
   }
@@ -177,8 +262,24 @@ static int walk_page(mir_psa_op_t *op, const mir_psa_page_t *pg, bool *more) {
   for (size_t i = 1; i < pg->n; i++)
     if (pg->pins[i].created_us < old->created_us)
       old = &pg->pins[i];
-  op->before_us = old->created_us;
-  snprintf(op->before, sizeof op->before, "%s", old->created);
+  for (size_t i = 0; i < pg->n; i++)
+    if (!was_seen(op, pg->pins[i].requestid) && seen_add(op, &pg->pins[i]))
+      return -ENOMEM;
+  int digits;
+  int64_t t = old->created_us, next = t + time_unit(old->created, &digits);
+  bool past = false; /* the page holds a pin the overlap leaves out */
+  for (size_t i = 0; i < pg->n; i++)
+    past |= pg->pins[i].created_us >= next;
+  if (next < was && past) {
+    seen_keep(op, t, next);
+    op->before_us = next;
+    mir_psa_format_time_us(next, digits, op->before, sizeof op->before);
+  } else {
+    seen_keep(op, t, was);
+    op->check = pg->count;
+    op->before_us = t;
+    snprintf(op->before, sizeof op->before, "%s", old->created);
+  }
   *more = true;
   return 0;
 }

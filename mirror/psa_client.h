@@ -117,6 +117,8 @@ int mir_psa_parse_time(const char *s, int64_t *ms) TR_WUR;
 int mir_psa_parse_time_us(const char *s, int64_t *us) TR_WUR;
 /* ms as "2006-01-02T15:04:05.000Z" into out (>= 25 bytes). */
 void mir_psa_format_time(int64_t ms, char *out, size_t n);
+/* us as "2006-01-02T15:04:05Z" with digits (0..6) of fraction. */
+void mir_psa_format_time_us(int64_t us, int digits, char *out, size_t n);
 
 /* ------------------------------------------------------------- client */
 
@@ -189,16 +191,19 @@ int mir_psa_delete(mir_psa_t *c, const char *id, mir_psa_done_cb cb,
                    void *ud, mir_psa_op_t **out) TR_WUR;
 
 /* Every pin matching q (q->before is the walk's own; q->limit the page
- * size, 0: MIR_PSA_LIMIT_DEFAULT), page
- * by page as go-pinning-service-http-client's Ls does: each next page is
- * asked with before= the oldest created of the last one (as sent;
- * compared at microsecond precision), until a page
- * comes back short or holds all its count (the pins matching the query
- * it was asked with, before= included).  on_pin is called for each
- * pin (return non-zero to stop: on_done then gets 0); on_done once at the
- * end with r->page NULL.  A page whose pins are not all older than the
- * before= it was asked with is TR_EPROTO (a service that would loop us).
- * Codes as mir_psa_list. */
+ * size, 0: MIR_PSA_LIMIT_DEFAULT), page by page: each next page is asked
+ * with before= one unit of the service's precision past the oldest
+ * created of the last one (go-pinning-service-http-client's Ls asks
+ * before= that time itself, and skips the pins sharing it that did not
+ * fit the page), the pins handed out already skipped by requestid; times
+ * compared at microsecond precision.  Until a page comes back short or
+ * holds all its count (the pins matching the query it was asked with,
+ * before= included).  on_pin is called once for each pin (return non-zero
+ * to stop: on_done then gets 0); on_done once at the end with r->page
+ * NULL.  A page whose pins are not all older than the before= it was
+ * asked with is TR_EPROTO (a service that would loop us); more pins
+ * created at one time than a page holds, TR_ELIMIT (they cannot all be
+ * listed).  Codes as mir_psa_list. */
 typedef int (*mir_psa_pin_cb)(void *ud, const mir_psa_pin_t *p);
 int mir_psa_list_all(mir_psa_t *c, const mir_psa_query_t *q,
                      mir_psa_pin_cb on_pin, mir_psa_done_cb on_done,

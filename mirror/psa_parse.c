@@ -126,12 +126,19 @@ int mir_psa_parse_time_us(const char *s, int64_t *us) {
 }
 
 void mir_psa_format_time(int64_t ms, char *out, size_t n) {
-  time_t t = (time_t)(ms / 1000);
+  mir_psa_format_time_us(ms * 1000, 3, out, n);
+}
+
+void mir_psa_format_time_us(int64_t us, int digits, char *out, size_t n) {
+  time_t t = (time_t)(us / 1000000);
   struct tm tm;
   gmtime_r(&t, &tm);
   char b[32];
   strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(out, n, "%s.%03dZ", b, (int)(ms % 1000));
+  char f[8] = ".";
+  snprintf(f + 1, sizeof f - 1, "%06u", (unsigned)(us % 1000000));
+  f[digits > 0 && digits <= 6 ? 1 + digits : 0] = 0;
+  snprintf(out, n, "%s%sZ", b, f);
 }
 
 /* ------------------------------------------------------------- objects */

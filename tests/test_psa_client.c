@@ -6,8 +6,9 @@
  * origins and meta, duplicate keys, not JSON), the time format, Kubo's
  * endpoint normalisation; then requests against a canned service on
  * 127.0.0.1 (a tiny libuv server whose answer depends on the request):
- * a list walk over three pages following before=, the bearer header, an
- * add's body, a 401 with the spec's Failure, a service that answers a page
+ * list walks of a simulated service (pages following before=, pins
+ * sharing a created time across a page's end, more of them than a page),
+ * the bearer header, an add's body, a 401 with the spec's Failure, a service that answers a page
  * not older than asked (refused, not looped on), a delete, and a free with
  * requests running.  Each loop test frees the client, runs the loop dry
  * and checks that every handle closed (ASan checks the memory).
@@ -166,6 +167,10 @@ static void test_failure_time_status(void **st) {
   assert_string_equal(t, "2024-01-02T03:04:05.678Z");
   assert_int_equal(mir_psa_parse_time(t, &ms), 0);
   assert_int_equal(ms, 1704164645678LL);
+  mir_psa_format_time_us(1704164645678901LL, 6, t, sizeof t);
+  assert_string_equal(t, "2024-01-02T03:04:05.678901Z");
+  mir_psa_format_time_us(1704164645678901LL, 0, t, sizeof t);
+  assert_string_equal(t, "2024-01-02T03:04:05Z");
   unsigned m;
   assert_int_equal(mir_psa_status_mask("queued,failed", &m), 0);
   assert_int_equal(m, MIR_PSA_QUEUED | MIR_PSA_FAILED);
@@ -347,9 +352,53 @@ static void run_until(res_t *r) {
   assert_int_equal(r->done, 1);
 }
 
-/* Pages of 2 over 5 pins, newest first, chosen by before=. */
+/* A simulated service: its pins newest first, listed as the spec has it
+ * (created before before=, at most limit=, the count of those matching;
+ * or, count_all, of every pin, as some services count). */
+typedef struct spin {
+  const char *id, *created;
+} spin_t;
+#define T0 "2024-01-01T00:00:0"
+static const spin_t FIVE[] = {{"p5", T0 "5Z"}, {"p4", T0 "4Z"},
+                              {"p3", T0 "3Z"}, {"p2", T0 "2Z"},
+                              {"p1", T0 "1Z"}};
+/* Created to the second, pins sharing one: c and g are the ones a walk
+ * asking before= the oldest time of the last page (go's) never sees. */
+static const spin_t TIES[] = {{"z", T0 "6Z"}, {"a", T0 "5Z"}, {"b", T0 "5Z"},
+                              {"c", T0 "5Z"}, {"d", T0 "4Z"}, {"e", T0 "3Z"},
+                              {"f", T0 "3Z"}, {"g", T0 "3Z"}, {"h", T0 "2Z"}};
+/* The same to the millisecond. */
+static const spin_t TIES_MS[] = {
+    {"z", T0 "6.250Z"}, {"a", T0 "5.250Z"}, {"b", T0 "5.250Z"},
+    {"c", T0 "5.250Z"}, {"d", T0 "4.250Z"}, {"e", T0 "3.250Z"},
+    {"f", T0 "3.250Z"}, {"g", T0 "3.250Z"}, {"h", T0 "2.250Z"}};
+/* More pins at one time than a page of 3 holds. */
+static const spin_t CROWD[] = {{"a", T0 "5Z"}, {"b", T0 "5Z"}, {"c", T0 "5Z"},
+                               {"d", T0 "5Z"}, {"e", T0 "4Z"}};
+
+static const spin_t *sim_set;
+static size_t sim_n;
+static bool sim_count_all;
+static char sim_buf[32768];
+
+/* Query parameter k ("before=") of the request line, %-decoded. */
+static bool qparam(const char *req, const char *k, char *out, size_t n) {
+  const char *eol = strstr(req, " HTTP/1.1"), *p = strstr(req, k);
+  if (!p || !eol || p > eol)
+    return false;
+  size_t o = 0;
+  for (p += strlen(k); p < eol && *p != '&' && o + 1 < n; o++) {
+    unsigned x;
+    if (*p == '%' && sscanf(p + 1, "%2x", &x) == 1)
+      out[o] = (char)x, p += 3;
+    else
+      out[o] = *p++;
+  }
+  out[o] = 0;
+  return true;
+}
+
 static const char *pages(svc_t *s, const char *req) {
-  (void)s;
   if (!strstr(req, "Authorization: Bearer sekrit\r\n"))
     return "!401 Unauthorized|{\"error\":{\"reason\":\"UNAUTHORIZED\"}}";
   if (!strstr(req, "GET /api/pins?"))
@@ -358,59 +407,93 @@ static const char *pages(svc_t *s, const char *req) {
     return "{\"count\":50,\"results\":[" PS("p5", "pinned",
            "2024-01-01T00:00:05Z", CID1) "," PS("p4", "pinned",
            "2024-01-01T00:00:04Z", CID1) "]}";
-  /* Mode 2 counts as the spec has it (and trove's own service): the pins
-   * matching the query, before= included - 3 older than p4, 1 than p2. */
-  if (strstr(req, "before=2024-01-01T00%3A00%3A04"))
-    return s->mode == 2 ? "{\"count\":3,\"results\":[" PS("p3", "pinned",
-           "2024-01-01T00:00:03Z", CID1) "," PS("p2", "pinned",
-           "2024-01-01T00:00:02Z", CID1) "]}"
-                        : "{\"count\":5,\"results\":[" PS("p3", "pinned",
-           "2024-01-01T00:00:03Z", CID1) "," PS("p2", "pinned",
-           "2024-01-01T00:00:02Z", CID1) "]}";
-  if (strstr(req, "before=2024-01-01T00%3A00%3A02"))
-    return s->mode == 2 ? "{\"count\":1,\"results\":[" PS("p1", "pinned",
-           "2024-01-01T00:00:01Z", CID1) "]}"
-                        : "{\"count\":5,\"results\":[" PS("p1", "pinned",
-           "2024-01-01T00:00:01Z", CID1) "]}";
-  if (strstr(req, "before="))
+  char b[64], l[16];
+  int64_t before = INT64_MAX, t;
+  unsigned limit = 1000;
+  if (qparam(req, "before=", b, sizeof b) && mir_psa_parse_time_us(b, &before))
     return "!400 Bad Request|{}";
-  return "{\"count\":5,\"results\":[" PS("p5", "pinned",
-         "2024-01-01T00:00:05Z", CID1) "," PS("p4", "pinned",
-         "2024-01-01T00:00:04Z", CID1) "]}";
+  if (qparam(req, "limit=", l, sizeof l))
+    limit = (unsigned)atoi(l);
+  size_t len = snprintf(sim_buf, sizeof sim_buf, "{\"results\":["), matched = 0;
+  for (size_t i = 0; i < sim_n; i++) {
+    assert_int_equal(mir_psa_parse_time_us(sim_set[i].created, &t), 0);
+    if (t >= before || matched++ >= limit)
+      continue;
+    len += snprintf(sim_buf + len, sizeof sim_buf - len,
+                    "%s{\"requestid\":\"%s\",\"status\":\"pinned\",\"created\""
+                    ":\"%s\",\"pin\":{\"cid\":\"" CID1 "\"}}",
+                    matched > 1 ? "," : "", sim_set[i].id, sim_set[i].created);
+  }
+  snprintf(sim_buf + len, sizeof sim_buf - len, "],\"count\":%zu}",
+           sim_count_all ? sim_n : matched);
+  return sim_buf;
+}
+
+static void sim_use(const spin_t *set, size_t n, bool count_all) {
+  sim_set = set, sim_n = n, sim_count_all = count_all;
+}
+
+/* Walk the simulated service in pages of limit: the ids in order. */
+static void walk(mir_psa_t *c, svc_t *s, unsigned limit, res_t *r) {
+  mir_psa_query_t q = {.status = MIR_PSA_ALL, .limit = limit};
+  s->requests = 0;
+  memset(r, 0, sizeof *r);
+  assert_int_equal(mir_psa_list_all(c, &q, r_pin, r_done, r, NULL), 0);
+  run_until(r);
 }
 
 static void test_list_all_pages(void **st) {
   (void)st;
   svc_t s = {.answer = pages};
   mir_psa_t *c = svc_start(&s);
-  res_t r = {0};
-  mir_psa_query_t q = {.status = MIR_PSA_ALL, .limit = 2};
-  assert_int_equal(mir_psa_list_all(c, &q, r_pin, r_done, &r, NULL), 0);
-  run_until(&r);
+  res_t r;
+  /* A service that counts every pin: the walk ends on the short page.
+   * Each next page is asked with before= a second past the last one's
+   * oldest, which comes again and is skipped. */
+  sim_use(FIVE, 5, true);
+  walk(c, &s, 2, &r);
   if (r.status)
     fail_msg("%d %d %d %s", r.status, r.http_status, s.requests, s.last);
   assert_int_equal(r.pins, 5);
-  assert_int_equal(s.requests, 3);
+  assert_int_equal(s.requests, 5);
   assert_string_equal(r.ids[0], "p5");
+  assert_string_equal(r.ids[2], "p3");
   assert_string_equal(r.ids[4], "p1");
   assert_non_null(strstr(s.last, "status=queued,pinning,pinned,failed"));
   assert_non_null(strstr(s.last, "limit=2"));
-  /* A count of the older pins only: every pin still comes (it stopped at
-   * 4 of 5 when the pins seen were held against each page's count). */
-  s.mode = 2;
-  s.requests = 0;
-  memset(&r, 0, sizeof r);
-  assert_int_equal(mir_psa_list_all(c, &q, r_pin, r_done, &r, NULL), 0);
-  run_until(&r);
+  assert_non_null(strstr(s.last, "before=2024-01-01T00%3A00%3A02Z&"));
+  /* A count of the matching pins only, as the spec has it: every pin
+   * still comes (it stopped at 4 of 5 when the pins seen were held
+   * against each page's count), the last page known by its count. */
+  sim_use(FIVE, 5, false);
+  walk(c, &s, 2, &r);
   assert_int_equal(r.status, 0);
   assert_int_equal(r.pins, 5);
-  assert_int_equal(s.requests, 3);
+  assert_int_equal(s.requests, 4);
   assert_string_equal(r.ids[4], "p1");
+  /* Pins sharing a created time across a page's end, to the second and
+   * to the millisecond: each comes once (before= the oldest time itself
+   * lost c and g). */
+  const spin_t *sets[] = {TIES, TIES_MS};
+  for (int k = 0; k < 2; k++) {
+    sim_use(sets[k], 9, false);
+    walk(c, &s, 3, &r);
+    if (r.status || r.pins != 9)
+      fail_msg("set %d: status %d, %d pins, %s", k, r.status, r.pins, s.last);
+    for (int i = 0; i < 9; i++)
+      assert_string_equal(r.ids[i], sets[k][i].id);
+    assert_int_equal(s.requests, 5);
+  }
+  assert_non_null(strstr(s.last, "before=2024-01-01T00%3A00%3A03.250Z&"));
+  /* More pins at one time than a page: refused whole, not a list with
+   * holes (a follow would drop the missing ones as unwanted). */
+  sim_use(CROWD, 5, false);
+  walk(c, &s, 3, &r);
+  assert_int_equal(r.status, TR_ELIMIT);
+  assert_int_equal(r.pins, 3);
   /* A service that never moves back in time is refused, not followed. */
   s.mode = 1;
-  memset(&r, 0, sizeof r);
-  assert_int_equal(mir_psa_list_all(c, &q, r_pin, r_done, &r, NULL), 0);
-  run_until(&r);
+  walk(c, &s, 2, &r);
   assert_int_equal(r.status, TR_EPROTO);
   assert_int_equal(r.pins, 2);
   svc_stop(c, &s);
