@@ -147,6 +147,7 @@ static void stream_flush_notify(net_stream_t *s) {
 int net_stream_write(net_stream_t *s, const uint8_t *p, size_t n) {
   if (s->mss)
     return TR_EUSAGE;
+  s->wrote = true;
   int rc = stream_put(s, p, n);
   if (rc == TR_ELIMIT) {
     net_stream_reset(s);
@@ -286,8 +287,16 @@ static void y_data(net_yamux_t *y, uint32_t id, const uint8_t *p, size_t n) {
   if (s && !s->mss && off < n && s->cbs.on_data)
     s->cbs.on_data(s, p + off, n - off);
 out:
-  /* The application has taken the bytes (copied or used them). */
-  net_yamux_consume(y, id, (uint32_t)n);
+  /* The application has taken the bytes (copied or used them).  The
+   * window grows only on a stream the application reads without writing
+   * on it (bitswap's messages, a bulk transfer), and while no stream the
+   * peer opened holds answers back: on a stream that answers what it
+   * reads (ping, an echo, a DHT query), yamux's 256 KiB is what keeps a
+   * peer that asks faster than it reads the answers from piling them up
+   * here (up to conn_buf_max, where its streams are reset). */
+  s = sdata(c, id);
+  net_yamux_consume(y, id, (uint32_t)n,
+                    s && !s->mss && !s->wrote && !c->wbuffered);
 }
 
 static void y_fin(net_yamux_t *y, uint32_t id) {
@@ -473,6 +482,7 @@ static int mux_start(net_conn_t *c) {
   net_yamux_limits_t lim;
   net_yamux_limits_default(&lim);
   lim.streams_max = h->lim.streams_max;
+  lim.window_max = h->lim.stream_window;
   int rc = net_yamux_init(&c->mux, c->outbound, &YCBS, &lim, c);
   if (rc)
     return rc;
@@ -666,6 +676,16 @@ static void input(net_conn_t *c, const uint8_t *p, size_t n, bool notify) {
 
 void net__conn_pump(net_conn_t *c) { pump(c, true); }
 
+/* Whether a stream of c holds bytes yamux has not taken yet. */
+static bool streams_waiting(const net_conn_t *c) {
+  for (uint32_t i = 0; i < c->mux.nstreams; i++) {
+    const net_stream_t *s = c->mux.streams[i].data;
+    if (s && s->woff < s->wbuf.len)
+      return true;
+  }
+  return false;
+}
+
 static void pump(net_conn_t *c, bool notify) {
   if (c->closing || c->phase != NET_PH_OPEN)
     return;
@@ -682,6 +702,7 @@ static void pump(net_conn_t *c, bool notify) {
     }
     size_t n;
     const uint8_t *o;
+    bool sent = false;
     while (c->tp->queued(c) < h->lim.sock_buf_max &&
            (o = net_yamux_output(&c->mux, &n), n > 0)) {
       size_t k = n < 256 * 1024 ? n : 256 * 1024;
@@ -691,9 +712,21 @@ static void pump(net_conn_t *c, bool notify) {
         return;
       }
       net_yamux_output_done(&c->mux, k);
+      sent = true;
     }
-    if (!c->plain.len)
+    if (!c->plain.len) {
+      /* yamux took at most out_max of the streams' bytes this round.  The
+       * kernel took all of it at once, so no write completes to pump
+       * again: with the peer's window still open, nothing else would (a
+       * window of 16 MiB is credited after 8 MiB, and this stalled after
+       * 1 MiB).  Go on while rounds move bytes and the socket takes them;
+       * once it queues, its write completion pumps. */
+      if (sent && !c->closing && c->tp->queued(c) == 0 && streams_waiting(c)) {
+        round = -1;
+        continue;
+      }
       return;
+    }
     /* Bytes yamux could not take: try again now that output drained. */
     size_t took;
     int rc = mux_feed(c, c->plain.data, c->plain.len, &took);

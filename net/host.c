@@ -45,6 +45,7 @@ void net_host_limits_default(net_host_limits_t *l) {
   l->dials_max = NET_HOST_DIALS_MAX;
   l->streams_max = NET_HOST_STREAMS_MAX;
   l->stream_buf_max = NET_HOST_STREAM_BUF_MAX;
+  l->stream_window = NET_HOST_STREAM_WINDOW;
   l->conn_buf_max = NET_HOST_CONN_BUF_MAX;
   l->sock_buf_max = NET_HOST_SOCK_BUF_MAX;
   l->dial_ms = NET_HOST_DIAL_MS;

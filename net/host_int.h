@@ -101,6 +101,7 @@ struct net_stream {
   net_conn_t *c;
   uint32_t id;
   bool inbound, fin_pending, reset_seen;
+  bool wrote; /* the application wrote on it (its window stays: conn.c) */
   bool drain_wanted; /* a write left bytes in wbuf: on_drain when out */
   net_mss_t *mss; /* during negotiation only */
   const char *proto;

@@ -21,6 +21,7 @@ void net_yamux_limits_default(net_yamux_limits_t *lim) {
   lim->streams_max = NET_YAMUX_STREAMS_MAX;
   lim->out_max = NET_YAMUX_OUT_MAX;
   lim->window = NET_YAMUX_WINDOW;
+  lim->window_max = NET_YAMUX_WINDOW;
 }
 
 int net_yamux_init(net_yamux_t *y, bool client, const net_yamux_cbs_t *cbs,
@@ -95,6 +96,7 @@ static net_yamux_stream_t *add(net_yamux_t *y, uint32_t id) {
   s->id = id;
   s->send_win = NET_YAMUX_WINDOW;
   s->recv_win = NET_YAMUX_WINDOW;
+  s->win = y->lim.window;
   return s;
 }
 
@@ -172,7 +174,7 @@ static int peer_open(net_yamux_t *y, uint32_t id) {
   /* Accepted: grant the window beyond the default, and ACK with it unless
    * the application's first bytes (written in on_stream) carried the ACK
    * already.  The credit is due either way: the peer starts at 256 KiB,
-   * and consume() credits only once half of lim.window is owed. */
+   * and consume() credits only once half of the window is owed. */
   uint16_t ack = ack_flag(s);
   uint32_t extra = y->lim.window - NET_YAMUX_WINDOW;
   if (!ack && !extra)
@@ -369,18 +371,23 @@ int64_t net_yamux_write(net_yamux_t *y, uint32_t id, const uint8_t *p,
   return (int64_t)done;
 }
 
-void net_yamux_consume(net_yamux_t *y, uint32_t id, uint32_t n) {
+void net_yamux_consume(net_yamux_t *y, uint32_t id, uint32_t n,
+                       bool grow) {
   net_yamux_stream_t *s = find(y, id);
   if (!s || (s->flags & NET_YAMUX_S_RFIN))
     return;
   s->unacked += n;
   /* Credit in one update once half the window is owed, as go-yamux does:
    * an update per read would double the frames. */
-  if (s->unacked < y->lim.window / 2)
+  if (s->unacked < s->win / 2)
     return;
-  if (emit(y, NET_YAMUX_WINUP, ack_flag(s), id, s->unacked))
+  uint32_t win = s->win;
+  if (grow && win < y->lim.window_max)
+    win = win > y->lim.window_max / 2 ? y->lim.window_max : win * 2;
+  if (emit(y, NET_YAMUX_WINUP, ack_flag(s), id, s->unacked + (win - s->win)))
     return; /* retried with the next consume */
-  s->recv_win += s->unacked;
+  s->recv_win += s->unacked + (win - s->win);
+  s->win = win;
   s->unacked = 0;
 }
 

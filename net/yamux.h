@@ -84,7 +84,9 @@ typedef struct net_yamux_cbs {
 typedef struct net_yamux_limits {
   uint32_t streams_max; /* open at once, both directions */
   size_t out_max;       /* queued output that stops feed */
-  uint32_t window;      /* receive window per stream (>= 256 KiB) */
+  uint32_t window;      /* receive window a stream starts with (>= 256 KiB) */
+  uint32_t window_max;  /* and may grow to (net_yamux_consume); < window:
+                         * no growth */
 } net_yamux_limits_t;
 
 typedef struct net_yamux_stream {
@@ -92,6 +94,7 @@ typedef struct net_yamux_stream {
   uint32_t send_win;  /* what the peer lets us send */
   uint32_t recv_win;  /* what we let the peer send */
   uint32_t unacked;   /* consumed by the application, not yet credited */
+  uint32_t win;       /* the receive window now: window .. window_max */
   uint8_t flags;      /* NET_YAMUX_S_* */
   void *data;
 } net_yamux_stream_t;
@@ -162,9 +165,13 @@ int64_t net_yamux_write(net_yamux_t *y, uint32_t id, const uint8_t *p,
 uint32_t net_yamux_send_window(const net_yamux_t *y, uint32_t id);
 
 /* The application took n bytes of stream id's data: credit them back to
- * the peer (in one window update once half the window is owed).  No-op for
- * an unknown stream. */
-void net_yamux_consume(net_yamux_t *y, uint32_t id, uint32_t n);
+ * the peer (in one window update once half the window is owed).  With
+ * grow, that update also doubles the stream's window, up to
+ * lim.window_max: the caller says so when taking the bytes cost it
+ * nothing it must hold (go-yamux grows a window when its reader keeps up;
+ * a reader that answers what it reads and cannot send the answers should
+ * not ask for more).  No-op for an unknown stream. */
+void net_yamux_consume(net_yamux_t *y, uint32_t id, uint32_t n, bool grow);
 
 /* Half-close (FIN) or reset (RST) stream id.  0, TR_ENOSTREAM, -ENOMEM. */
 int net_yamux_close(net_yamux_t *y, uint32_t id) TR_WUR;

@@ -141,7 +141,7 @@ static int bsw_on_stream(net_yamux_t *y, uint32_t id) {
 
 static void bsw_on_data(net_yamux_t *y, uint32_t id, const uint8_t *p,
                         size_t n) {
-  net_yamux_consume(y, id, (uint32_t)n);
+  net_yamux_consume(y, id, (uint32_t)n, false);
   bstream_t *bs = net_yamux_stream_data(y, id);
   if (!bs)
     return; /* our stream: the daemon's multistream answers */

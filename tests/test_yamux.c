@@ -16,6 +16,7 @@ typedef struct rec {
   uint8_t data[1 << 20];
   size_t ndata;
   bool refuse, autoconsume, answer; /* answer: write on accepting */
+  bool grow;                        /* autoconsume asks the window to grow */
 } rec_t;
 
 static int r_stream(net_yamux_t *y, uint32_t id) {
@@ -33,7 +34,7 @@ static void r_data(net_yamux_t *y, uint32_t id, const uint8_t *p, size_t n) {
   memcpy(r->data + r->ndata, p, n);
   r->ndata += n;
   if (r->autoconsume)
-    net_yamux_consume(y, id, (uint32_t)n);
+    net_yamux_consume(y, id, (uint32_t)n, r->grow);
 }
 static void r_fin(net_yamux_t *y, uint32_t id) {
   (void)id;
@@ -163,11 +164,11 @@ static void test_window_backpressure(void **state) {
   assert_int_equal(pump(&b, &a, 0), 0);
   assert_int_equal(net_yamux_send_window(&a, 1), 0);
   /* Half a window consumed: one update of 128 KiB. */
-  net_yamux_consume(&b, 1, NET_YAMUX_WINDOW / 4);
+  net_yamux_consume(&b, 1, NET_YAMUX_WINDOW / 4, false);
   size_t n;
   net_yamux_output(&b, &n);
   assert_int_equal(n, 0);
-  net_yamux_consume(&b, 1, NET_YAMUX_WINDOW / 4);
+  net_yamux_consume(&b, 1, NET_YAMUX_WINDOW / 4, false);
   const uint8_t *o = net_yamux_output(&b, &n);
   assert_int_equal(n, 12);
   assert_memory_equal(o, "\x00\x01\x00\x00\x00\x00\x00\x01\x00\x02\x00\x00",
@@ -181,7 +182,7 @@ static void test_window_backpressure(void **state) {
   off += (size_t)w;
   /* From here the reader consumes as it goes. */
   rb->autoconsume = true;
-  net_yamux_consume(&b, 1, NET_YAMUX_WINDOW / 2);
+  net_yamux_consume(&b, 1, NET_YAMUX_WINDOW / 2, false);
   while (off < sizeof big) {
     assert_int_equal(pump(&a, &b, 7), 0);
     assert_int_equal(pump(&b, &a, 0), 0);
@@ -196,6 +197,55 @@ static void test_window_backpressure(void **state) {
   net_yamux_free(&b);
   free(ra);
   free(rb);
+}
+
+/* A stream's window doubles with each credit that asks it to, from
+ * lim.window to lim.window_max, and stays put when none does. */
+static size_t grow_run(bool grow, uint32_t *win) {
+  rec_t *ra = calloc(1, sizeof *ra), *rb = calloc(1, sizeof *rb);
+  net_yamux_t a, b;
+  net_yamux_limits_t lim;
+  net_yamux_limits_default(&lim);
+  lim.window_max = 4 * NET_YAMUX_WINDOW;
+  assert_int_equal(net_yamux_init(&a, true, &CBS, NULL, ra), 0);
+  assert_int_equal(net_yamux_init(&b, false, &CBS, &lim, rb), 0);
+  rb->autoconsume = true;
+  rb->grow = grow;
+  assert_int_equal(net_yamux_open(&a), 1);
+  static uint8_t big[1 << 20];
+  for (size_t i = 0; i < sizeof big; i++)
+    big[i] = (uint8_t)(i * 11 + (i >> 10));
+  size_t off = 0, most = 0;
+  for (int round = 0; off < sizeof big; round++) {
+    assert_true(round < 100);
+    uint32_t can = net_yamux_send_window(&a, 1);
+    most = can > most ? can : most;
+    int64_t w = net_yamux_write(&a, 1, big + off, sizeof big - off);
+    assert_true(w > 0);
+    off += (size_t)w;
+    assert_int_equal(pump(&a, &b, 0), 0);
+    assert_int_equal(pump(&b, &a, 0), 0);
+  }
+  assert_int_equal(rb->ndata, sizeof big);
+  assert_memory_equal(rb->data, big, sizeof big);
+  *win = b.streams[0].win;
+  net_yamux_free(&a);
+  net_yamux_free(&b);
+  free(ra);
+  free(rb);
+  return most;
+}
+
+static void test_window_grows(void **state) {
+  (void)state;
+  uint32_t win;
+  /* 256 KiB, then 128 KiB credited with 256 KiB more, then 256 KiB with
+   * 512 KiB more (the most the writer, which sends all it may each round,
+   * was let send at once); the window 1 MiB by the end. */
+  assert_int_equal(grow_run(true, &win), 3 * NET_YAMUX_WINDOW);
+  assert_int_equal(win, 4 * NET_YAMUX_WINDOW);
+  assert_int_equal(grow_run(false, &win), NET_YAMUX_WINDOW);
+  assert_int_equal(win, NET_YAMUX_WINDOW);
 }
 
 /* Regression: a session with a receive window above 256 KiB gave the
@@ -446,6 +496,7 @@ int main(void) {
       cmocka_unit_test(test_open_write_fin),
       cmocka_unit_test(test_window_backpressure),
       cmocka_unit_test(test_big_window_answered_stream),
+      cmocka_unit_test(test_window_grows),
       cmocka_unit_test(test_data_past_window),
       cmocka_unit_test(test_bad_frames),
       cmocka_unit_test(test_ping_goaway),

@@ -23,7 +23,7 @@ static int on_stream(net_yamux_t *y, uint32_t id) {
 static void on_data(net_yamux_t *y, uint32_t id, const uint8_t *p, size_t n) {
   if (!echo)
     return;
-  net_yamux_consume(y, id, (uint32_t)n);
+  net_yamux_consume(y, id, (uint32_t)n, true);
   if (net_yamux_write(y, id, p, n) < 0 && net_yamux_stream_data(y, id))
     abort();
 }
