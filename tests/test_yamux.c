@@ -199,6 +199,31 @@ static void test_window_backpressure(void **state) {
   free(rb);
 }
 
+/* n bytes of a pattern from a to b on stream 1, all a may send each
+ * round, pumped both ways; b's record must hold them all (b's rec_t
+ * autoconsumes).  Returns the most a was let send at once. */
+static size_t transfer(net_yamux_t *a, net_yamux_t *b, size_t n) {
+  static uint8_t big[1 << 20];
+  assert_true(n <= sizeof big);
+  for (size_t i = 0; i < n; i++)
+    big[i] = (uint8_t)(i * 13 + (i >> 9));
+  size_t off = 0, most = 0;
+  for (int round = 0; off < n; round++) {
+    assert_true(round < 100);
+    uint32_t can = net_yamux_send_window(a, 1);
+    most = can > most ? can : most;
+    int64_t w = net_yamux_write(a, 1, big + off, n - off);
+    assert_true(w > 0);
+    off += (size_t)w;
+    assert_int_equal(pump(a, b, 0), 0);
+    assert_int_equal(pump(b, a, 0), 0);
+  }
+  rec_t *rb = b->data;
+  assert_int_equal(rb->ndata, n);
+  assert_memory_equal(rb->data, big, n);
+  return most;
+}
+
 /* A stream's window doubles with each credit that asks it to, from
  * lim.window to lim.window_max, and stays put when none does. */
 static size_t grow_run(bool grow, uint32_t *win) {
@@ -212,22 +237,7 @@ static size_t grow_run(bool grow, uint32_t *win) {
   rb->autoconsume = true;
   rb->grow = grow;
   assert_int_equal(net_yamux_open(&a), 1);
-  static uint8_t big[1 << 20];
-  for (size_t i = 0; i < sizeof big; i++)
-    big[i] = (uint8_t)(i * 11 + (i >> 10));
-  size_t off = 0, most = 0;
-  for (int round = 0; off < sizeof big; round++) {
-    assert_true(round < 100);
-    uint32_t can = net_yamux_send_window(&a, 1);
-    most = can > most ? can : most;
-    int64_t w = net_yamux_write(&a, 1, big + off, sizeof big - off);
-    assert_true(w > 0);
-    off += (size_t)w;
-    assert_int_equal(pump(&a, &b, 0), 0);
-    assert_int_equal(pump(&b, &a, 0), 0);
-  }
-  assert_int_equal(rb->ndata, sizeof big);
-  assert_memory_equal(rb->data, big, sizeof big);
+  size_t most = transfer(&a, &b, 1 << 20);
   *win = b.streams[0].win;
   net_yamux_free(&a);
   net_yamux_free(&b);
@@ -272,20 +282,7 @@ static void test_big_window_answered_stream(void **state) {
   assert_int_equal(ra->ndata, 3);
   assert_int_equal(net_yamux_send_window(&a, 1), lim.window);
   /* And a transfer past the first 256 KiB goes through. */
-  static uint8_t big[4 * NET_YAMUX_WINDOW];
-  for (size_t i = 0; i < sizeof big; i++)
-    big[i] = (uint8_t)(i * 13 + (i >> 9));
-  size_t off = 0;
-  for (int round = 0; off < sizeof big; round++) {
-    assert_true(round < 100);
-    int64_t w = net_yamux_write(&a, 1, big + off, sizeof big - off);
-    assert_true(w > 0);
-    off += (size_t)w;
-    assert_int_equal(pump(&a, &b, 0), 0);
-    assert_int_equal(pump(&b, &a, 0), 0);
-  }
-  assert_int_equal(rb->ndata, sizeof big);
-  assert_memory_equal(rb->data, big, sizeof big);
+  transfer(&a, &b, 4 * NET_YAMUX_WINDOW);
   net_yamux_free(&a);
   net_yamux_free(&b);
   free(ra);
