@@ -302,7 +302,7 @@ static bool bench_put(const char *work, rng_t *r) {
   snprintf(tdir, sizeof tdir, "%s/put-trove", work);
   snprintf(pdir, sizeof pdir, "%s/put-lmdb", work);
   bool ref_first = getenv("BENCH_ORDER") && !strcmp(getenv("BENCH_ORDER"), "ref-first");
-  uint64_t rounds = env_u64("BENCH_ROUNDS", 1);
+  uint64_t rounds = env_u64("BENCH_ROUNDS", 3);
   put_result_t t = {.secs = 1e30}, l = {.secs = 1e30}, tpeak = {0}, lpeak = {0};
   char la0[64], la1[64];
   loadavg(la0, sizeof la0);

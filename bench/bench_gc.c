@@ -510,7 +510,7 @@ static bool bench_gc(const char *work, rng_t *r) {
   snprintf(tdir, sizeof tdir, "%s/gc-trove", work);
   snprintf(rdir, sizeof rdir, "%s/gc-ref", work);
   snprintf(garbage_file, sizeof garbage_file, "%s/bench.garbage", src);
-  uint64_t rounds = env_u64("BENCH_GC_ROUNDS", 1);
+  uint64_t rounds = env_u64("BENCH_GC_ROUNDS", 3);
   gc_run_t t = {.secs = 1e30}, l = {.secs = 1e30};
   char la0[64], la1[64];
   loadavg(la0, sizeof la0);
