@@ -262,20 +262,23 @@ static int walk_page(mir_psa_op_t *op, const mir_psa_page_t *pg, bool *more) {
   for (size_t i = 1; i < pg->n; i++)
     if (pg->pins[i].created_us < old->created_us)
       old = &pg->pins[i];
-  for (size_t i = 0; i < pg->n; i++)
-    if (!was_seen(op, pg->pins[i].requestid) && seen_add(op, &pg->pins[i]))
-      return -ENOMEM;
   int digits;
   int64_t t = old->created_us, next = t + time_unit(old->created, &digits);
   bool past = false; /* the page holds a pin the overlap leaves out */
   for (size_t i = 0; i < pg->n; i++)
     past |= pg->pins[i].created_us >= next;
-  if (next < was && past) {
-    seen_keep(op, t, next);
+  bool overlap = next < was && past;
+  int64_t hi = overlap ? next : was; /* what the next page may list again */
+  seen_keep(op, t, hi);
+  for (size_t i = 0; i < pg->n; i++) {
+    const mir_psa_pin_t *p = &pg->pins[i];
+    if (p->created_us < hi && !was_seen(op, p->requestid) && seen_add(op, p))
+      return -ENOMEM;
+  }
+  if (overlap) {
     op->before_us = next;
     mir_psa_format_time_us(next, digits, op->before, sizeof op->before);
   } else {
-    seen_keep(op, t, was);
     op->check = pg->count;
     op->before_us = t;
     snprintf(op->before, sizeof op->before, "%s", old->created);
