@@ -94,9 +94,9 @@
 #define NET_HOST_STREAMS_MAX 256
 #define NET_HOST_STREAM_BUF_MAX (4 * 1024 * 1024)
 /* The receive window a stream may grow to.  yamux's 256 KiB held a
- * stream to 256 KiB in flight: 40-60% of what the same stream moves at
- * 16 MiB on loopback (bench/p2p.sh: 0.55-0.6 against 1.0 GB/s), 2.6 MB/s
- * at 100 ms RTT.  16 MiB is where go-yamux's and js-libp2p's auto-tuning
+ * stream to 256 KiB in flight: under 60% of what the same stream moves
+ * at 16 MiB on loopback (bench/p2p.sh: 0.58-0.60 against 1.01-1.04
+ * GB/s), 2.6 MB/s at 100 ms RTT.  16 MiB is where go-yamux's and js-libp2p's auto-tuning
  * stop.  Each stream starts at 256 KiB and doubles its window with each
  * credit while the application has written nothing on it (conn.c): trove
  * hands every byte to the stream's handler as it arrives, so a window

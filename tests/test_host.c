@@ -506,7 +506,7 @@ static void wsink_open(net_stream_t *s, int status, void *ud) {
 
 /* A stream read as it arrives, answering nothing, grows its window from
  * yamux's 256 KiB to NET_HOST_STREAM_WINDOW (at 256 KiB a stream moved
- * 40-60% of what it does at 16 MiB on loopback). */
+ * under 60% of what it does at 16 MiB on loopback). */
 static void test_stream_window(void **state) {
   (void)state;
   t_t *t = calloc(1, sizeof *t);
