@@ -27,7 +27,7 @@ override CFLAGS += $(PKG_CFLAGS)
 # LMDB is linked statically so that the linker can send its writes of
 # data.mdb through blockstore/lmdb_io.c (--wrap; -u pulls that object out of
 # libtrove.a before liblmdb.a asks for it), which cuts them into calls of
-# 1 MiB: see that file for why.
+# 64 KiB: see that file for why.
 LMDB_LIBS := -Wl,-Bstatic -llmdb -Wl,-Bdynamic
 override LDFLAGS += -Wl,--wrap=writev,--wrap=pwrite -Wl,-u,__wrap_writev,-u,__wrap_pwrite
 LDLIBS  += $(LMDB_LIBS) $(PKG_LIBS) -lhttp_parser -lresolv -lpthread -lm

@@ -158,6 +158,7 @@ typedef struct put_result {
   mem_peak_t mem;   /* sampled peaks, less the bench's own */
   memwatch_t mw;
   long base_rss, base_anon, base_file;
+  uint64_t file; /* data.mdb's size at the end: the page cache it took */
 } put_result_t;
 
 /* The puts' memory: VmHWM is reset before they start and the bench's own
@@ -175,6 +176,13 @@ static void put_mem_stop(put_result_t *res) {
   res->hwm = proc_status_kb(0, "VmHWM") - res->base_rss;
   res->mem.anon -= res->base_anon;
   res->mem.file -= res->base_file;
+}
+
+static uint64_t data_file_bytes(const char *dir) {
+  char f[4200];
+  struct stat st;
+  snprintf(f, sizeof f, "%s/data.mdb", dir);
+  return stat(f, &st) ? 0 : (uint64_t)st.st_size;
 }
 
 static double cpu_secs(const struct timeval *tv) {
@@ -231,6 +239,7 @@ static put_result_t put_trove(plan_t *p, const char *dir) {
     die("trove store holds %" PRIu64 " blocks / %" PRIu64 " bytes, want %" PRIu64
         " / %" PRIu64, st.blocks, st.block_bytes, p->n, p->bytes);
   bs_close(env);
+  res.file = data_file_bytes(dir);
   return res;
 }
 
@@ -284,6 +293,7 @@ static put_result_t put_plain(plan_t *p, const char *dir) {
   if (ms.ms_entries != p->n)
     die("plain store holds %zu blocks, want %" PRIu64, (size_t)ms.ms_entries, p->n);
   mdb_env_close(env);
+  res.file = data_file_bytes(dir);
   return res;
 }
 
@@ -323,8 +333,10 @@ static bool bench_put(const char *work, rng_t *r) {
       rm_dir(pdir);
     }
     if (rounds > 1)
-      printf("put round %" PRIu64 ": trove %.1f s, plain LMDB %.1f s, ratio %.2f\n",
-             round + 1, rt.secs, rl.secs, rl.secs / rt.secs);
+      printf("put round %" PRIu64 ": trove %.1f s (sys %.1f s, file %.1f GB), "
+             "plain LMDB %.1f s (sys %.1f s, file %.1f GB), ratio %.2f\n",
+             round + 1, rt.secs, rt.sys, (double)rt.file / 1e9, rl.secs, rl.sys,
+             (double)rl.file / 1e9, rl.secs / rt.secs);
     if (rt.secs < t.secs)
       t = rt;
     if (rl.secs < l.secs)
@@ -341,17 +353,19 @@ static bool bench_put(const char *work, rng_t *r) {
   loadavg(la1, sizeof la1);
   double tmb = (double)p.bytes / 1e6 / t.secs, lmb = (double)p.bytes / 1e6 / l.secs;
   double ratio = tmb / lmb;
-  printf("put trove: %.1f s (user %.1f s, sys %.1f s, %.1f GB dirtied), peak "
-         "RSS %.1f MiB: anonymous %.1f MiB, file-mapped %.1f MiB (the bench's "
-         "own data not counted; memory: the worst round)\n", t.secs, t.user,
-         t.sys, (double)t.dirtied / 1e9,
+  printf("put trove: %.1f s (user %.1f s, sys %.1f s, %.1f GB dirtied, file "
+         "%.1f GB), peak RSS %.1f MiB: anonymous %.1f MiB, file-mapped %.1f "
+         "MiB (the bench's own data not counted; memory: the worst round)\n",
+         t.secs, t.user,
+         t.sys, (double)t.dirtied / 1e9, (double)t.file / 1e9,
          t.hwm / 1024.0, t.mem.anon / 1024.0, t.mem.file / 1024.0);
   char names[64];
   ref_flags(names, sizeof names);
-  printf("put plain LMDB: %.1f s (user %.1f s, sys %.1f s, %.1f GB dirtied, %" PRIu64
-         " commits; %s, MDB_RESERVE, presized map, synced commits), peak RSS "
-         "%.1f MiB: anonymous %.1f MiB, file-mapped %.1f MiB\n",
-         l.secs, l.user, l.sys, (double)l.dirtied / 1e9, l.commits, names,
+  printf("put plain LMDB: %.1f s (user %.1f s, sys %.1f s, %.1f GB dirtied, "
+         "file %.1f GB, %" PRIu64 " commits; %s, MDB_RESERVE, presized map, "
+         "synced commits), peak RSS %.1f MiB: anonymous %.1f MiB, file-mapped %.1f MiB\n",
+         l.secs, l.user, l.sys, (double)l.dirtied / 1e9, (double)l.file / 1e9,
+         l.commits, names,
          l.hwm / 1024.0, l.mem.anon / 1024.0, l.mem.file / 1024.0);
   bool ok = ratio >= 0.8 && t.hwm < 128 * 1024;
   printf("blockstore put: trove %.0f MB/s (%s blocks/s), plain LMDB %.0f MB/s "

@@ -104,9 +104,9 @@ int bs__sync(bs_env_t *env) TR_WUR;
 
 /* The most bytes one of LMDB's writes of data.mdb hands the kernel
  * (lmdb_io.c, which cuts larger ones): the page cache's folios follow a
- * write's length, and 2 MiB ones were several times slower to fill
- * here. */
-#define BS_WRITE_CAP (1u << 20)
+ * write's length, and large ones were several times slower to fill on
+ * this project's VMs (1 MiB ones too, once an import passes ~1 GB). */
+#define BS_WRITE_CAP (64u << 10)
 
 /* The map (env.c): bytes of data.mdb in use (up to the last page), the
  * map's size, and its growth so that need more bytes fit with

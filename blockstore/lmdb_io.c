@@ -1,28 +1,34 @@
 /*
  * lmdb_io.c — LMDB's writes of data.mdb, cut into calls of at most
- * BS_WRITE_CAP bytes.
+ * BS_WRITE_CAP (64 KiB) bytes.
  *
  * LMDB (linked statically, see the Makefile) writes a commit's dirty pages
  * with writev, a run of contiguous pages in one call (up to 64 runs: the
  * 1 MiB values of a `trove add` go out 16 MiB at a time), and a lone run
  * with pwrite.  The kernel sizes the page-cache folios it allocates for a
- * write after the write's length: a call of 2 MiB or more gets 2 MiB
- * folios.  Measured on this project's VMs (Linux 6.18, ext4, virtio-balloon
- * free page reporting at order 9): writing 512 MiB with `dd conv=fsync`
- * took 0.34-0.37 s with bs=1M, 1.65-2.08 s with bs=2M and 0.88-1.02 s with
- * bs=16M; the kernel's copy into the new folios is where the time went
- * (perf: copy_folio_from_iter_atomic, 83% of a 16 MiB-writev run's samples
- * against 20% with 1 MiB writes).  A `trove add` of 512 MiB took 1.00-1.24 s
- * with LMDB's writes as they were and 0.43-0.47 s with them cut to 1 MiB,
- * four runs each, alternating.  On a machine without the effect the cost
- * is a syscall per MiB written (544 writev calls instead of 32 for that
- * add, by strace).
+ * write after the write's length.  On this project's VMs (Linux 6.18,
+ * ext4, virtio-balloon free page reporting) a new large folio is slow to
+ * fill: the copy into it (perf: copy_folio_from_iter_atomic, 96% of the
+ * samples) waits on the host to back the memory.  Appending to a file:
+ * - 512 MiB with `dd conv=fsync`: 0.34-0.37 s with bs=1M, 1.65-2.08 s
+ *   with bs=2M (an earlier VM); LMDB's writes were first cut to 1 MiB for
+ *   that: a 512 MiB `trove add` went from 1.00-1.24 s to 0.43-0.47 s.
+ * - Past ~1 GB 1 MiB writes are slow too (2026-12-05, a fresh process
+ *   appending with pwrite; the time of the writes, before the fdatasync):
+ *   2 GiB took 2.7-3.7 s with 1 MiB calls and 0.4-0.5 s with 64 or 128
+ *   KiB calls; 3 GiB 7.7-9.9 s with 1 MiB and 1.7-1.8 s with 4 KiB; 5 GiB
+ *   7.8-8.0 s with 1 MiB and 2.2-6.6 s with 64 KiB (14.9 s once, the first
+ *   run after a pause: new memory is slow at any size).  A `trove add` of a
+ *   3 GiB file: 6.2-8.6 s (1 MiB), 5.3-5.4 s (256 KiB), 3.8-4.1 s (128
+ *   KiB), 3.4-5.4 s (64 KiB), the caps alternating.
+ * So the cap is 64 KiB (BS_WRITE_CAP).  On a machine without the effect the
+ * cost is a syscall per 64 KiB written: 16k calls a GB, some tens of ms.
  *
  * The linker sends every call of writev and pwrite in the link here
  * (--wrap=writev, --wrap=pwrite): LMDB's, and trove's own, of which there
  * are none outside a test; libuv and the other shared libraries keep the
- * C library's.  The semantics LMDB relies on are kept: writev writes at the file offset and
- * advances it, pwrite at the offset given; a call returns the whole count
+ * C library's.  The semantics LMDB relies on are kept: writev writes at
+ * the file offset and advances it, pwrite at the offset given; a call returns the whole count
  * or fails.  A failure after part of the bytes were written returns -1
  * with that part's errno (ENOSPC stays ENOSPC) - LMDB aborts the commit on
  * any error or short count, so what was written of it does not matter.
