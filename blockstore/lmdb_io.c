@@ -15,7 +15,7 @@
  *   that: a 512 MiB `trove add` went from 1.00-1.24 s to 0.43-0.47 s.
  * - Past ~1 GB 1 MiB writes are slow too (2026-12-05, a fresh process
  *   appending with pwrite; the time of the writes, before the fdatasync):
- *   2 GiB took 2.7-3.7 s with 1 MiB calls and 0.4-0.5 s with 64 or 128
+ *   2 GiB took 2.7-6.9 s with 1 MiB calls and 0.4-0.5 s with 64 or 128
  *   KiB calls; 3 GiB 7.7-9.9 s with 1 MiB and 1.7-1.8 s with 4 KiB; 5 GiB
  *   7.8-8.0 s with 1 MiB and 2.2-6.6 s with 64 KiB (14.9 s once, the first
  *   run after a pause: new memory is slow at any size).  A `trove add` of a
