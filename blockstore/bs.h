@@ -169,6 +169,14 @@ int bs_kspace_range(bs_txn_t *txn, const uint8_t from[32], bs_kspace_cb cb,
  * otherwise add up to the file's size in RSS.  Safe beside other threads'
  * transactions. */
 void bs_release_map(bs_env_t *env);
+/* bs_release_map when this process's file-backed resident memory
+ * (/proc/self/statm's shared pages: the map's pages it has read, with the
+ * neighbours each fault maps, and its libraries' text) is above keep
+ * bytes.  For a process that reads the map for hours (the daemon: every
+ * block it serves is read through it), whose RSS would otherwise grow
+ * toward the size of what it has served.  1 when it released, 0 when
+ * under keep, a negative errno when statm could not be read. */
+int bs_trim_map(bs_env_t *env, uint64_t keep);
 
 /* The same for one view p[0..n) that a bs_get() in txn returned, once the
  * caller is done with its bytes: the whole pages of the map under it leave

@@ -572,6 +572,27 @@ void bs_txn_release(bs_txn_t *txn, const void *p, size_t n) {
 
 void bs_release_map(bs_env_t *env) { bs__release_map(env); }
 
+int bs_trim_map(bs_env_t *env, uint64_t keep) {
+  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  char buf[128];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  int e = errno;
+  close(fd);
+  if (n <= 0)
+    return n < 0 ? -e : -EIO;
+  buf[n] = 0;
+  /* size resident shared text lib data dt, in pages */
+  unsigned long long size, resident, shared;
+  if (sscanf(buf, "%llu %llu %llu", &size, &resident, &shared) != 3)
+    return -EIO;
+  if (shared * (uint64_t)sysconf(_SC_PAGESIZE) <= keep)
+    return 0;
+  bs__release_map(env);
+  return 1;
+}
+
 void bs__release_map_in_txn(bs_env_t *env) {
   unsigned fl = 0;
   if (!mdb_env_get_flags(env->mdb, &fl) && !(fl & MDB_WRITEMAP))

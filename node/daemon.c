@@ -56,6 +56,23 @@ int node_daemon_api(const char *repo, char *host, size_t hostsz, int *port) {
   return ok;
 }
 
+/* Every block the daemon serves is read through the map, and the pages
+ * read stay in its RSS until they are dropped: serving 300 files of 1 MiB
+ * through the gateway took it from 9 to 311 MiB, all of it the map's
+ * pages, and there it stayed.  Every NODE_TRIM_MS, past NODE_TRIM_KEEP of
+ * file-backed RSS, they are dropped (bs_trim_map: they stay in the page
+ * cache).  Blocks served again and again (a hot file) are served from
+ * frozen copies or touch a few pages, so this seldom drops what is in
+ * use; when it does, the pages fault back in from the cache. */
+#define NODE_TRIM_MS 500
+#define NODE_TRIM_KEEP (64ull << 20)
+
+static void on_trim(uv_timer_t *t) {
+  node_t *n = t->data;
+  int rc = bs_trim_map(n->env, NODE_TRIM_KEEP);
+  (void)rc; /* no statm: nothing to go by, and nothing lost */
+}
+
 static void stop_node(node_t *n) {
   if (n->stopping)
     return;
@@ -86,6 +103,8 @@ static void stop_node(node_t *n) {
   node__dht_save_now(n);
   if (n->snapshot.loop && !uv_is_closing((uv_handle_t *)&n->snapshot))
     uv_close((uv_handle_t *)&n->snapshot, NULL);
+  if (n->maptrim.loop && !uv_is_closing((uv_handle_t *)&n->maptrim))
+    uv_close((uv_handle_t *)&n->maptrim, NULL);
   /* The provide queue uses the DHTs, the DHTs and AutoNAT the host: they
    * go first. */
   dht_provq_close(n->provq); /* freed after the loop (dht_provq_free) */
@@ -388,6 +407,10 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     goto out;
   }
   loop_ok = true;
+  uv_timer_init(&n->loop, &n->maptrim);
+  n->maptrim.data = n;
+  uv_timer_start(&n->maptrim, on_trim, NODE_TRIM_MS, NODE_TRIM_MS);
+  uv_unref((uv_handle_t *)&n->maptrim); /* never what keeps the loop up */
   n->gw.loop = &n->loop;
   n->gw.env = n->env;
   n->gw.version = TROVE_VERSION;
