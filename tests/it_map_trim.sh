@@ -25,7 +25,7 @@ for i in $(seq $N); do
 done
 ok "served $N files of 1 MiB (file-backed RSS before: $before MiB)"
 
-# The trim runs every 0.5 s; 5 s of grace for a loaded machine.
+# The trim runs every 0.1 s; 5 s of grace for a loaded machine.
 for _ in $(seq 50); do
   now=$(rss_file)
   [ "$now" -le 80 ] && break
