@@ -32,10 +32,11 @@
  * (--wrap=writev, --wrap=pwrite): LMDB's, and trove's own, of which there
  * are none outside a test; libuv and the other shared libraries keep the
  * C library's.  The semantics LMDB relies on are kept: writev writes at
- * the file offset and advances it, pwrite at the offset given; a call returns the whole count
- * or fails.  A failure after part of the bytes were written returns -1
- * with that part's errno (ENOSPC stays ENOSPC) - LMDB aborts the commit on
- * any error or short count, so what was written of it does not matter.
+ * the file offset and advances it, pwrite at the offset given; a call
+ * returns the whole count or fails.  A failure after part of the bytes
+ * were written returns -1 with that part's errno (ENOSPC stays ENOSPC) -
+ * LMDB aborts the commit on any error or short count, so what was written
+ * of it does not matter.
  */
 #include "bs_int.h"
 
