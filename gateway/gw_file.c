@@ -170,7 +170,13 @@ static int zc_out(const uint8_t *data, size_t n, void *ud) {
       zc_flush(z);
     int fd;
     bs_frozen_t **fz = &z->fz[z->nfz];
-    int rc = http_piece_on_loop(z->p)
+    /* A copy is made for a block asked for before (bs_frozen_get), and a
+     * block larger than a piece is read again for each piece of one
+     * response: only the piece with its first byte asks, the others take
+     * a copy that exists.  Otherwise every large block of a file served
+     * once was copied, from its second piece on (a download of a big file
+     * made copies it never used, and pushed the hot ones out). */
+    int rc = http_piece_on_loop(z->p) || data != z->blk
                  ? bs_frozen_find(z->b.txn, &z->cid, z->blen, fz, &fd)
                  : bs_frozen_get(z->b.txn, &z->cid, z->blk, z->blen, fz, &fd);
     if (rc == 0) {
