@@ -20,9 +20,14 @@
 #ifndef DAG_DAGJSON_H
 #define DAG_DAGJSON_H
 
+#include "cbor.h"
 #include "cid.h"
 
-#define DAG_JSON_MAX_DEPTH 64
+/* Two more than DAG-CBOR's: the DAG-JSON form of a value nests deeper than
+ * the value itself (bytes are {"/":{"bytes":"..."}}, a link {"/":"cid"}), so
+ * the deepest block DAG-CBOR allows must still be valid DAG-JSON, whether
+ * written as such or rendered by dag_cbor_to_json. */
+#define DAG_JSON_MAX_DEPTH (DAG_CBOR_MAX_DEPTH + 2)
 
 /* Is in[0..len) exactly one JSON value (whitespace around it allowed)? */
 bool dag_json_valid(const uint8_t *in, size_t len);
