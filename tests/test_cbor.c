@@ -28,10 +28,8 @@
 
 #include "../dag/cbor.h"
 
-#include <dirent.h>
 #include <jansson.h>
 
-#define FIX_DIR "tests/vectors/codec-fixtures/"
 
 /* Walk a heap copy of exactly len bytes (ASan sees overreads). */
 static int links_exact(const uint8_t *in, size_t len, dag_cbor_link_cb cb,
@@ -117,7 +115,8 @@ static void check_fixture(const char *name, const char *cbor_path,
   if (json_path[0]) {
     json_error_t jerr;
     json_t *root = json_load_file(
-        json_path, JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
+        json_path, JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL | JSON_DECODE_ANY,
+        &jerr);
     if (!root)
       fail_msg("%s: %s", json_path, jerr.text);
     strlist_t want = {0};
@@ -169,43 +168,25 @@ static void check_fixture(const char *name, const char *cbor_path,
   free(in);
 }
 
+typedef struct fix_count {
+  int nfix, nlinked;
+} fix_count_t;
+
+static void fixture_cb(const codec_fixture_t *f, void *ud) {
+  fix_count_t *c = ud;
+  if (!f->cbor[0])
+    return;
+  check_fixture(f->name, f->cbor, f->cbor_cid, f->json, &c->nlinked);
+  c->nfix++;
+}
+
 static void test_codec_fixtures(void **state) {
   (void)state;
-  DIR *d = opendir(FIX_DIR);
-  if (!d)
-    fail_msg("cannot open " FIX_DIR " (run from the repository root)");
-  struct dirent *e;
-  int nfix = 0, nlinked = 0;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] == '.' || !strcmp(e->d_name, "negative"))
-      continue;
-    char dir[512], cb[1024] = "", js[1024] = "", cidstr[128] = "";
-    snprintf(dir, sizeof dir, FIX_DIR "%s", e->d_name);
-    DIR *sd = opendir(dir);
-    if (!sd)
-      continue; /* README.md */
-    struct dirent *f;
-    while ((f = readdir(sd))) {
-      const char *dot = strrchr(f->d_name, '.');
-      if (!dot)
-        continue;
-      if (!strcmp(dot, ".dag-cbor")) {
-        snprintf(cb, sizeof cb, "%s/%s", dir, f->d_name);
-        snprintf(cidstr, sizeof cidstr, "%.*s", (int)(dot - f->d_name),
-                 f->d_name);
-      } else if (!strcmp(dot, ".dag-json"))
-        snprintf(js, sizeof js, "%s/%s", dir, f->d_name);
-    }
-    closedir(sd);
-    if (!cb[0])
-      continue;
-    check_fixture(e->d_name, cb, cidstr, js, &nlinked);
-    nfix++;
-  }
-  closedir(d);
-  assert_int_equal(nfix, 125);
+  fix_count_t c = {0};
+  codec_fixtures_each(fixture_cb, &c);
+  assert_int_equal(c.nfix, 125);
   /* Fixtures whose dag-json holds at least one link. */
-  assert_int_equal(nlinked, 48);
+  assert_int_equal(c.nlinked, 48);
 }
 
 /* ---------------------------------------------------------- headers */

@@ -22,10 +22,8 @@
 
 #include "../dag/dagpb.h"
 
-#include <dirent.h>
 #include <jansson.h>
 
-#define FIX_DIR "tests/vectors/codec-fixtures/"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -188,59 +186,39 @@ static void mutate(const uint8_t *in, size_t len) {
   free(m);
 }
 
+static void fixture_cb(const codec_fixture_t *f, void *ud) {
+  if (strncmp(f->name, "dagpb_", 6))
+    return;
+  assert_true(f->pb[0] && f->json[0]);
+  size_t len;
+  uint8_t *bytes = slurp(f->pb, &len);
+  /* The file name is the CIDv1 (dag-pb, sha2-256) of the bytes. */
+  dag_cid_t cid;
+  char s[DAG_CID_STR_MAX];
+  assert_int_equal(
+      dag_cid_sum(&cid, 1, DAG_CODEC_DAG_PB, DAG_MH_SHA2_256, bytes, len), 0);
+  if (strcmp(dag_cid_str(&cid, s), f->pb_cid))
+    fail_msg("%s: CID %s, file name says %s", f->name, s, f->pb_cid);
+  assert_int_equal(dag_cid_verify(&cid, bytes, len), 0);
+  links_t ls;
+  dag_pb_node_t node;
+  uint8_t *keep;
+  int rc = decode_exact(bytes, len, &ls, &node, &keep);
+  if (rc != 0)
+    fail_msg("%s: decode gave %d (%s)", f->name, rc, tr_errname(rc));
+  assert_int_equal(ls.calls, node.nlinks);
+  assert_reencodes(keep, len, &ls, &node);
+  check_against_json(f->json, &ls, &node, bytes, len);
+  free(keep);
+  mutate(bytes, len);
+  free(bytes);
+  (*(int *)ud)++;
+}
+
 static void test_codec_fixtures(void **state) {
   (void)state;
-  DIR *d = opendir(FIX_DIR);
-  if (!d)
-    fail_msg("cannot open " FIX_DIR " (run from the repository root)");
-  struct dirent *e;
   int nfix = 0;
-  while ((e = readdir(d))) {
-    if (strncmp(e->d_name, "dagpb_", 6))
-      continue;
-    char dir[512], pb[1024] = "", js[1024] = "", cidstr[128] = "";
-    snprintf(dir, sizeof dir, FIX_DIR "%s", e->d_name);
-    DIR *sd = opendir(dir);
-    assert_non_null(sd);
-    struct dirent *f;
-    while ((f = readdir(sd))) {
-      const char *dot = strrchr(f->d_name, '.');
-      if (!dot)
-        continue;
-      if (!strcmp(dot, ".dag-pb")) {
-        snprintf(pb, sizeof pb, "%s/%s", dir, f->d_name);
-        snprintf(cidstr, sizeof cidstr, "%.*s", (int)(dot - f->d_name),
-                 f->d_name);
-      } else if (!strcmp(dot, ".dag-json"))
-        snprintf(js, sizeof js, "%s/%s", dir, f->d_name);
-    }
-    closedir(sd);
-    assert_true(pb[0] && js[0]);
-    size_t len;
-    uint8_t *bytes = slurp(pb, &len);
-    /* The file name is the CIDv1 (dag-pb, sha2-256) of the bytes. */
-    dag_cid_t cid;
-    char s[DAG_CID_STR_MAX];
-    assert_int_equal(
-        dag_cid_sum(&cid, 1, DAG_CODEC_DAG_PB, DAG_MH_SHA2_256, bytes, len), 0);
-    if (strcmp(dag_cid_str(&cid, s), cidstr))
-      fail_msg("%s: CID %s, file name says %s", e->d_name, s, cidstr);
-    assert_int_equal(dag_cid_verify(&cid, bytes, len), 0);
-    links_t ls;
-    dag_pb_node_t node;
-    uint8_t *keep;
-    int rc = decode_exact(bytes, len, &ls, &node, &keep);
-    if (rc != 0)
-      fail_msg("%s: decode gave %d (%s)", e->d_name, rc, tr_errname(rc));
-    assert_int_equal(ls.calls, node.nlinks);
-    assert_reencodes(keep, len, &ls, &node);
-    check_against_json(js, &ls, &node, bytes, len);
-    free(keep);
-    mutate(bytes, len);
-    free(bytes);
-    nfix++;
-  }
-  closedir(d);
+  codec_fixtures_each(fixture_cb, &nfix);
   assert_int_equal(nfix, 17);
 }
 
@@ -248,7 +226,8 @@ static void test_negative_fixtures(void **state) {
   (void)state;
   json_error_t jerr;
   json_t *root =
-      json_load_file(FIX_DIR "negative/dag-pb-decode-edges.json", 0, &jerr);
+      json_load_file(CODEC_FIX_DIR "negative/dag-pb-decode-edges.json", 0,
+                     &jerr);
   if (!root)
     fail_msg("edges.json: %s", jerr.text);
   assert_true(json_array_size(root) >= 9);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -117,6 +118,65 @@ static inline uint8_t *slurp(const char *path, size_t *len) {
   fclose(f);
   *len = (size_t)n;
   return buf;
+}
+
+/* ------------------------------------------------- ipld/codec-fixtures */
+
+#define CODEC_FIX_DIR "tests/vectors/codec-fixtures/"
+
+/* One fixture directory of tests/vectors/codec-fixtures: its name, and the
+ * path of each of its files with the CID the file is named by ("" where it
+ * has none: the dagpb_* fixtures hold the node as dag-pb and dag-cbor). */
+typedef struct codec_fixture {
+  const char *name;
+  char cbor[1024], cbor_cid[128], pb[1024], pb_cid[128], json[1024];
+} codec_fixture_t;
+
+/* Call cb on every fixture directory (negative/ left out), in directory
+ * order; returns how many there were.  Fails the test when the directory
+ * cannot be read. */
+static inline int codec_fixtures_each(void (*cb)(const codec_fixture_t *,
+                                                 void *),
+                                      void *ud) {
+  DIR *d = opendir(CODEC_FIX_DIR);
+  if (!d)
+    fail_msg("cannot open " CODEC_FIX_DIR " (run from the repository root)");
+  struct dirent *e;
+  int n = 0;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.' || !strcmp(e->d_name, "negative"))
+      continue;
+    char dir[512];
+    snprintf(dir, sizeof dir, CODEC_FIX_DIR "%s", e->d_name);
+    DIR *sd = opendir(dir);
+    if (!sd)
+      continue; /* README.md */
+    codec_fixture_t f = {.name = e->d_name};
+    struct dirent *g;
+    while ((g = readdir(sd))) {
+      const char *dot = strrchr(g->d_name, '.');
+      char *path = NULL, *cid = NULL;
+      if (!dot)
+        continue;
+      if (!strcmp(dot, ".dag-cbor"))
+        path = f.cbor, cid = f.cbor_cid;
+      else if (!strcmp(dot, ".dag-pb"))
+        path = f.pb, cid = f.pb_cid;
+      else if (!strcmp(dot, ".dag-json"))
+        path = f.json;
+      else
+        continue;
+      snprintf(path, sizeof f.json, "%s/%s", dir, g->d_name);
+      if (cid)
+        snprintf(cid, sizeof f.cbor_cid, "%.*s", (int)(dot - g->d_name),
+                 g->d_name);
+    }
+    closedir(sd);
+    cb(&f, ud);
+    n++;
+  }
+  closedir(d);
+  return n;
 }
 
 /* --------------------------------------------------------------- sockets */
