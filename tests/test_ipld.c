@@ -5,9 +5,10 @@
  * Known answers, each checked with Kubo before it was written down:
  *   - ipld/codec-fixtures (commit bf8ab059): every block under
  *     tests/vectors/codec-fixtures/ re-encodes to itself and converts to
- *     its .dag-json twin and back.  Three hold integers outside int64,
- *     which Kubo refuses (in dag-json always, and below INT64_MIN in
- *     dag-cbor too); those are checked to fail as Kubo's do.
+ *     its .dag-json twin and back; the three whose names are not ASCII
+ *     are inline below.  Three hold integers outside int64, which Kubo
+ *     refuses (in dag-json always, and below INT64_MIN in dag-cbor too);
+ *     those are checked to fail as Kubo's do.
  *   - `ipfs dag put --input-codec=X --store-codec=Y`: input, the stored
  *     block and its CID;
  *   - `ipfs block put --cid-codec=X` then `ipfs dag get --output-codec=Y`:
@@ -141,6 +142,34 @@ static void test_fixture_dir(void **state) {
   int ndir = codec_fixtures_each(fixture_cb, &c);
   assert_int_equal(c.nfix, 142); /* 125 dag-cbor, 17 dag-pb */
   assert_int_equal(c.njson, ndir); /* every fixture has its dag-json twin */
+}
+
+/* The three ipld/codec-fixtures (commit bf8ab059) whose names are not
+ * ASCII, kept here rather than as directories under tests/vectors: name,
+ * the dag-cbor block in hex, its dag-json twin, the CID. */
+static const struct {
+  const char *name, *cbor_hex, *json, *cid;
+} inline_fix[] = {
+    {"string-\304\214aues \303\237v\304\233te!", "6fc48c6175657320c39f76c49b746521",
+     "\"\304\214aues \303\237v\304\233te!\"",
+     "bafyreigxqkzjak6m4vnenitdpwfryihbvy3wotdle2ldsfgkebeh56ruda"},
+    {"string-\346\260\264", "63e6b0b4",
+     "\"\346\260\264\"",
+     "bafyreib4565nbj4j6mklcrwjqgdv3uw4i6fr5dqb4dpqcqtsgrzeyg7hmm"},
+    {"string-\360\220\205\221", "64f0908591",
+     "\"\360\220\205\221\"",
+     "bafyreihgpl6u5kyypvntwaijdv7wxeiuugo6ruujt652eigmp27zarclam"},
+};
+
+static void test_fixtures_inline(void **state) {
+  (void)state;
+  for (size_t i = 0; i < TR_ARRAY_LEN(inline_fix); i++) {
+    uint8_t blk[1024];
+    size_t blen = unhex(inline_fix[i].cbor_hex, blk, sizeof blk);
+    const char *js = inline_fix[i].json;
+    check_fixture(inline_fix[i].name, IPLD_CODEC_DAG_CBOR, blk, blen,
+                  (const uint8_t *)js, strlen(js), inline_fix[i].cid);
+  }
 }
 
 /* ------------------------------------------------------ Kubo: dag put */
@@ -474,6 +503,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_codec_names),
       cmocka_unit_test(test_fixture_dir),
+      cmocka_unit_test(test_fixtures_inline),
       cmocka_unit_test(test_kubo_put),
       cmocka_unit_test(test_kubo_get),
       cmocka_unit_test(test_floats),
