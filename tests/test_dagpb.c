@@ -24,7 +24,6 @@
 
 #include <jansson.h>
 
-
 /* ------------------------------------------------------------ helpers */
 
 typedef struct links {
