@@ -17,10 +17,11 @@
  *   appending with pwrite; the time of the writes, before the fdatasync):
  *   2 GiB took 2.7-6.9 s with 1 MiB calls and 0.4-0.5 s with 64 or 128
  *   KiB calls; 3 GiB 6.8-11.6 s with 1 MiB, 0.8 s with 64 KiB and
- *   1.7-1.8 s with 4 KiB; 5 GiB 7.8-8.0 s with 1 MiB and 2.2-6.6 s with 64 KiB (14.9 s once, the first
- *   run after a pause: new memory is slow at any size).  A `trove add` of a
- *   3 GiB file: 6.2-8.6 s (1 MiB), 5.3-5.4 s (256 KiB), 3.8-4.1 s (128
- *   KiB), 3.4-5.4 s (64 KiB), the caps alternating.  The two binaries, 3
+ *   1.7-1.8 s with 4 KiB; 5 GiB 7.8-8.0 s with 1 MiB and 2.2-6.6 s with
+ *   64 KiB (14.9 s once, the first run after a pause: new memory is slow
+ *   at any size).  A `trove add` of a 3 GiB file: 6.2-8.6 s (1 MiB),
+ *   5.3-5.4 s (256 KiB), 3.8-4.1 s (128 KiB), 3.4-5.4 s (64 KiB), the
+ *   caps alternating.  The two binaries, 3
  *   s after a 2 GiB file was written and removed: 3.4-6.4 s with 1 MiB,
  *   2.8-2.9 s with 64 KiB; on a machine at rest both took 2.8-2.9 s.
  *   bench_blockstore at 100k blocks: 2.4-2.5 s with 1 MiB, 2.5-2.6 s

@@ -30,7 +30,6 @@
 
 #include <jansson.h>
 
-
 /* Walk a heap copy of exactly len bytes (ASan sees overreads). */
 static int links_exact(const uint8_t *in, size_t len, dag_cbor_link_cb cb,
                        void *ud) {
@@ -94,11 +93,20 @@ static void json_links(json_t *j, strlist_t *out) {
 
 /* --------------------------------------------------- codec-fixtures */
 
-static void check_fixture(const char *name, const char *cbor_path,
-                          const char *cidstr, const char *json_path,
-                          int *nlinked) {
+typedef struct fix_count {
+  int nfix, nlinked;
+} fix_count_t;
+
+/* codec_fixtures_each's callback: one fixture's dag-cbor block, if it has
+ * one; ud counts them. */
+static void check_fixture(const codec_fixture_t *f, void *ud) {
+  fix_count_t *c = ud;
+  if (!f->cbor[0])
+    return;
+  c->nfix++;
+  const char *name = f->name, *cidstr = f->cbor_cid, *json_path = f->json;
   size_t len;
-  uint8_t *in = slurp(cbor_path, &len);
+  uint8_t *in = slurp(f->cbor, &len);
   dag_cid_t cid;
   char s[DAG_CID_STR_MAX];
   assert_int_equal(
@@ -131,7 +139,7 @@ static void check_fixture(const char *name, const char *cbor_path,
       if (strcmp(got.s[i], want.s[i]))
         fail_msg("%s: link %s, dag-json has %s", name, got.s[i], want.s[i]);
     if (got.n)
-      (*nlinked)++;
+      c->nlinked++;
     sl_free(&want);
   } else {
     assert_int_equal(got.n, 0);
@@ -168,22 +176,10 @@ static void check_fixture(const char *name, const char *cbor_path,
   free(in);
 }
 
-typedef struct fix_count {
-  int nfix, nlinked;
-} fix_count_t;
-
-static void fixture_cb(const codec_fixture_t *f, void *ud) {
-  fix_count_t *c = ud;
-  if (!f->cbor[0])
-    return;
-  check_fixture(f->name, f->cbor, f->cbor_cid, f->json, &c->nlinked);
-  c->nfix++;
-}
-
 static void test_codec_fixtures(void **state) {
   (void)state;
   fix_count_t c = {0};
-  codec_fixtures_each(fixture_cb, &c);
+  codec_fixtures_each(check_fixture, &c);
   assert_int_equal(c.nfix, 125);
   /* Fixtures whose dag-json holds at least one link. */
   assert_int_equal(c.nlinked, 48);

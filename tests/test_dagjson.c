@@ -69,10 +69,20 @@ static void test_valid(void **state) {
 
 /* --------------------------------------------------------- fixtures */
 
-static void check_fixture(const char *name, const char *cbor_path,
-                          const char *json_path, int *ncompared) {
+typedef struct fix_count {
+  int nfix, ncompared;
+} fix_count_t;
+
+/* codec_fixtures_each's callback: one fixture's dag-cbor block, if it has
+ * one; ud counts them. */
+static void check_fixture(const codec_fixture_t *f, void *ud) {
+  fix_count_t *c = ud;
+  if (!f->cbor[0])
+    return;
+  c->nfix++;
+  const char *name = f->name, *json_path = f->json;
   size_t len;
-  uint8_t *in = slurp(cbor_path, &len);
+  uint8_t *in = slurp(f->cbor, &len);
   tr_bytes_t out = {0};
   int rc = render_exact(in, len, &out);
   if (rc)
@@ -98,7 +108,7 @@ static void check_fixture(const char *name, const char *cbor_path,
     if (!json_equal(want, got))
       fail_msg("%s: rendered %.*s, fixture has %.*s", name, (int)out.len,
                (const char *)out.data, (int)jlen, (const char *)twin);
-    (*ncompared)++;
+    c->ncompared++;
     json_decref(want);
     json_decref(got);
     free(twin);
@@ -113,22 +123,10 @@ static void check_fixture(const char *name, const char *cbor_path,
   free(in);
 }
 
-typedef struct fix_count {
-  int nfix, ncompared;
-} fix_count_t;
-
-static void fixture_cb(const codec_fixture_t *f, void *ud) {
-  fix_count_t *c = ud;
-  if (!f->cbor[0])
-    return;
-  check_fixture(f->name, f->cbor, f->json, &c->ncompared);
-  c->nfix++;
-}
-
 static void test_codec_fixtures(void **state) {
   (void)state;
   fix_count_t c = {0};
-  codec_fixtures_each(fixture_cb, &c);
+  codec_fixtures_each(check_fixture, &c);
   /* The fixtures hold 125 DAG-CBOR blocks, each with its twin. */
   assert_int_equal(c.nfix, 125);
   assert_int_equal(c.ncompared, 125);

@@ -155,21 +155,20 @@ static inline int codec_fixtures_each(void (*cb)(const codec_fixture_t *,
     struct dirent *g;
     while ((g = readdir(sd))) {
       const char *dot = strrchr(g->d_name, '.');
-      char *path = NULL, *cid = NULL;
+      char(*path)[sizeof f.json] = NULL, (*cid)[sizeof f.cbor_cid] = NULL;
       if (!dot)
         continue;
       if (!strcmp(dot, ".dag-cbor"))
-        path = f.cbor, cid = f.cbor_cid;
+        path = &f.cbor, cid = &f.cbor_cid;
       else if (!strcmp(dot, ".dag-pb"))
-        path = f.pb, cid = f.pb_cid;
+        path = &f.pb, cid = &f.pb_cid;
       else if (!strcmp(dot, ".dag-json"))
-        path = f.json;
+        path = &f.json;
       else
         continue;
-      snprintf(path, sizeof f.json, "%s/%s", dir, g->d_name);
+      snprintf(*path, sizeof *path, "%s/%s", dir, g->d_name);
       if (cid)
-        snprintf(cid, sizeof f.cbor_cid, "%.*s", (int)(dot - g->d_name),
-                 g->d_name);
+        snprintf(*cid, sizeof *cid, "%.*s", (int)(dot - g->d_name), g->d_name);
     }
     closedir(sd);
     cb(&f, ud);
