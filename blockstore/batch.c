@@ -1,9 +1,9 @@
 /*
  * batch.c — the write batch of bs.h (bs_batch_*): a write transaction that
  * commits on its own as it fills (its values' bytes, the pages it
- * dirtied, the map's room), keeps its snapshot so that its commits append
- * (batch_hold), and releases the map as it goes so that an import's RSS
- * stays bounded.  Transactions, commits and map growth are env.c's.
+ * dirtied, the map's room) and releases the map as it goes so that an
+ * import's RSS stays bounded.  Transactions, commits and map growth are
+ * env.c's.
  */
 #include "bs_int.h"
 
@@ -21,11 +21,6 @@
  * releases of large blocks. */
 #define BS_BATCH_RELEASE (4u << 20)
 #define BS_BATCH_RELEASE_PUTS 64u
-/* A batch's snapshot (see batch_hold) moves on once the file has grown
- * under it by this much more than twice the values put meanwhile: the
- * pages its commits freed wait at most that long to be used again. */
-#define BS_BATCH_HOLD_SLACK (256ull << 20)
-
 /* What a batch knows of one database's pages in its open transaction,
  * for the estimate of the pages it dirtied (batch_dirty). */
 typedef struct dirt {
@@ -52,9 +47,6 @@ struct bs_batch {
   bs_batch_commit_cb on_commit;
   void *on_commit_ud;
   bool durable_next; /* the next intermediate commit is reported */
-  MDB_txn *hold;       /* a read snapshot (batch_hold); NULL: none */
-  uint64_t hold_used;  /* the file's used bytes when it was taken */
-  uint64_t hold_bytes; /* value bytes put since */
 };
 
 void bs_batch_on_commit(bs_batch_t *b, bs_batch_commit_cb cb, void *ud) {
@@ -136,59 +128,10 @@ static uint64_t batch_dirty(bs_batch_t *b) {
   return pages;
 }
 
-/* Keep the pages a batch's commits free from being used again by its
- * next commits: a read transaction whose snapshot predates them.  LMDB
- * hands a commit the pages earlier commits freed wherever they lie, and
- * each copied leaf then goes out as a write of one page into the middle
- * of a page-cache folio that an earlier write of many pages made large
- * (Linux 6.18's ext4): the whole folio is dirtied and written again.  A
- * put loop of 100k blocks of mixed sizes dirtied 10.3 GB for 1.1 GB of
- * blocks at 32 MiB commits; held, its commits append at the file's end,
- * in long runs.  The price is the file: the freed pages wait for the
- * snapshot to move on, which it does at the batch's end and when the file
- * has grown by more than twice the values put under it plus
- * BS_BATCH_HOLD_SLACK (a store of small blocks into a large tree copies
- * many leaves per block: its growth is bounded, not its gain).
- * bench_blockstore's 100k blocks: 5.4-6.5 s -> 3.9-4.4 s, 1.6 GB dirtied
- * instead of 10.3, the file 1.57 GB for 1.23 GB of data; `dag import` of
- * a CAR of 1M blocks of ~600 B: 43.8 -> 38.9 s, its file 1.2 -> 2.3 GB
- * (Kubo's flatfs gives each such block a 4 KiB file).  Without a
- * snapshot (a reader slot short, a disk nearly full) the batch works as
- * before.  MDB_NOTLS lets this thread hold it beside its write
- * transaction; it reads nothing, so the map may move under it. */
-static void batch_hold(bs_batch_t *b) {
-  /* Near a full disk the freed pages are the room left: no snapshot (a
-   * commit grows the file by at most twice the budget between looks). */
-  uint64_t left;
-  if (bs__free_bytes(b->env, &left) ||
-      left < 4 * (uint64_t)b->limit + BS_BATCH_HOLD_SLACK) {
-    if (b->hold)
-      mdb_txn_abort(b->hold);
-    b->hold = NULL;
-    return;
-  }
-  uint64_t used = bs__used_bytes(b->env);
-  if (b->hold &&
-      used - b->hold_used < 2 * b->hold_bytes + BS_BATCH_HOLD_SLACK)
-    return;
-  if (b->hold) {
-    mdb_txn_reset(b->hold);
-    if (mdb_txn_renew(b->hold)) {
-      mdb_txn_abort(b->hold);
-      b->hold = NULL;
-    }
-  } else if (mdb_txn_begin(b->env->mdb, NULL, MDB_RDONLY, &b->hold)) {
-    b->hold = NULL;
-  }
-  b->hold_used = used;
-  b->hold_bytes = 0;
-}
-
 static int batch_open(bs_batch_t *b, uint64_t need) {
   int rc = bs__grow_for(b->env, need);
   if (rc)
     return rc;
-  batch_hold(b);
   if ((rc = bs_txn_begin(b->env, 0, &b->txn)))
     return rc;
   b->room = bs__map_bytes(b->env) - bs__used_bytes(b->env);
@@ -221,8 +164,6 @@ int bs_batch_begin(bs_env_t *env, size_t batch_bytes, bs_batch_t **bp) {
    * bs_batch_reserve: a batch of small values may use twice its bytes). */
   int rc = batch_open(b, 2 * (uint64_t)b->limit);
   if (rc) {
-    if (b->hold)
-      mdb_txn_abort(b->hold);
     tr_free(b);
     return rc;
   }
@@ -298,7 +239,6 @@ ok:
     bs__release_map_held(b->txn);
   }
   b->pending += n;
-  b->hold_bytes += n;
   if (n >= BS_BATCH_LARGE)
     b->plarge += n;
   b->worst += cost;
@@ -316,8 +256,6 @@ int bs_batch_end(bs_batch_t *b, int commit) {
       bs_txn_abort(b->txn);
     bs__release_map(b->env);
   }
-  if (b->hold)
-    mdb_txn_abort(b->hold);
   tr_free(b);
   return rc;
 }

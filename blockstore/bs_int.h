@@ -116,10 +116,6 @@ int bs__sync(bs_env_t *env) TR_WUR;
 uint64_t bs__used_bytes(bs_env_t *env);
 uint64_t bs__map_bytes(bs_env_t *env);
 int bs__grow_for(bs_env_t *env, uint64_t need) TR_WUR;
-/* The bytes free for us on the file system holding data.mdb (0, or -1 when
- * it cannot tell): a commit's EIO there is ENOSPC, and a batch holds no
- * snapshot when the pages it would keep are the room left. */
-int bs__free_bytes(bs_env_t *env, uint64_t *bytes) TR_WUR;
 
 /* Generation counters in the meta table (meta.c): the value of key (0 when
  * never bumped; TR_ECORRUPT when it is not 8 bytes), and one more.

@@ -325,7 +325,7 @@ int bs_txn_begin(bs_env_t *env, unsigned flags, bs_txn_t **txnp) {
  * ("short write, filesystem full?" in mdb_page_flush), which users read
  * as a failing disk.  When the file system holding the map has (almost) no
  * room left, say ENOSPC instead. */
-int bs__free_bytes(bs_env_t *env, uint64_t *bytes) {
+static int free_bytes(bs_env_t *env, uint64_t *bytes) {
   int fd;
   struct statvfs sv;
   if (mdb_env_get_fd(env->mdb, &fd) || fstatvfs(fd, &sv))
@@ -336,7 +336,7 @@ int bs__free_bytes(bs_env_t *env, uint64_t *bytes) {
 
 static int full_disk(bs_env_t *env, int rc) {
   uint64_t left;
-  if (rc == EIO && bs__free_bytes(env, &left) == 0 && left < (1u << 20))
+  if (rc == EIO && free_bytes(env, &left) == 0 && left < (1u << 20))
     return ENOSPC;
   return rc;
 }

@@ -33,8 +33,7 @@ summary=$(grep -v '^removed' <<<"$out")
 t cat "$keep" | cmp -s - "$WORK/keep" || fail "the pinned file changed"
 t repo verify >/dev/null 2>&1 || fail "repo verify after gc"
 # An import on the still nearly full disk: its batch must take the pages
-# GC freed, not hold them back from its own commits to grow the file
-# (blockstore/env.c, batch_hold: no snapshot near a full disk).
+# GC freed, not grow the file.
 head -c $((8 << 20)) /dev/urandom >"$WORK/small"
 t add -q --chunker=size-1024 --raw-leaves "$WORK/small" >/dev/null ||
   fail "add of small blocks into the freed pages of a full disk"

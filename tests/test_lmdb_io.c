@@ -1,6 +1,7 @@
 /*
  * test_lmdb_io.c — LMDB's writes cut into calls of at most BS_WRITE_CAP
- * bytes (blockstore/lmdb_io.c): the linker sends writev and pwrite there,
+ * bytes, a page alone (blockstore/lmdb_io.c): the linker sends writev and
+ * pwrite there,
  * this test's calls too.  The bytes land where one call would put them,
  * the file offset moves as one writev moves it, the count is the whole
  * count, a failure part-way is -1 with its errno, and a large write is
@@ -91,6 +92,50 @@ static void test_writev_cut(void **state) {
   struct iovec one = {all, BS_WRITE_CAP};
   assert_int_equal(writev(fd, &one, 1), (ssize_t)BS_WRITE_CAP);
   assert_int_equal(syscw() - c0, 1);
+  free(all);
+  close(fd);
+  tmpdir_rm(dir);
+}
+
+/* A page-sized iovec is a call of its own, so that the page gets a folio
+ * of its own; longer runs share calls up to the cap.  LMDB's writev of a
+ * commit: a leaf, a branch, runs of 3, 5 and 20 pages (overflow values:
+ * 28 pages, two calls cut at the cap, 16 + 12 pages), a leaf: 5 calls,
+ * the bytes in order. */
+static void test_writev_pages_alone(void **state) {
+  (void)state;
+  size_t pg = (size_t)getpagesize();
+  static const size_t pages[] = {1, 1, 3, 5, 20, 1};
+  enum { N = sizeof pages / sizeof *pages };
+  assert_int_equal(BS_WRITE_CAP / pg, 16);
+  struct iovec iov[N];
+  size_t total = 0;
+  for (int i = 0; i < N; i++)
+    total += pages[i] * pg;
+  uint8_t *all = malloc(total);
+  assert_non_null(all);
+  fill(all, total, 11);
+  size_t at = 0;
+  for (int i = 0; i < N; i++) {
+    iov[i] = (struct iovec){all + at, pages[i] * pg};
+    at += iov[i].iov_len;
+  }
+  char *dir = tmpdir_new();
+  int fd = open_tmp(dir, "f");
+  unsigned long c0 = syscw();
+  assert_int_equal(writev(fd, iov, N), (ssize_t)total);
+  assert_int_equal(syscw() - c0, 5);
+  assert_int_equal(lseek(fd, 0, SEEK_CUR), (off_t)total);
+  assert_file(fd, 0, all, total);
+  /* Two leaves and nothing else: two calls.  Less than a page in all: one. */
+  c0 = syscw();
+  assert_int_equal(writev(fd, iov, 2), (ssize_t)(2 * pg));
+  assert_int_equal(syscw() - c0, 2);
+  struct iovec bits[3] = {{all, 10}, {all + 10, 0}, {all + 10, 100}};
+  c0 = syscw();
+  assert_int_equal(writev(fd, bits, 3), 110);
+  assert_int_equal(syscw() - c0, 1);
+  assert_file(fd, (off_t)(total + 2 * pg), all, 110);
   free(all);
   close(fd);
   tmpdir_rm(dir);
@@ -202,6 +247,7 @@ static void test_lmdb_values(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_writev_cut),
+      cmocka_unit_test(test_writev_pages_alone),
       cmocka_unit_test(test_pwrite_cut),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_lmdb_values),
