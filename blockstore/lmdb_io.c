@@ -1,6 +1,6 @@
 /*
  * lmdb_io.c — LMDB's writes of data.mdb, cut into calls of at most
- * BS_WRITE_CAP (64 KiB) bytes.
+ * BS_WRITE_CAP (64 KiB) bytes, a page written alone in a call of its own.
  *
  * LMDB (linked statically, see the Makefile) writes a commit's dirty pages
  * with writev, a run of contiguous pages in one call (up to 64 runs: the
@@ -36,10 +36,10 @@
  * folio that a long write made (16 pages at the cap) dirtied, and wrote
  * back, the whole folio.  bench_blockstore at 300k blocks, each commit
  * using the pages the ones before freed: 10.5 GB dirtied for a 3.7 GB
- * file, 5.0 GB with this (2026-12-05, bench/README.md).  Runs of
- * contiguous new leaves, an import of small blocks, pay a call a page:
- * a CAR of 1M blocks of 600 B imported in 24.8-25.7 s with it and
- * 23.2-26.3 s without.
+ * file, 5.0 GB with this, in the same time (2026-12-05, bench/README.md).
+ * Runs of contiguous new leaves, an import of small blocks, pay a call a
+ * page: a CAR of 1M blocks of 600 B imported in 25.5-27.0 s with it and
+ * 24.7-26.0 s without (3 runs each, alternating).
  *
  * The linker sends every call of writev and pwrite in the link here
  * (--wrap=writev, --wrap=pwrite): LMDB's, and trove's own, of which there
