@@ -557,8 +557,8 @@ static void test_batch_cap_counts_large_values(void **state) {
  * of 512 bytes, a commit each, into 4000 blocks copy a leaf or two and
  * their branches each time, and the file grows by about the values (0.5
  * MB here), not by every copy (18.7 MB when a batch held a snapshot so
- * that its commits appended; blockstore/lmdb_io.c says why it no longer
- * does). */
+ * that its commits appended; blockstore/lmdb_io.c's pages written alone
+ * made that unneeded). */
 static void test_batch_reuses_freed_pages(void **state) {
   fx_t *f = *state;
   assert_int_equal(batch_commits(f->env, 256u << 20, 0, 4000, 512), 0);

@@ -1,12 +1,12 @@
 /*
  * test_lmdb_io.c — LMDB's writes cut into calls of at most BS_WRITE_CAP
  * bytes, a page alone (blockstore/lmdb_io.c): the linker sends writev and
- * pwrite there,
- * this test's calls too.  The bytes land where one call would put them,
- * the file offset moves as one writev moves it, the count is the whole
- * count, a failure part-way is -1 with its errno, and a large write is
- * indeed several system calls (counted in /proc/self/io's syscw).  Then
- * LMDB itself: values of several MiB committed, read back after a reopen.
+ * pwrite there, this test's calls too.  The bytes land where one call
+ * would put them, the file offset moves as one writev moves it, the count
+ * is the whole count, a failure part-way is -1 with its errno, and a
+ * large write is indeed several system calls, a page-sized iovec one of
+ * its own (counted in /proc/self/io's syscw).  Then LMDB itself: values
+ * of several MiB committed, read back after a reopen.
  */
 #include "testutil.h"
 
