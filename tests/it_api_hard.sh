@@ -168,10 +168,14 @@ PY
   reads=$((after - before))
   echo "read(2) calls during the import: $reads"
   [ "$reads" -lt 20000 ] || fail "the spool was read back in $reads reads for 150000 blocks"
-  # and written in pieces too (it took two write(2)s per block)
+  # and written in pieces too (it took two write(2)s per block).  LMDB's
+  # own writes count here as well: ~58k, since a page written alone is a
+  # call of its own (blockstore/lmdb_io.c; 6k without that, 1-4k when a
+  # batch's commits appended).  One write per block on top is over the
+  # line.
   writes=$((wafter - wbefore))
   echo "write(2) calls during the import: $writes"
-  [ "$writes" -lt 20000 ] || fail "the spool was written in $writes writes for 150000 blocks"
+  [ "$writes" -lt 100000 ] || fail "the spool was written in $writes writes for 150000 blocks"
   # every block is there: the last and one in the middle
   last=$(python3 - <<'PY'
 import hashlib
