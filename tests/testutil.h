@@ -178,6 +178,34 @@ static inline int codec_fixtures_each(void (*cb)(const codec_fixture_t *,
   return n;
 }
 
+/* codec_fixtures_each over the fixtures that have a dag-cbor block: cb
+ * gets the block's bytes too (a heap buffer of exactly its length, freed
+ * after cb returns).  Returns how many such fixtures there were. */
+typedef void (*codec_cbor_cb)(const codec_fixture_t *f, const uint8_t *in,
+                              size_t len, void *ud);
+typedef struct codec_cbor_walk {
+  codec_cbor_cb cb;
+  void *ud;
+  int n;
+} codec_cbor_walk_t;
+
+static inline void codec_cbor_one(const codec_fixture_t *f, void *ud) {
+  codec_cbor_walk_t *w = ud;
+  if (!f->cbor[0])
+    return;
+  size_t len;
+  uint8_t *in = slurp(f->cbor, &len);
+  w->cb(f, in, len, w->ud);
+  free(in);
+  w->n++;
+}
+
+static inline int codec_cbor_fixtures_each(codec_cbor_cb cb, void *ud) {
+  codec_cbor_walk_t w = {cb, ud, 0};
+  codec_fixtures_each(codec_cbor_one, &w);
+  return w.n;
+}
+
 /* --------------------------------------------------------------- sockets */
 
 /* A tarpit: a TCP port on 127.0.0.1 whose connections the kernel accepts
