@@ -326,6 +326,40 @@ static void in_reset(inb_t *ib) {
   inb_free(ib);
 }
 
+/* Hand the whole messages in p[0..n) to the core; *used gets the bytes
+ * they took.  -1 when the stream must be reset. */
+static int in_messages(bsw_swarm_t *s, const net_peerid_t *peer,
+                       const uint8_t *p, size_t n, size_t *used) {
+  size_t off = 0;
+  while (off < n) {
+    const uint8_t *body;
+    size_t blen;
+    int64_t took =
+        dag_varint_frame(p + off, n - off, BSW_MSG_MAX, &body, &blen);
+    if (took == 0 && n - off <= BSW_MSG_MAX + DAG_VARINT_MAX)
+      break;
+    if (took <= 0) {
+      /* A length over BSW_MSG_MAX (or a bad varint): a message that
+       * breaks the limit, charged as the core charges one (its decoder
+       * refuses n > BSW_MSG_MAX before reading a byte), not just a
+       * stream reset the peer can open again. */
+      static const uint8_t none;
+      int rc = bsw_on_message(s->core, peer, &none, BSW_MSG_MAX + 1,
+                              now_ms(s));
+      (void)rc; /* TR_ETOOBIG, as meant */
+      return -1;
+    }
+    if (bsw_on_message(s->core, peer, body, blen, now_ms(s)) < 0)
+      return -1;
+    off += (size_t)took;
+  }
+  *used = off;
+  return 0;
+}
+
+/* Whole messages go to the core from the stream's own bytes; only a
+ * message's unfinished start is copied to ib->in (a fetch of 256 MiB
+ * copied every byte once more when all of it was). */
 static void in_data(net_stream_t *st, const uint8_t *d, size_t n) {
   inb_t *ib = net_stream_ud(st);
   bsw_swarm_t *s = ib->s;
@@ -338,39 +372,28 @@ static void in_data(net_stream_t *st, const uint8_t *d, size_t n) {
   for (inb_t *o = s->inb; o; o = o->next)
     if (net_peerid_equal(net_stream_peer(o->st), net_stream_peer(st)))
       held += o->in.len;
-  if (s->closing || ib->in.len + n > BSW_MSG_MAX + DAG_VARINT_MAX ||
-      held + n > BSW_SWARM_PEER_IN_MAX || tr_bytes_append(&ib->in, d, n)) {
+  bool buffered = ib->in.len > 0;
+  if (s->closing ||
+      (buffered && (ib->in.len + n > BSW_MSG_MAX + DAG_VARINT_MAX ||
+                    held + n > BSW_SWARM_PEER_IN_MAX ||
+                    tr_bytes_append(&ib->in, d, n)))) {
     in_reset(ib);
     return;
   }
-  size_t off = 0;
-  while (off < ib->in.len) {
-    const uint8_t *body;
-    size_t blen;
-    int64_t took = dag_varint_frame(ib->in.data + off, ib->in.len - off,
-                                    BSW_MSG_MAX, &body, &blen);
-    if (took == 0 && ib->in.len - off <= BSW_MSG_MAX + DAG_VARINT_MAX)
-      break;
-    if (took <= 0) {
-      /* A length over BSW_MSG_MAX (or a bad varint): a message that
-       * breaks the limit, charged as the core charges one (its decoder
-       * refuses n > BSW_MSG_MAX before reading a byte), not just a
-       * stream reset the peer can open again. */
-      static const uint8_t none;
-      int rc = bsw_on_message(s->core, &peer, &none, BSW_MSG_MAX + 1,
-                              now_ms(s));
-      (void)rc; /* TR_ETOOBIG, as meant */
-      in_reset(ib);
-      return;
-    }
-    if (bsw_on_message(s->core, &peer, body, blen, now_ms(s)) < 0) {
-      in_reset(ib);
-      return;
-    }
-    off += (size_t)took;
+  const uint8_t *p = buffered ? ib->in.data : d;
+  size_t len = buffered ? ib->in.len : n, used;
+  if (in_messages(s, &peer, p, len, &used) < 0) {
+    in_reset(ib);
+    return;
   }
-  memmove(ib->in.data, ib->in.data + off, ib->in.len - off);
-  ib->in.len -= off;
+  size_t rest = len - used;
+  if (buffered) {
+    memmove(ib->in.data, ib->in.data + used, rest);
+    ib->in.len = rest;
+  } else if (rest && (held + rest > BSW_SWARM_PEER_IN_MAX ||
+                      tr_bytes_append(&ib->in, d + used, rest))) {
+    in_reset(ib);
+  }
 }
 
 static void in_fin(net_stream_t *st) { net_stream_close(st); }
