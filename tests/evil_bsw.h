@@ -16,6 +16,12 @@
  *   bsw-big      a message whose length prefix is over BSW_MSG_MAX, once
  *                it has been sent a want
  *   bsw-stall    HAVE to everything, and never a block
+ *   bsw-halves   once sent a want, six more bitswap streams, each a
+ *                message announced at BSW_MSG_MAX of which 3 MiB come and
+ *                never the rest: 18 MiB that the daemon must not hold
+ *                (BSW_SWARM_PEER_IN_MAX, 8 MiB, over a peer's streams).
+ *                Passes when, all sent, the daemon has reset all but two
+ *                of them at most and kept the connection.
  *
  * The first three must be cut (the daemon bans the peer and closes the
  * connection) within -t seconds; bsw-stall passes when it is still
@@ -29,7 +35,12 @@
 #include "../dag/multihash.h"
 #include "../dag/varint.h"
 
-enum { BSW_CORRUPT, BSW_UNASKED, BSW_BIG, BSW_STALL };
+enum { BSW_CORRUPT, BSW_UNASKED, BSW_BIG, BSW_STALL, BSW_HALVES };
+
+/* bsw-halves: streams of its own, each a message announced at
+ * BSW_MSG_MAX of which HALF_BYTES come, never the rest. */
+#define HALVES 6
+#define HALF_BYTES (3u << 20)
 
 typedef struct bstream {
   net_mss_t mss;
@@ -45,6 +56,12 @@ static struct {
   dag_cid_t asked[64]; /* want-blocks seen (bsw-corrupt repeats them) */
   size_t nasked;
   bool big_sent;
+  uint32_t half_id[HALVES]; /* bsw-halves' streams, what each has to send */
+  tr_bytes_t half[HALVES];
+  size_t nhalves;
+  uint64_t half_sent;
+  uint32_t half_resets;
+  bool half_reset[HALVES];
 } B;
 
 static const char *const BSW_PROTOS[] = {BSW_PROTO_120, BSW_PROTO_110,
@@ -59,13 +76,54 @@ static void bsw_queue(const tr_bytes_t *msg) {
     exit(2);
 }
 
-static void bsw_drain(net_yamux_t *y) {
-  while (B.pend.len) {
-    int64_t k = net_yamux_write(y, B.out_id, B.pend.data, B.pend.len);
+/* Give yamux what b holds for stream id, as far as its window goes;
+ * returns the bytes it took. */
+static size_t drain_to(net_yamux_t *y, uint32_t id, tr_bytes_t *b) {
+  size_t took = 0;
+  while (b->len) {
+    int64_t k = net_yamux_write(y, id, b->data, b->len);
     if (k <= 0)
-      return;
-    memmove(B.pend.data, B.pend.data + k, B.pend.len - (size_t)k);
-    B.pend.len -= (size_t)k;
+      break;
+    memmove(b->data, b->data + k, b->len - (size_t)k);
+    b->len -= (size_t)k;
+    took += (size_t)k;
+  }
+  return took;
+}
+
+static void bsw_drain(net_yamux_t *y) {
+  drain_to(y, B.out_id, &B.pend);
+  for (size_t i = 0; i < B.nhalves; i++)
+    if (!B.half_reset[i])
+      B.half_sent += drain_to(y, B.half_id[i], &B.half[i]);
+}
+
+/* bsw-halves: every stream sent whole or reset. */
+static bool halves_done(void) {
+  for (size_t i = 0; i < B.nhalves; i++)
+    if (B.half[i].len && !B.half_reset[i])
+      return false;
+  return B.nhalves > 0;
+}
+
+/* bsw-halves: open the streams, each with its half message queued. */
+static void halves_open(net_yamux_t *y) {
+  uint8_t neg[64];
+  int h = net_mss_encode(NET_MSS_PROTOCOL, neg, sizeof neg);
+  int k = net_mss_encode(BSW_PROTO_120, neg + h, sizeof neg - (size_t)h);
+  if (h < 0 || k < 0)
+    exit(2);
+  for (; B.nhalves < HALVES; B.nhalves++) {
+    int64_t id = net_yamux_open(y);
+    tr_bytes_t *b = &B.half[B.nhalves];
+    uint8_t pre[10];
+    size_t pl = dag_varint_put(pre, BSW_MSG_MAX);
+    if (id < 0 || tr_bytes_append(b, neg, (size_t)(h + k)) ||
+        tr_bytes_append(b, pre, pl) || tr_bytes_reserve(b, HALF_BYTES))
+      exit(2);
+    for (size_t i = 0; i < HALF_BYTES; i++)
+      b->data[b->len++] = (uint8_t)rand();
+    B.half_id[B.nhalves] = (uint32_t)id;
   }
 }
 
@@ -99,7 +157,7 @@ static void bsw_answer(net_yamux_t *y, const bsw_msg_t *m) {
     if (en->cancel)
       continue;
     B.wants++;
-    if (B.mode == BSW_BIG)
+    if (B.mode == BSW_BIG || B.mode == BSW_HALVES)
       continue;
     if (en->type == BSW_WANT_HAVE || B.mode != BSW_CORRUPT) {
       if (bsw_enc_presence(&out, &en->cid, BSW_HAVE))
@@ -127,6 +185,17 @@ static void bsw_answer(net_yamux_t *y, const bsw_msg_t *m) {
     B.big_sent = true;
   }
   bsw_drain(y);
+}
+
+static void bsw_on_reset(net_yamux_t *y, uint32_t id) {
+  evil_reset(y, id);
+  for (size_t i = 0; i < B.nhalves; i++)
+    if (B.half_id[i] == id && !B.half_reset[i]) {
+      B.half_reset[i] = true;
+      B.half_resets++;
+    }
+  if (getenv("EVIL_BSW_DEBUG"))
+    fprintf(stderr, "stream %u reset (ours: %u)\n", id, B.out_id);
 }
 
 static int bsw_on_stream(net_yamux_t *y, uint32_t id) {
@@ -202,7 +271,7 @@ static int bsw_scenario(int mode) {
   static const net_yamux_cbs_t cbs = {
       .on_stream = bsw_on_stream, .on_data = bsw_on_data,
       .on_window = bsw_on_window, .on_close = bsw_on_close,
-      .on_pong = evil_pong, .on_reset = evil_reset};
+      .on_pong = evil_pong, .on_reset = bsw_on_reset};
   B.mode = mode;
   srand((unsigned)evil_ms());
   evil_t *e = dial_upgraded();
@@ -230,6 +299,7 @@ static int bsw_scenario(int mode) {
   printf("ready %s\n", pid);
   fflush(stdout);
   uint64_t t0 = evil_ms(), end = t0 + (uint64_t)secs * 1000, next = t0;
+  uint64_t settle = 0;
   int rc = 0;
   while (evil_ms() < end) {
     if ((rc = evil_service(e, 50)))
@@ -250,8 +320,15 @@ static int bsw_scenario(int mode) {
       tr_bytes_free(&out);
       next = evil_ms() + 200;
     }
+    if (B.mode == BSW_HALVES && B.wants && !B.nhalves)
+      halves_open(&e->y);
     bsw_drain(&e->y);
     if ((rc = evil_flush(e)))
+      break;
+    /* A second for the resets of what went last to come back. */
+    if (B.mode == BSW_HALVES && !settle && halves_done())
+      settle = evil_ms() + 1000;
+    if (settle && evil_ms() >= settle)
       break;
   }
   uint64_t ms = evil_ms() - t0;
@@ -259,10 +336,22 @@ static int bsw_scenario(int mode) {
     bsw_on_close(&e->y, e->y.streams[i].id, e->y.streams[i].data);
   evil_free(e);
   tr_bytes_free(&B.pend);
+  for (size_t i = 0; i < B.nhalves; i++)
+    tr_bytes_free(&B.half[i]);
   printf("  %s: %llu wants seen, %llu HAVEs and %llu blocks sent in %llu "
          "messages' answers\n", name, (unsigned long long)B.wants,
          (unsigned long long)B.haves_sent, (unsigned long long)B.blocks_sent,
          (unsigned long long)B.msgs);
+  if (mode == BSW_HALVES)
+    /* The streams it did not reset hold their 3 MiB each for good, and
+     * BSW_SWARM_PEER_IN_MAX (8 MiB) bounds what a peer's streams hold:
+     * two at most may stay.  A daemon that cut the connection instead
+     * would have lost the peer's honest messages too. */
+    return done(!rc && settle && B.half_resets >= HALVES - 2,
+                "%u of %d streams reset, %llu MiB of unfinished messages "
+                "sent (%s)", B.half_resets, HALVES,
+                (unsigned long long)(B.half_sent >> 20),
+                rc ? "connection lost" : "connection kept");
   if (mode == BSW_STALL)
     return done(!rc, rc ? "cut after %llu ms (a slow peer is not a liar)"
                         : "still connected after %llu ms, as it should be",
@@ -279,3 +368,4 @@ static int bsw_corrupt(void) { return bsw_scenario(BSW_CORRUPT); }
 static int bsw_unasked(void) { return bsw_scenario(BSW_UNASKED); }
 static int bsw_big(void) { return bsw_scenario(BSW_BIG); }
 static int bsw_stall(void) { return bsw_scenario(BSW_STALL); }
+static int bsw_halves(void) { return bsw_scenario(BSW_HALVES); }

@@ -446,6 +446,8 @@ static const struct {
     {"bsw-unasked", bsw_unasked, "bitswap: blocks nobody asked for"},
     {"bsw-big", bsw_big, "bitswap: a message over BSW_MSG_MAX"},
     {"bsw-stall", bsw_stall, "bitswap: HAVE to all, never a block"},
+    {"bsw-halves", bsw_halves,
+     "bitswap: streams each holding half a message, never finished"},
 };
 
 int main(int argc, char **argv) {

@@ -11,6 +11,10 @@
 #     evil peer's verdict) and it is not among D's `swarm peers`;
 #   - bsw-stall (HAVE to everything, never a block): the file completes
 #     from P all the same, and the merely slow peer is not cut;
+#   - bsw-halves (six streams, each half of a 4 MiB message): the file
+#     completes from P, and D resets all but two of the liar's streams
+#     at most (8 MiB held per peer; the evil peer's verdict), without
+#     cutting it;
 # and at the end, D stopped, nothing corrupted is in its store: `repo
 # verify` rehashes every block, and every file's `refs -r` walks (offline)
 # with each block stat'ed.  Bounded in time; kills only what it started.
@@ -61,7 +65,7 @@ td() { TROVE_PATH=$WORK/d t "$@"; }
 
 CIDS=()
 n=0
-for s in bsw-corrupt bsw-unasked bsw-big bsw-stall; do
+for s in bsw-corrupt bsw-unasked bsw-big bsw-stall bsw-halves; do
   n=$((n + 1))
   head -c $((8 << 20)) /dev/urandom >"$WORK/f$n"
   CID=$(tp add -Q "$WORK/f$n")
@@ -86,6 +90,10 @@ for s in bsw-corrupt bsw-unasked bsw-big bsw-stall; do
   fi
   wait $EPID || fail "$s: $(cat "$WORK/evil.$n")"
   cat "$WORK/evil.$n"
+  if [ $s = bsw-halves ]; then
+    echo "ok - $s: the file completed from the honest peer; the half messages were not held"
+    continue
+  fi
   grep -q "bitswap: cutting off $EID" "$WORK/d.log" || fail "$s: no 'cutting off' line for $EID"
   ! td swarm peers | grep "$EID" >/dev/null || fail "$s: still among d's peers"
   echo "ok - $s: the file completed byte-identical, the liar was cut off ($(grep "cutting off $EID" "$WORK/d.log" | sed 's/.*: //'))"
@@ -100,5 +108,5 @@ for c in "${CIDS[@]}"; do
   [ "$(wc -l <<<"$refs")" -ge 8 ] || fail "refs -r $c: $(wc -l <<<"$refs") blocks"
   for r in $refs; do td block stat "$r" >/dev/null || fail "block stat $r"; done
 done
-echo "ok - repo verify: $out; every block of the four files is there"
+echo "ok - repo verify: $out; every block of the five files is there"
 echo "ok it_bitswap_evil"
