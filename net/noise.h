@@ -9,7 +9,8 @@
  *   - net_noise_hs_t / net_noise_cs_t: the Noise Protocol Framework's XX
  *     handshake and CipherState (noiseprotocol.org, rev 34): X25519,
  *     SHA-256 and HMAC-SHA-256 for HKDF from libsodium, ChaCha20-Poly1305
- *     (IETF) from OpenSSL (twice libsodium's speed on AVX-512 cores).
+ *     (IETF) from OpenSSL (twice libsodium's speed on AVX-512 cores;
+ *     libsodium's where OpenSSL has none).
  *     Checked against cacophony's vectors.
  *   - net_noise_t: a libp2p session over it.  Every message goes on the
  *     wire with a 2-byte big-endian length; handshake messages 2 and 3
@@ -65,16 +66,21 @@ typedef struct net_noise_cs {
 } net_noise_cs_t;
 
 /* Encrypt pt[0..n) with associated data ad[0..adlen) into out (n + 16
- * bytes; out may equal pt).  0, TR_ETOOBIG (nonces used up, or n or adlen
- * past INT_MAX) or -ENOMEM (no cipher context for this thread). */
+ * bytes; out may equal pt).  0, or TR_ETOOBIG (nonces used up, or n or
+ * adlen past INT_MAX). */
 int net_noise_cs_seal(net_noise_cs_t *cs, const uint8_t *ad, size_t adlen,
                       const uint8_t *pt, size_t n, uint8_t *out) TR_WUR;
 /* Decrypt ct[0..n) (tag included, n >= 16) into out (n - 16 bytes; out
  * may equal ct).  0, or TR_EDECRYPT (forged, corrupt, or n < 16; the nonce
- * does not advance; out's bytes are zeroed), TR_ETOOBIG (nonces used up),
- * -ENOMEM. */
+ * does not advance; out's bytes are zeroed), TR_ETOOBIG (nonces used up). */
 int net_noise_cs_open(net_noise_cs_t *cs, const uint8_t *ad, size_t adlen,
                       const uint8_t *ct, size_t n, uint8_t *out) TR_WUR;
+/* Seal and open with libsodium's ChaCha20-Poly1305 (on) or OpenSSL's
+ * (off, the default), for every thread from the next call on.  The bytes
+ * are the same; OpenSSL's is twice as fast on AVX-512 cores.  A process
+ * whose OpenSSL has no ChaCha20-Poly1305 (FIPS-only providers) uses
+ * libsodium's whatever this says.  For the tests. */
+void net_noise_aead_use_sodium(bool on);
 
 /* The XX handshake: -> e; <- e, ee, s, es; -> s, se. */
 typedef struct net_noise_hs {

@@ -6,8 +6,9 @@
  * SymmetricState (MixKey, MixHash, EncryptAndHash, DecryptAndHash, Split
  * through HKDF) and the XX message tokens.  Only what XX needs: no PSKs, no
  * rekey, no other patterns.  X25519 and the handshake's hashing are
- * libsodium's; ChaCha20-Poly1305 is OpenSSL's (see aead_ctx).  This file
- * does no I/O; its only allocation is one cipher context per thread.
+ * libsodium's; ChaCha20-Poly1305 is OpenSSL's where it can be (see
+ * aead_ctx).  This file does no I/O; its only allocation is one cipher
+ * context per thread.
  */
 #include "noise.h"
 
@@ -15,8 +16,8 @@
 #include <limits.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* 32 bytes: the name itself is the initial h (no hashing, spec 5.2). */
@@ -30,50 +31,63 @@ static const char PROTOCOL_NAME[] = "Noise_XX_25519_ChaChaPoly_SHA256";
  * bench/p2p_ref prints both).  An EVP context is per thread (the gateway's
  * loops and the host may seal at once) and is set up with the cipher once;
  * each call then sets only key, nonce and direction, which for ChaCha20
- * costs nothing (no key schedule).  The thread's exit frees it. */
+ * costs nothing (no key schedule).  The thread's exit frees it.  Where
+ * OpenSSL cannot (a FIPS-only provider set has no ChaCha20, or no memory
+ * for a context) libsodium seals: the same bytes, a node that still talks
+ * to its peers. */
 static pthread_key_t aead_key;
 static pthread_once_t aead_once = PTHREAD_ONCE_INIT;
-static int aead_key_ok;
+static EVP_CIPHER *aead_cipher; /* NULL: OpenSSL has none for us */
+static atomic_bool aead_sodium; /* net_noise_aead_use_sodium */
 
 static void aead_free(void *ctx) { EVP_CIPHER_CTX_free(ctx); }
-static void aead_key_init(void) {
-  aead_key_ok = pthread_key_create(&aead_key, aead_free) == 0;
+static void aead_init(void) {
+  if (pthread_key_create(&aead_key, aead_free) == 0)
+    aead_cipher = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
 }
 
-/* The thread's context keyed for cs's next nonce, encrypting or not; NULL
- * when out of memory. */
-static EVP_CIPHER_CTX *aead_ctx(const net_noise_cs_t *cs, int enc) {
-  pthread_once(&aead_once, aead_key_init);
-  if (!aead_key_ok)
+void net_noise_aead_use_sodium(bool on) { atomic_store(&aead_sodium, on); }
+
+/* The 96-bit nonce: 4 zero bytes, then n as 64-bit little-endian. */
+static void nonce(uint64_t n, uint8_t out[12]) {
+  memset(out, 0, 4);
+  for (int i = 0; i < 8; i++)
+    out[4 + i] = (uint8_t)(n >> (8 * i));
+}
+
+/* The thread's OpenSSL context keyed with k and iv, encrypting or not;
+ * NULL when libsodium is to do it. */
+static EVP_CIPHER_CTX *aead_ctx(const uint8_t k[32], const uint8_t iv[12],
+                                int enc) {
+  pthread_once(&aead_once, aead_init);
+  if (!aead_cipher || atomic_load_explicit(&aead_sodium, memory_order_relaxed))
     return NULL;
   EVP_CIPHER_CTX *ctx = pthread_getspecific(aead_key);
   if (!ctx) {
     ctx = EVP_CIPHER_CTX_new();
-    if (!ctx || !EVP_CipherInit_ex(ctx, EVP_chacha20_poly1305(), NULL, NULL,
-                                   NULL, enc) ||
+    if (!ctx || !EVP_CipherInit_ex(ctx, aead_cipher, NULL, NULL, NULL, enc) ||
         pthread_setspecific(aead_key, ctx)) {
       EVP_CIPHER_CTX_free(ctx);
       return NULL;
     }
   }
-  uint8_t iv[12]; /* 4 zero bytes, then n as 64-bit little-endian */
-  memset(iv, 0, 4);
-  for (int i = 0; i < 8; i++)
-    iv[4 + i] = (uint8_t)(cs->n >> (8 * i));
-  return EVP_CipherInit_ex(ctx, NULL, NULL, cs->k, iv, enc) ? ctx : NULL;
+  return EVP_CipherInit_ex(ctx, NULL, NULL, k, iv, enc) ? ctx : NULL;
 }
 
 int net_noise_cs_seal(net_noise_cs_t *cs, const uint8_t *ad, size_t adlen,
                       const uint8_t *pt, size_t n, uint8_t *out) {
   if (cs->n == UINT64_MAX || n > INT_MAX - NET_NOISE_TAG || adlen > INT_MAX)
     return TR_ETOOBIG;
-  EVP_CIPHER_CTX *ctx = aead_ctx(cs, 1);
+  uint8_t iv[12];
+  nonce(cs->n, iv);
+  EVP_CIPHER_CTX *ctx = aead_ctx(cs->k, iv, 1);
   int len;
   if (!ctx || (adlen && !EVP_CipherUpdate(ctx, NULL, &len, ad, (int)adlen)) ||
       !EVP_CipherUpdate(ctx, out, &len, pt, (int)n) ||
       !EVP_CipherFinal_ex(ctx, out + len, &len) ||
       !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, NET_NOISE_TAG, out + n))
-    return -ENOMEM; /* OpenSSL fails these only when it cannot allocate */
+    crypto_aead_chacha20poly1305_ietf_encrypt(out, NULL, pt, n, ad, adlen,
+                                              NULL, iv, cs->k);
   cs->n++;
   return 0;
 }
@@ -85,16 +99,20 @@ int net_noise_cs_open(net_noise_cs_t *cs, const uint8_t *ad, size_t adlen,
   if (n < NET_NOISE_TAG)
     return TR_EDECRYPT;
   size_t m = n - NET_NOISE_TAG;
-  uint8_t tag[NET_NOISE_TAG]; /* out may overlap ct's tag's bytes */
+  uint8_t iv[12], tag[NET_NOISE_TAG]; /* out may overlap ct's tag */
+  nonce(cs->n, iv);
   memcpy(tag, ct + m, NET_NOISE_TAG);
-  EVP_CIPHER_CTX *ctx = aead_ctx(cs, 0);
-  if (!ctx)
-    return -ENOMEM;
-  int len;
-  if (!EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, NET_NOISE_TAG, tag) ||
-      (adlen && !EVP_CipherUpdate(ctx, NULL, &len, ad, (int)adlen)) ||
-      !EVP_CipherUpdate(ctx, out, &len, ct, (int)m) ||
-      EVP_CipherFinal_ex(ctx, out + len, &len) <= 0) {
+  EVP_CIPHER_CTX *ctx = aead_ctx(cs->k, iv, 0);
+  int len, ok;
+  if (ctx && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, NET_NOISE_TAG,
+                                 tag))
+    ok = (!adlen || EVP_CipherUpdate(ctx, NULL, &len, ad, (int)adlen)) &&
+         EVP_CipherUpdate(ctx, out, &len, ct, (int)m) &&
+         EVP_CipherFinal_ex(ctx, out + len, &len) > 0;
+  else
+    ok = crypto_aead_chacha20poly1305_ietf_decrypt(out, NULL, NULL, ct, n, ad,
+                                                   adlen, iv, cs->k) == 0;
+  if (!ok) {
     /* OpenSSL writes the plaintext before it checks the tag; a forgery's
      * bytes must not stay where a caller could read them. */
     memset(out, 0, m);
