@@ -31,10 +31,13 @@ static const char PROTOCOL_NAME[] = "Noise_XX_25519_ChaChaPoly_SHA256";
  * bench/p2p_ref prints both).  An EVP context is per thread (the gateway's
  * loops and the host may seal at once) and is set up with the cipher once;
  * each call then sets only key, nonce and direction, which for ChaCha20
- * costs nothing (no key schedule).  The thread's exit frees it.  Where
+ * costs little (no key schedule).  The thread's exit frees it.  That
+ * setting up still costs OpenSSL about 500 ns a call, so frames under
+ * NET_NOISE_SODIUM_MAX, where libsodium is the faster (DHT requests,
+ * wantlists, yamux's window updates), go through libsodium.  Where
  * OpenSSL cannot (a FIPS-only provider set has no ChaCha20, or no memory
- * for a context) libsodium seals: the same bytes, a node that still talks
- * to its peers. */
+ * for a context) libsodium seals too: the same bytes, a node that still
+ * talks to its peers. */
 static pthread_key_t aead_key;
 static pthread_once_t aead_once = PTHREAD_ONCE_INIT;
 static EVP_CIPHER *aead_cipher; /* NULL: OpenSSL has none for us */
@@ -55,10 +58,12 @@ static void nonce(uint64_t n, uint8_t out[12]) {
     out[4 + i] = (uint8_t)(n >> (8 * i));
 }
 
-/* The thread's OpenSSL context keyed with k and iv, encrypting or not;
- * NULL when libsodium is to do it. */
+/* The thread's OpenSSL context keyed with k and iv, encrypting or not,
+ * for a frame of n bytes of plaintext; NULL when libsodium is to do it. */
 static EVP_CIPHER_CTX *aead_ctx(const uint8_t k[32], const uint8_t iv[12],
-                                int enc) {
+                                int enc, size_t n) {
+  if (n < NET_NOISE_SODIUM_MAX)
+    return NULL;
   pthread_once(&aead_once, aead_init);
   if (!aead_cipher || atomic_load_explicit(&aead_sodium, memory_order_relaxed))
     return NULL;
@@ -80,7 +85,7 @@ int net_noise_cs_seal(net_noise_cs_t *cs, const uint8_t *ad, size_t adlen,
     return TR_ETOOBIG;
   uint8_t iv[12];
   nonce(cs->n, iv);
-  EVP_CIPHER_CTX *ctx = aead_ctx(cs->k, iv, 1);
+  EVP_CIPHER_CTX *ctx = aead_ctx(cs->k, iv, 1, n);
   int len;
   if (!ctx || (adlen && !EVP_CipherUpdate(ctx, NULL, &len, ad, (int)adlen)) ||
       !EVP_CipherUpdate(ctx, out, &len, pt, (int)n) ||
@@ -102,7 +107,7 @@ int net_noise_cs_open(net_noise_cs_t *cs, const uint8_t *ad, size_t adlen,
   uint8_t iv[12], tag[NET_NOISE_TAG]; /* out may overlap ct's tag */
   nonce(cs->n, iv);
   memcpy(tag, ct + m, NET_NOISE_TAG);
-  EVP_CIPHER_CTX *ctx = aead_ctx(cs->k, iv, 0);
+  EVP_CIPHER_CTX *ctx = aead_ctx(cs->k, iv, 0, m);
   int len, ok;
   if (ctx && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, NET_NOISE_TAG,
                                  tag))
