@@ -22,15 +22,20 @@
 #   - Kubo: a Kubo daemon (tests/interop/lib/dht_kubo_lib.sh's setup,
 #     Provide.Strategy pinned and the files unpinned so that it announces
 #     nothing by itself) connects to the same 3 nodes, its table fills,
-#     then one `ipfs routing provide` with every CID on stdin: for each CID
-#     a synchronous DHT provide (the same lookup + ADD_PROVIDERs), one
-#     after the other, as trove does (plus the CIDs queued to its sweep
-#     provider, which this command does too);
+#     then one `ipfs routing provide` with every CID on stdin.  Kubo
+#     0.43 does not look each CID up: counted at the servers (2,000 CIDs,
+#     2026-12-05), its run sent each server 21 FIND_NODEs in all (one
+#     exploration of the keyspace, its sweep provider's) and ~1.3
+#     ADD_PROVIDERs a CID, about 39 a CID over the network (its sweep's
+#     and the command's own); trove's sent each server 0.78 FIND_NODE and
+#     0.67 ADD_PROVIDER a CID (a lookup of ~22 requests and 20
+#     ADD_PROVIDERs for each CID);
 #   - a check: for BENCH_PROVIDE_SAMPLE (20) CIDs spread over the list, a
 #     trove node's `routing findprovs` lists both providers.
 #
-# Prints both times, CIDs/s and the ratio Kubo time / trove time (> 1:
-# trove is faster); no target.  Skipped (passes) when Kubo is not
+# Prints both times, CIDs/s, the CPU seconds each provider and the
+# servers (all of them, together) used during its run, and the ratio Kubo
+# time / trove time (> 1: trove is faster); no target.  Skipped (passes) when Kubo is not
 # installed.  Env: BENCH_PROVIDE_CIDS, BENCH_PROVIDE_NODES,
 # BENCH_PROVIDE_BATCH, BENCH_PROVIDE_SAMPLE, BENCH_PROVIDE_PAR, TROVE_BIN,
 # IPFS_BIN.
@@ -52,6 +57,17 @@ cleanup() {
 }
 trap cleanup EXIT
 now() { date +%s.%N; }
+TCK=$(getconf CLK_TCK)
+# cpu PID...: CPU seconds (user + system) the processes have used so far.
+cpu() {
+  local p sum=0
+  for p in "$@"; do
+    sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  awk -v s="$sum" -v t="$TCK" 'BEGIN{printf "%.2f", s / t}'
+}
+servers() { local i; for i in $(seq 0 $((NET - 1))); do echo "${DN_DPID[$i]}"; done; }
+cpu_diff() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b - a}'; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}'; }
 
 dn_init "$NODES"
@@ -97,6 +113,7 @@ wait_table() {
 dn_start $NET
 n=$(wait_table "dn_lan_size $NET" 30)
 echo "trove provider: $n peers in its LAN table"
+S0=$(cpu $(servers)) P0=$(cpu "${DN_DPID[$NET]}")
 t=$(now)
 split -l "$BATCH" "$DN_WORK/cids" "$DN_WORK/batch."
 # PAR workers, each taking every PAR-th batch, its calls one after another.
@@ -115,6 +132,8 @@ for w in $(seq 0 $((PAR - 1))); do
 done
 for p in "${pids[@]}"; do wait "$p" || { echo "trove routing provide failed"; exit 1; }; done
 TROVE_S=$(since "$t")
+TROVE_SRV=$(cpu_diff "$S0" "$(cpu $(servers))")
+TROVE_PRV=$(cpu_diff "$P0" "$(cpu "${DN_DPID[$NET]}")")
 echo "trove ($PAR call(s) at once): $M CIDs provided in ${TROVE_S}s ($(awk -v m="$M" -v s="$TROVE_S" 'BEGIN{printf "%.0f", m/s}') CIDs/s, $(awk -v m="$M" -v s="$TROVE_S" 'BEGIN{printf "%.1f", s*1000/m}') ms each)"
 dn_rss
 TROVE_ID=${DN_ID[$NET]}
@@ -128,9 +147,14 @@ for e in "${ENTRY[@]}"; do kubo_connect 0 "${DN_ADDR[$e]}"; done
 kubo_rt_count() { kubo_rt_peers 0 | wc -l; }
 n=$(wait_table kubo_rt_count 30)
 echo "Kubo provider: $n peers in its LAN table"
+KPID=$(cut -d' ' -f1 "/proc/${KUBO_PID[0]}/task/${KUBO_PID[0]}/children" 2>/dev/null || true)
+KPID=${KPID:-${KUBO_PID[0]}}
+S0=$(cpu $(servers)) P0=$(cpu "$KPID")
 t=$(now)
 KUBO_CMD_TIMEOUT=7200 kubo 0 routing provide <"$KUBO_WORK/cids" >/dev/null
 KUBO_S=$(since "$t")
+KUBO_SRV=$(cpu_diff "$S0" "$(cpu $(servers))")
+KUBO_PRV=$(cpu_diff "$P0" "$(cpu "$KPID")")
 echo "Kubo:  $M CIDs provided in ${KUBO_S}s ($(awk -v m="$M" -v s="$KUBO_S" 'BEGIN{printf "%.0f", m/s}') CIDs/s, $(awk -v m="$M" -v s="$KUBO_S" 'BEGIN{printf "%.1f", s*1000/m}') ms each)"
 echo "Kubo RSS: $(awk '/^VmRSS/{printf "%.1f MiB", $2/1024}' "/proc/$(cat "/proc/${KUBO_PID[0]}/task/${KUBO_PID[0]}/children" | cut -d' ' -f1)/status" 2>/dev/null || echo "?")"
 
@@ -145,6 +169,8 @@ for k in $(seq 0 $((SAMPLE - 1))); do
 done
 [ $bad = 0 ] || { echo "FAIL: a provider record is missing"; exit 1; }
 echo "check: $SAMPLE sampled CIDs list both providers"
+echo "CPU seconds during each run: trove's provider $TROVE_PRV, the $NET servers $TROVE_SRV;" \
+     "Kubo's provider $KUBO_PRV, the servers $KUBO_SRV"
 echo "provide $M CIDs into $NODES nodes: trove ${TROVE_S}s, Kubo ${KUBO_S}s;" \
      "ratio Kubo/trove $(awk -v a="$KUBO_S" -v b="$TROVE_S" 'BEGIN{printf "%.2f", a/b}')" \
      "(> 1: trove faster)"
