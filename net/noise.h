@@ -67,8 +67,9 @@ typedef struct net_noise_cs {
 } net_noise_cs_t;
 
 /* Encrypt pt[0..n) with associated data ad[0..adlen) into out (n + 16
- * bytes; out may equal pt).  0, or TR_ETOOBIG (nonces used up, or n or
- * adlen past INT_MAX). */
+ * bytes; out may equal pt).  0, TR_ETOOBIG (nonces used up, or n or
+ * adlen past INT_MAX), -ENOMEM (OpenSSL failed half-way, which it does
+ * only without memory; the connection must end). */
 int net_noise_cs_seal(net_noise_cs_t *cs, const uint8_t *ad, size_t adlen,
                       const uint8_t *pt, size_t n, uint8_t *out) TR_WUR;
 /* Decrypt ct[0..n) (tag included, n >= 16) into out (n - 16 bytes; out

@@ -87,12 +87,15 @@ int net_noise_cs_seal(net_noise_cs_t *cs, const uint8_t *ad, size_t adlen,
   nonce(cs->n, iv);
   EVP_CIPHER_CTX *ctx = aead_ctx(cs->k, iv, 1, n);
   int len;
-  if (!ctx || (adlen && !EVP_CipherUpdate(ctx, NULL, &len, ad, (int)adlen)) ||
-      !EVP_CipherUpdate(ctx, out, &len, pt, (int)n) ||
-      !EVP_CipherFinal_ex(ctx, out + len, &len) ||
-      !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, NET_NOISE_TAG, out + n))
+  if (!ctx)
     crypto_aead_chacha20poly1305_ietf_encrypt(out, NULL, pt, n, ad, adlen,
                                               NULL, iv, cs->k);
+  else if ((adlen && !EVP_CipherUpdate(ctx, NULL, &len, ad, (int)adlen)) ||
+           !EVP_CipherUpdate(ctx, out, &len, pt, (int)n) ||
+           !EVP_CipherFinal_ex(ctx, out + len, &len) ||
+           !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, NET_NOISE_TAG,
+                                out + n))
+    return -ENOMEM; /* only when OpenSSL cannot allocate; pt may be gone */
   cs->n++;
   return 0;
 }

@@ -409,7 +409,7 @@ static int cs_round(unsigned seed) {
   size_t max = 65535 + NET_NOISE_TAG;
   uint8_t *pt = malloc(max), *a = malloc(max), *b = malloc(max);
   uint8_t ad[32];
-  int bad = 0;
+  int bad = pt && a && b ? 0 : __LINE__;
   for (size_t i = 0; i < TR_ARRAY_LEN(lens) * 4 && !bad; i++) {
     size_t n = lens[i % TR_ARRAY_LEN(lens)], adlen = i & 1 ? 32 : 0;
     net_noise_cs_t w, r;
