@@ -43,6 +43,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/dht_net_lib.sh
 source tests/interop/lib/dht_kubo_lib.sh
+source bench/lib/cpu.sh
 kubo_available || { echo "skip: no Kubo at $KUBO_BIN"; exit 0; }
 M=${BENCH_PROVIDE_CIDS:-10000}
 NODES=${BENCH_PROVIDE_NODES:-30}
@@ -57,15 +58,6 @@ cleanup() {
 }
 trap cleanup EXIT
 now() { date +%s.%N; }
-TCK=$(getconf CLK_TCK)
-# cpu PID...: CPU seconds (user + system) the processes have used so far.
-cpu() {
-  local p sum=0
-  for p in "$@"; do
-    sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
-  done
-  awk -v s="$sum" -v t="$TCK" 'BEGIN{printf "%.2f", s / t}'
-}
 servers() { local i; for i in $(seq 0 $((NET - 1))); do echo "${DN_DPID[$i]}"; done; }
 cpu_diff() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b - a}'; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}'; }
@@ -113,7 +105,7 @@ wait_table() {
 dn_start $NET
 n=$(wait_table "dn_lan_size $NET" 30)
 echo "trove provider: $n peers in its LAN table"
-S0=$(cpu $(servers)) P0=$(cpu "${DN_DPID[$NET]}")
+S0=$(cpu_secs $(servers)) P0=$(cpu_secs "${DN_DPID[$NET]}")
 t=$(now)
 split -l "$BATCH" "$DN_WORK/cids" "$DN_WORK/batch."
 # PAR workers, each taking every PAR-th batch, its calls one after another.
@@ -132,8 +124,8 @@ for w in $(seq 0 $((PAR - 1))); do
 done
 for p in "${pids[@]}"; do wait "$p" || { echo "trove routing provide failed"; exit 1; }; done
 TROVE_S=$(since "$t")
-TROVE_SRV=$(cpu_diff "$S0" "$(cpu $(servers))")
-TROVE_PRV=$(cpu_diff "$P0" "$(cpu "${DN_DPID[$NET]}")")
+TROVE_SRV=$(cpu_diff "$S0" "$(cpu_secs $(servers))")
+TROVE_PRV=$(cpu_diff "$P0" "$(cpu_secs "${DN_DPID[$NET]}")")
 echo "trove ($PAR call(s) at once): $M CIDs provided in ${TROVE_S}s ($(awk -v m="$M" -v s="$TROVE_S" 'BEGIN{printf "%.0f", m/s}') CIDs/s, $(awk -v m="$M" -v s="$TROVE_S" 'BEGIN{printf "%.1f", s*1000/m}') ms each)"
 dn_rss
 TROVE_ID=${DN_ID[$NET]}
@@ -149,14 +141,14 @@ n=$(wait_table kubo_rt_count 30)
 echo "Kubo provider: $n peers in its LAN table"
 KPID=$(cut -d' ' -f1 "/proc/${KUBO_PID[0]}/task/${KUBO_PID[0]}/children" 2>/dev/null || true)
 KPID=${KPID:-${KUBO_PID[0]}}
-S0=$(cpu $(servers)) P0=$(cpu "$KPID")
+S0=$(cpu_secs $(servers)) P0=$(cpu_secs "$KPID")
 t=$(now)
 KUBO_CMD_TIMEOUT=7200 kubo 0 routing provide <"$KUBO_WORK/cids" >/dev/null
 KUBO_S=$(since "$t")
-KUBO_SRV=$(cpu_diff "$S0" "$(cpu $(servers))")
-KUBO_PRV=$(cpu_diff "$P0" "$(cpu "$KPID")")
+KUBO_SRV=$(cpu_diff "$S0" "$(cpu_secs $(servers))")
+KUBO_PRV=$(cpu_diff "$P0" "$(cpu_secs "$KPID")")
 echo "Kubo:  $M CIDs provided in ${KUBO_S}s ($(awk -v m="$M" -v s="$KUBO_S" 'BEGIN{printf "%.0f", m/s}') CIDs/s, $(awk -v m="$M" -v s="$KUBO_S" 'BEGIN{printf "%.1f", s*1000/m}') ms each)"
-echo "Kubo RSS: $(awk '/^VmRSS/{printf "%.1f MiB", $2/1024}' "/proc/$(cat "/proc/${KUBO_PID[0]}/task/${KUBO_PID[0]}/children" | cut -d' ' -f1)/status" 2>/dev/null || echo "?")"
+echo "Kubo RSS: $(awk '/^VmRSS/{printf "%.1f MiB", $2/1024}' "/proc/$KPID/status" 2>/dev/null || echo "?")"
 
 # --- both providers' records are there
 step=$(( M / SAMPLE > 0 ? M / SAMPLE : 1 ))

@@ -22,6 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/dht_net_lib.sh
+source bench/lib/cpu.sh
 M=${BENCH_SWEEP_FILES:-3000}
 NODES=${BENCH_SWEEP_NODES:-30}
 NET=$((NODES - 1))
@@ -76,7 +77,7 @@ CYC=$(lan_stat LastCycleMs)
 STREAMS=$(curl -sf --unix-socket "$DN_WORK/n$NET/api.sock" \
             http://trove/debug/metrics/prometheus |
           awk '/^trove_dht_streams_total\{dht="lan"\}/ { print $2 }')
-CPU=$(awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/${DN_DPID[$NET]}/stat")
+CPU=$(cpu_secs "${DN_DPID[$NET]}")
 WANT=$((KEYS * 20))
 GOT=$((IN1 - IN0))
 echo "sweep: $KEYS keys in ${CYC} ms (first cycle over ${WALL}s after the start); ADD_PROVIDERs taken by the swarm: $MSGS (pages paused for a full swarm queue: ${PAUSES:-0})"

@@ -36,6 +36,7 @@
 # BENCH_STRICT=1 (a missed target fails the run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib/cpu.sh
 BENCH_DIR=${BENCH_DIR:-build/bench}
 T=${BENCH_TMP:-$(mktemp -d /tmp/trove-bench-p2p.XXXXXX)}
 PEER=${P2P_PEER_BIN:-build/tests/p2p_peer}
@@ -54,13 +55,11 @@ cleanup() {
 }
 trap cleanup EXIT
 ulimit -n $((CONNS * 2 + 1024)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-TCK=$(getconf CLK_TCK)
 missed=0
 verdict() { # ok? -> ok | MISSED
   if awk "BEGIN{exit !($1)}"; then echo ok; else missed=1; echo MISSED; fi
 }
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; } # key line
-cpu() { awk -v t="$TCK" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
 # serve NAME ARGS...: a p2p_peer listening on 127.0.0.1; sets SPID, SMA.
 serve() {
   local name=$1; shift
@@ -84,10 +83,10 @@ printf '%-44s %12s %12s %7s\n' "" trove reference ratio
 serve sink
 best=0 best_cl="" best_sv=""
 for r in $(seq "$ROUNDS"); do
-  s0=$(cpu "$SPID")
+  s0=$(cpu_secs "$SPID")
   TIMEFORMAT='%U %S'
   { time "$PEER" --dial "$SMA" --proto sink --bytes "$BYTES" --timeout 300 >"$T/sink.res" 2>>"$T/sink.err"; } 2>"$T/sink.time"
-  s1=$(cpu "$SPID")
+  s1=$(cpu_secs "$SPID")
   res=$(cat "$T/sink.res")
   [ "$(kv ok "$res")" = 1 ] || { echo "sink transfer failed: $res" >&2; cat "$T/sink.err" >&2; exit 1; }
   mb=$(kv MBps "$res")
@@ -160,10 +159,10 @@ serve hs --conns-max 100000 --pending-max 1024 --conns-per-peer 100000
 ref1=$(awk -v u="$HS_US" 'BEGIN{printf "%.0f", 1e6 / (2 * u)}') # one core
 ncores=$(( $(nproc) < 2 ? $(nproc) : 2 ))
 for par in 1 16; do
-  s0=$(cpu "$SPID")
+  s0=$(cpu_secs "$SPID")
   TIMEFORMAT='%U %S'
   { time "$PEER" --dial "$SMA" --handshakes "$HS" --parallel $par --conns-per-peer 100000 --timeout 300 >"$T/hs.res" 2>>"$T/hs.err"; } 2>"$T/hs.time" || true
-  s1=$(cpu "$SPID")
+  s1=$(cpu_secs "$SPID")
   res=$(cat "$T/hs.res")
   [ "$(kv ok "$res")" = "$HS" ] || { echo "handshakes failed: $res" >&2; tail -3 "$T/hs.err" >&2; exit 1; }
   rate=$(kv per_sec "$res")
