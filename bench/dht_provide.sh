@@ -15,8 +15,11 @@
 #     fills, then `trove routing provide CID...` in calls of
 #     BENCH_PROVIDE_BATCH CIDs (default 200: the CIDs travel in the
 #     request's URL, which trove's API caps at 16 KiB), one call after the
-#     other; each call provides its CIDs one after the other (a lookup of
-#     the 20 closest, an ADD_PROVIDER to each).  BENCH_PROVIDE_PAR
+#     other; each call is a one-shot sweep (rpc/rpc_provide.c): the
+#     keyspace regions holding its CIDs explored, a few lookups each, then
+#     each CID's ADD_PROVIDERs to the 20 closest of the peers found (until
+#     2026-12-05 a lookup per CID: 0.56-0.61 of Kubo's speed, the servers
+#     burning 2.5x Kubo's CPU answering FIND_NODEs).  BENCH_PROVIDE_PAR
 #     (default 1) such calls at once (1 is what Kubo's one call does).
 #     Then it stops;
 #   - Kubo: a Kubo daemon (tests/interop/lib/dht_kubo_lib.sh's setup,
@@ -27,9 +30,9 @@
 #     2026-12-05), its run sent each server 21 FIND_NODEs in all (one
 #     exploration of the keyspace, its sweep provider's) and ~1.3
 #     ADD_PROVIDERs a CID, about 39 a CID over the network (its sweep's
-#     and the command's own); trove's sent each server 0.78 FIND_NODE and
-#     0.67 ADD_PROVIDER a CID (a lookup of ~22 requests and 20
-#     ADD_PROVIDERs for each CID);
+#     and the command's own); trove's lookup per CID sent each server 0.78
+#     FIND_NODE and 0.67 ADD_PROVIDER a CID (~22 requests and 20
+#     ADD_PROVIDERs for each CID), its sweep about 20 messages a CID;
 #   - a check: for BENCH_PROVIDE_SAMPLE (20) CIDs spread over the list, a
 #     trove node's `routing findprovs` lists both providers.
 #

@@ -73,6 +73,7 @@ struct dht_sweep {
   dht_sweep_stats_t st;
   uint64_t rng, promised;
   bool in_step, again;
+  bool over, told; /* once: the cycle is over; done() was called */
   uint64_t mem; /* bytes held, for stats */
 };
 
@@ -473,7 +474,7 @@ static void region_failed(region_t *r, uint64_t now) {
   s->st.regions_failed++;
   if (r->cycle == s->cycle_id && s->cycle_on)
     s->st.regions_done++;
-  if (s->nretry < DHT_SWEEP_RETRY_MAX)
+  if (!s->o.once && s->nretry < DHT_SWEEP_RETRY_MAX)
     s->retry[s->nretry++] = (retry_t){.v = top64(r->prefix),
                                       .bits = r->bits,
                                       .due = now + s->o.retry_ms};
@@ -554,6 +555,7 @@ static void est_done(void *ud, int status, const dht_peer_t *closest,
     s->st.lookups_failed++;
     s->next_cycle = st->ended + s->o.retry_ms;
     s->st.cycle_start = 0;
+    s->over = s->o.once;
   } else {
     /* The k closest to a random point share its first c bits: a prefix
      * that long holds about k peers (go's approxPrefixLen). */
@@ -572,7 +574,7 @@ static void est_done(void *ud, int status, const dht_peer_t *closest,
 static void cycle_begin(dht_sweep_t *s, uint64_t now) {
   s->st.cycle_start = now;
   s->cycle_start = now;
-  s->next_cycle = now + s->o.interval_ms;
+  s->next_cycle = s->o.once ? UINT64_MAX : now + s->o.interval_ms;
   if (s->o.prefix_bits) {
     cycle_regions(s, s->o.prefix_bits, now);
     return;
@@ -587,6 +589,7 @@ static void cycle_begin(dht_sweep_t *s, uint64_t now) {
     s->estimating = false;
     s->st.lookups_failed++;
     s->next_cycle = now + s->o.retry_ms;
+    s->over = s->o.once;
   }
 }
 
@@ -651,7 +654,7 @@ static void step(dht_sweep_t *s, uint64_t now) {
       if (r->state != R_FREE && r->failed && !r->inflight)
         region_failed(r, now);
     }
-    if (!s->cycle_on && !s->estimating && now >= s->next_cycle)
+    if (!s->cycle_on && !s->estimating && !s->over && now >= s->next_cycle)
       cycle_begin(s, now);
     start_regions(s, now);
     if (s->cycle_on && s->cursor >= s->nregions && !active_in_cycle(s)) {
@@ -659,10 +662,16 @@ static void step(dht_sweep_t *s, uint64_t now) {
       s->st.cycles++;
       s->st.last_cycle_ms = now - s->cycle_start;
       s->st.last_cycle_end = now;
+      s->over = s->o.once;
       s->again = true;
     }
   } while (s->again);
   s->in_step = false;
+  if (s->over && !s->told) {
+    s->told = true;
+    if (s->o.done)
+      s->o.done(s->o.ud);
+  }
   wake(s, now);
 }
 
@@ -754,6 +763,14 @@ void dht_sweep_free(dht_sweep_t *s) {
       region_free(&s->r[i]);
   if (s->estimating)
     dht_cancel(s->d, s->est_qid);
+  dht_sweep_forget(s);
+}
+
+void dht_sweep_forget(dht_sweep_t *s) {
+  if (!s)
+    return;
+  for (unsigned i = 0; s->r && i < s->o.concurrency; i++)
+    tr_free(s->r[i].peers);
   tr_free(s->r);
   tr_free(s->pages);
   tr_free(s->retry);

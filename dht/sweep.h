@@ -100,6 +100,14 @@ typedef struct dht_sweep_opts {
    * allows (a burst, then idle until the next cycle); true (the daemon's
    * choice): region i of n is due at cycle start + interval * i / n. */
   bool spread;
+  /* One cycle and no more (`routing provide` of many keys, go's
+   * ProvideOnce): its failed regions are not retried (stats.cycle_keys
+   * tells how many keys were provided), and once it is over - its
+   * regions all done, or the estimation lookup reached nobody (then
+   * stats.cycles stays 0) - done(ud) is called, once, from inside a
+   * dht_* call or a tick: free the sweep later, from the loop. */
+  bool once;
+  void (*done)(void *ud);
 } dht_sweep_opts_t;
 
 /* 0, TR_EUSAGE (no keys function, prefix_bits over DHT_SWEEP_PREFIX_MAX,
@@ -108,6 +116,9 @@ int dht_sweep_new(dht_t *d, const dht_sweep_opts_t *o,
                   dht_sweep_t **out) TR_WUR;
 /* Cancel the lookups in flight (no callbacks) and free. */
 void dht_sweep_free(dht_sweep_t *s);
+/* Free once its dht_t is gone (freed with the lookups): nothing to
+ * cancel. */
+void dht_sweep_forget(dht_sweep_t *s);
 
 /* Run what is due at now: start the cycle, regions and retries, send the
  * next page of regions being sent.  Returns the time (absolute) it wants

@@ -9,9 +9,7 @@
  *                            provider once), then the end
  *   routing/findpeer arg=PEER   one FinalPeer event with its addresses,
  *                            or "routing: not found"
- *   routing/provide arg=CID...  announce (ADD_PROVIDER to the k closest);
- *                            "failed to find any peer in table" when
- *                            neither DHT knows a peer
+ *   (routing/provide is rpc_provide.c)
  *   routing/get arg=KEY      one Value event, Extra the record in base64
  *   dht/query arg=PEER       FinalPeer events: the closest peers to it
  *   stats/dht                {"lan":{...},"wan":{...}} the routing tables
@@ -41,6 +39,7 @@ static void rop_on_timer_closed(uv_handle_t *h) {
   r->timer_closed = true;
   net_peerset_free(&r->seen);
   tr_free(r->val);
+  tr_free(r->pkeys);
   rpc_strv_free(r->args, r->nargs);
   tr_free(r);
 }
@@ -48,12 +47,15 @@ static void rop_on_timer_closed(uv_handle_t *h) {
 static void cancel_all(rop_t *r) {
   /* A DHT the node has let go of (it is stopping: ctx forgot it) is
    * freed with its lookups, ours included: nothing to cancel there. */
-  dht_swarm_t *now[2] = {r->ctx->dht_lan, r->ctx->dht_wan};
-  for (int i = 0; i < 2; i++)
-    if (r->side[i].live && r->side[i].sw && r->side[i].sw == now[i]) {
-      r->side[i].live = false;
-      dht_cancel(dht_swarm_dht(r->side[i].sw), r->side[i].qid);
+  for (int i = 0; i < 2; i++) {
+    side_t *sd = &r->side[i];
+    if (sd->sweep) {
+      rpc__side_sweep_free(sd);
+    } else if (sd->live && rpc__side_here(sd)) {
+      sd->live = false;
+      dht_cancel(dht_swarm_dht(sd->sw), sd->qid);
     }
+  }
   /* The routers end their lookups from the loop even once the node let
    * go of them (node_deleg_free): always cancel ours, or its end would
    * come to a freed r. */
@@ -93,6 +95,20 @@ static void rop_gone(http_req_t *req, void *ud) {
   http_res_end(req);
   r->req = NULL;
   rpc__rop_end(r, NULL);
+}
+
+bool rpc__side_here(const side_t *sd) {
+  rpc_ctx_t *c = sd->r->ctx;
+  return sd->sw && sd->sw == (sd == &sd->r->side[0] ? c->dht_lan : c->dht_wan);
+}
+
+void rpc__side_sweep_free(side_t *sd) {
+  if (rpc__side_here(sd))
+    dht_sweep_free(sd->sweep);
+  else
+    dht_sweep_forget(sd->sweep);
+  sd->sweep = NULL;
+  sd->live = false;
 }
 
 static void rop_timeout(uv_timer_t *t) {
@@ -176,8 +192,6 @@ static void take_value(rop_t *r, const uint8_t *val, size_t vl) {
 static bool all_done(const rop_t *r) {
   return !r->side[0].live && !r->side[1].live && !r->dlive;
 }
-
-static void provide_next(rop_t *r);
 
 static void on_done(void *ud, int status, const dht_peer_t *closest, size_t n,
                     const uint8_t *val, size_t vl, const dht_qstats_t *st) {
@@ -275,9 +289,6 @@ static void complete(rop_t *r) {
   switch (r->kind) {
   case R_FINDPEER:
     rpc__rop_end(r, r->found ? NULL : "routing: not found");
-    return;
-  case R_PROVIDE:
-    provide_next(r);
     return;
   case R_GET:
     if (!r->val) {
@@ -515,56 +526,6 @@ void rpc_cmd_routing_get(http_req_t *req, rpc_ctx_t *ctx) {
   }
   if (r && !rpc__rop_run(r, key, kl))
     rpc__rop_end(r, "routing: not found");
-}
-
-/* provide: the keys one after the other, each on both DHTs; complete()
- * comes back here after each. */
-static void provide_next(rop_t *r) {
-  if (r->ended)
-    return;
-  if (r->next_arg == r->nargs) {
-    rpc__rop_end(r, r->reached ? NULL : "failed to find any peer in table");
-    return;
-  }
-  dag_cid_t cid;
-  const char *path;
-  if (rpc_parse_path(r->args[r->next_arg++], &cid, &path)) {
-    rpc__rop_end(r, "invalid cid");
-    return;
-  }
-  if (!rpc__rop_run(r, cid.bytes + cid.mh_off, cid.len - cid.mh_off))
-    rpc__rop_end(r, "failed to find any peer in table");
-}
-
-void rpc_cmd_routing_provide(http_req_t *req, rpc_ctx_t *ctx) {
-  char **args;
-  size_t n;
-  int rc = rpc_args(req, "arg", &args, &n);
-  if (rc) {
-    rpc_error(req, 500, "%s", tr_strerror(rc));
-    return;
-  }
-  if (!n) {
-    rpc_error(req, 400, "argument \"key\" is required");
-    return;
-  }
-  for (size_t i = 0; i < n; i++) {
-    dag_cid_t cid;
-    const char *path;
-    if (rpc_parse_path(args[i], &cid, &path)) {
-      rpc_error(req, 500, "invalid cid: %s", args[i]);
-      rpc_strv_free(args, n);
-      return;
-    }
-  }
-  rop_t *r = rpc__rop_new(req, ctx, R_PROVIDE);
-  if (!r) {
-    rpc_strv_free(args, n);
-    return;
-  }
-  r->args = args;
-  r->nargs = n;
-  provide_next(r);
 }
 
 /* ------------------------------------------------------------- stats */

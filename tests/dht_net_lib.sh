@@ -130,6 +130,16 @@ dn_lan_size() {
   dn_tr "$1" stats dht | sed -n 's/^DHT lan (\([0-9]*\) peers):/\1/p'
 }
 
+# dn_requests_out N — node N's LAN DHT messages sent so far (stats/dht's
+# RequestsOut: requests and ADD_PROVIDERs).
+dn_requests_out() {
+  local api
+  api=$(sed -n 's|.*RPC API server listening on .* (\(http://[^)]*\)).*|\1|p' \
+    "$DN_WORK/n$1.log" | head -1)
+  curl -sf -X POST "$api/stats/dht" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["lan"]["Stats"]["RequestsOut"])'
+}
+
 # dn_rss — one line: the live daemons' VmRSS (min, max, total) and the
 # highest VmHWM, MiB.
 dn_rss() {

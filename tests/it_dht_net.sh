@@ -12,6 +12,10 @@
 #      another looks them all up at once: every call must succeed (the
 #      DHT's requests out beyond its slots wait for one; they used to
 #      fail, and with them the lookups).
+#   2c. One call provides DHT_NET_BATCH (60) CIDs: a one-shot sweep, not
+#      a lookup per CID.  Another node finds each; the provider sent under
+#      1.5 messages per CID and peer (a lookup per CID costs ~2: its
+#      FIND_NODEs, then the ADD_PROVIDERs).
 #   3. Every node runs `trove routing findprovs` for every node's CID (all
 #      N x N pairs, its own included): each must list exactly the node that
 #      provided it, and nothing else.
@@ -23,12 +27,17 @@
 #   5. A node restarts on a new port; another pings it by its ID alone:
 #      the address it knew fails, a DHT lookup gives the new one (and an
 #      ID nobody has fails).
+#   6. A node that knows nobody: `routing provide` fails with Kubo's
+#      "failed to find any peer in table", for one CID and for eight.
+#   7. The provider gets SIGTERM while a provide of many CIDs waits on
+#      peers that do not answer (SIGSTOPped): it exits 0, cleanly.
 #
 # Every daemon runs under `timeout`; the trap stops only the daemons started
 # here, with SIGTERM, and fails the test when one does not exit 0 or a log
 # holds a sanitizer report (run it with TROVE_BIN=build-san/bin/trove and
 # DHT_NET_N=10).  Phase timings and the daemons' RSS are printed.
 # Env: DHT_NET_N (30), DHT_NET_PAR (lookups at once, 6), DHT_NET_BURST,
+# DHT_NET_BATCH,
 # DHT_NET_MIN_RT,
 # DN_KEEP=1 (keep the repos and logs).
 set -euo pipefail
@@ -37,6 +46,7 @@ source tests/dht_net_lib.sh
 N=${DHT_NET_N:-30}
 PAR=${DHT_NET_PAR:-6}
 BURST=${DHT_NET_BURST:-100}
+BATCH=${DHT_NET_BATCH:-60}
 MIN_RT=${DHT_NET_MIN_RT:-$(( N - 1 < 8 ? N - 1 : 8 ))}
 [ "$N" -ge 4 ] || { echo "DHT_NET_N must be >= 4"; exit 1; }
 declare -a CID=()
@@ -131,6 +141,28 @@ done
 echo "ok 2b: $BURST concurrent provides on node $P, then $BURST concurrent" \
      "lookups on node $Q (${#missed[@]} asked again), in $(since "$T2")s"
 
+# --- 2c. many CIDs in one call
+T2=$(now)
+mkdir "$DN_WORK/batch"
+for k in $(seq "$BATCH"); do echo "batch $k $RANDOM $(date +%s%N)" >"$DN_WORK/batch/$k"; done
+mapfile -t pcid < <(dn_tr $P block put "$DN_WORK"/batch/*) || fail "batch: block put"
+[ ${#pcid[@]} = "$BATCH" ] || fail "batch: ${#pcid[@]} CIDs"
+out0=$(dn_requests_out $P)
+dn_tr $P routing provide "${pcid[@]}" >"$DN_WORK/batch.out" 2>&1 ||
+  fail "batch: routing provide: $(cat "$DN_WORK/batch.out")"
+sent=$(( $(dn_requests_out $P) - out0 ))
+peers=$(( N - 1 < 20 ? N - 1 : 20 ))
+[ "$sent" -lt $(( BATCH * peers * 3 / 2 )) ] ||
+  fail "batch: $sent messages for $BATCH CIDs to $peers peers each"
+missed=0
+for k in "${!pcid[@]}"; do
+  out=$(dn_tr $Q routing findprovs "${pcid[$k]}" 2>&1 || true)
+  [ "$out" = "${DN_ID[$P]}" ] || { missed=$((missed + 1)); echo "batch: ${pcid[$k]}: $out" >&2; }
+done
+[ $missed = 0 ] || fail "batch: $missed of $BATCH CIDs not found"
+echo "ok 2c: $BATCH CIDs in one call on node $P ($sent messages), each found" \
+     "from node $Q, in $(since "$T2")s"
+
 # --- 3/4. lookups
 # check TRIES LABEL: each line "I J" of $DN_WORK/pairs is one lookup from
 # node I for node J's CID, tried up to TRIES times, PAR lookups at once;
@@ -218,4 +250,38 @@ if [ -n "$nobody" ]; then
   out=$(dn_tr $a ping -n 1 "$nobody" 2>&1) && fail "5: ping of nobody: $out"
 fi
 echo "ok 5: node $a reached node $b by its ID at its new address"
+
+# --- 6. a node that knows nobody: provide fails, one CID or many
+L=$N
+dn_new $L
+dn_start $L || fail "6: the lone node did not start"
+mapfile -t lcid < <(dn_tr $L block put "$DN_WORK"/batch/{1,2,3,4,5,6,7,8}) || fail "6: block put"
+for args in "${lcid[0]}" "${lcid[*]}"; do
+  # shellcheck disable=SC2086
+  out=$(dn_tr $L routing provide $args 2>&1) && fail "6: provide with an empty table: $out"
+  grep -q "failed to find any peer in table" <<<"$out" || fail "6: provide said: $out"
+done
+echo "ok 6: a node with an empty table fails to provide (1 CID and ${#lcid[@]})"
+
+# --- 7. the provider stops while a provide of many CIDs waits on peers
+# that do not answer (SIGSTOPped): it exits 0 at once, its sweep let go
+# with the DHT (the sanitizer check of the logs is dn_stop_all's).
+stopped=()
+for i in $(seq 0 $((N - 1))); do
+  [ "$i" != "$P" ] && [ -n "${DN_ALIVE[$i]:-}" ] && stopped+=("${DN_DPID[$i]}")
+done
+kill -STOP "${stopped[@]}"
+dn_tr $P routing provide "${pcid[@]}" >/dev/null 2>&1 &
+ppid=$!
+sleep 0.5
+kill -0 $ppid 2>/dev/null || { kill -CONT "${stopped[@]}"; fail "7: the provide ended with every peer stopped"; }
+T7=$(now)
+kill -TERM "${DN_DPID[$P]}"
+rc=0
+wait "${DN_TPID[$P]}" || rc=$?
+DN_ALIVE[$P]=
+wait $ppid 2>/dev/null || true
+kill -CONT "${stopped[@]}"
+[ $rc = 0 ] || fail "7: node $P exited $rc on SIGTERM mid-provide"
+echo "ok 7: node $P stopped mid-provide in $(since "$T7")s, exit 0"
 echo "it_dht_net: all ok ($N nodes, $(since "$T0")s)"

@@ -9,7 +9,10 @@
  * repeat at the interval, spread over it when asked.  A node whose
  * transport takes only so many sends at once (the swarm's queue, full)
  * still sends every record: its pages pause and go on where they
- * stopped (they used to drop what was refused).
+ * stopped (they used to drop what was refused).  A one-shot sweep (`routing
+ * provide` of many keys) runs one cycle, retries nothing, says once that
+ * it is over (also when it reaches nobody), and can be let go after its
+ * DHT is gone.
  */
 #include "testutil.h"
 
@@ -570,6 +573,124 @@ static void test_sweep_spread(void **state) {
   dht_sim_free(sim);
 }
 
+typedef struct once {
+  keyset_t *ks;
+  unsigned done;
+} once_t;
+
+static int keys_once(void *ud, const uint8_t prefix[32], unsigned bits,
+                     const uint8_t *after, dht_sweep_key_t *out, size_t max) {
+  return keys_fn(((once_t *)ud)->ks, prefix, bits, after, out, max);
+}
+
+static void once_done(void *ud) { ((once_t *)ud)->done++; }
+
+static bool once_over(const dht_sweep_stats_t *st, void *arg) {
+  (void)st;
+  return ((once_t *)arg)->done > 0;
+}
+
+/* Once: 500 keys from node 5 of 400 reach their true k closest in one
+ * cycle of few lookups; done is said once, and then nothing more
+ * happens, however long it is ticked. */
+static void test_sweep_once(void **state) {
+  (void)state;
+  const size_t N = 400, NKEYS = 500, X = 5;
+  dht_sim_t *sim = sim_filled(N, 17);
+  keyset_t ks = keyset(NKEYS, 4242);
+  once_t on = {.ks = &ks};
+  dht_sweep_opts_t o = {.keys = keys_once, .done = once_done, .ud = &on,
+                        .once = true, .page = 64, .concurrency = 16,
+                        .pace_ms = UINT32_MAX};
+  dht_sweep_t *sw;
+  assert_int_equal(dht_sweep_new(dht_sim_node(sim, X), &o, &sw), 0);
+  uint64_t t0 = dht_sim_now(sim);
+  drive(sim, X, sw, once_over, &on, t0 + 600 * 1000);
+  dht_sim_run(sim, UINT64_MAX);
+  assert_int_equal(on.done, 1);
+  dht_sweep_stats_t st;
+  dht_sweep_stats(sw, &st);
+  print_message("once: %u bits, %" PRIu64 " lookups for %zu keys, %" PRIu64
+                " ms\n", st.prefix_bits, st.lookups, NKEYS, st.last_cycle_ms);
+  assert_int_equal(st.cycles, 1);
+  assert_int_equal(st.cycle_keys, NKEYS);
+  assert_int_equal(st.messages, NKEYS * DHT_K);
+  assert_int_equal(st.active, 0);
+  assert_true(st.lookups * 5 < NKEYS);
+  nk_t *tmp = calloc(N, sizeof *tmp);
+  assert_non_null(tmp);
+  size_t held = 0;
+  for (size_t i = 0; i < NKEYS; i++)
+    held += holders(sim, X, ks.v[i].h, ks.v[i].mh, tmp);
+  assert_true(held >= NKEYS * DHT_K * 98 / 100);
+  free(tmp);
+  /* A day later: no second cycle, no lookup, no second done. */
+  uint64_t lookups = st.lookups;
+  for (int i = 1; i <= 30; i++)
+    dht_sweep_tick(sw, t0 + (uint64_t)i * 3600 * 1000);
+  dht_sweep_stats(sw, &st);
+  assert_int_equal(st.cycles, 1);
+  assert_int_equal(st.lookups, lookups);
+  assert_int_equal(on.done, 1);
+  dht_sweep_free(sw);
+  dht_sim_free(sim);
+
+  /* A fresh network whose node X lost its table: the estimate reaches
+   * nobody, and that is the end (cycles 0); with a fixed prefix every
+   * region fails, and none is retried. */
+  sim = sim_filled(100, 23);
+  dht_t *x = dht_sim_node(sim, X);
+  size_t n0 = dht_rt_size(x);
+  dht_peer_t *saved = calloc(n0, sizeof *saved), *w = saved;
+  assert_non_null(saved);
+  dht_rt_walk(x, rt_collect, &w);
+  for (size_t i = 0; i < n0; i++)
+    dht_remove_peer(x, &saved[i].id);
+  assert_int_equal(dht_rt_size(x), 0);
+  on.done = 0;
+  assert_int_equal(dht_sweep_new(x, &o, &sw), 0);
+  uint64_t now = dht_sim_now(sim);
+  dht_sweep_tick(sw, now);
+  assert_int_equal(on.done, 1);
+  dht_sweep_stats(sw, &st);
+  assert_int_equal(st.cycles, 0);
+  assert_int_equal(st.cycle_keys, 0);
+  dht_sweep_tick(sw, now + 2 * DHT_SWEEP_RETRY_MS);
+  dht_sweep_stats(sw, &st);
+  assert_int_equal(st.lookups, 1);
+  assert_int_equal(on.done, 1);
+  dht_sweep_free(sw);
+  on.done = 0;
+  o.prefix_bits = 3;
+  assert_int_equal(dht_sweep_new(x, &o, &sw), 0);
+  dht_sweep_tick(sw, now);
+  assert_int_equal(on.done, 1);
+  dht_sweep_stats(sw, &st);
+  assert_int_equal(st.cycles, 1);
+  assert_int_equal(st.regions_failed, 8);
+  assert_int_equal(st.retry_pending, 0);
+  assert_int_equal(st.cycle_keys, 0);
+  dht_sweep_tick(sw, now + 2 * DHT_SWEEP_RETRY_MS);
+  dht_sweep_stats(sw, &st);
+  assert_int_equal(st.regions_retried, 0);
+  assert_int_equal(st.lookups, 8);
+  dht_sweep_free(sw);
+  for (size_t i = 0; i < n0; i++)
+    assert_int_equal(dht_add_peer(x, &saved[i], dht_sim_now(sim)), 0);
+  free(saved);
+
+  /* Lookups in flight when the network (and its dht_t) goes: forget lets
+   * the sweep go without touching it (ASan would see it in make check). */
+  o.prefix_bits = 0;
+  assert_int_equal(dht_sweep_new(x, &o, &sw), 0);
+  dht_sweep_tick(sw, dht_sim_now(sim));
+  dht_sweep_stats(sw, &st);
+  assert_int_equal(st.lookups, 1); /* the estimate, in flight */
+  dht_sim_free(sim);
+  dht_sweep_forget(sw);
+  free(ks.v);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sweep_network),
@@ -578,6 +699,7 @@ int main(void) {
       cmocka_unit_test(test_sweep_small),
       cmocka_unit_test(test_sweep_retry),
       cmocka_unit_test(test_sweep_spread),
+      cmocka_unit_test(test_sweep_once),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

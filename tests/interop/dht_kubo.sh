@@ -8,6 +8,8 @@
 #   2. trove provides: `trove routing provide CID` sends ADD_PROVIDER to A.
 #      A fresh Kubo C that knows only A finds T as provider, with T's
 #      127.0.0.1 address (A answered C's GET_PROVIDERS from what T stored).
+#      2b: `trove add` announces its root by itself; 2c: twelve CIDs in
+#      one `routing provide` (a one-shot sweep): C finds each.
 #   3. Kubo provides: C adds a file (Kubo announces it); `trove routing
 #      findprovs` finds C — T never met C: its lookup went through A.
 #   4. `trove routing findpeer C` gives C's address; `trove dht query`
@@ -65,6 +67,18 @@ T2=$(tr add -Q "$KUBO_WORK/t2.txt")
 kubo_wait_findprovs 2 "$T2" "$TID" 30 ||
   fail "Kubo C does not find trove for $T2 (added, not provided by hand)"
 echo "ok 2b: trove add announces the new root"
+
+# --- 2c. many CIDs in one `routing provide` (trove's one-shot sweep)
+mkdir -p "$KUBO_WORK/batch"
+for k in $(seq 12); do echo "batch $k $RANDOM $(date +%s%N)" >"$KUBO_WORK/batch/$k"; done
+mapfile -t BC < <(tr block put "$KUBO_WORK"/batch/*) || fail "block put"
+[ ${#BC[@]} = 12 ] || fail "block put gave ${#BC[@]} CIDs"
+tr routing provide "${BC[@]}" || fail "trove routing provide of 12 CIDs"
+for c in "${BC[@]}"; do
+  kubo_wait_findprovs 2 "$c" "$TID" 30 ||
+    fail "Kubo C does not find trove for $c (one of 12 provided at once)"
+done
+echo "ok 2c: Kubo finds each of 12 CIDs trove provided in one call"
 
 # --- 3. Kubo provides; trove finds it through the hub
 echo "kubo's block $RANDOM $(date +%s%N)" >"$KUBO_WORK/k.txt"
