@@ -243,7 +243,7 @@ int cli__remote_name_resolve(remote_t *r, int argc, char **argv) {
 static void print_sweep(const char *name, json_t *t) {
   if (!json_is_object(t))
     return;
-  printf("DHT %s:\n", name);
+  printf("%s:\n", name);
   const char *k;
   json_t *v;
   json_object_foreach(t, k, v) {
@@ -259,8 +259,9 @@ int cli__remote_provide_stat(remote_t *r, int argc, char **argv) {
   json_t *o;
   if (cli__call(r, "provide/stat") || cli__next_value(r, &o) <= 0)
     return 1;
-  print_sweep("wan", json_object_get(o, "wan"));
-  print_sweep("lan", json_object_get(o, "lan"));
+  print_sweep("DHT wan", json_object_get(o, "wan"));
+  print_sweep("DHT lan", json_object_get(o, "lan"));
+  print_sweep("New content (the provide queue)", json_object_get(o, "queue"));
   json_decref(o);
   return 0;
 }

@@ -1,11 +1,14 @@
 /*
  * provq.c — the provide queue (provq.h): a mutex-guarded ring of keys,
- * a uv_async to wake the loop, and up to DHT_PROVQ_INFLIGHT provides.
+ * a uv_async to wake the loop, and up to DHT_PROVQ_INFLIGHT provides, or
+ * one batch.
  */
 #include "provq.h"
 
 #include <errno.h>
 #include <string.h>
+
+#include "batch.h"
 
 #define SIDES 2
 
@@ -32,6 +35,8 @@ struct dht_provq {
   pkey_t *ring;
   size_t head, n; /* guarded by mu */
   slot_t slots[DHT_PROVQ_INFLIGHT];
+  dht_batch_t *batch; /* the batch in flight */
+  size_t batch_n;     /* the keys it took from the ring */
   bool closing;
   dht_provq_stats_t st; /* pushed, dropped under mu; the rest on the loop */
 };
@@ -92,7 +97,59 @@ static void start(dht_provq_t *q, slot_t *s, const pkey_t *k) {
   }
 }
 
+static void batch_done(void *ud, const dht_batch_result_t *r) {
+  dht_provq_t *q = ud;
+  q->batch = NULL;
+  /* A repeat went with its twin. */
+  q->st.failed += r->keys - r->provided;
+  q->st.provided += q->batch_n - (r->keys - r->provided);
+  if (!q->closing)
+    drain(q);
+}
+
+/* Many keys waiting: up to DHT_PROVQ_BATCH_MAX of them as one batch.
+ * false when there are few (or a batch runs already). */
+static bool drain_batch(dht_provq_t *q) {
+  if (q->batch)
+    return true; /* the waiting keys go in the next batch */
+  uv_mutex_lock(&q->mu);
+  size_t m = q->n < DHT_PROVQ_BATCH_MIN ? 0
+             : q->n < DHT_PROVQ_BATCH_MAX ? q->n
+                                           : DHT_PROVQ_BATCH_MAX;
+  uv_mutex_unlock(&q->mu);
+  if (!m)
+    return false;
+  dht_sweep_hkey_t *v = tr_malloc(m * sizeof *v);
+  if (!v)
+    return false; /* one by one, then */
+  size_t taken = 0;
+  uv_mutex_lock(&q->mu);
+  for (size_t i = 0; i < m; i++) {
+    const pkey_t *k = &q->ring[q->head];
+    if (k->len <= DHT_SWEEP_MH_MAX) {
+      v[taken].k.len = k->len;
+      memcpy(v[taken++].k.mh, k->b, k->len);
+    }
+    q->head = (q->head + 1) % DHT_PROVQ_MAX;
+    q->n--;
+  }
+  uv_mutex_unlock(&q->mu);
+  q->st.failed += m - taken; /* a multihash too long for the sweep */
+  q->st.batches++;
+  m = q->batch_n = taken;
+  int rc = dht_batch_new(q->loop, q->sw, v, m, NULL, batch_done, q,
+                         &q->batch);
+  if (rc) {
+    tr_free(v);
+    q->batch = NULL;
+    q->st.failed += m;
+  }
+  return true;
+}
+
 static void drain(dht_provq_t *q) {
+  if (q->closing || drain_batch(q))
+    return;
   for (size_t i = 0; i < DHT_PROVQ_INFLIGHT && !q->closing; i++) {
     slot_t *s = &q->slots[i];
     if (s->busy)
@@ -168,6 +225,8 @@ void dht_provq_close(dht_provq_t *q) {
     for (int j = 0; j < SIDES; j++)
       if (q->slots[i].busy && q->slots[i].live[j])
         dht_cancel(dht_swarm_dht(q->sw[j]), q->slots[i].qid[j]);
+  dht_batch_cancel(q->batch);
+  q->batch = NULL;
   uv_close((uv_handle_t *)&q->async, on_closed);
 }
 
@@ -194,7 +253,7 @@ void dht_provq_stats(dht_provq_t *q, dht_provq_stats_t *out) {
   *out = q->st;
   out->waiting = (uint32_t)q->n;
   uv_mutex_unlock(&q->mu);
-  out->inflight = 0;
+  out->inflight = q->batch ? (uint32_t)q->batch_n : 0;
   for (size_t i = 0; i < DHT_PROVQ_INFLIGHT; i++)
     out->inflight += q->slots[i].busy;
 }

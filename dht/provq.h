@@ -1,9 +1,13 @@
 /*
  * provq.h — announcing new content: a queue any thread may push
  * multihashes into (the RPC's add and pin add run on the worker pool),
- * drained on the loop into dht_provide() on every DHT, at most
- * DHT_PROVQ_INFLIGHT at once, as Kubo's provide queue announces a new
- * pin's root at once without waiting for the reprovider.
+ * drained on the loop, as Kubo's provide queue announces a new pin's
+ * root at once without waiting for the reprovider.  A few keys waiting go
+ * one by one into dht_provide() on every DHT, at most DHT_PROVQ_INFLIGHT
+ * at once; DHT_PROVQ_BATCH_MIN or more go as one batch (batch.h: one
+ * exploration of their keyspace regions rather than a lookup per key, as
+ * Kubo's sweep provider batches new keys), up to DHT_PROVQ_BATCH_MAX, the
+ * next batch taking what came meanwhile.
  *
  * Bounded: past DHT_PROVQ_MAX waiting keys a push is dropped (counted);
  * the reprovider announces it at its next pass anyway.
@@ -19,6 +23,8 @@
 
 #define DHT_PROVQ_MAX 65536
 #define DHT_PROVQ_INFLIGHT 8
+#define DHT_PROVQ_BATCH_MIN 8
+#define DHT_PROVQ_BATCH_MAX 8192
 
 typedef struct dht_provq dht_provq_t;
 
@@ -40,6 +46,7 @@ void dht_provq_push(void *q, const uint8_t *mh, size_t mhl);
 
 typedef struct dht_provq_stats {
   uint64_t pushed, provided, failed, dropped;
+  uint64_t batches; /* started */
   uint32_t waiting, inflight;
 } dht_provq_stats_t;
 void dht_provq_stats(dht_provq_t *q, dht_provq_stats_t *out);

@@ -10,6 +10,7 @@
 #include "sweep.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../dag/multihash.h"
@@ -712,6 +713,51 @@ static void wake(dht_sweep_t *s, uint64_t now) {
 }
 
 /* --------------------------------------------------------------- API */
+
+static int hkey_cmp(const void *a, const void *b) {
+  return memcmp(((const dht_sweep_hkey_t *)a)->h,
+                ((const dht_sweep_hkey_t *)b)->h, 32);
+}
+
+size_t dht_sweep_hkeys_sort(dht_sweep_hkey_t *v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    dht_key(v[i].k.mh, v[i].k.len, v[i].h);
+  qsort(v, n, sizeof *v, hkey_cmp);
+  size_t w = 0;
+  for (size_t i = 0; i < n; i++)
+    if (!w || memcmp(v[i].h, v[w - 1].h, 32))
+      v[w++] = v[i];
+  return w;
+}
+
+int dht_sweep_hkeys_page(const dht_sweep_hkey_t *v, size_t n,
+                         const uint8_t prefix[32], unsigned bits,
+                         const uint8_t *after, dht_sweep_key_t *out,
+                         size_t max) {
+  uint64_t p = top64(prefix) & ~low_mask(bits);
+  uint8_t from[32];
+  put64(from, p); /* the region's first point */
+  /* The first key past after, or at or past that point, whichever is
+   * later. */
+  if (after && memcmp(after, from, 32) < 0)
+    after = NULL;
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = memcmp(v[mid].h, after ? after : from, 32);
+    if (after ? c <= 0 : c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  size_t m = 0;
+  for (size_t i = lo; i < n && m < max; i++) {
+    if ((top64(v[i].h) & ~low_mask(bits)) != p)
+      break;
+    out[m++] = v[i].k;
+  }
+  return (int)m;
+}
 
 int dht_sweep_new(dht_t *d, const dht_sweep_opts_t *o, dht_sweep_t **out) {
   if (!o->keys || o->prefix_bits > DHT_SWEEP_PREFIX_MAX || o->page > 65536)

@@ -83,6 +83,23 @@ typedef int (*dht_sweep_keys_fn)(void *ud, const uint8_t prefix[32],
                                  unsigned bits, const uint8_t *after,
                                  dht_sweep_key_t *out, size_t max);
 
+/* Keys held in memory (a one-shot sweep's, dht/batch.h): each with its
+ * place in the keyspace. */
+typedef struct dht_sweep_hkey {
+  uint8_t h[32]; /* SHA-256 of k's multihash */
+  dht_sweep_key_t k;
+} dht_sweep_hkey_t;
+
+/* Fill each v[i].h from v[i].k, sort v by it and drop repeats: the new
+ * count. */
+size_t dht_sweep_hkeys_sort(dht_sweep_hkey_t *v, size_t n);
+/* A dht_sweep_keys_fn's work over v[0..n) sorted by dht_sweep_hkeys_sort:
+ * the region's keys after after, at most max; a binary search. */
+int dht_sweep_hkeys_page(const dht_sweep_hkey_t *v, size_t n,
+                         const uint8_t prefix[32], unsigned bits,
+                         const uint8_t *after, dht_sweep_key_t *out,
+                         size_t max);
+
 typedef struct dht_sweep_opts {
   dht_sweep_keys_fn keys;
   /* Optional: the reprovider wants dht_sweep_tick() at at (absolute)
@@ -100,8 +117,8 @@ typedef struct dht_sweep_opts {
    * allows (a burst, then idle until the next cycle); true (the daemon's
    * choice): region i of n is due at cycle start + interval * i / n. */
   bool spread;
-  /* One cycle and no more (`routing provide` of many keys, go's
-   * ProvideOnce): its failed regions are not retried (stats.cycle_keys
+  /* One cycle and no more (dht/batch.h: `routing provide` of many keys,
+   * go's ProvideOnce): its failed regions are not retried (stats.cycle_keys
    * tells how many keys were provided), and once it is over - its
    * regions all done, or the estimation lookup reached nobody (then
    * stats.cycles stays 0) - done(ud) is called, once, from inside a

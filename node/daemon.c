@@ -104,6 +104,7 @@ static void stop_node(node_t *n) {
   n->rpc.dht_lan = n->rpc.dht_wan = NULL;
   n->rpc.router = NULL;
   n->rpc.announce = NULL;
+  n->rpc.provq = NULL;
   node__dht_save_now(n);
   if (n->snapshot.loop && !uv_is_closing((uv_handle_t *)&n->snapshot))
     uv_close((uv_handle_t *)&n->snapshot, NULL);

@@ -484,6 +484,7 @@ int node__start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
     return node__fail(o, rc, "dht: %s", tr_strerror(rc));
   n->rpc.announce = dht_provq_push;
   n->rpc.announce_ud = n->provq;
+  n->rpc.provq = n->provq;
   if ((rc = start_republisher(n, o, cfg)))
     return rc;
   if ((rc = start_reprovider(n, o, cfg)))

@@ -89,6 +89,8 @@ typedef struct rpc_ctx {
   const rpc_router_t *router;
   /* Their reprovider sweeps (provide stat); NULL entries when off. */
   struct dht_reprov *reprov[2];
+  /* The provide queue behind announce (provide stat); NULL: none. */
+  struct dht_provq *provq;
   /* Announce a multihash on the network (the provide queue, from any
    * thread: add and pin add call it for their roots); NULL: nothing. */
   void (*announce)(void *ud, const uint8_t *mh, size_t mhl);

@@ -20,6 +20,7 @@
 #include "../dht/ipns.h"
 #include "../dht/keystore.h"
 #include "../dht/name.h"
+#include "../dht/provq.h"
 #include "../dht/reprov.h"
 #include "rpc_rop.h"
 
@@ -293,11 +294,27 @@ static json_t *sweep_json(struct dht_reprov *rp) {
       "MemoryPeak", (json_int_t)st.mem_peak);
 }
 
+/* New content announced: the provide queue (dht/provq.h). */
+static json_t *queue_json(struct dht_provq *q) {
+  if (!q)
+    return json_null();
+  dht_provq_stats_t st;
+  dht_provq_stats(q, &st);
+  return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "Pushed",
+                   (json_int_t)st.pushed, "Provided", (json_int_t)st.provided,
+                   "Failed", (json_int_t)st.failed, "Dropped",
+                   (json_int_t)st.dropped, "Batches", (json_int_t)st.batches,
+                   "Waiting", (json_int_t)st.waiting, "InFlight",
+                   (json_int_t)st.inflight);
+}
+
 void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx) {
   if (!ctx->dht_lan && !ctx->dht_wan) {
     rpc_error(req, 500, "this command must be run in online mode");
     return;
   }
-  rpc_api_json(req, json_pack("{s:o,s:o}", "lan", sweep_json(ctx->reprov[0]),
-                              "wan", sweep_json(ctx->reprov[1])));
+  rpc_api_json(req, json_pack("{s:o,s:o,s:o}", "lan",
+                              sweep_json(ctx->reprov[0]), "wan",
+                              sweep_json(ctx->reprov[1]), "queue",
+                              queue_json(ctx->provq)));
 }

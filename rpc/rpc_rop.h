@@ -11,7 +11,7 @@
 
 #include "../dht/dht.h"
 #include "../dht/swarm.h"
-#include "../dht/sweep.h"
+#include "../dht/batch.h"
 #include "../net/peerstore.h"
 #include "rpc_int.h"
 
@@ -31,11 +31,6 @@ typedef struct side {
   uint64_t qid;
   bool live;
   int status;
-  /* provide of many keys (rpc_provide.c): this DHT's one-shot sweep, the
-   * time it wants its next tick at, and whether it is over */
-  dht_sweep_t *sweep;
-  uint64_t at;
-  bool over;
 } side_t;
 
 struct rop {
@@ -62,13 +57,11 @@ struct rop {
   uint8_t *val; /* get: the best record; put: the record (owned) */
   size_t vl;
   size_t reached;
-  /* provide: the keys left to announce after this one; or, the sweep's
-   * way, the keys in SHA-256 order and the deadline (uv_now) */
+  /* provide: the keys left to announce after this one; or all of them at
+   * once (rpc_provide.c) */
   char **args;
   size_t nargs, next_arg;
-  struct rpc_pkey *pkeys;
-  size_t npkeys;
-  uint64_t deadline;
+  dht_batch_t *batch;
   /* name publish: the answer; name resolve: depth, and whether to follow
    * /ipns/ values */
   char name[NET_PEERID_STR_MAX], value[1024];
@@ -88,12 +81,9 @@ bool rpc__rop_run(rop_t *r, const uint8_t *key, size_t kl);
 /* The end: lookups cancelled, the answer ended (err, when set, as a
  * trailing error value), r freed later.  Twice: nothing. */
 void rpc__rop_end(rop_t *r, const char *err);
-/* Whether sd's DHT is still the node's (ctx forgets them when it stops,
- * then frees them with their lookups). */
-bool rpc__side_here(const side_t *sd);
-/* Free sd's sweep (cancelled when its DHT is still the node's); sd is no
- * longer live. */
-void rpc__side_sweep_free(side_t *sd);
+/* Whether side i's DHT is still the node's (ctx forgets them when it
+ * stops, then frees them with their lookups). */
+bool rpc__side_here(const rop_t *r, int i);
 /* One QueryEvent line {"ID":"","Type",...} with p as its one response
  * (NULL: none) and extra. */
 void rpc__rop_event(rop_t *r, int type, const dht_peer_t *p,

@@ -39,7 +39,6 @@ static void rop_on_timer_closed(uv_handle_t *h) {
   r->timer_closed = true;
   net_peerset_free(&r->seen);
   tr_free(r->val);
-  tr_free(r->pkeys);
   rpc_strv_free(r->args, r->nargs);
   tr_free(r);
 }
@@ -49,13 +48,13 @@ static void cancel_all(rop_t *r) {
    * freed with its lookups, ours included: nothing to cancel there. */
   for (int i = 0; i < 2; i++) {
     side_t *sd = &r->side[i];
-    if (sd->sweep) {
-      rpc__side_sweep_free(sd);
-    } else if (sd->live && rpc__side_here(sd)) {
+    if (sd->live && rpc__side_here(r, i)) {
       sd->live = false;
       dht_cancel(dht_swarm_dht(sd->sw), sd->qid);
     }
   }
+  dht_batch_cancel(r->batch);
+  r->batch = NULL;
   /* The routers end their lookups from the loop even once the node let
    * go of them (node_deleg_free): always cancel ours, or its end would
    * come to a freed r. */
@@ -97,18 +96,9 @@ static void rop_gone(http_req_t *req, void *ud) {
   rpc__rop_end(r, NULL);
 }
 
-bool rpc__side_here(const side_t *sd) {
-  rpc_ctx_t *c = sd->r->ctx;
-  return sd->sw && sd->sw == (sd == &sd->r->side[0] ? c->dht_lan : c->dht_wan);
-}
-
-void rpc__side_sweep_free(side_t *sd) {
-  if (rpc__side_here(sd))
-    dht_sweep_free(sd->sweep);
-  else
-    dht_sweep_forget(sd->sweep);
-  sd->sweep = NULL;
-  sd->live = false;
+bool rpc__side_here(const rop_t *r, int i) {
+  const side_t *sd = &r->side[i];
+  return sd->sw && sd->sw == (i ? r->ctx->dht_wan : r->ctx->dht_lan);
 }
 
 static void rop_timeout(uv_timer_t *t) {

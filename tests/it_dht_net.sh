@@ -16,6 +16,9 @@
 #      a lookup per CID.  Another node finds each; the provider sent under
 #      1.5 messages per CID and peer (a lookup per CID costs ~2: its
 #      FIND_NODEs, then the ADD_PROVIDERs).
+#   2d. One `add` of DHT_NET_BATCH files: the provide queue announces each
+#      root, the keys that wait in batches (`provide stat`); another node
+#      finds each.
 #   3. Every node runs `trove routing findprovs` for every node's CID (all
 #      N x N pairs, its own included): each must list exactly the node that
 #      provided it, and nothing else.
@@ -162,6 +165,29 @@ done
 [ $missed = 0 ] || fail "batch: $missed of $BATCH CIDs not found"
 echo "ok 2c: $BATCH CIDs in one call on node $P ($sent messages), each found" \
      "from node $Q, in $(since "$T2")s"
+
+# --- 2d. new content: 60 files in one `add`, each a root the provide queue
+# announces; waiting keys go in batches
+mkdir "$DN_WORK/added"
+for k in $(seq "$BATCH"); do echo "added $k $RANDOM $(date +%s%N)" >"$DN_WORK/added/$k"; done
+T2=$(now)
+out0=$(dn_requests_out $P)
+mapfile -t acid < <(dn_tr $P add -q --pin=false "$DN_WORK"/added/*) || fail "2d: add"
+[ ${#acid[@]} = "$BATCH" ] || fail "2d: add gave ${#acid[@]} CIDs"
+for k in "${!acid[@]}"; do
+  for _ in $(seq 100); do
+    out=$(dn_tr $Q routing findprovs "${acid[$k]}" 2>&1 || true)
+    [ "$out" = "${DN_ID[$P]}" ] && break
+    sleep 0.1
+  done
+  [ "$out" = "${DN_ID[$P]}" ] || fail "2d: ${acid[$k]} (added) not found: $out"
+done
+sent=$(( $(dn_requests_out $P) - out0 ))
+q=$(dn_tr $P provide stat | sed -n '/^New content/,$p')
+batches=$(awk '$1 == "Batches" {print $2}' <<<"$q")
+[ "${batches:-0}" -ge 1 ] || fail "2d: no batch: $q"
+echo "ok 2d: $BATCH roots of one add announced by the queue ($batches batch(es)," \
+     "$sent messages), each found from node $Q, in $(since "$T2")s"
 
 # --- 3/4. lookups
 # check TRIES LABEL: each line "I J" of $DN_WORK/pairs is one lookup from

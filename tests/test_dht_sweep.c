@@ -691,6 +691,57 @@ static void test_sweep_once(void **state) {
   free(ks.v);
 }
 
+/* dht_sweep_hkeys_sort/page against a plain scan: 2,000 keys (300 of
+ * them repeats), regions of 0 to 12 bits, from the start and after a key
+ * inside, before or past the region, pages of 1 to 70. */
+static void test_sweep_hkeys(void **state) {
+  (void)state;
+  const size_t N = 2000;
+  dht_sweep_hkey_t *v = calloc(N, sizeof *v);
+  assert_non_null(v);
+  for (size_t i = 0; i < N; i++) {
+    v[i].k.len = 34;
+    mh_of((uint32_t)(i < 1700 ? i : i - 1700) + 5, v[i].k.mh);
+  }
+  size_t n = dht_sweep_hkeys_sort(v, N);
+  assert_int_equal(n, 1700);
+  for (size_t i = 0; i < n; i++) {
+    uint8_t h[32];
+    dht_key(v[i].k.mh, 34, h);
+    assert_memory_equal(h, v[i].h, 32);
+    if (i)
+      assert_true(memcmp(v[i - 1].h, v[i].h, 32) < 0);
+  }
+  uint64_t rng = 88172645463325252ull;
+  dht_sweep_key_t out[70];
+  for (int t = 0; t < 3000; t++) {
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    unsigned bits = (unsigned)(rng % 13);
+    size_t max = 1 + (size_t)(rng >> 8) % 70;
+    uint8_t prefix[32] = {0};
+    size_t pick = (size_t)(rng >> 20) % n;
+    for (unsigned b = 0; b < bits; b++)
+      prefix[b / 8] |= (uint8_t)(v[pick].h[b / 8] & (0x80u >> (b % 8)));
+    if (t % 5 == 0)
+      prefix[0] ^= 0x80; /* a region the keys may not reach */
+    const uint8_t *after = NULL;
+    if (t % 3 == 1)
+      after = v[(size_t)(rng >> 32) % n].h; /* inside, before or past */
+    int got = dht_sweep_hkeys_page(v, n, prefix, bits, after, out, max);
+    size_t want = 0;
+    for (size_t i = 0; i < n && want < max; i++) {
+      if (!has_prefix(v[i].h, prefix, bits) ||
+          (after && memcmp(v[i].h, after, 32) <= 0))
+        continue;
+      assert_true(want < (size_t)got);
+      assert_memory_equal(out[want].mh, v[i].k.mh, 34);
+      want++;
+    }
+    assert_int_equal(got, (int)want);
+  }
+  free(v);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sweep_network),
@@ -700,6 +751,7 @@ int main(void) {
       cmocka_unit_test(test_sweep_retry),
       cmocka_unit_test(test_sweep_spread),
       cmocka_unit_test(test_sweep_once),
+      cmocka_unit_test(test_sweep_hkeys),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
