@@ -25,6 +25,7 @@ struct dht_batch {
   void *ud;
   dht_batch_result_t res;
   bool ended;
+  uint64_t flush_until; /* uv_now; 0: the sweeps still run */
 };
 
 static bool here(const bside_t *sd) {
@@ -118,6 +119,22 @@ static void tick(uv_timer_t *t) {
     arm(b);
     return;
   }
+  /* The sweeps handed their ADD_PROVIDERs to the swarms, which write them
+   * as streams come: the end waits until no request is left on its way
+   * (others' included), within DHT_BATCH_FLUSH_MS. */
+  uint64_t now = uv_now(b->loop);
+  if (!b->flush_until)
+    b->flush_until = now + DHT_BATCH_FLUSH_MS;
+  for (int i = 0; i < 2 && now < b->flush_until; i++) {
+    dht_swarm_stats_t st;
+    if (!b->side[i].sw || !here(&b->side[i]))
+      continue;
+    dht_swarm_stats(b->side[i].sw, &st);
+    if (st.ops) {
+      uv_timer_start(&b->timer, tick, DHT_BATCH_FLUSH_POLL_MS, 0);
+      return;
+    }
+  }
   b->ended = true;
   close_timer(b);
   b->done(b->ud, &b->res);
@@ -153,7 +170,7 @@ int dht_batch_new(uv_loop_t *loop, dht_swarm_t *const sw[2],
     dht_t *d = dht_swarm_dht(sw[i]);
     uint64_t now = dht_swarm_now(sw[i]);
     for (size_t j = 0; j < b->n; j++)
-      if (dht_provide_local(d, b->keys[j].k.mh, b->keys[j].k.len, now))
+      if (dht_provide_local(d, b->keys[j].mh, b->keys[j].len, now))
         break; /* the local store is full: the network's records matter */
     dht_sweep_opts_t o = {.keys = keys,
                           .wake = wake,

@@ -10,7 +10,9 @@
  * the provide queue (provq.h) use it.
  *
  * Each key is also put in each DHT's local store (dht_provide_local), as
- * dht_provide does.
+ * dht_provide does.  The end comes once the records are written out, as
+ * a provide's: the sweeps over, the swarms' requests out gone (ADD_PROVIDER
+ * has no answer; a stream written is as far as it goes).
  */
 #ifndef DHT_BATCH_H
 #define DHT_BATCH_H
@@ -23,6 +25,10 @@
 /* Regions explored at once, and keys a region's page holds. */
 #define DHT_BATCH_CONCURRENCY 16
 #define DHT_BATCH_PAGE 64
+/* After the sweeps, the end waits for the swarms to have written their
+ * requests out, this long at most, looking every DHT_BATCH_FLUSH_POLL_MS. */
+#define DHT_BATCH_FLUSH_MS 10000
+#define DHT_BATCH_FLUSH_POLL_MS 10
 
 typedef struct dht_batch dht_batch_t;
 

@@ -126,9 +126,9 @@ static bool drain_batch(dht_provq_t *q) {
   uv_mutex_lock(&q->mu);
   for (size_t i = 0; i < m; i++) {
     const pkey_t *k = &q->ring[q->head];
-    if (k->len <= DHT_SWEEP_MH_MAX) {
-      v[taken].k.len = k->len;
-      memcpy(v[taken++].k.mh, k->b, k->len);
+    if (k->len <= DHT_SWEEP_HKEY_MH) {
+      v[taken].len = k->len;
+      memcpy(v[taken++].mh, k->b, k->len);
     }
     q->head = (q->head + 1) % DHT_PROVQ_MAX;
     q->n--;

@@ -721,7 +721,7 @@ static int hkey_cmp(const void *a, const void *b) {
 
 size_t dht_sweep_hkeys_sort(dht_sweep_hkey_t *v, size_t n) {
   for (size_t i = 0; i < n; i++)
-    dht_key(v[i].k.mh, v[i].k.len, v[i].h);
+    dht_key(v[i].mh, v[i].len, v[i].h);
   qsort(v, n, sizeof *v, hkey_cmp);
   size_t w = 0;
   for (size_t i = 0; i < n; i++)
@@ -754,7 +754,8 @@ int dht_sweep_hkeys_page(const dht_sweep_hkey_t *v, size_t n,
   for (size_t i = lo; i < n && m < max; i++) {
     if ((top64(v[i].h) & ~low_mask(bits)) != p)
       break;
-    out[m++] = v[i].k;
+    out[m].len = v[i].len;
+    memcpy(out[m++].mh, v[i].mh, v[i].len);
   }
   return (int)m;
 }

@@ -83,15 +83,18 @@ typedef int (*dht_sweep_keys_fn)(void *ud, const uint8_t prefix[32],
                                  unsigned bits, const uint8_t *after,
                                  dht_sweep_key_t *out, size_t max);
 
-/* Keys held in memory (a one-shot sweep's, dht/batch.h): each with its
- * place in the keyspace. */
+/* Keys held in memory (a one-shot sweep's, dht/batch.h), each with its
+ * place in the keyspace: 99 bytes a key, for multihashes of digests up to
+ * 64 bytes (sha2-512's; longer ones are not held this way). */
+#define DHT_SWEEP_HKEY_MH 66
 typedef struct dht_sweep_hkey {
-  uint8_t h[32]; /* SHA-256 of k's multihash */
-  dht_sweep_key_t k;
+  uint8_t h[32]; /* SHA-256 of the multihash */
+  uint8_t len;
+  uint8_t mh[DHT_SWEEP_HKEY_MH];
 } dht_sweep_hkey_t;
 
-/* Fill each v[i].h from v[i].k, sort v by it and drop repeats: the new
- * count. */
+/* Fill each v[i].h from its multihash, sort v by it and drop repeats:
+ * the new count. */
 size_t dht_sweep_hkeys_sort(dht_sweep_hkey_t *v, size_t n);
 /* A dht_sweep_keys_fn's work over v[0..n) sorted by dht_sweep_hkeys_sort:
  * the region's keys after after, at most max; a binary search. */

@@ -38,6 +38,11 @@ static const rpc_optdef_t findprovs_opts[] = {
      "num-providers", 1, 100000},
     END};
 
+static const rpc_optdef_t provide_opts[] = {
+    OB("recursive", 'r', "false", "Provide every block of each CID's DAG "
+       "(all of it in the repo)."),
+    END};
+
 static const rpc_optdef_t publish_opts[] = {
     OS("key", 'k', "self", "The key to sign with: \"self\" (the node's "
        "own), a name of 'trove key ls' or a key's PeerID."),
@@ -513,7 +518,7 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"routing findpeer", "routing/findpeer", "PEER", "Find a peer's "
      "addresses through the DHTs.", none},
     {"routing provide", "routing/provide", "CID...", "Announce to the DHTs "
-     "that this node provides the blocks.", none},
+     "that this node provides the blocks (each in the repo).", provide_opts},
     {"routing get", "routing/get", "KEY", "Get a record (/ipns/NAME, "
      "/pk/PEER) from the DHTs; writes its bytes.", none},
     {"routing put", "routing/put", "KEY [FILE]", "Put a record (an IPNS "

@@ -225,6 +225,9 @@ void rpc_job_lines_fail(rpc_job_t *j);
  * headers the caller has sent; the job's state passes to the stream (it
  * will be freed with free_state).  Frees j. */
 void rpc_job_stream(rpc_job_t *j, http_fill_fn fill);
+/* From done: the request goes on elsewhere (done took what it needs out
+ * of the state, which is freed with j), unanswered here.  Frees j. */
+void rpc_job_handoff(rpc_job_t *j);
 
 /* ------------------------------------------------------------- uploads */
 

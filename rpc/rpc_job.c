@@ -546,6 +546,8 @@ void rpc_job_stream(rpc_job_t *j, http_fill_fn fill) {
   job_free(j);
 }
 
+void rpc_job_handoff(rpc_job_t *j) { job_free(j); }
+
 /* ------------------------------------------------------------- paths */
 
 /* Resolve inside j, recording Kubo's message on failure.  A job that

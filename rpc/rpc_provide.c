@@ -1,29 +1,42 @@
 /*
- * rpc_provide.c — /api/v0/routing/provide arg=CID...: announce on both
- * DHTs that this node provides each CID (an ADD_PROVIDER to each of the
- * k peers closest to it, and the record in the local store).
+ * rpc_provide.c — /api/v0/routing/provide arg=CID... [recursive=true]:
+ * announce on both DHTs that this node provides each CID (an ADD_PROVIDER
+ * to each of the k peers closest to it, and the record in the local
+ * store); with recursive, every block of each CID's DAG.  As Kubo's:
+ * every CID must be in the repo ("block CID not found locally, cannot
+ * provide"), and so must every block of a DAG provided recursively.
  *
- * A few CIDs (under PROVIDE_SWEEP_MIN distinct ones) go one after the
- * other, each a lookup of its k closest, then the ADD_PROVIDERs
- * (dht_provide).  More go as one batch (dht/batch.h), the way Kubo
- * 0.39+'s sweep provider takes them: the regions of the keyspace that
- * hold them explored, a few lookups a region whatever its number of
- * CIDs, then each CID's records to the k closest of the peers found.
+ * First a job on the pool checks the repo and gathers the keys (the DAG
+ * walks, each block once).  A few keys (under PROVIDE_SWEEP_MIN) then go
+ * one after the other, each a lookup of its k closest, then the
+ * ADD_PROVIDERs (dht_provide).  More go as one batch (dht/batch.h), the
+ * way Kubo 0.39+'s sweep provider takes them: the regions of the keyspace
+ * that hold them explored, a few lookups a region whatever its number of
+ * keys, then each key's records to the k closest of the peers found.
  *
  * The answer ends with an error line when no DHT knows a peer ("failed to
- * find any peer in table", as Kubo), or, the sweep's way, when neither
- * DHT could reach the peers of some CIDs' regions.
+ * find any peer in table", as Kubo), or, in a batch, when neither DHT
+ * could reach the peers of some keys' regions.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../dag/cid.h"
+#include "../dag/multihash.h"
 #include "rpc_rop.h"
 
-/* Distinct CIDs from which a provide goes the sweep's way: below, the
- * sweep's estimation lookup (one per DHT) costs more than it saves. */
+/* Distinct keys from which a provide goes as a batch: below, the sweep's
+ * estimation lookup (one per DHT) costs more than it saves. */
 #define PROVIDE_SWEEP_MIN 8
+/* Keys one provide gathers at most (99 bytes each: ~100 MiB): a DAG
+ * larger than that is the reprovider's (Provide.Strategy all or pinned). */
+#define PROVIDE_KEYS_MAX (1u << 20)
+/* Blocks a walk reads in one read transaction. */
+#define PROVIDE_TXN_BLOCKS 65536
+/* A batch's deadline: its lookups each end by themselves; this only
+ * bounds a network that keeps answering slowly. */
+#define PROVIDE_BATCH_MS (3600u * 1000)
 
 /* --------------------------------------------------- one after another */
 
@@ -31,21 +44,16 @@
 static void provide_next(rop_t *r) {
   if (r->ended)
     return;
-  if (r->next_arg == r->nargs) {
+  if (r->next_key == r->nkeys) {
     rpc__rop_end(r, r->reached ? NULL : "failed to find any peer in table");
     return;
   }
-  dag_cid_t cid;
-  const char *path;
-  if (rpc_parse_path(r->args[r->next_arg++], &cid, &path)) {
-    rpc__rop_end(r, "invalid cid");
-    return;
-  }
-  if (!rpc__rop_run(r, cid.bytes + cid.mh_off, cid.len - cid.mh_off))
+  const dht_sweep_hkey_t *k = &r->keys[r->next_key++];
+  if (!rpc__rop_run(r, k->mh, k->len))
     rpc__rop_end(r, "failed to find any peer in table");
 }
 
-/* ---------------------------------------------------- the sweep's way */
+/* ---------------------------------------------------------- as a batch */
 
 static bool batch_here(void *ud, int i) { return rpc__side_here(ud, i); }
 
@@ -66,74 +74,200 @@ static void batch_done(void *ud, const dht_batch_result_t *res) {
   }
 }
 
-/* args' multihashes, for dht_batch_new: NULL when out of memory. */
-static dht_sweep_hkey_t *batch_keys(char **args, size_t n, size_t *m) {
-  dht_sweep_hkey_t *v = tr_malloc(n * sizeof *v);
-  *m = 0;
-  for (size_t i = 0; v && i < n; i++) {
+/* ------------------------------------------------------ gathering keys */
+
+typedef struct pjob {
+  char **args;
+  size_t nargs;
+  bool recursive;
+  dht_sweep_hkey_t *keys;
+  size_t n, cap;
+} pjob_t;
+
+static void pjob_free(void *state) {
+  pjob_t *p = state;
+  rpc_strv_free(p->args, p->nargs);
+  tr_free(p->keys);
+  tr_free(p);
+}
+
+/* Keep cid's multihash.  Identity CIDs are skipped (their bytes are the
+ * CID: nobody looks them up), and so are multihashes a batch cannot hold
+ * (digests over 64 bytes). */
+static int keep(rpc_job_t *j, pjob_t *p, const dag_cid_t *cid) {
+  size_t mhl;
+  const uint8_t *mh = dag_cid_mh(cid, &mhl);
+  uint64_t code;
+  const uint8_t *dig;
+  size_t dl;
+  if (!mhl || mhl > DHT_SWEEP_HKEY_MH ||
+      dag_mh_parse(mh, mhl, &code, &dig, &dl) < 0 || code == DAG_MH_IDENTITY)
+    return 0;
+  if (p->n == p->cap) {
+    if (p->cap == PROVIDE_KEYS_MAX) {
+      rpc_job_fail(j, 500,
+                   "more than %u blocks to provide at once: let the "
+                   "reprovider announce them (Provide.Strategy)",
+                   PROVIDE_KEYS_MAX);
+      return TR_ETOOBIG;
+    }
+    size_t cap = p->cap ? p->cap * 2 : 64;
+    if (cap > PROVIDE_KEYS_MAX)
+      cap = PROVIDE_KEYS_MAX;
+    dht_sweep_hkey_t *v = tr_realloc(p->keys, cap * sizeof *v);
+    if (!v) {
+      rpc_job_fail(j, 500, "out of memory");
+      return -ENOMEM;
+    }
+    p->keys = v, p->cap = cap;
+  }
+  p->keys[p->n].len = (uint8_t)mhl;
+  memcpy(p->keys[p->n++].mh, mh, mhl);
+  return 0;
+}
+
+static void not_local(rpc_job_t *j, const dag_cid_t *cid) {
+  char s[DAG_CID_STR_MAX];
+  rpc_job_fail(j, 500, "block %s not found locally, cannot provide",
+               dag_cid_str(cid, s));
+}
+
+/* Every block of root's DAG, each once, in read transactions of
+ * PROVIDE_TXN_BLOCKS blocks (*txn is renewed). */
+static int walk(rpc_job_t *j, pjob_t *p, bs_txn_t **txn,
+                const dag_cid_t *root) {
+  bs_walk_t *w;
+  int rc = bs_walk_new(root, BS_WALK_UNIQUE, -1, &w);
+  if (rc) {
+    rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+    return rc;
+  }
+  dag_cid_t cid;
+  for (size_t seen = 1;; seen++) {
+    rc = bs_walk_next(w, *txn, &cid, NULL, NULL);
+    if (rc == 1)
+      rc = keep(j, p, &cid);
+    else if (rc == TR_ENOTFOUND)
+      not_local(j, &cid);
+    else if (rc < 0)
+      rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+    else
+      break; /* the walk is over */
+    if (rc)
+      break;
+    if (seen % PROVIDE_TXN_BLOCKS == 0) {
+      bs_txn_abort(*txn);
+      if ((rc = bs_txn_begin(j->env, BS_RDONLY, txn))) {
+        *txn = NULL;
+        rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+        break;
+      }
+    }
+  }
+  bs_walk_free(w);
+  return rc;
+}
+
+/* On the pool: each CID must be local; its key, or its DAG's keys. */
+static void gather(rpc_job_t *j) {
+  pjob_t *p = j->state;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(j->env, BS_RDONLY, &txn);
+  if (rc) {
+    rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+    return;
+  }
+  for (size_t i = 0; i < p->nargs && !rc; i++) {
     dag_cid_t cid;
     const char *path;
-    if (rpc_parse_path(args[i], &cid, &path))
-      continue; /* checked before */
-    size_t mhl = (size_t)(cid.len - cid.mh_off);
-    if (!mhl || mhl > DHT_SWEEP_MH_MAX)
-      continue;
-    dht_sweep_key_t *k = &v[(*m)++].k;
-    k->len = (uint8_t)mhl;
-    memcpy(k->mh, cid.bytes + cid.mh_off, mhl);
+    if (rpc_parse_path(p->args[i], &cid, &path)) {
+      rpc_job_fail(j, 500, "invalid cid: %s", p->args[i]);
+      break;
+    }
+    rc = bs_has(txn, &cid);
+    if (rc < 0) {
+      rpc_job_fail(j, 500, "%s", tr_strerror(rc));
+      break;
+    }
+    if (!rc) {
+      not_local(j, &cid);
+      rc = TR_ENOTFOUND;
+      break;
+    }
+    rc = p->recursive ? walk(j, p, &txn, &cid) : keep(j, p, &cid);
   }
-  return v;
+  if (txn)
+    bs_txn_abort(txn);
+}
+
+/* On the loop: announce what gather found. */
+static void gathered(rpc_job_t *j) {
+  pjob_t *p = j->state;
+  http_req_t *req = j->req;
+  rpc_ctx_t *ctx = j->ctx;
+  dht_sweep_hkey_t *keys = p->keys;
+  size_t n = p->n;
+  p->keys = NULL;
+  rpc_job_handoff(j);
+  rop_t *r = rpc__rop_new(req, ctx, R_PROVIDE);
+  if (!r) {
+    tr_free(keys);
+    return;
+  }
+  r->keys = keys;
+  r->nkeys = n = keys ? dht_sweep_hkeys_sort(keys, n) : 0;
+  if (!n) { /* identity CIDs alone: nothing to announce */
+    rpc__rop_end(r, NULL);
+    return;
+  }
+  if (n < PROVIDE_SWEEP_MIN) {
+    r->finish = provide_next;
+    provide_next(r);
+    return;
+  }
+  dht_swarm_t *sw[2] = {r->side[0].sw, r->side[1].sw};
+  int rc = dht_batch_new(ctx->loop, sw, keys, n, batch_here, batch_done, r,
+                         &r->batch);
+  if (rc) {
+    rpc__rop_end(r, rc == -ENETUNREACH ? "failed to find any peer in table"
+                                       : tr_strerror(rc));
+    return;
+  }
+  r->keys = NULL; /* the batch's now */
+  rpc__rop_deadline(r, PROVIDE_BATCH_MS);
 }
 
 /* ----------------------------------------------------------- command */
 
 void rpc_cmd_routing_provide(http_req_t *req, rpc_ctx_t *ctx) {
-  char **args;
-  size_t n;
-  int rc = rpc_args(req, "arg", &args, &n);
+  if (!rpc__rop_can(req, ctx))
+    return;
+  pjob_t *p = tr_calloc(1, sizeof *p);
+  if (!p) {
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  int rc = rpc_args(req, "arg", &p->args, &p->nargs);
+  if (!rc)
+    rc = rpc_opt_bool(req, "recursive", false, &p->recursive);
   if (rc) {
-    rpc_error(req, 500, "%s", tr_strerror(rc));
+    rpc_error(req, 400, "invalid argument: %s", tr_strerror(rc));
+    pjob_free(p);
     return;
   }
-  if (!n) {
+  if (!p->nargs) {
     rpc_error(req, 400, "argument \"key\" is required");
+    pjob_free(p);
     return;
   }
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < p->nargs; i++) {
     dag_cid_t cid;
     const char *path;
-    if (rpc_parse_path(args[i], &cid, &path)) {
-      rpc_error(req, 500, "invalid cid: %s", args[i]);
-      rpc_strv_free(args, n);
+    if (rpc_parse_path(p->args[i], &cid, &path)) {
+      rpc_error(req, 500, "invalid cid: %s", p->args[i]);
+      pjob_free(p);
       return;
     }
   }
-  rop_t *r = rpc__rop_new(req, ctx, R_PROVIDE);
-  if (!r) {
-    rpc_strv_free(args, n);
-    return;
-  }
-  r->args = args;
-  r->nargs = n;
-  size_t m;
-  dht_sweep_hkey_t *keys = batch_keys(args, n, &m);
-  if (!keys) {
-    rpc__rop_end(r, "out of memory");
-    return;
-  }
-  m = dht_sweep_hkeys_sort(keys, m);
-  if (m >= PROVIDE_SWEEP_MIN) {
-    dht_swarm_t *sw[2] = {r->side[0].sw, r->side[1].sw};
-    rc = dht_batch_new(ctx->loop, sw, keys, m, batch_here, batch_done, r,
-                       &r->batch);
-    if (rc) {
-      tr_free(keys);
-      rpc__rop_end(r, rc == -ENETUNREACH ? "failed to find any peer in table"
-                                         : tr_strerror(rc));
-    }
-    return;
-  }
-  tr_free(keys);
-  r->finish = provide_next;
-  provide_next(r);
+  (void)rpc_job_run(req, ctx, gather, gathered, p, pjob_free);
 }

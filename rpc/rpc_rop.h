@@ -57,10 +57,10 @@ struct rop {
   uint8_t *val; /* get: the best record; put: the record (owned) */
   size_t vl;
   size_t reached;
-  /* provide: the keys left to announce after this one; or all of them at
-   * once (rpc_provide.c) */
-  char **args;
-  size_t nargs, next_arg;
+  /* provide (rpc_provide.c): the keys, in SHA-256 order, and the next
+   * to announce on its own; or the batch announcing them all */
+  dht_sweep_hkey_t *keys;
+  size_t nkeys, next_key;
   dht_batch_t *batch;
   /* name publish: the answer; name resolve: depth, and whether to follow
    * /ipns/ values */
@@ -69,10 +69,15 @@ struct rop {
   bool recursive;
 };
 
+/* Whether ctx can route (a DHT or a router); when not, req is answered
+ * with Kubo's 500. */
+bool rpc__rop_can(http_req_t *req, const rpc_ctx_t *ctx);
 /* A new operation of kind on req: the chunked answer is started, the
  * ROUTING_MS deadline set, a client that leaves cancels it.  NULL when
  * the node has no DHT or out of memory (req answered with 500 then). */
 rop_t *rpc__rop_new(http_req_t *req, rpc_ctx_t *ctx, int kind);
+/* Move r's deadline to ms from now. */
+void rpc__rop_deadline(rop_t *r, uint64_t ms);
 /* Start the lookup of key on every DHT that knows a peer (a put or a
  * resolve: on every DHT, for the local store); false when none does
  * (nothing started, r not ended).  When every side ends inside its start,

@@ -39,7 +39,7 @@ static void rop_on_timer_closed(uv_handle_t *h) {
   r->timer_closed = true;
   net_peerset_free(&r->seen);
   tr_free(r->val);
-  rpc_strv_free(r->args, r->nargs);
+  tr_free(r->keys);
   tr_free(r);
 }
 
@@ -103,6 +103,11 @@ bool rpc__side_here(const rop_t *r, int i) {
 
 static void rop_timeout(uv_timer_t *t) {
   rpc__rop_end(t->data, "context deadline exceeded");
+}
+
+void rpc__rop_deadline(rop_t *r, uint64_t ms) {
+  if (!r->ended)
+    uv_timer_start(&r->timer, rop_timeout, ms, 0);
 }
 
 /* A peer as Kubo's AddrInfo: {"ID","Addrs"}. */
@@ -371,12 +376,17 @@ bool rpc__rop_run(rop_t *r, const uint8_t *key, size_t kl) {
   return true;
 }
 
+bool rpc__rop_can(http_req_t *req, const rpc_ctx_t *ctx) {
+  if (ctx->dht_lan || ctx->dht_wan || ctx->router)
+    return true;
+  rpc_error(req, 500, ctx->host ? "routing is off (Routing.Type none)"
+                                : "this command must be run in online mode");
+  return false;
+}
+
 rop_t *rpc__rop_new(http_req_t *req, rpc_ctx_t *ctx, int kind) {
-  if (!ctx->dht_lan && !ctx->dht_wan && !ctx->router) {
-    rpc_error(req, 500, ctx->host ? "routing is off (Routing.Type none)"
-                                  : "this command must be run in online mode");
+  if (!rpc__rop_can(req, ctx))
     return NULL;
-  }
   rop_t *r = tr_calloc(1, sizeof *r);
   if (!r) {
     rpc_error(req, 500, "out of memory");

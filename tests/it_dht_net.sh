@@ -16,9 +16,13 @@
 #      a lookup per CID.  Another node finds each; the provider sent under
 #      1.5 messages per CID and peer (a lookup per CID costs ~2: its
 #      FIND_NODEs, then the ADD_PROVIDERs).
-#   2d. One `add` of DHT_NET_BATCH files: the provide queue announces each
-#      root, the keys that wait in batches (`provide stat`); another node
-#      finds each.
+#   2d. One `pin add` of DHT_NET_BATCH blocks: the provide queue announces
+#      each root, the keys that wait in batches (`provide stat`); another
+#      node finds each.
+#   2e. `routing provide -r` announces every block of a DAG (another node
+#      finds its leaves); as Kubo, a CID the repo lacks is refused ("block
+#      CID not found locally, cannot provide"), and so is -r over a DAG
+#      with a block missing.
 #   3. Every node runs `trove routing findprovs` for every node's CID (all
 #      N x N pairs, its own included): each must list exactly the node that
 #      provided it, and nothing else.
@@ -166,28 +170,51 @@ done
 echo "ok 2c: $BATCH CIDs in one call on node $P ($sent messages), each found" \
      "from node $Q, in $(since "$T2")s"
 
-# --- 2d. new content: 60 files in one `add`, each a root the provide queue
-# announces; waiting keys go in batches
+# --- 2d. new content: 60 blocks pinned in one `pin add`, which announces
+# each root at its end; the provide queue takes the waiting keys in batches
 mkdir "$DN_WORK/added"
 for k in $(seq "$BATCH"); do echo "added $k $RANDOM $(date +%s%N)" >"$DN_WORK/added/$k"; done
+mapfile -t acid < <(dn_tr $P block put "$DN_WORK"/added/*) || fail "2d: block put"
+[ ${#acid[@]} = "$BATCH" ] || fail "2d: block put gave ${#acid[@]} CIDs"
 T2=$(now)
 out0=$(dn_requests_out $P)
-mapfile -t acid < <(dn_tr $P add -q --pin=false "$DN_WORK"/added/*) || fail "2d: add"
-[ ${#acid[@]} = "$BATCH" ] || fail "2d: add gave ${#acid[@]} CIDs"
+dn_tr $P pin add "${acid[@]}" >/dev/null || fail "2d: pin add"
 for k in "${!acid[@]}"; do
   for _ in $(seq 100); do
     out=$(dn_tr $Q routing findprovs "${acid[$k]}" 2>&1 || true)
     [ "$out" = "${DN_ID[$P]}" ] && break
     sleep 0.1
   done
-  [ "$out" = "${DN_ID[$P]}" ] || fail "2d: ${acid[$k]} (added) not found: $out"
+  [ "$out" = "${DN_ID[$P]}" ] || fail "2d: ${acid[$k]} (pinned) not found: $out"
 done
 sent=$(( $(dn_requests_out $P) - out0 ))
 q=$(dn_tr $P provide stat | sed -n '/^New content/,$p')
 batches=$(awk '$1 == "Batches" {print $2}' <<<"$q")
 [ "${batches:-0}" -ge 1 ] || fail "2d: no batch: $q"
-echo "ok 2d: $BATCH roots of one add announced by the queue ($batches batch(es)," \
+echo "ok 2d: $BATCH roots of one pin add announced by the queue ($batches batch(es)," \
      "$sent messages), each found from node $Q, in $(since "$T2")s"
+
+# --- 2e. routing provide -r: every block of a DAG; and, as Kubo, nothing
+# the repo lacks
+head -c 40960 /dev/urandom >"$DN_WORK/dag.bin"
+root=$(dn_tr $P add -Q --pin=false --chunker=size-1024 "$DN_WORK/dag.bin") || fail "2e: add"
+mapfile -t leaves < <(dn_tr $P refs -r "$root") || fail "2e: refs"
+[ ${#leaves[@]} -ge 40 ] || fail "2e: ${#leaves[@]} blocks under $root"
+dn_tr $P routing provide -r "$root" >"$DN_WORK/rec.out" 2>&1 ||
+  fail "2e: routing provide -r: $(cat "$DN_WORK/rec.out")"
+for k in 0 $(( ${#leaves[@]} / 2 )) $(( ${#leaves[@]} - 1 )); do
+  out=$(dn_tr $Q routing findprovs "${leaves[$k]}" 2>&1 || true)
+  [ "$out" = "${DN_ID[$P]}" ] || fail "2e: leaf ${leaves[$k]} of $root not found: $out"
+done
+out=$(dn_tr $P routing provide "${CID[0]}" 2>&1) && fail "2e: provided a block it lacks: $out"
+grep -q "block ${CID[0]} not found locally, cannot provide" <<<"$out" ||
+  fail "2e: provide of a block it lacks said: $out"
+dn_tr $P block rm "${leaves[3]}" >/dev/null || fail "2e: block rm"
+out=$(dn_tr $P routing provide -r "$root" 2>&1) && fail "2e: -r over a missing block: $out"
+grep -q "block ${leaves[3]} not found locally" <<<"$out" ||
+  fail "2e: -r over a missing block said: $out"
+echo "ok 2e: provide -r announced all $(( ${#leaves[@]} + 1 )) blocks of a DAG;" \
+     "blocks the repo lacks are refused"
 
 # --- 3/4. lookups
 # check TRIES LABEL: each line "I J" of $DN_WORK/pairs is one lookup from

@@ -700,14 +700,14 @@ static void test_sweep_hkeys(void **state) {
   dht_sweep_hkey_t *v = calloc(N, sizeof *v);
   assert_non_null(v);
   for (size_t i = 0; i < N; i++) {
-    v[i].k.len = 34;
-    mh_of((uint32_t)(i < 1700 ? i : i - 1700) + 5, v[i].k.mh);
+    v[i].len = 34;
+    mh_of((uint32_t)(i < 1700 ? i : i - 1700) + 5, v[i].mh);
   }
   size_t n = dht_sweep_hkeys_sort(v, N);
   assert_int_equal(n, 1700);
   for (size_t i = 0; i < n; i++) {
     uint8_t h[32];
-    dht_key(v[i].k.mh, 34, h);
+    dht_key(v[i].mh, 34, h);
     assert_memory_equal(h, v[i].h, 32);
     if (i)
       assert_true(memcmp(v[i - 1].h, v[i].h, 32) < 0);
@@ -734,7 +734,7 @@ static void test_sweep_hkeys(void **state) {
           (after && memcmp(v[i].h, after, 32) <= 0))
         continue;
       assert_true(want < (size_t)got);
-      assert_memory_equal(out[want].mh, v[i].k.mh, 34);
+      assert_memory_equal(out[want].mh, v[i].mh, 34);
       want++;
     }
     assert_int_equal(got, (int)want);
