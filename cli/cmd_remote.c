@@ -251,6 +251,8 @@ static const rcmd_t table[] = {
     {"stats dht", cli__remote_stats_dht, NULL},
     {"name publish", cli__remote_name_publish, NULL},
     {"provide stat", cli__remote_provide_stat, NULL},
+    {"provide once", cli__remote_provide_once, NULL},
+    {"provide clear", cli__remote_provide_clear, NULL},
     {"name resolve", cli__remote_name_resolve, NULL},
     {"key gen", cli__remote_key_gen, NULL},
     {"key ls", cli__remote_key_ls, NULL},

@@ -254,6 +254,39 @@ static void print_sweep(const char *name, json_t *t) {
   }
 }
 
+int cli__remote_provide_once(remote_t *r, int argc, char **argv) {
+  if (argc < 2)
+    return cli_failf("usage: trove provide once [-r] CID...");
+  if (cli__qargs(r, argc, argv) || cli__call(r, "provide/once"))
+    return 1;
+  json_t *o;
+  int rc;
+  size_t n = 0;
+  while ((rc = cli__next_value(r, &o)) > 0) {
+    n += json_is_string(json_object_get(o, "Queued"));
+    json_decref(o);
+  }
+  if (rc < 0)
+    return 1;
+  printf("queued %zu CID(s) for immediate provide\n", n); /* Kubo's line */
+  return 0;
+}
+
+int cli__remote_provide_clear(remote_t *r, int argc, char **argv) {
+  (void)argc, (void)argv;
+  json_t *o;
+  if (cli__call(r, "provide/clear"))
+    return 1;
+  if (rpc_vals_bool(r->v, "quiet"))
+    return 0;
+  if (cli__next_value(r, &o) <= 0)
+    return 1;
+  printf("removed %lld items from provide queue\n",
+         (long long)json_integer_value(o));
+  json_decref(o);
+  return 0;
+}
+
 int cli__remote_provide_stat(remote_t *r, int argc, char **argv) {
   (void)argc, (void)argv;
   json_t *o;

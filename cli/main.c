@@ -109,6 +109,8 @@ static const struct {
     {"stats dht", cmd_routing_offline},
     {"name publish", cmd_routing_offline},
     {"provide stat", cmd_routing_offline},
+    {"provide once", cmd_routing_offline},
+    {"provide clear", cmd_routing_offline},
     {"name resolve", cmd_routing_offline},
     {"key gen", cmd_key_gen},
     {"key ls", cmd_key_ls},

@@ -103,6 +103,8 @@ int cli__remote_stats_dht(remote_t *r, int argc, char **argv);
 int cli__remote_name_publish(remote_t *r, int argc, char **argv);
 int cli__remote_name_resolve(remote_t *r, int argc, char **argv);
 int cli__remote_provide_stat(remote_t *r, int argc, char **argv);
+int cli__remote_provide_once(remote_t *r, int argc, char **argv);
+int cli__remote_provide_clear(remote_t *r, int argc, char **argv);
 /* The keystore's commands (cmd_key.c). */
 int cli__remote_key_gen(remote_t *r, int argc, char **argv);
 int cli__remote_key_ls(remote_t *r, int argc, char **argv);

@@ -17,6 +17,13 @@ typedef struct pkey {
   uint8_t b[DHT_KEY_MAX > 255 ? 255 : DHT_KEY_MAX];
 } pkey_t;
 
+/* Keys of dht_provq_push_many, waiting for their batch. */
+struct held {
+  struct held *next;
+  dht_sweep_hkey_t *v;
+  size_t n;
+};
+
 typedef struct slot {
   dht_provq_t *q;
   bool busy;
@@ -36,7 +43,9 @@ struct dht_provq {
   size_t head, n; /* guarded by mu */
   slot_t slots[DHT_PROVQ_INFLIGHT];
   dht_batch_t *batch; /* the batch in flight */
-  size_t batch_n;     /* the keys it took from the ring */
+  size_t batch_n;     /* the keys it took */
+  struct held *held, *held_tail; /* push_many's arrays, oldest first */
+  size_t nheld;                  /* their keys */
   bool closing;
   dht_provq_stats_t st; /* pushed, dropped under mu; the rest on the loop */
 };
@@ -109,9 +118,33 @@ static void batch_done(void *ud, const dht_batch_result_t *r) {
 
 /* Many keys waiting: up to DHT_PROVQ_BATCH_MAX of them as one batch.
  * false when there are few (or a batch runs already). */
+static void batch_start(dht_provq_t *q, dht_sweep_hkey_t *v, size_t m) {
+  q->st.batches++;
+  q->batch_n = m;
+  int rc = dht_batch_new(q->loop, q->sw, v, m, NULL, batch_done, q,
+                         &q->batch);
+  if (rc) {
+    tr_free(v);
+    q->batch = NULL;
+    q->st.failed += m;
+  }
+}
+
 static bool drain_batch(dht_provq_t *q) {
   if (q->batch)
     return true; /* the waiting keys go in the next batch */
+  struct held *h = q->held;
+  if (h) { /* push_many's first, in order */
+    q->held = h->next;
+    if (!q->held)
+      q->held_tail = NULL;
+    q->nheld -= h->n;
+    dht_sweep_hkey_t *v = h->v;
+    size_t n = h->n;
+    tr_free(h);
+    batch_start(q, v, n);
+    return true;
+  }
   uv_mutex_lock(&q->mu);
   size_t m = q->n < DHT_PROVQ_BATCH_MIN ? 0
              : q->n < DHT_PROVQ_BATCH_MAX ? q->n
@@ -135,15 +168,7 @@ static bool drain_batch(dht_provq_t *q) {
   }
   uv_mutex_unlock(&q->mu);
   q->st.failed += m - taken; /* a multihash too long for the sweep */
-  q->st.batches++;
-  m = q->batch_n = taken;
-  int rc = dht_batch_new(q->loop, q->sw, v, m, NULL, batch_done, q,
-                         &q->batch);
-  if (rc) {
-    tr_free(v);
-    q->batch = NULL;
-    q->st.failed += m;
-  }
+  batch_start(q, v, taken);
   return true;
 }
 
@@ -205,9 +230,21 @@ int dht_provq_new(uv_loop_t *loop, dht_swarm_t *const *sw, size_t n,
 
 static void on_closed(uv_handle_t *h) { (void)h; }
 
+static void held_drop(dht_provq_t *q) {
+  while (q->held) {
+    struct held *h = q->held;
+    q->held = h->next;
+    tr_free(h->v);
+    tr_free(h);
+  }
+  q->held_tail = NULL;
+  q->nheld = 0;
+}
+
 void dht_provq_free(dht_provq_t *q) {
   if (!q)
     return;
+  held_drop(q);
   uv_mutex_destroy(&q->mu);
   tr_free(q->ring);
   tr_free(q);
@@ -227,6 +264,7 @@ void dht_provq_close(dht_provq_t *q) {
         dht_cancel(dht_swarm_dht(q->sw[j]), q->slots[i].qid[j]);
   dht_batch_cancel(q->batch);
   q->batch = NULL;
+  held_drop(q);
   uv_close((uv_handle_t *)&q->async, on_closed);
 }
 
@@ -248,10 +286,43 @@ void dht_provq_push(void *ud, const uint8_t *mh, size_t mhl) {
   uv_mutex_unlock(&q->mu);
 }
 
+int dht_provq_push_many(dht_provq_t *q, dht_sweep_hkey_t *keys, size_t n) {
+  if (q->closing)
+    return TR_EUSAGE;
+  if (n > DHT_PROVQ_HELD_MAX - q->nheld)
+    return TR_ELIMIT;
+  struct held *h = tr_calloc(1, sizeof *h);
+  if (!h)
+    return -ENOMEM;
+  h->v = keys, h->n = n;
+  if (q->held_tail)
+    q->held_tail->next = h;
+  else
+    q->held = h;
+  q->held_tail = h;
+  q->nheld += n;
+  uv_mutex_lock(&q->mu);
+  q->st.pushed += n;
+  uv_mutex_unlock(&q->mu);
+  drain(q);
+  return 0;
+}
+
+size_t dht_provq_clear(dht_provq_t *q) {
+  size_t n = q->nheld;
+  held_drop(q);
+  uv_mutex_lock(&q->mu);
+  n += q->n;
+  q->head = q->n = 0;
+  q->st.dropped += n;
+  uv_mutex_unlock(&q->mu);
+  return n;
+}
+
 void dht_provq_stats(dht_provq_t *q, dht_provq_stats_t *out) {
   uv_mutex_lock(&q->mu);
   *out = q->st;
-  out->waiting = (uint32_t)q->n;
+  out->waiting = (uint32_t)(q->n + q->nheld);
   uv_mutex_unlock(&q->mu);
   out->inflight = q->batch ? (uint32_t)q->batch_n : 0;
   for (size_t i = 0; i < DHT_PROVQ_INFLIGHT; i++)

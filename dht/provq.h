@@ -20,11 +20,13 @@
 #include <uv.h>
 
 #include "swarm.h"
+#include "sweep.h"
 
 #define DHT_PROVQ_MAX 65536
 #define DHT_PROVQ_INFLIGHT 8
 #define DHT_PROVQ_BATCH_MIN 8
 #define DHT_PROVQ_BATCH_MAX 8192
+#define DHT_PROVQ_HELD_MAX (4u << 20) /* keys of dht_provq_push_many held */
 
 typedef struct dht_provq dht_provq_t;
 
@@ -43,6 +45,15 @@ void dht_provq_free(dht_provq_t *q);
 /* From any thread: announce mh[0..mhl) (a multihash, at most
  * DHT_KEY_MAX bytes; longer ones are ignored). */
 void dht_provq_push(void *q, const uint8_t *mh, size_t mhl);
+/* On the loop (`provide once`): announce keys[0..n) as a batch of their
+ * own after those before it, taking keys over.  0, or TR_ELIMIT (more
+ * than DHT_PROVQ_HELD_MAX keys would wait: keys not taken), TR_EUSAGE
+ * (closing: keys not taken). */
+int dht_provq_push_many(dht_provq_t *q, dht_sweep_hkey_t *keys,
+                        size_t n) TR_WUR;
+/* On the loop (`provide clear`): drop every key waiting (not those in
+ * flight); returns how many. */
+size_t dht_provq_clear(dht_provq_t *q);
 
 typedef struct dht_provq_stats {
   uint64_t pushed, provided, failed, dropped;

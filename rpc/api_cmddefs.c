@@ -43,6 +43,15 @@ static const rpc_optdef_t provide_opts[] = {
        "(all of it in the repo)."),
     END};
 
+static const rpc_optdef_t provide_once_opts[] = {
+    OB("recursive", 'r', "false", "Announce every block of each CID's DAG "
+       "(all of it in the repo)."),
+    END};
+
+static const rpc_optdef_t provide_clear_opts[] = {
+    OB("quiet", 'q', "false", "Do not write output."),
+    END};
+
 static const rpc_optdef_t publish_opts[] = {
     OS("key", 'k', "self", "The key to sign with: \"self\" (the node's "
        "own), a name of 'trove key ls' or a key's PeerID."),
@@ -529,7 +538,12 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"stats dht", "stats/dht", "", "Print the DHTs' routing tables and "
      "counters.", none},
     {"provide stat", "provide/stat", "", "Show the reprovider's progress "
-     "(a keyspace sweep per DHT).", none},
+     "(a keyspace sweep per DHT) and the queue of new content.", none},
+    {"provide once", "provide/once", "CID...", "Announce CIDs (each in the "
+     "repo) once, through the provide queue: returns as they are queued.",
+     provide_once_opts},
+    {"provide clear", "provide/clear", "", "Drop what waits in the provide "
+     "queue.", provide_clear_opts},
     {"bitswap stat", "bitswap/stat", "", "Show some diagnostic information "
      "on the bitswap agent.", bitswap_stat_opts},
     {"bitswap wantlist", "bitswap/wantlist", "", "Show blocks currently on "

@@ -74,6 +74,8 @@ const rpc_cmd_t rpc_cmds[] = {
     {"key/import", rpc_cmd_key_import},
     {"resolve", rpc_cmd_resolve},
     {"provide/stat", rpc_cmd_provide_stat},
+    {"provide/once", rpc_cmd_provide_once},
+    {"provide/clear", rpc_cmd_provide_clear},
     {"bitswap/stat", rpc_cmd_bitswap_stat},
     {"bitswap/wantlist", rpc_cmd_bitswap_wantlist},
     {"bitswap/ledger", rpc_cmd_bitswap_ledger},

@@ -402,6 +402,8 @@ void rpc_cmd_key_import(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_resolve(http_req_t *req, rpc_ctx_t *ctx);     /* rpc_resolve.c */
 void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_provide_once(http_req_t *req, rpc_ctx_t *ctx); /* rpc_provide.c */
+void rpc_cmd_provide_clear(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_bitswap_stat(http_req_t *req, rpc_ctx_t *ctx); /* rpc_bitswap.c */
 void rpc_cmd_bitswap_wantlist(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_bitswap_ledger(http_req_t *req, rpc_ctx_t *ctx);

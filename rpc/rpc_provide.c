@@ -24,6 +24,7 @@
 
 #include "../dag/cid.h"
 #include "../dag/multihash.h"
+#include "../dht/provq.h"
 #include "rpc_rop.h"
 
 /* Distinct keys from which a provide goes as a batch: below, the sweep's
@@ -80,6 +81,7 @@ typedef struct pjob {
   char **args;
   size_t nargs;
   bool recursive;
+  bool once; /* provide once: a {"Queued": CID} line for each */
   dht_sweep_hkey_t *keys;
   size_t n, cap;
 } pjob_t;
@@ -123,6 +125,13 @@ static int keep(rpc_job_t *j, pjob_t *p, const dag_cid_t *cid) {
   }
   p->keys[p->n].len = (uint8_t)mhl;
   memcpy(p->keys[p->n++].mh, mh, mhl);
+  if (p->once) {
+    char s[DAG_CID_STR_MAX];
+    if (rpc_job_line(j, json_pack("{s:s}", "Queued", dag_cid_str(cid, s)))) {
+      rpc_job_fail(j, 500, "out of memory");
+      return -ENOMEM;
+    }
+  }
   return 0;
 }
 
@@ -200,6 +209,12 @@ static void gather(rpc_job_t *j) {
     bs_txn_abort(txn);
 }
 
+/* gather for provide once: its answer is NDJSON lines. */
+static void gather_once(rpc_job_t *j) {
+  j->kind = RPC_CHUNKED;
+  gather(j);
+}
+
 /* On the loop: announce what gather found. */
 static void gathered(rpc_job_t *j) {
   pjob_t *p = j->state;
@@ -237,15 +252,15 @@ static void gathered(rpc_job_t *j) {
   rpc__rop_deadline(r, PROVIDE_BATCH_MS);
 }
 
-/* ----------------------------------------------------------- command */
+/* ----------------------------------------------------------- commands */
 
-void rpc_cmd_routing_provide(http_req_t *req, rpc_ctx_t *ctx) {
-  if (!rpc__rop_can(req, ctx))
-    return;
+/* The arguments of routing provide and provide once; NULL when answered
+ * (an error). */
+static pjob_t *pjob_new(http_req_t *req) {
   pjob_t *p = tr_calloc(1, sizeof *p);
   if (!p) {
     rpc_error(req, 500, "out of memory");
-    return;
+    return NULL;
   }
   int rc = rpc_args(req, "arg", &p->args, &p->nargs);
   if (!rc)
@@ -253,12 +268,12 @@ void rpc_cmd_routing_provide(http_req_t *req, rpc_ctx_t *ctx) {
   if (rc) {
     rpc_error(req, 400, "invalid argument: %s", tr_strerror(rc));
     pjob_free(p);
-    return;
+    return NULL;
   }
   if (!p->nargs) {
     rpc_error(req, 400, "argument \"key\" is required");
     pjob_free(p);
-    return;
+    return NULL;
   }
   for (size_t i = 0; i < p->nargs; i++) {
     dag_cid_t cid;
@@ -266,8 +281,72 @@ void rpc_cmd_routing_provide(http_req_t *req, rpc_ctx_t *ctx) {
     if (rpc_parse_path(p->args[i], &cid, &path)) {
       rpc_error(req, 500, "invalid cid: %s", p->args[i]);
       pjob_free(p);
-      return;
+      return NULL;
     }
   }
-  (void)rpc_job_run(req, ctx, gather, gathered, p, pjob_free);
+  return p;
+}
+
+void rpc_cmd_routing_provide(http_req_t *req, rpc_ctx_t *ctx) {
+  if (!rpc__rop_can(req, ctx))
+    return;
+  pjob_t *p = pjob_new(req);
+  if (p)
+    (void)rpc_job_run(req, ctx, gather, gathered, p, pjob_free);
+}
+
+/* provide once, on the loop: the keys to the provide queue, as a batch of
+ * their own; the answer is the lines gather wrote. */
+static void queued(rpc_job_t *j) {
+  pjob_t *p = j->state;
+  if (!j->ctx->provq) { /* the node stopped meanwhile */
+    rpc_job_fail(j, 500, "this command must be run in online mode");
+  } else if (p->n) {
+    size_t n = dht_sweep_hkeys_sort(p->keys, p->n);
+    int rc = dht_provq_push_many(j->ctx->provq, p->keys, n);
+    if (rc)
+      rpc_job_fail(j, 500, "cannot provide: %s",
+                   rc == TR_ELIMIT ? "the provide queue is full"
+                                   : tr_strerror(rc));
+    else
+      p->keys = NULL;
+  }
+  rpc_job_answer(j);
+}
+
+/* Whether some DHT knows a peer. */
+static bool dht_peers(const rpc_ctx_t *ctx) {
+  return (ctx->dht_lan && dht_rt_size(dht_swarm_dht(ctx->dht_lan))) ||
+         (ctx->dht_wan && dht_rt_size(dht_swarm_dht(ctx->dht_wan)));
+}
+
+void rpc_cmd_provide_once(http_req_t *req, rpc_ctx_t *ctx) {
+  if (!ctx->provq) {
+    rpc_error(req, 500, "this command must be run in online mode");
+    return;
+  }
+  if (!dht_peers(ctx)) {
+    rpc_error(req, 500, "cannot provide: no connected peers");
+    return;
+  }
+  pjob_t *p = pjob_new(req);
+  if (!p)
+    return;
+  p->once = true;
+  (void)rpc_job_run(req, ctx, gather_once, queued, p, pjob_free);
+}
+
+void rpc_cmd_provide_clear(http_req_t *req, rpc_ctx_t *ctx) {
+  bool quiet;
+  if (rpc_opt_bool(req, "quiet", false, &quiet)) {
+    rpc_error(req, 400, "invalid argument: quiet");
+    return;
+  }
+  size_t n = ctx->provq ? dht_provq_clear(ctx->provq) : 0;
+  if (quiet) {
+    rpc_start(req, RPC_SINGLE, NULL, 0, -1);
+    http_res_end(req);
+    return;
+  }
+  rpc_api_json(req, json_integer((json_int_t)n));
 }

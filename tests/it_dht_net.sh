@@ -23,6 +23,8 @@
 #      finds its leaves); as Kubo, a CID the repo lacks is refused ("block
 #      CID not found locally, cannot provide"), and so is -r over a DAG
 #      with a block missing.
+#   2f. `provide once -r` (Kubo 0.43): "queued N CID(s) for immediate
+#      provide", N the DAG's blocks; another node finds its leaves.
 #   3. Every node runs `trove routing findprovs` for every node's CID (all
 #      N x N pairs, its own included): each must list exactly the node that
 #      provided it, and nothing else.
@@ -37,7 +39,9 @@
 #   6. A node that knows nobody: `routing provide` fails with Kubo's
 #      "failed to find any peer in table", for one CID and for eight.
 #   7. The provider gets SIGTERM while a provide of many CIDs waits on
-#      peers that do not answer (SIGSTOPped): it exits 0, cleanly.
+#      peers that do not answer (SIGSTOPped): it exits 0, cleanly.  Before
+#      that, `provide once` twice: the second batch waits behind the
+#      first, and `provide clear` removes its keys.
 #
 # Every daemon runs under `timeout`; the trap stops only the daemons started
 # here, with SIGTERM, and fails the test when one does not exit 0 or a log
@@ -216,6 +220,23 @@ grep -q "block ${leaves[3]} not found locally" <<<"$out" ||
 echo "ok 2e: provide -r announced all $(( ${#leaves[@]} + 1 )) blocks of a DAG;" \
      "blocks the repo lacks are refused"
 
+# --- 2f. provide once -r (Kubo 0.43's command): queued, then announced
+head -c 20480 /dev/urandom >"$DN_WORK/dag2.bin"
+root2=$(dn_tr $P add -Q --pin=false --chunker=size-1024 "$DN_WORK/dag2.bin") || fail "2f: add"
+mapfile -t leaves2 < <(dn_tr $P refs -r "$root2") || fail "2f: refs"
+out=$(dn_tr $P provide once -r "$root2") || fail "2f: provide once -r: $out"
+[ "$out" = "queued $(( ${#leaves2[@]} + 1 )) CID(s) for immediate provide" ] ||
+  fail "2f: provide once -r said: $out"
+for k in 0 $(( ${#leaves2[@]} - 1 )); do
+  for _ in $(seq 100); do
+    out=$(dn_tr $Q routing findprovs "${leaves2[$k]}" 2>&1 || true)
+    [ "$out" = "${DN_ID[$P]}" ] && break
+    sleep 0.1
+  done
+  [ "$out" = "${DN_ID[$P]}" ] || fail "2f: leaf ${leaves2[$k]} not found: $out"
+done
+echo "ok 2f: provide once -r queued $(( ${#leaves2[@]} + 1 )) CIDs; another node finds the leaves"
+
 # --- 3/4. lookups
 # check TRIES LABEL: each line "I J" of $DN_WORK/pairs is one lookup from
 # node I for node J's CID, tried up to TRIES times, PAR lookups at once;
@@ -326,6 +347,12 @@ done
 kill -STOP "${stopped[@]}"
 dn_tr $P routing provide "${pcid[@]}" >/dev/null 2>&1 &
 ppid=$!
+# The provide queue's batch waits on them too; what is queued after it
+# waits, and provide clear drops it.
+out=$(dn_tr $P provide once "${pcid[@]}") || fail "7: provide once: $out"
+out=$(dn_tr $P provide once "${acid[@]}") || fail "7: provide once: $out"
+out=$(dn_tr $P provide clear) || fail "7: provide clear: $out"
+[ "$out" = "removed ${#acid[@]} items from provide queue" ] || fail "7: provide clear said: $out"
 sleep 0.5
 kill -0 $ppid 2>/dev/null || { kill -CONT "${stopped[@]}"; fail "7: the provide ended with every peer stopped"; }
 T7=$(now)
@@ -336,5 +363,5 @@ DN_ALIVE[$P]=
 wait $ppid 2>/dev/null || true
 kill -CONT "${stopped[@]}"
 [ $rc = 0 ] || fail "7: node $P exited $rc on SIGTERM mid-provide"
-echo "ok 7: node $P stopped mid-provide in $(since "$T7")s, exit 0"
+echo "ok 7: provide clear removed ${#acid[@]} waiting keys; node $P stopped mid-provide in $(since "$T7")s, exit 0"
 echo "it_dht_net: all ok ($N nodes, $(since "$T0")s)"
