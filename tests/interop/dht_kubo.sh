@@ -9,7 +9,9 @@
 #      A fresh Kubo C that knows only A finds T as provider, with T's
 #      127.0.0.1 address (A answered C's GET_PROVIDERS from what T stored).
 #      2b: `trove add` announces its root by itself; 2c: twelve CIDs in
-#      one `routing provide` (a one-shot sweep): C finds each.
+#      one `routing provide` (a one-shot sweep): C finds each; 2d: Kubo's
+#      own CLI runs `provide once -r` and `routing provide -r` against
+#      trove's API: C finds the DAG's leaves.
 #   3. Kubo provides: C adds a file (Kubo announces it); `trove routing
 #      findprovs` finds C — T never met C: its lookup went through A.
 #   4. `trove routing findpeer C` gives C's address; `trove dht query`
@@ -79,6 +81,21 @@ for c in "${BC[@]}"; do
     fail "Kubo C does not find trove for $c (one of 12 provided at once)"
 done
 echo "ok 2c: Kubo finds each of 12 CIDs trove provided in one call"
+
+# --- 2d. Kubo's own CLI against trove's API: provide once -r, routing
+# provide -r (Kubo 0.43's commands and flags); C finds the DAG's leaves
+head -c 12288 /dev/urandom >"$KUBO_WORK/dag.bin"
+DR=$(tr add -Q --pin=false --chunker=size-1024 "$KUBO_WORK/dag.bin") || fail "add"
+mapfile -t DL < <(tr refs -r "$DR") || fail "refs -r"
+kcli() { IPFS_PATH=$KUBO_WORK/k0 timeout 60 "$KUBO_BIN" --api="/ip4/127.0.0.1/tcp/$APORT" "$@"; }
+out=$(kcli provide once -r "$DR" 2>&1) || fail "ipfs --api=trove provide once -r: $out"
+[ "$out" = "queued $(( ${#DL[@]} + 1 )) CID(s) for immediate provide" ] ||
+  fail "ipfs --api=trove provide once -r printed: $out"
+out=$(kcli routing provide -r "$DR" 2>&1) || fail "ipfs --api=trove routing provide -r: $out"
+for c in "${DL[0]}" "${DL[$(( ${#DL[@]} - 1 ))]}"; do
+  kubo_wait_findprovs 2 "$c" "$TID" 30 || fail "Kubo C does not find trove for leaf $c"
+done
+echo "ok 2d: Kubo's CLI runs provide once -r and routing provide -r on trove; C finds the leaves"
 
 # --- 3. Kubo provides; trove finds it through the hub
 echo "kubo's block $RANDOM $(date +%s%N)" >"$KUBO_WORK/k.txt"
