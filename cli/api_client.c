@@ -340,25 +340,23 @@ ssize_t cli_http_read(cli_http_t *h, void *out, size_t cap) {
   return (ssize_t)n;
 }
 
-int cli_http_line(cli_http_t *h, char *line, size_t cap, size_t *np) {
-  size_t n = 0;
+int cli_http_line(cli_http_t *h, tr_bytes_t *line) {
+  line->len = 0;
   for (;;) {
     char c;
     ssize_t r = cli_http_read(h, &c, 1);
     if (r < 0)
       return (int)r;
-    if (r == 0) {
-      line[n] = 0;
-      *np = n;
-      return n ? 1 : 0;
+    if (r == 0 || c == '\n') {
+      if (tr_bytes_append(line, "", 1))
+        return -ENOMEM;
+      line->len--;
+      return r == 0 && !line->len ? 0 : 1;
     }
-    if (c == '\n') {
-      line[n] = 0;
-      *np = n;
-      return 1;
-    }
-    if (n + 1 < cap)
-      line[n++] = c;
+    if (line->len >= CLI_LINE_MAX)
+      return TR_ETOOBIG;
+    if (tr_bytes_append(line, &c, 1))
+      return -ENOMEM;
   }
 }
 
@@ -381,43 +379,3 @@ void cli_http_error(cli_http_t *h, char *msg, size_t n) {
   json_decref(o);
 }
 
-/* -------------------------------------------------------------- query */
-
-static bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || strchr("-_.!~*'()", c);
-}
-
-char *cli_uri_encode(const char *s) {
-  size_t n = strlen(s);
-  char *out = tr_malloc(3 * n + 1);
-  if (!out)
-    return NULL;
-  size_t o = 0;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c && unreserved(c))
-      out[o++] = (char)c;
-    else
-      o += (size_t)sprintf(out + o, "%%%02X", c);
-  }
-  out[o] = 0;
-  return out;
-}
-
-int cli_query_add(tr_bytes_t *q, const char *key, const char *value) {
-  char *v = cli_uri_encode(value);
-  if (!v)
-    return -ENOMEM;
-  int rc = tr_bytes_append(q, q->len ? "&" : "?", 1);
-  if (!rc)
-    rc = tr_bytes_append(q, key, strlen(key));
-  if (!rc)
-    rc = tr_bytes_append(q, "=", 1);
-  if (!rc)
-    rc = tr_bytes_append(q, v, strlen(v) + 1); /* keep it a string */
-  if (!rc)
-    q->len--;
-  tr_free(v);
-  return rc;
-}

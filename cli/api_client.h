@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "../common/tr.h"
+#include "../http/http.h"
 
 typedef struct cli_http {
   int fd;
@@ -71,19 +72,15 @@ bool cli_http_pending(cli_http_t *h);
 /* Up to cap bytes of the body; 0 at its end.  -errno, TR_ETRUNC (the
  * connection ended inside the body: the answer was cut). */
 ssize_t cli_http_read(cli_http_t *h, void *out, size_t cap) TR_WUR;
-/* The next line of an NDJSON body (without its newline) into line, cut at
- * cap - 1 bytes; 1 and *n set, 0 at the end, or an error. */
-int cli_http_line(cli_http_t *h, char *line, size_t cap, size_t *n) TR_WUR;
+/* The next line of an NDJSON body (without its newline) into line (its
+ * bytes replaced, grown as needed, NUL-terminated past len): 1, 0 at the
+ * end, or an error (TR_ETOOBIG past CLI_LINE_MAX: one JSON value as big
+ * as pin add's answer for millions of CIDs is still well below). */
+#define CLI_LINE_MAX (1u << 30)
+int cli_http_line(cli_http_t *h, tr_bytes_t *line) TR_WUR;
 
 /* Read the rest of the body and, if it is Kubo's error JSON, copy its
  * Message into msg (else the body's first line, or the status). */
 void cli_http_error(cli_http_t *h, char *msg, size_t n);
-
-/* Append key=value to a query string under construction, percent-encoding
- * the value as encodeURIComponent does.  0 or -ENOMEM. */
-int cli_query_add(tr_bytes_t *q, const char *key, const char *value) TR_WUR;
-/* Percent-encode s as encodeURIComponent (what kubo-rpc-client does to
- * filenames) into a new string; NULL on -ENOMEM. */
-char *cli_uri_encode(const char *s);
 
 #endif /* CLI_API_CLIENT_H */

@@ -103,6 +103,7 @@ static int via_daemon(cli_t *cli, const char *name, const char *cmd, int argc,
   }
   cli_http_close(&r.h);
   tr_bytes_free(&r.q);
+  tr_bytes_free(&r.body_args);
   fflush(stdout);
   *status = rc ? 1 : 0;
   return 0;

@@ -75,9 +75,11 @@ static int r_dag_stat(remote_t *r, int argc, char **argv) {
 
 static int r_pin_add(remote_t *r, int argc, char **argv) {
   bool recursive = rpc_vals_bool(r->v, "recursive");
-  if (argc < 2)
-    return cli_failf("pin add: usage: trove pin add [--recursive=false] CID...");
-  if (cli__qargs(r, argc, argv) || cli__call(r, "pin/add"))
+  int n = cli__qargs_many(r, argc, argv);
+  if (!n)
+    return cli_failf("pin add: usage: trove pin add [--recursive=false] "
+                     "CID... (or a CID a line on stdin)");
+  if (n < 0 || cli__call(r, "pin/add"))
     return 1;
   json_t *o;
   if (cli__next_value(r, &o) <= 0)
@@ -92,16 +94,20 @@ static int r_pin_add(remote_t *r, int argc, char **argv) {
 }
 
 static int r_pin_rm(remote_t *r, int argc, char **argv) {
-  if (argc < 2)
-    return cli_failf("pin rm: usage: trove pin rm [--recursive=false] CID...");
-  if (cli__qargs(r, argc, argv) || cli__call(r, "pin/rm"))
+  int n = cli__qargs_many(r, argc, argv);
+  if (!n)
+    return cli_failf("pin rm: usage: trove pin rm [--recursive=false] "
+                     "CID... (or a CID a line on stdin)");
+  if (n < 0 || cli__call(r, "pin/rm"))
     return 1;
   json_t *o;
   if (cli__next_value(r, &o) <= 0)
     return 1;
+  size_t i;
+  json_t *p;
+  json_array_foreach(json_object_get(o, "Pins"), i, p)
+    printf("unpinned %s\n", json_string_value(p));
   json_decref(o);
-  for (int i = 1; i < argc; i++)
-    printf("unpinned %s\n", argv[i]);
   return 0;
 }
 
@@ -298,6 +304,7 @@ bool cli_remote(cli_t *cli, const char *name, int argc, char **argv,
                 : 0;
   cli_http_close(&r.h);
   tr_bytes_free(&r.q);
+  tr_bytes_free(&r.body_args);
   fflush(stdout);
   return true;
 }
@@ -368,4 +375,5 @@ void cli_remote_prefetch(cli_t *cli, const char *name, int argc, char **argv) {
     r.h = (cli_http_t){.fd = -1};
   }
   tr_bytes_free(&r.q);
+  tr_bytes_free(&r.body_args);
 }

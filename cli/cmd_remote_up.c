@@ -32,7 +32,7 @@
  * stores them with --preserve-mode/--preserve-mtime. */
 static int part_fd(up_t *u, const char *path, const char *ctype,
                    const struct stat *st, int fd) {
-  char *enc = cli_uri_encode(path);
+  char *enc = http_uri_encode(path);
   if (!enc)
     return -ENOMEM;
   char form[96] = "file";

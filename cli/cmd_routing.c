@@ -92,9 +92,13 @@ int cli__remote_findpeer(remote_t *r, int argc, char **argv) {
 }
 
 int cli__remote_provide(remote_t *r, int argc, char **argv) {
-  if (argc < 2)
-    return cli_failf("usage: trove routing provide CID...");
-  return events(r, "routing/provide", argc, argv, -1, NULL);
+  int n = cli__qargs_many(r, argc, argv);
+  if (!n)
+    return cli_failf("usage: trove routing provide [-r] CID... (or a CID a "
+                     "line on stdin)");
+  if (n < 0 || cli__call(r, "routing/provide"))
+    return 1;
+  return drain(r, -1, NULL);
 }
 
 int cli__remote_routing_get(remote_t *r, int argc, char **argv) {
@@ -255,9 +259,11 @@ static void print_sweep(const char *name, json_t *t) {
 }
 
 int cli__remote_provide_once(remote_t *r, int argc, char **argv) {
-  if (argc < 2)
-    return cli_failf("usage: trove provide once [-r] CID...");
-  if (cli__qargs(r, argc, argv) || cli__call(r, "provide/once"))
+  int nargs = cli__qargs_many(r, argc, argv);
+  if (!nargs)
+    return cli_failf("usage: trove provide once [-r] CID... (or a CID a line "
+                     "on stdin)");
+  if (nargs < 0 || cli__call(r, "provide/once"))
     return 1;
   json_t *o;
   int rc;

@@ -5,8 +5,11 @@
  * table) and cmd_remote_up.c (uploads), which both use it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "../node/daemon.h"
 #include "remote_int.h"
@@ -14,7 +17,7 @@
 /* ------------------------------------------------------------ plumbing */
 
 int cli__qadd(remote_t *r, const char *k, const char *v) {
-  if (cli_query_add(&r->q, k, v)) {
+  if (http_query_add(&r->q, k, v)) {
     cli_failf("%s: out of memory", r->what);
     return 1;
   }
@@ -59,19 +62,91 @@ int cli__answer(remote_t *r) {
   return 0;
 }
 
+/* The body of cli__qargs_many's overflow: one file part, "stdin", as
+ * go-ipfs-cmds sends a command's stdin arguments. */
+static int send_body_args(remote_t *r, const char *cmd) {
+  uint8_t rnd[16];
+  char b[33], ctype[96], head[256], tail[48];
+  if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+    return cli_failf("%s: no randomness for a boundary", r->what);
+  for (int i = 0; i < 16; i++)
+    snprintf(b + 2 * i, 3, "%02x", rnd[i]);
+  snprintf(ctype, sizeof ctype, "multipart/form-data; boundary=%s", b);
+  int hl = snprintf(head, sizeof head,
+                    "--%s\r\nContent-Disposition: form-data; name=\"file\"; "
+                    "filename=\"stdin\"\r\nContent-Type: "
+                    "application/octet-stream\r\n\r\n",
+                    b);
+  int tl = snprintf(tail, sizeof tail, "\r\n--%s--\r\n", b);
+  if (cli__start(r, cmd, ctype))
+    return 1;
+  int rc = cli_http_send(&r->h, head, (size_t)hl);
+  if (!rc)
+    rc = cli_http_send(&r->h, r->body_args.data, r->body_args.len);
+  if (!rc)
+    rc = cli_http_send(&r->h, tail, (size_t)tl);
+  if (!rc)
+    rc = cli_http_end(&r->h);
+  if (rc)
+    return cli_failf("%s: sending to the daemon: %s", r->what, strerror(-rc));
+  return 0;
+}
+
 int cli__call(remote_t *r, const char *cmd) {
+  if (r->body_args.len)
+    return send_body_args(r, cmd) || cli__answer(r) ? 1 : 0;
   return cli__start(r, cmd, NULL) || cli__answer(r) ? 1 : 0;
+}
+
+/* One argument: into the URL while it has room, else into the body. */
+static int arg_many(remote_t *r, const char *a) {
+  if (!r->body_args.len && r->q.len + 3 * strlen(a) + 5 < CLI_URL_ARGS_MAX)
+    return cli__qadd(r, "arg", a);
+  if (strchr(a, '\n'))
+    return cli_failf("%s: an argument holds a newline", r->what);
+  if (tr_bytes_append(&r->body_args, a, strlen(a)) ||
+      tr_bytes_append(&r->body_args, "\n", 1))
+    return cli_failf("%s: out of memory", r->what);
+  return 0;
+}
+
+int cli__qargs_many(remote_t *r, int argc, char **argv) {
+  if (argc > 1) {
+    for (int i = 1; i < argc; i++)
+      if (arg_many(r, argv[i]))
+        return -1;
+    return argc - 1;
+  }
+  if (isatty(STDIN_FILENO))
+    return 0;
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  int count = 0;
+  while ((n = getline(&line, &cap, stdin)) > 0) {
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+      line[--n] = 0;
+    if (!n)
+      continue;
+    if (arg_many(r, line)) {
+      free(line);
+      return -1;
+    }
+    count++;
+  }
+  free(line);
+  return count;
 }
 
 /* Next NDJSON value of the answer: 1 and *o, 0 at the end; an error value
  * in the stream (Kubo's {"Message","Type":"error"}), an X-Stream-Error
  * trailer at the end or a cut answer is reported and gives -1. */
 int cli__next_value(remote_t *r, json_t **o) {
-  static char line[1 << 16];
-  size_t n;
+  static tr_bytes_t line; /* one answer's values, one after another */
   *o = NULL;
   for (;;) {
-    int rc = cli_http_line(&r->h, line, sizeof line, &n);
+    int rc = cli_http_line(&r->h, &line);
+    size_t n = line.len;
     if (rc < 0) {
       cli_failf("%s: the daemon's answer was cut: %s", r->what,
                 tr_strerror(rc));
@@ -85,7 +160,7 @@ int cli__next_value(remote_t *r, json_t **o) {
       return 0;
     if (n == 0)
       continue;
-    *o = json_loadb(line, n, JSON_DECODE_ANY, NULL);
+    *o = json_loadb((const char *)line.data, n, JSON_DECODE_ANY, NULL);
     if (!*o) {
       cli_failf("%s: malformed answer from the daemon", r->what);
       return -1;
@@ -142,15 +217,15 @@ bool cli__passes_fds(remote_t *r) {
     return false;
   }
   bool yes = false;
-  char body[256];
-  size_t len;
+  tr_bytes_t body = {0};
   if (!cli_http_request(h, "/api/v0/passfd", NULL) &&
       !cli_http_response(h) && h->status == 200 &&
-      cli_http_line(h, body, sizeof body, &len) == 1) {
-    json_t *o = json_loadb(body, len, 0, NULL);
+      cli_http_line(h, &body) == 1) {
+    json_t *o = json_loadb((const char *)body.data, body.len, 0, NULL);
     yes = json_is_true(json_object_get(o, "PassFd"));
     json_decref(o);
   }
+  tr_bytes_free(&body);
   cli_http_close(h);
   tr_free(h);
   return yes;

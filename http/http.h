@@ -181,6 +181,11 @@ const char *http_req_target(const http_req_t *req);
  * ("" when none). */
 const char *http_req_path(const http_req_t *req);
 const char *http_req_query(const http_req_t *req);
+/* Replace the query with q[0..n) (without '?'): the RPC API's arguments
+ * read from the body (rpc/body_args.c).  Strings the request handed out
+ * before (path, query, headers) may move: ask for them again.  0,
+ * TR_ETOOBIG, -ENOMEM. */
+int http_req_set_query(http_req_t *req, const char *q, size_t n) TR_WUR;
 /* Header value by lower-case name; NULL if absent.  Repeated headers are
  * joined with ", " as RFC 9110 allows. */
 const char *http_req_header(const http_req_t *req, const char *name);
@@ -343,6 +348,15 @@ const char *http_status_text(int status);
  * in place); returns the decoded length or -1 on a malformed escape or an
  * encoded NUL. */
 int http_pct_decode(const char *s, size_t n, char *out);
+
+/* Percent-encode s as encodeURIComponent (what kubo-rpc-client does to
+ * filenames and arguments) into a new string; NULL on -ENOMEM. */
+char *http_uri_encode(const char *s);
+/* Append key=value to a query string under construction ("?" before the
+ * first pair, "&" before the others), the value percent-encoded as
+ * http_uri_encode does; q stays NUL-terminated past its len.  0 or
+ * -ENOMEM. */
+int http_query_add(tr_bytes_t *q, const char *key, const char *value) TR_WUR;
 
 /* Value of key in a query string ("a=1&b=2"), percent-decoded into out;
  * returns 1 if present, 0 if not. */

@@ -244,6 +244,14 @@ const char *http_req_target(const http_req_t *r) { return STR(r, r->target); }
 const char *http_req_path(const http_req_t *r) { return STR(r, r->path); }
 const char *http_req_query(const http_req_t *r) { return STR(r, r->query); }
 
+int http_req_set_query(http_req_t *r, const char *q, size_t n) {
+  uint32_t off;
+  int rc = http__arena_add(r, q, n, true, &off);
+  if (!rc)
+    r->query = off;
+  return rc;
+}
+
 const char *http_req_header(const http_req_t *r, const char *name) {
   /* The first byte first: most names differ there, and a handler asks for
    * a dozen headers a request. */

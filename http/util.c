@@ -2,6 +2,8 @@
  * util.c — small helpers every handler on the server needs: percent-
  * decoding, query parameters and media types (http.h).
  */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -30,6 +32,45 @@ int http_pct_decode(const char *s, size_t n, char *out) {
   }
   out[o] = 0;
   return (int)o;
+}
+
+static bool unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+         (c >= '0' && c <= '9') || strchr("-_.!~*'()", c);
+}
+
+char *http_uri_encode(const char *s) {
+  size_t n = strlen(s);
+  char *out = tr_malloc(3 * n + 1);
+  if (!out)
+    return NULL;
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c && unreserved(c))
+      out[o++] = (char)c;
+    else
+      o += (size_t)sprintf(out + o, "%%%02X", c);
+  }
+  out[o] = 0;
+  return out;
+}
+
+int http_query_add(tr_bytes_t *q, const char *key, const char *value) {
+  char *v = http_uri_encode(value);
+  if (!v)
+    return -ENOMEM;
+  int rc = tr_bytes_append(q, q->len ? "&" : "?", 1);
+  if (!rc)
+    rc = tr_bytes_append(q, key, strlen(key));
+  if (!rc)
+    rc = tr_bytes_append(q, "=", 1);
+  if (!rc)
+    rc = tr_bytes_append(q, v, strlen(v) + 1); /* keep it a string */
+  if (!rc)
+    q->len--;
+  tr_free(v);
+  return rc;
 }
 
 int http_query_get(const char *q, const char *key, char *out, size_t outsz) {

@@ -359,7 +359,8 @@ void rpc_api_handle(http_req_t *req, void *ud) {
     }
   for (size_t i = 0; i < rpc_ncmds; i++)
     if (!strcmp(cmd, rpc_cmds[i].name)) {
-      rpc_cmds[i].fn(req, ctx);
+      if (!rpc__body_args(req, ctx, cmd, rpc_cmds[i].fn))
+        rpc_cmds[i].fn(req, ctx);
       return;
     }
   if (ctx->ext_cmd && ctx->ext_cmd(ctx->ext_ud, req, cmd))

@@ -94,6 +94,22 @@ enum { RPC_SINGLE = 0, RPC_STREAM = 1, RPC_CHUNKED = 2 };
 int rpc_start(http_req_t *req, int kind, const char *ctype, int64_t length,
               int64_t x_content_length);
 
+/* ----------------------------------------------------------- body args */
+
+/* Bytes of arguments a request body may carry (body_args.c). */
+#define RPC_BODY_ARGS_MAX (16u << 20)
+/* For cmd (its API name) and a multipart body: read the body's lines as
+ * more arg= values, then run fn; true when it took the request over. */
+bool rpc__body_args(http_req_t *req, rpc_ctx_t *ctx, const char *cmd,
+                    rpc_fn fn);
+/* Its work, free of I/O: query (without '?'), then each non-empty line of
+ * the file parts of body[0..len) (multipart, boundary in ctype) as arg=,
+ * into q as "?a=1&arg=..." (nothing when both are empty).  0, the
+ * multipart parser's errors, TR_EUSAGE (a line holds a NUL), -ENOMEM.
+ * Exposed for its fuzz target. */
+int rpc__body_query(const char *query, const char *ctype,
+                    const uint8_t *body, size_t len, tr_bytes_t *q) TR_WUR;
+
 /* ---------------------------------------------------------------- jobs */
 
 typedef struct rpc_job rpc_job_t;
