@@ -12,15 +12,15 @@
 #     its default is Kubo's "all" -, Kubo's to pinned), so that nothing
 #     announces them but the command measured;
 #   - trove: a trove daemon joins (bootstrapping from 3 nodes), its table
-#     fills, then `trove routing provide CID...` in calls of
-#     BENCH_PROVIDE_BATCH CIDs (default 200: the CIDs travel in the
-#     request's URL, which trove's API caps at 16 KiB), one call after the
-#     other; each call is a one-shot sweep (rpc/rpc_provide.c): the
+#     fills, then one `trove routing provide` with every CID on stdin, as
+#     Kubo's below (the CLI sends them in the request's body); or, with
+#     BENCH_PROVIDE_BATCH=N, calls of N CIDs as arguments, one after the
+#     other.  A call is a one-shot sweep (rpc/rpc_provide.c): the
 #     keyspace regions holding its CIDs explored, a few lookups each, then
 #     each CID's ADD_PROVIDERs to the 20 closest of the peers found (until
 #     2026-12-05 a lookup per CID: 0.56-0.61 of Kubo's speed, the servers
 #     burning 2.5x Kubo's CPU answering FIND_NODEs).  BENCH_PROVIDE_PAR
-#     (default 1) such calls at once (1 is what Kubo's one call does).
+#     (default 1) such calls at once, with BENCH_PROVIDE_BATCH.
 #     Then it stops;
 #   - Kubo: a Kubo daemon (tests/interop/lib/dht_kubo_lib.sh's setup,
 #     Provide.Strategy pinned and the files unpinned so that it announces
@@ -50,7 +50,7 @@ source bench/lib/cpu.sh
 kubo_available || { echo "skip: no Kubo at $KUBO_BIN"; exit 0; }
 M=${BENCH_PROVIDE_CIDS:-10000}
 NODES=${BENCH_PROVIDE_NODES:-30}
-BATCH=${BENCH_PROVIDE_BATCH:-200}
+BATCH=${BENCH_PROVIDE_BATCH:-0}
 SAMPLE=${BENCH_PROVIDE_SAMPLE:-20}
 PAR=${BENCH_PROVIDE_PAR:-1}
 NET=$((NODES - 1)) # trove nodes 0..NET-1; node NET is trove's provider
@@ -110,14 +110,20 @@ n=$(wait_table "dn_lan_size $NET" 30)
 echo "trove provider: $n peers in its LAN table"
 S0=$(cpu_secs $(servers)) P0=$(cpu_secs "${DN_DPID[$NET]}")
 t=$(now)
-split -l "$BATCH" "$DN_WORK/cids" "$DN_WORK/batch."
+if [ "$BATCH" = 0 ]; then
+  echo "$M" >"$DN_WORK/batch.all" # one call, every CID on stdin
+else
+  split -l "$BATCH" "$DN_WORK/cids" "$DN_WORK/batch."
+fi
 # PAR workers, each taking every PAR-th batch, its calls one after another.
 pids=()
 for w in $(seq 0 $((PAR - 1))); do
   (
     k=0
     for b in "$DN_WORK"/batch.*; do
-      if [ $((k++ % PAR)) = "$w" ]; then
+      if [ "$BATCH" = 0 ]; then
+        [ "$w" = 0 ] && DN_CMD_TIMEOUT=3600 dn_tr $NET routing provide <"$DN_WORK/cids" >/dev/null
+      elif [ $((k++ % PAR)) = "$w" ]; then
         mapfile -t cids <"$b"
         DN_CMD_TIMEOUT=3600 dn_tr $NET routing provide "${cids[@]}" >/dev/null
       fi
