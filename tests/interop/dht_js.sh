@@ -13,6 +13,8 @@
 #      ADD_PROVIDER with T's 127.0.0.1 address; a fresh js C that dialled
 #      only A finds T as provider, with that address (dht.findProviders
 #      and contentRouting.findProviders).
+#      3b: ten CIDs in one `routing provide` (a one-shot sweep): C finds
+#      T for them too.
 #   4. js -> trove directly: B provides another CID and puts a newer record
 #      (sequence 2); T echoes the PUT_VALUE (js checks the echo) and keeps
 #      it, and keeps it against an older one (sequence 1 again).  A js D
@@ -101,6 +103,17 @@ echo "C findprovs: $out"
 check "$out" 'a[0] in d["providers"] and f"/ip4/127.0.0.1/tcp/{a[1]}" in [x.split("/p2p/")[0] for x in d["providers"][a[0]]]' "$TID" "$TP"
 check "$out" 'a[0] in d["routing"]' "$TID"
 echo "ok 3: js A stores trove's provider record, js C finds it"
+
+# ---- 3b. ten CIDs in one `routing provide` (trove's one-shot sweep)
+mkdir -p "$WORK/ten"
+for k in $(seq 10); do echo "ten $k $RANDOM $(date +%s%N)" >"$WORK/ten/$k"; done
+mapfile -t TEN < <(tr block put "$WORK"/ten/*) || fail "block put"
+tr routing provide "${TEN[@]}" || fail "trove routing provide of ten CIDs"
+for c in "${TEN[0]}" "${TEN[9]}"; do
+  out=$(js findprovs C "$c" 20)
+  check "$out" 'a[0] in d["providers"] and f"/ip4/127.0.0.1/tcp/{a[1]}" in [x.split("/p2p/")[0] for x in d["providers"][a[0]]]' "$TID" "$TP"
+done
+echo "ok 3b: js C finds trove for CIDs it provided ten at once"
 
 # ---- 4. IPNS js -> trove: B's update goes to T too (T now in B's view)
 out=$(js putipns B "/ipfs/$TCID" 2)
