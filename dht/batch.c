@@ -169,9 +169,6 @@ int dht_batch_new(uv_loop_t *loop, dht_swarm_t *const sw[2],
       continue;
     dht_t *d = dht_swarm_dht(sw[i]);
     uint64_t now = dht_swarm_now(sw[i]);
-    for (size_t j = 0; j < b->n; j++)
-      if (dht_provide_local(d, b->keys[j].mh, b->keys[j].len, now))
-        break; /* the local store is full: the network's records matter */
     dht_sweep_opts_t o = {.keys = keys,
                           .wake = wake,
                           .done = over,

@@ -9,10 +9,12 @@
  * with 20 peers.  `routing provide` of many CIDs (rpc/rpc_provide.c) and
  * the provide queue (provq.h) use it.
  *
- * Each key is also put in each DHT's local store (dht_provide_local), as
- * dht_provide does.  The end comes once the records are written out, as
- * a provide's: the sweeps over, the swarms' requests out gone (ADD_PROVIDER
- * has no answer; a stream written is as far as it goes).
+ * Unlike dht_provide, the keys are not put in the DHTs' local stores, as
+ * the reprovider's are not: those hold the records other peers gave us,
+ * and a batch of a DAG's million blocks would crowd them out (a full
+ * store refuses new keys).  The end comes once the records are written
+ * out, as a provide's: the sweeps over, the swarms' requests out gone
+ * (ADD_PROVIDER has no answer; a stream written is as far as it goes).
  */
 #ifndef DHT_BATCH_H
 #define DHT_BATCH_H

@@ -195,11 +195,6 @@ int dht_get_value(dht_t *d, const uint8_t *key, size_t kl,
 int dht_provide(dht_t *d, const uint8_t *mh, size_t mhl,
                 const dht_query_cbs_t *cbs, void *ud, uint64_t now,
                 uint64_t *qid) TR_WUR;
-/* dht_provide's first half: ourselves as provider of mh in the local
- * store, for the provider TTL.  0, TR_EUSAGE (mhl 0 or over DHT_KEY_MAX),
- * the store's errors. */
-int dht_provide_local(dht_t *d, const uint8_t *mh, size_t mhl,
-                      uint64_t now) TR_WUR;
 /* A FIND_NODE lookup that ends as provide's does, when the k closest that
  * have not failed have all answered (go's GetClosestPeers), and writes
  * nothing.  on_done's closest: those k, closest first (fewer when fewer

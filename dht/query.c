@@ -427,20 +427,15 @@ int dht_get_value(dht_t *d, const uint8_t *key, size_t kl,
   return start(d, Q_VALUE, key, kl, 0, NULL, 0, cbs, ud, now, qid);
 }
 
-int dht_provide_local(dht_t *d, const uint8_t *mh, size_t mhl,
-                      uint64_t now) {
+int dht_provide(dht_t *d, const uint8_t *mh, size_t mhl,
+                const dht_query_cbs_t *cbs, void *ud, uint64_t now,
+                uint64_t *qid) {
   if (!mhl || mhl > DHT_KEY_MAX)
     return TR_EUSAGE;
   dht_peer_t self = d->o.self_info;
   self.id = d->o.self;
-  return dht_store_add_provider(d->store, mh, mhl, &self,
-                                now + d->o.provider_ttl_ms);
-}
-
-int dht_provide(dht_t *d, const uint8_t *mh, size_t mhl,
-                const dht_query_cbs_t *cbs, void *ud, uint64_t now,
-                uint64_t *qid) {
-  int rc = dht_provide_local(d, mh, mhl, now);
+  int rc = dht_store_add_provider(d->store, mh, mhl, &self,
+                                  now + d->o.provider_ttl_ms);
   if (rc)
     return rc;
   return start(d, Q_PROVIDE, mh, mhl, 0, NULL, 0, cbs, ud, now, qid);

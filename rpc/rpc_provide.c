@@ -1,18 +1,20 @@
 /*
  * rpc_provide.c — /api/v0/routing/provide arg=CID... [recursive=true]:
  * announce on both DHTs that this node provides each CID (an ADD_PROVIDER
- * to each of the k peers closest to it, and the record in the local
- * store); with recursive, every block of each CID's DAG.  As Kubo's:
- * every CID must be in the repo ("block CID not found locally, cannot
- * provide"), and so must every block of a DAG provided recursively.
+ * to each of the k peers closest to it); with recursive, every block of
+ * each CID's DAG.  As Kubo's: every CID must be in the repo ("block CID
+ * not found locally, cannot provide"), and so must every block of a DAG
+ * provided recursively.  And Kubo 0.43's provide once (through the
+ * provide queue, dht/provq.h) and provide clear.
  *
  * First a job on the pool checks the repo and gathers the keys (the DAG
  * walks, each block once).  A few keys (under PROVIDE_SWEEP_MIN) then go
  * one after the other, each a lookup of its k closest, then the
- * ADD_PROVIDERs (dht_provide).  More go as one batch (dht/batch.h), the
- * way Kubo 0.39+'s sweep provider takes them: the regions of the keyspace
- * that hold them explored, a few lookups a region whatever its number of
- * keys, then each key's records to the k closest of the peers found.
+ * ADD_PROVIDERs, the record in the local store too (dht_provide).  More
+ * go as one batch (dht/batch.h), the way Kubo 0.39+'s sweep provider
+ * takes them: the regions of the keyspace that hold them explored, a few
+ * lookups a region whatever its number of keys, then each key's records
+ * to the k closest of the peers found.
  *
  * The answer ends with an error line when no DHT knows a peer ("failed to
  * find any peer in table", as Kubo), or, in a batch, when neither DHT
