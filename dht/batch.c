@@ -120,8 +120,9 @@ static void tick(uv_timer_t *t) {
     return;
   }
   /* The sweeps handed their ADD_PROVIDERs to the swarms, which write them
-   * as streams come: the end waits until no request is left on its way
-   * (others' included), within DHT_BATCH_FLUSH_MS. */
+   * as streams come: the end waits until none is left on its way (others'
+   * included: the reprovider's, the queue's), within DHT_BATCH_FLUSH_MS.
+   * Lookups in flight do not hold it up. */
   uint64_t now = uv_now(b->loop);
   if (!b->flush_until)
     b->flush_until = now + DHT_BATCH_FLUSH_MS;
@@ -130,7 +131,7 @@ static void tick(uv_timer_t *t) {
     if (!b->side[i].sw || !here(&b->side[i]))
       continue;
     dht_swarm_stats(b->side[i].sw, &st);
-    if (st.ops) {
+    if (st.sends) {
       uv_timer_start(&b->timer, tick, DHT_BATCH_FLUSH_POLL_MS, 0);
       return;
     }

@@ -13,8 +13,8 @@
  * the reprovider's are not: those hold the records other peers gave us,
  * and a batch of a DAG's million blocks would crowd them out (a full
  * store refuses new keys).  The end comes once the records are written
- * out, as a provide's: the sweeps over, the swarms' requests out gone
- * (ADD_PROVIDER has no answer; a stream written is as far as it goes).
+ * out, as a provide's: the sweeps over, the swarms' ADD_PROVIDERs all
+ * written (it has no answer; a stream written is as far as it goes).
  */
 #ifndef DHT_BATCH_H
 #define DHT_BATCH_H

@@ -65,6 +65,7 @@ struct dht_swarm {
   int64_t clock_off;
   op_t *ops;
   uint32_t nops;
+  uint32_t nsends; /* of them, requests with no answer (ADD_PROVIDER) */
   uint32_t nactive;       /* ops started (not queued) */
   uint32_t nwait;         /* ops queued */
   op_t *whead, *wtail;    /* queued ops, oldest first */
@@ -89,6 +90,7 @@ bool dht_swarm_lan(const dht_swarm_t *s) { return s->o.lan; }
 void dht_swarm_stats(const dht_swarm_t *s, dht_swarm_stats_t *out) {
   *out = s->st;
   out->ops = s->nops;
+  out->sends = s->nsends;
   out->idle = s->nidle;
 }
 
@@ -326,6 +328,7 @@ static void op_unlink(op_t *op) {
     if (*pp == op) {
       *pp = op->next;
       s->nops--;
+      s->nsends -= !op->want;
       break;
     }
   if (!op->queued && s->nactive) {
@@ -632,6 +635,7 @@ static int send_cb(void *ud, uint64_t req, const dht_peer_t *peer,
   op->next = s->ops;
   s->ops = op;
   s->nops++;
+  s->nsends += !want_reply;
   wait_push(s, op);
   if (s->nactive < DHT_SWARM_OPS_MAX)
     uv_timer_start(&s->kick, on_kick, 0, 0);

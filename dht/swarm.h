@@ -114,6 +114,8 @@ typedef struct dht_swarm_stats {
   uint64_t parked;  /* requests that waited for another's new stream */
   uint32_t idle;    /* idle streams of ours now */
   uint32_t ops; /* requests out in progress */
+  uint32_t sends; /* of them, requests with no answer (ADD_PROVIDER) not
+                     yet written */
 } dht_swarm_stats_t;
 void dht_swarm_stats(const dht_swarm_t *s, dht_swarm_stats_t *out);
 
