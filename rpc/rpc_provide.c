@@ -86,18 +86,21 @@ typedef struct pjob {
   bool once; /* provide once: a {"Queued": CID} line for each */
   dht_sweep_hkey_t *keys;
   size_t n, cap;
+  tr_fpset_t seen; /* each block once, across arguments and DAGs */
 } pjob_t;
 
 static void pjob_free(void *state) {
   pjob_t *p = state;
   rpc_strv_free(p->args, p->nargs);
   tr_free(p->keys);
+  tr_fpset_free(&p->seen);
   tr_free(p);
 }
 
-/* Keep cid's multihash.  Identity CIDs are skipped (their bytes are the
- * CID: nobody looks them up), and so are multihashes a batch cannot hold
- * (digests over 64 bytes). */
+/* Keep cid's multihash, once (Kubo's provide once dedups the same way).
+ * Identity CIDs are skipped (their bytes are the CID: nobody looks them
+ * up), and so are multihashes a batch cannot hold (digests over 64
+ * bytes). */
 static int keep(rpc_job_t *j, pjob_t *p, const dag_cid_t *cid) {
   size_t mhl;
   const uint8_t *mh = dag_cid_mh(cid, &mhl);
@@ -107,6 +110,13 @@ static int keep(rpc_job_t *j, pjob_t *p, const dag_cid_t *cid) {
   if (!mhl || mhl > DHT_SWEEP_HKEY_MH ||
       dag_mh_parse(mh, mhl, &code, &dig, &dl) < 0 || code == DAG_MH_IDENTITY)
     return 0;
+  int fresh = tr_fpset_add(&p->seen, dag_mh_fp(mh, mhl));
+  if (fresh < 0) {
+    rpc_job_fail(j, 500, "out of memory");
+    return fresh;
+  }
+  if (!fresh)
+    return 0; /* an argument again, or a block two DAGs share */
   if (p->n == p->cap) {
     if (p->cap == PROVIDE_KEYS_MAX) {
       rpc_job_fail(j, 500,

@@ -23,8 +23,9 @@
 #      finds its leaves); as Kubo, a CID the repo lacks is refused ("block
 #      CID not found locally, cannot provide"), and so is -r over a DAG
 #      with a block missing.
-#   2f. `provide once -r` (Kubo 0.43): "queued N CID(s) for immediate
-#      provide", N the DAG's blocks; another node finds its leaves.
+#   2f. `provide once -r ROOT LEAF ROOT` (Kubo 0.43): "queued N CID(s) for
+#      immediate provide", N the DAG's blocks, each once; another node
+#      finds its leaves.
 #   3. Every node runs `trove routing findprovs` for every node's CID (all
 #      N x N pairs, its own included): each must list exactly the node that
 #      provided it, and nothing else.
@@ -224,7 +225,8 @@ echo "ok 2e: provide -r announced all $(( ${#leaves[@]} + 1 )) blocks of a DAG;"
 head -c 20480 /dev/urandom >"$DN_WORK/dag2.bin"
 root2=$(dn_tr $P add -Q --pin=false --chunker=size-1024 "$DN_WORK/dag2.bin") || fail "2f: add"
 mapfile -t leaves2 < <(dn_tr $P refs -r "$root2") || fail "2f: refs"
-out=$(dn_tr $P provide once -r "$root2") || fail "2f: provide once -r: $out"
+# The root twice and one of its leaves: each block once, as Kubo's.
+out=$(dn_tr $P provide once -r "$root2" "${leaves2[3]}" "$root2") || fail "2f: provide once -r: $out"
 [ "$out" = "queued $(( ${#leaves2[@]} + 1 )) CID(s) for immediate provide" ] ||
   fail "2f: provide once -r said: $out"
 for k in 0 $(( ${#leaves2[@]} - 1 )); do
