@@ -38,12 +38,8 @@ static const rpc_optdef_t findprovs_opts[] = {
      "num-providers", 1, 100000},
     END};
 
+/* routing provide and provide once. */
 static const rpc_optdef_t provide_opts[] = {
-    OB("recursive", 'r', "false", "Provide every block of each CID's DAG "
-       "(all of it in the repo)."),
-    END};
-
-static const rpc_optdef_t provide_once_opts[] = {
     OB("recursive", 'r', "false", "Announce every block of each CID's DAG "
        "(all of it in the repo)."),
     END};
@@ -541,7 +537,7 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "(a keyspace sweep per DHT) and the queue of new content.", none},
     {"provide once", "provide/once", "CID...", "Announce CIDs (each in the "
      "repo) once, through the provide queue: returns as they are queued.",
-     provide_once_opts},
+     provide_opts},
     {"provide clear", "provide/clear", "", "Drop what waits in the provide "
      "queue.", provide_clear_opts},
     {"bitswap stat", "bitswap/stat", "", "Show some diagnostic information "
