@@ -116,8 +116,7 @@ static void batch_done(void *ud, const dht_batch_result_t *r) {
     drain(q);
 }
 
-/* Many keys waiting: up to DHT_PROVQ_BATCH_MAX of them as one batch.
- * false when there are few (or a batch runs already). */
+/* v[0..m) as the batch in flight (v taken, whatever happens). */
 static void batch_start(dht_provq_t *q, dht_sweep_hkey_t *v, size_t m) {
   q->st.batches++;
   q->batch_n = m;
@@ -130,9 +129,14 @@ static void batch_start(dht_provq_t *q, dht_sweep_hkey_t *v, size_t m) {
   }
 }
 
-static bool drain_batch(dht_provq_t *q) {
+/* Start a batch when none runs: push_many's keys first, else, when
+ * DHT_PROVQ_BATCH_MIN or more wait in the ring, up to DHT_PROVQ_BATCH_MAX
+ * of those.  While a batch runs (a big provide once may take minutes),
+ * the ring's keys go one by one, so that a new root is not kept waiting
+ * behind it; what piles up beyond the slots goes in the next batch. */
+static void drain_batch(dht_provq_t *q) {
   if (q->batch)
-    return true; /* the waiting keys go in the next batch */
+    return;
   struct held *h = q->held;
   if (h) { /* push_many's first, in order */
     q->held = h->next;
@@ -143,7 +147,7 @@ static bool drain_batch(dht_provq_t *q) {
     size_t n = h->n;
     tr_free(h);
     batch_start(q, v, n);
-    return true;
+    return;
   }
   uv_mutex_lock(&q->mu);
   size_t m = q->n < DHT_PROVQ_BATCH_MIN ? 0
@@ -151,10 +155,10 @@ static bool drain_batch(dht_provq_t *q) {
                                            : DHT_PROVQ_BATCH_MAX;
   uv_mutex_unlock(&q->mu);
   if (!m)
-    return false;
+    return;
   dht_sweep_hkey_t *v = tr_malloc(m * sizeof *v);
   if (!v)
-    return false; /* one by one, then */
+    return; /* one by one, then */
   size_t taken = 0;
   uv_mutex_lock(&q->mu);
   for (size_t i = 0; i < m; i++) {
@@ -169,12 +173,12 @@ static bool drain_batch(dht_provq_t *q) {
   uv_mutex_unlock(&q->mu);
   q->st.failed += m - taken; /* a multihash too long for the sweep */
   batch_start(q, v, taken);
-  return true;
 }
 
 static void drain(dht_provq_t *q) {
-  if (q->closing || drain_batch(q))
+  if (q->closing)
     return;
+  drain_batch(q);
   for (size_t i = 0; i < DHT_PROVQ_INFLIGHT && !q->closing; i++) {
     slot_t *s = &q->slots[i];
     if (s->busy)

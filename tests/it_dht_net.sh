@@ -41,8 +41,9 @@
 #      "failed to find any peer in table", for one CID and for eight.
 #   7. The provider gets SIGTERM while a provide of many CIDs waits on
 #      peers that do not answer (SIGSTOPped): it exits 0, cleanly.  Before
-#      that, `provide once` twice: the second batch waits behind the
-#      first, and `provide clear` removes its keys.
+#      that, `provide once` twice: a new root added meanwhile does not
+#      wait behind the first batch (a slot takes it), the second batch
+#      does, and `provide clear` removes its keys.
 #
 # Every daemon runs under `timeout`; the trap stops only the daemons started
 # here, with SIGTERM, and fails the test when one does not exit 0 or a log
@@ -354,6 +355,15 @@ ppid=$!
 # The provide queue's batch waits on them too; what is queued after it
 # waits, and provide clear drops it.
 out=$(dn_tr $P provide once "${pcid[@]}") || fail "7: provide once: $out"
+# A new root meanwhile is not kept behind that batch: a slot takes it.
+echo "new root $RANDOM $(date +%s%N)" >"$DN_WORK/newroot"
+dn_tr $P add -Q --pin=false "$DN_WORK/newroot" >/dev/null || fail "7: add"
+for _ in $(seq 50); do
+  waiting=$(dn_tr $P provide stat | awk '/^New content/ {q = 1} q && $1 == "Waiting" {print $2}')
+  [ "$waiting" = 0 ] && break
+  sleep 0.1
+done
+[ "$waiting" = 0 ] || fail "7: a new root waits behind a running batch: $(dn_tr $P provide stat)"
 out=$(dn_tr $P provide once "${acid[@]}") || fail "7: provide once: $out"
 out=$(dn_tr $P provide clear) || fail "7: provide clear: $out"
 [ "$out" = "removed ${#acid[@]} items from provide queue" ] || fail "7: provide clear said: $out"
