@@ -182,9 +182,8 @@ const char *http_req_target(const http_req_t *req);
 const char *http_req_path(const http_req_t *req);
 const char *http_req_query(const http_req_t *req);
 /* Replace the query with q[0..n) (without '?'): the RPC API's arguments
- * read from the body (rpc/body_args.c).  Strings the request handed out
- * before (path, query, headers) may move: ask for them again.  0,
- * TR_ETOOBIG, -ENOMEM. */
+ * read from the body (rpc/body_args.c).  A query string handed out before
+ * is no longer the request's (the path and headers stay).  0 or -ENOMEM. */
 int http_req_set_query(http_req_t *req, const char *q, size_t n) TR_WUR;
 /* Header value by lower-case name; NULL if absent.  Repeated headers are
  * joined with ", " as RFC 9110 allows. */

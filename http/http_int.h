@@ -186,6 +186,7 @@ struct http_req {
   hdr_t *hdrs;
   uint32_t nhdrs, caphdrs;
   uint32_t method, target, path, query; /* arena offsets */
+  char *query_own; /* http_req_set_query's, instead of query */
   uint32_t header_bytes;
   uint8_t hstate;       /* http1 parsing: 0 URL, 1 name, 2 value */
   bool head;            /* HEAD: no body in the response */

@@ -46,6 +46,7 @@ void http__req_free(http_req_t *r) {
     if (r->extra_owned & (1u << i))
       tr_free((char *)r->extra[i].value);
   tr_free(r->trailer);
+  tr_free(r->query_own);
   tr_bytes_free(&r->arena);
   tr_bytes_free(&r->out);
   tr_bytes_free(&r->inbuf);
@@ -242,14 +243,21 @@ void http__req_close(http_req_t *r) {
 const char *http_req_method(const http_req_t *r) { return STR(r, r->method); }
 const char *http_req_target(const http_req_t *r) { return STR(r, r->target); }
 const char *http_req_path(const http_req_t *r) { return STR(r, r->path); }
-const char *http_req_query(const http_req_t *r) { return STR(r, r->query); }
+const char *http_req_query(const http_req_t *r) {
+  return r->query_own ? r->query_own : STR(r, r->query);
+}
 
+/* Its own allocation, not the arena's: growing the arena would move the
+ * strings handed out before (a CORS header already set points into it). */
 int http_req_set_query(http_req_t *r, const char *q, size_t n) {
-  uint32_t off;
-  int rc = http__arena_add(r, q, n, true, &off);
-  if (!rc)
-    r->query = off;
-  return rc;
+  char *c = tr_malloc(n + 1);
+  if (!c)
+    return -ENOMEM;
+  memcpy(c, q, n);
+  c[n] = 0;
+  tr_free(r->query_own);
+  r->query_own = c;
+  return 0;
 }
 
 const char *http_req_header(const http_req_t *r, const char *name) {

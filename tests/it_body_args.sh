@@ -12,6 +12,8 @@
 #   3. Kubo's own CLI (when installed): `ipfs --api=<trove> pin add` with
 #      them on stdin: all 2,000 pinned (a daemon reading the URL alone
 #      pinned the first line only); `ipfs cat` of three on stdin: the three.
+#   3b. The same from an allowed origin (the CORS header is set before the
+#      body is read, and must survive it).
 #   4. `trove routing provide` on stdin, a CID the repo lacks last: the
 #      error names that CID (the last line was read and checked).
 #   5. A body over 16 MiB: 400, the limit named; a line with a NUL: 400;
@@ -68,6 +70,24 @@ if kubo_available; then
 else
   echo "skip 3: no Kubo at $KUBO_BIN"
 fi
+
+# --- 3b. from an allowed origin (a web app the config lets in): its CORS
+# header is set before the body is read, and must survive the arguments
+# (100 arguments: a query that outgrows what the request held in itself)
+t pin rm "${C[@]:0:100}" >/dev/null 2>&1 || true
+{ printf -- '--xyzboundary\r\nContent-Disposition: form-data; name="file"; filename="stdin"\r\n\r\n'
+  printf '%s\n' "${C[@]:1:99}"
+  printf -- '\r\n--xyzboundary--\r\n'; } >"$WORK/cors"
+curl -s -D "$WORK/cors.h" -o "$WORK/cors.out" -X POST \
+  -H "Origin: http://127.0.0.1:$APORT" \
+  -H 'Content-Type: multipart/form-data; boundary=xyzboundary' \
+  --data-binary @"$WORK/cors" "http://127.0.0.1:$APORT/api/v0/pin/add?arg=${C[0]}"
+grep -qi "^Access-Control-Allow-Origin: http://127.0.0.1:$APORT" "$WORK/cors.h" ||
+  fail "the allowed origin's answer lost its CORS header: $(cat "$WORK/cors.h")"
+for c in "${C[0]}" "${C[50]}" "${C[99]}"; do
+  grep -q "$c" "$WORK/cors.out" || fail "pin add from an allowed origin: $(head -c 300 "$WORK/cors.out")"
+done
+ok "body arguments from an allowed origin: 100 pinned, the CORS header intact"
 
 # --- 4. the last line counts
 missing=bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
