@@ -104,13 +104,9 @@ static void pjob_free(void *state) {
 static int keep(rpc_job_t *j, pjob_t *p, const dag_cid_t *cid) {
   size_t mhl;
   const uint8_t *mh = dag_cid_mh(cid, &mhl);
-  uint64_t code;
-  const uint8_t *dig;
-  size_t dl;
-  if (!mhl || mhl > DHT_SWEEP_HKEY_MH ||
-      dag_mh_parse(mh, mhl, &code, &dig, &dl) < 0 || code == DAG_MH_IDENTITY)
+  if (!mhl || mhl > DHT_SWEEP_HKEY_MH || cid->mh_code == DAG_MH_IDENTITY)
     return 0;
-  int fresh = tr_fpset_add(&p->seen, dag_mh_fp(mh, mhl));
+  int fresh = tr_fpset_add(&p->seen, dag_cid_fp(cid));
   if (fresh < 0) {
     rpc_job_fail(j, 500, "out of memory");
     return fresh;
@@ -241,8 +237,9 @@ static void gathered(rpc_job_t *j) {
     tr_free(keys);
     return;
   }
+  /* Distinct already (keep); a batch sorts them by SHA-256 itself. */
   r->keys = keys;
-  r->nkeys = n = keys ? dht_sweep_hkeys_sort(keys, n) : 0;
+  r->nkeys = n;
   if (!n) { /* identity CIDs alone: nothing to announce */
     rpc__rop_end(r, NULL);
     return;
@@ -314,8 +311,7 @@ static void queued(rpc_job_t *j) {
   if (!j->ctx->provq) { /* the node stopped meanwhile */
     rpc_job_fail(j, 500, "this command must be run in online mode");
   } else if (p->n) {
-    size_t n = dht_sweep_hkeys_sort(p->keys, p->n);
-    int rc = dht_provq_push_many(j->ctx->provq, p->keys, n);
+    int rc = dht_provq_push_many(j->ctx->provq, p->keys, p->n);
     if (rc)
       rpc_job_fail(j, 500, "cannot provide: %s",
                    rc == TR_ELIMIT ? "the provide queue is full"

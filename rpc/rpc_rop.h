@@ -57,7 +57,7 @@ struct rop {
   uint8_t *val; /* get: the best record; put: the record (owned) */
   size_t vl;
   size_t reached;
-  /* provide (rpc_provide.c): the keys, in SHA-256 order, and the next
+  /* provide (rpc_provide.c): the keys, each once, and the next
    * to announce on its own; or the batch announcing them all */
   dht_sweep_hkey_t *keys;
   size_t nkeys, next_key;
