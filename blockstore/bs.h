@@ -584,6 +584,14 @@ int bs_walk_new(const dag_cid_t *root, unsigned flags, int max_depth,
  * stack grows with the DAG. */
 int bs_walk_next(bs_walk_t *w, bs_txn_t *txn, dag_cid_t *cid,
                  dag_cid_t *parent, int *depth) TR_WUR;
+/* Walk root's DAG next, with the same flags and depth, remembering what
+ * the walks before reported: with BS_WALK_UNIQUE a block reported under an
+ * earlier root is neither reported nor walked again under this one (Kubo's
+ * `refs -u A B` and `provide once -r A B` keep one seen set across their
+ * arguments).  The root itself is always reported, seen or not, and is not
+ * remembered: a later root's walk reports it where it is linked, as Kubo's
+ * refs writer does. */
+void bs_walk_restart(bs_walk_t *w, const dag_cid_t *root);
 void bs_walk_free(bs_walk_t *w);
 
 /* A CARv1 of the DAG under root, as `ipfs dag export` writes it: the header

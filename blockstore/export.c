@@ -51,6 +51,12 @@ int bs_walk_new(const dag_cid_t *root, unsigned flags, int max_depth,
   return 0;
 }
 
+void bs_walk_restart(bs_walk_t *w, const dag_cid_t *root) {
+  w->root = *root;
+  w->started = false;
+  w->depth = 0;
+}
+
 void bs_walk_free(bs_walk_t *w) {
   if (!w)
     return;
@@ -108,9 +114,7 @@ int bs_walk_next(bs_walk_t *w, bs_txn_t *txn, dag_cid_t *cid,
   int rc;
   if (!w->started) {
     w->started = true;
-    if ((w->flags & BS_WALK_UNIQUE) && (rc = mark(w, &w->root)) < 0)
-      return rc;
-    *cid = w->root;
+    *cid = w->root; /* not marked: no block links to its own ancestor */
     if ((rc = enter(w, txn, &w->root, 0)))
       return rc;
     if (parent)

@@ -552,38 +552,33 @@ int cmd_ls(cli_t *cli, int argc, char **argv) {
 
 /* refs walks with the blockstore's resumable walker (bs_walk_*): no
  * recursion, so a DAG of any depth lists (a 4,096-level cap made deeper
- * ones fail), and with --unique each block is walked once.  seen spans
- * all the arguments, as Kubo's refs writer does. */
+ * ones fail), and with --unique each block is walked once.  One walker
+ * serves all the arguments, so --unique spans them, as Kubo's refs writer
+ * does. */
 typedef struct refs {
   bs_txn_t *txn;
   bool unique;
   int max_depth;
-  tr_fpset_t seen;
+  bs_walk_t *walk;
 } refs_t;
 
 static int refs_walk(refs_t *r, const dag_cid_t *root) {
-  bs_walk_t *w;
-  int rc = bs_walk_new(root, r->unique ? BS_WALK_UNIQUE : 0, r->max_depth, &w);
-  if (rc)
-    return rc;
+  if (r->walk)
+    bs_walk_restart(r->walk, root);
+  else {
+    int rc = bs_walk_new(root, r->unique ? BS_WALK_UNIQUE : 0, r->max_depth,
+                         &r->walk);
+    if (rc)
+      return rc;
+  }
   dag_cid_t c;
-  int depth;
-  while ((rc = bs_walk_next(w, r->txn, &c, NULL, &depth)) == 1) {
+  int depth, rc;
+  while ((rc = bs_walk_next(r->walk, r->txn, &c, NULL, &depth)) == 1) {
     if (depth == 0)
       continue; /* refs lists the links, not the root */
-    if (r->unique) {
-      int k = tr_fpset_add(&r->seen, dag_cid_fp(&c));
-      if (k < 0) {
-        rc = k;
-        break;
-      }
-      if (k == 0)
-        continue; /* listed under an earlier argument */
-    }
     char s[DAG_CID_STR_MAX];
     printf("%s\n", dag_cid_str(&c, s));
   }
-  bs_walk_free(w);
   return rc;
 }
 
@@ -647,6 +642,6 @@ int cmd_refs(cli_t *cli, int argc, char **argv) {
       cli_failf("refs %s: %s", args[i], tr_strerror(rc));
   }
   bs_txn_abort(txn);
-  tr_fpset_free(&r.seen);
+  bs_walk_free(r.walk);
   return rc ? 1 : 0;
 }

@@ -447,7 +447,8 @@ typedef struct refs {
   bool unique, edges, local;
   int64_t max_depth;
   char *format;
-  bs_walk_t *walk;
+  bs_walk_t *walk; /* one for all arguments: --unique spans them */
+  bool walking;     /* walk is on args[cur] */
   /* refs/local: the last multihash listed. */
   uint8_t last[DAG_MH_MAX];
   size_t last_len;
@@ -519,17 +520,22 @@ static int64_t refs_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
     return rc;
   while (r->cur < r->n && cap - n > LINE_MAX_BYTES) {
     char line[LINE_MAX_BYTES], msg[700];
-    if (!r->walk) {
+    if (!r->walking) {
       dag_cid_t root;
-      if ((rc = rpc_resolve(txn, r->args[r->cur], &root)) == 0)
-        rc = bs_walk_new(&root, r->unique ? BS_WALK_UNIQUE : 0,
-                         (int)r->max_depth, &r->walk);
+      if ((rc = rpc_resolve(txn, r->args[r->cur], &root)) == 0) {
+        if (r->walk)
+          bs_walk_restart(r->walk, &root);
+        else
+          rc = bs_walk_new(&root, r->unique ? BS_WALK_UNIQUE : 0,
+                           (int)r->max_depth, &r->walk);
+      }
       if (rc) {
         n += put_line(buf + n, "", rpc_errmsg(rc, r->args[r->cur], msg,
                                               sizeof msg));
         r->cur++;
         continue;
       }
+      r->walking = true;
     }
     dag_cid_t cid, parent;
     int depth;
@@ -546,8 +552,7 @@ static int64_t refs_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
       n += put_line(buf + n, "",
                     rpc_errmsg(rc, dag_cid_str(&cid, s), msg, sizeof msg));
     }
-    bs_walk_free(r->walk);
-    r->walk = NULL;
+    r->walking = false;
     r->cur++;
   }
   bs_txn_abort(txn);

@@ -87,6 +87,7 @@ typedef struct pjob {
   dht_sweep_hkey_t *keys;
   size_t n, cap;
   tr_fpset_t seen; /* each block once, across arguments and DAGs */
+  bs_walk_t *walk; /* one for all roots: a shared subtree is walked once */
 } pjob_t;
 
 static void pjob_free(void *state) {
@@ -94,6 +95,7 @@ static void pjob_free(void *state) {
   rpc_strv_free(p->args, p->nargs);
   tr_free(p->keys);
   tr_fpset_free(&p->seen);
+  bs_walk_free(p->walk);
   tr_free(p);
 }
 
@@ -149,19 +151,20 @@ static void not_local(rpc_job_t *j, const dag_cid_t *cid) {
                dag_cid_str(cid, s));
 }
 
-/* Every block of root's DAG, each once, in read transactions of
- * PROVIDE_TXN_BLOCKS blocks (*txn is renewed). */
+/* Every block of root's DAG not seen under an earlier root, each once, in
+ * read transactions of PROVIDE_TXN_BLOCKS blocks (*txn is renewed). */
 static int walk(rpc_job_t *j, pjob_t *p, bs_txn_t **txn,
                 const dag_cid_t *root) {
-  bs_walk_t *w;
-  int rc = bs_walk_new(root, BS_WALK_UNIQUE, -1, &w);
-  if (rc) {
+  int rc;
+  if (p->walk)
+    bs_walk_restart(p->walk, root);
+  else if ((rc = bs_walk_new(root, BS_WALK_UNIQUE, -1, &p->walk))) {
     rpc_job_fail(j, 500, "%s", tr_strerror(rc));
     return rc;
   }
   dag_cid_t cid;
   for (size_t seen = 1;; seen++) {
-    rc = bs_walk_next(w, *txn, &cid, NULL, NULL);
+    rc = bs_walk_next(p->walk, *txn, &cid, NULL, NULL);
     if (rc == 1)
       rc = keep(j, p, &cid);
     else if (rc == TR_ENOTFOUND)
@@ -181,7 +184,6 @@ static int walk(rpc_job_t *j, pjob_t *p, bs_txn_t **txn,
       }
     }
   }
-  bs_walk_free(w);
   return rc;
 }
 

@@ -133,6 +133,66 @@ static void test_walk_order(void **state) {
   assert_true(dag_cid_equal(&got[2], &f->mid[1]));
 }
 
+/* Everything the walk reports from root on, in one transaction. */
+static size_t walk_on(fx_t *f, bs_walk_t *w, dag_cid_t *out, size_t cap) {
+  bs_txn_t *t;
+  assert_int_equal(bs_txn_begin(f->env, BS_RDONLY, &t), 0);
+  size_t n = 0;
+  dag_cid_t c;
+  int rc;
+  while ((rc = bs_walk_next(w, t, &c, NULL, NULL)) == 1) {
+    assert_true(n < cap);
+    out[n++] = c;
+  }
+  assert_int_equal(rc, 0);
+  bs_txn_abort(t);
+  return n;
+}
+
+/* One walker over several roots, as `refs -u A B` and `provide once -r`
+ * use it: what an earlier root's walk reported is not walked again, but
+ * each root is reported, and a root walked first is reported again where
+ * a later root links to it (Kubo's refs writer). */
+static void test_walk_restart(void **state) {
+  fx_t *f = *state;
+  dag_cid_t got[16];
+  bs_walk_t *w;
+  /* mid1 first: itself, l1, l3.  Then root: root, mid0, l0, l2 and mid1
+   * again (it was a root, not a child), but not mid1's children. */
+  assert_int_equal(bs_walk_new(&f->mid[1], BS_WALK_UNIQUE, -1, &w), 0);
+  assert_int_equal(walk_on(f, w, got, 16), 3);
+  bs_walk_restart(w, &f->root);
+  size_t n = walk_on(f, w, got, 16);
+  const dag_cid_t *want[] = {&f->root, &f->mid[0], &f->leaf[0], &f->leaf[2],
+                             &f->mid[1]};
+  assert_int_equal(n, 5);
+  for (size_t i = 0; i < n; i++)
+    assert_true(dag_cid_equal(&got[i], want[i]));
+  /* root again: only itself, its children all seen. */
+  bs_walk_restart(w, &f->root);
+  assert_int_equal(walk_on(f, w, got, 16), 1);
+  assert_true(dag_cid_equal(&got[0], &f->root));
+  /* A restart mid-walk drops what was left of the walk before it. */
+  bs_walk_free(w);
+  assert_int_equal(bs_walk_new(&f->root, BS_WALK_UNIQUE, -1, &w), 0);
+  bs_txn_t *t;
+  assert_int_equal(bs_txn_begin(f->env, BS_RDONLY, &t), 0);
+  for (int i = 0; i < 3; i++) /* root, mid0, l0 */
+    assert_int_equal(bs_walk_next(w, t, &got[0], NULL, NULL), 1);
+  bs_txn_abort(t);
+  bs_walk_restart(w, &f->mid[1]);
+  n = walk_on(f, w, got, 16);
+  assert_int_equal(n, 3); /* mid1, l1, l3: l1 was not reached before */
+  assert_true(dag_cid_equal(&got[2], &f->leaf[3]));
+  bs_walk_free(w);
+  /* Without UNIQUE a restart remembers nothing. */
+  assert_int_equal(bs_walk_new(&f->root, 0, -1, &w), 0);
+  assert_int_equal(walk_on(f, w, got, 16), 8);
+  bs_walk_restart(w, &f->root);
+  assert_int_equal(walk_on(f, w, got, 16), 8);
+  bs_walk_free(w);
+}
+
 /* Export with pieces of size cap, each in its own transaction, and parse
  * the CAR back. */
 static void export_check(fx_t *f, size_t cap) {
@@ -306,6 +366,7 @@ static void test_foreach_from(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_walk_order),
+      cmocka_unit_test(test_walk_restart),
       cmocka_unit_test(test_car_export),
       cmocka_unit_test(test_foreach_from),
       cmocka_unit_test(test_identity_left_out),

@@ -17,8 +17,10 @@
 #   - a dag-pb file and directory (the same CIDs from both `add`s): their
 #     data-model form as dag-json;
 #   - `dag stat` of two roots that share blocks: the same summary;
-#   - through trove's daemon: the API's dag/put, dag/get, dag/resolve and
-#     dag/stat answer as Kubo's daemon does (the same JSON lines).
+#   - `refs [-r] [-u]` of roots that share blocks: Kubo's lines (--unique
+#     spans the arguments);
+#   - through trove's daemon: the API's dag/put, dag/get, dag/resolve,
+#     dag/stat and refs answer as Kubo's daemon does (the same JSON lines).
 # Skipped (passes) without Kubo.
 INTEROP_TIMEOUT=240
 source "$(dirname "$0")/lib/trove_lib.sh"
@@ -147,6 +149,15 @@ k=$("$IPFS" dag stat --progress=false "$KD" "$KD/sub" "$R") || fail "Kubo: dag s
 t=$("$TROVE" dag stat "$KD" "$KD/sub" "$R") || fail "trove: dag stat"
 eq "$t" "$k" "dag stat of three roots"
 echo "ok - dag stat: Kubo's table and summary"
+# refs over roots that share blocks: --unique spans the arguments, and a
+# root is listed where a later root links to it.
+for args in "$KD $KD/sub" "$KD/sub $KD" "$KD $KD"; do
+  for f in "-r -u" "-r" "-u"; do
+    k=$("$IPFS" refs $f $args) && t=$("$TROVE" refs $f $args) || fail "refs $f $args"
+    eq "$t" "$k" "refs $f $args"
+  done
+done
+echo "ok - refs [-r] [-u] of roots that share blocks: Kubo's lines"
 
 # Through the daemons: the API's answers.
 kubo_daemon
@@ -163,13 +174,17 @@ for q in "dag/put" "dag/put?store-codec=dag-json&pin=true" "dag/put?input-codec=
 done
 for q in "dag/get?arg=$R/x" "dag/get?arg=$R/l&output-codec=dag-cbor" \
   "dag/resolve?arg=$R/l/n/2" "dag/resolve?arg=$R/dir/sub" \
-  "dag/stat?arg=$KD&progress=false" "dag/stat?arg=$R&arg=$L&progress=false"; do
+  "dag/stat?arg=$KD&progress=false" "dag/stat?arg=$R&arg=$L&progress=false" \
+  "refs?arg=$KD&arg=$KD/sub&recursive=true&unique=true" \
+  "refs?arg=$KD/sub&arg=$KD&recursive=true&unique=true" \
+  "refs?arg=$KD&arg=$KD&recursive=true&unique=true" \
+  "refs?arg=$KD&arg=$KD/sub&recursive=true"; do
   api "$KA/$q" >"$WORK/k.api"
   api "$TA/$q" >"$WORK/t.api"
   cmp -s "$WORK/k.api" "$WORK/t.api" ||
     fail "API $q: trove $(cat -v "$WORK/t.api" | head -c 600), Kubo $(cat -v "$WORK/k.api" | head -c 600)"
 done
-echo "ok - the API's dag/put, dag/get, dag/resolve, dag/stat: Kubo's answers"
+echo "ok - the API's dag/put, dag/get, dag/resolve, dag/stat, refs: Kubo's answers"
 # The CLI through trove's daemon: the same as without it.
 eq "$("$TROVE" dag put "$WORK/p1")" "$("$IPFS" dag put "$WORK/p1")" "dag put through the daemon"
 eq "$("$TROVE" dag get "$R/x/y" | od -An -c)" "$("$IPFS" dag get "$R/x/y" | od -An -c)" "dag get through the daemon"
