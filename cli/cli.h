@@ -72,6 +72,11 @@ int cli_write_out(const void *p, size_t n);
 /* Read all of fd into b, refusing more than max bytes: 0, TR_ETOOBIG,
  * -ENOMEM, -errno. */
 int cli_read_all(int fd, tr_bytes_t *b, size_t max);
+/* Kubo's stdin arguments: when stdin is not a terminal, its non-empty
+ * lines (a CR before the newline dropped) as a NULL-ended vector after
+ * argv0, in one allocation the caller frees; *argc counts argv0 (*argv
+ * stays NULL on a terminal).  0, or -EINVAL (a NUL), -ENOMEM, -errno. */
+int cli_stdin_args(const char *argv0, int *argc, char ***argv);
 /* go-humanize's Bytes(s), as Kubo prints sizes: base 1000, one decimal
  * under 10 units ("16 B", "1.5 kB", "600 kB"). */
 const char *cli_humanize(uint64_t s, char *buf, size_t n);

@@ -94,7 +94,8 @@ int cmd_cat(cli_t *cli, int argc, char **argv) {
   char **args = argv + 1;
   int nargs = argc - 1;
   if (!nargs)
-    return cli_failf("cat: usage: trove cat [-o N] [-l N] CID[/path]...");
+    return cli_failf("cat: usage: trove cat [-o N] [-l N] CID[/path]... "
+                     "(or one a line on stdin)");
   bs_env_t *env;
   if (cli_env(cli, 0, &env))
     return 1;
@@ -508,7 +509,8 @@ int cmd_ls(cli_t *cli, int argc, char **argv) {
   char **args = argv + 1;
   int nargs = argc - 1;
   if (!nargs)
-    return cli_failf("ls: usage: trove ls [-v] CID[/path]...");
+    return cli_failf("ls: usage: trove ls [-v] CID[/path]... (or one a "
+                     "line on stdin)");
   bs_env_t *env;
   if (cli_env(cli, 0, &env))
     return 1;
@@ -617,7 +619,8 @@ int cmd_refs(cli_t *cli, int argc, char **argv) {
   char **args = argv + 1;
   int nargs = argc - 1;
   if (!nargs)
-    return cli_failf("refs: usage: trove refs [-r] [-u] CID...");
+    return cli_failf("refs: usage: trove refs [-r] [-u] CID... (or a CID "
+                     "a line on stdin)");
   bs_env_t *env;
   if (cli_env(cli, 0, &env))
     return 1;

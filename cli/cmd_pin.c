@@ -22,7 +22,8 @@ int cmd_pin_add(cli_t *cli, int argc, char **argv) {
     return cli_failf("pin add: pin name too long: at most %d bytes",
                      BS_PIN_NAME_MAX);
   if (!ncids)
-    return cli_failf("pin add: usage: trove pin add [--recursive=false] CID...");
+    return cli_failf("pin add: usage: trove pin add [--recursive=false] "
+                     "CID... (or a CID a line on stdin)");
   bs_env_t *env;
   if (cli_env(cli, 0, &env))
     return 1;
@@ -74,7 +75,8 @@ int cmd_pin_rm(cli_t *cli, int argc, char **argv) {
   int rc = 0, any = 0;
   bs_env_t *env;
   if (argc < 2)
-    return cli_failf("pin rm: usage: trove pin rm [--recursive=false] CID...");
+    return cli_failf("pin rm: usage: trove pin rm [--recursive=false] "
+                     "CID... (or a CID a line on stdin)");
   if (cli_env(cli, 0, &env))
     return 1;
   bs_txn_t *txn;
@@ -101,7 +103,8 @@ int cmd_pin_rm(cli_t *cli, int argc, char **argv) {
       break;
   }
   if (!any && !rc)
-    rc = cli_failf("pin rm: usage: trove pin rm [--recursive=false] CID...");
+    rc = cli_failf("pin rm: usage: trove pin rm [--recursive=false] "
+                   "CID... (or a CID a line on stdin)");
   if (rc) {
     bs_txn_abort(txn);
     return rc;

@@ -26,8 +26,10 @@
 
 static int r_cat(remote_t *r, int argc, char **argv) {
   if (argc < 2)
-    return cli_failf("cat: usage: trove cat [--offset N] [--length N] CID[/path]...");
-  return cli__qargs(r, argc, argv) || cli__call(r, "cat") || cli__body_out(r);
+    return cli_failf("cat: usage: trove cat [--offset N] [--length N] "
+                     "CID[/path]... (or one a line on stdin)");
+  return cli__qargs_many(r, argc, argv) < 0 || cli__call(r, "cat") ||
+         cli__body_out(r);
 }
 
 static int r_block_get(remote_t *r, int argc, char **argv) {

@@ -290,6 +290,19 @@ int main(int argc, char **argv) {
   }
   cargc = nargs + 1;
   cargv[cargc] = NULL;
+  char **stdin_argv = NULL;
+  if (cargc == 1 && d->rpc && rpc_cmddef_stdin_args(d->rpc)) {
+    int e = cli_stdin_args(cargv[0], &cargc, &stdin_argv);
+    if (e) {
+      cli_failf("%s: arguments on stdin: %s", d->name,
+                e == -EINVAL ? "a line holds a NUL byte" : tr_strerror(e));
+      return 1;
+    }
+    if (stdin_argv)
+      cargv = stdin_argv;
+    else
+      cargc = 1;
+  }
   cli_fn fn = handler(d->name);
   int rc;
   if (!fn) {
@@ -302,5 +315,6 @@ int main(int argc, char **argv) {
     rc = fn(&cli, cargc, cargv);
   }
   bs_close(cli.env);
+  tr_free(stdin_argv);
   return rc;
 }

@@ -111,31 +111,10 @@ static int arg_many(remote_t *r, const char *a) {
 }
 
 int cli__qargs_many(remote_t *r, int argc, char **argv) {
-  if (argc > 1) {
-    for (int i = 1; i < argc; i++)
-      if (arg_many(r, argv[i]))
-        return -1;
-    return argc - 1;
-  }
-  if (isatty(STDIN_FILENO))
-    return 0;
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  int count = 0;
-  while ((n = getline(&line, &cap, stdin)) > 0) {
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-      line[--n] = 0;
-    if (!n)
-      continue;
-    if (arg_many(r, line)) {
-      free(line);
+  for (int i = 1; i < argc; i++)
+    if (arg_many(r, argv[i]))
       return -1;
-    }
-    count++;
-  }
-  free(line);
-  return count;
+  return argc - 1;
 }
 
 /* Next NDJSON value of the answer: 1 and *o, 0 at the end; an error value

@@ -71,13 +71,11 @@ const char *cli__jstr(json_t *o, const char *k);
  * values as text; argv[1..argc) as "arg"s.  0 or 1 (reported). */
 int cli__qopts(remote_t *r, const rpc_vals_t *v);
 int cli__qargs(remote_t *r, int argc, char **argv);
-/* The arguments of a command whose daemon reads more from the body
- * (rpc/body_args.c: pin add, pin rm, routing provide, provide once):
- * argv[1..argc), or, when there are none and stdin is not a terminal,
- * stdin's non-empty lines (Kubo's stdin arguments).  Those that would
- * take the URL past CLI_URL_ARGS_MAX go in the body, which cli__call
- * sends as Kubo's CLI does.  Returns how many (0: the caller prints its
- * usage), or -1 (reported). */
+/* The arguments argv[1..argc) of a command whose daemon reads more from
+ * the body (rpc_cmddef_stdin_args; main.c has read stdin's when none were
+ * given): those that would take the URL past CLI_URL_ARGS_MAX go in the
+ * body, which cli__call sends as Kubo's CLI does.  Returns how many (0:
+ * the caller prints its usage), or -1 (reported). */
 #define CLI_URL_ARGS_MAX (8u << 10)
 int cli__qargs_many(remote_t *r, int argc, char **argv);
 

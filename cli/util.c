@@ -180,3 +180,49 @@ int cli_read_all(int fd, tr_bytes_t *b, size_t max) {
       return TR_ETOOBIG;
   }
 }
+
+int cli_stdin_args(const char *argv0, int *argc, char ***argv) {
+  *argc = 0, *argv = NULL;
+  if (isatty(STDIN_FILENO))
+    return 0;
+  tr_bytes_t b = {0};
+  int rc = cli_read_all(STDIN_FILENO, &b, SIZE_MAX);
+  if (!rc && b.len && memchr(b.data, 0, b.len))
+    rc = -EINVAL; /* no argument holds a NUL */
+  if (rc) {
+    tr_bytes_free(&b);
+    return rc;
+  }
+  /* The lines become strings behind the vector: one allocation. */
+  size_t lines = 1;
+  for (size_t i = 0; i < b.len; i++)
+    lines += b.data[i] == '\n';
+  size_t vec = (lines + 2) * sizeof(char *);
+  char **v = tr_malloc(vec + b.len + 1);
+  if (!v) {
+    tr_bytes_free(&b);
+    return -ENOMEM;
+  }
+  char *text = (char *)v + vec;
+  if (b.len)
+    memcpy(text, b.data, b.len);
+  size_t len = b.len;
+  tr_bytes_free(&b);
+  int n = 0;
+  v[n++] = (char *)argv0;
+  for (size_t i = 0; i < len;) {
+    size_t e = i;
+    while (e < len && text[e] != '\n')
+      e++;
+    size_t end = e;
+    if (end > i && text[end - 1] == '\r')
+      end--;
+    text[end] = 0; /* over the newline or the CR; the last: the spare byte */
+    if (end > i)
+      v[n++] = text + i;
+    i = e + 1;
+  }
+  v[n] = NULL;
+  *argc = n, *argv = v;
+  return 0;
+}

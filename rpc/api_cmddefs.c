@@ -709,3 +709,14 @@ const rpc_cmddef_t *rpc_cmddef_api(const char *rpc) {
       return &rpc_cmddefs[i];
   return NULL;
 }
+
+bool rpc_cmddef_stdin_args(const char *rpc) {
+  static const char *const cmds[] = {
+      "cat", "ls", "refs", "pin/add", "pin/rm", "routing/provide",
+      "provide/once",
+  };
+  for (size_t i = 0; i < TR_ARRAY_LEN(cmds); i++)
+    if (!strcmp(rpc, cmds[i]))
+      return true;
+  return false;
+}

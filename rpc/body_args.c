@@ -16,12 +16,6 @@
 #include "multipart.h"
 #include "rpc_int.h"
 
-/* The commands (API names) that take more arguments from the body. */
-static const char *const BODY_ARG_CMDS[] = {
-    "cat", "ls", "refs", "pin/add", "pin/rm", "routing/provide",
-    "provide/once",
-};
-
 typedef struct bargs {
   rpc_ctx_t *ctx;
   rpc_fn fn;
@@ -150,10 +144,7 @@ bool rpc__body_args(http_req_t *req, rpc_ctx_t *ctx, const char *cmd,
   const char *ctype = http_req_header(req, "content-type");
   if (!ctype || strncasecmp(ctype, "multipart/", 10))
     return false;
-  bool listed = false;
-  for (size_t i = 0; i < TR_ARRAY_LEN(BODY_ARG_CMDS) && !listed; i++)
-    listed = !strcmp(cmd, BODY_ARG_CMDS[i]);
-  if (!listed)
+  if (!rpc_cmddef_stdin_args(cmd))
     return false;
   bargs_t *b = tr_calloc(1, sizeof *b);
   if (!b) {

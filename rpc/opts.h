@@ -82,6 +82,11 @@ extern const size_t rpc_ncmddefs;
  * NULL when there is none. */
 const rpc_cmddef_t *rpc_cmddef(const char *name);
 const rpc_cmddef_t *rpc_cmddef_api(const char *rpc);
+/* Whether the command (API name) takes its arguments from stdin when none
+ * are given, as Kubo's arguments marked EnableStdin: the CLI reads them a
+ * line each, and the API takes those past the URL's from a multipart
+ * body (go-ipfs-cmds' ParseBodyArgs). */
+bool rpc_cmddef_stdin_args(const char *rpc);
 
 /* ------------------------------------------------------------- parsing */
 

@@ -18,6 +18,10 @@
 #      error names that CID (the last line was read and checked).
 #   5. A body over 16 MiB: 400, the limit named; a line with a NUL: 400;
 #      the daemon lives on.
+#   6. trove's CLI reads stdin arguments for cat, ls, refs, pin add (the
+#      daemon's list): cat of three through the daemon; with it stopped,
+#      pin add of 2,000, cat of three (CRLF, a blank line, no last
+#      newline), refs and ls; a NUL on stdin refused, nothing: usage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/lib.sh
@@ -120,3 +124,25 @@ code=$(curl -s -o "$WORK/nul.out" -w '%{http_code}' -X POST \
 eq "$code" 400 "an argument with a NUL"
 grep -q "bad arguments" "$WORK/nul.out" || fail "a NUL in the body said: $(cat "$WORK/nul.out")"
 ok "a 17 MiB body of arguments, and one with a NUL in a line: 400; the daemon lives on"
+
+# --- 6. trove's CLI takes stdin arguments for each command that the
+# daemon takes body arguments for, through the daemon and without it.
+cat "$WORK/b/00000" "$WORK/b/00001" "$WORK/b/00002" >"$WORK/want3"
+t cat <<<"$(printf '%s\n' "${C[0]}" "${C[1]}" "${C[2]}")" >"$WORK/tcat3"
+cmp -s "$WORK/tcat3" "$WORK/want3" || fail "trove cat of three on stdin, daemon up"
+kill "$DPID"
+wait "$DPID" || fail "the daemon's exit"
+DPID=
+t pin rm "${C[@]}" >/dev/null 2>&1 || true
+out=$(t pin add <"$WORK/cids" | grep -c "^pinned ") || fail "offline pin add: $out"
+eq "$out" "$N" "offline pin add lines"
+eq "$(pinned)" "$N" "pins after an offline pin add from stdin"
+printf '%s\r\n\n%s\n%s' "${C[0]}" "${C[1]}" "${C[2]}" | t cat >"$WORK/tcat3"
+cmp -s "$WORK/tcat3" "$WORK/want3" || fail "offline cat of three on stdin (a CRLF, a blank line, no last newline)"
+eq "$(printf '%s\n' "${C[5]}" | t refs -r | wc -l)" 0 "refs of a leaf on stdin"
+out=$(printf '%s\n' "${C[0]}" | t ls 2>&1) || fail "ls of a raw block on stdin: $out"
+out=$(printf 'bafy\000x\n' | t cat 2>&1) && fail "a NUL on stdin was taken"
+grep -q "a line holds a NUL byte" <<<"$out" || fail "a NUL on stdin said: $out"
+out=$(t cat </dev/null 2>&1) && fail "cat with nothing on stdin"
+grep -q "usage" <<<"$out" || fail "cat with nothing said: $out"
+ok "trove's CLI: cat, pin add, refs, ls with arguments on stdin, daemon up and down; a NUL refused"
