@@ -75,7 +75,10 @@ int cli_read_all(int fd, tr_bytes_t *b, size_t max);
 /* Kubo's stdin arguments: when stdin is not a terminal, its non-empty
  * lines (a CR before the newline dropped) as a NULL-ended vector after
  * argv0, in one allocation the caller frees; *argc counts argv0 (*argv
- * stays NULL on a terminal).  0, or -EINVAL (a NUL), -ENOMEM, -errno. */
+ * stays NULL on a terminal).  0, or -EINVAL (a NUL), TR_ETOOBIG (over
+ * CLI_STDIN_ARGS_MAX bytes: a file piped to `cat` by mistake is not read
+ * into memory whole), -ENOMEM, -errno. */
+#define CLI_STDIN_ARGS_MAX (64u << 20)
 int cli_stdin_args(const char *argv0, int *argc, char ***argv);
 /* go-humanize's Bytes(s), as Kubo prints sizes: base 1000, one decimal
  * under 10 units ("16 B", "1.5 kB", "600 kB"). */

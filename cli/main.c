@@ -294,8 +294,13 @@ int main(int argc, char **argv) {
   if (cargc == 1 && d->rpc && rpc_cmddef_stdin_args(d->rpc)) {
     int e = cli_stdin_args(cargv[0], &cargc, &stdin_argv);
     if (e) {
-      cli_failf("%s: arguments on stdin: %s", d->name,
-                e == -EINVAL ? "a line holds a NUL byte" : tr_strerror(e));
+      if (e == -EINVAL)
+        cli_failf("%s: arguments on stdin: a line holds a NUL byte", d->name);
+      else if (e == TR_ETOOBIG)
+        cli_failf("%s: arguments on stdin: more than %u MiB", d->name,
+                  CLI_STDIN_ARGS_MAX >> 20);
+      else
+        cli_failf("%s: arguments on stdin: %s", d->name, tr_strerror(e));
       return 1;
     }
     if (stdin_argv)

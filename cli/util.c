@@ -186,7 +186,7 @@ int cli_stdin_args(const char *argv0, int *argc, char ***argv) {
   if (isatty(STDIN_FILENO))
     return 0;
   tr_bytes_t b = {0};
-  int rc = cli_read_all(STDIN_FILENO, &b, SIZE_MAX);
+  int rc = cli_read_all(STDIN_FILENO, &b, CLI_STDIN_ARGS_MAX);
   if (!rc && b.len && memchr(b.data, 0, b.len))
     rc = -EINVAL; /* no argument holds a NUL */
   if (rc) {

@@ -21,7 +21,8 @@
 #   6. trove's CLI reads stdin arguments for cat, ls, refs, pin add (the
 #      daemon's list): cat of three through the daemon; with it stopped,
 #      pin add of 2,000, cat of three (CRLF, a blank line, no last
-#      newline), refs and ls; a NUL on stdin refused, nothing: usage.
+#      newline), refs and ls; a NUL on stdin refused, and 65 MiB;
+#      nothing: usage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/lib.sh
@@ -143,6 +144,8 @@ eq "$(printf '%s\n' "${C[5]}" | t refs -r | wc -l)" 0 "refs of a leaf on stdin"
 out=$(printf '%s\n' "${C[0]}" | t ls 2>&1) || fail "ls of a raw block on stdin: $out"
 out=$(printf 'bafy\000x\n' | t cat 2>&1) && fail "a NUL on stdin was taken"
 grep -q "a line holds a NUL byte" <<<"$out" || fail "a NUL on stdin said: $out"
+out=$(head -c $((65 << 20)) /dev/zero | tr '\0' 'a' | t cat 2>&1) && fail "65 MiB on stdin was taken"
+grep -q "more than 64 MiB" <<<"$out" || fail "65 MiB on stdin said: $out"
 out=$(t cat </dev/null 2>&1) && fail "cat with nothing on stdin"
 grep -q "usage" <<<"$out" || fail "cat with nothing said: $out"
-ok "trove's CLI: cat, pin add, refs, ls with arguments on stdin, daemon up and down; a NUL refused"
+ok "trove's CLI: cat, pin add, refs, ls with arguments on stdin, daemon up and down; a NUL and 65 MiB refused"
