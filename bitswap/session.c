@@ -25,8 +25,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../dag/cbor.h"
-#include "../dag/dagpb.h"
+#include "../dag/ipld.h"
 #include "bsw_int.h"
 
 typedef struct item {
@@ -371,12 +370,7 @@ static int push_child(void *ud, const dag_cid_t *child) {
   return rc;
 }
 
-static int pb_link(const dag_pb_link_t *l, size_t i, void *ud) {
-  (void)i;
-  return push_child(ud, &l->cid);
-}
-
-static int cbor_link(const dag_cid_t *cid, void *ud) {
+static int link_child(const dag_cid_t *cid, void *ud) {
   return push_child(ud, cid);
 }
 
@@ -386,7 +380,7 @@ static int cbor_link(const dag_cid_t *cid, void *ud) {
 static int expand(bsw_t *b, bsw__sess_t *s, const item_t *it,
                   const uint8_t *data, size_t len) {
   expand_ctx_t e = {b, s, it, 0, 0};
-  if (it->cid.codec != DAG_CODEC_DAG_PB && it->cid.codec != DAG_CODEC_DAG_CBOR)
+  if (!ipld_codec_has_links(it->cid.codec))
     return 0;
   if (!data && b->io.links) {
     int rc = b->io.links(b->io.ud, &it->cid, push_child, &e);
@@ -404,10 +398,7 @@ static int expand(bsw_t *b, bsw__sess_t *s, const item_t *it,
   }
   /* A block that does not decode has no children to fetch; it hashed to
    * its CID, so it is what the DAG holds, and the reader will say so. */
-  dag_pb_node_t node;
-  int rc = it->cid.codec == DAG_CODEC_DAG_PB
-               ? dag_pb_decode(data, len, pb_link, &e, &node)
-               : dag_cbor_links(data, len, cbor_link, &e);
+  int rc = ipld_links(it->cid.codec, data, len, link_child, &e);
   (void)rc;
   tr_bytes_free(&buf);
   return e.err;

@@ -57,23 +57,59 @@ int bs_has(bs_txn_t *txn, const dag_cid_t *cid) {
 
 /* ---------------------------------------------------------- links index */
 
-static int collect_pb(const dag_pb_link_t *lk, size_t i, void *ud) {
-  (void)i;
-  return tr_bytes_append(ud, lk->cid.bytes, lk->cid.len);
-}
-
-static int collect_cbor(const dag_cid_t *cid, void *ud) {
+static int collect(const dag_cid_t *cid, void *ud) {
   return tr_bytes_append(ud, cid->bytes, cid->len);
 }
 
 /* Parse the block's links into out (binary CIDs back to back). */
 static int block_links(const dag_cid_t *cid, const uint8_t *data, size_t len,
                        tr_bytes_t *out) {
-  if (cid->codec == DAG_CODEC_DAG_PB) {
-    dag_pb_node_t node;
-    return dag_pb_decode(data, len, collect_pb, out, &node);
+  return ipld_links(cid->codec, data, len, collect, out);
+}
+
+int bs__id_links(const dag_cid_t *cid, uint8_t *buf, MDB_val *v) {
+  const uint8_t *data;
+  size_t len;
+  if (cid->mh_code != DAG_MH_IDENTITY || !bs__codec_has_links(cid->codec))
+    return 0;
+  int rc = bs_get(NULL, cid, &data, &len); /* the digest; no store read */
+  if (rc)
+    return rc;
+  tr_bytes_t out;
+  tr_bytes_borrow(&out, buf, BS__ID_LINKS_MAX);
+  rc = block_links(cid, data, len, &out);
+  if (!rc && out.data != buf)
+    rc = TR_ECORRUPT; /* cannot happen: the links outgrew the block */
+  if (rc) {
+    tr_bytes_free(&out);
+    return rc;
   }
-  return dag_cbor_links(data, len, collect_cbor, out);
+  v->mv_data = buf;
+  v->mv_size = out.len;
+  return out.len > 0;
+}
+
+int bs__id_children(const dag_cid_t *cid,
+                    int (*fn)(const dag_cid_t *child, void *ud), void *ud) {
+  uint8_t buf[BS__ID_LINKS_MAX];
+  MDB_val v;
+  int rc = bs__id_links(cid, buf, &v);
+  if (rc <= 0)
+    return rc;
+  const uint8_t *p = v.mv_data;
+  size_t left = v.mv_size;
+  rc = 0;
+  while (left && !rc) {
+    dag_cid_t child;
+    int n = dag_cid_decode(&child, p, left);
+    if (n < 0)
+      return TR_ECORRUPT;
+    p += n;
+    left -= (size_t)n;
+    rc = child.mh_code == DAG_MH_IDENTITY ? bs__id_children(&child, fn, ud)
+                                          : fn(&child, ud);
+  }
+  return rc;
 }
 
 static int put_links(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
@@ -208,7 +244,10 @@ int bs_del(bs_txn_t *txn, const dag_cid_t *cid) {
 
 int bs_links(bs_txn_t *txn, const dag_cid_t *cid, bs_link_cb cb, void *data) {
   MDB_val k = bs__key(cid), v;
-  int rc = mdb_get(txn->mdb, txn->env->links, &k, &v);
+  uint8_t idbuf[BS__ID_LINKS_MAX];
+  int rc = cid->mh_code == DAG_MH_IDENTITY
+               ? (bs__id_links(cid, idbuf, &v) > 0 ? 0 : MDB_NOTFOUND)
+               : mdb_get(txn->mdb, txn->env->links, &k, &v);
   if (rc == MDB_NOTFOUND)
     return 0;
   if (rc)

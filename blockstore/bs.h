@@ -38,9 +38,12 @@
 #include "../common/tr.h"
 #include "../dag/cid.h"
 
-/* 2: the keyspace index (bs_kspace_range); 3: its log (kspace.c).  A
- * repo of an older schema gets them at its first writable open. */
-#define BS_SCHEMA_VERSION 3
+/* 2: the keyspace index (bs_kspace_range); 3: its log (kspace.c); 4:
+ * dag-json blocks' links in the links index (before, walks took them for
+ * leaves, and GC removed what they link to).  A repo of an older schema
+ * is brought up to date at its first writable open; a trove that knows
+ * an older schema refuses a newer repo. */
+#define BS_SCHEMA_VERSION 4
 /* Largest block accepted (bitswap's limit is 2 MiB; we allow a little more
  * for imports with odd chunkers, and refuse the rest). */
 #define BS_MAX_BLOCK (4u << 20)
@@ -123,9 +126,11 @@ int bs_put_verified(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
  * look at pins: the CLI's block rm refuses pinned blocks itself. */
 int bs_del(bs_txn_t *txn, const dag_cid_t *cid) TR_WUR;
 
-/* The children of a block as recorded in the links index.  Calls cb for each
- * child CID in link order; stops early when cb returns non-zero and returns
- * that value.  A block with no entry has no children (raw, or a leaf). */
+/* The children of a block as recorded in the links index (an identity
+ * CID's: parsed from the CID itself).  Calls cb for each child CID in link
+ * order; stops early when cb returns non-zero and returns that value.  A
+ * block with no entry has no children (raw, or a leaf; an identity CID
+ * that does not parse). */
 typedef int (*bs_link_cb)(const dag_cid_t *child, void *data);
 int bs_links(bs_txn_t *txn, const dag_cid_t *cid, bs_link_cb cb,
              void *data) TR_WUR;

@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "../common/brlock.h"
+#include "../dag/ipld.h"
 #include "bs.h"
 
 /* The frozen copies (frozen.c, bs.h): a hash table of FZ_BUCKETS chains
@@ -180,10 +181,27 @@ static inline MDB_val bs__key(const dag_cid_t *cid) {
   return k;
 }
 
-/* Whether blocks of this codec carry links that the links index records. */
+/* Whether blocks of this codec carry links that the links index records:
+ * dag-pb, dag-cbor, dag-json (ipld_codec_has_links). */
 static inline bool bs__codec_has_links(uint64_t codec) {
-  return codec == DAG_CODEC_DAG_PB || codec == DAG_CODEC_DAG_CBOR;
+  return ipld_codec_has_links(codec);
 }
+
+/* An identity CID's block is its digest, stored nowhere: its links (a
+ * dag-cbor node of a few links fits in one, and may name stored blocks
+ * that a pin must keep) come from the CID itself.
+ * bs__id_links(): its links as binary CIDs back to back, in buf, which
+ * BS__ID_LINKS_MAX bytes always hold (a link's binary form is shorter
+ * than its encoding in the block): 1 and *v a view of buf, 0 when it has
+ * none, or TR_EDAGPB/TR_ECBOR/TR_EJSON/TR_ECID, -ENOMEM.
+ * bs__id_children(): fn for each stored block it links to, directly or
+ * through identity links nested in it (each shorter than the CID holding
+ * it, so this ends); 0 or the first error (fn's non-zero value). */
+#define BS__ID_LINKS_MAX DAG_MH_MAX
+int bs__id_links(const dag_cid_t *cid, uint8_t *buf, MDB_val *v) TR_WUR;
+int bs__id_children(const dag_cid_t *cid,
+                    int (*fn)(const dag_cid_t *child, void *ud),
+                    void *ud) TR_WUR;
 
 /* What an import records (beside dag_cid_fp, in the same set) for a block
  * it put under a links codec: bs__put returned >= 0, so the block's links
@@ -230,6 +248,16 @@ void bs__stored_free(bs__stored_t *s);
  * bs__links_index(): write its entry (0 when absent or already there). */
 int bs__links_unindexed(bs_txn_t *txn, const dag_cid_t *cid) TR_WUR;
 int bs__links_index(bs_txn_t *txn, const dag_cid_t *cid) TR_WUR;
+
+/* Schema 3 -> 4 (pins.c), in one write transaction: index the links of
+ * the dag-json blocks the recursive pins and the MFS root reach (put
+ * before schema 4, they have none), then write schema 4. */
+int bs__links_upgrade(bs_env_t *env) TR_WUR;
+
+/* bs_open but for that upgrade (env.c), which bs_open (open.c) runs when
+ * *links_upgrade says so: it walks pins, which sit above the env. */
+int bs__env_open(bs_env_t **envp, const char *path, unsigned flags,
+                 bool *links_upgrade) TR_WUR;
 
 /* Sets of blocks seen are tr_fpset_t of dag_mh_fp() fingerprints (128-bit,
  * keyed: taken as exact). */

@@ -37,6 +37,7 @@ struct bs_walk {
   wframe_t *st;
   size_t depth, cap;
   tr_fpset_t seen;
+  uint8_t idbuf[BS__ID_LINKS_MAX]; /* an identity node's links */
 };
 
 int bs_walk_new(const dag_cid_t *root, unsigned flags, int max_depth,
@@ -65,8 +66,12 @@ void bs_walk_free(bs_walk_t *w) {
   tr_free(w);
 }
 
-/* cid's entry in the links index: 1 and a view, 0 if it has none. */
-static int links_of(bs_txn_t *txn, const dag_cid_t *cid, MDB_val *v) {
+/* cid's entry in the links index (an identity CID's: parsed into idbuf):
+ * 1 and a view, 0 if it has none. */
+static int links_of(bs_txn_t *txn, const dag_cid_t *cid, MDB_val *v,
+                    uint8_t *idbuf) {
+  if (cid->mh_code == DAG_MH_IDENTITY)
+    return bs__id_links(cid, idbuf, v);
   MDB_val k = bs__key(cid);
   int rc = mdb_get(txn->mdb, txn->env->links, &k, v);
   if (rc == MDB_NOTFOUND)
@@ -78,7 +83,7 @@ static int links_of(bs_txn_t *txn, const dag_cid_t *cid, MDB_val *v) {
 static int enter(bs_walk_t *w, bs_txn_t *txn, const dag_cid_t *cid,
                  int depth) {
   MDB_val v;
-  int rc = links_of(txn, cid, &v);
+  int rc = links_of(txn, cid, &v, w->idbuf);
   if (rc < 0)
     return rc;
   if (rc == 0) {
@@ -126,7 +131,7 @@ int bs_walk_next(bs_walk_t *w, bs_txn_t *txn, dag_cid_t *cid,
   while (w->depth) {
     wframe_t *f = &w->st[w->depth - 1];
     MDB_val v;
-    if ((rc = links_of(txn, &f->cid, &v)) < 0)
+    if ((rc = links_of(txn, &f->cid, &v, w->idbuf)) < 0)
       return rc;
     if (rc == 0) { /* removed since the last step: missing, and skipped */
       *cid = f->cid;

@@ -351,3 +351,102 @@ int bs_put_one(bs_env_t *env, const dag_cid_t *cid, const uint8_t *data,
     rc = bs_pin_add(txn, cid, BS_PIN_RECURSIVE, NULL, NULL);
   return rc ? (bs_txn_abort(txn), rc) : bs_txn_commit(txn);
 }
+
+/* ------------------------------------------------ schema 3 -> 4 */
+
+typedef struct roots {
+  dag_cid_t *v;
+  size_t n, cap;
+} roots_t;
+
+static int roots_add(roots_t *r, const dag_cid_t *cid) {
+  if (r->n == r->cap) {
+    size_t cap = r->cap ? r->cap * 2 : 16;
+    dag_cid_t *v = tr_realloc(r->v, cap * sizeof *v);
+    if (!v)
+      return -ENOMEM;
+    r->v = v, r->cap = cap;
+  }
+  r->v[r->n++] = *cid;
+  return 0;
+}
+
+static int root_pin(const bs_pin_t *p, void *ud) {
+  return roots_add(ud, &p->cid);
+}
+
+/* Walk from each root in r (r grows as it goes), indexing the dag-json
+ * blocks met whose links the index lacks.  A block indexed here was
+ * reported as a leaf (bs_walk_next enters a block as it reports it), so
+ * it is queued as a root of its own, to walk what it links to. */
+static int index_json(bs_txn_t *txn, roots_t *r, uint64_t *indexed) {
+  bs_walk_t *w = NULL;
+  int rc = 0;
+  for (size_t i = 0; i < r->n && !rc; i++) {
+    if (!w)
+      rc = bs_walk_new(&r->v[i], BS_WALK_UNIQUE, -1, &w);
+    else
+      bs_walk_restart(w, &r->v[i]);
+    dag_cid_t cid;
+    while (!rc && (rc = bs_walk_next(w, txn, &cid, NULL, NULL)) != 0) {
+      if (rc == TR_ENOTFOUND) { /* a hole (a pin GC must keep whole) */
+        rc = 0;
+        continue;
+      }
+      if (rc < 0)
+        break;
+      rc = 0;
+      if (cid.codec != DAG_CODEC_DAG_JSON)
+        continue;
+      int un = bs__links_unindexed(txn, &cid);
+      if (un == 1 && !(rc = bs__links_index(txn, &cid))) {
+        (*indexed)++;
+        rc = roots_add(r, &cid);
+      }
+      /* A block that does not parse has no links to keep. */
+    }
+  }
+  bs_walk_free(w);
+  return rc;
+}
+
+int bs__links_upgrade(bs_env_t *env) {
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, 0, &txn);
+  if (rc)
+    return rc;
+  /* Another opener may have upgraded it while this one waited to write. */
+  const uint8_t *sv;
+  size_t sn;
+  uint32_t now = 0;
+  if (!bs_meta_get(txn, "schema", &sv, &sn) && sn == sizeof now)
+    memcpy(&now, sv, sizeof now);
+  if (now >= 4) {
+    bs_txn_abort(txn);
+    return 0;
+  }
+  roots_t r = {0};
+  rc = bs_pin_ls(txn, BS_PIN_RECURSIVE, root_pin, &r);
+  const uint8_t *fv;
+  size_t fn;
+  dag_cid_t froot;
+  if (!rc && !bs_meta_get(txn, BS_META_FILES_ROOT, &fv, &fn) &&
+      dag_cid_decode(&froot, fv, fn) == (int)fn)
+    rc = roots_add(&r, &froot);
+  uint64_t indexed = 0;
+  if (!rc)
+    rc = index_json(txn, &r, &indexed);
+  tr_free(r.v);
+  uint32_t ver = 4;
+  if (!rc)
+    rc = bs_meta_put(txn, "schema", &ver, sizeof ver);
+  if (rc) {
+    bs_txn_abort(txn);
+    return rc;
+  }
+  if (indexed)
+    tr_log(TR_LOG_INFO, "blockstore: indexed the links of %llu dag-json "
+           "blocks (once: before schema 4 they were taken for leaves)",
+           (unsigned long long)indexed);
+  return bs_txn_commit(txn);
+}

@@ -68,11 +68,30 @@ typedef struct walk {
   wstack_t st;
 } walk_t;
 
+static int walk_reach(walk_t *w, const dag_cid_t *cid, const dag_cid_t *via);
+
+typedef struct id_reach {
+  walk_t *w;
+  const dag_cid_t *via;
+} id_reach_t;
+
+static int id_reach(const dag_cid_t *child, void *ud) {
+  id_reach_t *r = ud;
+  return walk_reach(r->w, child, r->via);
+}
+
 /* cid reached (via NULL: the root): unless seen, visit it and push its
- * children.  via may point into the stack: it is used before the push. */
+ * children.  via may point into the stack: it is used before the push.
+ * An identity CID is not visited (nothing is stored), but the stored
+ * blocks it links to are reached, through it. */
 static int walk_reach(walk_t *w, const dag_cid_t *cid, const dag_cid_t *via) {
   MDB_val v;
   int rc, has;
+  if (cid->mh_code == DAG_MH_IDENTITY) {
+    dag_cid_t self = *cid; /* cid may point into the stack, which grows */
+    id_reach_t r = {w, &self};
+    return bs__id_children(&self, id_reach, &r);
+  }
   if (!w->recent) {
     if ((rc = mark(w->seen, cid)) <= 0)
       return rc; /* seen (0) or an error */
@@ -118,8 +137,6 @@ int bs__walk(bs_txn_t *txn, const dag_cid_t *root, tr_fpset_t *seen,
     }
     f->p += n;
     f->left -= (size_t)n;
-    if (child.mh_code == DAG_MH_IDENTITY)
-      continue; /* inline data: nothing stored, nothing to keep */
     rc = walk_reach(&w, &child, &f->parent);
   }
   tr_free(w.st.f);
@@ -378,11 +395,19 @@ static int reach(mark_t *m, const uint8_t *mh, size_t mhl) {
   return 0;
 }
 
+/* An identity CID's stored descendants (bs__id_children). */
+static int reach_cid(const dag_cid_t *cid, void *ud) {
+  size_t n;
+  const uint8_t *mh = dag_cid_mh(cid, &n);
+  return reach(ud, mh, n);
+}
+
 /* Everything below root, root included. */
 static int mark_dag(mark_t *m, const dag_cid_t *root) {
   size_t n;
   const uint8_t *mh = dag_cid_mh(root, &n);
-  int rc = reach(m, mh, n);
+  int rc = root->mh_code == DAG_MH_IDENTITY ? bs__id_children(root, reach_cid, m)
+                                            : reach(m, mh, n);
   while (rc == 0 && m->depth) {
     gframe_t *f = &m->stk[m->depth - 1];
     if (!f->left) {
@@ -395,10 +420,9 @@ static int mark_dag(mark_t *m, const dag_cid_t *root) {
       return TR_ECORRUPT;
     f->p += len;
     f->left -= (size_t)len;
-    if (child.mh_code == DAG_MH_IDENTITY)
-      continue; /* inline data: nothing stored, nothing to keep */
-    mh = dag_cid_mh(&child, &n);
-    rc = reach(m, mh, n);
+    rc = child.mh_code == DAG_MH_IDENTITY
+             ? bs__id_children(&child, reach_cid, m) /* may move f */
+             : reach_cid(&child, m);
   }
   m->depth = 0;
   return rc;
@@ -458,11 +482,9 @@ int bs__mark(bs_txn_t *txn, bs__fpvec_t *live) {
       err = TR_ECORRUPT; /* never guess about pins: stop the GC */
       break;
     }
-    if (cid.mh_code == DAG_MH_IDENTITY)
-      continue;
     if (((const uint8_t *)v.mv_data)[0] == BS_PIN_RECURSIVE) {
-      err = mark_dag(&m, &cid);
-    } else {
+      err = mark_dag(&m, &cid); /* an identity root: what it links to */
+    } else if (cid.mh_code != DAG_MH_IDENTITY) {
       /* A direct pin keeps its block only, even one with links: it is
        * marked but never walked (the walked bit is not touched), so a
        * recursive pin reaching it still walks below it. */
@@ -484,7 +506,7 @@ int bs__mark(bs_txn_t *txn, bs__fpvec_t *live) {
     dag_cid_t froot;
     if (dag_cid_decode(&froot, fv, fn) != (int)fn)
       err = TR_ECORRUPT; /* never guess about roots: stop the GC */
-    else if (froot.mh_code != DAG_MH_IDENTITY)
+    else
       err = mark_dag(&m, &froot);
   }
   if (!err && !rc)

@@ -604,3 +604,62 @@ const ipld_node_t *ipld_step(const ipld_node_t *n, const char *seg,
   }
   return NULL;
 }
+
+/* ------------------------------------------------------------- links */
+
+bool ipld_codec_has_links(uint64_t codec) {
+  return codec == IPLD_CODEC_DAG_PB || codec == IPLD_CODEC_DAG_CBOR ||
+         codec == IPLD_CODEC_DAG_JSON;
+}
+
+typedef struct links_ctx {
+  ipld_link_cb cb;
+  void *ud;
+} links_ctx_t;
+
+static int pb_link_only(const dag_pb_link_t *l, size_t i, void *ud) {
+  (void)i;
+  links_ctx_t *c = ud;
+  return c->cb(&l->cid, c->ud);
+}
+
+/* The decoder bounds the depth (IPLD_MAX_DEPTH), and so this recursion. */
+static int tree_links(const ipld_node_t *n, ipld_link_cb cb, void *ud) {
+  int rc = 0;
+  switch (n->kind) {
+  case IPLD_LINK:
+    return cb(&n->u.link, ud);
+  case IPLD_LIST:
+    for (size_t i = 0; i < n->u.list.n && !rc; i++)
+      rc = tree_links(n->u.list.v[i], cb, ud);
+    return rc;
+  case IPLD_MAP:
+    for (size_t i = 0; i < n->u.map.n && !rc; i++)
+      rc = tree_links(n->u.map.v[i].val, cb, ud);
+    return rc;
+  default:
+    return 0;
+  }
+}
+
+int ipld_links(uint64_t codec, const uint8_t *in, size_t len, ipld_link_cb cb,
+               void *ud) {
+  if (codec == IPLD_CODEC_DAG_PB) {
+    links_ctx_t c = {cb, ud};
+    dag_pb_node_t node;
+    return dag_pb_decode(in, len, pb_link_only, &c, &node);
+  }
+  if (codec == IPLD_CODEC_DAG_CBOR)
+    return dag_cbor_links(in, len, cb, ud);
+  if (codec != IPLD_CODEC_DAG_JSON)
+    return 0;
+  ipld_arena_t *a = ipld_arena_new();
+  if (!a)
+    return -ENOMEM;
+  ipld_node_t *root;
+  int rc = ipld_decode(codec, in, len, a, &root);
+  if (!rc)
+    rc = tree_links(root, cb, ud);
+  ipld_arena_free(a);
+  return rc;
+}

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../dag/ipld.h"
 #include "scrub_int.h"
 
 /* A repair: fetching (handle set) or waiting until due_ms. */
@@ -268,10 +269,7 @@ static void tick(uv_timer_t *t) {
     /* A block with links is fetched with its DAG: what was below a
      * missing node is unknown until it comes (present blocks are not
      * fetched again). */
-    unsigned flags =
-        r->f.cid.codec == DAG_CODEC_DAG_PB || r->f.cid.codec == DAG_CODEC_DAG_CBOR
-            ? BS_FETCH_DAG
-            : 0;
+    unsigned flags = ipld_codec_has_links(r->f.cid.codec) ? BS_FETCH_DAG : 0;
     r->handle = s->fetcher->fetch(s->fetcher->ud, &r->f.cid, &r->f.root, flags,
                                   fetched, r);
     if (!r->handle) {

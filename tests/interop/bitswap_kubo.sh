@@ -7,7 +7,9 @@
 # unixfs-v1-2025 import profile).  Both nodes in
 # temporary repos on free ports, Kubo with the test profile, no bootstrap
 # and Routing.Type none, so they find each other only by the direct
-# connection.  Skipped (passes) when Kubo is not installed.
+# connection; trove pins a DAG of Kubo's whose links pass through an
+# identity node and a dag-json node, lists it as Kubo does and keeps it
+# through GC.  Skipped (passes) when Kubo is not installed.
 INTEROP_TIMEOUT=300
 source "$(dirname "$0")/lib/trove_lib.sh"
 kubo_need
@@ -58,3 +60,22 @@ F3=$("$IPFS" add -Q "$WORK/f3")
 got=$(timeout 60 "$TROVE" cat "$F3" | sha) || fail "trove cat $F3"
 [ "$got" = "$(sha <"$WORK/f3")" ] || fail "trove cat got other bytes"
 echo "ok - trove fetched Kubo's HAMT directory and cat a file over bitswap"
+
+# ---- a DAG through an identity node and dag-json nodes, fetched whole
+# (trove's walks took both for leaves: pin add fetched the root alone,
+# and GC removed what they link to).
+X=$(head -c 3000 /dev/urandom | "$IPFS" block put)
+Y=$(head -c 3000 /dev/urandom | "$IPFS" block put)
+printf '{"x":{"/":"%s"}}' "$X" >"$WORK/id.json"
+ID=$("$IPFS" dag put --hash identity "$WORK/id.json")
+printf '{"y":{"/":"%s"}}' "$Y" >"$WORK/j.json"
+J=$("$IPFS" dag put --store-codec dag-json "$WORK/j.json")
+printf '{"i":{"/":"%s"},"j":{"/":"%s"}}' "$ID" "$J" >"$WORK/top.json"
+TOP=$("$IPFS" dag put "$WORK/top.json")
+timeout 120 "$TROVE" pin add "$TOP" >/dev/null || fail "trove pin add $TOP"
+eq "$("$TROVE" refs -r "$TOP")" "$("$IPFS" refs -r "$TOP")" "refs -r of the DAG"
+"$TROVE" repo gc >/dev/null || fail "trove repo gc"
+for c in "$X" "$Y" "$J" "$TOP"; do
+  "$TROVE" block get "$c" | cmp -s - <("$IPFS" block get "$c") || fail "block $c after GC"
+done
+echo "ok - trove pinned Kubo's DAG through an identity node and a dag-json node; GC kept it"
