@@ -63,13 +63,21 @@ static int walk(const uint8_t *in, size_t len, size_t *pos, int depth,
     return 0;
   }
   case 6: {
-    if (arg != 42)
-      return TR_ECBOR;
+    /* Kubo's rules (refmt's; ipld.c's decoder keeps them too): one tag at
+     * most; on a byte string it must be 42, a link; on anything else it is
+     * dropped, and the item is walked as if untagged. */
+    size_t at = *pos;
     int m2;
     uint64_t blen;
     if ((rc = dag_cbor_head(in, len, pos, &m2, &blen)))
       return rc;
-    if (m2 != 2 || blen < 2 || blen > len - *pos || in[*pos] != 0)
+    if (m2 == 6)
+      return TR_ECBOR;
+    if (m2 != 2) {
+      *pos = at;
+      return walk(in, len, pos, depth, cb, ud); /* not a tag: no loop */
+    }
+    if (arg != 42 || blen < 2 || blen > len - *pos || in[*pos] != 0)
       return TR_ECBOR;
     dag_cid_t cid;
     rc = dag_cid_decode(&cid, in + *pos + 1, (size_t)blen - 1);

@@ -181,6 +181,33 @@ static void test_pin_through_identity_sees_missing(void **state) {
   bs_txn_abort(t);
 }
 
+/* DAG-JSON that trove's decoder refuses is stored (as before schema 4:
+ * Kubo's decoder may take it), with no links, and pins like a leaf;
+ * dag-cbor that does not parse is still refused. */
+static void test_unparsable_json_stored_linkless(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  static const char junk[] = "{\"l\": not json";
+  dag_cid_t j, c;
+  assert_int_equal(dag_cid_sum(&j, 1, DAG_CODEC_DAG_JSON, DAG_MH_SHA2_256,
+                               junk, sizeof junk - 1),
+                   0);
+  assert_int_equal(bs_put(t, &j, (const uint8_t *)junk, sizeof junk - 1), 0);
+  assert_int_equal(bs_has(t, &j), 1);
+  int n = 0;
+  assert_int_equal(bs_links(t, &j, count_cb, &n), 0);
+  assert_int_equal(n, 0);
+  dag_cid_t missing;
+  assert_int_equal(bs_pin_add(t, &j, BS_PIN_RECURSIVE, NULL, &missing), 0);
+  static const uint8_t bad[] = {0x82, 0x01}; /* a list one item short */
+  assert_int_equal(dag_cid_sum(&c, 1, DAG_CODEC_DAG_CBOR, DAG_MH_SHA2_256,
+                               bad, sizeof bad),
+                   0);
+  assert_int_equal(bs_put(t, &c, bad, sizeof bad), TR_ECBOR);
+  assert_int_equal(bs_has(t, &c), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+}
+
 /* ------------------------------------------------ schema 3 -> 4 */
 
 static MDB_env *raw_open(fx_t *f, unsigned flags) {
@@ -317,6 +344,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       bs_fixture_test(test_gc_keeps_what_identity_and_json_nodes_link_to),
       bs_fixture_test(test_pin_through_identity_sees_missing),
+      bs_fixture_test(test_unparsable_json_stored_linkless),
       bs_fixture_test(test_schema3_upgrade_indexes_json_links),
       bs_fixture_test(test_newer_schema_refused),
   };

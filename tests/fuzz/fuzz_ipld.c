@@ -12,7 +12,8 @@
  * as "1" and -0.0 as "-0", which read back as integers), in which case
  * the property is checked one round later.  raw gives back the input.
  * dag-pb re-encodes to a fixed point unless a link has no valid Tsize.
- * A tree written as dag-cbor always reads back as dag-cbor.
+ * A tree written as dag-cbor always reads back as dag-cbor.  ipld_links
+ * gives the links the decoded tree holds, in the same order.
  * Build: make build-fuzz/fuzz_ipld; seeds in tests/fuzz/corpus/fuzz_ipld.
  */
 #include "../../dag/ipld.h"
@@ -93,6 +94,54 @@ static bool fixed_point(uint64_t c, const ipld_node_t *t) {
   return true;
 }
 
+/* The links of a tree, and of ipld_links, in order (up to LINKS_MAX). */
+#define LINKS_MAX 512
+typedef struct links {
+  dag_cid_t v[LINKS_MAX];
+  size_t n;
+} links_t;
+
+static void tree_links(const ipld_node_t *n, links_t *l) {
+  if (n->kind == IPLD_LINK) {
+    if (l->n < LINKS_MAX)
+      l->v[l->n] = n->u.link;
+    l->n++;
+  } else if (n->kind == IPLD_LIST) {
+    for (size_t i = 0; i < n->u.list.n; i++)
+      tree_links(n->u.list.v[i], l);
+  } else if (n->kind == IPLD_MAP) {
+    for (size_t i = 0; i < n->u.map.n; i++)
+      tree_links(n->u.map.v[i].val, l);
+  }
+}
+
+static int link_cb(const dag_cid_t *cid, void *ud) {
+  links_t *l = ud;
+  if (l->n < LINKS_MAX)
+    l->v[l->n] = *cid;
+  l->n++;
+  return 0;
+}
+
+/* ipld_links gives what the decoded tree holds, in its order (the walks of
+ * pins and GC follow the one, `dag get` shows the other); codecs without
+ * links give none. */
+static void links_agree(uint64_t c, const ipld_node_t *t, const uint8_t *data,
+                        size_t size) {
+  static links_t want, got;
+  want.n = got.n = 0;
+  if (ipld_codec_has_links(c))
+    tree_links(t, &want);
+  int rc = ipld_links(c, data, size, link_cb, &got);
+  if (rc == -ENOMEM)
+    return;
+  if (rc || got.n != want.n)
+    abort();
+  for (size_t i = 0; i < got.n && i < LINKS_MAX; i++)
+    if (!dag_cid_equal(&got.v[i], &want.v[i]))
+      abort();
+}
+
 static void one(uint64_t c, bool input_form, const uint8_t *data,
                 size_t size) {
   ipld_arena_t *a = ipld_arena_new();
@@ -107,6 +156,8 @@ static void one(uint64_t c, bool input_form, const uint8_t *data,
     ipld_arena_free(a);
     return;
   }
+  if (!input_form)
+    links_agree(c, t, data, size);
   if (c == IPLD_CODEC_RAW) {
     tr_bytes_t o = {0};
     if (ipld_encode(c, t, &o) == 0 &&
