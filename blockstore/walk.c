@@ -82,13 +82,15 @@ static int id_reach(const dag_cid_t *child, void *ud) {
 
 /* cid reached (via NULL: the root): unless seen, visit it and push its
  * children.  via may point into the stack: it is used before the push.
- * An identity CID is not visited (nothing is stored), but the stored
- * blocks it links to are reached, through it. */
+ * An identity CID is visited like any block (Kubo lists one as an
+ * indirect pin), and what it links to is reached through it at once. */
 static int walk_reach(walk_t *w, const dag_cid_t *cid, const dag_cid_t *via) {
   MDB_val v;
   int rc, has;
   if (cid->mh_code == DAG_MH_IDENTITY) {
     dag_cid_t self = *cid; /* cid may point into the stack, which grows */
+    if ((rc = mark(w->seen, &self)) <= 0 || (rc = w->visit(&self, via, w->ud)))
+      return rc;
     id_reach_t r = {w, &self};
     return bs__id_children(&self, id_reach, &r);
   }

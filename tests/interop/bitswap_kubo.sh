@@ -74,6 +74,10 @@ printf '{"i":{"/":"%s"},"j":{"/":"%s"}}' "$ID" "$J" >"$WORK/top.json"
 TOP=$("$IPFS" dag put "$WORK/top.json")
 timeout 120 "$TROVE" pin add "$TOP" >/dev/null || fail "trove pin add $TOP"
 eq "$("$TROVE" refs -r "$TOP")" "$("$IPFS" refs -r "$TOP")" "refs -r of the DAG"
+ind=$("$TROVE" pin ls --type=indirect -q)
+for c in "$ID" "$J" "$X" "$Y"; do # Kubo lists the identity node too
+  grep -qx "$c" <<<"$ind" || fail "$c is not listed as an indirect pin"
+done
 "$TROVE" repo gc >/dev/null || fail "trove repo gc"
 for c in "$X" "$Y" "$J" "$TOP"; do
   "$TROVE" block get "$c" | cmp -s - <("$IPFS" block get "$c") || fail "block $c after GC"
