@@ -6,6 +6,8 @@
 #ifndef BS_FIXTURE_H
 #define BS_FIXTURE_H
 
+#include <lmdb.h>
+
 #include "../blockstore/bs.h"
 #include "../dag/dagpb.h"
 
@@ -116,6 +118,25 @@ static inline void assert_intact(bs_fixture_t *f, const dag_cid_t *c) {
 }
 
 /* A cmocka test entry with that set-up and tear-down. */
+/* The schema version a closed repo's meta holds, read with LMDB itself. */
+static inline uint32_t bs_fixture_schema(const char *dir) {
+  MDB_env *e;
+  MDB_txn *t;
+  MDB_dbi meta;
+  MDB_val sk = {6, "schema"}, v;
+  uint32_t ver = 0;
+  assert_int_equal(mdb_env_create(&e), 0);
+  assert_int_equal(mdb_env_set_maxdbs(e, 8), 0);
+  assert_int_equal(mdb_env_open(e, dir, MDB_RDONLY, 0600), 0);
+  assert_int_equal(mdb_txn_begin(e, NULL, MDB_RDONLY, &t), 0);
+  assert_int_equal(mdb_dbi_open(t, "meta", 0, &meta), 0);
+  assert_int_equal(mdb_get(t, meta, &sk, &v), 0);
+  memcpy(&ver, v.mv_data, sizeof ver);
+  mdb_txn_abort(t);
+  mdb_env_close(e);
+  return ver;
+}
+
 #define bs_fixture_test(fn)                                                  \
   cmocka_unit_test_setup_teardown(fn, bs_fixture_setup, bs_fixture_teardown)
 

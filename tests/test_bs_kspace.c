@@ -243,23 +243,7 @@ static void make_old(fx_t *f, bool partial) {
   mdb_env_close(e);
 }
 
-static uint32_t schema_of(fx_t *f) {
-  MDB_env *e;
-  MDB_txn *t;
-  MDB_dbi meta;
-  MDB_val sk = {6, "schema"}, v;
-  uint32_t ver = 0;
-  assert_int_equal(mdb_env_create(&e), 0);
-  assert_int_equal(mdb_env_set_maxdbs(e, 8), 0);
-  assert_int_equal(mdb_env_open(e, f->dir, MDB_RDONLY, 0600), 0);
-  assert_int_equal(mdb_txn_begin(e, NULL, MDB_RDONLY, &t), 0);
-  assert_int_equal(mdb_dbi_open(t, "meta", 0, &meta), 0);
-  assert_int_equal(mdb_get(t, meta, &sk, &v), 0);
-  memcpy(&ver, v.mv_data, sizeof ver);
-  mdb_txn_abort(t);
-  mdb_env_close(e);
-  return ver;
-}
+static uint32_t schema_of(fx_t *f) { return bs_fixture_schema(f->dir); }
 
 static int count_cb(const uint8_t h[32], const uint8_t *mh, size_t mhl,
                     void *ud) {

@@ -219,20 +219,7 @@ static MDB_env *raw_open(fx_t *f, unsigned flags) {
   return e;
 }
 
-static uint32_t schema_of(fx_t *f) {
-  MDB_env *e = raw_open(f, MDB_RDONLY);
-  MDB_txn *t;
-  MDB_dbi meta;
-  MDB_val sk = {6, "schema"}, v;
-  uint32_t ver = 0;
-  assert_int_equal(mdb_txn_begin(e, NULL, MDB_RDONLY, &t), 0);
-  assert_int_equal(mdb_dbi_open(t, "meta", 0, &meta), 0);
-  assert_int_equal(mdb_get(t, meta, &sk, &v), 0);
-  memcpy(&ver, v.mv_data, sizeof ver);
-  mdb_txn_abort(t);
-  mdb_env_close(e);
-  return ver;
-}
+static uint32_t schema_of(fx_t *f) { return bs_fixture_schema(f->dir); }
 
 /* Close f's repo and make it look as schema 3 left it: the dag-json
  * blocks' links entries gone. */
