@@ -193,7 +193,7 @@ static inline bool bs__codec_has_links(uint64_t codec) {
  * bs__id_links(): its links as binary CIDs back to back, in buf, which
  * BS__ID_LINKS_MAX bytes always hold (a link's binary form is shorter
  * than its encoding in the block): 1 and *v a view of buf, 0 when it has
- * none, or TR_EDAGPB/TR_ECBOR/TR_EJSON/TR_ECID, -ENOMEM.
+ * none (or does not parse: a leaf then), or -ENOMEM.
  * bs__id_children(): fn for each stored block it links to, directly or
  * through identity links nested in it (each shorter than the CID holding
  * it, so this ends); 0 or the first error (fn's non-zero value). */

@@ -178,7 +178,16 @@ static void test_pin_through_identity_sees_missing(void **state) {
   int n = 0;
   assert_int_equal(bs_links(t, &bad, count_cb, &n), 0);
   assert_int_equal(n, 0);
-  bs_txn_abort(t);
+  /* A DAG through it pins, and GC goes on (it takes it for a leaf). */
+  dag_cid_t over_bad = cbor_node(t, DAG_MH_SHA2_256, &bad, 1);
+  assert_int_equal(
+      bs_pin_add(t, &over_bad, BS_PIN_RECURSIVE, NULL, &missing), 0);
+  assert_int_equal(bs_pin_add(t, &bad, BS_PIN_RECURSIVE, NULL, &missing), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+  bs_gc_stats_t st;
+  assert_int_equal(bs_gc(f->env, NULL, NULL, &st), 0);
+  assert_int_equal(has(f, &over_bad), 1);
+  assert_int_equal(has(f, &top), 0); /* not pinned: the pin above failed */
 }
 
 /* DAG-JSON that trove's decoder refuses is stored (as before schema 4:
