@@ -61,10 +61,18 @@ static int collect(const dag_cid_t *cid, void *ud) {
   return tr_bytes_append(ud, cid->bytes, cid->len);
 }
 
-/* Parse the block's links into out (binary CIDs back to back). */
+/* Parse the block's links into out (binary CIDs back to back).  DAG-JSON's
+ * links were not followed before schema 4, so such blocks were stored
+ * whatever they held, and Kubo's decoder may take text trove's refuses:
+ * one that does not parse has no links (it is stored, a leaf). */
 static int block_links(const dag_cid_t *cid, const uint8_t *data, size_t len,
                        tr_bytes_t *out) {
-  return ipld_links(cid->codec, data, len, collect, out);
+  int rc = ipld_links(cid->codec, data, len, collect, out);
+  if (cid->codec == DAG_CODEC_DAG_JSON && (rc == TR_EJSON || rc == TR_ECID)) {
+    out->len = 0;
+    rc = 0;
+  }
+  return rc;
 }
 
 int bs__id_links(const dag_cid_t *cid, uint8_t *buf, MDB_val *v) {
@@ -131,11 +139,6 @@ static int put_links(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
     rc = bs__err(mdb_put(txn->mdb, txn->env->links, &k, &v, 0));
   }
   tr_bytes_free(&out);
-  /* DAG-JSON's links were not followed before schema 4, so such blocks
-   * were stored whatever they held, and Kubo's decoder may take text
-   * trove's refuses: one that does not parse is stored, linkless. */
-  if (cid->codec == DAG_CODEC_DAG_JSON && (rc == TR_EJSON || rc == TR_ECID))
-    rc = 0;
   return rc;
 }
 
@@ -180,9 +183,6 @@ int bs__links_unindexed(bs_txn_t *txn, const dag_cid_t *cid) {
   rc = block_links(cid, v.mv_data, v.mv_size, &out);
   if (!rc)
     rc = out.len > 0;
-  else if (cid->codec == DAG_CODEC_DAG_JSON &&
-           (rc == TR_EJSON || rc == TR_ECID))
-    rc = 0; /* stored linkless (put_links) */
   tr_bytes_free(&out);
   return rc;
 }

@@ -397,19 +397,22 @@ static int reach(mark_t *m, const uint8_t *mh, size_t mhl) {
   return 0;
 }
 
-/* An identity CID's stored descendants (bs__id_children). */
 static int reach_cid(const dag_cid_t *cid, void *ud) {
   size_t n;
   const uint8_t *mh = dag_cid_mh(cid, &n);
   return reach(ud, mh, n);
 }
 
+/* cid marked, or, an identity CID being stored nowhere, the stored blocks
+ * it links to (bs__id_children).  May move the stack. */
+static int reach_any(mark_t *m, const dag_cid_t *cid) {
+  return cid->mh_code == DAG_MH_IDENTITY ? bs__id_children(cid, reach_cid, m)
+                                         : reach_cid(cid, m);
+}
+
 /* Everything below root, root included. */
 static int mark_dag(mark_t *m, const dag_cid_t *root) {
-  size_t n;
-  const uint8_t *mh = dag_cid_mh(root, &n);
-  int rc = root->mh_code == DAG_MH_IDENTITY ? bs__id_children(root, reach_cid, m)
-                                            : reach(m, mh, n);
+  int rc = reach_any(m, root);
   while (rc == 0 && m->depth) {
     gframe_t *f = &m->stk[m->depth - 1];
     if (!f->left) {
@@ -422,9 +425,7 @@ static int mark_dag(mark_t *m, const dag_cid_t *root) {
       return TR_ECORRUPT;
     f->p += len;
     f->left -= (size_t)len;
-    rc = child.mh_code == DAG_MH_IDENTITY
-             ? bs__id_children(&child, reach_cid, m) /* may move f */
-             : reach_cid(&child, m);
+    rc = reach_any(m, &child); /* f may move */
   }
   m->depth = 0;
   return rc;
