@@ -62,13 +62,16 @@ static int collect(const dag_cid_t *cid, void *ud) {
 }
 
 /* Parse the block's links into out (binary CIDs back to back).  DAG-JSON's
- * links were not followed before schema 4, so such blocks were stored
- * whatever they held, and Kubo's decoder may take text trove's refuses:
- * one that does not parse has no links (it is stored, a leaf). */
+ * and dag-jose's links were not followed before schema 4 and 5, so such
+ * blocks were stored whatever they held, and Kubo's decoders may take
+ * what trove's refuse: one that does not parse has no links (it is
+ * stored, a leaf). */
 static int block_links(const dag_cid_t *cid, const uint8_t *data, size_t len,
                        tr_bytes_t *out) {
   int rc = ipld_links(cid->codec, data, len, collect, out);
-  if (cid->codec == DAG_CODEC_DAG_JSON && (rc == TR_EJSON || rc == TR_ECID)) {
+  bool lenient =
+      cid->codec == DAG_CODEC_DAG_JSON || cid->codec == DAG_CODEC_DAG_JOSE;
+  if (lenient && (rc == TR_EJSON || rc == TR_ECBOR || rc == TR_ECID)) {
     out->len = 0;
     rc = 0;
   }

@@ -212,14 +212,14 @@ int bs__env_open(bs_env_t **envp, const char *path, unsigned flags,
       return TR_ESCHEMA;
     }
     /* 2 -> 3: the keyspace index's log (kspace.c) is made below; a trove
-     * that would not read it must not open the repo.  3 -> 4 is bs_open's
-     * (bs__links_upgrade writes 4 once done). */
+     * that would not read it must not open the repo.  3 or 4 -> 5 is
+     * bs_open's (bs__links_upgrade writes 5 once done). */
     if (ver == 2 && !(flags & BS_RDONLY)) {
       ver = 3;
       MDB_val sv = {sizeof ver, &ver};
       rc = mdb_put(txn, env->meta, &k, &sv, 0);
     }
-    *links_upgrade = ver < 4 && !(flags & BS_RDONLY);
+    *links_upgrade = ver < 5 && !(flags & BS_RDONLY);
   }
   if (!rc)
     rc = kspace_open(env, txn, flags & BS_RDONLY, created, &build);
@@ -717,7 +717,7 @@ static int build_chunk(bs_env_t *env, uint8_t *last, size_t *lastl,
     err = bs__err(rc);
   *done = rc == MDB_NOTFOUND;
   if (!err && *done) {
-    uint32_t ver = 3; /* 4 once bs__links_upgrade has run */
+    uint32_t ver = 3; /* 5 once bs__links_upgrade has run */
     MDB_val one = {1, "1"}, sv = {sizeof ver, &ver};
     MDB_val sk = {6, "schema"};
     if ((rc = mdb_put(txn->mdb, env->meta, (MDB_val *)&KS_MARK, &one, 0)) ||

@@ -352,7 +352,7 @@ int bs_put_one(bs_env_t *env, const dag_cid_t *cid, const uint8_t *data,
   return rc ? (bs_txn_abort(txn), rc) : bs_txn_commit(txn);
 }
 
-/* ------------------------------------------------ schema 3 -> 4 */
+/* ------------------------------------------------ schema 3, 4 -> 5 */
 
 typedef struct roots {
   dag_cid_t *v;
@@ -376,10 +376,10 @@ static int root_pin(const bs_pin_t *p, void *ud) {
 }
 
 /* Walk from each root in r (r grows as it goes), indexing the dag-json
- * blocks met whose links the index lacks.  A block indexed here was
+ * and dag-jose blocks met whose links the index lacks.  A block indexed here was
  * reported as a leaf (bs_walk_next enters a block as it reports it), so
  * it is queued as a root of its own, to walk what it links to. */
-static int index_json(bs_txn_t *txn, roots_t *r, uint64_t *indexed) {
+static int index_late(bs_txn_t *txn, roots_t *r, uint64_t *indexed) {
   bs_walk_t *w = NULL;
   int rc = 0;
   for (size_t i = 0; i < r->n && !rc; i++) {
@@ -396,7 +396,7 @@ static int index_json(bs_txn_t *txn, roots_t *r, uint64_t *indexed) {
       if (rc < 0)
         break;
       rc = 0;
-      if (cid.codec != DAG_CODEC_DAG_JSON)
+      if (cid.codec != DAG_CODEC_DAG_JSON && cid.codec != DAG_CODEC_DAG_JOSE)
         continue;
       int un = bs__links_unindexed(txn, &cid);
       if (un == 1 && !(rc = bs__links_index(txn, &cid))) {
@@ -421,7 +421,7 @@ int bs__links_upgrade(bs_env_t *env) {
   uint32_t now = 0;
   if (!bs_meta_get(txn, "schema", &sv, &sn) && sn == sizeof now)
     memcpy(&now, sv, sizeof now);
-  if (now >= 4) {
+  if (now >= BS_SCHEMA_VERSION) {
     bs_txn_abort(txn);
     return 0;
   }
@@ -435,9 +435,9 @@ int bs__links_upgrade(bs_env_t *env) {
     rc = roots_add(&r, &froot);
   uint64_t indexed = 0;
   if (!rc)
-    rc = index_json(txn, &r, &indexed);
+    rc = index_late(txn, &r, &indexed);
   tr_free(r.v);
-  uint32_t ver = 4;
+  uint32_t ver = BS_SCHEMA_VERSION;
   if (!rc)
     rc = bs_meta_put(txn, "schema", &ver, sizeof ver);
   if (rc) {
@@ -446,7 +446,8 @@ int bs__links_upgrade(bs_env_t *env) {
   }
   if (indexed)
     tr_log(TR_LOG_INFO, "blockstore: indexed the links of %llu dag-json "
-           "blocks (once: before schema 4 they were taken for leaves)",
+           "and dag-jose blocks (once: before schema 5 they were taken for "
+           "leaves)",
            (unsigned long long)indexed);
   return bs_txn_commit(txn);
 }

@@ -35,6 +35,7 @@
 #define DAG_CODEC_DAG_JSON 0x0129
 #define DAG_CODEC_CBOR 0x51   /* plain CBOR, no links */
 #define DAG_CODEC_JSON 0x0200 /* plain JSON, no links */
+#define DAG_CODEC_DAG_JOSE 0x85 /* JWS (links to its payload) or JWE */
 
 /* Binary CID: version + codec varints and a multihash. */
 #define DAG_CID_MAX (2 * DAG_VARINT_MAX + DAG_MH_MAX)

@@ -609,7 +609,7 @@ const ipld_node_t *ipld_step(const ipld_node_t *n, const char *seg,
 
 bool ipld_codec_has_links(uint64_t codec) {
   return codec == IPLD_CODEC_DAG_PB || codec == IPLD_CODEC_DAG_CBOR ||
-         codec == IPLD_CODEC_DAG_JSON;
+         codec == IPLD_CODEC_DAG_JSON || codec == DAG_CODEC_DAG_JOSE;
 }
 
 typedef struct links_ctx {
@@ -642,6 +642,23 @@ static int tree_links(const ipld_node_t *n, ipld_link_cb cb, void *ud) {
   }
 }
 
+/* dag-jose, as go-dag-jose v0.1.1 (Kubo's) decodes it: dag-cbor, whose
+ * JWS form gains a "link" to its payload (the bytes of a CID) unless it
+ * holds one; its schema has no place for another link.  Kubo will not
+ * walk a block that fits neither the JWS nor the JWE schema; such a block
+ * here keeps every link it holds, the payload's too, so that what a pin
+ * may reach is never taken for garbage. */
+static int jose_links(const ipld_node_t *root, ipld_link_cb cb, void *ud) {
+  int rc = tree_links(root, cb, ud);
+  const ipld_node_t *l = ipld_step(root, "link", 4),
+                    *p = ipld_step(root, "payload", 7);
+  if (rc || (l && l->kind == IPLD_LINK) || !p || p->kind != IPLD_BYTES)
+    return rc;
+  dag_cid_t cid;
+  int n = dag_cid_decode(&cid, p->u.s.p, p->u.s.n);
+  return n >= 0 && (size_t)n == p->u.s.n ? cb(&cid, ud) : 0;
+}
+
 int ipld_links(uint64_t codec, const uint8_t *in, size_t len, ipld_link_cb cb,
                void *ud) {
   if (codec == IPLD_CODEC_DAG_PB) {
@@ -651,15 +668,16 @@ int ipld_links(uint64_t codec, const uint8_t *in, size_t len, ipld_link_cb cb,
   }
   if (codec == IPLD_CODEC_DAG_CBOR)
     return dag_cbor_links(in, len, cb, ud);
-  if (codec != IPLD_CODEC_DAG_JSON)
+  if (codec != IPLD_CODEC_DAG_JSON && codec != DAG_CODEC_DAG_JOSE)
     return 0;
   ipld_arena_t *a = ipld_arena_new();
   if (!a)
     return -ENOMEM;
   ipld_node_t *root;
-  int rc = ipld_decode(codec, in, len, a, &root);
+  bool jose = codec == DAG_CODEC_DAG_JOSE;
+  int rc = ipld_decode(jose ? IPLD_CODEC_DAG_CBOR : codec, in, len, a, &root);
   if (!rc)
-    rc = tree_links(root, cb, ud);
+    rc = jose ? jose_links(root, cb, ud) : tree_links(root, cb, ud);
   ipld_arena_free(a);
   return rc;
 }

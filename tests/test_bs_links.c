@@ -7,10 +7,12 @@
  *    is stored.  GC took those blocks (the mark skipped identity links),
  *    refs and CAR export stopped at the identity node, and pinning an
  *    identity root checked nothing below it.  Kubo walks through them.
- *  - dag-json blocks: the links index left them out, so every walk took
- *    them for leaves; GC removed what they link to.
- *  - a repo of schema 3, whose dag-json blocks have no links entries: its
- *    first writable open indexes those its pins reach and writes schema 4.
+ *  - dag-json and dag-jose blocks: the links index left them out, so
+ *    every walk took them for leaves; GC removed what they link to (a
+ *    dag-jose JWS links to its payload, the bytes of a CID).
+ *  - a repo of schema 3 or 4, whose dag-json (3) and dag-jose blocks have
+ *    no links entries: its first writable open indexes those its pins
+ *    reach and writes schema 5.
  */
 #include "testutil.h"
 
@@ -53,6 +55,54 @@ static dag_cid_t json_node(bs_txn_t *txn, const dag_cid_t *kid) {
                                doc, (size_t)n),
                    0);
   assert_int_equal(bs_put(txn, &c, (const uint8_t *)doc, (size_t)n), 0);
+  return c;
+}
+
+/* A dag-jose JWS whose payload is kid's CID, as go-dag-jose encodes one:
+ * {"payload": bytes, "signatures": [{"protected": bytes, "signature":
+ * bytes}]}; with link, an explicit "link" first (Kubo follows it alone).
+ * Stored. */
+static dag_cid_t jose_jws(bs_txn_t *txn, const dag_cid_t *kid,
+                          const dag_cid_t *link) {
+  uint8_t buf[512];
+  size_t o = 0;
+  buf[o++] = link ? 0xa3 : 0xa2;
+  if (link) {
+    buf[o++] = 0x64, memcpy(buf + o, "link", 4), o += 4;
+    buf[o++] = 0xd8, buf[o++] = 0x2a, buf[o++] = 0x58;
+    buf[o++] = (uint8_t)(link->len + 1), buf[o++] = 0x00;
+    memcpy(buf + o, link->bytes, link->len), o += link->len;
+  }
+  buf[o++] = 0x67, memcpy(buf + o, "payload", 7), o += 7;
+  buf[o++] = 0x58, buf[o++] = (uint8_t)kid->len;
+  memcpy(buf + o, kid->bytes, kid->len), o += kid->len;
+  buf[o++] = 0x6a, memcpy(buf + o, "signatures", 10), o += 10;
+  buf[o++] = 0x81, buf[o++] = 0xa2;
+  buf[o++] = 0x69, memcpy(buf + o, "protected", 9), o += 9;
+  buf[o++] = 0x42, buf[o++] = '{', buf[o++] = '}';
+  buf[o++] = 0x69, memcpy(buf + o, "signature", 9), o += 9;
+  buf[o++] = 0x43, buf[o++] = 1, buf[o++] = 2, buf[o++] = 3;
+  dag_cid_t c;
+  assert_int_equal(dag_cid_sum(&c, 1, DAG_CODEC_DAG_JOSE, DAG_MH_SHA2_256,
+                               buf, o),
+                   0);
+  assert_int_equal(bs_put(txn, &c, buf, o), 0);
+  return c;
+}
+
+/* A dag-jose JWE whose ciphertext happens to be kid's CID: no links. */
+static dag_cid_t jose_jwe(bs_txn_t *txn, const dag_cid_t *kid) {
+  uint8_t buf[256];
+  size_t o = 0;
+  buf[o++] = 0xa1;
+  buf[o++] = 0x6a, memcpy(buf + o, "ciphertext", 10), o += 10;
+  buf[o++] = 0x58, buf[o++] = (uint8_t)kid->len;
+  memcpy(buf + o, kid->bytes, kid->len), o += kid->len;
+  dag_cid_t c;
+  assert_int_equal(dag_cid_sum(&c, 1, DAG_CODEC_DAG_JOSE, DAG_MH_SHA2_256,
+                               buf, o),
+                   0);
+  assert_int_equal(bs_put(txn, &c, buf, o), 0);
   return c;
 }
 
@@ -153,6 +203,56 @@ static void test_gc_keeps_what_identity_and_json_nodes_link_to(void **state) {
   bs_txn_abort(t);
 }
 
+/* A dag-jose JWS links to its payload's CID, or to its "link" when it has
+ * one; a JWE links nowhere; a block that does not parse is stored, a leaf
+ * (go-dag-jose v0.1.1's decoder, through Kubo's walks). */
+static void test_gc_keeps_what_jose_links_to(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t kid[5];
+  for (int i = 0; i < 5; i++)
+    kid[i] = raw_block(t, 700 + (uint32_t)i, 40);
+  dag_cid_t jws = jose_jws(t, &kid[0], NULL);
+  dag_cid_t linked = jose_jws(t, &kid[2], &kid[1]);
+  dag_cid_t jwe = jose_jwe(t, &kid[3]);
+  dag_cid_t jws4 = jose_jws(t, &kid[4], NULL);
+  dag_cid_t over = cbor_node(t, DAG_MH_SHA2_256, &jws4, 1);
+  static const uint8_t junk[] = {0xa1, 0x67}; /* a map cut short */
+  dag_cid_t bad;
+  assert_int_equal(dag_cid_sum(&bad, 1, DAG_CODEC_DAG_JOSE, DAG_MH_SHA2_256,
+                               junk, sizeof junk),
+                   0);
+  assert_int_equal(bs_put(t, &bad, junk, sizeof junk), 0);
+  int n = 0;
+  assert_int_equal(bs_links(t, &jws, count_cb, &n), 0);
+  assert_int_equal(n, 1);
+  n = 0;
+  assert_int_equal(bs_links(t, &linked, count_cb, &n), 0);
+  assert_int_equal(n, 1);
+  n = 0;
+  assert_int_equal(bs_links(t, &jwe, count_cb, &n), 0);
+  assert_int_equal(n, 0);
+  dag_cid_t missing, pins[] = {jws, linked, jwe, over, bad};
+  for (size_t i = 0; i < TR_ARRAY_LEN(pins); i++)
+    assert_int_equal(
+        bs_pin_add(t, &pins[i], BS_PIN_RECURSIVE, NULL, &missing), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+
+  bs_gc_stats_t st;
+  assert_int_equal(bs_gc(f->env, NULL, NULL, &st), 0);
+  assert_int_equal(st.removed, 2);
+  assert_int_equal(has(f, &kid[0]), 1);
+  assert_int_equal(has(f, &kid[1]), 1);
+  assert_int_equal(has(f, &kid[2]), 0); /* the payload of one with a link */
+  assert_int_equal(has(f, &kid[3]), 0); /* a JWE's ciphertext */
+  assert_int_equal(has(f, &kid[4]), 1);
+  bool found;
+  assert_int_equal(walk_count(f, &over, &kid[4], &found), 3);
+  assert_true(found);
+  assert_int_equal(walk_count(f, &linked, &kid[1], &found), 2);
+  assert_true(found);
+}
+
 /* A pin over an identity node whose child is not stored is incomplete, as
  * over any other node. */
 static void test_pin_through_identity_sees_missing(void **state) {
@@ -217,7 +317,7 @@ static void test_unparsable_json_stored_linkless(void **state) {
   assert_int_equal(bs_txn_commit(t), 0);
 }
 
-/* ------------------------------------------------ schema 3 -> 4 */
+/* ------------------------------------------- schema 3, 4 -> 5 */
 
 static MDB_env *raw_open(fx_t *f, unsigned flags) {
   MDB_env *e;
@@ -230,9 +330,11 @@ static MDB_env *raw_open(fx_t *f, unsigned flags) {
 
 static uint32_t schema_of(fx_t *f) { return bs_fixture_schema(f->dir); }
 
-/* Close f's repo and make it look as schema 3 left it: the dag-json
- * blocks' links entries gone. */
-static void make_schema3(fx_t *f, const dag_cid_t *json, size_t n) {
+/* Close f's repo and make it look as schema ver left it: the links entries
+ * of the n blocks in late gone (dag-json and dag-jose blocks for 3,
+ * dag-jose for 4). */
+static void make_schema(fx_t *f, uint32_t ver, const dag_cid_t *late,
+                        size_t n) {
   bs_close(f->env);
   f->env = NULL;
   MDB_env *e = raw_open(f, 0);
@@ -243,12 +345,11 @@ static void make_schema3(fx_t *f, const dag_cid_t *json, size_t n) {
   assert_int_equal(mdb_dbi_open(t, "links", 0, &links), 0);
   for (size_t i = 0; i < n; i++) {
     size_t ml;
-    const uint8_t *mh = dag_cid_mh(&json[i], &ml);
+    const uint8_t *mh = dag_cid_mh(&late[i], &ml);
     MDB_val k = {ml, (void *)mh};
     assert_int_equal(mdb_del(t, links, &k, NULL), 0);
   }
-  uint32_t three = 3;
-  MDB_val sk = {6, "schema"}, sv = {sizeof three, &three};
+  MDB_val sk = {6, "schema"}, sv = {sizeof ver, &ver};
   assert_int_equal(mdb_put(t, meta, &sk, &sv, 0), 0);
   assert_int_equal(mdb_txn_commit(t), 0);
   mdb_env_close(e);
@@ -273,7 +374,7 @@ static void test_schema3_upgrade_indexes_json_links(void **state) {
   assert_int_equal(bs_pin_add(t, &id, BS_PIN_RECURSIVE, NULL, &missing), 0);
   assert_int_equal(bs_txn_commit(t), 0);
   dag_cid_t json[] = {inner, outer, j1, stray};
-  make_schema3(f, json, 4);
+  make_schema(f, 3, json, 4);
   assert_int_equal(schema_of(f), 3);
 
   /* Read-only: opened as it is. */
@@ -283,7 +384,7 @@ static void test_schema3_upgrade_indexes_json_links(void **state) {
   assert_int_equal(schema_of(f), 3);
 
   assert_int_equal(bs_open(&f->env, f->dir, 0), 0);
-  assert_int_equal(schema_of(f), 4);
+  assert_int_equal(schema_of(f), 5);
   int n = 0;
   t = rtxn(f);
   for (int i = 0; i < 3; i++) {
@@ -305,7 +406,38 @@ static void test_schema3_upgrade_indexes_json_links(void **state) {
   /* Opened again: nothing to do. */
   bs_close(f->env);
   assert_int_equal(bs_open(&f->env, f->dir, 0), 0);
+  assert_int_equal(schema_of(f), 5);
+}
+
+/* Schema 4 indexed dag-json but not dag-jose: a JWS a pin reaches only
+ * through another is indexed, and what it links to survives GC. */
+static void test_schema4_upgrade_indexes_jose_links(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t kid[3];
+  for (int i = 0; i < 3; i++)
+    kid[i] = raw_block(t, 800 + (uint32_t)i, 40);
+  dag_cid_t inner = jose_jws(t, &kid[0], NULL);
+  dag_cid_t outer = jose_jws(t, &inner, NULL);
+  dag_cid_t j1 = json_node(t, &kid[1]); /* indexed at 4 already */
+  dag_cid_t top = cbor_node(t, DAG_MH_SHA2_256, &j1, 1);
+  dag_cid_t stray = jose_jws(t, &kid[2], NULL);
+  dag_cid_t missing;
+  assert_int_equal(bs_pin_add(t, &outer, BS_PIN_RECURSIVE, NULL, &missing), 0);
+  assert_int_equal(bs_pin_add(t, &top, BS_PIN_RECURSIVE, NULL, &missing), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+  dag_cid_t jose[] = {inner, outer, stray};
+  make_schema(f, 4, jose, 3);
   assert_int_equal(schema_of(f), 4);
+  assert_int_equal(bs_open(&f->env, f->dir, 0), 0);
+  assert_int_equal(schema_of(f), 5);
+  bs_gc_stats_t st;
+  assert_int_equal(bs_gc(f->env, NULL, NULL, &st), 0);
+  assert_int_equal(st.removed, 2); /* stray and kid[2] */
+  assert_int_equal(has(f, &kid[0]), 1);
+  assert_int_equal(has(f, &kid[1]), 1);
+  assert_int_equal(has(f, &inner), 1);
+  assert_int_equal(has(f, &kid[2]), 0);
 }
 
 /* A repo of a newer schema than this trove knows is refused. */
@@ -339,9 +471,11 @@ static void test_newer_schema_refused(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       bs_fixture_test(test_gc_keeps_what_identity_and_json_nodes_link_to),
+      bs_fixture_test(test_gc_keeps_what_jose_links_to),
       bs_fixture_test(test_pin_through_identity_sees_missing),
       bs_fixture_test(test_unparsable_json_stored_linkless),
       bs_fixture_test(test_schema3_upgrade_indexes_json_links),
+      bs_fixture_test(test_schema4_upgrade_indexes_jose_links),
       bs_fixture_test(test_newer_schema_refused),
   };
   return cmocka_run_group_tests_name("bs_links", tests, NULL, NULL);

@@ -334,16 +334,21 @@ static void test_codec_names(void **state) {
            {0x72, "libp2p-key"},
            {0x0129, "dag-json"},
            {0x51, "cbor"},
-           {0x0200, "json"}};
+           {0x0200, "json"},
+           {0x85, "dag-jose"},
+           {0x78, "git-raw"},
+           {0xb601, "json-jcs"}};
   for (size_t i = 0; i < TR_ARRAY_LEN(t); i++) {
     assert_string_equal(dag_codec_name(t[i].code), t[i].name);
     uint64_t c = 0;
     assert_int_equal(dag_codec_from_name(t[i].name, &c), 0);
     assert_true(c == t[i].code);
   }
-  assert_string_equal(dag_codec_name(0x85), "unknown");
+  /* In the multicodec table, but not tagged "ipld". */
+  assert_string_equal(dag_codec_name(0x12), "unknown");
   uint64_t c = 7;
   assert_int_equal(dag_codec_from_name("dag-yaml", &c), TR_ECODEC);
+  assert_int_equal(dag_codec_from_name("sha2-256", &c), TR_ECODEC);
   assert_true(c == 7);
 }
 

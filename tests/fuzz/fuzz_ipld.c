@@ -13,7 +13,8 @@
  * the property is checked one round later.  raw gives back the input.
  * dag-pb re-encodes to a fixed point unless a link has no valid Tsize.
  * A tree written as dag-cbor always reads back as dag-cbor.  ipld_links
- * gives the links the decoded tree holds, in the same order.
+ * gives the links the decoded tree holds, in the same order; as dag-jose,
+ * the same, perhaps with its JWS payload's CID after them.
  * Build: make build-fuzz/fuzz_ipld; seeds in tests/fuzz/corpus/fuzz_ipld.
  */
 #include "../../dag/ipld.h"
@@ -138,6 +139,19 @@ static void links_agree(uint64_t c, const ipld_node_t *t, const uint8_t *data,
   if (rc || got.n != want.n)
     abort();
   for (size_t i = 0; i < got.n && i < LINKS_MAX; i++)
+    if (!dag_cid_equal(&got.v[i], &want.v[i]))
+      abort();
+  /* dag-jose is dag-cbor read so: the same links, and perhaps its JWS
+   * payload's after them. */
+  if (c != IPLD_CODEC_DAG_CBOR)
+    return;
+  got.n = 0;
+  rc = ipld_links(DAG_CODEC_DAG_JOSE, data, size, link_cb, &got);
+  if (rc == -ENOMEM)
+    return;
+  if (rc || got.n < want.n || got.n > want.n + 1)
+    abort();
+  for (size_t i = 0; i < want.n && i < LINKS_MAX; i++)
     if (!dag_cid_equal(&got.v[i], &want.v[i]))
       abort();
 }

@@ -8,8 +8,8 @@
 # temporary repos on free ports, Kubo with the test profile, no bootstrap
 # and Routing.Type none, so they find each other only by the direct
 # connection; trove pins a DAG of Kubo's whose links pass through an
-# identity node and a dag-json node, lists it as Kubo does and keeps it
-# through GC.  Skipped (passes) when Kubo is not installed.
+# identity node and a dag-json node, and one through a dag-jose JWS,
+# lists them as Kubo does and keeps them through GC.  Skipped (passes) when Kubo is not installed.
 INTEROP_TIMEOUT=300
 source "$(dirname "$0")/lib/trove_lib.sh"
 kubo_need
@@ -83,3 +83,21 @@ for c in "$X" "$Y" "$J" "$TOP"; do
   "$TROVE" block get "$c" | cmp -s - <("$IPFS" block get "$c") || fail "block $c after GC"
 done
 echo "ok - trove pinned Kubo's DAG through an identity node and a dag-json node; GC kept it"
+
+# ---- a dag-jose JWS (go-dag-jose: its payload is a CID, which Kubo's
+# walks follow) under a dag-cbor node: trove took it for a leaf, and GC
+# removed the payload.
+Z=$(head -c 3000 /dev/urandom | "$IPFS" block put)
+ZB=$("$IPFS" cid format -b base64url "$Z")
+printf '{"payload":"%s","signatures":[{"protected":"eyJhbGciOiJFZERTQSJ9","signature":"AAAA"}]}' \
+  "${ZB#u}" >"$WORK/jws.json"
+JWS=$("$IPFS" dag put --input-codec dag-json --store-codec dag-jose "$WORK/jws.json")
+printf '{"s":{"/":"%s"}}' "$JWS" >"$WORK/top2.json"
+TOP2=$("$IPFS" dag put "$WORK/top2.json")
+timeout 120 "$TROVE" pin add "$TOP2" >/dev/null || fail "trove pin add $TOP2"
+eq "$("$TROVE" refs -r "$TOP2")" "$("$IPFS" refs -r "$TOP2")" "refs -r through dag-jose"
+"$TROVE" repo gc >/dev/null || fail "trove repo gc"
+for c in "$Z" "$JWS"; do
+  "$TROVE" block get "$c" | cmp -s - <("$IPFS" block get "$c") || fail "block $c after GC"
+done
+echo "ok - trove pinned Kubo's DAG through a dag-jose JWS; GC kept its payload"
