@@ -1,6 +1,7 @@
 /*
- * multihash.h — multihashes (multiformats/multihash): parsing, sha2-256 through
- * OpenSSL, identity.
+ * multihash.h — multihashes (multiformats/multihash): parsing, and hashing
+ * with each function Kubo accepts (OpenSSL's SHA-1 and SHA-2, hashfn.h's
+ * SHA-3, Keccak, BLAKE2 and BLAKE3), identity.
  *
  * Pure computation over caller memory: no I/O, no allocation, no global
  * state.  Inputs are untrusted; every length is checked and a malformed
@@ -19,9 +20,12 @@
 /* ------------------------------------------------------------- multihash */
 
 #define DAG_MH_IDENTITY 0x00
+#define DAG_MH_SHA1 0x11
 #define DAG_MH_SHA2_256 0x12
 #define DAG_MH_SHA2_512 0x13
+#define DAG_MH_SHAKE_256 0x19
 #define DAG_MH_BLAKE3 0x1e
+#define DAG_MH_DBL_SHA2_256 0x56
 
 /* Identity digests longer than this are refused (boxo's verifcid limit). */
 #define DAG_MH_IDENTITY_MAX 128
@@ -36,16 +40,32 @@ int dag_mh_parse(const uint8_t *in, size_t len, uint64_t *code,
                  const uint8_t **digest, size_t *dlen) TR_WUR;
 
 /* Compute the multihash of data with function code into out.  Returns its
- * length, or TR_EHASH (unsupported function), TR_ETOOBIG (identity over the
- * limit), TR_EBUFSIZE. */
+ * length, or TR_EHASH (a function trove does not compute), TR_ETOOBIG
+ * (identity over the limit), TR_EBUFSIZE.
+ *
+ * The functions are those Kubo v0.43.1 hashes and fetches with (boxo's
+ * verifcid allows them, and go-multihash computes them): identity, sha1,
+ * sha2-256, sha2-512, dbl-sha2-256, sha3-224/256/384/512, keccak-256 and
+ * -512, shake-256, blake3, blake2b-160 to -512 (every 8 bits) and
+ * blake2s-256, by go-multihash's names (dag_mh_name).  The digest has the function's
+ * length (shake-256: 64 bytes, blake3: 32). */
 int dag_mh_sum(uint64_t code, const void *data, size_t len, uint8_t *out,
                size_t outsize) TR_WUR;
+/* The same with a digest of dlen bytes, as a CID names it (dag_cid_verify):
+ * DAG_MH_LEN_DEFAULT for the function's own; 1 to 64 for shake-256 and to
+ * 128 for blake3 (extendable output); for identity, len; for the others
+ * their length only (a truncated digest is TR_EHASH: go-multihash would
+ * compare a prefix, which trove does not do). */
+#define DAG_MH_LEN_DEFAULT ((size_t)-1)
+int dag_mh_sum_len(uint64_t code, size_t dlen, const void *data, size_t len,
+                   uint8_t *out, size_t outsize) TR_WUR;
 
 /* SHA-256 through OpenSSL's EVP (it uses the SHA-NI instructions). */
 void dag_sha256(const void *data, size_t len, uint8_t out[32]);
 
-/* Hash function name ("sha2-256", "sha2-512", "identity", "blake3") and
- * the reverse. */
+/* A hash function's name as go-multihash spells it ("sha2-256",
+ * "blake2b-256"; "unknown" for one trove does not compute) and the
+ * reverse (TR_EHASH). */
 const char *dag_mh_name(uint64_t code);
 int dag_mh_from_name(const char *name, uint64_t *code) TR_WUR;
 

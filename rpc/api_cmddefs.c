@@ -142,8 +142,9 @@ static const rpc_optdef_t add_opts[] = {
      "profile's.", "cid-version", 0, 1},
     OB("raw-leaves", 0, NULL, "Store leaves as raw blocks. Default: the "
        "profile's."),
-    OS("hash", 0, "sha2-256", "Hash function (sha2-256, identity, "
-       "blake3); other than sha2-256 implies CIDv1."),
+    OS("hash", 0, "sha2-256", "Hash function: any Kubo takes (sha2-256, "
+       "sha2-512, sha3-256, blake2b-256, blake3, ...; go-multihash's names); "
+       "other than sha2-256 implies CIDv1."),
     {"max-file-links", 0, I, NULL, "Most links per file node. Default: the "
      "profile's.", "max-file-links", 2, DAG_IMPORT_MAX_LINKS},
     OB("trickle", 't', "false", "Use trickle-dag format for dag generation."),

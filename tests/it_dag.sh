@@ -55,8 +55,6 @@ t cat "$lroot" | cmp - "$WORK/large" || fail "writer open: large differs"
 # Published fixtures: CARv1 and CARv2 (go-car / js-car test data).
 export TROVE_PATH=$WORK/repo4
 t init >/dev/null
-# (sample-v1.car and its v2 wrapper use blake2b-256, which trove does not
-# hash: refused as a whole with a clear error.)
 for f in carv1-basic.car carv2-basic.car sample-rw-bs-v2.car sample-unixfs-v2.car; do
   t dag import --pin-roots=false "$V/$f" >/dev/null || fail "import $f"
 done
@@ -65,8 +63,27 @@ for f in sample-rw-bs-v2 sample-unixfs-v2; do
     t block stat "$cid" >/dev/null || fail "fixture block $cid missing"
   done < "$V/$f.cids"
 done
-err=$(t dag import "$V/sample-v1.car" 2>&1) && fail "blake2b CAR accepted"
-[[ "$err" == *"unsupported hash function"* ]] || fail "blake2b: $err"
+# sample-v1.car: a Filecoin chain of dag-cbor blocks hashed with
+# blake2b-256, checked block by block (before trove hashed blake2b, it was
+# refused whole); its root pins, as in Kubo, and refs -r -u lists what
+# Kubo lists (1048 blocks under it).
+out=$(t dag import "$V/sample-v1.car") || fail "import sample-v1.car"
+r1=$(head -1 "$V/sample-v1.cids")
+eq "$out" "$(printf 'Pinned root\t%s\tsuccess' "$r1")"
+while read -r cid; do
+  t block stat "$cid" >/dev/null || fail "fixture block $cid missing"
+done < "$V/sample-v1.cids"
+eq "$(t refs -r -u "$r1" | sort)" "$(tail -n +2 "$V/sample-v1.cids" | sort)"
+# One byte of its last block changed: refused, nothing stored.
+cp "$V/sample-v1.car" "$WORK/b2b-bad.car"
+printf '\x00' | dd of="$WORK/b2b-bad.car" bs=1 seek=$(($(stat -c %s "$WORK/b2b-bad.car") - 3)) \
+  conv=notrunc status=none
+export TROVE_PATH=$WORK/repo4b
+t init >/dev/null
+err=$(t dag import "$WORK/b2b-bad.car" 2>&1) && fail "a corrupt blake2b CAR was accepted"
+[[ "$err" == *"does not match"* || "$err" == *"mismatch"* ]] || fail "corrupt blake2b: $err"
+t block stat "$r1" >/dev/null 2>&1 && fail "a block of the corrupt CAR was stored"
+export TROVE_PATH=$WORK/repo4
 
 # Corrupt one byte inside a block: rejected, nothing stored.
 export TROVE_PATH=$WORK/repo5

@@ -510,10 +510,14 @@ static void test_block_cid(void **state) {
   memset(big, 'a', sizeof big - 1);
   big[sizeof big - 1] = 0;
   assert_int_equal(block_cid_of("01550001", big, &c), TR_ETOOBIG);
-  /* Functions we lack are the client's TR_EHASH, not a decode error. */
-  assert_int_equal(block_cid_of("01551440", "x", &c), TR_EHASH); /* sha3-512 */
-  assert_int_equal(decode_block_msg("01551440", "x"), 0);
-  assert_int_equal(block_cid_of("01551e20", "x", &c), TR_EHASH);
+  /* Functions we lack are the client's TR_EHASH, not a decode error: md5
+   * (verifcid refuses it); sha3-512 and blake3 we compute. */
+  assert_int_equal(block_cid_of("0155d50110", "x", &c), TR_EHASH);
+  assert_int_equal(decode_block_msg("0155d50110", "x"), 0);
+  assert_int_equal(block_cid_of("01551440", "x", &c), 0);
+  assert_int_equal(c.mh_code, 0x14);
+  assert_int_equal(block_cid_of("01551e20", "x", &c), 0);
+  assert_int_equal(c.mh_code, DAG_MH_BLAKE3);
 
   /* Malformed prefixes: refused by both the decoder and bsw_block_cid. */
   static const char *bad[] = {

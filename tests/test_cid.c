@@ -298,7 +298,13 @@ static void test_sum_known(void **state) {
   assert_string_equal(dag_cid_str(&cid, s), "bafkqabiaaebagba");
   assert_int_equal(dag_cid_sum(&cid, 0, DAG_CODEC_RAW, DAG_MH_SHA2_256, "", 0),
                    TR_ECID);
+  /* blake3, as Kubo's `block put --mhtype blake3` names no bytes. */
   assert_int_equal(dag_cid_sum(&cid, 1, DAG_CODEC_RAW, DAG_MH_BLAKE3, "", 0),
+                   0);
+  assert_string_equal(
+      dag_cid_str(&cid, s),
+      "bafkr4ifpcne3t5pzugtkaqcn5i3nzskjtpfslsnnyejlpte2spfoihzsmi");
+  assert_int_equal(dag_cid_sum(&cid, 1, DAG_CODEC_RAW, 0xd5, "", 0), /* md5 */
                    TR_EHASH);
 }
 
@@ -317,10 +323,20 @@ static void test_verify(void **state) {
   assert_int_equal(dag_cid_verify(&cid, "\x00\x01\x02\x03", 4), TR_EMISMATCH);
   uint8_t big[DAG_MH_IDENTITY_MAX + 1] = {0};
   assert_int_equal(dag_cid_verify(&cid, big, sizeof big), TR_EMISMATCH);
-  /* A hash trove cannot compute. */
-  assert_int_equal(
-      parse_exact(&cid, "z8mWaJ1dZ9fH5EetPuRsj8jj26pXsgpsr", 33), 0);
+  /* A hash trove cannot compute: md5, which verifcid does not allow. */
+  uint8_t md5[19] = {0xd5, 0x01, 0x10};
+  assert_int_equal(dag_cid_make(&cid, 1, DAG_CODEC_RAW, md5, sizeof md5), 0);
   assert_int_equal(dag_cid_verify(&cid, "", 0), TR_EHASH);
+  /* blake3 at a length other than its default: the XOF's first bytes. */
+  uint8_t b3[2 + 64];
+  assert_int_equal(dag_mh_sum_len(DAG_MH_BLAKE3, 64, "abc", 3, b3, sizeof b3),
+                   2 + 64);
+  assert_int_equal(dag_cid_make(&cid, 1, DAG_CODEC_RAW, b3, sizeof b3), 0);
+  assert_int_equal(dag_cid_verify(&cid, "abc", 3), 0);
+  assert_int_equal(dag_cid_verify(&cid, "abd", 3), TR_EMISMATCH);
+  uint8_t b3s[34];
+  assert_int_equal(dag_mh_sum(DAG_MH_BLAKE3, "abc", 3, b3s, sizeof b3s), 34);
+  assert_memory_equal(b3s + 2, b3 + 2, 32);
 }
 
 static void test_codec_names(void **state) {
