@@ -61,17 +61,19 @@ static int collect(const dag_cid_t *cid, void *ud) {
   return tr_bytes_append(ud, cid->bytes, cid->len);
 }
 
-/* Parse the block's links into out (binary CIDs back to back).  DAG-JSON's
- * and dag-jose's links were not followed before schema 4 and 5, so such
- * blocks were stored whatever they held, and Kubo's decoders may take
- * what trove's refuse: one that does not parse has no links (it is
+/* Parse the block's links into out (binary CIDs back to back).  DAG-JSON's,
+ * dag-jose's and git-raw's links were not followed before schema 4 and 5,
+ * so such blocks were stored whatever they held, and Kubo's decoders may
+ * take what trove's refuse: one that does not parse has no links (it is
  * stored, a leaf). */
 static int block_links(const dag_cid_t *cid, const uint8_t *data, size_t len,
                        tr_bytes_t *out) {
   int rc = ipld_links(cid->codec, data, len, collect, out);
-  bool lenient =
-      cid->codec == DAG_CODEC_DAG_JSON || cid->codec == DAG_CODEC_DAG_JOSE;
-  if (lenient && (rc == TR_EJSON || rc == TR_ECBOR || rc == TR_ECID)) {
+  bool lenient = cid->codec == DAG_CODEC_DAG_JSON ||
+                 cid->codec == DAG_CODEC_DAG_JOSE ||
+                 cid->codec == DAG_CODEC_GIT_RAW;
+  if (lenient &&
+      (rc == TR_EJSON || rc == TR_ECBOR || rc == TR_EGIT || rc == TR_ECID)) {
     out->len = 0;
     rc = 0;
   }

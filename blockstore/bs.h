@@ -39,11 +39,11 @@
 #include "../dag/cid.h"
 
 /* 2: the keyspace index (bs_kspace_range); 3: its log (kspace.c); 4:
- * dag-json blocks' links in the links index; 5: dag-jose blocks' too
- * (before, walks took them for leaves, and GC removed what they link
- * to).  A repo of an older schema is brought up to date at its first
- * writable open; a trove that knows an older schema refuses a newer
- * repo. */
+ * dag-json blocks' links in the links index; 5: dag-jose and git-raw
+ * blocks' too (before, walks took them for leaves, and GC removed what
+ * they link to).  A repo of an older schema is brought up to date at its
+ * first writable open; a trove that knows an older schema refuses a
+ * newer repo. */
 #define BS_SCHEMA_VERSION 5
 /* Largest block accepted (bitswap's limit is 2 MiB; we allow a little more
  * for imports with odd chunkers, and refuse the rest). */

@@ -182,7 +182,7 @@ static inline MDB_val bs__key(const dag_cid_t *cid) {
 }
 
 /* Whether blocks of this codec carry links that the links index records:
- * dag-pb, dag-cbor, dag-json, dag-jose (ipld_codec_has_links). */
+ * dag-pb, dag-cbor, dag-json, dag-jose, git-raw (ipld_codec_has_links). */
 static inline bool bs__codec_has_links(uint64_t codec) {
   return ipld_codec_has_links(codec);
 }
@@ -250,9 +250,9 @@ int bs__links_unindexed(bs_txn_t *txn, const dag_cid_t *cid) TR_WUR;
 int bs__links_index(bs_txn_t *txn, const dag_cid_t *cid) TR_WUR;
 
 /* Schema 3 or 4 -> 5 (pins.c), in one write transaction: index the links
- * of the dag-json and dag-jose blocks the recursive pins and the MFS root
- * reach (put before schema 4 and 5, they have none), then write schema
- * 5. */
+ * of the dag-json, dag-jose and git-raw blocks the recursive pins and the
+ * MFS root reach (put before schema 4 and 5, they have none), then write
+ * schema 5. */
 int bs__links_upgrade(bs_env_t *env) TR_WUR;
 
 /* bs_open but for that upgrade (env.c), which bs_open (open.c) runs when

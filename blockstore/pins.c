@@ -375,8 +375,8 @@ static int root_pin(const bs_pin_t *p, void *ud) {
   return roots_add(ud, &p->cid);
 }
 
-/* Walk from each root in r (r grows as it goes), indexing the dag-json
- * and dag-jose blocks met whose links the index lacks.  A block indexed here was
+/* Walk from each root in r (r grows as it goes), indexing the dag-json,
+ * dag-jose and git-raw blocks met whose links the index lacks.  A block indexed here was
  * reported as a leaf (bs_walk_next enters a block as it reports it), so
  * it is queued as a root of its own, to walk what it links to. */
 static int index_late(bs_txn_t *txn, roots_t *r, uint64_t *indexed) {
@@ -396,7 +396,8 @@ static int index_late(bs_txn_t *txn, roots_t *r, uint64_t *indexed) {
       if (rc < 0)
         break;
       rc = 0;
-      if (cid.codec != DAG_CODEC_DAG_JSON && cid.codec != DAG_CODEC_DAG_JOSE)
+      if (cid.codec != DAG_CODEC_DAG_JSON &&
+          cid.codec != DAG_CODEC_DAG_JOSE && cid.codec != DAG_CODEC_GIT_RAW)
         continue;
       int un = bs__links_unindexed(txn, &cid);
       if (un == 1 && !(rc = bs__links_index(txn, &cid))) {
@@ -445,9 +446,9 @@ int bs__links_upgrade(bs_env_t *env) {
     return rc;
   }
   if (indexed)
-    tr_log(TR_LOG_INFO, "blockstore: indexed the links of %llu dag-json "
-           "and dag-jose blocks (once: before schema 5 they were taken for "
-           "leaves)",
+    tr_log(TR_LOG_INFO, "blockstore: indexed the links of %llu dag-json, "
+           "dag-jose and git-raw blocks (once: before schema 5 they were "
+           "taken for leaves)",
            (unsigned long long)indexed);
   return bs_txn_commit(txn);
 }

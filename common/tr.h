@@ -72,6 +72,7 @@
   XX(EINUSE, -40033, "repo is in use by another process")                      \
   XX(EJSON, -40034, "malformed JSON")                                          \
   XX(EPATHREM, -40035, "path ends inside a block, not at a link")              \
+  XX(EGIT, -40036, "malformed git object")                                     \
   /* net/ (libp2p): -40100.. so that other modules can append below. */       \
   XX(EMULTIADDR, -40100, "malformed multiaddr")                                \
   XX(EPEERID, -40101, "malformed peer ID")                                     \

@@ -36,6 +36,7 @@
 #define DAG_CODEC_CBOR 0x51   /* plain CBOR, no links */
 #define DAG_CODEC_JSON 0x0200 /* plain JSON, no links */
 #define DAG_CODEC_DAG_JOSE 0x85 /* JWS (links to its payload) or JWE */
+#define DAG_CODEC_GIT_RAW 0x78  /* a git object, named by its SHA-1 */
 
 /* Binary CID: version + codec varints and a multihash. */
 #define DAG_CID_MAX (2 * DAG_VARINT_MAX + DAG_MH_MAX)

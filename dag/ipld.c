@@ -609,7 +609,8 @@ const ipld_node_t *ipld_step(const ipld_node_t *n, const char *seg,
 
 bool ipld_codec_has_links(uint64_t codec) {
   return codec == IPLD_CODEC_DAG_PB || codec == IPLD_CODEC_DAG_CBOR ||
-         codec == IPLD_CODEC_DAG_JSON || codec == DAG_CODEC_DAG_JOSE;
+         codec == IPLD_CODEC_DAG_JSON || codec == DAG_CODEC_DAG_JOSE ||
+         codec == DAG_CODEC_GIT_RAW;
 }
 
 typedef struct links_ctx {
@@ -668,6 +669,8 @@ int ipld_links(uint64_t codec, const uint8_t *in, size_t len, ipld_link_cb cb,
   }
   if (codec == IPLD_CODEC_DAG_CBOR)
     return dag_cbor_links(in, len, cb, ud);
+  if (codec == DAG_CODEC_GIT_RAW)
+    return ipld__git_links(in, len, cb, ud);
   if (codec != IPLD_CODEC_DAG_JSON && codec != DAG_CODEC_DAG_JOSE)
     return 0;
   ipld_arena_t *a = ipld_arena_new();

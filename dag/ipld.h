@@ -167,8 +167,9 @@ int ipld_encode(uint64_t codec, const ipld_node_t *n, tr_bytes_t *out) TR_WUR;
 const ipld_node_t *ipld_step(const ipld_node_t *n, const char *seg,
                              size_t len);
 
-/* Whether blocks of codec can link to others: dag-pb, dag-cbor, dag-json
- * and dag-jose (raw, cbor and json cannot; other codecs are not decoded).  What a DAG walk follows - GC's
+/* Whether blocks of codec can link to others: dag-pb, dag-cbor, dag-json,
+ * dag-jose and git-raw (raw, cbor and json cannot; other codecs are not
+ * decoded, nor are they by Kubo's walks).  What a DAG walk follows - GC's
  * mark, pins, refs, bitswap's fetch of a DAG - as Kubo's walks follow
  * every codec go-ipld-prime decodes. */
 bool ipld_codec_has_links(uint64_t codec);
@@ -177,8 +178,9 @@ bool ipld_codec_has_links(uint64_t codec);
  * order: dag-pb's Links, dag-cbor's tag-42 CIDs, dag-json's {"/": "cid"}
  * (decoded whole into a scratch arena: such blocks are few and small),
  * dag-jose's as dag-cbor's and then its JWS payload's CID (dag/ipld.c says
- * how); nothing for other codecs.  0, cb's non-zero value, or TR_EDAGPB,
- * TR_ECBOR, TR_EJSON, TR_ECID (malformed), -ENOMEM. */
+ * how), a git object's (dag/ipld_git.c); nothing for other codecs.  0,
+ * cb's non-zero value, or TR_EDAGPB, TR_ECBOR, TR_EJSON, TR_EGIT, TR_ECID
+ * (malformed), -ENOMEM. */
 typedef int (*ipld_link_cb)(const dag_cid_t *cid, void *ud);
 int ipld_links(uint64_t codec, const uint8_t *in, size_t len, ipld_link_cb cb,
                void *ud) TR_WUR;

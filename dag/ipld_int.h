@@ -1,6 +1,7 @@
 /*
  * ipld_int.h — what dag/ipld.c (the arena, the CBOR, dag-pb and raw codecs,
- * dispatch) and dag/ipld_json.c (the two JSON codecs) share.  Not for other
+ * dispatch), dag/ipld_json.c (the two JSON codecs) and dag/ipld_git.c
+ * (git objects' links) share.  Not for other
  * modules: they include ipld.h.
  */
 #ifndef DAG_IPLD_INT_H
@@ -30,5 +31,8 @@ int ipld__has_dup(const ipld_entry_t *v, size_t n);
 int ipld__json_decode(const uint8_t *in, size_t len, bool dag,
                       ipld_arena_t *a, ipld_node_t **out);
 int ipld__json_encode(const ipld_node_t *n, bool dag, tr_bytes_t *out);
+
+/* The links of a git-raw block (ipld_git.c says which): as ipld_links. */
+int ipld__git_links(const uint8_t *in, size_t len, ipld_link_cb cb, void *ud);
 
 #endif /* DAG_IPLD_INT_H */

@@ -7,9 +7,10 @@
  *    is stored.  GC took those blocks (the mark skipped identity links),
  *    refs and CAR export stopped at the identity node, and pinning an
  *    identity root checked nothing below it.  Kubo walks through them.
- *  - dag-json and dag-jose blocks: the links index left them out, so
- *    every walk took them for leaves; GC removed what they link to (a
- *    dag-jose JWS links to its payload, the bytes of a CID).
+ *  - dag-json, dag-jose and git-raw blocks: the links index left them
+ *    out, so every walk took them for leaves; GC removed what they link
+ *    to (a dag-jose JWS links to its payload, the bytes of a CID; a git
+ *    commit to its tree and parents, a tree to its entries).
  *  - a repo of schema 3 or 4, whose dag-json (3) and dag-jose blocks have
  *    no links entries: its first writable open indexes those its pins
  *    reach and writes schema 5.
@@ -88,6 +89,29 @@ static dag_cid_t jose_jws(bs_txn_t *txn, const dag_cid_t *kid,
                    0);
   assert_int_equal(bs_put(txn, &c, buf, o), 0);
   return c;
+}
+
+/* A git object "<type> <len>\0<body>" under its SHA-1, stored. */
+static dag_cid_t git_obj(bs_txn_t *txn, const char *type, const void *body,
+                         size_t blen) {
+  uint8_t buf[512];
+  int h = snprintf((char *)buf, sizeof buf, "%s %zu", type, blen);
+  assert_true(h > 0 && (size_t)h + 1 + blen <= sizeof buf);
+  buf[h] = 0;
+  memcpy(buf + h + 1, body, blen);
+  dag_cid_t c;
+  assert_int_equal(dag_cid_sum(&c, 1, DAG_CODEC_GIT_RAW, DAG_MH_SHA1, buf,
+                               (size_t)h + 1 + blen),
+                   0);
+  assert_int_equal(bs_put(txn, &c, buf, (size_t)h + 1 + blen), 0);
+  return c;
+}
+
+/* The hex SHA-1 of a git object's CID. */
+static void git_hex(const dag_cid_t *c, char out[41]) {
+  size_t n;
+  const uint8_t *mh = dag_cid_mh(c, &n);
+  tr_hex(mh + 2, 20, out);
 }
 
 /* A dag-jose JWE whose ciphertext happens to be kid's CID: no links. */
@@ -250,6 +274,46 @@ static void test_gc_keeps_what_jose_links_to(void **state) {
   assert_int_equal(walk_count(f, &over, &kid[4], &found), 3);
   assert_true(found);
   assert_int_equal(walk_count(f, &linked, &kid[1], &found), 2);
+  assert_true(found);
+}
+
+/* A git commit links to its tree and parents, a tree to its entries (as
+ * go-ipld-git decodes them for Kubo's walks): a pinned commit keeps its
+ * history; a git object that does not parse is stored, a leaf. */
+static void test_gc_keeps_a_git_history(void **state) {
+  fx_t *f = *state;
+  bs_txn_t *t = wtxn(f);
+  dag_cid_t blob = git_obj(t, "blob", "hello\n", 6);
+  dag_cid_t loose = git_obj(t, "blob", "loose\n", 6);
+  uint8_t tree[64];
+  memcpy(tree, "100644 a.txt", 13); /* with its NUL */
+  size_t n;
+  memcpy(tree + 13, dag_cid_mh(&blob, &n) + 2, 20);
+  dag_cid_t tr = git_obj(t, "tree", tree, 33);
+  char th[41], ph[41], body[256];
+  git_hex(&tr, th);
+  int bl = snprintf(body, sizeof body, "tree %s\nauthor T <a@b.c> 1 +0000\n"
+                    "\nfirst\n", th);
+  dag_cid_t c1 = git_obj(t, "commit", body, (size_t)bl);
+  git_hex(&c1, ph);
+  bl = snprintf(body, sizeof body, "tree %s\nparent %s\n\nsecond\n", th, ph);
+  dag_cid_t c2 = git_obj(t, "commit", body, (size_t)bl);
+  dag_cid_t junk = git_obj(t, "frob", "x", 1);
+  int k = 0;
+  assert_int_equal(bs_links(t, &c2, count_cb, &k), 0);
+  assert_int_equal(k, 2);
+  dag_cid_t missing;
+  assert_int_equal(bs_pin_add(t, &c2, BS_PIN_RECURSIVE, NULL, &missing), 0);
+  assert_int_equal(bs_pin_add(t, &junk, BS_PIN_RECURSIVE, NULL, &missing), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+  bs_gc_stats_t st;
+  assert_int_equal(bs_gc(f->env, NULL, NULL, &st), 0);
+  assert_int_equal(st.removed, 1);
+  assert_int_equal(has(f, &loose), 0);
+  assert_int_equal(has(f, &blob), 1);
+  assert_int_equal(has(f, &c1), 1);
+  bool found;
+  assert_int_equal(walk_count(f, &c2, &blob, &found), 4);
   assert_true(found);
 }
 
@@ -472,6 +536,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       bs_fixture_test(test_gc_keeps_what_identity_and_json_nodes_link_to),
       bs_fixture_test(test_gc_keeps_what_jose_links_to),
+      bs_fixture_test(test_gc_keeps_a_git_history),
       bs_fixture_test(test_pin_through_identity_sees_missing),
       bs_fixture_test(test_unparsable_json_stored_linkless),
       bs_fixture_test(test_schema3_upgrade_indexes_json_links),

@@ -14,7 +14,8 @@
  * dag-pb re-encodes to a fixed point unless a link has no valid Tsize.
  * A tree written as dag-cbor always reads back as dag-cbor.  ipld_links
  * gives the links the decoded tree holds, in the same order; as dag-jose,
- * the same, perhaps with its JWS payload's CID after them.
+ * the same, perhaps with its JWS payload's CID after them.  As git-raw,
+ * every input gives git-raw sha1 links or TR_EGIT.
  * Build: make build-fuzz/fuzz_ipld; seeds in tests/fuzz/corpus/fuzz_ipld.
  */
 #include "../../dag/ipld.h"
@@ -209,9 +210,20 @@ static void one(uint64_t c, bool input_form, const uint8_t *data,
   ipld_arena_free(a);
 }
 
+/* A git object's links: each a git-raw sha1 CID, or TR_EGIT. */
+static int git_cb(const dag_cid_t *cid, void *ud) {
+  (void)ud;
+  if (cid->codec != DAG_CODEC_GIT_RAW || cid->mh_code != DAG_MH_SHA1)
+    abort();
+  return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (size_t i = 0; i < sizeof codecs / sizeof *codecs; i++)
     one(codecs[i], false, data, size);
   one(IPLD_CODEC_DAG_PB, true, data, size);
+  int rc = ipld_links(DAG_CODEC_GIT_RAW, data, size, git_cb, NULL);
+  if (rc && rc != TR_EGIT)
+    abort();
   return 0;
 }
