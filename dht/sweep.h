@@ -84,9 +84,10 @@ typedef int (*dht_sweep_keys_fn)(void *ud, const uint8_t prefix[32],
                                  dht_sweep_key_t *out, size_t max);
 
 /* Keys held in memory (a one-shot sweep's, dht/batch.h), each with its
- * place in the keyspace: 99 bytes a key, for multihashes of digests up to
- * 64 bytes (sha2-512's; longer ones are not held this way). */
-#define DHT_SWEEP_HKEY_MH 66
+ * place in the keyspace: 101 bytes a key, for multihashes of digests up to
+ * 64 bytes under a code of up to three bytes (blake2b-512's, the longest
+ * Kubo makes by default; a longer blake3 output is not held this way). */
+#define DHT_SWEEP_HKEY_MH 68
 typedef struct dht_sweep_hkey {
   uint8_t h[32]; /* SHA-256 of the multihash */
   uint8_t len;

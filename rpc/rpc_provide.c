@@ -32,7 +32,7 @@
 /* Distinct keys from which a provide goes as a batch: below, the sweep's
  * estimation lookup (one per DHT) costs more than it saves. */
 #define PROVIDE_SWEEP_MIN 8
-/* Keys one provide gathers at most (99 bytes each: ~100 MiB): a DAG
+/* Keys one provide gathers at most (101 bytes each: ~100 MiB): a DAG
  * larger than that is the reprovider's (Provide.Strategy all or pinned). */
 #define PROVIDE_KEYS_MAX (1u << 20)
 /* Blocks a walk reads in one read transaction. */
@@ -101,8 +101,8 @@ static void pjob_free(void *state) {
 
 /* Keep cid's multihash, once (Kubo's provide once dedups the same way).
  * Identity CIDs are skipped (their bytes are the CID: nobody looks them
- * up), and so are multihashes a batch cannot hold (digests over 64
- * bytes). */
+ * up), and so are multihashes a batch cannot hold (over
+ * DHT_SWEEP_HKEY_MH bytes: a blake3 output longer than 64 bytes). */
 static int keep(rpc_job_t *j, pjob_t *p, const dag_cid_t *cid) {
   size_t mhl;
   const uint8_t *mh = dag_cid_mh(cid, &mhl);
