@@ -161,6 +161,8 @@ int cmd_shutdown(cli_t *, int, char **);
 int cmd_repo_compact(cli_t *, int, char **);
 int cmd_config_show(cli_t *, int, char **);
 int cmd_version(cli_t *, int, char **);
+int cmd_cid_format(cli_t *, int, char **);
+int cmd_cid_base32(cli_t *, int, char **);
 int cmd_id(cli_t *, int, char **);
 int cmd_config(cli_t *, int, char **);
 int cmd_repo_stat(cli_t *, int, char **);

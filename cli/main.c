@@ -90,6 +90,8 @@ static const struct {
     {"config show", cmd_config_show},
     {"id", cmd_id},
     {"version", cmd_version},
+    {"cid format", cmd_cid_format},
+    {"cid base32", cmd_cid_base32},
     {"swarm peers", cmd_swarm_peers},
     {"swarm connect", cmd_swarm_connect},
     {"swarm disconnect", cmd_swarm_disconnect},

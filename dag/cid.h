@@ -119,6 +119,38 @@ static inline tr_fp_t dag_cid_fp(const dag_cid_t *cid) {
  * (TR_EHASH when the hash function is unsupported). */
 int dag_cid_verify(const dag_cid_t *cid, const void *data, size_t len) TR_WUR;
 
+/* Append cid written after fmt to out, as go-cidutil's Format (Kubo's
+ * `ipfs cid format -f`): %% a '%', %b the base's name and %B its prefix,
+ * %v "cidv1" and %V 1, %c the codec's name and %C its code, %h the hash
+ * function's name and %H its code, %L the digest's length, %m and %M the
+ * multihash in base (with and without the prefix), %d and %D the digest,
+ * %s the CID in base (a CIDv0 in base58btc alone) and %S without the
+ * prefix, %P "cidv1-raw-sha2-256-32".  Names trove does not know are
+ * written as Go writes them ("Code(N)", "hash?N", "base?X").  0;
+ * TR_EUSAGE (a specifier that is not one, or a '%' at the end), TR_EBASE,
+ * -ENOMEM, with err set. */
+int dag_cid_fmt(const char *fmt, char base, const dag_cid_t *cid,
+                tr_bytes_t *out, char *err, size_t errsize) TR_WUR;
+
+/* Kubo's `ipfs cid format` conversions: fmt (NULL: "%s"), a version ("0",
+ * "1"), a codec and a base by name (each NULL or "" to keep the CID's;
+ * a base implies CIDv1).  dag_cid_conv_opts checks them as Kubo does: 0,
+ * or TR_EUSAGE with err set.  dag_cid_conv converts the CID string arg
+ * and appends it written after fmt (in its own base when none was asked
+ * for) to out: 0; TR_EUSAGE (fmt is wrong: no CID will do); another error
+ * (this CID: it does not parse, or has no CIDv0), with err set. */
+typedef struct dag_cid_conv {
+  const char *fmt;
+  int version;    /* -1: keep */
+  uint64_t codec; /* 0: keep */
+  char base;      /* 0: the argument's */
+} dag_cid_conv_t;
+int dag_cid_conv_opts(dag_cid_conv_t *c, const char *fmt, const char *v,
+                      const char *mc, const char *b, char *err,
+                      size_t errsize) TR_WUR;
+int dag_cid_conv(const dag_cid_conv_t *c, const char *arg, tr_bytes_t *out,
+                 char *err, size_t errsize) TR_WUR;
+
 /* Codec names as in the multicodec table ("dag-pb", "raw", ...). */
 const char *dag_codec_name(uint64_t codec);
 int dag_codec_from_name(const char *name, uint64_t *codec) TR_WUR;

@@ -34,6 +34,7 @@ static const char B36U[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 typedef struct base {
   char prefix;
+  const char *name; /* go-multibase's */
   const char *alpha;
   int bits;  /* bits per char for RFC 4648 bases; 0 for positional */
   int radix; /* positional bases */
@@ -42,14 +43,36 @@ typedef struct base {
 } base_t;
 
 static const base_t bases[] = {
-    {'f', B16L, 4, 0, 0, 1},   {'F', B16U, 4, 0, 0, 1},
-    {'b', B32L, 5, 0, 0, 1},   {'B', B32U, 5, 0, 0, 1},
-    {'c', B32L, 5, 0, 1, 1},   {'C', B32U, 5, 0, 1, 1},
-    {'m', B64, 6, 0, 0, 0},    {'M', B64, 6, 0, 1, 0},
-    {'u', B64URL, 6, 0, 0, 0}, {'U', B64URL, 6, 0, 1, 0},
-    {'z', B58, 0, 58, 0, 0},   {'k', B36L, 0, 36, 0, 1},
-    {'K', B36U, 0, 36, 0, 1},
+    {'f', "base16", B16L, 4, 0, 0, 1},
+    {'F', "base16upper", B16U, 4, 0, 0, 1},
+    {'b', "base32", B32L, 5, 0, 0, 1},
+    {'B', "base32upper", B32U, 5, 0, 0, 1},
+    {'c', "base32pad", B32L, 5, 0, 1, 1},
+    {'C', "base32padupper", B32U, 5, 0, 1, 1},
+    {'m', "base64", B64, 6, 0, 0, 0},
+    {'M', "base64pad", B64, 6, 0, 1, 0},
+    {'u', "base64url", B64URL, 6, 0, 0, 0},
+    {'U', "base64urlpad", B64URL, 6, 0, 1, 0},
+    {'z', "base58btc", B58, 0, 58, 0, 0},
+    {'k', "base36", B36L, 0, 36, 0, 1},
+    {'K', "base36upper", B36U, 0, 36, 0, 1},
 };
+
+const char *dag_mb_name(char prefix) {
+  for (size_t i = 0; i < TR_ARRAY_LEN(bases); i++)
+    if (bases[i].prefix == prefix)
+      return bases[i].name;
+  return NULL;
+}
+
+int dag_mb_from_name(const char *name, char *prefix) {
+  for (size_t i = 0; i < TR_ARRAY_LEN(bases); i++)
+    if (!strcmp(bases[i].name, name)) {
+      *prefix = bases[i].prefix;
+      return 0;
+    }
+  return TR_EBASE;
+}
 
 static const base_t *base_find(char prefix) {
   for (size_t i = 0; i < TR_ARRAY_LEN(bases); i++)

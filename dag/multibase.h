@@ -56,6 +56,11 @@ int dag_mb_decode(const char *s, size_t slen, uint8_t *out, size_t outsize,
 int dag_mb_encode(char base, const uint8_t *in, size_t n, char *out,
                   size_t outsize) TR_WUR;
 
+/* A base's name as go-multibase spells it ("base32", "base58btc"), and
+ * the prefix of a name: NULL / TR_EBASE for a base trove does not know. */
+const char *dag_mb_name(char prefix);
+int dag_mb_from_name(const char *name, char *prefix) TR_WUR;
+
 /* Bare base58btc (no prefix), as used by CIDv0 and PeerIDs.  Same return
  * conventions as the multibase functions. */
 int dag_b58_encode(const uint8_t *in, size_t n, char *out,

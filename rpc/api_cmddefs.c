@@ -117,6 +117,14 @@ static const rpc_optdef_t key_import_opts[] = {
        "private key to import (trove: libp2p-protobuf-cleartext only)."),
     END};
 
+static const rpc_optdef_t cid_format_opts[] = {
+    OS("f", 'f', "%s", "Printf style format string."),
+    OS("v", 'v', NULL, "CID version to convert to."),
+    OS("mc", 0, NULL, "CID multicodec to convert to."),
+    OS("b", 'b', NULL, "Multibase to display CID in."),
+    END,
+};
+
 static const rpc_optdef_t resolve_opts[] = {
     OB("recursive", 'r', "true", "Follow names that point at names."),
     END};
@@ -498,6 +506,12 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "private key).", none},
     {"id", "id", "", "Print the node's identity as JSON.", none},
     {"version", "version", "", "Print trove's version.", none},
+    {"cid format", "cid/format", "CID...", "Format and convert CIDs (-f: "
+     "%s %S the CID, %b %B its base, %v %V version, %c %C codec, %h %H "
+     "hash, %L digest length, %m %M multihash, %d %D digest, %P prefix).",
+     cid_format_opts},
+    {"cid base32", "cid/base32", "CID...", "Convert CIDs to base32 CIDv1.",
+     none},
     {"swarm peers", "swarm/peers", "", "List the peers connected to.",
      none},
     {"swarm connect", "swarm/connect", "MADDR", "Connect to a peer "
@@ -714,7 +728,7 @@ const rpc_cmddef_t *rpc_cmddef_api(const char *rpc) {
 bool rpc_cmddef_stdin_args(const char *rpc) {
   static const char *const cmds[] = {
       "cat", "ls", "refs", "pin/add", "pin/rm", "routing/provide",
-      "provide/once",
+      "provide/once", "cid/format", "cid/base32",
   };
   for (size_t i = 0; i < TR_ARRAY_LEN(cmds); i++)
     if (!strcmp(rpc, cmds[i]))

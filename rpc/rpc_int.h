@@ -417,6 +417,8 @@ void rpc_cmd_key_rename(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_key_import(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_resolve(http_req_t *req, rpc_ctx_t *ctx);     /* rpc_resolve.c */
+void rpc_cmd_cid_format(http_req_t *req, rpc_ctx_t *ctx);  /* rpc_cid.c */
+void rpc_cmd_cid_base32(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_provide_once(http_req_t *req, rpc_ctx_t *ctx); /* rpc_provide.c */
 void rpc_cmd_provide_clear(http_req_t *req, rpc_ctx_t *ctx);

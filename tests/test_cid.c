@@ -401,6 +401,69 @@ static void test_path_rest(void **state) {
   }
 }
 
+/* dag_cid_conv and dag_cid_fmt: `ipfs cid format` of Kubo v0.43.1 gave
+ * each line (tests/interop/cid_kubo.sh compares many more with Kubo). */
+static void test_cid_format(void **state) {
+  (void)state;
+  static const struct {
+    const char *f, *v, *mc, *b, *arg, *want;
+  } t[] = {
+      {"%P_%c_%h_%L_%m_%b_%v", NULL, NULL, NULL,
+       "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
+       "cidv1-dag-pb-sha2-256-32_dag-pb_sha2-256_32_"
+       "bciqmhrdth3ek77igz6pj75ip7rv42lwiljqxaaclw4ewnhbr32kdsgq_base32_"
+       "cidv1"},
+      {"%s_%m_%M_%d_%D_%S_%B_%H_%C_%V", NULL, NULL, "base64", "bafkqaaa",
+       "mAVUAAA_mAAA_AAA_m__AVUAAA_m_0_85_1"},
+      {NULL, "1", NULL, "base36",
+       "QmYtUc4iTCbbfVSDNKvtQqrfyezPPnFvE33wFmutw9PBBk",
+       "k2jmtxv9qq22jgabnlraw7fjeeuw4318n3yvlb3lc9tqnv66fdo8yssn"},
+      {NULL, "1", NULL, NULL, "QmYtUc4iTCbbfVSDNKvtQqrfyezPPnFvE33wFmutw9PBBk",
+       "zdj7WfyiyVnJg5CYCk974tWHDhEbsBq7Kg46MTTvaJZkax5Mg"},
+      {NULL, "0", NULL, NULL,
+       "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
+       "QmbWqxBEKC3P8tqsKc98xmWNzrzDtRLMiMPL8wBuTGsMnR"},
+      {"%S", NULL, NULL, NULL, "QmYtUc4iTCbbfVSDNKvtQqrfyezPPnFvE33wFmutw9PBBk",
+       "QmYtUc4iTCbbfVSDNKvtQqrfyezPPnFvE33wFmutw9PBBk"},
+      {"%h-%c-%C", NULL, NULL, NULL,
+       "baf4bcfbcthbxs6bglkk4x2bvusypbo7rlkwvksi", "sha1-git-raw-120"},
+      {"%s-%d", NULL, NULL, "base16", "bafkqaaa", "f01550000-f"},
+      {"%%%s%%", NULL, "raw", NULL,
+       "QmYtUc4iTCbbfVSDNKvtQqrfyezPPnFvE33wFmutw9PBBk",
+       "%zb2rhhC767vh3rccgHmMRhB6kF8jvht7Gaf8or1ZSoUhRMMPU%"},
+  };
+  for (size_t i = 0; i < TR_ARRAY_LEN(t); i++) {
+    dag_cid_conv_t c;
+    char err[160];
+    assert_int_equal(
+        dag_cid_conv_opts(&c, t[i].f, t[i].v, t[i].mc, t[i].b, err, 160), 0);
+    tr_bytes_t out = {0};
+    assert_int_equal(dag_cid_conv(&c, t[i].arg, &out, err, sizeof err), 0);
+    assert_true(out.len == strlen(t[i].want) &&
+                !memcmp(out.data, t[i].want, out.len));
+    tr_bytes_free(&out);
+  }
+  dag_cid_conv_t c;
+  char err[160];
+  tr_bytes_t out = {0};
+  assert_int_equal(dag_cid_conv_opts(&c, "x", NULL, NULL, NULL, err, 160),
+                   TR_EUSAGE);
+  assert_int_equal(dag_cid_conv_opts(&c, NULL, "2", NULL, NULL, err, 160),
+                   TR_EUSAGE);
+  assert_int_equal(dag_cid_conv_opts(&c, NULL, "0", "raw", NULL, err, 160),
+                   TR_EUSAGE);
+  assert_int_equal(dag_cid_conv_opts(&c, "%x", NULL, NULL, NULL, err, 160),
+                   0);
+  assert_int_equal(dag_cid_conv(&c, "bafkqaaa", &out, err, sizeof err),
+                   TR_EUSAGE);
+  assert_string_equal(err, "unrecognized specifier in format string: %x");
+  assert_int_equal(dag_cid_conv_opts(&c, NULL, "0", NULL, NULL, err, 160), 0);
+  assert_int_not_equal(dag_cid_conv(&c, "bafkqaaa", &out, err, sizeof err),
+                       0);
+  assert_int_not_equal(dag_cid_conv(&c, "foo", &out, err, sizeof err), 0);
+  tr_bytes_free(&out);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_vector_file),  cmocka_unit_test(test_parse_lengths),
@@ -408,6 +471,7 @@ int main(void) {
       cmocka_unit_test(test_format_buffer), cmocka_unit_test(test_sum_known),
       cmocka_unit_test(test_verify),       cmocka_unit_test(test_codec_names),
       cmocka_unit_test(test_path_rest),
+      cmocka_unit_test(test_cid_format),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
