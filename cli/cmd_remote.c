@@ -262,6 +262,7 @@ static const rcmd_t table[] = {
     {"provide once", cli__remote_provide_once, NULL},
     {"provide clear", cli__remote_provide_clear, NULL},
     {"name resolve", cli__remote_name_resolve, NULL},
+    {"resolve", cli__remote_resolve, NULL},
     {"key gen", cli__remote_key_gen, NULL},
     {"key ls", cli__remote_key_ls, NULL},
     {"key list", cli__remote_key_ls, NULL},

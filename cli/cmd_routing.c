@@ -244,6 +244,17 @@ int cli__remote_name_resolve(remote_t *r, int argc, char **argv) {
   return 0;
 }
 
+int cli__remote_resolve(remote_t *r, int argc, char **argv) {
+  if (argc != 2)
+    return cli_failf("usage: trove resolve PATH");
+  json_t *o = one_value(r, "resolve", argc, argv);
+  if (!o)
+    return 1;
+  printf("%s\n", cli__jstr(o, "Path"));
+  json_decref(o);
+  return 0;
+}
+
 static void print_sweep(const char *name, json_t *t) {
   if (!json_is_object(t))
     return;

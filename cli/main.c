@@ -114,6 +114,7 @@ static const struct {
     {"provide once", cmd_routing_offline},
     {"provide clear", cmd_routing_offline},
     {"name resolve", cmd_routing_offline},
+    {"resolve", cmd_routing_offline},
     {"key gen", cmd_key_gen},
     {"key ls", cmd_key_ls},
     {"key list", cmd_key_ls},

@@ -110,6 +110,7 @@ int cli__remote_dht_query(remote_t *r, int argc, char **argv);
 int cli__remote_stats_dht(remote_t *r, int argc, char **argv);
 int cli__remote_name_publish(remote_t *r, int argc, char **argv);
 int cli__remote_name_resolve(remote_t *r, int argc, char **argv);
+int cli__remote_resolve(remote_t *r, int argc, char **argv);
 int cli__remote_provide_stat(remote_t *r, int argc, char **argv);
 int cli__remote_provide_once(remote_t *r, int argc, char **argv);
 int cli__remote_provide_clear(remote_t *r, int argc, char **argv);

@@ -598,6 +598,9 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "PrivateKey protobuf, as Kubo writes it).", key_export_opts},
     {"key import", "key/import", "NAME FILE", "Import a keypair exported "
      "by Kubo or trove; print its ID.", key_import_opts},
+    {"resolve", "resolve", "PATH", "Resolve /ipns/NAME or /ipfs/CID/path "
+     "to the /ipfs/ path of what it names (through the daemon).",
+     resolve_opts},
     {"name resolve", "name/resolve", "[NAME]", "Resolve an IPNS name (the "
      "node's own by default) through the DHTs.", resolve_opts},
 };

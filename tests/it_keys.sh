@@ -118,6 +118,8 @@ eq "$(t name resolve "$G")" "/ipfs/$CID2" "resolve after the second publish"
 eq "$(t name resolve "ipns://$G")" "/ipfs/$CID2" "resolve ipns://NAME (Kubo 0.43's native URIs)"
 eq "$(curl -s -X POST "http://127.0.0.1:$APORT/api/v0/resolve?arg=IPNS:$G" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["Path"])')" "/ipfs/$CID2" "/api/v0/resolve of IPNS:NAME"
+eq "$(t resolve "/ipns/$G")" "/ipfs/$CID2" "trove resolve /ipns/NAME"
+t resolve "/ipfs/$CID2/no-such-name" >/dev/null 2>&1 && fail "resolve of a missing name"
 eq "$(curl -sL "http://127.0.0.1:$GPORT/ipns/$G")" "second version" "gateway serves the new value"
 curl -sL -o "$WORK/rec" "http://127.0.0.1:$GPORT/ipns/$G?format=ipns-record" || fail "ipns-record"
 cmp "$WORK/rec" "$TROVE_PATH"/ipns-12D3KooW*.record || fail "the gateway's record is the one kept"
