@@ -4,7 +4,9 @@
  * and the original Keccak that Ethereum uses, FIPS 202) and BLAKE3.
  *
  * Each function is one-shot pure computation over caller memory: no I/O, no
- * allocation, no global mutable state, so every function is thread-safe.
+ * allocation, no global mutable state (but for dag_blake3()'s answer to
+ * "does this CPU have AVX2?", cached atomically on first use), so every
+ * function is thread-safe.
  * in may be NULL when len is 0; out must have room for outlen bytes and may
  * not overlap in.  The output lengths are the caller's contract, not
  * untrusted input (dag/multihash.c maps codes to lengths from a fixed
@@ -12,8 +14,10 @@
  * returned as an error.
  *
  * Implemented in dag/blake2.c, dag/keccak.c and dag/blake3.c: portable C
- * with no SIMD, tuned for -O2.  None of them is constant-time with respect
- * to the input length (none needs to be: trove hashes public blocks).
+ * tuned for -O2, except that dag_blake3() uses AVX2 (dag/blake3_avx2.c)
+ * for long inputs on x86-64 CPUs that have it, chosen at run time.  None
+ * of them is constant-time with respect to the input length (none needs
+ * to be: trove hashes public blocks).
  */
 #ifndef DAG_HASHFN_H
 #define DAG_HASHFN_H
@@ -54,5 +58,13 @@ void dag_keccak(const void *in, size_t len, size_t rate, uint8_t domain,
  * default hash (multihash code 0x1e).  A shorter output is a prefix of a
  * longer one. */
 void dag_blake3(const void *in, size_t len, uint8_t *out, size_t outlen);
+
+/* The same function computed the portable way only, one compression at a
+ * time, whatever the CPU: the reference that tests/test_hashfn.c compares
+ * dag_blake3() against, since on x86-64 with AVX2 dag_blake3() hashes
+ * inputs of 8 KiB and more eight chunks at a time (dag/blake3_avx2.c).
+ * Same contract and output; trove itself calls dag_blake3(). */
+void dag_blake3_portable(const void *in, size_t len, uint8_t *out,
+                         size_t outlen);
 
 #endif /* DAG_HASHFN_H */

@@ -10,7 +10,9 @@
  * rate + 1 bytes), answers produced with Python 3's hashlib (blake2b and
  * blake2s with digest_size=n, sha3_*, shake_256(...).hexdigest(64)) and
  * pasted in below.  Every generated input is byte i = i % 251, the BLAKE3
- * vectors' pattern, so one generator serves all tables.
+ * vectors' pattern, so one generator serves all tables.  Beyond the
+ * vectors, dag_blake3() (eight chunks at a time with AVX2 where the CPU
+ * has it) is compared with dag_blake3_portable() at many input lengths.
  *
  * The vectors are hard-coded rather than read from tests/vectors/: they
  * are short, and keeping them beside the assertions keeps this test free
@@ -482,6 +484,59 @@ static void test_unaligned(void **state) {
   assert_memory_equal(a, b, 64);
 }
 
+/* dag_blake3() against dag_blake3_portable() at many lengths.  On x86-64
+ * with AVX2 the first hashes whole chunks eight at a time in aligned
+ * subtrees of 8..256 chunks (dag/blake3.c), so the lengths cover: every
+ * 97th length below 20000 (the short ones stay portable), the edges of
+ * 8-chunk batches (8 KiB * k, and a byte either side), the edges of the
+ * 256-chunk subtree and inputs that end on one (where a subtree's top node
+ * becomes the root, or joins the stack from the right), and 1 and 2 MiB,
+ * what trove add hashes per block.  131 output bytes check the root's
+ * extended output too; each length is hashed at an odd address as well. */
+#define B3_CMP_MAX ((size_t)2 << 20)
+
+static void blake3_same(const uint8_t *in, size_t len) {
+  uint8_t a[131], b[131];
+  dag_blake3(in, len, a, sizeof a);
+  dag_blake3_portable(in, len, b, sizeof b);
+  if (memcmp(a, b, sizeof a))
+    fail_msg("blake3: dag_blake3 and the portable path differ at input "
+             "length %zu",
+             len);
+}
+
+static void test_blake3_portable_same(void **state) {
+  (void)state;
+  static uint8_t buf[B3_CMP_MAX + 1024 + 2];
+  uint32_t x = 1;
+  for (size_t i = 0; i < sizeof buf; i++) {
+    x = x * 1103515245u + 12345u;
+    buf[i] = (uint8_t)(x >> 23);
+  }
+  const size_t more[] = {
+      (size_t)256 << 10,        ((size_t)256 << 10) - 1024,
+      ((size_t)256 << 10) + 1,  ((size_t)256 << 10) + 8192,
+      ((size_t)264 << 10) + 1,  ((size_t)776 << 10) + 5,
+      ((size_t)1 << 20) - 1,    (size_t)1 << 20,
+      ((size_t)1 << 20) + 1,    ((size_t)1 << 20) + 1024,
+      B3_CMP_MAX - 1024,        B3_CMP_MAX,
+      B3_CMP_MAX + 1024,        B3_CMP_MAX + 1024 + 1,
+  };
+  size_t lens[300], n = 0;
+  for (size_t len = 0; len <= 20000; len += 97)
+    lens[n++] = len;
+  for (size_t k = 1; k <= 9; k++)
+    for (size_t d = 0; d < 3; d++)
+      lens[n++] = 8192 * k + d - 1;
+  for (size_t i = 0; i < TR_ARRAY_LEN(more); i++)
+    lens[n++] = more[i];
+  assert_true(n <= TR_ARRAY_LEN(lens));
+  for (size_t i = 0; i < n; i++) {
+    blake3_same(buf, lens[i]);
+    blake3_same(buf + 1, lens[i]);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_blake2_rfc7693),
@@ -493,6 +548,7 @@ int main(void) {
       cmocka_unit_test(test_blake3_vectors),
       cmocka_unit_test(test_blake3_prefix),
       cmocka_unit_test(test_unaligned),
+      cmocka_unit_test(test_blake3_portable_same),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }
