@@ -9,6 +9,8 @@
 #                    CIDv0)
 #   add FILE, v0     the same with trove on --profile unixfs-v0-2015, which
 #                    builds Kubo's default DAG: the two root CIDs must match
+#   add FILE, blake3 the same with --hash blake3, Kubo given trove's
+#                    unixfs-v1-2025 settings: the root CIDs must match
 #   add TREE         `add -r -Q` of BENCH_KUBO_FILES files (1 B - 4 KiB, 1000
 #                    a directory)
 #   cat FILE         `cat CID | dd of=/dev/null bs=4M` of the added file
@@ -149,6 +151,17 @@ if want add || want cat; then
     done
     rm -rf "$T/tr0" "$T/ku0"
     row "add ${MB} MiB, same DAG (v0)" "$tv" "$kv" "$tv_rss" "$kv_rss"
+    # blake3 (trove: AVX2 where the CPU has it; Kubo: lukechampine's
+    # assembly), both building unixfs-v1-2025's DAG: the CIDs must match.
+    for _ in $(seq "$ROUNDS"); do
+      tr_fresh "$T/tr3"; timed t env TROVE_PATH="$T/tr3" "$TROVE" add -Q --hash blake3 "$F"; keep tb t
+      tb_cid=$t_out
+      ku_fresh "$T/ku3"; timed k env IPFS_PATH="$T/ku3" "$IPFS" add -Q --hash blake3 \
+        --cid-version 1 --raw-leaves --chunker size-1048576 --max-file-links 1024 "$F"; keep kb k
+      [ "$tb_cid" = "$k_out" ] || { echo "kubo: blake3 CID $tb_cid differs from Kubo's $k_out" >&2; exit 1; }
+    done
+    rm -rf "$T/tr3" "$T/ku3"
+    row "add ${MB} MiB, blake3" "$tb" "$kb" "$tb_rss" "$kb_rss"
   fi
   if want cat; then
     tc= kc=
