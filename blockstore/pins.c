@@ -376,9 +376,10 @@ static int root_pin(const bs_pin_t *p, void *ud) {
 }
 
 /* Walk from each root in r (r grows as it goes), indexing the dag-json,
- * dag-jose and git-raw blocks met whose links the index lacks.  A block indexed here was
- * reported as a leaf (bs_walk_next enters a block as it reports it), so
- * it is queued as a root of its own, to walk what it links to. */
+ * dag-jose and git-raw blocks met whose links the index lacks.  A block
+ * indexed here was reported as a leaf (bs_walk_next enters a block as it
+ * reports it), so it is queued as a root of its own, to walk what it
+ * links to. */
 static int index_late(bs_txn_t *txn, roots_t *r, uint64_t *indexed) {
   bs_walk_t *w = NULL;
   int rc = 0;

@@ -31,7 +31,8 @@ static void run(http_req_t *req, const dag_cid_conv_t *c) {
       rc = e;
     else if (json_array_append_new(
                  lines, json_pack("{s:s, s:s%, s:s}", "CidStr", args[i],
-                                  "Formatted", e ? "" : (char *)out.data,
+                                  "Formatted",
+                                  e || !out.len ? "" : (char *)out.data,
                                   e ? 0 : out.len, "ErrorMsg", e ? err : "")))
       rc = -ENOMEM;
     tr_bytes_free(&out);
