@@ -170,6 +170,38 @@ static inline size_t tr_round_up(size_t n, size_t a) {
  * only 16), or NULL when out of memory; *mem is what to tr_free. */
 void *tr_calloc_pairs(size_t n, void **mem) TR_WUR;
 
+/* ------------------------------------------------- little-endian words */
+
+/* Unaligned little-endian loads and stores, for hash functions and file
+ * formats that define their words so (on little-endian machines the
+ * memcpy is one move). */
+static inline uint32_t tr_le32(const uint8_t *p) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  uint32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+#else
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+#endif
+}
+
+static inline uint64_t tr_le64(const uint8_t *p) {
+  return (uint64_t)tr_le32(p) | (uint64_t)tr_le32(p + 4) << 32;
+}
+
+static inline void tr_put_le32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+static inline void tr_put_le64(uint8_t *p, uint64_t v) {
+  tr_put_le32(p, (uint32_t)v);
+  tr_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
 /* -------------------------------------------------------- growable bytes */
 
 /* A growable byte buffer for cold paths (CLI output, building small

@@ -11,33 +11,12 @@
  */
 #include "hashfn.h"
 
+#include "../common/tr.h"
+
 #include <assert.h>
 #include <string.h>
 
-/* ---------------------------------------------------------- byte order */
-
-static inline uint64_t load64(const uint8_t *p) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return v;
-#else
-  return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-         (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
-         (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
-#endif
-}
-
-static inline uint32_t load32(const uint8_t *p) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return v;
-#else
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-#endif
-}
+/* ------------------------------------------------------------ rotations */
 
 static inline uint64_t rotr64(uint64_t x, unsigned n) {
   return (x >> n) | (x << (64 - n));
@@ -105,7 +84,7 @@ static void b2b_compress(uint64_t h[8], const uint8_t *block, uint64_t t,
                          int last) {
   uint64_t m[16], v[16];
   for (int i = 0; i < 16; i++)
-    m[i] = load64(block + 8 * i);
+    m[i] = tr_le64(block + 8 * i);
   for (int i = 0; i < 8; i++) {
     v[i] = h[i];
     v[i + 8] = b2b_iv[i];
@@ -200,7 +179,7 @@ static void b2s_compress(uint32_t h[8], const uint8_t *block, uint64_t t,
                          int last) {
   uint32_t m[16], v[16];
   for (int i = 0; i < 16; i++)
-    m[i] = load32(block + 4 * i);
+    m[i] = tr_le32(block + 4 * i);
   for (int i = 0; i < 8; i++) {
     v[i] = h[i];
     v[i + 8] = b2s_iv[i];

@@ -31,6 +31,8 @@
  * path exists.  No compiler flag (-mavx2 or other) is needed.
  */
 #include "hashfn.h"
+
+#include "../common/tr.h"
 #include "blake3_int.h"
 
 #include <assert.h>
@@ -40,24 +42,6 @@
 /* A size_t input has at most 2^64 / 2^10 chunks, so the stack of subtree
  * CVs, one per set bit of the chunk count, never holds more than 54. */
 #define B3_MAX_DEPTH 54
-
-static inline uint32_t load32(const uint8_t *p) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return v;
-#else
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-#endif
-}
-
-static inline void store32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
 
 static inline uint32_t rotr32(uint32_t x, unsigned n) {
   return (x >> n) | (x << (32 - n));
@@ -96,7 +80,7 @@ static void b3_rounds(uint32_t v[16], const uint32_t cv[8],
                       uint32_t block_len, uint32_t flags) {
   uint32_t m[16];
   for (int i = 0; i < 16; i++)
-    m[i] = load32(block + 4 * i);
+    m[i] = tr_le32(block + 4 * i);
   for (int i = 0; i < 8; i++)
     v[i] = cv[i];
   v[8] = b3_iv[0];
@@ -167,8 +151,8 @@ static void b3_parent(const uint32_t left[8], const uint32_t right[8],
                       b3_output_t *o) {
   memcpy(o->cv, b3_iv, sizeof o->cv);
   for (int i = 0; i < 8; i++) {
-    store32(o->block + 4 * i, left[i]);
-    store32(o->block + 32 + 4 * i, right[i]);
+    tr_put_le32(o->block + 4 * i, left[i]);
+    tr_put_le32(o->block + 32 + 4 * i, right[i]);
   }
   o->counter = 0;
   o->block_len = B3_BLOCK;
@@ -184,8 +168,8 @@ static void b3_root_bytes(const b3_output_t *o, uint8_t *out, size_t outlen) {
     uint8_t blk[B3_BLOCK];
     b3_rounds(v, o->cv, o->block, counter++, o->block_len, o->flags | ROOT);
     for (int i = 0; i < 8; i++) {
-      store32(blk + 4 * i, v[i] ^ v[i + 8]);
-      store32(blk + 32 + 4 * i, v[i + 8] ^ o->cv[i]);
+      tr_put_le32(blk + 4 * i, v[i] ^ v[i + 8]);
+      tr_put_le32(blk + 32 + 4 * i, v[i + 8] ^ o->cv[i]);
     }
     size_t n = outlen < B3_BLOCK ? outlen : B3_BLOCK;
     memcpy(out, blk, n);

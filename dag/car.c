@@ -239,13 +239,6 @@ static int buf_reserve(dag_car_reader_t *r, size_t n) {
   return 0;
 }
 
-static uint64_t le64(const uint8_t *p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--)
-    v = (v << 8) | p[i];
-  return v;
-}
-
 /* ST_HLEN and ST_SLEN: collect a length varint, then act on it. */
 static int st_len(dag_car_reader_t *r, const uint8_t *in, size_t len,
                   size_t *i) {
@@ -319,7 +312,7 @@ static int header_done(dag_car_reader_t *r, dag_car_event_t *ev) {
 /* The 40-byte CARv2 header is complete in r->v2hdr. */
 static int v2hdr_done(dag_car_reader_t *r) {
   const uint8_t *p = r->v2hdr;
-  uint64_t off = le64(p + 16), size = le64(p + 24), idx = le64(p + 32);
+  uint64_t off = tr_le64(p + 16), size = tr_le64(p + 24), idx = tr_le64(p + 32);
   /* go-car's checks; values of 2^63 and more are refused as it refuses
    * them (they are negative int64 there). */
   if (off < DAG_CAR_V2_PRAGMA_LEN + DAG_CAR_V2_HEADER_LEN || size == 0 ||

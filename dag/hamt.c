@@ -30,13 +30,6 @@ static inline uint64_t fmix64(uint64_t k) {
   return k;
 }
 
-static inline uint64_t load_le64(const uint8_t *p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--)
-    v = v << 8 | p[i];
-  return v;
-}
-
 void dag_murmur3_x64_128(const void *key, size_t len, uint32_t seed,
                          uint64_t out[2]) {
   const uint64_t c1 = UINT64_C(0x87c37b91114253d5);
@@ -45,8 +38,8 @@ void dag_murmur3_x64_128(const void *key, size_t len, uint32_t seed,
   size_t nblocks = len / 16;
   uint64_t h1 = seed, h2 = seed, k1, k2;
   for (size_t i = 0; i < nblocks; i++) {
-    k1 = load_le64(data + 16 * i);
-    k2 = load_le64(data + 16 * i + 8);
+    k1 = tr_le64(data + 16 * i);
+    k2 = tr_le64(data + 16 * i + 8);
     k1 *= c1, k1 = rotl64(k1, 31), k1 *= c2, h1 ^= k1;
     h1 = rotl64(h1, 27), h1 += h2, h1 = h1 * 5 + 0x52dce729;
     k2 *= c2, k2 = rotl64(k2, 33), k2 *= c1, h2 ^= k2;

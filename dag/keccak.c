@@ -13,21 +13,10 @@
  */
 #include "hashfn.h"
 
+#include "../common/tr.h"
+
 #include <assert.h>
 #include <string.h>
-
-static inline uint64_t load64(const uint8_t *p) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return v;
-#else
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--)
-    v = v << 8 | p[i];
-  return v;
-#endif
-}
 
 /* n is 1..63 at every call site: a rotation by 0 would shift by 64. */
 static inline uint64_t rotl64(uint64_t x, unsigned n) {
@@ -118,7 +107,7 @@ static void keccak_f1600(uint64_t st[25]) {
 static void xor_bytes(uint64_t st[25], const uint8_t *p, size_t n) {
   size_t i = 0;
   for (; i + 8 <= n; i += 8)
-    st[i / 8] ^= load64(p + i);
+    st[i / 8] ^= tr_le64(p + i);
   for (; i < n; i++)
     st[i / 8] ^= (uint64_t)p[i] << (8 * (i % 8));
 }
