@@ -428,6 +428,15 @@ int bs_pin_add(bs_txn_t *txn, const dag_cid_t *cid, int type,
  * TR_ENOTPINNED. */
 int bs_pin_rm(bs_txn_t *txn, const dag_cid_t *cid, bool recursive) TR_WUR;
 
+/* boxo's dspinner Update: from must be pinned recursively (else
+ * TR_ENOTPINNED) and to not (TR_EPINTYPE); to gets a recursive pin with
+ * from's name, then from's pin goes when unpin is set.  A to that is not
+ * whole gives TR_EINCOMPLETE (*missing set, as bs_pin_add) or
+ * TR_ENOTFOUND (to itself absent), and nothing changes.  from equal to to
+ * is 0 and changes nothing. */
+int bs_pin_update(bs_txn_t *txn, const dag_cid_t *from, const dag_cid_t *to,
+                  bool unpin, dag_cid_t *missing) TR_WUR;
+
 /* Pin state of cid: fills *pin and returns 1 if pinned (directly,
  * recursively, or, when types includes BS_PIN_INDIRECT, through a recursive
  * pin - that costs a walk of every recursive DAG); 0 if not pinned. */

@@ -268,6 +268,26 @@ int bs_pin_rm(bs_txn_t *txn, const dag_cid_t *cid, bool recursive) {
   return bs__err(mdb_del(txn->mdb, txn->env->pins, &k, NULL));
 }
 
+int bs_pin_update(bs_txn_t *txn, const dag_cid_t *from, const dag_cid_t *to,
+                  bool unpin, dag_cid_t *missing) {
+  if (txn->rdonly)
+    return -EACCES;
+  bs_pin_t pin;
+  int rc = pin_read(txn, from, &pin);
+  if (rc == TR_ENOTFOUND || (!rc && pin.type != BS_PIN_RECURSIVE))
+    return TR_ENOTPINNED;
+  if (rc || dag_cid_equal(from, to))
+    return rc; /* the same CID: nothing to do, as boxo has it */
+  bs_pin_t tp;
+  rc = pin_read(txn, to, &tp);
+  if (!rc && tp.type == BS_PIN_RECURSIVE)
+    return TR_EPINTYPE;
+  if (rc && rc != TR_ENOTFOUND)
+    return rc;
+  rc = bs_pin_add(txn, to, BS_PIN_RECURSIVE, pin.name, missing);
+  return !rc && unpin ? bs_pin_rm(txn, from, true) : rc;
+}
+
 /* ----------------------------------------------------------------- list */
 
 typedef struct ls_ctx {

@@ -173,6 +173,7 @@ int cmd_block_get(cli_t *, int, char **);
 int cmd_block_stat(cli_t *, int, char **);
 int cmd_block_rm(cli_t *, int, char **);
 int cmd_pin_add(cli_t *, int, char **);
+int cmd_pin_update(cli_t *, int, char **);
 int cmd_pin_rm(cli_t *, int, char **);
 int cmd_pin_ls(cli_t *, int, char **);
 int cmd_pin_verify(cli_t *, int, char **);

@@ -70,6 +70,40 @@ int cmd_pin_add(cli_t *cli, int argc, char **argv) {
   return rc;
 }
 
+int cmd_pin_update(cli_t *cli, int argc, char **argv) {
+  if (argc != 3)
+    return cli_failf("pin update: usage: trove pin update FROM TO");
+  dag_cid_t from, to, missing;
+  bs_env_t *env;
+  bs_txn_t *txn;
+  if (cli_cid(argv[1], &from) || cli_cid(argv[2], &to) ||
+      cli_env(cli, 0, &env))
+    return 1;
+  int rc = bs_txn_begin(env, 0, &txn);
+  if (rc)
+    return cli_fail("pin update", rc);
+  rc = bs_pin_update(txn, &from, &to, CLI_BOOL(cli, "unpin"), &missing);
+  char s[DAG_CID_STR_MAX];
+  if (rc == TR_ENOTPINNED)
+    rc = cli_failf("pin update: '%s' was not recursively pinned already",
+                   argv[1]);
+  else if (rc == TR_EPINTYPE)
+    rc = cli_failf("pin update: '%s' was already recursively pinned",
+                   argv[2]);
+  else if (rc == TR_EINCOMPLETE)
+    rc = cli_failf("pin update %s: DAG is incomplete: block %s is missing",
+                   argv[2], dag_cid_str(&missing, s));
+  else if (rc)
+    rc = cli_fail("pin update", rc);
+  else if ((rc = bs_txn_commit(txn)))
+    return cli_fail("pin update", rc);
+  else
+    printf("updated %s to %s\n", argv[1], argv[2]);
+  if (rc)
+    bs_txn_abort(txn);
+  return rc ? 1 : 0;
+}
+
 int cmd_pin_rm(cli_t *cli, int argc, char **argv) {
   bool recursive = CLI_BOOL(cli, "recursive");
   int rc = 0, any = 0;

@@ -84,13 +84,37 @@ static int r_pin_add(remote_t *r, int argc, char **argv) {
   if (n < 0 || cli__call(r, "pin/add"))
     return 1;
   json_t *o;
-  if (cli__next_value(r, &o) <= 0)
+  bool progress = false;
+  int rc;
+  /* With --progress, {"Progress":N} values come first: Kubo's line. */
+  while ((rc = cli__next_value(r, &o)) > 0 &&
+         json_is_integer(json_object_get(o, "Progress"))) {
+    fprintf(stderr, "\rFetched/Processed %lld nodes",
+            (long long)json_integer_value(json_object_get(o, "Progress")));
+    progress = true;
+    json_decref(o);
+  }
+  if (progress)
+    fputc('\n', stderr);
+  if (rc <= 0)
     return 1;
   size_t i;
   json_t *p;
   json_array_foreach(json_object_get(o, "Pins"), i, p)
     printf("pinned %s %s\n", json_string_value(p),
            recursive ? "recursively" : "directly");
+  json_decref(o);
+  return 0;
+}
+
+static int r_pin_update(remote_t *r, int argc, char **argv) {
+  if (argc != 3)
+    return cli_failf("pin update: usage: trove pin update FROM TO");
+  json_t *o;
+  if (cli__qargs(r, argc, argv) || cli__call(r, "pin/update") ||
+      cli__next_value(r, &o) <= 0)
+    return 1;
+  printf("updated %s to %s\n", argv[1], argv[2]);
   json_decref(o);
   return 0;
 }
@@ -216,6 +240,7 @@ static const rcmd_t table[] = {
     {"cat", r_cat, NULL},
     {"pin add", r_pin_add, NULL},
     {"pin rm", r_pin_rm, NULL},
+    {"pin update", r_pin_update, NULL},
     {"pin ls", r_pin_ls, NULL},
     {"repo gc", r_repo_gc, NULL},
     {"block get", r_block_get, NULL},

@@ -218,6 +218,12 @@ static const rpc_optdef_t block_rm_opts[] = {
 static const rpc_optdef_t pin_add_opts[] = {
     OB("recursive", 'r', "true", "Pin the whole DAG, not the block alone."),
     OS("name", 0, NULL, "A name for the pin."),
+    OB("progress", 0, "false", "Show how many blocks have been fetched "
+       "(through a daemon)."),
+    END};
+
+static const rpc_optdef_t pin_update_opts[] = {
+    OB("unpin", 0, "true", "Remove the old pin."),
     END};
 
 static const rpc_optdef_t pin_rm_opts[] = {
@@ -429,6 +435,9 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"pin add", "pin/add", "CID...", "Pin a DAG (or one block).",
      pin_add_opts},
     {"pin rm", "pin/rm", "CID...", "Remove pins.", pin_rm_opts},
+    {"pin update", "pin/update", "FROM TO", "Pin TO recursively in place of "
+     "FROM, with its name (fetching what TO has that FROM lacks).",
+     pin_update_opts},
     {"pin ls", "pin/ls", "[CID...]", "List pins.", pin_ls_opts},
     {"pin verify", "pin/verify", "", "Check that pinned DAGs are complete "
      "and intact.", pin_verify_opts},
@@ -494,6 +503,8 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"files touch", "files/touch", "PATH", "Set the UnixFS mtime of an MFS "
      "node (now by default).", files_touch_opts},
     {"repo stat", "repo/stat", "", "Print repo statistics.", repo_stat_opts},
+    {"stats repo", "stats/repo", "", "Print repo statistics (repo stat).",
+     repo_stat_opts},
     {"repo gc", "repo/gc", "", "Delete the blocks no pin reaches.",
      repo_gc_opts},
     {"repo verify", "repo/verify", "", "Rehash every block; report corrupt "

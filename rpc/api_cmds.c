@@ -73,6 +73,7 @@ const rpc_cmd_t rpc_cmds[] = {
     {"key/rename", rpc_cmd_key_rename},
     {"key/import", rpc_cmd_key_import},
     {"resolve", rpc_cmd_resolve},
+    {"stats/repo", rpc_cmd_repo_stat},
     {"cid/format", rpc_cmd_cid_format},
     {"cid/base32", rpc_cmd_cid_base32},
     {"provide/stat", rpc_cmd_provide_stat},

@@ -237,7 +237,6 @@ static void update_work(rpc_job_t *j) {
     return;
   }
   dag_cid_t from, to, missing;
-  bs_pin_t pin;
   char f[DAG_CID_STR_MAX], t[DAG_CID_STR_MAX], m[DAG_CID_STR_MAX], msg[700];
   bool changed = false;
   if ((rc = rpc_job_resolve(j, txn, r->args[0], &from)) ||
@@ -245,36 +244,22 @@ static void update_work(rpc_job_t *j) {
     goto out;
   dag_cid_str(&from, f);
   dag_cid_str(&to, t);
-  rc = bs_pin_get(txn, &from, BS_PIN_RECURSIVE, &pin);
-  if (rc < 0)
-    goto out;
-  if (rc == 0 || pin.type != BS_PIN_RECURSIVE) {
+  rc = bs_pin_update(txn, &from, &to, r->unpin, &missing);
+  if (rc == TR_ENOTPINNED) {
     rpc_job_fail(j, 500, "'from' cid was not recursively pinned already");
-    rc = TR_ENOTPINNED;
     goto out;
   }
-  rc = 0;
-  if (dag_cid_equal(&from, &to))
-    goto out; /* nothing to do, as boxo has it */
-  bs_pin_t tp;
-  rc = bs_pin_get(txn, &to, BS_PIN_RECURSIVE, &tp);
-  if (rc == 1 && tp.type == BS_PIN_RECURSIVE) {
+  if (rc == TR_EPINTYPE) {
     rpc_job_fail(j, 500, "'to' cid was already recursively pinned");
-    rc = TR_EPINTYPE;
     goto out;
   }
-  if (rc < 0)
-    goto out;
-  rc = bs_pin_add(txn, &to, BS_PIN_RECURSIVE, pin.name, &missing);
   if (rc == TR_EINCOMPLETE || rc == TR_ENOTFOUND) {
     rpc_job_missing(j, &to, BS_FETCH_DAG);
     rpc_job_fail(j, 500, "%s", rpc_errmsg(TR_ENOTFOUND, rc == TR_ENOTFOUND
                  ? t : dag_cid_str(&missing, m), msg, sizeof msg));
     goto out;
   }
-  if (!rc && r->unpin)
-    rc = bs_pin_rm(txn, &from, true);
-  changed = !rc;
+  changed = !rc && !dag_cid_equal(&from, &to);
 out:
   if (rc)
     rpc_job_fail(j, 500, "%s", tr_strerror(rc));

@@ -63,6 +63,22 @@ expect_fail t pin rm "$a"                    # indirect
 expect_fail t pin rm --recursive=false "$root"
 expect_fail t block rm "$a"                  # pinned via root
 t pin verify >/dev/null
+# pin update (Kubo's): the new DAG takes the old pin's place and name;
+# refused from a CID not pinned recursively, or onto one that is; an
+# incomplete new DAG changes nothing.
+root2=$(node "$a" | t block put --cid-codec dag-pb)
+eq "$(t pin update "$root" "$root2")" "updated $root to $root2"
+t pin ls --names --type=recursive | grep -q "^$root2 recursive arch$" || fail "pin update: name"
+t pin ls --type=recursive | grep -q "^$root " && fail "pin update: the old pin stayed"
+expect_fail t pin update "$root" "$root2"
+eq "$(t pin update --unpin=false "$root2" "$root")" "updated $root2 to $root"
+expect_fail t pin update "$root2" "$root"
+partial=$(node "$a" "$gone" | t block put --cid-codec dag-pb)
+err=$(t pin update "$root" "$partial" 2>&1) && fail "pin update onto an incomplete DAG"
+[[ "$err" == *"block $gone is missing"* ]] || fail "pin update: $err"
+t pin ls --type=recursive | grep -q "^$partial " && fail "pin update pinned an incomplete DAG"
+t block rm -q "$partial"
+t pin rm "$root2" >/dev/null
 out=$(t repo gc 2>/dev/null)
 grep -q "removed $loose" <<<"$out" || fail "gc did not remove loose block: $out"
 grep -q "$a" <<<"$out" && fail "gc removed a pinned leaf"
