@@ -30,6 +30,7 @@
 
 #include "../dag/importer.h"
 #include "../dag/reader.h"
+#include "../rpc/dagcmd.h"
 #include "cli.h"
 
 #define MAX_GET_DEPTH 256
@@ -559,7 +560,8 @@ int cmd_ls(cli_t *cli, int argc, char **argv) {
  * does. */
 typedef struct refs {
   bs_txn_t *txn;
-  bool unique;
+  bool unique, edges;
+  const char *format;
   int max_depth;
   bs_walk_t *walk;
 } refs_t;
@@ -573,13 +575,17 @@ static int refs_walk(refs_t *r, const dag_cid_t *root) {
     if (rc)
       return rc;
   }
-  dag_cid_t c;
+  dag_cid_t c, parent;
   int depth, rc;
-  while ((rc = bs_walk_next(r->walk, r->txn, &c, NULL, &depth)) == 1) {
+  bool names = r->format && strstr(r->format, "<linkname>");
+  while ((rc = bs_walk_next(r->walk, r->txn, &c, &parent, &depth)) == 1) {
     if (depth == 0)
       continue; /* refs lists the links, not the root */
-    char s[DAG_CID_STR_MAX];
-    printf("%s\n", dag_cid_str(&c, s));
+    char line[2 * DAG_CID_STR_MAX + 600], name[256] = "";
+    if (names)
+      rpc_ref_linkname(bs_get_cb, r->txn, &parent, &c, name, sizeof name);
+    rpc_ref_format(r->format, r->edges, &parent, &c, name, line, sizeof line);
+    printf("%s\n", line);
   }
   return rc;
 }
@@ -616,6 +622,10 @@ int cmd_refs(cli_t *cli, int argc, char **argv) {
                 : CLI_BOOL(cli, "recursive") ? -1
                                              : 1;
   r.unique = CLI_BOOL(cli, "unique");
+  r.edges = CLI_BOOL(cli, "edges");
+  r.format = CLI_STR(cli, "format");
+  if (r.edges && r.format)
+    return cli_failf("refs: using format argument with edges is not allowed");
   char **args = argv + 1;
   int nargs = argc - 1;
   if (!nargs)

@@ -197,6 +197,9 @@ static const rpc_optdef_t ls_opts[] = {
 static const rpc_optdef_t refs_opts[] = {
     OB("recursive", 'r', "false", "Recursively list links of child nodes."),
     OB("unique", 'u', "false", "Omit duplicate refs from the output."),
+    OS("format", 0, NULL, "A line per link: <src>, <dst> and <linkname> "
+       "replaced (default \"<dst>\")."),
+    OB("edges", 'e', "false", "Write edges: \"<src> -> <dst>\"."),
     {"max-depth", 0, I, "-1", "Only for recursive refs: list down to this "
      "depth (-1: no limit).", "max-depth", -1, INT32_MAX},
     END};

@@ -20,6 +20,17 @@
 
 #define RPC_DAG_ERR_MAX 512
 
+/* A line of Kubo's `refs` for the link src -> dst into out[0..outsz)
+ * (NUL-terminated, cut to fit): fmt with <src>, <dst> and <linkname>
+ * replaced, or "<src> -> <dst>" (edges) or "<dst>" when fmt is NULL.
+ * rpc_ref_linkname: the link's name when src is dag-pb (its first link
+ * to dst; Kubo has names for dag-pb links alone), else "". */
+void rpc_ref_format(const char *fmt, bool edges, const dag_cid_t *src,
+                    const dag_cid_t *dst, const char *linkname, char *out,
+                    size_t outsz);
+void rpc_ref_linkname(dag_get_cb get, void *ud, const dag_cid_t *src,
+                      const dag_cid_t *dst, char *name, size_t cap);
+
 /* Where arg ends: *cid the last block reached, and in rem[0..cap) what of
  * the path is left inside that block ("" or "/x/y", as Kubo's RemPath).
  * 0; TR_EPATH (err says which name), TR_ECID (arg is not a CID path),

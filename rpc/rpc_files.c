@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "../dag/reader.h"
+#include "dagcmd.h"
 #include "mfs.h"
 #include "rpc_int.h"
 
@@ -480,36 +481,6 @@ static size_t put_line(uint8_t *buf, const char *ref, const char *err) {
   return n;
 }
 
-/* Kubo's --format: <src>, <dst> and <linkname> replaced. */
-static void format_ref(const refs_t *r, const dag_cid_t *src,
-                       const dag_cid_t *dst, char *out, size_t outsz) {
-  char s[DAG_CID_STR_MAX], d[DAG_CID_STR_MAX];
-  dag_cid_str(src, s);
-  dag_cid_str(dst, d);
-  const char *f = r->format ? r->format : r->edges ? "<src> -> <dst>" : "<dst>";
-  size_t o = 0;
-  while (*f && o + 1 < outsz) {
-    const char *rep = NULL;
-    size_t skip = 0;
-    if (!strncmp(f, "<src>", 5))
-      rep = s, skip = 5;
-    else if (!strncmp(f, "<dst>", 5))
-      rep = d, skip = 5;
-    else if (!strncmp(f, "<linkname>", 10))
-      rep = "", skip = 10; /* names are not in the links index */
-    if (rep) {
-      size_t k = strlen(rep);
-      if (o + k >= outsz)
-        break;
-      memcpy(out + o, rep, k);
-      o += k;
-      f += skip;
-    } else
-      out[o++] = *f++;
-  }
-  out[o] = 0;
-}
-
 static int64_t refs_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
   bs_env_t *env = arg;
   refs_t *r = state;
@@ -543,7 +514,11 @@ static int64_t refs_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
     if (rc == 1 && depth == 0)
       continue; /* the root itself is not a ref */
     if (rc == 1) {
-      format_ref(r, &parent, &cid, line, sizeof line);
+      char name[256] = "";
+      if (r->format && strstr(r->format, "<linkname>"))
+        rpc_ref_linkname(bs_get_cb, txn, &parent, &cid, name, sizeof name);
+      rpc_ref_format(r->format, r->edges, &parent, &cid, name, line,
+                     sizeof line);
       n += put_line(buf + n, line, "");
       continue;
     }

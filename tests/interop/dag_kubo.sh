@@ -17,7 +17,8 @@
 #   - a dag-pb file and directory (the same CIDs from both `add`s): their
 #     data-model form as dag-json;
 #   - `dag stat` of two roots that share blocks: the same summary;
-#   - `refs [-r] [-u]` of roots that share blocks: Kubo's lines (--unique
+#   - `refs [-r] [-u] [--format] [-e]` of roots that share blocks: Kubo's
+#     lines, dag-pb links' names in --format's <linkname> (--unique
 #     spans the arguments);
 #   - through trove's daemon: the API's dag/put, dag/get, dag/resolve,
 #     dag/stat and refs answer as Kubo's daemon does (the same JSON lines).
@@ -157,7 +158,14 @@ for args in "$KD $KD/sub" "$KD/sub $KD" "$KD $KD"; do
     eq "$t" "$k" "refs $f $args"
   done
 done
-echo "ok - refs [-r] [-u] of roots that share blocks: Kubo's lines"
+# --format (a dag-pb link's name; none for others) and --edges.
+for f in "-r --format <src>-<linkname>-<dst>" "-r -e" "-r -u --format [<linkname>]"; do
+  # shellcheck disable=SC2086
+  k=$("$IPFS" refs $f "$KD" "$R") && t=$("$TROVE" refs $f "$KD" "$R") || fail "refs $f"
+  eq "$t" "$k" "refs $f"
+done
+"$TROVE" refs -e --format x "$KD" >/dev/null 2>&1 && fail "refs -e --format taken"
+echo "ok - refs [-r] [-u] [--format] [-e] of roots that share blocks: Kubo's lines"
 
 # Through the daemons: the API's answers.
 kubo_daemon
@@ -178,7 +186,9 @@ for q in "dag/get?arg=$R/x" "dag/get?arg=$R/l&output-codec=dag-cbor" \
   "refs?arg=$KD&arg=$KD/sub&recursive=true&unique=true" \
   "refs?arg=$KD/sub&arg=$KD&recursive=true&unique=true" \
   "refs?arg=$KD&arg=$KD&recursive=true&unique=true" \
-  "refs?arg=$KD&arg=$KD/sub&recursive=true"; do
+  "refs?arg=$KD&arg=$KD/sub&recursive=true" \
+  "refs?arg=$KD&arg=$R&recursive=true&format=%3Clinkname%3E%20%3Cdst%3E" \
+  "refs?arg=$KD&recursive=true&edges=true"; do
   api "$KA/$q" >"$WORK/k.api"
   api "$TA/$q" >"$WORK/t.api"
   cmp -s "$WORK/k.api" "$WORK/t.api" ||
