@@ -518,6 +518,14 @@ static void test_block_cid(void **state) {
   assert_int_equal(c.mh_code, 0x14);
   assert_int_equal(block_cid_of("01551e20", "x", &c), 0);
   assert_int_equal(c.mh_code, DAG_MH_BLAKE3);
+  /* At the prefix's length: blake3 gives 64 bytes (Kubo's Prefix.Sum does
+   * too); sha1 gives 20 and no other (a fuzzer's 41 was TR_ECID, which
+   * cut the peer off). */
+  assert_int_equal(block_cid_of("01551e40", "x", &c), 0);
+  assert_int_equal(c.len, 2 + 2 + 64);
+  assert_int_equal(block_cid_of("01551114", "x", &c), 0);
+  assert_int_equal(block_cid_of("01551129", "x", &c), TR_EHASH);
+  assert_int_equal(block_cid_of("01551110", "x", &c), TR_EHASH);
 
   /* Malformed prefixes: refused by both the decoder and bsw_block_cid. */
   static const char *bad[] = {
