@@ -232,6 +232,17 @@ static void job_fetch_timeout(uv_timer_t *t) {
   snprintf(msg, sizeof msg, "context deadline exceeded: %s %s not retrieved "
            "in time", j->last_flags & BS_FETCH_DAG ? "the DAG under" : "block",
            dag_cid_str(&j->last, s));
+  /* The client hears it, and so does the operator: a stall is either the
+   * network's (nobody has it) or ours, and the log is where to tell. */
+  char why[64];
+  if (now >= j->deadline)
+    snprintf(why, sizeof why, "at the request's deadline");
+  else
+    snprintf(why, sizeof why, "after %llu ms without a new block",
+             (unsigned long long)(j->ctx->fetch_timeout_ms
+                                      ? j->ctx->fetch_timeout_ms
+                                      : RPC_FETCH_TIMEOUT_MS));
+  tr_log(TR_LOG_WARN, "%s: gave up %s: %s", http_req_path(j->req), why, msg);
   job_error_now(j, 500, msg);
 }
 

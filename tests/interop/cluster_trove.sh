@@ -189,6 +189,13 @@ while [ "$(date +%s)" -lt $end ]; do
   [ "$s" = "pinned pinned remote" ] && break
   if [[ $s == *pin_error* ]] && [ $recovered -lt 2 ]; then
     echo "note: pin_error, recovering: $(why "$C")"
+    # What each trove saw, for the next one to read: whom it is
+    # connected to, what its bitswap waits for, whom it asked.
+    for i in $(seq $N); do
+      echo "note: trove $i: peers: $(tr_ "$i" swarm peers 2>&1 | tr '\n' ' ')"
+      echo "note: trove $i: $(tr_ "$i" bitswap stat 2>&1 | tr -s '\n\t ' ' ')"
+      grep -E 'WARN|ERROR' "$WORK/trove$i.log" | tail -5 | sed "s/^/note: trove $i: /" || true
+    done
     ctl 1 recover "$C" >/dev/null 2>&1 || true
     recovered=$((recovered + 1))
   fi
