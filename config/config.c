@@ -219,6 +219,9 @@ static const struct {
     {"AutoNAT.AllowPrivateAddrs", CONFIG_BOOL, true}, /* trove's */
     {"Swarm", CONFIG_OBJECT, false},
     {"Swarm.DisableNatPortMap", CONFIG_BOOL, false},
+    {"Swarm.Transports", CONFIG_OBJECT, false},
+    {"Swarm.Transports.Network", CONFIG_OBJECT, false},
+    {"Swarm.Transports.Network.Websocket", CONFIG_BOOL, true},
     {"Swarm.ConnMgr", CONFIG_OBJECT, false},
     {"Swarm.ConnMgr.Type", CONFIG_STRING, true},
     {"Swarm.ConnMgr.LowWater", CONFIG_INT, true},

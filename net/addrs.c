@@ -11,8 +11,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A binary multiaddr /ip4|ip6/A/tcp/P of a socket address. */
-size_t net__sa_to_ma(const struct sockaddr *sa, uint8_t *out) {
+/* /ws as a binary component: its code, 477, as a varint. */
+static const uint8_t WS[] = {0xdd, 0x03};
+
+/* A binary multiaddr /ip4|ip6/A/tcp/P[/ws] of a socket address. */
+size_t net__sa_to_ma(const struct sockaddr *sa, bool ws, uint8_t *out) {
   size_t n = 0;
   const uint8_t *ip;
   uint16_t port;
@@ -31,21 +34,25 @@ size_t net__sa_to_ma(const struct sockaddr *sa, uint8_t *out) {
   }
   out[n++] = NET_MA_TCP;
   out[n++] = (uint8_t)(port >> 8), out[n++] = (uint8_t)port;
+  if (ws) {
+    memcpy(out + n, WS, sizeof WS);
+    n += sizeof WS;
+  }
   return n;
 }
 
-/* Read /ip4|ip6/A/tcp/P[/p2p/ID] into a socket address and a PeerID
- * (len 0 when absent). */
-int net__ma_to_sa(const char *s, struct sockaddr_storage *ss,
-                    net_peerid_t *peer) {
+/* Read /ip4|ip6/A/tcp/P[/ws][/p2p/ID] into a socket address, the /ws
+ * flag and a PeerID (len 0 when absent). */
+int net__ma_to_sa(const char *s, struct sockaddr_storage *ss, bool *ws,
+                  net_peerid_t *peer) {
   uint8_t b[NET_MA_MAX];
   int len = net_ma_parse(s, strlen(s), b, sizeof b);
   if (len < 0)
     return len;
-  net_ma_comp_t c[3];
+  net_ma_comp_t c[4];
   size_t nc = 0;
   for (size_t off = 0; off < (size_t)len;) {
-    int k = net_ma_next(b + off, (size_t)len - off, &c[nc < 2 ? nc : 2]);
+    int k = net_ma_next(b + off, (size_t)len - off, &c[nc < 3 ? nc : 3]);
     if (k < 0)
       return k;
     off += (size_t)k;
@@ -53,8 +60,10 @@ int net__ma_to_sa(const char *s, struct sockaddr_storage *ss,
   }
   memset(ss, 0, sizeof *ss);
   peer->len = 0;
-  if (nc < 2 || nc > 3 || c[1].code != NET_MA_TCP ||
-      (nc == 3 && c[2].code != NET_MA_P2P))
+  *ws = nc >= 3 && c[2].code == NET_MA_WS;
+  size_t np = *ws ? 3 : 2; /* where /p2p may be */
+  if (nc < 2 || nc > np + 1 || c[1].code != NET_MA_TCP ||
+      (nc == np + 1 && c[np].code != NET_MA_P2P))
     return TR_ENOPROTO;
   uint16_t port = (uint16_t)(c[1].value[0] << 8 | c[1].value[1]);
   if (c[0].code == NET_MA_IP4) {
@@ -70,7 +79,7 @@ int net__ma_to_sa(const char *s, struct sockaddr_storage *ss,
   } else {
     return TR_ENOPROTO;
   }
-  if (nc == 3 && net_peerid_from_bytes(peer, c[2].value, c[2].vlen))
+  if (nc == np + 1 && net_peerid_from_bytes(peer, c[np].value, c[np].vlen))
     return TR_EMULTIADDR;
   return 0;
 }
@@ -105,16 +114,16 @@ size_t net_host_addrs(net_host_t *h, char (*out)[NET_MA_STR_MAX / 16],
      * lists them. */
     if (!ifs && getifaddrs(&ifs))
       continue;
-    const uint8_t *port = l->ma + l->malen - 2;
+    const uint8_t *port = l->ma + (any4 ? 1 + 4 + 1 : 1 + 16 + 1);
     for (struct ifaddrs *a = ifs; a; a = a->ifa_next) {
       if (!a->ifa_addr || !(a->ifa_flags & IFF_UP) ||
           a->ifa_addr->sa_family != (any4 ? AF_INET : AF_INET6))
         continue;
       uint8_t ma[NET_CONN_MA_MAX];
-      size_t k = net__sa_to_ma(a->ifa_addr, ma);
+      size_t k = net__sa_to_ma(a->ifa_addr, l->ws, ma);
       if (ma[0] == NET_MA_IP6 && ma[1] == 0xfe && (ma[2] & 0xc0) == 0x80)
         continue; /* link-local: needs a zone to be dialled */
-      memcpy(ma + k - 2, port, 2);
+      memcpy(ma + (any4 ? 1 + 4 + 1 : 1 + 16 + 1), port, 2);
       add_addr(out, max, &n, ma, k);
     }
   }

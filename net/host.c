@@ -126,6 +126,7 @@ int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
   net_privkey_pubkey(&h->key, &pk);
   int rc = net_peerid_from_pubkey(&h->id, &pk);
   snprintf(h->agent, sizeof h->agent, "%s", o->agent ? o->agent : "trove");
+  h->no_ws = o->no_ws;
   if (o->psk) {
     h->has_psk = true;
     memcpy(h->psk, o->psk, sizeof h->psk);
@@ -247,6 +248,8 @@ static void tcp_close(net_conn_t *c, int status) {
   if (c->pnet_on)
     net_pnet_wipe(&c->pn);
   c->pnet_on = false;
+  c->ws_hs = c->ws_on = false;
+  tr_bytes_free(&c->ws_head);
   c->phase = NET_PH_CLOSED;
   tr_bytes_free(&c->in);
   tr_bytes_free(&c->plain);
@@ -361,6 +364,10 @@ static void on_alloc(uv_handle_t *hd, size_t sz, uv_buf_t *buf) {
   *buf = uv_buf_init((char *)h->rbuf, (unsigned)len);
 }
 
+static void deliver(net_conn_t *c, uint8_t *p, size_t len);
+static void ws_head_input(net_conn_t *c, const uint8_t *p, size_t n);
+static int ws_pong(net_conn_t *c);
+
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   net_conn_t *c = st->data;
   if (n < 0) {
@@ -371,9 +378,24 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
     return;
   c->rx_at = uv_now(c->h->loop);
   rx_charge(c->h, (size_t)n);
-  /* buf is the host's read buffer: decrypt in place. */
-  uint8_t *p = (uint8_t *)buf->base;
-  size_t len = (size_t)n;
+  if (c->ws_hs)
+    ws_head_input(c, (const uint8_t *)buf->base, (size_t)n);
+  else
+    deliver(c, (uint8_t *)buf->base, (size_t)n);
+}
+
+/* Bytes from the socket, in writable memory (the host's read buffer, or
+ * what followed a WebSocket head): unframed and decrypted in place, then
+ * handed to conn.c. */
+static void deliver(net_conn_t *c, uint8_t *p, size_t len) {
+  if (c->ws_on) {
+    if (net_ws_recv(&c->wsr, p, len, &len)) {
+      tcp_close(c, TR_EPROTO);
+      return;
+    }
+    if (c->wsr.pong_due && ws_pong(c))
+      return;
+  }
   if (c->pnet_on) {
     size_t k = net_pnet_recv(&c->pn, p, len); /* the peer's nonce first */
     if (k &&
@@ -386,6 +408,8 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   }
   if (len)
     net__conn_input(c, p, len);
+  if (c->ws_on && c->wsr.closed && !c->closing)
+    tcp_close(c, -ECONNRESET); /* the peer's close frame: as an EOF */
 }
 
 static void tcp_pause(net_conn_t *c, bool pause) {
@@ -395,11 +419,19 @@ static void tcp_pause(net_conn_t *c, bool pause) {
   (void)tcp_sync(c); /* as before: a socket being closed refuses, no harm */
 }
 
+/* A write: its bytes start NET_WS_HDR_MAX into data, so that a
+ * WebSocket frame header can go in front of them without a copy. */
 typedef struct wreq {
   uv_write_t req;
   net_conn_t *c;
   uint8_t data[];
 } wreq_t;
+
+#define PAYLOAD(w) ((w)->data + NET_WS_HDR_MAX)
+
+static wreq_t *wreq_new(size_t n) {
+  return tr_malloc(sizeof(wreq_t) + NET_WS_HDR_MAX + n);
+}
 
 static void on_written(uv_write_t *req, int status) {
   wreq_t *w = (wreq_t *)req;
@@ -428,12 +460,33 @@ static size_t tcp_queued(net_conn_t *c) {
  * the bytes are encrypted here, in send order; a failure closes the
  * connection (the callers pass it up), so a keystream that ran ahead is
  * never used again. */
+static int send_out(net_conn_t *c, wreq_t *w, uint8_t *start, size_t n);
+
+/* Send PAYLOAD(w)[0..n): encrypted for a private network, then framed
+ * for a WebSocket (a client's frame masked, RFC 6455 5.3). */
 static int send_buf(net_conn_t *c, wreq_t *w, size_t n) {
-  w->c = c;
+  uint8_t *start = PAYLOAD(w);
   if (c->pnet_on)
-    net_pnet_send(&c->pn, w->data, n);
+    net_pnet_send(&c->pn, start, n);
+  if (c->ws_on) {
+    uint8_t hdr[NET_WS_HDR_MAX], mask[4];
+    if (c->outbound)
+      randombytes_buf(mask, sizeof mask);
+    size_t h = net_ws_header(hdr, NET_WS_BIN, n, c->outbound ? mask : NULL);
+    if (c->outbound)
+      net_ws_mask(start, n, mask);
+    start -= h;
+    memcpy(start, hdr, h);
+    n += h;
+  }
+  return send_out(c, w, start, n);
+}
+
+/* Write start[0..n), bytes of w. */
+static int send_out(net_conn_t *c, wreq_t *w, uint8_t *start, size_t n) {
+  w->c = c;
   size_t off = 0;
-  uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)n);
+  uv_buf_t b = uv_buf_init((char *)start, (unsigned)n);
   int k = uv_try_write((uv_stream_t *)&c->tcp, &b, 1); /* EAGAIN: queued */
   if (k > 0) {
     off = (size_t)k;
@@ -443,7 +496,7 @@ static int send_buf(net_conn_t *c, wreq_t *w, size_t n) {
     tr_free(w);
     return 0;
   }
-  b = uv_buf_init((char *)w->data + off, (unsigned)(n - off));
+  b = uv_buf_init((char *)start + off, (unsigned)(n - off));
   int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written);
   if (rc)
     tr_free(w);
@@ -453,10 +506,10 @@ static int send_buf(net_conn_t *c, wreq_t *w, size_t n) {
 static int tcp_send_raw(net_conn_t *c, const uint8_t *p, size_t n) {
   if (n == 0 || c->closing)
     return 0;
-  wreq_t *w = tr_malloc(sizeof *w + n);
+  wreq_t *w = wreq_new(n);
   if (!w)
     return -ENOMEM;
-  memcpy(w->data, p, n);
+  memcpy(PAYLOAD(w), p, n);
   return send_buf(c, w, n);
 }
 
@@ -465,18 +518,19 @@ static int tcp_send_sealed(net_conn_t *c, const uint8_t *p, size_t n) {
     return 0;
   size_t frames = (n + NET_NOISE_PLAIN_MAX - 1) / NET_NOISE_PLAIN_MAX;
   size_t total = n + frames * (2 + NET_NOISE_TAG), off = 0, o = 0;
-  wreq_t *w = tr_malloc(sizeof *w + total);
+  wreq_t *w = wreq_new(total);
   if (!w)
     return -ENOMEM;
+  uint8_t *d = PAYLOAD(w);
   while (off < n) {
     size_t k = n - off < NET_NOISE_PLAIN_MAX ? n - off : NET_NOISE_PLAIN_MAX;
-    int rc = net_noise_cs_seal(&c->tx, NULL, 0, p + off, k, w->data + o + 2);
+    int rc = net_noise_cs_seal(&c->tx, NULL, 0, p + off, k, d + o + 2);
     if (rc) {
       tr_free(w);
       return rc;
     }
     size_t ct = k + NET_NOISE_TAG;
-    w->data[o] = (uint8_t)(ct >> 8), w->data[o + 1] = (uint8_t)ct;
+    d[o] = (uint8_t)(ct >> 8), d[o + 1] = (uint8_t)ct;
     o += ct + 2;
     off += k;
   }
@@ -552,13 +606,13 @@ static void set_remote(net_conn_t *c) {
   struct sockaddr_storage ss;
   int len = sizeof ss;
   if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
-    c->malen = (uint8_t)net__sa_to_ma((struct sockaddr *)&ss, c->ma);
+    c->malen = (uint8_t)net__sa_to_ma((struct sockaddr *)&ss, c->ws, c->ma);
     if (!c->outbound)
       ip_key(c, (struct sockaddr *)&ss);
   }
   len = sizeof ss;
   if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
-    c->lmalen = (uint8_t)net__sa_to_ma((struct sockaddr *)&ss, c->lma);
+    c->lmalen = (uint8_t)net__sa_to_ma((struct sockaddr *)&ss, c->ws, c->lma);
 }
 
 /* Whether c's IP already has conns_per_ip other inbound connections. */
@@ -603,16 +657,105 @@ static int pnet_start(net_conn_t *c) {
   return 0;
 }
 
+/* The libp2p upgrade begins: the private network's nonce, then
+ * multistream-select. */
+static int upgrade_start(net_conn_t *c) {
+  int rc = c->h->has_psk ? pnet_start(c) : 0;
+  return rc ? rc : net__conn_start(c);
+}
+
+/* ------------------------------------------------------- WebSocket */
+
+/* Answer the ping that came (ws.h): a control frame, outside the
+ * private network's stream. */
+static int ws_pong(net_conn_t *c) {
+  wreq_t *w = wreq_new(NET_WS_CTRL_MAX);
+  if (!w) {
+    tcp_close(c, -ENOMEM);
+    return -ENOMEM;
+  }
+  uint8_t mask[4];
+  if (c->outbound)
+    randombytes_buf(mask, sizeof mask);
+  size_t n = net_ws_pong(&c->wsr, w->data, c->outbound ? mask : NULL);
+  int rc = send_out(c, w, w->data, n);
+  if (rc)
+    tcp_close(c, rc);
+  return rc;
+}
+
+/* A client's request goes first, with a fresh key. */
+static int ws_request(net_conn_t *c) {
+  struct sockaddr_storage ss;
+  int len = sizeof ss;
+  char ip[INET6_ADDRSTRLEN] = "", host[INET6_ADDRSTRLEN + 16], req[512];
+  int rc = uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len);
+  if (rc)
+    return rc;
+  if (ss.ss_family == AF_INET6) {
+    const struct sockaddr_in6 *s6 = (const void *)&ss;
+    uv_ip6_name(s6, ip, sizeof ip);
+    snprintf(host, sizeof host, "[%s]:%u", ip, ntohs(s6->sin6_port));
+  } else {
+    const struct sockaddr_in *s4 = (const void *)&ss;
+    uv_ip4_name(s4, ip, sizeof ip);
+    snprintf(host, sizeof host, "%s:%u", ip, ntohs(s4->sin_port));
+  }
+  randombytes_buf(c->ws_key, sizeof c->ws_key);
+  int n = net_ws_request(req, sizeof req, host, c->ws_key);
+  return n < 0 ? n : tcp_send_raw(c, (const uint8_t *)req, (size_t)n);
+}
+
+/* Bytes of the HTTP upgrade (either side's head): once it is whole and
+ * right, the upgrade begins, and what followed the head is the first of
+ * the frames. */
+static void ws_head_input(net_conn_t *c, const uint8_t *p, size_t n) {
+  if (tr_bytes_append(&c->ws_head, p, n)) {
+    tcp_close(c, -ENOMEM);
+    return;
+  }
+  char resp[256];
+  size_t rlen = 0;
+  int k = c->outbound
+              ? net_ws_client_head(c->ws_head.data, c->ws_head.len, c->ws_key)
+              : net_ws_server_head(c->ws_head.data, c->ws_head.len, resp,
+                                   sizeof resp, &rlen);
+  if (k == 0)
+    return;
+  int rc = k < 0 ? TR_EPROTO : 0;
+  if (!rc && rlen)
+    rc = tcp_send_raw(c, (const uint8_t *)resp, rlen); /* before ws_on */
+  if (!rc) {
+    c->ws_hs = false;
+    c->ws_on = true;
+    rc = upgrade_start(c);
+  }
+  if (rc) {
+    tcp_close(c, rc);
+    return;
+  }
+  tr_bytes_t head = c->ws_head;
+  c->ws_head = (tr_bytes_t){0};
+  if (head.len > (size_t)k)
+    deliver(c, head.data + k, head.len - (size_t)k);
+  tr_bytes_free(&head);
+}
+
 static void start_conn(net_conn_t *c) {
   uv_tcp_nodelay(&c->tcp, 1);
   set_remote(c);
   c->deadline = uv_now(c->h->loop) + c->h->lim.handshake_ms;
   c->rd_started = true;
   int rc = tcp_sync(c);
-  if (!rc && c->h->has_psk)
-    rc = pnet_start(c);
-  if (!rc)
-    rc = net__conn_start(c);
+  if (!rc && c->ws) {
+    /* The HTTP upgrade first; the libp2p one when it is done. */
+    c->ws_hs = true;
+    net_ws_init(&c->wsr, c->outbound);
+    if (c->outbound)
+      rc = ws_request(c);
+  } else if (!rc) {
+    rc = upgrade_start(c);
+  }
   if (rc)
     tcp_close(c, rc);
 }
@@ -640,6 +783,7 @@ static void on_accept(uv_stream_t *srv, int status) {
     tcp_close(c, -EIO);
     return;
   }
+  c->ws = l->ws;
   set_remote(c);
   if (ip_full(l->h, c)) {
     tcp_close(c, TR_ELIMIT);
@@ -652,9 +796,12 @@ static void on_accept(uv_stream_t *srv, int status) {
 int net_host_listen(net_host_t *h, const char *maddr) {
   struct sockaddr_storage ss;
   net_peerid_t none;
-  int rc = net__ma_to_sa(maddr, &ss, &none);
+  bool ws;
+  int rc = net__ma_to_sa(maddr, &ss, &ws, &none);
   if (rc)
     return rc;
+  if (ws && h->no_ws)
+    return TR_ENOPROTO;
   if (h->nls == NET_HOST_LISTENERS_MAX)
     return TR_ELIMIT;
   net_listener_t *l = tr_calloc(1, sizeof *l);
@@ -678,7 +825,8 @@ int net_host_listen(net_host_t *h, const char *maddr) {
     uv_close((uv_handle_t *)&l->tcp, on_listener_closed);
     return rc;
   }
-  l->malen = (uint8_t)net__sa_to_ma((struct sockaddr *)&ss, l->ma);
+  l->ws = ws;
+  l->malen = (uint8_t)net__sa_to_ma((struct sockaddr *)&ss, ws, l->ma);
   h->ls[h->nls++] = l;
   return 0;
 }
@@ -698,15 +846,18 @@ int net_host_connect(net_host_t *h, const char *maddr, net_connect_cb cb,
                      void *ud) {
   struct sockaddr_storage ss;
   net_peerid_t peer;
-  int rc = net__ma_to_sa(maddr, &ss, &peer);
+  bool ws;
+  int rc = net__ma_to_sa(maddr, &ss, &ws, &peer);
   if (rc)
     return rc;
+  if (ws && h->no_ws)
+    return TR_ENOPROTO;
   if (peer.len && net_host_connected(h, &peer)) {
     cb(h, 0, &peer, ud);
     return 0;
   }
   uint8_t ma[NET_CONN_MA_MAX];
-  size_t malen = net__sa_to_ma((struct sockaddr *)&ss, ma);
+  size_t malen = net__sa_to_ma((struct sockaddr *)&ss, ws, ma);
   if (net_backoff_left(&h->cm, &peer, ma, malen, uv_now(h->loop)))
     return TR_EBACKOFF;
   net_conn_t *c = conn_new(h, true);
@@ -714,6 +865,7 @@ int net_host_connect(net_host_t *h, const char *maddr, net_connect_cb cb,
     return h->nconns >= h->lim.conns_max || h->ndials >= h->lim.dials_max
                ? TR_ELIMIT : -ENOMEM;
   c->phase = NET_PH_DIAL;
+  c->ws = ws;
   memcpy(c->ma, ma, malen);
   c->malen = (uint8_t)malen;
   c->ccb = cb;

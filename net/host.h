@@ -146,6 +146,10 @@ typedef struct net_host_opts {
    * NET_PNET_KEY_LEN bytes (net_pnet_key_parse()), copied: only peers with
    * the same key can connect, either way. */
   const uint8_t *psk;
+  /* The WebSocket transport (/tcp/P/ws, ws.h) off: its listens and dials
+   * fail with TR_ENOPROTO (Kubo's Swarm.Transports.Network.Websocket
+   * false). */
+  bool no_ws;
 } net_host_opts_t;
 
 /* Make a host on loop.  0, -ENOMEM, TR_EUSAGE (no key, or a connection
@@ -153,9 +157,10 @@ typedef struct net_host_opts {
 int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
                  net_host_t **out) TR_WUR;
 
-/* Listen on a TCP multiaddr ("/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/0").
- * Others (quic, ws) are skipped: returns TR_ENOPROTO, and the caller may
- * go on.  0, TR_EMULTIADDR, TR_ELIMIT, or libuv's -errno. */
+/* Listen on a TCP multiaddr ("/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/0"),
+ * or a WebSocket one ("/ip4/0.0.0.0/tcp/4002/ws": a port of its own).
+ * Others (quic, wss, webtransport) are skipped: returns TR_ENOPROTO, and
+ * the caller may go on.  0, TR_EMULTIADDR, TR_ELIMIT, or libuv's -errno. */
 int net_host_listen(net_host_t *h, const char *maddr) TR_WUR;
 
 /* The addresses listened on, as strings (port 0 resolved; 0.0.0.0 and ::

@@ -19,6 +19,7 @@
 #include "noise.h"
 #include "obsaddr.h"
 #include "peerstore.h"
+#include "ws.h"
 #include "yamux.h"
 
 /* Largest remote address kept per connection (/ip6/.../tcp/N is 21). */
@@ -75,6 +76,13 @@ struct net_conn {
   net_peerid_t peer, expect;
   bool pnet_on; /* pn runs: our nonce is out, every byte goes through it */
   net_pnet_t pn;
+  /* A /ws connection: ws_hs while its HTTP upgrade runs (ws_head holds
+   * the head read so far), then ws_on: every byte either way travels in
+   * WebSocket frames, under the private network's protector (ws.h). */
+  bool ws, ws_hs, ws_on;
+  net_ws_t wsr;
+  uint8_t ws_key[NET_WS_KEY_LEN];
+  tr_bytes_t ws_head;
   uint8_t ma[NET_CONN_MA_MAX];
   uint8_t malen;
   uint8_t ip[8];    /* inbound: the remote IPv4 address or IPv6 /56 */
@@ -124,8 +132,9 @@ typedef struct net_handler {
 typedef struct net_listener {
   uv_tcp_t tcp;
   net_host_t *h;
-  uint8_t ma[NET_CONN_MA_MAX];
+  uint8_t ma[NET_CONN_MA_MAX]; /* /ws included */
   uint8_t malen;
+  bool ws;
 } net_listener_t;
 
 struct net_host {
@@ -136,6 +145,7 @@ struct net_host {
   net_host_limits_t lim;
   bool has_psk;
   uint8_t psk[NET_PNET_KEY_LEN];
+  bool no_ws; /* the WebSocket transport is off (net_host_opts_t) */
   net_host_stats_t stats;
   net_listener_t *ls[NET_HOST_LISTENERS_MAX];
   size_t nls;
@@ -184,11 +194,12 @@ struct net_host {
   uint8_t pbuf[NET_NOISE_MSG_MAX];
 };
 
-/* addrs.c: a socket address as a binary /ip4|ip6/A/tcp/P (returns its
- * length), and a /ip4|ip6/A/tcp/P[/p2p/ID] string as a socket address and
- * a PeerID (len 0 when absent): 0, TR_EMULTIADDR, TR_ENOPROTO. */
-size_t net__sa_to_ma(const struct sockaddr *sa, uint8_t *out);
-int net__ma_to_sa(const char *s, struct sockaddr_storage *ss,
+/* addrs.c: a socket address as a binary /ip4|ip6/A/tcp/P[/ws] (returns
+ * its length), and a /ip4|ip6/A/tcp/P[/ws][/p2p/ID] string as a socket
+ * address, whether it is /ws, and a PeerID (len 0 when absent): 0,
+ * TR_EMULTIADDR, TR_ENOPROTO (wss, tls and the rest). */
+size_t net__sa_to_ma(const struct sockaddr *sa, bool ws, uint8_t *out);
+int net__ma_to_sa(const char *s, struct sockaddr_storage *ss, bool *ws,
                   net_peerid_t *peer);
 
 /* conn.c: c->tp must be set before net__conn_start. */

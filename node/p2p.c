@@ -265,8 +265,8 @@ static int start_peering(node_t *n, const node_daemon_opts_t *o,
   return 0;
 }
 
-/* The libp2p host on Addresses.Swarm (TCP ones; QUIC and others are
- * skipped), printing where it listens as Kubo does. */
+/* The libp2p host on Addresses.Swarm (TCP and WebSocket ones; QUIC and
+ * others are skipped), printing where it listens as Kubo does. */
 int node__start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
                       const node_identity_t *id) {
   net_host_limits_t lim;
@@ -276,9 +276,12 @@ int node__start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
     return rc;
   memcpy(n->key.sk, id->sk, sizeof n->key.sk);
   n->rpc.key = &n->key;
+  /* Kubo's Flag: on unless false. */
+  bool ws = !json_is_false(
+      config_get(cfg, "Swarm.Transports.Network.Websocket"));
   net_host_opts_t ho = {.key = &n->key, .agent = "trove/" TROVE_VERSION,
                         .limits = &lim, .connmgr = &cm,
-                        .psk = n->has_psk ? n->psk : NULL};
+                        .psk = n->has_psk ? n->psk : NULL, .no_ws = !ws};
   rc = net_host_new(&n->loop, &ho, &n->host);
   if (rc)
     return node__fail(o, rc, "swarm: %s", tr_strerror(rc));
