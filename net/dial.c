@@ -110,6 +110,26 @@ static int insert(net_dial_t *d, size_t at, const char *s, size_t len) {
 
 static void next(net_dial_t *d);
 
+static bool is_ws(const char *s) {
+  for (const char *p = strstr(s, "/ws"); p; p = strstr(p + 3, "/ws"))
+    if (p[3] == '/' || p[3] == 0)
+      return true;
+  return false;
+}
+
+/* The addresses from i on, TCP ones before WebSocket ones, each kind in
+ * its order: a WebSocket adds a round trip and framing to the same TCP,
+ * so go-libp2p's dial ranker starts it only after the peer's TCP ones. */
+static void rank(net_dial_t *d, size_t i) {
+  size_t w = i;
+  for (size_t r = i; r < d->n; r++)
+    if (!is_ws(d->addrs[r])) {
+      char *a = d->addrs[r];
+      memmove(d->addrs + w + 1, d->addrs + w, (r - w) * sizeof *d->addrs);
+      d->addrs[w++] = a;
+    }
+}
+
 static void dialled(net_host_t *h, int status, const net_peerid_t *peer,
                     void *ud) {
   (void)h;
@@ -250,6 +270,7 @@ static void found(void *ctx, int status, char *const *addrs, size_t n) {
   for (size_t i = 0; !status && i < n && d->n < NET_DIAL_ADDRS * 2; i++)
     if (insert(d, d->n, addrs[i], strlen(addrs[i])))
       break;
+  rank(d, d->i);
   next(d); /* nothing found: d->last stays what failed before */
 }
 
@@ -406,6 +427,7 @@ int net_host_dial_flags(net_host_t *h, const net_peerid_t *peer,
       return -ENOMEM;
     }
   }
+  rank(d, 0);
   h->dials_close = close_all;
   d->next = h->dials;
   if (h->dials)
