@@ -1,8 +1,9 @@
-// p2p_js.mjs — a js-libp2p node (TCP, Noise, yamux, identify, ping: the
-// stack js-libp2p ships) on 127.0.0.1, driven by commands on stdin, one per
-// line, each answered by one JSON line on stdout.  Used by p2p_js.sh (the
-// interop test with trove) and bench/p2p.sh (the js-to-js reference
-// transfer).  It serves /trove/test/echo/1.0.0 (every byte back, FIN after
+// p2p_js.mjs — a js-libp2p node (TCP and WebSockets, Noise, yamux,
+// identify, ping: the stack js-libp2p ships) on 127.0.0.1, driven by
+// commands on stdin, one per line, each answered by one JSON line on
+// stdout.  It listens on P2P_JS_LISTEN (default a TCP port; ws_js.sh gives
+// it a /ws one).  Used by p2p_js.sh and ws_js.sh (the interop tests with
+// trove) and bench/p2p.sh (the js-to-js reference transfer).  It serves /trove/test/echo/1.0.0 (every byte back, FIN after
 // the peer's) and /trove/test/sink/1.0.0 (bytes counted, nothing back),
 // with the per-connection stream limits raised to STREAMS_MAX.
 //
@@ -27,6 +28,7 @@ import './node22.mjs'
 import { serve } from './lib/serve.mjs'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
+import { webSockets } from '@libp2p/websockets'
 import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
 import { identify } from '@libp2p/identify'
@@ -43,7 +45,7 @@ const pat = (k, o) => (o + 3 * Math.floor(o / 256) + 5 * Math.floor(o / 65536) +
 
 const node = await createLibp2p({
   addresses: { listen: [process.env.P2P_JS_LISTEN ?? '/ip4/127.0.0.1/tcp/0'] },
-  transports: [tcp()],
+  transports: [tcp(), webSockets()],
   connectionEncrypters: [noise()],
   streamMuxers: [yamux({ maxInboundStreams: STREAMS_MAX, maxOutboundStreams: STREAMS_MAX })],
   services: { identify: identify(), ping: ping() },
