@@ -18,6 +18,12 @@
  * evicted for a newcomer; dials are capped (dials_max) and refused during
  * their backoff (connmgr.h).  The sweep also runs the connection manager.
  *
+ * A WebSocket (ws.h) sits here too, under the protector: a /ws connection
+ * first runs its HTTP upgrade (ws_head_input), then each write is framed
+ * in place in its buffer's headroom (NET_WS_HDR_MAX bytes before the
+ * payload, so no copy), and each read is unframed in place before the
+ * protector decrypts it.
+ *
  * A private network's protector (pnet.h) sits here, at the socket, under
  * everything conn.c does: the nonce is the first write of a connection,
  * each write buffer is encrypted in place just before it is queued (so the

@@ -12,6 +12,12 @@
  * the peerstore, peerstore.h) and /ipfs/ping/1.0.0 (ping.c).  The DHT and
  * bitswap register their protocols with net_host_handle().
  *
+ * WebSocket (ws.h): a listen or dial address /ip4|ip6/A/tcp/P/ws runs the
+ * same TCP connection behind an HTTP/1.1 Upgrade, every byte after it in
+ * WebSocket frames (go-libp2p's and js-libp2p's websocket transports);
+ * /wss and /tls/ws are not supported (no TLS).  A peer's plain TCP
+ * addresses are dialled before its /ws ones.
+ *
  * A private network (net_host_opts_t.psk, the swarm.key of pnet.h): every
  * TCP connection, inbound and outbound, runs the PSK protector under
  * everything else, so the first bytes each side sends are its nonce and
