@@ -159,14 +159,20 @@ int net_an_back_ok_encode(tr_bytes_t *out) {
 
 /* ---------------------------------------------------- server choices */
 
-/* /ip4|ip6/A/tcp/P, maybe followed by /p2p/ID: what the host dials. */
+/* /ip4|ip6/A/tcp/P[/ws], maybe followed by /p2p/ID: what the host dials. */
 static bool dialable(const uint8_t *a, size_t len) {
   net_ma_comp_t c;
   size_t off = 0, i = 0;
+  bool ws = false;
   while (off < len) {
     int k = net_ma_next(a + off, len - off, &c);
     if (k < 0)
       return false;
+    if (i == 2 && c.code == NET_MA_WS && !ws) {
+      ws = true; /* /p2p may follow it, as the third part after ip/tcp */
+      off += (size_t)k;
+      continue;
+    }
     if ((i == 0 && c.code != NET_MA_IP4 && c.code != NET_MA_IP6) ||
         (i == 1 && c.code != NET_MA_TCP) || (i == 2 && c.code != NET_MA_P2P) ||
         i > 2)

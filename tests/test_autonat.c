@@ -225,18 +225,22 @@ static void test_pick(void **state) {
       "/ip4/10.0.0.1/tcp/4001",            /* private */
       "/ip4/8.8.8.8/udp/4001/quic-v1",     /* not TCP */
       "/dns4/example.com/tcp/4001",        /* a name: the host dials IPs */
-      "/ip4/8.8.4.4/tcp/4001/ws",          /* not plain TCP */
+      "/ip4/8.8.4.4/tcp/4001/wss",         /* TLS: the host cannot */
+      "/ip4/8.8.4.4/tcp/4001/ws/ws",       /* not an address */
       "/ip4/1.2.3.4/tcp/4001/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA",
       "/ip4/5.6.7.8/tcp/4001",
+      "/ip4/9.9.9.9/tcp/4002/ws/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA",
   };
   m->naddrs = TR_ARRAY_LEN(addrs);
   for (size_t i = 0; i < m->naddrs; i++)
     m->addrlen[i] = (uint8_t)ma(addrs[i], m->addrs[i]);
-  assert_int_equal(net_an_pick(m, false), 4);
-  assert_int_equal(net_an_pick(m, true), 0);
-  m->addrlen[4] = 0; /* too long to keep: skipped */
   assert_int_equal(net_an_pick(m, false), 5);
-  m->naddrs = 4;
+  assert_int_equal(net_an_pick(m, true), 0);
+  m->addrlen[5] = 0; /* too long to keep: skipped */
+  assert_int_equal(net_an_pick(m, false), 6);
+  m->addrlen[6] = 0;
+  assert_int_equal(net_an_pick(m, false), 7); /* /ws, the host dials it */
+  m->naddrs = 5;
   assert_int_equal(net_an_pick(m, false), -1);
   /* Amplification: data when the IP is not the one the client is at. */
   uint8_t o[NET_MA_MAX], a[NET_MA_MAX];
