@@ -135,13 +135,17 @@ static void ctrl_done(net_ws_t *ws) {
 int net_ws_recv(net_ws_t *ws, uint8_t *p, size_t n, size_t *out) {
   size_t r = 0, w = 0;
   *out = 0;
+  if (ws->failed)
+    return TR_EPROTO;
   while (r < n && !ws->closed) {
     if (!ws->in_frame) {
       ws->hdr[ws->hlen++] = p[r++];
       if (ws->hlen == hdr_need(ws)) {
         int rc = hdr_done(ws);
-        if (rc)
+        if (rc) {
+          ws->failed = true; /* and hdr[] is full: no more bytes go there */
           return rc;
+        }
       }
     } else {
       size_t k = n - r < ws->left ? n - r : (size_t)ws->left;

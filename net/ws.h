@@ -61,6 +61,7 @@ typedef struct net_ws {
   bool in_msg;      /* a fragmented data message is open */
   bool closed;      /* a close frame came: read nothing more */
   bool pong_due;    /* a ping came: answer with net_ws_pong() */
+  bool failed;      /* TR_EPROTO was returned: it is returned again */
   uint8_t hdr[NET_WS_HDR_MAX];
   uint8_t hlen;     /* header bytes held */
   bool in_frame;    /* the header is read: payload follows */
@@ -82,7 +83,8 @@ void net_ws_init(net_ws_t *ws, bool client);
  * their length is returned in *out.  Control frames are taken here: a
  * ping sets pong_due (its payload kept for net_ws_pong), a pong is
  * ignored, a close sets closed (what follows it is ignored).  0 or
- * TR_EPROTO (the connection must be failed; *out is then 0). */
+ * TR_EPROTO (the connection must be failed; *out is then 0, and so is
+ * every later call's, with TR_EPROTO again). */
 int net_ws_recv(net_ws_t *ws, uint8_t *p, size_t n, size_t *out) TR_WUR;
 
 /* A frame header for a final frame of opcode carrying len bytes, into
