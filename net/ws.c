@@ -19,9 +19,28 @@ void net_ws_init(net_ws_t *ws, bool client) {
 
 /* ------------------------------------------------------------- frames */
 
+/* XOR p[0..n) with the mask key from its byte off on: eight bytes at a
+ * time (a byte loop held a /ws stream to 0.6 of TCP's rate). */
+static void xor_mask(uint8_t *p, size_t n, const uint8_t mask[4],
+                     unsigned off) {
+  uint8_t pat[8];
+  for (unsigned i = 0; i < 8; i++)
+    pat[i] = mask[(off + i) & 3];
+  uint64_t k;
+  memcpy(&k, pat, 8);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v;
+    memcpy(&v, p + i, 8);
+    v ^= k;
+    memcpy(p + i, &v, 8);
+  }
+  for (; i < n; i++)
+    p[i] ^= pat[i & 7];
+}
+
 void net_ws_mask(uint8_t *p, size_t n, const uint8_t mask[4]) {
-  for (size_t i = 0; i < n; i++)
-    p[i] ^= mask[i & 3];
+  xor_mask(p, n, mask, 0);
 }
 
 size_t net_ws_header(uint8_t out[NET_WS_HDR_MAX], uint8_t opcode,
@@ -152,14 +171,13 @@ int net_ws_recv(net_ws_t *ws, uint8_t *p, size_t n, size_t *out) {
       if (ws->opcode >= NET_WS_CLOSE) {
         memcpy(ws->ctrl + ws->clen, p + r, k);
         if (ws->masked)
-          for (size_t i = 0; i < k; i++)
-            ws->ctrl[ws->clen + i] ^= ws->mask[(ws->moff + i) & 3];
+          xor_mask(ws->ctrl + ws->clen, k, ws->mask, ws->moff);
         ws->clen = (uint8_t)(ws->clen + k);
       } else {
-        memmove(p + w, p + r, k);
+        if (w != r)
+          memmove(p + w, p + r, k);
         if (ws->masked)
-          for (size_t i = 0; i < k; i++)
-            p[w + i] ^= ws->mask[(ws->moff + i) & 3];
+          xor_mask(p + w, k, ws->mask, ws->moff);
         w += k;
       }
       ws->moff = (uint8_t)((ws->moff + k) & 3);
