@@ -9,6 +9,9 @@
 #               loop with OpenSSL's EVP calls, as net/noise_core.c seals
 #               (build/bench/p2p_ref; libsodium's loop printed too), target
 #               >= 0.60 of it;
+#               the same over a WebSocket (/ws: HTTP upgrade, every write
+#               one frame, the sender masking as a client must), beside
+#               TCP's figure of the same run, target >= 0.90;
 #               and beside the same transfer between two js-libp2p nodes
 #               (tests/interop/p2p_js.mjs).  The CPU seconds each side spent
 #               per GiB are printed too: on a shared 2-core machine the
@@ -63,7 +66,7 @@ kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; } # key line
 # serve NAME ARGS...: a p2p_peer listening on 127.0.0.1; sets SPID, SMA.
 serve() {
   local name=$1; shift
-  "$PEER" --listen /ip4/127.0.0.1/tcp/0 "$@" >"$T/$name.out" 2>"$T/$name.err" &
+  "$PEER" --listen "${LISTEN:-/ip4/127.0.0.1/tcp/0}" "$@" >"$T/$name.out" 2>"$T/$name.err" &
   SPID=$!
   PIDS+=($SPID)
   for _ in $(seq 50); do grep -q '^id ' "$T/$name.out" && break; sleep 0.1; done
@@ -108,6 +111,21 @@ for side in sender:$best_cl receiver:$best_sv; do
   printf '%-44s %12s %12s %7s\n' "  CPU s per GiB, ${side%%:*} (vs seal loop)" "$c" "$seal_cpu" \
     "$(awk -v a="$seal_cpu" -v b="$c" 'BEGIN{printf "%.2f", a / b}')"
 done
+
+# The same stream over /ws.
+LISTEN=/ip4/127.0.0.1/tcp/0/ws serve wsink
+wbest=0
+for r in $(seq "$ROUNDS"); do
+  res=$("$PEER" --dial "$SMA" --proto sink --bytes "$BYTES" --timeout 300 2>>"$T/wsink.err")
+  [ "$(kv ok "$res")" = 1 ] || { echo "/ws sink transfer failed: $res" >&2; exit 1; }
+  mb=$(kv MBps "$res")
+  echo "  /ws round $r: $mb MB/s"
+  if awk -v a="$mb" -v b="$wbest" 'BEGIN{exit !(a > b)}'; then wbest=$mb; fi
+done
+stop "$SPID"
+rw=$(awk -v a="$wbest" -v b="$best" 'BEGIN{printf "%.2f", a / b}')
+printf '%-44s %12s %12s %7s  (target >= 0.90: %s)\n' "1 stream over /ws, MB/s (vs the same on TCP)" \
+  "$wbest" "$best" "$rw" "$(verdict "$rw >= 0.90")"
 
 if [ "${BENCH_P2P_JS:-1}" = 1 ] && [ -d tests/interop/node_modules/libp2p ]; then
   # Two js-libp2p nodes: A listens (its commands through a FIFO), B sends.
