@@ -32,6 +32,7 @@ bool ipld_codec_known(uint64_t codec) {
   case IPLD_CODEC_DAG_CBOR:
   case IPLD_CODEC_JSON:
   case IPLD_CODEC_DAG_JSON:
+  case IPLD_CODEC_DAG_JOSE:
     return true;
   default:
     return false;
@@ -487,7 +488,7 @@ static int pb_encode(const ipld_node_t *n, tr_bytes_t *out) {
     const uint8_t *dp = data ? data->u.s.p : NULL;
     size_t dn = data ? data->u.s.n : 0;
     size_t need = dag_pb_encoded_size(l, nl, dp, dn, data != NULL);
-    if ((rc = tr_bytes_reserve(out, need)) == 0) {
+    if (need && (rc = tr_bytes_reserve(out, need)) == 0) {
       int w = dag_pb_encode(l, nl, dp, dn, data != NULL, out->data + out->len,
                             need);
       if (w < 0)
@@ -523,6 +524,11 @@ static int decode1(uint64_t codec, const uint8_t *in, size_t len, bool plain,
   case IPLD_CODEC_JSON:
   case IPLD_CODEC_DAG_JSON:
     return ipld__json_decode(in, len, codec == IPLD_CODEC_DAG_JSON, a, out);
+  case IPLD_CODEC_DAG_JOSE: {
+    ipld_node_t *t;
+    int rc = cbor_decode(in, len, true, a, &t);
+    return rc ? rc : ipld__jose_decode(t, a, out);
+  }
   default:
     return TR_ECODEC;
   }
@@ -561,6 +567,15 @@ int ipld_encode(uint64_t codec, const ipld_node_t *n, tr_bytes_t *out) {
   case IPLD_CODEC_JSON:
   case IPLD_CODEC_DAG_JSON:
     return ipld__json_encode(n, codec == IPLD_CODEC_DAG_JSON, out);
+  case IPLD_CODEC_DAG_JOSE: {
+    ipld_arena_t *a = ipld_arena_new();
+    ipld_node_t *t;
+    int rc = a ? ipld__jose_encode(n, a, &t) : -ENOMEM;
+    if (!rc)
+      rc = c_enc(t, true, 0, out);
+    ipld_arena_free(a);
+    return rc;
+  }
   default:
     return TR_ECODEC;
   }

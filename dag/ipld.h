@@ -25,6 +25,12 @@
  *                            {"/": {"bytes": "base64"}} bytes; keys sorted
  *                            bytewise, no whitespace, numbers and string
  *                            escapes as Kubo v0.43.1 writes them
+ *   dag-jose         0x85    a JWS {link, payload, signatures} or a JWE
+ *                            {aad, ciphertext, iv, protected, recipients,
+ *                            tag, unprotected} with base64url strings, as
+ *                            go-dag-jose shows a dag-cbor block (the
+ *                            flattened forms taken on encoding); see
+ *                            dag/ipld_jose.c
  *
  * dag-pb has two data-model forms in Kubo, and so here: ipld_decode gives
  * `dag get`'s (go-codec-dagpb's typed node: "Links" then "Data", a link's
@@ -72,6 +78,7 @@
 #define IPLD_CODEC_DAG_CBOR DAG_CODEC_DAG_CBOR
 #define IPLD_CODEC_JSON DAG_CODEC_JSON
 #define IPLD_CODEC_DAG_JSON DAG_CODEC_DAG_JSON
+#define IPLD_CODEC_DAG_JOSE DAG_CODEC_DAG_JOSE
 
 typedef enum ipld_kind {
   IPLD_NULL,
@@ -134,16 +141,16 @@ void *ipld_alloc(ipld_arena_t *a, size_t n);
 /* A zeroed node of kind from the arena (fill in its u yourself), or NULL. */
 ipld_node_t *ipld_new(ipld_arena_t *a, ipld_kind_t kind);
 
-/* Is codec one of the six above? */
+/* Is codec one of the seven above? */
 bool ipld_codec_known(uint64_t codec);
 /* A codec's name ("dag-cbor") and the code of a name (as multicodec's
- * table spells it): NULL / 0 when not one of the six. */
+ * table spells it): NULL / 0 when not one of the seven. */
 const char *ipld_codec_name(uint64_t codec);
 uint64_t ipld_codec_code(const char *name);
 
 /* Decode the block in[0..len) of codec into a tree in a (which must
  * outlive it; strings and bytes may point into in, which must too).
- * 0 with *out set; TR_ECODEC (not one of the six), TR_EJSON, TR_ECBOR,
+ * 0 with *out set; TR_ECODEC (not one of the seven), TR_EJSON, TR_ECBOR,
  * TR_EDAGPB (malformed input of that codec), TR_ECID (a link that does not
  * parse), -ENOMEM; *out is NULL on error (what was built stays in a until
  * it is freed).  Nothing is allocated outside a but short-lived scratch. */
@@ -155,7 +162,7 @@ int ipld_decode_input(uint64_t codec, const uint8_t *in, size_t len,
                       ipld_arena_t *a, ipld_node_t **out) TR_WUR;
 
 /* Append the tree n encoded in codec to out.  0; TR_ECODEC (not one of the
- * six, or a tree codec cannot hold); -ENOMEM.  out may hold part of the
+ * seven, or a tree codec cannot hold); -ENOMEM.  out may hold part of the
  * encoding on error. */
 int ipld_encode(uint64_t codec, const ipld_node_t *n, tr_bytes_t *out) TR_WUR;
 

@@ -32,6 +32,14 @@ int ipld__json_decode(const uint8_t *in, size_t len, bool dag,
                       ipld_arena_t *a, ipld_node_t **out);
 int ipld__json_encode(const ipld_node_t *n, bool dag, tr_bytes_t *out);
 
+/* dag-jose (ipld_jose.c): the decoded form of a block's dag-cbor tree,
+ * and the dag-cbor tree to store for a decoded (or flattened) one; both
+ * in a.  0, TR_ECODEC (not a JWS or JWE as go-dag-jose has them), -ENOMEM. */
+int ipld__jose_decode(const ipld_node_t *cbor, ipld_arena_t *a,
+                      ipld_node_t **out);
+int ipld__jose_encode(const ipld_node_t *n, ipld_arena_t *a,
+                      ipld_node_t **out);
+
 /* The links of a git-raw block (ipld_git.c says which): as ipld_links. */
 int ipld__git_links(const uint8_t *in, size_t len, ipld_link_cb cb, void *ud);
 

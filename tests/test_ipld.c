@@ -1,5 +1,5 @@
 /*
- * test_ipld.c — the IPLD data model and its six codecs (dag/ipld.h)
+ * test_ipld.c — the IPLD data model and its seven codecs (dag/ipld.h)
  * against Kubo v0.43.1 and ipld/codec-fixtures.
  *
  * Known answers, each checked with Kubo before it was written down:
@@ -31,7 +31,8 @@ static void test_codec_names(void **state) {
     const char *name;
     uint64_t code;
   } t[] = {{"raw", 0x55},       {"dag-pb", 0x70}, {"cbor", 0x51},
-           {"dag-cbor", 0x71},  {"json", 0x0200}, {"dag-json", 0x0129}};
+           {"dag-cbor", 0x71},  {"json", 0x0200}, {"dag-json", 0x0129},
+           {"dag-jose", 0x85}};
   for (size_t i = 0; i < TR_ARRAY_LEN(t); i++) {
     assert_int_equal(ipld_codec_code(t[i].name), t[i].code);
     assert_string_equal(ipld_codec_name(t[i].code), t[i].name);
@@ -39,7 +40,9 @@ static void test_codec_names(void **state) {
   }
   assert_false(ipld_codec_known(0x72)); /* libp2p-key */
   assert_null(ipld_codec_name(0x72));
-  assert_int_equal(ipld_codec_code("dag-jose"), 0);
+  assert_int_equal(ipld_codec_code("dag-jose"), 0x85);
+  assert_true(ipld_codec_known(0x85));
+  assert_int_equal(ipld_codec_code("git-raw"), 0); /* walked, not decoded */
   assert_int_equal(ipld_codec_code(NULL), 0);
   ipld_arena_t *a = ipld_arena_new();
   ipld_node_t *t0;
@@ -499,6 +502,101 @@ static void test_floats(void **state) {
   }
 }
 
+/* ---------------------------------------------------------- dag-jose */
+
+/* Kubo v0.43.1's blocks and `dag get`s (go-dag-jose v0.1.1): a JWS, a JWE
+ * with two recipients, and a flattened JWS whose header's 1000000 went
+ * through go-jose's JSON and float64 into a float. */
+static const char JWS_BLOCK[] =
+    "a2677061796c6f6164582401551220c5ff591952ed6f4ec470fc0b0c94d1bca7f619da"
+    "48370955a42f9abe993b2a1e6a7369676e61747572657381a26970726f746563746564"
+    "4f7b22616c67223a224564445341227d697369676e617475726543000000";
+static const char JWS_GET[] =
+    "{\"link\":{\"/\":\"bafkreigf75mrsuxnn5hmi4h4bmgjjun4u73btwsig4evljbptk7jsozkdy"
+    "\"},\"payload\":\"AVUSIMX_WRlS7W9OxHD8CwyU0byn9hnaSDcJVaQvmr6ZOyoe\",\"signa"
+    "tures\":[{\"protected\":\"eyJhbGciOiJFZERTQSJ9\",\"signature\":\"AAAA\"}]}";
+static const char JWE_BLOCK[] =
+    "a7626976426976636161644361616463746167437461676970726f7465637465644f7b"
+    "22616c67223a224564445341227d6a63697068657274657874466369706865726a7265"
+    "63697069656e747382a266686561646572a263616c676f454344482d45532b58433230"
+    "504b576365706ba261786361626363637276665832353531396d656e63727970746564"
+    "5f6b6579436b6579a16d656e637279707465645f6b6579446b6579326b756e70726f74"
+    "6563746564a2616e8201fb4004000000000000636374796178";
+static const char JWE_GET[] =
+    "{\"aad\":\"YWFk\",\"ciphertext\":\"Y2lwaGVy\",\"iv\":\"aXY\",\"protected\":"
+    "\"eyJhbGciOiJFZERTQSJ9\",\"recipients\":[{\"encrypted_key\":\"a2V5\",\"head"
+    "er\":{\"alg\":\"ECDH-ES+XC20PKW\",\"epk\":{\"crv\":\"X25519\",\"x\":\"abc\"}}}"
+    ",{\"encrypted_key\":\"a2V5Mg\"}],\"tag\":\"dGFn\",\"unprotected\":{\"cty\":"
+    "\"x\",\"n\":[1,2.5]}}";
+static const char FLAT_IN[] =
+    "{\"payload\":\"AVUSIMX_WRlS7W9OxHD8CwyU0byn9hnaSDcJVaQvmr6ZOyoe\",\"header"
+    "\":{\"kid\":\"k\",\"n\":1000000},\"signature\":\"AAAA\"}";
+static const char FLAT_BLOCK[] =
+    "a2677061796c6f6164582401551220c5ff591952ed6f4ec470fc0b0c94d1bca7f619da"
+    "48370955a42f9abe993b2a1e6a7369676e61747572657381a266686561646572a2616e"
+    "fb412e848000000000636b6964616b697369676e617475726543000000";
+
+static void test_jose(void **state) {
+  (void)state;
+  uint8_t blk[512];
+  size_t n = unhex(JWS_BLOCK, blk, sizeof blk);
+  expect_conv("JWS get", IPLD_CODEC_DAG_JOSE, false, blk, n,
+              IPLD_CODEC_DAG_JSON, JWS_GET, strlen(JWS_GET));
+  /* What `dag get` shows, put back, is the block (the link is dropped). */
+  expect_conv("JWS put", IPLD_CODEC_DAG_JSON, true, JWS_GET, strlen(JWS_GET),
+              IPLD_CODEC_DAG_JOSE, blk, n);
+  expect_cid("JWS", IPLD_CODEC_DAG_JOSE, blk, n,
+             "bagcqceraoo76s6vjdgiqy54majc4fvs3gddfl6bdpkc4dxop5nchp455bh6a");
+  n = unhex(JWE_BLOCK, blk, sizeof blk);
+  expect_conv("JWE get", IPLD_CODEC_DAG_JOSE, false, blk, n,
+              IPLD_CODEC_DAG_JSON, JWE_GET, strlen(JWE_GET));
+  expect_conv("JWE put", IPLD_CODEC_DAG_JSON, true, JWE_GET, strlen(JWE_GET),
+              IPLD_CODEC_DAG_JOSE, blk, n);
+  expect_cid("JWE", IPLD_CODEC_DAG_JOSE, blk, n,
+             "bagcqceradsk2hy44eckgng2rpgw4grofyegzfqzgohr27ukxfo34ur7xafya");
+  n = unhex(FLAT_BLOCK, blk, sizeof blk);
+  expect_conv("flattened JWS put", IPLD_CODEC_DAG_JSON, true, FLAT_IN,
+              strlen(FLAT_IN), IPLD_CODEC_DAG_JOSE, blk, n);
+  expect_cid("flattened JWS", IPLD_CODEC_DAG_JOSE, blk, n,
+             "bagcqcerawtnebasppf23ebveqcdstbeh2oghcqf6za4fifvmx6k54o3lyr4a");
+
+  /* What go-dag-jose refuses to read: dag-cbor that fits neither form. */
+  static const char *const bad[] = {
+      "a1677061796c6f6164436e6f74",         /* {payload: "not"}: no CID */
+      "a2677061796c6f6164436e6f74616100",   /* and an unknown key */
+      "a16a63697068657274657874f6",         /* {ciphertext: null} */
+      "a16a6369706865727465787441006161f5", /* truncated / extra */
+      "83010203",                           /* a list */
+  };
+  ipld_arena_t *a = ipld_arena_new();
+  for (size_t i = 0; i < TR_ARRAY_LEN(bad); i++) {
+    ipld_node_t *t;
+    n = unhex(bad[i], blk, sizeof blk);
+    int rc = ipld_decode(IPLD_CODEC_DAG_JOSE, blk, n, a, &t);
+    if (rc != TR_ECODEC && rc != TR_ECBOR)
+      fail_msg("%s: %s", bad[i], tr_errname(rc));
+  }
+  /* And to write: neither form, a payload that is no CID, a bool. */
+  static const char *const nowrite[] = {
+      "{\"x\":1}",
+      "{\"payload\":\"bm90\",\"signature\":\"AAAA\"}",
+      "{\"payload\":\"AVUSIMX_WRlS7W9OxHD8CwyU0byn9hnaSDcJVaQvmr6ZOyoe\","
+      "\"header\":{\"b64\":false},\"signature\":\"AAAA\"}",
+      "{\"ciphertext\":\"Y2lwaGVy\",\"recipients\":[]}",
+  };
+  for (size_t i = 0; i < TR_ARRAY_LEN(nowrite); i++) {
+    ipld_node_t *t;
+    tr_bytes_t out = {0};
+    assert_int_equal(ipld_decode_input(IPLD_CODEC_DAG_JSON,
+                                       (const uint8_t *)nowrite[i],
+                                       strlen(nowrite[i]), a, &t),
+                     0);
+    assert_int_equal(ipld_encode(IPLD_CODEC_DAG_JOSE, t, &out), TR_ECODEC);
+    tr_bytes_free(&out);
+  }
+  ipld_arena_free(a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_codec_names),
@@ -507,6 +605,7 @@ int main(void) {
       cmocka_unit_test(test_kubo_put),
       cmocka_unit_test(test_kubo_get),
       cmocka_unit_test(test_floats),
+      cmocka_unit_test(test_jose),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

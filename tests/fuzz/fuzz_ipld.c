@@ -1,6 +1,6 @@
 /*
  * fuzz_ipld.c — libFuzzer target for dag/ipld.h: every input is decoded
- * with each of the six codecs (dag-pb in both of its forms), and whatever
+ * with each of the seven codecs (dag-pb in both of its forms), and whatever
  * decodes is encoded again, with its own codec and across to the others.
  *
  * Properties: no read past the input, no leak (ASan), no undefined
@@ -27,7 +27,8 @@
 
 static const uint64_t codecs[] = {IPLD_CODEC_RAW,  IPLD_CODEC_DAG_PB,
                                   IPLD_CODEC_CBOR, IPLD_CODEC_DAG_CBOR,
-                                  IPLD_CODEC_JSON, IPLD_CODEC_DAG_JSON};
+                                  IPLD_CODEC_JSON, IPLD_CODEC_DAG_JSON,
+                                  IPLD_CODEC_DAG_JOSE};
 
 static int codec_err(uint64_t c) {
   switch (c) {
@@ -35,6 +36,7 @@ static int codec_err(uint64_t c) {
     return TR_EDAGPB;
   case IPLD_CODEC_CBOR:
   case IPLD_CODEC_DAG_CBOR:
+  case IPLD_CODEC_DAG_JOSE: /* or TR_ECODEC: dag-cbor, not a JWS or JWE */
     return TR_ECBOR;
   default:
     return TR_EJSON;
@@ -87,7 +89,8 @@ static bool fixed_point(uint64_t c, const ipld_node_t *t) {
       abort(); /* our own encoding must read back */
     rc = ipld_encode(c, t2, &e2);
     if (rc != -ENOMEM &&
-        (rc || e2.len != e1.len || memcmp(e1.data, e2.data, e1.len)))
+        (rc || e2.len != e1.len ||
+         (e1.len && memcmp(e1.data, e2.data, e1.len))))
       abort();
   }
   ipld_arena_free(a);
@@ -166,7 +169,8 @@ static void one(uint64_t c, bool input_form, const uint8_t *data,
   int rc = input_form ? ipld_decode_input(c, data, size, a, &t)
                       : ipld_decode(c, data, size, a, &t);
   if (rc) {
-    if (rc != codec_err(c) && rc != TR_ECID && rc != -ENOMEM)
+    if (rc != codec_err(c) && rc != TR_ECID && rc != -ENOMEM &&
+        !(c == IPLD_CODEC_DAG_JOSE && rc == TR_ECODEC))
       abort();
     ipld_arena_free(a);
     return;
@@ -179,8 +183,12 @@ static void one(uint64_t c, bool input_form, const uint8_t *data,
         (o.len != size || (size && memcmp(o.data, data, size))))
       abort();
     tr_bytes_free(&o);
-  } else if (!fixed_point(c, t) && c != IPLD_CODEC_DAG_PB) {
-    abort(); /* a tree a codec read, it can write */
+  } else if (!fixed_point(c, t) && c != IPLD_CODEC_DAG_PB &&
+             c != IPLD_CODEC_DAG_JOSE) {
+    /* A tree a codec read, it can write; not always dag-jose's, whose
+     * decoded form takes what go-dag-jose will not write back (bytes in
+     * a header, a JWS without signatures, a JWE's empty recipients). */
+    abort();
   }
   /* Across: every codec either writes the tree or says it cannot. */
   for (size_t i = 0; i < sizeof codecs / sizeof *codecs; i++) {
