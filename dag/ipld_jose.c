@@ -47,8 +47,13 @@
 
 /* ------------------------------------------------------------ helpers */
 
+/* m's entry of key (m a map), or NULL. */
 static const ipld_node_t *field(const ipld_node_t *m, const char *key) {
-  return ipld_step(m, key, strlen(key));
+  size_t kl = strlen(key);
+  for (size_t i = 0; m->kind == IPLD_MAP && i < m->u.map.n; i++)
+    if (m->u.map.v[i].klen == kl && !memcmp(m->u.map.v[i].key, key, kl))
+      return m->u.map.v[i].val;
+  return NULL;
 }
 
 /* Whether every key of map m is one of keys. */
@@ -71,6 +76,14 @@ static ipld_node_t *map_new(ipld_arena_t *a, size_t n) {
   if (m && n && !(m->u.map.v = ipld_alloc(a, n * sizeof *m->u.map.v)))
     return NULL;
   return m;
+}
+
+/* An output list with room for n elements (its n still 0). */
+static ipld_node_t *list_new(ipld_arena_t *a, size_t n) {
+  ipld_node_t *l = ipld_new(a, IPLD_LIST);
+  if (l && n && !(l->u.list.v = ipld_alloc(a, n * sizeof *l->u.list.v)))
+    return NULL;
+  return l;
 }
 
 static void put(ipld_node_t *m, const char *key, ipld_node_t *v) {
@@ -159,9 +172,8 @@ static int show_list(ipld_arena_t *a, const ipld_node_t *l,
                      const bool *req, size_t nkeys, ipld_node_t **out) {
   if (l->kind != IPLD_LIST)
     return TR_ECODEC;
-  ipld_node_t *o = ipld_new(a, IPLD_LIST);
-  if (!o || (l->u.list.n &&
-             !(o->u.list.v = ipld_alloc(a, l->u.list.n * sizeof *o->u.list.v))))
+  ipld_node_t *o = list_new(a, l->u.list.n);
+  if (!o)
     return -ENOMEM;
   for (size_t i = 0; i < l->u.list.n; i++) {
     const ipld_node_t *m = l->u.list.v[i];
@@ -318,9 +330,7 @@ static int via_json(ipld_arena_t *a, const ipld_node_t *v, ipld_node_t **out) {
     return 0;
   }
   case IPLD_LIST:
-    if (!(o = ipld_new(a, IPLD_LIST)) ||
-        (v->u.list.n &&
-         !(o->u.list.v = ipld_alloc(a, v->u.list.n * sizeof *o->u.list.v))))
+    if (!(o = list_new(a, v->u.list.n)))
       return -ENOMEM;
     for (size_t i = 0; i < v->u.list.n; i++) {
       int rc = via_json(a, v->u.list.v[i], &o->u.list.v[i]);
@@ -402,9 +412,7 @@ static int enc_list(ipld_arena_t *a, const ipld_node_t *m,
                     const ipld_node_t *lst, const char *const *keys,
                     const char *kinds, const bool *req, size_t nkeys,
                     bool drop_empty, ipld_node_t **out) {
-  ipld_node_t *o = ipld_new(a, IPLD_LIST);
-  if (!o)
-    return -ENOMEM;
+  ipld_node_t *o;
   if (!lst) {
     ipld_node_t *one = map_new(a, nkeys);
     if (!one)
@@ -423,7 +431,7 @@ static int enc_list(ipld_arena_t *a, const ipld_node_t *m,
       *out = NULL; /* a JWE without recipients */
       return 0;
     }
-    if (!(o->u.list.v = ipld_alloc(a, sizeof *o->u.list.v)))
+    if (!(o = list_new(a, 1)))
       return -ENOMEM;
     int rc = enc_entry(a, one, keys, kinds, req, nkeys, &o->u.list.v[0]);
     if (rc)
@@ -447,7 +455,7 @@ static int enc_list(ipld_arena_t *a, const ipld_node_t *m,
     *out = NULL;
     return 0;
   }
-  if (!(o->u.list.v = ipld_alloc(a, lst->u.list.n * sizeof *o->u.list.v)))
+  if (!(o = list_new(a, lst->u.list.n)))
     return -ENOMEM;
   for (size_t i = 0; i < lst->u.list.n; i++) {
     int rc = enc_entry(a, lst->u.list.v[i], keys, kinds, req, nkeys,

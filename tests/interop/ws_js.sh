@@ -17,6 +17,7 @@
 # has a timeout.
 INTEROP_TIMEOUT=150
 source "$(dirname "$0")/lib/trove_lib.sh"
+source "$INTEROP_DIR/lib/p2p_js_lib.sh"
 TD=${TEST_DIR:-build/tests}
 [[ $TD = /* ]] || TD=$ROOT/$TD
 PEER=${P2P_PEER_BIN:-$TD/p2p_peer}
@@ -75,32 +76,6 @@ out=$(timeout 20 "$TROVE" ping -n 3 "$JSID")
 echo "ok trove -> js over /ws"
 
 # ---- many concurrent streams, large transfers over /ws: js <-> p2p_peer
-N=32 SZ=$((2 * 1024 * 1024)) SINK=$((64 * 1024 * 1024))
-"$PEER" --listen /ip4/127.0.0.1/tcp/0/ws >"$WORK/peer.log" 2>"$WORK/peer_err.log" &
-PPID_=$!
-PIDS+=($PPID_)
-for _ in $(seq 50); do grep -q '^id ' "$WORK/peer.log" && break; sleep 0.1; done
-PMA=$(awk '/^listen /{print $2; exit}' "$WORK/peer.log")
-[[ $PMA == */ws/p2p/* ]] || fail "p2p_peer's address: '$PMA'"
-out=$(js echo "$PMA" $N $SZ)
-echo "js -> p2p_peer echo: $out"
-check "$out" 'd["ok"] == int(a[0]) and d["failed"] == 0 and d["verified"] == int(a[0]) * int(a[1])' $N $SZ
-out=$(js sink "$PMA" 1 $SINK)
-echo "js -> p2p_peer sink: $out"
-check "$out" 'd["ok"] == 1'
-kill -USR1 $PPID_
-for _ in $(seq 50); do grep -q '^stats ' "$WORK/peer.log" && break; sleep 0.1; done
-grep -q "^stats .* echoed=$((N * SZ)) sunk=$SINK\$" "$WORK/peer.log" ||
-  fail "p2p_peer's counts: $(grep '^stats' "$WORK/peer.log")"
-out=$(timeout 30 "$PEER" --dial "$JSMA" --proto echo --streams $N --bytes $SZ --timeout 25 2>>"$WORK/peer_err.log") ||
-  fail "p2p_peer -> js echo: $out"
-echo "p2p_peer -> js echo: $out"
-grep -q "^result .* ok=$N failed=0 verified=$((N * SZ)) " <<<"$out" || fail "p2p_peer -> js echo: $out"
-out=$(timeout 30 "$PEER" --dial "$JSMA" --proto sink --streams 1 --bytes $SINK --timeout 25 2>>"$WORK/peer_err.log") ||
-  fail "p2p_peer -> js sink: $out"
-echo "p2p_peer -> js sink: $out"
-out=$(js stats)
-check "$out" 'd["echoed"] == int(a[0]) and d["sunk"] == int(a[1])' $((N * SZ)) $SINK
-echo "ok js <-> p2p_peer over /ws: $N streams x $SZ bytes echoed and checked each way"
+js_peer_transfers /ip4/127.0.0.1/tcp/0/ws "$JSMA"
 echo quit >&"${JS[1]}"
 echo "ok"
