@@ -92,6 +92,7 @@
   XX(ETLS, -40115, "TLS failed: handshake or certificate verification")       \
   XX(ENOADDR, -40116, "no address to dial")                                    \
   XX(ERESOLVE, -40117, "the name did not resolve to an address")              \
+  XX(ENOTRANSPORT, -40118, "no transport for the address (trove dials TCP and /ws)") \
   /* dht/ records (IPNS, /pk/): -40200.. */                                    \
   XX(EIPNS, -40200, "malformed IPNS record")                                   \
   XX(EIPNSV1, -40201, "IPNS record's V1 fields differ from its signed data")   \

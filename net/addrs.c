@@ -64,7 +64,7 @@ int net__ma_to_sa(const char *s, struct sockaddr_storage *ss, bool *ws,
   size_t np = *ws ? 3 : 2; /* where /p2p may be */
   if (nc < 2 || nc > np + 1 || c[1].code != NET_MA_TCP ||
       (nc == np + 1 && c[np].code != NET_MA_P2P))
-    return TR_ENOPROTO;
+    return TR_ENOTRANSPORT;
   uint16_t port = (uint16_t)(c[1].value[0] << 8 | c[1].value[1]);
   if (c[0].code == NET_MA_IP4) {
     struct sockaddr_in *s4 = (void *)ss;
@@ -77,7 +77,7 @@ int net__ma_to_sa(const char *s, struct sockaddr_storage *ss, bool *ws,
     memcpy(&s6->sin6_addr, c[0].value, 16);
     s6->sin6_port = htons(port);
   } else {
-    return TR_ENOPROTO;
+    return TR_ENOTRANSPORT;
   }
   if (nc == np + 1 && net_peerid_from_bytes(peer, c[np].value, c[np].vlen))
     return TR_EMULTIADDR;

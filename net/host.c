@@ -807,7 +807,7 @@ int net_host_listen(net_host_t *h, const char *maddr) {
   if (rc)
     return rc;
   if (ws && h->no_ws)
-    return TR_ENOPROTO;
+    return TR_ENOTRANSPORT;
   if (h->nls == NET_HOST_LISTENERS_MAX)
     return TR_ELIMIT;
   net_listener_t *l = tr_calloc(1, sizeof *l);
@@ -857,7 +857,7 @@ int net_host_connect(net_host_t *h, const char *maddr, net_connect_cb cb,
   if (rc)
     return rc;
   if (ws && h->no_ws)
-    return TR_ENOPROTO;
+    return TR_ENOTRANSPORT;
   if (peer.len && net_host_connected(h, &peer)) {
     cb(h, 0, &peer, ud);
     return 0;

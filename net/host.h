@@ -153,7 +153,7 @@ typedef struct net_host_opts {
    * the same key can connect, either way. */
   const uint8_t *psk;
   /* The WebSocket transport (/tcp/P/ws, ws.h) off: its listens and dials
-   * fail with TR_ENOPROTO (Kubo's Swarm.Transports.Network.Websocket
+   * fail with TR_ENOTRANSPORT (Kubo's Swarm.Transports.Network.Websocket
    * false). */
   bool no_ws;
 } net_host_opts_t;
@@ -165,7 +165,7 @@ int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
 
 /* Listen on a TCP multiaddr ("/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/0"),
  * or a WebSocket one ("/ip4/0.0.0.0/tcp/4002/ws": a port of its own).
- * Others (quic, wss, webtransport) are skipped: returns TR_ENOPROTO, and
+ * Others (quic, wss, webtransport) are skipped: returns TR_ENOTRANSPORT, and
  * the caller may go on.  0, TR_EMULTIADDR, TR_ELIMIT, or libuv's -errno. */
 int net_host_listen(net_host_t *h, const char *maddr) TR_WUR;
 
@@ -246,7 +246,7 @@ struct net_peerstore *net_host_peerstore(net_host_t *h);
  * answered), TR_ENOPROTO (no common security or muxer), TR_EPROTO,
  * TR_ELIMIT.  A peer already connected answers at once.  A failure puts
  * (peer, address) in dial backoff.  Returns 0 (cb will run), or
- * TR_EMULTIADDR, TR_ENOPROTO (not TCP), TR_EBACKOFF (that dial failed a
+ * TR_EMULTIADDR, TR_ENOTRANSPORT (not TCP nor /ws), TR_EBACKOFF (that dial failed a
  * moment ago: see above), TR_ELIMIT (dials_max dials or conns_max
  * connections in progress), -ENOMEM. */
 typedef void (*net_connect_cb)(net_host_t *h, int status,

@@ -197,7 +197,7 @@ struct net_host {
 /* addrs.c: a socket address as a binary /ip4|ip6/A/tcp/P[/ws] (returns
  * its length), and a /ip4|ip6/A/tcp/P[/ws][/p2p/ID] string as a socket
  * address, whether it is /ws, and a PeerID (len 0 when absent): 0,
- * TR_EMULTIADDR, TR_ENOPROTO (wss, tls and the rest). */
+ * TR_EMULTIADDR, TR_ENOTRANSPORT (wss, tls and the rest). */
 size_t net__sa_to_ma(const struct sockaddr *sa, bool ws, uint8_t *out);
 int net__ma_to_sa(const char *s, struct sockaddr_storage *ss, bool *ws,
                   net_peerid_t *peer);

@@ -308,7 +308,7 @@ int node__start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
     if (!a)
       continue;
     rc = net_host_listen(n->host, a);
-    if (rc == TR_ENOPROTO)
+    if (rc == TR_ENOTRANSPORT)
       continue;
     /* Not fatal (Kubo's is): the gateway and API serve without a swarm,
      * and a second node on one machine keeps working with port 4001 taken. */
