@@ -33,6 +33,7 @@ bool ipld_codec_known(uint64_t codec) {
   case IPLD_CODEC_JSON:
   case IPLD_CODEC_DAG_JSON:
   case IPLD_CODEC_DAG_JOSE:
+  case DAG_CODEC_GIT_RAW:
     return true;
   default:
     return false;
@@ -529,6 +530,8 @@ static int decode1(uint64_t codec, const uint8_t *in, size_t len, bool plain,
     int rc = cbor_decode(in, len, true, a, &t);
     return rc ? rc : ipld__jose_decode(t, a, out);
   }
+  case DAG_CODEC_GIT_RAW:
+    return ipld__git_decode(in, len, a, out);
   default:
     return TR_ECODEC;
   }
@@ -684,8 +687,19 @@ int ipld_links(uint64_t codec, const uint8_t *in, size_t len, ipld_link_cb cb,
   }
   if (codec == IPLD_CODEC_DAG_CBOR)
     return dag_cbor_links(in, len, cb, ud);
-  if (codec == DAG_CODEC_GIT_RAW)
-    return ipld__git_links(in, len, cb, ud);
+  if (codec == DAG_CODEC_GIT_RAW) {
+    /* The links Kubo walks are those of the decoded object; one that does
+     * not decode (Kubo walks nothing) keeps every link a scan finds. */
+    ipld_arena_t *a = ipld_arena_new();
+    ipld_node_t *root;
+    int rc = a ? ipld__git_decode(in, len, a, &root) : -ENOMEM;
+    if (!rc)
+      rc = tree_links(root, cb, ud);
+    else if (rc == TR_EGIT)
+      rc = ipld__git_links(in, len, cb, ud);
+    ipld_arena_free(a);
+    return rc;
+  }
   if (codec != IPLD_CODEC_DAG_JSON && codec != DAG_CODEC_DAG_JOSE)
     return 0;
   ipld_arena_t *a = ipld_arena_new();

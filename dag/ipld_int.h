@@ -40,7 +40,11 @@ int ipld__jose_decode(const ipld_node_t *cbor, ipld_arena_t *a,
 int ipld__jose_encode(const ipld_node_t *n, ipld_arena_t *a,
                       ipld_node_t **out);
 
-/* The links of a git-raw block (ipld_git.c says which): as ipld_links. */
+/* The links of a git-raw block (ipld_git.c says which): as ipld_links;
+ * and the block in go-ipld-git's data model, for `dag get`: 0, TR_EGIT,
+ * -ENOMEM. */
 int ipld__git_links(const uint8_t *in, size_t len, ipld_link_cb cb, void *ud);
+int ipld__git_decode(const uint8_t *in, size_t len, ipld_arena_t *a,
+                     ipld_node_t **out);
 
 #endif /* DAG_IPLD_INT_H */

@@ -42,7 +42,7 @@ static void test_codec_names(void **state) {
   assert_null(ipld_codec_name(0x72));
   assert_int_equal(ipld_codec_code("dag-jose"), 0x85);
   assert_true(ipld_codec_known(0x85));
-  assert_int_equal(ipld_codec_code("git-raw"), 0); /* walked, not decoded */
+  assert_int_equal(ipld_codec_code("git-raw"), 0x78);
   assert_int_equal(ipld_codec_code(NULL), 0);
   ipld_arena_t *a = ipld_arena_new();
   ipld_node_t *t0;
@@ -597,6 +597,60 @@ static void test_jose(void **state) {
   ipld_arena_free(a);
 }
 
+/* -------------------------------------------------------------- git */
+
+/* Kubo v0.43.1's `dag get` (go-ipld-git v0.1.3) of hand-made objects: a
+ * commit with a merge tag, an encoding, an unknown header, a signature and
+ * a CRLF in its message; a tag; a blob (the whole object); a tree. */
+static const struct {
+  const char *block, *get;
+} git_get[] = {
+    {"636f6d6d697420343231007472656520346238323564633634326362366562396130363065353462663864363932383866626565343930340a706172656e7420653639646532396262326431643634333462386232396165373735616438633265343863353339310a617574686f72204120552054686f72203c61406578616d706c652e6f72673e2031373030303030303030202b303130300a636f6d6d69747465722043203c63406578616d706c652e6f72673e2031373030303030303031202d303530300a6d65726765746167206f626a65637420653639646532396262326431643634333462386232396165373735616438633265343863353339310a207479706520636f6d6d69740a207461672076310a207461676765722054203c7440783e2035202b303030300a200a206d6572676564207461670a656e636f64696e67205554462d380a782d6f74686572206c696e650a677067736967202d2d2d2d2d424547494e20504750205349474e41545552452d2d2d2d2d0a200a206162630a202d2d2d2d2d454e4420504750205349474e41545552452d2d2d2d2d0a0a7375626a6563740a0a626f64790d0a",
+     "{\"author\":{\"date\":\"1700000000\",\"email\":\"a@example.org\",\"name\":\"A U Thor\",\"timezone\":\"+0100\"},\"committer\":{\"date\":\"1700000001\",\"email\":\"c@example.org\",\"name\":\"C\",\"timezone\":\"-0500\"},\"encoding\":\"UTF-8\",\"mergetag\":[{\"message\":\" merged tag\\n\",\"object\":{\"/\":\"baf4bcfhgtxrjxmwr2zbuxczjvz3vvwgc4sgfhei\"},\"tag\":\"v1\",\"tagger\":{\"date\":\"5\",\"email\":\"t@x\",\"name\":\"T\",\"timezone\":\"+0000\"},\"type\":\"commit\"}],\"message\":\"subject\\n\\nbody\\r\\n\",\"other\":[\"x-other line\"],\"parents\":[{\"/\":\"baf4bcfhgtxrjxmwr2zbuxczjvz3vvwgc4sgfhei\"}],\"signature\":\" \\n abc\\n\",\"tree\":{\"/\":\"baf4bcfclqjo4mqwln242ayhfjp4nneui7pxesba\"}}"},
+    {"746167203937006f626a65637420653639646532396262326431643634333462386232396165373735616438633265343863353339310a7479706520626c6f620a7461672076320a7461676765722054203c7440783e2035202b303030300a0a6d6573736167650a",
+     "{\"message\":\"message\\n\",\"object\":{\"/\":\"baf4bcfhgtxrjxmwr2zbuxczjvz3vvwgc4sgfhei\"},\"tag\":\"v2\",\"tagger\":{\"date\":\"5\",\"email\":\"t@x\",\"name\":\"T\",\"timezone\":\"+0000\"},\"type\":\"blob\"}"},
+    {"626c6f6220360068656c6c6f0a", "{\"/\":{\"bytes\":\"YmxvYiA2AGhlbGxvCg\"}}"},
+    {"7472656520353900313030363434206100e69de29bb2d1d6434b8b29ae775ad8c2e48c539134303030302064004b825dc642cb6eb9a060e54bf8d69288fbee4904",
+     "{\"a\":{\"hash\":{\"/\":\"baf4bcfhgtxrjxmwr2zbuxczjvz3vvwgc4sgfhei\"},\"mode\":\"100644\"},\"d\":{\"hash\":{\"/\":\"baf4bcfclqjo4mqwln242ayhfjp4nneui7pxesba\"},\"mode\":\"40000\"}}"},
+};
+
+static void test_git(void **state) {
+  (void)state;
+  uint8_t blk[1024];
+  for (size_t i = 0; i < TR_ARRAY_LEN(git_get); i++) {
+    size_t n = unhex(git_get[i].block, blk, sizeof blk);
+    expect_conv("git dag get", DAG_CODEC_GIT_RAW, false, blk, n,
+                IPLD_CODEC_DAG_JSON, git_get[i].get, strlen(git_get[i].get));
+  }
+  /* The tree as dag-cbor: keys sorted, an entry's "hash" before "mode". */
+  uint8_t want[256];
+  size_t n = unhex(git_get[3].block, blk, sizeof blk);
+  size_t wn = unhex(
+      "a26161a26468617368d82a58190001781114e69de29bb2d1d6434b8b29ae775ad8c2e4"
+      "8c5391646d6f6465663130303634346164a26468617368d82a58190001781114"
+      "4b825dc642cb6eb9a060e54bf8d69288fbee4904646d6f6465653430303030",
+      want, sizeof want);
+  expect_conv("git tree as dag-cbor", DAG_CODEC_GIT_RAW, false, blk, n,
+              IPLD_CODEC_DAG_CBOR, want, wn);
+  /* What go-ipld-git refuses: a size that is no number, an SSH
+   * signature, a merge tag's message that runs into the end. */
+  static const char *const bad[] = {
+      "tree 66\b0644 a\0", "commit 1\0tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"
+                           "gpgsig -----BEGIN SSH SIGNATURE-----\n U1NI\n",
+      "commit 1\0tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"
+      "mergetag object 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n \n runs",
+      "blob 99\0short", "nope 1\0"};
+  static const size_t badlen[] = {15, 98, 119, 13, 7};
+  ipld_arena_t *a = ipld_arena_new();
+  for (size_t i = 0; i < TR_ARRAY_LEN(bad); i++) {
+    ipld_node_t *t;
+    assert_int_equal(ipld_decode(DAG_CODEC_GIT_RAW, (const uint8_t *)bad[i],
+                                 badlen[i], a, &t),
+                     TR_EGIT);
+  }
+  ipld_arena_free(a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_codec_names),
@@ -606,6 +660,7 @@ int main(void) {
       cmocka_unit_test(test_kubo_get),
       cmocka_unit_test(test_floats),
       cmocka_unit_test(test_jose),
+      cmocka_unit_test(test_git),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

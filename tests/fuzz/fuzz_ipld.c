@@ -1,7 +1,8 @@
 /*
  * fuzz_ipld.c — libFuzzer target for dag/ipld.h: every input is decoded
- * with each of the seven codecs (dag-pb in both of its forms), and whatever
- * decodes is encoded again, with its own codec and across to the others.
+ * with each of the eight codecs (dag-pb in both of its forms; git-raw is
+ * read only), and whatever decodes is encoded again, with its own codec
+ * and across to the others.
  *
  * Properties: no read past the input, no leak (ASan), no undefined
  * behaviour (UBSan); each decoder fails only with its codec's error,
@@ -28,7 +29,7 @@
 static const uint64_t codecs[] = {IPLD_CODEC_RAW,  IPLD_CODEC_DAG_PB,
                                   IPLD_CODEC_CBOR, IPLD_CODEC_DAG_CBOR,
                                   IPLD_CODEC_JSON, IPLD_CODEC_DAG_JSON,
-                                  IPLD_CODEC_DAG_JOSE};
+                                  IPLD_CODEC_DAG_JOSE, DAG_CODEC_GIT_RAW};
 
 static int codec_err(uint64_t c) {
   switch (c) {
@@ -38,6 +39,8 @@ static int codec_err(uint64_t c) {
   case IPLD_CODEC_DAG_CBOR:
   case IPLD_CODEC_DAG_JOSE: /* or TR_ECODEC: dag-cbor, not a JWS or JWE */
     return TR_ECBOR;
+  case DAG_CODEC_GIT_RAW:
+    return TR_EGIT;
   default:
     return TR_EJSON;
   }
@@ -184,10 +187,11 @@ static void one(uint64_t c, bool input_form, const uint8_t *data,
       abort();
     tr_bytes_free(&o);
   } else if (!fixed_point(c, t) && c != IPLD_CODEC_DAG_PB &&
-             c != IPLD_CODEC_DAG_JOSE) {
+             c != IPLD_CODEC_DAG_JOSE && c != DAG_CODEC_GIT_RAW) {
     /* A tree a codec read, it can write; not always dag-jose's, whose
      * decoded form takes what go-dag-jose will not write back (bytes in
-     * a header, a JWS without signatures, a JWE's empty recipients). */
+     * a header, a JWS without signatures, a JWE's empty recipients), and
+     * never git-raw's (no encoder). */
     abort();
   }
   /* Across: every codec either writes the tree or says it cannot. */
