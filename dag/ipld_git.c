@@ -120,35 +120,58 @@ static int header_links(const uint8_t *p, const uint8_t *end, bool commit,
   return 0;
 }
 
-int ipld__git_links(const uint8_t *in, size_t len, ipld_link_cb cb,
-                    void *ud) {
+/* strconv.Atoi of p[0..n): an optional sign and decimal digits, in int64. */
+static bool atoi_go(const uint8_t *p, size_t n, int64_t *v) {
+  bool neg = n && p[0] == '-';
+  size_t i = n && (p[0] == '-' || p[0] == '+');
+  if (i == n)
+    return false;
+  uint64_t x = 0;
+  for (; i < n; i++) {
+    if (p[i] < '0' || p[i] > '9' || x > (UINT64_C(1) << 63) / 10)
+      return false;
+    x = x * 10 + (uint64_t)(p[i] - '0');
+  }
+  if (x > (UINT64_C(1) << 63) - !neg)
+    return false;
+  *v = neg ? (int64_t)(0 - x) : (int64_t)x;
+  return true;
+}
+
+enum { GIT_TREE, GIT_COMMIT, GIT_TAG, GIT_BLOB };
+
+/* "<type> <size>\0": the type (TR_EGIT when not one of the four), whether
+ * the size is a number as strconv.Atoi takes one (and its value), and the
+ * body after the NUL. */
+static int git_head(const uint8_t *in, size_t len, bool *sized, int64_t *size,
+                    const uint8_t **body) {
   const uint8_t *end = in + len;
   const uint8_t *sp = memchr(in, ' ', len);
   const uint8_t *nul = sp ? memchr(sp, 0, (size_t)(end - sp)) : NULL;
   if (!nul)
     return TR_EGIT;
+  static const char *const T[] = {"tree", "commit", "tag", "blob"};
   size_t tl = (size_t)(sp - in);
-  bool tree = tl == 4 && !memcmp(in, "tree", 4);
-  bool commit = tl == 6 && !memcmp(in, "commit", 6);
-  bool tag = tl == 3 && !memcmp(in, "tag", 3);
-  bool blob = tl == 4 && !memcmp(in, "blob", 4);
-  if (!tree && !commit && !tag && !blob)
+  *sized = atoi_go(sp + 1, (size_t)(nul - sp - 1), size);
+  *body = nul + 1;
+  for (int t = 0; t < 4; t++)
+    if (tl == strlen(T[t]) && !memcmp(in, T[t], tl))
+      return t;
+  return TR_EGIT;
+}
+
+int ipld__git_links(const uint8_t *in, size_t len, ipld_link_cb cb,
+                    void *ud) {
+  bool sized;
+  int64_t size;
+  const uint8_t *body, *end = in + len;
+  int t = git_head(in, len, &sized, &size, &body);
+  if (t < 0 || ((t == GIT_TREE || t == GIT_COMMIT) && !sized))
     return TR_EGIT;
-  if (tree || commit) { /* strconv.Atoi of the size: digits, a sign */
-    const uint8_t *d = sp + 1;
-    if (d < nul && (*d == '+' || *d == '-'))
-      d++;
-    if (d == nul)
-      return TR_EGIT;
-    for (; d < nul; d++)
-      if (*d < '0' || *d > '9')
-        return TR_EGIT;
-  }
-  const uint8_t *body = nul + 1;
-  if (tree)
+  if (t == GIT_TREE)
     return tree_links(body, end, cb, ud);
-  if (commit || tag)
-    return header_links(body, end, commit, cb, ud);
+  if (t != GIT_BLOB)
+    return header_links(body, end, t == GIT_COMMIT, cb, ud);
   return 0;
 }
 
@@ -593,45 +616,22 @@ static int tree_object(ipld_arena_t *a, rd_t *r, ipld_node_t **out) {
   return 0;
 }
 
-/* strconv.Atoi of p[0..n): an optional sign and decimal digits, in int64. */
-static bool atoi_go(const uint8_t *p, size_t n, int64_t *v) {
-  bool neg = n && p[0] == '-';
-  size_t i = n && (p[0] == '-' || p[0] == '+');
-  if (i == n)
-    return false;
-  uint64_t x = 0;
-  for (; i < n; i++) {
-    if (p[i] < '0' || p[i] > '9' || x > (UINT64_C(1) << 63) / 10)
-      return false;
-    x = x * 10 + (uint64_t)(p[i] - '0');
-  }
-  if (x > (UINT64_C(1) << 63) - !neg)
-    return false;
-  *v = neg ? (int64_t)(0 - x) : (int64_t)x;
-  return true;
-}
-
 int ipld__git_decode(const uint8_t *in, size_t len, ipld_arena_t *a,
                      ipld_node_t **out) {
-  const uint8_t *end = in + len;
-  const uint8_t *sp = memchr(in, ' ', len);
-  const uint8_t *nul = sp ? memchr(sp, 0, (size_t)(end - sp)) : NULL;
-  if (!nul)
-    return TR_EGIT;
-  size_t tl = (size_t)(sp - in);
+  bool sized;
   int64_t size = 0;
-  bool sized = atoi_go(sp + 1, (size_t)(nul - sp - 1), &size);
-  rd_t r = {nul + 1, end};
-  if (tl == 3 && !memcmp(in, "tag", 3))
+  const uint8_t *body;
+  int t = git_head(in, len, &sized, &size, &body);
+  rd_t r = {body, in + len};
+  if (t == GIT_TAG)
     return tag_object(a, &r, out); /* its size is not read as a number */
-  if (!sized)
+  if (t < 0 || !sized)
     return TR_EGIT;
-  if (tl == 4 && !memcmp(in, "tree", 4))
+  if (t == GIT_TREE)
     return tree_object(a, &r, out);
-  if (tl == 6 && !memcmp(in, "commit", 6))
+  if (t == GIT_COMMIT)
     return commit_node(a, &r, out);
-  if (tl != 4 || memcmp(in, "blob", 4) || size < 0 ||
-      (uint64_t)size > (uint64_t)(end - r.p))
+  if (size < 0 || (uint64_t)size > (uint64_t)(r.end - r.p))
     return TR_EGIT;
   /* The object again, with the size as Go prints it. */
   char head[32];
