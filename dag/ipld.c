@@ -415,22 +415,6 @@ static const ipld_node_t *pb_field(const ipld_node_t *m, const char *key) {
   return v && v->kind == IPLD_NULL && v->absent ? NULL : v;
 }
 
-/* Only the schema's keys, each once (a typed builder refuses others). */
-static bool pb_keys_ok(const ipld_node_t *m, const char *const *keys,
-                       size_t nk) {
-  if (m->kind != IPLD_MAP || m->u.map.n > nk)
-    return false;
-  for (size_t i = 0; i < m->u.map.n; i++) {
-    const ipld_entry_t *e = &m->u.map.v[i];
-    bool known = false;
-    for (size_t k = 0; k < nk && !known; k++)
-      known = e->klen == strlen(keys[k]) && !memcmp(e->key, keys[k], e->klen);
-    if (!known || ipld_step(m, e->key, e->klen) != e->val)
-      return false; /* unknown, or a duplicate (the first one found) */
-  }
-  return true;
-}
-
 typedef struct pbsort {
   dag_pb_link_t l;
   size_t i;
@@ -445,7 +429,7 @@ static int pb_name_cmp(const void *x, const void *y) {
 
 static int pb_link_of(const ipld_node_t *m, pbsort_t *s) {
   static const char *const keys[] = {"Hash", "Name", "Tsize"};
-  if (!pb_keys_ok(m, keys, 3))
+  if (!ipld__keys_only(m, keys, 3))
     return TR_ECODEC;
   const ipld_node_t *h = pb_field(m, "Hash"), *nm = pb_field(m, "Name"),
                     *ts = pb_field(m, "Tsize");
@@ -463,7 +447,7 @@ static int pb_link_of(const ipld_node_t *m, pbsort_t *s) {
 
 static int pb_encode(const ipld_node_t *n, tr_bytes_t *out) {
   static const char *const keys[] = {"Data", "Links"};
-  if (!pb_keys_ok(n, keys, 2))
+  if (!ipld__keys_only(n, keys, 2))
     return TR_ECODEC;
   const ipld_node_t *data = pb_field(n, "Data"), *links = pb_field(n, "Links");
   /* Links is required; a null that is not an absent field is refused, as
@@ -608,14 +592,8 @@ static int64_t index_of(const char *s, size_t len) {
 
 const ipld_node_t *ipld_step(const ipld_node_t *n, const char *seg,
                              size_t len) {
-  if (n->kind == IPLD_MAP) {
-    for (size_t i = 0; i < n->u.map.n; i++) {
-      const ipld_entry_t *e = &n->u.map.v[i];
-      if (e->klen == len && (!len || !memcmp(e->key, seg, len)))
-        return e->val;
-    }
-    return NULL;
-  }
+  if (n->kind == IPLD_MAP)
+    return ipld__map_get(n, seg, len);
   if (n->kind == IPLD_LIST) {
     int64_t i = index_of(seg, len);
     return i >= 0 && (uint64_t)i < n->u.list.n ? n->u.list.v[i] : NULL;

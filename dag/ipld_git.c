@@ -602,9 +602,8 @@ static int tree_object(ipld_arena_t *a, rd_t *r, ipld_node_t **out) {
       return TR_EGIT; /* a SHA-1 cut short */
     const char *name = (const char *)sp + 1;
     size_t nl = (size_t)(nul - sp - 1);
-    for (size_t i = 0; i < m->u.map.n; i++)
-      if (m->u.map.v[i].klen == nl && !memcmp(m->u.map.v[i].key, name, nl))
-        return TR_EGIT; /* a name twice: go's map refuses it */
+    if (ipld__map_get(m, name, nl))
+      return TR_EGIT; /* a name twice: go's map refuses it */
     ipld_node_t *e = ipld_new(a, IPLD_MAP), *h = link_of(a, nul + 1);
     grow_t eg = {e, 0};
     if (!e || !h || put_field(a, &eg, "mode", str(a, r->p, (size_t)(sp - r->p))) ||

@@ -23,6 +23,16 @@ const ipld_entry_t **ipld__sorted(const ipld_entry_t *v, size_t n,
 int ipld__key_cmp_bytes(const char *a, size_t alen, const char *b,
                         size_t blen);
 
+/* Map m's value of key[0..len) (the first, if it is there twice), or NULL
+ * (also when m is not a map). */
+const ipld_node_t *ipld__map_get(const ipld_node_t *m, const char *key,
+                                 size_t len);
+
+/* Whether m is a map whose keys are all among keys[0..nk), each once: a
+ * schema's struct, as a typed builder takes one. */
+bool ipld__keys_only(const ipld_node_t *m, const char *const *keys,
+                     size_t nk);
+
 /* Does the map of v[0..n) hold a key twice?  1 yes, 0 no, -ENOMEM. */
 int ipld__has_dup(const ipld_entry_t *v, size_t n);
 

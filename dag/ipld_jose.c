@@ -47,27 +47,8 @@
 
 /* ------------------------------------------------------------ helpers */
 
-/* m's entry of key (m a map), or NULL. */
 static const ipld_node_t *field(const ipld_node_t *m, const char *key) {
-  size_t kl = strlen(key);
-  for (size_t i = 0; m->kind == IPLD_MAP && i < m->u.map.n; i++)
-    if (m->u.map.v[i].klen == kl && !memcmp(m->u.map.v[i].key, key, kl))
-      return m->u.map.v[i].val;
-  return NULL;
-}
-
-/* Whether every key of map m is one of keys. */
-static bool keys_in(const ipld_node_t *m, const char *const *keys,
-                    size_t nkeys) {
-  for (size_t i = 0; i < m->u.map.n; i++) {
-    const ipld_entry_t *e = &m->u.map.v[i];
-    bool ok = false;
-    for (size_t k = 0; k < nkeys && !ok; k++)
-      ok = e->klen == strlen(keys[k]) && !memcmp(e->key, keys[k], e->klen);
-    if (!ok)
-      return false;
-  }
-  return true;
+  return ipld__map_get(m, key, strlen(key));
 }
 
 /* An output map with room for n entries. */
@@ -177,7 +158,7 @@ static int show_list(ipld_arena_t *a, const ipld_node_t *l,
     return -ENOMEM;
   for (size_t i = 0; i < l->u.list.n; i++) {
     const ipld_node_t *m = l->u.list.v[i];
-    if (m->kind != IPLD_MAP || !keys_in(m, keys, nkeys))
+    if (!ipld__keys_only(m, keys, nkeys))
       return TR_ECODEC;
     ipld_node_t *om = map_new(a, nkeys);
     if (!om)
@@ -214,8 +195,7 @@ static int jwe_decode(const ipld_node_t *m, ipld_arena_t *a,
                                      "unprotected"};
   static const char *const RKEYS[] = {"header", "encrypted_key"};
   static const bool RREQ[] = {false, false};
-  if (m->kind != IPLD_MAP || !field(m, "ciphertext") ||
-      !keys_in(m, KEYS, TR_ARRAY_LEN(KEYS)))
+  if (!field(m, "ciphertext") || !ipld__keys_only(m, KEYS, TR_ARRAY_LEN(KEYS)))
     return TR_ECODEC;
   ipld_node_t *o = map_new(a, TR_ARRAY_LEN(KEYS));
   if (!o)
@@ -245,7 +225,7 @@ static int jws_decode(const ipld_node_t *m, ipld_arena_t *a,
   static const char *const KEYS[] = {"link", "payload", "signatures"};
   static const char *const SKEYS[] = {"header", "protected", "signature"};
   static const bool SREQ[] = {false, false, true};
-  if (m->kind != IPLD_MAP || !keys_in(m, KEYS, TR_ARRAY_LEN(KEYS)))
+  if (!ipld__keys_only(m, KEYS, TR_ARRAY_LEN(KEYS)))
     return TR_ECODEC;
   const ipld_node_t *link = field(m, "link"), *pl = field(m, "payload"),
                     *sigs = field(m, "signatures");
@@ -383,7 +363,7 @@ static int enc_entry(ipld_arena_t *a, const ipld_node_t *m,
   int rc = via_json(a, m, &j);
   if (rc)
     return rc;
-  if (!keys_in(j, keys, nkeys))
+  if (!ipld__keys_only(j, keys, nkeys))
     return TR_ECODEC;
   ipld_node_t *o = map_new(a, nkeys);
   if (!o)

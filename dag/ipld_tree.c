@@ -140,3 +140,32 @@ int ipld__has_dup(const ipld_entry_t *v, size_t n) {
   tr_free(s);
   return dup;
 }
+
+/* ---------------------------------------------------------- map keys */
+
+const ipld_node_t *ipld__map_get(const ipld_node_t *m, const char *key,
+                                 size_t len) {
+  if (m->kind != IPLD_MAP)
+    return NULL;
+  for (size_t i = 0; i < m->u.map.n; i++) {
+    const ipld_entry_t *e = &m->u.map.v[i];
+    if (e->klen == len && (!len || !memcmp(e->key, key, len)))
+      return e->val;
+  }
+  return NULL;
+}
+
+bool ipld__keys_only(const ipld_node_t *m, const char *const *keys,
+                     size_t nk) {
+  if (m->kind != IPLD_MAP || m->u.map.n > nk)
+    return false;
+  for (size_t i = 0; i < m->u.map.n; i++) {
+    const ipld_entry_t *e = &m->u.map.v[i];
+    bool known = false;
+    for (size_t k = 0; k < nk && !known; k++)
+      known = e->klen == strlen(keys[k]) && !memcmp(e->key, keys[k], e->klen);
+    if (!known || ipld__map_get(m, e->key, e->klen) != e->val)
+      return false; /* unknown, or a duplicate (the first one found) */
+  }
+  return true;
+}
