@@ -326,13 +326,6 @@ typedef struct pbctx {
   bool plain;
 } pbctx_t;
 
-static ipld_node_t *absent(ipld_arena_t *a) {
-  ipld_node_t *n = ipld_new(a, IPLD_NULL);
-  if (n)
-    n->absent = true;
-  return n;
-}
-
 static int pb_link_cb(const dag_pb_link_t *l, size_t i, void *ud) {
   pbctx_t *c = ud;
   ipld_node_t *m = ipld_new(c->a, IPLD_MAP);
@@ -344,7 +337,8 @@ static int pb_link_cb(const dag_pb_link_t *l, size_t i, void *ud) {
   size_t k = 0;
   e[k++] = (ipld_entry_t){"Hash", 4, h};
   if (l->has_name || !c->plain) {
-    ipld_node_t *v = l->has_name ? ipld_new(c->a, IPLD_STRING) : absent(c->a);
+    ipld_node_t *v =
+        l->has_name ? ipld_new(c->a, IPLD_STRING) : ipld__absent(c->a);
     if (!v)
       return -ENOMEM;
     v->u.s.p = (const uint8_t *)l->name;
@@ -352,7 +346,8 @@ static int pb_link_cb(const dag_pb_link_t *l, size_t i, void *ud) {
     e[k++] = (ipld_entry_t){"Name", 4, v};
   }
   if (l->has_tsize || !c->plain) {
-    ipld_node_t *v = l->has_tsize ? ipld_new(c->a, IPLD_INT) : absent(c->a);
+    ipld_node_t *v =
+        l->has_tsize ? ipld_new(c->a, IPLD_INT) : ipld__absent(c->a);
     if (!v)
       return -ENOMEM;
     /* go-codec-dagpb stores the uint64 in an int64 as it is, so Kubo
@@ -394,7 +389,7 @@ static int pb_decode(const uint8_t *in, size_t len, bool plain,
       return -ENOMEM;
     data->u.s.p = pb.data;
     data->u.s.n = pb.data_len;
-  } else if (!plain && !(data = absent(a)))
+  } else if (!plain && !(data = ipld__absent(a)))
     return -ENOMEM;
   size_t k = 0;
   bool data_first = plain && pb.has_data && (!pb.canonical || !pb.nlinks);

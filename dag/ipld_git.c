@@ -355,13 +355,6 @@ static int person(ipld_arena_t *a, const uint8_t *l, size_t n,
   return rc;
 }
 
-static ipld_node_t *null_node(ipld_arena_t *a) {
-  ipld_node_t *n = ipld_new(a, IPLD_NULL);
-  if (n)
-    n->absent = true;
-  return n;
-}
-
 static ipld_node_t *empty_person(ipld_arena_t *a) {
   ipld_node_t *m = ipld_new(a, IPLD_MAP);
   grow_t g = {m, 0};
@@ -545,10 +538,10 @@ static int commit_node(ipld_arena_t *a, rd_t *r, ipld_node_t **out) {
   ipld_node_t *f[] = {c.tree,
                       c.parents.n,
                       c.message ? c.message : str(a, none, 0),
-                      c.author ? c.author : null_node(a),
-                      c.committer ? c.committer : null_node(a),
-                      c.encoding ? c.encoding : null_node(a),
-                      c.signature ? c.signature : null_node(a),
+                      c.author ? c.author : ipld__absent(a),
+                      c.committer ? c.committer : ipld__absent(a),
+                      c.encoding ? c.encoding : ipld__absent(a),
+                      c.signature ? c.signature : ipld__absent(a),
                       c.mergetag.n,
                       c.other.n};
   static const char *const K[] = {"tree",     "parents",   "message",

@@ -23,6 +23,10 @@ const ipld_entry_t **ipld__sorted(const ipld_entry_t *v, size_t n,
 int ipld__key_cmp_bytes(const char *a, size_t alen, const char *b,
                         size_t blen);
 
+/* A null node marking an optional field the object lacks (ipld.h's
+ * absent), or NULL when out of memory. */
+ipld_node_t *ipld__absent(ipld_arena_t *a);
+
 /* Map m's value of key[0..len) (the first, if it is there twice), or NULL
  * (also when m is not a map). */
 const ipld_node_t *ipld__map_get(const ipld_node_t *m, const char *key,

@@ -141,6 +141,13 @@ int ipld__has_dup(const ipld_entry_t *v, size_t n) {
   return dup;
 }
 
+ipld_node_t *ipld__absent(ipld_arena_t *a) {
+  ipld_node_t *n = ipld_new(a, IPLD_NULL);
+  if (n)
+    n->absent = true;
+  return n;
+}
+
 /* ---------------------------------------------------------- map keys */
 
 const ipld_node_t *ipld__map_get(const ipld_node_t *m, const char *key,
