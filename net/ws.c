@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../dag/multibase.h"
+
 static const char GUID[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 void net_ws_init(net_ws_t *ws, bool client) {
@@ -196,6 +198,16 @@ int net_ws_recv(net_ws_t *ws, uint8_t *p, size_t n, size_t *out) {
 
 /* ---------------------------------------------------------- handshake */
 
+/* Padded base64 of in[0..n) (n <= 20) into out, NUL-terminated: the
+ * multibase encoder's, without its prefix. */
+static void b64(const uint8_t *in, size_t n, char *out) {
+  char m[DAG_MB_ENCODED_MAX(20)];
+  int k = dag_mb_encode(DAG_MB_BASE64PAD, in, n, m, sizeof m);
+  if (k < 1)
+    k = 1; /* cannot happen for 20 bytes; an empty key matches nothing */
+  memcpy(out, m + 1, (size_t)k); /* the NUL too */
+}
+
 void net_ws_accept(const char *key, size_t klen,
                    char out[NET_WS_ACCEPT_B64 + 1]) {
   uint8_t md[EVP_MAX_MD_SIZE];
@@ -207,13 +219,13 @@ void net_ws_accept(const char *key, size_t klen,
       !EVP_DigestFinal_ex(c, md, &mdlen) || mdlen != 20)
     memset(md, 0, sizeof md), mdlen = 20; /* matches no peer's answer */
   EVP_MD_CTX_free(c);
-  EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen);
+  b64(md, mdlen, out);
 }
 
 int net_ws_request(char *out, size_t cap, const char *host,
                    const uint8_t key[NET_WS_KEY_LEN]) {
   char k[NET_WS_KEY_B64 + 1];
-  EVP_EncodeBlock((unsigned char *)k, key, NET_WS_KEY_LEN);
+  b64(key, NET_WS_KEY_LEN, k);
   int n = snprintf(out, cap,
                    "GET / HTTP/1.1\r\n"
                    "Host: %s\r\n"
@@ -352,7 +364,7 @@ int net_ws_client_head(const uint8_t *p, size_t n,
       acc.n != NET_WS_ACCEPT_B64)
     return TR_EPROTO;
   char k[NET_WS_KEY_B64 + 1], want[NET_WS_ACCEPT_B64 + 1];
-  EVP_EncodeBlock((unsigned char *)k, key, NET_WS_KEY_LEN);
+  b64(key, NET_WS_KEY_LEN, k);
   net_ws_accept(k, NET_WS_KEY_B64, want);
   return memcmp(acc.v, want, NET_WS_ACCEPT_B64) ? TR_EPROTO : len;
 }

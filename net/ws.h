@@ -28,7 +28,7 @@
  *
  * Sans-I/O, no allocation: the host (host.c) owns the socket and the
  * buffers; the mask keys and the handshake key are the caller's to draw.
- * Depends on OpenSSL's libcrypto (SHA-1) only.
+ * Depends on OpenSSL's libcrypto (SHA-1) and dag/multibase.h (base64).
  */
 #ifndef NET_WS_H
 #define NET_WS_H
