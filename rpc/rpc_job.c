@@ -139,14 +139,18 @@ int rpc_fetch_policy(http_req_t *req, const rpc_ctx_t *ctx, bool *on,
   return 0;
 }
 
+/* The stall time: ctx->fetch_timeout_ms, RPC_FETCH_TIMEOUT_MS when 0. */
+static uint64_t stall_ms(const rpc_ctx_t *ctx) {
+  return ctx->fetch_timeout_ms ? ctx->fetch_timeout_ms : RPC_FETCH_TIMEOUT_MS;
+}
+
 /* How long one wait may last from now: to the deadline, and no longer
- * than the stall time ctx->fetch_timeout_ms (RPC_FETCH_TIMEOUT_MS); a DAG
- * wait is renewed while the store gains blocks (job_fetch_timeout). */
+ * than the stall time; a DAG wait is renewed while the store gains blocks
+ * (job_fetch_timeout). */
 static uint64_t wait_ms(const rpc_ctx_t *ctx, uint64_t deadline, uint64_t now,
                         bool dag) {
   uint64_t left = deadline - now;
-  uint64_t stall = ctx->fetch_timeout_ms ? ctx->fetch_timeout_ms
-                                         : RPC_FETCH_TIMEOUT_MS;
+  uint64_t stall = stall_ms(ctx);
   return dag || left < stall ? left : stall;
 }
 
@@ -239,9 +243,7 @@ static void job_fetch_timeout(uv_timer_t *t) {
     snprintf(why, sizeof why, "at the request's deadline");
   else
     snprintf(why, sizeof why, "after %llu ms without a new block",
-             (unsigned long long)(j->ctx->fetch_timeout_ms
-                                      ? j->ctx->fetch_timeout_ms
-                                      : RPC_FETCH_TIMEOUT_MS));
+             (unsigned long long)stall_ms(j->ctx));
   tr_log(TR_LOG_WARN, "%s: gave up %s: %s", http_req_path(j->req), why, msg);
   job_error_now(j, 500, msg);
 }
