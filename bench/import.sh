@@ -2,6 +2,7 @@
 # bench/import.sh — issue 4's import/export figures on one 1 GiB file, each
 # beside its reference measured in the same run (warm page cache for all):
 #   add -n (hash only, unixfs-v1-2025) vs `openssl dgst -sha256`  target <= 1.25x its time
+#   add -n on every CPU vs on one thread (the hash pool's gain)
 #   add -n vs the JS importer into memory (ipfs-unixfs-importer)  target >= 1.2x faster
 #   add (into a repo) vs the physical limit: the slower of openssl and a
 #     durable copy `dd bs=1M conv=fsync`                           target <= 1.3x
@@ -45,6 +46,11 @@ run_timed ossl openssl dgst -sha256 "$F"
 run_timed ossl openssl dgst -sha256 "$F" # second run: warm
 run_timed addn "$TROVE" add -n -Q "$F"
 echo "add -n (v1-2025): trove $(mbps "$addn") MB/s (${addn}s), openssl dgst -sha256 $(mbps "$ossl") MB/s (${ossl}s): ratio $(ratio "$addn" "$ossl")x its time (target <= 1.25)$(mark "$(ratio "$addn" "$ossl")" 1.25 le)"
+
+# The same on one hashing thread: what the pool (common/pool.h) adds.
+run_timed addn1 env TROVE_HASH_THREADS=1 "$TROVE" add -n -Q "$F"
+[ "$addn1_out" = "$addn_out" ] || { echo "CID mismatch: one thread $addn1_out, pool $addn_out"; exit 1; }
+echo "add -n on $(nproc) hashing threads vs one (TROVE_HASH_THREADS=1): ${addn}s vs ${addn1}s: $(ratio "$addn1" "$addn")x faster"
 
 if [ -d tests/interop/node_modules/ipfs-unixfs-importer ]; then
   run_timed js node tests/interop/import_bench.mjs "$F"

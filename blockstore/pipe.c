@@ -364,6 +364,15 @@ static int push(bs_pipe_t *p, item_t *it, const void *data, size_t len,
     off = p->room_off + (size_t)(d - room);
     span = (p->room_wrap ? BS_PIPE_BYTES : 0) + off + len - p->wpos;
     rc = p->err;
+    /* The room after these bytes stays the producer's, for the next
+     * blocks it read there; they start from wpos, which moves here. */
+    size_t used_room = (size_t)(d - room) + len;
+    if (used_room < p->room_len) {
+      p->room_out = true;
+      p->room_off = off + len;
+      p->room_len -= used_room;
+      p->room_wrap = false;
+    }
   } else {
     rc = find_space(p, len, !it->ext, &off, &span, &wrap);
   }
@@ -392,7 +401,7 @@ static int push(bs_pipe_t *p, item_t *it, const void *data, size_t len,
 }
 
 int bs_pipe_room(bs_pipe_t *p, size_t len, uint8_t **room) {
-  if (len > BS_MAX_BLOCK || !len)
+  if (len > BS_PIPE_ROOM_MAX || !len)
     return TR_ETOOBIG;
   p->room_out = false;
   pthread_mutex_lock(&p->mu);

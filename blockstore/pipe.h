@@ -97,14 +97,17 @@ int bs_pipe_lend(bs_pipe_t *p, const dag_cid_t *cid, const uint8_t *data,
  * queue order: a lent block is done once this reaches its ticket.  Any
  * thread, until bs_pipe_end. */
 uint64_t bs_pipe_done(bs_pipe_t *p);
-/* Room in the queue itself for the bytes of the next block, so that a
- * producer that reads its input (read(2)) can read it straight there:
- * *room gets len writable bytes (len <= BS_MAX_BLOCK), and a bs_pipe_put
- * whose bytes lie inside them takes them where they are, without the
- * copy.  The room is the producer's until its next call on p; a put of
- * bytes outside it, or any other call, gives it up (its bytes may then be
- * overwritten).  Waits while the queue is full.  0, the sticky error or
- * TR_ETOOBIG. */
+/* Room in the queue itself for the bytes of the next blocks, so that a
+ * producer that reads its input (read(2)) can read them straight there:
+ * *room gets len writable bytes (len <= BS_PIPE_ROOM_MAX), and a
+ * bs_pipe_put whose bytes lie inside them takes them where they are,
+ * without the copy; what lies after them stays the producer's room, for
+ * the next such put (the blocks in a room are put in the order they lie
+ * in it; bytes skipped are dropped).  The room is the producer's until
+ * its next other call on p: a put of bytes outside it, or any other call,
+ * gives it up (its bytes may then be overwritten).  Waits while the queue
+ * is full.  0, the sticky error or TR_ETOOBIG. */
+#define BS_PIPE_ROOM_MAX (BS_PIPE_BYTES / 4)
 int bs_pipe_room(bs_pipe_t *p, size_t len, uint8_t **room) TR_WUR;
 /* Queue len bytes of lines (copied); TR_ETOOBIG over BS_PIPE_BYTES. */
 int bs_pipe_line(bs_pipe_t *p, const char *line, size_t len) TR_WUR;

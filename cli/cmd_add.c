@@ -127,27 +127,45 @@ static int report(add_t *a, const dag_cid_t *cid, const char *name,
 /* Whole raw leaves of a fixed-size chunker are read straight into the
  * writer's queue (bs_pipe_room) and put from there: the copy from the
  * importer's buffer into the queue was a twelfth of a large add's CPU.
- * Returns 1 at the end of the input, 0 when the chunks can no longer be
- * placed (the caller reads the rest), or an error. */
+ * Two chunks per hashing thread at a time (at most BS_PIPE_ROOM_MAX), so
+ * that the importer hashes them together (dag_file_set_pool).  Returns 1
+ * at the end of the input, 0 when the chunks can no longer be placed (the
+ * caller reads the rest), or an error. */
 static int add_fd_placed(add_t *a, int fd) {
   size_t chunk;
   while ((chunk = dag_file_inplace(a->file))) {
+    size_t k = 2 * tr_pool_hash_threads(true);
+    if (k > BS_PIPE_ROOM_MAX / chunk)
+      k = BS_PIPE_ROOM_MAX / chunk;
+    size_t want = chunk * (k ? k : 1);
     uint8_t *room;
-    int rc = bs_pipe_room(a->pipe, chunk, &room);
+    int rc = bs_pipe_room(a->pipe, want, &room);
     if (rc)
       return rc;
-    ssize_t r = tr_read_full(fd, room, chunk);
+    ssize_t r = tr_read_full(fd, room, want);
     if (r < 0)
       return (int)r;
     if (r == 0)
       return 1;
     a->bytes += (uint64_t)r;
-    if ((rc = dag_file_write(a->file, room, (size_t)r)))
+    /* The last part chunk is set aside first: the puts of the nodes the
+     * whole ones complete take the room after them (dag_file_inplace). */
+    size_t whole = (size_t)r - (size_t)r % chunk, part = (size_t)r - whole;
+    uint8_t *tail = part ? tr_malloc(part) : NULL;
+    if (part && !tail)
+      return -ENOMEM;
+    if (part)
+      memcpy(tail, room + whole, part);
+    rc = whole ? dag_file_write(a->file, room, whole) : 0;
+    if (!rc && part)
+      rc = dag_file_write(a->file, tail, part);
+    tr_free(tail);
+    if (rc)
       return rc;
     pthread_mutex_lock(&a->out);
     cli_progress_set(&a->bar, a->bytes);
     pthread_mutex_unlock(&a->out);
-    if ((size_t)r < chunk)
+    if ((size_t)r < want)
       return 1;
   }
   return 0;
@@ -361,6 +379,9 @@ static int pin(add_t *a, const dag_cid_t *cid) {
 
 static int run(add_t *a, char **paths, int npaths) {
   int rc = dag_file_new(&a->file, &a->o, put_block, a);
+  if (!rc)
+    rc = dag_file_set_pool(a->file, tr_pool_hash(),
+                           tr_pool_hash_threads(a->pipe != NULL));
   if (rc) {
     cli_fail("add: bad import settings", rc);
     return rc;

@@ -27,6 +27,9 @@ static const char *const environment[][2] = {
     {"TROVE_BATCH_MB", "Size of the write batches of an import in MiB "
      "(default 64): a batch commits when the pages it changed, or its "
      "blocks' bytes, reach it."},
+    {"TROVE_HASH_THREADS", "Threads an import hashes its leaves on "
+     "(default: one per CPU, at most 16; an add into the repo leaves one "
+     "to its writer; 1: the importing thread alone)."},
     {"TROVE_MAP_INITIAL", "Initial LMDB map size in bytes (it grows as "
      "needed)."},
     {"TROVE_FROZEN_MB", "Memory in MiB for the sealed copies of large "

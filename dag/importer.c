@@ -30,12 +30,15 @@
 #include "import_int.h"
 
 #include "dagpb.h"
+#include "multihash.h"
 
 #include <errno.h>
 #include <string.h>
 
 #define HEAD 16
 #define TAIL 16
+/* The largest buffer dag_file_set_pool makes. */
+#define BUF_MAX ((size_t)16 << 20)
 
 /* -------------------------------------------------------------- profiles */
 
@@ -114,7 +117,22 @@ struct dag_file {
   uint8_t *held;
   size_t held_len;
   dag__trickle_t *tr; /* the trickle layout's tree, NULL for balanced */
+  tr_pool_t *pool;    /* dag_file_set_pool: hashes a run's chunks at once */
+  unsigned threads;   /* on this many threads at most */
+  struct batch *b;    /* their state, made on first use */
 };
+
+/* Chunks cut from one run of input, hashed together on the pool. */
+#define BATCH_MAX 64
+typedef struct batch {
+  dag_file_t *f;
+  size_t n;
+  uint8_t *p[BATCH_MAX];
+  size_t len[BATCH_MAX];
+  int rc[BATCH_MAX];
+  uint64_t tsize[BATCH_MAX];
+  dag_cid_t cid[BATCH_MAX];
+} batch_t;
 
 int dag_file_new(dag_file_t **fp, const dag_import_opts_t *o, dag_put_cb put,
                  void *ud) {
@@ -170,6 +188,7 @@ void dag_file_free(dag_file_t *f) {
   tr_free(f->node);
   tr_free(f->ufs);
   tr_free(f->held);
+  tr_free(f->b);
   dag__trickle_free(f->tr);
   tr_free(f);
 }
@@ -178,6 +197,33 @@ void dag_file_set_meta(dag_file_t *f, const dag_meta_t *m) {
   f->has_meta = m != NULL;
   if (m)
     f->meta = *m;
+}
+
+int dag_file_set_pool(dag_file_t *f, tr_pool_t *pool, unsigned threads) {
+  unsigned t = tr_pool_threads(pool);
+  if (threads && threads < t)
+    t = threads;
+  /* Two chunks a thread per run of the buffer, for the reads that fill
+   * it (`add -n`, dag-pb leaves); runs handed to dag_file_write carry
+   * their own chunks. */
+  size_t want = 2 * t * f->chmax;
+  if (want > BUF_MAX)
+    want = BUF_MAX;
+  if (f->ch.kind == DAG_CHUNK_SIZE)
+    want -= want % f->chmax;
+  if (t > 1 && want > f->cap && f->start == f->end) {
+    uint8_t *m = tr_malloc(HEAD + want + TAIL);
+    if (!m)
+      return -ENOMEM;
+    tr_free(f->mem);
+    f->mem = m;
+    f->buf = m + HEAD;
+    f->cap = want;
+    f->start = f->end = 0;
+  }
+  f->pool = t > 1 ? pool : NULL;
+  f->threads = t;
+  return 0;
 }
 
 uint64_t dag_file_bytes(const dag_file_t *f) { return f->bytes; }
@@ -273,39 +319,69 @@ static int leaf_link(dag_file_t *f, const dag_cid_t *cid, uint64_t tsize,
   return add_link(f, 0, cid, tsize, size);
 }
 
-/* Emit the chunk p[0..n), which lies inside the buffer with HEAD writable
- * bytes before it and TAIL after it (see the top of the file). */
-static int frame_leaf(dag_file_t *f, uint8_t *p, size_t n) {
-  dag_cid_t cid;
-  int rc;
-  if (f->o.raw_leaves) {
-    rc = dag__emit(1, DAG_CODEC_RAW, f->o.mh_code, p, n, f->put, f->ud, &cid);
-    return rc ? rc : leaf_link(f, &cid, n, n);
-  }
-  /* UnixFS: 08 02 [12 len(n) chunk] 18 varint(n); the Data field is left
-   * out for an empty chunk, as Go and js do.  Trickle leaves are of type
-   * Raw (08 00), as boxo's FillNodeLayer makes them. */
+/* The frame of a dag-pb leaf of n bytes: its header into hdr (at most
+ * HEAD bytes) and its trailer into trl (at most TAIL); *trl_len gets the
+ * trailer's length, the header's is returned.  UnixFS: 08 02 [12 len(n)
+ * chunk] 18 varint(n); the Data field is left out for an empty chunk, as
+ * Go and js do.  Trickle leaves are of type Raw (08 00), as boxo's
+ * FillNodeLayer makes them. */
+static size_t leaf_frame(const dag_file_t *f, size_t n, uint8_t *hdr,
+                         uint8_t *trl, size_t *trl_len) {
   size_t vn = dag_varint_size(n);
   size_t inner = 2 + (n ? 1 + vn + n : 0) + 1 + vn;
-  size_t hdr = 1 + dag_varint_size(inner) + 2 + (n ? 1 + vn : 0);
-  size_t trl = 1 + vn;
-  uint8_t *h = p - hdr, save[TAIL];
   size_t o = 0;
-  h[o++] = 0x0a;
-  o += dag_varint_put(h + o, inner);
-  h[o++] = 0x08;
-  h[o++] = f->tr ? DAG_UNIXFS_RAW : DAG_UNIXFS_FILE;
+  hdr[o++] = 0x0a;
+  o += dag_varint_put(hdr + o, inner);
+  hdr[o++] = 0x08;
+  hdr[o++] = f->tr ? DAG_UNIXFS_RAW : DAG_UNIXFS_FILE;
   if (n) {
-    h[o++] = 0x12;
-    o += dag_varint_put(h + o, n);
+    hdr[o++] = 0x12;
+    o += dag_varint_put(hdr + o, n);
   }
-  memcpy(save, p + n, trl);
-  p[n] = 0x18;
-  dag_varint_put(p + n + 1, n);
-  rc = dag__emit(f->o.cid_version, DAG_CODEC_DAG_PB, f->o.mh_code, h,
-                 hdr + n + trl, f->put, f->ud, &cid);
-  memcpy(p + n, save, trl);
-  return rc ? rc : leaf_link(f, &cid, hdr + n + trl, n);
+  trl[0] = 0x18;
+  *trl_len = 1 + dag_varint_put(trl + 1, n);
+  return o;
+}
+
+/* Put the leaf of the chunk p[0..n), which lies inside the buffer with
+ * HEAD writable bytes before it and TAIL after it (see the top of the
+ * file), and set *cid and *tsize (the block's bytes).  pre, when not NULL,
+ * is its CID, already computed (the batch's hashing). */
+static int leaf_put(dag_file_t *f, uint8_t *p, size_t n, const dag_cid_t *pre,
+                    dag_cid_t *cid, uint64_t *tsize) {
+  if (f->o.raw_leaves) {
+    *tsize = n;
+    if (!pre)
+      return dag__emit(1, DAG_CODEC_RAW, f->o.mh_code, p, n, f->put, f->ud,
+                       cid);
+    *cid = *pre;
+    return f->put(cid, p, n, f->ud);
+  }
+  uint8_t hb[HEAD], save[TAIL], trl[TAIL];
+  size_t tl, hl = leaf_frame(f, n, hb, trl, &tl);
+  uint8_t *h = p - hl;
+  int rc;
+  memcpy(h, hb, hl);
+  memcpy(save, p + n, tl);
+  memcpy(p + n, trl, tl);
+  *tsize = hl + n + tl;
+  if (pre) {
+    *cid = *pre;
+    rc = f->put(cid, h, hl + n + tl, f->ud);
+  } else {
+    rc = dag__emit(f->o.cid_version, DAG_CODEC_DAG_PB, f->o.mh_code, h,
+                   hl + n + tl, f->put, f->ud, cid);
+  }
+  memcpy(p + n, save, tl);
+  return rc;
+}
+
+/* Put the leaf of p[0..n) and link it. */
+static int frame_leaf(dag_file_t *f, uint8_t *p, size_t n) {
+  dag_cid_t cid;
+  uint64_t tsize;
+  int rc = leaf_put(f, p, n, NULL, &cid, &tsize);
+  return rc ? rc : leaf_link(f, &cid, tsize, n);
 }
 
 /* A dag-pb leaf of a file with metadata may be the file's root, which
@@ -363,10 +439,97 @@ static int root_leaf(dag_file_t *f, dag_import_result_t *res) {
   return 0;
 }
 
+/* ------------------------------------------------------------- batches */
+
+/* Whether this file's leaves go in batches (on the pool when there is
+ * one): not while the first dag-pb leaf may be held back (emit_leaf), and
+ * dag-pb leaves only with sha2-256, the one function hashed in pieces
+ * (dag_sha256_parts), since the frame around a chunk is written only when
+ * it is put.  Raw leaves always do: those put where they lie must all be
+ * put before a node is (batch_run). */
+static bool batching(const dag_file_t *f) {
+  return !(f->has_meta && !f->o.raw_leaves && !f->tr) &&
+         (f->o.raw_leaves || f->o.mh_code == DAG_MH_SHA2_256);
+}
+
+/* On a pool thread: the CID of the batch's leaf i. */
+static void batch_hash(void *ctx, size_t i) {
+  batch_t *b = ctx;
+  const dag_file_t *f = b->f;
+  if (f->o.raw_leaves) {
+    b->rc[i] = dag_cid_sum(&b->cid[i], 1, DAG_CODEC_RAW, f->o.mh_code,
+                           b->p[i], b->len[i]);
+    return;
+  }
+  uint8_t hdr[HEAD], trl[TAIL], mh[2 + 32];
+  size_t tl, hl = leaf_frame(f, b->len[i], hdr, trl, &tl);
+  const void *parts[3] = {hdr, b->p[i], trl};
+  size_t lens[3] = {hl, b->len[i], tl};
+  mh[0] = DAG_MH_SHA2_256;
+  mh[1] = 32;
+  dag_sha256_parts(parts, lens, 3, mh + 2);
+  b->rc[i] = dag_cid_make(&b->cid[i], f->o.cid_version, DAG_CODEC_DAG_PB, mh,
+                          sizeof mh);
+}
+
+/* Cut the chunks of p[0..n) that can be decided (eof: the input ends
+ * there), BATCH_MAX at most, hash them together on the pool, then put
+ * every leaf and only then link them: a link may complete a node, whose
+ * put would take the writer's queue where the next leaves lie
+ * (blockstore/pipe.h's room, cli/cmd_add.c).  Returns the bytes consumed
+ * (0: no chunk could be cut yet) or an error. */
+static int64_t batch_run(dag_file_t *f, uint8_t *p, size_t n, bool eof) {
+  if (!f->b && !(f->b = tr_malloc(sizeof *f->b)))
+    return -ENOMEM;
+  batch_t *b = f->b;
+  b->f = f;
+  b->n = 0;
+  size_t off = 0;
+  while (b->n < BATCH_MAX) {
+    size_t avail = n - off;
+    if (!eof && avail < f->chmax)
+      break; /* as process(): the chunker wants a full window */
+    size_t c = dag_chunker_cut(&f->ch, p + off, avail, eof);
+    if (!c)
+      break;
+    b->p[b->n] = p + off;
+    b->len[b->n++] = c;
+    off += c;
+  }
+  if (!b->n)
+    return 0;
+  tr_pool_run(f->pool, f->threads, b->n, batch_hash, b);
+  for (size_t i = 0; i < b->n; i++)
+    if (b->rc[i] < 0)
+      return b->rc[i];
+  for (size_t i = 0; i < b->n; i++) {
+    dag_cid_t cid;
+    int rc = leaf_put(f, b->p[i], b->len[i], &b->cid[i], &cid, &b->tsize[i]);
+    if (rc)
+      return rc;
+    f->leaves++;
+  }
+  for (size_t i = 0; i < b->n; i++) {
+    int rc = leaf_link(f, &b->cid[i], b->tsize[i], b->len[i]);
+    if (rc)
+      return rc;
+  }
+  return (int64_t)off;
+}
+
 /* Cut and emit every chunk that can be decided. */
 static int process(dag_file_t *f, bool eof) {
   while (!f->err) {
     size_t avail = f->end - f->start;
+    if (batching(f)) {
+      int64_t k = batch_run(f, f->buf + f->start, avail, eof);
+      if (k <= 0) {
+        f->err = (int)k;
+        break;
+      }
+      f->start += (size_t)k;
+      continue;
+    }
     if (!eof && avail < f->chmax)
       break; /* the chunker wants a full window before it decides */
     size_t c = dag_chunker_cut(&f->ch, f->buf + f->start, avail, eof);
@@ -410,16 +573,14 @@ int dag_file_write(dag_file_t *f, const void *p, size_t n) {
      * upload thread's time).  The chunker decides a chunk from its first
      * chmax bytes, so the cuts are those process() would make. */
     if (f->o.raw_leaves && f->start == f->end && n >= f->chmax && !f->err) {
-      size_t c = dag_chunker_cut(&f->ch, s, n, false);
-      if (c) {
-        f->bytes += c;
-        /* emit_leaf writes around a dag-pb leaf, never around a raw one. */
-        if ((f->err = emit_leaf(f, (uint8_t *)(uintptr_t)s, c)))
-          return f->err;
-        s += c;
-        n -= c;
+      int64_t k = batch_run(f, (uint8_t *)(uintptr_t)s, n, false);
+      if (k < 0)
+        return f->err = (int)k;
+      f->bytes += (uint64_t)k;
+      s += k;
+      n -= (size_t)k;
+      if (k)
         continue;
-      }
     }
     size_t room;
     uint8_t *d = dag_file_space(f, &room);

@@ -60,6 +60,7 @@
 #ifndef DAG_IMPORTER_H
 #define DAG_IMPORTER_H
 
+#include "../common/pool.h"
 #include "chunker.h"
 #include "unixfs.h"
 
@@ -130,6 +131,21 @@ void dag_file_free(dag_file_t *f);
  * shows it is not the root. */
 void dag_file_set_meta(dag_file_t *f, const dag_meta_t *m);
 
+/* Hash the leaves of each run of input on up to threads of pool's threads
+ * (common/pool.h; 0: all of them; NULL, a pool of one thread or threads
+ * 1: on the caller, as without this call; an import that writes leaves a
+ * core to its writer thread):
+ * the chunks a call can cut are hashed at once, then put and linked in
+ * order, so the blocks, their order and the CIDs are those of a
+ * sequential import.  Not for a file whose first dag-pb leaf is held
+ * back for metadata, nor for dag-pb leaves hashed with other than
+ * sha2-256 (those stay sequential).  With a pool the buffer that
+ * dag_file_space shows grows to two chunks a thread (16 MiB at most), so
+ * a reader that fills it gives the pool enough chunks.  Call it before
+ * the file's first byte.  0 or -ENOMEM (f unchanged). */
+int dag_file_set_pool(dag_file_t *f, tr_pool_t *pool,
+                      unsigned threads) TR_WUR;
+
 /* Zero-copy input: the free space of the builder's buffer, where the caller
  * may write (e.g. read(2)) up to *room bytes (always > 0) and then call
  * dag_file_commit() with the count.  The pointer is valid until the next
@@ -142,11 +158,15 @@ int dag_file_commit(dag_file_t *f, size_t n) TR_WUR;
 /* Copying input: the same as space + memcpy + commit, any length. */
 int dag_file_write(dag_file_t *f, const void *p, size_t n) TR_WUR;
 /* Whole chunks given to dag_file_write() are put where they lie, not
- * copied, when the leaves are raw and nothing is buffered.  With a
- * fixed-size chunker every run of exactly this many bytes is one such
- * chunk, so a caller that can place its input (blockstore/pipe.h's
- * bs_pipe_room) reads runs of this length; 0 (another chunker, dag-pb
- * leaves, bytes buffered) when there is no such length. */
+ * copied, when the leaves are raw and nothing is buffered: every leaf
+ * the call can cut is put before any node it completes (so the nodes'
+ * puts may use the memory after the last leaf, as blockstore/pipe.h's
+ * room does: bytes after the whole chunks must not be given in the same
+ * call from such memory).  With a fixed-size chunker every run of a
+ * multiple of this many bytes is made of such chunks, so a caller that
+ * can place its input (bs_pipe_room) reads runs of whole chunks; 0
+ * (another chunker, dag-pb leaves, bytes buffered) when there is no such
+ * length. */
 size_t dag_file_inplace(const dag_file_t *f);
 /* File bytes taken so far. */
 uint64_t dag_file_bytes(const dag_file_t *f);

@@ -33,6 +33,21 @@ void dag_sha256(const void *data, size_t len, uint8_t out[32]) {
     abort();
 }
 
+void dag_sha256_parts(const void *const *parts, const size_t *lens, size_t n,
+                      uint8_t out[32]) {
+  pthread_once(&sha256_once, sha256_fetch);
+  EVP_MD_CTX *c = EVP_MD_CTX_new();
+  unsigned int olen = 32;
+  bool ok = c && EVP_DigestInit_ex(c, sha256_md ? sha256_md : EVP_sha256(),
+                                   NULL);
+  for (size_t i = 0; ok && i < n; i++)
+    ok = EVP_DigestUpdate(c, parts[i], lens[i]);
+  ok = ok && EVP_DigestFinal_ex(c, out, &olen);
+  EVP_MD_CTX_free(c);
+  if (!ok) /* as dag_sha256: allocation inside OpenSSL, no sane recovery */
+    abort();
+}
+
 int dag_mh_parse(const uint8_t *in, size_t len, uint64_t *code,
                  const uint8_t **digest, size_t *dlen) {
   uint64_t c, l;

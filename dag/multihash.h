@@ -62,6 +62,11 @@ int dag_mh_sum_len(uint64_t code, size_t dlen, const void *data, size_t len,
 
 /* SHA-256 through OpenSSL's EVP (it uses the SHA-NI instructions). */
 void dag_sha256(const void *data, size_t len, uint8_t out[32]);
+/* SHA-256 of the concatenation of parts[i][0..lens[i]), i < n: a framed
+ * leaf hashed without writing its frame around the chunk (importer.c's
+ * parallel hashing). */
+void dag_sha256_parts(const void *const *parts, const size_t *lens, size_t n,
+                      uint8_t out[32]);
 
 /* A hash function's name as go-multihash spells it ("sha2-256",
  * "blake2b-256"; "unknown" for one trove does not compute) and the

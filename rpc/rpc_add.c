@@ -432,6 +432,9 @@ static int add_begin(rpc_up_t *u) {
   if (a->progress && !a->silent)
     rpc_up_early(u); /* the progress is for now, not for the end */
   int rc = dag_file_new(&a->file, &a->o, put_block, a);
+  if (!rc)
+    rc = dag_file_set_pool(a->file, tr_pool_hash(),
+                           tr_pool_hash_threads(!a->only_hash));
   if (rc)
     return rpc_up_fail(u, rc, 500, "bad import settings: %s", tr_strerror(rc));
   if (!a->only_hash) {

@@ -6,8 +6,8 @@
  * timed commits and asked-for commits all hand lines out, an asked-for
  * commit lets go of the write lock, errors are sticky and drop what
  * follows, an aborted pipe stores and reports nothing pending, a pin
- * is written behind its blocks, blocks read into the queue's room are
- * stored as written there, lent blocks are put from the producer's memory
+ * is written behind its blocks, blocks read into the queue's room (one
+ * or several to a room) are stored as written there, lent blocks are put from the producer's memory
  * and done with once bs_pipe_done says so (also when an error or an abort
  * drops them), and with an undo log (dag import) an aborted pipe's undo
  * takes back what it committed new (lent or copied) and keeps what was
@@ -320,7 +320,7 @@ static void assert_all_sound(fx_t *f, uint64_t n) {
  * the room wraps around the ring many times; a put of other bytes (or a
  * line) between room and put gives the room up, and those bytes are
  * copied.  Every block comes back with its hash (bs_verify), none is
- * missing, and rooms of no bytes or over BS_MAX_BLOCK are refused. */
+ * missing, and rooms of no bytes or over BS_PIPE_ROOM_MAX are refused. */
 static void room_takes_bytes_in_place(void **state) {
   fx_t *f = *state;
   bs_pipe_t *p;
@@ -328,7 +328,7 @@ static void room_takes_bytes_in_place(void **state) {
   assert_int_equal(bs_pipe_start(f->env, 0, on_lines, f, &p), 0);
   uint8_t *room, *other = malloc(MAXLEN);
   assert_int_equal(bs_pipe_room(p, 0, &room), TR_ETOOBIG);
-  assert_int_equal(bs_pipe_room(p, BS_MAX_BLOCK + 1, &room), TR_ETOOBIG);
+  assert_int_equal(bs_pipe_room(p, BS_PIPE_ROOM_MAX + 1, &room), TR_ETOOBIG);
   uint64_t total = 0;
   for (uint32_t i = 0; i < N; i++) {
     size_t len = 1024 + (size_t)(i * 7919u) % (MAXLEN - 1024 - 64);
@@ -355,6 +355,58 @@ static void room_takes_bytes_in_place(void **state) {
   free(other);
   assert_int_equal(bs_pipe_end(p, true), 0);
   assert_all_sound(f, N);
+}
+
+/* A room holds several blocks (the importer reads a run of chunks into
+ * one and puts them in order): each put in place leaves the bytes after
+ * it to the producer, also across gaps and when the room wrapped, until
+ * a put of bytes elsewhere gives the rest up.  Every block put is stored
+ * as written (a block put where a later one lies would be overwritten by
+ * the copy that follows, or the ring's accounting would let the producer
+ * write over bytes the writer has yet to read: bs_verify finds both). */
+static void room_holds_several_blocks(void **state) {
+  fx_t *f = *state;
+  bs_pipe_t *p;
+  enum { ROUNDS = 300, OTHER = 64 << 10 };
+  assert_int_equal(bs_pipe_start(f->env, 0, on_lines, f, &p), 0);
+  uint8_t *other = malloc(OTHER);
+  uint64_t total = 0, stored = 0;
+  for (uint32_t r = 0; r < ROUNDS; r++) {
+    size_t cap = BS_PIPE_ROOM_MAX - (size_t)(r * 104729u) % (1u << 20);
+    uint8_t *room;
+    assert_int_equal(bs_pipe_room(p, cap, &room), 0);
+    size_t at = 0;
+    uint32_t k = 0, stop = 1 + r % 7; /* blocks put in place this round */
+    while (k < stop) {
+      size_t gap = (r + k) % 3 ? 0 : 1 + (r * 31 + k) % 100;
+      size_t len = 4096 + (size_t)((r * 7919u + k * 104723u) % (300u << 10));
+      if (at + gap + len > cap)
+        break;
+      uint8_t *src = room + at + gap;
+      fill(src, len, r * 16 + k);
+      dag_cid_t cid;
+      assert_int_equal(
+          dag_cid_sum(&cid, 1, DAG_CODEC_RAW, DAG_MH_SHA2_256, src, len), 0);
+      assert_int_equal(bs_pipe_put(p, &cid, src, len), 0);
+      at += gap + len;
+      total += len;
+      stored++;
+      k++;
+    }
+    if (r % 4 == 1) { /* then a block from elsewhere, copied */
+      fill(other, OTHER, 1000000 + r);
+      dag_cid_t cid;
+      assert_int_equal(dag_cid_sum(&cid, 1, DAG_CODEC_RAW, DAG_MH_SHA2_256,
+                                   other, OTHER),
+                       0);
+      assert_int_equal(bs_pipe_put(p, &cid, other, OTHER), 0);
+      stored++;
+    }
+  }
+  assert_true(total > 8 * (uint64_t)BS_PIPE_BYTES); /* wrapped, often */
+  free(other);
+  assert_int_equal(bs_pipe_end(p, true), 0);
+  assert_all_sound(f, stored);
 }
 
 /* A producer's buffer of lent blocks: scribbled over and freed as soon as
@@ -686,6 +738,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(error_is_sticky, setup, teardown),
       cmocka_unit_test_setup_teardown(abort_reports_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(line_alone_goes_out, setup, teardown),
+      cmocka_unit_test_setup_teardown(room_holds_several_blocks, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(room_takes_bytes_in_place, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(lent_bytes_free_once_done, setup,
