@@ -5,8 +5,8 @@
  *
  * An import is all or nothing: a block whose bytes do not match its CID, or
  * a CAR that is malformed or truncated, rejects the import and leaves none
- * of it.  The CAR is read once, file or pipe: each window is verified on a
- * thread per core and then stored through a batch that commits as it goes
+ * of it.  The CAR is read once, file or pipe: each window is verified on
+ * the hash pool (common/pool.h: a thread per core) and then stored through a batch that commits as it goes
  * (read_car), with the keys of the blocks that were new recorded
  * (bs_undo_put); a failure deletes those again (bs_undo_run), blocks that
  * were stored before stay.  A crash mid-import leaves only unpinned
@@ -18,11 +18,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/pool.h"
 #include "../dag/car.h"
 #include "cli.h"
 
@@ -119,7 +119,7 @@ int cmd_dag_export(cli_t *cli, int argc, char **argv) {
 /* The CAR is read in windows of WIN_BYTES into private buffers (what is
  * hashed is what is stored: no view of a file another process may be
  * writing).  A pipeline: the main thread reads and parses a window while
- * the one before it is verified on several threads and the one before
+ * the one before it is verified on the hash pool's workers and the one before
  * that is put by the store thread, which owns the batch and waits for its
  * commits (as `trove add`'s writer does): a single thread that reads,
  * hashes and writes in turn took 2x the time of `trove add` of the same
@@ -134,7 +134,6 @@ int cmd_dag_export(cli_t *cli, int argc, char **argv) {
 /* being read, being verified, queued or being stored (two: the store
  * thread may lag a window behind) */
 #define WIN_COUNT 4
-#define VERIFY_THREADS_MAX 8
 #define VERIFY_GRAIN 8 /* items a verifier takes at a time */
 
 typedef struct item {
@@ -151,9 +150,7 @@ typedef struct win {
   size_t n, cap;
   uint8_t **owned; /* sections that straddled two reads, copied */
   size_t nowned, capowned;
-  atomic_size_t next;
-  pthread_t th[VERIFY_THREADS_MAX];
-  int nth;
+  tr_pool_job_t job; /* its verification on the hash pool */
   bool busy; /* queued for or being stored; under the storer's mutex */
 } win_t;
 
@@ -163,7 +160,6 @@ typedef struct import_ctx {
   bs_undo_t *done; /* those of the files imported so far, for the pins */
   dag_car_reader_t car;
   bool eof;
-  int nthreads;
   dag_cid_t roots[64];
   size_t nroots;
   uint64_t blocks;
@@ -267,34 +263,26 @@ static int item_verify(const item_t *it) {
   return dag_cid_verify(&cid, it->sec + n, it->len - (size_t)n);
 }
 
-static void *verifier(void *arg) {
-  win_t *w = arg;
-  for (;;) {
-    size_t i = atomic_fetch_add(&w->next, VERIFY_GRAIN);
-    if (i >= w->n)
-      return NULL;
-    size_t end = i + VERIFY_GRAIN < w->n ? i + VERIFY_GRAIN : w->n;
-    for (; i < end; i++)
-      w->items[i].rc = item_verify(&w->items[i]);
-  }
+/* On a pool thread: items [VERIFY_GRAIN * g, + VERIFY_GRAIN). */
+static void verify_grain(void *ctx, size_t g) {
+  win_t *w = ctx;
+  size_t i = g * VERIFY_GRAIN;
+  size_t end = i + VERIFY_GRAIN < w->n ? i + VERIFY_GRAIN : w->n;
+  for (; i < end; i++)
+    w->items[i].rc = item_verify(&w->items[i]);
 }
 
-static void verify_start(win_t *w, int nthreads) {
-  atomic_store(&w->next, 0);
-  w->nth = 0;
-  size_t want = (w->n + VERIFY_GRAIN - 1) / VERIFY_GRAIN;
-  while (w->nth < nthreads && (size_t)w->nth < want &&
-         pthread_create(&w->th[w->nth], NULL, verifier, w) == 0)
-    w->nth++;
+/* Hand w's verification to the hash pool's idle workers (common/pool.h):
+ * they verify while this thread reads the next window. */
+static void verify_start(win_t *w) {
+  tr_pool_start(tr_pool_hash(), &w->job, 0,
+                (w->n + VERIFY_GRAIN - 1) / VERIFY_GRAIN, verify_grain, w);
 }
 
 /* Wait for w's verification (verifying what is left here, also when no
  * thread could start); the first bad block's error, named in c->where. */
 static int verify_join(win_t *w, import_ctx_t *c) {
-  verifier(w);
-  for (int i = 0; i < w->nth; i++)
-    pthread_join(w->th[i], NULL);
-  w->nth = 0;
+  tr_pool_wait(&w->job);
   for (size_t i = 0; i < w->n; i++) {
     if (w->items[i].rc == 0)
       continue;
@@ -434,7 +422,7 @@ static int read_car(int fd, import_ctx_t *c, storer_t *s) {
   win_t *prev = NULL, *cur = &w[0];
   int rc = win_fill(fd, cur, c), k = 1;
   while (!rc) {
-    verify_start(cur, c->nthreads);
+    verify_start(cur);
     if (prev)
       store_submit(s, prev);
     win_t *next = c->eof ? NULL : &w[k++ % WIN_COUNT];
@@ -499,11 +487,6 @@ static int import_one(bs_env_t *env, const char *path, import_ctx_t *c) {
   return rc;
 }
 
-static int verify_threads(void) {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : n > VERIFY_THREADS_MAX ? VERIFY_THREADS_MAX : (int)n;
-}
-
 int cmd_dag_import(cli_t *cli, int argc, char **argv) {
   bool pin = CLI_BOOL(cli, "pin-roots"), stats = CLI_BOOL(cli, "stats");
   char **files = argv + 1;
@@ -520,7 +503,6 @@ int cmd_dag_import(cli_t *cli, int argc, char **argv) {
   if (lock < 0)
     return cli_fail("dag import: gc lock", lock);
   import_ctx_t c = {0};
-  c.nthreads = verify_threads();
   cli_progress_t bar;
   bool on = cli_progress_wanted(CLI_SET(cli, "progress"),
                                 CLI_BOOL(cli, "progress"), false);

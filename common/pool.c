@@ -110,37 +110,50 @@ void tr_pool_free(tr_pool_t *p) {
 
 unsigned tr_pool_threads(const tr_pool_t *p) { return p ? p->nth + 1 : 1; }
 
-void tr_pool_run(tr_pool_t *p, unsigned threads, size_t n, tr_pool_fn fn,
-                 void *ctx) {
-  bool mine = false;
+void tr_pool_start(tr_pool_t *p, tr_pool_job_t *j, unsigned threads,
+                   size_t n, tr_pool_fn fn, void *ctx) {
+  *j = (tr_pool_job_t){.p = p, .fn = fn, .ctx = ctx, .n = n};
   if (!threads || (p && threads > p->nth + 1))
     threads = tr_pool_threads(p);
-  if (p && p->nth && n > 1 && threads > 1) {
-    pthread_mutex_lock(&p->mu);
-    if (!p->busy) {
-      mine = p->busy = true;
-      p->fn = fn;
-      p->ctx = ctx;
-      p->n = n;
-      p->joined = 0;
-      p->want = (unsigned)(n - 1 < threads - 1 ? n - 1 : threads - 1);
-      atomic_store(&p->next, 0);
-      p->gen++;
-      pthread_cond_broadcast(&p->go);
-    }
-    pthread_mutex_unlock(&p->mu);
+  if (!p || !p->nth || n < 2 || threads < 2)
+    return;
+  pthread_mutex_lock(&p->mu);
+  if (!p->busy) {
+    j->mine = p->busy = true;
+    p->fn = fn;
+    p->ctx = ctx;
+    p->n = n;
+    p->joined = 0;
+    p->want = (unsigned)(n - 1 < threads - 1 ? n - 1 : threads - 1);
+    atomic_store(&p->next, 0);
+    p->gen++;
+    pthread_cond_broadcast(&p->go);
   }
-  if (!mine) {
-    for (size_t i = 0; i < n; i++)
-      fn(ctx, i);
+  pthread_mutex_unlock(&p->mu);
+}
+
+void tr_pool_wait(tr_pool_job_t *j) {
+  tr_pool_t *p = j->p;
+  if (!j->mine) {
+    for (size_t i = 0; i < j->n; i++)
+      j->fn(j->ctx, i);
     return;
   }
-  drain(p, fn, ctx, n);
+  drain(p, j->fn, j->ctx, j->n);
   pthread_mutex_lock(&p->mu);
   while (p->active)
     pthread_cond_wait(&p->idle, &p->mu);
   p->busy = false;
   pthread_mutex_unlock(&p->mu);
+  j->mine = false;
+  j->n = 0;
+}
+
+void tr_pool_run(tr_pool_t *p, unsigned threads, size_t n, tr_pool_fn fn,
+                 void *ctx) {
+  tr_pool_job_t j;
+  tr_pool_start(p, &j, threads, n, fn, ctx);
+  tr_pool_wait(&j);
 }
 
 /* ------------------------------------------------------ the hash pool */

@@ -41,6 +41,23 @@ unsigned tr_pool_threads(const tr_pool_t *p);
 void tr_pool_run(tr_pool_t *p, unsigned threads, size_t n, tr_pool_fn fn,
                  void *ctx);
 
+/* The same in two steps, so that the caller works on something else while
+ * the workers start on the items: tr_pool_start hands them to the idle
+ * workers and returns at once; tr_pool_wait takes what is left on the
+ * caller and returns when every call has returned (a job that found the
+ * workers busy runs whole there).  The caller starts no other job on p
+ * between the two (a dag import reads its next window meanwhile). */
+typedef struct tr_pool_job {
+  tr_pool_t *p;
+  tr_pool_fn fn;
+  void *ctx;
+  size_t n;
+  bool mine; /* it holds the workers */
+} tr_pool_job_t;
+void tr_pool_start(tr_pool_t *p, tr_pool_job_t *j, unsigned threads,
+                   size_t n, tr_pool_fn fn, void *ctx);
+void tr_pool_wait(tr_pool_job_t *j);
+
 /* The process's pool for hashing imports, made on first use (thread-safe):
  * TROVE_HASH_THREADS threads when that is set (1: no workers), else one
  * per online CPU, at most TR_POOL_THREADS_MAX.  NULL when it could not be

@@ -1,7 +1,8 @@
 /*
  * test_pool.c — common/pool.h's parallel for-loop, and the importer's
  * hashing on it (dag_file_set_pool): every index runs exactly once, on no
- * more threads than asked, also with two callers at once on one pool; and
+ * more threads than asked, also in two steps (start, wait) and with two
+ * callers at once on one pool; and
  * an import hashed on a pool gives the root, the blocks and the
  * children-before-parents order of the same import without one, for every
  * leaf kind, chunker, layout and hash the pool takes, fed whole, in reads
@@ -61,6 +62,19 @@ static void test_each_index_once(void **state) {
     run_counted(p, 9, n, 4); /* more than the pool has: all of it */
   }
   run_counted(p, 3, 5000, 3);
+  /* In two steps, the caller busy between them (a dag import reads). */
+  for (size_t n = 0; n < 40; n += 3) {
+    count_t c = {.hits = calloc(n + 1, sizeof *c.hits)};
+    tr_pool_job_t j;
+    tr_pool_start(p, &j, 0, n, count_fn, &c);
+    for (volatile int k = 0; k < 100000; k++)
+      ;
+    tr_pool_wait(&j);
+    for (size_t i = 0; i < n; i++)
+      assert_int_equal(atomic_load(&c.hits[i]), 1);
+    assert_int_equal(atomic_load(&c.running), 0);
+    free(c.hits);
+  }
   run_counted(NULL, 0, 100, 1);
   tr_pool_free(p);
   assert_int_equal(tr_pool_new(&p, 1), 0); /* no worker */
