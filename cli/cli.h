@@ -160,6 +160,8 @@ void cli_dag_stat_print(struct json_t *o);
 int cmd_shutdown(cli_t *, int, char **);
 int cmd_repo_compact(cli_t *, int, char **);
 int cmd_config_show(cli_t *, int, char **);
+int cmd_config_profile_apply(cli_t *, int, char **);
+int cmd_bootstrap(cli_t *, int, char **);
 int cmd_version(cli_t *, int, char **);
 int cmd_cid_format(cli_t *, int, char **);
 int cmd_cid_base32(cli_t *, int, char **);

@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../config/config.h"
 #include "../dag/importer.h"
 #include "../blockstore/pipe.h"
 #include "../rpc/mfs.h"
@@ -54,6 +55,7 @@ typedef struct add {
   bool recursive, wrap, quiet, quieter, silent, only_hash, pin, hidden;
   bool progress;
   const char *pin_name;
+  json_t *cfg;         /* the repo's config: o.chunker may point into it */
   bs_env_t *env;
   bs_pipe_t *pipe;     /* the writer thread, which owns the batch */
   dag_file_t *file;
@@ -350,7 +352,12 @@ static int add_arg(add_t *a, const char *arg, dag_import_result_t *res) {
 static int parse(cli_t *cli, add_t *a) {
   rpc_add_opts_t r;
   char err[512];
-  if (rpc_add_resolve(&cli->v, &r, err, sizeof err))
+  /* The repo's Import.* as the defaults, as the daemon's add takes them
+   * (none without a repo: `add -n` needs none). */
+  if (config_load(cli->repo, &a->cfg))
+    a->cfg = NULL;
+  if (rpc_add_resolve(&cli->v, json_object_get(a->cfg, "Import"), &r, err,
+                      sizeof err))
     return cli_failf("add: %s", err);
   a->o = r.o;
   a->recursive = r.recursive;
@@ -515,6 +522,7 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
     }
   }
   dag_file_free(a.file);
+  json_decref(a.cfg);
   tr_free(a.tops);
   tr_bytes_free(&a.dirs);
   tr_bytes_free(&a.path);

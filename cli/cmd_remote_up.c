@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../config/config.h"
 #include "remote_int.h"
 
 #define MAX_DEPTH 4096
@@ -265,7 +266,13 @@ static int r_add(remote_t *r, int argc, char **argv, up_t *u) {
   char err[512];
   /* Resolved here as the daemon will resolve them (the same code): a bad
    * combination fails before anything is sent. */
-  if (rpc_add_resolve(r->v, &a, err, sizeof err))
+  json_t *cfg = NULL;
+  if (config_load(r->cli->repo, &cfg))
+    cfg = NULL;
+  int bad = rpc_add_resolve(r->v, json_object_get(cfg, "Import"), &a, err,
+                            sizeof err);
+  json_decref(cfg); /* a.o is not used past the checks below */
+  if (bad)
     return cli_failf("add: %s", err);
   add_out_t *o = &u->out;
   o->quiet = a.quiet;

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "../config/config.h"
+#include "../config/profile.h"
+#include "../rpc/bootstrap.h"
 #include "../node/identity.h"
 #include "cli.h"
 
@@ -26,14 +28,34 @@ int cmd_init(cli_t *cli, int argc, char **argv) {
   int rc = node_identity_new(&id);
   if (rc)
     return cli_fail("init: generating identity", rc);
-  printf("generating ED25519 keypair...done\npeer identity: %s\n", id.peerid);
-  bs_env_t *env;
-  if (cli_env(cli, BS_CREATE, &env))
-    return 1;
   json_t *cfg = node_config_default(&id);
   sodium_memzero(&id, sizeof id);
   if (!cfg)
     return cli_fail("init: building config", -ENOMEM);
+  /* Kubo's --profile: each of a comma-separated list, in order, before
+   * anything is written. */
+  const char *profiles = CLI_STR(cli, "profile");
+  while (profiles && *profiles) {
+    size_t n = strcspn(profiles, ",");
+    char name[64], err[512];
+    snprintf(name, sizeof name, "%.*s", (int)(n < 63 ? n : 63), profiles);
+    rc = config_profile_apply(cfg, name, true, err, sizeof err);
+    if (rc) {
+      json_decref(cfg);
+      if (rc == TR_EUSAGE && strstr(err, "is not a profile"))
+        return cli_failf("init: invalid configuration profile: %s", name);
+      return rc == TR_EUSAGE ? cli_failf("init: %s", err)
+                             : cli_fail("init: profile", rc);
+    }
+    profiles += n + (profiles[n] == ',');
+  }
+  printf("generating ED25519 keypair...done\npeer identity: %s\n",
+         json_string_value(config_get(cfg, "Identity.PeerID")));
+  bs_env_t *env;
+  if (cli_env(cli, BS_CREATE, &env)) {
+    json_decref(cfg);
+    return 1;
+  }
   rc = config_save(cli->repo, cfg);
   json_decref(cfg);
   if (rc)
@@ -154,6 +176,93 @@ int cmd_config(cli_t *cli, int argc, char **argv) {
   }
   json_decref(cfg);
   return rc;
+}
+
+/* The config as Kubo's commands show it: without Identity.PrivKey. */
+static void scrub(json_t *cfg) {
+  json_object_del(json_object_get(cfg, "Identity"), "PrivKey");
+}
+
+int cmd_config_profile_apply(cli_t *cli, int argc, char **argv) {
+  if (argc != 2)
+    return cli_failf("config profile apply: takes one profile (see 'trove "
+                     "config profile apply --help')");
+  json_t *cfg, *cur;
+  if (load_config(cli, &cfg))
+    return 1;
+  char err[512];
+  int rc = (cur = json_deep_copy(cfg)) ? 0 : -ENOMEM;
+  if (!rc)
+    rc = config_profile_apply(cur, argv[1], false, err, sizeof err);
+  if (!rc && !CLI_BOOL(cli, "dry-run"))
+    rc = config_save(cli->repo, cur);
+  if (!rc) {
+    scrub(cfg);
+    scrub(cur);
+    char *d = config_diff(cfg, cur, isatty(STDOUT_FILENO));
+    if (d)
+      printf("%s\n", d);
+    else
+      rc = -ENOMEM;
+    free(d);
+  }
+  json_decref(cfg);
+  json_decref(cur);
+  if (rc == TR_EUSAGE)
+    return cli_failf("config profile apply: %s", err);
+  return rc ? cli_fail("config profile apply", rc) : 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* `bootstrap`, `bootstrap list|add|rm`, `bootstrap add default`,
+ * `bootstrap rm all`: rpc/bootstrap.h on the config file, printed as
+ * Kubo's text encoder prints them (sorted, "added "/"removed "). */
+int cmd_bootstrap(cli_t *cli, int argc, char **argv) {
+  const char *w = argv[0];
+  int op = !strcmp(w, "add") || !strcmp(w, "default") ? RPC_BOOT_ADD
+           : !strcmp(w, "rm")                         ? RPC_BOOT_RM
+           : !strcmp(w, "all")                        ? RPC_BOOT_RM_ALL
+                                                      : RPC_BOOT_LIST;
+  if (op == RPC_BOOT_LIST && CLI_BOOL(cli, "expand-auto"))
+    op = RPC_BOOT_LIST_EXPANDED;
+  if (op == RPC_BOOT_RM && CLI_BOOL(cli, "all"))
+    op = RPC_BOOT_RM_ALL;
+  char *dflt[] = {"default"};
+  char *const *peers = !strcmp(w, "default") ? dflt : argv + 1;
+  size_t n = !strcmp(w, "default") ? 1 : (size_t)(argc - 1);
+  if ((op == RPC_BOOT_LIST || op == RPC_BOOT_LIST_EXPANDED ||
+       op == RPC_BOOT_RM_ALL) && argc > 1)
+    return cli_failf("bootstrap: takes no arguments here");
+  json_t *cfg, *out = NULL;
+  if (load_config(cli, &cfg))
+    return 1;
+  char err[512];
+  int rc = rpc_bootstrap(cfg, op, peers, n, &out, err, sizeof err);
+  if (!rc && op != RPC_BOOT_LIST && op != RPC_BOOT_LIST_EXPANDED)
+    rc = config_save(cli->repo, cfg);
+  json_decref(cfg);
+  if (rc) {
+    json_decref(out);
+    return rc == TR_EUSAGE ? cli_failf("bootstrap: %s", err)
+                           : cli_fail("bootstrap", rc);
+  }
+  size_t k = json_array_size(out);
+  const char **v = k ? malloc(k * sizeof *v) : NULL;
+  for (size_t i = 0; v && i < k; i++)
+    v[i] = json_string_value(json_array_get(out, i));
+  if (v)
+    qsort(v, k, sizeof *v, cmp_str);
+  const char *prefix = op == RPC_BOOT_ADD                           ? "added "
+                       : op == RPC_BOOT_RM || op == RPC_BOOT_RM_ALL ? "removed "
+                                                                    : "";
+  for (size_t i = 0; v && i < k; i++)
+    printf("%s%s\n", prefix, v[i]);
+  free(v);
+  json_decref(out);
+  return k && !v ? cli_fail("bootstrap", -ENOMEM) : 0;
 }
 
 /* ------------------------------------------------------------------ repo */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../config/config.h"
+#include "../config/profile.h"
 #include "../net/peerid.h"
 
 /* ---------------------------------------------------------------- identity */
@@ -68,29 +69,24 @@ json_t *node_config_default(const node_identity_t *id) {
   sodium_bin2base64(b64, sizeof b64, priv, sizeof priv,
                     sodium_base64_VARIANT_ORIGINAL);
   sodium_memzero(priv, sizeof priv);
-  json_t *cfg = json_pack(
-      "{s:{s:s,s:s}, s:{s:s,s:s,s:[s,s,s,s]}, s:[s,s,s,s,s,s], s:{s:s}, "
+  /* Bootstrap: Kubo's default peers (AutoConf's fallback list, what
+   * Kubo's "auto" gives without its autoconf file), written out; the
+   * /dnsaddr ones are resolved (node/bootstrap.h). */
+  json_t *boot = json_array();
+  for (size_t i = 0; boot && i < config_bootstrap_ndefault; i++)
+    if (json_array_append_new(boot, json_string(config_bootstrap_default[i]))) {
+      json_decref(boot);
+      boot = NULL;
+    }
+  json_t *cfg = boot ? json_pack(
+      "{s:{s:s,s:s}, s:{s:s,s:s,s:[s,s,s,s]}, s:o, s:{s:s}, "
       "s:{s:b}, s:{s:i}}",
       "Identity", "PeerID", id->peerid, "PrivKey", b64, "Addresses", "API",
       "/ip4/127.0.0.1/tcp/5001", "Gateway", "/ip4/127.0.0.1/tcp/8080", "Swarm",
       "/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/4001", "/ip4/0.0.0.0/udp/4001/quic-v1",
-      "/ip6/::/udp/4001/quic-v1", "Bootstrap",
-      /* Kubo's default bootstrap peers (config/bootstrap_peers.go); the
-       * /dnsaddr ones are resolved (node/bootstrap.h). */
-      "/dnsaddr/bootstrap.libp2p.io/p2p/"
-      "QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN",
-      "/dnsaddr/bootstrap.libp2p.io/p2p/"
-      "QmQCU2EcMqAqQPR2i9bChDtGNJchTbq5TbXJJ16u19uLTa",
-      "/dnsaddr/bootstrap.libp2p.io/p2p/"
-      "QmbLHAnMoJPWSCR5Zhtx6BHJX9KiKNN6tpvbUcqanj75Nb",
-      "/dnsaddr/bootstrap.libp2p.io/p2p/"
-      "QmcZf59bWwK5XFi76CZX8cbJ4BhTzzA3gU1ZjYZcYW3dwt",
-      "/ip4/104.131.131.82/tcp/4001/p2p/"
-      "QmaCpDMGvV2BGHeYERUEnRQAwe3N8SzbUtfsmvsqQLuvuJ",
-      "/ip4/104.131.131.82/udp/4001/quic-v1/p2p/"
-      "QmaCpDMGvV2BGHeYERUEnRQAwe3N8SzbUtfsmvsqQLuvuJ",
-      "Datastore", "StorageMax",
-      "10GB", "Swarm", "DisableNatPortMap", 1, "Import", "CidVersion", 1);
+      "/ip6/::/udp/4001/quic-v1", "Bootstrap", boot, "Datastore", "StorageMax",
+      "10GB", "Swarm", "DisableNatPortMap", 1, "Import", "CidVersion", 1)
+                     : NULL;
   sodium_memzero(b64, sizeof b64);
   return cfg;
 }

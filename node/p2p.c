@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../config/config.h"
+#include "../config/profile.h"
 #include "../dht/ipns.h"
 #include "../dht/name.h"
 #include "../dht/persist.h"
@@ -500,8 +501,14 @@ int node__start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
   /* TROVE_BOOTSTRAP_PERIOD_MS: the tests' way to a round sooner. */
   const char *env = getenv("TROVE_BOOTSTRAP_PERIOD_MS");
   uint64_t period = env ? strtoull(env, NULL, 10) : 0;
-  if ((rc = node_boot_start(&n->loop, n->host, n->dnsaddr,
-                            config_get(cfg, "Bootstrap"), period, &n->boot)))
+  /* "auto" (Kubo 0.43's default) stands for AutoConf's fallback peers:
+   * trove fetches no autoconf file (config/profile.h). */
+  json_t *boot = config_bootstrap_expand(config_get(cfg, "Bootstrap"));
+  if (!boot)
+    return node__fail(o, -ENOMEM, "bootstrap: out of memory");
+  rc = node_boot_start(&n->loop, n->host, n->dnsaddr, boot, period, &n->boot);
+  json_decref(boot);
+  if (rc)
     return node__fail(o, rc, "bootstrap: %s", tr_strerror(rc));
   return 0;
 }

@@ -400,6 +400,27 @@ static const rpc_optdef_t config_opts[] = {
     OB("bool", 0, "false", "Set VALUE as a boolean."),
     END};
 
+static const rpc_optdef_t init_opts[] = {
+    CS("profile", 'p', NULL, "Apply profile settings to config. Multiple "
+       "profiles can be separated by ',' (see 'trove config profile "
+       "apply --help')."),
+    END};
+
+static const rpc_optdef_t profile_apply_opts[] = {
+    OB("dry-run", 0, "false", "Print the difference between the current "
+       "config and the one the profile makes, and change nothing."),
+    END};
+
+static const rpc_optdef_t bootstrap_list_opts[] = {
+    OB("expand-auto", 0, "false", "Expand 'auto' placeholders (AutoConf's "
+       "fallback peers: trove fetches no autoconf file)."),
+    END};
+
+static const rpc_optdef_t bootstrap_rm_opts[] = {
+    OB("all", 0, "false", "Remove all bootstrap peers (as 'bootstrap rm "
+       "all')."),
+    END};
+
 static const rpc_optdef_t repo_stat_opts[] = {
     OB("size-only", 's', "false", "Only report RepoSize and StorageMax."),
     OB("human", 'H', "false", "Print sizes in KiB, MiB, GiB."),
@@ -420,7 +441,7 @@ static const rpc_optdef_t daemon_opts[] = {
     END};
 
 const rpc_cmddef_t rpc_cmddefs[] = {
-    {"init", NULL, "", "Create a repo and the node's identity.", none},
+    {"init", NULL, "", "Create a repo and the node's identity.", init_opts},
     {"daemon", NULL, "",
      "Run the node: gateway, RPC API and libp2p swarm (a private one with "
      "<repo>/swarm.key).", daemon_opts},
@@ -518,6 +539,25 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "(typed as Kubo's config).", config_opts},
     {"config show", "config/show", "", "Print the config (without the "
      "private key).", none},
+    {"config profile apply", "config/profile/apply", "PROFILE", "Apply a "
+     "profile of Kubo's to the config: announce-off, announce-on, "
+     "autoconf-off, autoconf-on, default-networking, legacy-cid-v0, "
+     "local-discovery, lowpower, randomports, server, test, "
+     "unixfs-v0-2015, unixfs-v1-2025 (not the datastore ones).",
+     profile_apply_opts},
+    {"bootstrap", "bootstrap", "", "Show the list of bootstrap peers "
+     "(bootstrap list).", bootstrap_list_opts},
+    {"bootstrap list", "bootstrap/list", "", "Show the peers in the "
+     "bootstrap list, as '<multiaddr>/p2p/<peerID>'.", bootstrap_list_opts},
+    {"bootstrap add", "bootstrap/add", "PEER...", "Add peers to the "
+     "bootstrap list ('default' or 'auto': the default peers).", none},
+    {"bootstrap add default", "bootstrap/add/default", "", "Add the "
+     "default peers ('auto') to the bootstrap list.", none},
+    {"bootstrap rm", "bootstrap/rm", "PEER...", "Remove peers (an address, "
+     "or /p2p/ID for all of a peer's) from the bootstrap list.",
+     bootstrap_rm_opts},
+    {"bootstrap rm all", "bootstrap/rm/all", "", "Remove all peers from "
+     "the bootstrap list.", none},
     {"id", "id", "", "Print the node's identity as JSON.", none},
     {"version", "version", "", "Print trove's version.", none},
     {"cid format", "cid/format", "CID...", "Format and convert CIDs (-f: "
@@ -627,8 +667,8 @@ static int refuse(char *err, size_t n, const char *what) {
   return TR_EUSAGE;
 }
 
-int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
-                    size_t n) {
+int rpc_add_resolve(const rpc_vals_t *v, const json_t *import,
+                    rpc_add_opts_t *a, char *err, size_t n) {
   memset(a, 0, sizeof *a);
   static const char *const unsupported[] = {
       "inline", "nocopy", "fscache"};
@@ -654,8 +694,15 @@ int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
              "unixfs-v0-2015)", profile);
     return TR_EUSAGE;
   }
-  a->o.layout = rpc_vals_bool(v, "trickle") ? DAG_LAYOUT_TRICKLE
-                                            : DAG_LAYOUT_BALANCED;
+  /* A profile named is every setting; without one the config's Import
+   * keys override trove's default profile's, as Kubo's add reads them. */
+  int rc;
+  if (!rpc_vals_isset(v, "profile") &&
+      (rc = rpc_add_import(import, &a->o, err, n)))
+    return rc;
+  if (rpc_vals_isset(v, "trickle"))
+    a->o.layout = rpc_vals_bool(v, "trickle") ? DAG_LAYOUT_TRICKLE
+                                              : DAG_LAYOUT_BALANCED;
   const char *chunker = rpc_vals_str(v, "chunker");
   if (chunker && *chunker) {
     dag_chunker_t c;
@@ -698,7 +745,8 @@ int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
     snprintf(err, n, "pin name too long: at most %d bytes", BS_PIN_NAME_MAX);
     return TR_EUSAGE;
   }
-  const char *hash = rpc_vals_str(v, "hash");
+  const char *hash = rpc_vals_isset(v, "hash") ? rpc_vals_str(v, "hash")
+                                                : NULL;
   if (hash && *hash) {
     char lower[64];
     size_t l = strlen(hash);
@@ -711,8 +759,7 @@ int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
       return TR_EUSAGE;
     }
   }
-  int rc = rpc_add_meta_opts(v, a, err, n);
-  if (rc)
+  if ((rc = rpc_add_meta_opts(v, a, err, n)))
     return rc;
   if (a->o.mh_code != DAG_MH_SHA2_256) {
     /* Kubo's UnixfsAddOptions: CIDv0 (asked for, or set by the profile as
@@ -745,7 +792,8 @@ const rpc_cmddef_t *rpc_cmddef_api(const char *rpc) {
 bool rpc_cmddef_stdin_args(const char *rpc) {
   static const char *const cmds[] = {
       "cat", "ls", "refs", "pin/add", "pin/rm", "routing/provide",
-      "provide/once", "cid/format", "cid/base32",
+      "provide/once", "cid/format", "cid/base32", "bootstrap/add",
+      "bootstrap/rm",
   };
   for (size_t i = 0; i < TR_ARRAY_LEN(cmds); i++)
     if (!strcmp(rpc, cmds[i]))

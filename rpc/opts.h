@@ -23,6 +23,7 @@
 #ifndef RPC_OPTS_H
 #define RPC_OPTS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -198,15 +199,25 @@ void rpc_fmeta_time_json(bool has, int64_t sec, uint32_t nsec, char out[48]);
 void rpc_fmeta_form_name(const rpc_fmeta_t *m, char *out, size_t n);
 
 /* Resolve add's options as Kubo does: the profile (default
- * unixfs-v1-2025) gives every Import value, as Kubo's config does; options
- * override it; --only-hash turns pinning off; --pin-name needs --pin; a
+ * unixfs-v1-2025) gives every Import value, and without --profile the
+ * config's Import section (import, may be NULL) overrides those it sets,
+ * as Kubo's config does; options override both; --only-hash turns pinning off; --pin-name needs --pin; a
  * hash other than sha2-256 makes CIDv1, and is an error with CIDv0 (which
  * the legacy profile sets, as Kubo's Import.CidVersion=0 does); options
  * trove has not implemented (inline, nocopy, fscache) are refused.
  * TR_EUSAGE with Kubo's message in err; -EINVAL for a number that does not
  * convert (rpc_add_meta_opts). */
-int rpc_add_resolve(const rpc_vals_t *v, rpc_add_opts_t *a, char *err,
-                    size_t errlen) TR_WUR;
+int rpc_add_resolve(const rpc_vals_t *v, const json_t *import,
+                    rpc_add_opts_t *a, char *err, size_t errlen) TR_WUR;
+
+/* The config's Import section (import: its object, may be NULL) over the
+ * profile's settings in o, key by key, as Kubo's add reads Import.* for
+ * what it is not given (add_import.c; rpc_add_resolve calls it when no
+ * --profile is given, before the options).  o->chunker may then point
+ * into import, which must outlive o's use.  TR_EUSAGE naming the key in
+ * err. */
+int rpc_add_import(const json_t *import, dag_import_opts_t *o, char *err,
+                   size_t errlen) TR_WUR;
 
 /* Passed files: over the daemon's Unix socket, a multipart part of this
  * Content-Type and no body stands for a regular file whose descriptor the

@@ -48,6 +48,7 @@
 #include <time.h>
 
 #include "../blockstore/pipe.h"
+#include "../config/config.h"
 #include "../dag/importer.h"
 #include "mfs.h"
 #include "rpc_int.h"
@@ -79,6 +80,7 @@ typedef struct anode {
 typedef struct add {
   dag_import_opts_t o;
   rpc_vals_t vals; /* the query's options; o and pin_name point into it */
+  json_t *cfg;     /* the repo's config: o.chunker may point into it */
   bool wrap, pin, only_hash, silent, progress;
   const char *pin_name;
   /* Upload thread state. */
@@ -675,6 +677,7 @@ static void add_free(void *p) {
   tr_bytes_free(&a->link);
   tr_free(a->path);
   rpc_vals_free(&a->vals);
+  json_decref(a->cfg);
   tr_free(a);
 }
 
@@ -696,15 +699,20 @@ static const rpc_up_cmd_t add_cmd = {
  * number of the metadata options that does not convert: -EINVAL), an
  * option that cannot apply is 500 with Kubo's message, as go-ipfs-cmds
  * answers a failed type conversion and a failed Run. */
-static int parse(http_req_t *req, add_t *a) {
+static int parse(http_req_t *req, rpc_ctx_t *ctx, add_t *a) {
   char err[512];
   int rc = rpc_vals_req(&a->vals, rpc_cmddef_api("add"), req, err, sizeof err);
   if (rc) {
     rpc_error(req, 400, "%s", err);
     return rc;
   }
+  /* Import.* of the config as the defaults (opts.h): read at each add,
+   * so `config` changes apply at once (a small file, in the page cache). */
+  if (config_load(ctx->repo, &a->cfg))
+    a->cfg = NULL;
   rpc_add_opts_t r;
-  if ((rc = rpc_add_resolve(&a->vals, &r, err, sizeof err))) {
+  if ((rc = rpc_add_resolve(&a->vals, json_object_get(a->cfg, "Import"), &r,
+                            err, sizeof err))) {
     rpc_error(req, rc == -EINVAL ? 400 : 500, "%s", err);
     return rc;
   }
@@ -727,7 +735,7 @@ void rpc_cmd_add(http_req_t *req, rpc_ctx_t *ctx) {
     return;
   }
   a->lock = -1;
-  if (parse(req, a)) {
+  if (parse(req, ctx, a)) {
     add_free(a);
     return;
   }

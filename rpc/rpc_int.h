@@ -386,6 +386,12 @@ void rpc_cmd_files_read(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_files_write(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_config(http_req_t *req, rpc_ctx_t *ctx);           /* rpc_node.c */
 void rpc_cmd_config_show(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_config_profile_apply(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_bootstrap_list(http_req_t *req, rpc_ctx_t *ctx); /* rpc_bootstrap.c */
+void rpc_cmd_bootstrap_add(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_bootstrap_add_default(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_bootstrap_rm(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_bootstrap_rm_all(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_repo_gc(http_req_t *req, rpc_ctx_t *ctx);       /* rpc_gc.c */
 void rpc_cmd_repo_stat(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_repo_verify(http_req_t *req, rpc_ctx_t *ctx);

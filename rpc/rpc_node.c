@@ -4,6 +4,8 @@
  *
  *   config arg=K [arg=V] bool= json=   {"Key","Value"}
  *   config/show           the config, without Identity.PrivKey
+ *   config/profile/apply arg=NAME dry-run=  {"OldCfg","NewCfg"}
+ *                         (config/profile.h's profiles)
  *   (repo/gc lives in rpc_gc.c: it runs on a thread of its own; id in
  *   rpc_swarm.c: it asks the swarm)
  *   repo/stat size-only=  {"RepoSize","StorageMax","NumObjects","RepoPath",
@@ -23,6 +25,7 @@
 #include <strings.h>
 
 #include "../config/config.h"
+#include "../config/profile.h"
 #include "rpc_int.h"
 
 /* -------------------------------------------------------------- config */
@@ -118,6 +121,74 @@ void rpc_cmd_config(http_req_t *req, rpc_ctx_t *ctx) {
     return;
   }
   (void)rpc_job_run(req, ctx, cfg_work, NULL, r, cfg_free);
+}
+
+/* config/profile/apply arg=NAME dry-run=: Kubo's {"OldCfg","NewCfg"}, both
+ * without Identity.PrivKey; the file is written unless dry-run. */
+typedef struct prof_req {
+  char *name;
+  bool dry;
+} prof_req_t;
+
+static void prof_free(void *p) {
+  prof_req_t *r = p;
+  tr_free(r->name);
+  tr_free(r);
+}
+
+static void prof_work(rpc_job_t *j) {
+  prof_req_t *r = j->state;
+  json_t *cfg = NULL, *cur = NULL;
+  char err[512];
+  int rc = config_load(j->ctx->repo, &cfg);
+  if (rc) {
+    rpc_job_fail(j, 500, "reading the config: %s", tr_strerror(rc));
+    return;
+  }
+  if (!(cur = json_deep_copy(cfg)))
+    rc = -ENOMEM;
+  else if ((rc = config_profile_apply(cur, r->name, false, err, sizeof err)))
+    ;
+  else if (!r->dry)
+    rc = config_save(j->ctx->repo, cur);
+  if (rc) {
+    rpc_job_fail(j, 500, "%s", rc == TR_EUSAGE ? err : tr_strerror(rc));
+    json_decref(cfg);
+    json_decref(cur);
+    return;
+  }
+  json_object_del(json_object_get(cfg, "Identity"), "PrivKey");
+  json_object_del(json_object_get(cur, "Identity"), "PrivKey");
+  if (!(j->json = json_pack("{s:o,s:o}", "OldCfg", cfg, "NewCfg", cur)))
+    rpc_job_fail(j, 500, "out of memory");
+}
+
+void rpc_cmd_config_profile_apply(http_req_t *req, rpc_ctx_t *ctx) {
+  prof_req_t *r = tr_calloc(1, sizeof *r);
+  char **args = NULL;
+  size_t n = 0;
+  if (!r) {
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  if (rpc_args(req, "arg", &args, &n) ||
+      rpc_opt_bool(req, "dry-run", false, &r->dry)) {
+    rpc_strv_free(args, n);
+    prof_free(r);
+    rpc_error(req, 400, "invalid argument");
+    return;
+  }
+  if (n != 1) {
+    rpc_strv_free(args, n);
+    prof_free(r);
+    rpc_error(req, 400, n ? "too many arguments"
+                          : "argument \"profile\" is required");
+    return;
+  }
+  r->name = args[0];
+  args[0] = NULL;
+  rpc_strv_free(args, n);
+  (void)rpc_job_run(req, ctx, prof_work, NULL, r, prof_free);
 }
 
 void rpc_cmd_config_show(http_req_t *req, rpc_ctx_t *ctx) {

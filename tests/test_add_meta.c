@@ -114,7 +114,7 @@ static int opts(rpc_add_opts_t *a, char *err, size_t n, int argc,
   int nargs;
   int rc = rpc_vals_argv(&v, rpc_cmddef("add"), argc, (char **)argv, args,
                          &nargs, err, n);
-  return rc ? rc : rpc_add_resolve(&v, a, err, n);
+  return rc ? rc : rpc_add_resolve(&v, NULL, a, err, n);
 }
 
 static void test_options(void **state) {
