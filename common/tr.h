@@ -93,6 +93,7 @@
   XX(ENOADDR, -40116, "no address to dial")                                    \
   XX(ERESOLVE, -40117, "the name did not resolve to an address")              \
   XX(ENOTRANSPORT, -40118, "no transport for the address (trove dials TCP and /ws)") \
+  XX(EFILTERED, -40119, "address blocked by Swarm.AddrFilters")               \
   /* dht/ records (IPNS, /pk/): -40200.. */                                    \
   XX(EIPNS, -40200, "malformed IPNS record")                                   \
   XX(EIPNSV1, -40201, "IPNS record's V1 fields differ from its signed data")   \

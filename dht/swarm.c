@@ -127,7 +127,7 @@ static void peer_from_ps(dht_swarm_t *s, const net_peerid_t *id,
 
 void dht_swarm_update_self(dht_swarm_t *s) {
   char strs[16][NET_MA_STR_MAX / 16];
-  size_t n = net_host_addrs(s->h, strs, 16);
+  size_t n = net_host_announce_addrs(s->h, strs, 16);
   if (n > 16)
     n = 16;
   uint8_t bin[16][DHT_ADDR_MAX];

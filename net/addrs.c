@@ -133,6 +133,21 @@ size_t net_host_addrs(net_host_t *h, char (*out)[NET_MA_STR_MAX / 16],
 }
 
 
+size_t net_host_announce_addrs(net_host_t *h, char (*out)[NET_MA_STR_MAX / 16],
+                               size_t max) {
+  if (!h->policy)
+    return net_host_addrs(h, out, max);
+  enum { LISTEN_MAX = 32 };
+  char(*ls)[NET_MA_STR_MAX / 16] = tr_malloc(LISTEN_MAX * sizeof *ls);
+  if (!ls)
+    return 0;
+  size_t nl = net_host_addrs(h, ls, LISTEN_MAX);
+  size_t n = net_ap_announce(h->policy, ls, nl < LISTEN_MAX ? nl : LISTEN_MAX,
+                             out, max);
+  tr_free(ls);
+  return n;
+}
+
 /* ------------------------------------------------- observed addresses */
 
 typedef struct obs_out {

@@ -453,7 +453,7 @@ static void refresh_addrs(net_autonat_t *an) {
     tr_free(s), tr_free(bin);
     return;
   }
-  size_t n = net_host_addrs(an->h, s, MAXA);
+  size_t n = net_host_announce_addrs(an->h, s, MAXA);
   n = n > MAXA ? MAXA : n;
   n += net_host_observed_addrs(an->h, s + n, MAXA - n);
   n = n > MAXA ? MAXA : n;

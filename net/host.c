@@ -133,6 +133,7 @@ int net_host_new(uv_loop_t *loop, const net_host_opts_t *o,
   int rc = net_peerid_from_pubkey(&h->id, &pk);
   snprintf(h->agent, sizeof h->agent, "%s", o->agent ? o->agent : "trove");
   h->no_ws = o->no_ws;
+  h->policy = o->policy;
   if (o->psk) {
     h->has_psk = true;
     memcpy(h->psk, o->psk, sizeof h->psk);
@@ -795,6 +796,10 @@ static void on_accept(uv_stream_t *srv, int status) {
     tcp_close(c, TR_ELIMIT);
     return;
   }
+  if (l->h->policy && net_ap_blocked(l->h->policy, c->ma, c->malen)) {
+    tcp_close(c, TR_EFILTERED); /* Swarm.AddrFilters, as go-libp2p's gater */
+    return;
+  }
   evict_pending(l->h, c);
   start_conn(c);
 }
@@ -864,6 +869,8 @@ int net_host_connect(net_host_t *h, const char *maddr, net_connect_cb cb,
   }
   uint8_t ma[NET_CONN_MA_MAX];
   size_t malen = net__sa_to_ma((struct sockaddr *)&ss, ws, ma);
+  if (h->policy && net_ap_blocked(h->policy, ma, malen))
+    return TR_EFILTERED;
   if (net_backoff_left(&h->cm, &peer, ma, malen, uv_now(h->loop)))
     return TR_EBACKOFF;
   net_conn_t *c = conn_new(h, true);

@@ -156,6 +156,12 @@ typedef struct net_host_opts {
    * fail with TR_ENOTRANSPORT (Kubo's Swarm.Transports.Network.Websocket
    * false). */
   bool no_ws;
+  /* NULL: announce the listen addresses, filter nothing.  Else Kubo's
+   * Addresses.Announce/AppendAnnounce/NoAnnounce and Swarm.AddrFilters
+   * (addrpolicy.h), the caller's, for the host's life: what
+   * net_host_announce_addrs gives, and the ranges neither dialled
+   * (TR_EFILTERED) nor accepted. */
+  const struct net_ap *policy;
 } net_host_opts_t;
 
 /* Make a host on loop.  0, -ENOMEM, TR_EUSAGE (no key, or a connection
@@ -174,6 +180,13 @@ int net_host_listen(net_host_t *h, const char *maddr) TR_WUR;
  * Writes up to max into out; returns how many there are. */
 size_t net_host_addrs(net_host_t *h, char (*out)[NET_MA_STR_MAX / 16],
                       size_t max);
+
+/* The addresses the host tells peers it is at (identify, the DHT, `id`):
+ * the listen addresses as net_host_addrs gives them, through the
+ * options' policy (Announce, AppendAnnounce, NoAnnounce).  Same shape
+ * and return as net_host_addrs(). */
+size_t net_host_announce_addrs(net_host_t *h, char (*out)[NET_MA_STR_MAX / 16],
+                               size_t max);
 
 /* The addresses peers observe us at that enough of them agree on
  * (obsaddr.h: NET_OBS_ACTIVATION distinct observers, an IPv4 address or

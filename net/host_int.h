@@ -13,6 +13,7 @@
 #ifndef NET_HOST_INT_H
 #define NET_HOST_INT_H
 
+#include "addrpolicy.h"
 #include "host.h"
 #include "identify.h"
 #include "mss.h"
@@ -146,6 +147,7 @@ struct net_host {
   bool has_psk;
   uint8_t psk[NET_PNET_KEY_LEN];
   bool no_ws; /* the WebSocket transport is off (net_host_opts_t) */
+  const struct net_ap *policy; /* net_host_opts_t's, or NULL */
   net_host_stats_t stats;
   net_listener_t *ls[NET_HOST_LISTENERS_MAX];
   size_t nls;

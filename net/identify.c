@@ -57,7 +57,7 @@ int net_identify_build(net_host_t *h, const uint8_t *observed, size_t olen,
     return -ENOMEM;
   uint8_t bins[NET_ID_ADDRS_MAX][NET_CONN_MA_MAX];
   ProtobufCBinaryData la[NET_ID_ADDRS_MAX];
-  size_t n = net_host_addrs(h, addrs, NET_ID_ADDRS_MAX);
+  size_t n = net_host_announce_addrs(h, addrs, NET_ID_ADDRS_MAX);
   if (n > NET_ID_ADDRS_MAX)
     n = NET_ID_ADDRS_MAX;
   for (size_t i = 0; i < n; i++) {

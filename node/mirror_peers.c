@@ -27,7 +27,7 @@ size_t node__mirror_own_addrs(node_mirror_t *m,
   char (*addrs)[NET_MA_STR_MAX / 16] = NULL;
   size_t nd = 0;
   if (m->host && (addrs = tr_calloc(max, sizeof *addrs))) {
-    size_t n = net_host_addrs(m->host, addrs, max);
+    size_t n = net_host_announce_addrs(m->host, addrs, max);
     for (size_t i = 0; i < n && i < max; i++)
       snprintf(buf[nd++], sizeof buf[0], "%s/p2p/%s", addrs[i], m->peerid);
   }

@@ -19,6 +19,7 @@
 #include "../dht/reprov.h"
 #include "../dht/swarm.h"
 #include "../gateway/gateway.h"
+#include "../net/addrpolicy.h"
 #include "../net/autonat.h"
 #include "../net/host.h"
 #include "../net/pnet.h"
@@ -80,6 +81,7 @@ typedef struct node {
   char pubkey[64]; /* base64 of the PublicKey protobuf, for `id` */
   bs_env_t *env;
   char repo[4096];
+  net_ap_t policy; /* Addresses.*Announce, Swarm.AddrFilters: the host's */
   bool has_psk; /* <repo>/swarm.key: a private network */
   uint8_t psk[NET_PNET_KEY_LEN];
   bool stopping;

@@ -266,8 +266,52 @@ static int start_peering(node_t *n, const node_daemon_opts_t *o,
   return 0;
 }
 
+/* The strings of the list at key into out[0..max) (borrowed from cfg);
+ * -1 when it is neither absent, null nor a list of strings. */
+static int str_list(json_t *cfg, const char *key, const char **out,
+                    size_t max) {
+  json_t *a = config_get(cfg, key), *v;
+  size_t i, n = 0;
+  if (!a || json_is_null(a))
+    return 0;
+  if (!json_is_array(a) || json_array_size(a) > max)
+    return -1;
+  json_array_foreach(a, i, v) {
+    if (!json_is_string(v))
+      return -1;
+    out[n++] = json_string_value(v);
+  }
+  return (int)n;
+}
+
+/* Kubo's Addresses.Announce, AppendAnnounce, NoAnnounce and
+ * Swarm.AddrFilters (net/addrpolicy.h); a bad entry stops the start, as
+ * in Kubo. */
+static int addr_policy(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
+  enum { MAX = 256 };
+  static const char *const keys[] = {"Addresses.Announce",
+                                     "Addresses.AppendAnnounce",
+                                     "Addresses.NoAnnounce",
+                                     "Swarm.AddrFilters"};
+  const char *l[4][MAX];
+  int c[4];
+  for (int k = 0; k < 4; k++)
+    if ((c[k] = str_list(cfg, keys[k], l[k], MAX)) < 0)
+      return node__fail(o, TR_ECONFIG, "%s: expected a list of at most %d "
+                        "addresses", keys[k], MAX);
+  char err[600];
+  int rc = net_ap_init(&n->policy, l[0], (size_t)c[0], l[1], (size_t)c[1],
+                       l[2], (size_t)c[2], l[3], (size_t)c[3], err,
+                       sizeof err);
+  if (rc)
+    return node__fail(o, rc == TR_EUSAGE ? TR_ECONFIG : rc, "%s",
+                      rc == TR_EUSAGE ? err : tr_strerror(rc));
+  return 0;
+}
+
 /* The libp2p host on Addresses.Swarm (TCP and WebSocket ones; QUIC and
- * others are skipped), printing where it listens as Kubo does. */
+ * others are skipped), printing where it listens and what it announces
+ * as Kubo does. */
 int node__start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
                       const node_identity_t *id) {
   net_host_limits_t lim;
@@ -280,9 +324,12 @@ int node__start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
   /* Kubo's Flag: on unless false. */
   bool ws = !json_is_false(
       config_get(cfg, "Swarm.Transports.Network.Websocket"));
+  if ((rc = addr_policy(n, o, cfg)))
+    return rc;
   net_host_opts_t ho = {.key = &n->key, .agent = "trove/" TROVE_VERSION,
                         .limits = &lim, .connmgr = &cm,
-                        .psk = n->has_psk ? n->psk : NULL, .no_ws = !ws};
+                        .psk = n->has_psk ? n->psk : NULL, .no_ws = !ws,
+                        .policy = &n->policy};
   rc = net_host_new(&n->loop, &ho, &n->host);
   if (rc)
     return node__fail(o, rc, "swarm: %s", tr_strerror(rc));
@@ -323,6 +370,9 @@ int node__start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
   size_t k = net_host_addrs(n->host, addrs, 32);
   for (size_t j = 0; j < k && j < 32; j++)
     printf("Swarm listening on %s\n", addrs[j]);
+  k = net_host_announce_addrs(n->host, addrs, 32);
+  for (size_t j = 0; j < k && j < 32; j++)
+    printf("Swarm announcing %s\n", addrs[j]);
   tr_free(addrs);
   return start_peering(n, o, cfg);
 }

@@ -180,7 +180,7 @@ void rpc_cmd_swarm_addrs_local(http_req_t *req, rpc_ctx_t *ctx) {
   if (!h)
     return;
   char addrs[32][NET_MA_STR_MAX / 16];
-  size_t n = net_host_addrs(h, addrs, 32);
+  size_t n = net_host_announce_addrs(h, addrs, 32);
   json_t *a = json_array();
   for (size_t i = 0; a && i < n && i < 32; i++)
     json_array_append_new(a, rpc_json_str(addrs[i]));
@@ -621,7 +621,7 @@ static json_t *self_json(rpc_ctx_t *ctx) {
   if (!a)
     return NULL;
   if (ctx->host) {
-    na = net_host_addrs(ctx->host, a, 32);
+    na = net_host_announce_addrs(ctx->host, a, 32);
     na = na > 32 ? 32 : na;
     np = net_host_protocols(ctx->host, p, NET_HOST_HANDLERS_MAX);
     np = np > NET_HOST_HANDLERS_MAX ? NET_HOST_HANDLERS_MAX : np;
