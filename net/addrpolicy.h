@@ -63,7 +63,8 @@ bool net_ap_blocked(const net_ap_t *p, const uint8_t *ma, size_t len);
 
 /* What to announce, from the listen addresses in[0..n) (strings): written
  * to out (up to max; each of NET_MA_STR_MAX / 16 bytes), duplicates
- * dropped; returns how many there are (may exceed max). */
+ * dropped; returns how many it wrote, or more than max when out was too
+ * small (a count that may then hold duplicates). */
 size_t net_ap_announce(const net_ap_t *p, char (*in)[NET_MA_STR_MAX / 16],
                        size_t n, char (*out)[NET_MA_STR_MAX / 16],
                        size_t max);
