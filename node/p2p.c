@@ -475,8 +475,11 @@ static int start_reprovider(node_t *n, const node_daemon_opts_t *o,
   if (json_is_string(iv) && strcmp(json_string_value(iv), "0") &&
       tr_parse_duration(json_string_value(iv), &ns))
     return node__fail(o, TR_ECONFIG, "Provide.DHT.Interval: bad duration");
-  if (json_is_string(iv) && !strcmp(json_string_value(iv), "0"))
-    return 0; /* reproviding off */
+  /* "0", or any zero duration ("0s": the announce-off profile's), turns
+   * reproviding off, as Kubo; so does Provide.Enabled false. */
+  if ((json_is_string(iv) && !strcmp(json_string_value(iv), "0")) || !ns ||
+      n->rpc.provide_off)
+    return 0;
   dht_swarm_t *both[2] = {n->dht_lan, n->dht_wan};
   for (int i = 0; i < 2; i++) {
     int rc = both[i] ? dht_reprov_new(&n->loop, both[i], n->env, strategy,
@@ -536,8 +539,13 @@ int node__start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
   dht_swarm_t *both[2] = {n->dht_lan, n->dht_wan};
   if ((rc = dht_provq_new(&n->loop, both, 2, &n->provq)))
     return node__fail(o, rc, "dht: %s", tr_strerror(rc));
-  n->rpc.announce = dht_provq_push;
-  n->rpc.announce_ud = n->provq;
+  /* Kubo's Provide.Enabled (a Flag: on unless false) turns the whole
+   * provide system off: no announce at add, no reprovider. */
+  n->rpc.provide_off = json_is_false(config_get(cfg, "Provide.Enabled"));
+  if (!n->rpc.provide_off) {
+    n->rpc.announce = dht_provq_push;
+    n->rpc.announce_ud = n->provq;
+  }
   n->rpc.provq = n->provq;
   if ((rc = start_republisher(n, o, cfg)))
     return rc;

@@ -95,6 +95,9 @@ typedef struct rpc_ctx {
    * thread: add and pin add call it for their roots); NULL: nothing. */
   void (*announce)(void *ud, const uint8_t *mh, size_t mhl);
   void *announce_ud;
+  /* Kubo's Provide.Enabled false: nothing is announced, and routing
+   * provide and provide once answer Kubo's refusal. */
+  bool provide_off;
   /* The node's private key (name publish signs with it); NULL offline. */
   const struct net_privkey *key;
   /* Blocks the repo lacks are fetched through fetcher (blockstore/fetch.h;

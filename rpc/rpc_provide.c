@@ -301,6 +301,11 @@ static pjob_t *pjob_new(http_req_t *req) {
 void rpc_cmd_routing_provide(http_req_t *req, rpc_ctx_t *ctx) {
   if (!rpc__rop_can(req, ctx))
     return;
+  if (ctx->provide_off) {
+    rpc_error(req, 500, "invalid configuration: Provide.Enabled is set to "
+              "'false'");
+    return;
+  }
   pjob_t *p = pjob_new(req);
   if (p)
     (void)rpc_job_run(req, ctx, gather, gathered, p, pjob_free);
@@ -333,6 +338,10 @@ static bool dht_peers(const rpc_ctx_t *ctx) {
 void rpc_cmd_provide_once(http_req_t *req, rpc_ctx_t *ctx) {
   if (!ctx->provq) {
     rpc_error(req, 500, "this command must be run in online mode");
+    return;
+  }
+  if (ctx->provide_off) {
+    rpc_error(req, 500, "cannot provide: Provide.Enabled is false");
     return;
   }
   if (!dht_peers(ctx)) {

@@ -10,6 +10,9 @@
 #              dials a loopback peer (the error names the filter) nor
 #              keeps a connection from one; after the filter goes the
 #              same dial works
+#   provide    Provide.Enabled false (the announce-off profile) announces
+#              nothing and refuses routing provide and provide once in
+#              Kubo's words; the profile's "0s" interval stops the sweep
 #   config     a filter that is not a range, an Announce entry that is
 #              not a multiaddr: the daemon does not start, and says which
 #              key
@@ -95,6 +98,32 @@ TROVE_PATH=$WORK/c t config --json Addresses.Announce '["not an address"]' >/dev
 start c && fail "c started with a bad Announce"
 grep -q "Addresses.Announce" "$WORK/c.log" || fail "c's refusal: $(cat "$WORK/c.log")"
 ok "a bad filter or announce address: no start, the key named"
+
+# Provide.Enabled false (the announce-off profile): an add announces
+# nothing, no sweep runs, and routing provide and provide once refuse in
+# Kubo's words; the profile's "0s" interval alone also stops the sweep.
+TROVE_PATH=$WORK/p t init >/dev/null
+TROVE_PATH=$WORK/p t config profile apply announce-off >/dev/null
+start p || fail "daemon p: $(cat "$WORK/p.log")"
+at p swarm connect "/ip4/127.0.0.1/tcp/$PORT_b/p2p/$ID_b" >/dev/null
+CID=$(echo private | at p add -Q)
+st=$(curl -sf -X POST "$API_p/provide/stat")
+eq "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["queue"]["Pushed"], d["lan"], d["wan"])' "$st")" \
+  "0 None None" "provide stat with Provide.Enabled false"
+out=$(curl -s -X POST "$API_p/routing/provide?arg=$CID")
+case $out in *"Provide.Enabled is set to 'false'"*) ;; *) fail "routing provide: $out" ;; esac
+out=$(curl -s -X POST "$API_p/provide/once?arg=$CID")
+case $out in *"Provide.Enabled is false"*) ;; *) fail "provide once: $out" ;; esac
+node_stop p
+TROVE_PATH=$WORK/p t config --json Provide.Enabled true >/dev/null
+start p || fail "daemon p again: $(cat "$WORK/p.log")"
+st=$(curl -sf -X POST "$API_p/provide/stat")
+eq "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["lan"], d["wan"])' "$st")" \
+  "None None" "no sweep with Provide.DHT.Interval 0s"
+echo more | at p add -Q >/dev/null
+st=$(curl -sf -X POST "$API_p/provide/stat")
+eq "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["queue"]["Pushed"])' "$st")" 1 "an add announced again"
+ok "Provide.Enabled false: nothing announced, Kubo's refusals; a 0s interval: no sweep"
 
 IPFS=${IPFS_BIN:-$(go env GOPATH 2>/dev/null || echo /root/go)/bin/ipfs}
 if [ -x "$IPFS" ]; then
