@@ -7,16 +7,16 @@
 #include "cli.h"
 
 int cmd_daemon(cli_t *cli, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("daemon: takes no arguments");
   char err[512] = "";
-  node_daemon_opts_t o = {cli->repo, NULL, NULL, err, sizeof err};
-  for (int i = 1; i < argc; i++) {
-    if (!strncmp(argv[i], "--gateway=", 10))
-      o.gateway_addr = argv[i] + 10;
-    else if (!strncmp(argv[i], "--api=", 6))
-      o.api_addr = argv[i] + 6;
-    else
-      return cli_failf("daemon: unknown option %s", argv[i]);
-  }
+  node_daemon_opts_t o = {.repo = cli->repo,
+                          .gateway_addr = CLI_STR(cli, "gateway"),
+                          .api_addr = CLI_STR(cli, "api"),
+                          .enable_gc = CLI_BOOL(cli, "enable-gc"),
+                          .err = err,
+                          .errsz = sizeof err};
   int rc = node_daemon_run(&o);
   if (rc && err[0])
     return cli_failf("daemon: %s", err);

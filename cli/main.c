@@ -14,24 +14,6 @@
 
 #include "cli.h"
 
-/* cmd_daemon.c reads its options from argv ("--api=MADDR"): give them
- * back to it in that form, after the table has checked them. */
-static int daemon_argv(cli_t *cli, int argc, char **argv) {
-  if (argc != 1)
-    return cli_failf("daemon: takes no arguments");
-  char api[600], gw[600];
-  char *v[4] = {argv[0], NULL, NULL, NULL};
-  int n = 1;
-  if (CLI_SET(cli, "api") && (size_t)snprintf(api, sizeof api, "--api=%s",
-                                              CLI_STR(cli, "api")) < sizeof api)
-    v[n++] = api;
-  if (CLI_SET(cli, "gateway") &&
-      (size_t)snprintf(gw, sizeof gw, "--gateway=%s",
-                       CLI_STR(cli, "gateway")) < sizeof gw)
-    v[n++] = gw;
-  return cmd_daemon(cli, n, v);
-}
-
 /* The handlers of the commands in rpc_cmddefs[] (gateway/api_cmddefs.c),
  * which holds their options, arguments and help. */
 static const struct {
@@ -39,7 +21,7 @@ static const struct {
   cli_fn fn;
 } handlers[] = {
     {"init", cmd_init},
-    {"daemon", daemon_argv},
+    {"daemon", cmd_daemon},
     {"shutdown", cmd_shutdown},
     {"add", cmd_add},
     {"cat", cmd_cat},

@@ -381,6 +381,10 @@ int tr_parse_duration(const char *s, uint64_t *ns) {
   double total = 0;
   if (!s || !*s)
     return TR_EUSAGE;
+  if (!strcmp(s, "0")) { /* Go's ParseDuration takes a bare 0 */
+    *ns = 0;
+    return 0;
+  }
   while (*s) {
     if ((*s < '0' || *s > '9') && *s != '.')
       return TR_EUSAGE;

@@ -287,7 +287,8 @@ void tr_fpmap_free(tr_fpmap_t *m);
 
 /* A duration as Go's time.ParseDuration reads it, with Kubo's "d" (24 h)
  * too: one or more decimal numbers, each with a unit (ns, us, µs, ms, s,
- * m, h, d): "300ms", "1.5h", "48h0m0s", "7d2h45m".  No sign.  Into *ns.
+ * m, h, d): "300ms", "1.5h", "48h0m0s", "7d2h45m"; a bare "0" as Go
+ * takes it.  No sign.  Into *ns.
  * 0 or TR_EUSAGE (malformed, or over UINT64_MAX ns). */
 int tr_parse_duration(const char *s, uint64_t *ns) TR_WUR;
 

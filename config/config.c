@@ -108,6 +108,27 @@ bool config_key_private(const char *key) {
   return !strcasecmp(key, "Identity") || !strcasecmp(key, "Identity.PrivKey");
 }
 
+uint64_t config_storage_max(json_t *cfg) {
+  const char *s = json_string_value(config_get(cfg, "Datastore.StorageMax"));
+  if (!s)
+    return CONFIG_STORAGE_MAX_DEFAULT;
+  char *end;
+  double v = strtod(s, &end);
+  while (*end == ' ')
+    end++;
+  static const struct {
+    const char *u;
+    double m;
+  } units[] = {{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
+               {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0},
+               {"TiB", 1099511627776.0}, {"B", 1}, {"", 1}};
+  for (size_t i = 0; i < TR_ARRAY_LEN(units); i++)
+    if (!strcasecmp(end, units[i].u))
+      return v >= 1 && v < 1e18 / units[i].m ? (uint64_t)(v * units[i].m)
+                                            : CONFIG_STORAGE_MAX_DEFAULT;
+  return CONFIG_STORAGE_MAX_DEFAULT;
+}
+
 int config_duration_ms(json_t *cfg, const char *key, uint32_t *ms) {
   json_t *v = config_get(cfg, key);
   if (!v)

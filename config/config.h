@@ -72,6 +72,11 @@ int config_value(const char *key, const char *text, int how,
 #define CONFIG_PRIVKEY_MSG "cannot show or change private key through API"
 bool config_key_private(const char *key);
 
+/* Kubo's Datastore.StorageMax ("10GB": SI units, binary ones, any case)
+ * in bytes; its default, 10GB, when absent or not such a size. */
+#define CONFIG_STORAGE_MAX_DEFAULT 10000000000ull
+uint64_t config_storage_max(json_t *cfg);
+
 /* A duration setting ("500ms", "30s", "2m", "1h", as Kubo writes Go
  * durations) in milliseconds.  0 with *ms untouched when the key is
  * absent; TR_ECONFIG when it is not such a string or not in 1 ms..49 days. */

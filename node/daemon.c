@@ -120,6 +120,8 @@ static void stop_node(node_t *n) {
   }
   if (n->republish.loop && !uv_is_closing((uv_handle_t *)&n->republish))
     uv_close((uv_handle_t *)&n->republish, NULL);
+  if (n->autogc.loop && !uv_is_closing((uv_handle_t *)&n->autogc))
+    uv_close((uv_handle_t *)&n->autogc, NULL);
   if (n->host) /* the host's dials by ID look up through host_routing */
     net_host_set_router(n->host, NULL);
   node_routing_stop(&n->host_routing);
@@ -159,6 +161,44 @@ static void on_signal(uv_signal_t *s, int signum) {
 }
 
 static void on_shutdown(void *ud) { stop_node(ud); }
+
+static void on_autogc(uv_timer_t *t) { rpc_gc_auto(&((node_t *)t->data)->rpc); }
+
+/* Kubo's --enable-gc (corerepo.PeriodicGC): every Datastore.GCPeriod
+ * (default 1h; a zero one turns it off), a GC when the repo holds more
+ * than Datastore.StorageGCWatermark percent (default 90) of
+ * Datastore.StorageMax (default 10GB). */
+static int start_autogc(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
+  if (!o->enable_gc)
+    return 0;
+  json_t *p = config_get(cfg, "Datastore.GCPeriod");
+  uint64_t ns = 3600ull * 1000000000;
+  if (json_is_string(p) && *json_string_value(p) &&
+      tr_parse_duration(json_string_value(p), &ns))
+    return node__fail(o, TR_ECONFIG, "Datastore.GCPeriod: bad duration %s",
+                      json_string_value(p));
+  if (!ns) {
+    tr_log(TR_LOG_INFO, "--enable-gc: Datastore.GCPeriod is 0: no GC");
+    return 0;
+  }
+  json_t *w = config_get(cfg, "Datastore.StorageGCWatermark");
+  json_int_t pct = json_is_integer(w) ? json_integer_value(w) : 90;
+  if (pct < 0 || pct > 100)
+    return node__fail(o, TR_ECONFIG, "Datastore.StorageGCWatermark: a "
+                      "percentage from 0 to 100");
+  n->rpc.gc_max = config_storage_max(cfg);
+  n->rpc.gc_threshold = n->rpc.gc_max / 100 * (uint64_t)pct;
+  int rc = uv_timer_init(&n->loop, &n->autogc);
+  if (rc)
+    return node__fail(o, rc, "timer: %s", uv_strerror(rc));
+  n->autogc.data = n;
+  uint64_t ms = ns / 1000000 ? ns / 1000000 : 1;
+  uv_timer_start(&n->autogc, on_autogc, ms, ms);
+  tr_log(TR_LOG_INFO, "GC every %llu ms while the repo holds over %llu bytes "
+         "(--enable-gc)", (unsigned long long)ms,
+         (unsigned long long)n->rpc.gc_threshold);
+  return 0;
+}
 
 /* The Pinning Service API and its engine (node/mirror.h), on its own
  * listener too when Mirror.PinningAPI.Address is set. */
@@ -525,6 +565,8 @@ int node_daemon_run(const node_daemon_opts_t *o) {
   }
   if (!rc)
     rc = start_mirror(n, o, cfg, &id);
+  if (!rc)
+    rc = start_autogc(n, o, cfg);
   if (!rc)
     rc = node_obs_mirror(n->obs, &n->scrub, &n->mirror);
   if (!rc)

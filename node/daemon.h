@@ -26,6 +26,10 @@ typedef struct node_daemon_opts {
   const char *repo;
   const char *gateway_addr; /* override Addresses.Gateway (multiaddr) */
   const char *api_addr;     /* override Addresses.API */
+  /* Kubo's --enable-gc: every Datastore.GCPeriod (default 1h; "0": never)
+   * a GC runs when the blocks take more than Datastore.StorageGCWatermark
+   * percent (default 90) of Datastore.StorageMax (default 10GB). */
+  bool enable_gc;
   char *err;                /* NULL, or where start-up failures are said */
   size_t errsz;
 } node_daemon_opts_t;

@@ -56,6 +56,7 @@ typedef struct node {
   uv_timer_t republish; /* re-signs our IPNS records (republish.h) */
   uint64_t republish_ms, lifetime_ns;
   uv_timer_t snapshot; /* the DHTs' state into the repo */
+  uv_timer_t autogc;   /* --enable-gc: a conditional GC each GCPeriod */
   uv_timer_t maptrim;  /* drops the map's pages from RSS (daemon.c) */
   uv_work_t snap_work;
   bool snap_busy;

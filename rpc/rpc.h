@@ -98,6 +98,10 @@ typedef struct rpc_ctx {
   /* Kubo's Provide.Enabled false: nothing is announced, and routing
    * provide and provide once answer Kubo's refusal. */
   bool provide_off;
+  /* The daemon's --enable-gc (rpc_gc_auto): its runs collect only while the
+   * pages holding data exceed gc_threshold bytes (Datastore.StorageMax
+   * times StorageGCWatermark percent), and warn past gc_max. */
+  uint64_t gc_threshold, gc_max;
   /* The node's private key (name publish signs with it); NULL offline. */
   const struct net_privkey *key;
   /* Blocks the repo lacks are fetched through fetcher (blockstore/fetch.h;
@@ -152,5 +156,10 @@ typedef struct rpc_ctx {
 
 /* The API listener's handler; ud is the rpc_ctx_t. */
 void rpc_api_handle(http_req_t *req, void *ud);
+
+/* A GC for the daemon's --enable-gc (rpc_gc.c): run, or queued behind the
+ * run in progress as a repo/gc call is, when the repo is over
+ * ctx->gc_threshold; its outcome is logged.  On the loop's thread. */
+void rpc_gc_auto(rpc_ctx_t *ctx);
 
 #endif /* RPC_RPC_H */

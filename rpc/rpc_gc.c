@@ -39,6 +39,10 @@ struct rpc_gc {
   uv_mutex_t mu;
   gc_waiter_t *running; /* served by the run in progress */
   gc_waiter_t *queued;  /* to be served by the next run */
+  /* A run whose waiters are all automatic (rpc_gc_auto) first checks the
+   * repo's size against these. */
+  bool auto_only;
+  uint64_t auto_threshold, auto_max;
   /* Under mu: */
   bool done, cancel;
   /* Written by the thread while it runs, read by the loop once done. */
@@ -64,11 +68,30 @@ static int gc_removed(const dag_cid_t *cid, void *ud) {
   return tr_bytes_append(&g->lines, line, (size_t)n);
 }
 
+/* Whether an automatic run has work: the pages holding data (what GC
+ * can shrink; the file keeps its size) over the watermark, as Kubo's
+ * maybeGC compares its datastore's disk usage. */
+static bool over_watermark(struct rpc_gc *g) {
+  bs_stat_t st;
+  if (bs_stat(g->ctx->env, &st))
+    return true; /* in doubt, collect */
+  if (st.data_bytes <= g->auto_threshold)
+    return false;
+  if (st.data_bytes > g->auto_max)
+    tr_log(TR_LOG_WARN, "pre-GC: maximum storage limit exceeded (%llu of "
+           "Datastore.StorageMax %llu bytes)",
+           (unsigned long long)st.data_bytes, (unsigned long long)g->auto_max);
+  tr_log(TR_LOG_INFO, "Watermark exceeded. Starting repo GC...");
+  return true;
+}
+
 static void gc_thread(void *arg) {
   struct rpc_gc *g = arg;
   bs_gc_stats_t st;
   memset(&st, 0, sizeof st);
-  int rc = bs_gc(g->ctx->env, gc_removed, g, &st);
+  int rc = g->auto_only && !over_watermark(g)
+               ? 1 /* nothing to do */
+               : bs_gc(g->ctx->env, gc_removed, g, &st);
   uv_mutex_lock(&g->mu);
   g->rc = rc;
   g->removed = st.removed;
@@ -86,7 +109,18 @@ static void on_closed(uv_handle_t *h) {
   tr_free(g);
 }
 
-static void answer(gc_waiter_t *w, int rc, const tr_bytes_t *lines) {
+static void answer(gc_waiter_t *w, int rc, uint64_t removed,
+                   const tr_bytes_t *lines) {
+  if (!w->req) { /* an automatic run's: the log is its answer */
+    if (rc < 0)
+      tr_log(TR_LOG_ERROR, "repo GC: %s", tr_strerror(rc));
+    else if (rc == 0)
+      tr_log(TR_LOG_INFO, "Repo GC done: %llu blocks removed. See `trove "
+             "repo stat` to see how much space got freed.",
+             (unsigned long long)removed);
+    tr_free(w);
+    return;
+  }
   http_req_on_close(w->req, NULL, NULL);
   if (rc) {
     rpc_error(w->req, 500, "garbage collection: %s", tr_strerror(rc));
@@ -121,6 +155,9 @@ static void on_gone(http_req_t *req, void *ud) {
 
 /* Start a run for g->running on a new thread; on failure answer them. */
 static int start_run(struct rpc_gc *g) {
+  g->auto_only = true;
+  for (gc_waiter_t *w = g->running; w; w = w->next)
+    g->auto_only &= !w->req;
   g->done = g->cancel = false;
   g->rc = 0;
   g->lines.len = 0;
@@ -129,7 +166,7 @@ static int start_run(struct rpc_gc *g) {
   tr_log(TR_LOG_ERROR, "repo/gc: cannot start a thread");
   for (gc_waiter_t *w = g->running, *n; w; w = n) {
     n = w->next;
-    answer(w, -EAGAIN, &g->lines);
+    answer(w, -EAGAIN, 0, &g->lines);
   }
   g->running = NULL;
   return -EAGAIN;
@@ -144,11 +181,13 @@ static void on_async(uv_async_t *a) {
     return;
   uv_thread_join(&g->thread);
   int rc = g->rc;
-  g->ctx->gc_runs++; /* for the metrics (node/obs.c) */
-  g->ctx->gc_removed += g->removed;
+  if (rc != 1) { /* 1: an automatic run found nothing to do */
+    g->ctx->gc_runs++; /* for the metrics (node/obs.c) */
+    g->ctx->gc_removed += g->removed;
+  }
   for (gc_waiter_t *w = g->running, *n; w; w = n) {
     n = w->next;
-    answer(w, rc, &g->lines);
+    answer(w, rc, g->removed, &g->lines);
   }
   g->running = g->queued;
   g->queued = NULL;
@@ -156,10 +195,50 @@ static void on_async(uv_async_t *a) {
     return;
   for (gc_waiter_t *w = g->queued, *n; w; w = n) { /* none: defensive */
     n = w->next;
-    answer(w, -EAGAIN, &g->lines);
+    answer(w, -EAGAIN, 0, &g->lines);
   }
   g->ctx->api_gc = NULL;
   uv_close((uv_handle_t *)&g->async, on_closed);
+}
+
+/* Hand w to the run in progress's successor, or start one for it.  0, or
+ * an error (w was not taken). */
+static int submit(rpc_ctx_t *ctx, gc_waiter_t *w) {
+  struct rpc_gc *g = ctx->api_gc;
+  if (g) {
+    /* A run is in progress: wait for (and share) the next one. */
+    w->gc = g;
+    w->next = g->queued;
+    g->queued = w;
+    if (w->req)
+      http_req_on_close(w->req, on_gone, w);
+    return 0;
+  }
+  if (!(g = tr_calloc(1, sizeof *g)))
+    return -ENOMEM;
+  g->ctx = ctx;
+  if (uv_mutex_init(&g->mu)) {
+    tr_free(g);
+    return -EAGAIN;
+  }
+  if (uv_async_init(ctx->loop, &g->async, on_async)) {
+    uv_mutex_destroy(&g->mu);
+    tr_free(g);
+    return -EAGAIN;
+  }
+  g->async.data = g;
+  g->auto_threshold = ctx->gc_threshold;
+  g->auto_max = ctx->gc_max;
+  w->gc = g;
+  g->running = w;
+  if (w->req)
+    http_req_on_close(w->req, on_gone, w);
+  if (start_run(g)) { /* w was answered */
+    uv_close((uv_handle_t *)&g->async, on_closed);
+    return 0;
+  }
+  ctx->api_gc = g;
+  return 0;
 }
 
 void rpc_cmd_repo_gc(http_req_t *req, rpc_ctx_t *ctx) {
@@ -175,41 +254,16 @@ void rpc_cmd_repo_gc(http_req_t *req, rpc_ctx_t *ctx) {
   }
   w->req = req;
   w->quiet = quiet;
-  struct rpc_gc *g = ctx->api_gc;
-  if (g) {
-    /* A run is in progress: wait for (and share) the next one. */
-    w->gc = g;
-    w->next = g->queued;
-    g->queued = w;
-    http_req_on_close(req, on_gone, w);
-    return;
-  }
-  if (!(g = tr_calloc(1, sizeof *g))) {
-    tr_free(w);
-    rpc_error(req, 500, "out of memory");
-    return;
-  }
-  g->ctx = ctx;
-  if (uv_mutex_init(&g->mu)) {
-    tr_free(g);
+  if (submit(ctx, w)) {
     tr_free(w);
     rpc_error(req, 500, "cannot start garbage collection");
-    return;
   }
-  if (uv_async_init(ctx->loop, &g->async, on_async)) {
-    uv_mutex_destroy(&g->mu);
-    tr_free(g);
+}
+
+void rpc_gc_auto(rpc_ctx_t *ctx) {
+  gc_waiter_t *w = tr_calloc(1, sizeof *w);
+  if (!w || submit(ctx, w)) {
     tr_free(w);
-    rpc_error(req, 500, "cannot start garbage collection");
-    return;
+    tr_log(TR_LOG_ERROR, "repo GC: cannot start");
   }
-  g->async.data = g;
-  w->gc = g;
-  g->running = w;
-  http_req_on_close(req, on_gone, w);
-  if (start_run(g)) {
-    uv_close((uv_handle_t *)&g->async, on_closed);
-    return;
-  }
-  ctx->api_gc = g;
 }

@@ -203,24 +203,6 @@ void rpc_cmd_config_show(http_req_t *req, rpc_ctx_t *ctx) {
 
 /* ---------------------------------------------------------------- repo */
 
-/* Parse Kubo's Datastore.StorageMax ("10GB"): bytes, SI units. */
-static uint64_t storage_max(const char *s) {
-  char *end;
-  double v = strtod(s, &end);
-  while (*end == ' ')
-    end++;
-  static const struct {
-    const char *u;
-    double m;
-  } units[] = {{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
-               {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0},
-               {"TiB", 1099511627776.0}, {"B", 1}, {"", 1}};
-  for (size_t i = 0; i < TR_ARRAY_LEN(units); i++)
-    if (!strcasecmp(end, units[i].u))
-      return v > 0 ? (uint64_t)(v * units[i].m) : 0;
-  return 0;
-}
-
 static void stat_work(rpc_job_t *j) {
   bs_stat_t st;
   int rc = bs_stat(j->env, &st);
@@ -228,12 +210,10 @@ static void stat_work(rpc_job_t *j) {
     rpc_job_fail(j, 500, "%s", tr_strerror(rc));
     return;
   }
-  uint64_t max = 10000000000ull; /* Kubo's default StorageMax, 10GB */
+  uint64_t max = CONFIG_STORAGE_MAX_DEFAULT;
   json_t *cfg;
   if (config_load(j->ctx->repo, &cfg) == 0) {
-    const char *s = json_string_value(config_get(cfg, "Datastore.StorageMax"));
-    if (s && storage_max(s))
-      max = storage_max(s);
+    max = config_storage_max(cfg);
     json_decref(cfg);
   }
   char ver[32];

@@ -30,9 +30,11 @@ static void test_duration(void **state) {
   assert_int_equal(dur("1us"), 1000);
   assert_int_equal(dur("1\xc2\xb5s"), 1000);
   assert_int_equal(dur("10ns"), 10);
+  assert_int_equal(dur("0"), 0); /* Go's one unitless duration */
+  assert_int_equal(dur("0s"), 0);
   uint64_t ns;
   const char *bad[] = {"", "5", "h", "-1s", "1x", "1s2", " 1s", "1 s",
-                       "99999999999999999999h"};
+                       "99999999999999999999h", "00", "0 ", "0x"};
   for (size_t i = 0; i < TR_ARRAY_LEN(bad); i++)
     assert_int_equal(tr_parse_duration(bad[i], &ns), TR_EUSAGE);
   assert_int_equal(tr_parse_duration(NULL, &ns), TR_EUSAGE);
