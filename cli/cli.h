@@ -142,6 +142,11 @@ int cli_block_format(cli_t *cli, int *version, uint64_t *codec, uint64_t *mh);
 
 /* Command handlers. */
 int cmd_init(cli_t *, int, char **);
+/* Make a repo at cli->repo (init, and daemon --init): a new identity,
+ * the default config with the comma-separated Kubo profiles applied (NULL:
+ * none), the blockstore (left open in cli->env).  0, or 1 after saying
+ * why (a repo there already, a bad profile). */
+int cli_init_repo(cli_t *cli, const char *profiles);
 int cmd_daemon(cli_t *, int, char **);
 int cmd_dag_export(cli_t *, int, char **);
 int cmd_dag_import(cli_t *, int, char **);

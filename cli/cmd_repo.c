@@ -20,6 +20,10 @@ int cmd_init(cli_t *cli, int argc, char **argv) {
   (void)argv;
   if (argc != 1)
     return cli_failf("init: takes no arguments");
+  return cli_init_repo(cli, CLI_STR(cli, "profile"));
+}
+
+int cli_init_repo(cli_t *cli, const char *profiles) {
   char path[4096];
   snprintf(path, sizeof path, "%s/" CONFIG_FILE, cli->repo);
   if (access(path, F_OK) == 0)
@@ -34,7 +38,6 @@ int cmd_init(cli_t *cli, int argc, char **argv) {
     return cli_fail("init: building config", -ENOMEM);
   /* Kubo's --profile: each of a comma-separated list, in order, before
    * anything is written. */
-  const char *profiles = CLI_STR(cli, "profile");
   while (profiles && *profiles) {
     size_t n = strcspn(profiles, ",");
     char name[64], err[512];

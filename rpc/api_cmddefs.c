@@ -438,6 +438,10 @@ static const rpc_optdef_t daemon_opts[] = {
     CS("api", 0, NULL, "Multiaddr of the RPC API (default: Addresses.API)."),
     CS("gateway", 0, NULL, "Multiaddr of the gateway (default: "
        "Addresses.Gateway)."),
+    CB("init", 0, "false", "Initialize the repo first when there is none "
+       "(as 'trove init')."),
+    CS("init-profile", 0, NULL, "Profiles for --init, separated by ',' "
+       "(as 'trove init --profile')."),
     CB("enable-gc", 0, "false", "Run a GC every Datastore.GCPeriod (1h) "
        "while the blocks take more than Datastore.StorageGCWatermark (90) "
        "percent of Datastore.StorageMax (10GB)."),

@@ -9,6 +9,8 @@
 #     run 'trove init'", and nothing created there (was: "another daemon is
 #     running ... already exists" and a daemon.lock left behind);
 #   - a malformed timeout setting is refused at start-up;
+#   - daemon --init makes a repo (with --init-profile) only where there is
+#     none;
 #   - SIGTERM stops a daemon that has stalled clients: a slowloris header,
 #     an HTTP/1.1 download that is never read, HTTP/2 streams whose window
 #     is never opened, an upload that stopped sending.
@@ -145,3 +147,27 @@ rc=0; wait $DPID || rc=$?
 DPID=""
 [ $rc = 0 ] || { tail -5 "$WORK/daemon.log"; fail "daemon exited $rc under repeated SIGTERMs ($n sent)"; }
 echo "ok repeated SIGTERMs during the shutdown are ignored ($n sent)"
+
+# --init (Kubo's, what containers run): a repo made with --init-profile
+# when there is none, a repo kept when there is one; --init-profile alone
+# is refused.
+R=$WORK/initrepo
+TROVE_PATH=$R timeout 20 "$TROVE_BIN" daemon --init --init-profile=test,lowpower \
+  --api=/ip4/127.0.0.1/tcp/0 --gateway=/ip4/127.0.0.1/tcp/0 >"$WORK/init.log" 2>&1 &
+IPID=$!
+for _ in $(seq 100); do grep -q "Daemon is ready" "$WORK/init.log" && break; sleep 0.1; done
+grep -q "Daemon is ready" "$WORK/init.log" || fail "daemon --init: $(cat "$WORK/init.log")"
+ID1=$(TROVE_PATH=$R "$TROVE_BIN" config Identity.PeerID)
+[ "$(TROVE_PATH=$R "$TROVE_BIN" config Swarm.ConnMgr.HighWater)" = 40 ] || fail "--init-profile lowpower not applied"
+kill $IPID; wait $IPID || fail "daemon --init did not stop cleanly"
+TROVE_PATH=$R timeout 20 "$TROVE_BIN" daemon --init --api=/ip4/127.0.0.1/tcp/0 \
+  --gateway=/ip4/127.0.0.1/tcp/0 >"$WORK/init.log" 2>&1 &
+IPID=$!
+for _ in $(seq 100); do grep -q "Daemon is ready" "$WORK/init.log" && break; sleep 0.1; done
+grep -q "Daemon is ready" "$WORK/init.log" || fail "daemon --init on a repo: $(cat "$WORK/init.log")"
+[ "$(TROVE_PATH=$R "$TROVE_BIN" config Identity.PeerID)" = "$ID1" ] || fail "--init replaced the repo"
+kill $IPID; wait $IPID || fail "daemon --init (repo kept) did not stop cleanly"
+out=$(TROVE_PATH=$WORK/none "$TROVE_BIN" daemon --init-profile=test 2>&1) && fail "--init-profile alone ran"
+case $out in *"needs --init"*) ;; *) fail "--init-profile without --init: $out" ;; esac
+[ ! -e "$WORK/none" ] || fail "--init-profile alone made something"
+echo "ok daemon --init makes a repo (with --init-profile) only when there is none"
