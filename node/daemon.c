@@ -630,6 +630,7 @@ out:
   node_obs_free(n->obs); /* after the loop: the last requests report */
   dns_dnsaddr_free(n->dnsaddr); /* after the loop: swarm connect's too */
   net_ap_free(&n->policy); /* after the loop: the host's */
+  rpc_ctx_fini(&n->rpc);
   node_gwloops_free(n->gwloops); /* after the loop and the registry */
   http_ipshare_free(n->gw_share); /* after every server using it */
   sodium_memzero(&n->key, sizeof n->key);

@@ -36,6 +36,7 @@
 #include <strings.h>
 
 #include "../config/config.h"
+#include "../dag/multibase.h"
 #include "rpc_int.h"
 
 static void rpc_version(http_req_t *req, rpc_ctx_t *ctx) {
@@ -97,6 +98,59 @@ static void read_list(json_t *list, char *buf, size_t cap, size_t *len) {
 
 /* Read API.HTTPHeaders' Access-Control-Allow-Origin and -Methods into ctx
  * (once; a config that cannot be read leaves only Kubo's defaults). */
+/* Kubo's config.ConvertAuthSecret: "type:value" into the Authorization
+ * header it stands for ("bearer:T" -> "Bearer T", "basic:U:P" -> "Basic "
+ * and base64 of U:P, "basic:B64" as it is, a bare secret a bearer token);
+ * "" for an unknown type, which no request matches. */
+static void auth_header(const char *secret, char *out, size_t n) {
+  const char *colon = strchr(secret, ':');
+  *out = 0;
+  if (!*secret)
+    return;
+  if (!colon) {
+    snprintf(out, n, "Bearer %s", secret);
+  } else if (!strncmp(secret, "bearer:", 7)) {
+    snprintf(out, n, "Bearer %s", secret + 7);
+  } else if (!strncmp(secret, "basic:", 6)) {
+    const char *v = secret + 6;
+    if (!strchr(v, ':')) {
+      snprintf(out, n, "Basic %s", v);
+      return;
+    }
+    char b64[1024];
+    /* multibase 'M' is padded standard base64 ("M" + the encoding) */
+    if (dag_mb_encode(DAG_MB_BASE64PAD, (const uint8_t *)v, strlen(v), b64,
+                      sizeof b64) > 0)
+      snprintf(out, n, "Basic %s", b64 + 1);
+  }
+}
+
+/* API.Authorizations (Kubo's RPC auth scopes) into ctx->api_auth. */
+static void read_auth(rpc_ctx_t *ctx, json_t *cfg) {
+  json_decref(ctx->api_auth);
+  ctx->api_auth = NULL;
+  json_t *az = config_get(cfg, "API.Authorizations");
+  if (!json_is_object(az) || !json_object_size(az))
+    return;
+  json_t *out = json_array();
+  const char *user;
+  json_t *scope;
+  json_object_foreach(az, user, scope) {
+    const char *secret = json_string_value(json_object_get(scope, "AuthSecret"));
+    char h[1100];
+    auth_header(secret ? secret : "", h, sizeof h);
+    json_t *paths = json_object_get(scope, "AllowedPaths");
+    if (*h && out)
+      json_array_append_new(out, json_pack("{s:s,s:O}", "h", h, "p",
+                                           json_is_array(paths)
+                                               ? paths
+                                               : json_array()));
+  }
+  /* Authorizations set but none usable: nothing passes (Kubo's map is
+   * then empty, yet its handler is installed). */
+  ctx->api_auth = out ? out : json_array();
+}
+
 static void read_origins(rpc_ctx_t *ctx) {
   ctx->api_origins_read = true;
   ctx->api_origins_len = 0;
@@ -104,6 +158,7 @@ static void read_origins(rpc_ctx_t *ctx) {
   json_t *cfg = NULL;
   if (config_load(ctx->repo, &cfg))
     return;
+  read_auth(ctx, cfg);
   json_t *hh = json_object_get(config_get(cfg, "API"), "HTTPHeaders");
   read_list(json_object_get(hh, "Access-Control-Allow-Origin"),
             ctx->api_origins, sizeof ctx->api_origins, &ctx->api_origins_len);
@@ -310,6 +365,44 @@ static void options(http_req_t *req, rpc_ctx_t *ctx) {
   http_res_end(req);
 }
 
+/* ---------------------------------------------------------------- auth */
+
+/* Kubo's withAuthSecrets, before anything else of the API: with
+ * API.Authorizations set, a request passes only with an Authorization
+ * header one of them names, to /api/v0/version or a path under one of
+ * its AllowedPaths.  trove's CLI on the repo's own Unix socket passes:
+ * it can read the secrets in the config anyway (the socket is the
+ * repo's, as private as its files). */
+static bool auth_ok(http_req_t *req, rpc_ctx_t *ctx) {
+  if (!ctx->api_origins_read)
+    read_origins(ctx);
+  if (!ctx->api_auth || !strcmp(http_req_peer(req), "unix"))
+    return true;
+  const char *h = http_req_header(req, "authorization");
+  const char *path = http_req_path(req);
+  size_t i;
+  json_t *a;
+  json_array_foreach(ctx->api_auth, i, a) {
+    if (!h || strcmp(h, json_string_value(json_object_get(a, "h"))))
+      continue;
+    if (!strcmp(path, "/api/v0/version"))
+      return true;
+    size_t k;
+    json_t *p;
+    json_array_foreach(json_object_get(a, "p"), k, p) {
+      const char *pre = json_string_value(p);
+      if (pre && !strncmp(path, pre, strlen(pre)))
+        return true;
+    }
+  }
+  return false;
+}
+
+void rpc_ctx_fini(rpc_ctx_t *ctx) {
+  json_decref(ctx->api_auth);
+  ctx->api_auth = NULL;
+}
+
 /* ------------------------------------------------------------- routing */
 
 /* Commands from the rpc_*.c files, registered in api_cmds.c. */
@@ -334,6 +427,18 @@ void rpc_api_handle(http_req_t *req, void *ud) {
     return;
   }
   const char *cmd = path + 8;
+  if (!auth_ok(req, ctx)) {
+    /* Go's http.Error with Kubo's message. */
+    static const char msg[] = "Kubo RPC Access Denied: Please provide a valid "
+                              "authorization token as defined in the "
+                              "API.Authorizations configuration.\n";
+    http_header_t h[] = {{"Content-Type", "text/plain; charset=utf-8"},
+                         {"X-Content-Type-Options", "nosniff"}};
+    http_res_start(req, 403, h, 2, sizeof msg - 1);
+    http_res_write(req, msg, sizeof msg - 1);
+    http_res_end(req);
+    return;
+  }
   if (!strcmp(http_req_method(req), "OPTIONS")) {
     options(req, ctx);
     return;

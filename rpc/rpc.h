@@ -21,6 +21,7 @@
 #ifndef RPC_RPC_H
 #define RPC_RPC_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "../blockstore/bs.h"
@@ -148,8 +149,15 @@ typedef struct rpc_ctx {
   char api_methods[256];
   size_t api_methods_len;
   bool api_origins_read;
+  /* API.Authorizations, read with the origins: [{"h": the Authorization
+   * header it takes, "p": [allowed path prefixes]}], NULL when there are
+   * none (every request passes, as in Kubo).  Freed by rpc_ctx_fini. */
+  json_t *api_auth;
   struct rpc_gc *api_gc;
 } rpc_ctx_t;
+
+/* Free what the API read into ctx (the daemon's end). */
+void rpc_ctx_fini(rpc_ctx_t *ctx);
 
 /* How long a request waits for blocks when it gives no timeout=. */
 #define RPC_FETCH_TIMEOUT_MS 60000u
