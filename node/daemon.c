@@ -604,6 +604,13 @@ stop:
    * run: stop them, close whatever else is open, and run the loop until
    * all of it is done before the loop (and n) go away. */
   stop_node(n);
+  /* After a start-up failure the loop has not run since the services were
+   * stopped: give their wind-down a few turns first (the HTTP client's
+   * frees itself from an idle callback, which the walk below would close
+   * unrun, leaking it: it_autogc under ASan, a bad setting found after
+   * bitswap had started).  After a clean stop this finds nothing to do. */
+  for (int i = 0; i < 8; i++)
+    uv_run(&n->loop, UV_RUN_NOWAIT);
   /* Closing the signal handlers gives SIGTERM back its default action:
    * from here on the process ignores it (a late one would kill a daemon
    * that is done but for freeing), set right after libuv resets it. */
