@@ -204,6 +204,7 @@ int cmd_swarm_connect(cli_t *, int, char **);
 int cmd_swarm_disconnect(cli_t *, int, char **);
 int cmd_swarm_addrs(cli_t *, int, char **);
 int cmd_swarm_addrs_local(cli_t *, int, char **);
+int cmd_swarm_filters(cli_t *, int, char **);
 int cmd_swarm_addrs_autonat(cli_t *, int, char **);
 int cmd_swarm_peering(cli_t *, int, char **);
 int cmd_ping(cli_t *, int, char **);

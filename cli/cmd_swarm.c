@@ -39,6 +39,10 @@ int cmd_swarm_addrs_local(cli_t *c, int n, char **v) {
   (void)c, (void)n, (void)v;
   return offline("swarm addrs local");
 }
+int cmd_swarm_filters(cli_t *c, int n, char **v) {
+  (void)c, (void)n, (void)v;
+  return offline("swarm filters");
+}
 int cmd_swarm_addrs_autonat(cli_t *c, int n, char **v) {
   (void)c, (void)n, (void)v;
   return offline("swarm addrs autonat");
@@ -141,6 +145,18 @@ int cli__remote_swarm_addrs_local(remote_t *r, int argc, char **argv) {
   if (argc != 1)
     return cli_failf("swarm addrs local: takes no arguments");
   return print_strings(r, "swarm/addrs/local", "Strings");
+}
+
+/* swarm filters [add|rm F...]: the strings, one a line, as Kubo's
+ * safeTextListEncoder writes them. */
+int cli__remote_swarm_filters(remote_t *r, int argc, char **argv) {
+  const char *w = argv[0];
+  const char *cmd = !strcmp(w, "add")  ? "swarm/filters/add"
+                    : !strcmp(w, "rm") ? "swarm/filters/rm"
+                                       : "swarm/filters";
+  if (!strcmp(cmd, "swarm/filters") && argc != 1)
+    return cli_failf("swarm filters: takes no arguments");
+  return cli__qargs(r, argc, argv) || print_strings(r, cmd, "Strings");
 }
 
 /* Kubo's text encoder of swarm/addrs/autonat. */

@@ -137,6 +137,68 @@ void net_ap_free(net_ap_t *p) {
   memset(p, 0, sizeof *p);
 }
 
+/* r with its host bits cleared, as go's net.IPNet holds it. */
+static void masked(net_ap_range_t *r) {
+  size_t nb = r->fam == 4 ? 4 : 16;
+  for (size_t i = 0; i < nb; i++) {
+    unsigned keep = r->bits >= 8 * (i + 1) ? 8
+                    : r->bits > 8 * i      ? (unsigned)(r->bits - 8 * i)
+                                           : 0;
+    r->ip[i] &= (uint8_t)(keep ? 0xff << (8 - keep) : 0);
+  }
+}
+
+static bool same_range(const net_ap_range_t *a, const net_ap_range_t *b) {
+  net_ap_range_t x = *a, y = *b;
+  masked(&x), masked(&y);
+  return x.fam == y.fam && x.bits == y.bits && !memcmp(x.ip, y.ip, 16);
+}
+
+int net_ap_filter_add(net_ap_t *p, const char *s) {
+  net_ap_range_t r;
+  if (!range_parse(s, &r))
+    return TR_EUSAGE;
+  for (size_t i = 0; i < p->nfilters; i++)
+    if (same_range(&p->filters[i], &r))
+      return 0;
+  net_ap_range_t *f = tr_realloc(p->filters, (p->nfilters + 1) * sizeof *f);
+  if (!f)
+    return -ENOMEM;
+  p->filters = f;
+  f[p->nfilters++] = r;
+  return 0;
+}
+
+int net_ap_filter_rm(net_ap_t *p, const char *s) {
+  net_ap_range_t r;
+  if (!range_parse(s, &r))
+    return TR_EUSAGE;
+  size_t k = 0;
+  for (size_t i = 0; i < p->nfilters; i++)
+    if (!same_range(&p->filters[i], &r))
+      p->filters[k++] = p->filters[i];
+  p->nfilters = k;
+  return 0;
+}
+
+size_t net_ap_filters(const net_ap_t *p, char (*out)[NET_MA_STR_MAX / 16],
+                      size_t max) {
+  for (size_t i = 0; i < p->nfilters && i < max; i++) {
+    net_ap_range_t r = p->filters[i];
+    masked(&r);
+    uint8_t b[1 + 16 + 2];
+    size_t n = 0;
+    b[n++] = r.fam == 4 ? NET_MA_IP4 : NET_MA_IP6;
+    memcpy(b + n, r.ip, r.fam == 4 ? 4 : 16);
+    n += r.fam == 4 ? 4 : 16;
+    b[n++] = 43; /* ipcidr */
+    b[n++] = r.bits;
+    if (net_ma_format(b, n, out[i], sizeof out[i]) < 0)
+      snprintf(out[i], sizeof out[i], "?");
+  }
+  return p->nfilters;
+}
+
 bool net_ap_blocked(const net_ap_t *p, const uint8_t *ma, size_t len) {
   return in_any(p->filters, p->nfilters, ma, len);
 }

@@ -58,6 +58,18 @@ int net_ap_init(net_ap_t *p, const char *const *announce, size_t na,
                 size_t errlen) TR_WUR;
 void net_ap_free(net_ap_t *p);
 
+/* Add the filter s ("/ip4/A/ipcidr/N"; a copy of one there already is
+ * not added again) or remove it (every one equal to it: the same family,
+ * prefix and network), as `swarm filters add|rm` change the running
+ * node's.  0, TR_EUSAGE (not such a range), -ENOMEM. */
+int net_ap_filter_add(net_ap_t *p, const char *s) TR_WUR;
+int net_ap_filter_rm(net_ap_t *p, const char *s) TR_WUR;
+/* The filters as go-multiaddr writes them (the network, masked: "/ip4/
+ * 10.0.0.0/ipcidr/8"), into out[0..max) of NET_MA_STR_MAX / 16 bytes
+ * each; returns how many there are. */
+size_t net_ap_filters(const net_ap_t *p, char (*out)[NET_MA_STR_MAX / 16],
+                      size_t max);
+
 /* Whether Swarm.AddrFilters block the binary multiaddr ma[0..len). */
 bool net_ap_blocked(const net_ap_t *p, const uint8_t *ma, size_t len);
 

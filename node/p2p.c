@@ -331,6 +331,7 @@ int node__start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
                         .psk = n->has_psk ? n->psk : NULL, .no_ws = !ws,
                         .policy = &n->policy};
   rc = net_host_new(&n->loop, &ho, &n->host);
+  n->rpc.policy = &n->policy;
   if (rc)
     return node__fail(o, rc, "swarm: %s", tr_strerror(rc));
   /* /dnsaddr for the Bootstrap list (node__start_dht) and swarm connect. */

@@ -588,6 +588,12 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "connected.", none},
     {"swarm peering rm", "swarm/peering/rm", "ID...", "Stop keeping peers "
      "connected.", none},
+    {"swarm filters", "swarm/filters", "", "List the address filters "
+     "(Swarm.AddrFilters) the running node applies.", none},
+    {"swarm filters add", "swarm/filters/add", "FILTER...", "Add address "
+     "filters (/ip4/A/ipcidr/N) to the running node and the config.", none},
+    {"swarm filters rm", "swarm/filters/rm", "FILTER...", "Remove address "
+     "filters (all: every one) from the running node and the config.", none},
     {"swarm addrs local", "swarm/addrs/local", "", "List the addresses "
      "this node listens on.", none},
     {"swarm addrs autonat", "swarm/addrs/autonat", "", "Show the node's "

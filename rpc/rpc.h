@@ -99,6 +99,9 @@ typedef struct rpc_ctx {
   /* Kubo's Provide.Enabled false: nothing is announced, and routing
    * provide and provide once answer Kubo's refusal. */
   bool provide_off;
+  /* The host's address policy (net/addrpolicy.h: swarm filters changes
+   * its filters); NULL offline. */
+  struct net_ap *policy;
   /* The daemon's --enable-gc (rpc_gc_auto): its runs collect only while the
    * pages holding data exceed gc_threshold bytes (Datastore.StorageMax
    * times StorageGCWatermark percent), and warn past gc_max. */

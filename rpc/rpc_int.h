@@ -402,6 +402,9 @@ void rpc_cmd_swarm_connect(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_disconnect(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_addrs(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_addrs_local(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_swarm_filters(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_swarm_filters_add(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_swarm_filters_rm(http_req_t *req, rpc_ctx_t *ctx);
 /* rpc_peering.c: swarm peering add, ls, rm (net/peering.h). */
 void rpc_cmd_swarm_peering_add(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_peering_ls(http_req_t *req, rpc_ctx_t *ctx);

@@ -38,6 +38,8 @@
 #include "../net/host.h"
 #include "../net/identify.h"
 #include "../net/peerstore.h"
+#include "../config/config.h"
+#include "../net/addrpolicy.h"
 #include "rpc_int.h"
 
 #define CONNECT_MS 30000
@@ -774,4 +776,136 @@ void rpc_cmd_id(http_req_t *req, rpc_ctx_t *ctx) {
     id_wait(op);
   else
     id_dial(op);
+}
+
+/* ------------------------------------------------------------ filters */
+
+/* swarm/filters, swarm/filters/add arg=F..., swarm/filters/rm arg=F...
+ * (all or * for every one): Kubo's, changing the running host's filters
+ * (net/addrpolicy.h) and Swarm.AddrFilters in the config the same way
+ * (filtersAdd, filtersRemove, filtersRemoveAll of Kubo's swarm.go); the
+ * answer {"Strings": the filters listed, added or removed}. */
+typedef struct filt_req {
+  char **args;
+  size_t n;
+  bool add, all;
+} filt_req_t;
+
+static void filt_free(void *p) {
+  filt_req_t *r = p;
+  rpc_strv_free(r->args, r->n);
+  tr_free(r);
+}
+
+static bool in_list(char *const *v, size_t n, const char *s) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(v[i], s))
+      return true;
+  return false;
+}
+
+static void filt_work(rpc_job_t *j) {
+  filt_req_t *r = j->state;
+  json_t *cfg = NULL, *out = json_array(), *list = json_array();
+  int rc = out && list ? config_load(j->ctx->repo, &cfg) : -ENOMEM;
+  if (rc) {
+    rpc_job_fail(j, 500, "reading the config: %s", tr_strerror(rc));
+    json_decref(out), json_decref(list);
+    return;
+  }
+  json_t *old = config_get(cfg, "Swarm.AddrFilters"), *v;
+  size_t i;
+  if (r->add) {
+    for (i = 0; i < r->n; i++)
+      if (!in_list(r->args, i, r->args[i])) {
+        json_array_append_new(list, json_string(r->args[i]));
+        json_array_append_new(out, json_string(r->args[i]));
+      }
+    json_array_foreach(old, i, v) {
+      const char *s = json_string_value(v);
+      if (s && !in_list(r->args, r->n, s))
+        json_array_append_new(list, json_string(s));
+    }
+  } else {
+    json_array_foreach(old, i, v) {
+      const char *s = json_string_value(v);
+      if (!s)
+        continue;
+      bool go = r->all || in_list(r->args, r->n, s);
+      json_array_append_new(go ? out : list, json_string(s));
+    }
+  }
+  if (!r->add && r->all) {
+    json_decref(list);
+    list = json_null();
+  }
+  rc = config_set(cfg, "Swarm.AddrFilters", list);
+  if (!rc)
+    rc = config_save(j->ctx->repo, cfg);
+  json_decref(cfg);
+  if (rc) {
+    json_decref(out);
+    rpc_job_fail(j, 500, "writing the config: %s", tr_strerror(rc));
+    return;
+  }
+  if (!(j->json = json_pack("{s:o}", "Strings", out)))
+    rpc_job_fail(j, 500, "out of memory");
+}
+
+void rpc_cmd_swarm_filters(http_req_t *req, rpc_ctx_t *ctx) {
+  if (!online(req, ctx))
+    return;
+  char a[64][NET_MA_STR_MAX / 16];
+  size_t n = ctx->policy ? net_ap_filters(ctx->policy, a, 64) : 0;
+  json_t *l = json_array();
+  for (size_t i = 0; l && i < n && i < 64; i++)
+    json_array_append_new(l, rpc_json_str(a[i]));
+  rpc_api_json(req, l ? json_pack("{s:o}", "Strings", l) : NULL);
+}
+
+static void filters_change(http_req_t *req, rpc_ctx_t *ctx, bool add) {
+  if (!online(req, ctx))
+    return;
+  filt_req_t *r = tr_calloc(1, sizeof *r);
+  if (!r || rpc_args(req, "arg", &r->args, &r->n)) {
+    if (r)
+      filt_free(r);
+    rpc_error(req, 400, "invalid argument");
+    return;
+  }
+  r->add = add;
+  if (!r->n) {
+    rpc_error(req, add ? 500 : 400, add ? "no filters to add"
+                                        : "argument \"address\" is required");
+    filt_free(r);
+    return;
+  }
+  r->all = !add && (!strcmp(r->args[0], "all") || !strcmp(r->args[0], "*"));
+  for (size_t i = 0; !r->all && i < r->n; i++) {
+    int rc = add ? net_ap_filter_add(ctx->policy, r->args[i])
+                 : net_ap_filter_rm(ctx->policy, r->args[i]);
+    if (rc) {
+      rpc_error(req, 500, rc == TR_EUSAGE ? "invalid multiaddr-filter: %s"
+                                          : "%s",
+                rc == TR_EUSAGE ? r->args[i] : tr_strerror(rc));
+      filt_free(r);
+      return;
+    }
+  }
+  if (r->all) {
+    char a[64][NET_MA_STR_MAX / 16];
+    size_t n;
+    while ((n = net_ap_filters(ctx->policy, a, 1)) > 0)
+      if (net_ap_filter_rm(ctx->policy, a[0]))
+        break;
+  }
+  (void)rpc_job_run(req, ctx, filt_work, NULL, r, filt_free);
+}
+
+void rpc_cmd_swarm_filters_add(http_req_t *req, rpc_ctx_t *ctx) {
+  filters_change(req, ctx, true);
+}
+
+void rpc_cmd_swarm_filters_rm(http_req_t *req, rpc_ctx_t *ctx) {
+  filters_change(req, ctx, false);
 }

@@ -88,6 +88,25 @@ start f 'Swarm.AddrFilters=[]' || fail "daemon f again: $(cat "$WORK/f.log")"
 at f swarm connect "/ip4/127.0.0.1/tcp/$PORT_b/p2p/$ID_b" >/dev/null || fail "f without its filter"
 ok "Swarm.AddrFilters: neither dialled nor accepted"
 
+# swarm filters at runtime: listed masked, dials cut at once, the config
+# changed as Kubo's; rm all clears both.
+eq "$(at f swarm filters)" "" "f's filters"
+at f swarm disconnect "/p2p/$ID_b" >/dev/null 2>&1 || true
+eq "$(at f swarm filters add /ip4/127.0.0.9/ipcidr/8 /ip4/10.0.0.0/ipcidr/8)" \
+  "/ip4/127.0.0.9/ipcidr/8
+/ip4/10.0.0.0/ipcidr/8" "filters add's answer"
+eq "$(at f swarm filters)" "/ip4/127.0.0.0/ipcidr/8
+/ip4/10.0.0.0/ipcidr/8" "the running filters, masked"
+out=$(at f swarm connect "/ip4/127.0.0.1/tcp/$PORT_b/p2p/$ID_b" 2>&1) && fail "a filter added at run time did not hold: $out"
+eq "$(at f config Swarm.AddrFilters | tr -d ' \n')" '["/ip4/127.0.0.9/ipcidr/8","/ip4/10.0.0.0/ipcidr/8"]' "the config after add"
+out=$(at f swarm filters add /ip4/1.2.3.4/tcp/1 2>&1) && fail "a bad filter was taken: $out"
+eq "$(at f swarm filters rm /ip4/127.0.0.9/ipcidr/8)" "/ip4/127.0.0.9/ipcidr/8" "filters rm's answer"
+at f swarm connect "/ip4/127.0.0.1/tcp/$PORT_b/p2p/$ID_b" >/dev/null || fail "the filter's removal did not hold"
+eq "$(at f swarm filters rm all)" "/ip4/10.0.0.0/ipcidr/8" "rm all's answer"
+eq "$(at f swarm filters)" "" "no filter left"
+eq "$(at f config Swarm.AddrFilters)" "null" "the config after rm all"
+ok "swarm filters add/rm at run time and in the config"
+
 # A bad entry stops the start and names its key.
 node_stop c
 TROVE_PATH=$WORK/c t config --json Swarm.AddrFilters '["/ip4/1.2.3.4/tcp/1"]' >/dev/null
