@@ -128,43 +128,25 @@ static void set_strs(tx_t *t, const char *key, const char *const *s,
   set(t, key, a);
 }
 
-/* Kubo's appendSingle: the list at key, its duplicates dropped, then each
- * of add[] that is not in it. */
-static void append_single(tx_t *t, const char *key, const char *const *add,
-                          size_t n) {
-  json_t *out = json_array(), *cur = config_get(t->cfg, key);
+/* Kubo's appendSingle (add: the list at key, its duplicates dropped, then
+ * each of v[] that is not in it) and deleteEntries (!add: the list
+ * without v[]; Kubo's order is a Go map's, random, trove keeps the
+ * list's). */
+static void edit_list(tx_t *t, const char *key, const char *const *v,
+                      size_t n, bool add) {
+  json_t *out = json_array(), *cur = config_get(t->cfg, key), *e;
   int rc = out ? 0 : -ENOMEM;
   size_t i;
-  json_t *v;
-  json_array_foreach(cur, i, v) {
-    if (!rc && json_is_string(v))
-      rc = add_once(out, json_string_value(v));
-  }
-  for (size_t k = 0; !rc && k < n; k++)
-    rc = add_once(out, add[k]);
-  if (rc) {
-    json_decref(out);
-    out = NULL;
-  }
-  set(t, key, out);
-}
-
-/* Kubo's deleteEntries: the list at key without del[] (Kubo's order is
- * that of a Go map, random; trove keeps the list's). */
-static void delete_entries(tx_t *t, const char *key, const char *const *del,
-                           size_t n) {
-  json_t *out = json_array(), *cur = config_get(t->cfg, key);
-  int rc = out ? 0 : -ENOMEM;
-  size_t i;
-  json_t *v;
-  json_array_foreach(cur, i, v) {
-    const char *s = json_string_value(v);
-    bool drop = false;
-    for (size_t k = 0; s && k < n && !drop; k++)
-      drop = !strcmp(s, del[k]);
-    if (!rc && s && !drop)
+  json_array_foreach(cur, i, e) {
+    const char *s = json_string_value(e);
+    bool drop = !s;
+    for (size_t k = 0; !add && s && k < n && !drop; k++)
+      drop = !strcmp(s, v[k]);
+    if (!rc && !drop)
       rc = add_once(out, s);
   }
+  for (size_t k = 0; add && !rc && k < n; k++)
+    rc = add_once(out, v[k]);
   if (rc) {
     json_decref(out);
     out = NULL;
@@ -175,19 +157,19 @@ static void delete_entries(tx_t *t, const char *key, const char *const *del,
 /* ------------------------------------------------------------ profiles */
 
 static void p_server(tx_t *t) {
-  append_single(t, "Addresses.NoAnnounce", server_filters,
-                TR_ARRAY_LEN(server_filters));
-  append_single(t, "Swarm.AddrFilters", server_filters,
-                TR_ARRAY_LEN(server_filters));
+  edit_list(t, "Addresses.NoAnnounce", server_filters,
+            TR_ARRAY_LEN(server_filters), true);
+  edit_list(t, "Swarm.AddrFilters", server_filters,
+            TR_ARRAY_LEN(server_filters), true);
   set_bool(t, "Discovery.MDNS.Enabled", false);
   set_bool(t, "Swarm.DisableNatPortMap", true);
 }
 
 static void p_local_discovery(tx_t *t) {
-  delete_entries(t, "Addresses.NoAnnounce", server_filters,
-                 TR_ARRAY_LEN(server_filters));
-  delete_entries(t, "Swarm.AddrFilters", server_filters,
-                 TR_ARRAY_LEN(server_filters));
+  edit_list(t, "Addresses.NoAnnounce", server_filters,
+            TR_ARRAY_LEN(server_filters), false);
+  edit_list(t, "Swarm.AddrFilters", server_filters,
+            TR_ARRAY_LEN(server_filters), false);
   set_bool(t, "Discovery.MDNS.Enabled", true);
   set_bool(t, "Swarm.DisableNatPortMap", false);
 }
