@@ -167,6 +167,7 @@ int cmd_repo_compact(cli_t *, int, char **);
 int cmd_config_show(cli_t *, int, char **);
 int cmd_config_profile_apply(cli_t *, int, char **);
 int cmd_bootstrap(cli_t *, int, char **);
+int cmd_log_level(cli_t *, int, char **);
 int cmd_version(cli_t *, int, char **);
 int cmd_cid_format(cli_t *, int, char **);
 int cmd_cid_base32(cli_t *, int, char **);

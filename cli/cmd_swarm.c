@@ -39,6 +39,10 @@ int cmd_swarm_addrs_local(cli_t *c, int n, char **v) {
   (void)c, (void)n, (void)v;
   return offline("swarm addrs local");
 }
+int cmd_log_level(cli_t *c, int n, char **v) {
+  (void)c, (void)n, (void)v;
+  return offline("log level");
+}
 int cmd_swarm_filters(cli_t *c, int n, char **v) {
   (void)c, (void)n, (void)v;
   return offline("swarm filters");
@@ -145,6 +149,28 @@ int cli__remote_swarm_addrs_local(remote_t *r, int argc, char **argv) {
   if (argc != 1)
     return cli_failf("swarm addrs local: takes no arguments");
   return print_strings(r, "swarm/addrs/local", "Strings");
+}
+
+/* log level: Kubo's text, the message, or the levels ("S: L" when
+ * there are several, the level alone when one). */
+int cli__remote_log_level(remote_t *r, int argc, char **argv) {
+  json_t *o, *v;
+  const char *k;
+  if (argc > 3)
+    return cli_failf("log level: [SUBSYSTEM [LEVEL]]");
+  if (cli__qargs(r, argc, argv) || cli__call(r, "log/level") ||
+      cli__next_value(r, &o) <= 0)
+    return 1;
+  const char *msg = json_string_value(json_object_get(o, "Message"));
+  json_t *lv = json_object_get(o, "Levels");
+  if (msg)
+    fputs(msg, stdout);
+  else if (json_object_size(lv) == 1)
+    json_object_foreach(lv, k, v) printf("%s\n", json_string_value(v));
+  else
+    json_object_foreach(lv, k, v) printf("%s: %s\n", k, json_string_value(v));
+  json_decref(o);
+  return 0;
 }
 
 /* swarm filters [add|rm F...]: the strings, one a line, as Kubo's

@@ -73,6 +73,7 @@ static const struct {
     {"config", cmd_config},
     {"config show", cmd_config_show},
     {"config profile apply", cmd_config_profile_apply},
+    {"log level", cmd_log_level},
     {"bootstrap", cmd_bootstrap},
     {"bootstrap list", cmd_bootstrap},
     {"bootstrap add", cmd_bootstrap},

@@ -95,6 +95,7 @@ int cli__remote_swarm_disconnect(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_addrs(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_addrs_local(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_filters(remote_t *r, int argc, char **argv);
+int cli__remote_log_level(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_addrs_autonat(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_peering_add(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_peering_ls(remote_t *r, int argc, char **argv);

@@ -343,6 +343,14 @@ int tr_log_parse(const char *name) {
 
 void tr_log_level(int level) { atomic_store(&log_level, level); }
 
+static void log_init(void);
+
+int tr_log_current(void) {
+  if (atomic_load(&log_level) < 0)
+    log_init();
+  return atomic_load(&log_level);
+}
+
 static void log_init(void) {
   int l = tr_log_parse(getenv("TROVE_LOG"));
   int unset = -1;

@@ -337,6 +337,8 @@ enum { TR_LOG_ERROR = 0, TR_LOG_WARN, TR_LOG_INFO, TR_LOG_DEBUG };
  * dropped.  The level, like the allocator, is process-wide configuration. */
 void tr_log(int level, const char *fmt, ...) TR_PRINTF(2, 3);
 void tr_log_level(int level);
+/* The level lines are logged at now (TROVE_LOG's at start-up). */
+int tr_log_current(void);
 /* Parse "error", "warn", "info", "debug"; -1 if unknown. */
 int tr_log_parse(const char *name);
 

@@ -552,6 +552,9 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "local-discovery, lowpower, randomports, server, test, "
      "unixfs-v0-2015, unixfs-v1-2025 (not the datastore ones).",
      profile_apply_opts},
+    {"log level", "log/level", "[SUBSYSTEM [LEVEL]]", "Show or change the "
+     "running daemon's log level: trove has one log, \"trove\" (or all); "
+     "debug, info, warn, error or default.", none},
     {"bootstrap", "bootstrap", "", "Show the list of bootstrap peers "
      "(bootstrap list).", bootstrap_list_opts},
     {"bootstrap list", "bootstrap/list", "", "Show the peers in the "

@@ -44,6 +44,7 @@ const rpc_cmd_t rpc_cmds[] = {
     {"config", rpc_cmd_config},
     {"config/show", rpc_cmd_config_show},
     {"config/profile/apply", rpc_cmd_config_profile_apply},
+    {"log/level", rpc_cmd_log_level},
     {"bootstrap", rpc_cmd_bootstrap_list},
     {"bootstrap/list", rpc_cmd_bootstrap_list},
     {"bootstrap/add", rpc_cmd_bootstrap_add},

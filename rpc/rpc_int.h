@@ -387,6 +387,7 @@ void rpc_cmd_files_write(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_config(http_req_t *req, rpc_ctx_t *ctx);           /* rpc_node.c */
 void rpc_cmd_config_show(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_config_profile_apply(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_log_level(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_bootstrap_list(http_req_t *req, rpc_ctx_t *ctx); /* rpc_bootstrap.c */
 void rpc_cmd_bootstrap_add(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_bootstrap_add_default(http_req_t *req, rpc_ctx_t *ctx);

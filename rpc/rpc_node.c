@@ -269,3 +269,59 @@ void rpc_cmd_repo_version(http_req_t *req, rpc_ctx_t *ctx) {
   snprintf(v, sizeof v, "%d", BS_SCHEMA_VERSION);
   rpc_api_json(req, json_pack("{s:s}", "Version", v));
 }
+
+/* ---------------------------------------------------------------- log */
+
+/* log/level arg=SUBSYSTEM arg=LEVEL: Kubo's, on trove's one log (the
+ * subsystem "trove"; "all" and "*" name it too).  With a level: set it
+ * (debug, info, warn, error; Kubo's dpanic, panic and fatal as error;
+ * "default" the level the daemon started with) and answer {"Message":
+ * "Changed log level of 'S' to 'L'\n"}; without one: {"Levels": {...}},
+ * "(default)" for the level when no subsystem is named. */
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+void rpc_cmd_log_level(http_req_t *req, rpc_ctx_t *ctx) {
+  static int start_level = -1;
+  if (start_level < 0)
+    start_level = tr_log_current();
+  char **args = NULL;
+  size_t n = 0;
+  if (rpc_args(req, "arg", &args, &n) || n > 2) {
+    rpc_strv_free(args, n);
+    rpc_error(req, 400, "invalid argument");
+    return;
+  }
+  (void)ctx;
+  const char *sub = n ? args[0] : NULL, *lvl = n > 1 ? args[1] : NULL;
+  bool all = sub && (!strcmp(sub, "all") || !strcmp(sub, "*"));
+  if (sub && !all && strcmp(sub, "trove")) {
+    rpc_error(req, 500, "subsystem %s not found: trove has one log, "
+              "\"trove\" (or all)", sub);
+    rpc_strv_free(args, n);
+    return;
+  }
+  if (lvl) {
+    int l = !strcmp(lvl, "default") ? start_level : tr_log_parse(lvl);
+    if (l < 0 && (!strcmp(lvl, "dpanic") || !strcmp(lvl, "panic") ||
+                  !strcmp(lvl, "fatal")))
+      l = TR_LOG_ERROR;
+    if (l < 0) {
+      rpc_error(req, 500, "unrecognized level: \"%s\"", lvl);
+      rpc_strv_free(args, n);
+      return;
+    }
+    tr_log_level(l);
+    char msg[200];
+    snprintf(msg, sizeof msg, "Changed log level of '%s' to '%s'\n",
+             all ? "*" : sub, lvl);
+    tr_log(TR_LOG_INFO, "%.*s", (int)strlen(msg) - 1, msg);
+    rpc_api_json(req, json_pack("{s:s}", "Message", msg));
+  } else {
+    const char *cur = level_names[tr_log_current()];
+    rpc_api_json(req, !sub  ? json_pack("{s:{s:s}}", "Levels", "(default)", cur)
+                      : all ? json_pack("{s:{s:s,s:s}}", "Levels", "(default)",
+                                        cur, "trove", cur)
+                            : json_pack("{s:{s:s}}", "Levels", "trove", cur));
+  }
+  rpc_strv_free(args, n);
+}

@@ -10,7 +10,7 @@
 #     running ... already exists" and a daemon.lock left behind);
 #   - a malformed timeout setting is refused at start-up;
 #   - daemon --init makes a repo (with --init-profile) only where there is
-#     none;
+#     none; log level changes the running daemon's level;
 #   - SIGTERM stops a daemon that has stalled clients: a slowloris header,
 #     an HTTP/1.1 download that is never read, HTTP/2 streams whose window
 #     is never opened, an upload that stopped sending.
@@ -171,3 +171,25 @@ out=$(TROVE_PATH=$WORK/none "$TROVE_BIN" daemon --init-profile=test 2>&1) && fai
 case $out in *"needs --init"*) ;; *) fail "--init-profile without --init: $out" ;; esac
 [ ! -e "$WORK/none" ] || fail "--init-profile alone made something"
 echo "ok daemon --init makes a repo (with --init-profile) only when there is none"
+
+# log level on the running daemon (Kubo's command on trove's one log):
+# debug lines appear once it is set, and stop again at "default".
+R=$WORK/logrepo
+TROVE_PATH=$R "$TROVE_BIN" init >/dev/null
+TROVE_PATH=$R "$TROVE_BIN" config --json Addresses.Swarm '[]' >/dev/null
+TROVE_PATH=$R timeout 30 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
+  --gateway=/ip4/127.0.0.1/tcp/0 >"$WORK/log.log" 2>&1 &
+LPID=$!
+for _ in $(seq 100); do grep -q "Daemon is ready" "$WORK/log.log" && break; sleep 0.1; done
+lt() { TROVE_PATH=$R "$TROVE_BIN" "$@"; }
+[ "$(lt log level)" = info ] || fail "log level: $(lt log level)"
+[ "$(lt log level all debug)" = "Changed log level of '*' to 'debug'" ] || fail "log level all debug"
+[ "$(lt log level trove)" = debug ] || fail "log level trove"
+grep -q "Changed log level of '\*' to 'debug'" "$WORK/log.log" || fail "the change is not logged"
+lt log level all default >/dev/null
+[ "$(lt log level)" = info ] || fail "log level back to default"
+out=$(lt log level nosuch info 2>&1) && fail "an unknown subsystem taken: $out"
+lt log level all error >/dev/null
+kill $LPID; wait $LPID || fail "the log level daemon did not stop cleanly"
+grep -q "received signal" "$WORK/log.log" && fail "an INFO line logged at level error"
+echo "ok log level shows and changes the running daemon's level"
