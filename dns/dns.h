@@ -73,6 +73,48 @@ int dns_txt_parse(const uint8_t *msg, size_t len, uint16_t id,
                   const char *name, dns_txt_cb cb, void *ud,
                   uint32_t *min_ttl) TR_WUR;
 
+/* --------------------------------------------------------------- mDNS */
+
+/* libp2p's mDNS discovery (go-libp2p's p2p/discovery/mdns on zeroconf,
+ * RFC 6762/6763): a node asks 224.0.0.251:5353 for the PTR records of
+ * DNS_MDNS_SERVICE; each node answers with a PTR to its instance
+ * "<name>._p2p._udp.local", the instance's SRV (port 4001, target
+ * "<name>.local"), its TXT with one "dnsaddr=<multiaddr>/p2p/<id>" string
+ * per address, and the A record of "<name>.local" (zeroconf's browser
+ * takes an instance only with an address record).  The codec, sans-I/O;
+ * node/mdns.c has the socket. */
+#define DNS_MDNS_SERVICE "_p2p._udp.local"
+#define DNS_MDNS_GROUP "224.0.0.251"
+#define DNS_MDNS_PORT 5353
+#define DNS_TYPE_A 1
+#define DNS_TYPE_PTR 12
+#define DNS_TYPE_SRV 33
+#define DNS_TYPE_ANY 255
+
+/* The query for DNS_MDNS_SERVICE's PTR records (id 0, as RFC 6762 18.1
+ * asks of a multicast query) into out: its length, or TR_EBUFSIZE. */
+int dns_mdns_query(uint8_t *out, size_t cap) TR_WUR;
+/* 1 when msg[0..len) is a query (QR clear, opcode 0) with a question for
+ * DNS_MDNS_SERVICE's PTR (or ANY) records, *unicast set when that
+ * question's QU bit asks for a unicast answer; 0 when it is another
+ * message; TR_EPROTO when malformed. */
+int dns_mdns_asks(const uint8_t *msg, size_t len, bool *unicast) TR_WUR;
+/* Our answer (see above) into out: name, the instance label (1 to 63
+ * bytes of [a-z0-9]); txt[0..n), the TXT strings (each under 256 bytes);
+ * ip4, the A record's address (NULL: none).  Its length, -EINVAL (a bad
+ * label or string), TR_EBUFSIZE (give fewer strings). */
+int dns_mdns_answer(const char *name, const char *const *txt, size_t n,
+                    const uint8_t *ip4, uint8_t *out, size_t cap) TR_WUR;
+/* One TXT character-string of an answer; s is valid during the call
+ * only and not NUL-terminated. */
+typedef void (*dns_mdns_txt_cb)(void *ud, const char *s, size_t len);
+/* For a response (QR set): cb with each character-string of every TXT
+ * record, in any section, whose owner is "<instance>._p2p._udp.local".
+ * 0 (also for a message that is not a response), TR_EPROTO (malformed),
+ * TR_ETOOBIG.  The same hostile-input rules as dns_txt_parse. */
+int dns_mdns_txts(const uint8_t *msg, size_t len, dns_mdns_txt_cb cb,
+                  void *ud) TR_WUR;
+
 /* ------------------------------------------------------------ resolver */
 
 #define DNS_RESOLVERS_MAX 64          /* DNS.Resolvers entries */

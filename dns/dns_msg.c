@@ -265,3 +265,189 @@ int dns_txt_parse(const uint8_t *msg, size_t len, uint16_t id,
     *min_ttl = ttl;
   return 0;
 }
+
+/* ---------------------------------------------------------------- mDNS */
+
+#define FLAG_AA 0x0400u
+#define CLASS_QU 0x8000u /* a question's top class bit: answer unicast */
+
+/* Append the name (labels of 1..63 bytes, no final dot) uncompressed. */
+static int put_name(uint8_t *out, size_t cap, size_t *o, const char *name) {
+  size_t n = strlen(name), p = *o;
+  if (p + n + 2 > cap)
+    return TR_EBUFSIZE;
+  for (size_t i = 0; i < n;) {
+    const char *dot = memchr(name + i, '.', n - i);
+    size_t ll = dot ? (size_t)(dot - (name + i)) : n - i;
+    if (ll == 0 || ll > 63)
+      return -EINVAL;
+    out[p++] = (uint8_t)ll;
+    memcpy(out + p, name + i, ll);
+    p += ll;
+    i += ll + 1;
+  }
+  out[p++] = 0;
+  *o = p;
+  return 0;
+}
+
+/* Append a record's header: name, type, class IN, ttl; its rdlength's
+ * place goes to *rdl (filled by end_rr). */
+static int put_rr(uint8_t *out, size_t cap, size_t *o, const char *name,
+                  uint16_t type, uint32_t ttl, size_t *rdl) {
+  int rc = put_name(out, cap, o, name);
+  if (rc)
+    return rc;
+  if (*o + 10 > cap)
+    return TR_EBUFSIZE;
+  put16(out + *o, type);
+  put16(out + *o + 2, DNS_CLASS_IN);
+  put16(out + *o + 4, (uint16_t)(ttl >> 16));
+  put16(out + *o + 6, (uint16_t)ttl);
+  *rdl = *o + 8;
+  *o += 10;
+  return 0;
+}
+
+static void end_rr(uint8_t *out, size_t o, size_t rdl) {
+  put16(out + rdl, (uint16_t)(o - rdl - 2));
+}
+
+int dns_mdns_query(uint8_t *out, size_t cap) {
+  int n = dns_query_encode(0, DNS_MDNS_SERVICE, DNS_TYPE_PTR, out, cap);
+  if (n > 0)
+    put16(out + 2, 0); /* no recursion: mDNS */
+  return n;
+}
+
+int dns_mdns_asks(const uint8_t *msg, size_t len, bool *unicast) {
+  *unicast = false;
+  if (len < HDR_LEN)
+    return TR_EPROTO;
+  uint16_t flags = get16(msg + 2);
+  if ((flags & FLAG_QR) || (flags & OPCODE_MASK))
+    return 0;
+  unsigned qd = get16(msg + 4);
+  size_t off = HDR_LEN;
+  int asks = 0;
+  for (unsigned i = 0; i < qd && i < DNS_RR_MAX; i++) {
+    char qn[DNS_NAME_MAX + 2];
+    bool odd;
+    if (read_name(msg, len, &off, qn, &odd) || off + 4 > len)
+      return TR_EPROTO;
+    uint16_t type = get16(msg + off), cls = get16(msg + off + 2);
+    off += 4;
+    if (!odd && !strcmp(qn, DNS_MDNS_SERVICE) &&
+        (type == DNS_TYPE_PTR || type == DNS_TYPE_ANY) &&
+        (cls & ~CLASS_QU) == DNS_CLASS_IN) {
+      asks = 1;
+      *unicast = (cls & CLASS_QU) != 0;
+    }
+  }
+  return asks;
+}
+
+int dns_mdns_answer(const char *name, const char *const *txt, size_t n,
+                    const uint8_t *ip4, uint8_t *out, size_t cap) {
+  size_t nl = strlen(name);
+  if (!nl || nl > 63)
+    return -EINVAL;
+  for (size_t i = 0; i < nl; i++)
+    if (!((name[i] >= 'a' && name[i] <= 'z') ||
+          (name[i] >= '0' && name[i] <= '9')))
+      return -EINVAL;
+  char inst[DNS_NAME_MAX + 2], host[80];
+  snprintf(inst, sizeof inst, "%s." DNS_MDNS_SERVICE, name);
+  snprintf(host, sizeof host, "%s.local", name);
+  if (cap < HDR_LEN)
+    return TR_EBUFSIZE;
+  memset(out, 0, HDR_LEN);
+  put16(out + 2, FLAG_QR | FLAG_AA);
+  put16(out + 6, 1);                    /* the PTR */
+  put16(out + 10, (uint16_t)(ip4 ? 3 : 2)); /* SRV, TXT, A */
+  size_t o = HDR_LEN, rdl;
+  int rc;
+  /* zeroconf's TTLs: 3200 s, and 120 s for address records. */
+  if ((rc = put_rr(out, cap, &o, DNS_MDNS_SERVICE, DNS_TYPE_PTR, 3200, &rdl)) ||
+      (rc = put_name(out, cap, &o, inst)))
+    return rc;
+  end_rr(out, o, rdl);
+  if ((rc = put_rr(out, cap, &o, inst, DNS_TYPE_SRV, 3200, &rdl)))
+    return rc;
+  if (o + 6 > cap)
+    return TR_EBUFSIZE;
+  put16(out + o, 0), put16(out + o + 2, 0), put16(out + o + 4, 4001);
+  o += 6;
+  if ((rc = put_name(out, cap, &o, host)))
+    return rc;
+  end_rr(out, o, rdl);
+  if ((rc = put_rr(out, cap, &o, inst, DNS_TYPE_TXT, 3200, &rdl)))
+    return rc;
+  for (size_t i = 0; i < n; i++) {
+    size_t sl = strlen(txt[i]);
+    if (sl > 255)
+      return -EINVAL;
+    if (o + 1 + sl > cap)
+      return TR_EBUFSIZE;
+    out[o++] = (uint8_t)sl;
+    memcpy(out + o, txt[i], sl);
+    o += sl;
+  }
+  if (!n) { /* a TXT record holds one string at least */
+    if (o + 1 > cap)
+      return TR_EBUFSIZE;
+    out[o++] = 0;
+  }
+  end_rr(out, o, rdl);
+  if (ip4) {
+    if ((rc = put_rr(out, cap, &o, host, DNS_TYPE_A, 120, &rdl)))
+      return rc;
+    if (o + 4 > cap)
+      return TR_EBUFSIZE;
+    memcpy(out + o, ip4, 4);
+    o += 4;
+    end_rr(out, o, rdl);
+  }
+  return (int)o;
+}
+
+int dns_mdns_txts(const uint8_t *msg, size_t len, dns_mdns_txt_cb cb,
+                  void *ud) {
+  if (len > DNS_MSG_MAX)
+    return TR_ETOOBIG;
+  if (len < HDR_LEN)
+    return TR_EPROTO;
+  if (!(get16(msg + 2) & FLAG_QR))
+    return 0;
+  unsigned qd = get16(msg + 4);
+  unsigned rrs = (unsigned)get16(msg + 6) + get16(msg + 8) + get16(msg + 10);
+  size_t off = HDR_LEN;
+  for (unsigned i = 0; i < qd && i < DNS_RR_MAX; i++) {
+    char qn[DNS_NAME_MAX + 2];
+    bool odd;
+    if (read_name(msg, len, &off, qn, &odd) || off + 4 > len)
+      return TR_EPROTO;
+    off += 4;
+  }
+  static const char suffix[] = "." DNS_MDNS_SERVICE;
+  for (unsigned i = 0; i < rrs && i < DNS_RR_MAX; i++) {
+    rr_t rr;
+    if (read_rr(msg, len, &off, &rr))
+      return TR_EPROTO;
+    size_t ol = strlen(rr.owner);
+    if (rr.type != DNS_TYPE_TXT || (rr.cls & 0x7fff) != DNS_CLASS_IN ||
+        ol <= sizeof suffix - 1 ||
+        strcmp(rr.owner + ol - (sizeof suffix - 1), suffix))
+      continue;
+    const uint8_t *rd = msg + rr.rdoff;
+    for (size_t j = 0; j < rr.rdlen;) {
+      size_t sl = rd[j++];
+      if (sl > rr.rdlen - j)
+        return TR_EPROTO;
+      if (sl)
+        cb(ud, (const char *)rd + j, sl);
+      j += sl;
+    }
+  }
+  return 0;
+}

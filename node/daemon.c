@@ -136,6 +136,8 @@ static void stop_node(node_t *n) {
   n->dht_lan = n->dht_wan = NULL;
   net_autonat_close(n->autonat);
   n->autonat = NULL;
+  node_mdns_stop(n->mdns); /* frees itself once its handles close */
+  n->mdns = NULL;
   node_boot_stop(n->boot); /* frees itself: the host's close ends its dials */
   n->boot = NULL;
   net_peering_free(n->peering); /* the same */

@@ -29,6 +29,7 @@
 #include "../net/peering.h"
 #include "delegated.h"
 #include "gwloops.h"
+#include "mdns.h"
 #include "identity.h"
 #include "obs.h"
 #include "routing.h"
@@ -83,6 +84,7 @@ typedef struct node {
   bs_env_t *env;
   char repo[4096];
   net_ap_t policy; /* Addresses.*Announce, Swarm.AddrFilters: the host's */
+  node_mdns_t *mdns; /* Discovery.MDNS.Enabled: the link's peers */
   bool has_psk; /* <repo>/swarm.key: a private network */
   uint8_t psk[NET_PNET_KEY_LEN];
   bool stopping;

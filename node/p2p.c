@@ -375,6 +375,13 @@ int node__start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
   for (size_t j = 0; j < k && j < 32; j++)
     printf("Swarm announcing %s\n", addrs[j]);
   tr_free(addrs);
+  /* Discovery.MDNS.Enabled: on only when set (Kubo's default is on; an
+   * archive's server has no link neighbours to find, and the server
+   * profile turns it off). */
+  if (json_is_true(config_get(cfg, "Discovery.MDNS.Enabled")) &&
+      (rc = node_mdns_start(&n->loop, n->host, &n->mdns)))
+    tr_log(TR_LOG_WARN, "mdns: cannot start: %s",
+           rc > -40000 ? uv_strerror(rc) : tr_strerror(rc));
   return start_peering(n, o, cfg);
 }
 

@@ -8,7 +8,6 @@
 # with --api-auth gets in, without it is refused.  Without Authorizations
 # nothing changes.
 source "$(dirname "$0")/lib.sh"
-trap nodes_cleanup EXIT
 
 t init >/dev/null
 t config --json Addresses.Swarm '[]' >/dev/null
@@ -20,6 +19,7 @@ t config --json API.Authorizations '{
   "eve": {"AuthSecret": "rot13:x", "AllowedPaths": ["/api/v0"]}
 }' >/dev/null
 start_daemon
+checked_stop 10
 A=http://127.0.0.1:$APORT/api/v0
 code() { curl -s -o "$WORK/body" -w '%{http_code}' -X POST "$@"; }
 eq "$(code "$A/id")" 403 "no token"

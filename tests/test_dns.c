@@ -4,8 +4,11 @@
  * query, an answer with two TXT records and name compression, a CNAME
  * chain, NXDOMAIN), then hostile answers (pointer loops, forward
  * pointers, every truncation, oversize, a wrong id or question, TC, error
- * rcodes); and the resolver's table (DNS.Resolvers: the longest suffix on
- * a label boundary wins, "." the default, schemes refused).
+ * rcodes); the resolver's table (DNS.Resolvers: the longest suffix on
+ * a label boundary wins, "." the default, schemes refused); and the mDNS
+ * codec against miekg/dns (zeroconf's library): its browse query byte for
+ * byte, the TXT strings of a zeroconf answer, ours read back, every
+ * truncation.
  */
 #include "testutil.h"
 
@@ -269,6 +272,114 @@ static void test_resolver_table(void **state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+
+/* ---------------------------------------------------------------- mDNS */
+
+/* miekg/dns (zeroconf's DNS library; tests/vectors/mdns/gen): a zeroconf
+ * server's answer to a browse of _p2p._udp.local, names compressed: the
+ * PTR, then SRV, TXT (two dnsaddr strings) and A in the additional
+ * section. */
+static const char MDNS_ANSWER[] =
+    "\x00\x00\x84\x00\x00\x00\x00\x01\x00\x00\x00\x03\x04\x5f\x70\x32\x70\x04"
+    "\x5f\x75\x64\x70\x05\x6c\x6f\x63\x61\x6c\x00\x00\x0c\x00\x01\x00\x00\x0c"
+    "\x80\x00\x23\x20\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e"
+    "\x6f\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a\x30\x31\x32\x33\x34\x35"
+    "\xc0\x0c\xc0\x27\x00\x21\x00\x01\x00\x00\x0c\x80\x00\x2e\x00\x00\x00\x00"
+    "\x0f\xa1\x20\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f"
+    "\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a\x30\x31\x32\x33\x34\x35\x05"
+    "\x6c\x6f\x63\x61\x6c\x00\xc0\x27\x00\x10\x00\x01\x00\x00\x0c\x80\x00\xb0"
+    "\x58\x64\x6e\x73\x61\x64\x64\x72\x3d\x2f\x69\x70\x34\x2f\x31\x30\x2e\x38"
+    "\x38\x2e\x30\x2e\x32\x2f\x74\x63\x70\x2f\x34\x30\x30\x31\x2f\x70\x32\x70"
+    "\x2f\x31\x32\x44\x33\x4b\x6f\x6f\x57\x4b\x6e\x44\x64\x47\x33\x69\x58\x77"
+    "\x39\x65\x54\x46\x69\x6a\x6b\x33\x45\x57\x53\x75\x6e\x5a\x63\x46\x69\x35"
+    "\x34\x5a\x6b\x61\x34\x77\x6d\x74\x71\x74\x74\x36\x72\x50\x78\x63\x38\x56"
+    "\x64\x6e\x73\x61\x64\x64\x72\x3d\x2f\x69\x70\x36\x2f\x66\x65\x38\x30\x3a"
+    "\x3a\x31\x2f\x74\x63\x70\x2f\x34\x30\x30\x31\x2f\x70\x32\x70\x2f\x31\x32"
+    "\x44\x33\x4b\x6f\x6f\x57\x4b\x6e\x44\x64\x47\x33\x69\x58\x77\x39\x65\x54"
+    "\x46\x69\x6a\x6b\x33\x45\x57\x53\x75\x6e\x5a\x63\x46\x69\x35\x34\x5a\x6b"
+    "\x61\x34\x77\x6d\x74\x71\x74\x74\x36\x72\x50\x78\x63\x38\xc0\x5c\x00\x01"
+    "\x00\x01\x00\x00\x00\x78\x00\x04\x0a\x58\x00\x02";
+/* Its browse query, id 0, no recursion. */
+static const char MDNS_QUERY[] =
+    "\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04\x5f\x70\x32\x70\x04"
+    "\x5f\x75\x64\x70\x05\x6c\x6f\x63\x61\x6c\x00\x00\x0c\x00\x01";
+
+typedef struct strs {
+  char s[8][256];
+  size_t n;
+} strs_t;
+
+static void on_mdns_txt(void *ud, const char *s, size_t len) {
+  strs_t *t = ud;
+  assert_true(len < 256);
+  if (t->n < 8) {
+    memcpy(t->s[t->n], s, len);
+    t->s[t->n++][len] = 0;
+  }
+}
+
+static void test_mdns(void **state) {
+  (void)state;
+  uint8_t q[64];
+  int n = dns_mdns_query(q, sizeof q);
+  assert_int_equal(n, sizeof MDNS_QUERY - 1);
+  assert_memory_equal(q, MDNS_QUERY, (size_t)n);
+  bool uni;
+  assert_int_equal(dns_mdns_asks(q, (size_t)n, &uni), 1);
+  assert_false(uni);
+  q[n - 2] |= 0x80; /* QU */
+  assert_int_equal(dns_mdns_asks(q, (size_t)n, &uni), 1);
+  assert_true(uni);
+  uint8_t other[64];
+  int m = dns_query_encode(0, "_other._udp.local", 12, other, sizeof other);
+  assert_int_equal(dns_mdns_asks(other, (size_t)m, &uni), 0);
+  assert_int_equal(dns_mdns_asks(V(MDNS_ANSWER), &uni), 0); /* an answer */
+
+  strs_t t = {.n = 0};
+  assert_int_equal(dns_mdns_txts(V(MDNS_ANSWER), on_mdns_txt, &t), 0);
+  assert_int_equal(t.n, 2);
+  assert_string_equal(t.s[0], "dnsaddr=/ip4/10.88.0.2/tcp/4001/p2p/"
+                              "12D3KooWKnDdG3iXw9eTFijk3EWSunZcFi54Zka4wmtqtt6rPxc8");
+  assert_string_equal(t.s[1], "dnsaddr=/ip6/fe80::1/tcp/4001/p2p/"
+                              "12D3KooWKnDdG3iXw9eTFijk3EWSunZcFi54Zka4wmtqtt6rPxc8");
+  t.n = 0;
+  assert_int_equal(dns_mdns_txts(q, (size_t)n, on_mdns_txt, &t), 0); /* a query */
+  assert_int_equal(t.n, 0);
+
+  /* Ours, read back: the same records as zeroconf's, uncompressed. */
+  const char *txt[] = {t.s[0], "dnsaddr=/ip4/1.2.3.4/tcp/1/p2p/x"};
+  strcpy(t.s[0], "dnsaddr=/ip4/10.88.0.2/tcp/4001/p2p/y");
+  uint8_t a[1024], ip[4] = {10, 88, 0, 2};
+  n = dns_mdns_answer("abcdefghijklmnopqrstuvwxyz012345", txt, 2, ip, a,
+                      sizeof a);
+  assert_true(n > 0);
+  assert_int_equal(dns_mdns_asks(a, (size_t)n, &uni), 0);
+  strs_t u = {.n = 0};
+  assert_int_equal(dns_mdns_txts(a, (size_t)n, on_mdns_txt, &u), 0);
+  assert_int_equal(u.n, 2);
+  assert_string_equal(u.s[1], "dnsaddr=/ip4/1.2.3.4/tcp/1/p2p/x");
+  /* zeroconf's records in the same order: PTR; SRV, TXT, A. */
+  assert_memory_equal(a, "\x00\x00\x84\x00\x00\x00\x00\x01\x00\x00\x00\x03", 12);
+  assert_int_equal(dns_mdns_answer("Bad", txt, 2, ip, a, sizeof a), -EINVAL);
+  assert_int_equal(dns_mdns_answer("ok", txt, 2, ip, a, 40), TR_EBUFSIZE);
+
+  /* Every truncation of the vector: an error or fewer strings, no crash
+   * (ASan); a pointer forward or into itself refused. */
+  for (size_t k = 0; k < sizeof MDNS_ANSWER - 1; k++) {
+    t.n = 0;
+    int rc = dns_mdns_txts((const uint8_t *)MDNS_ANSWER, k, on_mdns_txt, &t);
+    assert_true(rc == 0 || rc == TR_EPROTO);
+    assert_true(t.n <= 2);
+    assert_true(dns_mdns_asks((const uint8_t *)MDNS_ANSWER, k, &uni) <= 0);
+  }
+  uint8_t bad[sizeof MDNS_ANSWER];
+  memcpy(bad, MDNS_ANSWER, sizeof bad);
+  bad[74] = 0xc0; /* the SRV's owner, a pointer (0xc027), now points ahead */
+  bad[75] = 0xff;
+  assert_int_equal(dns_mdns_txts(bad, sizeof bad - 1, on_mdns_txt, &t),
+                   TR_EPROTO);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_query_vector),
@@ -276,6 +387,7 @@ int main(void) {
       cmocka_unit_test(test_hostile),
       cmocka_unit_test(test_cname_loop),
       cmocka_unit_test(test_resolver_table),
+      cmocka_unit_test(test_mdns),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,11 +8,16 @@
  * are at most DNS_RR_MAX * (DNS_CNAME_MAX + 1) of them, and *min_ttl is
  * the least of them (or UINT32_MAX when none); a query that encodes is
  * read back, its QR bit set, as an answer to itself with no records.
+ * The same bytes are an mDNS message: dns_mdns_asks gives 0, 1 or
+ * TR_EPROTO, dns_mdns_txts 0, TR_EPROTO or TR_ETOOBIG and strings of 1 to
+ * 255 bytes inside the input; and strings cut from the input, put in our
+ * answer, come back the same.
  * Build: make build-fuzz/fuzz_dns; seeds in tests/fuzz/corpus/fuzz_dns.
  */
 #include "../../dns/dns.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +38,65 @@ static int on_txt(void *ud, const char *txt, size_t n, uint32_t ttl) {
   return 0;
 }
 
+typedef struct mseen {
+  const uint8_t *lo, *hi;
+  size_t n;
+  char got[4][256];
+} mseen_t;
+
+static void on_mdns(void *ud, const char *str, size_t len) {
+  mseen_t *m = ud;
+  if (!len || len > 255 || (const uint8_t *)str < m->lo ||
+      (const uint8_t *)str + len > m->hi)
+    abort();
+  if (m->n < 4) {
+    memcpy(m->got[m->n], str, len);
+    m->got[m->n][len] = 0;
+  }
+  m->n++;
+}
+
+static void mdns(const uint8_t *data, size_t size) {
+  bool uni;
+  int a = dns_mdns_asks(data, size, &uni);
+  if (a != 0 && a != 1 && a != TR_EPROTO)
+    abort();
+  mseen_t m = {data, data + size, 0, {{0}}};
+  int rc = dns_mdns_txts(data, size, on_mdns, &m);
+  if (rc != 0 && rc != TR_EPROTO && rc != TR_ETOOBIG)
+    abort();
+  /* Up to 3 NUL-free strings from the input, through our answer. */
+  char strs[3][256];
+  const char *txt[3];
+  size_t k = 0, off = 0;
+  while (k < 3 && off < size) {
+    size_t l = 0;
+    while (off + l < size && l < 200 && data[off + l] && data[off + l] != '\n')
+      l++;
+    if (l) {
+      memcpy(strs[k], data + off, l);
+      strs[k][l] = 0;
+      txt[k] = strs[k];
+      k++;
+    }
+    off += l + 1;
+  }
+  uint8_t out[2048], ip[4] = {10, 0, 0, 1};
+  int n = dns_mdns_answer("fuzz0", txt, k, ip, out, sizeof out);
+  if (n <= 0)
+    abort();
+  m = (mseen_t){out, out + n, 0, {{0}}};
+  if (dns_mdns_txts(out, (size_t)n, on_mdns, &m) || m.n != (k ? k : 0))
+    abort();
+  for (size_t i = 0; i < k; i++)
+    if (strcmp(m.got[i], txt[i]))
+      abort();
+  if (dns_mdns_asks(out, (size_t)n, &uni) != 0)
+    abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  mdns(data, size);
   seen_t s = {0, UINT32_MAX};
   uint32_t ttl;
   int rc = dns_txt_parse(data, size, 0, "_dnslink.example.org", on_txt, &s,
