@@ -33,7 +33,17 @@ struct node_mdns {
     uint64_t at;
   } recent[RECENT];
   size_t nrecent;
+  /* A link is not trusted: answers at most one a second (RFC 6762 6.2's
+   * rate for a record), dials at most DIALS_MAX a DIALS_MS window, so a
+   * host that floods questions or answers naming made-up peers gets
+   * little out of us. */
+  uint64_t answered_at, window_at;
+  unsigned dials;
 };
+
+#define ANSWER_MS 1000u
+#define DIALS_MS 10000u
+#define DIALS_MAX 8u
 
 static void on_closed(uv_handle_t *h) {
   node_mdns_t *m = h->data;
@@ -90,6 +100,10 @@ static bool suitable(const char *s) {
 
 /* Our answer, multicast or to one asker. */
 static void answer(node_mdns_t *m, const struct sockaddr *to) {
+  uint64_t now = uv_now(m->loop);
+  if (m->answered_at && now - m->answered_at < ANSWER_MS)
+    return;
+  m->answered_at = now;
   char(*a)[NET_MA_STR_MAX / 16] = tr_malloc(ADDRS_MAX * sizeof *a);
   char(*t)[NET_MA_STR_MAX / 16 + 80] = tr_malloc(ADDRS_MAX * sizeof *t);
   if (!a || !t) {
@@ -158,6 +172,13 @@ static void found(node_mdns_t *m, const net_peerid_t *id, char **addrs,
     if (m->recent[i].at < m->recent[slot].at)
       slot = i; /* the oldest goes when the table is full */
   }
+  if (now - m->window_at >= DIALS_MS) {
+    m->window_at = now;
+    m->dials = 0;
+  }
+  if (m->dials >= DIALS_MAX)
+    return;
+  m->dials++;
   if (slot == m->nrecent)
     m->nrecent++;
   m->recent[slot].id = *id;

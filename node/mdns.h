@@ -5,7 +5,8 @@
  * start, then at doubling intervals up to a minute), answers others'
  * questions with the addresses it announces that suit a link (an IP or a
  * .local name first, no /ws, /wss or relay), and dials the peers the
- * answers name (each at most once in NODE_MDNS_REDIAL_MS).
+ * answers name (each at most once in NODE_MDNS_REDIAL_MS).  The link is
+ * not trusted: one answer a second at most, eight dials in ten seconds.
  *
  * IPv4 only; the group is joined on every up, multicast-capable
  * interface, and the node's own answers and questions go out on the
