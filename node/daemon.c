@@ -122,6 +122,7 @@ static void stop_node(node_t *n) {
     uv_close((uv_handle_t *)&n->republish, NULL);
   if (n->autogc.loop && !uv_is_closing((uv_handle_t *)&n->autogc))
     uv_close((uv_handle_t *)&n->autogc, NULL);
+  rpc_gc_stop(&n->rpc); /* an automatic run has no client to go away */
   if (n->host) /* the host's dials by ID look up through host_routing */
     net_host_set_router(n->host, NULL);
   node_routing_stop(&n->host_routing);

@@ -172,5 +172,8 @@ void rpc_api_handle(http_req_t *req, void *ud);
  * run in progress as a repo/gc call is, when the repo is over
  * ctx->gc_threshold; its outcome is logged.  On the loop's thread. */
 void rpc_gc_auto(rpc_ctx_t *ctx);
+/* The node stops: the GC under way ends at its next removed block, none
+ * starts after it (its waiters get ECANCELED).  On the loop's thread. */
+void rpc_gc_stop(rpc_ctx_t *ctx);
 
 #endif /* RPC_RPC_H */

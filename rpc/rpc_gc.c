@@ -43,6 +43,7 @@ struct rpc_gc {
    * repo's size against these. */
   bool auto_only;
   uint64_t auto_threshold, auto_max;
+  bool stopping; /* rpc_gc_stop: no run after this one */
   /* Under mu: */
   bool done, cancel;
   /* Written by the thread while it runs, read by the loop once done. */
@@ -112,7 +113,9 @@ static void on_closed(uv_handle_t *h) {
 static void answer(gc_waiter_t *w, int rc, uint64_t removed,
                    const tr_bytes_t *lines) {
   if (!w->req) { /* an automatic run's: the log is its answer */
-    if (rc < 0)
+    if (rc == -ECANCELED)
+      tr_log(TR_LOG_INFO, "repo GC: stopped, the node stops");
+    else if (rc < 0)
       tr_log(TR_LOG_ERROR, "repo GC: %s", tr_strerror(rc));
     else if (rc == 0)
       tr_log(TR_LOG_INFO, "Repo GC done: %llu blocks removed. See `trove "
@@ -191,8 +194,13 @@ static void on_async(uv_async_t *a) {
   }
   g->running = g->queued;
   g->queued = NULL;
-  if (g->running && start_run(g) == 0)
+  if (g->running && !g->stopping && start_run(g) == 0)
     return;
+  for (gc_waiter_t *w = g->running, *n; w; w = n) { /* the node stops */
+    n = w->next;
+    answer(w, -ECANCELED, 0, &g->lines);
+  }
+  g->running = NULL;
   for (gc_waiter_t *w = g->queued, *n; w; w = n) { /* none: defensive */
     n = w->next;
     answer(w, -EAGAIN, 0, &g->lines);
@@ -266,4 +274,14 @@ void rpc_gc_auto(rpc_ctx_t *ctx) {
     tr_free(w);
     tr_log(TR_LOG_ERROR, "repo GC: cannot start");
   }
+}
+
+void rpc_gc_stop(rpc_ctx_t *ctx) {
+  struct rpc_gc *g = ctx->api_gc;
+  if (!g)
+    return;
+  g->stopping = true;
+  uv_mutex_lock(&g->mu);
+  g->cancel = true; /* the run stops at its next removed block */
+  uv_mutex_unlock(&g->mu);
 }
