@@ -115,6 +115,11 @@ int cli_http_request(cli_http_t *h, const char *target, const char *ctype) {
     rc = send_all(h, target, strlen(target));
   if (!rc)
     rc = send_all(h, rest, sizeof rest - 1);
+  if (!rc && h->auth[0]) {
+    char a[1200];
+    int n = snprintf(a, sizeof a, "Authorization: %s\r\n", h->auth);
+    rc = send_all(h, a, (size_t)n);
+  }
   if (!rc && ctype) {
     char head[256];
     int n = snprintf(head, sizeof head,

@@ -29,6 +29,7 @@ typedef struct cli_http {
   bool send_failed;    /* the server stopped reading the request */
   bool head_done;      /* cli_http_response() has read the head */
   bool is_unix;        /* connected to a Unix socket */
+  char auth[1100];     /* an Authorization header's value to send, or "" */
   char stream_error[512]; /* a chunked body's X-Stream-Error trailer (Kubo's
                              error after streamed values), "" if none */
   uint8_t buf[65536];  /* read buffer */

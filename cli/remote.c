@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../node/daemon.h"
+#include "../config/config.h"
 #include "remote_int.h"
 
 /* ------------------------------------------------------------ plumbing */
@@ -22,6 +23,34 @@ int cli__qadd(remote_t *r, const char *k, const char *v) {
     return 1;
   }
   return 0;
+}
+
+/* Over TCP a daemon with API.Authorizations wants a token (rpc/api.c):
+ * the first scope of the repo's config whose AllowedPaths take path (the
+ * CLI can read the config, as it could the Unix socket it prefers). */
+static void tcp_auth(remote_t *r, const char *path) {
+  json_t *cfg = NULL;
+  r->h.auth[0] = 0;
+  if (config_load(r->cli->repo, &cfg))
+    return;
+  const char *user;
+  json_t *scope;
+  json_object_foreach(config_get(cfg, "API.Authorizations"), user, scope) {
+    const char *secret = json_string_value(json_object_get(scope, "AuthSecret"));
+    size_t i;
+    json_t *p;
+    bool ok = false;
+    json_array_foreach(json_object_get(scope, "AllowedPaths"), i, p) {
+      const char *pre = json_string_value(p);
+      ok |= pre && !strncmp(path, pre, strlen(pre));
+    }
+    if (ok && secret) {
+      config_auth_header(secret, r->h.auth, sizeof r->h.auth);
+      if (r->h.auth[0])
+        break;
+    }
+  }
+  json_decref(cfg);
 }
 
 /* Open the connection and send the request line (body if ctype). */
@@ -42,7 +71,11 @@ int cli__start(remote_t *r, const char *cmd, const char *ctype) {
       (rc = cli_http_open(&r->h, r->host, r->port)))
     cli_failf("%s: cannot reach the daemon at %s:%d: %s", r->what, r->host,
               r->port, strerror(-rc));
-  else if (!rc && (rc = cli_http_request(&r->h, (const char *)t.data, ctype)))
+  if (!rc && !r->h.is_unix)
+    tcp_auth(r, target);
+  if (rc)
+    ;
+  else if ((rc = cli_http_request(&r->h, (const char *)t.data, ctype)))
     cli_failf("%s: sending to the daemon: %s", r->what, strerror(-rc));
   tr_bytes_free(&t);
   return rc ? 1 : 0;

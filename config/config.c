@@ -108,6 +108,31 @@ bool config_key_private(const char *key) {
   return !strcasecmp(key, "Identity") || !strcasecmp(key, "Identity.PrivKey");
 }
 
+void config_auth_header(const char *secret, char *out, size_t n) {
+  const char *colon = strchr(secret, ':');
+  *out = 0;
+  if (!*secret)
+    return;
+  if (!colon) {
+    snprintf(out, n, "Bearer %s", secret);
+  } else if (!strncmp(secret, "bearer:", 7)) {
+    snprintf(out, n, "Bearer %s", secret + 7);
+  } else if (!strncmp(secret, "basic:", 6)) {
+    const char *v = secret + 6;
+    size_t l = strlen(v);
+    if (!strchr(v, ':')) {
+      snprintf(out, n, "Basic %s", v);
+      return;
+    }
+    char b64[1024];
+    if (l <= 700) {
+      sodium_bin2base64(b64, sizeof b64, (const unsigned char *)v, l,
+                        sodium_base64_VARIANT_ORIGINAL);
+      snprintf(out, n, "Basic %s", b64);
+    }
+  }
+}
+
 uint64_t config_storage_max(json_t *cfg) {
   const char *s = json_string_value(config_get(cfg, "Datastore.StorageMax"));
   if (!s)

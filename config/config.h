@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../common/tr.h"
@@ -71,6 +72,13 @@ int config_value(const char *key, const char *text, int how,
  * message for them is CONFIG_PRIVKEY_MSG. */
 #define CONFIG_PRIVKEY_MSG "cannot show or change private key through API"
 bool config_key_private(const char *key);
+
+/* Kubo's config.ConvertAuthSecret: an API.Authorizations AuthSecret,
+ * "type:value", as the Authorization header it stands for, into out
+ * ("bearer:T" and a bare "T": "Bearer T"; "basic:U:P": "Basic " and the
+ * base64 of U:P; "basic:B64" as it is); "" for an unknown type or an
+ * empty secret, which no request matches. */
+void config_auth_header(const char *secret, char *out, size_t n);
 
 /* Kubo's Datastore.StorageMax ("10GB": SI units, binary ones, any case)
  * in bytes; its default, 10GB, when absent or not such a size. */

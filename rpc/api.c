@@ -36,7 +36,6 @@
 #include <strings.h>
 
 #include "../config/config.h"
-#include "../dag/multibase.h"
 #include "rpc_int.h"
 
 static void rpc_version(http_req_t *req, rpc_ctx_t *ctx) {
@@ -98,33 +97,6 @@ static void read_list(json_t *list, char *buf, size_t cap, size_t *len) {
 
 /* Read API.HTTPHeaders' Access-Control-Allow-Origin and -Methods into ctx
  * (once; a config that cannot be read leaves only Kubo's defaults). */
-/* Kubo's config.ConvertAuthSecret: "type:value" into the Authorization
- * header it stands for ("bearer:T" -> "Bearer T", "basic:U:P" -> "Basic "
- * and base64 of U:P, "basic:B64" as it is, a bare secret a bearer token);
- * "" for an unknown type, which no request matches. */
-static void auth_header(const char *secret, char *out, size_t n) {
-  const char *colon = strchr(secret, ':');
-  *out = 0;
-  if (!*secret)
-    return;
-  if (!colon) {
-    snprintf(out, n, "Bearer %s", secret);
-  } else if (!strncmp(secret, "bearer:", 7)) {
-    snprintf(out, n, "Bearer %s", secret + 7);
-  } else if (!strncmp(secret, "basic:", 6)) {
-    const char *v = secret + 6;
-    if (!strchr(v, ':')) {
-      snprintf(out, n, "Basic %s", v);
-      return;
-    }
-    char b64[1024];
-    /* multibase 'M' is padded standard base64 ("M" + the encoding) */
-    if (dag_mb_encode(DAG_MB_BASE64PAD, (const uint8_t *)v, strlen(v), b64,
-                      sizeof b64) > 0)
-      snprintf(out, n, "Basic %s", b64 + 1);
-  }
-}
-
 /* API.Authorizations (Kubo's RPC auth scopes) into ctx->api_auth. */
 static void read_auth(rpc_ctx_t *ctx, json_t *cfg) {
   json_decref(ctx->api_auth);
@@ -138,7 +110,7 @@ static void read_auth(rpc_ctx_t *ctx, json_t *cfg) {
   json_object_foreach(az, user, scope) {
     const char *secret = json_string_value(json_object_get(scope, "AuthSecret"));
     char h[1100];
-    auth_header(secret ? secret : "", h, sizeof h);
+    config_auth_header(secret ? secret : "", h, sizeof h);
     json_t *paths = json_object_get(scope, "AllowedPaths");
     if (*h && out)
       json_array_append_new(out, json_pack("{s:s,s:O}", "h", h, "p",

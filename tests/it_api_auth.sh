@@ -4,7 +4,8 @@
 # a scope names (bearer:, basic:USER:PASS, basic:BASE64, a bare token) to
 # /api/v0/version or a path under the scope's AllowedPaths; anything else
 # is 403 with Kubo's message, before the origin checks (a preflight too).
-# trove's own CLI on the repo's Unix socket needs no token.  Kubo's CLI
+# trove's own CLI on the repo's Unix socket needs no token, and over TCP
+# sends one from the config.  Kubo's CLI
 # with --api-auth gets in, without it is refused.  Without Authorizations
 # nothing changes.
 source "$(dirname "$0")/lib.sh"
@@ -43,6 +44,13 @@ ok "API.Authorizations: tokens, scopes and paths as Kubo's"
 t id >/dev/null || fail "trove's CLI through the Unix socket"
 echo hi | t add -Q >/dev/null || fail "trove add through the Unix socket"
 ok "trove's CLI on the repo's socket needs no token"
+
+# Without the socket the CLI goes over TCP and sends the token of the
+# first scope that allows the path, from the repo's config.
+rm -f "$TROVE_PATH/api.sock"
+t id >/dev/null || fail "trove id over TCP (alice's scope)"
+t repo stat >/dev/null || fail "trove repo stat over TCP (bob's scope)"
+ok "trove's CLI over TCP sends a token the config allows for the path"
 
 IPFS=${IPFS_BIN:-$(go env GOPATH 2>/dev/null || echo /root/go)/bin/ipfs}
 if [ -x "$IPFS" ]; then
