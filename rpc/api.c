@@ -95,8 +95,6 @@ static void read_list(json_t *list, char *buf, size_t cap, size_t *len) {
   }
 }
 
-/* Read API.HTTPHeaders' Access-Control-Allow-Origin and -Methods into ctx
- * (once; a config that cannot be read leaves only Kubo's defaults). */
 /* API.Authorizations (Kubo's RPC auth scopes) into ctx->api_auth. */
 static void read_auth(rpc_ctx_t *ctx, json_t *cfg) {
   json_decref(ctx->api_auth);
@@ -123,6 +121,8 @@ static void read_auth(rpc_ctx_t *ctx, json_t *cfg) {
   ctx->api_auth = out ? out : json_array();
 }
 
+/* Read API.HTTPHeaders' Access-Control-Allow-Origin and -Methods into ctx,
+ * and API.Authorizations (once; a config that cannot be read leaves only Kubo's defaults). */
 static void read_origins(rpc_ctx_t *ctx) {
   ctx->api_origins_read = true;
   ctx->api_origins_len = 0;
