@@ -35,10 +35,14 @@ enum {
   RPC_BOOT_RM_ALL,
 };
 
+/* Peers one add or rm takes at most (an entry takes 17 KiB while it is
+ * parsed; arguments can come by the megabyte in a body). */
+#define RPC_BOOT_PEERS_MAX 1024
+
 /* Do op on cfg (changed in place for add and rm) with peers[0..n); *out
  * gets a new array of the peers to report, in the order Kubo's text
  * prints them (byte order).  Errors: TR_EUSAGE with Kubo's message in
- * err, -ENOMEM. */
+ * err (or more than RPC_BOOT_PEERS_MAX peers), -ENOMEM. */
 int rpc_bootstrap(json_t *cfg, int op, char *const *peers, size_t n,
                   json_t **out, char *err, size_t errlen) TR_WUR;
 

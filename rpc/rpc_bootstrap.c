@@ -199,6 +199,10 @@ int rpc_bootstrap(json_t *cfg, int op, char *const *peers, size_t n,
                   json_t **out, char *err, size_t errlen) {
   json_t *o = NULL;
   int rc = 0;
+  if (n > RPC_BOOT_PEERS_MAX) {
+    snprintf(err, errlen, "more than %d peers at once", RPC_BOOT_PEERS_MAX);
+    return TR_EUSAGE;
+  }
   switch (op) {
   case RPC_BOOT_LIST:
     o = json_array();
