@@ -40,8 +40,8 @@ enum {
 #define RPC_BOOT_PEERS_MAX 1024
 
 /* Do op on cfg (changed in place for add and rm) with peers[0..n); *out
- * gets a new array of the peers to report, in the order Kubo's text
- * prints them (byte order).  Errors: TR_EUSAGE with Kubo's message in
+ * gets a new array of the peers to report, in the order of Kubo's JSON
+ * (its text, and trove's CLI, sort them).  Errors: TR_EUSAGE with Kubo's message in
  * err (or more than RPC_BOOT_PEERS_MAX peers), -ENOMEM. */
 int rpc_bootstrap(json_t *cfg, int op, char *const *peers, size_t n,
                   json_t **out, char *err, size_t errlen) TR_WUR;
