@@ -42,7 +42,7 @@ int cli_init_repo(cli_t *cli, const char *profiles) {
     size_t n = strcspn(profiles, ",");
     char name[64], err[512];
     snprintf(name, sizeof name, "%.*s", (int)(n < 63 ? n : 63), profiles);
-    rc = config_profile_apply(cfg, name, true, err, sizeof err);
+    rc = config_profile_apply(cfg, name, err, sizeof err);
     if (rc) {
       json_decref(cfg);
       if (rc == TR_EUSAGE && strstr(err, "is not a profile"))
@@ -196,7 +196,7 @@ int cmd_config_profile_apply(cli_t *cli, int argc, char **argv) {
   char err[512];
   int rc = (cur = json_deep_copy(cfg)) ? 0 : -ENOMEM;
   if (!rc)
-    rc = config_profile_apply(cur, argv[1], false, err, sizeof err);
+    rc = config_profile_apply(cur, argv[1], err, sizeof err);
   if (!rc && !CLI_BOOL(cli, "dry-run"))
     rc = config_save(cli->repo, cur);
   if (!rc) {

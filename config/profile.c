@@ -325,9 +325,8 @@ static const struct {
     {"unixfs-v1-2025", p_unixfs_v1},
 };
 
-int config_profile_apply(json_t *cfg, const char *name, bool at_init,
-                         char *err, size_t errlen) {
-  (void)at_init; /* Kubo's init-only profiles are all datastore ones */
+int config_profile_apply(json_t *cfg, const char *name, char *err,
+                         size_t errlen) {
   for (size_t i = 0; i < TR_ARRAY_LEN(profiles); i++) {
     if (strcmp(name, profiles[i].name))
       continue;

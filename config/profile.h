@@ -26,12 +26,13 @@
 
 #include "../common/tr.h"
 
-/* Apply the profile name to cfg.  at_init: the repo is being made (Kubo
- * takes its init-only profiles then; trove has none it can apply).
+/* Apply the profile name to cfg (at init or later: Kubo's init-only
+ * profiles are all datastore ones, which trove refuses either way).
  * Errors: TR_EUSAGE with a message in err ("NAME is not a profile", a
- * datastore profile), -ENOMEM. */
-int config_profile_apply(json_t *cfg, const char *name, bool at_init,
-                         char *err, size_t errlen) TR_WUR;
+ * datastore profile), TR_ECONFIG (a key on the way is not an object),
+ * -ENOMEM. */
+int config_profile_apply(json_t *cfg, const char *name, char *err,
+                         size_t errlen) TR_WUR;
 
 /* The peers "auto" stands for in Bootstrap, and how many. */
 extern const char *const config_bootstrap_default[];

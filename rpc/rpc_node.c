@@ -147,7 +147,7 @@ static void prof_work(rpc_job_t *j) {
   }
   if (!(cur = json_deep_copy(cfg)))
     rc = -ENOMEM;
-  else if ((rc = config_profile_apply(cur, r->name, false, err, sizeof err)))
+  else if ((rc = config_profile_apply(cur, r->name, err, sizeof err)))
     ;
   else if (!r->dry)
     rc = config_save(j->ctx->repo, cur);

@@ -77,12 +77,12 @@ static void test_profiles_on_odd_configs(void **state) {
   (void)state;
   char err[256];
   json_t *c = js("{\"Swarm\":5,\"Addresses\":\"x\"}");
-  assert_int_equal(config_profile_apply(c, "server", false, err, sizeof err),
+  assert_int_equal(config_profile_apply(c, "server", err, sizeof err),
                    TR_ECONFIG);
   json_decref(c);
   c = js("{\"Addresses\":{\"NoAnnounce\":[\"/ip4/10.0.0.0/ipcidr/8\",7,"
          "\"/a\",\"/a\"]}}");
-  assert_int_equal(config_profile_apply(c, "server", false, err, sizeof err),
+  assert_int_equal(config_profile_apply(c, "server", err, sizeof err),
                    0);
   json_t *na = config_get(c, "Addresses.NoAnnounce");
   /* Kubo's appendSingle: duplicates out, the list's first, then the rest */
@@ -91,13 +91,13 @@ static void test_profiles_on_odd_configs(void **state) {
   assert_string_equal(json_string_value(json_array_get(na, 1)), "/a");
   assert_int_equal(json_array_size(na), 2 + 18);
   assert_int_equal(
-      config_profile_apply(c, "local-discovery", false, err, sizeof err), 0);
+      config_profile_apply(c, "local-discovery", err, sizeof err), 0);
   assert_int_equal(json_array_size(config_get(c, "Addresses.NoAnnounce")), 1);
   assert_true(json_is_true(config_get(c, "Discovery.MDNS.Enabled")));
-  assert_int_equal(config_profile_apply(c, "flatfs", true, err, sizeof err),
+  assert_int_equal(config_profile_apply(c, "flatfs", err, sizeof err),
                    TR_EUSAGE);
   assert_non_null(strstr(err, "LMDB"));
-  assert_int_equal(config_profile_apply(c, "", false, err, sizeof err),
+  assert_int_equal(config_profile_apply(c, "", err, sizeof err),
                    TR_EUSAGE);
   assert_string_equal(err, " is not a profile");
   json_decref(c);

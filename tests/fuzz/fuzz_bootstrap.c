@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   json_decref(out);
   if (*ctl) {
     *err = 0;
-    rc = config_profile_apply(cfg, ctl + 1, false, err, sizeof err);
+    rc = config_profile_apply(cfg, ctl + 1, err, sizeof err);
     if (rc > 0 || (rc == TR_EUSAGE && !*err))
       abort();
     char *d = config_diff(before, cfg, ctl[0] & 1);
