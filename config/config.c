@@ -103,6 +103,16 @@ int config_set(json_t *cfg, const char *key, json_t *value) {
   }
 }
 
+bool config_list_has(const json_t *list, const char *s) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(list, i, v) {
+    if (json_is_string(v) && !strcmp(json_string_value(v), s))
+      return true;
+  }
+  return false;
+}
+
 bool config_key_private(const char *key) {
   /* Kubo lower-cases the key before comparing (core/commands/config.go). */
   return !strcasecmp(key, "Identity") || !strcasecmp(key, "Identity.PrivKey");

@@ -33,6 +33,9 @@ int config_save(const char *repo, const json_t *cfg) TR_WUR;
 json_t *config_get(json_t *cfg, const char *key);
 int config_set(json_t *cfg, const char *key, json_t *value) TR_WUR;
 
+/* Whether the JSON array list (may be NULL) holds the string s. */
+bool config_list_has(const json_t *list, const char *s);
+
 /* ------------------------------------------------------- typed keys */
 
 /* The JSON type of a known key, as Kubo's config struct declares it (and

@@ -34,19 +34,9 @@ const char *const config_bootstrap_default[] = {
 };
 const size_t config_bootstrap_ndefault = TR_ARRAY_LEN(config_bootstrap_default);
 
-static bool has_string(const json_t *a, const char *s) {
-  size_t i;
-  json_t *v;
-  json_array_foreach(a, i, v) {
-    if (json_is_string(v) && !strcmp(json_string_value(v), s))
-      return true;
-  }
-  return false;
-}
-
 /* Append s to out unless it is there; 0 or -ENOMEM. */
 static int add_once(json_t *out, const char *s) {
-  if (has_string(out, s))
+  if (config_list_has(out, s))
     return 0;
   return json_array_append_new(out, json_string(s)) ? -ENOMEM : 0;
 }

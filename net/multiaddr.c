@@ -373,3 +373,20 @@ int net_ma_format(const uint8_t *b, size_t len, char *out, size_t outsize) {
   out[pos] = 0;
   return (int)pos;
 }
+
+int net_ma_peer(const uint8_t *b, size_t len, net_peerid_t *id, size_t *tpt) {
+  net_ma_comp_t c = {0};
+  size_t last = 0;
+  for (size_t off = 0; off < len;) {
+    int k = net_ma_next(b + off, len - off, &c);
+    if (k < 0)
+      return TR_EMULTIADDR;
+    last = off;
+    off += (size_t)k;
+  }
+  if (!len || c.code != NET_MA_P2P || net_peerid_from_bytes(id, c.value, c.vlen))
+    return TR_EMULTIADDR;
+  if (tpt)
+    *tpt = last;
+  return 0;
+}

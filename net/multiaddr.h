@@ -111,6 +111,14 @@ int net_ma_format(const uint8_t *b, size_t len, char *out,
  */
 int net_ma_next(const uint8_t *b, size_t len, net_ma_comp_t *c) TR_WUR;
 
+/* The peer a binary multiaddr b[0..len) ends in (its last component is
+ * /p2p/ID): 0, *id set and *tpt (may be NULL) the bytes before that
+ * component (0 for a bare /p2p/ID); TR_EMULTIADDR when it is malformed
+ * or does not end so, or the ID does not parse. */
+struct net_peerid;
+int net_ma_peer(const uint8_t *b, size_t len, struct net_peerid *id,
+                size_t *tpt) TR_WUR;
+
 /* The protocol's name, or NULL when unknown. */
 const char *net_ma_proto_name(uint32_t code);
 

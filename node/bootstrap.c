@@ -107,12 +107,7 @@ static void dial(attempt_t *a, const char *const *addrs, size_t n) {
 static bool addr_peer(const char *s, net_peerid_t *id) {
   uint8_t b[NET_MA_MAX];
   int len = net_ma_parse(s, strlen(s), b, sizeof b);
-  net_ma_comp_t c = {0};
-  for (int off = 0, k; len > 0 && off < len; off += k)
-    if ((k = net_ma_next(b + off, (size_t)(len - off), &c)) < 0)
-      return false;
-  return len > 0 && c.code == NET_MA_P2P &&
-         !net_peerid_from_bytes(id, c.value, c.vlen);
+  return len > 0 && !net_ma_peer(b, (size_t)len, id, NULL);
 }
 
 static void resolved(void *ud, int status, char *const *addrs, size_t n) {

@@ -206,31 +206,24 @@ static void on_txt(void *ud, const char *s, size_t len) {
 /* Each peer of the answer's addresses (those ending in /p2p/ID), dialled
  * with its addresses. */
 static void dial_found(node_mdns_t *m, txts_t *t) {
-  bool done[ADDRS_MAX] = {false};
+  net_peerid_t ids[ADDRS_MAX];
+  bool ok[ADDRS_MAX], done[ADDRS_MAX] = {false};
   for (size_t i = 0; i < t->n; i++) {
-    if (done[i])
-      continue;
-    const char *p = strstr(t->s[i], "/p2p/");
-    for (const char *q = p; q; q = strstr(q + 1, "/p2p/"))
-      p = q;
-    net_peerid_t id;
-    if (!p || net_peerid_parse(&id, p + 5, strlen(p + 5)))
+    uint8_t b[NET_MA_MAX];
+    int len = net_ma_parse(t->s[i], strlen(t->s[i]), b, sizeof b);
+    ok[i] = len > 0 && !net_ma_peer(b, (size_t)len, &ids[i], NULL);
+  }
+  for (size_t i = 0; i < t->n; i++) {
+    if (!ok[i] || done[i])
       continue;
     char *addrs[ADDRS_MAX];
     size_t n = 0;
-    for (size_t j = i; j < t->n; j++) {
-      const char *pj = strstr(t->s[j], "/p2p/");
-      for (const char *q = pj; q; q = strstr(q + 1, "/p2p/"))
-        pj = q;
-      if (pj && !strcmp(pj, p)) {
+    for (size_t j = i; j < t->n; j++)
+      if (ok[j] && net_peerid_equal(&ids[j], &ids[i])) {
         done[j] = true;
-        uint8_t b[NET_MA_MAX];
-        if (net_ma_parse(t->s[j], strlen(t->s[j]), b, sizeof b) > 0)
-          addrs[n++] = t->s[j];
+        addrs[n++] = t->s[j];
       }
-    }
-    if (n)
-      found(m, &id, addrs, n);
+    found(m, &ids[i], addrs, n);
   }
 }
 

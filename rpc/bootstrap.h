@@ -35,7 +35,7 @@ enum {
   RPC_BOOT_RM_ALL,
 };
 
-/* Peers one add or rm takes at most (an entry takes 17 KiB while it is
+/* Peers one add or rm takes at most (an entry takes 9 KiB while it is
  * parsed; arguments can come by the megabyte in a body). */
 #define RPC_BOOT_PEERS_MAX 1024
 

@@ -14,14 +14,15 @@
 #include "../config/config.h"
 #include "../config/profile.h"
 #include "../net/multiaddr.h"
+#include "../net/peerid.h"
 #include "rpc_int.h"
 
-/* An entry parsed: its transport part (binary) and its peer's ID as the
- * canonical string writes it; canon: the whole of it, "/p2p/" form. */
+/* An entry parsed: its transport part (binary), its peer, and the whole
+ * as Kubo formats it ("/p2p/" form). */
 typedef struct entry {
   uint8_t tpt[NET_MA_MAX];
   size_t tlen;
-  char id[NET_MA_STR_MAX];
+  net_peerid_t id;
   char canon[NET_MA_STR_MAX];
 } entry_t;
 
@@ -31,46 +32,22 @@ static int entry_parse(const char *s, bool need_tpt, entry_t *e, char *err,
                        size_t errlen) {
   uint8_t b[NET_MA_MAX];
   int n = net_ma_parse(s, strlen(s), b, sizeof b);
-  size_t last = 0, off = 0;
-  net_ma_comp_t c = {0};
-  for (int k; n > 0 && off < (size_t)n; off += (size_t)k) {
-    if ((k = net_ma_next(b + off, (size_t)n - off, &c)) < 0) {
-      n = k;
-      break;
-    }
-    last = off;
-  }
-  if (n <= 0 || c.code != NET_MA_P2P ||
+  if (n <= 0 || net_ma_peer(b, (size_t)n, &e->id, &e->tlen) ||
       net_ma_format(b, (size_t)n, e->canon, sizeof e->canon) < 0) {
     snprintf(err, errlen, "invalid bootstrap address: %s", s);
     return TR_EUSAGE;
   }
-  if (need_tpt && last == 0) {
+  if (need_tpt && !e->tlen) {
     snprintf(err, errlen, "bootstrap address without a transport: %s", s);
     return TR_EUSAGE;
   }
-  memcpy(e->tpt, b, last);
-  e->tlen = last;
-  const char *p = strstr(e->canon, "/p2p/");
-  for (const char *q = p; q; q = strstr(q + 1, "/p2p/"))
-    p = q;
-  snprintf(e->id, sizeof e->id, "%s", p ? p + 5 : "");
+  memcpy(e->tpt, b, e->tlen);
   return 0;
 }
 
 static bool autoconf_on(json_t *cfg) {
   json_t *v = config_get(cfg, "AutoConf.Enabled");
   return !json_is_false(v); /* Kubo's DefaultAutoConfEnabled: true */
-}
-
-static bool has_str(const json_t *a, const char *s) {
-  size_t i;
-  json_t *v;
-  json_array_foreach(a, i, v) {
-    if (!strcmp(json_string_value(v) ? json_string_value(v) : "", s))
-      return true;
-  }
-  return false;
 }
 
 static int push(json_t *a, const char *s) {
@@ -102,14 +79,14 @@ static int boot_add(json_t *cfg, char *const *peers, size_t n, json_t *out,
   int rc = list ? 0 : -ENOMEM;
   for (size_t i = 0; !rc && i < n; i++) {
     const char *p = strcmp(peers[i], "default") ? peers[i] : "auto";
-    if (!has_str(list, p))
+    if (!config_list_has(list, p))
       rc = push(list, p) ? -ENOMEM : push(out, p);
   }
   size_t i;
   json_t *v;
   json_array_foreach(json_object_get(cfg, "Bootstrap"), i, v) {
     const char *s = json_string_value(v);
-    if (!rc && s && !has_str(list, s))
+    if (!rc && s && !config_list_has(list, s))
       rc = push(list, s);
   }
   if (!rc)
@@ -121,7 +98,7 @@ static int boot_add(json_t *cfg, char *const *peers, size_t n, json_t *out,
 static int boot_rm(json_t *cfg, char *const *peers, size_t n, json_t *out,
                    char *err, size_t errlen) {
   json_t *cur = json_object_get(cfg, "Bootstrap");
-  if (has_str(cur, "auto") && autoconf_on(cfg)) {
+  if (config_list_has(cur, "auto") && autoconf_on(cfg)) {
     snprintf(err, errlen, "cannot remove individual bootstrap peers when "
              "using 'auto' placeholder: the 'auto' value is managed by "
              "AutoConf. Either disable AutoConf by setting "
@@ -156,7 +133,7 @@ static int boot_rm(json_t *cfg, char *const *peers, size_t n, json_t *out,
      * addresses named with it (Kubo merges a peer's into one AddrInfo). */
     bool named = false, whole = true, hit = false;
     for (size_t k = 0; k < n; k++) {
-      if (strcmp(rm[k].id, e.id))
+      if (!net_peerid_equal(&rm[k].id, &e.id))
         continue;
       named = true;
       if (rm[k].tlen) {
@@ -176,7 +153,7 @@ static int boot_rm(json_t *cfg, char *const *peers, size_t n, json_t *out,
 
 static int boot_rm_all(json_t *cfg, json_t *out) {
   json_t *cur = json_object_get(cfg, "Bootstrap");
-  bool has_auto = has_str(cur, "auto");
+  bool has_auto = config_list_has(cur, "auto");
   size_t i;
   json_t *v;
   int rc = 0;
