@@ -97,7 +97,7 @@ int dag_cid_parse(dag_cid_t *cid, const char *s, size_t slen) {
   }
   /* 'Q' is no multibase prefix: a "Qm..." of the wrong length is a broken
    * CIDv0, and saying so beats "unsupported multibase". */
-  if (slen > DAG_CID_STR_MAX || (slen && s[0] == 'Q'))
+  if (slen > DAG_MB_ENCODED_MAX_ANY(DAG_CID_MAX) || (slen && s[0] == 'Q'))
     return TR_ECID;
   rc = dag_mb_decode(s, slen, bin, sizeof bin, &blen, NULL);
   if (rc < 0)
@@ -196,74 +196,6 @@ int dag_cid_verify(const dag_cid_t *cid, const void *data, size_t len) {
   if ((size_t)n != mhlen || memcmp(mh, want, mhlen))
     return TR_EMISMATCH;
   return 0;
-}
-
-/* The codes the multicodec table (go-multicodec v0.10.0, Kubo v0.43.1's)
- * tags "ipld": what `block put --cid-codec` takes and CIDs name. */
-static const struct {
-  uint64_t code;
-  const char *name;
-} codecs[] = {
-    {0x51, "cbor"},
-    {0x55, "raw"},
-    {0x70, "dag-pb"},
-    {0x71, "dag-cbor"},
-    {0x72, "libp2p-key"},
-    {0x78, "git-raw"},
-    {0x7b, "torrent-info"},
-    {0x7c, "torrent-file"},
-    {0x80, "blake3-hashseq"},
-    {0x81, "leofcoin-block"},
-    {0x82, "leofcoin-tx"},
-    {0x83, "leofcoin-pr"},
-    {0x85, "dag-jose"},
-    {0x86, "dag-cose"},
-    {0x90, "eth-block"},
-    {0x91, "eth-block-list"},
-    {0x92, "eth-tx-trie"},
-    {0x93, "eth-tx"},
-    {0x94, "eth-tx-receipt-trie"},
-    {0x95, "eth-tx-receipt"},
-    {0x96, "eth-state-trie"},
-    {0x97, "eth-account-snapshot"},
-    {0x98, "eth-storage-trie"},
-    {0x99, "eth-receipt-log-trie"},
-    {0x9a, "eth-receipt-log"},
-    {0xb0, "bitcoin-block"},
-    {0xb1, "bitcoin-tx"},
-    {0xb2, "bitcoin-witness-commitment"},
-    {0xc0, "zcash-block"},
-    {0xc1, "zcash-tx"},
-    {0xd0, "stellar-block"},
-    {0xd1, "stellar-tx"},
-    {0xe0, "decred-block"},
-    {0xe1, "decred-tx"},
-    {0xf0, "dash-block"},
-    {0xf1, "dash-tx"},
-    {0xfa, "swarm-manifest"},
-    {0xfb, "swarm-feed"},
-    {0xfc, "beeson"},
-    {0x0129, "dag-json"},
-    {0x01f0, "swhid-1-snp"},
-    {0x0200, "json"},
-    {0xb403, "rdfc-1"},
-    {0xb601, "json-jcs"},
-};
-
-const char *dag_codec_name(uint64_t codec) {
-  for (size_t i = 0; i < TR_ARRAY_LEN(codecs); i++)
-    if (codecs[i].code == codec)
-      return codecs[i].name;
-  return "unknown";
-}
-
-int dag_codec_from_name(const char *name, uint64_t *codec) {
-  for (size_t i = 0; i < TR_ARRAY_LEN(codecs); i++)
-    if (!strcmp(codecs[i].name, name)) {
-      *codec = codecs[i].code;
-      return 0;
-    }
-  return TR_ECODEC;
 }
 
 const char *dag_path_rest(const char *arg, int *ns) {

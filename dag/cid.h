@@ -1,6 +1,6 @@
 /*
  * cid.h — CIDs (v0 and v1), and the other multiformats through the headers
- * it includes: varint.h, multibase.h, multihash.h.
+ * it includes: varint.h, multibase.h, multicodec.h, multihash.h.
  *
  * Everything here is pure computation over caller memory: no I/O, no
  * allocation, no global state.  Inputs are untrusted; every length is checked
@@ -23,6 +23,7 @@
 #include "../common/tr.h"
 
 #include "multibase.h"
+#include "multicodec.h"
 #include "multihash.h"
 #include "varint.h"
 
@@ -150,9 +151,5 @@ int dag_cid_conv_opts(dag_cid_conv_t *c, const char *fmt, const char *v,
                       size_t errsize) TR_WUR;
 int dag_cid_conv(const dag_cid_conv_t *c, const char *arg, tr_bytes_t *out,
                  char *err, size_t errsize) TR_WUR;
-
-/* Codec names as in the multicodec table ("dag-pb", "raw", ...). */
-const char *dag_codec_name(uint64_t codec);
-int dag_codec_from_name(const char *name, uint64_t *codec) TR_WUR;
 
 #endif /* DAG_CID_H */

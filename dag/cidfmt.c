@@ -14,14 +14,15 @@ static int puts_(tr_bytes_t *out, const char *s) {
   return tr_bytes_append(out, s, strlen(s));
 }
 
-/* in[0..n) in base, its prefix kept or not. */
+/* in[0..n) in base, its prefix kept or not: go-cidutil strips one byte,
+ * which leaves three of base256emoji's four. */
 static int put_base(tr_bytes_t *out, char base, const uint8_t *in, size_t n,
                     bool strip) {
-  char s[DAG_MB_ENCODED_MAX(DAG_CID_MAX)];
+  char s[DAG_MB_ENCODED_MAX_ANY(DAG_CID_MAX)];
   int k = dag_mb_encode(base, in, n, s, sizeof s);
   if (k < 0)
     return k;
-  return puts_(out, s + (strip ? 1 : 0));
+  return tr_bytes_append(out, s + (strip ? 1 : 0), (size_t)k - strip);
 }
 
 int dag_cid_fmt(const char *fmt, char base, const dag_cid_t *cid,
@@ -31,9 +32,9 @@ int dag_cid_fmt(const char *fmt, char base, const dag_cid_t *cid,
   uint64_t code;
   if (dag_mh_parse(mh, mhl, &code, &dig, &dl) < 0)
     return TR_ECID; /* cannot be: the CID parsed */
-  const char *cn = dag_codec_name(cid->codec), *hn = dag_mh_name(code);
+  const char *cn = dag_mc_name(cid->codec), *hn = dag_mh_name(code);
   char cbuf[32], hbuf[32], num[48];
-  if (!strcmp(cn, "unknown")) /* go-multicodec's String of an unknown code */
+  if (!cn) /* go-multicodec's String of an unknown code */
     snprintf(cbuf, sizeof cbuf, "Code(%" PRIu64 ")", cid->codec), cn = cbuf;
   if (!strcmp(hn, "unknown"))
     snprintf(hbuf, sizeof hbuf, "hash?%" PRIu64, code), hn = hbuf;
@@ -57,9 +58,12 @@ int dag_cid_fmt(const char *fmt, char base, const dag_cid_t *cid,
     case 'b':
       rc = puts_(out, bn);
       break;
-    case 'B':
-      rc = tr_bytes_append(out, &base, 1);
+    case 'B': { /* go-cidutil's byte(base): identity's 0, 0x80 for 🚀 */
+      int32_t bc = dag_mb_code(base);
+      char b = bc < 0 ? base : (char)(bc & 0xff);
+      rc = tr_bytes_append(out, &b, 1);
       break;
+    }
     case 'v':
     case 'V':
       snprintf(num, sizeof num, "%s%u", *p == 'v' ? "cidv" : "", cid->version);
@@ -92,7 +96,7 @@ int dag_cid_fmt(const char *fmt, char base, const dag_cid_t *cid,
       rc = put_base(out, base, dig, dl, *p == 'D');
       break;
     case 's': {
-      char s[DAG_MB_ENCODED_MAX(DAG_CID_MAX)];
+      char s[DAG_MB_ENCODED_MAX_ANY(DAG_CID_MAX)];
       if (cid->version == 0 && base != DAG_MB_BASE58BTC) {
         snprintf(err, errsize, "invalid base encoding for CIDv0: only "
                  "base58btc");
@@ -100,7 +104,7 @@ int dag_cid_fmt(const char *fmt, char base, const dag_cid_t *cid,
       }
       rc = dag_cid_format(cid, base, s, sizeof s);
       if (rc >= 0)
-        rc = puts_(out, s);
+        rc = tr_bytes_append(out, s, (size_t)rc);
       break;
     }
     case 'S':
@@ -136,7 +140,7 @@ int dag_cid_conv_opts(dag_cid_conv_t *c, const char *fmt, const char *v,
     snprintf(err, errsize, "invalid format string: \"%s\"", c->fmt);
     return TR_EUSAGE;
   }
-  if (mc && *mc && dag_codec_from_name(mc, &c->codec)) {
+  if (mc && *mc && dag_mc_parse(mc, &c->codec)) {
     snprintf(err, errsize, "unknown multicodec: \"%s\"", mc);
     return TR_EUSAGE;
   }
@@ -162,7 +166,7 @@ int dag_cid_conv_opts(dag_cid_conv_t *c, const char *fmt, const char *v,
     return TR_EUSAGE;
   }
   if (base && dag_mb_from_name(b, &c->base)) {
-    snprintf(err, errsize, "selected encoding not supported: %s", b);
+    snprintf(err, errsize, "unsupported multibase encoding: %s", b);
     return TR_EUSAGE;
   }
   return 0;
@@ -193,9 +197,15 @@ int dag_cid_conv(const dag_cid_conv_t *c, const char *arg, tr_bytes_t *out,
     return rc;
   }
   /* The argument's base unless asked otherwise: a CIDv0 string's is
-   * base58btc, and a CIDv0 has no other. */
-  char base = c->base ? c->base : arg[0];
+   * base58btc, and a CIDv0 has no other.  The argument's is its first
+   * byte's, as go-cid's ExtractEncoding reads it: a base256emoji CID has
+   * none, and Kubo fails it. */
+  char base = c->base;
   if (cid.version == 0 || (!c->base && arg[0] == 'Q'))
     base = DAG_MB_BASE58BTC;
+  else if (!base && dag_mb_first_byte((unsigned char)arg[0], &base)) {
+    snprintf(err, errsize, "unsupported multibase encoding: -1");
+    return TR_EBASE;
+  }
   return dag_cid_fmt(c->fmt, base, &cid, out, err, errsize);
 }

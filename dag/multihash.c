@@ -191,9 +191,67 @@ int dag_mh_sum(uint64_t code, const void *data, size_t len, uint8_t *out,
   return dag_mh_sum_len(code, DAG_MH_LEN_DEFAULT, data, len, out, outsize);
 }
 
+/* go-multihash v0.2.3's names (its Codes) of the functions trove does
+ * not compute, by code, and whether boxo's verifcid allows them (Kubo's
+ * `cid hashes` lists those): Kubo computes none of them either. */
+typedef struct mh_name {
+  uint64_t code;
+  const char *name;
+  bool allowed;
+} mh_name_t;
+
+#define N2B(bits, a) {0xb200 + (bits) / 8, "blake2b-" #bits, a}
+#define N2S(bits, a) {0xb240 + (bits) / 8, "blake2s-" #bits, a}
+static const mh_name_t other_names[] = {
+    {0x18, "shake-128", 0}, {0x1a, "keccak-224", 1}, {0x1c, "keccak-384", 1},
+    {0x22, "murmur3-x64-64", 0}, {0xd5, "md5", 0},
+    {0x1012, "sha2-256-trunc254-padded", 0}, {0x1100, "x11", 0},
+    N2B(8, 0), N2B(16, 0), N2B(24, 0), N2B(32, 0), N2B(40, 0), N2B(48, 0),
+    N2B(56, 0), N2B(64, 0), N2B(72, 0), N2B(80, 0), N2B(88, 0), N2B(96, 0),
+    N2B(104, 0), N2B(112, 0), N2B(120, 0), N2B(128, 0), N2B(136, 0),
+    N2B(144, 0), N2B(152, 0),
+    N2S(8, 0), N2S(16, 0), N2S(24, 0), N2S(32, 0), N2S(40, 0), N2S(48, 0),
+    N2S(56, 0), N2S(64, 0), N2S(72, 0), N2S(80, 0), N2S(88, 0), N2S(96, 0),
+    N2S(104, 0), N2S(112, 0), N2S(120, 0), N2S(128, 0), N2S(136, 0),
+    N2S(144, 0), N2S(152, 0), N2S(160, 1), N2S(168, 1), N2S(176, 1),
+    N2S(184, 1), N2S(192, 1), N2S(200, 1), N2S(208, 1), N2S(216, 1),
+    N2S(224, 1), N2S(232, 1), N2S(240, 1), N2S(248, 1),
+    {0xb401, "poseidon-bls12_381-a2-fc1", 0},
+};
+#undef N2B
+#undef N2S
+
 const char *dag_mh_name(uint64_t code) {
   const mh_fn_t *f = fn_of(code);
-  return f ? f->name : "unknown";
+  if (f)
+    return f->name;
+  for (size_t i = 0; i < TR_ARRAY_LEN(other_names); i++)
+    if (other_names[i].code == code)
+      return other_names[i].name;
+  return "unknown";
+}
+
+bool dag_mh_nth(size_t i, bool computed, uint64_t *code, const char **name) {
+  /* Both tables are sorted by code: merge them. */
+  size_t a = 0, b = 0;
+  for (;;) {
+    while (b < TR_ARRAY_LEN(other_names) &&
+           (computed || !other_names[b].allowed))
+      b++;
+    bool fa = a < TR_ARRAY_LEN(fns), fb = b < TR_ARRAY_LEN(other_names);
+    if (!fa && !fb)
+      return false;
+    bool take_a = fa && (!fb || fns[a].code < other_names[b].code);
+    if (i-- == 0) {
+      *code = take_a ? fns[a].code : other_names[b].code;
+      *name = take_a ? fns[a].name : other_names[b].name;
+      return true;
+    }
+    if (take_a)
+      a++;
+    else
+      b++;
+  }
 }
 
 int dag_mh_from_name(const char *name, uint64_t *code) {

@@ -69,9 +69,16 @@ void dag_sha256_parts(const void *const *parts, const size_t *lens, size_t n,
                       uint8_t out[32]);
 
 /* A hash function's name as go-multihash spells it ("sha2-256",
- * "blake2b-256"; "unknown" for one trove does not compute) and the
- * reverse (TR_EHASH). */
+ * "blake2b-256", "md5"; "unknown" for a code go-multihash's Codes lacks),
+ * and the code of a function trove computes (TR_EHASH for others). */
 const char *dag_mh_name(uint64_t code);
 int dag_mh_from_name(const char *name, uint64_t *code) TR_WUR;
+
+/* The i-th hash function by code, i from 0: of those Kubo's `cid hashes`
+ * lists (go-multihash's names that boxo's verifcid allows), or with
+ * computed of those trove computes (dag_mh_sum; all of them but keccak-224
+ * and -384 and blake2s-160 to -248, which go-multihash names but does
+ * not compute).  False past the last. */
+bool dag_mh_nth(size_t i, bool computed, uint64_t *code, const char **name);
 
 #endif /* DAG_MULTIHASH_H */

@@ -366,6 +366,26 @@ static void test_codec_names(void **state) {
   assert_int_equal(dag_codec_from_name("dag-yaml", &c), TR_ECODEC);
   assert_int_equal(dag_codec_from_name("sha2-256", &c), TR_ECODEC);
   assert_true(c == 7);
+  /* The whole table names every code (Kubo's cid inspect and %c). */
+  assert_string_equal(dag_mc_name(0x12), "sha2-256");
+  assert_string_equal(dag_mc_name(0x00), "identity");
+  assert_string_equal(dag_mc_name(0x70), "dag-pb");
+  assert_string_equal(dag_mc_name(0x04), "ip4");
+  assert_string_equal(dag_mc_name(0xd02000), "scion");
+  assert_null(dag_mc_name(0x300000));
+  assert_null(dag_mc_name(0x05));
+  /* Kubo's `cid codecs`: the 44 tagged "ipld", by code. */
+  uint64_t code, last = 0;
+  const char *name;
+  size_t n = 0;
+  for (; dag_codec_nth(n, &code, &name); n++) {
+    assert_true(n == 0 || code > last);
+    assert_string_equal(dag_codec_name(code), name);
+    last = code;
+  }
+  assert_int_equal(n, 44);
+  assert_true(dag_codec_nth(0, &code, &name) && code == 0x51);
+  assert_true(dag_codec_nth(43, &code, &name) && code == 0xb601);
 }
 
 /* Content path arguments and native URIs (Kubo 0.43, boxo's
@@ -428,6 +448,23 @@ static void test_cid_format(void **state) {
       {"%h-%c-%C", NULL, NULL, NULL,
        "baf4bcfbcthbxs6bglkk4x2bvusypbo7rlkwvksi", "sha1-git-raw-120"},
       {"%s-%d", NULL, NULL, "base16", "bafkqaaa", "f01550000-f"},
+      /* go-cidutil's %B is a byte: 0 for identity, 0x80 for 🚀; its %S
+       * strips one byte of the rocket's four. */
+      {"%B%b|%S", NULL, NULL, "identity", "bafkqaaa",
+       "\0identity|\x01\x55\0\0"},
+      {"%B|%S|%b", NULL, NULL, "base256emoji", "bafkqaaa",
+       "\x80|\x9f\x9a\x80\xf0\x9f\xaa\x90\xf0\x9f\x91\x80\xf0\x9f"
+       "\x9a\x80\xf0\x9f\x9a\x80|base256emoji"},
+      {NULL, NULL, NULL, "base2", "bafkqaaa",
+       "000000001010101010000000000000000"},
+      {"%s %b", NULL, NULL, "Z", "bafkqaaa", "Z2Yxdu base58flickr"},
+      {NULL, NULL, NULL, "base32hexupper", "bafkqaaa", "V05AG000"},
+      /* --mc: any code of the table, by name or number (mc.Code.Set). */
+      {"%c %h %s", NULL, "sha2-256", NULL, "bafkqaaa",
+       "sha2-256 identity baejaaaa"},
+      {"%c %C", NULL, "0x300001", NULL, "bafkqaaa", "Code(3145729) 3145729"},
+      {"%c", NULL, "0x0_4", NULL, "bafkqaaa", "ip4"},
+      {"%c", NULL, "0o160", NULL, "bafkqaaa", "dag-pb"},
       {"%%%s%%", NULL, "raw", NULL,
        "QmYtUc4iTCbbfVSDNKvtQqrfyezPPnFvE33wFmutw9PBBk",
        "%zb2rhhC767vh3rccgHmMRhB6kF8jvht7Gaf8or1ZSoUhRMMPU%"},
@@ -439,8 +476,10 @@ static void test_cid_format(void **state) {
         dag_cid_conv_opts(&c, t[i].f, t[i].v, t[i].mc, t[i].b, err, 160), 0);
     tr_bytes_t out = {0};
     assert_int_equal(dag_cid_conv(&c, t[i].arg, &out, err, sizeof err), 0);
-    assert_true(out.len == strlen(t[i].want) &&
-                !memcmp(out.data, t[i].want, out.len));
+    size_t wl = strlen(t[i].want);
+    if (t[i].b && !strcmp(t[i].b, "identity"))
+      wl = 14; /* NULs inside */
+    assert_true(out.len == wl && !memcmp(out.data, t[i].want, out.len));
     tr_bytes_free(&out);
   }
   dag_cid_conv_t c;
@@ -452,6 +491,12 @@ static void test_cid_format(void **state) {
                    TR_EUSAGE);
   assert_int_equal(dag_cid_conv_opts(&c, NULL, "0", "raw", NULL, err, 160),
                    TR_EUSAGE);
+  const char *bad_mc[] = {"5", "0x", "1__2", "_1", "1_", "0x300000000000000000",
+                          "dag-yaml", "0b2", "-1", "0x400000"};
+  for (size_t i = 0; i < TR_ARRAY_LEN(bad_mc); i++)
+    if (dag_cid_conv_opts(&c, NULL, NULL, bad_mc[i], NULL, err, 160) !=
+        TR_EUSAGE)
+      fail_msg("--mc %s taken", bad_mc[i]);
   assert_int_equal(dag_cid_conv_opts(&c, "%x", NULL, NULL, NULL, err, 160),
                    0);
   assert_int_equal(dag_cid_conv(&c, "bafkqaaa", &out, err, sizeof err),
