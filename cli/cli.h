@@ -171,6 +171,13 @@ int cmd_log_level(cli_t *, int, char **);
 int cmd_version(cli_t *, int, char **);
 int cmd_cid_format(cli_t *, int, char **);
 int cmd_cid_base32(cli_t *, int, char **);
+int cmd_cid_inspect(cli_t *, int, char **);
+int cmd_cid_bases(cli_t *, int, char **); /* and multibase list */
+int cmd_cid_codecs(cli_t *, int, char **);
+int cmd_cid_hashes(cli_t *, int, char **);
+int cmd_multibase_encode(cli_t *, int, char **); /* cmd_multibase.c */
+int cmd_multibase_decode(cli_t *, int, char **);
+int cmd_multibase_transcode(cli_t *, int, char **);
 int cmd_id(cli_t *, int, char **);
 int cmd_config(cli_t *, int, char **);
 int cmd_repo_stat(cli_t *, int, char **);

@@ -424,14 +424,18 @@ static int pos_encode(const base_t *b, const uint8_t *in, size_t n, char *out,
   return (int)o;
 }
 
+/* The longest string that DAG_MB_POSITIONAL_MAX bytes encode to,
+ * ceil(8 * max / log2(radix)): whatever trove encodes, it decodes. */
+static size_t pos_max_chars(int radix) { return radix == 36 ? 6339 : 5594; }
+
 static int pos_decode(const base_t *b, const char *s, size_t slen,
                       uint8_t *out, size_t outsize, size_t *outlen) {
-  if (slen > DAG_MB_POSITIONAL_MAX)
+  if (slen > pos_max_chars(b->radix))
     return TR_ETOOBIG;
   size_t zeros = 0;
   while (zeros < slen && s[zeros] == b->alpha[0])
     zeros++;
-  uint8_t bytes[DAG_MB_POSITIONAL_MAX]; /* little-endian */
+  uint8_t bytes[DAG_MB_POSITIONAL_MAX + 1]; /* little-endian */
   size_t nb = 0;
   const int8_t *rv = rev_of(b);
   for (size_t i = zeros; i < slen; i++) {
@@ -445,10 +449,14 @@ static int pos_decode(const base_t *b, const char *s, size_t slen,
       carry >>= 8;
     }
     while (carry) {
+      if (nb == sizeof bytes)
+        return TR_ETOOBIG;
       bytes[nb++] = (uint8_t)carry;
       carry >>= 8;
     }
   }
+  if (zeros + nb > DAG_MB_POSITIONAL_MAX)
+    return TR_ETOOBIG;
   if (zeros + nb > outsize)
     return TR_EBUFSIZE;
   memset(out, 0, zeros);

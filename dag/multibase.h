@@ -66,8 +66,9 @@ enum {
  *   TR_EMULTIBASE  a character outside the alphabet, bad padding,
  *                  non-zero trailing bits, a length no input gives
  *   TR_EBUFSIZE    out is too small
- *   TR_ETOOBIG     a base36/base58 string over 4096 characters (those
- *                  bases decode in quadratic time, so their input is capped)
+ *   TR_ETOOBIG     a base36/base58 string of more than 4096 bytes, or
+ *                  longer than 4096 bytes encode to (those bases decode in
+ *                  quadratic time, so their input is capped)
  * The bases whose alphabet has one case (16, 32, 32hex, 36) take either,
  * mixed too; identity takes any bytes, NULs included. */
 int dag_mb_decode(const char *s, size_t slen, uint8_t *out, size_t outsize,

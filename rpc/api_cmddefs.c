@@ -125,6 +125,28 @@ static const rpc_optdef_t cid_format_opts[] = {
     END,
 };
 
+/* cid bases and multibase list. */
+static const rpc_optdef_t bases_opts[] = {
+    OB("prefix", 0, "false", "Also write each base's prefix."),
+    OB("numeric", 0, "false", "Also write each base's numeric code."),
+    END,
+};
+
+/* cid codecs and cid hashes. */
+static const rpc_optdef_t codes_opts[] = {
+    OB("numeric", 'n', "false", "Also write the numeric codes."),
+    OB("supported", 's', "false", "Only those trove handles (codecs it "
+       "reads and writes, hash functions it computes)."),
+    END,
+};
+
+/* multibase encode and transcode. */
+static const rpc_optdef_t mb_opts[] = {
+    OS("b", 'b', "base64url", "Multibase to encode in (a name of "
+       "'trove multibase list', or a prefix)."),
+    END,
+};
+
 static const rpc_optdef_t resolve_opts[] = {
     OB("recursive", 'r', "true", "Follow names that point at names."),
     END};
@@ -576,6 +598,22 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      cid_format_opts},
     {"cid base32", "cid/base32", "CID...", "Convert CIDs to base32 CIDv1.",
      none},
+    {"cid inspect", "cid/inspect", "CID", "Show a CID's parts: version, "
+     "multibase, codec, multihash, and its CIDv0 and CIDv1.", none},
+    {"cid bases", "cid/bases", "", "List the multibase encodings.",
+     bases_opts},
+    {"cid codecs", "cid/codecs", "", "List the CID codecs.", codes_opts},
+    {"cid hashes", "cid/hashes", "", "List the multihash functions.",
+     codes_opts},
+    {"multibase encode", "multibase/encode", "[FILE]", "Encode a file (stdin "
+     "without FILE) as a multibase string.", mb_opts},
+    {"multibase decode", "multibase/decode", "[FILE]", "Decode the multibase "
+     "string a file (stdin without FILE) holds.", none},
+    {"multibase transcode", "multibase/transcode", "[FILE]", "Write the "
+     "multibase string a file (stdin without FILE) holds in another base.",
+     mb_opts},
+    {"multibase list", "multibase/list", "", "List the multibase "
+     "encodings.", bases_opts},
     {"swarm peers", "swarm/peers", "", "List the peers connected to.",
      none},
     {"swarm connect", "swarm/connect", "MADDR", "Connect to a peer "

@@ -110,6 +110,20 @@ bool rpc__body_args(http_req_t *req, rpc_ctx_t *ctx, const char *cmd,
 int rpc__body_query(const char *query, const char *ctype,
                     const uint8_t *body, size_t len, tr_bytes_t *q) TR_WUR;
 
+/* ---------------------------------------------------------- body file */
+
+/* A command's file argument, read whole: rpc_body_file() collects the
+ * first part of req's multipart body on the loop, at most max bytes, then
+ * calls done once with rc 0 and the part's bytes (a view, valid during
+ * the call), or TR_ETOOBIG (more than max), a multipart error, -ENOENT
+ * (no part, or no multipart body: Kubo's "file argument 'X' is
+ * required"), -ENOMEM; done answers req.  When the body broke off or the
+ * client left, done gets req NULL and rc -ECANCELED: it only frees ud. */
+typedef void (*rpc_file_fn)(http_req_t *req, rpc_ctx_t *ctx, int rc,
+                            const uint8_t *data, size_t len, void *ud);
+void rpc_body_file(http_req_t *req, rpc_ctx_t *ctx, size_t max,
+                   rpc_file_fn done, void *ud);
+
 /* ---------------------------------------------------------------- jobs */
 
 typedef struct rpc_job rpc_job_t;
@@ -429,6 +443,13 @@ void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_resolve(http_req_t *req, rpc_ctx_t *ctx);     /* rpc_resolve.c */
 void rpc_cmd_cid_format(http_req_t *req, rpc_ctx_t *ctx);  /* rpc_cid.c */
 void rpc_cmd_cid_base32(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_cid_inspect(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_cid_bases(http_req_t *req, rpc_ctx_t *ctx); /* multibase/list */
+void rpc_cmd_cid_codecs(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_cid_hashes(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_multibase_encode(http_req_t *req, rpc_ctx_t *ctx); /* rpc_multibase.c */
+void rpc_cmd_multibase_decode(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_multibase_transcode(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_provide_once(http_req_t *req, rpc_ctx_t *ctx); /* rpc_provide.c */
 void rpc_cmd_provide_clear(http_req_t *req, rpc_ctx_t *ctx);

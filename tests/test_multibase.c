@@ -371,34 +371,59 @@ static void test_names_and_prefixes(void **state) {
   assert_int_equal(dag_mb_first_byte('Q', &id), TR_EBASE);
 }
 
-/* The positional bases are quadratic, so their input is capped at 4096
- * characters / bytes: a hostile long string costs nothing. */
+/* The positional bases are quadratic, so they take at most 4096 bytes,
+ * and strings no longer than 4096 bytes encode to (5594 characters in
+ * base58, 6339 in base36): a hostile long string costs little, and what
+ * trove encodes it decodes. */
 static void test_positional_cap(void **state) {
   (void)state;
-  size_t n = 4097;
+  size_t n = 6340;
   char *s = malloc(n + 2);
-  s[0] = 'z';
-  memset(s + 1, '2', n);
   uint8_t *out = malloc(8192);
   size_t outlen;
-  assert_int_equal(dag_mb_decode(s, n + 1, out, 8192, &outlen, NULL),
+  /* base58: 5594 '2's (each digit 1) are 4096 bytes; one more is too
+   * long, and 5594 'z's (57) are 4097 bytes. */
+  s[0] = 'z';
+  memset(s + 1, '2', n);
+  assert_int_equal(dag_mb_decode(s, 5594 + 1, out, 8192, &outlen, NULL), 0);
+  assert_int_equal(outlen, 4096);
+  assert_int_equal(dag_mb_decode(s, 5595 + 1, out, 8192, &outlen, NULL),
                    TR_ETOOBIG);
-  /* At the cap it works. */
-  assert_int_equal(dag_mb_decode(s, n, out, 8192, &outlen, NULL), 0);
-  s[0] = 'k';
-  assert_int_equal(dag_mb_decode(s, n + 1, out, 8192, &outlen, NULL),
+  assert_int_equal(dag_b58_decode(s + 1, 5595, out, 8192, &outlen),
                    TR_ETOOBIG);
-  assert_int_equal(dag_b58_decode(s + 1, n, out, 8192, &outlen), TR_ETOOBIG);
   s[0] = 'Z';
-  assert_int_equal(dag_mb_decode(s, n + 1, out, 8192, &outlen, NULL),
+  assert_int_equal(dag_mb_decode(s, 5595 + 1, out, 8192, &outlen, NULL),
                    TR_ETOOBIG);
-  memset(out, 0xa5, 8192);
+  memset(s + 1, 'z', n);
+  s[0] = 'z';
+  assert_int_equal(dag_mb_decode(s, 5594 + 1, out, 8192, &outlen, NULL),
+                   TR_ETOOBIG);
+  /* base36 likewise at 6339. */
+  s[0] = 'k';
+  memset(s + 1, '1', n);
+  assert_int_equal(dag_mb_decode(s, 6339 + 1, out, 8192, &outlen, NULL), 0);
+  assert_int_equal(dag_mb_decode(s, 6340 + 1, out, 8192, &outlen, NULL),
+                   TR_ETOOBIG);
+  memset(s + 1, 'z', n);
+  assert_int_equal(dag_mb_decode(s, 6339 + 1, out, 8192, &outlen, NULL),
+                   TR_ETOOBIG);
+  /* Encoding: 4096 bytes, the largest, decode again in every positional
+   * base; 4097 do not encode. */
+  memset(out, 0xff, 8192);
   char *enc = malloc(DAG_MB_ENCODED_MAX(4097));
-  assert_int_equal(dag_mb_encode('z', out, 4097, enc, DAG_MB_ENCODED_MAX(4097)),
-                   TR_ETOOBIG);
-  assert_true(dag_mb_encode('z', out, 4096, enc, DAG_MB_ENCODED_MAX(4096)) > 0);
-  assert_int_equal(dag_mb_encode('Z', out, 4097, enc, DAG_MB_ENCODED_MAX(4097)),
-                   TR_ETOOBIG);
+  for (const char *b = "zZkK"; *b; b++) {
+    assert_int_equal(
+        dag_mb_encode(*b, out, 4097, enc, DAG_MB_ENCODED_MAX(4097)),
+        TR_ETOOBIG);
+    int len = dag_mb_encode(*b, out, 4096, enc, DAG_MB_ENCODED_MAX(4096));
+    assert_true(len > 0);
+    uint8_t *back = malloc(4096);
+    assert_int_equal(dag_mb_decode(enc, (size_t)len, back, 4096, &outlen,
+                                   NULL), 0);
+    assert_int_equal(outlen, 4096);
+    assert_memory_equal(back, out, 4096);
+    free(back);
+  }
   free(enc);
   free(out);
   free(s);
