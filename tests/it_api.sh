@@ -230,6 +230,27 @@ eq "$(post "$A/config?arg=Test.Obj" | js 'd["Value"]["a"]')" 1 "config json"
 [[ "$(post "$A/config/show")" == *PrivKey* ]] && fail "config/show leaks the private key"
 [ "$(status "$A/config?arg=Identity.PrivKey")" = 500 ] || fail "private key through the API"
 
+# ------------------------------------------------ multibase and cid (no repo)
+eq "$(post -F "file=@$D/hello.txt" "$A/multibase/encode?b=base16")" f68656c6c6f0a
+eq "$(post -F "file=@$D/hello.txt" "$A/multibase/encode")" uaGVsbG8K
+printf 'f68656c6c6f0a' >"$D/hello.mb"
+eq "$(post -F "file=@$D/hello.mb" "$A/multibase/decode")" hello
+eq "$(post -F "file=@$D/hello.mb" "$A/multibase/transcode?b=z")" ztzCkV5DK
+[ "$(status "$A/multibase/encode?b=base8" -F "file=@$D/hello.txt")" = 500 ] || fail "base8 taken"
+[ "$(status "$A/multibase/decode" -F "file=@$D/hello.txt")" = 500 ] || fail "no multibase decoded"
+[ "$(status "$A/multibase/decode")" = 400 ] || fail "decode without a file"
+head -c $((16 * 1024 * 1024 + 1)) /dev/zero >"$D/over"
+[ "$(status "$A/multibase/encode" -F "file=@$D/over")" = 500 ] || fail "a file over the cap"
+rm "$D/over"
+hello=bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am
+eq "$(post "$A/cid/inspect?arg=$hello" | js 'd["multicodec"]["name"] + " " + d["cidV1"]')" \
+  "raw $hello"
+eq "$(post "$A/cid/inspect?arg=foo" | js '"errorMsg" in d')" True
+eq "$(post "$A/multibase/list" | js 'len(d)')" 21
+eq "$(post "$A/cid/codecs?supported=true" | js 'len(d)')" 9
+eq "$(post "$A/cid/hashes" | js 'len(d)')" 73
+eq "$(post "$A/cid/hashes?supported=1" | js 'len(d)')" 59
+
 # ------------------------------------------------------------------ errors
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$A/id")" = 405 ] || fail "GET must be 405"
 [ "$(status "$A/no/such")" = 404 ] || fail "unknown command"

@@ -28,6 +28,18 @@ expect_fail t block get QmNotACid
 expect_fail t block get bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 expect_fail t block get bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzd
 
+# multibase and cid commands need no repo (the vectors are Kubo's).
+eq "$(printf hello | t multibase encode -b base16)" f68656c6c6f
+eq "$(printf f68656c6c6f | t multibase decode)" hello
+eq "$(printf 'bnbswy3dp\n' | t multibase transcode -b base58btc)" zCn8eVZg
+eq "$(printf hello | t multibase encode -b 🚀)" "🚀😴✋🍀🍀😓"
+expect_fail t multibase encode -b base8 /dev/null
+expect_fail t multibase decode /dev/null
+eq "$(t multibase list | wc -l)" 21
+eq "$(t cid inspect QmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n | sed -n 3p)" \
+  "Multibase:  base58btc (implicit)"
+expect_fail t cid inspect foo
+
 # A two-level DAG built from blocks: a dag-pb node over two raw leaves.
 a=$(printf 'leaf-a' | t block put); b=$(printf 'leaf-b' | t block put)
 node() { # hex of a dag-pb node linking the given CIDs (via the test tool)
