@@ -91,36 +91,26 @@ int cmd_cid_inspect(cli_t *cli, int argc, char **argv) {
   return rc;
 }
 
-/* Kubo's listings take no arguments. */
-static int no_args(int argc, char **argv) {
-  return argc > 1 ? cli_failf("expected 0 argument(s), got %d (%s...)",
-                              argc - 1, argv[1])
-                  : 0;
+/* A listing: no arguments, as Kubo's; fn's text with the options o1 and
+ * o2 (its two flags, in its order). */
+static int list(cli_t *cli, int argc, char **argv,
+                int (*fn)(bool, bool, tr_bytes_t *), const char *o1,
+                const char *o2) {
+  if (argc > 1)
+    return cli_failf("expected 0 argument(s), got %d (%s...)", argc - 1,
+                     argv[1]);
+  tr_bytes_t out = {0};
+  return emit(fn(CLI_BOOL(cli, o1), CLI_BOOL(cli, o2), &out), &out);
 }
 
 int cmd_cid_bases(cli_t *cli, int argc, char **argv) {
-  tr_bytes_t out = {0};
-  return no_args(argc, argv)
-             ? 1
-             : emit(dag_bases_text(CLI_BOOL(cli, "prefix"),
-                                   CLI_BOOL(cli, "numeric"), &out),
-                    &out);
+  return list(cli, argc, argv, dag_bases_text, "prefix", "numeric");
 }
 
 int cmd_cid_codecs(cli_t *cli, int argc, char **argv) {
-  tr_bytes_t out = {0};
-  return no_args(argc, argv)
-             ? 1
-             : emit(dag_codecs_text(CLI_BOOL(cli, "numeric"),
-                                    CLI_BOOL(cli, "supported"), &out),
-                    &out);
+  return list(cli, argc, argv, dag_codecs_text, "numeric", "supported");
 }
 
 int cmd_cid_hashes(cli_t *cli, int argc, char **argv) {
-  tr_bytes_t out = {0};
-  return no_args(argc, argv)
-             ? 1
-             : emit(dag_hashes_text(CLI_BOOL(cli, "numeric"),
-                                    CLI_BOOL(cli, "supported"), &out),
-                    &out);
+  return list(cli, argc, argv, dag_hashes_text, "numeric", "supported");
 }

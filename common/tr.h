@@ -365,6 +365,9 @@ uint64_t tr_fnv1a(const void *p, size_t n);
  * surrogates, nothing above U+10FFFF) at s[0..n), or 0 when s does not
  * start with one.  n must be > 0.  (common/utf8.c) */
 size_t tr_utf8_seq(const uint8_t *s, size_t n);
+/* The UTF-8 of code point c (at most U+10FFFF) into out: its length,
+ * 1 to 4. */
+size_t tr_utf8_put(uint32_t c, uint8_t out[4]);
 /* Whether s[0..n) is valid UTF-8 throughout. */
 bool tr_utf8_valid(const char *s, size_t n);
 /* A copy of s[0..n) made valid UTF-8 the way Go's encoding/json writes a

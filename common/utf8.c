@@ -40,6 +40,29 @@ size_t tr_utf8_seq(const uint8_t *s, size_t n) {
   return len;
 }
 
+size_t tr_utf8_put(uint32_t c, uint8_t out[4]) {
+  if (c < 0x80) {
+    out[0] = (uint8_t)c;
+    return 1;
+  }
+  if (c < 0x800) {
+    out[0] = (uint8_t)(0xc0 | c >> 6);
+    out[1] = (uint8_t)(0x80 | (c & 0x3f));
+    return 2;
+  }
+  if (c < 0x10000) {
+    out[0] = (uint8_t)(0xe0 | c >> 12);
+    out[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3f));
+    out[2] = (uint8_t)(0x80 | (c & 0x3f));
+    return 3;
+  }
+  out[0] = (uint8_t)(0xf0 | c >> 18);
+  out[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3f));
+  out[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3f));
+  out[3] = (uint8_t)(0x80 | (c & 0x3f));
+  return 4;
+}
+
 bool tr_utf8_valid(const char *s, size_t n) {
   const uint8_t *p = (const uint8_t *)s;
   for (size_t i = 0; i < n;) {

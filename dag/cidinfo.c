@@ -178,29 +178,25 @@ bool dag_codecs_nth(size_t i, bool supported, uint64_t *code,
   return false;
 }
 
-/* Kubo's codeAndName lines: "%5d  name" with numeric, else the name. */
-static int code_line(tr_bytes_t *out, bool numeric, uint64_t code,
-                     const char *name) {
-  return numeric ? putf(out, "%5" PRIu64 "  %s\n", code, name)
+/* Kubo's codeAndName lines of what nth gives: "%5d  name" with
+ * numeric, else the name. */
+static int codes_text(bool (*nth)(size_t, bool, uint64_t *, const char **),
+                      bool numeric, bool supported, tr_bytes_t *out) {
+  uint64_t code;
+  const char *name;
+  int rc = 0;
+  for (size_t k = 0; !rc && nth(k, supported, &code, &name); k++)
+    rc = numeric ? putf(out, "%5" PRIu64 "  %s\n", code, name)
                  : putf(out, "%s\n", name);
+  return rc;
 }
 
 int dag_codecs_text(bool numeric, bool supported, tr_bytes_t *out) {
-  uint64_t code;
-  const char *name;
-  int rc = 0;
-  for (size_t k = 0; !rc && dag_codecs_nth(k, supported, &code, &name); k++)
-    rc = code_line(out, numeric, code, name);
-  return rc;
+  return codes_text(dag_codecs_nth, numeric, supported, out);
 }
 
 int dag_hashes_text(bool numeric, bool supported, tr_bytes_t *out) {
-  uint64_t code;
-  const char *name;
-  int rc = 0;
-  for (size_t k = 0; !rc && dag_mh_nth(k, supported, &code, &name); k++)
-    rc = code_line(out, numeric, code, name);
-  return rc;
+  return codes_text(dag_mh_nth, numeric, supported, out);
 }
 
 /* ---------------------------------------------------- multibase decode */

@@ -67,29 +67,6 @@ static int hex4(const uint8_t *p) {
   return v;
 }
 
-static size_t put_utf8(uint8_t *o, uint32_t u) {
-  if (u < 0x80) {
-    o[0] = (uint8_t)u;
-    return 1;
-  }
-  if (u < 0x800) {
-    o[0] = (uint8_t)(0xc0 | u >> 6);
-    o[1] = (uint8_t)(0x80 | (u & 0x3f));
-    return 2;
-  }
-  if (u < 0x10000) {
-    o[0] = (uint8_t)(0xe0 | u >> 12);
-    o[1] = (uint8_t)(0x80 | ((u >> 6) & 0x3f));
-    o[2] = (uint8_t)(0x80 | (u & 0x3f));
-    return 3;
-  }
-  o[0] = (uint8_t)(0xf0 | u >> 18);
-  o[1] = (uint8_t)(0x80 | ((u >> 12) & 0x3f));
-  o[2] = (uint8_t)(0x80 | ((u >> 6) & 0x3f));
-  o[3] = (uint8_t)(0x80 | (u & 0x3f));
-  return 4;
-}
-
 /* Unescape s[0..n) (a string body the scan found well formed) into o,
  * which has room for 3n bytes: no escape or byte grows more than that. */
 static size_t unescape(const uint8_t *s, size_t n, uint8_t *o) {
@@ -99,7 +76,7 @@ static size_t unescape(const uint8_t *s, size_t n, uint8_t *o) {
     if (c >= 0x80) {
       size_t k = tr_utf8_seq(s + r, n - r);
       if (!k) { /* Go coerces each byte that starts no rune to U+FFFD */
-        w += put_utf8(o + w, 0xfffd);
+        w += tr_utf8_put(0xfffd, o + w);
         r++;
       } else {
         memcpy(o + w, s + r, k);
@@ -136,7 +113,7 @@ static size_t unescape(const uint8_t *s, size_t n, uint8_t *o) {
         } else
           u = 0xfffd;
       }
-      w += put_utf8(o + w, u);
+      w += tr_utf8_put(u, o + w);
       break;
     }
     default: /* '"', '\\', '/' */

@@ -127,47 +127,18 @@ static const base_t *base_find(char id) {
   return NULL;
 }
 
-/* UTF-8 of code point c into out (room for 4); its length. */
 static size_t utf8_put(uint32_t c, char *out) {
-  if (c < 0x80) {
-    out[0] = (char)c;
-    return 1;
-  }
-  if (c < 0x800) {
-    out[0] = (char)(0xc0 | c >> 6);
-    out[1] = (char)(0x80 | (c & 0x3f));
-    return 2;
-  }
-  if (c < 0x10000) {
-    out[0] = (char)(0xe0 | c >> 12);
-    out[1] = (char)(0x80 | (c >> 6 & 0x3f));
-    out[2] = (char)(0x80 | (c & 0x3f));
-    return 3;
-  }
-  out[0] = (char)(0xf0 | c >> 18);
-  out[1] = (char)(0x80 | (c >> 12 & 0x3f));
-  out[2] = (char)(0x80 | (c >> 6 & 0x3f));
-  out[3] = (char)(0x80 | (c & 0x3f));
-  return 4;
+  return tr_utf8_put(c, (uint8_t *)out);
 }
 
-/* The code point UTF-8 encodes at s[0..n): its length, or 0 when the
- * bytes are no character (truncated, overlong, stray continuation). */
+/* The code point of the UTF-8 character at s[0..n): its length, or 0
+ * when the bytes are none (tr_utf8_seq: no overlong forms). */
 static size_t utf8_get(const char *s, size_t n, uint32_t *c) {
-  const unsigned char *u = (const unsigned char *)s;
-  size_t len = u[0] < 0x80 ? 1 : u[0] < 0xc2 ? 0 : u[0] < 0xe0 ? 2
-             : u[0] < 0xf0 ? 3 : u[0] < 0xf5 ? 4 : 0;
-  if (!len || len > n)
-    return 0;
-  uint32_t v = len == 1 ? u[0] : u[0] & (0x7f >> len);
-  for (size_t i = 1; i < len; i++) {
-    if ((u[i] & 0xc0) != 0x80)
-      return 0;
+  const uint8_t *u = (const uint8_t *)s;
+  size_t len = tr_utf8_seq(u, n);
+  uint32_t v = len == 1 ? u[0] : u[0] & (0x7fu >> len);
+  for (size_t i = 1; i < len; i++)
     v = v << 6 | (u[i] & 0x3f);
-  }
-  char back[4];
-  if (v > 0x10ffff || utf8_put(v, back) != len) /* overlong */
-    return 0;
   *c = v;
   return len;
 }

@@ -126,31 +126,28 @@ static bool base_nth(size_t i, bool flag, uint64_t *code, const char **name) {
   return b != 0;
 }
 
-void rpc_cmd_cid_bases(http_req_t *req, rpc_ctx_t *ctx) {
-  (void)ctx;
-  bool prefix, numeric;
-  if (rpc_opt_bool(req, "prefix", false, &prefix) ||
-      rpc_opt_bool(req, "numeric", false, &numeric))
+/* A listing: the options o1 and o2 checked (they shape the CLI's text
+ * alone), o2 handed to nth as its flag. */
+static void list(http_req_t *req, code_nth_fn nth, const char *o1,
+                 const char *o2) {
+  bool b1, b2;
+  if (rpc_opt_bool(req, o1, false, &b1) || rpc_opt_bool(req, o2, false, &b2))
     rpc_error(req, 400, "invalid boolean option");
   else
-    code_list(req, base_nth, false);
+    code_list(req, nth, b2);
 }
 
-static void supported_list(http_req_t *req, code_nth_fn nth) {
-  bool numeric, supported;
-  if (rpc_opt_bool(req, "numeric", false, &numeric) ||
-      rpc_opt_bool(req, "supported", false, &supported))
-    rpc_error(req, 400, "invalid boolean option");
-  else
-    code_list(req, nth, supported);
+void rpc_cmd_cid_bases(http_req_t *req, rpc_ctx_t *ctx) {
+  (void)ctx;
+  list(req, base_nth, "prefix", "numeric");
 }
 
 void rpc_cmd_cid_codecs(http_req_t *req, rpc_ctx_t *ctx) {
   (void)ctx;
-  supported_list(req, dag_codecs_nth);
+  list(req, dag_codecs_nth, "numeric", "supported");
 }
 
 void rpc_cmd_cid_hashes(http_req_t *req, rpc_ctx_t *ctx) {
   (void)ctx;
-  supported_list(req, dag_mh_nth);
+  list(req, dag_mh_nth, "numeric", "supported");
 }

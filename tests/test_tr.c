@@ -290,6 +290,26 @@ static void test_thread_slots(void **state) {
   assert_int_equal(tr_thread_slot(), tr_thread_slot());
 }
 
+/* tr_utf8_put writes what tr_utf8_seq reads back, at every length's
+ * edges. */
+static void test_utf8_put(void **state) {
+  (void)state;
+  const struct {
+    uint32_t c;
+    size_t len;
+  } t[] = {{0, 1},      {0x7f, 1},     {0x80, 2},      {0x7ff, 2},
+           {0x800, 3},  {0xfffd, 3},   {0x10000, 4},   {0x1f680, 4},
+           {0x10ffff, 4}};
+  for (size_t i = 0; i < TR_ARRAY_LEN(t); i++) {
+    uint8_t b[4];
+    assert_int_equal(tr_utf8_put(t[i].c, b), t[i].len);
+    assert_int_equal(tr_utf8_seq(b, t[i].len), t[i].len);
+  }
+  uint8_t b[4];
+  assert_int_equal(tr_utf8_put(0x1f680, b), 4);
+  assert_memory_equal(b, "\xf0\x9f\x9a\x80", 4);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_duration),
                                      cmocka_unit_test(test_brlock_excludes),
@@ -297,6 +317,7 @@ int main(void) {
                                      cmocka_unit_test(test_thread_slots),
                                      cmocka_unit_test(test_fpmap),
                                      cmocka_unit_test(test_rate_parse),
-                                     cmocka_unit_test(test_bucket)};
+                                     cmocka_unit_test(test_bucket),
+                                     cmocka_unit_test(test_utf8_put)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
