@@ -11,12 +11,16 @@
  *   - string: a success formats, in the string's own base (v0: none), to
  *     exactly the input (strict multibase), and parses back equal;
  *   - only documented errors;
+ *   - dag_cid_inspect (Kubo's `cid inspect`) of the input as a C string
+ *     succeeds exactly when it parses as a CID, writes its text then, and
+ *     says why ("invalid CID: ...") otherwise;
  *   - dag_cid_conv (Kubo's `cid format`): an input "FMT\nCID" is written
  *     with FMT, in CIDv1 base36 too; "%s" gives the CID back; only
  *     documented errors, and no write past the output.
  * Build: make build-fuzz/fuzz_cid; seeds in tests/fuzz/corpus/fuzz_cid.
  */
 #include "../../dag/cid.h"
+#include "../../dag/cidinfo.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -64,16 +68,40 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *s = (const char *)data;
   rc = dag_cid_parse(&cid, s, size);
   if (rc == 0) {
-    char out[DAG_CID_STR_MAX];
-    int n = dag_cid_format(&cid, cid.version ? s[0] : 0, out, sizeof out);
-    /* base16/32/36 take letters of either case; the rest is exact. */
-    bool icase = cid.version && strchr("fFbBcCkK", s[0]);
+    /* The string's base: its prefix may be identity's NUL or four bytes
+     * (base256emoji), so ask the decoder. */
+    char base = 0;
+    uint8_t bin[DAG_CID_MAX + 8];
+    size_t blen;
+    if (cid.version &&
+        dag_mb_decode(s, size, bin, sizeof bin, &blen, &base))
+      abort();
+    char out[DAG_MB_ENCODED_MAX_ANY(DAG_CID_MAX)];
+    int n = dag_cid_format(&cid, base, out, sizeof out);
+    /* base16/32/32hex/36 take letters of either case; the rest is exact. */
+    bool icase = base && strchr("fFbBcCvVtTkK", base);
     if (n < 0 || (size_t)n != size || out[0] != s[0] ||
         (icase ? strncasecmp(out, s, size) : memcmp(out, s, size)))
       abort();
     roundtrip(&cid);
   } else if (!known_error(rc))
     abort();
+
+  if (size < 8192 && !memchr(data, 0, size)) {
+    char arg[8192];
+    memcpy(arg, data, size);
+    arg[size] = 0;
+    dag_cid_info_t in;
+    int irc = dag_cid_inspect(arg, &in);
+    bool parses = size >= 2 && dag_cid_parse(&cid, arg, size) == 0;
+    if ((irc == 0) != parses)
+      abort();
+    tr_bytes_t text = {0};
+    if (irc == 0 ? dag_cid_inspect_text(arg, &in, &text) != 0 || in.err[0]
+                 : strncmp(in.err, "invalid CID: invalid cid: ", 26))
+      abort();
+    tr_bytes_free(&text);
+  }
 
   const char *nl = memchr(data, '\n', size);
   if (nl && size < 4096) {

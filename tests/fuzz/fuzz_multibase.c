@@ -9,7 +9,10 @@
  *      decoding that again must give the same bytes;
  *   2. as a bare base58btc string, with the same property;
  *   3. as bytes to encode in a base chosen by the first byte, among every
- *      base (dag_mb_nth): decoding the result must give the bytes back.
+ *      base (dag_mb_nth): decoding the result must give the bytes back;
+ *   4. as a file for `multibase decode` (dag_mb_decode_file): what it
+ *      gives is no longer than the input, errors are documented ones with
+ *      Kubo's "failed to decode multibase: " before them.
  * Errors must be ones the header documents (plus TR_ETOOBIG for the capped
  * positional bases); with an output buffer as large as the input,
  * TR_EBUFSIZE is a bug.
@@ -17,7 +20,9 @@
  * tests/fuzz/corpus/fuzz_multibase.
  */
 #include "../../dag/cid.h"
+#include "../../dag/cidinfo.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -92,7 +97,21 @@ static void check_encode(const uint8_t *data, size_t size) {
   free(enc);
 }
 
+static void check_file(const uint8_t *data, size_t size) {
+  tr_bytes_t out = {0};
+  char err[160] = "", base;
+  int rc = dag_mb_decode_file(data, size, &out, &base, err, sizeof err);
+  if (rc == 0 ? out.len > size
+              : (rc != TR_EBASE && rc != TR_EMULTIBASE && rc != TR_ETOOBIG &&
+                 rc != -ENOMEM) ||
+                    (rc != -ENOMEM &&
+                     strncmp(err, "failed to decode multibase: ", 28)))
+    abort();
+  tr_bytes_free(&out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  check_file(data, size);
   check_decode((const char *)data, size, false);
   check_decode((const char *)data, size, true);
   check_encode(data, size);
