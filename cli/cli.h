@@ -83,6 +83,13 @@ int cli_stdin_args(const char *argv0, int *argc, char ***argv);
 /* go-humanize's Bytes(s), as Kubo prints sizes: base 1000, one decimal
  * under 10 units ("16 B", "1.5 kB", "600 kB"). */
 const char *cli_humanize(uint64_t s, char *buf, size_t n);
+/* text (lines of cells, each cell but a line's last ended by a tab) to
+ * stdout as Go's text/tabwriter aligns it with padchar ' ' and no flags:
+ * a column as wide as its widest cell (in runes) plus padding, at least
+ * minwidth.  Go aligns blocks of consecutive lines that have the column;
+ * this aligns the whole text, which is the same for tables whose lines
+ * all have as many cells (what Kubo's encoders write). */
+void cli_tabwrite(const char *text, size_t minwidth, size_t padding);
 
 /* pipe_out.c: stdout for a stream of views of one read transaction
  * (cat): spliced into a pipe without a copy, the views' map pages
@@ -171,6 +178,7 @@ int cmd_log_level(cli_t *, int, char **);
 int cmd_version(cli_t *, int, char **);
 int cmd_cid_format(cli_t *, int, char **);
 int cmd_cid_base32(cli_t *, int, char **);
+int cmd_diag_offline(cli_t *, int, char **); /* cmd_diag.c */
 int cmd_id(cli_t *, int, char **);
 int cmd_config(cli_t *, int, char **);
 int cmd_repo_stat(cli_t *, int, char **);

@@ -40,8 +40,8 @@ int cmd_swarm_addrs_local(cli_t *c, int n, char **v) {
   return offline("swarm addrs local");
 }
 int cmd_log_level(cli_t *c, int n, char **v) {
-  (void)c, (void)n, (void)v;
-  return offline("log level");
+  (void)n, (void)v;
+  return offline(c->v.def->name);
 }
 int cmd_swarm_filters(cli_t *c, int n, char **v) {
   (void)c, (void)n, (void)v;
@@ -171,6 +171,22 @@ int cli__remote_log_level(remote_t *r, int argc, char **argv) {
     json_object_foreach(lv, k, v) printf("%s: %s\n", k, json_string_value(v));
   json_decref(o);
   return 0;
+}
+
+int cli__remote_log_ls(remote_t *r, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("log ls: takes no arguments");
+  return print_strings(r, "log/ls", "Strings");
+}
+
+/* log tail: the lines as they come (the body's NDJSON, as Kubo's CLI
+ * prints it), until the daemon or the user ends it. */
+int cli__remote_log_tail(remote_t *r, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("log tail: takes no arguments");
+  return cli__call(r, "log/tail") || cli__body_out(r);
 }
 
 /* swarm filters [add|rm F...]: the strings, one a line, as Kubo's

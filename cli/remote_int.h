@@ -96,6 +96,8 @@ int cli__remote_swarm_addrs(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_addrs_local(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_filters(remote_t *r, int argc, char **argv);
 int cli__remote_log_level(remote_t *r, int argc, char **argv);
+int cli__remote_log_ls(remote_t *r, int argc, char **argv);
+int cli__remote_log_tail(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_addrs_autonat(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_peering_add(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_peering_ls(remote_t *r, int argc, char **argv);
@@ -116,6 +118,11 @@ int cli__remote_resolve(remote_t *r, int argc, char **argv);
 int cli__remote_provide_stat(remote_t *r, int argc, char **argv);
 int cli__remote_provide_once(remote_t *r, int argc, char **argv);
 int cli__remote_provide_clear(remote_t *r, int argc, char **argv);
+/* The diag commands (cmd_diag.c). */
+int cli__remote_diag_cmds(remote_t *r, int argc, char **argv);
+int cli__remote_diag_cmds_clear(remote_t *r, int argc, char **argv);
+int cli__remote_diag_cmds_set_time(remote_t *r, int argc, char **argv);
+int cli__remote_diag_json(remote_t *r, int argc, char **argv);
 /* The keystore's commands (cmd_key.c). */
 int cli__remote_key_gen(remote_t *r, int argc, char **argv);
 int cli__remote_key_ls(remote_t *r, int argc, char **argv);

@@ -163,6 +163,46 @@ const char *cli_humanize(uint64_t s, char *buf, size_t n) {
   return buf;
 }
 
+/* Runes of s[0..n): the bytes that do not continue a UTF-8 sequence. */
+static size_t runes(const char *s, size_t n) {
+  size_t r = 0;
+  for (size_t i = 0; i < n; i++)
+    r += ((unsigned char)s[i] & 0xc0) != 0x80;
+  return r;
+}
+
+void cli_tabwrite(const char *text, size_t minwidth, size_t padding) {
+  enum { COLS = 32 };
+  size_t w[COLS] = {0};
+  for (const char *l = text; *l;) { /* the widths */
+    size_t len = strcspn(l, "\n"), col = 0;
+    for (const char *c = l, *e = l + len; c < e && col < COLS; col++) {
+      const char *t = memchr(c, '\t', (size_t)(e - c));
+      if (!t)
+        break;
+      size_t cw = runes(c, (size_t)(t - c)) + padding;
+      w[col] = cw > w[col] ? cw : w[col];
+      c = t + 1;
+    }
+    l += len + (l[len] == '\n');
+  }
+  for (const char *l = text; *l;) {
+    size_t len = strcspn(l, "\n"), col = 0;
+    const char *c = l, *e = l + len;
+    for (; c < e && col < COLS; col++) {
+      const char *t = memchr(c, '\t', (size_t)(e - c));
+      if (!t)
+        break;
+      size_t cw = runes(c, (size_t)(t - c));
+      size_t want = w[col] < minwidth ? minwidth : w[col];
+      printf("%.*s%*s", (int)(t - c), c, (int)(want - cw), "");
+      c = t + 1;
+    }
+    printf("%.*s%s", (int)(e - c), c, l[len] == '\n' ? "\n" : "");
+    l += len + (l[len] == '\n');
+  }
+}
+
 int cli_read_all(int fd, tr_bytes_t *b, size_t max) {
   for (;;) {
     if (tr_bytes_reserve(b, 65536))

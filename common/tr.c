@@ -10,6 +10,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,6 +359,19 @@ static void log_init(void) {
   atomic_compare_exchange_strong(&log_level, &unset, l >= 0 ? l : TR_LOG_INFO);
 }
 
+static pthread_mutex_t tap_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic bool tap_on;
+static tr_log_tap_fn tap_fn;
+static void *tap_ud;
+
+void tr_log_tap(tr_log_tap_fn fn, void *ud) {
+  pthread_mutex_lock(&tap_mu);
+  tap_fn = fn;
+  tap_ud = ud;
+  atomic_store(&tap_on, fn != NULL);
+  pthread_mutex_unlock(&tap_mu);
+}
+
 void tr_log(int level, const char *fmt, ...) {
   if (atomic_load(&log_level) < 0)
     log_init();
@@ -375,9 +389,82 @@ void tr_log(int level, const char *fmt, ...) {
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
   fprintf(stderr, "%s %s %s\n", ts, tags[level < 0 ? 0 : level > 3 ? 3 : level], line);
+  if (atomic_load(&tap_on)) {
+    pthread_mutex_lock(&tap_mu);
+    if (tap_fn)
+      tap_fn(tap_ud, level, ts, line);
+    pthread_mutex_unlock(&tap_mu);
+  }
 }
 
 /* ------------------------------------------------------------- durations */
+
+/* Go's fmtFrac: v's last prec digits as a fraction, trailing zeros and a
+ * bare point dropped, written backwards ending at w; v / 10^prec back. */
+static char *frac_back(char *w, uint64_t *v, int prec) {
+  bool print = false;
+  for (int i = 0; i < prec; i++) {
+    unsigned d = (unsigned)(*v % 10);
+    print = print || d != 0;
+    if (print)
+      *--w = (char)('0' + d);
+    *v /= 10;
+  }
+  if (print)
+    *--w = '.';
+  return w;
+}
+
+static char *int_back(char *w, uint64_t v) {
+  do
+    *--w = (char)('0' + v % 10);
+  while (v /= 10);
+  return w;
+}
+
+char *tr_fmt_duration(int64_t ns, char *out) {
+  char buf[TR_DURATION_STR_MAX], *end = buf + sizeof buf, *w = end;
+  uint64_t u = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+  if (u < 1000000000ull) {
+    if (u == 0) {
+      strcpy(out, "0s");
+      return out;
+    }
+    *--w = 's';
+    if (u < 1000) {
+      *--w = 'n';
+      w = int_back(w, u);
+    } else {
+      int prec = u < 1000000 ? 3 : 6;
+      /* "µ" is U+00B5, two bytes in UTF-8 */
+      if (prec == 3)
+        *--w = (char)0xb5, *--w = (char)0xc2;
+      else
+        *--w = 'm';
+      w = frac_back(w, &u, prec);
+      w = int_back(w, u);
+    }
+  } else {
+    *--w = 's';
+    w = frac_back(w, &u, 9);
+    w = int_back(w, u % 60);
+    u /= 60;
+    if (u > 0) {
+      *--w = 'm';
+      w = int_back(w, u % 60);
+      u /= 60;
+      if (u > 0) {
+        *--w = 'h';
+        w = int_back(w, u);
+      }
+    }
+  }
+  if (ns < 0)
+    *--w = '-';
+  memcpy(out, w, (size_t)(end - w));
+  out[end - w] = 0;
+  return out;
+}
 
 int tr_parse_duration(const char *s, uint64_t *ns) {
   static const struct {

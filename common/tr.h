@@ -291,6 +291,11 @@ void tr_fpmap_free(tr_fpmap_t *m);
  * takes it.  No sign.  Into *ns.
  * 0 or TR_EUSAGE (malformed, or over UINT64_MAX ns). */
 int tr_parse_duration(const char *s, uint64_t *ns) TR_WUR;
+/* ns written as Go's time.Duration.String writes it: "0s", "173.057µs",
+ * "1.5s", "1h2m3s", "-2ms" (what Kubo prints for run times and
+ * intervals).  out holds at least TR_DURATION_STR_MAX bytes. */
+#define TR_DURATION_STR_MAX 40
+char *tr_fmt_duration(int64_t ns, char *out);
 
 /* ----------------------------------------------------------------- rates */
 
@@ -341,6 +346,14 @@ void tr_log_level(int level);
 int tr_log_current(void);
 /* Parse "error", "warn", "info", "debug"; -1 if unknown. */
 int tr_log_parse(const char *name);
+/* A tap on the log (the daemon's `log tail`): fn(ud, level, ts, line)
+ * for every line written, from whichever thread logs it, under a lock
+ * (so fn must be quick and must not log).  One tap; fn NULL removes it,
+ * and once tr_log_tap returns, the old fn is not running and will not
+ * run again. */
+typedef void (*tr_log_tap_fn)(void *ud, int level, const char *ts,
+                              const char *line);
+void tr_log_tap(tr_log_tap_fn fn, void *ud);
 
 /* --------------------------------------------------------------- I/O */
 

@@ -81,6 +81,7 @@ static void stop_node(node_t *n) {
   if (n->stopping)
     return;
   n->stopping = true;
+  n->rpc.stopping = true;
   node_dnslink_stop(&n->dnslink);
   if (n->ready)
     tr_log(TR_LOG_INFO, "shutting down");

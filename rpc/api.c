@@ -373,6 +373,8 @@ static bool auth_ok(http_req_t *req, rpc_ctx_t *ctx) {
 void rpc_ctx_fini(rpc_ctx_t *ctx) {
   json_decref(ctx->api_auth);
   ctx->api_auth = NULL;
+  rpc__reqlog_free(ctx);
+  rpc__logtail_free(ctx);
 }
 
 /* ------------------------------------------------------------- routing */
@@ -431,17 +433,21 @@ void rpc_api_handle(http_req_t *req, void *ud) {
   cors_actual(req, ctx);
   for (size_t i = 0; i < TR_ARRAY_LEN(base_cmds); i++)
     if (!strcmp(cmd, base_cmds[i].name)) {
+      rpc__reqlog_begin(req, ctx, cmd);
       base_cmds[i].fn(req, ctx);
       return;
     }
   for (size_t i = 0; i < rpc_ncmds; i++)
     if (!strcmp(cmd, rpc_cmds[i].name)) {
+      rpc__reqlog_begin(req, ctx, cmd);
       if (!rpc__body_args(req, ctx, cmd, rpc_cmds[i].fn))
         rpc_cmds[i].fn(req, ctx);
       return;
     }
+  rpc__reqlog_begin(req, ctx, cmd);
   if (ctx->ext_cmd && ctx->ext_cmd(ctx->ext_ud, req, cmd))
     return;
+  rpc__reqlog_drop(req, ctx);
   char msg[300];
   snprintf(msg, sizeof msg, "unknown command \"%.200s\"", cmd);
   rpc_api_error(req, 404, msg);

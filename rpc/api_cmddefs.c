@@ -73,6 +73,10 @@ static const rpc_optdef_t bitswap_stat_opts[] = {
        "1K 234M 2G)."),
     END};
 
+static const rpc_optdef_t diag_cmds_opts[] = {
+    OB("verbose", 'v', "false", "Print extra information."),
+    END};
+
 static const rpc_optdef_t wantlist_opts[] = {
     OS("peer", 'p', NULL, "Specify which peer to show wantlist for. "
        "Default: self."),
@@ -555,6 +559,10 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"log level", "log/level", "[SUBSYSTEM [LEVEL]]", "Show or change the "
      "running daemon's log level: trove has one log, \"trove\" (or all); "
      "debug, info, warn, error or default.", none},
+    {"log ls", "log/ls", "", "List the logging subsystems (trove has one: "
+     "\"trove\").", none},
+    {"log tail", "log/tail", "", "Write the running daemon's log lines as "
+     "they come, as JSON (go-log's keys), until interrupted.", none},
     {"bootstrap", "bootstrap", "", "Show the list of bootstrap peers "
      "(bootstrap list).", bootstrap_list_opts},
     {"bootstrap list", "bootstrap/list", "", "Show the peers in the "
@@ -570,6 +578,16 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "the bootstrap list.", none},
     {"id", "id", "", "Print the node's identity as JSON.", none},
     {"version", "version", "", "Print trove's version.", none},
+    {"diag cmds", "diag/cmds", "", "List the API commands the daemon runs "
+     "and ran lately.", diag_cmds_opts},
+    {"diag cmds clear", "diag/cmds/clear", "", "Clear the ended commands "
+     "from the list.", none},
+    {"diag cmds set-time", "diag/cmds/set-time", "TIME", "Keep ended "
+     "commands in the list this long (a Go duration).", none},
+    {"diag sys", "diag/sys", "", "Print the system's and the daemon's "
+     "diagnostic information.", none},
+    {"diag healthy", "diag/healthy", "", "Exit 0 when the daemon runs and "
+     "reads its store (for container health checks).", none},
     {"cid format", "cid/format", "CID...", "Format and convert CIDs (-f: "
      "%s %S the CID, %b %B its base, %v %V version, %c %C codec, %h %H "
      "hash, %L digest length, %m %M multihash, %d %D digest, %P prefix).",

@@ -157,6 +157,13 @@ typedef struct rpc_ctx {
    * none (every request passes, as in Kubo).  Freed by rpc_ctx_fini. */
   json_t *api_auth;
   struct rpc_gc *api_gc;
+  /* diag/cmds' request log (rpc_diag.c; NULL until the first command).
+   * It takes http_req_on_finish of every command it logs. */
+  struct rpc_reqlog *reqlog;
+  /* log/tail's tap and its tails (rpc_log.c; NULL when none tails). */
+  struct rpc_logtail *logtail;
+  /* The node has begun to stop: diag/healthy says so. */
+  bool stopping;
 } rpc_ctx_t;
 
 /* Free what the API read into ctx (the daemon's end). */

@@ -29,6 +29,18 @@
  * the HTTP layer caps the whole request line anyway). */
 #define RPC_MAX_ARG 8192
 
+/* ------------------------------------------------------------ reqlog */
+
+/* rpc_diag.c's request log (diag/cmds): the router logs each command it
+ * dispatches, with the request's args and options; the entry ends when
+ * req does (it takes http_req_on_finish).  drop: the last begun was no
+ * command after all (ext_cmd declined it).  free: at rpc_ctx_fini. */
+void rpc__reqlog_begin(http_req_t *req, rpc_ctx_t *ctx, const char *cmd);
+void rpc__reqlog_drop(http_req_t *req, rpc_ctx_t *ctx);
+void rpc__reqlog_free(rpc_ctx_t *ctx);
+/* rpc_log.c: log/tail's state, at rpc_ctx_fini (after the loop). */
+void rpc__logtail_free(rpc_ctx_t *ctx);
+
 /* ------------------------------------------------------------- params */
 
 /* Every value of key in the request's query ("arg=a&arg=b"), percent- and
@@ -429,6 +441,13 @@ void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_resolve(http_req_t *req, rpc_ctx_t *ctx);     /* rpc_resolve.c */
 void rpc_cmd_cid_format(http_req_t *req, rpc_ctx_t *ctx);  /* rpc_cid.c */
 void rpc_cmd_cid_base32(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_log_ls(http_req_t *req, rpc_ctx_t *ctx);      /* rpc_log.c */
+void rpc_cmd_log_tail(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_diag_cmds(http_req_t *req, rpc_ctx_t *ctx);   /* rpc_diag.c */
+void rpc_cmd_diag_cmds_clear(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_diag_cmds_set_time(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_diag_sys(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_diag_healthy(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_provide_once(http_req_t *req, rpc_ctx_t *ctx); /* rpc_provide.c */
 void rpc_cmd_provide_clear(http_req_t *req, rpc_ctx_t *ctx);
