@@ -174,11 +174,12 @@ int cmd_repo_compact(cli_t *, int, char **);
 int cmd_config_show(cli_t *, int, char **);
 int cmd_config_profile_apply(cli_t *, int, char **);
 int cmd_bootstrap(cli_t *, int, char **);
-int cmd_log_level(cli_t *, int, char **);
+/* What only a daemon can do, without one: Kubo's "must be run in
+ * online mode" (cmd_swarm.c). */
+int cmd_online_only(cli_t *, int, char **);
 int cmd_version(cli_t *, int, char **);
 int cmd_cid_format(cli_t *, int, char **);
 int cmd_cid_base32(cli_t *, int, char **);
-int cmd_diag_offline(cli_t *, int, char **); /* cmd_diag.c */
 int cmd_id(cli_t *, int, char **);
 int cmd_config(cli_t *, int, char **);
 int cmd_repo_stat(cli_t *, int, char **);
@@ -208,15 +209,6 @@ int cmd_get(cli_t *, int, char **);
 int cmd_ls(cli_t *, int, char **);
 int cmd_refs(cli_t *, int, char **);
 int cmd_refs_local(cli_t *, int, char **);
-int cmd_swarm_peers(cli_t *, int, char **); /* cmd_swarm.c */
-int cmd_swarm_connect(cli_t *, int, char **);
-int cmd_swarm_disconnect(cli_t *, int, char **);
-int cmd_swarm_addrs(cli_t *, int, char **);
-int cmd_swarm_addrs_local(cli_t *, int, char **);
-int cmd_swarm_filters(cli_t *, int, char **);
-int cmd_swarm_addrs_autonat(cli_t *, int, char **);
-int cmd_swarm_peering(cli_t *, int, char **);
-int cmd_ping(cli_t *, int, char **);
 int cmd_routing_offline(cli_t *, int, char **); /* cmd_routing.c */
 int cmd_key_gen(cli_t *, int, char **); /* cmd_key.c */
 int cmd_key_ls(cli_t *, int, char **);

@@ -3,7 +3,7 @@
  * healthy` through a running daemon's API (rpc/rpc_diag.c), printed as
  * Kubo's CLI prints them: cmds as its tabwriter table, sys and healthy as
  * their JSON.  They describe a running daemon, so without one each fails
- * (healthy too: no daemon is not healthy).
+ * (cmd_online_only; healthy too: no daemon is not healthy).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +11,6 @@
 #include <time.h>
 
 #include "remote_int.h"
-
-int cmd_diag_offline(cli_t *c, int n, char **v) {
-  (void)c, (void)n, (void)v;
-  return cli_failf("diag: this command must be run in online mode (start "
-                   "'trove daemon')");
-}
 
 /* RFC 3339 with nanoseconds, UTC (what rpc_diag.c writes), as ns since
  * the epoch; 0 for the zero time or what does not parse. */

@@ -269,6 +269,7 @@ static const rcmd_t table[] = {
     {"swarm disconnect", cli__remote_swarm_disconnect, NULL},
     {"swarm addrs", cli__remote_swarm_addrs, NULL},
     {"swarm addrs local", cli__remote_swarm_addrs_local, NULL},
+    {"swarm addrs listen", cli__remote_swarm_addrs_local, NULL},
     {"log level", cli__remote_log_level, NULL},
     {"log ls", cli__remote_log_ls, NULL},
     {"log tail", cli__remote_log_tail, NULL},

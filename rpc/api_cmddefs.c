@@ -617,6 +617,8 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "filters (all: every one) from the running node and the config.", none},
     {"swarm addrs local", "swarm/addrs/local", "", "List the addresses "
      "this node listens on.", none},
+    {"swarm addrs listen", "swarm/addrs/listen", "", "List the interface "
+     "addresses this node listens on.", none},
     {"swarm addrs autonat", "swarm/addrs/autonat", "", "Show the node's "
      "reachability and its addresses' as AutoNAT v2 found them.", none},
     {"ping", "ping", "PEER", "Ping a connected peer (ID or MADDR/p2p/ID).",

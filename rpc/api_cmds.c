@@ -62,6 +62,7 @@ const rpc_cmd_t rpc_cmds[] = {
     {"swarm/disconnect", rpc_cmd_swarm_disconnect},
     {"swarm/addrs", rpc_cmd_swarm_addrs},
     {"swarm/addrs/local", rpc_cmd_swarm_addrs_local},
+    {"swarm/addrs/listen", rpc_cmd_swarm_addrs_listen},
     {"swarm/filters", rpc_cmd_swarm_filters},
     {"swarm/filters/add", rpc_cmd_swarm_filters_add},
     {"swarm/filters/rm", rpc_cmd_swarm_filters_rm},
