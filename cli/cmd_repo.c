@@ -13,6 +13,7 @@
 #include "../config/config.h"
 #include "../config/profile.h"
 #include "../rpc/bootstrap.h"
+#include "../rpc/rpc.h"
 #include "../node/identity.h"
 #include "cli.h"
 
@@ -67,10 +68,94 @@ int cli_init_repo(cli_t *cli, const char *profiles) {
   return 0;
 }
 
+/* version [-n|--commit|--repo|--all], version deps, repo version [-q]:
+ * Kubo's lines, run here (what they say is this binary's). */
 int cmd_version(cli_t *cli, int argc, char **argv) {
-  (void)cli, (void)argc, (void)argv;
-  printf("trove version " TROVE_VERSION "\n");
+  (void)argv;
+  const char *name = cli->v.def->name;
+  if (argc != 1)
+    return cli_failf("%s: takes no arguments", name);
+  if (!strcmp(name, "repo version")) {
+    printf("%strove-repo@%d\n", CLI_BOOL(cli, "quiet") ? ""
+                                 : "trove repo version ", BS_SCHEMA_VERSION);
+  } else if (!strcmp(name, "version deps")) {
+    json_t *a = rpc_version_deps(TROVE_VERSION), *d;
+    size_t i;
+    if (!a)
+      return cli_fail(name, -ENOMEM);
+    json_array_foreach(a, i, d)
+      printf("%s@%s\n", json_string_value(json_object_get(d, "Path")),
+             json_string_value(json_object_get(d, "Version")));
+    json_decref(a);
+  } else if (CLI_BOOL(cli, "all")) {
+    printf("trove version: %s\nRepo version: %d\nSystem version: %s\n"
+           "C compiler version: gcc %s\n", TROVE_VERSION, BS_SCHEMA_VERSION,
+           rpc_system(), __VERSION__);
+  } else if (CLI_BOOL(cli, "repo")) {
+    printf("%d\n", BS_SCHEMA_VERSION);
+  } else if (CLI_BOOL(cli, "number")) {
+    printf("%s\n", TROVE_VERSION); /* no commit is known to add */
+  } else {
+    printf("trove version %s\n", TROVE_VERSION);
+  }
   return 0;
+}
+
+/* Kubo's cmdPathStrings: every path, and with -f each option's names
+ * ("trove add --recursive / trove add -r"), sorted together. */
+static int command_lines(json_t *node, const char *prefix, bool flags,
+                         json_t *out) {
+  char path[256];
+  snprintf(path, sizeof path, "%s%s", prefix,
+           json_string_value(json_object_get(node, "Name")));
+  int rc = json_array_append_new(out, json_string(path));
+  json_t *o, *n;
+  size_t i, j;
+  if (*prefix && flags)
+    json_array_foreach(json_object_get(node, "Options"), i, o) {
+      char line[1024] = "";
+      size_t len = 0;
+      json_array_foreach(json_object_get(o, "Names"), j, n) {
+        const char *f = json_string_value(n);
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s%s %s%s",
+                                j ? " / " : "", path,
+                                strlen(f) == 1 ? "-" : "--", f);
+        if (len >= sizeof line)
+          len = sizeof line - 1;
+      }
+      rc = rc || json_array_append_new(out, json_string(line));
+    }
+  char sub[260];
+  snprintf(sub, sizeof sub, "%s ", path);
+  json_array_foreach(json_object_get(node, "Subcommands"), i, n)
+    rc = rc || command_lines(n, sub, flags, out);
+  return rc;
+}
+
+static int cmp_lines(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int cmd_commands(cli_t *cli, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("commands: takes no arguments");
+  json_t *tree = rpc_commands_tree(), *lines = json_array();
+  int rc = !tree || !lines ||
+           command_lines(tree, "", CLI_BOOL(cli, "flags"), lines);
+  size_t n = json_array_size(lines);
+  const char **v = rc || !n ? NULL : tr_malloc(n * sizeof *v);
+  if (v) {
+    for (size_t i = 0; i < n; i++)
+      v[i] = json_string_value(json_array_get(lines, i));
+    qsort(v, n, sizeof *v, cmp_lines);
+    for (size_t i = 0; i < n; i++)
+      printf("%s\n", v[i]);
+    tr_free(v);
+  }
+  json_decref(tree);
+  json_decref(lines);
+  return rc || !v ? cli_fail("commands", -ENOMEM) : 0;
 }
 
 static int load_config(cli_t *cli, json_t **cfg) {

@@ -38,12 +38,6 @@
 #include "../config/config.h"
 #include "rpc_int.h"
 
-static void rpc_version(http_req_t *req, rpc_ctx_t *ctx) {
-  rpc_api_json(req, json_pack("{s:s,s:s,s:s,s:s,s:s}", "Version", ctx->version,
-                             "Commit", "", "Repo", "1", "System",
-                             "amd64/linux", "Golang", "none (C11)"));
-}
-
 static void rpc_shutdown(http_req_t *req, rpc_ctx_t *ctx) {
   http_res_simple(req, 200, "text/plain", "", 0);
   if (ctx->shutdown)
@@ -59,7 +53,7 @@ static void rpc_passfd(http_req_t *req, rpc_ctx_t *ctx) {
 }
 
 static const rpc_cmd_t base_cmds[] = {
-    {"version", rpc_version},
+    {"version", rpc_cmd_version}, /* rpc_version.c */
     {"passfd", rpc_passfd},
     {"shutdown", rpc_shutdown},
 };

@@ -73,6 +73,21 @@ static const rpc_optdef_t bitswap_stat_opts[] = {
        "1K 234M 2G)."),
     END};
 
+static const rpc_optdef_t commands_opts[] = {
+    OB("flags", 'f', "false", "Show command flags."),
+    END};
+
+static const rpc_optdef_t version_opts[] = {
+    OB("number", 'n', "false", "Only show the version number."),
+    OB("commit", 0, "false", "Show the commit hash."),
+    OB("repo", 0, "false", "Show repo version."),
+    OB("all", 0, "false", "Show all version information."),
+    END};
+
+static const rpc_optdef_t repo_version_opts[] = {
+    OB("quiet", 'q', "false", "Write minimal output."),
+    END};
+
 static const rpc_optdef_t diag_cmds_opts[] = {
     OB("verbose", 'v', "false", "Print extra information."),
     END};
@@ -577,7 +592,15 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"bootstrap rm all", "bootstrap/rm/all", "", "Remove all peers from "
      "the bootstrap list.", none},
     {"id", "id", "", "Print the node's identity as JSON.", none},
-    {"version", "version", "", "Print trove's version.", none},
+    {"version", "version", "", "Print trove's version.", version_opts},
+    {"commands", "commands", "", "List every command (and with -f their "
+     "flags).", commands_opts},
+    {"version deps", "version/deps", "", "Print the libraries trove runs "
+     "with and their versions.", none},
+    {"repo version", "repo/version", "", "Print the repo's schema "
+     "version.", repo_version_opts},
+    {"repo ls", "repo/ls", "", "List every stored block (refs local).",
+     none},
     {"diag cmds", "diag/cmds", "", "List the API commands the daemon runs "
      "and ran lately.", diag_cmds_opts},
     {"diag cmds clear", "diag/cmds/clear", "", "Clear the ended commands "

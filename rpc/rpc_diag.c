@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statfs.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -289,13 +288,10 @@ static json_int_t proc_status_kb(const char *key) {
 }
 
 void rpc_cmd_diag_sys(http_req_t *req, rpc_ctx_t *ctx) {
-  struct utsname u;
   struct statfs fs;
-  const char *arch = "unknown";
-  if (!uname(&u))
-    arch = !strcmp(u.machine, "x86_64")    ? "amd64"
-           : !strcmp(u.machine, "aarch64") ? "arm64"
-                                           : u.machine;
+  char arch[64];
+  snprintf(arch, sizeof arch, "%.*s", (int)strcspn(rpc_system(), "/"),
+           rpc_system());
   json_t *disk = NULL;
   /* go-sysinfo's: the magic number in decimal (ext4: 61267) */
   if (!statfs(ctx->repo, &fs))

@@ -442,6 +442,9 @@ void rpc_cmd_resolve(http_req_t *req, rpc_ctx_t *ctx);     /* rpc_resolve.c */
 void rpc_cmd_cid_format(http_req_t *req, rpc_ctx_t *ctx);  /* rpc_cid.c */
 void rpc_cmd_cid_base32(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_addrs_listen(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_version(http_req_t *req, rpc_ctx_t *ctx); /* rpc_version.c */
+void rpc_cmd_version_deps(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_commands(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_log_ls(http_req_t *req, rpc_ctx_t *ctx);      /* rpc_log.c */
 void rpc_cmd_log_tail(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_diag_cmds(http_req_t *req, rpc_ctx_t *ctx);   /* rpc_diag.c */

@@ -11,7 +11,6 @@
  *   repo/stat size-only=  {"RepoSize","StorageMax","NumObjects","RepoPath",
  *                          "Version"} and trove's "DataSize","FileSize"
  *   repo/verify           NDJSON {"Msg"} per corrupt block, then a summary
- *   repo/version          {"Version"}
  *
  * Everything touching the repo or the config file runs as a pool job.  A
  * config change is written to <repo>/config and, as in Kubo, takes effect
@@ -261,11 +260,4 @@ static void verify_work(rpc_job_t *j) {
 
 void rpc_cmd_repo_verify(http_req_t *req, rpc_ctx_t *ctx) {
   (void)rpc_job_run(req, ctx, verify_work, NULL, NULL, NULL);
-}
-
-void rpc_cmd_repo_version(http_req_t *req, rpc_ctx_t *ctx) {
-  (void)ctx;
-  char v[16];
-  snprintf(v, sizeof v, "%d", BS_SCHEMA_VERSION);
-  rpc_api_json(req, json_pack("{s:s}", "Version", v));
 }
