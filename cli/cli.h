@@ -172,6 +172,8 @@ void cli_dag_stat_print(struct json_t *o);
 int cmd_shutdown(cli_t *, int, char **);
 int cmd_repo_compact(cli_t *, int, char **);
 int cmd_config_show(cli_t *, int, char **);
+int cmd_config_replace(cli_t *, int, char **);
+int cmd_config_edit(cli_t *, int, char **);
 int cmd_config_profile_apply(cli_t *, int, char **);
 int cmd_bootstrap(cli_t *, int, char **);
 /* What only a daemon can do, without one: Kubo's "must be run in

@@ -7,7 +7,9 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../config/config.h"
@@ -205,6 +207,70 @@ static void print_json(json_t *v) {
   if (s)
     printf("%s\n", s);
   free(s);
+}
+
+/* config replace FILE ("-": stdin): run here, on the file the daemon
+ * reads at its next start (as Kubo's). */
+int cmd_config_replace(cli_t *cli, int argc, char **argv) {
+  if (argc != 2)
+    return cli_failf("config replace: one argument, the file");
+  int fd = strcmp(argv[1], "-") ? open(argv[1], O_RDONLY | O_CLOEXEC) : 0;
+  if (fd < 0)
+    return cli_failf("config replace: %s: %s", argv[1], strerror(errno));
+  tr_bytes_t b = {0};
+  int rc = cli_read_all(fd, &b, 4u << 20);
+  if (fd)
+    close(fd);
+  if (rc) {
+    tr_bytes_free(&b);
+    return cli_fail("config replace", rc);
+  }
+  json_t *next = json_loadb((const char *)b.data, b.len,
+                            JSON_REJECT_DUPLICATES, NULL), *cur;
+  tr_bytes_free(&b);
+  if (!next)
+    return cli_failf("config replace: failed to decode file as config");
+  char err[512];
+  if (load_config(cli, &cur)) {
+    json_decref(next);
+    return 1;
+  }
+  rc = config_replace(cur, next, err, sizeof err);
+  if (!rc)
+    rc = config_save(cli->repo, next);
+  json_decref(cur);
+  json_decref(next);
+  if (rc == TR_ECONFIG)
+    return cli_failf("config replace: %s", err);
+  return rc ? cli_fail("config replace", rc) : 0;
+}
+
+/* config edit: $EDITOR on the file itself, as Kubo's. */
+int cmd_config_edit(cli_t *cli, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("config edit: takes no arguments");
+  const char *ed = getenv("EDITOR");
+  if (!ed || !*ed)
+    return cli_failf("config edit: ENV variable $EDITOR not set");
+  char path[4200];
+  snprintf(path, sizeof path, "%s/config", cli->repo);
+  if (access(path, F_OK))
+    return cli_failf("no repo at %s (run 'trove init')", cli->repo);
+  pid_t pid = fork();
+  if (pid < 0)
+    return cli_fail("config edit", -errno);
+  if (pid == 0) {
+    execlp(ed, ed, path, (char *)NULL);
+    _exit(127);
+  }
+  int st;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  return WIFEXITED(st) && WEXITSTATUS(st) == 0
+             ? 0
+             : cli_failf("config edit: %s exited with status %d", ed,
+                         WIFEXITED(st) ? WEXITSTATUS(st) : 128);
 }
 
 int cmd_config_show(cli_t *cli, int argc, char **argv) {

@@ -72,6 +72,8 @@ static const struct {
     {"repo compact", cmd_repo_compact},
     {"config", cmd_config},
     {"config show", cmd_config_show},
+    {"config replace", cmd_config_replace},
+    {"config edit", cmd_config_edit},
     {"config profile apply", cmd_config_profile_apply},
     {"log level", cmd_online_only},
     {"log ls", cmd_online_only},

@@ -565,6 +565,9 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "(typed as Kubo's config).", config_opts},
     {"config show", "config/show", "", "Print the config (without the "
      "private key).", none},
+    {"config replace", "config/replace", "FILE", "Replace the config with "
+     "FILE (Identity and remote services' API kept).", none},
+    {"config edit", NULL, "", "Open the config file in $EDITOR.", none},
     {"config profile apply", "config/profile/apply", "PROFILE", "Apply a "
      "profile of Kubo's to the config: announce-off, announce-on, "
      "autoconf-off, autoconf-on, default-networking, legacy-cid-v0, "

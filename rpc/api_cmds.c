@@ -59,6 +59,7 @@ const rpc_cmd_t rpc_cmds[] = {
     {"repo/version", rpc_cmd_repo_version},
     {"repo/ls", rpc_cmd_refs_local},
     {"version/deps", rpc_cmd_version_deps},
+    {"config/replace", rpc_cmd_config_replace},
     {"commands", rpc_cmd_commands},
     {"swarm/peers", rpc_cmd_swarm_peers},
     {"swarm/connect", rpc_cmd_swarm_connect},

@@ -106,6 +106,21 @@ enum { RPC_SINGLE = 0, RPC_STREAM = 1, RPC_CHUNKED = 2 };
 int rpc_start(http_req_t *req, int kind, const char *ctype, int64_t length,
               int64_t x_content_length);
 
+/* ---------------------------------------------------------- file args */
+
+/* A command's one file argument: the first part of req's multipart body,
+ * read whole (at most max bytes), then done(req, rc, data, ud) on the
+ * loop once the body has ended.  rc: 0 (data holds the part, until done
+ * returns; it is wiped then, as it may hold a key); TR_ENOTFOUND (no
+ * part: Kubo's `argument "file" is required`); TR_ETOOBIG (over max); a
+ * malformed body's error; -ENOMEM; -ECANCELED: the client left, and req
+ * must not be answered.  Use data only when rc is 0.  done answers
+ * req. */
+typedef void (*rpc_part_cb)(http_req_t *req, int rc, const tr_bytes_t *data,
+                            void *ud);
+void rpc_first_part(http_req_t *req, size_t max, rpc_part_cb done,
+                    void *ud);
+
 /* ----------------------------------------------------------- body args */
 
 /* Bytes of arguments a request body may carry (body_args.c). */
@@ -442,6 +457,7 @@ void rpc_cmd_resolve(http_req_t *req, rpc_ctx_t *ctx);     /* rpc_resolve.c */
 void rpc_cmd_cid_format(http_req_t *req, rpc_ctx_t *ctx);  /* rpc_cid.c */
 void rpc_cmd_cid_base32(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_addrs_listen(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_config_replace(http_req_t *req, rpc_ctx_t *ctx); /* rpc_node.c */
 void rpc_cmd_version(http_req_t *req, rpc_ctx_t *ctx); /* rpc_version.c */
 void rpc_cmd_version_deps(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_commands(http_req_t *req, rpc_ctx_t *ctx);

@@ -6,6 +6,7 @@
  *   config/show           the config, without Identity.PrivKey
  *   config/profile/apply arg=NAME dry-run=  {"OldCfg","NewCfg"}
  *                         (config/profile.h's profiles)
+ *   config/replace        a file part: the whole config (config_replace)
  *   (repo/gc lives in rpc_gc.c: it runs on a thread of its own; id in
  *   rpc_swarm.c: it asks the swarm)
  *   repo/stat size-only=  {"RepoSize","StorageMax","NumObjects","RepoPath",
@@ -260,4 +261,46 @@ static void verify_work(rpc_job_t *j) {
 
 void rpc_cmd_repo_verify(http_req_t *req, rpc_ctx_t *ctx) {
   (void)rpc_job_run(req, ctx, verify_work, NULL, NULL, NULL);
+}
+
+/* config/replace, a file part: Kubo's; the file is decoded on the loop
+ * (it is capped), checked and saved by a pool job. */
+#define RPC_CONFIG_MAX (4u << 20)
+
+static void replace_free(void *p) { json_decref(p); }
+
+static void replace_work(rpc_job_t *j) {
+  json_t *cur = NULL;
+  char err[512];
+  int rc = config_load(j->ctx->repo, &cur);
+  if (rc) {
+    rpc_job_fail(j, 500, "reading the config: %s", tr_strerror(rc));
+    return;
+  }
+  if ((rc = config_replace(cur, j->state, err, sizeof err)) ||
+      (rc = config_save(j->ctx->repo, j->state)))
+    rpc_job_fail(j, 500, "%s", rc == TR_ECONFIG ? err : tr_strerror(rc));
+  json_decref(cur);
+}
+
+static void replace_read(http_req_t *req, int rc, const tr_bytes_t *data,
+                         void *ud) {
+  rpc_ctx_t *ctx = ud;
+  json_t *next = NULL;
+  if (rc == -ECANCELED)
+    return;
+  if (rc == TR_ENOTFOUND)
+    rpc_error(req, 400, "argument \"file\" is required");
+  else if (rc)
+    rpc_error(req, rc == TR_ETOOBIG ? 413 : 400, "reading the file: %s",
+              tr_strerror(rc));
+  else if (!(next = json_loadb((const char *)data->data, data->len,
+                               JSON_REJECT_DUPLICATES, NULL)))
+    rpc_error(req, 500, "failed to decode file as config");
+  else
+    (void)rpc_job_run(req, ctx, replace_work, NULL, next, replace_free);
+}
+
+void rpc_cmd_config_replace(http_req_t *req, rpc_ctx_t *ctx) {
+  rpc_first_part(req, RPC_CONFIG_MAX, replace_read, ctx);
 }
