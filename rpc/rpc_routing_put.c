@@ -30,9 +30,17 @@
 #include "../dht/name.h"
 #include "rpc_rop.h"
 
+/* The most body collected: a record at the size limit, plus one byte to
+ * tell one over it. */
+#define PUT_VAL_MAX (DHT_IPNS_RECORD_MAX + 1)
+
 typedef struct rput {
   http_req_t *req;
   rpc_ctx_t *ctx;
+  rpc_mp_t mp;
+  int err;        /* the body's first error (multipart) */
+  unsigned parts; /* file parts seen */
+  bool in_first;  /* inside the first part (the value) */
   tr_bytes_t val;
   uint8_t key[DHT_KEY_MAX];
   size_t kl;
@@ -41,6 +49,7 @@ typedef struct rput {
 } rput_t;
 
 static void rput_free(rput_t *p) {
+  rpc_mp_free(&p->mp);
   tr_bytes_free(&p->val);
   tr_free(p);
 }
@@ -68,6 +77,32 @@ static const char *validator_msg(int rc) {
     return "record is malformed";
   default:
     return tr_strerror(rc);
+  }
+}
+
+static void body_data(http_req_t *req, const uint8_t *p, size_t n, void *ud) {
+  (void)req;
+  rput_t *s = ud;
+  while (!s->err) {
+    size_t used = 0;
+    rpc_mp_event_t ev;
+    int rc = rpc_mp_feed(&s->mp, p, n, &used, &ev);
+    p += used, n -= used;
+    if (rc < 0) {
+      s->err = rc;
+    } else if (rc == RPC_MP_PART) {
+      s->in_first = s->parts++ == 0;
+    } else if (rc == RPC_MP_DATA && s->in_first) {
+      /* Past the cap the rest is dropped: the validator refuses the
+       * length anyway. */
+      size_t room = PUT_VAL_MAX - s->val.len;
+      if (tr_bytes_append(&s->val, ev.data, ev.len < room ? ev.len : room))
+        s->err = -ENOMEM;
+    } else if (rc == RPC_MP_PART_END) {
+      s->in_first = false;
+    } else if (rc == RPC_MP_NEED_MORE || rc == RPC_MP_END) {
+      break; /* all taken; or the end, the epilogue ignored */
+    }
   }
 }
 
@@ -132,19 +167,18 @@ static bool local_newer(rput_t *s) {
   return false;
 }
 
-static void body_read(http_req_t *req, int rc, const tr_bytes_t *data,
-                      void *ud) {
+static void body_end(http_req_t *req, int status, void *ud) {
   rput_t *s = ud;
+  if (status < 0) { /* the client left, or the body broke off */
+    rput_free(s);
+    return;
+  }
+  int rc = s->err ? s->err : rpc_mp_finish(&s->mp);
   dht_swarm_t *sw = s->ctx->dht_wan ? s->ctx->dht_wan : s->ctx->dht_lan;
-  if (rc == -ECANCELED) { /* the client left, or the body broke off */
-  } else if (rc == TR_ENOTFOUND) {
-    rpc_error(req, 400, "argument \"value-file\" is required");
-  } else if (rc == TR_ETOOBIG) { /* the validator's words for it */
-    rpc_error(req, 500, "%s", validator_msg(rc));
-  } else if (rc) {
+  if (rc) {
     rpc_error(req, 400, "invalid multipart body: %s", tr_strerror(rc));
-  } else if (tr_bytes_append(&s->val, data->data, data->len)) {
-    rpc_error(req, 500, "out of memory");
+  } else if (!s->parts) {
+    rpc_error(req, 400, "argument \"value-file\" is required");
   } else if (!sw) {
     rpc_error(req, 500, s->ctx->host ? "routing is off (Routing.Type none)"
                                      : "can't put while offline: pass "
@@ -203,5 +237,11 @@ void rpc_cmd_routing_put(http_req_t *req, rpc_ctx_t *ctx) {
     return;
   }
   s->kl = (size_t)kl;
-  rpc_first_part(req, DHT_IPNS_RECORD_MAX, body_read, s);
+  const char *ct = http_req_header(req, "content-type");
+  if (!ct || rpc_mp_init(&s->mp, ct, 0)) {
+    rput_free(s);
+    rpc_error(req, 400, "argument \"value-file\" is required");
+    return;
+  }
+  http_req_body(req, body_data, body_end, s);
 }
