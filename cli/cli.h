@@ -166,6 +166,7 @@ int cmd_dag_stat(cli_t *, int, char **);
 int cmd_files(cli_t *, int, char **);
 int cmd_files_read(cli_t *, int, char **);
 int cmd_files_write(cli_t *, int, char **);
+int cmd_files_chroot(cli_t *, int, char **);
 /* Print `dag stat`'s answer (the API's JSON) as Kubo's table. */
 struct json_t;
 void cli_dag_stat_print(struct json_t *o);

@@ -65,6 +65,7 @@ static const struct {
     {"files touch", cmd_files},
     {"files read", cmd_files_read},
     {"files write", cmd_files_write},
+    {"files chroot", cmd_files_chroot},
     {"repo stat", cmd_repo_stat},
     {"stats repo", cmd_repo_stat},
     {"repo gc", cmd_repo_gc},

@@ -73,6 +73,11 @@ static const rpc_optdef_t bitswap_stat_opts[] = {
        "1K 234M 2G)."),
     END};
 
+static const rpc_optdef_t chroot_opts[] = {
+    OB("confirm", 0, "false", "Confirm this potentially destructive "
+       "operation."),
+    END};
+
 static const rpc_optdef_t commands_opts[] = {
     OB("flags", 'f', "false", "Show command flags."),
     END};
@@ -550,6 +555,9 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "version or hash function.", files_chcid_opts},
     {"files chmod", "files/chmod", "MODE PATH", "Set the UnixFS mode of an "
      "MFS node (octal).", files_flush_opts},
+    {"files chroot", NULL, "[CID]", "Set the MFS root to CID (a directory "
+     "in the repo) or the empty directory; the daemon must be stopped.",
+     chroot_opts},
     {"files touch", "files/touch", "PATH", "Set the UnixFS mtime of an MFS "
      "node (now by default).", files_touch_opts},
     {"repo stat", "repo/stat", "", "Print repo statistics.", repo_stat_opts},
