@@ -540,6 +540,9 @@ int cmd_repo_verify(cli_t *cli, int argc, char **argv) {
   bool drop = CLI_BOOL(cli, "drop");
   if (argc != 1)
     return cli_failf("repo verify: takes no arguments");
+  if (CLI_BOOL(cli, "heal")) /* cli_remote took it when a daemon runs */
+    return cli_failf("repo verify --heal: this command must be run in "
+                     "online mode (start 'trove daemon')");
   bs_env_t *env;
   if (cli_env(cli, 0, &env))
     return 1;

@@ -455,7 +455,11 @@ static const rpc_optdef_t repo_gc_opts[] = {
     END};
 
 static const rpc_optdef_t repo_verify_opts[] = {
-    CB("drop", 0, "false", "Remove the corrupt blocks found."),
+    OB("drop", 0, "false", "Remove the corrupt blocks found."),
+    OB("heal", 0, "false", "Remove corrupt blocks and fetch them again "
+       "from the network (through the daemon; implies --drop)."),
+    OS("heal-timeout", 0, "30s", "The longest wait for each block healed "
+       "(0: no limit)."),
     END};
 
 static const rpc_optdef_t daemon_opts[] = {

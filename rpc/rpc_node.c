@@ -11,7 +11,6 @@
  *   rpc_swarm.c: it asks the swarm)
  *   repo/stat size-only=  {"RepoSize","StorageMax","NumObjects","RepoPath",
  *                          "Version"} and trove's "DataSize","FileSize"
- *   repo/verify           NDJSON {"Msg"} per corrupt block, then a summary
  *
  * Everything touching the repo or the config file runs as a pool job.  A
  * config change is written to <repo>/config and, as in Kubo, takes effect
@@ -233,34 +232,6 @@ static void stat_work(rpc_job_t *j) {
 
 void rpc_cmd_repo_stat(http_req_t *req, rpc_ctx_t *ctx) {
   (void)rpc_job_run(req, ctx, stat_work, NULL, NULL, NULL);
-}
-
-static int verify_bad(const dag_cid_t *cid, void *ud) {
-  char s[DAG_CID_STR_MAX], msg[DAG_CID_STR_MAX + 64];
-  snprintf(msg, sizeof msg, "block %s was corrupt (block in storage has "
-           "different hash than requested)", dag_cid_str(cid, s));
-  return rpc_job_line(ud, json_pack("{s:s}", "Msg", msg));
-}
-
-static void verify_work(rpc_job_t *j) {
-  uint64_t checked = 0, corrupt = 0;
-  int rc = bs_verify(j->env, false, verify_bad, j, &checked, &corrupt);
-  j->kind = RPC_CHUNKED;
-  if (rc) {
-    rpc_job_fail(j, 500, "verify: %s", tr_strerror(rc));
-    return;
-  }
-  if (rpc_job_line(j, json_pack("{s:s,s:I}", "Msg",
-                                  corrupt ? "verify complete, some blocks "
-                                            "were corrupt"
-                                          : "verify complete, all blocks "
-                                            "validated.",
-                                  "Progress", (json_int_t)checked)))
-    rpc_job_fail(j, 500, "out of memory");
-}
-
-void rpc_cmd_repo_verify(http_req_t *req, rpc_ctx_t *ctx) {
-  (void)rpc_job_run(req, ctx, verify_work, NULL, NULL, NULL);
 }
 
 /* config/replace, a file part: Kubo's; the file is decoded on the loop
