@@ -208,6 +208,11 @@ static const rpc_optdef_t get_opts[] = {
        "the last path element, or the CID."),
     CB("progress", 'p', NULL, "Show a progress bar on stderr. Defaults to "
        "true when stderr is a terminal."),
+    OB("archive", 'a', "false", "Output a TAR archive."),
+    OB("compress", 'C', "false", "Compress the output with GZIP "
+       "compression."),
+    {"compression-level", 'l', I, NULL, "The level of compression (1-9).",
+     "compression-level", -1, 9},
     END};
 
 static const rpc_optdef_t ls_opts[] = {
