@@ -91,6 +91,28 @@ const char *cli_humanize(uint64_t s, char *buf, size_t n);
  * all have as many cells (what Kubo's encoders write). */
 void cli_tabwrite(const char *text, size_t minwidth, size_t padding);
 
+/* Which entries of a directory an add takes (ignore.c): hidden ones (a
+ * name starting with '.') only with --hidden, and none that Kubo's
+ * gitignore-style rules (--ignore, --ignore-rules-path) match, matched
+ * against an entry's name alone, as Kubo's filter does.  init: the file's
+ * lines (rules_path may be NULL), then rules[0..n); TR_EUSAGE with the
+ * reason in err when the file cannot be read, -ENOMEM.  A zeroed filter
+ * takes everything but hidden entries. */
+typedef struct cli_filter {
+  bool hidden;
+  struct re_pattern_buffer *re; /* regex_t */
+  bool *neg;
+  size_t n, cap;
+} cli_filter_t;
+int cli_filter_init(cli_filter_t *f, bool hidden, const char *rules_path,
+                    const char *const *rules, size_t n, char *err,
+                    size_t errlen) TR_WUR;
+bool cli_filter_skip(const cli_filter_t *f, const char *name);
+/* The filter add's options (v: --hidden, --ignore, --ignore-rules-path)
+ * ask for; 0, or 1 with the error printed. */
+int cli_filter_from(cli_filter_t *f, const rpc_vals_t *v);
+void cli_filter_free(cli_filter_t *f);
+
 /* pipe_out.c: stdout for a stream of views of one read transaction
  * (cat): spliced into a pipe without a copy, the views' map pages
  * released as they go (see the file's comment for why the last pipe-size
@@ -116,9 +138,10 @@ int cli_out_write(const uint8_t *p, size_t n, void *ud);
 int cli_out_finish(cli_out_t *o);
 
 /* The names in directory fd (not closed), sorted by bytes (os.ReadDir's
- * order, in which Kubo adds and prints), "." and ".." left out, dot files
- * too unless hidden.  Free with cli_free_names().  0 or -errno/-ENOMEM. */
-int cli_list_dir(int fd, bool hidden, char ***names, size_t *n);
+ * order, in which Kubo adds and prints), "." and ".." left out, and what
+ * f skips (NULL: hidden names).  Free with cli_free_names().  0 or
+ * -errno/-ENOMEM. */
+int cli_list_dir(int fd, const cli_filter_t *f, char ***names, size_t *n);
 void cli_free_names(char **names, size_t n);
 
 /* progress.c: Kubo's progress bar on stderr. */
@@ -140,7 +163,8 @@ void cli_progress_clear(cli_progress_t *p);
 void cli_progress_end(cli_progress_t *p);
 /* Bytes of the regular files under paths (stdin's size when n is 0 and
  * it is a file), walked as add walks them; 0 when unknown. */
-uint64_t cli_paths_size(char **paths, int n, bool recursive, bool hidden);
+uint64_t cli_paths_size(char **paths, int n, bool recursive,
+                        const cli_filter_t *f);
 
 /* pin ls --type's value as BS_PIN_* bits; -1 (reported) if unknown. */
 int cli_pin_type(const char *v);

@@ -39,7 +39,8 @@ typedef struct up {
   add_out_t out;
   char boundary[48];
   int parts;
-  bool hidden, recursive;
+  bool recursive;
+  cli_filter_t filter; /* --hidden, --ignore, --ignore-rules-path */
   bool pass; /* regular files go as passed descriptors (file_part) */
   uint8_t *buf;
 } up_t;

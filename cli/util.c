@@ -95,7 +95,8 @@ static int cmp_str(const void *x, const void *y) {
 
 /* The names in directory fd, sorted by bytes (os.ReadDir's order, in which
  * Kubo adds and prints), dot files left out unless --hidden. */
-int cli_list_dir(int fd, bool hidden, char ***names, size_t *n) {
+int cli_list_dir(int fd, const cli_filter_t *f, char ***names, size_t *n) {
+  static const cli_filter_t none = {0};
   int dfd = dup(fd);
   DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
   if (!d) {
@@ -112,7 +113,7 @@ int cli_list_dir(int fd, bool hidden, char ***names, size_t *n) {
   while (!rc && (de = readdir(d))) {
     if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
       continue;
-    if (de->d_name[0] == '.' && !hidden)
+    if (cli_filter_skip(f ? f : &none, de->d_name))
       continue;
     if (cnt == cap) {
       cap = cap ? 2 * cap : 32;

@@ -156,6 +156,11 @@ static const rpc_optdef_t resolve_opts[] = {
 static const rpc_optdef_t add_opts[] = {
     CB("recursive", 'r', "false", "Add directories recursively."),
     CB("hidden", 'H', "false", "Include files whose names start with a dot."),
+    {"ignore", 0, RPC_OPT_STRINGS, NULL, "A .gitignore-style rule for the "
+     "names to leave out (given any number of times).", NULL, 0, 0},
+    CS("ignore-rules-path", 0, NULL, "A file of .gitignore-style rules for "
+       "the names to leave out."),
+    OB("empty-dirs", 'E', "true", "Include empty directories."),
     CB("quiet", 'q', "false", "Write minimal output: the CIDs alone."),
     CB("quieter", 'Q', "false", "Write only the final CID."),
     OB("silent", 0, "false", "Write no output."),
@@ -758,6 +763,7 @@ int rpc_add_resolve(const rpc_vals_t *v, const json_t *import,
   }
   a->recursive = rpc_vals_bool(v, "recursive");
   a->hidden = rpc_vals_bool(v, "hidden");
+  a->empty_dirs = rpc_vals_bool(v, "empty-dirs");
   a->quiet = rpc_vals_bool(v, "quiet");
   a->quieter = rpc_vals_bool(v, "quieter");
   a->silent = rpc_vals_bool(v, "silent");
