@@ -44,11 +44,12 @@ assert list(me) == ["StartTime", "EndTime", "Active", "Command", "Options",
 ' || fail "diag/cmds: $j"
 out=$(t diag cmds)
 eq "$(echo "$out" | head -1)" "Command       Active  StartTime        RunTime" "diag cmds' header"
-echo "$out" | grep -qE '^version +false +[A-Z][a-z]{2} [ 1-3][0-9] [0-9:]{8} +[0-9.]+(ns|µs|ms|s)$' ||
+grep -qE '^version +false +[A-Z][a-z]{2} [ 1-3][0-9] [0-9:]{8} +[0-9.]+(ns|µs|ms|s)$' <<<"$out" ||
   fail "diag cmds' version line: $out"
-echo "$out" | tail -1 | grep -qE '^diag/cmds +true ' || fail "diag cmds' own line: $out"
-t diag cmds -v | grep -qE '^[0-9]+ +version +\[one two three\] +\[foo=true,n=5,\] +false ' ||
-  fail "diag cmds -v: $(t diag cmds -v)"
+grep -qE '^diag/cmds +true ' <<<"$(tail -1 <<<"$out")" || fail "diag cmds' own line: $out"
+out=$(t diag cmds -v)
+grep -qE '^[0-9]+ +version +\[one two three\] +\[foo=true,n=5,\] +false ' <<<"$out" ||
+  fail "diag cmds -v: $out"
 # clear drops the ended ones; with a keep time they stay across cleanups
 t diag cmds clear
 eq "$(curl -s -X POST "$A/diag/cmds" | python3 -c 'import json,sys; print(" ".join(e["Command"] for e in json.load(sys.stdin)))')" \

@@ -21,10 +21,11 @@ K=("$IPFS" --api "/ip4/127.0.0.1/tcp/$APORT")
 "$TROVE" version >/dev/null
 out=$("${K[@]}" diag cmds)
 eq "$(echo "$out" | head -1)" "$("$TROVE" diag cmds | head -1)" "diag cmds' header"
-echo "$out" | grep -qE '^diag/cmds +true +[A-Z][a-z]{2} [ 1-3][0-9] [0-9:]{8} +[0-9.]+(ns|µs|ms|s)$' ||
+grep -qE '^diag/cmds +true +[A-Z][a-z]{2} [ 1-3][0-9] [0-9:]{8} +[0-9.]+(ns|µs|ms|s)$' <<<"$out" ||
   fail "Kubo's diag cmds of trove: $out"
-"${K[@]}" diag cmds -v | grep -qE '^[0-9]+ +diag/cmds +\[\] +\[.*\] +(true|false) ' ||
-  fail "Kubo's diag cmds -v of trove: $("${K[@]}" diag cmds -v)"
+out=$("${K[@]}" diag cmds -v)
+grep -qE '^[0-9]+ +diag/cmds +\[\] +\[.*\] +(true|false) ' <<<"$out" ||
+  fail "Kubo's diag cmds -v of trove: $out"
 "${K[@]}" diag cmds clear
 "${K[@]}" diag cmds set-time 1m
 eq "$("${K[@]}" diag healthy)" '"ok"' "diag healthy"

@@ -49,7 +49,7 @@ interop_daemon
 
 # trove heals from Kubo
 out=$("$TROVE" repo verify --heal) || fail "trove's heal: $out"
-echo "$out" | grep -qE '^block bafkrei[a-z2-7]+ was corrupt \(block in storage has different hash than requested\), removed, healed$' ||
+grep -qE '^block bafkrei[a-z2-7]+ was corrupt \(block in storage has different hash than requested\), removed, healed$' <<<"$out" ||
   fail "trove's heal line: $out"
 eq "$(echo "$out" | tail -1)" "verify complete, 1 blocks corrupt, 1 removed, 1 healed" "trove's summary"
 out=$("$TROVE" repo verify) || fail "trove after healing: $out"
@@ -58,7 +58,7 @@ ok "trove heals from Kubo"
 
 # Kubo heals from trove, through trove's bitswap
 out=$("$IPFS" repo verify --heal 2>&1) || fail "Kubo's heal: $out"
-echo "$out" | grep -q "removed, healed" || fail "Kubo's heal line: $out"
+grep -q "removed, healed" <<<"$out" || fail "Kubo's heal line: $out"
 out=$("$IPFS" repo verify 2>&1) || fail "Kubo after healing: $out"
 ok "Kubo heals from trove"
 
@@ -69,14 +69,14 @@ out=$("$TROVE" repo verify 2>&1) && fail "verify missed the damage: $out"
 interop_daemon
 "$TROVE" swarm connect "/ip4/127.0.0.1/tcp/$KPORT/p2p/$KUBO_ID" >/dev/null
 out=$(curl -s -X POST "http://127.0.0.1:$APORT/api/v0/repo/verify")
-echo "$out" | grep -q 'was corrupt (block in storage has different hash than requested)"' ||
+grep -q 'was corrupt (block in storage has different hash than requested)"' <<<"$out" ||
   fail "the API's verify line: $out"
 start=$SECONDS
 if out=$("$TROVE" repo verify --heal --heal-timeout 2s 2>"$WORK/err"); then
   fail "a heal that failed exited 0: $out"
 fi
 [ $((SECONDS - start)) -lt 20 ] || fail "--heal-timeout 2s took $((SECONDS - start)) s"
-echo "$out" | grep -q "removed, failed to heal (" || fail "the failed heal's line: $out"
+grep -q "removed, failed to heal (" <<<"$out" || fail "the failed heal's line: $out"
 grep -q "verify complete, 1 blocks corrupt, 1 removed, 1 failed to heal" "$WORK/err" ||
   fail "the failed heal's summary: $(cat "$WORK/err")"
 out=$("$TROVE" repo verify 2>&1) || fail "after the drop the store is clean: $out"
