@@ -91,7 +91,7 @@ const char *cli_humanize(uint64_t s, char *buf, size_t n);
  * all have as many cells (what Kubo's encoders write). */
 void cli_tabwrite(const char *text, size_t minwidth, size_t padding);
 
-/* Which entries of a directory an add takes (ignore.c): hidden ones (a
+/* Which entries of a directory an add takes (filter.c): hidden ones (a
  * name starting with '.') only with --hidden, and none that Kubo's
  * gitignore-style rules (--ignore, --ignore-rules-path) match, matched
  * against an entry's name alone, as Kubo's filter does.  init: the file's

@@ -1,7 +1,7 @@
 /*
  * util.c — what every command shares (cli.h): errors in the one-line
  * "trove: what: why" form, opening the repo, CID arguments, writing to
- * stdout, sorted directory listings.  Below the commands and main.c, so
+ * stdout.  Below the commands and main.c, so
  * that main.c's dispatch and the commands never call each other in a
  * circle.
  */
@@ -87,67 +87,6 @@ int cli_write_out(const void *p, size_t n) {
   return 0;
 }
 
-/* --------------------------------------------------------- directories */
-
-static int cmp_str(const void *x, const void *y) {
-  return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* The names in directory fd, sorted by bytes (os.ReadDir's order, in which
- * Kubo adds and prints), dot files left out unless --hidden. */
-int cli_list_dir(int fd, const cli_filter_t *f, char ***names, size_t *n) {
-  static const cli_filter_t none = {0};
-  int dfd = dup(fd);
-  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-  if (!d) {
-    int e = -errno;
-    if (dfd >= 0)
-      close(dfd);
-    return e;
-  }
-  char **v = NULL;
-  size_t cnt = 0, cap = 0;
-  int rc = 0;
-  struct dirent *de;
-  errno = 0;
-  while (!rc && (de = readdir(d))) {
-    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-      continue;
-    if (cli_filter_skip(f ? f : &none, de->d_name))
-      continue;
-    if (cnt == cap) {
-      cap = cap ? 2 * cap : 32;
-      char **nv = tr_realloc(v, cap * sizeof *v);
-      if (!nv) {
-        rc = -ENOMEM;
-        break;
-      }
-      v = nv;
-    }
-    if (!(v[cnt] = tr_strdup(de->d_name)))
-      rc = -ENOMEM;
-    else
-      cnt++;
-  }
-  if (!rc && errno)
-    rc = -errno;
-  closedir(d);
-  if (rc) {
-    cli_free_names(v, cnt);
-    return rc;
-  }
-  if (cnt > 1)
-    qsort(v, cnt, sizeof *v, cmp_str);
-  *names = v;
-  *n = cnt;
-  return 0;
-}
-
-void cli_free_names(char **names, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    tr_free(names[i]);
-  tr_free(names);
-}
 
 const char *cli_humanize(uint64_t s, char *buf, size_t n) {
   static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB",

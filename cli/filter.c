@@ -1,7 +1,8 @@
 /*
- * ignore.c — which entries an add takes (cli.h's cli_filter_t): hidden
- * ones with --hidden, and none that --ignore and --ignore-rules-path
- * match: Kubo's filter, go-gitignore's rules (github.com/crackcomm/go-gitignore, which
+ * filter.c — which entries of a directory an add takes: the sorted
+ * listing (cli_list_dir) through the filter (cli_filter_t): hidden ones
+ * with --hidden, and none that --ignore and --ignore-rules-path match:
+ * Kubo's filter, go-gitignore's rules (github.com/crackcomm/go-gitignore, which
  * boxo's files.Filter uses) matched against each entry's name, as boxo
  * matches them (fileInfo.Name(): the name alone, not its path).
  *
@@ -11,7 +12,9 @@
  * The expression is POSIX extended (glibc takes "(|x)" as Go's RE2 does).
  * A rule whose expression does not compile is dropped, as Go drops it.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <regex.h> /* regex_t is struct re_pattern_buffer (cli.h) */
 #include <stdio.h>
@@ -205,4 +208,66 @@ void cli_filter_free(cli_filter_t *ig) {
   tr_free(ig->re);
   tr_free(ig->neg);
   memset(ig, 0, sizeof *ig);
+}
+
+/* --------------------------------------------------------- directories */
+
+static int cmp_str(const void *x, const void *y) {
+  return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* The names in directory fd, sorted by bytes (os.ReadDir's order, in which
+ * Kubo adds and prints), through f. */
+int cli_list_dir(int fd, const cli_filter_t *f, char ***names, size_t *n) {
+  static const cli_filter_t none = {0};
+  int dfd = dup(fd);
+  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+  if (!d) {
+    int e = -errno;
+    if (dfd >= 0)
+      close(dfd);
+    return e;
+  }
+  char **v = NULL;
+  size_t cnt = 0, cap = 0;
+  int rc = 0;
+  struct dirent *de;
+  errno = 0;
+  while (!rc && (de = readdir(d))) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+      continue;
+    if (cli_filter_skip(f ? f : &none, de->d_name))
+      continue;
+    if (cnt == cap) {
+      cap = cap ? 2 * cap : 32;
+      char **nv = tr_realloc(v, cap * sizeof *v);
+      if (!nv) {
+        rc = -ENOMEM;
+        break;
+      }
+      v = nv;
+    }
+    if (!(v[cnt] = tr_strdup(de->d_name)))
+      rc = -ENOMEM;
+    else
+      cnt++;
+  }
+  if (!rc && errno)
+    rc = -errno;
+  closedir(d);
+  if (rc) {
+    cli_free_names(v, cnt);
+    return rc;
+  }
+  if (cnt > 1)
+    qsort(v, cnt, sizeof *v, cmp_str);
+  *names = v;
+  *n = cnt;
+  return 0;
+}
+
+void cli_free_names(char **names, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    tr_free(names[i]);
+  tr_free(names);
 }
