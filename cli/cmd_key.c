@@ -160,21 +160,29 @@ int cmd_key_import(cli_t *cli, int argc, char **argv) {
           (r < 0 && errno == EINTR)))
     n += r > 0 ? (size_t)r : 0;
   close(fd);
-  net_privkey_t k;
-  int rc = n > DHT_KEY_FILE_MAX ? TR_EKEY : dht_key_file_parse(buf, n, &k);
+  char err[KEY_ERR_MAX];
+  net_peerid_t id;
+  int rc = n > DHT_KEY_FILE_MAX
+               ? TR_EKEY
+               : dht_key_import(cli->repo, argv[1], buf, n, &id, err,
+                                sizeof err);
   bool pem = n >= 11 && !memcmp(buf, "-----BEGIN ", 11);
   sodium_memzero(buf, sizeof buf);
-  if (rc == TR_EKEYTYPE)
-    return cli_failf("key import: key type is not supported by trove "
-                     "(ed25519 only)");
-  if (rc && pem)
+  if (rc == TR_EKEY && pem)
     return cli_failf("key import: unexpected PEM block for "
                      "format=libp2p-protobuf-cleartext: PEM keys are not "
                      "supported by trove");
-  if (rc)
+  if (rc == TR_EKEY)
     return cli_failf("key import: unable to unmarshall "
                      "format=libp2p-protobuf-cleartext: %s", tr_strerror(rc));
-  return store_print(cli, "key import", argv[1], &k);
+  if (rc == TR_EUSAGE || rc == TR_EEXIST)
+    return cli_failf("key import: %s", err);
+  if (rc)
+    return cli_fail("key import", rc);
+  json_t *o = key_json(argv[1], &id, base_opt(cli));
+  print_id(o);
+  json_decref(o);
+  return 0;
 }
 
 int cmd_key_ls(cli_t *cli, int argc, char **argv) {
@@ -272,12 +280,21 @@ int cmd_key_export(cli_t *cli, int argc, char **argv) {
                          : "key export: export format %s is not supported "
                            "by trove",
                      fmt);
-  net_privkey_t k;
-  int rc = dht_key_load(cli->repo, name, &k);
-  if (rc == TR_ENOTFOUND || rc == TR_EUSAGE)
+  /* An Ed25519 key in the 64-byte form Kubo writes; another type's as
+   * its file holds it. */
+  uint8_t pb[DHT_KEY_FILE_MAX];
+  net_pubkey_t pk;
+  int len = dht_key_load_file(cli->repo, name, pb, &pk);
+  if (len == TR_ENOTFOUND || len == TR_EUSAGE)
     return cli_failf("key export: key with name '%s' doesn't exist", name);
-  if (rc)
-    return cli_fail("key export", rc);
+  if (len < 0)
+    return cli_fail("key export", len);
+  net_privkey_t k;
+  if (!dht_key_file_parse(pb, (size_t)len, &k)) {
+    net_privkey_marshal(&k, pb);
+    len = NET_PRIVKEY_PB_LEN;
+  }
+  sodium_memzero(&k, sizeof k);
   char out[4200];
   const char *o = CLI_STR(cli, "output");
   if (!o) {
@@ -290,12 +307,9 @@ int cmd_key_export(cli_t *cli, int argc, char **argv) {
     snprintf(out, sizeof out, "%.*s.key", (int)(l - s), name + s);
     o = out;
   }
-  uint8_t pb[NET_PRIVKEY_PB_LEN];
-  net_privkey_marshal(&k, pb);
-  sodium_memzero(&k, sizeof k);
   int fd = open(o, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  rc = fd < 0 ? -errno : 0;
-  if (!rc && write(fd, pb, sizeof pb) != (ssize_t)sizeof pb)
+  int rc = fd < 0 ? -errno : 0;
+  if (!rc && write(fd, pb, (size_t)len) != (ssize_t)len)
     rc = -EIO;
   if (fd >= 0 && close(fd) && !rc)
     rc = -errno;

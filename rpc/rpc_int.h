@@ -94,6 +94,22 @@ enum { RPC_SINGLE = 0, RPC_STREAM = 1, RPC_CHUNKED = 2 };
 int rpc_start(http_req_t *req, int kind, const char *ctype, int64_t length,
               int64_t x_content_length);
 
+/* ------------------------------------------------------------ one file */
+
+/* What a command that takes one file (routing put, key import, ...) gets
+ * once the body is read: req NULL when the client left or the body broke
+ * off (only free ud then); else err 0, TR_ENOTFOUND (no file part:
+ * Kubo's `argument "x" is required`) or the body's error (answer 400),
+ * and the first part's bytes data[0..n), at most max + 1 of them (n > max:
+ * the file was longer), valid during the call (wiped after it). */
+typedef void (*rpc_file_fn)(http_req_t *req, int err, const uint8_t *data,
+                            size_t n, void *ud);
+/* Read req's multipart body (rpc_file.c), then call done once, on the
+ * loop.  0; TR_EMULTIPART (the request is not multipart: done is never
+ * called, answer `argument "x" is required`), -ENOMEM. */
+int rpc_file_collect(http_req_t *req, size_t max, rpc_file_fn done,
+                     void *ud) TR_WUR;
+
 /* ----------------------------------------------------------- body args */
 
 /* Bytes of arguments a request body may carry (body_args.c). */

@@ -199,88 +199,43 @@ void rpc_cmd_key_rename(http_req_t *req, rpc_ctx_t *ctx) {
 
 typedef struct kimport {
   rpc_ctx_t *ctx;
-  rpc_mp_t mp;
-  int err;
-  unsigned parts;
-  bool in_first;
   char *name, *base;
-  tr_bytes_t data;
 } kimport_t;
 
 static void kimport_free(kimport_t *s) {
-  rpc_mp_free(&s->mp);
-  if (s->data.data)
-    sodium_memzero(s->data.data, s->data.len);
-  tr_bytes_free(&s->data);
   tr_free(s->name);
   tr_free(s->base);
   tr_free(s);
 }
 
-static void import_data(http_req_t *req, const uint8_t *p, size_t n,
+static void import_done(http_req_t *req, int rc, const uint8_t *d, size_t n,
                         void *ud) {
-  (void)req;
   kimport_t *s = ud;
-  while (!s->err) {
-    size_t used = 0;
-    rpc_mp_event_t ev;
-    int rc = rpc_mp_feed(&s->mp, p, n, &used, &ev);
-    p += used, n -= used;
-    if (rc < 0) {
-      s->err = rc;
-    } else if (rc == RPC_MP_PART) {
-      s->in_first = s->parts++ == 0;
-    } else if (rc == RPC_MP_DATA && s->in_first) {
-      /* Past the cap the rest is dropped; the length refuses it. */
-      size_t room = DHT_KEY_FILE_MAX + 1 - s->data.len;
-      if (tr_bytes_append(&s->data, ev.data, ev.len < room ? ev.len : room))
-        s->err = -ENOMEM;
-    } else if (rc == RPC_MP_PART_END) {
-      s->in_first = false;
-    } else if (rc == RPC_MP_NEED_MORE || rc == RPC_MP_END) {
-      break;
-    }
-  }
-}
-
-static void import_end(http_req_t *req, int status, void *ud) {
-  kimport_t *s = ud;
-  if (status < 0) {
-    kimport_free(s);
-    return;
-  }
-  int rc = s->err ? s->err : rpc_mp_finish(&s->mp);
-  net_privkey_t k;
   net_peerid_t id;
   char err[KEY_ERR_MAX];
-  if (rc) {
-    rpc_error(req, 400, "invalid multipart body: %s", tr_strerror(rc));
-  } else if (!s->parts) {
+  if (!req) {
+    /* the client left */
+  } else if (rc == TR_ENOTFOUND) {
     rpc_error(req, 400, "argument \"key\" is required");
-  } else if ((rc = s->data.len > DHT_KEY_FILE_MAX
+  } else if (rc) {
+    rpc_error(req, 400, "invalid multipart body: %s", tr_strerror(rc));
+  } else if ((rc = n > DHT_KEY_FILE_MAX
                        ? TR_EKEY
-                       : dht_key_file_parse(s->data.data, s->data.len, &k))) {
-    if (rc == TR_EKEYTYPE)
-      rpc_error(req, 500, "key type is not supported by trove (ed25519 "
-                "only)");
-    else if (s->data.len >= 11 && !memcmp(s->data.data, "-----BEGIN ", 11))
+                       : dht_key_import(s->ctx->repo, s->name, d, n, &id, err,
+                                        sizeof err))) {
+    if (rc == TR_EKEY && n >= 11 && !memcmp(d, "-----BEGIN ", 11))
       rpc_error(req, 500, "unexpected PEM block for "
                 "format=libp2p-protobuf-cleartext: PEM keys are not "
                 "supported by trove");
-    else
+    else if (rc == TR_EKEY)
       rpc_error(req, 500, "unable to unmarshall "
                 "format=libp2p-protobuf-cleartext: %s", tr_strerror(rc));
-  } else {
-    rc = dht_key_store(s->ctx->repo, s->name, &k, err, sizeof err);
-    if (!rc)
-      rc = peerid_of(&k, &id);
-    sodium_memzero(&k, sizeof k);
-    if (rc == TR_EUSAGE || rc == TR_EEXIST)
+    else if (rc == TR_EUSAGE || rc == TR_EEXIST)
       rpc_error(req, 500, "%s", err);
-    else if (rc)
-      rpc_error(req, 500, "%s", tr_strerror(rc));
     else
-      rpc_api_json(req, key_json(s->name, &id, s->base));
+      rpc_error(req, 500, "%s", tr_strerror(rc));
+  } else {
+    rpc_api_json(req, key_json(s->name, &id, s->base));
   }
   kimport_free(s);
 }
@@ -319,11 +274,9 @@ void rpc_cmd_key_import(http_req_t *req, rpc_ctx_t *ctx) {
     rpc_error(req, 500, "cannot import key with name 'self'");
     return;
   }
-  const char *ct = http_req_header(req, "content-type");
-  if (!ct || rpc_mp_init(&s->mp, ct, 0)) {
+  int rc = rpc_file_collect(req, DHT_KEY_FILE_MAX, import_done, s);
+  if (rc) {
     kimport_free(s);
-    rpc_error(req, 400, "argument \"key\" is required");
-    return;
+    rpc_error(req, rc == -ENOMEM ? 500 : 400, "argument \"key\" is required");
   }
-  http_req_body(req, import_data, import_end, s);
 }
