@@ -441,6 +441,11 @@ void rpc_cmd_key_ls(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_key_rm(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_key_rename(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_key_import(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_key_sign(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_name_get(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_name_put(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_name_inspect(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_key_verify(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_resolve(http_req_t *req, rpc_ctx_t *ctx);     /* rpc_resolve.c */
 void rpc_cmd_cid_format(http_req_t *req, rpc_ctx_t *ctx);  /* rpc_cid.c */

@@ -8,18 +8,22 @@
  *                                       first
  *   key/rm arg=NAME...                  {"Keys":[...]}
  *   key/rename arg=OLD arg=NEW [force]  {"Was","Now","Id","Overwrite"}
+ *   key/sign [key=NAME], a file part    {"Key":{"Name","Id"},"Signature"}
+ *   key/verify [key=NAME] signature=SIG, a file part
+ *                                       {"Key":{...},"SignatureValid"}
  *
- * Every one takes ipns-base (Kubo's default base36).  key export has no
- * API command, as in Kubo (NoRemote: the CLI reads the file itself).
- * Only Ed25519 keys are made or taken; Kubo's rsa and secp256k1 are
- * refused with that reason.  The key files are small: read and written
- * on the loop.
+ * Every one takes ipns-base (Kubo's default base36).  key export and
+ * key rotate have no API command, as in Kubo (NoRemote: the CLI does
+ * them itself).  gen makes Ed25519 keys only (Kubo's rsa and secp256k1
+ * are refused with that reason); import takes keys of every type.  The
+ * key files are small: read and written on the loop.
  */
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "../dht/keysign.h"
 #include "../dht/keystore.h"
 #include "rpc_int.h"
 
@@ -279,4 +283,80 @@ void rpc_cmd_key_import(http_req_t *req, rpc_ctx_t *ctx) {
     kimport_free(s);
     rpc_error(req, rc == -ENOMEM ? 500 : 400, "argument \"key\" is required");
   }
+}
+
+/* ------------------------------------------------------- sign, verify */
+
+typedef struct ksign {
+  rpc_ctx_t *ctx;
+  char *key, *sig, *base;
+} ksign_t;
+
+static void ksign_free(ksign_t *s) {
+  tr_free(s->key);
+  tr_free(s->sig);
+  tr_free(s->base);
+  tr_free(s);
+}
+
+static void sign_done(http_req_t *req, int rc, const uint8_t *d, size_t n,
+                      void *ud) {
+  ksign_t *s = ud;
+  char err[KEY_ERR_MAX];
+  json_t *o = NULL;
+  if (!req) {
+    /* the client left */
+  } else if (rc == TR_ENOTFOUND) {
+    rpc_error(req, 400, "argument \"data\" is required");
+  } else if (rc) {
+    rpc_error(req, 400, "invalid multipart body: %s", tr_strerror(rc));
+  } else if (s->sig ? dht_keysign_verify(s->ctx->repo, s->ctx->key, s->key,
+                                         s->sig, s->base, d, n, &o, err,
+                                         sizeof err)
+                    : dht_keysign_sign(s->ctx->repo, s->ctx->key, s->key,
+                                       s->base, d, n, &o, err, sizeof err)) {
+    rpc_error(req, 500, "%s", err);
+  } else {
+    rpc_api_json(req, o);
+  }
+  ksign_free(s);
+}
+
+/* key/sign [key=NAME] and key/verify [key=NAME] signature=SIG: the data
+ * is the body's file (DHT_KEYSIGN_DATA_MAX at most). */
+static void key_sign_verify(http_req_t *req, rpc_ctx_t *ctx, bool verify) {
+  ksign_t *s = tr_calloc(1, sizeof *s);
+  if (!s) {
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  s->ctx = ctx;
+  if (ipns_base(req, &s->base)) {
+    ksign_free(s);
+    return;
+  }
+  if (rpc_opt_str(req, "key", &s->key) ||
+      (verify && rpc_opt_str(req, "signature", &s->sig))) {
+    ksign_free(s);
+    rpc_error(req, 400, "invalid option");
+    return;
+  }
+  if (verify && !s->sig && !(s->sig = tr_strdup(""))) {
+    ksign_free(s);
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  int rc = rpc_file_collect(req, DHT_KEYSIGN_DATA_MAX, sign_done, s);
+  if (rc) {
+    ksign_free(s);
+    rpc_error(req, rc == -ENOMEM ? 500 : 400, "argument \"data\" is required");
+  }
+}
+
+void rpc_cmd_key_sign(http_req_t *req, rpc_ctx_t *ctx) {
+  key_sign_verify(req, ctx, false);
+}
+
+void rpc_cmd_key_verify(http_req_t *req, rpc_ctx_t *ctx) {
+  key_sign_verify(req, ctx, true);
 }

@@ -42,6 +42,11 @@ struct rop {
   /* put (rpc__put_run): the answer once stored; NULL: routing put's
    * QueryEvent. */
   void (*put_answer)(rop_t *r);
+  /* name put: the record to put once the get of the name's current one
+   * is done, and the Value to answer (both owned, freed with r) */
+  uint8_t *put_val;
+  size_t put_vl;
+  char *put_value;
   rpc_ctx_t *ctx;
   uv_timer_t timer;
   bool timer_closed, ended;

@@ -40,6 +40,8 @@ static void rop_on_timer_closed(uv_handle_t *h) {
   net_peerset_free(&r->seen);
   tr_free(r->val);
   tr_free(r->keys);
+  tr_free(r->put_val);
+  tr_free(r->put_value);
   tr_free(r);
 }
 
