@@ -21,10 +21,13 @@ static int puts_(tr_bytes_t *o, const char *s) { return put(o, s, strlen(s)); }
 
 /* ------------------------------------------------------------ Go text */
 
-/* unicode.IsPrint, for the code points above ASCII (see the header). */
+/* unicode.IsPrint, for the code points above ASCII: the controls, the
+ * spaces but U+0020, the format and private-use characters Go refuses
+ * (see the header: its tables know more). */
 static bool printable(uint32_t r) {
-  return !(r < 0xa0 || r == 0xad || (r >= 0x200b && r <= 0x200f) ||
-           (r >= 0x2028 && r <= 0x202e) || (r >= 0x2060 && r <= 0x2064) ||
+  return !(r <= 0xa0 || r == 0xad || r == 0x1680 ||
+           (r >= 0x2000 && r <= 0x200f) || (r >= 0x2028 && r <= 0x202f) ||
+           (r >= 0x205f && r <= 0x2064) || r == 0x3000 ||
            (r >= 0xe000 && r <= 0xf8ff) || r == 0xfeff ||
            (r >= 0xfff9 && r <= 0xfffb) || r >= 0xf0000);
 }

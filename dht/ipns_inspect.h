@@ -13,9 +13,10 @@
  * validation's reasons are boxo's first line where boxo joins two errors
  * ("public key invalid", "record is malformed", "record contains an
  * invalid validity"); a Value path is checked and cleaned as boxo's
- * path.NewPath does, but quoted with every non-ASCII code point but the
- * C1 controls and U+00AD taken as printable (Go's unicode.IsPrint knows
- * more unprintable ones).
+ * path.NewPath does, but quoted with every non-ASCII code point taken as
+ * printable but the controls, spaces, format and private-use characters
+ * listed in ipns_inspect.c (Go's unicode.IsPrint also refuses unassigned
+ * code points and a few more).
  */
 #ifndef DHT_IPNS_INSPECT_H
 #define DHT_IPNS_INSPECT_H

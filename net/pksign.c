@@ -39,12 +39,17 @@ static EVP_PKEY *der_key(int type, const uint8_t *d, size_t n) {
 static EVP_PKEY *evp_key(int type, const uint8_t *d, size_t n) {
   EVP_PKEY *key = NULL;
   if (type == NET_KEY_RSA) {
+    /* Go's ParsePKCS1PrivateKey validates the key (n = pq, de = 1):
+     * libcrypto's decoder does not, its pairwise check does. */
     key = der_key(EVP_PKEY_RSA, d, n);
     int bits = key ? EVP_PKEY_get_bits(key) : 0;
-    if (key && (bits < NET_RSA_MIN_BITS || bits > NET_RSA_MAX_BITS)) {
+    EVP_PKEY_CTX *c = key ? EVP_PKEY_CTX_new(key, NULL) : NULL;
+    if (key && (bits < NET_RSA_MIN_BITS || bits > NET_RSA_MAX_BITS || !c ||
+                EVP_PKEY_pairwise_check(c) != 1)) {
       EVP_PKEY_free(key);
       key = NULL;
     }
+    EVP_PKEY_CTX_free(c);
   } else if (type == NET_KEY_ECDSA) {
     key = der_key(EVP_PKEY_EC, d, n);
     if (key && !net__ecdsa_curve_ok(key)) {
