@@ -110,13 +110,20 @@ static int store_print(cli_t *cli, const char *what, const char *name,
   return 0;
 }
 
-static int repo_exists(cli_t *cli) {
-  json_t *cfg;
-  int rc = config_load(cli->repo, &cfg);
+/* The repo's config (the caller's reference).  Reported; 1 on error. */
+static int load_config(cli_t *cli, json_t **cfg) {
+  int rc = config_load(cli->repo, cfg);
   if (rc == TR_ENOREPO)
     return cli_failf("no repo at %s (run 'trove init')", cli->repo);
   if (rc)
     return cli_failf("reading %s/config: %s", cli->repo, tr_strerror(rc));
+  return 0;
+}
+
+static int repo_exists(cli_t *cli) {
+  json_t *cfg;
+  if (load_config(cli, &cfg))
+    return 1;
   json_decref(cfg);
   return 0;
 }
@@ -195,11 +202,9 @@ int cmd_key_import(cli_t *cli, int argc, char **argv) {
 static int load_identity(cli_t *cli, const char *what, json_t **cfg,
                          node_identity_t *ident) {
   json_t *c;
-  int rc = config_load(cli->repo, &c);
-  if (rc == TR_ENOREPO)
-    return cli_failf("no repo at %s (run 'trove init')", cli->repo);
-  if (rc)
-    return cli_failf("reading %s/config: %s", cli->repo, tr_strerror(rc));
+  int rc;
+  if (load_config(cli, &c))
+    return 1;
   if ((rc = node_config_identity(c, ident))) {
     json_decref(c);
     return cli_failf("%s: config Identity: %s", what, tr_strerror(rc));

@@ -172,7 +172,7 @@ static int value_of(const dht_ipns_data_t *d, dht_ipns_inspect_t *in) {
   if (!rc && !(rc = put(&o, "", 1))) {
     in->value = (char *)o.data;
     in->value_len = o.len - 1;
-    in->has |= DHT_INSPECT_VALUE;
+    in->has |= DHT_IPNS_D_VALUE;
     return 0;
   }
   tr_bytes_free(&o);
@@ -273,19 +273,19 @@ int dht_ipns_inspect(const uint8_t *b, size_t n, const char *verify,
   if ((rc = value_of(d, out)))
     goto fail;
   if (d->has & DHT_IPNS_D_VALIDITY_TYPE) {
-    out->has |= DHT_INSPECT_VALIDITY_TYPE;
+    out->has |= DHT_IPNS_D_VALIDITY_TYPE;
     out->validity_type = d->validity_type;
   }
   dht_ipns_time_t eol;
   if (!dht_ipns_eol(&r, &eol) &&
       dht_ipns_time_format(eol, out->validity, sizeof out->validity) > 0)
-    out->has |= DHT_INSPECT_VALIDITY;
+    out->has |= DHT_IPNS_D_VALIDITY;
   if (d->has & DHT_IPNS_D_SEQUENCE) {
-    out->has |= DHT_INSPECT_SEQUENCE;
+    out->has |= DHT_IPNS_D_SEQUENCE;
     out->sequence = (uint64_t)d->sequence;
   }
   if (d->has & DHT_IPNS_D_TTL) {
-    out->has |= DHT_INSPECT_TTL;
+    out->has |= DHT_IPNS_D_TTL;
     out->ttl_ns = d->ttl;
   }
   out->pb_size = dht_ipns_pb_size(&r);
@@ -340,26 +340,26 @@ static int row(tr_bytes_t *o, const char *label, const char *v, size_t vl) {
 int dht_ipns_inspect_text(const dht_ipns_inspect_t *in, tr_bytes_t *o) {
   char v[64];
   int rc = 0;
-  if (in->has & DHT_INSPECT_VALUE) {
+  if (in->has & DHT_IPNS_D_VALUE) {
     tr_bytes_t q = {0};
     rc = dht_go_quote(in->value, in->value_len, &q);
     if (!rc)
       rc = row(o, "Value:", (const char *)q.data, q.len);
     tr_bytes_free(&q);
   }
-  if (!rc && (in->has & DHT_INSPECT_VALIDITY_TYPE)) {
+  if (!rc && (in->has & DHT_IPNS_D_VALIDITY_TYPE)) {
     snprintf(v, sizeof v, "%lld", (long long)in->validity_type);
     rc = row(o, "Validity Type:", v, strlen(v));
   }
-  if (!rc && (in->has & DHT_INSPECT_VALIDITY)) {
+  if (!rc && (in->has & DHT_IPNS_D_VALIDITY)) {
     snprintf(v, sizeof v, "\"%s\"", in->validity);
     rc = row(o, "Validity:", v, strlen(v));
   }
-  if (!rc && (in->has & DHT_INSPECT_SEQUENCE)) {
+  if (!rc && (in->has & DHT_IPNS_D_SEQUENCE)) {
     snprintf(v, sizeof v, "%llu", (unsigned long long)in->sequence);
     rc = row(o, "Sequence:", v, strlen(v));
   }
-  if (!rc && (in->has & DHT_INSPECT_TTL)) {
+  if (!rc && (in->has & DHT_IPNS_D_TTL)) {
     tr_format_duration(in->ttl_ns, v);
     rc = row(o, "TTL:", v, strlen(v));
   }

@@ -29,19 +29,12 @@
 #include "../net/peerid.h"
 #include "ipns.h"
 
-/* Bits of dht_ipns_inspect_t.has: the entry's fields boxo could read. */
-enum {
-  DHT_INSPECT_VALUE = 1 << 0,
-  DHT_INSPECT_VALIDITY_TYPE = 1 << 1,
-  DHT_INSPECT_VALIDITY = 1 << 2,
-  DHT_INSPECT_SEQUENCE = 1 << 3,
-  DHT_INSPECT_TTL = 1 << 4,
-};
-
 typedef struct dht_ipns_inspect {
-  unsigned has;  /* DHT_INSPECT_* */
-  char *value;   /* the Value as a path (tr_malloc'd, NUL-terminated; */
-  size_t value_len; /* it may hold NULs: value_len counts; 0: absent) */
+  /* The fields boxo's getters read (DHT_IPNS_D_* bits): the Value as a
+   * path, the Validity as a time. */
+  unsigned has;
+  char *value;      /* the Value as a path: tr_malloc'd, NUL-terminated, */
+  size_t value_len; /* value_len bytes (it may hold NULs) */
   int64_t validity_type;
   char validity[DHT_IPNS_TIME_STR_MAX]; /* RFC 3339, UTC */
   uint64_t sequence;

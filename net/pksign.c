@@ -121,6 +121,17 @@ static void wipe(uint8_t *d, size_t n) {
   }
 }
 
+/* The PrivateKey b[0..n) of a type libcrypto handles, as its key, and
+ * its type.  0; TR_EKEY, -ENOMEM. */
+static int evp_of(const uint8_t *b, size_t n, int *type, EVP_PKEY **key) {
+  uint8_t *d;
+  size_t len = 0;
+  int rc = unpack(b, n, type, &d, &len);
+  *key = rc ? NULL : evp_key(*type, d, len);
+  wipe(d, n);
+  return rc ? rc : *key ? 0 : TR_EKEY;
+}
+
 int net_privkey_any_pubkey(const uint8_t *b, size_t n, net_pubkey_t *pk) {
   net_privkey_t ed;
   int rc = net_privkey_unmarshal(&ed, b, n);
@@ -131,16 +142,9 @@ int net_privkey_any_pubkey(const uint8_t *b, size_t n, net_pubkey_t *pk) {
     return rc;
   }
   int type;
-  uint8_t *d;
-  size_t len = 0;
-  if ((rc = unpack(b, n, &type, &d, &len))) {
-    wipe(d, n);
+  EVP_PKEY *key;
+  if ((rc = evp_of(b, n, &type, &key)))
     return rc;
-  }
-  EVP_PKEY *key = evp_key(type, d, len);
-  wipe(d, n);
-  if (!key)
-    return TR_EKEY;
   rc = evp_pubkey(key, type, pk);
   EVP_PKEY_free(key);
   return rc;
@@ -159,16 +163,9 @@ int net_sign_any(const uint8_t *b, size_t n, const uint8_t *msg, size_t mlen,
     return rc ? rc : 64;
   }
   int type;
-  uint8_t *d;
-  size_t len = 0;
-  if ((rc = unpack(b, n, &type, &d, &len))) {
-    wipe(d, n);
+  EVP_PKEY *key;
+  if ((rc = evp_of(b, n, &type, &key)))
     return rc;
-  }
-  EVP_PKEY *key = evp_key(type, d, len);
-  wipe(d, n);
-  if (!key)
-    return TR_EKEY;
   rc = -ENOMEM;
   size_t sl = 0;
   EVP_MD_CTX *md = EVP_MD_CTX_new();

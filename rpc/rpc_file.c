@@ -12,6 +12,7 @@
 #include "rpc_int.h"
 
 typedef struct rpc_file {
+  const char *what; /* the argument's name, for Kubo's refusal */
   rpc_mp_t mp;
   int err;        /* the body's first error (multipart, memory) */
   unsigned parts; /* parts seen */
@@ -60,23 +61,32 @@ static void file_data(http_req_t *req, const uint8_t *p, size_t n, void *ud) {
 static void file_end(http_req_t *req, int status, void *ud) {
   rpc_file_t *f = ud;
   int rc = status < 0 ? status : f->err ? f->err : rpc_mp_finish(&f->mp);
-  if (!rc && !f->parts)
-    rc = TR_ENOTFOUND;
-  f->done(status < 0 ? NULL : req, rc, f->data.data, f->data.len, f->ud);
+  if (status < 0) {
+    req = NULL; /* the client left, or the body broke off */
+  } else if (!rc && !f->parts) {
+    rpc_error(req, 400, "argument \"%s\" is required", f->what);
+    req = NULL;
+  } else if (rc) {
+    rpc_error(req, 400, "invalid multipart body: %s", tr_strerror(rc));
+    req = NULL;
+  }
+  f->done(req, f->data.data, f->data.len, f->ud);
   file_free(f);
 }
 
-int rpc_file_collect(http_req_t *req, size_t max, rpc_file_fn done,
-                     void *ud) {
+void rpc_file_collect(http_req_t *req, const char *what, size_t max,
+                      rpc_file_fn done, void *ud) {
   rpc_file_t *f = tr_calloc(1, sizeof *f);
-  if (!f)
-    return -ENOMEM;
   const char *ct = http_req_header(req, "content-type");
-  if (!ct || rpc_mp_init(&f->mp, ct, 0)) {
+  if (!f || !ct || rpc_mp_init(&f->mp, ct, 0)) {
     tr_free(f);
-    return TR_EMULTIPART;
+    if (f)
+      rpc_error(req, 400, "argument \"%s\" is required", what);
+    else
+      rpc_error(req, 500, "out of memory");
+    done(NULL, NULL, 0, ud);
+    return;
   }
-  f->max = max, f->done = done, f->ud = ud;
+  f->what = what, f->max = max, f->done = done, f->ud = ud;
   http_req_body(req, file_data, file_end, f);
-  return 0;
 }

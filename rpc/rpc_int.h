@@ -97,18 +97,19 @@ int rpc_start(http_req_t *req, int kind, const char *ctype, int64_t length,
 /* ------------------------------------------------------------ one file */
 
 /* What a command that takes one file (routing put, key import, ...) gets
- * once the body is read: req NULL when the client left or the body broke
- * off (only free ud then); else err 0, TR_ENOTFOUND (no file part:
- * Kubo's `argument "x" is required`) or the body's error (answer 400),
- * and the first part's bytes data[0..n), at most max + 1 of them (n > max:
- * the file was longer), valid during the call (wiped after it). */
-typedef void (*rpc_file_fn)(http_req_t *req, int err, const uint8_t *data,
-                            size_t n, void *ud);
+ * once the body is read: the first part's bytes data[0..n), at most
+ * max + 1 of them (n > max: the file was longer), valid during the call
+ * (wiped after it); or req NULL when there is nothing to answer (the
+ * client left, the body broke off, or it was refused and answered), to
+ * free ud. */
+typedef void (*rpc_file_fn)(http_req_t *req, const uint8_t *data, size_t n,
+                            void *ud);
 /* Read req's multipart body (rpc_file.c), then call done once, on the
- * loop.  0; TR_EMULTIPART (the request is not multipart: done is never
- * called, answer `argument "x" is required`), -ENOMEM. */
-int rpc_file_collect(http_req_t *req, size_t max, rpc_file_fn done,
-                     void *ud) TR_WUR;
+ * loop (at once when the request has no multipart body).  A body without
+ * a file part is answered with Kubo's `argument "what" is required`, a
+ * broken one with a 400. */
+void rpc_file_collect(http_req_t *req, const char *what, size_t max,
+                      rpc_file_fn done, void *ud);
 
 /* ----------------------------------------------------------- body args */
 

@@ -212,17 +212,14 @@ static void kimport_free(kimport_t *s) {
   tr_free(s);
 }
 
-static void import_done(http_req_t *req, int rc, const uint8_t *d, size_t n,
+static void import_done(http_req_t *req, const uint8_t *d, size_t n,
                         void *ud) {
   kimport_t *s = ud;
   net_peerid_t id;
   char err[KEY_ERR_MAX];
+  int rc;
   if (!req) {
-    /* the client left */
-  } else if (rc == TR_ENOTFOUND) {
-    rpc_error(req, 400, "argument \"key\" is required");
-  } else if (rc) {
-    rpc_error(req, 400, "invalid multipart body: %s", tr_strerror(rc));
+    /* nothing to answer */
   } else if ((rc = n > DHT_KEY_FILE_MAX
                        ? TR_EKEY
                        : dht_key_import(s->ctx->repo, s->name, d, n, &id, err,
@@ -278,11 +275,7 @@ void rpc_cmd_key_import(http_req_t *req, rpc_ctx_t *ctx) {
     rpc_error(req, 500, "cannot import key with name 'self'");
     return;
   }
-  int rc = rpc_file_collect(req, DHT_KEY_FILE_MAX, import_done, s);
-  if (rc) {
-    kimport_free(s);
-    rpc_error(req, rc == -ENOMEM ? 500 : 400, "argument \"key\" is required");
-  }
+  rpc_file_collect(req, "key", DHT_KEY_FILE_MAX, import_done, s);
 }
 
 /* ------------------------------------------------------- sign, verify */
@@ -299,17 +292,13 @@ static void ksign_free(ksign_t *s) {
   tr_free(s);
 }
 
-static void sign_done(http_req_t *req, int rc, const uint8_t *d, size_t n,
+static void sign_done(http_req_t *req, const uint8_t *d, size_t n,
                       void *ud) {
   ksign_t *s = ud;
   char err[KEY_ERR_MAX];
   json_t *o = NULL;
   if (!req) {
-    /* the client left */
-  } else if (rc == TR_ENOTFOUND) {
-    rpc_error(req, 400, "argument \"data\" is required");
-  } else if (rc) {
-    rpc_error(req, 400, "invalid multipart body: %s", tr_strerror(rc));
+    /* nothing to answer */
   } else if (s->sig ? dht_keysign_verify(s->ctx->repo, s->ctx->key, s->key,
                                          s->sig, s->base, d, n, &o, err,
                                          sizeof err)
@@ -346,11 +335,7 @@ static void key_sign_verify(http_req_t *req, rpc_ctx_t *ctx, bool verify) {
     rpc_error(req, 500, "out of memory");
     return;
   }
-  int rc = rpc_file_collect(req, DHT_KEYSIGN_DATA_MAX, sign_done, s);
-  if (rc) {
-    ksign_free(s);
-    rpc_error(req, rc == -ENOMEM ? 500 : 400, "argument \"data\" is required");
-  }
+  rpc_file_collect(req, "data", DHT_KEYSIGN_DATA_MAX, sign_done, s);
 }
 
 void rpc_cmd_key_sign(http_req_t *req, rpc_ctx_t *ctx) {

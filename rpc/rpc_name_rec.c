@@ -187,17 +187,13 @@ static int put_checks(http_req_t *req, nput_t *s, const uint8_t *d, size_t n,
   return 0;
 }
 
-static void put_body(http_req_t *req, int rc, const uint8_t *d, size_t n,
+static void put_body(http_req_t *req, const uint8_t *d, size_t n,
                      void *ud) {
   nput_t *s = ud;
   char *value = NULL;
   rop_t *r = NULL;
   if (!req) {
-    /* the client left */
-  } else if (rc == TR_ENOTFOUND) {
-    rpc_error(req, 400, "argument \"record\" is required");
-  } else if (rc) {
-    rpc_error(req, 400, "invalid multipart body: %s", tr_strerror(rc));
+    /* nothing to answer */
   } else if (!put_checks(req, s, d, n, &value) &&
              (r = rpc__rop_new2(req, s->ctx, R_GET, true))) {
     r->put_val = tr_malloc(n);
@@ -272,11 +268,7 @@ void rpc_cmd_name_put(http_req_t *req, rpc_ctx_t *ctx) {
     return;
   }
   s->ctx = ctx, s->force = force, s->allow_offline = offline || delegated;
-  if ((rc = rpc_file_collect(req, DHT_IPNS_RECORD_MAX, put_body, s))) {
-    tr_free(s);
-    rpc_error(req, rc == -ENOMEM ? 500 : 400,
-              "argument \"record\" is required");
-  }
+  rpc_file_collect(req, "record", DHT_IPNS_RECORD_MAX, put_body, s);
 }
 
 /* -------------------------------------------------------------- inspect */
@@ -297,7 +289,7 @@ static json_t *inspect_json(const dht_ipns_inspect_t *in) {
                            in->reason, "Name", in->name);
   /* A sequence past int64 (boxo's cast of a negative one) as a number
    * jansson can hold. */
-  json_t *seq = !(in->has & DHT_INSPECT_SEQUENCE) ? json_null()
+  json_t *seq = !(in->has & DHT_IPNS_D_SEQUENCE) ? json_null()
                 : in->sequence > INT64_MAX
                     ? json_real((double)in->sequence)
                     : json_integer((json_int_t)in->sequence);
@@ -305,27 +297,23 @@ static json_t *inspect_json(const dht_ipns_inspect_t *in) {
   return json_pack(
       "{s:{s:o,s:o,s:o,s:o,s:o},s:I,s:s,s:s,s:o}", "Entry", "Value", value,
       "ValidityType",
-      opt_int(in->has & DHT_INSPECT_VALIDITY_TYPE, in->validity_type),
+      opt_int(in->has & DHT_IPNS_D_VALIDITY_TYPE, in->validity_type),
       "Validity",
-      in->has & DHT_INSPECT_VALIDITY ? json_string(in->validity)
+      in->has & DHT_IPNS_D_VALIDITY ? json_string(in->validity)
                                      : json_null(),
-      "Sequence", seq, "TTL", opt_int(in->has & DHT_INSPECT_TTL, in->ttl_ns),
+      "Sequence", seq, "TTL", opt_int(in->has & DHT_IPNS_D_TTL, in->ttl_ns),
       "PbSize", (json_int_t)in->pb_size, "SignatureType", in->sig_type,
       "HexDump", in->hexdump ? in->hexdump : "", "Validation",
       validation ? validation : json_null());
 }
 
-static void inspect_body(http_req_t *req, int rc, const uint8_t *d, size_t n,
+static void inspect_body(http_req_t *req, const uint8_t *d, size_t n,
                          void *ud) {
   ninspect_t *s = ud;
   dht_ipns_inspect_t in;
   char err[128];
   if (!req) {
-    /* the client left */
-  } else if (rc == TR_ENOTFOUND) {
-    rpc_error(req, 400, "argument \"record\" is required");
-  } else if (rc) {
-    rpc_error(req, 400, "invalid multipart body: %s", tr_strerror(rc));
+    /* nothing to answer */
   } else if (dht_ipns_inspect(d, n, s->verify, s->dump, wall_now(), &in, err,
                               sizeof err)) {
     rpc_error(req, 500, "%s", err);
@@ -351,11 +339,5 @@ void rpc_cmd_name_inspect(http_req_t *req, rpc_ctx_t *ctx) {
     rpc_error(req, 400, "invalid option");
     return;
   }
-  int rc = rpc_file_collect(req, DHT_INSPECT_READ_MAX - 1, inspect_body, s);
-  if (rc) {
-    tr_free(s->verify);
-    tr_free(s);
-    rpc_error(req, rc == -ENOMEM ? 500 : 400,
-              "argument \"record\" is required");
-  }
+  rpc_file_collect(req, "record", DHT_INSPECT_READ_MAX - 1, inspect_body, s);
 }

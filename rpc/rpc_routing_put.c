@@ -157,16 +157,12 @@ int rpc__put_check(rpc_ctx_t *ctx, const uint8_t *key, size_t kl,
   return rc;
 }
 
-static void body_done(http_req_t *req, int rc, const uint8_t *d, size_t n,
+static void body_done(http_req_t *req, const uint8_t *d, size_t n,
                       void *ud) {
   rput_t *s = ud;
   const char *msg;
   if (!req) {
-    /* the client left */
-  } else if (rc == TR_ENOTFOUND) {
-    rpc_error(req, 400, "argument \"value-file\" is required");
-  } else if (rc) {
-    rpc_error(req, 400, "invalid multipart body: %s", tr_strerror(rc));
+    /* nothing to answer */
   } else if (rpc__put_check(s->ctx, s->key, s->kl, d, n, &msg)) {
     rpc_error(req, 500, "%s", msg);
   } else {
@@ -219,10 +215,5 @@ void rpc_cmd_routing_put(http_req_t *req, rpc_ctx_t *ctx) {
     return;
   }
   s->kl = (size_t)kl;
-  int rc = rpc_file_collect(req, PUT_VAL_MAX - 1, body_done, s);
-  if (rc) {
-    tr_free(s);
-    rpc_error(req, rc == -ENOMEM ? 500 : 400,
-              "argument \"value-file\" is required");
-  }
+  rpc_file_collect(req, "value-file", PUT_VAL_MAX - 1, body_done, s);
 }

@@ -134,7 +134,7 @@ static void check_inspect(const uint8_t *key, size_t k, const uint8_t *rec,
   if (!dht_ipns_inspect_text(&in, &t)) {
     if (!t.len || t.data[t.len - 1] != '\n' ||
         !memmem(t.data, t.len, "Signature Type: ", 16) ||
-        ((in.has & DHT_INSPECT_VALUE) && !memmem(t.data, t.len, "Value:", 6)))
+        ((in.has & DHT_IPNS_D_VALUE) && !memmem(t.data, t.len, "Value:", 6)))
       abort();
   }
   tr_bytes_free(&t);
