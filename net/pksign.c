@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <openssl/core_names.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -36,6 +37,40 @@ static EVP_PKEY *der_key(int type, const uint8_t *d, size_t n) {
   return key;
 }
 
+/* Go's rsa.PrivateKey.Validate, which ParsePKCS1PrivateKey runs and
+ * libcrypto's decoder does not: n = pq, and de = 1 modulo p - 1 and
+ * q - 1 (two primes: Go reads more, but neither Kubo nor go-libp2p makes
+ * such keys).  libcrypto's pairwise check says as much but also tests
+ * the primes: some 50 ms a key. */
+static bool rsa_holds(const EVP_PKEY *key) {
+  BIGNUM *n = NULL, *e = NULL, *d = NULL, *p = NULL, *q = NULL;
+  BIGNUM *t = BN_new(), *m = BN_new();
+  BN_CTX *bc = BN_CTX_new();
+  bool ok = t && m && bc &&
+            EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &n) &&
+            EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &e) &&
+            EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_D, &d) &&
+            EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_FACTOR1, &p) &&
+            EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_FACTOR2, &q) &&
+            BN_cmp(p, BN_value_one()) > 0 && BN_cmp(q, BN_value_one()) > 0 &&
+            BN_mul(t, p, q, bc) && !BN_cmp(t, n);
+  for (int i = 0; ok && i < 2; i++) {
+    /* m = prime - 1; t = de mod m, which must be 1 */
+    ok = BN_copy(m, i ? q : p) && BN_sub_word(m, 1) &&
+         BN_mod_mul(t, d, e, m, bc) && BN_is_one(t);
+  }
+  BN_clear_free(d);
+  BN_clear_free(p);
+  BN_clear_free(q);
+  BN_free(n);
+  BN_free(e);
+  BN_clear_free(t);
+  BN_clear_free(m);
+  BN_CTX_free(bc);
+  ERR_clear_error();
+  return ok;
+}
+
 static EVP_PKEY *evp_key(int type, const uint8_t *d, size_t n) {
   EVP_PKEY *key = NULL;
   if (type == NET_KEY_RSA) {
@@ -43,13 +78,11 @@ static EVP_PKEY *evp_key(int type, const uint8_t *d, size_t n) {
      * libcrypto's decoder does not, its pairwise check does. */
     key = der_key(EVP_PKEY_RSA, d, n);
     int bits = key ? EVP_PKEY_get_bits(key) : 0;
-    EVP_PKEY_CTX *c = key ? EVP_PKEY_CTX_new(key, NULL) : NULL;
-    if (key && (bits < NET_RSA_MIN_BITS || bits > NET_RSA_MAX_BITS || !c ||
-                EVP_PKEY_pairwise_check(c) != 1)) {
+    if (key && (bits < NET_RSA_MIN_BITS || bits > NET_RSA_MAX_BITS ||
+                !rsa_holds(key))) {
       EVP_PKEY_free(key);
       key = NULL;
     }
-    EVP_PKEY_CTX_free(c);
   } else if (type == NET_KEY_ECDSA) {
     key = der_key(EVP_PKEY_EC, d, n);
     if (key && !net__ecdsa_curve_ok(key)) {
