@@ -14,13 +14,13 @@
  *
  * Kubo itself takes /ipns/ keys only (its command parses the key as an
  * IPNS name); /pk/ keys are trove's addition, cheap with the validator at
- * hand.
+ * hand.  The checks and the put itself (rpc__put_check, rpc__put_run) are
+ * name put's too (rpc_name_rec.c).
  *
  * Threads: everything here runs on the loop.  A record is at most 10 KiB
- * (DHT_IPNS_RECORD_MAX), so the body is read on the loop with
- * http_req_body() and parsed there (multipart.h is sans-I/O) rather than
- * on an upload thread (rpc_upload.c), whose callbacks could not touch the
- * DHTs; no hand-off is needed.
+ * (DHT_IPNS_RECORD_MAX), so the body is read on the loop
+ * (rpc_file_collect) rather than on an upload thread (rpc_upload.c),
+ * whose callbacks could not touch the DHTs; no hand-off is needed.
  */
 #include <errno.h>
 #include <stdio.h>
