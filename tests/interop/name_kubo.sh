@@ -23,7 +23,8 @@
 #      SignatureValid false (Ed25519) or Kubo's RSA error; the node keys
 #      checked by PeerID; /api/v0/key/sign answers as the CLI.
 #   5. key rotate refused beside the daemon, then done: a new identity,
-#      the old one kept as a key whose signatures Kubo still verifies.
+#      the old one kept as a key (with its last IPNS record) whose
+#      signatures Kubo still verifies.
 # Skipped (passes) without Kubo.
 INTEROP_TIMEOUT=120
 source "$(dirname "$0")/lib/trove_lib.sh"
@@ -181,6 +182,9 @@ NEW=$(sed -n 's/^peer identity: //p' <<<"$out")
 eq "$(head -1 <<<"$out")" "generating ED25519 keypair...done" "key rotate's first line"
 eq "$(tr config Identity.PeerID)" "$NEW" "the config's new identity"
 eq "$(tr key ls -l | awk '$2=="old"{print $1}')" "$TN" "the old identity kept as a key"
+# Its last IPNS record (part 3's) goes with it: the key's from now on.
+[ -f "$TROVE_PATH/ipns-$TID.record" ] && [ ! -f "$TROVE_PATH/ipns-self.record" ] ||
+  fail "the old identity's record was not handed to its key: $(ls "$TROVE_PATH")"
 ipfs key verify --key "$TN" --signature "$S" "$W/msg" | grep -q '"SignatureValid":true' ||
   fail "the old identity's signature"
 tr key sign --key old "$W/msg" | grep -q "\"Signature\":\"$S\"" || fail "signing with the old identity"
