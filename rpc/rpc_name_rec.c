@@ -262,8 +262,7 @@ void rpc_cmd_name_put(http_req_t *req, rpc_ctx_t *ctx) {
   rpc_strv_free(args, na);
   if (rc) {
     tr_free(s);
-    rpc_error(req, 500, rc == -ENOMEM ? "out of memory"
-                                      : "invalid IPNS name: %s",
+    rpc_error(req, 500, "%s%s", rc == -ENOMEM ? "" : "invalid IPNS name: ",
               tr_strerror(rc));
     return;
   }
