@@ -244,6 +244,10 @@ int cmd_key_rm(cli_t *, int, char **);
 int cmd_key_rename(cli_t *, int, char **);
 int cmd_key_export(cli_t *, int, char **);
 int cmd_key_import(cli_t *, int, char **);
+int cmd_key_sign(cli_t *, int, char **);
+int cmd_key_verify(cli_t *, int, char **);
+int cmd_key_rotate(cli_t *, int, char **);
+int cmd_name_inspect(cli_t *, int, char **); /* cmd_name.c */
 int cmd_bitswap_offline(cli_t *, int, char **); /* cmd_bitswap.c */
 
 /* cmd_remote.c: run the command through the RPC API of a daemon that

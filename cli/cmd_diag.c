@@ -97,7 +97,7 @@ int cli__remote_diag_cmds(remote_t *r, int argc, char **argv) {
       rc = rc || tr_bytes_append(&t, "]\t", 2);
     }
     snprintf(line, sizeof line, "%s\t%s\t%s\n", active ? "true" : "false",
-             stamp, tr_fmt_duration(end - start, dur));
+             stamp, (tr_format_duration(end - start, dur), dur));
     rc = rc || tr_bytes_append(&t, line, strlen(line));
   }
   json_decref(a);

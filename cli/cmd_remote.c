@@ -324,6 +324,8 @@ static const rcmd_t table[] = {
     {"provide once", cli__remote_provide_once, NULL},
     {"provide clear", cli__remote_provide_clear, NULL},
     {"name resolve", cli__remote_name_resolve, NULL},
+    {"name get", cli__remote_name_get, NULL},
+    {"name put", cli__remote_name_put, NULL},
     {"resolve", cli__remote_resolve, NULL},
     {"key gen", cli__remote_key_gen, NULL},
     {"key ls", cli__remote_key_ls, NULL},

@@ -399,71 +399,72 @@ void tr_log(int level, const char *fmt, ...) {
 
 /* ------------------------------------------------------------- durations */
 
-/* Go's fmtFrac: v's last prec digits as a fraction, trailing zeros and a
- * bare point dropped, written backwards ending at w; v / 10^prec back. */
-static char *frac_back(char *w, uint64_t *v, int prec) {
+/* Go's fmtFrac: the fraction of v / 10^prec, trailing zeros (and the
+ * point, when nothing is left) left out, written backwards before w. */
+static size_t frac_back(char *buf, size_t w, uint64_t *v, int prec) {
   bool print = false;
   for (int i = 0; i < prec; i++) {
-    unsigned d = (unsigned)(*v % 10);
-    print = print || d != 0;
+    int digit = (int)(*v % 10);
+    print = print || digit;
     if (print)
-      *--w = (char)('0' + d);
+      buf[--w] = (char)('0' + digit);
     *v /= 10;
   }
   if (print)
-    *--w = '.';
+    buf[--w] = '.';
   return w;
 }
 
-static char *int_back(char *w, uint64_t v) {
+static size_t int_back(char *buf, size_t w, uint64_t v) {
   do
-    *--w = (char)('0' + v % 10);
-  while (v /= 10);
+    buf[--w] = (char)('0' + v % 10);
+  while ((v /= 10));
   return w;
 }
 
-char *tr_fmt_duration(int64_t ns, char *out) {
-  char buf[TR_DURATION_STR_MAX], *end = buf + sizeof buf, *w = end;
+int tr_format_duration(int64_t ns, char out[TR_DURATION_STR_MAX]) {
+  char buf[TR_DURATION_STR_MAX];
+  size_t w = sizeof buf;
   uint64_t u = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
-  if (u < 1000000000ull) {
+  buf[--w] = 's';
+  if (u < 1000000000u) {
+    int prec = 0;
     if (u == 0) {
-      strcpy(out, "0s");
-      return out;
-    }
-    *--w = 's';
-    if (u < 1000) {
-      *--w = 'n';
-      w = int_back(w, u);
+      buf[--w] = '0';
     } else {
-      int prec = u < 1000000 ? 3 : 6;
-      /* "µ" is U+00B5, two bytes in UTF-8 */
-      if (prec == 3)
-        *--w = (char)0xb5, *--w = (char)0xc2;
-      else
-        *--w = 'm';
-      w = frac_back(w, &u, prec);
-      w = int_back(w, u);
+      if (u < 1000u) {
+        buf[--w] = 'n';
+      } else if (u < 1000000u) {
+        prec = 3;
+        buf[--w] = '\xb5'; /* U+00B5, the micro sign */
+        buf[--w] = '\xc2';
+      } else {
+        prec = 6;
+        buf[--w] = 'm';
+      }
+      w = frac_back(buf, w, &u, prec);
+      w = int_back(buf, w, u);
     }
   } else {
-    *--w = 's';
-    w = frac_back(w, &u, 9);
-    w = int_back(w, u % 60);
+    w = frac_back(buf, w, &u, 9);
+    w = int_back(buf, w, u % 60); /* seconds */
     u /= 60;
     if (u > 0) {
-      *--w = 'm';
-      w = int_back(w, u % 60);
+      buf[--w] = 'm';
+      w = int_back(buf, w, u % 60);
       u /= 60;
-      if (u > 0) {
-        *--w = 'h';
-        w = int_back(w, u);
+      if (u > 0) { /* hours: the largest unit (days vary in length) */
+        buf[--w] = 'h';
+        w = int_back(buf, w, u);
       }
     }
   }
   if (ns < 0)
-    *--w = '-';
-  memcpy(out, w, (size_t)(end - w));
-  out[end - w] = 0;
-  return out;
+    buf[--w] = '-';
+  size_t len = sizeof buf - w;
+  memcpy(out, buf + w, len);
+  out[len] = 0;
+  return (int)len;
 }
 
 int tr_parse_duration(const char *s, uint64_t *ns) {

@@ -291,11 +291,13 @@ void tr_fpmap_free(tr_fpmap_t *m);
  * takes it.  No sign.  Into *ns.
  * 0 or TR_EUSAGE (malformed, or over UINT64_MAX ns). */
 int tr_parse_duration(const char *s, uint64_t *ns) TR_WUR;
-/* ns written as Go's time.Duration.String writes it: "0s", "173.057µs",
- * "1.5s", "1h2m3s", "-2ms" (what Kubo prints for run times and
- * intervals).  out holds at least TR_DURATION_STR_MAX bytes. */
-#define TR_DURATION_STR_MAX 40
-char *tr_fmt_duration(int64_t ns, char *out);
+
+/* Longest text tr_format_duration() writes, with its NUL. */
+#define TR_DURATION_STR_MAX 32
+/* ns as Go's time.Duration.String() writes it: "5m0s", "1h0m0s",
+ * "1.5s", "300ms", "1.5\xc2\xb5s", "0s", "-2ns" (hours the largest unit,
+ * fractions without trailing zeros).  Returns the length. */
+int tr_format_duration(int64_t ns, char out[TR_DURATION_STR_MAX]);
 
 /* ----------------------------------------------------------------- rates */
 

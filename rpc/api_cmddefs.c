@@ -141,6 +141,45 @@ static const rpc_optdef_t key_import_opts[] = {
        "private key to import (trove: libp2p-protobuf-cleartext only)."),
     END};
 
+static const rpc_optdef_t key_sign_opts[] = {
+    OS("key", 'k', "self", "The name of the key to use for signing."),
+    IPNS_BASE,
+    END};
+
+static const rpc_optdef_t key_verify_opts[] = {
+    OS("key", 'k', "self", "The name of the key to use for verifying (or "
+       "an IPNS name or PeerID that inlines its key)."),
+    OS("signature", 's', NULL, "Multibase-encoded signature to verify."),
+    IPNS_BASE,
+    END};
+
+static const rpc_optdef_t key_rotate_opts[] = {
+    CS("oldkey", 'o', NULL, "Keystore name to use for backing up your "
+       "existing identity."),
+    CS("type", 't', "ed25519", "Type of the key to create (trove: ed25519 "
+       "only)."),
+    {"size", 's', I, NULL, "Size of the key to generate (not for "
+     "ed25519).", NULL, 0, INT32_MAX},
+    END};
+
+static const rpc_optdef_t name_put_opts[] = {
+    OB("force", 'f', "false", "Skip validation (signature, sequence, "
+       "size)."),
+    OB("allow-offline", 0, "false", "Store locally without broadcasting to "
+       "the network."),
+    OB("allow-delegated", 0, "false", "Publish via HTTP delegated "
+       "publishers only (trove: needs Ipns.DelegatedPublishers set, then "
+       "acts as --allow-offline)."),
+    CB("quiet", 'q', "false", "Write no output."),
+    END};
+
+static const rpc_optdef_t name_inspect_opts[] = {
+    OS("verify", 0, NULL, "CID of the public IPNS key to validate "
+       "against."),
+    OB("dump", 0, "true", "Include a full hex dump of the raw Protobuf "
+       "record."),
+    END};
+
 static const rpc_optdef_t cid_format_opts[] = {
     OS("f", 'f', "%s", "Printf style format string."),
     OS("v", 'v', NULL, "CID version to convert to."),
@@ -736,6 +775,22 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "PrivateKey protobuf, as Kubo writes it).", key_export_opts},
     {"key import", "key/import", "NAME FILE", "Import a keypair exported "
      "by Kubo or trove; print its ID.", key_import_opts},
+    {"key sign", "key/sign", "[FILE]", "Sign FILE's bytes (stdin without "
+     "one), prefixed with \"libp2p-key signed message:\", with a key.",
+     key_sign_opts},
+    {"key verify", "key/verify", "[FILE]", "Verify a signature 'key sign' "
+     "made over FILE's bytes (stdin without one).", key_verify_opts},
+    {"key rotate", NULL, "", "Replace the node's identity with a new key, "
+     "the old one kept in the keystore as --oldkey (daemon stopped).",
+     key_rotate_opts},
+    {"name get", "name/get", "NAME", "Write the signed IPNS record the "
+     "routing has for NAME (raw protobuf) to stdout.", none},
+    {"name put", "name/put", "NAME [FILE]", "Store a pre-signed IPNS record "
+     "for NAME (FILE, or stdin) in the routing, after checking it.",
+     name_put_opts},
+    {"name inspect", "name/inspect", "[FILE]", "Print the fields of an "
+     "IPNS record (FILE, or stdin); --verify NAME checks it.",
+     name_inspect_opts},
     {"resolve", "resolve", "PATH", "Resolve /ipns/NAME or /ipfs/CID/path "
      "to the /ipfs/ path of what it names (through the daemon).",
      resolve_opts},

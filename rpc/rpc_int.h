@@ -106,20 +106,22 @@ enum { RPC_SINGLE = 0, RPC_STREAM = 1, RPC_CHUNKED = 2 };
 int rpc_start(http_req_t *req, int kind, const char *ctype, int64_t length,
               int64_t x_content_length);
 
-/* ---------------------------------------------------------- file args */
+/* ------------------------------------------------------------ one file */
 
-/* A command's one file argument: the first part of req's multipart body,
- * read whole (at most max bytes), then done(req, rc, data, ud) on the
- * loop once the body has ended.  rc: 0 (data holds the part, until done
- * returns; it is wiped then, as it may hold a key); TR_ENOTFOUND (no
- * part: Kubo's `argument "file" is required`); TR_ETOOBIG (over max); a
- * malformed body's error; -ENOMEM; -ECANCELED: the client left, and req
- * must not be answered.  Use data only when rc is 0.  done answers
- * req. */
-typedef void (*rpc_part_cb)(http_req_t *req, int rc, const tr_bytes_t *data,
+/* What a command that takes one file (routing put, key import, ...) gets
+ * once the body is read: the first part's bytes data[0..n), at most
+ * max + 1 of them (n > max: the file was longer), valid during the call
+ * (wiped after it); or req NULL when there is nothing to answer (the
+ * client left, the body broke off, or it was refused and answered), to
+ * free ud. */
+typedef void (*rpc_file_fn)(http_req_t *req, const uint8_t *data, size_t n,
                             void *ud);
-void rpc_first_part(http_req_t *req, size_t max, rpc_part_cb done,
-                    void *ud);
+/* Read req's multipart body (rpc_file.c), then call done once, on the
+ * loop (at once when the request has no multipart body).  A body without
+ * a file part is answered with Kubo's `argument "what" is required`, a
+ * broken one with a 400. */
+void rpc_file_collect(http_req_t *req, const char *what, size_t max,
+                      rpc_file_fn done, void *ud);
 
 /* ----------------------------------------------------------- body args */
 
@@ -452,6 +454,11 @@ void rpc_cmd_key_ls(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_key_rm(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_key_rename(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_key_import(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_key_sign(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_name_get(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_name_put(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_name_inspect(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_key_verify(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_resolve(http_req_t *req, rpc_ctx_t *ctx);     /* rpc_resolve.c */
 void rpc_cmd_cid_format(http_req_t *req, rpc_ctx_t *ctx);  /* rpc_cid.c */

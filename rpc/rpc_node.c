@@ -254,24 +254,21 @@ static void replace_work(rpc_job_t *j) {
   json_decref(cur);
 }
 
-static void replace_read(http_req_t *req, int rc, const tr_bytes_t *data,
+static void replace_read(http_req_t *req, const uint8_t *data, size_t n,
                          void *ud) {
   rpc_ctx_t *ctx = ud;
   json_t *next = NULL;
-  if (rc == -ECANCELED)
+  if (!req)
     return;
-  if (rc == TR_ENOTFOUND)
-    rpc_error(req, 400, "argument \"file\" is required");
-  else if (rc)
-    rpc_error(req, rc == TR_ETOOBIG ? 413 : 400, "reading the file: %s",
-              tr_strerror(rc));
-  else if (!(next = json_loadb((const char *)data->data, data->len,
-                               JSON_REJECT_DUPLICATES, NULL)))
+  if (n > RPC_CONFIG_MAX)
+    rpc_error(req, 413, "the config file is over %u bytes", RPC_CONFIG_MAX);
+  else if (!(next = json_loadb((const char *)data, n, JSON_REJECT_DUPLICATES,
+                               NULL)))
     rpc_error(req, 500, "failed to decode file as config");
   else
     (void)rpc_job_run(req, ctx, replace_work, NULL, next, replace_free);
 }
 
 void rpc_cmd_config_replace(http_req_t *req, rpc_ctx_t *ctx) {
-  rpc_first_part(req, RPC_CONFIG_MAX, replace_read, ctx);
+  rpc_file_collect(req, "file", RPC_CONFIG_MAX, replace_read, ctx);
 }
