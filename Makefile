@@ -10,7 +10,7 @@
 #   make run     deps + build + init a repo if there is none + start the node
 
 CC      ?= cc
-PKGS    := lmdb libsodium libssl libcrypto jansson libuv libnghttp2 libprotobuf-c
+PKGS    := lmdb libsodium libssl libcrypto jansson libuv libnghttp2 libprotobuf-c zlib
 # A pkg-config failure stops the build here rather than as a missing header
 # later.  (`make deps` does not need them.)
 ifeq ($(filter deps clean,$(MAKECMDGOALS)),)

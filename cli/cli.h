@@ -83,6 +83,35 @@ int cli_stdin_args(const char *argv0, int *argc, char ***argv);
 /* go-humanize's Bytes(s), as Kubo prints sizes: base 1000, one decimal
  * under 10 units ("16 B", "1.5 kB", "600 kB"). */
 const char *cli_humanize(uint64_t s, char *buf, size_t n);
+/* text (lines of cells, each cell but a line's last ended by a tab) to
+ * stdout as Go's text/tabwriter aligns it with padchar ' ' and no flags:
+ * a column as wide as its widest cell (in runes) plus padding, at least
+ * minwidth.  Go aligns blocks of consecutive lines that have the column;
+ * this aligns the whole text, which is the same for tables whose lines
+ * all have as many cells (what Kubo's encoders write). */
+void cli_tabwrite(const char *text, size_t minwidth, size_t padding);
+
+/* Which entries of a directory an add takes (filter.c): hidden ones (a
+ * name starting with '.') only with --hidden, and none that Kubo's
+ * gitignore-style rules (--ignore, --ignore-rules-path) match, matched
+ * against an entry's name alone, as Kubo's filter does.  init: the file's
+ * lines (rules_path may be NULL), then rules[0..n); TR_EUSAGE with the
+ * reason in err when the file cannot be read, -ENOMEM.  A zeroed filter
+ * takes everything but hidden entries. */
+typedef struct cli_filter {
+  bool hidden;
+  struct re_pattern_buffer *re; /* regex_t */
+  bool *neg;
+  size_t n, cap;
+} cli_filter_t;
+int cli_filter_init(cli_filter_t *f, bool hidden, const char *rules_path,
+                    const char *const *rules, size_t n, char *err,
+                    size_t errlen) TR_WUR;
+bool cli_filter_skip(const cli_filter_t *f, const char *name);
+/* The filter add's options (v: --hidden, --ignore, --ignore-rules-path)
+ * ask for; 0, or 1 with the error printed. */
+int cli_filter_from(cli_filter_t *f, const rpc_vals_t *v);
+void cli_filter_free(cli_filter_t *f);
 
 /* pipe_out.c: stdout for a stream of views of one read transaction
  * (cat): spliced into a pipe without a copy, the views' map pages
@@ -109,9 +138,10 @@ int cli_out_write(const uint8_t *p, size_t n, void *ud);
 int cli_out_finish(cli_out_t *o);
 
 /* The names in directory fd (not closed), sorted by bytes (os.ReadDir's
- * order, in which Kubo adds and prints), "." and ".." left out, dot files
- * too unless hidden.  Free with cli_free_names().  0 or -errno/-ENOMEM. */
-int cli_list_dir(int fd, bool hidden, char ***names, size_t *n);
+ * order, in which Kubo adds and prints), "." and ".." left out, and what
+ * f skips (NULL: hidden names).  Free with cli_free_names().  0 or
+ * -errno/-ENOMEM. */
+int cli_list_dir(int fd, const cli_filter_t *f, char ***names, size_t *n);
 void cli_free_names(char **names, size_t n);
 
 /* progress.c: Kubo's progress bar on stderr. */
@@ -133,7 +163,8 @@ void cli_progress_clear(cli_progress_t *p);
 void cli_progress_end(cli_progress_t *p);
 /* Bytes of the regular files under paths (stdin's size when n is 0 and
  * it is a file), walked as add walks them; 0 when unknown. */
-uint64_t cli_paths_size(char **paths, int n, bool recursive, bool hidden);
+uint64_t cli_paths_size(char **paths, int n, bool recursive,
+                        const cli_filter_t *f);
 
 /* pin ls --type's value as BS_PIN_* bits; -1 (reported) if unknown. */
 int cli_pin_type(const char *v);
@@ -159,15 +190,21 @@ int cmd_dag_stat(cli_t *, int, char **);
 int cmd_files(cli_t *, int, char **);
 int cmd_files_read(cli_t *, int, char **);
 int cmd_files_write(cli_t *, int, char **);
+int cmd_files_chroot(cli_t *, int, char **);
 /* Print `dag stat`'s answer (the API's JSON) as Kubo's table. */
 struct json_t;
 void cli_dag_stat_print(struct json_t *o);
 int cmd_shutdown(cli_t *, int, char **);
 int cmd_repo_compact(cli_t *, int, char **);
 int cmd_config_show(cli_t *, int, char **);
+int cmd_config_replace(cli_t *, int, char **);
+int cmd_config_edit(cli_t *, int, char **);
 int cmd_config_profile_apply(cli_t *, int, char **);
 int cmd_bootstrap(cli_t *, int, char **);
-int cmd_log_level(cli_t *, int, char **);
+/* What only a daemon can do, without one: Kubo's "must be run in
+ * online mode" (cmd_swarm.c). */
+int cmd_online_only(cli_t *, int, char **);
+int cmd_commands(cli_t *, int, char **); /* cmd_repo.c */
 int cmd_version(cli_t *, int, char **);
 int cmd_cid_format(cli_t *, int, char **);
 int cmd_cid_base32(cli_t *, int, char **);
@@ -207,15 +244,6 @@ int cmd_get(cli_t *, int, char **);
 int cmd_ls(cli_t *, int, char **);
 int cmd_refs(cli_t *, int, char **);
 int cmd_refs_local(cli_t *, int, char **);
-int cmd_swarm_peers(cli_t *, int, char **); /* cmd_swarm.c */
-int cmd_swarm_connect(cli_t *, int, char **);
-int cmd_swarm_disconnect(cli_t *, int, char **);
-int cmd_swarm_addrs(cli_t *, int, char **);
-int cmd_swarm_addrs_local(cli_t *, int, char **);
-int cmd_swarm_filters(cli_t *, int, char **);
-int cmd_swarm_addrs_autonat(cli_t *, int, char **);
-int cmd_swarm_peering(cli_t *, int, char **);
-int cmd_ping(cli_t *, int, char **);
 int cmd_routing_offline(cli_t *, int, char **); /* cmd_routing.c */
 int cmd_key_gen(cli_t *, int, char **); /* cmd_key.c */
 int cmd_key_ls(cli_t *, int, char **);
@@ -223,6 +251,10 @@ int cmd_key_rm(cli_t *, int, char **);
 int cmd_key_rename(cli_t *, int, char **);
 int cmd_key_export(cli_t *, int, char **);
 int cmd_key_import(cli_t *, int, char **);
+int cmd_key_sign(cli_t *, int, char **);
+int cmd_key_verify(cli_t *, int, char **);
+int cmd_key_rotate(cli_t *, int, char **);
+int cmd_name_inspect(cli_t *, int, char **); /* cmd_name.c */
 int cmd_bitswap_offline(cli_t *, int, char **); /* cmd_bitswap.c */
 
 /* cmd_remote.c: run the command through the RPC API of a daemon that

@@ -52,8 +52,9 @@
 
 typedef struct add {
   dag_import_opts_t o;
-  bool recursive, wrap, quiet, quieter, silent, only_hash, pin, hidden;
-  bool progress;
+  bool recursive, wrap, quiet, quieter, silent, only_hash, pin;
+  bool progress, empty_dirs;
+  cli_filter_t filter; /* --hidden, --ignore, --ignore-rules-path */
   const char *pin_name;
   json_t *cfg;         /* the repo's config: o.chunker may point into it */
   bs_env_t *env;
@@ -214,13 +215,32 @@ static int add_fd(add_t *a, int fd, dag_import_result_t *res) {
 static int add_entry(add_t *a, int dirfd, const char *name, int depth,
                      dag_import_result_t *res);
 
+/* Whether dirfd/name is a directory with nothing the filter takes. */
+static bool empty_dir(add_t *a, int dirfd, const char *name) {
+  struct stat st;
+  if (!a->recursive || fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) ||
+      !S_ISDIR(st.st_mode))
+    return false;
+  int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                   O_CLOEXEC);
+  char **names = NULL;
+  size_t n = 1;
+  if (fd >= 0 && cli_list_dir(fd, &a->filter, &names, &n) == 0)
+    cli_free_names(names, n);
+  else
+    n = 1; /* unreadable: add_entry says why */
+  if (fd >= 0)
+    close(fd);
+  return n == 0;
+}
+
 static int add_dir(add_t *a, int fd, int depth, const dag_meta_t *meta,
                    dag_import_result_t *res) {
   if (depth >= MAX_TREE_DEPTH)
     return TR_ETOOBIG;
   char **names = NULL;
   size_t n = 0;
-  int rc = cli_list_dir(fd, a->hidden, &names, &n);
+  int rc = cli_list_dir(fd, &a->filter, &names, &n);
   if (rc)
     return rc;
   dag_dir_t *d;
@@ -234,6 +254,8 @@ static int add_dir(add_t *a, int fd, int depth, const dag_meta_t *meta,
           (rc = tr_bytes_append(&a->path, names[i], nl + 1)))
         break;
       a->path.len--; /* keep the NUL out of the length */
+      if (!a->empty_dirs && empty_dir(a, fd, names[i]))
+        continue; /* Kubo's adder leaves it out, and says nothing */
       if ((rc = add_entry(a, fd, names[i], depth + 1, &r)) == 0)
         rc = dag_dir_add(d, names[i], nl, &r.cid, r.tsize);
     }
@@ -367,7 +389,9 @@ static int parse(cli_t *cli, add_t *a) {
   a->silent = r.silent;
   a->only_hash = r.only_hash;
   a->pin = r.pin;
-  a->hidden = r.hidden;
+  a->empty_dirs = r.empty_dirs;
+  if (cli_filter_from(&a->filter, &cli->v))
+    return 1;
   a->pin_name = r.pin_name;
   a->progress = cli_progress_wanted(r.progress_set, r.progress,
                                     r.quiet || r.quieter || r.silent);
@@ -495,7 +519,7 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
   if (!rc)
     cli_progress_start(&a.bar, a.progress,
                        a.progress ? cli_paths_size(paths, npaths, a.recursive,
-                                                   a.hidden)
+                                                   &a.filter)
                                   : 0);
   if (!rc)
     rc = run(&a, paths, npaths);
@@ -522,6 +546,7 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
     }
   }
   dag_file_free(a.file);
+  cli_filter_free(&a.filter);
   json_decref(a.cfg);
   tr_free(a.tops);
   tr_bytes_free(&a.dirs);

@@ -28,7 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/gz.h"
 #include "../dag/importer.h"
+#include "../dag/tar.h"
 #include "../dag/reader.h"
 #include "../rpc/dagcmd.h"
 #include "cli.h"
@@ -298,6 +300,85 @@ static int get_node(getctx_t *g, int dirfd, const char *name,
   return rc;
 }
 
+/* get -a / -C: the tar (or, -C alone, a file's bytes) into one file,
+ * gzipped with -C, as Kubo's writeArchive names it. */
+typedef struct arch {
+  int fd;
+  bool gz;
+  tr_gz_t z;
+  tr_bytes_t out;
+} arch_t;
+
+static int arch_write(const uint8_t *p, size_t n, void *ud) {
+  arch_t *a = ud;
+  const uint8_t *w = p;
+  size_t wn = n;
+  if (a->gz) {
+    a->out.len = 0;
+    int rc = tr_gz_put(&a->z, p, n, n == 0, &a->out);
+    if (rc)
+      return rc;
+    w = a->out.data, wn = a->out.len;
+  }
+  while (wn) {
+    ssize_t k = write(a->fd, w, wn);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k < 0)
+      return -errno;
+    w += k, wn -= (size_t)k;
+  }
+  return 0;
+}
+
+static int get_archive(bs_txn_t *txn, const dag_cid_t *cid, const char *out,
+                       const char *name, bool archive, int level) {
+  char path[4200];
+  size_t l = strlen(out);
+  dag_node_info_t info;
+  int rc = dag_stat(cid, bs_get_cb, txn, &info);
+  if (rc)
+    return rc;
+  if (!archive && info.kind != DAG_NODE_FILE)
+    return cli_failf("get: file is not regular");
+  if (l > sizeof path - 8)
+    return cli_failf("get: %s: name too long", out);
+  memcpy(path, out, l + 1);
+  if (archive && !(l >= 4 && !strcmp(path + l - 4, ".tar")) &&
+      !(l >= 7 && !strcmp(path + l - 7, ".tar.gz")))
+    memcpy(path + l, ".tar", 5), l += 4;
+  if (level && !(l >= 3 && !strcmp(path + l - 3, ".gz")))
+    memcpy(path + l, ".gz", 4);
+  printf("Saving archive to %s\n", path);
+  fflush(stdout);
+  arch_t a = {.fd = -1, .gz = level != 0};
+  if (a.gz && (rc = tr_gz_init(&a.z, level)))
+    return rc;
+  a.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (a.fd < 0) {
+    tr_gz_free(&a.z);
+    return cli_failf("get: %s: %s", path, strerror(errno));
+  }
+  if (archive) {
+    dag_tar_t *t = dag_tar_new(cid, name, (int64_t)time(NULL), 0);
+    static uint8_t buf[1 << 16];
+    int64_t n = t ? 1 : -ENOMEM;
+    while (n > 0 && (n = dag_tar_read(t, bs_get_cb, txn, buf, sizeof buf)) > 0)
+      rc = arch_write(buf, (size_t)n, &a), n = rc ? rc : n;
+    rc = n < 0 ? (int)n : 0;
+    dag_tar_free(t);
+  } else {
+    rc = dag_cat(cid, 0, UINT64_MAX, bs_get_cb, txn, arch_write, &a);
+  }
+  if (!rc && a.gz)
+    rc = arch_write(NULL, 0, &a); /* the gzip trailer */
+  if (close(a.fd) && !rc)
+    rc = -errno;
+  tr_gz_free(&a.z);
+  tr_bytes_free(&a.out);
+  return rc;
+}
+
 int cmd_get(cli_t *cli, int argc, char **argv) {
   const char *out = CLI_STR(cli, "output"), *arg = argc > 1 ? argv[1] : NULL;
   if (argc > 2)
@@ -305,22 +386,23 @@ int cmd_get(cli_t *cli, int argc, char **argv) {
   if (!arg)
     return cli_failf("get: usage: trove get CID[/path] [-o PATH]");
   /* Kubo's default name: the last path element, or the CID. */
-  char defname[DAG_CID_STR_MAX + 256];
-  if (!out) {
-    int ns;
-    const char *s = dag_path_rest(arg, &ns);
-    size_t l = strlen(s);
-    while (l && s[l - 1] == '/')
-      l--;
-    size_t b = l;
-    while (b && s[b - 1] != '/')
-      b--;
-    if (l - b >= sizeof defname || !dag_name_ok(s + b, l - b))
-      return cli_failf("get: give an output path with -o");
+  char defname[DAG_CID_STR_MAX + 256] = "";
+  int ns;
+  const char *s = dag_path_rest(arg, &ns);
+  size_t l = strlen(s);
+  while (l && s[l - 1] == '/')
+    l--;
+  size_t b = l;
+  while (b && s[b - 1] != '/')
+    b--;
+  if (l - b < sizeof defname && dag_name_ok(s + b, l - b)) {
     memcpy(defname, s + b, l - b);
     defname[l - b] = 0;
-    out = defname;
   }
+  if (!out && !*defname)
+    return cli_failf("get: give an output path with -o");
+  if (!out)
+    out = defname;
   bs_env_t *env;
   if (cli_env(cli, 0, &env))
     return 1;
@@ -332,6 +414,23 @@ int cmd_get(cli_t *cli, int argc, char **argv) {
   if (resolve_arg(txn, arg, &cid)) {
     bs_txn_abort(txn);
     return 1;
+  }
+  bool archive = CLI_BOOL(cli, "archive");
+  int level = 0; /* Kubo's getCompressOptions: 0 is no gzip */
+  if (CLI_BOOL(cli, "compress")) {
+    level = CLI_SET(cli, "compression-level")
+                ? (int)CLI_INT(cli, "compression-level") : -1;
+    if (!level || level < -1) {
+      bs_txn_abort(txn);
+      return cli_failf("get: compression level must be between 1 and 9");
+    }
+  }
+  if (archive || level) {
+    rc = get_archive(txn, &cid, out, *defname ? defname : out, archive,
+                     level);
+    bs_txn_abort(txn);
+    return rc == 1 ? 1 : rc ? cli_failf("get %s: %s", arg, tr_strerror(rc))
+                            : 0;
   }
   printf("Saving file(s) to %s\n", out);
   fflush(stdout);

@@ -10,11 +10,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../config/config.h"
+#include "../dht/keysign.h"
 #include "../dht/keystore.h"
+#include "../dht/name.h"
+#include "../node/daemon.h"
 #include "../node/identity.h"
 #include "remote_int.h"
 
@@ -105,13 +110,20 @@ static int store_print(cli_t *cli, const char *what, const char *name,
   return 0;
 }
 
-static int repo_exists(cli_t *cli) {
-  json_t *cfg;
-  int rc = config_load(cli->repo, &cfg);
+/* The repo's config (the caller's reference).  Reported; 1 on error. */
+static int load_config(cli_t *cli, json_t **cfg) {
+  int rc = config_load(cli->repo, cfg);
   if (rc == TR_ENOREPO)
     return cli_failf("no repo at %s (run 'trove init')", cli->repo);
   if (rc)
     return cli_failf("reading %s/config: %s", cli->repo, tr_strerror(rc));
+  return 0;
+}
+
+static int repo_exists(cli_t *cli) {
+  json_t *cfg;
+  if (load_config(cli, &cfg))
+    return 1;
   json_decref(cfg);
   return 0;
 }
@@ -160,21 +172,48 @@ int cmd_key_import(cli_t *cli, int argc, char **argv) {
           (r < 0 && errno == EINTR)))
     n += r > 0 ? (size_t)r : 0;
   close(fd);
-  net_privkey_t k;
-  int rc = n > DHT_KEY_FILE_MAX ? TR_EKEY : dht_key_file_parse(buf, n, &k);
+  char err[KEY_ERR_MAX];
+  net_peerid_t id;
+  int rc = n > DHT_KEY_FILE_MAX
+               ? TR_EKEY
+               : dht_key_import(cli->repo, argv[1], buf, n, &id, err,
+                                sizeof err);
   bool pem = n >= 11 && !memcmp(buf, "-----BEGIN ", 11);
   sodium_memzero(buf, sizeof buf);
-  if (rc == TR_EKEYTYPE)
-    return cli_failf("key import: key type is not supported by trove "
-                     "(ed25519 only)");
-  if (rc && pem)
+  if (rc == TR_EKEY && pem)
     return cli_failf("key import: unexpected PEM block for "
                      "format=libp2p-protobuf-cleartext: PEM keys are not "
                      "supported by trove");
-  if (rc)
+  if (rc == TR_EKEY)
     return cli_failf("key import: unable to unmarshall "
                      "format=libp2p-protobuf-cleartext: %s", tr_strerror(rc));
-  return store_print(cli, "key import", argv[1], &k);
+  if (rc == TR_EUSAGE || rc == TR_EEXIST)
+    return cli_failf("key import: %s", err);
+  if (rc)
+    return cli_fail("key import", rc);
+  json_t *o = key_json(argv[1], &id, base_opt(cli));
+  print_id(o);
+  json_decref(o);
+  return 0;
+}
+
+/* The repo's config (into *cfg when not NULL: the caller's reference)
+ * and the node's identity from it.  Reported; 1 on error. */
+static int load_identity(cli_t *cli, const char *what, json_t **cfg,
+                         node_identity_t *ident) {
+  json_t *c;
+  int rc;
+  if (load_config(cli, &c))
+    return 1;
+  if ((rc = node_config_identity(c, ident))) {
+    json_decref(c);
+    return cli_failf("%s: config Identity: %s", what, tr_strerror(rc));
+  }
+  if (cfg)
+    *cfg = c;
+  else
+    json_decref(c);
+  return 0;
 }
 
 int cmd_key_ls(cli_t *cli, int argc, char **argv) {
@@ -183,19 +222,12 @@ int cmd_key_ls(cli_t *cli, int argc, char **argv) {
     return cli_failf("key ls: takes no arguments");
   if (check_base(cli, "key ls"))
     return 1;
-  json_t *cfg;
   node_identity_t ident;
-  int rc = config_load(cli->repo, &cfg);
-  if (rc == TR_ENOREPO)
-    return cli_failf("no repo at %s (run 'trove init')", cli->repo);
-  if (rc)
-    return cli_failf("reading %s/config: %s", cli->repo, tr_strerror(rc));
-  rc = node_config_identity(cfg, &ident);
-  json_decref(cfg);
+  if (load_identity(cli, "key ls", NULL, &ident))
+    return 1;
   sodium_memzero(ident.sk, sizeof ident.sk);
-  if (rc)
-    return cli_fail("key ls: config Identity", rc);
   dht_key_entry_t *v;
+  int rc;
   size_t n;
   if ((rc = dht_key_list(cli->repo, &v, &n)))
     return cli_fail("key ls: listing keys failed", rc);
@@ -272,12 +304,21 @@ int cmd_key_export(cli_t *cli, int argc, char **argv) {
                          : "key export: export format %s is not supported "
                            "by trove",
                      fmt);
-  net_privkey_t k;
-  int rc = dht_key_load(cli->repo, name, &k);
-  if (rc == TR_ENOTFOUND || rc == TR_EUSAGE)
+  /* An Ed25519 key in the 64-byte form Kubo writes; another type's as
+   * its file holds it. */
+  uint8_t pb[DHT_KEY_FILE_MAX];
+  net_pubkey_t pk;
+  int len = dht_key_load_file(cli->repo, name, pb, &pk);
+  if (len == TR_ENOTFOUND || len == TR_EUSAGE)
     return cli_failf("key export: key with name '%s' doesn't exist", name);
-  if (rc)
-    return cli_fail("key export", rc);
+  if (len < 0)
+    return cli_fail("key export", len);
+  net_privkey_t k;
+  if (!dht_key_file_parse(pb, (size_t)len, &k)) {
+    net_privkey_marshal(&k, pb);
+    len = NET_PRIVKEY_PB_LEN;
+  }
+  sodium_memzero(&k, sizeof k);
   char out[4200];
   const char *o = CLI_STR(cli, "output");
   if (!o) {
@@ -290,12 +331,9 @@ int cmd_key_export(cli_t *cli, int argc, char **argv) {
     snprintf(out, sizeof out, "%.*s.key", (int)(l - s), name + s);
     o = out;
   }
-  uint8_t pb[NET_PRIVKEY_PB_LEN];
-  net_privkey_marshal(&k, pb);
-  sodium_memzero(&k, sizeof k);
   int fd = open(o, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  rc = fd < 0 ? -errno : 0;
-  if (!rc && write(fd, pb, sizeof pb) != (ssize_t)sizeof pb)
+  int rc = fd < 0 ? -errno : 0;
+  if (!rc && write(fd, pb, (size_t)len) != (ssize_t)len)
     rc = -EIO;
   if (fd >= 0 && close(fd) && !rc)
     rc = -errno;
@@ -303,6 +341,148 @@ int cmd_key_export(cli_t *cli, int argc, char **argv) {
   if (rc)
     return cli_failf("key export: %s: %s", o, strerror(-rc));
   return 0;
+}
+
+/* ----------------------------------------------------- sign, verify */
+
+/* sign and verify: the data of FILE, or of stdin without one (Kubo's
+ * FileArg), as the daemon would be sent it; done locally (the keys are
+ * files, safe to read beside a running daemon), the answer printed as
+ * Kubo's CLI prints a command without a text encoder: its JSON. */
+static int sign_verify(cli_t *cli, const char *what, int argc, char **argv,
+                       bool verify) {
+  if (argc > 2)
+    return cli_failf("%s: usage: trove %s [OPTIONS] [FILE]", what, what);
+  if (check_base(cli, what))
+    return 1;
+  node_identity_t ident;
+  if (load_identity(cli, what, NULL, &ident))
+    return 1;
+  net_privkey_t self;
+  memcpy(self.sk, ident.sk, sizeof self.sk);
+  sodium_memzero(&ident, sizeof ident);
+  int fd = argc > 1 ? open(argv[1], O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+  if (fd < 0) {
+    sodium_memzero(&self, sizeof self);
+    return cli_failf("%s: %s: %s", what, argv[1], strerror(errno));
+  }
+  tr_bytes_t data = {0};
+  int rc = cli_read_all(fd, &data, DHT_KEYSIGN_DATA_MAX);
+  if (fd != STDIN_FILENO)
+    close(fd);
+  char err[512];
+  json_t *o = NULL;
+  if (rc == TR_ETOOBIG)
+    snprintf(err, sizeof err, "data larger than %u MiB",
+             DHT_KEYSIGN_DATA_MAX >> 20);
+  else if (rc)
+    snprintf(err, sizeof err, "reading the data: %s", tr_strerror(rc));
+  else if (verify)
+    rc = dht_keysign_verify(cli->repo, &self, CLI_STR(cli, "key"),
+                            CLI_STR(cli, "signature") ? CLI_STR(cli, "signature")
+                                                      : "",
+                            base_opt(cli), data.data, data.len, &o, err,
+                            sizeof err);
+  else
+    rc = dht_keysign_sign(cli->repo, &self, CLI_STR(cli, "key"),
+                          base_opt(cli), data.data, data.len, &o, err,
+                          sizeof err);
+  sodium_memzero(&self, sizeof self);
+  tr_bytes_free(&data);
+  if (rc)
+    return cli_failf("%s: %s", what, err);
+  char *js = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  if (!js)
+    return cli_failf("%s: out of memory", what);
+  printf("%s\n", js);
+  free(js);
+  return 0;
+}
+
+int cmd_key_sign(cli_t *cli, int argc, char **argv) {
+  return sign_verify(cli, "key sign", argc, argv, false);
+}
+
+int cmd_key_verify(cli_t *cli, int argc, char **argv) {
+  return sign_verify(cli, "key verify", argc, argv, true);
+}
+
+/* --------------------------------------------------------------- rotate */
+
+/* Kubo's doRotate, offline: a new identity key, the old one into the
+ * keystore as --oldkey, then the config; daemon.lock held throughout so
+ * that no daemon starts on the repo meanwhile.  The last IPNS record of
+ * the old identity becomes the old key's (dht_name_rekey). */
+int cmd_key_rotate(cli_t *cli, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("key rotate: takes no arguments");
+  const char *old = CLI_STR(cli, "oldkey"), *type = CLI_STR(cli, "type");
+  if (!old)
+    return cli_failf("key rotate: keystore name for backing up old key "
+                     "must be provided");
+  if (!strcmp(old, DHT_KEY_SELF))
+    return cli_failf("key rotate: keystore name for back up cannot be "
+                     "named 'self'");
+  int lock = node_daemon_lock(cli->repo);
+  if (lock == TR_EEXIST)
+    return cli_failf("key rotate: trove daemon is running. please stop it "
+                     "to run this command");
+  if (lock < 0)
+    return cli_failf("key rotate: opening repo (%s)", strerror(-lock));
+  json_t *cfg;
+  node_identity_t cur, next;
+  int rc = 1;
+  if (load_identity(cli, "key rotate", &cfg, &cur)) {
+    close(lock);
+    return 1;
+  }
+  if (type && strcmp(type, "ed25519"))
+    cli_failf(!strcmp(type, "rsa") || !strcmp(type, "secp256k1")
+                  ? "key rotate: creating identity (key type %s is not "
+                    "supported by trove (ed25519 only))"
+                  : "key rotate: creating identity (unrecognized key type: "
+                    "%s)",
+              type);
+  else if (CLI_SET(cli, "size") && CLI_INT(cli, "size") != 256)
+    cli_failf("key rotate: creating identity (invalid key size %lld: "
+              "ed25519 keys are always 256 bits)",
+              (long long)CLI_INT(cli, "size"));
+  else if (node_identity_new(&next))
+    cli_failf("key rotate: creating identity (no randomness)");
+  else
+    rc = 0;
+  if (!rc) {
+    printf("generating ED25519 keypair...done\npeer identity: %s\n",
+           next.peerid);
+    fflush(stdout);
+    net_privkey_t k;
+    char err[KEY_ERR_MAX];
+    memcpy(k.sk, cur.sk, sizeof k.sk);
+    int e = dht_key_store(cli->repo, old, &k, err, sizeof err);
+    sodium_memzero(&k, sizeof k);
+    if (e == TR_EEXIST)
+      rc = cli_failf("key rotate: saving old key in keystore (key by that "
+                     "name already exists, refusing to overwrite)");
+    else if (e == TR_EUSAGE)
+      rc = cli_failf("key rotate: saving old key in keystore (%s)", err);
+    else if (e)
+      rc = cli_failf("key rotate: saving old key in keystore (%s)",
+                     tr_strerror(e));
+    else if ((e = node_config_set_identity(cfg, &next)) ||
+             (e = config_save(cli->repo, cfg)))
+      rc = cli_failf("key rotate: saving new key to config (%s)",
+                     tr_strerror(e));
+    else if ((e = dht_name_rekey(cli->repo, cur.peerid)))
+      rc = cli_failf("key rotate: keeping the old name's record: %s",
+                     tr_strerror(e));
+  }
+  sodium_memzero(&cur, sizeof cur);
+  sodium_memzero(&next, sizeof next);
+  json_decref(cfg);
+  close(lock);
+  return rc;
 }
 
 /* ---------------------------------------------------- through the API */
@@ -375,34 +555,13 @@ int cli__remote_key_import(remote_t *r, int argc, char **argv) {
           (rd < 0 && errno == EINTR)))
     n += rd > 0 ? (size_t)rd : 0;
   close(fd);
-  uint8_t rnd[12];
-  char boundary[48] = "trove-", ct[96], head[200], tail[64];
-  randombytes_buf(rnd, sizeof rnd);
-  tr_hex(rnd, sizeof rnd, boundary + 6);
-  snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", boundary);
-  int hl = snprintf(head, sizeof head,
-                    "--%s\r\nContent-Disposition: form-data; name=\"key\"; "
-                    "filename=\"key\"\r\nContent-Type: "
-                    "application/octet-stream\r\n\r\n", boundary);
-  int tl = snprintf(tail, sizeof tail, "\r\n--%s--\r\n", boundary);
-  int rc = cli__qadd(r, "arg", argv[1]) || cli__start(r, "key/import", ct);
+  json_t *o;
+  int rc = cli__qadd(r, "arg", argv[1]) ||
+           cli__send_file(r, "key/import", "key", buf, n) ||
+           cli__next_value(r, &o) <= 0;
   if (!rc) {
-    int e = cli_http_send(&r->h, head, (size_t)hl);
-    if (!e)
-      e = cli_http_send(&r->h, buf, n);
-    if (!e)
-      e = cli_http_send(&r->h, tail, (size_t)tl);
-    if (!e)
-      e = cli_http_end(&r->h);
-    json_t *o;
-    if (e && e != -EPIPE)
-      rc = cli_failf("key import: %s", strerror(-e));
-    else if (cli__answer(r) || cli__next_value(r, &o) <= 0)
-      rc = 1;
-    else {
-      print_id(o);
-      json_decref(o);
-    }
+    print_id(o);
+    json_decref(o);
   }
   sodium_memzero(buf, sizeof buf);
   return rc;

@@ -8,6 +8,7 @@
  *   trove files rm [-r] [--force] PATH...  trove files flush [PATH]
  *   trove files chcid [--cid-version N] [--hash H] PATH
  *   trove files chmod MODE PATH            trove files touch [--mtime S] PATH
+ *   trove files chroot --confirm [CID]     (no daemon: Kubo's recovery)
  *
  * With a daemon the commands go through its API (cmd_remote.c's table
  * calls cli__remote_files); without one they run the same code
@@ -23,6 +24,7 @@
 
 #include "../dag/multihash.h"
 #include "../dag/reader.h"
+#include "../node/daemon.h"
 #include "../rpc/mfs.h"
 #include "remote_int.h"
 
@@ -447,5 +449,74 @@ int cmd_files_write(cli_t *cli, int argc, char **argv) {
   if (rc)
     return m.err[0] ? cli_failf("files write: %s", m.err)
                     : cli_fail("files write", rc);
+  return 0;
+}
+
+/* --------------------------------------------------------------- chroot */
+
+/* files chroot --confirm [CID]: Kubo's recovery command, here on the repo
+ * with no daemon running: the MFS root set to CID (a directory in the
+ * repo) or the empty directory. */
+int cmd_files_chroot(cli_t *cli, int argc, char **argv) {
+  static const char empty[] = "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn";
+  if (argc > 2)
+    return cli_failf("files chroot: at most one argument, the new root");
+  if (!CLI_BOOL(cli, "confirm"))
+    return cli_failf("files chroot: this is a potentially destructive "
+                     "operation; pass --confirm to proceed");
+  char host[256];
+  int port;
+  if (node_daemon_api(cli->repo, host, sizeof host, &port) == 1)
+    return cli_failf("files chroot: the daemon is running: stop it first");
+  const char *arg = argc == 2 ? argv[1] : empty;
+  dag_cid_t cid, old;
+  if (dag_cid_parse(&cid, arg, strlen(arg)))
+    return cli_failf("files chroot: invalid CID \"%s\"", arg);
+  bs_env_t *env;
+  bs_txn_t *txn;
+  int lock = -1, rc = cli_env(cli, 0, &env), status = 0;
+  if (!rc && (lock = bs_gc_lock_shared(env)) < 0)
+    rc = lock;
+  if (!rc)
+    rc = bs_txn_begin(env, 0, &txn);
+  if (rc) {
+    bs_gc_unlock(lock);
+    return cli_fail("files chroot", rc);
+  }
+  dag_node_info_t info = {.kind = DAG_NODE_DIR};
+  const uint8_t *p;
+  size_t n;
+  char s[DAG_CID_STR_MAX], o[DAG_CID_STR_MAX];
+  bool has_old = false;
+  /* the empty directory is there whether stored or not (as in MFS) */
+  bool is_empty = !strcmp(arg, empty);
+  if (!is_empty && (rc = bs_get(txn, &cid, &p, &n)))
+    status = rc == TR_ENOTFOUND
+                 ? cli_failf("files chroot: new root %s does not exist "
+                             "locally; fetch it first with 'trove block "
+                             "get'", dag_cid_str(&cid, s))
+                 : cli_fail("files chroot", rc);
+  else if ((!is_empty && (rc = dag_stat(&cid, bs_get_cb, txn, &info))) ||
+           info.kind != DAG_NODE_DIR)
+    status = cli_failf("files chroot: new root must be a directory%s%s",
+                       rc ? ": " : "", rc ? tr_strerror(rc) : "");
+  else if (!(rc = bs_meta_get(txn, MFS_ROOT_KEY, &p, &n)))
+    has_old = dag_cid_decode(&old, p, n) == (int)n;
+  if (!status && rc && rc != TR_ENOTFOUND)
+    status = cli_fail("files chroot", rc);
+  if (!status && ((rc = bs_meta_put(txn, MFS_ROOT_KEY, cid.bytes, cid.len)) ||
+                  (rc = bs_txn_commit(txn))))
+    status = cli_fail("files chroot", rc);
+  else if (status)
+    bs_txn_abort(txn);
+  bs_gc_unlock(lock);
+  if (status)
+    return status;
+  dag_cid_str(&cid, s);
+  if (has_old)
+    printf("MFS root changed from %s to %s\nThe old root %s will be "
+           "garbage collected unless pinned.\n", dag_cid_str(&old, o), s, o);
+  else
+    printf("MFS root set to %s\n", s);
   return 0;
 }

@@ -200,6 +200,30 @@ static int r_repo_gc(remote_t *r, int argc, char **argv) {
   return rc < 0;
 }
 
+/* repo verify --heal: the daemon fetches (rpc_verify.c); its lines as
+ * Kubo's CLI prints them, the summary an error when blocks stay
+ * corrupt (cli__next_value reports it). */
+static bool verify_wants(const rpc_vals_t *v) {
+  return rpc_vals_bool(v, "heal");
+}
+
+static int r_repo_verify(remote_t *r, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("repo verify: takes no arguments");
+  if (cli__call(r, "repo/verify"))
+    return 1;
+  json_t *o;
+  int rc;
+  while ((rc = cli__next_value(r, &o)) > 0) {
+    const char *msg = cli__jstr(o, "Msg");
+    if (*msg)
+      printf("%s\n", msg);
+    json_decref(o);
+  }
+  return rc < 0;
+}
+
 /* -------------------------------------------------------------- blocks */
 
 static int r_block_rm(remote_t *r, int argc, char **argv) {
@@ -243,6 +267,7 @@ static const rcmd_t table[] = {
     {"pin update", r_pin_update, NULL},
     {"pin ls", r_pin_ls, NULL},
     {"repo gc", r_repo_gc, NULL},
+    {"repo verify", r_repo_verify, verify_wants},
     {"block get", r_block_get, NULL},
     {"block put", cli__remote_block_put, NULL},
     {"block rm", r_block_rm, NULL},
@@ -269,7 +294,15 @@ static const rcmd_t table[] = {
     {"swarm disconnect", cli__remote_swarm_disconnect, NULL},
     {"swarm addrs", cli__remote_swarm_addrs, NULL},
     {"swarm addrs local", cli__remote_swarm_addrs_local, NULL},
+    {"swarm addrs listen", cli__remote_swarm_addrs_local, NULL},
     {"log level", cli__remote_log_level, NULL},
+    {"log ls", cli__remote_log_ls, NULL},
+    {"log tail", cli__remote_log_tail, NULL},
+    {"diag cmds", cli__remote_diag_cmds, NULL},
+    {"diag cmds clear", cli__remote_diag_cmds_clear, NULL},
+    {"diag cmds set-time", cli__remote_diag_cmds_set_time, NULL},
+    {"diag sys", cli__remote_diag_json, NULL},
+    {"diag healthy", cli__remote_diag_json, NULL},
     {"swarm filters", cli__remote_swarm_filters, NULL},
     {"swarm filters add", cli__remote_swarm_filters, NULL},
     {"swarm filters rm", cli__remote_swarm_filters, NULL},
@@ -291,6 +324,8 @@ static const rcmd_t table[] = {
     {"provide once", cli__remote_provide_once, NULL},
     {"provide clear", cli__remote_provide_clear, NULL},
     {"name resolve", cli__remote_name_resolve, NULL},
+    {"name get", cli__remote_name_get, NULL},
+    {"name put", cli__remote_name_put, NULL},
     {"resolve", cli__remote_resolve, NULL},
     {"key gen", cli__remote_key_gen, NULL},
     {"key ls", cli__remote_key_ls, NULL},

@@ -128,7 +128,7 @@ static int send_dir(up_t *u, int fd, tr_bytes_t *path, int depth) {
     return TR_ETOOBIG;
   char **v = NULL;
   size_t n = 0;
-  int rc = cli_list_dir(fd, u->hidden, &v, &n);
+  int rc = cli_list_dir(fd, &u->filter, &v, &n);
   if (rc)
     return rc;
   size_t base = path->len;
@@ -278,7 +278,8 @@ static int r_add(remote_t *r, int argc, char **argv, up_t *u) {
   o->quiet = a.quiet;
   o->quieter = a.quieter || a.silent;
   u->recursive = a.recursive;
-  u->hidden = a.hidden;
+  if (cli_filter_from(&u->filter, r->v))
+    return 1;
   char **paths = argv + 1;
   int npaths = argc - 1, rc = 0;
   bool bar = cli_progress_wanted(a.progress_set, a.progress,
@@ -286,7 +287,7 @@ static int r_add(remote_t *r, int argc, char **argv, up_t *u) {
   if (bar && !a.progress_set && cli__qadd(r, "progress", "true"))
     return 1;
   cli_progress_start(&o->bar, bar,
-                     bar ? cli_paths_size(paths, npaths, a.recursive, a.hidden)
+                     bar ? cli_paths_size(paths, npaths, a.recursive, &u->filter)
                          : 0);
   if (!rc && getrandom(u->boundary, 16, 0) != 16)
     rc = cli_failf("add: no randomness for the multipart boundary");
@@ -347,6 +348,7 @@ int cli__remote_add(remote_t *r, int argc, char **argv) {
   up_t u = {.r = r};
   int rc = r_add(r, argc, argv, &u);
   tr_free(u.buf);
+  cli_filter_free(&u.filter);
   return rc;
 }
 

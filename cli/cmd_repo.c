@@ -7,12 +7,15 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../config/config.h"
 #include "../config/profile.h"
 #include "../rpc/bootstrap.h"
+#include "../rpc/rpc.h"
 #include "../node/identity.h"
 #include "cli.h"
 
@@ -67,10 +70,94 @@ int cli_init_repo(cli_t *cli, const char *profiles) {
   return 0;
 }
 
+/* version [-n|--commit|--repo|--all], version deps, repo version [-q]:
+ * Kubo's lines, run here (what they say is this binary's). */
 int cmd_version(cli_t *cli, int argc, char **argv) {
-  (void)cli, (void)argc, (void)argv;
-  printf("trove version " TROVE_VERSION "\n");
+  (void)argv;
+  const char *name = cli->v.def->name;
+  if (argc != 1)
+    return cli_failf("%s: takes no arguments", name);
+  if (!strcmp(name, "repo version")) {
+    printf("%strove-repo@%d\n", CLI_BOOL(cli, "quiet") ? ""
+                                 : "trove repo version ", BS_SCHEMA_VERSION);
+  } else if (!strcmp(name, "version deps")) {
+    json_t *a = rpc_version_deps(TROVE_VERSION), *d;
+    size_t i;
+    if (!a)
+      return cli_fail(name, -ENOMEM);
+    json_array_foreach(a, i, d)
+      printf("%s@%s\n", json_string_value(json_object_get(d, "Path")),
+             json_string_value(json_object_get(d, "Version")));
+    json_decref(a);
+  } else if (CLI_BOOL(cli, "all")) {
+    printf("trove version: %s\nRepo version: %d\nSystem version: %s\n"
+           "C compiler version: gcc %s\n", TROVE_VERSION, BS_SCHEMA_VERSION,
+           rpc_system(), __VERSION__);
+  } else if (CLI_BOOL(cli, "repo")) {
+    printf("%d\n", BS_SCHEMA_VERSION);
+  } else if (CLI_BOOL(cli, "number")) {
+    printf("%s\n", TROVE_VERSION); /* no commit is known to add */
+  } else {
+    printf("trove version %s\n", TROVE_VERSION);
+  }
   return 0;
+}
+
+/* Kubo's cmdPathStrings: every path, and with -f each option's names
+ * ("trove add --recursive / trove add -r"), sorted together. */
+static int command_lines(json_t *node, const char *prefix, bool flags,
+                         json_t *out) {
+  char path[256];
+  snprintf(path, sizeof path, "%s%s", prefix,
+           json_string_value(json_object_get(node, "Name")));
+  int rc = json_array_append_new(out, json_string(path));
+  json_t *o, *n;
+  size_t i, j;
+  if (*prefix && flags)
+    json_array_foreach(json_object_get(node, "Options"), i, o) {
+      char line[1024] = "";
+      size_t len = 0;
+      json_array_foreach(json_object_get(o, "Names"), j, n) {
+        const char *f = json_string_value(n);
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s%s %s%s",
+                                j ? " / " : "", path,
+                                strlen(f) == 1 ? "-" : "--", f);
+        if (len >= sizeof line)
+          len = sizeof line - 1;
+      }
+      rc = rc || json_array_append_new(out, json_string(line));
+    }
+  char sub[260];
+  snprintf(sub, sizeof sub, "%s ", path);
+  json_array_foreach(json_object_get(node, "Subcommands"), i, n)
+    rc = rc || command_lines(n, sub, flags, out);
+  return rc;
+}
+
+static int cmp_lines(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int cmd_commands(cli_t *cli, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("commands: takes no arguments");
+  json_t *tree = rpc_commands_tree(), *lines = json_array();
+  int rc = !tree || !lines ||
+           command_lines(tree, "", CLI_BOOL(cli, "flags"), lines);
+  size_t n = json_array_size(lines);
+  const char **v = rc || !n ? NULL : tr_malloc(n * sizeof *v);
+  if (v) {
+    for (size_t i = 0; i < n; i++)
+      v[i] = json_string_value(json_array_get(lines, i));
+    qsort(v, n, sizeof *v, cmp_lines);
+    for (size_t i = 0; i < n; i++)
+      printf("%s\n", v[i]);
+    tr_free(v);
+  }
+  json_decref(tree);
+  json_decref(lines);
+  return rc || !v ? cli_fail("commands", -ENOMEM) : 0;
 }
 
 static int load_config(cli_t *cli, json_t **cfg) {
@@ -120,6 +207,70 @@ static void print_json(json_t *v) {
   if (s)
     printf("%s\n", s);
   free(s);
+}
+
+/* config replace FILE ("-": stdin): run here, on the file the daemon
+ * reads at its next start (as Kubo's). */
+int cmd_config_replace(cli_t *cli, int argc, char **argv) {
+  if (argc != 2)
+    return cli_failf("config replace: one argument, the file");
+  int fd = strcmp(argv[1], "-") ? open(argv[1], O_RDONLY | O_CLOEXEC) : 0;
+  if (fd < 0)
+    return cli_failf("config replace: %s: %s", argv[1], strerror(errno));
+  tr_bytes_t b = {0};
+  int rc = cli_read_all(fd, &b, 4u << 20);
+  if (fd)
+    close(fd);
+  if (rc) {
+    tr_bytes_free(&b);
+    return cli_fail("config replace", rc);
+  }
+  json_t *next = json_loadb((const char *)b.data, b.len,
+                            JSON_REJECT_DUPLICATES, NULL), *cur;
+  tr_bytes_free(&b);
+  if (!next)
+    return cli_failf("config replace: failed to decode file as config");
+  char err[512];
+  if (load_config(cli, &cur)) {
+    json_decref(next);
+    return 1;
+  }
+  rc = config_replace(cur, next, err, sizeof err);
+  if (!rc)
+    rc = config_save(cli->repo, next);
+  json_decref(cur);
+  json_decref(next);
+  if (rc == TR_ECONFIG)
+    return cli_failf("config replace: %s", err);
+  return rc ? cli_fail("config replace", rc) : 0;
+}
+
+/* config edit: $EDITOR on the file itself, as Kubo's. */
+int cmd_config_edit(cli_t *cli, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("config edit: takes no arguments");
+  const char *ed = getenv("EDITOR");
+  if (!ed || !*ed)
+    return cli_failf("config edit: ENV variable $EDITOR not set");
+  char path[4200];
+  snprintf(path, sizeof path, "%s/config", cli->repo);
+  if (access(path, F_OK))
+    return cli_failf("no repo at %s (run 'trove init')", cli->repo);
+  pid_t pid = fork();
+  if (pid < 0)
+    return cli_fail("config edit", -errno);
+  if (pid == 0) {
+    execlp(ed, ed, path, (char *)NULL);
+    _exit(127);
+  }
+  int st;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  return WIFEXITED(st) && WEXITSTATUS(st) == 0
+             ? 0
+             : cli_failf("config edit: %s exited with status %d", ed,
+                         WIFEXITED(st) ? WEXITSTATUS(st) : 128);
 }
 
 int cmd_config_show(cli_t *cli, int argc, char **argv) {
@@ -389,6 +540,9 @@ int cmd_repo_verify(cli_t *cli, int argc, char **argv) {
   bool drop = CLI_BOOL(cli, "drop");
   if (argc != 1)
     return cli_failf("repo verify: takes no arguments");
+  if (CLI_BOOL(cli, "heal")) /* cli_remote took it when a daemon runs */
+    return cli_failf("repo verify --heal: this command must be run in "
+                     "online mode (start 'trove daemon')");
   bs_env_t *env;
   if (cli_env(cli, 0, &env))
     return 1;

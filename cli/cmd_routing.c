@@ -138,31 +138,9 @@ int cli__remote_routing_put(remote_t *r, int argc, char **argv) {
              : cli_failf("routing put: %s: larger than a record may be",
                          file);
   }
-  uint8_t rnd[12];
-  char boundary[48] = "trove-", ct[96];
-  randombytes_buf(rnd, sizeof rnd);
-  tr_hex(rnd, sizeof rnd, boundary + 6);
-  snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", boundary);
-  char head[160], tail[64];
-  int hl = snprintf(head, sizeof head,
-                    "--%s\r\nContent-Disposition: form-data; name=\"file\"; "
-                    "filename=\"\"\r\nContent-Type: "
-                    "application/octet-stream\r\n\r\n", boundary);
-  int tl = snprintf(tail, sizeof tail, "\r\n--%s--\r\n", boundary);
-  int rc = cli__qadd(r, "arg", argv[1]) || cli__start(r, "routing/put", ct);
-  if (!rc) {
-    e = cli_http_send(&r->h, head, (size_t)hl);
-    if (!e)
-      e = cli_http_send(&r->h, val.data, val.len);
-    if (!e)
-      e = cli_http_send(&r->h, tail, (size_t)tl);
-    if (!e)
-      e = cli_http_end(&r->h);
-    if (e && e != -EPIPE)
-      rc = cli_failf("routing put: %s", strerror(-e));
-    else
-      rc = cli__answer(r) || drain(r, 5, print_event_id);
-  }
+  int rc = cli__qadd(r, "arg", argv[1]) ||
+           cli__send_file(r, "routing/put", "file", val.data, val.len) ||
+           drain(r, 5, print_event_id);
   tr_bytes_free(&val);
   return rc;
 }

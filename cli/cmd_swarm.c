@@ -1,10 +1,11 @@
 /*
- * cmd_swarm.c — `trove swarm peers|connect|disconnect|addrs [local|autonat]`,
- * `trove swarm peering add|ls|rm`,
- * `trove ping PEER` and `trove id` through a running daemon's API, printed
- * as Kubo's CLI prints them.  The swarm lives in the daemon, so without
- * one these commands say, as Kubo does, that they need online mode (`id`
- * alone falls back to the repo's identity, in cmd_repo.c).
+ * cmd_swarm.c — `trove swarm peers|connect|disconnect|addrs
+ * [local|listen|autonat]|filters`, `trove swarm peering add|ls|rm`, `trove
+ * log level|ls|tail`, `trove ping PEER` and `trove id` through a running
+ * daemon's API, printed as Kubo's CLI prints them.  The swarm lives in the
+ * daemon, so without one these commands (and every other command only a
+ * daemon runs: cmd_online_only) say, as Kubo does, that they need online
+ * mode (`id` alone falls back to the repo's identity, in cmd_repo.c).
  *
  * The cli__remote_* functions are called by cli_remote() (cmd_remote.c's
  * table) when a daemon answers; cmd_* run when none does.
@@ -19,45 +20,9 @@ static int offline(const char *what) {
                    "'trove daemon')", what);
 }
 
-int cmd_swarm_peers(cli_t *c, int n, char **v) {
-  (void)c, (void)n, (void)v;
-  return offline("swarm peers");
-}
-int cmd_swarm_connect(cli_t *c, int n, char **v) {
-  (void)c, (void)n, (void)v;
-  return offline("swarm connect");
-}
-int cmd_swarm_disconnect(cli_t *c, int n, char **v) {
-  (void)c, (void)n, (void)v;
-  return offline("swarm disconnect");
-}
-int cmd_swarm_addrs(cli_t *c, int n, char **v) {
-  (void)c, (void)n, (void)v;
-  return offline("swarm addrs");
-}
-int cmd_swarm_addrs_local(cli_t *c, int n, char **v) {
-  (void)c, (void)n, (void)v;
-  return offline("swarm addrs local");
-}
-int cmd_log_level(cli_t *c, int n, char **v) {
-  (void)c, (void)n, (void)v;
-  return offline("log level");
-}
-int cmd_swarm_filters(cli_t *c, int n, char **v) {
-  (void)c, (void)n, (void)v;
-  return offline("swarm filters");
-}
-int cmd_swarm_addrs_autonat(cli_t *c, int n, char **v) {
-  (void)c, (void)n, (void)v;
-  return offline("swarm addrs autonat");
-}
-int cmd_swarm_peering(cli_t *c, int n, char **v) {
-  (void)c, (void)n, (void)v;
-  return offline("swarm peering");
-}
-int cmd_ping(cli_t *c, int n, char **v) {
-  (void)c, (void)n, (void)v;
-  return offline("ping");
+int cmd_online_only(cli_t *c, int n, char **v) {
+  (void)n, (void)v;
+  return offline(c->v.def->name);
 }
 
 /* One JSON answer; each string of its member key on a line. */
@@ -144,11 +109,14 @@ int cli__remote_swarm_peering_ls(remote_t *r, int argc, char **argv) {
   return 0;
 }
 
+/* swarm addrs local and swarm addrs listen. */
 int cli__remote_swarm_addrs_local(remote_t *r, int argc, char **argv) {
   (void)argv;
   if (argc != 1)
-    return cli_failf("swarm addrs local: takes no arguments");
-  return print_strings(r, "swarm/addrs/local", "Strings");
+    return cli_failf("%s: takes no arguments", r->what);
+  return print_strings(r, strcmp(r->what, "swarm addrs local")
+                              ? "swarm/addrs/listen" : "swarm/addrs/local",
+                       "Strings");
 }
 
 /* log level: Kubo's text, the message, or the levels ("S: L" when
@@ -171,6 +139,22 @@ int cli__remote_log_level(remote_t *r, int argc, char **argv) {
     json_object_foreach(lv, k, v) printf("%s: %s\n", k, json_string_value(v));
   json_decref(o);
   return 0;
+}
+
+int cli__remote_log_ls(remote_t *r, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("log ls: takes no arguments");
+  return print_strings(r, "log/ls", "Strings");
+}
+
+/* log tail: the lines as they come (the body's NDJSON, as Kubo's CLI
+ * prints it), until the daemon or the user ends it. */
+int cli__remote_log_tail(remote_t *r, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("log tail: takes no arguments");
+  return cli__call(r, "log/tail") || cli__body_out(r);
 }
 
 /* swarm filters [add|rm F...]: the strings, one a line, as Kubo's

@@ -130,7 +130,8 @@ void cli_progress_end(cli_progress_t *p) {
 
 /* ------------------------------------------------------------ the total */
 
-static int tree_size(int dirfd, const char *name, bool recursive, bool hidden,
+static int tree_size(int dirfd, const char *name, bool recursive,
+                     const cli_filter_t *f,
                      int depth, uint64_t *total) {
   struct stat st;
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
@@ -146,22 +147,23 @@ static int tree_size(int dirfd, const char *name, bool recursive, bool hidden,
     return -1;
   char **names;
   size_t n;
-  if (cli_list_dir(fd, hidden, &names, &n) == 0) {
+  if (cli_list_dir(fd, f, &names, &n) == 0) {
     for (size_t i = 0; i < n; i++)
-      tree_size(fd, names[i], recursive, hidden, depth + 1, total);
+      tree_size(fd, names[i], recursive, f, depth + 1, total);
     cli_free_names(names, n);
   }
   close(fd);
   return 0;
 }
 
-uint64_t cli_paths_size(char **paths, int n, bool recursive, bool hidden) {
+uint64_t cli_paths_size(char **paths, int n, bool recursive,
+                        const cli_filter_t *f) {
   uint64_t total = 0;
   struct stat st;
   if (n == 0)
     return fstat(0, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size
                                                      : 0;
   for (int i = 0; i < n; i++)
-    tree_size(AT_FDCWD, paths[i], recursive, hidden, 0, &total);
+    tree_size(AT_FDCWD, paths[i], recursive, f, 0, &total);
   return total;
 }

@@ -125,6 +125,35 @@ static int send_body_args(remote_t *r, const char *cmd) {
   return 0;
 }
 
+int cli__send_file(remote_t *r, const char *cmd, const char *part,
+                   const uint8_t *b, size_t n) {
+  uint8_t rnd[12];
+  char boundary[48] = "trove-", ct[96], head[256], tail[64];
+  if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+    return cli_failf("%s: no randomness for a boundary", r->what);
+  tr_hex(rnd, sizeof rnd, boundary + 6);
+  snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", boundary);
+  int hl = snprintf(head, sizeof head,
+                    "--%s\r\nContent-Disposition: form-data; name=\"%s\"; "
+                    "filename=\"%s\"\r\nContent-Type: "
+                    "application/octet-stream\r\n\r\n",
+                    boundary, part, part);
+  int tl = snprintf(tail, sizeof tail, "\r\n--%s--\r\n", boundary);
+  if (hl < 0 || (size_t)hl >= sizeof head || cli__start(r, cmd, ct))
+    return 1;
+  int e = cli_http_send(&r->h, head, (size_t)hl);
+  if (!e)
+    e = cli_http_send(&r->h, b, n);
+  if (!e)
+    e = cli_http_send(&r->h, tail, (size_t)tl);
+  if (!e)
+    e = cli_http_end(&r->h);
+  /* A daemon that answered early (an error) closes: read its answer. */
+  if (e && e != -EPIPE)
+    return cli_failf("%s: sending to the daemon: %s", r->what, strerror(-e));
+  return cli__answer(r);
+}
+
 int cli__call(remote_t *r, const char *cmd) {
   if (r->body_args.len)
     return send_body_args(r, cmd) || cli__answer(r) ? 1 : 0;

@@ -39,7 +39,8 @@ typedef struct up {
   add_out_t out;
   char boundary[48];
   int parts;
-  bool hidden, recursive;
+  bool recursive;
+  cli_filter_t filter; /* --hidden, --ignore, --ignore-rules-path */
   bool pass; /* regular files go as passed descriptors (file_part) */
   uint8_t *buf;
 } up_t;
@@ -52,6 +53,11 @@ int cli__start(remote_t *r, const char *cmd, const char *ctype);
 int cli__answer(remote_t *r);
 /* start + answer for a request without a body. */
 int cli__call(remote_t *r, const char *cmd);
+/* cli__call with one file b[0..n) as the multipart body (a part named
+ * part), as Kubo's CLI sends a file argument; then the answer's head.
+ * 0, or 1 (reported). */
+int cli__send_file(remote_t *r, const char *cmd, const char *part,
+                   const uint8_t *b, size_t n);
 /* The next NDJSON value: 1 and *o (caller's reference), 0 at the end, -1
  * on an error value or a cut answer (reported). */
 int cli__next_value(remote_t *r, json_t **o);
@@ -96,6 +102,8 @@ int cli__remote_swarm_addrs(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_addrs_local(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_filters(remote_t *r, int argc, char **argv);
 int cli__remote_log_level(remote_t *r, int argc, char **argv);
+int cli__remote_log_ls(remote_t *r, int argc, char **argv);
+int cli__remote_log_tail(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_addrs_autonat(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_peering_add(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_peering_ls(remote_t *r, int argc, char **argv);
@@ -112,10 +120,17 @@ int cli__remote_dht_query(remote_t *r, int argc, char **argv);
 int cli__remote_stats_dht(remote_t *r, int argc, char **argv);
 int cli__remote_name_publish(remote_t *r, int argc, char **argv);
 int cli__remote_name_resolve(remote_t *r, int argc, char **argv);
+int cli__remote_name_get(remote_t *r, int argc, char **argv); /* cmd_name.c */
+int cli__remote_name_put(remote_t *r, int argc, char **argv);
 int cli__remote_resolve(remote_t *r, int argc, char **argv);
 int cli__remote_provide_stat(remote_t *r, int argc, char **argv);
 int cli__remote_provide_once(remote_t *r, int argc, char **argv);
 int cli__remote_provide_clear(remote_t *r, int argc, char **argv);
+/* The diag commands (cmd_diag.c). */
+int cli__remote_diag_cmds(remote_t *r, int argc, char **argv);
+int cli__remote_diag_cmds_clear(remote_t *r, int argc, char **argv);
+int cli__remote_diag_cmds_set_time(remote_t *r, int argc, char **argv);
+int cli__remote_diag_json(remote_t *r, int argc, char **argv);
 /* The keystore's commands (cmd_key.c). */
 int cli__remote_key_gen(remote_t *r, int argc, char **argv);
 int cli__remote_key_ls(remote_t *r, int argc, char **argv);

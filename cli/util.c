@@ -1,7 +1,7 @@
 /*
  * util.c — what every command shares (cli.h): errors in the one-line
  * "trove: what: why" form, opening the repo, CID arguments, writing to
- * stdout, sorted directory listings.  Below the commands and main.c, so
+ * stdout.  Below the commands and main.c, so
  * that main.c's dispatch and the commands never call each other in a
  * circle.
  */
@@ -87,66 +87,6 @@ int cli_write_out(const void *p, size_t n) {
   return 0;
 }
 
-/* --------------------------------------------------------- directories */
-
-static int cmp_str(const void *x, const void *y) {
-  return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* The names in directory fd, sorted by bytes (os.ReadDir's order, in which
- * Kubo adds and prints), dot files left out unless --hidden. */
-int cli_list_dir(int fd, bool hidden, char ***names, size_t *n) {
-  int dfd = dup(fd);
-  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-  if (!d) {
-    int e = -errno;
-    if (dfd >= 0)
-      close(dfd);
-    return e;
-  }
-  char **v = NULL;
-  size_t cnt = 0, cap = 0;
-  int rc = 0;
-  struct dirent *de;
-  errno = 0;
-  while (!rc && (de = readdir(d))) {
-    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-      continue;
-    if (de->d_name[0] == '.' && !hidden)
-      continue;
-    if (cnt == cap) {
-      cap = cap ? 2 * cap : 32;
-      char **nv = tr_realloc(v, cap * sizeof *v);
-      if (!nv) {
-        rc = -ENOMEM;
-        break;
-      }
-      v = nv;
-    }
-    if (!(v[cnt] = tr_strdup(de->d_name)))
-      rc = -ENOMEM;
-    else
-      cnt++;
-  }
-  if (!rc && errno)
-    rc = -errno;
-  closedir(d);
-  if (rc) {
-    cli_free_names(v, cnt);
-    return rc;
-  }
-  if (cnt > 1)
-    qsort(v, cnt, sizeof *v, cmp_str);
-  *names = v;
-  *n = cnt;
-  return 0;
-}
-
-void cli_free_names(char **names, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    tr_free(names[i]);
-  tr_free(names);
-}
 
 const char *cli_humanize(uint64_t s, char *buf, size_t n) {
   static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB",
@@ -161,6 +101,46 @@ const char *cli_humanize(uint64_t s, char *buf, size_t n) {
   double val = floor((double)s / pow(1000.0, e) * 10 + 0.5) / 10;
   snprintf(buf, n, val < 10 ? "%.1f %s" : "%.0f %s", val, units[e]);
   return buf;
+}
+
+/* Runes of s[0..n): the bytes that do not continue a UTF-8 sequence. */
+static size_t runes(const char *s, size_t n) {
+  size_t r = 0;
+  for (size_t i = 0; i < n; i++)
+    r += ((unsigned char)s[i] & 0xc0) != 0x80;
+  return r;
+}
+
+void cli_tabwrite(const char *text, size_t minwidth, size_t padding) {
+  enum { COLS = 32 };
+  size_t w[COLS] = {0};
+  for (const char *l = text; *l;) { /* the widths */
+    size_t len = strcspn(l, "\n"), col = 0;
+    for (const char *c = l, *e = l + len; c < e && col < COLS; col++) {
+      const char *t = memchr(c, '\t', (size_t)(e - c));
+      if (!t)
+        break;
+      size_t cw = runes(c, (size_t)(t - c)) + padding;
+      w[col] = cw > w[col] ? cw : w[col];
+      c = t + 1;
+    }
+    l += len + (l[len] == '\n');
+  }
+  for (const char *l = text; *l;) {
+    size_t len = strcspn(l, "\n"), col = 0;
+    const char *c = l, *e = l + len;
+    for (; c < e && col < COLS; col++) {
+      const char *t = memchr(c, '\t', (size_t)(e - c));
+      if (!t)
+        break;
+      size_t cw = runes(c, (size_t)(t - c));
+      size_t want = w[col] < minwidth ? minwidth : w[col];
+      printf("%.*s%*s", (int)(t - c), c, (int)(want - cw), "");
+      c = t + 1;
+    }
+    printf("%.*s%s", (int)(e - c), c, l[len] == '\n' ? "\n" : "");
+    l += len + (l[len] == '\n');
+  }
 }
 
 int cli_read_all(int fd, tr_bytes_t *b, size_t max) {

@@ -10,6 +10,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,6 +359,19 @@ static void log_init(void) {
   atomic_compare_exchange_strong(&log_level, &unset, l >= 0 ? l : TR_LOG_INFO);
 }
 
+static pthread_mutex_t tap_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic bool tap_on;
+static tr_log_tap_fn tap_fn;
+static void *tap_ud;
+
+void tr_log_tap(tr_log_tap_fn fn, void *ud) {
+  pthread_mutex_lock(&tap_mu);
+  tap_fn = fn;
+  tap_ud = ud;
+  atomic_store(&tap_on, fn != NULL);
+  pthread_mutex_unlock(&tap_mu);
+}
+
 void tr_log(int level, const char *fmt, ...) {
   if (atomic_load(&log_level) < 0)
     log_init();
@@ -375,9 +389,83 @@ void tr_log(int level, const char *fmt, ...) {
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
   fprintf(stderr, "%s %s %s\n", ts, tags[level < 0 ? 0 : level > 3 ? 3 : level], line);
+  if (atomic_load(&tap_on)) {
+    pthread_mutex_lock(&tap_mu);
+    if (tap_fn)
+      tap_fn(tap_ud, level, ts, line);
+    pthread_mutex_unlock(&tap_mu);
+  }
 }
 
 /* ------------------------------------------------------------- durations */
+
+/* Go's fmtFrac: the fraction of v / 10^prec, trailing zeros (and the
+ * point, when nothing is left) left out, written backwards before w. */
+static size_t frac_back(char *buf, size_t w, uint64_t *v, int prec) {
+  bool print = false;
+  for (int i = 0; i < prec; i++) {
+    int digit = (int)(*v % 10);
+    print = print || digit;
+    if (print)
+      buf[--w] = (char)('0' + digit);
+    *v /= 10;
+  }
+  if (print)
+    buf[--w] = '.';
+  return w;
+}
+
+static size_t int_back(char *buf, size_t w, uint64_t v) {
+  do
+    buf[--w] = (char)('0' + v % 10);
+  while ((v /= 10));
+  return w;
+}
+
+int tr_format_duration(int64_t ns, char out[TR_DURATION_STR_MAX]) {
+  char buf[TR_DURATION_STR_MAX];
+  size_t w = sizeof buf;
+  uint64_t u = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+  buf[--w] = 's';
+  if (u < 1000000000u) {
+    int prec = 0;
+    if (u == 0) {
+      buf[--w] = '0';
+    } else {
+      if (u < 1000u) {
+        buf[--w] = 'n';
+      } else if (u < 1000000u) {
+        prec = 3;
+        buf[--w] = '\xb5'; /* U+00B5, the micro sign */
+        buf[--w] = '\xc2';
+      } else {
+        prec = 6;
+        buf[--w] = 'm';
+      }
+      w = frac_back(buf, w, &u, prec);
+      w = int_back(buf, w, u);
+    }
+  } else {
+    w = frac_back(buf, w, &u, 9);
+    w = int_back(buf, w, u % 60); /* seconds */
+    u /= 60;
+    if (u > 0) {
+      buf[--w] = 'm';
+      w = int_back(buf, w, u % 60);
+      u /= 60;
+      if (u > 0) { /* hours: the largest unit (days vary in length) */
+        buf[--w] = 'h';
+        w = int_back(buf, w, u);
+      }
+    }
+  }
+  if (ns < 0)
+    buf[--w] = '-';
+  size_t len = sizeof buf - w;
+  memcpy(out, buf + w, len);
+  out[len] = 0;
+  return (int)len;
+}
 
 int tr_parse_duration(const char *s, uint64_t *ns) {
   static const struct {

@@ -292,6 +292,13 @@ void tr_fpmap_free(tr_fpmap_t *m);
  * 0 or TR_EUSAGE (malformed, or over UINT64_MAX ns). */
 int tr_parse_duration(const char *s, uint64_t *ns) TR_WUR;
 
+/* Longest text tr_format_duration() writes, with its NUL. */
+#define TR_DURATION_STR_MAX 32
+/* ns as Go's time.Duration.String() writes it: "5m0s", "1h0m0s",
+ * "1.5s", "300ms", "1.5\xc2\xb5s", "0s", "-2ns" (hours the largest unit,
+ * fractions without trailing zeros).  Returns the length. */
+int tr_format_duration(int64_t ns, char out[TR_DURATION_STR_MAX]);
+
 /* ----------------------------------------------------------------- rates */
 
 /* A rate as the config writes one: an integer string (bytes per second)
@@ -341,6 +348,14 @@ void tr_log_level(int level);
 int tr_log_current(void);
 /* Parse "error", "warn", "info", "debug"; -1 if unknown. */
 int tr_log_parse(const char *name);
+/* A tap on the log (the daemon's `log tail`): fn(ud, level, ts, line)
+ * for every line written, from whichever thread logs it, under a lock
+ * (so fn must be quick and must not log).  One tap; fn NULL removes it,
+ * and once tr_log_tap returns, the old fn is not running and will not
+ * run again. */
+typedef void (*tr_log_tap_fn)(void *ud, int level, const char *ts,
+                              const char *line);
+void tr_log_tap(tr_log_tap_fn fn, void *ud);
 
 /* --------------------------------------------------------------- I/O */
 

@@ -340,6 +340,67 @@ static bool of_type(const json_t *v, config_type_t t, bool nullable) {
   }
 }
 
+int config_replace(const json_t *cur, json_t *next, char *err, size_t n) {
+  if (!json_is_object(next)) {
+    snprintf(err, n, "failed to decode file as config");
+    return TR_ECONFIG;
+  }
+  for (size_t i = 0; i < TR_ARRAY_LEN(key_types); i++) {
+    json_t *v = config_get(next, key_types[i].key);
+    /* Go's decoder takes null for anything (it leaves the zero value) */
+    if (v && !of_type(v, key_types[i].type, true)) {
+      snprintf(err, n, "failed to decode file as config: %s is not %s",
+               key_types[i].key, config_type_name(key_types[i].type));
+      return TR_ECONFIG;
+    }
+  }
+  json_t *pk = config_get(next, "Identity.PrivKey");
+  if (pk && (!json_is_string(pk) || json_string_length(pk))) {
+    snprintf(err, n, "setting private key with API is not supported");
+    return TR_ECONFIG;
+  }
+  json_t *id = json_object_get(next, "Identity");
+  if (!id && json_object_set_new(next, "Identity", id = json_object()))
+    return -ENOMEM;
+  json_t *ck = config_get((json_t *)cur, "Identity.PrivKey");
+  json_t *cp = config_get((json_t *)cur, "Identity.PeerID");
+  if ((ck && json_object_set(id, "PrivKey", ck)) ||
+      (cp && json_object_set(id, "PeerID", cp)))
+    return -ENOMEM;
+  /* Each remote service keeps its API (the key is a secret `config show`
+   * hides, so a file from it has none). */
+  json_t *olds = config_get((json_t *)cur, "Pinning.RemoteServices");
+  json_t *news = config_get(next, "Pinning.RemoteServices");
+  if (json_object_size(olds) != json_object_size(news)) {
+    snprintf(err, n, "cannot add or remove remote pinning services with "
+             "'config replace'");
+    return TR_ECONFIG;
+  }
+  const char *name;
+  json_t *o;
+  json_object_foreach(olds, name, o) {
+    json_t *nw = json_object_get(news, name);
+    json_t *oapi = json_object_get(o, "API"), *napi = json_object_get(nw, "API");
+    const char *nkey = json_string_value(json_object_get(napi, "Key"));
+    const char *nend = json_string_value(json_object_get(napi, "Endpoint"));
+    const char *oend = json_string_value(json_object_get(oapi, "Endpoint"));
+    if (!json_is_object(nw)) {
+      snprintf(err, n, "cannot add or remove remote pinning services with "
+               "'config replace'");
+      return TR_ECONFIG;
+    }
+    if ((nkey && *nkey) ||
+        (nend && *nend && (!oend || strcmp(nend, oend)))) {
+      snprintf(err, n, "cannot change remote pinning services api info with "
+               "`config replace`");
+      return TR_ECONFIG;
+    }
+    if (oapi && json_object_set(nw, "API", oapi))
+      return -ENOMEM;
+  }
+  return 0;
+}
+
 /* TEXT as the key's type, without --json. */
 static json_t *from_text(config_type_t t, const char *text) {
   if (t == CONFIG_INT) {

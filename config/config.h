@@ -76,6 +76,16 @@ int config_value(const char *key, const char *text, int how,
 #define CONFIG_PRIVKEY_MSG "cannot show or change private key through API"
 bool config_key_private(const char *key);
 
+/* Kubo's `config replace`: next (a whole config, as given) made fit to
+ * be saved in place of cur, in place.  Refused (TR_ECONFIG, the reason in
+ * err, Kubo's words) when next is not an object, a key of the type table
+ * has the wrong type, it sets Identity.PrivKey, or it adds, removes or
+ * changes the API of a Pinning.RemoteServices entry; otherwise next takes
+ * cur's Identity.PrivKey and PeerID and each service's API (whose Key
+ * `config show` hides).  -ENOMEM. */
+int config_replace(const json_t *cur, json_t *next, char *err, size_t n)
+    TR_WUR;
+
 /* Kubo's config.ConvertAuthSecret: an API.Authorizations AuthSecret,
  * "type:value", as the Authorization header it stands for, into out
  * ("bearer:T" and a bare "T": "Bearer T"; "basic:U:P": "Basic " and the

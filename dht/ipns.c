@@ -229,6 +229,10 @@ void dht_ipns_record_free(dht_ipns_record_t *rec) {
   memset(rec, 0, sizeof *rec);
 }
 
+size_t dht_ipns_pb_size(const dht_ipns_record_t *rec) {
+  return rec->pb ? dhtpb__ipns_record__get_packed_size(rec->pb) : 0;
+}
+
 static ProtobufCBinaryData bin(dht_ipns_bytes_t v) {
   ProtobufCBinaryData b = {v.len, (uint8_t *)v.p};
   return b;

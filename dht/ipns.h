@@ -138,6 +138,11 @@ int dht_ipns_parse(dht_ipns_record_t *rec, const uint8_t *b, size_t n) TR_WUR;
  * record and twice. */
 void dht_ipns_record_free(dht_ipns_record_t *rec);
 
+/* The size of the decoded protobuf of a parsed record as Go's proto.Size
+ * counts it (unknown fields included, a repeated field once): what Kubo's
+ * `name inspect` prints as its Protobuf Size. */
+size_t dht_ipns_pb_size(const dht_ipns_record_t *rec);
+
 /* Append the protobuf of rec's fields named in rec->has to out, in field
  * order (what Go's proto.Marshal writes for the same fields).  A parsed
  * record marshals back to its input when that was deterministic.

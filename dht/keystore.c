@@ -102,34 +102,71 @@ static int name_of(const char *file, char *out, size_t n) {
 
 /* -------------------------------------------------------------- the files */
 
-static int read_key(const char *path, net_privkey_t *k) {
+/* The file at path whole into buf[0..DHT_KEY_FILE_MAX): its length;
+ * TR_EKEY (longer: no key is), TR_ENOTFOUND, -errno. */
+static int read_file(const char *path, uint8_t *buf) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return errno == ENOENT ? TR_ENOTFOUND : -errno;
-  uint8_t buf[DHT_KEY_FILE_MAX + 1];
   size_t n = 0;
   int rc = 0;
-  while (n < sizeof buf) {
-    ssize_t r = read(fd, buf + n, sizeof buf - n);
+  uint8_t more;
+  for (;;) {
+    bool full = n == DHT_KEY_FILE_MAX;
+    ssize_t r = read(fd, full ? &more : buf + n,
+                     full ? 1 : DHT_KEY_FILE_MAX - n);
     if (r < 0 && errno == EINTR)
       continue;
     if (r <= 0) {
       rc = r < 0 ? -errno : 0;
       break;
     }
+    if (full) {
+      rc = TR_EKEY;
+      break;
+    }
     n += (size_t)r;
   }
   close(fd);
-  if (!rc)
-    rc = n > DHT_KEY_FILE_MAX ? TR_EKEY : dht_key_file_parse(buf, n, k);
+  return rc ? rc : (int)n;
+}
+
+static int read_key(const char *path, net_privkey_t *k) {
+  uint8_t buf[DHT_KEY_FILE_MAX];
+  int n = read_file(path, buf);
+  int rc = n < 0 ? n : dht_key_file_parse(buf, (size_t)n, k);
   sodium_memzero(buf, sizeof buf);
   return rc;
+}
+
+/* The PeerID of the key at path, of any type. */
+static int read_id(const char *path, net_peerid_t *id) {
+  uint8_t buf[DHT_KEY_FILE_MAX];
+  net_pubkey_t pk;
+  int n = read_file(path, buf);
+  int rc = n < 0 ? n : net_privkey_any_pubkey(buf, (size_t)n, &pk);
+  sodium_memzero(buf, sizeof buf);
+  return rc ? rc : net_peerid_from_pubkey(id, &pk);
 }
 
 int dht_key_load(const char *repo, const char *name, net_privkey_t *k) {
   char path[KS_PATH_MAX];
   int rc = path_of(repo, name, path, sizeof path);
   return rc ? rc : read_key(path, k);
+}
+
+int dht_key_load_file(const char *repo, const char *name,
+                      uint8_t buf[DHT_KEY_FILE_MAX], net_pubkey_t *pk) {
+  char path[KS_PATH_MAX];
+  int n = path_of(repo, name, path, sizeof path);
+  if (!n)
+    n = read_file(path, buf);
+  int rc = n < 0 ? n : net_privkey_any_pubkey(buf, (size_t)n, pk);
+  if (rc) {
+    sodium_memzero(buf, DHT_KEY_FILE_MAX);
+    return rc;
+  }
+  return n;
 }
 
 static void sync_dir(const char *dir) {
@@ -140,24 +177,22 @@ static void sync_dir(const char *dir) {
   }
 }
 
-/* Write k whole into a fresh temporary file of dir: its path into tmp. */
-static int write_tmp(const char *dir, const net_privkey_t *k, char *tmp,
-                     size_t n) {
+/* Write b[0..n) whole into a fresh temporary file of dir: its path into
+ * tmp. */
+static int write_tmp(const char *dir, const uint8_t *b, size_t n, char *tmp,
+                     size_t tn) {
   uint8_t rnd[8];
   char hex[17];
   randombytes_buf(rnd, sizeof rnd);
   tr_hex(rnd, sizeof rnd, hex);
-  int l = snprintf(tmp, n, "%s/.tmp-%s", dir, hex);
-  if (l < 0 || (size_t)l >= n)
+  int l = snprintf(tmp, tn, "%s/.tmp-%s", dir, hex);
+  if (l < 0 || (size_t)l >= tn)
     return TR_EBUFSIZE;
   int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
     return -errno;
-  uint8_t pb[NET_PRIVKEY_PB_LEN];
-  net_privkey_marshal(k, pb);
-  ssize_t w = write(fd, pb, sizeof pb);
-  int rc = w == (ssize_t)sizeof pb ? 0 : w < 0 ? -errno : -EIO;
-  sodium_memzero(pb, sizeof pb);
+  ssize_t w = write(fd, b, n);
+  int rc = w == (ssize_t)n ? 0 : w < 0 ? -errno : -EIO;
   if (!rc && fsync(fd))
     rc = -errno;
   if (close(fd) && !rc)
@@ -167,8 +202,9 @@ static int write_tmp(const char *dir, const net_privkey_t *k, char *tmp,
   return rc;
 }
 
-int dht_key_store(const char *repo, const char *name, const net_privkey_t *k,
-                  char *err, size_t errn) {
+/* Store the marshalled key b[0..n) under a new name. */
+static int store(const char *repo, const char *name, const uint8_t *b,
+                 size_t n, char *err, size_t errn) {
   int rc = dht_key_name_check(name, err, errn);
   if (rc)
     return rc;
@@ -182,7 +218,7 @@ int dht_key_store(const char *repo, const char *name, const net_privkey_t *k,
     return rc;
   if (mkdir(dir, 0700) && errno != EEXIST)
     return -errno;
-  if ((rc = write_tmp(dir, k, tmp, sizeof tmp)))
+  if ((rc = write_tmp(dir, b, n, tmp, sizeof tmp)))
     return rc;
   /* link() refuses an existing target: no key is ever overwritten, even
    * by two stores racing for one name. */
@@ -197,22 +233,40 @@ int dht_key_store(const char *repo, const char *name, const net_privkey_t *k,
   return rc;
 }
 
-/* Load an existing key for rm and rename: Kubo's words when it is not. */
-static int existing(const char *repo, const char *name, const char *path,
-                    net_peerid_t *id, char *err, size_t errn) {
+int dht_key_store(const char *repo, const char *name, const net_privkey_t *k,
+                  char *err, size_t errn) {
+  uint8_t pb[NET_PRIVKEY_PB_LEN];
+  net_privkey_marshal(k, pb);
+  int rc = store(repo, name, pb, sizeof pb, err, errn);
+  sodium_memzero(pb, sizeof pb);
+  return rc;
+}
+
+int dht_key_import(const char *repo, const char *name, const uint8_t *b,
+                   size_t n, net_peerid_t *id, char *err, size_t errn) {
   net_privkey_t k;
   net_pubkey_t pk;
-  int rc = read_key(path, &k);
-  if (rc == TR_ENOTFOUND || rc == TR_EKEY || rc == TR_EKEYTYPE) {
-    (void)repo;
+  int rc = dht_key_file_parse(b, n, &k);
+  if (!rc) { /* written as Kubo writes it: the 64-byte form */
+    net_privkey_pubkey(&k, &pk);
+    rc = dht_key_store(repo, name, &k, err, errn);
+    sodium_memzero(&k, sizeof k);
+  } else if (rc == TR_EKEYTYPE || rc == TR_EKEY) {
+    if (!(rc = net_privkey_any_pubkey(b, n, &pk)))
+      rc = store(repo, name, b, n, err, errn);
+  }
+  return rc ? rc : net_peerid_from_pubkey(id, &pk);
+}
+
+/* Load an existing key for rm and rename: Kubo's words when it is not. */
+static int existing(const char *name, const char *path, net_peerid_t *id,
+                    char *err, size_t errn) {
+  int rc = read_id(path, id);
+  if (rc == TR_ENOTFOUND || rc == TR_EKEY) {
     errf(err, errn, "no key named %s was found", name);
     return TR_ENOTFOUND;
   }
-  if (rc)
-    return rc;
-  net_privkey_pubkey(&k, &pk);
-  sodium_memzero(&k, sizeof k);
-  return net_peerid_from_pubkey(id, &pk);
+  return rc;
 }
 
 int dht_key_remove(const char *repo, const char *name, net_peerid_t *id,
@@ -226,7 +280,7 @@ int dht_key_remove(const char *repo, const char *name, net_peerid_t *id,
     errf(err, errn, "no key named %s was found", name);
     return TR_ENOTFOUND;
   }
-  int rc = existing(repo, name, path, id, err, errn);
+  int rc = existing(name, path, id, err, errn);
   if (rc)
     return rc;
   if (unlink(path))
@@ -254,7 +308,7 @@ int dht_key_rename(const char *repo, const char *from, const char *to,
     errf(err, errn, "no key named %s was found", from);
     return TR_ENOTFOUND;
   }
-  int rc = existing(repo, from, src, id, err, errn);
+  int rc = existing(from, src, id, err, errn);
   if (rc)
     return rc;
   if (!strcmp(from, to))
@@ -303,15 +357,10 @@ int dht_key_list(const char *repo, dht_key_entry_t **out, size_t *n) {
   while ((e = readdir(d))) {
     dht_key_entry_t ent;
     char path[KS_PATH_MAX];
-    net_privkey_t k;
-    net_pubkey_t pk;
     if (name_of(e->d_name, ent.name, sizeof ent.name) ||
-        path_of(repo, ent.name, path, sizeof path) || read_key(path, &k))
+        path_of(repo, ent.name, path, sizeof path) ||
+        read_id(path, &ent.id))
       continue; /* boxo logs and skips such files */
-    net_privkey_pubkey(&k, &pk);
-    sodium_memzero(&k, sizeof k);
-    if (net_peerid_from_pubkey(&ent.id, &pk))
-      continue;
     if (*n == cap) {
       size_t nc = cap ? cap * 2 : 8;
       dht_key_entry_t *v = tr_realloc(*out, nc * sizeof *v);

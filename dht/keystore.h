@@ -10,9 +10,11 @@
  * linked into place, so a key file is never seen half written and an
  * existing one is never overwritten by gen or import; the folder is 0700.
  *
- * Only Ed25519 keys are kept: a file holding an RSA, secp256k1 or ECDSA
- * key reads as TR_EKEYTYPE (Kubo makes RSA keys on request; trove signs
- * with Ed25519 alone).
+ * Keys of every type go-libp2p has are kept, listed, imported and
+ * exported (an RSA or secp256k1 key `ipfs key gen` made, copied or
+ * imported), and `key sign` signs with them (keysign.h); but IPNS
+ * records are signed with Ed25519 keys alone (dht_key_load(): any other
+ * reads as TR_EKEYTYPE), and gen makes only those.
  *
  * The operations answer Kubo's error words (core/coreapi/key.go,
  * core/commands/keystore.go) in err, so that the CLI and the RPC API say
@@ -46,14 +48,30 @@ int dht_key_file_parse(const uint8_t *b, size_t n, net_privkey_t *k) TR_WUR;
  * err. */
 int dht_key_name_check(const char *name, char *err, size_t errn) TR_WUR;
 
-/* Read key name.  0, TR_ENOTFOUND, TR_EKEYTYPE, TR_EKEY (a bad file),
- * TR_EUSAGE (a bad name), -errno. */
+/* Read key name, an Ed25519 one.  0, TR_ENOTFOUND, TR_EKEYTYPE (a key of
+ * another type), TR_EKEY (a bad file), TR_EUSAGE (a bad name), -errno. */
 int dht_key_load(const char *repo, const char *name, net_privkey_t *k) TR_WUR;
+
+/* Read key name of any type: the file's bytes (a marshalled PrivateKey,
+ * net_privkey_any_pubkey() reads it) into buf, its public key into *pk.
+ * Returns the length; TR_ENOTFOUND, TR_EKEY (not a key), TR_EUSAGE (a bad
+ * name), -errno.  Wipe buf when done. */
+int dht_key_load_file(const char *repo, const char *name,
+                      uint8_t buf[DHT_KEY_FILE_MAX], net_pubkey_t *pk) TR_WUR;
 
 /* Store k under a new name (gen and import): refused for "self", a bad
  * name, a name in use (TR_EEXIST).  0, TR_EUSAGE, TR_EEXIST, -errno. */
 int dht_key_store(const char *repo, const char *name, const net_privkey_t *k,
                   char *err, size_t errn) TR_WUR;
+
+/* Import the key file b[0..n) (what `ipfs key export` writes) under a
+ * new name, as dht_key_store(): an Ed25519 key written in the 64-byte
+ * form, a key of another type as it came once it decodes.  Its PeerID
+ * into *id.  0, TR_EKEY (not a key go-libp2p reads), TR_EUSAGE,
+ * TR_EEXIST, -ENOMEM, -errno. */
+int dht_key_import(const char *repo, const char *name, const uint8_t *b,
+                   size_t n, net_peerid_t *id, char *err,
+                   size_t errn) TR_WUR;
 
 /* Remove key name, its PeerID into *id.  0, TR_EUSAGE ("self"),
  * TR_ENOTFOUND, -errno. */

@@ -190,3 +190,13 @@ int dht_name_unhold(const char *repo, const net_peerid_t *id) {
     return errno == ENOENT ? TR_ENOTFOUND : -errno;
   return 0;
 }
+
+int dht_name_rekey(const char *repo, const char *id) {
+  char from[4200], to[4200];
+  int rc = path_of(repo, NULL, from, sizeof from);
+  if (!rc)
+    rc = path_of(repo, id, to, sizeof to);
+  if (!rc && rename(from, to))
+    rc = errno == ENOENT ? 0 : -errno;
+  return rc;
+}

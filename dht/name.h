@@ -36,6 +36,13 @@ int dht_name_sign(const net_privkey_t *sk, const char *repo, const char *id,
                   const char *value, uint64_t lifetime_ns, uint64_t ttl_ns,
                   uint64_t min_seq, tr_bytes_t *out) TR_WUR;
 
+/* The node's identity became the keystore key whose PeerID is id (key
+ * rotate): the last record it signed is kept as that key's, so that the
+ * old name's next record continues its sequence and the republisher
+ * re-signs it with the key now in the keystore.  0 (none kept: nothing to
+ * do), -errno. */
+int dht_name_rekey(const char *repo, const char *id) TR_WUR;
+
 /* ---------------------------------------------- records held for others */
 
 /* Records `routing put` stored for a name: kept in the repo

@@ -7,7 +7,9 @@
 #ifndef NET_INT_H
 #define NET_INT_H
 
+#include <openssl/evp.h>
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
 
 #include "peerid.h"
 
@@ -19,5 +21,17 @@ extern ProtobufCAllocator net__pb_mem;
  * another curve), -ENOMEM. */
 int net__verify_evp(const net_pubkey_t *k, const uint8_t *msg, size_t n,
                     const uint8_t *sig, size_t siglen);
+
+/* peerid.c: decode a marshalled PublicKey (priv false) or PrivateKey
+ * b[0..n): its type (one of NET_KEY_*) and its Data, copied into
+ * data[0..cap) (*len bytes; the decoder's copy is wiped).  0, TR_EKEY (not
+ * such a message, an unknown type, empty Data or more than cap bytes),
+ * -ENOMEM. */
+int net__unpack_key(bool priv, const uint8_t *b, size_t n, int *type,
+                    uint8_t *data, size_t cap, size_t *len);
+
+/* pkverify.c: whether an EC key is on one of the NIST curves go-libp2p's
+ * ECDSA keys may use (P-224, P-256, P-384, P-521). */
+bool net__ecdsa_curve_ok(EVP_PKEY *key);
 
 #endif /* NET_INT_H */

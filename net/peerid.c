@@ -77,7 +77,7 @@ ProtobufCAllocator net__pb_mem = {pb_alloc, pb_free, NULL};
  * telling them apart matters to the caller (-ENOMEM is retryable, a bad key
  * is the peer's fault), so a NULL is retried with libc's allocator, which
  * fails only on bad input.  Cold path: keys are read once per peer. */
-static int unpack_key(bool priv, const uint8_t *b, size_t n, int *type,
+int net__unpack_key(bool priv, const uint8_t *b, size_t n, int *type,
                       uint8_t *data, size_t cap, size_t *len) {
   ProtobufCMessage *m =
       priv ? (ProtobufCMessage *)netpb__private_key__unpack(&net__pb_mem, n, b)
@@ -112,7 +112,7 @@ static int unpack_key(bool priv, const uint8_t *b, size_t n, int *type,
 
 int net_pubkey_unmarshal(net_pubkey_t *k, const uint8_t *b, size_t n) {
   size_t len;
-  int rc = unpack_key(false, b, n, &k->type, k->data, NET_PUBKEY_MAX, &len);
+  int rc = net__unpack_key(false, b, n, &k->type, k->data, NET_PUBKEY_MAX, &len);
   if (rc < 0)
     return rc;
   k->len = (uint16_t)len;
@@ -175,7 +175,7 @@ int net_privkey_unmarshal(net_privkey_t *k, const uint8_t *b, size_t n) {
   uint8_t data[96];
   size_t len;
   int type;
-  int rc = unpack_key(true, b, n, &type, data, sizeof data, &len);
+  int rc = net__unpack_key(true, b, n, &type, data, sizeof data, &len);
   if (rc < 0)
     return rc;
   rc = TR_EKEY;

@@ -185,4 +185,37 @@ void net_sign(const net_privkey_t *k, const uint8_t *msg, size_t n,
 int net_verify(const net_pubkey_t *k, const uint8_t *msg, size_t n,
                const uint8_t *sig, size_t siglen) TR_WUR;
 
+/* --------------------------------------- private keys of every type */
+
+/* Kubo's keystore holds keys of every type go-libp2p makes, not only
+ * Ed25519: `key sign` signs with any of them (pksign.c, through
+ * libcrypto), as go-libp2p's PrivKey.Sign does.  Such a key stays in its
+ * marshalled PrivateKey form (what the keystore's file holds): its Data
+ * is PKCS#1 DER for RSA, the 32-byte scalar for secp256k1, SEC1 DER for
+ * ECDSA. */
+
+/* Largest signature net_sign_any() writes: an RSA-8192 one (1024 bytes);
+ * an ECDSA P-521 one is under 140. */
+#define NET_SIG_MAX 1024
+/* Largest marshalled PrivateKey taken (an RSA-8192 one is ~4.7 KiB). */
+#define NET_PRIVKEY_ANY_MAX 16384
+
+/* The public key of the marshalled PrivateKey b[0..n) of any type, as
+ * go-libp2p's UnmarshalPrivateKey reads it (net_privkey_unmarshal() for
+ * Ed25519; RSA of NET_RSA_MIN_BITS..NET_RSA_MAX_BITS, secp256k1 Data of 32
+ * bytes, ECDSA on the curves net_verify() takes) and GetPublic() writes
+ * it (RSA and ECDSA PKIX DER, secp256k1 compressed).  0; TR_EKEY (not
+ * such a key), -ENOMEM. */
+int net_privkey_any_pubkey(const uint8_t *b, size_t n,
+                           net_pubkey_t *pk) TR_WUR;
+
+/* Sign msg[0..mlen) with the marshalled PrivateKey b[0..n) of any type,
+ * as go-libp2p signs with its type: Ed25519 as net_sign(), RSA
+ * RSASSA-PKCS1-v1_5 with SHA-256, secp256k1 and ECDSA a DER (r, s) over
+ * SHA-256 of msg.  The signature goes to sig[0..cap) (NET_SIG_MAX always
+ * suffices).  Returns its length; TR_EKEY (as net_privkey_any_pubkey()),
+ * TR_EBUFSIZE, -ENOMEM. */
+int net_sign_any(const uint8_t *b, size_t n, const uint8_t *msg, size_t mlen,
+                 uint8_t *sig, size_t cap) TR_WUR;
+
 #endif /* NET_PEERID_H */

@@ -51,18 +51,22 @@ static EVP_PKEY *rsa_key(const net_pubkey_t *k) {
   return key;
 }
 
-static EVP_PKEY *ecdsa_key(const net_pubkey_t *k) {
+bool net__ecdsa_curve_ok(EVP_PKEY *key) {
   static const char *const curves[] = {"secp224r1", "prime256v1", "secp384r1",
                                        "secp521r1"};
-  EVP_PKEY *key = pkix_key(k, "EC");
   char name[32];
   size_t nl = 0;
-  bool ok = key && EVP_PKEY_get_utf8_string_param(
-                       key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &nl);
+  bool ok = EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME,
+                                           name, sizeof name, &nl);
   bool named = false;
   for (size_t i = 0; ok && i < TR_ARRAY_LEN(curves); i++)
     named = named || !strcmp(name, curves[i]);
-  if (key && !named) {
+  return named;
+}
+
+static EVP_PKEY *ecdsa_key(const net_pubkey_t *k) {
+  EVP_PKEY *key = pkix_key(k, "EC");
+  if (key && !net__ecdsa_curve_ok(key)) {
     EVP_PKEY_free(key);
     key = NULL;
   }

@@ -81,6 +81,7 @@ static void stop_node(node_t *n) {
   if (n->stopping)
     return;
   n->stopping = true;
+  n->rpc.stopping = true;
   node_dnslink_stop(&n->dnslink);
   if (n->ready)
     tr_log(TR_LOG_INFO, "shutting down");
@@ -277,25 +278,31 @@ static void walk_close(uv_handle_t *h, void *arg) {
     uv_close(h, NULL);
 }
 
-/* <repo>/daemon.lock, held with flock for the daemon's life.  Taken only
- * once the repo is known to exist, so that a mistyped --repo leaves nothing
- * behind. */
-static int take_lock(const node_daemon_opts_t *o, const char *repo,
-                     int *fdp) {
+int node_daemon_lock(const char *repo) {
   char path[4200];
   snprintf(path, sizeof path, "%s/daemon.lock", repo);
   int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
-    return node__fail(o, -errno, "cannot open %s: %s", path,
-                      strerror(errno));
+    return -errno;
   if (flock(fd, LOCK_EX | LOCK_NB)) {
     int e = errno;
     close(fd);
-    if (e == EWOULDBLOCK)
-      return node__fail(o, TR_EEXIST, "another daemon is running on %s",
-                        repo);
-    return node__fail(o, -e, "cannot lock %s: %s", path, strerror(e));
+    return e == EWOULDBLOCK ? TR_EEXIST : -e;
   }
+  return fd;
+}
+
+/* <repo>/daemon.lock, held for the daemon's life.  Taken only once the
+ * repo is known to exist, so that a mistyped --repo leaves nothing
+ * behind. */
+static int take_lock(const node_daemon_opts_t *o, const char *repo,
+                     int *fdp) {
+  int fd = node_daemon_lock(repo);
+  if (fd == TR_EEXIST)
+    return node__fail(o, TR_EEXIST, "another daemon is running on %s", repo);
+  if (fd < 0)
+    return node__fail(o, fd, "cannot lock %s/daemon.lock: %s", repo,
+                      strerror(-fd));
   *fdp = fd;
   return 0;
 }

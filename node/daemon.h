@@ -58,6 +58,12 @@ int node_maddr_tcp(const char *maddr, char *host, size_t hostsz,
  * Kubo's clients keep using the TCP address in <repo>/api. */
 bool node_daemon_sock(const char *repo, char *buf, size_t cap);
 
+/* Take <repo>/daemon.lock (flock) as a daemon does for its life: the fd
+ * to hold (closing it lets go); TR_EEXIST while a daemon holds it, -errno.
+ * Commands that must not run beside a daemon (key rotate) hold it too, so
+ * that none starts meanwhile. */
+int node_daemon_lock(const char *repo) TR_WUR;
+
 /* The API multiaddr of a daemon running on repo (read from <repo>/api and
  * checked by connecting); 1 if one answers, 0 if none. */
 int node_daemon_api(const char *repo, char *host, size_t hostsz, int *port);

@@ -62,13 +62,30 @@ int node_identity_new(node_identity_t *id) {
 
 /* ------------------------------------------------------------------ config */
 
-json_t *node_config_default(const node_identity_t *id) {
+/* Identity.PrivKey's text: base64 of the PrivateKey protobuf. */
+#define PRIV_B64_LEN sodium_base64_ENCODED_LEN(68, sodium_base64_VARIANT_ORIGINAL)
+static void privkey_b64(const node_identity_t *id, char b64[PRIV_B64_LEN]) {
   uint8_t priv[68];
   node_privkey_proto(id, priv);
-  char b64[sodium_base64_ENCODED_LEN(68, sodium_base64_VARIANT_ORIGINAL)];
-  sodium_bin2base64(b64, sizeof b64, priv, sizeof priv,
+  sodium_bin2base64(b64, PRIV_B64_LEN, priv, sizeof priv,
                     sodium_base64_VARIANT_ORIGINAL);
   sodium_memzero(priv, sizeof priv);
+}
+
+int node_config_set_identity(json_t *cfg, const node_identity_t *id) {
+  char b64[PRIV_B64_LEN];
+  privkey_b64(id, b64);
+  json_t *pk = json_string(b64);
+  sodium_memzero(b64, sizeof b64);
+  int rc = pk ? config_set(cfg, "Identity.PrivKey", pk) : -ENOMEM;
+  if (!rc)
+    rc = config_set(cfg, "Identity.PeerID", json_string(id->peerid));
+  return rc;
+}
+
+json_t *node_config_default(const node_identity_t *id) {
+  char b64[PRIV_B64_LEN];
+  privkey_b64(id, b64);
   /* Bootstrap: Kubo's default peers (AutoConf's fallback list, what
    * Kubo's "auto" gives without its autoconf file), written out; the
    * /dnsaddr ones are resolved (node/bootstrap.h). */

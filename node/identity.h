@@ -39,6 +39,10 @@ void node_privkey_proto(const node_identity_t *id, uint8_t out[68]);
  * Returns a new reference, NULL on out-of-memory. */
 json_t *node_config_default(const node_identity_t *id);
 
+/* Write id into cfg as Identity.PrivKey and Identity.PeerID (key
+ * rotate).  0, or config_set()'s errors. */
+int node_config_set_identity(json_t *cfg, const node_identity_t *id) TR_WUR;
+
 /* Read the identity back from a loaded config: TR_ECONFIG when absent or
  * malformed. */
 int node_config_identity(json_t *cfg, node_identity_t *id) TR_WUR;

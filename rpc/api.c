@@ -38,12 +38,6 @@
 #include "../config/config.h"
 #include "rpc_int.h"
 
-static void rpc_version(http_req_t *req, rpc_ctx_t *ctx) {
-  rpc_api_json(req, json_pack("{s:s,s:s,s:s,s:s,s:s}", "Version", ctx->version,
-                             "Commit", "", "Repo", "1", "System",
-                             "amd64/linux", "Golang", "none (C11)"));
-}
-
 static void rpc_shutdown(http_req_t *req, rpc_ctx_t *ctx) {
   http_res_simple(req, 200, "text/plain", "", 0);
   if (ctx->shutdown)
@@ -59,7 +53,7 @@ static void rpc_passfd(http_req_t *req, rpc_ctx_t *ctx) {
 }
 
 static const rpc_cmd_t base_cmds[] = {
-    {"version", rpc_version},
+    {"version", rpc_cmd_version}, /* rpc_version.c */
     {"passfd", rpc_passfd},
     {"shutdown", rpc_shutdown},
 };
@@ -373,6 +367,8 @@ static bool auth_ok(http_req_t *req, rpc_ctx_t *ctx) {
 void rpc_ctx_fini(rpc_ctx_t *ctx) {
   json_decref(ctx->api_auth);
   ctx->api_auth = NULL;
+  rpc__reqlog_free(ctx);
+  rpc__logtail_free(ctx);
 }
 
 /* ------------------------------------------------------------- routing */
@@ -431,17 +427,21 @@ void rpc_api_handle(http_req_t *req, void *ud) {
   cors_actual(req, ctx);
   for (size_t i = 0; i < TR_ARRAY_LEN(base_cmds); i++)
     if (!strcmp(cmd, base_cmds[i].name)) {
+      rpc__reqlog_begin(req, ctx, cmd);
       base_cmds[i].fn(req, ctx);
       return;
     }
   for (size_t i = 0; i < rpc_ncmds; i++)
     if (!strcmp(cmd, rpc_cmds[i].name)) {
+      rpc__reqlog_begin(req, ctx, cmd);
       if (!rpc__body_args(req, ctx, cmd, rpc_cmds[i].fn))
         rpc_cmds[i].fn(req, ctx);
       return;
     }
+  rpc__reqlog_begin(req, ctx, cmd);
   if (ctx->ext_cmd && ctx->ext_cmd(ctx->ext_ud, req, cmd))
     return;
+  rpc__reqlog_drop(req, ctx);
   char msg[300];
   snprintf(msg, sizeof msg, "unknown command \"%.200s\"", cmd);
   rpc_api_error(req, 404, msg);

@@ -73,6 +73,30 @@ static const rpc_optdef_t bitswap_stat_opts[] = {
        "1K 234M 2G)."),
     END};
 
+static const rpc_optdef_t chroot_opts[] = {
+    OB("confirm", 0, "false", "Confirm this potentially destructive "
+       "operation."),
+    END};
+
+static const rpc_optdef_t commands_opts[] = {
+    OB("flags", 'f', "false", "Show command flags."),
+    END};
+
+static const rpc_optdef_t version_opts[] = {
+    OB("number", 'n', "false", "Only show the version number."),
+    OB("commit", 0, "false", "Show the commit hash."),
+    OB("repo", 0, "false", "Show repo version."),
+    OB("all", 0, "false", "Show all version information."),
+    END};
+
+static const rpc_optdef_t repo_version_opts[] = {
+    OB("quiet", 'q', "false", "Write minimal output."),
+    END};
+
+static const rpc_optdef_t diag_cmds_opts[] = {
+    OB("verbose", 'v', "false", "Print extra information."),
+    END};
+
 static const rpc_optdef_t wantlist_opts[] = {
     OS("peer", 'p', NULL, "Specify which peer to show wantlist for. "
        "Default: self."),
@@ -117,6 +141,45 @@ static const rpc_optdef_t key_import_opts[] = {
        "private key to import (trove: libp2p-protobuf-cleartext only)."),
     END};
 
+static const rpc_optdef_t key_sign_opts[] = {
+    OS("key", 'k', "self", "The name of the key to use for signing."),
+    IPNS_BASE,
+    END};
+
+static const rpc_optdef_t key_verify_opts[] = {
+    OS("key", 'k', "self", "The name of the key to use for verifying (or "
+       "an IPNS name or PeerID that inlines its key)."),
+    OS("signature", 's', NULL, "Multibase-encoded signature to verify."),
+    IPNS_BASE,
+    END};
+
+static const rpc_optdef_t key_rotate_opts[] = {
+    CS("oldkey", 'o', NULL, "Keystore name to use for backing up your "
+       "existing identity."),
+    CS("type", 't', "ed25519", "Type of the key to create (trove: ed25519 "
+       "only)."),
+    {"size", 's', I, NULL, "Size of the key to generate (not for "
+     "ed25519).", NULL, 0, INT32_MAX},
+    END};
+
+static const rpc_optdef_t name_put_opts[] = {
+    OB("force", 'f', "false", "Skip validation (signature, sequence, "
+       "size)."),
+    OB("allow-offline", 0, "false", "Store locally without broadcasting to "
+       "the network."),
+    OB("allow-delegated", 0, "false", "Publish via HTTP delegated "
+       "publishers only (trove: needs Ipns.DelegatedPublishers set, then "
+       "acts as --allow-offline)."),
+    CB("quiet", 'q', "false", "Write no output."),
+    END};
+
+static const rpc_optdef_t name_inspect_opts[] = {
+    OS("verify", 0, NULL, "CID of the public IPNS key to validate "
+       "against."),
+    OB("dump", 0, "true", "Include a full hex dump of the raw Protobuf "
+       "record."),
+    END};
+
 static const rpc_optdef_t cid_format_opts[] = {
     OS("f", 'f', "%s", "Printf style format string."),
     OS("v", 'v', NULL, "CID version to convert to."),
@@ -154,6 +217,11 @@ static const rpc_optdef_t resolve_opts[] = {
 static const rpc_optdef_t add_opts[] = {
     CB("recursive", 'r', "false", "Add directories recursively."),
     CB("hidden", 'H', "false", "Include files whose names start with a dot."),
+    {"ignore", 0, RPC_OPT_STRINGS, NULL, "A .gitignore-style rule for the "
+     "names to leave out (given any number of times).", NULL, 0, 0},
+    CS("ignore-rules-path", 0, NULL, "A file of .gitignore-style rules for "
+       "the names to leave out."),
+    OB("empty-dirs", 'E', "true", "Include empty directories."),
     CB("quiet", 'q', "false", "Write minimal output: the CIDs alone."),
     CB("quieter", 'Q', "false", "Write only the final CID."),
     OB("silent", 0, "false", "Write no output."),
@@ -206,6 +274,11 @@ static const rpc_optdef_t get_opts[] = {
        "the last path element, or the CID."),
     CB("progress", 'p', NULL, "Show a progress bar on stderr. Defaults to "
        "true when stderr is a terminal."),
+    OB("archive", 'a', "false", "Output a TAR archive."),
+    OB("compress", 'C', "false", "Compress the output with GZIP "
+       "compression."),
+    {"compression-level", 'l', I, NULL, "The level of compression (1-9).",
+     "compression-level", -1, 9},
     END};
 
 static const rpc_optdef_t ls_opts[] = {
@@ -453,7 +526,11 @@ static const rpc_optdef_t repo_gc_opts[] = {
     END};
 
 static const rpc_optdef_t repo_verify_opts[] = {
-    CB("drop", 0, "false", "Remove the corrupt blocks found."),
+    OB("drop", 0, "false", "Remove the corrupt blocks found."),
+    OB("heal", 0, "false", "Remove corrupt blocks and fetch them again "
+       "from the network (through the daemon; implies --drop)."),
+    OS("heal-timeout", 0, "30s", "The longest wait for each block healed "
+       "(0: no limit)."),
     END};
 
 static const rpc_optdef_t daemon_opts[] = {
@@ -553,6 +630,9 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "version or hash function.", files_chcid_opts},
     {"files chmod", "files/chmod", "MODE PATH", "Set the UnixFS mode of an "
      "MFS node (octal).", files_flush_opts},
+    {"files chroot", NULL, "[CID]", "Set the MFS root to CID (a directory "
+     "in the repo) or the empty directory; the daemon must be stopped.",
+     chroot_opts},
     {"files touch", "files/touch", "PATH", "Set the UnixFS mtime of an MFS "
      "node (now by default).", files_touch_opts},
     {"repo stat", "repo/stat", "", "Print repo statistics.", repo_stat_opts},
@@ -568,6 +648,9 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "(typed as Kubo's config).", config_opts},
     {"config show", "config/show", "", "Print the config (without the "
      "private key).", none},
+    {"config replace", "config/replace", "FILE", "Replace the config with "
+     "FILE (Identity and remote services' API kept).", none},
+    {"config edit", NULL, "", "Open the config file in $EDITOR.", none},
     {"config profile apply", "config/profile/apply", "PROFILE", "Apply a "
      "profile of Kubo's to the config: announce-off, announce-on, "
      "autoconf-off, autoconf-on, default-networking, legacy-cid-v0, "
@@ -577,6 +660,10 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"log level", "log/level", "[SUBSYSTEM [LEVEL]]", "Show or change the "
      "running daemon's log level: trove has one log, \"trove\" (or all); "
      "debug, info, warn, error or default.", none},
+    {"log ls", "log/ls", "", "List the logging subsystems (trove has one: "
+     "\"trove\").", none},
+    {"log tail", "log/tail", "", "Write the running daemon's log lines as "
+     "they come, as JSON (go-log's keys), until interrupted.", none},
     {"bootstrap", "bootstrap", "", "Show the list of bootstrap peers "
      "(bootstrap list).", bootstrap_list_opts},
     {"bootstrap list", "bootstrap/list", "", "Show the peers in the "
@@ -591,7 +678,25 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"bootstrap rm all", "bootstrap/rm/all", "", "Remove all peers from "
      "the bootstrap list.", none},
     {"id", "id", "", "Print the node's identity as JSON.", none},
-    {"version", "version", "", "Print trove's version.", none},
+    {"version", "version", "", "Print trove's version.", version_opts},
+    {"commands", "commands", "", "List every command (and with -f their "
+     "flags).", commands_opts},
+    {"version deps", "version/deps", "", "Print the libraries trove runs "
+     "with and their versions.", none},
+    {"repo version", "repo/version", "", "Print the repo's schema "
+     "version.", repo_version_opts},
+    {"repo ls", "repo/ls", "", "List every stored block (refs local).",
+     none},
+    {"diag cmds", "diag/cmds", "", "List the API commands the daemon runs "
+     "and ran lately.", diag_cmds_opts},
+    {"diag cmds clear", "diag/cmds/clear", "", "Clear the ended commands "
+     "from the list.", none},
+    {"diag cmds set-time", "diag/cmds/set-time", "TIME", "Keep ended "
+     "commands in the list this long (a Go duration).", none},
+    {"diag sys", "diag/sys", "", "Print the system's and the daemon's "
+     "diagnostic information.", none},
+    {"diag healthy", "diag/healthy", "", "Exit 0 when the daemon runs and "
+     "reads its store (for container health checks).", none},
     {"cid format", "cid/format", "CID...", "Format and convert CIDs (-f: "
      "%s %S the CID, %b %B its base, %v %V version, %c %C codec, %h %H "
      "hash, %L digest length, %m %M multihash, %d %D digest, %P prefix).",
@@ -637,6 +742,8 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "filters (all: every one) from the running node and the config.", none},
     {"swarm addrs local", "swarm/addrs/local", "", "List the addresses "
      "this node listens on.", none},
+    {"swarm addrs listen", "swarm/addrs/listen", "", "List the interface "
+     "addresses this node listens on.", none},
     {"swarm addrs autonat", "swarm/addrs/autonat", "", "Show the node's "
      "reachability and its addresses' as AutoNAT v2 found them.", none},
     {"ping", "ping", "PEER", "Ping a connected peer (ID or MADDR/p2p/ID).",
@@ -706,6 +813,22 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "PrivateKey protobuf, as Kubo writes it).", key_export_opts},
     {"key import", "key/import", "NAME FILE", "Import a keypair exported "
      "by Kubo or trove; print its ID.", key_import_opts},
+    {"key sign", "key/sign", "[FILE]", "Sign FILE's bytes (stdin without "
+     "one), prefixed with \"libp2p-key signed message:\", with a key.",
+     key_sign_opts},
+    {"key verify", "key/verify", "[FILE]", "Verify a signature 'key sign' "
+     "made over FILE's bytes (stdin without one).", key_verify_opts},
+    {"key rotate", NULL, "", "Replace the node's identity with a new key, "
+     "the old one kept in the keystore as --oldkey (daemon stopped).",
+     key_rotate_opts},
+    {"name get", "name/get", "NAME", "Write the signed IPNS record the "
+     "routing has for NAME (raw protobuf) to stdout.", none},
+    {"name put", "name/put", "NAME [FILE]", "Store a pre-signed IPNS record "
+     "for NAME (FILE, or stdin) in the routing, after checking it.",
+     name_put_opts},
+    {"name inspect", "name/inspect", "[FILE]", "Print the fields of an "
+     "IPNS record (FILE, or stdin); --verify NAME checks it.",
+     name_inspect_opts},
     {"resolve", "resolve", "PATH", "Resolve /ipns/NAME or /ipfs/CID/path "
      "to the /ipfs/ path of what it names (through the daemon).",
      resolve_opts},
@@ -733,6 +856,7 @@ int rpc_add_resolve(const rpc_vals_t *v, const json_t *import,
   }
   a->recursive = rpc_vals_bool(v, "recursive");
   a->hidden = rpc_vals_bool(v, "hidden");
+  a->empty_dirs = rpc_vals_bool(v, "empty-dirs");
   a->quiet = rpc_vals_bool(v, "quiet");
   a->quieter = rpc_vals_bool(v, "quieter");
   a->silent = rpc_vals_bool(v, "silent");

@@ -73,6 +73,15 @@ int rpc_vals_set(rpc_vals_t *v, size_t k, const char *val, char *err,
       return TR_EUSAGE;
     }
     break;
+  case RPC_OPT_STRINGS:
+    if (v->nlist == RPC_MAX_LIST) {
+      snprintf(err, errlen, "option --%s: more than %d values", o->name,
+               RPC_MAX_LIST);
+      return TR_EUSAGE;
+    }
+    v->list_opt[v->nlist] = (uint8_t)k;
+    v->list[v->nlist++] = val;
+    break;
   default:
     break;
   }
@@ -220,4 +229,13 @@ int64_t rpc_vals_int(const rpc_vals_t *v, const char *name) {
 const char *rpc_vals_str(const rpc_vals_t *v, const char *name) {
   size_t k = rpc_vals_idx(v, name);
   return v->v[k].set ? v->v[k].s : v->def->opts[k].dflt;
+}
+
+size_t rpc_vals_strs(const rpc_vals_t *v, const char *name, const char **out,
+                     size_t max) {
+  size_t k = rpc_vals_idx(v, name), n = 0;
+  for (size_t i = 0; i < v->nlist; i++)
+    if (v->list_opt[i] == k && n < max)
+      out[n++] = v->list[i];
+  return n;
 }

@@ -36,6 +36,7 @@ typedef enum {
   RPC_OPT_BOOL,   /* --flag, --flag=true|false */
   RPC_OPT_STRING, /* --name VALUE, --name=VALUE */
   RPC_OPT_INT,    /* decimal, within [min, max] */
+  RPC_OPT_STRINGS, /* a string, given any number of times (the CLI's) */
 } rpc_opt_type_t;
 
 typedef struct rpc_optdef {
@@ -56,8 +57,9 @@ typedef struct rpc_cmddef {
   const rpc_optdef_t *opts; /* ends with an entry whose name is NULL */
 } rpc_cmddef_t;
 
-/* Most options one command has. */
+/* Most options one command has, and values of repeated ones in all. */
 #define RPC_MAX_OPTS 32
+#define RPC_MAX_LIST 64
 
 typedef struct rpc_val {
   bool set;
@@ -71,6 +73,10 @@ typedef struct rpc_vals {
   const rpc_cmddef_t *def;
   rpc_val_t v[RPC_MAX_OPTS];
   char *owned[RPC_MAX_OPTS]; /* strings copied from a query */
+  /* every value of the RPC_OPT_STRINGS options, in order, and whose */
+  const char *list[RPC_MAX_LIST];
+  uint8_t list_opt[RPC_MAX_LIST];
+  size_t nlist;
 } rpc_vals_t;
 
 /* ------------------------------------------------------------ the table */
@@ -120,6 +126,10 @@ bool rpc_vals_isset(const rpc_vals_t *v, const char *name);
 bool rpc_vals_bool(const rpc_vals_t *v, const char *name);
 int64_t rpc_vals_int(const rpc_vals_t *v, const char *name);
 const char *rpc_vals_str(const rpc_vals_t *v, const char *name);
+/* Every value of the RPC_OPT_STRINGS option name, in the order given:
+ * up to max into out; returns how many. */
+size_t rpc_vals_strs(const rpc_vals_t *v, const char *name, const char **out,
+                     size_t max);
 
 /* Strict parsers the table uses, for other callers of the same rules.
  * TR_EUSAGE on anything else. */
@@ -143,6 +153,8 @@ typedef struct rpc_add_opts {
   dag_import_opts_t o; /* profile, then the options over it */
   bool pin, only_hash, wrap, silent, progress, progress_set;
   bool quiet, quieter, recursive, hidden;
+  bool empty_dirs; /* Kubo's -E: an empty directory below an argument is
+                      added (true) or left out */
   const char *pin_name; /* NULL: none (a view into v) */
   const char *to_files; /* --to-files: the MFS path (a view into v), or
                            NULL */

@@ -157,7 +157,28 @@ typedef struct rpc_ctx {
    * none (every request passes, as in Kubo).  Freed by rpc_ctx_fini. */
   json_t *api_auth;
   struct rpc_gc *api_gc;
+  /* diag/cmds' request log (rpc_diag.c; NULL until the first command).
+   * It takes http_req_on_finish of every command it logs. */
+  struct rpc_reqlog *reqlog;
+  /* log/tail's tap and its tails (rpc_log.c; NULL when none tails). */
+  struct rpc_logtail *logtail;
+  /* The node has begun to stop: diag/healthy says so. */
+  bool stopping;
 } rpc_ctx_t;
+
+/* "amd64/linux": Go's GOARCH/GOOS of this machine, as Kubo's version
+ * and diag sys name it (rpc_version.c). */
+const char *rpc_system(void);
+/* The libraries trove runs with, as version/deps answers them: a JSON
+ * array of {"Path","Version","ReplacedBy","Sum"}, trove (at version)
+ * first.  NULL when out of memory. */
+json_t *rpc_version_deps(const char *version);
+
+/* Every command of trove's CLI as Kubo's `commands` answers them: a tree
+ * of {"Name", "Subcommands" (sorted by name), "Options": [{"Names":
+ * [long, short]}]}, "trove" at the root with the global options.  NULL
+ * when out of memory. */
+json_t *rpc_commands_tree(void);
 
 /* Free what the API read into ctx (the daemon's end). */
 void rpc_ctx_fini(rpc_ctx_t *ctx);

@@ -68,6 +68,7 @@ typedef struct anode {
   struct anode **kids;
   size_t nkids, cap;
   bool has_meta; /* a directory's, from its own part */
+  bool skipped;  /* an empty directory left out (empty-dirs=false) */
   dag_meta_t meta;
   size_t last; /* index of the child found or added last */
   /* Walk state for build_dir() and node_free(), which climb the tree with
@@ -81,7 +82,7 @@ typedef struct add {
   dag_import_opts_t o;
   rpc_vals_t vals; /* the query's options; o and pin_name point into it */
   json_t *cfg;     /* the repo's config: o.chunker may point into it */
-  bool wrap, pin, only_hash, silent, progress;
+  bool wrap, pin, only_hash, silent, progress, empty_dirs;
   const char *pin_name;
   /* Upload thread state. */
   bs_pipe_t *pipe; /* the writer thread; NULL with only-hash */
@@ -341,8 +342,9 @@ static int dir_finish(add_t *a, anode_t *d, const char *path) {
   if (rc)
     return rc;
   for (size_t i = 0; i < d->nkids && !rc; i++)
-    rc = dag_dir_add(dd, d->kids[i]->name, strlen(d->kids[i]->name),
-                     &d->kids[i]->cid, d->kids[i]->tsize);
+    if (!d->kids[i]->skipped)
+      rc = dag_dir_add(dd, d->kids[i]->name, strlen(d->kids[i]->name),
+                       &d->kids[i]->cid, d->kids[i]->tsize);
   dag_meta_t m;
   if (d->has_meta)
     dag_dir_set_meta(dd, &d->meta);
@@ -380,6 +382,12 @@ static int build_dir(add_t *a, anode_t *top, tr_bytes_t *path) {
       d->next++;
     if (d->next < d->nkids) {
       anode_t *k = d->kids[d->next++];
+      /* Kubo's adder: a directory that came empty is left out, unless
+       * it is an argument (top) or empty-dirs is on */
+      if (!a->empty_dirs && !k->nkids) {
+        k->skipped = true;
+        continue;
+      }
       path->len = d->base;
       if ((d->base && (rc = tr_bytes_append(path, "/", 1))) ||
           (rc = tr_bytes_append(path, k->name, strlen(k->name) + 1)))
@@ -723,6 +731,7 @@ static int parse(http_req_t *req, rpc_ctx_t *ctx, add_t *a) {
   a->wrap = r.wrap;
   a->silent = r.silent;
   a->progress = r.progress;
+  a->empty_dirs = r.empty_dirs;
   a->pin_name = r.pin_name;
   a->mo = r;
   return 0;

@@ -3,9 +3,11 @@
  * tar stream, which is what Kubo sends (with archive=false as well: tar is
  * its transport format, and the ipfs CLI unpacks it).
  *
- *   get arg=<path> [archive=] -> application/x-tar, X-Stream-Output,
- *                                X-Content-Length (the DAG's size)
- *   compress=true is refused (no gzip in trove).
+ *   get arg=<path> [archive=] [compress=] [compression-level=1..9]
+ *     -> application/x-tar, X-Stream-Output, X-Content-Length (the DAG's
+ *        size); with compress, application/gzip: the tar gzipped, or a
+ *        file's bytes when archive is false (a directory is then refused,
+ *        as Kubo refuses it: "file is not regular")
  *
  * The tar itself (boxo's TarWriter layout, names checked) is dag/tar.h's.
  *
@@ -17,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/gz.h"
 #include "../dag/importer.h"
 #include "../dag/tar.h"
 #include "rpc_int.h"
@@ -27,14 +30,62 @@ typedef struct get {
   char *base;      /* name of the root entry in the tar */
   dag_tar_t *tar;  /* made once the root is known */
   uint64_t total;  /* X-Content-Length */
+  /* compress: gzip over the tar, or over the file's bytes (raw) */
+  bool gz, raw, ended;
+  int level;
+  tr_gz_t z;
+  uint64_t pos;    /* raw: the next byte of the file */
+  tr_bytes_t pend; /* compressed, not yet sent */
+  tr_bytes_t tmp;  /* what is compressed next */
 } get_t;
 
 static void get_free(void *p) {
   get_t *g = p;
+  tr_gz_free(&g->z);
+  tr_bytes_free(&g->pend);
+  tr_bytes_free(&g->tmp);
   dag_tar_free(g->tar);
   tr_free(g->arg);
   tr_free(g->base);
   tr_free(g);
+}
+
+static int take(const uint8_t *p, size_t n, void *ud) {
+  return tr_bytes_append(ud, p, n);
+}
+
+/* Up to cap bytes of what is compressed (the tar, or the file from pos). */
+static int64_t plain_read(get_t *g, bs_txn_t *txn, uint8_t *buf,
+                          size_t cap) {
+  if (!g->raw)
+    return dag_tar_read(g->tar, bs_get_cb, txn, buf, cap);
+  if (g->pos >= g->total)
+    return 0;
+  g->tmp.len = 0;
+  int rc = dag_cat(&g->root, g->pos, cap, bs_get_cb, txn, take, &g->tmp);
+  if (rc)
+    return rc;
+  memcpy(buf, g->tmp.data, g->tmp.len);
+  g->pos += g->tmp.len;
+  return (int64_t)g->tmp.len;
+}
+
+/* The gzip stream, cap bytes at a time. */
+static int64_t gz_read(get_t *g, bs_txn_t *txn, uint8_t *buf, size_t cap) {
+  while (g->pend.len < cap && !g->ended) {
+    int64_t n = plain_read(g, txn, buf, cap); /* buf as scratch */
+    if (n < 0)
+      return n;
+    int rc = tr_gz_put(&g->z, buf, (size_t)n, n == 0, &g->pend);
+    if (rc)
+      return rc;
+    g->ended = n == 0;
+  }
+  size_t k = g->pend.len < cap ? g->pend.len : cap;
+  memcpy(buf, g->pend.data, k);
+  memmove(g->pend.data, g->pend.data + k, g->pend.len - k);
+  g->pend.len -= k;
+  return (int64_t)k;
 }
 
 static int64_t get_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
@@ -44,7 +95,8 @@ static int64_t get_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
   int rc = bs_txn_begin(env, BS_RDONLY, &txn);
   if (rc)
     return rc;
-  int64_t n = dag_tar_read(g->tar, bs_get_cb, txn, buf, cap);
+  int64_t n = g->gz ? gz_read(g, txn, buf, cap)
+                    : dag_tar_read(g->tar, bs_get_cb, txn, buf, cap);
   bs_txn_abort(txn);
   if (n < 0) {
     char s[DAG_CID_STR_MAX];
@@ -106,6 +158,14 @@ static void get_prepare(rpc_job_t *j) {
     }
   }
   bs_txn_abort(txn);
+  if (!rc && g->raw && info.kind != DAG_NODE_FILE) {
+    rpc_job_fail(j, 500, "file is not regular");
+    return;
+  }
+  if (!rc && g->gz) {
+    tr_gz_free(&g->z); /* from a try before a fetch */
+    rc = tr_gz_init(&g->z, g->level);
+  }
   if (!rc) {
     dag_tar_free(g->tar); /* from a try before a fetch */
     if (!(g->tar = dag_tar_new(&g->root, g->base, (int64_t)time(NULL), 0)))
@@ -118,27 +178,36 @@ static void get_prepare(rpc_job_t *j) {
 
 static void get_start(rpc_job_t *j) {
   get_t *g = j->state;
-  rpc_start(j->req, RPC_STREAM, "application/x-tar", -1, (int64_t)g->total);
+  rpc_start(j->req, RPC_STREAM, g->gz ? "application/gzip"
+                                      : "application/x-tar",
+            -1, (int64_t)g->total);
   rpc_job_stream(j, get_fill);
 }
 
 void rpc_cmd_get(http_req_t *req, rpc_ctx_t *ctx) {
   get_t *g = tr_calloc(1, sizeof *g);
-  bool compress = false;
+  bool archive = false;
+  int64_t level = -1;
   if (!g) {
     rpc_error(req, 500, "out of memory");
     return;
   }
-  if (rpc_opt_bool(req, "compress", false, &compress)) {
-    rpc_error(req, 400, "invalid value for compress");
+  if (rpc_opt_bool(req, "compress", false, &g->gz) ||
+      rpc_opt_bool(req, "archive", false, &archive) ||
+      rpc_opt_i64(req, "compression-level", -1, &level)) {
+    rpc_error(req, 400, "invalid value for compress, archive or "
+              "compression-level");
     get_free(g);
     return;
   }
-  if (compress) {
-    rpc_error(req, 500, "compression is not supported by trove");
+  /* Kubo's getCompressOptions: a level counts only with compress */
+  if (g->gz && level != -1 && (level < 1 || level > 9)) {
+    rpc_error(req, 500, "compression level must be between 1 and 9");
     get_free(g);
     return;
   }
+  g->level = (int)level;
+  g->raw = g->gz && !archive;
   if (rpc_one_arg(req, "ipfs-path", &g->arg)) {
     get_free(g);
     return;

@@ -29,6 +29,18 @@
  * the HTTP layer caps the whole request line anyway). */
 #define RPC_MAX_ARG 8192
 
+/* ------------------------------------------------------------ reqlog */
+
+/* rpc_diag.c's request log (diag/cmds): the router logs each command it
+ * dispatches, with the request's args and options; the entry ends when
+ * req does (it takes http_req_on_finish).  drop: the last begun was no
+ * command after all (ext_cmd declined it).  free: at rpc_ctx_fini. */
+void rpc__reqlog_begin(http_req_t *req, rpc_ctx_t *ctx, const char *cmd);
+void rpc__reqlog_drop(http_req_t *req, rpc_ctx_t *ctx);
+void rpc__reqlog_free(rpc_ctx_t *ctx);
+/* rpc_log.c: log/tail's state, at rpc_ctx_fini (after the loop). */
+void rpc__logtail_free(rpc_ctx_t *ctx);
+
 /* ------------------------------------------------------------- params */
 
 /* Every value of key in the request's query ("arg=a&arg=b"), percent- and
@@ -94,6 +106,23 @@ enum { RPC_SINGLE = 0, RPC_STREAM = 1, RPC_CHUNKED = 2 };
 int rpc_start(http_req_t *req, int kind, const char *ctype, int64_t length,
               int64_t x_content_length);
 
+/* ------------------------------------------------------------ one file */
+
+/* What a command that takes one file (routing put, key import, ...) gets
+ * once the body is read: the first part's bytes data[0..n), at most
+ * max + 1 of them (n > max: the file was longer), valid during the call
+ * (wiped after it); or req NULL when there is nothing to answer (the
+ * client left, the body broke off, or it was refused and answered), to
+ * free ud. */
+typedef void (*rpc_file_fn)(http_req_t *req, const uint8_t *data, size_t n,
+                            void *ud);
+/* Read req's multipart body (rpc_file.c), then call done once, on the
+ * loop (at once when the request has no multipart body).  A body without
+ * a file part is answered with Kubo's `argument "what" is required`, a
+ * broken one with a 400. */
+void rpc_file_collect(http_req_t *req, const char *what, size_t max,
+                      rpc_file_fn done, void *ud);
+
 /* ----------------------------------------------------------- body args */
 
 /* Bytes of arguments a request body may carry (body_args.c). */
@@ -109,20 +138,6 @@ bool rpc__body_args(http_req_t *req, rpc_ctx_t *ctx, const char *cmd,
  * Exposed for its fuzz target. */
 int rpc__body_query(const char *query, const char *ctype,
                     const uint8_t *body, size_t len, tr_bytes_t *q) TR_WUR;
-
-/* ---------------------------------------------------------- body file */
-
-/* A command's file argument, read whole: rpc_body_file() collects the
- * first part of req's multipart body on the loop, at most max bytes, then
- * calls done once with rc 0 and the part's bytes (a view, valid during
- * the call), or TR_ETOOBIG (more than max), a multipart error, -ENOENT
- * (no part, or no multipart body: Kubo's "file argument 'X' is
- * required"), -ENOMEM; done answers req.  When the body broke off or the
- * client left, done gets req NULL and rc -ECANCELED: it only frees ud. */
-typedef void (*rpc_file_fn)(http_req_t *req, rpc_ctx_t *ctx, int rc,
-                            const uint8_t *data, size_t len, void *ud);
-void rpc_body_file(http_req_t *req, rpc_ctx_t *ctx, size_t max,
-                   rpc_file_fn done, void *ud);
 
 /* ---------------------------------------------------------------- jobs */
 
@@ -439,6 +454,11 @@ void rpc_cmd_key_ls(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_key_rm(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_key_rename(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_key_import(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_key_sign(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_name_get(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_name_put(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_name_inspect(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_key_verify(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_name_resolve(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_resolve(http_req_t *req, rpc_ctx_t *ctx);     /* rpc_resolve.c */
 void rpc_cmd_cid_format(http_req_t *req, rpc_ctx_t *ctx);  /* rpc_cid.c */
@@ -450,6 +470,18 @@ void rpc_cmd_cid_hashes(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_multibase_encode(http_req_t *req, rpc_ctx_t *ctx); /* rpc_multibase.c */
 void rpc_cmd_multibase_decode(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_multibase_transcode(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_swarm_addrs_listen(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_config_replace(http_req_t *req, rpc_ctx_t *ctx); /* rpc_node.c */
+void rpc_cmd_version(http_req_t *req, rpc_ctx_t *ctx); /* rpc_version.c */
+void rpc_cmd_version_deps(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_commands(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_log_ls(http_req_t *req, rpc_ctx_t *ctx);      /* rpc_log.c */
+void rpc_cmd_log_tail(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_diag_cmds(http_req_t *req, rpc_ctx_t *ctx);   /* rpc_diag.c */
+void rpc_cmd_diag_cmds_clear(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_diag_cmds_set_time(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_diag_sys(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_diag_healthy(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_provide_stat(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_provide_once(http_req_t *req, rpc_ctx_t *ctx); /* rpc_provide.c */
 void rpc_cmd_provide_clear(http_req_t *req, rpc_ctx_t *ctx);

@@ -8,18 +8,22 @@
  *                                       first
  *   key/rm arg=NAME...                  {"Keys":[...]}
  *   key/rename arg=OLD arg=NEW [force]  {"Was","Now","Id","Overwrite"}
+ *   key/sign [key=NAME], a file part    {"Key":{"Name","Id"},"Signature"}
+ *   key/verify [key=NAME] signature=SIG, a file part
+ *                                       {"Key":{...},"SignatureValid"}
  *
- * Every one takes ipns-base (Kubo's default base36).  key export has no
- * API command, as in Kubo (NoRemote: the CLI reads the file itself).
- * Only Ed25519 keys are made or taken; Kubo's rsa and secp256k1 are
- * refused with that reason.  The key files are small: read and written
- * on the loop.
+ * Every one takes ipns-base (Kubo's default base36).  key export and
+ * key rotate have no API command, as in Kubo (NoRemote: the CLI does
+ * them itself).  gen makes Ed25519 keys only (Kubo's rsa and secp256k1
+ * are refused with that reason); import takes keys of every type.  The
+ * key files are small: read and written on the loop.
  */
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "../dht/keysign.h"
 #include "../dht/keystore.h"
 #include "rpc_int.h"
 
@@ -199,88 +203,40 @@ void rpc_cmd_key_rename(http_req_t *req, rpc_ctx_t *ctx) {
 
 typedef struct kimport {
   rpc_ctx_t *ctx;
-  rpc_mp_t mp;
-  int err;
-  unsigned parts;
-  bool in_first;
   char *name, *base;
-  tr_bytes_t data;
 } kimport_t;
 
 static void kimport_free(kimport_t *s) {
-  rpc_mp_free(&s->mp);
-  if (s->data.data)
-    sodium_memzero(s->data.data, s->data.len);
-  tr_bytes_free(&s->data);
   tr_free(s->name);
   tr_free(s->base);
   tr_free(s);
 }
 
-static void import_data(http_req_t *req, const uint8_t *p, size_t n,
+static void import_done(http_req_t *req, const uint8_t *d, size_t n,
                         void *ud) {
-  (void)req;
   kimport_t *s = ud;
-  while (!s->err) {
-    size_t used = 0;
-    rpc_mp_event_t ev;
-    int rc = rpc_mp_feed(&s->mp, p, n, &used, &ev);
-    p += used, n -= used;
-    if (rc < 0) {
-      s->err = rc;
-    } else if (rc == RPC_MP_PART) {
-      s->in_first = s->parts++ == 0;
-    } else if (rc == RPC_MP_DATA && s->in_first) {
-      /* Past the cap the rest is dropped; the length refuses it. */
-      size_t room = DHT_KEY_FILE_MAX + 1 - s->data.len;
-      if (tr_bytes_append(&s->data, ev.data, ev.len < room ? ev.len : room))
-        s->err = -ENOMEM;
-    } else if (rc == RPC_MP_PART_END) {
-      s->in_first = false;
-    } else if (rc == RPC_MP_NEED_MORE || rc == RPC_MP_END) {
-      break;
-    }
-  }
-}
-
-static void import_end(http_req_t *req, int status, void *ud) {
-  kimport_t *s = ud;
-  if (status < 0) {
-    kimport_free(s);
-    return;
-  }
-  int rc = s->err ? s->err : rpc_mp_finish(&s->mp);
-  net_privkey_t k;
   net_peerid_t id;
   char err[KEY_ERR_MAX];
-  if (rc) {
-    rpc_error(req, 400, "invalid multipart body: %s", tr_strerror(rc));
-  } else if (!s->parts) {
-    rpc_error(req, 400, "argument \"key\" is required");
-  } else if ((rc = s->data.len > DHT_KEY_FILE_MAX
+  int rc;
+  if (!req) {
+    /* nothing to answer */
+  } else if ((rc = n > DHT_KEY_FILE_MAX
                        ? TR_EKEY
-                       : dht_key_file_parse(s->data.data, s->data.len, &k))) {
-    if (rc == TR_EKEYTYPE)
-      rpc_error(req, 500, "key type is not supported by trove (ed25519 "
-                "only)");
-    else if (s->data.len >= 11 && !memcmp(s->data.data, "-----BEGIN ", 11))
+                       : dht_key_import(s->ctx->repo, s->name, d, n, &id, err,
+                                        sizeof err))) {
+    if (rc == TR_EKEY && n >= 11 && !memcmp(d, "-----BEGIN ", 11))
       rpc_error(req, 500, "unexpected PEM block for "
                 "format=libp2p-protobuf-cleartext: PEM keys are not "
                 "supported by trove");
-    else
+    else if (rc == TR_EKEY)
       rpc_error(req, 500, "unable to unmarshall "
                 "format=libp2p-protobuf-cleartext: %s", tr_strerror(rc));
-  } else {
-    rc = dht_key_store(s->ctx->repo, s->name, &k, err, sizeof err);
-    if (!rc)
-      rc = peerid_of(&k, &id);
-    sodium_memzero(&k, sizeof k);
-    if (rc == TR_EUSAGE || rc == TR_EEXIST)
+    else if (rc == TR_EUSAGE || rc == TR_EEXIST)
       rpc_error(req, 500, "%s", err);
-    else if (rc)
-      rpc_error(req, 500, "%s", tr_strerror(rc));
     else
-      rpc_api_json(req, key_json(s->name, &id, s->base));
+      rpc_error(req, 500, "%s", tr_strerror(rc));
+  } else {
+    rpc_api_json(req, key_json(s->name, &id, s->base));
   }
   kimport_free(s);
 }
@@ -319,11 +275,73 @@ void rpc_cmd_key_import(http_req_t *req, rpc_ctx_t *ctx) {
     rpc_error(req, 500, "cannot import key with name 'self'");
     return;
   }
-  const char *ct = http_req_header(req, "content-type");
-  if (!ct || rpc_mp_init(&s->mp, ct, 0)) {
-    kimport_free(s);
-    rpc_error(req, 400, "argument \"key\" is required");
+  rpc_file_collect(req, "key", DHT_KEY_FILE_MAX, import_done, s);
+}
+
+/* ------------------------------------------------------- sign, verify */
+
+typedef struct ksign {
+  rpc_ctx_t *ctx;
+  char *key, *sig, *base;
+} ksign_t;
+
+static void ksign_free(ksign_t *s) {
+  tr_free(s->key);
+  tr_free(s->sig);
+  tr_free(s->base);
+  tr_free(s);
+}
+
+static void sign_done(http_req_t *req, const uint8_t *d, size_t n,
+                      void *ud) {
+  ksign_t *s = ud;
+  char err[KEY_ERR_MAX];
+  json_t *o = NULL;
+  if (!req) {
+    /* nothing to answer */
+  } else if (s->sig ? dht_keysign_verify(s->ctx->repo, s->ctx->key, s->key,
+                                         s->sig, s->base, d, n, &o, err,
+                                         sizeof err)
+                    : dht_keysign_sign(s->ctx->repo, s->ctx->key, s->key,
+                                       s->base, d, n, &o, err, sizeof err)) {
+    rpc_error(req, 500, "%s", err);
+  } else {
+    rpc_api_json(req, o);
+  }
+  ksign_free(s);
+}
+
+/* key/sign [key=NAME] and key/verify [key=NAME] signature=SIG: the data
+ * is the body's file (DHT_KEYSIGN_DATA_MAX at most). */
+static void key_sign_verify(http_req_t *req, rpc_ctx_t *ctx, bool verify) {
+  ksign_t *s = tr_calloc(1, sizeof *s);
+  if (!s) {
+    rpc_error(req, 500, "out of memory");
     return;
   }
-  http_req_body(req, import_data, import_end, s);
+  s->ctx = ctx;
+  if (ipns_base(req, &s->base)) {
+    ksign_free(s);
+    return;
+  }
+  if (rpc_opt_str(req, "key", &s->key) ||
+      (verify && rpc_opt_str(req, "signature", &s->sig))) {
+    ksign_free(s);
+    rpc_error(req, 400, "invalid option");
+    return;
+  }
+  if (verify && !s->sig && !(s->sig = tr_strdup(""))) {
+    ksign_free(s);
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  rpc_file_collect(req, "data", DHT_KEYSIGN_DATA_MAX, sign_done, s);
+}
+
+void rpc_cmd_key_sign(http_req_t *req, rpc_ctx_t *ctx) {
+  key_sign_verify(req, ctx, false);
+}
+
+void rpc_cmd_key_verify(http_req_t *req, rpc_ctx_t *ctx) {
+  key_sign_verify(req, ctx, true);
 }

@@ -1,7 +1,7 @@
 /*
  * rpc_multibase.c — Kubo's `multibase` commands over the API, with no
- * repo; the file comes as the first part of a multipart body, as Kubo's
- * CLI and kubo-rpc-client send a FileArg:
+ * repo; the file comes as the first part of a multipart body
+ * (rpc_file_collect), as Kubo's CLI and kubo-rpc-client send a FileArg:
  *
  *   multibase/encode b=NAME (base64url)   the string, text/plain
  *   multibase/decode                      the bytes, text/plain
@@ -32,27 +32,18 @@ static void answer(http_req_t *req, const void *p, size_t n) {
   http_res_end(req);
 }
 
-static void on_file(http_req_t *req, rpc_ctx_t *ctx, int rc,
-                    const uint8_t *data, size_t len, void *ud) {
-  (void)ctx;
+static void on_file(http_req_t *req, const uint8_t *data, size_t len,
+                    void *ud) {
   mbreq_t m = *(mbreq_t *)ud;
   tr_free(ud);
   if (!req)
     return;
-  if (rc == -ENOENT) {
-    rpc_error(req, 400, "file argument '%s' is required",
-              m.cmd == MB_ENCODE ? "file" : "encoded_file");
-    return;
-  }
-  if (rc == TR_ETOOBIG) {
+  if (len > DAG_MB_FILE_MAX) {
     rpc_error(req, 500, "failed to read file contents: trove takes files "
               "of up to %u MiB", DAG_MB_FILE_MAX >> 20);
     return;
   }
-  if (rc) {
-    rpc_error(req, 400, "invalid multipart body: %s", tr_strerror(rc));
-    return;
-  }
+  int rc;
   tr_bytes_t dec = {0};
   char err[160], base;
   if (m.cmd != MB_ENCODE) {
@@ -82,7 +73,7 @@ static void on_file(http_req_t *req, rpc_ctx_t *ctx, int rc,
   tr_bytes_free(&dec);
 }
 
-static void run(http_req_t *req, rpc_ctx_t *ctx, int cmd) {
+static void run(http_req_t *req, int cmd) {
   mbreq_t *m = tr_calloc(1, sizeof *m);
   char *b = NULL;
   if (!m) {
@@ -105,17 +96,21 @@ static void run(http_req_t *req, rpc_ctx_t *ctx, int cmd) {
     }
     tr_free(b);
   }
-  rpc_body_file(req, ctx, DAG_MB_FILE_MAX, on_file, m);
+  rpc_file_collect(req, cmd == MB_ENCODE ? "file" : "encoded_file",
+                   DAG_MB_FILE_MAX, on_file, m);
 }
 
 void rpc_cmd_multibase_encode(http_req_t *req, rpc_ctx_t *ctx) {
-  run(req, ctx, MB_ENCODE);
+  (void)ctx;
+  run(req, MB_ENCODE);
 }
 
 void rpc_cmd_multibase_decode(http_req_t *req, rpc_ctx_t *ctx) {
-  run(req, ctx, MB_DECODE);
+  (void)ctx;
+  run(req, MB_DECODE);
 }
 
 void rpc_cmd_multibase_transcode(http_req_t *req, rpc_ctx_t *ctx) {
-  run(req, ctx, MB_TRANSCODE);
+  (void)ctx;
+  run(req, MB_TRANSCODE);
 }

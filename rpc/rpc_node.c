@@ -6,12 +6,11 @@
  *   config/show           the config, without Identity.PrivKey
  *   config/profile/apply arg=NAME dry-run=  {"OldCfg","NewCfg"}
  *                         (config/profile.h's profiles)
+ *   config/replace        a file part: the whole config (config_replace)
  *   (repo/gc lives in rpc_gc.c: it runs on a thread of its own; id in
  *   rpc_swarm.c: it asks the swarm)
  *   repo/stat size-only=  {"RepoSize","StorageMax","NumObjects","RepoPath",
  *                          "Version"} and trove's "DataSize","FileSize"
- *   repo/verify           NDJSON {"Msg"} per corrupt block, then a summary
- *   repo/version          {"Version"}
  *
  * Everything touching the repo or the config file runs as a pool job.  A
  * config change is written to <repo>/config and, as in Kubo, takes effect
@@ -235,93 +234,41 @@ void rpc_cmd_repo_stat(http_req_t *req, rpc_ctx_t *ctx) {
   (void)rpc_job_run(req, ctx, stat_work, NULL, NULL, NULL);
 }
 
-static int verify_bad(const dag_cid_t *cid, void *ud) {
-  char s[DAG_CID_STR_MAX], msg[DAG_CID_STR_MAX + 64];
-  snprintf(msg, sizeof msg, "block %s was corrupt (block in storage has "
-           "different hash than requested)", dag_cid_str(cid, s));
-  return rpc_job_line(ud, json_pack("{s:s}", "Msg", msg));
-}
+/* config/replace, a file part: Kubo's; the file is decoded on the loop
+ * (it is capped), checked and saved by a pool job. */
+#define RPC_CONFIG_MAX (4u << 20)
 
-static void verify_work(rpc_job_t *j) {
-  uint64_t checked = 0, corrupt = 0;
-  int rc = bs_verify(j->env, false, verify_bad, j, &checked, &corrupt);
-  j->kind = RPC_CHUNKED;
+static void replace_free(void *p) { json_decref(p); }
+
+static void replace_work(rpc_job_t *j) {
+  json_t *cur = NULL;
+  char err[512];
+  int rc = config_load(j->ctx->repo, &cur);
   if (rc) {
-    rpc_job_fail(j, 500, "verify: %s", tr_strerror(rc));
+    rpc_job_fail(j, 500, "reading the config: %s", tr_strerror(rc));
     return;
   }
-  if (rpc_job_line(j, json_pack("{s:s,s:I}", "Msg",
-                                  corrupt ? "verify complete, some blocks "
-                                            "were corrupt"
-                                          : "verify complete, all blocks "
-                                            "validated.",
-                                  "Progress", (json_int_t)checked)))
-    rpc_job_fail(j, 500, "out of memory");
+  if ((rc = config_replace(cur, j->state, err, sizeof err)) ||
+      (rc = config_save(j->ctx->repo, j->state)))
+    rpc_job_fail(j, 500, "%s", rc == TR_ECONFIG ? err : tr_strerror(rc));
+  json_decref(cur);
 }
 
-void rpc_cmd_repo_verify(http_req_t *req, rpc_ctx_t *ctx) {
-  (void)rpc_job_run(req, ctx, verify_work, NULL, NULL, NULL);
-}
-
-void rpc_cmd_repo_version(http_req_t *req, rpc_ctx_t *ctx) {
-  (void)ctx;
-  char v[16];
-  snprintf(v, sizeof v, "%d", BS_SCHEMA_VERSION);
-  rpc_api_json(req, json_pack("{s:s}", "Version", v));
-}
-
-/* ---------------------------------------------------------------- log */
-
-/* log/level arg=SUBSYSTEM arg=LEVEL: Kubo's, on trove's one log (the
- * subsystem "trove"; "all" and "*" name it too).  With a level: set it
- * (debug, info, warn, error; Kubo's dpanic, panic and fatal as error;
- * "default" the level the daemon started with) and answer {"Message":
- * "Changed log level of 'S' to 'L'\n"}; without one: {"Levels": {...}},
- * "(default)" for the level when no subsystem is named. */
-static const char *const level_names[] = {"error", "warn", "info", "debug"};
-
-void rpc_cmd_log_level(http_req_t *req, rpc_ctx_t *ctx) {
-  static int start_level = -1;
-  if (start_level < 0)
-    start_level = tr_log_current();
-  char **args = NULL;
-  size_t n = 0;
-  if (rpc_args(req, "arg", &args, &n) || n > 2) {
-    rpc_strv_free(args, n);
-    rpc_error(req, 400, "invalid argument");
+static void replace_read(http_req_t *req, const uint8_t *data, size_t n,
+                         void *ud) {
+  rpc_ctx_t *ctx = ud;
+  json_t *next = NULL;
+  if (!req)
     return;
-  }
-  (void)ctx;
-  const char *sub = n ? args[0] : NULL, *lvl = n > 1 ? args[1] : NULL;
-  bool all = sub && (!strcmp(sub, "all") || !strcmp(sub, "*"));
-  if (sub && !all && strcmp(sub, "trove")) {
-    rpc_error(req, 500, "subsystem %s not found: trove has one log, "
-              "\"trove\" (or all)", sub);
-    rpc_strv_free(args, n);
-    return;
-  }
-  if (lvl) {
-    int l = !strcmp(lvl, "default") ? start_level : tr_log_parse(lvl);
-    if (l < 0 && (!strcmp(lvl, "dpanic") || !strcmp(lvl, "panic") ||
-                  !strcmp(lvl, "fatal")))
-      l = TR_LOG_ERROR;
-    if (l < 0) {
-      rpc_error(req, 500, "unrecognized level: \"%s\"", lvl);
-      rpc_strv_free(args, n);
-      return;
-    }
-    tr_log_level(l);
-    char msg[200];
-    snprintf(msg, sizeof msg, "Changed log level of '%s' to '%s'\n",
-             all ? "*" : sub, lvl);
-    tr_log(TR_LOG_INFO, "%.*s", (int)strlen(msg) - 1, msg);
-    rpc_api_json(req, json_pack("{s:s}", "Message", msg));
-  } else {
-    const char *cur = level_names[tr_log_current()];
-    rpc_api_json(req, !sub  ? json_pack("{s:{s:s}}", "Levels", "(default)", cur)
-                      : all ? json_pack("{s:{s:s,s:s}}", "Levels", "(default)",
-                                        cur, "trove", cur)
-                            : json_pack("{s:{s:s}}", "Levels", "trove", cur));
-  }
-  rpc_strv_free(args, n);
+  if (n > RPC_CONFIG_MAX)
+    rpc_error(req, 413, "the config file is over %u bytes", RPC_CONFIG_MAX);
+  else if (!(next = json_loadb((const char *)data, n, JSON_REJECT_DUPLICATES,
+                               NULL)))
+    rpc_error(req, 500, "failed to decode file as config");
+  else
+    (void)rpc_job_run(req, ctx, replace_work, NULL, next, replace_free);
+}
+
+void rpc_cmd_config_replace(http_req_t *req, rpc_ctx_t *ctx) {
+  rpc_file_collect(req, "file", RPC_CONFIG_MAX, replace_read, ctx);
 }

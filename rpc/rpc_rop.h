@@ -35,6 +35,18 @@ typedef struct side {
 
 struct rop {
   http_req_t *req; /* NULL once answered */
+  /* The answer is not started by rpc__rop_new2: the command's finish
+   * answers whole (rpc__rop_take), an end with an error answers it as a
+   * 500 (name get's raw record, name put's checks before its answer). */
+  bool deferred;
+  /* put (rpc__put_run): the answer once stored; NULL: routing put's
+   * QueryEvent. */
+  void (*put_answer)(rop_t *r);
+  /* name put: the record to put once the get of the name's current one
+   * is done, and the Value to answer (both owned, freed with r) */
+  uint8_t *put_val;
+  size_t put_vl;
+  char *put_value;
   rpc_ctx_t *ctx;
   uv_timer_t timer;
   bool timer_closed, ended;
@@ -76,6 +88,12 @@ bool rpc__rop_can(http_req_t *req, const rpc_ctx_t *ctx);
  * ROUTING_MS deadline set, a client that leaves cancels it.  NULL when
  * the node has no DHT or out of memory (req answered with 500 then). */
 rop_t *rpc__rop_new(http_req_t *req, rpc_ctx_t *ctx, int kind);
+/* As rpc__rop_new; deferred: nothing answered yet (rop.deferred). */
+rop_t *rpc__rop_new2(http_req_t *req, rpc_ctx_t *ctx, int kind,
+                     bool deferred);
+/* Detach r's request (NULL when none is left): the caller answers it,
+ * then ends r. */
+http_req_t *rpc__rop_take(rop_t *r);
 /* Move r's deadline to ms from now. */
 void rpc__rop_deadline(rop_t *r, uint64_t ms);
 /* Start the lookup of key on every DHT that knows a peer (a put or a
@@ -93,5 +111,18 @@ bool rpc__side_here(const rop_t *r, int i);
  * (NULL: none) and extra. */
 void rpc__rop_event(rop_t *r, int type, const dht_peer_t *p,
                     const char *extra);
+
+/* rpc_routing_put.c, shared with name put: the routing's words for a
+ * record its validator refuses (boxo's and go-libp2p-record's). */
+const char *rpc__validator_msg(int rc);
+/* Whether the routing takes val[0..vl) under key[0..kl): 0, or an error
+ * with its words in *msg (the validator's; "can't replace a newer value
+ * with an older value" when either DHT's store holds a better record). */
+int rpc__put_check(rpc_ctx_t *ctx, const uint8_t *key, size_t kl,
+                   const uint8_t *val, size_t vl, const char **msg);
+/* Put r->val[0..vl) (owned by r) under r->key (the name r->target; r->max
+ * set: allow-offline) on the DHTs; at the end r->put_answer (or routing
+ * put's event), the record held for republishing. */
+void rpc__put_run(rop_t *r);
 
 #endif /* RPC_ROP_H */

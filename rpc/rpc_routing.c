@@ -40,6 +40,8 @@ static void rop_on_timer_closed(uv_handle_t *h) {
   net_peerset_free(&r->seen);
   tr_free(r->val);
   tr_free(r->keys);
+  tr_free(r->put_val);
+  tr_free(r->put_value);
   tr_free(r);
 }
 
@@ -72,14 +74,16 @@ void rpc__rop_end(rop_t *r, const char *err) {
   r->ended = true;
   cancel_all(r);
   if (r->req) {
-    http_req_t *req = r->req;
-    http_req_on_close(req, NULL, NULL);
-    r->req = NULL;
-    if (err)
-      rpc_write_line(req, json_pack("{s:o,s:i,s:s}", "Message",
-                                    rpc_json_str(err), "Code", 0, "Type",
-                                    "error"));
-    http_res_end(req);
+    http_req_t *req = rpc__rop_take(r);
+    if (r->deferred)
+      rpc_error(req, 500, "%s", err ? err : "the routing operation ended");
+    else {
+      if (err)
+        rpc_write_line(req, json_pack("{s:o,s:i,s:s}", "Message",
+                                      rpc_json_str(err), "Code", 0, "Type",
+                                      "error"));
+      http_res_end(req);
+    }
   }
   uv_timer_stop(&r->timer);
   /* At shutdown the daemon may have closed every handle already (its
@@ -87,6 +91,14 @@ void rpc__rop_end(rop_t *r, const char *err) {
    * a handle libuv still holds. */
   if (!uv_is_closing((uv_handle_t *)&r->timer))
     uv_close((uv_handle_t *)&r->timer, rop_on_timer_closed);
+}
+
+http_req_t *rpc__rop_take(rop_t *r) {
+  http_req_t *req = r->req;
+  if (req)
+    http_req_on_close(req, NULL, NULL);
+  r->req = NULL;
+  return req;
 }
 
 static void rop_gone(http_req_t *req, void *ud) {
@@ -385,6 +397,11 @@ bool rpc__rop_can(http_req_t *req, const rpc_ctx_t *ctx) {
 }
 
 rop_t *rpc__rop_new(http_req_t *req, rpc_ctx_t *ctx, int kind) {
+  return rpc__rop_new2(req, ctx, kind, false);
+}
+
+rop_t *rpc__rop_new2(http_req_t *req, rpc_ctx_t *ctx, int kind,
+                     bool deferred) {
   if (!rpc__rop_can(req, ctx))
     return NULL;
   rop_t *r = tr_calloc(1, sizeof *r);
@@ -405,8 +422,10 @@ rop_t *rpc__rop_new(http_req_t *req, rpc_ctx_t *ctx, int kind) {
   }
   r->timer.data = r;
   uv_timer_start(&r->timer, rop_timeout, ROUTING_MS, 0);
+  r->deferred = deferred;
   http_req_on_close(req, rop_gone, r);
-  rpc_start(req, RPC_CHUNKED, NULL, -1, -1);
+  if (!deferred)
+    rpc_start(req, RPC_CHUNKED, NULL, -1, -1);
   return r;
 }
 

@@ -14,13 +14,13 @@
  *
  * Kubo itself takes /ipns/ keys only (its command parses the key as an
  * IPNS name); /pk/ keys are trove's addition, cheap with the validator at
- * hand.
+ * hand.  The checks and the put itself (rpc__put_check, rpc__put_run) are
+ * name put's too (rpc_name_rec.c).
  *
  * Threads: everything here runs on the loop.  A record is at most 10 KiB
- * (DHT_IPNS_RECORD_MAX), so the body is read on the loop with
- * http_req_body() and parsed there (multipart.h is sans-I/O) rather than
- * on an upload thread (rpc_upload.c), whose callbacks could not touch the
- * DHTs; no hand-off is needed.
+ * (DHT_IPNS_RECORD_MAX), so the body is read on the loop
+ * (rpc_file_collect) rather than on an upload thread (rpc_upload.c),
+ * whose callbacks could not touch the DHTs; no hand-off is needed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,31 +31,19 @@
 #include "rpc_rop.h"
 
 /* The most body collected: a record at the size limit, plus one byte to
- * tell one over it. */
+ * tell one over it (the validator refuses it). */
 #define PUT_VAL_MAX (DHT_IPNS_RECORD_MAX + 1)
 
 typedef struct rput {
-  http_req_t *req;
   rpc_ctx_t *ctx;
-  rpc_mp_t mp;
-  int err;        /* the body's first error (multipart) */
-  unsigned parts; /* file parts seen */
-  bool in_first;  /* inside the first part (the value) */
-  tr_bytes_t val;
   uint8_t key[DHT_KEY_MAX];
   size_t kl;
   net_peerid_t id;
   bool allow_offline;
 } rput_t;
 
-static void rput_free(rput_t *p) {
-  rpc_mp_free(&p->mp);
-  tr_bytes_free(&p->val);
-  tr_free(p);
-}
-
 /* boxo's and go-libp2p-record's words for what the validator refused. */
-static const char *validator_msg(int rc) {
+const char *rpc__validator_msg(int rc) {
   switch (rc) {
   case TR_ETOOBIG:
     return "record exceeds allowed size limit";
@@ -77,32 +65,6 @@ static const char *validator_msg(int rc) {
     return "record is malformed";
   default:
     return tr_strerror(rc);
-  }
-}
-
-static void body_data(http_req_t *req, const uint8_t *p, size_t n, void *ud) {
-  (void)req;
-  rput_t *s = ud;
-  while (!s->err) {
-    size_t used = 0;
-    rpc_mp_event_t ev;
-    int rc = rpc_mp_feed(&s->mp, p, n, &used, &ev);
-    p += used, n -= used;
-    if (rc < 0) {
-      s->err = rc;
-    } else if (rc == RPC_MP_PART) {
-      s->in_first = s->parts++ == 0;
-    } else if (rc == RPC_MP_DATA && s->in_first) {
-      /* Past the cap the rest is dropped: the validator refuses the
-       * length anyway. */
-      size_t room = PUT_VAL_MAX - s->val.len;
-      if (tr_bytes_append(&s->val, ev.data, ev.len < room ? ev.len : room))
-        s->err = -ENOMEM;
-    } else if (rc == RPC_MP_PART_END) {
-      s->in_first = false;
-    } else if (rc == RPC_MP_NEED_MORE || rc == RPC_MP_END) {
-      break; /* all taken; or the end, the epilogue ignored */
-    }
   }
 }
 
@@ -130,6 +92,10 @@ static void put_done(rop_t *r) {
       tr_log(TR_LOG_WARN, "routing put: the record is not held for "
                           "republishing: %s", tr_strerror(hr));
   }
+  if (ok && r->put_answer) {
+    r->put_answer(r);
+    return;
+  }
   if (ok) {
     char id[NET_PEERID_STR_MAX];
     if (r->req && net_peerid_format(&r->target, 0, id, sizeof id) > 0)
@@ -143,22 +109,30 @@ static void put_done(rop_t *r) {
                                       : tr_strerror(err));
 }
 
+void rpc__put_run(rop_t *r) {
+  r->kind = R_PUT;
+  r->finish = put_done;
+  if (!rpc__rop_run(r, r->key, r->kl))
+    rpc__rop_end(r, "failed to find any peer in table");
+}
+
 /* The local store of either DHT holds a better record for the key. */
-static bool local_newer(rput_t *s) {
-  dht_swarm_t *sws[2] = {s->ctx->dht_lan, s->ctx->dht_wan};
+static bool local_newer(rpc_ctx_t *ctx, const uint8_t *key, size_t kl,
+                        const uint8_t *val, size_t vl) {
+  dht_swarm_t *sws[2] = {ctx->dht_lan, ctx->dht_wan};
   for (int i = 0; i < 2; i++) {
     if (!sws[i])
       continue;
     uint64_t now = dht_swarm_now(sws[i]);
     tr_bytes_t old = {0};
     bool newer = false;
-    if (!dht_store_get_record(dht_store(dht_swarm_dht(sws[i])), s->key,
-                              s->kl, now, &old) &&
-        (old.len != s->val.len || memcmp(old.data, s->val.data, old.len)) &&
-        !dht_record_validate(NULL, s->key, s->kl, old.data, old.len, now)) {
-      const uint8_t *v[2] = {s->val.data, old.data};
-      size_t l[2] = {s->val.len, old.len};
-      newer = dht_record_select(NULL, s->key, s->kl, v, l, 2) != 0;
+    if (!dht_store_get_record(dht_store(dht_swarm_dht(sws[i])), key, kl, now,
+                              &old) &&
+        (old.len != vl || memcmp(old.data, val, vl)) &&
+        !dht_record_validate(NULL, key, kl, old.data, old.len, now)) {
+      const uint8_t *v[2] = {val, old.data};
+      size_t l[2] = {vl, old.len};
+      newer = dht_record_select(NULL, key, kl, v, l, 2) != 0;
     }
     tr_bytes_free(&old);
     if (newer)
@@ -167,42 +141,46 @@ static bool local_newer(rput_t *s) {
   return false;
 }
 
-static void body_end(http_req_t *req, int status, void *ud) {
+int rpc__put_check(rpc_ctx_t *ctx, const uint8_t *key, size_t kl,
+                   const uint8_t *val, size_t vl, const char **msg) {
+  dht_swarm_t *sw = ctx->dht_wan ? ctx->dht_wan : ctx->dht_lan;
+  int rc = sw ? dht_record_validate(NULL, key, kl, val, vl, dht_swarm_now(sw))
+              : TR_EUSAGE;
+  if (!sw)
+    *msg = ctx->host ? "routing is off (Routing.Type none)"
+                     : "can't put while offline: pass `--allow-offline` to "
+                       "override";
+  else if (rc)
+    *msg = rpc__validator_msg(rc);
+  else if (local_newer(ctx, key, kl, val, vl))
+    *msg = "can't replace a newer value with an older value", rc = TR_EUSAGE;
+  return rc;
+}
+
+static void body_done(http_req_t *req, const uint8_t *d, size_t n,
+                      void *ud) {
   rput_t *s = ud;
-  if (status < 0) { /* the client left, or the body broke off */
-    rput_free(s);
-    return;
-  }
-  int rc = s->err ? s->err : rpc_mp_finish(&s->mp);
-  dht_swarm_t *sw = s->ctx->dht_wan ? s->ctx->dht_wan : s->ctx->dht_lan;
-  if (rc) {
-    rpc_error(req, 400, "invalid multipart body: %s", tr_strerror(rc));
-  } else if (!s->parts) {
-    rpc_error(req, 400, "argument \"value-file\" is required");
-  } else if (!sw) {
-    rpc_error(req, 500, s->ctx->host ? "routing is off (Routing.Type none)"
-                                     : "can't put while offline: pass "
-                                       "`--allow-offline` to override");
-  } else if ((rc = dht_record_validate(NULL, s->key, s->kl, s->val.data,
-                                       s->val.len, dht_swarm_now(sw)))) {
-    rpc_error(req, 500, "%s", validator_msg(rc));
-  } else if (local_newer(s)) {
-    rpc_error(req, 500, "can't replace a newer value with an older value");
+  const char *msg;
+  if (!req) {
+    /* nothing to answer */
+  } else if (rpc__put_check(s->ctx, s->key, s->kl, d, n, &msg)) {
+    rpc_error(req, 500, "%s", msg);
   } else {
     rop_t *r = rpc__rop_new(req, s->ctx, R_PUT);
-    if (r) {
-      r->finish = put_done;
+    uint8_t *val = r ? tr_malloc(n ? n : 1) : NULL;
+    if (r && !val)
+      rpc__rop_end(r, "out of memory");
+    else if (r) {
+      memcpy(val, d, n);
       r->target = s->id;
       r->max = s->allow_offline;
-      r->val = s->val.data, r->vl = s->val.len;
-      s->val = (tr_bytes_t){0}; /* r owns it */
+      r->val = val, r->vl = n;
       memcpy(r->key, s->key, s->kl);
       r->kl = s->kl;
-      if (!rpc__rop_run(r, r->key, r->kl))
-        rpc__rop_end(r, "failed to find any peer in table");
+      rpc__put_run(r);
     }
   }
-  rput_free(s);
+  tr_free(s);
 }
 
 void rpc_cmd_routing_put(http_req_t *req, rpc_ctx_t *ctx) {
@@ -220,7 +198,7 @@ void rpc_cmd_routing_put(http_req_t *req, rpc_ctx_t *ctx) {
     rpc_error(req, 500, "out of memory");
     return;
   }
-  s->req = req, s->ctx = ctx, s->allow_offline = allow_offline;
+  s->ctx = ctx, s->allow_offline = allow_offline;
   /* "/ipns/NAME" or "/pk/PEER": the name as a PeerID into the binary
    * routing key, as routing get reads it. */
   int kl = -1;
@@ -232,16 +210,10 @@ void rpc_cmd_routing_put(http_req_t *req, rpc_ctx_t *ctx) {
     kl = dht_ipns_pk_key(&s->id, s->key, sizeof s->key);
   tr_free(arg);
   if (kl <= 0) {
-    rput_free(s);
+    tr_free(s);
     rpc_error(req, 500, "invalid key: want /ipns/NAME or /pk/PEER");
     return;
   }
   s->kl = (size_t)kl;
-  const char *ct = http_req_header(req, "content-type");
-  if (!ct || rpc_mp_init(&s->mp, ct, 0)) {
-    rput_free(s);
-    rpc_error(req, 400, "argument \"value-file\" is required");
-    return;
-  }
-  http_req_body(req, body_data, body_end, s);
+  rpc_file_collect(req, "value-file", PUT_VAL_MAX - 1, body_done, s);
 }

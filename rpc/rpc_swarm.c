@@ -190,6 +190,22 @@ void rpc_cmd_swarm_addrs_local(http_req_t *req, rpc_ctx_t *ctx) {
   rpc_api_json(req, o);
 }
 
+/* Kubo's InterfaceListenAddresses: what the host listens on, unspecified
+ * addresses expanded, sorted. */
+void rpc_cmd_swarm_addrs_listen(http_req_t *req, rpc_ctx_t *ctx) {
+  net_host_t *h = online(req, ctx);
+  if (!h)
+    return;
+  char addrs[32][NET_MA_STR_MAX / 16];
+  const char *v[32];
+  size_t n = net_host_addrs(h, addrs, 32);
+  n = n > 32 ? 32 : n;
+  for (size_t i = 0; i < n; i++)
+    v[i] = addrs[i];
+  json_t *a = rpc_json_sorted(v, n);
+  rpc_api_json(req, a ? json_pack("{s:o}", "Strings", a) : NULL);
+}
+
 void rpc_cmd_swarm_disconnect(http_req_t *req, rpc_ctx_t *ctx) {
   net_host_t *h = online(req, ctx);
   char *arg;

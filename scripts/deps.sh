@@ -4,7 +4,7 @@
 # the interop tests.  Quiet and quick when everything is already there.
 set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev liblmdb-dev lmdb-utils
- libsodium-dev libssl-dev libnghttp2-dev nghttp2-client libprotobuf-c-dev
+ libsodium-dev libssl-dev libnghttp2-dev nghttp2-client libprotobuf-c-dev zlib1g-dev
  protobuf-c-compiler libcmocka-dev libuv1-dev libjansson-dev libhttp-parser-dev
  curl wrk nginx-light ipfs-cid chromium ffmpeg prometheus strace"
 missing=""

@@ -63,8 +63,9 @@ eq "$(t key import self "$WORK/beta.key" 2>&1)" "trove: key import: cannot impor
 expect_fail t key import beta2 "$WORK/beta.key"
 head -c 40 /dev/urandom >"$WORK/junk"
 expect_fail t key import junk "$WORK/junk"
+# An RSA PrivateKey whose PKCS#1 data is no key.
 printf '\x08\x00\x12\x03abc' >"$WORK/rsa.key"
-eq "$(t key import r "$WORK/rsa.key" 2>&1)" "trove: key import: key type is not supported by trove (ed25519 only)"
+eq "$(t key import r "$WORK/rsa.key" 2>&1)" "trove: key import: unable to unmarshall format=libp2p-protobuf-cleartext: malformed or unsupported key"
 eq "$(t key rm -l beta2 | awk '{print $1, $2}')" "$A beta2" "key rm -l"
 eq "$(t key rm nope 2>&1)" "trove: key rm: no key named nope was found"
 eq "$(t key rm self 2>&1)" "trove: key rm: cannot remove key with name 'self'"
@@ -80,6 +81,17 @@ if [ -x "$KUBO" ]; then
   eq "$(t key ls -l | awk '$2=="fromkubo"{print $1}')" "$KID" "trove lists Kubo's ID"
   eq "$("$KUBO" key import fromtrove "$WORK/beta.key")" "$A" "trove's key in Kubo"
   eq "$("$KUBO" key ls -l | awk '$2=="fromtrove"{print $1}')" "$A" "Kubo lists trove's ID"
+  # Kubo's RSA and secp256k1 keys: imported, listed and exported as
+  # they are (`key sign` signs with them; IPNS names take Ed25519 keys).
+  for ty in rsa secp256k1; do
+    KT=$("$KUBO" key gen --type=$ty "k$ty")
+    (cd "$WORK" && "$KUBO" key export "k$ty") || fail "ipfs key export k$ty"
+    eq "$(t key import "k$ty" "$WORK/k$ty.key")" "$KT" "Kubo's $ty key in trove"
+    eq "$(t key ls -l | awk -v n="k$ty" '$2==n{print $1}')" "$KT" "trove lists Kubo's $ty ID"
+    t key export -o "$WORK/k$ty.back" "k$ty" || fail "key export k$ty"
+    cmp "$WORK/k$ty.key" "$WORK/k$ty.back" || fail "the $ty key exports as imported"
+    t key rm "k$ty" >/dev/null || fail "key rm k$ty"
+  done
   # The keystore files are interchangeable as they are.
   cmp "$IPFS_PATH/keystore/key_mzzg63llovrg6" "$TROVE_PATH/keystore/key_mzzg63llovrg6" ||
     fail "the same key file in both keystores"

@@ -3,7 +3,8 @@
  * names and bytes, mode 0600, never overwritten by a store), rename with
  * and without force, listing (sorted, junk files skipped), the key file
  * parser's answers (a Kubo-exported key, the old 96-byte form, RSA,
- * garbage), the ID bases.
+ * garbage), the ID bases; Kubo's RSA and secp256k1 keys imported,
+ * listed, renamed and removed (tests/vectors/keys/).
  */
 #include "testutil.h"
 
@@ -139,6 +140,64 @@ static void test_rename_rm_list(void **st) {
                    TR_EUSAGE);
 }
 
+/* Kubo's RSA and secp256k1 keys: imported as they are, listed with their
+ * IDs, renamed and removed; read whole by dht_key_load_file, refused by
+ * dht_key_load (IPNS signs with Ed25519 only).  Garbage is not imported. */
+static void test_other_types(void **st) {
+  (void)st;
+  static const struct {
+    const char *file, *id;
+  } keys[] = {
+      {"tests/vectors/keys/kubo-0.43.1_rsa.key",
+       "k2k4r8ofcppf1i0agblytyqo1flvhwmyirosjsowqv1f4fo9n9jne8hh"},
+      {"tests/vectors/keys/kubo-0.43.1_secp.key",
+       "kzwfwjn5ji4puneksn5cx43ezz6aeabfhfqm7b0u0rxu1woyqg5c4k1sxw68xg6"},
+  };
+  char err[256], s[NET_PEERID_STR_MAX];
+  for (int i = 0; i < 2; i++) {
+    size_t n;
+    uint8_t *k = slurp(keys[i].file, &n), buf[DHT_KEY_FILE_MAX];
+    net_peerid_t id;
+    assert_int_equal(dht_key_import(repo, "other", k, n, &id, err, sizeof err),
+                     0);
+    assert_true(dht_key_format_id(&id, "base36", s, sizeof s) > 0);
+    assert_string_equal(s, keys[i].id);
+    assert_int_equal(dht_key_import(repo, "other", k, n, &id, err, sizeof err),
+                     TR_EEXIST);
+    dht_key_entry_t *v;
+    size_t nv;
+    assert_int_equal(dht_key_list(repo, &v, &nv), 0);
+    assert_int_equal(nv, 1);
+    assert_true(net_peerid_equal(&v[0].id, &id));
+    tr_free(v);
+    net_pubkey_t pk;
+    assert_int_equal(dht_key_load_file(repo, "other", buf, &pk), (int)n);
+    assert_memory_equal(buf, k, n);
+    net_privkey_t ed;
+    assert_int_equal(dht_key_load(repo, "other", &ed), TR_EKEYTYPE);
+    bool over;
+    assert_int_equal(dht_key_rename(repo, "other", "other2", false, &id,
+                                    &over, err, sizeof err),
+                     0);
+    assert_int_equal(dht_key_remove(repo, "other2", &id, err, sizeof err), 0);
+    assert_true(dht_key_format_id(&id, "base36", s, sizeof s) > 0);
+    assert_string_equal(s, keys[i].id);
+    assert_int_equal(dht_key_import(repo, "bad", k, n - 1, &id, err,
+                                    sizeof err),
+                     TR_EKEY);
+    if (i == 0) { /* a byte of the modulus: an RSA key that does not hold */
+      k[40] ^= 0x10;
+      assert_int_equal(dht_key_import(repo, "bad", k, n, &id, err,
+                                      sizeof err),
+                       TR_EKEY);
+    }
+    free(k);
+  }
+  net_pubkey_t pk;
+  uint8_t buf[DHT_KEY_FILE_MAX];
+  assert_int_equal(dht_key_load_file(repo, "nope", buf, &pk), TR_ENOTFOUND);
+}
+
 static void test_parse(void **st) {
   (void)st;
   net_privkey_t k, r;
@@ -242,6 +301,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_store_files, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rename_rm_list, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_other_types, setup, teardown),
       cmocka_unit_test(test_parse),
       cmocka_unit_test(test_format),
       cmocka_unit_test_setup_teardown(test_held, setup, teardown),

@@ -9,6 +9,9 @@
  *     12D3KooWM6CgA9iBFZmcYAHA6A2qvbAxqfkmrYiRQuz3XEsk4Ksv.
  *   - go-libp2p core/peer/peer_test.go: a CIDv1 of the raw codec
  *     (bafkreifoybyg...) is not a PeerID.
+ *   - tests/vectors/keys/: RSA-2048, Ed25519 and secp256k1 keys made and
+ *     exported by Kubo 0.43.1 (`ipfs key gen`, `key export`), and what its
+ *     `ipfs key sign` printed for each over msg.txt.
  *   - The other text forms (CIDv1 base32/base36, the PeerIDs of the spec's
  *     keys) were computed with a 20-line Python script (hashlib, base58 and
  *     base36 by long division) that gives go-libp2p's answer for the TLS
@@ -16,8 +19,12 @@
  */
 #include "testutil.h"
 
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 #include <sodium.h>
 
+#include "../dag/multibase.h"
 #include "../net/peerid.h"
 
 static const char *SPEC_ED_PRIV =
@@ -247,11 +254,196 @@ static void test_unmarshal_enomem(void **state) {
   }
 }
 
+/* ------------------------------------------- private keys of any type */
+
+#define KEYS "tests/vectors/keys/"
+#define SIGN_PREFIX "libp2p-key signed message:"
+
+/* The signatures `ipfs key sign` made over msg.txt with the three keys
+ * (kubo-0.43.1_sign.txt, a JSON line each: the "Signature" value). */
+static void kubo_sig(int line, char *out, size_t n) {
+  size_t len;
+  char *t = (char *)slurp(KEYS "kubo-0.43.1_sign.txt", &len);
+  char *p = t;
+  for (int i = 0; i < line; i++)
+    p = strchr(p, '\n') + 1;
+  p = strstr(p, "\"Signature\":\"") + 13;
+  size_t l = strcspn(p, "\"");
+  assert_true(l < n);
+  memcpy(out, p, l);
+  out[l] = 0;
+  free(t);
+}
+
+/* PREFIX + msg.txt: what key sign signs. */
+static uint8_t *signed_msg(size_t *n) {
+  size_t ml;
+  uint8_t *m = slurp(KEYS "msg.txt", &ml);
+  uint8_t *b = malloc(sizeof SIGN_PREFIX - 1 + ml);
+  memcpy(b, SIGN_PREFIX, sizeof SIGN_PREFIX - 1);
+  memcpy(b + sizeof SIGN_PREFIX - 1, m, ml);
+  free(m);
+  *n = sizeof SIGN_PREFIX - 1 + ml;
+  return b;
+}
+
+static void id_is(const net_pubkey_t *pk, const char *b36) {
+  net_peerid_t id;
+  char s[NET_PEERID_STR_MAX];
+  assert_int_equal(net_peerid_from_pubkey(&id, pk), 0);
+  assert_true(net_peerid_format(&id, 'k', s, sizeof s) > 0);
+  assert_string_equal(s, b36);
+}
+
+/* Kubo's keys: the IDs `ipfs key ls` shows, and for RSA and Ed25519
+ * (deterministic schemes) Kubo's signature byte for byte; secp256k1
+ * signs with a random nonce here, an RFC 6979 one in go-libp2p: each
+ * verifies the other's. */
+static void test_any_kubo_keys(void **state) {
+  (void)state;
+  static const struct {
+    const char *file, *id;
+    int type;
+    bool same_sig;
+  } keys[] = {
+      {"rsa", "k2k4r8ofcppf1i0agblytyqo1flvhwmyirosjsowqv1f4fo9n9jne8hh",
+       NET_KEY_RSA, true},
+      {"ed", "k51qzi5uqu5dl32p30zrv9r5u2p1ajl6sjd4gql2prckdwqczyd99z0f7vdl73",
+       NET_KEY_ED25519, true},
+      {"secp", "kzwfwjn5ji4puneksn5cx43ezz6aeabfhfqm7b0u0rxu1woyqg5c4k1sxw68xg6",
+       NET_KEY_SECP256K1, false},
+  };
+  size_t mn;
+  uint8_t *msg = signed_msg(&mn);
+  for (int i = 0; i < 3; i++) {
+    char path[128], want[2048], got[2048];
+    snprintf(path, sizeof path, KEYS "kubo-0.43.1_%s.key", keys[i].file);
+    size_t n;
+    uint8_t *k = slurp(path, &n), sig[NET_SIG_MAX], ksig[NET_SIG_MAX];
+    net_pubkey_t pk;
+    assert_int_equal(net_privkey_any_pubkey(k, n, &pk), 0);
+    assert_int_equal(pk.type, keys[i].type);
+    id_is(&pk, keys[i].id);
+    int sl = net_sign_any(k, n, msg, mn, sig, sizeof sig);
+    assert_true(sl > 0);
+    assert_int_equal(net_verify(&pk, msg, mn, sig, (size_t)sl), 0);
+    kubo_sig(i, want, sizeof want);
+    size_t kl;
+    assert_int_equal(dag_mb_decode(want, strlen(want), ksig, sizeof ksig, &kl,
+                                   NULL), 0);
+    assert_int_equal(net_verify(&pk, msg, mn, ksig, kl), 0);
+    if (keys[i].same_sig) {
+      assert_true(dag_mb_encode('u', sig, (size_t)sl, got, sizeof got) > 0);
+      assert_string_equal(got, want);
+    }
+    /* A signature over another message does not verify. */
+    msg[0] ^= 1;
+    assert_int_equal(net_verify(&pk, msg, mn, sig, (size_t)sl), TR_ESIG);
+    msg[0] ^= 1;
+    /* Too small a buffer for the signature. */
+    assert_int_equal(net_sign_any(k, n, msg, mn, sig, 16), TR_EBUFSIZE);
+    free(k);
+  }
+  free(msg);
+}
+
+/* The PrivateKey protobuf of type around data[0..n) into pb. */
+static size_t wrap(int type, const uint8_t *d, size_t n, uint8_t *pb) {
+  size_t o = 0;
+  pb[o++] = 0x08, pb[o++] = (uint8_t)type, pb[o++] = 0x12;
+  if (n < 128) {
+    pb[o++] = (uint8_t)n;
+  } else {
+    pb[o++] = (uint8_t)(0x80 | (n & 0x7f));
+    pb[o++] = (uint8_t)(n >> 7);
+  }
+  memcpy(pb + o, d, n);
+  return o + n;
+}
+
+/* ECDSA (P-256), which Kubo does not make but go-libp2p reads: SEC1 DER
+ * from libcrypto; its public key is the PKIX one, its signatures verify. */
+static void test_any_ecdsa(void **state) {
+  (void)state;
+  EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+  assert_non_null(key);
+  unsigned char *der = NULL, *pub = NULL;
+  int dl = i2d_PrivateKey(key, &der), pl = i2d_PUBKEY(key, &pub);
+  assert_true(dl > 0 && pl > 0);
+  uint8_t pb[512], sig[NET_SIG_MAX];
+  size_t n = wrap(NET_KEY_ECDSA, der, (size_t)dl, pb);
+  net_pubkey_t pk;
+  assert_int_equal(net_privkey_any_pubkey(pb, n, &pk), 0);
+  assert_int_equal(pk.type, NET_KEY_ECDSA);
+  assert_int_equal(pk.len, pl);
+  assert_memory_equal(pk.data, pub, (size_t)pl);
+  int sl = net_sign_any(pb, n, (const uint8_t *)"m", 1, sig, sizeof sig);
+  assert_true(sl > 0);
+  assert_int_equal(net_verify(&pk, (const uint8_t *)"m", 1, sig, (size_t)sl),
+                   0);
+  /* The same key labelled RSA, secp256k1 or Ed25519 is no key. */
+  for (int t = NET_KEY_RSA; t <= NET_KEY_SECP256K1; t++) {
+    n = wrap(t, der, (size_t)dl, pb);
+    assert_int_equal(net_privkey_any_pubkey(pb, n, &pk), TR_EKEY);
+    assert_int_equal(net_sign_any(pb, n, (const uint8_t *)"m", 1, sig,
+                                  sizeof sig),
+                     TR_EKEY);
+  }
+  OPENSSL_free(der);
+  OPENSSL_free(pub);
+  EVP_PKEY_free(key);
+}
+
+/* Hostile key files: cut anywhere, a byte flipped anywhere, an RSA key
+ * under go-libp2p's minimum, a secp256k1 scalar of the wrong size, an
+ * unknown type: TR_EKEY (or a key that decodes), never a crash. */
+static void test_any_hostile(void **state) {
+  (void)state;
+  static const char *const files[] = {"rsa", "ed", "secp"};
+  for (int f = 0; f < 3; f++) {
+    char path[128];
+    snprintf(path, sizeof path, KEYS "kubo-0.43.1_%s.key", files[f]);
+    size_t n;
+    uint8_t *k = slurp(path, &n), sig[NET_SIG_MAX];
+    net_pubkey_t pk;
+    for (size_t cut = 0; cut < n; cut++)
+      assert_int_equal(net_privkey_any_pubkey(k, cut, &pk), TR_EKEY);
+    for (size_t i = 0; i < n; i += (n > 200 ? 7 : 1)) {
+      k[i] ^= 0x41;
+      int rc = net_privkey_any_pubkey(k, n, &pk);
+      assert_true(rc == 0 || rc == TR_EKEY);
+      rc = net_sign_any(k, n, (const uint8_t *)"m", 1, sig, sizeof sig);
+      assert_true(rc > 0 || rc == TR_EKEY);
+      k[i] ^= 0x41;
+    }
+    free(k);
+  }
+  EVP_PKEY *small = EVP_RSA_gen(1024);
+  unsigned char *der = NULL;
+  int dl = i2d_PrivateKey(small, &der);
+  uint8_t pb[1024];
+  size_t n = wrap(NET_KEY_RSA, der, (size_t)dl, pb);
+  net_pubkey_t pk;
+  assert_int_equal(net_privkey_any_pubkey(pb, n, &pk), TR_EKEY);
+  OPENSSL_free(der);
+  EVP_PKEY_free(small);
+  uint8_t scalar[33] = {1};
+  n = wrap(NET_KEY_SECP256K1, scalar, 31, pb);
+  assert_int_equal(net_privkey_any_pubkey(pb, n, &pk), TR_EKEY);
+  n = wrap(NET_KEY_SECP256K1, scalar, 33, pb);
+  assert_int_equal(net_privkey_any_pubkey(pb, n, &pk), TR_EKEY);
+  n = wrap(9, scalar, 32, pb);
+  assert_int_equal(net_privkey_any_pubkey(pb, n, &pk), TR_EKEY);
+  assert_int_equal(net_privkey_any_pubkey(pb, 0, &pk), TR_EKEY);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_spec_keys),      cmocka_unit_test(test_spec_private),
       cmocka_unit_test(test_sign_verify),    cmocka_unit_test(test_bad_peerids),
       cmocka_unit_test(test_bad_keys),       cmocka_unit_test(test_unmarshal_enomem),
+      cmocka_unit_test(test_any_kubo_keys),  cmocka_unit_test(test_any_ecdsa),
+      cmocka_unit_test(test_any_hostile),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

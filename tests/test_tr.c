@@ -1,7 +1,8 @@
 /*
  * test_tr.c — common/tr.h's helpers that have no module of their own to
  * be tested with: Go durations (tr_parse_duration), as Kubo's config and
- * `name publish --lifetime/--ttl` take them; and the big-reader lock
+ * `name publish --lifetime/--ttl` take them, and as Go prints them
+ * (tr_format_duration, `name inspect`'s TTL); and the big-reader lock
  * (common/brlock.h) with its thread slots.
  */
 #include <pthread.h>
@@ -38,6 +39,40 @@ static void test_duration(void **state) {
   for (size_t i = 0; i < TR_ARRAY_LEN(bad); i++)
     assert_int_equal(tr_parse_duration(bad[i], &ns), TR_EUSAGE);
   assert_int_equal(tr_parse_duration(NULL, &ns), TR_EUSAGE);
+}
+
+/* Go's time.Duration.String() cases (time_test.go's durationTests), and
+ * what every duration parsed back from its text gives. */
+static void test_duration_format(void **state) {
+  (void)state;
+  static const struct {
+    const char *s;
+    int64_t ns;
+  } cases[] = {
+      {"0s", 0},
+      {"1ns", 1},
+      {"1.1\xc2\xb5s", 1100},
+      {"2.2ms", 2200000},
+      {"3.3s", 3300000000},
+      {"4m5s", 245000000000},
+      {"4m5.001s", 245001000000},
+      {"5h6m7.001s", 18367001000000},
+      {"8m0.000000001s", 480000000001},
+      {"2562047h47m16.854775807s", INT64_MAX},
+      {"-2562047h47m16.854775808s", INT64_MIN},
+      {"5m0s", 300000000000},
+      {"48h0m0s", 172800000000000},
+      {"-1.5s", -1500000000},
+  };
+  char out[TR_DURATION_STR_MAX];
+  for (size_t i = 0; i < TR_ARRAY_LEN(cases); i++) {
+    int n = tr_format_duration(cases[i].ns, out);
+    assert_string_equal(out, cases[i].s);
+    assert_int_equal(n, (int)strlen(cases[i].s));
+    /* (the parser sums in a double: exact below 2^53 ns) */
+    if (cases[i].ns >= 0 && cases[i].ns < (INT64_C(1) << 53))
+      assert_int_equal(dur(out), (uint64_t)cases[i].ns);
+  }
 }
 
 /* tr_fpmap against a plain array as the reference, through random puts
@@ -312,6 +347,7 @@ static void test_utf8_put(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_duration),
+                                     cmocka_unit_test(test_duration_format),
                                      cmocka_unit_test(test_brlock_excludes),
                                      cmocka_unit_test(test_brlock_waits),
                                      cmocka_unit_test(test_thread_slots),

@@ -14,10 +14,16 @@
  *   - dht_ipns_compare() of a record with itself is 0 when it succeeds, and
  *     dht_ipns_select() of it twice picks the first;
  *   - a Validity that parses formats to a timestamp that parses to the
- *     same time.
+ *     same time;
+ *   - `name inspect` (dht/ipns_inspect.h) of the record, verified against
+ *     the key's name when it is one: 0 exactly when the record parses, a
+ *     verdict that agrees with dht_ipns_validate(), a text that ends its
+ *     last line and holds every field inspected, quoted Values inside
+ *     their quotes.
  * Build: make build-fuzz/fuzz_ipns; seeds in tests/fuzz/corpus/fuzz_ipns.
  */
 #include "../../dht/ipns.h"
+#include "../../dht/ipns_inspect.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -100,6 +106,41 @@ static void check_record(const uint8_t *rec, size_t n) {
   dht_ipns_record_free(&r);
 }
 
+/* name inspect of rec, against the name of routing key key when it has
+ * one; vrc is dht_ipns_validate()'s answer for them. */
+static void check_inspect(const uint8_t *key, size_t k, const uint8_t *rec,
+                          size_t n, int vrc) {
+  net_peerid_t id;
+  char name[NET_PEERID_STR_MAX];
+  const char *verify = NULL;
+  if (!dht_ipns_key_parse(key, k, &id) &&
+      net_peerid_format(&id, 'k', name, sizeof name) > 0)
+    verify = name;
+  dht_ipns_record_t r;
+  int prc = dht_ipns_parse(&r, rec, n);
+  dht_ipns_record_free(&r);
+  dht_ipns_inspect_t in;
+  char err[160];
+  int rc = dht_ipns_inspect(rec, n, verify, true, NOW, &in, err, sizeof err);
+  if ((rc == 0) != (prc == 0) || (rc && rc != prc && rc != -ENOMEM))
+    abort();
+  if (rc)
+    return;
+  /* The verdict is the validator's, whose key comes from the name only
+   * when the record has none (known is NULL for both). */
+  if (verify && in.valid != (vrc == 0))
+    abort();
+  tr_bytes_t t = {0};
+  if (!dht_ipns_inspect_text(&in, &t)) {
+    if (!t.len || t.data[t.len - 1] != '\n' ||
+        !memmem(t.data, t.len, "Signature Type: ", 16) ||
+        ((in.has & DHT_IPNS_D_VALUE) && !memmem(t.data, t.len, "Value:", 6)))
+      abort();
+  }
+  tr_bytes_free(&t);
+  dht_ipns_inspect_free(&in);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1)
     return 0;
@@ -109,7 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const uint8_t *key = data + 1, *rec = data + 1 + k;
   size_t n = size - 1 - k;
 
-  int rc = dht_ipns_validate(key, k, rec, n, NOW, NULL);
+  int rc = dht_ipns_validate(key, k, rec, n, NOW, NULL), vrc = rc;
   switch (rc) {
   case 0:
   case TR_ERECKEY:
@@ -132,6 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       rc != TR_EKEYMISMATCH)
     abort();
   check_record(rec, n);
+  check_inspect(key, k, rec, n, vrc);
 
   /* The record bytes as a timestamp. */
   dht_ipns_time_t t, t2;

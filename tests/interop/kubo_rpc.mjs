@@ -2,7 +2,8 @@
 // against trove's RPC API (run by kubo_rpc.sh).  Every call a JS app makes
 // for add, cat, get, ls, refs, pin, block, dag put/get/resolve/export/import,
 // id, version,
-// config and repo gc/stat, with the answers checked: CIDs against what
+// config (replace too), repo gc/stat/version, commands, diag cmds/sys and
+// log ls/tail, with the answers checked: CIDs against what
 // `trove add` gave for the same bytes (EXPECTED.json, written by the shell
 // side) and against js ipfs-unixfs-importer with trove's default profile
 // (unixfs-v1-2025); bytes, names, types and sizes against the files in DATA.
@@ -267,6 +268,42 @@ await ipfs.pin.remote.rm({ service: 'js', cid: [CID.parse(treeCid)] })
 eq((await collect(ipfs.pin.remote.ls({ service: 'js', status: ['queued', 'pinning', 'pinned', 'failed'] }))).length, 0, 'pin remote rm')
 await ipfs.pin.remote.service.rm('js')
 ok(!(await ipfs.pin.remote.service.ls()).some(s => s.service === 'js'), 'pin remote service rm')
+
+// ----------------------------- diag, log, commands, versions, replace
+const cmdTree = await ipfs.commands()
+ok(cmdTree.Name === 'trove' && cmdTree.Subcommands.some(c => c.Name === 'add' &&
+  c.Options.some(o => o.Names.includes('cid-version'))), 'commands')
+const sys = await ipfs.diag.sys()
+ok(sys.net.online === true && sys.runtime.os === 'linux' && sys.diskinfo.total_space > 0, 'diag sys')
+await ipfs.version()
+const log = await ipfs.diag.cmds()
+ok(log.some(e => e.Command === 'version' && e.Active === false) &&
+  log.some(e => e.Command === 'diag/cmds' && e.Active === true), 'diag cmds')
+eq((await ipfs.log.ls()).join(), 'trove', 'log ls')
+const tailAbort = new AbortController()
+const tail = ipfs.log.tail({ signal: tailAbort.signal })
+const first = tail.next()
+// the tail is running once diag cmds lists it; then a line is logged
+for (let i = 0; i < 50; i++) {
+  if ((await ipfs.diag.cmds()).some(e => e.Command === 'log/tail' && e.Active)) break
+  await new Promise(resolve => setTimeout(resolve, 100))
+}
+await ipfs.log.level('all', 'info')
+const line = (await first).value
+eq(`${line.logger} ${line.level} ${line.msg}`, "trove info Changed log level of '*' to 'info'", 'log tail')
+tailAbort.abort()
+eq(await ipfs.repo.version(), (await ipfs.version()).repo, 'repo version')
+const cfg = await ipfs.config.getAll()
+cfg.Gateway = { ...(cfg.Gateway || {}), RootRedirect: '/ipfs/replaced' }
+await ipfs.config.replace(cfg)
+eq(await ipfs.config.get('Gateway.RootRedirect'), '/ipfs/replaced', 'config replace')
+ok((await ipfs.config.get('Identity.PeerID')) === cfg.Identity.PeerID, 'config replace keeps the identity')
+try {
+  await ipfs.config.replace({ ...cfg, Identity: { PeerID: cfg.Identity.PeerID, PrivKey: 'x' } })
+  throw new Error('config replace took a private key')
+} catch (e) {
+  ok(/setting private key with API is not supported/.test(e.message), `config replace refusal: ${e.message}`)
+}
 
 // ------------------------------------------------------------ errors
 try {
