@@ -490,6 +490,7 @@ static void test_rpc_cat(void **st) {
       assert_int_equal(fetches() - f0, mode == 1 ? 0 : 1);
     }
   }
+  rpc_ctx_fini(&rctx); /* the request log */
   th_handler = gw_gateway_handle;
   th_handler_ud = &gctx;
 }

@@ -75,11 +75,13 @@ static void api(const char *q, resp_t *r) {
 
 /* The same request against the full repo, no fetcher. */
 static void api_full(const char *q, resp_t *r) {
-  rpc_ctx_t keep = rctx;
+  bs_env_t *env = rctx.env;
+  const bs_fetcher_t *f = rctx.fetcher;
   rctx.env = src;
   rctx.fetcher = NULL;
   api(q, r);
-  rctx = keep;
+  rctx.env = env; /* not the whole struct: the API's state stays */
+  rctx.fetcher = f;
 }
 
 static uint64_t now_ms(void) {
@@ -133,6 +135,7 @@ static int setup(void **st) {
 static int teardown(void **st) {
   (void)st;
   stop();
+  rpc_ctx_fini(&rctx); /* the request log */
   assert_null(f_list);
   bs_close(dst);
   bs_close(src);
