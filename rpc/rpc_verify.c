@@ -3,13 +3,13 @@
  * every stored block rehashed (bs_verify, a pool job); a corrupt one is
  * reported, with drop removed, with heal removed and fetched again from
  * the network, one at a time, each within heal-timeout (default 30s; 0:
- * the request's own deadline alone).  The answer is NDJSON {"Msg"}: a line
+ * no limit, as Kubo's).  The answer is NDJSON {"Msg"}: a line
  * per corrupt block in Kubo's words ("block C was corrupt (why)[, removed[,
  * healed | , failed to heal (why)]]"), then {"Progress": N} (the blocks
  * checked; Kubo sends one a block, trove one in all) and the summary,
  * "verify complete, all blocks validated." or "verify complete, N blocks
  * corrupt[, N removed][, N healed][, N failed to heal]".  As in Kubo the
- * summary is an error (the stream's last value, X-Stream-Error) when a
+ * summary is an error (the stream's X-Stream-Error trailer) when a
  * corrupt block stays: without drop, or one heal failed.
  */
 #include <stdio.h>
