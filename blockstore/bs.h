@@ -637,6 +637,98 @@ void bs_car_export_free(bs_car_export_t *x);
 int bs_foreach_from(bs_txn_t *txn, const uint8_t *after, size_t after_len,
                     bs_block_cb cb, void *ud) TR_WUR;
 
+/* ------------------------------------------- the filestore (filestore.c)
+ *
+ * Kubo's filestore (`add --nocopy`, Experimental.FilestoreEnabled): a raw
+ * block whose bytes stay in a file the user keeps, which the store
+ * references by path, offset and size instead of holding a copy, so that
+ * an archive of terabytes is not stored twice.
+ *
+ * Records: the named database "filestore", multihash -> boxo's DataObj
+ * protobuf { FilePath = 1, Offset = 2, Size = 3 }, the values Kubo keeps
+ * under /filestore/.  FilePath is relative to the root, '/'-separated.
+ * The root is the directory that holds the repo (Kubo's filepath.Dir of
+ * the repo path: ~ for ~/.trove); only files below it can be referenced.
+ *
+ * What the rest of the store does with a referenced block:
+ *   bs_get     reads the file and checks that its bytes hash to the CID
+ *              (boxo's readFileDataObj), each time: a file changed or
+ *              gone gives TR_EFSCHANGED or TR_EFSFILE, never wrong bytes.
+ *              A block both stored and referenced is read from the store.
+ *              The view is a buffer of the transaction's, valid until it
+ *              ends or until bs_txn_release() of it (which frees it).
+ *   bs_has     stored or referenced (the file is not looked at, as boxo).
+ *   bs_del     removes both; GC removes unreachable references as it
+ *              removes blocks (the files are never touched).
+ *   the keyspace index holds referenced blocks too: they are provided.
+ *   bs_foreach, bs_verify and bs_count see stored blocks only; the
+ *   references have bs_fs_range and bs_fs_count. */
+#define BS_FS_PATH_MAX 4096
+
+/* boxo's filestore.Status, with its values and words (bs_fs_status_str:
+ * "ok", "error", "no-file", "changed", "ERROR", "missing"). */
+enum {
+  BS_FS_OK = 0,
+  BS_FS_FILE_ERROR = 10, /* the file could not be read */
+  BS_FS_NO_FILE = 11,    /* the file is not there */
+  BS_FS_CHANGED = 12,    /* its bytes there no longer hash to the CID */
+  BS_FS_OTHER = 20,      /* a record that does not parse */
+  BS_FS_MISSING = 30,    /* no reference for that CID */
+};
+const char *bs_fs_status_str(int status);
+
+typedef struct bs_fsref {
+  char path[BS_FS_PATH_MAX]; /* relative to the root, as stored */
+  uint64_t offset, size;
+} bs_fsref_t;
+
+/* The root: an absolute path without a trailing '/' ("/" itself aside). */
+const char *bs_fs_root(const bs_env_t *env);
+
+/* Reference cid's block as the bytes [offset, offset + size) of the file
+ * abspath (absolute; "." and ".." are resolved by name, symlinks are not,
+ * as Go's filepath.Clean), which the caller has read and hashed.  A block
+ * stored or referenced already is left as it is (boxo's Filestore.Put):
+ * 0 all the same.  Errors: TR_EFSOUTSIDE (abspath is not below the root;
+ * bs_fs_outside_msg words it as Kubo does), TR_ETOOBIG (size over
+ * BS_MAX_BLOCK, a path over BS_FS_PATH_MAX), TR_EUSAGE (not absolute; not
+ * a raw CID). */
+int bs_fs_put(bs_txn_t *txn, const dag_cid_t *cid, const char *abspath,
+              uint64_t offset, uint64_t size) TR_WUR;
+/* Kubo's message for TR_EFSOUTSIDE: "cannot add filestore references
+ * outside ipfs root (<root>)", into buf. */
+void bs_fs_outside_msg(const bs_env_t *env, char *buf, size_t cap);
+
+/* cid's reference (by its multihash): 0 and *ref; TR_ENOTFOUND;
+ * TR_ECORRUPT for a record that does not parse. */
+int bs_fs_get(bs_txn_t *txn, const dag_cid_t *cid, bs_fsref_t *ref) TR_WUR;
+
+/* Read ref's bytes into buf (ref->size bytes) and check them against cid:
+ * BS_FS_OK, _NO_FILE, _CHANGED (also a file now too short) or _FILE_ERROR,
+ * with boxo's message in msg[0..cap) for the others ("data in file did
+ * not match. <path> offset <n>", "open <abspath>: no such file or
+ * directory", ...).  Needs no transaction. */
+int bs_fs_read(const bs_env_t *env, const dag_cid_t *cid,
+               const bs_fsref_t *ref, uint8_t *buf, char *msg,
+               size_t cap) TR_WUR;
+
+/* Remove cid's reference (a stored copy stays): TR_ENOTFOUND when there is
+ * none.  Its keyspace entry goes with it unless the block is stored. */
+int bs_fs_del(bs_txn_t *txn, const dag_cid_t *cid) TR_WUR;
+
+/* Each reference in multihash order, from the first after the multihash
+ * after[0..after_len) (0: from the first): cb gets it as a raw CIDv1, the
+ * record (NULL when it does not parse: status BS_FS_OTHER) and returns
+ * non-zero to stop; that value is returned, 0 at the end.  So a long
+ * listing can go on in a later transaction after the last CID it saw. */
+typedef int (*bs_fs_cb)(const dag_cid_t *cid, const bs_fsref_t *ref,
+                        void *ud);
+int bs_fs_range(bs_txn_t *txn, const uint8_t *after, size_t after_len,
+                bs_fs_cb cb, void *ud) TR_WUR;
+
+/* The number of references, in constant time. */
+int bs_fs_count(bs_txn_t *txn, uint64_t *n) TR_WUR;
+
 /* ------------------------------------------------- named databases (kv.c) */
 
 /* Modules above the blockstore keep their own records in the repo's LMDB

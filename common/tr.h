@@ -73,6 +73,10 @@
   XX(EJSON, -40034, "malformed JSON")                                          \
   XX(EPATHREM, -40035, "path ends inside a block, not at a link")              \
   XX(EGIT, -40036, "malformed git object")                                     \
+  XX(EFSCHANGED, -40037, "data in file did not match its filestore reference") \
+  XX(EFSFILE, -40038, "the file of a filestore reference cannot be read")     \
+  XX(EFSOUTSIDE, -40039, "cannot add filestore references outside the root") \
+  XX(EFSOFF, -40040, "filestore is not enabled")                              \
   /* net/ (libp2p): -40100.. so that other modules can append below. */       \
   XX(EMULTIADDR, -40100, "malformed multiaddr")                                \
   XX(EPEERID, -40101, "malformed peer ID")                                     \
