@@ -98,6 +98,9 @@ int bs__fs_has(bs_txn_t *txn, const MDB_val *mh) TR_WUR;
  * TR_EFSCHANGED, TR_ECORRUPT, -ENOMEM. */
 int bs__fs_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t **data,
                size_t *len) TR_WUR;
+/* bs_stat's count of references to blocks not stored, and their sizes
+ * (a walk of the records). */
+void bs__fs_stat(bs_txn_t *txn, uint64_t *refs, uint64_t *bytes);
 /* Free the buffers bs__fs_get gave txn (its end); bs__fs_release: the one
  * that p[0..n) ends, if any (bs_txn_release). */
 void bs__fs_txn_end(bs_txn_t *txn);

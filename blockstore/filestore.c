@@ -325,6 +325,30 @@ int bs_fs_range(bs_txn_t *txn, const uint8_t *after, size_t after_len,
   return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
 }
 
+typedef struct fs_sum {
+  bs_txn_t *txn;
+  uint64_t refs, bytes;
+} fs_sum_t;
+
+static int sum_one(const dag_cid_t *cid, const bs_fsref_t *ref, void *ud) {
+  fs_sum_t *s = ud;
+  MDB_val k = bs__key(cid), v;
+  if (!ref || !mdb_get(s->txn->mdb, s->txn->env->blocks, &k, &v))
+    return 0; /* stored too: counted with the blocks */
+  s->refs++;
+  s->bytes += ref->size;
+  return 0;
+}
+
+void bs__fs_stat(bs_txn_t *txn, uint64_t *refs, uint64_t *bytes) {
+  fs_sum_t s = {.txn = txn};
+  *refs = *bytes = 0;
+  if (bs__fs_any(txn) && bs_fs_range(txn, NULL, 0, sum_one, &s) == 0) {
+    *refs = s.refs;
+    *bytes = s.bytes;
+  }
+}
+
 /* ------------------------------------------------------------- reads */
 
 /* Go's syscall.Errno strings are C's with a lower-case first letter. */
