@@ -697,6 +697,12 @@ static int refs_local(const dag_cid_t *cid, const uint8_t *data, size_t len,
   return 0;
 }
 
+static int refs_local_ref(const dag_cid_t *cid, const bs_fsref_t *ref,
+                          void *ud) {
+  (void)ref;
+  return refs_local(cid, NULL, 0, ud);
+}
+
 int cmd_refs_local(cli_t *cli, int argc, char **argv) {
   (void)argv;
   if (argc != 1)
@@ -708,6 +714,8 @@ int cmd_refs_local(cli_t *cli, int argc, char **argv) {
   int rc = bs_txn_begin(env, BS_RDONLY, &txn);
   if (!rc) {
     rc = bs_foreach(txn, refs_local, NULL);
+    if (!rc) /* then the filestore's references, as Kubo lists them */
+      rc = bs_fs_range(txn, NULL, 0, refs_local_ref, NULL);
     bs_txn_abort(txn);
   }
   return rc ? cli_fail("refs local", rc) : 0;

@@ -9,7 +9,8 @@
  *                                             "Target","Mode","ModTime"}]}]}
  *   refs       arg=<path>... recursive= unique= edges= format= max-depth=
  *              NDJSON {"Ref","Err"}
- *   refs/local NDJSON {"Ref","Err"}, every stored block
+ *   refs/local NDJSON {"Ref","Err"}, every stored block, then every
+ *              filestore reference (both when a block is both, as Kubo)
  *
  * cat, refs and refs/local stream: a pool job first resolves and checks
  * the arguments (so a bad path still gets an error status), then the body
@@ -454,6 +455,7 @@ typedef struct refs {
   uint8_t last[DAG_MH_MAX];
   size_t last_len;
   bool local_done;
+  bool local_refs; /* the stored blocks are listed: the references now */
 } refs_t;
 
 static void refs_free(void *p) {
@@ -556,6 +558,11 @@ static int local_one(const dag_cid_t *cid, const uint8_t *d, size_t l,
   return 0;
 }
 
+static int local_ref(const dag_cid_t *cid, const bs_fsref_t *ref, void *ud) {
+  (void)ref;
+  return local_one(cid, NULL, 0, ud);
+}
+
 static int64_t local_fill(void *state, void *arg, uint8_t *buf,
                           size_t cap) {
   bs_env_t *env = arg;
@@ -567,13 +574,20 @@ static int64_t local_fill(void *state, void *arg, uint8_t *buf,
   if (rc)
     return rc;
   local_fill_t f = {r, buf, 0, cap};
-  rc = bs_foreach_from(txn, r->last, r->last_len, local_one, &f);
+  rc = r->local_refs
+           ? bs_fs_range(txn, r->last, r->last_len, local_ref, &f)
+           : bs_foreach_from(txn, r->last, r->last_len, local_one, &f);
   bs_txn_abort(txn);
   if (rc < 0)
     return rc;
-  if (rc == 0)
+  if (rc == 0 && r->local_refs) {
     r->local_done = true;
-  return (int64_t)f.n;
+  } else if (rc == 0) {
+    r->local_refs = true;
+    r->last_len = 0;
+  }
+  /* A fill that ends the blocks with no line must not read as the end. */
+  return f.n || r->local_done ? (int64_t)f.n : local_fill(state, arg, buf, cap);
 }
 
 static void refs_start(http_req_t *req, rpc_ctx_t *ctx, refs_t *r) {
