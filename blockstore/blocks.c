@@ -33,6 +33,8 @@ int bs_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t **data,
   }
   MDB_val k = bs__key(cid), v;
   int rc = mdb_get(txn->mdb, txn->env->blocks, &k, &v);
+  if (rc == MDB_NOTFOUND)
+    return bs__fs_get(txn, cid, data, len);
   if (rc)
     return bs__err(rc);
   *data = v.mv_data;
@@ -51,7 +53,7 @@ int bs_has(bs_txn_t *txn, const dag_cid_t *cid) {
   MDB_val k = bs__key(cid), v;
   int rc = mdb_get(txn->mdb, txn->env->blocks, &k, &v);
   if (rc == MDB_NOTFOUND)
-    return 0;
+    return bs__fs_has(txn, &k);
   return rc ? bs__err(rc) : 1;
 }
 
@@ -232,6 +234,9 @@ int bs__put(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
     mdb_del(txn->mdb, txn->env->blocks, &k, NULL);
     return rc;
   }
+  /* A block referenced in the filestore has its keyspace entry. */
+  if (bs__fs_any(txn) && (rc = bs__fs_has(txn, &k)))
+    return rc < 0 ? rc : 1;
   rc = bs__kspace_put(txn, k.mv_data, k.mv_size);
   return rc ? rc : 1;
 }
@@ -247,6 +252,14 @@ int bs_del(bs_txn_t *txn, const dag_cid_t *cid) {
     return -EACCES;
   MDB_val k = bs__key(cid);
   int rc = mdb_del(txn->mdb, txn->env->blocks, &k, NULL);
+  /* A filestore reference goes too, as boxo's Filestore.DeleteBlock
+   * deletes from both. */
+  int frc = txn->env->has_fs ? mdb_del(txn->mdb, txn->env->fs, &k, NULL)
+                             : MDB_NOTFOUND;
+  if (rc == MDB_NOTFOUND && frc == 0)
+    rc = 0;
+  if (!rc && frc && frc != MDB_NOTFOUND)
+    rc = frc;
   if (rc)
     return bs__err(rc);
   if ((rc = bs__gen_bump(txn, BS_DEL_GEN)))

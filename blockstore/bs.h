@@ -188,7 +188,9 @@ int bs_trim_map(bs_env_t *env, uint64_t keep);
  * caller is done with its bytes: the whole pages of the map under it leave
  * this process's page tables, so that a reader streaming a large file
  * (cat) holds a few pages of it in RSS, not all of them.  The view stays
- * valid until txn ends (touched again, it faults back in).  Memory that is
+ * valid until txn ends (touched again, it faults back in) - except a
+ * filestore block's (below), whose buffer a release that reaches its end
+ * frees: such a view must not be touched after its release.  Memory that is
  * not the map (an identity CID's bytes, a write transaction's own pages)
  * is left alone, so any view of txn may be passed. */
 void bs_txn_release(bs_txn_t *txn, const void *p, size_t n);
@@ -735,7 +737,7 @@ int bs_fs_count(bs_txn_t *txn, uint64_t *n) TR_WUR;
  * environment, each in a named database of its own, so that their writes
  * commit in the same transactions as blocks and pins (the mirror's pin
  * objects beside bs_pin_add).  The names "blocks", "links", "pins",
- * "meta", "kspace" and "kslog" are the blockstore's; BS_DB_MAX named databases in
+ * "meta", "kspace", "kslog" and "filestore" are the blockstore's; BS_DB_MAX named databases in
  * all, theirs included.  A handle lives as long as the environment. */
 #define BS_DB_MAX 16
 typedef uint32_t bs_db_t;

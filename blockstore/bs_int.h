@@ -35,7 +35,10 @@ struct bs_env {
   bool has_kspace; /* the index is there and complete */
   MDB_dbi kslog;   /* the index's log: bucket, txn, n -> multihash */
   bool has_kslog;  /* the log is there (not in a read-only older repo) */
+  MDB_dbi fs;      /* the filestore: multihash -> DataObj (filestore.c) */
+  bool has_fs;     /* it is there (not in a read-only older repo) */
   char *path;
+  char *fs_root;   /* the filestore's root: the repo's parent, absolute */
   size_t pagesize;
   /* Every transaction holds maplock shared; changing the map size (which
    * remaps, invalidating every view into it) takes it exclusively.  LMDB
@@ -76,7 +79,29 @@ struct bs_txn {
   bool rdonly;
   uint32_t ks_seq; /* keyspace log entries put in it (kspace.c) */
   unsigned slot;   /* of maplock, held shared */
+  struct bs__fsbuf *fsbufs; /* referenced blocks read (filestore.c) */
 };
+
+/* ------------------------------------------------ the filestore's side */
+
+/* Open (or, writable, create) the filestore's database in txn and set
+ * env->fs_root (env.c calls it as it opens the others). */
+int bs__fs_open(bs_env_t *env, MDB_txn *txn, bool rdonly) TR_WUR;
+/* Whether txn's snapshot holds any reference: the filestore's lookups on
+ * the paths of stored blocks (a put, a GC delete) are skipped without
+ * one, which is every repo that never used --nocopy. */
+bool bs__fs_any(bs_txn_t *txn);
+/* 1 when mh is referenced, 0 when not, or an error. */
+int bs__fs_has(bs_txn_t *txn, const MDB_val *mh) TR_WUR;
+/* bs_get's second half: the referenced block cid, read into a buffer of
+ * txn's and checked.  TR_ENOTFOUND (not referenced), TR_EFSFILE,
+ * TR_EFSCHANGED, TR_ECORRUPT, -ENOMEM. */
+int bs__fs_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t **data,
+               size_t *len) TR_WUR;
+/* Free the buffers bs__fs_get gave txn (its end); bs__fs_release: the one
+ * that p[0..n) ends, if any (bs_txn_release). */
+void bs__fs_txn_end(bs_txn_t *txn);
+void bs__fs_release(bs_txn_t *txn, const void *p, size_t n);
 
 /* Drop this process's page-table entries for the whole map (env.c): the
  * pages stay in the page cache and fault back in when touched.  Bounds the

@@ -223,6 +223,8 @@ int bs__env_open(bs_env_t **envp, const char *path, unsigned flags,
   }
   if (!rc)
     rc = kspace_open(env, txn, flags & BS_RDONLY, created, &build);
+  if (!rc)
+    rc = bs__fs_open(env, txn, flags & BS_RDONLY);
   if (rc) {
     mdb_txn_abort(txn);
     goto fail;
@@ -263,6 +265,7 @@ void bs_close(bs_env_t *env) {
   if (env->repo_lock >= 0)
     close(env->repo_lock);
   tr_free(env->path);
+  tr_free(env->fs_root);
   tr_free(env);
 }
 
@@ -282,6 +285,7 @@ static bs_txn_t *spare_renew(bs_env_t *env) {
   txn->slot = tr_brlock_rdlock(&env->maplock);
   if (mdb_txn_renew(txn->mdb) == 0) {
     txn->ks_seq = 0;
+    txn->fsbufs = NULL;
     return txn;
   }
   tr_brlock_rdunlock(&env->maplock, txn->slot);
@@ -299,6 +303,7 @@ int bs_txn_begin(bs_env_t *env, unsigned flags, bs_txn_t **txnp) {
   txn->env = env;
   txn->rdonly = (flags & BS_RDONLY) != 0;
   txn->ks_seq = 0;
+  txn->fsbufs = NULL;
   int rc;
   if (!txn->rdonly && (rc = bs__grow_for(env, 0))) {
     tr_free(txn);
@@ -422,6 +427,7 @@ static int commit(bs_txn_t *txn, bool durable, bool early_wb) {
   if (early_wb)
     fl_set(env, false);
   tr_brlock_rdunlock(&env->maplock, txn->slot);
+  bs__fs_txn_end(txn);
   tr_free(txn);
   rc = bs__err(full_disk(env, rc));
   return rc == 0 && durable && !rdonly ? bs__sync(env) : rc;
@@ -442,6 +448,7 @@ void bs_txn_abort(bs_txn_t *txn) {
   if (!txn)
     return;
   bs_env_t *env = txn->env;
+  bs__fs_txn_end(txn);
   if (txn->rdonly) {
     /* Kept as the spare of the slot of the thread that ends it (which is
      * where the next transaction of that thread looks), unless that one
@@ -564,6 +571,8 @@ void bs__release_map_held(bs_txn_t *txn) {
 
 void bs_txn_release(bs_txn_t *txn, const void *p, size_t n) {
   bs_env_t *env = txn->env;
+  if (txn->fsbufs)
+    bs__fs_release(txn, p, n);
   uintptr_t ps = (uintptr_t)sysconf(_SC_PAGESIZE);
   uintptr_t lo = ((uintptr_t)p + ps - 1) & ~(ps - 1);
   uintptr_t hi = ((uintptr_t)p + n) & ~(ps - 1);

@@ -255,6 +255,9 @@ static int delete_blocks(bs_txn_t *txn, const garbage_t *g, size_t *at,
   int rc = mdb_cursor_open(txn->mdb, txn->env->blocks, &cur);
   if (rc)
     return bs__err(rc);
+  /* Garbage may be a filestore reference (the keyspace index lists
+   * both): it goes as a stored block does; the file stays. */
+  bool refs = bs__fs_any(txn);
   for (int n = 0; n < GC_CHUNK && *at < g->n && !err; n++) {
     if (ahead)
       bs__ahead_at(ahead, *at); /* which releases the map */
@@ -264,12 +267,37 @@ static int delete_blocks(bs_txn_t *txn, const garbage_t *g, size_t *at,
     MDB_val k = {e[0], (void *)(e + 1)}, v;
     /* One descent finds the value's size and deletes it. */
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+    int frc = rc == MDB_NOTFOUND && refs
+                  ? mdb_del(txn->mdb, txn->env->fs, &k, NULL)
+                  : MDB_NOTFOUND;
+    if (rc == MDB_NOTFOUND && frc == 0) {
+      if (cb) {
+        dag_cid_t cid;
+        if (dag_cid_make(&cid, 1, DAG_CODEC_RAW, e + 1, e[0]) == 0 &&
+            (err = cb(&cid, ud)))
+          break; /* the chunk aborts: the reference stays */
+      }
+      st->removed++;
+      rc = 0;
+      continue;
+    }
+    if (rc == MDB_NOTFOUND && frc != MDB_NOTFOUND) {
+      rc = frc;
+      break;
+    }
     if (rc == MDB_NOTFOUND) {
       rc = 0; /* deleted meanwhile (block rm) */
       continue;
     }
     if (rc)
       break;
+    /* Stored and referenced: both go (the cursor's page is the blocks',
+     * which a delete in the filestore's database leaves alone). */
+    if (refs && (frc = mdb_del(txn->mdb, txn->env->fs, &k, NULL)) &&
+        frc != MDB_NOTFOUND) {
+      rc = frc;
+      break;
+    }
     size_t size = v.mv_size;
     if (cb) {
       dag_cid_t cid;
@@ -317,6 +345,10 @@ static int delete_kspace(bs_txn_t *txn, const garbage_t *g, size_t *off,
         continue;
       if (mrc != MDB_NOTFOUND)
         return bs__err(mrc);
+      if ((mrc = bs__fs_has(txn, &k)) < 0)
+        return mrc;
+      if (mrc)
+        continue; /* referenced again meanwhile */
     }
     rc = bs__kspace_del(txn, e + 1, e[0]);
   }

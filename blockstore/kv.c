@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char *const OURS[] = {"blocks", "links", "pins", "meta",
-                                   "kspace", "kslog"};
+                                   "kspace", "kslog", "filestore"};
 
 int bs_db_open(bs_env_t *env, const char *name, bs_db_t *db) {
   for (size_t i = 0; i < sizeof OURS / sizeof OURS[0]; i++)
