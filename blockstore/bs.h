@@ -697,6 +697,11 @@ const char *bs_fs_root(const bs_env_t *env);
  * a raw CID). */
 int bs_fs_put(bs_txn_t *txn, const dag_cid_t *cid, const char *abspath,
               uint64_t offset, uint64_t size) TR_WUR;
+/* abspath's path as bs_fs_put would record it: cleaned, relative to the
+ * root, into rel[0..BS_FS_PATH_MAX).  bs_fs_put's path errors; for an
+ * importer that refuses a file before it reads it. */
+int bs_fs_relpath(const bs_env_t *env, const char *abspath,
+                  char rel[BS_FS_PATH_MAX]) TR_WUR;
 /* Kubo's message for TR_EFSOUTSIDE: "cannot add filestore references
  * outside ipfs root (<root>)", into buf. */
 void bs_fs_outside_msg(const bs_env_t *env, char *buf, size_t cap);

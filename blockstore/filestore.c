@@ -203,16 +203,10 @@ int bs_fs_get(bs_txn_t *txn, const dag_cid_t *cid, bs_fsref_t *ref) {
   return dataobj_decode(v.mv_data, v.mv_size, ref);
 }
 
-int bs_fs_put(bs_txn_t *txn, const dag_cid_t *cid, const char *abspath,
-              uint64_t offset, uint64_t size) {
-  bs_env_t *env = txn->env;
-  if (txn->rdonly)
-    return -EACCES;
-  if (!env->has_fs || abspath[0] != '/' || cid->codec != DAG_CODEC_RAW ||
-      cid->mh_code == DAG_MH_IDENTITY)
+int bs_fs_relpath(const bs_env_t *env, const char *abspath,
+                  char rel[BS_FS_PATH_MAX]) {
+  if (abspath[0] != '/')
     return TR_EUSAGE;
-  if (size > BS_MAX_BLOCK)
-    return TR_ETOOBIG;
   size_t n = strlen(abspath);
   if (n >= BS_FS_PATH_MAX)
     return TR_ETOOBIG;
@@ -222,17 +216,35 @@ int bs_fs_put(bs_txn_t *txn, const dag_cid_t *cid, const char *abspath,
   /* Below the root by whole elements: Kubo's filepath.HasPrefix would
    * take /home/alice2/x as below /home/alice. */
   size_t r = strlen(env->fs_root);
-  const char *rel;
+  const char *p;
   if (r == 1)
-    rel = path + 1;
+    p = path + 1;
   else if (!strncmp(path, env->fs_root, r) && path[r] == '/')
-    rel = path + r + 1;
+    p = path + r + 1;
   else
     return TR_EFSOUTSIDE;
-  if (!*rel)
+  if (!*p)
     return TR_EFSOUTSIDE; /* the root itself is no file */
+  memmove(rel, p, strlen(p) + 1);
+  return 0;
+}
+
+int bs_fs_put(bs_txn_t *txn, const dag_cid_t *cid, const char *abspath,
+              uint64_t offset, uint64_t size) {
+  bs_env_t *env = txn->env;
+  if (txn->rdonly)
+    return -EACCES;
+  if (!env->has_fs || cid->codec != DAG_CODEC_RAW ||
+      cid->mh_code == DAG_MH_IDENTITY)
+    return TR_EUSAGE;
+  if (size > BS_MAX_BLOCK)
+    return TR_ETOOBIG;
+  char rel[BS_FS_PATH_MAX];
+  int rc = bs_fs_relpath(env, abspath, rel);
+  if (rc)
+    return rc;
   MDB_val k = bs__key(cid), v;
-  int rc = mdb_get(txn->mdb, env->blocks, &k, &v);
+  rc = mdb_get(txn->mdb, env->blocks, &k, &v);
   if (rc != MDB_NOTFOUND)
     return rc ? bs__err(rc) : 0;
   uint8_t rec[DATAOBJ_MAX];

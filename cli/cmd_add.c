@@ -41,6 +41,7 @@
 #include "../dag/importer.h"
 #include "../blockstore/pipe.h"
 #include "../rpc/mfs.h"
+#include "../rpc/nocopy.h"
 #include "cli.h"
 
 #define READ_SIZE (4u << 20)
@@ -69,6 +70,9 @@ typedef struct add {
   dag_import_result_t last_root;
   rpc_add_opts_t mo; /* the metadata options (rpc_add_meta) */
   dag_cid_t *tops;   /* --to-files: each argument's root, in order */
+  rpc_nocopy_t nc;   /* --nocopy */
+  char absdir[8200]; /* the argument's directory, absolute (--nocopy) */
+  char err[4200];    /* --nocopy's message for the failure, or "" */
 } add_t;
 
 /* The metadata add stores for an entry of kind whose stat is st (NULL:
@@ -87,7 +91,10 @@ static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
                      void *ud) {
   add_t *a = ud;
   a->blocks++;
-  return a->pipe ? bs_pipe_put(a->pipe, cid, data, len) : 0;
+  if (!a->pipe)
+    return 0;
+  int rc = rpc_nocopy_put(&a->nc, a->pipe, cid, len, a->err, sizeof a->err);
+  return rc ? (rc < 0 ? rc : 0) : bs_pipe_put(a->pipe, cid, data, len);
 }
 
 /* Print the "added" lines of files whose blocks are now committed (the
@@ -175,7 +182,8 @@ static int add_fd_placed(add_t *a, int fd) {
 }
 
 static int add_fd(add_t *a, int fd, dag_import_result_t *res) {
-  if (a->pipe) {
+  /* --nocopy puts no leaf bytes in the queue: nothing to place there. */
+  if (a->pipe && !a->nc.on) {
     int rc = add_fd_placed(a, fd);
     if (rc < 0) {
       dag_file_reset(a->file);
@@ -320,7 +328,16 @@ static int add_entry(add_t *a, int dirfd, const char *name, int depth,
     return -errno;
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   dag_file_set_meta(a->file, entry_meta(a, &st, RPC_META_FILE, &m));
+  if (a->nc.on && a->pipe) {
+    char abspath[16500];
+    snprintf(abspath, sizeof abspath, "%s/%s", a->absdir, rel(a));
+    if ((rc = rpc_nocopy_file(&a->nc, abspath, a->err, sizeof a->err))) {
+      close(fd);
+      return rc;
+    }
+  }
   rc = add_fd(a, fd, res);
+  rpc_nocopy_end(&a->nc);
   close(fd);
   return rc ? rc : report(a, &res->cid, rel(a), false);
 }
@@ -343,8 +360,17 @@ static int add_arg(add_t *a, const char *arg, dag_import_result_t *res) {
       dup1[l] = dup2[l] = 0;
     }
     const char *base = basename(dup1), *dir = dirname(dup2);
+    /* --nocopy records where each file lies: Kubo's filepath.Abs of the
+     * argument, lexical (bs_fs_put cleans it). */
+    char cwd[4096];
+    if (dir[0] == '/')
+      snprintf(a->absdir, sizeof a->absdir, "%s", dir);
+    else if (getcwd(cwd, sizeof cwd))
+      snprintf(a->absdir, sizeof a->absdir, "%s/%s", cwd, dir);
+    else
+      rc = -errno;
     a->path.len = 0;
-    if ((rc = tr_bytes_append(&a->path, base, strlen(base) + 1)) == 0) {
+    if (!rc && (rc = tr_bytes_append(&a->path, base, strlen(base) + 1)) == 0) {
       a->path.len--;
       int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (dfd < 0)
@@ -359,7 +385,9 @@ static int add_arg(add_t *a, const char *arg, dag_import_result_t *res) {
       }
     }
   }
-  if (rc && rc != TR_EUSAGE)
+  if (rc && a->err[0])
+    cli_failf("add %s: %s", arg, a->err);
+  else if (rc && rc != TR_EUSAGE)
     cli_failf("add %s: %s", arg, tr_strerror(rc));
   tr_free(dup1);
   tr_free(dup2);
@@ -390,6 +418,9 @@ static int parse(cli_t *cli, add_t *a) {
   a->only_hash = r.only_hash;
   a->pin = r.pin;
   a->empty_dirs = r.empty_dirs;
+  a->nc.on = r.nocopy && !r.only_hash;
+  if (a->nc.on && rpc_nocopy_allowed(a->cfg, err, sizeof err))
+    return cli_failf("add: %s", err);
   if (cli_filter_from(&a->filter, &cli->v))
     return 1;
   a->pin_name = r.pin_name;
@@ -432,7 +463,9 @@ static int run(add_t *a, char **paths, int npaths) {
       rc = wrap ? dag_dir_add(wrap, s, strlen(s), &r.cid, r.tsize)
                 : report(a, &r.cid, s, false);
     }
-    if (rc)
+    if (rc && a->err[0])
+      cli_failf("add: %s", a->err);
+    else if (rc)
       cli_fail("add", rc);
     a->last_root = r;
   }
@@ -515,6 +548,7 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
       cli_fail("add: gc lock", rc);
     } else if ((rc = bs_pipe_start(a.env, 0, print_lines, &a, &a.pipe)))
       cli_fail("add", rc);
+    a.nc.env = a.env;
   }
   if (!rc)
     cli_progress_start(&a.bar, a.progress,

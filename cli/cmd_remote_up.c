@@ -32,10 +32,19 @@
  * and mtime as Kubo's client does (rpc_fmeta_form_name): the daemon
  * stores them with --preserve-mode/--preserve-mtime. */
 static int part_fd(up_t *u, const char *path, const char *ctype,
-                   const struct stat *st, int fd) {
-  char *enc = http_uri_encode(path);
-  if (!enc)
+                   const struct stat *st, int fd, bool file) {
+  char *enc = http_uri_encode(path), *abs = NULL;
+  file = file && *path && u->absbase[0]; /* stdin has no path */
+  if (enc && file) {
+    char p[16500];
+    snprintf(p, sizeof p, "%s%s", u->absbase,
+             strlen(path) >= u->namelen ? path + u->namelen : "");
+    abs = http_uri_encode(p);
+  }
+  if (!enc || (file && !abs)) {
+    tr_free(enc);
     return -ENOMEM;
+  }
   char form[96] = "file";
   if (st) {
     rpc_fmeta_t m;
@@ -47,7 +56,9 @@ static int part_fd(up_t *u, const char *path, const char *ctype,
   u->parts++;
   const char *pieces[] = {u->boundary, "\r\nContent-Disposition: form-data; "
                           "name=\"", form, "\"; filename=\"", enc,
-                          "\"\r\nContent-Type: ", ctype, "\r\n\r\n"};
+                          "\"\r\nContent-Type: ", ctype,
+                          abs ? "\r\nAbspath-Encoded: " : "", abs ? abs : "",
+                          "\r\n\r\n"};
   for (size_t i = 0; i < TR_ARRAY_LEN(pieces) && !rc; i++)
     rc = tr_bytes_append(&b, pieces[i], strlen(pieces[i]));
   if (!rc)
@@ -55,12 +66,13 @@ static int part_fd(up_t *u, const char *path, const char *ctype,
                  : cli_http_send(&u->r->h, b.data, b.len);
   tr_bytes_free(&b);
   tr_free(enc);
+  tr_free(abs);
   return rc;
 }
 
 static int part(up_t *u, const char *path, const char *ctype,
                 const struct stat *st) {
-  return part_fd(u, path, ctype, st, -1);
+  return part_fd(u, path, ctype, st, -1, false);
 }
 
 /* A regular file goes by sendfile (the client's read of it was the
@@ -115,8 +127,8 @@ static int file_part(up_t *u, const char *path, const struct stat *st,
                      int fd) {
   struct stat fs;
   if (u->pass && u->r->h.is_unix && !fstat(fd, &fs) && S_ISREG(fs.st_mode))
-    return part_fd(u, path, RPC_UP_FD_TYPE, st, fd);
-  int rc = part(u, path, "application/octet-stream", st);
+    return part_fd(u, path, RPC_UP_FD_TYPE, st, fd, true);
+  int rc = part_fd(u, path, "application/octet-stream", st, -1, true);
   return rc ? rc : send_fd(u, fd);
 }
 
@@ -203,11 +215,18 @@ static int send_arg(up_t *u, const char *arg) {
     }
     const char *base = basename(a), *dir = dirname(b);
     const char *name = base, *open_dir = dir, *entry = base;
+    char cwd[4096];
     if ((!strcmp(base, ".") || !strcmp(base, "..")) && realpath(arg, real)) {
       name = strrchr(real, '/') + 1;
       entry = ".";
       open_dir = arg;
+      snprintf(u->absbase, sizeof u->absbase, "%s", real);
+    } else if (dir[0] == '/') {
+      snprintf(u->absbase, sizeof u->absbase, "%s/%s", dir, base);
+    } else if (getcwd(cwd, sizeof cwd)) {
+      snprintf(u->absbase, sizeof u->absbase, "%s/%s/%s", cwd, dir, base);
     }
+    u->namelen = strlen(name);
     tr_bytes_t path = {0};
     int dfd = open(open_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)

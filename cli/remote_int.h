@@ -43,6 +43,11 @@ typedef struct up {
   cli_filter_t filter; /* --hidden, --ignore, --ignore-rules-path */
   bool pass; /* regular files go as passed descriptors (file_part) */
   uint8_t *buf;
+  /* The argument being sent, as an absolute path, and the length of its
+   * name in the parts' paths: each file's part carries its absolute path
+   * (Abspath-Encoded), as Kubo's client sends it, for add --nocopy. */
+  char absbase[8200];
+  size_t namelen;
 } up_t;
 
 /* Append key=value to the query; prints the error itself.  0 or 1. */

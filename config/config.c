@@ -214,6 +214,9 @@ static const struct {
     {"Mirror.Follow.Interval", CONFIG_STRING, true},
     {"Mirror.Follow.Grace", CONFIG_STRING, true},
     {"Mirror.Follow.Concurrency", CONFIG_INT, true},
+    {"Experimental", CONFIG_OBJECT, false},
+    {"Experimental.FilestoreEnabled", CONFIG_BOOL, false},
+    {"Experimental.UrlstoreEnabled", CONFIG_BOOL, false},
     {"Gateway", CONFIG_OBJECT, false},
     {"Gateway.RateLimit", CONFIG_INT, false}, /* trove's */
     {"Gateway.Threads", CONFIG_INT, true},    /* trove's: 0/null is auto */

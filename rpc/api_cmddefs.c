@@ -248,7 +248,9 @@ static const rpc_optdef_t add_opts[] = {
     OB("trickle", 't', "false", "Use trickle-dag format for dag generation."),
     OB("inline", 0, "false", "Inline small blocks into CIDs (not "
        "supported)."),
-    OB("nocopy", 0, "false", "Use the filestore (not supported)."),
+    OB("nocopy", 0, "false", "Add the file using filestore: reference its "
+       "bytes where they lie instead of copying them (needs "
+       "Experimental.FilestoreEnabled)."),
     OB("fscache", 0, "false", "Check the filestore (not supported)."),
     OB("preserve-mode", 0, "false", "Store each entry's POSIX permissions "
        "(UnixFS 1.5; turns raw leaves off)."),
@@ -854,8 +856,7 @@ static int refuse(char *err, size_t n, const char *what) {
 int rpc_add_resolve(const rpc_vals_t *v, const json_t *import,
                     rpc_add_opts_t *a, char *err, size_t n) {
   memset(a, 0, sizeof *a);
-  static const char *const unsupported[] = {
-      "inline", "nocopy", "fscache"};
+  static const char *const unsupported[] = {"inline", "fscache"};
   for (size_t i = 0; i < TR_ARRAY_LEN(unsupported); i++) {
     size_t k = rpc_vals_idx(v, unsupported[i]);
     if (v->v[k].set && (v->def->opts[k].type != RPC_OPT_BOOL || v->v[k].b))
@@ -946,6 +947,18 @@ int rpc_add_resolve(const rpc_vals_t *v, const json_t *import,
   }
   if ((rc = rpc_add_meta_opts(v, a, err, n)))
     return rc;
+  /* Kubo's UnixfsAddOptions: nocopy needs raw leaves, and turns them on
+   * unless something set them off (the option, the config, metadata). */
+  a->nocopy = rpc_vals_bool(v, "nocopy");
+  if (a->nocopy && !a->o.raw_leaves) {
+    if (rpc_vals_isset(v, "raw-leaves") || a->with_meta ||
+        json_object_get(import, "UnixFSRawLeaves")) {
+      snprintf(err, n, "nocopy option requires '--raw-leaves' to be enabled "
+                       "as well");
+      return TR_EUSAGE;
+    }
+    a->o.raw_leaves = true;
+  }
   if (a->o.mh_code != DAG_MH_SHA2_256) {
     /* Kubo's UnixfsAddOptions: CIDv0 (asked for, or set by the profile as
      * Import.CidVersion=0 is) cannot carry another hash. */

@@ -7,8 +7,9 @@
  *   cid-version= raw-leaves= chunker= hash= max-file-links= profile=
  *   pin=true pin-name= only-hash= wrap-with-directory= silent= progress=
  *   preserve-mode= preserve-mtime= mode= mtime= mtime-nsecs=
- *   (inline, nocopy and fscache are refused; to-files links the result
- *   into MFS, rpc/mfs.h)
+ *   nocopy= (files' leaves as filestore references to their Abspath,
+ *   rpc/nocopy.h) to-files= (links the result into MFS, rpc/mfs.h)
+ *   (inline and fscache are refused)
  *
  *   {"Name","Hash","Size"} for each file as it completes, for each
  *   directory at the end (children first), and with progress=true
@@ -51,6 +52,7 @@
 #include "../config/config.h"
 #include "../dag/importer.h"
 #include "mfs.h"
+#include "nocopy.h"
 #include "rpc_int.h"
 
 #define PROGRESS_STEP (256u << 10)
@@ -92,6 +94,8 @@ typedef struct add {
   char *path;
   tr_bytes_t link;
   uint64_t bytes, reported;
+  rpc_nocopy_t nc; /* nocopy=: leaves as references to the part's file */
+  char err[4200];  /* nocopy's message for a failure, or "" */
   uint8_t *edge; /* the pipe's room gathering a leaf across runs */
   size_t edge_len, edge_cap;
   anode_t root;  /* top-level entries (all of them with wrap) */
@@ -206,7 +210,10 @@ static int cmp_node(const void *a, const void *b) {
 static int put_block(const dag_cid_t *cid, const uint8_t *data, size_t len,
                      void *ud) {
   add_t *a = ud;
-  return a->pipe ? rpc_up_put(a->u, a->pipe, cid, data, len) : 0;
+  if (!a->pipe)
+    return 0;
+  int rc = rpc_nocopy_put(&a->nc, a->pipe, cid, len, a->err, sizeof a->err);
+  return rc ? (rc < 0 ? rc : 0) : rpc_up_put(a->u, a->pipe, cid, data, len);
 }
 
 /* A root of the add: announced (Kubo provides new roots at once), and
@@ -258,7 +265,8 @@ static int file_write(add_t *a, const uint8_t *p, size_t n) {
     if ((rc = gather_end(a)))
       return rc;
   }
-  size_t chunk = a->pipe ? dag_file_inplace(a->file) : 0;
+  /* nocopy queues no leaf bytes: none to gather in the pipe's room. */
+  size_t chunk = a->pipe && !a->nc.on ? dag_file_inplace(a->file) : 0;
   size_t tail = chunk ? n % chunk : 0;
   if ((rc = dag_file_write(a->file, p, n - tail)) || !tail)
     return rc;
@@ -484,6 +492,20 @@ static int add_part(rpc_up_t *u, const rpc_mp_part_t *part) {
                           &m);
   if (a->kind == K_FILE)
     dag_file_set_meta(a->file, has ? &m : NULL);
+  if (a->kind == K_FILE && a->nc.on && a->pipe) {
+    /* Kubo's client sends the file's absolute path in Abspath-Encoded
+     * (url.QueryEscape), an older one in Abspath as it is. */
+    char *dec = part->abspath_encoded
+                    ? rpc_query_unescape(part->abspath_encoded)
+                    : NULL;
+    if (part->abspath_encoded && !dec)
+      return -ENOMEM;
+    int rc = rpc_nocopy_file(&a->nc, dec ? dec : part->abspath, a->err,
+                             sizeof a->err);
+    tr_free(dec);
+    if (rc)
+      return rpc_up_fail(u, rc, 500, "%s", a->err);
+  }
   if (!a->wrap) {
     anode_t *was = a->top;
     /* A new top-level name ends the previous top-level directory. */
@@ -540,7 +562,8 @@ static int add_data(rpc_up_t *u, const uint8_t *p, size_t n) {
   if (rc) {
     a->edge = NULL;
     dag_file_reset(a->file);
-    return rpc_up_fail(u, rc, 500, "%s: %s", a->path, tr_strerror(rc));
+    return rpc_up_fail(u, rc, 500, "%s: %s", a->path,
+                       a->err[0] ? a->err : tr_strerror(rc));
   }
   a->bytes += n;
   /* A line for each step passed: one run of body can hold megabytes
@@ -569,9 +592,11 @@ static int add_part_end(rpc_up_t *u) {
     rc = gather_end(a);
     int e = dag_file_finish(a->file, &res);
     rc = rc ? rc : e;
+    rpc_nocopy_end(&a->nc);
   }
   if (rc)
-    return rpc_up_fail(u, rc, 500, "%s: %s", a->path, tr_strerror(rc));
+    return rpc_up_fail(u, rc, 500, "%s: %s", a->path,
+                       a->err[0] ? a->err : tr_strerror(rc));
   a->kind = K_NONE;
   /* An entry without a name is named by its CID (Kubo's addNode). */
   char s[DAG_CID_STR_MAX];
@@ -684,6 +709,7 @@ static void add_free(void *p) {
   node_free(&a->root);
   tr_bytes_free(&a->link);
   tr_free(a->path);
+  rpc_nocopy_end(&a->nc);
   rpc_vals_free(&a->vals);
   json_decref(a->cfg);
   tr_free(a);
@@ -734,6 +760,12 @@ static int parse(http_req_t *req, rpc_ctx_t *ctx, add_t *a) {
   a->empty_dirs = r.empty_dirs;
   a->pin_name = r.pin_name;
   a->mo = r;
+  a->nc.on = r.nocopy && !r.only_hash;
+  a->nc.env = ctx->env;
+  if (a->nc.on && (rc = rpc_nocopy_allowed(a->cfg, err, sizeof err))) {
+    rpc_error(req, 500, "%s", err);
+    return rc;
+  }
   return 0;
 }
 
