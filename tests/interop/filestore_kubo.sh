@@ -153,6 +153,10 @@ scenario() {
 # same DIR WHAT: DIR's records as the reference's.
 same() {
   local f
+  for f in $(ls "$1"); do # a sanitizer build's reports go to stderr
+    case $f in *.err) ! grep -qE 'Sanitizer|runtime error' "$1/$f" ||
+      { cat "$1/$f"; fail "sanitizer report: $f ($2)"; } ;; esac
+  done
   for f in $(ls "$REF"); do # (set -f: no globs)
     case $f in *.err) continue ;; esac
     cmp -s "$REF/$f" "$1/$f" || {
