@@ -542,6 +542,8 @@ typedef struct bs_stat {
   uint64_t file_bytes;  /* size of data.mdb on disk */
   uint64_t map_bytes;   /* current map size */
   uint64_t pins;        /* direct + recursive pins */
+  uint64_t refs;        /* filestore references to blocks not stored */
+  uint64_t ref_bytes;   /* the sum of their sizes (in the user's files) */
 } bs_stat_t;
 
 int bs_stat(bs_env_t *env, bs_stat_t *st) TR_WUR;

@@ -98,6 +98,19 @@ int bs__fs_has(bs_txn_t *txn, const MDB_val *mh) TR_WUR;
  * TR_EFSCHANGED, TR_ECORRUPT, -ENOMEM. */
 int bs__fs_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t **data,
                size_t *len) TR_WUR;
+/* The record's codec and the paths' cleaning, for fuzz_filestore:
+ * bs__fs_decode takes a DataObj as Go's proto.Unmarshal does (0 or
+ * TR_ECORRUPT); bs__fs_encode writes one (at most BS__FS_REC_MAX bytes)
+ * and returns its length; bs__fs_clean is Go's filepath.Clean of an
+ * absolute path, in place. */
+#define BS__FS_REC_MAX (BS_FS_PATH_MAX + 32)
+int bs__fs_decode(const uint8_t *p, size_t len, bs_fsref_t *ref) TR_WUR;
+size_t bs__fs_encode(uint8_t *out, const char *rel, size_t rlen,
+                     uint64_t offset, uint64_t size);
+void bs__fs_clean(char *p);
+/* bs_stat's count of references to blocks not stored, and their sizes
+ * (a walk of the records). */
+void bs__fs_stat(bs_txn_t *txn, uint64_t *refs, uint64_t *bytes);
 /* Free the buffers bs__fs_get gave txn (its end); bs__fs_release: the one
  * that p[0..n) ends, if any (bs_txn_release). */
 void bs__fs_txn_end(bs_txn_t *txn);

@@ -632,6 +632,7 @@ int bs_stat(bs_env_t *env, bs_stat_t *st) {
   st->blocks = ms.ms_entries;
   mdb_stat(txn->mdb, env->pins, &ms);
   st->pins = ms.ms_entries;
+  bs__fs_stat(txn, &st->refs, &st->ref_bytes);
   /* Sum of block sizes: a key-only cursor walk; LMDB hands out the size
    * without touching the value's overflow pages. */
   MDB_cursor *cur;

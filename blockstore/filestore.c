@@ -52,7 +52,7 @@ const char *bs_fs_status_str(int status) {
 /* Go's filepath.Clean of an absolute path, in place: repeated and
  * trailing slashes go, "." goes, ".." takes the element before it (none
  * above "/").  Lexical: symlinks are not followed, as Kubo follows none. */
-static void path_clean(char *p) {
+void bs__fs_clean(char *p) {
   /* out never passes in: a separator is written only where the input had
    * one already read. */
   char *out = p + 1; /* p[0] is '/' */
@@ -94,7 +94,7 @@ int bs__fs_open(bs_env_t *env, MDB_txn *txn, bool rdonly) {
     root[c] = '/';
     memcpy(root + c + 1, env->path, n + 1);
   }
-  path_clean(root);
+  bs__fs_clean(root);
   char *slash = strrchr(root, '/');
   slash[slash == root] = '\0'; /* the parent; "/" stays "/" */
   if (!(env->fs_root = tr_strdup(root)))
@@ -115,10 +115,8 @@ void bs_fs_outside_msg(const bs_env_t *env, char *buf, size_t cap) {
 
 /* ----------------------------------------------------------- records */
 
-#define DATAOBJ_MAX (BS_FS_PATH_MAX + 32)
-
-static size_t dataobj_encode(uint8_t *out, const char *rel, size_t rlen,
-                             uint64_t offset, uint64_t size) {
+size_t bs__fs_encode(uint8_t *out, const char *rel, size_t rlen,
+                     uint64_t offset, uint64_t size) {
   size_t n = 0;
   out[n++] = 0x0a;
   n += dag_varint_put(out + n, rlen);
@@ -133,7 +131,7 @@ static size_t dataobj_encode(uint8_t *out, const char *rel, size_t rlen,
 
 /* A DataObj as Go's proto.Unmarshal takes it: fields in any order, a
  * repeated one's last value kept, unknown ones skipped. */
-static int dataobj_decode(const uint8_t *p, size_t len, bs_fsref_t *ref) {
+int bs__fs_decode(const uint8_t *p, size_t len, bs_fsref_t *ref) {
   memset(ref, 0, sizeof *ref);
   while (len) {
     uint64_t tag, v;
@@ -200,7 +198,7 @@ int bs_fs_get(bs_txn_t *txn, const dag_cid_t *cid, bs_fsref_t *ref) {
   int rc = mdb_get(txn->mdb, txn->env->fs, &k, &v);
   if (rc)
     return bs__err(rc);
-  return dataobj_decode(v.mv_data, v.mv_size, ref);
+  return bs__fs_decode(v.mv_data, v.mv_size, ref);
 }
 
 int bs_fs_relpath(const bs_env_t *env, const char *abspath,
@@ -212,7 +210,7 @@ int bs_fs_relpath(const bs_env_t *env, const char *abspath,
     return TR_ETOOBIG;
   char path[BS_FS_PATH_MAX];
   memcpy(path, abspath, n + 1);
-  path_clean(path);
+  bs__fs_clean(path);
   /* Below the root by whole elements: Kubo's filepath.HasPrefix would
    * take /home/alice2/x as below /home/alice. */
   size_t r = strlen(env->fs_root);
@@ -247,8 +245,8 @@ int bs_fs_put(bs_txn_t *txn, const dag_cid_t *cid, const char *abspath,
   rc = mdb_get(txn->mdb, env->blocks, &k, &v);
   if (rc != MDB_NOTFOUND)
     return rc ? bs__err(rc) : 0;
-  uint8_t rec[DATAOBJ_MAX];
-  MDB_val rv = {dataobj_encode(rec, rel, strlen(rel), offset, size), rec};
+  uint8_t rec[BS__FS_REC_MAX];
+  MDB_val rv = {bs__fs_encode(rec, rel, strlen(rel), offset, size), rec};
   rc = mdb_put(txn->mdb, env->fs, &k, &rv, MDB_NOOVERWRITE);
   if (rc == MDB_KEYEXIST)
     return 0;
@@ -314,7 +312,7 @@ int bs_fs_range(bs_txn_t *txn, const uint8_t *after, size_t after_len,
     dag_cid_t cid;
     if (dag_cid_make(&cid, 1, DAG_CODEC_RAW, k.mv_data, k.mv_size) < 0)
       continue; /* not a multihash: cannot come from bs_fs_put */
-    bool ok = dataobj_decode(v.mv_data, v.mv_size, ref) == 0;
+    bool ok = bs__fs_decode(v.mv_data, v.mv_size, ref) == 0;
     if ((out = cb(&cid, ok ? ref : NULL, ud)))
       break;
   }
@@ -323,6 +321,30 @@ int bs_fs_range(bs_txn_t *txn, const uint8_t *after, size_t after_len,
   if (out)
     return out;
   return rc == MDB_NOTFOUND ? 0 : bs__err(rc);
+}
+
+typedef struct fs_sum {
+  bs_txn_t *txn;
+  uint64_t refs, bytes;
+} fs_sum_t;
+
+static int sum_one(const dag_cid_t *cid, const bs_fsref_t *ref, void *ud) {
+  fs_sum_t *s = ud;
+  MDB_val k = bs__key(cid), v;
+  if (!ref || !mdb_get(s->txn->mdb, s->txn->env->blocks, &k, &v))
+    return 0; /* stored too: counted with the blocks */
+  s->refs++;
+  s->bytes += ref->size;
+  return 0;
+}
+
+void bs__fs_stat(bs_txn_t *txn, uint64_t *refs, uint64_t *bytes) {
+  fs_sum_t s = {.txn = txn};
+  *refs = *bytes = 0;
+  if (bs__fs_any(txn) && bs_fs_range(txn, NULL, 0, sum_one, &s) == 0) {
+    *refs = s.refs;
+    *bytes = s.bytes;
+  }
 }
 
 /* ------------------------------------------------------------- reads */

@@ -461,7 +461,7 @@ int cmd_repo_stat(cli_t *cli, int argc, char **argv) {
   printf("NumObjects: %llu\nBlockBytes: %s\nDataSize:   %s\nFileSize:   "
          "%s\nMapSize:    %s\nPins:       %llu\nRepoPath:   %s\nVersion:    "
          "trove-repo@%d\n",
-         (unsigned long long)st.blocks, s[1], s[2], s[3], s[4],
+         (unsigned long long)(st.blocks + st.refs), s[1], s[2], s[3], s[4],
          (unsigned long long)st.pins, cli->repo, BS_SCHEMA_VERSION);
   return 0;
 }

@@ -222,7 +222,7 @@ static void stat_work(rpc_job_t *j) {
    * `trove repo compact` gives back). */
   j->json = json_pack("{s:I,s:I,s:I,s:o,s:s,s:I,s:I}", "RepoSize",
                       (json_int_t)st.repo_bytes, "StorageMax", (json_int_t)max,
-                      "NumObjects", (json_int_t)st.blocks, "RepoPath",
+                      "NumObjects", (json_int_t)(st.blocks + st.refs), "RepoPath",
                       rpc_json_str(j->ctx->repo), "Version", ver, "DataSize",
                       (json_int_t)st.data_bytes, "FileSize",
                       (json_int_t)st.file_bytes);
