@@ -220,6 +220,9 @@ int cmd_config(cli_t *, int, char **);
 int cmd_repo_stat(cli_t *, int, char **);
 int cmd_repo_gc(cli_t *, int, char **);
 int cmd_repo_verify(cli_t *, int, char **);
+int cmd_filestore_ls(cli_t *, int, char **); /* cmd_filestore.c */
+int cmd_filestore_verify(cli_t *, int, char **);
+int cmd_filestore_dups(cli_t *, int, char **);
 int cmd_block_put(cli_t *, int, char **);
 int cmd_block_get(cli_t *, int, char **);
 int cmd_block_stat(cli_t *, int, char **);

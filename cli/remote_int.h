@@ -90,6 +90,8 @@ int cli__qargs(remote_t *r, int argc, char **argv);
 #define CLI_URL_ARGS_MAX (8u << 10)
 int cli__qargs_many(remote_t *r, int argc, char **argv);
 
+/* filestore ls, verify and dups (cmd_filestore.c; r->what says which). */
+int cli__remote_filestore(remote_t *r, int argc, char **argv);
 /* The upload commands (cmd_remote_up.c). */
 int cli__remote_add(remote_t *r, int argc, char **argv);
 /* cmd_mfs.c: the files commands through the daemon (r->what says which;

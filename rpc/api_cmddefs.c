@@ -646,6 +646,13 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "ones.", repo_verify_opts},
     {"repo compact", NULL, "", "Shrink data.mdb to the data it holds (the "
      "daemon must be stopped).", none},
+    {"filestore ls", "filestore/ls", "[CID...]", "List the filestore's "
+     "references (add --nocopy).", rpc__filestore_ls_opts},
+    {"filestore verify", "filestore/verify", "[CID...]", "Check the "
+     "filestore's references against their files.",
+     rpc__filestore_verify_opts},
+    {"filestore dups", "filestore/dups", "", "List the blocks both "
+     "referenced and stored.", rpc__filestore_dups_opts},
     {"config", "config", "KEY [VALUE]", "Read or set a config value "
      "(typed as Kubo's config).", config_opts},
     {"config show", "config/show", "", "Print the config (without the "

@@ -490,6 +490,9 @@ void rpc_cmd_bitswap_wantlist(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_bitswap_ledger(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_bitswap_reprovide(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_stats_bw(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_filestore_ls(http_req_t *req, rpc_ctx_t *ctx); /* rpc_filestore.c */
+void rpc_cmd_filestore_verify(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_filestore_dups(http_req_t *req, rpc_ctx_t *ctx);
 
 /* ---------------------------------------------------------- rpc_obs.c */
 
