@@ -57,6 +57,14 @@ int bs_has(bs_txn_t *txn, const dag_cid_t *cid) {
   return rc ? bs__err(rc) : 1;
 }
 
+int bs_stored(bs_txn_t *txn, const dag_cid_t *cid) {
+  if (cid->mh_code == DAG_MH_IDENTITY)
+    return 1;
+  MDB_val k = bs__key(cid), v;
+  int rc = mdb_get(txn->mdb, txn->env->blocks, &k, &v);
+  return rc == MDB_NOTFOUND ? 0 : rc ? bs__err(rc) : 1;
+}
+
 /* ---------------------------------------------------------- links index */
 
 static int collect(const dag_cid_t *cid, void *ud) {

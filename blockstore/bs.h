@@ -102,8 +102,12 @@ int bs_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t **data,
 int bs_get_cb(const dag_cid_t *cid, const uint8_t **data, size_t *len,
               void *txn) TR_WUR;
 
-/* 1 if present, 0 if not, negative on error. */
+/* 1 if present (stored, or referenced in the filestore), 0 if not,
+ * negative on error. */
 int bs_has(bs_txn_t *txn, const dag_cid_t *cid) TR_WUR;
+/* bs_has for stored blocks alone: a filestore reference does not count
+ * (Kubo's `filestore dups`). */
+int bs_stored(bs_txn_t *txn, const dag_cid_t *cid) TR_WUR;
 
 /* Store a block the caller has already verified against cid (the importer
  * computed the hash; bitswap and CAR import verify first).  Records the

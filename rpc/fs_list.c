@@ -232,38 +232,11 @@ static int next_arg(rpc_fsl_t *l, rpc_fsl_res_t *r) {
   return rc ? rc : 1;
 }
 
-/* Whether mh is a stored block (not merely referenced).  bs.h has no call
- * for exactly that (bs_has says stored or referenced), so a cursor starts
- * just below mh (bs_foreach_from skips its `after` itself) and looks at
- * the first stored keys from there. */
-typedef struct probe {
-  const uint8_t *mh;
-  size_t len;
-} probe_t;
-
-static int probe_one(const dag_cid_t *cid, const uint8_t *d, size_t n,
-                     void *ud) {
-  (void)d, (void)n;
-  const probe_t *p = ud;
-  size_t len;
-  const uint8_t *mh = dag_cid_mh(cid, &len);
-  int c = memcmp(mh, p->mh, len < p->len ? len : p->len);
-  if (!c)
-    c = len < p->len ? -1 : len > p->len;
-  return c < 0 ? 0 : c == 0 ? 1 : 2; /* below: go on; equal; past it */
-}
-
+/* Whether mh is a stored block (not merely referenced). */
 static int stored(bs_txn_t *txn, const uint8_t *mh, size_t len) {
-  uint8_t below[DAG_MH_MAX];
-  size_t bl = len;
-  memcpy(below, mh, len);
-  if (below[len - 1])
-    below[len - 1]--; /* every key between it and mh is longer than mh */
-  else
-    bl--; /* a proper prefix of mh sorts below it */
-  probe_t p = {mh, len};
-  int rc = bs_foreach_from(txn, below, bl, probe_one, &p);
-  return rc < 0 ? rc : rc == 1;
+  dag_cid_t cid;
+  int rc = dag_cid_make(&cid, 1, DAG_CODEC_RAW, mh, len);
+  return rc < 0 ? rc : bs_stored(txn, &cid);
 }
 
 /* dups: the next collected reference whose block is stored too, up to

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../config/config.h"
+#include "fs_list.h"
 
 /* boxo's messages (filestore.go, importer/helpers/dagbuilder.go) and
  * Kubo's (core/coreapi/unixfs.go). */
@@ -15,7 +16,6 @@
   "either the filestore or the urlstore must be enabled to use nocopy, "      \
   "see: https://github.com/ipfs/kubo/blob/master/docs/"                       \
   "experimental-features.md#ipfs-filestore"
-#define MSG_FS_OFF "filestore is not enabled, see https://git.io/vNItf"
 #define MSG_NO_REF "missing file path or URL, can't create filestore reference"
 
 int rpc_nocopy_allowed(json_t *cfg, char *err, size_t cap) {
@@ -23,7 +23,7 @@ int rpc_nocopy_allowed(json_t *cfg, char *err, size_t cap) {
   bool url = json_is_true(config_get(cfg, "Experimental.UrlstoreEnabled"));
   if (fs)
     return 0;
-  snprintf(err, cap, "%s", url ? MSG_FS_OFF : MSG_OFF);
+  snprintf(err, cap, "%s", url ? RPC_FSL_OFF_MSG : MSG_OFF);
   return TR_EFSOFF;
 }
 
