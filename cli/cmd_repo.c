@@ -7,7 +7,6 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -214,23 +213,18 @@ static void print_json(json_t *v) {
 int cmd_config_replace(cli_t *cli, int argc, char **argv) {
   if (argc != 2)
     return cli_failf("config replace: one argument, the file");
-  int fd = strcmp(argv[1], "-") ? open(argv[1], O_RDONLY | O_CLOEXEC) : 0;
-  if (fd < 0)
-    return cli_failf("config replace: %s: %s", argv[1], strerror(errno));
   tr_bytes_t b = {0};
-  int rc = cli_read_all(fd, &b, 4u << 20);
-  if (fd)
-    close(fd);
+  char err[512];
+  int rc = cli_read_file(argv[1], 4u << 20, "file", &b, err, sizeof err);
   if (rc) {
     tr_bytes_free(&b);
-    return cli_fail("config replace", rc);
+    return cli_failf("config replace: %s", err);
   }
   json_t *next = json_loadb((const char *)b.data, b.len,
                             JSON_REJECT_DUPLICATES, NULL), *cur;
   tr_bytes_free(&b);
   if (!next)
     return cli_failf("config replace: failed to decode file as config");
-  char err[512];
   if (load_config(cli, &cur)) {
     json_decref(next);
     return 1;
