@@ -168,38 +168,6 @@ static int load_config(cli_t *cli, json_t **cfg) {
   return 0;
 }
 
-int cmd_id(cli_t *cli, int argc, char **argv) {
-  (void)argv;
-  if (argc != 1)
-    return cli_failf("id: looking up other peers is not supported yet");
-  json_t *cfg;
-  if (load_config(cli, &cfg))
-    return 1;
-  node_identity_t id;
-  int rc = node_config_identity(cfg, &id);
-  if (rc) {
-    json_decref(cfg);
-    return cli_fail("id: config Identity", rc);
-  }
-  uint8_t pub[36];
-  node_pubkey_proto(&id, pub);
-  sodium_memzero(id.sk, sizeof id.sk);
-  char b64[sodium_base64_ENCODED_LEN(36, sodium_base64_VARIANT_ORIGINAL)];
-  sodium_bin2base64(b64, sizeof b64, pub, sizeof pub,
-                    sodium_base64_VARIANT_ORIGINAL);
-  /* Addresses are those the node listens on; without a running swarm it has
-   * none, as `ipfs id` offline prints an empty list. */
-  json_t *o = json_pack("{s:s,s:s,s:[],s:s,s:[]}", "ID", id.peerid,
-                        "PublicKey", b64, "Addresses", "AgentVersion",
-                        "trove/" TROVE_VERSION, "Protocols");
-  char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-  printf("%s\n", s);
-  free(s);
-  json_decref(o);
-  json_decref(cfg);
-  return 0;
-}
-
 static void print_json(json_t *v) {
   char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY |
                               JSON_PRESERVE_ORDER);

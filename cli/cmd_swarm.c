@@ -237,16 +237,3 @@ int cli__remote_ping(remote_t *r, int argc, char **argv) {
   }
   return rc < 0 || failed;
 }
-
-int cli__remote_id(remote_t *r, int argc, char **argv) {
-  json_t *o;
-  if ((argc > 1 && cli__qargs(r, argc, argv)) || cli__call(r, "id") ||
-      cli__next_value(r, &o) <= 0)
-    return 1;
-  char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-  if (s)
-    printf("%s\n", s);
-  free(s);
-  json_decref(o);
-  return 0;
-}

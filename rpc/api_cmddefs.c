@@ -28,6 +28,13 @@
 
 static const rpc_optdef_t none[] = {END};
 
+static const rpc_optdef_t id_opts[] = {
+    OS("format", 'f', NULL, "Optional output format: <id> <aver> <pubkey> "
+       "<addrs> <protocols>, \\n and \\t (<pver> stays, as Kubo's)."),
+    OS("peerid-base", 0, "b58mh", "Encoding used for peer IDs: b58mh, or a "
+       "multibase name or prefix (base36, k, base32, b...)."),
+    END};
+
 static const rpc_optdef_t ping_opts[] = {
     {"count", 'n', I, "10", "Number of ping messages to send.", "count", 1,
      1000},
@@ -677,7 +684,8 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      bootstrap_rm_opts},
     {"bootstrap rm all", "bootstrap/rm/all", "", "Remove all peers from "
      "the bootstrap list.", none},
-    {"id", "id", "", "Print the node's identity as JSON.", none},
+    {"id", "id", "[PEER]", "Print the node's identity (or a peer's) as "
+     "JSON, or as -f's format.", id_opts},
     {"version", "version", "", "Print trove's version.", version_opts},
     {"commands", "commands", "", "List every command (and with -f their "
      "flags).", commands_opts},
