@@ -28,6 +28,18 @@
 
 static const rpc_optdef_t none[] = {END};
 
+static const rpc_optdef_t swarm_peers_opts[] = {
+    OB("verbose", 'v', "false", "Display all extra information."),
+    OB("streams", 0, "false", "Also list information about open streams "
+       "for each peer."),
+    OB("latency", 0, "false", "Also list information about latency to each "
+       "peer (from pings: n/a before one)."),
+    OB("direction", 0, "false", "Also list information about the direction "
+       "of connection."),
+    OB("identify", 0, "false", "Also list information about peers "
+       "identify."),
+    END};
+
 static const rpc_optdef_t id_opts[] = {
     OS("format", 'f', NULL, "Optional output format: <id> <aver> <pubkey> "
        "<addrs> <protocols>, \\n and \\t (<pver> stays, as Kubo's)."),
@@ -728,7 +740,7 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"multibase list", "multibase/list", "", "List the multibase "
      "encodings.", bases_opts},
     {"swarm peers", "swarm/peers", "", "List the peers connected to.",
-     none},
+     swarm_peers_opts},
     {"swarm connect", "swarm/connect", "MADDR", "Connect to a peer "
      "(/ip4/A/tcp/P/p2p/ID).", none},
     {"swarm disconnect", "swarm/disconnect", "MADDR", "Close the "

@@ -134,27 +134,111 @@ void rpc_cmd_swarm_addrs_autonat(http_req_t *req, rpc_ctx_t *ctx) {
   rpc_api_json(req, o);
 }
 
-static void peer_row(const net_peerid_t *peer, const char *addr,
-                     bool outbound, void *ud) {
-  char id[NET_PEERID_STR_MAX];
-  peer_str(peer, id, sizeof id);
-  /* Kubo's Direction: 1 inbound, 2 outbound (network.Direction). */
-  json_array_append_new(ud, json_pack("{s:o,s:s,s:i}", "Addr",
-                                      rpc_json_str(addr), "Peer", id,
-                                      "Direction", outbound ? 2 : 1));
+static json_t *peer_json(net_host_t *h, const net_peerid_t *peer,
+                         const char *base);
+
+/* swarm peers' options: what each connection's row carries beyond its
+ * address and peer (-v: all of it). */
+typedef struct peers_req {
+  net_host_t *h;
+  bool latency, direction, streams, identify;
+  json_t *rows;
+} peers_req_t;
+
+static int cmp_proto(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static int cmp_addr(const void *a, const void *b) {
+  const char *x = json_string_value(json_object_get(*(json_t *const *)a, "Addr"));
+  const char *y = json_string_value(json_object_get(*(json_t *const *)b, "Addr"));
+  return strcmp(x ? x : "", y ? y : "");
+}
+
+/* Kubo's connInfo, its fields in Go's order, the empty ones left out
+ * (omitempty) but Identify, which is always there (zero when not asked
+ * for).  Muxer is never set by Kubo 0.43.1, so never here either. */
+static void peer_row(const net_conn_view_t *c, void *ud) {
+  peers_req_t *r = ud;
+  char id[NET_PEERID_STR_MAX];
+  if (!r->rows) /* out of memory earlier: the answer fails */
+    return;
+  peer_str(c->peer, id, sizeof id);
+  json_t *o = json_pack("{s:o,s:s}", "Addr", rpc_json_str(c->addr), "Peer",
+                        id);
+  if (!o)
+    return;
+  if (r->latency) {
+    net_peerinfo_t *pi = net_ps_get(net_host_peerstore(r->h), c->peer);
+    char d[TR_DURATION_STR_MAX] = "n/a";
+    if (pi && pi->latency_ns)
+      tr_format_duration((int64_t)pi->latency_ns, d);
+    json_object_set_new(o, "Latency", rpc_json_str(d));
+  }
+  /* Kubo's Direction: 1 inbound, 2 outbound (network.Direction). */
+  if (r->direction)
+    json_object_set_new(o, "Direction", json_integer(c->outbound ? 2 : 1));
+  if (r->streams && c->nstreams) {
+    const char **v = tr_malloc(c->nstreams * sizeof *v);
+    json_t *a = v ? json_array() : NULL;
+    for (size_t i = 0; a && i < c->nstreams; i++)
+      v[i] = c->streams[i];
+    if (a && c->nstreams > 1)
+      qsort(v, c->nstreams, sizeof *v, cmp_proto);
+    for (size_t i = 0; a && i < c->nstreams; i++)
+      json_array_append_new(a, json_pack("{s:o}", "Protocol",
+                                         rpc_json_str(v[i])));
+    tr_free(v);
+    if (a)
+      json_object_set_new(o, "Streams", a);
+  }
+  json_t *idf = r->identify
+                    ? peer_json(r->h, c->peer, "b58mh")
+                    : json_pack("{s:s,s:s,s:n,s:s,s:n}", "ID", "",
+                                "PublicKey", "", "Addresses",
+                                "AgentVersion", "", "Protocols");
+  if (!idf)
+    json_decref(o), o = NULL;
+  if (!o || json_object_set_new(o, "Identify", idf) ||
+      json_array_append_new(r->rows, o))
+    r->rows = NULL; /* json_array_append_new took o either way */
+}
+
+/* swarm/peers [verbose latency streams direction identify]: Kubo's
+ * connInfos, sorted by address; "Peers": null without any. */
 void rpc_cmd_swarm_peers(http_req_t *req, rpc_ctx_t *ctx) {
   net_host_t *h = online(req, ctx);
   if (!h)
     return;
-  json_t *a = json_array();
-  if (a)
-    net_host_conns(h, peer_row, a);
-  if (a && !json_array_size(a)) {
-    json_decref(a);
-    a = json_null(); /* Kubo: "Peers": null */
+  peers_req_t r = {.h = h};
+  bool v;
+  if (rpc_opt_bool(req, "verbose", false, &v) ||
+      rpc_opt_bool(req, "latency", v, &r.latency) ||
+      rpc_opt_bool(req, "streams", v, &r.streams) ||
+      rpc_opt_bool(req, "direction", v, &r.direction) ||
+      rpc_opt_bool(req, "identify", v, &r.identify)) {
+    rpc_error(req, 400, "invalid boolean option");
+    return;
   }
+  r.latency |= v, r.streams |= v, r.direction |= v, r.identify |= v;
+  json_t *all = json_array();
+  r.rows = all;
+  if (r.rows)
+    net_host_conns_view(h, peer_row, &r);
+  json_t *a = NULL;
+  size_t n = r.rows ? json_array_size(all) : 0;
+  json_t **v2 = n ? tr_malloc(n * sizeof *v2) : NULL;
+  if (r.rows && !n) {
+    a = json_null(); /* Kubo: "Peers": null */
+  } else if (v2 && (a = json_array())) {
+    for (size_t i = 0; i < n; i++)
+      v2[i] = json_array_get(all, i);
+    qsort(v2, n, sizeof *v2, cmp_addr);
+    for (size_t i = 0; i < n; i++)
+      json_array_append(a, v2[i]);
+  }
+  tr_free(v2);
+  json_decref(all);
   json_t *o = a ? json_pack("{s:o}", "Peers", a) : NULL;
   rpc_api_json(req, o);
 }
