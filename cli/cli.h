@@ -72,6 +72,24 @@ int cli_write_out(const void *p, size_t n);
 /* Read all of fd into b, refusing more than max bytes: 0, TR_ETOOBIG,
  * -ENOMEM, -errno. */
 int cli_read_all(int fd, tr_bytes_t *b, size_t max);
+/* One file a command reads whole: a file argument (Kubo's FileArg, the
+ * data of `key sign`, `multibase encode`, `config replace`, `name
+ * inspect`) or a file an option names (add's --ignore-rules-path).
+ * path NULL reads stdin; so does "-" when arg is set (Kubo's FileArg
+ * takes "-" for stdin, os.Open does not).  arg: the argument's name in
+ * Kubo's usage ("data", "file", "record"): the path is then checked as
+ * Kubo's command line checks a file argument, so that the failures read
+ * as Kubo's ("lstat P: no such file or directory", "invalid path 'P',
+ * argument 'file' does not support directories"); NULL: as Go's os.Open
+ * and a read ("open P: ...", "read P: is a directory").  Reads into b
+ * (appended; the caller frees it, after a failure too) and refuses more
+ * than max bytes.  Returns 0; TR_ETOOBIG (b then holds more than max
+ * bytes, the start of the file: callers that judge the size themselves
+ * read max + 1); -ENOMEM; -errno.  err (errlen bytes) says why on every
+ * failure, in Kubo's words where it has them, Go's lower-case errno text
+ * included. */
+int cli_read_file(const char *path, size_t max, const char *arg,
+                  tr_bytes_t *b, char *err, size_t errlen) TR_WUR;
 /* Kubo's stdin arguments: when stdin is not a terminal, its non-empty
  * lines (a CR before the newline dropped) as a NULL-ended vector after
  * argv0, in one allocation the caller frees; *argc counts argv0 (*argv

@@ -361,22 +361,16 @@ static int sign_verify(cli_t *cli, const char *what, int argc, char **argv,
   net_privkey_t self;
   memcpy(self.sk, ident.sk, sizeof self.sk);
   sodium_memzero(&ident, sizeof ident);
-  int fd = argc > 1 ? open(argv[1], O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
-  if (fd < 0) {
-    sodium_memzero(&self, sizeof self);
-    return cli_failf("%s: %s: %s", what, argv[1], strerror(errno));
-  }
   tr_bytes_t data = {0};
-  int rc = cli_read_all(fd, &data, DHT_KEYSIGN_DATA_MAX);
-  if (fd != STDIN_FILENO)
-    close(fd);
   char err[512];
+  int rc = cli_read_file(argc > 1 ? argv[1] : NULL, DHT_KEYSIGN_DATA_MAX,
+                         "data", &data, err, sizeof err);
   json_t *o = NULL;
   if (rc == TR_ETOOBIG)
     snprintf(err, sizeof err, "data larger than %u MiB",
              DHT_KEYSIGN_DATA_MAX >> 20);
   else if (rc)
-    snprintf(err, sizeof err, "reading the data: %s", tr_strerror(rc));
+    ; /* err says why */
   else if (verify)
     rc = dht_keysign_verify(cli->repo, &self, CLI_STR(cli, "key"),
                             CLI_STR(cli, "signature") ? CLI_STR(cli, "signature")

@@ -7,29 +7,26 @@
  * list` is `cid bases` (cmd_cid.c).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../dag/cidinfo.h"
 #include "cli.h"
 
 enum { MB_ENCODE, MB_DECODE, MB_TRANSCODE };
 
-/* FILE's bytes, or stdin's; 0, or 1 once said why. */
-static int read_input(int argc, char **argv, tr_bytes_t *b) {
+/* FILE's bytes, or stdin's (Kubo's FileArg: "file" to encode,
+ * "encoded_file" to decode and transcode); 0, or 1 once said why. */
+static int read_input(int cmd, int argc, char **argv, tr_bytes_t *b) {
   if (argc > 2)
     return cli_failf("expected 1 argument(s), got %d", argc - 1);
-  int fd = argc == 2 ? open(argv[1], O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
-  if (fd < 0)
-    return cli_failf("%s: %s", argv[1], strerror(errno));
-  int rc = cli_read_all(fd, b, DAG_MB_FILE_MAX);
-  if (fd != STDIN_FILENO)
-    close(fd);
+  char err[512];
+  int rc = cli_read_file(argc == 2 ? argv[1] : NULL, DAG_MB_FILE_MAX,
+                         cmd == MB_ENCODE ? "file" : "encoded_file", b, err,
+                         sizeof err);
   if (rc == TR_ETOOBIG)
     return cli_failf("failed to read file contents: trove takes files of up "
                      "to %u MiB", DAG_MB_FILE_MAX >> 20);
-  return rc ? cli_fail("failed to read file contents", rc) : 0;
+  return rc ? cli_failf("%s", err) : 0;
 }
 
 static int run(cli_t *cli, int cmd, int argc, char **argv) {
@@ -39,7 +36,7 @@ static int run(cli_t *cli, int cmd, int argc, char **argv) {
     return cli_failf(*b ? "unsupported multibase encoding: %s"
                         : "empty multibase encoding%s", b);
   tr_bytes_t in = {0}, dec = {0};
-  if (read_input(argc, argv, &in))
+  if (read_input(cmd, argc, argv, &in))
     return 1;
   const uint8_t *p = in.data;
   size_t n = in.len;

@@ -5,29 +5,22 @@
  * record, so it runs here whether a daemon runs or not, and prints what
  * Kubo's text encoder prints (dht/ipns_inspect.h).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "../dht/ipns_inspect.h"
 #include "remote_int.h"
 
-/* FILE's bytes, or stdin's without one (Kubo's FileArg), at most max + 1
- * of them (more: the file is longer than max).  0, or 1 (reported). */
+/* FILE's bytes, or stdin's without one (Kubo's FileArg "record"), at
+ * most max + 1 of them (more: the file is longer than max, which the
+ * reader of the record reports).  0, or 1 (reported). */
 static int read_arg(const char *what, const char *file, size_t max,
                     tr_bytes_t *b) {
-  int fd = file ? open(file, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
-  if (fd < 0)
-    return cli_failf("%s: %s: %s", what, file, strerror(errno));
-  int rc = cli_read_all(fd, b, max);
-  if (fd != STDIN_FILENO)
-    close(fd);
+  char err[512];
+  int rc = cli_read_file(file, max, "record", b, err, sizeof err);
   if (rc && rc != TR_ETOOBIG)
-    return cli_failf("%s: reading %s: %s", what, file ? file : "stdin",
-                     tr_strerror(rc));
+    return cli_failf("%s: %s", what, err);
   return 0;
 }
 

@@ -7,7 +7,6 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -169,38 +168,6 @@ static int load_config(cli_t *cli, json_t **cfg) {
   return 0;
 }
 
-int cmd_id(cli_t *cli, int argc, char **argv) {
-  (void)argv;
-  if (argc != 1)
-    return cli_failf("id: looking up other peers is not supported yet");
-  json_t *cfg;
-  if (load_config(cli, &cfg))
-    return 1;
-  node_identity_t id;
-  int rc = node_config_identity(cfg, &id);
-  if (rc) {
-    json_decref(cfg);
-    return cli_fail("id: config Identity", rc);
-  }
-  uint8_t pub[36];
-  node_pubkey_proto(&id, pub);
-  sodium_memzero(id.sk, sizeof id.sk);
-  char b64[sodium_base64_ENCODED_LEN(36, sodium_base64_VARIANT_ORIGINAL)];
-  sodium_bin2base64(b64, sizeof b64, pub, sizeof pub,
-                    sodium_base64_VARIANT_ORIGINAL);
-  /* Addresses are those the node listens on; without a running swarm it has
-   * none, as `ipfs id` offline prints an empty list. */
-  json_t *o = json_pack("{s:s,s:s,s:[],s:s,s:[]}", "ID", id.peerid,
-                        "PublicKey", b64, "Addresses", "AgentVersion",
-                        "trove/" TROVE_VERSION, "Protocols");
-  char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-  printf("%s\n", s);
-  free(s);
-  json_decref(o);
-  json_decref(cfg);
-  return 0;
-}
-
 static void print_json(json_t *v) {
   char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY |
                               JSON_PRESERVE_ORDER);
@@ -214,23 +181,18 @@ static void print_json(json_t *v) {
 int cmd_config_replace(cli_t *cli, int argc, char **argv) {
   if (argc != 2)
     return cli_failf("config replace: one argument, the file");
-  int fd = strcmp(argv[1], "-") ? open(argv[1], O_RDONLY | O_CLOEXEC) : 0;
-  if (fd < 0)
-    return cli_failf("config replace: %s: %s", argv[1], strerror(errno));
   tr_bytes_t b = {0};
-  int rc = cli_read_all(fd, &b, 4u << 20);
-  if (fd)
-    close(fd);
+  char err[512];
+  int rc = cli_read_file(argv[1], 4u << 20, "file", &b, err, sizeof err);
   if (rc) {
     tr_bytes_free(&b);
-    return cli_fail("config replace", rc);
+    return cli_failf("config replace: %s", err);
   }
   json_t *next = json_loadb((const char *)b.data, b.len,
                             JSON_REJECT_DUPLICATES, NULL), *cur;
   tr_bytes_free(&b);
   if (!next)
     return cli_failf("config replace: failed to decode file as config");
-  char err[512];
   if (load_config(cli, &cur)) {
     json_decref(next);
     return 1;

@@ -45,8 +45,21 @@ int cli__remote_swarm_peers(remote_t *r, int argc, char **argv) {
   size_t i;
   if (cli__call(r, "swarm/peers") || cli__next_value(r, &o) <= 0)
     return 1;
-  json_array_foreach(json_object_get(o, "Peers"), i, p)
-    printf("%s/p2p/%s\n", cli__jstr(p, "Addr"), cli__jstr(p, "Peer"));
+  /* Kubo's text encoder: latency and direction after the address when
+   * the answer has them, then a line per stream. */
+  json_array_foreach(json_object_get(o, "Peers"), i, p) {
+    const char *lat = cli__jstr(p, "Latency");
+    json_int_t dir = json_integer_value(json_object_get(p, "Direction"));
+    printf("%s/p2p/%s%s%s%s\n", cli__jstr(p, "Addr"), cli__jstr(p, "Peer"),
+           *lat ? " " : "", lat,
+           dir == 1 ? " inbound" : dir == 2 ? " outbound" : "");
+    size_t k;
+    json_t *s;
+    json_array_foreach(json_object_get(p, "Streams"), k, s) {
+      const char *proto = cli__jstr(s, "Protocol");
+      printf("  %s\n", *proto ? proto : "<no protocol name>");
+    }
+  }
   json_decref(o);
   return 0;
 }
@@ -236,17 +249,4 @@ int cli__remote_ping(remote_t *r, int argc, char **argv) {
     fflush(stdout);
   }
   return rc < 0 || failed;
-}
-
-int cli__remote_id(remote_t *r, int argc, char **argv) {
-  json_t *o;
-  if ((argc > 1 && cli__qargs(r, argc, argv)) || cli__call(r, "id") ||
-      cli__next_value(r, &o) <= 0)
-    return 1;
-  char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-  if (s)
-    printf("%s\n", s);
-  free(s);
-  json_decref(o);
-  return 0;
 }

@@ -152,14 +152,13 @@ int cli_filter_init(cli_filter_t *ig, bool hidden, const char *rules_path,
   ig->hidden = hidden;
   int rc = 0;
   if (rules_path) { /* the file's lines first, then the --ignore ones */
-    int fd = open(rules_path, O_RDONLY | O_CLOEXEC);
+    /* Kubo opens it with os.Open: no FileArg, so "-" is a file name. */
     tr_bytes_t b = {0};
-    if (fd < 0) {
-      snprintf(err, errlen, "open %s: %s", rules_path, strerror(errno));
-      return TR_EUSAGE;
+    rc = cli_read_file(rules_path, 1u << 20, NULL, &b, err, errlen);
+    if (rc) { /* nothing is held yet but b */
+      tr_bytes_free(&b);
+      return rc == -ENOMEM ? rc : TR_EUSAGE;
     }
-    rc = cli_read_all(fd, &b, 1u << 20);
-    close(fd);
     for (size_t i = 0, s = 0; !rc && i <= b.len; i++)
       if (i == b.len || b.data[i] == '\n') {
         rc = add_rule(ig, (const char *)b.data + s, i - s);

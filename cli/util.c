@@ -5,13 +5,16 @@
  * that main.c's dispatch and the commands never call each other in a
  * circle.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -159,6 +162,50 @@ int cli_read_all(int fd, tr_bytes_t *b, size_t max) {
     if (b->len > max)
       return TR_ETOOBIG;
   }
+}
+
+/* "OP PATH: why" as Go's *PathError prints it, and -e.  Go's errno texts
+ * are glibc's with the first letter lower-cased ("no such file or
+ * directory"), which is what Kubo's messages carry. */
+static int go_path_err(char *err, size_t errlen, const char *op,
+                       const char *path, int e) {
+  int k = snprintf(err, errlen, "%s %s: ", op, path);
+  if (k >= 0 && (size_t)k < errlen) {
+    snprintf(err + k, errlen - (size_t)k, "%s", strerror(e));
+    err[k] = (char)tolower((unsigned char)err[k]);
+  }
+  return -e;
+}
+
+int cli_read_file(const char *path, size_t max, const char *arg,
+                  tr_bytes_t *b, char *err, size_t errlen) {
+  bool in = !path || (arg && !strcmp(path, "-"));
+  int fd = STDIN_FILENO;
+  if (!in) {
+    /* Kubo's command line lstats a file argument before it opens it: a
+     * missing file fails there, and a directory is refused by name. */
+    struct stat st;
+    if (arg && lstat(path, &st))
+      return go_path_err(err, errlen, "lstat", path, errno);
+    if (arg && S_ISDIR(st.st_mode)) {
+      snprintf(err, errlen, "invalid path '%s', argument '%s' does not "
+               "support directories", path, arg);
+      return -EISDIR;
+    }
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+      return go_path_err(err, errlen, "open", path, errno);
+  }
+  int rc = cli_read_all(fd, b, max);
+  if (!in)
+    close(fd);
+  if (rc == TR_ETOOBIG)
+    snprintf(err, errlen, "%s is larger than %zu bytes", in ? "stdin" : path,
+             max);
+  else if (rc == -ENOMEM)
+    snprintf(err, errlen, "out of memory");
+  else if (rc)
+    go_path_err(err, errlen, "read", in ? "/dev/stdin" : path, -rc);
+  return rc;
 }
 
 int cli_stdin_args(const char *argv0, int *argc, char ***argv) {

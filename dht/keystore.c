@@ -385,13 +385,9 @@ int dht_key_list(const char *repo, dht_key_entry_t **out, size_t *n) {
 
 int dht_key_format_id(const net_peerid_t *id, const char *base, char *out,
                       size_t outsize) {
-  static const struct {
-    const char *name;
-    char prefix;
-  } bases[] = {{"b58mh", 0},     {"base36", 'k'}, {"base32", 'b'},
-               {"base58btc", 'z'}, {"base16", 'f'}, {"base64", 'm'}};
-  for (size_t i = 0; i < TR_ARRAY_LEN(bases); i++)
-    if (!strcmp(base, bases[i].name))
-      return net_peerid_format(id, bases[i].prefix, out, outsize);
-  return TR_EBASE;
+  char prefix = 0; /* net_peerid_format's bare base58btc */
+  if (strcmp(base, "b58mh") && strcmp(base, "v0") &&
+      (dag_mb_from_name(base, &prefix) || prefix == DAG_MB_IDENTITY))
+    return TR_EBASE;
+  return net_peerid_format(id, prefix, out, outsize);
 }

@@ -98,10 +98,13 @@ typedef struct dht_key_entry {
  * yet: 0 keys), -ENOMEM, -errno. */
 int dht_key_list(const char *repo, dht_key_entry_t **out, size_t *n) TR_WUR;
 
-/* Format id as `--ipns-base` names it (Kubo's keyencode): "b58mh" the bare
- * base58btc multihash, a multibase name ("base36", "base32",
- * "base58btc", "base16") the libp2p-key CIDv1 in it.  The length, or
- * TR_EBASE (an unknown base), TR_EBUFSIZE. */
+/* Format id as `--ipns-base` and `id --peerid-base` name it (Kubo's
+ * keyencode): "b58mh" or "v0" the bare base58btc multihash, a multibase
+ * name or prefix ("base36", "k", "base32", "🚀": go-multibase's
+ * EncoderByName) the libp2p-key CIDv1 in it.  The length, or TR_EBASE (an
+ * unknown base, and identity: Kubo prints the raw bytes, NULs and all,
+ * which no C string holds), TR_EBUFSIZE (base2 takes over
+ * NET_PEERID_STR_MAX). */
 int dht_key_format_id(const net_peerid_t *id, const char *base, char *out,
                       size_t outsize) TR_WUR;
 

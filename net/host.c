@@ -934,6 +934,30 @@ size_t net_host_conns(net_host_t *h, net_conn_fn fn, void *ud) {
   return n;
 }
 
+size_t net_host_conns_view(net_host_t *h, net_conn_view_fn fn, void *ud) {
+  size_t n = 0;
+  for (net_conn_t *c = h->conns; c; c = c->next) {
+    if (c->phase != NET_PH_OPEN)
+      continue;
+    char s[NET_MA_STR_MAX / 16] = "";
+    if (net_ma_format(c->ma, c->malen, s, sizeof s) < 0)
+      s[0] = 0;
+    const char **v = c->mux.nstreams
+                         ? tr_malloc(c->mux.nstreams * sizeof *v)
+                         : NULL;
+    net_conn_view_t cv = {&c->peer, s, c->outbound, v, 0};
+    for (uint32_t i = 0; v && i < c->mux.nstreams; i++) {
+      const net_stream_t *st = c->mux.streams[i].data;
+      if (st)
+        v[cv.nstreams++] = st->mss || !st->proto ? "" : st->proto;
+    }
+    fn(&cv, ud);
+    tr_free(v);
+    n++;
+  }
+  return n;
+}
+
 void net_host_close(net_host_t *h, void (*done)(void *ud), void *ud) {
   h->closing = true;
   h->done = done;

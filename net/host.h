@@ -340,6 +340,20 @@ int net_host_disconnect(net_host_t *h, const net_peerid_t *peer) TR_WUR;
 typedef void (*net_conn_fn)(const net_peerid_t *peer, const char *addr,
                             bool outbound, void *ud);
 size_t net_host_conns(net_host_t *h, net_conn_fn fn, void *ud);
+/* The same walk with each connection's open streams (`swarm peers
+ * --streams`): streams[0..nstreams) their protocols, "" for one whose
+ * protocol is still being negotiated (go-libp2p's empty Protocol()).
+ * The view lasts for the call.  A connection whose list cannot be
+ * allocated is reported with no streams. */
+typedef struct net_conn_view {
+  const net_peerid_t *peer;
+  const char *addr; /* the remote multiaddr */
+  bool outbound;
+  const char *const *streams;
+  size_t nstreams;
+} net_conn_view_t;
+typedef void (*net_conn_view_fn)(const net_conn_view_t *c, void *ud);
+size_t net_host_conns_view(net_host_t *h, net_conn_view_fn fn, void *ud);
 bool net_host_connected(net_host_t *h, const net_peerid_t *peer);
 
 /* Protect peer's connections from the connection manager under tag (on),

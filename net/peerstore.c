@@ -125,3 +125,12 @@ int net_ps_set_pubkey(net_peerinfo_t *pi, const uint8_t *b, size_t n) {
   pi->pklen = (uint16_t)n;
   return 0;
 }
+
+void net_ps_record_latency(net_peerinfo_t *pi, uint64_t rtt_ns) {
+  const double s = NET_PS_LATENCY_SMOOTHING;
+  /* Go's time.Duration(float64): truncated toward zero. */
+  pi->latency_ns = pi->latency_ns
+                       ? (uint64_t)((1.0 - s) * (double)pi->latency_ns +
+                                    s * (double)rtt_ns)
+                       : rtt_ns;
+}

@@ -35,6 +35,7 @@ typedef struct net_peerinfo {
   uint8_t *pubkey; /* marshalled PublicKey the peer proved, tr_malloc'ed */
   uint16_t pklen;
   bool identified; /* it answered our identify at least once */
+  uint64_t latency_ns; /* EWMA of our pings' round trips; 0: none yet */
 } net_peerinfo_t;
 
 typedef struct net_peerstore {
@@ -59,6 +60,11 @@ void net_ps_add_addr(net_peerinfo_t *pi, const uint8_t *ma, size_t len);
  * NET_PS_PROTOS_BYTES are dropped. */
 int net_ps_set_protos(net_peerinfo_t *pi, const char *const *names,
                       size_t n) TR_WUR;
+/* Fold a ping's round trip into pi->latency_ns as go-libp2p's peerstore
+ * does (RecordLatency): the first taken as it is, then an EWMA that gives
+ * the new one a weight of NET_PS_LATENCY_SMOOTHING. */
+#define NET_PS_LATENCY_SMOOTHING 0.1
+void net_ps_record_latency(net_peerinfo_t *pi, uint64_t rtt_ns);
 /* Whether the peer's identify listed proto. */
 bool net_ps_speaks(const net_peerinfo_t *pi, const char *proto);
 /* Keep the marshalled PublicKey b[0..n) (at most NET_PUBKEY_PB_MAX bytes;

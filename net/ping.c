@@ -46,13 +46,12 @@ typedef struct ping {
   uint32_t interval_ms;
   uint8_t sent[NET_PING_SIZE], got[NET_PING_SIZE];
   size_t ngot;
-  uint64_t t0;
+  uint64_t t0; /* uv_hrtime() ns: the latency keeps Go's resolution */
   bool over, waiting_echo, stream_done, timer_done;
   net_stream_t *s;
   uv_timer_t timer;
 } ping_t;
 
-static uint64_t now_us(void) { return uv_hrtime() / 1000; }
 
 static void timer_closed(uv_handle_t *t) {
   ping_t *p = t->data;
@@ -82,7 +81,7 @@ static void on_timer(uv_timer_t *t);
 static void ping_send(net_stream_t *s, ping_t *p) {
   randombytes_buf(p->sent, sizeof p->sent);
   p->ngot = 0;
-  p->t0 = now_us();
+  p->t0 = uv_hrtime();
   p->waiting_echo = true;
   uv_timer_start(&p->timer, on_timer, NET_PING_TIMEOUT_MS, 0);
   if (net_stream_write(s, p->sent, sizeof p->sent)) {
@@ -122,7 +121,15 @@ static void ping_data(net_stream_t *s, const uint8_t *d, size_t n) {
       return;
     }
     p->waiting_echo = false;
-    p->cb(0, now_us() - p->t0, p->ud);
+    uint64_t rtt_ns = uv_hrtime() - p->t0;
+    /* As go-libp2p's ping service: the peer's latency (swarm peers -v).
+     * The host's peerstore straight from host_int.h: host.c calls into
+     * this file, so calling back into host.c would close a circle. */
+    net_peerinfo_t *pi = net_ps_put(&net_stream_host(s)->ps,
+                                    net_stream_peer(s));
+    if (pi)
+      net_ps_record_latency(pi, rtt_ns);
+    p->cb(0, rtt_ns / 1000, p->ud);
     if (--p->left == 0) {
       ping_over(p, 1);
       net_stream_close(s);

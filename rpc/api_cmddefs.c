@@ -28,6 +28,25 @@
 
 static const rpc_optdef_t none[] = {END};
 
+static const rpc_optdef_t swarm_peers_opts[] = {
+    OB("verbose", 'v', "false", "Display all extra information."),
+    OB("streams", 0, "false", "Also list information about open streams "
+       "for each peer."),
+    OB("latency", 0, "false", "Also list information about latency to each "
+       "peer (from pings: n/a before one)."),
+    OB("direction", 0, "false", "Also list information about the direction "
+       "of connection."),
+    OB("identify", 0, "false", "Also list information about peers "
+       "identify."),
+    END};
+
+static const rpc_optdef_t id_opts[] = {
+    OS("format", 'f', NULL, "Optional output format: <id> <aver> <pubkey> "
+       "<addrs> <protocols>, \\n and \\t (<pver> stays, as Kubo's)."),
+    OS("peerid-base", 0, "b58mh", "Encoding used for peer IDs: b58mh, or a "
+       "multibase name or prefix (base36, k, base32, b...)."),
+    END};
+
 static const rpc_optdef_t ping_opts[] = {
     {"count", 'n', I, "10", "Number of ping messages to send.", "count", 1,
      1000},
@@ -686,7 +705,8 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      bootstrap_rm_opts},
     {"bootstrap rm all", "bootstrap/rm/all", "", "Remove all peers from "
      "the bootstrap list.", none},
-    {"id", "id", "", "Print the node's identity as JSON.", none},
+    {"id", "id", "[PEER]", "Print the node's identity (or a peer's) as "
+     "JSON, or as -f's format.", id_opts},
     {"version", "version", "", "Print trove's version.", version_opts},
     {"commands", "commands", "", "List every command (and with -f their "
      "flags).", commands_opts},
@@ -729,7 +749,7 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"multibase list", "multibase/list", "", "List the multibase "
      "encodings.", bases_opts},
     {"swarm peers", "swarm/peers", "", "List the peers connected to.",
-     none},
+     swarm_peers_opts},
     {"swarm connect", "swarm/connect", "MADDR", "Connect to a peer "
      "(/ip4/A/tcp/P/p2p/ID).", none},
     {"swarm disconnect", "swarm/disconnect", "MADDR", "Close the "

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "../dns/dns.h"
+#include "../dht/keystore.h"
 #include "../dht/swarm.h"
 #include "../net/autonat.h"
 #include "../net/host.h"
@@ -47,6 +48,10 @@
 #define PING_COUNT_DEFAULT 10
 #define PING_COUNT_MAX 1000
 #define ID_MS 30000 /* id PEER: dials and identify together */
+/* id's --peerid-base: a multibase name ("base256emoji" is the longest),
+ * and what the longest base (base2) makes of a libp2p-key CID. */
+#define ID_BASE_MAX 24
+#define ID_STR_MAX (8 * (NET_PEERID_MAX + 4) + 8)
 
 static net_host_t *online(http_req_t *req, rpc_ctx_t *ctx) {
   if (!ctx->host)
@@ -129,27 +134,111 @@ void rpc_cmd_swarm_addrs_autonat(http_req_t *req, rpc_ctx_t *ctx) {
   rpc_api_json(req, o);
 }
 
-static void peer_row(const net_peerid_t *peer, const char *addr,
-                     bool outbound, void *ud) {
-  char id[NET_PEERID_STR_MAX];
-  peer_str(peer, id, sizeof id);
-  /* Kubo's Direction: 1 inbound, 2 outbound (network.Direction). */
-  json_array_append_new(ud, json_pack("{s:o,s:s,s:i}", "Addr",
-                                      rpc_json_str(addr), "Peer", id,
-                                      "Direction", outbound ? 2 : 1));
+static json_t *peer_json(net_host_t *h, const net_peerid_t *peer,
+                         const char *base);
+
+/* swarm peers' options: what each connection's row carries beyond its
+ * address and peer (-v: all of it). */
+typedef struct peers_req {
+  net_host_t *h;
+  bool latency, direction, streams, identify;
+  json_t *rows;
+} peers_req_t;
+
+static int cmp_proto(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static int cmp_addr(const void *a, const void *b) {
+  const char *x = json_string_value(json_object_get(*(json_t *const *)a, "Addr"));
+  const char *y = json_string_value(json_object_get(*(json_t *const *)b, "Addr"));
+  return strcmp(x ? x : "", y ? y : "");
+}
+
+/* Kubo's connInfo, its fields in Go's order, the empty ones left out
+ * (omitempty) but Identify, which is always there (zero when not asked
+ * for).  Muxer is never set by Kubo 0.43.1, so never here either. */
+static void peer_row(const net_conn_view_t *c, void *ud) {
+  peers_req_t *r = ud;
+  char id[NET_PEERID_STR_MAX];
+  if (!r->rows) /* out of memory earlier: the answer fails */
+    return;
+  peer_str(c->peer, id, sizeof id);
+  json_t *o = json_pack("{s:o,s:s}", "Addr", rpc_json_str(c->addr), "Peer",
+                        id);
+  if (!o)
+    return;
+  if (r->latency) {
+    net_peerinfo_t *pi = net_ps_get(net_host_peerstore(r->h), c->peer);
+    char d[TR_DURATION_STR_MAX] = "n/a";
+    if (pi && pi->latency_ns)
+      tr_format_duration((int64_t)pi->latency_ns, d);
+    json_object_set_new(o, "Latency", rpc_json_str(d));
+  }
+  /* Kubo's Direction: 1 inbound, 2 outbound (network.Direction). */
+  if (r->direction)
+    json_object_set_new(o, "Direction", json_integer(c->outbound ? 2 : 1));
+  if (r->streams && c->nstreams) {
+    const char **v = tr_malloc(c->nstreams * sizeof *v);
+    json_t *a = v ? json_array() : NULL;
+    for (size_t i = 0; a && i < c->nstreams; i++)
+      v[i] = c->streams[i];
+    if (a && c->nstreams > 1)
+      qsort(v, c->nstreams, sizeof *v, cmp_proto);
+    for (size_t i = 0; a && i < c->nstreams; i++)
+      json_array_append_new(a, json_pack("{s:o}", "Protocol",
+                                         rpc_json_str(v[i])));
+    tr_free(v);
+    if (a)
+      json_object_set_new(o, "Streams", a);
+  }
+  json_t *idf = r->identify
+                    ? peer_json(r->h, c->peer, "b58mh")
+                    : json_pack("{s:s,s:s,s:n,s:s,s:n}", "ID", "",
+                                "PublicKey", "", "Addresses",
+                                "AgentVersion", "", "Protocols");
+  if (!idf)
+    json_decref(o), o = NULL;
+  if (!o || json_object_set_new(o, "Identify", idf) ||
+      json_array_append_new(r->rows, o))
+    r->rows = NULL; /* json_array_append_new took o either way */
+}
+
+/* swarm/peers [verbose latency streams direction identify]: Kubo's
+ * connInfos, sorted by address; "Peers": null without any. */
 void rpc_cmd_swarm_peers(http_req_t *req, rpc_ctx_t *ctx) {
   net_host_t *h = online(req, ctx);
   if (!h)
     return;
-  json_t *a = json_array();
-  if (a)
-    net_host_conns(h, peer_row, a);
-  if (a && !json_array_size(a)) {
-    json_decref(a);
-    a = json_null(); /* Kubo: "Peers": null */
+  peers_req_t r = {.h = h};
+  bool v;
+  if (rpc_opt_bool(req, "verbose", false, &v) ||
+      rpc_opt_bool(req, "latency", v, &r.latency) ||
+      rpc_opt_bool(req, "streams", v, &r.streams) ||
+      rpc_opt_bool(req, "direction", v, &r.direction) ||
+      rpc_opt_bool(req, "identify", v, &r.identify)) {
+    rpc_error(req, 400, "invalid boolean option");
+    return;
   }
+  r.latency |= v, r.streams |= v, r.direction |= v, r.identify |= v;
+  json_t *all = json_array();
+  r.rows = all;
+  if (r.rows)
+    net_host_conns_view(h, peer_row, &r);
+  json_t *a = NULL;
+  size_t n = r.rows ? json_array_size(all) : 0;
+  json_t **v2 = n ? tr_malloc(n * sizeof *v2) : NULL;
+  if (r.rows && !n) {
+    a = json_null(); /* Kubo: "Peers": null */
+  } else if (v2 && (a = json_array())) {
+    for (size_t i = 0; i < n; i++)
+      v2[i] = json_array_get(all, i);
+    qsort(v2, n, sizeof *v2, cmp_addr);
+    for (size_t i = 0; i < n; i++)
+      json_array_append(a, v2[i]);
+  }
+  tr_free(v2);
+  json_decref(all);
   json_t *o = a ? json_pack("{s:o}", "Peers", a) : NULL;
   rpc_api_json(req, o);
 }
@@ -239,6 +328,7 @@ typedef struct op {
   bool timer_closed;
   net_peerid_t peer;
   char id[NET_PEERID_STR_MAX];
+  char base[ID_BASE_MAX]; /* id: --peerid-base, checked */
   /* ping */
   unsigned count, got;
   uint64_t total_us;
@@ -600,18 +690,32 @@ void rpc_cmd_ping(http_req_t *req, rpc_ctx_t *ctx) {
 
 /* ----------------------------------------------------------------- id */
 
-/* Kubo's IdOutput; addrs get "/p2p/ID" appended.  NULL on -ENOMEM. */
-static json_t *id_json(const char *id, const char *pubkey, char **addrs,
-                       size_t naddrs, const char *agent, const char **protos,
+/* Kubo's IdOutput for peer: ID in base (dht_key_format_id: Kubo's
+ * keyencode), the addresses with "/p2p/" and the base58 ID appended
+ * (go-libp2p's AddrInfoToP2pAddrs: that alone for a peer without any;
+ * null where the node has no host), the protocols null when there are
+ * none (Go's nil slice).  NULL on -ENOMEM. */
+static json_t *id_json(const net_peerid_t *peer, const char *base,
+                       const char *pubkey, char **addrs, size_t naddrs,
+                       bool no_addrs, const char *agent, const char **protos,
                        size_t nprotos) {
-  json_t *a = NULL, *p = rpc_json_sorted(protos, nprotos);
+  char id[ID_STR_MAX], b58[NET_PEERID_STR_MAX], *only = "";
+  if (dht_key_format_id(peer, base, id, sizeof id) < 0)
+    id[0] = 0; /* base was checked: only a malformed peer gets here */
+  peer_str(peer, b58, sizeof b58);
+  json_t *a = NULL, *p = nprotos ? rpc_json_sorted(protos, nprotos)
+                                 : json_null();
+  if (!naddrs && !no_addrs)
+    addrs = &only, naddrs = 1;
   const char **full = tr_calloc(naddrs + 1, sizeof *full);
   char *buf = tr_malloc(naddrs * (NET_MA_STR_MAX / 16 + NET_PEERID_STR_MAX + 8) + 1);
-  if (full && buf) {
+  if (no_addrs) {
+    a = json_null();
+  } else if (full && buf) {
     char *w = buf;
     for (size_t i = 0; i < naddrs; i++) {
       full[i] = w;
-      w += sprintf(w, "%s/p2p/%s", addrs[i], id) + 1;
+      w += sprintf(w, "%s/p2p/%s", addrs[i], b58) + 1;
     }
     a = rpc_json_sorted(full, naddrs);
   }
@@ -627,15 +731,16 @@ static json_t *id_json(const char *id, const char *pubkey, char **addrs,
                    rpc_json_str(agent), "Protocols", p);
 }
 
-/* Ours: where the swarm listens and its handlers; both empty without a
- * swarm, as Kubo offline answers. */
-static json_t *self_json(rpc_ctx_t *ctx) {
+/* The node's own: its listen addresses and protocols (neither without a
+ * host: Kubo's offline node has no PeerHost). */
+static json_t *self_json(rpc_ctx_t *ctx, const char *base) {
   char agent[64];
   snprintf(agent, sizeof agent, "trove/%s", ctx->version);
   char(*a)[NET_MA_STR_MAX / 16] = tr_malloc(32 * sizeof *a);
   char *ap[32];
   const char *p[NET_HOST_HANDLERS_MAX];
   size_t na = 0, np = 0;
+  net_peerid_t self;
   if (!a)
     return NULL;
   if (ctx->host) {
@@ -643,19 +748,23 @@ static json_t *self_json(rpc_ctx_t *ctx) {
     na = na > 32 ? 32 : na;
     np = net_host_protocols(ctx->host, p, NET_HOST_HANDLERS_MAX);
     np = np > NET_HOST_HANDLERS_MAX ? NET_HOST_HANDLERS_MAX : np;
+    self = *net_host_id(ctx->host);
+  } else if (net_peerid_parse(&self, ctx->peerid, strlen(ctx->peerid))) {
+    self.len = 0;
   }
   for (size_t i = 0; i < na; i++)
     ap[i] = a[i];
-  json_t *o = id_json(ctx->peerid, ctx->pubkey, ap, na, agent, p, np);
+  json_t *o = id_json(&self, base, ctx->pubkey, ap, na, !ctx->host, agent, p,
+                      np);
   tr_free(a);
   return o;
 }
 
-/* What peer told us, from the peerstore (its key from the PeerID when
- * identify gave none). */
+/* What peer told us, from the peerstore of h (NULL: none; its key from
+ * the PeerID when identify gave none). */
 static json_t *peer_json(net_host_t *h, const net_peerid_t *peer,
-                         const char *id) {
-  net_peerinfo_t *pi = net_ps_get(net_host_peerstore(h), peer);
+                         const char *base) {
+  net_peerinfo_t *pi = h ? net_ps_get(net_host_peerstore(h), peer) : NULL;
   char addrs[NET_PS_ADDRS_MAX][NET_MA_STR_MAX / 16], *ap[NET_PS_ADDRS_MAX];
   const char *protos[NET_PS_PROTOS_BYTES / 2];
   size_t na = 0, np = 0;
@@ -690,7 +799,7 @@ static json_t *peer_json(net_host_t *h, const net_peerid_t *peer,
     for (size_t i = 0, j = 0; pi->agent[i] && j + 1 < sizeof agent; i++)
       if ((unsigned char)pi->agent[i] >= 0x20 && pi->agent[i] != 0x7f)
         agent[j++] = pi->agent[i], agent[j] = 0;
-  return id_json(id, b64, ap, na, agent, protos, np);
+  return id_json(peer, base, b64, ap, na, false, agent, protos, np);
 }
 
 static void id_answer(op_t *op, const char *err) {
@@ -699,7 +808,7 @@ static void id_answer(op_t *op, const char *err) {
     if (err)
       rpc_error(req, 500, "%s", err);
     else
-      rpc_api_json(req, peer_json(op->ctx->host, &op->peer, op->id));
+      rpc_api_json(req, peer_json(op->ctx->host, &op->peer, op->base));
   }
   op_done(op);
 }
@@ -754,10 +863,37 @@ static void id_dial(op_t *op) {
     id_answer(op, tr_strerror(rc));
 }
 
+/* --peerid-base into base (default b58mh); 0, or answered. */
+static int id_base(http_req_t *req, char *base, size_t n) {
+  char *b = NULL;
+  if (rpc_opt_str(req, "peerid-base", &b)) {
+    rpc_error(req, 400, "invalid peerid-base");
+    return -1;
+  }
+  net_peerid_t zero = {0};
+  char tmp[ID_STR_MAX];
+  int rc = b && (strlen(b) >= n ||
+                 dht_key_format_id(&zero, b, tmp, sizeof tmp) == TR_EBASE);
+  if (rc) /* go-multibase's EncoderByName */
+    rpc_error(req, 500, *b ? "unsupported multibase encoding: %s"
+                           : "empty multibase encoding%s", b);
+  else
+    snprintf(base, n, "%s", b ? b : "b58mh");
+  tr_free(b);
+  return rc ? -1 : 0;
+}
+
 void rpc_cmd_id(http_req_t *req, rpc_ctx_t *ctx) {
-  char **args;
+  char **args, base[ID_BASE_MAX];
   size_t n;
-  net_peerid_t peer;
+  net_peerid_t peer, self;
+  bool offline;
+  if (id_base(req, base, sizeof base))
+    return;
+  if (rpc_opt_bool(req, "offline", false, &offline)) {
+    rpc_error(req, 400, "invalid offline");
+    return;
+  }
   if (rpc_args(req, "arg", &args, &n)) {
     rpc_error(req, 400, "invalid argument");
     return;
@@ -768,20 +904,31 @@ void rpc_cmd_id(http_req_t *req, rpc_ctx_t *ctx) {
     rpc_error(req, 500, "invalid peer id");
     return;
   }
-  if (!n || (ctx->host ? net_peerid_equal(&peer, net_host_id(ctx->host))
-                       : 0)) {
-    rpc_api_json(req, self_json(ctx));
+  if (ctx->host)
+    self = *net_host_id(ctx->host);
+  else if (net_peerid_parse(&self, ctx->peerid, strlen(ctx->peerid)))
+    self.len = 0;
+  if (!n || net_peerid_equal(&peer, &self)) {
+    rpc_api_json(req, self_json(ctx, base));
+    return;
+  }
+  /* Kubo's --offline: what the peerstore has, without a dial (the key
+   * alone, from an inline PeerID, on a node that has none). */
+  if (offline) {
+    rpc_api_json(req, peer_json(ctx->host, &peer, base));
     return;
   }
   if (!ctx->host) {
     rpc_error(req, 500, "'ipfs id' cannot query information on remote "
-                        "peers without a running daemon");
+                        "peers without a running daemon; if you only want "
+                        "to convert --peerid-base, pass --offline option");
     return;
   }
   op_t *op = op_new(req);
   if (!op)
     return;
   op->peer = peer;
+  snprintf(op->base, sizeof op->base, "%s", base);
   peer_str(&peer, op->id, sizeof op->id);
   if ((rc = op_start(op, req, ctx, id_timeout, ID_MS + 1000))) {
     tr_free(op);
