@@ -52,6 +52,7 @@ struct bs_pipe {
   bs_pipe_lines_cb lines;
   void *ud;
   bs_undo_t *undo; /* puts go through it (bs_pipe_set_undo) */
+  bool fscache;     /* referenced blocks are not stored (set_fscache) */
   pthread_t th;
   pthread_mutex_t mu;
   pthread_cond_t more; /* items queued (the writer waits) */
@@ -149,6 +150,12 @@ static int commit_now(bs_pipe_t *p) {
   return deliver(p);
 }
 
+/* 1 when the filestore references cid: Kubo's fscache adds it no more. */
+static int fs_cached(bs_txn_t *txn, const dag_cid_t *cid) {
+  MDB_val k = bs__key(cid);
+  return bs__fs_any(txn) ? bs__fs_has(txn, &k) : 0;
+}
+
 static int run_item(bs_pipe_t *p, const item_t *it) {
   const uint8_t *data = it->ext ? it->ext : p->ring + it->off;
   int rc;
@@ -164,6 +171,8 @@ static int run_item(bs_pipe_t *p, const item_t *it) {
      * dirty): only then is this block pending. */
     if (p->undo)
       rc = bs_undo_put(p->undo, p->batch, &it->cid, data, it->len);
+    else if (p->fscache && (rc = fs_cached(bs_batch_txn(p->batch), &it->cid)))
+      rc = rc > 0 ? 0 : rc;
     else if (!(rc = bs_batch_reserve(p->batch, it->len))) {
       rc = bs__put(bs_batch_txn(p->batch), &it->cid, data, it->len);
       bs__stored_note(&p->stored, &it->cid, rc);
@@ -414,6 +423,12 @@ int bs_pipe_room(bs_pipe_t *p, size_t len, uint8_t **room) {
   p->room_len = len;
   *room = p->ring + p->room_off;
   return 0;
+}
+
+void bs_pipe_set_fscache(bs_pipe_t *p, bool on) {
+  pthread_mutex_lock(&p->mu);
+  p->fscache = on;
+  pthread_mutex_unlock(&p->mu);
 }
 
 void bs_pipe_set_undo(bs_pipe_t *p, bs_undo_t *u) {

@@ -78,6 +78,11 @@ int bs_pipe_start(bs_env_t *env, uint32_t max_open_ms, bs_pipe_lines_cb lines,
  * again).  The log stays the caller's, and is the writer thread's until
  * bs_pipe_sync or bs_pipe_end returns: set it before the first put. */
 void bs_pipe_set_undo(bs_pipe_t *p, bs_undo_t *u);
+/* Kubo's add --fscache: from now on a block the filestore references
+ * (bs.h) is not stored again, so that adding the files of a --nocopy add
+ * the usual way costs no space for what their references cover.  Set it
+ * before the first put. */
+void bs_pipe_set_fscache(bs_pipe_t *p, bool on);
 /* Queue a block (copied).  0, the sticky error, or TR_ETOOBIG (over
  * BS_MAX_BLOCK).  Waits while the queue is full. */
 int bs_pipe_put(bs_pipe_t *p, const dag_cid_t *cid, const uint8_t *data,

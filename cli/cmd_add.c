@@ -549,6 +549,8 @@ int cmd_add(cli_t *cli, int argc, char **argv) {
     } else if ((rc = bs_pipe_start(a.env, 0, print_lines, &a, &a.pipe)))
       cli_fail("add", rc);
     a.nc.env = a.env;
+    if (a.pipe)
+      bs_pipe_set_fscache(a.pipe, a.mo.fscache);
   }
   if (!rc)
     cli_progress_start(&a.bar, a.progress,

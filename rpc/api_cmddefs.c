@@ -270,7 +270,8 @@ static const rpc_optdef_t add_opts[] = {
     OB("nocopy", 0, "false", "Add the file using filestore: reference its "
        "bytes where they lie instead of copying them (needs "
        "Experimental.FilestoreEnabled)."),
-    OB("fscache", 0, "false", "Check the filestore (not supported)."),
+    OB("fscache", 0, "false", "Check the filestore for pre-existing blocks: "
+       "those it references are not stored again."),
     OB("preserve-mode", 0, "false", "Store each entry's POSIX permissions "
        "(UnixFS 1.5; turns raw leaves off)."),
     OB("preserve-mtime", 0, "false", "Store each entry's modification time "
@@ -876,7 +877,7 @@ static int refuse(char *err, size_t n, const char *what) {
 int rpc_add_resolve(const rpc_vals_t *v, const json_t *import,
                     rpc_add_opts_t *a, char *err, size_t n) {
   memset(a, 0, sizeof *a);
-  static const char *const unsupported[] = {"inline", "fscache"};
+  static const char *const unsupported[] = {"inline"};
   for (size_t i = 0; i < TR_ARRAY_LEN(unsupported); i++) {
     size_t k = rpc_vals_idx(v, unsupported[i]);
     if (v->v[k].set && (v->def->opts[k].type != RPC_OPT_BOOL || v->v[k].b))
@@ -970,6 +971,7 @@ int rpc_add_resolve(const rpc_vals_t *v, const json_t *import,
   /* Kubo's UnixfsAddOptions: nocopy needs raw leaves, and turns them on
    * unless something set them off (the option, the config, metadata). */
   a->nocopy = rpc_vals_bool(v, "nocopy");
+  a->fscache = rpc_vals_bool(v, "fscache");
   if (a->nocopy && !a->o.raw_leaves) {
     if (rpc_vals_isset(v, "raw-leaves") || a->with_meta ||
         json_object_get(import, "UnixFSRawLeaves")) {

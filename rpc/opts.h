@@ -162,6 +162,7 @@ typedef struct rpc_add_opts {
   bool empty_dirs; /* Kubo's -E: an empty directory below an argument is
                       added (true) or left out */
   bool nocopy;     /* files' raw leaves as filestore references (nocopy.h) */
+  bool fscache;    /* blocks the filestore references are not stored */
   const char *pin_name; /* NULL: none (a view into v) */
   const char *to_files; /* --to-files: the MFS path (a view into v), or
                            NULL */
@@ -223,7 +224,7 @@ void rpc_fmeta_form_name(const rpc_fmeta_t *m, char *out, size_t n);
  * as Kubo's config does; options override both; --only-hash turns pinning off; --pin-name needs --pin; a
  * hash other than sha2-256 makes CIDv1, and is an error with CIDv0 (which
  * the legacy profile sets, as Kubo's Import.CidVersion=0 does); options
- * trove has not implemented (inline, fscache) are refused; nocopy turns
+ * trove has not implemented (inline) are refused; nocopy turns
  * raw leaves on, or is refused with them set off, as Kubo's options do.
  * TR_EUSAGE with Kubo's message in err; -EINVAL for a number that does not
  * convert (rpc_add_meta_opts). */

@@ -9,7 +9,8 @@
  *   preserve-mode= preserve-mtime= mode= mtime= mtime-nsecs=
  *   nocopy= (files' leaves as filestore references to their Abspath,
  *   rpc/nocopy.h) to-files= (links the result into MFS, rpc/mfs.h)
- *   (inline and fscache are refused)
+ *   fscache= (blocks the filestore references are not stored again)
+ *   (inline is refused)
  *
  *   {"Name","Hash","Size"} for each file as it completes, for each
  *   directory at the end (children first), and with progress=true
@@ -463,6 +464,7 @@ static int add_begin(rpc_up_t *u) {
     if ((rc = bs_pipe_start(rpc_up_env(u), BATCH_MAX_MS, send_lines, a,
                             &a->pipe)))
       return rpc_up_fail(u, rc, 500, "add: %s", tr_strerror(rc));
+    bs_pipe_set_fscache(a->pipe, a->mo.fscache);
   }
   return 0;
 }

@@ -136,6 +136,12 @@ scenario() {
   gen somedir/file3 1000000 3
   rec readd "${C[@]}" add --nocopy -r -Q "${P[@]}" somedir
   rec readd-verify "${C[@]}" filestore verify --file-order
+  # t0270: a plain add with --fscache stores nothing the references cover.
+  before=$(size_kb "$repo")
+  rec fscache "${C[@]}" add --fscache -r -Q "${P[@]}" somedir
+  after=$(size_kb "$repo")
+  if [ $((after - before)) -lt 800 ]; then echo small >"$OUT/fscache-growth"
+  else echo "grew by $((after - before)) KiB" >"$OUT/fscache-growth"; fi
   rec dups-none "${C[@]}" filestore dups
   rec add-copy "${C[@]}" add -Q "${P[@]}" somedir/file1
   rec dups "${C[@]}" filestore dups
@@ -187,6 +193,8 @@ urlstore
 scenario "$IPFS_PATH"
 grep -q "^has " "$REF/off-add" || fail "Kubo's refusal: $(cat "$REF/off-add.err")"
 [ "$(cat "$REF/growth")" = small ] || fail "Kubo's repo $(cat "$REF/growth")"
+[ "$(cat "$REF/fscache-growth")" = small ] ||
+  fail "Kubo's repo after --fscache $(cat "$REF/fscache-growth")"
 grep -qF "has cannot add" "$REF/outside" || fail "Kubo's outside: $(cat "$REF/outside.err")"
 # The reference says what the scenario is about (a vacuous one would pass).
 for want in "moved-verify:no-file " "changed-verify:changed " "remove: remove" \
