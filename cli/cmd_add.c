@@ -118,9 +118,10 @@ static int report(add_t *a, const dag_cid_t *cid, const char *name,
   dag_cid_str(cid, s);
   if (a->quieter)
     return 0;
+  /* Kubo's "added %s %s\n" whatever the name: -w's directory, named "",
+   * ends in a space. */
   int n = a->quiet ? snprintf(line, sizeof line, "%s\n", s)
-          : *name  ? snprintf(line, sizeof line, "added %s %s\n", s, name)
-                   : snprintf(line, sizeof line, "added %s\n", s);
+                   : snprintf(line, sizeof line, "added %s %s\n", s, name);
   if (n < 0 || (size_t)n >= sizeof line)
     return TR_ETOOBIG;
   if (is_dir)
@@ -453,15 +454,18 @@ static int run(add_t *a, char **paths, int npaths) {
     return rc;
   dag_import_result_t r;
   dag_meta_t m;
-  if (npaths == 0) { /* stdin; Kubo names it by its CID */
+  if (npaths == 0) { /* stdin; named --stdin-name, else by its CID */
     char s[DAG_CID_STR_MAX];
     dag_file_set_meta(a->file, entry_meta(a, NULL, RPC_META_FILE, &m));
     if (!(rc = add_fd(a, 0, &r)) && a->pipe)
       rc = bs_pipe_sync(a->pipe);
     if (!rc) {
-      dag_cid_str(&r.cid, s);
-      rc = wrap ? dag_dir_add(wrap, s, strlen(s), &r.cid, r.tsize)
-                : report(a, &r.cid, s, false);
+      const char *name = a->mo.stdin_name && *a->mo.stdin_name
+                             ? a->mo.stdin_name
+                             : dag_cid_str(&r.cid, s);
+      rc = report(a, &r.cid, name, false);
+      if (!rc && wrap)
+        rc = dag_dir_add(wrap, name, strlen(name), &r.cid, r.tsize);
     }
     if (rc && a->err[0])
       cli_failf("add: %s", a->err);

@@ -276,7 +276,7 @@ static void add_line(add_out_t *o, json_t *v) {
   if (o->quiet)
     printf("%s\n", hash);
   else
-    printf(*name ? "added %s %s\n" : "added %s\n", hash, name);
+    printf("added %s %s\n", hash, name); /* Kubo's, -w's "" included */
   fflush(stdout);
 }
 
@@ -326,8 +326,8 @@ static int r_add(remote_t *r, int argc, char **argv, up_t *u) {
   }
   for (int i = 0; i < npaths && !rc; i++)
     rc = send_arg(u, paths[i]);
-  if (!rc && npaths == 0) { /* stdin: no name, Kubo names it by its CID */
-    rc = file_part(u, "", NULL, 0);
+  if (!rc && npaths == 0) { /* stdin: named as asked, else by its CID */
+    rc = file_part(u, a.stdin_name ? a.stdin_name : "", NULL, 0);
     if (rc && rc != -EPIPE)
       cli_failf("add: reading stdin: %s", strerror(-rc));
   }

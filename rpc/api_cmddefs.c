@@ -251,6 +251,7 @@ static const rpc_optdef_t add_opts[] = {
     OB("wrap-with-directory", 'w', "false", "Wrap the files in a directory."),
     OB("pin", 0, "true", "Pin the added roots."),
     OS("pin-name", 0, NULL, "Name for the pin (needs --pin)."),
+    OS("stdin-name", 0, NULL, "Assign a name if the file source is stdin."),
     OS("profile", 0, "unixfs-v1-2025", "Import profile: unixfs-v1-2025 or "
        "unixfs-v0-2015 (alias legacy-cid-v0)."),
     OS("chunker", 's', NULL, "Chunking: size-N, rabin[-min-avg-max] or "
@@ -895,6 +896,7 @@ int rpc_add_resolve(const rpc_vals_t *v, const json_t *import,
   a->wrap = rpc_vals_bool(v, "wrap-with-directory");
   a->pin = rpc_vals_bool(v, "pin");
   a->pin_name = rpc_vals_str(v, "pin-name");
+  a->stdin_name = rpc_vals_str(v, "stdin-name");
   const char *profile = rpc_vals_str(v, "profile");
   if (dag_import_profile(&a->o, profile)) {
     snprintf(err, n, "unknown profile \"%s\" (unixfs-v1-2025, "

@@ -164,6 +164,8 @@ typedef struct rpc_add_opts {
   bool nocopy;     /* files' raw leaves as filestore references (nocopy.h) */
   bool fscache;    /* blocks the filestore references are not stored */
   const char *pin_name; /* NULL: none (a view into v) */
+  const char *stdin_name; /* go-ipfs-cmds' --stdin-name: what the CLI
+                             names stdin's content (NULL: its CID) */
   const char *to_files; /* --to-files: the MFS path (a view into v), or
                            NULL */
   /* UnixFS metadata: every entry starts with --mode and --mtime (meta),

@@ -70,12 +70,24 @@ P=$("$TROVE" add -Q --profile unixfs-v1-2025 "$D/file")
 TROVE_PATH=$WORK/clean "$TROVE" init >/dev/null
 eq "$P" "$(TROVE_PATH=$WORK/clean "$TROVE" add -Q -n "$D/file")" "--profile over the config"
 
+# --stdin-name: the name stdin's content is added under (alone and in -w).
+KS=$(printf 'stdin bytes' | "$IPFS" add --stdin-name named.txt)
+KW=$(printf 'stdin bytes' | "$IPFS" add -w --stdin-name named.txt)
+eq "$(printf 'stdin bytes' | "$TROVE" add --stdin-name named.txt)" "$KS" \
+  "add --stdin-name"
+eq "$(printf 'stdin bytes' | "$TROVE" add -w --stdin-name named.txt)" "$KW" \
+  "add -w --stdin-name"
+
 # Through the daemon: its CLI and Kubo's CLI against its API.
 K=$("$IPFS" add -Q -r "$D/tree")
 interop_daemon
 eq "$("$TROVE" add -Q -r "$D/tree")" "$K" "trove add through the daemon"
 eq "$("$IPFS" --api="/ip4/127.0.0.1/tcp/$APORT" add -Q -r "$D/tree")" "$K" \
   "Kubo's CLI against trove's API"
+eq "$(printf 'stdin bytes' | "$TROVE" add -w --stdin-name named.txt)" "$KW" \
+  "add -w --stdin-name through the daemon"
+eq "$(printf 'stdin bytes' | "$IPFS" --api="/ip4/127.0.0.1/tcp/$APORT" add \
+  --stdin-name named.txt)" "$KS" "Kubo's add --stdin-name against trove's API"
 "$TROVE" config --json Import.CidVersion 7 >/dev/null
 out=$("$TROVE" add -Q "$D/file" 2>&1) && fail "Import.CidVersion 7 taken: $out"
 case $out in *Import.CidVersion*) ;; *) fail "the refusal names no key: $out" ;; esac
