@@ -32,9 +32,12 @@ static void print_status(json_t *o) {
   printf("bytes checked: %llu\n", (unsigned long long)jint(o, "Bytes"));
   printf("corrupt this pass: %llu\n", (unsigned long long)jint(o, "Corrupt"));
   printf("missing this pass: %llu\n", (unsigned long long)jint(o, "Missing"));
+  printf("unreadable references this pass: %llu\n",
+         (unsigned long long)jint(o, "Unreadable"));
   static const char *const totals[][2] = {
       {"Passes", "passes done"},     {"Corrupt", "corrupt found"},
-      {"Missing", "missing found"},  {"Repaired", "repaired"},
+      {"Missing", "missing found"},  {"Unreadable", "unreadable references"},
+      {"Repaired", "repaired"},
       {"RepairFailed", "repair failures"},
       {"RepairGaveUp", "repairs given up"},
       {"RepairsPending", "repairs pending"}};

@@ -156,6 +156,7 @@ static void *scrub_main(void *arg) {
       continue;
     }
     uint64_t blocks = s->core.st.blocks, bytes = s->core.st.bytes;
+    uint64_t unreadable = s->core.st.unreadable;
     pthread_mutex_unlock(&s->mu);
     int rc = mir__core_step(&s->core, s->env, now);
     bool over = rc == 0 && s->core.st.phase == MIR_SCRUB_IDLE;
@@ -168,6 +169,7 @@ static void *scrub_main(void *arg) {
     pthread_mutex_lock(&s->mu);
     s->ctr.blocks_total += s->core.st.blocks - blocks;
     s->ctr.bytes_total += s->core.st.bytes - bytes;
+    s->ctr.unreadable_total += s->core.st.unreadable - unreadable;
     s->shown = s->core.st;
     s->store_blocks = s->core.store_blocks;
     if (over)
@@ -414,10 +416,12 @@ void mir_scrub_stats(mir_scrub_t *s, mir_scrub_stats_t *st) {
   st->pass_bytes = c->bytes;
   st->pass_corrupt = c->corrupt;
   st->pass_missing = c->missing;
+  st->pass_unreadable = c->unreadable;
   st->store_blocks = s->store_blocks;
   st->cursor_pct = c->phase == MIR_SCRUB_IDLE && c->pass ? 100.0
                    : !s->store_blocks ? 0.0
-                   : c->phase == MIR_SCRUB_WALK ? 100.0
+                   : c->phase == MIR_SCRUB_WALK || c->phase == MIR_SCRUB_REFS
+                   ? 100.0
                    : 100.0 * (double)c->blocks / (double)s->store_blocks;
   if (st->cursor_pct > 100.0)
     st->cursor_pct = 100.0; /* blocks added during the pass */
@@ -475,7 +479,10 @@ void mir_scrub_close(mir_scrub_t *s) {
 /* ------------------------------------------------------------ answers */
 
 static const char *phase_name(mir_scrub_phase_t p) {
-  return p == MIR_SCRUB_HASH ? "hash" : p == MIR_SCRUB_WALK ? "walk" : "idle";
+  return p == MIR_SCRUB_HASH   ? "hash"
+         : p == MIR_SCRUB_REFS ? "refs"
+         : p == MIR_SCRUB_WALK ? "walk"
+                               : "idle";
 }
 
 json_t *mir_scrub_json(mir_scrub_t *s) {
@@ -493,18 +500,29 @@ json_t *mir_scrub_json(mir_scrub_t *s) {
       (json_int_t)st.pass_corrupt, "Missing", (json_int_t)st.pass_missing,
       "Started", (json_int_t)st.started_unix, "LastFinished",
       (json_int_t)st.finished_unix);
+  if (o && json_object_set_new(o, "Unreadable",
+                               json_integer((json_int_t)st.pass_unreadable))) {
+    json_decref(o);
+    o = NULL;
+  }
   json_t *t = json_pack(
-      "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "Passes",
+      "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "Passes",
       (json_int_t)st.passes_total, "Blocks", (json_int_t)st.blocks_total,
       "Bytes", (json_int_t)st.bytes_total, "Corrupt",
       (json_int_t)st.corrupt_total, "Missing", (json_int_t)st.missing_total,
+      "Unreadable", (json_int_t)st.unreadable_total,
       "Repaired", (json_int_t)st.repaired_total, "RepairFailed",
       (json_int_t)st.repair_failed_total, "RepairGaveUp",
       (json_int_t)st.repair_gaveup_total, "RepairsPending",
       (json_int_t)st.repairs_pending, "Dropped", (json_int_t)st.dropped_total,
       "Errors", (json_int_t)st.errors_total, "Next",
       (json_int_t)st.next_unix);
-  if (!o || !t || json_object_set_new(o, "Totals", t)) {
+  if (!o || !t) {
+    json_decref(o);
+    json_decref(t);
+    return NULL;
+  }
+  if (json_object_set_new(o, "Totals", t)) {
     json_decref(o);
     return NULL;
   }

@@ -9,7 +9,7 @@
  * connected to - the mirrors it follows among them - first).  Every
  * finding and every repair is logged with its CID and counted.
  *
- * A pass has two phases:
+ * A pass has three phases:
  *   hash  the blocks in key order, a chunk (at most MIR_SCRUB_CHUNK_BLOCKS
  *         blocks, and bytes for a quarter of a second at the rate) per
  *         short read transaction (bs_verify_from), paced to the rate in
@@ -17,6 +17,15 @@
  *         write transaction of its own, bs_drop_corrupt) and a walk of the
  *         pins (below) runs next, so that a pinned one is refetched within
  *         seconds rather than at the end of the pass.
+ *   refs  the filestore's references (blockstore/bs.h, `add --nocopy`),
+ *         each read from its file and rehashed, paced as the hash phase.
+ *         A reference whose file now holds other bytes is removed as a
+ *         corrupt block is (the walk then refetches the block, stored
+ *         this time); one whose file cannot be read (gone, unmounted,
+ *         unreadable) is logged and counted as unreadable, and kept: the
+ *         file may come back, and refetching a whole archive because a
+ *         disk is not mounted would fill the repo (`filestore verify
+ *         --remove-bad-blocks` removes such references by hand).
  *   walk  every direct and recursive pin's DAG through the links index
  *         (bs_walk: no block is read), MIR_SCRUB_WALK_STEPS blocks per read
  *         transaction, not paced (index lookups only); each block that is
@@ -110,6 +119,8 @@ typedef enum {
   MIR_SCRUB_IDLE = 0, /* between passes */
   MIR_SCRUB_HASH = 1,
   MIR_SCRUB_WALK = 2,
+  MIR_SCRUB_REFS = 3, /* between hash and walk (numbered after them: the
+                         saved state's values stay) */
 } mir_scrub_phase_t;
 
 /* What status and metrics show.  The *_total counters count since the
@@ -124,13 +135,15 @@ typedef struct mir_scrub_stats {
   uint64_t pass_bytes;
   uint64_t pass_corrupt;   /* corrupt blocks found in this pass */
   uint64_t pass_missing;   /* missing blocks of pinned DAGs, this pass */
+  uint64_t pass_unreadable; /* filestore references whose file cannot be
+                               read, this pass */
   uint64_t store_blocks;   /* blocks in the store when last looked */
   double cursor_pct;       /* hash phase: pass_blocks of store_blocks */
   uint64_t started_unix, finished_unix; /* this pass; the last one done */
   uint64_t next_unix;      /* when the next pass starts (0: on request) */
   uint64_t passes_total;   /* passes finished */
   uint64_t blocks_total, bytes_total;
-  uint64_t corrupt_total, missing_total;
+  uint64_t corrupt_total, missing_total, unreadable_total;
   uint64_t repaired_total;     /* blocks fetched again */
   uint64_t repair_failed_total; /* fetch attempts that failed or timed out */
   uint64_t repair_gaveup_total; /* repairs left to the next pass */

@@ -2,10 +2,12 @@
  * scrub_core.c — the scrubber's sans-I/O core (scrub_int.h): one step of
  * a pass at a time, each in short transactions of its own, paced by the
  * time the caller passes.  The rehash is the blockstore's own
- * (bs_verify_from, bs_drop_corrupt); the walk is bs_walk over the links
- * index, continued past missing blocks.  No thread, timer or clock here.
+ * (bs_verify_from, bs_drop_corrupt); the references' is bs_fs_read; the
+ * walk is bs_walk over the links index, continued past missing blocks.
+ * No thread, timer or clock here.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "scrub_int.h"
@@ -63,6 +65,18 @@ uint64_t mir__core_wait(const mir__core_t *c, uint64_t now_ms) {
   if (c->walking || c->walk_due || c->st.phase == MIR_SCRUB_WALK)
     return 0;
   return c->next_ms > now_ms ? c->next_ms - now_ms : 0;
+}
+
+/* The pace: bytes cost bytes/rate seconds from when the last chunk's
+ * ended, or from now if we are late (a slow disk or a busy machine does
+ * not earn a burst afterwards).  Capped at a chunk's time ahead of now, so
+ * that a wall clock set back cannot stall the pass. */
+static void pace(mir__core_t *c, uint64_t bytes, uint64_t now_ms) {
+  uint64_t chunk = mir__chunk_bytes(c->rate);
+  uint64_t cost = bytes * 1000 / c->rate;
+  uint64_t from = c->next_ms > now_ms ? c->next_ms : now_ms;
+  uint64_t cap = now_ms + chunk * 1000 / c->rate + 1;
+  c->next_ms = from + cost < cap ? from + cost : cap;
 }
 
 /* ------------------------------------------------------------ the hash */
@@ -130,15 +144,125 @@ static int hash_step(mir__core_t *c, bs_env_t *env, uint64_t now_ms) {
   c->st.key_len = pos.key_len;
   c->st.blocks += pos.blocks;
   c->st.bytes += pos.bytes;
-  /* The pace: this chunk's bytes cost bytes/rate seconds from when the
-   * last one's ended, or from now if we are late (a slow disk or a busy
-   * machine does not earn a burst afterwards).  Capped at a chunk's time
-   * ahead of now, so that a wall clock set back cannot stall the pass. */
-  uint64_t cost = pos.bytes * 1000 / c->rate;
-  uint64_t from = c->next_ms > now_ms ? c->next_ms : now_ms;
-  uint64_t cap = now_ms + chunk * 1000 / c->rate + 1;
-  c->next_ms = from + cost < cap ? from + cost : cap;
-  if (pos.end)
+  pace(c, pos.bytes, now_ms);
+  if (pos.end) { /* the references next, from the first */
+    c->st.phase = MIR_SCRUB_REFS;
+    c->st.key_len = 0;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------- the references */
+
+/* References read per step, at most (and a chunk's bytes). */
+#define REFS_STEP 256u
+
+typedef struct ref_ent {
+  dag_cid_t cid;
+  bs_fsref_t ref;
+} ref_ent_t;
+
+typedef struct refs_batch {
+  ref_ent_t *e;
+  size_t n;
+  uint64_t bytes, max_bytes;
+} refs_batch_t;
+
+static int collect_ref(const dag_cid_t *cid, const bs_fsref_t *ref,
+                       void *ud) {
+  refs_batch_t *b = ud;
+  if (b->n == REFS_STEP || (b->n && b->bytes >= b->max_bytes))
+    return 1;
+  if (!ref)
+    return 0; /* a record that does not parse: `filestore verify` says so */
+  b->e[b->n].cid = *cid;
+  b->e[b->n++].ref = *ref;
+  b->bytes += ref->size;
+  return 0;
+}
+
+/* e's file holds other bytes: remove the reference, if it is still the
+ * one checked and still wrong (the file may have been put back since),
+ * in a write transaction of its own.  1 when removed. */
+static int drop_ref(mir__core_t *c, bs_env_t *env, const ref_ent_t *e,
+                    uint8_t *buf) {
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, 0, &txn);
+  if (rc)
+    return rc;
+  bs_fsref_t now;
+  char msg[256];
+  rc = bs_fs_get(txn, &e->cid, &now);
+  if (rc == 0 && (now.offset != e->ref.offset || now.size != e->ref.size ||
+                  strcmp(now.path, e->ref.path) ||
+                  bs_fs_read(env, &e->cid, &now, buf, msg, sizeof msg) !=
+                      BS_FS_CHANGED))
+    rc = TR_ENOTFOUND; /* changed meanwhile: not ours to remove */
+  if (rc == 0)
+    rc = bs_fs_del(txn, &e->cid);
+  if (rc) {
+    bs_txn_abort(txn);
+    return rc == TR_ENOTFOUND ? 0 : rc;
+  }
+  if ((rc = bs_txn_commit(txn)))
+    return rc;
+  rc = tr_fpset_add(&c->dropped, dag_cid_fp(&e->cid));
+  return rc < 0 ? rc : 1;
+}
+
+static int refs_step(mir__core_t *c, bs_env_t *env, uint64_t now_ms) {
+  refs_batch_t b = {.max_bytes = mir__chunk_bytes(c->rate)};
+  if (!(b.e = tr_malloc(REFS_STEP * sizeof *b.e)))
+    return -ENOMEM;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (rc == 0) {
+    rc = bs_fs_range(txn, c->st.key, c->st.key_len, collect_ref, &b);
+    bs_txn_abort(txn);
+  }
+  bool end = rc == 0;
+  uint8_t *buf = rc < 0 ? NULL : tr_malloc(BS_MAX_BLOCK);
+  if (rc >= 0 && !buf)
+    rc = -ENOMEM;
+  rc = rc < 0 ? rc : 0;
+  /* The files are read with no transaction open. */
+  for (size_t i = 0; i < b.n && rc == 0; i++) {
+    const ref_ent_t *e = &b.e[i];
+    char msg[256], s[DAG_CID_STR_MAX];
+    int st = e->ref.size > BS_MAX_BLOCK
+                 ? BS_FS_FILE_ERROR
+                 : bs_fs_read(env, &e->cid, &e->ref, buf, msg, sizeof msg);
+    if (st == BS_FS_CHANGED && (rc = drop_ref(c, env, e, buf)) > 0) {
+      tr_log(TR_LOG_WARN, "scrub: filestore reference %s (%s offset %llu): "
+             "%s: removed; refetched if a pinned DAG needs it",
+             dag_cid_str(&e->cid, s), e->ref.path,
+             (unsigned long long)e->ref.offset, msg);
+      c->st.corrupt++;
+      mir__finding_t f = {.cid = e->cid, .corrupt = true};
+      c->found(c->ud, &f);
+      c->walk_due = true;
+      rc = 0;
+    } else if (st != BS_FS_OK && st != BS_FS_CHANGED) {
+      tr_log(TR_LOG_WARN, "scrub: filestore reference %s (%s offset %llu) "
+             "is unreadable: %s", dag_cid_str(&e->cid, s), e->ref.path,
+             (unsigned long long)e->ref.offset, msg);
+      c->st.unreadable++;
+    }
+    if (rc == 0) {
+      size_t n;
+      const uint8_t *mh = dag_cid_mh(&e->cid, &n);
+      memcpy(c->st.key, mh, n);
+      c->st.key_len = n;
+      c->st.blocks++;
+      c->st.bytes += e->ref.size;
+    }
+  }
+  tr_free(buf);
+  tr_free(b.e);
+  if (rc)
+    return rc;
+  pace(c, b.bytes, now_ms);
+  if (end)
     c->st.phase = MIR_SCRUB_WALK;
   return 0;
 }
@@ -262,16 +386,17 @@ int mir__core_step(mir__core_t *c, bs_env_t *env, uint64_t now_ms) {
     }
     return rc;
   }
-  return hash_step(c, env, now_ms);
+  return c->st.phase == MIR_SCRUB_REFS ? refs_step(c, env, now_ms)
+                                       : hash_step(c, env, now_ms);
 }
 
 /* ------------------------------------------------------------ the state */
 
-/* Version 1: u8 version, u8 phase, u8 key length, the key, then pass,
- * blocks, bytes, corrupt, missing, started_ms, finished_ms as u64
- * little-endian. */
-#define STATE_V 1
-#define STATE_U64 7
+/* Version 2: u8 version, u8 phase, u8 key length, the key, then pass,
+ * blocks, bytes, corrupt, missing, started_ms, finished_ms, unreadable as
+ * u64 little-endian.  Version 1 (read still): without unreadable. */
+#define STATE_V 2
+#define STATE_U64 8
 
 static void put64(uint8_t *p, uint64_t v) {
   for (int i = 0; i < 8; i++)
@@ -295,9 +420,9 @@ int mir__core_save(const mir__core_t *c, bs_env_t *env) {
   buf[n++] = (uint8_t)s->key_len;
   memcpy(buf + n, s->key, s->key_len);
   n += s->key_len;
-  const uint64_t v[STATE_U64] = {s->pass,    s->blocks,     s->bytes,
-                                 s->corrupt, s->missing,    s->started_ms,
-                                 s->finished_ms};
+  const uint64_t v[STATE_U64] = {s->pass,       s->blocks,  s->bytes,
+                                 s->corrupt,    s->missing, s->started_ms,
+                                 s->finished_ms, s->unreadable};
   for (int i = 0; i < STATE_U64; i++, n += 8)
     put64(buf + n, v[i]);
   bs_txn_t *txn;
@@ -322,18 +447,19 @@ int mir__core_load(mir__core_t *c, bs_env_t *env) {
   rc = bs_meta_get(txn, MIR_SCRUB_META_KEY, &p, &len);
   if (rc == 0) {
     size_t kl = len >= 3 ? p[2] : 0;
-    if (len != 3 + kl + 8 * STATE_U64 || p[0] != STATE_V || p[1] > 2 ||
-        kl > BS_KEY_MAX) {
+    size_t nu = len >= 1 && p[0] == 1 ? STATE_U64 - 1 : STATE_U64;
+    if (len != 3 + kl + 8 * nu || (p[0] != STATE_V && p[0] != 1) ||
+        p[1] > MIR_SCRUB_REFS || kl > BS_KEY_MAX) {
       rc = TR_ECORRUPT;
     } else {
       s.phase = (mir_scrub_phase_t)p[1];
       s.key_len = kl;
       memcpy(s.key, p + 3, kl);
       const uint8_t *q = p + 3 + kl;
-      uint64_t *v[STATE_U64] = {&s.pass,    &s.blocks,     &s.bytes,
-                                &s.corrupt, &s.missing,    &s.started_ms,
-                                &s.finished_ms};
-      for (int i = 0; i < STATE_U64; i++)
+      uint64_t *v[STATE_U64] = {&s.pass,       &s.blocks,  &s.bytes,
+                                &s.corrupt,    &s.missing, &s.started_ms,
+                                &s.finished_ms, &s.unreadable};
+      for (size_t i = 0; i < nu; i++)
         *v[i] = get64(q + 8 * i);
     }
   }

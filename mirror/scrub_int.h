@@ -9,9 +9,10 @@
 
 #include "scrub.h"
 
-/* What a step found: a corrupt block (removed already; root unset), or a
- * block of the pinned DAG under root that is not in the store (corrupt
- * set when it is one the hash phase removed). */
+/* What a step found: a corrupt block or filestore reference (removed
+ * already; root unset), or a block of the pinned DAG under root that is
+ * not in the store (corrupt set when it is one the hash or refs phase
+ * removed). */
 typedef struct mir__finding {
   dag_cid_t cid, root;
   bool corrupt;
@@ -27,6 +28,7 @@ typedef struct mir__scrub_state {
   uint8_t key[BS_KEY_MAX]; /* the hash phase's cursor: last key hashed */
   size_t key_len;
   uint64_t blocks, bytes, corrupt, missing; /* this pass */
+  uint64_t unreadable; /* filestore references, this pass */
   uint64_t started_ms, finished_ms; /* this pass; the last one done */
 } mir__scrub_state_t;
 

@@ -31,6 +31,9 @@ static void collect_scrub(tr_mw_t *w, void *ud) {
           "Blocks found not to hash to their key.", st.corrupt_total);
   counter(w, "trove_scrub_missing_total",
           "Blocks of pinned DAGs found missing.", st.missing_total);
+  counter(w, "trove_scrub_unreadable_total",
+          "Filestore references whose file could not be read.",
+          st.unreadable_total);
   counter(w, "trove_scrub_repaired_total",
           "Corrupt or missing blocks fetched again.", st.repaired_total);
   counter(w, "trove_scrub_repair_failures_total",

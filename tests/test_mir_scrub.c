@@ -11,8 +11,12 @@
 #include <lmdb.h>
 #include <uv.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "../blockstore/bs_int.h" /* corrupt(): LMDB behind bs_put's back */
 #include "../mirror/scrub_int.h"
+#include "bs_fixture.h"
 
 /* What fake_fetcher.h expects of http_harness.h, whose server this test
  * does not need: the loop (run here, on the test's thread). */
@@ -215,6 +219,73 @@ static void core_finds_corrupt_and_missing(void **state) {
   assert_int_equal(s.corrupt, 0);
   assert_int_equal(s.missing, 2);
   mir__core_free(&c);
+}
+
+/* The refs phase: a filestore reference whose file changed is removed
+ * and found missing by the walk (so it is refetched); one whose file is
+ * gone is counted unreadable and kept; the state saves the count. */
+static void core_checks_references(void **state) {
+  (void)state;
+  bs_fixture_t f;
+  bs_fixture_open(&f.dir, &f.env);
+  uint8_t data[3000];
+  for (size_t i = 0; i < sizeof data; i++)
+    data[i] = (uint8_t)(i * 7 + 1);
+  char path[4200], gone[4200];
+  snprintf(path, sizeof path, "%s/f", f.dir);
+  snprintf(gone, sizeof gone, "%s/g", f.dir);
+  const char *files[2] = {path, gone};
+  for (int i = 0; i < 2; i++) {
+    int fd = open(files[i], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, sizeof data), (ssize_t)sizeof data);
+    close(fd);
+  }
+  dag_cid_t l[4];
+  bs_txn_t *t = wtxn(&f);
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(dag_cid_sum(&l[i], 1, DAG_CODEC_RAW, DAG_MH_SHA2_256,
+                                 data + i * 1000, 1000), 0);
+    assert_int_equal(bs_fs_put(t, &l[i], path, (uint64_t)i * 1000, 1000), 0);
+  }
+  assert_int_equal(dag_cid_sum(&l[3], 1, DAG_CODEC_RAW, DAG_MH_SHA2_256,
+                               data, 999), 0);
+  assert_int_equal(bs_fs_put(t, &l[3], gone, 0, 999), 0);
+  dag_cid_t top = pb_node(t, l, 4, 1);
+  assert_int_equal(bs_pin_add(t, &top, BS_PIN_RECURSIVE, NULL, NULL), 0);
+  assert_int_equal(bs_txn_commit(t), 0);
+  /* l[1]'s bytes change; g goes. */
+  int fd = open(path, O_WRONLY);
+  assert_true(fd >= 0);
+  assert_int_equal(pwrite(fd, "x", 1, 1500), 1);
+  close(fd);
+  assert_int_equal(unlink(gone), 0);
+
+  seen_t s = {0};
+  mir__core_t c;
+  mir__core_init(&c, 1u << 20, on_found, &s);
+  uint64_t now = 1000;
+  assert_int_equal(mir__core_begin(&c, now), 0);
+  run_pass(&c, f.env, &now);
+  assert_int_equal(c.st.corrupt, 1);
+  assert_int_equal(c.st.unreadable, 1);
+  assert_int_equal(c.st.blocks, 5); /* the node, then four references */
+  assert_int_equal(s.corrupt, 1);
+  assert_int_equal(s.missing_corrupt, 1); /* the walk: refetch it */
+  assert_int_equal(s.missing, 0);
+  assert_int_equal(has(&f, &l[1]), 0);
+  assert_int_equal(has(&f, &l[3]), 1); /* unreadable: kept */
+  assert_intact(&f, &l[0]);
+  assert_intact(&f, &l[2]);
+  assert_int_equal(mir__core_save(&c, f.env), 0);
+  mir__core_t d;
+  mir__core_init(&d, 1, on_found, &s);
+  assert_int_equal(mir__core_load(&d, f.env), 0);
+  assert_int_equal(d.st.unreadable, 1);
+  assert_int_equal(d.st.corrupt, 1);
+  mir__core_free(&d);
+  mir__core_free(&c);
+  bs_fixture_close(f.dir, f.env);
 }
 
 static void core_cursor_resumes(void **state) {
@@ -442,6 +513,7 @@ int main(void) {
   pin(src, &root);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(core_finds_corrupt_and_missing),
+      cmocka_unit_test(core_checks_references),
       cmocka_unit_test(core_cursor_resumes),
       cmocka_unit_test(core_rate_honoured),
       cmocka_unit_test(scrub_repairs_from_fetcher),
