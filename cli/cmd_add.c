@@ -444,7 +444,8 @@ static int run(add_t *a, char **paths, int npaths) {
   int rc = dag_file_new(&a->file, &a->o, put_block, a);
   if (!rc)
     rc = dag_file_set_pool(a->file, tr_pool_hash(),
-                           tr_pool_hash_threads(a->pipe != NULL));
+                           /* --nocopy leaves its writer little to do */
+                           tr_pool_hash_threads(a->pipe && !a->nc.on));
   if (rc) {
     cli_fail("add: bad import settings", rc);
     return rc;

@@ -453,7 +453,8 @@ static int add_begin(rpc_up_t *u) {
   int rc = dag_file_new(&a->file, &a->o, put_block, a);
   if (!rc)
     rc = dag_file_set_pool(a->file, tr_pool_hash(),
-                           tr_pool_hash_threads(!a->only_hash));
+                           tr_pool_hash_threads(!a->only_hash &&
+                                                !a->nc.on));
   if (rc)
     return rpc_up_fail(u, rc, 500, "bad import settings: %s", tr_strerror(rc));
   if (!a->only_hash) {
