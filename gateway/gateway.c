@@ -155,6 +155,8 @@ static void answer_dag_error(http_req_t *req, const gw_target_t *t) {
   else if (rc == TR_EPATHREM)
     gw_error(req, 501, "%s: the path ends inside the block at \"%.200s\"; "
              "only links are served", s, name);
+  else if (rc == TR_EFSCHANGED || rc == TR_EFSFILE)
+    gw_error(req, 500, "%s: %s", s, tr_strerror(rc)); /* our own disk */
   else
     gw_error(req, 502, "%s: %s", s, tr_strerror(rc));
 }
