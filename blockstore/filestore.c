@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../dag/varint.h"
@@ -367,11 +368,20 @@ int bs_fs_read(const bs_env_t *env, const dag_cid_t *cid,
            root[1] ? "/" : "", ref->path);
   if (cap)
     msg[0] = '\0';
-  int fd = open(abspath, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK and the check after: a reference may name a FIFO or a
+   * device (a client of the API chooses the path), whose open or read
+   * would hold a reader's thread forever. */
+  int fd = open(abspath, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
     int e = errno;
     go_errstr(msg, cap, "open", abspath, e);
     return e == ENOENT || e == ENOTDIR ? BS_FS_NO_FILE : BS_FS_FILE_ERROR;
+  }
+  struct stat st;
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    snprintf(msg, cap, "%s is not a regular file", abspath);
+    close(fd);
+    return BS_FS_FILE_ERROR;
   }
   size_t got = 0;
   int status = BS_FS_OK;

@@ -103,7 +103,7 @@ static void test_read_and_check(void **state) {
   assert_int_equal(bs_get(t, &a, &d, &n), TR_EFSCHANGED);
   assert_int_equal(bs_get(t, &b, &d, &n), 0);
   char msg[8400];
-  uint8_t buf[1000];
+  uint8_t buf[3000];
   assert_int_equal(bs_fs_get(t, &a, &ref), 0);
   assert_int_equal(bs_fs_read(f->env, &a, &ref, buf, msg, sizeof msg),
                    BS_FS_CHANGED);
@@ -130,6 +130,15 @@ static void test_read_and_check(void **state) {
   assert_string_equal(msg, want);
   assert_int_equal(bs_has(t, &b), 1); /* as boxo's Has: the file unread */
   bs_txn_abort(t);
+
+  /* A FIFO in the file's place: refused at once, never waited on. */
+  assert_int_equal(mkfifo(path, 0644), 0);
+  t = rtxn(f);
+  assert_int_equal(bs_get(t, &b, &d, &n), TR_EFSFILE);
+  assert_int_equal(bs_fs_read(f->env, &b, &ref, buf, msg, sizeof msg),
+                   BS_FS_FILE_ERROR);
+  bs_txn_abort(t);
+  unlink(path);
 }
 
 /* Paths: relative to the root (the repo's parent), cleaned, refused
