@@ -1,30 +1,18 @@
 /*
  * api_cmddefs.c — the table of every `trove` command and its options (see
  * api_opts.h), with Kubo's option names, short flags, defaults and API
- * argument names, and add's option resolution shared by the CLI and
- * /api/v0/add.
+ * argument names, and the lookups into it.
  *
  * To add an option: add its row here; the CLI parser, `--help`, the query
  * the CLI sends to a daemon and the handler's query parser all follow.
+ * The option tables of some families live in files of their own so that
+ * this one stays readable (cmddefs_int.h lists them: files, filestore,
+ * pin, name and key); their rows stay here, in rpc_cmddefs[].  add's
+ * options are given meaning in add_resolve.c.
  */
-#include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
-#include "../blockstore/bs.h"
-#include "../dag/chunker.h"
-#include "opts.h"
-
-#define B RPC_OPT_BOOL
-#define S RPC_OPT_STRING
-#define I RPC_OPT_INT
-#define END {NULL, 0, 0, NULL, NULL, NULL, 0, 0}
-/* A boolean or string option sent to the API under its own name. */
-#define OB(n, c, d, h) {n, c, B, d, h, n, 0, 0}
-#define OS(n, c, d, h) {n, c, S, d, h, n, 0, 0}
-/* An option of the CLI alone. */
-#define CB(n, c, d, h) {n, c, B, d, h, NULL, 0, 0}
-#define CS(n, c, d, h) {n, c, S, d, h, NULL, 0, 0}
+#include "cmddefs_int.h"
 
 static const rpc_optdef_t none[] = {END};
 
@@ -65,20 +53,6 @@ static const rpc_optdef_t provide_opts[] = {
 
 static const rpc_optdef_t provide_clear_opts[] = {
     OB("quiet", 'q', "false", "Do not write output."),
-    END};
-
-static const rpc_optdef_t publish_opts[] = {
-    OS("key", 'k', "self", "The key to sign with: \"self\" (the node's "
-       "own), a name of 'trove key ls' or a key's PeerID."),
-    OS("lifetime", 't', "48h", "How long the record is valid (a Go "
-       "duration)."),
-    OS("ttl", 0, "5m", "How long resolvers may cache it (capped to "
-       "--lifetime)."),
-    {"sequence", 0, I, "0", "The sequence number (at least the last one "
-     "plus one).", "sequence", 0, INT64_MAX},
-    CB("quieter", 'Q', "false", "Write only the name."),
-    OB("allow-offline", 0, "false", "Publish although no DHT peer is known "
-       "(the record is kept locally)."),
     END};
 
 static const rpc_optdef_t routing_put_opts[] = {
@@ -127,76 +101,6 @@ static const rpc_optdef_t stats_bw_opts[] = {
     OB("poll", 0, "false", "Print bandwidth at an interval."),
     OS("interval", 'i', "1s", "Time interval to wait between updating "
        "output, if 'poll' is true (a Go duration)."),
-    END};
-
-#define IPNS_BASE OS("ipns-base", 0, "base36", "Encoding of key IDs: " \
-                          "b58mh, base36, base32, base58btc, base16.")
-static const rpc_optdef_t key_gen_opts[] = {
-    OS("type", 't', "ed25519", "Type of the key to create (trove: ed25519 "
-       "only)."),
-    IPNS_BASE,
-    END};
-
-static const rpc_optdef_t key_ls_opts[] = {
-    CB("l", 'l', "false", "Show extra information about keys (their IDs)."),
-    IPNS_BASE,
-    END};
-
-static const rpc_optdef_t key_rename_opts[] = {
-    OB("force", 'f', "false", "Allow to overwrite an existing key."),
-    IPNS_BASE,
-    END};
-
-static const rpc_optdef_t key_export_opts[] = {
-    CS("output", 'o', NULL, "The path where the output should be stored "
-       "(default ./NAME.key)."),
-    CS("format", 'f', "libp2p-protobuf-cleartext", "The format of the "
-       "exported private key (trove: libp2p-protobuf-cleartext only)."),
-    END};
-
-static const rpc_optdef_t key_import_opts[] = {
-    IPNS_BASE,
-    OS("format", 'f', "libp2p-protobuf-cleartext", "The format of the "
-       "private key to import (trove: libp2p-protobuf-cleartext only)."),
-    END};
-
-static const rpc_optdef_t key_sign_opts[] = {
-    OS("key", 'k', "self", "The name of the key to use for signing."),
-    IPNS_BASE,
-    END};
-
-static const rpc_optdef_t key_verify_opts[] = {
-    OS("key", 'k', "self", "The name of the key to use for verifying (or "
-       "an IPNS name or PeerID that inlines its key)."),
-    OS("signature", 's', NULL, "Multibase-encoded signature to verify."),
-    IPNS_BASE,
-    END};
-
-static const rpc_optdef_t key_rotate_opts[] = {
-    CS("oldkey", 'o', NULL, "Keystore name to use for backing up your "
-       "existing identity."),
-    CS("type", 't', "ed25519", "Type of the key to create (trove: ed25519 "
-       "only)."),
-    {"size", 's', I, NULL, "Size of the key to generate (not for "
-     "ed25519).", NULL, 0, INT32_MAX},
-    END};
-
-static const rpc_optdef_t name_put_opts[] = {
-    OB("force", 'f', "false", "Skip validation (signature, sequence, "
-       "size)."),
-    OB("allow-offline", 0, "false", "Store locally without broadcasting to "
-       "the network."),
-    OB("allow-delegated", 0, "false", "Publish via HTTP delegated "
-       "publishers only (trove: needs Ipns.DelegatedPublishers set, then "
-       "acts as --allow-offline)."),
-    CB("quiet", 'q', "false", "Write no output."),
-    END};
-
-static const rpc_optdef_t name_inspect_opts[] = {
-    OS("verify", 0, NULL, "CID of the public IPNS key to validate "
-       "against."),
-    OB("dump", 0, "true", "Include a full hex dump of the raw Protobuf "
-       "record."),
     END};
 
 static const rpc_optdef_t cid_format_opts[] = {
@@ -336,78 +240,11 @@ static const rpc_optdef_t block_rm_opts[] = {
     OB("quiet", 'q', "false", "Write minimal output."),
     END};
 
-static const rpc_optdef_t pin_add_opts[] = {
-    OB("recursive", 'r', "true", "Pin the whole DAG, not the block alone."),
-    OS("name", 0, NULL, "A name for the pin."),
-    OB("progress", 0, "false", "Show how many blocks have been fetched "
-       "(through a daemon)."),
-    END};
-
-static const rpc_optdef_t pin_update_opts[] = {
-    OB("unpin", 0, "true", "Remove the old pin."),
-    END};
-
-static const rpc_optdef_t pin_rm_opts[] = {
-    OB("recursive", 'r', "true", "Remove a recursive pin (false: a direct "
-       "one)."),
-    END};
-
-static const rpc_optdef_t pin_ls_opts[] = {
-    OS("type", 't', "all", "Pins to list: direct, indirect, recursive or "
-       "all."),
-    OB("quiet", 'q', "false", "Write just the CIDs."),
-    OB("names", 'n', "false", "Print pin names beside the CIDs."),
-    OS("name", 0, NULL, "Only pins whose name contains this (case-sensitive); "
-       "implies --names."),
-    OB("stream", 's', "false", "Stream the answer (the CLI always does)."),
-    END};
-
-static const rpc_optdef_t pin_verify_opts[] = {
-    OB("verbose", 0, "false", "Also list pins that are intact."),
-    OB("quiet", 'q', "false", "Write just the CIDs of broken pins."),
-    END};
-
-static const rpc_optdef_t pin_remote_svc_ls_opts[] = {
-    OB("stat", 0, "false", "Try to fetch and display current pin count on "
-       "remote service (queued/pinning/pinned/failed)."),
-    END};
-
 static const rpc_optdef_t follow_opts[] = {
     OS("token", 0, NULL, "The Pinning Service API's access token."),
     {"keep", 0, I, NULL, "IPNS versions to keep (default 1, at most 64).",
      "keep", 1, 64},
     OB("list", 0, "false", "SOURCE is a file of CIDs, one a line."),
-    END};
-
-static const rpc_optdef_t pin_remote_add_opts[] = {
-    OS("service", 0, NULL, "Name of the remote pinning service to use "
-       "(mandatory)."),
-    OS("name", 0, NULL, "An optional name for the pin."),
-    OB("background", 0, "false", "Add to the queue on the remote service and "
-       "return immediately (does not wait for pinned status)."),
-    END};
-
-static const rpc_optdef_t pin_remote_ls_opts[] = {
-    OS("service", 0, NULL, "Name of the remote pinning service to use "
-       "(mandatory)."),
-    OS("name", 0, NULL, "Return pins with names that contain the value "
-       "provided (case-sensitive, exact match)."),
-    OS("cid", 0, NULL, "Return pins for the specified CIDs "
-       "(comma-separated)."),
-    OS("status", 0, "pinned", "Return pins with the specified statuses "
-       "(queued,pinning,pinned,failed)."),
-    END};
-
-static const rpc_optdef_t pin_remote_rm_opts[] = {
-    OS("service", 0, NULL, "Name of the remote pinning service to use "
-       "(mandatory)."),
-    OS("name", 0, NULL, "Remove pins with names that contain provided value "
-       "(case-sensitive, exact match)."),
-    OS("cid", 0, NULL, "Remove pins for the specified CIDs."),
-    OS("status", 0, "pinned", "Remove pins with the specified statuses "
-       "(queued,pinning,pinned,failed)."),
-    OB("force", 0, "false", "Allow removal of multiple pins matching the "
-       "query without additional confirmation."),
     END};
 
 static const rpc_optdef_t dag_export_opts[] = {
@@ -441,77 +278,6 @@ static const rpc_optdef_t dag_put_opts[] = {
 static const rpc_optdef_t dag_stat_opts[] = {
     OB("progress", 'p', "true", "Return progress data."),
     END};
-
-/* Kubo's files commands: --flush (-f) is every one's (accepted; trove
- * stores each change whole: rpc/mfs.h). */
-#define FLUSH OB("flush", 'f', "true", "Flush target and ancestors after " \
-                 "write (always done).")
-#define PREFIX                                                            \
-  {"cid-version", 0, I, NULL, "Cid version to use.", "cid-version", 0, 1}, \
-      OS("hash", 0, NULL, "Hash function to use. Will set Cid version to " \
-         "1 if used.")
-
-static const rpc_optdef_t files_ls_opts[] = {
-    OB("long", 'l', "false", "Use long listing format."),
-    CB("U", 0, "false", "Do not sort; list entries in directory order."),
-    FLUSH, END};
-
-static const rpc_optdef_t files_stat_opts[] = {
-    CS("format", 0, NULL, "Print statistics in given format. Allowed "
-       "tokens: <hash> <size> <cumulsize> <type> <childs> <mode> "
-       "<mode-octal> <mtime> <mtime-secs> <mtime-nsecs>."),
-    CB("hash", 0, "false", "Print only hash. Implies '--format=<hash>'."),
-    CB("size", 0, "false", "Print only size. Implies '--format=<cumulsize>'."),
-    OB("with-local", 0, "false", "Compute the amount of the dag that is "
-       "local, and if possible the total size."),
-    FLUSH, END};
-
-static const rpc_optdef_t files_read_opts[] = {
-    {"offset", 'o', I, "0", "Byte offset to begin reading from.", "offset",
-     INT64_MIN, INT64_MAX},
-    {"count", 'n', I, NULL, "Maximum number of bytes to read.", "count",
-     INT64_MIN, INT64_MAX},
-    FLUSH, END};
-
-static const rpc_optdef_t files_write_opts[] = {
-    {"offset", 'o', I, "0", "Byte offset to begin writing at.", "offset",
-     INT64_MIN, INT64_MAX},
-    OB("create", 'e', "false", "Create the file if it does not exist."),
-    OB("parents", 'p', "false", "Make parent directories as needed."),
-    OB("truncate", 't', "false", "Truncate the file to size zero before "
-       "writing."),
-    {"count", 'n', I, NULL, "Maximum number of bytes to read.", "count",
-     INT64_MIN, INT64_MAX},
-    OB("raw-leaves", 0, NULL, "Use raw blocks for newly created leaf "
-       "nodes."),
-    PREFIX, FLUSH, END};
-
-static const rpc_optdef_t files_mkdir_opts[] = {
-    OB("parents", 'p', "false", "No error if existing, make parent "
-       "directories as needed."),
-    PREFIX, FLUSH, END};
-
-static const rpc_optdef_t files_cp_opts[] = {
-    OB("force", 0, "false", "Force overwrite of existing files."),
-    OB("parents", 'p', "false", "Make parent directories as needed."),
-    FLUSH, END};
-
-static const rpc_optdef_t files_rm_opts[] = {
-    OB("recursive", 'r', "false", "Recursively remove directories."),
-    OB("force", 0, "false", "Forcibly remove target at path; implies -r "
-       "for directories."),
-    FLUSH, END};
-
-static const rpc_optdef_t files_chcid_opts[] = {PREFIX, FLUSH, END};
-
-static const rpc_optdef_t files_flush_opts[] = {FLUSH, END};
-
-static const rpc_optdef_t files_touch_opts[] = {
-    {"mtime", 0, I, NULL, "Modification time in seconds before or since "
-     "the Unix Epoch.", "mtime", INT64_MIN, INT64_MAX},
-    {"mtime-nsecs", 0, I, NULL, "Modification time fraction in "
-     "nanoseconds.", "mtime-nsecs", 0, UINT32_MAX},
-    FLUSH, END};
 
 static const rpc_optdef_t config_opts[] = {
     OB("json", 0, "false", "Parse VALUE as JSON."),
@@ -586,26 +352,26 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"refs", "refs", "CID...", "List the CIDs a DAG links to.", refs_opts},
     {"refs local", "refs/local", "", "List every stored block.", none},
     {"pin add", "pin/add", "CID...", "Pin a DAG (or one block).",
-     pin_add_opts},
-    {"pin rm", "pin/rm", "CID...", "Remove pins.", pin_rm_opts},
+     rpc__pin_add_opts},
+    {"pin rm", "pin/rm", "CID...", "Remove pins.", rpc__pin_rm_opts},
     {"pin update", "pin/update", "FROM TO", "Pin TO recursively in place of "
      "FROM, with its name (fetching what TO has that FROM lacks).",
-     pin_update_opts},
-    {"pin ls", "pin/ls", "[CID...]", "List pins.", pin_ls_opts},
+     rpc__pin_update_opts},
+    {"pin ls", "pin/ls", "[CID...]", "List pins.", rpc__pin_ls_opts},
     {"pin verify", "pin/verify", "", "Check that pinned DAGs are complete "
-     "and intact.", pin_verify_opts},
+     "and intact.", rpc__pin_verify_opts},
     {"pin remote service add", "pin/remote/service/add", "NAME ENDPOINT KEY", "Add remote "
      "pinning service credentials to Pinning.RemoteServices.", none},
     {"pin remote service ls", "pin/remote/service/ls", "", "List remote pinning services.",
-     pin_remote_svc_ls_opts},
+     rpc__pin_remote_svc_ls_opts},
     {"pin remote service rm", "pin/remote/service/rm", "NAME", "Remove remote pinning service.",
      none},
     {"pin remote add", "pin/remote/add", "CID", "Pin object to remote pinning service.",
-     pin_remote_add_opts},
+     rpc__pin_remote_add_opts},
     {"pin remote ls", "pin/remote/ls", "", "List objects pinned to remote pinning "
-     "service.", pin_remote_ls_opts},
+     "service.", rpc__pin_remote_ls_opts},
     {"pin remote rm", "pin/remote/rm", "", "Remove pins from remote pinning service.",
-     pin_remote_rm_opts},
+     rpc__pin_remote_rm_opts},
     {"mirror token add", NULL, "[NAME]", "Make a Pinning Service API "
      "bearer token (printed once, stored hashed).", none},
     {"mirror token rm", NULL, "NAME", "Revoke a Pinning Service API token.",
@@ -632,32 +398,32 @@ const rpc_cmddef_t rpc_cmddefs[] = {
     {"dag stat", "dag/stat", "ROOT...", "Print the blocks and bytes of "
      "DAGs.", dag_stat_opts},
     {"files ls", "files/ls", "[PATH]", "List an MFS directory.",
-     files_ls_opts},
+     rpc__files_ls_opts},
     {"files stat", "files/stat", "PATH", "Print an MFS (or /ipfs/) node's "
-     "CID, sizes and type.", files_stat_opts},
+     "CID, sizes and type.", rpc__files_stat_opts},
     {"files read", "files/read", "PATH", "Write an MFS file's bytes.",
-     files_read_opts},
+     rpc__files_read_opts},
     {"files write", "files/write", "PATH [FILE]", "Write to an MFS file "
-     "(stdin when no FILE).", files_write_opts},
+     "(stdin when no FILE).", rpc__files_write_opts},
     {"files mkdir", "files/mkdir", "PATH", "Make an MFS directory.",
-     files_mkdir_opts},
+     rpc__files_mkdir_opts},
     {"files cp", "files/cp", "SOURCE DEST", "Link an /ipfs/ path or an MFS "
-     "path into MFS.", files_cp_opts},
+     "path into MFS.", rpc__files_cp_opts},
     {"files mv", "files/mv", "SOURCE DEST", "Move an MFS file or "
-     "directory.", files_flush_opts},
+     "directory.", rpc__files_flush_opts},
     {"files rm", "files/rm", "PATH...", "Remove MFS files or directories.",
-     files_rm_opts},
+     rpc__files_rm_opts},
     {"files flush", "files/flush", "[PATH]", "Print an MFS path's CID "
-     "(every change is already stored).", files_flush_opts},
+     "(every change is already stored).", rpc__files_flush_opts},
     {"files chcid", "files/chcid", "PATH", "Change an MFS directory's CID "
-     "version or hash function.", files_chcid_opts},
+     "version or hash function.", rpc__files_chcid_opts},
     {"files chmod", "files/chmod", "MODE PATH", "Set the UnixFS mode of an "
-     "MFS node (octal).", files_flush_opts},
+     "MFS node (octal).", rpc__files_flush_opts},
     {"files chroot", NULL, "[CID]", "Set the MFS root to CID (a directory "
      "in the repo) or the empty directory; the daemon must be stopped.",
      chroot_opts},
     {"files touch", "files/touch", "PATH", "Set the UnixFS mtime of an MFS "
-     "node (now by default).", files_touch_opts},
+     "node (now by default).", rpc__files_touch_opts},
     {"repo stat", "repo/stat", "", "Print repo statistics.", repo_stat_opts},
     {"stats repo", "stats/repo", "", "Print repo statistics (repo stat).",
      repo_stat_opts},
@@ -830,36 +596,36 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "source, last sync, pins pending/pinned/failed, last error.", none},
     {"name publish", "name/publish", "PATH", "Publish an IPNS record for "
      "the node's name (or --key's) pointing at PATH, on the DHTs.",
-     publish_opts},
+     rpc__publish_opts},
     {"key gen", "key/gen", "NAME", "Create a new Ed25519 keypair for "
-     "IPNS names; print its ID.", key_gen_opts},
+     "IPNS names; print its ID.", rpc__key_gen_opts},
     {"key ls", "key/ls", "", "List the keys (self first): names, with -l "
-     "IDs too.", key_ls_opts},
+     "IDs too.", rpc__key_ls_opts},
     {"key list", "key/list", "", "Deprecated: use 'trove key ls'.",
-     key_ls_opts},
-    {"key rm", "key/rm", "NAME...", "Remove keypairs.", key_ls_opts},
+     rpc__key_ls_opts},
+    {"key rm", "key/rm", "NAME...", "Remove keypairs.", rpc__key_ls_opts},
     {"key rename", "key/rename", "OLD NEW", "Rename a keypair.",
-     key_rename_opts},
+     rpc__key_rename_opts},
     {"key export", NULL, "NAME", "Export a keypair to a file (the libp2p "
-     "PrivateKey protobuf, as Kubo writes it).", key_export_opts},
+     "PrivateKey protobuf, as Kubo writes it).", rpc__key_export_opts},
     {"key import", "key/import", "NAME FILE", "Import a keypair exported "
-     "by Kubo or trove; print its ID.", key_import_opts},
+     "by Kubo or trove; print its ID.", rpc__key_import_opts},
     {"key sign", "key/sign", "[FILE]", "Sign FILE's bytes (stdin without "
      "one), prefixed with \"libp2p-key signed message:\", with a key.",
-     key_sign_opts},
+     rpc__key_sign_opts},
     {"key verify", "key/verify", "[FILE]", "Verify a signature 'key sign' "
-     "made over FILE's bytes (stdin without one).", key_verify_opts},
+     "made over FILE's bytes (stdin without one).", rpc__key_verify_opts},
     {"key rotate", NULL, "", "Replace the node's identity with a new key, "
      "the old one kept in the keystore as --oldkey (daemon stopped).",
-     key_rotate_opts},
+     rpc__key_rotate_opts},
     {"name get", "name/get", "NAME", "Write the signed IPNS record the "
      "routing has for NAME (raw protobuf) to stdout.", none},
     {"name put", "name/put", "NAME [FILE]", "Store a pre-signed IPNS record "
      "for NAME (FILE, or stdin) in the routing, after checking it.",
-     name_put_opts},
+     rpc__name_put_opts},
     {"name inspect", "name/inspect", "[FILE]", "Print the fields of an "
      "IPNS record (FILE, or stdin); --verify NAME checks it.",
-     name_inspect_opts},
+     rpc__name_inspect_opts},
     {"resolve", "resolve", "PATH", "Resolve /ipns/NAME or /ipfs/CID/path "
      "to the /ipfs/ path of what it names (through the daemon).",
      resolve_opts},
@@ -867,133 +633,6 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "node's own by default) through the DHTs.", resolve_opts},
 };
 const size_t rpc_ncmddefs = TR_ARRAY_LEN(rpc_cmddefs);
-
-/* ------------------------------------------------------------------ add */
-
-static int refuse(char *err, size_t n, const char *what) {
-  snprintf(err, n, "%s is not supported by trove", what);
-  return TR_EUSAGE;
-}
-
-int rpc_add_resolve(const rpc_vals_t *v, const json_t *import,
-                    rpc_add_opts_t *a, char *err, size_t n) {
-  memset(a, 0, sizeof *a);
-  static const char *const unsupported[] = {"inline"};
-  for (size_t i = 0; i < TR_ARRAY_LEN(unsupported); i++) {
-    size_t k = rpc_vals_idx(v, unsupported[i]);
-    if (v->v[k].set && (v->def->opts[k].type != RPC_OPT_BOOL || v->v[k].b))
-      return refuse(err, n, unsupported[i]);
-  }
-  a->recursive = rpc_vals_bool(v, "recursive");
-  a->hidden = rpc_vals_bool(v, "hidden");
-  a->empty_dirs = rpc_vals_bool(v, "empty-dirs");
-  a->quiet = rpc_vals_bool(v, "quiet");
-  a->quieter = rpc_vals_bool(v, "quieter");
-  a->silent = rpc_vals_bool(v, "silent");
-  a->progress = rpc_vals_bool(v, "progress");
-  a->progress_set = rpc_vals_isset(v, "progress");
-  a->only_hash = rpc_vals_bool(v, "only-hash");
-  a->wrap = rpc_vals_bool(v, "wrap-with-directory");
-  a->pin = rpc_vals_bool(v, "pin");
-  a->pin_name = rpc_vals_str(v, "pin-name");
-  a->stdin_name = rpc_vals_str(v, "stdin-name");
-  const char *profile = rpc_vals_str(v, "profile");
-  if (dag_import_profile(&a->o, profile)) {
-    snprintf(err, n, "unknown profile \"%s\" (unixfs-v1-2025, "
-             "unixfs-v0-2015)", profile);
-    return TR_EUSAGE;
-  }
-  /* A profile named is every setting; without one the config's Import
-   * keys override trove's default profile's, as Kubo's add reads them. */
-  int rc;
-  if (!rpc_vals_isset(v, "profile") &&
-      (rc = rpc_add_import(import, &a->o, err, n)))
-    return rc;
-  if (rpc_vals_isset(v, "trickle"))
-    a->o.layout = rpc_vals_bool(v, "trickle") ? DAG_LAYOUT_TRICKLE
-                                              : DAG_LAYOUT_BALANCED;
-  const char *chunker = rpc_vals_str(v, "chunker");
-  if (chunker && *chunker) {
-    dag_chunker_t c;
-    if (dag_chunker_init(&c, chunker)) {
-      snprintf(err, n, "invalid chunker \"%s\": %s", chunker,
-               tr_strerror(TR_ECHUNKER));
-      return TR_EUSAGE;
-    }
-    a->o.chunker = chunker;
-  }
-  /* Every profile sets the CID version, as Kubo's profiles set
-   * Import.CidVersion: an explicit option overrides it. */
-  if (rpc_vals_isset(v, "cid-version"))
-    a->o.cid_version = (int)rpc_vals_int(v, "cid-version");
-  if (rpc_vals_isset(v, "raw-leaves"))
-    a->o.raw_leaves = rpc_vals_bool(v, "raw-leaves");
-  if (rpc_vals_isset(v, "max-file-links"))
-    a->o.max_links = (size_t)rpc_vals_int(v, "max-file-links");
-  /* Kubo's order of checks (core/commands/add.go). */
-  if (a->only_hash)
-    a->pin = false;
-  if (rpc_vals_isset(v, "to-files")) {
-    const char *t = rpc_vals_str(v, "to-files");
-    a->to_files = t ? t : "";
-  }
-  if (a->only_hash && a->to_files) {
-    snprintf(err, n, "only-hash and to-files options are not compatible");
-    return TR_EUSAGE;
-  }
-  if (a->wrap && a->to_files) {
-    snprintf(err, n, "wrap-with-directory and to-files options are not "
-             "compatible");
-    return TR_EUSAGE;
-  }
-  if (!a->pin && a->pin_name) {
-    snprintf(err, n, "pin-name option requires pin to be set");
-    return TR_EUSAGE;
-  }
-  if (a->pin_name && strlen(a->pin_name) > BS_PIN_NAME_MAX) {
-    snprintf(err, n, "pin name too long: at most %d bytes", BS_PIN_NAME_MAX);
-    return TR_EUSAGE;
-  }
-  const char *hash = rpc_vals_isset(v, "hash") ? rpc_vals_str(v, "hash")
-                                                : NULL;
-  if (hash && *hash) {
-    char lower[64];
-    size_t l = strlen(hash);
-    for (size_t i = 0; i < l && i < sizeof lower - 1; i++)
-      lower[i] = (char)(hash[i] >= 'A' && hash[i] <= 'Z' ? hash[i] | 0x20
-                                                         : hash[i]);
-    lower[l < sizeof lower ? l : sizeof lower - 1] = 0;
-    if (l >= sizeof lower || dag_mh_from_name(lower, &a->o.mh_code)) {
-      snprintf(err, n, "unrecognized hash function: \"%s\"", lower);
-      return TR_EUSAGE;
-    }
-  }
-  if ((rc = rpc_add_meta_opts(v, a, err, n)))
-    return rc;
-  /* Kubo's UnixfsAddOptions: nocopy needs raw leaves, and turns them on
-   * unless something set them off (the option, the config, metadata). */
-  a->nocopy = rpc_vals_bool(v, "nocopy");
-  a->fscache = rpc_vals_bool(v, "fscache");
-  if (a->nocopy && !a->o.raw_leaves) {
-    if (rpc_vals_isset(v, "raw-leaves") || a->with_meta ||
-        json_object_get(import, "UnixFSRawLeaves")) {
-      snprintf(err, n, "nocopy option requires '--raw-leaves' to be enabled "
-                       "as well");
-      return TR_EUSAGE;
-    }
-    a->o.raw_leaves = true;
-  }
-  if (a->o.mh_code != DAG_MH_SHA2_256) {
-    /* Kubo's UnixfsAddOptions: CIDv0 (asked for, or set by the profile as
-     * Import.CidVersion=0 is) cannot carry another hash. */
-    if (a->o.cid_version == 0) {
-      snprintf(err, n, "CIDv0 only supports sha2-256");
-      return TR_EUSAGE;
-    }
-    a->o.cid_version = 1;
-  }
-  return 0;
-}
 
 /* -------------------------------------------------------------- lookup */
 

@@ -1,15 +1,15 @@
 /*
  * api_cmddefs_fs.c — the option tables of `filestore ls|verify|dups`
  * (Kubo's core/commands/filestore.go), kept beside api_cmddefs.c, whose
- * rows name them, so that file stays under its size.  --cid-base is one
- * of Kubo's global options; trove takes it after the command words.
+ * rows name them (cmddefs_int.h), so that file stays under its size.
+ * --cid-base is one of Kubo's global options; trove takes it after the
+ * command words.
  */
-#include "opts.h"
+#include "cmddefs_int.h"
 
 #define CID_BASE                                                           \
   {"cid-base", 0, RPC_OPT_STRING, NULL, "Multibase encoding for CIDs in "  \
    "output.", "cid-base", 0, 0}
-#define END {NULL, 0, 0, NULL, NULL, NULL, 0, 0}
 
 const rpc_optdef_t rpc__filestore_ls_opts[] = {
     {"file-order", 0, RPC_OPT_BOOL, "false", "sort the results based on the "

@@ -2,7 +2,7 @@
  * api_opts.c — parsing a command's options through its table (api_opts.h):
  * argv for the CLI, the typed checks both parsers share, and the typed
  * accessors.  The query parser is in rpc_util.c (it needs the request),
- * the table itself and add's resolution in api_cmddefs.c.
+ * the table itself in api_cmddefs.c, add's resolution in add_resolve.c.
  */
 #include "opts.h"
 

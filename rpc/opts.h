@@ -85,12 +85,6 @@ typedef struct rpc_vals {
 extern const rpc_cmddef_t rpc_cmddefs[];
 extern const size_t rpc_ncmddefs;
 
-/* Option tables kept in files of their own (api_cmddefs_fs.c), named by
- * rows of rpc_cmddefs. */
-extern const rpc_optdef_t rpc__filestore_ls_opts[];
-extern const rpc_optdef_t rpc__filestore_verify_opts[];
-extern const rpc_optdef_t rpc__filestore_dups_opts[];
-
 /* The command with CLI name name ("pin add") or API name ("pin/add"),
  * NULL when there is none. */
 const rpc_cmddef_t *rpc_cmddef(const char *name);
