@@ -30,6 +30,9 @@ typedef struct node_daemon_opts {
    * a GC runs when the blocks take more than Datastore.StorageGCWatermark
    * percent (default 90) of Datastore.StorageMax (default 10GB). */
   bool enable_gc;
+  /* Kubo's --enable-pubsub-experiment: pubsub runs (as Pubsub.Enabled
+   * true; the config's false does not stop it). */
+  bool enable_pubsub;
   char *err;                /* NULL, or where start-up failures are said */
   size_t errsz;
 } node_daemon_opts_t;

@@ -90,6 +90,7 @@ extern const size_t rpc_ncmddefs;
 extern const rpc_optdef_t rpc__filestore_ls_opts[];
 extern const rpc_optdef_t rpc__filestore_verify_opts[];
 extern const rpc_optdef_t rpc__filestore_dups_opts[];
+extern const rpc_optdef_t rpc__pubsub_opts[]; /* api_cmddefs_ps.c */
 
 /* The command with CLI name name ("pin add") or API name ("pin/add"),
  * NULL when there is none. */
