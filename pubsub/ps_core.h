@@ -37,6 +37,11 @@ typedef struct ps_topic { /* a topic we joined */
   size_t nmesh;
 } ps_topic_t;
 
+typedef struct ps_author { /* the seqno validator's memory */
+  net_peerid_t id;
+  uint64_t seqno, used; /* used: when last accepted (a counter) */
+} ps_author_t;
+
 typedef struct ps_seen_e {
   uint64_t h, exp;
   int32_t next; /* the bucket's chain */
@@ -74,6 +79,9 @@ struct ps {
   ps_seen_e_t *seen;
   int32_t *buckets;
   size_t seen_tail, nseen;
+  ps_author_t *authors;
+  size_t nauthors;
+  uint64_t accepts;
   ps_mc_e_t *mc;
   size_t mc_tail, nmc;
   uint64_t gen;

@@ -321,6 +321,33 @@ static void deliver(ps_t *ps, const net_peerid_t *from, const uint8_t *data,
   ps->io.deliver(ps->io.ud, &m);
 }
 
+/* BasicSeqnoValidator: true when seq (big-endian, its first 8 bytes) is
+ * above the last accepted from author, which it then becomes. */
+static bool seqno_fresh(ps_t *ps, const net_peerid_t *author,
+                        const uint8_t *sq, size_t sqlen) {
+  if (sqlen < 8)
+    return false;
+  uint64_t seq = 0;
+  for (int i = 0; i < 8; i++)
+    seq = seq << 8 | sq[i];
+  ps_author_t *a = NULL;
+  for (size_t i = 0; i < ps->nauthors && !a; i++)
+    if (net_peerid_equal(&ps->authors[i].id, author))
+      a = &ps->authors[i];
+  if (a && seq <= a->seqno)
+    return false;
+  if (!a && ps->nauthors < PS_AUTHORS_MAX) {
+    a = &ps->authors[ps->nauthors++];
+  } else if (!a) { /* full: the least recently heard author goes */
+    a = &ps->authors[0];
+    for (size_t i = 1; i < ps->nauthors; i++)
+      if (ps->authors[i].used < a->used)
+        a = &ps->authors[i];
+  }
+  *a = (ps_author_t){*author, seq, ++ps->accepts};
+  return true;
+}
+
 static void on_message(ps_t *ps, ps_peer_t *src, const uint8_t *b, size_t n,
                        uint64_t now) {
   ps__message_t m;
@@ -350,6 +377,10 @@ static void on_message(ps_t *ps, ps_peer_t *src, const uint8_t *b, size_t n,
    * shadow the real message of the same ID. */
   if (ps__message_verify(&m, &from) || net_peerid_equal(&from, &ps->self)) {
     ps->st.rejected++;
+    return;
+  }
+  if (!seqno_fresh(ps, &from, m.seqno.p, m.seqno.n)) {
+    ps->st.stale++; /* go's ValidationIgnore: not seen, not forwarded */
     return;
   }
   ps__seen_add(ps, h, now);
@@ -624,7 +655,9 @@ int ps_new(const ps_io_t *io, const ps_opts_t *o, uint64_t now,
   ps->seen = tr_calloc(PS_SEEN_MAX, sizeof *ps->seen);
   ps->buckets = tr_malloc(PS_SEEN_BUCKETS * sizeof *ps->buckets);
   ps->mc = tr_calloc(PS_MCACHE_MAX, sizeof *ps->mc);
-  if (!ps->seen || !ps->buckets || !ps->mc) {
+  ps->authors = tr_malloc(PS_AUTHORS_MAX * sizeof *ps->authors);
+  if (!ps->seen || !ps->buckets || !ps->mc || !ps->authors) {
+    tr_free(ps->authors);
     tr_free(ps->seen);
     tr_free(ps->buckets);
     tr_free(ps->mc);
@@ -662,6 +695,7 @@ void ps_free(ps_t *ps) {
   tr_free(ps->bo);
   ps__mc_free(ps);
   tr_free(ps->mc);
+  tr_free(ps->authors);
   tr_free(ps->seen);
   tr_free(ps->buckets);
   sodium_memzero(&ps->key, sizeof ps->key);

@@ -31,6 +31,12 @@
  *    ps_stats_t.rejected), as is one for a topic we have not joined.
  *  - Message IDs: from + seqno.  A seen-cache (PS_SEEN_TTL_MS, at most
  *    PS_SEEN_MAX IDs) drops duplicates and replays.
+ *  - Kubo's default validator (go-libp2p-pubsub's BasicSeqnoValidator):
+ *    a message whose seqno (its first 8 bytes, big-endian; fewer is
+ *    refused) is not above the last one accepted from its author is
+ *    ignored, so a replay older than the seen-cache is still dropped.
+ *    Kubo keeps the last seqnos in its datastore; here they are in memory
+ *    (PS_AUTHORS_MAX authors, the least recent forgotten first).
  *  - gossipsub v1.1 (/meshsub/1.1.0, and /meshsub/1.0.0): a mesh per
  *    joined topic kept between PS_DLO and PS_DHI (PS_D on repair) by
  *    GRAFT/PRUNE on the heartbeat (PS_HEARTBEAT_MS, first after
@@ -100,6 +106,7 @@ enum { PS_FLOOD = 1, PS_MESH10 = 2, PS_MESH11 = 3 };
 #define PS_IHAVE_MAX 5000
 #define PS_IHAVE_MSGS_MAX 10 /* IHAVE messages heeded per peer and beat */
 #define PS_ID_MAX 128        /* from + seqno */
+#define PS_AUTHORS_MAX 4096  /* authors whose last seqno is kept */
 
 typedef struct ps ps_t;
 
@@ -193,7 +200,7 @@ size_t ps_mesh(const ps_t *ps, const char *t, size_t tlen, ps_peer_fn fn,
 
 typedef struct ps_stats {
   uint64_t rpcs_in, rpcs_out, published, delivered, forwarded;
-  uint64_t duplicates, rejected, bad_rpcs;
+  uint64_t duplicates, rejected, stale, bad_rpcs;
   uint64_t grafts_sent, prunes_sent, ihaves_sent, iwants_sent;
   uint64_t iwant_served;
   uint32_t peers, topics, seen, mcache;
