@@ -313,7 +313,8 @@ static void cut_off(ps_swarm_t *s, const net_peerid_t *peer, const char *why) {
 }
 
 /* Hand the whole frames of p[0..n) to the core; *used gets the bytes they
- * took.  A reason when the peer must be cut off. */
+ * took.  A reason when the peer must be cut off; "" when only the stream
+ * must go (the core has no room for the peer: no fault of its own). */
 static const char *in_frames(ps_swarm_t *s, const net_peerid_t *peer,
                              const uint8_t *p, size_t n, size_t *used) {
   size_t off = 0;
@@ -330,8 +331,10 @@ static const char *in_frames(ps_swarm_t *s, const net_peerid_t *peer,
     s->in_core--;
     if (rc == TR_EPROTO)
       return "an RPC that does not decode";
+    if (rc == TR_ETOOBIG)
+      return "a frame over 1 MiB";
     if (rc)
-      return "an RPC refused";
+      return "";
     off += (size_t)took;
   }
   *used = off;
@@ -354,6 +357,10 @@ static void in_data(net_stream_t *st, const uint8_t *d, size_t n) {
   const uint8_t *p = buffered ? ib->in.data : d;
   size_t len = buffered ? ib->in.len : n, used = 0;
   const char *why = in_frames(s, &peer, p, len, &used);
+  if (why && !why[0]) {
+    in_reset(ib);
+    return;
+  }
   if (why) {
     cut_off(s, &peer, why); /* resets ib too */
     return;
