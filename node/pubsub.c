@@ -1,7 +1,8 @@
 /*
  * pubsub.c (node/) — the daemon's pubsub: pubsub/swarm.h on the host,
- * started when the config's Pubsub.Enabled is true or the daemon runs
- * with --enable-pubsub-experiment (Kubo's switches), with the router
+ * started when the daemon runs with --enable-pubsub-experiment, or
+ * without that flag when the config's Pubsub.Enabled is true (Kubo's
+ * switches; --enable-pubsub-experiment=false wins over the config), with the router
  * Pubsub.Router names ("" or "gossipsub": gossipsub; "floodsub"), and
  * handed to the API (rpc_ctx_t.pubsub).  Without a host (offline) there
  * is none, and the API's pubsub commands answer Kubo's "not enabled".
@@ -11,8 +12,9 @@
 #include "node_int.h"
 
 int node__start_pubsub(node_t *n, const node_daemon_opts_t *o, json_t *cfg) {
-  json_t *en = config_get(cfg, "Pubsub.Enabled");
-  bool on = o->enable_pubsub || json_is_true(en);
+  /* The flag, when given, wins over the config (Kubo's t0320). */
+  bool on = o->enable_pubsub >= 0 ? o->enable_pubsub > 0
+                                  : json_is_true(config_get(cfg, "Pubsub.Enabled"));
   if (!on || !n->host)
     return 0;
   json_t *rt = config_get(cfg, "Pubsub.Router");

@@ -8,7 +8,9 @@
 # trove — Kubo B (A and B not connected) trove forwards both ways;
 # `pubsub ls` and `pubsub peers` agree on both sides; Kubo's CLI against
 # trove's API (`ipfs --api ...`) prints what trove's CLI prints; a
-# subscriber's stream ends when the daemon stops.  The background `sub`
+# subscriber's stream ends when the daemon stops; --enable-pubsub-experiment
+# =false wins over the config; with Pubsub.Router floodsub trove and
+# Kubo's gossipsub exchange messages.  The background `sub`
 # clients are this script's and are killed by their PIDs.  Skipped (passes)
 # when Kubo is not installed.
 INTEROP_TIMEOUT=240
@@ -166,10 +168,31 @@ echo "ok - subscribers' streams end when the daemon stops"
 "$TROVE" config --json Pubsub.Enabled true >/dev/null
 interop_daemon
 eq "$(curl -s -X POST "http://127.0.0.1:$APORT/api/v0/pubsub/ls")" '{"Strings":null}' "ls with Pubsub.Enabled"
-"$TROVE" config Pubsub.Router floodsub >/dev/null
 interop_daemon_stop
+# --enable-pubsub-experiment=false wins over the config (Kubo's t0320)
+interop_daemon --enable-pubsub-experiment=false
+out=$("$TROVE" pubsub ls 2>&1) && fail "pubsub ls with the flag false"
+[[ "$out" == *"experimental pubsub feature not enabled"* ]] || fail "flag false: $out"
+out=$("$IPFS" --api "/ip4/127.0.0.1/tcp/$APORT" pubsub ls 2>&1) && fail "Kubo's CLI: ls with the flag false"
+eq "$out" "Error: experimental pubsub feature not enabled, run daemon with --enable-pubsub-experiment to use" "flag false"
+interop_daemon_stop
+echo "ok - Pubsub.Enabled in the config; --enable-pubsub-experiment=false wins"
+
+# ---- Pubsub.Router floodsub: trove floods, Kubo's gossipsub takes it
+"$TROVE" config Pubsub.Router floodsub >/dev/null
 interop_daemon
-eq "$("$TROVE" pubsub peers)" "" "floodsub router up"
+timeout 30 "$IPFS" swarm connect "/ip4/127.0.0.1/tcp/$TPORT/p2p/$TID" >/dev/null ||
+  fail "Kubo cannot connect to trove (floodsub)"
+bg "$WORK/t_flood" "$TROVE" pubsub sub fl
+bg "$WORK/k_flood" "$IPFS" pubsub sub fl
+PEER=$TID wait_for 30 "Kubo sees trove in fl" peers_of "$IPFS" pubsub peers fl
+PEER=$KUBO_ID wait_for 30 "trove sees Kubo in fl" peers_of "$TROVE" pubsub peers fl
+printf 'F1' | "$IPFS" pubsub pub fl || fail "Kubo pub fl"
+wait_for 20 "floodsub trove got Kubo's message" has_bytes "$WORK/t_flood" 2
+printf 'F2' | "$TROVE" pubsub pub fl || fail "trove pub fl"
+wait_for 20 "Kubo got floodsub trove's message" has_bytes "$WORK/k_flood" 4
+eq "$(cat "$WORK/k_flood")" "F1F2" "Kubo's messages on fl"
+eq "$(cat "$WORK/t_flood")" "F1F2" "trove's messages on fl"
 interop_daemon_stop
 for p in "${SUBS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-echo "ok - Pubsub.Enabled and Pubsub.Router in the config"
+echo "ok - Pubsub.Router floodsub talks to Kubo's gossipsub"
