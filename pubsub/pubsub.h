@@ -41,14 +41,16 @@
  *    joined topic kept between PS_DLO and PS_DHI (PS_D on repair) by
  *    GRAFT/PRUNE on the heartbeat (PS_HEARTBEAT_MS, first after
  *    PS_HEARTBEAT_INIT_MS), PRUNE backoff PS_PRUNE_BACKOFF_MS (the
- *    unsubscribe one PS_UNSUB_BACKOFF_MS), fanout for topics we publish
- *    to without joining (PS_FANOUT_TTL_MS), a message cache of
+ *    unsubscribe one PS_UNSUB_BACKOFF_MS) that outlives a leave, a
+ *    message cache of
  *    PS_MCACHE_HISTORY heartbeats of which the last PS_MCACHE_GOSSIP are
  *    announced in IHAVE to PS_DLAZY peers outside the mesh, IWANT
  *    answered from it.  Our own messages are flood-published (to every
  *    peer in the topic: floodPublish, Kubo's setting); forwarded ones go
- *    to the mesh and to floodsub peers.  No peer scoring (Kubo leaves it
- *    off), no peer exchange, no IDONTWANT (we do not speak 1.2).
+ *    to the mesh and to floodsub peers.  No fanout: go keeps it only on
+ *    the publishing path floodPublish bypasses (pubsub.c says more).  No
+ *    peer scoring (Kubo leaves it off), no peer exchange, no IDONTWANT
+ *    (we do not speak 1.2).
  *  - floodsub (/floodsub/1.0.0) peers get every message of the topics
  *    they subscribe to; opts.floodsub makes the whole router floodsub
  *    (Kubo's Pubsub.Router "floodsub"): no mesh, no control messages.
@@ -90,7 +92,6 @@ enum { PS_FLOOD = 1, PS_MESH10 = 2, PS_MESH11 = 3 };
 #define PS_MESH_MAX 32 /* GRAFTs past PS_DHI are PRUNEd: never reached */
 #define PS_HEARTBEAT_MS 1000
 #define PS_HEARTBEAT_INIT_MS 100
-#define PS_FANOUT_TTL_MS 60000
 #define PS_MCACHE_HISTORY 5
 #define PS_MCACHE_GOSSIP 3
 #define PS_PRUNE_BACKOFF_MS 60000
@@ -151,7 +152,7 @@ void ps_free(ps_t *ps);
  * updated.  0, TR_EUSAGE, TR_ELIMIT (PS_PEERS_MAX), -ENOMEM. */
 int ps_peer_up(ps_t *ps, const net_peerid_t *peer, int proto,
                uint64_t now) TR_WUR;
-/* The peer went away: it leaves every mesh, fanout and topic. */
+/* The peer went away: it leaves every mesh and topic. */
 void ps_peer_down(ps_t *ps, const net_peerid_t *peer, uint64_t now);
 bool ps_peer_known(const ps_t *ps, const net_peerid_t *peer);
 
