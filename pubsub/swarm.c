@@ -265,6 +265,9 @@ static void on_identified(net_host_t *h, const net_peerid_t *peer, void *ud) {
       peer_up(s, peer, VERSIONS[i]);
       return;
     }
+  speer_t *p = speer_find(s, peer); /* it no longer says it speaks pubsub */
+  if (p && pi)
+    peer_down(s, p);
 }
 
 /* ----------------------------------------------------- streams peers open */
@@ -391,6 +394,14 @@ static void on_stream(net_stream_t *st, void *ud) {
     net_stream_reset(st);
     return;
   }
+  /* One stream in per peer, as go-libp2p-pubsub reads: a new one replaces
+   * the one before (reset), so a peer holds at most one unfinished frame
+   * of ours. */
+  for (inb_t *o = s->inb; o; o = o->next)
+    if (net_peerid_equal(net_stream_peer(o->st), peer)) {
+      in_reset(o);
+      break;
+    }
   const char *proto = net_stream_protocol(st);
   int version = PS_FLOOD;
   for (size_t i = 0; i < TR_ARRAY_LEN(PROTOS); i++)

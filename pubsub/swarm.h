@@ -8,7 +8,8 @@
  * the router is floodsub) is a pubsub peer, and we write to it on one
  * stream we open (the best protocol both speak), every RPC behind its
  * uvarint length; what it writes on the stream it opened to us is read
- * RPC by RPC, at most PS_FRAME_MAX each.  A frame over that, or one that
+ * RPC by RPC, at most PS_FRAME_MAX each (one such stream a peer: a new
+ * one replaces the last, as in go).  A frame over that, or one that
  * does not decode, resets the stream and cuts the peer off for
  * PS_SWARM_BAN_MS (its streams refused, the core forgets it).  A peer
  * leaves the core when its last connection closes, or when the stream
