@@ -113,3 +113,6 @@ ok "Kubo's URL-argument errors"
 node_stop a
 wait "$SUB_A" || fail "trove pubsub sub did not exit 0 when its daemon stopped"
 ok "a subscriber's stream ends when its daemon stops"
+wait_for 20 "b forgets a once it is gone" eval '! peers_has b news "$ID_a"'
+eq "$(on b pubsub peers)" "$ID_c" "b's peers after a stopped"
+ok "a peer that went away leaves the topic's peers"
