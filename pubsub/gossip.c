@@ -69,8 +69,10 @@ static void emit_gossip(ps_t *ps, ps_topic_t *tp, ps_peer_t **c,
 static void ps__heartbeat(ps_t *ps, uint64_t now) {
   ps__seen_expire(ps, now);
   ps__backoff_expire(ps, now);
-  for (size_t i = 0; i < ps->npeers; i++)
+  for (size_t i = 0; i < ps->npeers; i++) {
     ps->peers[i]->ihaves = ps->peers[i]->asked = 0;
+    ps->peers[i]->served = 0;
+  }
   ps_peer_t **c = ps->npeers ? tr_malloc(ps->npeers * sizeof *c) : NULL;
   if (c && !ps->floodsub)
     for (size_t i = 0; i < ps->ntopics; i++) {

@@ -20,6 +20,7 @@ typedef struct ps_peer {
   size_t nsubs, capsubs;
   unsigned ihaves;   /* IHAVE messages heeded this heartbeat */
   unsigned asked;    /* IDs asked for this heartbeat */
+  size_t served;     /* bytes IWANT drew this heartbeat */
   tr_bytes_t ctl;    /* ControlMessage fields waiting to go out */
 } ps_peer_t;
 

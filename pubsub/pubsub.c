@@ -424,17 +424,19 @@ static void on_ihave(ps_t *ps, ps_peer_t *p, const uint8_t *b, size_t n,
   }
 }
 
-static void on_iwant(ps_t *ps, const uint8_t *b, size_t n, tr_bytes_t *out,
-                     unsigned *served) {
+static void on_iwant(ps_t *ps, ps_peer_t *p, const uint8_t *b, size_t n,
+                     tr_bytes_t *out, unsigned *served) {
   ps__rd_t r = {b, b + n};
   ps__field_t f;
   while (ps__next(&r, &f) > 0 && *served < PS_IWANT_MAX) {
     if (f.num != 1 || f.n > PS_ID_MAX)
       continue;
     const ps_mc_e_t *e = ps__mc_get(ps, ps__hash(ps, f.b, f.n), f.b, f.n);
-    if (!e || out->len + e->n + 16 > PS_FRAME_MAX - 4096)
+    if (!e || out->len + e->n + 16 > PS_FRAME_MAX - 4096 ||
+        p->served + e->n > PS_IWANT_BYTES_MAX)
       continue;
     (*served)++;
+    p->served += e->n;
     if (!ps__put_bytes(out, 2, e->msg, e->n))
       ps->st.iwant_served++;
   }
@@ -492,7 +494,7 @@ static void on_control(ps_t *ps, ps_peer_t *p, const uint8_t *b, size_t n,
   while (ps__next(&r, &f) > 0) {
     switch (f.num) {
     case 1: on_ihave(ps, p, f.b, f.n, now, &want); break;
-    case 2: on_iwant(ps, f.b, f.n, out, &served); break;
+    case 2: on_iwant(ps, p, f.b, f.n, out, &served); break;
     case 3: on_graft(ps, p, f.b, f.n, now); break;
     case 4: on_prune(ps, p, f.b, f.n, now); break;
     default: break; /* IDONTWANT and extensions: not spoken */

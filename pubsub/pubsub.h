@@ -58,8 +58,8 @@
  * Limits: PS_PEERS_MAX peers, PS_TOPICS_MAX topics joined or fanned out,
  * PS_PEER_TOPICS_MAX subscriptions per peer, topic names of at most
  * PS_TOPIC_LEN_MAX bytes, PS_SEEN_MAX seen IDs, PS_MCACHE_MAX cached
- * messages, PS_IWANT_MAX IDs answered per RPC and PS_IHAVE_MAX asked per
- * peer and heartbeat.  An RPC that does not decode is a protocol
+ * messages, PS_IWANT_MAX IDs answered per RPC and PS_IWANT_BYTES_MAX bytes
+ * per peer and heartbeat, PS_IHAVE_MAX asked per peer and heartbeat.  An RPC that does not decode is a protocol
  * violation: ps_input returns TR_EPROTO and the adapter cuts the stream.
  *
  * Time: every entry point takes now (milliseconds, monotonic); ps_tick
@@ -106,6 +106,10 @@ enum { PS_FLOOD = 1, PS_MESH10 = 2, PS_MESH11 = 3 };
 #define PS_IWANT_MAX 500
 #define PS_IHAVE_MAX 5000
 #define PS_IHAVE_MSGS_MAX 10 /* IHAVE messages heeded per peer and beat */
+/* Bytes of cached messages IWANT may draw per peer and heartbeat: a small
+ * IWANT must not buy megabytes without end (go limits retransmissions to
+ * 3 a message and peer). */
+#define PS_IWANT_BYTES_MAX (4u << 20)
 #define PS_ID_MAX 128        /* from + seqno */
 #define PS_AUTHORS_MAX 4096  /* authors whose last seqno is kept */
 

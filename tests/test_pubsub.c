@@ -416,6 +416,42 @@ static void test_iwant_from_mcache(void **state) {
   sim_stop();
 }
 
+/* IWANT of one large cached message again and again: PS_IWANT_BYTES_MAX
+ * a heartbeat, not a megabyte per small RPC without end. */
+static void test_iwant_budget(void **state) {
+  (void)state;
+  sim_start(2, false);
+  size_t big = 600u << 10;
+  uint8_t *d = calloc(1, big);
+  assert_int_equal(ps_publish(nodes[0].ps, "t", 1, d, big, now), 0);
+  free(d);
+  connect_(0, 1, PS_MESH11, PS_MESH11);
+  uint8_t id[PS_ID_MAX];
+  memcpy(id, nodes[0].id.bytes, nodes[0].id.len);
+  memset(id + nodes[0].id.len, 0, 8);
+  id[nodes[0].id.len + 7] = 1;
+  tr_bytes_t iw = {0}, ctl = {0}, rpc = {0};
+  assert_int_equal(ps__put_bytes(&iw, 1, id, nodes[0].id.len + 8u), 0);
+  assert_int_equal(ps__put_bytes(&ctl, 2, iw.data, iw.len), 0);
+  assert_int_equal(ps__put_bytes(&rpc, 3, ctl.data, ctl.len), 0);
+  for (int i = 0; i < 20; i++)
+    assert_int_equal(ps_input(nodes[0].ps, &nodes[1].id, rpc.data, rpc.len,
+                              now), 0);
+  ps_stats_t st;
+  ps_stats(nodes[0].ps, &st);
+  assert_int_equal(st.iwant_served, PS_IWANT_BYTES_MAX / (big + 64));
+  now += PS_HEARTBEAT_MS;
+  (void)ps_tick(nodes[0].ps, now);
+  assert_int_equal(ps_input(nodes[0].ps, &nodes[1].id, rpc.data, rpc.len,
+                            now), 0);
+  ps_stats(nodes[0].ps, &st);
+  assert_int_equal(st.iwant_served, PS_IWANT_BYTES_MAX / (big + 64) + 1);
+  tr_bytes_free(&iw);
+  tr_bytes_free(&ctl);
+  tr_bytes_free(&rpc);
+  sim_stop();
+}
+
 static void test_ihave_brings_iwant(void **state) {
   (void)state;
   /* 0 - 1 - 2 in a line, all joined; 1 publishes before 2 is connected.
@@ -558,6 +594,7 @@ int main(void) {
       cmocka_unit_test(test_mesh_degrees_converge),
       cmocka_unit_test(test_forgery_and_replay),
       cmocka_unit_test(test_iwant_from_mcache),
+      cmocka_unit_test(test_iwant_budget),
       cmocka_unit_test(test_ihave_brings_iwant),
       cmocka_unit_test(test_leave_prunes),
       cmocka_unit_test(test_floodsub_peer),
