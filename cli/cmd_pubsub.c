@@ -183,6 +183,26 @@ int cli__remote_pubsub_ls(remote_t *r, int argc, char **argv) {
   return print_list(r, "pubsub/ls", true);
 }
 
+/* Kubo's text for reset's {"deleted": N}. */
+int cli__remote_pubsub_reset(remote_t *r, int argc, char **argv) {
+  (void)argv;
+  if (argc != 1)
+    return cli_failf("pubsub reset: takes no arguments");
+  const char *peer = rpc_vals_str(r->v, "peer");
+  json_t *o;
+  if (cli__qopts(r, r->v) || !(o = cli__ask(r, "pubsub/reset")))
+    return 1;
+  json_int_t n = json_integer_value(json_object_get(o, "deleted"));
+  json_decref(o);
+  if (peer && *peer && !n)
+    printf("No validator state found for peer %s\n", peer);
+  else if (peer && *peer)
+    printf("Reset validator state for peer %s\n", peer);
+  else
+    printf("Reset validator state for %lld peer(s)\n", (long long)n);
+  return 0;
+}
+
 int cli__remote_pubsub_peers(remote_t *r, int argc, char **argv) {
   if (argc > 2)
     return cli_failf("pubsub peers: usage: trove pubsub peers [TOPIC]");

@@ -305,6 +305,7 @@ static const rcmd_t table[] = {
     {"pubsub sub", cli__remote_pubsub_sub, NULL},
     {"pubsub ls", cli__remote_pubsub_ls, NULL},
     {"pubsub peers", cli__remote_pubsub_peers, NULL},
+    {"pubsub reset", cli__remote_pubsub_reset, NULL},
     {"diag cmds", cli__remote_diag_cmds, NULL},
     {"diag cmds clear", cli__remote_diag_cmds_clear, NULL},
     {"diag cmds set-time", cli__remote_diag_cmds_set_time, NULL},

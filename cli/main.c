@@ -86,6 +86,7 @@ static const struct {
     {"pubsub sub", cmd_online_only},
     {"pubsub ls", cmd_online_only},
     {"pubsub peers", cmd_online_only},
+    {"pubsub reset", cmd_online_only},
     {"bootstrap", cmd_bootstrap},
     {"bootstrap list", cmd_bootstrap},
     {"bootstrap add", cmd_bootstrap},

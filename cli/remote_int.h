@@ -149,6 +149,7 @@ int cli__remote_pubsub_pub(remote_t *r, int argc, char **argv);
 int cli__remote_pubsub_sub(remote_t *r, int argc, char **argv);
 int cli__remote_pubsub_ls(remote_t *r, int argc, char **argv);
 int cli__remote_pubsub_peers(remote_t *r, int argc, char **argv);
+int cli__remote_pubsub_reset(remote_t *r, int argc, char **argv);
 /* The bitswap and bandwidth commands (cmd_bitswap.c). */
 int cli__remote_bitswap_stat(remote_t *r, int argc, char **argv);
 int cli__remote_bitswap_wantlist(remote_t *r, int argc, char **argv);

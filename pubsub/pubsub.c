@@ -348,6 +348,18 @@ static bool seqno_fresh(ps_t *ps, const net_peerid_t *author,
   return true;
 }
 
+size_t ps_seqno_reset(ps_t *ps, const net_peerid_t *peer) {
+  size_t n = 0;
+  for (size_t i = 0; i < ps->nauthors;)
+    if (!peer || net_peerid_equal(&ps->authors[i].id, peer)) {
+      ps->authors[i] = ps->authors[--ps->nauthors];
+      n++;
+    } else {
+      i++;
+    }
+  return n;
+}
+
 static void on_message(ps_t *ps, ps_peer_t *src, const uint8_t *b, size_t n,
                        uint64_t now) {
   ps__message_t m;

@@ -187,6 +187,11 @@ int ps_leave(ps_t *ps, const char *t, size_t tlen, uint64_t now) TR_WUR;
 int ps_publish(ps_t *ps, const char *t, size_t tlen, const uint8_t *data,
                size_t len, uint64_t now) TR_WUR;
 
+/* Forget the seqno validator's last seqno of peer (NULL: of every author),
+ * as Kubo's `pubsub reset [--peer]` clears its store; returns how many
+ * authors were forgotten. */
+size_t ps_seqno_reset(ps_t *ps, const net_peerid_t *peer);
+
 /* Run the heartbeat when due; returns when to call next (absolute). */
 uint64_t ps_tick(ps_t *ps, uint64_t now);
 

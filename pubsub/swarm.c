@@ -495,6 +495,10 @@ int ps_swarm_publish(ps_swarm_t *s, const char *t, size_t tlen,
 
 const ps_t *ps_swarm_core(const ps_swarm_t *s) { return s->core; }
 
+size_t ps_swarm_seqno_reset(ps_swarm_t *s, const net_peerid_t *peer) {
+  return s->closing ? 0 : ps_seqno_reset(s->core, peer);
+}
+
 /* ------------------------------------------------------------- timers */
 
 static void on_kick(uv_timer_t *t) {

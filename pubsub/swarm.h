@@ -69,6 +69,9 @@ void ps_swarm_unsub(ps_swarm_sub_t *sub);
 int ps_swarm_publish(ps_swarm_t *s, const char *t, size_t tlen,
                      const uint8_t *data, size_t len) TR_WUR;
 
+/* ps_seqno_reset() (Kubo's `pubsub reset`): authors forgotten. */
+size_t ps_swarm_seqno_reset(ps_swarm_t *s, const net_peerid_t *peer);
+
 /* The core, for ps_topics, ps_peers, ps_stats. */
 const ps_t *ps_swarm_core(const ps_swarm_t *s);
 

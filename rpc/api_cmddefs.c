@@ -702,6 +702,8 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      rpc__pubsub_opts},
     {"pubsub peers", "pubsub/peers", "[TOPIC]", "List peers we are "
      "pubsubbing with (subscribed to TOPIC when given).", rpc__pubsub_opts},
+    {"pubsub reset", "pubsub/reset", "", "Reset the pubsub seqno "
+     "validator's state (for testing).", rpc__pubsub_reset_opts},
     {"bootstrap", "bootstrap", "", "Show the list of bootstrap peers "
      "(bootstrap list).", bootstrap_list_opts},
     {"bootstrap list", "bootstrap/list", "", "Show the peers in the "

@@ -51,6 +51,7 @@ const rpc_cmd_t rpc_cmds[] = {
     {"pubsub/sub", rpc_cmd_pubsub_sub},
     {"pubsub/ls", rpc_cmd_pubsub_ls},
     {"pubsub/peers", rpc_cmd_pubsub_peers},
+    {"pubsub/reset", rpc_cmd_pubsub_reset},
     {"bootstrap", rpc_cmd_bootstrap_list},
     {"bootstrap/list", rpc_cmd_bootstrap_list},
     {"bootstrap/add", rpc_cmd_bootstrap_add},

@@ -91,6 +91,7 @@ extern const rpc_optdef_t rpc__filestore_ls_opts[];
 extern const rpc_optdef_t rpc__filestore_verify_opts[];
 extern const rpc_optdef_t rpc__filestore_dups_opts[];
 extern const rpc_optdef_t rpc__pubsub_opts[]; /* api_cmddefs_ps.c */
+extern const rpc_optdef_t rpc__pubsub_reset_opts[];
 
 /* The command with CLI name name ("pin add") or API name ("pin/add"),
  * NULL when there is none. */

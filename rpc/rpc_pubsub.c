@@ -19,8 +19,11 @@
  * what its buffer cannot hold, too).  Everything runs on the loop: the
  * messages come from the core there, so nothing needs waking.
  *
- * Not here: `pubsub reset` (Kubo's persistent seqno validator, which
- * trove does not keep).
+ *   pubsub/reset [peer=ID]               {"deleted": N}: the seqno
+ *                                        validator forgets (all, or one)
+ *
+ * The seqno validator's state is in memory (pubsub.h), not in the repo
+ * as Kubo keeps it: a restart forgets it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +230,30 @@ void rpc_cmd_pubsub_sub(http_req_t *req, rpc_ctx_t *ctx) {
   http_req_on_close(req, sub_gone, s);
   rpc_start(req, RPC_CHUNKED, NULL, -1, -1);
   http_res_flush(req);
+}
+
+/* ------------------------------------------------------------- reset */
+
+/* pubsub/reset [peer=ID]: {"deleted": N}, the authors whose last seqno
+ * the validator forgot (Kubo's works on its datastore whether pubsub runs
+ * or not; trove's state lives in the running router: none without it). */
+void rpc_cmd_pubsub_reset(http_req_t *req, rpc_ctx_t *ctx) {
+  char *p = NULL;
+  if (rpc_opt_str(req, "peer", &p)) {
+    rpc_error(req, 400, "invalid argument");
+    return;
+  }
+  net_peerid_t id;
+  if (p && *p && net_peerid_parse(&id, p, strlen(p))) {
+    rpc_error(req, 500, "invalid peer ID: %s", tr_strerror(TR_EPEERID));
+    tr_free(p);
+    return;
+  }
+  size_t n = ctx->pubsub ? ps_swarm_seqno_reset(ctx->pubsub,
+                                                p && *p ? &id : NULL)
+                         : 0;
+  tr_free(p);
+  rpc_api_json(req, json_pack("{s:I}", "deleted", (json_int_t)n));
 }
 
 /* ------------------------------------------------------------ ls, peers */

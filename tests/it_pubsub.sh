@@ -99,6 +99,13 @@ kill $SUB_X
 wait_for 20 "the topic goes with its subscriber" eval '[ "$(on a pubsub ls)" = news ]'
 ok "a topic escaped as Kubo prints it; a subscriber's topic goes with it"
 
+# ---- pubsub reset: the seqno validator forgets a's and c's last seqnos
+eq "$(on b pubsub reset --peer "$ID_a")" "Reset validator state for peer $ID_a" "reset --peer"
+eq "$(on b pubsub reset --peer "$ID_a")" "No validator state found for peer $ID_a" "reset --peer again"
+eq "$(on b pubsub reset)" "Reset validator state for 1 peer(s)" "reset"
+eq "$(curl -s -X POST "$API_b/pubsub/reset")" '{"deleted":0}' "reset JSON"
+ok "pubsub reset"
+
 # ---- Kubo's URL-argument errors (t0322)
 echo test >"$WORK/data.txt"
 r=$(curl -s -X POST -F "data=@$WORK/data.txt" "$API_a/pubsub/pub?arg=foobar")

@@ -364,6 +364,12 @@ static void test_forgery_and_replay(void **state) {
   assert_int_equal(inject(&nw), 0);
   assert_int_equal(nodes[0].delivered, 2);
   assert_int_equal(nodes[0].got[2][3], 1);
+  /* `pubsub reset` forgets the author: the old replay passes again. */
+  assert_int_equal(ps_seqno_reset(nodes[0].ps, &nodes[1].id), 0);
+  assert_int_equal(ps_seqno_reset(nodes[0].ps, &nodes[2].id), 1);
+  assert_int_equal(inject(&g), 0);
+  assert_int_equal(nodes[0].delivered, 3);
+  assert_int_equal(ps_seqno_reset(nodes[0].ps, NULL), 1);
   tr_bytes_free(&old);
   tr_bytes_free(&nw);
   ps_stats_t st;

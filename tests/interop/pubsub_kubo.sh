@@ -117,7 +117,9 @@ eq "$(cat "$WORK/kt_cli")" "via kubo cli" "Kubo's CLI sub on trove"
 printf 'again' | "$IPFS" --api "$TAPI" pubsub pub topicA || fail "Kubo's CLI: pub topicA"
 wait_for 20 "trove's JSON subscriber got its own node's message" has_line "$WORK/t_json" 3
 check "$(sed -n 3p "$WORK/t_json")" 'd["from"] == a[0] and d["data"] == a[1]' "$TID" "$(b64u again)"
-echo "ok - ls and peers agree; Kubo's CLI on trove's API works as on Kubo"
+eq "$("$IPFS" --api "$TAPI" pubsub reset --peer "$KUBO_ID")" "Reset validator state for peer $KUBO_ID" "Kubo's CLI: reset --peer"
+eq "$("$IPFS" --api "$TAPI" pubsub reset)" "Reset validator state for 0 peer(s)" "Kubo's CLI: reset"
+echo "ok - ls, peers and reset agree; Kubo's CLI on trove's API works as on Kubo"
 
 # ---- a line: Kubo A — trove — Kubo B; trove must forward
 export IPFS_PATH=$WORK/kubo2
