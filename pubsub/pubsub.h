@@ -55,11 +55,13 @@
  *    they subscribe to; opts.floodsub makes the whole router floodsub
  *    (Kubo's Pubsub.Router "floodsub"): no mesh, no control messages.
  *
- * Limits: PS_PEERS_MAX peers, PS_TOPICS_MAX topics joined or fanned out,
- * PS_PEER_TOPICS_MAX subscriptions per peer, topic names of at most
- * PS_TOPIC_LEN_MAX bytes, PS_SEEN_MAX seen IDs, PS_MCACHE_MAX cached
- * messages, PS_IWANT_MAX IDs answered per RPC and PS_IWANT_BYTES_MAX bytes
- * per peer and heartbeat, PS_IHAVE_MAX asked per peer and heartbeat.  An RPC that does not decode is a protocol
+ * Limits (each a macro a build may set: -DPS_PEERS_MAX=...):
+ * PS_PEERS_MAX peers, PS_TOPICS_MAX topics joined, PS_PEER_TOPICS_MAX
+ * subscriptions per peer, topic names of at most PS_TOPIC_LEN_MAX bytes,
+ * PS_SEEN_MAX seen IDs, PS_MCACHE_MAX cached messages, PS_AUTHORS_MAX
+ * authors' seqnos; PS_IWANT_MAX IDs answered per RPC and
+ * PS_IWANT_BYTES_MAX bytes per peer and heartbeat, PS_IHAVE_MAX IDs asked
+ * per peer and heartbeat.  An RPC that does not decode is a protocol
  * violation: ps_input returns TR_EPROTO and the adapter cuts the stream.
  *
  * Time: every entry point takes now (milliseconds, monotonic); ps_tick
@@ -97,21 +99,43 @@ enum { PS_FLOOD = 1, PS_MESH10 = 2, PS_MESH11 = 3 };
 #define PS_PRUNE_BACKOFF_MS 60000
 #define PS_UNSUB_BACKOFF_MS 10000
 #define PS_SEEN_TTL_MS 120000
+#ifndef PS_SEEN_MAX
 #define PS_SEEN_MAX 65536
+#endif
+#ifndef PS_MCACHE_MAX
 #define PS_MCACHE_MAX 8192
+#endif
+#ifndef PS_PEERS_MAX
 #define PS_PEERS_MAX 1024
+#endif
+#ifndef PS_TOPICS_MAX
 #define PS_TOPICS_MAX 1024
+#endif
+#ifndef PS_PEER_TOPICS_MAX
 #define PS_PEER_TOPICS_MAX 512
+#endif
+#ifndef PS_TOPIC_LEN_MAX
 #define PS_TOPIC_LEN_MAX 1024
+#endif
+#ifndef PS_IWANT_MAX
 #define PS_IWANT_MAX 500
+#endif
+#ifndef PS_IHAVE_MAX
 #define PS_IHAVE_MAX 5000
+#endif
+#ifndef PS_IHAVE_MSGS_MAX
 #define PS_IHAVE_MSGS_MAX 10 /* IHAVE messages heeded per peer and beat */
+#endif
 /* Bytes of cached messages IWANT may draw per peer and heartbeat: a small
  * IWANT must not buy megabytes without end (go limits retransmissions to
  * 3 a message and peer). */
+#ifndef PS_IWANT_BYTES_MAX
 #define PS_IWANT_BYTES_MAX (4u << 20)
+#endif
 #define PS_ID_MAX 128        /* from + seqno */
+#ifndef PS_AUTHORS_MAX
 #define PS_AUTHORS_MAX 4096  /* authors whose last seqno is kept */
+#endif
 
 typedef struct ps ps_t;
 
