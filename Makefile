@@ -50,7 +50,7 @@ override CFLAGS += -I$(GEN)
 # Library sources: every module below cli/.
 # rpc/status.html (the node's status page) compiled in as a C string.
 STATUS_C := $(GEN)/rpc/status_html.c
-LIB_SRC  := $(wildcard common/*.c dag/*.c blockstore/*.c config/*.c http/*.c dns/*.c net/*.c dht/*.c bitswap/*.c gateway/*.c rpc/*.c mirror/*.c node/*.c) $(PROTO_C) $(STATUS_C)
+LIB_SRC  := $(wildcard common/*.c dag/*.c blockstore/*.c config/*.c http/*.c dns/*.c net/*.c dht/*.c bitswap/*.c pubsub/*.c gateway/*.c rpc/*.c mirror/*.c node/*.c) $(PROTO_C) $(STATUS_C)
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_SRC  := $(wildcard cli/*.c)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)

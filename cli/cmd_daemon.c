@@ -29,6 +29,9 @@ int cmd_daemon(cli_t *cli, int argc, char **argv) {
                           .gateway_addr = CLI_STR(cli, "gateway"),
                           .api_addr = CLI_STR(cli, "api"),
                           .enable_gc = CLI_BOOL(cli, "enable-gc"),
+                          .enable_pubsub =
+                              !CLI_SET(cli, "enable-pubsub-experiment") ? -1
+                              : CLI_BOOL(cli, "enable-pubsub-experiment"),
                           .err = err,
                           .errsz = sizeof err};
   int rc = node_daemon_run(&o);

@@ -144,6 +144,12 @@ int cli__remote_key_ls(remote_t *r, int argc, char **argv);
 int cli__remote_key_rm(remote_t *r, int argc, char **argv);
 int cli__remote_key_rename(remote_t *r, int argc, char **argv);
 int cli__remote_key_import(remote_t *r, int argc, char **argv);
+/* cmd_pubsub.c */
+int cli__remote_pubsub_pub(remote_t *r, int argc, char **argv);
+int cli__remote_pubsub_sub(remote_t *r, int argc, char **argv);
+int cli__remote_pubsub_ls(remote_t *r, int argc, char **argv);
+int cli__remote_pubsub_peers(remote_t *r, int argc, char **argv);
+int cli__remote_pubsub_reset(remote_t *r, int argc, char **argv);
 /* The bitswap and bandwidth commands (cmd_bitswap.c). */
 int cli__remote_bitswap_stat(remote_t *r, int argc, char **argv);
 int cli__remote_bitswap_wantlist(remote_t *r, int argc, char **argv);

@@ -234,6 +234,9 @@ static const struct {
     {"DNS.MaxCacheTTL", CONFIG_STRING, true}, /* OptionalDuration */
     {"Gateway.DeserializedResponses", CONFIG_BOOL, true},
     {"Gateway.ExposeRoutingAPI", CONFIG_BOOL, true},
+    {"Pubsub", CONFIG_OBJECT, false},
+    {"Pubsub.Enabled", CONFIG_BOOL, true},  /* Kubo's Flag */
+    {"Pubsub.Router", CONFIG_STRING, true}, /* gossipsub (""), floodsub */
     {"Bitswap", CONFIG_OBJECT, false},
     {"Bitswap.Libp2pEnabled", CONFIG_BOOL, true},
     {"Bitswap.ServerEnabled", CONFIG_BOOL, true},

@@ -88,6 +88,9 @@ static void stop_node(node_t *n) {
   /* The other gateway loops first: their requests' fetches and lookups
    * are relayed to the main loop's fetcher and router, still up here. */
   node_gwloops_stop(n->gwloops);
+  /* Pubsub's subscribers end their answers while the API still runs, so
+   * that their clients read a whole answer (Kubo's sub ends cleanly). */
+  node__stop_pubsub(n);
   if (n->gateway)
     http_server_stop(n->gateway, NULL, NULL);
   if (n->api)
@@ -543,6 +546,8 @@ int node_daemon_run(const node_daemon_opts_t *o) {
     rc = node_bitswap_start(&n->bitswap, &n->loop, n->host, n->env,
                             n->dht_lan, n->dht_wan, n->deleg, cfg, &n->gw,
                             &n->rpc);
+  if (!rc)
+    rc = node__start_pubsub(n, o, cfg);
   if (!rc && (rc = node_scrub_start(&n->scrub, &n->loop, n->env,
                                      n->rpc.fetcher, cfg, &n->rpc)))
     node__fail(o, rc, "Mirror.Scrub: %s", tr_strerror(rc));

@@ -30,6 +30,10 @@ typedef struct node_daemon_opts {
    * a GC runs when the blocks take more than Datastore.StorageGCWatermark
    * percent (default 90) of Datastore.StorageMax (default 10GB). */
   bool enable_gc;
+  /* Kubo's --enable-pubsub-experiment: 1 pubsub runs, 0 (=false) it does
+   * not, whatever Pubsub.Enabled says; -1 (not given): Pubsub.Enabled
+   * decides. */
+  int enable_pubsub;
   char *err;                /* NULL, or where start-up failures are said */
   size_t errsz;
 } node_daemon_opts_t;

@@ -25,6 +25,7 @@
 #include "../net/pnet.h"
 #include "../rpc/rpc.h"
 #include "bitswap.h"
+#include "../pubsub/swarm.h"
 #include "bootstrap.h"
 #include "../net/peering.h"
 #include "delegated.h"
@@ -69,6 +70,7 @@ typedef struct node {
   node_routing_t host_routing; /* the host's dials by ID: net_host_set_router */
   node_bitswap_t bitswap; /* and the fetcher of the gateway and API */
   node_scrub_t scrub;     /* Mirror.Scrub: rehash and repair */
+  ps_swarm_t *pubsub;     /* Pubsub.Enabled: the pubsub router, or NULL */
   gw_ctx_t gw;   /* the gateway's context */
   gw_limit_t gw_limit; /* its concurrent requests, over all its loops */
   int gw_threads;             /* Gateway.Threads: loops serving the gateway */
@@ -116,6 +118,11 @@ int node__start_autonat(node_t *n, const node_daemon_opts_t *o, json_t *cfg);
 int node__start_dht(node_t *n, const node_daemon_opts_t *o, json_t *cfg);
 /* Routing.DelegatedRouters. */
 int node__start_deleg(node_t *n, const node_daemon_opts_t *o, json_t *cfg);
+/* Pubsub on the host when Pubsub.Enabled or --enable-pubsub-experiment
+ * (pubsub.c), per Pubsub.Router; handed to the API. */
+int node__start_pubsub(node_t *n, const node_daemon_opts_t *o, json_t *cfg);
+/* At shutdown, before the host: the API's subscriptions end. */
+void node__stop_pubsub(node_t *n);
 /* At shutdown, on the loop: the DHTs' state into the repo. */
 void node__dht_save_now(node_t *n);
 

@@ -333,6 +333,8 @@ static const rpc_optdef_t daemon_opts[] = {
     CB("enable-gc", 0, "false", "Run a GC every Datastore.GCPeriod (1h) "
        "while the blocks take more than Datastore.StorageGCWatermark (90) "
        "percent of Datastore.StorageMax (10GB)."),
+    CB("enable-pubsub-experiment", 0, "false", "Enable pubsub (as "
+       "Pubsub.Enabled true)."),
     END};
 
 const rpc_cmddef_t rpc_cmddefs[] = {
@@ -460,6 +462,16 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "\"trove\").", none},
     {"log tail", "log/tail", "", "Write the running daemon's log lines as "
      "they come, as JSON (go-log's keys), until interrupted.", none},
+    {"pubsub pub", "pubsub/pub", "TOPIC [FILE]", "Publish data (the file, "
+     "else stdin) to a pubsub topic.", rpc__pubsub_opts},
+    {"pubsub sub", "pubsub/sub", "TOPIC", "Subscribe to messages on a "
+     "topic: write each message's data as it comes.", rpc__pubsub_opts},
+    {"pubsub ls", "pubsub/ls", "", "List subscribed topics by name.",
+     rpc__pubsub_opts},
+    {"pubsub peers", "pubsub/peers", "[TOPIC]", "List peers we are "
+     "pubsubbing with (subscribed to TOPIC when given).", rpc__pubsub_opts},
+    {"pubsub reset", "pubsub/reset", "", "Reset the pubsub seqno "
+     "validator's state (for testing).", rpc__pubsub_reset_opts},
     {"bootstrap", "bootstrap", "", "Show the list of bootstrap peers "
      "(bootstrap list).", bootstrap_list_opts},
     {"bootstrap list", "bootstrap/list", "", "Show the peers in the "

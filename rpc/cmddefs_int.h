@@ -41,6 +41,9 @@ extern const rpc_optdef_t rpc__files_touch_opts[];
 extern const rpc_optdef_t rpc__filestore_ls_opts[];
 extern const rpc_optdef_t rpc__filestore_verify_opts[];
 extern const rpc_optdef_t rpc__filestore_dups_opts[];
+/* api_cmddefs_ps.c: `pubsub`. */
+extern const rpc_optdef_t rpc__pubsub_opts[];
+extern const rpc_optdef_t rpc__pubsub_reset_opts[];
 
 /* api_cmddefs_name.c: IPNS, `name publish|put|inspect` and `key ...`. */
 extern const rpc_optdef_t rpc__publish_opts[];

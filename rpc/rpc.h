@@ -85,6 +85,9 @@ typedef struct rpc_ctx {
    * stats bitswap); NULL when bitswap is off or the node is stopping.
    * Set by node/bitswap.c. */
   struct bsw_swarm *bitswap;
+  /* Pubsub (pubsub/swarm.h: the pubsub commands); NULL when it is not
+   * enabled or the node is stopping. */
+  struct ps_swarm *pubsub;
   /* The routers beside them (routing findprovs, findpeer, get /ipns/);
    * NULL when none.  Not owned; the daemon clears it before they go. */
   const rpc_router_t *router;

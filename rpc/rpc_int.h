@@ -477,6 +477,12 @@ void rpc_cmd_version_deps(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_commands(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_log_ls(http_req_t *req, rpc_ctx_t *ctx);      /* rpc_log.c */
 void rpc_cmd_log_tail(http_req_t *req, rpc_ctx_t *ctx);
+/* rpc_pubsub.c: Kubo's pubsub commands. */
+void rpc_cmd_pubsub_pub(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_pubsub_sub(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_pubsub_ls(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_pubsub_peers(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_pubsub_reset(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_diag_cmds(http_req_t *req, rpc_ctx_t *ctx);   /* rpc_diag.c */
 void rpc_cmd_diag_cmds_clear(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_diag_cmds_set_time(http_req_t *req, rpc_ctx_t *ctx);

@@ -32,13 +32,15 @@ ALLOWED = {
     "net": {"common", "dag"},
     "dht": {"common", "dag", "blockstore", "config", "net"},
     "bitswap": {"common", "dag", "blockstore", "net", "dht", "http"},
+    "pubsub": {"common", "dag", "net"},
     "gateway": {"common", "dag", "blockstore", "http"},
     "rpc": {"common", "dag", "blockstore", "config", "http", "dns", "net",
-            "dht", "bitswap"},
+            "dht", "bitswap", "pubsub"},
     "mirror": {"common", "dag", "blockstore", "config", "http"},
     "node": {"common", "dag", "blockstore", "config", "net", "dht",
-             "bitswap", "http", "dns", "gateway", "rpc", "mirror"},
+             "bitswap", "pubsub", "http", "dns", "gateway", "rpc", "mirror"},
     "cli": {"common", "dag", "blockstore", "config", "net", "dht", "bitswap",
+            "pubsub",
             "http", "dns", "gateway", "rpc", "mirror", "node"},
 }
 
