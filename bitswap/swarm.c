@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../dag/varint.h"
+#include "../net/bans.h"
 #include "../net/identify.h"
 #include "../net/peerstore.h"
 #include "fetch_int.h"
@@ -37,12 +38,6 @@ typedef struct inb { /* a stream a peer opened */
   net_stream_t *st;
   tr_bytes_t in;
 } inb_t;
-
-typedef struct ban {
-  struct ban *next;
-  net_peerid_t id;
-  uint64_t until;
-} ban_t;
 
 typedef struct search { /* a provider search for a session */
   struct search *next;
@@ -78,7 +73,7 @@ struct bsw_swarm {
   int handles;
   bpeer_t *peers;
   inb_t *inb;
-  ban_t *bans;
+  net_bans_t bans;
   search_t *searches;
   job_t *jobs, **jobs_tail;
   unsigned dials;
@@ -104,19 +99,7 @@ static void maybe_free(bsw_swarm_t *s) {
 /* ----------------------------------------------------------------- bans */
 
 static bool banned(bsw_swarm_t *s, const net_peerid_t *id) {
-  uint64_t now = now_ms(s);
-  for (ban_t **pp = &s->bans; *pp;) {
-    ban_t *b = *pp;
-    if (b->until <= now) {
-      *pp = b->next;
-      tr_free(b);
-    } else if (net_peerid_equal(&b->id, id)) {
-      return true;
-    } else {
-      pp = &b->next;
-    }
-  }
-  return false;
+  return net_bans_has(&s->bans, id, now_ms(s));
 }
 
 /* ------------------------------------------------------------ peers out */
@@ -649,12 +632,8 @@ static void on_kick(uv_timer_t *t) {
     if (!s->jobs)
       s->jobs_tail = &s->jobs;
     if (j->kind == JOB_BAN) {
-      ban_t *b = tr_calloc(1, sizeof *b);
-      if (b) {
-        *b = (ban_t){s->bans, j->peer, now + BSW_SWARM_BAN_MS};
-        s->bans = b;
+      if (net_bans_add(&s->bans, &j->peer, now + BSW_SWARM_BAN_MS) == 0)
         s->st.bans++;
-      }
       bpeer_t *p = bpeer_find(s, &j->peer);
       if (p)
         bpeer_free(p); /* the core has forgotten it already */
@@ -808,11 +787,7 @@ void bsw_swarm_close(bsw_swarm_t *s) {
     bpeer_free(s->peers);
   bsw_free(s->core);
   s->core = NULL;
-  while (s->bans) {
-    ban_t *b = s->bans;
-    s->bans = b->next;
-    tr_free(b);
-  }
+  net_bans_free(&s->bans);
   uv_timer_stop(&s->tick);
   uv_timer_stop(&s->kick);
   uv_close((uv_handle_t *)&s->tick, on_handle_closed);

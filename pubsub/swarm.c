@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "../dag/varint.h"
+#include "../net/bans.h"
 #include "../net/identify.h"
 #include "../net/peerstore.h"
 
@@ -37,12 +38,6 @@ typedef struct inb { /* a stream a peer writes to us on */
   net_stream_t *st;
   tr_bytes_t in;
 } inb_t;
-
-typedef struct ban {
-  struct ban *next;
-  net_peerid_t id;
-  uint64_t until;
-} ban_t;
 
 struct ps_swarm_sub {
   struct ps_swarm_sub *next;
@@ -66,7 +61,7 @@ struct ps_swarm {
   unsigned in_core;
   speer_t *peers;
   inb_t *inb;
-  ban_t *bans;
+  net_bans_t bans;
   ps_swarm_sub_t *subs;
   size_t nsubs;
 };
@@ -92,19 +87,7 @@ static void maybe_free(ps_swarm_t *s) {
 /* ----------------------------------------------------------------- bans */
 
 static bool banned(ps_swarm_t *s, const net_peerid_t *id) {
-  uint64_t now = now_ms(s);
-  for (ban_t **pp = &s->bans; *pp;) {
-    ban_t *b = *pp;
-    if (b->until <= now) {
-      *pp = b->next;
-      tr_free(b);
-    } else if (net_peerid_equal(&b->id, id)) {
-      return true;
-    } else {
-      pp = &b->next;
-    }
-  }
-  return false;
+  return net_bans_has(&s->bans, id, now_ms(s));
 }
 
 /* --------------------------------------------------------- peers we write */
@@ -306,13 +289,8 @@ static void cut_off(ps_swarm_t *s, const net_peerid_t *peer, const char *why) {
     peer_down(s, p);
   else
     ps_peer_down(s->core, peer, now_ms(s));
-  ban_t *b = tr_calloc(1, sizeof *b);
-  if (b) {
-    b->id = *peer;
-    b->until = now_ms(s) + PS_SWARM_BAN_MS;
-    b->next = s->bans;
-    s->bans = b;
-  }
+  if (net_bans_add(&s->bans, peer, now_ms(s) + PS_SWARM_BAN_MS))
+    return; /* without memory the peer is only cut off, not kept out */
 }
 
 /* Hand the whole frames of p[0..n) to the core; *used gets the bytes they
@@ -605,11 +583,7 @@ void ps_swarm_close(ps_swarm_t *s) {
     in_reset(s->inb);
   while (s->peers)
     speer_free(s->peers);
-  while (s->bans) {
-    ban_t *b = s->bans;
-    s->bans = b->next;
-    tr_free(b);
-  }
+  net_bans_free(&s->bans);
   ps_free(s->core);
   s->core = NULL;
   uv_timer_stop(&s->tick);
