@@ -90,6 +90,13 @@ extern const size_t rpc_ncmddefs;
 extern const rpc_optdef_t rpc__filestore_ls_opts[];
 extern const rpc_optdef_t rpc__filestore_verify_opts[];
 extern const rpc_optdef_t rpc__filestore_dups_opts[];
+/* api_cmddefs_p2p.c */
+extern const rpc_optdef_t rpc__p2p_listen_opts[];
+extern const rpc_optdef_t rpc__p2p_forward_opts[];
+extern const rpc_optdef_t rpc__p2p_ls_opts[];
+extern const rpc_optdef_t rpc__p2p_close_opts[];
+extern const rpc_optdef_t rpc__p2p_stream_ls_opts[];
+extern const rpc_optdef_t rpc__p2p_stream_close_opts[];
 
 /* The command with CLI name name ("pin add") or API name ("pin/add"),
  * NULL when there is none. */
