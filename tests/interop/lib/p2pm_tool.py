@@ -4,6 +4,13 @@
   serve echo PORT            echo each connection's bytes until its EOF
   serve sink PORT DIR        read each connection to EOF, then write the
                              SHA-256 of what came to DIR/<n>.sha and close
+  serve hcreply PORT         read each connection to EOF, then answer the
+                             SHA-256 of what came (hex) and close
+  serve slow PORT DIR        a sink that waits 4 s before it reads
+  serve line PORT DIR        write each connection's first line to
+                             DIR/line, then close
+  hc PORT SIZE               send SIZE bytes, half-close, read the answer:
+                             "ok" when it is their SHA-256
   echo PORT SIZE             send SIZE random bytes while reading them
                              back; then half-close and expect EOF; prints
                              "ok <sha256>" when the echo is byte-exact
@@ -37,6 +44,14 @@ def serve(mode, port, out=None):
     def one(c, k):
         c.settimeout(120)
         h = hashlib.sha256()
+        if mode == "slow":
+            time.sleep(4)
+        if mode == "line":
+            f = c.makefile("rb")
+            with open(os.path.join(out, "line"), "wb") as o:
+                o.write(f.readline())
+            c.close()
+            return
         try:
             while True:
                 b = c.recv(65536)
@@ -46,7 +61,9 @@ def serve(mode, port, out=None):
                     c.sendall(b)
                 else:
                     h.update(b)
-            if mode == "sink":
+            if mode == "hcreply":
+                c.sendall(h.hexdigest().encode())
+            if mode in ("sink", "slow"):
                 with open(os.path.join(out, "%d.sha" % k), "w") as f:
                     f.write(h.hexdigest() + "\n")
         except OSError:
@@ -89,6 +106,22 @@ def echo(port, size):
     return 0
 
 
+def hc(port, size):
+    data = os.urandom(int(size))
+    s = conn(port)
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    got = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+    want = hashlib.sha256(data).hexdigest().encode()
+    print("ok" if got == want else "bad answer %r" % got[:80])
+    return 0
+
+
 def sink(port, size):
     data = os.urandom(int(size))
     s = conn(port)
@@ -106,8 +139,10 @@ def sink(port, size):
 def hold(port, n, secs):
     socks, ok = [], 0
     for i in range(int(n)):
-        s = conn(port)
-        socks.append(s)
+        try:
+            socks.append(conn(port))
+        except ConnectionResetError:  # refused past a bound
+            pass
     for s in socks:
         s.settimeout(5)
         try:
@@ -122,7 +157,11 @@ def hold(port, n, secs):
 
 
 def probe(port):
-    s = conn(port)
+    try:  # a reset can beat connect() itself on loopback
+        s = conn(port)
+    except ConnectionResetError:
+        print("eof")
+        return 0
     s.settimeout(10)
     try:
         s.sendall(b"x")
@@ -138,5 +177,5 @@ if __name__ == "__main__":
     if a[0] == "serve":
         serve(*a[1:])
     else:
-        sys.exit({"echo": echo, "sink": sink, "hold": hold,
+        sys.exit({"echo": echo, "sink": sink, "hc": hc, "hold": hold,
                   "probe": probe}[a[0]](*a[1:]))
