@@ -218,6 +218,22 @@ both "p2p/stream/close?arg=99"
 both "p2p/close?all=true"
 ok "errors as Kubo's"
 
+# ---- Kubo's CLI driving trove's API: listen, forward, close
+KT() { KIPFS --api "$TAPI" "$@"; }
+out=$(KT p2p listen /x/kt "/ip4/127.0.0.1/tcp/$ECHO") || fail "Kubo's CLI: listen on trove: $out"
+eq "$out" ""
+out=$(KT p2p forward /x/kt "/ip4/127.0.0.1/tcp/$(port)" "/p2p/$KID") || fail "Kubo's CLI: forward on trove: $out"
+eq "$out" ""
+eq "$(KT p2p ls | grep -c /x/kt)" 2
+err=$(KT p2p listen kt "/ip4/127.0.0.1/tcp/$ECHO" 2>&1) && fail "Kubo's CLI: a listen outside /x/ on trove"
+eq "$err" "Error: protocol name must be within '/x/' namespace"
+eq "$(KT p2p close -a)" "Closed 2 stream(s)"
+out=$(KT p2p stream close -a) || fail "Kubo's CLI: stream close -a on trove: $out"
+err=$(KT p2p stream close 2>&1) && fail "Kubo's CLI: stream close without an ID on trove"
+eq "$err" "Error: no id specified"
+eq "$(KT p2p ls)" ""
+ok "Kubo's CLI on trove's API: listen, forward, close, stream close"
+
 # ---- hostile: a target port that is closed
 TT p2p listen /x/dead "/ip4/127.0.0.1/tcp/$DEAD" >/dev/null
 KIPFS p2p forward /x/dead "/ip4/127.0.0.1/tcp/$FWD_DEAD" "/p2p/$TID"
