@@ -11,7 +11,8 @@
 #      most a window), and every byte arrives afterwards (SHA-256);
 #   4. a stream whose target port is closed is reset; past the bound
 #      (TROVE_P2P_STREAMS_MAX) connections are reset, the rest served;
-#   5. both daemons stop cleanly (exit 0, no sanitizer report) with
+#   5. a client's RST ends the stream on both sides; listeners are bounded;
+#   6. both daemons stop cleanly (exit 0, no sanitizer report) with
 #      listeners, forwards and a stream open.
 if [ -z "${IT_P2PM_TIMED:-}" ]; then
   IT_P2PM_TIMED=1 exec timeout -k 5 150 bash "$0" "$@"
@@ -95,9 +96,33 @@ for _ in $(seq 50); do [ -z "$(dn_tr 0 p2p stream ls)" ] && break; sleep 0.1; do
 [ -z "$(dn_tr 0 p2p stream ls)" ] || fail "streams left: $(dn_tr 0 p2p stream ls)"
 ok "closed target ports and the bound: reset, nothing left"
 
+# A reset carried: a client that leaves with an RST ends the stream on
+# both daemons (the echo server's side is reset too).
+out=$($TOOL rst "$F_ECHO")
+[ "$out" = ok ] || fail "rst: $out"
+for _ in $(seq 50); do
+  [ -z "$(dn_tr 0 p2p stream ls)$(dn_tr 1 p2p stream ls)" ] && break
+  sleep 0.1
+done
+[ -z "$(dn_tr 0 p2p stream ls)$(dn_tr 1 p2p stream ls)" ] || fail "a reset left streams"
+ok "a client's reset ends the stream on both sides"
+
+# The listeners' bound: listens until one is refused, with a reason.
+i=0
+while [ $i -lt 80 ]; do
+  err=$(dn_tr 1 p2p listen /x/many$i "/ip4/127.0.0.1/tcp/$ECHO" 2>&1) || break
+  i=$((i + 1))
+done
+[ $i -lt 80 ] || fail "80 listeners taken"
+grep -q "too many" <<<"$err" || fail "listener $i refused: $err"
+[ "$(dn_tr 1 p2p close -a)" = "Closed $((i + 5)) stream(s)" ] || fail "close -a after $i listeners"
+ok "listeners are bounded ($i taken, then: ${err#*: })"
+forward /x/echo "$F_ECHO"
+
 # 5. stop with everything open
 $TOOL hold "$F_ECHO" 1 30 >"$DN_WORK/hold_last" & PIDS+=($!)
 for _ in $(seq 50); do [ -s "$DN_WORK/hold_last" ] && break; sleep 0.1; done
+[ "$(cat "$DN_WORK/hold_last")" = 1 ] || fail "no stream held open for the stop"
 DN_KEEP=1 dn_stop_all 2>"$DN_WORK/stop.err" || fail "a daemon did not stop cleanly: $(cat "$DN_WORK/stop.err")"
 for n in 0 1; do
   grep -q "streams left at exit" "$DN_WORK/n$n.log" && fail "node $n: streams left at exit"

@@ -19,6 +19,8 @@
   hold PORT N SECS           open N connections, send a line on each and
                              print how many got it echoed within 5 s, then
                              keep them open SECS seconds
+  rst PORT                   connect, get a line echoed, then close with
+                             an RST (SO_LINGER 0); prints "ok"
   probe PORT                 connect, send a byte: prints "eof" when the
                              other side closed without answering, "data"
                              when it answered
@@ -156,6 +158,19 @@ def hold(port, n, secs):
     return 0
 
 
+def rst(port):
+    import struct
+    s = conn(port)
+    s.sendall(b"hello\n")
+    if s.recv(16) != b"hello\n":
+        print("no echo")
+        return 1
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+    print("ok")
+    return 0
+
+
 def probe(port):
     try:  # a reset can beat connect() itself on loopback
         s = conn(port)
@@ -177,5 +192,5 @@ if __name__ == "__main__":
     if a[0] == "serve":
         serve(*a[1:])
     else:
-        sys.exit({"echo": echo, "sink": sink, "hc": hc, "hold": hold,
+        sys.exit({"echo": echo, "sink": sink, "hc": hc, "rst": rst, "hold": hold,
                   "probe": probe}[a[0]](*a[1:]))
