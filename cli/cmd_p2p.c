@@ -83,18 +83,43 @@ static int quiet(remote_t *r, const char *cmd) {
   return rc < 0;
 }
 
+/* listen and forward; with --foreground Kubo's lines as the daemon's
+ * answer goes (until `p2p close`, or until this process is stopped: the
+ * daemon then removes the listener). */
+static int mount(remote_t *r, const char *cmd, bool fwd) {
+  json_t *o;
+  if (cli__call(r, cmd))
+    return 1;
+  int rc;
+  while ((rc = cli__next_value(r, &o)) > 0) {
+    const char *st = cli__jstr(o, "Status");
+    const char *pr = cli__jstr(o, "Protocol"), *ad = cli__jstr(o, "Address");
+    if (!strcmp(st, "active") && fwd)
+      printf("Forwarding %s to %s, waiting for interrupt...\n", pr, ad);
+    else if (!strcmp(st, "active"))
+      printf("Listening on %s, forwarding to %s, waiting for "
+             "interrupt...\n", pr, ad);
+    else if (!strcmp(st, "closing"))
+      printf("Received interrupt, removing %s for %s\n",
+             fwd ? "forwarder" : "listener", pr);
+    fflush(stdout);
+    json_decref(o);
+  }
+  return rc < 0;
+}
+
 int cli__remote_p2p_listen(remote_t *r, int argc, char **argv) {
   if (argc != 3)
     return cli_failf("p2p listen: usage: trove p2p listen PROTOCOL "
                      "TARGET-ADDRESS");
-  return cli__qargs(r, argc, argv) || quiet(r, "p2p/listen");
+  return cli__qargs(r, argc, argv) || mount(r, "p2p/listen", false);
 }
 
 int cli__remote_p2p_forward(remote_t *r, int argc, char **argv) {
   if (argc != 4)
     return cli_failf("p2p forward: usage: trove p2p forward PROTOCOL "
                      "LISTEN-ADDRESS TARGET-ADDRESS");
-  return cli__qargs(r, argc, argv) || quiet(r, "p2p/forward");
+  return cli__qargs(r, argc, argv) || mount(r, "p2p/forward", true);
 }
 
 int cli__remote_p2p_ls(remote_t *r, int argc, char **argv) {

@@ -29,6 +29,9 @@ typedef struct lsn {
   net_peerid_t peer;
   char **addrs;
   size_t naddrs;
+  /* --foreground's request: told once when the listener closes */
+  void (*closed)(void *ctx);
+  void *closed_ctx;
 } lsn_t;
 
 typedef struct bridge {

@@ -8,6 +8,7 @@
  * Build options: none.
  */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,6 +106,11 @@ static void lsn_close(p2pm_t *p, lsn_t *l) {
       break;
     }
   p->nlsns--;
+  if (l->closed) {
+    void (*fn)(void *) = l->closed;
+    l->closed = NULL;
+    fn(l->closed_ctx);
+  }
   if (l->local) {
     uv_close((uv_handle_t *)&l->tcp, on_lsn_closed);
   } else {
@@ -123,7 +129,7 @@ static void lsn_add(p2pm_t *p, lsn_t *l) {
 }
 
 static int r_listen(void *ud, const char *proto, const char *target,
-                    bool report, char *err, size_t errlen) {
+                    bool report, void **lh, char *err, size_t errlen) {
   p2pm_t *p = ud;
   uint32_t tpt;
   uint16_t port;
@@ -172,12 +178,14 @@ static int r_listen(void *ud, const char *proto, const char *target,
     return rc;
   }
   lsn_add(p, l);
+  if (lh)
+    *lh = l;
   return 0;
 }
 
 static int r_forward(void *ud, const char *proto, const char *listen,
                      const net_peerid_t *peer, const char *const *addrs,
-                     size_t n, char *err, size_t errlen) {
+                     size_t n, void **lh, char *err, size_t errlen) {
   p2pm_t *p = ud;
   uint32_t tpt;
   uint16_t port;
@@ -253,6 +261,8 @@ static int r_forward(void *ud, const char *proto, const char *listen,
       return TR_EEXIST;
     }
   lsn_add(p, l);
+  if (lh)
+    *lh = l;
   return 0;
 }
 
@@ -321,6 +331,29 @@ static size_t r_stream_close(void *ud, bool all, uint64_t id) {
   return n;
 }
 
+static bool known(p2pm_t *p, const lsn_t *l) {
+  for (lsn_t *o = p->lsns; o; o = o->next)
+    if (o == l)
+      return true;
+  return false;
+}
+
+static void r_watch(void *ud, void *lh, void (*closed)(void *ctx),
+                    void *ctx) {
+  lsn_t *l = lh;
+  assert(known(ud, l));
+  l->closed = closed;
+  l->closed_ctx = ctx;
+}
+
+static void r_close_quiet(void *ud, void *lh) {
+  lsn_t *l = lh;
+  if (!known(ud, l))
+    return;
+  l->closed = NULL;
+  lsn_close(ud, l);
+}
+
 /* ---------------------------------------------------------- lifetime */
 
 int p2pm_new(uv_loop_t *loop, net_host_t *host, uint32_t streams_max,
@@ -337,7 +370,9 @@ int p2pm_new(uv_loop_t *loop, net_host_t *host, uint32_t streams_max,
                        .listeners = r_listeners,
                        .close = r_close,
                        .streams = r_streams,
-                       .stream_close = r_stream_close};
+                       .stream_close = r_stream_close,
+                       .watch = r_watch,
+                       .close_quiet = r_close_quiet};
   *out = p;
   return 0;
 }

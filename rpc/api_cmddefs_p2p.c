@@ -2,8 +2,7 @@
  * api_cmddefs_p2p.c — the option tables of `p2p listen|forward|ls|close`
  * and `p2p stream ls|close` (Kubo's core/commands/p2p.go, v0.43.1; the
  * handlers in rpc_p2p.c), kept beside api_cmddefs.c, whose rows name
- * them.  Kubo's --foreground (-f) is not offered: trove's listeners and
- * forwards live in the daemon until `p2p close`.
+ * them.
  */
 #include "opts.h"
 
@@ -16,9 +15,15 @@ const rpc_optdef_t rpc__p2p_listen_opts[] = {
     CUSTOM,
     OB("report-peer-id", 'r', "Send remote base58 peerid to target when a "
        "new connection is established"),
+    OB("foreground", 'f', "Run in foreground; listener is removed when "
+       "command exits"),
     END};
 
-const rpc_optdef_t rpc__p2p_forward_opts[] = {CUSTOM, END};
+const rpc_optdef_t rpc__p2p_forward_opts[] = {
+    CUSTOM,
+    OB("foreground", 'f', "Run in foreground; forwarder is removed when "
+       "command exits"),
+    END};
 
 const rpc_optdef_t rpc__p2p_ls_opts[] = {
     OB("headers", 'v', "Print table headers (Protocol, Listen, Target)."),

@@ -16,8 +16,11 @@
  * Every command first asks, as Kubo's p2pGetNode, whether the repo's
  * config has Experimental.Libp2pStreamMounting (read each time, so that
  * `config` on a running daemon turns it on, as in Kubo), then whether the
- * node is online.  Errors are Kubo's texts.  What it does not do:
- * --foreground (-f), which holds the request open in Kubo.
+ * node is online.  Errors are Kubo's texts.  listen and forward with
+ * foreground=true (Kubo's -f) hold the request open: {"Status":"active",
+ * "Protocol","Address"} first, {"Status":"closing",...} when `p2p close`
+ * (or the daemon's stop) removes the listener; a client that goes away
+ * removes it.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -144,6 +147,67 @@ static bool check_port(http_req_t *req, const char *s) {
   return pt > 0;
 }
 
+/* ------------------------------------------------------- --foreground */
+
+/* Kubo's --foreground: the request stays open with {"Status":"active"}
+ * until the listener is closed ({"Status":"closing"}, the end) or the
+ * client goes away (the listener is closed, silently). */
+typedef struct fg {
+  http_req_t *req;
+  const rpc_p2p_t *p;
+  void *lh;
+  char *proto, *addr;
+} fg_t;
+
+static void fg_line(fg_t *f, const char *status) {
+  rpc_write_line(f->req, json_pack("{s:s,s:s,s:s}", "Status", status,
+                                   "Protocol", f->proto, "Address",
+                                   f->addr));
+}
+
+static void fg_free(fg_t *f) {
+  tr_free(f->proto);
+  tr_free(f->addr);
+  tr_free(f);
+}
+
+static void fg_closed(void *ctx) {
+  fg_t *f = ctx;
+  f->lh = NULL;
+  http_req_on_close(f->req, NULL, NULL);
+  fg_line(f, "closing");
+  http_res_end(f->req);
+  fg_free(f);
+}
+
+static void fg_gone(http_req_t *req, void *ud) {
+  fg_t *f = ud;
+  if (f->lh)
+    f->p->close_quiet(f->p->ud, f->lh);
+  http_res_end(req);
+  fg_free(f);
+}
+
+static void foreground(http_req_t *req, const rpc_p2p_t *p, void *lh,
+                       const char *proto, const char *addr) {
+  fg_t *f = tr_calloc(1, sizeof *f);
+  if (!f || !(f->proto = tr_strdup(proto)) || !(f->addr = tr_strdup(addr))) {
+    if (f)
+      fg_free(f);
+    p->close_quiet(p->ud, lh);
+    rpc_error(req, 500, "out of memory");
+    return;
+  }
+  f->req = req;
+  f->p = p;
+  f->lh = lh;
+  p->watch(p->ud, lh, fg_closed, f);
+  http_req_on_close(req, fg_gone, f);
+  rpc_start(req, RPC_CHUNKED, NULL, -1, -1);
+  fg_line(f, "active");
+  http_res_flush(req); /* the line now, not with the end */
+}
+
 /* ------------------------------------------------------------ listen */
 
 void rpc_cmd_p2p_listen(http_req_t *req, rpc_ctx_t *ctx) {
@@ -152,15 +216,19 @@ void rpc_cmd_p2p_listen(http_req_t *req, rpc_ctx_t *ctx) {
   char **a = args_n(req, names, 2, &n);
   if (!a)
     return;
-  bool allow, report;
+  bool allow, report, fore;
   const rpc_p2p_t *p = NULL;
   char err[ERR_MAX] = "", norm[NET_MA_STR_MAX / 16];
+  void *lh;
   if (opt_bool(req, "allow-custom-protocol", &allow) &&
-      opt_bool(req, "report-peer-id", &report) && (p = node(req, ctx)) &&
+      opt_bool(req, "report-peer-id", &report) &&
+      opt_bool(req, "foreground", &fore) && (p = node(req, ctx)) &&
       ma_norm(req, a[1], norm, sizeof norm) && check_port(req, a[1]) &&
       custom_ok(req, a[0], allow)) {
-    if (p->listen(p->ud, a[0], a[1], report, err, sizeof err))
+    if (p->listen(p->ud, a[0], a[1], report, &lh, err, sizeof err))
       rpc_error(req, 500, "%s", err);
+    else if (fore)
+      foreground(req, p, lh, a[0], a[1]);
     else
       empty(req);
   }
@@ -176,13 +244,15 @@ void rpc_cmd_p2p_forward(http_req_t *req, rpc_ctx_t *ctx) {
   char **a = args_n(req, names, 3, &n);
   if (!a)
     return;
-  bool allow;
+  bool allow, fore;
+  void *lh;
   const rpc_p2p_t *p = NULL;
   char err[ERR_MAX] = "", norm[NET_MA_STR_MAX / 16];
   char tpt[NET_MA_STR_MAX / 16] = "";
   net_peerid_t peer;
   if (opt_bool(req, "allow-custom-protocol", &allow) &&
-      (p = node(req, ctx)) && ma_norm(req, a[1], norm, sizeof norm) &&
+      opt_bool(req, "foreground", &fore) && (p = node(req, ctx)) &&
+      ma_norm(req, a[1], norm, sizeof norm) &&
       ma_norm(req, a[2], norm, sizeof norm)) {
     /* go-libp2p's AddrInfoFromP2pAddr: .../p2p/ID, the transport part
      * before it dialled first.  (Kubo also resolves /dnsaddr names
@@ -195,9 +265,11 @@ void rpc_cmd_p2p_forward(http_req_t *req, rpc_ctx_t *ctx) {
       rpc_error(req, 500, "invalid p2p multiaddr \"%s\"", a[2]);
     else if (custom_ok(req, a[0], allow)) {
       const char *addrs[1] = {tpt};
-      if (p->forward(p->ud, a[0], a[1], &peer, addrs, tpt[0] ? 1 : 0, err,
-                     sizeof err))
+      if (p->forward(p->ud, a[0], a[1], &peer, addrs, tpt[0] ? 1 : 0, &lh,
+                     err, sizeof err))
         rpc_error(req, 500, "%s", err);
+      else if (fore)
+        foreground(req, p, lh, a[0], a[1]);
       else
         empty(req);
     }

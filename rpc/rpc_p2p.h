@@ -31,14 +31,15 @@ typedef struct rpc_p2p_stream {
 typedef struct rpc_p2p {
   void *ud;
   /* `p2p listen`: streams for proto go to a new TCP connection to target
-   * (a multiaddr, checked), with report the peer's ID and "\n" first. */
+   * (a multiaddr, checked), with report the peer's ID and "\n" first;
+   * *lh (lh may be NULL) the listener, for watch. */
   int (*listen)(void *ud, const char *proto, const char *target,
-                bool report, char *err, size_t errlen);
+                bool report, void **lh, char *err, size_t errlen);
   /* `p2p forward`: connections accepted at listen (a TCP multiaddr) open
    * a stream for proto to peer, dialled at addrs[0..n) (may be none). */
   int (*forward)(void *ud, const char *proto, const char *listen,
                  const struct net_peerid *peer, const char *const *addrs,
-                 size_t n, char *err, size_t errlen);
+                 size_t n, void **lh, char *err, size_t errlen);
   /* Every listener, the forwards first (Kubo's order), each in the order
    * made. */
   void (*listeners)(void *ud,
@@ -54,6 +55,12 @@ typedef struct rpc_p2p {
                   void *ctx);
   /* Reset stream id (all: every one); returns how many. */
   size_t (*stream_close)(void *ud, bool all, uint64_t id);
+  /* Kubo's --foreground: the listener *lh of a listen or forward (its
+   * out parameter, may be NULL) tells closed(ctx) once when it is closed
+   * (`p2p close`, the daemon's stop), after which lh is gone; or
+   * close_quiet closes it without telling (the request went away). */
+  void (*watch)(void *ud, void *lh, void (*closed)(void *ctx), void *ctx);
+  void (*close_quiet)(void *ud, void *lh);
 } rpc_p2p_t;
 
 #endif /* RPC_RPC_P2P_H */

@@ -10,6 +10,8 @@
 #     against trove and Kubo's CLI against Kubo for the same setup,
 #     byte-compared with the peer IDs and ports substituted, and Kubo's
 #     CLI against trove's API;
+#   - --foreground (-f): the lines as Kubo's, ended by `p2p close`, and
+#     the listener removed when the client goes away;
 #   - errors (disabled, offline, no /x/, duplicates, bad addresses,
 #     close's options, stream close's ID): trove's API bodies against
 #     Kubo's;
@@ -233,6 +235,31 @@ err=$(KT p2p stream close 2>&1) && fail "Kubo's CLI: stream close without an ID 
 eq "$err" "Error: no id specified"
 eq "$(KT p2p ls)" ""
 ok "Kubo's CLI on trove's API: listen, forward, close, stream close"
+
+# ---- --foreground: the lines and the end as Kubo's
+fg() { # CLI OUT ARGS...: a foreground listen/forward, closed by `p2p close`
+  local cli=$1 out=$2; shift 2
+  timeout 30 "$cli" "$@" >"$out" 2>&1 &
+  local pid=$!
+  for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.1; done
+  timeout 30 "$cli" p2p close -p "$4" >/dev/null
+  wait $pid || fail "$cli $*: exit status $?"
+}
+FGP=$(port)
+fg "$TROVE" "$WORK/fg_t" p2p listen -f /x/fg "/ip4/127.0.0.1/tcp/$ECHO"
+fg "$IPFS" "$WORK/fg_k" p2p listen -f /x/fg "/ip4/127.0.0.1/tcp/$ECHO"
+eq "$(cat "$WORK/fg_t")" "$(cat "$WORK/fg_k")" "(listen -f)"
+fg "$TROVE" "$WORK/fg_t" p2p forward -f /x/fg "/ip4/127.0.0.1/tcp/$FGP" "/p2p/$KID"
+fg "$IPFS" "$WORK/fg_k" p2p forward -f /x/fg "/ip4/127.0.0.1/tcp/$FGP" "/p2p/$TID"
+eq "$(cat "$WORK/fg_t")" "$(cat "$WORK/fg_k")" "(forward -f)"
+cat "$WORK/fg_t"
+# The client goes away: the listener goes with it.
+timeout 30 "$TROVE" p2p listen -f /x/fg "/ip4/127.0.0.1/tcp/$ECHO" >/dev/null & fp=$!
+for _ in $(seq 50); do [ -n "$(TT p2p ls)" ] && break; sleep 0.1; done
+kill $fp; wait $fp 2>/dev/null || true
+for _ in $(seq 50); do [ -z "$(TT p2p ls)" ] && break; sleep 0.1; done
+eq "$(TT p2p ls)" "" "(after the foreground client left)"
+ok "--foreground: Kubo's lines; the listener ends with the request"
 
 # ---- hostile: a target port that is closed
 TT p2p listen /x/dead "/ip4/127.0.0.1/tcp/$DEAD" >/dev/null
