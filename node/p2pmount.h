@@ -32,7 +32,8 @@
  *
  * What it does not do: decide whether the feature is enabled (the API
  * reads the config each request, as Kubo) or parse the commands
- * (rpc/rpc_p2p.c); Kubo's --foreground.
+ * (rpc/rpc_p2p.c, which holds --foreground's requests: the table tells it
+ * when their listener closes, rpc_p2p_t.watch).
  *
  * Threading: everything on the loop thread.
  */
