@@ -182,6 +182,8 @@ static void fg_closed(void *ctx) {
 
 static void fg_gone(http_req_t *req, void *ud) {
   fg_t *f = ud;
+  tr_log(TR_LOG_DEBUG, "p2p: the foreground request for %s went away",
+         f->proto);
   if (f->lh)
     f->p->close_quiet(f->p->ud, f->lh);
   http_res_end(req);
