@@ -124,13 +124,11 @@ $TOOL hold "$F_ECHO" 1 30 >"$DN_WORK/hold_last" & PIDS+=($!)
 for _ in $(seq 50); do [ -s "$DN_WORK/hold_last" ] && break; sleep 0.1; done
 [ "$(cat "$DN_WORK/hold_last")" = 1 ] || fail "no stream held open for the stop"
 # and a foreground listen's request open on each (its end at the stop)
-# (over TCP: see the branch's report on a foreground request through the
-# CLI's api.sock)
+dn_tr 0 p2p listen -f /x/fg0 "/ip4/127.0.0.1/tcp/$ECHO" >"$DN_WORK/fg0" 2>&1 & PIDS+=($!)
 api() { sed -n 's|.*RPC API server listening on .* (\(http://[^)]*\)).*|\1|p' "$DN_WORK/n$1.log" | head -1; }
-curl -s -N -m 60 -X POST "$(api 0)/p2p/listen?arg=/x/fg0&arg=/ip4/127.0.0.1/tcp/$ECHO&foreground=true" >"$DN_WORK/fg0" 2>&1 & PIDS+=($!)
 curl -s -N -m 60 -X POST "$(api 1)/p2p/forward?arg=/x/fg1&arg=/ip4/127.0.0.1/tcp/$(port)&arg=/p2p/${DN_ID[0]}&foreground=true" >"$DN_WORK/fg1" 2>&1 & PIDS+=($!)
 for _ in $(seq 50); do [ -s "$DN_WORK/fg0" ] && [ -s "$DN_WORK/fg1" ] && break; sleep 0.1; done
-grep -q '^{"Status":"active","Protocol":"/x/fg0",' "$DN_WORK/fg0" || fail "listen -f: $(cat "$DN_WORK/fg0")"
+grep -q "^Listening on /x/fg0, forwarding to /ip4/127.0.0.1/tcp/$ECHO, waiting for interrupt...$" "$DN_WORK/fg0" || fail "listen -f: $(cat "$DN_WORK/fg0")"
 grep -q '^{"Status":"active","Protocol":"/x/fg1",' "$DN_WORK/fg1" || fail "forward -f: $(cat "$DN_WORK/fg1")"
 DN_KEEP=1 dn_stop_all 2>"$DN_WORK/stop.err" || fail "a daemon did not stop cleanly: $(cat "$DN_WORK/stop.err")"
 for n in 0 1; do

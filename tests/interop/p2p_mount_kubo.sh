@@ -236,13 +236,13 @@ eq "$err" "Error: no id specified"
 eq "$(KT p2p ls)" ""
 ok "Kubo's CLI on trove's API: listen, forward, close, stream close"
 
-# ---- --foreground: the lines and the end as Kubo's.  trove's side runs
-# Kubo's CLI on trove's API (TCP): see the report of this branch on a
-# foreground request through trove's CLI (api.sock).
+# ---- --foreground: the lines and the end as Kubo's, from trove's CLI
+# and from Kubo's CLI on trove's API.
 printf '#!/bin/sh\nexec %s --api %s "$@"\n' "$IPFS" "$TAPI" >"$WORK/kt"
 chmod +x "$WORK/kt"
 fg() { # CLI OUT ARGS...: a foreground listen/forward, closed by `p2p close`
   local cli=$1 out=$2; shift 2
+  : >"$out" # now: the child's own truncation may come after the first poll
   timeout 30 "$cli" "$@" >"$out" 2>&1 &
   local pid=$!
   for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.1; done
@@ -250,22 +250,28 @@ fg() { # CLI OUT ARGS...: a foreground listen/forward, closed by `p2p close`
   wait $pid || fail "$cli $*: exit status $?"
 }
 FGP=$(port)
-fg "$WORK/kt" "$WORK/fg_t" p2p listen -f /x/fg "/ip4/127.0.0.1/tcp/$ECHO"
 fg "$IPFS" "$WORK/fg_k" p2p listen -f /x/fg "/ip4/127.0.0.1/tcp/$ECHO"
-eq "$(cat "$WORK/fg_t")" "$(cat "$WORK/fg_k")" "(listen -f)"
+for cli in "$TROVE" "$WORK/kt"; do
+  fg "$cli" "$WORK/fg_t" p2p listen -f /x/fg "/ip4/127.0.0.1/tcp/$ECHO"
+  eq "$(cat "$WORK/fg_t")" "$(cat "$WORK/fg_k")" "(listen -f, $cli)"
+done
 cat "$WORK/fg_t"
-fg "$WORK/kt" "$WORK/fg_t" p2p forward -f /x/fg "/ip4/127.0.0.1/tcp/$FGP" "/p2p/$KID"
 fg "$IPFS" "$WORK/fg_k" p2p forward -f /x/fg "/ip4/127.0.0.1/tcp/$FGP" "/p2p/$TID"
-eq "$(cat "$WORK/fg_t")" "$(cat "$WORK/fg_k")" "(forward -f)"
+for cli in "$TROVE" "$WORK/kt"; do
+  fg "$cli" "$WORK/fg_t" p2p forward -f /x/fg "/ip4/127.0.0.1/tcp/$FGP" "/p2p/$KID"
+  eq "$(cat "$WORK/fg_t")" "$(cat "$WORK/fg_k")" "(forward -f, $cli)"
+done
 cat "$WORK/fg_t"
 # The client goes away: the listener goes with it.
-timeout 30 "$WORK/kt" p2p listen -f /x/fg "/ip4/127.0.0.1/tcp/$ECHO" >/dev/null & fp=$!
-for _ in $(seq 50); do [ -n "$(TT p2p ls)" ] && break; sleep 0.1; done
-[ -n "$(TT p2p ls)" ] || fail "no foreground listener"
-kill $fp; wait $fp 2>/dev/null || true
-for _ in $(seq 50); do [ -z "$(TT p2p ls)" ] && break; sleep 0.1; done
-eq "$(TT p2p ls)" "" "(after the foreground client left)"
-ok "--foreground (Kubo's CLI on trove's API): Kubo's lines; the listener ends with the request"
+for cli in "$TROVE" "$WORK/kt"; do
+  timeout 30 "$cli" p2p listen -f /x/fg "/ip4/127.0.0.1/tcp/$ECHO" >/dev/null & fp=$!
+  for _ in $(seq 50); do [ -n "$(TT p2p ls)" ] && break; sleep 0.1; done
+  [ -n "$(TT p2p ls)" ] || fail "no foreground listener ($cli)"
+  kill $fp; wait $fp 2>/dev/null || true
+  for _ in $(seq 50); do [ -z "$(TT p2p ls)" ] && break; sleep 0.1; done
+  eq "$(TT p2p ls)" "" "(after the foreground client left, $cli)"
+done
+ok "--foreground: Kubo's lines (trove's CLI, Kubo's CLI on trove's API); the listener ends with the request"
 
 # ---- hostile: a target port that is closed
 TT p2p listen /x/dead "/ip4/127.0.0.1/tcp/$DEAD" >/dev/null
