@@ -222,6 +222,7 @@ int cmd_bootstrap(cli_t *, int, char **);
 /* What only a daemon can do, without one: Kubo's "must be run in
  * online mode" (cmd_swarm.c). */
 int cmd_online_only(cli_t *, int, char **);
+int cmd_p2p_offline(cli_t *, int, char **); /* cmd_p2p.c */
 int cmd_commands(cli_t *, int, char **); /* cmd_repo.c */
 int cmd_version(cli_t *, int, char **);
 int cmd_cid_format(cli_t *, int, char **);

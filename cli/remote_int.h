@@ -115,6 +115,13 @@ int cli__remote_swarm_addrs_autonat(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_peering_add(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_peering_ls(remote_t *r, int argc, char **argv);
 int cli__remote_swarm_peering_rm(remote_t *r, int argc, char **argv);
+/* cmd_p2p.c */
+int cli__remote_p2p_listen(remote_t *r, int argc, char **argv);
+int cli__remote_p2p_forward(remote_t *r, int argc, char **argv);
+int cli__remote_p2p_ls(remote_t *r, int argc, char **argv);
+int cli__remote_p2p_close(remote_t *r, int argc, char **argv);
+int cli__remote_p2p_stream_ls(remote_t *r, int argc, char **argv);
+int cli__remote_p2p_stream_close(remote_t *r, int argc, char **argv);
 int cli__remote_ping(remote_t *r, int argc, char **argv);
 int cli__remote_id(remote_t *r, int argc, char **argv);
 /* The DHT commands (cmd_routing.c). */

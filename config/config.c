@@ -217,6 +217,7 @@ static const struct {
     {"Experimental", CONFIG_OBJECT, false},
     {"Experimental.FilestoreEnabled", CONFIG_BOOL, false},
     {"Experimental.UrlstoreEnabled", CONFIG_BOOL, false},
+    {"Experimental.Libp2pStreamMounting", CONFIG_BOOL, false},
     {"Gateway", CONFIG_OBJECT, false},
     {"Gateway.RateLimit", CONFIG_INT, false}, /* trove's */
     {"Gateway.Threads", CONFIG_INT, true},    /* trove's: 0/null is auto */

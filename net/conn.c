@@ -185,6 +185,18 @@ void net_stream_reset(net_stream_t *s) {
   pump(c, false);
 }
 
+void net_stream_pause(net_stream_t *s, bool paused) {
+  net_conn_t *c = s->c;
+  s->paused = paused;
+  if (paused || !s->owed || c->closing)
+    return;
+  /* The window stays as it is: a reader that pauses is not one to grow
+   * it for. */
+  net_yamux_consume(&c->mux, s->id, s->owed, false);
+  s->owed = 0;
+  pump(c, false);
+}
+
 void net_stream_set(net_stream_t *s, const net_stream_cbs_t *cbs, void *ud) {
   s->cbs = *cbs;
   s->ud = ud;
@@ -295,6 +307,10 @@ out:
    * peer that asks faster than it reads the answers from piling them up
    * here (up to conn_buf_max, where its streams are reset). */
   s = sdata(c, id);
+  if (s && s->paused) { /* credited by net_stream_pause(s, false) */
+    s->owed += (uint32_t)n;
+    return;
+  }
   net_yamux_consume(y, id, (uint32_t)n,
                     s && !s->mss && !s->wrote && !c->wbuffered);
 }

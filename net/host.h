@@ -420,6 +420,12 @@ int net_stream_write(net_stream_t *s, const uint8_t *p, size_t n) TR_WUR;
 /* Bytes written to s that wait for the peer's window (at most
  * stream_buf_max); on_drain runs when they reach 0 again. */
 size_t net_stream_buffered(const net_stream_t *s);
+/* Stop (paused true) or start again crediting what arrives on s back to
+ * the peer: a paused stream still delivers what the peer had room to
+ * send, at most its receive window, then the peer waits.  For a reader
+ * that hands the bytes on to something slower (a TCP socket: the
+ * daemon's p2p stream mounting) and must not hold more than that. */
+void net_stream_pause(net_stream_t *s, bool paused);
 /* Half-close once the queued bytes are out; reset at once. */
 void net_stream_close(net_stream_t *s);
 void net_stream_reset(net_stream_t *s);

@@ -122,6 +122,8 @@ struct net_stream {
   tr_bytes_t wbuf; /* written, beyond the peer's window */
   size_t woff;
   uint8_t bwp; /* its protocol's bandwidth entry + 1; 0: none (yet) */
+  bool paused;  /* net_stream_pause: what arrives is not credited back */
+  uint32_t owed; /* bytes taken while paused, credited on resume */
 };
 
 typedef struct net_handler {

@@ -104,6 +104,7 @@ static void stop_node(node_t *n) {
   node_obs_stop(n->obs);
   n->rpc.host = NULL; /* swarm commands from now on: offline */
   n->rpc.peering = NULL;
+  n->rpc.p2p = NULL;
   n->rpc.autonat = NULL;
   n->rpc.dht_lan = n->rpc.dht_wan = NULL;
   n->rpc.router = NULL;
@@ -147,6 +148,7 @@ static void stop_node(node_t *n) {
   n->boot = NULL;
   net_peering_free(n->peering); /* the same */
   n->peering = NULL;
+  p2pm_stop(n->p2pm); /* its streams and sockets, before the host */
   if (n->host)
     net_host_close(n->host, NULL, NULL);
   n->host = NULL;
@@ -651,6 +653,7 @@ out:
   dht_provq_free(n->provq);
   node_obs_free(n->obs); /* after the loop: the last requests report */
   dns_dnsaddr_free(n->dnsaddr); /* after the loop: swarm connect's too */
+  p2pm_free(n->p2pm); /* after the loop: the host's protocol names */
   net_ap_free(&n->policy); /* after the loop: the host's */
   rpc_ctx_fini(&n->rpc);
   node_gwloops_free(n->gwloops); /* after the loop and the registry */

@@ -31,6 +31,7 @@
 #include "delegated.h"
 #include "gwloops.h"
 #include "mdns.h"
+#include "p2pmount.h"
 #include "identity.h"
 #include "obs.h"
 #include "routing.h"
@@ -51,6 +52,7 @@ typedef struct node {
   dht_swarm_t *dht_lan, *dht_wan;
   node_boot_t *boot; /* the Bootstrap rounds */
   net_peering_t *peering; /* Peering.Peers, kept connected */
+  p2pm_t *p2pm; /* `p2p` listeners and streams (p2pmount.h) */
   dns_dnsaddr_t *dnsaddr; /* /dnsaddr for them and swarm connect */
   dht_provq_t *provq;   /* announces new roots */
   dht_reprov_t *reprov[2]; /* the LAN and WAN sweeps */

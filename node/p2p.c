@@ -382,6 +382,15 @@ int node__start_swarm(node_t *n, const node_daemon_opts_t *o, json_t *cfg,
       (rc = node_mdns_start(&n->loop, n->host, &n->mdns)))
     tr_log(TR_LOG_WARN, "mdns: cannot start: %s",
            rc > -40000 ? uv_strerror(rc) : tr_strerror(rc));
+  /* Libp2p stream mounting (`p2p`): the table is always there, empty
+   * until `p2p listen|forward`; the API checks
+   * Experimental.Libp2pStreamMounting each time, as Kubo.
+   * TROVE_P2P_STREAMS_MAX: the tests' way to a small bound. */
+  const char *sm = getenv("TROVE_P2P_STREAMS_MAX");
+  if ((rc = p2pm_new(&n->loop, n->host,
+                     sm ? (uint32_t)strtoul(sm, NULL, 10) : 0, &n->p2pm)))
+    return node__fail(o, rc, "p2p: %s", tr_strerror(rc));
+  n->rpc.p2p = p2pm_rpc(n->p2pm);
   return start_peering(n, o, cfg);
 }
 

@@ -557,6 +557,19 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "reachability and its addresses' as AutoNAT v2 found them.", none},
     {"ping", "ping", "PEER", "Ping a connected peer (ID or MADDR/p2p/ID).",
      ping_opts},
+    {"p2p listen", "p2p/listen", "PROTOCOL TARGET", "Forward the libp2p "
+     "streams peers open for PROTOCOL (/x/...) to TARGET "
+     "(/ip4/A/tcp/P).", rpc__p2p_listen_opts},
+    {"p2p forward", "p2p/forward", "PROTOCOL LISTEN TARGET", "Forward the "
+     "TCP connections made to LISTEN to PROTOCOL on peer TARGET "
+     "(/p2p/ID).", rpc__p2p_forward_opts},
+    {"p2p ls", "p2p/ls", "", "List active p2p listeners.", rpc__p2p_ls_opts},
+    {"p2p close", "p2p/close", "", "Stop listening for new connections to "
+     "forward.", rpc__p2p_close_opts},
+    {"p2p stream ls", "p2p/stream/ls", "", "List active p2p streams.",
+     rpc__p2p_stream_ls_opts},
+    {"p2p stream close", "p2p/stream/close", "[ID]", "Close active p2p "
+     "stream.", rpc__p2p_stream_close_opts},
     {"routing findprovs", "routing/findprovs", "CID", "Find peers that "
      "provide a block, through the DHTs.", findprovs_opts},
     {"routing findpeer", "routing/findpeer", "PEER", "Find a peer's "

@@ -44,6 +44,13 @@ extern const rpc_optdef_t rpc__filestore_dups_opts[];
 /* api_cmddefs_ps.c: `pubsub`. */
 extern const rpc_optdef_t rpc__pubsub_opts[];
 extern const rpc_optdef_t rpc__pubsub_reset_opts[];
+/* api_cmddefs_p2p.c: `p2p`. */
+extern const rpc_optdef_t rpc__p2p_listen_opts[];
+extern const rpc_optdef_t rpc__p2p_forward_opts[];
+extern const rpc_optdef_t rpc__p2p_ls_opts[];
+extern const rpc_optdef_t rpc__p2p_close_opts[];
+extern const rpc_optdef_t rpc__p2p_stream_ls_opts[];
+extern const rpc_optdef_t rpc__p2p_stream_close_opts[];
 
 /* api_cmddefs_name.c: IPNS, `name publish|put|inspect` and `key ...`. */
 extern const rpc_optdef_t rpc__publish_opts[];

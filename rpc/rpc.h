@@ -78,6 +78,9 @@ typedef struct rpc_ctx {
   /* Peering.Peers (net/peering.h: swarm peering add, ls, rm); NULL when
    * the node has no swarm or is stopping. */
   struct net_peering *peering;
+  /* Libp2p stream mounting (rpc_p2p.h: `p2p`, node/p2pmount.h); NULL when
+   * the node has no swarm or is stopping. */
+  const struct rpc_p2p *p2p;
   /* The LAN and WAN DHTs (routing, dht, stats dht); NULL when routing is
    * off or the node is stopping. */
   struct dht_swarm *dht_lan, *dht_wan;

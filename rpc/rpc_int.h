@@ -439,6 +439,13 @@ void rpc_cmd_swarm_filters_rm(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_peering_add(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_peering_ls(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_peering_rm(http_req_t *req, rpc_ctx_t *ctx);
+/* rpc_p2p.c */
+void rpc_cmd_p2p_listen(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_p2p_forward(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_p2p_ls(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_p2p_close(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_p2p_stream_ls(http_req_t *req, rpc_ctx_t *ctx);
+void rpc_cmd_p2p_stream_close(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_swarm_addrs_autonat(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_ping(http_req_t *req, rpc_ctx_t *ctx);
 void rpc_cmd_routing_findprovs(http_req_t *req, rpc_ctx_t *ctx); /* rpc_routing.c */
