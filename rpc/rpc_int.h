@@ -358,6 +358,9 @@ json_t *rpc_json_str(const char *s);
 /* A JSON array of the strings v[0..n), sorted in place first (byte order,
  * as Go's sort.Strings).  NULL on out-of-memory. */
 json_t *rpc_json_sorted(const char **v, size_t n);
+/* Go's nil slice, as Kubo's answers marshal it: an empty array arr
+ * becomes null (arr is taken; NULL stays NULL: -ENOMEM). */
+json_t *rpc_json_nil_if_empty(json_t *arr);
 
 /* Go's url.QueryUnescape of s into a new string ('+' is a space); NULL on
  * -ENOMEM.  A malformed escape leaves s as it is, as boxo/files does. */

@@ -295,11 +295,7 @@ void rpc_cmd_p2p_ls(http_req_t *req, rpc_ctx_t *ctx) {
   json_t *arr = json_array();
   if (arr)
     p->listeners(p->ud, ls_one, arr);
-  /* Go's nil slice: null when there are none. */
-  if (arr && !json_array_size(arr)) {
-    json_decref(arr);
-    arr = json_null();
-  }
+  arr = rpc_json_nil_if_empty(arr);
   one(req, arr ? json_pack("{s:o}", "Listeners", arr) : NULL);
 }
 
@@ -365,10 +361,7 @@ void rpc_cmd_p2p_stream_ls(http_req_t *req, rpc_ctx_t *ctx) {
   json_t *arr = json_array();
   if (arr)
     p->streams(p->ud, st_one, arr);
-  if (arr && !json_array_size(arr)) {
-    json_decref(arr);
-    arr = json_null();
-  }
+  arr = rpc_json_nil_if_empty(arr);
   one(req, arr ? json_pack("{s:o}", "Streams", arr) : NULL);
 }
 

@@ -269,13 +269,9 @@ void rpc_cmd_pubsub_ls(http_req_t *req, rpc_ctx_t *ctx) {
   }
   json_t *a = json_array();
   const ps_t *core = ps_swarm_core(ctx->pubsub);
-  if (a && !ps_topics(core, NULL, NULL)) { /* Go's nil slice */
-    json_decref(a);
-    a = json_null();
-  } else if (a) {
+  if (a)
     ps_topics(core, add_topic, a);
-  }
-  rpc_api_json(req, json_pack("{s:o}", "Strings", a));
+  rpc_api_json(req, json_pack("{s:o}", "Strings", rpc_json_nil_if_empty(a)));
 }
 
 typedef struct ids {

@@ -338,6 +338,13 @@ static int cmp_strp(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+json_t *rpc_json_nil_if_empty(json_t *arr) {
+  if (!arr || json_array_size(arr))
+    return arr;
+  json_decref(arr);
+  return json_null();
+}
+
 json_t *rpc_json_sorted(const char **v, size_t n) {
   json_t *a = json_array();
   if (!a)
