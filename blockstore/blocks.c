@@ -47,22 +47,18 @@ int bs_get_cb(const dag_cid_t *cid, const uint8_t **data, size_t *len,
   return bs_get(txn, cid, data, len);
 }
 
-int bs_has(bs_txn_t *txn, const dag_cid_t *cid) {
-  if (cid->mh_code == DAG_MH_IDENTITY)
-    return 1;
-  MDB_val k = bs__key(cid), v;
-  int rc = mdb_get(txn->mdb, txn->env->blocks, &k, &v);
-  if (rc == MDB_NOTFOUND)
-    return bs__fs_has(txn, &k);
-  return rc ? bs__err(rc) : 1;
-}
-
 int bs_stored(bs_txn_t *txn, const dag_cid_t *cid) {
   if (cid->mh_code == DAG_MH_IDENTITY)
     return 1;
   MDB_val k = bs__key(cid), v;
   int rc = mdb_get(txn->mdb, txn->env->blocks, &k, &v);
   return rc == MDB_NOTFOUND ? 0 : rc ? bs__err(rc) : 1;
+}
+
+int bs_has(bs_txn_t *txn, const dag_cid_t *cid) {
+  int rc = bs_stored(txn, cid);
+  MDB_val k = bs__key(cid);
+  return rc ? rc : bs__fs_has(txn, &k);
 }
 
 /* ---------------------------------------------------------- links index */
@@ -243,7 +239,7 @@ int bs__put(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t *data,
     return rc;
   }
   /* A block referenced in the filestore has its keyspace entry. */
-  if (bs__fs_any(txn) && (rc = bs__fs_has(txn, &k)))
+  if ((rc = bs__fs_has(txn, &k)))
     return rc < 0 ? rc : 1;
   rc = bs__kspace_put(txn, k.mv_data, k.mv_size);
   return rc ? rc : 1;

@@ -91,7 +91,8 @@ int bs__fs_open(bs_env_t *env, MDB_txn *txn, bool rdonly) TR_WUR;
  * the paths of stored blocks (a put, a GC delete) are skipped without
  * one, which is every repo that never used --nocopy. */
 bool bs__fs_any(bs_txn_t *txn);
-/* 1 when mh is referenced, 0 when not, or an error. */
+/* 1 when mh is referenced, 0 when not, or an error (a repo without
+ * references answers from bs__fs_any, without a lookup). */
 int bs__fs_has(bs_txn_t *txn, const MDB_val *mh) TR_WUR;
 /* bs_get's second half: the referenced block cid, read into a buffer of
  * txn's and checked.  TR_ENOTFOUND (not referenced), TR_EFSFILE,

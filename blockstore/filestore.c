@@ -185,7 +185,7 @@ bool bs__fs_any(bs_txn_t *txn) {
 }
 
 int bs__fs_has(bs_txn_t *txn, const MDB_val *mh) {
-  if (!txn->env->has_fs)
+  if (!bs__fs_any(txn))
     return 0;
   MDB_val v;
   int rc = mdb_get(txn->mdb, txn->env->fs, (MDB_val *)mh, &v);

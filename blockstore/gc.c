@@ -267,43 +267,29 @@ static int delete_blocks(bs_txn_t *txn, const garbage_t *g, size_t *at,
     MDB_val k = {e[0], (void *)(e + 1)}, v;
     /* One descent finds the value's size and deletes it. */
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-    int frc = rc == MDB_NOTFOUND && refs
-                  ? mdb_del(txn->mdb, txn->env->fs, &k, NULL)
-                  : MDB_NOTFOUND;
-    if (rc == MDB_NOTFOUND && frc == 0) {
-      if (cb) {
-        dag_cid_t cid;
-        if (dag_cid_make(&cid, 1, DAG_CODEC_RAW, e + 1, e[0]) == 0 &&
-            (err = cb(&cid, ud)))
-          break; /* the chunk aborts: the reference stays */
-      }
-      st->removed++;
-      rc = 0;
-      continue;
-    }
-    if (rc == MDB_NOTFOUND && frc != MDB_NOTFOUND) {
+    if (rc && rc != MDB_NOTFOUND)
+      break;
+    bool stored = rc == 0;
+    /* Its filestore reference goes too, stored or not (the cursor's page
+     * is the blocks', which a delete in the other database leaves). */
+    int frc = refs ? mdb_del(txn->mdb, txn->env->fs, &k, NULL) : MDB_NOTFOUND;
+    if (frc && frc != MDB_NOTFOUND) {
       rc = frc;
       break;
     }
-    if (rc == MDB_NOTFOUND) {
-      rc = 0; /* deleted meanwhile (block rm) */
-      continue;
-    }
-    if (rc)
-      break;
-    /* Stored and referenced: both go (the cursor's page is the blocks',
-     * which a delete in the filestore's database leaves alone). */
-    if (refs && (frc = mdb_del(txn->mdb, txn->env->fs, &k, NULL)) &&
-        frc != MDB_NOTFOUND) {
-      rc = frc;
-      break;
-    }
-    size_t size = v.mv_size;
+    rc = 0;
+    if (!stored && frc)
+      continue; /* deleted meanwhile (block rm) */
+    size_t size = stored ? v.mv_size : 0;
     if (cb) {
       dag_cid_t cid;
       if (dag_cid_make(&cid, 1, DAG_CODEC_RAW, e + 1, e[0]) == 0 &&
           (err = cb(&cid, ud)))
-        break;
+        break; /* the chunk aborts: nothing of it is deleted */
+    }
+    if (!stored) { /* a reference alone: no links entry */
+      st->removed++;
+      continue;
     }
     if ((rc = mdb_cursor_del(cur, 0)))
       break;

@@ -150,12 +150,6 @@ static int commit_now(bs_pipe_t *p) {
   return deliver(p);
 }
 
-/* 1 when the filestore references cid: Kubo's fscache adds it no more. */
-static int fs_cached(bs_txn_t *txn, const dag_cid_t *cid) {
-  MDB_val k = bs__key(cid);
-  return bs__fs_any(txn) ? bs__fs_has(txn, &k) : 0;
-}
-
 static int run_item(bs_pipe_t *p, const item_t *it) {
   const uint8_t *data = it->ext ? it->ext : p->ring + it->off;
   int rc;
@@ -169,10 +163,11 @@ static int run_item(bs_pipe_t *p, const item_t *it) {
       return rc;
     /* The put may commit what is pending first (on_commit, which clears
      * dirty): only then is this block pending. */
+    MDB_val key = bs__key(&it->cid);
     if (p->undo)
       rc = bs_undo_put(p->undo, p->batch, &it->cid, data, it->len);
-    else if (p->fscache && (rc = fs_cached(bs_batch_txn(p->batch), &it->cid)))
-      rc = rc > 0 ? 0 : rc;
+    else if (p->fscache && (rc = bs__fs_has(bs_batch_txn(p->batch), &key)))
+      rc = rc > 0 ? 0 : rc; /* referenced: Kubo's fscache adds it no more */
     else if (!(rc = bs_batch_reserve(p->batch, it->len))) {
       rc = bs__put(bs_batch_txn(p->batch), &it->cid, data, it->len);
       bs__stored_note(&p->stored, &it->cid, rc);
