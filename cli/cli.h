@@ -90,6 +90,11 @@ int cli_read_all(int fd, tr_bytes_t *b, size_t max);
  * included. */
 int cli_read_file(const char *path, size_t max, const char *arg,
                   tr_bytes_t *b, char *err, size_t errlen) TR_WUR;
+/* path made absolute as Go's filepath.Abs makes it, without its Clean
+ * (the working directory before a relative path; symlinks left alone):
+ * where add --nocopy says a file lies.  Into out[0..cap): 0, TR_ETOOBIG,
+ * -errno (the working directory unknown). */
+int cli_abs_path(const char *path, char *out, size_t cap) TR_WUR;
 /* Kubo's stdin arguments: when stdin is not a terminal, its non-empty
  * lines (a CR before the newline dropped) as a NULL-ended vector after
  * argv0, in one allocation the caller frees; *argc counts argv0 (*argv

@@ -361,15 +361,8 @@ static int add_arg(add_t *a, const char *arg, dag_import_result_t *res) {
       dup1[l] = dup2[l] = 0;
     }
     const char *base = basename(dup1), *dir = dirname(dup2);
-    /* --nocopy records where each file lies: Kubo's filepath.Abs of the
-     * argument, lexical (bs_fs_put cleans it). */
-    char cwd[4096];
-    if (dir[0] == '/')
-      snprintf(a->absdir, sizeof a->absdir, "%s", dir);
-    else if (getcwd(cwd, sizeof cwd))
-      snprintf(a->absdir, sizeof a->absdir, "%s/%s", cwd, dir);
-    else
-      rc = -errno;
+    /* --nocopy records where each file lies (bs_fs_put cleans it). */
+    rc = cli_abs_path(dir, a->absdir, sizeof a->absdir);
     a->path.len = 0;
     if (!rc && (rc = tr_bytes_append(&a->path, base, strlen(base) + 1)) == 0) {
       a->path.len--;

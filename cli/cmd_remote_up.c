@@ -215,16 +215,16 @@ static int send_arg(up_t *u, const char *arg) {
     }
     const char *base = basename(a), *dir = dirname(b);
     const char *name = base, *open_dir = dir, *entry = base;
-    char cwd[4096];
+    char abs[4096];
     if ((!strcmp(base, ".") || !strcmp(base, "..")) && realpath(arg, real)) {
       name = strrchr(real, '/') + 1;
       entry = ".";
       open_dir = arg;
       snprintf(u->absbase, sizeof u->absbase, "%s", real);
-    } else if (dir[0] == '/') {
-      snprintf(u->absbase, sizeof u->absbase, "%s/%s", dir, base);
-    } else if (getcwd(cwd, sizeof cwd)) {
-      snprintf(u->absbase, sizeof u->absbase, "%s/%s/%s", cwd, dir, base);
+    } else if (!cli_abs_path(dir, abs, sizeof abs)) {
+      snprintf(u->absbase, sizeof u->absbase, "%s/%s", abs, base);
+    } else {
+      u->absbase[0] = 0; /* no Abspath then, never the last argument's */
     }
     u->namelen = strlen(name);
     tr_bytes_t path = {0};

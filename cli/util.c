@@ -177,6 +177,18 @@ static int go_path_err(char *err, size_t errlen, const char *op,
   return -e;
 }
 
+int cli_abs_path(const char *path, char *out, size_t cap) {
+  char cwd[4096];
+  int n;
+  if (path[0] == '/')
+    n = snprintf(out, cap, "%s", path);
+  else if (getcwd(cwd, sizeof cwd))
+    n = snprintf(out, cap, "%s/%s", cwd, path);
+  else
+    return -errno;
+  return n < 0 || (size_t)n >= cap ? TR_ETOOBIG : 0;
+}
+
 int cli_read_file(const char *path, size_t max, const char *arg,
                   tr_bytes_t *b, char *err, size_t errlen) {
   bool in = !path || (arg && !strcmp(path, "-"));
