@@ -166,6 +166,7 @@ typedef struct refs_batch {
   ref_ent_t *e;
   size_t n;
   uint64_t bytes, max_bytes;
+  size_t largest; /* the largest reference's size: the read buffer's */
 } refs_batch_t;
 
 static int collect_ref(const dag_cid_t *cid, const bs_fsref_t *ref,
@@ -178,6 +179,8 @@ static int collect_ref(const dag_cid_t *cid, const bs_fsref_t *ref,
   b->e[b->n].cid = *cid;
   b->e[b->n++].ref = *ref;
   b->bytes += ref->size;
+  if (ref->size <= BS_MAX_BLOCK && ref->size > b->largest)
+    b->largest = (size_t)ref->size;
   return 0;
 }
 
@@ -221,7 +224,7 @@ static int refs_step(mir__core_t *c, bs_env_t *env, uint64_t now_ms) {
     bs_txn_abort(txn);
   }
   bool end = rc == 0;
-  uint8_t *buf = rc < 0 ? NULL : tr_malloc(BS_MAX_BLOCK);
+  uint8_t *buf = rc < 0 ? NULL : tr_malloc(b.largest ? b.largest : 1);
   if (rc >= 0 && !buf)
     rc = -ENOMEM;
   rc = rc < 0 ? rc : 0;
