@@ -65,7 +65,7 @@ bn_daemon() {
   bn_tr "$n" config --json Bootstrap '[]' >/dev/null
   local pre=()
   [ -n "${BN_NS[$n]:-}" ] && pre=(ip netns exec "${BN_NS[$n]}")
-  TROVE_PATH=$repo "${pre[@]}" timeout "${BN_LIFETIME:-600}" "$BN_TROVE" daemon \
+  TROVE_PATH=$repo "${pre[@]}" timeout --foreground "${BN_LIFETIME:-600}" "$BN_TROVE" daemon \
     --api=/ip4/127.0.0.1/tcp/0 --gateway=/ip4/127.0.0.1/tcp/0 >"$repo.log" 2>&1 &
   pid=$!
   # ip netns exec and timeout exec/fork: the daemon is timeout's child.

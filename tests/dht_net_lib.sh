@@ -21,6 +21,7 @@
 # live daemon did not exit 0, and removes $DN_WORK unless DN_KEEP=1.
 # Env: TROVE_BIN (default bin/trove).
 
+source "$(dirname "${BASH_SOURCE[0]}")/stuck_lib.sh"
 DN_TROVE=${TROVE_BIN:-$PWD/bin/trove}
 DN_WORK=
 declare -a DN_PORT=() DN_ID=() DN_ADDR=() DN_DPID=() DN_TPID=() DN_ALIVE=()
@@ -88,7 +89,15 @@ dn_new() {
 # listening: DN_PORT[N] and DN_ADDR[N] are then set.
 dn_start() {
   local n=$1 c=
-  TROVE_PATH=$DN_WORK/n$n timeout "${DN_LIFETIME:-300}" "$DN_TROVE" daemon \
+  # --foreground, here and wherever a test caps a trove daemon's life
+  # with timeout: without it, timeout passes a SIGTERM on to its process
+  # group and then sends SIGCONT to both.  A sanitizer build that has
+  # shut down by then is in LeakSanitizer's stop-the-world, whose tracer
+  # has just PTRACE_ATTACHed (a SIGSTOP) the main thread; the SIGCONT
+  # discards that SIGSTOP, the tracer waits for a stop that never comes
+  # and the main thread spins waiting for the tracer (it_peering in CI:
+  # "still runs 30 s after SIGTERM", state R; a SIGSTOP by hand freed it).
+  TROVE_PATH=$DN_WORK/n$n timeout --foreground "${DN_LIFETIME:-300}" "$DN_TROVE" daemon \
     --api=/ip4/127.0.0.1/tcp/0 --gateway=/ip4/127.0.0.1/tcp/0 \
     >"$DN_WORK/n$n.log" 2>&1 &
   DN_TPID[$n]=$!
@@ -170,8 +179,7 @@ dn_stop_all() {
       sleep 0.1
     done
     if kill -0 "${DN_DPID[$n]}" 2>/dev/null; then
-      echo "node $n still runs 30 s after SIGTERM: $(grep State /proc/${DN_DPID[$n]}/status 2>/dev/null);" \
-        "threads: $(cat /proc/${DN_DPID[$n]}/task/*/wchan 2>/dev/null | tr '\0' ' ')" >&2
+      stuck_report "${DN_DPID[$n]}" "node $n still runs 30 s after SIGTERM"
       tail -n 20 "$DN_WORK/n$n.log" >&2
       bad=1
     fi

@@ -34,7 +34,7 @@ start() {
     TROVE_PATH=$repo t config --json "${kv%%=*}" "${kv#*=}" >/dev/null
   done
   : >"$repo.log"
-  TROVE_PATH=$repo timeout 120 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
+  TROVE_PATH=$repo timeout --foreground 120 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
     --gateway=/ip4/127.0.0.1/tcp/0 >>"$repo.log" 2>&1 &
   printf -v "PID_$n" '%s' "$!"
   PIDS+=($!)

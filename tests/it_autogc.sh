@@ -16,7 +16,7 @@ up() {
   local n=$1 repo=$WORK/$1
   shift
   : >"$repo.log"
-  TROVE_PATH=$repo timeout 120 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
+  TROVE_PATH=$repo timeout --foreground 120 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
     --gateway=/ip4/127.0.0.1/tcp/0 "$@" >>"$repo.log" 2>&1 &
   printf -v "PID_$n" '%s' "$!"
   PIDS+=($!)

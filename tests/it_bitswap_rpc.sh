@@ -30,7 +30,7 @@ start() {
   TROVE_PATH=$repo t config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$p\"]" >/dev/null
   TROVE_PATH=$repo t config --json Bootstrap '[]' >/dev/null
   while [ $# -gt 0 ]; do TROVE_PATH=$repo t config --json "$1" "$2" >/dev/null; shift 2; done
-  TROVE_PATH=$repo timeout 300 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
+  TROVE_PATH=$repo timeout --foreground 300 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
     --gateway=/ip4/127.0.0.1/tcp/0 >"$repo.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 200); do grep -q "Daemon is ready" "$repo.log" && break; sleep 0.05; done

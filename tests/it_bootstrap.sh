@@ -75,7 +75,7 @@ mk() {
 start() {
   local n=$1; shift
   : >"$WORK/$n.log" # here: a restart must not read the last run's "ready"
-  "${NSX[@]}" env "$@" TROVE_PATH="$WORK/$n" timeout 140 "$TROVE_BIN" daemon \
+  "${NSX[@]}" env "$@" TROVE_PATH="$WORK/$n" timeout --foreground 140 "$TROVE_BIN" daemon \
     --api=/ip4/127.0.0.1/tcp/0 --gateway=/ip4/127.0.0.1/tcp/0 \
     >>"$WORK/$n.log" 2>&1 &
   PID[$n]=$!

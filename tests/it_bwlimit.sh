@@ -27,7 +27,7 @@ start() {
   TROVE_PATH=$repo t config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$p\"]" >/dev/null
   TROVE_PATH=$repo t config --json Bootstrap '[]' >/dev/null
   while [ $# -gt 0 ]; do TROVE_PATH=$repo t config "$1" "$2" >/dev/null; shift 2; done
-  TROVE_PATH=$repo timeout 300 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
+  TROVE_PATH=$repo timeout --foreground 300 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
     --gateway=/ip4/127.0.0.1/tcp/0 >"$repo.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 200); do grep -q "Daemon is ready" "$repo.log" && break; sleep 0.05; done
@@ -51,7 +51,7 @@ now_ms() { date +%s%3N; }
 # A bad value stops the daemon with a message naming the key.
 TROVE_PATH=$WORK/bad t init >/dev/null
 TROVE_PATH=$WORK/bad t config Swarm.MaxRecvRate "fast" >/dev/null
-if TROVE_PATH=$WORK/bad timeout 20 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
+if TROVE_PATH=$WORK/bad timeout --foreground 20 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
     --gateway=/ip4/127.0.0.1/tcp/0 >"$WORK/bad.log" 2>&1; then
   fail "a daemon started with Swarm.MaxRecvRate \"fast\""
 fi

@@ -152,7 +152,7 @@ echo "ok repeated SIGTERMs during the shutdown are ignored ($n sent)"
 # when there is none, a repo kept when there is one; --init-profile alone
 # is refused.
 R=$WORK/initrepo
-TROVE_PATH=$R timeout 20 "$TROVE_BIN" daemon --init --init-profile=test,lowpower \
+TROVE_PATH=$R timeout --foreground 20 "$TROVE_BIN" daemon --init --init-profile=test,lowpower \
   --api=/ip4/127.0.0.1/tcp/0 --gateway=/ip4/127.0.0.1/tcp/0 >"$WORK/init.log" 2>&1 &
 IPID=$!
 for _ in $(seq 100); do grep -q "Daemon is ready" "$WORK/init.log" && break; sleep 0.1; done
@@ -160,7 +160,7 @@ grep -q "Daemon is ready" "$WORK/init.log" || fail "daemon --init: $(cat "$WORK/
 ID1=$(TROVE_PATH=$R "$TROVE_BIN" config Identity.PeerID)
 [ "$(TROVE_PATH=$R "$TROVE_BIN" config Swarm.ConnMgr.HighWater)" = 40 ] || fail "--init-profile lowpower not applied"
 kill $IPID; wait $IPID || fail "daemon --init did not stop cleanly"
-TROVE_PATH=$R timeout 20 "$TROVE_BIN" daemon --init --api=/ip4/127.0.0.1/tcp/0 \
+TROVE_PATH=$R timeout --foreground 20 "$TROVE_BIN" daemon --init --api=/ip4/127.0.0.1/tcp/0 \
   --gateway=/ip4/127.0.0.1/tcp/0 >"$WORK/init.log" 2>&1 &
 IPID=$!
 for _ in $(seq 100); do grep -q "Daemon is ready" "$WORK/init.log" && break; sleep 0.1; done
@@ -177,7 +177,7 @@ echo "ok daemon --init makes a repo (with --init-profile) only when there is non
 R=$WORK/logrepo
 TROVE_PATH=$R "$TROVE_BIN" init >/dev/null
 TROVE_PATH=$R "$TROVE_BIN" config --json Addresses.Swarm '[]' >/dev/null
-TROVE_PATH=$R timeout 30 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
+TROVE_PATH=$R timeout --foreground 30 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
   --gateway=/ip4/127.0.0.1/tcp/0 >"$WORK/log.log" 2>&1 &
 LPID=$!
 for _ in $(seq 100); do grep -q "Daemon is ready" "$WORK/log.log" && break; sleep 0.1; done

@@ -42,7 +42,7 @@ up() {
   TROVE_PATH=$repo t config --json Addresses.Swarm '["/ip4/0.0.0.0/tcp/4001"]' >/dev/null
   TROVE_PATH=$repo t config --json Bootstrap '[]' >/dev/null
   [ "${3:-on}" = off ] || TROVE_PATH=$repo t config --json Discovery.MDNS.Enabled true >/dev/null
-  TROVE_LOG=debug TROVE_PATH=$repo timeout 120 ip netns exec "$ns" "$TROVE_BIN" daemon \
+  TROVE_LOG=debug TROVE_PATH=$repo timeout --foreground 120 ip netns exec "$ns" "$TROVE_BIN" daemon \
     --api=/ip4/127.0.0.1/tcp/0 --gateway=/ip4/127.0.0.1/tcp/0 >"$repo.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 200); do grep -q "Daemon is ready" "$repo.log" && break; sleep 0.05; done

@@ -44,7 +44,7 @@ start() {
   local name=$1 repo=$WORK/$1 p=PORT_$1 cur
   STARTS[$1]=$(( ${STARTS[$1]:-0} + 1 ))
   cur=$WORK/$1.${STARTS[$1]}.log
-  TROVE_PATH=$repo timeout 600 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
+  TROVE_PATH=$repo timeout --foreground 600 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
     --gateway=/ip4/127.0.0.1/tcp/0 >"$cur" 2>&1 &
   PIDS+=($!)
   printf -v "PID_$name" '%s' "$!"

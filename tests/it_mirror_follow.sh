@@ -33,7 +33,7 @@ init() {
 start() {
   local name=$1 repo=$WORK/$1 g=GW_$1 p=PORT_$1
   : >"$repo.log.cur"
-  TROVE_PATH=$repo timeout 300 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
+  TROVE_PATH=$repo timeout --foreground 300 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
     --gateway=/ip4/127.0.0.1/tcp/${!g} >"$repo.log.cur" 2>&1 &
   PIDS+=($!)
   printf -v "PID_$name" '%s' "$!"

@@ -27,7 +27,7 @@ init() {
 }
 start() {
   local repo=$WORK/$1 p=PORT_$1
-  TROVE_PATH=$repo timeout 300 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
+  TROVE_PATH=$repo timeout --foreground 300 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
     --gateway=/ip4/127.0.0.1/tcp/0 >"$repo.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 200); do grep -q "Daemon is ready" "$repo.log" && break; sleep 0.05; done

@@ -66,7 +66,7 @@ npeers() { TROVE_PATH=$WORK/$1 t swarm peers | grep -c /p2p/ || true; }
 for bad in '{"LowWater": 5, "HighWater": 4}' '{"Type": "fancy"}' \
            '{"GracePeriod": "soon"}' '{"HighWater": -1}'; do
   init bad "$bad"
-  if TROVE_PATH=$WORK/bad timeout 20 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
+  if TROVE_PATH=$WORK/bad timeout --foreground 20 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
       --gateway=/ip4/127.0.0.1/tcp/0 >"$WORK/bad.out" 2>&1; then
     fail "daemon started with Swarm.ConnMgr $bad"
   fi

@@ -130,12 +130,12 @@ ok "add and rm refuse what Kubo refuses"
 
 mk 3
 peering 3 '[{"ID":"notapeer","Addrs":[]}]'
-err=$(TROVE_PATH=$DN_WORK/n3 timeout 30 "$DN_TROVE" daemon \
+err=$(TROVE_PATH=$DN_WORK/n3 timeout --foreground 30 "$DN_TROVE" daemon \
   --api=/ip4/127.0.0.1/tcp/0 --gateway=/ip4/127.0.0.1/tcp/0 2>&1) &&
   fail "a bad Peering.Peers ID started"
 grep -q "Peering.Peers\[0\]: bad ID" <<<"$err" || fail "bad ID said: $err"
 peering 3 "[{\"ID\":\"${DN_ID[0]}\",\"Addrs\":[\"not an address\"]}]"
-err=$(TROVE_PATH=$DN_WORK/n3 timeout 30 "$DN_TROVE" daemon \
+err=$(TROVE_PATH=$DN_WORK/n3 timeout --foreground 30 "$DN_TROVE" daemon \
   --api=/ip4/127.0.0.1/tcp/0 --gateway=/ip4/127.0.0.1/tcp/0 2>&1) &&
   fail "a bad Peering.Peers address started"
 grep -q "Addrs\[0\]: not a multiaddr" <<<"$err" || fail "bad address said: $err"

@@ -21,7 +21,7 @@ start() { # NAME: a daemon with pubsub; sets API_, MA_, ID_NAME, PID_NAME
   TROVE_PATH=$repo t config --json Bootstrap '[]' >/dev/null
   TROVE_PATH=$repo t config --json Discovery.MDNS.Enabled false >/dev/null
   TROVE_PATH=$repo t config --json Pubsub.Enabled true >/dev/null
-  TROVE_PATH=$repo timeout 300 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
+  TROVE_PATH=$repo timeout --foreground 300 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
     --gateway=/ip4/127.0.0.1/tcp/0 >"$repo.log" 2>&1 &
   PIDS+=($!)
   printf -v "PID_$name" '%s' "$!"

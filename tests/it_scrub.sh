@@ -30,7 +30,7 @@ init() {
 # start NAME: its daemon; sets PID_NAME and MA_NAME.
 start() {
   local name=$1 repo=$WORK/$1 p
-  TROVE_PATH=$repo timeout 300 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
+  TROVE_PATH=$repo timeout --foreground 300 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
     --gateway=/ip4/127.0.0.1/tcp/0 >>"$repo.log" 2>&1 &
   PIDS+=($!)
   printf -v "PID_$name" '%s' "$!"

@@ -34,7 +34,7 @@ start() {
   TROVE_PATH=$repo t init >/dev/null
   TROVE_PATH=$repo t config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$p\"]" >/dev/null
   : >"$repo.log" # here: a restart must not read the last run's "ready"
-  TROVE_PATH=$repo timeout 120 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
+  TROVE_PATH=$repo timeout --foreground 120 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/0 \
     --gateway=/ip4/127.0.0.1/tcp/0 >>"$repo.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 200); do grep -q "Daemon is ready" "$repo.log" && break; sleep 0.05; done

@@ -27,7 +27,7 @@ node() {
   TROVE_PATH=$r t config --json Addresses.Swarm "$2" >/dev/null
   [ -z "${3:-}" ] || cp "$3" "$r/swarm.key"
   [ -z "${NODE_CFG:-}" ] || TROVE_PATH=$r t config --json $NODE_CFG >/dev/null
-  TROVE_PATH=$r timeout 300 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/$(port) \
+  TROVE_PATH=$r timeout --foreground 300 "$TROVE_BIN" daemon --api=/ip4/127.0.0.1/tcp/$(port) \
     --gateway=/ip4/127.0.0.1/tcp/$(port) >"$WORK/$n.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 300); do grep -q "Daemon is ready" "$WORK/$n.log" 2>/dev/null && break; sleep 0.1; done

@@ -2,6 +2,7 @@
 set -euo pipefail
 TROVE_BIN=${TROVE_BIN:-$PWD/bin/trove}
 TESTS_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$TESTS_LIB_DIR/stuck_lib.sh"
 WORK=$(mktemp -d /tmp/trove-it.XXXXXX)
 export TROVE_PATH=$WORK/repo
 # WORK_SHM: a second scratch directory (in /dev/shm) a script may set; it
@@ -38,12 +39,7 @@ start_daemon() {
     sleep 0.1
   done
   if ! grep -q "Daemon is ready" "$WORK/daemon.log"; then
-    echo "daemon $DPID not ready after 30 s: $(grep State /proc/$DPID/status 2>/dev/null)," \
-      "wchan $(cat /proc/$DPID/wchan 2>/dev/null); threads:" >&2
-    for t in /proc/$DPID/task/*; do
-      echo "  $(cat "$t/comm" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null)" >&2
-    done
-    cat /proc/$DPID/stack >&2 2>/dev/null || true
+    stuck_report "$DPID" "daemon $DPID not ready after 30 s"
     cat "$WORK/daemon.log"
   fi
   GPORT=$(sed -n 's#.*Gateway server listening on /ip4/127.0.0.1/tcp/\([0-9]*\).*#\1#p' "$WORK/daemon.log")
@@ -64,7 +60,7 @@ checked_stop_exit() {
   if [ -n "$DPID" ] && kill "$DPID" 2>/dev/null; then
     for _ in $(seq $((STOP_SECS * 10))); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$DPID" 2>/dev/null; then
-      echo "FAIL: daemon did not stop on SIGTERM" >&2
+      stuck_report "$DPID" "FAIL: daemon did not stop on SIGTERM"
       kill -9 "$DPID" 2>/dev/null
       rc=1
     fi

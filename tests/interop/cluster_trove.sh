@@ -45,7 +45,7 @@ for i in $(seq $N); do
   TROVE_PATH=$r "$TROVE" config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$(port)\"]" >/dev/null
   TROVE_PATH=$r "$TROVE" config --json Bootstrap '[]' >/dev/null
   TAPI[$i]=$(port)
-  TROVE_PATH=$r timeout 600 "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/${TAPI[$i]} \
+  TROVE_PATH=$r timeout --foreground 600 "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/${TAPI[$i]} \
     --gateway=/ip4/127.0.0.1/tcp/$(port) >"$WORK/trove$i.log" 2>&1 &
   PIDS+=($!)
 done

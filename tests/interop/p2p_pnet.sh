@@ -144,7 +144,7 @@ export TROVE_PATH=$WORK/plain
 "$TROVE" config --json Addresses.Swarm "[\"/ip4/127.0.0.1/tcp/$(port)\"]" >/dev/null
 daemon_err() { # the daemon must stop at once with an error: its output
   local rc=0
-  out=$(timeout 20 "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/$(port) \
+  out=$(timeout --foreground 20 "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/$(port) \
     --gateway=/ip4/127.0.0.1/tcp/$(port) 2>&1) || rc=$?
   [ $rc != 0 ] && [ $rc != 124 ] || fail "daemon started (rc $rc): $out"
   grep -q "Daemon is ready" <<<"$out" && fail "daemon was ready: $out"
@@ -166,7 +166,7 @@ daemon_err
 grep -q "swarm.key: .*shorter than 32 bytes" <<<"$out" || fail "short swarm.key: $out"
 # With a good key (and the variable) it starts.
 hexkey "$KEY" >"$TROVE_PATH/swarm.key"
-LIBP2P_FORCE_PNET=1 timeout 60 "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/$(port) \
+LIBP2P_FORCE_PNET=1 timeout --foreground 60 "$TROVE" daemon --api=/ip4/127.0.0.1/tcp/$(port) \
   --gateway=/ip4/127.0.0.1/tcp/$(port) >"$WORK/forced.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do grep -qs "Daemon is ready" "$WORK/forced.log" && break; sleep 0.1; done
