@@ -94,7 +94,10 @@ void bs_txn_abort(bs_txn_t *txn);
 /* ---------------------------------------------------------------- blocks */
 
 /* Look a block up.  *data stays valid until txn ends.  Identity CIDs are
- * answered from the CID itself.  Errors: TR_ENOTFOUND. */
+ * answered from the CID itself: their bytes are copied into txn's memory,
+ * so that the view, like any other, outlives the caller's dag_cid_t (a
+ * reader decodes a child's CID into a local and hands the view on; cat
+ * vmsplices it later).  Errors: TR_ENOTFOUND. */
 int bs_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t **data,
            size_t *len) TR_WUR;
 /* bs_get() shaped as dag/reader.h's dag_get_cb, with the transaction as
@@ -194,9 +197,10 @@ int bs_trim_map(bs_env_t *env, uint64_t keep);
  * (cat) holds a few pages of it in RSS, not all of them.  The view stays
  * valid until txn ends (touched again, it faults back in) - except a
  * filestore block's (below), whose buffer a release that reaches its end
- * frees: such a view must not be touched after its release.  Memory that is
- * not the map (an identity CID's bytes, a write transaction's own pages)
- * is left alone, so any view of txn may be passed. */
+ * frees: such a view must not be touched after its release, nor an
+ * identity CID's, whose buffer goes once its views are all released.
+ * Memory that is not the map (a write transaction's own pages) is left
+ * alone, so any view of txn may be passed. */
 void bs_txn_release(bs_txn_t *txn, const void *p, size_t n);
 
 /* -------------------------------------------- frozen copies (frozen.c)

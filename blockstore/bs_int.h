@@ -80,7 +80,13 @@ struct bs_txn {
   uint32_t ks_seq; /* keyspace log entries put in it (kspace.c) */
   unsigned slot;   /* of maplock, held shared */
   struct bs__fsbuf *fsbufs; /* referenced blocks read (filestore.c) */
+  struct bs__idbuf *idbufs; /* identity CIDs' bytes given (blocks.c) */
 };
+
+/* Free the buffers of identity CIDs' bytes bs_get gave txn (its end);
+ * bs__id_release: one view of them fewer (bs_txn_release). */
+void bs__id_txn_end(bs_txn_t *txn);
+void bs__id_release(bs_txn_t *txn, const void *p);
 
 /* ------------------------------------------------ the filestore's side */
 

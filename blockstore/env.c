@@ -286,6 +286,7 @@ static bs_txn_t *spare_renew(bs_env_t *env) {
   if (mdb_txn_renew(txn->mdb) == 0) {
     txn->ks_seq = 0;
     txn->fsbufs = NULL;
+    txn->idbufs = NULL;
     return txn;
   }
   tr_brlock_rdunlock(&env->maplock, txn->slot);
@@ -304,6 +305,7 @@ int bs_txn_begin(bs_env_t *env, unsigned flags, bs_txn_t **txnp) {
   txn->rdonly = (flags & BS_RDONLY) != 0;
   txn->ks_seq = 0;
   txn->fsbufs = NULL;
+  txn->idbufs = NULL;
   int rc;
   if (!txn->rdonly && (rc = bs__grow_for(env, 0))) {
     tr_free(txn);
@@ -428,6 +430,7 @@ static int commit(bs_txn_t *txn, bool durable, bool early_wb) {
     fl_set(env, false);
   tr_brlock_rdunlock(&env->maplock, txn->slot);
   bs__fs_txn_end(txn);
+  bs__id_txn_end(txn);
   tr_free(txn);
   rc = bs__err(full_disk(env, rc));
   return rc == 0 && durable && !rdonly ? bs__sync(env) : rc;
@@ -449,6 +452,7 @@ void bs_txn_abort(bs_txn_t *txn) {
     return;
   bs_env_t *env = txn->env;
   bs__fs_txn_end(txn);
+  bs__id_txn_end(txn);
   if (txn->rdonly) {
     /* Kept as the spare of the slot of the thread that ends it (which is
      * where the next transaction of that thread looks), unless that one
@@ -573,6 +577,8 @@ void bs_txn_release(bs_txn_t *txn, const void *p, size_t n) {
   bs_env_t *env = txn->env;
   if (txn->fsbufs)
     bs__fs_release(txn, p, n);
+  if (txn->idbufs)
+    bs__id_release(txn, p);
   uintptr_t ps = (uintptr_t)sysconf(_SC_PAGESIZE);
   uintptr_t lo = ((uintptr_t)p + ps - 1) & ~(ps - 1);
   uintptr_t hi = ((uintptr_t)p + n) & ~(ps - 1);

@@ -123,6 +123,14 @@ int dag_cid_sum(dag_cid_t *cid, int version, uint64_t codec, uint64_t mh_code,
   return cid_build(cid, version, codec, mh, (size_t)n);
 }
 
+int dag_cidb_sum(const dag_cidb_t *b, uint64_t codec, const void *data,
+                 size_t len, dag_cid_t *cid) {
+  if (len < b->inline_below)
+    return dag_cid_sum(cid, 1, codec, DAG_MH_IDENTITY, data, len);
+  int version = codec == DAG_CODEC_DAG_PB ? b->version : 1;
+  return dag_cid_sum(cid, version, codec, b->mh, data, len);
+}
+
 int dag_cid_format(const dag_cid_t *cid, char base, char *out,
                    size_t outsize) {
   if (cid->version == 0)

@@ -74,6 +74,25 @@ int dag_cid_make(dag_cid_t *cid, int version, uint64_t codec,
 int dag_cid_sum(dag_cid_t *cid, int version, uint64_t codec, uint64_t mh_code,
                 const void *data, size_t len) TR_WUR;
 
+/* How a builder makes the CIDs of the blocks it writes (boxo's
+ * cid.Builder): the CID version and hash function, and Kubo's `add
+ * --inline` (go-cidutil's InlineBuilder): a block shorter than
+ * inline_below bytes gets a CIDv1 identity CID of its codec instead, which
+ * the blockstore does not store.  inline_below is --inline-limit + 1, at
+ * most DAG_MH_IDENTITY_MAX + 1, so that a zeroed builder inlines nothing
+ * and --inline-limit=0 still inlines an empty block, as Kubo's does. */
+typedef struct dag_cidb {
+  int version;
+  uint64_t mh;
+  size_t inline_below;
+} dag_cidb_t;
+
+/* The CID b gives block data[0..len) of codec.  A codec other than dag-pb
+ * is CIDv1 whatever b's version, as boxo's V0Builder.WithCodec makes it
+ * (raw leaves).  Errors: those of dag_cid_sum(). */
+int dag_cidb_sum(const dag_cidb_t *b, uint64_t codec, const void *data,
+                 size_t len, dag_cid_t *cid) TR_WUR;
+
 /* Format: v0 as bare base58btc, v1 with the given multibase (0 selects
  * base32 lower).  Returns the string length or TR_EBUFSIZE / TR_EBASE. */
 int dag_cid_format(const dag_cid_t *cid, char base, char *out,

@@ -183,9 +183,9 @@ static int emit_flat(dag_dir_t *d, const dag_hamt_entry_t *v, size_t n,
   uint8_t *blk = rc ? NULL : tr_malloc(sz);
   if (!rc && !blk)
     rc = -ENOMEM;
+  dag_cidb_t cb = dag_import_cidb(&d->o);
   if (!rc && (rc = dag_pb_encode(links, n, data, dlen, true, blk, sz)) >= 0)
-    rc = dag__emit(d->o.cid_version, DAG_CODEC_DAG_PB, d->o.mh_code, blk, sz,
-                   d->put, d->ud, &res->cid);
+    rc = dag__emit(&cb, DAG_CODEC_DAG_PB, blk, sz, d->put, d->ud, &res->cid);
   tr_free(blk);
   tr_free(links);
   if (rc)
@@ -219,9 +219,10 @@ int dag_dir_finish(dag_dir_t *d, dag_import_result_t *res) {
   if (!rc) {
     if (d->o.hamt_estimate != DAG_HAMT_EST_DISABLED &&
         dag_dir_estimate(d) > d->o.hamt_threshold) {
-      rc = dag_hamt_build(v, n, d->o.hamt_fanout, d->o.cid_version,
-                          d->o.mh_code, d->has_meta ? &d->meta : NULL, d->put,
-                          d->ud, &res->cid, &res->tsize);
+      dag_cidb_t cb = dag_import_cidb(&d->o);
+      rc = dag_hamt_build(v, n, d->o.hamt_fanout, &cb,
+                          d->has_meta ? &d->meta : NULL, d->put, d->ud,
+                          &res->cid, &res->tsize);
       res->size = 0;
     } else
       rc = emit_flat(d, v, n, res);

@@ -9,10 +9,9 @@
 #include <errno.h>
 #include <string.h>
 
-/* Hash block and hand it to put. */
-int dag__emit(int version, uint64_t codec, uint64_t mh, const uint8_t *block,
+int dag__emit(const dag_cidb_t *cb, uint64_t codec, const uint8_t *block,
               size_t len, dag_put_cb put, void *ud, dag_cid_t *cid) {
-  int rc = dag_cid_sum(cid, version, codec, mh, block, len);
+  int rc = dag_cidb_sum(cb, codec, block, len, cid);
   if (rc < 0)
     return rc;
   return put(cid, block, len, ud);
@@ -35,7 +34,7 @@ static int nbuf_grow(uint8_t **p, size_t *cap, size_t need) {
   return 0;
 }
 
-int dag__node_emit(dag__nbuf_t *b, int version, uint64_t mh,
+int dag__node_emit(dag__nbuf_t *b, const dag_cidb_t *cb,
                    const dag_unixfs_t *u, const dag_pb_link_t *links,
                    const uint64_t *sizes, size_t n, dag_put_cb put, void *ud,
                    dag_cid_t *cid, uint64_t *tsize) {
@@ -66,6 +65,6 @@ int dag__node_emit(dag__nbuf_t *b, int version, uint64_t mh,
   for (size_t i = 0; i < n; i++)
     ts += links[i].tsize;
   *tsize = ts;
-  return dag__emit(version, DAG_CODEC_DAG_PB, mh, b->node, sz, put, ud, cid);
+  return dag__emit(cb, DAG_CODEC_DAG_PB, b->node, sz, put, ud, cid);
 }
 

@@ -129,8 +129,7 @@ int dag_hamt_check(const dag_unixfs_t *u, unsigned *bits, unsigned *padlen) {
 typedef struct build {
   uint64_t fanout;
   unsigned bits, padlen;
-  int version;
-  uint64_t mh;
+  dag_cidb_t cb;
   dag_put_cb put;
   void *ud;
   const dag_meta_t *meta; /* the root's */
@@ -175,7 +174,7 @@ static int emit_shard(const build_t *b, const dag_pb_link_t *links, size_t n,
     return -ENOMEM;
   int rc = dag_pb_encode(links, n, ufs, (size_t)ulen, true, blk, sz);
   if (rc >= 0)
-    rc = dag_cid_sum(cid, b->version, DAG_CODEC_DAG_PB, b->mh, blk, sz);
+    rc = dag_cidb_sum(&b->cb, DAG_CODEC_DAG_PB, blk, sz, cid);
   if (rc >= 0)
     rc = b->put(cid, blk, sz, b->ud);
   tr_free(blk);
@@ -241,14 +240,14 @@ static int build_shard(const build_t *b, dag_hamt_entry_t *e, size_t n,
 }
 
 int dag_hamt_emit(const dag_pb_link_t *links, size_t n, uint64_t fanout,
-                  int cid_version, uint64_t mh_code, const dag_meta_t *meta,
+                  const dag_cidb_t *cb, const dag_meta_t *meta,
                   dag_put_cb put, void *ud, dag_cid_t *cid,
                   uint64_t *tsize) {
   int bits = dag_hamt_bits(fanout);
   if (bits < 0)
     return TR_EUSAGE;
   build_t b = {fanout,  (unsigned)bits, dag_hamt_padlen(fanout),
-               cid_version, mh_code, put, ud, meta};
+               *cb, put, ud, meta};
   uint8_t bitfield[DAG_HAMT_FANOUT_MAX / 8] = {0};
   size_t bflen = (size_t)(fanout / 8);
   for (size_t i = 0; i < n; i++) {
@@ -264,14 +263,13 @@ int dag_hamt_emit(const dag_pb_link_t *links, size_t n, uint64_t fanout,
 }
 
 int dag_hamt_build_at(dag_hamt_entry_t *e, size_t n, uint64_t fanout,
-                      unsigned depth, int cid_version, uint64_t mh_code,
-                      dag_put_cb put, void *ud, dag_cid_t *cid,
+                      unsigned depth, const dag_cidb_t *cb, dag_put_cb put, void *ud, dag_cid_t *cid,
                       uint64_t *tsize) {
   int bits = dag_hamt_bits(fanout);
   if (bits < 0 || n == 0)
     return TR_EUSAGE;
   build_t b = {fanout,  (unsigned)bits, dag_hamt_padlen(fanout),
-               cid_version, mh_code, put, ud, NULL};
+               *cb, put, ud, NULL};
   for (size_t i = 0; i < n; i++)
     e[i].hash = dag_hamt_hash(e[i].name, e[i].name_len);
   qsort(e, n, sizeof *e, cmp_hash);
@@ -279,14 +277,14 @@ int dag_hamt_build_at(dag_hamt_entry_t *e, size_t n, uint64_t fanout,
 }
 
 int dag_hamt_build(dag_hamt_entry_t *e, size_t n, uint64_t fanout,
-                   int cid_version, uint64_t mh_code, const dag_meta_t *meta,
+                   const dag_cidb_t *cb, const dag_meta_t *meta,
                    dag_put_cb put, void *ud, dag_cid_t *root,
                    uint64_t *tsize) {
   int bits = dag_hamt_bits(fanout);
   if (bits < 0 || n == 0)
     return TR_EUSAGE;
   build_t b = {fanout,  (unsigned)bits, dag_hamt_padlen(fanout),
-               cid_version, mh_code, put, ud, meta};
+               *cb, put, ud, meta};
   for (size_t i = 0; i < n; i++)
     e[i].hash = dag_hamt_hash(e[i].name, e[i].name_len);
   qsort(e, n, sizeof *e, cmp_hash);

@@ -12,9 +12,9 @@
 /* 0 when o can drive a builder, else TR_EUSAGE. */
 int dag__opts_check(const dag_import_opts_t *o);
 
-/* Hash block[0..len) into *cid (version, codec, multihash function) and
- * hand it to put.  Returns hashing's error or put's value. */
-int dag__emit(int version, uint64_t codec, uint64_t mh, const uint8_t *block,
+/* Make block[0..len)'s CID of codec with cb into *cid and hand the block
+ * to put.  Returns hashing's error or put's value. */
+int dag__emit(const dag_cidb_t *cb, uint64_t codec, const uint8_t *block,
               size_t len, dag_put_cb put, void *ud, dag_cid_t *cid);
 
 /* A growable scratch buffer for encoding nodes. */
@@ -28,11 +28,10 @@ void dag__nbuf_free(dag__nbuf_t *b);
 /* Encode the dag-pb node { links[0..n), Data: u with blocksizes
  * sizes[0..n) } (u's own n_blocksizes is ignored; has_data with data_len
  * 0 writes an empty Data field, as Go does for a present empty slice),
- * hash it as (version,
- * dag-pb, mh) into *cid, hand it to put and set *tsize to its cumulative
- * size (its bytes plus every link's Tsize, as Go's ProtoNode.Size).
- * Errors: -ENOMEM, TR_EBUFSIZE, hashing's, put's. */
-int dag__node_emit(dag__nbuf_t *b, int version, uint64_t mh,
+ * make its CID with cb into *cid, hand it to put and set *tsize to its
+ * cumulative size (its bytes plus every link's Tsize, as Go's
+ * ProtoNode.Size).  Errors: -ENOMEM, TR_EBUFSIZE, hashing's, put's. */
+int dag__node_emit(dag__nbuf_t *b, const dag_cidb_t *cb,
                    const dag_unixfs_t *u, const dag_pb_link_t *links,
                    const uint64_t *sizes, size_t n, dag_put_cb put, void *ud,
                    dag_cid_t *cid, uint64_t *tsize);
@@ -46,7 +45,7 @@ int dag__node_emit(dag__nbuf_t *b, int version, uint64_t mh,
 /* The push builder of boxo's trickle Layout: leaves in, File nodes out. */
 typedef struct dag__trickle dag__trickle_t;
 
-int dag__trickle_new(dag__trickle_t **t, int version, uint64_t mh,
+int dag__trickle_new(dag__trickle_t **t, const dag_cidb_t *cb,
                      size_t max_links, dag_put_cb put, void *ud);
 void dag__trickle_free(dag__trickle_t *t);
 /* Drop the tree in progress. */

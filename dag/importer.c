@@ -75,6 +75,8 @@ int dag__opts_check(const dag_import_opts_t *o) {
     return TR_EUSAGE;
   if (o->layout != DAG_LAYOUT_BALANCED && o->layout != DAG_LAYOUT_TRICKLE)
     return TR_EUSAGE;
+  if (o->inline_below > DAG_MH_IDENTITY_MAX + 1)
+    return TR_EUSAGE; /* an identity digest over verifcid's bound */
   if (o->hamt_estimate < DAG_HAMT_EST_LINKS ||
       o->hamt_estimate > DAG_HAMT_EST_DISABLED)
     return TR_EUSAGE;
@@ -94,6 +96,7 @@ typedef struct level {
 
 struct dag_file {
   dag_import_opts_t o;
+  dag_cidb_t cb; /* o's */
   dag_chunker_t ch;
   size_t chmax;
   dag_put_cb put;
@@ -143,6 +146,7 @@ int dag_file_new(dag_file_t **fp, const dag_import_opts_t *o, dag_put_cb put,
   if (!f)
     return -ENOMEM;
   f->o = *o;
+  f->cb = dag_import_cidb(o);
   f->put = put;
   f->ud = ud;
   if ((rc = dag_chunker_init(&f->ch, o->chunker))) {
@@ -168,8 +172,7 @@ int dag_file_new(dag_file_t **fp, const dag_import_opts_t *o, dag_put_cb put,
   }
   f->buf = f->mem + HEAD;
   if (o->layout == DAG_LAYOUT_TRICKLE &&
-      (rc = dag__trickle_new(&f->tr, o->cid_version, o->mh_code, o->max_links,
-                             put, ud))) {
+      (rc = dag__trickle_new(&f->tr, &f->cb, o->max_links, put, ud))) {
     dag_file_free(f);
     return rc;
   }
@@ -271,8 +274,7 @@ static int flush_level(dag_file_t *f, size_t i, bool root) {
   if (rc < 0)
     return rc;
   dag_cid_t cid;
-  rc = dag__emit(f->o.cid_version, DAG_CODEC_DAG_PB, f->o.mh_code, f->node, sz,
-                 f->put, f->ud, &cid);
+  rc = dag__emit(&f->cb, DAG_CODEC_DAG_PB, f->node, sz, f->put, f->ud, &cid);
   if (rc)
     return rc;
   l->n = 0;
@@ -352,8 +354,7 @@ static int leaf_put(dag_file_t *f, uint8_t *p, size_t n, const dag_cid_t *pre,
   if (f->o.raw_leaves) {
     *tsize = n;
     if (!pre)
-      return dag__emit(1, DAG_CODEC_RAW, f->o.mh_code, p, n, f->put, f->ud,
-                       cid);
+      return dag__emit(&f->cb, DAG_CODEC_RAW, p, n, f->put, f->ud, cid);
     *cid = *pre;
     return f->put(cid, p, n, f->ud);
   }
@@ -369,8 +370,8 @@ static int leaf_put(dag_file_t *f, uint8_t *p, size_t n, const dag_cid_t *pre,
     *cid = *pre;
     rc = f->put(cid, h, hl + n + tl, f->ud);
   } else {
-    rc = dag__emit(f->o.cid_version, DAG_CODEC_DAG_PB, f->o.mh_code, h,
-                   hl + n + tl, f->put, f->ud, cid);
+    rc = dag__emit(&f->cb, DAG_CODEC_DAG_PB, h, hl + n + tl, f->put, f->ud,
+                   cid);
   }
   memcpy(p + n, save, tl);
   return rc;
@@ -427,8 +428,8 @@ static int root_leaf(dag_file_t *f, dag_import_result_t *res) {
   if (!rc && (rc = dag_unixfs_encode(&u, NULL, 0, ufs, ulen)) >= 0)
     rc = dag_pb_encode(NULL, 0, ufs, ulen, true, blk, sz);
   if (rc >= 0)
-    rc = dag__emit(f->o.cid_version, DAG_CODEC_DAG_PB, f->o.mh_code, blk, sz,
-                   f->put, f->ud, &res->cid);
+    rc = dag__emit(&f->cb, DAG_CODEC_DAG_PB, blk, sz, f->put, f->ud,
+                   &res->cid);
   tr_free(ufs);
   tr_free(blk);
   f->holding = false;
@@ -457,12 +458,21 @@ static void batch_hash(void *ctx, size_t i) {
   batch_t *b = ctx;
   const dag_file_t *f = b->f;
   if (f->o.raw_leaves) {
-    b->rc[i] = dag_cid_sum(&b->cid[i], 1, DAG_CODEC_RAW, f->o.mh_code,
-                           b->p[i], b->len[i]);
+    b->rc[i] = dag_cidb_sum(&f->cb, DAG_CODEC_RAW, b->p[i], b->len[i],
+                            &b->cid[i]);
     return;
   }
   uint8_t hdr[HEAD], trl[TAIL], mh[2 + 32];
   size_t tl, hl = leaf_frame(f, b->len[i], hdr, trl, &tl);
+  if (hl + b->len[i] + tl < f->cb.inline_below) { /* add --inline */
+    uint8_t blk[DAG_MH_IDENTITY_MAX + 1];
+    memcpy(blk, hdr, hl);
+    memcpy(blk + hl, b->p[i], b->len[i]);
+    memcpy(blk + hl + b->len[i], trl, tl);
+    b->rc[i] = dag_cidb_sum(&f->cb, DAG_CODEC_DAG_PB, blk,
+                            hl + b->len[i] + tl, &b->cid[i]);
+    return;
+  }
   const void *parts[3] = {hdr, b->p[i], trl};
   size_t lens[3] = {hl, b->len[i], tl};
   mh[0] = DAG_MH_SHA2_256;
@@ -684,8 +694,8 @@ int dag_import_symlink(const dag_import_opts_t *o, const char *target,
   int n = dag_pb_encode(NULL, 0, ufs, (size_t)ulen, true, blk, sizeof blk);
   if (n < 0)
     return n;
-  rc = dag__emit(o->cid_version, DAG_CODEC_DAG_PB, o->mh_code, blk, (size_t)n,
-                 put, ud, &res->cid);
+  dag_cidb_t cb = dag_import_cidb(o);
+  rc = dag__emit(&cb, DAG_CODEC_DAG_PB, blk, (size_t)n, put, ud, &res->cid);
   if (rc)
     return rc;
   res->tsize = (uint64_t)n;

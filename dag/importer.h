@@ -94,7 +94,15 @@ typedef struct dag_import_opts {
   uint64_t hamt_fanout;     /* 256 */
   int layout;               /* DAG_LAYOUT_BALANCED (0, the default) or
                                DAG_LAYOUT_TRICKLE */
+  size_t inline_below;      /* `add --inline`: blocks shorter than this get
+                               identity CIDs (dag_cidb_t; 0: none) */
 } dag_import_opts_t;
+
+/* The CID builder of o's dag-pb nodes (raw leaves: dag_cidb_sum makes
+ * them CIDv1). */
+static inline dag_cidb_t dag_import_cidb(const dag_import_opts_t *o) {
+  return (dag_cidb_t){o->cid_version, o->mh_code, o->inline_below};
+}
 
 /* Fill *o with a named profile (IPIP-499 / Kubo config profiles):
  *   "unixfs-v1-2025" (also NULL): CIDv1, raw leaves, sha2-256, size-1048576,

@@ -47,7 +47,8 @@ static int next_leaf(dag_mod_t *m, msrc_t *s, dag_cid_t *cid, uint64_t *tsize,
     uint64_t mh = m->mh == DAG_MH_IDENTITY && n > DAG_MH_IDENTITY_MAX
                       ? DAG_MH_SHA2_256
                       : m->mh;
-    rc = dag__emit(1, DAG_CODEC_RAW, mh, p, n, m->put, m->ud, cid);
+    dag_cidb_t cb = {1, mh, 0};
+    rc = dag__emit(&cb, DAG_CODEC_RAW, p, n, m->put, m->ud, cid);
     *tsize = n;
   } else {
     mnode_t leaf;

@@ -143,7 +143,8 @@ int dag__mnode_commit(dag_mod_t *m, mnode_t *n, dag_cid_t *cid,
     if (mh == DAG_MH_IDENTITY && n->len > DAG_MH_IDENTITY_MAX)
       mh = DAG_MH_SHA2_256; /* boxo's safePrefixForSize */
     *tsize = n->len;
-    return dag__emit(1, DAG_CODEC_RAW, mh, n->blk, n->len, m->put, m->ud, cid);
+    dag_cidb_t cb = {1, mh, 0};
+    return dag__emit(&cb, DAG_CODEC_RAW, n->blk, n->len, m->put, m->ud, cid);
   }
   if (mh == DAG_MH_IDENTITY) {
     size_t ulen = dag_unixfs_encoded_size(&n->u, n->bs, n->n) +
@@ -152,8 +153,9 @@ int dag__mnode_commit(dag_mod_t *m, mnode_t *n, dag_cid_t *cid,
         DAG_MH_IDENTITY_MAX)
       mh = DAG_MH_SHA2_256; /* boxo's ensureSafeProtoNodeHash */
   }
-  return dag__node_emit(&m->nb, n->version, mh, &n->u, n->links, n->bs, n->n,
-                        m->put, m->ud, cid, tsize);
+  dag_cidb_t cb = {n->version, mh, 0};
+  return dag__node_emit(&m->nb, &cb, &n->u, n->links, n->bs, n->n, m->put,
+                        m->ud, cid, tsize);
 }
 
 /* Go's time.Time{} is 0001-01-01 UTC. */

@@ -41,8 +41,7 @@ typedef struct tframe {
 } tframe_t;
 
 struct dag__trickle {
-  int version;
-  uint64_t mh;
+  dag_cidb_t cb;
   size_t max_links, cap; /* cap: links a frame can hold */
   dag_put_cb put;
   void *ud;
@@ -51,13 +50,12 @@ struct dag__trickle {
   dag__nbuf_t nb;
 };
 
-int dag__trickle_new(dag__trickle_t **tp, int version, uint64_t mh,
+int dag__trickle_new(dag__trickle_t **tp, const dag_cidb_t *cb,
                      size_t max_links, dag_put_cb put, void *ud) {
   dag__trickle_t *t = tr_calloc(1, sizeof *t);
   if (!t)
     return -ENOMEM;
-  t->version = version;
-  t->mh = mh;
+  t->cb = *cb;
   t->max_links = max_links;
   /* Leaves, then 4 subtrees for each depth below the limit. */
   t->cap = max_links + DAG_TRICKLE_REPEAT * DAG_IMPORT_MAX_DEPTH;
@@ -123,7 +121,7 @@ static int pop(dag__trickle_t *t, const dag_meta_t *meta,
   dag_unixfs_set_meta(&u, root ? meta : NULL);
   dag_cid_t cid;
   uint64_t tsize;
-  int rc = dag__node_emit(&t->nb, t->version, t->mh, &u, f->links, f->sizes,
+  int rc = dag__node_emit(&t->nb, &t->cb, &u, f->links, f->sizes,
                           f->n, t->put, t->ud, &cid, &tsize);
   if (rc)
     return rc;

@@ -18,19 +18,18 @@
 #include "opts.h"
 
 
-static int refuse(char *err, size_t n, const char *what) {
-  snprintf(err, n, "%s is not supported by trove", what);
-  return TR_EUSAGE;
-}
-
 int rpc_add_resolve(const rpc_vals_t *v, const json_t *import,
                     rpc_add_opts_t *a, char *err, size_t n) {
   memset(a, 0, sizeof *a);
-  static const char *const unsupported[] = {"inline"};
-  for (size_t i = 0; i < TR_ARRAY_LEN(unsupported); i++) {
-    size_t k = rpc_vals_idx(v, unsupported[i]);
-    if (v->v[k].set && (v->def->opts[k].type != RPC_OPT_BOOL || v->v[k].b))
-      return refuse(err, n, unsupported[i]);
+  /* Kubo checks --inline-limit first (go-cidutil's InlineBuilder, bounded
+   * by verifcid's identity digest size); a negative limit inlines
+   * nothing, as Go's len(data) > limit then always holds. */
+  bool inl = rpc_vals_bool(v, "inline");
+  int64_t lim = rpc_vals_int(v, "inline-limit");
+  if (inl && lim > DAG_MH_IDENTITY_MAX) {
+    snprintf(err, n, "inline-limit %lld exceeds maximum allowed size of %d "
+             "bytes", (long long)lim, DAG_MH_IDENTITY_MAX);
+    return TR_EUSAGE;
   }
   a->recursive = rpc_vals_bool(v, "recursive");
   a->hidden = rpc_vals_bool(v, "hidden");
@@ -116,15 +115,22 @@ int rpc_add_resolve(const rpc_vals_t *v, const json_t *import,
       return TR_EUSAGE;
     }
   }
+  a->o.inline_below = inl && lim >= 0 ? (size_t)lim + 1 : 0;
+  /* Whether raw leaves were chosen (Kubo's RawLeavesSet): by the option,
+   * by Import.UnixFSRawLeaves, by metadata (which needs dag-pb), or here
+   * by a profile named.  Only then does CIDv1 not turn them on. */
+  const json_t *rl = json_object_get(import, "UnixFSRawLeaves");
+  bool raw_set = rpc_vals_isset(v, "raw-leaves") ||
+                 rpc_vals_isset(v, "profile") || (rl && !json_is_null(rl));
   if ((rc = rpc_add_meta_opts(v, a, err, n)))
     return rc;
+  raw_set = raw_set || a->with_meta;
   /* Kubo's UnixfsAddOptions: nocopy needs raw leaves, and turns them on
    * unless something set them off (the option, the config, metadata). */
   a->nocopy = rpc_vals_bool(v, "nocopy");
   a->fscache = rpc_vals_bool(v, "fscache");
   if (a->nocopy && !a->o.raw_leaves) {
-    if (rpc_vals_isset(v, "raw-leaves") || a->with_meta ||
-        json_object_get(import, "UnixFSRawLeaves")) {
+    if (raw_set) {
       snprintf(err, n, "nocopy option requires '--raw-leaves' to be enabled "
                        "as well");
       return TR_EUSAGE;
@@ -140,5 +146,11 @@ int rpc_add_resolve(const rpc_vals_t *v, const json_t *import,
     }
     a->o.cid_version = 1;
   }
+  /* Kubo's UnixfsAddOptions, last: CIDv1 (asked for, or made by the hash)
+   * turns raw leaves on unless they were chosen.  With Import.CidVersion=0
+   * (Kubo's legacy-cid-v0 profile), `add --cid-version=1` or `--hash
+   * blake3` still makes raw leaves. */
+  if (a->o.cid_version == 1 && !raw_set)
+    a->o.raw_leaves = true;
   return 0;
 }

@@ -170,8 +170,10 @@ static const rpc_optdef_t add_opts[] = {
     {"max-file-links", 0, I, NULL, "Most links per file node. Default: the "
      "profile's.", "max-file-links", 2, DAG_IMPORT_MAX_LINKS},
     OB("trickle", 't', "false", "Use trickle-dag format for dag generation."),
-    OB("inline", 0, "false", "Inline small blocks into CIDs (not "
-       "supported)."),
+    OB("inline", 0, "false", "Inline small blocks into CIDs: identity "
+       "CIDs, the block not stored."),
+    {"inline-limit", 0, I, "32", "Most bytes of a block to inline (at most "
+     "128).", "inline-limit", INT64_MIN, INT64_MAX},
     OB("nocopy", 0, "false", "Add the file using filestore: reference its "
        "bytes where they lie instead of copying them (needs "
        "Experimental.FilestoreEnabled)."),

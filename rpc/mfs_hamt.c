@@ -125,9 +125,9 @@ static int emit(hctx_t *c, hnode_t *h, unsigned depth, hres_t *r) {
     pl[i] = (dag_pb_link_t){.cid = h->l[i].cid, .name = h->l[i].name,
                             .name_len = h->l[i].len, .has_name = true,
                             .tsize = h->l[i].tsize, .has_tsize = true};
-  int rc = dag_hamt_emit(pl, h->n, c->fanout, c->pfx->version, c->pfx->mh,
-                         depth ? NULL : c->meta, mfs__put, c->m, &r->cid,
-                         &r->tsize);
+  dag_cidb_t cb = {c->pfx->version, c->pfx->mh, 0};
+  int rc = dag_hamt_emit(pl, h->n, c->fanout, &cb, depth ? NULL : c->meta,
+                         mfs__put, c->m, &r->cid, &r->tsize);
   tr_free(pl);
   r->n = h->n;
   r->one_value = h->n == 1 && h->l[0].len > c->padlen;
@@ -143,8 +143,9 @@ static int fork2(hctx_t *c, const hlink_t *old, unsigned depth,
       {.name = c->name, .name_len = c->len, .cid = c->val->bytes,
        .cid_len = c->val->len, .tsize = c->val_tsize},
   };
-  return dag_hamt_build_at(e, 2, c->fanout, depth, c->pfx->version,
-                           c->pfx->mh, mfs__put, c->m, cid, tsize);
+  dag_cidb_t cb = {c->pfx->version, c->pfx->mh, 0};
+  return dag_hamt_build_at(e, 2, c->fanout, depth, &cb, mfs__put, c->m, cid,
+                           tsize);
 }
 
 static int set(hctx_t *c, const dag_cid_t *cid, unsigned depth, hres_t *r) {

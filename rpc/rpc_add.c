@@ -10,7 +10,7 @@
  *   nocopy= (files' leaves as filestore references to their Abspath,
  *   rpc/nocopy.h) to-files= (links the result into MFS, rpc/mfs.h)
  *   fscache= (blocks the filestore references are not stored again)
- *   (inline is refused)
+ *   inline= inline-limit=32 (blocks up to the limit get identity CIDs)
  *
  *   {"Name","Hash","Size"} for each file as it completes, for each
  *   directory at the end (children first), and with progress=true

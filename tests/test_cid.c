@@ -509,8 +509,56 @@ static void test_cid_format(void **state) {
   tr_bytes_free(&out);
 }
 
+/* dag_cidb_sum: Kubo's `add --inline` (go-cidutil's InlineBuilder). */
+static void test_cidb_inline(void **state) {
+  (void)state;
+  uint8_t buf[DAG_MH_IDENTITY_MAX + 1];
+  memset(buf, 'x', sizeof buf);
+  char s[DAG_CID_STR_MAX];
+  dag_cid_t cid;
+  /* The default limit, 32 (inline_below 33): 32 bytes inline, 33 not. */
+  dag_cidb_t b = {0, DAG_MH_SHA2_256, 33};
+  assert_int_equal(dag_cidb_sum(&b, DAG_CODEC_DAG_PB, buf, 32, &cid), 0);
+  assert_int_equal(cid.version, 1);
+  assert_int_equal(cid.codec, DAG_CODEC_DAG_PB);
+  assert_int_equal(cid.mh_code, DAG_MH_IDENTITY);
+  const uint8_t *d;
+  size_t dl, ml;
+  uint64_t code;
+  const uint8_t *mh = dag_cid_mh(&cid, &ml);
+  assert_int_equal(dag_mh_parse(mh, ml, &code, &d, &dl), (int)ml);
+  assert_int_equal(dl, 32);
+  assert_memory_equal(d, buf, 32);
+  assert_int_equal(dag_cidb_sum(&b, DAG_CODEC_DAG_PB, buf, 33, &cid), 0);
+  assert_int_equal(cid.version, 0);
+  assert_int_equal(cid.mh_code, DAG_MH_SHA2_256);
+  /* A raw block of a CIDv0 builder is CIDv1 (boxo's V0Builder.WithCodec). */
+  assert_int_equal(dag_cidb_sum(&b, DAG_CODEC_RAW, buf, 40, &cid), 0);
+  assert_int_equal(cid.version, 1);
+  assert_int_equal(cid.codec, DAG_CODEC_RAW);
+  assert_int_equal(dag_cidb_sum(&b, DAG_CODEC_RAW, "", 0, &cid), 0);
+  assert_string_equal(dag_cid_str(&cid, s), "bafkqaaa");
+  /* A zeroed limit inlines nothing, not even an empty block ... */
+  b.inline_below = 0;
+  assert_int_equal(dag_cidb_sum(&b, DAG_CODEC_RAW, "", 0, &cid), 0);
+  assert_int_equal(cid.mh_code, DAG_MH_SHA2_256);
+  /* ... --inline-limit=0 (1) inlines only that one. */
+  b.inline_below = 1;
+  assert_int_equal(dag_cidb_sum(&b, DAG_CODEC_RAW, "", 0, &cid), 0);
+  assert_int_equal(cid.mh_code, DAG_MH_IDENTITY);
+  assert_int_equal(dag_cidb_sum(&b, DAG_CODEC_RAW, "x", 1, &cid), 0);
+  assert_int_equal(cid.mh_code, DAG_MH_SHA2_256);
+  /* The largest limit, 128: the largest identity digest verifcid takes. */
+  b.inline_below = DAG_MH_IDENTITY_MAX + 1;
+  assert_int_equal(dag_cidb_sum(&b, DAG_CODEC_RAW, buf, DAG_MH_IDENTITY_MAX,
+                                &cid), 0);
+  assert_int_equal(cid.mh_code, DAG_MH_IDENTITY);
+  assert_int_equal(dag_cid_verify(&cid, buf, DAG_MH_IDENTITY_MAX), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_cidb_inline),
       cmocka_unit_test(test_vector_file),  cmocka_unit_test(test_parse_lengths),
       cmocka_unit_test(test_make_rules),   cmocka_unit_test(test_largest_cid),
       cmocka_unit_test(test_format_buffer), cmocka_unit_test(test_sum_known),

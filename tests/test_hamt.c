@@ -14,6 +14,9 @@
 #include "../dag/importer.h"
 #include "memstore.h"
 
+/* dag-pb nodes of CID version 1, sha2-256, nothing inlined. */
+static const dag_cidb_t SHA256_V1 = {1, DAG_MH_SHA2_256, 0};
+
 /* ------------------------------------------------------------- murmur3 */
 
 static void test_murmur3_vectors(void **state) {
@@ -335,10 +338,10 @@ static void test_equal_hashes(void **state) {
   memstore_t ms = {0};
   dag_cid_t root;
   uint64_t tsize;
-  assert_int_equal(dag_hamt_build(e, 2, 256, 1, DAG_MH_SHA2_256, NULL, ms_put, &ms,
+  assert_int_equal(dag_hamt_build(e, 2, 256, &SHA256_V1, NULL, ms_put, &ms,
                                   &root, &tsize),
                    TR_ETOOBIG);
-  assert_int_equal(dag_hamt_build(e, 2, 100, 1, DAG_MH_SHA2_256, NULL, ms_put, &ms,
+  assert_int_equal(dag_hamt_build(e, 2, 100, &SHA256_V1, NULL, ms_put, &ms,
                                   &root, &tsize),
                    TR_EUSAGE);
   ms_free(&ms);
@@ -365,7 +368,7 @@ static void test_alloc_failures(void **state) {
     dag_cid_t root;
     uint64_t tsize;
     fm_start(k);
-    int rc = dag_hamt_build(e, 600, 256, 1, DAG_MH_SHA2_256, NULL, ms_put, &ms,
+    int rc = dag_hamt_build(e, 600, 256, &SHA256_V1, NULL, ms_put, &ms,
                             &root, &tsize);
     fm_reset();
     ms_free(&ms);

@@ -12,6 +12,9 @@
 #include "../dag/hamt.h"
 #include "../dag/importer.h"
 
+/* dag-pb nodes of CID version 0, sha2-256, nothing inlined. */
+static const dag_cidb_t SHA256_V0 = {0, DAG_MH_SHA2_256, 0};
+
 static int put(const dag_cid_t *cid, const uint8_t *d, size_t n, void *txn) {
   return bs_put(txn, cid, d, n);
 }
@@ -304,7 +307,7 @@ static void test_hamt_canonical(void **state) {
                                     other[i] ? g.len : h.len, 14, 0};
     dag_cid_t want, got;
     uint64_t wts;
-    assert_int_equal(dag_hamt_build(e, n, 256, 0, DAG_MH_SHA2_256, NULL,
+    assert_int_equal(dag_hamt_build(e, n, 256, &SHA256_V0, NULL,
                                     put, f->txn, &want, &wts), 0);
     assert_int_equal(mfs_lookup(&f->m, "/h", &got), 0);
     assert_true(dag_cid_equal(&want, &got));

@@ -19,6 +19,9 @@
 
 #include "../dag/hamt.h"
 
+/* dag-pb nodes of CID version 1, sha2-256, nothing inlined. */
+static const dag_cidb_t SHA256_V1 = {1, DAG_MH_SHA2_256, 0};
+
 
 /* ------------------------------------------------------------- blocks */
 
@@ -193,7 +196,7 @@ static void test_hamt_bitfield(void **state) {
     e[i] = (dag_hamt_entry_t){all[i], 1, x.bytes, x.len, 1, 0};
   dag_cid_t want;
   uint64_t ts;
-  assert_int_equal(dag_hamt_build(e, 4, 256, 1, DAG_MH_SHA2_256, NULL,
+  assert_int_equal(dag_hamt_build(e, 4, 256, &SHA256_V1, NULL,
                                   put_cb, f->txn, &want,
                                   &ts), 0);
   assert_int_equal(mfs_lookup(&f->m, "/h", &got), 0);
