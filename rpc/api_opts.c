@@ -117,6 +117,16 @@ static long find_short(const rpc_cmddef_t *d, char c) {
   return -1;
 }
 
+/* An option given twice on the command line, under either of its names:
+ * go-ipfs-cmds refuses it (a list option takes each value). */
+static int once(const rpc_vals_t *v, size_t k, char *err, size_t errlen) {
+  const rpc_optdef_t *o = &v->def->opts[k];
+  if (!v->v[k].set || o->type == RPC_OPT_STRINGS)
+    return 0;
+  snprintf(err, errlen, "multiple values for option \"%s\"", o->name);
+  return TR_EUSAGE;
+}
+
 /* "--name", "--name=V", "--name V". */
 static int long_opt(rpc_vals_t *v, int argc, char **argv, int *i, char *err,
                     size_t errlen) {
@@ -128,6 +138,8 @@ static int long_opt(rpc_vals_t *v, int argc, char **argv, int *i, char *err,
              a);
     return TR_EUSAGE;
   }
+  if (once(v, (size_t)k, err, errlen))
+    return TR_EUSAGE;
   const rpc_optdef_t *o = &v->def->opts[k];
   const char *val = eq ? eq + 1 : NULL;
   if (!val && o->type == RPC_OPT_BOOL)
@@ -151,6 +163,8 @@ static int short_opts(rpc_vals_t *v, int argc, char **argv, int *i, char *err,
       snprintf(err, errlen, "%s: unknown option -%c", v->def->name, *c);
       return TR_EUSAGE;
     }
+    if (once(v, (size_t)k, err, errlen))
+      return TR_EUSAGE;
     const rpc_optdef_t *o = &v->def->opts[k];
     if (o->type == RPC_OPT_BOOL) {
       if (c[1] == '=') /* -r=false */

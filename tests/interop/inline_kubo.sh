@@ -10,7 +10,8 @@
 #      file, 13 and 100 bytes, 5000 bytes, a tree of small files, a HAMT
 #      directory (sharded over 1 KiB: its inner shards are small enough to
 #      inline at 128), 300 KB.  A limit over 128 is refused in Kubo's
-#      words; --inline-limit alone inlines nothing.
+#      words, as is an option given twice; --inline-limit alone inlines
+#      nothing.
 #   2. A stored add: every "added" line as Kubo's; the identity blocks are
 #      not stored (refs local), the root is pinned, and cat (a file of 250
 #      inlined leaves through a pipe too), ls, refs and the gateway read
@@ -72,7 +73,17 @@ err=$("$TROVE" add --inline --inline-limit=129 "$D/tiny" 2>&1) &&
   fail "--inline-limit=129 taken: $err"
 grep -q "inline-limit 129 exceeds maximum allowed size of 128 bytes" <<<"$err" ||
   fail "--inline-limit=129 said: $err"
-echo "ok - $n roots as Kubo's, and the limit's bound in Kubo's words"
+# An option given twice, under either name (go-ipfs-cmds' parse).
+for twice in "-r --recursive" "--inline-limit=3 --inline-limit 4" "-rr"; do
+  # shellcheck disable=SC2086
+  k=$("$IPFS" add -n $twice "$D/tiny" 2>&1) && fail "Kubo took $twice"
+  # shellcheck disable=SC2086
+  t=$("$TROVE" add -n $twice "$D/tiny" 2>&1) && fail "trove took $twice"
+  w=$(grep -o 'multiple values for option "[a-z-]*"' <<<"$k") ||
+    fail "Kubo said: $k"
+  grep -qF "$w" <<<"$t" || fail "$twice: trove said $t, Kubo $k"
+done
+echo "ok - $n roots as Kubo's, the limit's bound and an option twice refused in Kubo's words"
 
 # A stored add: the lines, nothing stored for the identity blocks (Kubo's
 # idstore keeps none either).
