@@ -117,11 +117,10 @@ int rpc_add_resolve(const rpc_vals_t *v, const json_t *import,
   }
   a->o.inline_below = inl && lim >= 0 ? (size_t)lim + 1 : 0;
   /* Whether raw leaves were chosen (Kubo's RawLeavesSet): by the option,
-   * by Import.UnixFSRawLeaves, by metadata (which needs dag-pb), or here
-   * by a profile named.  Only then does CIDv1 not turn them on. */
+   * by Import.UnixFSRawLeaves or by metadata (which needs dag-pb).  Only
+   * then does CIDv1 not turn them on, nor nocopy. */
   const json_t *rl = json_object_get(import, "UnixFSRawLeaves");
-  bool raw_set = rpc_vals_isset(v, "raw-leaves") ||
-                 rpc_vals_isset(v, "profile") || (rl && !json_is_null(rl));
+  bool raw_set = rpc_vals_isset(v, "raw-leaves") || (rl && !json_is_null(rl));
   if ((rc = rpc_add_meta_opts(v, a, err, n)))
     return rc;
   raw_set = raw_set || a->with_meta;
@@ -147,10 +146,11 @@ int rpc_add_resolve(const rpc_vals_t *v, const json_t *import,
     a->o.cid_version = 1;
   }
   /* Kubo's UnixfsAddOptions, last: CIDv1 (asked for, or made by the hash)
-   * turns raw leaves on unless they were chosen.  With Import.CidVersion=0
+   * turns raw leaves on unless they were chosen (or here a profile named
+   * chose them, as it chooses every setting).  With Import.CidVersion=0
    * (Kubo's legacy-cid-v0 profile), `add --cid-version=1` or `--hash
    * blake3` still makes raw leaves. */
-  if (a->o.cid_version == 1 && !raw_set)
+  if (a->o.cid_version == 1 && !raw_set && !rpc_vals_isset(v, "profile"))
     a->o.raw_leaves = true;
   return 0;
 }

@@ -42,6 +42,13 @@ V0=$("$TROVE" add -Q "$D/file")
 [ "${V0#Qm}" != "$V0" ] || fail "the v0 profile's add gave $V0"
 same "v0, --cid-version 1" --cid-version 1
 same "v0, --raw-leaves" --raw-leaves
+# CIDv1 turns raw leaves on when nothing chose them, even with
+# Import.CidVersion=0: by the option, and by a hash other than sha2-256.
+both UnixFSRawLeaves null
+both CidVersion 0
+same "CidVersion 0 in the config, --cid-version 1" --cid-version 1
+both CidVersion null
+same "no CidVersion, --hash blake3" --hash blake3
 "$IPFS" config profile apply unixfs-v1-2025 >/dev/null
 "$TROVE" config profile apply unixfs-v1-2025 >/dev/null
 same "unixfs-v1-2025"
@@ -63,7 +70,7 @@ same "HAMT by the links estimate"
 both UnixFSRawLeaves false
 same "dag-pb leaves with CIDv1"
 same "--chunker over the config" --chunker=size-1000
-echo "ok - Import.* as add's defaults: Kubo's roots for 10 settings"
+echo "ok - Import.* as add's defaults: Kubo's roots for 12 settings"
 
 # --profile is every setting, the config's aside.
 P=$("$TROVE" add -Q --profile unixfs-v1-2025 "$D/file")
