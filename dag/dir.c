@@ -217,8 +217,11 @@ int dag_dir_finish(dag_dir_t *d, dag_import_result_t *res) {
     if (!cmp_name(&v[i - 1], &v[i]))
       rc = TR_EEXIST;
   if (!rc) {
-    if (d->o.hamt_estimate != DAG_HAMT_EST_DISABLED &&
-        dag_dir_estimate(d) > d->o.hamt_threshold) {
+    /* boxo's needsToSwitchToHAMTDir: the size estimate (unless
+     * disabled), or more entries than MaxLinks under any estimate. */
+    if ((d->o.hamt_estimate != DAG_HAMT_EST_DISABLED &&
+         dag_dir_estimate(d) > d->o.hamt_threshold) ||
+        (d->o.dir_max_links && n > d->o.dir_max_links)) {
       dag_cidb_t cb = dag_import_cidb(&d->o);
       rc = dag_hamt_build(v, n, d->o.hamt_fanout, &cb,
                           d->has_meta ? &d->meta : NULL, d->put, d->ud,

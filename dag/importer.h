@@ -92,6 +92,9 @@ typedef struct dag_import_opts {
   int hamt_estimate;        /* DAG_HAMT_EST_* */
   uint64_t hamt_threshold;  /* shard when the estimate is > this */
   uint64_t hamt_fanout;     /* 256 */
+  size_t dir_max_links;     /* a directory of more entries is a HAMT
+                               whatever its size (boxo's MaxLinks, `add
+                               --max-directory-links`; 0: no limit) */
   int layout;               /* DAG_LAYOUT_BALANCED (0, the default) or
                                DAG_LAYOUT_TRICKLE */
   size_t inline_below;      /* `add --inline`: blocks shorter than this get

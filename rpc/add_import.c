@@ -65,10 +65,12 @@ int rpc_add_import(const json_t *imp, dag_import_opts_t *o, char *err,
       return bad(err, n, "UnixFSFileMaxLinks", "must be 2 to 65536");
     o->max_links = (size_t)l;
   }
-  if ((v = key(imp, "UnixFSDirectoryMaxLinks")) &&
-      (!json_is_integer(v) || json_integer_value(v) != 0))
-    return bad(err, n, "UnixFSDirectoryMaxLinks", "trove takes only 0 (no "
-               "limit: directories shard by UnixFSHAMTDirectorySizeThreshold)");
+  if ((v = key(imp, "UnixFSDirectoryMaxLinks"))) {
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+      return bad(err, n, "UnixFSDirectoryMaxLinks", "not a number of links "
+                 "(0: no limit)");
+    o->dir_max_links = (size_t)json_integer_value(v);
+  }
   if ((v = key(imp, "UnixFSHAMTDirectoryMaxFanout"))) {
     json_int_t f = json_integer_value(v);
     if (!json_is_integer(v) || f < 8 || f > 1024 || (f & (f - 1)))

@@ -77,6 +77,19 @@ int rpc_add_resolve(const rpc_vals_t *v, const json_t *import,
     a->o.raw_leaves = rpc_vals_bool(v, "raw-leaves");
   if (rpc_vals_isset(v, "max-file-links"))
     a->o.max_links = (size_t)rpc_vals_int(v, "max-file-links");
+  if (rpc_vals_isset(v, "max-directory-links")) {
+    int64_t l = rpc_vals_int(v, "max-directory-links");
+    a->o.dir_max_links = l > 0 ? (size_t)l : 0; /* boxo: <= 0, no limit */
+  }
+  if (rpc_vals_isset(v, "max-hamt-fanout")) {
+    int64_t f = rpc_vals_int(v, "max-hamt-fanout");
+    if (f < 8 || f > 1024 || (f & (f - 1))) { /* Kubo's MaxHAMTFanout */
+      snprintf(err, n, "HAMT fanout must be a power of 2, between 8 and "
+               "1024 (got %lld)", (long long)f);
+      return TR_EUSAGE;
+    }
+    a->o.hamt_fanout = (uint64_t)f;
+  }
   /* Kubo's order of checks (core/commands/add.go). */
   if (a->only_hash)
     a->pin = false;

@@ -169,6 +169,12 @@ static const rpc_optdef_t add_opts[] = {
        "other than sha2-256 implies CIDv1."),
     {"max-file-links", 0, I, NULL, "Most links per file node. Default: the "
      "profile's.", "max-file-links", 2, DAG_IMPORT_MAX_LINKS},
+    {"max-directory-links", 0, I, NULL, "Most entries of a plain "
+     "directory: more make it a HAMT. Default: Import.UnixFSDirectoryMaxLinks "
+     "(0, no limit).", "max-directory-links", INT64_MIN, INT64_MAX},
+    {"max-hamt-fanout", 0, I, NULL, "Links per HAMT shard: a power of 2 "
+     "from 8 to 1024. Default: the profile's (256).", "max-hamt-fanout",
+     INT64_MIN, INT64_MAX},
     OB("trickle", 't', "false", "Use trickle-dag format for dag generation."),
     OB("inline", 0, "false", "Inline small blocks into CIDs: identity "
        "CIDs, the block not stored."),

@@ -67,10 +67,18 @@ both UnixFSHAMTDirectorySizeThreshold '"1KiB"'
 same "HAMT fanout 16 over 1 KiB"
 both UnixFSHAMTDirectorySizeEstimation '"links"'
 same "HAMT by the links estimate"
+both UnixFSDirectoryMaxLinks 5
+same "directories of over 5 entries as HAMTs"
+both UnixFSDirectoryMaxLinks null
+both UnixFSHAMTDirectoryMaxFanout null
+# (Kubo's add -n ignores these two; its stored add, compared here, does not)
+same "--max-directory-links 5 --max-hamt-fanout 32" --max-directory-links 5 \
+  --max-hamt-fanout 32
+both UnixFSHAMTDirectoryMaxFanout 16
 both UnixFSRawLeaves false
 same "dag-pb leaves with CIDv1"
 same "--chunker over the config" --chunker=size-1000
-echo "ok - Import.* as add's defaults: Kubo's roots for 12 settings"
+echo "ok - Import.* as add's defaults: Kubo's roots for 14 settings"
 
 # --profile is every setting, the config's aside.
 P=$("$TROVE" add -Q --profile unixfs-v1-2025 "$D/file")
@@ -95,6 +103,9 @@ eq "$(printf 'stdin bytes' | "$TROVE" add -w --stdin-name named.txt)" "$KW" \
   "add -w --stdin-name through the daemon"
 eq "$(printf 'stdin bytes' | "$IPFS" --api="/ip4/127.0.0.1/tcp/$APORT" add \
   --stdin-name named.txt)" "$KS" "Kubo's add --stdin-name against trove's API"
+out=$("$TROVE" add -Q --max-hamt-fanout 100 "$D/file" 2>&1) && fail "fanout 100 taken"
+grep -q "HAMT fanout must be a power of 2, between 8 and 1024 (got 100)" \
+  <<<"$out" || fail "fanout 100 said: $out"
 "$TROVE" config --json Import.CidVersion 7 >/dev/null
 out=$("$TROVE" add -Q "$D/file" 2>&1) && fail "Import.CidVersion 7 taken: $out"
 case $out in *Import.CidVersion*) ;; *) fail "the refusal names no key: $out" ;; esac
