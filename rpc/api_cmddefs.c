@@ -608,6 +608,10 @@ const rpc_cmddef_t rpc_cmddefs[] = {
      "for a peer.", none},
     {"bitswap reprovide", "bitswap/reprovide", "", "Deprecated (the sweep "
      "provider reprovides on its own schedule).", none},
+    {"routing reprovide", "routing/reprovide", "", "Deprecated (the sweep "
+     "provider reprovides on its own schedule).", none},
+    {"stats provide", "stats/provide", "", "Deprecated: provide stat.",
+     none},
     {"stats bitswap", "stats/bitswap", "", "Show some diagnostic "
      "information on the bitswap agent.", bitswap_stat_opts},
     {"stats bw", "stats/bw", "", "Print bandwidth information (bytes of "

@@ -127,6 +127,7 @@ const rpc_cmd_t rpc_cmds[] = {
     {"diag/sys", rpc_cmd_diag_sys},
     {"diag/healthy", rpc_cmd_diag_healthy},
     {"provide/stat", rpc_cmd_provide_stat},
+    {"stats/provide", rpc_cmd_provide_stat}, /* Kubo's deprecated alias */
     {"provide/once", rpc_cmd_provide_once},
     {"provide/clear", rpc_cmd_provide_clear},
     {"bitswap/stat", rpc_cmd_bitswap_stat},

@@ -123,6 +123,13 @@ eq "$(cat "$WORK/err")" '{"Message":"this command must be run in online mode","C
 eq "$(code "$API_off/bitswap/ledger?arg=$ID_a")" 500
 eq "$(code "$API_off/stats/bitswap")" 400
 eq "$(code "$API_a/bitswap/reprovide")" 500
+# Kubo's deprecated names: routing reprovide (the sweep provider's error)
+# and stats provide (provide stat), in the CLI too.
+err=$(TROVE_PATH=$WORK/a t routing reprovide 2>&1) && fail "routing reprovide ran"
+grep -q "manual reprovide is not available with the sweep provider" <<<"$err" ||
+  fail "routing reprovide said: $err"
+eq "$(TROVE_PATH=$WORK/a t stats provide | sed -n 1p)" \
+  "$(TROVE_PATH=$WORK/a t provide stat | sed -n 1p)"
 ok "errors: bad peer IDs, a missing argument, peer with proto, offline"
 
 # ---- the CLI prints Kubo's text
