@@ -302,6 +302,21 @@ int main(int argc, char **argv) {
   for (int i = 1 + words; i < argc; i++)
     want_help |= is_help(argv[i]);
   if (!d) {
+    /* Kubo's removed commands: what to use instead, in Kubo's words
+     * (dht keeps its query). */
+    static const struct {
+      const char *family, *instead;
+      bool whole;
+    } removed[] = {{"object", "'trove dag' or 'trove files'", true},
+                   {"dht", "'trove routing'", false}};
+    for (size_t i = 0; i < TR_ARRAY_LEN(removed); i++)
+      if (!strcmp(argv[1], removed[i].family) &&
+          (removed[i].whole || (argc > 2 && !is_help(argv[2])))) {
+        bool sub = argc > 2 && argv[2][0] != '-';
+        cli_failf("%s%s%s: removed, use %s instead", argv[1], sub ? " " : "",
+                  sub ? argv[2] : "", removed[i].instead);
+        return 2;
+      }
     /* A family word alone ("trove pin"): its commands on --help, else
      * one line saying what is missing. */
     if (want_help && cli_help_group(argv[1], stdout))

@@ -3,7 +3,9 @@
 # of a reported problem (issue 9, "Users"):
 #   help_every_command      every command and family answers --help (exit 0)
 #                           with the options of its table; `trove pin --help`
-#                           said "unknown command 'pin'"
+#                           said "unknown command 'pin'"; Kubo's removed
+#                           commands (object, dht findprovs, ...) say what
+#                           replaces them
 #   config_typed            `config Gateway.RateLimit 0` stored the string "0"
 #                           (which the daemon ignored); a wrong type is an
 #                           error naming the key and the type, CLI and API
@@ -62,7 +64,15 @@ t add --help | grep -- '--pin-name' >/dev/null || fail "help: --pin-name"
 t add --help | grep -- '--progress' >/dev/null || fail "help: --progress"
 expect_fail t nosuchcommand
 expect_fail t pin            # a family alone: its commands, on stderr
-echo "ok help_every_command ($n commands)"
+# Kubo's removed commands say what replaces them (exit 2), and the dht
+# family keeps its query.
+out=$(t object stat QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn 2>&1) &&
+  fail "object stat ran"
+eq "$out" "trove: object stat: removed, use 'trove dag' or 'trove files' instead"
+out=$(t dht findprovs x 2>&1) && fail "dht findprovs ran"
+eq "$out" "trove: dht findprovs: removed, use 'trove routing' instead"
+t dht query --help >/dev/null || fail "dht query --help"
+echo "ok help_every_command ($n commands; removed ones named)"
 
 # ------------------------------------------------------------ config_typed
 t config Gateway.RateLimit 0
