@@ -467,14 +467,18 @@ typedef struct lsrow {
   char cid[DAG_CID_STR_MAX];
   char size[24];
   char mode[12], mtime[24]; /* --long */
-  char *name;
+  char *name;               /* a directory's with '/' after its nlen bytes */
+  size_t nlen, idx;
+  uint64_t bytes;           /* --sort-size's: a directory's is 0 */
 } lsrow_t;
 
 typedef struct lsctx {
   getter_t gt;
   lsrow_t *rows;
   size_t n, cap;
-  bool size, long_;
+  bool size, long_, human;
+  bool resolve; /* children looked into (Kubo's ResolveChildren: size or
+                   resolve-type): else no '/', mode or mtime */
 } lsctx_t;
 
 /* Kubo's formatMode: ls -l's ten characters for a Go FileMode. */
@@ -527,16 +531,21 @@ static int ls_entry(const dag_dirent_t *e, void *ud) {
   }
   lsrow_t *r = &l->rows[l->n];
   dag_cid_str(&e->cid, r->cid);
-  dag_node_info_t info;
-  int rc = dag_stat(&e->cid, get_cb, &l->gt, &info);
+  dag_node_info_t info = {.kind = DAG_NODE_FILE};
+  int rc = l->resolve ? dag_stat(&e->cid, get_cb, &l->gt, &info) : 0;
   if (rc)
     return rc;
   bool dir = info.kind == DAG_NODE_DIR;
   ls_mode(info.has_mode ? rpc_fmeta_gomode(info.unixfs_type, info.mode) : 0,
           r->mode);
   ls_mtime(&info, r->mtime);
+  r->bytes = dir ? 0 : info.size;
+  r->idx = l->n;
+  r->nlen = e->name_len;
   if (dir)
     strcpy(r->size, "-");
+  else if (l->human)
+    cli_humanize(info.size, r->size, sizeof r->size);
   else
     snprintf(r->size, sizeof r->size, "%llu", (unsigned long long)info.size);
   size_t nl = e->name_len;
@@ -555,6 +564,56 @@ static int ls_file_links(const dag_pb_link_t *lk, size_t i, void *ud) {
   (void)i;
   dag_dirent_t e = {"", 0, lk->cid, lk->tsize};
   return ls_entry(&e, ud);
+}
+
+/* Kubo's lsLinkByName (Go's strings.Compare: bytes) and lsLinkBySize
+ * (largest first, then by name); the traversal order last, for a sort
+ * that does not move equals. */
+static int ls_cmp_name(const void *a, const void *b) {
+  const lsrow_t *x = a, *y = b;
+  int c = memcmp(x->name, y->name, x->nlen < y->nlen ? x->nlen : y->nlen);
+  if (!c)
+    c = x->nlen != y->nlen ? (x->nlen < y->nlen ? -1 : 1) : 0;
+  return c ? c : x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int ls_cmp_size(const void *a, const void *b) {
+  const lsrow_t *x = a, *y = b;
+  if (x->bytes != y->bytes)
+    return x->bytes < y->bytes ? 1 : -1;
+  return ls_cmp_name(a, b);
+}
+
+/* --stream: Kubo writes each entry through a tabwriter of its own (min
+ * width 10, padding 1), the first with the header line when there is one:
+ * a cell is its widest of those lines plus a space, 10 at least. */
+static void ls_print_stream(const lsctx_t *l, bool headers) {
+  for (size_t i = 0; i < l->n; i++) {
+    const lsrow_t *r = &l->rows[i];
+    const char *row[4], *head[4];
+    int nc = 0;
+    if (l->long_)
+      row[nc] = r->mode, head[nc++] = "Mode";
+    row[nc] = r->cid, head[nc++] = "Hash";
+    if (l->size)
+      row[nc] = r->size, head[nc++] = "Size";
+    if (l->long_)
+      row[nc] = r->mtime, head[nc++] = "ModTime";
+    bool h = headers && i == 0;
+    int w[4];
+    for (int k = 0; k < nc; k++) {
+      size_t a = strlen(row[k]) + 1, b = h ? strlen(head[k]) + 1 : 0;
+      w[k] = (int)(a > b ? a : b) < 10 ? 10 : (int)(a > b ? a : b);
+    }
+    if (h) {
+      for (int k = 0; k < nc; k++)
+        printf("%-*s", w[k], head[k]);
+      printf("Name\n");
+    }
+    for (int k = 0; k < nc; k++)
+      printf("%-*s", w[k], row[k]);
+    printf("%s\n", r->name);
+  }
 }
 
 /* Kubo prints through a tabwriter (min width 1, padding 1): columns as wide
@@ -605,12 +664,18 @@ static void ls_print(const lsctx_t *l, bool headers) {
 
 int cmd_ls(cli_t *cli, int argc, char **argv) {
   bool headers = CLI_BOOL(cli, "headers"), size = CLI_BOOL(cli, "size");
-  bool long_ = CLI_BOOL(cli, "long");
+  bool long_ = CLI_BOOL(cli, "long"), stream = CLI_BOOL(cli, "stream");
+  bool sort_size = CLI_BOOL(cli, "sort-size");
   char **args = argv + 1;
   int nargs = argc - 1;
+  if (sort_size && stream)
+    return cli_failf("ls: cannot use --sort-size with --stream");
+  if (sort_size && !size)
+    return cli_failf("ls: cannot use --sort-size with --size=false");
   if (!nargs)
     return cli_failf("ls: usage: trove ls [-v] CID[/path]... (or one a "
                      "line on stdin)");
+  bool printed = false; /* --stream: a heading so far */
   bs_env_t *env;
   if (cli_env(cli, 0, &env))
     return 1;
@@ -620,13 +685,19 @@ int cmd_ls(cli_t *cli, int argc, char **argv) {
     int rc = bs_txn_begin(env, BS_RDONLY, &txn);
     if (rc)
       return cli_fail("ls", rc);
-    lsctx_t l = {{txn, false, {0}}, NULL, 0, 0, size, long_};
+    lsctx_t l = {{txn, false, {0}}, NULL, 0, 0, size, long_,
+                 CLI_BOOL(cli, "human"),
+                 size || CLI_BOOL(cli, "resolve-type")};
     dag_cid_t cid;
     if (resolve_arg(txn, args[i], &cid)) {
       bs_txn_abort(txn);
       return 1;
     }
     rc = dag_ls(&cid, get_cb, &l.gt, ls_entry, &l);
+    /* Kubo sorts a directory's entries unless it streams them (a HAMT's
+     * come in hash order). */
+    if (!rc && !stream && l.n > 1)
+      qsort(l.rows, l.n, sizeof *l.rows, sort_size ? ls_cmp_size : ls_cmp_name);
     if (rc == TR_ENOTDIR && cid.codec == DAG_CODEC_DAG_PB) {
       const uint8_t *blk;
       size_t len;
@@ -637,7 +708,13 @@ int cmd_ls(cli_t *cli, int argc, char **argv) {
       rc = 0; /* a raw block: no links */
     if (rc)
       status = read_fail("ls", args[i], rc, &l.gt);
-    else {
+    else if (stream) {
+      /* Each entry is Kubo's object: an empty listing has no heading. */
+      if (nargs > 1 && l.n)
+        printf("%s%s:\n", printed ? "\n" : "", args[i]);
+      printed |= l.n > 0;
+      ls_print_stream(&l, headers && l.n);
+    } else {
       if (nargs > 1)
         printf("%s%s:\n", i ? "\n" : "", args[i]);
       ls_print(&l, headers);

@@ -222,6 +222,10 @@ static const rpc_optdef_t ls_opts[] = {
     OB("resolve-type", 0, "true", "Resolve the type of each entry."),
     OB("long", 'l', "false", "Long listing: the mode and modification time "
        "each entry stores (UnixFS 1.5), '-' where none."),
+    OB("stream", 's', "false", "Entries as the directory is traversed, not "
+       "sorted."),
+    OB("human", 'H', "false", "Sizes in SI units (1.2 kB, 234 MB)."),
+    OB("sort-size", 'S', "false", "Largest first (directories as size 0)."),
     END};
 
 static const rpc_optdef_t refs_opts[] = {

@@ -274,6 +274,8 @@ typedef struct ls {
   char **args;
   size_t n;
   bool resolve_type, size;
+  bool stream, sort_size; /* an NDJSON value a link, in traversal order;
+                             largest first */
   rpc_job_t *j; /* reads go through rpc_job_get (j->txn) */
   json_t *links;
   int rc;
@@ -350,6 +352,14 @@ static int cmp_name(const void *a, const void *b) {
   return strcmp(x, y);
 }
 
+/* Kubo's lsLinkBySize: largest first (a directory's Size is 0), then by
+ * name. */
+static int cmp_size(const void *a, const void *b) {
+  json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "Size"));
+  json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "Size"));
+  return x != y ? (x < y ? 1 : -1) : cmp_name(a, b);
+}
+
 /* Rerun from the start after each fetch (rpc_job_run_fetch): a child
  * missing for resolve-type or size is one fetch and one more run. */
 static void ls_work(rpc_job_t *j) {
@@ -389,7 +399,8 @@ static void ls_work(rpc_job_t *j) {
       rpc_job_fail(j, 500, "%s", rpc_errmsg(rc, l->args[i], msg, sizeof msg));
       break;
     }
-    /* Kubo sorts a non-streamed listing by name (HAMTs come unsorted). */
+    /* Kubo sorts a non-streamed listing by name (HAMTs come unsorted), or
+     * with sort-size by size; a streamed one comes as traversed. */
     size_t nl = json_array_size(l->links);
     json_t **v = nl ? tr_malloc(nl * sizeof *v) : NULL;
     if (nl && !v) {
@@ -399,8 +410,8 @@ static void ls_work(rpc_job_t *j) {
     }
     for (size_t k = 0; k < nl; k++)
       v[k] = json_incref(json_array_get(l->links, k));
-    if (info.kind == DAG_NODE_DIR && nl > 1)
-      qsort(v, nl, sizeof *v, cmp_name);
+    if (info.kind == DAG_NODE_DIR && nl > 1 && !l->stream)
+      qsort(v, nl, sizeof *v, l->sort_size ? cmp_size : cmp_name);
     json_array_clear(l->links);
     for (size_t k = 0; k < nl; k++)
       json_array_append_new(l->links, v[k]);
@@ -414,7 +425,20 @@ static void ls_work(rpc_job_t *j) {
   j->txn = NULL;
   if (rc == -ENOMEM || !objs)
     rpc_job_fail(j, 500, "out of memory");
-  if (j->status < 400)
+  if (j->status < 400 && l->stream) {
+    /* Kubo emits each link as its own {"Objects":[{Hash, [link]}]}. */
+    j->kind = RPC_CHUNKED;
+    for (size_t i = 0; i < json_array_size(objs) && !rc; i++) {
+      json_t *o = json_array_get(objs, i), *links = json_object_get(o, "Links");
+      for (size_t k = 0; k < json_array_size(links) && !rc; k++)
+        rc = rpc_job_line(j, json_pack("{s:[{s:O,s:[O]}]}", "Objects", "Hash",
+                                       json_object_get(o, "Hash"), "Links",
+                                       json_array_get(links, k)));
+    }
+    if (rc)
+      rpc_job_fail(j, 500, "out of memory");
+    json_decref(objs);
+  } else if (j->status < 400)
     j->json = json_pack("{s:o}", "Objects", objs);
   else
     json_decref(objs);
@@ -428,8 +452,14 @@ void rpc_cmd_ls(http_req_t *req, rpc_ctx_t *ctx) {
   }
   if (rpc_args(req, "arg", &l->args, &l->n) ||
       rpc_opt_bool(req, "resolve-type", true, &l->resolve_type) ||
-      rpc_opt_bool(req, "size", true, &l->size)) {
+      rpc_opt_bool(req, "size", true, &l->size) ||
+      rpc_opt_bool(req, "stream", false, &l->stream) ||
+      rpc_opt_bool(req, "sort-size", false, &l->sort_size)) {
     rpc_error(req, 400, "invalid argument");
+  } else if (l->sort_size && l->stream) {
+    rpc_error(req, 400, "cannot use --sort-size with --stream");
+  } else if (l->sort_size && !l->size) {
+    rpc_error(req, 400, "cannot use --sort-size with --size=false");
   } else if (!l->n) {
     rpc_error(req, 400, "argument \"ipfs-path\" is required");
   } else {
