@@ -37,8 +37,50 @@ struct bs_walk {
   wframe_t *st;
   size_t depth, cap;
   tr_fpset_t seen;
+  /* BS_WALK_UNIQUE with a max depth: each block's least depth reached
+   * (Kubo's RefWriter.seen), open addressing at load <= 1/2. */
+  struct dslot {
+    tr_fp_t fp;
+    int depth;
+  } *ds;
+  size_t dcap, dn;
   uint8_t idbuf[BS__ID_LINKS_MAX]; /* an identity node's links */
 };
+
+/* The slot of fp in w->ds: its own, or the empty one it would take. */
+static struct dslot *dslot(struct dslot *ds, size_t cap, tr_fp_t fp) {
+  size_t j = (size_t)fp.lo & (cap - 1);
+  while ((ds[j].fp.hi | ds[j].fp.lo) && !tr_fp_eq(ds[j].fp, fp))
+    j = (j + 1) & (cap - 1);
+  return &ds[j];
+}
+
+/* The depth fp was reached at before (-1: never), then record depth when
+ * it is less.  -ENOMEM. */
+static int depth_seen(bs_walk_t *w, tr_fp_t fp, int depth, int *old) {
+  if ((w->dn + 1) * 2 > w->dcap) {
+    size_t cap = w->dcap ? w->dcap * 2 : 256;
+    struct dslot *ds = tr_calloc(cap, sizeof *ds);
+    if (!ds)
+      return -ENOMEM;
+    for (size_t i = 0; i < w->dcap; i++)
+      if (w->ds[i].fp.hi | w->ds[i].fp.lo)
+        *dslot(ds, cap, w->ds[i].fp) = w->ds[i];
+    tr_free(w->ds);
+    w->ds = ds;
+    w->dcap = cap;
+  }
+  struct dslot *sl = dslot(w->ds, w->dcap, fp);
+  bool had = sl->fp.hi | sl->fp.lo;
+  *old = had ? sl->depth : -1;
+  if (!had) {
+    sl->fp = fp;
+    w->dn++;
+  }
+  if (!had || depth < sl->depth)
+    sl->depth = depth;
+  return 0;
+}
 
 int bs_walk_new(const dag_cid_t *root, unsigned flags, int max_depth,
                 bs_walk_t **wp) {
@@ -63,6 +105,7 @@ void bs_walk_free(bs_walk_t *w) {
     return;
   tr_free(w->st);
   tr_fpset_free(&w->seen);
+  tr_free(w->ds);
   tr_free(w);
 }
 
@@ -151,11 +194,31 @@ int bs_walk_next(bs_walk_t *w, bs_txn_t *txn, dag_cid_t *cid,
     int d = (int)w->depth;
     if (w->max_depth >= 0 && d > w->max_depth)
       continue;
-    if (w->flags & BS_WALK_UNIQUE) {
+    bool report = true;
+    if ((w->flags & BS_WALK_UNIQUE) && w->max_depth >= 0) {
+      /* Kubo's RefWriter.visit: a block reached again, but higher up
+       * than before, is walked again (its subtree reaches deeper now)
+       * without being reported again. */
+      size_t mn;
+      const uint8_t *mh = dag_cid_mh(&child, &mn);
+      int old;
+      if ((rc = depth_seen(w, dag_mh_fp(mh, mn), d, &old)) < 0)
+        return rc;
+      if (old >= 0 && old <= d)
+        continue;
+      report = old < 0;
+    } else if (w->flags & BS_WALK_UNIQUE) {
       if ((rc = mark(w, &child)) < 0)
         return rc;
       if (rc == 0)
         continue; /* seen: neither reported nor walked again */
+    }
+    if (!report) {
+      if ((rc = enter(w, txn, &child, d))) {
+        *cid = child; /* TR_ENOTFOUND names the block */
+        return rc;
+      }
+      continue;
     }
     *cid = child;
     if (parent)

@@ -801,15 +801,17 @@ int cmd_refs_local(cli_t *cli, int argc, char **argv) {
 int cmd_refs(cli_t *cli, int argc, char **argv) {
   refs_t r = {0};
   /* Kubo: -r lists everything unless --max-depth says otherwise; without
-   * -r only the direct links. */
-  r.max_depth = CLI_SET(cli, "max-depth") ? (int)CLI_INT(cli, "max-depth")
-                : CLI_BOOL(cli, "recursive") ? -1
-                                             : 1;
+   * -r only the direct links, whatever --max-depth says. */
+  r.max_depth = !CLI_BOOL(cli, "recursive") ? 1
+                : CLI_SET(cli, "max-depth") ? (int)CLI_INT(cli, "max-depth")
+                                            : -1;
   r.unique = CLI_BOOL(cli, "unique");
   r.edges = CLI_BOOL(cli, "edges");
   r.format = CLI_STR(cli, "format");
-  if (r.edges && r.format)
+  if (r.edges && r.format && strcmp(r.format, "<dst>"))
     return cli_failf("refs: using format argument with edges is not allowed");
+  if (r.edges)
+    r.format = NULL; /* "<src> -> <dst>" */
   char **args = argv + 1;
   int nargs = argc - 1;
   if (!nargs)

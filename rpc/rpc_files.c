@@ -690,12 +690,16 @@ void rpc_cmd_refs(http_req_t *req, rpc_ctx_t *ctx) {
     refs_free(r);
     return;
   }
-  if (r->edges && r->format) {
+  if (r->edges && r->format && strcmp(r->format, "<dst>")) {
     rpc_error(req, 500, "using format argument with edges is not allowed");
     refs_free(r);
     return;
   }
-  if (!recursive && r->max_depth != 1 && !strstr(http_req_query(req), "max-depth"))
+  if (r->edges) { /* "<src> -> <dst>", whatever format said */
+    tr_free(r->format);
+    r->format = NULL;
+  }
+  if (!recursive) /* Kubo: only the direct links, whatever max-depth says */
     r->max_depth = 1;
   if (r->max_depth < -1 || r->max_depth > 1 << 20)
     r->max_depth = -1;

@@ -1,5 +1,6 @@
 #!/bin/bash
-# ls_kubo.sh — `ls` beside Kubo v0.43.1 (core/commands/ls.go): the same
+# ls_kubo.sh — `ls` and `refs` beside Kubo v0.43.1 (core/commands/ls.go,
+# refs.go).  ls: the same
 # text for every combination of up to two of -v, --resolve-type=false,
 # --size=false, -s/--stream, -l/--long, -H/--human and -S/--sort-size
 # (and five of three),
@@ -12,7 +13,8 @@
 # daemon with trove's CLI and with Kubo's CLI on trove's API (which
 # formats the API's JSON: stream=true's value a link, sort-size).  The
 # refusals of --sort-size with --stream or --size=false are Kubo's words.
-# Skipped without Kubo.
+# refs: combinations of -r, -u, -e, --format and --max-depth (see below),
+# offline and by Kubo's CLI on trove's API.  Skipped without Kubo.
 INTEROP_TIMEOUT=400
 source "$(dirname "$0")/lib/trove_lib.sh"
 kubo_need
@@ -75,10 +77,46 @@ $(diff <(echo "$k") <(echo "$t") | head -8)"
   echo "ok - $label: $n listings as Kubo's"
 }
 
+# refs: -r, -u, -e, --format and --max-depth (ignored without -r; with
+# -u a block met again higher up is walked again, not listed again), over
+# one path and two that share blocks, in both orders.
+mapfile -t RSETS < <(python3 -c '
+import itertools
+f = ["-r", "-u", "-e", "--format=<src>:<dst>:<linkname>", "--max-depth=0",
+     "--max-depth=1", "--max-depth=2", "-e --format=<dst>"]
+for r in range(4):
+    for c in itertools.combinations(f, r):
+        if (sum("--format" in x for x in c) > 1 or sum("depth" in x for x in c) > 1
+                or sum(x.startswith("-e") for x in c) > 1):
+            continue
+        print(" ".join(c))')
+RPATHS=("$R" "$R $R/d1" "$R/d1 $R" "$H")
+compare_refs() {
+  local label=$1 n=0 a x k t
+  shift
+  for a in "${RSETS[@]}"; do
+    for x in "${RPATHS[@]}"; do
+      if [ -z "${KUBO["refs $a|$x"]+set}" ]; then
+        # shellcheck disable=SC2086
+        KUBO["refs $a|$x"]=$("$IPFS" refs $a $x 2>&1 | sed 's/^Error: //') || true
+      fi
+      k=${KUBO["refs $a|$x"]}
+      # shellcheck disable=SC2086
+      t=$("$@" refs $a $x 2>&1 | sed 's/^trove: refs: //; s/^Error: //') || true
+      [ "$t" = "$k" ] || fail "$label: refs $a $x:
+$(diff <(echo "$k") <(echo "$t") | head -8)"
+      n=$((n + 1))
+    done
+  done
+  echo "ok - $label: $n refs listings as Kubo's"
+}
+
 compare "trove ls offline" "$TROVE"
+compare_refs "trove refs offline" "$TROVE"
 interop_daemon
 compare "trove ls through its daemon" "$TROVE"
 compare "Kubo's CLI on trove's API" "$IPFS" --api="/ip4/127.0.0.1/tcp/$APORT"
+compare_refs "Kubo's CLI on trove's API" "$IPFS" --api="/ip4/127.0.0.1/tcp/$APORT"
 out=$(curl -s -X POST "http://127.0.0.1:$APORT/api/v0/ls?arg=$R&stream=true")
 eq "$(wc -l <<<"$out")" 4 "stream=true: a value a link"
 code=$(curl -s -o "$WORK/err" -w '%{http_code}' -X POST \
