@@ -90,45 +90,99 @@ static int resolve_arg(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
 
 /* ------------------------------------------------------------------ cat */
 
+/* One path of cat's plan: what it reads and from where. */
+typedef struct catpart {
+  const char *arg;
+  dag_cid_t cid;
+  uint64_t off, len;
+  bool symlink; /* its bytes are its target (boxo's files.Symlink) */
+} catpart_t;
+
+/* Kubo's cat(): every path is looked up before a byte goes out (a
+ * directory among them fails the whole command), the offset skips into
+ * the concatenation, length caps the whole of it, and the paths past the
+ * one that fills it are not looked at; length 0 looks at none. */
 int cmd_cat(cli_t *cli, int argc, char **argv) {
-  uint64_t offset = (uint64_t)CLI_INT(cli, "offset");
-  uint64_t length = CLI_SET(cli, "length") ? (uint64_t)CLI_INT(cli, "length")
-                                           : UINT64_MAX;
+  int64_t offset = CLI_INT(cli, "offset");
+  int64_t length = CLI_SET(cli, "length") ? CLI_INT(cli, "length") : -1;
   char **args = argv + 1;
   int nargs = argc - 1;
+  if (offset < 0)
+    return cli_failf("cat: cannot specify negative offset");
+  if (CLI_SET(cli, "length") && length < 0)
+    return cli_failf("cat: cannot specify negative length");
   if (!nargs)
     return cli_failf("cat: usage: trove cat [-o N] [-l N] CID[/path]... "
                      "(or one a line on stdin)");
+  if (length == 0)
+    return 0;
   bs_env_t *env;
   if (cli_env(cli, 0, &env))
     return 1;
-  for (int i = 0; i < nargs; i++) {
-    bs_txn_t *txn;
-    int rc = bs_txn_begin(env, BS_RDONLY, &txn);
-    if (rc)
-      return cli_fail("cat", rc);
-    dag_cid_t cid;
-    if ((rc = resolve_arg(txn, args[i], &cid))) {
-      bs_txn_abort(txn);
-      return 1;
+  bs_txn_t *txn;
+  int rc = bs_txn_begin(env, BS_RDONLY, &txn);
+  if (rc)
+    return cli_fail("cat", rc);
+  catpart_t *parts = tr_calloc((size_t)nargs, sizeof *parts);
+  if (!parts) {
+    bs_txn_abort(txn);
+    return cli_fail("cat", -ENOMEM);
+  }
+  int np = 0, status = 0;
+  uint64_t skip = (uint64_t)offset, total = 0;
+  getter_t g = {txn, false, {0}};
+  for (int i = 0; i < nargs && !status; i++) {
+    catpart_t *p = &parts[np];
+    dag_node_info_t info;
+    if (resolve_arg(txn, args[i], &p->cid)) {
+      status = 1;
+      break;
     }
-    getter_t g = {txn, false, {0}};
+    if ((rc = dag_stat(&p->cid, get_cb, &g, &info))) {
+      status = read_fail("cat", args[i], rc, &g);
+      break;
+    }
+    if (info.kind == DAG_NODE_DIR) {
+      status = cli_failf("cat %s: this dag node is a directory", args[i]);
+      break;
+    }
+    p->arg = args[i];
+    p->symlink = info.kind == DAG_NODE_SYMLINK;
+    uint64_t size = p->symlink ? info.target_len : info.size;
+    if (skip > size) {
+      skip -= size;
+      continue;
+    }
+    p->off = skip;
+    p->len = size - skip;
+    skip = 0;
+    np++;
+    if (length > 0 && total + p->len >= (uint64_t)length) {
+      p->len = (uint64_t)length - total;
+      break;
+    }
+    total += p->len;
+  }
+  for (int i = 0; i < np && !status; i++) {
+    const catpart_t *p = &parts[i];
     cli_out_t out;
     cli_out_init(&out, txn);
-    rc = dag_cat(&cid, offset, length, get_cb, &g, cli_out_write, &out);
+    dag_node_info_t info;
+    if (!p->symlink)
+      rc = dag_cat(&p->cid, p->off, p->len, get_cb, &g, cli_out_write, &out);
+    else if (!(rc = dag_stat(&p->cid, get_cb, &g, &info)))
+      rc = cli_out_write(info.target + p->off, (size_t)p->len, &out);
     int frc = cli_out_finish(&out); /* before the txn ends: views queued */
     if (!rc)
       rc = frc;
-    bs_txn_abort(txn);
-    if (rc == TR_ENOTFILE)
-      return cli_failf("cat %s: this dag node is a directory or symlink",
-                       args[i]);
     if (rc == -EPIPE)
-      return 1;
-    if (rc)
-      return read_fail("cat", args[i], rc, &g);
+      status = 1;
+    else if (rc)
+      status = read_fail("cat", p->arg, rc, &g);
   }
-  return 0;
+  tr_free(parts);
+  bs_txn_abort(txn);
+  return status;
 }
 
 /* ------------------------------------------------------------------ get */

@@ -200,8 +200,9 @@ static const rpc_optdef_t add_opts[] = {
 
 static const rpc_optdef_t cat_opts[] = {
     {"offset", 'o', I, "0", "Byte offset to begin reading from.", "offset",
-     0, INT64_MAX},
-    {"length", 'l', I, NULL, "Most bytes to read.", "length", 0, INT64_MAX},
+     INT64_MIN, INT64_MAX},
+    {"length", 'l', I, NULL, "Most bytes to read.", "length", INT64_MIN,
+     INT64_MAX},
     END};
 
 static const rpc_optdef_t get_opts[] = {

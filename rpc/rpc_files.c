@@ -39,6 +39,7 @@
 typedef struct cat_file {
   dag_cid_t cid;
   uint64_t size;
+  bool symlink; /* its bytes are its target (boxo's files.Symlink) */
 } cat_file_t;
 
 typedef struct cat {
@@ -115,7 +116,11 @@ static void cat_prepare(rpc_job_t *j) {
       break;
     sum = c->files[0].size;
   }
-  for (size_t i = 0; i < c->n && !c->mfs; i++) {
+  /* Kubo's cat(): length 0 reads nothing (and resolves nothing); paths
+   * past the one that fills length are not looked at either. */
+  size_t n = c->mfs || c->length ? c->n : 0;
+  uint64_t skip = c->mfs ? 0 : (uint64_t)c->offset;
+  for (size_t i = 0; i < n && !c->mfs; i++) {
     dag_node_info_t info;
     char msg[700];
     if (rpc_job_resolve(j, txn, c->args[i], &c->files[i].cid))
@@ -128,13 +133,21 @@ static void cat_prepare(rpc_job_t *j) {
       rpc_job_fail(j, 500, "this dag node is a directory");
       break;
     }
-    if (info.kind != DAG_NODE_FILE) {
-      rpc_job_fail(j, 500, "unsupported node type: not a file");
+    c->files[i].symlink = info.kind == DAG_NODE_SYMLINK;
+    c->files[i].size = c->files[i].symlink ? info.target_len : info.size;
+    sum += c->files[i].size;
+    if (skip >= c->files[i].size) {
+      skip -= c->files[i].size;
+      continue;
+    }
+    if (c->length >= 0 && sum - (uint64_t)c->offset >= (uint64_t)c->length) {
+      c->n = i + 1; /* the rest are not read */
       break;
     }
-    c->files[i].size = info.size;
-    sum += info.size;
+    skip = 0;
   }
+  if (!n)
+    c->n = 0;
   bs_txn_abort(txn);
   /* Kubo: the offset skips into the concatenation, length caps the rest. */
   uint64_t off = (uint64_t)c->offset;
@@ -186,8 +199,14 @@ static int64_t cat_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
     return rc;
   http_copy_t s = {buf, 0, (size_t)want};
   dag_cid_t missing = {0};
-  rc = dag_cat(&f->cid, c->pos, want, cat_get, &(cat_get_t){txn, &missing},
-               http_copy_cb, &s);
+  cat_get_t g = {txn, &missing};
+  dag_node_info_t info;
+  if (!f->symlink)
+    rc = dag_cat(&f->cid, c->pos, want, cat_get, &g, http_copy_cb, &s);
+  else if (!(rc = dag_stat(&f->cid, cat_get, &g, &info)))
+    rc = info.target_len < c->pos + want
+             ? TR_EUNIXFS
+             : http_copy_cb(info.target + c->pos, (size_t)want, &s);
   bs_txn_abort(txn);
   if (rc == TR_ENOTFOUND) {
     /* Wait for it (rpc_miss_t); the bytes before it go out now, and the

@@ -1,6 +1,6 @@
 #!/bin/bash
-# ls_kubo.sh — `ls` and `refs` beside Kubo v0.43.1 (core/commands/ls.go,
-# refs.go).  ls: the same
+# ls_kubo.sh — `ls`, `refs` and `cat` beside Kubo v0.43.1
+# (core/commands/ls.go, refs.go, cat.go).  ls: the same
 # text for every combination of up to two of -v, --resolve-type=false,
 # --size=false, -s/--stream, -l/--long, -H/--human and -S/--sort-size
 # (and five of three),
@@ -14,7 +14,10 @@
 # formats the API's JSON: stream=true's value a link, sort-size).  The
 # refusals of --sort-size with --stream or --size=false are Kubo's words.
 # refs: combinations of -r, -u, -e, --format and --max-depth (see below),
-# offline and by Kubo's CLI on trove's API.  Skipped without Kubo.
+# offline and by Kubo's CLI on trove's API.  cat: offsets and lengths
+# over several paths (below), the bytes and the exit status, offline,
+# through the daemon and by Kubo's CLI on trove's API.  Skipped without
+# Kubo.
 INTEROP_TIMEOUT=400
 source "$(dirname "$0")/lib/trove_lib.sh"
 kubo_need
@@ -111,12 +114,41 @@ $(diff <(echo "$k") <(echo "$t") | head -8)"
   echo "ok - $label: $n refs listings as Kubo's"
 }
 
+# cat: the offset skips into the concatenation of the paths, the length
+# caps all of it, a symlink's bytes are its target, a directory among the
+# paths fails before any byte, length 0 reads (and looks up) nothing.
+compare_cat() {
+  local label=$1 n=0 o l x k t
+  shift
+  for o in "" -o=1 -o=3 -o=700001; do
+    for l in "" -l=0 -l=2 -l=262145; do
+      for x in "$R/d1/d2/g" "$R/top $R/top $R/top" "$R/link $R/top" \
+        "$R/top $R/d1/d2/g" "$R/top $R/d1" "$R/top bafkqaaa $R/link"; do
+        if [ -z "${KUBO["cat $o $l|$x"]+set}" ]; then
+          # shellcheck disable=SC2086
+          KUBO["cat $o $l|$x"]=$("$IPFS" cat $o $l $x 2>/dev/null | md5sum
+            echo "${PIPESTATUS[0]}")
+        fi
+        k=${KUBO["cat $o $l|$x"]}
+        # shellcheck disable=SC2086
+        t=$("$@" cat $o $l $x 2>/dev/null | md5sum; echo "${PIPESTATUS[0]}")
+        eq "$t" "$k" "$label: cat $o $l $x"
+        n=$((n + 1))
+      done
+    done
+  done
+  echo "ok - $label: $n cats as Kubo's (bytes and exit status)"
+}
+
 compare "trove ls offline" "$TROVE"
+compare_cat "trove cat offline" "$TROVE"
 compare_refs "trove refs offline" "$TROVE"
 interop_daemon
 compare "trove ls through its daemon" "$TROVE"
 compare "Kubo's CLI on trove's API" "$IPFS" --api="/ip4/127.0.0.1/tcp/$APORT"
 compare_refs "Kubo's CLI on trove's API" "$IPFS" --api="/ip4/127.0.0.1/tcp/$APORT"
+compare_cat "trove cat through its daemon" "$TROVE"
+compare_cat "Kubo's CLI on trove's API" "$IPFS" --api="/ip4/127.0.0.1/tcp/$APORT"
 out=$(curl -s -X POST "http://127.0.0.1:$APORT/api/v0/ls?arg=$R&stream=true")
 eq "$(wc -l <<<"$out")" 4 "stream=true: a value a link"
 code=$(curl -s -o "$WORK/err" -w '%{http_code}' -X POST \
