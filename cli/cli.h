@@ -60,9 +60,9 @@ int cli_failf(const char *fmt, ...) TR_PRINTF(1, 2);
 /* Open the repo (once) with bs flags; prints the error itself. */
 int cli_env(cli_t *cli, unsigned flags, bs_env_t **env);
 
-/* Parse a CID argument (a leading "/ipfs/" is accepted); prints an error
- * naming the argument on failure. */
-int cli_cid(const char *arg, dag_cid_t *cid);
+/* "CID[/path]" (a leading /ipfs/ or ipfs:// allowed) resolved in txn to
+ * the CID at the path.  0, or an error it has reported. */
+int cli_resolve_path(bs_txn_t *txn, const char *arg, dag_cid_t *out);
 
 /* Parse a boolean option value as Kubo does ("true"/"false"). */
 int cli_bool(const char *opt, const char *val, bool *out);

@@ -82,12 +82,16 @@ static int with_block(cli_t *cli, int argc, char **argv, const char *what,
     return cli_failf("%s: usage: trove %s CID", what, what);
   dag_cid_t cid;
   bs_env_t *env;
-  if (cli_cid(argv[1], &cid) || cli_env(cli, 0, &env))
+  if (cli_env(cli, 0, &env))
     return 1;
   bs_txn_t *txn;
   int rc = bs_txn_begin(env, BS_RDONLY, &txn);
   if (rc)
     return cli_fail(what, rc);
+  if (cli_resolve_path(txn, argv[1], &cid)) { /* Kubo takes a path */
+    bs_txn_abort(txn);
+    return 1;
+  }
   const uint8_t *data;
   size_t len;
   rc = bs_get(txn, &cid, &data, &len);
@@ -127,14 +131,15 @@ int cmd_block_rm(cli_t *cli, int argc, char **argv) {
     return 1;
   for (int i = first; i < argc; i++) {
     dag_cid_t cid;
-    if (cli_cid(argv[i], &cid)) {
-      rc = 1;
-      continue;
-    }
     bs_txn_t *txn;
     int e = bs_txn_begin(env, 0, &txn);
     if (e)
       return cli_fail("block rm", e);
+    if (cli_resolve_path(txn, argv[i], &cid)) { /* the block at a path */
+      bs_txn_abort(txn);
+      rc = 1;
+      continue;
+    }
     bs_pin_t pin;
     char s[DAG_CID_STR_MAX], v[DAG_CID_STR_MAX];
     e = bs_pin_get(txn, &cid, BS_PIN_ALL, &pin);

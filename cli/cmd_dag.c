@@ -79,7 +79,7 @@ int cmd_dag_export(cli_t *cli, int argc, char **argv) {
     return cli_failf("dag export: usage: trove dag export CID > file.car");
   dag_cid_t root;
   bs_env_t *env;
-  if (cli_cid(argv[1], &root) || cli_env(cli, BS_RDONLY, &env))
+  if (cli_env(cli, BS_RDONLY, &env))
     return 1;
   if (isatty(1))
     return cli_failf("dag export: refusing to write a CAR to a terminal");
@@ -91,6 +91,10 @@ int cmd_dag_export(cli_t *cli, int argc, char **argv) {
   int rc = bs_txn_begin(env, BS_RDONLY, &e.txn);
   if (rc)
     return cli_fail("dag export", rc);
+  if (cli_resolve_path(e.txn, argv[1], &root)) { /* Kubo takes a path */
+    bs_txn_abort(e.txn);
+    return 1;
+  }
   size_t hn = dag_car_header_v1_size(&root, 1);
   if ((rc = tr_bytes_reserve(&e.out, hn)) == 0) {
     int w = dag_car_header_v1(&root, 1, e.out.data, hn);

@@ -69,9 +69,7 @@ static int read_fail(const char *what, const char *arg, int rc,
   return cli_failf("%s %s: %s", what, arg, tr_strerror(rc));
 }
 
-/* Split "CID[/path]" (a leading /ipfs/ or ipfs:// allowed) and resolve
- * it. */
-static int resolve_arg(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
+int cli_resolve_path(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
   int ns;
   const char *s = dag_path_rest(arg, &ns);
   size_t n = ns == DAG_NS_IPNS ? 0 : strcspn(s, "/");
@@ -134,7 +132,7 @@ int cmd_cat(cli_t *cli, int argc, char **argv) {
   for (int i = 0; i < nargs && !status; i++) {
     catpart_t *p = &parts[np];
     dag_node_info_t info;
-    if (resolve_arg(txn, args[i], &p->cid)) {
+    if (cli_resolve_path(txn, args[i], &p->cid)) {
       status = 1;
       break;
     }
@@ -465,7 +463,7 @@ int cmd_get(cli_t *cli, int argc, char **argv) {
   if (rc)
     return cli_fail("get", rc);
   dag_cid_t cid;
-  if (resolve_arg(txn, arg, &cid)) {
+  if (cli_resolve_path(txn, arg, &cid)) {
     bs_txn_abort(txn);
     return 1;
   }
@@ -743,7 +741,7 @@ int cmd_ls(cli_t *cli, int argc, char **argv) {
                  CLI_BOOL(cli, "human"),
                  size || CLI_BOOL(cli, "resolve-type")};
     dag_cid_t cid;
-    if (resolve_arg(txn, args[i], &cid)) {
+    if (cli_resolve_path(txn, args[i], &cid)) {
       bs_txn_abort(txn);
       return 1;
     }
@@ -881,7 +879,7 @@ int cmd_refs(cli_t *cli, int argc, char **argv) {
   r.txn = txn;
   for (int i = 0; i < nargs && !rc; i++) {
     dag_cid_t cid;
-    if (resolve_arg(txn, args[i], &cid)) {
+    if (cli_resolve_path(txn, args[i], &cid)) {
       rc = 1;
       break;
     }

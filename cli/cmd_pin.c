@@ -38,7 +38,7 @@ int cmd_pin_add(cli_t *cli, int argc, char **argv) {
     return cli_fail("pin add", -ENOMEM);
   }
   for (int i = 0; i < ncids && !rc; i++) {
-    if (cli_cid(cids[i], &parsed[i])) {
+    if (cli_resolve_path(txn, cids[i], &parsed[i])) {
       rc = 1;
       break;
     }
@@ -76,12 +76,16 @@ int cmd_pin_update(cli_t *cli, int argc, char **argv) {
   dag_cid_t from, to, missing;
   bs_env_t *env;
   bs_txn_t *txn;
-  if (cli_cid(argv[1], &from) || cli_cid(argv[2], &to) ||
-      cli_env(cli, 0, &env))
+  if (cli_env(cli, 0, &env))
     return 1;
   int rc = bs_txn_begin(env, 0, &txn);
   if (rc)
     return cli_fail("pin update", rc);
+  if (cli_resolve_path(txn, argv[1], &from) ||
+      cli_resolve_path(txn, argv[2], &to)) {
+    bs_txn_abort(txn);
+    return 1;
+  }
   rc = bs_pin_update(txn, &from, &to, CLI_BOOL(cli, "unpin"), &missing);
   char s[DAG_CID_STR_MAX];
   if (rc == TR_ENOTPINNED)
@@ -120,7 +124,7 @@ int cmd_pin_rm(cli_t *cli, int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     any = 1;
     dag_cid_t cid;
-    if (cli_cid(argv[i], &cid)) {
+    if (cli_resolve_path(txn, argv[i], &cid)) { /* the CID at a path */
       rc = 1;
       break;
     }
@@ -206,26 +210,39 @@ int cmd_pin_ls(cli_t *cli, int argc, char **argv) {
     bs_txn_abort(txn);
     return rc ? cli_fail("pin ls", rc) : 0;
   }
-  int status = 0;
-  for (int i = 0; i < n; i++) {
-    dag_cid_t cid;
-    bs_pin_t pin;
-    if (cli_cid(cids[i], &cid)) {
-      status = 1;
-      continue;
+  /* Kubo: each path resolved (to the CID at its end) and found pinned
+   * before anything is printed (with --stream, each as it is found); the
+   * first that is not fails the whole.  The name filter is for a listing
+   * of every pin only. */
+  bool stream = CLI_BOOL(cli, "stream");
+  bs_pin_t *pins = tr_calloc((size_t)n, sizeof *pins);
+  int status = pins ? 0 : cli_fail("pin ls", -ENOMEM), got = 0;
+  c.name = NULL;
+  for (int i = 0; i <= n && !status; i++) {
+    for (; got < (stream || i == n ? i : 0); got++) {
+      const bs_pin_t *pin = &pins[got];
+      if (pin->type == BS_PIN_INDIRECT && !c.quiet) {
+        char s[DAG_CID_STR_MAX], via[DAG_CID_STR_MAX];
+        printf("%s indirect through %s\n", dag_cid_str(&pin->cid, s),
+               dag_cid_str(&pin->via, via));
+      } else
+        ls_print(pin, &c);
     }
-    rc = bs_pin_get(txn, &cid, types, &pin);
-    if (rc < 0) {
+    if (i == n)
+      break;
+    dag_cid_t cid;
+    if (cli_resolve_path(txn, cids[i], &cid)) {
+      status = 1;
+      break;
+    }
+    rc = bs_pin_get(txn, &cid, types, &pins[i]);
+    if (rc < 0)
       status = cli_fail("pin ls", rc);
-    } else if (rc == 0) {
+    else if (rc == 0)
       status = cli_failf("pin ls: path '%s' is not pinned", cids[i]);
-    } else if (pin.type == BS_PIN_INDIRECT && !c.quiet) {
-      char s[DAG_CID_STR_MAX], via[DAG_CID_STR_MAX];
-      printf("%s indirect through %s\n", dag_cid_str(&pin.cid, s),
-             dag_cid_str(&pin.via, via));
-    } else
-      ls_print(&pin, &c);
   }
+  fflush(stdout);
+  tr_free(pins);
   bs_txn_abort(txn);
   return status;
 }

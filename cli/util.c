@@ -53,16 +53,6 @@ int cli_env(cli_t *cli, unsigned flags, bs_env_t **env) {
   return 0;
 }
 
-int cli_cid(const char *arg, dag_cid_t *cid) {
-  int ns;
-  const char *s = dag_path_rest(arg, &ns);
-  size_t n = ns == DAG_NS_IPNS ? 0 : strcspn(s, "/");
-  int rc = dag_cid_parse(cid, s, n);
-  if (rc)
-    cli_failf("invalid CID '%s': %s", arg, tr_strerror(rc));
-  return rc;
-}
-
 int cli_bool(const char *opt, const char *val, bool *out) {
   if (!val || !strcmp(val, "true") || !strcmp(val, "1"))
     *out = true;

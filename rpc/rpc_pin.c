@@ -39,6 +39,8 @@ typedef struct pin_req {
   char *name;
   int lock; /* pin add with fetching: the gc lock, -1 until taken */
   dag_cid_t *cids; /* pin add: what was pinned, announced at the end */
+  char ls_err[DAG_CID_STR_MAX + 1100]; /* pin ls --stream: the error that
+                                          ends the lines sent */
 } pin_req_t;
 
 static void pin_free(void *p) {
@@ -354,7 +356,11 @@ static void ls_work(rpc_job_t *j) {
         break;
       rc = bs_pin_get(txn, &cid, r->types, &pin);
       if (rc == 0 || (rc == 1 && !(pin.type & r->types))) {
-        rpc_job_fail(j, 500, "path '%s' is not pinned", r->args[i]);
+        if (r->stream && j->out.len) /* after its lines (ls_done) */
+          snprintf(r->ls_err, sizeof r->ls_err, "path '%s' is not pinned",
+                   r->args[i]);
+        else
+          rpc_job_fail(j, 500, "path '%s' is not pinned", r->args[i]);
         rc = TR_ENOTPINNED;
       } else if (rc == 1)
         rc = ls_emit(&c, &cid, type_name(&pin, tbuf, sizeof tbuf), pin.name);
@@ -363,7 +369,7 @@ static void ls_work(rpc_job_t *j) {
     rc = bs_pin_ls(txn, r->types, ls_one, &c);
   }
   bs_txn_abort(txn);
-  if (rc < 0)
+  if (rc < 0 && !r->ls_err[0])
     rpc_job_fail(j, 500, "%s", tr_strerror(rc));
   if (j->status < 400 && !r->stream)
     j->json = json_pack("{s:o}", "Keys", c.keys);
@@ -373,10 +379,22 @@ static void ls_work(rpc_job_t *j) {
     j->kind = RPC_CHUNKED;
 }
 
+/* A streamed listing that then meets a path not pinned: the lines that
+ * went before, then the error, as Kubo streams them. */
+static void ls_done(rpc_job_t *j) {
+  pin_req_t *r = j->state;
+  if (!r->ls_err[0]) {
+    rpc_job_answer(j);
+    return;
+  }
+  rpc_job_fail(j, 500, "%s", r->ls_err);
+  rpc_job_lines_fail(j);
+}
+
 void rpc_cmd_pin_ls(http_req_t *req, rpc_ctx_t *ctx) {
   pin_req_t *r = parse(req, false);
   if (r)
-    (void)rpc_job_run(req, ctx, ls_work, NULL, r, pin_free);
+    (void)rpc_job_run(req, ctx, ls_work, ls_done, r, pin_free);
 }
 
 /* -------------------------------------------------------------- verify */

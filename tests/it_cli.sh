@@ -75,6 +75,20 @@ expect_fail t pin rm "$a"                    # indirect
 expect_fail t pin rm --recursive=false "$root"
 expect_fail t block rm "$a"                  # pinned via root
 t pin verify >/dev/null
+# A path below a pinned root names the block at that path, never the root:
+# `pin rm ROOT/sub` unpinned ROOT (a GC then deleted the archive), and
+# `block rm ROOT/sub` would have deleted ROOT.
+mkdir -p "$WORK/pt/sub"; printf x >"$WORK/pt/sub/f"
+pr=$(t add -Q -r "$WORK/pt")
+err=$(t pin rm "$pr/sub" 2>&1) && fail "pin rm of a path inside a pin"
+[[ "$err" == *"pinned indirectly"* ]] || fail "pin rm ROOT/sub said: $err"
+t pin ls --type=recursive | grep -q "^$pr recursive" || fail "pin rm ROOT/sub unpinned ROOT"
+[[ "$(t pin ls "$pr/sub/f")" == *" indirect through $pr" ]] || fail "pin ls of a path"
+expect_fail t block rm "$pr/sub"
+[ "$(t block stat "$pr/sub" | sed -n 's/^Key: //p')" != "$pr" ] || fail "block stat ROOT/sub"
+eq "$(t pin add -r=false "$pr/sub/f" | awk '{print $1}')" pinned
+t pin rm --recursive=false "$pr/sub/f" >/dev/null
+t pin rm "$pr" >/dev/null
 # pin update (Kubo's): the new DAG takes the old pin's place and name;
 # refused from a CID not pinned recursively, or onto one that is; an
 # incomplete new DAG changes nothing.
