@@ -117,10 +117,20 @@ static void rm_work(rpc_job_t *j) {
     char err[700] = "", s[DAG_CID_STR_MAX], ps[DAG_CID_STR_MAX];
     const char *path;
     int e = rpc_parse_path(r->args[i], &cid, &path);
-    if (e || *path) {
+    if (e) {
       /* Kubo refuses the whole request for a bad CID. */
       rpc_job_fail(j, 400, "invalid content identifier \"%s\"", r->args[i]);
       rc = TR_ECID;
+      break;
+    }
+    /* A path: the block at its end (never its root), as Kubo's. */
+    if (*path && (e = rpc_resolve(txn, r->args[i], &cid))) {
+      char msg[700];
+      if (e == TR_EPATH)
+        rpc_resolve_miss(r->args[i], bs_get_cb, txn, msg, sizeof msg);
+      rpc_job_fail(j, 500, "%s", e == TR_EPATH ? msg
+                                 : rpc_errmsg(e, r->args[i], msg, sizeof msg));
+      rc = e;
       break;
     }
     bs_pin_t pin;

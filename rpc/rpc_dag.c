@@ -49,11 +49,13 @@
 typedef struct exp {
   bs_car_export_t *x;
   dag_cid_t root;
+  char *arg; /* CID[/path]: the DAG at the path's end is exported */
 } exp_t;
 
 static void exp_free(void *p) {
   exp_t *e = p;
   bs_car_export_free(e->x);
+  tr_free(e->arg);
   tr_free(e);
 }
 
@@ -71,20 +73,30 @@ static void exp_check(rpc_job_t *j) {
     rpc_job_fail(j, 500, "%s", tr_strerror(rc));
     return;
   }
+  /* Kubo exports the DAG at a path's end (cmdutils.PathOrCidPath). */
+  if (rpc_job_resolve(j, txn, e->arg, &e->root)) {
+    bs_txn_abort(txn);
+    return;
+  }
   if (j->fetch_on) {
     rc = rpc_job_dag_check(j, txn, &e->root, -1, 0);
     bs_txn_abort(txn);
     if (rc && rc != TR_ENOTFOUND)
       rpc_job_fail(j, 500, "%s", tr_strerror(rc));
-    return;
+  } else {
+    rc = bs_has(txn, &e->root);
+    bs_txn_abort(txn);
+    char s[DAG_CID_STR_MAX], msg[700];
+    if (rc == 0)
+      rpc_job_fail(j, 500, "%s", rpc_errmsg(TR_ENOTFOUND,
+                                            dag_cid_str(&e->root, s), msg,
+                                            sizeof msg));
+    else if (rc < 0)
+      rpc_job_fail(j, 500, "%s", tr_strerror(rc));
   }
-  rc = bs_has(txn, &e->root);
-  bs_txn_abort(txn);
-  char s[DAG_CID_STR_MAX], msg[700];
-  if (rc == 0)
-    rpc_job_fail(j, 500, "%s", rpc_errmsg(TR_ENOTFOUND, dag_cid_str(&e->root, s),
-                                          msg, sizeof msg));
-  else if (rc < 0)
+  bs_car_export_free(e->x);
+  e->x = NULL;
+  if (j->status < 400 && (rc = bs_car_export_new(&e->root, &e->x)))
     rpc_job_fail(j, 500, "%s", tr_strerror(rc));
 }
 
@@ -118,20 +130,15 @@ void rpc_cmd_dag_export(http_req_t *req, rpc_ctx_t *ctx) {
   const char *path;
   char msg[700];
   int rc = e ? rpc_parse_path(arg, &e->root, &path) : -ENOMEM;
-  if (!rc && *path)
-    rc = TR_EUSAGE; /* Kubo takes a CID here, not a path */
-  if (!rc)
-    rc = bs_car_export_new(&e->root, &e->x);
   if (rc) {
     rpc_error(req, rc == -ENOMEM ? 500 : 400, "%s",
-              rc == TR_EUSAGE ? "argument \"root\" must be a CID"
-                              : rpc_errmsg(rc, arg, msg, sizeof msg));
+              rpc_errmsg(rc, arg, msg, sizeof msg));
     tr_free(arg);
     if (e)
       exp_free(e);
     return;
   }
-  tr_free(arg);
+  e->arg = arg;
   (void)rpc_job_run_fetch(req, ctx, exp_check, exp_start, e, exp_free);
 }
 

@@ -551,9 +551,13 @@ static int64_t refs_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
           rc = bs_walk_new(&root, r->unique ? BS_WALK_UNIQUE : 0,
                            (int)r->max_depth, &r->walk);
       }
+      if (rc == TR_EPATH)
+        rpc_resolve_miss(r->args[r->cur], bs_get_cb, txn, msg, sizeof msg);
       if (rc) {
-        n += put_line(buf + n, "", rpc_errmsg(rc, r->args[r->cur], msg,
-                                              sizeof msg));
+        n += put_line(buf + n, "", rc == TR_EPATH
+                                       ? msg
+                                       : rpc_errmsg(rc, r->args[r->cur], msg,
+                                                    sizeof msg));
         r->cur++;
         continue;
       }

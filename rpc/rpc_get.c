@@ -135,6 +135,12 @@ static void get_prepare(rpc_job_t *j) {
     rc = *path ? dag_resolve(&c, path, strlen(path), rpc_job_get, j, &g->root)
                : (g->root = c, 0);
   }
+  if (rc == TR_EPATH) { /* Kubo names the segment and where it looked */
+    rpc_resolve_miss(g->arg, rpc_job_get, j, msg, sizeof msg);
+    bs_txn_abort(txn);
+    rpc_job_fail(j, rpc_status_for(rc), "%s", msg);
+    return;
+  }
   if (!rc && j->fetch_on &&
       (rc = rpc_job_dag_check(j, txn, &g->root, -1, 0)) == TR_ENOTFOUND) {
     bs_txn_abort(txn);

@@ -258,6 +258,11 @@ int rpc_resolve_cb(const char *arg, dag_get_cb get, void *ud, dag_cid_t *out,
                    dag_cid_t *root) TR_WUR;
 int rpc_job_resolve(rpc_job_t *j, bs_txn_t *txn, const char *arg,
                     dag_cid_t *out);
+/* After TR_EPATH from resolving arg: Kubo's message, "no link named
+ * \"SEG\" under CID" for the segment not found and the node it was looked
+ * for in. */
+void rpc_resolve_miss(const char *arg, dag_get_cb get, void *ud, char *buf,
+                      size_t n);
 /* From fn: append one NDJSON line (steals o).  -ENOMEM. */
 int rpc_job_line(rpc_job_t *j, json_t *o) TR_WUR;
 /* From done: the default answer, and the end of the job (frees j). */

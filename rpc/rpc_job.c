@@ -571,8 +571,11 @@ int rpc_job_resolve(rpc_job_t *j, bs_txn_t *txn, const char *arg,
   int rc = j->refetch ? rpc_resolve_cb(arg, rpc_job_get, j, out, &j->hint)
                       : rpc_resolve(txn, arg, out);
   char msg[700];
+  if (rc == TR_EPATH)
+    rpc_resolve_miss(arg, j->refetch ? rpc_job_get : bs_get_cb,
+                     j->refetch ? (void *)j : (void *)txn, msg, sizeof msg);
   if (rc)
     rpc_job_fail(j, rpc_status_for(rc), "%s",
-                 rpc_errmsg(rc, arg, msg, sizeof msg));
+                 rc == TR_EPATH ? msg : rpc_errmsg(rc, arg, msg, sizeof msg));
   return rc;
 }

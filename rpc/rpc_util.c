@@ -427,6 +427,35 @@ int rpc_resolve(bs_txn_t *txn, const char *arg, dag_cid_t *out) {
   return rpc_resolve_cb(arg, bs_get_cb, txn, out, NULL);
 }
 
+void rpc_resolve_miss(const char *arg, dag_get_cb get, void *ud, char *buf,
+                      size_t n) {
+  const char *path;
+  dag_cid_t cur, next;
+  char s[DAG_CID_STR_MAX];
+  snprintf(buf, n, "no link named \"%s\" under the path", arg);
+  if (rpc_parse_path(arg, &cur, &path))
+    return;
+  /* Segment by segment (the error path only): the one not found, and the
+   * CID of the node it was looked for in, as Kubo names them. */
+  while (*path) {
+    while (*path == '/')
+      path++;
+    size_t l = strcspn(path, "/");
+    if (!l)
+      break;
+    int rc = dag_resolve(&cur, path, l, get, ud, &next);
+    if (rc == TR_EPATH) {
+      snprintf(buf, n, "no link named \"%.*s\" under %s", (int)l, path,
+               dag_cid_str(&cur, s));
+      return;
+    }
+    if (rc)
+      return;
+    cur = next;
+    path += l;
+  }
+}
+
 /* ------------------------------------------------------------ answers */
 
 void rpc_api_error(http_req_t *req, int status, const char *msg) {

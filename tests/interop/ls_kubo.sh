@@ -192,6 +192,18 @@ compare_refs "Kubo's CLI on trove's API" "$IPFS" --api="/ip4/127.0.0.1/tcp/$APOR
 compare_cat "trove cat through its daemon" "$TROVE"
 compare_cat "Kubo's CLI on trove's API" "$IPFS" --api="/ip4/127.0.0.1/tcp/$APORT"
 compare_pins "Kubo's CLI on trove's API" "$IPFS" --api="/ip4/127.0.0.1/tcp/$APORT"
+# A path that names nothing: Kubo's words, the segment and the node it was
+# looked for in, from every command that resolves one.
+for c in cat ls refs "refs -r" "pin ls" "dag export" "block stat" "block rm" \
+  "pin add" "pin rm" "get -o $WORK/got"; do
+  # shellcheck disable=SC2086
+  k=$("$IPFS" $c "$R/d1/nope" 2>&1 | head -n 1) || true
+  # shellcheck disable=SC2086
+  t=$("$IPFS" --api="/ip4/127.0.0.1/tcp/$APORT" $c "$R/d1/nope" 2>&1 |
+    head -n 1) || true
+  eq "$t" "$k" "$c of a path naming nothing"
+done
+echo "ok - a path naming nothing: Kubo's message from 11 commands"
 out=$(curl -s -X POST "http://127.0.0.1:$APORT/api/v0/ls?arg=$R&stream=true")
 eq "$(wc -l <<<"$out")" 4 "stream=true: a value a link"
 code=$(curl -s -o "$WORK/err" -w '%{http_code}' -X POST \
