@@ -83,8 +83,17 @@ struct bs_txn {
   struct bs__idbuf *idbufs; /* identity CIDs' bytes given (blocks.c) */
 };
 
-/* Free the buffers of identity CIDs' bytes bs_get gave txn (its end);
- * bs__id_release: one view of them fewer (bs_txn_release). */
+/* ------------------------------------------ identity CIDs (idbuf.c) */
+
+/* An identity CID's bytes where they lie, in the CID: for a use that ends
+ * before the CID does.  0 or TR_ECID. */
+int bs__id_digest(const dag_cid_t *cid, const uint8_t **dig, size_t *len);
+/* bs_get of an identity CID: its bytes copied into txn's buffers.
+ * TR_ECID, -ENOMEM. */
+int bs__id_get(bs_txn_t *txn, const dag_cid_t *cid, const uint8_t **data,
+               size_t *len);
+/* Free the buffers bs__id_get gave txn (its end); bs__id_release: one
+ * view of them fewer (bs_txn_release). */
 void bs__id_txn_end(bs_txn_t *txn);
 void bs__id_release(bs_txn_t *txn, const void *p);
 
