@@ -598,8 +598,8 @@ int bs_meta_put(bs_txn_t *txn, const char *key, const void *val,
  * shared subtree as often as it is linked.  max_depth >= 0 stops below that
  * depth (-1: no limit); with BS_WALK_UNIQUE a block met again higher up
  * than before is then walked again, not reported (Kubo's refs -u
- * --max-depth: its subtree now reaches deeper).  Identity CIDs are reported like others (their
- * bytes are in the CID). */
+ * --max-depth: its subtree now reaches deeper).  Identity CIDs are
+ * reported like others (their bytes are in the CID). */
 enum { BS_WALK_UNIQUE = 1 };
 typedef struct bs_walk bs_walk_t;
 int bs_walk_new(const dag_cid_t *root, unsigned flags, int max_depth,

@@ -80,7 +80,7 @@ struct bs_txn {
   uint32_t ks_seq; /* keyspace log entries put in it (kspace.c) */
   unsigned slot;   /* of maplock, held shared */
   struct bs__fsbuf *fsbufs; /* referenced blocks read (filestore.c) */
-  struct bs__idbuf *idbufs; /* identity CIDs' bytes given (blocks.c) */
+  struct bs__idbuf *idbufs; /* identity CIDs' bytes given (idbuf.c) */
 };
 
 /* ------------------------------------------ identity CIDs (idbuf.c) */

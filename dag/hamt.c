@@ -263,8 +263,8 @@ int dag_hamt_emit(const dag_pb_link_t *links, size_t n, uint64_t fanout,
 }
 
 int dag_hamt_build_at(dag_hamt_entry_t *e, size_t n, uint64_t fanout,
-                      unsigned depth, const dag_cidb_t *cb, dag_put_cb put, void *ud, dag_cid_t *cid,
-                      uint64_t *tsize) {
+                      unsigned depth, const dag_cidb_t *cb, dag_put_cb put,
+                      void *ud, dag_cid_t *cid, uint64_t *tsize) {
   int bits = dag_hamt_bits(fanout);
   if (bits < 0 || n == 0)
     return TR_EUSAGE;

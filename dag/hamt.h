@@ -83,11 +83,12 @@ typedef struct dag_hamt_entry {
 
 /* Build the shards for entries e[0..n) (n >= 1, names distinct - the
  * directory builder checks that), emitting every shard node through put
- * (children before parents) as dag-pb blocks whose CIDs cb makes; the root shard carries meta (NULL: none), as boxo's
- * carries the directory's stat.  Reorders e.  Sets *root and *tsize (the root shard's
- * cumulative size).  If put fails, its value is returned and the build
- * stops.  Errors: TR_EUSAGE (bad fanout), TR_ETOOBIG (two names with equal
- * 64-bit hashes), -ENOMEM, and those of dag_cid_sum(). */
+ * (children before parents) as dag-pb blocks whose CIDs cb makes; the
+ * root shard carries meta (NULL: none), as boxo's carries the directory's
+ * stat.  Reorders e.  Sets *root and *tsize (the root shard's cumulative
+ * size).  If put fails, its value is returned and the build stops.
+ * Errors: TR_EUSAGE (bad fanout), TR_ETOOBIG (two names with equal 64-bit
+ * hashes), -ENOMEM, and those of dag_cid_sum(). */
 int dag_hamt_build(dag_hamt_entry_t *e, size_t n, uint64_t fanout,
                    const dag_cidb_t *cb, const dag_meta_t *meta,
                    dag_put_cb put, void *ud, dag_cid_t *root,
@@ -98,8 +99,8 @@ int dag_hamt_build(dag_hamt_entry_t *e, size_t n, uint64_t fanout,
  * when several entries fall in it (boxo's swapValue forking a leaf).  As
  * dag_hamt_build otherwise, without meta. */
 int dag_hamt_build_at(dag_hamt_entry_t *e, size_t n, uint64_t fanout,
-                      unsigned depth, const dag_cidb_t *cb, dag_put_cb put, void *ud, dag_cid_t *cid,
-                      uint64_t *tsize) TR_WUR;
+                      unsigned depth, const dag_cidb_t *cb, dag_put_cb put,
+                      void *ud, dag_cid_t *cid, uint64_t *tsize) TR_WUR;
 
 /* Encode and put one shard node from its links, in bucket order and named
  * with their bucket prefixes (the bitfield is made from them), meta for a

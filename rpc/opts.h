@@ -58,7 +58,7 @@ typedef struct rpc_cmddef {
 } rpc_cmddef_t;
 
 /* Most options one command has, and values of repeated ones in all. */
-#define RPC_MAX_OPTS 32
+#define RPC_MAX_OPTS 64
 #define RPC_MAX_LIST 64
 
 typedef struct rpc_val {

@@ -48,6 +48,7 @@ typedef struct cat {
   size_t n;
   int64_t offset, length;
   cat_file_t *files;
+  size_t nf;      /* files read: the paths up to the one length fills */
   size_t cur;     /* file being read */
   uint64_t pos;   /* offset inside it */
   uint64_t left;  /* bytes still to send */
@@ -119,6 +120,7 @@ static void cat_prepare(rpc_job_t *j) {
   /* Kubo's cat(): length 0 reads nothing (and resolves nothing); paths
    * past the one that fills length are not looked at either. */
   size_t n = c->mfs || c->length ? c->n : 0;
+  c->nf = n;
   uint64_t skip = c->mfs ? 0 : (uint64_t)c->offset;
   for (size_t i = 0; i < n && !c->mfs; i++) {
     dag_node_info_t info;
@@ -141,17 +143,15 @@ static void cat_prepare(rpc_job_t *j) {
       continue;
     }
     if (c->length >= 0 && sum - (uint64_t)c->offset >= (uint64_t)c->length) {
-      c->n = i + 1; /* the rest are not read */
+      c->nf = i + 1; /* the rest are not read */
       break;
     }
     skip = 0;
   }
-  if (!n)
-    c->n = 0;
   bs_txn_abort(txn);
   /* Kubo: the offset skips into the concatenation, length caps the rest. */
   uint64_t off = (uint64_t)c->offset;
-  while (c->cur < c->n && off >= c->files[c->cur].size) {
+  while (c->cur < c->nf && off >= c->files[c->cur].size) {
     off -= c->files[c->cur].size;
     c->cur++;
   }
@@ -181,11 +181,11 @@ static int64_t cat_fill(void *state, void *arg, uint8_t *buf, size_t cap) {
   cat_t *c = state;
   if (!c->left)
     return 0;
-  while (c->cur < c->n && c->pos >= c->files[c->cur].size) {
+  while (c->cur < c->nf && c->pos >= c->files[c->cur].size) {
     c->cur++;
     c->pos = 0;
   }
-  if (c->cur == c->n)
+  if (c->cur == c->nf)
     return 0;
   cat_file_t *f = &c->files[c->cur];
   uint64_t want = f->size - c->pos;
@@ -230,7 +230,7 @@ static void cat_start(rpc_job_t *j) {
   cat_t *c = j->state;
   rpc_start(j->req, RPC_STREAM, "text/plain", (int64_t)c->total,
             (int64_t)c->total);
-  dag_cid_t root = c->n ? c->files[0].cid : (dag_cid_t){0};
+  dag_cid_t root = c->nf ? c->files[0].cid : (dag_cid_t){0};
   rpc_job_stream_fetch(j, cat_fill, &c->miss, &root);
 }
 
@@ -374,8 +374,9 @@ static int cmp_name(const void *a, const void *b) {
 /* Kubo's lsLinkBySize: largest first (a directory's Size is 0), then by
  * name. */
 static int cmp_size(const void *a, const void *b) {
-  json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "Size"));
-  json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "Size"));
+  const json_t *l = *(json_t *const *)a, *r = *(json_t *const *)b;
+  json_int_t x = json_integer_value(json_object_get(l, "Size"));
+  json_int_t y = json_integer_value(json_object_get(r, "Size"));
   return x != y ? (x < y ? 1 : -1) : cmp_name(a, b);
 }
 

@@ -226,8 +226,23 @@ static void test_kinds(void **state) {
               own.sec == 5 && own.nsec == 6);
 }
 
+/* Every command's option table fits rpc_vals_t (add outgrew 32 options:
+ * its 33rd was written past the array). */
+static void test_tables_fit(void **state) {
+  (void)state;
+  for (size_t i = 0; i < rpc_ncmddefs; i++) {
+    size_t n = 0;
+    while (rpc_cmddefs[i].opts[n].name)
+      n++;
+    if (n > RPC_MAX_OPTS)
+      fail_msg("%s has %zu options, RPC_MAX_OPTS is %d", rpc_cmddefs[i].name,
+               n, RPC_MAX_OPTS);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_tables_fit),
       cmocka_unit_test(test_form),
       cmocka_unit_test(test_go_views),
       cmocka_unit_test(test_options),
